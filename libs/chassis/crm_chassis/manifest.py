@@ -1,0 +1,105 @@
+"""A service's declaration of itself: ``services/<name>/service.toml``.
+
+The dev runner (``make run``), the broker topology and the deploy manifests all read these files,
+so adding a service means adding its folder and manifest, never editing a list of processes.
+
+    name = "identity"                 # service name = nameko service name = exchange prefix
+    package = "crm_identity"          # Python package of the service
+    grpc_port = 50051                 # default port of its gRPC API
+    publishes = ["user_created", ...] # event types it publishes on <name>.events
+
+    [processes]                       # process kind -> its own /metrics port
+    api = 9151                        #   python -m <package>.entrypoints.api
+    worker = 9251                     #   nameko run <package>.entrypoints.worker
+    relay = 9351                      #   crm-relay --service <name>
+
+    [[subscriptions]]                 # every @event_handler of its worker
+    source = "identity"
+    event = "user_created"
+    method = "on_user_created"
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROCESS_KINDS = ("api", "worker", "relay")
+
+
+@dataclass(frozen=True)
+class Subscription:
+    source: str        # publishing service
+    event: str         # event type (routing key)
+    consumer: str      # consuming (nameko) service name
+    method: str        # handler method on the consumer's worker
+
+    @property
+    def queue(self) -> str:
+        """nameko's queue name for this handler (must match, or nameko declares another)."""
+        return f"evt-{self.source}-{self.event}--{self.consumer}.{self.method}"
+
+
+@dataclass(frozen=True)
+class ServiceManifest:
+    name: str
+    package: str
+    grpc_port: int
+    root: Path
+    publishes: tuple[str, ...] = ()
+    processes: dict[str, int] = field(default_factory=dict)   # kind -> metrics port
+    subscriptions: tuple[Subscription, ...] = ()
+
+    def command(self, kind: str, python: str = "python") -> list[str]:
+        if kind == "api":
+            return [python, "-m", f"{self.package}.entrypoints.api"]
+        if kind == "worker":
+            return [python, "-m", "crm_chassis.messaging.worker_main", self.name,
+                    f"{self.package}.entrypoints.worker"]
+        if kind == "relay":
+            return [python, "-m", "crm_chassis.outbox.relay_main", "--service", self.name]
+        raise ValueError(f"unknown process kind {kind!r}")
+
+
+def load(path: str | os.PathLike) -> ServiceManifest:
+    path = Path(path)
+    data = tomllib.loads(path.read_text())
+    try:
+        name = data["name"]
+        unknown = set(data.get("processes", {})) - set(PROCESS_KINDS)
+        if unknown:
+            raise ValueError(f"unknown process kinds {sorted(unknown)}; known: {PROCESS_KINDS}")
+        return ServiceManifest(
+            name=name, package=data["package"], grpc_port=int(data["grpc_port"]),
+            root=path.parent, publishes=tuple(data.get("publishes", [])),
+            processes={k: int(v) for k, v in data.get("processes", {}).items()},
+            subscriptions=tuple(Subscription(source=s["source"], event=s["event"], consumer=name,
+                                             method=s["method"])
+                                for s in data.get("subscriptions", [])))
+    except KeyError as exc:
+        raise ValueError(f"{path}: missing key {exc}") from None
+
+
+def repo_root() -> Path:
+    env = os.environ.get("CRM_REPO_ROOT")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "services").is_dir() and (parent / "libs").is_dir():
+            return parent
+    return Path.cwd()
+
+
+def discover(root: str | os.PathLike | None = None) -> list[ServiceManifest]:
+    """Every ``services/*/service.toml`` under the repository, sorted by name."""
+    base = Path(root) if root else repo_root()
+    return [load(p) for p in sorted((base / "services").glob("*/service.toml"))]
+
+
+def find(name: str, root: str | os.PathLike | None = None) -> ServiceManifest:
+    for manifest in discover(root):
+        if manifest.name == name:
+            return manifest
+    raise LookupError(f"no services/{name}/service.toml")

@@ -1,0 +1,79 @@
+"""The outbox and inbox tables every service has in its own database.
+
+Column lists are defined once here and used both by the service's SQLAlchemy metadata and by its
+alembic migration (``create_messaging_tables(op)``), so the two cannot drift apart.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text,
+                        text)
+
+from crm_chassis.db import UtcDateTime
+
+OUTBOX = "outbox"
+INBOX = "inbox"
+
+# Status of an outbox row.
+PENDING = "pending"       # written, not yet confirmed by the broker
+SENT = "sent"             # confirmed by the broker
+UNROUTABLE = "unroutable"  # returned by the broker: no queue bound; kept for inspection
+
+
+def _outbox_columns():
+    return [
+        # Autoincrement id gives the publish order; per-aggregate order follows from it.
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+               autoincrement=True),
+        Column("event_id", String(32), nullable=False, unique=True),
+        Column("event_type", String(100), nullable=False),
+        Column("exchange", String(200), nullable=False),
+        Column("aggregate_type", String(50), nullable=False),
+        Column("aggregate_id", String(64), nullable=False),
+        Column("aggregate_version", BigInteger, nullable=False),
+        Column("payload", Text, nullable=False),   # the JSON body exactly as it is published
+        Column("headers", Text, nullable=False),   # JSON object of AMQP headers
+        Column("occurred_at", UtcDateTime(), nullable=False),
+        Column("status", String(16), nullable=False, server_default=PENDING),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("last_error", Text),
+        Column("sent_at", UtcDateTime()),
+    ]
+
+
+def _inbox_columns():
+    return [
+        Column("consumer", String(200), primary_key=True),   # "<service>.<handler method>"
+        Column("event_id", String(32), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("processed_at", UtcDateTime(), nullable=False),
+    ]
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    if OUTBOX in metadata.tables:
+        return metadata.tables[OUTBOX]
+    table = Table(OUTBOX, metadata, *_outbox_columns())
+    # The relay's only query: pending rows in id order. Partial index keeps it tiny.
+    Index("ix_outbox_pending", table.c.id, postgresql_where=text("status = 'pending'"),
+          sqlite_where=text("status = 'pending'"))
+    return table
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    if INBOX in metadata.tables:
+        return metadata.tables[INBOX]
+    return Table(INBOX, metadata, *_inbox_columns())
+
+
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Add the outbox and inbox tables to a service's metadata; returns (outbox, inbox)."""
+    return outbox_table(metadata), inbox_table(metadata)
+
+
+def create_messaging_tables(op) -> None:
+    """For a service's first alembic migration: create outbox and inbox as defined here."""
+    op.create_table(OUTBOX, *_outbox_columns())
+    op.create_index("ix_outbox_pending", OUTBOX, ["id"],
+                    postgresql_where=text("status = 'pending'"),
+                    sqlite_where=text("status = 'pending'"))
+    op.create_table(INBOX, *_inbox_columns())

@@ -1,0 +1,41 @@
+"""Writes events as outbox rows inside the caller's transaction."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from google.protobuf.message import Message
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+from crm_chassis import events
+from crm_chassis.context import Actor
+
+
+class OutboxWriter:
+    """Adds events to the outbox through the unit of work's session (same transaction)."""
+
+    def __init__(self, session: Session, service_name: str, table: Table):
+        self._session = session
+        self._service = service_name
+        self._table = table
+        self._exchange = f"{service_name}.events"
+
+    def add(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
+            aggregate_version: int, actor: Actor | None = None) -> str:
+        """Stamp ``message.meta``, serialise it and insert it as a pending row; returns event id."""
+        meta = events.stamp(message, producer=self._service, event_type=event_type,
+                            aggregate_type=aggregate_type, aggregate_id=aggregate_id,
+                            aggregate_version=aggregate_version, actor=actor)
+        self._session.execute(insert(self._table).values(
+            event_id=meta.event_id,
+            event_type=event_type,
+            exchange=self._exchange,
+            aggregate_type=aggregate_type,
+            aggregate_id=str(aggregate_id),
+            aggregate_version=int(aggregate_version),
+            payload=events.encode(message),
+            headers=json.dumps(events.headers_for(meta), separators=(",", ":")),
+            occurred_at=meta.occurred_at.ToDatetime(tzinfo=dt.timezone.utc),
+        ))
+        return meta.event_id

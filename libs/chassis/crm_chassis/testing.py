@@ -1,0 +1,67 @@
+"""Test helpers shared by every service's test suite (real PostgreSQL and RabbitMQ).
+
+``CRM_TEST_PG_URL`` (default ``postgresql+psycopg2://postgres@127.0.0.1:5432/postgres``) is the
+server used to create one throw-away database per test session; ``CRM_TEST_AMQP_URL`` the broker.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+import uuid
+from typing import Iterator
+
+import pika
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_URL",
+                              "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("CRM_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+@contextlib.contextmanager
+def temporary_postgres_database(prefix: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    name = f"crmtest_{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def unique_vhost_free_name(prefix: str) -> str:
+    """A name unique to this test run, for exchanges/queues that must not collide."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def amqp_channel(url: str = AMQP_URL):
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    return connection, connection.channel()
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
+    """Poll ``predicate`` until truthy; raise AssertionError with ``message`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message or f"condition not met within {timeout}s")
+        time.sleep(interval)

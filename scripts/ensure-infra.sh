@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Makes sure the servers the platform needs are reachable on this machine.
+#   ensure-infra.sh rabbitmq            -> RabbitMQ only (make run: databases are SQLite files)
+#   ensure-infra.sh rabbitmq postgres   -> both (make test)
+# Reachable: nothing to do. Installed but stopped: start it. Missing and running as root:
+# install it with apt-get, then start it. Otherwise stop with a message saying what to do.
+set -euo pipefail
+PG_HOST=${CRM_PG_HOST:-127.0.0.1}; PG_PORT=${CRM_PG_PORT:-5432}
+MQ_HOST=${CRM_MQ_HOST:-127.0.0.1}; MQ_PORT=${CRM_MQ_PORT:-5672}
+
+reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+wait_for() {  # host port name seconds
+  for _ in $(seq 1 "$4"); do reachable "$1" "$2" && return 0; sleep 1; done
+  echo "error: $3 did not start listening on $1:$2 within $4 s" >&2; return 1
+}
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: $1 is not installed and this is not root. Install it with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y $2" >&2
+    echo "or point the platform at a running one (see README.md, 'Settings')." >&2
+    exit 1
+  fi
+  echo "installing $2 with apt-get ..."
+  [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ] \
+    || apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $2 >/dev/null
+}
+
+ensure_postgres() {
+  reachable "$PG_HOST" "$PG_PORT" && return 0
+  command -v pg_ctlcluster >/dev/null || apt_install PostgreSQL "postgresql postgresql-client"
+  ver=$(ls /etc/postgresql | sort -V | tail -1)
+  conf=/etc/postgresql/$ver/main
+  # Trust local TCP connections for user postgres (a developer/CI machine, bound to 127.0.0.1).
+  if [ "$(id -u)" = 0 ] && ! grep -q 'crm-platform' "$conf/pg_hba.conf"; then
+    sed -i '1i host all postgres 127.0.0.1/32 trust # crm-platform\nhost all postgres ::1/128 trust # crm-platform' "$conf/pg_hba.conf"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+  wait_for "$PG_HOST" "$PG_PORT" PostgreSQL 60
+}
+
+ensure_rabbitmq() {
+  reachable "$MQ_HOST" "$MQ_PORT" && return 0
+  command -v rabbitmq-server >/dev/null || apt_install RabbitMQ rabbitmq-server
+  rabbitmq-server -detached || true
+  wait_for "$MQ_HOST" "$MQ_PORT" RabbitMQ 90
+}
+
+for what in "$@"; do
+  case "$what" in
+    postgres) ensure_postgres ;;
+    rabbitmq) ensure_rabbitmq ;;
+    *) echo "unknown server $what (postgres|rabbitmq)" >&2; exit 2 ;;
+  esac
+done
+echo "ready: $*"
