@@ -1,0 +1,1 @@
+"""Benchmarks of the platform (`make bench`). Speed targets are checked here, never in tests."""

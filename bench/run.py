@@ -1,0 +1,79 @@
+"""`make bench`: runs every benchmark, prints the figures and writes them to docs/benchmarks.md.
+
+Each benchmark module has ``run() -> dict`` returning ``{"title": str, "rows": [(name, value, unit,
+note)], "checks": [(target description, passed: bool)]}``. The raw floors (a bare grpcio echo, a
+raw pika publish with pipelined confirms) are measured in the same run as the platform figures, so
+the ratios compare like with like on whatever machine runs them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+BENCHMARKS = ["bench.grpc_floor", "bench.relay_bench", "bench.identity_bench"]
+DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+
+def _machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def _render(results: list[tuple[str, dict | None, str]]) -> str:
+    out = ["# Benchmarks", "",
+           f"Produced by `make bench` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+           f"{_machine()}. PostgreSQL and RabbitMQ local. Figures are from one run; rerun to compare.", ""]
+    for module, result, error in results:
+        if result is None:
+            out += [f"## {module}", "", f"FAILED: `{error}`", ""]
+            continue
+        out += [f"## {result['title']}", "", "| measure | value | unit | note |", "|---|---:|---|---|"]
+        out += [f"| {n} | {v} | {u} | {note} |" for n, v, u, note in result["rows"]]
+        if result.get("checks"):
+            out += ["", "| target | met |", "|---|---|"]
+            out += [f"| {target} | {'yes' if ok else '**no**'} |" for target, ok in result["checks"]]
+        if result.get("notes"):
+            out += ["", result["notes"]]
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    selected = [m for m in BENCHMARKS if not argv or any(a in m for a in argv)]
+    results = []
+    for module in selected:
+        print(f"== {module}", flush=True)
+        try:
+            result = importlib.import_module(module).run()
+            for name, value, unit, note in result["rows"]:
+                print(f"  {name:<55} {value:>12} {unit:<8} {note}")
+            for target, ok in result.get("checks", []):
+                print(f"  target: {target}: {'met' if ok else 'NOT MET'}")
+            results.append((module, result, ""))
+        except Exception as exc:  # a broken benchmark is reported, the others still run
+            traceback.print_exc()
+            results.append((module, None, f"{type(exc).__name__}: {exc}"))
+    if not argv:
+        DOC.write_text(_render(results))
+        print(f"wrote {DOC}")
+    missed = [t for _, r, _ in results if r for t, ok in r.get("checks", []) if not ok]
+    failed = [m for m, r, _ in results if r is None]
+    if missed:
+        print("targets not met: " + "; ".join(missed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

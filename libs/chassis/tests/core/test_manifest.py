@@ -1,0 +1,55 @@
+import pytest
+
+from crm_chassis import manifest
+
+
+def _write(tmp_path, name, body):
+    folder = tmp_path / "services" / name
+    folder.mkdir(parents=True)
+    (folder / "service.toml").write_text(body)
+    (tmp_path / "libs").mkdir(exist_ok=True)
+    return folder / "service.toml"
+
+
+def test_manifest_declares_processes_and_subscriptions(tmp_path):
+    _write(tmp_path, "deals", '''
+name = "deals"
+package = "crm_deals"
+grpc_port = 50054
+publishes = ["deal_created"]
+[processes]
+api = 9154
+worker = 9254
+relay = 9354
+[[subscriptions]]
+source = "identity"
+event = "user_deactivated"
+method = "on_user_deactivated"
+''')
+    (found,) = manifest.discover(tmp_path)
+    assert found.processes == {"api": 9154, "worker": 9254, "relay": 9354}
+    (sub,) = found.subscriptions
+    # nameko's own naming: evt-<source>-<event>--<service>.<method>
+    assert sub.queue == "evt-identity-user_deactivated--deals.on_user_deactivated"
+    assert found.command("api", python="py") == ["py", "-m", "crm_deals.entrypoints.api"]
+    assert manifest.find("deals", tmp_path).name == "deals"
+    with pytest.raises(LookupError):
+        manifest.find("nope", tmp_path)
+
+
+def test_unknown_process_kind_is_refused(tmp_path):
+    path = _write(tmp_path, "x", 'name="x"\npackage="p"\ngrpc_port=1\n[processes]\nweb=1\n')
+    with pytest.raises(ValueError, match="unknown process kinds"):
+        manifest.load(path)
+
+
+def test_missing_key_names_the_file_and_key(tmp_path):
+    path = _write(tmp_path, "y", 'name="y"\ngrpc_port=1\n')
+    with pytest.raises(ValueError, match="package"):
+        manifest.load(path)
+
+
+def test_repository_manifests_are_valid():
+    for found in manifest.discover():
+        assert found.processes, f"{found.name} declares no processes"
+        assert set(found.processes) <= set(manifest.PROCESS_KINDS)

@@ -1,0 +1,50 @@
+import pytest
+
+from crm_chassis.settings import ServiceSettings, SettingsError, describe
+
+
+def test_service_specific_variable_wins_over_shared_one():
+    env = {"CRM_AMQP_URL": "amqp://shared", "CRM_IDENTITY_AMQP_URL": "amqp://own",
+           "CRM_GRPC_PORT": "6000"}
+    settings = ServiceSettings.load("identity", env=env)
+    assert settings.amqp_url == "amqp://own"
+    assert settings.grpc_port == 6000
+    assert settings.grpc_bind == "127.0.0.1:6000"
+    assert settings.events_exchange == "identity.events"
+
+
+def test_default_database_is_a_sqlite_file_per_service_in_the_data_dir(tmp_path):
+    settings = ServiceSettings.load("deals", env={"CRM_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path}/deals.db"
+
+
+def test_badly_typed_value_names_the_variable():
+    with pytest.raises(SettingsError, match="CRM_IDENTITY_GRPC_PORT"):
+        ServiceSettings.load("identity", env={"CRM_IDENTITY_GRPC_PORT": "fifty"})
+
+
+def test_bool_parsing_refuses_garbage():
+    from dataclasses import dataclass
+    from crm_chassis.settings import setting
+
+    @dataclass(frozen=True)
+    class WithFlag(ServiceSettings):
+        feature: bool = setting(False, "a flag")
+
+    assert WithFlag.load("x", env={"CRM_FEATURE": "yes"}).feature is True
+    with pytest.raises(SettingsError):
+        WithFlag.load("x", env={"CRM_FEATURE": "maybe"})
+
+
+def test_redacted_hides_secrets_and_database_credentials():
+    settings = ServiceSettings.load("identity", env={
+        "CRM_AMQP_URL": "amqp://u:p@host/", "CRM_IDENTITY_DATABASE_URL": "postgresql://u:pw@db/x",
+        "CRM_SERVICE_CLIENT_SECRET": "s3cret"})
+    shown = settings.redacted()
+    assert shown["amqp_url"] == "***" and shown["service_client_secret"] == "***"
+    assert "pw" not in shown["database_url"] and shown["database_url"].endswith("@db/x")
+
+
+def test_describe_documents_every_setting():
+    table = describe(ServiceSettings, "identity")
+    assert "CRM_IDENTITY_DATABASE_URL" in table and "CRM_AMQP_URL" in table
