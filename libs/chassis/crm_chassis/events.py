@@ -83,8 +83,10 @@ def headers_for(meta: events_pb2.EventMeta) -> dict[str, Any]:
 def decode(body: str | bytes | Mapping[str, Any], message_cls: type[M]) -> M:
     """Parse a received body into ``message_cls``; unknown fields are ignored (newer producers)."""
     try:
-        data = json.loads(body) if isinstance(body, (str, bytes)) else dict(body)
-        message = json_format.ParseDict(data, message_cls(), ignore_unknown_fields=True)
+        data = json.loads(body) if isinstance(body, (str, bytes)) else body
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        message = json_format.ParseDict(dict(data), message_cls(), ignore_unknown_fields=True)
     except (ValueError, TypeError, json_format.ParseError) as exc:
         raise EventDecodeError(f"not a valid {message_cls.DESCRIPTOR.full_name}: {exc}") from None
     if not message.meta.event_id:
