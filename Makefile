@@ -71,7 +71,7 @@ lint-imports: setup
 	mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null
 
 lint: lint-imports .tools/node_modules/.bin/buf
-	.tools/node_modules/.bin/buf lint protos
+	.tools/node_modules/.bin/buf lint
 
 # ---------------------------------------------------------------- bench
 bench: setup infra-test
