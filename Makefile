@@ -13,7 +13,8 @@ LOCAL_PACKAGES := libs/chassis $(addprefix services/,$(SERVICES)) cli
 PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 TEST_TIMEOUT ?= 300
 
-.PHONY: help setup venv protos infra-run infra-test run test test-unit bench lint clean
+
+.PHONY: deploy-render help setup venv protos infra-run infra-test run test test-unit bench lint clean
 
 help:
 	@echo "make run    start every service (gRPC api + nameko worker + outbox relay) on SQLite + local RabbitMQ"
@@ -58,10 +59,10 @@ run: setup infra-run
 
 # ---------------------------------------------------------------- test
 test: setup infra-test lint-imports
-	$(PY) -m pytest -p no:cacheprovider --timeout=$(TEST_TIMEOUT) -q libs services tests
+	$(PY) -m pytest -p no:cacheprovider --timeout=$(TEST_TIMEOUT) -q libs services tests cli deploy
 
 test-unit: setup
-	$(PY) -m pytest -p no:cacheprovider -q -m "not integration" libs services
+	$(PY) -m pytest -p no:cacheprovider -q -m "not integration" libs services cli deploy
 
 # ---------------------------------------------------------------- quality
 lint-imports: setup
@@ -76,6 +77,9 @@ lint: lint-imports .tools/node_modules/.bin/buf
 # ---------------------------------------------------------------- bench
 bench: setup infra-test
 	$(PY) -m bench.run
+
+deploy-render: setup
+	$(PY) deploy/k8s/generate.py && $(PY) deploy/observability/generate.py
 
 clean:
 	rm -rf $(VENV) gen data .tools

@@ -49,6 +49,7 @@ class ServiceSettings:
     grpc_port: int = setting(0, "Port of the gRPC API (each service sets its own default).")
     grpc_max_workers: int = setting(16, "Threads serving gRPC calls.")
     metrics_port: int = setting(0, "Port of this process's Prometheus /metrics endpoint; 0 = none.")
+    metrics_host: str = setting("127.0.0.1", "Address /metrics binds to (0.0.0.0 in Kubernetes).")
     log_level: str = setting("INFO", "Log level (DEBUG, INFO, WARNING, ERROR).")
     log_format: str = setting("json", "json (one JSON object a line) or console (for people).")
     shutdown_grace_seconds: float = setting(5.0, "Seconds in-flight calls get to finish on SIGTERM.")
