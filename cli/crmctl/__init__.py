@@ -1,0 +1,1 @@
+"""crmctl: command line of the CRM platform."""

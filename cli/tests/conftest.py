@@ -1,0 +1,160 @@
+"""A fake identity (AuthService + UserService) on a real gRPC server, and a crmctl runner.
+
+The fakes check the bearer token like the real service does, so the tests see exactly the
+metadata crmctl sends.
+"""
+from __future__ import annotations
+
+import socket
+import uuid
+from concurrent import futures
+from datetime import datetime, timedelta, timezone
+
+import grpc
+import pytest
+from click.testing import CliRunner
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
+
+EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"
+
+
+def timestamp(moment: datetime) -> Timestamp:
+    value = Timestamp()
+    value.FromDatetime(moment)
+    return value
+
+
+class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserServiceServicer):
+    def __init__(self):
+        self.access_lifetime = timedelta(minutes=15)
+        self.valid_access: set[str] = set()
+        self.valid_refresh: set[str] = set()
+        self.refresh_calls = 0
+        self.logouts: list[str] = []
+        self.login_locked_for: int | None = None
+        self.users = [
+            users_pb2.User(id=uuid.uuid4().hex, email=f"user{i}@crm.local",
+                           display_name=f"User {i}", status=users_pb2.User.STATUS_ACTIVE,
+                           departments=["sales"], version=1)
+            for i in range(3)]
+
+    # ----------------------------------------------------------------- helpers
+    def _pair(self) -> auth_pb2.TokenPair:
+        access, refresh = "acc-" + uuid.uuid4().hex, "ref-" + uuid.uuid4().hex
+        self.valid_access.add(access)
+        self.valid_refresh.add(refresh)
+        now = datetime.now(timezone.utc)
+        return auth_pb2.TokenPair(
+            access_token=access, refresh_token=refresh, token_type="Bearer",
+            access_token_expires_at=timestamp(now + self.access_lifetime),
+            refresh_token_expires_at=timestamp(now + timedelta(days=7)))
+
+    def _require_token(self, context) -> None:
+        header = dict(context.invocation_metadata()).get("authorization", "")
+        if header.removeprefix("Bearer ") not in self.valid_access:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid or expired access token")
+
+    # ----------------------------------------------------------------- AuthService
+    def Login(self, request, context):
+        if self.login_locked_for:
+            context.set_trailing_metadata((("retry-after", str(self.login_locked_for)),))
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many failed logins")
+        if (request.email, request.password) != (EMAIL, PASSWORD):
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "wrong e-mail or password")
+        return self._pair()
+
+    def Refresh(self, request, context):
+        self.refresh_calls += 1
+        if request.refresh_token not in self.valid_refresh:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "refresh token revoked")
+        self.valid_refresh.discard(request.refresh_token)   # rotation
+        return self._pair()
+
+    def Logout(self, request, context):
+        self.logouts.append(request.refresh_token)
+        self.valid_refresh.discard(request.refresh_token)
+        return auth_pb2.LogoutResponse()
+
+    def WhoAmI(self, request, context):
+        self._require_token(context)
+        return auth_pb2.WhoAmIResponse(subject_kind="user", subject_id="u-admin", email=EMAIL,
+                                       display_name="Admin", roles=["admin"])
+
+    # ----------------------------------------------------------------- UserService
+    def ListUsers(self, request, context):
+        self._require_token(context)
+        found = [u for u in self.users if request.query.lower() in u.email.lower()]
+        size = request.page.page_size or 50
+        start = int(request.page.cursor or 0)
+        page = found[start:start + size]
+        next_cursor = str(start + size) if start + size < len(found) else ""
+        return users_pb2.ListUsersResponse(users=page, page={"next_cursor": next_cursor})
+
+    def GetUser(self, request, context):
+        self._require_token(context)
+        for user in self.users:
+            if user.id == request.id:
+                return user
+        context.abort(grpc.StatusCode.NOT_FOUND, f"no user {request.id}")
+
+    def SetUserDepartments(self, request, context):
+        user = self.GetUser(users_pb2.GetUserRequest(id=request.id), context)
+        del user.departments[:]
+        user.departments.extend(request.departments)
+        user.version += 1
+        return user
+
+    def CreateUser(self, request, context):
+        self._require_token(context)
+        if any(u.email == request.email for u in self.users):
+            context.abort(grpc.StatusCode.ALREADY_EXISTS, f"e-mail {request.email} is taken")
+        user = users_pb2.User(id=uuid.uuid4().hex, email=request.email,
+                              display_name=request.display_name, version=1,
+                              status=users_pb2.User.STATUS_ACTIVE)
+        self.users.append(user)
+        return user
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def identity():
+    fake = FakeIdentity()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    auth_pb2_grpc.add_AuthServiceServicer_to_server(fake, server)
+    users_pb2_grpc.add_UserServiceServicer_to_server(fake, server)
+    port = _free_port()
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    fake.address = f"127.0.0.1:{port}"
+    yield fake
+    server.stop(grace=None)
+
+
+@pytest.fixture
+def crmctl(tmp_path, identity):
+    """Run crmctl against the fake identity with a private config folder."""
+    from crmctl.main import cli
+
+    runner = CliRunner()
+    env = {"CRMCTL_CONFIG_DIR": str(tmp_path / "crmctl"), "CRM_IDENTITY_ADDRESS": identity.address,
+           "COLUMNS": "200"}
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+    run.config_dir = tmp_path / "crmctl"
+    return run
+
+
+@pytest.fixture
+def logged_in(crmctl):
+    result = crmctl("login", "--email", EMAIL, "--password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    return crmctl

@@ -1,0 +1,130 @@
+"""deploy/ is generated: committed files must equal a fresh render and be valid."""
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+DEPLOY = Path(__file__).resolve().parents[1]
+
+
+def load(relative: str):
+    path = DEPLOY / relative
+    spec = importlib.util.spec_from_file_location(path.stem + "_" + path.parent.name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+k8s = load("k8s/generate.py")
+observability = load("observability/generate.py")
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A repository with one service that has every process kind, rendered to out/."""
+    (tmp_path / "services" / "sales").mkdir(parents=True)
+    (tmp_path / "services" / "sales" / "service.toml").write_text(textwrap.dedent("""
+        name = "sales"
+        package = "crm_sales"
+        grpc_port = 50060
+        [processes]
+        api = 9160
+        worker = 9260
+        relay = 9360
+    """))
+    assert k8s.main(["--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    return tmp_path
+
+
+def docs(path: Path):
+    return [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+
+
+def test_committed_k8s_equals_a_fresh_render(capsys):
+    assert k8s.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_committed_observability_equals_a_fresh_render(capsys):
+    assert observability.main(["--check"]) == 0, capsys.readouterr().err
+
+
+def test_every_committed_file_is_valid_yaml_or_json():
+    yaml_files = sorted(DEPLOY.rglob("*.yaml"))
+    assert (DEPLOY / "prometheus" / "alerts.yaml") in yaml_files
+    for path in yaml_files:
+        for doc in docs(path):
+            assert isinstance(doc, dict), path
+    for path in DEPLOY.rglob("*.json"):
+        json.loads(path.read_text())
+
+
+def test_check_reports_a_hand_edit(repo, capsys):
+    target = repo / "out" / "base" / "sales" / "deployment-api.yaml"
+    target.write_text(target.read_text().replace("replicas: 1", "replicas: 7"))
+
+    assert k8s.main(["--check", "--root", str(repo), "--out", str(repo / "out")]) == 1
+    assert "base/sales/deployment-api.yaml: differs" in capsys.readouterr().out
+
+
+def test_deployments_are_hardened_probed_and_bounded(repo):
+    base = repo / "out" / "base" / "sales"
+    kinds = {}
+    for name in ("api", "worker", "relay"):
+        (deployment,) = docs(base / f"deployment-{name}.yaml")
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        kinds[name] = container
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert set(container["resources"]) == {"requests", "limits"}
+        assert container["livenessProbe"]
+    assert kinds["api"]["readinessProbe"]["grpc"] == {"port": 50060}
+    assert kinds["api"]["command"] == ["python", "-m", "crm_sales.entrypoints.api"]
+    assert kinds["worker"]["command"][-2:] == ["sales", "crm_sales.entrypoints.worker"]
+    (migrate,) = docs(base / "job-migrate.yaml")
+    assert migrate["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "python", "-m", "crm_sales.migrate"]
+    assert "pre-install" in migrate["metadata"]["annotations"]["helm.sh/hook"]
+    listed = docs(base / "kustomization.yaml")[0]["resources"]
+    assert sorted(listed) == sorted(p.name for p in base.iterdir() if p.name != "kustomization.yaml")
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (kustomize) not installed")
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_overlays_build_with_kustomize(repo, overlay):
+    built = subprocess.run(["kubectl", "kustomize", str(repo / "out" / "overlays" / overlay)],
+                           capture_output=True, text=True, check=True).stdout
+    objects = list(yaml.safe_load_all(built))
+    api = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "sales-api")
+    assert api["metadata"]["namespace"] == ("crm-dev" if overlay == "dev" else "crm")
+    assert api["spec"]["replicas"] == (1 if overlay == "dev" else 3)
+
+
+def _registered_metric_names() -> set[str]:
+    from prometheus_client import REGISTRY
+
+    import crm_chassis.grpc.metrics  # noqa: F401 - registers
+    import crm_chassis.messaging.metrics  # noqa: F401
+    import crm_chassis.outbox.metrics  # noqa: F401
+    names = set()
+    for collector in list(REGISTRY._collector_to_names):
+        names.update(REGISTRY._collector_to_names[collector])
+    return names
+
+
+def test_alerts_and_dashboard_use_only_metrics_that_exist():
+    identity_only = {"identity_login_lockouts_total", "identity_login_failures_total"}
+    known = _registered_metric_names() | identity_only | {"up"}
+    text = (DEPLOY / "prometheus" / "alerts.yaml").read_text() + (
+        DEPLOY / "grafana" / "crm-services.json").read_text()
+    used = set(re.findall(r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages))\b", text))
+    used |= set(re.findall(r"\b(up)\{", text))
+    assert used, "no metric names found"
+    assert used <= known, f"unknown metrics: {sorted(used - known)}"

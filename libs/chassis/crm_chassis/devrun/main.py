@@ -1,0 +1,136 @@
+"""``crm-dev``: run the whole platform on one machine (what ``make run`` calls).
+
+    crm-dev run [--only identity] [--no-topology]   migrate, declare topology, start, supervise
+    crm-dev list [--only ...]                       what `run` would start, without starting it
+
+Exit status of ``run``: 0 after Ctrl-C/SIGTERM, 1 when a step fails or a process exits on its own.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crm_chassis import manifest as manifests
+from crm_chassis.devrun.plan import Plan, build_plan
+from crm_chassis.devrun.supervisor import Supervisor, describe_exit
+
+GRACE_SECONDS = 10.0
+
+
+def _plan(only: tuple[str, ...], topology: bool) -> Plan:
+    root = manifests.repo_root()
+    found = manifests.discover(root)
+    if not found:
+        raise click.ClickException(f"no services found: {root}/services/*/service.toml "
+                                   "(set CRM_REPO_ROOT to the repository)")
+    try:
+        return build_plan(found, root=root, only=only, topology=topology)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _process_table(plan: Plan, pids: dict[str, int] | None = None) -> Table:
+    table = Table(title="CRM platform (local)")
+    for heading in ("service", "process", "pid" if pids is not None else "command",
+                    "gRPC address", "metrics URL"):
+        # addresses and URLs are copied from here: never broken across lines
+        table.add_column(heading, overflow="fold", no_wrap=heading != "command")
+    for spec in plan.processes:
+        third = str(pids[spec.label]) if pids is not None else " ".join(spec.argv[1:])
+        table.add_row(spec.service, spec.kind, third, spec.grpc_address, spec.metrics_url)
+    return table
+
+
+def _print_table(table: Table, plan: Plan) -> None:
+    console = Console(file=sys.stdout, highlight=False, width=max(140, Console().width))
+    console.print(table)
+    if plan.bootstrap_admin:
+        email, password = plan.bootstrap_admin
+        console.print(f"bootstrap admin (local use only): {email} / {password}   "
+                      f"-> crmctl login --email {email}", markup=False, soft_wrap=True)
+
+
+def run_platform(only: tuple[str, ...] = (), topology: bool = True) -> int:
+    """Migrate, declare the topology, start every process, supervise; the exit status."""
+    plan = _plan(only, topology)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    supervisor = Supervisor(sys.stdout, colour=colour, base_env=plan.environment)
+    stop = threading.Event()
+    received: list[str] = []
+
+    def on_signal(signum, _frame):
+        received.append(signal.Signals(signum).name)
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        steps = [*plan.migrations, *([plan.topology] if plan.topology else [])]
+        for step in steps:
+            code = supervisor.run_step(step, stop)
+            if code is None:
+                supervisor.say(f"crm-dev: {received[-1]} received during {step.label}; stopped")
+                return 0
+            if code != 0:
+                supervisor.say(f"crm-dev: {step.label} failed ({describe_exit(code)}); "
+                               "nothing started")
+                return 1
+        supervisor.start(plan.processes)
+        _print_table(_process_table(plan, {r.spec.label: r.pid for r in supervisor.running}),
+                     plan)
+        supervisor.say("crm-dev: running; Ctrl-C stops everything")
+        exited = supervisor.wait_for_first_exit(stop)
+        if exited is not None:
+            supervisor.say(f"crm-dev: {exited.spec.label} (pid {exited.pid}) "
+                           f"{describe_exit(exited.popen.returncode)} unexpectedly; "
+                           "stopping everything")
+        else:
+            supervisor.say(f"crm-dev: {received[-1]} received; stopping everything")
+        killed = supervisor.stop_all(GRACE_SECONDS)
+        if killed:
+            supervisor.say(f"crm-dev: killed after {GRACE_SECONDS:.0f} s: {', '.join(killed)}")
+        supervisor.say("crm-dev: all processes stopped")
+        return 1 if exited is not None else 0
+    finally:
+        supervisor.stop_all(GRACE_SECONDS)   # idempotent; covers errors while starting
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@click.group()
+def cli() -> None:
+    """Run the CRM platform locally."""
+
+
+@cli.command()
+@click.option("--only", multiple=True, metavar="SERVICE",
+              help="Run only this service (repeatable); the others are not started.")
+@click.option("--no-topology", is_flag=True,
+              help="Skip declaring the broker topology (e.g. no RabbitMQ needed for the test).")
+def run(only: tuple[str, ...], no_topology: bool) -> None:
+    """Migrate, declare the broker topology, start every process; Ctrl-C stops all."""
+    sys.exit(run_platform(only, topology=not no_topology))
+
+
+@cli.command("list")
+@click.option("--only", multiple=True, metavar="SERVICE", help="Only this service (repeatable).")
+def list_processes(only: tuple[str, ...]) -> None:
+    """Show what `crm-dev run` would start, without starting it."""
+    plan = _plan(only, True)
+    _print_table(_process_table(plan), plan)
+    for step in plan.migrations:
+        click.echo(f"migrate {step.service}: {' '.join(step.argv[1:])}")
+
+
+def main() -> None:  # console script `crm-dev`
+    cli(prog_name="crm-dev")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

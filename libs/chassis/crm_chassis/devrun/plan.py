@@ -1,0 +1,110 @@
+"""What ``crm-dev run`` runs: pure functions from the service manifests to process specs.
+
+Kept free of I/O so ``crm-dev list`` and the tests see exactly what ``run`` would start.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from crm_chassis.manifest import PROCESS_KINDS, ServiceManifest
+
+# Local runs only: the first administrator identity creates when none is configured. Printed in
+# the startup table and documented in docs/operations.md; never use it outside a developer's
+# machine (deploy/ reads the password from a Kubernetes Secret instead).
+LOCAL_ADMIN_EMAIL = "admin@crm.local"
+LOCAL_ADMIN_PASSWORD = "local-dev-admin-only"
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    service: str
+    kind: str                      # api, worker, relay, or a one-off step (migrate, topology)
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)   # added to the runner's environment
+    metrics_port: int = 0
+    grpc_address: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.service}.{self.kind}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.metrics_port}/metrics" if self.metrics_port else ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    environment: Mapping[str, str]     # shared by every process (merged over os.environ)
+    migrations: tuple[ProcessSpec, ...]
+    topology: ProcessSpec | None
+    processes: tuple[ProcessSpec, ...]
+    bootstrap_admin: tuple[str, str] | None   # (e-mail, password) when the local default is used
+
+
+def select(manifests: Sequence[ServiceManifest], only: Sequence[str]) -> list[ServiceManifest]:
+    if not only:
+        return list(manifests)
+    known = {m.name for m in manifests}
+    unknown = sorted(set(only) - known)
+    if unknown:
+        raise ValueError(f"unknown service(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(known)) or 'none (no services/*/service.toml)'}")
+    return [m for m in manifests if m.name in set(only)]
+
+
+def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
+                       environ: Mapping[str, str]) -> tuple[dict[str, str], tuple | None]:
+    """Variables every process gets; values already in ``environ`` win (the developer's)."""
+    env = {"CRM_REPO_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
+    defaults = {"CRM_DATA_DIR": str(root / "data"), "CRM_LOG_FORMAT": "console"}
+    if "identity" in {m.name for m in manifests}:   # every service verifies tokens with it
+        defaults["CRM_IDENTITY_ADDRESS"] = f"127.0.0.1:{_port_of(manifests, 'identity')}"
+    bootstrap = None
+    configured = (environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL")
+                  or environ.get("CRM_BOOTSTRAP_ADMIN_EMAIL"))
+    if not configured:
+        password = environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD") or LOCAL_ADMIN_PASSWORD
+        env["CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL"] = LOCAL_ADMIN_EMAIL
+        env["CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = password
+        bootstrap = (LOCAL_ADMIN_EMAIL, password)
+    env.update({key: value for key, value in defaults.items() if not environ.get(key)})
+    return env, bootstrap
+
+
+def _port_of(manifests: Sequence[ServiceManifest], name: str) -> int:
+    return next(m.grpc_port for m in manifests if m.name == name)
+
+
+def build_plan(manifests: Sequence[ServiceManifest], *, root: Path,
+               only: Sequence[str] = (), topology: bool = True,
+               environ: Mapping[str, str] | None = None, python: str | None = None) -> Plan:
+    environ = os.environ if environ is None else environ
+    python = python or sys.executable
+    chosen = select(manifests, only)
+    env, bootstrap = shared_environment(manifests, root, environ)
+    migrations, processes = [], []
+    for manifest in chosen:
+        prefix = f"CRM_{manifest.name.upper()}_"
+        migrations.append(ProcessSpec(manifest.name, "migrate",
+                                      (python, "-m", f"{manifest.package}.migrate")))
+        for kind in PROCESS_KINDS:
+            if kind not in manifest.processes:
+                continue
+            metrics_port = manifest.processes[kind]
+            own_env = {prefix + "METRICS_PORT": str(metrics_port),
+                       prefix + "GRPC_PORT": str(manifest.grpc_port)}
+            processes.append(ProcessSpec(
+                manifest.name, kind, tuple(manifest.command(kind, python=python)), own_env,
+                metrics_port=metrics_port,
+                grpc_address=f"127.0.0.1:{manifest.grpc_port}" if kind == "api" else ""))
+    topology_spec = None
+    if topology and chosen:
+        topology_spec = ProcessSpec("broker", "topology",
+                                    (python, "-m", "crm_chassis.messaging.topology_main",
+                                     "declare"))
+    return Plan(env, tuple(migrations), topology_spec, tuple(processes),
+                bootstrap if "identity" in {m.name for m in chosen} else None)

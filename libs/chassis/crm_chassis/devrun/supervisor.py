@@ -1,0 +1,141 @@
+"""Runs processes side by side with prefixed output and stops them together.
+
+Each child gets its own process group, so a terminal's Ctrl-C reaches only the runner, which then
+stops the children in order (SIGTERM to the group, a grace period, SIGKILL for stragglers). A
+child that exits on its own is never restarted: the runner reports it and stops everything, so a
+crash is seen at once instead of being hidden by a restart loop.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from typing import IO, Mapping, Sequence
+
+from crm_chassis.devrun.plan import ProcessSpec
+
+_COLOURS = ("36", "33", "35", "32", "34", "91", "96", "93", "95", "92", "94")
+
+
+def describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+@dataclass
+class Running:
+    spec: ProcessSpec
+    popen: subprocess.Popen
+    reader: threading.Thread
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+
+class Supervisor:
+    def __init__(self, out: IO[str], *, colour: bool, base_env: Mapping[str, str]):
+        self.out = out
+        self.colour = colour
+        self.base_env = dict(base_env)
+        self.running: list[Running] = []
+        self._lock = threading.Lock()
+        self._labels: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ output
+    def _prefix(self, label: str) -> str:
+        if label not in self._labels:
+            text = f"[{label}]"
+            if self.colour:
+                code = _COLOURS[len(self._labels) % len(_COLOURS)]
+                text = f"\x1b[{code}m{text}\x1b[0m"
+            self._labels[label] = text
+        return self._labels[label]
+
+    def say(self, text: str) -> None:
+        """A line of the runner's own (not prefixed by a process)."""
+        with self._lock:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    def _pump(self, label: str, stream: IO[bytes]) -> None:
+        prefix = self._prefix(label)
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            with self._lock:
+                self.out.write(f"{prefix} {line}\n")
+                self.out.flush()
+        stream.close()
+
+    # ------------------------------------------------------------------ processes
+    def _spawn(self, spec: ProcessSpec) -> Running:
+        env = {**os.environ, **self.base_env, **spec.env}
+        popen = subprocess.Popen(list(spec.argv), env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 process_group=0)
+        reader = threading.Thread(target=self._pump, args=(spec.label, popen.stdout),
+                                  name=f"out-{spec.label}", daemon=True)
+        reader.start()
+        return Running(spec, popen, reader)
+
+    def run_step(self, spec: ProcessSpec, stop: threading.Event) -> int | None:
+        """Run a one-off step (migration, topology) to its end; None if stopped meanwhile."""
+        step = self._spawn(spec)
+        while step.popen.poll() is None:
+            if stop.wait(0.1):
+                self._terminate([step], grace_seconds=10)
+                return None
+        step.reader.join()
+        return step.popen.returncode
+
+    def start(self, specs: Sequence[ProcessSpec]) -> None:
+        for spec in specs:
+            self.running.append(self._spawn(spec))
+
+    def wait_for_first_exit(self, stop: threading.Event) -> Running | None:
+        """Block until a process exits (returned) or ``stop`` is set (None)."""
+        while not stop.is_set():
+            for proc in self.running:
+                if proc.popen.poll() is not None:
+                    proc.reader.join(timeout=2)   # its last words before the verdict
+                    return proc
+            stop.wait(0.1)
+        return None
+
+    def stop_all(self, grace_seconds: float = 10.0) -> list[str]:
+        """SIGTERM everything, wait up to ``grace_seconds``, SIGKILL what is left; return the
+        labels that had to be killed."""
+        return self._terminate(self.running, grace_seconds)
+
+    def _terminate(self, procs: Sequence[Running], grace_seconds: float) -> list[str]:
+        for proc in procs:
+            _signal_group(proc.popen, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        for proc in procs:
+            try:
+                proc.popen.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        killed = []
+        for proc in procs:
+            if proc.popen.poll() is None:
+                killed.append(proc.spec.label)
+            _signal_group(proc.popen, signal.SIGKILL)   # also any grandchild left in the group
+            proc.popen.wait()
+        for proc in procs:
+            proc.reader.join(timeout=2)
+        return killed
+
+
+def _signal_group(popen: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(popen.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,82 @@
+"""What crm-dev would run, computed from manifests (no processes)."""
+import sys
+from pathlib import Path
+
+import pytest
+
+from crm_chassis.devrun.plan import LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD, build_plan
+from crm_chassis.manifest import ServiceManifest
+
+ROOT = Path("/repo")
+
+
+def manifest(name, port, **processes):
+    return ServiceManifest(name=name, package=f"crm_{name}", grpc_port=port, root=ROOT,
+                           processes=processes or {"api": 9151, "worker": 9251, "relay": 9351})
+
+
+IDENTITY, LEADS = manifest("identity", 50051), manifest("leads", 50053, api=9153)
+
+
+def test_every_process_kind_of_every_service_with_its_ports():
+    plan = build_plan([IDENTITY, LEADS], root=ROOT, environ={}, python="py")
+
+    assert [(p.label, p.metrics_port) for p in plan.processes] == [
+        ("identity.api", 9151), ("identity.worker", 9251), ("identity.relay", 9351),
+        ("leads.api", 9153)]
+    api = plan.processes[0]
+    assert api.argv == ("py", "-m", "crm_identity.entrypoints.api")
+    assert api.env == {"CRM_IDENTITY_METRICS_PORT": "9151", "CRM_IDENTITY_GRPC_PORT": "50051"}
+    assert api.grpc_address == "127.0.0.1:50051"
+    assert api.metrics_url == "http://127.0.0.1:9151/metrics"
+    assert plan.processes[1].argv == ("py", "-m", "crm_chassis.messaging.worker_main",
+                                      "identity", "crm_identity.entrypoints.worker")
+    assert plan.processes[2].argv == ("py", "-m", "crm_chassis.outbox.relay_main",
+                                      "--service", "identity")
+    assert plan.processes[1].grpc_address == ""
+
+
+def test_migrations_then_topology():
+    plan = build_plan([IDENTITY, LEADS], root=ROOT, environ={}, python="py")
+
+    assert [m.argv for m in plan.migrations] == [("py", "-m", "crm_identity.migrate"),
+                                                 ("py", "-m", "crm_leads.migrate")]
+    assert plan.topology.argv == ("py", "-m", "crm_chassis.messaging.topology_main", "declare")
+    assert build_plan([IDENTITY], root=ROOT, environ={}, topology=False).topology is None
+
+
+def test_only_selects_services_and_rejects_unknown_names():
+    plan = build_plan([IDENTITY, LEADS], root=ROOT, environ={}, only=["leads"])
+
+    assert {p.service for p in plan.processes} == {"leads"}
+    assert plan.environment["CRM_IDENTITY_ADDRESS"] == "127.0.0.1:50051"
+    with pytest.raises(ValueError, match="unknown service.*nope.*known: identity, leads"):
+        build_plan([IDENTITY, LEADS], root=ROOT, environ={}, only=["nope"])
+
+
+def test_shared_environment_defaults_and_developer_overrides():
+    defaults = build_plan([IDENTITY], root=ROOT, environ={}).environment
+    overridden = build_plan([IDENTITY], root=ROOT, environ={
+        "CRM_DATA_DIR": "/elsewhere", "CRM_LOG_FORMAT": "json"}).environment
+
+    assert defaults["CRM_DATA_DIR"] == "/repo/data"
+    assert defaults["CRM_LOG_FORMAT"] == "console"
+    assert defaults["CRM_REPO_ROOT"] == "/repo"
+    assert "CRM_DATA_DIR" not in overridden and "CRM_LOG_FORMAT" not in overridden
+
+
+def test_local_bootstrap_admin_only_when_none_configured():
+    local = build_plan([IDENTITY], root=ROOT, environ={})
+    configured = build_plan([IDENTITY], root=ROOT,
+                            environ={"CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "boss@example.com"})
+
+    assert local.bootstrap_admin == (LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD)
+    assert local.environment["CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] == LOCAL_ADMIN_PASSWORD
+    assert configured.bootstrap_admin is None
+    assert "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL" not in configured.environment
+
+
+def test_default_python_is_the_runners():
+    plan = build_plan([IDENTITY], root=ROOT, environ={})
+
+    assert plan.processes[0].argv[0] == sys.executable

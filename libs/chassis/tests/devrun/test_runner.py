@@ -1,0 +1,155 @@
+"""crm-dev run as a real process over a temporary repository of fake services.
+
+Each fake service (services/<name>/service.toml + a tiny package on PYTHONPATH) has a migrate
+module that prints and an api entrypoint that prints its pid, then loops until SIGTERM.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+from crm_chassis.testing import free_port, wait_until
+
+API = textwrap.dedent("""
+    import os, signal, sys, time
+    signal.signal(signal.SIGTERM, lambda *_: (print("stopping", flush=True), sys.exit(0)))
+    print(f"ready pid={os.getpid()} grpc={os.environ['CRM_{SVC}_GRPC_PORT']} "
+          f"metrics={os.environ['CRM_{SVC}_METRICS_PORT']} data={os.environ['CRM_DATA_DIR']}",
+          flush=True)
+    while True:
+        time.sleep(0.05)
+""")
+
+
+def make_service(root, name, migrate_exit=0):
+    package = f"crm_{name}"
+    (root / "services" / name).mkdir(parents=True)
+    (root / "services" / name / "service.toml").write_text(textwrap.dedent(f"""
+        name = "{name}"
+        package = "{package}"
+        grpc_port = {free_port()}
+        [processes]
+        api = {free_port()}
+    """))
+    pkg = root / "pkgs" / package
+    (pkg / "entrypoints").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "entrypoints" / "__init__.py").write_text("")
+    (pkg / "migrate.py").write_text(f"print('migrated {name}')\nraise SystemExit({migrate_exit})\n")
+    (pkg / "entrypoints" / "api.py").write_text(API.replace("{SVC}", name.upper()))
+
+
+class Runner:
+    """crm-dev run in a subprocess; a thread collects its output lines."""
+
+    def __init__(self, root):
+        env = {**os.environ, "CRM_REPO_ROOT": str(root), "PYTHONPATH": str(root / "pkgs"),
+               "NO_COLOR": "1"}
+        env.pop("CRM_DATA_DIR", None)
+        self.root = root
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "crm_chassis.devrun.main", "run", "--no-topology"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.reader = threading.Thread(target=self._collect, daemon=True)
+        self.reader.start()
+
+    def _collect(self):
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def pids(self, count):
+        def ready():
+            found = dict(re.findall(r"^\[(\S+)\] ready pid=(\d+)", self.output(), re.M))
+            return found if len(found) == count else None
+
+        found = wait_until(ready, timeout=30, message=f"{count} processes ready")
+        return {label: int(pid) for label, pid in found.items()}
+
+    def finish(self, timeout=30):
+        code = self.proc.wait(timeout=timeout)
+        self.reader.join(timeout=5)
+        return code, self.output()
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def platform(tmp_path):
+    make_service(tmp_path, "alpha")
+    make_service(tmp_path, "beta")
+    runner = Runner(tmp_path)
+    yield runner
+    if runner.proc.poll() is None:   # a failed test: let the runner stop its children first
+        runner.proc.terminate()
+        try:
+            runner.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            runner.proc.kill()
+            runner.proc.wait()
+
+
+def test_migrates_starts_all_prints_table_and_prefixes_output(platform):
+    pids = platform.pids(2)
+    wait_until(lambda: "Ctrl-C stops everything" in platform.output(), timeout=10)
+    text = platform.output()
+
+    assert text.index("[alpha.migrate] migrated alpha") < text.index("[alpha.api] ready")
+    assert "[beta.migrate] migrated beta" in text
+    assert f"data={platform.root / 'data'}" in text
+    for label, pid in pids.items():
+        service, kind = label.split(".")
+        assert re.search(rf"{service}\s*│\s*{kind}\s*│\s*{pid}\s*│\s*127\.0\.0\.1:\d+\s*│\s*"
+                         r"http://127\.0\.0\.1:\d+/metrics", text), text
+    platform.proc.send_signal(signal.SIGINT)
+    platform.finish()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_everything_and_exits_0(platform, signum):
+    pids = platform.pids(2)
+
+    platform.proc.send_signal(signum)
+    code, text = platform.finish()
+
+    assert code == 0, text
+    assert "[alpha.api] stopping" in text and "[beta.api] stopping" in text
+    assert "all processes stopped" in text
+    assert not any(alive(pid) for pid in pids.values())
+
+
+def test_one_process_dying_stops_all_with_nonzero_exit(platform):
+    pids = platform.pids(2)
+
+    os.kill(pids["alpha.api"], signal.SIGKILL)
+    code, text = platform.finish()
+
+    assert code == 1, text
+    assert re.search(r"alpha\.api \(pid \d+\) killed by SIGKILL unexpectedly; stopping", text)
+    assert "[beta.api] stopping" in text
+    assert not alive(pids["beta.api"])
+
+
+def test_failed_migration_starts_nothing(tmp_path):
+    make_service(tmp_path, "alpha", migrate_exit=3)
+    runner = Runner(tmp_path)
+
+    code, text = runner.finish()
+
+    assert code == 1
+    assert "alpha.migrate failed (exited with code 3); nothing started" in text
+    assert "ready pid" not in text
