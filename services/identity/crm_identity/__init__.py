@@ -1,0 +1,1 @@
+"""identity: users, credentials, departments, roles, tokens and signing keys of the CRM."""

@@ -1,0 +1,1 @@
+"""identity's adapters: database, password hashing, token signing, gRPC servicers, metrics."""

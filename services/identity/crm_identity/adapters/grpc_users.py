@@ -1,0 +1,70 @@
+"""UserService servicer: proto in, use case, proto out. Errors are CrmErrors the chassis maps."""
+from __future__ import annotations
+
+from crm.identity.v1 import users_pb2, users_pb2_grpc
+
+from crm_identity.adapters import proto_mapping as mapping
+from crm_identity.service_layer import service_accounts, users
+from crm_identity.service_layer.dependencies import Dependencies
+
+
+class UserServicer(users_pb2_grpc.UserServiceServicer):
+    def __init__(self, deps: Dependencies):
+        self.deps = deps
+
+    def CreateUser(self, request, context):
+        return mapping.user_to_proto(users.create_user(
+            self.deps, mapping.caller(), email=request.email, display_name=request.display_name,
+            password=request.password, departments=list(request.departments),
+            roles=list(request.roles)))
+
+    def GetUser(self, request, context):
+        return mapping.user_to_proto(users.get_user(self.deps, mapping.caller(), request.id))
+
+    def ListUsers(self, request, context):
+        page = users.list_users(
+            self.deps, mapping.caller(), page_size=request.page.page_size,
+            cursor=request.page.cursor, status=mapping.STATUS_FROM_PROTO.get(request.status, "?"),
+            department=request.department, role=request.role, query=request.query)
+        response = users_pb2.ListUsersResponse(
+            users=[mapping.user_to_proto(user) for user in page.users])
+        response.page.next_cursor = page.next_cursor
+        return response
+
+    def UpdateUser(self, request, context):
+        return mapping.user_to_proto(users.update_user(
+            self.deps, mapping.caller(), request.id, fields=list(request.update_mask.paths),
+            email=request.user.email, display_name=request.user.display_name,
+            roles=list(request.user.roles), expected_version=request.expected_version))
+
+    def DeactivateUser(self, request, context):
+        return mapping.user_to_proto(users.deactivate_user(self.deps, mapping.caller(),
+                                                           request.id, request.reason))
+
+    def ReactivateUser(self, request, context):
+        return mapping.user_to_proto(users.reactivate_user(self.deps, mapping.caller(),
+                                                           request.id))
+
+    def SetUserDepartments(self, request, context):
+        return mapping.user_to_proto(users.set_user_departments(
+            self.deps, mapping.caller(), request.id, list(request.departments)))
+
+    def ResetPassword(self, request, context):
+        users.reset_password(self.deps, mapping.caller(), request.id, request.new_password)
+        return users_pb2.ResetPasswordResponse()
+
+    def ChangeOwnPassword(self, request, context):
+        users.change_own_password(self.deps, mapping.caller(), request.current_password,
+                                  request.new_password)
+        return users_pb2.ChangeOwnPasswordResponse()
+
+    def CreateServiceAccount(self, request, context):
+        created = service_accounts.create_service_account(
+            self.deps, mapping.caller(), request.name, list(request.roles))
+        return users_pb2.CreateServiceAccountResponse(client_id=created.account.client_id,
+                                                      client_secret=created.client_secret)
+
+    def ListDepartments(self, request, context):
+        return users_pb2.ListDepartmentsResponse(departments=[
+            users_pb2.Department(name=name, description=description)
+            for name, description in users.list_departments(mapping.caller())])

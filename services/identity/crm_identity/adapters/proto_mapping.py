@@ -1,0 +1,64 @@
+"""Translation between protobuf messages and domain / use-case objects (no logic)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from crm.identity.v1 import auth_pb2, users_pb2
+
+from crm_chassis.auth import current_principal
+
+from crm_identity.domain.users import ACTIVE, DEACTIVATED, User
+from crm_identity.service_layer.authentication import Tokens, WhoAmI
+from crm_identity.service_layer.authorization import Caller
+
+STATUS_TO_PROTO = {ACTIVE: users_pb2.User.STATUS_ACTIVE,
+                   DEACTIVATED: users_pb2.User.STATUS_DEACTIVATED}
+STATUS_FROM_PROTO = {users_pb2.User.STATUS_UNSPECIFIED: "",
+                     users_pb2.User.STATUS_ACTIVE: ACTIVE,
+                     users_pb2.User.STATUS_DEACTIVATED: DEACTIVATED}
+
+
+def caller() -> Caller | None:
+    """The verified principal of the current call, as the use cases see it."""
+    principal = current_principal()
+    if principal is None:
+        return None
+    return Caller(subject_id=principal.subject_id, kind=principal.kind,
+                  roles=frozenset(principal.roles), display_name=principal.display_name)
+
+
+def _timestamp(target, value: dt.datetime | None) -> None:
+    if value is not None:
+        target.FromDatetime(value)
+
+
+def user_to_proto(user: User) -> users_pb2.User:
+    message = users_pb2.User(id=user.id, email=user.email, display_name=user.display_name,
+                             status=STATUS_TO_PROTO[user.status],
+                             departments=sorted(user.departments), roles=sorted(user.roles),
+                             version=user.version)
+    _timestamp(message.created_at, user.created_at)
+    _timestamp(message.updated_at, user.updated_at)
+    return message
+
+
+def tokens_to_proto(tokens: Tokens) -> auth_pb2.TokenPair:
+    message = auth_pb2.TokenPair(access_token=tokens.access_token,
+                                 refresh_token=tokens.refresh_token, token_type="Bearer")
+    _timestamp(message.access_token_expires_at, tokens.access_expires_at)
+    _timestamp(message.refresh_token_expires_at, tokens.refresh_expires_at)
+    return message
+
+
+def who_am_i_to_proto(who: WhoAmI, token_expires_at: dt.datetime | None
+                      ) -> auth_pb2.WhoAmIResponse:
+    message = auth_pb2.WhoAmIResponse(subject_kind=who.kind, subject_id=who.subject_id,
+                                      email=who.email, display_name=who.display_name,
+                                      roles=who.roles, departments=who.departments)
+    _timestamp(message.token_expires_at, token_expires_at)
+    return message
+
+
+def current_token_expiry() -> dt.datetime | None:
+    principal = current_principal()
+    return principal.expires_at if principal is not None else None

@@ -1,0 +1,1 @@
+"""identity's domain model: plain Python, no I/O, no framework imports."""

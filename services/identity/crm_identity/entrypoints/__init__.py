@@ -1,0 +1,1 @@
+"""Process mains and wiring: api (gRPC), worker (nameko timers)."""

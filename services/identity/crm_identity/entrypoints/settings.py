@@ -1,0 +1,52 @@
+"""identity's settings (environment CRM_IDENTITY_<FIELD>, then CRM_<FIELD>, then the default)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from crm_chassis.settings import ServiceSettings, SettingsError, setting
+
+from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
+
+SERVICE_NAME = "identity"
+
+
+@dataclass(frozen=True)
+class IdentitySettings(ServiceSettings):
+    grpc_port: int = setting(50051, "Port of identity's gRPC API.")
+    access_token_ttl_seconds: int = setting(
+        600, "Lifetime of access tokens in seconds (at most 900; a larger value is refused).")
+    refresh_token_ttl_seconds: int = setting(
+        43200, "Lifetime of a refresh token from its issue (each refresh issues a new one).")
+    refresh_family_max_seconds: int = setting(
+        1209600, "Longest a sign-in can be kept alive by refreshing (then log in again).")
+    key_rotation_days: float = setting(30.0, "Age at which the worker rotates the signing key.")
+    key_rotation_check_seconds: float = setting(
+        300.0, "How often the worker checks whether the signing key is due for rotation.")
+    prune_interval_seconds: float = setting(
+        600.0, "How often the worker deletes ended refresh-token families and old failures.")
+    bootstrap_admin_email: str = setting(
+        "", "E-mail of the first administrator, created at api start if no admin exists.")
+    bootstrap_admin_password: str = setting(
+        "", "Password of the first administrator (must meet the password policy).", secret=True)
+    bootstrap_admin_name: str = setting("Administrator", "Display name of the first admin.")
+    argon2_memory_kib: int = setting(19456, "argon2id memory cost in KiB (at least 19456).")
+    argon2_time_cost: int = setting(2, "argon2id iterations (at least 2).")
+    argon2_parallelism: int = setting(1, "argon2id lanes (at least 1).")
+
+    def __post_init__(self):
+        limit = int(MAX_ACCESS_TOKEN_TTL.total_seconds())
+        if not 0 < self.access_token_ttl_seconds <= limit:
+            raise SettingsError(f"CRM_IDENTITY_ACCESS_TOKEN_TTL_SECONDS must be 1..{limit} "
+                                f"(got {self.access_token_ttl_seconds}): access tokens cannot "
+                                "be revoked by verifiers, so they must stay short-lived")
+        if self.key_rotation_days <= 0:
+            raise SettingsError("CRM_IDENTITY_KEY_ROTATION_DAYS must be positive")
+
+    @property
+    def key_rotation_period(self) -> dt.timedelta:
+        return dt.timedelta(days=self.key_rotation_days)
+
+
+def load(**overrides) -> IdentitySettings:
+    return IdentitySettings.load(SERVICE_NAME, **overrides)

@@ -1,0 +1,52 @@
+"""identity's nameko worker (service name "identity"): timers only, no event subscriptions.
+
+- rotate_signing_keys: every ``key_rotation_check_seconds``, retire the active signing key when
+  it is ``key_rotation_days`` old and activate a new one (the api signs with the new one on its
+  next token; verifiers learn it from GetSigningKeys on the unknown kid).
+- prune: every ``prune_interval_seconds``, delete ended refresh-token families and login
+  failures too old to matter.
+
+Run: ``python -m crm_chassis.messaging.worker_main identity crm_identity.entrypoints.worker``
+(or ``nameko run crm_identity.entrypoints.worker``).
+"""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
+from crm_chassis.logging import get_logger
+
+from crm_identity.entrypoints import settings as settings_module
+from crm_identity.entrypoints.wiring import build_dependencies
+from crm_identity.service_layer import housekeeping, signing_keys
+
+log = get_logger("crm_identity.worker")
+SETTINGS = settings_module.load()
+
+
+class IdentityDependencies(DependencyProvider):
+    """The use cases' dependencies, built once per worker process."""
+
+    def setup(self):
+        self.deps = build_dependencies(SETTINGS)
+
+    def get_dependency(self, worker_ctx):
+        return self.deps
+
+
+class IdentityWorker:
+    name = "identity"
+
+    deps = IdentityDependencies()
+
+    @timer(interval=SETTINGS.key_rotation_check_seconds, eager=True)
+    def rotate_signing_keys(self):
+        key = signing_keys.rotate_if_due(self.deps)
+        if key is not None:
+            log.info("signing_key_rotated", kid=key.kid)
+
+    @timer(interval=SETTINGS.prune_interval_seconds)
+    def prune(self):
+        pruned = housekeeping.prune(self.deps)
+        log.info("identity_pruned", refresh_tokens=pruned.refresh_tokens,
+                 login_attempts=pruned.login_attempts)

@@ -1,0 +1,21 @@
+"""Periodic clean-up the worker runs: spent refresh tokens and old login failures."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_identity.service_layer.dependencies import Dependencies
+
+
+@dataclass(frozen=True)
+class Pruned:
+    refresh_tokens: int
+    login_attempts: int
+
+
+def prune(deps: Dependencies) -> Pruned:
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        tokens = uow.sessions.prune_expired(now)
+        attempts = uow.login_attempts.prune(now - deps.config.throttle.lookback)
+        uow.commit()
+    return Pruned(tokens, attempts)

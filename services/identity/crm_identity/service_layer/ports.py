@@ -1,0 +1,49 @@
+"""What the use cases need from the outside world, as small interfaces (adapters implement them)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from crm_identity.domain.signing_keys import SigningKey
+
+
+class PasswordHasher(Protocol):
+    # A hash of a random password made with the current parameters: verified against when the
+    # account is unknown, so that answer takes as long as a real one.
+    dummy_hash: str
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when ``password`` matches; False for a mismatch or a malformed hash."""
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with weaker parameters than the current ones."""
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """Aware UTC now."""
+
+
+class KeyFactory(Protocol):
+    def new_key(self, now: dt.datetime) -> SigningKey:
+        """A fresh Ed25519 key pair with a new key id."""
+
+
+class AccessTokenIssuer(Protocol):
+    def issue(self, key: SigningKey, *, subject_id: str, kind: str, roles: list[str],
+              departments: list[str], display_name: str, ttl_seconds: int
+              ) -> tuple[str, dt.datetime]:
+        """A signed access token and when it expires."""
+
+
+class LoginMonitor(Protocol):
+    def login_failed(self) -> None: ...
+    def locked_out(self) -> None: ...
+
+
+class NoLoginMonitor:
+    def login_failed(self) -> None:
+        pass
+
+    def locked_out(self) -> None:
+        pass

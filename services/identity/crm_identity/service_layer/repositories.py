@@ -1,0 +1,109 @@
+"""Repository interfaces the unit of work offers (SQLAlchemy and in-memory implementations)."""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass
+
+from crm_identity.domain.service_accounts import ServiceAccount
+from crm_identity.domain.sessions import RefreshToken
+from crm_identity.domain.signing_keys import SigningKey
+from crm_identity.domain.users import User
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    status: str = ""          # "", "active", "deactivated"
+    department: str = ""
+    role: str = ""
+    query: str = ""           # case-insensitive substring of e-mail or display name
+
+
+class UserRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, user: User) -> None:
+        """Insert; raises AlreadyExists(field="email") if the e-mail key is taken."""
+
+    @abc.abstractmethod
+    def get(self, user_id: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def get_by_email(self, email_key: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def update(self, user: User, previous_version: int) -> None:
+        """Write ``user`` if the stored row is still at ``previous_version``, else raise
+        FailedPrecondition; AlreadyExists(field="email") if the new e-mail is taken."""
+
+    @abc.abstractmethod
+    def list(self, filter: UserFilter, after_email_key: str, limit: int) -> list[User]:
+        """Users ordered by e-mail key, strictly after ``after_email_key``."""
+
+    @abc.abstractmethod
+    def token_state(self, user_id: str) -> tuple[str, dt.datetime] | None:
+        """(status, tokens_valid_after) by primary key: the per-request token check."""
+
+    @abc.abstractmethod
+    def any_admin(self) -> bool:
+        """Whether an active user with the admin role exists."""
+
+
+class RefreshTokenRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, token: RefreshToken) -> None: ...
+
+    @abc.abstractmethod
+    def get_by_hash(self, token_hash: str) -> RefreshToken | None: ...
+
+    @abc.abstractmethod
+    def mark_used(self, token_id: str, now: dt.datetime) -> bool:
+        """Consume a valid token; False if it was already used or revoked (a concurrent reuse)."""
+
+    @abc.abstractmethod
+    def revoke_family(self, family_id: str, now: dt.datetime) -> int: ...
+
+    @abc.abstractmethod
+    def revoke_all_of_user(self, user_id: str, now: dt.datetime) -> int: ...
+
+    @abc.abstractmethod
+    def prune_expired(self, before: dt.datetime) -> int:
+        """Delete tokens whose family ended before ``before``; returns how many."""
+
+
+class LoginAttemptRepository(abc.ABC):
+    @abc.abstractmethod
+    def failures_since(self, email_key: str, since: dt.datetime) -> list[dt.datetime]: ...
+
+    @abc.abstractmethod
+    def record_failure(self, email_key: str, at: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    def clear(self, email_key: str) -> None: ...
+
+    @abc.abstractmethod
+    def prune(self, before: dt.datetime) -> int: ...
+
+
+class ServiceAccountRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, account: ServiceAccount) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, client_id: str) -> ServiceAccount | None: ...
+
+
+class SigningKeyRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, key: SigningKey) -> None:
+        """Insert; raises AlreadyExists if another key is already active (a concurrent create)."""
+
+    @abc.abstractmethod
+    def active(self) -> SigningKey | None: ...
+
+    @abc.abstractmethod
+    def all(self) -> list[SigningKey]:
+        """Every stored key, newest first."""
+
+    @abc.abstractmethod
+    def retire(self, kid: str, at: dt.datetime) -> bool:
+        """Retire the key if still active; False if someone else retired it first."""

@@ -1,0 +1,17 @@
+"""identity's unit of work: one transaction over its repositories and its outbox."""
+from __future__ import annotations
+
+from crm_chassis.uow import AbstractUnitOfWork
+
+from crm_identity.service_layer.repositories import (LoginAttemptRepository,
+                                                     RefreshTokenRepository,
+                                                     ServiceAccountRepository,
+                                                     SigningKeyRepository, UserRepository)
+
+
+class IdentityUnitOfWork(AbstractUnitOfWork):
+    users: UserRepository
+    sessions: RefreshTokenRepository
+    login_attempts: LoginAttemptRepository
+    service_accounts: ServiceAccountRepository
+    signing_keys: SigningKeyRepository

@@ -1,0 +1,251 @@
+"""Use cases on users: create, read, list, update, (de/re)activate, departments, passwords."""
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+
+from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
+
+from crm_identity.domain import password_policy
+from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email_key,
+                                       normalise_email, validate_departments, validate_roles)
+from crm_identity.service_layer import events, throttle
+from crm_identity.service_layer.authorization import (Caller, require_admin,
+                                                      require_authenticated, require_user)
+from crm_identity.service_layer.dependencies import Dependencies
+from crm_identity.service_layer.repositories import UserFilter
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+UPDATABLE_FIELDS = ("display_name", "email", "roles")
+MAX_REASON_LENGTH = 500
+
+
+def _load(uow, user_id: str) -> User:
+    user = uow.users.get(user_id) if user_id else None
+    if user is None:
+        raise NotFound(f"no user with id {user_id!r}", field="id")
+    return user
+
+
+def create_user(deps: Dependencies, caller: Caller | None, *, email: str, display_name: str,
+                password: str, departments=(), roles=()) -> User:
+    caller = require_admin(caller)
+    now = deps.clock.now()
+    # Validate every field before the slow hash, so a form shows its problems at once.
+    user = User.create(id=uuid.uuid4().hex, email=email, display_name=display_name,
+                       password_hash="", departments=departments, roles=roles, now=now)
+    password_policy.check(password, email=user.email)
+    with deps.uow() as uow:
+        if uow.users.get_by_email(user.email_key) is not None:
+            raise AlreadyExists(f"a user with e-mail {user.email} already exists", field="email")
+    user.password_hash = deps.hasher.hash(password)
+    with deps.uow() as uow:
+        uow.users.add(user)  # the unique e-mail key settles a concurrent create
+        events.emit_user_event(uow, events.USER_CREATED, events.user_created(user), user, caller)
+        uow.commit()
+    return user
+
+
+def get_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
+    require_authenticated(caller)
+    with deps.uow() as uow:
+        return _load(uow, user_id)
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    next_cursor: str
+
+
+def _decode_cursor(cursor: str) -> str:
+    if not cursor:
+        return ""
+    try:
+        padded = cursor.encode() + b"=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidArgument("page cursor is not one this service returned; start again with "
+                              "an empty cursor", field="page.cursor") from None
+
+
+def _encode_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).rstrip(b"=").decode()
+
+
+def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0, cursor: str = "",
+               status: str = "", department: str = "", role: str = "", query: str = ""
+               ) -> UserPage:
+    require_authenticated(caller)
+    if page_size < 0 or page_size > MAX_PAGE_SIZE:
+        raise InvalidArgument(f"page size must be 1..{MAX_PAGE_SIZE} (0 = {DEFAULT_PAGE_SIZE})",
+                              field="page.page_size")
+    if status and status not in STATUSES:
+        raise InvalidArgument(f"unknown status {status!r}", field="status")
+    if department:
+        validate_departments([department], "department")
+    if role:
+        validate_roles([role], "role")
+    if len(query) > 200:
+        raise InvalidArgument("query is longer than 200 characters", field="query")
+    limit = page_size or DEFAULT_PAGE_SIZE
+    after = _decode_cursor(cursor)
+    with deps.uow() as uow:
+        rows = uow.users.list(UserFilter(status=status, department=department, role=role,
+                                         query=query.strip()), after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return UserPage(users=rows, next_cursor=_encode_cursor(rows[-1].email_key) if more else "")
+
+
+def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fields: list[str],
+                email: str = "", display_name: str = "", roles=(), expected_version: int = 0
+                ) -> User:
+    caller = require_admin(caller)
+    if not fields:
+        raise InvalidArgument("update_mask names no field; give any of "
+                              f"{', '.join(UPDATABLE_FIELDS)}", field="update_mask")
+    unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise InvalidArgument(f"update_mask names field(s) that cannot be changed here: "
+                              f"{', '.join(unknown)}; allowed: {', '.join(UPDATABLE_FIELDS)} "
+                              "(departments: SetUserDepartments, status: Deactivate/Reactivate, "
+                              "password: ResetPassword)", field="update_mask")
+    with deps.uow() as uow:
+        user = _load(uow, user_id)
+        user.check_version(expected_version)
+        previous = user.version
+        before = events.profile(user.email, user.display_name, user.roles)
+        if "roles" in fields and user.id == caller.subject_id and "admin" not in roles:
+            # Keeps at least one administrator: the one acting (self-deactivation is refused too).
+            raise InvalidArgument("you cannot remove your own admin role; ask another "
+                                  "administrator", field="user.roles")
+        try:
+            if "email" in fields and email_key(email) != user.email_key:
+                if uow.users.get_by_email(email_key(normalise_email(email))) is not None:
+                    raise AlreadyExists(f"another user already has e-mail {email.strip()}",
+                                        field="user.email")
+            changed = user.update_profile(
+                now=deps.clock.now(), email=email if "email" in fields else None,
+                display_name=display_name if "display_name" in fields else None,
+                roles=roles if "roles" in fields else None)
+        except InvalidArgument as exc:   # name the field as the request does: user.<field>
+            raise InvalidArgument(exc.message, field=f"user.{exc.field}") from None
+        if changed:
+            uow.users.update(user, previous)
+            events.emit_user_event(uow, events.USER_UPDATED,
+                                   events.user_updated(user, changed, before), user, caller)
+            uow.commit()
+        return user
+
+
+def deactivate_user(deps: Dependencies, caller: Caller | None, user_id: str, reason: str = ""
+                    ) -> User:
+    caller = require_admin(caller)
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidArgument(f"reason is longer than {MAX_REASON_LENGTH} characters",
+                              field="reason")
+    if caller.subject_id == user_id:
+        raise InvalidArgument("you cannot deactivate yourself; ask another administrator",
+                              field="id")
+    with deps.uow() as uow:
+        user = _load(uow, user_id)
+        previous = user.version
+        now = deps.clock.now()
+        if user.deactivate(now):
+            uow.users.update(user, previous)
+            uow.sessions.revoke_all_of_user(user.id, now)
+            events.emit_user_event(uow, events.USER_DEACTIVATED,
+                                   events.user_deactivated(user, reason.strip()), user, caller)
+            uow.commit()
+        return user
+
+
+def reactivate_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
+    caller = require_admin(caller)
+    with deps.uow() as uow:
+        user = _load(uow, user_id)
+        previous = user.version
+        user.reactivate(deps.clock.now())
+        uow.users.update(user, previous)
+        events.emit_user_event(uow, events.USER_REACTIVATED, events.user_reactivated(user),
+                               user, caller)
+        uow.commit()
+        return user
+
+
+def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str, departments
+                         ) -> User:
+    caller = require_admin(caller)
+    with deps.uow() as uow:
+        user = _load(uow, user_id)
+        previous, before = user.version, user.departments
+        change = user.set_departments(departments, deps.clock.now())
+        if change is not None:
+            added, removed = change
+            uow.users.update(user, previous)
+            events.emit_user_event(
+                uow, events.USER_DEPARTMENTS_CHANGED,
+                events.user_departments_changed(user, before, added, removed), user, caller)
+            uow.commit()
+        return user
+
+
+def _set_password(deps: Dependencies, caller: Caller, user_id: str, new_hash: str,
+                  reset_by_admin: bool, expected_version: int | None = None) -> User:
+    with deps.uow() as uow:
+        user = _load(uow, user_id)
+        if expected_version is not None:
+            user.check_version(expected_version)
+        previous = user.version
+        now = deps.clock.now()
+        user.set_password_hash(new_hash, now)
+        uow.users.update(user, previous)
+        uow.sessions.revoke_all_of_user(user.id, now)
+        events.emit_user_event(uow, events.USER_PASSWORD_CHANGED,
+                               events.user_password_changed(user, reset_by_admin), user, caller)
+        uow.commit()
+        return user
+
+
+def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_password: str
+                   ) -> User:
+    caller = require_admin(caller)
+    with deps.uow() as uow:
+        user = _load(uow, user_id)
+    password_policy.check(new_password, email=user.email, field="new_password")
+    return _set_password(deps, caller, user_id, deps.hasher.hash(new_password), True)
+
+
+def change_own_password(deps: Dependencies, caller: Caller | None, current_password: str,
+                        new_password: str) -> User:
+    caller = require_user(caller)
+    if not current_password:
+        raise InvalidArgument("current password is required", field="current_password")
+    with deps.uow() as uow:
+        user = _load(uow, caller.subject_id)
+    # A stolen access token must not become a way to guess the password: same throttle as Login.
+    throttle.ensure_not_locked(deps, user.email_key)
+    if not deps.hasher.verify(user.password_hash, current_password):
+        throttle.record_failure(deps, user.email_key)
+        raise InvalidArgument("current password is wrong", field="current_password")
+    if new_password == current_password:
+        raise InvalidArgument("new password must differ from the current one",
+                              field="new_password")
+    password_policy.check(new_password, email=user.email, field="new_password")
+    # expected_version: a concurrent reset by an administrator wins over this change.
+    return _set_password(deps, caller, user.id, deps.hasher.hash(new_password), False,
+                         expected_version=user.version)
+
+
+def list_departments(caller: Caller | None) -> list[tuple[str, str]]:
+    require_authenticated(caller)
+    return list(DEPARTMENTS.items())
+
+
+def list_roles(caller: Caller | None) -> list[tuple[str, str]]:
+    require_authenticated(caller)
+    return list(ROLES.items())
