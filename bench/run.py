@@ -31,6 +31,25 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
 
 
+def _normalise(module: str, result: dict) -> dict:
+    """Accept either the runner's shape or a plain nested dict of figures (flattened to rows)."""
+    if "rows" in result:
+        return result
+    rows = []
+
+    def walk(prefix: str, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix} {key}".strip(), inner)
+        else:
+            unit = "µs" if prefix.endswith("_us") else "/s" if prefix.endswith("per_s") else ""
+            rows.append((prefix, value, unit, ""))
+
+    walk("", {k: v for k, v in result.items() if k not in ("title", "checks", "notes")})
+    return {"title": result.get("title", module), "rows": rows,
+            "checks": result.get("checks", []), "notes": result.get("notes", "")}
+
+
 def _render(results: list[tuple[str, dict | None, str]]) -> str:
     out = ["# Benchmarks", "",
            f"Produced by `make bench` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
@@ -56,7 +75,7 @@ def main(argv: list[str]) -> int:
     for module in selected:
         print(f"== {module}", flush=True)
         try:
-            result = importlib.import_module(module).run()
+            result = _normalise(module, importlib.import_module(module).run())
             for name, value, unit, note in result["rows"]:
                 print(f"  {name:<55} {value:>12} {unit:<8} {note}")
             for target, ok in result.get("checks", []):
