@@ -1,0 +1,1 @@
+"""Catalog service: unit groups, products, price lists, discount lists and exact price calculation."""

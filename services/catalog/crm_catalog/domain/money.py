@@ -1,0 +1,125 @@
+"""Exact decimal arithmetic for money and quantities. No float ever touches an amount.
+
+Amounts are ``decimal.Decimal`` values computed in one explicit context (34 significant digits,
+IEEE decimal128) so results never depend on the process's global decimal context. An amount
+becomes a currency amount by :func:`to_minor_units`, which rounds half away from zero (the
+commercial convention: 0.125 EUR -> 0.13 EUR) to the currency's minor unit.
+"""
+from __future__ import annotations
+
+import decimal
+import functools
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from crm_chassis.errors import InvalidArgument
+
+#: The context every intermediate money computation runs in.
+ARITHMETIC = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN,
+                             traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+                                    decimal.Overflow])
+
+#: ISO 4217 minor units of the currencies the catalog accepts. A currency outside this table
+#: is refused rather than guessed, because a wrong exponent silently mis-rounds every price.
+MINOR_UNITS: dict[str, int] = {
+    "AED": 2, "ARS": 2, "AUD": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0,
+    "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2,
+    "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MAD": 2,
+    "MXN": 2, "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2, "OMR": 3, "PEN": 2, "PHP": 2, "PLN": 2,
+    "QAR": 2, "RON": 2, "RSD": 2, "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2,
+    "TWD": 2, "UAH": 2, "USD": 2, "VND": 0, "ZAR": 2,
+}
+
+#: Largest absolute value accepted for any amount, percentage or quantity (15 integer digits).
+MAX_MAGNITUDE = Decimal("1e15")
+
+
+def check_currency(code: str, field: str = "currency") -> str:
+    """The ISO 4217 code, upper-cased; InvalidArgument when it is not a supported currency."""
+    normalised = (code or "").strip().upper()
+    if not normalised:
+        raise InvalidArgument(f"{field} is required: an ISO 4217 code such as EUR", field=field)
+    if normalised not in MINOR_UNITS:
+        raise InvalidArgument(
+            f"{field} '{code}' is not a supported ISO 4217 currency "
+            f"(supported: {', '.join(sorted(MINOR_UNITS))})", field=field)
+    return normalised
+
+
+@functools.lru_cache(maxsize=None)
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
+    return Decimal(1).scaleb(-MINOR_UNITS[currency])
+
+
+def to_minor_units(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded half away from zero to the minor unit of ``currency``."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP, context=ARITHMETIC)
+
+
+def decimals_of(value: Decimal) -> int:
+    """Number of digits after the decimal point that carry information (1.50 -> 1, 2 -> 0)."""
+    exponent = value.normalize(ARITHMETIC).as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def parse_decimal(text: str | Decimal | int, field: str, *, max_decimals: int | None = None,
+                  minimum: Decimal | None = None, allow_equal_minimum: bool = True,
+                  maximum: Decimal | None = None) -> Decimal:
+    """Parse a decimal string strictly (no exponent, no separators, no NaN/Infinity).
+
+    Raises InvalidArgument naming ``field`` and saying exactly what is wrong.
+    """
+    if isinstance(text, Decimal):
+        value = text
+    elif isinstance(text, int) and not isinstance(text, bool):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        raw = text.strip()
+        if not raw:
+            raise InvalidArgument(f"{field} is required: a decimal number such as 12.50",
+                                  field=field)
+        if any(ch not in "0123456789.-+" for ch in raw) or raw.count(".") > 1:
+            raise InvalidArgument(f"{field} '{text}' is not a plain decimal number "
+                                  "(digits, an optional '-' and '.', e.g. 12.50)", field=field)
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise InvalidArgument(f"{field} '{text}' is not a decimal number", field=field) from None
+    else:
+        raise InvalidArgument(f"{field} must be a decimal string, not {type(text).__name__}",
+                              field=field)
+    if not value.is_finite():
+        raise InvalidArgument(f"{field} must be a finite number", field=field)
+    if abs(value) >= MAX_MAGNITUDE:
+        raise InvalidArgument(f"{field} {value} is too large (at most 15 integer digits)",
+                              field=field)
+    if max_decimals is not None and decimals_of(value) > max_decimals:
+        raise InvalidArgument(f"{field} {value} has more than {max_decimals} decimal places",
+                              field=field)
+    if minimum is not None:
+        if value < minimum or (value == minimum and not allow_equal_minimum):
+            bound = "at least" if allow_equal_minimum else "greater than"
+            raise InvalidArgument(f"{field} must be {bound} {minimum}, got {value}", field=field)
+    if maximum is not None and value > maximum:
+        raise InvalidArgument(f"{field} must be at most {maximum}, got {value}", field=field)
+    return value
+
+
+def parse_amount(text: str | Decimal, currency: str, field: str, *,
+                 allow_zero: bool = True) -> Decimal:
+    """A non-negative amount of ``currency`` with at most its minor-unit digits, exactly."""
+    value = parse_decimal(text, field, max_decimals=MINOR_UNITS[currency], minimum=Decimal(0),
+                          allow_equal_minimum=allow_zero)
+    return value.quantize(minor_unit(currency), context=ARITHMETIC)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The wire form of an amount: exactly the currency's minor-unit digits, no exponent."""
+    return f"{to_minor_units(amount, currency):f}"
+
+
+def format_decimal(value: Decimal) -> str:
+    """A decimal without exponent and without insignificant trailing zeros (2.50 -> 2.5)."""
+    normalised = value.normalize(ARITHMETIC)
+    text = f"{normalised:f}"
+    return "0" if text in ("-0", "") else text

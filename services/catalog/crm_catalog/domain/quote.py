@@ -1,0 +1,238 @@
+"""PriceQuote: prices every line of a quote and explains each figure.
+
+Per line, in this order (every money figure is an exact amount in the currency's minor unit):
+
+1. list price per line unit = product list price per default unit x units ratio (minor unit);
+2. unit price = the chosen item's method applied to the product's figures, then its rounding
+   policy, then the currency's minor unit;
+3. gross = unit price x quantity (minor unit, half away from zero);
+4. discount = gross x tier percent, or min(tier amount, unit price) x quantity (minor unit); a
+   discount never exceeds the gross, so no line is ever negative;
+5. extended amount = gross - discount.
+
+Totals are the plain sums of the priced lines' figures, so they always equal the sum of lines.
+A line that cannot be priced carries an error code and message; the others are priced anyway.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from crm_chassis.errors import InvalidArgument
+
+from crm_catalog.domain.discounts import DiscountList, DiscountType, percentage_of
+from crm_catalog.domain.money import ARITHMETIC, format_decimal, parse_decimal, to_minor_units
+from crm_catalog.domain.pricing_methods import compute
+from crm_catalog.domain.price_lists import PriceList
+from crm_catalog.domain.products import Product
+from crm_catalog.domain.selection import (Choice, LineError, LineErrorCode, QuoteContext,
+                                          Selector, use_named)
+from crm_catalog.domain.units import UnitGroup
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: str   # resolved by the caller from an id or a SKU
+    unit: str
+    quantity: str
+    existing_line: bool = False  # already on the quote: a retired product keeps its price
+    product_ref: str = ""        # what the caller wrote (id or SKU), for messages
+
+
+@dataclass
+class PricedLine:
+    index: int
+    request: LineRequest
+    error: LineError | None = None
+    product: Product | None = None
+    unit: str = ""
+    quantity: Decimal = ZERO
+    list_price: Decimal | None = None   # in the product's currency, per line unit
+    list_price_currency: str = ""
+    unit_price: Decimal = ZERO
+    gross: Decimal = ZERO
+    discount: Decimal = ZERO
+    extended: Decimal = ZERO
+    choice: Choice | None = None
+    discount_list: DiscountList | None = None
+    tier_index: int = -1
+    explanation: list[str] = field(default_factory=list)
+
+    @property
+    def priced(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    gross: Decimal
+    discount: Decimal
+    net: Decimal
+    priced_lines: int
+    failed_lines: int
+
+
+@dataclass(frozen=True)
+class PricingData:
+    """The catalog as it was at ``context.as_of``, loaded by the service layer."""
+
+    products: dict[str, Product]
+    unit_groups: dict[str, UnitGroup]
+    price_lists: list[PriceList]          # candidates (or just the named one)
+    discount_lists: dict[str, DiscountList]
+    named_price_list: PriceList | None = None
+
+
+def price_quote(lines: list[LineRequest], data: PricingData,
+                context: QuoteContext) -> tuple[list[PricedLine], Totals]:
+    selector = Selector(data.price_lists, context)
+    priced = [price_line(index, line, data, context, selector)
+              for index, line in enumerate(lines)]
+    ok = [line for line in priced if line.priced]
+    totals = Totals(context.currency, sum((line.gross for line in ok), ZERO),
+                    sum((line.discount for line in ok), ZERO),
+                    sum((line.extended for line in ok), ZERO), len(ok), len(priced) - len(ok))
+    return priced, totals
+
+
+def price_line(index: int, request: LineRequest, data: PricingData, context: QuoteContext,
+               selector: Selector) -> PricedLine:
+    line = PricedLine(index, request)
+    try:
+        _price(line, data, context, selector)
+    except LineError as error:
+        line.error = error
+        line.explanation.append(f"not priced: {error.message}")
+        line.gross = line.discount = line.extended = line.unit_price = ZERO
+    return line
+
+
+def _price(line: PricedLine, data: PricingData, context: QuoteContext,
+           selector: Selector) -> None:
+    request, currency = line.request, context.currency
+    quantity = _syntactic_quantity(request.quantity)
+    product = data.products.get(request.product_id)
+    if product is None:
+        raise LineError(LineErrorCode.PRODUCT_NOT_FOUND,
+                        f"no product '{request.product_ref or request.product_id}' existed as of "
+                        f"{context.as_of:%Y-%m-%d %H:%M:%S} UTC", field="product")
+    line.product = product
+    problem = product.sellability(context.pricing_date, existing_line=request.existing_line)
+    if problem:
+        raise LineError(LineErrorCode.PRODUCT_NOT_SELLABLE, problem, field="product")
+    group = data.unit_groups.get(product.unit_group_id)
+    if group is None:  # a product's group always exists; report rather than guess
+        raise LineError(LineErrorCode.PRICING_NOT_POSSIBLE,
+                        f"unit group {product.unit_group_id} of {product.sku} is missing")
+    unit = group.unit(request.unit)
+    if unit is None:
+        raise LineError(LineErrorCode.UNKNOWN_UNIT,
+                        f"{product.sku}: "
+                        + group.unknown_unit_message(request.unit), field="unit")
+    line.unit = unit.name
+    try:
+        line.quantity = product.check_quantity(quantity)
+    except InvalidArgument as error:  # reported on the line, not for the whole request
+        raise LineError(LineErrorCode.INVALID_QUANTITY, error.message,
+                        field="quantity") from None
+    line.explanation.append(f"product {product.sku} '{product.name}' (version {product.version})"
+                            f"; {group.describe(unit.name)}")
+    if request.existing_line and product.sellability(context.pricing_date, existing_line=False):
+        line.explanation.append("priced although no longer sellable to new quotes: the line is "
+                                "already on the quote")
+    if data.named_price_list is not None:
+        choice = use_named(data.named_price_list, product.id, unit.name, product.sku, context)
+    else:
+        choice = selector.choose(product.id, unit.name, product.sku)
+    line.choice = choice
+    price_list = choice.price_list
+    line.explanation.append(
+        f"price list '{price_list.name}' (version {price_list.version}, "
+        f"{price_list.scope.describe()}, valid {price_list.describe_validity()}): {choice.reason}")
+    figures = _product_figures(line, product, group, unit.name)
+    item = choice.item
+    if item.method.needs_product_currency and product.currency != currency:
+        raise LineError(LineErrorCode.CURRENCY_MISMATCH,
+                        f"{item.method.value} needs {product.sku}'s {item.method.basis} in "
+                        f"{product.currency}, but the quote is in {currency}")
+    raw_price, method_note = compute(item.method, item.value, figures, currency)
+    line.unit_price, rounding_note = item.rounding.apply(raw_price, currency)
+    line.explanation.append(
+        f"unit price {line.unit_price:f} {currency}: {method_note}"
+        + (f", {rounding_note}" if rounding_note else f", to the {currency} minor unit"))
+    line.gross = to_minor_units(ARITHMETIC.multiply(line.unit_price, line.quantity), currency)
+    line.explanation.append(f"gross {line.gross:f} = {line.unit_price:f} x "
+                            f"{format_decimal(line.quantity)} {unit.name}")
+    _apply_discount(line, item.discount_list_id, data, currency)
+    line.extended = line.gross - line.discount
+    line.explanation.append(f"extended amount {line.extended:f} {currency} = {line.gross:f} - "
+                            f"{line.discount:f}")
+
+
+def _syntactic_quantity(raw: str) -> Decimal:
+    try:
+        quantity = parse_decimal(raw, "quantity")
+    except InvalidArgument as error:
+        raise LineError(LineErrorCode.INVALID_QUANTITY, error.message,
+                        field="quantity") from None
+    if quantity <= 0:
+        raise LineError(LineErrorCode.INVALID_QUANTITY,
+                        f"quantity must be greater than zero, got {format_decimal(quantity)}",
+                        field="quantity")
+    return quantity
+
+
+def _product_figures(line: PricedLine, product: Product, group: UnitGroup,
+                     unit: str) -> dict[str, Decimal]:
+    """List price and costs per line unit, each rounded to the product currency's minor unit."""
+    ratio = group.conversion(unit, product.default_unit)
+    figures = {name: to_minor_units(ARITHMETIC.multiply(getattr(product, name), ratio),
+                                    product.currency)
+               for name in ("list_price", "standard_cost", "current_cost")}
+    line.list_price, line.list_price_currency = figures["list_price"], product.currency
+    if ratio == 1:
+        line.explanation.append(f"list price {figures['list_price']:f} {product.currency} "
+                                f"per {unit}")
+    else:
+        line.explanation.append(
+            f"list price {figures['list_price']:f} {product.currency} per {unit} = "
+            f"{product.list_price:f} per {product.default_unit} x {format_decimal(ratio)}")
+    return figures
+
+
+def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
+                    currency: str) -> None:
+    if not discount_list_id:
+        line.explanation.append("no discount list on this price list item")
+        return
+    discount_list = data.discount_lists.get(discount_list_id)
+    if discount_list is None:  # a referenced list always exists; guard against bad data
+        raise LineError(LineErrorCode.PRICING_NOT_POSSIBLE,
+                        f"discount list {discount_list_id} of the price list item is missing")
+    line.discount_list = discount_list
+    tier = discount_list.tier_for(line.quantity)
+    name = f"discount list '{discount_list.name}' (version {discount_list.version})"
+    if tier is None:
+        tiers = ", ".join(t.describe() for t in discount_list.tiers)
+        line.explanation.append(f"{name}: quantity {format_decimal(line.quantity)} is in no "
+                                f"tier ({tiers}), no discount")
+        return
+    line.tier_index = discount_list.tiers.index(tier)
+    if discount_list.type is DiscountType.PERCENTAGE:
+        line.discount = to_minor_units(percentage_of(line.gross, tier.value), currency)
+        how = f"{format_decimal(tier.value)} % of {line.gross:f}"
+    else:
+        if discount_list.currency != currency:
+            raise LineError(LineErrorCode.CURRENCY_MISMATCH,
+                            f"{name} gives amounts in {discount_list.currency}, but the quote is "
+                            f"in {currency}")
+        per_unit = min(tier.value, line.unit_price)
+        line.discount = to_minor_units(ARITHMETIC.multiply(per_unit, line.quantity), currency)
+        how = f"{per_unit:f} x {format_decimal(line.quantity)}"
+        if per_unit < tier.value:
+            how += f" (the tier's {tier.value:f} off is capped at the unit price)"
+    line.explanation.append(f"discount {line.discount:f}: {name}, tier {tier.describe()} "
+                            f"({discount_list.describe_value(tier)}) = {how}")

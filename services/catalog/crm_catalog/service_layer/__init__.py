@@ -1,0 +1,1 @@
+"""Use cases of the catalog: authorization, validation, changes and their events, price quotes."""

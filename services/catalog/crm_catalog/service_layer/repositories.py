@@ -1,0 +1,111 @@
+"""Abstract repositories. Each keeps every committed version of its aggregates as a revision
+valid from the aggregate's ``updated_at``, so ``get_as_of`` returns the catalog as it was; this
+is what makes a quote re-priceable "as of" its date. Nothing is ever deleted.
+
+Lists are paged by keyset: ``after`` is the sort key of the last row of the previous page.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from crm_catalog.domain.discounts import DiscountList
+from crm_catalog.domain.price_lists import PriceList
+from crm_catalog.domain.products import Product, ProductStatus
+from crm_catalog.domain.units import UnitGroup
+
+A = TypeVar("A")
+
+
+class RevisionedRepository(abc.ABC, Generic[A]):
+    @abc.abstractmethod
+    def add(self, aggregate: A) -> None:
+        """Stores a new aggregate (its first revision)."""
+
+    @abc.abstractmethod
+    def update(self, aggregate: A) -> None:
+        """Stores the aggregate's new version as a further revision."""
+
+    @abc.abstractmethod
+    def get(self, id: str) -> A | None:
+        """The latest version, or None."""
+
+    @abc.abstractmethod
+    def get_as_of(self, id: str, when: dt.datetime) -> A | None:
+        """The version valid at ``when`` (latest with updated_at <= when), or None."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def sort_key(aggregate: A) -> tuple:
+        """The key lists are ordered and paged by."""
+
+
+class UnitGroupRepository(RevisionedRepository[UnitGroup]):
+    @abc.abstractmethod
+    def list_page(self, *, query: str, after: tuple | None, limit: int) -> list[UnitGroup]: ...
+
+    @staticmethod
+    def sort_key(group: UnitGroup) -> tuple:
+        return (group.name.casefold(), group.id)
+
+
+@dataclass(frozen=True)
+class ProductFilter:
+    status: ProductStatus | None = None
+    family: str = ""
+    query: str = ""
+    unit_group_id: str = ""
+
+
+class ProductRepository(RevisionedRepository[Product]):
+    @abc.abstractmethod
+    def get_by_sku(self, sku: str) -> Product | None:
+        """The latest version of the product with this (normalised) SKU."""
+
+    @abc.abstractmethod
+    def list_page(self, filter: ProductFilter, *, after: tuple | None,
+                  limit: int) -> list[Product]: ...
+
+    @abc.abstractmethod
+    def ids_in_unit_group(self, unit_group_id: str) -> set[str]: ...
+
+    @staticmethod
+    def sort_key(product: Product) -> tuple:
+        return (product.sku,)
+
+
+@dataclass(frozen=True)
+class PriceListFilter:
+    currency: str = ""
+    valid_on: dt.date | None = None
+    query: str = ""
+
+
+class PriceListRepository(RevisionedRepository[PriceList]):
+    @abc.abstractmethod
+    def list_page(self, filter: PriceListFilter, *, after: tuple | None,
+                  limit: int) -> list[PriceList]: ...
+
+    @abc.abstractmethod
+    def pricing_any_of_as_of(self, product_ids: set[str],
+                             when: dt.datetime) -> list[PriceList]:
+        """Every price list, as it was at ``when``, with an item for one of the products."""
+
+    @abc.abstractmethod
+    def pricing_any_of(self, product_ids: set[str]) -> list[PriceList]:
+        """Latest versions of the lists with an item for one of the products."""
+
+    @staticmethod
+    def sort_key(price_list: PriceList) -> tuple:
+        return (price_list.name.casefold(), price_list.id)
+
+
+class DiscountListRepository(RevisionedRepository[DiscountList]):
+    @abc.abstractmethod
+    def list_page(self, *, query: str, after: tuple | None, limit: int) -> list[DiscountList]: ...
+
+    @staticmethod
+    def sort_key(discount_list: DiscountList) -> tuple:
+        return (discount_list.name.casefold(), discount_list.id)

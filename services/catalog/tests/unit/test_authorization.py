@@ -1,0 +1,59 @@
+"""Who may do what: the matrix documented in docs/services/catalog.md."""
+import pytest
+
+from crm_chassis.auth.principal import Principal
+from crm_chassis.errors import PermissionDenied, Unauthenticated
+
+from crm_catalog.service_layer.authorization import (require_catalog_manager,
+                                                     require_pricing_manager, require_reader)
+
+
+def who(*, roles=(), departments=(), kind="user"):
+    return Principal(subject_id="x", kind=kind, roles=frozenset(roles),
+                     departments=frozenset(departments))
+
+
+CALLERS = {
+    "catalog manager": who(roles=["catalog_manager"]),
+    "pricing manager": who(roles=["pricing_manager"]),
+    "sales member": who(departments=["sales"]),
+    "management member": who(departments=["management"]),
+    "marketing member": who(departments=["marketing"]),
+    "after-sales member": who(departments=["after_sales_service"]),
+    "administrator": who(roles=["admin"], departments=["marketing"]),
+    "service account": who(kind="service"),
+    "service account with role": who(kind="service", roles=["catalog_manager"]),
+}
+MATRIX = {  # caller: (read and price, price lists and discounts, products and units)
+    "catalog manager": (True, True, True),
+    "pricing manager": (True, True, False),
+    "sales member": (True, False, False),
+    "management member": (True, False, False),
+    "marketing member": (False, False, False),
+    "after-sales member": (False, False, False),
+    "administrator": (False, False, False),
+    "service account": (True, False, False),
+    "service account with role": (True, False, False),
+}
+
+
+def allowed(rule, caller) -> bool:
+    try:
+        rule(caller)
+        return True
+    except PermissionDenied:
+        return False
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_matrix(name):
+    caller = CALLERS[name]
+    assert (allowed(require_reader, caller), allowed(require_pricing_manager, caller),
+            allowed(require_catalog_manager, caller)) == MATRIX[name]
+
+
+@pytest.mark.parametrize("rule", [require_reader, require_pricing_manager,
+                                  require_catalog_manager])
+def test_anonymous_callers_are_unauthenticated(rule):
+    with pytest.raises(Unauthenticated, match="authorization: Bearer"):
+        rule(None)
