@@ -40,6 +40,11 @@ def current() -> RequestContext:
     return ctx if ctx is not None else RequestContext()
 
 
+def peek() -> RequestContext | None:
+    """The bound context, or None outside a request/event (no request id is invented)."""
+    return _current.get()
+
+
 def bind(ctx: RequestContext) -> contextvars.Token:
     return _current.set(ctx)
 

@@ -21,3 +21,14 @@ def start_metrics_server(port: int, host: str = "127.0.0.1") -> None:
         if port in _started:
             return
         _started[port] = start_http_server(port, addr=host)
+
+
+def stop_metrics_server(port: int) -> None:
+    """Stop the endpoint on ``port`` (tests, and processes that restart their endpoint)."""
+    with _lock:
+        started = _started.pop(port, None)
+    if started is None:
+        return
+    server = started[0] if isinstance(started, tuple) else started
+    server.shutdown()
+    server.server_close()

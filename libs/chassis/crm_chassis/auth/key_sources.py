@@ -1,0 +1,168 @@
+"""Where verifiers find identity's public signing keys.
+
+:class:`StaticKeySource` holds fixed keys (tests, tools). :class:`IdentityKeySource` reads them
+from identity's ``AuthService/GetSigningKeys`` and keeps them fresh:
+
+- a daemon thread re-reads them every ``refresh_seconds`` (identity rotates keys);
+- an unknown ``kid`` triggers an immediate re-read, at most once per ``min_refetch_seconds``
+  (5 s), so a flood of tokens with forged kids costs identity one call per 5 s, not one per token;
+- while identity cannot be reached the last keys read keep serving (stale but still valid);
+- a key past its ``verify_until`` is dropped: no token it signed can still be valid.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, Mapping
+
+import grpc
+
+from crm_chassis.auth.keys import public_key_from_pem
+from crm_chassis.auth.tokens import TokenVerifier
+from crm_chassis.logging import get_logger
+
+log = get_logger("crm.auth.keys")
+
+
+class StaticKeySource:
+    """A fixed ``{kid: public_key}`` mapping."""
+
+    def __init__(self, keys: Mapping[str, object]):
+        self._keys = dict(keys)
+
+    def get(self, kid: str):
+        return self._keys.get(kid)
+
+    def kids(self) -> list[str]:
+        return sorted(self._keys)
+
+
+class IdentityKeySource:
+    """Public keys read from identity over gRPC, cached and refreshed (see module docstring)."""
+
+    def __init__(self, address_or_channel: str | grpc.Channel, refresh_seconds: float = 300.0, *,
+                 algorithm: str = "EdDSA", min_refetch_seconds: float = 5.0,
+                 timeout_seconds: float = 2.0, clock: Callable[[], float] = time.time,
+                 start: bool = True):
+        # Imported here so the chassis imports without generated code (e.g. for settings docs).
+        from crm.identity.v1 import auth_pb2, auth_pb2_grpc
+
+        self._pb = auth_pb2
+        if isinstance(address_or_channel, str):
+            self._channel = grpc.insecure_channel(address_or_channel)
+            self._owns_channel = True
+        else:
+            self._channel = address_or_channel
+            self._owns_channel = False
+        self._stub = auth_pb2_grpc.AuthServiceStub(self._channel)
+        self.refresh_seconds = refresh_seconds
+        self.algorithm = algorithm
+        self.min_refetch_seconds = min_refetch_seconds
+        self.timeout_seconds = timeout_seconds
+        self._clock = clock
+        self._keys: dict[str, tuple[object, float | None]] = {}
+        self._fetch_lock = threading.Lock()
+        self._last_attempt = float("-inf")
+        self._last_success: float | None = None
+        self.fetch_count = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        if start:
+            self.start()
+
+    # ------------------------------------------------------------------ public API
+    def get(self, kid: str):
+        """The public key of ``kid``, or None when identity does not (or no longer) vouch for it."""
+        key = self._valid_key(kid)
+        if key is not None:
+            return key
+        with self._fetch_lock:
+            # Another thread may have re-read the keys while we waited for the lock.
+            key = self._valid_key(kid)
+            if key is None and self._clock() - self._last_attempt >= self.min_refetch_seconds:
+                self._fetch_locked()
+                key = self._valid_key(kid)
+        return key
+
+    def refresh(self) -> bool:
+        """Re-read the keys now; False (keeping the previous keys) when identity is unreachable."""
+        with self._fetch_lock:
+            return self._fetch_locked()
+
+    def kids(self) -> list[str]:
+        return sorted(self._keys)
+
+    @property
+    def last_success(self) -> float | None:
+        """When the keys were last read successfully (clock time), None if never."""
+        return self._last_success
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._refresh_loop, daemon=True,
+                                            name="identity-key-refresh")
+            self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout_seconds + 1)
+            self._thread = None
+        if self._owns_channel:
+            self._channel.close()
+
+    # ------------------------------------------------------------------ internals
+    def _valid_key(self, kid: str):
+        entry = self._keys.get(kid)
+        if entry is None:
+            return None
+        key, verify_until = entry
+        if verify_until is not None and self._clock() > verify_until:
+            return None
+        return key
+
+    def _fetch_locked(self) -> bool:
+        self._last_attempt = self._clock()
+        self.fetch_count += 1
+        try:
+            response = self._stub.GetSigningKeys(self._pb.GetSigningKeysRequest(),
+                                                 timeout=self.timeout_seconds)
+        except grpc.RpcError as exc:
+            log.warning("signing keys unavailable, keeping the last ones", code=str(exc.code()),
+                        detail=exc.details(), kept_keys=len(self._keys))
+            return False
+        now = self._clock()
+        keys: dict[str, tuple[object, float | None]] = {}
+        for item in response.keys:
+            verify_until = (item.verify_until.seconds + item.verify_until.nanos / 1e9
+                            if item.HasField("verify_until") else None)
+            if item.algorithm != self.algorithm or (verify_until is not None
+                                                   and now > verify_until):
+                continue
+            try:
+                keys[item.kid] = (public_key_from_pem(item.public_key_pem), verify_until)
+            except ValueError as exc:
+                log.error("ignoring an unreadable signing key", kid=item.kid, error=str(exc))
+        self._keys = keys  # one reference swap: readers never see a half-built dict
+        self._last_success = now
+        return True
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.is_set():
+            ok = self.refresh()
+            # After a failure retry sooner than the normal period, but not in a tight loop.
+            wait = self.refresh_seconds if ok else min(self.refresh_seconds,
+                                                        max(self.min_refetch_seconds, 1.0))
+            self._stop.wait(wait)
+
+
+def identity_verifier(settings) -> TokenVerifier:
+    """The verifier every service but identity uses: identity's published keys, refreshed every
+    ``settings.jwks_refresh_seconds``; ``settings.jwt_issuer/audience/algorithm`` enforced.
+
+    Close its key source when the process stops: ``on_stop=verifier.key_source.close``.
+    """
+    source = IdentityKeySource(settings.identity_address, settings.jwks_refresh_seconds,
+                               algorithm=settings.jwt_algorithm)
+    return TokenVerifier(source, settings.jwt_issuer, settings.jwt_audience,
+                         settings.jwt_algorithm)

@@ -1,0 +1,264 @@
+"""The server's call chain, as ONE interceptor (five separate ones cost five wrappers a call):
+
+1. context   x-request-id from metadata (or a new one), traceparent continued (or a new trace);
+             bound in :mod:`crm_chassis.context`; x-request-id echoed to the caller: in the
+             initial metadata of a successful call, in the trailing metadata of a failed one.
+             (A failure must stay a "Trailers-Only" response: once headers are sent, a client's
+             retry policy may no longer retry, e.g., UNAVAILABLE.)
+2. auth      public methods (and health/reflection, always) skip it; otherwise
+             ``authorization: Bearer <jwt>`` -> ``verifier.verify`` -> ``principal_check`` (runs on
+             every call: identity rejects deactivated users and revoked tokens there) -> the
+             principal and its Actor are bound for the application code.
+3. metrics   grpc_server_started_total / handled_total / handling_seconds (see .metrics).
+4. access log one JSON line a call: method, code, duration_ms, request_id, trace_id, subject
+             (not for health probes, which only count in the metrics).
+5. errors    CrmError -> its status and message (+ retry-after / x-error-field trailers); any other
+             exception -> INTERNAL "internal error (request id …)", traceback to the log only.
+
+Handles all four RPC kinds; wrapped handlers are cached per method, so the per-call cost is the
+work above and nothing more.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import Callable, Iterable
+
+import grpc
+
+from crm_chassis import context as _context
+from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
+from crm_chassis.errors import CrmError, Unauthenticated
+from crm_chassis.grpc.metrics import MethodMetrics
+from crm_chassis.grpc.status import internal_error_message, status_code_of, trailing_metadata_of
+from crm_chassis.logging import get_logger
+
+REQUEST_ID_KEY = "x-request-id"
+TRACEPARENT_KEY = "traceparent"
+AUTHORIZATION_KEY = "authorization"
+
+HEALTH_SERVICE = "grpc.health.v1.Health"
+# Infrastructure every client (load balancers, grpcurl) must reach without a token.
+ALWAYS_PUBLIC_SERVICES = frozenset({
+    HEALTH_SERVICE,
+    "grpc.reflection.v1alpha.ServerReflection",
+    "grpc.reflection.v1.ServerReflection",
+})
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_TRACEPARENT_OK = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
+
+access_log = get_logger("crm.grpc.access")
+error_log = get_logger("crm.grpc.errors")
+
+PrincipalCheck = Callable[[Principal], None]
+
+
+class _Call:
+    """Per-call state shared by the steps of the chain."""
+
+    __slots__ = ("started", "request_id", "trace_id", "subject", "code", "ctx_token",
+                 "principal_token")
+
+    def __init__(self, request_id: str, trace_id: str):
+        self.started = time.perf_counter()
+        self.request_id = request_id
+        self.trace_id = trace_id
+        self.subject = ""
+        self.code = "OK"
+        self.ctx_token = None
+        self.principal_token = None
+
+
+class _Method:
+    __slots__ = ("name", "public", "metrics", "logged")
+
+    def __init__(self, name: str, public: bool, logged: bool):
+        self.name = name
+        self.public = public
+        self.metrics = MethodMetrics(name)
+        self.logged = logged
+
+
+class ServerChain(grpc.ServerInterceptor):
+    """context → auth → metrics → access log → errors, for every RPC of the server."""
+
+    def __init__(self, verifier=None, *, public_methods: Iterable[str] = (),
+                 principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True):
+        self.verifier = verifier
+        self.principal_check = principal_check
+        self.access_log_enabled = access_log_enabled
+        self._public = {_normalise(name) for name in public_methods}
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    # ------------------------------------------------------------------ grpc hook
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        name = handler_call_details.method
+        cached = self._wrapped.get(name)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        # Health probes (every few seconds from the orchestrator) are counted, not logged.
+        logged = self.access_log_enabled and not name.startswith(f"/{HEALTH_SERVICE}/")
+        wrapped = self._wrap(_Method(name, self._is_public(name), logged), handler)
+        self._wrapped[name] = (handler, wrapped)
+        return wrapped
+
+    def _is_public(self, full_method: str) -> bool:
+        service = full_method.lstrip("/").rpartition("/")[0]
+        return (service in ALWAYS_PUBLIC_SERVICES or full_method in self._public
+                or service in self._public)
+
+    def _wrap(self, method: _Method, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        if handler.unary_unary is not None:
+            return handler._replace(unary_unary=self._unary(method, handler.unary_unary))
+        if handler.stream_unary is not None:
+            return handler._replace(stream_unary=self._unary(method, handler.stream_unary))
+        if handler.unary_stream is not None:
+            return handler._replace(unary_stream=self._streaming(method, handler.unary_stream))
+        return handler._replace(stream_stream=self._streaming(method, handler.stream_stream))
+
+    # ------------------------------------------------------------------ the chain
+    def _unary(self, method: _Method, behavior):
+        def call_unary(request, context):
+            call = self._enter(method, context)
+            try:
+                self._authenticate(method, call, context)
+                response = behavior(request, context)
+                call.code = _own_code(context) or "OK"
+                _send_request_id(context, call.request_id)
+                return response
+            except Exception as exc:  # noqa: BLE001 - every exception gets a status
+                self._abort(method, call, context, exc)
+            finally:
+                self._exit(method, call)
+
+        return call_unary
+
+    def _streaming(self, method: _Method, behavior):
+        # A generator: grpc iterates it in the same pool thread, so the context bound in
+        # _enter holds for the handler's whole stream and is undone when the stream ends.
+        def call_streaming(request, context):
+            call = self._enter(method, context)
+            try:
+                self._authenticate(method, call, context)
+                headers_sent = False
+                for response in behavior(request, context):
+                    if not headers_sent:
+                        headers_sent = _send_request_id(context, call.request_id)
+                    yield response
+                call.code = _own_code(context) or "OK"
+                if not headers_sent:
+                    _send_request_id(context, call.request_id)
+            except GeneratorExit:  # the client went away; grpc dropped the stream
+                call.code = "CANCELLED"
+                raise
+            except Exception as exc:  # noqa: BLE001
+                self._abort(method, call, context, exc)
+            finally:
+                self._exit(method, call)
+
+        return call_streaming
+
+    def _enter(self, method: _Method, context) -> _Call:
+        request_id = traceparent = ""
+        for key, value in context.invocation_metadata() or ():
+            if key == REQUEST_ID_KEY:
+                request_id = value
+            elif key == TRACEPARENT_KEY:
+                traceparent = value
+        if not request_id or not _REQUEST_ID_OK.match(request_id):
+            request_id = os.urandom(16).hex()
+        match = _TRACEPARENT_OK.match(traceparent) if traceparent else None
+        if match:  # continue the caller's trace with a span of our own
+            trace_id = match.group(1)
+            traceparent = f"00-{trace_id}-{os.urandom(8).hex()}-{match.group(2)}"
+        else:
+            traceparent, trace_id = _context.new_traceparent()
+        call = _Call(request_id, trace_id)
+        call.ctx_token = _context.bind(_context.RequestContext(
+            request_id=request_id, trace_id=trace_id, traceparent=traceparent))
+        method.metrics.started.inc()
+        return call
+
+    def _authenticate(self, method: _Method, call: _Call, context) -> None:
+        if method.public:
+            return
+        if self.verifier is None:
+            raise Unauthenticated("this server cannot verify access tokens (no verifier set)")
+        principal = self.verifier.verify(_bearer_token(context))
+        call.subject = f"{principal.kind}:{principal.subject_id}"
+        if self.principal_check is not None:
+            self.principal_check(principal)
+        call.principal_token = bind_principal(principal)
+        ctx = _context.current()
+        _context.bind(_context.RequestContext(request_id=ctx.request_id, trace_id=ctx.trace_id,
+                                              traceparent=ctx.traceparent,
+                                              actor=principal.actor()))
+
+    def _abort(self, method: _Method, call: _Call, context, exc: Exception):
+        request_id = ((REQUEST_ID_KEY, call.request_id),)
+        if isinstance(exc, CrmError):
+            code = status_code_of(exc)
+            context.set_trailing_metadata(trailing_metadata_of(exc) + request_id)
+            call.code = code.name
+            context.abort(code, exc.message)
+        own = _own_code(context)
+        if own is not None and own != "OK":  # the handler called context.abort() itself
+            call.code = own
+            raise exc
+        if not context.is_active():  # the client cancelled or its deadline passed: not a bug
+            call.code = "CANCELLED"
+            raise exc
+        call.code = "INTERNAL"
+        context.set_trailing_metadata(request_id)
+        error_log.error("unhandled exception in RPC", method=method.name, exc_info=exc)
+        context.abort(grpc.StatusCode.INTERNAL, internal_error_message(call.request_id))
+
+    def _exit(self, method: _Method, call: _Call) -> None:
+        elapsed = time.perf_counter() - call.started
+        metrics = method.metrics
+        metrics.handled(call.code).inc()
+        metrics.seconds.observe(elapsed)
+        if method.logged:
+            access_log.info("grpc_call", method=method.name, code=call.code,
+                            duration_ms=round(elapsed * 1000, 3), request_id=call.request_id,
+                            trace_id=call.trace_id, subject=call.subject)
+        try:
+            if call.principal_token is not None:
+                reset_principal(call.principal_token)
+            _context.reset(call.ctx_token)
+        except ValueError:  # a stream finalised by the garbage collector in another thread
+            pass
+
+
+def _send_request_id(context, request_id: str) -> bool:
+    """Echo the request id in the initial metadata (unless the handler already sent its own)."""
+    try:
+        context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+    except ValueError:  # "initial metadata no longer allowed": the handler sent headers itself
+        return False
+    return True
+
+
+def _bearer_token(context) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == AUTHORIZATION_KEY:
+            scheme, _, token = value.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthenticated("authorization metadata must be 'Bearer <access token>'")
+            return token.strip()
+    raise Unauthenticated("missing access token: send 'authorization: Bearer <token>'")
+
+
+def _own_code(context) -> str | None:
+    code = context.code()
+    return code.name if isinstance(code, grpc.StatusCode) else None
+
+
+def _normalise(name: str) -> str:
+    """'/pkg.Svc/Method', 'pkg.Svc/Method' -> '/pkg.Svc/Method'; 'pkg.Svc' (whole service) as is."""
+    return "/" + name.lstrip("/") if "/" in name else name

@@ -1,0 +1,135 @@
+"""IdentityKeySource against a fake AuthService over a real channel."""
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from crm_chassis.auth import IdentityKeySource, TokenVerifier, generate_private_key
+from crm_chassis.auth.testing import TestKeys
+from crm_chassis.errors import Unauthenticated
+from crm_chassis.testing import wait_until
+
+
+@pytest.fixture
+def source_for(identity, clock):
+    made = []
+
+    def make(**kwargs):
+        kwargs.setdefault("start", False)
+        source = IdentityKeySource(identity.address, refresh_seconds=300, clock=clock, **kwargs)
+        made.append(source)
+        return source
+
+    yield make
+    for source in made:
+        source.close()
+
+
+def test_first_lookup_reads_the_keys(identity, source_for):
+    key = generate_private_key()
+    kid = identity.add_key(key)
+    source = source_for()
+    assert source.get(kid).public_bytes_raw() == key.public_key().public_bytes_raw()
+    assert identity.key_calls == 1
+    source.get(kid)
+    assert identity.key_calls == 1  # cached
+
+
+def test_unknown_kid_rereads_at_most_once_per_5_seconds(identity, source_for, clock):
+    identity.add_key(generate_private_key())
+    source = source_for()
+    assert source.refresh() and identity.key_calls == 1
+    clock.advance(6)
+    for i in range(200):  # a flood of forged kids
+        assert source.get(f"forged-{i}") is None
+    assert identity.key_calls == 2
+    clock.advance(4.9)
+    assert source.get("forged-again") is None and identity.key_calls == 2
+    clock.advance(0.2)
+    assert source.get("forged-again") is None and identity.key_calls == 3
+
+
+def test_rotated_key_is_found_on_first_use(identity, source_for, clock):
+    identity.add_key(generate_private_key())
+    source = source_for()
+    source.refresh()
+    new_kid = identity.add_key(generate_private_key())  # identity rotates
+    clock.advance(5)
+    assert source.get(new_kid) is not None
+
+
+def test_stale_keys_kept_while_identity_is_down(identity, source_for, clock):
+    kid = identity.add_key(generate_private_key())
+    source = source_for()
+    assert source.refresh()
+    identity.down = True
+    clock.advance(3600)
+    assert source.refresh() is False
+    assert source.get(kid) is not None
+    assert source.get("unknown") is None  # and an unknown kid is still unknown
+
+
+def test_keys_past_verify_until_are_dropped(identity, source_for, clock):
+    kid = identity.add_key(generate_private_key(), verify_until=clock.now + 60)
+    source = source_for()
+    assert source.get(kid) is not None
+    clock.advance(61)
+    assert source.get(kid) is None
+
+
+def test_keys_of_another_algorithm_or_unreadable_are_ignored(identity, source_for):
+    es_kid = identity.add_key(generate_private_key(), algorithm="ES256")
+    bad_kid = identity.add_key(generate_private_key(), pem="-----BEGIN PUBLIC KEY-----\nxx\n")
+    good_kid = identity.add_key(generate_private_key())
+    source = source_for()
+    assert source.refresh()
+    assert source.kids() == [good_kid]
+    assert source.get(es_kid) is None and source.get(bad_kid) is None
+
+
+def test_identity_unreachable_from_the_start(source_for):
+    source = IdentityKeySource("127.0.0.1:1", timeout_seconds=0.5, start=False)
+    try:
+        assert source.get("any") is None and source.last_success is None
+    finally:
+        source.close()
+
+
+def test_background_refresh_and_close(identity):
+    identity.add_key(generate_private_key())
+    source = IdentityKeySource(identity.address, refresh_seconds=0.05)
+    thread = source._thread
+    try:
+        wait_until(lambda: identity.key_calls >= 3, timeout=5, message="no periodic refresh")
+    finally:
+        source.close()
+    assert not thread.is_alive()
+
+
+def test_verifier_with_identity_keys(identity):
+    keys = TestKeys()
+    identity.add_key(keys.private_key)
+    with grpc.insecure_channel(identity.address) as channel:
+        source = IdentityKeySource(channel, start=False)
+        verifier = TokenVerifier(source, keys.issuer, keys.audience)
+        assert verifier.verify(keys.token("u-7")).subject_id == "u-7"
+        other = TestKeys()
+        with pytest.raises(Unauthenticated, match="unknown key"):
+            verifier.verify(other.token())
+        source.close()
+
+
+def test_identity_verifier_from_settings(identity):
+    from crm_chassis.auth import identity_verifier
+    from crm_chassis.settings import ServiceSettings
+
+    keys = TestKeys()
+    identity.add_key(keys.private_key)
+    settings = ServiceSettings.load("leads", env={}, identity_address=identity.address)
+    verifier = identity_verifier(settings)
+    try:
+        assert verifier.verify(keys.token("u-9")).subject_id == "u-9"
+        assert (verifier.issuer, verifier.audience, verifier.algorithm) == (
+            settings.jwt_issuer, settings.jwt_audience, "EdDSA")
+    finally:
+        verifier.key_source.close()
