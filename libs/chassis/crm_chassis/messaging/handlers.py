@@ -1,0 +1,239 @@
+"""Idempotent nameko event handlers: decode, dedupe through the inbox, handle, commit — once.
+
+    class LeadsWorker:
+        name = "leads"
+        uow = UnitOfWorkProvider(make_leads_uow)
+
+        @idempotent_event_handler("identity", "user_created", UserCreated)
+        def on_user_created(self, event, uow):
+            ...   # change state through uow's repositories; the wrapper commits
+
+Per delivery the wrapper binds a RequestContext from ``event.meta`` (actor, traceparent, request
+id), opens a fresh unit of work from the service's ``uow`` dependency, and in ONE transaction
+inserts the inbox row (consumer ``<service>.<method>``, event id), runs the handler and commits.
+An event id already in the inbox is skipped (a redelivery, or a concurrent duplicate that hits
+the inbox primary key): the effect happens exactly once.
+
+Order: a worker handles up to its prefetch (max_workers) deliveries at once, but a delivery
+waits for the previous delivery of the same aggregate, so one worker process applies each
+aggregate's events in queue (= outbox id) order. Replicas of a worker compete for the queue and
+may interleave; consumers that care check ``meta.aggregate_version``.
+
+Failures: a body that is not a valid event is poison and is rejected without requeue at once
+(dead-lettered, no retries). A handler that raises is requeued; on its ``event_max_deliveries``-th
+delivery (quorum queues count them in ``x-delivery-count``) it is rejected into the dead-letter
+queue instead. The queue's ``x-delivery-limit`` enforces the same bound if the worker dies
+mid-delivery.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import time
+import uuid
+
+from eventlet.event import Event
+from google.protobuf.message import Message
+from nameko.events import SERVICE_POOL, EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
+from sqlalchemy import MetaData, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from crm_chassis import context, events
+from crm_chassis.db import utcnow
+from crm_chassis.messaging import metrics
+from crm_chassis.messaging.topology import queue_arguments
+from crm_chassis.outbox.tables import inbox_table
+from crm_chassis.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+MAX_DELIVERIES_CONFIG_KEY = "CRM_EVENT_MAX_DELIVERIES"
+DELIVERY_COUNT_HEADER = "x-delivery-count"
+
+# A Table object for SQL only: the inbox is the same table in every service's database.
+_INBOX = inbox_table(MetaData())
+
+
+class PoisonTolerantQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a body kombu cannot decode (not JSON) is rejected
+    into the dead-letter queue instead of raising out of the consume loop (which would kill the
+    consumer and redeliver the same body forever)."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = functools.partial(self._on_decode_error, provider)
+        return consumers
+
+    @staticmethod
+    def _on_decode_error(provider, message, exc):
+        metrics.DEAD_LETTERED.labels(provider.consumer, provider.event_type).inc()
+        log.error("undecodable message on %s dead-lettered without retry: %s",
+                  provider.queue.name, exc)
+        provider.reject_to_dead_letters(message)
+
+
+class IdempotentEventHandler(EventHandler):
+    """nameko's SERVICE_POOL event handler on a quorum queue with bounded retries."""
+
+    queue_consumer = PoisonTolerantQueueConsumer()
+
+    def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
+                 function_name: str = "", **kwargs):
+        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
+                         reliable_delivery=True, requeue_on_error=True, **kwargs)
+        self.message_cls = message_cls
+        self.function_name = function_name
+        self.max_deliveries = 0
+        self._in_flight: dict[tuple[str, str], Event] = {}
+
+    @property
+    def consumer(self) -> str:
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def setup(self):
+        if self.function_name and self.function_name != self.method_name:
+            raise TypeError(
+                f"idempotent handler {self.function_name!r} is bound as {self.method_name!r}: "
+                "the inbox consumer name must be the method name; define it under its own name")
+        configured = self.container.config.get(MAX_DELIVERIES_CONFIG_KEY)
+        self.max_deliveries = int(configured if configured is not None else
+                                  ServiceSettings.load(self.container.service_name)
+                                  .event_max_deliveries)
+        super().setup()   # builds self.queue with nameko's name, exchange and binding
+        # Same arguments as the topology's declaration, or RabbitMQ answers 406.
+        self.queue.queue_arguments = queue_arguments(self.queue.name, self.max_deliveries)
+
+    # Called in its own greenthread for each delivery, in the queue's order.
+    def handle_message(self, body, message):
+        try:
+            event = events.decode(body, self.message_cls)
+        except events.EventDecodeError as exc:
+            metrics.DEAD_LETTERED.labels(self.consumer, self.event_type).inc()
+            log.error("poison message on %s dead-lettered without retry: %s",
+                      self.queue.name, exc)
+            self.reject_to_dead_letters(message)
+            return
+        # Per-aggregate order: up to prefetch deliveries run concurrently, but one waits for the
+        # previous delivery of its aggregate. Registration happens before the first yield, so
+        # the chain follows the queue's order.
+        key = (event.meta.aggregate_type, event.meta.aggregate_id)
+        previous, done = self._in_flight.get(key), Event()
+        self._in_flight[key] = done
+
+        def finished():
+            done.send()
+            if self._in_flight.get(key) is done:
+                del self._in_flight[key]
+
+        if previous is not None:
+            previous.wait()
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=self.unpack_message_headers(message),
+                handle_result=functools.partial(self._handle_result_then, finished, message))
+        except ContainerBeingKilled:
+            finished()
+            self.queue_consumer.requeue_message(message)
+
+    def _handle_result_then(self, finished, message, worker_ctx, result=None, exc_info=None):
+        try:
+            return self.handle_result(message, worker_ctx, result, exc_info)
+        finally:
+            finished()
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        event_type = self.event_type
+        metrics.FAILED.labels(self.consumer, event_type).inc()
+        delivery = int((message.headers or {}).get(DELIVERY_COUNT_HEADER, 0) or 0) + 1
+        if delivery >= self.max_deliveries:
+            metrics.DEAD_LETTERED.labels(self.consumer, event_type).inc()
+            log.error("%s failed on delivery %d of %d: dead-lettered (%s: %s)", self.consumer,
+                      delivery, self.max_deliveries, exc_info[0].__name__, exc_info[1])
+            self.reject_to_dead_letters(message)
+        else:
+            log.warning("%s failed on delivery %d of %d, will retry (%s: %s)", self.consumer,
+                        delivery, self.max_deliveries, exc_info[0].__name__, exc_info[1])
+            self.queue_consumer.requeue_message(message)
+
+    def reject_to_dead_letters(self, message) -> None:
+        # Reject without requeue: the queue's dead-letter exchange routes it to <queue>.dlq.
+        if message.channel.connection:
+            message.reject(requeue=False)
+
+
+def idempotent_event_handler(source_service: str, event_type: str, message_cls: type[Message],
+                             *, uow_attribute: str = "uow"):
+    """Decorate ``method(self, event_message, uow)`` as an exactly-once-effect event handler."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def entry(self, event):
+            consumer = f"{type(self).name}.{function.__name__}"
+            return handle_once(consumer, event, getattr(self, uow_attribute),
+                               functools.partial(function, self))
+
+        return IdempotentEventHandler.decorator(source_service, event_type, message_cls,
+                                                function_name=function.__name__)(entry)
+
+    return decorate
+
+
+def handle_once(consumer: str, event: Message, make_uow, handler) -> bool:
+    """Run ``handler(event, uow)`` unless ``consumer`` has handled this event id already.
+
+    Returns True when the handler ran and committed, False for a duplicate.
+    """
+    meta = event.meta
+    labels = (consumer, meta.event_type)
+    occurred_at = meta.occurred_at.ToNanoseconds() / 1e9 if meta.HasField("occurred_at") else 0
+    if occurred_at:
+        metrics.LAG_SECONDS.labels(*labels).observe(max(0.0, time.time() - occurred_at))
+    traceparent = meta.trace.traceparent
+    token = context.bind(context.RequestContext(
+        request_id=meta.trace.request_id or uuid.uuid4().hex,
+        trace_id=context.trace_id_of(traceparent), traceparent=traceparent,
+        actor=events.actor_from_proto(meta.actor)))
+    started = time.perf_counter()
+    try:
+        with make_uow() as uow:
+            session = uow.session
+            seen = session.execute(select(_INBOX.c.event_id).where(
+                _INBOX.c.consumer == consumer, _INBOX.c.event_id == meta.event_id)).first()
+            if seen is None:
+                try:
+                    # Before the handler: a concurrent duplicate waits on this key, then fails.
+                    session.execute(insert(_INBOX).values(
+                        consumer=consumer, event_id=meta.event_id, event_type=meta.event_type,
+                        processed_at=utcnow()))
+                except IntegrityError:
+                    seen = True
+            if seen is not None:
+                metrics.DUPLICATES.labels(*labels).inc()
+                log.info("%s: event %s already handled; skipped", consumer, meta.event_id)
+                return False
+            handler(event, uow)
+            uow.commit()
+    finally:
+        context.reset(token)
+    metrics.CONSUMED.labels(*labels).inc()
+    metrics.HANDLING_SECONDS.labels(*labels).observe(time.perf_counter() - started)
+    return True
+
+
+def idempotent_handlers(service_cls) -> list[tuple[str, IdempotentEventHandler]]:
+    """(method name, entrypoint) of every idempotent event handler of a nameko service class."""
+    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+    found = []
+    for attribute in dir(service_cls):
+        method = getattr(service_cls, attribute, None)
+        for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, IdempotentEventHandler):
+                found.append((attribute, entrypoint))
+    return sorted(found, key=lambda pair: pair[0])

@@ -1,0 +1,23 @@
+"""Prometheus metrics of event consumption (label ``consumer`` = "<service>.<method>")."""
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LABELS = ["consumer", "event_type"]
+
+CONSUMED = Counter("events_consumed_total", "Events handled and committed.", _LABELS)
+DUPLICATES = Counter("inbox_duplicates_skipped_total",
+                     "Deliveries skipped because the inbox had the event already.", _LABELS)
+FAILED = Counter("events_failed_total", "Deliveries whose handler raised (retried or dead-lettered).",
+                 _LABELS)
+DEAD_LETTERED = Counter("events_dead_lettered_total",
+                        "Events sent to the dead-letter queue (poison, or retries exhausted).",
+                        _LABELS)
+HANDLING_SECONDS = Histogram("event_handling_seconds", "Time to handle one event and commit.",
+                             _LABELS, buckets=(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1,
+                                               2.5, 5, 10))
+LAG_SECONDS = Histogram("event_lag_seconds", "Time from the change (meta.occurred_at) to handling.",
+                        _LABELS, buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60,
+                                          300, 900, 3600))
+DEAD_LETTER_DEPTH = Gauge("dead_letter_queue_messages", "Messages waiting in a dead-letter queue.",
+                          ["queue"])

@@ -1,0 +1,254 @@
+"""Test bed of the event plumbing (chassis and reliability tests): a synthetic producer service
+with its outbox on PostgreSQL, a consumer worker, their manifests, relay and worker processes.
+
+Every bed uses fresh service names (``evtp<hex>`` / ``evtc<hex>``), its own manifests folder
+(``CRM_REPO_ROOT`` of the processes it starts) and its own databases, and deletes the broker
+objects it declared on :meth:`EventBed.close`.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from functools import partial
+from pathlib import Path
+
+from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, func, insert,
+                        select)
+
+from crm_chassis import manifest as manifests
+from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.messaging.topology import declare_topology, delete_topology, queue_depths
+from crm_chassis.outbox.tables import messaging_tables
+from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
+from crm_chassis.uow import SqlAlchemyUnitOfWork
+
+EVENT = "something_happened"
+CONSUMER_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "events"
+
+
+def producer_metadata() -> MetaData:
+    metadata = MetaData()
+    messaging_tables(metadata)
+    Table("things", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("aggregate_id", String(64), nullable=False), Column("name", Text))
+    return metadata
+
+
+def consumer_metadata() -> MetaData:
+    metadata = MetaData()
+    messaging_tables(metadata)
+    Table("received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("event_id", String(32), nullable=False, unique=True),
+          Column("aggregate_id", String(64), nullable=False),
+          Column("aggregate_version", BigInteger, nullable=False),
+          Column("seq", BigInteger, nullable=False), Column("name", Text),
+          Column("actor_id", Text))
+    Table("attempts", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("event_id", String(32), nullable=False))
+    Table("plain_received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("body", Text, nullable=False), Column("context_data", Text, nullable=False))
+    return metadata
+
+
+class ProducerUnitOfWork(SqlAlchemyUnitOfWork):
+    def _open_repositories(self, session):
+        self.things = self._outbox_table.metadata.tables["things"]
+
+
+class EventBed:
+    def __init__(self, root: Path, producer_db: str, consumer_db: str, *, max_deliveries: int = 3,
+                 batch_size: int = 500):
+        suffix = uuid.uuid4().hex[:8]
+        self.producer, self.consumer = f"evtp{suffix}", f"evtc{suffix}"
+        self.root = Path(root)
+        self.worker_metrics_port = free_port()
+        self.max_deliveries = max_deliveries
+        self._write_manifests()
+        self.manifests = manifests.discover(self.root)
+        self.producer_engine = make_engine(producer_db)
+        self.consumer_engine = make_engine(consumer_db)
+        self.producer_tables = producer_metadata()
+        self.consumer_tables = consumer_metadata()
+        self.producer_tables.create_all(self.producer_engine)
+        self.consumer_tables.create_all(self.consumer_engine)
+        self.make_uow = partial(ProducerUnitOfWork, make_session_factory(self.producer_engine),
+                                service_name=self.producer,
+                                outbox=self.producer_tables.tables["outbox"])
+        self.env = {
+            **os.environ,
+            "CRM_REPO_ROOT": str(self.root),
+            f"CRM_{self.producer.upper()}_DATABASE_URL": producer_db,
+            f"CRM_{self.consumer.upper()}_DATABASE_URL": consumer_db,
+            "CRM_AMQP_URL": AMQP_URL,
+            "CRM_EVENT_MAX_DELIVERIES": str(max_deliveries),
+            "CRM_OUTBOX_BATCH_SIZE": str(batch_size),
+            "CRM_LOG_LEVEL": "WARNING",
+            "EVT_PRODUCER": self.producer,
+            "EVT_CONSUMER": self.consumer,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(CONSUMER_APP_DIR),
+                                                         os.environ.get("PYTHONPATH")])),
+        }
+        self._processes: list[subprocess.Popen] = []
+
+    def _write_manifests(self) -> None:
+        for name, body in (
+            (self.producer, f'publishes = ["{EVENT}"]\n[processes]\nrelay = 0\n'),
+            (self.consumer, f'[processes]\nworker = {self.worker_metrics_port}\n'
+                            f'[[subscriptions]]\nsource = "{self.producer}"\nevent = "{EVENT}"\n'
+                            'method = "on_something_happened"\n'),
+        ):
+            folder = self.root / "services" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "service.toml").write_text(
+                f'name = "{name}"\npackage = "crm_{name}"\ngrpc_port = 0\n{body}')
+
+    @property
+    def queue(self) -> str:
+        return self.manifests[[m.name for m in self.manifests].index(self.consumer)] \
+            .subscriptions[0].queue
+
+    # ------------------------------------------------------------------ producing
+    def write_events(self, count: int, *, aggregates: int = 10, name: str = "thing",
+                     per_transaction: int = 50) -> list[str]:
+        """Change ``count`` things, emitting one SomethingHappened each; returns event ids."""
+        from crm.testing.v1.events_pb2 import SomethingHappened
+
+        ids, versions = [], {}
+        for start in range(0, count, per_transaction):
+            with self.make_uow() as uow:
+                for seq in range(start, min(count, start + per_transaction)):
+                    aggregate = f"agg-{seq % aggregates}"
+                    versions[aggregate] = versions.get(aggregate, 0) + 1
+                    uow.session.execute(insert(uow.things).values(aggregate_id=aggregate,
+                                                                  name=name))
+                    ids.append(uow.emit(EVENT, SomethingHappened(name=name, seq=seq),
+                                        aggregate_type="thing", aggregate_id=aggregate,
+                                        aggregate_version=versions[aggregate]))
+                uow.commit()
+        return ids
+
+    # ------------------------------------------------------------------ observing
+    def count(self, table: str, side: str = "consumer") -> int:
+        engine, tables = ((self.consumer_engine, self.consumer_tables) if side == "consumer"
+                          else (self.producer_engine, self.producer_tables))
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(tables.tables[table])).scalar_one()
+
+    def outbox_statuses(self) -> dict[str, int]:
+        outbox = self.producer_tables.tables["outbox"]
+        with self.producer_engine.connect() as conn:
+            return dict(conn.execute(select(outbox.c.status, func.count())
+                                     .group_by(outbox.c.status)).all())
+
+    def received(self) -> list:
+        table = self.consumer_tables.tables["received"]
+        with self.consumer_engine.connect() as conn:
+            return conn.execute(select(table).order_by(table.c.id)).mappings().all()
+
+    def rows(self, table: str) -> list:
+        t = self.consumer_tables.tables[table]
+        with self.consumer_engine.connect() as conn:
+            return conn.execute(select(t).order_by(t.c.id)).mappings().all()
+
+    # ------------------------------------------------------------------ processes
+    def declare(self) -> None:
+        connection, channel = amqp_channel()
+        try:
+            declare_topology(channel, self.manifests, self.max_deliveries)
+        finally:
+            connection.close()
+
+    def _spawn(self, args: list[str], **env: str) -> subprocess.Popen:
+        log_path = self.root / f"process-{len(self._processes)}.log"
+        with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
+            process = subprocess.Popen([sys.executable, *args], env={**self.env, **env},
+                                       stdout=log_file, stderr=subprocess.STDOUT)
+        process.log_path = log_path
+        self._processes.append(process)
+        return process
+
+    def logs(self) -> str:
+        """Output of every process started, for assertion messages."""
+        return "\n".join(f"--- {p.args[2:]} ({p.log_path})\n{p.log_path.read_text()[-4000:]}"
+                         for p in self._processes)
+
+    def start_relay(self, **env: str) -> subprocess.Popen:
+        return self._spawn(["-m", "crm_chassis.outbox.relay_main", "--service", self.producer],
+                           **env)
+
+    def start_worker(self) -> subprocess.Popen:
+        return self._spawn(["-m", "crm_chassis.messaging.worker_main", self.consumer,
+                            "consumer_app"])
+
+    @staticmethod
+    def stop(process: subprocess.Popen, timeout: float = 20.0) -> int:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        """Poll ``predicate`` until truthy; on timeout fail with ``what`` and the process logs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} within {timeout:.0f}s\n{self.logs()}")
+            time.sleep(0.1)
+
+    def wait_rows(self, table: str, expected: int, timeout: float = 30.0) -> None:
+        self.wait_for(lambda: self.count(table) >= expected, timeout,
+                      f"expected {expected} rows in {table}, have {self.count(table)}")
+
+    @property
+    def plain_queue(self) -> str:
+        return f"evt-{self.producer}-{EVENT}--{self.consumer}_plain.on_plain"
+
+    def queue_depth(self, queue: str) -> int | None:
+        connection, _ = amqp_channel()
+        try:
+            return queue_depths(connection.channel, [queue])[queue]
+        finally:
+            if connection.is_open:
+                connection.close()
+
+    def wait_worker_ready(self, timeout: float = 30.0) -> None:
+        """The worker consumes once nameko has declared the plain listener's queue."""
+        self.wait_for(lambda: self.queue_depth(self.plain_queue) is not None, timeout,
+                      f"worker did not declare {self.plain_queue}")
+
+    def metrics_text(self) -> str:
+        import urllib.request
+        url = f"http://127.0.0.1:{self.worker_metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode()
+
+    def metric(self, name: str) -> float:
+        """Sum of every sample of metric ``name`` on the worker's /metrics."""
+        total = 0.0
+        for line in self.metrics_text().splitlines():
+            if line.startswith((name + "{", name + " ")):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def close(self) -> None:
+        for process in self._processes:
+            self.stop(process)
+        connection, channel = amqp_channel()
+        try:
+            delete_topology(channel, self.manifests)
+            channel.queue_delete(queue=self.plain_queue)
+        finally:
+            connection.close()
+        self.producer_engine.dispose()
+        self.consumer_engine.dispose()

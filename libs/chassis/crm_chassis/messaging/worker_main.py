@@ -1,0 +1,121 @@
+"""``python -m crm_chassis.messaging.worker_main <service> <module>``: a service's nameko worker.
+
+eventlet is monkey-patched before anything else is imported (nameko requires it; doing it later
+leaves unpatched sockets and locks behind). Then: logging, /metrics on the manifest's worker port
+(the environment's metrics_port wins), the broker topology, and every nameko service class found
+in <module> run by one ServiceRunner until SIGTERM/SIGINT, which stop it cleanly (in-flight
+handlers finish; unacked messages return to their queues).
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import importlib  # noqa: E402
+import inspect  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.constants import AMQP_URI_CONFIG_KEY, MAX_WORKERS_CONFIG_KEY  # noqa: E402
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from crm_chassis import manifest as manifests  # noqa: E402
+from crm_chassis.messaging.bootstrap import (configure_process_logging,  # noqa: E402
+                                             declare_with_retry, metrics_port)
+from crm_chassis.messaging.dlq import DeadLetterMonitor  # noqa: E402
+from crm_chassis.messaging.handlers import MAX_DELIVERIES_CONFIG_KEY  # noqa: E402
+from crm_chassis.metrics import start_metrics_server  # noqa: E402
+from crm_chassis.settings import ServiceSettings  # noqa: E402
+
+log = logging.getLogger("crm_chassis.messaging.worker_main")
+
+
+def make_psycopg2_green() -> None:
+    """Let psycopg2 yield to the eventlet hub while it waits on the server.
+
+    Without this wait callback a query blocks every greenthread of the worker, and two handlers
+    of one process racing on the same inbox key would deadlock (the waiter holds the hub).
+    """
+    try:
+        import psycopg2
+        from psycopg2 import extensions
+    except ImportError:  # a service on SQLite only
+        return
+    from eventlet.hubs import trampoline
+
+    def wait(conn, timeout=None):
+        while True:
+            state = conn.poll()
+            if state == extensions.POLL_OK:
+                return
+            if state == extensions.POLL_READ:
+                trampoline(conn.fileno(), read=True)
+            elif state == extensions.POLL_WRITE:
+                trampoline(conn.fileno(), write=True)
+            else:
+                raise psycopg2.OperationalError(f"bad state from poll: {state}")
+
+    extensions.set_wait_callback(wait)
+
+
+def service_classes(module_name: str) -> list[type]:
+    module = importlib.import_module(module_name)
+    found = [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+             if cls.__module__ == module.__name__ and any(
+                 hasattr(member, ENTRYPOINT_EXTENSIONS_ATTR)
+                 for _, member in inspect.getmembers(cls))]
+    if not found:
+        raise SystemExit(f"worker_main: no nameko service class (a class with entrypoints) in "
+                         f"module {module_name!r}")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2:
+        print("usage: python -m crm_chassis.messaging.worker_main <service> <module>",
+              file=sys.stderr)
+        return 2
+    service, module_name = argv
+    try:
+        manifest = manifests.find(service)
+    except LookupError as exc:
+        print(f"worker_main: {exc}", file=sys.stderr)
+        return 2
+    settings = ServiceSettings.load(service)
+    configure_process_logging(settings)
+    make_psycopg2_green()
+    start_metrics_server(metrics_port(settings, manifest, "worker"))
+    declare_with_retry(settings.amqp_url, manifests.discover(), settings.event_max_deliveries)
+
+    config = {
+        AMQP_URI_CONFIG_KEY: settings.amqp_url,
+        MAX_DELIVERIES_CONFIG_KEY: settings.event_max_deliveries,
+        MAX_WORKERS_CONFIG_KEY: 10,
+    }
+    runner = ServiceRunner(config)
+    for cls in service_classes(module_name):
+        runner.add_service(cls)
+
+    def shutdown(signum, _frame):
+        log.info("signal %s: stopping the worker", signal.Signals(signum).name)
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+
+    runner.start()
+    monitor = DeadLetterMonitor(settings.amqp_url, [s.queue for s in manifest.subscriptions])
+    monitor_thread = eventlet.spawn(monitor.run_forever)
+    log.info("worker %s started: %s", service, ", ".join(runner.service_names))
+    try:
+        runner.wait()
+    finally:
+        monitor_thread.kill()
+    log.info("worker %s stopped", service)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Prometheus metrics of the outbox relay (label ``service``: the relay's service)."""
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+PENDING = Gauge("outbox_pending_events", "Outbox rows not yet confirmed by the broker.",
+                ["service"])
+OLDEST_PENDING_AGE = Gauge("outbox_oldest_pending_age_seconds",
+                           "Age of the oldest pending outbox row (0 when none is pending).",
+                           ["service"])
+PUBLISHED = Counter("outbox_published_total", "Outbox rows confirmed by the broker.", ["service"])
+PUBLISH_FAILURES = Counter("outbox_publish_failures_total",
+                           "Rows nacked by the broker, or batches lost with the connection.",
+                           ["service"])
+UNROUTABLE = Counter("outbox_unroutable_total",
+                     "Rows returned by the broker because no queue is bound for them.", ["service"])
+BATCH_SECONDS = Histogram("outbox_publish_batch_seconds",
+                          "Time to publish one batch and receive all its confirms.", ["service"],
+                          buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
+LEADER = Gauge("outbox_relay_leader", "1 while this relay holds its service's relay lock.",
+               ["service"])

@@ -1,0 +1,74 @@
+"""``python -m crm_chassis.outbox.relay_main --service NAME``: the outbox relay process.
+
+Loads the service's settings, serves /metrics on the manifest's relay port (the environment's
+metrics_port wins), declares the broker topology of every manifest (so consumers' queues exist
+before the first publish) and runs the relay until SIGTERM/SIGINT, which end it after the batch
+in flight.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from crm_chassis import manifest as manifests
+from crm_chassis.db import make_engine
+from crm_chassis.messaging.bootstrap import (configure_process_logging, declare_with_retry,
+                                             metrics_port)
+from crm_chassis.metrics import start_metrics_server
+from crm_chassis.outbox.publisher import ConfirmingPublisher
+from crm_chassis.outbox.relay import OutboxRelay
+from crm_chassis.settings import ServiceSettings
+
+log = logging.getLogger("crm_chassis.outbox.relay_main")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crm-relay", description=__doc__.splitlines()[0])
+    parser.add_argument("--service", required=True, help="service whose outbox to relay")
+    args = parser.parse_args(argv)
+
+    try:
+        manifest = manifests.find(args.service)
+    except LookupError as exc:
+        print(f"crm-relay: {exc} (known: {[m.name for m in manifests.discover()]})",
+              file=sys.stderr)
+        return 2
+    settings = ServiceSettings.load(args.service)
+    configure_process_logging(settings)
+    start_metrics_server(metrics_port(settings, manifest, "relay"))
+
+    stopping = threading.Event()
+    relay: OutboxRelay | None = None
+
+    def on_signal(signum, _frame):
+        log.info("signal %s: stopping after the batch in flight", signal.Signals(signum).name)
+        stopping.set()
+        if relay is not None:
+            relay.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if declare_with_retry(settings.amqp_url, manifests.discover(), settings.event_max_deliveries,
+                          stop=stopping) is None:
+        return 0
+    engine = make_engine(settings.database_url)
+    publisher = ConfirmingPublisher(settings.amqp_url, app_id=f"{args.service}.outbox_relay")
+    relay = OutboxRelay(engine, args.service, publisher, batch_size=settings.outbox_batch_size,
+                        poll_seconds=settings.outbox_poll_seconds)
+    if stopping.is_set():
+        relay.stop()
+    log.info("outbox relay started for %s (batch %d)", args.service, settings.outbox_batch_size)
+    try:
+        relay.run()
+    finally:
+        engine.dispose()
+    log.info("outbox relay stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
