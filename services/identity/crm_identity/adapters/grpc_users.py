@@ -1,6 +1,8 @@
 """UserService servicer: proto in, use case, proto out. Errors are CrmErrors the chassis maps."""
 from __future__ import annotations
 
+from typing import Callable
+
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 
 from crm_identity.adapters import proto_mapping as mapping
@@ -9,8 +11,10 @@ from crm_identity.service_layer.dependencies import Dependencies
 
 
 class UserServicer(users_pb2_grpc.UserServiceServicer):
-    def __init__(self, deps: Dependencies):
+    def __init__(self, deps: Dependencies, on_revocation: Callable[[], None] = lambda: None):
         self.deps = deps
+        # Called after a change that revokes tokens, so no recently accepted token outlives it.
+        self._on_revocation = on_revocation
 
     def CreateUser(self, request, context):
         return mapping.user_to_proto(users.create_user(
@@ -38,8 +42,9 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             roles=list(request.user.roles), expected_version=request.expected_version))
 
     def DeactivateUser(self, request, context):
-        return mapping.user_to_proto(users.deactivate_user(self.deps, mapping.caller(),
-                                                           request.id, request.reason))
+        user = users.deactivate_user(self.deps, mapping.caller(), request.id, request.reason)
+        self._on_revocation()
+        return mapping.user_to_proto(user)
 
     def ReactivateUser(self, request, context):
         return mapping.user_to_proto(users.reactivate_user(self.deps, mapping.caller(),
@@ -51,11 +56,13 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
 
     def ResetPassword(self, request, context):
         users.reset_password(self.deps, mapping.caller(), request.id, request.new_password)
+        self._on_revocation()
         return users_pb2.ResetPasswordResponse()
 
     def ChangeOwnPassword(self, request, context):
         users.change_own_password(self.deps, mapping.caller(), request.current_password,
                                   request.new_password)
+        self._on_revocation()
         return users_pb2.ChangeOwnPasswordResponse()
 
     def CreateServiceAccount(self, request, context):

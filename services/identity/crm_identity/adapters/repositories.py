@@ -62,30 +62,34 @@ class SqlUserRepository(ports.UserRepository):
                                      "read it again and reapply your change")
         self._write_sets(user)
 
+    # Departments and roles come back in the same round trip as the user, as comma-joined
+    # scalar subqueries (string_agg on PostgreSQL, group_concat on SQLite): GetUser and the
+    # other reads are one query instead of three. Names never contain commas (domain-checked).
+    @staticmethod
+    def _joined(table, column):
+        return (select(func.aggregate_strings(table.c[column], ","))
+                .where(table.c.user_id == orm.users.c.id).scalar_subquery())
+
+    def _select(self):
+        return select(orm.users,
+                      self._joined(orm.user_departments, "department").label("departments_csv"),
+                      self._joined(orm.user_roles, "role").label("roles_csv"))
+
+    @staticmethod
+    def _names(csv: str | None) -> frozenset:
+        return frozenset(csv.split(",")) if csv else frozenset()
+
     def _load(self, rows) -> list[User]:
-        rows = list(rows)
-        if not rows:
-            return []
-        ids = [row.id for row in rows]
-        departments: dict[str, set] = {i: set() for i in ids}
-        roles: dict[str, set] = {i: set() for i in ids}
-        for user_id, name in self.session.execute(
-                select(orm.user_departments.c.user_id, orm.user_departments.c.department)
-                .where(orm.user_departments.c.user_id.in_(ids))):
-            departments[user_id].add(name)
-        for user_id, name in self.session.execute(
-                select(orm.user_roles.c.user_id, orm.user_roles.c.role)
-                .where(orm.user_roles.c.user_id.in_(ids))):
-            roles[user_id].add(name)
         return [User(id=row.id, email=row.email, display_name=row.display_name,
                      password_hash=row.password_hash, status=row.status, version=row.version,
                      created_at=row.created_at, updated_at=row.updated_at,
                      tokens_valid_after=row.tokens_valid_after,
-                     departments=frozenset(departments[row.id]), roles=frozenset(roles[row.id]))
+                     departments=self._names(row.departments_csv),
+                     roles=self._names(row.roles_csv))
                 for row in rows]
 
     def _one(self, condition) -> User | None:
-        found = self._load(self.session.execute(select(orm.users).where(condition)))
+        found = self._load(self.session.execute(self._select().where(condition)))
         return found[0] if found else None
 
     def get(self, user_id: str) -> User | None:
@@ -96,7 +100,7 @@ class SqlUserRepository(ports.UserRepository):
 
     def list(self, filter: ports.UserFilter, after_email_key: str, limit: int) -> list[User]:
         u = orm.users
-        query = select(u).order_by(u.c.email_key).limit(limit)
+        query = self._select().order_by(u.c.email_key).limit(limit)
         if after_email_key:
             query = query.where(u.c.email_key > after_email_key)
         if filter.status:

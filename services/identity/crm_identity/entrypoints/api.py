@@ -17,6 +17,7 @@ from crm_identity.adapters.grpc_auth import PUBLIC_METHODS, AuthServicer
 from crm_identity.adapters.grpc_users import UserServicer
 from crm_identity.adapters.signing import DatabaseKeySource
 from crm_identity.entrypoints import settings as settings_module
+from crm_identity.adapters.token_check_cache import RecentTokenChecks
 from crm_identity.entrypoints.settings import IdentitySettings
 from crm_identity.entrypoints.wiring import build_dependencies
 from crm_identity.service_layer import authentication, bootstrap, signing_keys
@@ -28,14 +29,18 @@ SERVICE_NAMES = (service_name_of(auth_pb2, "AuthService"),
                  service_name_of(users_pb2, "UserService"))
 
 
-def principal_check(deps: Dependencies):
+def principal_check(deps: Dependencies, recent: RecentTokenChecks):
     """Runs on every authenticated call: refuses tokens of deactivated users, of users whose
     password changed after the token was issued, and of removed service accounts."""
     def check(principal: Principal) -> None:
+        key = (principal.kind, principal.subject_id, principal.issued_at)
+        if recent.accepted_recently(key):
+            return
         if not authentication.token_still_valid(deps, principal.kind, principal.subject_id,
                                                 principal.issued_at):
             raise Unauthenticated("this token has been revoked (account deactivated or "
                                   "password changed); log in again")
+        recent.remember(key)
     return check
 
 
@@ -59,14 +64,17 @@ def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
 
 
 def _server_arguments(settings: IdentitySettings, deps: Dependencies) -> dict:
+    recent = RecentTokenChecks(settings.token_check_cache_seconds)
+
     def register(server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(
             AuthServicer(deps, settings.jwt_issuer), server)
-        users_pb2_grpc.add_UserServiceServicer_to_server(UserServicer(deps), server)
+        users_pb2_grpc.add_UserServiceServicer_to_server(
+            UserServicer(deps, on_revocation=recent.clear), server)
 
     return dict(register=register, service_names=SERVICE_NAMES,
                 verifier=verifier(settings, deps), public_methods=PUBLIC_METHODS,
-                principal_check=principal_check(deps))
+                principal_check=principal_check(deps, recent))
 
 
 def start(settings: IdentitySettings, deps: Dependencies | None = None, **kwargs):

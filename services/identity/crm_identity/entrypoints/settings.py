@@ -30,6 +30,9 @@ class IdentitySettings(ServiceSettings):
     bootstrap_admin_password: str = setting(
         "", "Password of the first administrator (must meet the password policy).", secret=True)
     bootstrap_admin_name: str = setting("Administrator", "Display name of the first admin.")
+    token_check_cache_seconds: float = setting(
+        0.5, "How long an accepted token skips the per-call revocation read (0 = never; "
+        "revocations through another replica are seen within this time).")
     argon2_memory_kib: int = setting(19456, "argon2id memory cost in KiB (at least 19456).")
     argon2_time_cost: int = setting(2, "argon2id iterations (at least 2).")
     argon2_parallelism: int = setting(1, "argon2id lanes (at least 1).")

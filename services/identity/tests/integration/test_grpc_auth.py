@@ -151,3 +151,21 @@ def test_bootstrap_admin_is_idempotent(deps, settings):
                                      password=settings.bootstrap_admin_password) is None
     with deps.uow() as uow:
         assert uow.users.any_admin()
+
+
+def test_a_revocation_made_by_another_replica_is_seen_within_the_check_cache_time(
+        client, deps, settings, new_user, expect_error):
+    from crm_identity.service_layer import users as user_use_cases
+    from crm_identity.service_layer.authorization import Caller
+
+    user, password = new_user()
+    pair = client.login(user.email, password)
+    assert whoami(client, pair.access_token).subject_id == user.id   # accepted: now remembered
+    # Another replica deactivates the user: same database, but this server's cache is not told.
+    other_replica_admin = Caller(subject_id="other-replica-admin", kind="user",
+                                 roles=frozenset({"admin"}), display_name="Other Replica")
+    user_use_cases.deactivate_user(deps, other_replica_admin, user.id, "left")
+    time.sleep(settings.token_check_cache_seconds + 0.05)
+    err = expect_error(whoami, client, pair.access_token)
+    assert err.code() == SC.UNAUTHENTICATED and "revoked" in err.details()
+    assert settings.token_check_cache_seconds <= 1.0   # the platform's revocation promise
