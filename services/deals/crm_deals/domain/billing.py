@@ -1,0 +1,211 @@
+"""Orders and invoices: a won quote becomes an order; an order becomes an invoice.
+
+Order: ``open`` (to invoice) -> ``invoiced`` (its invoice was issued) or ``cancelled``.
+Invoice: ``draft`` -> ``issued`` -> ``paid``; ``draft`` or ``issued`` -> ``cancelled``.
+- An invoice gets its number only when it is issued, from a gap-free sequence per calendar year
+  of the issue date (UTC): ``INV-2026-000123``. A draft that is cancelled never had a number, and
+  an issued invoice that is cancelled keeps it (it is a legal document; it is never reused), so
+  the numbers of a year are 1..n without a hole. How the adapter keeps the sequence gap-free under
+  concurrency: see :class:`InvoiceNumber` and docs/services/deals.md.
+- A paid invoice is final. Payment is of the full total (partial payments are out of scope).
+- An order has at most one invoice that is not cancelled.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from crm_chassis.context import Actor
+from crm_chassis.errors import FailedPrecondition, InvalidArgument
+
+from crm_deals.domain.common import Recorded, clean_text
+from crm_deals.domain.money import Money
+from crm_deals.domain.pricing import PricedLine
+from crm_deals.domain.quotes import WON as QUOTE_WON
+
+ORDER_OPEN, ORDER_INVOICED, ORDER_CANCELLED = "open", "invoiced", "cancelled"
+DRAFT, ISSUED, PAID, CANCELLED = "draft", "issued", "paid", "cancelled"
+INVOICE_STATUSES = (DRAFT, ISSUED, PAID, CANCELLED)
+PAYMENT_TERMS_DAYS = 30
+_NUMBER = re.compile(r"^INV-(\d{4})-(\d{6,})$")
+
+
+@dataclass(frozen=True)
+class InvoiceNumber:
+    """``INV-<year>-<n, 6 digits or more>``. ``n`` comes from the unit of work's per-year
+    sequence, taken inside the issuing transaction: the adapter increments a counter row of that
+    year under a row lock (``UPDATE ... SET last = last + 1 RETURNING last``), so concurrent
+    issuers queue on the row, and a rolled-back transaction gives its number back. A database
+    SEQUENCE would not do: it is not transactional and leaves holes."""
+
+    year: int
+    sequence: int
+
+    def __post_init__(self):
+        if not 2000 <= self.year <= 9999 or self.sequence < 1:
+            raise ValueError(f"invalid invoice number parts {self.year}/{self.sequence}")
+
+    def __str__(self) -> str:
+        return f"INV-{self.year}-{self.sequence:06d}"
+
+    @classmethod
+    def parse(cls, text: str) -> "InvoiceNumber":
+        match = _NUMBER.match((text or "").strip())
+        if not match:
+            raise InvalidArgument(f"an invoice number looks like INV-2026-000123; got {text!r}",
+                                  field="number")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+
+@dataclass
+class Order(Recorded):
+    RECORD_TYPE = "order"
+
+    id: str
+    quote_id: str
+    opportunity_id: str
+    account_id: str
+    team_id: str
+    currency: str
+    lines: tuple[PricedLine, ...]
+    total: Money
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    status: str = ORDER_OPEN
+    cancel_reason: str = ""
+    version: int = 0
+
+    @classmethod
+    def from_quote(cls, *, id: str, quote, actor: Actor, at: dt.datetime) -> "Order":
+        if quote.status != QUOTE_WON:
+            raise FailedPrecondition(f"quote {quote.display_number} is {quote.status}: only a won "
+                                     "quote becomes an order", field="quote_id")
+        order = cls(id=id, quote_id=quote.id, opportunity_id=quote.opportunity_id,
+                    account_id=quote.account_id, team_id=quote.team_id, currency=quote.currency,
+                    lines=quote.lines, total=quote.total, created_at=at, updated_at=at)
+        order._record(actor, at, "created", note=f"from quote {quote.display_number}")
+        return order
+
+    def ensure_invoiceable(self) -> None:
+        if self.status != ORDER_OPEN:
+            raise FailedPrecondition(f"order {self.id} is {self.status}; only an open order can "
+                                     "be invoiced", field="order_id")
+
+    def mark_invoiced(self, actor: Actor, at: dt.datetime, invoice_number: str) -> None:
+        self.ensure_invoiceable()
+        self.status = ORDER_INVOICED
+        self._record(actor, at, "invoiced", {"status": (ORDER_OPEN, ORDER_INVOICED)},
+                     note=invoice_number)
+
+    def reopen_for_invoicing(self, actor: Actor, at: dt.datetime, reason: str) -> None:
+        """Its issued invoice was cancelled: the order is to be invoiced again."""
+        if self.status == ORDER_INVOICED:
+            self.status = ORDER_OPEN
+            self._record(actor, at, "invoice_cancelled", {"status": (ORDER_INVOICED, ORDER_OPEN)},
+                         note=reason)
+
+    def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
+        return _transfer(self, actor, at, to_team_id)
+
+    def cancel(self, actor: Actor, at: dt.datetime, reason: str, has_live_invoice: bool) -> None:
+        if self.status != ORDER_OPEN:
+            raise FailedPrecondition(f"order {self.id} is {self.status} and cannot be cancelled",
+                                     field="status")
+        if has_live_invoice:
+            raise FailedPrecondition(f"order {self.id} has an invoice; cancel the invoice first",
+                                     field="status")
+        self.status = ORDER_CANCELLED
+        self.cancel_reason = clean_text(reason, "reason", max_length=500, required=True)
+        self._record(actor, at, "cancelled", {"status": (ORDER_OPEN, ORDER_CANCELLED)},
+                     note=self.cancel_reason)
+
+
+@dataclass
+class Invoice(Recorded):
+    RECORD_TYPE = "invoice"
+
+    id: str
+    order_id: str
+    opportunity_id: str
+    account_id: str
+    team_id: str
+    currency: str
+    lines: tuple[PricedLine, ...]
+    total: Money
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    status: str = DRAFT
+    number: str = ""
+    issue_date: dt.date | None = None
+    due_date: dt.date | None = None
+    paid_at: dt.datetime | None = None
+    payment_reference: str = ""
+    cancel_reason: str = ""
+    version: int = 0
+
+    @classmethod
+    def from_order(cls, *, id: str, order: Order, actor: Actor, at: dt.datetime) -> "Invoice":
+        order.ensure_invoiceable()
+        invoice = cls(id=id, order_id=order.id, opportunity_id=order.opportunity_id,
+                      account_id=order.account_id, team_id=order.team_id,
+                      currency=order.currency, lines=order.lines, total=order.total,
+                      created_at=at, updated_at=at)
+        invoice._record(actor, at, "created", note=f"from order {order.id}")
+        return invoice
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != CANCELLED
+
+    def ensure_issuable(self) -> None:
+        """Checked before a number is taken, so a refused issue consumes none."""
+        if self.status != DRAFT:
+            raise FailedPrecondition(f"invoice {self.number or self.id} is {self.status}; only a "
+                                     "draft can be issued", field="status")
+
+    def issue(self, actor: Actor, at: dt.datetime, number: InvoiceNumber,
+              payment_terms_days: int = PAYMENT_TERMS_DAYS) -> None:
+        self.ensure_issuable()
+        if number.year != at.year:
+            raise ValueError("the invoice number's year must be the issue year")
+        self.status, self.number = ISSUED, str(number)
+        self.issue_date = at.date()
+        self.due_date = self.issue_date + dt.timedelta(days=payment_terms_days)
+        self._record(actor, at, "issued", {"status": (DRAFT, ISSUED), "number": ("", self.number)})
+
+    def mark_paid(self, actor: Actor, at: dt.datetime, amount: Money, reference: str) -> None:
+        if self.status != ISSUED:
+            raise FailedPrecondition(f"invoice {self.number or self.id} is {self.status}; only an "
+                                     "issued invoice can be paid", field="status")
+        if amount != self.total:
+            raise InvalidArgument(f"the payment {amount} does not equal the invoice total "
+                                  f"{self.total}; partial payments are not supported",
+                                  field="amount")
+        self.status, self.paid_at = PAID, at
+        self.payment_reference = clean_text(reference, "payment_reference", max_length=200)
+        self._record(actor, at, "paid", {"status": (ISSUED, PAID)}, note=self.payment_reference)
+
+    def cancel(self, actor: Actor, at: dt.datetime, reason: str) -> str:
+        """Cancel a draft or an issued invoice; returns the status it had."""
+        if self.status not in (DRAFT, ISSUED):
+            raise FailedPrecondition(f"invoice {self.number or self.id} is {self.status} and "
+                                     "cannot be cancelled", field="status")
+        before = self.status
+        self.cancel_reason = clean_text(reason, "reason", max_length=500, required=True)
+        self.status = CANCELLED
+        self._record(actor, at, "cancelled", {"status": (before, CANCELLED)},
+                     note=self.cancel_reason)
+        return before
+
+    def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
+        return _transfer(self, actor, at, to_team_id)
+
+
+def _transfer(record, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
+    """Follow the deal to another team (an organisational move, allowed in any status)."""
+    if to_team_id == record.team_id:
+        return False
+    before, record.team_id = record.team_id, to_team_id
+    record._record(actor, at, "transferred", {"team_id": (before, to_team_id)})
+    return True

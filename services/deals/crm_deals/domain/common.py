@@ -1,0 +1,130 @@
+"""Small rules shared by every aggregate: text fields, and the append-only history.
+
+Every change to a record is kept as a :class:`HistoryEntry` (who, when, what, from -> to). An
+aggregate collects the entries of the changes made to it in ``pending_history``; the use case
+hands them to the history repository in the same transaction as the change, and nothing ever
+updates or deletes an entry. History is keyed by the record, not by its team, so a transferred
+record keeps its whole history and the new team sees all of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from crm_chassis.context import Actor
+from crm_chassis.errors import InvalidArgument
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_PHONE = re.compile(r"^\+?[0-9 ()./-]{3,32}$")
+
+
+def clean_text(raw: str | None, field: str, *, max_length: int, required: bool = False) -> str:
+    """Trimmed, NFC-normalised text without control characters (newlines allowed in long text)."""
+    text = unicodedata.normalize("NFC", (raw or "").strip())
+    if required and not text:
+        raise InvalidArgument(f"{field} is required", field=field)
+    if len(text) > max_length:
+        raise InvalidArgument(f"{field} is longer than {max_length} characters", field=field)
+    allowed = "\n\t" if max_length > 500 else ""
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed for ch in text):
+        raise InvalidArgument(f"{field} contains control characters", field=field)
+    return text
+
+
+def clean_email(raw: str | None, field: str = "email") -> str:
+    """An optional e-mail address: empty, or a plausible address (domain lower-cased)."""
+    text = (raw or "").strip()
+    if not text:
+        return ""
+    if len(text) > 254 or not _EMAIL.match(text):
+        raise InvalidArgument(f"{field} is not a valid e-mail address, e.g. name@example.com",
+                              field=field)
+    local, domain = text.split("@")
+    return f"{local}@{domain.lower()}"
+
+
+def clean_phone(raw: str | None, field: str = "phone") -> str:
+    text = (raw or "").strip()
+    if text and not _PHONE.match(text):
+        raise InvalidArgument(f"{field} may hold digits, spaces, + ( ) . / - only, 3..32 "
+                              f"characters; got {raw!r}", field=field)
+    return text
+
+
+def require_id(raw: str | None, field: str) -> str:
+    value = (raw or "").strip()
+    if not value:
+        raise InvalidArgument(f"{field} is required", field=field)
+    if len(value) > 64 or any(ch.isspace() for ch in value):
+        raise InvalidArgument(f"{field} is not a valid id: {raw!r}", field=field)
+    return value
+
+
+def optional_id(raw: str | None, field: str) -> str:
+    return require_id(raw, field) if (raw or "").strip() else ""
+
+
+def display(value) -> str:
+    """How a value is shown in the history (None -> empty)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple, list)):
+        return ", ".join(sorted(map(str, value)))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of one record. ``action`` names what happened: created, updated,
+    stage_changed, won, lost, reopened, transferred, owner_changed, ..."""
+
+    record_type: str
+    record_id: str
+    at: dt.datetime
+    actor: Actor
+    action: str
+    changes: tuple[FieldChange, ...] = ()
+    note: str = ""
+    version: int = 0
+
+
+@dataclass
+class Recorded:
+    """Mixin state of an aggregate that keeps history and a version."""
+
+    pending_history: list[HistoryEntry] = field(default_factory=list, repr=False, compare=False,
+                                                kw_only=True)
+
+    RECORD_TYPE = "record"
+
+    def _record(self, actor: Actor, at: dt.datetime, action: str,
+                changes: dict[str, tuple] | None = None, note: str = "") -> None:
+        """Bump the version and keep one history entry for the change just made."""
+        self.version += 1
+        self.updated_at = at
+        self.pending_history.append(HistoryEntry(
+            record_type=self.RECORD_TYPE, record_id=self.id, at=at, actor=actor, action=action,
+            changes=tuple(FieldChange(name, display(old), display(new))
+                          for name, (old, new) in (changes or {}).items()),
+            note=note, version=self.version))
+
+    def drain_history(self) -> list[HistoryEntry]:
+        entries, self.pending_history = self.pending_history, []
+        return entries
+
+
+def diff(obj, updates: dict) -> dict[str, tuple]:
+    """{field: (old, new)} for the ``updates`` that change ``obj``'s attributes."""
+    return {name: (getattr(obj, name), value) for name, value in updates.items()
+            if getattr(obj, name) != value}

@@ -1,0 +1,98 @@
+"""Exact money: a Decimal amount with an ISO 4217 currency. Never a float.
+
+Amounts are parsed from decimal strings ("1234.50"); an amount may not carry more fractional
+digits than the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD), so every stored amount
+is exact to the cent (or the currency's equivalent) and sums stay exact.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from crm_chassis.errors import InvalidArgument
+
+# Currencies whose minor unit is not 2 digits (ISO 4217). Every other well-formed code: 2.
+_MINOR_UNITS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+                "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+                "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d{1,4})?$")
+
+
+def minor_units(currency: str) -> int:
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def validate_currency(raw: str, field: str = "currency") -> str:
+    code = (raw or "").strip()
+    if not _CURRENCY.match(code):
+        raise InvalidArgument(f"currency must be an ISO 4217 code of three upper-case letters, "
+                              f"e.g. EUR; got {raw!r}", field=field)
+    return code
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self):
+        if not isinstance(self.amount, Decimal):
+            raise TypeError("Money.amount must be a Decimal")
+
+    @classmethod
+    def parse(cls, amount: str, currency: str, field: str = "amount") -> "Money":
+        """Money from its wire form, or InvalidArgument naming ``field`` and what is wrong."""
+        code = validate_currency(currency, f"{field}.currency")
+        text = (amount or "").strip()
+        if not _AMOUNT.match(text):
+            raise InvalidArgument(f"{field} must be a decimal number like 1234.50 (no exponent, no "
+                                  f"thousands separator); got {amount!r}", field=field)
+        try:
+            value = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the regex already rules it out
+            raise InvalidArgument(f"{field} is not a number: {amount!r}", field=field) from None
+        digits = minor_units(code)
+        if -value.as_tuple().exponent > digits:
+            raise InvalidArgument(f"{field} has more than {digits} decimal places, the minor unit "
+                                  f"of {code}", field=field)
+        return cls(value, code)
+
+    @classmethod
+    def zero(cls, currency: str) -> "Money":
+        return cls(Decimal(0), currency)
+
+    @property
+    def wire(self) -> str:
+        """The amount as sent on the wire: exactly the currency's minor-unit digits."""
+        return f"{self.amount.quantize(Decimal(1).scaleb(-minor_units(self.currency))):f}"
+
+    def __add__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: "Money") -> "Money":
+        self._same_currency(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    def is_positive(self) -> bool:
+        return self.amount > 0
+
+    def _same_currency(self, other: "Money") -> None:
+        if other.currency != self.currency:
+            raise InvalidArgument(f"cannot combine {self.currency} and {other.currency} amounts")
+
+    def __str__(self) -> str:
+        return f"{self.wire} {self.currency}"
+
+
+def total(amounts, currency: str) -> Money:
+    """Exact sum of ``amounts`` (all in ``currency``); zero for none."""
+    result = Money.zero(currency)
+    for amount in amounts:
+        result = result + amount
+    return result

@@ -1,0 +1,126 @@
+"""Who is calling, and what they may do with a team's records (deny by default).
+
+Visibility: a record is visible to the members of its team and to the managers above it (both
+come from territory as ``ScopeReader.roles_by_team``), never to an administrator who is not a
+member. A record the caller may not see answers NOT_FOUND, exactly like an unknown id, so its
+existence does not leak. Rules (territory's roles, each including the ones before):
+- expert: reads the team's records, creates records in the team, edits the records they own,
+  logs activities on any record of the team (covering for a colleague);
+- supervisor: also edits and reassigns any record of the team, marks accounts churned,
+  issues, pays and cancels invoices;
+- manager: also transfers records to other teams and reopens any closed deal.
+- the owner of a closed deal may reopen it; the management department may transfer any deal.
+- pipelines and automation rules (the sales structure) are managed by administrators and the
+  management department.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crm_chassis.context import Actor
+from crm_chassis.errors import NotFound, PermissionDenied, Unauthenticated
+
+from crm_deals.service_layer.ports import EXPERT, MANAGER, ROLE_RANK, SUPERVISOR, ScopeReader
+
+USER, SERVICE, SYSTEM = "user", "service", "system"
+MANAGEMENT = "management"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller as use cases see it (mapped from the access token's principal)."""
+
+    subject_id: str
+    kind: str = USER
+    departments: frozenset[str] = frozenset()
+    roles: frozenset[str] = frozenset()
+    display_name: str = ""
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.subject_id, kind=self.kind, display_name=self.display_name)
+
+    @property
+    def in_management(self) -> bool:
+        return MANAGEMENT in self.departments
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @classmethod
+    def system(cls, component: str) -> "Caller":
+        return cls(subject_id=component, kind=SYSTEM, display_name=component)
+
+
+@dataclass
+class Access:
+    """The caller's roles per team, read once per use case."""
+
+    caller: Caller
+    roles: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, caller: Caller | None, scopes: ScopeReader) -> "Access":
+        if caller is None or not caller.subject_id:
+            raise Unauthenticated("this call needs an access token: send `authorization: Bearer "
+                                  "<token>`")
+        if caller.kind != USER:
+            return cls(caller, {})  # services and the platform act through events, not the API
+        return cls(caller, dict(scopes.roles_by_team(caller.subject_id)))
+
+    @property
+    def visible_team_ids(self) -> frozenset[str]:
+        return frozenset(self.roles)
+
+    def role_in(self, team_id: str) -> str:
+        return self.roles.get(team_id, "")
+
+    def has(self, team_id: str, role: str) -> bool:
+        return ROLE_RANK.get(self.role_in(team_id), 0) >= ROLE_RANK[role]
+
+    def can_see(self, team_id: str) -> bool:
+        return team_id in self.roles
+
+    def visible(self, record, what: str, record_id: str):
+        """``record`` if the caller may see it, else NotFound (same answer as an unknown id)."""
+        if record is None or not self.can_see(record.team_id):
+            raise NotFound(f"{what} {record_id!r} not found", field=f"{what}_id")
+        return record
+
+    def require_member(self, team_id: str, doing: str) -> None:
+        if not self.has(team_id, EXPERT):
+            raise PermissionDenied(f"only members of team {team_id!r} may {doing}",
+                                   field="team_id")
+
+    def require_edit(self, record, doing: str) -> None:
+        """Owner (any member) or a supervisor/manager of the record's team."""
+        owner = getattr(record, "owner_user_id", "")
+        if self.has(record.team_id, SUPERVISOR):
+            return
+        if self.has(record.team_id, EXPERT) and owner == self.caller.subject_id:
+            return
+        raise PermissionDenied(f"only the owner or a supervisor or manager of the team may "
+                               f"{doing}")
+
+    def require_role(self, team_id: str, role: str, doing: str) -> None:
+        if not self.has(team_id, role):
+            raise PermissionDenied(f"only a {role} of the team (or above) may {doing}")
+
+    def require_reopen(self, deal) -> None:
+        if self.has(deal.team_id, MANAGER):
+            return
+        if self.has(deal.team_id, EXPERT) and deal.owner_user_id == self.caller.subject_id:
+            return
+        raise PermissionDenied("only the deal's owner or a manager above its team may reopen it")
+
+    def require_transfer(self, team_id: str) -> None:
+        if self.has(team_id, MANAGER) or (self.caller.kind == USER and self.caller.in_management):
+            return
+        raise PermissionDenied("only a manager of the source team's units or the management "
+                               "department may transfer a deal to another team")
+
+    def require_structure_admin(self, doing: str) -> None:
+        if self.caller.kind == USER and (self.caller.is_admin or self.caller.in_management):
+            return
+        raise PermissionDenied(f"only administrators and the management department may {doing}")

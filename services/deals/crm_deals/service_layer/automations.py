@@ -1,0 +1,180 @@
+"""Use cases of automation rules, and the firing of rules after a deal changes.
+
+:func:`fire` runs inside the use case that made the change, in its unit of work: the commands
+the rules decide become outbox rows of that same transaction (`automation_*_requested`), which
+deals' worker consumes to notify, send the e-mail through SMTP or call the webhook. So nothing is
+sent for a change that was not committed, and each command is carried out once (the worker
+records its idempotency key in its inbox).
+"""
+from __future__ import annotations
+
+import json
+
+from google.protobuf import json_format
+
+from crm_chassis.errors import NotFound
+
+from crm.deals.v1 import events_pb2 as ev
+from crm_deals.domain import automation as auto
+from crm_deals.domain.automation import AutomationRule, make_action
+from crm_deals.domain.opportunities import Opportunity
+from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.recording import keep_history, publish
+
+
+def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
+                actions: list[dict], stage_key: str = "", stalled_after_days: int = 0,
+                webhook_secret: str = "") -> AutomationRule:
+    access = Access.of(caller, ports.scopes)
+    access.require_structure_admin("define automation rules")
+    parsed = [make_action(a.get("kind", ""), recipients=a.get("recipients", ()),
+                          subject=a.get("subject", ""), body=a.get("body", ""),
+                          url=a.get("url", ""), index=i) for i, a in enumerate(actions)]
+    with uow:
+        pipeline = uow.pipelines.get(pipeline_id)
+        if pipeline is None:
+            raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
+        rule = AutomationRule.create(id=ports.new_id(), pipeline=pipeline, name=name,
+                                     trigger=trigger, actions=parsed, stage_key=stage_key,
+                                     stalled_after_days=stalled_after_days,
+                                     webhook_secret=auto.validate_secret(webhook_secret),
+                                     actor=caller.actor, at=ports.now())
+        uow.automation_rules.add(rule)
+        keep_history(uow, rule)
+        publish(uow, "automation_rule_changed", ev.AutomationRuleChanged(rule=rule_message(rule)),
+                rule, caller)
+        uow.commit()
+    return rule
+
+
+def set_rule_enabled(uow, ports: Ports, caller: Caller, rule_id: str,
+                     enabled: bool) -> AutomationRule:
+    access = Access.of(caller, ports.scopes)
+    access.require_structure_admin("enable or disable automation rules")
+    with uow:
+        rule = uow.automation_rules.get(rule_id)
+        if rule is None:
+            raise NotFound(f"automation rule {rule_id!r} not found", field="rule_id")
+        if rule.set_enabled(caller.actor, ports.now(), enabled):
+            uow.automation_rules.save(rule)
+            keep_history(uow, rule)
+            publish(uow, "automation_rule_changed",
+                    ev.AutomationRuleChanged(rule=rule_message(rule)), rule, caller)
+            uow.commit()
+    return rule
+
+
+def list_rules(uow, ports: Ports, caller: Caller, pipeline_id: str) -> list[AutomationRule]:
+    Access.of(caller, ports.scopes).require_structure_admin("read automation rules")
+    with uow:
+        return sorted(uow.automation_rules.for_pipeline(pipeline_id), key=lambda r: r.name)
+
+
+def rule_message(rule: AutomationRule):
+    from crm.deals.v1 import resources_pb2 as pb
+    triggers = {t: getattr(pb, f"AUTOMATION_TRIGGER_{t.upper()}") for t in auto.TRIGGERS}
+    kinds = {k: getattr(pb, f"AUTOMATION_ACTION_KIND_{k.upper()}") for k in auto.ACTION_KINDS}
+    message = pb.AutomationRule(id=rule.id, pipeline_id=rule.pipeline_id, name=rule.name,
+                                trigger=triggers[rule.trigger], stage_key=rule.stage_key,
+                                stalled_after_days=rule.stalled_after_days, enabled=rule.enabled,
+                                has_webhook_secret=bool(rule.webhook_secret),
+                                version=rule.version)
+    for action in rule.actions:
+        message.actions.add(kind=kinds[action.kind], recipients=list(action.recipients),
+                            subject=action.subject, body=action.body, url=action.url)
+    return message
+
+
+def template_values(uow, deal: Opportunity, trigger: str) -> dict[str, str]:
+    account = uow.accounts.get(deal.account_id)
+    pipeline = uow.pipelines.get(deal.pipeline_id)
+    return {"deal.id": deal.id, "deal.name": deal.name, "deal.stage": deal.stage_name,
+            "deal.status": deal.status, "deal.probability": str(deal.probability),
+            "deal.amount": str(deal.estimated_revenue) if deal.estimated_revenue else "",
+            "deal.owner_id": deal.owner_user_id,
+            "deal.close_date": snap.day(deal.estimated_close_date),
+            "account.id": deal.account_id, "account.name": account.name if account else "",
+            "pipeline.name": pipeline.name if pipeline else "", "trigger": trigger}
+
+
+def recipients_of(ports: Ports, deal: Opportunity, roles: tuple[str, ...]) -> list[str]:
+    users: set[str] = set()
+    if auto.OWNER in roles:
+        users.add(deal.owner_user_id)
+    if auto.TEAM in roles:
+        users.update(m.user_id for m in ports.teams.members(deal.team_id))
+    if auto.MANAGER in roles:
+        users.update(ports.teams.managers_of(deal.team_id))
+    return sorted(users)
+
+
+def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
+         cause_id: str = "", stage_key: str = "", rules: list[AutomationRule] | None = None) -> int:
+    """Emit the commands of the rules of ``deal``'s pipeline matching ``trigger``; returns how
+    many. ``cause_id`` defaults to the deal's id and version (one change)."""
+    rules = uow.automation_rules.for_pipeline(deal.pipeline_id) if rules is None else rules
+    if not any(rule.matches(trigger, stage_key) for rule in rules):
+        return 0
+    commands = auto.decide(rules, trigger=trigger, deal_id=deal.id, stage_key=stage_key,
+                           cause_id=cause_id or f"{deal.id}@{deal.version}",
+                           values=template_values(uow, deal, trigger))
+    for command in commands:
+        cause = ev.AutomationCause(idempotency_key=command.idempotency_key,
+                                   rule_id=command.rule_id, deal_id=deal.id, trigger=trigger,
+                                   team_id=deal.team_id)
+        if command.kind == auto.NOTIFY:
+            message = ev.AutomationNotificationRequested(
+                cause=cause, recipient_user_ids=recipients_of(ports, deal, command.recipients),
+                title=command.subject, text=command.body)
+        elif command.kind == auto.EMAIL:
+            message = ev.AutomationEmailRequested(
+                cause=cause, recipient_user_ids=recipients_of(ports, deal, command.recipients),
+                subject=command.subject, body=command.body)
+        else:
+            payload = {"trigger": trigger, "rule_id": command.rule_id,
+                       "idempotency_key": command.idempotency_key,
+                       "deal": json_format.MessageToDict(snap.deal(deal),
+                                                          preserving_proto_field_name=True)}
+            message = ev.AutomationWebhookRequested(
+                cause=cause, url=command.url,
+                payload_json=json.dumps(payload, sort_keys=True, separators=(",", ":")))
+        publish(uow, f"automation_{command.kind if command.kind != auto.NOTIFY else 'notification'}"
+                     "_requested", message, deal, caller)
+    return len(commands)
+
+
+def scan_stalled_deals(uow, ports: Ports, *, page_size: int = 200) -> int:
+    """The worker's timer: fire each `stalled` rule once per stalled episode of an open deal (an
+    episode ends when the deal changes stage or gets an activity). Returns commands emitted."""
+    caller = Caller.system("stalled_deal_scan")
+    now = ports.now()
+    emitted, after = 0, ""
+    while True:
+        with uow:
+            page = uow.opportunities.all_open(after, page_size)
+            rules_by_pipeline: dict[str, list[AutomationRule]] = {}
+            for deal in page.items:
+                rules = rules_by_pipeline.setdefault(
+                    deal.pipeline_id, [r for r in uow.automation_rules.for_pipeline(
+                        deal.pipeline_id) if r.matches(auto.STALLED)])
+                if not rules:
+                    continue
+                pipeline = uow.pipelines.get(deal.pipeline_id)
+                expected = (pipeline.stage(deal.stage_key).expected_days
+                            if pipeline and pipeline.has_stage(deal.stage_key) else 0)
+                last = uow.activities.last_activity_at("opportunity", deal.id)
+                for rule in rules:
+                    why = auto.stalled_since(now=now, stage_entered_at=deal.stage_entered_at,
+                                             last_activity_at=last, expected_days=expected,
+                                             stalled_after_days=rule.stalled_after_days)
+                    episode = (f"stalled:{deal.id}:{deal.stage_entered_at.isoformat()}:"
+                               f"{last.isoformat() if last else '-'}")
+                    if why and uow.automation_firings.claim(f"{episode}:{rule.id}", now):
+                        emitted += fire(uow, ports, caller, deal, auto.STALLED,
+                                        cause_id=episode, rules=[rule])
+            uow.commit()
+        if not page.next_key:
+            return emitted
+        after = page.next_key

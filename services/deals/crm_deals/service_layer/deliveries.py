@@ -1,0 +1,51 @@
+"""Use cases the worker runs around each automation command, and the read of their state.
+
+Exactly once per committed change: the command's idempotency key names one delivery; once it is
+sent, a redelivered command finds it and does nothing. The sending itself (SMTP, HTTP) is the
+worker's adapter; it asks :func:`begin` whether to send, then reports with :func:`record_result`
+in a transaction of its own.
+"""
+from __future__ import annotations
+
+from crm_deals.domain.deliveries import FAILED, Delivery
+from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.ports import Ports
+
+
+def begin(uow, ports: Ports, *, idempotency_key: str, rule_id: str, deal_id: str,
+          kind: str) -> Delivery | None:
+    """The delivery to attempt now, or None when it was sent, failed for good, or waits for its
+    next retry time."""
+    now = ports.now()
+    with uow:
+        delivery = uow.deliveries.get(idempotency_key)
+        if delivery is None:
+            delivery = Delivery(idempotency_key=idempotency_key, rule_id=rule_id,
+                                deal_id=deal_id, kind=kind, created_at=now)
+            uow.deliveries.add(delivery)
+            uow.commit()
+        return delivery if delivery.due(now) else None
+
+
+def record_result(uow, ports: Ports, idempotency_key: str, *, ok: bool,
+                  error: str = "") -> Delivery:
+    with uow:
+        delivery = uow.deliveries.get(idempotency_key)
+        delivery.record_attempt(ports.now(), ok=ok, error=error)
+        uow.deliveries.save(delivery)
+        uow.commit()
+    return delivery
+
+
+def due_retries(uow, ports: Ports, limit: int = 100) -> list[Delivery]:
+    """Pending deliveries whose retry time has come (the worker's retry timer)."""
+    with uow:
+        return uow.deliveries.due(ports.now(), limit)
+
+
+def list_deliveries(uow, ports: Ports, caller: Caller, rule_id: str,
+                    failed_only: bool = False) -> list[Delivery]:
+    Access.of(caller, ports.scopes).require_structure_admin("read automation deliveries")
+    with uow:
+        items = uow.deliveries.for_rule(rule_id)
+    return [d for d in items if not failed_only or d.state == FAILED]

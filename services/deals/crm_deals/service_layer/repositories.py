@@ -1,0 +1,237 @@
+"""Repository interfaces the unit of work offers (SQLAlchemy adapters next session; in-memory
+fakes in tests/unit/fakes.py).
+
+Conventions: ``get`` returns None for an unknown id (the use case decides what to answer);
+``add`` inserts a new record; ``save`` writes a changed record, and the SQL adapter refuses it
+with FailedPrecondition when the stored row is no longer at the version the record was read at
+(optimistic concurrency: two people changing one deal never overwrite each other silently).
+Lists are filtered by the team ids the caller may see and paged by an opaque key the repository
+itself returns (``Page.next_key``; empty = last page), ordered by creation time then id.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from crm_chassis.errors import InvalidArgument
+
+from crm_deals.domain.accounts import Account, Contact
+from crm_deals.domain.activities import Activity
+from crm_deals.domain.automation import AutomationRule
+from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.common import HistoryEntry
+from crm_deals.domain.deliveries import Delivery
+from crm_deals.domain.opportunities import Opportunity
+from crm_deals.domain.pipelines import Pipeline, PipelineVersion
+from crm_deals.domain.quotes import Quote
+
+T = TypeVar("T")
+
+
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    limit: int = DEFAULT_PAGE_SIZE
+    after_key: str = ""
+
+    @classmethod
+    def of(cls, page_size: int = 0, cursor: str = "") -> "PageQuery":
+        """From the API's PageRequest: 0 = the default size; 1..500 otherwise."""
+        if page_size < 0 or page_size > MAX_PAGE_SIZE:
+            raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE} (0 = "
+                                  f"{DEFAULT_PAGE_SIZE}); got {page_size}", field="page.page_size")
+        if len(cursor) > 500:
+            raise InvalidArgument("page cursor is not one this service returned",
+                                  field="page.cursor")
+        return cls(page_size or DEFAULT_PAGE_SIZE, cursor)
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    next_key: str = ""
+
+
+class Repository(abc.ABC, Generic[T]):
+    @abc.abstractmethod
+    def get(self, record_id: str) -> T | None: ...
+
+    @abc.abstractmethod
+    def add(self, record: T) -> None: ...
+
+    @abc.abstractmethod
+    def save(self, record: T) -> None: ...
+
+
+@dataclass(frozen=True)
+class AccountFilter:
+    relationship: str = ""
+    query: str = ""  # case-insensitive substring of the name
+    owner_user_id: str = ""
+
+
+class AccountRepository(Repository[Account]):
+    @abc.abstractmethod
+    def list(self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery) -> Page[Account]: ...
+
+    @abc.abstractmethod
+    def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> list[Account]:
+        """Customers whose last won deal closed before ``cutoff`` (churn rule candidates)."""
+
+
+class ContactRepository(Repository[Contact]):
+    @abc.abstractmethod
+    def for_account(self, account_id: str) -> list[Contact]: ...
+
+    @abc.abstractmethod
+    def list(self, team_ids: frozenset[str], account_id: str, query: str,
+             page: PageQuery) -> Page[Contact]: ...
+
+
+class PipelineRepository(Repository[Pipeline]):
+    @abc.abstractmethod
+    def get_by_sales_line(self, sales_line_id: str) -> Pipeline | None: ...
+
+    @abc.abstractmethod
+    def all(self) -> list[Pipeline]: ...
+
+    @abc.abstractmethod
+    def add_version(self, version: PipelineVersion) -> None:
+        """Keep a version for good (insert only)."""
+
+    @abc.abstractmethod
+    def get_version(self, pipeline_id: str, version: int) -> PipelineVersion | None: ...
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    status: str = ""
+    sales_line_id: str = ""
+    stage_key: str = ""
+    owner_user_id: str = ""
+    account_id: str = ""
+    team_id: str = ""
+
+
+class OpportunityRepository(Repository[Opportunity]):
+    @abc.abstractmethod
+    def list(self, team_ids: frozenset[str], filter: DealFilter, page: PageQuery) -> Page[Opportunity]: ...
+
+    @abc.abstractmethod
+    def open_in_pipeline(self, pipeline_id: str) -> list[Opportunity]: ...
+
+    @abc.abstractmethod
+    def open_owned_by(self, team_id: str, owner_user_id: str) -> list[Opportunity]: ...
+
+    @abc.abstractmethod
+    def open_count_by_owner(self, team_id: str) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    def for_account(self, account_id: str) -> list[Opportunity]: ...
+
+    @abc.abstractmethod
+    def all_open(self, after_key: str, limit: int) -> Page[Opportunity]:
+        """Every open deal, in pages (the stalled-deal scan)."""
+
+
+class ActivityRepository(Repository[Activity]):
+    @abc.abstractmethod
+    def timeline(self, targets: list[tuple[str, str]], kinds: frozenset[str],
+                 page: PageQuery) -> Page[Activity]:
+        """Activities on any of ``targets`` ((type, id) pairs), newest ``occurred_at`` first."""
+
+    @abc.abstractmethod
+    def on_targets(self, targets: list[tuple[str, str]]) -> list[Activity]: ...
+
+    @abc.abstractmethod
+    def last_activity_at(self, target_type: str, target_id: str) -> dt.datetime | None: ...
+
+
+class AutomationRuleRepository(Repository[AutomationRule]):
+    @abc.abstractmethod
+    def for_pipeline(self, pipeline_id: str) -> list[AutomationRule]: ...
+
+
+class AutomationFiringRepository(abc.ABC):
+    @abc.abstractmethod
+    def claim(self, key: str, at: dt.datetime) -> bool:
+        """Record that ``key`` fired; False when it already had (a stalled episode fires once).
+        The SQL adapter inserts into a table with ``key`` as primary key."""
+
+
+class DeliveryRepository(Repository[Delivery]):
+    """Deliveries by idempotency key (the primary key: a second insert of a key fails)."""
+
+    @abc.abstractmethod
+    def due(self, now: dt.datetime, limit: int) -> list[Delivery]: ...
+
+    @abc.abstractmethod
+    def for_rule(self, rule_id: str) -> list[Delivery]:
+        """Newest first."""
+
+
+class QuoteRepository(Repository[Quote]):
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[Quote]: ...
+
+
+class OrderRepository(Repository[Order]):
+    @abc.abstractmethod
+    def for_quote(self, quote_id: str) -> Order | None: ...
+
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[Order]: ...
+
+
+class InvoiceRepository(Repository[Invoice]):
+    @abc.abstractmethod
+    def for_order(self, order_id: str) -> list[Invoice]: ...
+
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[Invoice]: ...
+
+
+class InvoiceNumberSequence(abc.ABC):
+    @abc.abstractmethod
+    def next(self, year: int) -> int:
+        """The next number of ``year`` (1, 2, ...), taken inside the unit of work's transaction.
+
+        Gap-free under concurrency: the SQL adapter keeps one counter row per year and runs
+        ``INSERT INTO invoice_sequences(year, last) VALUES (:y, 0) ON CONFLICT DO NOTHING`` then
+        ``UPDATE invoice_sequences SET last = last + 1 WHERE year = :y RETURNING last``. The
+        UPDATE's row lock makes concurrent issuers wait for each other's commit or rollback; a
+        rollback undoes the increment, so no number is lost, and none is given twice."""
+
+
+class HistoryRepository(abc.ABC):
+    @abc.abstractmethod
+    def append(self, entries: list[HistoryEntry]) -> None:
+        """Insert only; there is no update or delete (the table is append-only)."""
+
+    @abc.abstractmethod
+    def for_record(self, record_type: str, record_id: str, page: PageQuery) -> Page[HistoryEntry]:
+        """Entries oldest first."""
+
+
+@dataclass(frozen=True)
+class ConversionRecord:
+    """The outcome of a lead conversion, kept for idempotency by ``conversion_id``."""
+
+    conversion_id: str
+    lead_id: str
+    account_id: str
+    contact_id: str
+    opportunity_id: str
+    at: dt.datetime
+
+
+class ConversionRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, conversion_id: str) -> ConversionRecord | None: ...
+
+    @abc.abstractmethod
+    def add(self, record: ConversionRecord) -> None: ...

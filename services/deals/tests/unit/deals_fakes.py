@@ -1,0 +1,273 @@
+"""In-memory unit of work and repositories for the unit tests (ports: deals_fake_ports.py).
+
+The fake unit of work is transactional like the real one: the state is copied when a block
+starts and restored on rollback, so a use case that fails half-way leaves nothing behind, and an
+invoice number taken by a rolled-back transaction is given back.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from crm_chassis.uow import FakeUnitOfWorkBase
+
+from crm_deals.service_layer import repositories as r
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
+
+
+@dataclass
+class State:
+    records: dict[str, dict[str, object]] = field(default_factory=dict)
+    history: list = field(default_factory=list)
+    firings: set = field(default_factory=set)
+    sequences: dict[int, int] = field(default_factory=dict)
+    conversions: dict = field(default_factory=dict)
+
+    def table(self, name: str) -> dict:
+        return self.records.setdefault(name, {})
+
+
+def _page(items: list, page: r.PageQuery, key=lambda x: (x.created_at, x.id)) -> r.Page:
+    items = sorted(items, key=key)
+    if page.after_key:
+        items = [i for i in items if "|".join(map(str, key(i))) > page.after_key]
+    chunk = items[:page.limit]
+    next_key = "|".join(map(str, key(chunk[-1]))) if len(items) > page.limit else ""
+    return r.Page(chunk, next_key)
+
+
+class _Repo:
+    name = ""
+
+    def __init__(self, uow: "FakeUnitOfWork"):
+        self.uow = uow
+
+    @property
+    def rows(self) -> dict:
+        return self.uow.state.table(self.name)
+
+    def get(self, record_id):
+        return self.rows.get(record_id)
+
+    def add(self, record):
+        assert record.id not in self.rows, f"duplicate id {record.id}"
+        self.rows[record.id] = record
+
+    def save(self, record):
+        assert record.id in self.rows, f"save of unknown {record.id}"
+        self.rows[record.id] = record
+
+
+class Accounts(_Repo, r.AccountRepository):
+    name = "accounts"
+
+    def list(self, team_ids, filter, page):
+        items = [a for a in self.rows.values() if a.team_id in team_ids
+                 and (not filter.relationship or a.relationship == filter.relationship)
+                 and (not filter.owner_user_id or a.owner_user_id == filter.owner_user_id)
+                 and filter.query.lower() in a.name.lower()]
+        return _page(items, page)
+
+    def customers_last_won_before(self, cutoff, limit):
+        return [a for a in self.rows.values() if a.relationship == "customer"
+                and a.last_won_at and a.last_won_at < cutoff][:limit]
+
+
+class Contacts(_Repo, r.ContactRepository):
+    name = "contacts"
+
+    def for_account(self, account_id):
+        return [c for c in self.rows.values() if c.account_id == account_id]
+
+    def list(self, team_ids, account_id, query, page):
+        return _page([c for c in self.rows.values() if c.team_id in team_ids
+                      and (not account_id or c.account_id == account_id)
+                      and query.lower() in c.full_name.lower()], page)
+
+
+class Pipelines(_Repo, r.PipelineRepository):
+    name = "pipelines"
+
+    def get_by_sales_line(self, sales_line_id):
+        return next((p for p in self.rows.values() if p.sales_line_id == sales_line_id), None)
+
+    def all(self):
+        return list(self.rows.values())
+
+    def add_version(self, version):
+        versions = self.uow.state.table("pipeline_versions")
+        assert (version.pipeline_id, version.version) not in versions
+        versions[(version.pipeline_id, version.version)] = version
+
+    def get_version(self, pipeline_id, version):
+        return self.uow.state.table("pipeline_versions").get((pipeline_id, version))
+
+
+class Opportunities(_Repo, r.OpportunityRepository):
+    name = "opportunities"
+
+    def list(self, team_ids, f, page):
+        return _page([d for d in self.rows.values() if d.team_id in team_ids
+                      and all(not want or getattr(d, attr) == want for attr, want in (
+                          ("status", f.status), ("sales_line_id", f.sales_line_id),
+                          ("stage_key", f.stage_key), ("owner_user_id", f.owner_user_id),
+                          ("account_id", f.account_id), ("team_id", f.team_id)))], page)
+
+    def open_in_pipeline(self, pipeline_id):
+        return [d for d in self.rows.values() if d.pipeline_id == pipeline_id and d.is_open]
+
+    def open_owned_by(self, team_id, owner_user_id):
+        return [d for d in self.rows.values() if d.team_id == team_id and d.is_open
+                and d.owner_user_id == owner_user_id]
+
+    def open_count_by_owner(self, team_id):
+        counts: dict[str, int] = {}
+        for d in self.rows.values():
+            if d.team_id == team_id and d.is_open:
+                counts[d.owner_user_id] = counts.get(d.owner_user_id, 0) + 1
+        return counts
+
+    def for_account(self, account_id):
+        return [d for d in self.rows.values() if d.account_id == account_id]
+
+    def all_open(self, after_key, limit):
+        return _page([d for d in self.rows.values() if d.is_open],
+                     r.PageQuery(limit=limit, after_key=after_key))
+
+
+class Activities(_Repo, r.ActivityRepository):
+    name = "activities"
+
+    def timeline(self, targets, kinds, page):
+        wanted = set(targets)
+        items = [a for a in self.rows.values() if (a.target_type, a.target_id) in wanted
+                 and (not kinds or a.kind in kinds)]
+        return _page(items, page, key=lambda a: (-a.occurred_at.timestamp(), a.id))
+
+    def on_targets(self, targets):
+        wanted = set(targets)
+        return [a for a in self.rows.values() if (a.target_type, a.target_id) in wanted]
+
+    def last_activity_at(self, target_type, target_id):
+        times = [a.occurred_at for a in self.rows.values()
+                 if (a.target_type, a.target_id) == (target_type, target_id)]
+        return max(times) if times else None
+
+
+class Rules(_Repo, r.AutomationRuleRepository):
+    name = "rules"
+
+    def for_pipeline(self, pipeline_id):
+        return [x for x in self.rows.values() if x.pipeline_id == pipeline_id]
+
+
+class Firings(r.AutomationFiringRepository):
+    def __init__(self, uow):
+        self.uow = uow
+
+    def claim(self, key, at):
+        if key in self.uow.state.firings:
+            return False
+        self.uow.state.firings.add(key)
+        return True
+
+
+class Deliveries(_Repo, r.DeliveryRepository):
+    name = "deliveries"
+
+    def due(self, now, limit):
+        return [d for d in self.rows.values() if d.due(now)][:limit]
+
+    def for_rule(self, rule_id):
+        return sorted((d for d in self.rows.values() if d.rule_id == rule_id),
+                      key=lambda d: d.created_at, reverse=True)
+
+
+class Quotes(_Repo, r.QuoteRepository):
+    name = "quotes"
+
+    def for_opportunity(self, opportunity_id):
+        return [q for q in self.rows.values() if q.opportunity_id == opportunity_id]
+
+
+class Orders(_Repo, r.OrderRepository):
+    name = "orders"
+
+    def for_quote(self, quote_id):
+        return next((o for o in self.rows.values() if o.quote_id == quote_id), None)
+
+    def for_opportunity(self, opportunity_id):
+        return [o for o in self.rows.values() if o.opportunity_id == opportunity_id]
+
+
+class Invoices(_Repo, r.InvoiceRepository):
+    name = "invoices"
+
+    def for_order(self, order_id):
+        return [i for i in self.rows.values() if i.order_id == order_id]
+
+    def for_opportunity(self, opportunity_id):
+        return [i for i in self.rows.values() if i.opportunity_id == opportunity_id]
+
+
+class Sequence(r.InvoiceNumberSequence):
+    def __init__(self, uow):
+        self.uow = uow
+
+    def next(self, year):
+        value = self.uow.state.sequences.get(year, 0) + 1
+        self.uow.state.sequences[year] = value
+        return value
+
+
+class History(r.HistoryRepository):
+    def __init__(self, uow):
+        self.uow = uow
+
+    def append(self, entries):
+        self.uow.state.history.extend(entries)
+
+    def for_record(self, record_type, record_id, page):
+        items = [e for e in self.uow.state.history
+                 if (e.record_type, e.record_id) == (record_type, record_id)]
+        return r.Page(items[:page.limit], "")
+
+
+class Conversions(r.ConversionRepository):
+    def __init__(self, uow):
+        self.uow = uow
+
+    def get(self, conversion_id):
+        return self.uow.state.conversions.get(conversion_id)
+
+    def add(self, record):
+        self.uow.state.conversions[record.conversion_id] = record
+
+
+class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
+    def __init__(self):
+        super().__init__()
+        self.state = State()
+        self._committed_state = copy.deepcopy(self.state)
+        self.accounts, self.contacts = Accounts(self), Contacts(self)
+        self.pipelines, self.opportunities = Pipelines(self), Opportunities(self)
+        self.activities, self.automation_rules = Activities(self), Rules(self)
+        self.automation_firings, self.quotes = Firings(self), Quotes(self)
+        self.orders, self.invoices = Orders(self), Invoices(self)
+        self.invoice_numbers, self.history = Sequence(self), History(self)
+        self.conversions, self.deliveries = Conversions(self), Deliveries(self)
+
+    def __enter__(self):
+        self._committed_state = copy.deepcopy(self.state)
+        return self
+
+    def commit(self):
+        super().commit()
+        self._committed_state = copy.deepcopy(self.state)
+
+    def rollback(self):
+        super().rollback()
+        self.state = copy.deepcopy(self._committed_state)
+
+    def events(self, event_type: str) -> list:
+        return [m for t, m in self.emitted if t == event_type]

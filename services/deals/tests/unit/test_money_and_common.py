@@ -1,0 +1,53 @@
+from decimal import Decimal
+
+import pytest
+
+from crm_chassis.errors import InvalidArgument
+
+from crm_deals.domain.common import clean_email, clean_phone, clean_text
+from crm_deals.domain.money import Money, total
+
+
+def test_money_parses_exact_decimals_and_keeps_them_exact():
+    amounts = [Money.parse("0.10", "EUR")] * 3
+    assert total(amounts, "EUR") == Money(Decimal("0.30"), "EUR")
+    assert Money.parse("1234.5", "EUR").wire == "1234.50"
+    assert Money.parse("-3", "JPY").wire == "-3"
+    assert Money.parse("1.005", "KWD").wire == "1.005"
+
+
+@pytest.mark.parametrize("amount,currency,message", [
+    ("1.999", "EUR", "more than 2 decimal places"),
+    ("1.5", "JPY", "more than 0 decimal places"),
+    ("1e3", "EUR", "decimal number like 1234.50"),
+    ("1,000.00", "EUR", "decimal number like 1234.50"),
+    ("", "EUR", "decimal number"),
+    ("10", "eur", "ISO 4217"),
+    ("10", "EURO", "ISO 4217"),
+])
+def test_money_refuses_bad_input_with_a_clear_message(amount, currency, message):
+    with pytest.raises(InvalidArgument) as err:
+        Money.parse(amount, currency, field="estimated_revenue")
+    assert message in err.value.message
+
+
+def test_money_refuses_mixing_currencies_and_floats():
+    with pytest.raises(InvalidArgument, match="cannot combine EUR and USD"):
+        Money.parse("1", "EUR") + Money.parse("1", "USD")
+    with pytest.raises(TypeError):
+        Money(1.5, "EUR")
+
+
+def test_text_email_and_phone_cleaning():
+    assert clean_text("  Acme  ", "name", max_length=10) == "Acme"
+    with pytest.raises(InvalidArgument, match="name is required"):
+        clean_text("  ", "name", max_length=10, required=True)
+    with pytest.raises(InvalidArgument, match="longer than 3"):
+        clean_text("abcd", "name", max_length=3)
+    with pytest.raises(InvalidArgument, match="control characters"):
+        clean_text("a\x00b", "name", max_length=10)
+    assert clean_email("Jo@Example.COM") == "Jo@example.com"
+    with pytest.raises(InvalidArgument, match="not a valid e-mail"):
+        clean_email("jo@")
+    with pytest.raises(InvalidArgument, match="digits, spaces"):
+        clean_phone("call me")
