@@ -6,11 +6,9 @@ so a change is never committed without its events and no event escapes an uncomm
 
 Services subclass :class:`SqlAlchemyUnitOfWork` and create their repositories in
 :meth:`_open_repositories`. Their fake unit of work for unit tests subclasses
-:class:`FakeUnitOfWorkBase`, which keeps emitted events in a list.
+:class:`crm_chassis.unit_of_work.FakeUnitOfWorkBase`.
 """
 from __future__ import annotations
-
-from typing import Any
 
 from google.protobuf.message import Message
 from sqlalchemy import Table
@@ -18,28 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.context import Actor
 from crm_chassis.outbox.writer import OutboxWriter
-
-
-class AbstractUnitOfWork:
-    """What a use case may rely on: enter/exit, commit, rollback, emit."""
-
-    committed: bool = False
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.rollback()
-
-    def commit(self) -> None:
-        raise NotImplementedError
-
-    def rollback(self) -> None:
-        raise NotImplementedError
-
-    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
-             aggregate_version: int, actor: Actor | None = None) -> str:
-        raise NotImplementedError
+# Re-exported: the abstract and fake units of work live in a module free of sqlalchemy.
+from crm_chassis.unit_of_work import AbstractUnitOfWork, FakeUnitOfWorkBase  # noqa: F401
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -79,33 +57,3 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return self.outbox.add(event_type, message, aggregate_type=aggregate_type,
                                aggregate_id=aggregate_id, aggregate_version=aggregate_version,
                                actor=actor)
-
-
-class FakeUnitOfWorkBase(AbstractUnitOfWork):
-    """In-memory unit of work for unit tests: records emitted events and commits."""
-
-    def __init__(self) -> None:
-        self.emitted: list[tuple[str, Any]] = []
-        self._pending: list[tuple[str, Any]] = []
-        self.commits = 0
-
-    def commit(self) -> None:
-        self.emitted.extend(self._pending)
-        self._pending.clear()
-        self.commits += 1
-        self.committed = True
-
-    def rollback(self) -> None:
-        self._pending.clear()
-
-    def emit(self, event_type, message, *, aggregate_type, aggregate_id, aggregate_version,
-             actor=None) -> str:
-        from crm_chassis import events  # local: keeps fakes free of import cycles
-        meta = events.stamp(message, producer="fake", event_type=event_type,
-                            aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                            aggregate_version=aggregate_version, actor=actor)
-        self._pending.append((event_type, message))
-        return meta.event_id
-
-    def emitted_types(self) -> list[str]:
-        return [event_type for event_type, _ in self.emitted]

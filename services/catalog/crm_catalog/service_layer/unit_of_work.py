@@ -1,7 +1,7 @@
 """The catalog's unit of work: one transaction over the four repositories and the outbox."""
 from __future__ import annotations
 
-from crm_chassis.uow import AbstractUnitOfWork
+from crm_chassis.unit_of_work import AbstractUnitOfWork
 
 from crm_catalog.service_layer.repositories import (DiscountListRepository, PriceListRepository,
                                                     ProductRepository, UnitGroupRepository)

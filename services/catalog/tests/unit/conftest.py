@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from crm_chassis.auth.principal import Principal
-from crm_chassis.uow import FakeUnitOfWorkBase
+from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_catalog.domain.products import ProductStatus
 from crm_catalog.service_layer import (discount_lists, price_lists, products, unit_groups)

@@ -1,7 +1,7 @@
 """deals' unit of work: one transaction over its repositories, its history and its outbox."""
 from __future__ import annotations
 
-from crm_chassis.uow import AbstractUnitOfWork
+from crm_chassis.unit_of_work import AbstractUnitOfWork
 
 from crm_deals.service_layer import repositories as r
 

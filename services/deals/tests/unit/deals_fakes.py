@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from crm_chassis.uow import FakeUnitOfWorkBase
+from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_deals.service_layer import repositories as r
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork

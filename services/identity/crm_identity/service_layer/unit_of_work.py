@@ -1,7 +1,7 @@
 """identity's unit of work: one transaction over its repositories and its outbox."""
 from __future__ import annotations
 
-from crm_chassis.uow import AbstractUnitOfWork
+from crm_chassis.unit_of_work import AbstractUnitOfWork
 
 from crm_identity.service_layer.repositories import (LoginAttemptRepository,
                                                      RefreshTokenRepository,

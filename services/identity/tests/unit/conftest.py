@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
-from crm_chassis.uow import FakeUnitOfWorkBase
+from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.service_layer import repositories as ports
