@@ -1,0 +1,2 @@
+"""Leads service: capture, import, scoring, routing, search, qualification and
+conversion of leads."""

@@ -1,0 +1,1 @@
+"""Domain model of leads: plain Python, no I/O."""

@@ -1,0 +1,1 @@
+"""Lead scoring: rules, time-decayed engagement, the predictive component and their blend."""

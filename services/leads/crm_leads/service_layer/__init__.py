@@ -1,0 +1,1 @@
+"""Use cases of the leads service, its unit of work, repositories and ports."""

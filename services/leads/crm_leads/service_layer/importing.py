@@ -1,0 +1,105 @@
+"""Use case: bulk import of leads, streamed in batches with a per-row report.
+
+Each batch is one transaction: its valid rows are committed together, so a crash loses at most
+the batch in flight, and a re-run with the same import id skips every row accepted before
+(idempotency key per import id and row number) -- no accepted row is lost or duplicated.
+A row is accepted whole or rejected whole; a rejected row never touches the database.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
+
+from crm_chassis.errors import CrmError, ValidationErrors
+
+from crm_leads.domain import capture, importing
+from crm_leads.domain.capture import parse_channel
+from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
+from crm_leads.domain.normalise import Invalid
+from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
+                                                   require_department)
+from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.leads import DuplicatePolicy, request_fingerprint, capture_in
+
+IMPORT_KEY_OWNER = "import"  # import keys are shared: a colleague's re-run duplicates nothing
+DEFAULT_BATCH = 200
+
+
+@dataclass
+class BatchReport:
+    accepted: list[AcceptedRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    done: bool = False
+
+
+def plan_import(caller: Caller | None, *, import_id: str, column_mapping: Mapping[str, str],
+                columns: list[str] = (), default_channel: str = "",
+                default_campaign_id: str = "", default_sales_line_id: str = "") -> ImportPlan:
+    """Check the header before any row is read; every problem is reported at once."""
+    require_department(caller, SALES, MARKETING, MANAGEMENT, doing="importing leads")
+    try:
+        channel = parse_channel(default_channel) if default_channel else None
+    except Invalid as exc:
+        raise ValidationErrors([("default_channel", exc.reason)]) from None
+    return importing.plan(import_id, column_mapping, columns=list(columns),
+                          default_channel=channel, default_campaign_id=default_campaign_id,
+                          default_sales_line_id=default_sales_line_id)
+
+
+def _problems_of(error: CrmError) -> list[tuple[str, str]]:
+    if isinstance(error, ValidationErrors):
+        return error.problems
+    return [(error.field or "", error.message)]
+
+
+def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
+                rows: Iterable[tuple[int, Mapping[str, str]]], *,
+                batch_size: int = DEFAULT_BATCH) -> Iterator[BatchReport]:
+    """Yield one report per batch of (row number, column -> value) rows, the last with done."""
+    caller = require_department(caller, SALES, MARKETING, MANAGEMENT, doing="importing leads")
+    scope = deps.scopes.scope_of(caller.subject_id)
+    totals = BatchReport()
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, batch_size)):
+        report = BatchReport()
+        now = deps.clock.now()
+        with deps.uow() as uow:
+            for row_number, raw in batch:
+                report.rows_read += 1
+                values = plan.row_values(raw)
+                try:
+                    if row_number < 1:
+                        raise ValidationErrors([("", f"row number {row_number} is not 1 or more")])
+                    data = capture.build(values, now=now)
+                    result = capture_in(
+                        uow, deps, caller, scope, key_owner=IMPORT_KEY_OWNER,
+                        key=plan.idempotency_key(row_number),
+                        fingerprint=request_fingerprint(values, DuplicatePolicy.REJECT),
+                        data=data, policy=DuplicatePolicy.REJECT, now=now)
+                except CrmError as error:
+                    if error.field == "idempotency_key":
+                        error = ValidationErrors([("", f"row {row_number} was imported before "
+                                                      f"with other values under import id "
+                                                      f"{plan.import_id}; use a new import id "
+                                                      "for a changed file")])
+                    report.problems.extend(RowProblem(row_number, path, reason)
+                                           for path, reason in _problems_of(error))
+                    report.rows_rejected += 1
+                    continue
+                report.accepted.append(AcceptedRow(row_number, result.lead.id, result.replayed))
+                report.rows_accepted += 1
+            uow.commit()
+        totals.rows_read += report.rows_read
+        totals.rows_accepted += report.rows_accepted
+        totals.rows_rejected += report.rows_rejected
+        yield _with_totals(report, totals, done=False)
+    yield _with_totals(BatchReport(), totals, done=True)
+
+
+def _with_totals(report: BatchReport, totals: BatchReport, *, done: bool) -> BatchReport:
+    return BatchReport(report.accepted, report.problems, totals.rows_read, totals.rows_accepted,
+                       totals.rows_rejected, done)

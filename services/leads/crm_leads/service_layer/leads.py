@@ -1,0 +1,193 @@
+"""Use cases: capture a lead (idempotent, duplicate-aware), read, update and merge leads."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument,
+                                ValidationErrors)
+
+from crm_leads.domain import capture
+from crm_leads.domain.access import Scope
+from crm_leads.domain.duplicates import DuplicateKeys, describe, find_among
+from crm_leads.domain.lead import Lead
+from crm_leads.domain.values import LeadData
+from crm_leads.service_layer.authorization import Caller, require_authenticated
+from crm_leads.service_layer.common import changeable_lead, rescore, visible_lead
+from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+class DuplicatePolicy(enum.Enum):
+    REJECT = "reject"
+    MERGE = "merge"
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    lead: Lead
+    visible: bool  # False: the caller may not see the lead and gets only its id back
+    merged: bool = False
+    replayed: bool = False
+
+
+def request_fingerprint(values: Mapping[str, Any], policy: DuplicatePolicy) -> str:
+    raw = json.dumps({"values": values, "policy": policy.value}, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def check_campaign(uow: LeadsUnitOfWork, data: LeadData) -> None:
+    campaign_id = data.source.campaign_id
+    if campaign_id and uow.campaigns.get(campaign_id) is None:
+        raise ValidationErrors([("source.campaign_id", f"campaign {campaign_id} does not exist; "
+                                                       "create it first or leave the field "
+                                                       "empty")])
+
+
+_KEY_FIELDS = {"email": "person.email", "phone": "person.phone", "company_person": "company.name"}
+
+
+MERGE_ON_CAPTURE = "capture with on_duplicate=MERGE to add the new data to it"
+MERGE_LEADS = "merge the two leads with MergeLeads"
+
+
+def duplicate_error(existing: Lead, keys: list[str], scope: Scope,
+                    remedy: str = MERGE_ON_CAPTURE) -> AlreadyExists:
+    what = describe(keys)
+    field = _KEY_FIELDS[keys[0]]
+    if scope.can_see(existing):
+        name = existing.data.person.full_name or existing.data.person.email or existing.id
+        return AlreadyExists(
+            f"lead {existing.id} ({name}) already has the same {what}; open that lead, or "
+            f"{remedy}",
+            field=field, details={"existing_lead_id": existing.id, "matched_on": ",".join(keys)})
+    # No id or name of a lead the caller may not see (quarantine): only the fact.
+    return AlreadyExists(
+        f"a lead with the same {what} already exists outside the teams you may see; ask "
+        f"its team, or {remedy}",
+        field=field, details={"matched_on": ",".join(keys)})
+
+
+def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: Scope, *,
+               key_owner: str, key: str, fingerprint: str, data: LeadData,
+               policy: DuplicatePolicy, now: dt.datetime) -> CaptureResult:
+    """The capture itself, inside the caller's unit of work (shared by API and import)."""
+    previous = uow.idempotency.get(key_owner, key)
+    if previous is not None:
+        stored_fingerprint, lead_id = previous
+        if stored_fingerprint != fingerprint:
+            raise InvalidArgument(f"idempotency key '{key}' was already used for another lead; "
+                                  "use a new key for new data", field="idempotency_key")
+        lead = uow.leads.get(lead_id)
+        return CaptureResult(lead, scope.can_see(lead), replayed=True)
+    check_campaign(uow, data)
+    actor = caller.actor
+    duplicates = find_among(data, uow.leads.find_duplicates(DuplicateKeys.of(data)))
+    if duplicates:
+        existing, keys = duplicates[0]
+        if policy is not DuplicatePolicy.MERGE:
+            raise duplicate_error(existing, keys, scope)
+        existing.absorb(data, actor, now, f"captured again with the same {describe(keys)}")
+        rescore(uow, existing, now)
+        save_changes(uow, existing, actor)
+        uow.idempotency.add(key_owner, key, fingerprint, existing.id)
+        return CaptureResult(existing, scope.can_see(existing), merged=True)
+    lead = Lead.capture(deps.ids.new_id(), data, actor, now)
+    uow.leads.add(lead)
+    rescore(uow, lead, now)
+    save_changes(uow, lead, actor)
+    uow.idempotency.add(key_owner, key, fingerprint, lead.id)
+    return CaptureResult(lead, scope.can_see(lead))
+
+
+def check_key(key: str, field: str = "idempotency_key") -> str:
+    key = (key or "").strip()
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise InvalidArgument(f"{field} is required (1..{MAX_IDEMPOTENCY_KEY} characters): choose "
+                              "one per lead you submit, and send the same one on a retry",
+                              field=field)
+    return key
+
+
+def create_lead(deps: Dependencies, caller: Caller | None, *, idempotency_key: str,
+                values: Mapping[str, Any],
+                on_duplicate: DuplicatePolicy = DuplicatePolicy.REJECT) -> CaptureResult:
+    """Capture a lead. Any authenticated caller may (web forms capture with a service account
+    that sees no team); the answer holds the whole lead only if the caller may see it."""
+    caller = require_authenticated(caller)
+    key = check_key(idempotency_key)
+    now = deps.clock.now()
+    data = capture.build(values, now=now)
+    scope = deps.scopes.scope_of(caller.subject_id)
+    with deps.uow() as uow:
+        result = capture_in(uow, deps, caller, scope, key_owner=caller.subject_id, key=key,
+                            fingerprint=request_fingerprint(values, on_duplicate), data=data,
+                            policy=on_duplicate, now=now)
+        uow.commit()
+    return result
+
+
+def get_lead(deps: Dependencies, caller: Caller | None, lead_id: str) -> Lead:
+    scope = deps.scopes.scope_of(require_authenticated(caller).subject_id)
+    with deps.uow() as uow:
+        return visible_lead(uow, scope, lead_id)
+
+
+def check_version(lead: Lead, expected_version: int) -> None:
+    if expected_version and expected_version != lead.version:
+        raise FailedPrecondition(f"lead {lead.id} changed since you read it (it is at version "
+                                 f"{lead.version}, you had {expected_version}); reload it and "
+                                 "apply your change again", field="expected_version")
+
+
+def update_lead(deps: Dependencies, caller: Caller | None, lead_id: str,
+                values: Mapping[str, Any], *, expected_version: int = 0) -> Lead:
+    """Change the given fields (path -> new raw value; "" clears a field)."""
+    caller = require_authenticated(caller)
+    if not values:
+        raise InvalidArgument("update_mask names no field to change", field="update_mask")
+    scope = deps.scopes.scope_of(caller.subject_id)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        lead = changeable_lead(uow, scope, lead_id)
+        lead.ensure_editable()
+        check_version(lead, expected_version)
+        data = capture.build(values, base=lead.data, now=now)
+        duplicates = find_among(data, uow.leads.find_duplicates(DuplicateKeys.of(data)),
+                                exclude_id=lead.id)
+        if duplicates:
+            existing, keys = duplicates[0]
+            raise duplicate_error(existing, keys, scope, MERGE_LEADS)
+        if data.source.campaign_id != lead.data.source.campaign_id:
+            check_campaign(uow, data)
+        if lead.update(data, caller.actor, now):
+            rescore(uow, lead, now)
+            save_changes(uow, lead, caller.actor)
+            uow.commit()
+        return lead
+
+
+def merge_leads(deps: Dependencies, caller: Caller | None, survivor_lead_id: str,
+                duplicate_lead_id: str) -> Lead:
+    """Merge a duplicate into a survivor; the caller must be allowed to change both."""
+    caller = require_authenticated(caller)
+    scope = deps.scopes.scope_of(caller.subject_id)
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        survivor = changeable_lead(uow, scope, survivor_lead_id)
+        duplicate = changeable_lead(uow, scope, duplicate_lead_id)
+        survivor.ensure_editable()
+        survivor.merge_in(duplicate, caller.actor, now)
+        uow.activities.move(duplicate.id, survivor.id)
+        rescore(uow, survivor, now)
+        save_changes(uow, duplicate, caller.actor)
+        save_changes(uow, survivor, caller.actor)
+        uow.commit()
+        return survivor

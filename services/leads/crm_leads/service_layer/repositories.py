@@ -1,0 +1,129 @@
+"""Abstract repositories of the leads service; SQLAlchemy implementations live in adapters."""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+
+from crm_leads.domain.activity import Activity
+from crm_leads.domain.campaign import Campaign
+from crm_leads.domain.duplicates import DuplicateKeys
+from crm_leads.domain.lead import HistoryEntry, Lead
+from crm_leads.domain.scoring.predictive import PredictiveModel
+from crm_leads.domain.scoring.rules import ScoringModel
+from crm_leads.domain.search import LeadQuery
+
+
+class LeadRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, lead: Lead) -> None: ...
+
+    @abc.abstractmethod
+    def get(self, lead_id: str) -> Lead | None:
+        """The lead, for update (the SQL adapter locks the row)."""
+
+    @abc.abstractmethod
+    def find_duplicates(self, keys: DuplicateKeys) -> list[Lead]:
+        """Leads sharing any of the keys (any status; the domain filters)."""
+
+    @abc.abstractmethod
+    def search(self, query: LeadQuery) -> list[Lead]:
+        """Up to ``query.page_size + 1`` matching leads in the query's order (the extra one
+        tells whether there is a next page)."""
+
+    @abc.abstractmethod
+    def open_leads_of(self, team_id: str, owner_user_id: str) -> list[Lead]:
+        """Leads of the team owned by the user, in status new, working or qualified."""
+
+    @abc.abstractmethod
+    def ids_after(self, sales_line_id: str, after_id: str, limit: int) -> list[str]:
+        """Ids of the line's leads not read-only, in id order, after ``after_id``."""
+
+    @abc.abstractmethod
+    def by_conversion(self, conversion_id: str) -> Lead | None: ...
+
+    @abc.abstractmethod
+    def due_conversions(self, now: dt.datetime, limit: int) -> list[Lead]:
+        """Leads whose conversion is due to be (re)sent (see Conversion.is_due)."""
+
+
+class HistoryRepository(abc.ABC):
+    @abc.abstractmethod
+    def append(self, entry: HistoryEntry) -> None:
+        """Append only: entries are never changed or deleted."""
+
+    @abc.abstractmethod
+    def for_leads(self, lead_ids: list[str], offset: int, limit: int) -> list[HistoryEntry]:
+        """Entries of these leads, oldest first (by time, then lead id and version)."""
+
+
+class ActivityRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, activity_id: str) -> Activity | None: ...
+
+    @abc.abstractmethod
+    def add(self, activity: Activity) -> None: ...
+
+    @abc.abstractmethod
+    def for_lead(self, lead_id: str, since: dt.datetime | None = None) -> list[Activity]:
+        """Activities of the lead (since the given time), newest first."""
+
+    @abc.abstractmethod
+    def move(self, from_lead_id: str, to_lead_id: str) -> None:
+        """Re-attach a merged lead's activities to the survivor."""
+
+
+class IdempotencyRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, caller_id: str, key: str) -> tuple[str, str] | None:
+        """(request fingerprint, lead id) stored for this caller's key."""
+
+    @abc.abstractmethod
+    def add(self, caller_id: str, key: str, fingerprint: str, lead_id: str) -> None: ...
+
+
+class CampaignRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, campaign_id: str) -> Campaign | None: ...
+
+    @abc.abstractmethod
+    def get_by_name(self, name: str) -> Campaign | None:
+        """Case-insensitive."""
+
+    @abc.abstractmethod
+    def save(self, campaign: Campaign) -> None: ...
+
+    @abc.abstractmethod
+    def list(self, after_name: str, limit: int, channel=None) -> list[Campaign]:
+        """Campaigns by lower-cased name after ``after_name``."""
+
+
+class ScoringModelRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, sales_line_id: str) -> ScoringModel | None: ...
+
+    @abc.abstractmethod
+    def save(self, model: ScoringModel) -> None: ...
+
+    @abc.abstractmethod
+    def sales_line_ids(self) -> list[str]:
+        """Lines that have a saved model, sorted."""
+
+
+class PredictiveRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, sales_line_id: str) -> PredictiveModel:
+        """The line's model (an empty one when it learned nothing yet)."""
+
+    @abc.abstractmethod
+    def save(self, model: PredictiveModel) -> None: ...
+
+    @abc.abstractmethod
+    def outcome_of(self, lead_id: str) -> tuple[str, dict[str, str], bool] | None:
+        """(sales line, features, won) learned for a lead."""
+
+    @abc.abstractmethod
+    def set_outcome(self, lead_id: str, sales_line_id: str, features: dict[str, str],
+                    won: bool) -> None: ...
+
+    @abc.abstractmethod
+    def clear_outcome(self, lead_id: str) -> None: ...

@@ -1,0 +1,323 @@
+"""Fakes for the leads unit tests: in-memory repositories, a unit of work that really rolls back,
+territory's ports (scopes, team members, handover strategy), a clock and id generator."""
+from __future__ import annotations
+
+import pickle
+import datetime as dt
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+
+from crm_leads.domain.access import Scope, TeamRole
+from crm_leads.domain.conversion import RetryPolicy
+from crm_leads.domain.duplicates import DuplicateKeys
+from crm_leads.domain.lead import OPEN, READ_ONLY
+from crm_leads.domain.scoring.predictive import PredictiveModel
+from crm_leads.service_layer import leads as lead_cases
+from crm_leads.service_layer import repositories as repos
+from crm_leads.service_layer.authorization import SERVICE, Caller
+from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
+
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+LINE = "line-1"
+
+ANN = Caller("ann", departments=frozenset({"sales"}), display_name="Ann Member")
+BOB = Caller("bob", departments=frozenset({"sales"}), display_name="Bob Mate")
+MEG = Caller("meg", departments=frozenset({"management"}), display_name="Meg Manager")
+BEN = Caller("ben", departments=frozenset({"sales"}), display_name="Ben Other Team")
+ADA = Caller("ada", roles=frozenset({"admin"}), display_name="Ada Admin")
+TIA = Caller("tia", departments=frozenset({"sales"}), display_name="Tia Triager")
+SUE = Caller("sue", departments=frozenset({"sales"}), display_name="Sue Supervisor")
+MIA = Caller("mia", departments=frozenset({"marketing"}), display_name="Mia Marketing")
+FORM = Caller("webform", kind=SERVICE, display_name="web form")
+
+QUEUE_TEAM = "team-q"  # territory's designated team working the unassigned queue
+SCOPES = {
+    "ann": Scope("ann", {"team-a": TeamRole.EXPERT}),
+    "bob": Scope("bob", {"team-a": TeamRole.EXPERT}),
+    "sue": Scope("sue", {"team-a": TeamRole.SUPERVISOR}),
+    "meg": Scope("meg", {"team-a": TeamRole.MANAGER, "team-b": TeamRole.MANAGER}),
+    "ben": Scope("ben", {"team-b": TeamRole.EXPERT}),
+    "tia": Scope("tia", {"team-a": TeamRole.EXPERT, QUEUE_TEAM: TeamRole.EXPERT}),
+}
+MEMBERS = {"team-a": {"ann", "bob", "cat", "sue"}, "team-b": {"ben"}, QUEUE_TEAM: {"tia"}}
+
+
+class Store:
+    def __init__(self):
+        self.leads, self.history, self.activities, self.keys = {}, [], {}, {}
+        self.campaigns, self.models, self.predictive, self.outcomes = {}, {}, {}, {}
+
+
+class FakeLeads(repos.LeadRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def add(self, lead):
+        assert lead.id not in self.s.leads
+        self.s.leads[lead.id] = lead
+
+    def get(self, lead_id):
+        return self.s.leads.get(lead_id)
+
+    def find_duplicates(self, keys):
+        return [lead for lead in self.s.leads.values()
+                if keys.shared_with(DuplicateKeys.of(lead.data))]
+
+    def search(self, query):
+        rows = sorted((lead for lead in self.s.leads.values() if query.matches(lead)),
+                      key=query.sort_key, reverse=not query.ascending)
+        return rows[:query.page_size + 1]
+
+    def open_leads_of(self, team_id, owner_user_id):
+        return sorted((lead for lead in self.s.leads.values()
+                       if lead.assignment.team_id == team_id and lead.status in OPEN
+                       and lead.assignment.owner_user_id == owner_user_id),
+                      key=lambda lead: lead.id)
+
+    def ids_after(self, sales_line_id, after_id, limit):
+        return sorted(lead.id for lead in self.s.leads.values()
+                      if lead.data.sales_line_id == sales_line_id and lead.id > after_id
+                      and lead.status not in READ_ONLY)[:limit]
+
+    def by_conversion(self, conversion_id):
+        return next((lead for lead in self.s.leads.values() if lead.conversion
+                     and lead.conversion.conversion_id == conversion_id), None)
+
+    def due_conversions(self, now, limit):
+        return [lead for lead in self.s.leads.values()
+                if lead.conversion and lead.conversion.is_due(now)][:limit]
+
+
+class FakeHistory(repos.HistoryRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def append(self, entry):
+        self.s.history.append(entry)
+
+    def for_leads(self, lead_ids, offset, limit):
+        rows = sorted((e for e in self.s.history if e.lead_id in lead_ids),
+                      key=lambda e: (e.occurred_at, e.lead_id, e.version))
+        return rows[offset:offset + limit]
+
+
+class FakeActivities(repos.ActivityRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def get(self, activity_id):
+        return self.s.activities.get(activity_id)
+
+    def add(self, activity):
+        self.s.activities[activity.id] = activity
+
+    def for_lead(self, lead_id, since=None):
+        return sorted((a for a in self.s.activities.values() if a.lead_id == lead_id
+                       and (since is None or a.occurred_at >= since)),
+                      key=lambda a: a.occurred_at, reverse=True)
+
+    def move(self, from_lead_id, to_lead_id):
+        for key, activity in list(self.s.activities.items()):
+            if activity.lead_id == from_lead_id:
+                self.s.activities[key] = replace(activity, lead_id=to_lead_id)
+
+
+class FakeIdempotency(repos.IdempotencyRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def get(self, caller_id, key):
+        return self.s.keys.get((caller_id, key))
+
+    def add(self, caller_id, key, fingerprint, lead_id):
+        assert (caller_id, key) not in self.s.keys
+        self.s.keys[(caller_id, key)] = (fingerprint, lead_id)
+
+
+class FakeCampaigns(repos.CampaignRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def get(self, campaign_id):
+        return self.s.campaigns.get(campaign_id)
+
+    def get_by_name(self, name):
+        return next((c for c in self.s.campaigns.values() if c.name.lower() == name.lower()), None)
+
+    def save(self, campaign):
+        self.s.campaigns[campaign.id] = campaign
+
+    def list(self, after_name, limit, channel=None):
+        rows = sorted((c for c in self.s.campaigns.values() if c.name.lower() > after_name
+                       and (channel is None or c.channel is channel)),
+                      key=lambda c: c.name.lower())
+        return rows[:limit]
+
+
+class FakeScoringModels(repos.ScoringModelRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def get(self, sales_line_id):
+        return self.s.models.get(sales_line_id)
+
+    def save(self, model):
+        self.s.models[model.sales_line_id] = model
+
+    def sales_line_ids(self):
+        return sorted(self.s.models)
+
+
+class FakePredictive(repos.PredictiveRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def get(self, sales_line_id):
+        return self.s.predictive.setdefault(sales_line_id, PredictiveModel(sales_line_id))
+
+    def save(self, model):
+        self.s.predictive[model.sales_line_id] = model
+
+    def outcome_of(self, lead_id):
+        return self.s.outcomes.get(lead_id)
+
+    def set_outcome(self, lead_id, sales_line_id, features, won):
+        self.s.outcomes[lead_id] = (sales_line_id, dict(features), won)
+
+    def clear_outcome(self, lead_id):
+        self.s.outcomes.pop(lead_id, None)
+
+
+class FakeUnitOfWork(FakeUnitOfWorkBase, LeadsUnitOfWork):
+    """Repositories change the store at once; leaving without commit restores the store as it
+    was (a real rollback), and events reach the shared list only on commit."""
+
+    def __init__(self, store, events, crash_on_commit=None):
+        super().__init__()
+        self.emitted = events
+        self.store, self.crash_on_commit = store, crash_on_commit
+        self.leads, self.history = FakeLeads(store), FakeHistory(store)
+        self.activities, self.idempotency = FakeActivities(store), FakeIdempotency(store)
+        self.campaigns, self.scoring_models = FakeCampaigns(store), FakeScoringModels(store)
+        self.predictive = FakePredictive(store)
+
+    def __enter__(self):
+        self.committed = False
+        self._saved = pickle.dumps(self.store.__dict__)
+        return self
+
+    def __exit__(self, *exc_info):
+        if not self.committed or exc_info[0] is not None:
+            self.rollback()
+
+    def commit(self):
+        if self.crash_on_commit is not None and self.crash_on_commit():
+            raise ConnectionError("database went away")
+        super().commit()
+        self._saved = pickle.dumps(self.store.__dict__)
+
+    def rollback(self):
+        super().rollback()
+        self.store.__dict__.clear()
+        self.store.__dict__.update(pickle.loads(self._saved))
+
+
+class FakeClock:
+    def __init__(self, now=T0):
+        self.current = now
+
+    def now(self):
+        return self.current
+
+    def advance(self, **kwargs):
+        self.current += dt.timedelta(**kwargs)
+
+
+class FakeIds:
+    def __init__(self):
+        self.counter = itertools.count(1)
+
+    def new_id(self):
+        return f"id-{next(self.counter):05d}"
+
+
+class FakeScopes:
+    def __init__(self):
+        self.scopes = dict(SCOPES)
+
+    def scope_of(self, user_id):
+        return self.scopes.get(user_id, Scope(user_id))
+
+
+class FakeTeams:
+    def __init__(self):
+        self.members_by_team = {team: set(members) for team, members in MEMBERS.items()}
+
+    def members(self, team_id):
+        return frozenset(self.members_by_team.get(team_id, ()))
+
+
+class RoundRobinHandover:
+    """Territory's round-robin strategy, as the port would answer it."""
+
+    def __init__(self):
+        self.calls = []
+
+    def distribute(self, team_id, leaving_user_id, lead_ids, remaining_member_ids):
+        self.calls.append((team_id, leaving_user_id, list(lead_ids), list(remaining_member_ids)))
+        return {lead_id: remaining_member_ids[i % len(remaining_member_ids)]
+                for i, lead_id in enumerate(lead_ids)}
+
+
+class World:
+    """One test's world: deps for the use cases plus handles on the fakes."""
+
+    t0, line, queue_team = T0, LINE, QUEUE_TEAM
+    ann, bob, sue, meg, ben, ada, tia, mia, form = ANN, BOB, SUE, MEG, BEN, ADA, TIA, MIA, FORM
+
+    def __init__(self):
+        self.store, self.events = Store(), []
+        self.clock, self.ids = FakeClock(), FakeIds()
+        self.scopes, self.teams, self.handover = FakeScopes(), FakeTeams(), RoundRobinHandover()
+        self.crash_on_commit = None
+        self.deps = Dependencies(
+            uow=lambda: FakeUnitOfWork(self.store, self.events, self.crash_on_commit),
+            scopes=self.scopes, teams=self.teams, handover=self.handover, clock=self.clock,
+            ids=self.ids, conversion_retry=RetryPolicy())
+        self._keys = itertools.count(1)
+
+    def event_types(self):
+        return [event_type for event_type, _ in self.events]
+
+    def events_of(self, event_type):
+        return [message for kind, message in self.events if kind == event_type]
+
+    def capture(self, caller=FORM, key=None, policy=lead_cases.DuplicatePolicy.REJECT, **values):
+        n = next(self._keys)
+        fields = {"person.first_name": "Jo", "person.last_name": f"Doe{n}",
+                  "person.email": f"jo{n}@acme.example", "company.name": "Acme",
+                  "source.channel": "web_form", "sales_line_id": LINE}
+        fields.update({k.replace("__", "."): v for k, v in values.items()})
+        fields = {k: v for k, v in fields.items() if v is not None}
+        return lead_cases.create_lead(self.deps, caller,
+                                      idempotency_key=key or f"key-{next(self._keys)}",
+                                      values=fields, on_duplicate=policy)
+
+    def lead_in(self, team="team-a", owner="ann", **values):
+        """A captured lead placed in a team with an owner (as routing would)."""
+        from crm_leads.domain.assignment import RoutingDecision
+        from crm_leads.service_layer.assignment import apply_routing
+        lead = self.capture(**values).lead
+        apply_routing(self.deps, RoutingDecision(f"route-{lead.id}", lead.id, self.clock.now(),
+                                                 LINE, team, owner, "test routing"))
+        return self.store.leads[lead.id]
+
+
+@pytest.fixture
+def world():
+    return World()
