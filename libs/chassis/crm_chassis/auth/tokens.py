@@ -6,7 +6,7 @@ Format (a JWS in compact form, RFC 7519 + RFC 9068 "at+jwt")::
     header  {"alg": "EdDSA", "typ": "at+jwt", "kid": "<RFC 7638 thumbprint of the signing key>"}
     claims  {"iss": <settings.jwt_issuer>, "aud": <settings.jwt_audience>,
              "sub": <user id | service account client id>,
-             "iat": <issued, unix s>, "nbf": <= iat, "exp": <= iat + 900, "jti": <unique token id>,
+             "iat": <issued, unix s with ms>, "nbf": <= iat, "exp": <= iat + 900, "jti": <unique token id>,
              "kind": "user" | "service", "roles": [<role>...], "departments": [<department>...],
              "name": <display name>}
 
@@ -18,6 +18,7 @@ Every failure raises :class:`crm_chassis.errors.Unauthenticated` with a message 
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 import uuid
@@ -71,11 +72,14 @@ class TokenSigner:
             raise ValueError(f"kind must be one of {sorted(SUBJECT_KINDS)}, got {kind!r}")
         if not subject_id:
             raise ValueError("an access token needs a subject id")
-        now = int(self._clock())
+        # iat keeps milliseconds (a JWT NumericDate may be fractional, RFC 7519 §2), so a token
+        # issued just before a password change is told apart from one issued just after it.
+        issued = math.floor(self._clock() * 1000) / 1000
+        now = int(issued)
         expires = now + self.ttl_seconds
         claims = {
             "iss": self.issuer, "aud": self.audience, "sub": subject_id,
-            "iat": now, "nbf": now, "exp": expires, "jti": token_id or uuid.uuid4().hex,
+            "iat": issued, "nbf": now, "exp": expires, "jti": token_id or uuid.uuid4().hex,
             "kind": kind, "roles": sorted(set(roles)), "departments": sorted(set(departments)),
             "name": display_name,
         }

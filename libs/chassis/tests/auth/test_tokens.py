@@ -33,7 +33,8 @@ def test_signed_token_has_the_documented_format():
                            "departments", "name"}
     assert (claims["sub"], claims["kind"], claims["roles"], claims["departments"],
             claims["name"]) == ("u-1", "user", ["admin"], ["sales"], "Ada")
-    assert claims["exp"] - claims["iat"] == 300
+    assert claims["exp"] - int(claims["iat"]) == 300 and claims["nbf"] == int(claims["iat"])
+    assert round(claims["iat"], 3) == claims["iat"]   # milliseconds, no finer
     assert expires_at == datetime.fromtimestamp(claims["exp"], tz=timezone.utc)
 
 

@@ -223,8 +223,11 @@ class User:
 def token_accepted(status: str, tokens_valid_after: dt.datetime, issued_at: dt.datetime) -> bool:
     """Whether an access token issued at ``issued_at`` still speaks for a user in this state.
 
-    JWT `iat` has whole seconds, so the comparison is at that precision: a token issued in the
-    same second as a password reset, before it, stays valid until it expires (at most 15 min);
-    its refresh token is revoked. Deactivation has no such window (status is checked).
+    Access tokens carry `iat` to the millisecond, so the comparison is at that precision: only a
+    token issued within the same millisecond as a password reset, before it, survives it (until
+    it expires, at most 15 min; its refresh token is revoked). Deactivation has no such window
+    (status is checked).
     """
-    return status == ACTIVE and issued_at >= tokens_valid_after.replace(microsecond=0)
+    valid_after = tokens_valid_after.replace(
+        microsecond=tokens_valid_after.microsecond // 1000 * 1000)
+    return status == ACTIVE and issued_at >= valid_after

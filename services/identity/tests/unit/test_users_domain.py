@@ -112,8 +112,11 @@ def test_password_change_ends_tokens_issued_before_it():
     user.set_password_hash("h2", reset_at)
     before = NOW + dt.timedelta(minutes=4)
     assert not user.accepts_token_issued_at(before)
-    assert user.accepts_token_issued_at(reset_at.replace(microsecond=0))  # same second: iat
-    assert user.accepts_token_issued_at(reset_at + dt.timedelta(seconds=1))
+    # iat has milliseconds: earlier in the same second is refused, the reset's millisecond is not.
+    assert not user.accepts_token_issued_at(reset_at.replace(microsecond=0))
+    assert not user.accepts_token_issued_at(reset_at - dt.timedelta(milliseconds=1))
+    assert user.accepts_token_issued_at(reset_at.replace(microsecond=400_000))
+    assert user.accepts_token_issued_at(reset_at + dt.timedelta(milliseconds=1))
     assert not token_accepted(DEACTIVATED, NOW, NOW + dt.timedelta(hours=1))
 
 
