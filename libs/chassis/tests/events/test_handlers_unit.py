@@ -151,11 +151,16 @@ def test_a_concurrent_duplicate_counts_as_a_duplicate_not_a_failure():
         first.start()
         assert inside.wait(10)
         second.start()              # blocks on the uncommitted inbox row of the first
-        with engine.connect() as conn:
-            wait_until(lambda: conn.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'")).scalar(), 10,
-                message="the second delivery never waited on the first's inbox row")
+
+        def someone_waits_on_a_lock():
+            # A fresh transaction per poll: pg_stat_activity is frozen within one transaction.
+            with engine.connect() as conn:
+                return conn.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).scalar()
+
+        wait_until(someone_waits_on_a_lock, 10,
+                   message="the second delivery never waited on the first's inbox row")
         release.set()
         first.join(10)
         second.join(10)
