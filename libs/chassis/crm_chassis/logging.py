@@ -56,6 +56,9 @@ _FOREIGN_CHAIN = [
 ]
 
 
+QUIET_LIBRARIES = ("pika", "kombu", "amqp")
+
+
 def configure_logging(settings=None, *, level: str | None = None, fmt: str | None = None,
                       service: str | None = None, stream: TextIO | None = None) -> None:
     """Route structlog and stdlib logging to one handler on ``stream`` (default stdout).
@@ -90,6 +93,9 @@ def configure_logging(settings=None, *, level: str | None = None, fmt: str | Non
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(level)
+    # pika logs every connection step at INFO; its warnings and errors are what operators need.
+    for chatty in QUIET_LIBRARIES:
+        logging.getLogger(chatty).setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
     _state["handler"] = handler
 
     structlog.configure(
