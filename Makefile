@@ -32,8 +32,8 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-$(STAMP): $(PY) requirements.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml cli/pyproject.toml)
-	$(PIP) install -q -r requirements.txt
+$(STAMP): $(PY) requirements.txt constraints.txt $(wildcard libs/*/pyproject.toml services/*/pyproject.toml cli/pyproject.toml)
+	$(PIP) install -q -r requirements.txt -c constraints.txt
 	$(PIP) install -q --no-deps $(foreach p,$(LOCAL_PACKAGES),-e $(p))
 	@touch $@
 
