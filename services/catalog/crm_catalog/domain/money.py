@@ -8,9 +8,9 @@ commercial convention: 0.125 EUR -> 0.13 EUR) to the currency's minor unit.
 from __future__ import annotations
 
 import decimal
-import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from crm_chassis.currencies import MINOR_UNITS, check_currency, minor_unit  # noqa: F401
 from crm_chassis.errors import InvalidArgument
 
 #: The context every intermediate money computation runs in.
@@ -18,37 +18,8 @@ ARITHMETIC = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN,
                              traps=[decimal.InvalidOperation, decimal.DivisionByZero,
                                     decimal.Overflow])
 
-#: ISO 4217 minor units of the currencies the catalog accepts. A currency outside this table
-#: is refused rather than guessed, because a wrong exponent silently mis-rounds every price.
-MINOR_UNITS: dict[str, int] = {
-    "AED": 2, "ARS": 2, "AUD": 2, "BGN": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0,
-    "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2, "HKD": 2, "HUF": 2,
-    "IDR": 2, "ILS": 2, "INR": 2, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3, "MAD": 2,
-    "MXN": 2, "MYR": 2, "NGN": 2, "NOK": 2, "NZD": 2, "OMR": 3, "PEN": 2, "PHP": 2, "PLN": 2,
-    "QAR": 2, "RON": 2, "RSD": 2, "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2,
-    "TWD": 2, "UAH": 2, "USD": 2, "VND": 0, "ZAR": 2,
-}
-
 #: Largest absolute value accepted for any amount, percentage or quantity (15 integer digits).
 MAX_MAGNITUDE = Decimal("1e15")
-
-
-def check_currency(code: str, field: str = "currency") -> str:
-    """The ISO 4217 code, upper-cased; InvalidArgument when it is not a supported currency."""
-    normalised = (code or "").strip().upper()
-    if not normalised:
-        raise InvalidArgument(f"{field} is required: an ISO 4217 code such as EUR", field=field)
-    if normalised not in MINOR_UNITS:
-        raise InvalidArgument(
-            f"{field} '{code}' is not a supported ISO 4217 currency "
-            f"(supported: {', '.join(sorted(MINOR_UNITS))})", field=field)
-    return normalised
-
-
-@functools.lru_cache(maxsize=None)
-def minor_unit(currency: str) -> Decimal:
-    """The smallest amount of ``currency``: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
-    return Decimal(1).scaleb(-MINOR_UNITS[currency])
 
 
 def to_minor_units(amount: Decimal, currency: str) -> Decimal:

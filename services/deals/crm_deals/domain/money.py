@@ -10,26 +10,15 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from crm_chassis.currencies import check_currency, minor_units
 from crm_chassis.errors import InvalidArgument
 
-# Currencies whose minor unit is not 2 digits (ISO 4217). Every other well-formed code: 2.
-_MINOR_UNITS = {"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-                "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
-                "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^-?\d{1,15}(\.\d{1,4})?$")
 
 
-def minor_units(currency: str) -> int:
-    return _MINOR_UNITS.get(currency, 2)
-
-
 def validate_currency(raw: str, field: str = "currency") -> str:
-    code = (raw or "").strip()
-    if not _CURRENCY.match(code):
-        raise InvalidArgument(f"currency must be an ISO 4217 code of three upper-case letters, "
-                              f"e.g. EUR; got {raw!r}", field=field)
-    return code
+    """The ISO 4217 code (upper-cased), or InvalidArgument naming ``field``."""
+    return check_currency(raw, field)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ def test_money_parses_exact_decimals_and_keeps_them_exact():
     assert Money.parse("1234.5", "EUR").wire == "1234.50"
     assert Money.parse("-3", "JPY").wire == "-3"
     assert Money.parse("1.005", "KWD").wire == "1.005"
+    assert Money.parse("10", " eur ").currency == "EUR"    # one rule for every service (chassis)
 
 
 @pytest.mark.parametrize("amount,currency,message", [
@@ -22,7 +23,7 @@ def test_money_parses_exact_decimals_and_keeps_them_exact():
     ("1e3", "EUR", "decimal number like 1234.50"),
     ("1,000.00", "EUR", "decimal number like 1234.50"),
     ("", "EUR", "decimal number"),
-    ("10", "eur", "ISO 4217"),
+    ("10", "ABC", "not a supported ISO 4217 currency"),   # well-formed but not a currency
     ("10", "EURO", "ISO 4217"),
 ])
 def test_money_refuses_bad_input_with_a_clear_message(amount, currency, message):
