@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import phonenumbers
 import pycountry
 
+from crm_chassis import currencies
+
 
 class Invalid(ValueError):
     """A value that cannot be normalised; ``reason`` is the message for a person."""
@@ -83,21 +85,14 @@ def country(value: object) -> str:
 
 
 def currency(value: object) -> str:
+    """A currency the platform accepts (one ISO 4217 table for every service: the chassis')."""
     raw = str(value or "").strip().upper()
-    if pycountry.currencies.get(alpha_3=raw) is None:
-        raise Invalid(f"'{raw}' is not an ISO 4217 currency code such as EUR or USD")
+    if raw not in currencies.MINOR_UNITS:
+        raise Invalid(f"'{raw}' is not a supported ISO 4217 currency code such as EUR or USD")
     return raw
 
 
-_ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
-                 "VND", "VUV", "XAF", "XOF", "XPF"}
-_THREE_DECIMAL = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
-
-
-def minor_units(currency_code: str) -> int:
-    if currency_code in _ZERO_DECIMAL:
-        return 0
-    return 3 if currency_code in _THREE_DECIMAL else 2
+minor_units = currencies.minor_units
 
 
 def decimal_amount(value: object, currency_code: str, *, allow_negative: bool = False) -> Decimal:
