@@ -1,0 +1,1 @@
+"""The territory model and its rules: plain Python, no I/O, no transport or database imports."""

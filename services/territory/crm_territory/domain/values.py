@@ -1,0 +1,110 @@
+"""Small value objects: exact money, reporting periods, half-open ranges, identifiers."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from crm_chassis.errors import FailedPrecondition, InvalidArgument
+
+_AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,4})?$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+# ISO 4217 currencies whose minor unit is not 2 digits (the rest of the world uses cents).
+_MINOR_DIGITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "UGX": 0, "XAF": 0, "XOF": 0,
+                 "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class Money:
+    """An exact amount in one currency. Never built from a float."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def parse(cls, amount: str, currency: str, *, field: str = "amount") -> "Money":
+        text = (amount or "").strip()
+        code = (currency or "").strip().upper()
+        if not _CURRENCY.match(code):
+            raise InvalidArgument(f"{field}: currency must be an ISO 4217 code such as EUR, "
+                                  f"got {currency!r}", field=f"{field}.currency")
+        if not _AMOUNT.match(text):
+            raise InvalidArgument(f"{field}: amount must be a decimal string such as 1234.50 "
+                                  f"(no exponent, no separators), got {amount!r}",
+                                  field=f"{field}.amount")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
+            raise InvalidArgument(f"{field}: not a decimal: {amount!r}", field=field) from None
+        digits = _MINOR_DIGITS.get(code, 2)
+        exponent = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
+        if exponent > digits:
+            raise InvalidArgument(f"{field}: {code} has {digits} decimal digits, "
+                                  f"{text} has {exponent}", field=f"{field}.amount")
+        return cls(value, code)
+
+    def text(self) -> str:
+        digits = _MINOR_DIGITS.get(self.currency, 2)
+        return f"{self.amount:.{digits}f}"
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar reporting period: a year ("2026"), a quarter ("2026-Q1") or a month ("2026-03")."""
+
+    start: dt.date
+    end: dt.date  # exclusive
+    label: str
+
+    @classmethod
+    def parse(cls, label: str, *, field: str = "period") -> "Period":
+        match = _PERIOD.match((label or "").strip())
+        if not match:
+            raise InvalidArgument(f"{field}: use YYYY, YYYY-Qn or YYYY-MM, got {label!r}",
+                                  field=field)
+        year, part = int(match.group(1)), match.group(2)
+        if not 2000 <= year <= 2999:
+            raise InvalidArgument(f"{field}: year {year} is outside 2000..2999", field=field)
+        if part is None:
+            return cls(dt.date(year, 1, 1), dt.date(year + 1, 1, 1), f"{year}")
+        if part.startswith("Q"):
+            first = (int(part[1]) - 1) * 3 + 1
+            return cls(dt.date(year, first, 1), _add_months(year, first, 3), f"{year}-{part}")
+        month = int(part)
+        if not 1 <= month <= 12:
+            raise InvalidArgument(f"{field}: month must be 01..12, got {part}", field=field)
+        return cls(dt.date(year, month, 1), _add_months(year, month, 1), f"{year}-{month:02d}")
+
+
+def _add_months(year: int, month: int, months: int) -> dt.date:
+    index = year * 12 + (month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def require_text(value: str, field: str, *, max_length: int = 200) -> str:
+    """Trimmed non-empty text of at most ``max_length`` characters."""
+    text = (value or "").strip()
+    if not text:
+        raise InvalidArgument(f"{field} must not be empty", field=field)
+    if len(text) > max_length:
+        raise InvalidArgument(f"{field} must be at most {max_length} characters, got {len(text)}",
+                              field=field)
+    return text
+
+
+def check_version(expected: int | None, actual: int, what: str) -> None:
+    """Optimistic concurrency: refuse a change made against a stale copy."""
+    if expected and expected != actual:
+        raise FailedPrecondition(f"{what} changed meanwhile: you edited version {expected}, it is "
+                                 f"now at version {actual}; reload and try again",
+                                 details={"expected_version": str(expected),
+                                          "actual_version": str(actual)})

@@ -1,0 +1,1 @@
+"""Use cases of the territory service: authorisation, transactions (unit of work), events."""

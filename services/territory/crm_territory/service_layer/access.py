@@ -1,0 +1,53 @@
+"""Use cases of access decisions: CheckAccess and ListScopes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_chassis.errors import InvalidArgument, PermissionDenied
+
+from crm_territory.domain.access import AccessDecision, Action, Scope, decide
+from crm_territory.domain.people import Person
+from crm_territory.service_layer.access_state import scopes_of
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.ports import Clock
+
+
+@dataclass(frozen=True)
+class UserScopes:
+    user_id: str
+    scopes: list[Scope]
+    access_version: int
+    active: bool
+
+
+def _may_ask_about(caller: Caller, user_id: str, *, admin_allowed: bool) -> None:
+    if caller.is_service or caller.user_id == user_id or (admin_allowed and caller.is_admin):
+        return
+    raise PermissionDenied("you may ask only about your own access")
+
+
+def check_access(uow, caller: Caller, clock: Clock, *, user_id: str, action: Action | None,
+                 team_id: str, record_owner_id: str = "") -> AccessDecision:
+    if not user_id:
+        raise InvalidArgument("user_id must not be empty", field="user_id")
+    if not team_id:
+        raise InvalidArgument("team_id must not be empty", field="team_id")
+    if action is None:
+        raise InvalidArgument("action must be set (read, record_activity, update, reassign, "
+                              "transfer, delete, view_reports)", field="action")
+    _may_ask_about(caller, user_id, admin_allowed=False)
+    with uow:
+        person: Person | None = uow.people.get(user_id)
+        return decide(person, scopes_of(uow, user_id, clock.now()), action, team_id,
+                      record_owner_id)
+
+
+def list_scopes(uow, caller: Caller, clock: Clock, user_id: str) -> UserScopes:
+    if not user_id:
+        raise InvalidArgument("user_id must not be empty", field="user_id")
+    _may_ask_about(caller, user_id, admin_allowed=True)
+    with uow:
+        person = uow.people.get(user_id)
+        scopes = scopes_of(uow, user_id, clock.now())
+        return UserScopes(user_id, scopes, person.access_version if person else 0,
+                          bool(person and person.active))

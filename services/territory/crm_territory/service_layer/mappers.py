@@ -1,0 +1,178 @@
+"""Domain objects to protobuf messages (for events now, and for the gRPC servicers later)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from google.protobuf import timestamp_pb2
+
+from crm.common.v1 import money_pb2
+from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
+                              territories_pb2)
+from crm_territory.domain.access import Scope, Via
+from crm_territory.domain.assignment import OwnerChoice, SkipReason
+from crm_territory.domain.leads import LeadFacts
+from crm_territory.domain.org import OrgSettings, OrgUnit
+from crm_territory.domain.people import Person
+from crm_territory.domain.routing import Outcome, RoutingDecision, UnroutableReason
+from crm_territory.domain.rules import ATTRIBUTES, Rule
+from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind
+from crm_territory.domain.teams import Absence, Membership, RoutingStrategy, Team, TeamRole
+from crm_territory.domain.territories import RuleSetVersion, Territory
+from crm_territory.domain.values import Money
+
+ROLE = {TeamRole.EXPERT: teams_pb2.TEAM_ROLE_EXPERT,
+        TeamRole.SUPERVISOR: teams_pb2.TEAM_ROLE_SUPERVISOR,
+        TeamRole.MANAGER: teams_pb2.TEAM_ROLE_MANAGER}
+STRATEGY = {RoutingStrategy.ROUND_ROBIN: teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN,
+            RoutingStrategy.LOAD_BALANCED: teams_pb2.ROUTING_STRATEGY_LOAD_BALANCED}
+WORKFLOW = {WorkflowKind.CONTRACT: sales_lines_pb2.WORKFLOW_KIND_CONTRACT,
+            WorkflowKind.QUOTE: sales_lines_pb2.WORKFLOW_KIND_QUOTE}
+SOURCE = {Via.MEMBERSHIP: access_pb2.SCOPE_SOURCE_MEMBERSHIP,
+          Via.UNIT_MANAGER: access_pb2.SCOPE_SOURCE_UNIT_MANAGER}
+SKIP = {r: getattr(routing_pb2, f"SKIP_REASON_{r.name}") for r in SkipReason}
+UNROUTABLE = {r: getattr(routing_pb2, f"UNROUTABLE_REASON_{r.name}") for r in UnroutableReason}
+OUTCOME = {Outcome.ROUTED: routing_pb2.ROUTING_OUTCOME_ROUTED,
+           Outcome.UNROUTABLE: routing_pb2.ROUTING_OUTCOME_UNROUTABLE}
+
+
+def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def money(value: Money | None) -> money_pb2.Money | None:
+    return None if value is None else money_pb2.Money(amount=value.text(), currency=value.currency)
+
+
+def settings(s: OrgSettings) -> org_pb2.OrgSettings:
+    return org_pb2.OrgSettings(level_names=list(s.level_names),
+                               unassigned_queue_team_id=s.unassigned_queue_team_id,
+                               version=s.version)
+
+
+def unit(u: OrgUnit, level_names: tuple[str, ...]) -> org_pb2.OrgUnit:
+    return org_pb2.OrgUnit(id=u.id, name=u.name, level=u.level,
+                           level_name=level_names[u.level - 1], department=u.department,
+                           parent_id=u.parent_id, manager_user_ids=sorted(u.manager_user_ids),
+                           active=u.active, created_at=ts(u.created_at), version=u.version)
+
+
+def team(t: Team) -> teams_pb2.Team:
+    return teams_pb2.Team(id=t.id, name=t.name, unit_id=t.unit_id, strategy=STRATEGY[t.strategy],
+                          time_zone=t.time_zone, active=t.active, created_at=ts(t.created_at),
+                          version=t.version)
+
+
+def membership(m: Membership) -> teams_pb2.Membership:
+    return teams_pb2.Membership(id=m.id, team_id=m.team_id, user_id=m.user_id, role=ROLE[m.role],
+                                starts_at=ts(m.starts_at), ends_at=ts(m.ends_at),
+                                daily_capacity=m.daily_capacity or 0, takes_leads=m.takes_leads,
+                                paused=m.paused, end_reason=m.end_reason, version=m.version)
+
+
+def absence(a: Absence) -> teams_pb2.Absence:
+    return teams_pb2.Absence(id=a.id, user_id=a.user_id, starts_at=ts(a.starts_at),
+                             ends_at=ts(a.ends_at), reason=a.reason, cancelled=a.cancelled)
+
+
+def sales_line(line: SalesLine) -> sales_lines_pb2.SalesLine:
+    return sales_lines_pb2.SalesLine(id=line.id, name=line.name, description=line.description,
+                                     workflow_kind=WORKFLOW[line.workflow_kind],
+                                     pipeline_id=line.pipeline_id, team_ids=list(line.team_ids),
+                                     active=line.active, version=line.version)
+
+
+def target(t: Target) -> sales_lines_pb2.Target:
+    return sales_lines_pb2.Target(sales_line_id=t.sales_line_id, team_id=t.team_id,
+                                  period=t.period.label, amount=money(t.amount),
+                                  deal_count=t.deal_count)
+
+
+def rule(r: Rule) -> territories_pb2.RoutingRule:
+    conditions = []
+    for c in r.conditions:
+        conditions.append(territories_pb2.RuleCondition(
+            attribute=c.attribute, values=sorted(c.values), currency=c.currency,
+            ranges=[territories_pb2.ValueRange(min="" if x.minimum is None else str(x.minimum),
+                                               max="" if x.maximum is None else str(x.maximum))
+                    for x in c.ranges]))
+    return territories_pb2.RoutingRule(id=r.id, name=r.name, conditions=conditions,
+                                       description=r.describe())
+
+
+def territory(t: Territory) -> territories_pb2.Territory:
+    return territories_pb2.Territory(id=t.id, name=t.name, sales_line_id=t.sales_line_id,
+                                     team_id=t.team_id, priority=t.priority,
+                                     rules_version=t.rules_version,
+                                     rules=[rule(r) for r in t.rules], active=t.active,
+                                     version=t.version)
+
+
+def rule_set_version(v: RuleSetVersion) -> territories_pb2.RuleSetVersion:
+    return territories_pb2.RuleSetVersion(rules_version=v.version, rules=[rule(r) for r in v.rules],
+                                          changed_at=ts(v.changed_at), changed_by=v.changed_by,
+                                          comment=v.comment)
+
+
+def rule_attributes() -> list[territories_pb2.RuleAttribute]:
+    return [territories_pb2.RuleAttribute(name=s.name, kind=s.kind.value,
+                                          description=s.description) for s in ATTRIBUTES.values()]
+
+
+def scope(s: Scope) -> access_pb2.Scope:
+    return access_pb2.Scope(team_id=s.team_id, role=ROLE[s.role], source=SOURCE[s.via],
+                            unit_id=s.unit_id)
+
+
+def user_scopes(person: Person, scopes: list[Scope]) -> access_pb2.UserScopes:
+    return access_pb2.UserScopes(user_id=person.user_id, scopes=[scope(s) for s in scopes],
+                                 access_version=person.access_version, active=person.active)
+
+
+def owner_choice(c: OwnerChoice) -> routing_pb2.OwnerChoice:
+    positions = {n.user_id: i for i, n in enumerate(
+        sorted(c.notes, key=lambda n: (n.queue_key, n.user_id)), start=1)}
+    return routing_pb2.OwnerChoice(strategy=STRATEGY[c.strategy], owner_user_id=c.owner_user_id,
+                                   reason=c.reason, candidates=[
+        routing_pb2.CandidateNote(user_id=n.user_id, eligible=n.eligible,
+                                  skip_reason=SKIP[n.skip_reason] if n.skip_reason else 0,
+                                  open_items=n.open_items, assigned_today=n.assigned_today,
+                                  daily_capacity=n.daily_capacity or 0,
+                                  queue_position=positions[n.user_id]) for n in c.notes])
+
+
+def lead(facts: LeadFacts) -> routing_pb2.LeadAttributes:
+    message = routing_pb2.LeadAttributes(
+        lead_id=facts.lead_id, country=facts.country, region=facts.region, city=facts.city,
+        postal_code=facts.postal_code, industry=facts.industry,
+        annual_revenue=money(facts.annual_revenue),
+        product_interests=list(facts.product_interests), lead_source=facts.lead_source,
+        campaign=facts.campaign, sales_line_id=facts.sales_line_id)
+    if facts.company_size is not None:
+        message.company_size = facts.company_size
+    return message
+
+
+def explanation(d: RoutingDecision) -> routing_pb2.RoutingExplanation:
+    message = routing_pb2.RoutingExplanation(summary=d.summary(), rules_tried=d.rules_tried)
+    if d.match is not None:
+        message.territory_id = d.match.territory.id
+        message.territory_name = d.match.territory.name
+        message.rule.CopyFrom(rule(d.match.rule))
+        message.rule_position = d.match.position
+        message.rules_version = d.match.rules_version
+    if d.choice is not None:
+        message.owner_choice.CopyFrom(owner_choice(d.choice))
+    return message
+
+
+def decision(d: RoutingDecision) -> routing_pb2.RoutingDecision:
+    return routing_pb2.RoutingDecision(
+        lead_id=d.lead_id, outcome=OUTCOME[d.outcome], team_id=d.team_id,
+        owner_user_id=d.owner_user_id, sales_line_id=d.sales_line_id,
+        unroutable_reason=UNROUTABLE[d.unroutable_reason] if d.unroutable_reason else 0,
+        explanation=explanation(d), decided_at=ts(d.decided_at), in_queue=d.in_queue,
+        version=d.version, lead=lead(d.lead))

@@ -1,0 +1,71 @@
+"""Use cases of owner choices outside routing: hand-overs of a leaver's open items (asked by
+leads and deals on membership_changed) and the workload load balancing compares."""
+from __future__ import annotations
+
+from crm_chassis.errors import InvalidArgument
+
+from crm_territory.domain.assignment import OwnerChoice
+from crm_territory.service_layer.caller import Caller, require_service
+from crm_territory.service_layer.common import found
+from crm_territory.service_layer.ports import Clock
+from crm_territory.service_layer.team_roster import TeamRoster
+
+MAX_HANDOVER_BATCH = 1000
+
+
+def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_ids: list[str],
+                  exclude_user_ids: list[str] = ()) -> dict[str, OwnerChoice]:
+    """Pick owners in a team by its strategy, one per subject (e.g. the open leads or deals of
+    a person who left), spreading the batch as the strategy would spread new leads.
+
+    Idempotent per (team, subject): asking again returns the first answer. A choice without an
+    owner is not remembered, so the caller may ask again later (e.g. after someone joined).
+    """
+    require_service(caller, "choosing owners")
+    subjects = list(dict.fromkeys(subject_ids))
+    if not subjects or any(not s for s in subjects):
+        raise InvalidArgument("give one or more non-empty subject_ids", field="subject_ids")
+    if len(subjects) > MAX_HANDOVER_BATCH:
+        raise InvalidArgument(f"at most {MAX_HANDOVER_BATCH} subjects per call, got "
+                              f"{len(subjects)}", field="subject_ids")
+    now = clock.now()
+    with uow:
+        team = found(uow.teams.get(team_id), "team", team_id)
+        roster = TeamRoster(uow, now)
+        excluded = frozenset(exclude_user_ids)
+        result: dict[str, OwnerChoice] = {}
+        for subject in subjects:
+            earlier = uow.owner_choices.get(team.id, subject)
+            if earlier is not None:
+                result[subject] = earlier
+                continue
+            choice = roster.choose(team, excluded)
+            if choice.owner_user_id:
+                roster.record(team, choice.owner_user_id)
+                uow.owner_choices.add(team.id, subject, choice)
+            result[subject] = choice
+        roster.save_ledgers()
+        uow.commit()
+        return result
+
+
+def choose_owner(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id: str,
+                 exclude_user_ids: list[str] = ()) -> OwnerChoice:
+    """One subject of :func:`choose_owners`."""
+    if not subject_id:
+        raise InvalidArgument("subject_id must not be empty", field="subject_id")
+    return choose_owners(uow, caller, clock, team_id=team_id, subject_ids=[subject_id],
+                         exclude_user_ids=exclude_user_ids)[subject_id]
+
+
+def set_open_items(uow, caller: Caller, *, team_id: str, user_id: str, open_items: int) -> None:
+    """Workload reported by leads/deals (their events): what load balancing compares."""
+    require_service(caller, "reporting workload")
+    if open_items < 0:
+        raise InvalidArgument(f"open_items must not be negative, got {open_items}",
+                              field="open_items")
+    with uow:
+        ledger = uow.ledgers.get(team_id)
+        ledger.set_open_items(user_id, open_items)
+        uow.ledgers.save(ledger)
+        uow.commit()

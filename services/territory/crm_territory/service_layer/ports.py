@@ -1,0 +1,51 @@
+"""Ports: what the use cases need from the outside world, implemented by adapters."""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass
+
+
+class Clock(abc.ABC):
+    @abc.abstractmethod
+    def now(self) -> dt.datetime:
+        """Current time, timezone-aware UTC."""
+
+
+class SystemClock(Clock):
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    """Identity's facts about a user, as the directory returns them."""
+
+    user_id: str
+    display_name: str
+    active: bool
+    departments: frozenset[str]
+    roles: frozenset[str]
+    version: int = 0          # identity's user version (the event's aggregate_version)
+
+
+class UserDirectory(abc.ABC):
+    """Identity's user directory (a gRPC client later). Used the first time a person is seen;
+    afterwards identity's user events keep territory's copy current."""
+
+    @abc.abstractmethod
+    def lookup(self, user_id: str) -> DirectoryUser | None:
+        """The user, or None if identity does not know the id."""
+
+
+class RoutingMetrics(abc.ABC):
+    """Counters the routing use cases feed (Prometheus later)."""
+
+    @abc.abstractmethod
+    def lead_routed(self, team_id: str, strategy: str) -> None: ...
+
+    @abc.abstractmethod
+    def lead_unroutable(self, reason: str) -> None: ...
+
+    @abc.abstractmethod
+    def duplicate_ignored(self) -> None: ...

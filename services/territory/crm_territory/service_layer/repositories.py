@@ -1,0 +1,146 @@
+"""Abstract repositories. ``add`` stores a new object; ``save`` persists changes of one that was
+read in the same unit of work (an upsert for table-based adapters). Nothing is visible to others
+before the unit of work commits.
+
+The organisation (units, teams) is small — thousands of rows at most — and access decisions
+need all of it, so those repositories hand out the whole set; adapters may cache it per version.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+
+from crm_territory.domain.assignment import OwnerChoice, TeamLedger
+from crm_territory.domain.org import OrgSettings, OrgUnit
+from crm_territory.domain.people import Person
+from crm_territory.domain.routing import RoutingDecision
+from crm_territory.domain.sales_lines import SalesLine, Target
+from crm_territory.domain.teams import Absence, Membership, Team
+from crm_territory.domain.territories import Territory
+
+
+class SettingsRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self) -> OrgSettings: ...
+    @abc.abstractmethod
+    def save(self, settings: OrgSettings) -> None: ...
+
+
+class UnitRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, unit_id: str) -> OrgUnit | None: ...
+    @abc.abstractmethod
+    def all(self) -> dict[str, OrgUnit]: ...
+    @abc.abstractmethod
+    def add(self, unit: OrgUnit) -> None: ...
+    @abc.abstractmethod
+    def save(self, unit: OrgUnit) -> None: ...
+    @abc.abstractmethod
+    def remove(self, unit_id: str) -> None: ...
+
+
+class TeamRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, team_id: str) -> Team | None: ...
+    @abc.abstractmethod
+    def all(self) -> dict[str, Team]: ...
+    @abc.abstractmethod
+    def add(self, team: Team) -> None: ...
+    @abc.abstractmethod
+    def save(self, team: Team) -> None: ...
+    @abc.abstractmethod
+    def remove(self, team_id: str) -> None: ...
+
+
+class MembershipRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, membership_id: str) -> Membership | None: ...
+    @abc.abstractmethod
+    def for_user(self, user_id: str) -> list[Membership]: ...
+    @abc.abstractmethod
+    def for_team(self, team_id: str) -> list[Membership]: ...
+    @abc.abstractmethod
+    def add(self, membership: Membership) -> None: ...
+    @abc.abstractmethod
+    def save(self, membership: Membership) -> None: ...
+
+
+class AbsenceRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, absence_id: str) -> Absence | None: ...
+    @abc.abstractmethod
+    def for_users(self, user_ids: list[str]) -> list[Absence]: ...
+    @abc.abstractmethod
+    def add(self, absence: Absence) -> None: ...
+    @abc.abstractmethod
+    def save(self, absence: Absence) -> None: ...
+
+
+class PersonRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, user_id: str) -> Person | None: ...
+    @abc.abstractmethod
+    def many(self, user_ids: list[str]) -> dict[str, Person]: ...
+    @abc.abstractmethod
+    def add(self, person: Person) -> None: ...
+    @abc.abstractmethod
+    def save(self, person: Person) -> None: ...
+
+
+class SalesLineRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, line_id: str) -> SalesLine | None: ...
+    @abc.abstractmethod
+    def all(self) -> list[SalesLine]: ...
+    @abc.abstractmethod
+    def add(self, line: SalesLine) -> None: ...
+    @abc.abstractmethod
+    def save(self, line: SalesLine) -> None: ...
+
+
+class TargetRepository(abc.ABC):
+    @abc.abstractmethod
+    def for_line(self, line_id: str) -> list[Target]: ...
+    @abc.abstractmethod
+    def put(self, targets: list[Target]) -> None:
+        """Insert or replace each target by (line, team, period)."""
+
+
+class TerritoryRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, territory_id: str) -> Territory | None: ...
+    @abc.abstractmethod
+    def all(self) -> list[Territory]: ...
+    @abc.abstractmethod
+    def add(self, territory: Territory) -> None: ...
+    @abc.abstractmethod
+    def save(self, territory: Territory) -> None: ...
+
+
+class LedgerRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, team_id: str) -> TeamLedger:
+        """The team's ledger (an empty one if none was saved); adapters lock its row."""
+    @abc.abstractmethod
+    def save(self, ledger: TeamLedger) -> None: ...
+
+
+class DecisionRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, lead_id: str) -> RoutingDecision | None: ...
+    @abc.abstractmethod
+    def add(self, decision: RoutingDecision) -> None: ...
+    @abc.abstractmethod
+    def save(self, decision: RoutingDecision) -> None: ...
+    @abc.abstractmethod
+    def queued(self, after: tuple[dt.datetime, str] | None, limit: int) -> list[RoutingDecision]:
+        """Queued decisions ordered by (decided_at, lead_id), strictly after ``after``."""
+    @abc.abstractmethod
+    def count_for_team(self, team_id: str) -> int: ...
+
+
+class OwnerChoiceRepository(abc.ABC):
+    @abc.abstractmethod
+    def get(self, team_id: str, subject_id: str) -> OwnerChoice | None: ...
+    @abc.abstractmethod
+    def add(self, team_id: str, subject_id: str, choice: OwnerChoice) -> None: ...

@@ -1,0 +1,220 @@
+"""Use cases of routing: route leads (from lead_created, in batches), preview, decisions and
+the unassigned queue. Hand-overs and workload live in owners.py."""
+from __future__ import annotations
+
+import datetime as dt
+
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+
+from crm.territory.v1 import events_pb2 as E
+from crm_territory.domain.access import Scope
+from crm_territory.domain.leads import LeadFacts
+from crm_territory.domain.routing import Outcome, RoutingDecision, decide
+from crm_territory.domain.rule_checks import check_ruleset
+from crm_territory.domain.teams import TeamRole
+from crm_territory.domain.territories import Territory
+from crm_territory.service_layer import mappers
+from crm_territory.service_layer.access_state import scopes_of
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.common import Page, decode_cursor, encode_cursor, found
+from crm_territory.service_layer.common import page_size as checked_page_size
+from crm_territory.service_layer.ports import Clock, RoutingMetrics
+from crm_territory.service_layer.team_roster import TeamRoster
+from crm_territory.service_layer.territories import RuleInput, build_rules
+
+
+def routable_territories(uow) -> list[Territory]:
+    """Active territories whose line and team are active too."""
+    teams = uow.teams.all()
+    lines = {line.id: line for line in uow.sales_lines.all()}
+    return [t for t in uow.territories.all() if t.active
+            and t.team_id in teams and teams[t.team_id].active
+            and t.sales_line_id in lines and lines[t.sales_line_id].active]
+
+
+class _Router:
+    """What one unit of work needs to decide many leads: loaded once, reused per lead."""
+
+    def __init__(self, uow, at: dt.datetime):
+        self.at = at
+        self.teams = uow.teams.all()
+        self.territories = routable_territories(uow)
+        self.queue_team_id = uow.settings.get().unassigned_queue_team_id
+        self.roster = TeamRoster(uow, at)
+
+    def decide(self, lead: LeadFacts, drafts=None) -> RoutingDecision:
+        return decide(lead, self.territories, at=self.at, queue_team_id=self.queue_team_id,
+                      drafts=drafts,
+                      pick_owner=lambda territory: self.roster.choose(
+                          self.teams[territory.team_id]))
+
+    def record(self, decision: RoutingDecision) -> None:
+        if decision.outcome is Outcome.ROUTED:
+            self.roster.record(self.teams[decision.team_id], decision.owner_user_id)
+
+
+def _publish(uow, decision: RoutingDecision, actor) -> None:
+    explanation = mappers.explanation(decision)
+    if decision.outcome is Outcome.ROUTED:
+        message = E.LeadRouted(lead_id=decision.lead_id, sales_line_id=decision.sales_line_id,
+                               team_id=decision.team_id, owner_user_id=decision.owner_user_id,
+                               explanation=explanation)
+        event_type = "lead_routed"
+    else:
+        message = E.LeadUnroutable(lead_id=decision.lead_id, queue_team_id=decision.team_id,
+                                   reason=mappers.UNROUTABLE[decision.unroutable_reason],
+                                   explanation=explanation, sales_line_id=decision.sales_line_id)
+        event_type = "lead_unroutable"
+    uow.emit(event_type, message, aggregate_type="lead_routing", aggregate_id=decision.lead_id,
+             aggregate_version=decision.version, actor=actor)
+
+
+def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision], teams) -> None:
+    for d in decisions:
+        if d.outcome is Outcome.ROUTED:
+            metrics.lead_routed(d.team_id, teams[d.team_id].strategy.value)
+        else:
+            metrics.lead_unroutable(d.unroutable_reason.value)
+
+
+def route_leads(uow, clock: Clock, metrics: RoutingMetrics, leads: list[LeadFacts],
+                actor=None) -> list[RoutingDecision]:
+    """Route a batch of new leads in one transaction; returns one decision per given lead.
+
+    A lead already decided (a redelivered lead_created, or twice in one batch) keeps its first
+    decision and publishes nothing: the same lead is never routed twice.
+    """
+    now = clock.now()
+    results: list[RoutingDecision] = []
+    fresh: list[RoutingDecision] = []
+    duplicates = 0
+    with uow:
+        router = _Router(uow, now)
+        teams = router.teams
+        decided: dict[str, RoutingDecision] = {}
+        for lead in leads:
+            if not lead.lead_id:
+                raise InvalidArgument("a lead to route needs its lead_id", field="lead_id")
+            earlier = decided.get(lead.lead_id) or uow.decisions.get(lead.lead_id)
+            if earlier is not None:
+                duplicates += 1
+                results.append(earlier)
+                continue
+            decision = router.decide(lead)
+            router.record(decision)
+            uow.decisions.add(decision)
+            _publish(uow, decision, actor)
+            decided[lead.lead_id] = decision
+            fresh.append(decision)
+            results.append(decision)
+        router.roster.save_ledgers()
+        uow.commit()
+    _count(metrics, fresh, teams)
+    for _ in range(duplicates):
+        metrics.duplicate_ignored()
+    return results
+
+
+def _has_any_role(scopes: list[Scope], role: TeamRole) -> bool:
+    return any(s.role >= role for s in scopes)
+
+
+def preview_route(uow, caller: Caller, clock: Clock, lead: LeadFacts,
+                  drafts: dict[str, list[RuleInput]] | None = None) -> RoutingDecision:
+    """Where ``lead`` would go now and why; nothing is stored, published or counted."""
+    now = clock.now()
+    with uow:
+        if not (caller.is_service or caller.is_admin
+                or _has_any_role(scopes_of(uow, caller.user_id, now), TeamRole.SUPERVISOR)):
+            raise PermissionDenied("previewing routes needs the admin role or a supervisor or "
+                                   "manager role in some team")
+        built = {}
+        for territory_id, rules in (drafts or {}).items():
+            found(uow.territories.get(territory_id), "territory", territory_id)
+            built[territory_id] = tuple(build_rules(rules, where=f"drafts[{territory_id}].rules"))
+            check_ruleset(list(built[territory_id]))
+        # Read-only: no assignment is recorded and no ledger saved.
+        return _Router(uow, now).decide(lead, built)
+
+
+def _may_see_decision(uow, caller: Caller, decision: RoutingDecision, now) -> bool:
+    if caller.is_service or caller.is_admin:
+        return True
+    return any(s.team_id == decision.team_id for s in scopes_of(uow, caller.user_id, now))
+
+
+def get_decision(uow, caller: Caller, clock: Clock, lead_id: str) -> RoutingDecision:
+    with uow:
+        decision = uow.decisions.get(lead_id) if lead_id else None
+        # Unknown and not-yours answer alike: no existence leak.
+        if decision is None or not _may_see_decision(uow, caller, decision, clock.now()):
+            raise NotFound(f"no routing decision for lead {lead_id!r}")
+        return decision
+
+
+def _require_queue_access(uow, caller: Caller, now, role: TeamRole) -> None:
+    if caller.is_service or caller.is_admin:
+        return
+    queue = uow.settings.get().unassigned_queue_team_id
+    if not any(s.team_id == queue and s.role >= role for s in scopes_of(uow, caller.user_id, now)):
+        raise PermissionDenied("the unassigned queue is for members of its team "
+                               f"({role.name.lower()} or above) and admins")
+
+
+def list_unassigned(uow, caller: Caller, clock: Clock, *, page_size: int = 0,
+                    cursor: str = "") -> Page[RoutingDecision]:
+    size = checked_page_size(page_size)
+    after = _queue_position(decode_cursor(cursor))
+    with uow:
+        _require_queue_access(uow, caller, clock.now(), TeamRole.EXPERT)
+        rows = uow.decisions.queued(after, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if rows else None
+    return Page(rows, encode_cursor([last.decided_at.isoformat(), last.lead_id])
+                if more and last else "")
+
+
+def _queue_position(key: list | None) -> tuple[dt.datetime, str] | None:
+    if key is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(key[0]), str(key[1])
+    except (IndexError, TypeError, ValueError):
+        raise InvalidArgument("page.cursor is not a cursor this service returned",
+                              field="page.cursor") from None
+
+
+def retry_routing(uow, caller: Caller, clock: Clock, metrics: RoutingMetrics,
+                  lead_id: str) -> RoutingDecision:
+    """Route a queued lead again with the current rules and members."""
+    now = clock.now()
+    with uow:
+        _require_queue_access(uow, caller, now, TeamRole.SUPERVISOR)
+        old = found(uow.decisions.get(lead_id), "routing decision of lead", lead_id)
+        if not old.in_queue:
+            raise FailedPrecondition(f"lead {lead_id} is not in the unassigned queue")
+        router = _Router(uow, now)
+        teams = router.teams
+        decision = router.decide(old.lead)
+        decision.version = old.version + 1
+        router.record(decision)
+        uow.decisions.save(decision)
+        _publish(uow, decision, caller.actor)
+        router.roster.save_ledgers()
+        uow.commit()
+    _count(metrics, [decision], teams)
+    return decision
+
+
+def leave_queue(uow, lead_id: str) -> bool:
+    """A queued lead was assigned by hand in the leads service (lead_assigned): drop it from
+    the queue. Returns False if it was not queued (idempotent)."""
+    with uow:
+        decision = uow.decisions.get(lead_id)
+        if decision is None or not decision.in_queue:
+            return False
+        decision.in_queue = False
+        uow.decisions.save(decision)
+        uow.commit()
+        return True

@@ -1,0 +1,58 @@
+"""Who in a team could take a new item right now: members as routing candidates."""
+from __future__ import annotations
+
+import datetime as dt
+
+from crm_territory.domain.assignment import Candidate, OwnerChoice, TeamLedger, choose_owner
+from crm_territory.domain.teams import Team
+
+
+class TeamRoster:
+    """Per-unit-of-work cache of each team's candidates and ledger, so a batch of leads loads
+    every team once. Ledgers handed out here are saved by :meth:`save_ledgers`."""
+
+    def __init__(self, uow, at: dt.datetime):
+        self._uow = uow
+        self._at = at
+        self._candidates: dict[str, list[Candidate]] = {}
+        self._ledgers: dict[str, TeamLedger] = {}
+        self._dirty: set[str] = set()
+
+    def candidates(self, team_id: str) -> list[Candidate]:
+        if team_id not in self._candidates:
+            self._candidates[team_id] = _load_candidates(self._uow, team_id, self._at)
+        return self._candidates[team_id]
+
+    def ledger(self, team_id: str) -> TeamLedger:
+        if team_id not in self._ledgers:
+            self._ledgers[team_id] = self._uow.ledgers.get(team_id)
+        return self._ledgers[team_id]
+
+    def choose(self, team: Team, exclude: frozenset[str] = frozenset()) -> OwnerChoice:
+        return choose_owner(team.strategy, self.candidates(team.id), self.ledger(team.id),
+                            team.local_day(self._at), exclude)
+
+    def record(self, team: Team, user_id: str) -> None:
+        self.ledger(team.id).record_assignment(user_id, team.local_day(self._at))
+        self._dirty.add(team.id)
+
+    def save_ledgers(self) -> None:
+        for team_id in sorted(self._dirty):
+            self._uow.ledgers.save(self._ledgers[team_id])
+        self._dirty.clear()
+
+
+def _load_candidates(uow, team_id: str, at: dt.datetime) -> list[Candidate]:
+    members = [m for m in uow.memberships.for_team(team_id) if m.is_active(at)]
+    user_ids = [m.user_id for m in members]
+    people = uow.people.many(user_ids)
+    on_leave = {a.user_id for a in uow.absences.for_users(user_ids) if a.covers(at)}
+    result = []
+    for m in members:
+        person = people.get(m.user_id)
+        result.append(Candidate(
+            m.user_id, m.daily_capacity, takes_leads=m.takes_leads, paused=m.paused,
+            on_leave=m.user_id in on_leave,
+            deactivated=person is None or not person.active,
+            no_access=person is not None and not person.departments))
+    return result

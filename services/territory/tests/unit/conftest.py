@@ -1,0 +1,86 @@
+"""A small organisation builder on the fakes, shared by the use-case tests."""
+from __future__ import annotations
+
+import pytest
+from crm_chassis.context import Actor
+
+from crm_territory.domain.leads import LeadFacts
+from crm_territory.domain.sales_lines import WorkflowKind
+from crm_territory.domain.teams import RoutingStrategy, TeamRole
+from crm_territory.service_layer import (memberships, org, people, sales_lines, teams,
+                                         territories)
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.territories import ConditionInput, RuleInput
+from .fakes import FakeClock, FakeDirectory, FakeMetrics, FakeUnitOfWork
+
+ADMIN = Caller(Actor("admin-1"), frozenset({"admin"}))
+SERVICE = Caller(Actor("leads", kind="service"))
+
+
+def user(user_id: str, *roles: str) -> Caller:
+    return Caller(Actor(user_id), frozenset(roles))
+
+
+class World:
+    def __init__(self):
+        self.uow = FakeUnitOfWork()
+        self.clock = FakeClock()
+        self.directory = FakeDirectory()
+        self.metrics = FakeMetrics()
+        self.directory.put("admin-1", departments=("management",), roles=("admin",))
+
+    def person(self, user_id, **kwargs):
+        user = self.directory.put(user_id, **kwargs)
+        people.record_user(self.uow, self.clock, user)
+        return user
+
+    def unit(self, name, parent=None, department="sales"):
+        return org.create_unit(self.uow, ADMIN, self.clock, name=name,
+                               parent_id=parent.id if parent else "",
+                               department="" if parent else department)
+
+    def team(self, name, unit, strategy=RoutingStrategy.ROUND_ROBIN, time_zone="UTC"):
+        return teams.create_team(self.uow, ADMIN, self.clock, name=name, unit_id=unit.id,
+                                 strategy=strategy, time_zone=time_zone)
+
+    def member(self, team, user_id, role=TeamRole.EXPERT, capacity=None, takes_leads=None,
+               **person_kwargs):
+        if user_id not in self.directory.users or person_kwargs:
+            self.directory.put(user_id, **person_kwargs)
+        return memberships.add_member(self.uow, ADMIN, self.clock, self.directory,
+                                      team_id=team.id, user_id=user_id, role=role,
+                                      daily_capacity=capacity, takes_leads=takes_leads)
+
+    def line(self, name, *team_list):
+        return sales_lines.create_sales_line(
+            self.uow, ADMIN, name=name, description="", workflow_kind=WorkflowKind.QUOTE,
+            pipeline_id=f"pipe-{name.lower().replace(' ', '-')}",
+            team_ids=[t.id for t in team_list])
+
+    def territory(self, name, line, team, priority, *rules):
+        return territories.create_territory(
+            self.uow, ADMIN, self.clock, name=name, sales_line_id=line.id, team_id=team.id,
+            priority=priority, rules=list(rules))
+
+
+def rule(name, **conditions) -> RuleInput:
+    """rule("DE", country=["DE"], company_size=[("1", "50")], annual_revenue=([...], "EUR"))"""
+    built = []
+    for attribute, spec in conditions.items():
+        if attribute == "annual_revenue":
+            ranges, currency = spec
+            built.append(ConditionInput(attribute, ranges=list(ranges), currency=currency))
+        elif attribute == "company_size":
+            built.append(ConditionInput(attribute, ranges=list(spec)))
+        else:
+            built.append(ConditionInput(attribute, values=list(spec)))
+    return RuleInput(name, built)
+
+
+def lead(lead_id="lead-1", **attrs) -> LeadFacts:
+    return LeadFacts(lead_id, **attrs)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()

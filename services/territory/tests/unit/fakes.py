@@ -1,0 +1,260 @@
+"""In-memory unit of work, repositories and ports for the unit tests.
+
+Repositories keep deep copies of what was saved, and the unit of work snapshots everything on
+entry and restores it on rollback, so a use case that forgets to commit (or fails half-way)
+leaves no trace — the same guarantee the SQL unit of work gives.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+
+from crm_territory.domain.assignment import TeamLedger
+from crm_territory.domain.org import OrgSettings
+from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer.ports import Clock, DirectoryUser, RoutingMetrics, UserDirectory
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
+
+UTC = dt.timezone.utc
+
+
+class _Store(dict):
+    """id -> object; hands out the stored objects (like an ORM identity map)."""
+
+
+class FakeSettings(r.SettingsRepository):
+    def __init__(self):
+        self.value = OrgSettings()
+
+    def get(self):
+        return self.value
+
+    def save(self, settings):
+        self.value = settings
+
+
+class _ById:
+    def __init__(self):
+        self.rows = _Store()
+
+    def get(self, key):
+        return self.rows.get(key)
+
+    def add(self, obj):
+        assert obj.id not in self.rows, f"duplicate id {obj.id}"
+        self.rows[obj.id] = obj
+
+    def save(self, obj):
+        self.rows[obj.id] = obj
+
+    def remove(self, key):
+        self.rows.pop(key, None)
+
+
+class FakeUnits(_ById, r.UnitRepository):
+    def all(self):
+        return dict(self.rows)
+
+
+class FakeTeams(_ById, r.TeamRepository):
+    def all(self):
+        return dict(self.rows)
+
+
+class FakeMemberships(_ById, r.MembershipRepository):
+    def for_user(self, user_id):
+        return [m for m in self.rows.values() if m.user_id == user_id]
+
+    def for_team(self, team_id):
+        return [m for m in self.rows.values() if m.team_id == team_id]
+
+
+class FakeAbsences(_ById, r.AbsenceRepository):
+    def for_users(self, user_ids):
+        wanted = set(user_ids)
+        return [a for a in self.rows.values() if a.user_id in wanted]
+
+
+class FakePeople(r.PersonRepository):
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, user_id):
+        return self.rows.get(user_id)
+
+    def many(self, user_ids):
+        return {u: self.rows[u] for u in user_ids if u in self.rows}
+
+    def add(self, person):
+        self.rows[person.user_id] = person
+
+    def save(self, person):
+        self.rows[person.user_id] = person
+
+
+class FakeSalesLines(_ById, r.SalesLineRepository):
+    def all(self):
+        return list(self.rows.values())
+
+
+class FakeTargets(r.TargetRepository):
+    def __init__(self):
+        self.rows = {}
+
+    def for_line(self, line_id):
+        return [t for t in self.rows.values() if t.sales_line_id == line_id]
+
+    def put(self, targets):
+        for t in targets:
+            self.rows[(t.sales_line_id, t.team_id, t.period.label)] = t
+
+
+class FakeTerritories(_ById, r.TerritoryRepository):
+    def all(self):
+        return list(self.rows.values())
+
+
+class FakeLedgers(r.LedgerRepository):
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, team_id):
+        return self.rows.setdefault(team_id, TeamLedger(team_id))
+
+    def save(self, ledger):
+        self.rows[ledger.team_id] = ledger
+
+
+class FakeDecisions(r.DecisionRepository):
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, lead_id):
+        return self.rows.get(lead_id)
+
+    def add(self, decision):
+        assert decision.lead_id not in self.rows, "a lead is decided once"
+        self.rows[decision.lead_id] = decision
+
+    def save(self, decision):
+        self.rows[decision.lead_id] = decision
+
+    def queued(self, after, limit):
+        rows = sorted((d for d in self.rows.values() if d.in_queue),
+                      key=lambda d: (d.decided_at, d.lead_id))
+        if after is not None:
+            rows = [d for d in rows if (d.decided_at, d.lead_id) > after]
+        return rows[:limit]
+
+    def count_for_team(self, team_id):
+        return sum(1 for d in self.rows.values() if d.team_id == team_id)
+
+
+class FakeOwnerChoices(r.OwnerChoiceRepository):
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, team_id, subject_id):
+        return self.rows.get((team_id, subject_id))
+
+    def add(self, team_id, subject_id, choice):
+        self.rows[(team_id, subject_id)] = choice
+
+
+_REPOS = ("settings", "units", "teams", "memberships", "absences", "people", "sales_lines",
+          "targets", "territories", "ledgers", "decisions", "owner_choices")
+
+
+class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
+    def __init__(self):
+        super().__init__()
+        self.settings = FakeSettings()
+        self.units = FakeUnits()
+        self.teams = FakeTeams()
+        self.memberships = FakeMemberships()
+        self.absences = FakeAbsences()
+        self.people = FakePeople()
+        self.sales_lines = FakeSalesLines()
+        self.targets = FakeTargets()
+        self.territories = FakeTerritories()
+        self.ledgers = FakeLedgers()
+        self.decisions = FakeDecisions()
+        self.owner_choices = FakeOwnerChoices()
+        self._snapshot = None
+
+    def __enter__(self):
+        self._snapshot = {name: self._copy(name) for name in _REPOS}
+        self.committed = False
+        return self
+
+    def __exit__(self, *exc_info):
+        if not self.committed:
+            self.rollback()
+        self.committed = False
+
+    def _copy(self, name):
+        repo = getattr(self, name)
+        if name != "decisions":
+            return copy.deepcopy(repo)
+        # Decisions pile up (10,000 in the fairness test): copy each row shallowly; everything
+        # a decision refers to is immutable, only its own fields change.
+        clone = FakeDecisions()
+        clone.rows = {k: copy.copy(v) for k, v in repo.rows.items()}
+        return clone
+
+    def commit(self):
+        super().commit()
+        self._snapshot = None
+
+    def rollback(self):
+        super().rollback()
+        if self._snapshot is not None:
+            for name, repo in self._snapshot.items():
+                setattr(self, name, repo)
+            self._snapshot = None
+
+    def events(self, event_type=None):
+        return [m for t, m in self.emitted if event_type is None or t == event_type]
+
+
+class FakeClock(Clock):
+    def __init__(self, at: dt.datetime | None = None):
+        self.at = at or dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def now(self):
+        return self.at
+
+    def advance(self, **kwargs):
+        self.at = self.at + dt.timedelta(**kwargs)
+
+
+class FakeDirectory(UserDirectory):
+    def __init__(self):
+        self.users: dict[str, DirectoryUser] = {}
+
+    def put(self, user_id, *, departments=("sales",), roles=(), active=True, name=None):
+        user = DirectoryUser(user_id, name or user_id.title(), active, frozenset(departments),
+                             frozenset(roles))
+        self.users[user_id] = user
+        return user
+
+    def lookup(self, user_id):
+        return self.users.get(user_id)
+
+
+class FakeMetrics(RoutingMetrics):
+    def __init__(self):
+        self.routed: list[tuple[str, str]] = []
+        self.unroutable: list[str] = []
+        self.duplicates = 0
+
+    def lead_routed(self, team_id, strategy):
+        self.routed.append((team_id, strategy))
+
+    def lead_unroutable(self, reason):
+        self.unroutable.append(reason)
+
+    def duplicate_ignored(self):
+        self.duplicates += 1
