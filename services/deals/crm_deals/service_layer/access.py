@@ -17,40 +17,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crm_chassis.context import Actor
-from crm_chassis.errors import NotFound, PermissionDenied, Unauthenticated
+from crm_chassis.caller import SERVICE, SYSTEM, USER, require_authenticated  # noqa: F401
+from crm_chassis.caller import Caller as BaseCaller
+from crm_chassis.errors import NotFound, PermissionDenied
 
 from crm_deals.service_layer.ports import EXPERT, MANAGER, ROLE_RANK, SUPERVISOR, ScopeReader
 
-USER, SERVICE, SYSTEM = "user", "service", "system"
 MANAGEMENT = "management"
 
 
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated caller as use cases see it (mapped from the access token's principal)."""
-
-    subject_id: str
-    kind: str = USER
-    departments: frozenset[str] = frozenset()
-    roles: frozenset[str] = frozenset()
-    display_name: str = ""
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(id=self.subject_id, kind=self.kind, display_name=self.display_name)
+class Caller(BaseCaller):
+    """The chassis caller; in deals, the management department may transfer between teams."""
 
     @property
     def in_management(self) -> bool:
-        return MANAGEMENT in self.departments
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
-
-    @classmethod
-    def system(cls, component: str) -> "Caller":
-        return cls(subject_id=component, kind=SYSTEM, display_name=component)
+        return self.in_department(MANAGEMENT)
 
 
 @dataclass
@@ -62,9 +43,7 @@ class Access:
 
     @classmethod
     def of(cls, caller: Caller | None, scopes: ScopeReader) -> "Access":
-        if caller is None or not caller.subject_id:
-            raise Unauthenticated("this call needs an access token: send `authorization: Bearer "
-                                  "<token>`")
+        caller = require_authenticated(caller)
         if caller.kind != USER:
             return cls(caller, {})  # services and the platform act through events, not the API
         return cls(caller, dict(scopes.roles_by_team(caller.subject_id)))
