@@ -7,9 +7,9 @@ here, not in adapters.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from crm_chassis.context import Actor
+from crm_chassis import caller as chassis_caller
 from crm_chassis.errors import PermissionDenied
 
 from crm_territory.domain.access import Scope
@@ -17,32 +17,19 @@ from crm_territory.domain.teams import TeamRole
 
 
 @dataclass(frozen=True)
-class Caller:
-    actor: Actor
-    roles: frozenset[str] = field(default_factory=frozenset)
+class Caller(chassis_caller.Caller):
+    """The chassis caller (subject, kind, departments, roles) plus territory's reading of it.
 
-    @classmethod
-    def system(cls, component: str) -> "Caller":
-        return cls(Actor.system(component))
-
-    @classmethod
-    def from_principal(cls, principal) -> "Caller":
-        """From the chassis' verified ``crm_chassis.auth.Principal`` (duck-typed, so this layer
-        does not import the auth package and its transport dependencies)."""
-        return cls(Actor(principal.subject_id, principal.kind, principal.display_name),
-                   frozenset(principal.roles))
+    ``departments`` come from the token and are not used for decisions here: territory's own
+    copy of each person (kept current from identity's events) decides access."""
 
     @property
     def user_id(self) -> str:
-        return self.actor.id if self.actor.kind == "user" else ""
+        return self.subject_id if self.kind == chassis_caller.USER else ""
 
     @property
     def is_service(self) -> bool:
-        return self.actor.kind in ("service", "system")
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.roles
+        return self.kind in (chassis_caller.SERVICE, chassis_caller.SYSTEM)
 
 
 def require_admin(caller: Caller, what: str) -> None:

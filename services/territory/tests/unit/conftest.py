@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from crm_chassis.context import Actor
 
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
@@ -13,12 +12,12 @@ from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
 from .fakes import FakeClock, FakeDirectory, FakeMetrics, FakeUnitOfWork
 
-ADMIN = Caller(Actor("admin-1"), frozenset({"admin"}))
-SERVICE = Caller(Actor("leads", kind="service"))
+ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
+SERVICE = Caller("leads", kind="service")
 
 
 def user(user_id: str, *roles: str) -> Caller:
-    return Caller(Actor(user_id), frozenset(roles))
+    return Caller(user_id, roles=frozenset(roles))
 
 
 class World:

@@ -73,5 +73,7 @@ def test_caller_from_the_chassis_principal():
     admin = Caller.from_principal(Principal("u1", roles=frozenset({"admin"}), display_name="Ann"))
     assert admin.is_admin and not admin.is_service and admin.user_id == "u1"
     assert admin.actor.display_name == "Ann"
+    from crm_chassis import caller as chassis_caller
+    assert isinstance(admin, chassis_caller.Caller)
     service = Caller.from_principal(Principal("leads", kind="service"))
     assert service.is_service and service.user_id == ""
