@@ -1,0 +1,159 @@
+"""Protobuf requests -> use-case arguments, shared by the deals servicers (no rules here).
+
+Responses are built with :mod:`crm_deals.service_layer.snapshots` (the same messages events
+carry). Everything a person can get wrong in a request (a date, an amount, a cursor, an update
+mask) becomes an InvalidArgument naming the request field.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from crm.common.v1 import pagination_pb2
+from crm.deals.v1 import resources_pb2 as pb
+from crm_chassis.auth import current_principal
+from crm_chassis.errors import InvalidArgument
+
+from crm_deals.domain.money import Money
+from crm_deals.domain.pricing import LineRequest, parse_quantity
+from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.repositories import Page, PageQuery
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
+
+
+@dataclass(frozen=True)
+class ApiDependencies:
+    """What every servicer needs: a fresh unit of work per call, and the ports."""
+
+    uow: Callable[[], DealsUnitOfWork]
+    ports: Ports
+
+
+class UseCases:
+    """Mixin of every servicer: runs a use case with a fresh unit of work and the caller."""
+
+    def __init__(self, deps: ApiDependencies):
+        self.deps = deps
+
+    def run(self, use_case, *args, **kwargs):
+        return use_case(self.deps.uow(), self.deps.ports, caller(), *args, **kwargs)
+
+
+def caller() -> Caller | None:
+    """The verified principal of the current call as deals' use cases see it (None: anonymous;
+    the use cases answer UNAUTHENTICATED)."""
+    principal = current_principal()
+    return None if principal is None else Caller.from_principal(principal)
+
+
+def _reverse(mapping: dict) -> dict:
+    return {value: key for key, value in mapping.items()}
+
+
+RELATIONSHIP_FROM_PROTO = {pb.RELATIONSHIP_UNSPECIFIED: "", **_reverse(snap.RELATIONSHIPS)}
+DEAL_STATUS_FROM_PROTO = {pb.DEAL_STATUS_UNSPECIFIED: "", **_reverse(snap.DEAL_STATUSES)}
+ACTIVITY_KIND_FROM_PROTO = {pb.ACTIVITY_KIND_UNSPECIFIED: "", **_reverse(snap.ACTIVITY_KINDS)}
+FORECAST_FROM_PROTO = {pb.FORECAST_CATEGORY_UNSPECIFIED: "", **_reverse(snap.FORECASTS)}
+
+
+def enum_value(mapping: dict, value: int, field: str) -> str:
+    """The domain name of an enum value; a number this server does not know is refused."""
+    if value not in mapping:
+        raise InvalidArgument(f"{field} has an unknown value {value}", field=field)
+    return mapping[value]
+
+
+def money(message, field: str) -> Money | None:
+    """An optional Money field: None when unset, else the exact amount (never a float)."""
+    return Money.parse(message.amount, message.currency, field) if message is not None else None
+
+
+def optional_money(request, name: str) -> Money | None:
+    return money(getattr(request, name), name) if request.HasField(name) else None
+
+
+def required_money(request, name: str) -> Money:
+    if not request.HasField(name):
+        raise InvalidArgument(f"{name} is required, e.g. {{amount: \"100.00\", currency: "
+                              "\"EUR\"}", field=name)
+    return money(getattr(request, name), name)
+
+
+def date(raw: str, field: str) -> dt.date | None:
+    """A "YYYY-MM-DD" date; empty = None."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(f"{field} must be a date YYYY-MM-DD, e.g. 2026-03-31; got {raw!r}",
+                              field=field) from None
+
+
+def instant(request, name: str) -> dt.datetime | None:
+    """An optional Timestamp field as an aware UTC datetime."""
+    if not request.HasField(name):
+        return None
+    return getattr(request, name).ToDatetime(tzinfo=dt.timezone.utc)
+
+
+def page_query(page: pagination_pb2.PageRequest) -> PageQuery:
+    """PageRequest -> PageQuery; the cursor is the repository's key, base64-wrapped so clients
+    treat it as opaque."""
+    after_key = ""
+    if page.cursor:
+        try:
+            after_key = base64.urlsafe_b64decode(page.cursor.encode("ascii")).decode("utf-8")
+        except (binascii.Error, UnicodeError, ValueError):
+            raise InvalidArgument("page cursor is not one this service returned; start again "
+                                  "without a cursor", field="page.cursor") from None
+    query = PageQuery.of(page.page_size, after_key)
+    return query
+
+
+def page_info(page: Page) -> pagination_pb2.PageInfo:
+    cursor = base64.urlsafe_b64encode(page.next_key.encode("utf-8")).decode("ascii") \
+        if page.next_key else ""
+    return pagination_pb2.PageInfo(next_cursor=cursor)
+
+
+def masked_fields(mask, record, converters: dict[str, Callable] | None = None) -> dict:
+    """{path: value} for each path of an update mask, values taken from ``record`` (converted
+    where a converter is given). A path the record lacks is passed on as None, so the use case
+    names it among the fields that cannot be changed."""
+    paths = list(mask.paths)
+    if not paths:
+        raise InvalidArgument("update_mask is empty: name the fields to change, e.g. "
+                              "paths: [\"name\"]", field="update_mask")
+    converters = converters or {}
+    fields = {}
+    for path in paths:
+        raw = getattr(record, path, None) if "." not in path else None
+        fields[path] = converters[path](raw) if path in converters and raw is not None else raw
+    return fields
+
+
+def line_requests(lines) -> list[LineRequest]:
+    return [LineRequest(product_id=line.product_id,
+                        quantity=parse_quantity(line.quantity, f"lines[{i}].quantity"),
+                        unit=line.unit) for i, line in enumerate(lines)]
+
+
+def stage_specs(stages) -> list[dict]:
+    """Proto stages -> the plain specs the pipeline use cases validate (by position)."""
+    return [{"key": s.key, "name": s.name, "default_probability": s.default_probability,
+             "forecast_category": FORECAST_FROM_PROTO.get(s.forecast_category, "?"),
+             "expected_days": s.expected_days} for s in stages]
+
+
+def money_list(amounts: dict[str, Money]) -> list:
+    """Per-currency sums, in currency order (stable output)."""
+    return [snap.money(amounts[currency]) for currency in sorted(amounts)]
