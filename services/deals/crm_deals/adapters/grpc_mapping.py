@@ -111,12 +111,14 @@ def page_query(page: pagination_pb2.PageRequest) -> PageQuery:
     after_key = ""
     if page.cursor:
         try:
-            after_key = base64.urlsafe_b64decode(page.cursor.encode("ascii")).decode("utf-8")
+            after_key = base64.b64decode(page.cursor.encode("ascii"), altchars=b"-_",
+                                         validate=True).decode("utf-8")
+            if not after_key:
+                raise ValueError("empty cursor")
         except (binascii.Error, UnicodeError, ValueError):
             raise InvalidArgument("page cursor is not one this service returned; start again "
                                   "without a cursor", field="page.cursor") from None
-    query = PageQuery.of(page.page_size, after_key)
-    return query
+    return PageQuery.of(page.page_size, after_key)
 
 
 def page_info(page: Page) -> pagination_pb2.PageInfo:

@@ -1,0 +1,185 @@
+"""deals' tables (SQLAlchemy Core), plus the chassis outbox and inbox, in one MetaData.
+
+Every aggregate table holds the record whole as a JSON document (``body``, see records.py) and,
+as real columns, what it is looked up, filtered, sorted or locked by; the repository writes both
+from the record on every save, so they cannot disagree. ``version`` is the optimistic-concurrency
+guard. Money that is filtered or summed elsewhere stays in the document as exact decimal strings.
+Portable between SQLite (make run) and PostgreSQL. migrations/versions/0001 creates exactly these
+tables (tests/integration/test_migrations.py compares them).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table,
+                        Text)
+
+from crm_chassis.db import UtcDateTime
+from crm_chassis.outbox import messaging_tables
+
+metadata = MetaData()
+ID = 64  # ids of deals (uuid4) and of other services' records (teams, users, lines)
+
+
+def _record(name: str, *columns, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
+    table = Table(name, metadata,
+                  Column("id", String(ID), primary_key=True),
+                  *columns,
+                  Column("created_at", UtcDateTime(), nullable=False),
+                  Column("version", BigInteger, nullable=False),
+                  Column("body", Text, nullable=False))
+    for cols in indexes:
+        Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols))
+    return table
+
+
+accounts = _record(
+    "accounts",
+    Column("team_id", String(ID), nullable=False),
+    Column("owner_user_id", String(ID), nullable=False),
+    Column("relationship", String(16), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("last_won_at", UtcDateTime()),
+    indexes=(("team_id", "created_at", "id"), ("relationship", "last_won_at")))
+
+contacts = _record(
+    "contacts",
+    Column("team_id", String(ID), nullable=False),
+    Column("account_id", String(ID), nullable=False),
+    Column("full_name", String(300), nullable=False),
+    indexes=(("team_id", "created_at", "id"), ("account_id",)))
+
+pipelines = _record(
+    "pipelines",
+    Column("sales_line_id", String(ID), nullable=False, unique=True))
+
+# Insert-only: every version of every pipeline, read by deals closed long ago.
+pipeline_versions = Table(
+    "pipeline_versions", metadata,
+    Column("pipeline_id", String(ID), primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("body", Text, nullable=False))
+
+opportunities = _record(
+    "opportunities",
+    Column("team_id", String(ID), nullable=False),
+    Column("account_id", String(ID), nullable=False),
+    Column("sales_line_id", String(ID), nullable=False),
+    Column("pipeline_id", String(ID), nullable=False),
+    Column("stage_key", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("owner_user_id", String(ID), nullable=False),
+    indexes=(("team_id", "created_at", "id"), ("account_id",), ("pipeline_id", "status"),
+             ("team_id", "status", "owner_user_id"), ("status", "created_at", "id")))
+
+activities = _record(
+    "activities",
+    Column("team_id", String(ID), nullable=False),
+    Column("target_type", String(32), nullable=False),
+    Column("target_id", String(ID), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    indexes=(("target_type", "target_id", "occurred_at"),))
+
+automation_rules = _record(
+    "automation_rules",
+    Column("pipeline_id", String(ID), nullable=False),
+    indexes=(("pipeline_id",),))
+
+# A stalled episode fires each rule once: the key is the claim.
+automation_firings = Table(
+    "automation_firings", metadata,
+    Column("key", String(400), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False))
+
+# One row per automation command (its idempotency key). ``command_type``/``command`` keep the
+# command as received so the retry timer can send it again without the broker; ``lease_until``
+# stops two worker replicas from sending the same delivery at the same time.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("idempotency_key", String(400), primary_key=True),
+    Column("rule_id", String(ID), nullable=False),
+    Column("deal_id", String(ID), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("next_attempt_at", UtcDateTime()),
+    Column("sent_at", UtcDateTime()),
+    Column("lease_until", UtcDateTime()),
+    Column("command_type", String(100)),
+    Column("command", LargeBinary),
+)
+Index("ix_deliveries_rule_created", deliveries.c.rule_id, deliveries.c.created_at)
+Index("ix_deliveries_state_next", deliveries.c.state, deliveries.c.next_attempt_at)
+
+quotes = _record(
+    "quotes",
+    Column("team_id", String(ID), nullable=False),
+    Column("opportunity_id", String(ID), nullable=False),
+    indexes=(("opportunity_id",),))
+
+orders = _record(
+    "orders",
+    Column("team_id", String(ID), nullable=False),
+    Column("opportunity_id", String(ID), nullable=False),
+    Column("quote_id", String(ID), nullable=False),
+    indexes=(("opportunity_id",), ("quote_id",)))
+
+invoices = _record(
+    "invoices",
+    Column("team_id", String(ID), nullable=False),
+    Column("opportunity_id", String(ID), nullable=False),
+    Column("order_id", String(ID), nullable=False),
+    # NULL until issued; unique: the safety net under the gap-free sequence.
+    Column("number", String(32), unique=True),
+    indexes=(("opportunity_id",), ("order_id",)))
+
+# The per-year counter of invoice numbers (see invoice_numbers.py).
+invoice_sequences = Table(
+    "invoice_sequences", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_value", BigInteger, nullable=False))
+
+# Append-only: the repository only inserts; production grants no UPDATE/DELETE on it.
+history = Table(
+    "history", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("record_type", String(32), nullable=False),
+    Column("record_id", String(ID), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("body", Text, nullable=False))
+Index("ix_history_record", history.c.record_type, history.c.record_id, history.c.seq)
+
+conversions = Table(
+    "conversions", metadata,
+    Column("conversion_id", String(ID), primary_key=True),
+    Column("lead_id", String(ID), nullable=False),
+    Column("account_id", String(ID), nullable=False),
+    Column("contact_id", String(ID), nullable=False),
+    Column("opportunity_id", String(ID), nullable=False),
+    Column("at", UtcDateTime(), nullable=False))
+
+# deals' copy of identity's users, for the addresses of automation e-mails (user_* events).
+user_addresses = Table(
+    "user_addresses", metadata,
+    Column("user_id", String(ID), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("active", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False))
+
+# In-app notifications of `notify` automation actions (one row per recipient and command).
+notifications = Table(
+    "notifications", metadata,
+    Column("idempotency_key", String(400), primary_key=True),
+    Column("user_id", String(ID), primary_key=True),
+    Column("deal_id", String(ID), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("read_at", UtcDateTime()))
+Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
+
+outbox, inbox = messaging_tables(metadata)

@@ -1,0 +1,78 @@
+"""Domain records <-> JSON documents, driven by the dataclasses' type hints.
+
+Each deals table keeps the columns it is queried, sorted, locked or constrained by, plus the
+whole record as a JSON document (``body``): the aggregates are read and written whole, and new
+optional fields need no migration. Exactness: Decimals and Money amounts are stored as decimal
+strings (never floats), datetimes as ISO 8601 with their UTC offset, dates as ISO dates.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import types
+import typing
+from decimal import Decimal
+from functools import lru_cache
+
+# Transient state of an aggregate (history waiting to be appended), never stored.
+_TRANSIENT = frozenset({"pending_history"})
+
+
+@lru_cache(maxsize=None)
+def _fields(cls) -> tuple[tuple[str, object], ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls)
+                 if f.name not in _TRANSIENT)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value):
+        return {name: _plain(getattr(value, name)) for name, _ in _fields(type(value))}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _typed(hint, raw):
+    if raw is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _typed(options[0], raw)
+    if origin is tuple:
+        (item, *_rest) = typing.get_args(hint)
+        return tuple(_typed(item, v) for v in raw)
+    if origin is list:
+        return [_typed(typing.get_args(hint)[0], v) for v in raw]
+    if origin is dict:
+        return dict(raw)
+    if hint is Decimal:
+        return Decimal(raw)
+    if hint is dt.datetime:
+        return dt.datetime.fromisoformat(raw)
+    if hint is dt.date:
+        return dt.date.fromisoformat(raw)
+    if dataclasses.is_dataclass(hint):
+        return from_plain(hint, raw)
+    return raw
+
+
+def from_plain(cls, data: dict):
+    known = {name: _typed(hint, data[name]) for name, hint in _fields(cls) if name in data}
+    return cls(**known)
+
+
+def dumps(record) -> str:
+    return json.dumps(_plain(record), separators=(",", ":"), sort_keys=True)
+
+
+def loads(cls, body: str):
+    return from_plain(cls, json.loads(body))

@@ -1,0 +1,316 @@
+"""SQLAlchemy repositories of deals' aggregates (accounts, contacts, pipelines, deals,
+activities, rules, quotes, orders, invoices) on one session of the unit of work.
+
+``save`` is optimistic: ``UPDATE ... WHERE id = :id AND version = <the version this unit of work
+read>``; when no row matches, someone committed a change in between and the save is refused with
+FailedPrecondition (PostgreSQL re-checks the WHERE after waiting for the other writer's row
+lock, so the later of two concurrent writers is the one refused).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from crm_chassis.errors import FailedPrecondition, InvalidArgument
+
+from crm_deals.adapters import orm, records
+from crm_deals.domain.accounts import Account, Contact
+from crm_deals.domain.activities import Activity
+from crm_deals.domain.automation import AutomationRule
+from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.opportunities import OPEN, Opportunity
+from crm_deals.domain.pipelines import Pipeline, PipelineVersion
+from crm_deals.domain.quotes import Quote
+from crm_deals.service_layer import repositories as r
+
+_KEY_SEPARATOR = "|"
+
+
+def encode_key(at: dt.datetime, record_id: str) -> str:
+    return f"{at.isoformat()}{_KEY_SEPARATOR}{record_id}"
+
+
+def decode_key(key: str) -> tuple[dt.datetime, str]:
+    try:
+        at, record_id = key.split(_KEY_SEPARATOR, 1)
+        return dt.datetime.fromisoformat(at), record_id
+    except ValueError:
+        raise InvalidArgument("page cursor is not one this service returned",
+                              field="page.cursor") from None
+
+
+class SqlRecordRepository:
+    """get/add/save of one aggregate type kept as columns + JSON document."""
+
+    table: Table
+    record_cls: type
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._read_versions: dict[str, int] = {}  # version of each record as this uow read it
+
+    def columns(self, record) -> dict:
+        """The queryable columns of ``record`` besides id, created_at, version and body."""
+        return {}
+
+    def _load(self, row) -> object:
+        record = records.loads(self.record_cls, row.body)
+        self._read_versions[record.id] = row.version
+        return record
+
+    def _select(self, *where, order_by=(), limit: int | None = None) -> list:
+        stmt = select(self.table.c.version, self.table.c.body).where(*where).order_by(*order_by)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return [self._load(row) for row in self.session.execute(stmt)]
+
+    def get(self, record_id: str):
+        found = self._select(self.table.c.id == record_id)
+        return found[0] if found else None
+
+    def add(self, record) -> None:
+        self.session.execute(insert(self.table).values(
+            id=record.id, created_at=record.created_at, version=record.version,
+            body=records.dumps(record), **self.columns(record)))
+        self._read_versions[record.id] = record.version
+
+    def save(self, record) -> None:
+        expected = self._read_versions.get(record.id)
+        if expected is None:
+            raise RuntimeError(f"save of {record.RECORD_TYPE} {record.id} that this unit of work "
+                               "did not read or add")
+        result = self.session.execute(
+            update(self.table)
+            .where(self.table.c.id == record.id, self.table.c.version == expected)
+            .values(version=record.version, body=records.dumps(record), **self.columns(record)))
+        if result.rowcount != 1:
+            raise FailedPrecondition(
+                f"{record.RECORD_TYPE} {record.id} was changed by someone else meanwhile (it is no "
+                f"longer at version {expected}); read it again and repeat your change")
+        self._read_versions[record.id] = record.version
+
+    def _page(self, where: list, page: r.PageQuery) -> r.Page:
+        c = self.table.c
+        if page.after_key:
+            at, record_id = decode_key(page.after_key)
+            where = [*where, or_(c.created_at > at, and_(c.created_at == at, c.id > record_id))]
+        items = self._select(*where, order_by=(c.created_at, c.id), limit=page.limit + 1)
+        more = len(items) > page.limit
+        items = items[:page.limit]
+        return r.Page(items, encode_key(items[-1].created_at, items[-1].id) if more else "")
+
+
+def _contains(column, text: str):
+    """Case-insensitive substring match; LIKE wildcards in the text match literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+class SqlAccountRepository(SqlRecordRepository, r.AccountRepository):
+    table, record_cls = orm.accounts, Account
+
+    def columns(self, a: Account) -> dict:
+        return dict(team_id=a.team_id, owner_user_id=a.owner_user_id,
+                    relationship=a.relationship, name=a.name, last_won_at=a.last_won_at)
+
+    def list(self, team_ids, filter: r.AccountFilter, page) -> r.Page[Account]:
+        c = self.table.c
+        where = [c.team_id.in_(sorted(team_ids))]
+        if filter.relationship:
+            where.append(c.relationship == filter.relationship)
+        if filter.owner_user_id:
+            where.append(c.owner_user_id == filter.owner_user_id)
+        if filter.query:
+            where.append(_contains(c.name, filter.query))
+        return self._page(where, page)
+
+    def customers_last_won_before(self, cutoff, limit):
+        c = self.table.c
+        return self._select(c.relationship == "customer", c.last_won_at < cutoff,
+                            order_by=(c.last_won_at, c.id), limit=limit)
+
+
+class SqlContactRepository(SqlRecordRepository, r.ContactRepository):
+    table, record_cls = orm.contacts, Contact
+
+    def columns(self, x: Contact) -> dict:
+        return dict(team_id=x.team_id, account_id=x.account_id, full_name=x.full_name)
+
+    def for_account(self, account_id):
+        c = self.table.c
+        return self._select(c.account_id == account_id, order_by=(c.created_at, c.id))
+
+    def list(self, team_ids, account_id, query, page):
+        c = self.table.c
+        where = [c.team_id.in_(sorted(team_ids))]
+        if account_id:
+            where.append(c.account_id == account_id)
+        if query:
+            where.append(_contains(c.full_name, query))
+        return self._page(where, page)
+
+
+class SqlPipelineRepository(SqlRecordRepository, r.PipelineRepository):
+    table, record_cls = orm.pipelines, Pipeline
+
+    def columns(self, p: Pipeline) -> dict:
+        return dict(sales_line_id=p.sales_line_id)
+
+    def get_by_sales_line(self, sales_line_id):
+        found = self._select(self.table.c.sales_line_id == sales_line_id)
+        return found[0] if found else None
+
+    def all(self):
+        c = self.table.c
+        return self._select(order_by=(c.created_at, c.id))
+
+    def add_version(self, version: PipelineVersion) -> None:
+        self.session.execute(insert(orm.pipeline_versions).values(
+            pipeline_id=version.pipeline_id, version=version.version,
+            body=records.dumps(version)))
+
+    def get_version(self, pipeline_id, version):
+        t = orm.pipeline_versions
+        body = self.session.execute(select(t.c.body).where(
+            t.c.pipeline_id == pipeline_id, t.c.version == version)).scalar()
+        return records.loads(PipelineVersion, body) if body is not None else None
+
+
+class SqlOpportunityRepository(SqlRecordRepository, r.OpportunityRepository):
+    table, record_cls = orm.opportunities, Opportunity
+
+    def columns(self, d: Opportunity) -> dict:
+        return dict(team_id=d.team_id, account_id=d.account_id, sales_line_id=d.sales_line_id,
+                    pipeline_id=d.pipeline_id, stage_key=d.stage_key, status=d.status,
+                    owner_user_id=d.owner_user_id)
+
+    def list(self, team_ids, f: r.DealFilter, page):
+        c = self.table.c
+        where = [c.team_id.in_(sorted(team_ids))]
+        for column, wanted in ((c.status, f.status), (c.sales_line_id, f.sales_line_id),
+                               (c.stage_key, f.stage_key), (c.owner_user_id, f.owner_user_id),
+                               (c.account_id, f.account_id), (c.team_id, f.team_id)):
+            if wanted:
+                where.append(column == wanted)
+        return self._page(where, page)
+
+    def open_in_pipeline(self, pipeline_id):
+        c = self.table.c
+        return self._select(c.pipeline_id == pipeline_id, c.status == OPEN,
+                            order_by=(c.created_at, c.id))
+
+    def open_owned_by(self, team_id, owner_user_id):
+        c = self.table.c
+        return self._select(c.team_id == team_id, c.status == OPEN,
+                            c.owner_user_id == owner_user_id, order_by=(c.created_at, c.id))
+
+    def open_count_by_owner(self, team_id):
+        c = self.table.c
+        rows = self.session.execute(
+            select(c.owner_user_id, func.count()).where(c.team_id == team_id, c.status == OPEN)
+            .group_by(c.owner_user_id))
+        return {owner: count for owner, count in rows}
+
+    def for_account(self, account_id):
+        c = self.table.c
+        return self._select(c.account_id == account_id, order_by=(c.created_at, c.id))
+
+    def all_open(self, after_key, limit):
+        return self._page([self.table.c.status == OPEN], r.PageQuery(limit=limit,
+                                                                     after_key=after_key))
+
+
+class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
+    table, record_cls = orm.activities, Activity
+
+    def columns(self, a: Activity) -> dict:
+        return dict(team_id=a.team_id, target_type=a.target_type, target_id=a.target_id,
+                    kind=a.kind, occurred_at=a.occurred_at)
+
+    def _on(self, targets):
+        c = self.table.c
+        return or_(*(and_(c.target_type == kind, c.target_id == target_id)
+                     for kind, target_id in targets))
+
+    def timeline(self, targets, kinds, page):
+        if not targets:
+            return r.Page([], "")
+        c = self.table.c
+        where = [self._on(targets)]
+        if kinds:
+            where.append(c.kind.in_(sorted(kinds)))
+        if page.after_key:  # newest first: the next page is older, or as old with a larger id
+            at, record_id = decode_key(page.after_key)
+            where.append(or_(c.occurred_at < at, and_(c.occurred_at == at, c.id > record_id)))
+        items = self._select(*where, order_by=(c.occurred_at.desc(), c.id),
+                             limit=page.limit + 1)
+        more = len(items) > page.limit
+        items = items[:page.limit]
+        return r.Page(items, encode_key(items[-1].occurred_at, items[-1].id) if more else "")
+
+    def on_targets(self, targets):
+        if not targets:
+            return []
+        c = self.table.c
+        return self._select(self._on(targets), order_by=(c.created_at, c.id))
+
+    def last_activity_at(self, target_type, target_id):
+        c = self.table.c
+        return self.session.execute(select(func.max(c.occurred_at)).where(
+            c.target_type == target_type, c.target_id == target_id)).scalar()
+
+
+class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepository):
+    table, record_cls = orm.automation_rules, AutomationRule
+
+    def columns(self, rule: AutomationRule) -> dict:
+        return dict(pipeline_id=rule.pipeline_id)
+
+    def for_pipeline(self, pipeline_id):
+        c = self.table.c
+        return self._select(c.pipeline_id == pipeline_id, order_by=(c.created_at, c.id))
+
+
+class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
+    table, record_cls = orm.quotes, Quote
+
+    def columns(self, q: Quote) -> dict:
+        return dict(team_id=q.team_id, opportunity_id=q.opportunity_id)
+
+    def for_opportunity(self, opportunity_id):
+        c = self.table.c
+        return self._select(c.opportunity_id == opportunity_id, order_by=(c.created_at, c.id))
+
+
+class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
+    table, record_cls = orm.orders, Order
+
+    def columns(self, o: Order) -> dict:
+        return dict(team_id=o.team_id, opportunity_id=o.opportunity_id, quote_id=o.quote_id)
+
+    def for_quote(self, quote_id):
+        c = self.table.c
+        found = self._select(c.quote_id == quote_id, order_by=(c.created_at, c.id), limit=1)
+        return found[0] if found else None
+
+    def for_opportunity(self, opportunity_id):
+        c = self.table.c
+        return self._select(c.opportunity_id == opportunity_id, order_by=(c.created_at, c.id))
+
+
+class SqlInvoiceRepository(SqlRecordRepository, r.InvoiceRepository):
+    table, record_cls = orm.invoices, Invoice
+
+    def columns(self, i: Invoice) -> dict:
+        return dict(team_id=i.team_id, opportunity_id=i.opportunity_id, order_id=i.order_id,
+                    number=i.number or None)
+
+    def for_order(self, order_id):
+        c = self.table.c
+        return self._select(c.order_id == order_id, order_by=(c.created_at, c.id))
+
+    def for_opportunity(self, opportunity_id):
+        c = self.table.c
+        return self._select(c.opportunity_id == opportunity_id, order_by=(c.created_at, c.id))

@@ -1,0 +1,57 @@
+"""deals' settings (environment CRM_DEALS_<FIELD>, then CRM_<FIELD>, then the default)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_chassis.settings import ServiceSettings, SettingsError, setting
+
+SERVICE_NAME = "deals"
+
+
+@dataclass(frozen=True)
+class DealsSettings(ServiceSettings):
+    grpc_port: int = setting(50055, "Port of deals' gRPC API.")
+    catalog_address: str = setting("127.0.0.1:50053",
+                                   "host:port of catalog's gRPC API (PricingService.PriceQuote).")
+    territory_address: str = setting(
+        "127.0.0.1:50052", "host:port of territory's gRPC API (RoutingService.ChooseOwners).")
+    remote_call_timeout_seconds: float = setting(
+        5.0, "Deadline of a call to catalog or territory (then the use case answers UNAVAILABLE).")
+    scope_max_staleness_seconds: float = setting(
+        0.25, "How long a user's scopes read from the local replica are cached in a process.")
+    smtp_host: str = setting("127.0.0.1", "SMTP server automation e-mails are sent through.")
+    smtp_port: int = setting(25, "Port of the SMTP server.")
+    smtp_starttls: bool = setting(False, "Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str = setting("", "SMTP user name (empty = no authentication).")
+    smtp_password: str = setting("", "SMTP password.", secret=True)
+    smtp_from: str = setting("crm-automations@localhost",
+                             "Sender address of automation e-mails.")
+    smtp_timeout_seconds: float = setting(10.0, "Socket timeout of one SMTP conversation.")
+    webhook_timeout_seconds: float = setting(10.0, "Timeout of one webhook POST.")
+    webhook_allow_private_addresses: bool = setting(
+        False, "Allow webhook URLs that resolve to loopback/private/link-local addresses "
+        "(off in production against SSRF; on for local runs and tests).")
+    delivery_retry_seconds: float = setting(
+        5.0, "How often the worker retries automation deliveries whose backoff has passed.")
+    stalled_scan_seconds: float = setting(
+        3600.0, "How often the worker scans open deals for stalled-deal automations.")
+    churn_rule_seconds: float = setting(
+        86400.0, "How often the worker applies the churn rule to customers.")
+    default_conversion_currency: str = setting(
+        "EUR", "Currency of a deal converted from a lead that names no amount.")
+
+    def __post_init__(self):
+        for name in ("remote_call_timeout_seconds", "smtp_timeout_seconds",
+                     "webhook_timeout_seconds", "delivery_retry_seconds",
+                     "stalled_scan_seconds", "churn_rule_seconds"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"CRM_DEALS_{name.upper()} must be positive "
+                                    f"(got {getattr(self, name)})")
+        if not 0 < self.smtp_port < 65536:
+            raise SettingsError(f"CRM_DEALS_SMTP_PORT must be 1..65535 (got {self.smtp_port})")
+        if len(self.default_conversion_currency) != 3:
+            raise SettingsError("CRM_DEALS_DEFAULT_CONVERSION_CURRENCY must be an ISO 4217 code")
+
+
+def load(**overrides) -> DealsSettings:
+    return DealsSettings.load(SERVICE_NAME, **overrides)
