@@ -8,7 +8,7 @@ from google.protobuf import timestamp_pb2
 from crm.common.v1 import money_pb2
 from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
                               territories_pb2)
-from crm_territory.domain.access import Scope, Via
+from crm_territory.domain.access import AccessDecision, DenyReason, Scope, Via
 from crm_territory.domain.assignment import OwnerChoice, SkipReason
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.org import OrgSettings, OrgUnit
@@ -31,6 +31,7 @@ SOURCE = {Via.MEMBERSHIP: access_pb2.SCOPE_SOURCE_MEMBERSHIP,
           Via.UNIT_MANAGER: access_pb2.SCOPE_SOURCE_UNIT_MANAGER}
 SKIP = {r: getattr(routing_pb2, f"SKIP_REASON_{r.name}") for r in SkipReason}
 UNROUTABLE = {r: getattr(routing_pb2, f"UNROUTABLE_REASON_{r.name}") for r in UnroutableReason}
+DENY = {r: getattr(access_pb2, f"DENY_REASON_{r.name}") for r in DenyReason}
 OUTCOME = {Outcome.ROUTED: routing_pb2.ROUTING_OUTCOME_ROUTED,
            Outcome.UNROUTABLE: routing_pb2.ROUTING_OUTCOME_UNROUTABLE}
 
@@ -130,6 +131,12 @@ def scope(s: Scope) -> access_pb2.Scope:
 def user_scopes(person: Person, scopes: list[Scope]) -> access_pb2.UserScopes:
     return access_pb2.UserScopes(user_id=person.user_id, scopes=[scope(s) for s in scopes],
                                  access_version=person.access_version, active=person.active)
+
+
+def access_decision(d: AccessDecision) -> access_pb2.CheckAccessResponse:
+    return access_pb2.CheckAccessResponse(
+        allowed=d.allowed, reason=d.reason, deny_reason=DENY[d.deny_reason] if d.deny_reason else 0,
+        scope=scope(d.scope) if d.scope is not None else None)
 
 
 def owner_choice(c: OwnerChoice) -> routing_pb2.OwnerChoice:

@@ -1,0 +1,46 @@
+"""What every territory servicer shares: its dependencies, the caller of the current call, and
+the few proto conversions that are about transport (timestamps, pages), not about the model."""
+from __future__ import annotations
+
+import datetime as dt
+
+from crm_chassis.auth import require_principal
+
+from crm.common.v1 import pagination_pb2
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
+from crm_territory.service_layer.ports import Clock
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
+
+
+def caller() -> Caller:
+    """The verified principal the chassis interceptor bound for this call, as the use cases see
+    it; UNAUTHENTICATED when there is none (every territory method needs a token)."""
+    return Caller.from_principal(require_principal())
+
+
+def when(message, name: str) -> dt.datetime | None:
+    """A Timestamp field as an aware UTC datetime; None when unset."""
+    if not message.HasField(name):
+        return None
+    return getattr(message, name).ToDatetime(tzinfo=dt.timezone.utc)
+
+
+def page_info(next_cursor: str) -> pagination_pb2.PageInfo:
+    return pagination_pb2.PageInfo(next_cursor=next_cursor)
+
+
+class Servicer:
+    """Base of the servicers: the dependencies and a fresh unit of work per use case (the SQL
+    unit of work holds its session while entered, so one must never serve two threads)."""
+
+    def __init__(self, deps: Dependencies):
+        self.deps = deps
+
+    @property
+    def uow(self) -> TerritoryUnitOfWork:
+        return self.deps.uow()
+
+    @property
+    def clock(self) -> Clock:
+        return self.deps.clock

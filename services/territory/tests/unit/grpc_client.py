@@ -1,0 +1,67 @@
+"""A real territory gRPC server on 127.0.0.1 over the fake unit of work, and a client that
+sends tokens signed by a test key (the chassis verifies them as it verifies identity's)."""
+from __future__ import annotations
+
+import grpc
+import pytest
+from crm_chassis.auth.testing import TestKeys
+
+from crm.territory.v1 import (access_pb2_grpc, org_pb2_grpc, routing_pb2_grpc,
+                              sales_lines_pb2_grpc, teams_pb2_grpc, territories_pb2_grpc)
+from crm_territory.entrypoints import api
+from crm_territory.entrypoints.settings import TerritorySettings
+from crm_territory.service_layer.dependencies import Dependencies
+
+
+class Client:
+    """Stubs of every territory service; ``as_(token)`` gives a client calling with a token."""
+
+    def __init__(self, channel: grpc.Channel, token: str = ""):
+        self._channel, self._token = channel, token
+        self.org = org_pb2_grpc.OrgServiceStub(channel)
+        self.teams = teams_pb2_grpc.TeamServiceStub(channel)
+        self.members = teams_pb2_grpc.MembershipServiceStub(channel)
+        self.lines = sales_lines_pb2_grpc.SalesLineServiceStub(channel)
+        self.territories = territories_pb2_grpc.TerritoryServiceStub(channel)
+        self.routing = routing_pb2_grpc.RoutingServiceStub(channel)
+        self.access = access_pb2_grpc.AccessServiceStub(channel)
+
+    def as_(self, token: str) -> "Client":
+        return Client(self._channel, token)
+
+    def __call__(self, method, request):
+        metadata = (("authorization", f"Bearer {self._token}"),) if self._token else ()
+        return method(request, metadata=metadata, timeout=10)
+
+    def error(self, method, request) -> grpc.RpcError:
+        """The error the call ends with (fails the test if it succeeds)."""
+        with pytest.raises(grpc.RpcError) as caught:
+            self(method, request)
+        return caught.value
+
+
+class Tokens:
+    def __init__(self, keys: TestKeys):
+        self._keys = keys
+
+    def user(self, user_id: str, *roles: str, departments=("sales",)) -> str:
+        return self._keys.token(user_id, "user", roles, departments, user_id.title())
+
+    def service(self, name: str = "leads") -> str:
+        return self._keys.token(name, "service", (), (), name)
+
+
+def start(world):
+    """Serve ``world``'s fake unit of work; returns (running server, channel, Tokens)."""
+    keys = TestKeys()
+    settings = TerritorySettings.load("territory", env={}, grpc_port=0, metrics_port=0,
+                                      shutdown_grace_seconds=0.0)
+    deps = Dependencies(uow=lambda: world.uow, clock=world.clock, directory=world.directory,
+                        metrics=world.metrics)
+    running = api.start(settings, deps, verifier=keys.verifier(), access_log=False)
+    return running, grpc.insecure_channel(running.address), Tokens(keys)
+
+
+def field_of(error: grpc.RpcError) -> str:
+    """The ``x-error-field`` trailer the chassis sends with a refused input."""
+    return dict(error.trailing_metadata() or ()).get("x-error-field", "")
