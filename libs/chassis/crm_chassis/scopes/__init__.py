@@ -10,8 +10,9 @@ published them (``user_access_changed`` carries the whole snapshot, versioned by
 
 Staleness budget of a revocation (the platform promises one second, end to end): territory's
 commit -> relay poll (<= 50 ms) -> broker -> worker applies (one small transaction) -> the api's
-remembered answer expires (<= ``max_staleness_seconds``, 0.25 s by default). Measured by
-``tests/e2e/test_revocation_timing.py`` and ``bench/scopes_bench.py``.
+remembered answer expires (<= ``max_staleness_seconds``, 0.25 s by default). Propagation is
+tested in ``libs/chassis/tests/scopes/test_revocation_integration.py`` and timed by
+``bench/revocation_bench.py`` (commit -> replica ~35 ms, -> denied by the api ~250 ms here).
 
 Deny by default: an unknown user, a deactivated user and a user whose snapshot lists no scopes
 all read as :attr:`UserScopes.is_empty`.
