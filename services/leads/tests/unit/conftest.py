@@ -321,3 +321,76 @@ class World:
 @pytest.fixture
 def world():
     return World()
+
+
+# ------------------------------------------------------------------ gRPC harness (test_grpc_*.py)
+# The servicers on a real chassis server bound to 127.0.0.1 (auth, error mapping and all) over
+# the fake unit of work above; tokens are signed with a throw-away key the server trusts.
+
+class Rpc:
+    """Stubs of the leads services plus ``call(method, request, caller)`` with a bearer token."""
+
+    def __init__(self, address, keys):
+        import grpc
+        from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+        self.channel = grpc.insecure_channel(address)
+        self.leads = lead_service_pb2_grpc.LeadServiceStub(self.channel)
+        self.campaigns = campaign_pb2_grpc.CampaignServiceStub(self.channel)
+        self.scoring = scoring_pb2_grpc.ScoringServiceStub(self.channel)
+        self.keys = keys
+
+    def token(self, caller):
+        return self.keys.token(caller.subject_id, caller.kind, sorted(caller.roles),
+                               sorted(caller.departments), caller.display_name or "someone")
+
+    def metadata(self, caller):
+        return () if caller is None else (("authorization", f"Bearer {self.token(caller)}"),)
+
+    def call(self, method, request, caller):
+        return method(request, metadata=self.metadata(caller), timeout=10)
+
+    @staticmethod
+    def field(error) -> str:
+        """The input field an error names (trailing metadata x-error-field)."""
+        return dict(error.trailing_metadata() or ()).get("x-error-field", "")
+
+    def error(self, method, request, caller):
+        """The RpcError a call raises (fails the test when it succeeds)."""
+        import grpc
+        with pytest.raises(grpc.RpcError) as caught:
+            self.call(method, request, caller)
+        return caught.value
+
+
+@pytest.fixture
+def rpc(world):
+    from crm.leads.v1 import campaign_pb2, lead_service_pb2, scoring_pb2
+    from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+    from crm_chassis.auth.testing import TestKeys
+    from crm_chassis.grpc import service_name_of, start_server
+    from crm_chassis.settings import ServiceSettings
+
+    from crm_leads.adapters.grpc_campaigns import CampaignServicer
+    from crm_leads.adapters.grpc_leads import LeadServicer
+    from crm_leads.adapters.grpc_scoring import ScoringServicer
+
+    def register(server):
+        lead_service_pb2_grpc.add_LeadServiceServicer_to_server(
+            LeadServicer(world.deps, import_batch_size=3), server)
+        campaign_pb2_grpc.add_CampaignServiceServicer_to_server(CampaignServicer(world.deps),
+                                                                server)
+        scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(world.deps),
+                                                              server)
+
+    keys = TestKeys()
+    settings = ServiceSettings.load("leads", env={}, grpc_host="127.0.0.1", grpc_port=0,
+                                    metrics_port=0, grpc_max_workers=4,
+                                    shutdown_grace_seconds=0.0)
+    running = start_server(settings, register, verifier=keys.verifier(), access_log=False,
+                           service_names=[service_name_of(lead_service_pb2, "LeadService"),
+                                          service_name_of(campaign_pb2, "CampaignService"),
+                                          service_name_of(scoring_pb2, "ScoringService")])
+    client = Rpc(running.address, keys)
+    yield client
+    client.channel.close()
+    running.stop(0)

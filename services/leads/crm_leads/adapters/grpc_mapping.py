@@ -1,0 +1,203 @@
+"""crm.leads.v1 requests -> use-case arguments (the other direction is service_layer/messages.py).
+
+Proto3 scalars have no presence: an empty string, a zero enum or a false flag means "not given".
+On capture only given values are passed on, so the request fingerprint of a retry is stable; on
+an update every path of the field mask is passed, so an empty value clears the field. A group
+path in a mask ("company") stands for all of its fields.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from crm.leads.v1 import lead_pb2, lead_service_pb2
+from crm_chassis.auth import current_principal
+from crm_chassis.caller import Caller
+from crm_chassis.errors import InvalidArgument, ValidationErrors
+
+from crm_leads.domain import normalise as norm
+from crm_leads.domain.lead import LeadStatus
+from crm_leads.domain.normalise import Invalid
+from crm_leads.domain.scoring.engine import Grade
+from crm_leads.domain.search import LeadFilter, SortField, TimeRange
+from crm_leads.domain.values import Channel, CompanySize
+from crm_leads.service_layer.leads import DuplicatePolicy
+
+# LeadInput paths whose value is a message field of the same name in the same group.
+_TEXT_FIELDS = {
+    "person": ("first_name", "last_name", "title", "email", "phone"),
+    "company": ("name", "industry", "website"),
+    "location": ("country", "region", "city", "postal_code"),
+}
+_GROUP_PATHS = {
+    "person": [f"person.{name}" for name in _TEXT_FIELDS["person"]],
+    "company": [*(f"company.{name}" for name in _TEXT_FIELDS["company"]), "company.size",
+                "company.annual_revenue"],
+    "location": [f"location.{name}" for name in _TEXT_FIELDS["location"]],
+    "source": ["source.channel", "source.campaign_id"],
+    "consent": ["consent.email_marketing", "consent.phone_contact", "consent.data_processing",
+                "consent.captured_at"],
+}
+
+
+def caller() -> Caller | None:
+    """The verified principal of the current call, as the use cases see it (departments
+    included: campaigns, scoring models and imports are gated by department)."""
+    principal = current_principal()
+    return None if principal is None else Caller.from_principal(principal)
+
+
+def enum_word(proto_enum, prefix: str, number: int) -> str:
+    """Proto enum number -> the domain's word: CHANNEL_WEB_FORM -> "web_form"; 0 -> ""."""
+    if not number:
+        return ""
+    try:
+        name = proto_enum.Name(number)
+    except ValueError:
+        return str(number)  # an unknown number: the domain refuses it with its own message
+    return name.removeprefix(prefix + "_").lower()
+
+
+def timestamp(message, name: str) -> dt.datetime | None:
+    if not message.HasField(name):
+        return None
+    return getattr(message, name).ToDatetime(tzinfo=dt.timezone.utc)
+
+
+def money(message, name: str) -> tuple[str, str] | None:
+    """(amount text, currency) as the domain parses it; None when unset."""
+    if not message.HasField(name):
+        return None
+    value = getattr(message, name)
+    return (value.amount, value.currency)
+
+
+def _value(lead: lead_pb2.LeadInput, path: str) -> Any:
+    if path == "sales_line_id":
+        return lead.sales_line_id
+    if path == "product_interest":
+        return list(lead.product_interest)
+    if path == "custom_attributes":
+        return dict(lead.custom_attributes)
+    if path.startswith("custom_attributes."):
+        return lead.custom_attributes.get(path.removeprefix("custom_attributes."), "")
+    group, _, name = path.partition(".")
+    if name in _TEXT_FIELDS.get(group, ()):
+        return getattr(getattr(lead, group), name)
+    special = {
+        "company.size": lambda: enum_word(lead_pb2.CompanySize, "COMPANY_SIZE",
+                                          lead.company.size),
+        "company.annual_revenue": lambda: money(lead.company, "annual_revenue"),
+        "source.channel": lambda: enum_word(lead_pb2.Channel, "CHANNEL", lead.source.channel),
+        "source.campaign_id": lambda: lead.source.campaign_id,
+        "consent.email_marketing": lambda: lead.consent.email_marketing,
+        "consent.phone_contact": lambda: lead.consent.phone_contact,
+        "consent.data_processing": lambda: lead.consent.data_processing,
+        "consent.captured_at": lambda: timestamp(lead.consent, "captured_at"),
+    }
+    getter = special.get(path)
+    return "" if getter is None else getter()  # unknown path: the domain names it
+
+
+def _given(value: Any) -> bool:
+    return value not in ("", None, False, [], {})
+
+
+def capture_values(lead: lead_pb2.LeadInput) -> dict[str, Any]:
+    """Every given field of a LeadInput as path -> raw value."""
+    paths = [path for group in _GROUP_PATHS.values() for path in group]
+    values = {path: _value(lead, path) for path in
+              [*paths, "sales_line_id", "product_interest", "custom_attributes"]}
+    return {path: value for path, value in values.items() if _given(value)}
+
+
+def update_values(lead: lead_pb2.LeadInput, mask_paths) -> dict[str, Any]:
+    """The fields named by an update mask (groups expanded) as path -> raw value."""
+    values: dict[str, Any] = {}
+    for raw_path in mask_paths:
+        path = raw_path.strip()
+        for expanded in _GROUP_PATHS.get(path, [path]):
+            values[expanded] = _value(lead, expanded)
+    return values
+
+
+DUPLICATE_POLICIES = {
+    lead_service_pb2.DUPLICATE_POLICY_UNSPECIFIED: DuplicatePolicy.REJECT,
+    lead_service_pb2.DUPLICATE_POLICY_REJECT: DuplicatePolicy.REJECT,
+    lead_service_pb2.DUPLICATE_POLICY_MERGE: DuplicatePolicy.MERGE,
+}
+
+
+def duplicate_policy(number: int) -> DuplicatePolicy:
+    policy = DUPLICATE_POLICIES.get(number)
+    if policy is None:
+        raise InvalidArgument(f"on_duplicate {number} is not a duplicate policy; use REJECT or "
+                              "MERGE", field="on_duplicate")
+    return policy
+
+
+# ------------------------------------------------------------------ search
+SORT_FIELDS = {
+    lead_service_pb2.LEAD_SORT_FIELD_UNSPECIFIED: None,
+    lead_service_pb2.LEAD_SORT_FIELD_SCORE: SortField.SCORE,
+    lead_service_pb2.LEAD_SORT_FIELD_CREATED_AT: SortField.CREATED_AT,
+    lead_service_pb2.LEAD_SORT_FIELD_UPDATED_AT: SortField.UPDATED_AT,
+}
+
+
+def _members(numbers, proto_enum, prefix: str, domain_enum, path: str, problems: list,
+             by_name: bool = False) -> frozenset:
+    result = set()
+    for number in numbers:
+        word = enum_word(proto_enum, prefix, number)
+        try:
+            result.add(domain_enum[word.upper()] if by_name else domain_enum(word))
+        except (KeyError, ValueError):
+            problems.append((path, f"{number} is not a value of {prefix.lower()}; leave it out "
+                                   f"or use one of {', '.join(m.name for m in domain_enum)}"))
+    return frozenset(result)
+
+
+def _time_range(message) -> TimeRange:
+    return TimeRange(timestamp(message, "start"), timestamp(message, "end"))
+
+
+def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
+    """The search filter; the domain checks ranges and sizes, this checks the enum values."""
+    problems: list[tuple[str, str]] = []
+    countries = set()
+    for raw in message.countries:
+        try:
+            countries.add(norm.country(raw))
+        except Invalid as exc:
+            problems.append(("filter.countries", exc.reason))
+    result = LeadFilter(
+        statuses=_members(message.statuses, lead_pb2.LeadStatus, "LEAD_STATUS", LeadStatus,
+                          "filter.statuses", problems, by_name=True),
+        grades=_members(message.grades, lead_pb2.Grade, "GRADE", Grade, "filter.grades",
+                        problems, by_name=True),
+        min_score=message.min_score if message.HasField("min_score") else 0,
+        max_score=message.max_score if message.HasField("max_score") else 100,
+        channels=_members(message.channels, lead_pb2.Channel, "CHANNEL", Channel,
+                          "filter.channels", problems),
+        campaign_ids=frozenset(v.strip() for v in message.campaign_ids if v.strip()),
+        owner_user_ids=frozenset(v.strip() for v in message.owner_user_ids if v.strip()),
+        team_ids=frozenset(v.strip() for v in message.team_ids if v.strip()),
+        sales_line_ids=frozenset(v.strip() for v in message.sales_line_ids if v.strip()),
+        countries=frozenset(countries),
+        industries=frozenset(norm.slug(v) for v in message.industries if norm.slug(v)),
+        company_sizes=_members(message.company_sizes, lead_pb2.CompanySize, "COMPANY_SIZE",
+                               CompanySize, "filter.company_sizes", problems),
+        created=_time_range(message.created), updated=_time_range(message.updated),
+        text=message.text, unassigned_only=message.unassigned_only,
+        custom_attributes=dict(message.custom_attributes))
+    if problems:
+        raise ValidationErrors(problems)
+    return result
+
+
+def sort_field(number: int) -> SortField | None:
+    if number not in SORT_FIELDS:
+        raise InvalidArgument(f"sort {number} is not a sort field; use SCORE, CREATED_AT or "
+                              "UPDATED_AT", field="sort")
+    return SORT_FIELDS[number]
