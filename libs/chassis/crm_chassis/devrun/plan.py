@@ -18,6 +18,12 @@ from crm_chassis.manifest import PROCESS_KINDS, ServiceManifest
 LOCAL_ADMIN_EMAIL = "admin@crm.local"
 LOCAL_ADMIN_PASSWORD = "local-dev-admin-only"
 
+
+def local_service_account(service: str) -> tuple[str, str]:
+    """(client id, secret) of a service's account in local runs only: identity creates it at
+    start (CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS) and the service calls others with it."""
+    return f"svc-{service}-local", f"local-dev-{service}-service-secret"
+
 @dataclass(frozen=True)
 class ProcessSpec:
     service: str
@@ -71,6 +77,19 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL"] = LOCAL_ADMIN_EMAIL
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = password
         bootstrap = (LOCAL_ADMIN_EMAIL, password)
+    names = [m.name for m in manifests if m.name != "identity"]
+    if "identity" in {m.name for m in manifests} and not environ.get(
+            "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"):
+        accounts = []
+        for name in names:
+            client_id, secret = local_service_account(name)
+            prefix = f"CRM_{name.upper()}_SERVICE_CLIENT_"
+            if environ.get(prefix + "ID"):
+                continue   # the developer configured this one
+            accounts.append(f"{name}:{client_id}:{secret}")
+            defaults[prefix + "ID"], defaults[prefix + "SECRET"] = client_id, secret
+        if accounts:
+            defaults["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] = ",".join(accounts)
     env.update({key: value for key, value in defaults.items() if not environ.get(key)})
     return env, bootstrap
 

@@ -80,3 +80,22 @@ def test_default_python_is_the_runners():
     plan = build_plan([IDENTITY], root=ROOT, environ={})
 
     assert plan.processes[0].argv[0] == sys.executable
+
+
+def test_local_runs_give_every_other_service_an_account_identity_creates():
+    plan = build_plan([IDENTITY, LEADS], root=ROOT, environ={}, python="py")
+    env = plan.environment
+    assert env["CRM_LEADS_SERVICE_CLIENT_ID"] == "svc-leads-local"
+    secret = env["CRM_LEADS_SERVICE_CLIENT_SECRET"]
+    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == f"leads:svc-leads-local:{secret}"
+    assert "CRM_IDENTITY_SERVICE_CLIENT_ID" not in env
+
+
+def test_configured_service_accounts_are_left_to_the_developer():
+    configured = build_plan([IDENTITY, LEADS], root=ROOT, python="py", environ={
+        "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS": "leads:mine:a-secret-of-my-own"})
+    assert "CRM_LEADS_SERVICE_CLIENT_ID" not in configured.environment
+    assert "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS" not in configured.environment
+    own = build_plan([IDENTITY, LEADS], root=ROOT, python="py",
+                     environ={"CRM_LEADS_SERVICE_CLIENT_ID": "svc-leads-mine"})
+    assert "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS" not in own.environment

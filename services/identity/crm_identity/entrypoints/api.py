@@ -52,7 +52,8 @@ def verifier(settings: IdentitySettings, deps: Dependencies) -> TokenVerifier:
 
 
 def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
-    """Start-up work: an active signing key, and the first admin if configured and missing."""
+    """Start-up work: an active signing key, and the first admin and the service accounts if
+    configured and missing."""
     key = signing_keys.ensure_active_key(deps)
     log.info("signing_key_ready", kid=key.kid)
     if settings.bootstrap_admin_email:
@@ -61,6 +62,9 @@ def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
                                             display_name=settings.bootstrap_admin_name)
         if created is not None:
             log.info("bootstrap_admin_created", user_id=created.id, email=created.email)
+    for account in bootstrap.bootstrap_service_accounts(deps, settings.bootstrap_service_accounts):
+        log.info("bootstrap_service_account_created", client_id=account.client_id,
+                 name=account.name)
 
 
 def _server_arguments(settings: IdentitySettings, deps: Dependencies) -> dict:

@@ -30,6 +30,9 @@ class IdentitySettings(ServiceSettings):
     bootstrap_admin_password: str = setting(
         "", "Password of the first administrator (must meet the password policy).", secret=True)
     bootstrap_admin_name: str = setting("Administrator", "Display name of the first admin.")
+    bootstrap_service_accounts: str = setting(
+        "", "Service accounts created at api start when missing: name:client_id:secret, comma "
+        "separated (the calling services get the same client id and secret).", secret=True)
     token_check_cache_seconds: float = setting(
         0.5, "How long an accepted token skips the per-call revocation read (0 = never; "
         "revocations through another replica are seen within this time).")

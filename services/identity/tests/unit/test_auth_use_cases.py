@@ -167,3 +167,30 @@ def test_prune_removes_ended_families_and_old_failures(world):
     world.clock.advance(days=15)
     pruned = housekeeping.prune(world.deps)
     assert (pruned.refresh_tokens, pruned.login_attempts) == (1, 1)
+
+
+SERVICE_SECRET = "local-dev-leads-secret"
+
+
+def test_bootstrap_service_accounts_creates_missing_ones_once(world):
+    spec = f"leads:svc-leads-local:{SERVICE_SECRET}, deals:svc-deals-local:{SERVICE_SECRET}x"
+    created = bootstrap.bootstrap_service_accounts(world.deps, spec)
+    assert [a.client_id for a in created] == ["svc-leads-local", "svc-deals-local"]
+    assert bootstrap.bootstrap_service_accounts(world.deps, spec) == []
+    tokens = authentication.issue_service_token(world.deps, "svc-leads-local", SERVICE_SECRET)
+    assert tokens.access_token
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("leads:svc-leads-local", "entry 1 must be name:client_id:secret"),
+    ("leads::secret-long-enough", "entry 1 must be name:client_id:secret"),
+    ("Bad Name:svc-x:secret-long-enough", "service account name must be"),
+    ("leads:svc-leads-local:short", "at least 16 characters"),
+])
+def test_bootstrap_service_accounts_refuses_malformed_entries(world, spec, message):
+    with pytest.raises(InvalidArgument, match=message):
+        bootstrap.bootstrap_service_accounts(world.deps, spec)
+
+
+def test_no_bootstrap_service_accounts_configured_is_nothing_to_do(world):
+    assert bootstrap.bootstrap_service_accounts(world.deps, "") == []
