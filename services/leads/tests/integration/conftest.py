@@ -1,0 +1,86 @@
+"""Integration fixtures of leads: one throw-away PostgreSQL database migrated to head (session),
+an engine on it, settings pointing at it, the use cases' dependencies wired as in production
+(except the handover strategy, which tests replace), and helpers to give users team scopes in
+the local access replica (as territory's user_access_changed would)."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
+from crm_chassis.testing import temporary_postgres_database
+
+from crm_leads import migrate
+from crm_leads.entrypoints.settings import LeadsSettings
+from crm_leads.entrypoints.wiring import build
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    with temporary_postgres_database("leads") as url:
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url, pool_size=4)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url):
+    return LeadsSettings.load("leads", env={}, database_url=database_url, grpc_port=0,
+                              metrics_port=0, shutdown_grace_seconds=0.5,
+                              scope_staleness_seconds=0.0)
+
+
+class RecordingHandover:
+    """Round robin over the remaining members, recording each call (territory's ChooseOwners
+    is exercised against territory itself in the end-to-end tests)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def distribute(self, team_id, leaving_user_id, lead_ids, remaining_member_ids):
+        self.calls.append((team_id, leaving_user_id, list(lead_ids)))
+        members = sorted(remaining_member_ids)
+        return {lead: members[i % len(members)] for i, lead in enumerate(lead_ids)} \
+            if members else {}
+
+
+@pytest.fixture(scope="session")
+def handover():
+    return RecordingHandover()
+
+
+@pytest.fixture(scope="session")
+def wiring(settings, engine, handover):
+    return build(settings, engine=engine, handover=handover)
+
+
+@pytest.fixture(scope="session")
+def deps(wiring):
+    return wiring.deps
+
+
+@pytest.fixture(scope="session")
+def grant_scopes(engine, wiring):
+    """grant_scopes("ann", {"team-a": "expert"}) stores ann's next snapshot in the replica.
+    Memberships are grants with source "membership" (TeamDirectory reads those)."""
+    versions = itertools.count(1)
+    session_factory = make_session_factory(engine)
+
+    def grant(user_id: str, roles: dict[str, str], *, active: bool = True) -> None:
+        grants = [Grant(team, role, "membership") for team, role in roles.items()]
+        message = user_access_changed_message(user_id, next(versions), grants, active=active)
+        with session_factory() as session:
+            assert apply_user_access_changed(session, message)
+            session.commit()
+        wiring.replica.invalidate(user_id)
+    return grant
