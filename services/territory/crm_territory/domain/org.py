@@ -118,22 +118,22 @@ def check_move(unit: OrgUnit, new_parent: OrgUnit | None, units: dict[str, OrgUn
     """
     if new_parent is not None:
         if new_parent.id == unit.id:
-            raise InvalidArgument(f"unit '{unit.name}' cannot be its own parent", field="parent_id")
+            raise InvalidArgument(f"unit '{unit.name}' cannot be its own parent", field="new_parent_id")
         if new_parent.id in subtree_ids(unit.id, units):
             raise InvalidArgument(f"moving '{unit.name}' under '{new_parent.name}' would make a "
                                   f"cycle: '{new_parent.name}' is inside '{unit.name}'",
-                                  field="parent_id")
+                                  field="new_parent_id")
         if not new_parent.active:
             raise FailedPrecondition(f"target parent '{new_parent.name}' is deactivated",
-                                     field="parent_id")
+                                     field="new_parent_id")
         if new_parent.department != unit.department:
             raise FailedPrecondition(f"'{unit.name}' belongs to {unit.department} and cannot move "
                                      f"under '{new_parent.name}' of {new_parent.department}",
-                                     field="parent_id")
+                                     field="new_parent_id")
     new_level = 1 if new_parent is None else new_parent.level + 1
     depth_below = max(units[i].level for i in subtree_ids(unit.id, units)) - unit.level
     if new_level + depth_below > LEVELS:
         raise FailedPrecondition(f"moving '{unit.name}' there would put its lowest units on level "
                                  f"{new_level + depth_below}; the organisation has {LEVELS} levels",
-                                 field="parent_id")
+                                 field="new_parent_id")
     return new_level
