@@ -62,6 +62,8 @@ def cancel_absence(uow, caller: Caller, clock: Clock, absence_id: str) -> Absenc
 
 def list_absences(uow, clock: Clock, user_id: str,
                   since: dt.datetime | None = None) -> list[Absence]:
+    if not user_id:
+        raise InvalidArgument("user_id must not be empty", field="user_id")
     since = since or clock.now()
     with uow:
         rows = uow.absences.for_users([user_id])

@@ -213,6 +213,8 @@ def test_membership_input_errors(api):
     assert err.code() == SC.FAILED_PRECONDITION and "not an active member" in err.details()
     err = admin.error(admin.members.ListMemberships, teams.ListMembershipsRequest())
     assert err.code() == SC.INVALID_ARGUMENT
+    err = admin.error(admin.members.ListAbsences, teams.ListAbsencesRequest())
+    assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "user_id"
     err = admin.error(admin.teams.CreateTeam, teams.CreateTeamRequest(
         name="T", unit_id=berlin.unit_id, time_zone="Mars/Olympus"))
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "time_zone"
