@@ -7,7 +7,7 @@ deal on purpose, and a revision must not mail every owner of a removed stage).
 """
 from __future__ import annotations
 
-from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated
+from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated, ValidationErrors
 
 from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.common import require_id
@@ -20,10 +20,20 @@ from crm_deals.service_layer.recording import keep_history, publish
 
 def stages_from(specs: list[dict]) -> list[Stage]:
     """Stages from plain specs {key, name, default_probability, forecast_category,
-    expected_days}; every problem names its position, e.g. ``stages[2].key``."""
-    return [make_stage(spec.get("key", ""), spec.get("name", ""),
-                       spec.get("default_probability", -1), spec.get("forecast_category", ""),
-                       spec.get("expected_days", 0), index=i) for i, spec in enumerate(specs)]
+    expected_days}; every problem of every stage names its position, e.g. ``stages[2].key``
+    (all at once, so a form shows them in one round trip)."""
+    stages, problems = [], []
+    for i, spec in enumerate(specs):
+        try:
+            stages.append(make_stage(spec.get("key", ""), spec.get("name", ""),
+                                     spec.get("default_probability", -1),
+                                     spec.get("forecast_category", ""),
+                                     spec.get("expected_days", 0), index=i))
+        except ValidationErrors as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ValidationErrors(problems)
+    return stages
 
 
 def create_pipeline(uow, ports: Ports, caller: Caller, *, sales_line_id: str, name: str,

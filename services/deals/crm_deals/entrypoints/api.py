@@ -1,0 +1,52 @@
+"""deals' api process: every deals gRPC service through the chassis server (auth with identity's
+published keys, metrics, logs, error mapping, health, reflection). Run crm_deals.migrate first.
+
+    python -m crm_deals.entrypoints.api
+
+No principal check: a user's access comes from the scope replica at every call (revocation
+within a second through territory's user_access_changed), not from the token.
+"""
+from __future__ import annotations
+
+from crm_chassis.auth import identity_verifier
+from crm_chassis.grpc import serve, start_server
+from crm_chassis.logging import configure_logging
+
+from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
+from crm_deals.entrypoints import settings as settings_module
+from crm_deals.entrypoints.settings import DealsSettings
+from crm_deals.entrypoints.wiring import build_dependencies
+
+
+
+def _closer(*steps):
+    def close() -> None:
+        for step in steps:
+            step()
+    return close
+
+
+def start(settings: DealsSettings, deps=None, *, verifier=None, **kwargs):
+    """Start a server without blocking (tests, benchmarks); returns the RunningServer. The
+    ``deps`` and ``verifier`` passed in stay the caller's to close."""
+    own_deps = deps is None
+    deps = deps or build_dependencies(settings)
+    own_verifier = verifier is None
+    verifier = verifier or identity_verifier(settings)
+    steps = ([verifier.key_source.close] if own_verifier else []) + \
+        ([deps.close] if own_deps else [])
+    return start_server(settings, register(deps), service_names=SERVICE_NAMES,
+                        verifier=verifier, on_stop=_closer(*steps), **kwargs)
+
+
+def main() -> None:
+    settings = settings_module.load()
+    configure_logging(settings)
+    deps = build_dependencies(settings)
+    verifier = identity_verifier(settings)
+    serve(settings, register(deps), service_names=SERVICE_NAMES, verifier=verifier,
+          on_stop=_closer(verifier.key_source.close, deps.close))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""A real chassis gRPC server on 127.0.0.1 serving every deals service over the fake world
+(deals_testkit.World), and clients that call it as the world's people with signed tokens.
+
+Test modules import the fixtures: ``from deals_grpc_kit import api, keys  # noqa: F401``.
+"""
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from crm.deals.v1 import (accounts_pb2_grpc, activities_pb2_grpc, billing_pb2_grpc,
+                          deals_pb2_grpc, pipelines_pb2_grpc)
+from crm_chassis.auth.testing import TestKeys
+from crm_chassis.grpc import start_server
+from crm_chassis.settings import ServiceSettings
+
+from crm_deals.adapters.grpc_mapping import ApiDependencies
+from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
+
+# The world's people as their tokens describe them (deals_testkit.World gives them roles).
+TOKEN_CLAIMS = {"root": {"roles": ["admin"]}, "boss": {"departments": ["management"]}}
+PEOPLE = ("alice", "bob", "sam", "mia", "tom", "max", "root", "boss")
+
+
+class Api:
+    """Stubs of every deals service on one channel, and per-person call metadata."""
+
+    def __init__(self, world, channel: grpc.Channel, keys: TestKeys):
+        self.world = world
+        self.keys = keys
+        self.accounts = accounts_pb2_grpc.AccountServiceStub(channel)
+        self.contacts = accounts_pb2_grpc.ContactServiceStub(channel)
+        self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
+        self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
+        self.deals = deals_pb2_grpc.DealServiceStub(channel)
+        self.activities = activities_pb2_grpc.ActivityServiceStub(channel)
+        self.quotes = billing_pb2_grpc.QuoteServiceStub(channel)
+        self.orders = billing_pb2_grpc.OrderServiceStub(channel)
+        self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
+        self._tokens: dict[str, str] = {}
+
+    def auth(self, user: str) -> tuple:
+        if user not in self._tokens:
+            claims = TOKEN_CLAIMS.get(user, {})
+            self._tokens[user] = self.keys.token(
+                subject_id=user, roles=claims.get("roles", ()),
+                departments=claims.get("departments", ("sales",)), display_name=user.title())
+        return (("authorization", f"Bearer {self._tokens[user]}"),)
+
+    def call(self, method, request, user: str = "alice"):
+        return method(request, metadata=self.auth(user), timeout=10)
+
+    def refused(self, code: grpc.StatusCode, method, request, user: str = "alice") -> str:
+        """Call and expect ``code``; returns the error's message."""
+        with pytest.raises(grpc.RpcError) as raised:
+            self.call(method, request, user)
+        assert raised.value.code() == code, raised.value.details()
+        return raised.value.details()
+
+
+@pytest.fixture(scope="module")
+def keys() -> TestKeys:
+    return TestKeys()
+
+
+@pytest.fixture
+def api(world, keys):
+    settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
+    deps = ApiDependencies(uow=lambda: world.uow, ports=world.ports)
+    running = start_server(settings, register(deps), service_names=SERVICE_NAMES,
+                           verifier=keys.verifier(), access_log=False)
+    channel = grpc.insecure_channel(running.address)
+    try:
+        yield Api(world, channel, keys)
+    finally:
+        channel.close()
+        running.stop(0)
