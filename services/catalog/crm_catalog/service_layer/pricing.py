@@ -57,17 +57,19 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
     if len(lines) > MAX_LINES:
         raise InvalidArgument(f"a quote has at most {MAX_LINES} lines, got {len(lines)}; "
                               "price it in parts", field="lines")
-    now = clock()
-    if as_of is None:
-        as_of = now
-    elif as_of.tzinfo is None:
+    if as_of is not None and as_of.tzinfo is None:
         raise InvalidArgument("context.as_of must carry a time zone (UTC)", field="context.as_of")
-    elif as_of > now:
-        raise InvalidArgument(f"context.as_of {as_of.isoformat()} is in the future; the "
-                              "catalog can only be read as it is or was", field="context.as_of")
-    as_of = as_of.astimezone(dt.timezone.utc)
-    day = parse_date(pricing_date, "context.pricing_date") or as_of.date()
     with uow:
+        # "now" is taken inside the transaction, in commit order: see pricing_instant.
+        now = uow.pricing_instant(clock)
+        if as_of is None:
+            as_of = now
+        elif as_of > now:
+            raise InvalidArgument(f"context.as_of {as_of.isoformat()} is in the future; the "
+                                  "catalog can only be read as it is or was",
+                                  field="context.as_of")
+        as_of = as_of.astimezone(dt.timezone.utc)
+        day = parse_date(pricing_date, "context.pricing_date") or as_of.date()
         named = None
         if price_list_id:
             named = uow.price_lists.get_as_of(price_list_id, as_of)
@@ -81,7 +83,7 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
                                   field="context.currency")
         else:
             quote_currency = check_currency(currency, "context.currency")
-        requests = [_resolve(uow, line) for line in lines]
+        requests = _resolve(uow, lines)
         data = _load(uow, requests, named, as_of)
     context = QuoteContext(currency=quote_currency, pricing_date=day, as_of=as_of,
                            price_list_id=price_list_id, sales_line_id=sales_line_id.strip(),
@@ -90,36 +92,39 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
     return QuoteResult(priced, totals, context)
 
 
-def _resolve(uow: CatalogUnitOfWork, line: LineInput) -> LineRequest:
-    """SKUs are fixed for a product's life, so today's SKU -> id mapping holds for any as_of."""
-    product_id, ref = line.product_id.strip(), line.product_id.strip()
-    if not product_id and line.sku.strip():
-        ref = line.sku.strip()
-        try:
-            product = uow.products.get_by_sku(normalise_sku(ref))
-        except InvalidArgument:
-            product = None  # reported on the line as an unknown product
-        product_id = product.id if product else ""
-    return LineRequest(product_id=product_id, unit=line.unit, quantity=line.quantity,
-                       existing_line=line.existing_line, product_ref=ref)
+def _resolve(uow: CatalogUnitOfWork, lines: list[LineInput]) -> list[LineRequest]:
+    """SKUs are fixed for a product's life, so today's SKU -> id mapping holds for any as_of.
+    Every SKU of the quote is resolved in one repository call."""
+    skus: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        if not line.product_id.strip() and line.sku.strip():
+            try:
+                skus[index] = normalise_sku(line.sku)
+            except InvalidArgument:
+                pass  # reported on the line as an unknown product
+    ids = uow.products.ids_by_sku(set(skus.values())) if skus else {}
+    requests = []
+    for index, line in enumerate(lines):
+        product_id = ref = line.product_id.strip()
+        if not product_id and line.sku.strip():
+            ref = line.sku.strip()
+            product_id = ids.get(skus.get(index, ""), "")
+        requests.append(LineRequest(product_id=product_id, unit=line.unit,
+                                    quantity=line.quantity, existing_line=line.existing_line,
+                                    product_ref=ref))
+    return requests
 
 
 def _load(uow: CatalogUnitOfWork, requests: list[LineRequest], named, as_of) -> PricingData:
-    products = {}
-    for product_id in {r.product_id for r in requests if r.product_id}:
-        product = uow.products.get_as_of(product_id, as_of)
-        if product is not None:
-            products[product_id] = product
-    unit_groups = {group_id: uow.unit_groups.get_as_of(group_id, as_of)
-                   for group_id in {p.unit_group_id for p in products.values()}}
+    """The catalog as of ``as_of``: one repository call per kind of aggregate."""
+    products = uow.products.get_many_as_of({r.product_id for r in requests if r.product_id},
+                                           as_of)
+    unit_groups = uow.unit_groups.get_many_as_of(
+        {p.unit_group_id for p in products.values()}, as_of)
     price_lists = [named] if named else uow.price_lists.pricing_any_of_as_of(set(products),
                                                                              as_of)
     wanted = {item.discount_list_id for pl in price_lists for item in pl.items.values()
               if item.product_id in products and item.discount_list_id}
-    discount_lists = {}
-    for discount_list_id in wanted:
-        discount_list = uow.discount_lists.get_as_of(discount_list_id, as_of)
-        if discount_list is not None:
-            discount_lists[discount_list_id] = discount_list
+    discount_lists = uow.discount_lists.get_many_as_of(wanted, as_of) if wanted else {}
     return PricingData(products=products, unit_groups=unit_groups, price_lists=price_lists,
                        discount_lists=discount_lists, named_price_list=named)

@@ -36,6 +36,12 @@ class RevisionedRepository(abc.ABC, Generic[A]):
     def get_as_of(self, id: str, when: dt.datetime) -> A | None:
         """The version valid at ``when`` (latest with updated_at <= when), or None."""
 
+    def get_many_as_of(self, ids: set[str], when: dt.datetime) -> dict[str, A]:
+        """``get_as_of`` for several ids at once (adapters answer in one round trip); ids
+        that did not exist at ``when`` are left out. Read-only: do not mutate the results."""
+        found = {id: self.get_as_of(id, when) for id in ids}
+        return {id: aggregate for id, aggregate in found.items() if aggregate is not None}
+
     @staticmethod
     @abc.abstractmethod
     def sort_key(aggregate: A) -> tuple:
@@ -63,6 +69,11 @@ class ProductRepository(RevisionedRepository[Product]):
     @abc.abstractmethod
     def get_by_sku(self, sku: str) -> Product | None:
         """The latest version of the product with this (normalised) SKU."""
+
+    def ids_by_sku(self, skus: set[str]) -> dict[str, str]:
+        """Normalised SKU -> product id for the SKUs that exist (one round trip in adapters)."""
+        found = {sku: self.get_by_sku(sku) for sku in skus}
+        return {sku: product.id for sku, product in found.items() if product is not None}
 
     @abc.abstractmethod
     def list_page(self, filter: ProductFilter, *, after: tuple | None,

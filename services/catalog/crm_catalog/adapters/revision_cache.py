@@ -1,0 +1,43 @@
+"""A process-wide cache of committed revisions, keyed (kind, id, version).
+
+A committed revision never changes, so caching it needs no invalidation: a new version is a new
+key. PriceQuote reads a 100-line quote's products, unit groups, price lists and discount lists
+"as of" an instant; with the cache that costs one small query per kind (which version was valid
+then) instead of parsing every JSON snapshot on every call.
+
+Cached aggregates are shared between threads and requests: only the read-only "as of" path uses
+them, and nothing on it mutates an aggregate (every change loads its own copy through ``get``).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Hashable
+
+
+class RevisionCache:
+    """Least-recently-used, bounded by ``max_entries``; thread-safe."""
+
+    def __init__(self, max_entries: int = 50_000):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if self.max_entries <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)

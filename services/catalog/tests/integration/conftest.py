@@ -1,0 +1,98 @@
+"""Integration fixtures: one throw-away PostgreSQL database migrated to head, the catalog's
+dependencies on it, principals of every kind and a builder of catalog data through the use
+cases (so every row obeys the domain's rules)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from crm_chassis.auth.principal import Principal
+from crm_chassis.db import make_engine
+from crm_chassis.testing import temporary_postgres_database
+
+from crm_catalog import migrate
+from crm_catalog.domain.discounts import DiscountType
+from crm_catalog.domain.pricing_methods import PricingMethod
+from crm_catalog.entrypoints.settings import CatalogSettings
+from crm_catalog.entrypoints.wiring import build_dependencies
+from crm_catalog.service_layer import discount_lists, price_lists, products, unit_groups
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    with temporary_postgres_database("catalog") as url:
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url, pool_size=4)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url):
+    return CatalogSettings.load("catalog", env={}, database_url=database_url, grpc_port=0,
+                                metrics_port=0, shutdown_grace_seconds=0.5)
+
+
+@pytest.fixture(scope="session")
+def deps(settings, engine):
+    return build_dependencies(settings, engine=engine)
+
+
+MANAGER = Principal(subject_id="user-maria", roles=frozenset({"catalog_manager"}),
+                    display_name="Maria")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}".upper()
+
+
+class Catalog:
+    """Creates catalog data through the use cases on the real database."""
+
+    def __init__(self, deps):
+        self.deps = deps
+
+    def bottles(self, name: str = "Bottles"):
+        uow = self.deps.uow
+        group = unit_groups.create_unit_group(uow(), MANAGER, name=name, base_unit="bottle")
+        unit_groups.add_unit(uow(), MANAGER, unit_group_id=group.id, name="6-pack",
+                             quantity="6", of_unit="bottle")
+        return unit_groups.add_unit(uow(), MANAGER, unit_group_id=group.id, name="case",
+                                    quantity="4", of_unit="6-pack")
+
+    def product(self, group, sku: str | None = None, *, list_price="12.00", currency="EUR",
+                activate=True, **extra):
+        product = products.create_product(
+            self.deps.uow(), MANAGER, sku=sku or unique("SKU"), name="Product", currency=currency,
+            unit_group_id=group.id, default_unit="bottle", list_price=list_price,
+            standard_cost="6.00", current_cost="7.50", **extra)
+        if activate:
+            product = products.activate_product(self.deps.uow(), MANAGER, id=product.id)
+        return product
+
+    def price_list(self, name: str | None = None, currency="EUR", **extra):
+        return price_lists.create_price_list(self.deps.uow(), MANAGER,
+                                             name=name or unique("List"), currency=currency,
+                                             **extra)
+
+    def item(self, price_list, product, unit="bottle", method=PricingMethod.CURRENCY_AMOUNT,
+             value="10.00", **extra):
+        return price_lists.set_price_list_item(
+            self.deps.uow(), MANAGER, price_list_id=price_list.id, product_id=product.id,
+            unit=unit, method=method, value=value, **extra)
+
+    def discounts(self, tiers, *, type=DiscountType.PERCENTAGE, **extra):
+        return discount_lists.create_discount_list(self.deps.uow(), MANAGER,
+                                                   name=unique("Volume"), type=type,
+                                                   tiers=tiers, **extra)
+
+
+@pytest.fixture(scope="session")
+def catalog(deps) -> Catalog:
+    return Catalog(deps)
