@@ -67,8 +67,12 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
     """Variables every process gets; values already in ``environ`` win (the developer's)."""
     env = {"CRM_REPO_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
     defaults = {"CRM_DATA_DIR": str(root / "data"), "CRM_LOG_FORMAT": "console"}
-    if "identity" in {m.name for m in manifests}:   # every service verifies tokens with it
-        defaults["CRM_IDENTITY_ADDRESS"] = f"127.0.0.1:{_port_of(manifests, 'identity')}"
+    # Every api's address, under the name both crmctl and the services' `<name>_address`
+    # settings read (CRM_<FIELD> is every service's fallback): identity's keys, territory's
+    # ChooseOwners, catalog's PriceQuote...
+    for manifest in manifests:
+        if "api" in manifest.processes:
+            defaults[f"CRM_{manifest.name.upper()}_ADDRESS"] = f"127.0.0.1:{manifest.grpc_port}"
     bootstrap = None
     configured = (environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL")
                   or environ.get("CRM_BOOTSTRAP_ADMIN_EMAIL"))
@@ -92,10 +96,6 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
             defaults["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] = ",".join(accounts)
     env.update({key: value for key, value in defaults.items() if not environ.get(key)})
     return env, bootstrap
-
-
-def _port_of(manifests: Sequence[ServiceManifest], name: str) -> int:
-    return next(m.grpc_port for m in manifests if m.name == name)
 
 
 def build_plan(manifests: Sequence[ServiceManifest], *, root: Path,
