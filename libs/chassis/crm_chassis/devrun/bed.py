@@ -1,0 +1,188 @@
+"""The platform's real processes on throw-away PostgreSQL databases: end-to-end tests and
+benchmarks run exactly what ``make run`` and Kubernetes run (api, worker, relay per service).
+
+    with PlatformBed(["identity", "territory", "leads"], tmp_path) as bed:
+        token = bed.admin_token()
+        channel = bed.channel("leads", token)
+
+Every service gets its own database and free ports (gRPC and one /metrics port per process);
+every api's address is exported as ``CRM_<SERVICE>_ADDRESS`` (see ``plan.shared_environment``),
+the bootstrap administrator and the services' local service accounts as in ``make run``. The
+broker objects are the platform's own (``<service>.events``, nameko's queue names): the bed
+purges its services' queues at start so that leftovers of an interrupted run are not consumed.
+Two beds, or a bed and ``make run``, must not share one broker at the same time.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import grpc
+
+from crm_chassis import manifest as manifests
+from crm_chassis.devrun.plan import build_plan
+from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, temporary_postgres_database
+
+ADMIN_EMAIL = "bed.admin@example.com"
+ADMIN_PASSWORD = "bed admin passphrase, long enough"
+
+
+class PlatformBed:
+    def __init__(self, services: Sequence[str], workdir: Path, *,
+                 env: Mapping[str, str] | None = None):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        found = {m.name: m for m in manifests.discover()}
+        missing = [name for name in services if name not in found]
+        if missing:
+            raise ValueError(f"no manifest for {', '.join(missing)}")
+        self.manifests = [dataclasses.replace(
+            found[name], grpc_port=free_port(),
+            processes={kind: free_port() for kind in found[name].processes})
+            for name in services]
+        self.extra_env = dict(env or {})
+        self._stack = contextlib.ExitStack()
+        self._processes: list[tuple[str, subprocess.Popen, Path]] = []
+        self.database_urls: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- lifecycle
+    def __enter__(self) -> "PlatformBed":
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def start(self, timeout: float = 120.0) -> None:
+        for manifest in self.manifests:
+            self.database_urls[manifest.name] = self._stack.enter_context(
+                temporary_postgres_database(f"bed_{manifest.name}"))
+        environ = {"CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+                   "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD, **self.extra_env}
+        plan = build_plan(self.manifests, root=manifests.repo_root(), environ=environ,
+                          topology=False)
+        self.env = {**os.environ, **plan.environment, **environ,
+                    "CRM_AMQP_URL": AMQP_URL, "CRM_LOG_FORMAT": "json",
+                    "CRM_LOG_LEVEL": self.extra_env.get("CRM_LOG_LEVEL", "WARNING"),
+                    "CRM_DATA_DIR": str(self.workdir / "data")}
+        for name, url in self.database_urls.items():
+            self.env[f"CRM_{name.upper()}_DATABASE_URL"] = url
+        for step in plan.migrations:
+            self._run_step(step.label, step.argv)
+        self._run_step("broker.topology", (sys.executable, "-m",
+                                           "crm_chassis.messaging.topology_main", "declare"))
+        self._purge_queues()
+        for spec in plan.processes:
+            self._spawn(spec.label, spec.argv, spec.env)
+        deadline = time.monotonic() + timeout
+        for manifest in self.manifests:
+            if "api" in manifest.processes:
+                self._wait_serving(manifest.name, deadline)
+
+    def close(self) -> None:
+        for _, process, _ in self._processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for label, process, _ in self._processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._processes.clear()
+        self._stack.close()
+
+    # ---------------------------------------------------------------- helpers
+    def _run_step(self, label: str, argv) -> None:
+        log = self.workdir / f"{label}.log"
+        with open(log, "wb") as out:
+            code = subprocess.call(list(argv), env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                   timeout=180)
+        if code != 0:
+            raise RuntimeError(f"{label} failed ({code}):\n{log.read_text()[-3000:]}")
+
+    def _spawn(self, label: str, argv, env: Mapping[str, str]) -> None:
+        log = self.workdir / f"{label}.log"
+        with open(log, "wb") as out:   # a file, not a pipe: a full pipe blocks the child
+            process = subprocess.Popen(list(argv), env={**self.env, **env}, stdout=out,
+                                       stderr=subprocess.STDOUT)
+        self._processes.append((label, process, log))
+
+    def _purge_queues(self) -> None:
+        connection, channel = amqp_channel()
+        try:
+            for manifest in self.manifests:
+                for subscription in manifest.subscriptions:
+                    channel.queue_purge(subscription.queue)
+        finally:
+            connection.close()
+
+    def _wait_serving(self, service: str, deadline: float) -> None:
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        with grpc.insecure_channel(self.address(service)) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                self.check_alive()
+                try:
+                    status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                    if status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} api not serving in time\n{self.logs()}")
+                time.sleep(0.2)
+
+    def check_alive(self) -> None:
+        """Raise, with the logs, if any process of the bed has exited."""
+        dead = [(label, process.returncode) for label, process, _ in self._processes
+                if process.poll() is not None]
+        if dead:
+            raise RuntimeError(f"exited: {dead}\n{self.logs()}")
+
+    def logs(self, tail: int = 3000) -> str:
+        return "\n".join(f"--- {label}\n{log.read_text(errors='replace')[-tail:]}"
+                         for label, _, log in self._processes)
+
+    def address(self, service: str) -> str:
+        manifest = next(m for m in self.manifests if m.name == service)
+        return f"127.0.0.1:{manifest.grpc_port}"
+
+    def channel(self, service: str) -> grpc.Channel:
+        channel = grpc.insecure_channel(self.address(service))
+        self._stack.callback(channel.close)
+        return channel
+
+    def login(self, email: str, password: str) -> str:
+        from crm.identity.v1 import auth_pb2, auth_pb2_grpc
+
+        stub = auth_pb2_grpc.AuthServiceStub(self.channel("identity"))
+        return stub.Login(auth_pb2.LoginRequest(email=email, password=password),
+                          timeout=30).access_token
+
+    def admin_token(self) -> str:
+        return self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    def wait_for(self, predicate, timeout: float, what: str, interval: float = 0.05):
+        """Poll ``predicate`` until truthy (returns it); fail with the processes' logs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} within {timeout:.0f}s\n{self.logs()}")
+            time.sleep(interval)
