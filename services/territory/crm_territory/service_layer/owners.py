@@ -8,9 +8,11 @@ from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.service_layer.caller import Caller, require_service
 from crm_territory.service_layer.common import found
 from crm_territory.service_layer.ports import Clock
+from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 
 MAX_HANDOVER_BATCH = 1000
+CONFLICT_ATTEMPTS = 3
 
 
 def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_ids: list[str],
@@ -28,11 +30,23 @@ def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id
     if len(subjects) > MAX_HANDOVER_BATCH:
         raise InvalidArgument(f"at most {MAX_HANDOVER_BATCH} subjects per call, got "
                               f"{len(subjects)}", field="subject_ids")
+    excluded = frozenset(exclude_user_ids)
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return _choose_batch(uow, clock, team_id, subjects, excluded)
+        except TransactionConflict:
+            # Another hand-over recorded one of these subjects first: ask again, it answers
+            # with that choice.
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
+
+
+def _choose_batch(uow, clock: Clock, team_id: str, subjects: list[str],
+                  excluded: frozenset[str]) -> dict[str, OwnerChoice]:
     now = clock.now()
     with uow:
         team = found(uow.teams.get(team_id), "team", team_id)
         roster = TeamRoster(uow, now)
-        excluded = frozenset(exclude_user_ids)
         result: dict[str, OwnerChoice] = {}
         for subject in subjects:
             earlier = uow.owner_choices.get(team.id, subject)

@@ -19,6 +19,13 @@ from crm_territory.domain.teams import Absence, Membership, Team
 from crm_territory.domain.territories import Territory
 
 
+class TransactionConflict(Exception):
+    """Another transaction got there first: it recorded the same lead's decision or subject's
+    owner choice, or the database broke a lock cycle between two. The unit of work rolls back;
+    running the use case again sees the other transaction's result (e.g. the lead as already
+    decided) and so treats the lead as a duplicate."""
+
+
 class SettingsRepository(abc.ABC):
     @abc.abstractmethod
     def get(self) -> OrgSettings: ...

@@ -19,6 +19,7 @@ from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.common import Page, decode_cursor, encode_cursor, found
 from crm_territory.service_layer.common import page_size as checked_page_size
 from crm_territory.service_layer.ports import Clock, RoutingMetrics
+from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 from crm_territory.service_layer.territories import RuleInput, build_rules
 
@@ -77,20 +78,38 @@ def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision], teams) -> 
             metrics.lead_unroutable(d.unroutable_reason.value)
 
 
+CONFLICT_ATTEMPTS = 3
+
+
 def route_leads(uow, clock: Clock, metrics: RoutingMetrics, leads: list[LeadFacts],
                 actor=None) -> list[RoutingDecision]:
     """Route a batch of new leads in one transaction; returns one decision per given lead.
 
     A lead already decided (a redelivered lead_created, or twice in one batch) keeps its first
-    decision and publishes nothing: the same lead is never routed twice.
+    decision and publishes nothing: the same lead is never routed twice. When another
+    transaction decides one of the leads first (two workers, one lead), the batch is rolled
+    back and routed again, and that lead then counts as a duplicate.
     """
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            results, fresh, duplicates, teams = _route_batch(uow, clock, leads, actor)
+            break
+        except TransactionConflict:
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
+    _count(metrics, fresh, teams)
+    for _ in range(duplicates):
+        metrics.duplicate_ignored()
+    return results
+
+
+def _route_batch(uow, clock: Clock, leads: list[LeadFacts], actor):
     now = clock.now()
     results: list[RoutingDecision] = []
     fresh: list[RoutingDecision] = []
     duplicates = 0
     with uow:
         router = _Router(uow, now)
-        teams = router.teams
         decided: dict[str, RoutingDecision] = {}
         for lead in leads:
             if not lead.lead_id:
@@ -109,10 +128,7 @@ def route_leads(uow, clock: Clock, metrics: RoutingMetrics, leads: list[LeadFact
             results.append(decision)
         router.roster.save_ledgers()
         uow.commit()
-    _count(metrics, fresh, teams)
-    for _ in range(duplicates):
-        metrics.duplicate_ignored()
-    return results
+    return results, fresh, duplicates, router.teams
 
 
 def _has_any_role(scopes: list[Scope], role: TeamRole) -> bool:
