@@ -10,7 +10,11 @@ from crm_catalog.service_layer.dependencies import Dependencies
 
 
 def build_dependencies(settings: CatalogSettings, *, engine=None) -> Dependencies:
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    """An ``engine`` passed in stays the caller's to dispose; one made here is disposed by
+    ``close``."""
+    own_engine = engine is None
+    engine = make_engine(settings.database_url) if own_engine else engine
     session_factory = make_session_factory(engine)
     cache = RevisionCache(settings.revision_cache_entries)
-    return Dependencies(uow=lambda: SqlCatalogUnitOfWork(session_factory, cache))
+    return Dependencies(uow=lambda: SqlCatalogUnitOfWork(session_factory, cache),
+                        close=engine.dispose if own_engine else lambda: None)

@@ -12,3 +12,4 @@ from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 class Dependencies:
     uow: Callable[[], CatalogUnitOfWork]  # a fresh unit of work per use-case call
     clock: Clock = system_clock
+    close: Callable[[], None] = lambda: None  # releases what the entrypoint opened (the engine)

@@ -96,3 +96,61 @@ class Catalog:
 @pytest.fixture(scope="session")
 def catalog(deps) -> Catalog:
     return Catalog(deps)
+
+
+# ---------------------------------------------------------------------------- the gRPC API
+@pytest.fixture(scope="session")
+def keys():
+    from crm_chassis.auth.testing import TestKeys
+    return TestKeys()
+
+
+@pytest.fixture(scope="session")
+def server(settings, deps, keys):
+    from crm_catalog.entrypoints import api
+    running = api.start(settings, deps, verifier=keys.verifier(), access_log=False)
+    yield running
+    running.stop(0)
+
+
+class Client:
+    """A stub per service and a ``call`` that sends a bearer token."""
+
+    def __init__(self, channel):
+        from crm.catalog.v1 import (discount_lists_pb2_grpc, price_lists_pb2_grpc,
+                                    pricing_pb2_grpc, products_pb2_grpc, units_pb2_grpc)
+        self.units = units_pb2_grpc.UnitGroupServiceStub(channel)
+        self.products = products_pb2_grpc.ProductServiceStub(channel)
+        self.price_lists = price_lists_pb2_grpc.PriceListServiceStub(channel)
+        self.discount_lists = discount_lists_pb2_grpc.DiscountListServiceStub(channel)
+        self.pricing = pricing_pb2_grpc.PricingServiceStub(channel)
+
+    @staticmethod
+    def call(method, request, token: str | None = None):
+        metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        return method(request, metadata=metadata, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    import grpc
+    channel = grpc.insecure_channel(server.address)
+    yield Client(channel)
+    channel.close()
+
+
+@pytest.fixture(scope="session")
+def tokens(keys):
+    """One token per kind of caller the authorization table names."""
+    return {
+        "catalog_manager": keys.token("user-cm", roles=["catalog_manager"], departments=[]),
+        "pricing_manager": keys.token("user-pm", roles=["pricing_manager"], departments=[]),
+        "sales": keys.token("user-sales", departments=["sales"]),
+        "management": keys.token("user-mgmt", departments=["management"]),
+        "marketing": keys.token("user-mkt", departments=["marketing"]),
+        "no_department": keys.token("user-none"),
+        "admin": keys.token("user-admin", roles=["admin"], departments=["after_sales"]),
+        "deals_service": keys.token("deals", kind="service"),
+        "service_with_roles": keys.token("rogue", kind="service",
+                                         roles=["catalog_manager", "pricing_manager"]),
+    }
