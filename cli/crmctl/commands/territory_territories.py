@@ -1,0 +1,169 @@
+"""``crmctl territories ...``: territories and their versioned routing rules."""
+from __future__ import annotations
+
+import click
+
+from crm.territory.v1 import territories_pb2 as pb
+
+from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.territory import (Stubs, all_pages, line_id, read_rules, row, team_id,
+                                       territory_id)
+from crmctl.output import message_to_dict, print_record, print_rows
+
+TERRITORY_COLUMNS = [("priority", "priority"), ("id", "id"), ("name", "name"),
+                     ("sales_line_id", "line"), ("team_id", "team"),
+                     ("rules_version", "rules v"), ("rule_count", "rules"), ("active", "active")]
+RULE_COLUMNS = [("position", "#"), ("id", "id"), ("name", "name"), ("description", "matches")]
+
+
+def _territory_row(territory) -> dict:
+    return dict(message_to_dict(territory), rule_count=len(territory.rules))
+
+
+def _rule_rows(rules) -> list[dict]:
+    return [{"position": i, "id": r.id, "name": r.name, "description": r.description}
+            for i, r in enumerate(rules, start=1)]
+
+
+def _print_territory(session, territory) -> None:
+    if session.output == "json":
+        print_record("json", message_to_dict(territory))
+        return
+    print_record("table", _territory_row(territory),
+                 fields=[(k, h) for k, h in TERRITORY_COLUMNS] + [("version", "version")])
+    print_rows("table", _rule_rows(territory.rules), RULE_COLUMNS, empty="no rules")
+
+
+@click.group()
+def territories() -> None:
+    """Territories: a sales line bound to a team, with ordered routing rules (changes need the
+    admin role). Rules files are JSON or YAML: a list of {name, id?, conditions: [{attribute,
+    values? | ranges?: [{min, max}], currency?}]}; see `crmctl territories attributes`."""
+
+
+@territories.command("list")
+@click.option("--line", default="", help="Only this sales line (id or name).")
+@click.option("--team", default="", help="Only this team (id or name).")
+@click.option("--all", "include_inactive", is_flag=True, help="Include deactivated ones.")
+@output_option
+@pass_session
+def list_territories(session, line, team, include_inactive):
+    """List territories in routing order (priority, then name)."""
+    request = pb.ListTerritoriesRequest(sales_line_id=line_id(session, line) if line else "",
+                                        team_id=team_id(session, team) if team else "",
+                                        include_inactive=include_inactive)
+    found = list(all_pages(session, Stubs(session).territories.ListTerritories, request))
+    if session.output == "json":
+        print_rows("json", [message_to_dict(t) for t in found], [])
+        return
+    print_rows("table", [_territory_row(t) for t in found], TERRITORY_COLUMNS,
+               empty="no territories")
+
+
+@territories.command("show")
+@click.argument("territory")
+@output_option
+@pass_session
+def show(session, territory):
+    """Show a territory with its current rules, in the order they are tried."""
+    found = session.call(Stubs(session).territories.GetTerritory,
+                         pb.GetTerritoryRequest(id=territory_id(session, territory)))
+    _print_territory(session, found.territory)
+
+
+@territories.command("create")
+@click.argument("name")
+@click.option("--line", required=True, help="The sales line (id or name).")
+@click.option("--team", required=True, help="The team (id or name); must work the line.")
+@click.option("--priority", type=click.IntRange(min=1), required=True,
+              help="Position in routing order (lower is tried first).")
+@click.option("--rules", "rules_file", required=True, type=click.Path(dir_okay=False),
+              help="JSON or YAML file with the first rules.")
+@output_option
+@pass_session
+def create(session, name, line, team, priority, rules_file):
+    """Create a territory with its first rules (version 1)."""
+    created = session.call(Stubs(session).territories.CreateTerritory, pb.CreateTerritoryRequest(
+        name=name, sales_line_id=line_id(session, line), team_id=team_id(session, team),
+        priority=priority, rules=read_rules(rules_file)))
+    _print_territory(session, created.territory)
+
+
+@territories.command("update")
+@click.argument("territory")
+@click.option("--name", default="", help="New name.")
+@click.option("--priority", type=click.IntRange(min=1), default=0, help="New priority.")
+@click.option("--expected-version", type=int, default=0)
+@output_option
+@pass_session
+def update(session, territory, name, priority, expected_version):
+    """Rename a territory or change its priority."""
+    updated = session.call(Stubs(session).territories.UpdateTerritory, pb.UpdateTerritoryRequest(
+        id=territory_id(session, territory), name=name, priority=priority,
+        expected_version=expected_version))
+    _print_territory(session, updated.territory)
+
+
+@territories.group("rules")
+def rules() -> None:
+    """A territory's routing rules."""
+
+
+@rules.command("set")
+@click.argument("territory")
+@click.argument("rules_file", type=click.Path(dir_okay=False))
+@click.option("--comment", default="", help="Why the rules change (kept with the version).")
+@click.option("--expected-rules-version", type=int, default=0,
+              help="Refuse unless the current rules are this version (safe concurrent edits).")
+@output_option
+@pass_session
+def set_rules(session, territory, rules_file, comment, expected_rules_version):
+    """Publish a new version of TERRITORY's rules from RULES_FILE (JSON or YAML). Send a rule's
+    id back to keep it across versions."""
+    changed = session.call(Stubs(session).territories.SetTerritoryRules,
+                           pb.SetTerritoryRulesRequest(
+                               id=territory_id(session, territory), rules=read_rules(rules_file),
+                               comment=comment, expected_rules_version=expected_rules_version))
+    _print_territory(session, changed.territory)
+
+
+@territories.command("versions")
+@click.argument("territory")
+@output_option
+@pass_session
+def versions(session, territory):
+    """Every published version of a territory's rules, newest first."""
+    found = session.call(Stubs(session).territories.ListRuleVersions,
+                         pb.ListRuleVersionsRequest(id=territory_id(session, territory)))
+    if session.output == "json":
+        print_rows("json", [message_to_dict(v) for v in found.versions], [])
+        return
+    print_rows("table", [dict(message_to_dict(v), rules="; ".join(
+        f"{r.name}: {r.description}" for r in v.rules)) for v in found.versions],
+        [("rules_version", "version"), ("changed_at", "when"), ("changed_by", "by"),
+         ("comment", "comment"), ("rules", "rules")], empty="no versions")
+
+
+@territories.command("deactivate")
+@click.argument("territory")
+@output_option
+@pass_session
+def deactivate(session, territory):
+    """Deactivate a territory: it stops routing at once."""
+    result = session.call(Stubs(session).territories.DeactivateTerritory,
+                          pb.DeactivateTerritoryRequest(id=territory_id(session, territory)))
+    _print_territory(session, result.territory)
+
+
+@territories.command("attributes")
+@output_option
+@pass_session
+def attributes(session):
+    """The lead attributes rules may test, with the kind of condition each takes."""
+    found = session.call(Stubs(session).territories.ListRuleAttributes,
+                         pb.ListRuleAttributesRequest())
+    print_rows(session.output, [row(a) for a in found.attributes],
+               [("name", "attribute"), ("kind", "kind"), ("description", "description")])
+
+
+COMMANDS = [territories]
