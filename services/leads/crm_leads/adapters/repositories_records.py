@@ -50,6 +50,8 @@ class SqlActivityRepository(repositories.ActivityRepository):
         self.session = session
 
     def get(self, activity_id: str) -> Activity | None:
+        # The activity id makes recording idempotent; a concurrent retry waits here.
+        lock_keys(self.session, [("activity", activity_id)])
         row = self.session.execute(select(A).where(A.c.id == activity_id)).first()
         return _activity(row) if row else None
 

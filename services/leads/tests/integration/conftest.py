@@ -5,6 +5,8 @@ the local access replica (as territory's user_access_changed would)."""
 from __future__ import annotations
 
 import itertools
+import types
+import uuid
 
 import pytest
 
@@ -15,6 +17,8 @@ from crm_chassis.testing import temporary_postgres_database
 from crm_leads import migrate
 from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.entrypoints.wiring import build
+from crm_leads.service_layer import leads as lead_cases
+from crm_leads.service_layer.authorization import SERVICE, Caller
 
 pytestmark = pytest.mark.integration
 
@@ -84,3 +88,33 @@ def grant_scopes(engine, wiring):
             session.commit()
         wiring.replica.invalidate(user_id)
     return grant
+
+
+# -- helpers shared by the test modules (the importlib import mode has no test package) --
+FORM = Caller("webform", kind=SERVICE, display_name="web form")
+MARKETING = Caller("mia", departments=frozenset({"marketing"}), display_name="Mia Marketing")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def person_values(**extra) -> dict:
+    tag = uuid.uuid4().hex[:10]
+    values = {"person.first_name": "Jörg", "person.last_name": f"Müller{tag}",
+              "person.email": f"jorg.{tag}@acme.example", "company.name": "ACME GmbH",
+              "source.channel": "web_form", "sales_line_id": "line-int"}
+    values.update(extra)
+    return values
+
+
+def capture(deps, caller=FORM, key=None, policy=lead_cases.DuplicatePolicy.REJECT, **values):
+    return lead_cases.create_lead(deps, caller, idempotency_key=key or unique("key"),
+                                  values=values or person_values(), on_duplicate=policy)
+
+
+@pytest.fixture(scope="session")
+def h():
+    """Helpers: h.capture(deps, ...), h.person_values(...), h.unique(prefix), h.FORM, ..."""
+    return types.SimpleNamespace(FORM=FORM, MARKETING=MARKETING, unique=unique,
+                                 person_values=person_values, capture=capture)

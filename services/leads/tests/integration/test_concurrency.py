@@ -1,0 +1,133 @@
+"""Concurrent captures on PostgreSQL: the same idempotency key makes one lead; the same person
+under two keys makes one lead and a clean ALREADY_EXISTS (or a merge); the unique index is the
+last line of defence when two transactions insert the same person anyway.
+
+Overlap is made certain, not hoped for: the test holds the advisory lock of the key itself, waits
+until both captures are blocked on it (pg_stat_activity), then lets them go.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select, text
+
+from crm_chassis.errors import AlreadyExists
+from crm_chassis.testing import wait_until
+
+from crm_leads.adapters import orm
+from crm_leads.adapters.locks import lock_key
+from crm_leads.domain.lead import Lead
+from crm_leads.service_layer import leads as lead_cases
+
+pytestmark = pytest.mark.integration
+
+
+def waiting_on_advisory_locks(engine) -> int:
+    with engine.connect() as connection:   # a fresh transaction each poll
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")).scalar_one()
+
+
+def run_blocked(engine, lock: int, calls) -> list:
+    """Run ``calls`` in threads while holding advisory lock ``lock``; release it once all are
+    blocked on it; return their results (or exceptions) in order."""
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            results[index] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            results[index] = exc
+
+    with engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock})
+        threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        try:
+            wait_until(lambda: waiting_on_advisory_locks(engine) >= len(calls), timeout=10,
+                       message="the captures never waited for the key's lock")
+        finally:
+            holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
+            holder.commit()
+            for thread in threads:
+                thread.join(20)
+    return results
+
+
+def leads_with_email(engine, email: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(orm.leads).where(
+            orm.leads.c.email == email)).scalar_one()
+
+
+def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
+    values, key = h.person_values(), h.unique("key")
+    results = run_blocked(engine, lock_key("idempotency", h.FORM.subject_id, key), [
+        lambda: h.capture(deps, key=key, **values)] * 2)
+    assert all(not isinstance(result, Exception) for result in results), results
+    assert results[0].lead.id == results[1].lead.id
+    assert sorted(result.replayed for result in results) == [False, True]
+    assert leads_with_email(engine, values["person.email"]) == 1
+
+
+def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h):
+    values = h.person_values()
+    email = values["person.email"]
+    reject = run_blocked(engine, lock_key("duplicate", "duplicate_email", email), [
+        lambda: h.capture(deps, **values), lambda: h.capture(deps, **values)])
+    assert sorted(type(result).__name__ for result in reject) == ["AlreadyExists",
+                                                                 "CaptureResult"]
+    assert leads_with_email(engine, email) == 1
+
+    other = h.person_values()
+    merge = run_blocked(engine, lock_key("duplicate", "duplicate_email", other["person.email"]), [
+        lambda: h.capture(deps, policy=lead_cases.DuplicatePolicy.MERGE, **other)] * 2)
+    assert merge[0].lead.id == merge[1].lead.id
+    assert sorted(result.merged for result in merge) == [False, True]
+
+
+def test_the_unique_index_refuses_a_second_insert_of_one_person(deps, engine, h):
+    """Without the locks (two units of work adding leads directly), the duplicate e-mail index
+    still lets only one in, and the loser gets ALREADY_EXISTS rather than an internal error."""
+    lead = h.capture(deps).lead
+    with deps.uow() as uow:
+        uow.leads.get(lead.id)
+    email = h.person_values()["person.email"]
+    first, second = deps.uow(), deps.uow()
+    outcome = {}
+    with first:
+        first.leads.add(_copy(lead, "a" * 32, email))
+        first.leads.flush()   # holds the index entry until commit
+
+        def insert_second():
+            with second:
+                second.leads.add(_copy(lead, "b" * 32, email))
+                try:
+                    second.commit()
+                except AlreadyExists as exc:
+                    outcome["error"] = exc
+        thread = threading.Thread(target=insert_second)
+        thread.start()
+        wait_until(lambda: _waiting_on_transactions(engine) >= 1, timeout=10,
+                   message="the second insert never waited for the first")
+        first.commit()
+        thread.join(20)
+    assert "e-mail" in str(outcome["error"])
+    assert leads_with_email(engine, email) == 1
+
+
+def _copy(lead: Lead, lead_id: str, email: str) -> Lead:
+    data = replace(lead.data, person=replace(lead.data.person, email=email, phone="",
+                                             last_name=lead_id))
+    return replace(lead, id=lead_id, data=data, new_history=[], new_events=[])
+
+
+def _waiting_on_transactions(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND wait_event = 'transactionid'")).scalar_one()
