@@ -24,6 +24,7 @@ from crm_territory.adapters.grpc_sales_lines import SalesLineServicer
 from crm_territory.adapters.grpc_teams import TeamServicer
 from crm_territory.adapters.grpc_territories import TerritoryServicer
 from crm_territory.entrypoints import settings as settings_module
+from crm_territory.entrypoints.wiring import build_dependencies
 from crm_territory.service_layer.dependencies import Dependencies
 
 # (generated registration function, servicer class, pb2 module, service name)
@@ -59,17 +60,20 @@ def start(settings, deps: Dependencies, *, verifier, **kwargs):
 
 
 def main() -> None:
-    # Imported here: the servicers' unit tests import this module on the fake unit of work,
-    # without the database adapters the wiring builds.
-    from crm_territory.entrypoints.wiring import build_dependencies
-
     settings = settings_module.load()
     configure_logging(settings)
     deps = build_dependencies(settings)
     # Tokens are verified locally with identity's published keys (refreshed in the background).
     verifier = identity_verifier(settings)
+
+    def on_stop() -> None:
+        verifier.key_source.close()
+        close = getattr(deps.directory, "close", None)   # the identity client's channel
+        if close is not None:
+            close()
+
     serve(settings, register(deps), service_names=SERVICE_NAMES, verifier=verifier,
-          on_stop=verifier.key_source.close)
+          on_stop=on_stop)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,171 @@
+"""The gRPC API on PostgreSQL: a realistic organisation built over gRPC, a routing preview,
+and a move whose access change is visible at once and leaves its events in the outbox."""
+import json
+
+import grpc
+import pytest
+from sqlalchemy import select
+
+from crm.territory.v1 import (access_pb2 as ac, org_pb2 as og, routing_pb2 as rt,
+                              sales_lines_pb2 as sl, teams_pb2 as tm, territories_pb2 as tr)
+from crm_territory.adapters import orm
+from ..org_builder import priority, unique
+
+pytestmark = pytest.mark.integration
+SC = grpc.StatusCode
+READ = ac.ACCESS_ACTION_READ
+
+
+def outbox(engine, aggregate_id):
+    with engine.connect() as conn:
+        return conn.execute(select(orm.outbox).where(orm.outbox.c.aggregate_id == aggregate_id)
+                            .order_by(orm.outbox.c.id)).all()
+
+
+@pytest.fixture(scope="module")
+def company(api_server, directory):
+    """EMEA > DACH > Berlin Area with team Berlin (ann, bob, supervisor sue) and DACH's team
+    Munich (cid); dee manages DACH, eve manages the sibling region Nordics; line SMB with a
+    territory per team. Names and people are unique: the database is shared by the session."""
+    client, tokens = api_server
+    admin = client.as_(tokens.user("admin-1", "admin", departments=("management",)))
+    people = {name: unique(name) for name in ("ann", "bob", "sue", "cid", "dee", "eve")}
+    for user in people.values():
+        directory.put(user)
+
+    def unit(name, parent=None, department=""):
+        return admin(admin.org.CreateOrgUnit, og.CreateOrgUnitRequest(
+            name=unique(name), parent_id=parent.id if parent else "",
+            department=department)).unit
+
+    emea = unit("EMEA", department="sales")
+    dach, nordics = unit("DACH", emea), unit("Nordics", emea)
+    area = unit("Berlin Area", dach)
+    berlin = admin(admin.teams.CreateTeam, tm.CreateTeamRequest(
+        name=unique("Berlin"), unit_id=area.id, time_zone="Europe/Berlin")).team
+    munich = admin(admin.teams.CreateTeam, tm.CreateTeamRequest(
+        name=unique("Munich"), unit_id=dach.id)).team
+    for who, team, role in (("ann", berlin, tm.TEAM_ROLE_EXPERT),
+                            ("bob", berlin, tm.TEAM_ROLE_EXPERT),
+                            ("sue", berlin, tm.TEAM_ROLE_SUPERVISOR),
+                            ("cid", munich, tm.TEAM_ROLE_EXPERT)):
+        admin(admin.members.AddMember, tm.AddMemberRequest(team_id=team.id, user_id=people[who],
+                                                           role=role))
+    admin(admin.org.AssignUnitManager, og.AssignUnitManagerRequest(unit_id=dach.id,
+                                                                   user_id=people["dee"]))
+    admin(admin.org.AssignUnitManager, og.AssignUnitManagerRequest(unit_id=nordics.id,
+                                                                   user_id=people["eve"]))
+    line = admin(admin.lines.CreateSalesLine, sl.CreateSalesLineRequest(
+        name=unique("SMB"), workflow_kind=sl.WORKFLOW_KIND_QUOTE, pipeline_id="pipe-smb",
+        team_ids=[berlin.id, munich.id])).sales_line
+    campaign = unique("spring")    # keeps other tests' leads out of these territories
+
+    def rule(name, *conditions):
+        return tr.RoutingRule(name=name, conditions=[
+            tr.RuleCondition(attribute="campaign", values=[campaign]), *conditions])
+
+    de = admin(admin.territories.CreateTerritory, tr.CreateTerritoryRequest(
+        name=unique("DE"), sales_line_id=line.id, team_id=berlin.id, priority=priority(),
+        rules=[rule("DE mid-size", tr.RuleCondition(attribute="country", values=["DE"]),
+                    tr.RuleCondition(attribute="company_size",
+                                     ranges=[tr.ValueRange(min="50", max="250")])),
+               rule("DE", tr.RuleCondition(attribute="country", values=["DE"]))])).territory
+    at = admin(admin.territories.CreateTerritory, tr.CreateTerritoryRequest(
+        name=unique("AT"), sales_line_id=line.id, team_id=munich.id, priority=priority(),
+        rules=[rule("AT", tr.RuleCondition(attribute="country", values=["AT"]))])).territory
+    return dict(client=client, tokens=tokens, admin=admin, people=people, emea=emea, dach=dach,
+                area=area, berlin=berlin, munich=munich, line=line, de=de, at=at,
+                campaign=campaign)
+
+
+def test_the_organisation_reads_back(company):
+    admin, c = company["admin"], company
+    below = admin(admin.teams.ListTeams, tm.ListTeamsRequest(unit_id=c["emea"].id)).teams
+    assert sorted(t.id for t in below) == sorted([c["berlin"].id, c["munich"].id])
+    area = admin(admin.org.GetOrgUnit, og.GetOrgUnitRequest(id=c["area"].id)).unit
+    assert (area.level, area.parent_id, area.department) == (3, c["dach"].id, "sales")
+    roster = admin(admin.members.ListMemberships,
+                   tm.ListMembershipsRequest(team_id=c["berlin"].id)).memberships
+    assert len(roster) == 3
+    got = admin(admin.territories.GetTerritory, tr.GetTerritoryRequest(id=c["de"].id)).territory
+    assert [r.name for r in got.rules] == ["DE mid-size", "DE"] and got.rules_version == 1
+    err = admin.error(admin.org.DeleteOrgUnit, og.DeleteOrgUnitRequest(id=c["area"].id))
+    assert err.code() == SC.FAILED_PRECONDITION
+    assert f"team '{c['berlin'].name}' (3 active member(s); open territories " \
+           f"'{c['de'].name}')" in err.details()
+    err = admin.error(admin.org.MoveOrgUnit, og.MoveOrgUnitRequest(
+        id=c["emea"].id, new_parent_id=c["area"].id))
+    assert err.code() == SC.INVALID_ARGUMENT and "cycle" in err.details()
+
+
+def test_access_matrix_on_the_database(company):
+    c, p = company, company["people"]
+    service = c["client"].as_(c["tokens"].service())
+
+    def allowed(user, action=READ, team=None):
+        return service(service.access.CheckAccess, ac.CheckAccessRequest(
+            user_id=user, action=action, team_id=(team or c["berlin"]).id)).allowed
+
+    assert allowed(p["ann"]) and allowed(p["sue"], ac.ACCESS_ACTION_REASSIGN)
+    assert not allowed(p["ann"], ac.ACCESS_ACTION_REASSIGN)
+    assert allowed(p["dee"], ac.ACCESS_ACTION_TRANSFER)        # manager of a unit above
+    assert not allowed(p["eve"]) and not allowed("admin-1")    # sibling manager, admin
+    scopes = service(service.access.ListScopes,
+                     ac.ListScopesRequest(user_id=p["dee"])).user_scopes
+    assert sorted(s.team_id for s in scopes.scopes) == sorted([c["berlin"].id, c["munich"].id])
+    assert all(s.source == ac.SCOPE_SOURCE_UNIT_MANAGER for s in scopes.scopes)
+
+
+def test_preview_route_explains_on_the_database(company):
+    c = company
+    sue = c["client"].as_(c["tokens"].user(c["people"]["sue"]))
+    lead = rt.LeadAttributes(country="DE", company_size=120, campaign=c["campaign"])
+    decision = sue(sue.routing.PreviewRoute, rt.PreviewRouteRequest(lead=lead)).decision
+    why = decision.explanation
+    assert decision.outcome == rt.ROUTING_OUTCOME_ROUTED and decision.team_id == c["berlin"].id
+    assert (why.territory_id, why.rule.name, why.rule_position, why.rules_version) == \
+        (c["de"].id, "DE mid-size", 1, 1)
+    assert decision.owner_user_id in (c["people"]["ann"], c["people"]["bob"])
+    assert {n.user_id for n in why.owner_choice.candidates} == \
+        {c["people"][x] for x in ("ann", "bob", "sue")}
+    small = sue(sue.routing.PreviewRoute, rt.PreviewRouteRequest(lead=rt.LeadAttributes(
+        country="DE", company_size=10, campaign=c["campaign"]))).decision.explanation
+    assert (small.rule.name, small.rule_position) == ("DE", 2)
+    # A preview stores nothing: there is no decision for the lead afterwards.
+    named = rt.LeadAttributes(lead_id=unique("lead"), country="AT", campaign=c["campaign"])
+    assert sue(sue.routing.PreviewRoute, rt.PreviewRouteRequest(lead=named)).decision \
+        .team_id == c["munich"].id
+    err = c["admin"].error(c["admin"].routing.GetRoutingDecision,
+                           rt.GetRoutingDecisionRequest(lead_id=named.lead_id))
+    assert err.code() == SC.NOT_FOUND
+
+
+def test_move_member_ends_old_access_at_once_and_leaves_events(company, engine):
+    c = company
+    ann = c["people"]["ann"]
+    service = c["client"].as_(c["tokens"].service())
+    check = ac.CheckAccessRequest(user_id=ann, action=READ, team_id=c["berlin"].id)
+    assert service(service.access.CheckAccess, check).allowed
+    before = service(service.access.ListScopes, ac.ListScopesRequest(user_id=ann)).user_scopes
+    moved = c["admin"](c["admin"].members.MoveMember, tm.MoveMemberRequest(
+        user_id=ann, from_team_id=c["berlin"].id, to_team_id=c["munich"].id))
+    assert moved.ended.team_id == c["berlin"].id and moved.ended.HasField("ends_at")
+    assert moved.started.team_id == c["munich"].id
+    # The very next calls see the new scopes: nothing cached outlives the move.
+    denied = service(service.access.CheckAccess, check)
+    assert not denied.allowed and denied.deny_reason == ac.DENY_REASON_NOT_IN_SCOPE
+    after = service(service.access.ListScopes, ac.ListScopesRequest(user_id=ann)).user_scopes
+    assert [s.team_id for s in after.scopes] == [c["munich"].id]
+    assert after.access_version == before.access_version + 1
+    ended, started = outbox(engine, moved.ended.id), outbox(engine, moved.started.id)
+    assert [r.event_type for r in ended][-1] == "membership_changed"
+    ended_body = json.loads(ended[-1].payload)
+    assert ended_body["change"] == "CHANGE_KIND_ENDED"
+    assert ended_body["moved_to_team_id"] == c["munich"].id
+    assert json.loads(started[-1].payload)["moved_from_team_id"] == c["berlin"].id
+    access_rows = [r for r in outbox(engine, ann) if r.event_type == "user_access_changed"]
+    latest = access_rows[-1]
+    assert latest.aggregate_version == after.access_version
+    assert latest.exchange == "territory.events"
+    body = json.loads(latest.payload)["user_scopes"]
+    assert [s["team_id"] for s in body["scopes"]] == [c["munich"].id]
