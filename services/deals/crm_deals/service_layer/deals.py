@@ -232,7 +232,7 @@ def reassign_deal(uow, ports: Ports, caller: Caller, deal_id: str, owner_user_id
         access.require_role(deal.team_id, "supervisor", "reassign deals")
         require_team_member(ports, deal.team_id, owner_user_id, "owner_user_id")
         changed = deal.reassign(caller.actor, ports.now(), owner_user_id, reason)
-        _finish(uow, deal, caller, changed, reason)
+        _finish(uow, deal, caller, ["owner_user_id"] if changed else [], reason)
     return deal
 
 

@@ -247,3 +247,17 @@ def test_revenue_from_priced_lines_and_typed_revenue_exclude_each_other(api, dea
     assert "not the sum of its lines" in api.refused(
         grpc.StatusCode.UNAVAILABLE, api.deals.SetDealLines, deals_pb2.SetDealLinesRequest(
             id=deal.id, lines=[deals_pb2.LineInput(product_id="p-widget", quantity="1")]))
+
+
+def test_a_supervisor_reassigns_an_open_deal_to_a_teammate(api, deal):
+    assert "only a supervisor of the team" in api.refused(
+        PERMISSION_DENIED, api.deals.ReassignDeal,
+        deals_pb2.ReassignDealRequest(id=deal.id, owner_user_id="bob"), "alice")
+    assert "is not a member of team" in api.refused(
+        INVALID_ARGUMENT, api.deals.ReassignDeal,
+        deals_pb2.ReassignDealRequest(id=deal.id, owner_user_id="tom"), "sam")
+    moved = api.call(api.deals.ReassignDeal, deals_pb2.ReassignDealRequest(
+        id=deal.id, owner_user_id="bob", reason="holiday cover"), "sam")
+    assert (moved.owner_user_id, moved.version) == ("bob", 2)
+    event = api.world.uow.events("deal_updated")[-1]
+    assert (list(event.changed_fields), event.reason) == (["owner_user_id"], "holiday cover")

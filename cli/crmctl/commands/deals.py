@@ -1,0 +1,324 @@
+"""``crmctl deals ...``: create, list, show, edit, move, close, reopen, transfer, history, and
+``crmctl deals board --line X`` (the open deals of a sales line as one column per stage)."""
+from __future__ import annotations
+
+import click
+from google.protobuf import field_mask_pb2
+from rich.table import Table
+
+from crm.deals.v1 import deals_pb2, resources_pb2 as pb
+
+from crmctl import output as out
+from crmctl.commands import _deals_api as api
+from crmctl.commands.common import output_option, pass_session
+from crmctl.output import message_to_dict, print_record, print_rows
+from crmctl.session import CliError
+
+LIST_COLUMNS = [("id", "id"), ("name", "name"), ("stage_name", "stage"), ("status", "status"),
+                ("probability", "%"), ("estimated_revenue", "amount"),
+                ("owner_user_id", "owner"), ("team_id", "team")]
+SHOW_FIELDS = [("id", "id"), ("name", "name"), ("account_id", "account"),
+               ("primary_contact_id", "contact"), ("sales_line_id", "sales line"),
+               ("stage_key", "stage key"), ("stage_name", "stage"), ("status", "status"),
+               ("probability", "probability %"), ("probability_overridden", "set by hand"),
+               ("forecast_category", "forecast"), ("estimated_revenue", "amount"),
+               ("revenue_source", "amount from"), ("lines", "lines"),
+               ("estimated_close_date", "close date"), ("owner_user_id", "owner"),
+               ("team_id", "team"), ("actual_revenue", "actual revenue"),
+               ("actual_close_date", "closed on"), ("lost_reason", "lost reason"),
+               ("lost_competitor", "competitor"), ("lost_note", "note"),
+               ("version", "version"), ("updated_at", "updated")]
+STATUSES = {"open": pb.DEAL_STATUS_OPEN, "won": pb.DEAL_STATUS_WON, "lost": pb.DEAL_STATUS_LOST}
+
+
+def show_deal(session, deal) -> None:
+    print_record(session.output, api.deal_row(deal), fields=SHOW_FIELDS)
+
+
+def currency_of(session, deal_id: str) -> str:
+    return session.call(api.deals(session).GetDeal, deals_pb2.GetDealRequest(id=deal_id)).currency
+
+
+@click.group()
+def deals() -> None:
+    """Work on opportunities (deals) of your teams."""
+
+
+@deals.command("create")
+@click.option("--name", "-n", required=True, help="Name of the deal.")
+@click.option("--account", "account_id", required=True, help="Account id (its team owns it).")
+@click.option("--line", "sales_line_id", required=True, help="Sales line id (its pipeline).")
+@click.option("--currency", required=True, help="ISO 4217 currency, e.g. EUR.")
+@click.option("--stage", "stage_key", default="", help="Starting stage key (default: first).")
+@click.option("--contact", "primary_contact_id", default="", help="Primary contact id.")
+@click.option("--owner", "owner_user_id", default="", help="Owner (default: you).")
+@click.option("--amount", default=None, help="Estimated revenue, e.g. 1200.00.")
+@click.option("--close-date", default="", help="Estimated close date YYYY-MM-DD.")
+@click.option("--probability", type=click.IntRange(0, 100), default=None,
+              help="Probability set by hand (default: the stage's).")
+@click.option("--campaign", "campaign_id", default="", help="Campaign id.")
+@output_option
+@pass_session
+def create(session, name, account_id, sales_line_id, currency, stage_key, primary_contact_id,
+           owner_user_id, amount, close_date, probability, campaign_id):
+    """Create a deal for an account."""
+    request = deals_pb2.CreateDealRequest(
+        name=name, account_id=account_id, sales_line_id=sales_line_id, currency=currency,
+        stage_key=stage_key, primary_contact_id=primary_contact_id, owner_user_id=owner_user_id,
+        estimated_close_date=close_date, campaign_id=campaign_id, probability=probability)
+    if amount is not None:
+        request.estimated_revenue.CopyFrom(api.money(amount, currency))
+    show_deal(session, session.call(api.deals(session).CreateDeal, request))
+
+
+@deals.command("list")
+@click.option("--status", type=api.choice(STATUSES), help="Only deals in this status.")
+@click.option("--line", "sales_line_id", default="", help="Only this sales line.")
+@click.option("--stage", "stage_key", default="", help="Only this stage key.")
+@click.option("--owner", "owner_user_id", default="", help="Only this owner.")
+@click.option("--account", "account_id", default="", help="Only this account.")
+@click.option("--team", "team_id", default="", help="Only this team.")
+@click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
+              help="At most this many (0 = all).")
+@output_option
+@pass_session
+def list_deals(session, status, sales_line_id, stage_key, owner_user_id, account_id, team_id,
+               limit):
+    """List the deals you may see, oldest first."""
+    request = deals_pb2.ListDealsRequest(
+        status=STATUSES.get((status or "").lower(), 0), sales_line_id=sales_line_id,
+        stage_key=stage_key, owner_user_id=owner_user_id, account_id=account_id, team_id=team_id)
+    rows = [api.deal_row(d) for d in api.pages(session, api.deals(session).ListDeals, request,
+                                                "deals", limit)]
+    print_rows(session.output, rows, LIST_COLUMNS, empty="no deals match")
+
+
+@deals.command("show")
+@click.argument("deal_id")
+@output_option
+@pass_session
+def show(session, deal_id):
+    """Show one deal."""
+    show_deal(session, session.call(api.deals(session).GetDeal,
+                                    deals_pb2.GetDealRequest(id=deal_id)))
+
+
+@deals.command("update")
+@click.argument("deal_id")
+@click.option("--name", "-n", default=None, help="New name.")
+@click.option("--contact", "primary_contact_id", default=None, help="New primary contact id.")
+@click.option("--close-date", "estimated_close_date", default=None,
+              help="New estimated close date YYYY-MM-DD ('' clears it).")
+@click.option("--campaign", "campaign_id", default=None, help="New campaign id.")
+@click.option("--expected-version", type=int, default=0,
+              help="Refuse if the deal is no longer at this version.")
+@output_option
+@pass_session
+def update(session, deal_id, expected_version, **fields):
+    """Change fields of an open deal (only those given)."""
+    given = {name: value for name, value in fields.items() if value is not None}
+    if not given:
+        raise CliError("nothing to change: give --name, --contact, --close-date or --campaign")
+    request = deals_pb2.UpdateDealRequest(
+        id=deal_id, deal=pb.Opportunity(**given), expected_version=expected_version,
+        update_mask=field_mask_pb2.FieldMask(paths=sorted(given)))
+    show_deal(session, session.call(api.deals(session).UpdateDeal, request))
+
+
+@deals.command("move")
+@click.argument("deal_id")
+@click.argument("stage_key")
+@click.option("--note", default="", help="Why (kept in the history).")
+@click.option("--expected-version", type=int, default=0,
+              help="Refuse if the deal is no longer at this version.")
+@output_option
+@pass_session
+def move(session, deal_id, stage_key, note, expected_version):
+    """Move an open deal to another stage (fires that stage's automation rules)."""
+    show_deal(session, session.call(api.deals(session).MoveDealToStage,
+                                    deals_pb2.MoveDealToStageRequest(
+                                        id=deal_id, stage_key=stage_key, note=note,
+                                        expected_version=expected_version)))
+
+
+@deals.command("probability")
+@click.argument("deal_id")
+@click.argument("percent", type=click.IntRange(0, 100), required=False)
+@click.option("--clear", is_flag=True, help="Back to the stage's default probability.")
+@output_option
+@pass_session
+def probability(session, deal_id, percent, clear):
+    """Set the probability by hand (kept through stage moves), or --clear it."""
+    if (percent is None) == (not clear):
+        raise CliError("give a PERCENT 0..100 or --clear")
+    request = deals_pb2.SetDealProbabilityRequest(id=deal_id, probability=percent)
+    show_deal(session, session.call(api.deals(session).SetDealProbability, request))
+
+
+@deals.command("revenue")
+@click.argument("deal_id")
+@click.argument("amount", required=False)
+@click.option("--clear", is_flag=True, help="The revenue becomes unknown.")
+@output_option
+@pass_session
+def revenue(session, deal_id, amount, clear):
+    """Type the estimated revenue (e.g. 1200.00, in the deal's currency), or --clear it."""
+    if (amount is None) == (not clear):
+        raise CliError("give an AMOUNT or --clear")
+    request = deals_pb2.SetDealRevenueRequest(id=deal_id)
+    if amount is not None:
+        request.estimated_revenue.CopyFrom(api.money(amount, currency_of(session, deal_id)))
+    show_deal(session, session.call(api.deals(session).SetDealRevenue, request))
+
+
+@deals.command("lines")
+@click.argument("deal_id")
+@click.option("--line", "lines", multiple=True,
+              help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.")
+@click.option("--price-list", "price_list_id", default="", help="Price with this list only.")
+@output_option
+@pass_session
+def lines(session, deal_id, lines, price_list_id):
+    """Replace the product lines (priced by catalog; the revenue becomes their sum)."""
+    show_deal(session, session.call(api.deals(session).SetDealLines, deals_pb2.SetDealLinesRequest(
+        id=deal_id, lines=api.line_inputs(lines), price_list_id=price_list_id)))
+
+
+@deals.command("reassign")
+@click.argument("deal_id")
+@click.argument("owner_user_id")
+@click.option("--reason", default="", help="Why (kept in the history).")
+@output_option
+@pass_session
+def reassign(session, deal_id, owner_user_id, reason):
+    """Give an open deal to another member of its team (supervisor or above)."""
+    show_deal(session, session.call(api.deals(session).ReassignDeal, deals_pb2.ReassignDealRequest(
+        id=deal_id, owner_user_id=owner_user_id, reason=reason)))
+
+
+@deals.command("win")
+@click.argument("deal_id")
+@click.option("--revenue", "actual_revenue", required=True,
+              help="Actual revenue, e.g. 950.00 (the deal's currency).")
+@click.option("--date", "actual_close_date", required=True, help="Close date YYYY-MM-DD.")
+@output_option
+@pass_session
+def win(session, deal_id, actual_revenue, actual_close_date):
+    """Close a deal as won."""
+    request = deals_pb2.CloseDealWonRequest(
+        id=deal_id, actual_revenue=api.money(actual_revenue, currency_of(session, deal_id)),
+        actual_close_date=actual_close_date)
+    show_deal(session, session.call(api.deals(session).CloseDealWon, request))
+
+
+@deals.command("lose")
+@click.argument("deal_id")
+@click.option("--reason", required=True, help="A key of `crmctl deals lost-reasons`.")
+@click.option("--competitor", default="", help="Who won (required for reason competitor).")
+@click.option("--note", default="", help="Note (required for reason other).")
+@click.option("--date", "close_date", default="", help="Close date YYYY-MM-DD (default today).")
+@output_option
+@pass_session
+def lose(session, deal_id, reason, competitor, note, close_date):
+    """Close a deal as lost."""
+    show_deal(session, session.call(api.deals(session).CloseDealLost, deals_pb2.CloseDealLostRequest(
+        id=deal_id, reason=reason, competitor=competitor, note=note, close_date=close_date)))
+
+
+@deals.command("reopen")
+@click.argument("deal_id")
+@click.option("--reason", required=True, help="Why (kept in the history).")
+@output_option
+@pass_session
+def reopen(session, deal_id, reason):
+    """Reopen a closed deal (its owner or a manager above its team)."""
+    show_deal(session, session.call(api.deals(session).ReopenDeal,
+                                    deals_pb2.ReopenDealRequest(id=deal_id, reason=reason)))
+
+
+@deals.command("transfer")
+@click.argument("deal_id")
+@click.option("--team", "to_team_id", required=True, help="Team that takes the deal.")
+@click.option("--reason", required=True, help="Why.")
+@click.option("--owner", "new_owner_user_id", default="",
+              help="New owner in that team (default: the team's strategy chooses).")
+@click.option("--move-account/--keep-account", default=None,
+              help="Move the account and its contacts too (default: only when no other deal "
+                   "of the team uses it).")
+@output_option
+@pass_session
+def transfer(session, deal_id, to_team_id, reason, new_owner_user_id, move_account):
+    """Transfer a deal to another team with what belongs to it (managers, management)."""
+    show_deal(session, session.call(api.deals(session).TransferDeal, deals_pb2.TransferDealRequest(
+        id=deal_id, to_team_id=to_team_id, reason=reason, new_owner_user_id=new_owner_user_id,
+        move_account=move_account)))
+
+
+@deals.command("lost-reasons")
+@output_option
+@pass_session
+def lost_reasons(session):
+    """The reasons a deal may be lost for."""
+    response = session.call(api.deals(session).ListLostReasons,
+                            deals_pb2.ListLostReasonsRequest())
+    print_rows(session.output, [message_to_dict(r) for r in response.reasons],
+               [("key", "key"), ("description", "description")])
+
+
+@deals.command("history")
+@click.argument("record")
+@click.option("--limit", type=click.IntRange(min=0), default=0, help="At most this many.")
+@output_option
+@pass_session
+def history(session, record, limit):
+    """The history of a record: a deal id, or TYPE:ID (account:..., quote:..., ...)."""
+    ref = api.record_ref(record if ":" in record else f"deal:{record}")
+    request = deals_pb2.GetHistoryRequest(record=ref)
+    rows = []
+    for entry in api.pages(session, api.deals(session).GetHistory, request, "entries", limit):
+        data = message_to_dict(entry)
+        data["actor"] = entry.actor.display_name or entry.actor.id
+        data["changes"] = [f"{c.field}: {c.old_value} -> {c.new_value}" for c in entry.changes]
+        rows.append(data)
+    print_rows(session.output, rows, [("version", "v"), ("at", "at"), ("actor", "who"),
+                                      ("action", "action"), ("changes", "changes"),
+                                      ("note", "note")], empty="no history")
+
+
+@deals.command("board")
+@click.option("--line", "sales_line_id", required=True, help="Sales line whose pipeline is shown.")
+@click.option("--team", "team_id", default="", help="Only this team's deals.")
+@output_option
+@pass_session
+def board(session, sales_line_id, team_id):
+    """The open deals of a sales line as columns, one per stage, with exact sums."""
+    response = session.call(api.deals(session).GetBoard, deals_pb2.GetBoardRequest(
+        sales_line_id=sales_line_id, team_id=team_id))
+    if session.output == "json":
+        print_record("json", message_to_dict(response))
+        return
+    out._console().print(board_table(response))
+    if response.truncated:
+        click.echo("(more open deals than a board shows: the oldest are shown)")
+
+
+def board_table(response: deals_pb2.GetBoardResponse) -> Table:
+    """One column per stage: its name, deal count and total as the heading; a cell per deal
+    with its name, owner and amount."""
+    table = Table(title=f"{response.pipeline.name} (version {response.pipeline.version})",
+                  show_lines=True)
+    for column in response.columns:
+        totals = ", ".join(api.amount(t) for t in column.totals) or "-"
+        table.add_column(f"{column.stage.name}\n{len(column.deals)} deal(s) · {totals}",
+                         overflow="fold")
+    depth = max((len(c.deals) for c in response.columns), default=0)
+    for i in range(depth):
+        table.add_row(*(_card(c.deals[i]) if i < len(c.deals) else "" for c in response.columns))
+    return table
+
+
+def _card(deal: pb.Opportunity) -> str:
+    return f"{deal.name}\n{deal.owner_user_id} · {api.amount(deal.estimated_revenue) or '-'}"
+
+
+COMMANDS = [deals]

@@ -1,0 +1,183 @@
+"""crmctl accounts|contacts|deals|activities|quotes|orders|invoices against the real deals
+servicers on a chassis gRPC server over deals' in-memory world (services/deals/tests/unit), with
+the fake identity's tokens mapped to the world's people."""
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+import pytest
+
+from crm_chassis.auth import Principal
+from crm_chassis.errors import Unauthenticated
+from crm_chassis.grpc import start_server
+from crm_chassis.settings import ServiceSettings
+
+from crm_deals.adapters.grpc_mapping import ApiDependencies
+from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "services" / "deals" / "tests" / "unit"))
+
+from deals_testkit import World  # noqa: E402
+
+
+class ActingAs:
+    """Verifies the fake identity's access tokens as the person the test currently acts as."""
+
+    def __init__(self, identity):
+        self.identity = identity
+        self.user_id = "alice"
+
+    def verify(self, token: str) -> Principal:
+        if token not in self.identity.valid_access:
+            raise Unauthenticated("invalid or expired access token")
+        return Principal(subject_id=self.user_id, display_name=self.user_id.title())
+
+
+@pytest.fixture
+def deals_world(identity, monkeypatch):
+    world = World()
+    acting = ActingAs(identity)
+    settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
+    running = start_server(settings, register(ApiDependencies(lambda: world.uow, world.ports)),
+                           service_names=SERVICE_NAMES, verifier=acting, access_log=False)
+    monkeypatch.setenv("CRM_DEALS_ADDRESS", running.address)
+    world.acting = acting
+    yield world
+    running.stop(0)
+
+
+@pytest.fixture
+def cli(logged_in, deals_world):
+    def run(*args, user="alice"):
+        deals_world.acting.user_id = user
+        return logged_in(*args)
+    return run
+
+
+def ok_json(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def new_deal(cli, amount="1200.00", name="Acme rollout") -> dict:
+    account = ok_json(cli("accounts", "create", "--team", "team-a", "--name", "Acme GmbH",
+                          "-o", "json"))
+    return ok_json(cli("deals", "create", "--name", name, "--account", account["id"],
+                       "--line", "line-1", "--currency", "EUR", "--amount", amount,
+                       "-o", "json"))
+
+
+def test_accounts_and_contacts(cli):
+    account = ok_json(cli("accounts", "create", "--team", "team-a", "--name", "Acme GmbH",
+                          "--industry", "Chemicals", "-o", "json"))
+    assert (account["relationship"], account["owner_user_id"]) == ("prospect", "alice")
+    listed = cli("accounts", "list")
+    assert listed.exit_code == 0 and "Acme GmbH" in listed.stdout and account["id"] in listed.stdout
+    assert "no accounts match" in cli("accounts", "list", user="tom").stdout
+    contact = ok_json(cli("contacts", "create", "--account", account["id"], "--last-name", "Doe",
+                          "--email", "jane@acme.example", "-o", "json"))
+    updated = ok_json(cli("contacts", "update", contact["id"], "--title", "CTO", "-o", "json"))
+    assert updated["job_title"] == "CTO"
+    renamed = ok_json(cli("accounts", "update", account["id"], "--name", "Acme AG", "-o", "json"))
+    assert (renamed["name"], renamed["version"]) == ("Acme AG", 2)
+    refused = cli("accounts", "update", account["id"], "--name", "x", user="bob")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: PERMISSION_DENIED: only the owner or a supervisor")
+
+
+def test_deal_lifecycle_from_the_command_line(cli):
+    deal = new_deal(cli)
+    assert (deal["stage_key"], deal["estimated_revenue"], deal["status"]) == \
+        ("qualify", "1200.00 EUR", "open")
+    moved = ok_json(cli("deals", "move", deal["id"], "propose", "-o", "json"))
+    assert (moved["stage_name"], moved["probability"]) == ("Propose", 40)
+    fixed = ok_json(cli("deals", "probability", deal["id"], "65", "-o", "json"))
+    assert (fixed["probability"], fixed["probability_overridden"]) == (65, True)
+    won = ok_json(cli("deals", "win", deal["id"], "--revenue", "1100.00", "--date", "2026-03-02",
+                      "-o", "json"))
+    assert (won["status"], won["actual_revenue"]) == ("won", "1100.00 EUR")
+    closed = cli("deals", "update", deal["id"], "--name", "late change")
+    assert closed.exit_code == 1 and "is won and read-only" in closed.stderr
+    assert cli("deals", "reopen", deal["id"], "--reason", "x", user="bob").exit_code == 1
+    reopened = ok_json(cli("deals", "reopen", deal["id"], "--reason", "customer came back",
+                           "-o", "json", user="mia"))
+    assert reopened["status"] == "open"
+    history = cli("deals", "history", deal["id"])
+    assert history.exit_code == 0
+    for word in ("created", "stage_changed", "won", "reopened", "customer came back", "Mia"):
+        assert word in history.stdout
+    lost = cli("deals", "lose", deal["id"], "--reason", "competitor")
+    assert lost.exit_code == 1 and "name the competitor" in lost.stderr
+    table = cli("deals", "show", deal["id"])
+    assert "Propose" in table.stdout and "1200.00 EUR" in table.stdout
+
+
+def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli):
+    first = new_deal(cli, "1000.00", "Acme rollout")
+    new_deal(cli, "0.10", "Acme add-on")
+    third = new_deal(cli, "500.00", "Globex pilot")
+    cli("deals", "move", third["id"], "negotiate")
+    reassigned = ok_json(cli("deals", "reassign", first["id"], "bob", "--reason", "holiday",
+                             "-o", "json", user="sam"))
+    assert reassigned["owner_user_id"] == "bob"
+    board = cli("deals", "board", "--line", "line-1")
+    assert board.exit_code == 0, board.output
+    text = board.stdout
+    assert "Enterprise" in text
+    for heading in ("Qualify", "Propose", "Negotiate", "2 deal(s) · 1000.10 EUR",
+                    "1 deal(s) · 500.00 EUR", "0 deal(s) · -"):
+        assert heading in text, heading
+    for card in ("Acme rollout", "bob · 1000.00 EUR", "alice · 0.10 EUR", "Globex pilot",
+                 "alice · 500.00 EUR"):
+        assert card in text, card
+    as_json = ok_json(cli("deals", "board", "--line", "line-1", "-o", "json"))
+    assert [c["stage"]["key"] for c in as_json["columns"]] == ["qualify", "propose",
+                                                                "negotiate"]
+    assert cli("deals", "board", "--line", "line-1", user="root").stdout.count("·") == 3
+    missing = cli("deals", "board", "--line", "nope")
+    assert missing.exit_code == 1 and "has no pipeline yet" in missing.stderr
+
+
+def test_activities_logged_by_a_teammate(cli):
+    deal = new_deal(cli)
+    note = ok_json(cli("activities", "log", f"deal:{deal['id']}", "--kind", "call",
+                       "--subject", "covering", "--owner", "alice", "--direction", "outbound",
+                       "--at", "2026-03-01T10:00", "-o", "json", user="bob"))
+    assert (note["logged_by"], note["owner_user_id"], note["kind"]) == ("bob", "alice", "call")
+    task = ok_json(cli("activities", "log", f"deal:{deal['id']}", "-k", "task", "-s", "send",
+                       "--due", "2026-03-05", "-o", "json"))
+    assert ok_json(cli("activities", "done", task["id"], "-o", "json", user="sam"))["done_at"]
+    timeline = cli("activities", "timeline", f"account:{deal['account_id']}")
+    assert "covering" in timeline.stdout and "send" in timeline.stdout
+    bad = cli("activities", "log", "lead:1", "-k", "note", "-s", "x")
+    assert bad.exit_code == 1 and "a record is TYPE:ID" in bad.stderr
+
+
+def test_quotes_orders_and_invoices(cli):
+    deal = new_deal(cli)
+    quote = ok_json(cli("quotes", "create", "--deal", deal["id"], "-o", "json"))
+    priced = ok_json(cli("quotes", "price", quote["id"], "--line", "p-gadget:3:piece",
+                         "--line", "p-widget:1.5", "-o", "json"))
+    assert priced["total"] == "742.49 EUR"
+    assert priced["lines"] == ["3 x Gadget = 712.50 EUR", "1.5 x Widget = 29.99 EUR"]
+    cli("quotes", "activate", quote["id"])
+    revision = ok_json(cli("quotes", "revise", quote["id"], "-o", "json"))
+    assert revision["display_number"].endswith("-R2")
+    cli("quotes", "activate", revision["id"])
+    listed = cli("quotes", "list", "--deal", deal["id"])
+    assert "closed" in listed.stdout and "active" in listed.stdout
+    assert ok_json(cli("quotes", "accept", revision["id"], "-o", "json"))["status"] == "won"
+    order = ok_json(cli("orders", "create", "--quote", revision["id"], "-o", "json"))
+    assert cli("invoices", "create", "--order", order["id"]).exit_code == 1  # experts may not
+    invoice = ok_json(cli("invoices", "create", "--order", order["id"], "-o", "json", user="sam"))
+    issued = ok_json(cli("invoices", "issue", invoice["id"], "-o", "json", user="sam"))
+    assert issued["number"] == "INV-2026-000001"
+    wrong = cli("invoices", "pay", invoice["id"], "--amount", "1.00", user="sam")
+    assert wrong.exit_code == 1 and wrong.stderr.startswith("error: INVALID_ARGUMENT")
+    paid = ok_json(cli("invoices", "pay", invoice["id"], "--amount", "742.49", "--reference",
+                       "TX-1", "-o", "json", user="sam"))
+    assert paid["status"] == "paid"
+    bad = cli("quotes", "price", quote["id"], "--line", "p-gadget")
+    assert bad.exit_code == 1 and "a line is PRODUCT:QUANTITY" in bad.stderr
