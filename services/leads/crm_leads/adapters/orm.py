@@ -178,5 +178,17 @@ lead_outcomes = Table(
     Column("won", Boolean, nullable=False),
 )
 
+# Background rescoring of a line (after a model change, and the decay sweep), walked in batches
+# by the worker; ``generation`` grows when a newer model restarts the walk from the first lead.
+rescore_jobs = Table(
+    "rescore_jobs", metadata,
+    Column("sales_line_id", String(64), primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("after_id", String(32), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("rescored", BigInteger, nullable=False),
+)
+
 outbox, inbox = messaging_tables(metadata)
 access_version, access_scope = scope_tables(metadata)

@@ -22,7 +22,8 @@ DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 TAKING_PART = "status IN ('new', 'working', 'qualified', 'disqualified')"
 PENDING_CONVERSION = "conversion_state IN ('requested', 'converting', 'failed_retrying')"
 TABLES = ("leads", "lead_history", "lead_activities", "lead_idempotency_keys", "campaigns",
-          "scoring_models", "predictive_models", "predictive_counts", "lead_outcomes")
+          "scoring_models", "predictive_models", "predictive_counts", "lead_outcomes",
+          "rescore_jobs")
 
 
 def upgrade() -> None:
@@ -151,6 +152,15 @@ def upgrade() -> None:
         sa.Column("sales_line_id", sa.String(64), nullable=False),
         sa.Column("features", DOCUMENT, nullable=False),
         sa.Column("won", sa.Boolean, nullable=False),
+    )
+    op.create_table(
+        "rescore_jobs",
+        sa.Column("sales_line_id", sa.String(64), primary_key=True),
+        sa.Column("generation", sa.BigInteger, nullable=False),
+        sa.Column("reason", sa.String(32), nullable=False),
+        sa.Column("after_id", sa.String(32), nullable=False),
+        sa.Column("requested_at", UtcDateTime(), nullable=False),
+        sa.Column("rescored", sa.BigInteger, nullable=False),
     )
     create_lead_indexes(op.get_bind().dialect.name == "postgresql")
     create_messaging_tables(op)

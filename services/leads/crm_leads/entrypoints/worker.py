@@ -1,0 +1,212 @@
+"""leads' nameko worker (service name "leads").
+
+Event handlers (each exactly-once through the inbox; the use case runs in the handler's own
+transaction, so the inbox row and the change commit together):
+- territory lead_routed / lead_unroutable -> apply the routing decision (the event id is the
+  decision id: a redelivered or older decision changes nothing);
+- territory membership_changed (ENDED) -> hand the leaver's open leads to remaining members
+  through territory's ChooseOwners;
+- territory user_access_changed -> the local access replica (chassis mixin);
+- deals lead_conversion_completed / lead_conversion_rejected -> the conversion saga;
+- deals deal_won / deal_lost / deal_reopened -> outcomes of the predictive model;
+- leads scoring_model_changed -> a background rescoring job for the line.
+Timers:
+- dispatch_conversions: send due conversions, time out unanswered attempts;
+- sweep_decay: a rescoring job for every line with a model, as engagement points decay;
+- rescore: walk the pending rescoring jobs in batches (one transaction each, resumable).
+
+Run: ``python -m crm_chassis.messaging.worker_main leads crm_leads.entrypoints.worker``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import time
+
+from crm.deals.v1 import events_pb2 as deals_events
+from crm.leads.v1 import events_pb2 as leads_events
+from crm.territory.v1 import events_pb2 as territory_events
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
+from crm_chassis.db import make_session_factory
+from crm_chassis.logging import get_logger
+from crm_chassis.messaging.dependencies import UnitOfWorkProvider
+from crm_chassis.messaging.handlers import idempotent_event_handler
+from crm_chassis.scopes.worker import ScopeReplicaHandlers
+
+from crm_leads.adapters import metrics, rescore_jobs
+from crm_leads.domain.assignment import RoutingDecision
+from crm_leads.entrypoints import settings as settings_module
+from crm_leads.entrypoints.wiring import Wiring, build
+from crm_leads.service_layer import assignment, conversion, scoring
+from crm_leads.service_layer.dependencies import Dependencies
+
+log = get_logger("crm_leads.worker")
+SETTINGS = settings_module.load()
+ENDED = territory_events.CHANGE_KIND_ENDED
+# A timer run stops starting new batches after this long, so one tick never starves the others.
+TICK_BUDGET_SECONDS = 2.0
+
+
+@functools.lru_cache(maxsize=1)
+def wiring() -> Wiring:
+    """One engine, replica and set of dependencies per worker process."""
+    return build(SETTINGS)
+
+
+class JoinedUnitOfWork:
+    """Lets a use case run inside the event handler's unit of work: entering gives the open
+    one, leaving does not close it; the handler's wrapper commits (or rolls back) it with the
+    inbox row."""
+
+    def __init__(self, uow):
+        self._uow = uow
+
+    def __enter__(self):
+        return self._uow
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+def joined(deps: Dependencies, uow) -> Dependencies:
+    return dataclasses.replace(deps, uow=lambda: JoinedUnitOfWork(uow))
+
+
+class LeadsDependencies(DependencyProvider):
+    def setup(self):
+        self.deps = wiring().deps
+
+    def get_dependency(self, worker_ctx):
+        return self.deps
+
+
+@functools.lru_cache(maxsize=1)
+def jobs() -> rescore_jobs.RescoreJobs:
+    return rescore_jobs.RescoreJobs(make_session_factory(wiring().engine))
+
+
+def _moment(timestamp) -> dt.datetime:
+    return timestamp.ToDatetime(tzinfo=dt.timezone.utc)
+
+
+def routing_decision(event, *, routed: bool) -> RoutingDecision:
+    return RoutingDecision(
+        decision_id=event.meta.event_id, lead_id=event.lead_id,
+        decided_at=_moment(event.meta.occurred_at), sales_line_id=event.sales_line_id,
+        team_id=event.team_id if routed else "",
+        owner_user_id=event.owner_user_id if routed else "",
+        explanation=event.explanation.summary,
+        queue_team_id="" if routed else event.queue_team_id)
+
+
+class LeadsWorker(ScopeReplicaHandlers):
+    name = "leads"
+
+    uow = UnitOfWorkProvider(lambda settings: wiring().deps.uow,
+                             settings_module.LeadsSettings)
+    deps = LeadsDependencies()
+
+    # -- territory ----------------------------------------------------------------------------
+    @idempotent_event_handler("territory", "lead_routed", territory_events.LeadRouted)
+    def on_lead_routed(self, event, uow):
+        assignment.apply_routing(joined(self.deps, uow), routing_decision(event, routed=True))
+
+    @idempotent_event_handler("territory", "lead_unroutable", territory_events.LeadUnroutable)
+    def on_lead_unroutable(self, event, uow):
+        assignment.apply_routing(joined(self.deps, uow), routing_decision(event, routed=False))
+
+    @idempotent_event_handler("territory", "membership_changed",
+                              territory_events.MembershipChanged)
+    def on_membership_changed(self, event, uow):
+        if event.change != ENDED:
+            return
+        membership = event.membership
+        handed = assignment.hand_over_leads(joined(self.deps, uow), membership.team_id,
+                                            membership.user_id)
+        for owner in handed.values():
+            metrics.HANDED_OVER.labels("owner" if owner else "unowned").inc()
+        if handed:
+            log.info("leads_handed_over", team_id=membership.team_id,
+                     leaving_user_id=membership.user_id, leads=len(handed))
+
+    # -- deals --------------------------------------------------------------------------------
+    @idempotent_event_handler("deals", "lead_conversion_completed",
+                              deals_events.LeadConversionCompleted)
+    def on_lead_conversion_completed(self, event, uow):
+        conversion.conversion_completed(
+            joined(self.deps, uow), event.conversion_id, account_id=event.account_id,
+            contact_id=event.contact_id, opportunity_id=event.opportunity_id)
+
+    @idempotent_event_handler("deals", "lead_conversion_rejected",
+                              deals_events.LeadConversionRejected)
+    def on_lead_conversion_rejected(self, event, uow):
+        conversion.conversion_failed(joined(self.deps, uow), event.conversion_id,
+                                     error=event.reason, permanent=not event.retryable)
+
+    @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
+    def on_deal_won(self, event, uow):
+        if event.deal.originating_lead_id:
+            scoring.record_outcome(joined(self.deps, uow), event.deal.originating_lead_id, True)
+
+    @idempotent_event_handler("deals", "deal_lost", deals_events.DealLost)
+    def on_deal_lost(self, event, uow):
+        if event.deal.originating_lead_id:
+            scoring.record_outcome(joined(self.deps, uow), event.deal.originating_lead_id, False)
+
+    @idempotent_event_handler("deals", "deal_reopened", deals_events.DealReopened)
+    def on_deal_reopened(self, event, uow):
+        if event.deal.originating_lead_id:
+            scoring.forget_outcome(joined(self.deps, uow), event.deal.originating_lead_id)
+
+    # -- own events ---------------------------------------------------------------------------
+    @idempotent_event_handler("leads", "scoring_model_changed",
+                              leads_events.ScoringModelChanged)
+    def on_scoring_model_changed(self, event, uow):
+        rescore_jobs.request(uow.session, event.model.sales_line_id, rescore_jobs.MODEL_CHANGED,
+                             self.deps.clock.now())
+
+    # -- timers -------------------------------------------------------------------------------
+    @timer(interval=SETTINGS.conversion_dispatch_seconds)
+    def dispatch_conversions(self):
+        dispatch_conversions(self.deps, SETTINGS.conversion_dispatch_batch)
+
+    @timer(interval=SETTINGS.decay_sweep_seconds)
+    def sweep_decay(self):
+        for line in scoring.lines_with_models(self.deps):
+            jobs().request(line, rescore_jobs.DECAY, self.deps.clock.now())
+
+    @timer(interval=1.0)
+    def rescore(self):
+        run_rescore_jobs(self.deps, jobs(), SETTINGS.rescore_batch_size)
+
+
+def dispatch_conversions(deps: Dependencies, batch: int) -> int:
+    touched, started = 0, time.monotonic()
+    while time.monotonic() - started < TICK_BUDGET_SECONDS:
+        count = conversion.dispatch_due_conversions(deps, batch)
+        touched += count
+        metrics.CONVERSIONS_DISPATCHED.inc(count)
+        if count < batch:
+            break
+    return touched
+
+
+def run_rescore_jobs(deps: Dependencies, jobs: rescore_jobs.RescoreJobs, batch: int) -> int:
+    """Walk pending jobs batch by batch within one tick's budget; returns leads changed."""
+    changed_total, started = 0, time.monotonic()
+    pending = jobs.pending()
+    metrics.RESCORE_JOBS.set(len(pending))
+    for job in pending:
+        after = job.after_id
+        while time.monotonic() - started < TICK_BUDGET_SECONDS:
+            changed, after = scoring.rescore_batch(deps, job.sales_line_id, after, batch)
+            changed_total += changed
+            metrics.RESCORED.labels(job.reason).inc(changed)
+            if not jobs.advance(job, after, changed) or not after:
+                break
+        else:
+            break
+    return changed_total
