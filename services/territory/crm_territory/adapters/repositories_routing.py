@@ -86,6 +86,7 @@ class SqlLedgerRepository(r.LedgerRepository):
 
 _D = orm.routing_decisions
 _DECISION = select(_D).where(_D.c.lead_id == bindparam("lead_id"))
+_DECISIONS = select(_D).where(_D.c.lead_id.in_(bindparam("lead_ids", expanding=True)))
 _COUNT_QUEUED = select(func.count()).select_from(_D).where(_D.c.in_queue.is_(True))
 _COUNT_FOR_TEAM = select(func.count()).select_from(_D).where(_D.c.team_id == bindparam("team_id"))
 
@@ -125,6 +126,7 @@ class SqlDecisionRepository(r.DecisionRepository):
         self._session = session
         self._seen: dict[str, RoutingDecision] = {}
         self._pending: list[RoutingDecision] = []
+        self._missing: set[str] = set()    # read and not found in this unit of work
 
     def flush(self) -> None:
         if not self._pending:
@@ -134,9 +136,21 @@ class SqlDecisionRepository(r.DecisionRepository):
         with conflicts_retryable("routing decision"):
             self._session.execute(insert(_D), rows)
 
+    def prefetch(self, lead_ids: list[str]) -> None:
+        wanted = [i for i in dict.fromkeys(lead_ids) if i not in self._seen]
+        if not wanted:
+            return
+        for row in self._session.execute(_DECISIONS, {"lead_ids": wanted}):
+            self._seen.setdefault(row.lead_id, _decision(row))
+        self._missing.update(i for i in wanted if i not in self._seen)
+
     def get(self, lead_id: str) -> RoutingDecision | None:
         if lead_id in self._seen:
             return self._seen[lead_id]
+        if lead_id in self._missing:
+            # Read as absent in this transaction; a concurrent insert of it shows up as a
+            # unique violation at flush, and the use case runs again.
+            return None
         row = self._session.execute(_DECISION, {"lead_id": lead_id}).first()
         if row is None:
             return None
@@ -145,6 +159,7 @@ class SqlDecisionRepository(r.DecisionRepository):
     def add(self, decision: RoutingDecision) -> None:
         self._pending.append(decision)
         self._seen[decision.lead_id] = decision
+        self._missing.discard(decision.lead_id)
 
     def save(self, decision: RoutingDecision) -> None:
         self.flush()

@@ -13,6 +13,7 @@ from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 from crm_territory.adapters import orm
 from crm_territory.adapters.org_cache import OrgCache
+from crm_territory.adapters.outbox_buffer import BufferedOutboxWriter
 from crm_territory.adapters.repositories_people import (SqlAbsenceRepository,
                                                         SqlMembershipRepository,
                                                         SqlPersonRepository)
@@ -40,7 +41,9 @@ class SqlTerritoryUnitOfWork(SqlAlchemyUnitOfWork, TerritoryUnitOfWork):
     def __enter__(self):
         if self._depth == 0:
             super().__enter__()
+            self.outbox = BufferedOutboxWriter(self.session, SERVICE_NAME, orm.outbox)
         else:
+            self._flush()   # the outer block's pending rows belong before the savepoint
             self._savepoints.append(self.session.begin_nested())
             self.committed = False
             # Fresh repositories: what the outer block had read stays valid, but objects this
@@ -54,6 +57,7 @@ class SqlTerritoryUnitOfWork(SqlAlchemyUnitOfWork, TerritoryUnitOfWork):
         if self._depth > 0:
             savepoint = self._savepoints.pop()
             if savepoint.is_active and not self.committed:
+                self.outbox.discard()
                 savepoint.rollback()
             self._open_repositories(self.session)
             self.committed = False     # the outer block still has to commit
@@ -75,9 +79,24 @@ class SqlTerritoryUnitOfWork(SqlAlchemyUnitOfWork, TerritoryUnitOfWork):
         self.decisions = SqlDecisionRepository(session)
         self.owner_choices = SqlOwnerChoiceRepository(session)
 
-    def commit(self) -> None:
-        with conflicts_retryable("commit"):
+    def _flush(self) -> None:
+        with conflicts_retryable("flush"):
             self.decisions.flush()
+            self.outbox.flush()
+
+    def rollback(self) -> None:
+        if self.session is None:
+            return
+        self.outbox.discard()
+        if self._savepoints:
+            if self._savepoints[-1].is_active:
+                self._savepoints[-1].rollback()
+            return
+        super().rollback()
+
+    def commit(self) -> None:
+        self._flush()
+        with conflicts_retryable("commit"):
             if self._savepoints:
                 self._savepoints[-1].commit()
                 self.committed = True

@@ -135,6 +135,9 @@ class LedgerRepository(abc.ABC):
 class DecisionRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, lead_id: str) -> RoutingDecision | None: ...
+    def prefetch(self, lead_ids: list[str]) -> None:
+        """A hint that ``get`` will be asked for each of these leads (a batch): adapters may
+        read them in one go. Changes nothing."""
     @abc.abstractmethod
     def add(self, decision: RoutingDecision) -> None: ...
     @abc.abstractmethod

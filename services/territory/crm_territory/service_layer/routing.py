@@ -111,6 +111,7 @@ def _route_batch(uow, clock: Clock, leads: list[LeadFacts], actor):
     with uow:
         router = _Router(uow, now)
         decided: dict[str, RoutingDecision] = {}
+        uow.decisions.prefetch([lead.lead_id for lead in leads if lead.lead_id])
         for lead in leads:
             if not lead.lead_id:
                 raise InvalidArgument("a lead to route needs its lead_id", field="lead_id")

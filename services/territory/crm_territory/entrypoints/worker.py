@@ -1,0 +1,115 @@
+"""territory's nameko worker (service name "territory").
+
+Subscriptions (each an idempotent handler: inbox row + effect in one transaction, so a
+redelivered event changes nothing):
+- identity's user events (created, updated, deactivated, reactivated, departments changed) keep
+  territory's copy of each person current (``people.record_user``); a deactivation, or losing
+  every department, publishes ``user_access_changed`` with empty scopes at once;
+- leads' ``lead_created`` is routed (``routing.route_leads``): ``lead_routed`` or
+  ``lead_unroutable`` is written to the outbox with the decision; a lead is decided once,
+  however often its event arrives;
+- leads' ``lead_assigned`` with an owner (a hand assignment) takes the lead out of the
+  unassigned queue.
+A timer refreshes the ``territory_unassigned_leads`` gauge.
+
+Run: ``python -m crm_chassis.messaging.worker_main territory crm_territory.entrypoints.worker``.
+"""
+from __future__ import annotations
+
+import threading
+
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
+from crm.identity.v1 import events_pb2 as identity_events
+from crm.leads.v1 import events_pb2 as leads_events
+from crm_chassis.logging import get_logger
+from crm_chassis.messaging.dependencies import UnitOfWorkProvider
+from crm_chassis.messaging.handlers import idempotent_event_handler
+
+from crm_territory.adapters.identity_directory import from_snapshot
+from crm_territory.adapters.lead_events import lead_facts
+from crm_territory.adapters.metrics import PrometheusRoutingMetrics
+from crm_territory.entrypoints.settings import SERVICE_NAME, TerritorySettings
+from crm_territory.entrypoints.wiring import build_dependencies
+from crm_territory.service_layer import people, routing
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
+
+log = get_logger("crm_territory.worker")
+ROUTER = Caller.system("territory-router").actor
+QUEUE_GAUGE_SECONDS = 15.0
+
+_lock = threading.Lock()
+_dependencies: Dependencies | None = None
+
+
+def shared_dependencies(settings: TerritorySettings) -> Dependencies:
+    """One set of dependencies (one engine, one organisation cache) per worker process."""
+    global _dependencies
+    with _lock:
+        if _dependencies is None:
+            _dependencies = build_dependencies(settings)
+        return _dependencies
+
+
+class TerritoryDependencies(DependencyProvider):
+    def setup(self):
+        self.deps = shared_dependencies(TerritorySettings.load(self.container.service_name))
+
+    def get_dependency(self, worker_ctx):
+        return self.deps
+
+
+class TerritoryWorker:
+    name = SERVICE_NAME
+
+    uow = UnitOfWorkProvider(lambda settings: shared_dependencies(settings).uow,
+                             TerritorySettings)
+    deps = TerritoryDependencies()
+
+    # ------------------------------------------------------------------ identity's users
+    def _record_user(self, event, uow) -> None:
+        published = people.record_user(uow, self.deps.clock, from_snapshot(event.user))
+        if published:
+            log.info("user_access_changed", user_id=event.user.id, event=event.meta.event_type)
+
+    @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)
+    def on_user_created(self, event, uow):
+        self._record_user(event, uow)
+
+    @idempotent_event_handler("identity", "user_updated", identity_events.UserUpdated)
+    def on_user_updated(self, event, uow):
+        self._record_user(event, uow)
+
+    @idempotent_event_handler("identity", "user_deactivated", identity_events.UserDeactivated)
+    def on_user_deactivated(self, event, uow):
+        self._record_user(event, uow)
+
+    @idempotent_event_handler("identity", "user_reactivated", identity_events.UserReactivated)
+    def on_user_reactivated(self, event, uow):
+        self._record_user(event, uow)
+
+    @idempotent_event_handler("identity", "user_departments_changed",
+                              identity_events.UserDepartmentsChanged)
+    def on_user_departments_changed(self, event, uow):
+        self._record_user(event, uow)
+
+    # ------------------------------------------------------------------ leads
+    @idempotent_event_handler("leads", "lead_created", leads_events.LeadCreated)
+    def on_lead_created(self, event, uow):
+        routing.route_leads(uow, self.deps.clock, self.deps.metrics, [lead_facts(event.lead)],
+                            actor=ROUTER)
+
+    @idempotent_event_handler("leads", "lead_assigned", leads_events.LeadAssigned)
+    def on_lead_assigned(self, event, uow):
+        # Only a person taking the lead ends its wait; an assignment to the queue team itself
+        # (leads applying lead_unroutable) leaves it queued.
+        if event.assignment.owner_user_id:
+            routing.leave_queue(uow, event.lead_id)
+
+    # ------------------------------------------------------------------ metrics
+    @timer(interval=QUEUE_GAUGE_SECONDS, eager=True)
+    def refresh_unassigned_gauge(self):
+        with self.deps.uow() as uow:
+            PrometheusRoutingMetrics.set_unassigned(uow.decisions.queued_count())
