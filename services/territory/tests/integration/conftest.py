@@ -1,5 +1,6 @@
 """Integration fixtures: one throw-away PostgreSQL database migrated to head (session scope),
-its engine, and the use cases' dependencies on it with an in-memory user directory.
+its engine, settings on it, and the use cases' dependencies on it with an in-memory user
+directory; ``org`` builds organisations through the use cases.
 
 B's gRPC tests (tests/integration/api/) build on ``database_url`` and ``engine``."""
 from __future__ import annotations
@@ -10,6 +11,10 @@ from crm_chassis.db import make_engine
 from crm_chassis.testing import temporary_postgres_database
 
 from crm_territory import migrate
+from crm_territory.entrypoints.settings import TerritorySettings
+from crm_territory.entrypoints.wiring import build_dependencies
+
+from .org_builder import MemoryDirectory, OrgBuilder
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +29,22 @@ def engine(database_url):
     engine = make_engine(database_url, pool_size=4)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url):
+    return TerritorySettings.load("territory", env={}, database_url=database_url, grpc_port=0,
+                                  metrics_port=0, shutdown_grace_seconds=0.5)
+
+
+@pytest.fixture(scope="session")
+def deps(settings, engine):
+    """The use cases' dependencies on the test database; identity's directory is in memory
+    (``deps.directory.put(user_id, departments=..., roles=...)``)."""
+    return build_dependencies(settings, engine=engine, directory=MemoryDirectory())
+
+
+@pytest.fixture
+def org(deps):
+    """Builds organisations through the use cases (see org_builder.py)."""
+    return OrgBuilder(deps)

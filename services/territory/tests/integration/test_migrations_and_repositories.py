@@ -1,0 +1,196 @@
+"""Migrations and the SQL repositories on PostgreSQL (and the SQLite file of `make run`),
+exercised through the real use cases."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, inspect, select
+
+from crm_chassis.testing import temporary_postgres_database
+
+from crm_territory import migrate
+from crm_territory.adapters import orm
+from crm_territory.domain.routing import Outcome
+from crm_territory.domain.teams import RoutingStrategy, TeamRole
+from crm_territory.entrypoints.settings import TerritorySettings
+from crm_territory.entrypoints.wiring import build_dependencies
+from crm_territory.domain.access import Action
+from crm_territory.service_layer import (absences, access, memberships, owners, people, routing,
+                                         sales_lines, territories)
+from crm_territory.service_layer import org as org_service
+from .org_builder import (ADMIN, SERVICE, MemoryDirectory, OrgBuilder, lead, priority, rule,
+                          unique)
+
+pytestmark = pytest.mark.integration
+TABLES = set(orm.metadata.tables)
+
+
+def test_upgrade_matches_the_orm_and_downgrade_removes_everything():
+    with temporary_postgres_database("territory_mig") as url:
+        migrate.upgrade(url)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert set(inspect(conn).get_table_names()) == TABLES | {migrate.VERSION_TABLE}
+                diff = compare_metadata(MigrationContext.configure(
+                    conn, opts={"version_table": migrate.VERSION_TABLE}), orm.metadata)
+                assert diff == [], diff
+                assert conn.execute(select(orm.org_version.c.version)).scalar_one() == 0
+            migrate.downgrade(url)
+            with engine.connect() as conn:
+                assert set(inspect(conn).get_table_names()) == {migrate.VERSION_TABLE}
+            migrate.upgrade(url)
+        finally:
+            engine.dispose()
+
+
+def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(deps, org):
+    division = org.unit(unique("EMEA"))
+    region = org.unit(unique("DACH"), division)
+    boss = unique("boss")
+    org.person(boss, departments=("sales",))
+    managed = org_service.assign_unit_manager(deps.uow(), ADMIN, deps.clock, deps.directory,
+                                              region.id, boss)
+    team = org.team(unique("Berlin"), region, RoutingStrategy.LOAD_BALANCED, "Europe/Berlin")
+    org.member(team, unique("rep"))
+    line = org.line(unique("Enterprise"), team)
+    # No catch-all: tests share the database and would route into each other's territories.
+    territory = org.territory(unique("DE"), line, team, priority(),
+                              rule("DE big", country=["DE"], company_size=[("50", "")]),
+                              rule("AT revenue", country=["AT"],
+                                   annual_revenue=([("1000000.50", "")], "EUR")))
+    territories.set_rules(deps.uow(), ADMIN, deps.clock, territory.id,
+                          [rule("DE big", country=["DE"], company_size=[("50", "")]),
+                           rule("FR", country=["FR"])], expected_rules_version=1,
+                          comment="FR instead of AT")
+
+    cache = deps.uow()._org_cache
+    with deps.uow() as uow:
+        units, teams = uow.units.all(), uow.teams.all()
+        assert units[region.id].parent_id == division.id and units[region.id].level == 2
+        assert units[region.id].manager_user_ids == managed.manager_user_ids == {boss}
+        assert teams[team.id].strategy is RoutingStrategy.LOAD_BALANCED
+        assert teams[team.id].time_zone == "Europe/Berlin"
+        stored = uow.territories.get(territory.id)
+        assert [v.version for v in stored.history] == [1, 2]
+        assert stored.history[0].rules[1].conditions[1].ranges[0].minimum == Decimal("1000000.50")
+        assert stored.history[0].rules[1].conditions[1].currency == "EUR"
+        assert [r.name for r in stored.rules] == ["DE big", "FR"]
+        assert stored.history[1].comment == "FR instead of AT"
+        assert uow.sales_lines.get(line.id).team_ids == [team.id]
+        units[region.id].name = "changed but never saved"
+    hits = cache.hits
+    with deps.uow() as uow:
+        assert uow.units.get(region.id).name == region.name   # copies: the cache is intact
+    assert cache.hits == hits + 1
+    misses = cache.misses
+    org.unit(unique("Nordics"), division)                    # a write moves the version on
+    with deps.uow() as uow:
+        assert len(uow.units.all()) == len(units) + 1
+    assert cache.misses == misses + 1
+
+
+def test_people_memberships_absences_and_access_round_trip(deps, org):
+    team, line, _, reps, _ = org.sales_team(2)
+    supervisor = unique("sup")
+    membership = org.member(team, supervisor, TeamRole.SUPERVISOR, capacity=5)
+    memberships.set_paused(deps.uow(), ADMIN, deps.clock, membership.id, True)
+    leave = absences.record_absence(
+        deps.uow(), ADMIN, deps.clock, user_id=reps[0], starts_at=deps.clock.now(),
+        ends_at=deps.clock.now() + dt.timedelta(days=3), reason="holiday")
+    with deps.uow() as uow:
+        stored = uow.memberships.get(membership.id)
+        assert (stored.role, stored.daily_capacity, stored.paused, stored.takes_leads) == \
+            (TeamRole.SUPERVISOR, 5, True, True)
+        assert uow.memberships.get(membership.id) is stored      # one object per unit of work
+        assert {m.user_id for m in uow.memberships.for_team(team.id)} == {*reps, supervisor}
+        assert [a.id for a in uow.absences.for_users([reps[0]])] == [leave.id]
+        person = uow.people.get(supervisor)
+        assert person.departments == frozenset({"sales"}) and person.access_version >= 1
+    decision = access.check_access(deps.uow(), SERVICE, deps.clock, user_id=supervisor,
+                                   action=Action.REASSIGN, team_id=team.id, record_owner_id=reps[1])
+    assert decision.allowed
+    # identity deactivates the supervisor: the scopes are empty at once
+    user = deps.directory.put(supervisor, active=False, version=5)
+    assert people.record_user(deps.uow(), deps.clock, user) == [supervisor]
+    decision = access.check_access(deps.uow(), SERVICE, deps.clock, user_id=supervisor,
+                                   action=Action.READ, team_id=team.id, record_owner_id="")
+    assert not decision.allowed
+    with deps.uow() as uow:
+        outbox = uow.session.execute(
+            select(orm.outbox.c.event_type).where(orm.outbox.c.aggregate_id == supervisor)
+            .order_by(orm.outbox.c.id)).scalars().all()
+    assert outbox[-1] == "user_access_changed"
+
+
+def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
+    team, line, _, _, _ = org.sales_team(1)
+    for amount in ("1000000.10", "250000.05"):
+        sales_lines.set_targets(deps.uow(), ADMIN, deps.clock, line_id=line.id, period="2026-Q1",
+                                rows=[(team.id, amount, "EUR", 12)])
+    with deps.uow() as uow:
+        [target] = uow.targets.for_line(line.id)
+    assert target.amount.amount == Decimal("250000.05") and target.amount.currency == "EUR"
+    assert (target.period.label, target.deal_count) == ("2026-Q1", 12)
+
+
+def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, org):
+    team, line, territory, reps, campaign = org.sales_team(2)
+    routed, lost_1, lost_2 = routing.route_leads(
+        deps.uow(), deps.clock, deps.metrics,
+        [lead(campaign=campaign, company_size=12), lead(campaign="no such campaign"),
+         lead(campaign="no such campaign either")])
+    assert routed.outcome is Outcome.ROUTED and lost_1.in_queue
+    again = routing.get_decision(deps.uow(), SERVICE, deps.clock, routed.lead_id)
+    assert again.summary() == routed.summary()
+    assert again.match.territory.name == territory.name and again.match.rules_version == 1
+    assert [n.user_id for n in again.choice.notes] == sorted(reps)
+    assert again.lead == routed.lead
+    with deps.uow() as uow:
+        ledger = uow.ledgers.get(team.id)
+        assert ledger.members[routed.owner_user_id].total_assigned == 1
+        assert uow.decisions.count_for_team(team.id) == 1
+
+    seen, cursor = [], ""
+    while True:
+        page = routing.list_unassigned(deps.uow(), ADMIN, deps.clock, page_size=1, cursor=cursor)
+        seen += [d.lead_id for d in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert seen.index(lost_1.lead_id) < seen.index(lost_2.lead_id)
+    assert routing.leave_queue(deps.uow(), lost_1.lead_id)
+    assert not routing.leave_queue(deps.uow(), lost_1.lead_id)
+    with deps.uow() as uow:
+        assert not uow.decisions.get(lost_1.lead_id).in_queue
+
+
+def test_owner_choices_are_remembered_per_subject(deps, org):
+    team, _, _, reps, _ = org.sales_team(2)
+    first = owners.choose_owners(deps.uow(), SERVICE, deps.clock, team_id=team.id,
+                                 subject_ids=["deal-1", "deal-2"])
+    again = owners.choose_owners(deps.uow(), SERVICE, deps.clock, team_id=team.id,
+                                 subject_ids=["deal-2", "deal-1"])
+    assert {s: c.owner_user_id for s, c in first.items()} == \
+        {s: c.owner_user_id for s, c in again.items()}
+    assert {c.owner_user_id for c in first.values()} == set(reps)
+
+
+def test_the_sqlite_file_of_make_run_migrates_and_routes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'territory.db'}"
+    migrate.upgrade(url)
+    deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
+                              directory=MemoryDirectory())
+    builder = OrgBuilder(deps)
+    team, _, _, reps, campaign = builder.sales_team(2)
+    first = routing.route_leads(deps.uow(), deps.clock, deps.metrics,
+                                [lead(campaign=campaign) for _ in range(4)])
+    assert sorted(d.owner_user_id for d in first) == sorted(reps * 2)
+    assert routing.route_leads(deps.uow(), deps.clock, deps.metrics,
+                               [first[0].lead])[0].owner_user_id == first[0].owner_user_id
+    with deps.uow() as uow:
+        count = uow.session.execute(select(func.count()).select_from(orm.outbox).where(
+            orm.outbox.c.event_type == "lead_routed")).scalar_one()
+    assert count == 4
