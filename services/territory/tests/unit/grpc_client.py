@@ -6,18 +6,43 @@ import grpc
 import pytest
 from crm_chassis.auth.testing import TestKeys
 
-from crm.territory.v1 import (access_pb2_grpc, org_pb2_grpc, routing_pb2_grpc,
-                              sales_lines_pb2_grpc, teams_pb2_grpc, territories_pb2_grpc)
+from google.protobuf import message_factory
+
+from crm.territory.v1 import (access_pb2, access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
+                              routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
+                              teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.service_layer.dependencies import Dependencies
+
+
+# (full service name, method descriptor) of every territory RPC, from the protos themselves.
+METHODS = [(service.full_name, method)
+           for module in (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
+                          access_pb2)
+           for service in module.DESCRIPTOR.services_by_name.values()
+           for method in service.methods]
+
+
+def call_empty(channel: grpc.Channel, service_name: str, method, token: str):
+    """Call ``method`` with an empty request; returns the RpcError, or None on success."""
+    request_class = message_factory.GetMessageClass(method.input_type)
+    response_class = message_factory.GetMessageClass(method.output_type)
+    call = channel.unary_unary(f"/{service_name}/{method.name}",
+                               request_serializer=request_class.SerializeToString,
+                               response_deserializer=response_class.FromString)
+    try:
+        call(request_class(), metadata=(("authorization", f"Bearer {token}"),), timeout=10)
+    except grpc.RpcError as err:
+        return err
+    return None
 
 
 class Client:
     """Stubs of every territory service; ``as_(token)`` gives a client calling with a token."""
 
     def __init__(self, channel: grpc.Channel, token: str = ""):
-        self._channel, self._token = channel, token
+        self.channel, self._token = channel, token
         self.org = org_pb2_grpc.OrgServiceStub(channel)
         self.teams = teams_pb2_grpc.TeamServiceStub(channel)
         self.members = teams_pb2_grpc.MembershipServiceStub(channel)
@@ -27,7 +52,7 @@ class Client:
         self.access = access_pb2_grpc.AccessServiceStub(channel)
 
     def as_(self, token: str) -> "Client":
-        return Client(self._channel, token)
+        return Client(self.channel, token)
 
     def __call__(self, method, request):
         metadata = (("authorization", f"Bearer {self._token}"),) if self._token else ()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from crm.territory.v1 import (access_pb2 as ac, org_pb2 as og, routing_pb2 as rt,
                               sales_lines_pb2 as sl, teams_pb2 as tm, territories_pb2 as tr)
 from crm_territory.adapters import orm
+from ...unit.grpc_client import METHODS, call_empty
 from ..org_builder import priority, unique
 
 pytestmark = pytest.mark.integration
@@ -169,3 +170,15 @@ def test_move_member_ends_old_access_at_once_and_leaves_events(company, engine):
     assert latest.exchange == "territory.events"
     body = json.loads(latest.payload)["user_scopes"]
     assert [s["team_id"] for s in body["scopes"]] == [c["munich"].id]
+
+
+@pytest.mark.parametrize("who", ["admin", "service"])
+def test_no_method_answers_internal_to_an_empty_request(api_server, who):
+    client, tokens = api_server
+    token = tokens.user("admin-1", "admin") if who == "admin" else tokens.service()
+    internal = []
+    for service_name, method in METHODS:
+        err = call_empty(client.channel, service_name, method, token)
+        if err is not None and err.code() in (SC.INTERNAL, SC.UNKNOWN):
+            internal.append(f"{method.name}: {err.details()}")
+    assert internal == []
