@@ -179,5 +179,9 @@ def test_quotes_orders_and_invoices(cli):
     paid = ok_json(cli("invoices", "pay", invoice["id"], "--amount", "742.49", "--reference",
                        "TX-1", "-o", "json", user="sam"))
     assert paid["status"] == "paid"
+    assert "INV-2026-000001" in cli("invoices", "show", invoice["id"], user="sam").stdout
+    cancel = cli("orders", "cancel", order["id"], "--reason", "late", user="sam")
+    assert cancel.exit_code == 1 and cancel.stderr.startswith("error: FAILED_PRECONDITION")
+    assert ok_json(cli("orders", "show", order["id"], "-o", "json"))["status"] == "invoiced"
     bad = cli("quotes", "price", quote["id"], "--line", "p-gadget")
     assert bad.exit_code == 1 and "a line is PRODUCT:QUANTITY" in bad.stderr

@@ -65,16 +65,6 @@ def list_quotes(session, opportunity_id):
                empty="no quotes")
 
 
-@quotes.command("show")
-@click.argument("quote_id")
-@output_option
-@pass_session
-def show(session, quote_id):
-    """Show one quote revision."""
-    show_quote(session, session.call(api.quotes(session).GetQuote,
-                                     billing_pb2.GetQuoteRequest(id=quote_id)))
-
-
 @quotes.command("price")
 @click.argument("quote_id")
 @click.option("--line", "lines", multiple=True, required=True,
@@ -90,30 +80,36 @@ def price(session, quote_id, lines, price_list_id):
                                          price_list_id=price_list_id)))
 
 
-def _quote_step(name: str, method: str, request_type, doc: str, with_reason: bool = False):
-    """A command that takes a quote id (and a reason) and calls one QuoteService method."""
-    @click.argument("quote_id")
+def _id_command(group, name: str, stub, method: str, request_type, show, doc: str, *,
+                with_reason: bool = False) -> None:
+    """Add ``group name ID [--reason]``: one call of ``method`` on the record, then show it."""
+    noun = group.name.removesuffix("s").upper()
+
+    @click.argument("record_id", metavar=f"{noun}_ID")
     @output_option
     @pass_session
-    def command(session, quote_id, reason=None):
-        request = request_type(id=quote_id, **({"reason": reason} if with_reason else {}))
-        show_quote(session, session.call(getattr(api.quotes(session), method), request))
+    def command(session, record_id, reason=None):
+        fields = {"reason": reason} if with_reason else {}
+        show(session, session.call(getattr(stub(session), method),
+                                   request_type(id=record_id, **fields)))
     command.__doc__ = doc
     if with_reason:
         command = click.option("--reason", required=True, help="Why.")(command)
-    quotes.command(name)(command)
+    group.command(name)(command)
 
 
-_quote_step("activate", "ActivateQuote", billing_pb2.ActivateQuoteRequest,
-            "Draft -> active (read-only); closes the revision it replaces.")
-_quote_step("revise", "ReviseQuote", billing_pb2.ReviseQuoteRequest,
-            "A new draft revision of an active quote.")
-_quote_step("accept", "AcceptQuote", billing_pb2.AcceptQuoteRequest,
-            "The customer accepted: won; the deal's other open quotes close.")
-_quote_step("reject", "RejectQuote", billing_pb2.RejectQuoteRequest,
-            "The customer declined: lost.", with_reason=True)
-_quote_step("withdraw", "WithdrawQuote", billing_pb2.WithdrawQuoteRequest,
-            "Withdraw a draft or active quote: closed.", with_reason=True)
+_id_command(quotes, "show", api.quotes, "GetQuote", billing_pb2.GetQuoteRequest, show_quote,
+            "Show one quote revision.")
+_id_command(quotes, "activate", api.quotes, "ActivateQuote", billing_pb2.ActivateQuoteRequest,
+            show_quote, "Draft -> active (read-only); closes the revision it replaces.")
+_id_command(quotes, "revise", api.quotes, "ReviseQuote", billing_pb2.ReviseQuoteRequest,
+            show_quote, "A new draft revision of an active quote.")
+_id_command(quotes, "accept", api.quotes, "AcceptQuote", billing_pb2.AcceptQuoteRequest,
+            show_quote, "The customer accepted: won; the deal's other open quotes close.")
+_id_command(quotes, "reject", api.quotes, "RejectQuote", billing_pb2.RejectQuoteRequest,
+            show_quote, "The customer declined: lost.", with_reason=True)
+_id_command(quotes, "withdraw", api.quotes, "WithdrawQuote", billing_pb2.WithdrawQuoteRequest,
+            show_quote, "Withdraw a draft or active quote: closed.", with_reason=True)
 
 
 @click.group()
@@ -131,27 +127,6 @@ def create_order(session, quote_id):
                                      billing_pb2.CreateOrderRequest(quote_id=quote_id)))
 
 
-@orders.command("show")
-@click.argument("order_id")
-@output_option
-@pass_session
-def show_order_command(session, order_id):
-    """Show one order."""
-    show_order(session, session.call(api.orders(session).GetOrder,
-                                     billing_pb2.GetOrderRequest(id=order_id)))
-
-
-@orders.command("cancel")
-@click.argument("order_id")
-@click.option("--reason", required=True, help="Why.")
-@output_option
-@pass_session
-def cancel_order(session, order_id, reason):
-    """Cancel an open order without a live invoice (supervisor or above)."""
-    show_order(session, session.call(api.orders(session).CancelOrder,
-                                     billing_pb2.CancelOrderRequest(id=order_id, reason=reason)))
-
-
 @click.group()
 def invoices() -> None:
     """Invoices of orders (supervisors and above)."""
@@ -165,26 +140,6 @@ def create_invoice(session, order_id):
     """Make a draft invoice (it gets its number when issued)."""
     show_invoice(session, session.call(api.invoices(session).CreateInvoice,
                                        billing_pb2.CreateInvoiceRequest(order_id=order_id)))
-
-
-@invoices.command("show")
-@click.argument("invoice_id")
-@output_option
-@pass_session
-def show_invoice_command(session, invoice_id):
-    """Show one invoice."""
-    show_invoice(session, session.call(api.invoices(session).GetInvoice,
-                                       billing_pb2.GetInvoiceRequest(id=invoice_id)))
-
-
-@invoices.command("issue")
-@click.argument("invoice_id")
-@output_option
-@pass_session
-def issue(session, invoice_id):
-    """Issue a draft: it gets the next number of the year."""
-    show_invoice(session, session.call(api.invoices(session).IssueInvoice,
-                                       billing_pb2.IssueInvoiceRequest(id=invoice_id)))
 
 
 @invoices.command("pay")
@@ -202,16 +157,17 @@ def pay(session, invoice_id, amount, reference):
         id=invoice_id, amount=api.money(amount, currency), reference=reference)))
 
 
-@invoices.command("cancel")
-@click.argument("invoice_id")
-@click.option("--reason", required=True, help="Why.")
-@output_option
-@pass_session
-def cancel_invoice(session, invoice_id, reason):
-    """Cancel a draft (no number used) or an issued invoice (keeps its number)."""
-    show_invoice(session, session.call(api.invoices(session).CancelInvoice,
-                                       billing_pb2.CancelInvoiceRequest(id=invoice_id,
-                                                                        reason=reason)))
-
+_id_command(orders, "show", api.orders, "GetOrder", billing_pb2.GetOrderRequest, show_order,
+            "Show one order.")
+_id_command(orders, "cancel", api.orders, "CancelOrder", billing_pb2.CancelOrderRequest,
+            show_order, "Cancel an open order without a live invoice (supervisor or above).",
+            with_reason=True)
+_id_command(invoices, "show", api.invoices, "GetInvoice", billing_pb2.GetInvoiceRequest,
+            show_invoice, "Show one invoice.")
+_id_command(invoices, "issue", api.invoices, "IssueInvoice", billing_pb2.IssueInvoiceRequest,
+            show_invoice, "Issue a draft: it gets the next number of the year.")
+_id_command(invoices, "cancel", api.invoices, "CancelInvoice", billing_pb2.CancelInvoiceRequest,
+            show_invoice, "Cancel a draft (no number used) or an issued invoice (keeps its "
+            "number).", with_reason=True)
 
 COMMANDS = [quotes, orders, invoices]
