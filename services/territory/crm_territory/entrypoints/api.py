@@ -19,6 +19,7 @@ from crm_chassis.logging import configure_logging
 from crm_territory.adapters.grpc_access import AccessServicer
 from crm_territory.adapters.grpc_memberships import MembershipServicer
 from crm_territory.adapters.grpc_org import OrgServicer
+from crm_territory.adapters.grpc_principal import refuse_deactivated_users
 from crm_territory.adapters.grpc_routing import RoutingServicer
 from crm_territory.adapters.grpc_sales_lines import SalesLineServicer
 from crm_territory.adapters.grpc_teams import TeamServicer
@@ -56,7 +57,8 @@ def register(deps: Dependencies):
 def start(settings, deps: Dependencies, *, verifier, **kwargs):
     """Start a server without blocking (tests, benchmarks); returns the RunningServer."""
     return start_server(settings, register(deps), service_names=SERVICE_NAMES,
-                        verifier=verifier, **kwargs)
+                        verifier=verifier, principal_check=refuse_deactivated_users(deps),
+                        **kwargs)
 
 
 def main() -> None:
@@ -73,7 +75,7 @@ def main() -> None:
             close()
 
     serve(settings, register(deps), service_names=SERVICE_NAMES, verifier=verifier,
-          on_stop=on_stop)
+          principal_check=refuse_deactivated_users(deps), on_stop=on_stop)
 
 
 if __name__ == "__main__":

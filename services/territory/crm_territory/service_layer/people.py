@@ -62,3 +62,11 @@ def record_user(uow, clock: Clock, user: DirectoryUser, actor=None) -> list[str]
         published = watch.publish(actor, force=(user.user_id,) if deactivated else ())
         uow.commit()
     return published
+
+
+def is_deactivated(uow, user_id: str) -> bool:
+    """True when identity's events told territory the person is deactivated. Their access
+    tokens stay valid until they expire; the api refuses them at once with this answer."""
+    with uow:
+        person = uow.people.get(user_id)
+        return person is not None and not person.active

@@ -160,3 +160,18 @@ def test_a_move_ends_access_to_the_old_team_at_once():
     finally:
         channel.close()
         running.stop(0)
+
+
+def test_tokens_of_deactivated_people_are_refused_at_once(setup):
+    w, berlin, _, client, tokens = setup
+    gone = client.as_(tokens.user("deactivated"))
+    err = gone.error(gone.access.ListScopes, pb.ListScopesRequest(user_id="deactivated"))
+    assert err.code() == SC.UNAUTHENTICATED and "deactivated" in err.details()
+    # Someone territory has not met yet is not refused: access decisions deny them anyway.
+    newcomer = client.as_(tokens.user("newcomer"))
+    assert not newcomer(newcomer.access.ListScopes,
+                        pb.ListScopesRequest(user_id="newcomer")).user_scopes.active
+    w.person("deactivated")                                 # identity reactivated them
+    assert gone(gone.access.ListScopes, pb.ListScopesRequest(user_id="deactivated")) \
+        .user_scopes.active
+    w.person("deactivated", active=False)                   # module fixture: as before
