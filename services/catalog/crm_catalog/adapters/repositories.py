@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
 from crm_catalog.adapters import orm, snapshots
+from crm_catalog.adapters.as_of_versions import AsOfVersions
 from crm_catalog.adapters.revision_cache import RevisionCache
 from crm_catalog.adapters.revision_clock import RevisionClock
 from crm_catalog.domain.discounts import DiscountList
@@ -61,10 +62,12 @@ class _RevisionedRepository:
     load: Callable[[str], object]
     statements: _Statements
 
-    def __init__(self, session: Session, clock: RevisionClock, cache: RevisionCache):
+    def __init__(self, session: Session, clock: RevisionClock, cache: RevisionCache,
+                 as_of: AsOfVersions):
         self.session = session
         self._clock = clock
         self._cache = cache
+        self._as_of = as_of
         self._loaded: dict[str, tuple[int, dt.datetime]] = {}  # id -> (version, updated_at)
 
     def _columns(self, aggregate) -> dict:
@@ -135,8 +138,10 @@ class _RevisionedRepository:
     def get_many_as_of(self, ids: set[str], when: dt.datetime) -> dict:
         if not ids:
             return {}
-        versions = self.session.execute(self.statements.versions_as_of,
-                                        {"ids": sorted(ids), "when": when}).all()
+        versions = self._as_of.versions(self.kind, set(ids), when)
+        if versions is None:
+            versions = self.session.execute(self.statements.versions_as_of,
+                                            {"ids": sorted(ids), "when": when}).all()
         return self._revisions_of(versions)
 
     def _revisions_of(self, versions) -> dict:
@@ -218,6 +223,13 @@ class SqlProductRepository(_RevisionedRepository, ports.ProductRepository):
     def get_by_sku(self, sku: str) -> Product | None:
         return self._load_row(self.session.execute(_PRODUCT_BY_SKU,
                                                    {"sku": sku}).scalar_one_or_none())
+
+    def get_many_as_of(self, ids: set[str], when: dt.datetime) -> dict[str, Product]:
+        """Also reads, in the same round trip, which versions of their unit groups and of every
+        price and discount list were valid then (see adapters/as_of_versions.py)."""
+        if ids and self._as_of.versions(self.kind, set(ids), when) is None:
+            self._as_of.prefetch(set(ids), when)
+        return super().get_many_as_of(ids, when)
 
     def ids_by_sku(self, skus: set[str]) -> dict[str, str]:
         if not skus:
@@ -319,8 +331,10 @@ class SqlPriceListRepository(_RevisionedRepository, ports.PriceListRepository):
         are cached with them), so no per-revision item index is needed."""
         if not product_ids:
             return []
-        versions = self.session.execute(self.statements.all_versions_as_of,
-                                        {"when": when}).all()
+        versions = self._as_of.versions(self.kind, None, when)
+        if versions is None:
+            versions = self.session.execute(self.statements.all_versions_as_of,
+                                            {"when": when}).all()
         lists = self._revisions_of(versions)
         return [price_list for price_list, products in lists.values()
                 if not products.isdisjoint(product_ids)]

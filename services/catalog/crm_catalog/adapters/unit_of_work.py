@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 from crm_catalog.adapters import orm
+from crm_catalog.adapters.as_of_versions import AsOfVersions
 from crm_catalog.adapters.repositories import (SqlDiscountListRepository,
                                                SqlPriceListRepository, SqlProductRepository,
                                                SqlUnitGroupRepository)
@@ -27,7 +28,7 @@ class SqlCatalogUnitOfWork(SqlAlchemyUnitOfWork, CatalogUnitOfWork):
 
     def _open_repositories(self, session: Session) -> None:
         self.revision_clock = RevisionClock(session)
-        arguments = (session, self.revision_clock, self._cache)
+        arguments = (session, self.revision_clock, self._cache, AsOfVersions(session))
         self.unit_groups = SqlUnitGroupRepository(*arguments)
         self.products = SqlProductRepository(*arguments)
         self.price_lists = SqlPriceListRepository(*arguments)
