@@ -32,7 +32,11 @@ class ActingAs:
     def verify(self, token: str) -> Principal:
         if token not in self.identity.valid_access:
             raise Unauthenticated("invalid or expired access token")
-        return Principal(subject_id=self.user_id, display_name=self.user_id.title())
+        # As in deals_testkit.World: root is an administrator, boss is in management.
+        return Principal(subject_id=self.user_id, display_name=self.user_id.title(),
+                         roles=frozenset({"admin"} if self.user_id == "root" else ()),
+                         departments=frozenset({"management"} if self.user_id == "boss"
+                                               else {"sales"}))
 
 
 @pytest.fixture
@@ -185,3 +189,22 @@ def test_quotes_orders_and_invoices(cli):
     assert ok_json(cli("orders", "show", order["id"], "-o", "json"))["status"] == "invoiced"
     bad = cli("quotes", "price", quote["id"], "--line", "p-gadget")
     assert bad.exit_code == 1 and "a line is PRODUCT:QUANTITY" in bad.stderr
+
+
+def test_pipelines_are_created_and_revised_by_admins_and_read_by_everyone(cli):
+    stages = ["--stage", "discover:Discover:20:pipeline:14", "--stage", "commit:Commit:80:commit"]
+    denied = cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages)
+    assert denied.exit_code == 1 and "only administrators" in denied.stderr
+    created = ok_json(cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages,
+                          "-o", "json", user="root"))
+    assert [s["key"] for s in created["stages"]] == ["discover", "commit"]
+    revised = cli("pipelines", "revise", "line-2", "--stage", "discover:Discover:25:pipeline",
+                  user="root")
+    assert revised.exit_code == 0, revised.output
+    assert "version 2" in revised.stdout and "Commit" not in revised.stdout
+    old = cli("pipelines", "show", "line-2", "--version", "1", user="tom")
+    assert "Commit" in old.stdout and "commit" in old.stdout
+    listed = cli("pipelines", "list", user="tom")
+    assert "Enterprise" in listed.stdout and "SMB" in listed.stdout
+    bad = cli("pipelines", "create", "--line", "x", "--name", "x", "--stage", "a:b", user="root")
+    assert bad.exit_code == 1 and "a stage is KEY:NAME:PROBABILITY:FORECAST" in bad.stderr

@@ -2,10 +2,19 @@
 from __future__ import annotations
 
 from crm.deals.v1 import activities_pb2, activities_pb2_grpc
+from crm_chassis.errors import InvalidArgument
 
 from crm_deals.adapters import grpc_mapping as m
 from crm_deals.service_layer import activities
 from crm_deals.service_layer import snapshots as snap
+
+
+def _kind_filter(kind: int, index: int) -> str:
+    name = m.enum_value(m.ACTIVITY_KIND_FROM_PROTO, kind, f"kinds[{index}]")
+    if not name:
+        raise InvalidArgument(f"kinds[{index}] is ACTIVITY_KIND_UNSPECIFIED; name a kind or send "
+                              "no kinds for all", field=f"kinds[{index}]")
+    return name
 
 
 class ActivityServicer(m.UseCases, activities_pb2_grpc.ActivityServiceServicer):
@@ -19,8 +28,7 @@ class ActivityServicer(m.UseCases, activities_pb2_grpc.ActivityServiceServicer):
             direction=request.direction, duration_minutes=request.duration_minutes))
 
     def ListTimeline(self, request, context):
-        kinds = frozenset(m.enum_value(m.ACTIVITY_KIND_FROM_PROTO, kind, f"kinds[{i}]") or "?"
-                          for i, kind in enumerate(request.kinds))
+        kinds = frozenset(_kind_filter(kind, i) for i, kind in enumerate(request.kinds))
         page = self.run(activities.timeline, target_type=request.target.type,
                         target_id=request.target.id, kinds=kinds,
                         page=m.page_query(request.page))

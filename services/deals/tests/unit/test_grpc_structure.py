@@ -140,6 +140,9 @@ def test_a_teammate_logs_on_a_colleagues_deal_and_is_kept_as_the_actor(api, deal
     calls = api.call(api.activities.ListTimeline, activities_pb2.ListTimelineRequest(
         target=target, kinds=[pb.ACTIVITY_KIND_CALL])).activities
     assert [a.id for a in calls] == [call.id]
+    assert "kinds[0] is ACTIVITY_KIND_UNSPECIFIED" in api.refused(
+        INVALID_ARGUMENT, api.activities.ListTimeline,
+        activities_pb2.ListTimelineRequest(target=target, kinds=[pb.ACTIVITY_KIND_UNSPECIFIED]))
     assert "an activity is logged on one of" in api.refused(
         INVALID_ARGUMENT, api.activities.ListTimeline,
         activities_pb2.ListTimelineRequest(target=pb.RecordRef(type="lead", id="x")))

@@ -1,0 +1,111 @@
+"""``crmctl pipelines ...``: the pipeline (ordered stages) of each sales line. Everyone reads
+them; administrators and the management department create and revise them."""
+from __future__ import annotations
+
+import click
+
+from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2 as pb
+
+from crmctl.commands import _deals_api as api
+from crmctl.commands.common import output_option, pass_session
+from crmctl.output import message_to_dict, print_record, print_rows
+from crmctl.session import CliError
+
+FORECASTS = {"pipeline": pb.FORECAST_CATEGORY_PIPELINE,
+             "best_case": pb.FORECAST_CATEGORY_BEST_CASE, "commit": pb.FORECAST_CATEGORY_COMMIT}
+STAGE_HELP = ("KEY:NAME:PROBABILITY:FORECAST[:DAYS] in order (repeatable), FORECAST one of "
+              "pipeline, best_case, commit; e.g. qualify:Qualify:10:pipeline:14")
+
+
+def stub(session) -> pipelines_pb2_grpc.PipelineServiceStub:
+    return pipelines_pb2_grpc.PipelineServiceStub(session.channel("deals"))
+
+
+def stage(spec: str) -> pb.Stage:
+    parts = spec.split(":")
+    if len(parts) not in (4, 5) or not parts[2].isdigit() or parts[3] not in FORECASTS \
+            or (len(parts) == 5 and not parts[4].isdigit()):
+        raise CliError(f"a stage is {STAGE_HELP}; got {spec!r}")
+    return pb.Stage(key=parts[0], name=parts[1], default_probability=int(parts[2]),
+                    forecast_category=FORECASTS[parts[3]],
+                    expected_days=int(parts[4]) if len(parts) == 5 else 0)
+
+
+def show_pipeline(session, pipeline: pb.Pipeline) -> None:
+    if session.output == "json":
+        print_record("json", message_to_dict(pipeline))
+        return
+    click.echo(f"{pipeline.name} (sales line {pipeline.sales_line_id}, id {pipeline.id}, "
+               f"version {pipeline.version})")
+    rows = [{**message_to_dict(s), "forecast_category": api.enum_name(
+        pb.ForecastCategory, s.forecast_category, "FORECAST_CATEGORY_")} for s in pipeline.stages]
+    print_rows("table", rows, [("key", "key"), ("name", "stage"), ("default_probability", "%"),
+                               ("forecast_category", "forecast"), ("expected_days", "days")])
+
+
+@click.group()
+def pipelines() -> None:
+    """Pipelines of the sales lines (changes: admins and management)."""
+
+
+@pipelines.command("list")
+@output_option
+@pass_session
+def list_pipelines(session):
+    """Every pipeline, by name."""
+    response = session.call(stub(session).ListPipelines, pipelines_pb2.ListPipelinesRequest())
+    rows = [{**message_to_dict(p), "stages": [s.key for s in p.stages]}
+            for p in response.pipelines]
+    print_rows(session.output, rows, [("id", "id"), ("name", "name"),
+                                      ("sales_line_id", "sales line"), ("version", "version"),
+                                      ("stages", "stages")], empty="no pipelines")
+
+
+@pipelines.command("show")
+@click.argument("sales_line_id")
+@click.option("--version", type=click.IntRange(min=0), default=0,
+              help="An earlier version (0 = the current one).")
+@output_option
+@pass_session
+def show(session, sales_line_id, version):
+    """The pipeline of a sales line, as it is now or was at --version."""
+    show_pipeline(session, session.call(stub(session).GetPipeline, pipelines_pb2.GetPipelineRequest(
+        sales_line_id=sales_line_id, version=version)))
+
+
+@pipelines.command("create")
+@click.option("--line", "sales_line_id", required=True, help="Sales line id.")
+@click.option("--name", "-n", required=True, help="Name of the pipeline.")
+@click.option("--stage", "stages", multiple=True, required=True, help=STAGE_HELP)
+@output_option
+@pass_session
+def create(session, sales_line_id, name, stages):
+    """Create the pipeline of a sales line."""
+    show_pipeline(session, session.call(stub(session).CreatePipeline,
+                                        pipelines_pb2.CreatePipelineRequest(
+                                            sales_line_id=sales_line_id, name=name,
+                                            stages=[stage(s) for s in stages])))
+
+
+@pipelines.command("revise")
+@click.argument("sales_line_id")
+@click.option("--stage", "stages", multiple=True, required=True,
+              help="The complete new stage list: " + STAGE_HELP)
+@click.option("--move", "moves", multiple=True,
+              help="REMOVED=KEPT: where the open deals of a removed stage go (repeatable).")
+@click.option("--name", "-n", default="", help="New name.")
+@output_option
+@pass_session
+def revise(session, sales_line_id, stages, moves, name):
+    """Replace the stages of a sales line's pipeline (a new version)."""
+    current = session.call(stub(session).GetPipeline,
+                           pipelines_pb2.GetPipelineRequest(sales_line_id=sales_line_id))
+    if any("=" not in m for m in moves):
+        raise CliError("a move is REMOVED=KEPT, e.g. --move demo=propose")
+    request = pipelines_pb2.RevisePipelineRequest(
+        id=current.id, stages=[stage(s) for s in stages], name=name,
+        moves=dict(m.split("=", 1) for m in moves), expected_version=current.version)
+    show_pipeline(session, session.call(stub(session).RevisePipeline, request))
+
+
+COMMANDS = [pipelines]
