@@ -25,6 +25,7 @@ import uuid
 import grpc
 
 from bench.grpc_floor import raw_floor
+from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
 from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.testing import temporary_postgres_database
@@ -92,17 +93,6 @@ def leads_server(database_url: str, keys: TestKeys):
                 proc.kill()
                 proc.wait()
             proc.stdout.close()
-
-
-def _timed(call, n: int) -> dict:
-    samples = []
-    for i in range(n):
-        start = time.perf_counter_ns()
-        call(i)
-        samples.append(time.perf_counter_ns() - start)
-    samples.sort()
-    return {"n": n, "p50_us": round(samples[n // 2] / 1000, 1),
-            "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1)}
 
 
 def _lead(tag: str, i: int) -> lead_pb2.LeadInput:

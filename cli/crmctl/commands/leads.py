@@ -32,7 +32,7 @@ IMPORT_TIMEOUT_SECONDS = 3600  # a stream of a large file; each batch is committ
 
 # ------------------------------------------------------------------ shared helpers
 def enum_words(proto_enum, prefix: str) -> list[str]:
-    """The words of a proto enum without its prefix and UNSPECIFIED: CHANNEL_WEB_FORM -> web_form."""
+    """A proto enum's words without prefix and UNSPECIFIED: CHANNEL_WEB_FORM -> web_form."""
     return [name.removeprefix(prefix + "_").lower() for name in proto_enum.keys()
             if not name.endswith("_UNSPECIFIED")]
 

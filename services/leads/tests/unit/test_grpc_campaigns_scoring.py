@@ -49,7 +49,8 @@ def test_campaign_errors(rpc, world):
     assert err.code() == SC.PERMISSION_DENIED and "marketing or management" in err.details()
     err = rpc.error(rpc.campaigns.CreateCampaign, cpb.CreateCampaignRequest(campaign=cpb.Campaign(
         ends_on=cpb.CalendarDate(year=2026, month=2, day=30))), world.mia)
-    assert err.code() == SC.INVALID_ARGUMENT and "2026-02-30 is not a calendar date" in err.details()
+    assert err.code() == SC.INVALID_ARGUMENT
+    assert "2026-02-30 is not a calendar date" in err.details()
     err = rpc.error(rpc.campaigns.CreateCampaign, cpb.CreateCampaignRequest(
         campaign=cpb.Campaign()), world.mia)
     for field in ("name", "channel", "starts_on", "cost"):

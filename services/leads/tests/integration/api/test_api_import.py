@@ -48,8 +48,9 @@ def leads_of(engine, tag):
 
 
 def run(client, person, import_id, rows):
-    return list(client.leads.ImportLeads(requests(import_id, rows), metadata=client.metadata(person),
-                                 timeout=30))
+    return list(client.leads.ImportLeads(requests(import_id, rows),
+                                         metadata=client.metadata(person),
+                                         timeout=30))
 
 
 def test_import_reports_rows_and_rerun_duplicates_nothing(client, team, engine):
