@@ -249,6 +249,7 @@ def test_route_preview_prints_the_decision_and_why(run, territory):
     for text in ("routed", "u-ann", "DE (" + ID["territory"], "#1 DE mid-size: country is DE",
                  "on-leave", "u-bob"):
         assert text in result.stdout, text
+    assert "unspecified" not in result.stdout    # an eligible member was not skipped
     as_json = json.loads(run("route-preview", "--country", "DE", "-o", "json").stdout)
     assert as_json["outcome"] == "routed"
     assert as_json["explanation"]["owner_choice"]["candidates"][1]["skip_reason"] == \

@@ -48,8 +48,10 @@ class Stubs:
 
 
 def enum_name(value: str, prefix: str) -> str:
-    """TEAM_ROLE_EXPERT -> expert; ROUTING_STRATEGY_ROUND_ROBIN -> round-robin."""
-    return value.removeprefix(prefix).lower().replace("_", "-") if value else ""
+    """TEAM_ROLE_EXPERT -> expert; ROUTING_STRATEGY_ROUND_ROBIN -> round-robin; an
+    unspecified value (e.g. the skip reason of an eligible member) -> ""."""
+    short = value.removeprefix(prefix)
+    return "" if not value or short == "UNSPECIFIED" else short.lower().replace("_", "-")
 
 
 def row(message, **enums: str) -> dict:
