@@ -172,6 +172,22 @@ def test_move_member_ends_old_access_at_once_and_leaves_events(company, engine):
     assert [s["team_id"] for s in body["scopes"]] == [c["munich"].id]
 
 
+def test_choose_owners_hands_a_leavers_items_to_the_remaining_members(company):
+    c, p = company, company["people"]
+    deals = c["client"].as_(c["tokens"].service("deals"))
+    subjects = [f"deal:{unique('d')}" for _ in range(4)]
+    request = rt.ChooseOwnersRequest(team_id=c["berlin"].id, subject_ids=subjects,
+                                     exclude_user_ids=[p["ann"]])
+    first = deals(deals.routing.ChooseOwners, request).owners
+    owners = [o.choice.owner_user_id for o in first]
+    assert [o.subject_id for o in first] == subjects
+    # Round robin over the two remaining members who take leads (a supervisor does).
+    assert sorted(owners) == sorted([p["bob"], p["bob"], p["sue"], p["sue"]])
+    again = deals(deals.routing.ChooseOwners, request).owners
+    assert [o.choice.owner_user_id for o in again] == owners      # idempotent per subject
+    err = c["admin"].error(c["admin"].routing.ChooseOwners, request)
+    assert err.code() == SC.PERMISSION_DENIED
+
 @pytest.mark.parametrize("who", ["admin", "service"])
 def test_no_method_answers_internal_to_an_empty_request(api_server, who):
     client, tokens = api_server
