@@ -69,6 +69,11 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         lead.disqualification_reason = request.reason
         return lead
 
+    def UpdateLead(self, request, context):
+        lead = self.GetLead(pb.GetLeadRequest(lead_id=request.lead_id), context)
+        self.requests.append(request)
+        return lead
+
     def ImportLeads(self, request_iterator, context):
         requests = iter(request_iterator)
         header = next(requests).header
@@ -255,3 +260,24 @@ def test_scoring_set_reads_the_model_file(logged_in, fake_leads, tmp_path):
     path.write_text(json.dumps({"fit_rules": [{"id": "x", "operator": "roughly"}]}))
     bad = logged_in("scoring", "set", "line-1", str(path))
     assert bad.exit_code == 1 and "fit_rules[0].operator: 'roughly'" in bad.stderr
+
+
+def test_update_sends_the_mask_and_the_values(logged_in, fake_leads):
+    result = logged_in("leads", "update", "lead-1", "--set", "person.title=CEO",
+                       "--set", "company.size=large", "--set", "custom_attributes.budget=80k",
+                       "--set", "consent.email_marketing=yes", "--clear", "location.city",
+                       "--expected-version", "3")
+
+    assert result.exit_code == 0, result.output
+    request = fake_leads.requests[-1]
+    assert list(request.update_mask.paths) == ["person.title", "company.size",
+                                               "custom_attributes.budget",
+                                               "consent.email_marketing", "location.city"]
+    assert (request.lead.person.title, request.lead.company.size) == \
+        ("CEO", lead_pb2.COMPANY_SIZE_LARGE)
+    assert request.lead.custom_attributes["budget"] == "80k" and request.lead.consent.email_marketing
+    assert request.expected_version == 3
+    for bad, words in ((("--set", "person.shoe=42"), "not a lead field"),
+                       (("--set", "company.size=huge"), "--set"), ((), "nothing to change")):
+        refused = logged_in("leads", "update", "lead-1", *bad)
+        assert refused.exit_code == 1 and words in refused.stderr

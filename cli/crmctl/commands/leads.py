@@ -501,6 +501,68 @@ def assign(session, lead, owner, team, note):
         lead_id=lead, owner_user_id=owner, team_id=team, note=note)))
 
 
+# LeadInput paths `leads update --set` takes, with how the text becomes the proto value.
+_TEXT_PATHS = {"person": ("first_name", "last_name", "title", "email", "phone"),
+               "company": ("name", "industry", "website"),
+               "location": ("country", "region", "city", "postal_code"),
+               "source": ("campaign_id",)}
+
+
+def set_path(lead: lead_pb2.LeadInput, path: str, text: str) -> None:
+    """Put the text of ``--set PATH=VALUE`` into the LeadInput field PATH names."""
+    group, _, name = path.partition(".")
+    if name in _TEXT_PATHS.get(group, ()):
+        setattr(getattr(lead, group), name, text)
+    elif path == "sales_line_id":
+        lead.sales_line_id = text
+    elif path == "product_interest":
+        lead.product_interest[:] = [item.strip() for item in text.split(",") if item.strip()]
+    elif path.startswith("custom_attributes."):
+        lead.custom_attributes[path.removeprefix("custom_attributes.")] = text
+    elif path == "company.size":
+        lead.company.size = enum_number(lead_pb2.CompanySize, "COMPANY_SIZE", text)
+    elif path == "company.annual_revenue":
+        if text:
+            lead.company.annual_revenue.CopyFrom(money(text))
+    elif path == "source.channel":
+        lead.source.channel = enum_number(lead_pb2.Channel, "CHANNEL", text)
+    elif group == "consent" and name in ("email_marketing", "phone_contact", "data_processing"):
+        if text.lower() not in ("true", "false", "yes", "no", ""):
+            raise CliError(f"--set {path} takes true or false, got '{text}'")
+        setattr(lead.consent, name, text.lower() in ("true", "yes"))
+    else:
+        raise CliError(f"--set: '{path}' is not a lead field (e.g. person.email, company.size, "
+                       "location.country, source.channel, custom_attributes.<key>)")
+
+
+@leads.command("update")
+@click.argument("lead")
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE",
+              help="New value of a field, e.g. person.title=CEO, company.size=large, "
+                   "custom_attributes.budget=80k (repeatable).")
+@click.option("--clear", "cleared", multiple=True, metavar="FIELD",
+              help="Empty a field (repeatable).")
+@click.option("--expected-version", type=int, default=0,
+              help="Refuse the change unless the lead is at this version.")
+@output_option
+@pass_session
+def update(session, lead, assignments, cleared, expected_version):
+    """Change fields of a lead (experts: their own leads; supervisors and managers: any of
+    the team)."""
+    values = pairs(assignments, "--set")
+    if not values and not cleared:
+        raise CliError("nothing to change: give --set FIELD=VALUE or --clear FIELD")
+    changes = lead_pb2.LeadInput()
+    try:
+        for path, text in values.items():
+            set_path(changes, path, text)
+    except ValueError as exc:  # an enum word the proto does not know
+        raise CliError(f"--set: {exc}") from None
+    show_lead(session, session.call(lead_stub(session).UpdateLead, pb.UpdateLeadRequest(
+        lead_id=lead, lead=changes, expected_version=expected_version,
+        update_mask={"paths": [*values, *cleared]})))
+
+
 @leads.command("merge")
 @click.argument("survivor")
 @click.argument("duplicate")
@@ -526,6 +588,16 @@ def convert(session, lead, account, opportunity_name, amount, expected_close):
     show_lead(session, session.call(lead_stub(session).ConvertLead, pb.ConvertLeadRequest(
         lead_id=lead, link_account_id=account, opportunity_name=opportunity_name,
         expected_amount=money(amount), expected_close=timestamp(expected_close))))
+
+
+@leads.command("retry-conversion")
+@click.argument("lead")
+@output_option
+@pass_session
+def retry_conversion(session, lead):
+    """Send a failed (retrying) conversion to deals now instead of waiting."""
+    show_lead(session, session.call(lead_stub(session).RetryLeadConversion,
+                                    pb.RetryLeadConversionRequest(lead_id=lead)))
 
 
 COMMANDS = [leads]
