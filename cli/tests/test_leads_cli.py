@@ -278,6 +278,8 @@ def test_update_sends_the_mask_and_the_values(logged_in, fake_leads):
     assert request.lead.custom_attributes["budget"] == "80k" and request.lead.consent.email_marketing
     assert request.expected_version == 3
     for bad, words in ((("--set", "person.shoe=42"), "not a lead field"),
-                       (("--set", "company.size=huge"), "--set"), ((), "nothing to change")):
+                       (("--set", "company.size=huge"),
+                        "--set company.size: 'huge' is not one of micro"),
+                       ((), "nothing to change")):
         refused = logged_in("leads", "update", "lead-1", *bad)
         assert refused.exit_code == 1 and words in refused.stderr

@@ -38,7 +38,13 @@ def enum_words(proto_enum, prefix: str) -> list[str]:
 
 
 def enum_number(proto_enum, prefix: str, word: str | None) -> int:
-    return proto_enum.Value(f"{prefix}_{word.upper()}") if word else 0
+    if not word:
+        return 0
+    try:
+        return proto_enum.Value(f"{prefix}_{word.upper()}")
+    except ValueError:
+        raise CliError(f"'{word}' is not one of {', '.join(enum_words(proto_enum, prefix))}"
+                       ) from None
 
 
 def enum_word(proto_enum, prefix: str, number: int) -> str:
@@ -528,10 +534,10 @@ def set_path(lead: lead_pb2.LeadInput, path: str, text: str) -> None:
         lead.source.channel = enum_number(lead_pb2.Channel, "CHANNEL", text)
     elif group == "consent" and name in ("email_marketing", "phone_contact", "data_processing"):
         if text.lower() not in ("true", "false", "yes", "no", ""):
-            raise CliError(f"--set {path} takes true or false, got '{text}'")
+            raise CliError(f"takes true or false, got '{text}'")
         setattr(lead.consent, name, text.lower() in ("true", "yes"))
     else:
-        raise CliError(f"--set: '{path}' is not a lead field (e.g. person.email, company.size, "
+        raise CliError(f"'{path}' is not a lead field (e.g. person.email, company.size, "
                        "location.country, source.channel, custom_attributes.<key>)")
 
 
@@ -553,11 +559,11 @@ def update(session, lead, assignments, cleared, expected_version):
     if not values and not cleared:
         raise CliError("nothing to change: give --set FIELD=VALUE or --clear FIELD")
     changes = lead_pb2.LeadInput()
-    try:
-        for path, text in values.items():
+    for path, text in values.items():
+        try:
             set_path(changes, path, text)
-    except ValueError as exc:  # an enum word the proto does not know
-        raise CliError(f"--set: {exc}") from None
+        except CliError as exc:
+            raise CliError(f"--set {path}: {exc}") from None
     show_lead(session, session.call(lead_stub(session).UpdateLead, pb.UpdateLeadRequest(
         lead_id=lead, lead=changes, expected_version=expected_version,
         update_mask={"paths": [*values, *cleared]})))

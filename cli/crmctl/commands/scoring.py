@@ -17,7 +17,7 @@ import click
 from crm.leads.v1 import lead_pb2, scoring_pb2, scoring_pb2_grpc
 
 from crmctl.commands.common import output_option, pass_session
-from crmctl.commands.leads import enum_number, enum_word, enum_words, time_text
+from crmctl.commands.leads import enum_number, enum_word, time_text
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import print_rows
 from crmctl.session import CliError, Session
@@ -48,9 +48,8 @@ def model_to_file(model: scoring_pb2.ScoringModel) -> dict:
 def _enum(proto_enum, prefix: str, word, where: str) -> int:
     try:
         return enum_number(proto_enum, prefix, str(word or ""))
-    except ValueError:
-        raise CliError(f"{where}: '{word}' is not one of "
-                       f"{', '.join(enum_words(proto_enum, prefix))}") from None
+    except CliError as exc:
+        raise CliError(f"{where}: {exc}") from None
 
 
 def model_from_file(line: str, data: dict) -> scoring_pb2.ScoringModel:
