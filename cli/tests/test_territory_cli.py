@@ -296,3 +296,24 @@ def test_teams_and_territories_lists(run, territory):
     assert territory.sent("ListTerritories")[0].team_id == ID["berlin"]
     nothing = run("teams", "routing", "Munich")
     assert nothing.exit_code == 1 and "give --strategy or --time-zone" in nothing.stderr
+
+
+def test_rules_get_writes_what_rules_set_reads(run, territory, tmp_path):
+    rules = [territories_pb2.RoutingRule(id="r1", name="DE mid-size", description="words",
+                                         conditions=[
+        territories_pb2.RuleCondition(attribute="country", values=["DE"]),
+        territories_pb2.RuleCondition(attribute="company_size", ranges=[
+            territories_pb2.ValueRange(min="50", max="250")])])]
+    territory.replies["GetTerritory"] = territories_pb2.GetTerritoryResponse(
+        territory=territories_pb2.Territory(id=ID["territory"], name="DE", rules=rules))
+    for flag, name in (("--yaml", "rules.yaml"), (None, "rules.json")):
+        printed = run("territories", "rules", "get", ID["territory"], *([flag] if flag else []))
+        assert printed.exit_code == 0, printed.output
+        assert "words" not in printed.stdout
+        (tmp_path / name).write_text(printed.stdout)
+        run("territories", "rules", "set", ID["territory"], str(tmp_path / name))
+        sent = territory.sent("SetTerritoryRules")[-1]
+        expected = territories_pb2.RoutingRule()
+        expected.CopyFrom(rules[0])
+        expected.description = ""
+        assert list(sent.rules) == [expected]

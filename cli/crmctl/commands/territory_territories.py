@@ -1,7 +1,10 @@
 """``crmctl territories ...``: territories and their versioned routing rules."""
 from __future__ import annotations
 
+import json
+
 import click
+from google.protobuf import json_format
 
 from crm.territory.v1 import territories_pb2 as pb
 
@@ -125,6 +128,28 @@ def set_rules(session, territory, rules_file, comment, expected_rules_version):
                                id=territory_id(session, territory), rules=read_rules(rules_file),
                                comment=comment, expected_rules_version=expected_rules_version))
     _print_territory(session, changed.territory)
+
+
+@rules.command("get")
+@click.argument("territory")
+@click.option("--yaml", "as_yaml", is_flag=True, help="YAML instead of JSON.")
+@pass_session
+def get_rules(session, territory, as_yaml):
+    """Print TERRITORY's current rules in the file format `rules set` reads, with their ids
+    (edit and send back: the ids keep each rule's identity across versions)."""
+    found = session.call(Stubs(session).territories.GetTerritory,
+                         pb.GetTerritoryRequest(id=territory_id(session, territory))).territory
+    rules_data = []
+    for rule in found.rules:
+        data = json_format.MessageToDict(rule, preserving_proto_field_name=True)
+        data.pop("description", None)    # read only: the server words it
+        rules_data.append(data)
+    if as_yaml:
+        import yaml  # only this output needs it
+
+        click.echo(yaml.safe_dump(rules_data, sort_keys=False, allow_unicode=True), nl=False)
+    else:
+        click.echo(json.dumps(rules_data, indent=2, ensure_ascii=False))
 
 
 @territories.command("versions")
