@@ -7,7 +7,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import pagination_pb2
-from crm.territory.v1 import org_pb2 as org, teams_pb2 as teams
+from crm.territory.v1 import access_pb2, org_pb2 as org, teams_pb2 as teams
 from .conftest import World
 from .grpc_client import Client, field_of, start
 
@@ -218,3 +218,14 @@ def test_membership_input_errors(api):
     err = admin.error(admin.teams.CreateTeam, teams.CreateTeamRequest(
         name="T", unit_id=berlin.unit_id, time_zone="Mars/Olympus"))
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "time_zone"
+
+
+def test_a_person_in_several_teams_has_a_scope_in_each(api):
+    _, admin, client, tokens = api
+    _, _, _, berlin, munich = build(admin)
+    admin(admin.members.AddMember, teams.AddMemberRequest(
+        team_id=munich.id, user_id="ann", role=teams.TEAM_ROLE_SUPERVISOR))
+    ann = client.as_(tokens.user("ann"))
+    scopes = ann(ann.access.ListScopes, access_pb2.ListScopesRequest(user_id="ann")).user_scopes
+    assert sorted((s.team_id, s.role) for s in scopes.scopes) == sorted(
+        [(berlin.id, teams.TEAM_ROLE_EXPERT), (munich.id, teams.TEAM_ROLE_SUPERVISOR)])
