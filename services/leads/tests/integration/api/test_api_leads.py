@@ -89,7 +89,7 @@ def test_revoked_scope_hides_the_lead(client, team):
     assert err.code() == SC.NOT_FOUND
 
 
-def test_teammate_works_supervisor_reassigns_expert_may_not(client, team):
+def test_teammate_works_leaders_reassign_expert_may_not(client, team):
     lead_id = routed_lead(client, team)
     working = client.call(client.leads.StartWorkingLead,
                           pb.StartWorkingLeadRequest(lead_id=lead_id), team.mate)
@@ -99,6 +99,9 @@ def test_teammate_works_supervisor_reassigns_expert_may_not(client, team):
     assert err.code() == SC.PERMISSION_DENIED
     assigned = client.call(client.leads.AssignLead, request, team.supervisor)
     assert assigned.assignment.owner_user_id == team.mate.id
+    back = client.call(client.leads.AssignLead, pb.AssignLeadRequest(
+        lead_id=lead_id, owner_user_id=team.owner.id), team.manager)  # manager of the unit above
+    assert back.assignment.owner_user_id == team.owner.id
     err = client.error(client.leads.AssignLead, pb.AssignLeadRequest(
         lead_id=lead_id, owner_user_id=team.outsider.id), team.manager)
     assert err.code() == SC.INVALID_ARGUMENT and "not a member" in err.details()
