@@ -72,7 +72,7 @@ class TerritoryWorker:
     def _record_user(self, event, uow) -> None:
         published = people.record_user(uow, self.deps.clock, from_snapshot(event.user))
         if published:
-            log.info("user_access_changed", user_id=event.user.id, event=event.meta.event_type)
+            log.info("user_access_changed", user_id=event.user.id, cause=event.meta.event_type)
 
     @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)
     def on_user_created(self, event, uow):

@@ -1,0 +1,137 @@
+"""The real worker process (chassis worker_main, eventlet, nameko, RabbitMQ on 127.0.0.1) routes
+a published lead_created into exactly one lead_routed in the outbox — also when the same event
+is delivered twice and when leads publishes the lead twice — and empties a deactivated user's
+scopes at once."""
+import os
+import signal
+import subprocess
+import sys
+
+import pika
+import pytest
+from sqlalchemy import func, select
+
+from crm.identity.v1 import events_pb2 as identity_events
+from crm.leads.v1 import events_pb2 as leads_events
+from crm.leads.v1 import lead_pb2
+from crm.territory.v1 import events_pb2 as territory_events
+from crm_chassis import events
+from crm_chassis.testing import AMQP_URL, free_port, wait_until
+
+from crm_territory.adapters import orm
+from .org_builder import unique
+
+pytestmark = pytest.mark.integration
+LEAD_QUEUE = "evt-leads-lead_created--territory.on_lead_created"
+
+
+def publish(channel, source: str, event_type: str, message) -> None:
+    """As a relay would: nameko's wire format on <source>.events, routing key = type."""
+    channel.basic_publish(
+        exchange=f"{source}.events", routing_key=event_type, body=events.encode(message),
+        properties=pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                                        headers=events.headers_for(message.meta)))
+
+
+def lead_created(lead_id: str, campaign: str) -> leads_events.LeadCreated:
+    message = leads_events.LeadCreated(lead=lead_pb2.Lead(id=lead_id, data=lead_pb2.LeadInput(
+        location=lead_pb2.Location(country="DE"),
+        source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign))))
+    events.stamp(message, producer="leads", event_type="lead_created", aggregate_type="lead",
+                 aggregate_id=lead_id, aggregate_version=1)
+    return message
+
+
+def user_deactivated(user_id: str) -> identity_events.UserDeactivated:
+    message = identity_events.UserDeactivated(user=identity_events.UserSnapshot(
+        id=user_id, display_name="Leaver", status="deactivated", departments=["sales"],
+        version=9), reason="left the company")
+    events.stamp(message, producer="identity", event_type="user_deactivated",
+                 aggregate_type="user", aggregate_id=user_id, aggregate_version=9)
+    return message
+
+
+def outbox_rows(engine, aggregate_id: str, event_type: str) -> list[str]:
+    with engine.connect() as conn:
+        return conn.execute(select(orm.outbox.c.payload).where(
+            orm.outbox.c.aggregate_id == aggregate_id,
+            orm.outbox.c.event_type == event_type)).scalars().all()
+
+
+def handled(engine, *event_ids: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(orm.inbox).where(
+            orm.inbox.c.event_id.in_(event_ids))).scalar_one() == len(event_ids)
+
+
+def wait_for(predicate, what: str, log_path) -> None:
+    try:
+        wait_until(predicate, timeout=60, message=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- worker log\n{log_path.read_text()[-4000:]}") from None
+
+
+@pytest.fixture
+def worker(database_url, tmp_path):
+    env = dict(os.environ, CRM_TERRITORY_DATABASE_URL=database_url,
+               CRM_TERRITORY_AMQP_URL=AMQP_URL, CRM_TERRITORY_METRICS_PORT=str(free_port()),
+               CRM_TERRITORY_LOG_FORMAT="json")
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks the worker
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm_chassis.messaging.worker_main", "territory",
+             "crm_territory.entrypoints.worker"], env=env, stdout=log_file,
+            stderr=subprocess.STDOUT)
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    channel = connection.channel()
+
+    def consuming():
+        if process.poll() is not None:
+            raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
+        return channel.queue_declare(LEAD_QUEUE, passive=True).method.consumer_count > 0
+
+    try:
+        wait_until(consuming, timeout=60, message="the worker does not consume lead_created")
+        yield channel, log_path
+    finally:
+        connection.close()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, log_path.read_text()[-3000:]
+
+
+def test_a_published_lead_is_routed_once_however_often_it_arrives(worker, org, engine):
+    channel, log_path = worker
+    team, _, _, reps, campaign = org.sales_team(2)
+    lead_id = unique("lead")
+    first = lead_created(lead_id, campaign)
+    republished = lead_created(lead_id, campaign)   # leads publishing the same lead again
+    publish(channel, "leads", "lead_created", first)
+    publish(channel, "leads", "lead_created", first)          # a redelivery: same event id
+    publish(channel, "leads", "lead_created", republished)
+
+    wait_for(lambda: handled(engine, first.meta.event_id, republished.meta.event_id),
+             "lead_created not handled", log_path)
+    [payload] = outbox_rows(engine, lead_id, "lead_routed")
+    routed = events.decode(payload, territory_events.LeadRouted)
+    assert routed.team_id == team.id and routed.owner_user_id in reps
+    assert routed.explanation.rule.name == f"{campaign} leads"
+
+
+def test_a_deactivated_user_gets_empty_scopes_at_once(worker, org, engine):
+    channel, log_path = worker
+    team, _, _, reps, _ = org.sales_team(1)
+    leaver = reps[0]
+    message = user_deactivated(leaver)
+    publish(channel, "identity", "user_deactivated", message)
+
+    wait_for(lambda: handled(engine, message.meta.event_id), "user_deactivated not handled",
+             log_path)
+    changed = [events.decode(p, territory_events.UserAccessChanged)
+               for p in outbox_rows(engine, leaver, "user_access_changed")]
+    latest = max(changed, key=lambda m: m.meta.aggregate_version)
+    assert not latest.user_scopes.active and list(latest.user_scopes.scopes) == []
