@@ -11,12 +11,12 @@ import pytest
 from click.testing import CliRunner
 from google.protobuf import message_factory
 
-from crm.territory.v1 import (org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
+from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
                               territories_pb2)
 
 from .conftest import EMAIL, PASSWORD
 
-MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2)
+MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
 ID = {name: (str(i) * 32)[:32] for i, name in enumerate(
     ["emea", "dach", "area", "berlin", "munich", "line", "territory", "member", "new"], start=1)}
 
@@ -317,3 +317,31 @@ def test_rules_get_writes_what_rules_set_reads(run, territory, tmp_path):
         expected.CopyFrom(rules[0])
         expected.description = ""
         assert list(sent.rules) == [expected]
+
+
+def test_routing_queue_and_access_commands(run, territory):
+    territory.replies["ListUnassignedLeads"] = routing_pb2.ListUnassignedLeadsResponse(
+        decisions=[routing_pb2.RoutingDecision(
+            lead_id="L7", in_queue=True, version=1,
+            unroutable_reason=routing_pb2.UNROUTABLE_REASON_NO_RULE_MATCHED)])
+    queued = run("routing", "queue")
+    assert queued.exit_code == 0, queued.output
+    assert "L7" in queued.stdout and "no-rule-matched" in queued.stdout
+    territory.replies["RetryRouting"] = (grpc.StatusCode.FAILED_PRECONDITION,
+                                         "lead L8 is not in the unassigned queue")
+    retry = run("routing", "retry", "L8")
+    assert retry.stderr.strip() == \
+        "error: FAILED_PRECONDITION: lead L8 is not in the unassigned queue"
+    territory.replies.update(ListTeams=teams(), CheckAccess=access_pb2.CheckAccessResponse(
+        allowed=False, reason="user has no access to this team's records",
+        deny_reason=access_pb2.DENY_REASON_NOT_IN_SCOPE))
+    checked = run("access", "check", "u-ann", "view-reports", "Munich")
+    assert checked.exit_code == 0, checked.output
+    sent = territory.sent("CheckAccess")[0]
+    assert (sent.user_id, sent.action, sent.team_id) == \
+        ("u-ann", access_pb2.ACCESS_ACTION_VIEW_REPORTS, ID["munich"])
+    assert "not-in-scope" in checked.stdout and "False" in checked.stdout
+    territory.replies["ListScopes"] = access_pb2.ListScopesResponse(
+        user_scopes=access_pb2.UserScopes(user_id="u-adm", access_version=3, active=True))
+    empty = run("access", "scopes", "u-adm")
+    assert "no access to any team's records (active, access version 3)" in empty.stdout

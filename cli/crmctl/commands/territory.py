@@ -15,9 +15,9 @@ import click
 from google.protobuf import json_format
 
 from crm.common.v1 import money_pb2, pagination_pb2
-from crm.territory.v1 import (org_pb2, org_pb2_grpc, routing_pb2, routing_pb2_grpc,
-                              sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2, teams_pb2_grpc,
-                              territories_pb2, territories_pb2_grpc)
+from crm.territory.v1 import (access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
+                              routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
+                              teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
 
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.users import resolve_user_id
@@ -45,6 +45,7 @@ class Stubs:
         self.lines = sales_lines_pb2_grpc.SalesLineServiceStub(channel)
         self.territories = territories_pb2_grpc.TerritoryServiceStub(channel)
         self.routing = routing_pb2_grpc.RoutingServiceStub(channel)
+        self.access = access_pb2_grpc.AccessServiceStub(channel)
 
 
 def enum_name(value: str, prefix: str) -> str:
