@@ -72,31 +72,33 @@ def money(message, name: str) -> tuple[str, str] | None:
     return (value.amount, value.currency)
 
 
+# LeadInput paths that are not plain text fields of their group.
+_SPECIAL = {
+    "company.size": lambda lead: enum_word(lead_pb2.CompanySize, "COMPANY_SIZE",
+                                           lead.company.size),
+    "company.annual_revenue": lambda lead: money(lead.company, "annual_revenue"),
+    "source.channel": lambda lead: enum_word(lead_pb2.Channel, "CHANNEL", lead.source.channel),
+    "source.campaign_id": lambda lead: lead.source.campaign_id,
+    "consent.email_marketing": lambda lead: lead.consent.email_marketing,
+    "consent.phone_contact": lambda lead: lead.consent.phone_contact,
+    "consent.data_processing": lambda lead: lead.consent.data_processing,
+    "consent.captured_at": lambda lead: timestamp(lead.consent, "captured_at"),
+    "sales_line_id": lambda lead: lead.sales_line_id,
+    "product_interest": lambda lead: list(lead.product_interest),
+    "custom_attributes": lambda lead: dict(lead.custom_attributes),
+}
+
+
 def _value(lead: lead_pb2.LeadInput, path: str) -> Any:
-    if path == "sales_line_id":
-        return lead.sales_line_id
-    if path == "product_interest":
-        return list(lead.product_interest)
-    if path == "custom_attributes":
-        return dict(lead.custom_attributes)
+    getter = _SPECIAL.get(path)
+    if getter is not None:
+        return getter(lead)
     if path.startswith("custom_attributes."):
         return lead.custom_attributes.get(path.removeprefix("custom_attributes."), "")
     group, _, name = path.partition(".")
     if name in _TEXT_FIELDS.get(group, ()):
         return getattr(getattr(lead, group), name)
-    special = {
-        "company.size": lambda: enum_word(lead_pb2.CompanySize, "COMPANY_SIZE",
-                                          lead.company.size),
-        "company.annual_revenue": lambda: money(lead.company, "annual_revenue"),
-        "source.channel": lambda: enum_word(lead_pb2.Channel, "CHANNEL", lead.source.channel),
-        "source.campaign_id": lambda: lead.source.campaign_id,
-        "consent.email_marketing": lambda: lead.consent.email_marketing,
-        "consent.phone_contact": lambda: lead.consent.phone_contact,
-        "consent.data_processing": lambda: lead.consent.data_processing,
-        "consent.captured_at": lambda: timestamp(lead.consent, "captured_at"),
-    }
-    getter = special.get(path)
-    return "" if getter is None else getter()  # unknown path: the domain names it
+    return ""  # not a lead field: the domain names it in its answer
 
 
 def _given(value: Any) -> bool:
