@@ -345,3 +345,18 @@ def test_routing_queue_and_access_commands(run, territory):
         user_scopes=access_pb2.UserScopes(user_id="u-adm", access_version=3, active=True))
     empty = run("access", "scopes", "u-adm")
     assert "no access to any team's records (active, access version 3)" in empty.stdout
+
+
+def test_people_are_named_by_email_through_identity(run, territory, identity):
+    target = identity.users[2]
+    territory.replies.update(ListOrgUnits=units(), ListTeams=teams(),
+                             AssignUnitManager=lambda r: org_pb2.
+                             AssignUnitManagerResponse(unit=org_pb2.OrgUnit(
+                                 id=r.unit_id, name="DACH", manager_user_ids=[r.user_id])))
+    result = run("org", "managers", "add", "DACH", target.email.upper(), "-o", "json")
+    assert result.exit_code == 0, result.output
+    sent = territory.sent("AssignUnitManager")[0]
+    assert (sent.unit_id, sent.user_id) == (ID["dach"], target.id)
+    assert json.loads(result.stdout)["manager_user_ids"] == [target.id]
+    unknown = run("members", "add", "Munich", "ghost@crm.local")
+    assert unknown.exit_code == 1 and "no user with e-mail ghost@crm.local" in unknown.stderr
