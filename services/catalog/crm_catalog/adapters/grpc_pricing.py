@@ -29,5 +29,5 @@ class PricingServicer(pricing_pb2_grpc.PricingServiceServicer):
             price_list_id=quote_context.price_list_id.strip(),
             sales_line_id=quote_context.sales_line_id, account_id=quote_context.account_id,
             currency=quote_context.currency, pricing_date=quote_context.pricing_date,
-            as_of=as_of, clock=self.deps.clock)
+            as_of=as_of, clock=self.deps.clock, unit_prices=self.deps.unit_prices)
         return price_quote_response(result)

@@ -1,7 +1,8 @@
-"""A process-wide cache of committed revisions, keyed (kind, id, version).
+"""A process-wide cache of values derived from committed revisions, keyed by their versions.
 
-A committed revision never changes, so caching it needs no invalidation: a new version is a new
-key. PriceQuote reads a 100-line quote's products, unit groups, price lists and discount lists
+Used for parsed revisions, keyed (kind, id, version), and for PriceQuote's unit prices, keyed by
+the versions they were computed from. A committed revision never changes, so caching it needs
+no invalidation: a new version is a new key. PriceQuote reads a 100-line quote's products, unit groups, price lists and discount lists
 "as of" an instant; with the cache that costs one small query per kind (which version was valid
 then) instead of parsing every JSON snapshot on every call.
 

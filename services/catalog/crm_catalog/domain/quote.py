@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Hashable, Protocol
 
 from crm_chassis.errors import InvalidArgument
 
@@ -41,6 +42,29 @@ class LineRequest:
     product_ref: str = ""        # what the caller wrote (id or SKU), for messages
 
 
+@dataclass(frozen=True)
+class UnitPrice:
+    """A line's price before its quantity: the list price and unit price in the line's unit and
+    the two sentences explaining them. The same for every quantity, so it is memoised across
+    quotes, keyed by everything it depends on (``key``: product and unit group with their
+    versions, unit, price list with its version, quote currency)."""
+
+    key: tuple
+    list_price: Decimal
+    list_price_currency: str
+    unit_price: Decimal
+    list_price_sentence: str
+    unit_price_sentence: str
+
+
+class UnitPriceMemo(Protocol):
+    """Where unit prices are remembered between quotes (bounded by its owner)."""
+
+    def get(self, key: Hashable) -> UnitPrice | None: ...
+
+    def put(self, key: Hashable, value: UnitPrice) -> None: ...
+
+
 @dataclass
 class PricedLine:
     index: int
@@ -59,6 +83,7 @@ class PricedLine:
     discount_list: DiscountList | None = None
     tier_index: int = -1
     explanation: list[str] = field(default_factory=list)
+    unit_pricing: UnitPrice | None = None
 
     @property
     def priced(self) -> bool:
@@ -86,10 +111,10 @@ class PricingData:
     named_price_list: PriceList | None = None
 
 
-def price_quote(lines: list[LineRequest], data: PricingData,
-                context: QuoteContext) -> tuple[list[PricedLine], Totals]:
+def price_quote(lines: list[LineRequest], data: PricingData, context: QuoteContext,
+                memo: UnitPriceMemo | None = None) -> tuple[list[PricedLine], Totals]:
     selector = Selector(data.price_lists, context)
-    priced = [price_line(index, line, data, context, selector)
+    priced = [price_line(index, line, data, context, selector, memo)
               for index, line in enumerate(lines)]
     ok = [line for line in priced if line.priced]
     totals = Totals(context.currency, sum((line.gross for line in ok), ZERO),
@@ -99,10 +124,10 @@ def price_quote(lines: list[LineRequest], data: PricingData,
 
 
 def price_line(index: int, request: LineRequest, data: PricingData, context: QuoteContext,
-               selector: Selector) -> PricedLine:
+               selector: Selector, memo: UnitPriceMemo | None = None) -> PricedLine:
     line = PricedLine(index, request)
     try:
-        _price(line, data, context, selector)
+        _price(line, data, context, selector, memo)
     except LineError as error:
         line.error = error
         line.explanation.append(f"not priced: {error.message}")
@@ -110,8 +135,8 @@ def price_line(index: int, request: LineRequest, data: PricingData, context: Quo
     return line
 
 
-def _price(line: PricedLine, data: PricingData, context: QuoteContext,
-           selector: Selector) -> None:
+def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector: Selector,
+           memo: UnitPriceMemo | None) -> None:
     request, currency = line.request, context.currency
     quantity = _syntactic_quantity(request.quantity)
     product = data.products.get(request.product_id)
@@ -152,24 +177,44 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext,
     line.explanation.append(
         f"price list '{price_list.name}' (version {price_list.version}, "
         f"{price_list.scope.describe()}, valid {price_list.describe_validity()}): {choice.reason}")
-    figures = _product_figures(line, product, group, unit.name)
-    item = choice.item
+    key = (product.id, product.version, group.id, group.version, unit.name, price_list.id,
+           price_list.version, currency)
+    known = memo.get(key) if memo is not None else None
+    if known is None:
+        known = _unit_price(key, line, product, group, unit.name, choice.item, currency)
+        if memo is not None:
+            memo.put(key, known)
+    else:
+        line.explanation.append(known.list_price_sentence)
+    line.list_price, line.list_price_currency = known.list_price, known.list_price_currency
+    line.unit_price, line.unit_pricing = known.unit_price, known
+    line.explanation.append(known.unit_price_sentence)
+    line.gross = to_minor_units(ARITHMETIC.multiply(line.unit_price, line.quantity), currency)
+    line.explanation.append(f"gross {line.gross:f} = {line.unit_price:f} x "
+                            f"{format_decimal(line.quantity)} {unit.name}")
+    _apply_discount(line, choice.item.discount_list_id, data, currency)
+    line.extended = line.gross - line.discount
+    line.explanation.append(f"extended amount {line.extended:f} {currency} = {line.gross:f} - "
+                            f"{line.discount:f}")
+
+
+def _unit_price(key: tuple, line: PricedLine, product: Product, group: UnitGroup, unit: str,
+                item, currency: str) -> UnitPrice:
+    """Steps 1 and 2 (list price and unit price in the line's unit); appends the list-price
+    sentence to the line first, so a currency mismatch is explained like any other line."""
+    figures = _product_figures(line, product, group, unit)
+    list_price_sentence = line.explanation[-1]
     if item.method.needs_product_currency and product.currency != currency:
         raise LineError(LineErrorCode.CURRENCY_MISMATCH,
                         f"{item.method.value} needs {product.sku}'s {item.method.basis} in "
                         f"{product.currency}, but the quote is in {currency}")
     raw_price, method_note = compute(item.method, item.value, figures, currency)
-    line.unit_price, rounding_note = item.rounding.apply(raw_price, currency)
-    line.explanation.append(
-        f"unit price {line.unit_price:f} {currency}: {method_note}"
-        + (f", {rounding_note}" if rounding_note else f", to the {currency} minor unit"))
-    line.gross = to_minor_units(ARITHMETIC.multiply(line.unit_price, line.quantity), currency)
-    line.explanation.append(f"gross {line.gross:f} = {line.unit_price:f} x "
-                            f"{format_decimal(line.quantity)} {unit.name}")
-    _apply_discount(line, item.discount_list_id, data, currency)
-    line.extended = line.gross - line.discount
-    line.explanation.append(f"extended amount {line.extended:f} {currency} = {line.gross:f} - "
-                            f"{line.discount:f}")
+    unit_price, rounding_note = item.rounding.apply(raw_price, currency)
+    return UnitPrice(key, figures["list_price"], product.currency, unit_price,
+                     list_price_sentence,
+                     f"unit price {unit_price:f} {currency}: {method_note}"
+                     + (f", {rounding_note}" if rounding_note
+                        else f", to the {currency} minor unit"))
 
 
 def _syntactic_quantity(raw: str) -> Decimal:

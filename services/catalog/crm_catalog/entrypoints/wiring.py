@@ -17,4 +17,5 @@ def build_dependencies(settings: CatalogSettings, *, engine=None) -> Dependencie
     session_factory = make_session_factory(engine)
     cache = RevisionCache(settings.revision_cache_entries)
     return Dependencies(uow=lambda: SqlCatalogUnitOfWork(session_factory, cache),
-                        close=engine.dispose if own_engine else lambda: None)
+                        close=engine.dispose if own_engine else lambda: None,
+                        unit_prices=RevisionCache(settings.revision_cache_entries))

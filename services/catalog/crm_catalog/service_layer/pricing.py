@@ -15,7 +15,8 @@ from crm_chassis.errors import InvalidArgument, NotFound
 from crm_catalog.domain.aggregate import parse_date
 from crm_catalog.domain.money import check_currency
 from crm_catalog.domain.products import normalise_sku
-from crm_catalog.domain.quote import LineRequest, PricedLine, PricingData, Totals, price_quote
+from crm_catalog.domain.quote import (LineRequest, PricedLine, PricingData, Totals,
+                                      UnitPriceMemo, price_quote)
 from crm_catalog.domain.selection import QuoteContext
 from crm_catalog.service_layer.authorization import require_reader
 from crm_catalog.service_layer.ports import Clock, system_clock
@@ -49,8 +50,10 @@ class QuoteResult:
 def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
                       lines: list[LineInput], price_list_id: str = "", sales_line_id: str = "",
                       account_id: str = "", currency: str = "", pricing_date: str = "",
-                      as_of: dt.datetime | None = None,
-                      clock: Clock = system_clock) -> QuoteResult:
+                      as_of: dt.datetime | None = None, clock: Clock = system_clock,
+                      unit_prices: UnitPriceMemo | None = None) -> QuoteResult:
+    """``unit_prices`` remembers each line's price before its quantity between quotes (it is
+    keyed by the versions it was computed from, so it never needs invalidating)."""
     require_reader(principal)
     if not lines:
         raise InvalidArgument("a quote needs at least one line", field="lines")
@@ -88,7 +91,7 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
     context = QuoteContext(currency=quote_currency, pricing_date=day, as_of=as_of,
                            price_list_id=price_list_id, sales_line_id=sales_line_id.strip(),
                            account_id=account_id.strip())
-    priced, totals = price_quote(requests, data, context)
+    priced, totals = price_quote(requests, data, context, unit_prices)
     return QuoteResult(priced, totals, context)
 
 

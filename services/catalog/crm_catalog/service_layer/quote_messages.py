@@ -23,8 +23,49 @@ def _money(amount, currency: str) -> money_pb2.Money:
     return money_pb2.Money(amount=f"{amount:f}", currency=currency)
 
 
+#: The quantity-independent fields of priced lines, by the key of their unit price (which holds
+#: the versions of everything they show); bounded by starting over when full.
+_STATIC_FIELDS: dict[tuple, pricing_pb2.QuoteLineResult] = {}
+MAX_STATIC_FIELDS = 20_000
+
+
 def line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLineResult:
-    """One line; built with a single constructor call (this runs 100s of times a quote)."""
+    """One line (this runs 100s of times a quote): a priced line whose unit price is memoised
+    merges its remembered static fields into the few that depend on the quantity."""
+    if line.error is None and line.unit_pricing is not None:
+        return _priced_line_message(line, currency)
+    return _built_line_message(line, currency)
+
+
+def _priced_line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLineResult:
+    key = line.unit_pricing.key
+    static = _STATIC_FIELDS.get(key)
+    if static is None:
+        full = _built_line_message(line, currency)
+        static = pricing_pb2.QuoteLineResult()
+        static.CopyFrom(full)
+        for dynamic in _DYNAMIC_FIELDS:
+            static.ClearField(dynamic)
+        if len(_STATIC_FIELDS) >= MAX_STATIC_FIELDS:
+            _STATIC_FIELDS.clear()
+        _STATIC_FIELDS[key] = static
+        return full
+    message = pricing_pb2.QuoteLineResult(
+        index=line.index, explanation=line.explanation, quantity=format_decimal(line.quantity),
+        gross_amount=_money(line.gross, currency), discount=_money(line.discount, currency),
+        extended_amount=_money(line.extended, currency), discount_tier_index=line.tier_index,
+        discount_list_version=line.discount_list.version if line.discount_list else 0)
+    message.MergeFrom(static)
+    return message
+
+
+#: Fields of a priced line that depend on more than its unit price (quantity, discount tier).
+_DYNAMIC_FIELDS = ("index", "explanation", "quantity", "gross_amount", "discount",
+                   "extended_amount", "discount_tier_index", "discount_list_version")
+
+
+def _built_line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLineResult:
+    """One line built with a single constructor call."""
     request, product = line.request, line.product
     amount = _money if line.error is None else money  # an error line's zeros are not quantized
     fields = dict(

@@ -1,0 +1,83 @@
+"""PriceQuote's memo of unit prices: a remembered line prices and explains exactly like a fresh
+one, and any change of what it depends on (a new version) is a new key, never a stale hit."""
+from decimal import Decimal
+
+import pytest
+
+from crm_catalog.domain.pricing_methods import PricingMethod
+from crm_catalog.service_layer import pricing, products
+from crm_catalog.service_layer.pricing import LineInput
+from crm_catalog.domain.rounding import RoundingMode, RoundingOption
+
+
+class Memo:
+    def __init__(self):
+        self.entries, self.hits = {}, 0
+
+    def get(self, key):
+        found = self.entries.get(key)
+        self.hits += found is not None
+        return found
+
+    def put(self, key, value):
+        self.entries[key] = value
+
+
+@pytest.fixture
+def wine(build):
+    group = build.bottles()
+    wine = build.product(group)
+    volume = build.discounts([{"low": "1", "high": "9", "value": "0"},
+                              {"low": "10", "high": "", "value": "5"}])
+    standard = build.price_list("Standard")
+    build.item(standard, wine, unit="case", method=PricingMethod.PERCENT_OF_LIST, value="90",
+               rounding_mode=RoundingMode.UP, rounding_option=RoundingOption.ENDING,
+               rounding_amount="0.99", discount_list_id=volume.id)
+    build.item(standard, wine, unit="bottle", value="11.50")
+    return wine
+
+
+def _quote(uow, caller, clock, memo, *lines):
+    return pricing.price_quote_lines(uow, caller, lines=list(lines), currency="EUR",
+                                     clock=clock, unit_prices=memo)
+
+
+def _figures(result):
+    return [(l.error and l.error.code, l.list_price, l.unit_price, l.gross, l.discount,
+             l.extended, l.explanation) for l in result.lines]
+
+
+def test_a_remembered_unit_price_prices_and_explains_like_a_fresh_one(uow, sales_rep, clock,
+                                                                       wine):
+    lines = [LineInput(sku="WINE-RED", unit="case", quantity=str(q)) for q in (1, 12)] + \
+            [LineInput(sku="WINE-RED", unit="bottle", quantity="3"),
+             LineInput(sku="WINE-RED", unit="crate", quantity="1")]
+    fresh = _quote(uow, sales_rep, clock, None, *lines)
+    memo = Memo()
+    first = _quote(uow, sales_rep, clock, memo, *lines)
+    again = _quote(uow, sales_rep, clock, memo, *lines)
+    assert _figures(first) == _figures(fresh) == _figures(again)
+    assert len(memo.entries) == 2 and memo.hits == 1 + 3   # case twice in each quote, bottle
+    assert again.lines[1].unit_price == Decimal("259.99") and again.lines[1].discount > 0
+
+
+def test_a_new_product_version_is_a_new_key(uow, manager, sales_rep, clock, wine):
+    memo = Memo()
+    line = LineInput(sku="WINE-RED", unit="case", quantity="1")
+    before = _quote(uow, sales_rep, clock, memo, line)
+    products.update_product(uow, manager, id=wine.id, changes={"list_price": "20.00"},
+                            clock=clock)
+    after = _quote(uow, sales_rep, clock, memo, line)
+    assert before.lines[0].list_price == 288 and after.lines[0].list_price == 480
+    assert len(memo.entries) == 2 and memo.hits == 0
+
+
+def test_a_remembered_line_has_the_same_message_as_a_fresh_one(uow, sales_rep, clock, wine):
+    from crm_catalog.service_layer.quote_messages import price_quote_response
+    lines = [LineInput(sku="WINE-RED", unit=unit, quantity=str(q))
+             for unit, q in (("case", 1), ("case", 12), ("bottle", 3), ("case", 50))]
+    memo = Memo()
+    fresh = price_quote_response(_quote(uow, sales_rep, clock, None, *lines))
+    warm = [price_quote_response(_quote(uow, sales_rep, clock, memo, *lines)) for _ in range(2)]
+    assert memo.hits and list(fresh.lines) == list(warm[0].lines) == list(warm[1].lines)
+    assert fresh.totals == warm[1].totals
