@@ -5,7 +5,10 @@ from identity's ``AuthService/GetSigningKeys`` and keeps them fresh:
 
 - a daemon thread re-reads them every ``refresh_seconds`` (identity rotates keys);
 - an unknown ``kid`` triggers an immediate re-read, at most once per ``min_refetch_seconds``
-  (5 s), so a flood of tokens with forged kids costs identity one call per 5 s, not one per token;
+  (5 s) after a successful read, so a flood of tokens with forged kids costs identity one call
+  per 5 s, not one per token; after a FAILED read (identity not up yet, e.g. while the platform
+  starts) the next may come ``retry_after_failure_seconds`` (0.5 s) later: a failed call cost
+  identity nothing, and waiting 5 s would refuse every valid token in the meantime;
 - while identity cannot be reached the last keys read keep serving (stale but still valid);
 - a key past its ``verify_until`` is dropped: no token it signed can still be valid.
 """
@@ -42,7 +45,7 @@ class IdentityKeySource:
 
     def __init__(self, address_or_channel: str | grpc.Channel, refresh_seconds: float = 300.0, *,
                  algorithm: str = "EdDSA", min_refetch_seconds: float = 5.0,
-                 timeout_seconds: float = 2.0, clock: Callable[[], float] = time.time,
+                 retry_after_failure_seconds: float = 0.5, timeout_seconds: float = 2.0, clock: Callable[[], float] = time.time,
                  start: bool = True):
         # Imported here so the chassis imports without generated code (e.g. for settings docs).
         from crm.identity.v1 import auth_pb2, auth_pb2_grpc
@@ -58,11 +61,13 @@ class IdentityKeySource:
         self.refresh_seconds = refresh_seconds
         self.algorithm = algorithm
         self.min_refetch_seconds = min_refetch_seconds
+        self.retry_after_failure_seconds = retry_after_failure_seconds
         self.timeout_seconds = timeout_seconds
         self._clock = clock
         self._keys: dict[str, tuple[object, float | None]] = {}
         self._fetch_lock = threading.Lock()
         self._last_attempt = float("-inf")
+        self._last_attempt_failed = False
         self._last_success: float | None = None
         self.fetch_count = 0
         self._stop = threading.Event()
@@ -79,7 +84,9 @@ class IdentityKeySource:
         with self._fetch_lock:
             # Another thread may have re-read the keys while we waited for the lock.
             key = self._valid_key(kid)
-            if key is None and self._clock() - self._last_attempt >= self.min_refetch_seconds:
+            pause = (self.retry_after_failure_seconds if self._last_attempt_failed
+                     else self.min_refetch_seconds)
+            if key is None and self._clock() - self._last_attempt >= pause:
                 self._fetch_locked()
                 key = self._valid_key(kid)
         return key
@@ -128,6 +135,7 @@ class IdentityKeySource:
             response = self._stub.GetSigningKeys(self._pb.GetSigningKeysRequest(),
                                                  timeout=self.timeout_seconds)
         except grpc.RpcError as exc:
+            self._last_attempt_failed = True
             log.warning("signing keys unavailable, keeping the last ones", code=str(exc.code()),
                         detail=exc.details(), kept_keys=len(self._keys))
             return False
@@ -145,14 +153,14 @@ class IdentityKeySource:
                 log.error("ignoring an unreadable signing key", kid=item.kid, error=str(exc))
         self._keys = keys  # one reference swap: readers never see a half-built dict
         self._last_success = now
+        self._last_attempt_failed = False
         return True
 
     def _refresh_loop(self) -> None:
         while not self._stop.is_set():
             ok = self.refresh()
             # After a failure retry sooner than the normal period, but not in a tight loop.
-            wait = self.refresh_seconds if ok else min(self.refresh_seconds,
-                                                        max(self.min_refetch_seconds, 1.0))
+            wait = self.refresh_seconds if ok else min(self.refresh_seconds, 1.0)
             self._stop.wait(wait)
 
 

@@ -49,6 +49,22 @@ def test_unknown_kid_rereads_at_most_once_per_5_seconds(identity, source_for, cl
     assert source.get("forged-again") is None and identity.key_calls == 3
 
 
+def test_a_failed_read_does_not_hold_back_the_next_one_for_5_seconds(identity, source_for,
+                                                                     clock):
+    # The platform starting: a verifier asks before identity serves, then a valid token arrives.
+    kid = identity.add_key(generate_private_key())
+    identity.down = True
+    source = source_for()
+    assert source.refresh() is False
+    identity.down = False
+    clock.advance(0.4)
+    assert source.get(kid) is None and identity.key_calls == 1     # still pausing
+    clock.advance(0.2)
+    assert source.get(kid) is not None and identity.key_calls == 2  # not 5 s later
+    clock.advance(1)
+    assert source.get("forged") is None and identity.key_calls == 2  # success: 5 s again
+
+
 def test_rotated_key_is_found_on_first_use(identity, source_for, clock):
     identity.add_key(generate_private_key())
     source = source_for()
