@@ -15,6 +15,11 @@ OUTPUT_CHOICE = click.Choice(["table", "json"])
 UNBROKEN_KEYS = {"id", "email", "client_id"}
 
 
+def _unbroken(key: str) -> bool:
+    # Ids (team_id, owner_user_id...) and e-mails are copied into the next command.
+    return key in UNBROKEN_KEYS or key.endswith("_id") or key.endswith("email")
+
+
 def message_to_dict(message) -> dict[str, Any]:
     """A protobuf message as JSON-ready dict: proto field names, every field present, int64s
     as numbers when they fit."""
@@ -51,7 +56,7 @@ def print_rows(output: str, rows: Sequence[dict[str, Any]], columns: Iterable[tu
     table = Table(show_lines=False)
     for key, heading in columns:
         # Ids and e-mails are copied into the next command: never break them across lines.
-        table.add_column(heading, overflow="fold", no_wrap=key in UNBROKEN_KEYS)
+        table.add_column(heading, overflow="fold", no_wrap=_unbroken(key))
     for row in rows:
         table.add_row(*(_cell(row.get(key)) for key, _ in columns))
     _console().print(table)
