@@ -167,6 +167,14 @@ class _RevisionedRepository:
     def _from_cache(self, value):
         return value
 
+    def _by_name(self, statement, query: str, after: tuple | None, limit: int):
+        """A page ordered by name (case-insensitive), of names containing ``query``."""
+        table = self.current
+        if query:
+            statement = statement.where(table.c.name_key.contains(query.casefold(),
+                                                                  autoescape=True))
+        return self._page(statement, (table.c.name_key, table.c.id), after, limit)
+
     def _page(self, statement, sort_columns, after: tuple | None, limit: int):
         if after is not None:
             if len(after) != len(sort_columns):
@@ -192,12 +200,7 @@ class SqlUnitGroupRepository(_RevisionedRepository, ports.UnitGroupRepository):
         return {"name_key": _name_key(group.name)}
 
     def list_page(self, *, query: str, after: tuple | None, limit: int) -> list[UnitGroup]:
-        table = self.current
-        statement = select(table.c.snapshot)
-        if query:
-            statement = statement.where(table.c.name_key.contains(query.casefold(),
-                                                                  autoescape=True))
-        return self._page(statement, (table.c.name_key, table.c.id), after, limit)
+        return self._by_name(select(self.current.c.snapshot), query, after, limit)
 
 
 _PRODUCT_BY_SKU = select(orm.products.c.snapshot).where(orm.products.c.sku == bindparam("sku"))
@@ -314,10 +317,7 @@ class SqlPriceListRepository(_RevisionedRepository, ports.PriceListRepository):
             statement = statement.where(
                 or_(table.c.valid_from.is_(None), table.c.valid_from <= filter.valid_on),
                 or_(table.c.valid_to.is_(None), table.c.valid_to >= filter.valid_on))
-        if filter.query:
-            statement = statement.where(table.c.name_key.contains(filter.query.casefold(),
-                                                                  autoescape=True))
-        return self._page(statement, (table.c.name_key, table.c.id), after, limit)
+        return self._by_name(statement, filter.query, after, limit)
 
     def pricing_any_of(self, product_ids: set[str]) -> list[PriceList]:
         if not product_ids:
@@ -361,9 +361,4 @@ class SqlDiscountListRepository(_RevisionedRepository, ports.DiscountListReposit
         return {"name_key": _name_key(discount_list.name)}
 
     def list_page(self, *, query: str, after: tuple | None, limit: int) -> list[DiscountList]:
-        table = self.current
-        statement = select(table.c.snapshot)
-        if query:
-            statement = statement.where(table.c.name_key.contains(query.casefold(),
-                                                                  autoescape=True))
-        return self._page(statement, (table.c.name_key, table.c.id), after, limit)
+        return self._by_name(select(self.current.c.snapshot), query, after, limit)
