@@ -18,6 +18,19 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
     def __init__(self, session_factory: sessionmaker[Session]):
         super().__init__(session_factory, service_name=SERVICE_NAME, outbox=orm.outbox)
 
+    def __enter__(self):
+        # A nested block would open a second session and leak the first (left idle in
+        # transaction, holding its locks): one unit of work is one transaction at a time.
+        if self.session is not None:
+            raise RuntimeError("SqlDealsUnitOfWork is not re-entrant: take a new one per use case")
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        try:
+            return super().__exit__(*exc_info)
+        finally:
+            self.session = None
+
     def _open_repositories(self, session: Session) -> None:
         self.accounts = rep.SqlAccountRepository(session)
         self.contacts = rep.SqlContactRepository(session)
