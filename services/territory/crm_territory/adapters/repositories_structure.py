@@ -183,139 +183,117 @@ class SqlSettingsRepository(r.SettingsRepository):
         self._s.replace_settings(settings)
 
 
-def _unit_values(unit: OrgUnit) -> dict:
-    return dict(name=unit.name, level=unit.level, department=unit.department,
-                parent_id=unit.parent_id, manager_user_ids=dumps(sorted(unit.manager_user_ids)),
-                active=unit.active, created_at=unit.created_at, version=unit.version)
+class _StructureRows:
+    """What the structure repositories share: objects come from this unit of work's copies
+    (``family``: a method of :class:`Structure`); writes go to ``table`` at once, to the
+    copies, and bump the structure version."""
 
+    table = None
 
-class SqlUnitRepository(r.UnitRepository):
     def __init__(self, structure: Structure):
         self._s = structure
 
-    def get(self, unit_id: str) -> OrgUnit | None:
-        return self._s.units().get(unit_id)
+    def _family(self) -> dict:
+        raise NotImplementedError
+
+    @staticmethod
+    def _values(obj) -> dict:
+        raise NotImplementedError
+
+    def get(self, object_id: str):
+        return self._family().get(object_id)
+
+    def add(self, obj) -> None:
+        family = self._family()
+        self._s.touch()
+        self._s.execute(insert(self.table).values(id=obj.id, **self._values(obj)))
+        family[obj.id] = obj
+
+    def save(self, obj) -> None:
+        family = self._family()
+        self._s.touch()
+        self._s.execute(update(self.table).where(self.table.c.id == obj.id)
+                        .values(**self._values(obj)))
+        family[obj.id] = obj
+
+    def remove(self, object_id: str) -> None:
+        family = self._family()
+        self._s.touch()
+        self._s.execute(delete(self.table).where(self.table.c.id == object_id))
+        family.pop(object_id, None)
+
+
+class SqlUnitRepository(_StructureRows, r.UnitRepository):
+    table = orm.org_units
+
+    def _family(self) -> dict[str, OrgUnit]:
+        return self._s.units()
+
+    @staticmethod
+    def _values(unit: OrgUnit) -> dict:
+        return dict(name=unit.name, level=unit.level, department=unit.department,
+                    parent_id=unit.parent_id,
+                    manager_user_ids=dumps(sorted(unit.manager_user_ids)), active=unit.active,
+                    created_at=unit.created_at, version=unit.version)
 
     def all(self) -> dict[str, OrgUnit]:
-        return dict(self._s.units())
-
-    def add(self, unit: OrgUnit) -> None:
-        units = self._s.units()
-        self._s.touch()
-        self._s.execute(insert(orm.org_units).values(id=unit.id, **_unit_values(unit)))
-        units[unit.id] = unit
-
-    def save(self, unit: OrgUnit) -> None:
-        units = self._s.units()
-        self._s.touch()
-        self._s.execute(update(orm.org_units).where(orm.org_units.c.id == unit.id)
-                        .values(**_unit_values(unit)))
-        units[unit.id] = unit
-
-    def remove(self, unit_id: str) -> None:
-        units = self._s.units()
-        self._s.touch()
-        self._s.execute(delete(orm.org_units).where(orm.org_units.c.id == unit_id))
-        units.pop(unit_id, None)
+        return dict(self._family())
 
 
-def _team_values(team: Team) -> dict:
-    return dict(name=team.name, unit_id=team.unit_id, strategy=team.strategy.value,
-                time_zone=team.time_zone, active=team.active, created_at=team.created_at,
-                version=team.version)
+class SqlTeamRepository(_StructureRows, r.TeamRepository):
+    table = orm.teams
 
+    def _family(self) -> dict[str, Team]:
+        return self._s.teams()
 
-class SqlTeamRepository(r.TeamRepository):
-    def __init__(self, structure: Structure):
-        self._s = structure
-
-    def get(self, team_id: str) -> Team | None:
-        return self._s.teams().get(team_id)
+    @staticmethod
+    def _values(team: Team) -> dict:
+        return dict(name=team.name, unit_id=team.unit_id, strategy=team.strategy.value,
+                    time_zone=team.time_zone, active=team.active, created_at=team.created_at,
+                    version=team.version)
 
     def all(self) -> dict[str, Team]:
-        return dict(self._s.teams())
-
-    def add(self, team: Team) -> None:
-        teams = self._s.teams()
-        self._s.touch()
-        self._s.execute(insert(orm.teams).values(id=team.id, **_team_values(team)))
-        teams[team.id] = team
-
-    def save(self, team: Team) -> None:
-        teams = self._s.teams()
-        self._s.touch()
-        self._s.execute(update(orm.teams).where(orm.teams.c.id == team.id)
-                        .values(**_team_values(team)))
-        teams[team.id] = team
-
-    def remove(self, team_id: str) -> None:
-        teams = self._s.teams()
-        self._s.touch()
-        self._s.execute(delete(orm.teams).where(orm.teams.c.id == team_id))
-        teams.pop(team_id, None)
+        return dict(self._family())
 
 
-def _line_values(line: SalesLine) -> dict:
-    return dict(name=line.name, description=line.description,
-                workflow_kind=line.workflow_kind.value, pipeline_id=line.pipeline_id,
-                team_ids=dumps(list(line.team_ids)), active=line.active, version=line.version,
-                targets_version=line.targets_version)
+class SqlSalesLineRepository(_StructureRows, r.SalesLineRepository):
+    table = orm.sales_lines
 
+    def _family(self) -> dict[str, SalesLine]:
+        return self._s.sales_lines()
 
-class SqlSalesLineRepository(r.SalesLineRepository):
-    def __init__(self, structure: Structure):
-        self._s = structure
-
-    def get(self, line_id: str) -> SalesLine | None:
-        return self._s.sales_lines().get(line_id)
+    @staticmethod
+    def _values(line: SalesLine) -> dict:
+        return dict(name=line.name, description=line.description,
+                    workflow_kind=line.workflow_kind.value, pipeline_id=line.pipeline_id,
+                    team_ids=dumps(list(line.team_ids)), active=line.active,
+                    version=line.version, targets_version=line.targets_version)
 
     def all(self) -> list[SalesLine]:
-        return list(self._s.sales_lines().values())
-
-    def add(self, line: SalesLine) -> None:
-        lines = self._s.sales_lines()
-        self._s.touch()
-        self._s.execute(insert(orm.sales_lines).values(id=line.id, **_line_values(line)))
-        lines[line.id] = line
-
-    def save(self, line: SalesLine) -> None:
-        lines = self._s.sales_lines()
-        self._s.touch()
-        self._s.execute(update(orm.sales_lines).where(orm.sales_lines.c.id == line.id)
-                        .values(**_line_values(line)))
-        lines[line.id] = line
+        return list(self._family().values())
 
 
-def _territory_values(t: Territory) -> dict:
-    return dict(name=t.name, sales_line_id=t.sales_line_id, team_id=t.team_id,
-                priority=t.priority, active=t.active, version=t.version)
+class SqlTerritoryRepository(_StructureRows, r.TerritoryRepository):
+    table = orm.territories
 
+    def _family(self) -> dict[str, Territory]:
+        return self._s.territories()
 
-class SqlTerritoryRepository(r.TerritoryRepository):
-    def __init__(self, structure: Structure):
-        self._s = structure
-
-    def get(self, territory_id: str) -> Territory | None:
-        return self._s.territories().get(territory_id)
+    @staticmethod
+    def _values(t: Territory) -> dict:
+        return dict(name=t.name, sales_line_id=t.sales_line_id, team_id=t.team_id,
+                    priority=t.priority, active=t.active, version=t.version)
 
     def all(self) -> list[Territory]:
-        return list(self._s.territories().values())
+        return list(self._family().values())
 
     def add(self, territory: Territory) -> None:
-        territories = self._s.territories()
-        self._s.touch()
-        self._s.execute(insert(orm.territories).values(id=territory.id,
-                                                       **_territory_values(territory)))
+        super().add(territory)
         self._store_new_versions(territory)
-        territories[territory.id] = territory
 
     def save(self, territory: Territory) -> None:
-        territories = self._s.territories()
-        self._s.touch()
-        self._s.execute(update(orm.territories).where(orm.territories.c.id == territory.id)
-                        .values(**_territory_values(territory)))
+        super().save(territory)
         self._store_new_versions(territory)
-        territories[territory.id] = territory
 
     def _store_new_versions(self, territory: Territory) -> None:
         # Rule set versions are append-only: insert those not stored yet.

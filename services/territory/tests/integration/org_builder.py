@@ -11,7 +11,7 @@ from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.service_layer import memberships, org, people, sales_lines, teams, territories
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
-from crm_territory.service_layer.territories import ConditionInput, RuleInput
+from ..unit.conftest import rule  # noqa: F401 - one rule() helper for every test
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
 SERVICE = Caller("leads", kind="service")
@@ -96,19 +96,6 @@ _priorities = itertools.count(uuid.uuid4().int % 1_000_000 * 1000)
 def priority() -> int:
     """Territory priorities unique across a test session sharing one database."""
     return next(_priorities)
-
-
-def rule(name, **conditions) -> RuleInput:
-    built = []
-    for attribute, spec in conditions.items():
-        if attribute == "annual_revenue":
-            ranges, currency = spec
-            built.append(ConditionInput(attribute, ranges=list(ranges), currency=currency))
-        elif attribute == "company_size":
-            built.append(ConditionInput(attribute, ranges=list(spec)))
-        else:
-            built.append(ConditionInput(attribute, values=list(spec)))
-    return RuleInput(name, built)
 
 
 def lead(lead_id=None, **attrs) -> LeadFacts:

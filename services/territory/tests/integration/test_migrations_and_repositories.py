@@ -56,15 +56,19 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
     team = org.team(unique("Berlin"), region, RoutingStrategy.LOAD_BALANCED, "Europe/Berlin")
     org.member(team, unique("rep"))
     line = org.line(unique("Enterprise"), team)
-    # No catch-all: tests share the database and would route into each other's territories.
+    # Every rule names a campaign of its own: tests share the database and would otherwise
+    # route (or preview) into each other's territories.
+    own = unique("campaign")
     territory = org.territory(unique("DE"), line, team, priority(),
-                              rule("DE big", country=["DE"], company_size=[("50", "")]),
-                              rule("AT revenue", country=["AT"],
+                              rule("DE big", campaign=[own], country=["DE"],
+                                   company_size=[("50", "")]),
+                              rule("AT revenue", campaign=[own], country=["AT"],
                                    annual_revenue=([("1000000.50", "")], "EUR")))
     territories.set_rules(deps.uow(), ADMIN, deps.clock, territory.id,
-                          [rule("DE big", country=["DE"], company_size=[("50", "")]),
-                           rule("FR", country=["FR"])], expected_rules_version=1,
-                          comment="FR instead of AT")
+                          [rule("DE big", campaign=[own], country=["DE"],
+                                company_size=[("50", "")]),
+                           rule("FR", campaign=[own], country=["FR"])],
+                          expected_rules_version=1, comment="FR instead of AT")
 
     cache = deps.uow()._org_cache
     with deps.uow() as uow:
@@ -75,8 +79,8 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
         assert teams[team.id].time_zone == "Europe/Berlin"
         stored = uow.territories.get(territory.id)
         assert [v.version for v in stored.history] == [1, 2]
-        assert stored.history[0].rules[1].conditions[1].ranges[0].minimum == Decimal("1000000.50")
-        assert stored.history[0].rules[1].conditions[1].currency == "EUR"
+        revenue = stored.history[0].rules[1].conditions[2]
+        assert revenue.ranges[0].minimum == Decimal("1000000.50") and revenue.currency == "EUR"
         assert [r.name for r in stored.rules] == ["DE big", "FR"]
         assert stored.history[1].comment == "FR instead of AT"
         assert uow.sales_lines.get(line.id).team_ids == [team.id]
