@@ -2,9 +2,8 @@
 
 PriceQuote asks the repositories in turn for the products, their unit groups, the price lists
 and the discount lists "as of" an instant; one query each would be four round trips. The first
-ask (products) instead runs one UNION ALL that answers all four: the products asked for, the
-unit groups of those products (a product's group is fixed for life, so the current table says
-which), and every price list and discount list (there are few; the price lists are filtered by
+ask (products) instead runs one UNION ALL that answers all four: the products asked for, and
+every unit group, price list and discount list (there are few; the price lists are filtered by
 product afterwards). Later asks for the same instant are answered from it; anything it does not
 cover falls back to the repository's own query.
 
@@ -30,37 +29,41 @@ PRODUCT, UNIT_GROUP, PRICE_LIST, DISCOUNT_LIST = ("product", "unit_group", "pric
                                                   "discount_list")
 
 
-def _valid_at_instant(kind: str, current: Table, revisions: Table, where) -> list:
+def _valid_at_instant(kind: str, current: Table, revisions: Table, wanted=None) -> list:
     """Two branches: current rows valid at the instant, and the revision valid then of rows
-    changed after it."""
+    changed after it. ``wanted(table)`` -> (from clause, conditions) narrows to the ids asked
+    for; without it, every aggregate of the kind."""
     label = literal_column(f"'{kind}'").label("kind")
     when = bindparam("when")
-    return [select(label, current.c.id, current.c.version)
-            .where(current.c.updated_at <= when, *where(current)),
+    source, conditions = wanted(current) if wanted else (current, [])
+    return [select(label, current.c.id, current.c.version).select_from(source)
+            .where(current.c.updated_at <= when, *conditions),
             select(label, revisions.c.id, func.max(revisions.c.version))
-            .join(current, current.c.id == revisions.c.id)
-            .where(current.c.updated_at > when, revisions.c.valid_from <= when,
-                   *where(current))
+            .select_from(source.join(revisions, revisions.c.id == current.c.id))
+            .where(current.c.updated_at > when, revisions.c.valid_from <= when, *conditions)
             .group_by(revisions.c.id)]
 
 
-def _statement(ids_match):
-    """``ids_match(column, name)``: the condition "column is one of the ids in parameter name"."""
+def _statement(wanted_products):
+    # Unit groups, price lists and discount lists are few: every one of them is read.
     return union_all(
-        *_valid_at_instant(PRODUCT, orm.products, orm.product_revisions,
-                           lambda table: [ids_match(table.c.id, "product_ids")]),
-        *_valid_at_instant(UNIT_GROUP, orm.unit_groups, orm.unit_group_revisions,
-                           lambda table: [table.c.id.in_(
-                               select(orm.products.c.unit_group_id).where(
-                                   ids_match(orm.products.c.id, "group_product_ids")))]),
-        *_valid_at_instant(PRICE_LIST, orm.price_lists, orm.price_list_revisions,
-                           lambda table: []),
-        *_valid_at_instant(DISCOUNT_LIST, orm.discount_lists, orm.discount_list_revisions,
-                           lambda table: []))
+        *_valid_at_instant(PRODUCT, orm.products, orm.product_revisions, wanted_products),
+        *_valid_at_instant(UNIT_GROUP, orm.unit_groups, orm.unit_group_revisions),
+        *_valid_at_instant(PRICE_LIST, orm.price_lists, orm.price_list_revisions),
+        *_valid_at_instant(DISCOUNT_LIST, orm.discount_lists, orm.discount_list_revisions))
 
 
-_PORTABLE = _statement(lambda column, name: column.in_(bindparam(name, expanding=True)))
-_POSTGRES = _statement(lambda column, name: column == any_(bindparam(name, type_=ARRAY(String))))
+def _joined_with_array(table: Table):
+    """PostgreSQL: the ids as one array parameter, joined (a hash join, where ``= ANY`` of a
+    parameter compares every row with every id)."""
+    ids = (func.unnest(bindparam("product_ids", type_=ARRAY(String))).table_valued("id")
+           .render_derived(name="wanted"))
+    return table.join(ids, ids.c.id == table.c.id), []
+
+
+_PORTABLE = _statement(lambda table: (table, [table.c.id.in_(
+    bindparam("product_ids", expanding=True))]))
+_POSTGRES = _statement(_joined_with_array)
 _PREPARED_NAME = "catalog_versions_as_of"
 _EXECUTE_PREPARED = text(f"EXECUTE {_PREPARED_NAME}(:when, :ids)")
 _PREPARED_FLAG = "crm_catalog.versions_as_of_prepared"
@@ -68,14 +71,14 @@ _PREPARED_FLAG = "crm_catalog.versions_as_of_prepared"
 
 def _prepare_statement(dialect) -> str:
     """PREPARE text of the PostgreSQL statement: its named parameters become $1 (the instant)
-    and $2 (the product ids, used twice)."""
+    and $2 (the product ids)."""
     sql = str(_POSTGRES.compile(dialect=dialect))
-    numbers = {"when": "$1", "product_ids": "$2", "group_product_ids": "$2"}
+    numbers = {"when": "$1", "product_ids": "$2"}
     sql = re.sub(r"%\((\w+)\)s", lambda match: numbers[match.group(1)], sql)
     return f"PREPARE {_PREPARED_NAME} (timestamptz, varchar[]) AS {sql}"
 
 #: Kinds the prefetch covers completely (every aggregate of the kind is in it).
-_COMPLETE = (PRICE_LIST, DISCOUNT_LIST)
+_COMPLETE = (UNIT_GROUP, PRICE_LIST, DISCOUNT_LIST)
 
 
 class AsOfVersions:
@@ -92,8 +95,7 @@ class AsOfVersions:
         if self._dialect == "postgresql":
             rows = self._execute_prepared(when, ids)
         else:
-            rows = self._session.execute(_PORTABLE, {"when": when, "product_ids": ids,
-                                                     "group_product_ids": ids}).all()
+            rows = self._session.execute(_PORTABLE, {"when": when, "product_ids": ids}).all()
         versions: dict[str, dict[str, int]] = {PRODUCT: {}, UNIT_GROUP: {}, PRICE_LIST: {},
                                                DISCOUNT_LIST: {}}
         for kind, id, version in rows:
@@ -121,8 +123,6 @@ class AsOfVersions:
         known = self._versions[kind]
         if ids is None:
             return list(known.items()) if kind in _COMPLETE else None
-        if kind in _COMPLETE or (kind == PRODUCT and ids <= self._covered_products):
+        if kind in _COMPLETE or ids <= self._covered_products:
             return [(id, known[id]) for id in ids if id in known]
-        if ids <= known.keys():  # unit groups: covered when every one asked for is there
-            return [(id, known[id]) for id in ids]
         return None
