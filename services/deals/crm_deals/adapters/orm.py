@@ -14,6 +14,7 @@ from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaDat
 
 from crm_chassis.db import UtcDateTime
 from crm_chassis.outbox import messaging_tables
+from crm_chassis.scopes import scope_tables
 
 metadata = MetaData()
 ID = 64  # ids of deals (uuid4) and of other services' records (teams, users, lines)
@@ -183,3 +184,5 @@ notifications = Table(
 Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
 
 outbox, inbox = messaging_tables(metadata)
+# The local replica of territory's access scopes (crm_chassis.scopes), written by the worker.
+access_version, access_scope = scope_tables(metadata)

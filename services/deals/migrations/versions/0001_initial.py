@@ -1,7 +1,7 @@
 """deals' first schema: accounts, contacts, pipelines (+ versions), opportunities, activities,
 automation rules, firings and deliveries, quotes, orders, invoices (+ the per-year number
 counter), the append-only history, lead conversions, the user address copy, notifications, and
-the chassis outbox/inbox.
+the chassis outbox/inbox and access-scope replica.
 
 Revision ID: 0001_initial
 Revises:
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from crm_chassis.db import UtcDateTime
 from crm_chassis.outbox.tables import create_messaging_tables
+from crm_chassis.scopes import create_scope_tables
 
 revision = "0001_initial"
 down_revision = None
@@ -21,7 +22,7 @@ ID = 64
 TABLES = ("accounts", "contacts", "pipelines", "pipeline_versions", "opportunities",
           "activities", "automation_rules", "automation_firings", "deliveries", "quotes",
           "orders", "invoices", "invoice_sequences", "history", "conversions", "user_addresses",
-          "notifications", "outbox", "inbox")
+          "notifications", "outbox", "inbox", "access_scope", "access_version")
 
 
 def _id(name: str, nullable: bool = False) -> sa.Column:
@@ -120,6 +121,7 @@ def upgrade() -> None:
                     sa.Column("read_at", UtcDateTime()))
     op.create_index("ix_notifications_user", "notifications", ["user_id", "created_at"])
     create_messaging_tables(op)
+    create_scope_tables(op)
 
 
 def downgrade() -> None:
