@@ -45,14 +45,17 @@ class LineRequest:
 @dataclass(frozen=True)
 class UnitPrice:
     """A line's price before its quantity: the list price and unit price in the line's unit and
-    the two sentences explaining them. The same for every quantity, so it is memoised across
-    quotes, keyed by everything it depends on (``key``: product and unit group with their
-    versions, unit, price list with its version, quote currency)."""
+    the sentences explaining the product, the price list and both prices. The same for every
+    quantity, so it is memoised across quotes, keyed by everything it depends on (``key``:
+    product and unit group with their versions, unit, price list with its version, why it was
+    chosen, quote currency)."""
 
     key: tuple
     list_price: Decimal
     list_price_currency: str
     unit_price: Decimal
+    product_sentence: str
+    price_list_sentence: str
     list_price_sentence: str
     unit_price_sentence: str
 
@@ -163,29 +166,38 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
     except InvalidArgument as error:  # reported on the line, not for the whole request
         raise LineError(LineErrorCode.INVALID_QUANTITY, error.message,
                         field="quantity") from None
-    line.explanation.append(f"product {product.sku} '{product.name}' (version {product.version})"
-                            f"; {group.describe(unit.name)}")
-    if request.existing_line and product.sellability(context.pricing_date, existing_line=False):
-        line.explanation.append("priced although no longer sellable to new quotes: the line is "
-                                "already on the quote")
-    if data.named_price_list is not None:
-        choice = use_named(data.named_price_list, product.id, unit.name, product.sku, context)
-    else:
-        choice = selector.choose(product.id, unit.name, product.sku)
+    try:
+        if data.named_price_list is not None:
+            choice = use_named(data.named_price_list, product.id, unit.name, product.sku,
+                               context)
+        else:
+            choice = selector.choose(product.id, unit.name, product.sku)
+    except LineError:
+        line.explanation.append(_product_sentence(product, group, unit.name))
+        _explain_existing_line(line, product, context)
+        raise
     line.choice = choice
     price_list = choice.price_list
-    line.explanation.append(
-        f"price list '{price_list.name}' (version {price_list.version}, "
-        f"{price_list.scope.describe()}, valid {price_list.describe_validity()}): {choice.reason}")
     key = (product.id, product.version, group.id, group.version, unit.name, price_list.id,
-           price_list.version, currency)
+           price_list.version, choice.reason, currency)
     known = memo.get(key) if memo is not None else None
     if known is None:
-        known = _unit_price(key, line, product, group, unit.name, choice.item, currency)
+        product_sentence = _product_sentence(product, group, unit.name)
+        line.explanation.append(product_sentence)
+        _explain_existing_line(line, product, context)
+        price_list_sentence = (
+            f"price list '{price_list.name}' (version {price_list.version}, "
+            f"{price_list.scope.describe()}, valid {price_list.describe_validity()}): "
+            f"{choice.reason}")
+        line.explanation.append(price_list_sentence)
+        known = _unit_price(key, line, product, group, unit.name, choice.item, currency,
+                            (product_sentence, price_list_sentence))
         if memo is not None:
             memo.put(key, known)
     else:
-        line.explanation.append(known.list_price_sentence)
+        line.explanation.append(known.product_sentence)
+        _explain_existing_line(line, product, context)
+        line.explanation += (known.price_list_sentence, known.list_price_sentence)
     line.list_price, line.list_price_currency = known.list_price, known.list_price_currency
     line.unit_price, line.unit_pricing = known.unit_price, known
     line.explanation.append(known.unit_price_sentence)
@@ -198,8 +210,20 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
                             f"{line.discount:f}")
 
 
+def _product_sentence(product: Product, group: UnitGroup, unit: str) -> str:
+    return (f"product {product.sku} '{product.name}' (version {product.version}); "
+            f"{group.describe(unit)}")
+
+
+def _explain_existing_line(line: PricedLine, product: Product, context: QuoteContext) -> None:
+    if line.request.existing_line and product.sellability(context.pricing_date,
+                                                          existing_line=False):
+        line.explanation.append("priced although no longer sellable to new quotes: the line is "
+                                "already on the quote")
+
+
 def _unit_price(key: tuple, line: PricedLine, product: Product, group: UnitGroup, unit: str,
-                item, currency: str) -> UnitPrice:
+                item, currency: str, sentences: tuple[str, str]) -> UnitPrice:
     """Steps 1 and 2 (list price and unit price in the line's unit); appends the list-price
     sentence to the line first, so a currency mismatch is explained like any other line."""
     figures = _product_figures(line, product, group, unit)
@@ -210,7 +234,7 @@ def _unit_price(key: tuple, line: PricedLine, product: Product, group: UnitGroup
                         f"{product.currency}, but the quote is in {currency}")
     raw_price, method_note = compute(item.method, item.value, figures, currency)
     unit_price, rounding_note = item.rounding.apply(raw_price, currency)
-    return UnitPrice(key, figures["list_price"], product.currency, unit_price,
+    return UnitPrice(key, figures["list_price"], product.currency, unit_price, *sentences,
                      list_price_sentence,
                      f"unit price {unit_price:f} {currency}: {method_note}"
                      + (f", {rounding_note}" if rounding_note

@@ -72,12 +72,16 @@ def test_a_new_product_version_is_a_new_key(uow, manager, sales_rep, clock, wine
     assert len(memo.entries) == 2 and memo.hits == 0
 
 
-def test_a_remembered_line_has_the_same_message_as_a_fresh_one(uow, sales_rep, clock, wine):
+def test_a_remembered_line_has_the_same_message_as_a_fresh_one(uow, manager, sales_rep, clock,
+                                                               wine):
     from crm_catalog.service_layer.quote_messages import price_quote_response
-    lines = [LineInput(sku="WINE-RED", unit=unit, quantity=str(q))
+    products.retire_product(uow, manager, id=wine.id, clock=clock)
+    lines = [LineInput(sku="WINE-RED", unit=unit, quantity=str(q), existing_line=True)
              for unit, q in (("case", 1), ("case", 12), ("bottle", 3), ("case", 50))]
+    lines.append(LineInput(sku="WINE-RED", unit="case", quantity="2"))  # new line: refused
     memo = Memo()
     fresh = price_quote_response(_quote(uow, sales_rep, clock, None, *lines))
     warm = [price_quote_response(_quote(uow, sales_rep, clock, memo, *lines)) for _ in range(2)]
     assert memo.hits and list(fresh.lines) == list(warm[0].lines) == list(warm[1].lines)
-    assert fresh.totals == warm[1].totals
+    assert fresh.totals == warm[1].totals and fresh.totals.failed_lines == 1
+    assert "already on the quote" in warm[1].lines[0].explanation[1]
