@@ -1,0 +1,47 @@
+"""The HandoverStrategy port over territory's RoutingService.ChooseOwners (gRPC, service token).
+
+Territory applies the team's own strategy (round robin, load balanced, capacity, leave) to the
+deals as it does to new leads, idempotently per subject (``deal:<id>``). A deal territory cannot
+place with one of the remaining members (nobody eligible: all paused, on leave or at capacity)
+goes to the least loaded remaining member (crm_deals.domain.handover): a leaver's open deal must
+not stay with someone who is gone.
+"""
+from __future__ import annotations
+
+import grpc
+
+from crm.territory.v1 import routing_pb2, routing_pb2_grpc
+from crm_chassis.errors import Unavailable
+
+from crm_deals.domain.handover import least_loaded
+from crm_deals.service_layer.ports import HandoverStrategy
+
+MAX_SUBJECTS = 1000  # ChooseOwners' limit per call
+
+
+class TerritoryHandover(HandoverStrategy):
+    def __init__(self, channel: grpc.Channel, timeout_seconds: float):
+        self._stub = routing_pb2_grpc.RoutingServiceStub(channel)
+        self._timeout = timeout_seconds
+
+    def assign(self, team_id, deals, remaining_user_ids, open_deals_by_user):
+        remaining = set(remaining_user_ids)
+        chosen: dict[str, str] = {}
+        for start in range(0, len(deals), MAX_SUBJECTS):
+            chunk = deals[start:start + MAX_SUBJECTS]
+            try:
+                answer = self._stub.ChooseOwners(routing_pb2.ChooseOwnersRequest(
+                    team_id=team_id, subject_ids=[f"deal:{d.id}" for d in chunk]),
+                    timeout=self._timeout)
+            except grpc.RpcError as exc:
+                raise Unavailable(f"territory cannot choose new owners for team {team_id} "
+                                  f"({exc.code().name}: {exc.details()})") from None
+            for owner in answer.owners:
+                user = owner.choice.owner_user_id
+                if user in remaining and owner.subject_id.startswith("deal:"):
+                    chosen[owner.subject_id.removeprefix("deal:")] = user
+        load = dict(open_deals_by_user)
+        for user in chosen.values():
+            load[user] = load.get(user, 0) + 1
+        rest = [d for d in deals if d.id not in chosen]
+        return chosen | least_loaded(rest, sorted(remaining), load)
