@@ -201,3 +201,24 @@ def test_the_sqlite_file_of_make_run_migrates_and_routes(tmp_path):
         count = uow.session.execute(select(func.count()).select_from(orm.outbox).where(
             orm.outbox.c.event_type == "lead_routed")).scalar_one()
     assert count == 4
+
+
+def test_moving_a_member_ends_the_old_membership_at_once_and_publishes_it(deps, org):
+    source, _, _, reps, _ = org.sales_team(2)
+    target, _, _, _, _ = org.sales_team(1)
+    mover = reps[0]
+    old, new = memberships.move_member(deps.uow(), ADMIN, deps.clock, deps.directory,
+                                       user_id=mover, from_team_id=source.id,
+                                       to_team_id=target.id)
+    with deps.uow() as uow:
+        stored = {m.team_id: m for m in uow.memberships.for_user(mover)}
+        events_of_move = uow.session.execute(
+            select(orm.outbox.c.event_type, orm.outbox.c.aggregate_id)
+            .where(orm.outbox.c.aggregate_id.in_([old.id, new.id, mover]))
+            .order_by(orm.outbox.c.id)).all()
+    assert stored[source.id].ends_at == old.ends_at and stored[source.id].ends_at is not None
+    assert stored[target.id].ends_at is None and stored[target.id].starts_at == old.ends_at
+    assert [e.event_type for e in events_of_move][-3:] == [
+        "membership_changed", "membership_changed", "user_access_changed"]
+    scopes = access.list_scopes(deps.uow(), SERVICE, deps.clock, mover)
+    assert [s.team_id for s in scopes.scopes] == [target.id]
