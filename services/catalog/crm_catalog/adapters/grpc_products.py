@@ -79,8 +79,9 @@ def product_changes(request: products_pb2.UpdateProductRequest) -> tuple[dict, s
             raise InvalidArgument(f"update_mask names '{path}', which is not a product field",
                                   field="update_mask")
     if len(currencies) > 1:
-        raise InvalidArgument(f"amounts are given in several currencies ({', '.join(sorted(currencies))}); "
-                              "a product's amounts are all in its own currency",
+        raise InvalidArgument(f"amounts are given in several currencies "
+                              f"({', '.join(sorted(currencies))}); a product's amounts are all "
+                              "in its own currency",
                               field="currency")
     return changes, next(iter(currencies), "")
 

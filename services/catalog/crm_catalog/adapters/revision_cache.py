@@ -2,9 +2,9 @@
 
 Used for parsed revisions, keyed (kind, id, version), and for PriceQuote's unit prices, keyed by
 the versions they were computed from. A committed revision never changes, so caching it needs
-no invalidation: a new version is a new key. PriceQuote reads a 100-line quote's products, unit groups, price lists and discount lists
-"as of" an instant; with the cache that costs one small query per kind (which version was valid
-then) instead of parsing every JSON snapshot on every call.
+no invalidation: a new version is a new key. PriceQuote reads a 100-line quote's products, unit
+groups, price lists and discount lists "as of" an instant; with the cache that costs one small
+query (which versions were valid then) instead of parsing every JSON snapshot on every call.
 
 Cached aggregates are shared between threads and requests: only the read-only "as of" path uses
 them, and nothing on it mutates an aggregate (every change loads its own copy through ``get``).

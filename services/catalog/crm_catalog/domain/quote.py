@@ -22,7 +22,8 @@ from typing import Hashable, Protocol
 from crm_chassis.errors import InvalidArgument
 
 from crm_catalog.domain.discounts import DiscountList, DiscountType, percentage_of
-from crm_catalog.domain.money import ARITHMETIC, format_decimal, parse_decimal, to_minor_units
+from crm_catalog.domain.money import (ARITHMETIC, amount_text, format_decimal, parse_decimal,
+                                      to_minor_units)
 from crm_catalog.domain.pricing_methods import compute
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import Product
@@ -86,6 +87,7 @@ class PricedLine:
     discount_list: DiscountList | None = None
     tier_index: int = -1
     explanation: list[str] = field(default_factory=list)
+    quantity_text: str = ""   # the quantity as shown (formatted once per line)
     unit_pricing: UnitPrice | None = None
 
     @property
@@ -202,12 +204,13 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
     line.unit_price, line.unit_pricing = known.unit_price, known
     line.explanation.append(known.unit_price_sentence)
     line.gross = to_minor_units(ARITHMETIC.multiply(line.unit_price, line.quantity), currency)
-    line.explanation.append(f"gross {line.gross:f} = {line.unit_price:f} x "
-                            f"{format_decimal(line.quantity)} {unit.name}")
+    line.quantity_text = format_decimal(line.quantity)
+    line.explanation.append(f"gross {amount_text(line.gross)} = "
+                            f"{amount_text(line.unit_price)} x {line.quantity_text} {unit.name}")
     _apply_discount(line, choice.item.discount_list_id, data, currency)
     line.extended = line.gross - line.discount
-    line.explanation.append(f"extended amount {line.extended:f} {currency} = {line.gross:f} - "
-                            f"{line.discount:f}")
+    line.explanation.append(f"extended amount {amount_text(line.extended)} {currency} = "
+                            f"{amount_text(line.gross)} - {amount_text(line.discount)}")
 
 
 def _product_sentence(product: Product, group: UnitGroup, unit: str) -> str:
@@ -292,7 +295,7 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
     line.tier_index = discount_list.tiers.index(tier)
     if discount_list.type is DiscountType.PERCENTAGE:
         line.discount = to_minor_units(percentage_of(line.gross, tier.value), currency)
-        how = f"{format_decimal(tier.value)} % of {line.gross:f}"
+        how = f"{format_decimal(tier.value)} % of {amount_text(line.gross)}"
     else:
         if discount_list.currency != currency:
             raise LineError(LineErrorCode.CURRENCY_MISMATCH,
@@ -300,8 +303,9 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
                             f"in {currency}")
         per_unit = min(tier.value, line.unit_price)
         line.discount = to_minor_units(ARITHMETIC.multiply(per_unit, line.quantity), currency)
-        how = f"{per_unit:f} x {format_decimal(line.quantity)}"
+        how = f"{amount_text(per_unit)} x {line.quantity_text}"
         if per_unit < tier.value:
             how += f" (the tier's {tier.value:f} off is capped at the unit price)"
-    line.explanation.append(f"discount {line.discount:f}: {name}, tier {tier.describe()} "
+    line.explanation.append(f"discount {amount_text(line.discount)}: {name}, "
+                            f"tier {tier.describe()} "
                             f"({discount_list.describe_value(tier)}) = {how}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from crm.catalog.v1 import pricing_pb2
 from crm.common.v1 import money_pb2
 
-from crm_catalog.domain.money import format_decimal
+from crm_catalog.domain.money import amount_text, format_decimal
 from crm_catalog.domain.quote import PricedLine
 from crm_catalog.domain.selection import LineErrorCode
 from crm_catalog.service_layer.messages import PRICING_METHOD, money, rounding_message
@@ -20,7 +20,7 @@ LINE_ERROR_CODE = {code: pricing_pb2.LineErrorCode.Value(f"LINE_ERROR_CODE_{code
 
 def _money(amount, currency: str) -> money_pb2.Money:
     # Every figure of a priced line is already exact in the currency's minor unit.
-    return money_pb2.Money(amount=f"{amount:f}", currency=currency)
+    return money_pb2.Money(amount=amount_text(amount), currency=currency)
 
 
 #: The quantity-independent fields of priced lines, by the key of their unit price (which holds
@@ -51,7 +51,7 @@ def _priced_line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLi
         _STATIC_FIELDS[key] = static
         return full
     message = pricing_pb2.QuoteLineResult(
-        index=line.index, explanation=line.explanation, quantity=format_decimal(line.quantity),
+        index=line.index, explanation=line.explanation, quantity=line.quantity_text,
         gross_amount=_money(line.gross, currency), discount=_money(line.discount, currency),
         extended_amount=_money(line.extended, currency), discount_tier_index=line.tier_index,
         discount_list_version=line.discount_list.version if line.discount_list else 0)

@@ -53,12 +53,14 @@ class Wine:
         self.retired = call(client.products.RetireProduct, products_pb2.RetireProductRequest(
             id=product().id), token).product
         self.old, self.halves = product(), product(quantity_decimals=1)
+        tier = discount_lists_pb2.DiscountTier
         self.volume = call(client.discount_lists.CreateDiscountList,
                            discount_lists_pb2.CreateDiscountListRequest(
-                               name=unique("Volume"), type=discount_lists_pb2.DISCOUNT_TYPE_PERCENTAGE,
-                               tiers=[discount_lists_pb2.DiscountTier(low="1", high="9", value="0"),
-                                      discount_lists_pb2.DiscountTier(low="10", high="49", value="5"),
-                                      discount_lists_pb2.DiscountTier(low="50", value="10")]),
+                               name=unique("Volume"),
+                               type=discount_lists_pb2.DISCOUNT_TYPE_PERCENTAGE,
+                               tiers=[tier(low="1", high="9", value="0"),
+                                      tier(low="10", high="49", value="5"),
+                                      tier(low="50", value="10")]),
                            token).discount_list
         self.standard = call(client.price_lists.CreatePriceList,
                              price_lists_pb2.CreatePriceListRequest(name=unique("Standard"),
@@ -68,7 +70,8 @@ class Wine:
                             price_lists_pb2.CreatePriceListRequest(
                                 name=unique("Old"), currency="EUR", valid_from="2020-01-01",
                                 valid_to="2020-12-31"), token).price_list
-        items = [(self.standard, self.red, "bottle", price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT, "10.00", None, self.volume.id),
+        items = [(self.standard, self.red, "bottle",
+                  price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT, "10.00", None, self.volume.id),
                  (self.standard, self.red, "case", price_lists_pb2.PRICING_METHOD_PERCENT_OF_LIST,
                   "90", price_lists_pb2.RoundingPolicy(
                       mode=price_lists_pb2.ROUNDING_MODE_UP,

@@ -66,3 +66,10 @@ def test_formatting_has_no_exponent():
     assert format_decimal(Decimal("2.500")) == "2.5"
     assert format_decimal(Decimal("1E+2")) == "100"
     assert format_decimal(Decimal("-0")) == "0"
+
+
+@pytest.mark.parametrize("text", ["12.50", "0.00", "0", "1200", "0.001", "999999999999999.99",
+                                  "1E+3", "5E-7"])
+def test_amount_text_is_the_plain_exact_form(text):
+    from crm_catalog.domain.money import amount_text
+    assert amount_text(Decimal(text)) == f"{Decimal(text):f}"
