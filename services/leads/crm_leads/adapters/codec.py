@@ -38,44 +38,50 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__} as JSON")
 
 
-@lru_cache(maxsize=None)
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def from_json(kind: Any, raw: Any) -> Any:
     """The value of type ``kind`` that :func:`to_json` turned into ``raw``."""
+    return decoder(kind)(raw)
+
+
+def _identity(raw: Any) -> Any:
+    return raw
+
+
+@lru_cache(maxsize=None)
+def decoder(kind: Any):
+    """A function raw -> value for ``kind``, built once per type: a search maps dozens of
+    scores a call, so the type hints are read once, not per value."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
-        if raw is None:
-            return None
-        options = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        return from_json(options[0], raw)
-    if raw is None:
-        return None
+        inner = decoder(next(arg for arg in typing.get_args(kind) if arg is not type(None)))
+        return lambda raw: None if raw is None else inner(raw)
     if origin in (tuple, list, frozenset, set):
         args = typing.get_args(kind)
-        item = args[0] if args else Any
-        values = [from_json(item, element) for element in raw]
-        return (origin or tuple)(values) if origin is not list else values
+        item = decoder(args[0]) if args else _identity
+        return lambda raw: None if raw is None else origin(item(element) for element in raw)
     if origin is dict or kind is dict:
-        args = typing.get_args(kind) or (str, Any)
-        return {key: from_json(args[1], value) for key, value in raw.items()}
-    if kind is Any:
-        return raw
-    if isinstance(kind, type):
-        if issubclass(kind, enum.Enum):
-            return kind(raw)
-        if kind is Decimal:
-            return Decimal(raw)
-        if kind is dt.datetime:
-            return dt.datetime.fromisoformat(raw)
-        if kind is dt.date:
-            return dt.date.fromisoformat(raw)
-        if dataclasses.is_dataclass(kind):
-            hints = _hints(kind)
-            return kind(**{f.name: from_json(hints[f.name], raw[f.name])
-                           for f in dataclasses.fields(kind) if f.init and f.name in raw})
-        if kind is float:
-            return float(raw)
-    return raw
+        args = typing.get_args(kind)
+        value = decoder(args[1]) if args else _identity
+        return lambda raw: None if raw is None else {k: value(v) for k, v in raw.items()}
+    if not isinstance(kind, type) or kind in (str, int, bool):
+        return _identity
+    if issubclass(kind, enum.Enum):
+        return lambda raw: None if raw is None else kind(raw)
+    if kind is Decimal:
+        return lambda raw: None if raw is None else Decimal(raw)
+    if kind is dt.datetime:
+        return lambda raw: None if raw is None else dt.datetime.fromisoformat(raw)
+    if kind is dt.date:
+        return lambda raw: None if raw is None else dt.date.fromisoformat(raw)
+    if kind is float:
+        return lambda raw: None if raw is None else float(raw)
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = [(f.name, decoder(hints[f.name])) for f in dataclasses.fields(kind) if f.init]
+
+        def build(raw):
+            if raw is None:
+                return None
+            return kind(**{name: decode(raw[name]) for name, decode in fields if name in raw})
+        return build
+    return _identity

@@ -15,7 +15,8 @@ import hashlib
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# One round trip for all keys; unnest yields them in the array's (sorted) order.
+_LOCK = text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key")
 
 
 def lock_key(*parts: str) -> int:
@@ -28,5 +29,6 @@ def lock_keys(session: Session, keys: list[tuple[str, ...]]) -> None:
     two transactions locking the same keys)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted({lock_key(*parts) for parts in keys}):
-        session.execute(_LOCK, {"key": key})
+    ordered = sorted({lock_key(*parts) for parts in keys})
+    if ordered:
+        session.execute(_LOCK, {"keys": ordered})

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm_leads.adapters import orm, search_sql
+from crm_leads.adapters import orm, search_sql, search_text
 from crm_leads.adapters.lead_rows import lead_from_row, lead_row
 from crm_leads.adapters.locks import lock_keys
 from crm_leads.domain.duplicates import TAKING_PART, DuplicateKeys
@@ -94,7 +94,10 @@ class SqlLeadRepository(repositories.LeadRepository):
 
     def search(self, query: LeadQuery) -> list[Lead]:
         self.flush()
-        rows = search_sql.search(self.session, query, postgres=self._postgres)
+        if self._postgres and query.filter.text_terms and not query.filter.owner_user_ids:
+            rows = search_text.page(self.session, query)   # common and rare words alike
+        else:
+            rows = search_sql.search(self.session, query, postgres=self._postgres)
         return [self._tracked[row["id"]][0] if row["id"] in self._tracked else lead_from_row(row)
                 for row in rows]
 

@@ -2,18 +2,21 @@
 specification) translated into one statement.
 
 The scope is a short list of teams, and each team's leads are an index range in sort order
-(``ix_leads_scope_*``, leading with scope_team_id). On PostgreSQL the page is therefore
-``unnest(teams)`` + ``LATERAL (one team's rows ... ORDER BY sort LIMIT n+1)``, merged and cut to
-n+1: each team costs one short index scan that stops after n+1 matching rows, however many
-leads the other teams hold. SQLite (make run) gets the same conditions with
-``scope_team_id IN (...)``, which is correct and fast enough for a local database.
+(``ix_leads_scope_{score,created,updated}``: scope_team_id, sort value, id). On PostgreSQL the
+page is one branch per scope team -- ``(SELECT id, sort FROM leads WHERE scope_team_id =
+'<team>' AND <filters> ORDER BY sort, id LIMIT n+1)`` -- joined by UNION ALL (a merge append),
+cut to n+1, and only those rows are read whole. The sort indexes include every filtered column
+but custom attributes, so a branch is an index-only scan that filters index tuples and stops
+after n+1 matches: a common filter costs a few dozen tuples, the rarest one the team's range,
+never the table, however many leads other teams hold. The team is a constant per branch so the
+planner estimates each branch for its own team. SQLite (make run) gets the same conditions
+with ``scope_team_id IN (...)``.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (ARRAY, String, bindparam, func, literal_column, select, true, tuple_,
-                        type_coerce)
+from sqlalchemy import func, literal_column, select, text, tuple_, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -23,6 +26,7 @@ from crm_leads.domain.search import LeadQuery, SortField
 
 L = orm.leads
 _SIMPLE = literal_column("'simple'::regconfig")
+_NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
 _SORT_COLUMNS = {SortField.SCORE: L.c.score, SortField.CREATED_AT: L.c.created_at,
                  SortField.UPDATED_AT: L.c.updated_at}
 
@@ -31,58 +35,71 @@ def _values(items) -> list:
     return sorted(getattr(item, "value", item) for item in items)
 
 
-def conditions(query: LeadQuery, *, postgres: bool) -> list:
-    """Every condition of ``LeadQuery.matches`` except the scope (the caller adds it)."""
+def conditions(query: LeadQuery, *, postgres: bool, c=L.c, keyset: bool = True,
+               text_index: bool = True) -> list:
+    """Every condition of ``LeadQuery.matches`` except the scope (the caller adds it), on the
+    columns ``c`` (the table's, or a subquery's carrying the same names)."""
     f = query.filter
-    where = [L.c.status.in_(_values(f.statuses)) if f.statuses
-             else L.c.status != LeadStatus.MERGED.value]
+    where = [c.status.in_(_values(f.statuses)) if f.statuses
+             else c.status != LeadStatus.MERGED.value]
     if f.unassigned_only:
-        where.append(L.c.team_id.is_(None))
+        where.append(c.team_id.is_(None))
     if f.min_score > 0:
-        where.append(L.c.score >= f.min_score)
+        where.append(c.score >= f.min_score)
     if f.max_score < 100:
-        where.append(L.c.score <= f.max_score)
-    for wanted, column in ((f.grades, L.c.grade), (f.channels, L.c.channel),
-                           (f.campaign_ids, L.c.campaign_id),
-                           (f.owner_user_ids, L.c.owner_user_id), (f.team_ids, L.c.team_id),
-                           (f.sales_line_ids, L.c.sales_line_id), (f.countries, L.c.country),
-                           (f.industries, L.c.industry), (f.company_sizes, L.c.company_size)):
+        where.append(c.score <= f.max_score)
+    for wanted, column in ((f.grades, c.grade), (f.channels, c.channel),
+                           (f.campaign_ids, c.campaign_id),
+                           (f.owner_user_ids, c.owner_user_id), (f.team_ids, c.team_id),
+                           (f.sales_line_ids, c.sales_line_id), (f.countries, c.country),
+                           (f.industries, c.industry), (f.company_sizes, c.company_size)):
         if wanted:
             where.append(column.in_(_values(wanted)))
-    for bounds, column in ((f.created, L.c.created_at), (f.updated, L.c.updated_at)):
+    for bounds, column in ((f.created, c.created_at), (f.updated, c.updated_at)):
         if bounds.start is not None:
             where.append(column >= bounds.start)
         if bounds.end is not None:
             where.append(column < bounds.end)
     if f.custom_attributes:
         if postgres:
-            where.append(type_coerce(L.c.custom_attributes, JSONB)
+            where.append(type_coerce(c.custom_attributes, JSONB)
                          .contains(dict(f.custom_attributes)))
         else:
             for key, value in sorted(f.custom_attributes.items()):
                 path = '$."' + key.replace('"', '""') + '"'
-                where.append(func.json_extract(L.c.custom_attributes, path) == value)
-    terms = f.text_terms  # [a-z0-9]+ only: safe inside a tsquery and a LIKE pattern
-    if terms:
-        if postgres:
-            tsquery = " & ".join(f"{term}:*" for term in terms)
-            # Spelled exactly as the GIN index expression, so the planner can use it.
-            where.append(func.to_tsvector(_SIMPLE, L.c.search_text)
-                         .op("@@")(func.to_tsquery(_SIMPLE, tsquery)))
-        else:
-            for term in terms:
-                where.append((" " + L.c.search_text).like(f"% {term}%"))
-    if query.after is not None:
-        value, lead_id = query.after
-        if query.sort is not SortField.SCORE:
-            value = dt.datetime.fromisoformat(value)
-        key = tuple_(_SORT_COLUMNS[query.sort], L.c.id)
-        where.append(key > tuple_(value, lead_id) if query.ascending
-                     else key < tuple_(value, lead_id))
+                where.append(func.json_extract(c.custom_attributes, path) == value)
+    # Every term prefixes a word: search_text is the folded words, space-separated, and the
+    # terms are [a-z0-9]+ only (safe in a LIKE pattern). On PostgreSQL this is evaluated on the
+    # sort index's tuples (search_text is included), not on the table.
+    for term in f.text_terms:
+        where.append((" " + c.search_text).like(f"% {term}%"))
+    if f.text_terms and postgres and text_index:
+        # The same condition again, in the form the free-text GIN answers (spelled exactly as
+        # its expression), for a word too rare to be found along the sort order.
+        tsquery = " & ".join(f"{term}:*" for term in f.text_terms)
+        where.append(func.to_tsvector(_SIMPLE, c.search_text)
+                     .op("@@")(func.to_tsquery(_SIMPLE, tsquery)))
+    if keyset:
+        where.extend(keyset_condition(query, c))
     return where
 
 
-def _order(query: LeadQuery, table) -> list:
+def keyset_condition(query: LeadQuery, c=L.c) -> list:
+    """After the cursor's (sort value, id), in the query's direction."""
+    if query.after is None:
+        return []
+    value, lead_id = query.after
+    if query.sort is not SortField.SCORE:
+        value = dt.datetime.fromisoformat(value)
+    key = tuple_(c[_SORT_COLUMNS[query.sort].name], c.id)
+    return [key > tuple_(value, lead_id) if query.ascending else key < tuple_(value, lead_id)]
+
+
+def sort_column(query: LeadQuery):
+    return _SORT_COLUMNS[query.sort]
+
+
+def order(query: LeadQuery, table) -> list:
     column = table.c[_SORT_COLUMNS[query.sort].name]
     if query.ascending:
         return [column.asc(), table.c.id.asc()]
@@ -103,16 +120,32 @@ def statement(query: LeadQuery, *, postgres: bool):
     where = conditions(query, postgres=postgres)
     if not postgres:
         return (select(L).where(L.c.scope_team_id.in_(teams), *where)
-                .order_by(*_order(query, L)).limit(limit))
-    team = (func.unnest(bindparam("teams", teams, type_=ARRAY(String)))
-            .table_valued("team").render_derived(name="scope"))
-    per_team = (select(L).where(L.c.scope_team_id == team.c.team, *where)
-                .order_by(*_order(query, L)).limit(limit).lateral("page"))
-    return (select(per_team).select_from(team).join(per_team, true())
-            .order_by(*_order(query, per_team)).limit(limit))
+                .order_by(*order(query, L)).limit(limit))
+    sort_column = _SORT_COLUMNS[query.sort]
+    if query.filter.owner_user_ids:
+        # "My leads": the owner's own range of ix_leads_owner_score, within the scope teams,
+        # rather than every scope team's range filtered for the owner.
+        branches = [select(L.c.id, sort_column)
+                    .where(L.c.owner_user_id == owner, L.c.scope_team_id.in_(teams), *where)
+                    .order_by(*order(query, L)).limit(limit)
+                    for owner in sorted(query.filter.owner_user_ids)]
+    else:
+        branches = [select(L.c.id, sort_column).where(L.c.scope_team_id == team, *where)
+                    .order_by(*order(query, L)).limit(limit) for team in teams]
+    page = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("page")
+    ids = select(page.c.id).order_by(*order(query, page)).limit(limit)
+    return select(L).where(L.c.id.in_(ids)).order_by(*order(query, L))
 
 
 def search(session: Session, query: LeadQuery, *, postgres: bool) -> list[dict]:
     if not scope_teams(query):
         return []
-    return [dict(row._mapping) for row in session.execute(statement(query, postgres=postgres))]
+    if not postgres:
+        return [dict(row._mapping) for row in session.execute(statement(query, postgres=False))]
+    no_parallel(session)
+    return [dict(row._mapping) for row in session.execute(statement(query, postgres=True))]
+
+
+def no_parallel(session: Session) -> None:
+    """Parallel workers only add start-up time to a page of n+1 rows (PostgreSQL)."""
+    session.execute(_NO_PARALLEL)

@@ -171,16 +171,29 @@ def _partial(where: str) -> dict:
     return {"postgresql_where": sa.text(where), "sqlite_where": sa.text(where)}
 
 
+# Every column a search filters on, carried in the per-team sort indexes on PostgreSQL: a
+# search branch (one team, one sort order) is then an index-only scan that applies every filter
+# but custom attributes to index tuples and stops after n+1 matches; its worst case (a rare
+# filter) reads the team's index range once, never the table (docs/services/leads.md).
+SEARCH_COLUMNS = ("status", "team_id", "owner_user_id", "grade", "score", "country", "industry",
+                  "company_size", "channel", "campaign_id", "sales_line_id", "created_at",
+                  "updated_at", "search_text")
+
+
 def create_lead_indexes(postgres: bool) -> None:
     """Every list is "per scope team, in sort order" (the scope is a short list of teams): one
     short range scan per team, merged (adapters/search_sql.py). Btree indexes scan both ways,
     so one index serves ascending and descending order."""
     index = op.create_index
-    index("ix_leads_scope_score", "leads", ["scope_team_id", "score", "id"])
-    index("ix_leads_scope_created", "leads", ["scope_team_id", "created_at", "id"])
-    index("ix_leads_scope_updated", "leads", ["scope_team_id", "updated_at", "id"])
-    index("ix_leads_scope_status_score", "leads", ["scope_team_id", "status", "score", "id"])
-    index("ix_leads_owner_score", "leads", ["owner_user_id", "score", "id"])
+    for name, sort in (("score", "score"), ("created", "created_at"),
+                       ("updated", "updated_at")):
+        covered = [column for column in SEARCH_COLUMNS if column != sort]
+        index(f"ix_leads_scope_{name}", "leads", ["scope_team_id", sort, "id"],
+              postgresql_include=covered if postgres else None)
+    # "My leads": one branch per owner instead of per team (search_sql.py).
+    index("ix_leads_owner_score", "leads", ["owner_user_id", "score", "id"],
+          postgresql_include=[c for c in SEARCH_COLUMNS if c != "score"] + ["scope_team_id"]
+          if postgres else None)
     index("ix_leads_line_id", "leads", ["sales_line_id", "id"])
     index("uq_leads_conversion_id", "leads", ["conversion_id"], unique=True)
     index("ix_leads_conversion_due", "leads", ["conversion_next_attempt_at"],
@@ -190,17 +203,17 @@ def create_lead_indexes(postgres: bool) -> None:
     for key in ("email", "phone", "company_person"):
         index(f"uq_leads_duplicate_{key}", "leads", [f"duplicate_{key}"], unique=True,
               **_partial(f"duplicate_{key} IS NOT NULL AND {TAKING_PART}"))
+    index("ix_leads_unassigned_queue", "leads", ["queue_team_id", "created_at", "id"],
+          **_partial("team_id IS NULL"))
     if postgres:
-        index("ix_leads_unassigned_queue", "leads", ["queue_team_id", "created_at", "id"],
-              postgresql_where=sa.text("team_id IS NULL"))
-        # Free text: every term must prefix a word of search_text (folded in Python, so no
-        # unaccent extension is needed): to_tsvector('simple') @@ 'term:*' & ...
+        # A rare word: looked up here instead of filtering a whole team's index range. The
+        # planner picks per branch by the word's statistics (a common word is filtered along
+        # the sort index, stopping after n+1 matches).
         op.execute("CREATE INDEX ix_leads_search_text ON leads "
-                   "USING gin (to_tsvector('simple', search_text))")
+                   "USING gin (to_tsvector('simple'::regconfig, search_text))")
+        # Custom attributes are not in the sort indexes: containment (@>) on a GIN.
         op.execute("CREATE INDEX ix_leads_custom_attributes ON leads "
                    "USING gin (custom_attributes jsonb_path_ops)")
-    else:
-        index("ix_leads_unassigned_queue", "leads", ["queue_team_id", "created_at", "id"])
 
 
 def downgrade() -> None:

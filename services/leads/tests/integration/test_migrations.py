@@ -15,7 +15,7 @@ from crm_leads.adapters import orm
 pytestmark = pytest.mark.integration
 
 SEARCH_INDEXES = {"ix_leads_scope_score", "ix_leads_scope_created", "ix_leads_scope_updated",
-                  "ix_leads_scope_status_score", "ix_leads_owner_score", "ix_leads_line_id",
+                  "ix_leads_owner_score", "ix_leads_line_id",
                   "uq_leads_conversion_id", "ix_leads_conversion_due",
                   "uq_leads_duplicate_email", "uq_leads_duplicate_phone",
                   "uq_leads_duplicate_company_person", "ix_leads_unassigned_queue"}
@@ -28,7 +28,8 @@ def _schema_differences(connection) -> list:
     # The lead indexes are the migration's alone (partial, GIN; see orm.py): compare the rest.
     return [d for d in compare_metadata(context, orm.metadata)
             if not (isinstance(d, tuple) and d[0] == "remove_index"
-                    and d[1].name in SEARCH_INDEXES | POSTGRES_ONLY)]
+                    and d[1].name in SEARCH_INDEXES | POSTGRES_ONLY)
+]
 
 
 def _check(url: str, postgres: bool) -> None:
