@@ -31,8 +31,10 @@ class DealsSettings(ServiceSettings):
     webhook_allow_private_addresses: bool = setting(
         False, "Allow webhook URLs that resolve to loopback/private/link-local addresses "
         "(off in production against SSRF; on for local runs and tests).")
-    delivery_retry_seconds: float = setting(
-        5.0, "How often the worker retries automation deliveries whose backoff has passed.")
+    delivery_poll_seconds: float = setting(
+        1.0, "How often the worker sends the automation deliveries that are due (new ones, "
+        "and failed ones whose backoff has passed).")
+    delivery_batch_size: int = setting(100, "Most deliveries the worker attempts per poll.")
     stalled_scan_seconds: float = setting(
         3600.0, "How often the worker scans open deals for stalled-deal automations.")
     churn_rule_seconds: float = setting(
@@ -42,7 +44,7 @@ class DealsSettings(ServiceSettings):
 
     def __post_init__(self):
         for name in ("remote_call_timeout_seconds", "smtp_timeout_seconds",
-                     "webhook_timeout_seconds", "delivery_retry_seconds",
+                     "webhook_timeout_seconds", "delivery_poll_seconds",
                      "stalled_scan_seconds", "churn_rule_seconds"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"CRM_DEALS_{name.upper()} must be positive "

@@ -1,0 +1,52 @@
+"""Automation e-mails through a real SMTP server (smtplib).
+
+The Message-ID is derived from the delivery's idempotency key, so in the one window where a
+crash can make the worker send twice (after the server accepted, before the result is stored)
+the receiving side sees the same Message-ID and can drop the copy.
+"""
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr
+
+
+class DeliveryError(Exception):
+    """One attempt failed; the message says why (stored as the delivery's last error)."""
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, *, sender: str, timeout_seconds: float,
+                 starttls: bool = False, username: str = "", password: str = ""):
+        self.host, self.port, self.sender = host, port, sender
+        self.timeout, self.starttls = timeout_seconds, starttls
+        self.username, self.password = username, password
+
+    @staticmethod
+    def message_id(idempotency_key: str) -> str:
+        return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@crm-deals>"
+
+    def send(self, *, recipients: list[tuple[str, str]], subject: str, body: str,
+             idempotency_key: str) -> None:
+        """``recipients``: (display name, address) pairs; one message to all of them."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = ", ".join(formataddr(r) for r in recipients)
+        message["Subject"] = subject
+        message["Message-ID"] = self.message_id(idempotency_key)
+        message["X-CRM-Idempotency-Key"] = idempotency_key
+        message.set_content(body)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.username:
+                    smtp.login(self.username, self.password)
+                refused = smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") \
+                from None
+        if refused:
+            raise DeliveryError(f"SMTP server refused {', '.join(sorted(refused))}")

@@ -1,0 +1,196 @@
+"""deals' nameko worker (service name "deals").
+
+Event handlers (each exactly once through the inbox; a use case runs in a SAVEPOINT of the
+handler's transaction, so its change, its events and the inbox row commit together):
+- leads lead_conversion_requested -> account + contact + deal, idempotent by conversion id;
+  answers lead_conversion_completed / lead_conversion_rejected through the outbox;
+- territory membership_changed (ENDED) -> the leaver's open deals to the remaining members
+  (territory's ChooseOwners, the team's strategy);
+- territory user_access_changed -> the local access replica (chassis mixin);
+- identity user_created / user_updated / user_deactivated / user_reactivated -> the address copy
+  automation e-mails are sent to;
+- deals' own automation_{email,webhook,notification}_requested -> a delivery row per command
+  (idempotency key), sent by the delivery timer.
+Timers:
+- send_deliveries (delivery_poll_seconds): due deliveries, new ones and retries after backoff;
+- scan_stalled (stalled_scan_seconds): fire `stalled` rules once per stalled episode;
+- churn_rule (churn_rule_seconds): customers without a win for a year and no open deal churn.
+
+Run: ``python -m crm_chassis.messaging.worker_main deals crm_deals.entrypoints.worker``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from decimal import Decimal, InvalidOperation
+
+from crm.deals.v1 import events_pb2 as deals_events
+from crm.identity.v1 import events_pb2 as identity_events
+from crm.leads.v1 import events_pb2 as leads_events
+from crm.territory.v1 import events_pb2 as territory_events
+from nameko.timer import timer
+
+from crm_chassis.errors import CrmError, InvalidArgument
+from crm_chassis.logging import get_logger
+from crm_chassis.messaging.dependencies import UnitOfWorkProvider
+from crm_chassis.messaging.handlers import idempotent_event_handler
+from crm_chassis.scopes.worker import ScopeReplicaHandlers
+
+from crm_deals.adapters import metrics
+from crm_deals.adapters.automation_delivery import AutomationDelivery
+from crm_deals.adapters.smtp_mailer import SmtpMailer
+from crm_deals.adapters.unit_of_work import SavepointUnitOfWork
+from crm_deals.adapters.user_directory import apply_user_snapshot
+from crm_deals.adapters.webhook_sender import WebhookSender
+from crm_deals.domain.money import Money
+from crm_deals.entrypoints import settings as settings_module
+from crm_deals.entrypoints.wiring import Dependencies, build_dependencies
+from crm_deals.service_layer import accounts, automations, conversions, transfers
+
+log = get_logger("crm_deals.worker")
+SETTINGS = settings_module.load()
+ENDED = territory_events.CHANGE_KIND_ENDED
+
+
+@functools.lru_cache(maxsize=1)
+def dependencies() -> Dependencies:
+    """One engine, replica and set of channels per worker process."""
+    return build_dependencies(SETTINGS)
+
+
+@functools.lru_cache(maxsize=1)
+def delivery() -> AutomationDelivery:
+    s = SETTINGS
+    mailer = SmtpMailer(s.smtp_host, s.smtp_port, sender=s.smtp_from,
+                        timeout_seconds=s.smtp_timeout_seconds, starttls=s.smtp_starttls,
+                        username=s.smtp_username, password=s.smtp_password)
+    webhooks = WebhookSender(timeout_seconds=s.webhook_timeout_seconds,
+                             allow_private_addresses=s.webhook_allow_private_addresses)
+    # A lease outlives the slowest attempt, so a crashed sender's delivery is retried later.
+    lease = 2 * max(s.smtp_timeout_seconds, s.webhook_timeout_seconds) + 30
+    return AutomationDelivery(dependencies(), mailer, webhooks, lease_seconds=lease)
+
+
+def _timestamp(value) -> dt.datetime:
+    return value.ToDatetime(tzinfo=dt.timezone.utc)
+
+
+def lead_conversion(event: leads_events.LeadConversionRequested) -> conversions.LeadConversion:
+    """The conversion asked for, from the lead's snapshot. Raises CrmError on invalid data."""
+    lead, conversion = event.lead, event.conversion
+    person, company = lead.data.person, lead.data.company
+    amount = None
+    if conversion.HasField("expected_amount") and conversion.expected_amount.amount:
+        try:
+            amount = Money(Decimal(conversion.expected_amount.amount),
+                           conversion.expected_amount.currency)
+        except InvalidOperation:
+            raise InvalidArgument(f"expected amount {conversion.expected_amount.amount!r} is not a "
+                           "decimal number") from None
+    return conversions.LeadConversion(
+        conversion_id=conversion.conversion_id, lead_id=lead.id,
+        team_id=lead.assignment.team_id, owner_user_id=lead.assignment.owner_user_id,
+        sales_line_id=lead.data.sales_line_id, company_name=company.name,
+        first_name=person.first_name, last_name=person.last_name, email=person.email,
+        phone=person.phone, job_title=person.title,
+        link_account_id=conversion.link_account_id,
+        opportunity_name=conversion.opportunity_name, expected_amount=amount,
+        expected_close=(_timestamp(conversion.expected_close).date()
+                        if conversion.HasField("expected_close") else None),
+        campaign_id=lead.data.source.campaign_id,
+        currency=amount.currency if amount else SETTINGS.default_conversion_currency)
+
+
+class DealsWorker(ScopeReplicaHandlers):
+    name = "deals"
+
+    uow = UnitOfWorkProvider(lambda settings: dependencies().uow, settings_module.DealsSettings)
+
+    # -- leads --------------------------------------------------------------------------------
+    @idempotent_event_handler("leads", "lead_conversion_requested",
+                              leads_events.LeadConversionRequested)
+    def on_lead_conversion_requested(self, event, uow):
+        deps = dependencies()
+        try:
+            request = lead_conversion(event)
+        except CrmError as exc:
+            uow.emit("lead_conversion_rejected", deals_events.LeadConversionRejected(
+                conversion_id=event.conversion.conversion_id, lead_id=event.lead.id,
+                reason=exc.message, retryable=False), aggregate_type="lead_conversion",
+                aggregate_id=event.conversion.conversion_id, aggregate_version=1)
+            metrics.CONVERSIONS.labels("rejected").inc()
+            return
+        done = conversions.convert_lead(SavepointUnitOfWork(uow), deps.ports, request)
+        metrics.CONVERSIONS.labels("completed" if done else "rejected").inc()
+        log.info("lead_conversion_handled", conversion_id=request.conversion_id,
+                 lead_id=request.lead_id, completed=done is not None)
+
+    # -- territory ----------------------------------------------------------------------------
+    @idempotent_event_handler("territory", "membership_changed",
+                              territory_events.MembershipChanged)
+    def on_membership_changed(self, event, uow):
+        if event.change != ENDED:
+            return
+        membership = event.membership
+        result = transfers.hand_over_open_deals(
+            SavepointUnitOfWork(uow), dependencies().ports, team_id=membership.team_id,
+            leaving_user_id=membership.user_id, reason=membership.end_reason)
+        metrics.HANDED_OVER.labels("owner").inc(len(result.assignments))
+        metrics.HANDED_OVER.labels("unassigned").inc(len(result.unassigned))
+        if result.assignments or result.unassigned:
+            log.info("deals_handed_over", team_id=membership.team_id,
+                     leaving_user_id=membership.user_id, assigned=len(result.assignments),
+                     unassigned=result.unassigned)
+
+    # -- identity -----------------------------------------------------------------------------
+    @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)
+    def on_user_created(self, event, uow):
+        apply_user_snapshot(uow.session, event.user)
+
+    @idempotent_event_handler("identity", "user_updated", identity_events.UserUpdated)
+    def on_user_updated(self, event, uow):
+        apply_user_snapshot(uow.session, event.user)
+
+    @idempotent_event_handler("identity", "user_deactivated", identity_events.UserDeactivated)
+    def on_user_deactivated(self, event, uow):
+        apply_user_snapshot(uow.session, event.user)
+
+    @idempotent_event_handler("identity", "user_reactivated", identity_events.UserReactivated)
+    def on_user_reactivated(self, event, uow):
+        apply_user_snapshot(uow.session, event.user)
+
+    # -- own automation commands ----------------------------------------------------------------
+    @idempotent_event_handler("deals", "automation_email_requested",
+                              deals_events.AutomationEmailRequested)
+    def on_automation_email_requested(self, event, uow):
+        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
+                                          "automation_email_requested", event)
+
+    @idempotent_event_handler("deals", "automation_webhook_requested",
+                              deals_events.AutomationWebhookRequested)
+    def on_automation_webhook_requested(self, event, uow):
+        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
+                                          "automation_webhook_requested", event)
+
+    @idempotent_event_handler("deals", "automation_notification_requested",
+                              deals_events.AutomationNotificationRequested)
+    def on_automation_notification_requested(self, event, uow):
+        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
+                                          "automation_notification_requested", event)
+
+    # -- timers -------------------------------------------------------------------------------
+    @timer(interval=SETTINGS.delivery_poll_seconds)
+    def send_deliveries(self):
+        delivery().send_due(SETTINGS.delivery_batch_size)
+
+    @timer(interval=SETTINGS.stalled_scan_seconds)
+    def scan_stalled(self):
+        emitted = automations.scan_stalled_deals(dependencies().uow(), dependencies().ports)
+        if emitted:
+            log.info("stalled_deal_automations_fired", commands=emitted)
+
+    @timer(interval=SETTINGS.churn_rule_seconds)
+    def churn_rule(self):
+        churned = accounts.apply_churn_rule(dependencies().uow(), dependencies().ports)
+        if churned:
+            log.info("accounts_churned_by_rule", accounts=len(churned))
