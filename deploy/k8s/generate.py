@@ -43,11 +43,18 @@ def labels(m: ServiceManifest, component: str) -> dict:
             "app.kubernetes.io/part-of": PART_OF}
 
 
-def settings_configmap(m: ServiceManifest) -> dict:
+def peer_addresses(peers: list[ServiceManifest]) -> dict[str, str]:
+    """Every api's in-cluster address as CRM_<SERVICE>_ADDRESS: the services' `<name>_address`
+    settings fall back to it (identity's keys, territory's ChooseOwners, catalog's PriceQuote)."""
+    return {f"CRM_{peer.name.upper()}_ADDRESS": f"{peer.name}:{peer.grpc_port}"
+            for peer in peers if "api" in peer.processes}
+
+
+def settings_configmap(m: ServiceManifest, peers: list[ServiceManifest]) -> dict:
     p = f"CRM_{m.name.upper()}_"
     data = {p + "GRPC_HOST": "0.0.0.0", p + "GRPC_PORT": str(m.grpc_port),
             "CRM_LOG_FORMAT": "json", "CRM_LOG_LEVEL": "INFO", "CRM_DATA_DIR": "/tmp/data",
-            "CRM_IDENTITY_ADDRESS": "identity:50051", "CRM_EVENT_MAX_DELIVERIES": "5",
+            **peer_addresses(peers), "CRM_EVENT_MAX_DELIVERIES": "5",
             "CRM_SHUTDOWN_GRACE_SECONDS": "10",
             # Prometheus and the kubelet reach /metrics on the pod IP. Needs the chassis setting
             # `metrics_host` (crm_chassis.metrics binds 127.0.0.1 until it exists).
@@ -147,8 +154,8 @@ def job(m: ServiceManifest, kind: str, command: list[str]) -> dict:
                                   "spec": pod_spec(m, container(m, kind, command), "OnFailure")}}}
 
 
-def service_files(m: ServiceManifest) -> dict[str, dict]:
-    files = {"configmap.yaml": settings_configmap(m)}
+def service_files(m: ServiceManifest, peers: list[ServiceManifest]) -> dict[str, dict]:
+    files = {"configmap.yaml": settings_configmap(m, peers)}
     for kind in m.processes:
         files[f"deployment-{kind}.yaml"] = deployment(m, kind)
         files[f"pdb-{kind}.yaml"] = pdb(m, kind)
@@ -184,7 +191,7 @@ def render(manifests: list[ServiceManifest]) -> dict[Path, str]:
     """Every file (path relative to deploy/k8s) and its text."""
     rendered: dict[Path, str] = {}
     for m in manifests:
-        for filename, doc in service_files(m).items():
+        for filename, doc in service_files(m, manifests).items():
             rendered[Path("base") / m.name / filename] = dump(doc)
     rendered[Path("base/kustomization.yaml")] = dump({
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
