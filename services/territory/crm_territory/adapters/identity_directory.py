@@ -12,7 +12,7 @@ import threading
 import grpc
 
 from crm.identity.v1 import users_pb2, users_pb2_grpc
-from crm_chassis.errors import Unavailable
+from crm_chassis.errors import Unauthenticated, Unavailable
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 
 from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
@@ -69,6 +69,11 @@ class GrpcUserDirectory(UserDirectory):
         try:
             user = self._users().GetUser(users_pb2.GetUserRequest(id=user_id),
                                          timeout=self._timeout)
+        except (Unauthenticated, Unavailable) as exc:
+            # No service token (identity down, or territory's own service account refused): not
+            # the caller's fault — territory cannot ask until identity or an operator acts.
+            raise Unavailable(f"territory cannot ask identity about user {user_id}: {exc.message}"
+                              ) from None
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.NOT_FOUND:
                 return None
