@@ -66,9 +66,9 @@ class GrpcUserDirectory(UserDirectory):
             return self._stub
 
     def lookup(self, user_id: str) -> DirectoryUser | None:
+        users = self._users()
         try:
-            user = self._users().GetUser(users_pb2.GetUserRequest(id=user_id),
-                                         timeout=self._timeout)
+            user = users.GetUser(users_pb2.GetUserRequest(id=user_id), timeout=self._timeout)
         except (Unauthenticated, Unavailable) as exc:
             # No service token (identity down, or territory's own service account refused): not
             # the caller's fault — territory cannot ask until identity or an operator acts.
