@@ -25,20 +25,26 @@ from crm_territory.service_layer import repositories as r
 from crm_territory.service_layer.repositories import TransactionConflict
 
 # SQLSTATEs of PostgreSQL that mean "another transaction interfered; run it again".
-_RETRYABLE = {"40P01": "deadlock", "40001": "serialization failure"}
+_RETRYABLE = {"23505": "recorded by another transaction first", "40P01": "deadlock",
+              "40001": "serialization failure"}
+
+
+def _is_unique_violation_on_sqlite(exc: DBAPIError) -> bool:
+    return isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(exc.orig)
 
 
 @contextlib.contextmanager
 def conflicts_retryable(what: str):
-    """Translate a unique violation or a broken lock cycle into TransactionConflict."""
+    """Translate a unique violation or a broken lock cycle into TransactionConflict; any other
+    database error (a NOT NULL violation is a bug) propagates as it is."""
     try:
         yield
-    except IntegrityError as exc:
-        raise TransactionConflict(f"{what}: recorded by another transaction first") from exc
     except DBAPIError as exc:
         code = getattr(exc.orig, "pgcode", None)
         if code in _RETRYABLE:
             raise TransactionConflict(f"{what}: {_RETRYABLE[code]}") from exc
+        if _is_unique_violation_on_sqlite(exc):
+            raise TransactionConflict(f"{what}: {_RETRYABLE['23505']}") from exc
         raise
 
 
