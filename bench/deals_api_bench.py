@@ -42,25 +42,16 @@ WARMUP = 300
 
 # ----------------------------------------------------------------------------- server process
 def _serve(database_url: str, public_key_pem_file: str) -> None:
-    """The deals api as production wires it (SQL unit of work, replica scopes, chassis server)
-    except the token keys (a file instead of identity) and the two remote ports, which neither
-    measured call uses."""
+    """The deals api exactly as production wires it (SQL unit of work, replica scopes, lazy
+    catalog/territory clients, which neither measured call uses), except the token keys: a file
+    instead of identity's published keys."""
     from crm_chassis.auth import StaticKeySource, TokenVerifier, key_id, public_key_from_pem
-    from crm_chassis.errors import Unavailable
     from crm_chassis.grpc import serve
     from crm_chassis.logging import configure_logging
 
     from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
     from crm_deals.entrypoints.settings import DealsSettings
     from crm_deals.entrypoints.wiring import build_dependencies
-    from crm_deals.service_layer.ports import HandoverStrategy, Pricing
-
-    class NotMeasured(Pricing, HandoverStrategy):
-        def price(self, lines, context):
-            raise Unavailable("catalog is not part of this benchmark")
-
-        def assign(self, team_id, deals, remaining_user_ids, open_deals_by_user):
-            raise Unavailable("territory is not part of this benchmark")
 
     settings = DealsSettings.load("deals", database_url=database_url, grpc_port=0,
                                   metrics_port=0, log_level="WARNING", shutdown_grace_seconds=1.0)
@@ -69,7 +60,7 @@ def _serve(database_url: str, public_key_pem_file: str) -> None:
         public_key = public_key_from_pem(handle.read())
     verifier = TokenVerifier(StaticKeySource({key_id(public_key): public_key}),
                              settings.jwt_issuer, settings.jwt_audience, settings.jwt_algorithm)
-    deps = build_dependencies(settings, pricing=NotMeasured(), handover=NotMeasured())
+    deps = build_dependencies(settings)
     # The parent closing our stdin (or dying) ends us: no orphan server after a crash.
     threading.Thread(target=lambda: (sys.stdin.read(), os.kill(os.getpid(), signal.SIGTERM)),
                      daemon=True).start()
@@ -197,7 +188,8 @@ def run(n_reads: int = 3000, n_moves: int = 600) -> dict:
                        ("every stage change wrote its automation command in its transaction",
                         written == expected)],
             "notes": "Sequential calls on one channel, deals api in its own process with the "
-                     "production wiring (SQL unit of work, scope replica) and test signing keys. "
+                     "production wiring (SQL unit of work, scope replica) and test signing "
+                     "keys. "
                      "A move writes the deal, a history row, deal_stage_changed and "
                      "automation_email_requested in one transaction."}
 
