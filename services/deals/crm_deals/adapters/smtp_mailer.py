@@ -9,8 +9,13 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
+
+
+# Headers stay on one line up to RFC 5322's limit: the idempotency key is not folded.
+_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class DeliveryError(Exception):
@@ -31,7 +36,7 @@ class SmtpMailer:
     def send(self, *, recipients: list[tuple[str, str]], subject: str, body: str,
              idempotency_key: str) -> None:
         """``recipients``: (display name, address) pairs; one message to all of them."""
-        message = EmailMessage()
+        message = EmailMessage(policy=_POLICY)
         message["From"] = self.sender
         message["To"] = ", ".join(formataddr(r) for r in recipients)
         message["Subject"] = subject
