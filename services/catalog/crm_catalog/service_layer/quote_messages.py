@@ -29,34 +29,38 @@ _STATIC_FIELDS: dict[tuple, pricing_pb2.QuoteLineResult] = {}
 MAX_STATIC_FIELDS = 20_000
 
 
-def line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLineResult:
-    """One line (this runs 100s of times a quote): a priced line whose unit price is memoised
-    merges its remembered static fields into the few that depend on the quantity."""
-    if line.error is None and line.unit_pricing is not None:
-        return _priced_line_message(line, currency)
-    return _built_line_message(line, currency)
-
-
-def _priced_line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLineResult:
-    key = line.unit_pricing.key
-    static = _STATIC_FIELDS.get(key)
+def add_line(lines, line: PricedLine, currency: str) -> None:
+    """Adds one line to the response's repeated field, built in place (this runs 100s of times
+    a quote, and copying a finished line message into the response cost more than building
+    it). A priced line whose unit price is memoised merges its remembered static fields into
+    the few that depend on the quantity."""
+    static = (_STATIC_FIELDS.get(line.unit_pricing.key)
+              if line.error is None and line.unit_pricing is not None else None)
     if static is None:
         full = _built_line_message(line, currency)
-        static = pricing_pb2.QuoteLineResult()
-        static.CopyFrom(full)
-        for dynamic in _DYNAMIC_FIELDS:
-            static.ClearField(dynamic)
-        if len(_STATIC_FIELDS) >= MAX_STATIC_FIELDS:
-            _STATIC_FIELDS.clear()
-        _STATIC_FIELDS[key] = static
-        return full
-    message = pricing_pb2.QuoteLineResult(
-        index=line.index, explanation=line.explanation, quantity=line.quantity_text,
-        gross_amount=_money(line.gross, currency), discount=_money(line.discount, currency),
-        extended_amount=_money(line.extended, currency), discount_tier_index=line.tier_index,
-        discount_list_version=line.discount_list.version if line.discount_list else 0)
+        lines.append(full)
+        if line.error is None and line.unit_pricing is not None:
+            _remember_static_fields(line.unit_pricing.key, full)
+        return
+    message = lines.add(index=line.index, explanation=line.explanation,
+                        quantity=line.quantity_text, discount_tier_index=line.tier_index,
+                        discount_list_version=(line.discount_list.version
+                                               if line.discount_list else 0))
+    for field, amount in (("gross_amount", line.gross), ("discount", line.discount),
+                          ("extended_amount", line.extended)):
+        money_field = getattr(message, field)
+        money_field.amount, money_field.currency = amount_text(amount), currency
     message.MergeFrom(static)
-    return message
+
+
+def _remember_static_fields(key: tuple, full: pricing_pb2.QuoteLineResult) -> None:
+    static = pricing_pb2.QuoteLineResult()
+    static.CopyFrom(full)
+    for dynamic in _DYNAMIC_FIELDS:
+        static.ClearField(dynamic)
+    if len(_STATIC_FIELDS) >= MAX_STATIC_FIELDS:
+        _STATIC_FIELDS.clear()
+    _STATIC_FIELDS[key] = static
 
 
 #: Fields of a priced line that depend on more than its unit price (quantity, discount tier).
@@ -100,9 +104,10 @@ def _built_line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLin
 def price_quote_response(result: QuoteResult) -> pricing_pb2.PriceQuoteResponse:
     context, totals = result.context, result.totals
     response = pricing_pb2.PriceQuoteResponse(
-        lines=[line_message(line, context.currency) for line in result.lines],
         complete=result.complete, pricing_date=context.pricing_date.isoformat(),
         currency=context.currency)
+    for line in result.lines:
+        add_line(response.lines, line, context.currency)
     response.totals.gross_amount.CopyFrom(money(totals.gross, context.currency))
     response.totals.discount.CopyFrom(money(totals.discount, context.currency))
     response.totals.net_amount.CopyFrom(money(totals.net, context.currency))
