@@ -8,9 +8,10 @@ import grpc
 
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm.leads.v1 import lead_service_pb2_grpc
+from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
 from crm.territory.v1 import (access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2_grpc,
-                              sales_lines_pb2_grpc, teams_pb2, teams_pb2_grpc,
-                              territories_pb2_grpc)
+                              sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2, teams_pb2_grpc,
+                              territories_pb2, territories_pb2_grpc)
 
 PASSWORD = "end to end passphrase, long enough"
 
@@ -100,3 +101,38 @@ def small_company(bed, stubs: Stubs, admin: As) -> dict:
         unit_id=dach.id, user_id=people["dee"].user_id))
     return dict(people=people, emea=emea, dach=dach, area=area, berlin=berlin, munich=munich,
                 memberships=memberships)
+
+
+def german_line(stubs: Stubs, admin: As, company: dict):
+    """Sales line SMB worked by Berlin and Munich; its territory sends country DE to Berlin."""
+    line = admin(stubs.lines.CreateSalesLine, sales_lines_pb2.CreateSalesLineRequest(
+        name=unique("SMB"), workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
+        pipeline_id="pipe-smb", team_ids=[company["berlin"].id, company["munich"].id]))
+    admin(stubs.territories.CreateTerritory, territories_pb2.CreateTerritoryRequest(
+        name=unique("Germany"), sales_line_id=line.sales_line.id, team_id=company["berlin"].id,
+        priority=1, rules=[territories_pb2.RoutingRule(name="DE", conditions=[
+            territories_pb2.RuleCondition(attribute="country", values=["DE"])])]))
+    return line.sales_line
+
+
+def web_form_lead(line_id: str, campaign_id: str = "") -> ls.CreateLeadRequest:
+    # Names differ per lead: the same company and person name would be a duplicate.
+    return ls.CreateLeadRequest(idempotency_key=unique("form"), lead=lead_pb2.LeadInput(
+        person=lead_pb2.Person(first_name="Lena", last_name=unique("Vogel"),
+                               email=f"{unique('lena')}@vogel.de"),
+        company=lead_pb2.Company(name=unique("Vogel GmbH")),
+        location=lead_pb2.Location(country="DE", city="Berlin"),
+        source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign_id),
+        sales_line_id=line_id))
+
+
+def visible_lead(stubs: Stubs, person: As, lead_id: str):
+    """The lead as ``person`` sees it once it has an owner; None while it has none or is not
+    visible to them."""
+    try:
+        lead = person(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
+    except grpc.RpcError as error:
+        if error.code() == grpc.StatusCode.NOT_FOUND:
+            return None
+        raise
+    return lead if lead.assignment.owner_user_id else None

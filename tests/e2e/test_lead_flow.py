@@ -9,10 +9,11 @@ import grpc
 import pytest
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
-from crm.territory.v1 import (sales_lines_pb2, teams_pb2, territories_pb2)
+from crm.territory.v1 import teams_pb2
 from crm_chassis.devrun.bed import PlatformBed
 
-from e2e_platform import As, Stubs, small_company, unique
+from e2e_platform import (As, Stubs, german_line, small_company, unique, visible_lead,
+                          web_form_lead)
 
 pytestmark = pytest.mark.integration
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -24,43 +25,18 @@ def platform(tmp_path_factory):
         stubs = Stubs(bed)
         admin = As(bed.admin_token())
         company = small_company(bed, stubs, admin)
-        line = admin(stubs.lines.CreateSalesLine, sales_lines_pb2.CreateSalesLineRequest(
-            name=unique("SMB"), workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
-            pipeline_id="pipe-smb", team_ids=[company["berlin"].id, company["munich"].id]))
-        line = line.sales_line
-        admin(stubs.territories.CreateTerritory, territories_pb2.CreateTerritoryRequest(
-            name=unique("Germany"), sales_line_id=line.id, team_id=company["berlin"].id,
-            priority=1, rules=[territories_pb2.RoutingRule(name="DE", conditions=[
-                territories_pb2.RuleCondition(attribute="country", values=["DE"])])]))
+        line = german_line(stubs, admin, company)
         yield dict(bed=bed, stubs=stubs, admin=admin, line=line, **company)
 
 
-def web_form_lead(platform, email: str) -> ls.CreateLeadRequest:
-    # Names differ per lead: the same company and person name would be a duplicate.
-    return ls.CreateLeadRequest(idempotency_key=unique("form"), lead=lead_pb2.LeadInput(
-        person=lead_pb2.Person(first_name="Lena", last_name=unique("Vogel"), email=email),
-        company=lead_pb2.Company(name=unique("Vogel GmbH")),
-        location=lead_pb2.Location(country="DE", city="Berlin"),
-        source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM),
-        sales_line_id=platform["line"].id))
-
-
 def routed(platform, person: As, lead_id: str):
-    """The lead as ``person`` sees it once it has an owner, else None."""
-    stubs = platform["stubs"]
-    try:
-        lead = person(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
-    except grpc.RpcError as error:
-        if error.code() == NOT_FOUND:
-            return None
-        raise
-    return lead if lead.assignment.owner_user_id else None
+    return visible_lead(platform["stubs"], person, lead_id)
 
 
 def test_a_new_lead_is_routed_and_quarantined_to_its_team(platform):
     stubs, people, bed = platform["stubs"], platform["people"], platform["bed"]
     form = platform["admin"]     # an administrator captures (like a web form's service account)
-    created = form(stubs.leads.CreateLead, web_form_lead(platform, f"{unique('lena')}@vogel.de"))
+    created = form(stubs.leads.CreateLead, web_form_lead(platform["line"].id))
     lead_id = created.lead.id
     lead = bed.wait_for(lambda: routed(platform, people["sue"], lead_id), 60,
                         "the lead was not routed to Berlin with an owner")
@@ -80,7 +56,7 @@ def test_a_new_lead_is_routed_and_quarantined_to_its_team(platform):
 def test_moving_the_owner_revokes_access_and_hands_the_lead_over(platform):
     stubs, people, bed, admin = (platform["stubs"], platform["people"], platform["bed"],
                                  platform["admin"])
-    created = admin(stubs.leads.CreateLead, web_form_lead(platform, f"{unique('max')}@vogel.de"))
+    created = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id))
     lead_id = created.lead.id
     lead = bed.wait_for(lambda: routed(platform, people["sue"], lead_id), 60, "not routed")
     owner_id = lead.assignment.owner_user_id

@@ -1,0 +1,81 @@
+"""End to end over the real processes of identity, territory, leads and deals: qualifying and
+converting a routed lead is a saga over events — the lead shows `converting` until deals has
+created the account, contact and opportunity in the lead's sales line, team and owner (carrying
+its source for attribution), then `converted` with links to them, and is read-only after."""
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from crm.common.v1 import money_pb2
+from crm.deals.v1 import deals_pb2, pipelines_pb2, pipelines_pb2_grpc, resources_pb2
+from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
+from crm_chassis.devrun.bed import PlatformBed
+
+from e2e_platform import (As, Stubs, german_line, small_company, unique, visible_lead,
+                          web_form_lead)
+
+pytestmark = pytest.mark.integration
+STAGES = [("new", "New", 10, resources_pb2.FORECAST_CATEGORY_PIPELINE),
+          ("proposal", "Proposal", 50, resources_pb2.FORECAST_CATEGORY_BEST_CASE),
+          ("negotiation", "Negotiation", 80, resources_pb2.FORECAST_CATEGORY_COMMIT)]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    services = ["identity", "territory", "leads", "deals"]
+    with PlatformBed(services, tmp_path_factory.mktemp("bed")) as bed:
+        stubs = Stubs(bed)
+        admin = As(bed.admin_token())
+        company = small_company(bed, stubs, admin)
+        line = german_line(stubs, admin, company)
+        pipelines = pipelines_pb2_grpc.PipelineServiceStub(bed.channel("deals"))
+        admin(pipelines.CreatePipeline, pipelines_pb2.CreatePipelineRequest(
+            sales_line_id=line.id, name="SMB pipeline", stages=[
+                resources_pb2.Stage(key=key, name=name, default_probability=probability,
+                                    forecast_category=category)
+                for key, name, probability, category in STAGES]))
+        yield dict(bed=bed, stubs=stubs, admin=admin, line=line, **company)
+
+
+def conversion_state(platform, person: As, lead_id: str):
+    lead = person(platform["stubs"].leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
+    return lead if lead.conversion.state == lead_pb2.CONVERSION_STATE_CONVERTED else None
+
+
+def test_a_converted_lead_becomes_account_contact_and_opportunity_in_its_team(platform):
+    stubs, people, bed, admin = (platform["stubs"], platform["people"], platform["bed"],
+                                 platform["admin"])
+    lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
+    sue = people["sue"]
+    lead = bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
+    owner_id = lead.assignment.owner_user_id
+    asked = sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(
+        lead_id=lead_id, opportunity_name="Vogel rollout",
+        expected_amount=money_pb2.Money(amount="12500.00", currency="EUR")))
+    assert asked.conversion.state in (lead_pb2.CONVERSION_STATE_REQUESTED,
+                                      lead_pb2.CONVERSION_STATE_CONVERTING,
+                                      lead_pb2.CONVERSION_STATE_CONVERTED)
+    converted = bed.wait_for(lambda: conversion_state(platform, sue, lead_id), 60,
+                             "deals never confirmed the conversion")
+    links = converted.conversion
+    assert links.account_id and links.contact_id and links.opportunity_id
+    assert converted.status == lead_pb2.LEAD_STATUS_CONVERTED
+    deal = sue(stubs.deals.GetDeal, deals_pb2.GetDealRequest(id=links.opportunity_id))
+    assert (deal.team_id, deal.owner_user_id, deal.sales_line_id, deal.originating_lead_id) == \
+        (platform["berlin"].id, owner_id, platform["line"].id, lead_id)
+    assert (deal.name, deal.estimated_revenue.amount, deal.stage_key) == \
+        ("Vogel rollout", "12500.00", "new")
+    assert deal.account_id == links.account_id and deal.primary_contact_id == links.contact_id
+    # The deal is quarantined like the lead: not the admin, not another team.
+    for outsider in (admin, people["cid"]):
+        assert outsider.code(stubs.deals.GetDeal, deals_pb2.GetDealRequest(
+            id=links.opportunity_id)) == grpc.StatusCode.NOT_FOUND
+    # Converted leads are read-only; converting again answers as the first time.
+    error = sue.error(stubs.leads.DisqualifyLead, ls.DisqualifyLeadRequest(
+        lead_id=lead_id, reason=lead_pb2.DISQUALIFICATION_REASON_NO_BUDGET))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    again = sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(
+        lead_id=lead_id, opportunity_name="Vogel rollout",
+        expected_amount=money_pb2.Money(amount="12500.00", currency="EUR")))
+    assert again.conversion.opportunity_id == links.opportunity_id
