@@ -12,8 +12,8 @@ SERVICE_NAME = "catalog"
 class CatalogSettings(ServiceSettings):
     grpc_port: int = setting(50053, "Port of catalog's gRPC API.")
     revision_cache_entries: int = setting(
-        50000, "Committed catalog revisions (products, unit groups, price lists, discount lists) "
-        "each api process keeps parsed in memory for PriceQuote; 0 = no cache.")
+        50000, "Size of each of the api process's two PriceQuote caches: parsed catalog "
+        "revisions, and unit prices per (product, unit, price list) version; 0 = no caches.")
 
     def __post_init__(self):
         if self.revision_cache_entries < 0:

@@ -23,9 +23,10 @@ def _money(amount, currency: str) -> money_pb2.Money:
     return money_pb2.Money(amount=amount_text(amount), currency=currency)
 
 
-#: The quantity-independent fields of priced lines, by the key of their unit price (which holds
-#: the versions of everything they show); bounded by starting over when full.
-_STATIC_FIELDS: dict[tuple, pricing_pb2.QuoteLineResult] = {}
+#: The quantity-independent fields of priced lines, serialised (bytes are safely shared between
+#: the server's threads; merging them is as fast as merging a message), by the key of their unit
+#: price (which holds the versions of everything they show); bounded by starting over when full.
+_STATIC_FIELDS: dict[tuple, bytes] = {}
 MAX_STATIC_FIELDS = 20_000
 
 
@@ -50,7 +51,7 @@ def add_line(lines, line: PricedLine, currency: str) -> None:
                           ("extended_amount", line.extended)):
         money_field = getattr(message, field)
         money_field.amount, money_field.currency = amount_text(amount), currency
-    message.MergeFrom(static)
+    message.MergeFromString(static)
 
 
 def _remember_static_fields(key: tuple, full: pricing_pb2.QuoteLineResult) -> None:
@@ -60,7 +61,7 @@ def _remember_static_fields(key: tuple, full: pricing_pb2.QuoteLineResult) -> No
         static.ClearField(dynamic)
     if len(_STATIC_FIELDS) >= MAX_STATIC_FIELDS:
         _STATIC_FIELDS.clear()
-    _STATIC_FIELDS[key] = static
+    _STATIC_FIELDS[key] = static.SerializeToString()
 
 
 #: Fields of a priced line that depend on more than its unit price (quantity, discount tier).
