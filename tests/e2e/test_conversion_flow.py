@@ -21,10 +21,17 @@ STAGES = [("new", "New", 10, resources_pb2.FORECAST_CATEGORY_PIPELINE),
           ("negotiation", "Negotiation", 80, resources_pb2.FORECAST_CATEGORY_COMMIT)]
 
 
+# Short saga timings, so that "deals is down" shows as a visible retry within the test.
+SAGA_TIMINGS = {"CRM_LEADS_CONVERSION_REPLY_TIMEOUT_SECONDS": "3",
+                "CRM_LEADS_CONVERSION_FIRST_BACKOFF_SECONDS": "1",
+                "CRM_LEADS_CONVERSION_MAX_BACKOFF_SECONDS": "2",
+                "CRM_LEADS_CONVERSION_DISPATCH_SECONDS": "0.5"}
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     services = ["identity", "territory", "leads", "deals"]
-    with PlatformBed(services, tmp_path_factory.mktemp("bed")) as bed:
+    with PlatformBed(services, tmp_path_factory.mktemp("bed"), env=SAGA_TIMINGS) as bed:
         stubs = Stubs(bed)
         admin = As(bed.admin_token())
         company = small_company(bed, stubs, admin)
@@ -79,3 +86,32 @@ def test_a_converted_lead_becomes_account_contact_and_opportunity_in_its_team(pl
         lead_id=lead_id, opportunity_name="Vogel rollout",
         expected_amount=money_pb2.Money(amount="12500.00", currency="EUR")))
     assert again.conversion.opportunity_id == links.opportunity_id
+
+
+def test_conversion_while_deals_is_down_is_retried_visibly_and_completes_once(platform):
+    stubs, people, bed, admin = (platform["stubs"], platform["people"], platform["bed"],
+                                 platform["admin"])
+    lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
+    sue = people["sue"]
+    bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
+    bed.stop("deals.worker")
+    try:
+        sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(
+            lead_id=lead_id, opportunity_name="Down but not lost"))
+
+        def retrying():
+            lead = sue(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
+            return lead if (lead.conversion.state == lead_pb2.CONVERSION_STATE_FAILED_RETRYING
+                            and lead.conversion.attempts >= 1) else None
+
+        waiting = bed.wait_for(retrying, 60, "the unanswered conversion was not shown retrying")
+        assert waiting.conversion.last_error and waiting.conversion.HasField("next_attempt_at")
+        assert waiting.status == lead_pb2.LEAD_STATUS_CONVERTING
+    finally:
+        bed.start_again("deals.worker")
+    converted = bed.wait_for(lambda: conversion_state(platform, sue, lead_id), 90,
+                             "the conversion did not complete once deals was back")
+    # Every attempt carried the same conversion id: deals created one deal, not one per attempt.
+    account_deals = sue(stubs.deals.ListDeals, deals_pb2.ListDealsRequest(
+        account_id=converted.conversion.account_id)).deals
+    assert [d.id for d in account_deals] == [converted.conversion.opportunity_id]

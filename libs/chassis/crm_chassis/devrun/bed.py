@@ -83,6 +83,7 @@ class PlatformBed:
         self._run_step("broker.topology", (sys.executable, "-m",
                                            "crm_chassis.messaging.topology_main", "declare"))
         self._purge_queues()
+        self._specs = {spec.label: spec for spec in plan.processes}
         for spec in plan.processes:
             self._spawn(spec.label, spec.argv, spec.env)
         deadline = time.monotonic() + timeout
@@ -103,6 +104,27 @@ class PlatformBed:
         self._processes.clear()
         self._stack.close()
 
+    def stop(self, label: str, timeout: float = 20.0) -> None:
+        """Stop one process (e.g. ``"deals.worker"``) gracefully: a service being down."""
+        for index, (name, process, _) in enumerate(self._processes):
+            if name == label and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                del self._processes[index]
+                return
+        raise ValueError(f"{label} is not running")
+
+    def start_again(self, label: str) -> None:
+        """Start a stopped process again with the same command and environment."""
+        if any(name == label for name, _, _ in self._processes):
+            raise ValueError(f"{label} is running")
+        spec = self._specs[label]
+        self._spawn(spec.label, spec.argv, spec.env)
+
     # ---------------------------------------------------------------- helpers
     def _run_step(self, label: str, argv) -> None:
         log = self.workdir / f"{label}.log"
@@ -114,7 +136,7 @@ class PlatformBed:
 
     def _spawn(self, label: str, argv, env: Mapping[str, str]) -> None:
         log = self.workdir / f"{label}.log"
-        with open(log, "wb") as out:   # a file, not a pipe: a full pipe blocks the child
+        with open(log, "ab") as out:   # a file, not a pipe: a full pipe blocks the child
             process = subprocess.Popen(list(argv), env={**self.env, **env}, stdout=out,
                                        stderr=subprocess.STDOUT)
         self._processes.append((label, process, log))
