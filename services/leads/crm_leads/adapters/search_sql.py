@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, literal_column, select, text, tuple_, type_coerce, union_all
+from sqlalchemy import event, func, literal_column, select, tuple_, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,6 @@ from crm_leads.domain.search import LeadQuery, SortField
 
 L = orm.leads
 _SIMPLE = literal_column("'simple'::regconfig")
-_NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
 _SORT_COLUMNS = {SortField.SCORE: L.c.score, SortField.CREATED_AT: L.c.created_at,
                  SortField.UPDATED_AT: L.c.updated_at}
 
@@ -142,10 +141,18 @@ def search(session: Session, query: LeadQuery, *, postgres: bool) -> list[dict]:
         return []
     if not postgres:
         return [dict(row._mapping) for row in session.execute(statement(query, postgres=False))]
-    no_parallel(session)
     return [dict(row._mapping) for row in session.execute(statement(query, postgres=True))]
 
 
-def no_parallel(session: Session) -> None:
-    """Parallel workers only add start-up time to a page of n+1 rows (PostgreSQL)."""
-    session.execute(_NO_PARALLEL)
+def configure_engine(engine) -> None:
+    """Per connection of leads' PostgreSQL pool: no parallel query. Parallel workers only add
+    start-up time (milliseconds, more on a busy host) to pages of n+1 rows and to the small
+    keyset batches of the worker; nothing leads runs scans enough rows to gain from them."""
+    if engine.dialect.name != "postgresql":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_parallel(dbapi_connection, _record):  # pragma: no cover - runs on every connect
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cursor.close()

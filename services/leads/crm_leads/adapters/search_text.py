@@ -53,7 +53,6 @@ def page(session: Session, query: LeadQuery) -> list[dict]:
     teams = search_sql.scope_teams(query)
     if not teams:
         return []
-    search_sql.no_parallel(session)
     limit = query.page_size + 1
     branches = [_bounded_branch(query, team, i, limit) for i, team in enumerate(teams)]
     found: dict[int, list] = {i: [] for i in range(len(teams))}

@@ -10,6 +10,7 @@ from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 from crm_chassis.scopes import ScopeReplica
 
 from crm_leads.adapters.scopes import ReplicaScopeReader, ReplicaTeamDirectory
+from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.adapters.territory_client import TerritoryHandoverStrategy
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.entrypoints.settings import LeadsSettings
@@ -48,7 +49,9 @@ class Wiring:
 
 def build(settings: LeadsSettings, *, engine=None,
           handover: HandoverStrategy | None = None) -> Wiring:
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    if engine is None:
+        engine = make_engine(settings.database_url)
+        configure_engine(engine)
     session_factory = make_session_factory(engine)
     replica = ScopeReplica(engine, settings.scope_staleness_seconds)
     deps = Dependencies(

@@ -15,6 +15,7 @@ from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_cha
 from crm_chassis.testing import temporary_postgres_database
 
 from crm_leads import migrate
+from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.entrypoints.wiring import build
 from crm_leads.service_layer import leads as lead_cases
@@ -33,6 +34,7 @@ def database_url():
 @pytest.fixture(scope="session")
 def engine(database_url):
     engine = make_engine(database_url, pool_size=4)
+    configure_engine(engine)   # as the production wiring does
     yield engine
     engine.dispose()
 
