@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import (String, Table, any_, bindparam, func, literal_column, select, text,
+from sqlalchemy import (String, Table, bindparam, func, literal_column, select, text,
                         union_all)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
