@@ -152,12 +152,14 @@ def _timed(call, n: int) -> dict:
             "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1)}
 
 
-def quote_request(product_ids: list[str], count: int) -> pricing_pb2.PriceQuoteRequest:
-    """Quantities 1..60 across the three tiers; every third line by the case."""
+def quote_request(product_ids: list[str], count: int,
+                  shift: int = 0) -> pricing_pb2.PriceQuoteRequest:
+    """Quantities 1..60 across the three tiers (``shift`` moves every line's quantity); every
+    third line by the case."""
     return pricing_pb2.PriceQuoteRequest(
         lines=[pricing_pb2.QuoteLineInput(product_id=product_ids[n % len(product_ids)],
                                           unit="case" if n % 3 == 0 else "bottle",
-                                          quantity=str(1 + (n * 7) % 60))
+                                          quantity=str(1 + (n * 7 + shift) % 60))
                for n in range(count)],
         context=pricing_pb2.PricingContext(currency="EUR", account_id="bench-account"))
 
@@ -170,15 +172,23 @@ def run(n: int = 400) -> dict:
         product_ids = fill_catalog(url)
         with catalog_server(url, keys_at) as address, grpc.insecure_channel(address) as channel:
             pricing = pricing_pb2_grpc.PricingServiceStub(channel)
-            full, single = quote_request(product_ids, LINES), quote_request(product_ids, 1)
-            first = pricing.PriceQuote(full, metadata=bearer, timeout=10)
+            # Quotes differ in every line's quantity, so each call really computes its gross,
+            # tiers and discounts; what stays warm is what a running api keeps warm: parsed
+            # revisions and unit prices (see docs/services/catalog.md).
+            quotes = [quote_request(product_ids, LINES, shift) for shift in range(16)]
+            single = quote_request(product_ids, 1)
+            started = time.perf_counter()
+            first = pricing.PriceQuote(quotes[0], metadata=bearer, timeout=10)
+            cold_ms = round((time.perf_counter() - started) * 1000, 1)
             if not first.complete or first.totals.priced_lines != LINES:
                 raise RuntimeError("the benchmark quote did not price every line: "
                                    + next(l.error.message for l in first.lines
                                           if l.HasField("error")))
+            calls = iter(range(10 ** 9))
             for _ in range(50):
-                pricing.PriceQuote(full, metadata=bearer, timeout=10)
-            hundred = _timed(lambda: pricing.PriceQuote(full, metadata=bearer, timeout=10), n)
+                pricing.PriceQuote(quotes[next(calls) % 16], metadata=bearer, timeout=10)
+            hundred = _timed(lambda: pricing.PriceQuote(quotes[next(calls) % 16],
+                                                        metadata=bearer, timeout=10), n)
             one = _timed(lambda: pricing.PriceQuote(single, metadata=bearer, timeout=10), n)
     p50_ms = hundred["p50_us"] / 1000
     rows = []
@@ -189,6 +199,8 @@ def run(n: int = 400) -> dict:
         rows.append((f"{name} p99", stats["p99_us"], "µs", f"n={stats['n']}"))
     rows.append((f"PriceQuote {LINES} lines per line (p50)",
                  round(hundred["p50_us"] / LINES, 1), "µs", ""))
+    rows.append((f"first PriceQuote {LINES} lines after start (cold caches)", cold_ms, "ms",
+                 "one call"))
     return {"title": "catalog PriceQuote over gRPC on PostgreSQL", "rows": rows,
             "checks": [(f"PriceQuote {LINES} lines p50 <= {TARGET_MS:g} ms",
                         p50_ms <= TARGET_MS)],
