@@ -136,3 +136,32 @@ def visible_lead(stubs: Stubs, person: As, lead_id: str):
             return None
         raise
     return lead if lead.assignment.owner_user_id else None
+
+
+STAGES = (("new", "New", 10, "FORECAST_CATEGORY_PIPELINE"),
+          ("proposal", "Proposal", 50, "FORECAST_CATEGORY_BEST_CASE"),
+          ("negotiation", "Negotiation", 80, "FORECAST_CATEGORY_COMMIT"))
+
+
+def create_pipeline(bed, admin: As, line_id: str):
+    """deals' pipeline for the line: New (10 %), Proposal (50 %), Negotiation (80 %)."""
+    from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2
+
+    pipelines = pipelines_pb2_grpc.PipelineServiceStub(bed.channel("deals"))
+    return admin(pipelines.CreatePipeline, pipelines_pb2.CreatePipelineRequest(
+        sales_line_id=line_id, name="SMB pipeline", stages=[
+            resources_pb2.Stage(key=key, name=name, default_probability=probability,
+                                forecast_category=getattr(resources_pb2, category))
+            for key, name, probability, category in STAGES]))
+
+
+def converted_lead(bed, stubs: Stubs, person: As, lead_id: str, name: str = "Rollout"):
+    """Convert a routed lead as ``person``; the lead once deals confirmed."""
+    person(stubs.leads.ConvertLead, ls.ConvertLeadRequest(lead_id=lead_id,
+                                                          opportunity_name=name))
+
+    def done():
+        lead = person(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
+        return lead if lead.conversion.state == lead_pb2.CONVERSION_STATE_CONVERTED else None
+
+    return bed.wait_for(done, 90, "deals never confirmed the conversion")

@@ -8,17 +8,14 @@ import grpc
 import pytest
 
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import deals_pb2, pipelines_pb2, pipelines_pb2_grpc, resources_pb2
+from crm.deals.v1 import deals_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
 from crm_chassis.devrun.bed import PlatformBed
 
-from e2e_platform import (As, Stubs, german_line, small_company, unique, visible_lead,
-                          web_form_lead)
+from e2e_platform import (As, Stubs, create_pipeline, german_line, small_company,
+                          visible_lead, web_form_lead)
 
 pytestmark = pytest.mark.integration
-STAGES = [("new", "New", 10, resources_pb2.FORECAST_CATEGORY_PIPELINE),
-          ("proposal", "Proposal", 50, resources_pb2.FORECAST_CATEGORY_BEST_CASE),
-          ("negotiation", "Negotiation", 80, resources_pb2.FORECAST_CATEGORY_COMMIT)]
 
 
 # Short saga timings, so that "deals is down" shows as a visible retry within the test.
@@ -36,12 +33,7 @@ def platform(tmp_path_factory):
         admin = As(bed.admin_token())
         company = small_company(bed, stubs, admin)
         line = german_line(stubs, admin, company)
-        pipelines = pipelines_pb2_grpc.PipelineServiceStub(bed.channel("deals"))
-        admin(pipelines.CreatePipeline, pipelines_pb2.CreatePipelineRequest(
-            sales_line_id=line.id, name="SMB pipeline", stages=[
-                resources_pb2.Stage(key=key, name=name, default_probability=probability,
-                                    forecast_category=category)
-                for key, name, probability, category in STAGES]))
+        create_pipeline(bed, admin, line.id)
         yield dict(bed=bed, stubs=stubs, admin=admin, line=line, **company)
 
 
