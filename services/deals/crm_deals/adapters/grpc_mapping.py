@@ -28,7 +28,8 @@ from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 @dataclass(frozen=True)
 class ApiDependencies:
-    """What every servicer needs: a fresh unit of work per call, and the ports."""
+    """What every servicer needs: a fresh unit of work per call, and the ports. The api's
+    ``entrypoints.wiring.Dependencies`` has both (and is passed as is); tests build this one."""
 
     uow: Callable[[], DealsUnitOfWork]
     ports: Ports
