@@ -2,6 +2,7 @@
 a published lead_created into exactly one lead_routed in the outbox — also when the same event
 is delivered twice and when leads publishes the lead twice — and empties a deactivated user's
 scopes at once."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,10 +17,14 @@ from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events
+from crm_chassis.db import make_engine
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
 
+from crm_territory import migrate
 from crm_territory.adapters import orm
-from .org_builder import unique
+from crm_territory.entrypoints.settings import TerritorySettings
+from crm_territory.entrypoints.wiring import build_dependencies
+from .org_builder import MemoryDirectory, OrgBuilder, unique
 
 pytestmark = pytest.mark.integration
 LEAD_QUEUE = "evt-leads-lead_created--territory.on_lead_created"
@@ -64,19 +69,31 @@ def handled(engine, *event_ids: str) -> bool:
             orm.inbox.c.event_id.in_(event_ids))).scalar_one() == len(event_ids)
 
 
+def consumers_of_lead_created() -> int:
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        return connection.channel().queue_declare(LEAD_QUEUE, passive=True).method.consumer_count
+    finally:
+        connection.close()
+
+
 def wait_for(predicate, what: str, log_path) -> None:
     try:
         wait_until(predicate, timeout=60, message=what)
     except AssertionError as exc:
-        raise AssertionError(f"{exc}\n--- worker log\n{log_path.read_text()[-4000:]}") from None
+        # The queues are the platform's own: another territory worker on this broker (make run,
+        # an end-to-end bed) takes deliveries too, into its own database.
+        raise AssertionError(f"{exc} (consumers of {LEAD_QUEUE}: {consumers_of_lead_created()}, "
+                             f"1 expected)\n--- worker log\n{log_path.read_text()[-4000:]}"
+                             ) from None
 
 
-@pytest.fixture
-def worker(database_url, tmp_path):
+@contextlib.contextmanager
+def running_worker(database_url: str, log_path):
+    """The worker process on ``database_url``, consuming; yields a broker channel."""
     env = dict(os.environ, CRM_TERRITORY_DATABASE_URL=database_url,
                CRM_TERRITORY_AMQP_URL=AMQP_URL, CRM_TERRITORY_METRICS_PORT=str(free_port()),
                CRM_TERRITORY_LOG_FORMAT="json")
-    log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks the worker
         process = subprocess.Popen(
             [sys.executable, "-m", "crm_chassis.messaging.worker_main", "territory",
@@ -92,7 +109,7 @@ def worker(database_url, tmp_path):
 
     try:
         wait_until(consuming, timeout=60, message="the worker does not consume lead_created")
-        yield channel, log_path
+        yield channel
     finally:
         connection.close()
         process.send_signal(signal.SIGTERM)
@@ -102,6 +119,13 @@ def worker(database_url, tmp_path):
             process.kill()
             process.wait()
     assert process.returncode == 0, log_path.read_text()[-3000:]
+
+
+@pytest.fixture
+def worker(database_url, tmp_path):
+    log_path = tmp_path / "worker.log"
+    with running_worker(database_url, log_path) as channel:
+        yield channel, log_path
 
 
 def test_a_published_lead_is_routed_once_however_often_it_arrives(worker, org, engine):
@@ -156,3 +180,25 @@ def test_a_bulk_import_is_routed_each_lead_once_and_fairly(worker, org, engine):
     assert len(rows) == events_count == 30
     # Fair round robin over three members, although up to ten deliveries are handled at once.
     assert sorted(sum(1 for r in rows if r.owner_user_id == rep) for rep in reps) == [10, 10, 10]
+
+
+def test_the_worker_of_make_run_routes_on_its_sqlite_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'territory.db'}"
+    migrate.upgrade(url)
+    deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
+                              directory=MemoryDirectory())
+    team, _, _, reps, campaign = OrgBuilder(deps).sales_team(2)
+    messages = [lead_created(unique("local"), campaign) for _ in range(6)]
+    log_path = tmp_path / "worker.log"
+    with running_worker(url, log_path) as channel:
+        for message in messages:
+            publish(channel, "leads", "lead_created", message)
+        engine = make_engine(url)
+        try:
+            wait_for(lambda: handled(engine, *(m.meta.event_id for m in messages)),
+                     "lead_created not handled on SQLite", log_path)
+            owners = [events.decode(p, territory_events.LeadRouted).owner_user_id
+                      for m in messages for p in outbox_rows(engine, m.lead.id, "lead_routed")]
+        finally:
+            engine.dispose()
+    assert sorted(owners) == sorted(reps * 3)
