@@ -1,15 +1,16 @@
 """A real chassis gRPC server on 127.0.0.1 serving every deals service over the fake world
 (deals_testkit.World), and clients that call it as the world's people with signed tokens.
 
-Test modules import the fixtures: ``from deals_grpc_kit import api, keys  # noqa: F401``.
+Test modules import the fixtures: ``from deals_grpc_kit import api, keys  # noqa: F401``
+(and ``deal``: alice's open EUR deal at the first stage, for an account of team A).
 """
 from __future__ import annotations
 
 import grpc
 import pytest
 
-from crm.deals.v1 import (accounts_pb2_grpc, activities_pb2_grpc, billing_pb2_grpc,
-                          deals_pb2_grpc, pipelines_pb2_grpc)
+from crm.deals.v1 import (accounts_pb2, accounts_pb2_grpc, activities_pb2_grpc,
+                          billing_pb2_grpc, deals_pb2, deals_pb2_grpc, pipelines_pb2_grpc)
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.grpc import start_server
 from crm_chassis.settings import ServiceSettings
@@ -75,3 +76,11 @@ def api(world, keys):
     finally:
         channel.close()
         running.stop(0)
+
+
+@pytest.fixture
+def deal(api):
+    account = api.call(api.accounts.CreateAccount,
+                       accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"))
+    return api.call(api.deals.CreateDeal, deals_pb2.CreateDealRequest(
+        name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"))

@@ -1,12 +1,11 @@
 """QuoteService, OrderService and InvoiceService over gRPC: catalog-priced revisions, draft ->
 active -> won/closed, orders and gap-free invoice numbers, who may do what."""
 import grpc
-import pytest
 
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import accounts_pb2, billing_pb2, deals_pb2, resources_pb2
+from crm.deals.v1 import billing_pb2, deals_pb2, resources_pb2
 
-from deals_grpc_kit import api, keys  # noqa: F401  (fixtures)
+from deals_grpc_kit import api, deal, keys  # noqa: F401  (fixtures)
 
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 LINES = [deals_pb2.LineInput(product_id="p-gadget", quantity="3", unit="piece"),
@@ -15,14 +14,6 @@ LINES = [deals_pb2.LineInput(product_id="p-gadget", quantity="3", unit="piece"),
 
 def eur(amount: str) -> money_pb2.Money:
     return money_pb2.Money(amount=amount, currency="EUR")
-
-
-@pytest.fixture
-def deal(api):
-    account = api.call(api.accounts.CreateAccount,
-                       accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"))
-    return api.call(api.deals.CreateDeal, deals_pb2.CreateDealRequest(
-        name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"))
 
 
 def priced_draft(api, deal, lines=LINES):

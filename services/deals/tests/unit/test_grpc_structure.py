@@ -2,14 +2,13 @@
 import datetime as dt
 
 import grpc
-import pytest
 from google.protobuf import field_mask_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import (accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2,
                           resources_pb2 as pb)
 
-from deals_grpc_kit import api, keys  # noqa: F401  (fixtures)
+from deals_grpc_kit import api, deal, keys  # noqa: F401  (fixtures)
 from deals_testkit import T0
 
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
@@ -23,14 +22,6 @@ def stamp(value: dt.datetime) -> Timestamp:
     message = Timestamp()
     message.FromDatetime(value)
     return message
-
-
-@pytest.fixture
-def deal(api):
-    account = api.call(api.accounts.CreateAccount,
-                       accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"))
-    return api.call(api.deals.CreateDeal, deals_pb2.CreateDealRequest(
-        name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"))
 
 
 def test_pipelines_are_managed_by_admins_and_management_and_read_by_everyone(api):
