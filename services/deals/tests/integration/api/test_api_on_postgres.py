@@ -205,3 +205,25 @@ def test_lists_page_with_opaque_cursors(pg_api, pipeline):
         if not cursor:
             break
     assert seen == created
+
+
+def test_the_board_of_a_line_sums_exactly_per_stage(pg_api):
+    pg_api.call(pg_api.pipelines.CreatePipeline, pipelines_pb2.CreatePipelineRequest(
+        sales_line_id="line-board", name="Board", stages=STAGES), "root")
+    account = pg_api.call(pg_api.accounts.CreateAccount, accounts_pb2.CreateAccountRequest(
+        team_id="team-a", name="Board GmbH"))
+    for name, amount, stage in (("a", "0.10", "qualify"), ("b", "0.20", "qualify"),
+                                ("c", "99.99", "negotiate")):
+        pg_api.call(pg_api.deals.CreateDeal, deals_pb2.CreateDealRequest(
+            name=name, account_id=account.id, sales_line_id="line-board", currency="EUR",
+            estimated_revenue=eur(amount), stage_key=stage))
+    board = pg_api.call(pg_api.deals.GetBoard,
+                        deals_pb2.GetBoardRequest(sales_line_id="line-board"), "mia")
+    columns = {c.stage.key: c for c in board.columns}
+    assert [d.name for d in columns["qualify"].deals] == ["a", "b"]
+    assert list(columns["qualify"].totals) == [eur("0.30")]
+    assert list(columns["qualify"].weighted_totals) == [eur("0.03")]
+    assert list(columns["negotiate"].weighted_totals) == [eur("69.99")]  # 70 % of 99.99
+    empty = pg_api.call(pg_api.deals.GetBoard,
+                        deals_pb2.GetBoardRequest(sales_line_id="line-board"), "tom")
+    assert [len(c.deals) for c in empty.columns] == [0, 0, 0]
