@@ -110,3 +110,20 @@ def test_won_quote_to_order_to_gap_free_invoices(api, deal):
         resources_pb2.ORDER_STATUS_INVOICED
     api.refused(grpc.StatusCode.NOT_FOUND, api.invoices.GetInvoice,
                 billing_pb2.GetInvoiceRequest(id=again.id), "root")
+
+
+def test_rejected_and_withdrawn_quotes_keep_their_reason(api, deal):
+    active = priced_draft(api, deal)
+    api.call(api.quotes.ActivateQuote, billing_pb2.ActivateQuoteRequest(id=active.id))
+    lost = api.call(api.quotes.RejectQuote,
+                    billing_pb2.RejectQuoteRequest(id=active.id, reason="too expensive"))
+    assert (lost.status, lost.close_reason) == (resources_pb2.QUOTE_STATUS_LOST, "too expensive")
+    draft = api.call(api.quotes.CreateQuote, billing_pb2.CreateQuoteRequest(
+        opportunity_id=deal.id))
+    assert "reason is required" in api.refused(
+        grpc.StatusCode.INVALID_ARGUMENT, api.quotes.WithdrawQuote,
+        billing_pb2.WithdrawQuoteRequest(id=draft.id))
+    withdrawn = api.call(api.quotes.WithdrawQuote,
+                         billing_pb2.WithdrawQuoteRequest(id=draft.id, reason="duplicate"))
+    assert (withdrawn.status, withdrawn.close_reason) == \
+        (resources_pb2.QUOTE_STATUS_CLOSED, "duplicate")
