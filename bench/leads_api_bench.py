@@ -3,6 +3,7 @@
 * CreateLead: a new lead per call (idempotency check, duplicate lookup, insert, history,
   score, outbox event in one transaction) by a sales user whose scope is in the access replica;
   also the retry of an earlier request (idempotent replay). Target: new-lead p50 <= 2 ms.
+* GetLead of a lead in the caller's team (token, scope from the replica, one read).
 * ImportLeads: one stream of ``n_import`` CSV-like rows (batches of 200, each one transaction),
   rows/s from the first message to the summary; then the re-run of the same import id (every
   row answered ``already_imported``).
@@ -46,6 +47,22 @@ def _grant_scope(database_url: str) -> None:
             session.commit()
     finally:
         engine.dispose()
+
+
+def _route_to_bench_team(database_url: str, lead_id: str) -> None:
+    """Place a lead in the bench user's team, as the worker does on territory's lead_routed."""
+    import datetime as dt
+    from crm_leads.domain.assignment import RoutingDecision
+    from crm_leads.entrypoints import settings as settings_module
+    from crm_leads.entrypoints.wiring import build
+    from crm_leads.service_layer.assignment import apply_routing
+    wiring = build(settings_module.load(database_url=database_url))
+    try:
+        assert apply_routing(wiring.deps, RoutingDecision(
+            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.timezone.utc), "", TEAM, USER,
+            "bench routing"))
+    finally:
+        wiring.engine.dispose()
 
 
 def serve() -> None:
@@ -126,7 +143,7 @@ def _import(stub, bearer, import_id: str, tag: str, n: int) -> tuple[float, obje
     return time.perf_counter() - start, last
 
 
-def run(n_create: int = 500, n_import: int = 2000) -> dict:
+def run(n_create: int = 500, n_import: int = 2000, n_reads: int = 1000) -> dict:
     floor = raw_floor(3000)
     keys = TestKeys()
     bearer = (("authorization",
@@ -137,7 +154,7 @@ def run(n_create: int = 500, n_import: int = 2000) -> dict:
             stub = lead_service_pb2_grpc.LeadServiceStub(channel)
 
             def create(i, prefix="new"):
-                stub.CreateLead(lead_service_pb2.CreateLeadRequest(
+                return stub.CreateLead(lead_service_pb2.CreateLeadRequest(
                     idempotency_key=f"{prefix}-{i}", lead=_lead(f"{prefix}{tag}", i)),
                     metadata=bearer)
 
@@ -145,13 +162,17 @@ def run(n_create: int = 500, n_import: int = 2000) -> dict:
                 create(i, "warmup")
             created = _timed(create, n_create)
             replayed = _timed(create, n_create)  # the same keys and data again
+            _route_to_bench_team(url, create(0, "warmup").lead.id)
+            visible = lead_service_pb2.GetLeadRequest(lead_id=create(0, "warmup").lead.id)
+            read = _timed(lambda i: stub.GetLead(visible, metadata=bearer), n_reads)
             seconds, summary = _import(stub, bearer, f"bench-{tag}", tag, n_import)
             rerun_seconds, rerun = _import(stub, bearer, f"bench-{tag}", tag, n_import)
     assert summary.done and summary.rows_accepted == n_import, summary
     assert rerun.rows_accepted == n_import, rerun
     rows = []
     for name, stats in (("raw grpcio echo (floor)", floor), ("CreateLead, new lead", created),
-                        ("CreateLead, retried request (replay)", replayed)):
+                        ("CreateLead, retried request (replay)", replayed),
+                        ("GetLead, a lead of the caller's team", read)):
         rows.append((f"{name} p50", stats["p50_us"], "µs", f"n={stats['n']}"))
         rows.append((f"{name} p99", stats["p99_us"], "µs", f"n={stats['n']}"))
     rows += [("CreateLead new p50 / raw floor p50",
@@ -165,7 +186,7 @@ def run(n_create: int = 500, n_import: int = 2000) -> dict:
                         created["p50_us"] <= TARGET_CREATE_P50_US)],
             "notes": "Sequential calls on one channel, the api in its own process with the "
                      "production wiring (PostgreSQL, scope replica) and log level WARNING; "
-                     f"CreateLead into a table growing to {2 * n_create + 200} leads, then the "
+                     f"CreateLead into a table growing to {n_create + 200} leads, then the "
                      f"import of {n_import} rows."}
 
 
