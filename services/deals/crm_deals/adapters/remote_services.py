@@ -12,14 +12,14 @@ import grpc
 
 from crm_chassis.errors import Unavailable
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
+from crm_chassis.settings import ServiceSettings
 
 from crm_deals.adapters.catalog_client import CatalogPricing
 from crm_deals.adapters.territory_client import TerritoryHandover
-from crm_deals.entrypoints.settings import DealsSettings
 
 
 class LazyServiceToken:
-    def __init__(self, settings: DealsSettings):
+    def __init__(self, settings: ServiceSettings):
         self._settings = settings
         self._lock = threading.Lock()
         self._provider: ServiceTokenProvider | None = None
@@ -43,7 +43,10 @@ class LazyServiceToken:
 
 
 class RemoteServices:
-    def __init__(self, settings: DealsSettings):
+    """``settings``: deals' settings (catalog_address, territory_address,
+    remote_call_timeout_seconds besides the chassis' identity and service account fields)."""
+
+    def __init__(self, settings: ServiceSettings):
         self._settings = settings
         self._token = LazyServiceToken(settings)
         self._channels: list[grpc.Channel] = []
