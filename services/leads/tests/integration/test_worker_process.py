@@ -111,6 +111,9 @@ def worker(database_url, tmp_path_factory):
         wait_until(lambda: all(consumers_of(queue) for queue in QUEUES), timeout=60,
                    interval=0.2, message="the worker never consumed its queues:\n"
                    + (log_path.read_text() if log_path.exists() else ""))
+        others = {queue: consumers_of(queue) for queue in QUEUES if consumers_of(queue) != 1}
+        assert not others, (f"other consumers on the leads queues {others}: another leads "
+                            "worker (make run, an e2e test) would take part of the events")
         yield metrics_port
     finally:
         process.send_signal(signal.SIGTERM)
