@@ -62,6 +62,13 @@ class Unavailable(CrmError):
     code = "UNAVAILABLE"
 
 
+class Aborted(CrmError):
+    """A concurrent change won (a deadlock or serialization failure was rolled back): the whole
+    request may simply be retried."""
+
+    code = "ABORTED"
+
+
 class ValidationErrors(InvalidArgument):
     """Several invalid fields at once, so a form can show every problem in one round trip."""
 

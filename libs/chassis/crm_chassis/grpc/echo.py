@@ -34,6 +34,14 @@ def make_error(name: str, message: str, field: str = "", retry_after_seconds: in
     """The exception named ``name`` (a crm_chassis.errors class, or RuntimeError)."""
     if name == "RuntimeError":
         return RuntimeError(message)
+    if name in ("DatabaseDown", "DatabaseDeadlock"):   # what SQLAlchemy raises under a call
+        from sqlalchemy import exc as sa
+
+        class DriverError(Exception):
+            pgcode = "08006" if name == "DatabaseDown" else "40P01"
+
+        cls = sa.OperationalError
+        return cls("SELECT 1", {}, DriverError(message))
     if name == "ResourceExhausted":
         return errors.ResourceExhausted(message, retry_after_seconds=retry_after_seconds,
                                         field=field or None)

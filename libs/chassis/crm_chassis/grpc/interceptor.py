@@ -31,7 +31,8 @@ from crm_chassis import context as _context
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.errors import CrmError, Unauthenticated
 from crm_chassis.grpc.metrics import MethodMetrics
-from crm_chassis.grpc.status import internal_error_message, status_code_of, trailing_metadata_of
+from crm_chassis.grpc.status import (infrastructure_error, internal_error_message, status_code_of,
+                                    trailing_metadata_of)
 from crm_chassis.logging import get_logger
 
 REQUEST_ID_KEY = "x-request-id"
@@ -201,6 +202,11 @@ class ServerChain(grpc.ServerInterceptor):
 
     def _abort(self, method: _Method, call: _Call, context, exc: Exception):
         request_id = ((REQUEST_ID_KEY, call.request_id),)
+        mapped = infrastructure_error(exc)
+        if mapped is not None:   # operational, not a bug: logged without alarming as INTERNAL
+            error_log.warning("database failure in RPC", method=method.name, code=mapped.code,
+                              error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+            exc = mapped
         if isinstance(exc, CrmError):
             code = status_code_of(exc)
             context.set_trailing_metadata(trailing_metadata_of(exc) + request_id)

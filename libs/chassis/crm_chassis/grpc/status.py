@@ -2,14 +2,17 @@
 
 A :class:`crm_chassis.errors.CrmError` becomes its ``.code`` status with its message as details.
 ``field`` is sent as trailing metadata ``x-error-field`` (so a client can point at the input);
-``ResourceExhausted.retry_after_seconds`` as ``retry-after``. Anything else is a bug: the caller
-gets INTERNAL "internal error (request id …)" and the traceback goes to the log only.
+``ResourceExhausted.retry_after_seconds`` as ``retry-after``. The database failing under a call
+is not the caller's fault nor a bug in the call: a lost or refused connection, or a pool that
+stays exhausted, becomes UNAVAILABLE, and a deadlock or serialization failure (a concurrent
+transaction won) ABORTED — both say "retry". Anything else is a bug: the caller gets INTERNAL
+"internal error (request id …)" and the traceback goes to the log only.
 """
 from __future__ import annotations
 
 import grpc
 
-from crm_chassis.errors import CrmError, ResourceExhausted
+from crm_chassis.errors import Aborted, CrmError, ResourceExhausted, Unavailable
 
 RETRY_AFTER_KEY = "retry-after"
 ERROR_FIELD_KEY = "x-error-field"
@@ -33,3 +36,26 @@ def trailing_metadata_of(error: CrmError) -> tuple[tuple[str, str], ...]:
 
 def internal_error_message(request_id: str) -> str:
     return f"internal error (request id {request_id}); the details are in the service's log"
+
+
+# PostgreSQL SQLSTATEs of "a concurrent transaction won": deadlock_detected, serialization_failure.
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def infrastructure_error(exc: BaseException) -> CrmError | None:
+    """The user-facing error for a database failure under a call, or None for anything else."""
+    try:
+        from sqlalchemy import exc as sa
+    except ImportError:  # pragma: no cover - every service has SQLAlchemy
+        return None
+    if isinstance(exc, sa.TimeoutError):   # the connection pool stayed exhausted
+        return Unavailable("the service is overloaded (no database connection free); retry "
+                           "in a moment")
+    if not isinstance(exc, sa.DBAPIError):
+        return None
+    sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return Aborted("a concurrent change got in first; retry the request")
+    if exc.connection_invalidated or isinstance(exc, (sa.OperationalError, sa.InterfaceError)):
+        return Unavailable("the service's database is unreachable right now; retry in a moment")
+    return None

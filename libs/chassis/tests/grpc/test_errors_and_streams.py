@@ -47,6 +47,20 @@ def test_resource_exhausted_carries_retry_after(stub):
     assert dict(error.trailing_metadata())["retry-after"] == "42"
 
 
+@pytest.mark.parametrize("name, code, says", [
+    ("DatabaseDown", grpc.StatusCode.UNAVAILABLE, "database is unreachable right now"),
+    ("DatabaseDeadlock", grpc.StatusCode.ABORTED, "a concurrent change got in first"),
+])
+def test_database_failures_are_retryable_statuses_not_internal(stub, logs, name, code, says):
+    error = _fail(stub, error=name, message="could not connect to server: password=hunter2")
+    assert error.code() == code and says in error.details()
+    assert "hunter2" not in error.details()
+    request_id = dict(error.trailing_metadata())["x-request-id"]
+    logged = [r for r in logs.records() if r.get("request_id") == request_id]
+    assert [r["event"] for r in logged if r["level"] == "warning"] == ["database failure in RPC"]
+    assert not [r for r in logged if r["event"] == "unhandled exception in RPC"]
+
+
 def test_unexpected_exception_is_internal_without_traceback(stub, logs):
     error = _fail(stub, error="RuntimeError", message="secret-db-password in a stack frame")
     assert error.code() == grpc.StatusCode.INTERNAL
