@@ -25,8 +25,8 @@ _CALLER_FAULTS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
 
 def _money(message, what: str) -> Money:
     try:
-        return Money(Decimal(message.amount), message.currency)
-    except (InvalidOperation, CrmError):
+        return Money.parse(message.amount, message.currency, what)
+    except CrmError:
         raise Unavailable(f"catalog answered {what} {message.amount!r} {message.currency!r}, "
                           "which is not an exact amount of that currency") from None
 

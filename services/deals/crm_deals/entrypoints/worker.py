@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from decimal import Decimal, InvalidOperation
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
@@ -30,7 +29,7 @@ from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
 from nameko.timer import timer
 
-from crm_chassis.errors import CrmError, InvalidArgument
+from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
@@ -81,12 +80,8 @@ def lead_conversion(event: leads_events.LeadConversionRequested) -> conversions.
     person, company = lead.data.person, lead.data.company
     amount = None
     if conversion.HasField("expected_amount") and conversion.expected_amount.amount:
-        try:
-            amount = Money(Decimal(conversion.expected_amount.amount),
-                           conversion.expected_amount.currency)
-        except InvalidOperation:
-            raise InvalidArgument(f"expected amount {conversion.expected_amount.amount!r} is not a "
-                           "decimal number") from None
+        amount = Money.parse(conversion.expected_amount.amount,
+                             conversion.expected_amount.currency, "expected_amount")
     return conversions.LeadConversion(
         conversion_id=conversion.conversion_id, lead_id=lead.id,
         team_id=lead.assignment.team_id, owner_user_id=lead.assignment.owner_user_id,
