@@ -39,8 +39,10 @@ def publish(channel, source: str, event_type: str, message) -> None:
 
 
 def lead_created(lead_id: str, campaign: str) -> leads_events.LeadCreated:
+    # Only the campaign routes it: tests share the database, and other tests' territories
+    # take countries (a lead from DE could match one of them first).
     message = leads_events.LeadCreated(lead=lead_pb2.Lead(id=lead_id, data=lead_pb2.LeadInput(
-        location=lead_pb2.Location(country="DE"),
+        location=lead_pb2.Location(city="Berlin"),
         source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign))))
     events.stamp(message, producer="leads", event_type="lead_created", aggregate_type="lead",
                  aggregate_id=lead_id, aggregate_version=1)
@@ -202,3 +204,39 @@ def test_the_worker_of_make_run_routes_on_its_sqlite_file(tmp_path):
         finally:
             engine.dispose()
     assert sorted(owners) == sorted(reps * 3)
+
+
+def lead_assigned(lead_id: str, team_id: str, owner_user_id: str) -> leads_events.LeadAssigned:
+    message = leads_events.LeadAssigned(lead_id=lead_id, assignment=lead_pb2.Assignment(
+        team_id=team_id, owner_user_id=owner_user_id, method="manual"))
+    events.stamp(message, producer="leads", event_type="lead_assigned", aggregate_type="lead",
+                 aggregate_id=lead_id, aggregate_version=2)
+    return message
+
+
+def in_queue(engine, lead_id: str):
+    with engine.connect() as conn:
+        return conn.execute(select(orm.routing_decisions.c.in_queue).where(
+            orm.routing_decisions.c.lead_id == lead_id)).scalar()
+
+
+def test_an_unroutable_lead_waits_in_the_queue_until_a_person_takes_it(worker, org, engine):
+    channel, log_path = worker
+    team, _, _, reps, _ = org.sales_team(1)
+    lead_id = unique("stray")
+    created = lead_created(lead_id, unique("no-territory-campaign"))
+    to_queue = lead_assigned(lead_id, team.id, "")          # leads applying lead_unroutable
+    publish(channel, "leads", "lead_created", created)
+    wait_for(lambda: handled(engine, created.meta.event_id), "lead_created not handled",
+             log_path)
+    assert len(outbox_rows(engine, lead_id, "lead_unroutable")) == 1 and in_queue(engine, lead_id)
+
+    publish(channel, "leads", "lead_assigned", to_queue)
+    wait_for(lambda: handled(engine, to_queue.meta.event_id), "lead_assigned not handled",
+             log_path)
+    assert in_queue(engine, lead_id)                       # no person took it yet
+    by_hand = lead_assigned(lead_id, team.id, reps[0])
+    publish(channel, "leads", "lead_assigned", by_hand)
+    wait_for(lambda: handled(engine, by_hand.meta.event_id), "lead_assigned not handled",
+             log_path)
+    assert in_queue(engine, lead_id) is False
