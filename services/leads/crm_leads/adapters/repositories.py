@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm_leads.adapters import orm, search_sql, search_text
@@ -21,6 +21,12 @@ from crm_leads.domain.search import LeadQuery
 from crm_leads.service_layer import repositories
 
 L = orm.leads
+# Statements built once, values as parameters: building and cache-keying a 50-column
+# insert with inline values per call cost more than the database round trip.
+_INSERT = insert(L)
+_UPDATE = update(L).where(L.c.id == bindparam("lead_id_"))
+_GET = {lock: (select(L).where(L.c.id == bindparam("lead_id")).with_for_update(of=L) if lock
+               else select(L).where(L.c.id == bindparam("lead_id"))) for lock in (True, False)}
 _OPEN = sorted(status.value for status in OPEN)
 _READ_ONLY = sorted(status.value for status in READ_ONLY)
 _PENDING = ("requested", "converting", "failed_retrying")
@@ -58,10 +64,10 @@ class SqlLeadRepository(repositories.LeadRepository):
                 pending.append((lead.status in TAKING_PART, lead_id, lead, row, written))
         for _, lead_id, lead, row, written in sorted(pending, key=lambda item: item[:2]):
             if written is None:
-                self.session.execute(insert(L).values(**row))
+                self.session.execute(_INSERT, row)
             else:
                 changed = {name: value for name, value in row.items() if written[name] != value}
-                self.session.execute(update(L).where(L.c.id == lead_id).values(**changed))
+                self.session.execute(_UPDATE, {"lead_id_": lead_id, **changed})
             self._tracked[lead_id] = (lead, row)
 
     def _select(self, *conditions, lock: bool = True):
@@ -78,7 +84,7 @@ class SqlLeadRepository(repositories.LeadRepository):
         known = self._tracked.get(lead_id)
         if known is not None:
             return known[0]
-        found = self._track(self.session.execute(self._select(L.c.id == lead_id)))
+        found = self._track(self.session.execute(_GET[self._postgres], {"lead_id": lead_id}))
         return found[0] if found else None
 
     def find_duplicates(self, keys: DuplicateKeys) -> list[Lead]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm_chassis.context import Actor
@@ -15,6 +15,10 @@ from crm_leads.domain.history import FieldChange, HistoryEntry
 from crm_leads.service_layer import repositories
 
 H, A, K = orm.lead_history, orm.activities, orm.idempotency_keys
+# Built once; values are passed as parameters (no per-call statement building).
+_INSERT_HISTORY, _INSERT_ACTIVITY, _INSERT_KEY = insert(H), insert(A), insert(K)
+_GET_KEY = select(K.c.fingerprint, K.c.lead_id).where(K.c.caller_id == bindparam("caller_id"),
+                                                      K.c.key == bindparam("key"))
 
 
 class SqlHistoryRepository(repositories.HistoryRepository):
@@ -22,7 +26,7 @@ class SqlHistoryRepository(repositories.HistoryRepository):
         self.session = session
 
     def append(self, entry: HistoryEntry) -> None:
-        self.session.execute(insert(H).values(
+        self.session.execute(_INSERT_HISTORY, dict(
             lead_id=entry.lead_id, version=entry.version, occurred_at=entry.occurred_at,
             actor_id=entry.actor.id, actor_kind=entry.actor.kind,
             actor_name=entry.actor.display_name, action=entry.action,
@@ -56,7 +60,7 @@ class SqlActivityRepository(repositories.ActivityRepository):
         return _activity(row) if row else None
 
     def add(self, activity: Activity) -> None:
-        self.session.execute(insert(A).values(
+        self.session.execute(_INSERT_ACTIVITY, dict(
             id=activity.id, lead_id=activity.lead_id, kind=activity.kind.value,
             occurred_at=activity.occurred_at, details=dict(activity.details)))
 
@@ -80,10 +84,9 @@ class SqlIdempotencyRepository(repositories.IdempotencyRepository):
         # A concurrent capture with this key waits here until the first one commits, then
         # reads its key and replays it (see adapters/locks.py).
         lock_keys(self.session, [("idempotency", caller_id, key)])
-        row = self.session.execute(select(K.c.fingerprint, K.c.lead_id).where(
-            K.c.caller_id == caller_id, K.c.key == key)).first()
+        row = self.session.execute(_GET_KEY, {"caller_id": caller_id, "key": key}).first()
         return (row.fingerprint, row.lead_id) if row else None
 
     def add(self, caller_id: str, key: str, fingerprint: str, lead_id: str) -> None:
-        self.session.execute(insert(K).values(caller_id=caller_id, key=key,
-                                              fingerprint=fingerprint, lead_id=lead_id))
+        self.session.execute(_INSERT_KEY, dict(caller_id=caller_id, key=key,
+                                               fingerprint=fingerprint, lead_id=lead_id))

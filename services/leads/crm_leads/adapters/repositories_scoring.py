@@ -108,9 +108,12 @@ class SqlPredictiveRepository(repositories.PredictiveRepository):
     def get(self, sales_line_id: str) -> PredictiveModel:
         head = self.session.execute(select(PM.c.won, PM.c.lost)
                                     .where(PM.c.sales_line_id == sales_line_id)).first()
-        counts = {row.feature_value: [row.won, row.lost] for row in self.session.execute(
-            select(PC.c.feature_value, PC.c.won, PC.c.lost)
-            .where(PC.c.sales_line_id == sales_line_id))}
+        # No head row: the line learned nothing (its counts are written with it), so the
+        # common case of scoring on a young line costs one query, not two.
+        counts = {} if head is None else {
+            row.feature_value: [row.won, row.lost] for row in self.session.execute(
+                select(PC.c.feature_value, PC.c.won, PC.c.lost)
+                .where(PC.c.sales_line_id == sales_line_id))}
         model = PredictiveModel(sales_line_id, head.won if head else 0, head.lost if head else 0,
                                 counts)
         self._remember(model)
