@@ -58,8 +58,9 @@ def wiring() -> Wiring:
 
 class JoinedUnitOfWork:
     """Lets a use case run inside the event handler's unit of work: entering gives the open
-    one, leaving does not close it; the handler's wrapper commits (or rolls back) it with the
-    inbox row."""
+    one and leaving does not close it, so the use case's commit commits the inbox row with its
+    change (one transaction), and a use case that raises or returns without committing leaves
+    the wrapper to roll back, or to commit the inbox row alone."""
 
     def __init__(self, uow):
         self._uow = uow
@@ -171,7 +172,7 @@ class LeadsWorker(ScopeReplicaHandlers):
     # -- timers -------------------------------------------------------------------------------
     @timer(interval=SETTINGS.conversion_dispatch_seconds)
     def dispatch_conversions(self):
-        dispatch_conversions(self.deps, SETTINGS.conversion_dispatch_batch)
+        send_due_conversions(self.deps, SETTINGS.conversion_dispatch_batch)
 
     @timer(interval=SETTINGS.decay_sweep_seconds)
     def sweep_decay(self):
@@ -183,7 +184,7 @@ class LeadsWorker(ScopeReplicaHandlers):
         run_rescore_jobs(self.deps, jobs(), SETTINGS.rescore_batch_size)
 
 
-def dispatch_conversions(deps: Dependencies, batch: int) -> int:
+def send_due_conversions(deps: Dependencies, batch: int) -> int:
     touched, started = 0, time.monotonic()
     while time.monotonic() - started < TICK_BUDGET_SECONDS:
         count = conversion.dispatch_due_conversions(deps, batch)

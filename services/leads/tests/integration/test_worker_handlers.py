@@ -160,7 +160,7 @@ def test_an_unanswered_conversion_times_out_visibly_and_a_late_answer_completes_
     lead = routed_lead(h, deps, worker, team)
     conversion_id = conversion.convert_lead(deps, ann, lead.id).conversion.conversion_id
     later = dataclasses.replace(deps, clock=LaterClock(dt.timedelta(minutes=3)))
-    assert worker_module.dispatch_conversions(later, 1000) >= 1
+    assert worker_module.send_due_conversions(later, 1000) >= 1
     with deps.uow() as uow:
         waiting = uow.leads.by_conversion(conversion_id)
     assert waiting.conversion.state is ConversionState.FAILED_RETRYING
