@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
@@ -47,6 +47,14 @@ class SqlRecordRepository:
     table: Table
     record_cls: type
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "table" in cls.__dict__:
+            # The hot read, built once (building and cache-keying a select costs more than
+            # running it; docs/adding-a-service.md, hot read paths).
+            cls._get_statement = select(cls.table.c.version, cls.table.c.body).where(
+                cls.table.c.id == bindparam("record_id"))
+
     def __init__(self, session: Session):
         self.session = session
         self._read_versions: dict[str, int] = {}  # version of each record as this uow read it
@@ -67,8 +75,13 @@ class SqlRecordRepository:
         return [self._load(row) for row in self.session.execute(stmt)]
 
     def get(self, record_id: str):
-        found = self._select(self.table.c.id == record_id)
-        return found[0] if found else None
+        row = self.session.execute(self._get_statement, {"record_id": record_id}).first()
+        return self._load(row) if row is not None else None
+
+    def _having(self, column: str, value) -> list:
+        """The records whose ``column`` equals ``value``, oldest first."""
+        c = self.table.c
+        return self._select(c[column] == value, order_by=(c.created_at, c.id))
 
     def add(self, record) -> None:
         self.session.execute(insert(self.table).values(
@@ -139,8 +152,7 @@ class SqlContactRepository(SqlRecordRepository, r.ContactRepository):
         return dict(team_id=x.team_id, account_id=x.account_id, full_name=x.full_name)
 
     def for_account(self, account_id):
-        c = self.table.c
-        return self._select(c.account_id == account_id, order_by=(c.created_at, c.id))
+        return self._having("account_id", account_id)
 
     def list(self, team_ids, account_id, query, page):
         c = self.table.c
@@ -214,8 +226,7 @@ class SqlOpportunityRepository(SqlRecordRepository, r.OpportunityRepository):
         return {owner: count for owner, count in rows}
 
     def for_account(self, account_id):
-        c = self.table.c
-        return self._select(c.account_id == account_id, order_by=(c.created_at, c.id))
+        return self._having("account_id", account_id)
 
     def all_open(self, after_key, limit):
         return self._page([self.table.c.status == OPEN], r.PageQuery(limit=limit,
@@ -269,8 +280,7 @@ class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepositor
         return dict(pipeline_id=rule.pipeline_id)
 
     def for_pipeline(self, pipeline_id):
-        c = self.table.c
-        return self._select(c.pipeline_id == pipeline_id, order_by=(c.created_at, c.id))
+        return self._having("pipeline_id", pipeline_id)
 
 
 class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
@@ -280,8 +290,7 @@ class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
         return dict(team_id=q.team_id, opportunity_id=q.opportunity_id)
 
     def for_opportunity(self, opportunity_id):
-        c = self.table.c
-        return self._select(c.opportunity_id == opportunity_id, order_by=(c.created_at, c.id))
+        return self._having("opportunity_id", opportunity_id)
 
 
 class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
@@ -296,8 +305,7 @@ class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
         return found[0] if found else None
 
     def for_opportunity(self, opportunity_id):
-        c = self.table.c
-        return self._select(c.opportunity_id == opportunity_id, order_by=(c.created_at, c.id))
+        return self._having("opportunity_id", opportunity_id)
 
 
 class SqlInvoiceRepository(SqlRecordRepository, r.InvoiceRepository):
@@ -308,9 +316,7 @@ class SqlInvoiceRepository(SqlRecordRepository, r.InvoiceRepository):
                     number=i.number or None)
 
     def for_order(self, order_id):
-        c = self.table.c
-        return self._select(c.order_id == order_id, order_by=(c.created_at, c.id))
+        return self._having("order_id", order_id)
 
     def for_opportunity(self, opportunity_id):
-        c = self.table.c
-        return self._select(c.opportunity_id == opportunity_id, order_by=(c.created_at, c.id))
+        return self._having("opportunity_id", opportunity_id)
