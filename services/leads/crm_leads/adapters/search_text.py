@@ -59,13 +59,13 @@ def page(session: Session, query: LeadQuery) -> list[dict]:
     statement = branches[0] if len(branches) == 1 else union_all(*branches)
     for row in session.execute(statement):
         found[row.branch].append((row.sort, row.id))
-    candidates = []
-    for i, team in enumerate(teams):
-        if len(found[i]) >= limit:
-            candidates.extend(found[i])
-        else:   # fewer than n+1 in the team's first HEAD tuples: search the team in full
-            candidates.extend((row.sort, row.id) for row in
-                              session.execute(_full_branch(query, team, limit)))
+    candidates = [key for i in found if len(found[i]) >= limit for key in found[i]]
+    # Fewer than n+1 in a team's first HEAD tuples: search those teams in full, in one statement.
+    rare = [_full_branch(query, team, limit) for i, team in enumerate(teams)
+            if len(found[i]) < limit]
+    if rare:
+        statement = rare[0] if len(rare) == 1 else union_all(*rare)
+        candidates.extend((row.sort, row.id) for row in session.execute(statement))
     candidates.sort(reverse=not query.ascending)
     ids = [lead_id for _, lead_id in candidates[:limit]]
     if not ids:
