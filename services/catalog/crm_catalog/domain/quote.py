@@ -34,7 +34,9 @@ from crm_catalog.domain.units import UnitGroup
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
+# Not frozen: PriceQuote makes one per line, and a frozen dataclass's __init__ costs three times
+# as much; nothing changes a request after it is made.
+@dataclass(slots=True)
 class LineRequest:
     product_id: str   # resolved by the caller from an id or a SKU
     unit: str
@@ -69,7 +71,7 @@ class UnitPriceMemo(Protocol):
     def put(self, key: Hashable, value: UnitPrice) -> None: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class PricedLine:
     index: int
     request: LineRequest

@@ -25,7 +25,7 @@ from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 MAX_LINES = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one per quote line, see domain.quote.LineRequest
 class LineInput:
     """One line as the caller wrote it: the product by id or by SKU."""
 
