@@ -15,7 +15,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from crm.common.v1 import actor_pb2, events_pb2
-from crm_chassis import context
+from crm_chassis import context, proto_json
 from crm_chassis.context import Actor
 
 M = TypeVar("M", bound=Message)
@@ -66,9 +66,10 @@ def stamp(message: Message, *, producer: str, event_type: str, aggregate_type: s
 
 
 def encode(message: Message) -> str:
-    """The JSON body published for ``message`` (compact, canonical proto3 JSON)."""
-    body = json_format.MessageToDict(message, preserving_proto_field_name=True)
-    return json.dumps(body, separators=(",", ":"), sort_keys=True)
+    """The JSON body published for ``message``: compact proto3 JSON, fields in field-number order
+    (deterministic without sorting), built by :mod:`crm_chassis.proto_json` (same dict as
+    ``json_format.MessageToDict``, several times faster: this runs for every event)."""
+    return json.dumps(proto_json.message_to_dict(message), separators=(",", ":"))
 
 
 def headers_for(meta: events_pb2.EventMeta) -> dict[str, Any]:
