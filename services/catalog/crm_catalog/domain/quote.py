@@ -288,16 +288,17 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
                         f"discount list {discount_list_id} of the price list item is missing")
     line.discount_list = discount_list
     tier = discount_list.tier_for(line.quantity)
-    name = f"discount list '{discount_list.name}' (version {discount_list.version})"
     if tier is None:
+        name = f"discount list '{discount_list.name}' (version {discount_list.version})"
         tiers = ", ".join(t.describe() for t in discount_list.tiers)
         line.explanation.append(f"{name}: quantity {format_decimal(line.quantity)} is in no "
                                 f"tier ({tiers}), no discount")
         return
     line.tier_index = discount_list.tiers.index(tier)
+    name, tier_words, value_text = _tier_words(discount_list, line.tier_index, tier)
     if discount_list.type is DiscountType.PERCENTAGE:
         line.discount = to_minor_units(percentage_of(line.gross, tier.value), currency)
-        how = f"{format_decimal(tier.value)} % of {amount_text(line.gross)}"
+        how = f"{value_text} % of {amount_text(line.gross)}"
     else:
         if discount_list.currency != currency:
             raise LineError(LineErrorCode.CURRENCY_MISMATCH,
@@ -308,6 +309,24 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
         how = f"{amount_text(per_unit)} x {line.quantity_text}"
         if per_unit < tier.value:
             how += f" (the tier's {tier.value:f} off is capped at the unit price)"
-    line.explanation.append(f"discount {amount_text(line.discount)}: {name}, "
-                            f"tier {tier.describe()} "
-                            f"({discount_list.describe_value(tier)}) = {how}")
+    line.explanation.append(f"discount {amount_text(line.discount)}: {tier_words} = {how}")
+
+
+#: (discount list id, version, tier index) -> the words describing that tier; a version never
+#: changes, so entries never go stale. Bounded by starting over when full.
+_TIER_WORDS: dict[tuple[str, int, int], tuple[str, str, str]] = {}
+
+
+def _tier_words(discount_list: DiscountList, index: int, tier) -> tuple[str, str, str]:
+    """The list's name, "<name>, tier <range> (<value>)" and the tier's value as text, worded
+    once per tier and version rather than once per line."""
+    key = (discount_list.id, discount_list.version, index)
+    words = _TIER_WORDS.get(key)
+    if words is None:
+        name = f"discount list '{discount_list.name}' (version {discount_list.version})"
+        words = (name, f"{name}, tier {tier.describe()} ({discount_list.describe_value(tier)})",
+                 format_decimal(tier.value))
+        if len(_TIER_WORDS) >= 10_000:
+            _TIER_WORDS.clear()
+        _TIER_WORDS[key] = words
+    return words
