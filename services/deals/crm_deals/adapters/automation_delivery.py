@@ -25,6 +25,7 @@ from google.protobuf.message import Message
 from sqlalchemy import insert, select
 
 from crm.deals.v1 import events_pb2 as ev
+from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 
 from crm_deals.adapters import metrics, orm
@@ -124,8 +125,11 @@ class AutomationDelivery:
                          body=command.body, idempotency_key=command.cause.idempotency_key)
 
     def _webhook(self, command: ev.AutomationWebhookRequested) -> None:
-        with self.deps.uow() as uow:
-            rule = uow.automation_rules.get(command.cause.rule_id)
+        try:
+            with self.deps.uow() as uow:
+                rule = uow.automation_rules.get(command.cause.rule_id)
+        except CrmError as exc:  # e.g. the secret cannot be opened with the configured key
+            raise DeliveryError(exc.message) from None
         if rule is None or not rule.webhook_secret:
             raise DeliveryError(f"rule {command.cause.rule_id} has no signing secret any more")
         body = command.payload_json.encode()

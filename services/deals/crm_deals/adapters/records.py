@@ -70,8 +70,9 @@ def from_plain(cls, data: dict):
     return cls(**known)
 
 
-def dumps(record) -> str:
-    return json.dumps(_plain(record), separators=(",", ":"), sort_keys=True)
+def dumps(record, **replacing) -> str:
+    """The record's document; ``replacing`` overrides fields as stored (e.g. a sealed secret)."""
+    return json.dumps(_plain(record) | replacing, separators=(",", ":"), sort_keys=True)
 
 
 def loads(cls, body: str):

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 from crm_deals.adapters import orm, records
+from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
@@ -64,9 +65,15 @@ class SqlRecordRepository:
         return {}
 
     def _load(self, row) -> object:
-        record = records.loads(self.record_cls, row.body)
+        record = self._from_document(row.body)
         self._read_versions[record.id] = row.version
         return record
+
+    def _from_document(self, body: str):
+        return records.loads(self.record_cls, body)
+
+    def _document(self, record) -> str:
+        return records.dumps(record)
 
     def _select(self, *where, order_by=(), limit: int | None = None) -> list:
         stmt = select(self.table.c.version, self.table.c.body).where(*where).order_by(*order_by)
@@ -86,7 +93,7 @@ class SqlRecordRepository:
     def add(self, record) -> None:
         self.session.execute(insert(self.table).values(
             id=record.id, created_at=record.created_at, version=record.version,
-            body=records.dumps(record), **self.columns(record)))
+            body=self._document(record), **self.columns(record)))
         self._read_versions[record.id] = record.version
 
     def save(self, record) -> None:
@@ -97,7 +104,7 @@ class SqlRecordRepository:
         result = self.session.execute(
             update(self.table)
             .where(self.table.c.id == record.id, self.table.c.version == expected)
-            .values(version=record.version, body=records.dumps(record), **self.columns(record)))
+            .values(version=record.version, body=self._document(record), **self.columns(record)))
         if result.rowcount != 1:
             raise FailedPrecondition(
                 f"{record.RECORD_TYPE} {record.id} was changed by someone else meanwhile (it is no "
@@ -274,7 +281,24 @@ class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
 
 
 class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepository):
+    """Webhook secrets are sealed in the document when a key is configured (secret_box.py)."""
+
     table, record_cls = orm.automation_rules, AutomationRule
+
+    def __init__(self, session: Session, secrets: SecretBox | None = None):
+        super().__init__(session)
+        self.secrets = secrets
+
+    def _document(self, rule: AutomationRule) -> str:
+        if self.secrets is None or not rule.webhook_secret:
+            return records.dumps(rule)
+        return records.dumps(rule, webhook_secret=self.secrets.seal(rule.webhook_secret, rule.id))
+
+    def _from_document(self, body: str) -> AutomationRule:
+        rule = records.loads(AutomationRule, body)
+        if self.secrets is not None and rule.webhook_secret:
+            rule.webhook_secret = self.secrets.open(rule.webhook_secret, rule.id)
+        return rule
 
     def columns(self, rule: AutomationRule) -> dict:
         return dict(pipeline_id=rule.pipeline_id)

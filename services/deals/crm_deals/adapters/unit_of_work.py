@@ -9,14 +9,16 @@ from crm_deals.adapters import orm
 from crm_deals.adapters import repositories as rep
 from crm_deals.adapters import repositories_support as support
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
+from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 SERVICE_NAME = "deals"
 
 
 class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
-    def __init__(self, session_factory: sessionmaker[Session]):
+    def __init__(self, session_factory: sessionmaker[Session], secrets: SecretBox | None = None):
         super().__init__(session_factory, service_name=SERVICE_NAME, outbox=orm.outbox)
+        self._secrets = secrets
 
     def __enter__(self):
         # A nested block would open a second session and leak the first (left idle in
@@ -37,7 +39,7 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.pipelines = rep.SqlPipelineRepository(session)
         self.opportunities = rep.SqlOpportunityRepository(session)
         self.activities = rep.SqlActivityRepository(session)
-        self.automation_rules = rep.SqlAutomationRuleRepository(session)
+        self.automation_rules = rep.SqlAutomationRuleRepository(session, self._secrets)
         self.quotes = rep.SqlQuoteRepository(session)
         self.orders = rep.SqlOrderRepository(session)
         self.invoices = rep.SqlInvoiceRepository(session)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from crm_chassis.settings import ServiceSettings, SettingsError, setting
 
+from crm_deals.adapters.secret_box import parse_key
+
 SERVICE_NAME = "deals"
 
 
@@ -27,6 +29,9 @@ class DealsSettings(ServiceSettings):
     smtp_from: str = setting("crm-automations@localhost",
                              "Sender address of automation e-mails.")
     smtp_timeout_seconds: float = setting(10.0, "Socket timeout of one SMTP conversation.")
+    webhook_secret_key: str = setting(
+        "", "base64 of 32 random bytes: the AES-256-GCM key that seals webhook signing secrets "
+        "in the database (empty: stored in clear; set it in production).", secret=True)
     webhook_timeout_seconds: float = setting(10.0, "Timeout of one webhook POST.")
     webhook_allow_private_addresses: bool = setting(
         False, "Allow webhook URLs that resolve to loopback/private/link-local addresses "
@@ -51,6 +56,12 @@ class DealsSettings(ServiceSettings):
                                     f"(got {getattr(self, name)})")
         if not 0 < self.smtp_port < 65536:
             raise SettingsError(f"CRM_DEALS_SMTP_PORT must be 1..65535 (got {self.smtp_port})")
+        try:
+            parse_key(self.webhook_secret_key)
+        except ValueError as exc:
+            raise SettingsError(f"CRM_DEALS_WEBHOOK_SECRET_KEY {exc} (make one with: python -c "
+                                "\"import base64,os; print(base64.b64encode(os.urandom(32))"
+                                ".decode())\")") from None
         if len(self.default_conversion_currency) != 3:
             raise SettingsError("CRM_DEALS_DEFAULT_CONVERSION_CURRENCY must be an ISO 4217 code")
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from crm_chassis.db import make_engine, make_session_factory
 
+from crm_deals.adapters.secret_box import SecretBox, parse_key
 from crm_deals.adapters.unit_of_work import SqlDealsUnitOfWork
 from crm_deals.entrypoints.settings import DealsSettings
 from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, ScopeReader,
@@ -71,5 +72,7 @@ def build_dependencies(settings: DealsSettings, *, engine: Engine | None = None,
         handover = handover or remote.handover()
     ports = Ports(scopes=scopes, teams=teams, pricing=pricing, handover=handover, clock=clock,
                   new_id=ids)
-    return Dependencies(uow=lambda: SqlDealsUnitOfWork(session_factory), ports=ports,
+    key = parse_key(settings.webhook_secret_key)
+    secrets = SecretBox(key) if key else None
+    return Dependencies(uow=lambda: SqlDealsUnitOfWork(session_factory, secrets), ports=ports,
                         engine=engine, settings=settings, closers=closers)
