@@ -144,14 +144,19 @@ class DiscountList(Aggregate):
 
     def tier_for(self, quantity: Decimal) -> Tier | None:
         """The tier whose range holds ``quantity`` (see the module docstring), or None."""
-        chosen = None
-        for tier in self.tiers:
+        index = self.tier_index_for(quantity)
+        return self.tiers[index] if index >= 0 else None
+
+    def tier_index_for(self, quantity: Decimal) -> int:
+        """The index of the tier ``tier_for`` returns, or -1."""
+        chosen = -1
+        for index, tier in enumerate(self.tiers):
             if quantity < tier.low:
                 break
-            chosen = tier
+            chosen = index
         last = self.tiers[-1]
-        if chosen is last and last.high is not None and quantity > last.high:
-            return None
+        if chosen == len(self.tiers) - 1 and last.high is not None and quantity > last.high:
+            return -1
         return chosen
 
     def describe_value(self, tier: Tier) -> str:

@@ -8,6 +8,7 @@ commercial convention: 0.125 EUR -> 0.13 EUR) to the currency's minor unit.
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from crm_chassis.currencies import MINOR_UNITS, check_currency, minor_unit  # noqa: F401
@@ -17,6 +18,9 @@ from crm_chassis.errors import InvalidArgument
 ARITHMETIC = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN,
                              traps=[decimal.InvalidOperation, decimal.DivisionByZero,
                                     decimal.Overflow])
+
+#: What a plain decimal string may consist of (checked before Decimal() sees it).
+_PLAIN_DECIMAL_CHARACTERS = re.compile(r"[0-9.+-]+")
 
 #: Largest absolute value accepted for any amount, percentage or quantity (15 integer digits).
 MAX_MAGNITUDE = Decimal("1e15")
@@ -49,7 +53,7 @@ def parse_decimal(text: str | Decimal | int, field: str, *, max_decimals: int | 
         if not raw:
             raise InvalidArgument(f"{field} is required: a decimal number such as 12.50",
                                   field=field)
-        if any(ch not in "0123456789.-+" for ch in raw) or raw.count(".") > 1:
+        if not _PLAIN_DECIMAL_CHARACTERS.fullmatch(raw) or raw.count(".") > 1:
             raise InvalidArgument(f"{field} '{text}' is not a plain decimal number "
                                   "(digits, an optional '-' and '.', e.g. 12.50)", field=field)
         try:

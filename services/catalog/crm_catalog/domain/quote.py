@@ -287,15 +287,15 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
         raise LineError(LineErrorCode.PRICING_NOT_POSSIBLE,
                         f"discount list {discount_list_id} of the price list item is missing")
     line.discount_list = discount_list
-    tier = discount_list.tier_for(line.quantity)
-    if tier is None:
+    index = discount_list.tier_index_for(line.quantity)
+    if index < 0:
         name = f"discount list '{discount_list.name}' (version {discount_list.version})"
         tiers = ", ".join(t.describe() for t in discount_list.tiers)
         line.explanation.append(f"{name}: quantity {format_decimal(line.quantity)} is in no "
                                 f"tier ({tiers}), no discount")
         return
-    line.tier_index = discount_list.tiers.index(tier)
-    name, tier_words, value_text = _tier_words(discount_list, line.tier_index, tier)
+    line.tier_index, tier = index, discount_list.tiers[index]
+    name, tier_words, value_text = _tier_words(discount_list, index, tier)
     if discount_list.type is DiscountType.PERCENTAGE:
         line.discount = to_minor_units(percentage_of(line.gross, tier.value), currency)
         how = f"{value_text} % of {amount_text(line.gross)}"
