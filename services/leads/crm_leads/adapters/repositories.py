@@ -2,14 +2,23 @@
 (changed rows only) when the unit of work flushes, and the reads of the service layer.
 
 The service layer changes Lead objects and never calls "save": every lead this repository hands
-out or is given is tracked, and :meth:`flush` writes those whose row changed. Reads flush first,
-so they see the unit of work's own changes.
+out or is given is tracked, and :meth:`flush` writes those whose row changed. Reads that return
+rows flush first, so they see the unit of work's own changes; the duplicate lookup instead
+matches the unit of work's new and changed leads in memory, so an import batch is written once,
+at commit, with one INSERT for all its new leads.
+
+Dirty tracking: a Lead's persisted state is its attributes, each an immutable value (frozen
+dataclasses, enums, strings, tuples) that a change rebinds, never mutates. A lead whose
+attributes are the very objects last read or written is unchanged and is not serialised again;
+any other is serialised and compared with its last row (an equal row writes nothing).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import operator
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, literal, null, or_, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from crm_leads.adapters import orm, search_sql, search_text
@@ -19,56 +28,119 @@ from crm_leads.domain.duplicates import TAKING_PART, DuplicateKeys
 from crm_leads.domain.lead import OPEN, READ_ONLY, Lead
 from crm_leads.domain.search import LeadQuery
 from crm_leads.service_layer import repositories
+from crm_leads.service_layer.unit_of_work import CaptureLookup
 
-L = orm.leads
+L, K = orm.leads, orm.idempotency_keys
 # Statements built once, values as parameters: building and cache-keying a 50-column
 # insert with inline values per call cost more than the database round trip.
 _INSERT = insert(L)
 _UPDATE = update(L).where(L.c.id == bindparam("lead_id_"))
 _GET = {lock: (select(L).where(L.c.id == bindparam("lead_id")).with_for_update(of=L) if lock
                else select(L).where(L.c.id == bindparam("lead_id"))) for lock in (True, False)}
+_KEY_COLUMNS = (("email", L.c.duplicate_email), ("phone", L.c.duplicate_phone),
+                ("company_person", L.c.duplicate_company_person))
+# The predicate of the partial unique indexes, verbatim, so the planner uses them.
+_DUPLICATE = and_(text(orm.TAKING_PART_SQL),
+                  or_(*(column == bindparam(name) for name, column in _KEY_COLUMNS)))
+# A capture's reads in one statement: the idempotency key with its lead (a replay), and the
+# leads taking part that share a duplicate key (a NULL key matches nothing). Run after the
+# keys' advisory locks (a statement's snapshot predates a lock it waits for inside itself).
+_CAPTURE_LOOKUP = union_all(
+    select(K.c.fingerprint.label("key_fingerprint"), K.c.lead_id.label("key_lead_id"), *L.c)
+    .select_from(K.outerjoin(L, L.c.id == K.c.lead_id))
+    .where(K.c.caller_id == bindparam("caller_id"), K.c.key == bindparam("key")),
+    select(null().label("key_fingerprint"), null().label("key_lead_id"), *L.c)
+    .where(_DUPLICATE))
+_FIND_DUPLICATES = select(L).where(_DUPLICATE)
 _OPEN = sorted(status.value for status in OPEN)
 _READ_ONLY = sorted(status.value for status in READ_ONLY)
 _PENDING = ("requested", "converting", "failed_retrying")
+_STATE = tuple(f.name for f in dataclasses.fields(Lead)
+               if f.name not in ("id", "new_history", "new_events"))
+_state_of = operator.attrgetter(*_STATE)
+
+
+class _Tracked:
+    """A lead handed out or added, with what the database holds of it."""
+    __slots__ = ("lead", "row", "state", "locked", "keys_of", "keys")
+
+    def __init__(self, lead: Lead, row: dict | None, locked: bool):
+        self.lead, self.row, self.locked = lead, row, locked
+        self.state = _state_of(lead) if row is not None else None
+        self.keys_of, self.keys = None, None
+
+    def unchanged(self) -> bool:
+        state = self.state
+        return state is not None and all(
+            now is then for now, then in zip(_state_of(self.lead), state))
+
+    def duplicate_keys(self) -> DuplicateKeys:
+        data = self.lead.data
+        if self.keys_of is not data:   # LeadData is immutable: same object, same keys
+            self.keys_of, self.keys = data, DuplicateKeys.of(data)
+        return self.keys
+
+
+def lookup_keys(keys: DuplicateKeys) -> list[tuple[str, ...]]:
+    """The advisory lock keys of a capture's duplicate keys (see adapters/locks.py)."""
+    return [("duplicate", column.name, value) for name, column in _KEY_COLUMNS
+            if (value := getattr(keys, name))]
 
 
 class SqlLeadRepository(repositories.LeadRepository):
     def __init__(self, session: Session):
         self.session = session
         self._postgres = session.get_bind().dialect.name == "postgresql"
-        # lead id -> (the Lead handed out, its row as last read or written; None: not inserted)
-        self._tracked: dict[str, tuple[Lead, dict | None]] = {}
+        self._tracked: dict[str, _Tracked] = {}
 
     # -- identity map -----------------------------------------------------------------------
-    def _track(self, rows) -> list[Lead]:
+    def _track(self, rows, locked: bool) -> list[Lead]:
+        locked = locked or not self._postgres   # SQLite: the transaction holds the write lock
         result = []
         for row in rows:
             row = dict(row._mapping)
             known = self._tracked.get(row["id"])
             if known is None:
                 lead = lead_from_row(row)
-                self._tracked[lead.id] = (lead, lead_row(lead))
+                self._tracked[lead.id] = _Tracked(lead, lead_row(lead), locked)
                 result.append(lead)
-            else:
-                result.append(known[0])
+                continue
+            if locked and not known.locked and known.unchanged():
+                # First read without a lock, now locked: the row may have changed in between.
+                fresh = lead_from_row(row)
+                for name in _STATE:
+                    setattr(known.lead, name, getattr(fresh, name))
+                known.row, known.state = lead_row(known.lead), _state_of(known.lead)
+            known.locked = known.locked or locked
+            result.append(known.lead)
         return result
 
     def flush(self) -> None:
         """Write new and changed leads. Leads leaving the duplicate check (merged, converting)
-        go first, so a survivor taking over a merged lead's e-mail never meets the unique
-        index while the merged one still holds it."""
+        go first, then changed ones, then the new ones in one INSERT, so a lead taking over
+        another's e-mail never meets the unique index while the other still holds it."""
         pending = []
-        for lead_id, (lead, written) in self._tracked.items():
-            row = lead_row(lead)
-            if row != written:
-                pending.append((lead.status in TAKING_PART, lead_id, lead, row, written))
-        for _, lead_id, lead, row, written in sorted(pending, key=lambda item: item[:2]):
-            if written is None:
+        for lead_id, tracked in self._tracked.items():
+            if tracked.unchanged():
+                continue
+            row = lead_row(tracked.lead)
+            tracked.state = _state_of(tracked.lead)
+            if row != tracked.row:
+                pending.append((tracked.lead.status in TAKING_PART, tracked.row is None,
+                                lead_id, tracked, row))
+        new_rows = []
+        for taking_part, new, lead_id, tracked, row in sorted(pending, key=lambda p: p[:3]):
+            if new and taking_part:
+                new_rows.append(row)
+            elif new:
                 self.session.execute(_INSERT, row)
             else:
-                changed = {name: value for name, value in row.items() if written[name] != value}
+                changed = {name: value for name, value in row.items()
+                           if tracked.row[name] != value}
                 self.session.execute(_UPDATE, {"lead_id_": lead_id, **changed})
-            self._tracked[lead_id] = (lead, row)
+            tracked.row = row
+        if new_rows:
+            self.session.execute(_INSERT, new_rows)   # one executemany (multi-row VALUES)
 
     def _select(self, *conditions, lock: bool = True):
         statement = select(L).where(*conditions)
@@ -76,27 +148,43 @@ class SqlLeadRepository(repositories.LeadRepository):
             statement = statement.with_for_update(of=L)
         return statement
 
+    def _sharing_in_memory(self, keys: DuplicateKeys) -> list[Lead]:
+        return [tracked.lead for tracked in self._tracked.values()
+                if keys.shared_with(tracked.duplicate_keys())]
+
     # -- port -------------------------------------------------------------------------------
     def add(self, lead: Lead) -> None:
-        self._tracked[lead.id] = (lead, None)
+        self._tracked[lead.id] = _Tracked(lead, None, True)
 
-    def get(self, lead_id: str) -> Lead | None:
+    def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:
         known = self._tracked.get(lead_id)
-        if known is not None:
-            return known[0]
-        found = self._track(self.session.execute(_GET[self._postgres], {"lead_id": lead_id}))
+        if known is not None and (known.locked or not for_update):
+            return known.lead
+        lock = for_update and self._postgres
+        found = self._track(self.session.execute(_GET[lock], {"lead_id": lead_id}), lock)
         return found[0] if found else None
 
     def find_duplicates(self, keys: DuplicateKeys) -> list[Lead]:
-        self.flush()
-        wanted = [(column, value) for column, value in (
-            (L.c.duplicate_email, keys.email), (L.c.duplicate_phone, keys.phone),
-            (L.c.duplicate_company_person, keys.company_person)) if value]
+        wanted = lookup_keys(keys)
         if not wanted:
             return []
-        lock_keys(self.session, [("duplicate", column.name, value) for column, value in wanted])
-        condition = or_(*(column == value for column, value in wanted))
-        return self._track(self.session.execute(self._select(condition)))
+        lock_keys(self.session, wanted)
+        found = self._track(self.session.execute(_FIND_DUPLICATES, _key_values(keys)), False)
+        return _union(found, self._sharing_in_memory(keys))
+
+    def lookup_capture(self, caller_id: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
+        """The unit of work's capture lookup: lock the idempotency key and the duplicate keys
+        (one statement), then read the key, its lead and the duplicates (one statement)."""
+        lock_keys(self.session, [("idempotency", caller_id, key)] + lookup_keys(keys))
+        rows = list(self.session.execute(_CAPTURE_LOOKUP, {"caller_id": caller_id, "key": key,
+                                                           **_key_values(keys)}))
+        previous = next(((row.key_fingerprint, row.key_lead_id) for row in rows
+                         if row.key_fingerprint is not None), None)
+        leads = self._track([row for row in rows if row.id is not None], False)
+        if previous is not None:
+            return CaptureLookup(previous, self._tracked[previous[1]].lead
+                                 if previous[1] in self._tracked else None)
+        return CaptureLookup(duplicates=_union(leads, self._sharing_in_memory(keys)))
 
     def search(self, query: LeadQuery) -> list[Lead]:
         self.flush()
@@ -104,14 +192,14 @@ class SqlLeadRepository(repositories.LeadRepository):
             rows = search_text.page(self.session, query)   # common and rare words alike
         else:
             rows = search_sql.search(self.session, query, postgres=self._postgres)
-        return [self._tracked[row["id"]][0] if row["id"] in self._tracked else lead_from_row(row)
-                for row in rows]
+        return [self._tracked[row["id"]].lead if row["id"] in self._tracked
+                else lead_from_row(row) for row in rows]
 
     def open_leads_of(self, team_id: str, owner_user_id: str) -> list[Lead]:
         self.flush()
         statement = self._select(L.c.team_id == team_id, L.c.owner_user_id == owner_user_id,
                                  L.c.status.in_(_OPEN)).order_by(L.c.id)
-        return self._track(self.session.execute(statement))
+        return self._track(self.session.execute(statement), True)
 
     def ids_after(self, sales_line_id: str, after_id: str, limit: int) -> list[str]:
         self.flush()
@@ -123,7 +211,8 @@ class SqlLeadRepository(repositories.LeadRepository):
 
     def by_conversion(self, conversion_id: str) -> Lead | None:
         self.flush()
-        found = self._track(self.session.execute(self._select(L.c.conversion_id == conversion_id)))
+        found = self._track(self.session.execute(self._select(L.c.conversion_id == conversion_id)),
+                            True)
         return found[0] if found else None
 
     def due_conversions(self, now: dt.datetime, limit: int) -> list[Lead]:
@@ -136,4 +225,12 @@ class SqlLeadRepository(repositories.LeadRepository):
         if self._postgres:
             # Two dispatchers never send the same conversion at once; each takes other rows.
             statement = statement.with_for_update(of=L, skip_locked=True)
-        return self._track(self.session.execute(statement.limit(limit)))
+        return self._track(self.session.execute(statement.limit(limit)), True)
+
+
+def _key_values(keys: DuplicateKeys) -> dict[str, str | None]:
+    return {name: getattr(keys, name) or None for name, _ in _KEY_COLUMNS}
+
+
+def _union(first: list[Lead], second: list[Lead]) -> list[Lead]:
+    return list({id(lead): lead for lead in first + second}.values())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.context import Actor
 
 from crm_leads.adapters import orm
+from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.locks import lock_keys
 from crm_leads.domain.activity import Activity, ActivityKind
 from crm_leads.domain.history import FieldChange, HistoryEntry
@@ -22,11 +23,14 @@ _GET_KEY = select(K.c.fingerprint, K.c.lead_id).where(K.c.caller_id == bindparam
 
 
 class SqlHistoryRepository(repositories.HistoryRepository):
-    def __init__(self, session: Session):
+    """Entries are appended at commit (``deferred``): no use case reads the history it writes."""
+
+    def __init__(self, session: Session, deferred: DeferredInserts):
         self.session = session
+        self.deferred = deferred
 
     def append(self, entry: HistoryEntry) -> None:
-        self.session.execute(_INSERT_HISTORY, dict(
+        self.deferred.execute(_INSERT_HISTORY, dict(
             lead_id=entry.lead_id, version=entry.version, occurred_at=entry.occurred_at,
             actor_id=entry.actor.id, actor_kind=entry.actor.kind,
             actor_name=entry.actor.display_name, action=entry.action,
@@ -77,10 +81,20 @@ class SqlActivityRepository(repositories.ActivityRepository):
 
 
 class SqlIdempotencyRepository(repositories.IdempotencyRepository):
-    def __init__(self, session: Session):
+    """Keys are inserted at commit (``deferred``); until then this unit of work's own keys are
+    answered from memory (an import batch naming one row twice)."""
+
+    def __init__(self, session: Session, deferred: DeferredInserts):
         self.session = session
+        self.deferred = deferred
+        self._pending: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def pending(self, caller_id: str, key: str) -> tuple[str, str] | None:
+        return self._pending.get((caller_id, key))
 
     def get(self, caller_id: str, key: str) -> tuple[str, str] | None:
+        if (caller_id, key) in self._pending:
+            return self._pending[caller_id, key]
         # A concurrent capture with this key waits here until the first one commits, then
         # reads its key and replays it (see adapters/locks.py).
         lock_keys(self.session, [("idempotency", caller_id, key)])
@@ -88,5 +102,6 @@ class SqlIdempotencyRepository(repositories.IdempotencyRepository):
         return (row.fingerprint, row.lead_id) if row else None
 
     def add(self, caller_id: str, key: str, fingerprint: str, lead_id: str) -> None:
-        self.session.execute(_INSERT_KEY, dict(caller_id=caller_id, key=key,
-                                               fingerprint=fingerprint, lead_id=lead_id))
+        self._pending[caller_id, key] = (fingerprint, lead_id)
+        self.deferred.execute(_INSERT_KEY, dict(caller_id=caller_id, key=key,
+                                                fingerprint=fingerprint, lead_id=lead_id))

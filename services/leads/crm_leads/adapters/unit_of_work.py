@@ -1,6 +1,9 @@
 """leads' SQLAlchemy unit of work: its repositories and the outbox on one session.
 
-The lead repository is an identity map written back on commit (adapters/repositories.py). A
+The lead repository is an identity map written back on commit (adapters/repositories.py);
+history entries, outbox events and idempotency keys are inserted at commit too, one
+executemany per table (adapters/deferred.py), so a new lead costs its two reads (locks, then
+one lookup statement) and four INSERTs, and a replay two reads and no write at all. A
 unique index refusing a row at that point (two captures of one person by different keys at the
 same instant, if the advisory locks were bypassed) answers ALREADY_EXISTS, not an internal error.
 """
@@ -10,16 +13,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.errors import AlreadyExists
+from crm_chassis.outbox.writer import OutboxWriter
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 from crm_leads.adapters import orm
+from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.repositories import SqlLeadRepository
 from crm_leads.adapters.repositories_records import (SqlActivityRepository, SqlHistoryRepository,
                                                      SqlIdempotencyRepository)
 from crm_leads.adapters.repositories_scoring import (SqlCampaignRepository,
                                                      SqlPredictiveRepository,
                                                      SqlScoringModelRepository)
-from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
+from crm_leads.domain.duplicates import DuplicateKeys
+from crm_leads.service_layer.unit_of_work import CaptureLookup, LeadsUnitOfWork
 
 SERVICE_NAME = "leads"
 
@@ -46,17 +52,28 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         super().__init__(session_factory, service_name=SERVICE_NAME, outbox=orm.outbox)
 
     def _open_repositories(self, session: Session) -> None:
+        self.deferred = DeferredInserts(session)
+        # The chassis writer only calls ``execute(insert, parameters)`` on what it is given:
+        # handed the deferred inserts, its events go out with the other rows at commit.
+        self.outbox = OutboxWriter(self.deferred, SERVICE_NAME, orm.outbox)
         self.leads = SqlLeadRepository(session)
-        self.history = SqlHistoryRepository(session)
+        self.history = SqlHistoryRepository(session, self.deferred)
         self.activities = SqlActivityRepository(session)
-        self.idempotency = SqlIdempotencyRepository(session)
+        self.idempotency = SqlIdempotencyRepository(session, self.deferred)
         self.campaigns = SqlCampaignRepository(session)
         self.scoring_models = SqlScoringModelRepository(session)
         self.predictive = SqlPredictiveRepository(session)
 
+    def capture_lookup(self, key_owner: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
+        pending = self.idempotency.pending(key_owner, key)
+        if pending is not None:   # this unit of work used the key already (an import batch)
+            return CaptureLookup(pending, self.leads.get(pending[1], for_update=False))
+        return self.leads.lookup_capture(key_owner, key, keys)
+
     def commit(self) -> None:
         try:
             self.leads.flush()
+            self.deferred.flush()
             super().commit()
         except IntegrityError as exc:
             self.rollback()

@@ -79,6 +79,6 @@ def list_activities(deps: Dependencies, caller: Caller | None, lead_id: str, *,
     scope = deps.scopes.scope_of(caller.subject_id)
     offset, size = offset_of(cursor, page_size)
     with deps.uow() as uow:
-        lead = visible_lead(uow, scope, lead_id)
+        lead = visible_lead(uow, scope, lead_id, for_update=False)
         items = uow.activities.for_lead(lead.id)[offset:offset + size + 1]
     return Page(items[:size], next_cursor(offset, size, len(items)))

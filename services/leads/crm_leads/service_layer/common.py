@@ -27,9 +27,13 @@ def lead_id_of(lead_id: str) -> str:
     return lead_id
 
 
-def visible_lead(uow: LeadsUnitOfWork, scope: Scope, lead_id: str) -> Lead:
+def visible_lead(uow: LeadsUnitOfWork, scope: Scope, lead_id: str, *,
+                 for_update: bool = True) -> Lead:
+    """The lead if the caller may see it; reads that change nothing pass ``for_update=False``
+    (no row lock: they neither wait for a writer nor make one wait)."""
     lead_id = lead_id_of(lead_id)
-    return access.require_visible(scope, uow.leads.get(lead_id), lead_id)
+    return access.require_visible(scope, uow.leads.get(lead_id, for_update=for_update),
+                                  lead_id)
 
 
 def workable_lead(uow: LeadsUnitOfWork, scope: Scope, lead_id: str) -> Lead:
@@ -43,6 +47,10 @@ def changeable_lead(uow: LeadsUnitOfWork, scope: Scope, lead_id: str) -> Lead:
 
 
 def model_for(uow: LeadsUnitOfWork, sales_line_id: str) -> ScoringModel:
+    if not sales_line_id:
+        # No model is ever saved without a sales line (scoring._line refuses it): a lead
+        # without one is scored by the empty model, without asking the database.
+        return ScoringModel(sales_line_id)
     return uow.scoring_models.get(sales_line_id) or ScoringModel(sales_line_id)
 
 

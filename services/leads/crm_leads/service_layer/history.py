@@ -13,6 +13,6 @@ def lead_history(deps: Dependencies, caller: Caller | None, lead_id: str, *,
     scope = deps.scopes.scope_of(caller.subject_id)
     offset, size = offset_of(cursor, page_size)
     with deps.uow() as uow:
-        lead = visible_lead(uow, scope, lead_id)
+        lead = visible_lead(uow, scope, lead_id, for_update=False)
         entries = uow.history.for_leads([lead.id, *lead.merged_lead_ids], offset, size + 1)
     return Page(entries[:size], next_cursor(offset, size, len(entries)))

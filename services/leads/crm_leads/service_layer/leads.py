@@ -78,22 +78,24 @@ def duplicate_error(existing: Lead, keys: list[str], scope: Scope,
 def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: Scope, *,
                key_owner: str, key: str, fingerprint: str, data: LeadData,
                policy: DuplicatePolicy, now: dt.datetime) -> CaptureResult:
-    """The capture itself, inside the caller's unit of work (shared by API and import)."""
-    previous = uow.idempotency.get(key_owner, key)
-    if previous is not None:
-        stored_fingerprint, lead_id = previous
+    """The capture itself, inside the caller's unit of work (shared by API and import).
+    A replay (``replayed``) changes nothing: the caller need not commit."""
+    found = uow.capture_lookup(key_owner, key, DuplicateKeys.of(data))
+    if found.previous is not None:
+        stored_fingerprint, lead_id = found.previous
         if stored_fingerprint != fingerprint:
             raise InvalidArgument(f"idempotency key '{key}' was already used for another lead; "
                                   "use a new key for new data", field="idempotency_key")
-        lead = uow.leads.get(lead_id)
+        lead = found.previous_lead
         return CaptureResult(lead, scope.can_see(lead), replayed=True)
     check_campaign(uow, data)
     actor = caller.actor
-    duplicates = find_among(data, uow.leads.find_duplicates(DuplicateKeys.of(data)))
+    duplicates = find_among(data, found.duplicates)
     if duplicates:
         existing, keys = duplicates[0]
         if policy is not DuplicatePolicy.MERGE:
             raise duplicate_error(existing, keys, scope)
+        existing = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
         existing.absorb(data, actor, now, f"captured again with the same {describe(keys)}")
         rescore(uow, existing, now)
         save_changes(uow, existing, actor)
@@ -130,14 +132,15 @@ def create_lead(deps: Dependencies, caller: Caller | None, *, idempotency_key: s
         result = capture_in(uow, deps, caller, scope, key_owner=caller.subject_id, key=key,
                             fingerprint=request_fingerprint(values, on_duplicate), data=data,
                             policy=on_duplicate, now=now)
-        uow.commit()
+        if not result.replayed:
+            uow.commit()
     return result
 
 
 def get_lead(deps: Dependencies, caller: Caller | None, lead_id: str) -> Lead:
     scope = deps.scopes.scope_of(require_authenticated(caller).subject_id)
     with deps.uow() as uow:
-        return visible_lead(uow, scope, lead_id)
+        return visible_lead(uow, scope, lead_id, for_update=False)
 
 
 def check_version(lead: Lead, expected_version: int) -> None:

@@ -18,12 +18,17 @@ class LeadRepository(abc.ABC):
     def add(self, lead: Lead) -> None: ...
 
     @abc.abstractmethod
-    def get(self, lead_id: str) -> Lead | None:
-        """The lead, for update (the SQL adapter locks the row)."""
+    def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:
+        """The lead. ``for_update`` (the default, for use cases that change it): the SQL
+        adapter locks the row until the unit of work ends; a read that writes nothing passes
+        False and neither waits for nor blocks a writer."""
 
     @abc.abstractmethod
     def find_duplicates(self, keys: DuplicateKeys) -> list[Lead]:
-        """Leads sharing any of the keys (any status; the domain filters)."""
+        """Leads sharing any of the keys (any status; the domain filters), this unit of work's
+        own new and changed leads included. The SQL adapter serialises captures of one key
+        (advisory lock) but does not lock the rows: a use case that changes a duplicate gets
+        it again with :meth:`get`."""
 
     @abc.abstractmethod
     def search(self, query: LeadQuery) -> list[Lead]:

@@ -71,7 +71,7 @@ def explain_lead_score(deps: Dependencies, caller: Caller | None, lead_id: str) 
     caller = require_department(caller, *READERS, doing="reading score explanations")
     scope = deps.scopes.scope_of(caller.subject_id)
     with deps.uow() as uow:
-        lead = visible_lead(uow, scope, lead_id)
+        lead = visible_lead(uow, scope, lead_id, for_update=False)
         return compute_score(uow, lead, deps.clock.now())
 
 

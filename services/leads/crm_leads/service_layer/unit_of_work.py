@@ -1,12 +1,25 @@
 """The leads unit of work: one transaction over the repositories and the outbox."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from crm_chassis.unit_of_work import AbstractUnitOfWork
 
+from crm_leads.domain.duplicates import DuplicateKeys
+from crm_leads.domain.lead import Lead
 from crm_leads.service_layer.repositories import (ActivityRepository, CampaignRepository,
                                                   HistoryRepository, IdempotencyRepository,
                                                   LeadRepository, PredictiveRepository,
                                                   ScoringModelRepository)
+
+
+@dataclass
+class CaptureLookup:
+    """What a capture needs to know before it decides: the idempotency key's earlier use
+    (fingerprint, lead id) and that lead (a replay), or else the leads sharing a duplicate key."""
+    previous: tuple[str, str] | None = None
+    previous_lead: Lead | None = None
+    duplicates: list[Lead] = field(default_factory=list)
 
 
 class LeadsUnitOfWork(AbstractUnitOfWork):
@@ -17,3 +30,12 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
     campaigns: CampaignRepository
     scoring_models: ScoringModelRepository
     predictive: PredictiveRepository
+
+    def capture_lookup(self, key_owner: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
+        """The reads of a capture. The SQL unit of work does them in one statement after one
+        lock statement; this composition of the repositories is the reference behaviour."""
+        previous = self.idempotency.get(key_owner, key)
+        if previous is not None:
+            # A replay writes nothing: the lead is read, not locked.
+            return CaptureLookup(previous, self.leads.get(previous[1], for_update=False))
+        return CaptureLookup(duplicates=self.leads.find_duplicates(keys))

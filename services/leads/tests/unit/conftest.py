@@ -61,7 +61,7 @@ class FakeLeads(repos.LeadRepository):
         assert lead.id not in self.s.leads
         self.s.leads[lead.id] = lead
 
-    def get(self, lead_id):
+    def get(self, lead_id, *, for_update=True):
         return self.s.leads.get(lead_id)
 
     def find_duplicates(self, keys):
