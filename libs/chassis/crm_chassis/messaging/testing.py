@@ -49,6 +49,9 @@ def consumer_metadata() -> MetaData:
           Column("actor_id", Text))
     Table("attempts", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
           Column("event_id", String(32), nullable=False))
+    Table("batched", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("event_id", String(32), nullable=False, unique=True),
+          Column("seq", BigInteger, nullable=False), Column("batch_size", Integer, nullable=False))
     Table("plain_received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
           Column("body", Text, nullable=False), Column("context_data", Text, nullable=False))
     return metadata
@@ -180,9 +183,9 @@ class EventBed:
         return self._spawn(["-m", "crm_chassis.outbox.relay_main", "--service", self.producer],
                            **env)
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, **env: str) -> subprocess.Popen:
         return self._spawn(["-m", "crm_chassis.messaging.worker_main", self.consumer,
-                            "consumer_app"])
+                            "consumer_app"], **env)
 
     @staticmethod
     def stop(process: subprocess.Popen, timeout: float = 20.0) -> int:
@@ -213,6 +216,10 @@ class EventBed:
     @property
     def plain_queue(self) -> str:
         return f"evt-{self.producer}-{EVENT}--{self.consumer}_plain.on_plain"
+
+    @property
+    def batch_queue(self) -> str:
+        return f"evt-{self.producer}-{EVENT}--{self.consumer}_batch.on_batch"
 
     def queue_depth(self, queue: str) -> int | None:
         connection, _ = amqp_channel()
@@ -248,6 +255,8 @@ class EventBed:
         try:
             delete_topology(channel, self.manifests)
             channel.queue_delete(queue=self.plain_queue)
+            channel.queue_delete(queue=self.batch_queue)
+            channel.queue_delete(queue=f"{self.batch_queue}.dlq")
         finally:
             connection.close()
         self.producer_engine.dispose()

@@ -21,8 +21,10 @@ from sqlalchemy import insert
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
+from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.messaging.testing import consumer_metadata
+from crm_chassis.settings import ServiceSettings
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 PRODUCER = os.environ["EVT_PRODUCER"]
@@ -72,6 +74,24 @@ class Consumer:
             event_id=event.meta.event_id, aggregate_id=event.meta.aggregate_id,
             aggregate_version=event.meta.aggregate_version, seq=event.seq, name=event.name,
             actor_id=event.meta.actor.id))
+
+
+if os.environ.get("EVT_BATCH") == "1":   # only for the batch tests: it shares the inbox
+    class BatchConsumer:
+        """The same events through the batch handler: one row per event, with its batch's size."""
+
+        name = f"{CONSUMER}_batch"
+        # The consumer's database (the bed sets only CRM_<CONSUMER>_DATABASE_URL).
+        uow = UnitOfWorkProvider(lambda _settings: make_uow_factory(ServiceSettings.load(CONSUMER)))
+
+        @idempotent_batch_handler(PRODUCER, EVENT, SomethingHappened, max_batch=100,
+                                  max_wait_seconds=0.05)
+        def on_batch(self, batch, uow):
+            if any(event.name == "always-fail" for event in batch):
+                raise RuntimeError("a batch holding the failing event fails (test)")
+            uow.session.execute(insert(TABLES.tables["batched"]), [
+                {"event_id": event.meta.event_id, "seq": event.seq, "batch_size": len(batch)}
+                for event in batch])
 
 
 class PlainListener:
