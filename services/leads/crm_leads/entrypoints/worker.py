@@ -33,6 +33,7 @@ from nameko.timer import timer
 from crm_chassis.db import make_session_factory
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
+from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 
@@ -48,6 +49,8 @@ SETTINGS = settings_module.load()
 ENDED = territory_events.CHANGE_KIND_ENDED
 # A timer run stops starting new batches after this long, so one tick never starves the others.
 TICK_BUDGET_SECONDS = 2.0
+# Routing decisions applied per transaction at most (a bulk import fills batches).
+ROUTED_BATCH = 250
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,9 +114,14 @@ class LeadsWorker(ScopeReplicaHandlers):
     deps = LeadsDependencies()
 
     # -- territory ----------------------------------------------------------------------------
-    @idempotent_event_handler("territory", "lead_routed", territory_events.LeadRouted)
-    def on_lead_routed(self, event, uow):
-        assignment.apply_routing(joined(self.deps, uow), routing_decision(event, routed=True))
+    @idempotent_batch_handler("territory", "lead_routed", territory_events.LeadRouted,
+                              max_batch=ROUTED_BATCH)
+    def on_lead_routed(self, batch, uow):
+        # One transaction for the waiting decisions (chassis batch handler): one commit per
+        # batch, not per lead, so a bulk import's decisions are applied as fast as they come.
+        deps = joined(self.deps, uow)
+        for event in batch:
+            assignment.apply_routing(deps, routing_decision(event, routed=True))
 
     @idempotent_event_handler("territory", "lead_unroutable", territory_events.LeadUnroutable)
     def on_lead_unroutable(self, event, uow):

@@ -68,7 +68,7 @@ def history_actions(engine, lead_id):
 def routed_lead(h, deps, worker, team):
     team_id, ann, _ = team
     lead = h.capture(deps).lead
-    assert worker.on_lead_routed(lead_routed(lead.id, team_id, ann.subject_id))
+    assert worker.on_lead_routed([lead_routed(lead.id, team_id, ann.subject_id)]) == [None]
     return lead
 
 
@@ -77,10 +77,10 @@ def test_lead_routed_is_applied_once_and_an_older_decision_is_ignored(h, deps, w
     team_id, ann, bob = team
     lead = h.capture(deps).lead
     decision = lead_routed(lead.id, team_id, ann.subject_id)
-    assert worker.on_lead_routed(decision) is True
-    assert worker.on_lead_routed(decision) is False   # redelivery: skipped by the inbox
+    assert worker.on_lead_routed([decision]) == [None]
+    assert worker.on_lead_routed([decision]) == [None]   # redelivery: skipped by the inbox
     older = lead_routed(lead.id, team_id, bob, occurred_at=NOW - dt.timedelta(minutes=5))
-    worker.on_lead_routed(older)                      # handled, but changes nothing
+    worker.on_lead_routed([older])                    # handled, but changes nothing
     read = lead_cases.get_lead(deps, ann, lead.id)
     assert (read.assignment.team_id, read.assignment.owner_user_id) == (team_id, ann.subject_id)
     assert read.assignment.explanation == f"rule matched: {team_id}"
@@ -176,7 +176,7 @@ def test_deal_outcomes_teach_and_unteach_the_predictive_model(h, deps, worker, t
     team_id, ann, _ = team
     line = h.unique("line")
     lead = h.capture(deps, **h.person_values(sales_line_id=line)).lead
-    worker.on_lead_routed(lead_routed(lead.id, team_id, ann.subject_id, line=line))
+    worker.on_lead_routed([lead_routed(lead.id, team_id, ann.subject_id, line=line)])
     deal = {"id": h.unique("deal"), "originating_lead_id": lead.id}
     worker.on_deal_won(event(deals_events.DealWon(deal=deal), "deals", "deal_won", deal["id"]))
     with deps.uow() as uow:
@@ -197,7 +197,7 @@ def test_a_model_change_becomes_a_resumable_rescoring_job(h, deps, worker, team,
     line = h.unique("line")
     for _ in range(5):
         lead = h.capture(deps, **h.person_values(sales_line_id=line)).lead
-        worker.on_lead_routed(lead_routed(lead.id, team_id, ann.subject_id, line=line))
+        worker.on_lead_routed([lead_routed(lead.id, team_id, ann.subject_id, line=line)])
     model, _ = scoring.update_scoring_model(
         deps, h.MARKETING, line, fit_rules=[{"id": "all", "attribute": "industry",
                                              "operator": "is_set", "values": [],
@@ -214,3 +214,15 @@ def test_a_model_change_becomes_a_resumable_rescoring_job(h, deps, worker, team,
             orm.leads.c.sales_line_id == line)).scalars().all()
     assert len(documents) == 5
     assert all(doc["model_version"] == model.version for doc in documents)
+
+
+def test_a_batch_of_decisions_is_applied_in_one_transaction_each_once(h, deps, worker, team,
+                                                                      engine):
+    team_id, ann, bob = team
+    leads = [h.capture(deps).lead for _ in range(3)]
+    batch = [lead_routed(lead.id, team_id, owner) for lead, owner in
+             zip(leads, (ann.subject_id, bob, ann.subject_id))]
+    assert worker.on_lead_routed(batch + batch[:1]) == [None] * 4   # one twice: applied once
+    owners = [lead_cases.get_lead(deps, ann, lead.id).assignment.owner_user_id for lead in leads]
+    assert owners == [ann.subject_id, bob, ann.subject_id]
+    assert [history_actions(engine, lead.id).count("assigned") for lead in leads] == [1, 1, 1]
