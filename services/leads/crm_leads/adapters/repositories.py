@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, insert, literal, null, or_, select, text
 from sqlalchemy.orm import Session
 
 from crm_leads.adapters import orm, search_sql, search_text
+from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.lead_rows import lead_from_row, lead_row
 from crm_leads.adapters.locks import lock_keys
 from crm_leads.domain.duplicates import TAKING_PART, DuplicateKeys
@@ -115,10 +116,11 @@ class SqlLeadRepository(repositories.LeadRepository):
             result.append(known.lead)
         return result
 
-    def flush(self) -> None:
+    def flush(self, deferred: DeferredInserts | None = None) -> None:
         """Write new and changed leads. Leads leaving the duplicate check (merged, converting)
-        go first, then changed ones, then the new ones in one INSERT, so a lead taking over
-        another's e-mail never meets the unique index while the other still holds it."""
+        go first, then changed ones, then the new ones in one INSERT (or, at commit, into
+        ``deferred`` with the unit of work's other rows), so a lead taking over another's
+        e-mail never meets the unique index while the other still holds it."""
         pending = []
         for lead_id, tracked in self._tracked.items():
             if tracked.unchanged():
@@ -139,7 +141,10 @@ class SqlLeadRepository(repositories.LeadRepository):
                            if tracked.row[name] != value}
                 self.session.execute(_UPDATE, {"lead_id_": lead_id, **changed})
             tracked.row = row
-        if new_rows:
+        if deferred is not None:
+            for row in new_rows:
+                deferred.execute(_INSERT, row)
+        elif new_rows:
             self.session.execute(_INSERT, new_rows)   # one executemany (multi-row VALUES)
 
     def _select(self, *conditions, lock: bool = True):

@@ -72,7 +72,7 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
 
     def commit(self) -> None:
         try:
-            self.leads.flush()
+            self.leads.flush(self.deferred)   # new leads go out with the other rows
             self.deferred.flush()
             super().commit()
         except IntegrityError as exc:
