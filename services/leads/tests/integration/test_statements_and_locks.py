@@ -1,0 +1,198 @@
+"""What a capture sends to PostgreSQL and which locks reads take.
+
+* a new lead: the keys' advisory locks, one lookup, one write (every INSERT in one statement);
+* a replayed capture: the locks and the lookup, no write, no commit;
+* reads (GetLead, history, activities, score explanation) take no row lock: a transaction
+  holding the lead's row lock does not hold them up, while a change waits for it;
+* an import batch serialises each lead once and sends one INSERT per table.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from crm_chassis.testing import wait_until
+
+from crm_leads.adapters import orm, repositories
+from crm_leads.service_layer import activities, history, importing, leads as lead_cases
+from crm_leads.service_layer import lifecycle, scoring
+from crm_leads.service_layer.authorization import Caller
+
+pytestmark = pytest.mark.integration
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "WITH")
+
+
+@contextlib.contextmanager
+def recorded(engine):
+    """The SQL statements and commits the engine sends while the block runs."""
+    seen = {"statements": [], "commits": 0}
+
+    def on_statement(conn, cursor, statement, parameters, context, executemany):
+        seen["statements"].append(" ".join(statement.split()))
+
+    def on_commit(conn):
+        seen["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+        event.remove(engine, "commit", on_commit)
+
+
+def counts(engine) -> tuple[int, ...]:
+    with engine.connect() as connection:
+        return tuple(connection.execute(select(func.count()).select_from(table)).scalar_one()
+                     for table in (orm.leads, orm.lead_history, orm.outbox,
+                                   orm.idempotency_keys))
+
+
+def leads_statements(seen) -> list[str]:
+    """Without the access replica's reads (the chassis' scope cache, staleness 0 in tests)."""
+    return [s for s in seen["statements"] if "access_version" not in s]
+
+
+def test_a_new_lead_is_locks_one_lookup_and_one_write(deps, engine, h):
+    values = h.person_values()
+    del values["sales_line_id"]   # with one, the line's scoring model is read as well
+    with recorded(engine) as seen:
+        result = h.capture(deps, **values)
+    assert not result.replayed
+    statements = leads_statements(seen)
+    assert len(statements) == 3, statements
+    assert statements[0].startswith("SELECT pg_advisory_xact_lock")
+    assert "lead_idempotency_keys" in statements[1] and "FOR UPDATE" not in statements[1]
+    assert statements[2].startswith("WITH")
+    for table in ("leads", "lead_history", "outbox", "lead_idempotency_keys"):
+        assert f"INSERT INTO {table} " in statements[2]
+    assert seen["commits"] == 1
+
+
+def test_a_replayed_capture_writes_and_commits_nothing(deps, engine, h):
+    values, key = h.person_values(), h.unique("key")
+    first = h.capture(deps, key=key, **values)
+    before = counts(engine)
+    with recorded(engine) as seen:
+        again = h.capture(deps, key=key, **values)
+    assert again.replayed and again.lead.id == first.lead.id
+    assert again.lead.version == first.lead.version
+    assert not [s for s in seen["statements"] if s.startswith(WRITES)], seen["statements"]
+    assert not [s for s in seen["statements"] if "FOR UPDATE" in s], seen["statements"]
+    assert seen["commits"] == 0
+    assert counts(engine) == before
+
+
+@pytest.fixture
+def visible_lead(deps, grant_scopes, h):
+    team, user = h.unique("team"), h.unique("rep")
+    grant_scopes(user, {team: "expert"})
+    caller = Caller(user, departments=frozenset({"sales"}), display_name="Rep")
+    lead = h.capture(deps, caller).lead
+    with deps.uow() as uow:   # placed in the caller's team, as a routing decision would
+        placed = uow.leads.get(lead.id)
+        placed.assignment = dataclasses.replace(placed.assignment, team_id=team)
+        uow.commit()
+    return caller, lead.id
+
+
+@contextlib.contextmanager
+def row_locked(engine, lead_id: str):
+    """Another transaction holding the lead's row lock (SELECT ... FOR UPDATE) meanwhile."""
+    with engine.connect() as holder:
+        holder.execute(text("SELECT id FROM leads WHERE id = :id FOR UPDATE"), {"id": lead_id})
+        try:
+            yield
+        finally:
+            holder.rollback()
+
+
+def run_in_thread(call) -> tuple[threading.Thread, dict]:
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["result"] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            outcome["error"] = exc
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def waiting_on_row_locks(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND wait_event IN ('tuple', 'transactionid')")
+        ).scalar_one()
+
+
+READS = {
+    "GetLead": lambda deps, caller, lead_id: lead_cases.get_lead(deps, caller, lead_id),
+    "GetLeadHistory": lambda deps, caller, lead_id: history.lead_history(deps, caller,
+                                                                         lead_id),
+    "ListLeadActivities": lambda deps, caller, lead_id: activities.list_activities(
+        deps, caller, lead_id),
+    "ExplainLeadScore": lambda deps, caller, lead_id: scoring.explain_lead_score(
+        deps, caller, lead_id),
+}
+
+
+@pytest.mark.parametrize("read", sorted(READS))
+def test_a_read_does_not_wait_for_a_row_lock(deps, engine, visible_lead, read):
+    caller, lead_id = visible_lead
+    with row_locked(engine, lead_id):
+        thread, outcome = run_in_thread(lambda: READS[read](deps, caller, lead_id))
+        # A read taking the row lock would wait here until the holder lets go (after this).
+        thread.join(20)
+        assert not thread.is_alive(), f"{read} waited for the row lock"
+    assert "error" not in outcome, outcome
+
+
+def test_a_change_still_waits_for_the_row_lock(deps, engine, visible_lead):
+    caller, lead_id = visible_lead
+    with row_locked(engine, lead_id):
+        thread, outcome = run_in_thread(
+            lambda: lifecycle.start_working(deps, caller, lead_id, note="called"))
+        wait_until(lambda: waiting_on_row_locks(engine) >= 1, timeout=10,
+                   message="the change never waited for the lead's row lock")
+    thread.join(20)
+    assert "error" not in outcome, outcome
+
+
+def test_an_import_batch_serialises_each_lead_once_and_inserts_once_per_table(
+        deps, engine, h, monkeypatch):
+    serialised = []
+    real_lead_row = repositories.lead_row
+    monkeypatch.setattr(repositories, "lead_row",
+                        lambda lead: serialised.append(lead.id) or real_lead_row(lead))
+    tag = h.unique("imp")
+    plan = importing.plan_import(h.MARKETING, import_id=tag, column_mapping={},
+                                 columns=["E-Mail", "Last name", "Company"],
+                                 default_channel="purchased_list")
+    rows = [(i, {"E-Mail": f"row{i}.{tag}@import.example", "Last name": f"Row{i}",
+                 "Company": f"Firm {tag} {i}"}) for i in range(1, 41)]
+    rows.append((41, {"E-Mail": f"row1.{tag}@import.example", "Last name": "Again",
+                      "Company": "Other"}))   # a duplicate of row 1 in the same batch
+    with recorded(engine) as seen:
+        reports = list(importing.import_rows(deps, h.MARKETING, plan, rows, batch_size=50))
+    summary = reports[-1]
+    assert (summary.rows_accepted, summary.rows_rejected) == (40, 1)
+    assert [problem.row_number for problem in reports[0].problems] == [41]
+    assert len(serialised) == len(set(serialised)) == 40
+    inserts = [s for s in seen["statements"] if s.startswith("INSERT")]
+    assert sorted(s.split()[2] for s in inserts) == sorted(
+        ["leads", "lead_history", "outbox", "lead_idempotency_keys"])
+
+    serialised.clear()
+    with recorded(engine) as seen:
+        rerun = list(importing.import_rows(deps, h.MARKETING, plan, rows[:40], batch_size=50))
+    assert all(row.already_imported for row in rerun[0].accepted)
+    assert not [s for s in seen["statements"] if s.startswith(WRITES)]
