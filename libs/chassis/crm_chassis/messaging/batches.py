@@ -10,9 +10,10 @@ second. A batch handler writes the batch's inbox rows, runs the handler once ove
 events and commits once, then acknowledges every delivery of the batch.
 
 How deliveries become batches: the handler buffers decoded deliveries and starts a batch when
-``max_batch`` are waiting, or ``max_wait_seconds`` after the first one arrived (so a lone event
-waits at most that long), or at once when the previous batch ends with deliveries waiting (under
-load batches fill by themselves). One batch runs at a time per handler, so a worker applies
+``max_batch`` are waiting, or ``max_wait_seconds`` after the first one arrived (default 0: as
+soon as the consumer has handed over what the broker sent in one go), or at once when the
+previous batch ends with deliveries waiting. So a lone event is not delayed, and under load
+batches fill by themselves while the previous one runs. One batch runs at a time per handler, so a worker applies
 events in queue order, as the one-by-one handler does per aggregate. Its consumer has a channel of
 its own whose prefetch is twice the largest ``max_batch`` (the ordinary handlers keep nameko's
 ``max_workers``).
@@ -61,7 +62,7 @@ class BatchingEventHandler(IdempotentEventHandler):
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
                  function_name: str = "", *, max_batch: int = 200,
-                 max_wait_seconds: float = 0.02, **kwargs):
+                 max_wait_seconds: float = 0.0, **kwargs):
         if max_batch < 1 or max_wait_seconds < 0:
             raise ValueError("max_batch must be >= 1 and max_wait_seconds >= 0")
         super().__init__(source_service, event_type, message_cls, function_name, **kwargs)
@@ -118,7 +119,7 @@ class BatchingEventHandler(IdempotentEventHandler):
 
 
 def idempotent_batch_handler(source_service: str, event_type: str, message_cls: type[Message],
-                             *, max_batch: int = 200, max_wait_seconds: float = 0.02,
+                             *, max_batch: int = 200, max_wait_seconds: float = 0.0,
                              uow_attribute: str = "uow"):
     """Decorate ``method(self, events, uow)`` as an exactly-once-effect batch event handler."""
 

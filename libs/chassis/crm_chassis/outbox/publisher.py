@@ -160,18 +160,37 @@ class ConfirmingPublisher:
         self._run_until(lambda: not self._outstanding, self._confirm_timeout, "confirms")
         return self._result
 
-    def idle(self, seconds: float) -> None:
-        """Wait ``seconds`` while serving the connection (heartbeats, close notices).
+    def idle(self, seconds: float, wakeup=None) -> None:
+        """Wait ``seconds`` while serving the connection (heartbeats, close notices), or less:
+        until ``wakeup`` (an :class:`~crm_chassis.outbox.wakeup.OutboxWakeup`) is notified.
 
         Never raises: a connection lost while idle is dropped, and the next publish reconnects.
         """
         if not self.is_connected:
             if self._connection is not None:
                 self._drop()
-            time.sleep(seconds)
+            if wakeup is None or wakeup.fileno() is None:
+                time.sleep(seconds)
+            else:
+                wakeup.wait(seconds)
             return
-        self._run_until(lambda: False, seconds, "idle", raise_on_failure=False,
-                        timeout_is_error=False)
+        fd = wakeup.fileno() if wakeup is not None else None
+        woken = [False]
+        if fd is not None:
+            ioloop = self._connection.ioloop
+
+            def on_readable(_fd, _events):
+                if wakeup.drain():
+                    woken[0] = True
+                    ioloop.stop()
+
+            ioloop.add_handler(fd, on_readable, ioloop.READ)
+        try:
+            self._run_until(lambda: woken[0], seconds, "idle", raise_on_failure=False,
+                            timeout_is_error=False)
+        finally:
+            if fd is not None and self._connection is not None:
+                self._connection.ioloop.remove_handler(fd)
         if self._failure:
             log.warning("publisher connection lost while idle: %s", self._failure)
             self._drop()

@@ -97,7 +97,8 @@ class RelayLeadership:
 class OutboxRelay:
     def __init__(self, engine: Engine, service_name: str, publisher: Publisher, batch_size: int = 500,
                  poll_seconds: float = 0.05, *, standby_retry_seconds: float = 3.0,
-                 max_backoff_seconds: float = 5.0, stats_seconds: float = 1.0):
+                 max_backoff_seconds: float = 5.0, stats_seconds: float = 1.0,
+                 wakeup=None):
         self._engine = engine
         self._service = service_name
         self._publisher = publisher
@@ -106,6 +107,7 @@ class OutboxRelay:
         self._standby_retry = standby_retry_seconds
         self._max_backoff = max_backoff_seconds
         self._stats_seconds = stats_seconds
+        self._wakeup = wakeup   # OutboxWakeup on PostgreSQL: idle ends at the next commit
         self._stats_at = 0.0
         self._table = outbox_table(MetaData())
         self._stop = threading.Event()
@@ -160,9 +162,11 @@ class OutboxRelay:
                     self._stop.wait(backoff)
                     continue
                 if published < self._batch_size and not self._stop.is_set():
-                    self._publisher.idle(self._poll_seconds)
+                    self._publisher.idle(self._poll_seconds, self._wakeup)
         finally:
             labels.set(0)
+            if self._wakeup is not None:
+                self._wakeup.close()
             self.leadership.release()
             self._publisher.close()
 

@@ -20,6 +20,7 @@ from crm_chassis.messaging.bootstrap import (configure_process_logging, declare_
 from crm_chassis.metrics import start_metrics_server
 from crm_chassis.outbox.publisher import ConfirmingPublisher
 from crm_chassis.outbox.relay import OutboxRelay
+from crm_chassis.outbox.wakeup import OutboxWakeup
 from crm_chassis.settings import ServiceSettings
 
 log = logging.getLogger("crm_chassis.outbox.relay_main")
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = make_engine(settings.database_url)
     publisher = ConfirmingPublisher(settings.amqp_url, app_id=f"{args.service}.outbox_relay")
     relay = OutboxRelay(engine, args.service, publisher, batch_size=settings.outbox_batch_size,
-                        poll_seconds=settings.outbox_poll_seconds)
+                        poll_seconds=settings.outbox_poll_seconds,
+                        wakeup=OutboxWakeup.for_engine(engine))
     if stopping.is_set():
         relay.stop()
     log.info("outbox relay started for %s (batch %d)", args.service, settings.outbox_batch_size)

@@ -5,8 +5,8 @@ alembic migration (``create_messaging_tables(op)``), so the two cannot drift apa
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, MetaData, String, Table, Text,
-                        text)
+from sqlalchemy import (DDL, BigInteger, Column, Index, Integer, MetaData, String, Table, Text,
+                        event, text)
 
 from crm_chassis.db import UtcDateTime
 
@@ -17,6 +17,20 @@ INBOX = "inbox"
 PENDING = "pending"       # written, not yet confirmed by the broker
 SENT = "sent"             # confirmed by the broker
 UNROUTABLE = "unroutable"  # returned by the broker: no queue bound; kept for inspection
+
+
+# PostgreSQL wakes the relay when rows are committed (LISTEN/NOTIFY) instead of leaving them to
+# its next poll: a statement-level trigger notifies channel ``crm_outbox``; PostgreSQL delivers
+# notifications only at COMMIT (never for a rolled-back change) and folds identical ones of one
+# transaction into one. Each service has its own database, so one channel name serves them all.
+# SQLite has no notifications: its relay polls (``outbox_poll_seconds``).
+NOTIFY_CHANNEL = "crm_outbox"
+_NOTIFY_DDL = (
+    "CREATE OR REPLACE FUNCTION crm_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN PERFORM pg_notify('{NOTIFY_CHANNEL}', ''); RETURN NULL; END $$",
+    f"CREATE TRIGGER {OUTBOX}_notify AFTER INSERT ON {OUTBOX} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION crm_outbox_notify()",
+)
 
 
 def _outbox_columns():
@@ -56,6 +70,8 @@ def outbox_table(metadata: MetaData) -> Table:
     # The relay's only query: pending rows in id order. Partial index keeps it tiny.
     Index("ix_outbox_pending", table.c.id, postgresql_where=text("status = 'pending'"),
           sqlite_where=text("status = 'pending'"))
+    for statement in _NOTIFY_DDL:   # metadata.create_all (tests, tools) gets the trigger too
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     return table
 
 
@@ -77,3 +93,6 @@ def create_messaging_tables(op) -> None:
                     postgresql_where=text("status = 'pending'"),
                     sqlite_where=text("status = 'pending'"))
     op.create_table(INBOX, *_inbox_columns())
+    if op.get_bind().dialect.name == "postgresql":
+        for statement in _NOTIFY_DDL:
+            op.execute(statement)

@@ -41,7 +41,7 @@ class FakePublisher:
                 result.nacked.append(message.id)
         return result
 
-    def idle(self, seconds):
+    def idle(self, seconds, wakeup=None):
         pass
 
     def close(self):

@@ -40,7 +40,7 @@ from crm_territory.service_layer.dependencies import Dependencies
 log = get_logger("crm_territory.worker")
 ROUTER = Caller.system("territory-router").actor
 QUEUE_GAUGE_SECONDS = 15.0
-# Leads routed per transaction at most (a bulk import fills batches; a lone lead waits <= 20 ms).
+# Leads routed per transaction at most (a bulk import fills batches; a lone lead is not delayed).
 LEAD_BATCH = 250
 
 _lock = threading.Lock()
