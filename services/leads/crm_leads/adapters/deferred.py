@@ -15,11 +15,15 @@ idempotency keys: the lead and idempotency repositories answer their own pending
 """
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
+from crm_leads.adapters.prepared import Prepared, available
+
 SINGLE_STATEMENT_ROWS = 12
-_COMBINED: dict[tuple, tuple[str, dict]] = {}   # shape -> SQL and bind processors
+_COMBINED: dict[tuple, tuple] = {}   # shape -> SQL, bind processors, prepared form
 
 
 class DeferredInserts:
@@ -63,7 +67,7 @@ def _combined(groups, session: Session) -> None:
     built = _COMBINED.get(shape)
     if built is None:
         built = _COMBINED[shape] = _build(shape, dialect)
-    sql, processors = built
+    sql, processors, prepared = built
     parameters = {}
     for number, (_, rows) in enumerate(groups):
         for index, row in enumerate(rows):
@@ -71,12 +75,16 @@ def _combined(groups, session: Session) -> None:
                 name = f"w{number}_{index}_{column}"
                 process = processors[name]
                 parameters[name] = value if process is None else process(value)
+    if available(connection):
+        prepared.ensure(connection)
+        sql = prepared.execute_sql
     connection.exec_driver_sql(sql, parameters)
 
 
-def _build(shape: tuple, dialect) -> tuple[str, dict]:
-    """The statement's SQL and each parameter's bind processor (the column type's: JSON,
-    UTC datetimes). Compiled here once per shape: SQLAlchemy does not cache DML CTEs."""
+def _build(shape: tuple, dialect) -> tuple[str, dict, Prepared]:
+    """The statement's SQL, each parameter's bind processor (the column type's: JSON, UTC
+    datetimes) and its prepared form (adapters/prepared.py). Compiled here once per shape:
+    SQLAlchemy does not cache DML CTEs."""
     inserts = []
     for number, (table, columns, count) in enumerate(shape):
         table: Table
@@ -89,4 +97,5 @@ def _build(shape: tuple, dialect) -> tuple[str, dict]:
     compiled = statement.compile(dialect=dialect)
     processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                   for name, bind in compiled.binds.items()}
-    return compiled.string, processors
+    name = "leads_write_" + hashlib.sha256(compiled.string.encode()).hexdigest()[:16]
+    return compiled.string, processors, Prepared(name, compiled.string)

@@ -16,7 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 # One round trip for all keys; unnest yields them in the array's (sorted) order.
-_LOCK = text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key")
+LOCK_SQL = "SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key"
+_LOCK = text(LOCK_SQL)
 
 
 def lock_key(*parts: str) -> int:
@@ -29,6 +30,11 @@ def lock_keys(session: Session, keys: list[tuple[str, ...]]) -> None:
     two transactions locking the same keys)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    ordered = sorted({lock_key(*parts) for parts in keys})
+    ordered = ordered_keys(keys)
     if ordered:
         session.execute(_LOCK, {"keys": ordered})
+
+
+def ordered_keys(keys: list[tuple[str, ...]]) -> list[int]:
+    """The ``:keys`` parameter of LOCK_SQL, for callers sending it with another statement."""
+    return sorted({lock_key(*parts) for parts in keys})

@@ -18,13 +18,16 @@ import dataclasses
 import datetime as dt
 import operator
 
-from sqlalchemy import and_, bindparam, insert, literal, null, or_, select, text, union_all, update
+from sqlalchemy import (String, and_, bindparam, column, insert, null, or_, select, text,
+                        union_all, update)
+from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.orm import Session
 
 from crm_leads.adapters import orm, search_sql, search_text
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.lead_rows import lead_from_row, lead_row
-from crm_leads.adapters.locks import lock_keys
+from crm_leads.adapters.locks import LOCK_SQL, lock_keys, ordered_keys
+from crm_leads.adapters.prepared import Prepared, available
 from crm_leads.domain.duplicates import TAKING_PART, DuplicateKeys
 from crm_leads.domain.lead import OPEN, READ_ONLY, Lead
 from crm_leads.domain.search import LeadQuery
@@ -53,6 +56,21 @@ _CAPTURE_LOOKUP = union_all(
     select(null().label("key_fingerprint"), null().label("key_lead_id"), *L.c)
     .where(_DUPLICATE))
 _FIND_DUPLICATES = select(L).where(_DUPLICATE)
+
+
+def _prepared(name: str, statement) -> Prepared:
+    return Prepared(name, str(statement.compile(dialect=_PSYCOPG2)))
+
+
+# The same statements prepared on the connection (adapters/prepared.py); the lookup is sent
+# in one round trip after the advisory locks (two statements, each with its own snapshot).
+_PSYCOPG2 = pg_psycopg2.dialect()
+_LOOKUP_PREPARED = _prepared("leads_capture_lookup", _CAPTURE_LOOKUP)
+_LOCKED_LOOKUP = _LOOKUP_PREPARED.textual(
+    column("key_fingerprint", String), column("key_lead_id", String), *L.c, prefix=LOCK_SQL)
+_GET_PREPARED = {lock: _prepared(f"leads_get{'_for_update' if lock else ''}", _GET[lock])
+                 for lock in (True, False)}
+_GET_TEXTUAL = {lock: prepared.textual(*L.c) for lock, prepared in _GET_PREPARED.items()}
 _OPEN = sorted(status.value for status in OPEN)
 _READ_ONLY = sorted(status.value for status in READ_ONLY)
 _PENDING = ("requested", "converting", "failed_retrying")
@@ -166,7 +184,12 @@ class SqlLeadRepository(repositories.LeadRepository):
         if known is not None and (known.locked or not for_update):
             return known.lead
         lock = for_update and self._postgres
-        found = self._track(self.session.execute(_GET[lock], {"lead_id": lead_id}), lock)
+        statement = _GET[lock]
+        connection = self.session.connection()
+        if available(connection):
+            _GET_PREPARED[lock].ensure(connection)
+            statement = _GET_TEXTUAL[lock]
+        found = self._track(self.session.execute(statement, {"lead_id": lead_id}), lock)
         return found[0] if found else None
 
     def find_duplicates(self, keys: DuplicateKeys) -> list[Lead]:
@@ -180,9 +203,16 @@ class SqlLeadRepository(repositories.LeadRepository):
     def lookup_capture(self, caller_id: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
         """The unit of work's capture lookup: lock the idempotency key and the duplicate keys
         (one statement), then read the key, its lead and the duplicates (one statement)."""
-        lock_keys(self.session, [("idempotency", caller_id, key)] + lookup_keys(keys))
-        rows = list(self.session.execute(_CAPTURE_LOOKUP, {"caller_id": caller_id, "key": key,
-                                                           **_key_values(keys)}))
+        locks = [("idempotency", caller_id, key)] + lookup_keys(keys)
+        parameters = {"caller_id": caller_id, "key": key, **_key_values(keys)}
+        connection = self.session.connection()
+        if available(connection):   # locks and lookup in one round trip
+            _LOOKUP_PREPARED.ensure(connection)
+            rows = list(self.session.execute(_LOCKED_LOOKUP, {"keys": ordered_keys(locks),
+                                                              **parameters}))
+        else:
+            lock_keys(self.session, locks)
+            rows = list(self.session.execute(_CAPTURE_LOOKUP, parameters))
         previous = next(((row.key_fingerprint, row.key_lead_id) for row in rows
                          if row.key_fingerprint is not None), None)
         leads = self._track([row for row in rows if row.id is not None], False)

@@ -1,6 +1,7 @@
 """What a capture sends to PostgreSQL and which locks reads take.
 
-* a new lead: the keys' advisory locks, one lookup, one write (every INSERT in one statement);
+* a new lead: one round trip for the keys' advisory locks and the lookup (two statements, the
+  lookup prepared), one for the write (every INSERT in one prepared statement), the commit;
 * a replayed capture: the locks and the lookup, no write, no commit;
 * reads (GetLead, history, activities, score explanation) take no row lock: a transaction
   holding the lead's row lock does not hold them up, while a change waits for it;
@@ -59,20 +60,25 @@ def leads_statements(seen) -> list[str]:
     return [s for s in seen["statements"] if "access_version" not in s]
 
 
-def test_a_new_lead_is_locks_one_lookup_and_one_write(deps, engine, h):
+def test_a_new_lead_is_one_round_trip_to_look_up_and_one_to_write(deps, engine, h):
     values = h.person_values()
     del values["sales_line_id"]   # with one, the line's scoring model is read as well
+    h.capture(deps, **values)     # this connection has prepared the statements now
+    values = h.person_values()
+    del values["sales_line_id"]
+    before = counts(engine)
     with recorded(engine) as seen:
         result = h.capture(deps, **values)
     assert not result.replayed
     statements = leads_statements(seen)
-    assert len(statements) == 3, statements
+    assert len(statements) == 2, statements
+    # The keys' advisory locks, then (its own statement, so its own snapshot) the lookup.
     assert statements[0].startswith("SELECT pg_advisory_xact_lock")
-    assert "lead_idempotency_keys" in statements[1] and "FOR UPDATE" not in statements[1]
-    assert statements[2].startswith("WITH")
-    for table in ("leads", "lead_history", "outbox", "lead_idempotency_keys"):
-        assert f"INSERT INTO {table} " in statements[2]
+    assert "; EXECUTE leads_capture_lookup(" in statements[0]
+    assert statements[1].startswith("EXECUTE leads_write_")
     assert seen["commits"] == 1
+    lead, history, outbox, keys = (after - then for after, then in zip(counts(engine), before))
+    assert (lead, history, outbox, keys) == (1, 1, 2, 1)
 
 
 def test_a_replayed_capture_writes_and_commits_nothing(deps, engine, h):
