@@ -32,6 +32,11 @@ DEPARTMENTS: dict[str, str] = {
 # structure. It grants no access to leads, deals or reports (those follow team membership).
 ROLES: dict[str, str] = {
     "admin": "Administrator: manages users, service accounts and the sales structure.",
+    # Catalog administration (catalog checks them; docs/services/catalog.md). Like admin, they
+    # grant no access to any team's leads or deals.
+    "catalog_manager": "Manages the product catalog: unit groups, products, price and "
+                       "discount lists.",
+    "pricing_manager": "Manages price lists and discount lists.",
 }
 
 ACTIVE = "active"

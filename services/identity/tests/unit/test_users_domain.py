@@ -139,3 +139,14 @@ def test_normalisation_is_idempotent_and_keys_ignore_case(local, domain, pad):
     assert normalise_email(normal) == normal
     assert normal.split("@")[1] == domain.lower()
     assert email_key(normal) == email_key(normal.upper()) == normal.lower()
+
+
+def test_catalog_roles_are_known_and_an_unknown_role_is_refused():
+    from crm_chassis.errors import InvalidArgument
+    from crm_identity.domain.users import validate_roles
+
+    assert validate_roles(["catalog_manager", "pricing_manager"]) == {
+        "catalog_manager", "pricing_manager"}
+    import pytest
+    with pytest.raises(InvalidArgument):
+        validate_roles(["catalog_owner"])
