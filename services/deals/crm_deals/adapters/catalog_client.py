@@ -38,8 +38,10 @@ class CatalogPricing(Pricing):
 
     def price(self, lines: list[LineRequest], context: PricingContext) -> PricedQuote:
         request = pricing_pb2.PriceQuoteRequest(
+            # format(..., "f"): str(Decimal("1E+1")) is "1E+1", which catalog refuses.
             lines=[pricing_pb2.QuoteLineInput(product_id=line.product_id, unit=line.unit,
-                                              quantity=str(line.quantity)) for line in lines],
+                                              quantity=format(line.quantity, "f"),
+                                              existing_line=line.existing) for line in lines],
             context=pricing_pb2.PricingContext(
                 price_list_id=context.price_list_id, sales_line_id=context.sales_line_id,
                 account_id=context.account_id, pricing_date=context.pricing_date.isoformat(),

@@ -23,6 +23,17 @@ class LineRequest:
     product_id: str
     quantity: Decimal
     unit: str = ""
+    # Already on the quote or deal (a re-price): catalog still prices a product retired or past
+    # its last day of sale for it, as it must for what was sold before; a new line is refused.
+    existing: bool = False
+
+
+def mark_existing(lines: list["LineRequest"], current) -> list["LineRequest"]:
+    """``lines`` with ``existing`` set for each product already among ``current`` lines."""
+    on_record = {line.product_id for line in current}
+    return [LineRequest(line.product_id, line.quantity, line.unit,
+                        existing=line.existing or line.product_id in on_record)
+            for line in lines]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from crm_deals.domain.money import Money
 from crm_deals.domain.closing import LOST_REASONS
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
-from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced
+from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
+                                      mark_existing)
 from crm_deals.service_layer import snapshots as snap
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
@@ -214,7 +215,7 @@ def set_deal_lines(uow, ports: Ports, caller: Caller, deal_id: str, lines: list[
         deal = _load_for_edit(uow, access, deal_id, "change this deal's products")
         priced = []
         if lines:
-            answer = ports.pricing.price(lines, PricingContext(
+            answer = ports.pricing.price(mark_existing(lines, deal.lines), PricingContext(
                 currency=deal.currency, sales_line_id=deal.sales_line_id,
                 account_id=deal.account_id, pricing_date=ports.now().date(),
                 price_list_id=price_list_id))

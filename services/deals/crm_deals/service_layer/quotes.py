@@ -6,7 +6,8 @@ import datetime as dt
 from crm_chassis.errors import FailedPrecondition
 
 from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced
+from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
+                                      mark_existing)
 from crm_deals.domain.quotes import ACTIVE, Quote
 from crm_deals.service_layer import snapshots as snap
 from crm_deals.service_layer.access import Access, Caller
@@ -69,7 +70,7 @@ def price_quote_lines(uow, ports: Ports, caller: Caller, quote_id: str,
     with uow:
         quote, deal = _quote_for_edit(uow, access, quote_id, "change this quote")
         quote.ensure_draft()
-        answer = ports.pricing.price(lines, PricingContext(
+        answer = ports.pricing.price(mark_existing(lines, quote.lines), PricingContext(
             currency=quote.currency, sales_line_id=deal.sales_line_id,
             account_id=quote.account_id, pricing_date=ports.now().date(),
             price_list_id=price_list_id or quote.price_list_id))

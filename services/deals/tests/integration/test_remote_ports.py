@@ -92,8 +92,17 @@ def test_pricing_maps_catalogs_exact_figures_and_sends_the_service_token(servers
     assert priced.total == Money(Decimal("58.47"), "EUR") and priced.price_list_id == "pl-1"
     [request] = servers.catalog.requests
     assert request.lines[0].quantity == "3" and request.context.pricing_date == "2026-03-02"
+    assert request.lines[0].existing_line is False
     assert (request.context.currency, request.context.account_id) == ("EUR", "acc-1")
     assert servers.catalog.metadata[0]["authorization"] == "Bearer service-token"
+
+
+def test_quantities_are_sent_as_plain_decimals_and_existing_lines_flagged(servers):
+    servers.catalog.answer = priced_answer()
+    CatalogPricing(servers.channel, 5).price(
+        [LineRequest("p-1", Decimal("1E+1"), "pcs", existing=True)], CONTEXT)
+    [request] = servers.catalog.requests
+    assert request.lines[0].quantity == "10" and request.lines[0].existing_line is True
 
 
 def test_line_errors_name_the_lines_and_inexact_money_is_catalogs_fault(servers):

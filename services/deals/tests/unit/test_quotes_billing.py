@@ -184,3 +184,14 @@ def test_orders_cancel_only_without_a_live_invoice(world):
     assert order.status == "cancelled"
     with pytest.raises(FailedPrecondition, match="only an open order can be invoiced"):
         world.call(billing.create_invoice, world.sam, order.id)
+
+
+def test_re_pricing_says_which_lines_are_already_on_the_quote(world):
+    # Catalog still prices a retired product for a line already sold, never for a new one.
+    deal = world.deal()
+    quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id)
+    world.call(quotes.price_quote_lines, world.alice, quote.id, LINES[:1])
+    assert [line.existing for line in world.pricing.calls[-1][0]] == [False]
+    world.call(quotes.price_quote_lines, world.alice, quote.id,
+               [LINES[0], LineRequest("p-thing", Decimal("2"))])
+    assert [line.existing for line in world.pricing.calls[-1][0]] == [True, False]
