@@ -126,5 +126,42 @@ def describe(cls: type[ServiceSettings], service_name: str) -> str:
     return "\n".join(rows)
 
 
+def describe_own(cls: type[ServiceSettings], service_name: str) -> str:
+    """The table of the fields ``cls`` adds or re-defaults (the service's own settings)."""
+    base = {f.name: f.default for f in fields(ServiceSettings)}
+    own = [f for f in fields(cls) if f.name != "service_name"
+           and (f.name not in base or base[f.name] != f.default)]
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in own:
+        secret = " (secret)" if f.metadata.get("secret") else ""
+        rows.append(f"| `CRM_{service_name.upper()}_{f.name.upper()}` (or `CRM_{f.name.upper()}`) "
+                    f"| `{f.default}` | {f.metadata.get('doc', '')}{secret} |")
+    return "\n".join(rows)
+
+
+def settings_class_of(service_name: str) -> type[ServiceSettings]:
+    """The settings class a service declares in ``<package>.entrypoints.settings``."""
+    import importlib
+    import inspect
+
+    from crm_chassis import manifest
+
+    module = importlib.import_module(f"{manifest.find(service_name).package}.entrypoints.settings")
+    found = [c for _, c in inspect.getmembers(module, inspect.isclass)
+             if issubclass(c, ServiceSettings) and c is not ServiceSettings]
+    if len(found) != 1:
+        raise LookupError(f"{module.__name__} declares {len(found)} settings classes, not one")
+    return found[0]
+
+
 if __name__ == "__main__":  # pragma: no cover
-    print(describe(ServiceSettings, sys.argv[1] if len(sys.argv) > 1 else "service"))
+    # `python -m crm_chassis.settings` : the settings every service has;
+    # `python -m crm_chassis.settings leads` : leads' own settings.
+    # Through the imported module: as __main__ this file's classes are copies, and the services'
+    # settings classes subclass the imported ones.
+    from crm_chassis import settings as imported
+
+    if len(sys.argv) > 1:
+        print(imported.describe_own(imported.settings_class_of(sys.argv[1]), sys.argv[1]))
+    else:
+        print(imported.describe(imported.ServiceSettings, "service"))

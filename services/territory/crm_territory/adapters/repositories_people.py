@@ -139,6 +139,11 @@ class SqlPersonRepository(r.PersonRepository):
             self._missing.update(u for u in wanted if u not in self._seen)
         return {u: self._seen[u] for u in user_ids if u in self._seen}
 
+    def ids_after(self, user_id: str, limit: int) -> list[str]:
+        return list(self._session.execute(
+            select(_P.c.user_id).where(_P.c.user_id > user_id).order_by(_P.c.user_id)
+            .limit(limit)).scalars())
+
     def add(self, person: Person) -> None:
         self._session.execute(insert(_P).values(user_id=person.user_id,
                                                 **_person_values(person)))

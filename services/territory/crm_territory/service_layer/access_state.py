@@ -63,3 +63,23 @@ class AccessWatch:
                            actor=actor)
             changed.append(uid)
         return changed
+
+
+def republish_all(make_uow, at: dt.datetime, actor: Actor | None, *, page: int = 500) -> int:
+    """Emit every known person's current scopes again (``user_access_changed``, a new
+    ``access_version`` each), one transaction per ``page`` people; returns how many.
+
+    For a consumer whose replica is empty or behind: a service deployed after snapshots were
+    published (they were unroutable for its queue), or a replica restored from a backup.
+    Replicas keep the newest snapshot, so running it twice, or while people change, is safe.
+    """
+    published, after = 0, ""
+    while True:
+        with make_uow() as uow:
+            ids = uow.people.ids_after(after, page)
+            if not ids:
+                return published
+            watch = AccessWatch(uow, at).watch(ids)
+            published += len(watch.publish(actor, force=tuple(ids)))
+            uow.commit()
+        after = ids[-1]

@@ -89,6 +89,10 @@ class PersonRepository(abc.ABC):
     @abc.abstractmethod
     def many(self, user_ids: list[str]) -> dict[str, Person]: ...
     @abc.abstractmethod
+    def ids_after(self, user_id: str, limit: int) -> list[str]:
+        """Up to ``limit`` person ids greater than ``user_id`` (""), in id order: a full scan in
+        pages, e.g. to republish everyone's scopes."""
+    @abc.abstractmethod
     def add(self, person: Person) -> None: ...
     @abc.abstractmethod
     def save(self, person: Person) -> None: ...

@@ -87,6 +87,9 @@ class FakePeople(r.PersonRepository):
     def many(self, user_ids):
         return {u: self.rows[u] for u in user_ids if u in self.rows}
 
+    def ids_after(self, user_id, limit):
+        return sorted(u for u in self.rows if u > user_id)[:limit]
+
     def add(self, person):
         self.rows[person.user_id] = person
 
