@@ -5,44 +5,22 @@
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-VERSION_TABLE = "alembic_version_leads"
+from crm_chassis.migrations import ServiceMigrations
 
 
-def config(database_url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    # '%' must be doubled for configparser interpolation (URL-encoded passwords).
-    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    cfg.attributes["configure_logger"] = False
-    return cfg
-
-
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(config(database_url), revision)
-
-
-def downgrade(database_url: str, revision: str = "base") -> None:
-    command.downgrade(config(database_url), revision)
-
-
-def main(argv: list[str] | None = None) -> None:
+def _database_url() -> str:
     from crm_leads.entrypoints.settings import load
 
-    argv = sys.argv[1:] if argv is None else argv
-    url = load().database_url
-    if argv[:1] == ["downgrade"]:
-        downgrade(url, argv[1] if len(argv) > 1 else "base")
-    else:
-        upgrade(url, argv[1] if argv[:1] == ["upgrade"] and len(argv) > 1 else "head")
-    print(f"leads database migrated ({argv[0] if argv else 'upgrade'})")
+    return load().database_url
 
+
+MIGRATIONS = ServiceMigrations("leads", Path(__file__).resolve().parent.parent / "migrations",
+                               database_url=_database_url)
+VERSION_TABLE = MIGRATIONS.version_table
+config, upgrade, downgrade, main = (MIGRATIONS.config, MIGRATIONS.upgrade, MIGRATIONS.downgrade,
+                                    MIGRATIONS.main)
 
 if __name__ == "__main__":
     main()

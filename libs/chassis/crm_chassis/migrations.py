@@ -1,0 +1,80 @@
+"""alembic for one service: its own version table ``alembic_version_<service>`` (services may
+share a database server), the URL from the service's settings, batch mode on SQLite.
+
+A service's ``crm_<name>/migrate.py``::
+
+    MIGRATIONS = ServiceMigrations("leads", Path(__file__).resolve().parent.parent / "migrations",
+                                   database_url=lambda: load().database_url)
+    VERSION_TABLE, upgrade, downgrade, main = (MIGRATIONS.version_table, MIGRATIONS.upgrade,
+                                               MIGRATIONS.downgrade, MIGRATIONS.main)
+
+and its ``migrations/env.py``: ``run_alembic_env(MIGRATIONS)``.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+from alembic import command
+from alembic.config import Config
+
+from crm_chassis.db import make_engine
+
+
+class ServiceMigrations:
+    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]):
+        self.service = service
+        self.directory = Path(directory)
+        self.version_table = f"alembic_version_{service}"
+        self._database_url = database_url
+
+    def config(self, database_url: str) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(self.directory))
+        # '%' must be doubled for configparser interpolation (URL-encoded passwords).
+        cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+        cfg.attributes["configure_logger"] = False
+        return cfg
+
+    def upgrade(self, database_url: str, revision: str = "head") -> None:
+        command.upgrade(self.config(database_url), revision)
+
+    def downgrade(self, database_url: str, revision: str = "base") -> None:
+        command.downgrade(self.config(database_url), revision)
+
+    def main(self, argv: list[str] | None = None) -> None:
+        """``python -m crm_<name>.migrate [upgrade [REV] | downgrade [REV]]`` on the settings'
+        database (upgrade to head by default)."""
+        argv = sys.argv[1:] if argv is None else argv
+        url = self._database_url()
+        if argv[:1] == ["downgrade"]:
+            self.downgrade(url, argv[1] if len(argv) > 1 else "base")
+        else:
+            self.upgrade(url, argv[1] if argv[:1] == ["upgrade"] and len(argv) > 1 else "head")
+        print(f"{self.service} database migrated ({argv[0] if argv else 'upgrade'})")
+
+    def settings_url(self) -> str:
+        return self._database_url()
+
+
+def run_alembic_env(migrations: ServiceMigrations) -> None:
+    """The body of a service's ``migrations/env.py``: URL from the Config (``migrate.py``) or,
+    when alembic is run by hand, from the service's settings."""
+    from alembic import context
+
+    url = context.config.get_main_option("sqlalchemy.url") or migrations.settings_url()
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, version_table=migrations.version_table)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, version_table=migrations.version_table,
+                              render_as_batch=engine.dialect.name == "sqlite")
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
