@@ -47,14 +47,18 @@ _KEY_COLUMNS = (("email", L.c.duplicate_email), ("phone", L.c.duplicate_phone),
 _DUPLICATE = and_(text(orm.TAKING_PART_SQL),
                   or_(*(column == bindparam(name) for name, column in _KEY_COLUMNS)))
 # A capture's reads in one statement: the idempotency key with its lead (a replay), and the
-# leads taking part that share a duplicate key (a NULL key matches nothing). Run after the
-# keys' advisory locks (a statement's snapshot predates a lock it waits for inside itself).
+# leads taking part that share a duplicate key (a NULL key matches nothing), one branch per
+# key: prepared, its generic plan is made once, and an OR of the three keys planned on a
+# still small table is a sequential scan kept while the table grows (an equality per branch
+# is an index scan at any size). Run after the keys' advisory locks (a statement's snapshot
+# predates a lock it waits for inside itself).
 _CAPTURE_LOOKUP = union_all(
     select(K.c.fingerprint.label("key_fingerprint"), K.c.lead_id.label("key_lead_id"), *L.c)
     .select_from(K.outerjoin(L, L.c.id == K.c.lead_id))
     .where(K.c.caller_id == bindparam("caller_id"), K.c.key == bindparam("key")),
-    select(null().label("key_fingerprint"), null().label("key_lead_id"), *L.c)
-    .where(_DUPLICATE))
+    *(select(null().label("key_fingerprint"), null().label("key_lead_id"), *L.c)
+      .where(text(orm.TAKING_PART_SQL), column == bindparam(name))
+      for name, column in _KEY_COLUMNS))
 _FIND_DUPLICATES = select(L).where(_DUPLICATE)
 
 

@@ -24,18 +24,18 @@ PUBLISHED = ("lead_created", "lead_updated", "lead_activity_recorded", "lead_sco
 
 def _message(event: events.LeadEvent):
     lead = event.lead
-    snapshot = messages.lead(lead)
     line, team = lead.data.sales_line_id, lead.assignment.team_id
+    if isinstance(event, events.LeadScored):   # the only event without the lead's snapshot
+        return events_pb2.LeadScored(
+            lead_id=lead.id, sales_line_id=line, team_id=team, score=messages.score(lead.score),
+            previous_score=event.previous_score,
+            previous_grade=messages.grade(event.previous_grade))
+    snapshot = messages.lead(lead)
     if isinstance(event, events.LeadCreated):
         return events_pb2.LeadCreated(lead=snapshot)
     if isinstance(event, events.LeadUpdated):
         return events_pb2.LeadUpdated(lead=snapshot,
                                       changes=[messages.field_change(c) for c in event.changes])
-    if isinstance(event, events.LeadScored):
-        return events_pb2.LeadScored(
-            lead_id=lead.id, sales_line_id=line, team_id=team, score=messages.score(lead.score),
-            previous_score=event.previous_score,
-            previous_grade=messages.grade(event.previous_grade))
     if isinstance(event, events.LeadAssigned):
         return events_pb2.LeadAssigned(
             lead_id=lead.id, sales_line_id=line, assignment=snapshot.assignment,
