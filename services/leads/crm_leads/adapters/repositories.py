@@ -84,18 +84,34 @@ _state_of = operator.attrgetter(*_STATE)
 
 
 class _Tracked:
-    """A lead handed out or added, with what the database holds of it."""
-    __slots__ = ("lead", "row", "state", "locked", "keys_of", "keys")
+    """A lead handed out or added, with what the database holds of it: ``state``, the
+    attribute values last read or written (None: a new lead, not inserted yet)."""
+    __slots__ = ("lead", "state", "_row", "locked", "keys_of", "keys")
 
-    def __init__(self, lead: Lead, row: dict | None, locked: bool):
-        self.lead, self.row, self.locked = lead, row, locked
-        self.state = _state_of(lead) if row is not None else None
+    def __init__(self, lead: Lead, new: bool, locked: bool):
+        self.lead, self.locked = lead, locked
+        self.state = None if new else _state_of(lead)
+        self._row: dict | None = None
         self.keys_of, self.keys = None, None
+
+    @property
+    def new(self) -> bool:
+        return self.state is None
 
     def unchanged(self) -> bool:
         state = self.state
         return state is not None and all(
             now is then for now, then in zip(_state_of(self.lead), state))
+
+    def stored_row(self) -> dict:
+        """The row the database holds, serialised when first needed (from the values read,
+        kept in ``state``): a lead that is only read is never serialised."""
+        if self._row is None:
+            self._row = lead_row(Lead(id=self.lead.id, **dict(zip(_STATE, self.state))))
+        return self._row
+
+    def written(self, row: dict) -> None:
+        self._row, self.state = row, _state_of(self.lead)
 
     def duplicate_keys(self) -> DuplicateKeys:
         data = self.lead.data
@@ -125,7 +141,7 @@ class SqlLeadRepository(repositories.LeadRepository):
             known = self._tracked.get(row["id"])
             if known is None:
                 lead = lead_from_row(row)
-                self._tracked[lead.id] = _Tracked(lead, lead_row(lead), locked)
+                self._tracked[lead.id] = _Tracked(lead, False, locked)
                 result.append(lead)
                 continue
             if locked and not known.locked and known.unchanged():
@@ -133,7 +149,7 @@ class SqlLeadRepository(repositories.LeadRepository):
                 fresh = lead_from_row(row)
                 for name in _STATE:
                     setattr(known.lead, name, getattr(fresh, name))
-                known.row, known.state = lead_row(known.lead), _state_of(known.lead)
+                known._row, known.state = None, _state_of(known.lead)
             known.locked = known.locked or locked
             result.append(known.lead)
         return result
@@ -148,10 +164,11 @@ class SqlLeadRepository(repositories.LeadRepository):
             if tracked.unchanged():
                 continue
             row = lead_row(tracked.lead)
-            tracked.state = _state_of(tracked.lead)
-            if row != tracked.row:
-                pending.append((tracked.lead.status in TAKING_PART, tracked.row is None,
-                                lead_id, tracked, row))
+            if tracked.new or row != tracked.stored_row():
+                pending.append((tracked.lead.status in TAKING_PART, tracked.new, lead_id,
+                                tracked, row))
+            else:
+                tracked.written(row)   # new objects, same values
         new_rows = []
         for taking_part, new, lead_id, tracked, row in sorted(pending, key=lambda p: p[:3]):
             if new and taking_part:
@@ -159,10 +176,10 @@ class SqlLeadRepository(repositories.LeadRepository):
             elif new:
                 self.session.execute(_INSERT, row)
             else:
-                changed = {name: value for name, value in row.items()
-                           if tracked.row[name] != value}
+                stored = tracked.stored_row()
+                changed = {name: value for name, value in row.items() if stored[name] != value}
                 self.session.execute(_UPDATE, {"lead_id_": lead_id, **changed})
-            tracked.row = row
+            tracked.written(row)
         if deferred is not None:
             for row in new_rows:
                 deferred.execute(_INSERT, row)
@@ -181,7 +198,7 @@ class SqlLeadRepository(repositories.LeadRepository):
 
     # -- port -------------------------------------------------------------------------------
     def add(self, lead: Lead) -> None:
-        self._tracked[lead.id] = _Tracked(lead, None, True)
+        self._tracked[lead.id] = _Tracked(lead, True, True)
 
     def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:
         known = self._tracked.get(lead_id)
