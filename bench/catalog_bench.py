@@ -14,21 +14,18 @@ grpcio echo of the same run is the floor. Target: PriceQuote 100 lines p50 <= 5 
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 import time
 from concurrent import futures
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.grpc_floor import raw_floor
+from bench.servers import api_process
 from crm.catalog.v1 import pricing_pb2, pricing_pb2_grpc
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 from crm_chassis.auth.principal import Principal
 from crm_chassis.auth.testing import TestKeys
-from crm_chassis.testing import free_port, temporary_postgres_database
+from crm_chassis.testing import temporary_postgres_database
 
 TARGET_MS = 5.0
 LINES = 100
@@ -110,35 +107,9 @@ def fill_catalog(database_url: str) -> list[str]:
 
 @contextlib.contextmanager
 def catalog_server(database_url: str, identity_address: str):
-    port = free_port()
-    env = dict(os.environ, CRM_CATALOG_DATABASE_URL=database_url,
-               CRM_CATALOG_GRPC_PORT=str(port), CRM_CATALOG_METRICS_PORT="0",
-               CRM_CATALOG_IDENTITY_ADDRESS=identity_address, CRM_LOG_LEVEL="WARNING")
-    proc = subprocess.Popen([sys.executable, "-m", "crm_catalog.entrypoints.api"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    address = f"127.0.0.1:{port}"
-    try:
-        with grpc.insecure_channel(address) as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                        break
-                except grpc.RpcError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("catalog api did not start: "
-                                       + proc.stderr.read().decode(errors="replace")[-2000:])
-                time.sleep(0.1)
+    with api_process("catalog", {"CRM_CATALOG_DATABASE_URL": database_url,
+                                 "CRM_CATALOG_IDENTITY_ADDRESS": identity_address}) as address:
         yield address
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _timed(call, n: int) -> dict:

@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from typing import Iterator
 import grpc
 from sqlalchemy import text
 
+from bench.servers import serving_child
 from bench.grpc_floor import raw_floor
 from crm.deals.v1 import accounts_pb2, accounts_pb2_grpc, deals_pb2, deals_pb2_grpc
 from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2 as pb
@@ -74,22 +74,9 @@ def deals_server(database_url: str, keys: TestKeys) -> Iterator[str]:
         pem = os.path.join(tmp, "public.pem")
         with open(pem, "w") as handle:
             handle.write(keys.public_pem)
-        proc = subprocess.Popen([sys.executable, "-m", "bench.deals_api_bench", "--serve",
-                                 database_url, pem], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True)
-        try:
-            line = proc.stdout.readline()
-            if not line.startswith("PORT "):
-                raise RuntimeError(f"deals api did not start: {line!r}")
-            yield f"127.0.0.1:{int(line.split()[1])}"
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+        with serving_child(["-m", "bench.deals_api_bench", "--serve", database_url, pem],
+                           what="deals api") as address:
+            yield address
 
 
 # ----------------------------------------------------------------------------- measuring

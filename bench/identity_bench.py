@@ -10,18 +10,15 @@ the raw grpcio echo p50 measured in the same run.
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
 import time
 import uuid
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.grpc_floor import raw_floor
+from bench.servers import api_process
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-from crm_chassis.testing import free_port, temporary_postgres_database
+from crm_chassis.testing import temporary_postgres_database
 
 ADMIN = ("bench.admin@example.com", "bench admin passphrase long")
 PASSWORD = "violet tractor hums at dawn"
@@ -31,36 +28,10 @@ PASSWORD = "violet tractor hums at dawn"
 def identity_server(database_url: str):
     from crm_identity import migrate
     migrate.upgrade(database_url)
-    port = free_port()
-    env = dict(os.environ, CRM_IDENTITY_DATABASE_URL=database_url,
-               CRM_IDENTITY_GRPC_PORT=str(port), CRM_IDENTITY_METRICS_PORT="0",
-               CRM_LOG_LEVEL="WARNING", CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL=ADMIN[0],
-               CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD=ADMIN[1])
-    proc = subprocess.Popen([sys.executable, "-m", "crm_identity.entrypoints.api"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    address = f"127.0.0.1:{port}"
-    try:
-        with grpc.insecure_channel(address) as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if health.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                        break
-                except grpc.RpcError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("identity api did not start: "
-                                       + proc.stderr.read().decode(errors="replace")[-2000:])
-                time.sleep(0.1)
+    with api_process("identity", {"CRM_IDENTITY_DATABASE_URL": database_url,
+                                  "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
+                                  "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1]}) as address:
         yield address
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _timed(call, n: int) -> dict:

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 import tempfile
 
 import grpc
 
+from bench.servers import serving_child
 from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
 from crm.territory.v1 import access_pb2, access_pb2_grpc, routing_pb2, routing_pb2_grpc
@@ -102,26 +102,12 @@ def territory_server(database_url: str, keys: TestKeys):
         pem_file = os.path.join(tmp, "public.pem")
         with open(pem_file, "w") as fh:
             fh.write(keys.public_pem)
-        env = dict(os.environ, CRM_TERRITORY_DATABASE_URL=database_url,
-                   CRM_TERRITORY_GRPC_PORT="0", CRM_TERRITORY_METRICS_PORT="0",
-                   CRM_LOG_LEVEL="WARNING", BENCH_PUBLIC_KEY_PEM_FILE=pem_file,
-                   BENCH_KEY_ID=keys.kid)
-        proc = subprocess.Popen([sys.executable, "-m", "bench.territory_api_bench", "--serve"],
-                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                text=True)
-        try:
-            line = proc.stdout.readline()
-            if not line.startswith("PORT "):
-                raise RuntimeError(f"territory api did not start: {line!r}")
-            yield f"127.0.0.1:{int(line.split()[1])}"
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+        env = dict(CRM_TERRITORY_DATABASE_URL=database_url, CRM_TERRITORY_GRPC_PORT="0",
+                   CRM_TERRITORY_METRICS_PORT="0", CRM_LOG_LEVEL="WARNING",
+                   BENCH_PUBLIC_KEY_PEM_FILE=pem_file, BENCH_KEY_ID=keys.kid)
+        with serving_child(["-m", "bench.territory_api_bench", "--serve"], env,
+                           what="territory api") as address:
+            yield address
 
 
 def run(n: int = 2000) -> dict:
