@@ -85,6 +85,21 @@ def alert_rules() -> dict:
                   "{{ $labels.service }} {{ $labels.process }} ({{ $labels.pod }}) is not scraped",
                   "health"),
         ]},
+        {"name": "crm-business", "rules": [
+            alert("UnassignedLeadsWaiting", "max(territory_unassigned_leads) > 50", "30m",
+                  "ticket", "{{ $value }} leads wait in territory's unassigned queue (no rule "
+                  "matched: check the territories' rules)", "unassigned-leads-waiting"),
+            alert("AutomationDeliveriesFailing",
+                  'sum by (kind) (increase(crm_deals_automation_delivery_attempts_total'
+                  '{outcome="failed"}[30m])) > 0', "0m", "ticket",
+                  "deals: {{ $value }} {{ $labels.kind }} automation deliveries gave up",
+                  "automation-deliveries-failing"),
+            alert("HandoverLeftItemsUnowned",
+                  'sum(increase(leads_handed_over_total{outcome="unowned"}[1h])) + '
+                  'sum(increase(crm_deals_deals_handed_over_total{outcome="unassigned"}[1h])) > 0',
+                  "0m", "ticket", "a leaver's open leads or deals found no remaining member",
+                  "unassigned-leads-waiting"),
+        ]},
         {"name": "crm-security", "rules": [
             alert("LoginLockoutSpike", "sum(increase(identity_login_lockouts_total[10m])) > 10",
                   "0m", "page", "{{ $value }} accounts locked out in 10 minutes (credential "
@@ -133,6 +148,14 @@ def dashboard() -> dict:
             ("Inbox duplicates skipped", [(f"sum by (consumer) (rate(inbox_duplicates_skipped_total{{{s}}}{ri}))", "{{consumer}}")], "ops"),
             ("Event lag p99 (change to handled)", [(f"histogram_quantile(0.99, sum by (le, consumer) (rate(event_lag_seconds_bucket{{{s}}}{ri})))", "{{consumer}}")], "s"),
             ("Dead-letter queue depth", [('max by (queue) (dead_letter_queue_messages{queue=~".*--${service}[.].*"})', "{{queue}}")], "short"),
+        ]),
+        ("Sales flow (territory, leads, deals)", [
+            ("Routing decisions by outcome", [("sum by (outcome) (rate(territory_routing_decisions_total" + ri + "))", "{{outcome}}")], "ops"),
+            ("Unassigned queue", [("max(territory_unassigned_leads)", "waiting")], "short"),
+            ("Hand-overs of a leaver's items", [
+                ("sum by (outcome) (rate(leads_handed_over_total" + ri + "))", "leads {{outcome}}"),
+                ("sum by (outcome) (rate(crm_deals_deals_handed_over_total" + ri + "))", "deals {{outcome}}")], "ops"),
+            ("Automation deliveries", [("sum by (kind, outcome) (rate(crm_deals_automation_delivery_attempts_total" + ri + "))", "{{kind}} {{outcome}}")], "ops"),
         ]),
     ]
     # One row per selected service (Grafana repeats the row and its panels for each value).

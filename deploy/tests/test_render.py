@@ -113,6 +113,9 @@ def _registered_metric_names() -> set[str]:
     import crm_chassis.grpc.metrics  # noqa: F401 - registers
     import crm_chassis.messaging.metrics  # noqa: F401
     import crm_chassis.outbox.metrics  # noqa: F401
+    import crm_deals.adapters.metrics  # noqa: F401 - the business metrics the dashboard shows
+    import crm_leads.adapters.metrics  # noqa: F401
+    import crm_territory.adapters.metrics  # noqa: F401
     names = set()
     for collector in list(REGISTRY._collector_to_names):
         names.update(REGISTRY._collector_to_names[collector])
