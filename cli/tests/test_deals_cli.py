@@ -208,3 +208,26 @@ def test_pipelines_are_created_and_revised_by_admins_and_read_by_everyone(cli):
     assert "Enterprise" in listed.stdout and "SMB" in listed.stdout
     bad = cli("pipelines", "create", "--line", "x", "--name", "x", "--stage", "a:b", user="root")
     assert bad.exit_code == 1 and "a stage is KEY:NAME:PROBABILITY:FORECAST" in bad.stderr
+
+
+def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
+    pipeline = ok_json(cli("pipelines", "show", "line-1", "-o", "json"))
+    rule_file = tmp_path / "rule.json"
+    rule_file.write_text(json.dumps({
+        "name": "Tell the owner", "trigger": "AUTOMATION_TRIGGER_STAGE_ENTERED",
+        "stage_key": "propose", "actions": [{
+            "kind": "AUTOMATION_ACTION_KIND_EMAIL", "recipients": ["owner"],
+            "subject": "{{ deal.name }} is at Propose", "body": "Time to send the quote."}]}))
+    created = ok_json(cli("automations", "create", pipeline["id"], str(rule_file), "-o", "json",
+                          user="root"))
+    assert created["name"] == "Tell the owner" and created["enabled"] is True
+    listed = cli("automations", "rules", pipeline["id"], user="root")
+    assert listed.exit_code == 0 and "Tell the owner" in listed.stdout
+    assert "stage_entered" in listed.stdout
+    off = ok_json(cli("automations", "enable", created["id"], "--off", "-o", "json", user="root"))
+    assert off["enabled"] is False
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"trigger": "SOMETIME"}')
+    refused = cli("automations", "create", pipeline["id"], str(bad), user="root")
+    assert refused.exit_code == 1 and "not an automation rule" in refused.stderr
+    assert cli("automations", "deliveries", "--failed", user="root").exit_code == 0

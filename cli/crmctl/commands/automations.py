@@ -1,0 +1,95 @@
+"""``crmctl automations ...``: the automation rules of a pipeline (on entering a stage, won,
+lost, stalled: notify, e-mail, webhook) and their deliveries, failures included."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from google.protobuf import json_format
+
+from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2 as pb
+
+from crmctl.commands import _deals_api as api
+from crmctl.commands.common import output_option, pass_session
+from crmctl.output import message_to_dict, print_record, print_rows
+from crmctl.session import CliError
+
+
+def stub(session) -> pipelines_pb2_grpc.AutomationServiceStub:
+    return pipelines_pb2_grpc.AutomationServiceStub(session.channel("deals"))
+
+
+def _rule_row(rule: pb.AutomationRule) -> dict:
+    return {**message_to_dict(rule),
+            "trigger": api.enum_name(pb.AutomationTrigger, rule.trigger, "AUTOMATION_TRIGGER_"),
+            "actions": len(rule.actions)}
+
+
+@click.group()
+def automations() -> None:
+    """Automation rules of the pipelines and their deliveries (e-mails, webhooks)."""
+
+
+@automations.command("rules")
+@click.argument("pipeline_id")
+@output_option
+@pass_session
+def rules(session, pipeline_id):
+    """The rules of pipeline PIPELINE_ID."""
+    found = session.call(stub(session).ListAutomationRules,
+                         pipelines_pb2.ListAutomationRulesRequest(pipeline_id=pipeline_id))
+    print_rows(session.output, [_rule_row(r) for r in found.rules],
+               [("id", "id"), ("name", "name"), ("trigger", "trigger"), ("stage_key", "stage"),
+                ("actions", "actions"), ("enabled", "enabled")], empty="no rules")
+
+
+@automations.command("create")
+@click.argument("pipeline_id")
+@click.argument("rule_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--webhook-secret-stdin", is_flag=True,
+              help="Read the webhook signing secret from standard input.")
+@output_option
+@pass_session
+def create(session, pipeline_id, rule_file, webhook_secret_stdin):
+    """Create a rule of PIPELINE_ID from RULE_FILE (JSON of crm.deals.v1.AutomationRule)."""
+    try:
+        rule = json_format.Parse(rule_file.read_text(), pb.AutomationRule())
+    except (json.JSONDecodeError, json_format.ParseError) as exc:
+        raise CliError(f"{rule_file}: not an automation rule: {exc}") from None
+    secret = click.get_text_stream("stdin").read().strip() if webhook_secret_stdin else ""
+    created = session.call(stub(session).CreateAutomationRule,
+                           pipelines_pb2.CreateAutomationRuleRequest(
+                               pipeline_id=pipeline_id, rule=rule, webhook_secret=secret))
+    print_record(session.output, message_to_dict(created))
+
+
+@automations.command("enable")
+@click.argument("rule_id")
+@click.option("--off", is_flag=True, help="Disable the rule instead.")
+@output_option
+@pass_session
+def enable(session, rule_id, off):
+    """Enable (or, with --off, disable) rule RULE_ID."""
+    changed = session.call(stub(session).SetAutomationRuleEnabled,
+                           pipelines_pb2.SetAutomationRuleEnabledRequest(id=rule_id,
+                                                                         enabled=not off))
+    print_record(session.output, _rule_row(changed))
+
+
+@automations.command("deliveries")
+@click.option("--rule", "rule_id", default="", help="Only this rule's deliveries.")
+@click.option("--failed", is_flag=True, help="Only deliveries that gave up.")
+@output_option
+@pass_session
+def deliveries(session, rule_id, failed):
+    """E-mails and webhooks sent or pending, with attempts and the last error."""
+    found = session.call(stub(session).ListAutomationDeliveries,
+                         pipelines_pb2.ListAutomationDeliveriesRequest(rule_id=rule_id,
+                                                                      failed_only=failed))
+    print_rows(session.output, [message_to_dict(d) for d in found.deliveries],
+               [("idempotency_key", "key"), ("deal_id", "deal"), ("state", "state"),
+                ("attempts", "attempts"), ("last_error", "last error")], empty="no deliveries")
+
+
+COMMANDS = [automations]
