@@ -61,23 +61,53 @@ def _normalise(module: str, result: dict) -> dict:
             "checks": result.get("checks", []), "notes": result.get("notes", "")}
 
 
-def _render(results: list[tuple[str, dict | None, str]]) -> str:
-    out = ["# Benchmarks", "",
-           f"Produced by `make bench` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-           f"{_machine()}. PostgreSQL and RabbitMQ local. Figures are from one run; rerun to compare.", ""]
-    for module, result, error in results:
-        if result is None:
-            out += [f"## {module}", "", f"FAILED: `{error}`", ""]
-            continue
-        out += [f"## {result['title']}", "", "| measure | value | unit | note |", "|---|---:|---|---|"]
-        out += [f"| {n} | {v} | {u} | {note} |" for n, v, u, note in result["rows"]]
-        if result.get("checks"):
-            out += ["", "| target | met |", "|---|---|"]
-            out += [f"| {target} | {'yes' if ok else '**no**'} |" for target, ok in result["checks"]]
-        if result.get("notes"):
-            out += ["", result["notes"]]
-        out.append("")
+_SECTION = "<!-- bench: {module} -->"
+
+
+def _section(module: str, result: dict | None, error: str) -> str:
+    """One benchmark's section, opened by a marker so a partial run replaces only its own."""
+    when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    out = [_SECTION.format(module=module)]
+    if result is None:
+        return "\n".join(out + [f"## {module}", "", f"FAILED ({when}): `{error}`", ""])
+    out += [f"## {result['title']}", "", f"`{module}`, measured {when}.", "",
+            "| measure | value | unit | note |", "|---|---:|---|---|"]
+    out += [f"| {n} | {v} | {u} | {note} |" for n, v, u, note in result["rows"]]
+    if result.get("checks"):
+        out += ["", "| target | met |", "|---|---|"]
+        out += [f"| {target} | {'yes' if ok else '**no**'} |" for target, ok in result["checks"]]
+    if result.get("notes"):
+        out += ["", result["notes"]]
+    out.append("")
     return "\n".join(out)
+
+
+def _sections_of(text: str) -> dict[str, str]:
+    sections, current, lines = {}, None, []
+    for line in text.splitlines():
+        if line.startswith("<!-- bench: ") and line.endswith(" -->"):
+            if current:
+                sections[current] = "\n".join(lines)
+            current, lines = line[len("<!-- bench: "):-len(" -->")], [line]
+        elif current:
+            lines.append(line)
+    if current:
+        sections[current] = "\n".join(lines)
+    return sections
+
+
+def _render(results: list[tuple[str, dict | None, str]], previous: str = "") -> str:
+    """docs/benchmarks.md: every benchmark's latest section, in BENCHMARKS order; a run of some
+    benchmarks replaces their sections and keeps the others' (each section says when)."""
+    sections = _sections_of(previous)
+    for module, result, error in results:
+        sections[module] = _section(module, result, error)
+    order = BENCHMARKS + sorted(set(sections) - set(BENCHMARKS))
+    head = ["# Benchmarks", "",
+            f"Produced by `make bench` (`.venv/bin/python -m bench.run [name ...]` re-runs some and "
+            f"replaces only their sections), {_machine()}. PostgreSQL and RabbitMQ local. Each "
+            "section is one run, dated; rerun to compare. A target marked **no** is not met.", ""]
+    return "\n".join(head + [sections[m].rstrip() + "\n" for m in order if m in sections])
 
 
 def main(argv: list[str]) -> int:
@@ -95,9 +125,8 @@ def main(argv: list[str]) -> int:
         except Exception as exc:  # a broken benchmark is reported, the others still run
             traceback.print_exc()
             results.append((module, None, f"{type(exc).__name__}: {exc}"))
-    if not argv:
-        DOC.write_text(_render(results))
-        print(f"wrote {DOC}")
+    DOC.write_text(_render(results, DOC.read_text() if DOC.exists() else ""))
+    print(f"wrote {DOC}")
     missed = [t for _, r, _ in results if r for t, ok in r.get("checks", []) if not ok]
     failed = [m for m, r, _ in results if r is None]
     if missed:
