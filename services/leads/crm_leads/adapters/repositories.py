@@ -131,6 +131,7 @@ class SqlLeadRepository(repositories.LeadRepository):
         self.session = session
         self._postgres = session.get_bind().dialect.name == "postgresql"
         self._tracked: dict[str, _Tracked] = {}
+        self._key_index: dict[tuple[str, str], set[str]] = {}   # (key name, value) -> ids
 
     # -- identity map -----------------------------------------------------------------------
     def _track(self, rows, locked: bool) -> list[Lead]:
@@ -193,8 +194,23 @@ class SqlLeadRepository(repositories.LeadRepository):
         return statement
 
     def _sharing_in_memory(self, keys: DuplicateKeys) -> list[Lead]:
-        return [tracked.lead for tracked in self._tracked.values()
-                if keys.shared_with(tracked.duplicate_keys())]
+        """Tracked leads sharing a key, by an index of their keys (an import batch asks once
+        per row: a scan of the batch per row was quadratic). A lead whose data was replaced
+        since its keys were indexed is indexed again under its new keys first; entries of old
+        keys are left behind and filtered out by the final check."""
+        index = self._key_index
+        for lead_id, tracked in self._tracked.items():
+            if tracked.keys_of is not tracked.lead.data:
+                current = tracked.duplicate_keys()
+                for name, _ in _KEY_COLUMNS:
+                    if value := getattr(current, name):
+                        index.setdefault((name, value), set()).add(lead_id)
+        candidates = set()
+        for name, _ in _KEY_COLUMNS:
+            if value := getattr(keys, name):
+                candidates |= index.get((name, value), set())
+        return [self._tracked[lead_id].lead for lead_id in sorted(candidates)
+                if keys.shared_with(self._tracked[lead_id].duplicate_keys())]
 
     # -- port -------------------------------------------------------------------------------
     def add(self, lead: Lead) -> None:
@@ -241,6 +257,44 @@ class SqlLeadRepository(repositories.LeadRepository):
             return CaptureLookup(previous, self._tracked[previous[1]].lead
                                  if previous[1] in self._tracked else None)
         return CaptureLookup(duplicates=_union(leads, self._sharing_in_memory(keys)))
+
+    def prefetch_captures(self, caller_id: str,
+                          requests: list[tuple[str, DuplicateKeys]]) -> dict[str, tuple | None]:
+        """A batch's lookups at once (an import batch): lock every row's idempotency and
+        duplicate keys in one statement (one global order, so two imports cannot deadlock on
+        them), then read all the keys, their leads and the leads sharing any duplicate key in
+        one statement. Returns key -> (fingerprint, lead id) or None; every lead read is
+        tracked, so a row's duplicates are then found among the tracked leads."""
+        locks, values = [], {"email": set(), "phone": set(), "company_person": set()}
+        for key, keys in requests:
+            locks += [("idempotency", caller_id, key)] + lookup_keys(keys)
+            for name in values:
+                if getattr(keys, name):
+                    values[name].add(getattr(keys, name))
+        lock_keys(self.session, locks)
+        wanted = sorted({key for key, _ in requests})
+        statement = union_all(
+            select(K.c.fingerprint.label("key_fingerprint"), K.c.key.label("key_name"),
+                   K.c.lead_id.label("key_lead_id"), *L.c)
+            .select_from(K.outerjoin(L, L.c.id == K.c.lead_id))
+            .where(K.c.caller_id == caller_id, K.c.key.in_(wanted)),
+            *(select(null(), null(), null(), *L.c)
+              .where(text(orm.TAKING_PART_SQL), column.in_(sorted(values[name])))
+              for name, column in _KEY_COLUMNS if values[name]))
+        rows = list(self.session.execute(statement))
+        self._track([row for row in rows if row.id is not None], False)
+        found: dict[str, tuple | None] = dict.fromkeys(wanted)
+        for row in rows:
+            if row.key_fingerprint is not None:
+                found[row.key_name] = (row.key_fingerprint, row.key_lead_id)
+        return found
+
+    def prefetched_capture(self, previous: tuple | None, keys: DuplicateKeys) -> CaptureLookup:
+        """A capture's lookup answered from :meth:`prefetch_captures` (keys still locked)."""
+        if previous is not None:
+            known = self._tracked.get(previous[1])
+            return CaptureLookup(previous, known.lead if known else None)
+        return CaptureLookup(duplicates=self._sharing_in_memory(keys))
 
     def search(self, query: LeadQuery) -> list[Lead]:
         self.flush()

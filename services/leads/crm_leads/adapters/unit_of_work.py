@@ -60,14 +60,24 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         self.history = SqlHistoryRepository(session, self.deferred)
         self.activities = SqlActivityRepository(session)
         self.idempotency = SqlIdempotencyRepository(session, self.deferred)
+        # (key owner, key) -> (fingerprint, lead id) or None, read by prefetch_captures
+        self._prefetched: dict[tuple[str, str], tuple | None] = {}
         self.campaigns = SqlCampaignRepository(session)
         self.scoring_models = SqlScoringModelRepository(session)
         self.predictive = SqlPredictiveRepository(session)
+
+    def prefetch_captures(self, key_owner: str,
+                          requests: list[tuple[str, DuplicateKeys]]) -> None:
+        if requests:
+            found = self.leads.prefetch_captures(key_owner, requests)
+            self._prefetched.update(((key_owner, key), value) for key, value in found.items())
 
     def capture_lookup(self, key_owner: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
         pending = self.idempotency.pending(key_owner, key)
         if pending is not None:   # this unit of work used the key already (an import batch)
             return CaptureLookup(pending, self.leads.get(pending[1], for_update=False))
+        if (key_owner, key) in self._prefetched:
+            return self.leads.prefetched_capture(self._prefetched[key_owner, key], keys)
         return self.leads.lookup_capture(key_owner, key, keys)
 
     def commit(self) -> None:

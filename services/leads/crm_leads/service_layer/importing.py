@@ -15,6 +15,7 @@ from crm_chassis.errors import CrmError, ValidationErrors
 
 from crm_leads.domain import capture, importing
 from crm_leads.domain.capture import parse_channel
+from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
 from crm_leads.domain.normalise import Invalid
 from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
@@ -67,14 +68,17 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
     while batch := list(itertools.islice(iterator, batch_size)):
         report = BatchReport()
         now = deps.clock.now()
+        built = [_build_row(plan, row_number, raw, now) for row_number, raw in batch]
         with deps.uow() as uow:
-            for row_number, raw in batch:
+            # All the batch's lookups (and key locks) at once; each row then decides alone.
+            uow.prefetch_captures(IMPORT_KEY_OWNER, [
+                (plan.idempotency_key(row_number), DuplicateKeys.of(data))
+                for row_number, _, data, _ in built if data is not None])
+            for row_number, values, data, error in built:
                 report.rows_read += 1
-                values = plan.row_values(raw)
                 try:
-                    if row_number < 1:
-                        raise ValidationErrors([("", f"row number {row_number} is not 1 or more")])
-                    data = capture.build(values, now=now)
+                    if error is not None:
+                        raise error
                     result = capture_in(
                         uow, deps, caller, scope, key_owner=IMPORT_KEY_OWNER,
                         key=plan.idempotency_key(row_number),
@@ -98,6 +102,17 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
         totals.rows_rejected += report.rows_rejected
         yield _with_totals(report, totals, done=False)
     yield _with_totals(BatchReport(), totals, done=True)
+
+
+def _build_row(plan: ImportPlan, row_number: int, raw: Mapping[str, str], now):
+    """(row number, values, lead data or None, the row's problem or None)."""
+    values = plan.row_values(raw)
+    try:
+        if row_number < 1:
+            raise ValidationErrors([("", f"row number {row_number} is not 1 or more")])
+        return row_number, values, capture.build(values, now=now), None
+    except CrmError as error:
+        return row_number, values, None, error
 
 
 def _with_totals(report: BatchReport, totals: BatchReport, *, done: bool) -> BatchReport:

@@ -31,6 +31,12 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
     scoring_models: ScoringModelRepository
     predictive: PredictiveRepository
 
+    def prefetch_captures(self, key_owner: str,
+                          requests: list[tuple[str, DuplicateKeys]]) -> None:
+        """Announce a batch of captures (key, duplicate keys) about to be made in this unit of
+        work, so the SQL unit of work locks and reads them all at once; a hint: every capture
+        still asks :meth:`capture_lookup`, and this reference version does nothing."""
+
     def capture_lookup(self, key_owner: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
         """The reads of a capture. The SQL unit of work does them in one statement after one
         lock statement; this composition of the repositories is the reference behaviour."""

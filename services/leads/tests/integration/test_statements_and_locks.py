@@ -5,7 +5,8 @@
 * a replayed capture: the locks and the lookup, no write, no commit;
 * reads (GetLead, history, activities, score explanation) take no row lock: a transaction
   holding the lead's row lock does not hold them up, while a change waits for it;
-* an import batch serialises each lead once and sends one INSERT per table.
+* an import batch looks its rows up in one statement, serialises each lead once and sends one
+  INSERT per table.
 """
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def test_a_change_still_waits_for_the_row_lock(deps, engine, visible_lead):
     assert "error" not in outcome, outcome
 
 
-def test_an_import_batch_serialises_each_lead_once_and_inserts_once_per_table(
+def test_an_import_batch_looks_up_once_serialises_each_lead_once_inserts_once_per_table(
         deps, engine, h, monkeypatch):
     serialised = []
     real_lead_row = repositories.lead_row
@@ -193,6 +194,9 @@ def test_an_import_batch_serialises_each_lead_once_and_inserts_once_per_table(
     assert (summary.rows_accepted, summary.rows_rejected) == (40, 1)
     assert [problem.row_number for problem in reports[0].problems] == [41]
     assert len(serialised) == len(set(serialised)) == 40
+    lookups = [s for s in seen["statements"]
+               if s.startswith("SELECT") and "lead_idempotency_keys" in s]
+    assert len(lookups) == 1, lookups   # the whole batch's keys and duplicates at once
     inserts = [s for s in seen["statements"] if s.startswith("INSERT")]
     assert sorted(s.split()[2] for s in inserts) == sorted(
         ["leads", "lead_history", "outbox", "lead_idempotency_keys"])
