@@ -9,7 +9,11 @@ from identity's ``AuthService/GetSigningKeys`` and keeps them fresh:
   per 5 s, not one per token; after a FAILED read (identity not up yet, e.g. while the platform
   starts) the next may come ``retry_after_failure_seconds`` (0.5 s) later: a failed call cost
   identity nothing, and waiting 5 s would refuse every valid token in the meantime;
-- while identity cannot be reached the last keys read keep serving (stale but still valid);
+- while identity cannot be reached the last keys read keep serving (stale but still valid), and
+  a ``kid`` it has never seen raises :class:`~crm_chassis.errors.Unavailable` instead of
+  answering "unknown": the token may well be valid (identity just rotated, or this process
+  started before identity answered), so the caller gets UNAVAILABLE, which clients retry, not
+  UNAUTHENTICATED, which sends a person back to the login screen;
 - a key past its ``verify_until`` is dropped: no token it signed can still be valid.
 """
 from __future__ import annotations
@@ -22,6 +26,7 @@ import grpc
 
 from crm_chassis.auth.keys import public_key_from_pem
 from crm_chassis.auth.tokens import TokenVerifier
+from crm_chassis.errors import Unavailable
 from crm_chassis.logging import get_logger
 
 log = get_logger("crm.auth.keys")
@@ -77,7 +82,11 @@ class IdentityKeySource:
 
     # ------------------------------------------------------------------ public API
     def get(self, kid: str):
-        """The public key of ``kid``, or None when identity does not (or no longer) vouch for it."""
+        """The public key of ``kid``, or None when identity does not (or no longer) vouch for it.
+
+        Raises Unavailable when ``kid`` is unknown and identity could not be asked (its last read
+        failed): whether identity vouches for it cannot be told right now.
+        """
         key = self._valid_key(kid)
         if key is not None:
             return key
@@ -89,6 +98,9 @@ class IdentityKeySource:
             if key is None and self._clock() - self._last_attempt >= pause:
                 self._fetch_locked()
                 key = self._valid_key(kid)
+            if key is None and self._last_attempt_failed and kid not in self._keys:
+                raise Unavailable("cannot check the token's signing key now: identity is not "
+                                  "answering; retry in a moment")
         return key
 
     def refresh(self) -> bool:

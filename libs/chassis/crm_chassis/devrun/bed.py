@@ -183,7 +183,12 @@ class PlatformBed:
         return f"127.0.0.1:{manifest.grpc_port}"
 
     def channel(self, service: str) -> grpc.Channel:
-        channel = grpc.insecure_channel(self.address(service))
+        """A channel that retries UNAVAILABLE as the platform's own clients do
+        (``crm_chassis.grpc.client``); callers send their own bearer token."""
+        from crm_chassis.grpc.client import RETRY_SERVICE_CONFIG
+
+        channel = grpc.insecure_channel(self.address(service), options=[
+            ("grpc.enable_retries", 1), ("grpc.service_config", RETRY_SERVICE_CONFIG)])
         self._stack.callback(channel.close)
         return channel
 

@@ -6,7 +6,7 @@ import pytest
 
 from crm_chassis.auth import IdentityKeySource, TokenVerifier, generate_private_key
 from crm_chassis.auth.testing import TestKeys
-from crm_chassis.errors import Unauthenticated
+from crm_chassis.errors import Unauthenticated, Unavailable
 from crm_chassis.testing import wait_until
 
 
@@ -58,7 +58,9 @@ def test_a_failed_read_does_not_hold_back_the_next_one_for_5_seconds(identity, s
     assert source.refresh() is False
     identity.down = False
     clock.advance(0.4)
-    assert source.get(kid) is None and identity.key_calls == 1     # still pausing
+    with pytest.raises(Unavailable):                               # still pausing
+        source.get(kid)
+    assert identity.key_calls == 1
     clock.advance(0.2)
     assert source.get(kid) is not None and identity.key_calls == 2  # not 5 s later
     clock.advance(1)
@@ -82,7 +84,13 @@ def test_stale_keys_kept_while_identity_is_down(identity, source_for, clock):
     clock.advance(3600)
     assert source.refresh() is False
     assert source.get(kid) is not None
-    assert source.get("unknown") is None  # and an unknown kid is still unknown
+    # A kid never seen cannot be judged while identity is down: UNAVAILABLE (retry), not
+    # UNAUTHENTICATED (log in again).
+    with pytest.raises(Unavailable, match="identity is not answering"):
+        source.get("unknown")
+    identity.down = False
+    clock.advance(1)
+    assert source.get("unknown") is None   # identity answered: now it is unknown
 
 
 def test_keys_past_verify_until_are_dropped(identity, source_for, clock):
@@ -106,7 +114,9 @@ def test_keys_of_another_algorithm_or_unreadable_are_ignored(identity, source_fo
 def test_identity_unreachable_from_the_start(source_for):
     source = IdentityKeySource("127.0.0.1:1", timeout_seconds=0.5, start=False)
     try:
-        assert source.get("any") is None and source.last_success is None
+        with pytest.raises(Unavailable):
+            source.get("any")
+        assert source.last_success is None
     finally:
         source.close()
 
