@@ -147,8 +147,10 @@ class _RevisionedRepository:
     def _revisions_of(self, versions) -> dict:
         """id -> the cached (or freshly parsed) aggregate of each (id, version)."""
         found, missing = {}, []
-        for id, version in versions:
-            cached = self._cache.get((self.kind, id, version))
+        kind = self.kind
+        versions = list(versions)
+        cached_values = self._cache.get_many([(kind, id, version) for id, version in versions])
+        for (id, version), cached in zip(versions, cached_values):
             if cached is None:
                 missing.append((id, version))
             else:

@@ -31,6 +31,16 @@ class RevisionCache:
                 self._entries.move_to_end(key)
             return value
 
+    def get_many(self, keys: list[Hashable]) -> list[Any | None]:
+        """``get`` of each key under one acquisition of the lock (a quote reads ~100)."""
+        with self._lock:
+            entries = self._entries
+            values = [entries.get(key) for key in keys]
+            for key, value in zip(keys, values):
+                if value is not None:
+                    entries.move_to_end(key)
+            return values
+
     def put(self, key: Hashable, value: Any) -> None:
         if self.max_entries <= 0:
             return

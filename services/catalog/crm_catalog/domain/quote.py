@@ -22,8 +22,8 @@ from typing import Hashable, Protocol
 from crm_chassis.errors import InvalidArgument
 
 from crm_catalog.domain.discounts import DiscountList, DiscountType, percentage_of
-from crm_catalog.domain.money import (ARITHMETIC, amount_text, format_decimal, parse_decimal,
-                                      to_minor_units)
+from crm_catalog.domain.money import (ARITHMETIC, amount_text, decimals_of, format_decimal,
+                                      parse_decimal, to_minor_units)
 from crm_catalog.domain.pricing_methods import compute
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import Product
@@ -61,6 +61,7 @@ class UnitPrice:
     price_list_sentence: str
     list_price_sentence: str
     unit_price_sentence: str
+    unit_price_text: str = ""   # amount_text(unit_price), shown in every line's gross sentence
 
 
 class UnitPriceMemo(Protocol):
@@ -90,6 +91,11 @@ class PricedLine:
     tier_index: int = -1
     explanation: list[str] = field(default_factory=list)
     quantity_text: str = ""   # the quantity as shown (formatted once per line)
+    # amount_text of gross, discount and extended, made once for the explanation and reused
+    # by the response message
+    gross_text: str = ""
+    discount_text: str = ""
+    extended_text: str = ""
     unit_pricing: UnitPrice | None = None
 
     @property
@@ -145,7 +151,7 @@ def price_line(index: int, request: LineRequest, data: PricingData, context: Quo
 def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector: Selector,
            memo: UnitPriceMemo | None) -> None:
     request, currency = line.request, context.currency
-    quantity = _syntactic_quantity(request.quantity)
+    quantity, quantity_decimals, quantity_text = _syntactic_quantity(request.quantity)
     product = data.products.get(request.product_id)
     if product is None:
         raise LineError(LineErrorCode.PRODUCT_NOT_FOUND,
@@ -166,7 +172,9 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
                         + group.unknown_unit_message(request.unit), field="unit")
     line.unit = unit.name
     try:
-        line.quantity = product.check_quantity(quantity)
+        # _syntactic_quantity already checked what check_quantity checks but the decimals
+        line.quantity = (quantity if quantity_decimals <= product.quantity_decimals
+                         else product.check_quantity(quantity))
     except InvalidArgument as error:  # reported on the line, not for the whole request
         raise LineError(LineErrorCode.INVALID_QUANTITY, error.message,
                         field="quantity") from None
@@ -206,13 +214,17 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
     line.unit_price, line.unit_pricing = known.unit_price, known
     line.explanation.append(known.unit_price_sentence)
     line.gross = to_minor_units(ARITHMETIC.multiply(line.unit_price, line.quantity), currency)
-    line.quantity_text = format_decimal(line.quantity)
-    line.explanation.append(f"gross {amount_text(line.gross)} = "
-                            f"{amount_text(line.unit_price)} x {line.quantity_text} {unit.name}")
+    line.quantity_text = quantity_text
+    line.gross_text = gross_text = amount_text(line.gross)
+    line.explanation.append(f"gross {gross_text} = "
+                            f"{known.unit_price_text or amount_text(line.unit_price)} x "
+                            f"{quantity_text} {unit.name}")
     _apply_discount(line, choice.item.discount_list_id, data, currency)
     line.extended = line.gross - line.discount
-    line.explanation.append(f"extended amount {amount_text(line.extended)} {currency} = "
-                            f"{amount_text(line.gross)} - {amount_text(line.discount)}")
+    line.discount_text = discount_text = line.discount_text or amount_text(line.discount)
+    line.extended_text = extended_text = amount_text(line.extended)
+    line.explanation.append(f"extended amount {extended_text} {currency} = "
+                            f"{gross_text} - {discount_text}")
 
 
 def _product_sentence(product: Product, group: UnitGroup, unit: str) -> str:
@@ -243,10 +255,20 @@ def _unit_price(key: tuple, line: PricedLine, product: Product, group: UnitGroup
                      list_price_sentence,
                      f"unit price {unit_price:f} {currency}: {method_note}"
                      + (f", {rounding_note}" if rounding_note
-                        else f", to the {currency} minor unit"))
+                        else f", to the {currency} minor unit"),
+                     amount_text(unit_price))
 
 
-def _syntactic_quantity(raw: str) -> Decimal:
+#: quantity text -> (quantity, its decimals, as shown): quotes repeat few quantities, and
+#: parsing and formatting them cost more than the line's arithmetic. Only valid quantities are
+#: kept; bounded by starting over when full.
+_QUANTITIES: dict[str, tuple[Decimal, int, str]] = {}
+
+
+def _syntactic_quantity(raw: str) -> tuple[Decimal, int, str]:
+    known = _QUANTITIES.get(raw)
+    if known is not None:
+        return known
     try:
         quantity = parse_decimal(raw, "quantity")
     except InvalidArgument as error:
@@ -256,7 +278,11 @@ def _syntactic_quantity(raw: str) -> Decimal:
         raise LineError(LineErrorCode.INVALID_QUANTITY,
                         f"quantity must be greater than zero, got {format_decimal(quantity)}",
                         field="quantity")
-    return quantity
+    known = (quantity, decimals_of(quantity), format_decimal(quantity))
+    if len(_QUANTITIES) >= 10_000:
+        _QUANTITIES.clear()
+    _QUANTITIES[raw] = known
+    return known
 
 
 def _product_figures(line: PricedLine, product: Product, group: UnitGroup,
@@ -291,14 +317,14 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
     if index < 0:
         name = f"discount list '{discount_list.name}' (version {discount_list.version})"
         tiers = ", ".join(t.describe() for t in discount_list.tiers)
-        line.explanation.append(f"{name}: quantity {format_decimal(line.quantity)} is in no "
+        line.explanation.append(f"{name}: quantity {line.quantity_text} is in no "
                                 f"tier ({tiers}), no discount")
         return
     line.tier_index, tier = index, discount_list.tiers[index]
     name, tier_words, value_text = _tier_words(discount_list, index, tier)
     if discount_list.type is DiscountType.PERCENTAGE:
         line.discount = to_minor_units(percentage_of(line.gross, tier.value), currency)
-        how = f"{value_text} % of {amount_text(line.gross)}"
+        how = f"{value_text} % of {line.gross_text}"
     else:
         if discount_list.currency != currency:
             raise LineError(LineErrorCode.CURRENCY_MISMATCH,
@@ -309,7 +335,8 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
         how = f"{amount_text(per_unit)} x {line.quantity_text}"
         if per_unit < tier.value:
             how += f" (the tier's {tier.value:f} off is capped at the unit price)"
-    line.explanation.append(f"discount {amount_text(line.discount)}: {tier_words} = {how}")
+    line.discount_text = amount_text(line.discount)
+    line.explanation.append(f"discount {line.discount_text}: {tier_words} = {how}")
 
 
 #: (discount list id, version, tier index) -> the words describing that tier; a version never

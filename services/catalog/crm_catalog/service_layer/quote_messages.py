@@ -47,10 +47,11 @@ def add_line(lines, line: PricedLine, currency: str) -> None:
                         quantity=line.quantity_text, discount_tier_index=line.tier_index,
                         discount_list_version=(line.discount_list.version
                                                if line.discount_list else 0))
-    for field, amount in (("gross_amount", line.gross), ("discount", line.discount),
-                          ("extended_amount", line.extended)):
-        money_field = getattr(message, field)
-        money_field.amount, money_field.currency = amount_text(amount), currency
+    # The texts made for the explanation (a memoised unit price always has them).
+    gross, discount, extended = message.gross_amount, message.discount, message.extended_amount
+    gross.amount, gross.currency = line.gross_text, currency
+    discount.amount, discount.currency = line.discount_text, currency
+    extended.amount, extended.currency = line.extended_text, currency
     message.MergeFromString(static)
 
 
