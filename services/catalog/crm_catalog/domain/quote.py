@@ -206,10 +206,13 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
                             (product_sentence, price_list_sentence))
         if memo is not None:
             memo.put(key, known)
-    else:
+    elif request.existing_line:
         line.explanation.append(known.product_sentence)
         _explain_existing_line(line, product, context)
         line.explanation += (known.price_list_sentence, known.list_price_sentence)
+    else:  # the common case, as one list
+        line.explanation = [known.product_sentence, known.price_list_sentence,
+                            known.list_price_sentence]
     line.list_price, line.list_price_currency = known.list_price, known.list_price_currency
     line.unit_price, line.unit_pricing = known.unit_price, known
     line.explanation.append(known.unit_price_sentence)
