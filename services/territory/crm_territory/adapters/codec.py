@@ -37,6 +37,21 @@ def rule_to_dict(rule: Rule) -> dict:
          "currency": c.currency} for c in rule.conditions]}
 
 
+# A decision's detail repeats its matched rule: its dict is built once per (immutable, shared)
+# rule object, keyed by identity; the entry holds the rule, and the dict is only serialised.
+_RULE_DICTS: dict[int, tuple[Rule, dict]] = {}
+_RULE_DICTS_MAX = 4096
+
+
+def _shared_rule_dict(rule: Rule) -> dict:
+    cached = _RULE_DICTS.get(id(rule))
+    if cached is None or cached[0] is not rule:
+        if len(_RULE_DICTS) >= _RULE_DICTS_MAX:
+            _RULE_DICTS.clear()
+        cached = _RULE_DICTS[id(rule)] = (rule, rule_to_dict(rule))
+    return cached[1]
+
+
 def rule_from_dict(data: dict) -> Rule:
     return Rule(data["id"], data["name"], tuple(
         Condition(c["attribute"], frozenset(c["values"]),
@@ -111,7 +126,7 @@ def match_to_dict(match: RuleMatch) -> dict:
     t = match.territory
     # The territory as it was when the decision was taken (its name may change later).
     return {"territory": [t.id, t.name, t.sales_line_id, t.team_id, t.priority],
-            "rule": rule_to_dict(match.rule), "position": match.position,
+            "rule": _shared_rule_dict(match.rule), "position": match.position,
             "rules_version": match.rules_version}
 
 

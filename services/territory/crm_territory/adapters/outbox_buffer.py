@@ -26,15 +26,19 @@ class BufferedOutboxWriter(OutboxWriter):
 
     def add(self, event_type, message, *, aggregate_type, aggregate_id, aggregate_version,
             actor=None) -> str:
+        # The stamp's own clock reading, passed in: the row's occurred_at is then this value
+        # itself, not a Timestamp converted back (the same microseconds, less work per event).
+        occurred_at = dt.datetime.now(dt.timezone.utc)
         meta = events.stamp(message, producer=self._service, event_type=event_type,
                             aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                            aggregate_version=aggregate_version, actor=actor)
+                            aggregate_version=aggregate_version, actor=actor,
+                            occurred_at=occurred_at)
         self._rows.append(dict(
             event_id=meta.event_id, event_type=event_type, exchange=self._exchange,
             aggregate_type=aggregate_type, aggregate_id=str(aggregate_id),
             aggregate_version=int(aggregate_version), payload=events.encode(message),
             headers=json.dumps(events.headers_for(meta), separators=(",", ":")),
-            occurred_at=meta.occurred_at.ToDatetime(tzinfo=dt.timezone.utc)))
+            occurred_at=occurred_at))
         return meta.event_id
 
     def flush(self) -> None:

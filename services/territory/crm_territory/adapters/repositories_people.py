@@ -19,6 +19,7 @@ _M = orm.memberships
 _MEMBERSHIP_BY_ID = select(_M).where(_M.c.id == bindparam("id"))
 _MEMBERSHIPS_OF_USER = select(_M).where(_M.c.user_id == bindparam("user_id"))
 _MEMBERSHIPS_OF_TEAM = select(_M).where(_M.c.team_id == bindparam("team_id"))
+_MEMBERSHIPS_OF_TEAMS = select(_M).where(_M.c.team_id.in_(bindparam("team_ids", expanding=True)))
 _A = orm.absences
 _ABSENCE_BY_ID = select(_A).where(_A.c.id == bindparam("id"))
 _ABSENCES_OF_USERS = select(_A).where(_A.c.user_id.in_(bindparam("user_ids", expanding=True)))
@@ -58,6 +59,16 @@ class SqlMembershipRepository(r.MembershipRepository):
 
     def for_team(self, team_id: str) -> list[Membership]:
         return self._known(self._session.execute(_MEMBERSHIPS_OF_TEAM, {"team_id": team_id}))
+
+    def for_teams(self, team_ids: list[str]) -> dict[str, list[Membership]]:
+        wanted = list(dict.fromkeys(team_ids))
+        result: dict[str, list[Membership]] = {team_id: [] for team_id in wanted}
+        if wanted:
+            for m in self._known(self._session.execute(_MEMBERSHIPS_OF_TEAMS,
+                                                       {"team_ids": wanted})):
+                if m.team_id in result:   # an object this unit of work moved stays moved
+                    result[m.team_id].append(m)
+        return result
 
     def add(self, membership: Membership) -> None:
         self._session.execute(insert(_M).values(id=membership.id,

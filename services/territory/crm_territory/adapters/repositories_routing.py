@@ -49,6 +49,8 @@ def conflicts_retryable(what: str):
 
 
 _L = orm.team_ledgers
+_LEDGER_UPDATE = update(_L).where(_L.c.team_id == bindparam("ledger_team_id")).values(
+    seq=bindparam("ledger_seq"), members=bindparam("ledger_members"))
 _LEDGER_LOCKED = select(_L).where(_L.c.team_id == bindparam("team_id")).with_for_update()
 
 
@@ -88,6 +90,17 @@ class SqlLedgerRepository(r.LedgerRepository):
         self._session.execute(update(_L).where(_L.c.team_id == ledger.team_id).values(
             seq=ledger.seq, members=ledger_members_to_text(ledger)))
         self._seen[ledger.team_id] = ledger
+
+    def save_many(self, ledgers: list[TeamLedger]) -> None:
+        for ledger in ledgers:
+            if ledger.team_id not in self._seen:
+                self.get(ledger.team_id)
+        if ledgers:   # one executemany: a batch touching every team costs one statement
+            self._session.execute(_LEDGER_UPDATE, [
+                {"ledger_team_id": ledger.team_id, "ledger_seq": ledger.seq,
+                 "ledger_members": ledger_members_to_text(ledger)} for ledger in ledgers])
+        for ledger in ledgers:
+            self._seen[ledger.team_id] = ledger
 
 
 _D = orm.routing_decisions

@@ -35,15 +35,17 @@ def routing_order(territories: list[Territory]) -> list[Territory]:
 
 
 def first_match(lead: LeadFacts, territories: list[Territory],
-                drafts: dict[str, tuple[Rule, ...]] | None = None) -> tuple[RuleMatch | None, int]:
+                drafts: dict[str, tuple[Rule, ...]] | None = None, *,
+                ordered: bool = False) -> tuple[RuleMatch | None, int]:
     """The first matching rule and how many rules were tried.
 
-    ``territories`` must already be the routable ones (active, with an active team and line).
+    ``territories`` must already be the routable ones (active, with an active team and line);
+    ``ordered`` says they are already in :func:`routing_order` (a batch sorts them once).
     ``drafts`` replaces the rules of some territories, for a what-if preview (version 0).
     """
     tried = 0
     view = NormalisedLead(lead)
-    for territory in routing_order(territories):
+    for territory in (territories if ordered else routing_order(territories)):
         if lead.sales_line_id and territory.sales_line_id != lead.sales_line_id:
             continue
         draft = (drafts or {}).get(territory.id)
@@ -94,13 +96,14 @@ class RoutingDecision:
 
 def decide(lead: LeadFacts, territories: list[Territory], *, at: dt.datetime,
            queue_team_id: str, pick_owner: Callable[[Territory], OwnerChoice],
-           drafts: dict[str, tuple[Rule, ...]] | None = None) -> RoutingDecision:
+           drafts: dict[str, tuple[Rule, ...]] | None = None,
+           ordered: bool = False) -> RoutingDecision:
     """Route ``lead``: first matching rule, then the team's strategy picks the owner.
 
     A lead that matches no rule, or whose team has nobody eligible, goes to the unassigned
     queue — first match wins, so it does not fall through to later territories.
     """
-    match, tried = first_match(lead, territories, drafts)
+    match, tried = first_match(lead, territories, drafts, ordered=ordered)
     if match is None:
         return RoutingDecision(lead, Outcome.UNROUTABLE, at, queue_team_id,
                                sales_line_id=lead.sales_line_id, rules_tried=tried,

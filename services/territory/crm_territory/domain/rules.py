@@ -8,6 +8,7 @@ Building conditions from input and checking rule lists live in rule_checks.py.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -185,6 +186,12 @@ class Rule:
         return True
 
     def describe(self) -> str:
+        return self._description
+
+    @functools.cached_property
+    def _description(self) -> str:
+        # Every decision's explanation repeats its rule's text: worked out once per rule
+        # (rules are immutable; cached_property writes the instance dict, frozen or not).
         return " and ".join(c.describe() for c in self.conditions) or "every lead (catch-all)"
 
     def covers(self, other: "Rule") -> bool:

@@ -104,6 +104,23 @@ def rule(r: Rule) -> territories_pb2.RoutingRule:
                                        description=r.describe())
 
 
+# Rule objects are immutable and shared by every unit of work of a structure version (see
+# adapters/org_cache.py); each decision's explanation repeats its rule, so its message is built
+# once per rule object. Keyed by identity (the entry holds the rule, so the id stays its own);
+# entries are only ever copied from, never changed.
+_RULE_MESSAGES: dict[int, tuple[Rule, territories_pb2.RoutingRule]] = {}
+_RULE_MESSAGES_MAX = 4096
+
+
+def _rule_message(r: Rule) -> territories_pb2.RoutingRule:
+    cached = _RULE_MESSAGES.get(id(r))
+    if cached is None or cached[0] is not r:
+        if len(_RULE_MESSAGES) >= _RULE_MESSAGES_MAX:
+            _RULE_MESSAGES.clear()
+        cached = _RULE_MESSAGES[id(r)] = (r, rule(r))
+    return cached[1]
+
+
 def territory(t: Territory) -> territories_pb2.Territory:
     return territories_pb2.Territory(id=t.id, name=t.name, sales_line_id=t.sales_line_id,
                                      team_id=t.team_id, priority=t.priority,
@@ -168,7 +185,7 @@ def explanation(d: RoutingDecision) -> routing_pb2.RoutingExplanation:
     if d.match is not None:
         message.territory_id = d.match.territory.id
         message.territory_name = d.match.territory.name
-        message.rule.CopyFrom(rule(d.match.rule))
+        message.rule.CopyFrom(_rule_message(d.match.rule))
         message.rule_position = d.match.position
         message.rules_version = d.match.rules_version
     if d.choice is not None:

@@ -66,6 +66,12 @@ class MembershipRepository(abc.ABC):
     def for_user(self, user_id: str) -> list[Membership]: ...
     @abc.abstractmethod
     def for_team(self, team_id: str) -> list[Membership]: ...
+
+    def for_teams(self, team_ids: list[str]) -> dict[str, list[Membership]]:
+        """Memberships of several teams (every asked team has a list); adapters answer with
+        one query, so routing a batch does not ask once per team."""
+        return {team_id: self.for_team(team_id) for team_id in dict.fromkeys(team_ids)}
+
     @abc.abstractmethod
     def add(self, membership: Membership) -> None: ...
     @abc.abstractmethod
@@ -134,6 +140,11 @@ class LedgerRepository(abc.ABC):
         """The team's ledger (an empty one if none was saved); adapters lock its row."""
     @abc.abstractmethod
     def save(self, ledger: TeamLedger) -> None: ...
+
+    def save_many(self, ledgers: list[TeamLedger]) -> None:
+        """Save several ledgers, in the given order; adapters write them in one statement."""
+        for ledger in ledgers:
+            self.save(ledger)
 
 
 class DecisionRepository(abc.ABC):

@@ -9,7 +9,7 @@ from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, Pe
 from crm.territory.v1 import events_pb2 as E
 from crm_territory.domain.access import Scope
 from crm_territory.domain.leads import LeadFacts
-from crm_territory.domain.routing import Outcome, RoutingDecision, decide
+from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routing_order
 from crm_territory.domain.rule_checks import check_ruleset
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.territories import Territory
@@ -39,15 +39,18 @@ class _Router:
     def __init__(self, uow, at: dt.datetime):
         self.at = at
         self.teams = uow.teams.all()
-        self.territories = routable_territories(uow)
+        self.territories = routing_order(routable_territories(uow))   # sorted once per batch
         self.queue_team_id = uow.settings.get().unassigned_queue_team_id
         self.roster = TeamRoster(uow, at)
+        # Any of these teams may receive a lead of the batch: their candidates in one go.
+        self.roster.prefetch(t.team_id for t in self.territories)
+
+    def _pick_owner(self, territory: Territory):
+        return self.roster.choose(self.teams[territory.team_id])
 
     def decide(self, lead: LeadFacts, drafts=None) -> RoutingDecision:
         return decide(lead, self.territories, at=self.at, queue_team_id=self.queue_team_id,
-                      drafts=drafts,
-                      pick_owner=lambda territory: self.roster.choose(
-                          self.teams[territory.team_id]))
+                      drafts=drafts, pick_owner=self._pick_owner, ordered=True)
 
     def record(self, decision: RoutingDecision) -> None:
         if decision.outcome is Outcome.ROUTED:

@@ -18,6 +18,21 @@ class TeamRoster:
         self._ledgers: dict[str, TeamLedger] = {}
         self._dirty: set[str] = set()
 
+    def prefetch(self, team_ids) -> None:
+        """Load the candidates of these teams together: three queries for all of them (a batch
+        of leads may reach every team) instead of three per team."""
+        wanted = [t for t in dict.fromkeys(team_ids) if t not in self._candidates]
+        if not wanted:
+            return
+        memberships = self._uow.memberships.for_teams(wanted)
+        active = {team_id: [m for m in rows if m.is_active(self._at)]
+                  for team_id, rows in memberships.items()}
+        user_ids = list(dict.fromkeys(m.user_id for rows in active.values() for m in rows))
+        people = self._uow.people.many(user_ids)
+        on_leave = _on_leave(self._uow, user_ids, self._at)
+        for team_id in wanted:
+            self._candidates[team_id] = _candidates(active.get(team_id, []), people, on_leave)
+
     def candidates(self, team_id: str) -> list[Candidate]:
         if team_id not in self._candidates:
             self._candidates[team_id] = _load_candidates(self._uow, team_id, self._at)
@@ -37,16 +52,21 @@ class TeamRoster:
         self._dirty.add(team.id)
 
     def save_ledgers(self) -> None:
-        for team_id in sorted(self._dirty):
-            self._uow.ledgers.save(self._ledgers[team_id])
+        self._uow.ledgers.save_many([self._ledgers[team_id] for team_id in sorted(self._dirty)])
         self._dirty.clear()
 
 
 def _load_candidates(uow, team_id: str, at: dt.datetime) -> list[Candidate]:
     members = [m for m in uow.memberships.for_team(team_id) if m.is_active(at)]
     user_ids = [m.user_id for m in members]
-    people = uow.people.many(user_ids)
-    on_leave = {a.user_id for a in uow.absences.for_users(user_ids) if a.covers(at)}
+    return _candidates(members, uow.people.many(user_ids), _on_leave(uow, user_ids, at))
+
+
+def _on_leave(uow, user_ids: list[str], at: dt.datetime) -> set[str]:
+    return {a.user_id for a in uow.absences.for_users(user_ids) if a.covers(at)}
+
+
+def _candidates(members, people, on_leave: set[str]) -> list[Candidate]:
     result = []
     for m in members:
         person = people.get(m.user_id)
