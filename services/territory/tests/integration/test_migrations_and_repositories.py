@@ -129,6 +129,29 @@ def test_people_memberships_absences_and_access_round_trip(deps, org):
     assert outbox[-1] == "user_access_changed"
 
 
+def test_memberships_of_several_teams_and_ledgers_saved_together(deps, org):
+    first, _, _, first_reps, _ = org.sales_team(2)
+    second, _, _, second_reps, _ = org.sales_team(3)
+    with deps.uow() as uow:
+        by_team = uow.memberships.for_teams([second.id, first.id, "no-such-team", first.id])
+        assert set(by_team) == {first.id, second.id, "no-such-team"}
+        assert {m.user_id for m in by_team[first.id]} == set(first_reps)
+        assert {m.user_id for m in by_team[second.id]} == set(second_reps)
+        assert by_team["no-such-team"] == []
+        assert by_team[first.id][0] is uow.memberships.get(by_team[first.id][0].id)
+        one, two = uow.ledgers.get(first.id), uow.ledgers.get(second.id)
+        one.record_assignment(first_reps[0], dt.date(2026, 1, 5))
+        two.record_assignment(second_reps[1], dt.date(2026, 1, 5))
+        two.record_assignment(second_reps[2], dt.date(2026, 1, 5))
+        uow.ledgers.save_many([one, two])
+        uow.commit()
+    with deps.uow() as uow:
+        one, two = uow.ledgers.get(first.id), uow.ledgers.get(second.id)
+        assert (one.seq, one.members[first_reps[0]].total_assigned) == (1, 1)
+        assert two.seq == 2 and {u for u, m in two.members.items() if m.total_assigned} == \
+            {second_reps[1], second_reps[2]}
+
+
 def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
     team, line, _, _, _ = org.sales_team(1)
     for amount in ("1000000.10", "250000.05"):
