@@ -45,8 +45,13 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    # values_plus_batch: an executemany of UPDATEs goes out in pages (psycopg2 execute_batch),
+    # not one round trip per row (INSERTs already use multi-row VALUES).
+    options = ({"executemany_mode": "values_plus_batch"}
+               if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in
+               ("psycopg2", "") else {})
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_recycle=1800)
+                         pool_recycle=1800, **options)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

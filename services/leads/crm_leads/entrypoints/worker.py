@@ -79,6 +79,27 @@ def joined(deps: Dependencies, uow) -> Dependencies:
     return dataclasses.replace(deps, uow=lambda: JoinedUnitOfWork(uow))
 
 
+class _CommitAtTheEnd:
+    """The handler's unit of work as a use case sees it inside a batch: its ``commit()`` does
+    nothing, the batch handler commits once after every event of the batch. Committing per use
+    case would commit the whole batch's inbox rows with the first event's change: a crash before
+    the last event would then mark unapplied events as handled."""
+
+    def __init__(self, uow):
+        self._uow = uow
+
+    def commit(self) -> None:
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._uow, name)
+
+
+def joined_for_batch(deps: Dependencies, uow) -> Dependencies:
+    deferring = _CommitAtTheEnd(uow)
+    return dataclasses.replace(deps, uow=lambda: JoinedUnitOfWork(deferring))
+
+
 class LeadsDependencies(DependencyProvider):
     def setup(self):
         self.deps = wiring().deps
@@ -119,7 +140,8 @@ class LeadsWorker(ScopeReplicaHandlers):
     def on_lead_routed(self, batch, uow):
         # One transaction for the waiting decisions (chassis batch handler): one commit per
         # batch, not per lead, so a bulk import's decisions are applied as fast as they come.
-        deps = joined(self.deps, uow)
+        deps = joined_for_batch(self.deps, uow)
+        uow.leads.prefetch([event.lead_id for event in batch])   # one read for the batch
         for event in batch:
             assignment.apply_routing(deps, routing_decision(event, routed=True))
 

@@ -17,6 +17,11 @@ class LeadRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, lead: Lead) -> None: ...
 
+    def prefetch(self, lead_ids: list[str]) -> None:
+        """A hint: these leads will be read for update in this unit of work (a batch of routing
+        decisions). A repository may read and lock them all at once; the default reads nothing
+        ahead."""
+
     @abc.abstractmethod
     def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:
         """The lead. ``for_update`` (the default, for use cases that change it): the SQL

@@ -226,3 +226,26 @@ def test_a_batch_of_decisions_is_applied_in_one_transaction_each_once(h, deps, w
     owners = [lead_cases.get_lead(deps, ann, lead.id).assignment.owner_user_id for lead in leads]
     assert owners == [ann.subject_id, bob, ann.subject_id]
     assert [history_actions(engine, lead.id).count("assigned") for lead in leads] == [1, 1, 1]
+
+
+def test_a_failing_decision_in_a_batch_is_not_marked_handled(h, deps, worker, team, engine):
+    # A use case inside a batch must not commit the batch's inbox rows with its own change: the
+    # failing event would then count as handled and never be retried.
+    team_id, ann, _ = team
+    lead = h.capture(deps).lead
+    good = lead_routed(lead.id, team_id, ann.subject_id)
+    bad = lead_routed("", team_id, ann.subject_id)          # refused: no lead id
+    outcomes = worker.on_lead_routed([good, bad])
+    assert outcomes[0] is None and outcomes[1] is not None
+    assert lead_cases.get_lead(deps, ann, lead.id).assignment.owner_user_id == ann.subject_id
+    inbox = crm_inbox_ids(engine)
+    assert good.meta.event_id in inbox and bad.meta.event_id not in inbox
+
+
+def crm_inbox_ids(engine) -> set[str]:
+    from crm_chassis.outbox.tables import inbox_table
+    from sqlalchemy import MetaData
+
+    inbox = inbox_table(MetaData())
+    with engine.connect() as connection:
+        return set(connection.execute(select(inbox.c.event_id)).scalars())
