@@ -37,6 +37,8 @@ from e2e_platform import (As, Stubs, german_line, small_company, unique,  # noqa
                           web_form_lead)
 
 RATE = float(os.environ.get("LEAD_FLOW_RATE", "500"))
+# A second, lighter phase: the latency when the platform is not saturated.
+LIGHT_RATE = float(os.environ.get("LEAD_FLOW_LIGHT_RATE", "20"))
 SECONDS = float(os.environ.get("LEAD_FLOW_SECONDS", "60"))
 IMPORT_ROWS = int(os.environ.get("LEAD_FLOW_IMPORT", "20000"))
 COLUMNS = ["E-Mail", "First name", "Last name", "Company", "Country"]
@@ -47,7 +49,8 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def _capture_steadily(stubs: Stubs, admin: As, line_id: str) -> tuple[list[str], float, int, int]:
+def _capture_steadily(stubs: Stubs, admin: As, line_id: str, rate: float = RATE,
+                      seconds: float = SECONDS) -> tuple[list[str], float, int, int]:
     """Offer RATE leads/s for SECONDS from 16 threads; (ids captured, achieved rate, errors,
     offers shed). An offer finding 64 captures already in flight is shed (counted, not queued):
     the run lasts SECONDS whatever the platform sustains, and the latency measured is the
@@ -69,8 +72,8 @@ def _capture_steadily(stubs: Stubs, admin: As, line_id: str) -> tuple[list[str],
 
     started = time.monotonic()
     with ThreadPoolExecutor(16) as pool:
-        for n in range(int(RATE * SECONDS)):
-            delay = started + n / RATE - time.monotonic()
+        for n in range(int(rate * seconds)):
+            delay = started + n / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             if not in_flight.acquire(blocking=False):
@@ -107,7 +110,14 @@ def run() -> dict:
         company = small_company(bed, stubs, admin)
         line = german_line(stubs, admin, company)
         engine = create_engine(bed.database_urls["leads"])
-        # -- 1. steady capture
+        # -- 0. light load (not saturated), then 1. the target rate
+        light, _, _, _ = _capture_steadily(stubs, admin, line.id, LIGHT_RATE, 30)
+        bed.wait_for(lambda: _owned(engine, "id = ANY(:ids)", {"ids": light})[1] == len(light),
+                     300, "light-load leads not all routed")
+        with engine.connect() as conn:
+            light_latencies = [row[0] for row in conn.execute(text(
+                "SELECT EXTRACT(EPOCH FROM assigned_at - created_at) FROM leads "
+                "WHERE id = ANY(:ids)"), {"ids": light})]
         ids, achieved, errors, shed = _capture_steadily(stubs, admin, line.id)
         bed.wait_for(lambda: _owned(engine, "id = ANY(:ids)", {"ids": ids})[1] == len(ids),
                      300, "steady leads not all routed")
@@ -131,9 +141,15 @@ def run() -> dict:
         routed = time.monotonic() - started
         engine.dispose()
     p50, p99 = statistics.median(latencies) * 1000, _percentile(latencies, 0.99) * 1000
+    light_p50 = statistics.median(light_latencies) * 1000
+    light_p99 = _percentile(light_latencies, 0.99) * 1000
     return {
         "title": "New leads through the running platform (identity, territory, leads)",
         "rows": [
+            (f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p50",
+             round(light_p50, 1), "ms", f"{len(light)} leads"),
+            (f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p99",
+             round(light_p99, 1), "ms", ""),
             ("CreateLead offered", RATE, "/s", f"for {SECONDS:.0f} s from 16 threads"),
             ("CreateLead achieved", round(achieved, 1), "/s", f"{len(ids)} captured, "
              f"{errors} failed, {shed} offers shed (64 already in flight)"),
