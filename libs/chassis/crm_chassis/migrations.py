@@ -3,10 +3,8 @@ share a database server), the URL from the service's settings, batch mode on SQL
 
 A service's ``crm_<name>/migrate.py``::
 
-    MIGRATIONS = ServiceMigrations("leads", Path(__file__).resolve().parent.parent / "migrations",
-                                   database_url=lambda: load().database_url)
-    VERSION_TABLE, upgrade, downgrade, main = (MIGRATIONS.version_table, MIGRATIONS.upgrade,
-                                               MIGRATIONS.downgrade, MIGRATIONS.main)
+    MIGRATIONS = ServiceMigrations.of(__file__)
+    VERSION_TABLE, upgrade, downgrade, main = MIGRATIONS.exports()
 
 and its ``migrations/env.py``: ``run_alembic_env(MIGRATIONS)``.
 """
@@ -28,6 +26,25 @@ class ServiceMigrations:
         self.directory = Path(directory)
         self.version_table = f"alembic_version_{service}"
         self._database_url = database_url
+
+    @classmethod
+    def of(cls, module_file: str) -> "ServiceMigrations":
+        """For ``crm_<name>/migrate.py``: migrations in ``services/<name>/migrations``, the URL
+        from ``crm_<name>.entrypoints.settings.load()``. Found from the file, not ``__name__``,
+        which is ``__main__`` under ``python -m``."""
+        package = Path(module_file).resolve().parent.name          # "crm_leads"
+
+        def database_url() -> str:
+            import importlib
+
+            return importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+
+        return cls(package.removeprefix("crm_"),
+                   Path(module_file).resolve().parent.parent / "migrations", database_url)
+
+    def exports(self):
+        """(VERSION_TABLE, upgrade, downgrade, main): what a service's migrate module offers."""
+        return self.version_table, self.upgrade, self.downgrade, self.main
 
     def config(self, database_url: str) -> Config:
         cfg = Config()

@@ -3,24 +3,10 @@
     python -m crm_leads.migrate              # upgrade the settings' database to head
     python -m crm_leads.migrate downgrade base
 """
-from __future__ import annotations
-
-from pathlib import Path
-
 from crm_chassis.migrations import ServiceMigrations
 
-
-def _database_url() -> str:
-    from crm_leads.entrypoints.settings import load
-
-    return load().database_url
-
-
-MIGRATIONS = ServiceMigrations("leads", Path(__file__).resolve().parent.parent / "migrations",
-                               database_url=_database_url)
-VERSION_TABLE = MIGRATIONS.version_table
-config, upgrade, downgrade, main = (MIGRATIONS.config, MIGRATIONS.upgrade, MIGRATIONS.downgrade,
-                                    MIGRATIONS.main)
+MIGRATIONS = ServiceMigrations.of(__file__)
+VERSION_TABLE, upgrade, downgrade, main = MIGRATIONS.exports()
 
 if __name__ == "__main__":
     main()
