@@ -65,3 +65,32 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
         if time.monotonic() > deadline:
             raise AssertionError(message or f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def database_fixtures(prefix: str, upgrade, *, pool_size: int = 4, configure=None):
+    """The session fixtures every service's integration suite starts from, for its conftest::
+
+        database_url, engine = database_fixtures("leads", migrate.upgrade)
+
+    ``database_url``: a throw-away PostgreSQL database migrated to head by ``upgrade(url)``;
+    ``engine``: an engine on it (``configure(engine)`` applied, as the service's wiring does).
+    """
+    import pytest
+
+    from crm_chassis.db import make_engine
+
+    @pytest.fixture(scope="session", name="database_url")
+    def database_url_fixture():
+        with temporary_postgres_database(prefix) as url:
+            upgrade(url)
+            yield url
+
+    @pytest.fixture(scope="session", name="engine")
+    def engine_fixture(database_url):
+        engine = make_engine(database_url, pool_size=pool_size)
+        if configure is not None:
+            configure(engine)
+        yield engine
+        engine.dispose()
+
+    return database_url_fixture, engine_fixture

@@ -8,8 +8,7 @@ import uuid
 import pytest
 
 from crm_chassis.auth.principal import Principal
-from crm_chassis.db import make_engine
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing import database_fixtures
 
 from crm_catalog import migrate
 from crm_catalog.domain.discounts import DiscountType
@@ -19,18 +18,7 @@ from crm_catalog.entrypoints.wiring import build_dependencies
 from crm_catalog.service_layer import discount_lists, price_lists, products, unit_groups
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    with temporary_postgres_database("catalog") as url:
-        migrate.upgrade(url)
-        yield url
-
-
-@pytest.fixture(scope="session")
-def engine(database_url):
-    engine = make_engine(database_url, pool_size=4)
-    yield engine
-    engine.dispose()
+database_url, engine = database_fixtures("catalog", migrate.upgrade)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing import database_fixtures, temporary_postgres_database
 
 from crm_deals import migrate
 
@@ -18,18 +18,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from deals_sql_testkit import RecordingSqlUnitOfWork, truncate_all  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    with temporary_postgres_database("deals") as url:
-        migrate.upgrade(url)
-        yield url
-
-
-@pytest.fixture(scope="session")
-def engine(database_url):
-    engine = make_engine(database_url, pool_size=4)
-    yield engine
-    engine.dispose()
+database_url, engine = database_fixtures("deals", migrate.upgrade)
 
 
 @pytest.fixture(scope="session")

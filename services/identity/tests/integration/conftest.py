@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-from crm_chassis.db import make_engine
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing import database_fixtures
 
 from crm_identity import migrate
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
@@ -23,18 +22,7 @@ ADMIN_PASSWORD = "integration admin passphrase"
 PASSWORD = "violet tractor hums at dawn"
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    with temporary_postgres_database("identity") as url:
-        migrate.upgrade(url)
-        yield url
-
-
-@pytest.fixture(scope="session")
-def engine(database_url):
-    engine = make_engine(database_url, pool_size=2)
-    yield engine
-    engine.dispose()
+database_url, engine = database_fixtures("identity", migrate.upgrade, pool_size=2)
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ import uuid
 
 import pytest
 
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing import database_fixtures
 
 from crm_leads import migrate
 from crm_leads.adapters.search_sql import configure_engine
@@ -24,19 +24,7 @@ from crm_leads.service_layer.authorization import SERVICE, Caller
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    with temporary_postgres_database("leads") as url:
-        migrate.upgrade(url)
-        yield url
-
-
-@pytest.fixture(scope="session")
-def engine(database_url):
-    engine = make_engine(database_url, pool_size=4)
-    configure_engine(engine)   # as the production wiring does
-    yield engine
-    engine.dispose()
+database_url, engine = database_fixtures("leads", migrate.upgrade, configure=configure_engine)
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.db import make_engine
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing import database_fixtures
 
 from crm_territory import migrate
 from crm_territory.entrypoints.settings import TerritorySettings
@@ -17,18 +16,7 @@ from crm_territory.entrypoints.wiring import build_dependencies
 from .org_builder import MemoryDirectory, OrgBuilder
 
 
-@pytest.fixture(scope="session")
-def database_url():
-    with temporary_postgres_database("territory") as url:
-        migrate.upgrade(url)
-        yield url
-
-
-@pytest.fixture(scope="session")
-def engine(database_url):
-    engine = make_engine(database_url, pool_size=4)
-    yield engine
-    engine.dispose()
+database_url, engine = database_fixtures("territory", migrate.upgrade)
 
 
 @pytest.fixture(scope="session")
