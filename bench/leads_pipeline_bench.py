@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pika
-from pika.exceptions import ChannelClosedByBroker
 from sqlalchemy import func, select, text
 
 from bench.leads_search_bench import LOAD, percentile
@@ -30,6 +26,7 @@ from crm.territory.v1 import events_pb2
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
 from crm_chassis.events import encode, headers_for, stamp
+from crm_chassis.messaging.testing import consumer_count, existing_queues, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, temporary_postgres_database
 
@@ -44,31 +41,7 @@ ALL_QUEUES = QUEUES + [dead_letter_queue(queue) for queue in QUEUES]
 
 
 def _existing_queues() -> set[str]:
-    connection, _ = amqp_channel()
-    found = set()
-    try:
-        for queue in ALL_QUEUES:
-            channel = connection.channel()
-            try:
-                channel.queue_declare(queue=queue, passive=True)
-                found.add(queue)
-                channel.close()
-            except ChannelClosedByBroker:
-                pass
-    finally:
-        connection.close()
-    return found
-
-
-def _consumers(queue: str) -> int:
-    connection, channel = amqp_channel()
-    try:
-        return channel.queue_declare(queue=queue, passive=True).method.consumer_count
-    except ChannelClosedByBroker:
-        return 0
-    finally:
-        if connection.is_open:
-            connection.close()
+    return existing_queues(ALL_QUEUES)
 
 
 def _wait(predicate, timeout: float, what: str) -> None:
@@ -123,55 +96,45 @@ def run() -> dict:
         migrate.upgrade(url)
         engine = make_engine(url, pool_size=2)
         lead_ids = _load(engine)
-        env = dict(os.environ, CRM_LEADS_DATABASE_URL=url, CRM_LEADS_AMQP_URL=AMQP_URL,
+        env = dict(CRM_LEADS_DATABASE_URL=url, CRM_LEADS_AMQP_URL=AMQP_URL,
                    CRM_LEADS_METRICS_PORT=str(free_port()), CRM_LEADS_LOG_LEVEL="WARNING")
         log_path = Path(folder) / "worker.log"
-        with open(log_path, "wb") as log_file:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "crm_chassis.messaging.worker_main", "leads",
-                 "crm_leads.entrypoints.worker"], env=env, stdout=log_file,
-                stderr=subprocess.STDOUT)
         try:
-            _wait(lambda: all(_consumers(queue) for queue in QUEUES), 60,
-                  "the worker did not consume its queues")
-            routed_queue = next(sub.queue for sub in MANIFEST.subscriptions
-                                if sub.event == "lead_routed")
-            if _consumers(routed_queue) != 1:
-                # Another leads worker (make run, an e2e test) would take part of the events.
-                raise RuntimeError(f"{routed_queue} has another consumer; stop other leads "
-                                   "workers on this broker and run again")
+            with service_worker("leads", env, log_path):
+                _wait(lambda: all(consumer_count(queue) for queue in QUEUES), 60,
+                      "the worker did not consume its queues")
+                routed_queue = next(sub.queue for sub in MANIFEST.subscriptions
+                                    if sub.event == "lead_routed")
+                if consumer_count(routed_queue) != 1:
+                    # Another leads worker (make run, an e2e test) would take part of the events.
+                    raise RuntimeError(f"{routed_queue} has another consumer; stop other leads "
+                                       "workers on this broker and run again")
 
-            def applied() -> int:
+                def applied() -> int:
+                    with engine.connect() as connection:
+                        return connection.execute(select(func.count()).select_from(orm.leads).where(
+                            orm.leads.c.routing_decision_id != "")).scalar_one()
+                started = time.perf_counter()
+                stamped = _publish(lead_ids)
+                published = time.perf_counter() - started
+                try:
+                    _wait(lambda: applied() >= len(lead_ids), int(os.environ.get("LEADS_PIPELINE_TIMEOUT", "300")),
+                          "the worker did not apply every decision")
+                except RuntimeError as exc:
+                    raise RuntimeError(f"{exc}; applied {applied()}; worker log:\n"
+                                       f"{log_path.read_text()[-3000:]}") from None
+                elapsed = time.perf_counter() - started
                 with engine.connect() as connection:
-                    return connection.execute(select(func.count()).select_from(orm.leads).where(
-                        orm.leads.c.routing_decision_id != "")).scalar_one()
-            started = time.perf_counter()
-            stamped = _publish(lead_ids)
-            published = time.perf_counter() - started
-            try:
-                _wait(lambda: applied() >= len(lead_ids), int(os.environ.get("LEADS_PIPELINE_TIMEOUT", "300")),
-                      "the worker did not apply every decision")
-            except RuntimeError as exc:
-                raise RuntimeError(f"{exc}; applied {applied()}; worker log:\n"
-                                   f"{log_path.read_text()[-3000:]}") from None
-            elapsed = time.perf_counter() - started
-            with engine.connect() as connection:
-                # assigned_at is the apply time (same host clock as the publisher's stamp).
-                lags = [(row.assigned_at - stamped[row.id]).total_seconds() * 1000
-                        for row in connection.execute(
-                            select(orm.leads.c.id, orm.leads.c.assigned_at))]
-                history = connection.execute(text(
-                    "SELECT count(*) FROM lead_history WHERE action = 'assigned'")).scalar_one()
-                inbox = connection.execute(text(
-                    "SELECT count(*) FROM inbox WHERE consumer = 'leads.on_lead_routed'")
-                ).scalar_one()
+                    # assigned_at is the apply time (same host clock as the publisher's stamp).
+                    lags = [(row.assigned_at - stamped[row.id]).total_seconds() * 1000
+                            for row in connection.execute(
+                                select(orm.leads.c.id, orm.leads.c.assigned_at))]
+                    history = connection.execute(text(
+                        "SELECT count(*) FROM lead_history WHERE action = 'assigned'")).scalar_one()
+                    inbox = connection.execute(text(
+                        "SELECT count(*) FROM inbox WHERE consumer = 'leads.on_lead_routed'")
+                    ).scalar_one()
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
             connection, channel = amqp_channel()
             try:
                 for queue in ALL_QUEUES:
@@ -185,7 +148,7 @@ def run() -> dict:
             "rows": [("decisions published (confirmed)", len(lead_ids), "",
                       f"{published:.1f} s to publish"),
                      ("decisions applied per second, end to end", round(rate), "/s",
-                      "one worker process, prefetch 10"),
+                      "one worker process, batches of up to 250"),
                      ("time until every lead was routed", round(elapsed, 1), "s", ""),
                      ("lag occurred_at -> applied p50", round(percentile(lags, 0.5), 1), "ms",
                       "includes the queue built up by publishing all at once"),

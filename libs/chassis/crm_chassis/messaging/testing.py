@@ -7,6 +7,7 @@ objects it declared on :meth:`EventBed.close`.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -261,3 +262,62 @@ class EventBed:
             connection.close()
         self.producer_engine.dispose()
         self.consumer_engine.dispose()
+
+
+# ---------------------------------------------------------------------- a service's own worker
+def existing_queues(queues) -> set[str]:
+    """Which of ``queues`` exist on the broker (passive declares, one channel each)."""
+    import pika.exceptions
+
+    connection, _ = amqp_channel()
+    found = set()
+    try:
+        for queue in queues:
+            channel = connection.channel()
+            try:
+                channel.queue_declare(queue=queue, passive=True)
+                found.add(queue)
+                channel.close()
+            except pika.exceptions.ChannelClosedByBroker:
+                pass
+    finally:
+        connection.close()
+    return found
+
+
+def consumer_count(queue: str) -> int:
+    """Consumers of ``queue`` now (0 when it does not exist)."""
+    import pika.exceptions
+
+    connection, channel = amqp_channel()
+    try:
+        return channel.queue_declare(queue=queue, passive=True).method.consumer_count
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+@contextlib.contextmanager
+def service_worker(service: str, env: dict, log_path: Path):
+    """A service's real worker process (``worker_main <service> crm_<service>.entrypoints.worker``)
+    with ``env`` added, its output in ``log_path`` (a file: a full pipe blocks the worker).
+    Yields the process; on leaving, stops it with SIGTERM and, unless the body failed, asserts it
+    exited cleanly."""
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "crm_chassis.messaging.worker_main", service,
+             f"crm_{service}.entrypoints.worker"], env={**os.environ, **env}, stdout=log_file,
+            stderr=subprocess.STDOUT)
+    failed = False
+    try:
+        yield process
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        EventBed.stop(process, timeout=30)
+        if not failed and process.returncode != 0:
+            raise AssertionError(f"{service} worker exited with {process.returncode}:\n"
+                                 f"{Path(log_path).read_text()[-3000:]}")

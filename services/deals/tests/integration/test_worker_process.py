@@ -4,10 +4,6 @@ lead_conversion_completed through the outbox — once for a redelivered event, a
 ids for a retried request of the same conversion."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import uuid
 
 import pika
@@ -20,6 +16,7 @@ from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
 from crm_chassis import events
 
+from crm_chassis.messaging.testing import service_worker
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
 
 from crm_deals.adapters import orm
@@ -79,37 +76,26 @@ def answers(engine, conversion_id: str, event_type: str, message_cls) -> list:
 
 @pytest.fixture
 def worker(database_url, tmp_path):
-    env = dict(os.environ, CRM_DEALS_DATABASE_URL=database_url, CRM_DEALS_AMQP_URL=AMQP_URL,
+    env = dict(CRM_DEALS_DATABASE_URL=database_url, CRM_DEALS_AMQP_URL=AMQP_URL,
                CRM_DEALS_METRICS_PORT=str(free_port()), CRM_DEALS_LOG_FORMAT="json")
     log_path = tmp_path / "worker.log"
-    with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks the worker
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crm_chassis.messaging.worker_main", "deals",
-             "crm_deals.entrypoints.worker"], env=env, stdout=log_file,
-            stderr=subprocess.STDOUT)
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    channel = connection.channel()
+    with service_worker("deals", env, log_path) as process:
+        connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        channel = connection.channel()
 
-    def consuming():
-        if process.poll() is not None:
-            raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
-        # Exactly ours: the queue name is fixed by the topology, and another deals worker on
-        # this broker (another run, a `make run`) would take some of the test's events.
-        return channel.queue_declare(QUEUE, passive=True).method.consumer_count == 1
+        def consuming():
+            if process.poll() is not None:
+                raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
+            # Exactly ours: the queue name is fixed by the topology, and another deals worker
+            # on this broker (another run, a `make run`) would take some of the test's events.
+            return channel.queue_declare(QUEUE, passive=True).method.consumer_count == 1
 
-    try:
-        wait_until(consuming, timeout=60, message="the worker does not consume conversions, or "
-                   "another deals worker consumes the same queue on this broker")
-        yield channel, log_path
-    finally:
-        connection.close()
-        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, log_path.read_text()[-3000:]
+            wait_until(consuming, timeout=60, message="the worker does not consume conversions, "
+                       "or another deals worker consumes the same queue on this broker")
+            yield channel, log_path
+        finally:
+            connection.close()
 
 
 def test_a_conversion_is_done_once_however_often_it_arrives(worker, database_url, engine):

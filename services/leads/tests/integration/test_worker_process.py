@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -22,11 +18,12 @@ import pika
 import pytest
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
-from pika.exceptions import ChannelClosedByBroker
 
 from crm_chassis import manifest as manifests
 from crm_chassis.events import encode, headers_for, stamp
 from crm_chassis.messaging.topology import dead_letter_queue
+from crm_chassis.messaging.testing import consumer_count as consumers_of
+from crm_chassis.messaging.testing import existing_queues as existing, service_worker
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, wait_until
 
 from crm_leads.domain.assignment import RoutingDecision
@@ -41,31 +38,7 @@ QUEUES = [sub.queue for sub in MANIFEST.subscriptions]
 
 
 def existing_queues() -> set[str]:
-    connection, _ = amqp_channel()
-    found = set()
-    try:
-        for queue in QUEUES + [dead_letter_queue(q) for q in QUEUES]:
-            channel = connection.channel()
-            try:
-                channel.queue_declare(queue=queue, passive=True)
-                found.add(queue)
-                channel.close()
-            except ChannelClosedByBroker:
-                pass
-    finally:
-        connection.close()
-    return found
-
-
-def consumers_of(queue: str) -> int:
-    connection, channel = amqp_channel()
-    try:
-        return channel.queue_declare(queue=queue, passive=True).method.consumer_count
-    except ChannelClosedByBroker:
-        return 0
-    finally:
-        if connection.is_open:
-            connection.close()
+    return existing(QUEUES + [dead_letter_queue(q) for q in QUEUES])
 
 
 def publish(message, producer: str, event_type: str, aggregate_id: str, *, times: int = 1,
@@ -95,33 +68,24 @@ def worker(database_url, tmp_path_factory):
     before = existing_queues()
     metrics_port = free_port()
     log_path = tmp_path_factory.mktemp("leads-worker") / "worker.log"
-    env = dict(os.environ, CRM_LEADS_DATABASE_URL=database_url, CRM_LEADS_AMQP_URL=AMQP_URL,
+    env = dict(CRM_LEADS_DATABASE_URL=database_url, CRM_LEADS_AMQP_URL=AMQP_URL,
                CRM_LEADS_METRICS_PORT=str(metrics_port), CRM_LEADS_LOG_LEVEL="WARNING",
                # an attempt unanswered for 1 s times out; checked every 0.2 s
                CRM_LEADS_CONVERSION_REPLY_TIMEOUT_SECONDS="1",
                CRM_LEADS_CONVERSION_DISPATCH_SECONDS="0.2",
                CRM_LEADS_CONVERSION_FIRST_BACKOFF_SECONDS="600",
                CRM_LEADS_CONVERSION_MAX_BACKOFF_SECONDS="600")
-    with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crm_chassis.messaging.worker_main", "leads",
-             "crm_leads.entrypoints.worker"], env=env, stdout=log_file,
-            stderr=subprocess.STDOUT)
     try:
-        wait_until(lambda: all(consumers_of(queue) for queue in QUEUES), timeout=60,
-                   interval=0.2, message="the worker never consumed its queues:\n"
-                   + (log_path.read_text() if log_path.exists() else ""))
-        others = {queue: consumers_of(queue) for queue in QUEUES if consumers_of(queue) != 1}
-        assert not others, (f"other consumers on the leads queues {others}: another leads "
-                            "worker (make run, an e2e test) would take part of the events")
-        yield metrics_port
+        with service_worker("leads", env, log_path):
+            wait_until(lambda: all(consumers_of(queue) for queue in QUEUES), timeout=60,
+                       interval=0.2, message="the worker never consumed its queues:\n"
+                       + (log_path.read_text() if log_path.exists() else ""))
+            others = {queue: consumers_of(queue) for queue in QUEUES
+                      if consumers_of(queue) != 1}
+            assert not others, (f"other consumers on the leads queues {others}: another leads "
+                                "worker (make run, an e2e test) would take part of the events")
+            yield metrics_port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         connection, channel = amqp_channel()
         try:
             for queue in QUEUES + [dead_letter_queue(q) for q in QUEUES]:
@@ -129,7 +93,6 @@ def worker(database_url, tmp_path_factory):
                     channel.queue_delete(queue=queue)
         finally:
             connection.close()
-    assert process.returncode == 0, log_path.read_text()[-3000:]
 
 
 def metric(port: int, name: str, consumer: str) -> float:

@@ -3,10 +3,6 @@ a published lead_created into exactly one lead_routed in the outbox — also whe
 is delivered twice and when leads publishes the lead twice — and empties a deactivated user's
 scopes at once."""
 import contextlib
-import os
-import signal
-import subprocess
-import sys
 
 import pika
 import pytest
@@ -18,6 +14,7 @@ from crm.leads.v1 import lead_pb2
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events
 from crm_chassis.db import make_engine
+from crm_chassis.messaging.testing import service_worker
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
 
 from crm_territory import migrate
@@ -93,34 +90,22 @@ def wait_for(predicate, what: str, log_path) -> None:
 @contextlib.contextmanager
 def running_worker(database_url: str, log_path):
     """The worker process on ``database_url``, consuming; yields a broker channel."""
-    env = dict(os.environ, CRM_TERRITORY_DATABASE_URL=database_url,
-               CRM_TERRITORY_AMQP_URL=AMQP_URL, CRM_TERRITORY_METRICS_PORT=str(free_port()),
-               CRM_TERRITORY_LOG_FORMAT="json")
-    with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks the worker
-        process = subprocess.Popen(
-            [sys.executable, "-m", "crm_chassis.messaging.worker_main", "territory",
-             "crm_territory.entrypoints.worker"], env=env, stdout=log_file,
-            stderr=subprocess.STDOUT)
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
-    channel = connection.channel()
+    env = dict(CRM_TERRITORY_DATABASE_URL=database_url, CRM_TERRITORY_AMQP_URL=AMQP_URL,
+               CRM_TERRITORY_METRICS_PORT=str(free_port()), CRM_TERRITORY_LOG_FORMAT="json")
+    with service_worker("territory", env, log_path) as process:
+        connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        channel = connection.channel()
 
-    def consuming():
-        if process.poll() is not None:
-            raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
-        return channel.queue_declare(LEAD_QUEUE, passive=True).method.consumer_count > 0
+        def consuming():
+            if process.poll() is not None:
+                raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
+            return channel.queue_declare(LEAD_QUEUE, passive=True).method.consumer_count > 0
 
-    try:
-        wait_until(consuming, timeout=60, message="the worker does not consume lead_created")
-        yield channel
-    finally:
-        connection.close()
-        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, log_path.read_text()[-3000:]
+            wait_until(consuming, timeout=60, message="the worker does not consume lead_created")
+            yield channel
+        finally:
+            connection.close()
 
 
 @pytest.fixture
