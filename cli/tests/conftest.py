@@ -150,6 +150,7 @@ def crmctl(tmp_path, identity):
         return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     run.config_dir = tmp_path / "crmctl"
+    run.env = env   # a test adds the addresses of the fakes it serves (CRM_<SERVICE>_ADDRESS)
     return run
 
 
@@ -158,3 +159,21 @@ def logged_in(crmctl):
     result = crmctl("login", "--email", EMAIL, "--password-stdin", input=PASSWORD + "\n")
     assert result.exit_code == 0, result.output
     return crmctl
+
+
+@pytest.fixture
+def serve_fake():
+    """Serve generic gRPC handlers (a service's fake) on 127.0.0.1: ``address = serve_fake(h)``;
+    every server started is stopped after the test."""
+    servers = []
+
+    def start(handlers) -> str:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=handlers)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        servers.append(server)
+        return f"127.0.0.1:{port}"
+
+    yield start
+    for server in servers:
+        server.stop(grace=None)

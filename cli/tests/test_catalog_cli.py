@@ -3,19 +3,15 @@ and the priced table (or JSON) it prints."""
 from __future__ import annotations
 
 import json
-import socket
-from concurrent import futures
 
 import grpc
 import pytest
-from click.testing import CliRunner
 from google.protobuf import message_factory
 
 from crm.catalog.v1 import (discount_lists_pb2, price_lists_pb2, pricing_pb2, products_pb2,
                             units_pb2)
 from crm.common.v1 import money_pb2
 
-from .conftest import EMAIL, PASSWORD
 
 MODULES = (units_pb2, products_pb2, price_lists_pb2, discount_lists_pb2, pricing_pb2)
 PRODUCT_ID = "a" * 32
@@ -57,35 +53,16 @@ class FakeCatalog:
 
 
 @pytest.fixture
-def catalog(identity):
+def catalog(identity, serve_fake):
     fake = FakeCatalog(identity)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4),
-                         handlers=fake.generic_handlers())
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    server.start()
-    fake.address = f"127.0.0.1:{port}"
-    yield fake
-    server.stop(grace=None)
+    fake.address = serve_fake(fake.generic_handlers())
+    return fake
 
 
 @pytest.fixture
-def run(tmp_path, identity, catalog):
-    from crmctl.main import cli
-
-    runner = CliRunner()
-    env = {"CRMCTL_CONFIG_DIR": str(tmp_path / "crmctl"), "CRM_IDENTITY_ADDRESS": identity.address,
-           "CRM_CATALOG_ADDRESS": catalog.address, "COLUMNS": "200"}
-
-    def invoke(*args: str):
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    login = runner.invoke(cli, ["login", "-e", EMAIL, "--password-stdin"],
-                          input=PASSWORD + "\n", env=env)
-    assert login.exit_code == 0, login.output
-    return invoke
+def run(logged_in, catalog):
+    logged_in.env["CRM_CATALOG_ADDRESS"] = catalog.address
+    return logged_in
 
 
 def eur(amount: str) -> money_pb2.Money:

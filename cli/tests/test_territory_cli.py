@@ -3,18 +3,14 @@ on a real gRPC server: the requests crmctl sends, and what it prints."""
 from __future__ import annotations
 
 import json
-import socket
-from concurrent import futures
 
 import grpc
 import pytest
-from click.testing import CliRunner
 from google.protobuf import message_factory
 
 from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
                               territories_pb2)
 
-from .conftest import EMAIL, PASSWORD
 
 MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
 ID = {name: (str(i) * 32)[:32] for i, name in enumerate(
@@ -65,32 +61,16 @@ class FakeTerritory:
 
 
 @pytest.fixture
-def territory(identity):
+def territory(identity, serve_fake):
     fake = FakeTerritory(identity)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=fake.handlers())
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    server.start()
-    fake.address = f"127.0.0.1:{port}"
-    yield fake
-    server.stop(grace=None)
+    fake.address = serve_fake(fake.handlers())
+    return fake
 
 
 @pytest.fixture
-def run(tmp_path, identity, territory):
-    from crmctl.main import cli
-
-    runner = CliRunner()
-    env = {"CRMCTL_CONFIG_DIR": str(tmp_path / "crmctl"), "CRM_IDENTITY_ADDRESS": identity.address,
-           "CRM_TERRITORY_ADDRESS": territory.address, "COLUMNS": "200"}
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
-
-    assert invoke("login", "-e", EMAIL, "--password-stdin", input=PASSWORD + "\n").exit_code == 0
-    return invoke
+def run(logged_in, territory):
+    logged_in.env["CRM_TERRITORY_ADDRESS"] = territory.address
+    return logged_in
 
 
 def units():
