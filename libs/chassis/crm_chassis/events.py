@@ -7,10 +7,11 @@ receives it as a dict and :func:`decode` turns it back into the typed message.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 import uuid
 from typing import Any, Mapping, TypeVar
 
+import orjson
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
@@ -39,6 +40,13 @@ def actor_to_proto(actor: Actor | None) -> actor_pb2.Actor:
                            id=actor.id, display_name=actor.display_name)
 
 
+@functools.lru_cache(maxsize=1024)
+def _actor_message(actor: Actor | None) -> actor_pb2.Actor:
+    # A batch stamps hundreds of events with the same actor: build its message once (read only;
+    # stamp copies it into each event).
+    return actor_to_proto(actor)
+
+
 def actor_from_proto(actor: actor_pb2.Actor) -> Actor:
     return Actor(id=actor.id, kind=_ACTOR_KIND_NAMES.get(actor.kind, "system"),
                  display_name=actor.display_name)
@@ -58,7 +66,7 @@ def stamp(message: Message, *, producer: str, event_type: str, aggregate_type: s
     meta.aggregate_type = aggregate_type
     meta.aggregate_id = str(aggregate_id)
     meta.aggregate_version = int(aggregate_version)
-    meta.actor.CopyFrom(actor_to_proto(actor or ctx.actor))
+    meta.actor.CopyFrom(_actor_message(actor or ctx.actor))
     meta.trace.traceparent = ctx.traceparent
     meta.trace.request_id = ctx.request_id
     meta.producer = producer
@@ -68,8 +76,14 @@ def stamp(message: Message, *, producer: str, event_type: str, aggregate_type: s
 def encode(message: Message) -> str:
     """The JSON body published for ``message``: compact proto3 JSON, fields in field-number order
     (deterministic without sorting), built by :mod:`crm_chassis.proto_json` (same dict as
-    ``json_format.MessageToDict``, several times faster: this runs for every event)."""
-    return json.dumps(proto_json.message_to_dict(message), separators=(",", ":"))
+    ``json_format.MessageToDict``, several times faster: this runs for every event) and written
+    by orjson (UTF-8 as is, no ``\\u`` escapes; ~5x faster than ``json.dumps`` on an event)."""
+    return orjson.dumps(proto_json.message_to_dict(message)).decode()
+
+
+def dumps_headers(meta: events_pb2.EventMeta) -> str:
+    """:func:`headers_for` as the JSON text an outbox row keeps."""
+    return orjson.dumps(headers_for(meta)).decode()
 
 
 def headers_for(meta: events_pb2.EventMeta) -> dict[str, Any]:
@@ -84,11 +98,12 @@ def headers_for(meta: events_pb2.EventMeta) -> dict[str, Any]:
 def decode(body: str | bytes | Mapping[str, Any], message_cls: type[M]) -> M:
     """Parse a received body into ``message_cls``; unknown fields are ignored (newer producers)."""
     try:
-        data = json.loads(body) if isinstance(body, (str, bytes)) else body
+        data = orjson.loads(body) if isinstance(body, (str, bytes)) else body
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        message = json_format.ParseDict(dict(data), message_cls(), ignore_unknown_fields=True)
-    except (ValueError, TypeError, json_format.ParseError) as exc:
+        message = proto_json.dict_to_message(
+            data if type(data) is dict else dict(data), message_cls())
+    except (ValueError, TypeError, json_format.ParseError) as exc:   # orjson's error is a ValueError
         raise EventDecodeError(f"not a valid {message_cls.DESCRIPTOR.full_name}: {exc}") from None
     if not message.meta.event_id:
         raise EventDecodeError(f"{message_cls.DESCRIPTOR.full_name} without meta.event_id")

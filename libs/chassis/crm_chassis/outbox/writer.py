@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from google.protobuf.message import Message
 from sqlalchemy import Table, insert
@@ -36,7 +35,7 @@ class OutboxWriter:
             "aggregate_id": str(aggregate_id),
             "aggregate_version": int(aggregate_version),
             "payload": events.encode(message),
-            "headers": json.dumps(events.headers_for(meta), separators=(",", ":")),
+            "headers": events.dumps_headers(meta),
             "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.timezone.utc),
         })
         return meta.event_id

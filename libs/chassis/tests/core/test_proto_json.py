@@ -11,7 +11,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 
 import crm
-from crm_chassis.proto_json import message_to_dict
+from crm_chassis.proto_json import dict_to_message, message_to_dict
 
 F = FieldDescriptor
 
@@ -100,3 +100,74 @@ def test_the_platforms_events_take_the_compiled_path_not_the_fallback():
     for cls in (territory_events.LeadRouted, territory_events.UserAccessChanged,
                 leads_events.LeadCreated):
         assert _compile(cls.DESCRIPTOR) is not None, cls.DESCRIPTOR.full_name
+
+
+# ---------------------------------------------------------------------------- dict -> message
+def _parse_dict(data, message_cls):
+    return json_format.ParseDict(data, message_cls(), ignore_unknown_fields=True)
+
+
+@pytest.mark.parametrize("message_cls", MESSAGES, ids=lambda c: c.DESCRIPTOR.full_name)
+def test_parses_what_json_format_parses(message_cls):
+    rng = random.Random("parse " + message_cls.DESCRIPTOR.full_name)
+    for _ in range(5):
+        message = message_cls()
+        _fill(message, rng)
+        for proto_names in (True, False):     # the proto field names and the lowerCamel ones
+            data = json_format.MessageToDict(message, preserving_proto_field_name=proto_names)
+            assert dict_to_message(data, message_cls()) == _parse_dict(data, message_cls)
+
+
+_ODD_VALUES = [None, 1.5, 2.0, "x", "12", "-3", " 4", "+5", True, [], {}, [1], ["a"], {"k": 1},
+               "2026-13-45T00:00:00Z", "2026-01-02T03:04:05Z", -1, 2 ** 70, "NOT_A_NAME",
+               "\u0663"]
+
+
+def _leaves(data, path=()):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _leaves(value, path + (index,))
+    yield path
+
+
+def _replaced(data, path, value):
+    if not path:
+        return value
+    copy = list(data) if isinstance(data, list) else dict(data)
+    copy[path[0]] = _replaced(data[path[0]], path[1:], value)
+    return copy
+
+
+def _outcome(parse):
+    try:
+        return parse()
+    except (json_format.ParseError, TypeError, ValueError):   # what events.decode refuses
+        return "refused"
+
+
+@pytest.mark.parametrize("message_cls", MESSAGES, ids=lambda c: c.DESCRIPTOR.full_name)
+def test_odd_input_gets_json_format_s_answer(message_cls):
+    # Any value of the wrong shape anywhere (plus unknown keys): the same message, or the same
+    # refusal, as json_format — the fast path never accepts what ParseDict refuses.
+    rng = random.Random("odd " + message_cls.DESCRIPTOR.full_name)
+    message = message_cls()
+    _fill(message, rng)
+    data = dict(json_format.MessageToDict(message, preserving_proto_field_name=True),
+                unknown_key={"nested": 1})
+    paths = list(_leaves(data))
+    for path in rng.sample(paths, min(len(paths), 12)):
+        odd = _replaced(data, path, rng.choice(_ODD_VALUES))
+        fast = _outcome(lambda: dict_to_message(odd, message_cls()))
+        assert fast == _outcome(lambda: _parse_dict(odd, message_cls)), (path, odd)
+
+
+def test_the_platforms_events_take_the_compiled_parser_not_the_fallback():
+    from crm.leads.v1 import events_pb2 as leads_events
+    from crm.territory.v1 import events_pb2 as territory_events
+    from crm_chassis.proto_json import _parser
+
+    for cls in (territory_events.LeadRouted, leads_events.LeadCreated):
+        assert _parser(cls.DESCRIPTOR) is not None, cls.DESCRIPTOR.full_name

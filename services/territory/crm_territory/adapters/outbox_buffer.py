@@ -9,19 +9,23 @@ the insert differs. Events keep their order: the outbox id is assigned in list o
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from crm_chassis import events
+from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.outbox.writer import OutboxWriter
+
+
+_COLUMNS = ("event_id", "event_type", "exchange", "aggregate_type", "aggregate_id",
+            "aggregate_version", "payload", "headers", "occurred_at")
 
 
 class BufferedOutboxWriter(OutboxWriter):
     def __init__(self, session: Session, service_name: str, table: Table):
         super().__init__(session, service_name, table)
-        self._insert = insert(table)
+        self._insert = BulkInsert(table, _COLUMNS)
         self._rows: list[dict] = []
 
     def add(self, event_type, message, *, aggregate_type, aggregate_id, aggregate_version,
@@ -37,14 +41,14 @@ class BufferedOutboxWriter(OutboxWriter):
             event_id=meta.event_id, event_type=event_type, exchange=self._exchange,
             aggregate_type=aggregate_type, aggregate_id=str(aggregate_id),
             aggregate_version=int(aggregate_version), payload=events.encode(message),
-            headers=json.dumps(events.headers_for(meta), separators=(",", ":")),
+            headers=events.dumps_headers(meta),
             occurred_at=occurred_at))
         return meta.event_id
 
     def flush(self) -> None:
         if self._rows:
             rows, self._rows = self._rows, []
-            self._session.execute(self._insert, rows)
+            self._insert.execute(self._session, rows)
 
     def discard(self) -> None:
         self._rows = []

@@ -15,6 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from crm_chassis.bulk_insert import BulkInsert
+
 from crm_territory.adapters import orm
 from crm_territory.adapters.codec import (choice_from_dict, choice_to_dict, dumps, lead_from_dict,
                                           lead_to_dict, ledger_from_row, ledger_members_to_text,
@@ -104,6 +106,7 @@ class SqlLedgerRepository(r.LedgerRepository):
 
 
 _D = orm.routing_decisions
+_INSERT_DECISIONS = BulkInsert(_D)
 _DECISION = select(_D).where(_D.c.lead_id == bindparam("lead_id"))
 _DECISIONS = select(_D).where(_D.c.lead_id.in_(bindparam("lead_ids", expanding=True)))
 _COUNT_QUEUED = select(func.count()).select_from(_D).where(_D.c.in_queue.is_(True))
@@ -153,7 +156,7 @@ class SqlDecisionRepository(r.DecisionRepository):
         rows = [_decision_values(d) for d in self._pending]
         self._pending.clear()
         with conflicts_retryable("routing decision"):
-            self._session.execute(insert(_D), rows)
+            _INSERT_DECISIONS.execute(self._session, rows)
 
     def prefetch(self, lead_ids: list[str]) -> None:
         wanted = [i for i in dict.fromkeys(lead_ids) if i not in self._seen]

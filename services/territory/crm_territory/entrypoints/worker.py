@@ -41,7 +41,7 @@ log = get_logger("crm_territory.worker")
 ROUTER = Caller.system("territory-router").actor
 QUEUE_GAUGE_SECONDS = 15.0
 # Leads routed per transaction at most (a bulk import fills batches; a lone lead is not delayed).
-LEAD_BATCH = 250
+LEAD_BATCH = 500
 
 _lock = threading.Lock()
 _dependencies: Dependencies | None = None

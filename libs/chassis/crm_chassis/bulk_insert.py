@@ -1,0 +1,67 @@
+"""Many rows into one table in one statement, at the driver's cost rather than SQLAlchemy's.
+
+    DECISIONS = BulkInsert(routing_decisions)
+    DECISIONS.execute(session, [{"lead_id": ..., ...}, ...])
+
+Why: SQLAlchemy's executemany of an ``insert()`` (insertmanyvalues) builds a parameter dict
+per row and a name per value, then hands psycopg2 one multi-row statement to quote again: about
+40 µs a row here, a tenth of territory's CPU per routed lead in a bulk import. This renders the
+same multi-row INSERT with psycopg2's own quoting (``cursor.mogrify``, in C) and runs it through
+the session's connection (``exec_driver_sql``), so the statement is in the unit of work's
+transaction and a constraint violation still arrives as SQLAlchemy's ``IntegrityError``.
+
+Values pass through each column type's bind processor first (``UtcDateTime`` refuses naive
+datetimes here too). Any other driver than psycopg2 (SQLite in ``make run`` and in unit tests)
+takes SQLAlchemy's executemany unchanged.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+
+class BulkInsert:
+    def __init__(self, table: Table, columns: Sequence[str] | None = None):
+        self.table = table
+        self.columns = tuple(columns or table.c.keys())
+        self._insert = insert(table)
+        self._prepared: dict[str, tuple] = {}   # per dialect: (prefix, row template, processors)
+
+    def _prepare(self, dialect) -> tuple:
+        prepared = self._prepared.get(dialect.name)
+        if prepared is None:
+            quote = dialect.identifier_preparer.quote
+            prefix = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
+                      f"({', '.join(quote(name) for name in self.columns)}) VALUES ")
+            template = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+            processors = tuple(self.table.c[name].type.bind_processor(dialect)
+                               for name in self.columns)
+            prepared = self._prepared[dialect.name] = (
+                prefix, template, processors, any(p is not None for p in processors))
+        return prepared
+
+    def execute(self, session: Session, rows: list[dict]) -> None:
+        if not rows:
+            return
+        connection = session.connection()
+        if connection.dialect.driver != "psycopg2":
+            session.execute(self._insert, rows)
+            return
+        prefix, template, processors, processed = self._prepare(connection.dialect)
+        columns = self.columns
+        if processed:
+            values = [tuple(value if process is None else process(value)
+                            for value, process in zip((row[c] for c in columns), processors))
+                      for row in rows]
+        else:
+            values = [tuple(row[c] for c in columns) for row in rows]
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            mogrify = cursor.mogrify
+            sql = prefix + b", ".join([mogrify(template, row) for row in values]).decode()
+        finally:
+            cursor.close()
+        # no_parameters: the values are already quoted in; a "%" among them is just a character.
+        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})

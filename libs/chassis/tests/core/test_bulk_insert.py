@@ -1,0 +1,98 @@
+"""BulkInsert writes exactly what SQLAlchemy's executemany writes, on PostgreSQL (its own
+quoting) and on SQLite (SQLAlchemy's path): odd text, NULLs, timezone-aware datetimes; it
+refuses what the column types refuse and reports a duplicate key as IntegrityError, inside the
+caller's transaction."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import (BigInteger, Boolean, Column, MetaData, String, Table, Text, insert,
+                        select)
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session
+
+from crm_chassis.bulk_insert import BulkInsert
+from crm_chassis.db import UtcDateTime, make_engine
+from crm_chassis.testing import temporary_postgres_database
+
+metadata = MetaData()
+things = Table("bulk_things", metadata,
+               Column("id", String(20), primary_key=True),
+               Column("body", Text), Column("count", BigInteger),
+               Column("flag", Boolean), Column("at", UtcDateTime()))
+copies = Table("bulk_copies", metadata, *(c.copy() for c in things.columns))
+
+BERLIN = dt.timezone(dt.timedelta(hours=1))
+ROWS = [
+    {"id": "a", "body": "50% off; 'quoted' \"double\" \\ back", "count": 2 ** 62, "flag": True,
+     "at": dt.datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)},
+    {"id": "b", "body": None, "count": None, "flag": None, "at": None},
+    {"id": "c", "body": "é – 日本 %s %(x)s", "count": -1, "flag": False,
+     "at": dt.datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=dt.timezone.utc)},
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path}/bulk.db")
+        metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    with temporary_postgres_database("bulk") as url:
+        engine = make_engine(url)
+        metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+
+
+def _rows(engine, table):
+    with engine.connect() as connection:
+        return [dict(r) for r in connection.execute(select(table).order_by(table.c.id)).mappings()]
+
+
+def test_writes_what_sqlalchemy_writes(engine):
+    with Session(engine) as session:
+        BulkInsert(things).execute(session, ROWS)
+        session.execute(insert(copies), ROWS)
+        session.commit()
+    assert _rows(engine, things) == _rows(engine, copies)
+    assert _rows(engine, things)[0]["at"] == ROWS[0]["at"]          # the same instant, in UTC
+    assert _rows(engine, things)[0]["at"].tzinfo == dt.timezone.utc
+
+
+def test_a_subset_of_columns_leaves_the_others_to_their_defaults(engine):
+    with Session(engine) as session:
+        BulkInsert(things, ["id", "body"]).execute(session, [{"id": "x", "body": "y"}])
+        session.commit()
+    assert _rows(engine, things) == [{"id": "x", "body": "y", "count": None, "flag": None,
+                                      "at": None}]
+
+
+def test_runs_in_the_callers_transaction(engine):
+    with Session(engine) as session:
+        BulkInsert(things).execute(session, ROWS[:1])
+        session.rollback()
+    assert _rows(engine, things) == []
+
+
+def test_a_duplicate_key_is_an_integrity_error(engine):
+    with Session(engine) as session:
+        BulkInsert(things).execute(session, ROWS[:1])
+        with pytest.raises(IntegrityError):
+            BulkInsert(things).execute(session, ROWS[:1])
+
+
+def test_a_naive_datetime_is_refused_as_by_the_column_type(engine):
+    naive = dict(ROWS[0], at=dt.datetime(2026, 12, 2, 10, 0))
+    with Session(engine) as session, pytest.raises((ValueError, StatementError),
+                                                   match="naive datetime"):
+        BulkInsert(things).execute(session, [naive])
+
+
+def test_nothing_to_insert_is_no_statement(engine):
+    with Session(engine) as session:
+        BulkInsert(things).execute(session, [])
+        assert not session.in_transaction()
