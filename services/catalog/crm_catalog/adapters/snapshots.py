@@ -101,7 +101,7 @@ def dump_price_list(price_list: PriceList) -> str:
         valid_from=_date(price_list.valid_from), valid_to=_date(price_list.valid_to),
         scope={"kind": price_list.scope.kind.value, "ids": sorted(price_list.scope.ids)},
         items=[[i.product_id, i.unit, i.method.value, str(i.value), _dump_rounding(i.rounding),
-                i.discount_list_id] for i in price_list.items.values()]))
+                i.discount_list_id, i.sku] for i in price_list.items.values()]))
 
 
 def load_price_list(text: str) -> PriceList:
@@ -110,9 +110,11 @@ def load_price_list(text: str) -> PriceList:
         **_base_fields(doc), name=doc["name"], currency=doc["currency"],
         valid_from=_read_date(doc["valid_from"]), valid_to=_read_date(doc["valid_to"]),
         scope=Scope(ScopeKind(doc["scope"]["kind"]), frozenset(doc["scope"]["ids"])))
-    for product_id, unit, method, value, rounding, discount_list_id in doc["items"]:
+    for product_id, unit, method, value, rounding, discount_list_id, *rest in doc["items"]:
+        # Items written before the SKU was stored have six fields (migration 0002 fills it in;
+        # such an item still reads, with an empty SKU).
         item = PriceListItem(product_id, unit, PricingMethod(method), Decimal(value),
-                             _load_rounding(rounding), discount_list_id)
+                             _load_rounding(rounding), discount_list_id, rest[0] if rest else "")
         price_list.items[item.key] = item
     return price_list
 

@@ -79,6 +79,9 @@ class PriceListItem:
     value: Decimal
     rounding: RoundingPolicy = RoundingPolicy()
     discount_list_id: str = ""
+    # The product's SKU, copied when the item is set: a SKU never changes once the product
+    # exists, so responses and events show it without a product lookup per item.
+    sku: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -159,7 +162,7 @@ class PriceList(Aggregate):
                 f"but price list '{self.name}' is in {self.currency}", field="discount_list_id")
         item = PriceListItem(product.id, unit_name, method,
                              check_value(method, value, self.currency), rounding,
-                             discount_list.id if discount_list else "")
+                             discount_list.id if discount_list else "", product.sku)
         if self.items.get(item.key) != item:
             self.items[item.key] = item
             self._changed(now)

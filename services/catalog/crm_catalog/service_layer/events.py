@@ -40,11 +40,10 @@ def product_changed(uow: CatalogUnitOfWork, product: Product, caller: Principal,
 
 
 def price_list_changed(uow: CatalogUnitOfWork, price_list: PriceList, caller: Principal, *,
-                       created: bool = False, fields: list[str] = (),
-                       skus: dict[str, str] | None = None) -> None:
+                       created: bool = False, fields: list[str] = ()) -> None:
     event = events_pb2.PriceListChanged(
         change=_change(created), changed_fields=list(fields),
-        price_list=messages.price_list_message(price_list, skus=skus))
+        price_list=messages.price_list_message(price_list))
     uow.emit(PRICE_LIST_CHANGED, event, aggregate_type="price_list", aggregate_id=price_list.id,
              aggregate_version=price_list.version, actor=caller.actor())
 

@@ -80,15 +80,16 @@ def rounding_message(policy: RoundingPolicy) -> price_lists_pb2.RoundingPolicy:
                                           amount=format_decimal(policy.amount))
 
 
-def item_message(item: PriceListItem, sku: str = "") -> price_lists_pb2.PriceListItem:
+def item_message(item: PriceListItem) -> price_lists_pb2.PriceListItem:
     return price_lists_pb2.PriceListItem(
-        product_id=item.product_id, sku=sku, unit=item.unit, method=PRICING_METHOD[item.method],
-        value=format_decimal(item.value), rounding=rounding_message(item.rounding),
-        discount_list_id=item.discount_list_id)
+        product_id=item.product_id, sku=item.sku, unit=item.unit,
+        method=PRICING_METHOD[item.method], value=format_decimal(item.value),
+        rounding=rounding_message(item.rounding), discount_list_id=item.discount_list_id)
 
 
-def price_list_message(price_list: PriceList, *, with_items: bool = True,
-                       skus: dict[str, str] | None = None) -> price_lists_pb2.PriceList:
+def price_list_message(price_list: PriceList, *,
+                       with_items: bool = True) -> price_lists_pb2.PriceList:
+    """Items ordered by SKU, then unit (case-insensitive)."""
     message = price_lists_pb2.PriceList(
         id=price_list.id, name=price_list.name, currency=price_list.currency,
         valid_from=_date(price_list.valid_from), valid_to=_date(price_list.valid_to),
@@ -96,10 +97,9 @@ def price_list_message(price_list: PriceList, *, with_items: bool = True,
                                              ids=sorted(price_list.scope.ids)),
         item_count=len(price_list.items), version=price_list.version)
     if with_items:
-        skus = skus or {}
         items = sorted(price_list.items.values(),
-                       key=lambda i: (skus.get(i.product_id, i.product_id), i.unit.casefold()))
-        message.items.extend(item_message(item, skus.get(item.product_id, "")) for item in items)
+                       key=lambda i: (i.sku or i.product_id, i.unit.casefold()))
+        message.items.extend(item_message(item) for item in items)
     message.created_at.FromDatetime(price_list.created_at)
     message.updated_at.FromDatetime(price_list.updated_at)
     return message
