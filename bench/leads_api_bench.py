@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ import grpc
 
 from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
+from bench.servers import sampled, serving_child
 from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.testing import temporary_postgres_database
@@ -94,22 +94,9 @@ def leads_server(database_url: str, keys: TestKeys):
         env = dict(os.environ, CRM_LEADS_DATABASE_URL=database_url, CRM_LEADS_GRPC_PORT="0",
                    CRM_LEADS_METRICS_PORT="0", CRM_LOG_LEVEL="WARNING",
                    BENCH_PUBLIC_KEY_PEM_FILE=pem_file, BENCH_KEY_ID=keys.kid)
-        proc = subprocess.Popen([sys.executable, "-m", "bench.leads_api_bench", "--serve"],
-                                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                text=True)
-        try:
-            line = proc.stdout.readline()
-            if not line.startswith("PORT "):
-                raise RuntimeError(f"leads api did not start: {line!r}")
-            yield f"127.0.0.1:{int(line.split()[1])}"
-        finally:
-            proc.stdin.close()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+        with serving_child(["-m", "bench.leads_api_bench", "--serve"], env,
+                           "leads api") as address:
+            yield address
 
 
 def _lead(tag: str, i: int) -> lead_pb2.LeadInput:
@@ -160,7 +147,8 @@ def run(n_create: int = 500, n_import: int = 2000, n_reads: int = 1000) -> dict:
 
             for i in range(200):
                 create(i, "warmup")
-            created = _timed(create, n_create)
+            with sampled(address.pid, "leads-api-create"):
+                created = _timed(create, n_create)
             replayed = _timed(create, n_create)  # the same keys and data again
             _route_to_bench_team(url, create(0, "warmup").lead.id)
             visible = lead_service_pb2.GetLeadRequest(lead_id=create(0, "warmup").lead.id)

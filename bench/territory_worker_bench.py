@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import pika
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 
+from bench.broker import cpu_seconds, publish_events, wait_until
+from bench.servers import sampled
 from bench.territory_bench import COUNTRIES, _Directory, _organisation
 from crm.leads.v1 import events_pb2, lead_pb2
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
-from crm_chassis.events import encode, headers_for, stamp
+from crm_chassis.events import stamp
 from crm_chassis.messaging.testing import consumer_count, existing_queues, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, temporary_postgres_database
@@ -69,27 +69,8 @@ def _lead_created(rng: random.Random, lead_id: str) -> events_pb2.LeadCreated:
 
 def _publish(lead_ids: list[str], seed: int) -> None:
     rng = random.Random(seed)
-    connection, channel = amqp_channel()
-    try:
-        channel.confirm_delivery()
-        for lead_id in lead_ids:
-            event = _lead_created(rng, lead_id)
-            channel.basic_publish(
-                "leads.events", "lead_created", encode(event).encode(),
-                properties=pika.BasicProperties(
-                    content_type="application/json", delivery_mode=2,
-                    headers=headers_for(event.meta), message_id=event.meta.event_id,
-                    type="lead_created"), mandatory=True)
-    finally:
-        connection.close()
-
-
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} within {timeout:.0f} s")
-        time.sleep(0.05)
+    publish_events("leads.events", "lead_created",
+                   (_lead_created(rng, lead_id) for lead_id in lead_ids))
 
 
 def _decided(engine, prefix: str) -> int:
@@ -104,25 +85,6 @@ def _lead_batch() -> int:
     return LEAD_BATCH
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _profiler(pid: int):
-    """``TERRITORY_WORKER_PROFILE=out.txt``: py-spy (if installed) samples the draining worker."""
-    target = os.environ.get("TERRITORY_WORKER_PROFILE")
-    if not target:
-        return None
-    if target.startswith("strace:"):
-        return subprocess.Popen(["timeout", "6", "strace", "-c", "-f", "-p", str(pid), "-o",
-                                 target.removeprefix("strace:")])
-    return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw",
-                             "--duration", "12", "--output", target, "--nonblocking",
-                             "--rate", "250"])
-
-
 def _drain(engine, run: str, env: dict, log_path: Path) -> dict:
     """Publish the import's events while no worker consumes, then start one and let it drain
     the backlog: the worker's rate is not capped by a publisher sharing its two cores."""
@@ -130,22 +92,20 @@ def _drain(engine, run: str, env: dict, log_path: Path) -> dict:
     started = time.perf_counter()
     _publish(lead_ids, seed=2)
     published = time.perf_counter() - started
-    with service_worker("territory", env, log_path) as worker:
-        profiler = _profiler(worker.pid)
+    with service_worker("territory", env, log_path) as worker, \
+            sampled(worker.pid, "territory-worker-drain"):
         started = time.perf_counter()
-        _wait(lambda: _decided(engine, run) > 0, 60, "the worker did not start routing")
-        cpu_at_first = _cpu_seconds(worker.pid)
+        wait_until(lambda: _decided(engine, run) > 0, 60, "the worker did not start routing")
+        cpu_at_first = cpu_seconds(worker.pid)
         try:
-            _wait(lambda: _decided(engine, run) >= LEADS,
+            wait_until(lambda: _decided(engine, run) >= LEADS,
                   float(os.environ.get("TERRITORY_WORKER_TIMEOUT", "300")),
                   "the worker did not route every lead")
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}; decided {_decided(engine, run)}; worker log:\n"
                                f"{log_path.read_text()[-3000:]}") from None
         with_start = time.perf_counter() - started
-        cpu = _cpu_seconds(worker.pid) - cpu_at_first
-        if profiler is not None:
-            profiler.wait(60)
+        cpu = cpu_seconds(worker.pid) - cpu_at_first
     with engine.connect() as connection:
         # A batch's decisions share its clock reading: the rate counts the leads decided after
         # the first batch over the time from the first batch to the last.
@@ -187,7 +147,7 @@ def run() -> dict:
         log_path = Path(folder) / "worker.log"
         try:
             with service_worker("territory", env, log_path):
-                _wait(lambda: all(consumer_count(queue) for queue in QUEUES), 60,
+                wait_until(lambda: all(consumer_count(queue) for queue in QUEUES), 60,
                       "the worker did not consume its queues")
                 created_queue = next(sub.queue for sub in MANIFEST.subscriptions
                                      if sub.event == "lead_created")
@@ -196,7 +156,7 @@ def run() -> dict:
                                        "territory workers on this broker and run again")
                 warm = f"warm{uuid.uuid4().hex[:6]}"
                 _publish([f"{warm}-{i}" for i in range(WARM_UP)], seed=1)
-                _wait(lambda: _decided(engine, warm) >= WARM_UP, 60, "warm-up not routed")
+                wait_until(lambda: _decided(engine, warm) >= WARM_UP, 60, "warm-up not routed")
             figures = _drain(engine, f"bulk{uuid.uuid4().hex[:6]}", env, log_path)
         finally:
             connection, channel = amqp_channel()

@@ -63,15 +63,23 @@ class SqlCampaignRepository(repositories.CampaignRepository):
 
 
 class SqlScoringModelRepository(repositories.ScoringModelRepository):
+    """Remembers each line's model for the unit of work: a batch of leads of one line (applying
+    a bulk import's routing decisions rescores every lead) reads and parses it once."""
+
     def __init__(self, session: Session):
         self.session = session
+        self._read: dict[str, ScoringModel | None] = {}
 
     def get(self, sales_line_id: str) -> ScoringModel | None:
+        if sales_line_id in self._read:
+            return self._read[sales_line_id]
         row = self.session.execute(select(S.c.document)
                                    .where(S.c.sales_line_id == sales_line_id)).first()
-        return from_json(ScoringModel, row.document) if row else None
+        model = self._read[sales_line_id] = from_json(ScoringModel, row.document) if row else None
+        return model
 
     def save(self, model: ScoringModel) -> None:
+        self._read.pop(model.sales_line_id, None)   # read again (and re-parsed) after a change
         values = dict(version=model.version, updated_at=model.updated_at,
                       document=to_json(model))
         # Optimistic: the stored version must be the one the change started from, so of two
@@ -102,10 +110,16 @@ class SqlPredictiveRepository(repositories.PredictiveRepository):
     def __init__(self, session: Session):
         self.session = session
         self._read: dict[str, tuple[int, int, dict[str, tuple[int, int]]]] = {}
+        self._models: dict[str, PredictiveModel] = {}
         dialect = session.get_bind().dialect.name
         self._insert = functools.partial(pg_insert if dialect == "postgresql" else sqlite_insert)
 
     def get(self, sales_line_id: str) -> PredictiveModel:
+        # Once per line and unit of work (see SqlScoringModelRepository); the model handed out
+        # is the one save() takes the increments of.
+        known = self._models.get(sales_line_id)
+        if known is not None:
+            return known
         head = self.session.execute(select(PM.c.won, PM.c.lost)
                                     .where(PM.c.sales_line_id == sales_line_id)).first()
         # No head row: the line learned nothing (its counts are written with it), so the
@@ -120,6 +134,7 @@ class SqlPredictiveRepository(repositories.PredictiveRepository):
         return model
 
     def _remember(self, model: PredictiveModel) -> None:
+        self._models[model.sales_line_id] = model
         self._read[model.sales_line_id] = (
             model.won, model.lost, {key: tuple(value) for key, value in model.counts.items()})
 

@@ -1,0 +1,48 @@
+"""What the worker benchmarks share: publishing events as a producer's relay would, waiting for
+a condition, and reading a process's CPU time."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Iterable
+
+import pika
+from google.protobuf.message import Message
+
+from crm_chassis.events import encode, headers_for
+from crm_chassis.testing import amqp_channel
+
+
+def publish_events(exchange: str, event_type: str, messages: Iterable[Message]) -> int:
+    """Publish stamped event messages in nameko's wire format (persistent, mandatory, publisher
+    confirms), as the relay does; returns how many."""
+    count = 0
+    connection, channel = amqp_channel()
+    try:
+        channel.confirm_delivery()
+        for message in messages:
+            channel.basic_publish(
+                exchange, event_type, encode(message).encode(),
+                properties=pika.BasicProperties(
+                    content_type="application/json", delivery_mode=2,
+                    headers=headers_for(message.meta), message_id=message.meta.event_id,
+                    type=event_type), mandatory=True)
+            count += 1
+    finally:
+        connection.close()
+    return count
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
