@@ -13,21 +13,37 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Hashable
 
 
+@dataclass(slots=True)
+class LookupCounts:
+    """Hits and misses of one cache since it was made. Plain integers, bumped under the cache's
+    lock it already holds: the hot path pays an addition, and the Prometheus collector
+    (adapters/metrics.py) reads them only when scraped. Kept apart from the cache so the
+    collector can hold the counts of a cache that is gone (counters never go back)."""
+
+    hits: int = 0
+    misses: int = 0
+
+
 class RevisionCache:
-    """Least-recently-used, bounded by ``max_entries``; thread-safe."""
+    """Least-recently-used, bounded by ``max_entries``; thread-safe; counts its lookups."""
 
     def __init__(self, max_entries: int = 50_000):
         self.max_entries = max_entries
+        self.counts = LookupCounts()
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
             value = self._entries.get(key)
-            if value is not None:
+            if value is None:
+                self.counts.misses += 1
+            else:
+                self.counts.hits += 1
                 self._entries.move_to_end(key)
             return value
 
@@ -36,9 +52,14 @@ class RevisionCache:
         with self._lock:
             entries = self._entries
             values = [entries.get(key) for key in keys]
-            for key, value in zip(keys, values):
-                if value is not None:
-                    entries.move_to_end(key)
+            misses = values.count(None)
+            counts = self.counts
+            counts.misses += misses
+            counts.hits += len(values) - misses
+            if misses < len(values):
+                for key, value in zip(keys, values):
+                    if value is not None:
+                        entries.move_to_end(key)
             return values
 
     def put(self, key: Hashable, value: Any) -> None:
