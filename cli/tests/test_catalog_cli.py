@@ -177,3 +177,16 @@ def test_administration_sends_what_was_asked(run, catalog):
             units_pb2.Unit(name="case", quantity="24", of_unit="bottle")])])
     listed = run("catalog", "units", "list", "-o", "json")
     assert json.loads(listed.stdout)[0]["units"] == ["bottle (base)", "case = 24 bottle"]
+
+
+def test_pricelists_show_prints_each_item_with_its_sku(run, catalog):
+    catalog.replies["GetPriceList"] = price_lists_pb2.GetPriceListResponse(
+        price_list=price_lists_pb2.PriceList(
+            id="p" * 32, name="Standard", currency="EUR", version=3,
+            items=[price_lists_pb2.PriceListItem(
+                product_id=PRODUCT_ID, sku="WINE-RED", unit="case",
+                method=price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT, value="54.00")]))
+    result = run("catalog", "pricelists", "show", "p" * 32)
+    assert result.exit_code == 0, result.output
+    (row,) = [line for line in result.stdout.splitlines() if "WINE-RED" in line]
+    assert "case" in row and "54.00" in row and "currency_amount" in row

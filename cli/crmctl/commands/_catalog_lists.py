@@ -16,8 +16,9 @@ from crmctl.session import CliError, Session
 PRICE_LIST_COLUMNS = [("id", "id"), ("name", "name"), ("currency", "currency"),
                       ("valid_from", "from"), ("valid_to", "to"), ("scope", "scope"),
                       ("item_count", "items"), ("version", "version")]
-ITEM_COLUMNS = [("product_id", "product"), ("unit", "unit"), ("method", "method"),
-                ("value", "value"), ("rounding", "rounding"), ("discount_list_id", "discounts")]
+ITEM_COLUMNS = [("sku", "sku"), ("product_id", "product"), ("unit", "unit"),
+                ("method", "method"), ("value", "value"), ("rounding", "rounding"),
+                ("discount_list_id", "discounts")]
 
 
 def price_list_row(price_list: price_lists_pb2.PriceList) -> dict:
