@@ -31,12 +31,15 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "e2e"))
 
+from bench.broker import machine_cpu_seconds  # noqa: E402
 from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls  # noqa: E402
 from crm_chassis.devrun.bed import PlatformBed  # noqa: E402
 from e2e_platform import (As, Stubs, german_line, small_company, unique,  # noqa: E402
                           web_form_lead)
 
 RATE = float(os.environ.get("LEAD_FLOW_RATE", "500"))
+# LEAD_FLOW_SKIP_STEADY=1: only the bulk import (its figures; the steady ones are then "nan").
+SKIP_STEADY = os.environ.get("LEAD_FLOW_SKIP_STEADY") == "1"
 # A second, lighter phase: the latency when the platform is not saturated.
 LIGHT_RATE = float(os.environ.get("LEAD_FLOW_LIGHT_RATE", "20"))
 SECONDS = float(os.environ.get("LEAD_FLOW_SECONDS", "60"))
@@ -111,6 +114,8 @@ def run() -> dict:
         line = german_line(stubs, admin, company)
         engine = create_engine(bed.database_urls["leads"])
         # -- 0. light load (not saturated), then 1. the target rate
+        if SKIP_STEADY:
+            return _import_phase(bed, stubs, engine, company, line, [], [], (0, 0, 0))
         light, _, _, _ = _capture_steadily(stubs, admin, line.id, LIGHT_RATE, 30)
         bed.wait_for(lambda: _owned(engine, "id = ANY(:ids)", {"ids": light})[1] == len(light),
                      300, "light-load leads not all routed")
@@ -125,33 +130,53 @@ def run() -> dict:
             latencies = [row[0] for row in conn.execute(text(
                 "SELECT EXTRACT(EPOCH FROM assigned_at - created_at) FROM leads "
                 "WHERE id = ANY(:ids)"), {"ids": ids})]
-        # -- 2. bulk import
-        tag = unique("imp")
-        started = time.monotonic()
-        summary = None
-        importer = company["people"]["sue"]   # importing needs a sales/marketing department
-        for answer in importer(stubs.leads.ImportLeads, _import_rows(line.id, tag),
-                               timeout=3600):
-            if answer.done:
-                summary = answer
-        imported = time.monotonic() - started
-        like = {"pattern": f"row%.{tag}@import.example"}
-        bed.wait_for(lambda: _owned(engine, "email LIKE :pattern", like)[1] >= IMPORT_ROWS,
-                     3600, "imported leads not all routed", interval=0.5)
-        routed = time.monotonic() - started
-        engine.dispose()
-    p50, p99 = statistics.median(latencies) * 1000, _percentile(latencies, 0.99) * 1000
-    light_p50 = statistics.median(light_latencies) * 1000
-    light_p99 = _percentile(light_latencies, 0.99) * 1000
+        return _import_phase(bed, stubs, engine, company, line, light_latencies, latencies,
+                             (len(ids), achieved, errors, shed))
+
+
+def _import_phase(bed, stubs, engine, company, line, light_latencies, latencies, steady):
+    """2. The bulk import; then every figure of the run."""
+    tag = unique("imp")
+    cpu_before, machine_before = bed.cpu_seconds(), machine_cpu_seconds()
+    started = time.monotonic()
+    summary = None
+    importer = company["people"]["sue"]   # importing needs a sales/marketing department
+    for answer in importer(stubs.leads.ImportLeads, _import_rows(line.id, tag), timeout=3600):
+        if answer.done:
+            summary = answer
+    imported = time.monotonic() - started
+    like = {"pattern": f"row%.{tag}@import.example"}
+    bed.wait_for(lambda: _owned(engine, "email LIKE :pattern", like)[1] >= IMPORT_ROWS,
+                 3600, "imported leads not all routed", interval=0.5)
+    routed = time.monotonic() - started
+    machine = machine_cpu_seconds() - machine_before
+    cpu_after = bed.cpu_seconds()
+    engine.dispose()
+    by_process = sorted(((label, cpu_after[label] - cpu_before.get(label, 0.0))
+                         for label in cpu_after), key=lambda item: -item[1])
+    ours = sum(used for _, used in by_process)
+    per_lead = 1000 / IMPORT_ROWS   # CPU seconds -> ms per lead
+    cpu_rows = [("import: CPU per lead, whole machine", round(machine * per_lead, 2), "ms",
+                 f"{machine / routed:.2f} of 2 cores busy on average")]
+    cpu_rows += [(f"import: CPU per lead, {label}", round(used * per_lead, 2), "ms", "")
+                 for label, used in by_process if used * per_lead >= 0.02]
+    cpu_rows.append(("import: CPU per lead, PostgreSQL, RabbitMQ and the bench client",
+                     round((machine - ours) * per_lead, 2), "ms", "the rest of the machine"))
+    ids_count, achieved, errors, shed = steady
+    nan = float("nan")
+    p50 = statistics.median(latencies) * 1000 if latencies else nan
+    p99 = _percentile(latencies, 0.99) * 1000 if latencies else nan
+    light_p50 = statistics.median(light_latencies) * 1000 if light_latencies else nan
+    light_p99 = _percentile(light_latencies, 0.99) * 1000 if light_latencies else nan
     return {
         "title": "New leads through the running platform (identity, territory, leads)",
         "rows": [
             (f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p50",
-             round(light_p50, 1), "ms", f"{len(light)} leads"),
+             round(light_p50, 1), "ms", f"{len(light_latencies)} leads"),
             (f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p99",
              round(light_p99, 1), "ms", ""),
             ("CreateLead offered", RATE, "/s", f"for {SECONDS:.0f} s from 16 threads"),
-            ("CreateLead achieved", round(achieved, 1), "/s", f"{len(ids)} captured, "
+            ("CreateLead achieved", round(achieved, 1), "/s", f"{ids_count} captured, "
              f"{errors} failed, {shed} offers shed (64 already in flight)"),
             ("created -> scored + routed + owner set, p50", round(p50, 1), "ms", ""),
             ("created -> scored + routed + owner set, p99", round(p99, 1), "ms", ""),
@@ -159,6 +184,7 @@ def run() -> dict:
             ("import stream done", round(imported, 1), "s", f"{IMPORT_ROWS} rows"),
             ("import: every lead routed with an owner", round(routed, 1), "s",
              f"{IMPORT_ROWS / routed:.0f} leads/s end to end"),
+            *cpu_rows,
         ],
         "checks": [
             (f"created -> owner set p99 <= 100 ms at {RATE:.0f}/s offered", p99 <= 100),

@@ -153,7 +153,8 @@ def run(n_create: int = 500, n_import: int = 2000, n_reads: int = 1000) -> dict:
             _route_to_bench_team(url, create(0, "warmup").lead.id)
             visible = lead_service_pb2.GetLeadRequest(lead_id=create(0, "warmup").lead.id)
             read = _timed(lambda i: stub.GetLead(visible, metadata=bearer), n_reads)
-            seconds, summary = _import(stub, bearer, f"bench-{tag}", tag, n_import)
+            with sampled(address.pid, "leads-api-import"):
+                seconds, summary = _import(stub, bearer, f"bench-{tag}", tag, n_import)
             rerun_seconds, rerun = _import(stub, bearer, f"bench-{tag}", tag, n_import)
     assert summary.done and summary.rows_accepted == n_import, summary
     assert rerun.rows_accepted == n_import, rerun

@@ -174,6 +174,19 @@ class PlatformBed:
         if dead:
             raise RuntimeError(f"exited: {dead}\n{self.logs()}")
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU time each running process has used so far, by label (Linux /proc;
+        benchmarks subtract two readings to see where a phase's CPU went)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for label, process, _ in self._processes:
+            try:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue   # exited meanwhile
+            used[label] = (int(fields[11]) + int(fields[12])) / ticks
+        return used
+
     def logs(self, tail: int = 3000) -> str:
         return "\n".join(f"--- {label}\n{log.read_text(errors='replace')[-tail:]}"
                          for label, _, log in self._processes)

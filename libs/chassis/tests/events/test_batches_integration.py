@@ -98,3 +98,20 @@ def test_poison_bodies_on_a_batch_queue_are_dead_lettered_at_once(bed):
     bed.wait_for(lambda: bed.count("batched") >= 30, 60, "the good events were not handled")
     assert sorted(r["event_id"] for r in bed.rows("batched")) == sorted(ids)
     assert bed.queue_depth(dlq) == 5 and bed.queue_depth(bed.batch_queue) == 0
+
+
+def test_events_arriving_while_batches_run_are_each_handled_once(bed):
+    # Live traffic: the worker is consuming while the relay publishes in bursts, so batches
+    # start with whatever has arrived and more deliveries wait while one runs. Every event must
+    # be handled exactly once and every delivery acknowledged (none acked unhandled).
+    bed.declare()
+    _declare_batch_queue(bed)
+    worker = bed.start_worker(EVT_BATCH="1")
+    bed.start_relay()
+    ids = []
+    for _ in range(10):
+        ids += bed.write_events(60, per_transaction=20)
+    bed.wait_for(lambda: bed.count("batched") >= 600, 60, "batched events missing")
+    assert sorted(r["event_id"] for r in bed.rows("batched")) == sorted(ids)
+    assert bed.stop(worker) == 0
+    assert bed.queue_depth(bed.batch_queue) == 0
