@@ -150,6 +150,8 @@ def slug(value: object, *, max_length: int = 80) -> str:
 
 def fold(value: str) -> str:
     """Case- and accent-insensitive form for comparisons ("Müller" == "muller")."""
+    if value.isascii():   # most names and e-mails: nothing to decompose (a capture folds ~13)
+        return value.casefold()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

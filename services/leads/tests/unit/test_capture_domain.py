@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, strategies as st
 
 from crm_chassis.errors import ValidationErrors
 
@@ -180,3 +181,13 @@ def test_empty_values_clear_optional_fields():
 def test_known_paths():
     assert capture.is_known_path("person.email") and capture.is_known_path("custom_attributes.a_b")
     assert not capture.is_known_path("custom_attributes.A") and not capture.is_known_path("x.y")
+
+
+@given(st.text())
+def test_fold_is_the_accent_and_case_free_form_of_any_text(text):
+    # fold takes a shortcut for ASCII; it must agree with the full decomposition everywhere.
+    import unicodedata
+    decomposed = unicodedata.normalize("NFKD", text)
+    assert norm.fold(text) == "".join(
+        c for c in decomposed if not unicodedata.combining(c)).casefold()
+    assert norm.fold("Müller") == norm.fold("MULLER") == "muller"
