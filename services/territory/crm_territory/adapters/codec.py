@@ -94,7 +94,8 @@ def lead_to_dict(lead: LeadFacts) -> dict:
             "annual_revenue": [str(revenue.amount), revenue.currency] if revenue else None,
             "product_interests": list(lead.product_interests), "lead_source": lead.lead_source,
             "campaign": lead.campaign, "sales_line_id": lead.sales_line_id,
-            "created_at": lead.created_at.isoformat() if lead.created_at else None}
+            "created_at": lead.created_at.isoformat() if lead.created_at else None,
+            "version": lead.version}
 
 
 def lead_from_dict(data: dict) -> LeadFacts:
@@ -107,7 +108,8 @@ def lead_from_dict(data: dict) -> LeadFacts:
         annual_revenue=Money(Decimal(revenue[0]), revenue[1]) if revenue else None,
         product_interests=tuple(data["product_interests"]), lead_source=data["lead_source"],
         campaign=data["campaign"], sales_line_id=data["sales_line_id"],
-        created_at=dt.datetime.fromisoformat(created) if created else None)
+        created_at=dt.datetime.fromisoformat(created) if created else None,
+        version=data.get("version", 0))   # decisions stored before it was kept: unknown
 
 
 # ------------------------------------------------------------------ owner choices

@@ -6,7 +6,9 @@ received an item is first. Taking an item sends the member to the back. A new me
 get a burst (as a "never assigned" member would) nor wait more than one round. Members coming
 back from leave keep their old place and so receive the next item, once.
 
-Load balanced: fewest open items first; ties broken by the round-robin queue.
+Load balanced: fewest open items first; ties broken by the round-robin queue. Open items are
+the member's open leads and deals in the team, kept by the workload tracking (workload.py), not
+by assigning: an assignment moves the queue, the item's events move the counts.
 
 Both skip members who are paused, on leave, deactivated, not taking leads, or at their daily
 capacity (counted per day in the team's time zone).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from crm_territory.domain.teams import RoutingStrategy
@@ -81,11 +84,18 @@ class TeamLedger:
         if load.day != day:
             load.day, load.assigned_on_day = day, 0
         load.assigned_on_day += 1
-        load.open_items += 1
         load.total_assigned += 1
 
-    def set_open_items(self, user_id: str, open_items: int) -> None:
-        self.enrol(user_id).open_items = max(0, open_items)
+    def item_opened(self, user_id: str) -> None:
+        """One more open item owned by the member (an owner who is no member yet is enrolled:
+        their count is ready when they join)."""
+        self.enrol(user_id).open_items += 1
+
+    def item_closed(self, user_id: str) -> None:
+        """One open item less (closed, or owned by someone else now); never below zero."""
+        load = self.members.get(user_id)
+        if load is not None and load.open_items > 0:
+            load.open_items -= 1
 
 
 @dataclass(frozen=True)
@@ -128,15 +138,22 @@ class OwnerChoice:
 
 
 def choose_owner(strategy: RoutingStrategy, candidates: list[Candidate], ledger: TeamLedger,
-                 day: dt.date, exclude: frozenset[str] = frozenset()) -> OwnerChoice:
-    """Pick an owner (without changing the ledger; the caller records the assignment)."""
+                 day: dt.date, exclude: frozenset[str] = frozenset(),
+                 planned: Mapping[str, int] | None = None) -> OwnerChoice:
+    """Pick an owner (without changing the ledger; the caller records the assignment).
+
+    ``planned``: items already given to members in this batch that their open items do not
+    show yet (a hand-over's earlier subjects: their events will move the counts); load
+    balancing counts them too, so a batch spreads."""
+    planned = planned or {}
     notes = []
     for c in sorted(candidates, key=lambda c: c.user_id):
         load = ledger.members.get(c.user_id) or MemberLoad(c.user_id, 2 * ledger.seq - 1,
                                                            len(ledger.members))
         today = load.assigned_today(day)
         notes.append(CandidateNote(c.user_id, _skip_reason(c, today, exclude), load.queue_key,
-                                   load.open_items, today, c.daily_capacity))
+                                   load.open_items + planned.get(c.user_id, 0), today,
+                                   c.daily_capacity))
     eligible = [n for n in notes if n.eligible]
     if not eligible:
         reason = ("no member in the team" if not notes

@@ -22,3 +22,4 @@ class LeadFacts:
     campaign: str = ""
     sales_line_id: str = ""          # a hint: only this line's territories are considered
     created_at: dt.datetime | None = None
+    version: int = 0                 # the lead's version these facts are from (0: unknown)

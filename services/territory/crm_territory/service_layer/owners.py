@@ -1,6 +1,9 @@
 """Use cases of owner choices outside routing: hand-overs of a leaver's open items (asked by
-leads and deals on membership_changed) and the workload load balancing compares."""
+leads and deals on membership_changed). The workload load balancing compares is tracked from
+the items' events (workload.py)."""
 from __future__ import annotations
+
+from collections import Counter
 
 from crm_chassis.errors import InvalidArgument
 
@@ -22,6 +25,10 @@ def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id
 
     Idempotent per (team, subject): asking again returns the first answer. A choice without an
     owner is not remembered, so the caller may ask again later (e.g. after someone joined).
+
+    The choice moves the chosen member's queue place; their open items move when the caller
+    applies it and publishes the item's new owner (lead_assigned, deal_updated). Within the
+    batch the choices made so far count as planned items, so load balancing spreads it.
     """
     require_service(caller, "choosing owners")
     subjects = list(dict.fromkeys(subject_ids))
@@ -47,15 +54,17 @@ def _choose_batch(uow, clock: Clock, team_id: str, subjects: list[str],
     with uow:
         team = found(uow.teams.get(team_id), "team", team_id)
         roster = TeamRoster(uow, now)
+        planned: Counter[str] = Counter()
         result: dict[str, OwnerChoice] = {}
         for subject in subjects:
             earlier = uow.owner_choices.get(team.id, subject)
             if earlier is not None:
                 result[subject] = earlier
                 continue
-            choice = roster.choose(team, excluded)
+            choice = roster.choose(team, excluded, planned)
             if choice.owner_user_id:
                 roster.record(team, choice.owner_user_id)
+                planned[choice.owner_user_id] += 1
                 uow.owner_choices.add(team.id, subject, choice)
             result[subject] = choice
         roster.save_ledgers()
@@ -70,16 +79,3 @@ def choose_owner(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id:
         raise InvalidArgument("subject_id must not be empty", field="subject_id")
     return choose_owners(uow, caller, clock, team_id=team_id, subject_ids=[subject_id],
                          exclude_user_ids=exclude_user_ids)[subject_id]
-
-
-def set_open_items(uow, caller: Caller, *, team_id: str, user_id: str, open_items: int) -> None:
-    """Workload reported by leads/deals (their events): what load balancing compares."""
-    require_service(caller, "reporting workload")
-    if open_items < 0:
-        raise InvalidArgument(f"open_items must not be negative, got {open_items}",
-                              field="open_items")
-    with uow:
-        ledger = uow.ledgers.get(team_id)
-        ledger.set_open_items(user_id, open_items)
-        uow.ledgers.save(ledger)
-        uow.commit()

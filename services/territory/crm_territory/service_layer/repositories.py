@@ -17,6 +17,7 @@ from crm_territory.domain.routing import RoutingDecision
 from crm_territory.domain.sales_lines import SalesLine, Target
 from crm_territory.domain.teams import Absence, Membership, Team
 from crm_territory.domain.territories import Territory
+from crm_territory.domain.workload import ItemKind, TrackedItem
 
 
 class TransactionConflict(Exception):
@@ -169,3 +170,21 @@ class OwnerChoiceRepository(abc.ABC):
     def get(self, team_id: str, subject_id: str) -> OwnerChoice | None: ...
     @abc.abstractmethod
     def add(self, team_id: str, subject_id: str, choice: OwnerChoice) -> None: ...
+
+
+class TrackedItemRepository(abc.ABC):
+    """Territory's copy of the leads' and deals' owner and state (workload tracking)."""
+
+    @abc.abstractmethod
+    def get(self, kind: ItemKind, item_id: str) -> TrackedItem | None:
+        """The item, or None if never heard of; adapters lock its row until the unit of work
+        ends, so two events about one item are applied one after the other."""
+    def prefetch(self, kind: ItemKind, item_ids: list[str]) -> None:
+        """A hint that ``get`` will be asked for each of these items (a batch of routed
+        leads): adapters may read (and lock) them in one go. Changes nothing."""
+    @abc.abstractmethod
+    def add(self, item: TrackedItem) -> None:
+        """Store an item ``get`` did not find."""
+    @abc.abstractmethod
+    def save(self, item: TrackedItem) -> None:
+        """Replace an item ``get`` found (or one added in this unit of work)."""

@@ -13,6 +13,7 @@ from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routi
 from crm_territory.domain.rule_checks import check_ruleset
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.territories import Territory
+from crm_territory.domain.workload import ItemKind
 from crm_territory.service_layer import mappers
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller
@@ -22,6 +23,7 @@ from crm_territory.service_layer.ports import Clock, RoutingMetrics
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 from crm_territory.service_layer.territories import RuleInput, build_rules
+from crm_territory.service_layer.workload import Workload
 
 
 def routable_territories(uow) -> list[Territory]:
@@ -44,6 +46,7 @@ class _Router:
         self.roster = TeamRoster(uow, at)
         # Any of these teams may receive a lead of the batch: their candidates in one go.
         self.roster.prefetch(t.team_id for t in self.territories)
+        self.workload = Workload(uow, self.roster.ledgers)
 
     def _pick_owner(self, territory: Territory):
         return self.roster.choose(self.teams[territory.team_id])
@@ -52,9 +55,14 @@ class _Router:
         return decide(lead, self.territories, at=self.at, queue_team_id=self.queue_team_id,
                       drafts=drafts, pick_owner=self._pick_owner, ordered=True)
 
-    def record(self, decision: RoutingDecision) -> None:
+    def record(self, decision: RoutingDecision, based_on_version: int | None) -> None:
+        """Move the owner's queue place and count the lead as their open item (as of the lead's
+        version routed; None: as of what is known now). Leads' lead_assigned for the same owner
+        then moves no count (domain/workload.py)."""
         if decision.outcome is Outcome.ROUTED:
             self.roster.record(self.teams[decision.team_id], decision.owner_user_id)
+            self.workload.assigned_by_router(ItemKind.LEAD, decision.lead_id, decision.team_id,
+                                             decision.owner_user_id, based_on_version)
 
 
 def _publish(uow, decision: RoutingDecision, actor) -> None:
@@ -114,7 +122,9 @@ def _route_batch(uow, clock: Clock, leads: list[LeadFacts], actor):
     with uow:
         router = _Router(uow, now)
         decided: dict[str, RoutingDecision] = {}
-        uow.decisions.prefetch([lead.lead_id for lead in leads if lead.lead_id])
+        lead_ids = [lead.lead_id for lead in leads if lead.lead_id]
+        uow.decisions.prefetch(lead_ids)
+        router.workload.prefetch(ItemKind.LEAD, lead_ids)
         for lead in leads:
             if not lead.lead_id:
                 raise InvalidArgument("a lead to route needs its lead_id", field="lead_id")
@@ -124,7 +134,7 @@ def _route_batch(uow, clock: Clock, leads: list[LeadFacts], actor):
                 results.append(earlier)
                 continue
             decision = router.decide(lead)
-            router.record(decision)
+            router.record(decision, lead.version)
             uow.decisions.add(decision)
             _publish(uow, decision, actor)
             decided[lead.lead_id] = decision
@@ -218,7 +228,8 @@ def retry_routing(uow, caller: Caller, clock: Clock, metrics: RoutingMetrics,
         teams = router.teams
         decision = router.decide(old.lead)
         decision.version = old.version + 1
-        router.record(decision)
+        # The lead's version now is unknown here: counted as of the latest known state.
+        router.record(decision, None)
         uow.decisions.save(decision)
         _publish(uow, decision, caller.actor)
         router.roster.save_ledgers()

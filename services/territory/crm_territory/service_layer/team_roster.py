@@ -1,10 +1,37 @@
-"""Who in a team could take a new item right now: members as routing candidates."""
+"""Who in a team could take a new item right now: members as routing candidates, and the
+team ledgers a unit of work reads and changes."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from crm_territory.domain.assignment import Candidate, OwnerChoice, TeamLedger, choose_owner
 from crm_territory.domain.teams import Team
+
+
+class LedgerBook:
+    """The team ledgers of one unit of work: each read once (adapters lock its row until the
+    unit of work ends), the changed ones saved together by :meth:`save`. Routing and workload
+    tracking share one book, so their changes to a team's ledger land on the same object."""
+
+    def __init__(self, uow):
+        self._uow = uow
+        self._ledgers: dict[str, TeamLedger] = {}
+        self._dirty: set[str] = set()
+
+    def get(self, team_id: str) -> TeamLedger:
+        if team_id not in self._ledgers:
+            self._ledgers[team_id] = self._uow.ledgers.get(team_id)
+        return self._ledgers[team_id]
+
+    def changing(self, team_id: str) -> TeamLedger:
+        """The ledger, to be saved with the others."""
+        self._dirty.add(team_id)
+        return self.get(team_id)
+
+    def save(self) -> None:
+        self._uow.ledgers.save_many([self._ledgers[team_id] for team_id in sorted(self._dirty)])
+        self._dirty.clear()
 
 
 class TeamRoster:
@@ -15,8 +42,7 @@ class TeamRoster:
         self._uow = uow
         self._at = at
         self._candidates: dict[str, list[Candidate]] = {}
-        self._ledgers: dict[str, TeamLedger] = {}
-        self._dirty: set[str] = set()
+        self.ledgers = LedgerBook(uow)
 
     def prefetch(self, team_ids) -> None:
         """Load the candidates of these teams together: three queries for all of them (a batch
@@ -39,21 +65,20 @@ class TeamRoster:
         return self._candidates[team_id]
 
     def ledger(self, team_id: str) -> TeamLedger:
-        if team_id not in self._ledgers:
-            self._ledgers[team_id] = self._uow.ledgers.get(team_id)
-        return self._ledgers[team_id]
+        return self.ledgers.get(team_id)
 
-    def choose(self, team: Team, exclude: frozenset[str] = frozenset()) -> OwnerChoice:
+    def choose(self, team: Team, exclude: frozenset[str] = frozenset(),
+               planned: Mapping[str, int] | None = None) -> OwnerChoice:
         return choose_owner(team.strategy, self.candidates(team.id), self.ledger(team.id),
-                            team.local_day(self._at), exclude)
+                            team.local_day(self._at), exclude, planned)
 
     def record(self, team: Team, user_id: str) -> None:
-        self.ledger(team.id).record_assignment(user_id, team.local_day(self._at))
-        self._dirty.add(team.id)
+        """The member received an item: their queue place and today's count move (their open
+        items are the workload tracking's)."""
+        self.ledgers.changing(team.id).record_assignment(user_id, team.local_day(self._at))
 
     def save_ledgers(self) -> None:
-        self._uow.ledgers.save_many([self._ledgers[team_id] for team_id in sorted(self._dirty)])
-        self._dirty.clear()
+        self.ledgers.save()
 
 
 def _load_candidates(uow, team_id: str, at: dt.datetime) -> list[Candidate]:

@@ -21,3 +21,4 @@ class TerritoryUnitOfWork(AbstractUnitOfWork):
     ledgers: r.LedgerRepository
     decisions: r.DecisionRepository
     owner_choices: r.OwnerChoiceRepository
+    tracked_items: r.TrackedItemRepository

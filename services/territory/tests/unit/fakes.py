@@ -166,8 +166,34 @@ class FakeOwnerChoices(r.OwnerChoiceRepository):
         self.rows[(team_id, subject_id)] = choice
 
 
+class FakeTrackedItems(r.TrackedItemRepository):
+    def __init__(self):
+        self.rows = {}
+
+    def get(self, kind, item_id):
+        return self.rows.get((kind, item_id))
+
+    def add(self, item):
+        key = (item.kind, item.item_id)
+        assert key not in self.rows, f"tracked item {key} added twice"
+        self.rows[key] = item
+
+    def save(self, item):
+        key = (item.kind, item.item_id)
+        assert key in self.rows, f"tracked item {key} saved before it was added"
+        self.rows[key] = item
+
+    def open_counts(self, team_id):
+        """Test aid: the open items per owner in a team, counted from the rows."""
+        counts = {}
+        for item in self.rows.values():
+            if item.counted_for and item.team_id == team_id:
+                counts[item.owner_user_id] = counts.get(item.owner_user_id, 0) + 1
+        return counts
+
+
 _REPOS = ("settings", "units", "teams", "memberships", "absences", "people", "sales_lines",
-          "targets", "territories", "ledgers", "decisions", "owner_choices")
+          "targets", "territories", "ledgers", "decisions", "owner_choices", "tracked_items")
 
 
 class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
@@ -185,6 +211,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
         self.ledgers = FakeLedgers()
         self.decisions = FakeDecisions()
         self.owner_choices = FakeOwnerChoices()
+        self.tracked_items = FakeTrackedItems()
         self._snapshot = None
 
     def __enter__(self):

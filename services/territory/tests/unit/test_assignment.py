@@ -23,6 +23,7 @@ def assign(ledger, candidates, n, strategy=RR, day=DAY):
         choice = choose_owner(strategy, candidates, ledger, day)
         assert choice.owner_user_id, choice.reason
         ledger.record_assignment(choice.owner_user_id, day)
+        ledger.item_opened(choice.owner_user_id)      # as routing counts the routed lead
         got.append(choice.owner_user_id)
     return got
 
@@ -101,15 +102,37 @@ def test_capacity_limits_a_member_while_others_continue():
 
 def test_load_balanced_prefers_fewest_open_items_and_ties_by_round_robin():
     ledger, cands = team("a", "b", "c")
-    ledger.set_open_items("a", 5)
-    ledger.set_open_items("b", 1)
-    ledger.set_open_items("c", 1)
+    for uid, n in (("a", 5), ("b", 1), ("c", 1)):
+        for _ in range(n):
+            ledger.item_opened(uid)
     got = assign(ledger, cands, 5, LB)
     # b and c alternate (ties broken by round robin) while a carries more load
     assert got == ["b", "c", "b", "c", "b"]
     assert [ledger.members[u].open_items for u in "abc"] == [5, 4, 3]
     choice = choose_owner(LB, cands, ledger, DAY)
     assert "fewest open items" in choice.reason
+
+
+def test_open_items_never_go_below_zero_and_assigning_does_not_count_them():
+    ledger, _ = team("a")
+    ledger.record_assignment("a", DAY)
+    assert ledger.members["a"].open_items == 0       # the item's tracking counts it
+    ledger.item_opened("a")
+    ledger.item_closed("a")
+    ledger.item_closed("a")
+    ledger.item_closed("stranger")                   # not in the ledger: nothing to take
+    assert ledger.members["a"].open_items == 0 and "stranger" not in ledger.members
+    ledger.item_opened("owner-not-yet-member")       # counted, ready for when they join
+    assert ledger.members["owner-not-yet-member"].open_items == 1
+
+
+def test_planned_items_of_a_batch_count_for_load_balancing():
+    ledger, cands = team("a", "b")
+    ledger.item_opened("b")
+    assert choose_owner(LB, cands, ledger, DAY).owner_user_id == "a"
+    choice = choose_owner(LB, cands, ledger, DAY, planned={"a": 2})
+    assert choice.owner_user_id == "b"
+    assert {n.user_id: n.open_items for n in choice.notes} == {"a": 2, "b": 1}
 
 
 def test_nobody_eligible_or_empty_team():

@@ -8,7 +8,7 @@ from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, Pe
 
 from crm.territory.v1 import routing_pb2, teams_pb2
 from crm_territory.domain.routing import Outcome, UnroutableReason
-from crm_territory.domain.teams import RoutingStrategy, TeamRole
+from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Money
 from crm_territory.service_layer import absences, memberships, org, owners, routing, teams
 from .conftest import ADMIN, SERVICE, lead, rule, user
@@ -161,20 +161,6 @@ def test_capacity_day_follows_the_team_time_zone(setup):
     world.clock.advance(hours=3)            # Mar 3, 01:00 in New York: a new day
     [d] = route(world, lead("Y", postal_code="10", company_size=1))
     assert d.outcome is Outcome.ROUTED
-
-
-def test_load_balanced_team_uses_reported_workload(setup):
-    world, berlin, *_ = setup
-    teams.set_team_routing(world.uow, ADMIN, berlin.id, strategy=RoutingStrategy.LOAD_BALANCED)
-    owners.set_open_items(world.uow, SERVICE, team_id=berlin.id, user_id="b1", open_items=9)
-    owners.set_open_items(world.uow, SERVICE, team_id=berlin.id, user_id="b2", open_items=9)
-    got = [d.owner_user_id for d in
-              route(world, *[lead(f"L{i}", postal_code="10", company_size=1) for i in range(3)])]
-    assert got == ["b3", "b3", "b3"]
-    assert "fewest open items" in world.uow.events("lead_routed")[-1].explanation.owner_choice.reason
-    with pytest.raises(PermissionDenied):
-        owners.set_open_items(world.uow, user("b1"), team_id=berlin.id, user_id="b1",
-                               open_items=0)
 
 
 def test_deactivated_member_is_skipped(setup):
