@@ -171,4 +171,20 @@ owner_choices = Table(
     Column("choice", Text, nullable=False),             # JSON owner choice with candidates
 )
 
+# Workload tracking: territory's copy of each lead's and deal's team, owner and state, built from
+# their events; a member's open items in a ledger count the open rows they own (domain/workload).
+tracked_items = Table(
+    "tracked_items", metadata,
+    Column("kind", String(8), primary_key=True),        # lead / deal
+    Column("item_id", String(ID), primary_key=True),
+    Column("team_id", String(ID), nullable=False, server_default=""),
+    Column("owner_user_id", String(ID), nullable=False, server_default=""),
+    Column("open", Boolean, nullable=False),
+    Column("owner_version", BigInteger, nullable=False),   # item version that set team/owner
+    Column("open_version", BigInteger, nullable=False),    # item version that set ``open``
+)
+# A member's open items, to recount or check a ledger; partial: closed items are most rows.
+Index("ix_tracked_items_open_owner", tracked_items.c.team_id, tracked_items.c.owner_user_id,
+      postgresql_where=text("open"), sqlite_where=text("open"))
+
 outbox, inbox = messaging_tables(metadata)

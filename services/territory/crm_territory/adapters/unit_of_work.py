@@ -27,6 +27,7 @@ from crm_territory.adapters.repositories_structure import (SqlSalesLineRepositor
                                                            SqlTeamRepository,
                                                            SqlTerritoryRepository,
                                                            SqlUnitRepository, Structure)
+from crm_territory.adapters.repositories_workload import SqlTrackedItemRepository
 from crm_territory.service_layer.unit_of_work import SERVICE_NAME, TerritoryUnitOfWork
 
 
@@ -78,10 +79,12 @@ class SqlTerritoryUnitOfWork(SqlAlchemyUnitOfWork, TerritoryUnitOfWork):
         self.ledgers = SqlLedgerRepository(session)
         self.decisions = SqlDecisionRepository(session)
         self.owner_choices = SqlOwnerChoiceRepository(session)
+        self.tracked_items = SqlTrackedItemRepository(session)
 
     def _flush(self) -> None:
         with conflicts_retryable("flush"):
             self.decisions.flush()
+            self.tracked_items.flush()
             self.outbox.flush()
 
     def rollback(self) -> None:

@@ -1,0 +1,98 @@
+"""Repository of tracked items (workload tracking): one row per (kind, item_id).
+
+Rows read are locked (``SELECT … FOR UPDATE``) until the unit of work ends: events about one
+lead arrive on several queues (lead_assigned, lead_status_changed) and may be applied at the
+same moment; the second waits for the first and then sees its result, so no count is moved
+twice. Two transactions inserting the same new item collide on the primary key at flush:
+:class:`TransactionConflict`, and the use case runs again and finds the row.
+
+New rows are inserted together at flush (routing a bulk import adds one per routed lead).
+"""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from crm_chassis.bulk_insert import BulkInsert
+
+from crm_territory.adapters import orm
+from crm_territory.adapters.repositories_routing import conflicts_retryable
+from crm_territory.domain.workload import ItemKind, TrackedItem
+from crm_territory.service_layer import repositories as r
+
+_T = orm.tracked_items
+_INSERT = BulkInsert(_T)
+_ONE = select(_T).where(_T.c.kind == bindparam("kind"),
+                        _T.c.item_id == bindparam("item_id")).with_for_update()
+_MANY = select(_T).where(_T.c.kind == bindparam("kind"),
+                         _T.c.item_id.in_(bindparam("item_ids", expanding=True))
+                         ).order_by(_T.c.item_id).with_for_update()
+
+
+def _values(item: TrackedItem) -> dict:
+    return dict(kind=item.kind.value, item_id=item.item_id, team_id=item.team_id,
+                owner_user_id=item.owner_user_id, open=item.open,
+                owner_version=item.owner_version, open_version=item.open_version)
+
+
+def _item(row) -> TrackedItem:
+    return TrackedItem(ItemKind(row.kind), row.item_id, row.team_id, row.owner_user_id,
+                       row.open, row.owner_version, row.open_version)
+
+
+class SqlTrackedItemRepository(r.TrackedItemRepository):
+    def __init__(self, session: Session):
+        self._session = session
+        self._seen: dict[tuple[ItemKind, str], TrackedItem] = {}
+        self._missing: set[tuple[ItemKind, str]] = set()   # read and not found (no lock held)
+        self._pending: dict[tuple[ItemKind, str], TrackedItem] = {}
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        rows = [_values(item) for item in self._pending.values()]
+        self._pending.clear()
+        with conflicts_retryable("tracked item"):
+            _INSERT.execute(self._session, rows)
+
+    def prefetch(self, kind: ItemKind, item_ids: list[str]) -> None:
+        wanted = [i for i in dict.fromkeys(item_ids) if (kind, i) not in self._seen]
+        if not wanted:
+            return
+        with conflicts_retryable("tracked items"):
+            rows = self._session.execute(_MANY, {"kind": kind.value, "item_ids": wanted}).all()
+        for row in rows:
+            self._seen[(kind, row.item_id)] = _item(row)
+        self._missing.update((kind, i) for i in wanted if (kind, i) not in self._seen)
+
+    def get(self, kind: ItemKind, item_id: str) -> TrackedItem | None:
+        key = (kind, item_id)
+        if key in self._seen:
+            return self._seen[key]
+        if key in self._missing:
+            # Read as absent in this transaction; a concurrent insert of it shows up as a
+            # unique violation at flush, and the use case runs again.
+            return None
+        with conflicts_retryable(f"tracked {kind.value} {item_id}"):
+            row = self._session.execute(_ONE, {"kind": kind.value, "item_id": item_id}).first()
+        if row is None:
+            self._missing.add(key)
+            return None
+        return self._seen.setdefault(key, _item(row))
+
+    def add(self, item: TrackedItem) -> None:
+        key = (item.kind, item.item_id)
+        self._pending[key] = item
+        self._seen[key] = item
+        self._missing.discard(key)
+
+    def save(self, item: TrackedItem) -> None:
+        key = (item.kind, item.item_id)
+        self._seen[key] = item
+        if key in self._pending:          # added in this unit of work: not in the table yet
+            self._pending[key] = item
+            return
+        values = _values(item)
+        del values["kind"], values["item_id"]
+        self._session.execute(update(_T).where(_T.c.kind == item.kind.value,
+                                               _T.c.item_id == item.item_id).values(**values))
