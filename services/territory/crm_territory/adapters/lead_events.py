@@ -52,7 +52,9 @@ def _lead_source(data: lead_pb2.LeadInput) -> str:
     return lead_pb2.Channel.Name(channel).removeprefix(_CHANNEL_PREFIX).lower()
 
 
-def lead_facts(lead: lead_pb2.Lead) -> LeadFacts:
+def lead_facts(lead: lead_pb2.Lead, event_version: int = 0) -> LeadFacts:
+    """``event_version``: the event's ``meta.aggregate_version``, for a snapshot without its
+    own version (they are equal when both are set)."""
     data = lead.data
     return LeadFacts(
         lead_id=lead.id, country=data.location.country, region=data.location.region,
@@ -62,4 +64,5 @@ def lead_facts(lead: lead_pb2.Lead) -> LeadFacts:
         lead_source=_lead_source(data), campaign=data.source.campaign_id,
         sales_line_id=data.sales_line_id,
         created_at=lead.created_at.ToDatetime(tzinfo=dt.timezone.utc)
-        if lead.HasField("created_at") else None)
+        if lead.HasField("created_at") else None,
+        version=lead.version or event_version)

@@ -9,7 +9,11 @@ redelivered event changes nothing):
   ``lead_unroutable`` is written to the outbox with the decision; a lead is decided once,
   however often its event arrives;
 - leads' ``lead_assigned`` with an owner (a hand assignment) takes the lead out of the
-  unassigned queue.
+  unassigned queue;
+- workload: leads' ``lead_assigned``, ``lead_status_changed``, ``lead_merged`` and deals'
+  ``deal_created``, ``deal_updated``, ``deal_won``, ``deal_lost``, ``deal_reopened``,
+  ``deal_transferred`` update territory's copy of the item and move its owner's open-item
+  count in the team ledger (``workload.apply_item_facts``).
 A timer refreshes the ``territory_unassigned_leads`` gauge.
 
 Run: ``python -m crm_chassis.messaging.worker_main territory crm_territory.entrypoints.worker``.
@@ -21,6 +25,7 @@ import threading
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
+from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm_chassis.logging import get_logger
@@ -31,9 +36,11 @@ from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_territory.adapters.identity_directory import from_snapshot
 from crm_territory.adapters.lead_events import lead_facts
 from crm_territory.adapters.metrics import PrometheusRoutingMetrics
+from crm_territory.adapters.workload_events import (deal_facts, lead_assigned_facts,
+                                                    lead_merged_facts, lead_status_facts)
 from crm_territory.entrypoints.settings import SERVICE_NAME, TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
-from crm_territory.service_layer import people, routing
+from crm_territory.service_layer import people, routing, workload
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 
@@ -105,8 +112,10 @@ class TerritoryWorker:
         # The waiting deliveries in one transaction (the chassis batch handler): the decisions,
         # their events and the batch's inbox rows commit together, one commit per batch instead
         # of one per lead — a bulk import arrives as thousands of lead_created at once.
+        # A routed lead counts as its owner's open item from here (routing records it).
         routing.route_leads(uow, self.deps.clock, self.deps.metrics,
-                            [lead_facts(event.lead) for event in batch], actor=ROUTER)
+                            [lead_facts(event.lead, event.meta.aggregate_version)
+                             for event in batch], actor=ROUTER)
 
     @idempotent_event_handler("leads", "lead_assigned", leads_events.LeadAssigned)
     def on_lead_assigned(self, event, uow):
@@ -114,6 +123,40 @@ class TerritoryWorker:
         # (leads applying lead_unroutable) leaves it queued.
         if event.assignment.owner_user_id:
             routing.leave_queue(uow, event.lead_id)
+        workload.apply_item_facts(uow, lead_assigned_facts(event))
+
+    @idempotent_event_handler("leads", "lead_status_changed", leads_events.LeadStatusChanged)
+    def on_lead_status_changed(self, event, uow):
+        workload.apply_item_facts(uow, lead_status_facts(event))
+
+    @idempotent_event_handler("leads", "lead_merged", leads_events.LeadMerged)
+    def on_lead_merged(self, event, uow):
+        workload.apply_item_facts(uow, lead_merged_facts(event))
+
+    # ------------------------------------------------------------------ deals (workload)
+    @idempotent_event_handler("deals", "deal_created", deals_events.DealCreated)
+    def on_deal_created(self, event, uow):
+        workload.apply_item_facts(uow, deal_facts(event))
+
+    @idempotent_event_handler("deals", "deal_updated", deals_events.DealUpdated)
+    def on_deal_updated(self, event, uow):
+        workload.apply_item_facts(uow, deal_facts(event))
+
+    @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
+    def on_deal_won(self, event, uow):
+        workload.apply_item_facts(uow, deal_facts(event))
+
+    @idempotent_event_handler("deals", "deal_lost", deals_events.DealLost)
+    def on_deal_lost(self, event, uow):
+        workload.apply_item_facts(uow, deal_facts(event))
+
+    @idempotent_event_handler("deals", "deal_reopened", deals_events.DealReopened)
+    def on_deal_reopened(self, event, uow):
+        workload.apply_item_facts(uow, deal_facts(event))
+
+    @idempotent_event_handler("deals", "deal_transferred", deals_events.DealTransferred)
+    def on_deal_transferred(self, event, uow):
+        workload.apply_item_facts(uow, deal_facts(event))
 
     # ------------------------------------------------------------------ metrics
     @timer(interval=QUEUE_GAUGE_SECONDS, eager=True)

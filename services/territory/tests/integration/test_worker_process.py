@@ -1,13 +1,16 @@
 """The real worker process (chassis worker_main, eventlet, nameko, RabbitMQ on 127.0.0.1) routes
 a published lead_created into exactly one lead_routed in the outbox — also when the same event
-is delivered twice and when leads publishes the lead twice — and empties a deactivated user's
-scopes at once."""
+is delivered twice and when leads publishes the lead twice — empties a deactivated user's
+scopes at once, and counts a deal deals publishes as its owner's open item until it is won."""
 import contextlib
+import json
 
 import pika
 import pytest
 from sqlalchemy import func, select
 
+from crm.deals.v1 import events_pb2 as deals_events
+from crm.deals.v1 import resources_pb2
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
@@ -225,3 +228,55 @@ def test_an_unroutable_lead_waits_in_the_queue_until_a_person_takes_it(worker, o
     wait_for(lambda: handled(engine, by_hand.meta.event_id), "lead_assigned not handled",
              log_path)
     assert in_queue(engine, lead_id) is False
+
+
+def deal_event(message_cls, event_type: str, deal_id: str, version: int, team_id: str,
+               owner_user_id: str, status: int):
+    message = message_cls(deal=resources_pb2.Opportunity(
+        id=deal_id, team_id=team_id, owner_user_id=owner_user_id, status=status,
+        version=version))
+    events.stamp(message, producer="deals", event_type=event_type,
+                 aggregate_type="opportunity", aggregate_id=deal_id, aggregate_version=version)
+    return message
+
+
+def open_items(engine, team_id: str) -> dict[str, int]:
+    with engine.connect() as conn:
+        members = conn.execute(select(orm.team_ledgers.c.members).where(
+            orm.team_ledgers.c.team_id == team_id)).scalar_one()
+    return {uid: load[4] for uid, load in json.loads(members).items() if load[4]}
+
+
+def consumed(queue: str) -> bool:
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.consumer_count > 0
+    except pika.exceptions.ChannelClosedByBroker:      # not declared yet
+        return False
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def test_a_deal_counts_for_its_owner_until_it_is_won(worker, org, engine):
+    channel, log_path = worker
+    team, _, _, reps, _ = org.sales_team(2)
+    # Queues a first run of the worker declares: a deal published before they are bound is
+    # dropped by the exchange.
+    for method in ("on_deal_created", "on_deal_won"):
+        queue = f"evt-deals-{method.removeprefix('on_')}--territory.{method}"
+        wait_until(lambda: consumed(queue), timeout=60,
+                   message=f"the worker does not consume {queue}")
+    deal_id = unique("deal")
+    created = deal_event(deals_events.DealCreated, "deal_created", deal_id, 1, team.id, reps[1],
+                         resources_pb2.DEAL_STATUS_OPEN)
+    publish(channel, "deals", "deal_created", created)
+    wait_for(lambda: handled(engine, created.meta.event_id), "deal_created not handled",
+             log_path)
+    assert open_items(engine, team.id) == {reps[1]: 1}
+
+    won = deal_event(deals_events.DealWon, "deal_won", deal_id, 2, team.id, reps[1],
+                     resources_pb2.DEAL_STATUS_WON)
+    publish(channel, "deals", "deal_won", won)
+    wait_for(lambda: handled(engine, won.meta.event_id), "deal_won not handled", log_path)
+    assert open_items(engine, team.id) == {}

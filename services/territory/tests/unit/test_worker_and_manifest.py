@@ -19,7 +19,9 @@ def test_manifest_subscriptions_match_the_worker_handlers():
         ("identity", "user_created"), ("identity", "user_updated"),
         ("identity", "user_deactivated"), ("identity", "user_reactivated"),
         ("identity", "user_departments_changed"), ("leads", "lead_created"),
-        ("leads", "lead_assigned")}
+        ("leads", "lead_assigned"), ("leads", "lead_status_changed"), ("leads", "lead_merged"),
+        ("deals", "deal_created"), ("deals", "deal_updated"), ("deals", "deal_won"),
+        ("deals", "deal_lost"), ("deals", "deal_reopened"), ("deals", "deal_transferred")}
 
 
 def test_manifest_lists_every_event_type_the_use_cases_emit():
