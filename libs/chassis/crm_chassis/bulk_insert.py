@@ -6,8 +6,8 @@
 Why: SQLAlchemy's executemany of an ``insert()`` (insertmanyvalues) builds a parameter dict
 per row and a name per value, then hands psycopg2 one multi-row statement to quote again: about
 40 µs a row here, a tenth of territory's CPU per routed lead in a bulk import. This renders the
-same multi-row INSERT with psycopg2's own quoting (``cursor.mogrify``, in C) and runs it through
-the session's connection (``exec_driver_sql``), so the statement is in the unit of work's
+same multi-row INSERT with exact literals (``_row_literal``; psycopg2's ``cursor.mogrify`` for
+any unusual value) and runs it through the session's connection (``exec_driver_sql``), so the statement is in the unit of work's
 transaction and a constraint violation still arrives as SQLAlchemy's ``IntegrityError``.
 
 Values pass through each column type's bind processor first (``UtcDateTime`` refuses naive
@@ -16,6 +16,8 @@ takes SQLAlchemy's executemany unchanged.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from typing import Sequence
 
 from sqlalchemy import Table, insert
@@ -57,11 +59,53 @@ class BulkInsert:
                       for row in rows]
         else:
             values = [tuple(row[c] for c in columns) for row in rows]
-        cursor = connection.connection.dbapi_connection.cursor()
+        dbapi_connection = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()
         try:
-            mogrify = cursor.mogrify
-            sql = prefix + b", ".join([mogrify(template, row) for row in values]).decode()
+            if _plain_literals_are_exact(dbapi_connection):
+                mogrify = functools.partial(_mogrify, cursor.mogrify, template)
+                sql = prefix + ", ".join([_row_literal(row, mogrify) for row in values])
+            else:
+                mogrify = cursor.mogrify
+                sql = prefix + b", ".join([mogrify(template, row) for row in values]).decode()
         finally:
             cursor.close()
         # no_parameters: the values are already quoted in; a "%" among them is just a character.
         connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
+
+
+# Literals for the common value types, written here instead of by psycopg2's adapters (one
+# adapter object per value: ~1 µs each, ~10 µs for an outbox row; this is ~3x faster). A string
+# literal is exact as '...' with each ' doubled when the server reads backslashes literally
+# (standard_conforming_strings = on, PostgreSQL's default since 9.1) and the client encoding is
+# UTF-8 (no multi-byte encoding can hide a quote); otherwise, and for every other type of
+# value, psycopg2 quotes as before.
+def _plain_literals_are_exact(dbapi_connection) -> bool:
+    info = dbapi_connection.info
+    return (info.parameter_status("standard_conforming_strings") == "on"
+            and dbapi_connection.encoding == "UTF8")
+
+
+def _mogrify(mogrify, template: str, row: tuple) -> str:
+    return mogrify(template, row).decode()
+
+
+def _row_literal(row: tuple, mogrify) -> str:
+    parts = []
+    for value in row:
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value:
+                raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+            parts.append("'" + value.replace("'", "''") + "'")
+        elif kind is int:
+            parts.append(str(value))
+        elif value is None:
+            parts.append("NULL")
+        elif kind is bool:
+            parts.append("true" if value else "false")
+        elif kind is dt.datetime and value.tzinfo is not None:
+            parts.append("'" + value.isoformat() + "'::timestamptz")
+        else:
+            return mogrify(row)   # anything else: psycopg2 quotes the whole row
+    return "(" + ", ".join(parts) + ")"

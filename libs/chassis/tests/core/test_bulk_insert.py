@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import (BigInteger, Boolean, Column, MetaData, String, Table, Text, insert,
                         select)
 from sqlalchemy.exc import IntegrityError, StatementError
@@ -96,3 +97,39 @@ def test_nothing_to_insert_is_no_statement(engine):
     with Session(engine) as session:
         BulkInsert(things).execute(session, [])
         assert not session.in_transaction()
+
+
+def test_a_nul_character_is_refused_before_anything_is_sent(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores NUL characters")
+    with Session(engine) as session, pytest.raises((ValueError, StatementError)):
+        BulkInsert(things).execute(session, [dict(ROWS[1], id="n", body="a\x00b")])
+
+
+def test_values_of_other_types_are_quoted_by_the_driver(engine):
+    # An int subclass (not exactly int) in one row: that row falls back to psycopg2's quoting,
+    # the others take the fast literals; all land exactly.
+    class Count(int):
+        pass
+
+    rows = [dict(ROWS[0], id="p", count=Count(7)), dict(ROWS[2], id="q")]
+    with Session(engine) as session:
+        BulkInsert(things).execute(session, rows)
+        session.commit()
+    assert [(r["id"], r["count"], r["body"]) for r in _rows(engine, things)] == \
+        [("p", 7, ROWS[0]["body"]), ("q", -1, ROWS[2]["body"])]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+                min_size=1, max_size=5))
+def test_any_text_lands_exactly_as_given(engine, texts):
+    # The fast literals quote strings themselves: whatever the text (quotes, backslashes, "%",
+    # E'...'-looking escapes, any script), the stored value is the given one.
+    with Session(engine) as session:
+        session.execute(things.delete())
+        BulkInsert(things, ["id", "body"]).execute(
+            session, [{"id": str(i), "body": text} for i, text in enumerate(texts)])
+        session.commit()
+    assert [r["body"] for r in _rows(engine, things)] == texts
