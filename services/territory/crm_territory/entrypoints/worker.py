@@ -117,13 +117,17 @@ class TerritoryWorker:
                             [lead_facts(event.lead, event.meta.aggregate_version)
                              for event in batch], actor=ROUTER)
 
-    @idempotent_event_handler("leads", "lead_assigned", leads_events.LeadAssigned)
-    def on_lead_assigned(self, event, uow):
-        # Only a person taking the lead ends its wait; an assignment to the queue team itself
-        # (leads applying lead_unroutable) leaves it queued.
-        if event.assignment.owner_user_id:
-            routing.leave_queue(uow, event.lead_id)
-        workload.apply_item_facts(uow, lead_assigned_facts(event))
+    @idempotent_batch_handler("leads", "lead_assigned", leads_events.LeadAssigned,
+                              max_batch=LEAD_BATCH)
+    def on_lead_assigned(self, batch, uow):
+        # Batched like lead_created: leads publishes one lead_assigned per routed lead, so a
+        # bulk import sends as many of these as it sends leads. Only a person taking the lead
+        # ends its wait; an assignment to the queue team itself (leads applying
+        # lead_unroutable) leaves it queued. One transaction: inbox rows, queue, workload.
+        taken = [event.lead_id for event in batch if event.assignment.owner_user_id]
+        workload.apply_item_facts(
+            uow, [fact for event in batch for fact in lead_assigned_facts(event)],
+            also=lambda uow: routing.take_out_of_queue(uow, taken))
 
     @idempotent_event_handler("leads", "lead_status_changed", leads_events.LeadStatusChanged)
     def on_lead_status_changed(self, event, uow):

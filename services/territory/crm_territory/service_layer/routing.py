@@ -242,10 +242,21 @@ def leave_queue(uow, lead_id: str) -> bool:
     """A queued lead was assigned by hand in the leads service (lead_assigned): drop it from
     the queue. Returns False if it was not queued (idempotent)."""
     with uow:
+        left = take_out_of_queue(uow, [lead_id])
+        uow.commit()
+        return bool(left)
+
+
+def take_out_of_queue(uow, lead_ids: list[str]) -> int:
+    """:func:`leave_queue` for many leads inside the caller's transaction (it commits); returns
+    how many were queued."""
+    uow.decisions.prefetch(lead_ids)
+    left = 0
+    for lead_id in lead_ids:
         decision = uow.decisions.get(lead_id)
         if decision is None or not decision.in_queue:
-            return False
+            continue
         decision.in_queue = False
         uow.decisions.save(decision)
-        uow.commit()
-        return True
+        left += 1
+    return left

@@ -58,8 +58,10 @@ class Workload:
         return True
 
 
-def apply_item_facts(uow, facts: list[ItemFact]) -> int:
-    """Apply the facts of one event (leads' or deals'); returns how many items changed.
+def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
+    """Apply the facts of events (leads' or deals'), in order; returns how many items changed.
+    ``also(uow)``, if given, runs first in the same transaction (a handler's other effect of
+    the same events: one commit for both).
 
     A concurrent writer of the same new item (two events about a lead territory never saw, on
     two queues) or a lock cycle with routing rolls this back; it runs again and then finds the
@@ -68,6 +70,8 @@ def apply_item_facts(uow, facts: list[ItemFact]) -> int:
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
             with uow:
+                if also is not None:
+                    also(uow)
                 ledgers = LedgerBook(uow)
                 workload = Workload(uow, ledgers)
                 changed = sum(workload.apply(fact) for fact in facts)

@@ -280,3 +280,25 @@ def test_a_deal_counts_for_its_owner_until_it_is_won(worker, org, engine):
     publish(channel, "deals", "deal_won", won)
     wait_for(lambda: handled(engine, won.meta.event_id), "deal_won not handled", log_path)
     assert open_items(engine, team.id) == {}
+
+
+def test_many_assignments_at_once_leave_each_owner_with_their_leads(worker, org, engine):
+    # lead_assigned is taken in batches: 12 leads each assigned to one rep, then 6 of them
+    # handed to the other rep (newer versions), all published at once. The counts are the
+    # final owners', each event handled once.
+    channel, log_path = worker
+    team, _, _, reps, _ = org.sales_team(2)
+    wait_until(lambda: consumed("evt-leads-lead_assigned--territory.on_lead_assigned"),
+               timeout=60, message="the worker does not consume lead_assigned")
+    leads = [unique("lead") for _ in range(12)]
+    sent = []
+    for version, (owner, chosen) in enumerate(((reps[0], leads), (reps[1], leads[:6])), start=2):
+        for lead_id in chosen:
+            message = lead_assigned(lead_id, team.id, owner)
+            message.meta.aggregate_version = version
+            sent.append(message)
+    for message in sent:
+        publish(channel, "leads", "lead_assigned", message)
+    wait_for(lambda: all(handled(engine, m.meta.event_id) for m in sent),
+             "lead_assigned not all handled", log_path)
+    assert open_items(engine, team.id) == {reps[0]: 6, reps[1]: 6}
