@@ -115,7 +115,7 @@ def run() -> dict:
         engine = create_engine(bed.database_urls["leads"])
         # -- 0. light load (not saturated), then 1. the target rate
         if SKIP_STEADY:
-            return _import_phase(bed, stubs, engine, company, line, [], [], (0, 0, 0))
+            return _import_phase(bed, stubs, engine, company, line, [], [], (0, 0, 0, 0))
         light, _, _, _ = _capture_steadily(stubs, admin, line.id, LIGHT_RATE, 30)
         bed.wait_for(lambda: _owned(engine, "id = ANY(:ids)", {"ids": light})[1] == len(light),
                      300, "light-load leads not all routed")
