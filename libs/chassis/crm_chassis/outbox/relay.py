@@ -94,6 +94,10 @@ class RelayLeadership:
                 log.debug("error closing the relay lock connection", exc_info=True)
 
 
+# With a LISTEN connection the relay checks the outbox at least this often anyway.
+WAKEUP_FALLBACK_POLL_SECONDS = 1.0
+
+
 class OutboxRelay:
     def __init__(self, engine: Engine, service_name: str, publisher: Publisher, batch_size: int = 500,
                  poll_seconds: float = 0.05, *, standby_retry_seconds: float = 3.0,
@@ -121,6 +125,14 @@ class OutboxRelay:
             self._ids_match = self._table.c.id == any_(bindparam("ids", type_=ARRAY(BIGINT)))
         else:
             self._ids_match = self._table.c.id.in_(bindparam("ids", expanding=True))
+
+    def _idle_seconds(self) -> float:
+        # LISTENing, a commit wakes the relay at once; polling is then only the safety net for a
+        # notification lost with its connection. Polling every 50 ms regardless cost each idle
+        # relay ~3.5 % of a core and 20 queries a second, times every service.
+        if self._wakeup is not None and self._wakeup.fileno() is not None:
+            return max(self._poll_seconds, WAKEUP_FALLBACK_POLL_SECONDS)
+        return self._poll_seconds
 
     # ------------------------------------------------------------------ control
     def stop(self) -> None:
@@ -162,7 +174,7 @@ class OutboxRelay:
                     self._stop.wait(backoff)
                     continue
                 if published < self._batch_size and not self._stop.is_set():
-                    self._publisher.idle(self._poll_seconds, self._wakeup)
+                    self._publisher.idle(self._idle_seconds(), self._wakeup)
         finally:
             labels.set(0)
             if self._wakeup is not None:
