@@ -18,6 +18,7 @@ its check is the rate (``LEAD_FLOW_IMPORT=100000`` measures the full size).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import sys
@@ -32,6 +33,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "e2e"))
 
 from bench.broker import machine_cpu_seconds  # noqa: E402
+from bench.servers import sampled  # noqa: E402
 from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls  # noqa: E402
 from crm_chassis.devrun.bed import PlatformBed  # noqa: E402
 from e2e_platform import (As, Stubs, german_line, small_company, unique,  # noqa: E402
@@ -141,13 +143,17 @@ def _import_phase(bed, stubs, engine, company, line, light_latencies, latencies,
     started = time.monotonic()
     summary = None
     importer = company["people"]["sue"]   # importing needs a sales/marketing department
-    for answer in importer(stubs.leads.ImportLeads, _import_rows(line.id, tag), timeout=3600):
-        if answer.done:
-            summary = answer
-    imported = time.monotonic() - started
-    like = {"pattern": f"row%.{tag}@import.example"}
-    bed.wait_for(lambda: _owned(engine, "email LIKE :pattern", like)[1] >= IMPORT_ROWS,
-                 3600, "imported leads not all routed", interval=0.5)
+    with contextlib.ExitStack() as sampling:   # BENCH_PROFILE: py-spy on the busiest processes
+        for label in ("territory.worker", "leads.api", "leads.worker"):
+            sampling.enter_context(sampled(bed.pid(label), f"import-{label}"))
+        for answer in importer(stubs.leads.ImportLeads, _import_rows(line.id, tag),
+                               timeout=3600):
+            if answer.done:
+                summary = answer
+        imported = time.monotonic() - started
+        like = {"pattern": f"row%.{tag}@import.example"}
+        bed.wait_for(lambda: _owned(engine, "email LIKE :pattern", like)[1] >= IMPORT_ROWS,
+                     3600, "imported leads not all routed", interval=0.5)
     routed = time.monotonic() - started
     machine = machine_cpu_seconds() - machine_before
     cpu_after = bed.cpu_seconds()

@@ -174,6 +174,10 @@ class PlatformBed:
         if dead:
             raise RuntimeError(f"exited: {dead}\n{self.logs()}")
 
+    def pid(self, label: str) -> int:
+        """The process id of a running process of the bed ("territory.worker")."""
+        return next(process.pid for name, process, _ in self._processes if name == label)
+
     def cpu_seconds(self) -> dict[str, float]:
         """User + system CPU time each running process has used so far, by label (Linux /proc;
         benchmarks subtract two readings to see where a phase's CPU went)."""

@@ -14,9 +14,10 @@ How deliveries become batches: the handler buffers decoded deliveries and starts
 soon as the consumer has handed over what the broker sent in one go), or at once when the
 previous batch ends with deliveries waiting. So a lone event is not delayed, and under load
 batches fill by themselves while the previous one runs. One batch runs at a time per handler, so a worker applies
-events in queue order, as the one-by-one handler does per aggregate. Its consumer has a channel of
-its own whose prefetch is twice the largest ``max_batch`` (the ordinary handlers keep nameko's
-``max_workers``).
+events in queue order, as the one-by-one handler does per aggregate. Each batch handler has a
+consumer (AMQP connection and channel) of its own whose prefetch is twice its ``max_batch`` (the
+ordinary handlers keep nameko's ``max_workers``), so a successful batch is acknowledged with one
+``basic.ack(multiple)``.
 
 Failures: a body that is not a valid event is dead-lettered at once, as usual. If the batch's
 transaction fails, each of its events is handled again alone (``handle_once``): one poison event
@@ -60,6 +61,16 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
     CPU in a bulk import. The handler parses the bytes itself (:func:`crm_chassis.events.decode`,
     which dead-letters what is not a valid event) and buffering is a list append."""
 
+    def __init__(self, key: str = ""):
+        super().__init__()
+        self._key = key
+
+    @property
+    def sharing_key(self):
+        # One consumer (connection and channel) per batch handler, not one per service: a
+        # channel of its own is what lets a batch be acknowledged with one multiple ack.
+        return (type(self), self._key)
+
     @property
     def prefetch_count(self):
         sizes = [getattr(p, "max_batch", 0) for p in self._providers]
@@ -78,7 +89,7 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
 
 
 class BatchingEventHandler(IdempotentEventHandler):
-    queue_consumer = BatchQueueConsumer()
+    queue_consumer: BatchQueueConsumer   # per handler, set in __init__ (bound with it)
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
                  function_name: str = "", *, max_batch: int = 200,
@@ -86,6 +97,7 @@ class BatchingEventHandler(IdempotentEventHandler):
         if max_batch < 1 or max_wait_seconds < 0:
             raise ValueError("max_batch must be >= 1 and max_wait_seconds >= 0")
         super().__init__(source_service, event_type, message_cls, function_name, **kwargs)
+        self.queue_consumer = BatchQueueConsumer(f"{source_service}.{event_type}")
         self.max_batch = max_batch
         self.max_wait_seconds = max_wait_seconds
         self._waiting: list[tuple[Message, object]] = []

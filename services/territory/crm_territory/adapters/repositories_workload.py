@@ -6,7 +6,8 @@ same moment; the second waits for the first and then sees its result, so no coun
 twice. Two transactions inserting the same new item collide on the primary key at flush:
 :class:`TransactionConflict`, and the use case runs again and finds the row.
 
-New rows are inserted together at flush (routing a bulk import adds one per routed lead).
+New rows are inserted together at flush (routing a bulk import adds one per routed lead), and
+changed rows are updated together at flush (a batch of lead_assigned changes one per lead).
 """
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ _T = orm.tracked_items
 _INSERT = BulkInsert(_T)
 _ONE = select(_T).where(_T.c.kind == bindparam("kind"),
                         _T.c.item_id == bindparam("item_id")).with_for_update()
+# Prebuilt: building an UPDATE per item cost more than running it (one per lead_assigned).
+_UPDATE = update(_T).where(_T.c.kind == bindparam("key_kind"),
+                           _T.c.item_id == bindparam("key_item_id")).values(
+    team_id=bindparam("new_team_id"), owner_user_id=bindparam("new_owner_user_id"),
+    open=bindparam("new_open"), owner_version=bindparam("new_owner_version"),
+    open_version=bindparam("new_open_version"))
 _MANY = select(_T).where(_T.c.kind == bindparam("kind"),
                          _T.c.item_id.in_(bindparam("item_ids", expanding=True))
                          ).order_by(_T.c.item_id).with_for_update()
@@ -46,14 +53,21 @@ class SqlTrackedItemRepository(r.TrackedItemRepository):
         self._seen: dict[tuple[ItemKind, str], TrackedItem] = {}
         self._missing: set[tuple[ItemKind, str]] = set()   # read and not found (no lock held)
         self._pending: dict[tuple[ItemKind, str], TrackedItem] = {}
+        self._changed: dict[tuple[ItemKind, str], TrackedItem] = {}   # read rows, updated
 
     def flush(self) -> None:
-        if not self._pending:
-            return
-        rows = [_values(item) for item in self._pending.values()]
-        self._pending.clear()
-        with conflicts_retryable("tracked item"):
-            _INSERT.execute(self._session, rows)
+        if self._pending:
+            rows = [_values(item) for item in self._pending.values()]
+            self._pending.clear()
+            with conflicts_retryable("tracked item"):
+                _INSERT.execute(self._session, rows)
+        if self._changed:   # rows read (and locked) in this unit of work: one executemany
+            items, self._changed = list(self._changed.values()), {}
+            self._session.execute(_UPDATE, [
+                {"key_kind": item.kind.value, "key_item_id": item.item_id,
+                 "new_team_id": item.team_id, "new_owner_user_id": item.owner_user_id,
+                 "new_open": item.open, "new_owner_version": item.owner_version,
+                 "new_open_version": item.open_version} for item in items])
 
     def prefetch(self, kind: ItemKind, item_ids: list[str]) -> None:
         wanted = [i for i in dict.fromkeys(item_ids) if (kind, i) not in self._seen]
@@ -92,7 +106,4 @@ class SqlTrackedItemRepository(r.TrackedItemRepository):
         if key in self._pending:          # added in this unit of work: not in the table yet
             self._pending[key] = item
             return
-        values = _values(item)
-        del values["kind"], values["item_id"]
-        self._session.execute(update(_T).where(_T.c.kind == item.kind.value,
-                                               _T.c.item_id == item.item_id).values(**values))
+        self._changed[key] = item         # written at flush, before the commit

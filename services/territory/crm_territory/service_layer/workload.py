@@ -74,6 +74,8 @@ def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
                     also(uow)
                 ledgers = LedgerBook(uow)
                 workload = Workload(uow, ledgers)
+                for kind in {fact.kind for fact in facts}:   # a batch's items: one locked read
+                    workload.prefetch(kind, [f.item_id for f in facts if f.kind is kind])
                 changed = sum(workload.apply(fact) for fact in facts)
                 ledgers.save()
                 uow.commit()
