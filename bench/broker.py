@@ -2,6 +2,7 @@
 a condition, and reading a process's CPU time."""
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pika
 from google.protobuf.message import Message
 
 from crm_chassis.events import encode, headers_for
+from crm_chassis.messaging.testing import existing_queues
 from crm_chassis.testing import amqp_channel
 
 
@@ -54,3 +56,20 @@ def machine_cpu_seconds() -> float:
         fields = stat.readline().split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def queues_removed_afterwards(queues: list[str]):
+    """Deletes, on leaving, those of ``queues`` that did not exist on entering (a bench's worker
+    declares its service's queues; queues of `make run` or other runs are left alone)."""
+    before = existing_queues(queues)
+    try:
+        yield
+    finally:
+        connection, channel = amqp_channel()
+        try:
+            for queue in queues:
+                if queue not in before:
+                    channel.queue_delete(queue=queue)
+        finally:
+            connection.close()

@@ -20,16 +20,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bench.broker import cpu_seconds, publish_events, wait_until
+from bench.broker import cpu_seconds, publish_events, queues_removed_afterwards, wait_until
 from bench.leads_search_bench import LOAD
 from bench.servers import sampled
 from crm.territory.v1 import events_pb2
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
 from crm_chassis.events import stamp
-from crm_chassis.messaging.testing import consumer_count, existing_queues, service_worker
+from crm_chassis.messaging.testing import consumer_count, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, temporary_postgres_database
+from crm_chassis.testing import AMQP_URL, free_port, temporary_postgres_database
 
 from crm_leads import migrate
 from crm_leads.adapters import orm
@@ -67,8 +67,8 @@ def _load(engine) -> list[str]:
 
 
 def run() -> dict:
-    before = existing_queues(ALL_QUEUES)
-    with temporary_postgres_database("leads_pipeline_bench") as url, \
+    with queues_removed_afterwards(ALL_QUEUES), \
+            temporary_postgres_database("leads_pipeline_bench") as url, \
             tempfile.TemporaryDirectory() as folder:
         migrate.upgrade(url)
         engine = make_engine(url, pool_size=2)
@@ -123,13 +123,6 @@ def run() -> dict:
                     "SELECT count(*) FROM inbox WHERE consumer = 'leads.on_lead_routed'")
                 ).scalar_one()
         finally:
-            connection, channel = amqp_channel()
-            try:
-                for queue in ALL_QUEUES:
-                    if queue not in before:
-                        channel.queue_delete(queue=queue)
-            finally:
-                connection.close()
             engine.dispose()
     rate = after_first / max((last - first).total_seconds(), 1e-9)
     return {"title": "leads worker: territory lead_routed applied over RabbitMQ (PostgreSQL)",

@@ -23,16 +23,16 @@ from pathlib import Path
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 
-from bench.broker import cpu_seconds, publish_events, wait_until
+from bench.broker import cpu_seconds, publish_events, queues_removed_afterwards, wait_until
 from bench.servers import sampled
 from bench.territory_bench import COUNTRIES, _Directory, _organisation
 from crm.leads.v1 import events_pb2, lead_pb2
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
 from crm_chassis.events import stamp
-from crm_chassis.messaging.testing import consumer_count, existing_queues, service_worker
+from crm_chassis.messaging.testing import consumer_count, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, temporary_postgres_database
+from crm_chassis.testing import AMQP_URL, free_port, temporary_postgres_database
 
 LEADS = int(os.environ.get("TERRITORY_WORKER_LEADS", "10000"))
 WARM_UP = 500
@@ -135,8 +135,8 @@ def run() -> dict:
     from crm_territory.entrypoints.settings import TerritorySettings
     from crm_territory.entrypoints.wiring import build_dependencies
 
-    before = existing_queues(ALL_QUEUES)
-    with temporary_postgres_database("territory_worker_bench") as url, \
+    with queues_removed_afterwards(ALL_QUEUES), \
+            temporary_postgres_database("territory_worker_bench") as url, \
             tempfile.TemporaryDirectory() as folder:
         migrate.upgrade(url)
         settings = TerritorySettings.load("territory", env={}, database_url=url)
@@ -159,13 +159,6 @@ def run() -> dict:
                 wait_until(lambda: _decided(engine, warm) >= WARM_UP, 60, "warm-up not routed")
             figures = _drain(engine, f"bulk{uuid.uuid4().hex[:6]}", env, log_path)
         finally:
-            connection, channel = amqp_channel()
-            try:
-                for queue in ALL_QUEUES:
-                    if queue not in before:
-                        channel.queue_delete(queue=queue)
-            finally:
-                connection.close()
             engine.dispose()
     worker_rate = round(figures["after_first"] / max(figures["worker_seconds"], 1e-9))
 
