@@ -65,8 +65,10 @@ def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
 
     A concurrent writer of the same new item (two events about a lead territory never saw, on
     two queues) or a lock cycle with routing rolls this back; it runs again and then finds the
-    other transaction's item.
+    other transaction's item. A fact naming no item (an event without its lead or deal id)
+    changes nothing: counting it would give someone an open item that does not exist.
     """
+    facts = [fact for fact in facts if fact.item_id]
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
             with uow:

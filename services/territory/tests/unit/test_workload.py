@@ -199,3 +199,11 @@ def test_an_item_without_owner_or_team_counts_for_nobody(setup):
     assert open_items(world, berlin) == {}
     apply(world, deal("D1", 2, berlin, "b1"))
     assert open_items(world, berlin) == {"b1": 1}
+
+
+def test_an_event_naming_no_item_changes_nothing(setup):
+    # A malformed event (lead_assigned without lead_id) must not give a member a phantom
+    # open item; the same batch's good fact still applies.
+    world, berlin, _ = setup
+    assert apply(world, assigned("", 2, berlin, "b1"), assigned("L7", 2, berlin, "b2")) == 1
+    assert open_items(world, berlin) == {"b2": 1}
