@@ -30,6 +30,9 @@ class Caller:
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
     def in_department(self, *names: str) -> bool:
         return bool(self.departments & set(names))
 
