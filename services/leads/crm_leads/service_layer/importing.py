@@ -97,8 +97,9 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
                                                       f"with other values under import id "
                                                       f"{plan.import_id}; use a new import id "
                                                       "for a changed file")])
-                    report.problems.extend(RowProblem(row_number, path, reason)
-                                           for path, reason in _problems_of(error))
+                    report.problems.extend(
+                        RowProblem(row_number, path, plan.explain(path, reason))
+                        for path, reason in _problems_of(error))
                     report.rows_rejected += 1
                     continue
                 report.accepted.append(AcceptedRow(row_number, _reported_id(result),

@@ -137,3 +137,15 @@ def test_a_row_imported_before_names_its_lead_only_to_those_who_see_it(world):
         assert accepted.already_imported
         seen[caller.subject_id] = accepted.lead_id
     assert seen == {"ann": lead_id, "ben": "", "mia": ""}
+
+
+def test_rows_without_a_channel_point_to_the_default_channel(world):
+    plan = plan_import(world.mia, import_id="no-channel", column_mapping={}, columns=COLUMNS,
+                       default_sales_line_id=world.line)
+    reports = list(import_rows(world.deps, world.mia, plan, rows(*GOOD[:2])))
+    assert reports[-1].rows_accepted == 0 and reports[-1].rows_rejected == 2
+    reasons = {p.reason for r in reports for p in r.problems if p.field == "source.channel"}
+    assert len(reasons) == 1 and "--channel" in reasons.pop()
+    with_channel = run(world, rows(("x@acme.example", "X", "Y", "Acme", "DE", "")),
+                       import_id="with-channel")
+    assert with_channel[-1].rows_accepted == 1
