@@ -15,8 +15,8 @@ MAX_LEAVE = dt.timedelta(days=366)
 
 
 def _may_manage_leave(uow, caller: Caller, user_id: str, now: dt.datetime) -> None:
-    """The person themselves, an admin, a service, or a supervisor+ of one of their teams."""
-    if caller.is_service or caller.is_admin or caller.user_id == user_id:
+    """The person themselves, an admin, or a supervisor+ of one of their teams (people only)."""
+    if caller.is_admin or (caller.user_id and caller.user_id == user_id):
         return
     for m in uow.memberships.for_user(user_id):
         if m.is_active(now) and has_team_role(uow, caller, m.team_id, TeamRole.SUPERVISOR, now):
