@@ -21,8 +21,10 @@ def _may_manage_leave(uow, caller: Caller, user_id: str, now: dt.datetime) -> No
     for m in uow.memberships.for_user(user_id):
         if m.is_active(now) and has_team_role(uow, caller, m.team_id, TeamRole.SUPERVISOR, now):
             return
-    raise PermissionDenied("recording someone's leave needs the admin role or the supervisor "
-                           "role on one of their teams")
+    raise PermissionDenied("recording someone's leave needs a person with the admin role or the "
+                           "supervisor role on one of their teams"
+                           + ("; a service account cannot record leave"
+                              if caller.is_service_account else ""))
 
 
 def record_absence(uow, caller: Caller, clock: Clock, *, user_id: str, starts_at: dt.datetime,
