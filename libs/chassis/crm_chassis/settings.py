@@ -78,6 +78,27 @@ class ServiceSettings:
     grpc_host: str = setting("127.0.0.1", "Address the gRPC API binds to.")
     grpc_port: int = setting(0, "Port of the gRPC API (each service sets its own default).")
     grpc_max_workers: int = setting(16, "Threads serving gRPC calls.")
+    grpc_max_concurrent_rpcs: int = setting(
+        64, "Calls a gRPC API accepts at once (running or waiting for a thread; at least "
+        "grpc_max_workers); one more answers RESOURCE_EXHAUSTED at once instead of queueing.")
+    grpc_max_concurrent_streams: int = setting(
+        4, "Client-streaming calls (imports) running at once; one more answers "
+        "RESOURCE_EXHAUSTED. At most grpc_max_workers - 1, so unary calls always get a thread.")
+    grpc_stream_idle_seconds: float = setting(
+        30.0, "A client stream that sends no message for this long is ended (DEADLINE_EXCEEDED) "
+        "and its thread freed.")
+    grpc_unary_deadline_seconds: float = setting(
+        30.0, "Server-side limit of a unary call: its deadline when the client sends none or a "
+        "later one (handlers see it in context.time_remaining()).")
+    grpc_stream_deadline_seconds: float = setting(
+        900.0, "Server-side limit of a streaming call (imports, server streams), applied like "
+        "grpc_unary_deadline_seconds; a service may set its own per method.")
+    grpc_max_list_items: int = setting(
+        1000, "Most items of any list or map in one request, nested ones included; more answers "
+        "INVALID_ARGUMENT naming the field (a service may allow more for a named batch field).")
+    grpc_max_message_bytes: int = setting(
+        4 * 1024 * 1024, "Largest request message a gRPC API accepts, in bytes (larger: "
+        "RESOURCE_EXHAUSTED).")
     metrics_port: int = setting(0, "Port of this process's Prometheus /metrics endpoint; 0 = none.")
     metrics_host: str = setting("127.0.0.1", "Address /metrics binds to (0.0.0.0 in Kubernetes).")
     log_level: str = setting("INFO", "Log level (DEBUG, INFO, WARNING, ERROR).")
@@ -125,10 +146,21 @@ class ServiceSettings:
             raise SettingsError(f"environment variable CRM_ENV must be one of "
                                 f"{', '.join(ENVIRONMENTS)} (got {values['environment']!r})")
         instance = cls(service_name=service_name, **values)
+        instance._check_grpc_limits()
         if not instance.database_url and instance.local_fallbacks_allowed:
             path = os.path.abspath(os.path.join(instance.data_dir, f"{service_name}.db"))
             instance = dataclasses.replace(instance, database_url=f"sqlite:///{path}")
         return instance
+
+    def _check_grpc_limits(self) -> None:
+        for name in ("grpc_max_workers", "grpc_max_concurrent_rpcs", "grpc_max_concurrent_streams",
+                     "grpc_max_list_items", "grpc_max_message_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{self.variable(name)} must be at least 1")
+        for name in ("grpc_stream_idle_seconds", "grpc_unary_deadline_seconds",
+                     "grpc_stream_deadline_seconds"):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{self.variable(name)} must be positive")
 
     @property
     def local_fallbacks_allowed(self) -> bool:
