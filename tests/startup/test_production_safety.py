@@ -31,6 +31,19 @@ def test_an_api_without_a_database_url_stops_naming_it(service, tmp_path):
     assert not list(tmp_path.iterdir()), "no SQLite file may be created"
 
 
+def test_a_migration_without_a_database_url_stops_naming_it(tmp_path):
+    result = _run([sys.executable, "-m", "crm_catalog.migrate"], {}, tmp_path)
+    assert result.returncode != 0
+    assert "CRM_CATALOG_DATABASE_URL is not set" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_local_run_still_falls_back_to_a_sqlite_file(tmp_path):
+    result = _run([sys.executable, "-m", "crm_catalog.migrate"], {"CRM_ENV": "local"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "catalog.db").exists()
+
+
 @pytest.mark.parametrize("kind", ["worker", "relay"])
 def test_a_worker_or_relay_without_a_database_url_stops_naming_it(kind, tmp_path):
     leads = manifest.find("leads")
