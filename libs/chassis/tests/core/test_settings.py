@@ -87,3 +87,10 @@ def test_an_empty_database_url_is_refused_by_the_engine_factory():
 
     with pytest.raises(ValueError, match="CRM_<SERVICE>_DATABASE_URL"):
         make_engine("")
+
+
+def test_grpc_limits_must_be_positive_and_name_their_variable():
+    with pytest.raises(SettingsError, match="CRM_LEADS_GRPC_MAX_LIST_ITEMS must be at least 1"):
+        ServiceSettings.load("leads", env={"CRM_GRPC_MAX_LIST_ITEMS": "0"})
+    with pytest.raises(SettingsError, match="CRM_LEADS_GRPC_STREAM_IDLE_SECONDS must be positive"):
+        ServiceSettings.load("leads", env={"CRM_LEADS_GRPC_STREAM_IDLE_SECONDS": "0"})
