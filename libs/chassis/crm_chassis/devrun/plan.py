@@ -66,7 +66,10 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
                        environ: Mapping[str, str]) -> tuple[dict[str, str], tuple | None]:
     """Variables every process gets; values already in ``environ`` win (the developer's)."""
     env = {"CRM_REPO_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
-    defaults = {"CRM_DATA_DIR": str(root / "data"), "CRM_LOG_FORMAT": "console"}
+    # CRM_ENV=local: SQLite files in the data folder and the public local admin password are
+    # accepted (outside local runs the processes refuse them at start).
+    defaults = {"CRM_ENV": "local", "CRM_DATA_DIR": str(root / "data"),
+                "CRM_LOG_FORMAT": "console"}
     # Every api's address, under the name both crmctl and the services' `<name>_address`
     # settings read (CRM_<FIELD> is every service's fallback): identity's keys, territory's
     # ChooseOwners, catalog's PriceQuote...

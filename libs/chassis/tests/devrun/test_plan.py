@@ -65,6 +65,12 @@ def test_shared_environment_defaults_and_developer_overrides():
     assert "CRM_DATA_DIR" not in overridden and "CRM_LOG_FORMAT" not in overridden
 
 
+def test_make_run_processes_run_as_local():
+    assert build_plan([IDENTITY], root=ROOT, environ={}).environment["CRM_ENV"] == "local"
+    assert "CRM_ENV" not in build_plan([IDENTITY], root=ROOT,
+                                       environ={"CRM_ENV": "test"}).environment
+
+
 def test_local_bootstrap_admin_only_when_none_configured():
     local = build_plan([IDENTITY], root=ROOT, environ={})
     configured = build_plan([IDENTITY], root=ROOT,

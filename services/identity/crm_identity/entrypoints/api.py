@@ -12,6 +12,7 @@ from crm_chassis.auth import Principal, TokenVerifier
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging, get_logger
+from crm_chassis.settings import check_startup
 
 from crm_identity.adapters.grpc_auth import PUBLIC_METHODS, AuthServicer
 from crm_identity.adapters.grpc_users import UserServicer
@@ -91,6 +92,7 @@ def start(settings: IdentitySettings, deps: Dependencies | None = None, **kwargs
 
 def main() -> None:
     settings = settings_module.load()
+    check_startup(settings, "api")   # stops here when misconfigured
     configure_logging(settings)
     deps = build_dependencies(settings)
     prepare(settings, deps)

@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crm_chassis.settings import ServiceSettings, SettingsError, setting
+from crm_chassis.devrun.plan import LOCAL_ADMIN_PASSWORD
+from crm_chassis.settings import LOCAL, ServiceSettings, SettingsError, setting
 
+from crm_identity.domain import password_policy
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
 
 SERVICE_NAME = "identity"
@@ -28,7 +30,9 @@ class IdentitySettings(ServiceSettings):
     bootstrap_admin_email: str = setting(
         "", "E-mail of the first administrator, created at api start if no admin exists.")
     bootstrap_admin_password: str = setting(
-        "", "Password of the first administrator (must meet the password policy).", secret=True)
+        "", "Password of the first administrator (must meet the password policy; outside "
+        "CRM_ENV=local the api refuses to start with a weak one or the local runs' one).",
+        secret=True)
     bootstrap_admin_name: str = setting("Administrator", "Display name of the first admin.")
     bootstrap_service_accounts: str = setting(
         "", "Service accounts created at api start when missing: name:client_id:secret, comma "
@@ -48,6 +52,24 @@ class IdentitySettings(ServiceSettings):
                                 "be revoked by verifiers, so they must stay short-lived")
         if self.key_rotation_days <= 0:
             raise SettingsError("CRM_IDENTITY_KEY_ROTATION_DAYS must be positive")
+
+    def startup_problems(self, process: str) -> list[str]:
+        """Outside local runs the api refuses the public local admin password, and an empty or
+        weak one when a first administrator is configured."""
+        problems = super().startup_problems(process)
+        if self.environment == LOCAL or process != "api":
+            return problems
+        variable = self.variable("bootstrap_admin_password")
+        if self.bootstrap_admin_password == LOCAL_ADMIN_PASSWORD:
+            problems.append(f"{variable} is the public password of local runs: set the first "
+                            "administrator's password from a secret store")
+        elif self.bootstrap_admin_email:
+            weak = password_policy.problems(self.bootstrap_admin_password,
+                                            self.bootstrap_admin_email)
+            if weak:
+                problems.append(f"{variable}: the first administrator's password "
+                                f"{'; '.join(weak)}")
+        return problems
 
     @property
     def key_rotation_period(self) -> dt.timedelta:
