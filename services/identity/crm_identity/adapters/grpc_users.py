@@ -71,6 +71,17 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         return users_pb2.CreateServiceAccountResponse(client_id=created.account.client_id,
                                                       client_secret=created.client_secret)
 
+    def ListServiceAccounts(self, request, context):
+        return users_pb2.ListServiceAccountsResponse(service_accounts=[
+            mapping.service_account_to_proto(account)
+            for account in service_accounts.list_service_accounts(self.deps, mapping.caller())])
+
+    def UpdateServiceAccountRoles(self, request, context):
+        account = service_accounts.set_service_account_roles(
+            self.deps, mapping.caller(), request.client_id, list(request.roles))
+        self._on_revocation()
+        return mapping.service_account_to_proto(account)
+
     def ListDepartments(self, request, context):
         return users_pb2.ListDepartmentsResponse(departments=[
             users_pb2.Department(name=name, description=description)

@@ -7,6 +7,7 @@ from crm.identity.v1 import auth_pb2, users_pb2
 
 from crm_chassis.auth import current_principal
 
+from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.users import ACTIVE, DEACTIVATED, User
 from crm_identity.service_layer.authentication import Tokens, WhoAmI
 from crm_identity.service_layer.authorization import Caller
@@ -39,6 +40,13 @@ def user_to_proto(user: User) -> users_pb2.User:
                              version=user.version)
     _timestamp(message.created_at, user.created_at)
     _timestamp(message.updated_at, user.updated_at)
+    return message
+
+
+def service_account_to_proto(account: ServiceAccount) -> users_pb2.ServiceAccount:
+    message = users_pb2.ServiceAccount(client_id=account.client_id, name=account.name,
+                                       roles=sorted(account.roles), active=account.active)
+    _timestamp(message.created_at, account.created_at)
     return message
 
 

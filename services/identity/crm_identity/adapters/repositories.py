@@ -209,14 +209,26 @@ class SqlServiceAccountRepository(ports.ServiceAccountRepository):
             raise AlreadyExists(f"service account {account.client_id} already exists",
                                 field="name") from None
 
-    def get(self, client_id: str) -> ServiceAccount | None:
-        row = self.session.execute(select(orm.service_accounts).where(
-            orm.service_accounts.c.client_id == client_id)).first()
-        if row is None:
-            return None
+    @staticmethod
+    def _account(row) -> ServiceAccount:
         return ServiceAccount(client_id=row.client_id, name=row.name, secret_hash=row.secret_hash,
                               created_at=row.created_at, roles=frozenset(row.roles.split()),
                               active=row.active)
+
+    def get(self, client_id: str) -> ServiceAccount | None:
+        row = self.session.execute(select(orm.service_accounts).where(
+            orm.service_accounts.c.client_id == client_id)).first()
+        return self._account(row) if row is not None else None
+
+    def list(self) -> list[ServiceAccount]:
+        t = orm.service_accounts
+        return [self._account(row) for row in
+                self.session.execute(select(t).order_by(t.c.name, t.c.client_id))]
+
+    def update(self, account: ServiceAccount) -> None:
+        t = orm.service_accounts
+        self.session.execute(update(t).where(t.c.client_id == account.client_id).values(
+            roles=" ".join(sorted(account.roles)), active=account.active))
 
 
 class SqlSigningKeyRepository(ports.SigningKeyRepository):

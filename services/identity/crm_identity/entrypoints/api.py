@@ -33,13 +33,13 @@ def principal_check(deps: Dependencies, recent: RecentTokenChecks):
     """Runs on every authenticated call: refuses tokens of deactivated users, of users whose
     password changed after the token was issued, and of removed service accounts."""
     def check(principal: Principal) -> None:
-        key = (principal.kind, principal.subject_id, principal.issued_at)
+        key = (principal.kind, principal.subject_id, principal.issued_at, principal.roles)
         if recent.accepted_recently(key):
             return
         if not authentication.token_still_valid(deps, principal.kind, principal.subject_id,
-                                                principal.issued_at):
-            raise Unauthenticated("this token has been revoked (account deactivated or "
-                                  "password changed); log in again")
+                                                principal.issued_at, principal.roles):
+            raise Unauthenticated("this token has been revoked (account deactivated, password "
+                                  "changed or roles withdrawn); obtain a new one")
         recent.remember(key)
     return check
 
@@ -62,9 +62,14 @@ def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
                                             display_name=settings.bootstrap_admin_name)
         if created is not None:
             log.info("bootstrap_admin_created", user_id=created.id, email=created.email)
-    for account in bootstrap.bootstrap_service_accounts(deps, settings.bootstrap_service_accounts):
+    result = bootstrap.bootstrap_service_accounts(deps, settings.bootstrap_service_accounts,
+                                                  settings.bootstrap_service_roles)
+    for account in result.created:
         log.info("bootstrap_service_account_created", client_id=account.client_id,
-                 name=account.name)
+                 name=account.name, roles=sorted(account.roles))
+    for account in result.roles_changed:
+        log.info("bootstrap_service_account_roles_set", client_id=account.client_id,
+                 name=account.name, roles=sorted(account.roles))
 
 
 def _server_arguments(settings: IdentitySettings, deps: Dependencies) -> dict:

@@ -31,8 +31,13 @@ class IdentitySettings(ServiceSettings):
         "", "Password of the first administrator (must meet the password policy).", secret=True)
     bootstrap_admin_name: str = setting("Administrator", "Display name of the first admin.")
     bootstrap_service_accounts: str = setting(
-        "", "Service accounts created at api start when missing: name:client_id:secret, comma "
-        "separated (the calling services get the same client id and secret).", secret=True)
+        "", "Service accounts created at api start when missing: name:client_id:secret[:role+role], "
+        "comma separated (the calling services get the same client id and secret); given roles "
+        "are (re)applied to an existing account at every start.", secret=True)
+    bootstrap_service_roles: str = setting(
+        "", "Roles of the bootstrap service accounts by name when their entry gives none: "
+        "name:role+role, comma separated (deploy/ renders it from each service.toml's "
+        "service_roles; an empty list means no role).")
     token_check_cache_seconds: float = setting(
         0.5, "How long an accepted token skips the per-call revocation read (0 = never; "
         "revocations through another replica are seen within this time).")

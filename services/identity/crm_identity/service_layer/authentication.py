@@ -170,12 +170,15 @@ def who_am_i(deps: Dependencies, caller: Caller | None) -> WhoAmI:
 
 
 def token_still_valid(deps: Dependencies, kind: str, subject_id: str,
-                      issued_at: dt.datetime | None) -> bool:
-    """Per-call revocation check: one read by primary key (user) or of the service account."""
+                      issued_at: dt.datetime | None, roles=frozenset()) -> bool:
+    """Per-call revocation check: one read by primary key (user) or of the service account.
+
+    A service token is refused once its account lost a role the token names (the roles were
+    changed after issue), so identity's own rights follow the account at once."""
     with deps.uow() as uow:
         if kind == SERVICE:
             account = uow.service_accounts.get(subject_id)
-            return account is not None and account.active
+            return account is not None and account.active and set(roles) <= account.roles
         state = uow.users.token_state(subject_id)
     if state is None or issued_at is None:
         return False

@@ -91,6 +91,14 @@ class ServiceAccountRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, client_id: str) -> ServiceAccount | None: ...
 
+    @abc.abstractmethod
+    def list(self) -> list[ServiceAccount]:
+        """Every account, ordered by name then client id."""
+
+    @abc.abstractmethod
+    def update(self, account: ServiceAccount) -> None:
+        """Write the account's roles and active flag."""
+
 
 class SigningKeyRepository(abc.ABC):
     @abc.abstractmethod

@@ -13,7 +13,8 @@ from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email
                                        normalise_email, validate_departments, validate_roles)
 from crm_identity.service_layer import events, throttle
 from crm_identity.service_layer.authorization import (Caller, require_admin,
-                                                      require_authenticated, require_user)
+                                                      require_authenticated,
+                                                      require_directory_reader, require_user)
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
 
@@ -50,7 +51,7 @@ def create_user(deps: Dependencies, caller: Caller | None, *, email: str, displa
 
 
 def get_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
-    require_authenticated(caller)
+    require_directory_reader(caller)
     with deps.uow() as uow:
         return _load(uow, user_id)
 
@@ -79,7 +80,7 @@ def _encode_cursor(key: str) -> str:
 def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0, cursor: str = "",
                status: str = "", department: str = "", role: str = "", query: str = ""
                ) -> UserPage:
-    require_authenticated(caller)
+    require_directory_reader(caller)
     if page_size < 0 or page_size > MAX_PAGE_SIZE:
         raise InvalidArgument(f"page size must be 1..{MAX_PAGE_SIZE} (0 = {DEFAULT_PAGE_SIZE})",
                               field="page.page_size")

@@ -137,6 +137,13 @@ class FakeAccounts(ports.ServiceAccountRepository):
     def get(self, client_id):
         return copy.deepcopy(self.s.accounts.get(client_id))
 
+    def list(self):
+        return sorted(copy.deepcopy(list(self.s.accounts.values())),
+                      key=lambda a: (a.name, a.client_id))
+
+    def update(self, account):
+        self.s.accounts[account.client_id] = copy.deepcopy(account)
+
 
 class FakeKeys(ports.SigningKeyRepository):
     def __init__(self, store):

@@ -104,7 +104,7 @@ def test_refresh_expired_unknown_and_logout(world):
 
 def test_service_account_flow(world):
     created = service_accounts.create_service_account(world.deps, world.admin, "territory",
-                                                      ["admin"])
+                                                      ["read_users"])
     stored = world.store.accounts[created.account.client_id]
     assert stored.secret_hash == f"fake-v1${created.client_secret}"
     tokens = authentication.issue_service_token(world.deps, created.account.client_id,
@@ -174,9 +174,9 @@ SERVICE_SECRET = "local-dev-leads-secret"
 
 def test_bootstrap_service_accounts_creates_missing_ones_once(world):
     spec = f"leads:svc-leads-local:{SERVICE_SECRET}, deals:svc-deals-local:{SERVICE_SECRET}x"
-    created = bootstrap.bootstrap_service_accounts(world.deps, spec)
+    created = bootstrap.bootstrap_service_accounts(world.deps, spec).created
     assert [a.client_id for a in created] == ["svc-leads-local", "svc-deals-local"]
-    assert bootstrap.bootstrap_service_accounts(world.deps, spec) == []
+    assert bootstrap.bootstrap_service_accounts(world.deps, spec).created == []
     tokens = authentication.issue_service_token(world.deps, "svc-leads-local", SERVICE_SECRET)
     assert tokens.access_token
 
@@ -193,4 +193,5 @@ def test_bootstrap_service_accounts_refuses_malformed_entries(world, spec, messa
 
 
 def test_no_bootstrap_service_accounts_configured_is_nothing_to_do(world):
-    assert bootstrap.bootstrap_service_accounts(world.deps, "") == []
+    assert bootstrap.bootstrap_service_accounts(world.deps, "") == \
+        bootstrap.BootstrapResult([], [])
