@@ -25,7 +25,7 @@ from typing import Callable, Mapping
 import grpc
 
 from crm_chassis.auth.keys import public_key_from_pem
-from crm_chassis.auth.tokens import TokenVerifier
+from crm_chassis.auth.tokens import TokenVerifier, check_algorithm
 from crm_chassis.errors import Unavailable
 from crm_chassis.logging import get_logger
 
@@ -182,7 +182,9 @@ def identity_verifier(settings) -> TokenVerifier:
 
     Close its key source when the process stops: ``on_stop=verifier.key_source.close``.
     """
+    check_algorithm(settings.jwt_algorithm)   # before a thread starts polling identity
     source = IdentityKeySource(settings.identity_address, settings.jwks_refresh_seconds,
                                algorithm=settings.jwt_algorithm)
     return TokenVerifier(source, settings.jwt_issuer, settings.jwt_audience,
-                         settings.jwt_algorithm)
+                         settings.jwt_algorithm,
+                         max_lifetime_seconds=settings.access_token_max_ttl_seconds)

@@ -48,7 +48,8 @@ def verifier(settings: IdentitySettings, deps: Dependencies) -> TokenVerifier:
     source = DatabaseKeySource(lambda: [(p.key.kid, p.key.public_key_pem, p.verify_until)
                                         for p in signing_keys.verification_keys(deps)])
     return TokenVerifier(source, settings.jwt_issuer, settings.jwt_audience,
-                         settings.jwt_algorithm)
+                         settings.jwt_algorithm,
+                         max_lifetime_seconds=settings.access_token_max_ttl_seconds)
 
 
 def prepare(settings: IdentitySettings, deps: Dependencies) -> None:

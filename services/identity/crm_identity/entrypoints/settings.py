@@ -51,6 +51,11 @@ class IdentitySettings(ServiceSettings):
             raise SettingsError(f"CRM_IDENTITY_ACCESS_TOKEN_TTL_SECONDS must be 1..{limit} "
                                 f"(got {self.access_token_ttl_seconds}): access tokens cannot "
                                 "be revoked by verifiers, so they must stay short-lived")
+        if self.access_token_ttl_seconds > self.access_token_max_ttl_seconds:
+            raise SettingsError(
+                f"CRM_IDENTITY_ACCESS_TOKEN_TTL_SECONDS ({self.access_token_ttl_seconds}) exceeds "
+                f"CRM_ACCESS_TOKEN_MAX_TTL_SECONDS ({self.access_token_max_ttl_seconds}): every "
+                "verifier would refuse the tokens identity issues")
         if self.key_rotation_days <= 0:
             raise SettingsError("CRM_IDENTITY_KEY_ROTATION_DAYS must be positive")
 
