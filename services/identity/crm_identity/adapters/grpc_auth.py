@@ -4,6 +4,7 @@ from __future__ import annotations
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 
 from crm_identity.adapters import proto_mapping as mapping
+from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.service_layer import authentication, signing_keys
 from crm_identity.service_layer.dependencies import Dependencies
 
@@ -13,13 +14,15 @@ PUBLIC_METHODS = tuple(f"/crm.identity.v1.AuthService/{name}" for name in
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, deps: Dependencies, issuer: str):
+    def __init__(self, deps: Dependencies, issuer: str,
+                 client_address: ClientAddressResolver | None = None):
         self.deps = deps
         self.issuer = issuer
+        self.client_address = client_address or ClientAddressResolver()
 
     def Login(self, request, context):
-        return mapping.tokens_to_proto(
-            authentication.login(self.deps, request.email, request.password))
+        return mapping.tokens_to_proto(authentication.login(
+            self.deps, request.email, request.password, self.client_address(context)))
 
     def Refresh(self, request, context):
         return mapping.tokens_to_proto(authentication.refresh(self.deps, request.refresh_token))
@@ -30,7 +33,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
 
     def IssueServiceToken(self, request, context):
         return mapping.tokens_to_proto(authentication.issue_service_token(
-            self.deps, request.client_id, request.client_secret))
+            self.deps, request.client_id, request.client_secret, self.client_address(context)))
 
     def GetSigningKeys(self, request, context):
         response = auth_pb2.GetSigningKeysResponse(issuer=self.issuer)

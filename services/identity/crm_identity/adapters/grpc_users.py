@@ -6,13 +6,16 @@ from typing import Callable
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 
 from crm_identity.adapters import proto_mapping as mapping
+from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.service_layer import service_accounts, users
 from crm_identity.service_layer.dependencies import Dependencies
 
 
 class UserServicer(users_pb2_grpc.UserServiceServicer):
-    def __init__(self, deps: Dependencies, on_revocation: Callable[[], None] = lambda: None):
+    def __init__(self, deps: Dependencies, on_revocation: Callable[[], None] = lambda: None,
+                 client_address: ClientAddressResolver | None = None):
         self.deps = deps
+        self.client_address = client_address or ClientAddressResolver()
         # Called after a change that revokes tokens, so no recently accepted token outlives it.
         self._on_revocation = on_revocation
 
@@ -61,7 +64,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
 
     def ChangeOwnPassword(self, request, context):
         users.change_own_password(self.deps, mapping.caller(), request.current_password,
-                                  request.new_password)
+                                  request.new_password, self.client_address(context))
         self._on_revocation()
         return users_pb2.ChangeOwnPasswordResponse()
 

@@ -57,13 +57,16 @@ refresh_tokens = Table(
     Column("revoked_at", UtcDateTime()),
 )
 
-login_attempts = Table(
-    "login_attempts", metadata,   # failed logins only; a success deletes them
+failed_attempts = Table(
+    "failed_attempts", metadata,   # wrong secrets only; a success deletes its address's ones
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
            autoincrement=True),
-    Column("email_key", String(254), nullable=False),
+    Column("credential", String(20), nullable=False),     # "password" or "client_secret"
+    Column("account_key", String(254), nullable=False),   # e-mail key or client id
+    Column("client_address", String(64), nullable=False),  # domain.throttling.address_key
     Column("attempted_at", UtcDateTime(), nullable=False),
-    Index("ix_login_attempts_email_time", "email_key", "attempted_at"),
+    Index("ix_failed_attempts_account_time", "credential", "account_key", "attempted_at"),
+    Index("ix_failed_attempts_time", "attempted_at"),
 )
 
 service_accounts = Table(

@@ -13,6 +13,7 @@ from crm_identity.adapters import orm
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
+from crm_identity.domain.throttling import Failure
 from crm_identity.domain.users import User
 from crm_identity.service_layer import repositories as ports
 
@@ -171,27 +172,33 @@ class SqlRefreshTokenRepository(ports.RefreshTokenRepository):
         return self.session.execute(delete(t).where(t.c.family_expires_at < before)).rowcount
 
 
-class SqlLoginAttemptRepository(ports.LoginAttemptRepository):
+class SqlFailedAttemptRepository(ports.FailedAttemptRepository):
     def __init__(self, session: Session):
         self.session = session
 
-    def failures_since(self, email_key: str, since: dt.datetime) -> list[dt.datetime]:
-        t = orm.login_attempts
-        return list(self.session.execute(
-            select(t.c.attempted_at).where(t.c.email_key == email_key, t.c.attempted_at >= since)
-            .order_by(t.c.attempted_at)).scalars())
+    def failures_since(self, credential: str, account_key: str, since: dt.datetime
+                       ) -> list[Failure]:
+        t = orm.failed_attempts
+        return [Failure(row.attempted_at, row.client_address) for row in self.session.execute(
+            select(t.c.attempted_at, t.c.client_address)
+            .where(t.c.credential == credential, t.c.account_key == account_key,
+                   t.c.attempted_at >= since).order_by(t.c.attempted_at))]
 
-    def record_failure(self, email_key: str, at: dt.datetime) -> None:
-        self.session.execute(insert(orm.login_attempts).values(email_key=email_key,
-                                                               attempted_at=at))
+    def record_failure(self, credential: str, account_key: str, address: str,
+                       at: dt.datetime) -> None:
+        self.session.execute(insert(orm.failed_attempts).values(
+            credential=credential, account_key=account_key[:254], client_address=address[:64],
+            attempted_at=at))
 
-    def clear(self, email_key: str) -> None:
-        self.session.execute(delete(orm.login_attempts)
-                             .where(orm.login_attempts.c.email_key == email_key))
+    def clear(self, credential: str, account_key: str, address: str) -> None:
+        t = orm.failed_attempts
+        self.session.execute(delete(t).where(t.c.credential == credential,
+                                             t.c.account_key == account_key,
+                                             t.c.client_address == address))
 
     def prune(self, before: dt.datetime) -> int:
-        return self.session.execute(delete(orm.login_attempts)
-                                    .where(orm.login_attempts.c.attempted_at < before)).rowcount
+        return self.session.execute(delete(orm.failed_attempts)
+                                    .where(orm.failed_attempts.c.attempted_at < before)).rowcount
 
 
 class SqlServiceAccountRepository(ports.ServiceAccountRepository):

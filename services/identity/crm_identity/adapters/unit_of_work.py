@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 from crm_identity.adapters import orm
-from crm_identity.adapters.repositories import (SqlLoginAttemptRepository,
+from crm_identity.adapters.repositories import (SqlFailedAttemptRepository,
                                                 SqlRefreshTokenRepository,
                                                 SqlServiceAccountRepository,
                                                 SqlSigningKeyRepository, SqlUserRepository)
@@ -22,6 +22,6 @@ class SqlIdentityUnitOfWork(SqlAlchemyUnitOfWork, IdentityUnitOfWork):
     def _open_repositories(self, session: Session) -> None:
         self.users = SqlUserRepository(session)
         self.sessions = SqlRefreshTokenRepository(session)
-        self.login_attempts = SqlLoginAttemptRepository(session)
+        self.failed_attempts = SqlFailedAttemptRepository(session)
         self.service_accounts = SqlServiceAccountRepository(session)
         self.signing_keys = SqlSigningKeyRepository(session)

@@ -13,6 +13,7 @@ from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging, get_logger
 
+from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.adapters.grpc_auth import PUBLIC_METHODS, AuthServicer
 from crm_identity.adapters.grpc_users import UserServicer
 from crm_identity.adapters.signing import DatabaseKeySource
@@ -75,12 +76,14 @@ def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
 
 def _server_arguments(settings: IdentitySettings, deps: Dependencies) -> dict:
     recent = RecentTokenChecks(settings.token_check_cache_seconds)
+    client_address = ClientAddressResolver(settings.trusted_proxies)
 
     def register(server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(
-            AuthServicer(deps, settings.jwt_issuer), server)
+            AuthServicer(deps, settings.jwt_issuer, client_address), server)
         users_pb2_grpc.add_UserServiceServicer_to_server(
-            UserServicer(deps, on_revocation=recent.clear), server)
+            UserServicer(deps, on_revocation=recent.clear, client_address=client_address),
+            server)
 
     return dict(register=register, service_names=SERVICE_NAMES,
                 verifier=verifier(settings, deps), public_methods=PUBLIC_METHODS,

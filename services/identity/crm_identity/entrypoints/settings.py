@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from crm_chassis.settings import ServiceSettings, SettingsError, setting
 
+from crm_identity.adapters.client_address import parse_networks
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
 
 SERVICE_NAME = "identity"
@@ -41,6 +42,10 @@ class IdentitySettings(ServiceSettings):
     token_check_cache_seconds: float = setting(
         0.5, "How long an accepted token skips the per-call revocation read (0 = never; "
         "revocations through another replica are seen within this time).")
+    trusted_proxies: str = setting(
+        "", "IP addresses or networks (comma separated, e.g. 10.0.0.0/8) of proxies in front of "
+        "identity whose x-forwarded-for header names the client address that login throttling "
+        "counts; empty: the gRPC peer is the client.")
     argon2_memory_kib: int = setting(19456, "argon2id memory cost in KiB (at least 19456).")
     argon2_time_cost: int = setting(2, "argon2id iterations (at least 2).")
     argon2_parallelism: int = setting(1, "argon2id lanes (at least 1).")
@@ -56,6 +61,10 @@ class IdentitySettings(ServiceSettings):
                 f"CRM_IDENTITY_ACCESS_TOKEN_TTL_SECONDS ({self.access_token_ttl_seconds}) exceeds "
                 f"CRM_ACCESS_TOKEN_MAX_TTL_SECONDS ({self.access_token_max_ttl_seconds}): every "
                 "verifier would refuse the tokens identity issues")
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         if self.key_rotation_days <= 0:
             raise SettingsError("CRM_IDENTITY_KEY_ROTATION_DAYS must be positive")
 

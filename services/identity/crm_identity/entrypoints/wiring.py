@@ -6,7 +6,7 @@ import datetime as dt
 from crm_chassis.db import make_engine, make_session_factory
 
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
-from crm_identity.adapters.metrics import PrometheusLoginMonitor
+from crm_identity.adapters.metrics import PrometheusAttemptMonitor
 from crm_identity.adapters.signing import Ed25519KeyFactory, JwtAccessTokenIssuer
 from crm_identity.adapters.unit_of_work import SqlIdentityUnitOfWork
 from crm_identity.entrypoints.settings import IdentitySettings
@@ -37,4 +37,4 @@ def build_dependencies(settings: IdentitySettings, *, engine=None, hasher=None) 
         tokens=JwtAccessTokenIssuer(settings.jwt_issuer, settings.jwt_audience,
                                     settings.jwt_algorithm),
         config=auth_config(settings),
-        monitor=PrometheusLoginMonitor())
+        monitor=PrometheusAttemptMonitor())

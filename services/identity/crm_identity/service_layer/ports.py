@@ -36,14 +36,17 @@ class AccessTokenIssuer(Protocol):
         """A signed access token and when it expires."""
 
 
-class LoginMonitor(Protocol):
-    def login_failed(self) -> None: ...
-    def locked_out(self) -> None: ...
+class AttemptMonitor(Protocol):
+    """Counts wrong secrets and throttled attempts (credential: domain.throttling.PASSWORD or
+    CLIENT_SECRET; scope: ADDRESS or ACCOUNT)."""
+
+    def failed(self, credential: str) -> None: ...
+    def throttled(self, credential: str, scope: str) -> None: ...
 
 
-class NoLoginMonitor:
-    def login_failed(self) -> None:
+class NoAttemptMonitor:
+    def failed(self, credential: str) -> None:
         pass
 
-    def locked_out(self) -> None:
+    def throttled(self, credential: str, scope: str) -> None:
         pass

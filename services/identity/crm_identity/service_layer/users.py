@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
 
 from crm_identity.domain import password_policy
+from crm_identity.domain.throttling import PASSWORD
 from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email_key,
                                        normalise_email, validate_departments, validate_roles)
 from crm_identity.service_layer import events, throttle
@@ -222,16 +223,16 @@ def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_
 
 
 def change_own_password(deps: Dependencies, caller: Caller | None, current_password: str,
-                        new_password: str) -> User:
+                        new_password: str, client_address: str = "") -> User:
     caller = require_user(caller)
     if not current_password:
         raise InvalidArgument("current password is required", field="current_password")
     with deps.uow() as uow:
         user = _load(uow, caller.subject_id)
     # A stolen access token must not become a way to guess the password: same throttle as Login.
-    throttle.ensure_not_locked(deps, user.email_key)
+    throttle.ensure_allowed(deps, PASSWORD, user.email_key, client_address)
     if not deps.hasher.verify(user.password_hash, current_password):
-        throttle.record_failure(deps, user.email_key)
+        throttle.record_failure(deps, PASSWORD, user.email_key, client_address)
         raise InvalidArgument("current password is wrong", field="current_password")
     if new_password == current_password:
         raise InvalidArgument("new password must differ from the current one",

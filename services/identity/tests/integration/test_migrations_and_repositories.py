@@ -19,7 +19,7 @@ from crm_chassis.db import make_session_factory
 
 pytestmark = pytest.mark.integration
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
-TABLES = {"users", "user_departments", "user_roles", "refresh_tokens", "login_attempts",
+TABLES = {"users", "user_departments", "user_roles", "refresh_tokens", "failed_attempts",
           "service_accounts", "signing_keys", "outbox", "inbox"}
 
 
