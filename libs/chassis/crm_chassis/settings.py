@@ -61,7 +61,10 @@ class ServiceSettings:
         900, "Longest access-token lifetime (exp - iat) a verifier accepts; identity's "
         "access_token_ttl_seconds must not exceed it.")
     identity_address: str = setting("127.0.0.1:50051", "host:port of identity's gRPC API (keys).")
-    jwks_refresh_seconds: float = setting(300.0, "How often published signing keys are re-read.")
+    jwks_refresh_seconds: float = setting(
+        0.5, "How often a verifier asks identity whether its published signing keys changed "
+        "(answered from identity's memory; a withdrawn key stops verifying within about this "
+        "plus 0.25 s).")
     outbox_batch_size: int = setting(500, "Outbox rows the relay publishes per confirmed batch.")
     outbox_poll_seconds: float = setting(0.05, "Relay pause when the outbox is empty.")
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")

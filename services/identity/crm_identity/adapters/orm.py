@@ -83,10 +83,12 @@ signing_keys = Table(
     "signing_keys", metadata,
     Column("kid", String(64), primary_key=True),
     Column("algorithm", String(20), nullable=False),
+    # Wrapped by adapters.key_wrapping (AES-256-GCM under the key-encryption key).
     Column("private_key_pem", Text, nullable=False),
     Column("public_key_pem", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("retired_at", UtcDateTime()),
+    Column("withdrawn_at", UtcDateTime()),   # withdrawn by an administrator: never verifies
     # True while active, NULL once retired: the unique constraint allows one active key only
     # (NULLs are distinct on both backends), so two processes cannot both create one.
     Column("is_active", Boolean, unique=True),

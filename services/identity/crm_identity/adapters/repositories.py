@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
 from crm_identity.adapters import orm
+from crm_identity.adapters.key_wrapping import rewrap_rows
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
@@ -239,22 +240,29 @@ class SqlServiceAccountRepository(ports.ServiceAccountRepository):
 
 
 class SqlSigningKeyRepository(ports.SigningKeyRepository):
-    def __init__(self, session: Session):
-        self.session = session
+    """Private keys are stored wrapped by ``wrapper`` (adapters.key_wrapping) and unwrapped on
+    read: the domain sees PEM, the database never holds it in the clear (given a KEK)."""
 
-    @staticmethod
-    def _key(row) -> SigningKey:
-        return SigningKey(kid=row.kid, private_key_pem=row.private_key_pem,
+    def __init__(self, session: Session, wrapper):
+        self.session = session
+        self.wrapper = wrapper
+
+    def _key(self, row) -> SigningKey:
+        return SigningKey(kid=row.kid, private_key_pem=self.wrapper.unwrap(row.kid,
+                                                                           row.private_key_pem),
                           public_key_pem=row.public_key_pem, created_at=row.created_at,
-                          algorithm=row.algorithm, retired_at=row.retired_at)
+                          algorithm=row.algorithm, retired_at=row.retired_at,
+                          withdrawn_at=row.withdrawn_at)
 
     def add(self, key: SigningKey) -> None:
         try:
             with self.session.begin_nested():
                 self.session.execute(insert(orm.signing_keys).values(
-                    kid=key.kid, algorithm=key.algorithm, private_key_pem=key.private_key_pem,
+                    kid=key.kid, algorithm=key.algorithm,
+                    private_key_pem=self.wrapper.wrap(key.kid, key.private_key_pem),
                     public_key_pem=key.public_key_pem, created_at=key.created_at,
-                    retired_at=key.retired_at, is_active=True if key.active else None))
+                    retired_at=key.retired_at, withdrawn_at=key.withdrawn_at,
+                    is_active=True if key.active else None))
         except IntegrityError:
             raise AlreadyExists("another signing key is already active") from None
 
@@ -271,3 +279,18 @@ class SqlSigningKeyRepository(ports.SigningKeyRepository):
         t = orm.signing_keys
         return self.session.execute(update(t).where(t.c.kid == kid, t.c.is_active.is_(True))
                                     .values(retired_at=at, is_active=None)).rowcount == 1
+
+    def get(self, kid: str) -> SigningKey | None:
+        row = self.session.execute(select(orm.signing_keys)
+                                   .where(orm.signing_keys.c.kid == kid)).first()
+        return self._key(row) if row else None
+
+    def withdraw(self, kid: str, at: dt.datetime) -> bool:
+        t = orm.signing_keys
+        return self.session.execute(
+            update(t).where(t.c.kid == kid, t.c.withdrawn_at.is_(None))
+            .values(withdrawn_at=at, retired_at=func.coalesce(t.c.retired_at, at),
+                    is_active=None)).rowcount == 1
+
+    def protect_stored(self) -> int:
+        return rewrap_rows(self.session.connection(), self.wrapper)

@@ -16,7 +16,7 @@ from crm_chassis.logging import configure_logging, get_logger
 from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.adapters.grpc_auth import PUBLIC_METHODS, AuthServicer
 from crm_identity.adapters.grpc_users import UserServicer
-from crm_identity.adapters.signing import DatabaseKeySource
+from crm_identity.adapters.signing import PublishedKeysCache
 from crm_identity.entrypoints import settings as settings_module
 from crm_identity.adapters.token_check_cache import RecentTokenChecks
 from crm_identity.entrypoints.settings import IdentitySettings
@@ -45,9 +45,9 @@ def principal_check(deps: Dependencies, recent: RecentTokenChecks):
     return check
 
 
-def verifier(settings: IdentitySettings, deps: Dependencies) -> TokenVerifier:
-    source = DatabaseKeySource(lambda: [(p.key.kid, p.key.public_key_pem, p.verify_until)
-                                        for p in signing_keys.verification_keys(deps)])
+def verifier(settings: IdentitySettings, source: PublishedKeysCache) -> TokenVerifier:
+    """identity's own verifier: the published keys from its database (a withdrawn key's tokens
+    are refused at once here, within published_keys_max_age_seconds on other replicas)."""
     return TokenVerifier(source, settings.jwt_issuer, settings.jwt_audience,
                          settings.jwt_algorithm,
                          max_lifetime_seconds=settings.access_token_max_ttl_seconds)
@@ -56,6 +56,9 @@ def verifier(settings: IdentitySettings, deps: Dependencies) -> TokenVerifier:
 def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
     """Start-up work: an active signing key, and the first admin and the service accounts if
     configured and missing."""
+    protected = signing_keys.protect_stored_keys(deps)
+    if protected:
+        log.info("signing_keys_wrapped", keys=protected)
     key = signing_keys.ensure_active_key(deps)
     log.info("signing_key_ready", kid=key.kid)
     if settings.bootstrap_admin_email:
@@ -77,16 +80,19 @@ def prepare(settings: IdentitySettings, deps: Dependencies) -> None:
 def _server_arguments(settings: IdentitySettings, deps: Dependencies) -> dict:
     recent = RecentTokenChecks(settings.token_check_cache_seconds)
     client_address = ClientAddressResolver(settings.trusted_proxies)
+    published = PublishedKeysCache(lambda: signing_keys.published_key_set(deps),
+                                   settings.published_keys_max_age_seconds)
 
     def register(server) -> None:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(
-            AuthServicer(deps, settings.jwt_issuer, client_address), server)
+            AuthServicer(deps, settings.jwt_issuer, client_address, published,
+                         on_revocation=recent.clear), server)
         users_pb2_grpc.add_UserServiceServicer_to_server(
             UserServicer(deps, on_revocation=recent.clear, client_address=client_address),
             server)
 
     return dict(register=register, service_names=SERVICE_NAMES,
-                verifier=verifier(settings, deps), public_methods=PUBLIC_METHODS,
+                verifier=verifier(settings, published), public_methods=PUBLIC_METHODS,
                 principal_check=principal_check(deps, recent))
 
 

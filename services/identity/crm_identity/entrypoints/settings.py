@@ -7,14 +7,29 @@ from dataclasses import dataclass
 from crm_chassis.settings import ServiceSettings, SettingsError, setting
 
 from crm_identity.adapters.client_address import parse_networks
+from crm_identity.adapters.key_wrapping import key_wrapper
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
 
 SERVICE_NAME = "identity"
+LOCAL = "local"   # CRM_ENV of make run and tests
 
 
 @dataclass(frozen=True)
 class IdentitySettings(ServiceSettings):
     grpc_port: int = setting(50051, "Port of identity's gRPC API.")
+    env: str = setting(
+        "production", "Where this runs: local (make run, tests) or anything else (production, "
+        "staging...); outside local a key-encryption key is required.")
+    key_encryption_key: str = setting(
+        "", "Key-encryption key of the signing private keys at rest: 32 random bytes in base64 "
+        "(`openssl rand -base64 32`), from the Kubernetes Secret identity-secrets. Required "
+        "unless CRM_ENV=local.", secret=True)
+    key_encryption_key_previous: str = setting(
+        "", "Previous key-encryption keys (comma separated) while rotating it: rows they wrapped "
+        "are re-wrapped with the current one at api start.", secret=True)
+    published_keys_max_age_seconds: float = setting(
+        0.25, "How long identity answers GetSigningKeys (and verifies its own calls) from its "
+        "in-memory copy of the published keys before re-reading them.")
     access_token_ttl_seconds: int = setting(
         600, "Lifetime of access tokens in seconds (at most 900; a larger value is refused).")
     refresh_token_ttl_seconds: int = setting(
@@ -63,8 +78,15 @@ class IdentitySettings(ServiceSettings):
                 "verifier would refuse the tokens identity issues")
         try:
             parse_networks(self.trusted_proxies)
+            key_wrapper(self.key_encryption_key, self.key_encryption_key_previous)
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
+        if not self.key_encryption_key and self.env != LOCAL:
+            raise SettingsError(
+                f"CRM_IDENTITY_KEY_ENCRYPTION_KEY is required (CRM_ENV={self.env}): identity "
+                "encrypts its signing private keys with it. Provide 32 random bytes in base64 "
+                "(`openssl rand -base64 32`) through the Kubernetes Secret identity-secrets; "
+                "only CRM_ENV=local runs without one")
         if self.key_rotation_days <= 0:
             raise SettingsError("CRM_IDENTITY_KEY_ROTATION_DAYS must be positive")
 

@@ -123,3 +123,15 @@ class SigningKeyRepository(abc.ABC):
     @abc.abstractmethod
     def retire(self, kid: str, at: dt.datetime) -> bool:
         """Retire the key if still active; False if someone else retired it first."""
+
+    @abc.abstractmethod
+    def get(self, kid: str) -> SigningKey | None: ...
+
+    @abc.abstractmethod
+    def withdraw(self, kid: str, at: dt.datetime) -> bool:
+        """Withdraw the key (retiring it if active); False if it was already withdrawn."""
+
+    @abc.abstractmethod
+    def protect_stored(self) -> int:
+        """Wrap with the current key-encryption key every stored private key that is not;
+        returns how many were rewritten."""

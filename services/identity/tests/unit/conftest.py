@@ -172,6 +172,15 @@ class FakeKeys(ports.SigningKeyRepository):
         key.retired_at = at
         return True
 
+    def get(self, kid):
+        return copy.deepcopy(self.s.keys.get(kid))
+
+    def withdraw(self, kid, at):
+        return self.s.keys[kid].withdraw(at)
+
+    def protect_stored(self):
+        return 0
+
 
 class FakeUnitOfWork(FakeUnitOfWorkBase, IdentityUnitOfWork):
     """Mutations apply to the store at once (like cosmicpython's fakes); events wait for commit."""
