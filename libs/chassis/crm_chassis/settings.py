@@ -106,9 +106,16 @@ class ServiceSettings:
     shutdown_grace_seconds: float = setting(5.0, "Seconds in-flight calls get to finish on SIGTERM.")
     jwt_issuer: str = setting("crm-identity", "Expected `iss` of access tokens.")
     jwt_audience: str = setting("crm", "Expected `aud` of access tokens.")
-    jwt_algorithm: str = setting("EdDSA", "The one signature algorithm accepted (RFC 8725).")
+    jwt_algorithm: str = setting("EdDSA", "The one signature algorithm accepted (RFC 8725); "
+                                 "only EdDSA: any other value stops the process at start.")
+    access_token_max_ttl_seconds: int = setting(
+        900, "Longest access-token lifetime (exp - iat) a verifier accepts; identity's "
+        "access_token_ttl_seconds must not exceed it.")
     identity_address: str = setting("127.0.0.1:50051", "host:port of identity's gRPC API (keys).")
-    jwks_refresh_seconds: float = setting(300.0, "How often published signing keys are re-read.")
+    jwks_refresh_seconds: float = setting(
+        0.5, "How often a verifier asks identity whether its published signing keys changed "
+        "(answered from identity's memory; a withdrawn key stops verifying within about this "
+        "plus 0.25 s).")
     outbox_batch_size: int = setting(500, "Outbox rows the relay publishes per confirmed batch.")
     outbox_poll_seconds: float = setting(0.05, "Relay pause when the outbox is empty.")
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")

@@ -93,8 +93,18 @@ def test_local_runs_give_every_other_service_an_account_identity_creates():
     env = plan.environment
     assert env["CRM_LEADS_SERVICE_CLIENT_ID"] == "svc-leads-local"
     secret = env["CRM_LEADS_SERVICE_CLIENT_SECRET"]
-    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == f"leads:svc-leads-local:{secret}"
+    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == f"leads:svc-leads-local:{secret}:"
     assert "CRM_IDENTITY_SERVICE_CLIENT_ID" not in env
+
+
+def test_local_service_accounts_carry_the_roles_their_manifests_declare():
+    deals = ServiceManifest(name="deals", package="crm_deals", grpc_port=50055, root=ROOT,
+                            processes={"api": 9155},
+                            service_roles=("choose_owners", "quote_prices"))
+    env = build_plan([IDENTITY, deals], root=ROOT, environ={}, python="py").environment
+    secret = env["CRM_DEALS_SERVICE_CLIENT_SECRET"]
+    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == \
+        f"deals:svc-deals-local:{secret}:choose_owners+quote_prices"
 
 
 def test_configured_service_accounts_are_left_to_the_developer():
