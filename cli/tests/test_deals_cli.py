@@ -231,3 +231,18 @@ def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
     refused = cli("automations", "create", pipeline["id"], str(bad), user="root")
     assert refused.exit_code == 1 and "not an automation rule" in refused.stderr
     assert cli("automations", "deliveries", "--failed", user="root").exit_code == 0
+
+
+def test_a_transfer_out_of_sight_says_it_was_done_without_the_deal(cli):
+    deal = new_deal(cli)
+    refused = cli("deals", "transfer", deal["id"], "--team", "team-b", "--reason", "reorg",
+                  user="boss")
+    assert refused.exit_code == 1 and f"deal '{deal['id']}' not found" in refused.stderr
+    done = cli("deals", "transfer", deal["id"], "--team", "team-b", "--reason", "region",
+               "--owner", "tom", user="mia")
+    assert done.exit_code == 0, done.output
+    assert f"deal {deal['id']} transferred to team team-b" in done.stdout
+    assert "Acme rollout" not in done.stdout
+    back = ok_json(cli("deals", "transfer", deal["id"], "--team", "team-a", "--reason", "back",
+                       "--owner", "alice", "-o", "json", user="max"))
+    assert back == {"id": deal["id"], "team_id": "team-a", "withheld": True}

@@ -197,19 +197,33 @@ def test_transfer_needs_a_manager_and_moves_visibility(api, deal):
     assert "reason is required" in api.refused(
         INVALID_ARGUMENT, api.deals.TransferDeal,
         deals_pb2.TransferDealRequest(id=deal.id, to_team_id="team-b"), "mia")
-    moved = api.call(api.deals.TransferDeal, request, "mia")
+    assert "deal_id is required" in api.refused(
+        INVALID_ARGUMENT, api.deals.TransferDeal,
+        deals_pb2.TransferDealRequest(to_team_id="team-b", reason="r"), "mia")
+    done = api.call(api.deals.TransferDeal, request, "mia")
+    # mia manages only the unit above team A: the answer says it was done, without the deal.
+    assert done == resources_pb2.Opportunity(id=deal.id, team_id="team-b", withheld=True)
+    moved = api.call(api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id), "tom")
     assert (moved.team_id, moved.owner_user_id) in {("team-b", "tom"), ("team-b", "max")}
+    assert not moved.withheld
     api.refused(grpc.StatusCode.NOT_FOUND, api.deals.GetDeal,
                 deals_pb2.GetDealRequest(id=deal.id), "alice")
     history = api.call(api.deals.GetHistory, deals_pb2.GetHistoryRequest(
         record=resources_pb2.RecordRef(type="opportunity", id=deal.id)), "tom").entries
     assert history[0].action == "created" and history[-1].action == "transferred"
+    back = api.call(api.deals.TransferDeal, deals_pb2.TransferDealRequest(
+        id=deal.id, to_team_id="team-a", reason="back", new_owner_user_id="alice"), "max")
+    assert back.withheld and back.name == "" and back.owner_user_id == ""
 
 
-def test_the_management_department_may_transfer_without_membership(api, deal):
-    moved = api.call(api.deals.TransferDeal, deals_pb2.TransferDealRequest(
-        id=deal.id, to_team_id="team-b", reason="reorg", new_owner_user_id="tom"), "boss")
-    assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
+def test_the_management_department_cannot_transfer_a_deal_it_does_not_see(api, deal):
+    request = deals_pb2.TransferDealRequest(id=deal.id, to_team_id="team-b", reason="reorg",
+                                            new_owner_user_id="tom")
+    foreign = api.refused(grpc.StatusCode.NOT_FOUND, api.deals.TransferDeal, request, "boss")
+    request.id = "0" * 32
+    unknown = api.refused(grpc.StatusCode.NOT_FOUND, api.deals.TransferDeal, request, "boss")
+    assert foreign.replace(deal.id, "X") == unknown.replace("0" * 32, "X")
+    assert api.call(api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id)).team_id == "team-a"
 
 
 def test_bad_create_input_names_the_field(api, account):
