@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -158,6 +159,25 @@ def test_a_webhook_is_signed_and_a_failing_receiver_is_retried_until_failed(
     assert payload["personal_data"] is False and "name" not in payload["deal"]
     assert payload["deal"]["estimated_revenue"] == {"amount": "1200.00", "currency": "EUR"}
     assert headers["X-CRM-Idempotency-Key"] == payload["idempotency_key"]
+
+
+def test_a_pending_webhook_of_a_rule_without_teams_is_never_sent(sql_world, world_engine,
+                                                                 delivery, receiver):
+    """Commands made before rules had teams carry any team's deal: after migration 0002 their
+    rule names no team, and the sender refuses them without calling the URL."""
+    rule, _ = _move_to_propose(sql_world, webhook_secret=SECRET,
+                               actions=[{"kind": "webhook", "url": receiver.url}])
+    _consume(delivery, _committed_commands(world_engine))
+    t = orm.automation_rules
+    with world_engine.begin() as conn:
+        body = json.loads(conn.execute(select(t.c.body).where(t.c.id == rule.id)).scalar_one())
+        body.update(team_ids=[])
+        conn.execute(t.update().where(t.c.id == rule.id).values(body=json.dumps(body)))
+    assert delivery.send_due() == 1
+    assert receiver.requests == []
+    with delivery.deps.uow() as uow:
+        [pending] = uow.deliveries.for_rule(rule.id)
+    assert "a rule without teams is never sent" in pending.last_error
 
 
 def test_a_webhook_that_recovers_is_sent_once(sql_world, world_engine, delivery, receiver):
