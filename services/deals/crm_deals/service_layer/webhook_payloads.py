@@ -6,8 +6,8 @@ rule is allowed to send:
 - always: the trigger, the rule id, the idempotency key, and of the deal its ids (deal, team,
   owner, account, primary contact, sales line, pipeline, originating lead, campaign), stage,
   status, probability, forecast category, amounts and currency, dates and version
-  (:data:`BASIC_DEAL_FIELDS`, a list of what is allowed, so a field added to the deal later is
-  not sent until it is named here);
+  (:data:`BASIC_DEAL_FIELDS`, a list of what is allowed, so a field the deal gains is not sent
+  until it is named here);
 - only when the rule says so (``include_personal_data``) **and** its author may still see the
   deal's team: the deal's free texts (name, lost note, competitor, priced lines), the account's
   name and the primary contact's name, e-mail, phone and job title (account and contact only
