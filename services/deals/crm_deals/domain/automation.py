@@ -56,7 +56,8 @@ UNSCOPED_REASON = ("automation rules are scoped to teams and this rule names non
 
 def clean_team_ids(team_ids) -> tuple[str, ...]:
     """The rule's teams: one or more ids, each once, in order."""
-    cleaned = tuple(sorted({require_id(t, "team_ids") for t in (team_ids or ())}))
+    cleaned = tuple(sorted({require_id(t, f"team_ids[{i}]")
+                            for i, t in enumerate(team_ids or ())}))
     if not cleaned:
         raise InvalidArgument("team_ids is required: name the team(s) whose deals the rule is "
                               "for (you need the manager role over each)", field="team_ids")

@@ -147,3 +147,11 @@ def test_a_rule_without_teams_never_fires_and_cannot_be_enabled(world):
     assert world.call(automations.list_rules, world.mia, world.pipeline.id) == []
     with pytest.raises(FailedPrecondition, match="names no team"):
         world.call(automations.set_rule_enabled, world.admin, "legacy-rule", True)
+
+
+def test_bad_team_ids_name_the_entry(world):
+    from crm_chassis.errors import InvalidArgument
+    with pytest.raises(InvalidArgument, match=r"team_ids\[1\] is required"):
+        _webhook_rule(world, team_ids=("team-a", " "))
+    with pytest.raises(InvalidArgument, match=r"team_ids\[0\] is not a valid id"):
+        _webhook_rule(world, team_ids=("x" * 65,))
