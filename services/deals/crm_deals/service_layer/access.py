@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from crm_chassis.caller import SERVICE, SYSTEM, USER, require_authenticated  # noqa: F401
 from crm_chassis.caller import Caller as BaseCaller
-from crm_chassis.errors import NotFound, PermissionDenied
+from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
 
 from crm_deals.service_layer.ports import EXPERT, MANAGER, ROLE_RANK, SUPERVISOR, ScopeReader
 
@@ -63,7 +63,11 @@ class Access:
         return team_id in self.roles
 
     def visible(self, record, what: str, record_id: str):
-        """``record`` if the caller may see it, else NotFound (same answer as an unknown id)."""
+        """``record`` if the caller may see it, else NotFound (same answer as an unknown id). An
+        empty id is bad input (INVALID_ARGUMENT), not an unknown record."""
+        if not (record_id or "").strip():
+            raise InvalidArgument(f"{what}_id is required: the id of the {what}",
+                                  field=f"{what}_id")
         if record is None or not self.can_see(record.team_id):
             raise NotFound(f"{what} {record_id!r} not found", field=f"{what}_id")
         return record

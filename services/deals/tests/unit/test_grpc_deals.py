@@ -5,7 +5,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, resources_pb2
+from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, resources_pb2
 
 from deals_grpc_kit import api, keys  # noqa: F401  (fixtures)
 from deals_testkit import T0
@@ -275,3 +275,13 @@ def test_a_supervisor_reassigns_an_open_deal_to_a_teammate(api, deal):
     assert (moved.owner_user_id, moved.version) == ("bob", 2)
     event = api.world.uow.events("deal_updated")[-1]
     assert (list(event.changed_fields), event.reason) == (["owner_user_id"], "holiday cover")
+
+
+def test_an_empty_id_is_bad_input_not_an_unknown_record(api):
+    for method, request, field in (
+            (api.deals.GetDeal, deals_pb2.GetDealRequest(id=" "), "deal_id"),
+            (api.deals.CloseDealLost, deals_pb2.CloseDealLostRequest(reason="price"), "deal_id"),
+            (api.accounts.GetAccount, accounts_pb2.GetAccountRequest(), "account_id"),
+            (api.quotes.GetQuote, billing_pb2.GetQuoteRequest(), "quote_id"),
+            (api.invoices.GetInvoice, billing_pb2.GetInvoiceRequest(), "invoice_id")):
+        assert api.refused(INVALID_ARGUMENT, method, request).startswith(f"{field} is required")
