@@ -184,9 +184,12 @@ def scan_stalled_deals(uow, ports: Ports, *, page_size: int = 200) -> int:
             page = uow.opportunities.all_open(after, page_size)
             rules_by_pipeline: dict[str, list[AutomationRule]] = {}
             for deal in page.items:
-                rules = rules_by_pipeline.setdefault(
-                    deal.pipeline_id, uow.automation_rules.for_pipeline(deal.pipeline_id))
-                rules = [r for r in rules if r.matches(auto.STALLED, team_id=deal.team_id)]
+                if deal.pipeline_id not in rules_by_pipeline:  # read once per pipeline and page
+                    rules_by_pipeline[deal.pipeline_id] = [
+                        r for r in uow.automation_rules.for_pipeline(deal.pipeline_id)
+                        if r.trigger == auto.STALLED]
+                rules = [r for r in rules_by_pipeline[deal.pipeline_id]
+                         if r.matches(auto.STALLED, team_id=deal.team_id)]
                 if not rules:
                     continue
                 pipeline = uow.pipelines.get(deal.pipeline_id)

@@ -155,3 +155,17 @@ def test_bad_team_ids_name_the_entry(world):
         _webhook_rule(world, team_ids=("team-a", " "))
     with pytest.raises(InvalidArgument, match=r"team_ids\[0\] is not a valid id"):
         _webhook_rule(world, team_ids=("x" * 65,))
+
+
+def test_a_stalled_rule_fires_only_for_deals_of_its_teams(world):
+    from crm_deals.service_layer import automations as use_cases
+    world.call(use_cases.create_rule, world.max, pipeline_id=world.pipeline.id, name="slow B",
+               trigger="stalled", stalled_after_days=7, team_ids=["team-b"],
+               actions=[{"kind": "notify", "recipients": ["owner"], "subject": "Stalled",
+                         "body": "{{ deal.name }}"}])
+    world.deal()  # team A
+    b_deal = world.deal(world.tom, account=world.account(world.tom, team_id="team-b"))
+    world.clock.advance(days=7)
+    assert use_cases.scan_stalled_deals(world.uow, world.ports) == 1
+    [note] = world.uow.events("automation_notification_requested")
+    assert note.cause.deal_id == b_deal.id and list(note.recipient_user_ids) == ["tom"]
