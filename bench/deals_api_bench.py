@@ -34,6 +34,7 @@ from crm_chassis.auth.testing import TestKeys
 from crm_chassis.testing import temporary_postgres_database
 
 TEAM, OWNER, ADMIN = "team-bench", "bench-owner", "bench-admin"
+MANAGER = "bench-manager"  # manages the unit above the team: defines its automation rules
 STAGES = [pb.Stage(key=key, name=key.title(), default_probability=probability,
                    forecast_category=pb.FORECAST_CATEGORY_PIPELINE)
           for key, probability in (("qualify", 10), ("propose", 40))]
@@ -81,7 +82,8 @@ def deals_server(database_url: str, keys: TestKeys) -> Iterator[str]:
 
 # ----------------------------------------------------------------------------- measuring
 def _seed_scopes(database_url: str) -> None:
-    """The owner is an expert of the team, as territory's user_access_changed would say."""
+    """The owner is an expert of the team and the manager manages the unit above it, as
+    territory's user_access_changed would say."""
     from crm_chassis.db import make_engine, make_session_factory
     from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 
@@ -90,6 +92,8 @@ def _seed_scopes(database_url: str) -> None:
         with make_session_factory(engine)() as session:
             apply_user_access_changed(session, user_access_changed_message(
                 OWNER, 1, [Grant(TEAM, "expert", "membership")]))
+            apply_user_access_changed(session, user_access_changed_message(
+                MANAGER, 1, [Grant(TEAM, "manager", "unit_manager", "unit-bench")]))
             session.commit()
     finally:
         engine.dispose()
@@ -127,6 +131,7 @@ def run(n_reads: int = 3000, n_moves: int = 600) -> dict:
     keys = TestKeys()
     owner = (("authorization", f"Bearer {keys.token(OWNER, departments=['sales'])}"),)
     admin = (("authorization", f"Bearer {keys.token(ADMIN, roles=['admin'])}"),)
+    manager = (("authorization", f"Bearer {keys.token(MANAGER, departments=['sales'])}"),)
     floor = raw_floor(n_reads)
     with temporary_postgres_database("bench_deals") as url:
         migrate.upgrade(url)
@@ -141,10 +146,10 @@ def run(n_reads: int = 3000, n_moves: int = 600) -> dict:
                 automations.CreateAutomationRule(pipelines_pb2.CreateAutomationRuleRequest(
                     pipeline_id=pipeline.id, rule=pb.AutomationRule(
                         name=f"entered {stage.key}", trigger=pb.AUTOMATION_TRIGGER_STAGE_ENTERED,
-                        stage_key=stage.key, actions=[pb.AutomationAction(
+                        stage_key=stage.key, team_ids=[TEAM], actions=[pb.AutomationAction(
                             kind=pb.AUTOMATION_ACTION_KIND_EMAIL, recipients=["owner"],
                             subject="{{ deal.name }} is at {{ deal.stage }}",
-                            body="{{ deal.amount }}")])), metadata=admin)
+                            body="{{ deal.amount }}")])), metadata=manager)
             account = accounts_pb2_grpc.AccountServiceStub(channel).CreateAccount(
                 accounts_pb2.CreateAccountRequest(team_id=TEAM, name="Bench GmbH"),
                 metadata=owner)

@@ -62,6 +62,8 @@ def _setup(deps):
     with deps.uow() as uow:
         apply_user_access_changed(uow.session, user_access_changed_message(
             OWNER, 1, [Grant(TEAM, "expert", "membership")]))
+        apply_user_access_changed(uow.session, user_access_changed_message(
+            "bench-manager", 1, [Grant(TEAM, "manager", "unit_manager", "unit-bench")]))
         apply_user_snapshot(uow.session, identity_events.UserSnapshot(
             id=OWNER, email="owner@example.test", display_name="Owner", status="active",
             version=1))
@@ -69,7 +71,8 @@ def _setup(deps):
     admin, owner = Caller("bench-admin", roles=frozenset({"admin"})), Caller(OWNER)
     pipeline = pipelines.create_pipeline(deps.uow(), deps.ports, admin, sales_line_id="line-b",
                                          name="Bench", stages=STAGES)
-    automations.create_rule(deps.uow(), deps.ports, admin, pipeline_id=pipeline.id,
+    automations.create_rule(deps.uow(), deps.ports, Caller("bench-manager"),
+                            pipeline_id=pipeline.id, team_ids=[TEAM],
                             name="mail on propose", trigger="stage_entered", stage_key="propose",
                             actions=[{"kind": "email", "recipients": ["owner"],
                                       "subject": "{{ deal.name }} at {{ deal.stage }}",

@@ -218,16 +218,37 @@ def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
         "stage_key": "propose", "actions": [{
             "kind": "AUTOMATION_ACTION_KIND_EMAIL", "recipients": ["owner"],
             "subject": "{{ deal.name }} is at Propose", "body": "Time to send the quote."}]}))
-    created = ok_json(cli("automations", "create", pipeline["id"], str(rule_file), "-o", "json",
-                          user="root"))
+    refused = cli("automations", "create", pipeline["id"], str(rule_file), "--team", "team-a",
+                  user="root")
+    assert refused.exit_code == 1 and "needs the manager role over each" in refused.stderr
+    created = ok_json(cli("automations", "create", pipeline["id"], str(rule_file), "--team",
+                          "team-a", "-o", "json", user="mia"))
     assert created["name"] == "Tell the owner" and created["enabled"] is True
-    listed = cli("automations", "rules", pipeline["id"], user="root")
+    assert created["team_ids"] == ["team-a"]
+    listed = cli("automations", "rules", pipeline["id"], user="mia")
     assert listed.exit_code == 0 and "Tell the owner" in listed.stdout
-    assert "stage_entered" in listed.stdout
-    off = ok_json(cli("automations", "enable", created["id"], "--off", "-o", "json", user="root"))
+    assert "stage_entered" in listed.stdout and "team-a" in listed.stdout
+    assert "Tell the owner" not in cli("automations", "rules", pipeline["id"], user="root").stdout
+    off = ok_json(cli("automations", "enable", created["id"], "--off", "-o", "json", user="mia"))
     assert off["enabled"] is False
     bad = tmp_path / "bad.json"
     bad.write_text('{"trigger": "SOMETIME"}')
-    refused = cli("automations", "create", pipeline["id"], str(bad), user="root")
+    refused = cli("automations", "create", pipeline["id"], str(bad), user="mia")
     assert refused.exit_code == 1 and "not an automation rule" in refused.stderr
-    assert cli("automations", "deliveries", "--failed", user="root").exit_code == 0
+    assert cli("automations", "deliveries", "--rule", created["id"], "--failed",
+               user="mia").exit_code == 0
+
+
+def test_a_transfer_out_of_sight_says_it_was_done_without_the_deal(cli):
+    deal = new_deal(cli)
+    refused = cli("deals", "transfer", deal["id"], "--team", "team-b", "--reason", "reorg",
+                  user="boss")
+    assert refused.exit_code == 1 and f"deal '{deal['id']}' not found" in refused.stderr
+    done = cli("deals", "transfer", deal["id"], "--team", "team-b", "--reason", "region",
+               "--owner", "tom", user="mia")
+    assert done.exit_code == 0, done.output
+    assert f"deal {deal['id']} transferred to team team-b" in done.stdout
+    assert "Acme rollout" not in done.stdout
+    back = ok_json(cli("deals", "transfer", deal["id"], "--team", "team-a", "--reason", "back",
+                       "--owner", "alice", "-o", "json", user="max"))
+    assert back == {"id": deal["id"], "team_id": "team-a", "withheld": True}

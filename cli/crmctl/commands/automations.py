@@ -1,5 +1,7 @@
 """``crmctl automations ...``: the automation rules of a pipeline (on entering a stage, won,
-lost, stalled: notify, e-mail, webhook) and their deliveries, failures included."""
+lost, stalled: notify, e-mail, webhook) and their deliveries, failures included. A rule names
+its teams (``--team``, or ``team_ids`` in the rule file): creating, reading and changing it
+needs the manager role over each of them, and it fires only for their deals."""
 from __future__ import annotations
 
 import json
@@ -23,7 +25,7 @@ def stub(session) -> pipelines_pb2_grpc.AutomationServiceStub:
 def _rule_row(rule: pb.AutomationRule) -> dict:
     return {**message_to_dict(rule),
             "trigger": api.enum_name(pb.AutomationTrigger, rule.trigger, "AUTOMATION_TRIGGER_"),
-            "actions": len(rule.actions)}
+            "actions": len(rule.actions), "teams": ", ".join(rule.team_ids)}
 
 
 @click.group()
@@ -40,23 +42,33 @@ def rules(session, pipeline_id):
     found = session.call(stub(session).ListAutomationRules,
                          pipelines_pb2.ListAutomationRulesRequest(pipeline_id=pipeline_id))
     print_rows(session.output, [_rule_row(r) for r in found.rules],
-               [("id", "id"), ("name", "name"), ("trigger", "trigger"), ("stage_key", "stage"),
-                ("actions", "actions"), ("enabled", "enabled")], empty="no rules")
+               [("id", "id"), ("name", "name"), ("teams", "teams"), ("trigger", "trigger"),
+                ("stage_key", "stage"), ("actions", "actions"), ("enabled", "enabled"),
+                ("disabled_reason", "disabled because")], empty="no rules")
 
 
 @automations.command("create")
 @click.argument("pipeline_id")
 @click.argument("rule_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--team", "team_ids", multiple=True,
+              help="A team whose deals the rule is for (repeat for several; added to the file's "
+                   "team_ids). You need the manager role over each.")
+@click.option("--personal-data", is_flag=True, default=None,
+              help="Webhooks also carry the deal's name and texts, the account's name and the "
+                   "primary contact's name, e-mail and phone.")
 @click.option("--webhook-secret-stdin", is_flag=True,
               help="Read the webhook signing secret from standard input.")
 @output_option
 @pass_session
-def create(session, pipeline_id, rule_file, webhook_secret_stdin):
+def create(session, pipeline_id, rule_file, team_ids, personal_data, webhook_secret_stdin):
     """Create a rule of PIPELINE_ID from RULE_FILE (JSON of crm.deals.v1.AutomationRule)."""
     try:
         rule = json_format.Parse(rule_file.read_text(), pb.AutomationRule())
     except (json.JSONDecodeError, json_format.ParseError) as exc:
         raise CliError(f"{rule_file}: not an automation rule: {exc}") from None
+    rule.team_ids.extend(t for t in team_ids if t not in rule.team_ids)
+    if personal_data:
+        rule.include_personal_data = True
     secret = click.get_text_stream("stdin").read().strip() if webhook_secret_stdin else ""
     created = session.call(stub(session).CreateAutomationRule,
                            pipelines_pb2.CreateAutomationRuleRequest(
@@ -78,12 +90,13 @@ def enable(session, rule_id, off):
 
 
 @automations.command("deliveries")
-@click.option("--rule", "rule_id", default="", help="Only this rule's deliveries.")
+@click.option("--rule", "rule_id", required=True, help="The rule whose deliveries to show.")
 @click.option("--failed", is_flag=True, help="Only deliveries that gave up.")
 @output_option
 @pass_session
 def deliveries(session, rule_id, failed):
-    """E-mails and webhooks sent or pending, with attempts and the last error."""
+    """E-mails and webhooks of a rule, sent or pending, with attempts and the last error (only
+    for deals you may see)."""
     found = session.call(stub(session).ListAutomationDeliveries,
                          pipelines_pb2.ListAutomationDeliveriesRequest(rule_id=rule_id,
                                                                       failed_only=failed))

@@ -11,7 +11,7 @@ from crm.deals.v1 import deals_pb2, resources_pb2 as pb
 from crmctl import output as out
 from crmctl.commands import _deals_api as api
 from crmctl.commands.common import output_option, pass_session
-from crmctl.output import message_to_dict, print_record, print_rows
+from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.session import CliError
 
 LIST_COLUMNS = [("id", "id"), ("name", "name"), ("stage_name", "stage"), ("status", "status"),
@@ -249,9 +249,15 @@ def reopen(session, deal_id, reason):
 @pass_session
 def transfer(session, deal_id, to_team_id, reason, new_owner_user_id, move_account):
     """Transfer a deal to another team with what belongs to it (managers, management)."""
-    show_deal(session, session.call(api.deals(session).TransferDeal, deals_pb2.TransferDealRequest(
+    moved = session.call(api.deals(session).TransferDeal, deals_pb2.TransferDealRequest(
         id=deal_id, to_team_id=to_team_id, reason=reason, new_owner_user_id=new_owner_user_id,
-        move_account=move_account)))
+        move_account=move_account))
+    if moved.withheld:
+        print_message(session.output, f"deal {moved.id} transferred to team {moved.team_id}; you "
+                      "may not see that team's records, so the deal is not shown",
+                      id=moved.id, team_id=moved.team_id, withheld=True)
+        return
+    show_deal(session, moved)
 
 
 @deals.command("lost-reasons")

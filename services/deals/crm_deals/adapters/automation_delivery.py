@@ -132,6 +132,11 @@ class AutomationDelivery:
             raise DeliveryError(exc.message) from None
         if rule is None or not rule.webhook_secret:
             raise DeliveryError(f"rule {command.cause.rule_id} has no signing secret any more")
+        if command.cause.team_id not in rule.team_ids:
+            # A command of a rule without teams (made before rules had a scope) carries the
+            # whole deal of any team: it is never sent.
+            raise DeliveryError(f"rule {rule.id} is not scoped to team {command.cause.team_id!r}"
+                                " (a rule without teams is never sent); not sent")
         body = command.payload_json.encode()
         json.loads(body)  # a command always carries JSON; refuse to sign anything else
         self.webhooks.post(url=command.url, secret=rule.webhook_secret, body=body,

@@ -90,10 +90,13 @@ class DealServicer(m.UseCases, deals_pb2_grpc.DealServiceServicer):
         return snap.deal(self.run(closing.reopen, request.id, request.reason))
 
     def TransferDeal(self, request, context):
-        return snap.deal(self.run(
+        done = self.run(
             transfers.transfer_deal, request.id, to_team_id=request.to_team_id,
             reason=request.reason, new_owner_user_id=request.new_owner_user_id,
-            move_account=request.move_account if request.HasField("move_account") else None))
+            move_account=request.move_account if request.HasField("move_account") else None)
+        if done.deal is None:
+            return snap.withheld_deal(done.deal_id, done.to_team_id)
+        return snap.deal(done.deal)
 
     def ListLostReasons(self, request, context):
         return deals_pb2.ListLostReasonsResponse(reasons=[

@@ -56,8 +56,9 @@ class AutomationServicer(m.UseCases, pipelines_pb2_grpc.AutomationServiceService
         return automations.rule_message(self.run(
             automations.create_rule, pipeline_id=request.pipeline_id, name=rule.name,
             trigger=m.enum_value(TRIGGER_FROM_PROTO, rule.trigger, "rule.trigger"),
-            actions=actions, stage_key=rule.stage_key,
-            stalled_after_days=rule.stalled_after_days, webhook_secret=request.webhook_secret))
+            actions=actions, team_ids=list(rule.team_ids), stage_key=rule.stage_key,
+            stalled_after_days=rule.stalled_after_days, webhook_secret=request.webhook_secret,
+            include_personal_data=rule.include_personal_data))
 
     def SetAutomationRuleEnabled(self, request, context):
         return automations.rule_message(self.run(automations.set_rule_enabled, request.id,

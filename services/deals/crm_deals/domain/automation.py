@@ -8,6 +8,11 @@ them through the outbox in the same transaction as the change, so nothing is sen
 change is committed and a rolled-back change sends nothing. Each command carries an idempotency
 key (the causing change + the rule + the action) so its consumer acts exactly once.
 
+Team scope: a rule names the teams whose deals it is for (``team_ids``; whoever creates or
+changes it must manage each of them, checked by the use cases) and fires only for deals of those
+teams. A rule without teams (kept from before rules had a scope) never fires and cannot be
+enabled again; ``disabled_reason`` says why it was disabled.
+
 Templates use ``{{ variable }}`` placeholders from :data:`TEMPLATE_VARIABLES` only; an unknown
 placeholder is refused when the rule is saved, never at send time.
 Webhooks are signed with HMAC-SHA256 over ``<timestamp>.<body>`` (see :func:`sign_webhook`) and
@@ -22,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from crm_chassis.context import Actor
-from crm_chassis.errors import InvalidArgument, ValidationErrors
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
 
 from crm_deals.domain.common import Recorded, clean_text, require_id
 
@@ -43,6 +48,22 @@ TEMPLATE_VARIABLES = {
 }
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 WEBHOOK_RETRY_DELAYS = (10, 30, 120, 600, 1800, 3600)  # seconds; then the call is failed
+MAX_TEAMS = 50
+UNSCOPED_REASON = ("automation rules are scoped to teams and this rule names none, so it was "
+                   "disabled and cannot be enabled again; a manager of the teams it is for "
+                   "creates it anew naming them (team_ids)")
+
+
+def clean_team_ids(team_ids) -> tuple[str, ...]:
+    """The rule's teams: one or more ids, each once, in order."""
+    cleaned = tuple(sorted({require_id(t, f"team_ids[{i}]")
+                            for i, t in enumerate(team_ids or ())}))
+    if not cleaned:
+        raise InvalidArgument("team_ids is required: name the team(s) whose deals the rule is "
+                              "for (you need the manager role over each)", field="team_ids")
+    if len(cleaned) > MAX_TEAMS:
+        raise InvalidArgument(f"a rule names at most {MAX_TEAMS} teams", field="team_ids")
+    return cleaned
 
 
 def validate_template(text: str, field_name: str, max_length: int) -> str:
@@ -104,16 +125,23 @@ class AutomationRule(Recorded):
     webhook_secret: str = field(default="", repr=False)
     enabled: bool = True
     version: int = 0
+    team_ids: tuple[str, ...] = ()
+    include_personal_data: bool = False
+    author_user_id: str = ""
+    disabled_reason: str = ""
 
     @classmethod
     def create(cls, *, id: str, pipeline, name: str, trigger: str, actions: list[Action],
-               actor: Actor, at: dt.datetime, stage_key: str = "", stalled_after_days: int = 0,
-               webhook_secret: str = "") -> "AutomationRule":
+               actor: Actor, at: dt.datetime, team_ids: tuple[str, ...], stage_key: str = "",
+               stalled_after_days: int = 0, webhook_secret: str = "",
+               include_personal_data: bool = False) -> "AutomationRule":
         rule = cls(id=id, pipeline_id=pipeline.id,
                    name=clean_text(name, "name", max_length=120, required=True),
                    trigger=trigger, actions=tuple(actions), created_at=at, updated_at=at,
                    stage_key=stage_key, stalled_after_days=stalled_after_days,
-                   webhook_secret=webhook_secret)
+                   webhook_secret=webhook_secret, team_ids=clean_team_ids(team_ids),
+                   include_personal_data=bool(include_personal_data),
+                   author_user_id=actor.id)
         rule._validate(pipeline)
         rule._record(actor, at, "created")
         return rule
@@ -140,16 +168,26 @@ class AutomationRule(Recorded):
         if problems:
             raise ValidationErrors(problems)
 
+    @property
+    def scoped(self) -> bool:
+        return bool(self.team_ids)
+
     def set_enabled(self, actor: Actor, at: dt.datetime, enabled: bool) -> bool:
+        if enabled and not self.scoped:
+            raise FailedPrecondition(f"rule {self.id} names no team: {UNSCOPED_REASON}",
+                                     field="enabled")
         if self.enabled == enabled:
             return False
         self.enabled = enabled
+        if enabled:
+            self.disabled_reason = ""
         self._record(actor, at, "enabled" if enabled else "disabled",
                      {"enabled": (not enabled, enabled)})
         return True
 
-    def matches(self, trigger: str, stage_key: str = "") -> bool:
-        return (self.enabled and self.trigger == trigger
+    def matches(self, trigger: str, stage_key: str = "", *, team_id: str) -> bool:
+        """Whether the rule fires for this trigger on a deal of ``team_id``."""
+        return (self.enabled and team_id in self.team_ids and self.trigger == trigger
                 and (trigger != STAGE_ENTERED or self.stage_key == stage_key))
 
 
@@ -168,12 +206,14 @@ class AutomationCommand:
 
 
 def decide(rules: list[AutomationRule], *, trigger: str, cause_id: str,
-           values: dict[str, str], deal_id: str, stage_key: str = "") -> list[AutomationCommand]:
-    """The commands the enabled rules matching ``trigger`` ask for. ``cause_id`` identifies the
-    change (deal id + version, or a stalled episode) and makes every command's key unique."""
+           values: dict[str, str], deal_id: str, team_id: str,
+           stage_key: str = "") -> list[AutomationCommand]:
+    """The commands the enabled rules of ``team_id`` matching ``trigger`` ask for. ``cause_id``
+    identifies the change (deal id + version, or a stalled episode) and makes every command's
+    key unique."""
     commands = []
     for rule in sorted(rules, key=lambda r: r.id):
-        if not rule.matches(trigger, stage_key):
+        if not rule.matches(trigger, stage_key, team_id=team_id):
             continue
         for index, action in enumerate(rule.actions):
             commands.append(AutomationCommand(

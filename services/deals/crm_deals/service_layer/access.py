@@ -8,10 +8,11 @@ existence does not leak. Rules (territory's roles, each including the ones befor
   logs activities on any record of the team (covering for a colleague);
 - supervisor: also edits and reassigns any record of the team, marks accounts churned,
   issues, pays and cancels invoices;
-- manager: also transfers records to other teams and reopens any closed deal.
-- the owner of a closed deal may reopen it; the management department may transfer any deal.
-- pipelines and automation rules (the sales structure) are managed by administrators and the
-  management department.
+- manager: also transfers records to other teams, reopens any closed deal and defines the
+  automation rules of the teams (a rule names its teams; it needs the manager role over each).
+- the owner of a closed deal may reopen it; the management department may transfer the deals it
+  sees (being in the department shows no team's records by itself).
+- pipelines (the sales structure) are managed by administrators and the management department.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from crm_chassis.caller import SERVICE, SYSTEM, USER, require_authenticated  # noqa: F401
 from crm_chassis.caller import Caller as BaseCaller
-from crm_chassis.errors import NotFound, PermissionDenied
+from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
 
 from crm_deals.service_layer.ports import EXPERT, MANAGER, ROLE_RANK, SUPERVISOR, ScopeReader
 
@@ -62,7 +63,11 @@ class Access:
         return team_id in self.roles
 
     def visible(self, record, what: str, record_id: str):
-        """``record`` if the caller may see it, else NotFound (same answer as an unknown id)."""
+        """``record`` if the caller may see it, else NotFound (same answer as an unknown id). An
+        empty id is bad input (INVALID_ARGUMENT), not an unknown record."""
+        if not (record_id or "").strip():
+            raise InvalidArgument(f"{what}_id is required: the id of the {what}",
+                                  field=f"{what}_id")
         if record is None or not self.can_see(record.team_id):
             raise NotFound(f"{what} {record_id!r} not found", field=f"{what}_id")
         return record
@@ -94,10 +99,25 @@ class Access:
         raise PermissionDenied("only the deal's owner or a manager above its team may reopen it")
 
     def require_transfer(self, team_id: str) -> None:
-        if self.has(team_id, MANAGER) or (self.caller.kind == USER and self.caller.in_management):
+        """A manager above the deal's team, or a member of the management department who sees
+        it. The caller must see the deal first (``visible``): the department alone shows
+        nothing."""
+        if self.has(team_id, MANAGER) or (self.can_see(team_id) and self.caller.kind == USER
+                                          and self.caller.in_management):
             return
         raise PermissionDenied("only a manager of the source team's units or the management "
                                "department may transfer a deal to another team")
+
+    def require_manager_of_each(self, team_ids, doing: str) -> None:
+        """The manager role over every team of ``team_ids`` (a manager of the team or of a unit
+        above it), else PERMISSION_DENIED naming the teams that lack it."""
+        missing = [team for team in team_ids if not self.has(team, MANAGER)]
+        if missing:
+            raise PermissionDenied(
+                f"{doing} for team(s) {', '.join(repr(t) for t in missing)} needs the manager "
+                "role over each of them (manager of the team or of a unit above it, granted in "
+                "territory by its administrators); being an administrator or in the management "
+                "department is not enough", field="team_ids")
 
     def require_structure_admin(self, doing: str) -> None:
         if self.caller.kind == USER and (self.caller.is_admin or self.caller.in_management):

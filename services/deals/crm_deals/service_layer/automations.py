@@ -5,12 +5,17 @@ the rules decide become outbox rows of that same transaction (`automation_*_requ
 deals' worker consumes to notify, send the e-mail through SMTP or call the webhook. So nothing is
 sent for a change that was not committed, and each command is carried out once (the worker
 records its idempotency key in its inbox).
+
+Who: a rule is scoped to teams (``team_ids``). Creating it, changing it, reading it and its
+deliveries need the manager role over each of its teams (a manager of the team or of a unit
+above it); being an administrator or in the management department grants nothing here. A rule
+the caller may not read answers NOT_FOUND like an unknown id. Rules without teams (from before
+rules had a scope; disabled by migration 0002 with ``disabled_reason``) are listed to
+administrators and the management department, who made them, and can only stay disabled.
 """
 from __future__ import annotations
 
 import json
-
-from google.protobuf import json_format
 
 from crm_chassis.errors import NotFound
 
@@ -19,16 +24,36 @@ from crm_deals.domain import automation as auto
 from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import snapshots as snap
-from crm_deals.service_layer.access import Access, Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.access import USER, Access, Caller
+from crm_deals.service_layer.ports import MANAGER, Ports
 from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.webhook_payloads import webhook_payload
+
+
+def may_read(access: Access, rule: AutomationRule) -> bool:
+    """Managers of each of the rule's teams; a rule without teams: administrators and the
+    management department (it can only stay disabled)."""
+    if not rule.scoped:
+        return access.caller.kind == USER and (access.caller.is_admin
+                                                 or access.caller.in_management)
+    return all(access.has(team, MANAGER) for team in rule.team_ids)
+
+
+def readable_rule(uow, access: Access, rule_id: str) -> AutomationRule:
+    rule_id = auto.check_rule_id(rule_id)
+    rule = uow.automation_rules.get(rule_id)
+    if rule is None or not may_read(access, rule):
+        raise NotFound(f"automation rule {rule_id!r} not found", field="rule_id")
+    return rule
 
 
 def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
-                actions: list[dict], stage_key: str = "", stalled_after_days: int = 0,
-                webhook_secret: str = "") -> AutomationRule:
+                actions: list[dict], team_ids=(), stage_key: str = "",
+                stalled_after_days: int = 0, webhook_secret: str = "",
+                include_personal_data: bool = False) -> AutomationRule:
     access = Access.of(caller, ports.scopes)
-    access.require_structure_admin("define automation rules")
+    team_ids = auto.clean_team_ids(team_ids)
+    access.require_manager_of_each(team_ids, "an automation rule")
     parsed = [make_action(a.get("kind", ""), recipients=a.get("recipients", ()),
                           subject=a.get("subject", ""), body=a.get("body", ""),
                           url=a.get("url", ""), index=i) for i, a in enumerate(actions)]
@@ -38,8 +63,9 @@ def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: st
             raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
         rule = AutomationRule.create(id=ports.new_id(), pipeline=pipeline, name=name,
                                      trigger=trigger, actions=parsed, stage_key=stage_key,
-                                     stalled_after_days=stalled_after_days,
+                                     team_ids=team_ids, stalled_after_days=stalled_after_days,
                                      webhook_secret=auto.validate_secret(webhook_secret),
+                                     include_personal_data=include_personal_data,
                                      actor=caller.actor, at=ports.now())
         uow.automation_rules.add(rule)
         keep_history(uow, rule)
@@ -52,11 +78,8 @@ def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: st
 def set_rule_enabled(uow, ports: Ports, caller: Caller, rule_id: str,
                      enabled: bool) -> AutomationRule:
     access = Access.of(caller, ports.scopes)
-    access.require_structure_admin("enable or disable automation rules")
     with uow:
-        rule = uow.automation_rules.get(rule_id)
-        if rule is None:
-            raise NotFound(f"automation rule {rule_id!r} not found", field="rule_id")
+        rule = readable_rule(uow, access, rule_id)
         if rule.set_enabled(caller.actor, ports.now(), enabled):
             uow.automation_rules.save(rule)
             keep_history(uow, rule)
@@ -67,9 +90,11 @@ def set_rule_enabled(uow, ports: Ports, caller: Caller, rule_id: str,
 
 
 def list_rules(uow, ports: Ports, caller: Caller, pipeline_id: str) -> list[AutomationRule]:
-    Access.of(caller, ports.scopes).require_structure_admin("read automation rules")
+    """The pipeline's rules the caller may read (see :func:`may_read`), by name."""
+    access = Access.of(caller, ports.scopes)
     with uow:
-        return sorted(uow.automation_rules.for_pipeline(pipeline_id), key=lambda r: r.name)
+        rules = uow.automation_rules.for_pipeline(pipeline_id)
+    return sorted((r for r in rules if may_read(access, r)), key=lambda r: r.name)
 
 
 def rule_message(rule: AutomationRule):
@@ -80,7 +105,10 @@ def rule_message(rule: AutomationRule):
                                 trigger=triggers[rule.trigger], stage_key=rule.stage_key,
                                 stalled_after_days=rule.stalled_after_days, enabled=rule.enabled,
                                 has_webhook_secret=bool(rule.webhook_secret),
-                                version=rule.version)
+                                version=rule.version, team_ids=list(rule.team_ids),
+                                include_personal_data=rule.include_personal_data,
+                                disabled_reason=rule.disabled_reason,
+                                author_user_id=rule.author_user_id)
     for action in rule.actions:
         message.actions.add(kind=kinds[action.kind], recipients=list(action.recipients),
                             subject=action.subject, body=action.body, url=action.url)
@@ -112,12 +140,14 @@ def recipients_of(ports: Ports, deal: Opportunity, roles: tuple[str, ...]) -> li
 
 def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
          cause_id: str = "", stage_key: str = "", rules: list[AutomationRule] | None = None) -> int:
-    """Emit the commands of the rules of ``deal``'s pipeline matching ``trigger``; returns how
-    many. ``cause_id`` defaults to the deal's id and version (one change)."""
+    """Emit the commands of the rules of ``deal``'s pipeline and team matching ``trigger``;
+    returns how many. ``cause_id`` defaults to the deal's id and version (one change)."""
     rules = uow.automation_rules.for_pipeline(deal.pipeline_id) if rules is None else rules
-    if not any(rule.matches(trigger, stage_key) for rule in rules):
+    if not any(rule.matches(trigger, stage_key, team_id=deal.team_id) for rule in rules):
         return 0
+    by_id = {rule.id: rule for rule in rules}
     commands = auto.decide(rules, trigger=trigger, deal_id=deal.id, stage_key=stage_key,
+                           team_id=deal.team_id,
                            cause_id=cause_id or f"{deal.id}@{deal.version}",
                            values=template_values(uow, deal, trigger))
     for command in commands:
@@ -133,10 +163,8 @@ def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
                 cause=cause, recipient_user_ids=recipients_of(ports, deal, command.recipients),
                 subject=command.subject, body=command.body)
         else:
-            payload = {"trigger": trigger, "rule_id": command.rule_id,
-                       "idempotency_key": command.idempotency_key,
-                       "deal": json_format.MessageToDict(snap.deal(deal),
-                                                          preserving_proto_field_name=True)}
+            payload = webhook_payload(uow, ports, by_id[command.rule_id], deal, trigger=trigger,
+                                      idempotency_key=command.idempotency_key)
             message = ev.AutomationWebhookRequested(
                 cause=cause, url=command.url,
                 payload_json=json.dumps(payload, sort_keys=True, separators=(",", ":")))
@@ -156,9 +184,12 @@ def scan_stalled_deals(uow, ports: Ports, *, page_size: int = 200) -> int:
             page = uow.opportunities.all_open(after, page_size)
             rules_by_pipeline: dict[str, list[AutomationRule]] = {}
             for deal in page.items:
-                rules = rules_by_pipeline.setdefault(
-                    deal.pipeline_id, [r for r in uow.automation_rules.for_pipeline(
-                        deal.pipeline_id) if r.matches(auto.STALLED)])
+                if deal.pipeline_id not in rules_by_pipeline:  # read once per pipeline and page
+                    rules_by_pipeline[deal.pipeline_id] = [
+                        r for r in uow.automation_rules.for_pipeline(deal.pipeline_id)
+                        if r.trigger == auto.STALLED]
+                rules = [r for r in rules_by_pipeline[deal.pipeline_id]
+                         if r.matches(auto.STALLED, team_id=deal.team_id)]
                 if not rules:
                     continue
                 pipeline = uow.pipelines.get(deal.pipeline_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from crm_deals.domain.deliveries import FAILED, Delivery
 from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.automations import readable_rule
 from crm_deals.service_layer.ports import Ports
 
 
@@ -45,7 +46,13 @@ def due_retries(uow, ports: Ports, limit: int = 100) -> list[Delivery]:
 
 def list_deliveries(uow, ports: Ports, caller: Caller, rule_id: str,
                     failed_only: bool = False) -> list[Delivery]:
-    Access.of(caller, ports.scopes).require_structure_admin("read automation deliveries")
+    """Deliveries of a rule the caller may read (NOT_FOUND otherwise, as for an unknown rule),
+    only those for deals the caller may see now (a deal transferred away drops out)."""
+    access = Access.of(caller, ports.scopes)
     with uow:
-        items = uow.deliveries.for_rule(rule_id)
-    return [d for d in items if not failed_only or d.state == FAILED]
+        readable_rule(uow, access, rule_id)
+        items = [d for d in uow.deliveries.for_rule(rule_id)
+                 if not failed_only or d.state == FAILED]
+        teams = {deal_id: getattr(uow.opportunities.get(deal_id), "team_id", "")
+                 for deal_id in {d.deal_id for d in items}}
+    return [d for d in items if access.can_see(teams[d.deal_id])]

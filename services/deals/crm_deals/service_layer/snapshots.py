@@ -118,6 +118,11 @@ def deal(d: opportunities.Opportunity) -> pb.Opportunity:
     return message
 
 
+def withheld_deal(deal_id: str, team_id: str) -> pb.Opportunity:
+    """A deal the caller moved out of their sight: that it is now in ``team_id``, nothing else."""
+    return pb.Opportunity(id=deal_id, team_id=team_id, withheld=True)
+
+
 def activity(a: activities.Activity) -> pb.Activity:
     return _set(pb.Activity(), id=a.id, team_id=a.team_id, kind=ACTIVITY_KINDS[a.kind],
                 target=pb.RecordRef(type=a.target_type, id=a.target_id), subject=a.subject,

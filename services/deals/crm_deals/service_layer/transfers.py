@@ -4,12 +4,18 @@ A transfer moves the deal and what belongs to it: its activities, quotes, orders
 always; its account (with the account's contacts and their activities) when asked, or by default
 when the account has no other deal left in the source team. History is keyed by record, so it
 moves intact; visibility follows ``team_id``, so the old team loses access in the same commit.
+
+Who: the caller must see the deal (a member of its team or a manager above it; otherwise the
+answer is NOT_FOUND, word for word that of an unknown id) and be a manager above its team or in
+the management department. The moved deal is returned only to a caller who may still see it in
+its new team; a caller who moved it out of their sight learns that the transfer was done and
+nothing else (:class:`Transferred` without ``deal``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, Unavailable
 
 from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.common import clean_text, require_id
@@ -22,17 +28,28 @@ from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
 
 
+@dataclass(frozen=True)
+class Transferred:
+    """What the caller of a transfer learns: the deal in its new team, or only its id and new
+    team when they may not see that team (``deal`` is None)."""
+
+    deal_id: str
+    to_team_id: str
+    deal: Opportunity | None = None
+
+
 def transfer_deal(uow, ports: Ports, caller: Caller, deal_id: str, *, to_team_id: str,
                   reason: str, new_owner_user_id: str = "",
-                  move_account: bool | None = None) -> Opportunity:
+                  move_account: bool | None = None) -> Transferred:
     access = Access.of(caller, ports.scopes)
-    reason = clean_text(reason, "reason", max_length=1000, required=True)
+    deal_id = require_id(deal_id, "deal_id")
     to_team_id = require_id(to_team_id, "to_team_id")
+    reason = clean_text(reason, "reason", max_length=1000, required=True)
+    if new_owner_user_id:
+        new_owner_user_id = require_id(new_owner_user_id, "new_owner_user_id")
     now, actor = ports.now(), caller.actor
     with uow:
-        deal = uow.opportunities.get(deal_id)
-        if deal is None or not (access.can_see(deal.team_id) or caller.in_management):
-            raise NotFound(f"deal {deal_id!r} not found", field="deal_id")
+        deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_transfer(deal.team_id)
         from_team = deal.team_id
         if to_team_id == from_team:
@@ -64,7 +81,7 @@ def transfer_deal(uow, ports: Ports, caller: Caller, deal_id: str, *, to_team_id
         message.moved_quote_ids.extend(moved.quote_ids)
         publish(uow, "deal_transferred", message, deal, caller)
         uow.commit()
-    return deal
+    return Transferred(deal.id, to_team_id, deal if access.can_see(to_team_id) else None)
 
 
 @dataclass

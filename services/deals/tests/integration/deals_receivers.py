@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,9 +34,10 @@ class SmtpSink:
 
 
 class WebhookReceiver:
-    """Answers every POST with ``status`` (settable) and remembers (headers, body)."""
+    """Answers every POST with ``status`` (settable) and remembers (headers, body); over TLS
+    with ``tls`` (a server-side SSLContext), remembering the SNI names clients sent."""
 
-    def __init__(self):
+    def __init__(self, tls: ssl.SSLContext | None = None):
         self.status = 204
         self.requests: list[tuple] = []  # (headers, body)
         receiver = self
@@ -52,7 +54,12 @@ class WebhookReceiver:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}/hooks/crm"
+        self.port = self._server.server_port
+        self.server_names: list[str | None] = []
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/hooks/crm"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from typing import Callable
 
@@ -90,8 +91,9 @@ def _consume(delivery, commands, times: int = 1) -> None:
 
 
 def _move_to_propose(world, **rule):
-    created = world.call(automations.create_rule, world.admin, pipeline_id=world.pipeline.id,
-                         name="on propose", trigger="stage_entered", stage_key="propose", **rule)
+    created = world.call(automations.create_rule, world.mia, pipeline_id=world.pipeline.id,
+                         name="on propose", trigger="stage_entered", stage_key="propose",
+                         team_ids=["team-a"], **rule)
     deal = world.deal(estimated_revenue=eur("1200.00"))
     world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose")
     return created, deal
@@ -120,7 +122,7 @@ def test_a_stage_email_reaches_the_smtp_server_exactly_once(sql_world, world_eng
     assert "Account Acme GmbH: 1200.00 EUR" in message.get_content()
     key = commands[0][1].cause.idempotency_key
     assert message["X-CRM-Idempotency-Key"] == key == f"{deal.id}@2:{rule.id}:0"
-    [sent] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.admin,
+    [sent] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.mia,
                                         rule.id)
     assert (sent.state, sent.attempts, sent.last_error) == ("sent", 1, "")
 
@@ -140,7 +142,7 @@ def test_a_webhook_is_signed_and_a_failing_receiver_is_retried_until_failed(
     sql_world.clock.advance(days=1)
     assert delivery.send_due() == 0               # given up
     assert len(receiver.requests) == len(WEBHOOK_RETRY_DELAYS) + 1
-    [failed] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.admin,
+    [failed] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.mia,
                                           rule.id, failed_only=True)
     assert failed.state == "failed" and failed.attempts == len(WEBHOOK_RETRY_DELAYS) + 1
     assert "HTTP 503" in failed.last_error
@@ -153,7 +155,29 @@ def test_a_webhook_is_signed_and_a_failing_receiver_is_retried_until_failed(
     assert hmac.compare_digest(signature, expected)
     payload = receiver.payloads()[0]
     assert payload["deal"]["id"] == deal.id and payload["trigger"] == "stage_entered"
+    # By default the receiver gets ids, stage, amounts and dates, not the deal's texts.
+    assert payload["personal_data"] is False and "name" not in payload["deal"]
+    assert payload["deal"]["estimated_revenue"] == {"amount": "1200.00", "currency": "EUR"}
     assert headers["X-CRM-Idempotency-Key"] == payload["idempotency_key"]
+
+
+def test_a_pending_webhook_of_a_rule_without_teams_is_never_sent(sql_world, world_engine,
+                                                                 delivery, receiver):
+    """Commands made before rules had teams carry any team's deal: after migration 0002 their
+    rule names no team, and the sender refuses them without calling the URL."""
+    rule, _ = _move_to_propose(sql_world, webhook_secret=SECRET,
+                               actions=[{"kind": "webhook", "url": receiver.url}])
+    _consume(delivery, _committed_commands(world_engine))
+    t = orm.automation_rules
+    with world_engine.begin() as conn:
+        body = json.loads(conn.execute(select(t.c.body).where(t.c.id == rule.id)).scalar_one())
+        body.update(team_ids=[])
+        conn.execute(t.update().where(t.c.id == rule.id).values(body=json.dumps(body)))
+    assert delivery.send_due() == 1
+    assert receiver.requests == []
+    with delivery.deps.uow() as uow:
+        [pending] = uow.deliveries.for_rule(rule.id)
+    assert "a rule without teams is never sent" in pending.last_error
 
 
 def test_a_webhook_that_recovers_is_sent_once(sql_world, world_engine, delivery, receiver):
@@ -168,15 +192,16 @@ def test_a_webhook_that_recovers_is_sent_once(sql_world, world_engine, delivery,
     sql_world.clock.advance(days=1)
     assert delivery.send_due() == 0
     assert len(receiver.requests) == 2
-    [sent] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.admin,
+    [sent] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.mia,
                                         rule.id)
     assert (sent.state, sent.attempts) == ("sent", 2)
 
 
 def test_a_rolled_back_change_sends_nothing(sql_world, world_engine, delivery, smtp):
     _addresses(delivery, "alice")
-    sql_world.call(automations.create_rule, sql_world.admin, pipeline_id=sql_world.pipeline.id,
+    sql_world.call(automations.create_rule, sql_world.mia, pipeline_id=sql_world.pipeline.id,
                    name="on propose", trigger="stage_entered", stage_key="propose",
+                   team_ids=["team-a"],
                    actions=[{"kind": "email", "recipients": ["owner"], "subject": "s",
                              "body": "b"}])
     deal = sql_world.deal()

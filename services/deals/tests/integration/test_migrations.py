@@ -40,3 +40,56 @@ def test_postgres_upgrade_matches_the_orm_and_downgrade_removes_everything():
 
 def test_sqlite_upgrade_matches_the_orm(tmp_path):
     _check_round_trip(f"sqlite:///{tmp_path / 'deals.db'}")
+
+
+def _old_rule_row(rule_id: str, **extra) -> dict:
+    """An automation_rules row as the code before team scopes stored it (no team fields)."""
+    import datetime as dt
+    import json
+
+    when = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+    at = when.isoformat()
+    body = {"id": rule_id, "pipeline_id": "p-1", "name": "export", "trigger": "won",
+            "actions": [{"kind": "webhook", "recipients": [], "subject": "", "body": "",
+                         "url": "https://hooks.example/all"}],
+            "created_at": at, "updated_at": at, "stage_key": "", "stalled_after_days": 0,
+            "webhook_secret": "sealed-secret-stays-as-is", "enabled": True, "version": 3,
+            **extra}
+    return {"id": rule_id, "pipeline_id": "p-1", "created_at": when, "version": 3,
+            "body": json.dumps(body, separators=(",", ":"), sort_keys=True)}
+
+
+def _check_unscoped_rules_are_disabled(url: str) -> None:
+    from sqlalchemy import insert, select
+
+    from crm_deals.adapters import records
+    from crm_deals.domain.automation import UNSCOPED_REASON, AutomationRule
+
+    migrate.upgrade(url, "0001_initial")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(orm.automation_rules), [
+                _old_rule_row("old-rule"), _old_rule_row("scoped-rule", team_ids=["team-a"])])
+        migrate.upgrade(url)
+        with engine.connect() as conn:
+            bodies = dict(conn.execute(select(orm.automation_rules.c.id,
+                                              orm.automation_rules.c.body)).all())
+            versions = dict(conn.execute(select(orm.automation_rules.c.id,
+                                                orm.automation_rules.c.version)).all())
+    finally:
+        engine.dispose()
+    old = records.loads(AutomationRule, bodies["old-rule"])
+    assert (old.enabled, old.disabled_reason, old.team_ids) == (False, UNSCOPED_REASON, ())
+    assert old.webhook_secret == "sealed-secret-stays-as-is" and versions["old-rule"] == 3
+    scoped = records.loads(AutomationRule, bodies["scoped-rule"])
+    assert (scoped.enabled, scoped.disabled_reason, scoped.team_ids) == (True, "", ("team-a",))
+
+
+def test_rules_without_teams_are_disabled_with_a_reason_on_postgres():
+    with temporary_postgres_database("deals_mig_rules") as url:
+        _check_unscoped_rules_are_disabled(url)
+
+
+def test_rules_without_teams_are_disabled_with_a_reason_on_sqlite(tmp_path):
+    _check_unscoped_rules_are_disabled(f"sqlite:///{tmp_path / 'deals.db'}")

@@ -16,6 +16,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "unit"))
 
 from test_accounts_contacts import *  # noqa: E402,F401,F403
 from test_activities import *  # noqa: E402,F401,F403
+from test_automation_scopes import *  # noqa: E402,F401,F403
 from test_automations import *  # noqa: E402,F401,F403
 from test_conversions import *  # noqa: E402,F401,F403
 from test_deal_lifecycle import *  # noqa: E402,F401,F403

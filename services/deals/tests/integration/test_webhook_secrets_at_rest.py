@@ -40,8 +40,8 @@ def _sealed(engine, rule_id: str) -> str:
 
 def _rule(world, uow=None, name="hook"):
     return automations.create_rule(
-        uow or world.uow, world.ports, world.admin, pipeline_id=world.pipeline.id, name=name,
-        trigger="won", webhook_secret=SECRET,
+        uow or world.uow, world.ports, world.mia, pipeline_id=world.pipeline.id, name=name,
+        trigger="won", webhook_secret=SECRET, team_ids=["team-a"],
         actions=[{"kind": "webhook", "url": "https://hooks.example.test/crm"}])
 
 

@@ -84,11 +84,18 @@ def worker(database_url, tmp_path):
         channel = connection.channel()
 
         def consuming():
+            nonlocal channel
             if process.poll() is not None:
                 raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
             # Exactly ours: the queue name is fixed by the topology, and another deals worker
             # on this broker (another run, a `make run`) would take some of the test's events.
-            return channel.queue_declare(QUEUE, passive=True).method.consumer_count == 1
+            try:
+                return channel.queue_declare(QUEUE, passive=True).method.consumer_count == 1
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                if exc.reply_code != 404:
+                    raise
+                channel = connection.channel()  # not declared yet (a fresh virtual host)
+                return False
 
         try:
             wait_until(consuming, timeout=60, message="the worker does not consume conversions, "

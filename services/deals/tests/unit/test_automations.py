@@ -16,14 +16,17 @@ from deals_testkit import T0, eur
 SECRET = "s3cret-s3cret-s3cret"
 
 
-def _rule(world, trigger="stage_entered", **kwargs):
+def _rule(world, trigger="stage_entered", caller=None, **kwargs):
+    """A rule of team A, made by mia (manager of the unit above team A)."""
+    kwargs.setdefault("team_ids", ["team-a"])
     kwargs.setdefault("actions", [{"kind": "email", "recipients": ["owner", "manager"],
                                    "subject": "{{ deal.name }} is at {{deal.stage}}",
                                    "body": "Account {{ account.name }}: {{ deal.amount }}"}])
     if trigger == "stage_entered":
         kwargs.setdefault("stage_key", "propose")
-    return world.call(automations.create_rule, world.admin, pipeline_id=world.pipeline.id,
-                      name=f"on {trigger}", trigger=trigger, **kwargs)
+    return world.call(automations.create_rule, caller or world.mia,
+                      pipeline_id=world.pipeline.id, name=f"on {trigger}", trigger=trigger,
+                      **kwargs)
 
 
 def test_entering_a_stage_emits_one_rendered_email_command_in_the_same_commit(world):
@@ -76,22 +79,24 @@ def test_won_lost_notify_and_a_signed_webhook(world):
 
 def test_disabled_rules_do_not_fire(world):
     rule = _rule(world)
-    world.call(automations.set_rule_enabled, world.admin, rule.id, False)
+    world.call(automations.set_rule_enabled, world.mia, rule.id, False)
     deal = world.deal()
     world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose")
     assert world.uow.events("automation_email_requested") == []
-    assert [r.enabled for r in world.call(automations.list_rules, world.boss,
+    assert [r.enabled for r in world.call(automations.list_rules, world.mia,
                                           world.pipeline.id)] == [False]
 
 
 def test_rule_validation(world):
     with pytest.raises(PermissionDenied):
-        world.call(automations.create_rule, world.mia, pipeline_id=world.pipeline.id, name="x",
-                   trigger="won", actions=[])
+        world.call(automations.create_rule, world.sam, pipeline_id=world.pipeline.id, name="x",
+                   trigger="won", actions=[], team_ids=["team-a"])
     with pytest.raises(NotFound):
-        world.call(automations.create_rule, world.admin, pipeline_id="nope", name="x",
+        world.call(automations.create_rule, world.mia, pipeline_id="nope", name="x",
                    trigger="won", actions=[{"kind": "webhook", "url": "https://x.example"}],
-                   webhook_secret=SECRET)
+                   webhook_secret=SECRET, team_ids=["team-a"])
+    with pytest.raises(InvalidArgument, match="team_ids is required"):
+        _rule(world, team_ids=[])
     with pytest.raises(InvalidArgument, match=r"unknown placeholder\(s\) \{\{deal.secret\}\}"):
         _rule(world, actions=[{"kind": "email", "recipients": ["owner"], "subject": "s",
                                "body": "{{deal.secret}}"}])
@@ -152,7 +157,8 @@ def test_stalled_since_and_webhook_signature_and_backoff():
 
 def test_a_delivery_is_sent_once_and_retried_with_backoff_until_failed(world):
     from crm_deals.service_layer import deliveries
-    args = dict(idempotency_key="k1", rule_id="r1", deal_id="d1", kind="webhook")
+    rule, deal = _rule(world), world.deal()
+    args = dict(idempotency_key="k1", rule_id=rule.id, deal_id=deal.id, kind="webhook")
     first = deliveries.begin(world.uow, world.ports, **args)
     assert first.attempts == 0
     deliveries.record_result(world.uow, world.ports, "k1", ok=False, error="HTTP 503")
@@ -165,7 +171,7 @@ def test_a_delivery_is_sent_once_and_retried_with_backoff_until_failed(world):
         failed = deliveries.record_result(world.uow, world.ports, "k1", ok=False,
                                           error="timeout")
     assert (failed.state, failed.attempts, failed.last_error) == ("failed", 7, "timeout")
-    assert [d.id for d in deliveries.list_deliveries(world.uow, world.ports, world.admin, "r1",
+    assert [d.id for d in deliveries.list_deliveries(world.uow, world.ports, world.mia, rule.id,
                                                      failed_only=True)] == ["k1"]
     ok = dict(args, idempotency_key="k2")
     deliveries.begin(world.uow, world.ports, **ok)

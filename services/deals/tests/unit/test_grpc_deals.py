@@ -5,7 +5,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, resources_pb2
+from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, resources_pb2
 
 from deals_grpc_kit import api, keys  # noqa: F401  (fixtures)
 from deals_testkit import T0
@@ -197,19 +197,33 @@ def test_transfer_needs_a_manager_and_moves_visibility(api, deal):
     assert "reason is required" in api.refused(
         INVALID_ARGUMENT, api.deals.TransferDeal,
         deals_pb2.TransferDealRequest(id=deal.id, to_team_id="team-b"), "mia")
-    moved = api.call(api.deals.TransferDeal, request, "mia")
+    assert "deal_id is required" in api.refused(
+        INVALID_ARGUMENT, api.deals.TransferDeal,
+        deals_pb2.TransferDealRequest(to_team_id="team-b", reason="r"), "mia")
+    done = api.call(api.deals.TransferDeal, request, "mia")
+    # mia manages only the unit above team A: the answer says it was done, without the deal.
+    assert done == resources_pb2.Opportunity(id=deal.id, team_id="team-b", withheld=True)
+    moved = api.call(api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id), "tom")
     assert (moved.team_id, moved.owner_user_id) in {("team-b", "tom"), ("team-b", "max")}
+    assert not moved.withheld
     api.refused(grpc.StatusCode.NOT_FOUND, api.deals.GetDeal,
                 deals_pb2.GetDealRequest(id=deal.id), "alice")
     history = api.call(api.deals.GetHistory, deals_pb2.GetHistoryRequest(
         record=resources_pb2.RecordRef(type="opportunity", id=deal.id)), "tom").entries
     assert history[0].action == "created" and history[-1].action == "transferred"
+    back = api.call(api.deals.TransferDeal, deals_pb2.TransferDealRequest(
+        id=deal.id, to_team_id="team-a", reason="back", new_owner_user_id="alice"), "max")
+    assert back.withheld and back.name == "" and back.owner_user_id == ""
 
 
-def test_the_management_department_may_transfer_without_membership(api, deal):
-    moved = api.call(api.deals.TransferDeal, deals_pb2.TransferDealRequest(
-        id=deal.id, to_team_id="team-b", reason="reorg", new_owner_user_id="tom"), "boss")
-    assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
+def test_the_management_department_cannot_transfer_a_deal_it_does_not_see(api, deal):
+    request = deals_pb2.TransferDealRequest(id=deal.id, to_team_id="team-b", reason="reorg",
+                                            new_owner_user_id="tom")
+    foreign = api.refused(grpc.StatusCode.NOT_FOUND, api.deals.TransferDeal, request, "boss")
+    request.id = "0" * 32
+    unknown = api.refused(grpc.StatusCode.NOT_FOUND, api.deals.TransferDeal, request, "boss")
+    assert foreign.replace(deal.id, "X") == unknown.replace("0" * 32, "X")
+    assert api.call(api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id)).team_id == "team-a"
 
 
 def test_bad_create_input_names_the_field(api, account):
@@ -261,3 +275,13 @@ def test_a_supervisor_reassigns_an_open_deal_to_a_teammate(api, deal):
     assert (moved.owner_user_id, moved.version) == ("bob", 2)
     event = api.world.uow.events("deal_updated")[-1]
     assert (list(event.changed_fields), event.reason) == (["owner_user_id"], "holiday cover")
+
+
+def test_an_empty_id_is_bad_input_not_an_unknown_record(api):
+    for method, request, field in (
+            (api.deals.GetDeal, deals_pb2.GetDealRequest(id=" "), "deal_id"),
+            (api.deals.CloseDealLost, deals_pb2.CloseDealLostRequest(reason="price"), "deal_id"),
+            (api.accounts.GetAccount, accounts_pb2.GetAccountRequest(), "account_id"),
+            (api.quotes.GetQuote, billing_pb2.GetQuoteRequest(), "quote_id"),
+            (api.invoices.GetInvoice, billing_pb2.GetInvoiceRequest(), "invoice_id")):
+        assert api.refused(INVALID_ARGUMENT, method, request).startswith(f"{field} is required")

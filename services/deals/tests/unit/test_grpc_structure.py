@@ -62,15 +62,21 @@ def test_stage_problems_are_named_by_position(api):
 
 
 def test_a_rule_on_a_stage_fires_in_the_same_commit_as_the_move(api, deal):
-    rule = api.call(api.automations.CreateAutomationRule,
-                    pipelines_pb2.CreateAutomationRuleRequest(
-                        pipeline_id=api.world.pipeline.id, rule=pb.AutomationRule(
-                            name="proposal mail", trigger=pb.AUTOMATION_TRIGGER_STAGE_ENTERED,
-                            stage_key="propose", actions=[pb.AutomationAction(
-                                kind=pb.AUTOMATION_ACTION_KIND_EMAIL, recipients=["owner"],
-                                subject="{{ deal.name }} at {{ deal.stage }}", body="go")])),
-                    "root")
+    request = pipelines_pb2.CreateAutomationRuleRequest(
+        pipeline_id=api.world.pipeline.id, rule=pb.AutomationRule(
+            name="proposal mail", trigger=pb.AUTOMATION_TRIGGER_STAGE_ENTERED,
+            stage_key="propose", team_ids=["team-a"], actions=[pb.AutomationAction(
+                kind=pb.AUTOMATION_ACTION_KIND_EMAIL, recipients=["owner"],
+                subject="{{ deal.name }} at {{ deal.stage }}", body="go")]))
+    # An administrator or the management department in no team may not define it.
+    for user in ("root", "boss"):
+        message = api.refused(grpc.StatusCode.PERMISSION_DENIED,
+                              api.automations.CreateAutomationRule, request, user)
+        assert "for team(s) 'team-a' needs the manager role over each of them" in message
+    rule = api.call(api.automations.CreateAutomationRule, request, "mia")
     assert (rule.enabled, rule.has_webhook_secret, rule.stage_key) == (True, False, "propose")
+    assert (list(rule.team_ids), rule.author_user_id, rule.include_personal_data) == \
+        (["team-a"], "mia", False)
     api.call(api.deals.MoveDealToStage,
              deals_pb2.MoveDealToStageRequest(id=deal.id, stage_key="propose"))
     mails = api.world.uow.events("automation_email_requested")
@@ -80,22 +86,37 @@ def test_a_rule_on_a_stage_fires_in_the_same_commit_as_the_move(api, deal):
         INVALID_ARGUMENT, api.automations.CreateAutomationRule,
         pipelines_pb2.CreateAutomationRuleRequest(
             pipeline_id=api.world.pipeline.id, rule=pb.AutomationRule(
-                name="bad", trigger=pb.AUTOMATION_TRIGGER_WON, actions=[pb.AutomationAction(
-                    kind=pb.AUTOMATION_ACTION_KIND_NOTIFY, recipients=["owner"],
-                    subject="{{ deal.secret }}")])), "root").lower()
+                name="bad", trigger=pb.AUTOMATION_TRIGGER_WON, team_ids=["team-a"],
+                actions=[pb.AutomationAction(kind=pb.AUTOMATION_ACTION_KIND_NOTIFY,
+                                             recipients=["owner"],
+                                             subject="{{ deal.secret }}")])), "mia").lower()
+    assert "team_ids is required" in api.refused(
+        INVALID_ARGUMENT, api.automations.CreateAutomationRule,
+        pipelines_pb2.CreateAutomationRuleRequest(
+            pipeline_id=api.world.pipeline.id, rule=pb.AutomationRule(
+                name="no team", trigger=pb.AUTOMATION_TRIGGER_WON)), "mia")
     disabled = api.call(api.automations.SetAutomationRuleEnabled,
                         pipelines_pb2.SetAutomationRuleEnabledRequest(id=rule.id, enabled=False),
-                        "root")
+                        "mia")
     assert not disabled.enabled
     listed = api.call(api.automations.ListAutomationRules,
                       pipelines_pb2.ListAutomationRulesRequest(
-                          pipeline_id=api.world.pipeline.id), "boss").rules
+                          pipeline_id=api.world.pipeline.id), "mia").rules
     assert [r.name for r in listed] == ["proposal mail"]
     assert api.call(api.automations.ListAutomationDeliveries,
                     pipelines_pb2.ListAutomationDeliveriesRequest(rule_id=rule.id),
-                    "root").deliveries == []
-    api.refused(grpc.StatusCode.PERMISSION_DENIED, api.automations.ListAutomationRules,
-                pipelines_pb2.ListAutomationRulesRequest(pipeline_id=api.world.pipeline.id))
+                    "mia").deliveries == []
+    # Nobody else reads the rule: lists leave it out, by id it is unknown.
+    for user in ("alice", "root", "boss", "max"):
+        assert api.call(api.automations.ListAutomationRules,
+                        pipelines_pb2.ListAutomationRulesRequest(
+                            pipeline_id=api.world.pipeline.id), user).rules == []
+        assert api.refused(grpc.StatusCode.NOT_FOUND, api.automations.ListAutomationDeliveries,
+                           pipelines_pb2.ListAutomationDeliveriesRequest(rule_id=rule.id),
+                           user) == f"automation rule {rule.id!r} not found"
+    assert "rule_id is required" in api.refused(
+        INVALID_ARGUMENT, api.automations.ListAutomationDeliveries,
+        pipelines_pb2.ListAutomationDeliveriesRequest(), "mia")
 
 
 def test_a_teammate_logs_on_a_colleagues_deal_and_is_kept_as_the_actor(api, deal):

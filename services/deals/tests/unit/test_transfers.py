@@ -24,9 +24,12 @@ def _deal_with_everything(world):
 def test_a_manager_above_transfers_a_deal_with_everything_and_its_history(world):
     account, contact, deal, quote = _deal_with_everything(world)
     history_before = world.call(deals.history, world.alice, "opportunity", deal.id).items
-    moved = world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b",
-                       reason="key account moves to B", new_owner_user_id="tom")
+    done = world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b",
+                      reason="key account moves to B", new_owner_user_id="tom")
+    moved = world.call(deals.get_deal, world.tom, deal.id)
     assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
+    # mia manages only the unit above team A: she learns that it was done, not the deal.
+    assert (done.deal_id, done.to_team_id, done.deal) == (deal.id, "team-b", None)
     # The old team loses access at once; the new team sees everything, history included.
     for caller, what, record_id in ((world.alice, "deal", deal.id),
                                     (world.alice, "account", account.id),
@@ -65,17 +68,55 @@ def test_who_may_transfer(world):
     for caller in (world.alice, world.sam):
         with pytest.raises(PermissionDenied, match="only a manager of the source team's units"):
             world.call(transfers.transfer_deal, caller, deal.id, to_team_id="team-b", reason="r")
-    for caller in (world.tom, world.max, world.admin):
+    for caller in (world.tom, world.max, world.admin, world.boss):
         with pytest.raises(NotFound):
             world.call(transfers.transfer_deal, caller, deal.id, to_team_id="team-b", reason="r")
-    # The management department may transfer any deal; the owner is chosen by the strategy.
-    moved = world.call(transfers.transfer_deal, world.boss, deal.id, to_team_id="team-b",
-                       reason="reorganisation")
-    assert moved.owner_user_id in {"tom", "max"} and world.handover.calls
+    # The management department may transfer the deals it sees; the owner is chosen by the
+    # strategy.
+    world.teams.add_member("team-a", "boss")
+    done = world.call(transfers.transfer_deal, world.boss, deal.id, to_team_id="team-b",
+                      reason="reorganisation")
+    assert done.deal is None and world.handover.calls
+    assert world.get("opportunities", deal.id).owner_user_id in {"tom", "max"}
+
+
+def test_the_management_department_cannot_transfer_a_deal_it_does_not_see(world):
+    deal = world.deal()
+    with pytest.raises(NotFound) as foreign:
+        world.call(transfers.transfer_deal, world.boss, deal.id, to_team_id="team-b",
+                   reason="reorganisation", new_owner_user_id="tom")
+    with pytest.raises(NotFound) as unknown:
+        world.call(transfers.transfer_deal, world.boss, "0" * 32, to_team_id="team-b",
+                   reason="reorganisation", new_owner_user_id="tom")
+    # Word for word the answer for an unknown id, and nothing moved.
+    assert str(foreign.value).replace(deal.id, "X") == str(unknown.value).replace("0" * 32, "X")
+    assert world.get("opportunities", deal.id).team_id == "team-a"
+    assert world.uow.events("deal_transferred") == []
+
+
+def test_the_answer_holds_the_deal_only_for_a_caller_who_still_sees_it(world):
+    deal = world.deal()
+    world.teams.add_unit_manager("team-a", "una")
+    world.teams.add_unit_manager("team-b", "una")
+    una = type(world.mia)("una")
+    done = world.call(transfers.transfer_deal, una, deal.id, to_team_id="team-b", reason="r",
+                      new_owner_user_id="tom")
+    assert done.deal is not None and (done.deal.team_id, done.deal.name) == ("team-b",
+                                                                            "Acme rollout")
+    back = world.call(transfers.transfer_deal, world.max, deal.id, to_team_id="team-a",
+                      reason="back", new_owner_user_id="alice")
+    assert (back.deal_id, back.to_team_id, back.deal) == (deal.id, "team-a", None)
 
 
 def test_transfer_input_errors(world):
     deal = world.deal()
+    with pytest.raises(InvalidArgument, match="deal_id is required"):
+        world.call(transfers.transfer_deal, world.mia, " ", to_team_id="team-b", reason="r")
+    with pytest.raises(InvalidArgument, match="to_team_id is required"):
+        world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="", reason="r")
+    with pytest.raises(InvalidArgument, match="new_owner_user_id is not a valid id"):
+        world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b",
+                   reason="r", new_owner_user_id="x" * 65)
     with pytest.raises(InvalidArgument, match="reason is required"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="")
     with pytest.raises(FailedPrecondition, match="already belongs to that team"):
@@ -101,8 +142,9 @@ def test_a_won_deal_moves_with_its_order_and_invoice(world):
     invoice = world.call(billing.create_invoice, world.sam, order.id)
     world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("39.98"),
                actual_close_date=T0.date())
-    moved = world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b",
-                       reason="r", new_owner_user_id="tom")
+    world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="r",
+               new_owner_user_id="tom")
+    moved = world.call(deals.get_deal, world.tom, deal.id)
     assert (moved.status, moved.team_id) == ("won", "team-b")
     assert world.call(billing.get_order, world.tom, order.id).team_id == "team-b"
     assert world.call(billing.get_invoice, world.max, invoice.id).team_id == "team-b"

@@ -114,9 +114,9 @@ def test_a_stage_rule_is_written_in_the_same_transaction_as_the_move(pg_api, eng
                     pipeline_id=pipeline.id, rule=pb.AutomationRule(
                         name=f"negotiation {deal.id[:6]}",
                         trigger=pb.AUTOMATION_TRIGGER_STAGE_ENTERED, stage_key="negotiate",
-                        actions=[pb.AutomationAction(
+                        team_ids=["team-a"], actions=[pb.AutomationAction(
                             kind=pb.AUTOMATION_ACTION_KIND_EMAIL, recipients=["owner"],
-                            subject="{{ deal.name }}: {{ deal.amount }}", body="b")])), "root")
+                            subject="{{ deal.name }}: {{ deal.amount }}", body="b")])), "mia")
     moved = pg_api.call(pg_api.deals.MoveDealToStage, deals_pb2.MoveDealToStageRequest(
         id=deal.id, stage_key="negotiate", expected_version=deal.version))
     assert (moved.stage_key, moved.probability, moved.version) == ("negotiate", 70, 2)
@@ -178,8 +178,14 @@ def test_a_transfer_moves_the_deal_and_its_history_to_the_other_team(pg_api, dea
     pg_api.refused(grpc.StatusCode.PERMISSION_DENIED, pg_api.deals.TransferDeal,
                    deals_pb2.TransferDealRequest(id=deal.id, to_team_id="team-b",
                                                  reason="region"), "sam")
-    moved = pg_api.call(pg_api.deals.TransferDeal, deals_pb2.TransferDealRequest(
+    # The management department in no team does not see the deal: unknown, nothing moves.
+    assert pg_api.refused(NOT_FOUND, pg_api.deals.TransferDeal, deals_pb2.TransferDealRequest(
+        id=deal.id, to_team_id="team-b", reason="region"), "boss") == f"deal {deal.id!r} not found"
+    done = pg_api.call(pg_api.deals.TransferDeal, deals_pb2.TransferDealRequest(
         id=deal.id, to_team_id="team-b", reason="region", new_owner_user_id="tom"), "mia")
+    # mia manages only the unit above team A: told it was done, not shown the deal.
+    assert done == pb.Opportunity(id=deal.id, team_id="team-b", withheld=True)
+    moved = pg_api.call(pg_api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id), "tom")
     assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
     pg_api.refused(NOT_FOUND, pg_api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id))
     history = pg_api.call(pg_api.deals.GetHistory, deals_pb2.GetHistoryRequest(
