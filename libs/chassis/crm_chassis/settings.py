@@ -61,6 +61,9 @@ class ServiceSettings:
     outbox_batch_size: int = setting(500, "Outbox rows the relay publishes per confirmed batch.")
     outbox_poll_seconds: float = setting(0.05, "Relay pause when the outbox is empty.")
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")
+    broker_user_format: str = setting(
+        "crm-{service}", "Broker user name of a service ({service} = its name): who may publish "
+        "its events; consumers refuse an event whose AMQP user_id is not its source's user.")
     service_client_id: str = setting("", "Client id of this service's service account.")
     service_client_secret: str = setting("", "Client secret of this service's service account.",
                                          secret=True)

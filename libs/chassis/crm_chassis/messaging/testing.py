@@ -22,9 +22,12 @@ from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Te
 
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.messaging.topology import declare_topology, delete_topology, queue_depths
+from crm_chassis.messaging.bootstrap import declare_with_retry
+from crm_chassis.messaging.topology import (declare_exchanges, declare_topology, delete_topology,
+                                            queue_depths)
 from crm_chassis.outbox.tables import messaging_tables
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
+from crm_chassis.settings import ServiceSettings
+from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, service_amqp_url
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 EVENT = "something_happened"
@@ -88,6 +91,8 @@ class EventBed:
             f"CRM_{self.producer.upper()}_DATABASE_URL": producer_db,
             f"CRM_{self.consumer.upper()}_DATABASE_URL": consumer_db,
             "CRM_AMQP_URL": AMQP_URL,
+            # The bed's synthetic services all use the tests' broker user: it is their producer.
+            "CRM_BROKER_USER_FORMAT": pika_user(AMQP_URL),
             "CRM_EVENT_MAX_DELIVERIES": str(max_deliveries),
             "CRM_OUTBOX_BATCH_SIZE": str(batch_size),
             "CRM_LOG_LEVEL": "WARNING",
@@ -97,6 +102,7 @@ class EventBed:
                                                          os.environ.get("PYTHONPATH")])),
         }
         self._processes: list[subprocess.Popen] = []
+        self._declared = False
 
     def _write_manifests(self) -> None:
         for name, body in (
@@ -160,13 +166,17 @@ class EventBed:
 
     # ------------------------------------------------------------------ processes
     def declare(self) -> None:
+        """The bed's topology step: every part of its manifests (its processes declare none)."""
         connection, channel = amqp_channel()
         try:
             declare_topology(channel, self.manifests, self.max_deliveries)
         finally:
             connection.close()
+        self._declared = True
 
     def _spawn(self, args: list[str], **env: str) -> subprocess.Popen:
+        if not self._declared:   # as make run: the topology step before any process starts
+            self.declare()
         log_path = self.root / f"process-{len(self._processes)}.log"
         with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
             process = subprocess.Popen([sys.executable, *args], env={**self.env, **env},
@@ -264,7 +274,29 @@ class EventBed:
         self.consumer_engine.dispose()
 
 
+def pika_user(url: str) -> str:
+    import pika
+
+    return pika.URLParameters(url).credentials.username
+
+
 # ---------------------------------------------------------------------- a service's own worker
+def declare_service_part(service: str, env: dict) -> None:
+    """What ``make run`` does before a worker starts: every service's exchange, then
+    ``service``'s own part declared with its own broker user (the worker declares nothing but
+    its queues, with ``env``'s event_max_deliveries)."""
+    found = manifests.discover()
+    connection, channel = amqp_channel()
+    try:
+        for manifest in found:
+            declare_exchanges(channel, manifest)
+    finally:
+        connection.close()
+    settings = ServiceSettings.load(service, env={**os.environ, **env})
+    declare_with_retry(service_amqp_url(service), manifests.find(service),
+                       settings.event_max_deliveries, wait_seconds=30)
+
+
 def existing_queues(queues) -> set[str]:
     """Which of ``queues`` exist on the broker (passive declares, one channel each)."""
     import pika.exceptions
@@ -305,6 +337,7 @@ def service_worker(service: str, env: dict, log_path: Path):
     with ``env`` added, its output in ``log_path`` (a file: a full pipe blocks the worker).
     Yields the process; on leaving, stops it with SIGTERM and, unless the body failed, asserts it
     exited cleanly."""
+    declare_service_part(service, env)
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "crm_chassis.messaging.worker_main", service,

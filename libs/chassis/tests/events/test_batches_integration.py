@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.messaging.testing import EVENT
-from crm_chassis.messaging.topology import (DEAD_LETTER_EXCHANGE, dead_letter_queue,
-                                            queue_arguments)
-from crm_chassis.testing import amqp_channel
+from crm_chassis.messaging.testing import EVENT, pika_user
+from crm_chassis.messaging.topology import dead_letter_queue, queue_arguments
+from crm_chassis.testing import AMQP_URL, amqp_channel
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +23,12 @@ def _declare_batch_queue(bed) -> None:
                               arguments=queue_arguments(bed.batch_queue, bed.max_deliveries))
         channel.queue_bind(queue=bed.batch_queue, exchange=f"{bed.producer}.events",
                            routing_key=EVENT)
-        dlq = dead_letter_queue(bed.batch_queue)
+        dlq, arguments = dead_letter_queue(bed.batch_queue), queue_arguments(bed.batch_queue, 1)
+        channel.exchange_declare(exchange=arguments["x-dead-letter-exchange"],
+                                 exchange_type="direct", durable=True)
         channel.queue_declare(queue=dlq, durable=True)
-        channel.queue_bind(queue=dlq, exchange=DEAD_LETTER_EXCHANGE, routing_key=bed.batch_queue)
+        channel.queue_bind(queue=dlq, exchange=arguments["x-dead-letter-exchange"],
+                           routing_key=bed.batch_queue)
     finally:
         connection.close()
 
@@ -87,7 +89,7 @@ def test_poison_bodies_on_a_batch_queue_are_dead_lettered_at_once(bed):
                                    (json.dumps({"meta": "nope"}).encode(), "application/json"),
                                    (b"\x80\x04K\x01.", "application/x-python-serialize")):
             channel.basic_publish("", bed.batch_queue, body, pika.BasicProperties(
-                content_type=content_type, delivery_mode=2))
+                content_type=content_type, delivery_mode=2, user_id=pika_user(AMQP_URL)))
     finally:
         connection.close()
     bed.start_worker(EVT_BATCH="1")
