@@ -147,6 +147,10 @@ def delete_vhost(vhost: str) -> None:
     rabbitmqctl("delete_vhost", vhost)
 
 
+def delete_user(user: str) -> None:
+    rabbitmqctl("delete_user", user)
+
+
 def main(argv: list[str] | None = None) -> int:
     from crm_chassis import manifest as manifests
 

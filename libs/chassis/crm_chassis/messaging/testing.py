@@ -103,6 +103,7 @@ class EventBed:
         }
         self._processes: list[subprocess.Popen] = []
         self._declared = False
+        self._users: list[str] = []
 
     def _write_manifests(self) -> None:
         for name, body in (
@@ -173,6 +174,20 @@ class EventBed:
         finally:
             connection.close()
         self._declared = True
+
+    def give_producer_its_broker_user(self) -> str:
+        """Create the producer's own broker user (``crm-<producer>``, permissions on the tests'
+        vhost; deleted on :meth:`close`), let its relay connect as it and the worker expect it
+        (instead of the tests' shared user). Returns the user name."""
+        from crm_chassis.messaging.broker_users import broker_user, provision
+        from crm_chassis.pytest_broker import vhost_of
+
+        producer = next(m for m in self.manifests if m.name == self.producer)
+        provision([producer], vhost_of(AMQP_URL))
+        self._users.append(broker_user(self.producer))
+        self.env[f"CRM_{self.producer.upper()}_AMQP_URL"] = service_amqp_url(self.producer)
+        self.env["CRM_BROKER_USER_FORMAT"] = "crm-{service}"
+        return self._users[-1]
 
     def _spawn(self, args: list[str], **env: str) -> subprocess.Popen:
         if not self._declared:   # as make run: the topology step before any process starts
@@ -272,6 +287,10 @@ class EventBed:
             connection.close()
         self.producer_engine.dispose()
         self.consumer_engine.dispose()
+        if self._users:
+            from crm_chassis.messaging.broker_users import delete_user
+            for user in self._users:
+                delete_user(user)
 
 
 def pika_user(url: str) -> str:
