@@ -300,6 +300,29 @@ def pika_user(url: str) -> str:
 
 
 # ---------------------------------------------------------------------- a service's own worker
+def publish_as(source: str, event_type: str, message, *, times: int = 1) -> None:
+    """Publish a stamped event as ``source``'s relay does: over a connection of ``source``'s own
+    broker user, with ``user_id`` set, on ``<source>.events``, confirmed. ``times`` > 1 is a
+    redelivery (the same event id again)."""
+    import pika
+
+    from crm_chassis import events
+    from crm_chassis.messaging.broker_users import broker_user
+
+    connection, channel = amqp_channel(service_amqp_url(source))
+    try:
+        channel.confirm_delivery()
+        for _ in range(times):
+            channel.basic_publish(
+                f"{source}.events", event_type, events.encode(message).encode(),
+                properties=pika.BasicProperties(
+                    content_type="application/json", delivery_mode=2,
+                    headers=events.headers_for(message.meta), message_id=message.meta.event_id,
+                    type=event_type, user_id=broker_user(source)), mandatory=True)
+    finally:
+        connection.close()
+
+
 def declare_service_part(service: str, env: dict) -> None:
     """What ``make run`` does before a worker starts: every service's exchange, then
     ``service``'s own part declared with its own broker user (the worker declares nothing but
