@@ -43,8 +43,9 @@ class ServiceSettings:
     data_dir: str = setting("data", "Folder for embedded SQLite databases and local state.")
     database_url: str = setting(
         "", "SQLAlchemy URL of the service's own database. Empty: sqlite file <data_dir>/<service>.db.")
-    amqp_url: str = setting("amqp://guest:guest@127.0.0.1:5672/%2F", "RabbitMQ URL (events).",
-                            secret=True)
+    amqp_url: str = setting("amqp://guest:guest@127.0.0.1:5672/%2F",
+                            "RabbitMQ URL (events), as the service's own broker user (make run "
+                            "and deploy/ set it per service).", secret=True)
     grpc_host: str = setting("127.0.0.1", "Address the gRPC API binds to.")
     grpc_port: int = setting(0, "Port of the gRPC API (each service sets its own default).")
     grpc_max_workers: int = setting(16, "Threads serving gRPC calls.")

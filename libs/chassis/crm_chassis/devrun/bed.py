@@ -28,7 +28,7 @@ import grpc
 
 from crm_chassis import manifest as manifests
 from crm_chassis.devrun.plan import build_plan
-from crm_chassis.messaging.broker_users import provision
+from crm_chassis.messaging.broker_users import provision_once
 from crm_chassis.pytest_broker import vhost_of
 from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, service_amqp_url,
                                  temporary_postgres_database)
@@ -82,7 +82,7 @@ class PlatformBed:
         for name, url in self.database_urls.items():
             self.env[f"CRM_{name.upper()}_DATABASE_URL"] = url
         # Each service on the tests' vhost as its own broker user, as in make run and deploy/.
-        provision(manifests.discover(), vhost_of(AMQP_URL))
+        provision_once(vhost_of(AMQP_URL))
         for manifest in self.manifests:
             self.env[f"CRM_{manifest.name.upper()}_AMQP_URL"] = service_amqp_url(manifest.name)
         for step in plan.migrations:

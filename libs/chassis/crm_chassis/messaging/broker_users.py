@@ -134,6 +134,7 @@ def rabbitmqctl(*args: str) -> str:
 def provision(manifests: Iterable[ServiceManifest], vhost: str, *,
               also_permit: Sequence[str] = ()) -> None:
     """Create the vhost, the users and their permissions on the local broker (idempotent)."""
+    manifests = list(manifests)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(definitions(manifests, vhost, also_permit=also_permit), file)
     try:
@@ -141,6 +142,24 @@ def provision(manifests: Iterable[ServiceManifest], vhost: str, *,
         rabbitmqctl("import_definitions", file.name)
     finally:
         os.unlink(file.name)
+    if {m.name for m in manifests} >= {m.name for m in _repository_manifests()}:
+        _PROVISIONED.add(vhost)
+
+
+def _repository_manifests() -> list[ServiceManifest]:
+    from crm_chassis import manifest as manifests
+
+    return manifests.discover(manifests.repo_root())
+
+
+_PROVISIONED: set[str] = set()
+
+
+def provision_once(vhost: str) -> None:
+    """:func:`provision` every service of the repository on ``vhost``, once per process (test
+    beds and benchmarks that connect as the services' own users)."""
+    if vhost not in _PROVISIONED:
+        provision(_repository_manifests(), vhost)
 
 
 def delete_vhost(vhost: str) -> None:

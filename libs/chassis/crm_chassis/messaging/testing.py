@@ -307,7 +307,10 @@ def publish_as(source: str, event_type: str, message, *, times: int = 1) -> None
     import pika
 
     from crm_chassis import events
-    from crm_chassis.messaging.broker_users import broker_user
+    from crm_chassis.messaging.broker_users import broker_user, provision_once
+    from crm_chassis.pytest_broker import vhost_of
+
+    provision_once(vhost_of(AMQP_URL))
 
     connection, channel = amqp_channel(service_amqp_url(source))
     try:
@@ -334,6 +337,10 @@ def declare_service_part(service: str, env: dict) -> None:
             declare_exchanges(channel, manifest)
     finally:
         connection.close()
+    from crm_chassis.messaging.broker_users import provision_once
+    from crm_chassis.pytest_broker import vhost_of
+
+    provision_once(vhost_of(AMQP_URL))   # the services' users (a test session has them already)
     settings = ServiceSettings.load(service, env={**os.environ, **env})
     declare_with_retry(service_amqp_url(service), manifests.find(service),
                        settings.event_max_deliveries, wait_seconds=30)

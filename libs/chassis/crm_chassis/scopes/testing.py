@@ -114,13 +114,13 @@ class RevocationBed:
     def start(self) -> None:
         """The bed's topology, then the territory relay (as territory's own broker user: the
         probe accepts user_access_changed from nobody else) and the probe."""
-        from crm_chassis.messaging.broker_users import provision
+        from crm_chassis.messaging.broker_users import provision_once
         from crm_chassis.messaging.topology import declare_topology
         from crm_chassis.pytest_broker import vhost_of
         from crm_chassis.settings import ServiceSettings
         from crm_chassis.testing import service_amqp_url
 
-        provision([manifests.find("territory")], vhost_of(AMQP_URL))   # the real one's rights
+        provision_once(vhost_of(AMQP_URL))   # the repository's services' users, territory's too
         self.env["CRM_TERRITORY_AMQP_URL"] = service_amqp_url("territory")
         connection, channel = amqp_channel()
         try:
