@@ -175,6 +175,28 @@ class EventBed:
             connection.close()
         self._declared = True
 
+    def declare_batch_queue(self) -> None:
+        """The batch consumer's queue and dead-letter queue (not in the bed's manifests), as a
+        topology step declares a service's queues: events published before the worker first
+        starts wait in it."""
+        from crm_chassis.messaging.topology import (dead_letter_queue, events_exchange,
+                                                    queue_arguments)
+
+        arguments = queue_arguments(self.batch_queue, self.max_deliveries)
+        dlx, dlq = arguments["x-dead-letter-exchange"], dead_letter_queue(self.batch_queue)
+        connection, channel = amqp_channel()
+        try:
+            channel.exchange_declare(exchange=events_exchange(self.producer),
+                                     exchange_type="topic", durable=True)
+            channel.exchange_declare(exchange=dlx, exchange_type="direct", durable=True)
+            channel.queue_declare(queue=self.batch_queue, durable=True, arguments=arguments)
+            channel.queue_bind(queue=self.batch_queue, exchange=events_exchange(self.producer),
+                               routing_key=EVENT)
+            channel.queue_declare(queue=dlq, durable=True)
+            channel.queue_bind(queue=dlq, exchange=dlx, routing_key=self.batch_queue)
+        finally:
+            connection.close()
+
     def give_producer_its_broker_user(self) -> str:
         """Create the producer's own broker user (``crm-<producer>``, permissions on the tests'
         vhost; deleted on :meth:`close`), let its relay connect as it and the worker expect it
@@ -283,6 +305,7 @@ class EventBed:
             channel.queue_delete(queue=self.plain_queue)
             channel.queue_delete(queue=self.batch_queue)
             channel.queue_delete(queue=f"{self.batch_queue}.dlq")
+            channel.exchange_delete(exchange=f"{self.consumer}_batch.dlx")
         finally:
             connection.close()
         self.producer_engine.dispose()

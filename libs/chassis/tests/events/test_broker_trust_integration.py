@@ -140,6 +140,31 @@ def test_an_event_not_published_by_its_owner_is_dead_lettered_unhandled(bed):
         connection.close()
 
 
+def test_a_batch_handler_refuses_them_too(bed):
+    bed.give_producer_its_broker_user()
+    bed.declare()
+    bed.declare_batch_queue()
+    bed.start_worker(EVT_BATCH="1")
+    bed.start_relay()
+    genuine = bed.write_events(3)
+    bed.wait_for(lambda: bed.count("batched") >= 3, 30, "the genuine events not batched")
+    forged = _forged(bed, "forged")
+    connection, channel = amqp_channel()
+    try:
+        channel.confirm_delivery()
+        channel.basic_publish(f"{bed.producer}.events", EVENT, events.encode(forged),
+                              pika.BasicProperties(content_type="application/json",
+                                                   delivery_mode=2, user_id=pika_user(AMQP_URL)),
+                              mandatory=True)
+    finally:
+        connection.close()
+    dlq = dead_letter_queue(bed.batch_queue)
+    bed.wait_for(lambda: bed.queue_depth(dlq) == 1, 30, "the forged event in the batch DLQ")
+    later = bed.write_events(2)
+    bed.wait_for(lambda: bed.count("batched") >= 5, 30, "events after the forged one")
+    assert sorted(r["event_id"] for r in bed.rows("batched")) == sorted(genuine + later)
+
+
 def _sample(text: str, name: str, label: str) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                if line.startswith(name + "{") and label in line)
