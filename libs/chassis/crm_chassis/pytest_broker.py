@@ -1,7 +1,8 @@
-"""pytest plugin (the repository's conftest.py loads it): every test session on its own RabbitMQ
-virtual host, so two runs on one machine never take each other's messages.
+"""pytest plugin (entry point ``crm_broker`` of crm-chassis, so it is loaded before any conftest):
+every test session on its own RabbitMQ virtual host, so two runs on one machine never take each
+other's messages.
 
-At session start, before any test module imports :mod:`crm_chassis.testing`: unless
+At session start, before any conftest or test module imports :mod:`crm_chassis.testing`: unless
 ``CRM_TEST_AMQP_URL`` is set, create the vhost ``crm-test-<random>``, every service's broker user
 (``crm-<service>``, its local password) with its permissions there and every right there for the
 administrative user of the tests (``guest``), and point ``CRM_TEST_AMQP_URL`` at it; at session end
@@ -10,7 +11,8 @@ used as is; the services' users get their permissions on its vhost, nothing else
 
 One ``rabbitmqctl import_definitions`` (needs root or the broker's Erlang cookie). Without
 rabbitmqctl the session runs on ``CRM_TEST_AMQP_URL``'s default and says so. A run of unit tests
-only (``-m "not integration"``) needs no broker and touches nothing.
+only (``-m "not integration"``) needs no broker and touches nothing. ``-p no:crm_broker`` turns
+the plugin off.
 """
 from __future__ import annotations
 
@@ -34,8 +36,9 @@ def with_vhost(url: str, vhost: str) -> str:
     return parts._replace(path="/" + quote(vhost, safe="")).geturl()
 
 
-def pytest_configure(config) -> None:
-    if "not integration" in (config.getoption("markexpr", "") or ""):
+def pytest_load_initial_conftests(early_config, parser, args) -> None:
+    markexpr = getattr(early_config.known_args_namespace, "markexpr", "") or ""
+    if "not integration" in markexpr:
         return
     from crm_chassis import manifest as manifests
     from crm_chassis.messaging.broker_users import ProvisioningError, provision

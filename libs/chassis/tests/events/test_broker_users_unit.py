@@ -69,3 +69,13 @@ def test_only_the_owners_user_is_admitted():
     assert provenance.refusal("crm-leads", "crm-territory") == provenance.WRONG_PRODUCER
     assert provenance.refusal(None, "crm-territory") == provenance.MISSING
     assert provenance.refusal("", "crm-territory") == provenance.MISSING
+
+
+def test_the_test_sessions_vhost_goes_into_the_url():
+    from crm_chassis.pytest_broker import vhost_of, with_vhost
+
+    assert vhost_of("amqp://guest:guest@127.0.0.1:5672/%2F") == "/"
+    assert vhost_of("amqp://guest:guest@127.0.0.1:5672") == "/"
+    assert vhost_of("amqp://guest:guest@127.0.0.1:5672/wt-broker") == "wt-broker"
+    assert with_vhost("amqp://guest:guest@127.0.0.1:5672/%2F", "crm-test-1") == (
+        "amqp://guest:guest@127.0.0.1:5672/crm-test-1")
