@@ -12,8 +12,8 @@ import pika.exceptions
 
 from crm_chassis.manifest import ServiceManifest
 from crm_chassis.messaging.topology import (SourceExchangeMissing, Topology, TopologyConflict,
-                                            declare_exchanges, declare_service_topology,
-                                            service_plan)
+                                            TopologyForbidden, declare_exchanges,
+                                            declare_service_topology, service_plan)
 from crm_chassis.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,10 @@ def declare_with_retry(amqp_url: str, manifest: ServiceManifest, max_deliveries:
                     declare_exchanges(connection.channel(), manifest)
                     return service_plan(manifest, max_deliveries)
                 return declare_service_topology(connection.channel(), manifest, max_deliveries)
-            except TopologyConflict as exc:
-                log.error("broker topology conflict: %s", exc)
-                raise SystemExit(f"broker topology conflict: {exc}") from None
+            except (TopologyConflict, TopologyForbidden) as exc:
+                log.error("broker topology of %s not declared: %s", manifest.name, exc)
+                raise SystemExit(f"broker topology of {manifest.name} not declared: {exc}") \
+                    from None
             except SourceExchangeMissing as exc:
                 waiting = (f"an exchange {manifest.name} subscribes to is not declared yet "
                            f"({exc}); its service's topology step declares it")

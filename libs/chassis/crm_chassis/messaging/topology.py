@@ -106,6 +106,11 @@ class TopologyConflict(RuntimeError):
     """The broker holds an exchange or queue of that name declared differently (406)."""
 
 
+class TopologyForbidden(RuntimeError):
+    """The broker user may not declare that (403): it is not the service's own user, or its
+    permissions are not those of :mod:`crm_chassis.messaging.broker_users`."""
+
+
 class SourceExchangeMissing(RuntimeError):
     """A subscription's source exchange does not exist yet (its service's part not declared)."""
 
@@ -142,6 +147,12 @@ def _guarded(declare) -> None:
     except pika.exceptions.ChannelClosedByBroker as exc:
         if exc.reply_code == 404:
             raise SourceExchangeMissing(exc.reply_text) from None
+        if exc.reply_code == 403:
+            raise TopologyForbidden(
+                f"the broker refused a declaration: {exc.reply_text}. A service's part is "
+                "declared with that service's own broker user (CRM_<SERVICE>_AMQP_URL), whose "
+                "permissions `python -m crm_chassis.messaging.broker_users show` prints (make run "
+                "creates them; deploy/ renders them as a Permission).") from None
         if exc.reply_code != 406:
             raise
         raise TopologyConflict(

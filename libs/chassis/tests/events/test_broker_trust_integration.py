@@ -54,6 +54,11 @@ def test_a_service_user_is_confined_to_its_own_exchange_and_queues(platform_exch
     part = declare_with_retry(service_amqp_url("leads"), leads,
                               ServiceSettings.load("leads").event_max_deliveries, wait_seconds=10)
     assert part.queues
+    # Another service's part is not its to declare.
+    with pytest.raises(SystemExit, match="broker topology of territory not declared.*"
+                                         "ACCESS_REFUSED.*own broker user"):
+        declare_with_retry(service_amqp_url("leads"), manifests.find("territory"), 5,
+                           wait_seconds=10)
     connection = pika.BlockingConnection(pika.URLParameters(service_amqp_url("leads")))
     try:
         def publish(exchange, user_id=None):
