@@ -126,6 +126,9 @@ def list_processes(only: tuple[str, ...]) -> None:
     _print_table(_process_table(plan), plan)
     for step in plan.migrations:
         click.echo(f"migrate {step.service}: {' '.join(step.argv[1:])}")
+    for step in (plan.broker_users, plan.topology):
+        if step is not None:
+            click.echo(f"{step.label}: {' '.join(step.argv[1:])}")
 
 
 def main() -> None:  # console script `crm-dev`
