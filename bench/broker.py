@@ -13,14 +13,19 @@ from google.protobuf.message import Message
 
 from crm_chassis.events import encode, headers_for
 from crm_chassis.messaging.testing import existing_queues
-from crm_chassis.testing import amqp_channel
+from crm_chassis.messaging.broker_users import broker_user, provision_once
+from crm_chassis.pytest_broker import vhost_of
+from crm_chassis.testing import AMQP_URL, amqp_channel, service_amqp_url
 
 
 def publish_events(exchange: str, event_type: str, messages: Iterable[Message]) -> int:
     """Publish stamped event messages in nameko's wire format (persistent, mandatory, publisher
-    confirms), as the relay does; returns how many."""
+    confirms), as the relay does: as the producer's own broker user, ``user_id`` stamped (the
+    consumers refuse anything else); returns how many."""
+    source = exchange.removesuffix(".events")
+    provision_once(vhost_of(AMQP_URL))
     count = 0
-    connection, channel = amqp_channel()
+    connection, channel = amqp_channel(service_amqp_url(source))
     try:
         channel.confirm_delivery()
         for message in messages:
@@ -29,7 +34,7 @@ def publish_events(exchange: str, event_type: str, messages: Iterable[Message]) 
                 properties=pika.BasicProperties(
                     content_type="application/json", delivery_mode=2,
                     headers=headers_for(message.meta), message_id=message.meta.event_id,
-                    type=event_type), mandatory=True)
+                    type=event_type, user_id=broker_user(source)), mandatory=True)
             count += 1
     finally:
         connection.close()

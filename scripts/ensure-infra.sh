@@ -40,10 +40,19 @@ ensure_postgres() {
 }
 
 ensure_rabbitmq() {
-  reachable "$MQ_HOST" "$MQ_PORT" && return 0
-  command -v rabbitmq-server >/dev/null || apt_install RabbitMQ rabbitmq-server
-  rabbitmq-server -detached || true
-  wait_for "$MQ_HOST" "$MQ_PORT" RabbitMQ 90
+  if ! reachable "$MQ_HOST" "$MQ_PORT"; then
+    command -v rabbitmq-server >/dev/null || apt_install RabbitMQ rabbitmq-server
+    rabbitmq-server -detached || true
+    wait_for "$MQ_HOST" "$MQ_PORT" RabbitMQ 90
+  fi
+  # make run and make test create the services' broker users and vhosts with rabbitmqctl
+  # (crm_chassis.messaging.broker_users): it must be able to talk to this broker.
+  if ! ${CRM_RABBITMQCTL:-rabbitmqctl} -q list_vhosts >/dev/null 2>&1; then
+    echo "error: rabbitmqctl cannot manage the broker on $MQ_HOST (not installed here, not root," >&2
+    echo "or another Erlang cookie); it creates the services' broker users. Run as root, or set" >&2
+    echo "CRM_RABBITMQCTL to a command that manages that broker." >&2
+    exit 1
+  fi
 }
 
 for what in "$@"; do

@@ -67,6 +67,11 @@ def alert_rules() -> dict:
             alert("EventHandlersFailing",
                   "sum by (service, consumer) (rate(events_failed_total[5m])) > 0.1", "10m",
                   "ticket", "{{ $labels.consumer }} keeps failing events", "dead-letter-queue-not-empty"),
+            alert("EventsRefusedFromWrongProducer",
+                  "sum by (service, consumer, reason) (increase(events_refused_total[10m])) > 0",
+                  "0m", "page", "{{ $labels.consumer }} refused events not published by their "
+                  "owner ({{ $labels.reason }}): a broker credential is misused or a relay is "
+                  "misconfigured", "events-refused"),
             alert("EventLagHigh", "histogram_quantile(0.99, sum by (le, service, consumer) "
                   "(rate(event_lag_seconds_bucket[5m]))) > 30", "10m", "ticket",
                   "{{ $labels.consumer }}: p99 event lag {{ $value | humanizeDuration }}",

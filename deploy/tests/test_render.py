@@ -146,3 +146,40 @@ def test_alerts_and_dashboard_use_only_metrics_that_exist():
     used |= set(re.findall(r"\b(up)\{", text))
     assert used, "no metric names found"
     assert used <= known, f"unknown metrics: {sorted(used - known)}"
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (prometheus) not installed")
+def test_alert_rules_pass_their_promtool_tests():
+    done = subprocess.run(["promtool", "test", "rules", "alerts.test.yaml"],
+                          cwd=DEPLOY / "prometheus", capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_each_service_has_a_broker_user_confined_to_its_own_resources(repo):
+    from crm_chassis.manifest import load as load_manifest
+    from crm_chassis.messaging.broker_users import permission
+
+    base = repo / "out" / "base"
+    (user,) = docs(base / "sales" / "broker-user.yaml")
+    (rights,) = docs(base / "sales" / "broker-permission.yaml")
+    expected = permission(load_manifest(repo / "services" / "sales" / "service.toml"))
+    assert (user["kind"], user["metadata"]["name"]) == ("User", "crm-sales")
+    assert user["spec"]["importCredentialsSecret"] == {"name": "sales-broker-credentials"}
+    assert rights["kind"] == "Permission" and rights["spec"]["vhost"] == "crm"
+    assert rights["spec"]["userReference"] == {"name": "crm-sales"}
+    assert rights["spec"]["permissions"] == {"configure": expected.configure,
+                                             "write": expected.write, "read": expected.read}
+    (vhost,) = docs(base / "broker" / "vhost.yaml")
+    assert vhost["kind"] == "Vhost" and vhost["spec"]["name"] == "crm"
+    for kind, name in (("deployment", "worker"), ("deployment", "relay"), ("job", "topology")):
+        (obj,) = docs(base / "sales" / f"{kind}-{name}.yaml")
+        env = {e["name"]: e for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["CRM_BROKER_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+            "name": "sales-broker-credentials", "key": "password"}
+        assert env["CRM_SALES_AMQP_URL"]["value"] == (
+            "amqp://crm-sales:$(CRM_BROKER_PASSWORD)@crm-rabbitmq:5672/crm")
+    (api,) = docs(base / "sales" / "deployment-api.yaml")
+    assert "CRM_SALES_AMQP_URL" not in str(api)          # the api never talks to the broker
+    (topology,) = docs(base / "sales" / "job-topology.yaml")
+    assert topology["spec"]["template"]["spec"]["containers"][0]["command"][-2:] == [
+        "--service", "sales"]

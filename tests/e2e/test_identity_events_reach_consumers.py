@@ -20,8 +20,8 @@ from crm.identity.v1 import users_pb2, users_pb2_grpc, auth_pb2, auth_pb2_grpc
 from crm_chassis import manifest
 from crm_chassis.db import make_engine
 from crm_chassis.outbox.tables import PENDING, outbox_table
-from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, temporary_postgres_database,
-                                 wait_until)
+from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, service_amqp_url,
+                                 temporary_postgres_database, wait_until)
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.outbox.tables import inbox_table
 
@@ -82,7 +82,10 @@ def platform(tmp_path):
         server = api.start(settings, build_dependencies(settings, engine=identity_engine,
                                                         hasher=Argon2Hasher()), access_log=False)
         channel = grpc.insecure_channel(server.address)
+        # identity's relay and topology step as identity's own broker user (the probe accepts
+        # user_created from nobody else); the probe, which has no broker user, as the tests'.
         env = dict(os.environ, CRM_REPO_ROOT=str(root), CRM_AMQP_URL=AMQP_URL,
+                   CRM_IDENTITY_AMQP_URL=service_amqp_url("identity"),
                    CRM_IDENTITY_DATABASE_URL=identity_db,
                    CRM_IDENTITY_METRICS_PORT=str(free_port()),  # not the manifest's fixed port
                    **{f"CRM_{probe.upper()}_DATABASE_URL": probe_db},
@@ -128,8 +131,10 @@ def test_user_created_reaches_a_consumer_that_started_later_exactly_once(platfor
     bearer = (("authorization", f"Bearer {token}"),)
     admin_id = auth.WhoAmI(auth_pb2.WhoAmIRequest(), metadata=bearer).subject_id
 
-    # The relay declares every manifest's queues before its first publish: the probe's queue
-    # exists, so the event waits there although the probe has never run.
+    # The topology step (as in make run) declares every manifest's queues before the relay
+    # starts: the probe's queue exists, so the event waits there although the probe never ran.
+    topology = platform["spawn"]("crm_chassis.messaging.topology_main", "declare")
+    assert topology.wait(60) == 0, topology.stdout.read().decode()
     relay = platform["spawn"]("crm_chassis.outbox.relay_main", "--service", "identity")
     email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
     created = users.CreateUser(users_pb2.CreateUserRequest(

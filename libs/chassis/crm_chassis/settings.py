@@ -73,8 +73,9 @@ class ServiceSettings:
     database_url: str = setting(
         "", "SQLAlchemy URL of the service's own database. Empty: sqlite file "
         "<data_dir>/<service>.db in local and test runs; required in production.")
-    amqp_url: str = setting("amqp://guest:guest@127.0.0.1:5672/%2F", "RabbitMQ URL (events).",
-                            secret=True)
+    amqp_url: str = setting("amqp://guest:guest@127.0.0.1:5672/%2F",
+                            "RabbitMQ URL (events), as the service's own broker user (make run "
+                            "and deploy/ set it per service).", secret=True)
     grpc_host: str = setting("127.0.0.1", "Address the gRPC API binds to.")
     grpc_port: int = setting(0, "Port of the gRPC API (each service sets its own default).")
     grpc_max_workers: int = setting(16, "Threads serving gRPC calls.")
@@ -119,6 +120,9 @@ class ServiceSettings:
     outbox_batch_size: int = setting(500, "Outbox rows the relay publishes per confirmed batch.")
     outbox_poll_seconds: float = setting(0.05, "Relay pause when the outbox is empty.")
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")
+    broker_user_format: str = setting(
+        "crm-{service}", "Broker user name of a service ({service} = its name): who may publish "
+        "its events; consumers refuse an event whose AMQP user_id is not its source's user.")
     service_client_id: str = setting("", "Client id of this service's service account.")
     service_client_secret: str = setting("", "Client secret of this service's service account.",
                                          secret=True)

@@ -1,7 +1,9 @@
 """Test helpers shared by every service's test suite (real PostgreSQL and RabbitMQ).
 
 ``CRM_TEST_PG_URL`` (default ``postgresql+psycopg2://postgres@127.0.0.1:5432/postgres``) is the
-server used to create one throw-away database per test session; ``CRM_TEST_AMQP_URL`` the broker.
+server used to create one throw-away database per test session; ``CRM_TEST_AMQP_URL`` the broker
+as its administrative user, on the session's own virtual host (:mod:`crm_chassis.pytest_broker`
+creates it); :func:`service_amqp_url` the same vhost as a service's own broker user.
 """
 from __future__ import annotations
 
@@ -48,6 +50,18 @@ def free_port() -> int:
 def unique_vhost_free_name(prefix: str) -> str:
     """A name unique to this test run, for exchanges/queues that must not collide."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def service_amqp_url(service: str) -> str:
+    """``AMQP_URL``'s broker and vhost, as ``service``'s broker user (what its relay uses)."""
+    from urllib.parse import unquote, urlsplit
+
+    from crm_chassis.messaging.broker_users import local_amqp_url
+
+    parts = urlsplit(AMQP_URL)
+    vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
+    return local_amqp_url(service, vhost, host=parts.hostname or "127.0.0.1",
+                          port=parts.port or 5672)
 
 
 def amqp_channel(url: str = AMQP_URL):

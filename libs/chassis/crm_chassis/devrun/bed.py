@@ -8,8 +8,8 @@ benchmarks run exactly what ``make run`` and Kubernetes run (api, worker, relay 
 Every service gets its own database and free ports (gRPC and one /metrics port per process);
 every api's address is exported as ``CRM_<SERVICE>_ADDRESS`` (see ``plan.shared_environment``),
 the bootstrap administrator and the services' local service accounts as in ``make run``. The
-broker objects are the platform's own (``<service>.events``, nameko's queue names): the bed
-purges its services' queues at start so that leftovers of an interrupted run are not consumed.
+broker objects are the platform's own (``<service>.events``, nameko's queue names), each service
+connecting as its own broker user on the tests' vhost; the bed purges its services' queues at start so that leftovers of an interrupted run are not consumed.
 Two beds, or a bed and ``make run``, must not share one broker at the same time.
 """
 from __future__ import annotations
@@ -28,7 +28,10 @@ import grpc
 
 from crm_chassis import manifest as manifests
 from crm_chassis.devrun.plan import build_plan
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, temporary_postgres_database
+from crm_chassis.messaging.broker_users import provision_once
+from crm_chassis.pytest_broker import vhost_of
+from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, service_amqp_url,
+                                 temporary_postgres_database)
 
 ADMIN_EMAIL = "bed.admin@example.com"
 ADMIN_PASSWORD = "bed admin passphrase, long enough"
@@ -80,6 +83,10 @@ class PlatformBed:
                     "CRM_DATA_DIR": str(self.workdir / "data")}
         for name, url in self.database_urls.items():
             self.env[f"CRM_{name.upper()}_DATABASE_URL"] = url
+        # Each service on the tests' vhost as its own broker user, as in make run and deploy/.
+        provision_once(vhost_of(AMQP_URL))
+        for manifest in self.manifests:
+            self.env[f"CRM_{manifest.name.upper()}_AMQP_URL"] = service_amqp_url(manifest.name)
         for step in plan.migrations:
             self._run_step(step.label, step.argv)
         self._run_step("broker.topology", (sys.executable, "-m",

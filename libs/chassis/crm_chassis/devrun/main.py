@@ -1,6 +1,6 @@
 """``crm-dev``: run the whole platform on one machine (what ``make run`` calls).
 
-    crm-dev run [--only identity] [--no-topology]   migrate, declare topology, start, supervise
+    crm-dev run [--only identity] [--no-topology]   migrate, broker users, topology, start, supervise
     crm-dev list [--only ...]                       what `run` would start, without starting it
 
 Exit status of ``run``: 0 after Ctrl-C/SIGTERM, 1 when a step fails or a process exits on its own.
@@ -71,7 +71,7 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        steps = [*plan.migrations, *([plan.topology] if plan.topology else [])]
+        steps = [*plan.migrations, *(step for step in (plan.broker_users, plan.topology) if step)]
         for step in steps:
             code = supervisor.run_step(step, stop)
             if code is None:
@@ -112,7 +112,7 @@ def cli() -> None:
 @click.option("--only", multiple=True, metavar="SERVICE",
               help="Run only this service (repeatable); the others are not started.")
 @click.option("--no-topology", is_flag=True,
-              help="Skip declaring the broker topology (e.g. no RabbitMQ needed for the test).")
+              help="Skip the broker users and topology (e.g. no RabbitMQ needed for the test).")
 def run(only: tuple[str, ...], no_topology: bool) -> None:
     """Migrate, declare the broker topology, start every process; Ctrl-C stops all."""
     sys.exit(run_platform(only, topology=not no_topology))
@@ -126,6 +126,9 @@ def list_processes(only: tuple[str, ...]) -> None:
     _print_table(_process_table(plan), plan)
     for step in plan.migrations:
         click.echo(f"migrate {step.service}: {' '.join(step.argv[1:])}")
+    for step in (plan.broker_users, plan.topology):
+        if step is not None:
+            click.echo(f"{step.label}: {' '.join(step.argv[1:])}")
 
 
 def main() -> None:  # console script `crm-dev`

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from crm_chassis.manifest import PROCESS_KINDS, ServiceManifest
+from crm_chassis.messaging.broker_users import LOCAL_VHOST, local_amqp_url
 
 # Local runs only: the first administrator identity creates when none is configured. Printed in
 # the startup table and documented in docs/operations.md; never use it outside a developer's
@@ -46,7 +47,8 @@ class ProcessSpec:
 class Plan:
     environment: Mapping[str, str]     # shared by every process (merged over os.environ)
     migrations: tuple[ProcessSpec, ...]
-    topology: ProcessSpec | None
+    broker_users: ProcessSpec | None   # creates the vhost, the services' users, their rights
+    topology: ProcessSpec | None       # then every service's part, each with its own user
     processes: tuple[ProcessSpec, ...]
     bootstrap_admin: tuple[str, str] | None   # (e-mail, password) when the local default is used
 
@@ -76,6 +78,10 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
     for manifest in manifests:
         if "api" in manifest.processes:
             defaults[f"CRM_{manifest.name.upper()}_ADDRESS"] = f"127.0.0.1:{manifest.grpc_port}"
+    # Each service's own broker user (created by the plan's broker_users step): relays stamp it
+    # on their events and consumers accept an event only from its owner's user.
+    for manifest in manifests:
+        defaults[f"CRM_{manifest.name.upper()}_AMQP_URL"] = local_amqp_url(manifest.name)
     bootstrap = None
     configured = (environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL")
                   or environ.get("CRM_BOOTSTRAP_ADMIN_EMAIL"))
@@ -126,10 +132,13 @@ def build_plan(manifests: Sequence[ServiceManifest], *, root: Path,
                 manifest.name, kind, tuple(manifest.command(kind, python=python)), own_env,
                 metrics_port=metrics_port,
                 grpc_address=f"127.0.0.1:{manifest.grpc_port}" if kind == "api" else ""))
-    topology_spec = None
+    users_spec = topology_spec = None
     if topology and chosen:
+        users_spec = ProcessSpec("broker", "users",
+                                 (python, "-m", "crm_chassis.messaging.broker_users", "provision",
+                                  "--vhost", LOCAL_VHOST))
         topology_spec = ProcessSpec("broker", "topology",
                                     (python, "-m", "crm_chassis.messaging.topology_main",
                                      "declare"))
-    return Plan(env, tuple(migrations), topology_spec, tuple(processes),
+    return Plan(env, tuple(migrations), users_spec, topology_spec, tuple(processes),
                 bootstrap if "identity" in {m.name for m in chosen} else None)

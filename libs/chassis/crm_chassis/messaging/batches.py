@@ -41,7 +41,7 @@ from sqlalchemy import MetaData, select
 from crm_chassis import context, events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
-from crm_chassis.messaging import metrics
+from crm_chassis.messaging import metrics, provenance
 from crm_chassis.messaging.handlers import (IdempotentEventHandler, PoisonTolerantQueueConsumer,
                                             handle_once)
 from crm_chassis.outbox.tables import inbox_table
@@ -105,6 +105,8 @@ class BatchingEventHandler(IdempotentEventHandler):
         self._running = False
 
     def handle_message(self, body, message):
+        if not provenance.admit(self, message):   # not published by the event type's owner
+            return
         try:
             event = events.decode(body, self.message_cls)
         except events.EventDecodeError as exc:

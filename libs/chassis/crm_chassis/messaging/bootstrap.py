@@ -1,17 +1,19 @@
-"""Start-up steps shared by the relay and worker mains: logging, metrics port, topology."""
+"""Start-up steps shared by the process mains: logging, metrics port, a service's topology."""
 from __future__ import annotations
 
 import logging
 import os
 import threading
 import time
-from typing import Iterable, Mapping
+from typing import Mapping
 
 import pika
 import pika.exceptions
 
 from crm_chassis.manifest import ServiceManifest
-from crm_chassis.messaging.topology import Topology, TopologyConflict, declare_topology
+from crm_chassis.messaging.topology import (SourceExchangeMissing, Topology, TopologyConflict,
+                                            TopologyForbidden, declare_exchanges,
+                                            declare_service_topology, service_plan)
 from crm_chassis.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -31,32 +33,50 @@ def metrics_port(settings: ServiceSettings, manifest: ServiceManifest, kind: str
     return settings.metrics_port if overridden else manifest.processes.get(kind, 0)
 
 
-def declare_with_retry(amqp_url: str, manifests: Iterable[ServiceManifest], max_deliveries: int,
-                       *, stop: threading.Event | None = None,
+def declare_with_retry(amqp_url: str, manifest: ServiceManifest, max_deliveries: int, *,
+                       exchanges_only: bool = False, wait_seconds: float = 300.0,
+                       stop: threading.Event | None = None,
                        max_backoff: float = 5.0) -> Topology | None:
-    """Declare the topology, waiting for the broker (capped backoff); None if stopped first."""
-    manifests = list(manifests)
+    """Declare one service's part of the topology with its broker user (``amqp_url``), waiting
+    (capped backoff, up to ``wait_seconds``) for the broker and for the exchanges of the services
+    it subscribes to (their own topology steps declare them). ``exchanges_only``: just its
+    exchanges. None if stopped first; SystemExit on a conflict or when the wait runs out."""
+    deadline = time.monotonic() + wait_seconds
     backoff = 0.0
     while stop is None or not stop.is_set():
         try:
             connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        except pika.exceptions.ProbableAuthenticationError as exc:
+            raise SystemExit(f"the broker refused {manifest.name}'s broker user ({exc!r}): check "
+                             f"CRM_{manifest.name.upper()}_AMQP_URL and that the user exists "
+                             "(make run creates it; deploy/ renders it)") from None
         except pika.exceptions.AMQPConnectionError as exc:
-            backoff = min(max_backoff, max(0.25, backoff * 2))
-            log.warning("broker unavailable for topology declaration (%r); retry in %.2fs",
-                        exc, backoff)
-            if stop is not None:
-                stop.wait(backoff)
-            else:
-                time.sleep(backoff)
-            continue
-        try:
-            return declare_topology(connection.channel(), manifests, max_deliveries)
-        except TopologyConflict as exc:
-            log.error("broker topology conflict: %s", exc)
-            raise SystemExit(f"broker topology conflict: {exc}") from None
-        finally:
+            waiting = f"broker unavailable ({exc!r})"
+        else:
             try:
-                connection.close()
-            except pika.exceptions.AMQPError:
-                pass
+                if exchanges_only:
+                    declare_exchanges(connection.channel(), manifest)
+                    return service_plan(manifest, max_deliveries)
+                return declare_service_topology(connection.channel(), manifest, max_deliveries)
+            except (TopologyConflict, TopologyForbidden) as exc:
+                log.error("broker topology of %s not declared: %s", manifest.name, exc)
+                raise SystemExit(f"broker topology of {manifest.name} not declared: {exc}") \
+                    from None
+            except SourceExchangeMissing as exc:
+                waiting = (f"an exchange {manifest.name} subscribes to is not declared yet "
+                           f"({exc}); its service's topology step declares it")
+            finally:
+                try:
+                    connection.close()
+                except pika.exceptions.AMQPError:
+                    pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"topology of {manifest.name} not declared within "
+                             f"{wait_seconds:.0f}s: {waiting}")
+        backoff = min(max_backoff, max(0.25, backoff * 2))
+        log.warning("%s: %s; retry in %.2fs", manifest.name, waiting, backoff)
+        if stop is not None:
+            stop.wait(backoff)
+        else:
+            time.sleep(backoff)
     return None

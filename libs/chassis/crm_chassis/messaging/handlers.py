@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crm_chassis import context, events
 from crm_chassis.db import utcnow
-from crm_chassis.messaging import metrics
+from crm_chassis.messaging import metrics, provenance
 from crm_chassis.messaging.topology import queue_arguments
 from crm_chassis.outbox.tables import inbox_table
 from crm_chassis.settings import ServiceSettings
@@ -105,9 +105,13 @@ class IdempotentEventHandler(EventHandler):
         super().setup()   # builds self.queue with nameko's name, exchange and binding
         # Same arguments as the topology's declaration, or RabbitMQ answers 406.
         self.queue.queue_arguments = queue_arguments(self.queue.name, self.max_deliveries)
+        # The topology step declares the source's exchange; this service may only read it.
+        self.queue.exchange.no_declare = True
 
     # Called in its own greenthread for each delivery, in the queue's order.
     def handle_message(self, body, message):
+        if not provenance.admit(self, message):   # not published by the event type's owner
+            return
         try:
             event = events.decode(body, self.message_cls)
         except events.EventDecodeError as exc:

@@ -21,3 +21,7 @@ LAG_SECONDS = Histogram("event_lag_seconds", "Time from the change (meta.occurre
                                           300, 900, 3600))
 DEAD_LETTER_DEPTH = Gauge("dead_letter_queue_messages", "Messages waiting in a dead-letter queue.",
                           ["queue"])
+REFUSED = Counter("events_refused_total",
+                  "Deliveries dead-lettered unhandled because their producer is not the service "
+                  "that owns the event type (reason: missing_user_id, wrong_producer).",
+                  [*_LABELS, "reason"])

@@ -22,9 +22,12 @@ from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Te
 
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.messaging.topology import declare_topology, delete_topology, queue_depths
+from crm_chassis.messaging.bootstrap import declare_with_retry
+from crm_chassis.messaging.topology import (declare_exchanges, declare_topology, delete_topology,
+                                            queue_depths)
 from crm_chassis.outbox.tables import messaging_tables
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
+from crm_chassis.settings import ServiceSettings
+from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, service_amqp_url
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 EVENT = "something_happened"
@@ -89,6 +92,8 @@ class EventBed:
             f"CRM_{self.producer.upper()}_DATABASE_URL": producer_db,
             f"CRM_{self.consumer.upper()}_DATABASE_URL": consumer_db,
             "CRM_AMQP_URL": AMQP_URL,
+            # The bed's synthetic services all use the tests' broker user: it is their producer.
+            "CRM_BROKER_USER_FORMAT": pika_user(AMQP_URL),
             "CRM_EVENT_MAX_DELIVERIES": str(max_deliveries),
             "CRM_OUTBOX_BATCH_SIZE": str(batch_size),
             "CRM_LOG_LEVEL": "WARNING",
@@ -98,6 +103,8 @@ class EventBed:
                                                          os.environ.get("PYTHONPATH")])),
         }
         self._processes: list[subprocess.Popen] = []
+        self._declared = False
+        self._users: list[str] = []
 
     def _write_manifests(self) -> None:
         for name, body in (
@@ -161,13 +168,53 @@ class EventBed:
 
     # ------------------------------------------------------------------ processes
     def declare(self) -> None:
+        """The bed's topology step: every part of its manifests (its processes declare none)."""
         connection, channel = amqp_channel()
         try:
             declare_topology(channel, self.manifests, self.max_deliveries)
         finally:
             connection.close()
+        self._declared = True
+
+    def declare_batch_queue(self) -> None:
+        """The batch consumer's queue and dead-letter queue (not in the bed's manifests), as a
+        topology step declares a service's queues: events published before the worker first
+        starts wait in it."""
+        from crm_chassis.messaging.topology import (dead_letter_queue, events_exchange,
+                                                    queue_arguments)
+
+        arguments = queue_arguments(self.batch_queue, self.max_deliveries)
+        dlx, dlq = arguments["x-dead-letter-exchange"], dead_letter_queue(self.batch_queue)
+        connection, channel = amqp_channel()
+        try:
+            channel.exchange_declare(exchange=events_exchange(self.producer),
+                                     exchange_type="topic", durable=True)
+            channel.exchange_declare(exchange=dlx, exchange_type="direct", durable=True)
+            channel.queue_declare(queue=self.batch_queue, durable=True, arguments=arguments)
+            channel.queue_bind(queue=self.batch_queue, exchange=events_exchange(self.producer),
+                               routing_key=EVENT)
+            channel.queue_declare(queue=dlq, durable=True)
+            channel.queue_bind(queue=dlq, exchange=dlx, routing_key=self.batch_queue)
+        finally:
+            connection.close()
+
+    def give_producer_its_broker_user(self) -> str:
+        """Create the producer's own broker user (``crm-<producer>``, permissions on the tests'
+        vhost; deleted on :meth:`close`), let its relay connect as it and the worker expect it
+        (instead of the tests' shared user). Returns the user name."""
+        from crm_chassis.messaging.broker_users import broker_user, provision
+        from crm_chassis.pytest_broker import vhost_of
+
+        producer = next(m for m in self.manifests if m.name == self.producer)
+        provision([producer], vhost_of(AMQP_URL))
+        self._users.append(broker_user(self.producer))
+        self.env[f"CRM_{self.producer.upper()}_AMQP_URL"] = service_amqp_url(self.producer)
+        self.env["CRM_BROKER_USER_FORMAT"] = "crm-{service}"
+        return self._users[-1]
 
     def _spawn(self, args: list[str], **env: str) -> subprocess.Popen:
+        if not self._declared:   # as make run: the topology step before any process starts
+            self.declare()
         log_path = self.root / f"process-{len(self._processes)}.log"
         with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
             process = subprocess.Popen([sys.executable, *args], env={**self.env, **env},
@@ -259,13 +306,70 @@ class EventBed:
             channel.queue_delete(queue=self.plain_queue)
             channel.queue_delete(queue=self.batch_queue)
             channel.queue_delete(queue=f"{self.batch_queue}.dlq")
+            channel.exchange_delete(exchange=f"{self.consumer}_batch.dlx")
         finally:
             connection.close()
         self.producer_engine.dispose()
         self.consumer_engine.dispose()
+        if self._users:
+            from crm_chassis.messaging.broker_users import delete_user
+            for user in self._users:
+                delete_user(user)
+
+
+def pika_user(url: str) -> str:
+    import pika
+
+    return pika.URLParameters(url).credentials.username
 
 
 # ---------------------------------------------------------------------- a service's own worker
+def publish_as(source: str, event_type: str, message, *, times: int = 1) -> None:
+    """Publish a stamped event as ``source``'s relay does: over a connection of ``source``'s own
+    broker user, with ``user_id`` set, on ``<source>.events``, confirmed. ``times`` > 1 is a
+    redelivery (the same event id again)."""
+    import pika
+
+    from crm_chassis import events
+    from crm_chassis.messaging.broker_users import broker_user, provision_once
+    from crm_chassis.pytest_broker import vhost_of
+
+    provision_once(vhost_of(AMQP_URL))
+
+    connection, channel = amqp_channel(service_amqp_url(source))
+    try:
+        channel.confirm_delivery()
+        for _ in range(times):
+            channel.basic_publish(
+                f"{source}.events", event_type, events.encode(message).encode(),
+                properties=pika.BasicProperties(
+                    content_type="application/json", delivery_mode=2,
+                    headers=events.headers_for(message.meta), message_id=message.meta.event_id,
+                    type=event_type, user_id=broker_user(source)), mandatory=True)
+    finally:
+        connection.close()
+
+
+def declare_service_part(service: str, env: dict) -> None:
+    """What ``make run`` does before a worker starts: every service's exchange, then
+    ``service``'s own part declared with its own broker user (the worker declares nothing but
+    its queues, with ``env``'s event_max_deliveries)."""
+    found = manifests.discover()
+    connection, channel = amqp_channel()
+    try:
+        for manifest in found:
+            declare_exchanges(channel, manifest)
+    finally:
+        connection.close()
+    from crm_chassis.messaging.broker_users import provision_once
+    from crm_chassis.pytest_broker import vhost_of
+
+    provision_once(vhost_of(AMQP_URL))   # the services' users (a test session has them already)
+    settings = ServiceSettings.load(service, env={**os.environ, **env})
+    declare_with_retry(service_amqp_url(service), manifests.find(service),
+                       settings.event_max_deliveries, wait_seconds=30)
+
+
 def existing_queues(queues) -> set[str]:
     """Which of ``queues`` exist on the broker (passive declares, one channel each)."""
     import pika.exceptions
@@ -307,6 +411,7 @@ def service_worker(service: str, env: dict, log_path: Path):
     blocks the worker).
     Yields the process; on leaving, stops it with SIGTERM and, unless the body failed, asserts it
     exited cleanly."""
+    declare_service_part(service, env)
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "crm_chassis.messaging.worker_main", service,

@@ -2,9 +2,10 @@
 
 eventlet is monkey-patched before anything else is imported (nameko requires it; doing it later
 leaves unpatched sockets and locks behind). Then: logging, /metrics on the manifest's worker port
-(the environment's metrics_port wins), the broker topology, and every nameko service class found
-in <module> run by one ServiceRunner until SIGTERM/SIGINT, which stop it cleanly (in-flight
-handlers finish; unacked messages return to their queues).
+(the environment's metrics_port wins), and every nameko service class found in <module> run by
+one ServiceRunner until SIGTERM/SIGINT, which stop it cleanly (in-flight handlers finish; unacked
+messages return to their queues). The service's topology step has declared its queues; nameko
+redeclares them (same arguments) and binds them, which its broker user may do.
 """
 import warnings
 
@@ -28,8 +29,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from crm_chassis import manifest as manifests  # noqa: E402
-from crm_chassis.messaging.bootstrap import (configure_process_logging,  # noqa: E402
-                                             declare_with_retry, metrics_port)
+from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port  # noqa: E402
 from crm_chassis.messaging.dlq import DeadLetterMonitor  # noqa: E402
 from crm_chassis.messaging.handlers import MAX_DELIVERIES_CONFIG_KEY  # noqa: E402
 from crm_chassis.metrics import start_metrics_server  # noqa: E402
@@ -94,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     configure_process_logging(settings)
     make_psycopg2_green()
     start_metrics_server(metrics_port(settings, manifest, "worker"))
-    declare_with_retry(settings.amqp_url, manifests.discover(), settings.event_max_deliveries)
 
     config = {
         AMQP_URI_CONFIG_KEY: settings.amqp_url,

@@ -6,6 +6,10 @@ until the broker has acked or nacked every delivery tag (``multiple=True`` acks 
 Messages are published ``mandatory``: one that no queue is bound for comes back as Basic.Return
 *before* its ack, so it is classified as returned, not confirmed.
 
+Every message carries the AMQP ``user_id`` property: the connection's user name. RabbitMQ refuses
+a publish whose ``user_id`` is not the authenticated user, so consumers can tell which service
+published an event (:mod:`crm_chassis.messaging.provenance`).
+
 Between batches the caller runs :meth:`ConfirmingPublisher.idle` instead of sleeping, so the
 ioloop answers heartbeats and an idle relay is not disconnected by the broker.
 """
@@ -63,6 +67,7 @@ class ConfirmingPublisher:
         self._params.blocked_connection_timeout = confirm_timeout
         self._params.socket_timeout = connect_timeout
         self._app_id = app_id
+        self.user_id = self._params.credentials.username   # what RabbitMQ authenticates
         self._confirm_timeout = confirm_timeout
         self._connect_timeout = connect_timeout
         self._connection: SelectConnection | None = None
@@ -146,7 +151,7 @@ class ConfirmingPublisher:
                 properties = BasicProperties(
                     content_type=CONTENT_TYPE, delivery_mode=PERSISTENT,
                     headers=message.headers or None, message_id=message.event_id,
-                    type=message.routing_key, app_id=self._app_id,
+                    type=message.routing_key, app_id=self._app_id, user_id=self.user_id,
                     timestamp=int(message.occurred_at.timestamp()) if message.occurred_at else now)
                 body = message.body.encode() if isinstance(message.body, str) else message.body
                 self._channel.basic_publish(message.exchange, message.routing_key, body,

@@ -1,9 +1,10 @@
 """``python -m crm_chassis.outbox.relay_main --service NAME``: the outbox relay process.
 
 Loads the service's settings, serves /metrics on the manifest's relay port (the environment's
-metrics_port wins), declares the broker topology of every manifest (so consumers' queues exist
-before the first publish) and runs the relay until SIGTERM/SIGINT, which end it after the batch
-in flight.
+metrics_port wins) and runs the relay until SIGTERM/SIGINT, which end it after the batch in
+flight. It declares nothing on the broker: its service's broker user may only publish on its own
+exchange, and the topology steps (``make run``, the topology Jobs) declare every consumer's queue
+before any relay starts.
 """
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ import threading
 
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
-from crm_chassis.messaging.bootstrap import (configure_process_logging, declare_with_retry,
-                                             metrics_port)
+from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port
 from crm_chassis.metrics import start_metrics_server
 from crm_chassis.outbox.publisher import ConfirmingPublisher
 from crm_chassis.outbox.relay import OutboxRelay
@@ -53,9 +53,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    if declare_with_retry(settings.amqp_url, manifests.discover(), settings.event_max_deliveries,
-                          stop=stopping) is None:
-        return 0
     engine = make_engine(settings.database_url)
     publisher = ConfirmingPublisher(settings.amqp_url, app_id=f"{args.service}.outbox_relay")
     relay = OutboxRelay(engine, args.service, publisher, batch_size=settings.outbox_batch_size,

@@ -113,7 +113,22 @@ class RevocationBed:
         return process
 
     def start(self) -> None:
-        """The territory relay (declares the topology of the bed's manifests) and the probe."""
+        """The bed's topology, then the territory relay (as territory's own broker user: the
+        probe accepts user_access_changed from nobody else) and the probe."""
+        from crm_chassis.messaging.broker_users import provision_once
+        from crm_chassis.messaging.topology import declare_topology
+        from crm_chassis.pytest_broker import vhost_of
+        from crm_chassis.settings import ServiceSettings
+        from crm_chassis.testing import service_amqp_url
+
+        provision_once(vhost_of(AMQP_URL))   # the repository's services' users, territory's too
+        self.env["CRM_TERRITORY_AMQP_URL"] = service_amqp_url("territory")
+        connection, channel = amqp_channel()
+        try:
+            declare_topology(channel, self.manifests,
+                             ServiceSettings.load(self.probe, env=self.env).event_max_deliveries)
+        finally:
+            connection.close()
         self._spawn(["-m", "crm_chassis.outbox.relay_main", "--service", "territory"])
         self._spawn(["-m", "crm_chassis.messaging.worker_main", self.probe, "scope_probe_app"])
 
@@ -145,6 +160,7 @@ class RevocationBed:
         try:
             channel.queue_delete(queue=self.queue)
             channel.queue_delete(queue=dead_letter_queue(self.queue))
+            channel.exchange_delete(exchange=f"{self.probe}.dlx")
         finally:
             connection.close()
         self.territory_engine.dispose()

@@ -41,8 +41,23 @@ def test_migrations_then_topology():
 
     assert [m.argv for m in plan.migrations] == [("py", "-m", "crm_identity.migrate"),
                                                  ("py", "-m", "crm_leads.migrate")]
+    assert plan.broker_users.argv == ("py", "-m", "crm_chassis.messaging.broker_users",
+                                      "provision", "--vhost", "crm")
     assert plan.topology.argv == ("py", "-m", "crm_chassis.messaging.topology_main", "declare")
-    assert build_plan([IDENTITY], root=ROOT, environ={}, topology=False).topology is None
+    without = build_plan([IDENTITY], root=ROOT, environ={}, topology=False)
+    assert without.topology is None and without.broker_users is None
+
+
+def test_each_service_connects_to_the_broker_as_its_own_user():
+    plan = build_plan([IDENTITY, LEADS], root=ROOT, environ={}, python="py")
+
+    assert plan.environment["CRM_IDENTITY_AMQP_URL"] == (
+        "amqp://crm-identity:local-dev-identity-broker@127.0.0.1:5672/crm")
+    assert plan.environment["CRM_LEADS_AMQP_URL"] == (
+        "amqp://crm-leads:local-dev-leads-broker@127.0.0.1:5672/crm")
+    mine = build_plan([LEADS], root=ROOT, python="py",
+                      environ={"CRM_LEADS_AMQP_URL": "amqp://me:pw@broker:5672/x"})
+    assert "CRM_LEADS_AMQP_URL" not in mine.environment     # the developer's own wins
 
 
 def test_only_selects_services_and_rejects_unknown_names():

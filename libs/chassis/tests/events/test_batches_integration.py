@@ -5,30 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.messaging.testing import EVENT
-from crm_chassis.messaging.topology import (DEAD_LETTER_EXCHANGE, dead_letter_queue,
-                                            queue_arguments)
-from crm_chassis.testing import amqp_channel
+from crm_chassis.messaging.testing import pika_user
+from crm_chassis.messaging.topology import dead_letter_queue
+from crm_chassis.testing import AMQP_URL, amqp_channel
 
 pytestmark = pytest.mark.integration
-
-
-def _declare_batch_queue(bed) -> None:
-    """Declared before the worker first starts, as the topology Job declares a service's queues,
-    so that events published earlier wait in it."""
-    connection, channel = amqp_channel()
-    try:
-        channel.exchange_declare(exchange=f"{bed.producer}.events", exchange_type="topic",
-                                 durable=True)
-        channel.queue_declare(queue=bed.batch_queue, durable=True,
-                              arguments=queue_arguments(bed.batch_queue, bed.max_deliveries))
-        channel.queue_bind(queue=bed.batch_queue, exchange=f"{bed.producer}.events",
-                           routing_key=EVENT)
-        dlq = dead_letter_queue(bed.batch_queue)
-        channel.queue_declare(queue=dlq, durable=True)
-        channel.queue_bind(queue=dlq, exchange=DEAD_LETTER_EXCHANGE, routing_key=bed.batch_queue)
-    finally:
-        connection.close()
 
 
 def _published(bed, count):
@@ -38,7 +19,7 @@ def _published(bed, count):
 
 def test_waiting_events_are_handled_in_batches_exactly_once(bed):
     bed.declare()
-    _declare_batch_queue(bed)
+    bed.declare_batch_queue()
     bed.start_relay()
     ids = bed.write_events(600, per_transaction=100)
     _published(bed, 600)
@@ -56,7 +37,7 @@ def test_waiting_events_are_handled_in_batches_exactly_once(bed):
 
 def test_a_failing_event_does_not_hold_back_its_batch(bed):
     bed.declare()
-    _declare_batch_queue(bed)
+    bed.declare_batch_queue()
     bed.start_relay()
     good = bed.write_events(20, per_transaction=20)
     bad = bed.write_events(1, name="always-fail")
@@ -78,7 +59,7 @@ def test_poison_bodies_on_a_batch_queue_are_dead_lettered_at_once(bed):
     import pika
 
     bed.declare()
-    _declare_batch_queue(bed)
+    bed.declare_batch_queue()
     connection, channel = amqp_channel()
     try:
         for body, content_type in ((json.dumps({"name": "x"}).encode(), "application/json"),
@@ -87,7 +68,7 @@ def test_poison_bodies_on_a_batch_queue_are_dead_lettered_at_once(bed):
                                    (json.dumps({"meta": "nope"}).encode(), "application/json"),
                                    (b"\x80\x04K\x01.", "application/x-python-serialize")):
             channel.basic_publish("", bed.batch_queue, body, pika.BasicProperties(
-                content_type=content_type, delivery_mode=2))
+                content_type=content_type, delivery_mode=2, user_id=pika_user(AMQP_URL)))
     finally:
         connection.close()
     bed.start_worker(EVT_BATCH="1")
@@ -105,7 +86,7 @@ def test_events_arriving_while_batches_run_are_each_handled_once(bed):
     # start with whatever has arrived and more deliveries wait while one runs. Every event must
     # be handled exactly once and every delivery acknowledged (none acked unhandled).
     bed.declare()
-    _declare_batch_queue(bed)
+    bed.declare_batch_queue()
     worker = bed.start_worker(EVT_BATCH="1")
     bed.start_relay()
     ids = []

@@ -6,12 +6,15 @@ import json
 import pika
 import pytest
 
+from crm_chassis.messaging.testing import pika_user
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import amqp_channel
+from crm_chassis.testing import AMQP_URL, amqp_channel
 
 pytestmark = pytest.mark.integration
 
-JSON = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+# As the bed's relay publishes: its broker user stamped (the consumer refuses anything else).
+JSON = pika.BasicProperties(content_type="application/json", delivery_mode=2,
+                            user_id=pika_user(AMQP_URL))
 
 
 def test_poison_messages_are_dead_lettered_at_once_and_good_ones_still_flow(bed):

@@ -78,7 +78,7 @@ def test_each_event_takes_effect_exactly_once_even_when_republished(bed):
 
 
 def test_event_published_before_its_consumer_ever_started_is_delivered_when_it_starts(bed):
-    relay = bed.start_relay()             # declares every manifest's queues before publishing
+    relay = bed.start_relay()   # after the bed's topology step, as in make run
     ids = bed.write_events(30)
     bed.wait_for(lambda: bed.outbox_statuses() == {"sent": 30}, 30, "30 events sent")
     assert bed.queue_depth(bed.queue) == 30

@@ -88,14 +88,15 @@ def test_a_failing_handler_leaves_no_trace_so_the_retry_runs_it_again(consumer):
 def test_queue_arguments_match_the_dead_letter_design():
     assert queue_arguments("evt-a-b--c.d", 5) == {
         "x-queue-type": "quorum", "x-delivery-limit": 4,
-        "x-dead-letter-exchange": "crm.dlx", "x-dead-letter-routing-key": "evt-a-b--c.d"}
+        "x-dead-letter-exchange": "c.dlx", "x-dead-letter-routing-key": "evt-a-b--c.d"}
     assert delivery_limit(1) == 0
     sub = Subscription(source="identity", event="user_created", consumer="leads",
                        method="on_user_created")
     manifest = ServiceManifest(name="leads", package="crm_leads", grpc_port=1, root=Path("."),
                                subscriptions=(sub,))
     topology = plan([manifest], 5)
-    assert topology.exchanges == ("identity.events", "leads.events")
+    assert topology.exchanges == ("leads.events",)       # identity's part declares identity's
+    assert topology.dead_letter_exchanges == ("leads.dlx",)
     assert topology.dead_letter_queues == ("evt-identity-user_created--leads.on_user_created.dlq",)
 
 

@@ -16,7 +16,7 @@ from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
 from crm_chassis import events
 
-from crm_chassis.messaging.testing import service_worker
+from crm_chassis.messaging.testing import publish_as, service_worker
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
 
 from crm_deals.adapters import orm
@@ -32,11 +32,10 @@ QUEUE = "evt-leads-lead_conversion_requested--deals.on_lead_conversion_requested
 
 
 def publish(channel, source: str, event_type: str, message) -> None:
-    """As a relay would: nameko's wire format on <source>.events, routing key = type."""
-    channel.basic_publish(
-        exchange=f"{source}.events", routing_key=event_type, body=events.encode(message),
-        properties=pika.BasicProperties(content_type="application/json", delivery_mode=2,
-                                        headers=events.headers_for(message.meta)))
+    """As a relay would: nameko's wire format on <source>.events, routing key = type, by the
+    source's own broker user (the worker refuses an event its type's owner did not publish);
+    ``channel`` is the worker fixture's, not the publisher's."""
+    publish_as(source, event_type, message)
 
 
 def conversion_requested(conversion_id: str, lead_id: str, line: str, attempt: int):

@@ -14,16 +14,15 @@ import datetime as dt
 import urllib.request
 from pathlib import Path
 
-import pika
 import pytest
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
 
 from crm_chassis import manifest as manifests
-from crm_chassis.events import encode, headers_for, stamp
+from crm_chassis.events import stamp
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.messaging.testing import consumer_count as consumers_of
-from crm_chassis.messaging.testing import existing_queues as existing, service_worker
+from crm_chassis.messaging.testing import existing_queues as existing, publish_as, service_worker
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, wait_until
 
 from crm_leads.domain.assignment import RoutingDecision
@@ -48,18 +47,7 @@ def publish(message, producer: str, event_type: str, aggregate_id: str, *, times
     if not message.meta.event_id:
         stamp(message, producer=producer, event_type=event_type, aggregate_type="x",
               aggregate_id=aggregate_id, aggregate_version=1, occurred_at=occurred_at)
-    connection, channel = amqp_channel()
-    try:
-        channel.confirm_delivery()
-        for _ in range(times):
-            channel.basic_publish(
-                f"{producer}.events", event_type, encode(message).encode(),
-                properties=pika.BasicProperties(
-                    content_type="application/json", delivery_mode=2,
-                    headers=headers_for(message.meta), message_id=message.meta.event_id,
-                    type=event_type), mandatory=True)
-    finally:
-        connection.close()
+    publish_as(producer, event_type, message, times=times)
     return message
 
 

@@ -17,7 +17,7 @@ from crm.leads.v1 import lead_pb2
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events
 from crm_chassis.db import make_engine
-from crm_chassis.messaging.testing import service_worker
+from crm_chassis.messaging.testing import publish_as, service_worker
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
 
 from crm_territory import migrate
@@ -31,11 +31,10 @@ LEAD_QUEUE = "evt-leads-lead_created--territory.on_lead_created"
 
 
 def publish(channel, source: str, event_type: str, message) -> None:
-    """As a relay would: nameko's wire format on <source>.events, routing key = type."""
-    channel.basic_publish(
-        exchange=f"{source}.events", routing_key=event_type, body=events.encode(message),
-        properties=pika.BasicProperties(content_type="application/json", delivery_mode=2,
-                                        headers=events.headers_for(message.meta)))
+    """As a relay would: nameko's wire format on <source>.events, routing key = type, by the
+    source's own broker user (the worker refuses an event its type's owner did not publish);
+    ``channel`` is the worker fixture's, not the publisher's."""
+    publish_as(source, event_type, message)
 
 
 def lead_created(lead_id: str, campaign: str) -> leads_events.LeadCreated:
