@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from crm.territory.v1 import sales_lines_pb2
 from crm_chassis.auth import Principal
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import start_server
@@ -39,8 +40,17 @@ class ActingAs:
                                                else {"sales"}))
 
 
+LINES = {"line-1": "Enterprise", "line-2": "SMB", "line-3": "Public sector"}
+
+
 @pytest.fixture
-def deals_world(identity, monkeypatch):
+def deals_world(identity, territory, monkeypatch):
+    # territory lists the world's sales lines: crmctl takes a line's id or name.
+    territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(sales_lines=[
+        sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()])
+    territory.replies["GetSalesLine"] = lambda request: sales_lines_pb2.GetSalesLineResponse(
+        sales_line=sales_lines_pb2.SalesLine(id=request.id, name=LINES.get(request.id, "")))
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     world = World()
     acting = ActingAs(identity)
     settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
@@ -195,19 +205,27 @@ def test_pipelines_are_created_and_revised_by_admins_and_read_by_everyone(cli):
     stages = ["--stage", "discover:Discover:20:pipeline:14", "--stage", "commit:Commit:80:commit"]
     denied = cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages)
     assert denied.exit_code == 1 and "only administrators" in denied.stderr
-    created = ok_json(cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages,
+    created = ok_json(cli("pipelines", "create", "--line", "SMB", "--name", "SMB", *stages,
                           "-o", "json", user="root"))
     assert [s["key"] for s in created["stages"]] == ["discover", "commit"]
+    assert created["sales_line_id"] == "line-2"   # the line's name resolved to its id
     revised = cli("pipelines", "revise", "line-2", "--stage", "discover:Discover:25:pipeline",
                   user="root")
     assert revised.exit_code == 0, revised.output
     assert "version 2" in revised.stdout and "Commit" not in revised.stdout
     old = cli("pipelines", "show", "line-2", "--version", "1", user="tom")
     assert "Commit" in old.stdout and "commit" in old.stdout
+    assert "sales line SMB (line-2)" in old.stdout
     listed = cli("pipelines", "list", user="tom")
     assert "Enterprise" in listed.stdout and "SMB" in listed.stdout
-    bad = cli("pipelines", "create", "--line", "x", "--name", "x", "--stage", "a:b", user="root")
+    bad = cli("pipelines", "create", "--line", "SMB", "--name", "x", "--stage", "a:b",
+              user="root")
     assert bad.exit_code == 1 and "a stage is KEY:NAME:PROBABILITY:FORECAST" in bad.stderr
+    unknown = cli("pipelines", "create", "--line", "Mid Market", "--name", "x", *stages,
+                  user="root")
+    assert unknown.exit_code == 1
+    assert "no sales line named 'Mid Market'" in unknown.stderr
+    assert "`crmctl lines list` shows them" in unknown.stderr
 
 
 def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):

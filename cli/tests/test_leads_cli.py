@@ -130,7 +130,9 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
 
 
 @pytest.fixture
-def fake_leads(identity, monkeypatch):
+def fake_leads(identity, territory, monkeypatch):
+    # territory names the teams and lines of the leads shown (crmctl.commands.names).
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     fake = FakeLeads(identity)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     lead_service_pb2_grpc.add_LeadServiceServicer_to_server(fake, server)

@@ -38,8 +38,8 @@ def price_list_row(price_list: price_lists_pb2.PriceList) -> dict:
 
 def _print_price_list(session: Session, price_list: price_lists_pb2.PriceList) -> None:
     data = price_list_row(price_list)
-    if session.output == "json":
-        print_record("json", data)
+    if session.output != "table":
+        print_record(session.output, data)
         return
     print_record("table", data, fields=PRICE_LIST_COLUMNS)
     print_rows("table", data.get("items", []), ITEM_COLUMNS, empty="no items")

@@ -122,8 +122,8 @@ def price(session, lines, currency, price_list_id, sales_line_id, account_id, pr
         lines=[quote_line(session, text, existing, default_units) for text in lines],
         context=context)
     response = session.call(Stubs(session).pricing.PriceQuote, request)
-    if session.output == "json":
-        print_record("json", message_to_dict(response))
+    if session.output != "table":
+        print_record(session.output, message_to_dict(response))
     else:
         print_quote(response, explain)
     if not response.complete:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -29,10 +30,16 @@ def output_option(func):
     return wrapper
 
 
+PASSWORD_ENV = "CRMCTL_PASSWORD"
+
+
 def read_secret(*, from_stdin: bool, prompt: str, confirm: bool = False) -> str:
-    """A password from stdin (first line, for scripts) or from a hidden prompt."""
+    """A password from stdin (first line, for scripts), from ``$CRMCTL_PASSWORD`` (scripts and
+    tests that cannot type), or from a hidden prompt."""
     if from_stdin:
         value = sys.stdin.readline().rstrip("\r\n")
+    elif os.environ.get(PASSWORD_ENV):
+        value = os.environ[PASSWORD_ENV]
     else:
         value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     if not value:

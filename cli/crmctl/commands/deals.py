@@ -294,8 +294,8 @@ def board(session, sales_line_id, team_id):
     """The open deals of a sales line as columns, one per stage, with exact sums."""
     response = session.call(api.deals(session).GetBoard, deals_pb2.GetBoardRequest(
         sales_line_id=sales_line_id, team_id=team_id))
-    if session.output == "json":
-        print_record("json", message_to_dict(response))
+    if session.output != "table":
+        print_record(session.output, message_to_dict(response))
         return
     out._console().print(board_table(response))
     if response.truncated:

@@ -22,6 +22,7 @@ from crmctl.commands._leads_api import (LIST_COLUMNS, choice, enum_number, enum_
                                         lead_stub, money, pairs, show_lead, time_text,
                                         timestamp)
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
 from crmctl.output import message_to_dict, print_message, print_rows
 from crmctl.session import CliError
 
@@ -269,7 +270,8 @@ def search(session, text, statuses, grades, min_score, max_score, channels, camp
             break
         request.page.cursor = response.page_info.next_cursor
     found = found[:limit] if limit else found
-    print_rows(session.output, [lead_row(lead) for lead in found], LIST_COLUMNS,
+    named = names(session) if session.output == "table" else None
+    print_rows(session.output, [lead_row(lead, named) for lead in found], LIST_COLUMNS,
                empty="no lead matches (you see the leads of your teams only)")
 
 

@@ -20,6 +20,7 @@ from crm.territory.v1 import (access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb
                               teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
 
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
 from crmctl.commands.users import resolve_user_id
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import message_to_dict, print_record, print_rows
@@ -76,14 +77,23 @@ def all_pages(session: Session, method, request):
         request.page.cursor = response.page.next_cursor
 
 
+LISTS = {"unit": "org tree", "team": "teams list", "sales line": "lines list",
+         "territory": "territories list"}
+
+
 def _resolve(session: Session, value: str, what: str, method, request) -> str:
     if _ID.match(value):
         return value
     wanted = value.strip().casefold()
-    matches = [item.id for item in all_pages(session, method, request)
-               if item.name.casefold() == wanted]
+    matches = []
+    for item in all_pages(session, method, request):
+        if item.id == value.strip():
+            return item.id
+        if item.name.casefold() == wanted:
+            matches.append(item.id)
     if not matches:
-        raise CliError(f"no {what} named {value!r} (give its id or exact name)")
+        raise CliError(f"no {what} named {value!r} (give its id or exact name; "
+                       f"`crmctl {LISTS[what]}` shows them)")
     if len(matches) > 1:
         raise CliError(f"{len(matches)} {what}s are named {value!r}: give the id "
                        f"({', '.join(matches)})")
@@ -173,15 +183,16 @@ def read_rules(path: str) -> list[territories_pb2.RoutingRule]:
 
 # ---------------------------------------------------------------------------- route-preview
 def print_decision(session: Session, decision: routing_pb2.RoutingDecision) -> None:
-    if session.output == "json":
-        print_record("json", row(decision, outcome="ROUTING_OUTCOME_",
+    if session.output != "table":
+        print_record(session.output, row(decision, outcome="ROUTING_OUTCOME_",
                                  unroutable_reason="UNROUTABLE_REASON_"))
         return
-    why = decision.explanation
+    why, named = decision.explanation, names(session)
     summary = {
         "outcome": enum_name(routing_pb2.RoutingOutcome.Name(decision.outcome),
                              "ROUTING_OUTCOME_"),
-        "team_id": decision.team_id, "owner": decision.owner_user_id or "(nobody)",
+        "team": named.team(decision.team_id),
+        "owner": named.user(decision.owner_user_id) or "(nobody)",
         "territory": f"{why.territory_name} ({why.territory_id})" if why.territory_id else "",
         "rule": (f"#{why.rule_position} {why.rule.name}: {why.rule.description}"
                  if why.territory_id else ""),
@@ -192,12 +203,12 @@ def print_decision(session: Session, decision: routing_pb2.RoutingDecision) -> N
         summary["unroutable"] = enum_name(
             routing_pb2.UnroutableReason.Name(decision.unroutable_reason), "UNROUTABLE_REASON_")
     print_record("table", summary)
-    candidates = [dict(row(n, skip_reason="SKIP_REASON_"),
+    candidates = [dict(row(n, skip_reason="SKIP_REASON_"), member=named.user(n.user_id),
                        eligible="yes" if n.eligible else "no")
                   for n in why.owner_choice.candidates]
     if candidates:
         print_rows("table", candidates, [
-            ("user_id", "member"), ("eligible", "eligible"), ("skip_reason", "skipped because"),
+            ("member", "member"), ("eligible", "eligible"), ("skip_reason", "skipped because"),
             ("queue_position", "queue"), ("open_items", "open"),
             ("assigned_today", "today"), ("daily_capacity", "capacity")])
 

@@ -69,13 +69,16 @@ def show(session, line):
 @click.argument("name")
 @click.option("--workflow", type=click.Choice(sorted(WORKFLOWS)), required=True,
               help="How its deals close.")
-@click.option("--pipeline", required=True, help="The deals service's pipeline id.")
+@click.option("--pipeline", default="",
+              help="Not needed: deals keeps the line's pipeline (`crmctl pipelines create "
+                   "--line NAME`); a reference id kept with the line if given.")
 @click.option("--team", "teams", multiple=True, help="A team working it (repeatable).")
 @click.option("--description", default="")
 @output_option
 @pass_session
 def create(session, name, workflow, pipeline, teams, description):
-    """Create a sales line."""
+    """Create a sales line; then give it its pipeline with `crmctl pipelines create --line
+    NAME`."""
     created = session.call(Stubs(session).lines.CreateSalesLine, pb.CreateSalesLineRequest(
         name=name, description=description, workflow_kind=WORKFLOWS[workflow],
         pipeline_id=pipeline, team_ids=[team_id(session, t) for t in teams]))
