@@ -7,8 +7,10 @@ import json
 import pathlib
 import sys
 
+import grpc
 import pytest
 
+from crm.catalog.v1 import products_pb2
 from crm.territory.v1 import sales_lines_pb2
 from crm_chassis.auth import Principal
 from crm_chassis.errors import Unauthenticated
@@ -43,8 +45,23 @@ class ActingAs:
 LINES = {"line-1": "Enterprise", "line-2": "SMB", "line-3": "Public sector"}
 
 
+def catalog_skus(serve_fake) -> str:
+    """catalog's ProductService.GetProduct knowing one SKU (GADGET = product p-gadget)."""
+    def get_product(request, context):
+        if request.sku == "GADGET":
+            return products_pb2.GetProductResponse(product=products_pb2.Product(
+                id="p-gadget", sku="GADGET"))
+        context.abort(grpc.StatusCode.NOT_FOUND, "no such product")
+
+    return serve_fake([grpc.method_handlers_generic_handler(
+        "crm.catalog.v1.ProductService", {"GetProduct": grpc.unary_unary_rpc_method_handler(
+            get_product, request_deserializer=products_pb2.GetProductRequest.FromString,
+            response_serializer=products_pb2.GetProductResponse.SerializeToString)})])
+
+
 @pytest.fixture
-def deals_world(identity, territory, monkeypatch):
+def deals_world(identity, territory, serve_fake, monkeypatch):
+    monkeypatch.setenv("CRM_CATALOG_ADDRESS", catalog_skus(serve_fake))
     # territory lists the world's sales lines: crmctl takes a line's id or name.
     territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(sales_lines=[
         sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()])
@@ -150,8 +167,9 @@ def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli):
     assert [c["stage"]["key"] for c in as_json["columns"]] == ["qualify", "propose",
                                                                 "negotiate"]
     assert cli("deals", "board", "--line", "line-1", user="root").stdout.count("·") == 3
-    missing = cli("deals", "board", "--line", "nope")
+    missing = cli("deals", "board", "--line", "Public sector")
     assert missing.exit_code == 1 and "has no pipeline yet" in missing.stderr
+    assert "crmctl pipelines create --line" in missing.stderr
 
 
 def test_activities_logged_by_a_teammate(cli):
@@ -172,7 +190,7 @@ def test_activities_logged_by_a_teammate(cli):
 def test_quotes_orders_and_invoices(cli):
     deal = new_deal(cli)
     quote = ok_json(cli("quotes", "create", "--deal", deal["id"], "-o", "json"))
-    priced = ok_json(cli("quotes", "price", quote["id"], "--line", "p-gadget:3:piece",
+    priced = ok_json(cli("quotes", "price", quote["id"], "--line", "GADGET:3:piece",
                          "--line", "p-widget:1.5", "-o", "json"))
     assert priced["total"] == "742.49 EUR"
     assert priced["lines"] == ["3 x Gadget = 712.50 EUR", "1.5 x Widget = 29.99 EUR"]

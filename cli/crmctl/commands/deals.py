@@ -10,7 +10,9 @@ from crm.deals.v1 import deals_pb2, resources_pb2 as pb
 
 from crmctl import output as out
 from crmctl.commands import _deals_api as api
+from crmctl.commands._catalog_api import price_list_id
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.territory import line_id
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
 
@@ -47,7 +49,8 @@ def deals() -> None:
 @deals.command("create")
 @click.option("--name", "-n", required=True, help="Name of the deal.")
 @click.option("--account", "account_id", required=True, help="Account id (its team owns it).")
-@click.option("--line", "sales_line_id", required=True, help="Sales line id (its pipeline).")
+@click.option("--line", "sales_line", required=True,
+              help="Sales line (id or name; its pipeline).")
 @click.option("--currency", required=True, help="ISO 4217 currency, e.g. EUR.")
 @click.option("--stage", "stage_key", default="", help="Starting stage key (default: first).")
 @click.option("--contact", "primary_contact_id", default="", help="Primary contact id.")
@@ -59,11 +62,12 @@ def deals() -> None:
 @click.option("--campaign", "campaign_id", default="", help="Campaign id.")
 @output_option
 @pass_session
-def create(session, name, account_id, sales_line_id, currency, stage_key, primary_contact_id,
+def create(session, name, account_id, sales_line, currency, stage_key, primary_contact_id,
            owner_user_id, amount, close_date, probability, campaign_id):
     """Create a deal for an account."""
     request = deals_pb2.CreateDealRequest(
-        name=name, account_id=account_id, sales_line_id=sales_line_id, currency=currency,
+        name=name, account_id=account_id, sales_line_id=line_id(session, sales_line),
+        currency=currency,
         stage_key=stage_key, primary_contact_id=primary_contact_id, owner_user_id=owner_user_id,
         estimated_close_date=close_date, campaign_id=campaign_id, probability=probability)
     if amount is not None:
@@ -73,7 +77,7 @@ def create(session, name, account_id, sales_line_id, currency, stage_key, primar
 
 @deals.command("list")
 @click.option("--status", type=api.choice(STATUSES), help="Only deals in this status.")
-@click.option("--line", "sales_line_id", default="", help="Only this sales line.")
+@click.option("--line", "sales_line", default="", help="Only this sales line (id or name).")
 @click.option("--stage", "stage_key", default="", help="Only this stage key.")
 @click.option("--owner", "owner_user_id", default="", help="Only this owner.")
 @click.option("--account", "account_id", default="", help="Only this account.")
@@ -82,11 +86,12 @@ def create(session, name, account_id, sales_line_id, currency, stage_key, primar
               help="At most this many (0 = all).")
 @output_option
 @pass_session
-def list_deals(session, status, sales_line_id, stage_key, owner_user_id, account_id, team_id,
+def list_deals(session, status, sales_line, stage_key, owner_user_id, account_id, team_id,
                limit):
     """List the deals you may see, oldest first."""
     request = deals_pb2.ListDealsRequest(
-        status=STATUSES.get((status or "").lower(), 0), sales_line_id=sales_line_id,
+        status=STATUSES.get((status or "").lower(), 0),
+        sales_line_id=line_id(session, sales_line) if sales_line else "",
         stage_key=stage_key, owner_user_id=owner_user_id, account_id=account_id, team_id=team_id)
     rows = [api.deal_row(d) for d in api.pages(session, api.deals(session).ListDeals, request,
                                                 "deals", limit)]
@@ -175,13 +180,15 @@ def revenue(session, deal_id, amount, clear):
 @click.argument("deal_id")
 @click.option("--line", "lines", multiple=True,
               help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.")
-@click.option("--price-list", "price_list_id", default="", help="Price with this list only.")
+@click.option("--price-list", "price_list", default="",
+              help="Price with this list only (id or name).")
 @output_option
 @pass_session
-def lines(session, deal_id, lines, price_list_id):
+def lines(session, deal_id, lines, price_list):
     """Replace the product lines (priced by catalog; the revenue becomes their sum)."""
     show_deal(session, session.call(api.deals(session).SetDealLines, deals_pb2.SetDealLinesRequest(
-        id=deal_id, lines=api.line_inputs(lines), price_list_id=price_list_id)))
+        id=deal_id, lines=api.line_inputs(session, lines),
+        price_list_id=price_list_id(session, price_list) if price_list else "")))
 
 
 @deals.command("reassign")
@@ -286,14 +293,15 @@ def history(session, record, limit):
 
 
 @deals.command("board")
-@click.option("--line", "sales_line_id", required=True, help="Sales line whose pipeline is shown.")
+@click.option("--line", "sales_line", required=True,
+              help="Sales line (id or name) whose pipeline is shown.")
 @click.option("--team", "team_id", default="", help="Only this team's deals.")
 @output_option
 @pass_session
-def board(session, sales_line_id, team_id):
+def board(session, sales_line, team_id):
     """The open deals of a sales line as columns, one per stage, with exact sums."""
     response = session.call(api.deals(session).GetBoard, deals_pb2.GetBoardRequest(
-        sales_line_id=sales_line_id, team_id=team_id))
+        sales_line_id=line_id(session, sales_line), team_id=team_id))
     if session.output != "table":
         print_record(session.output, message_to_dict(response))
         return
