@@ -190,3 +190,27 @@ def test_pricelists_show_prints_each_item_with_its_sku(run, catalog):
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.stdout.splitlines() if "WINE-RED" in line]
     assert "case" in row and "54.00" in row and "currency_amount" in row
+
+
+def test_unit_groups_and_price_lists_are_named_as_people_call_them(run, catalog):
+    group_id, list_id = "b" * 32, "c" * 32
+    catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(unit_groups=[
+        units_pb2.UnitGroup(id=group_id, name="Bottles", base_unit="bottle")])
+    catalog.replies["ListPriceLists"] = price_lists_pb2.ListPriceListsResponse(price_lists=[
+        price_lists_pb2.PriceList(id=list_id, name="Standard EUR", currency="EUR")])
+    catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
+        product=products_pb2.Product(id=PRODUCT_ID, sku="WATER-1"))
+    assert run("catalog", "units", "add", "bottles", "case", "12", "bottle").exit_code == 0
+    assert catalog.sent("AddUnit")[0].unit_group_id == group_id
+    assert run("catalog", "products", "create", "--sku", "WATER-1", "--unit-group", "Bottles",
+               "--currency", "EUR", "--name", "Still water", "--default-unit", "case",
+               "--list-price", "9.00").exit_code == 0
+    assert catalog.sent("CreateProduct")[0].unit_group_id == group_id
+    assert run("catalog", "pricelists", "set-item", "Standard EUR", "WATER-1", "case",
+               "--value", "8.50").exit_code == 0
+    (item,) = catalog.sent("SetPriceListItem")
+    assert (item.price_list_id, item.item.product_id) == (list_id, PRODUCT_ID)
+    missing = run("catalog", "pricelists", "show", "Premium")
+    assert missing.exit_code == 1
+    assert "no price list named 'Premium'" in missing.stderr
+    assert "`crmctl catalog pricelists list` shows them" in missing.stderr

@@ -35,9 +35,10 @@ def _routed(lead: lead_pb2.Lead | None) -> bool:
 
 
 def wait_routed(session: Session, accepted: list[tuple[int, str]],
-                seconds: float = WAIT_SECONDS) -> None:
+                seconds: float | None = None) -> None:
     """Poll the accepted leads until each is routed to a team of the caller; print row, lead,
     team and owner. CliError (exit 1) naming the rest when they do not arrive in time."""
+    seconds = WAIT_SECONDS if seconds is None else seconds
     pending = dict(accepted)
     found: dict[int, lead_pb2.Lead] = {}
     deadline = time.monotonic() + seconds
@@ -69,8 +70,9 @@ def wait_routed(session: Session, accepted: list[tuple[int, str]],
 
 
 def wait_converted(session: Session, lead: lead_pb2.Lead,
-                   seconds: float = WAIT_SECONDS) -> lead_pb2.Lead:
+                   seconds: float | None = None) -> lead_pb2.Lead:
     """Poll a converting lead until deals has answered for good; CliError unless converted."""
+    seconds = WAIT_SECONDS if seconds is None else seconds
     deadline = time.monotonic() + seconds
     while lead.conversion.state not in FINAL and time.monotonic() <= deadline:
         time.sleep(POLL_SECONDS)

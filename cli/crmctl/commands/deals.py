@@ -2,6 +2,8 @@
 ``crmctl deals board --line X`` (the open deals of a sales line as one column per stage)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from google.protobuf import field_mask_pb2
 from rich.table import Table
@@ -207,14 +209,16 @@ def reassign(session, deal_id, owner_user_id, reason):
 @click.argument("deal_id")
 @click.option("--revenue", "actual_revenue", required=True,
               help="Actual revenue, e.g. 950.00 (the deal's currency).")
-@click.option("--date", "actual_close_date", required=True, help="Close date YYYY-MM-DD.")
+@click.option("--date", "actual_close_date", default="",
+              help="Close date YYYY-MM-DD (default: today, UTC).")
 @output_option
 @pass_session
 def win(session, deal_id, actual_revenue, actual_close_date):
     """Close a deal as won."""
     request = deals_pb2.CloseDealWonRequest(
         id=deal_id, actual_revenue=api.money(actual_revenue, currency_of(session, deal_id)),
-        actual_close_date=actual_close_date)
+        actual_close_date=actual_close_date
+        or dt.datetime.now(dt.timezone.utc).date().isoformat())
     show_deal(session, session.call(api.deals(session).CloseDealWon, request))
 
 
