@@ -65,6 +65,8 @@ def test_the_readme_story_runs_from_an_empty_platform_to_an_invoice(tmp_path):
                       **{f"CRM_{s.upper()}_ADDRESS": bed.address(s) for s in SERVICES}}
         done = subprocess.run(["bash", "-x", "-c", script], cwd=ROOT, env=crmctl_env,
                               capture_output=True, text=True, timeout=600)
+        # What a person would have seen, kept for whoever reads the test's output folder.
+        (tmp_path / "story.log").write_text(done.stdout + "\n--- stderr\n" + done.stderr)
         assert done.returncode == 0, (
             f"the README story stopped (exit {done.returncode}):\n{done.stdout[-6000:]}\n"
             f"{done.stderr[-6000:]}\n{bed.logs(2000)}")
