@@ -109,3 +109,14 @@ def test_route_preview_names_the_team_the_owner_and_the_candidates(
     assert territory.sent("PreviewRoute")[0].lead.sales_line_id == LINE_ID
     assert "Berlin (team-a)" in result.stdout
     assert result.stdout.count(f"{ann.display_name} ({ann.id})") == 2   # owner and candidate
+
+
+def test_a_missing_rules_file_points_at_the_example(logged_in, identity, territory, monkeypatch,
+                                                     tmp_path):
+    named_world(identity, territory, monkeypatch)
+    result = logged_in("territories", "create", "Germany", "--line", "SMB", "--team", "Berlin",
+                       "--priority", "1", "--rules", str(tmp_path / "rules.yaml"))
+    assert result.exit_code == 1
+    assert "No such file or directory" in result.stderr
+    assert "examples/rules.yaml is one to start from" in result.stderr
+    assert not territory.sent("CreateTerritory")

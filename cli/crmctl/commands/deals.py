@@ -14,6 +14,7 @@ from crmctl import output as out
 from crmctl.commands import _deals_api as api
 from crmctl.commands._catalog_api import price_list_id
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
 from crmctl.commands.territory import line_id
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
@@ -36,7 +37,12 @@ STATUSES = {"open": pb.DEAL_STATUS_OPEN, "won": pb.DEAL_STATUS_WON, "lost": pb.D
 
 
 def show_deal(session, deal) -> None:
-    print_record(session.output, api.deal_row(deal), fields=SHOW_FIELDS)
+    row = api.deal_row(deal)
+    if session.output == "table":   # names beside the ids of owner, team and line
+        named = names(session)
+        row.update(owner_user_id=named.user(deal.owner_user_id), team_id=named.team(deal.team_id),
+                   sales_line_id=named.line(deal.sales_line_id))
+    print_record(session.output, row, fields=SHOW_FIELDS)
 
 
 def currency_of(session, deal_id: str) -> str:
@@ -309,12 +315,12 @@ def board(session, sales_line, team_id):
     if session.output != "table":
         print_record(session.output, message_to_dict(response))
         return
-    out._console().print(board_table(response))
+    out._console().print(board_table(response, names(session)))
     if response.truncated:
         click.echo("(more open deals than a board shows: the oldest are shown)")
 
 
-def board_table(response: deals_pb2.GetBoardResponse) -> Table:
+def board_table(response: deals_pb2.GetBoardResponse, named=None) -> Table:
     """One column per stage: its name, deal count and total as the heading; a cell per deal
     with its name, owner and amount."""
     table = Table(title=f"{response.pipeline.name} (version {response.pipeline.version})",
@@ -325,12 +331,14 @@ def board_table(response: deals_pb2.GetBoardResponse) -> Table:
                          overflow="fold")
     depth = max((len(c.deals) for c in response.columns), default=0)
     for i in range(depth):
-        table.add_row(*(_card(c.deals[i]) if i < len(c.deals) else "" for c in response.columns))
+        table.add_row(*(_card(c.deals[i], named) if i < len(c.deals) else ""
+                        for c in response.columns))
     return table
 
 
-def _card(deal: pb.Opportunity) -> str:
-    return f"{deal.name}\n{deal.owner_user_id} · {api.amount(deal.estimated_revenue) or '-'}"
+def _card(deal: pb.Opportunity, named=None) -> str:
+    owner = named.user(deal.owner_user_id) if named else deal.owner_user_id
+    return f"{deal.name}\n{owner} · {api.amount(deal.estimated_revenue) or '-'}"
 
 
 COMMANDS = [deals]

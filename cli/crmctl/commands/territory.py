@@ -123,7 +123,9 @@ def read_rules(path: str) -> list[territories_pb2.RoutingRule]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        raise CliError(f"cannot read {path}: {exc.strerror} (a rules file lists rules in YAML "
+                       "or JSON; the repository's examples/rules.yaml is one to start from)"
+                       ) from None
     if file.suffix.lower() in (".yaml", ".yml"):
         import yaml  # only rules files need it
 
