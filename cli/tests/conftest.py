@@ -237,3 +237,23 @@ def territory(identity, serve_fake):
     return fake
 
 
+
+
+@pytest.fixture
+def deals_pipelines(serve_fake):
+    """deals' PipelineService.ListPipelines answering ``.pipelines`` (crmctl shows a line's
+    pipeline from deals); its address is ``.address``."""
+    from crm.deals.v1 import pipelines_pb2
+
+    class Pipelines:
+        def __init__(self):
+            self.pipelines: list = []
+
+    fake = Pipelines()
+    fake.address = serve_fake([grpc.method_handlers_generic_handler(
+        "crm.deals.v1.PipelineService", {"ListPipelines": grpc.unary_unary_rpc_method_handler(
+            lambda request, context: pipelines_pb2.ListPipelinesResponse(
+                pipelines=fake.pipelines),
+            request_deserializer=pipelines_pb2.ListPipelinesRequest.FromString,
+            response_serializer=pipelines_pb2.ListPipelinesResponse.SerializeToString)})])
+    return fake

@@ -120,3 +120,21 @@ def test_a_missing_rules_file_points_at_the_example(logged_in, identity, territo
     assert "No such file or directory" in result.stderr
     assert "examples/rules.yaml is one to start from" in result.stderr
     assert not territory.sent("CreateTerritory")
+
+
+def test_a_lines_pipeline_is_the_one_deals_holds_for_it(logged_in, identity, territory,
+                                                        deals_pipelines, monkeypatch):
+    from crm.deals.v1 import resources_pb2
+
+    named_world(identity, territory, monkeypatch)
+    logged_in.env["CRM_DEALS_ADDRESS"] = deals_pipelines.address
+    territory.replies["ListSalesLines"].sales_lines.add(id="6" * 32, name="Enterprise",
+                                                        active=True)
+    deals_pipelines.pipelines = [resources_pb2.Pipeline(id="p-1", name="SMB pipeline",
+                                                        sales_line_id=LINE_ID)]
+    result = logged_in("lines", "list")
+    assert result.exit_code == 0, result.output
+    smb = next(line for line in result.stdout.splitlines() if "SMB pipeline" in line)
+    assert LINE_ID in smb
+    enterprise = next(line for line in result.stdout.splitlines() if "Enterprise" in line)
+    assert "(none: `crmctl pipelines create`)" in enterprise

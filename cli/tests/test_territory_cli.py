@@ -16,8 +16,9 @@ ID = {name: (str(i) * 32)[:32] for i, name in enumerate(
 
 
 @pytest.fixture
-def run(logged_in, territory):
+def run(logged_in, territory, deals_pipelines):
     logged_in.env["CRM_TERRITORY_ADDRESS"] = territory.address
+    logged_in.env["CRM_DEALS_ADDRESS"] = deals_pipelines.address
     return logged_in
 
 

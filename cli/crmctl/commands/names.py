@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import grpc
 
+from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm.territory.v1 import (sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
                               teams_pb2_grpc)
@@ -57,6 +58,25 @@ class Names:
             return self._session.call(stub.GetSalesLine,
                                       sales_lines_pb2.GetSalesLineRequest(id=i)).sales_line.name
         return self._name("line", line_id, fetch)
+
+
+    def pipeline_of_line(self, line_id: str) -> str:
+        """The name of the pipeline deals holds for the line, "(none: crmctl pipelines create
+        --line …)" when it has none; "" when deals cannot be asked."""
+        if "pipelines" not in self._unreachable and ("pipelines", "") not in self._known:
+            try:
+                stub = pipelines_pb2_grpc.PipelineServiceStub(self._session.channel("deals"))
+                found = self._session.call(stub.ListPipelines,
+                                           pipelines_pb2.ListPipelinesRequest()).pipelines
+                self._known.update({("pipelines", p.sales_line_id): p.name for p in found})
+                self._known[("pipelines", "")] = ""
+            except grpc.RpcError as exc:
+                if exc.code() not in (*_UNREACHABLE, *_UNNAMED):
+                    raise
+                self._unreachable.add("pipelines")
+        if "pipelines" in self._unreachable:
+            return ""
+        return self._known.get(("pipelines", line_id), "(none: `crmctl pipelines create`)")
 
 
 def names(session: Session) -> Names:
