@@ -148,8 +148,13 @@ class IdentityKeySource:
                                                  timeout=self.timeout_seconds)
         except grpc.RpcError as exc:
             self._last_attempt_failed = True
-            log.warning("signing keys unavailable, keeping the last ones", code=str(exc.code()),
-                        detail=exc.details(), kept_keys=len(self._keys))
+            if self._last_success is None and exc.code() == grpc.StatusCode.UNAVAILABLE:
+                # The platform starting: identity is not serving yet. Nothing is wrong until
+                # it has been read once; the process retries on the next token or refresh.
+                log.info("waiting for identity's signing keys", detail=exc.details())
+            else:
+                log.warning("signing keys unavailable, keeping the last ones",
+                            code=str(exc.code()), detail=exc.details(), kept_keys=len(self._keys))
             return False
         now = self._clock()
         keys: dict[str, tuple[object, float | None]] = {}
