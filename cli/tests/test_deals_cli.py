@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from crm.catalog.v1 import products_pb2
-from crm.territory.v1 import sales_lines_pb2
+from crm.territory.v1 import sales_lines_pb2, teams_pb2
 from crm_chassis.auth import Principal
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import start_server
@@ -67,6 +67,9 @@ def deals_world(identity, territory, serve_fake, monkeypatch):
         sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()])
     territory.replies["GetSalesLine"] = lambda request: sales_lines_pb2.GetSalesLineResponse(
         sales_line=sales_lines_pb2.SalesLine(id=request.id, name=LINES.get(request.id, "")))
+    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(teams=[
+        teams_pb2.Team(id=i, name=i.replace("team-", "Team ").upper(), active=True)
+        for i in ("team-a", "team-b")])
     monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     world = World()
     acting = ActingAs(identity)
@@ -267,3 +270,13 @@ def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
     refused = cli("automations", "create", pipeline["id"], str(bad), user="root")
     assert refused.exit_code == 1 and "not an automation rule" in refused.stderr
     assert cli("automations", "deliveries", "--failed", user="root").exit_code == 0
+
+
+def test_teams_and_owners_are_typed_as_people_name_them(cli, identity):
+    account = ok_json(cli("accounts", "create", "--team", "team a", "--name", "Named GmbH",
+                          "-o", "json"))
+    assert account["team_id"] == "team-a"
+    listed = cli("deals", "list", "--team", "TEAM B", "--owner", identity.users[0].email)
+    assert listed.exit_code == 0, listed.output
+    unknown = cli("deals", "list", "--team", "Paris")
+    assert unknown.exit_code == 1 and "no team named 'Paris'" in unknown.stderr

@@ -15,7 +15,7 @@ from crmctl.commands import _deals_api as api
 from crmctl.commands._catalog_api import price_list_id
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.names import names
-from crmctl.commands.territory import line_id
+from crmctl.commands.territory import line_id, team_id, user_id
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
 
@@ -62,7 +62,7 @@ def deals() -> None:
 @click.option("--currency", required=True, help="ISO 4217 currency, e.g. EUR.")
 @click.option("--stage", "stage_key", default="", help="Starting stage key (default: first).")
 @click.option("--contact", "primary_contact_id", default="", help="Primary contact id.")
-@click.option("--owner", "owner_user_id", default="", help="Owner (default: you).")
+@click.option("--owner", "owner_user_id", default="", help="Owner, id or e-mail (default: you).")
 @click.option("--amount", default=None, help="Estimated revenue, e.g. 1200.00.")
 @click.option("--close-date", default="", help="Estimated close date YYYY-MM-DD.")
 @click.option("--probability", type=click.IntRange(0, 100), default=None,
@@ -76,7 +76,8 @@ def create(session, name, account_id, sales_line, currency, stage_key, primary_c
     request = deals_pb2.CreateDealRequest(
         name=name, account_id=account_id, sales_line_id=line_id(session, sales_line),
         currency=currency,
-        stage_key=stage_key, primary_contact_id=primary_contact_id, owner_user_id=owner_user_id,
+        stage_key=stage_key, primary_contact_id=primary_contact_id,
+        owner_user_id=user_id(session, owner_user_id) if owner_user_id else "",
         estimated_close_date=close_date, campaign_id=campaign_id, probability=probability)
     if amount is not None:
         request.estimated_revenue.CopyFrom(api.money(amount, currency))
@@ -87,20 +88,20 @@ def create(session, name, account_id, sales_line, currency, stage_key, primary_c
 @click.option("--status", type=api.choice(STATUSES), help="Only deals in this status.")
 @click.option("--line", "sales_line", default="", help="Only this sales line (id or name).")
 @click.option("--stage", "stage_key", default="", help="Only this stage key.")
-@click.option("--owner", "owner_user_id", default="", help="Only this owner.")
+@click.option("--owner", "owner", default="", help="Only this owner (id or e-mail).")
 @click.option("--account", "account_id", default="", help="Only this account.")
-@click.option("--team", "team_id", default="", help="Only this team.")
+@click.option("--team", "team", default="", help="Only this team (id or name).")
 @click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
               help="At most this many (0 = all).")
 @output_option
 @pass_session
-def list_deals(session, status, sales_line, stage_key, owner_user_id, account_id, team_id,
-               limit):
+def list_deals(session, status, sales_line, stage_key, owner, account_id, team, limit):
     """List the deals you may see, oldest first."""
     request = deals_pb2.ListDealsRequest(
         status=STATUSES.get((status or "").lower(), 0),
         sales_line_id=line_id(session, sales_line) if sales_line else "",
-        stage_key=stage_key, owner_user_id=owner_user_id, account_id=account_id, team_id=team_id)
+        stage_key=stage_key, owner_user_id=user_id(session, owner) if owner else "",
+        account_id=account_id, team_id=team_id(session, team) if team else "")
     rows = [api.deal_row(d) for d in api.pages(session, api.deals(session).ListDeals, request,
                                                 "deals", limit)]
     print_rows(session.output, rows, LIST_COLUMNS, empty="no deals match")
@@ -305,13 +306,14 @@ def history(session, record, limit):
 @deals.command("board")
 @click.option("--line", "sales_line", required=True,
               help="Sales line (id or name) whose pipeline is shown.")
-@click.option("--team", "team_id", default="", help="Only this team's deals.")
+@click.option("--team", "team", default="", help="Only this team's deals (id or name).")
 @output_option
 @pass_session
-def board(session, sales_line, team_id):
+def board(session, sales_line, team):
     """The open deals of a sales line as columns, one per stage, with exact sums."""
     response = session.call(api.deals(session).GetBoard, deals_pb2.GetBoardRequest(
-        sales_line_id=line_id(session, sales_line), team_id=team_id))
+        sales_line_id=line_id(session, sales_line),
+        team_id=team_id(session, team) if team else ""))
     if session.output != "table":
         print_record(session.output, message_to_dict(response))
         return
