@@ -35,6 +35,7 @@ from crm_chassis.testing import temporary_postgres_database
 
 TEAM, OWNER, ADMIN = "team-bench", "bench-owner", "bench-admin"
 MANAGER = "bench-manager"  # manages the unit above the team: defines its automation rules
+LINE = "line-bench"
 STAGES = [pb.Stage(key=key, name=key.title(), default_probability=probability,
                    forecast_category=pb.FORECAST_CATEGORY_PIPELINE)
           for key, probability in (("qualify", 10), ("propose", 40))]
@@ -83,9 +84,13 @@ def deals_server(database_url: str, keys: TestKeys) -> Iterator[str]:
 # ----------------------------------------------------------------------------- measuring
 def _seed_scopes(database_url: str) -> None:
     """The owner is an expert of the team and the manager manages the unit above it, as
-    territory's user_access_changed would say."""
+    territory's user_access_changed would say, and the bench's sales line exists, as
+    territory's sales_line_changed would have told deals."""
     from crm_chassis.db import make_engine, make_session_factory
     from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
+    from crm_deals.adapters.unit_of_work import SqlDealsUnitOfWork
+    from crm_deals.domain.sales_lines import SalesLine
+    from crm_deals.service_layer.sales_lines import record_sales_line
 
     engine = make_engine(database_url)
     try:
@@ -95,6 +100,9 @@ def _seed_scopes(database_url: str) -> None:
             apply_user_access_changed(session, user_access_changed_message(
                 MANAGER, 1, [Grant(TEAM, "manager", "unit_manager", "unit-bench")]))
             session.commit()
+        with SqlDealsUnitOfWork(make_session_factory(engine)) as uow:
+            record_sales_line(uow, SalesLine(LINE, "Bench", "quote", True, 1))
+            uow.commit()
     finally:
         engine.dispose()
 
@@ -141,7 +149,7 @@ def run(n_reads: int = 3000, n_moves: int = 600) -> dict:
             automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
             deals = deals_pb2_grpc.DealServiceStub(channel)
             pipeline = pipelines.CreatePipeline(pipelines_pb2.CreatePipelineRequest(
-                sales_line_id="line-bench", name="Bench", stages=STAGES), metadata=admin)
+                sales_line_id=LINE, name="Bench", stages=STAGES), metadata=admin)
             for stage in STAGES:  # every move enters a stage with a rule
                 automations.CreateAutomationRule(pipelines_pb2.CreateAutomationRuleRequest(
                     pipeline_id=pipeline.id, rule=pb.AutomationRule(
@@ -154,7 +162,7 @@ def run(n_reads: int = 3000, n_moves: int = 600) -> dict:
                 accounts_pb2.CreateAccountRequest(team_id=TEAM, name="Bench GmbH"),
                 metadata=owner)
             deal = deals.CreateDeal(deals_pb2.CreateDealRequest(
-                name="Bench rollout", account_id=account.id, sales_line_id="line-bench",
+                name="Bench rollout", account_id=account.id, sales_line_id=LINE,
                 currency="EUR", estimated_revenue={"amount": "1200.00", "currency": "EUR"},
                 stage_key="propose"), metadata=owner)
             get = deals_pb2.GetDealRequest(id=deal.id)

@@ -35,10 +35,12 @@ from crm_deals.adapters.smtp_mailer import SmtpMailer
 from crm_deals.adapters.unit_of_work import SavepointUnitOfWork
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.adapters.webhook_sender import WebhookSender
+from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.entrypoints.settings import load
 from crm_deals.entrypoints.wiring import build_dependencies
 from crm_deals.service_layer import accounts, automations, deals, pipelines
 from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.sales_lines import record_sales_line
 
 MOVES = int(os.environ.get("DEALS_STAGE_BENCH_MOVES", "300"))
 TEAM, OWNER = "team-bench", "bench-owner"
@@ -67,6 +69,9 @@ def _setup(deps):
         apply_user_snapshot(uow.session, identity_events.UserSnapshot(
             id=OWNER, email="owner@example.test", display_name="Owner", status="active",
             version=1))
+        uow.commit()
+    with deps.uow() as uow:   # the line, as territory's sales_line_changed told deals
+        record_sales_line(uow, SalesLine("line-b", "Bench", "quote", True, 1))
         uow.commit()
     admin, owner = Caller("bench-admin", roles=frozenset({"admin"})), Caller(OWNER)
     pipeline = pipelines.create_pipeline(deps.uow(), deps.ports, admin, sales_line_id="line-b",

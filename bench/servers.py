@@ -20,11 +20,7 @@ def api_process(service: str, env: Mapping[str, str], timeout: float = 30.0) -> 
     added; yields its address once its health service answers SERVING; stops it afterwards."""
     port = free_port()
     prefix = f"CRM_{service.upper()}_"
-<<<<<<< HEAD
     full_env = {**os.environ, "CRM_ENV": "test", prefix + "GRPC_PORT": str(port),
-=======
-    full_env = {"CRM_ENV": "local", **os.environ, prefix + "GRPC_PORT": str(port),
->>>>>>> wt-identity
                 prefix + "METRICS_PORT": "0", "CRM_LOG_LEVEL": "WARNING", **env}
     proc = subprocess.Popen([sys.executable, "-m", f"crm_{service}.entrypoints.api"],
                             env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

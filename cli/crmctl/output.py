@@ -1,4 +1,5 @@
-"""Printing results as a table (for people) or JSON (for scripts): ``--output table|json``."""
+"""Printing results as a table (for people), JSON (for scripts) or only the ids (for a shell
+variable: ``deal=$(crmctl deals list --line SMB -o id)``): ``--output table|json|id``."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from google.protobuf import json_format
 from rich.console import Console
 from rich.table import Table
 
-OUTPUT_CHOICE = click.Choice(["table", "json"])
+OUTPUT_CHOICE = click.Choice(["table", "json", "id"])
 UNBROKEN_KEYS = {"id", "email", "client_id"}
 
 
@@ -43,11 +44,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _id_of(record: dict[str, Any]) -> str:
+    if not record.get("id"):
+        raise click.ClickException("this result has no id to print: use --output table or json")
+    return str(record["id"])
+
+
 def print_rows(output: str, rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]],
                *, empty: str = "nothing found") -> None:
     """A list of records: a JSON array, or a table with the given (key, heading) columns."""
     if output == "json":
         click.echo(json.dumps(list(rows), indent=2, default=str))
+        return
+    if output == "id":
+        for row in rows:
+            click.echo(_id_of(row))
         return
     if not rows:
         click.echo(empty)
@@ -68,6 +79,9 @@ def print_record(output: str, record: dict[str, Any], *, fields: Sequence[tuple[
     if output == "json":
         click.echo(json.dumps(record, indent=2, default=str))
         return
+    if output == "id":
+        click.echo(_id_of(record))
+        return
     table = Table(show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
@@ -80,5 +94,7 @@ def print_message(output: str, text: str, **data: Any) -> None:
     """A confirmation: the sentence for people, or ``data`` as a JSON object for scripts."""
     if output == "json":
         click.echo(json.dumps(data, indent=2, default=str))
+    elif output == "id" and data.get("id"):
+        click.echo(data["id"])
     else:
         click.echo(text)

@@ -15,7 +15,11 @@ import pytest
 from click.testing import CliRunner
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from google.protobuf import message_factory
+
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
+from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
+                              territories_pb2)
 
 EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"
 
@@ -222,3 +226,79 @@ def serve_fake():
     yield start
     for server in servers:
         server.stop(grace=None)
+
+
+TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
+                     access_pb2)
+
+
+class FakeTerritory:
+    """Every territory method: records (method, request) and answers ``replies[method]``
+    (a message, a function of the request, or an exception to abort with), else an empty
+    response. Refuses calls without the fake identity's access token, like the real one."""
+
+    def __init__(self, identity):
+        self.identity = identity
+        self.requests: list[tuple[str, object]] = []
+        self.replies: dict[str, object] = {}
+
+    def sent(self, method: str) -> list:
+        return [request for name, request in self.requests if name == method]
+
+    def handlers(self):
+        out = []
+        for module in TERRITORY_MODULES:
+            for service in module.DESCRIPTOR.services_by_name.values():
+                methods = {}
+                for method in service.methods:
+                    request_class = message_factory.GetMessageClass(method.input_type)
+                    response_class = message_factory.GetMessageClass(method.output_type)
+                    methods[method.name] = grpc.unary_unary_rpc_method_handler(
+                        self._answer(method.name, response_class),
+                        request_deserializer=request_class.FromString,
+                        response_serializer=response_class.SerializeToString)
+                out.append(grpc.method_handlers_generic_handler(service.full_name, methods))
+        return out
+
+    def _answer(self, name, response_class):
+        def answer(request, context):
+            token = dict(context.invocation_metadata()).get("authorization", "")
+            if token.removeprefix("Bearer ") not in self.identity.valid_access:
+                context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
+            self.requests.append((name, request))
+            reply = self.replies.get(name)
+            if isinstance(reply, tuple):
+                context.abort(*reply)
+            if callable(reply):
+                reply = reply(request)
+            return reply if reply is not None else response_class()
+        return answer
+
+
+@pytest.fixture
+def territory(identity, serve_fake):
+    fake = FakeTerritory(identity)
+    fake.address = serve_fake(fake.handlers())
+    return fake
+
+
+
+
+@pytest.fixture
+def deals_pipelines(serve_fake):
+    """deals' PipelineService.ListPipelines answering ``.pipelines`` (crmctl shows a line's
+    pipeline from deals); its address is ``.address``."""
+    from crm.deals.v1 import pipelines_pb2
+
+    class Pipelines:
+        def __init__(self):
+            self.pipelines: list = []
+
+    fake = Pipelines()
+    fake.address = serve_fake([grpc.method_handlers_generic_handler(
+        "crm.deals.v1.PipelineService", {"ListPipelines": grpc.unary_unary_rpc_method_handler(
+            lambda request, context: pipelines_pb2.ListPipelinesResponse(
+                pipelines=fake.pipelines),
+            request_deserializer=pipelines_pb2.ListPipelinesRequest.FromString,
+            response_serializer=pipelines_pb2.ListPipelinesResponse.SerializeToString)})])
+    return fake

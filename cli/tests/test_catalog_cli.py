@@ -118,7 +118,7 @@ def test_price_prints_every_line_and_the_totals(run, catalog):
 
 def test_price_as_json_is_the_whole_response(run, catalog):
     catalog.replies["PriceQuote"] = priced
-    result = run("catalog", "price", f"{PRODUCT_ID}:3:bottle", "--price-list", "p" * 32,
+    result = run("catalog", "price", f"{PRODUCT_ID}:3:bottle", "--price-list", "e" * 32,
                  "--existing", "-o", "json")
 
     assert result.exit_code == 0, result.output
@@ -127,7 +127,7 @@ def test_price_as_json_is_the_whole_response(run, catalog):
     assert body["complete"] is True and body["lines"][0]["extended_amount"]["amount"] == "114.00"
     (request,) = catalog.sent("PriceQuote")
     assert request.lines[0].product_id == PRODUCT_ID and request.lines[0].existing_line
-    assert request.context.price_list_id == "p" * 32
+    assert request.context.price_list_id == "e" * 32
 
 
 @pytest.mark.parametrize("args, words", [
@@ -156,7 +156,7 @@ def test_administration_sends_what_was_asked(run, catalog):
     assert update.product.list_price == eur("13.00")
     assert "13.00 EUR" in result.stdout and "active" in result.stdout
 
-    assert run("catalog", "pricelists", "set-item", "p" * 32, PRODUCT_ID, "case", "--method",
+    assert run("catalog", "pricelists", "set-item", "e" * 32, PRODUCT_ID, "case", "--method",
                "percent-of-list", "--value", "90", "--rounding", "up", "--rounding-option",
                "ending", "--rounding-amount", "0.99").exit_code == 0
     (item,) = catalog.sent("SetPriceListItem")
@@ -182,11 +182,35 @@ def test_administration_sends_what_was_asked(run, catalog):
 def test_pricelists_show_prints_each_item_with_its_sku(run, catalog):
     catalog.replies["GetPriceList"] = price_lists_pb2.GetPriceListResponse(
         price_list=price_lists_pb2.PriceList(
-            id="p" * 32, name="Standard", currency="EUR", version=3,
+            id="e" * 32, name="Standard", currency="EUR", version=3,
             items=[price_lists_pb2.PriceListItem(
                 product_id=PRODUCT_ID, sku="WINE-RED", unit="case",
                 method=price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT, value="54.00")]))
-    result = run("catalog", "pricelists", "show", "p" * 32)
+    result = run("catalog", "pricelists", "show", "e" * 32)
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.stdout.splitlines() if "WINE-RED" in line]
     assert "case" in row and "54.00" in row and "currency_amount" in row
+
+
+def test_unit_groups_and_price_lists_are_named_as_people_call_them(run, catalog):
+    group_id, list_id = "b" * 32, "c" * 32
+    catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(unit_groups=[
+        units_pb2.UnitGroup(id=group_id, name="Bottles", base_unit="bottle")])
+    catalog.replies["ListPriceLists"] = price_lists_pb2.ListPriceListsResponse(price_lists=[
+        price_lists_pb2.PriceList(id=list_id, name="Standard EUR", currency="EUR")])
+    catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
+        product=products_pb2.Product(id=PRODUCT_ID, sku="WATER-1"))
+    assert run("catalog", "units", "add", "bottles", "case", "12", "bottle").exit_code == 0
+    assert catalog.sent("AddUnit")[0].unit_group_id == group_id
+    assert run("catalog", "products", "create", "--sku", "WATER-1", "--unit-group", "Bottles",
+               "--currency", "EUR", "--name", "Still water", "--default-unit", "case",
+               "--list-price", "9.00").exit_code == 0
+    assert catalog.sent("CreateProduct")[0].unit_group_id == group_id
+    assert run("catalog", "pricelists", "set-item", "Standard EUR", "WATER-1", "case",
+               "--value", "8.50").exit_code == 0
+    (item,) = catalog.sent("SetPriceListItem")
+    assert (item.price_list_id, item.item.product_id) == (list_id, PRODUCT_ID)
+    missing = run("catalog", "pricelists", "show", "Premium")
+    assert missing.exit_code == 1
+    assert "no price list named 'Premium'" in missing.stderr
+    assert "`crmctl catalog pricelists list` shows them" in missing.stderr

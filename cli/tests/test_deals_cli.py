@@ -7,8 +7,11 @@ import json
 import pathlib
 import sys
 
+import grpc
 import pytest
 
+from crm.catalog.v1 import products_pb2
+from crm.territory.v1 import sales_lines_pb2, teams_pb2
 from crm_chassis.auth import Principal
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import start_server
@@ -39,8 +42,35 @@ class ActingAs:
                                                else {"sales"}))
 
 
+LINES = {"line-1": "Enterprise", "line-2": "SMB", "line-3": "Public sector"}
+
+
+def catalog_skus(serve_fake) -> str:
+    """catalog's ProductService.GetProduct knowing one SKU (GADGET = product p-gadget)."""
+    def get_product(request, context):
+        if request.sku == "GADGET":
+            return products_pb2.GetProductResponse(product=products_pb2.Product(
+                id="p-gadget", sku="GADGET"))
+        context.abort(grpc.StatusCode.NOT_FOUND, "no such product")
+
+    return serve_fake([grpc.method_handlers_generic_handler(
+        "crm.catalog.v1.ProductService", {"GetProduct": grpc.unary_unary_rpc_method_handler(
+            get_product, request_deserializer=products_pb2.GetProductRequest.FromString,
+            response_serializer=products_pb2.GetProductResponse.SerializeToString)})])
+
+
 @pytest.fixture
-def deals_world(identity, monkeypatch):
+def deals_world(identity, territory, serve_fake, monkeypatch):
+    monkeypatch.setenv("CRM_CATALOG_ADDRESS", catalog_skus(serve_fake))
+    # territory lists the world's sales lines: crmctl takes a line's id or name.
+    territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(sales_lines=[
+        sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()])
+    territory.replies["GetSalesLine"] = lambda request: sales_lines_pb2.GetSalesLineResponse(
+        sales_line=sales_lines_pb2.SalesLine(id=request.id, name=LINES.get(request.id, "")))
+    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(teams=[
+        teams_pb2.Team(id=i, name=i.replace("team-", "Team ").upper(), active=True)
+        for i in ("team-a", "team-b")])
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     world = World()
     acting = ActingAs(identity)
     settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
@@ -140,8 +170,9 @@ def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli):
     assert [c["stage"]["key"] for c in as_json["columns"]] == ["qualify", "propose",
                                                                 "negotiate"]
     assert cli("deals", "board", "--line", "line-1", user="root").stdout.count("·") == 3
-    missing = cli("deals", "board", "--line", "nope")
+    missing = cli("deals", "board", "--line", "Public sector")
     assert missing.exit_code == 1 and "has no pipeline yet" in missing.stderr
+    assert "crmctl pipelines create --line" in missing.stderr
 
 
 def test_activities_logged_by_a_teammate(cli):
@@ -162,7 +193,7 @@ def test_activities_logged_by_a_teammate(cli):
 def test_quotes_orders_and_invoices(cli):
     deal = new_deal(cli)
     quote = ok_json(cli("quotes", "create", "--deal", deal["id"], "-o", "json"))
-    priced = ok_json(cli("quotes", "price", quote["id"], "--line", "p-gadget:3:piece",
+    priced = ok_json(cli("quotes", "price", quote["id"], "--line", "GADGET:3:piece",
                          "--line", "p-widget:1.5", "-o", "json"))
     assert priced["total"] == "742.49 EUR"
     assert priced["lines"] == ["3 x Gadget = 712.50 EUR", "1.5 x Widget = 29.99 EUR"]
@@ -195,19 +226,27 @@ def test_pipelines_are_created_and_revised_by_admins_and_read_by_everyone(cli):
     stages = ["--stage", "discover:Discover:20:pipeline:14", "--stage", "commit:Commit:80:commit"]
     denied = cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages)
     assert denied.exit_code == 1 and "only administrators" in denied.stderr
-    created = ok_json(cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages,
+    created = ok_json(cli("pipelines", "create", "--line", "SMB", "--name", "SMB", *stages,
                           "-o", "json", user="root"))
     assert [s["key"] for s in created["stages"]] == ["discover", "commit"]
+    assert created["sales_line_id"] == "line-2"   # the line's name resolved to its id
     revised = cli("pipelines", "revise", "line-2", "--stage", "discover:Discover:25:pipeline",
                   user="root")
     assert revised.exit_code == 0, revised.output
     assert "version 2" in revised.stdout and "Commit" not in revised.stdout
     old = cli("pipelines", "show", "line-2", "--version", "1", user="tom")
     assert "Commit" in old.stdout and "commit" in old.stdout
+    assert "sales line SMB (line-2)" in old.stdout
     listed = cli("pipelines", "list", user="tom")
     assert "Enterprise" in listed.stdout and "SMB" in listed.stdout
-    bad = cli("pipelines", "create", "--line", "x", "--name", "x", "--stage", "a:b", user="root")
+    bad = cli("pipelines", "create", "--line", "SMB", "--name", "x", "--stage", "a:b",
+              user="root")
     assert bad.exit_code == 1 and "a stage is KEY:NAME:PROBABILITY:FORECAST" in bad.stderr
+    unknown = cli("pipelines", "create", "--line", "Mid Market", "--name", "x", *stages,
+                  user="root")
+    assert unknown.exit_code == 1
+    assert "no sales line named 'Mid Market'" in unknown.stderr
+    assert "`crmctl lines list` shows them" in unknown.stderr
 
 
 def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
@@ -252,3 +291,13 @@ def test_a_transfer_out_of_sight_says_it_was_done_without_the_deal(cli):
     back = ok_json(cli("deals", "transfer", deal["id"], "--team", "team-a", "--reason", "back",
                        "--owner", "alice", "-o", "json", user="max"))
     assert back == {"id": deal["id"], "team_id": "team-a", "withheld": True}
+
+
+def test_teams_and_owners_are_typed_as_people_name_them(cli, identity):
+    account = ok_json(cli("accounts", "create", "--team", "team a", "--name", "Named GmbH",
+                          "-o", "json"))
+    assert account["team_id"] == "team-a"
+    listed = cli("deals", "list", "--team", "TEAM B", "--owner", identity.users[0].email)
+    assert listed.exit_code == 0, listed.output
+    unknown = cli("deals", "list", "--team", "Paris")
+    assert unknown.exit_code == 1 and "no team named 'Paris'" in unknown.stderr

@@ -26,6 +26,8 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         self.requests = []
         self.imported = {}  # (import id, row) -> lead id
         self.require_channel = False  # like the service: a row needs a channel
+        self.route_imports = False    # imported leads appear routed to team-a, owned by owner
+        self.owner = "ann"
         self.leads = [lead_pb2.Lead(id=f"lead-{n}", status=lead_pb2.LEAD_STATUS_NEW,
                                     data=lead_pb2.LeadInput(person=lead_pb2.Person(
                                         first_name="Jo", last_name=f"Doe{n}",
@@ -48,12 +50,19 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         return pb.CreateLeadResponse(lead=lead_pb2.Lead(id="lead-new", version=1),
                                      replayed=replayed)
 
+    def _lead(self, lead_id, context):
+        for lead in self.leads:
+            if lead.id == lead_id:
+                return lead
+        context.abort(grpc.StatusCode.NOT_FOUND, f"lead {lead_id} not found")
+
     def GetLead(self, request, context):
         self._check(context, request)
-        for lead in self.leads:
-            if lead.id == request.lead_id:
-                return lead
-        context.abort(grpc.StatusCode.NOT_FOUND, f"lead {request.lead_id} not found")
+        lead = self._lead(request.lead_id, context)
+        answer = lead_pb2.Lead()
+        answer.CopyFrom(lead)
+        self._answer_conversion(lead)   # seen as it was, changed for the next read
+        return answer
 
     def SearchLeads(self, request, context):
         self._check(context, request)
@@ -64,16 +73,33 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         return pb.SearchLeadsResponse(leads=page, page_info={
             "next_cursor": str(start + size) if more else ""})
 
+    def ConvertLead(self, request, context):
+        """CONVERTING at once; deals "answers" by the next read: CONVERTED, or FAILED for a
+        lead whose conversion is to fail."""
+        self._check(context, request)
+        lead = self._lead(request.lead_id, context)
+        lead.conversion.state = lead_pb2.CONVERSION_STATE_CONVERTING
+        return lead
+
+    def _answer_conversion(self, lead):
+        if lead.conversion.state == lead_pb2.CONVERSION_STATE_CONVERTING:
+            if lead.data.person.last_name == "Doe2":
+                lead.conversion.state = lead_pb2.CONVERSION_STATE_FAILED
+                lead.conversion.last_error = "account 'a-1' to link does not exist"
+            else:
+                lead.conversion.state = lead_pb2.CONVERSION_STATE_CONVERTED
+                lead.conversion.opportunity_id = "deal-1"
+
     def DisqualifyLead(self, request, context):
-        lead = self.GetLead(pb.GetLeadRequest(lead_id=request.lead_id), context)
+        self._check(context, request)
+        lead = self._lead(request.lead_id, context)
         lead.status = lead_pb2.LEAD_STATUS_DISQUALIFIED
         lead.disqualification_reason = request.reason
         return lead
 
     def UpdateLead(self, request, context):
-        lead = self.GetLead(pb.GetLeadRequest(lead_id=request.lead_id), context)
-        self.requests.append(request)
-        return lead
+        self._check(context, request)
+        return self._lead(request.lead_id, context)
 
     def ImportLeads(self, request_iterator, context):
         requests = iter(request_iterator)
@@ -104,6 +130,12 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
                 self.imported.setdefault(key, uuid.uuid4().hex)
                 batch.accepted.add(row_number=row.row_number, lead_id=self.imported[key],
                                    already_imported=again)
+                if self.route_imports and not again:   # territory routes it to team-a
+                    self.leads.append(lead_pb2.Lead(
+                        id=self.imported[key], data=lead_pb2.LeadInput(
+                            person=lead_pb2.Person(last_name=row.values.get("Last name", ""))),
+                        assignment=lead_pb2.Assignment(team_id="team-a",
+                                                       owner_user_id=self.owner)))
             if totals[0] % 2 == 0:
                 batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
                 yield batch
@@ -130,7 +162,9 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
 
 
 @pytest.fixture
-def fake_leads(identity, monkeypatch):
+def fake_leads(identity, territory, monkeypatch):
+    # territory names the teams and lines of the leads shown (crmctl.commands.names).
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     fake = FakeLeads(identity)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     lead_service_pb2_grpc.add_LeadServiceServicer_to_server(fake, server)

@@ -6,70 +6,19 @@ import json
 
 import grpc
 import pytest
-from google.protobuf import message_factory
 
 from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
                               territories_pb2)
 
 
-MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
 ID = {name: (str(i) * 32)[:32] for i, name in enumerate(
     ["emea", "dach", "area", "berlin", "munich", "line", "territory", "member", "new"], start=1)}
 
 
-class FakeTerritory:
-    """Every territory method: records (method, request) and answers ``replies[method]``
-    (a message, a function of the request, or an exception to abort with), else an empty
-    response. Refuses calls without the fake identity's access token, like the real one."""
-
-    def __init__(self, identity):
-        self.identity = identity
-        self.requests: list[tuple[str, object]] = []
-        self.replies: dict[str, object] = {}
-
-    def sent(self, method: str) -> list:
-        return [request for name, request in self.requests if name == method]
-
-    def handlers(self):
-        out = []
-        for module in MODULES:
-            for service in module.DESCRIPTOR.services_by_name.values():
-                methods = {}
-                for method in service.methods:
-                    request_class = message_factory.GetMessageClass(method.input_type)
-                    response_class = message_factory.GetMessageClass(method.output_type)
-                    methods[method.name] = grpc.unary_unary_rpc_method_handler(
-                        self._answer(method.name, response_class),
-                        request_deserializer=request_class.FromString,
-                        response_serializer=response_class.SerializeToString)
-                out.append(grpc.method_handlers_generic_handler(service.full_name, methods))
-        return out
-
-    def _answer(self, name, response_class):
-        def answer(request, context):
-            token = dict(context.invocation_metadata()).get("authorization", "")
-            if token.removeprefix("Bearer ") not in self.identity.valid_access:
-                context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
-            self.requests.append((name, request))
-            reply = self.replies.get(name)
-            if isinstance(reply, tuple):
-                context.abort(*reply)
-            if callable(reply):
-                reply = reply(request)
-            return reply if reply is not None else response_class()
-        return answer
-
-
 @pytest.fixture
-def territory(identity, serve_fake):
-    fake = FakeTerritory(identity)
-    fake.address = serve_fake(fake.handlers())
-    return fake
-
-
-@pytest.fixture
-def run(logged_in, territory):
+def run(logged_in, territory, deals_pipelines):
     logged_in.env["CRM_TERRITORY_ADDRESS"] = territory.address
+    logged_in.env["CRM_DEALS_ADDRESS"] = deals_pipelines.address
     return logged_in
 
 
@@ -118,7 +67,8 @@ def test_names_are_resolved_to_ids(run, territory):
     missing = run("org", "rename", "Atlantis", "Lemuria")
     assert missing.exit_code == 1
     assert missing.stderr.strip() == \
-        "error: no unit named 'Atlantis' (give its id or exact name)"
+        "error: no unit named 'Atlantis' (give its id or exact name; `crmctl org tree` shows " \
+        "them)"
 
 
 def test_ambiguous_name_asks_for_the_id(run, territory):

@@ -1,14 +1,18 @@
 """What the ``crmctl catalog`` command modules share: stubs on the catalog address, enum
-words, argument parsing (products by id or SKU) and paging. Not a command module itself (the
+words, argument parsing (products by id or SKU, unit groups and price lists by id or name) and
+paging. Not a command module itself (the
 leading underscore keeps it out of command discovery)."""
 from __future__ import annotations
 
 import re
 
+import grpc
+
 from crm.catalog.v1 import (discount_lists_pb2, discount_lists_pb2_grpc, price_lists_pb2,
                             price_lists_pb2_grpc, pricing_pb2_grpc, products_pb2,
-                            products_pb2_grpc, units_pb2_grpc)
+                            products_pb2_grpc, units_pb2, units_pb2_grpc)
 
+from crmctl.commands.common import resolve_name
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
 
@@ -80,3 +84,29 @@ def product_id(session: Session, product: str) -> str:
     return product if _ID.match(product) else get_product(session, product).id
 
 
+def product_ref(session: Session, product: str) -> str:
+    """The product id of PRODUCT written as a SKU or an id, for another service's request: a SKU
+    catalog knows becomes its product's id, any other text goes on as an id (the service it is
+    sent to answers NOT_FOUND for an unknown one)."""
+    if _ID.match(product):
+        return product
+    try:
+        return get_product(session, product).id
+    except grpc.RpcError as exc:
+        if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+            return product
+        raise
+
+
+
+
+def unit_group_id(session: Session, value: str) -> str:
+    return resolve_name(session, value, "unit group", Stubs(session).units.ListUnitGroups,
+                        units_pb2.ListUnitGroupsRequest(query=value.strip()),
+                        listed_by="crmctl catalog units list")
+
+
+def price_list_id(session: Session, value: str) -> str:
+    return resolve_name(session, value, "price list", Stubs(session).price_lists.ListPriceLists,
+                        price_lists_pb2.ListPriceListsRequest(query=value.strip()),
+                        listed_by="crmctl catalog pricelists list")

@@ -7,7 +7,8 @@ import click
 from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2
 
 from crmctl.commands._catalog_api import (METHODS, ROUNDING, ROUNDING_OPTIONS, SCOPES,
-                                          DISCOUNT_TYPES, Stubs, _short, all_pages, product_id)
+                                          DISCOUNT_TYPES, Stubs, _short, all_pages, price_list_id,
+                                          product_id)
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError, Session
@@ -38,8 +39,8 @@ def price_list_row(price_list: price_lists_pb2.PriceList) -> dict:
 
 def _print_price_list(session: Session, price_list: price_lists_pb2.PriceList) -> None:
     data = price_list_row(price_list)
-    if session.output == "json":
-        print_record("json", data)
+    if session.output != "table":
+        print_record(session.output, data)
         return
     print_record("table", data, fields=PRICE_LIST_COLUMNS)
     print_rows("table", data.get("items", []), ITEM_COLUMNS, empty="no items")
@@ -72,7 +73,7 @@ def pricelists_create(session, name, currency, valid_from, valid_to, scope, scop
 
 
 @pricelists.command("set-item")
-@click.argument("price_list_id")
+@click.argument("price_list")
 @click.argument("product")
 @click.argument("unit")
 @click.option("--method", type=click.Choice(sorted(METHODS)), default="currency-amount",
@@ -87,7 +88,7 @@ def pricelists_create(session, name, currency, valid_from, valid_to, scope, scop
 @click.option("--expected-version", type=int, default=0, help="Refuse if the list changed.")
 @output_option
 @pass_session
-def pricelists_set_item(session, price_list_id, product, unit, method, value, rounding,
+def pricelists_set_item(session, price_list, product, unit, method, value, rounding,
                         rounding_option, rounding_amount, discount_list_id, expected_version):
     """Price PRODUCT (id or SKU) in UNIT on PRICE_LIST_ID (adds or replaces the item)."""
     item = price_lists_pb2.PriceListItem(
@@ -98,22 +99,22 @@ def pricelists_set_item(session, price_list_id, product, unit, method, value, ro
                                                 amount=rounding_amount))
     updated = session.call(Stubs(session).price_lists.SetPriceListItem,
                            price_lists_pb2.SetPriceListItemRequest(
-                               price_list_id=price_list_id, item=item,
+                               price_list_id=price_list_id(session, price_list), item=item,
                                expected_version=expected_version))
     _print_price_list(session, updated.price_list)
 
 
 @pricelists.command("remove-item")
-@click.argument("price_list_id")
+@click.argument("price_list")
 @click.argument("product")
 @click.argument("unit")
 @output_option
 @pass_session
-def pricelists_remove_item(session, price_list_id, product, unit):
+def pricelists_remove_item(session, price_list, product, unit):
     """Remove the item of PRODUCT in UNIT from PRICE_LIST_ID."""
     updated = session.call(Stubs(session).price_lists.RemovePriceListItem,
                            price_lists_pb2.RemovePriceListItemRequest(
-                               price_list_id=price_list_id,
+                               price_list_id=price_list_id(session, price_list),
                                product_id=product_id(session, product), unit=unit))
     _print_price_list(session, updated.price_list)
 
@@ -134,13 +135,13 @@ def pricelists_list(session, currency, valid_on, query):
 
 
 @pricelists.command("show")
-@click.argument("price_list_id")
+@click.argument("price_list")
 @output_option
 @pass_session
-def pricelists_show(session, price_list_id):
+def pricelists_show(session, price_list):
     """Show a price list with its items."""
     found = session.call(Stubs(session).price_lists.GetPriceList,
-                         price_lists_pb2.GetPriceListRequest(id=price_list_id))
+                         price_lists_pb2.GetPriceListRequest(id=price_list_id(session, price_list)))
     _print_price_list(session, found.price_list)
 
 

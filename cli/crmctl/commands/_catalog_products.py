@@ -8,7 +8,7 @@ from crm.catalog.v1 import products_pb2, units_pb2
 from crm.common.v1 import money_pb2
 
 from crmctl.commands._catalog_api import (STATUSES, Stubs, _short, _money, all_pages, get_product,
-                                          product_id)
+                                          product_id, unit_group_id)
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
@@ -43,30 +43,32 @@ def units_create(session, name, base_unit):
 
 
 @units.command("add")
-@click.argument("group_id")
+@click.argument("group")
 @click.argument("name")
 @click.argument("quantity")
 @click.argument("of_unit")
 @click.option("--expected-version", type=int, default=0, help="Refuse if the group changed.")
 @output_option
 @pass_session
-def units_add(session, group_id, name, quantity, of_unit, expected_version):
+def units_add(session, group, name, quantity, of_unit, expected_version):
     """Add unit NAME = QUANTITY OF_UNIT to GROUP_ID (e.g. case 4 6-pack)."""
     group = session.call(Stubs(session).units.AddUnit, units_pb2.AddUnitRequest(
-        unit_group_id=group_id, name=name, quantity=quantity, of_unit=of_unit,
+        unit_group_id=unit_group_id(session, group), name=name, quantity=quantity,
+        of_unit=of_unit,
         expected_version=expected_version))
     print_record(session.output, unit_group_row(group.unit_group), fields=UNIT_GROUP_FIELDS)
 
 
 @units.command("remove")
-@click.argument("group_id")
+@click.argument("group")
 @click.argument("name")
 @output_option
 @pass_session
-def units_remove(session, group_id, name):
+def units_remove(session, group, name):
     """Remove unit NAME from GROUP_ID (refused while anything uses it)."""
     group = session.call(Stubs(session).units.RemoveUnit,
-                         units_pb2.RemoveUnitRequest(unit_group_id=group_id, name=name))
+                         units_pb2.RemoveUnitRequest(unit_group_id=unit_group_id(session, group),
+                                                     name=name))
     print_record(session.output, unit_group_row(group.unit_group), fields=UNIT_GROUP_FIELDS)
 
 
@@ -83,13 +85,13 @@ def units_list(session, query):
 
 
 @units.command("show")
-@click.argument("group_id")
+@click.argument("group")
 @output_option
 @pass_session
-def units_show(session, group_id):
+def units_show(session, group):
     """Show one unit group."""
     group = session.call(Stubs(session).units.GetUnitGroup,
-                         units_pb2.GetUnitGroupRequest(id=group_id)).unit_group
+                         units_pb2.GetUnitGroupRequest(id=unit_group_id(session, group))).unit_group
     print_record(session.output, unit_group_row(group), fields=UNIT_GROUP_FIELDS)
 
 
@@ -136,17 +138,18 @@ def products() -> None:
 
 @products.command("create")
 @click.option("--sku", required=True, help="Stock keeping unit (fixed for life).")
-@click.option("--unit-group", "unit_group_id", required=True, help="Id of its unit group.")
+@click.option("--unit-group", "unit_group", required=True,
+              help="Its unit group (id or name).")
 @click.option("--currency", required=True, help="ISO 4217 currency of its amounts (fixed).")
 @_product_options
 @output_option
 @pass_session
-def products_create(session, sku, unit_group_id, currency, **values):
+def products_create(session, sku, unit_group, currency, **values):
     """Create a product (as a draft; `activate` makes it sellable)."""
     if not values["name"] or not values["default_unit"] or not values["list_price"]:
         raise CliError("--name, --default-unit and --list-price are required")
     request = products_pb2.CreateProductRequest(
-        sku=sku, unit_group_id=unit_group_id, currency=currency,
+        sku=sku, unit_group_id=unit_group_id(session, unit_group), currency=currency,
         **{k: v for k, v in values.items() if v is not None})
     product = session.call(Stubs(session).products.CreateProduct, request).product
     print_record(session.output, product_row(product), fields=PRODUCT_FIELDS)

@@ -13,6 +13,7 @@ from crm.common.v1 import money_pb2
 from crm.deals.v1 import (accounts_pb2_grpc, activities_pb2_grpc, billing_pb2_grpc, deals_pb2,
                           deals_pb2_grpc, resources_pb2 as pb)
 
+from crmctl.commands._catalog_api import product_ref
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import message_to_dict
 from crmctl.session import CliError, Session
@@ -62,14 +63,16 @@ def money(text: str, default_currency: str = "") -> money_pb2.Money:
     return money_pb2.Money(amount=found.group(1), currency=currency)
 
 
-def line_inputs(specs) -> list[deals_pb2.LineInput]:
-    """PRODUCT:QUANTITY[:UNIT] items, e.g. p-widget:3 or p-cable:2.5:metre."""
+def line_inputs(session: Session, specs) -> list[deals_pb2.LineInput]:
+    """PRODUCT:QUANTITY[:UNIT] items, e.g. SKU-1:12:case or p-cable:2.5:metre; PRODUCT is a
+    catalog SKU or a product id."""
     lines = []
     for spec in specs:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
-            raise CliError(f"a line is PRODUCT:QUANTITY[:UNIT], e.g. p-widget:3; got {spec!r}")
-        lines.append(deals_pb2.LineInput(product_id=parts[0], quantity=parts[1],
+            raise CliError(f"a line is PRODUCT:QUANTITY[:UNIT], e.g. SKU-1:12:case; got {spec!r}")
+        lines.append(deals_pb2.LineInput(product_id=product_ref(session, parts[0]),
+                                         quantity=parts[1],
                                          unit=parts[2] if len(parts) == 3 else ""))
     return lines
 

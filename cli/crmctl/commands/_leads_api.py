@@ -14,6 +14,7 @@ from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2_grpc
 
 from crmctl.config import DEFAULT_ADDRESSES
+from crmctl.commands.names import Names, names
 from crmctl.output import message_to_dict, print_record
 from crmctl.session import CliError, Session
 
@@ -105,19 +106,23 @@ SHOW_FIELDS = [*LIST_COLUMNS, ("phone", "phone"), ("title", "title"), ("country"
                ("version", "version"), ("created", "created"), ("updated", "updated")]
 
 
-def lead_row(lead: lead_pb2.Lead) -> dict:
+def lead_row(lead: lead_pb2.Lead, named: Names | None = None) -> dict:
+    """A lead for printing; with ``named`` (tables for people) its team, owner and sales line
+    carry their names beside the ids."""
     person, data = lead.data.person, lead.data
+    team, owner, line = (named.team, named.user, named.line) if named else (str, str, str)
     row = {
         "id": lead.id, "name": " ".join(p for p in (person.first_name, person.last_name) if p),
         "email": person.email, "company": data.company.name,
         "status": enum_word(lead_pb2.LeadStatus, "LEAD_STATUS", lead.status),
         "score": lead.score.score, "grade": enum_word(lead_pb2.Grade, "GRADE", lead.score.grade),
-        "team": lead.assignment.team_id or (f"(queue {lead.assignment.queue_team_id})"
-                                            if lead.assignment.queue_team_id else ""),
-        "owner": lead.assignment.owner_user_id, "phone": person.phone, "title": person.title,
+        "team": team(lead.assignment.team_id) or (
+            f"(queue {team(lead.assignment.queue_team_id)})"
+            if lead.assignment.queue_team_id else ""),
+        "owner": owner(lead.assignment.owner_user_id), "phone": person.phone, "title": person.title,
         "country": data.location.country,
         "channel": enum_word(lead_pb2.Channel, "CHANNEL", data.source.channel),
-        "campaign": data.source.campaign_id, "sales_line": data.sales_line_id,
+        "campaign": data.source.campaign_id, "sales_line": line(data.sales_line_id),
         "product_interest": list(data.product_interest),
         "custom": [f"{k}={v}" for k, v in sorted(data.custom_attributes.items())],
         "top_factors": [f"{f.label} ({f.points})" for f in lead.score.top_factors],
@@ -141,6 +146,9 @@ def show_lead(session: Session, lead: lead_pb2.Lead) -> None:
     if session.output == "json":
         click.echo(json.dumps(message_to_dict(lead), indent=2))
         return
-    print_record(session.output, lead_row(lead), fields=SHOW_FIELDS)
+    if session.output == "id":
+        click.echo(lead.id)
+        return
+    print_record(session.output, lead_row(lead, names(session)), fields=SHOW_FIELDS)
 
 

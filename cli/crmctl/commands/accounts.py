@@ -9,6 +9,7 @@ from crm.deals.v1 import accounts_pb2, resources_pb2 as pb
 
 from crmctl.commands import _deals_api as api
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.territory import team_id, user_id
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
 
@@ -41,9 +42,10 @@ def accounts() -> None:
 
 
 @accounts.command("create")
-@click.option("--team", "team_id", required=True, help="Team that owns it (you are a member).")
+@click.option("--team", "team_id", required=True,
+              help="Team that owns it, id or name (you are a member).")
 @click.option("--name", "-n", required=True, help="Name of the organisation.")
-@click.option("--owner", "owner_user_id", default="", help="Owner (default: you).")
+@click.option("--owner", "owner_user_id", default="", help="Owner, id or e-mail (default: you).")
 @click.option("--industry", default="", help="Industry.")
 @click.option("--website", default="", help="Web site.")
 @click.option("--phone", default="", help="Main phone number.")
@@ -51,6 +53,9 @@ def accounts() -> None:
 @pass_session
 def create_account(session, **fields):
     """Create an account (a prospect)."""
+    fields["team_id"] = team_id(session, fields["team_id"])
+    fields["owner_user_id"] = user_id(session, fields["owner_user_id"]) \
+        if fields["owner_user_id"] else ""
     account = session.call(api.accounts(session).CreateAccount,
                            accounts_pb2.CreateAccountRequest(**fields))
     print_record(session.output, api.account_row(account), fields=ACCOUNT_FIELDS)

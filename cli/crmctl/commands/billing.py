@@ -7,6 +7,7 @@ import click
 from crm.deals.v1 import billing_pb2
 
 from crmctl.commands import _deals_api as api
+from crmctl.commands._catalog_api import price_list_id
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import print_record, print_rows
 
@@ -68,16 +69,19 @@ def list_quotes(session, opportunity_id):
 @quotes.command("price")
 @click.argument("quote_id")
 @click.option("--line", "lines", multiple=True, required=True,
-              help="PRODUCT:QUANTITY[:UNIT] (repeatable): the complete list.")
-@click.option("--price-list", "price_list_id", default="", help="Price with this list only.")
+              help="PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete "
+                   "list.")
+@click.option("--price-list", "price_list", default="",
+              help="Price with this list only (id or name).")
 @output_option
 @pass_session
-def price(session, quote_id, lines, price_list_id):
+def price(session, quote_id, lines, price_list):
     """Replace the lines of a draft with catalog's exact prices."""
     show_quote(session, session.call(api.quotes(session).PriceQuoteLines,
                                      billing_pb2.PriceQuoteLinesRequest(
-                                         id=quote_id, lines=api.line_inputs(lines),
-                                         price_list_id=price_list_id)))
+                                         id=quote_id, lines=api.line_inputs(session, lines),
+                                         price_list_id=price_list_id(session, price_list)
+                                         if price_list else "")))
 
 
 def _id_command(group, name: str, stub, method: str, request_type, show, doc: str, *,

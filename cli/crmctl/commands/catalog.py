@@ -16,10 +16,11 @@ from rich.table import Table
 
 from crm.catalog.v1 import pricing_pb2
 
-from crmctl.commands._catalog_api import _ID, Stubs, get_product
+from crmctl.commands._catalog_api import _ID, Stubs, get_product, price_list_id
 from crmctl.commands._catalog_lists import discounts, pricelists
 from crmctl.commands._catalog_products import products, units
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.territory import line_id
 from crmctl.output import _console, message_to_dict, print_record
 from crmctl.session import CliError, Session
 
@@ -93,8 +94,10 @@ def print_quote(response: pricing_pb2.PriceQuoteResponse, explain: bool) -> None
 @catalog.command("price")
 @click.argument("lines", nargs=-1, required=True)
 @click.option("--currency", default="", help="Quote currency (default: the named list's).")
-@click.option("--price-list", "price_list_id", default="", help="Use this price list only.")
-@click.option("--sales-line", "sales_line_id", default="", help="Sales line of the quote.")
+@click.option("--price-list", "price_list", default="",
+              help="Use this price list only (id or name).")
+@click.option("--sales-line", "sales_line", default="",
+              help="Sales line of the quote (id or name).")
 @click.option("--account", "account_id", default="", help="Account of the quote.")
 @click.option("--date", "pricing_date", default="", help="Pricing date YYYY-MM-DD (today).")
 @click.option("--as-of", "as_of", default="",
@@ -103,13 +106,14 @@ def print_quote(response: pricing_pb2.PriceQuoteResponse, explain: bool) -> None
 @click.option("--explain", is_flag=True, help="Print how every figure was obtained.")
 @output_option
 @pass_session
-def price(session, lines, currency, price_list_id, sales_line_id, account_id, pricing_date,
+def price(session, lines, currency, price_list, sales_line, account_id, pricing_date,
           as_of, existing, explain):
     """Price quote LINES, each PRODUCT:QUANTITY[:UNIT] (PRODUCT: SKU or id)."""
     default_units: dict[str, str] = {}
-    context = pricing_pb2.PricingContext(currency=currency, price_list_id=price_list_id,
-                                         sales_line_id=sales_line_id, account_id=account_id,
-                                         pricing_date=pricing_date)
+    context = pricing_pb2.PricingContext(
+        currency=currency, price_list_id=price_list_id(session, price_list) if price_list else "",
+        sales_line_id=line_id(session, sales_line) if sales_line else "", account_id=account_id,
+        pricing_date=pricing_date)
     if as_of:
         try:
             instant = dt.datetime.fromisoformat(as_of)
@@ -122,8 +126,8 @@ def price(session, lines, currency, price_list_id, sales_line_id, account_id, pr
         lines=[quote_line(session, text, existing, default_units) for text in lines],
         context=context)
     response = session.call(Stubs(session).pricing.PriceQuote, request)
-    if session.output == "json":
-        print_record("json", message_to_dict(response))
+    if session.output != "table":
+        print_record(session.output, message_to_dict(response))
     else:
         print_quote(response, explain)
     if not response.complete:

@@ -2,6 +2,8 @@
 ``crmctl deals board --line X`` (the open deals of a sales line as one column per stage)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from google.protobuf import field_mask_pb2
 from rich.table import Table
@@ -10,7 +12,10 @@ from crm.deals.v1 import deals_pb2, resources_pb2 as pb
 
 from crmctl import output as out
 from crmctl.commands import _deals_api as api
+from crmctl.commands._catalog_api import price_list_id
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
+from crmctl.commands.territory import line_id, team_id, user_id
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.session import CliError
 
@@ -32,7 +37,12 @@ STATUSES = {"open": pb.DEAL_STATUS_OPEN, "won": pb.DEAL_STATUS_WON, "lost": pb.D
 
 
 def show_deal(session, deal) -> None:
-    print_record(session.output, api.deal_row(deal), fields=SHOW_FIELDS)
+    row = api.deal_row(deal)
+    if session.output == "table":   # names beside the ids of owner, team and line
+        named = names(session)
+        row.update(owner_user_id=named.user(deal.owner_user_id), team_id=named.team(deal.team_id),
+                   sales_line_id=named.line(deal.sales_line_id))
+    print_record(session.output, row, fields=SHOW_FIELDS)
 
 
 def currency_of(session, deal_id: str) -> str:
@@ -47,11 +57,12 @@ def deals() -> None:
 @deals.command("create")
 @click.option("--name", "-n", required=True, help="Name of the deal.")
 @click.option("--account", "account_id", required=True, help="Account id (its team owns it).")
-@click.option("--line", "sales_line_id", required=True, help="Sales line id (its pipeline).")
+@click.option("--line", "sales_line", required=True,
+              help="Sales line (id or name; its pipeline).")
 @click.option("--currency", required=True, help="ISO 4217 currency, e.g. EUR.")
 @click.option("--stage", "stage_key", default="", help="Starting stage key (default: first).")
 @click.option("--contact", "primary_contact_id", default="", help="Primary contact id.")
-@click.option("--owner", "owner_user_id", default="", help="Owner (default: you).")
+@click.option("--owner", "owner_user_id", default="", help="Owner, id or e-mail (default: you).")
 @click.option("--amount", default=None, help="Estimated revenue, e.g. 1200.00.")
 @click.option("--close-date", default="", help="Estimated close date YYYY-MM-DD.")
 @click.option("--probability", type=click.IntRange(0, 100), default=None,
@@ -59,12 +70,14 @@ def deals() -> None:
 @click.option("--campaign", "campaign_id", default="", help="Campaign id.")
 @output_option
 @pass_session
-def create(session, name, account_id, sales_line_id, currency, stage_key, primary_contact_id,
+def create(session, name, account_id, sales_line, currency, stage_key, primary_contact_id,
            owner_user_id, amount, close_date, probability, campaign_id):
     """Create a deal for an account."""
     request = deals_pb2.CreateDealRequest(
-        name=name, account_id=account_id, sales_line_id=sales_line_id, currency=currency,
-        stage_key=stage_key, primary_contact_id=primary_contact_id, owner_user_id=owner_user_id,
+        name=name, account_id=account_id, sales_line_id=line_id(session, sales_line),
+        currency=currency,
+        stage_key=stage_key, primary_contact_id=primary_contact_id,
+        owner_user_id=user_id(session, owner_user_id) if owner_user_id else "",
         estimated_close_date=close_date, campaign_id=campaign_id, probability=probability)
     if amount is not None:
         request.estimated_revenue.CopyFrom(api.money(amount, currency))
@@ -73,21 +86,22 @@ def create(session, name, account_id, sales_line_id, currency, stage_key, primar
 
 @deals.command("list")
 @click.option("--status", type=api.choice(STATUSES), help="Only deals in this status.")
-@click.option("--line", "sales_line_id", default="", help="Only this sales line.")
+@click.option("--line", "sales_line", default="", help="Only this sales line (id or name).")
 @click.option("--stage", "stage_key", default="", help="Only this stage key.")
-@click.option("--owner", "owner_user_id", default="", help="Only this owner.")
+@click.option("--owner", "owner", default="", help="Only this owner (id or e-mail).")
 @click.option("--account", "account_id", default="", help="Only this account.")
-@click.option("--team", "team_id", default="", help="Only this team.")
+@click.option("--team", "team", default="", help="Only this team (id or name).")
 @click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
               help="At most this many (0 = all).")
 @output_option
 @pass_session
-def list_deals(session, status, sales_line_id, stage_key, owner_user_id, account_id, team_id,
-               limit):
+def list_deals(session, status, sales_line, stage_key, owner, account_id, team, limit):
     """List the deals you may see, oldest first."""
     request = deals_pb2.ListDealsRequest(
-        status=STATUSES.get((status or "").lower(), 0), sales_line_id=sales_line_id,
-        stage_key=stage_key, owner_user_id=owner_user_id, account_id=account_id, team_id=team_id)
+        status=STATUSES.get((status or "").lower(), 0),
+        sales_line_id=line_id(session, sales_line) if sales_line else "",
+        stage_key=stage_key, owner_user_id=user_id(session, owner) if owner else "",
+        account_id=account_id, team_id=team_id(session, team) if team else "")
     rows = [api.deal_row(d) for d in api.pages(session, api.deals(session).ListDeals, request,
                                                 "deals", limit)]
     print_rows(session.output, rows, LIST_COLUMNS, empty="no deals match")
@@ -175,13 +189,15 @@ def revenue(session, deal_id, amount, clear):
 @click.argument("deal_id")
 @click.option("--line", "lines", multiple=True,
               help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.")
-@click.option("--price-list", "price_list_id", default="", help="Price with this list only.")
+@click.option("--price-list", "price_list", default="",
+              help="Price with this list only (id or name).")
 @output_option
 @pass_session
-def lines(session, deal_id, lines, price_list_id):
+def lines(session, deal_id, lines, price_list):
     """Replace the product lines (priced by catalog; the revenue becomes their sum)."""
     show_deal(session, session.call(api.deals(session).SetDealLines, deals_pb2.SetDealLinesRequest(
-        id=deal_id, lines=api.line_inputs(lines), price_list_id=price_list_id)))
+        id=deal_id, lines=api.line_inputs(session, lines),
+        price_list_id=price_list_id(session, price_list) if price_list else "")))
 
 
 @deals.command("reassign")
@@ -200,14 +216,16 @@ def reassign(session, deal_id, owner_user_id, reason):
 @click.argument("deal_id")
 @click.option("--revenue", "actual_revenue", required=True,
               help="Actual revenue, e.g. 950.00 (the deal's currency).")
-@click.option("--date", "actual_close_date", required=True, help="Close date YYYY-MM-DD.")
+@click.option("--date", "actual_close_date", default="",
+              help="Close date YYYY-MM-DD (default: today, UTC).")
 @output_option
 @pass_session
 def win(session, deal_id, actual_revenue, actual_close_date):
     """Close a deal as won."""
     request = deals_pb2.CloseDealWonRequest(
         id=deal_id, actual_revenue=api.money(actual_revenue, currency_of(session, deal_id)),
-        actual_close_date=actual_close_date)
+        actual_close_date=actual_close_date
+        or dt.datetime.now(dt.timezone.utc).date().isoformat())
     show_deal(session, session.call(api.deals(session).CloseDealWon, request))
 
 
@@ -292,23 +310,25 @@ def history(session, record, limit):
 
 
 @deals.command("board")
-@click.option("--line", "sales_line_id", required=True, help="Sales line whose pipeline is shown.")
-@click.option("--team", "team_id", default="", help="Only this team's deals.")
+@click.option("--line", "sales_line", required=True,
+              help="Sales line (id or name) whose pipeline is shown.")
+@click.option("--team", "team", default="", help="Only this team's deals (id or name).")
 @output_option
 @pass_session
-def board(session, sales_line_id, team_id):
+def board(session, sales_line, team):
     """The open deals of a sales line as columns, one per stage, with exact sums."""
     response = session.call(api.deals(session).GetBoard, deals_pb2.GetBoardRequest(
-        sales_line_id=sales_line_id, team_id=team_id))
-    if session.output == "json":
-        print_record("json", message_to_dict(response))
+        sales_line_id=line_id(session, sales_line),
+        team_id=team_id(session, team) if team else ""))
+    if session.output != "table":
+        print_record(session.output, message_to_dict(response))
         return
-    out._console().print(board_table(response))
+    out._console().print(board_table(response, names(session)))
     if response.truncated:
         click.echo("(more open deals than a board shows: the oldest are shown)")
 
 
-def board_table(response: deals_pb2.GetBoardResponse) -> Table:
+def board_table(response: deals_pb2.GetBoardResponse, named=None) -> Table:
     """One column per stage: its name, deal count and total as the heading; a cell per deal
     with its name, owner and amount."""
     table = Table(title=f"{response.pipeline.name} (version {response.pipeline.version})",
@@ -319,12 +339,14 @@ def board_table(response: deals_pb2.GetBoardResponse) -> Table:
                          overflow="fold")
     depth = max((len(c.deals) for c in response.columns), default=0)
     for i in range(depth):
-        table.add_row(*(_card(c.deals[i]) if i < len(c.deals) else "" for c in response.columns))
+        table.add_row(*(_card(c.deals[i], named) if i < len(c.deals) else ""
+                        for c in response.columns))
     return table
 
 
-def _card(deal: pb.Opportunity) -> str:
-    return f"{deal.name}\n{deal.owner_user_id} · {api.amount(deal.estimated_revenue) or '-'}"
+def _card(deal: pb.Opportunity, named=None) -> str:
+    owner = named.user(deal.owner_user_id) if named else deal.owner_user_id
+    return f"{deal.name}\n{owner} · {api.amount(deal.estimated_revenue) or '-'}"
 
 
 COMMANDS = [deals]

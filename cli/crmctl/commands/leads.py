@@ -22,6 +22,9 @@ from crmctl.commands._leads_api import (LIST_COLUMNS, choice, enum_number, enum_
                                         lead_stub, money, pairs, show_lead, time_text,
                                         timestamp)
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
+from crmctl.commands.territory import line_id, team_id, user_id
+from crmctl.commands._leads_wait import wait_converted, wait_routed
 from crmctl.output import message_to_dict, print_message, print_rows
 from crmctl.session import CliError
 
@@ -138,24 +141,30 @@ def import_requests(header: pb.ImportHeader, rows: list[dict[str, str]]):
 @click.option("--channel", "-c", type=choice(lead_pb2.Channel, "CHANNEL"),
               help="Channel of rows without a source.channel column.")
 @click.option("--campaign", default="", help="Campaign of rows without a campaign column.")
-@click.option("--sales-line", default="", help="Sales line of rows without one.")
+@click.option("--sales-line", default="", help="Sales line (id or name) of rows without one.")
 @click.option("--import-id", default="", help="Default: the SHA-256 of the file, so running "
                                               "the same file again accepts no row twice.")
 @click.option("--delimiter", default=",", show_default=True)
+@click.option("--wait", is_flag=True,
+              help="Then wait until the accepted leads are routed to your teams and show where "
+                   "each went (team and owner).")
 @output_option
 @pass_session
-def import_leads(session, file, mapping, channel, campaign, sales_line, import_id, delimiter):
+def import_leads(session, file, mapping, channel, campaign, sales_line, import_id, delimiter,
+                 wait):
     """Import the leads of a CSV file (header line first) with a per-row report.
 
     Valid rows are accepted, invalid ones rejected whole; each batch is committed on its own,
-    so after a crash just run the command again. Exits 1 when no row was accepted.
+    so after a crash just run the command again. Exits 1 when no row was accepted (or, with
+    --wait, when not every accepted lead reached your teams in time).
     """
     columns, rows = read_csv(file, delimiter)
     header = pb.ImportHeader(
         import_id=import_id or f"sha256:{file_hash(file)}", columns=columns,
         column_mapping=pairs(mapping, "--map"),
         default_channel=enum_number(lead_pb2.Channel, "CHANNEL", channel),
-        default_campaign_id=campaign, default_sales_line_id=sales_line)
+        default_campaign_id=campaign,
+        default_sales_line_id=line_id(session, sales_line) if sales_line else "")
     accepted, problems, final = [], [], None
     progress = Progress(TextColumn("importing {task.fields[file]}"), BarColumn(),
                         MofNCompleteColumn(), TextColumn("{task.fields[rejected]} rejected"),
@@ -173,6 +182,8 @@ def import_leads(session, file, mapping, channel, campaign, sales_line, import_i
     report_import(session, header.import_id, accepted, problems, final)
     if not final.rows_accepted:
         raise CliError(nothing_accepted(problems, channel_given=bool(channel)))
+    if wait:
+        wait_routed(session, [(a.row_number, a.lead_id) for a in accepted])
 
 
 def nothing_accepted(problems, *, channel_given: bool) -> str:
@@ -197,6 +208,10 @@ def report_import(session, import_id, accepted, problems, final) -> None:
                             for p in problems]}
     if session.output == "json":
         click.echo(json.dumps(summary, indent=2))
+        return
+    if session.output == "id":
+        for row in summary["accepted"]:
+            click.echo(row["lead_id"])
         return
     if problems:
         print_rows("table", summary["problems"],
@@ -229,9 +244,9 @@ SORTS = {"score": pb.LEAD_SORT_FIELD_SCORE, "created": pb.LEAD_SORT_FIELD_CREATE
 @click.option("--max-score", type=click.IntRange(0, 100))
 @click.option("--channel", "channels", multiple=True, type=choice(lead_pb2.Channel, "CHANNEL"))
 @click.option("--campaign", "campaigns", multiple=True)
-@click.option("--owner", "owners", multiple=True, help="Owner user id (repeatable).")
-@click.option("--team", "teams", multiple=True)
-@click.option("--sales-line", "lines", multiple=True)
+@click.option("--owner", "owners", multiple=True, help="Owner: user id or e-mail (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Team: id or name (repeatable).")
+@click.option("--sales-line", "lines", multiple=True, help="Sales line: id or name (repeatable).")
 @click.option("--country", "countries", multiple=True)
 @click.option("--industry", "industries", multiple=True)
 @click.option("--attr", "attributes", multiple=True, help="Custom attribute KEY=VALUE.")
@@ -250,7 +265,9 @@ def search(session, text, statuses, grades, min_score, max_score, channels, camp
         text=text, statuses=[enum_number(lead_pb2.LeadStatus, "LEAD_STATUS", s) for s in statuses],
         grades=[enum_number(lead_pb2.Grade, "GRADE", g) for g in grades],
         channels=[enum_number(lead_pb2.Channel, "CHANNEL", c) for c in channels],
-        campaign_ids=campaigns, owner_user_ids=owners, team_ids=teams, sales_line_ids=lines,
+        campaign_ids=campaigns, owner_user_ids=[user_id(session, o) for o in owners],
+        team_ids=[team_id(session, t) for t in teams],
+        sales_line_ids=[line_id(session, x) for x in lines],
         countries=countries, industries=industries, unassigned_only=unassigned,
         custom_attributes=pairs(attributes, "--attr"))
     if min_score is not None:
@@ -269,7 +286,8 @@ def search(session, text, statuses, grades, min_score, max_score, channels, camp
             break
         request.page.cursor = response.page_info.next_cursor
     found = found[:limit] if limit else found
-    print_rows(session.output, [lead_row(lead) for lead in found], LIST_COLUMNS,
+    named = names(session) if session.output == "table" else None
+    print_rows(session.output, [lead_row(lead, named) for lead in found], LIST_COLUMNS,
                empty="no lead matches (you see the leads of your teams only)")
 
 
@@ -473,14 +491,17 @@ def merge(session, survivor, duplicate):
 @click.option("--opportunity-name", default="")
 @click.option("--amount", help="Expected amount, e.g. '12000 EUR'.")
 @click.option("--close", "expected_close", help="Expected close (ISO 8601 date or time).")
+@click.option("--wait", is_flag=True,
+              help="Wait until deals has created the deal (exit 1 if it has not in time).")
 @output_option
 @pass_session
-def convert(session, lead, account, opportunity_name, amount, expected_close):
+def convert(session, lead, account, opportunity_name, amount, expected_close, wait):
     """Convert a lead: deals creates the account, contact and opportunity (the lead is
     converting until deals confirms)."""
-    show_lead(session, session.call(lead_stub(session).ConvertLead, pb.ConvertLeadRequest(
+    converting = session.call(lead_stub(session).ConvertLead, pb.ConvertLeadRequest(
         lead_id=lead, link_account_id=account, opportunity_name=opportunity_name,
-        expected_amount=money(amount), expected_close=timestamp(expected_close))))
+        expected_amount=money(amount), expected_close=timestamp(expected_close)))
+    show_lead(session, wait_converted(session, converting) if wait else converting)
 
 
 @leads.command("retry-conversion")

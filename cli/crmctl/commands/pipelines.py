@@ -1,5 +1,6 @@
 """``crmctl pipelines ...``: the pipeline (ordered stages) of each sales line. Everyone reads
-them; administrators and the management department create and revise them."""
+them; administrators and the management department create and revise them. A LINE is the sales
+line's id or exact name (``crmctl lines list`` shows them)."""
 from __future__ import annotations
 
 import click
@@ -8,6 +9,8 @@ from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2 as pb
 
 from crmctl.commands import _deals_api as api
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
+from crmctl.commands.territory import line_id
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
 
@@ -32,11 +35,11 @@ def stage(spec: str) -> pb.Stage:
 
 
 def show_pipeline(session, pipeline: pb.Pipeline) -> None:
-    if session.output == "json":
-        print_record("json", message_to_dict(pipeline))
+    if session.output != "table":
+        print_record(session.output, message_to_dict(pipeline))
         return
-    click.echo(f"{pipeline.name} (sales line {pipeline.sales_line_id}, id {pipeline.id}, "
-               f"version {pipeline.version})")
+    click.echo(f"{pipeline.name} (sales line {names(session).line(pipeline.sales_line_id)}, "
+               f"id {pipeline.id}, version {pipeline.version})")
     rows = [{**message_to_dict(s), "forecast_category": api.enum_name(
         pb.ForecastCategory, s.forecast_category, "FORECAST_CATEGORY_")} for s in pipeline.stages]
     print_rows("table", rows, [("key", "key"), ("name", "stage"), ("default_probability", "%"),
@@ -62,33 +65,34 @@ def list_pipelines(session):
 
 
 @pipelines.command("show")
-@click.argument("sales_line_id")
+@click.argument("line")
 @click.option("--version", type=click.IntRange(min=0), default=0,
               help="An earlier version (0 = the current one).")
 @output_option
 @pass_session
-def show(session, sales_line_id, version):
-    """The pipeline of a sales line, as it is now or was at --version."""
+def show(session, line, version):
+    """The pipeline of sales line LINE, as it is now or was at --version."""
     show_pipeline(session, session.call(stub(session).GetPipeline, pipelines_pb2.GetPipelineRequest(
-        sales_line_id=sales_line_id, version=version)))
+        sales_line_id=line_id(session, line), version=version)))
 
 
 @pipelines.command("create")
-@click.option("--line", "sales_line_id", required=True, help="Sales line id.")
+@click.option("--line", "line", required=True, help="The sales line (id or name).")
 @click.option("--name", "-n", required=True, help="Name of the pipeline.")
 @click.option("--stage", "stages", multiple=True, required=True, help=STAGE_HELP)
 @output_option
 @pass_session
-def create(session, sales_line_id, name, stages):
-    """Create the pipeline of a sales line."""
+def create(session, line, name, stages):
+    """Create the pipeline of a sales line (deals keeps it; the line's deals follow it)."""
+    specs = [stage(s) for s in stages]
     show_pipeline(session, session.call(stub(session).CreatePipeline,
                                         pipelines_pb2.CreatePipelineRequest(
-                                            sales_line_id=sales_line_id, name=name,
-                                            stages=[stage(s) for s in stages])))
+                                            sales_line_id=line_id(session, line), name=name,
+                                            stages=specs)))
 
 
 @pipelines.command("revise")
-@click.argument("sales_line_id")
+@click.argument("line")
 @click.option("--stage", "stages", multiple=True, required=True,
               help="The complete new stage list: " + STAGE_HELP)
 @click.option("--move", "moves", multiple=True,
@@ -96,10 +100,10 @@ def create(session, sales_line_id, name, stages):
 @click.option("--name", "-n", default="", help="New name.")
 @output_option
 @pass_session
-def revise(session, sales_line_id, stages, moves, name):
-    """Replace the stages of a sales line's pipeline (a new version)."""
+def revise(session, line, stages, moves, name):
+    """Replace the stages of sales line LINE's pipeline (a new version)."""
     current = session.call(stub(session).GetPipeline,
-                           pipelines_pb2.GetPipelineRequest(sales_line_id=sales_line_id))
+                           pipelines_pb2.GetPipelineRequest(sales_line_id=line_id(session, line)))
     if any("=" not in m for m in moves):
         raise CliError("a move is REMOVED=KEPT, e.g. --move demo=propose")
     request = pipelines_pb2.RevisePipelineRequest(

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import click
 from google.protobuf import json_format
 
-from crm.common.v1 import money_pb2, pagination_pb2
+from crm.common.v1 import money_pb2
 from crm.territory.v1 import (access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
                               routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
                               teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
 
-from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.common import all_pages, output_option, pass_session, resolve_name
+from crmctl.commands.names import names
 from crmctl.commands.users import resolve_user_id
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import message_to_dict, print_record, print_rows
@@ -27,7 +27,6 @@ from crmctl.session import CliError, Session
 
 DEFAULT_ADDRESSES.setdefault("territory", "127.0.0.1:50052")
 
-_ID = re.compile(r"^[0-9a-f]{32}$")
 ROLES = {"expert": teams_pb2.TEAM_ROLE_EXPERT, "supervisor": teams_pb2.TEAM_ROLE_SUPERVISOR,
          "manager": teams_pb2.TEAM_ROLE_MANAGER}
 STRATEGIES = {"round-robin": teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN,
@@ -64,50 +63,28 @@ def row(message, **enums: str) -> dict:
     return data
 
 
-def all_pages(session: Session, method, request):
-    """Every item of a paged list call (the response's one repeated field)."""
-    request.page.CopyFrom(pagination_pb2.PageRequest(page_size=500))
-    while True:
-        response = session.call(method, request)
-        items = [f for f in response.DESCRIPTOR.fields if f.name != "page"][0].name
-        yield from getattr(response, items)
-        if not response.page.next_cursor:
-            return
-        request.page.cursor = response.page.next_cursor
-
-
-def _resolve(session: Session, value: str, what: str, method, request) -> str:
-    if _ID.match(value):
-        return value
-    wanted = value.strip().casefold()
-    matches = [item.id for item in all_pages(session, method, request)
-               if item.name.casefold() == wanted]
-    if not matches:
-        raise CliError(f"no {what} named {value!r} (give its id or exact name)")
-    if len(matches) > 1:
-        raise CliError(f"{len(matches)} {what}s are named {value!r}: give the id "
-                       f"({', '.join(matches)})")
-    return matches[0]
-
-
 def unit_id(session: Session, value: str) -> str:
-    return _resolve(session, value, "unit", Stubs(session).org.ListOrgUnits,
-                    org_pb2.ListOrgUnitsRequest(include_inactive=True))
+    return resolve_name(session, value, "unit", Stubs(session).org.ListOrgUnits,
+                        org_pb2.ListOrgUnitsRequest(include_inactive=True),
+                        listed_by="crmctl org tree")
 
 
 def team_id(session: Session, value: str) -> str:
-    return _resolve(session, value, "team", Stubs(session).teams.ListTeams,
-                    teams_pb2.ListTeamsRequest(include_inactive=True))
+    return resolve_name(session, value, "team", Stubs(session).teams.ListTeams,
+                        teams_pb2.ListTeamsRequest(include_inactive=True),
+                        listed_by="crmctl teams list")
 
 
 def line_id(session: Session, value: str) -> str:
-    return _resolve(session, value, "sales line", Stubs(session).lines.ListSalesLines,
-                    sales_lines_pb2.ListSalesLinesRequest(include_inactive=True))
+    return resolve_name(session, value, "sales line", Stubs(session).lines.ListSalesLines,
+                        sales_lines_pb2.ListSalesLinesRequest(include_inactive=True),
+                        listed_by="crmctl lines list")
 
 
 def territory_id(session: Session, value: str) -> str:
-    return _resolve(session, value, "territory", Stubs(session).territories.ListTerritories,
-                    territories_pb2.ListTerritoriesRequest(include_inactive=True))
+    return resolve_name(session, value, "territory", Stubs(session).territories.ListTerritories,
+                        territories_pb2.ListTerritoriesRequest(include_inactive=True),
+                        listed_by="crmctl territories list")
 
 
 def user_id(session: Session, value: str) -> str:
@@ -146,7 +123,9 @@ def read_rules(path: str) -> list[territories_pb2.RoutingRule]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        raise CliError(f"cannot read {path}: {exc.strerror} (a rules file lists rules in YAML "
+                       "or JSON; the repository's examples/rules.yaml is one to start from)"
+                       ) from None
     if file.suffix.lower() in (".yaml", ".yml"):
         import yaml  # only rules files need it
 
@@ -173,15 +152,16 @@ def read_rules(path: str) -> list[territories_pb2.RoutingRule]:
 
 # ---------------------------------------------------------------------------- route-preview
 def print_decision(session: Session, decision: routing_pb2.RoutingDecision) -> None:
-    if session.output == "json":
-        print_record("json", row(decision, outcome="ROUTING_OUTCOME_",
+    if session.output != "table":
+        print_record(session.output, row(decision, outcome="ROUTING_OUTCOME_",
                                  unroutable_reason="UNROUTABLE_REASON_"))
         return
-    why = decision.explanation
+    why, named = decision.explanation, names(session)
     summary = {
         "outcome": enum_name(routing_pb2.RoutingOutcome.Name(decision.outcome),
                              "ROUTING_OUTCOME_"),
-        "team_id": decision.team_id, "owner": decision.owner_user_id or "(nobody)",
+        "team": named.team(decision.team_id),
+        "owner": named.user(decision.owner_user_id) or "(nobody)",
         "territory": f"{why.territory_name} ({why.territory_id})" if why.territory_id else "",
         "rule": (f"#{why.rule_position} {why.rule.name}: {why.rule.description}"
                  if why.territory_id else ""),
@@ -192,12 +172,12 @@ def print_decision(session: Session, decision: routing_pb2.RoutingDecision) -> N
         summary["unroutable"] = enum_name(
             routing_pb2.UnroutableReason.Name(decision.unroutable_reason), "UNROUTABLE_REASON_")
     print_record("table", summary)
-    candidates = [dict(row(n, skip_reason="SKIP_REASON_"),
+    candidates = [dict(row(n, skip_reason="SKIP_REASON_"), member=named.user(n.user_id),
                        eligible="yes" if n.eligible else "no")
                   for n in why.owner_choice.candidates]
     if candidates:
         print_rows("table", candidates, [
-            ("user_id", "member"), ("eligible", "eligible"), ("skip_reason", "skipped because"),
+            ("member", "member"), ("eligible", "eligible"), ("skip_reason", "skipped because"),
             ("queue_position", "queue"), ("open_items", "open"),
             ("assigned_today", "today"), ("daily_capacity", "capacity")])
 

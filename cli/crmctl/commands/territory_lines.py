@@ -8,6 +8,7 @@ from crm.common.v1 import money_pb2
 from crm.territory.v1 import sales_lines_pb2 as pb
 
 from crmctl.commands.common import output_option, pass_session
+from crmctl.commands.names import names
 from crmctl.commands.territory import Stubs, all_pages, line_id, row, team_id
 from crmctl.output import print_record, print_rows
 from crmctl.session import CliError
@@ -20,12 +21,19 @@ TARGET_COLUMNS = [("period", "period"), ("team_id", "team"), ("amount", "amount"
                   ("deal_count", "deals")]
 
 
-def _line_row(line) -> dict:
-    return row(line, workflow_kind="WORKFLOW_KIND_")
+def _line_row(line, session=None) -> dict:
+    """A line for printing; for a person (table output) its pipeline is the one deals holds
+    for it, and its teams are named."""
+    data = row(line, workflow_kind="WORKFLOW_KIND_")
+    if session is not None and session.output == "table":
+        named = names(session)
+        data["pipeline_id"] = named.pipeline_of_line(line.id) or line.pipeline_id
+        data["team_ids"] = [named.team(t) for t in line.team_ids]
+    return data
 
 
 def _print_line(session, line) -> None:
-    print_record(session.output, _line_row(line),
+    print_record(session.output, _line_row(line, session),
                  fields=[*LINE_FIELDS[:2], ("description", "description"), *LINE_FIELDS[2:]])
 
 
@@ -49,8 +57,8 @@ def list_lines(session, team, include_inactive):
     """List sales lines ordered by name."""
     request = pb.ListSalesLinesRequest(team_id=team_id(session, team) if team else "",
                                        include_inactive=include_inactive)
-    rows = [_line_row(x) for x in all_pages(session, Stubs(session).lines.ListSalesLines,
-                                             request)]
+    rows = [_line_row(x, session) for x in all_pages(session, Stubs(session).lines.ListSalesLines,
+                                                      request)]
     print_rows(session.output, rows, LINE_FIELDS, empty="no sales lines")
 
 
@@ -69,13 +77,16 @@ def show(session, line):
 @click.argument("name")
 @click.option("--workflow", type=click.Choice(sorted(WORKFLOWS)), required=True,
               help="How its deals close.")
-@click.option("--pipeline", required=True, help="The deals service's pipeline id.")
+@click.option("--pipeline", default="",
+              help="Not needed: deals keeps the line's pipeline (`crmctl pipelines create "
+                   "--line NAME`); a reference id kept with the line if given.")
 @click.option("--team", "teams", multiple=True, help="A team working it (repeatable).")
 @click.option("--description", default="")
 @output_option
 @pass_session
 def create(session, name, workflow, pipeline, teams, description):
-    """Create a sales line."""
+    """Create a sales line; then give it its pipeline with `crmctl pipelines create --line
+    NAME`."""
     created = session.call(Stubs(session).lines.CreateSalesLine, pb.CreateSalesLineRequest(
         name=name, description=description, workflow_kind=WORKFLOWS[workflow],
         pipeline_id=pipeline, team_ids=[team_id(session, t) for t in teams]))

@@ -60,8 +60,8 @@ def tree(session, include_inactive):
                     children=[node(c) for c in children.get(unit.id, [])])
 
     roots = [node(u) for u in children.get("", [])]
-    if session.output == "json":
-        print_record("json", {"units": roots})
+    if session.output != "table":
+        print_record(session.output, {"units": roots})
         return
     if not roots:
         click.echo("no units yet: create one with `crmctl org create NAME --department sales`")

@@ -70,8 +70,8 @@ def scopes(session, user):
     found = session.call(Stubs(session).access.ListScopes,
                          access_pb2.ListScopesRequest(user_id=user_id(session, user)))
     snapshot = found.user_scopes
-    if session.output == "json":
-        print_record("json", row(snapshot))
+    if session.output != "table":
+        print_record(session.output, row(snapshot))
         return
     rows = [row(s, role="TEAM_ROLE_", source="SCOPE_SOURCE_") for s in snapshot.scopes]
     state = "active" if snapshot.active else "inactive or unknown"

@@ -29,8 +29,8 @@ def _rule_rows(rules) -> list[dict]:
 
 
 def _print_territory(session, territory) -> None:
-    if session.output == "json":
-        print_record("json", message_to_dict(territory))
+    if session.output != "table":
+        print_record(session.output, message_to_dict(territory))
         return
     print_record("table", _territory_row(territory),
                  fields=[(k, h) for k, h in TERRITORY_COLUMNS] + [("version", "version")])
@@ -56,8 +56,8 @@ def list_territories(session, line, team, include_inactive):
                                         team_id=team_id(session, team) if team else "",
                                         include_inactive=include_inactive)
     found = list(all_pages(session, Stubs(session).territories.ListTerritories, request))
-    if session.output == "json":
-        print_rows("json", [message_to_dict(t) for t in found], [])
+    if session.output != "table":
+        print_rows(session.output, [message_to_dict(t) for t in found], [])
         return
     print_rows("table", [_territory_row(t) for t in found], TERRITORY_COLUMNS,
                empty="no territories")

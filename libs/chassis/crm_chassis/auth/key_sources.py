@@ -158,8 +158,13 @@ class IdentityKeySource:
             # Once per outage, not at every poll.
             report = log.debug if self._last_attempt_failed else log.warning
             self._last_attempt_failed = True
-            report("signing keys unavailable, keeping the last ones", code=str(exc.code()),
-                   detail=exc.details(), kept_keys=len(self._keys))
+            if self._last_success is None and exc.code() == grpc.StatusCode.UNAVAILABLE:
+                # The platform starting: identity is not serving yet. Nothing is wrong until
+                # it has been read once; the process retries on the next token or refresh.
+                log.info("waiting for identity's signing keys", detail=exc.details())
+            else:
+                report("signing keys unavailable, keeping the last ones", code=str(exc.code()),
+                       detail=exc.details(), kept_keys=len(self._keys))
             return False
         now = self._clock()
         if response.unchanged and self._version:

@@ -192,3 +192,30 @@ def test_an_identity_that_sends_no_version_is_read_in_full_each_time(identity, s
     source = source_for()
     assert source.refresh() and source.refresh()
     assert identity.key_calls == 2 and source.kids()
+
+
+class _Log:
+    def __init__(self):
+        self.lines: list[tuple[str, str]] = []
+
+    def __getattr__(self, level):
+        return lambda event, **fields: self.lines.append((level, event))
+
+
+def test_identity_not_up_yet_at_start_is_no_warning_but_later_outages_are(
+        identity, source_for, clock, monkeypatch):
+    from crm_chassis.auth import key_sources
+
+    log = _Log()
+    monkeypatch.setattr(key_sources, "log", log)
+    identity.add_key(generate_private_key())
+    identity.down = True
+    source = source_for()
+    assert source.refresh() is False   # every process starting before identity serves
+    assert log.lines == [("info", "waiting for identity's signing keys")]
+    identity.down = False
+    assert source.refresh()
+    identity.down = True
+    clock.advance(3600)
+    assert source.refresh() is False   # identity gone after it had answered: worth a warning
+    assert log.lines[-1] == ("warning", "signing keys unavailable, keeping the last ones")

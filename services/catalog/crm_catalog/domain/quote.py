@@ -159,7 +159,8 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
     if product is None:
         raise LineError(LineErrorCode.PRODUCT_NOT_FOUND,
                         f"no product '{request.product_ref or request.product_id}' existed as of "
-                        f"{context.as_of:%Y-%m-%d %H:%M:%S} UTC", field="product")
+                        f"{context.as_of:%Y-%m-%d %H:%M:%S} UTC (a catalog manager creates "
+                        "products: `crmctl catalog products create`)", field="product")
     line.product = product
     problem = product.sellability(context.pricing_date, existing_line=request.existing_line)
     if problem:

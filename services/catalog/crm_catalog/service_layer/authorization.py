@@ -30,7 +30,9 @@ def require_reader(principal: Principal | None) -> Principal:
             or caller.departments & READER_DEPARTMENTS):
         return caller
     raise PermissionDenied("reading the catalog and pricing quotes is open to members of the "
-                           "sales and management departments; you are in none of them")
+                           "sales and management departments; you are in none of them: an "
+                           "administrator adds you with `crmctl users departments set <you> "
+                           "sales`")
 
 
 def require_catalog_manager(principal: Principal | None) -> Principal:
@@ -39,7 +41,8 @@ def require_catalog_manager(principal: Principal | None) -> Principal:
     if caller.has_role(CATALOG_MANAGER) and not caller.is_service:
         return caller
     raise PermissionDenied(f"changing unit groups and products needs the '{CATALOG_MANAGER}' "
-                           "role")
+                           "role: an administrator grants it with `crmctl users update <you> "
+                           f"--role {CATALOG_MANAGER}` (naming every role to keep)")
 
 
 def require_pricing_manager(principal: Principal | None) -> Principal:
@@ -48,4 +51,6 @@ def require_pricing_manager(principal: Principal | None) -> Principal:
     if caller.roles & {CATALOG_MANAGER, PRICING_MANAGER} and not caller.is_service:
         return caller
     raise PermissionDenied(f"changing price lists and discount lists needs the "
-                           f"'{CATALOG_MANAGER}' or '{PRICING_MANAGER}' role")
+                           f"'{CATALOG_MANAGER}' or '{PRICING_MANAGER}' role: an administrator "
+                           f"grants it with `crmctl users update <you> --role {PRICING_MANAGER}` "
+                           "(naming every role to keep)")

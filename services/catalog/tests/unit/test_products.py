@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from crm_chassis.auth.principal import Principal
 from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
                                 PermissionDenied)
 
@@ -172,3 +173,15 @@ def test_only_catalog_managers_change_products(uow, build, pricer, sales_rep):
     wine = build.product(group)
     with pytest.raises(PermissionDenied):
         products.retire_product(uow, sales_rep, id=wine.id)
+
+
+def test_a_refusal_says_who_can_grant_what_is_missing(uow, build, pricer):
+    group = build.bottles()
+    with pytest.raises(PermissionDenied) as refused:
+        products.create_product(uow, pricer, sku="X", name="X", unit_group_id=group.id,
+                                default_unit="bottle", currency="EUR", list_price="1")
+    assert "crmctl users update <you> --role catalog_manager" in refused.value.message
+    outsider = Principal(subject_id="u-9", roles=frozenset(), departments=frozenset())
+    with pytest.raises(PermissionDenied) as refused:
+        products.get_product(uow, outsider, sku="X")
+    assert "crmctl users departments set <you> sales" in refused.value.message

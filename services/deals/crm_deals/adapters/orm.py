@@ -4,7 +4,7 @@ Every aggregate table holds the record whole as a JSON document (``body``, see r
 as real columns, what it is looked up, filtered, sorted or locked by; the repository writes both
 from the record on every save, so they cannot disagree. ``version`` is the optimistic-concurrency
 guard. Money that is filtered or summed elsewhere stays in the document as exact decimal strings.
-Portable between SQLite (make run) and PostgreSQL. migrations/versions/0001 creates exactly these
+Portable between SQLite (make run) and PostgreSQL. migrations/versions/ create exactly these
 tables (tests/integration/test_migrations.py compares them).
 """
 from __future__ import annotations
@@ -168,6 +168,16 @@ user_addresses = Table(
     Column("user_id", String(ID), primary_key=True),
     Column("email", String(254), nullable=False),
     Column("display_name", String(200), nullable=False),
+    Column("active", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False))
+
+# deals' copy of territory's sales lines (sales_line_changed events; see domain/sales_lines.py).
+# Created by migration 0003_sales_lines.
+sales_lines = Table(
+    "sales_lines", metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("workflow", String(16), nullable=False),
     Column("active", Integer, nullable=False),
     Column("version", BigInteger, nullable=False))
 

@@ -15,7 +15,7 @@ from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 from crm_chassis.settings import ServiceSettings
 
 from crm_deals.adapters.catalog_client import CatalogPricing
-from crm_deals.adapters.territory_client import TerritoryHandover
+from crm_deals.adapters.territory_client import TerritoryHandover, TerritorySalesLines
 
 
 class LazyServiceToken:
@@ -63,6 +63,10 @@ class RemoteServices:
     def handover(self) -> TerritoryHandover:
         return TerritoryHandover(self._channel(self._settings.territory_address),
                                  self._settings.remote_call_timeout_seconds)
+
+    def sales_lines(self) -> TerritorySalesLines:
+        return TerritorySalesLines(self._channel(self._settings.territory_address),
+                                   self._settings.remote_call_timeout_seconds)
 
     def close(self) -> None:
         for channel in self._channels:

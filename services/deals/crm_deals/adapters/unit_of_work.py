@@ -9,6 +9,7 @@ from crm_deals.adapters import orm
 from crm_deals.adapters import repositories as rep
 from crm_deals.adapters import repositories_support as support
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
+from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
@@ -37,6 +38,7 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.accounts = rep.SqlAccountRepository(session)
         self.contacts = rep.SqlContactRepository(session)
         self.pipelines = rep.SqlPipelineRepository(session)
+        self.sales_lines = SqlSalesLineRepository(session)
         self.opportunities = rep.SqlOpportunityRepository(session)
         self.activities = rep.SqlActivityRepository(session)
         self.automation_rules = rep.SqlAutomationRuleRepository(session, self._secrets)

@@ -17,8 +17,8 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_deals.adapters.secret_box import SecretBox, parse_key
 from crm_deals.adapters.unit_of_work import SqlDealsUnitOfWork
 from crm_deals.entrypoints.settings import DealsSettings
-from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, ScopeReader,
-                                           TeamDirectory)
+from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, SalesLineSource,
+                                           ScopeReader, TeamDirectory)
 
 
 def utc_now() -> dt.datetime:
@@ -47,6 +47,7 @@ class Dependencies:
 def build_dependencies(settings: DealsSettings, *, engine: Engine | None = None,
                        scopes: ScopeReader | None = None, teams: TeamDirectory | None = None,
                        pricing: Pricing | None = None, handover: HandoverStrategy | None = None,
+                       sales_lines: SalesLineSource | None = None,
                        clock: Callable[[], dt.datetime] = utc_now,
                        ids: Callable[[], str] = new_id) -> Dependencies:
     """The real adapters unless a port is passed in (tests pass fakes for catalog/territory
@@ -70,8 +71,9 @@ def build_dependencies(settings: DealsSettings, *, engine: Engine | None = None,
         closers.append(remote.close)
         pricing = pricing or remote.pricing()
         handover = handover or remote.handover()
+        sales_lines = sales_lines or remote.sales_lines()
     ports = Ports(scopes=scopes, teams=teams, pricing=pricing, handover=handover, clock=clock,
-                  new_id=ids)
+                  new_id=ids, sales_lines=sales_lines)
     key = parse_key(settings.webhook_secret_key)
     secrets = SecretBox(key) if key else None
     return Dependencies(uow=lambda: SqlDealsUnitOfWork(session_factory, secrets), ports=ports,

@@ -7,6 +7,7 @@ handler's transaction, so its change, its events and the inbox row commit togeth
 - territory membership_changed (ENDED) -> the leaver's open deals to the remaining members
   (territory's ChooseOwners, the team's strategy);
 - territory user_access_changed -> the local access replica (chassis mixin);
+- territory sales_line_changed -> deals' copy of the line (a pipeline needs a known line);
 - identity user_created / user_updated / user_deactivated / user_reactivated -> the address copy
   automation e-mails are sent to;
 - deals' own automation_{email,webhook,notification}_requested -> a delivery row per command
@@ -38,6 +39,7 @@ from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_deals.adapters import metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.smtp_mailer import SmtpMailer
+from crm_deals.adapters.territory_client import sales_line_from
 from crm_deals.adapters.unit_of_work import SavepointUnitOfWork
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.adapters.webhook_sender import WebhookSender
@@ -45,6 +47,7 @@ from crm_deals.domain.money import Money
 from crm_deals.entrypoints import settings as settings_module
 from crm_deals.entrypoints.wiring import Dependencies, build_dependencies
 from crm_deals.service_layer import accounts, automations, conversions, transfers
+from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
 SETTINGS = settings_module.load()
@@ -136,6 +139,11 @@ class DealsWorker(ScopeReplicaHandlers):
             log.info("deals_handed_over", team_id=membership.team_id,
                      leaving_user_id=membership.user_id, assigned=len(result.assignments),
                      unassigned=result.unassigned)
+
+    @idempotent_event_handler("territory", "sales_line_changed",
+                              territory_events.SalesLineChanged)
+    def on_sales_line_changed(self, event, uow):
+        record_sales_line(uow, sales_line_from(event.sales_line))
 
     # -- identity -----------------------------------------------------------------------------
     @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)

@@ -24,6 +24,7 @@ from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.repositories import ConversionRecord
+from crm_deals.service_layer.sales_lines import no_pipeline_message
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> Conversion
     now, actor = ports.now(), caller.actor
     pipeline = uow.pipelines.get_by_sales_line(r.sales_line_id)
     if pipeline is None:
-        raise _Rejected(f"sales line {r.sales_line_id!r} has no pipeline yet", retryable=True)
+        raise _Rejected(no_pipeline_message(uow, r.sales_line_id), retryable=True)
     if r.link_account_id:
         account = uow.accounts.get(r.link_account_id)
         if account is None or account.team_id != r.team_id:

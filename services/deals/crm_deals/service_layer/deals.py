@@ -21,6 +21,7 @@ from crm_deals.service_layer.ports import Ports, PricingContext
 from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
                                                publish, require_team_member)
 from crm_deals.service_layer.repositories import DealFilter, Page, PageQuery
+from crm_deals.service_layer.sales_lines import no_pipeline_message
 
 
 def publish_deal_updated(uow, deal: Opportunity, caller: Caller, changed, reason: str = ""):
@@ -32,8 +33,7 @@ def publish_deal_updated(uow, deal: Opportunity, caller: Caller, changed, reason
 def pipeline_of_line(uow, sales_line_id: str) -> Pipeline:
     pipeline = uow.pipelines.get_by_sales_line(sales_line_id)
     if pipeline is None:
-        raise FailedPrecondition(f"sales line {sales_line_id!r} has no pipeline yet; an "
-                                 "administrator must create one first", field="sales_line_id")
+        raise FailedPrecondition(no_pipeline_message(uow, sales_line_id), field="sales_line_id")
     return pipeline
 
 

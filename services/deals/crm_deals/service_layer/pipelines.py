@@ -16,6 +16,7 @@ from crm_deals.service_layer import snapshots as snap
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.sales_lines import no_pipeline_message, require_active_line
 
 
 def stages_from(specs: list[dict]) -> list[Stage]:
@@ -42,9 +43,10 @@ def create_pipeline(uow, ports: Ports, caller: Caller, *, sales_line_id: str, na
     access.require_structure_admin("create pipelines")
     sales_line_id = require_id(sales_line_id, "sales_line_id")
     with uow:
+        require_active_line(uow, ports, sales_line_id)
         if uow.pipelines.get_by_sales_line(sales_line_id) is not None:
             raise AlreadyExists(f"sales line {sales_line_id!r} already has a pipeline; revise it "
-                                "instead", field="sales_line_id")
+                                "instead (`crmctl pipelines revise`)", field="sales_line_id")
         pipeline = Pipeline.create(id=ports.new_id(), sales_line_id=sales_line_id, name=name,
                                    stages=stages_from(stages), actor=caller.actor, at=ports.now())
         uow.pipelines.add(pipeline)
@@ -68,9 +70,10 @@ def get_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str = "",
         pipeline = (uow.pipelines.get(pipeline_id) if pipeline_id
                     else uow.pipelines.get_by_sales_line(sales_line_id))
         if pipeline is None:
-            what = f"pipeline {pipeline_id!r}" if pipeline_id else \
-                f"a pipeline for sales line {sales_line_id!r}"
-            raise NotFound(f"{what} not found", field="pipeline_id")
+            if pipeline_id:
+                raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
+            raise NotFound(f"a pipeline for sales line {sales_line_id!r} not found: "
+                           + no_pipeline_message(uow, sales_line_id), field="sales_line_id")
         return pipeline
 
 

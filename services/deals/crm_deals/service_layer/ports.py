@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from crm_deals.domain.pricing import LineRequest, PricedQuote
+from crm_deals.domain.sales_lines import SalesLine
 
 # Roles a person has in a team, as territory's TeamRole: each includes the ones before it.
 EXPERT, SUPERVISOR, MANAGER = "expert", "supervisor", "manager"
@@ -68,6 +69,14 @@ class Pricing(abc.ABC):
         reached."""
 
 
+class SalesLineSource(abc.ABC):
+    @abc.abstractmethod
+    def get(self, sales_line_id: str) -> SalesLine | None:
+        """Territory's sales line now (None when territory knows no such line). Asked only for
+        a line deals has no copy of yet: one created moments ago, whose sales_line_changed
+        event is still on its way. Raises Unavailable when territory cannot be reached."""
+
+
 @dataclass(frozen=True)
 class Ports:
     """Everything a use case may call besides the unit of work."""
@@ -78,6 +87,7 @@ class Ports:
     handover: HandoverStrategy
     clock: Callable[[], dt.datetime]
     new_id: Callable[[], str]
+    sales_lines: SalesLineSource | None = None
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -26,6 +26,7 @@ from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
+from crm_deals.domain.sales_lines import SalesLine
 
 T = TypeVar("T")
 
@@ -105,6 +106,17 @@ class PipelineRepository(Repository[Pipeline]):
 
     @abc.abstractmethod
     def get_version(self, pipeline_id: str, version: int) -> PipelineVersion | None: ...
+
+
+class SalesLineRepository(abc.ABC):
+    """deals' copy of territory's sales lines (see crm_deals.domain.sales_lines)."""
+
+    @abc.abstractmethod
+    def get(self, sales_line_id: str) -> SalesLine | None: ...
+
+    @abc.abstractmethod
+    def put(self, line: SalesLine) -> None:
+        """Insert or replace the stored copy of ``line``."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     accounts: r.AccountRepository
     contacts: r.ContactRepository
     pipelines: r.PipelineRepository
+    sales_lines: r.SalesLineRepository
     opportunities: r.OpportunityRepository
     activities: r.ActivityRepository
     automation_rules: r.AutomationRuleRepository

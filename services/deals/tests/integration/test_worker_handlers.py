@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.territory.v1 import events_pb2 as territory_events
-from crm.territory.v1 import teams_pb2
+from crm.territory.v1 import sales_lines_pb2, teams_pb2
 from crm_chassis import events
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 
@@ -57,6 +57,31 @@ def _payloads(engine, event_type: str, aggregate_id: str) -> list[str]:
             t.c.event_type == event_type, t.c.aggregate_id == aggregate_id)).scalars().all()
 
 
+def line_changed(line_id: str, name: str, version: int, active: bool = True):
+    message = territory_events.SalesLineChanged(
+        sales_line=sales_lines_pb2.SalesLine(
+            id=line_id, name=name, workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
+            active=active, version=version),
+        change=territory_events.CHANGE_KIND_CREATED if version == 1
+        else territory_events.CHANGE_KIND_UPDATED)
+    events.stamp(message, producer="territory", event_type="sales_line_changed",
+                 aggregate_type="sales_line", aggregate_id=line_id, aggregate_version=version)
+    return message
+
+
+def test_territorys_sales_lines_are_kept_newest_first_once(handlers, deps):
+    line = f"line-{uuid.uuid4().hex[:8]}"
+    created = line_changed(line, "SMB", 1)
+    assert handlers.on_sales_line_changed(created) is True
+    assert handlers.on_sales_line_changed(created) is False   # redelivered
+    handlers.on_sales_line_changed(line_changed(line, "SMB Europe", 3, active=False))
+    handlers.on_sales_line_changed(line_changed(line, "stale", 2))   # late
+    with deps.uow() as uow:
+        stored = uow.sales_lines.get(line)
+    assert (stored.name, stored.workflow, stored.active, stored.version) == (
+        "SMB Europe", "quote", False, 3)
+
+
 def _team(deps, team: str, *members: str) -> None:
     with deps.uow() as uow:
         for user in members:
@@ -91,6 +116,7 @@ def test_a_leavers_open_deals_go_to_the_remaining_members_once(handlers, deps, e
     team, line = f"team-{uuid.uuid4().hex[:8]}", f"line-{uuid.uuid4().hex[:8]}"
     leaver, stays = f"leaver-{team}", f"stays-{team}"
     _team(deps, team, leaver, stays)
+    handlers.on_sales_line_changed(line_changed(line, f"Line {line}", 1))
     pipelines.create_pipeline(deps.uow(), deps.ports, ADMIN, sales_line_id=line, name="H",
                               stages=STAGES)
     caller = Caller(leaver)

@@ -22,7 +22,9 @@ from crm_chassis.testing import AMQP_URL, free_port, wait_until
 from crm_deals.adapters import orm
 from crm_deals.entrypoints.settings import load
 from crm_deals.entrypoints.wiring import build_dependencies
+from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.service_layer import pipelines
+from crm_deals.service_layer.sales_lines import record_sales_line
 from crm_deals.service_layer.access import Caller
 
 from deals_testkit import STAGES
@@ -108,6 +110,9 @@ def test_a_conversion_is_done_once_however_often_it_arrives(worker, database_url
     channel, log_path = worker
     line = f"line-{uuid.uuid4().hex[:8]}"
     deps = build_dependencies(load(env={}, database_url=database_url), engine=engine)
+    with deps.uow() as uow:   # territory's sales_line_changed, as the worker stores it
+        record_sales_line(uow, SalesLine(line, "Worker line", "quote", True, 1))
+        uow.commit()
     pipelines.create_pipeline(deps.uow(), deps.ports, Caller("root", roles=frozenset({"admin"})),
                               sales_line_id=line, name="Worker test", stages=STAGES)
     conversion_id, lead_id = uuid.uuid4().hex, uuid.uuid4().hex

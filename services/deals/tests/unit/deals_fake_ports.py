@@ -11,8 +11,9 @@ from crm_chassis.errors import ValidationErrors
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine, PricedQuote
-from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, ScopeReader,
-                                           TeamDirectory, TeamMember)
+from crm_deals.domain.sales_lines import SalesLine
+from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, SalesLineSource,
+                                           ScopeReader, TeamDirectory, TeamMember)
 
 
 class FakeScopes(ScopeReader):
@@ -98,6 +99,18 @@ class FakePricing(Pricing):
         return PricedQuote(cur, tuple(priced), Money(grand, cur), price_list_id="pl-1")
 
 
+class FakeTerritoryLines(SalesLineSource):
+    """territory's sales lines as GetSalesLine answers them; ``asked`` records every question."""
+
+    def __init__(self, *line_ids: str):
+        self.lines = {i: SalesLine(i, f"Line {i}", "quote", True, 1) for i in line_ids}
+        self.asked: list[str] = []
+
+    def get(self, sales_line_id):
+        self.asked.append(sales_line_id)
+        return self.lines.get(sales_line_id)
+
+
 class Clock:
     def __init__(self, start: dt.datetime):
         self.now = start
@@ -109,7 +122,7 @@ class Clock:
         self.now += dt.timedelta(**kwargs)
 
 
-def make_ports(scopes, teams, pricing, handover, clock) -> Ports:
+def make_ports(scopes, teams, pricing, handover, clock, sales_lines=None) -> Ports:
     counter = itertools.count(1)
     return Ports(scopes=scopes, teams=teams, pricing=pricing, handover=handover, clock=clock,
-                 new_id=lambda: f"{next(counter):08x}{'0' * 24}")
+                 new_id=lambda: f"{next(counter):08x}{'0' * 24}", sales_lines=sales_lines)

@@ -103,6 +103,13 @@ class Pipelines(_Repo, r.PipelineRepository):
         return self.uow.state.table("pipeline_versions").get((pipeline_id, version))
 
 
+class SalesLines(_Repo, r.SalesLineRepository):
+    name = "sales_lines"
+
+    def put(self, line):
+        self.rows[line.id] = line
+
+
 class Opportunities(_Repo, r.OpportunityRepository):
     name = "opportunities"
 
@@ -256,6 +263,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.orders, self.invoices = Orders(self), Invoices(self)
         self.invoice_numbers, self.history = Sequence(self), History(self)
         self.conversions, self.deliveries = Conversions(self), Deliveries(self)
+        self.sales_lines = SalesLines(self)
 
     def __enter__(self):
         self._committed_state = copy.deepcopy(self.state)

@@ -8,7 +8,8 @@ from crm_deals.domain.money import Money
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
 
-from deals_fake_ports import Clock, FakeHandover, FakePricing, FakeScopes, FakeTeams, make_ports
+from deals_fake_ports import (Clock, FakeHandover, FakePricing, FakeScopes, FakeTeams,
+                              FakeTerritoryLines, make_ports)
 from deals_fakes import FakeUnitOfWork
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
@@ -34,7 +35,10 @@ class World:
         self.pricing = FakePricing()
         self.handover = FakeHandover()
         self.clock = Clock(T0)
-        self.ports = make_ports(self.scopes, self.teams, self.pricing, self.handover, self.clock)
+        # territory's lines: deals learns of them from events or, for a new one, by asking.
+        self.territory_lines = FakeTerritoryLines("line-1", "line-2", "line-3")
+        self.ports = make_ports(self.scopes, self.teams, self.pricing, self.handover, self.clock,
+                                self.territory_lines)
         # team A: alice and bob (experts), sam (supervisor); mia manages the unit above A.
         self.teams.add_member("team-a", "alice")
         self.teams.add_member("team-a", "bob")

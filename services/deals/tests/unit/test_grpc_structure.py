@@ -195,3 +195,10 @@ def test_accounts_and_contacts_change_by_field_mask(api, deal):
     assert "account_id is required" in api.refused(
         INVALID_ARGUMENT, api.contacts.CreateContact,
         accounts_pb2.CreateContactRequest(last_name="Doe"))
+
+
+def test_a_pipeline_for_an_unknown_line_is_not_found_and_says_where_lines_are_listed(api):
+    message = api.refused(grpc.StatusCode.NOT_FOUND, api.pipelines.CreatePipeline,
+                          pipelines_pb2.CreatePipelineRequest(sales_line_id="SMB", name="SMB",
+                                                              stages=STAGES), "root")
+    assert "sales line 'SMB' not found" in message and "crmctl lines list" in message

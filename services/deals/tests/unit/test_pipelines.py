@@ -43,17 +43,17 @@ def test_stage_validation_reports_every_problem_with_its_position(world):
             "forecast_category": "maybe", "expected_days": -1},
            {"key": "ok", "name": "OK", "default_probability": 10, "forecast_category": "commit"}]
     with pytest.raises(ValidationErrors) as err:
-        world.call(pipelines.create_pipeline, world.admin, sales_line_id="l", name="x",
+        world.call(pipelines.create_pipeline, world.admin, sales_line_id="line-3", name="x",
                    stages=bad)
     assert set(err.value.details) == {"stages[0].key", "stages[0].name",
                                       "stages[0].default_probability",
                                       "stages[0].forecast_category", "stages[0].expected_days"}
     dup = [STAGES[0], dict(STAGES[1], key="qualify")]
     with pytest.raises(ValidationErrors, match="duplicate stage key 'qualify'"):
-        world.call(pipelines.create_pipeline, world.admin, sales_line_id="l", name="x",
+        world.call(pipelines.create_pipeline, world.admin, sales_line_id="line-3", name="x",
                    stages=dup)
     with pytest.raises(InvalidArgument, match="at least one stage"):
-        world.call(pipelines.create_pipeline, world.admin, sales_line_id="l", name="x",
+        world.call(pipelines.create_pipeline, world.admin, sales_line_id="line-3", name="x",
                    stages=[])
 
 

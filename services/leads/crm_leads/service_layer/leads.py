@@ -136,10 +136,14 @@ def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: 
 
 def check_key(key: str, field: str = "idempotency_key") -> str:
     key = (key or "").strip()
-    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+    if not key:
         raise InvalidArgument(f"{field} is required (1..{MAX_IDEMPOTENCY_KEY} characters): choose "
                               "one per lead you submit, and send the same one on a retry",
                               field=field)
+    if len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidArgument(f"{field} is too long: at most {MAX_IDEMPOTENCY_KEY} characters, "
+                              f"got {len(key)}; use a shorter key (e.g. a hash of a long one), "
+                              "the same one on a retry", field=field)
     return key
 
 

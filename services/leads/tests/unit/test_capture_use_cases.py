@@ -45,6 +45,14 @@ def test_key_is_required(world):
         leads.create_lead(world.deps, world.form, idempotency_key=" ", values={})
 
 
+def test_a_too_long_key_is_told_the_limit_not_that_it_is_missing(world):
+    with pytest.raises(InvalidArgument) as caught:
+        leads.create_lead(world.deps, world.form, idempotency_key="k" * 201, values={})
+    assert "too long: at most 200 characters, got 201" in caught.value.message
+    assert "required" not in caught.value.message
+    assert caught.value.field == "idempotency_key"
+
+
 def test_unauthenticated_caller_is_refused(world):
     with pytest.raises(Unauthenticated):
         leads.create_lead(world.deps, None, idempotency_key="k", values={})

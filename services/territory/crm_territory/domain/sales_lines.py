@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from crm_chassis.errors import InvalidArgument
 
-from crm_territory.domain.values import Money, Period
+from crm_territory.domain.values import Money, Period, problem
 
 
 class WorkflowKind(enum.Enum):
@@ -69,7 +69,7 @@ def build_targets(line: SalesLine, period: Period,
         try:
             money = Money.parse(amount, currency, field=f"{where}.amount")
         except InvalidArgument as exc:
-            problems.append((exc.field or where, exc.message))
+            problems.append(problem(exc, where))
             continue
         if money.amount < 0:
             problems.append((f"{where}.amount", "a target amount cannot be negative"))

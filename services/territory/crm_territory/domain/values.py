@@ -90,6 +90,19 @@ def _add_months(year: int, month: int, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def problem(exc, default_field: str) -> tuple[str, str]:
+    """One entry of a ValidationErrors list from a refusal whose message may already start with
+    its field (``rules[0].conditions[0].attribute: unknown attribute``): the list prints
+    ``field: reason``, so the field is said once."""
+    field = exc.field or default_field
+    reason = exc.message
+    for prefix in (f"{field}: ", f"{field} "):
+        if reason.startswith(prefix):
+            reason = reason[len(prefix):]
+            break
+    return field, reason
+
+
 def require_text(value: str, field: str, *, max_length: int = 200) -> str:
     """Trimmed non-empty text of at most ``max_length`` characters."""
     text = (value or "").strip()

@@ -47,9 +47,11 @@ def _check_fields(description: str, pipeline_id: str) -> tuple[str, str]:
     problems = []
     if len(description) > 2000:
         problems.append(("description", f"at most 2000 characters, got {len(description)}"))
-    if not _PIPELINE_ID.match(pipeline_id or ""):
-        problems.append(("pipeline_id", "give the deals pipeline id (1..100 letters, digits, "
-                         "_ . : -)"))
+    # Optional: deals holds each line's pipeline (`crmctl pipelines create --line NAME`); a
+    # pipeline id given here is only a reference and must look like one.
+    if pipeline_id and not _PIPELINE_ID.match(pipeline_id):
+        problems.append(("pipeline_id", "a deals pipeline id is 1..100 letters, digits, _ . : - "
+                         "(or leave it empty: deals keeps each line's pipeline)"))
     if problems:
         raise ValidationErrors(problems)
     return description, pipeline_id

@@ -11,7 +11,7 @@ from crm.territory.v1 import events_pb2 as E
 from crm_territory.domain.rule_checks import build_condition
 from crm_territory.domain.rules import ATTRIBUTES, AttributeSpec, Rule
 from crm_territory.domain.territories import RuleSetVersion, Territory
-from crm_territory.domain.values import check_version, new_id, require_text
+from crm_territory.domain.values import check_version, new_id, problem, require_text
 from crm_territory.service_layer import mappers
 from crm_territory.service_layer.caller import Caller, require_admin
 from crm_territory.service_layer.common import Page, active_team, found, paginate
@@ -49,7 +49,7 @@ def build_rules(inputs: list[RuleInput], where: str = "rules") -> list[Rule]:
         try:
             name = require_text(given.name, f"{here}.name")
         except CrmError as exc:
-            problems.append((exc.field or here, exc.message))
+            problems.append(problem(exc, here))
             name = f"#{i + 1}"
         rule_id = (given.id or "").strip() or new_id()
         if rule_id in ids:
@@ -61,7 +61,7 @@ def build_rules(inputs: list[RuleInput], where: str = "rules") -> list[Rule]:
                 conditions.append(build_condition(c.attribute, list(c.values), list(c.ranges),
                                                   c.currency, f"{here}.conditions[{j}]"))
             except CrmError as exc:
-                problems.append((exc.field or here, exc.message))
+                problems.append(problem(exc, here))
         rules.append(Rule(rule_id, name, tuple(conditions)))
     if problems:
         raise ValidationErrors(problems)

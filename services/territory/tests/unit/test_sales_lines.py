@@ -29,7 +29,7 @@ def test_create_sales_line_publishes(setup):
 
 @pytest.mark.parametrize("kwargs,error,needle", [
     (dict(workflow_kind=None), InvalidArgument, "contract or quote"),
-    (dict(pipeline_id=""), ValidationErrors, "pipeline id"),
+    (dict(pipeline_id="smb pipeline!"), ValidationErrors, "pipeline id"),
     (dict(description="x" * 2001), ValidationErrors, "2000"),
     (dict(team_ids=["nope"]), NotFound, "unknown team"),
     (dict(name=""), InvalidArgument, "name must not be empty"),
@@ -41,6 +41,13 @@ def test_create_sales_line_bad_input(world, kwargs, error, needle):
     with pytest.raises(error) as err:
         uc.create_sales_line(world.uow, ADMIN, **args)
     assert needle in err.value.message
+
+
+def test_a_line_needs_no_pipeline_id_deals_keeps_its_pipeline(world):
+    line = uc.create_sales_line(world.uow, ADMIN, name="SMB", description="",
+                                workflow_kind=WorkflowKind.QUOTE, pipeline_id="", team_ids=[])
+    assert line.pipeline_id == ""
+    assert world.uow.events("sales_line_changed")[-1].sales_line.id == line.id
 
 
 def test_update_refuses_removing_a_routing_team(setup):

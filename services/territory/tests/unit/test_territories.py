@@ -57,9 +57,14 @@ def test_bad_rules_report_every_problem_with_its_place(setup):
     with pytest.raises(ValidationErrors) as err:
         world.territory("T", line, team, 1, *rules)
     fields = dict(err.value.problems)
-    assert "name must not be empty" in fields["rules[0].name"]
-    assert "unknown attribute 'colour'" in fields["rules[0].conditions[0].attribute"]
+    assert fields["rules[0].name"] == "must not be empty"
+    assert fields["rules[0].conditions[0].attribute"].startswith("unknown attribute 'colour'")
     assert "overlaps" in fields["rules[1].conditions[0].ranges[1]"]
+    # The message a person reads names each field once.
+    assert "rules[0].name: must not be empty" in err.value.message
+    assert ("rules[0].conditions[0].attribute: unknown attribute 'colour'"
+            in err.value.message)
+    assert err.value.message.count("rules[0].conditions[0].attribute") == 1
     with pytest.raises(InvalidArgument):
         world.territory("T", line, team, 1)
 

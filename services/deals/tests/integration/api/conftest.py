@@ -21,7 +21,7 @@ from crm_deals.entrypoints.wiring import build_dependencies
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "unit"))
 
-from deals_fake_ports import FakeHandover, FakePricing  # noqa: E402
+from deals_fake_ports import FakeHandover, FakePricing, FakeTerritoryLines  # noqa: E402
 from deals_grpc_kit import Api  # noqa: E402
 
 # As in the unit tests' world: team A (alice, bob experts; sam supervisor; mia manages the unit
@@ -70,7 +70,8 @@ def deals_deps(database_url, engine):
     settings = DealsSettings.load("deals", env={}, database_url=database_url, grpc_port=0,
                                   grpc_max_workers=4)
     deps = build_dependencies(settings, engine=engine, pricing=FakePricing(),
-                              handover=FakeHandover())
+                              handover=FakeHandover(),
+                              sales_lines=FakeTerritoryLines("line-1", "line-board"))
     yield deps
     deps.close()
 
