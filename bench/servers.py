@@ -16,12 +16,16 @@ from crm_chassis.testing import free_port
 
 @contextlib.contextmanager
 def api_process(service: str, env: Mapping[str, str], timeout: float = 30.0) -> Iterator[str]:
-    """``python -m crm_<service>.entrypoints.api`` on a free port with ``env`` added; yields its
-    address once its health service answers SERVING; stops it afterwards."""
+    """``python -m crm_<service>.entrypoints.api`` on a free port with ``CRM_ENV=test`` and ``env``
+    added; yields its address once its health service answers SERVING; stops it afterwards."""
     port = free_port()
     prefix = f"CRM_{service.upper()}_"
-    full_env = {**os.environ, prefix + "GRPC_PORT": str(port), prefix + "METRICS_PORT": "0",
-                "CRM_LOG_LEVEL": "WARNING", **env}
+<<<<<<< HEAD
+    full_env = {**os.environ, "CRM_ENV": "test", prefix + "GRPC_PORT": str(port),
+=======
+    full_env = {"CRM_ENV": "local", **os.environ, prefix + "GRPC_PORT": str(port),
+>>>>>>> wt-identity
+                prefix + "METRICS_PORT": "0", "CRM_LOG_LEVEL": "WARNING", **env}
     proc = subprocess.Popen([sys.executable, "-m", f"crm_{service}.entrypoints.api"],
                             env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     address = f"127.0.0.1:{port}"

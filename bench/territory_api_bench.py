@@ -19,6 +19,7 @@ import sys
 import tempfile
 
 import grpc
+from crm_chassis.service_roles import CHECK_ACCESS
 
 from bench.servers import serving_child
 from bench.grpc_floor import raw_floor
@@ -115,7 +116,7 @@ def run(n: int = 2000) -> dict:
     keys = TestKeys()
     with temporary_postgres_database("bench_territory_api") as url:
         ids = build_organisation(url)
-        service = (("authorization", f"Bearer {keys.token('leads', 'service')}"),)
+        service = (("authorization", f"Bearer {keys.token('leads', 'service', [CHECK_ACCESS])}"),)
         user = (("authorization", f"Bearer {keys.token(ids['user_id'], 'user')}"),)
         admin = (("authorization", f"Bearer {keys.token('bench-admin', 'user', ['admin'])}"),)
         with territory_server(url, keys) as address, grpc.insecure_channel(address) as channel:

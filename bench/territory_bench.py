@@ -107,11 +107,12 @@ def _route_rate(deps, leads, batch: int) -> tuple[int, int]:
 
 
 def _check_access(deps, team_list, members, manager, n: int) -> dict:
+    from crm_chassis.service_roles import CHECK_ACCESS
     from crm_territory.domain.access import Action
     from crm_territory.service_layer import access
     from crm_territory.service_layer.caller import Caller
 
-    service = Caller("leads", kind="service")
+    service = Caller("leads", kind="service", roles=frozenset({CHECK_ACCESS}))
     team = team_list[0]
     askers = [(members[team.id][0], Action.UPDATE, members[team.id][0]),   # expert, own record
               (manager, Action.TRANSFER, members[team.id][1]),              # unit manager above

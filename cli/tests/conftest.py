@@ -39,6 +39,11 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
                            display_name=f"User {i}", status=users_pb2.User.STATUS_ACTIVE,
                            departments=["sales"], version=1)
             for i in range(3)]
+        self.service_accounts: list[users_pb2.ServiceAccount] = []
+        self.signing_keys = [auth_pb2.SigningKeyState(
+            key=auth_pb2.SigningKey(kid="kid-1", algorithm="EdDSA", active=True,
+                                    created_at=timestamp(datetime(2026, 1, 5, tzinfo=timezone.utc))),
+            published=True)]
 
     # ----------------------------------------------------------------- helpers
     def _pair(self) -> auth_pb2.TokenPair:
@@ -115,6 +120,46 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
                               status=users_pb2.User.STATUS_ACTIVE)
         self.users.append(user)
         return user
+
+
+    def CreateServiceAccount(self, request, context):
+        self._require_token(context)
+        account = users_pb2.ServiceAccount(client_id=f"svc-{request.name}-0000", name=request.name,
+                                           roles=sorted(request.roles), active=True)
+        self.service_accounts.append(account)
+        return users_pb2.CreateServiceAccountResponse(client_id=account.client_id,
+                                                      client_secret="s3cr3t-shown-once")
+
+    def ListServiceAccounts(self, request, context):
+        self._require_token(context)
+        return users_pb2.ListServiceAccountsResponse(service_accounts=self.service_accounts)
+
+    def UpdateServiceAccountRoles(self, request, context):
+        self._require_token(context)
+        for account in self.service_accounts:
+            if account.client_id == request.client_id:
+                del account.roles[:]
+                account.roles.extend(sorted(request.roles))
+                return account
+        context.abort(grpc.StatusCode.NOT_FOUND,
+                      f"no service account with client id {request.client_id!r}")
+
+    def ListSigningKeys(self, request, context):
+        self._require_token(context)
+        return auth_pb2.ListSigningKeysResponse(keys=self.signing_keys)
+
+    def WithdrawSigningKey(self, request, context):
+        self._require_token(context)
+        for state in self.signing_keys:
+            if state.key.kid == request.kid:
+                state.withdrawn_at.CopyFrom(timestamp(datetime.now(timezone.utc)))
+                state.published = False
+                state.key.active = False
+                fresh = auth_pb2.SigningKeyState(
+                    key=auth_pb2.SigningKey(kid="kid-fresh", active=True), published=True)
+                self.signing_keys.insert(0, fresh)
+                return auth_pb2.WithdrawSigningKeyResponse(withdrawn=state, active_kid="kid-fresh")
+        context.abort(grpc.StatusCode.NOT_FOUND, f"no signing key {request.kid!r}")
 
 
 def _free_port() -> int:

@@ -25,6 +25,7 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         self.identity = identity
         self.requests = []
         self.imported = {}  # (import id, row) -> lead id
+        self.require_channel = False  # like the service: a row needs a channel
         self.leads = [lead_pb2.Lead(id=f"lead-{n}", status=lead_pb2.LEAD_STATUS_NEW,
                                     data=lead_pb2.LeadInput(person=lead_pb2.Person(
                                         first_name="Jo", last_name=f"Doe{n}",
@@ -85,7 +86,14 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
             totals[0] += 1
             email = next((v for k, v in row.values.items()
                           if header.column_mapping.get(k) == "person.email"), "")
-            if "@" not in email:
+            has_channel = header.default_channel or "source.channel" in \
+                header.column_mapping.values()
+            if self.require_channel and not has_channel:
+                totals[2] += 1
+                batch.problems.add(row_number=row.row_number, field="source.channel",
+                                   reason="is required: add a channel column or give the "
+                                          "import a default channel")
+            elif "@" not in email:
                 totals[2] += 1
                 batch.problems.add(row_number=row.row_number, field="person.email",
                                    reason=f"'{email}' has no '@'; write it as name@example.com")
@@ -176,6 +184,25 @@ def test_import_rerun_of_the_same_file_accepts_no_row_twice(logged_in, fake_lead
                                    "reason": "'not-an-address' has no '@'; write it as "
                                              "name@example.com"}]
     assert [a["row"] for a in report["accepted"]] == [1, 2, 4]
+
+
+def test_import_without_any_accepted_row_exits_1_saying_what_to_do(logged_in, fake_leads,
+                                                                    tmp_path):
+    broken = write_csv(tmp_path, "E-Mail,Last name\nnope,Lee\nalso-nope,Mate\n")
+    result = logged_in("leads", "import", str(broken), "--map", "E-Mail=person.email")
+    assert result.exit_code == 1
+    assert "2 rows read: 0 accepted" in result.stdout and "no '@'" in result.stdout
+    assert "no row was accepted: fix the rows listed above" in result.stderr
+
+    fake_leads.require_channel = True
+    path = write_csv(tmp_path)
+    result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email",
+                       "-o", "json")
+    assert result.exit_code == 1 and json.loads(result.stdout)["rows_accepted"] == 0
+    assert "every row lacks a channel; run again with --channel" in result.stderr
+    result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email",
+                       "--channel", "purchased_list")
+    assert result.exit_code == 0, result.output
 
 
 def test_import_refuses_a_bad_mapping_and_a_file_without_header(logged_in, fake_leads, tmp_path):

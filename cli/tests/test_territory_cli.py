@@ -307,6 +307,10 @@ def test_routing_queue_and_access_commands(run, territory):
     queued = run("routing", "queue")
     assert queued.exit_code == 0, queued.output
     assert "L7" in queued.stdout and "no-rule-matched" in queued.stdout
+    # Territory lists only the queues of the caller's teams: the empty answer says so.
+    territory.replies["ListUnassignedLeads"] = routing_pb2.ListUnassignedLeadsResponse()
+    none = run("routing", "queue")
+    assert "no lead waits in the unassigned queue of a team you belong to" in none.stdout
     territory.replies["RetryRouting"] = (grpc.StatusCode.FAILED_PRECONDITION,
                                          "lead L8 is not in the unassigned queue")
     retry = run("routing", "retry", "L8")

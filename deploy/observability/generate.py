@@ -101,9 +101,22 @@ def alert_rules() -> dict:
                   "unassigned-leads-waiting"),
         ]},
         {"name": "crm-security", "rules": [
-            alert("LoginLockoutSpike", "sum(increase(identity_login_lockouts_total[10m])) > 10",
-                  "0m", "page", "{{ $value }} accounts locked out in 10 minutes (credential "
-                  "stuffing?)", "login-lockout-spike"),
+            alert("LoginThrottlingSpike",
+                  'sum(increase(identity_login_throttled_total{scope="address"}[10m])) > 50',
+                  "0m", "ticket", "{{ $value }} password attempts refused in 10 minutes: "
+                  "addresses are guessing passwords (credential stuffing?)",
+                  "login-throttling-spike"),
+            alert("IdentityAccountGuessedFromManyAddresses",
+                  'sum(increase(identity_login_throttled_total{scope="account"}[10m])) + '
+                  'sum(increase(identity_service_token_throttled_total{scope="account"}[10m])) '
+                  "> 0", "0m", "page", "an account reached its ceiling of wrong secrets across "
+                  "addresses: distributed guessing, and its owner is refused too",
+                  "login-throttling-spike"),
+            alert("ServiceTokenThrottled",
+                  "sum(increase(identity_service_token_throttled_total[10m])) > 0", "0m",
+                  "ticket", "IssueServiceToken refused {{ $value }} times for wrong client "
+                  "secrets: a service runs with a stale secret, or someone guesses",
+                  "service-token-throttled"),
         ]},
     ]}
 

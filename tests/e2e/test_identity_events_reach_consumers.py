@@ -75,7 +75,7 @@ def platform(tmp_path):
         probe_engine = make_engine(probe_db)
         PROBE.TABLES.create_all(probe_engine)
         settings = IdentitySettings.load(
-            "identity", env={}, database_url=identity_db, grpc_port=0, metrics_port=0,
+            "identity", env={"CRM_ENV": "local"}, database_url=identity_db, grpc_port=0, metrics_port=0,
             shutdown_grace_seconds=0.5, bootstrap_admin_email=ADMIN[0],
             bootstrap_admin_password=ADMIN[1], bootstrap_admin_name="E2E Admin")
         identity_engine = make_engine(identity_db, pool_size=2)

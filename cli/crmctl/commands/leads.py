@@ -148,7 +148,7 @@ def import_leads(session, file, mapping, channel, campaign, sales_line, import_i
     """Import the leads of a CSV file (header line first) with a per-row report.
 
     Valid rows are accepted, invalid ones rejected whole; each batch is committed on its own,
-    so after a crash just run the command again.
+    so after a crash just run the command again. Exits 1 when no row was accepted.
     """
     columns, rows = read_csv(file, delimiter)
     header = pb.ImportHeader(
@@ -171,6 +171,19 @@ def import_leads(session, file, mapping, channel, campaign, sales_line, import_i
             progress.update(task, completed=response.rows_read, rejected=response.rows_rejected)
             final = response
     report_import(session, header.import_id, accepted, problems, final)
+    if not final.rows_accepted:
+        raise CliError(nothing_accepted(problems, channel_given=bool(channel)))
+
+
+def nothing_accepted(problems, *, channel_given: bool) -> str:
+    """Why an import accepted no row, and what to do (the command then exits 1)."""
+    if not problems:
+        return "no row was accepted: the file has no data rows"
+    rows_without_channel = {p.row_number for p in problems if p.field == "source.channel"}
+    if not channel_given and rows_without_channel == {p.row_number for p in problems}:
+        return ("no row was accepted: every row lacks a channel; run again with --channel "
+                "<channel> (e.g. --channel purchased_list) or add a channel column to the file")
+    return "no row was accepted: fix the rows listed above and run the command again"
 
 
 def report_import(session, import_id, accepted, problems, final) -> None:

@@ -18,7 +18,8 @@ QUEUE_COLUMNS = [("lead_id", "lead"), ("decided_at", "since"), ("unroutable_reas
 
 @click.group()
 def routing() -> None:
-    """Routing decisions and the unassigned queue (the routed team, the queue team, admins)."""
+    """Routing decisions and the unassigned queue: only for those who may assign the lead
+    (supervisors and managers of the routed team, members of the queue team)."""
 
 
 @routing.command("decision")
@@ -26,7 +27,7 @@ def routing() -> None:
 @output_option
 @pass_session
 def decision(session, lead_id):
-    """Where lead LEAD_ID went and why."""
+    """Where lead LEAD_ID went and why (not found unless you may assign the lead)."""
     found = session.call(Stubs(session).routing.GetRoutingDecision,
                          routing_pb2.GetRoutingDecisionRequest(lead_id=lead_id))
     print_decision(session, found.decision)
@@ -36,11 +37,11 @@ def decision(session, lead_id):
 @output_option
 @pass_session
 def queue(session):
-    """The leads waiting in the unassigned queue, oldest first."""
+    """The leads waiting in the unassigned queue of your teams, oldest first."""
     rows = [row(d, unroutable_reason="UNROUTABLE_REASON_") for d in all_pages(
         session, Stubs(session).routing.ListUnassignedLeads,
         routing_pb2.ListUnassignedLeadsRequest())]
-    print_rows(session.output, rows, QUEUE_COLUMNS, empty="the unassigned queue is empty")
+    print_rows(session.output, rows, QUEUE_COLUMNS, empty="no lead waits in the unassigned queue of a team you belong to")
 
 
 @routing.command("retry")

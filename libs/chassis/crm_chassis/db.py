@@ -22,6 +22,10 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     clients retry UNAVAILABLE (crm_chassis.grpc.client), so a database restart costs one retried
     call per process, not one round trip on every call.
     """
+    if not url:
+        # Production settings have no SQLite fallback (crm_chassis.settings): never guess one.
+        raise ValueError("no database URL: set CRM_<SERVICE>_DATABASE_URL (a SQLite file is the "
+                         "fallback of CRM_ENV=local and CRM_ENV=test runs only)")
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

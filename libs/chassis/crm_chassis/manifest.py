@@ -7,6 +7,8 @@ so adding a service means adding its folder and manifest, never editing a list o
     package = "crm_identity"          # Python package of the service
     grpc_port = 50051                 # default port of its gRPC API
     publishes = ["user_created", ...] # event types it publishes on <name>.events
+    service_roles = ["read_users"]    # rights its own service account needs (names in
+                                      #   crm_chassis.service_roles; identity grants exactly these)
 
     [processes]                       # process kind -> its own /metrics port
     api = 9151                        #   python -m <package>.entrypoints.api
@@ -24,6 +26,8 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from crm_chassis.service_roles import SERVICE_ROLES
 
 PROCESS_KINDS = ("api", "worker", "relay")
 
@@ -50,6 +54,7 @@ class ServiceManifest:
     publishes: tuple[str, ...] = ()
     processes: dict[str, int] = field(default_factory=dict)   # kind -> metrics port
     subscriptions: tuple[Subscription, ...] = ()
+    service_roles: tuple[str, ...] = ()   # roles of the service's own service account
 
     def command(self, kind: str, python: str = "python") -> list[str]:
         if kind == "api":
@@ -70,13 +75,18 @@ def load(path: str | os.PathLike) -> ServiceManifest:
         unknown = set(data.get("processes", {})) - set(PROCESS_KINDS)
         if unknown:
             raise ValueError(f"unknown process kinds {sorted(unknown)}; known: {PROCESS_KINDS}")
+        roles = data.get("service_roles", [])
+        if not isinstance(roles, list) or set(roles) - SERVICE_ROLES.keys():
+            raise ValueError(f"{path}: service_roles must be a list of "
+                             f"{', '.join(SERVICE_ROLES)}; got {roles!r}")
         return ServiceManifest(
             name=name, package=data["package"], grpc_port=int(data["grpc_port"]),
             root=path.parent, publishes=tuple(data.get("publishes", [])),
             processes={k: int(v) for k, v in data.get("processes", {}).items()},
             subscriptions=tuple(Subscription(source=s["source"], event=s["event"], consumer=name,
                                              method=s["method"])
-                                for s in data.get("subscriptions", [])))
+                                for s in data.get("subscriptions", [])),
+            service_roles=tuple(sorted(set(roles))))
     except KeyError as exc:
         raise ValueError(f"{path}: missing key {exc}") from None
 

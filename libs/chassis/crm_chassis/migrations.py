@@ -65,6 +65,10 @@ class ServiceMigrations:
         database (upgrade to head by default)."""
         argv = sys.argv[1:] if argv is None else argv
         url = self._database_url()
+        if not url:   # production settings have no SQLite fallback (crm_chassis.settings)
+            raise SystemExit(f"crm {self.service} migrate: CRM_{self.service.upper()}_DATABASE_URL "
+                             "is not set (a SQLite file is the fallback of CRM_ENV=local and "
+                             "CRM_ENV=test runs only)")
         if argv[:1] == ["downgrade"]:
             self.downgrade(url, argv[1] if len(argv) > 1 else "base")
         else:

@@ -10,10 +10,13 @@ Format (a JWS in compact form, RFC 7519 + RFC 9068 "at+jwt")::
              "kind": "user" | "service", "roles": [<role>...], "departments": [<department>...],
              "name": <display name>}
 
-Verification follows RFC 8725: only the one configured algorithm is accepted (never the one the
-token names, so "none", HS256-with-the-public-key and other algorithm-confusion tricks fail),
+Verification follows RFC 8725: only EdDSA is accepted, never the algorithm the token names (so
+"none", HS256-with-the-public-key and other algorithm-confusion tricks fail), and a signer or
+verifier configured with another algorithm fails when it is built, with the setting to fix;
 ``typ`` must be ``at+jwt`` (an ID token or another JWT cannot be replayed as an access token),
-``kid`` must name a key the key source knows, and exp/iat/sub/iss/aud/jti/kind must be present.
+``kid`` must name a key the key source knows, exp/iat/sub/iss/aud/jti/kind must be present, and
+exp - iat must not exceed ``max_lifetime_seconds`` (the chassis setting
+``access_token_max_ttl_seconds``, 15 minutes by default).
 Every failure raises :class:`crm_chassis.errors.Unauthenticated` with a message a person can act on.
 """
 from __future__ import annotations
@@ -33,6 +36,17 @@ from crm_chassis.errors import Unauthenticated
 
 TOKEN_TYPE = "at+jwt"
 MAX_TTL_SECONDS = 15 * 60
+# The one algorithm of the platform's tokens. Anything else (HS256 above all: an HMAC "secret"
+# every verifier holds could sign tokens) is refused when a signer or verifier is built.
+ALGORITHM = "EdDSA"
+
+
+def check_algorithm(algorithm: str) -> str:
+    if algorithm != ALGORITHM:
+        raise ValueError(f"access tokens are signed and verified with {ALGORITHM} (Ed25519) "
+                         f"only, not {algorithm!r}: set CRM_JWT_ALGORITHM={ALGORITHM} (or leave "
+                         "it unset)")
+    return algorithm
 SUBJECT_KINDS = frozenset({"user", "service"})
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
 
@@ -55,6 +69,7 @@ class TokenSigner:
                              f"got {ttl_seconds}")
         if not kid:
             raise ValueError("a signing key needs a kid")
+        check_algorithm(algorithm)
         self._key = private_key
         self.kid = kid
         self.issuer = issuer
@@ -98,10 +113,13 @@ class TokenVerifier:
     """
 
     def __init__(self, key_source: KeySource, issuer: str, audience: str,
-                 algorithm: str = "EdDSA", leeway_seconds: float = 10, *,
+                 algorithm: str = ALGORITHM, leeway_seconds: float = 10, *,
+                 max_lifetime_seconds: float = MAX_TTL_SECONDS,
                  cache_size: int = 4096, clock: Callable[[], float] = time.time):
-        if not algorithm or algorithm.lower() == "none":
-            raise ValueError("a verifier needs a real signature algorithm")
+        check_algorithm(algorithm)
+        if max_lifetime_seconds <= 0:
+            raise ValueError(f"max_lifetime_seconds must be positive, got {max_lifetime_seconds}")
+        self.max_lifetime_seconds = max_lifetime_seconds
         self.key_source = key_source
         self.issuer = issuer
         self.audience = audience
@@ -162,7 +180,19 @@ class TokenVerifier:
         if key is None:
             raise Unauthenticated("token signed with an unknown key")
         claims = self._decode(token, key)
+        self._check_lifetime(claims)
         return self._principal(claims), float(claims["exp"]), kid
+
+    def _check_lifetime(self, claims: dict) -> None:
+        """A token living longer than identity may issue (exp - iat over the maximum) was not
+        issued by a correctly configured identity: refused, whoever signed it."""
+        exp, iat = claims["exp"], claims["iat"]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (exp, iat)):
+            raise Unauthenticated("invalid access token: exp and iat must be numbers")
+        if exp - iat > self.max_lifetime_seconds:
+            raise Unauthenticated(
+                f"access token lifetime {exp - iat:.0f} s exceeds the maximum "
+                f"{self.max_lifetime_seconds:.0f} s: obtain a new one (log in or refresh)")
 
     def _decode(self, token: str, key) -> dict:
         try:

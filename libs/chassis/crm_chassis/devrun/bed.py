@@ -72,7 +72,9 @@ class PlatformBed:
                    "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD, **self.extra_env}
         plan = build_plan(self.manifests, root=manifests.repo_root(), environ=environ,
                           topology=False)
-        self.env = {**os.environ, **plan.environment, **environ,
+        # CRM_ENV=test: the bed's processes run with the fallbacks of automated tests (deals
+        # keeps webhook secrets in clear without a key); databases are the bed's own.
+        self.env = {**os.environ, **plan.environment, **environ, "CRM_ENV": "test",
                     "CRM_AMQP_URL": AMQP_URL, "CRM_LOG_FORMAT": "json",
                     "CRM_LOG_LEVEL": self.extra_env.get("CRM_LOG_LEVEL", "WARNING"),
                     "CRM_DATA_DIR": str(self.workdir / "data")}

@@ -66,7 +66,10 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
                        environ: Mapping[str, str]) -> tuple[dict[str, str], tuple | None]:
     """Variables every process gets; values already in ``environ`` win (the developer's)."""
     env = {"CRM_REPO_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
-    defaults = {"CRM_DATA_DIR": str(root / "data"), "CRM_LOG_FORMAT": "console"}
+    # CRM_ENV=local: SQLite files in the data folder and the public local admin password are
+    # accepted (outside local runs the processes refuse them at start).
+    defaults = {"CRM_ENV": "local", "CRM_DATA_DIR": str(root / "data"),
+                "CRM_LOG_FORMAT": "console"}
     # Every api's address, under the name both crmctl and the services' `<name>_address`
     # settings read (CRM_<FIELD> is every service's fallback): identity's keys, territory's
     # ChooseOwners, catalog's PriceQuote...
@@ -81,16 +84,19 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL"] = LOCAL_ADMIN_EMAIL
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = password
         bootstrap = (LOCAL_ADMIN_EMAIL, password)
-    names = [m.name for m in manifests if m.name != "identity"]
+    callers = [m for m in manifests if m.name != "identity"]
     if "identity" in {m.name for m in manifests} and not environ.get(
             "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"):
         accounts = []
-        for name in names:
+        for manifest in callers:
+            name = manifest.name
             client_id, secret = local_service_account(name)
             prefix = f"CRM_{name.upper()}_SERVICE_CLIENT_"
             if environ.get(prefix + "ID"):
                 continue   # the developer configured this one
-            accounts.append(f"{name}:{client_id}:{secret}")
+            # name:client_id:secret:role+role — the roles its service.toml declares (identity
+            # brings an existing account of an old data/ directory to them at start).
+            accounts.append(f"{name}:{client_id}:{secret}:{'+'.join(manifest.service_roles)}")
             defaults[prefix + "ID"], defaults[prefix + "SECRET"] = client_id, secret
         if accounts:
             defaults["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] = ",".join(accounts)

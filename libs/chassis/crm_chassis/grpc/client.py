@@ -3,7 +3,9 @@
 The channel's interceptors add ``authorization: Bearer <token>`` (when a token provider is given)
 and propagate the current request's ``x-request-id`` and ``traceparent`` (from
 :mod:`crm_chassis.context`), so one user action can be followed across services in the logs.
-UNAVAILABLE calls are retried by grpc itself (service config below), with backoff.
+UNAVAILABLE calls are retried by grpc itself (service config below), with backoff. A call made
+without a deadline gets the channel's default one (``unary_timeout_seconds`` /
+``stream_timeout_seconds``), so a stuck server never holds a caller's thread for ever.
 
 Token providers: :class:`StaticTokenProvider` (a token you already hold, e.g. the user's) and
 :class:`ServiceTokenProvider` (a service account's client-credentials token from identity, cached
@@ -34,6 +36,11 @@ RETRY_SERVICE_CONFIG = json.dumps({
         },
     }],
 })
+
+
+# Default deadlines of calls that name none (the servers' own limits, crm_chassis.grpc.limits).
+DEFAULT_UNARY_TIMEOUT_SECONDS = 30.0
+DEFAULT_STREAM_TIMEOUT_SECONDS = 900.0
 
 
 class TokenProvider(Protocol):
@@ -115,12 +122,16 @@ class ServiceTokenProvider:
 
 class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
                            grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
-    """Adds authorization and the current request's ids to every outgoing call."""
+    """Adds authorization, the current request's ids and a default deadline to every call."""
 
-    def __init__(self, token_provider: TokenProvider | None):
+    def __init__(self, token_provider: TokenProvider | None, unary_timeout: float | None,
+                 stream_timeout: float | None):
         self._token_provider = token_provider
+        self._unary_timeout = unary_timeout
+        self._stream_timeout = stream_timeout
 
-    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+    def _details(self, details: grpc.ClientCallDetails,
+                 default_timeout: float | None) -> grpc.ClientCallDetails:
         metadata = list(details.metadata or ())
         present = {key for key, _ in metadata}
         ctx = _context.peek()  # raw: no invented request id outside a request
@@ -131,20 +142,21 @@ class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
                 metadata.append(("traceparent", ctx.traceparent))
         if self._token_provider is not None and "authorization" not in present:
             metadata.append(("authorization", f"Bearer {self._token_provider.token()}"))
-        return _CallDetails(details.method, details.timeout, metadata, details.credentials,
+        timeout = details.timeout if details.timeout is not None else default_timeout
+        return _CallDetails(details.method, timeout, metadata, details.credentials,
                             details.wait_for_ready, details.compression)
 
     def intercept_unary_unary(self, continuation, details, request):
-        return continuation(self._details(details), request)
+        return continuation(self._details(details, self._unary_timeout), request)
 
     def intercept_unary_stream(self, continuation, details, request):
-        return continuation(self._details(details), request)
+        return continuation(self._details(details, self._stream_timeout), request)
 
     def intercept_stream_unary(self, continuation, details, request_iterator):
-        return continuation(self._details(details), request_iterator)
+        return continuation(self._details(details, self._stream_timeout), request_iterator)
 
     def intercept_stream_stream(self, continuation, details, request_iterator):
-        return continuation(self._details(details), request_iterator)
+        return continuation(self._details(details, self._stream_timeout), request_iterator)
 
 
 class _CallDetails(grpc.ClientCallDetails):
@@ -158,8 +170,13 @@ class _CallDetails(grpc.ClientCallDetails):
 
 
 def make_channel(address: str, token_provider: TokenProvider | None = None, *,
-                 options: list[tuple[str, object]] | None = None) -> grpc.Channel:
-    """An insecure channel to ``address`` (host:port) with auth + context propagation + retries.
+                 options: list[tuple[str, object]] | None = None,
+                 unary_timeout_seconds: float | None = DEFAULT_UNARY_TIMEOUT_SECONDS,
+                 stream_timeout_seconds: float | None = DEFAULT_STREAM_TIMEOUT_SECONDS,
+                 ) -> grpc.Channel:
+    """An insecure channel to ``address`` (host:port) with auth + context propagation + retries
+    and default deadlines (``None``: calls without a deadline wait as long as the server lets
+    them).
 
     Close it with ``channel.close()`` when done (channels are meant to be long-lived: one per
     dependency per process, not one per call).
@@ -167,4 +184,5 @@ def make_channel(address: str, token_provider: TokenProvider | None = None, *,
     channel_options = [("grpc.enable_retries", 1), ("grpc.service_config", RETRY_SERVICE_CONFIG)]
     channel_options.extend(options or ())
     channel = grpc.insecure_channel(address, options=channel_options)
-    return grpc.intercept_channel(channel, _MetadataInterceptor(token_provider))
+    return grpc.intercept_channel(channel, _MetadataInterceptor(
+        token_provider, unary_timeout_seconds, stream_timeout_seconds))

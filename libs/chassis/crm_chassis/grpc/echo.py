@@ -56,13 +56,19 @@ def make_error(name: str, message: str, field: str = "", retry_after_seconds: in
 class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
     def Echo(self, request, context):
         principal = current_principal()
-        return echo_pb2.EchoResponse(message=request.message,
-                                     subject_id=principal.subject_id if principal else "",
-                                     request_id=_context.current().request_id)
+        return echo_pb2.EchoResponse(
+            message=request.message, subject_id=principal.subject_id if principal else "",
+            request_id=_context.current().request_id,
+            time_remaining=context.time_remaining() if request.report_time_remaining else 0.0)
 
     def Fail(self, request, context):
         raise make_error(request.error, request.message, request.field,
                          request.retry_after_seconds)
+
+    def CountStream(self, request_iterator, context):
+        count = sum(1 for _ in request_iterator)
+        return echo_pb2.EchoResponse(message=str(count),
+                                     request_id=_context.current().request_id)
 
     def EchoStream(self, request, context):
         for _ in range(request.repeat):

@@ -12,7 +12,10 @@
 3. metrics   grpc_server_started_total / handled_total / handling_seconds (see .metrics).
 4. access log one JSON line a call: method, code, duration_ms, request_id, trace_id, subject
              (not for health probes, which only count in the metrics).
-5. errors    CrmError -> its status and message (+ retry-after / x-error-field trailers); any other
+5. limits    (crm_chassis.grpc.limits) the handler sees the call's effective deadline; client
+             streams take one of a few stream slots and are read through an idle timeout;
+             every request message is checked against the bound on list sizes.
+6. errors    CrmError -> its status and message (+ retry-after / x-error-field trailers); any other
              exception -> INTERNAL "internal error (request id …)", traceback to the log only.
 
 Handles all four RPC kinds; wrapped handlers are cached per method, so the per-call cost is the
@@ -30,6 +33,8 @@ import grpc
 from crm_chassis import context as _context
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.errors import CrmError, Unauthenticated
+from crm_chassis.grpc.limits import (BudgetSpent, CallLimits, GuardedRequests, LimitedContext,
+                                    ListBounds, StreamSlots)
 from crm_chassis.grpc.metrics import MethodMetrics
 from crm_chassis.grpc.status import (infrastructure_error, internal_error_message, status_code_of,
                                     trailing_metadata_of)
@@ -72,22 +77,37 @@ class _Call:
         self.principal_token = None
 
 
-class _Method:
-    __slots__ = ("name", "public", "metrics", "logged")
+_UNPLANNED = object()
 
-    def __init__(self, name: str, public: bool, logged: bool):
+
+class _Method:
+    __slots__ = ("name", "public", "metrics", "logged", "budget", "list_check")
+
+    def __init__(self, name: str, public: bool, logged: bool, budget: float):
         self.name = name
         self.public = public
         self.metrics = MethodMetrics(name)
         self.logged = logged
+        self.budget = budget               # server-side limit of the call, seconds
+        self.list_check = _UNPLANNED       # planned from the first request message
+
+
+# The limits of a server built without settings (tests of the chain alone): generous.
+UNLIMITED = CallLimits(max_streams=1_000_000, stream_idle_seconds=86400.0,
+                       unary_deadline_seconds=86400.0, stream_deadline_seconds=86400.0,
+                       max_list_items=1_000_000_000)
 
 
 class ServerChain(grpc.ServerInterceptor):
-    """context → auth → metrics → access log → errors, for every RPC of the server."""
+    """context → auth → metrics → access log → limits → errors, for every RPC of the server."""
 
     def __init__(self, verifier=None, *, public_methods: Iterable[str] = (),
-                 principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True):
+                 principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True,
+                 limits: CallLimits | None = None):
         self.verifier = verifier
+        self.limits = limits or UNLIMITED
+        self._slots = StreamSlots(self.limits.max_streams)
+        self._bounds = ListBounds(self.limits.max_list_items, self.limits.methods.list_sizes)
         self.principal_check = principal_check
         self.access_log_enabled = access_log_enabled
         self._public = {_normalise(name) for name in public_methods}
@@ -104,7 +124,10 @@ class ServerChain(grpc.ServerInterceptor):
             return cached[1]
         # Health probes (every few seconds from the orchestrator) are counted, not logged.
         logged = self.access_log_enabled and not name.startswith(f"/{HEALTH_SERVICE}/")
-        wrapped = self._wrap(_Method(name, self._is_public(name), logged), handler)
+        streamed = handler.unary_unary is None
+        method = _Method(name, self._is_public(name), logged,
+                         self.limits.budget_of(name, streamed))
+        wrapped = self._wrap(method, handler)
         self._wrapped[name] = (handler, wrapped)
         return wrapped
 
@@ -115,39 +138,58 @@ class ServerChain(grpc.ServerInterceptor):
 
     def _wrap(self, method: _Method, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         if handler.unary_unary is not None:
-            return handler._replace(unary_unary=self._unary(method, handler.unary_unary))
+            return handler._replace(unary_unary=self._unary(method, handler.unary_unary, False))
         if handler.stream_unary is not None:
-            return handler._replace(stream_unary=self._unary(method, handler.stream_unary))
+            return handler._replace(stream_unary=self._unary(method, handler.stream_unary, True))
         if handler.unary_stream is not None:
-            return handler._replace(unary_stream=self._streaming(method, handler.unary_stream))
-        return handler._replace(stream_stream=self._streaming(method, handler.stream_stream))
+            return handler._replace(unary_stream=self._streaming(method, handler.unary_stream,
+                                                                 False))
+        return handler._replace(stream_stream=self._streaming(method, handler.stream_stream,
+                                                              True))
 
     # ------------------------------------------------------------------ the chain
-    def _unary(self, method: _Method, behavior):
+    def _unary(self, method: _Method, behavior, client_stream: bool):
         def call_unary(request, context):
             call = self._enter(method, context)
+            requests = None
             try:
                 self._authenticate(method, call, context)
-                response = behavior(request, context)
+                limited = LimitedContext(context, method.budget)
+                if client_stream:
+                    request = requests = self._guard(method, request, limited)
+                else:
+                    self._check_lists(method, request)
+                response = behavior(request, limited)
                 call.code = _own_code(context) or "OK"
                 _send_request_id(context, call.request_id)
                 return response
             except Exception as exc:  # noqa: BLE001 - every exception gets a status
                 self._abort(method, call, context, exc)
             finally:
+                if requests is not None:
+                    self._release(requests)
                 self._exit(method, call)
 
         return call_unary
 
-    def _streaming(self, method: _Method, behavior):
+    def _streaming(self, method: _Method, behavior, client_stream: bool):
         # A generator: grpc iterates it in the same pool thread, so the context bound in
         # _enter holds for the handler's whole stream and is undone when the stream ends.
         def call_streaming(request, context):
             call = self._enter(method, context)
+            requests = None
             try:
                 self._authenticate(method, call, context)
+                limited = LimitedContext(context, method.budget)
+                if client_stream:
+                    request = requests = self._guard(method, request, limited)
+                else:
+                    self._check_lists(method, request)
                 headers_sent = False
-                for response in behavior(request, context):
+                for response in behavior(request, limited):
+                    if limited.spent():
+                        raise BudgetSpent("this call ran out of time (the server's limit for "
+                                          "this method); ask for less in one call")
                     if not headers_sent:
                         headers_sent = _send_request_id(context, call.request_id)
                     yield response
@@ -160,9 +202,36 @@ class ServerChain(grpc.ServerInterceptor):
             except Exception as exc:  # noqa: BLE001
                 self._abort(method, call, context, exc)
             finally:
+                if requests is not None:
+                    self._release(requests)
                 self._exit(method, call)
 
         return call_streaming
+
+    # ------------------------------------------------------------------ limits
+    def _guard(self, method: _Method, requests, limited: LimitedContext) -> GuardedRequests:
+        """A stream slot (or RESOURCE_EXHAUSTED) and the request stream behind an idle timeout,
+        each message checked against the list bounds."""
+        self._slots.take()
+        try:
+            return GuardedRequests(requests, self.limits.stream_idle_seconds, limited,
+                                   check=lambda request: self._check_lists(method, request))
+        except BaseException:
+            self._slots.give_back()
+            raise
+
+    def _release(self, requests: GuardedRequests) -> None:
+        requests.close()
+        self._slots.give_back()
+
+    def _check_lists(self, method: _Method, request) -> None:
+        check = method.list_check
+        if check is _UNPLANNED:   # bytes handlers (no protobuf message) have nothing to check
+            descriptor = getattr(request, "DESCRIPTOR", None)
+            check = method.list_check = (self._bounds.checker(descriptor)
+                                         if descriptor is not None else None)
+        if check is not None:
+            check(request)
 
     def _enter(self, method: _Method, context) -> _Call:
         request_id = traceparent = ""

@@ -1,7 +1,10 @@
 """gRPC server bootstrap: every service's api process is ``serve(settings, register, ...)``.
 
-It builds a grpcio server (thread pool of ``settings.grpc_max_workers``) with the chassis chain
-(:class:`~crm_chassis.grpc.interceptor.ServerChain`), lets ``register(server)`` add the service's
+It builds a grpcio server (thread pool of ``settings.grpc_max_workers``; at most
+``grpc_max_concurrent_rpcs`` calls accepted at once, more answer RESOURCE_EXHAUSTED; requests up to
+``grpc_max_message_bytes``) with the chassis chain
+(:class:`~crm_chassis.grpc.interceptor.ServerChain`, whose call limits come from the settings and
+the service's :class:`~crm_chassis.grpc.limits.MethodLimits`), lets ``register(server)`` add the service's
 servicers, adds gRPC health v1 (SERVING for each service and for "" once started, NOT_SERVING
 as soon as a graceful shutdown begins) and reflection, binds ``settings.grpc_bind``, starts the
 /metrics endpoint and logs one startup line with the (redacted) settings.
@@ -23,6 +26,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from crm_chassis.grpc.interceptor import PrincipalCheck, ServerChain
+from crm_chassis.grpc.limits import CallLimits, MethodLimits
 from crm_chassis.logging import get_logger
 from crm_chassis.metrics import start_metrics_server
 
@@ -74,7 +78,8 @@ def start_server(settings, register: Callable[[grpc.Server], None], *,
                  service_names: Iterable[str], verifier=None, public_methods: Iterable[str] = (),
                  principal_check: PrincipalCheck | None = None,
                  on_stop: Callable[[], None] | None = None,
-                 access_log: bool = True) -> RunningServer:
+                 access_log: bool = True,
+                 method_limits: MethodLimits | None = None) -> RunningServer:
     """Build, bind and start the server; returns at once (see module docstring).
 
     ``service_names``: full names of the services ``register`` adds (for health/reflection).
@@ -84,13 +89,19 @@ def start_server(settings, register: Callable[[grpc.Server], None], *,
 
     The /metrics endpoint starts on ``settings.metrics_port`` (0: none; the counters still
     count). ``access_log=False`` drops the per-call log line (tests that make many calls).
+    ``method_limits``: the service's own deadlines and list bounds per method/field.
     """
     service_names = tuple(service_names)
     chain = ServerChain(verifier, public_methods=public_methods,
-                        principal_check=principal_check, access_log_enabled=access_log)
+                        principal_check=principal_check, access_log_enabled=access_log,
+                        limits=CallLimits.from_settings(settings, method_limits))
     server = grpc.server(ThreadPoolExecutor(max_workers=settings.grpc_max_workers,
                                             thread_name_prefix="grpc"),
-                         interceptors=[chain])
+                         interceptors=[chain],
+                         maximum_concurrent_rpcs=max(settings.grpc_max_concurrent_rpcs,
+                                                     settings.grpc_max_workers),
+                         options=[("grpc.max_receive_message_length",
+                                   settings.grpc_max_message_bytes)])
     register(server)
 
     health_servicer = health.HealthServicer()
@@ -117,7 +128,8 @@ def serve(settings, register: Callable[[grpc.Server], None], *, service_names: I
           verifier=None, public_methods: Iterable[str] = (),
           principal_check: PrincipalCheck | None = None,
           on_stop: Callable[[], None] | None = None,
-          on_start: Callable[[RunningServer], None] | None = None) -> None:
+          on_start: Callable[[RunningServer], None] | None = None,
+          method_limits: MethodLimits | None = None) -> None:
     """Run the api process until SIGTERM or SIGINT, then stop gracefully and return.
 
     ``on_start(running)`` runs once the server is serving (e.g. to announce the bound port).
@@ -132,7 +144,8 @@ def serve(settings, register: Callable[[grpc.Server], None], *, service_names: I
     try:
         running = start_server(settings, register, service_names=service_names,
                                verifier=verifier, public_methods=public_methods,
-                               principal_check=principal_check, on_stop=on_stop)
+                               principal_check=principal_check, on_stop=on_stop,
+                               method_limits=method_limits)
         if on_start is not None:
             on_start(running)
         while not stop_requested.wait(1.0):  # a timed wait keeps signals deliverable

@@ -85,6 +85,7 @@ class EventBed:
         self.env = {
             **os.environ,
             "CRM_REPO_ROOT": str(self.root),
+            "CRM_ENV": "test",
             f"CRM_{self.producer.upper()}_DATABASE_URL": producer_db,
             f"CRM_{self.consumer.upper()}_DATABASE_URL": consumer_db,
             "CRM_AMQP_URL": AMQP_URL,
@@ -302,14 +303,15 @@ def consumer_count(queue: str) -> int:
 @contextlib.contextmanager
 def service_worker(service: str, env: dict, log_path: Path):
     """A service's real worker process (``worker_main <service> crm_<service>.entrypoints.worker``)
-    with ``env`` added, its output in ``log_path`` (a file: a full pipe blocks the worker).
+    with ``CRM_ENV=test`` and ``env`` added, its output in ``log_path`` (a file: a full pipe
+    blocks the worker).
     Yields the process; on leaving, stops it with SIGTERM and, unless the body failed, asserts it
     exited cleanly."""
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, "-m", "crm_chassis.messaging.worker_main", service,
-             f"crm_{service}.entrypoints.worker"], env={**os.environ, **env}, stdout=log_file,
-            stderr=subprocess.STDOUT)
+             f"crm_{service}.entrypoints.worker"], env={**os.environ, "CRM_ENV": "test", **env},
+            stdout=log_file, stderr=subprocess.STDOUT)
     failed = False
     try:
         yield process

@@ -33,7 +33,7 @@ from crm_chassis.messaging.bootstrap import (configure_process_logging,  # noqa:
 from crm_chassis.messaging.dlq import DeadLetterMonitor  # noqa: E402
 from crm_chassis.messaging.handlers import MAX_DELIVERIES_CONFIG_KEY  # noqa: E402
 from crm_chassis.metrics import start_metrics_server  # noqa: E402
-from crm_chassis.settings import ServiceSettings  # noqa: E402
+from crm_chassis.settings import load_for_process  # noqa: E402
 
 log = logging.getLogger("crm_chassis.messaging.worker_main")
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as exc:
         print(f"worker_main: {exc}", file=sys.stderr)
         return 2
-    settings = ServiceSettings.load(service)
+    settings = load_for_process(service, "worker")   # stops here when misconfigured
     configure_process_logging(settings)
     make_psycopg2_green()
     start_metrics_server(metrics_port(settings, manifest, "worker"))

@@ -21,7 +21,7 @@ from crm_chassis.metrics import start_metrics_server
 from crm_chassis.outbox.publisher import ConfirmingPublisher
 from crm_chassis.outbox.relay import OutboxRelay
 from crm_chassis.outbox.wakeup import OutboxWakeup
-from crm_chassis.settings import ServiceSettings
+from crm_chassis.settings import load_for_process
 
 log = logging.getLogger("crm_chassis.outbox.relay_main")
 
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crm-relay: {exc} (known: {[m.name for m in manifests.discover()]})",
               file=sys.stderr)
         return 2
-    settings = ServiceSettings.load(args.service)
+    settings = load_for_process(args.service, "relay")   # stops here when misconfigured
     configure_process_logging(settings)
     start_metrics_server(metrics_port(settings, manifest, "relay"))
 

@@ -60,6 +60,7 @@ class RevocationBed:
         self.env = {
             **os.environ,
             "CRM_REPO_ROOT": str(self.root),
+            "CRM_ENV": "test",
             "CRM_TERRITORY_DATABASE_URL": territory_db,
             f"CRM_{self.probe.upper()}_DATABASE_URL": probe_db,
             "CRM_AMQP_URL": AMQP_URL,

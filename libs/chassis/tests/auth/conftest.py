@@ -24,6 +24,8 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
 
     def __init__(self):
         self.keys: list[auth_pb2.SigningKey] = []
+        self.versioned = False   # answer like identity does: a version, `unchanged` when current
+        self.full_answers = 0
         self.down = False
         self.key_calls = 0
         self.token_calls = 0
@@ -47,7 +49,18 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             self.key_calls += 1
         if self.down:
             context.abort(grpc.StatusCode.UNAVAILABLE, "identity is down")
-        return auth_pb2.GetSigningKeysResponse(keys=self.keys, issuer="crm-identity")
+        if not self.versioned:
+            return auth_pb2.GetSigningKeysResponse(keys=self.keys, issuer="crm-identity")
+        version = ",".join(sorted(key.kid for key in self.keys))
+        if request.known_version == version:
+            return auth_pb2.GetSigningKeysResponse(issuer="crm-identity", version=version,
+                                                   unchanged=True)
+        self.full_answers += 1
+        return auth_pb2.GetSigningKeysResponse(keys=self.keys, issuer="crm-identity",
+                                               version=version)
+
+    def withdraw(self, kid: str) -> None:
+        self.keys = [key for key in self.keys if key.kid != kid]
 
     def IssueServiceToken(self, request, context):
         with self._lock:

@@ -159,3 +159,36 @@ def test_identity_verifier_from_settings(identity):
             settings.jwt_issuer, settings.jwt_audience, "EdDSA")
     finally:
         verifier.key_source.close()
+
+
+def test_a_withdrawn_key_stops_verifying_at_the_next_poll_even_for_cached_tokens(identity,
+                                                                                source_for):
+    identity.versioned = True
+    keys, other = TestKeys(), TestKeys()
+    identity.add_key(keys.private_key)
+    identity.add_key(other.private_key)
+    source = source_for()
+    verifier = TokenVerifier(source, keys.issuer, keys.audience)
+    token = keys.token("u-1")
+    assert verifier.verify(token).subject_id == "u-1"          # now in the verifier's cache
+    assert source.refresh() and source.refresh()
+    assert identity.full_answers == 1                           # polls answered "unchanged"
+    identity.withdraw(keys.kid)
+    assert source.refresh()                                     # the background loop's step
+    with pytest.raises(Unauthenticated, match="unknown key"):
+        verifier.verify(token)
+    assert verifier.verify(other.token("u-2")).subject_id == "u-2"
+
+
+def test_the_poll_interval_lets_a_withdrawal_count_within_a_second():
+    from crm_chassis.settings import ServiceSettings
+
+    assert ServiceSettings().jwks_refresh_seconds <= 0.5
+    assert IdentityKeySource.__init__.__defaults__[0] <= 0.5
+
+
+def test_an_identity_that_sends_no_version_is_read_in_full_each_time(identity, source_for):
+    identity.add_key(generate_private_key())
+    source = source_for()
+    assert source.refresh() and source.refresh()
+    assert identity.key_calls == 2 and source.kids()

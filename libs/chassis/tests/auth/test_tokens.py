@@ -14,7 +14,7 @@ from crm_chassis.auth import (Principal, StaticKeySource, TokenSigner, TokenVeri
                               bind_principal, current_principal, generate_private_key, key_id,
                               private_key_from_pem, private_key_to_pem, public_key_from_pem,
                               public_key_to_pem, require_principal, reset_principal)
-from crm_chassis.auth.testing import TestKeys
+from crm_chassis.auth.testing import TestKeys, forge_token
 from crm_chassis.errors import Unauthenticated
 
 
@@ -157,3 +157,36 @@ def test_pyjwt_alone_would_accept_typ_jwt_but_we_do_not():
     assert jwt.decode(other_purpose, keys.public_key, algorithms=["EdDSA"], audience="crm")
     with pytest.raises(Unauthenticated, match="type"):
         keys.verifier().verify(other_purpose)
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "RS256", "ES256", "EdDSA "])
+def test_a_verifier_or_signer_with_another_algorithm_fails_when_built(algorithm):
+    with pytest.raises(ValueError, match="CRM_JWT_ALGORITHM=EdDSA"):
+        TokenVerifier(StaticKeySource({}), "iss", "aud", algorithm=algorithm)
+    with pytest.raises(ValueError, match="EdDSA"):
+        TokenSigner(generate_private_key(), "kid", "iss", "aud", algorithm=algorithm)
+
+
+def test_identity_verifier_with_hs256_settings_fails_before_polling_identity():
+    from crm_chassis.auth import identity_verifier
+    from crm_chassis.settings import ServiceSettings
+
+    settings = ServiceSettings.load("leads", env={"CRM_JWT_ALGORITHM": "HS256"})
+    with pytest.raises(ValueError, match="not 'HS256'"):
+        identity_verifier(settings)
+
+
+def test_a_token_living_longer_than_the_maximum_is_refused():
+    keys = TestKeys()
+    verifier = keys.verifier(max_lifetime_seconds=900)
+    now = int(time.time())
+    ok = forge_token(keys.claims(iat=now, exp=now + 900), keys.header(), key=keys.private_key)
+    assert verifier.verify(ok).subject_id == "user-1"
+    too_long = forge_token(keys.claims(iat=now, exp=now + 901), keys.header(),
+                           key=keys.private_key)
+    with pytest.raises(Unauthenticated, match="lifetime 901 s exceeds the maximum 900 s"):
+        verifier.verify(too_long)
+    day = forge_token(keys.claims(iat=now - 60, exp=now + 86400), keys.header(),
+                      key=keys.private_key)
+    with pytest.raises(Unauthenticated, match="exceeds the maximum"):
+        keys.verifier().verify(day)   # the default maximum: 15 minutes

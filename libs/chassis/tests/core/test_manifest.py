@@ -53,3 +53,20 @@ def test_repository_manifests_are_valid():
     for found in manifest.discover():
         assert found.processes, f"{found.name} declares no processes"
         assert set(found.processes) <= set(manifest.PROCESS_KINDS)
+
+
+def test_service_roles_are_parsed_and_checked_against_the_platform_names(tmp_path):
+    path = _write(tmp_path, "z", 'name="z"\npackage="p"\ngrpc_port=1\n'
+                                 'service_roles=["quote_prices", "choose_owners"]\n')
+    assert manifest.load(path).service_roles == ("choose_owners", "quote_prices")
+    path.write_text('name="z"\npackage="p"\ngrpc_port=1\nservice_roles=["admin"]\n')
+    with pytest.raises(ValueError, match="service_roles must be a list of read_users"):
+        manifest.load(path)
+
+
+def test_the_repository_services_declare_the_rights_their_accounts_need():
+    roles = {found.name: found.service_roles for found in manifest.discover()}
+    assert roles["territory"] == ("read_users",)
+    assert roles["leads"] == ("choose_owners",)
+    assert roles["deals"] == ("choose_owners", "quote_prices")
+    assert roles["catalog"] == ()

@@ -1,6 +1,7 @@
 import pytest
 
-from crm_chassis.settings import ServiceSettings, SettingsError, describe
+from crm_chassis.settings import (ServiceSettings, SettingsError, StartupRefused, check_startup,
+                                 describe)
 
 
 def test_service_specific_variable_wins_over_shared_one():
@@ -14,7 +15,7 @@ def test_service_specific_variable_wins_over_shared_one():
 
 
 def test_default_database_is_a_sqlite_file_per_service_in_the_data_dir(tmp_path):
-    settings = ServiceSettings.load("deals", env={"CRM_DATA_DIR": str(tmp_path)})
+    settings = ServiceSettings.load("deals", env={"CRM_ENV": "local", "CRM_DATA_DIR": str(tmp_path)})
     assert settings.database_url == f"sqlite:///{tmp_path}/deals.db"
 
 
@@ -48,3 +49,48 @@ def test_redacted_hides_secrets_and_database_credentials():
 def test_describe_documents_every_setting():
     table = describe(ServiceSettings, "identity")
     assert "CRM_IDENTITY_DATABASE_URL" in table and "CRM_AMQP_URL" in table
+
+
+def test_local_and_test_runs_fall_back_to_sqlite_and_may_start(tmp_path):
+    for environment in ("local", "test"):
+        settings = ServiceSettings.load("deals", env={"CRM_ENV": environment,
+                                                      "CRM_DATA_DIR": str(tmp_path)})
+        assert settings.environment == environment
+        assert settings.database_url == f"sqlite:///{tmp_path}/deals.db"
+        assert settings.startup_problems("api") == []
+
+
+def test_production_is_the_default_and_has_no_sqlite_fallback(tmp_path):
+    settings = ServiceSettings.load("deals", env={"CRM_DATA_DIR": str(tmp_path)})
+    assert settings.environment == "production"
+    assert settings.database_url == ""
+    with pytest.raises(StartupRefused) as refused:
+        check_startup(settings, "worker")
+    assert "CRM_DEALS_DATABASE_URL" in str(refused.value)
+    assert refused.value.code != 0
+
+
+def test_production_with_a_database_url_may_start():
+    settings = ServiceSettings.load("deals", env={
+        "CRM_ENV": "production", "CRM_DEALS_DATABASE_URL": "postgresql://db/deals"})
+    check_startup(settings, "relay")
+
+
+def test_environment_is_read_from_crm_env_only_and_checked():
+    assert ServiceSettings.load("x", env={"CRM_X_ENVIRONMENT": "local"}).environment == "production"
+    with pytest.raises(SettingsError, match="CRM_ENV must be one of local, test, production"):
+        ServiceSettings.load("x", env={"CRM_ENV": "staging"})
+
+
+def test_an_empty_database_url_is_refused_by_the_engine_factory():
+    from crm_chassis.db import make_engine
+
+    with pytest.raises(ValueError, match="CRM_<SERVICE>_DATABASE_URL"):
+        make_engine("")
+
+
+def test_grpc_limits_must_be_positive_and_name_their_variable():
+    with pytest.raises(SettingsError, match="CRM_LEADS_GRPC_MAX_LIST_ITEMS must be at least 1"):
+        ServiceSettings.load("leads", env={"CRM_GRPC_MAX_LIST_ITEMS": "0"})
+    with pytest.raises(SettingsError, match="CRM_LEADS_GRPC_STREAM_IDLE_SECONDS must be positive"):
+        ServiceSettings.load("leads", env={"CRM_LEADS_GRPC_STREAM_IDLE_SECONDS": "0"})

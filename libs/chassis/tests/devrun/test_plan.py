@@ -65,6 +65,12 @@ def test_shared_environment_defaults_and_developer_overrides():
     assert "CRM_DATA_DIR" not in overridden and "CRM_LOG_FORMAT" not in overridden
 
 
+def test_make_run_processes_run_as_local():
+    assert build_plan([IDENTITY], root=ROOT, environ={}).environment["CRM_ENV"] == "local"
+    assert "CRM_ENV" not in build_plan([IDENTITY], root=ROOT,
+                                       environ={"CRM_ENV": "test"}).environment
+
+
 def test_local_bootstrap_admin_only_when_none_configured():
     local = build_plan([IDENTITY], root=ROOT, environ={})
     configured = build_plan([IDENTITY], root=ROOT,
@@ -87,8 +93,18 @@ def test_local_runs_give_every_other_service_an_account_identity_creates():
     env = plan.environment
     assert env["CRM_LEADS_SERVICE_CLIENT_ID"] == "svc-leads-local"
     secret = env["CRM_LEADS_SERVICE_CLIENT_SECRET"]
-    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == f"leads:svc-leads-local:{secret}"
+    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == f"leads:svc-leads-local:{secret}:"
     assert "CRM_IDENTITY_SERVICE_CLIENT_ID" not in env
+
+
+def test_local_service_accounts_carry_the_roles_their_manifests_declare():
+    deals = ServiceManifest(name="deals", package="crm_deals", grpc_port=50055, root=ROOT,
+                            processes={"api": 9155},
+                            service_roles=("choose_owners", "quote_prices"))
+    env = build_plan([IDENTITY, deals], root=ROOT, environ={}, python="py").environment
+    secret = env["CRM_DEALS_SERVICE_CLIENT_SECRET"]
+    assert env["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"] == \
+        f"deals:svc-deals-local:{secret}:choose_owners+quote_prices"
 
 
 def test_configured_service_accounts_are_left_to_the_developer():

@@ -130,9 +130,12 @@ def price_quote(lines: list[LineRequest], data: PricingData, context: QuoteConte
     priced = [price_line(index, line, data, context, selector, memo)
               for index, line in enumerate(lines)]
     ok = [line for line in priced if line.priced]
-    totals = Totals(context.currency, sum((line.gross for line in ok), ZERO),
-                    sum((line.discount for line in ok), ZERO),
-                    sum((line.extended for line in ok), ZERO), len(ok), len(priced) - len(ok))
+    # Sums start from zero in the currency's minor unit, so a quote with nothing priced (or no
+    # discount) shows 0.00 like every other amount, not a bare 0.
+    zero = to_minor_units(ZERO, context.currency)
+    totals = Totals(context.currency, sum((line.gross for line in ok), zero),
+                    sum((line.discount for line in ok), zero),
+                    sum((line.extended for line in ok), zero), len(ok), len(priced) - len(ok))
     return priced, totals
 
 
@@ -308,6 +311,7 @@ def _product_figures(line: PricedLine, product: Product, group: UnitGroup,
 
 def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
                     currency: str) -> None:
+    line.discount = to_minor_units(ZERO, currency)   # no discount is 0.00, not a bare 0
     if not discount_list_id:
         line.explanation.append("no discount list on this price list item")
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, start_server
 from crm_chassis.logging import configure_logging
+from crm_chassis.settings import check_startup
 
 from crm_catalog.adapters.grpc_services import SERVICE_NAMES, register
 from crm_catalog.entrypoints import settings as settings_module
@@ -43,6 +44,7 @@ def start(settings: CatalogSettings, deps: Dependencies | None = None, *, verifi
 
 def main() -> None:
     settings = settings_module.load()
+    check_startup(settings, "api")   # stops here when misconfigured
     configure_logging(settings)
     deps = build_dependencies(settings)
     verifier = identity_verifier(settings)

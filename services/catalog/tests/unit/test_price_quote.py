@@ -232,3 +232,20 @@ def test_who_may_price(uow, catalog, clock, marketer, admin, deals_service, pric
             quote(uow, caller, clock, line("case", "1"))
     for caller in (deals_service, pricer):
         assert quote(uow, caller, clock, line("case", "1")).complete
+
+
+@pytest.mark.parametrize("unit, quantity", [("bottle", "3"),    # no discount list on the item
+                                            ("case", "1")])     # the list's 0 % tier
+def test_a_line_without_discount_shows_it_with_the_currency_minor_digits(
+        uow, catalog, sales_rep, clock, unit, quantity):
+    result = quote(uow, sales_rep, clock, line(unit, quantity))
+    priced = result.lines[0]
+    assert priced.error is None
+    assert str(priced.discount) == "0.00" and priced.discount_text == "0.00"
+    assert priced.explanation[-1].endswith(f"= {priced.gross_text} - 0.00")
+    assert str(result.totals.discount) == "0.00"
+
+
+def test_an_empty_quote_totals_carry_the_currency_minor_digits(uow, catalog, sales_rep, clock):
+    totals = quote(uow, sales_rep, clock, line("case", "1", sku="NO-SUCH-SKU")).totals
+    assert (str(totals.gross), str(totals.discount), str(totals.net)) == ("0.00", "0.00", "0.00")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, start_server
 from crm_chassis.logging import configure_logging
+from crm_chassis.settings import check_startup
 
 from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
 from crm_deals.entrypoints import settings as settings_module
@@ -41,6 +42,7 @@ def start(settings: DealsSettings, deps=None, *, verifier=None, **kwargs):
 
 def main() -> None:
     settings = settings_module.load()
+    check_startup(settings, "api")   # stops here when misconfigured
     configure_logging(settings)
     deps = build_dependencies(settings)
     verifier = identity_verifier(settings)

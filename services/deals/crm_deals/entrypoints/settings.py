@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_chassis.settings import ServiceSettings, SettingsError, setting
+from crm_chassis.settings import PRODUCTION, ServiceSettings, SettingsError, setting
 
 from crm_deals.adapters.secret_box import parse_key
 
@@ -31,7 +31,8 @@ class DealsSettings(ServiceSettings):
     smtp_timeout_seconds: float = setting(10.0, "Socket timeout of one SMTP conversation.")
     webhook_secret_key: str = setting(
         "", "base64 of 32 random bytes: the AES-256-GCM key that seals webhook signing secrets "
-        "in the database (empty: stored in clear; set it in production).", secret=True)
+        "in the database (required in production: an api or worker without it refuses to start; "
+        "empty in local and test runs: stored in clear).", secret=True)
     webhook_timeout_seconds: float = setting(10.0, "Timeout of one webhook POST.")
     webhook_allow_private_addresses: bool = setting(
         False, "Allow webhook URLs that resolve to loopback/private/link-local addresses "
@@ -64,6 +65,16 @@ class DealsSettings(ServiceSettings):
                                 ".decode())\")") from None
         if len(self.default_conversion_currency) != 3:
             raise SettingsError("CRM_DEALS_DEFAULT_CONVERSION_CURRENCY must be an ISO 4217 code")
+
+    def startup_problems(self, process: str) -> list[str]:
+        problems = super().startup_problems(process)
+        if (self.environment == PRODUCTION and process in ("api", "worker")
+                and not self.webhook_secret_key):
+            problems.append(
+                f"{self.variable('webhook_secret_key')} is not set: webhook signing secrets would "
+                "be stored in clear (make a key with: python -c \"import base64,os; "
+                "print(base64.b64encode(os.urandom(32)).decode())\")")
+        return problems
 
 
 def load(**overrides) -> DealsSettings:

@@ -6,13 +6,16 @@ from typing import Callable
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 
 from crm_identity.adapters import proto_mapping as mapping
+from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.service_layer import service_accounts, users
 from crm_identity.service_layer.dependencies import Dependencies
 
 
 class UserServicer(users_pb2_grpc.UserServiceServicer):
-    def __init__(self, deps: Dependencies, on_revocation: Callable[[], None] = lambda: None):
+    def __init__(self, deps: Dependencies, on_revocation: Callable[[], None] = lambda: None,
+                 client_address: ClientAddressResolver | None = None):
         self.deps = deps
+        self.client_address = client_address or ClientAddressResolver()
         # Called after a change that revokes tokens, so no recently accepted token outlives it.
         self._on_revocation = on_revocation
 
@@ -61,7 +64,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
 
     def ChangeOwnPassword(self, request, context):
         users.change_own_password(self.deps, mapping.caller(), request.current_password,
-                                  request.new_password)
+                                  request.new_password, self.client_address(context))
         self._on_revocation()
         return users_pb2.ChangeOwnPasswordResponse()
 
@@ -70,6 +73,17 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             self.deps, mapping.caller(), request.name, list(request.roles))
         return users_pb2.CreateServiceAccountResponse(client_id=created.account.client_id,
                                                       client_secret=created.client_secret)
+
+    def ListServiceAccounts(self, request, context):
+        return users_pb2.ListServiceAccountsResponse(service_accounts=[
+            mapping.service_account_to_proto(account)
+            for account in service_accounts.list_service_accounts(self.deps, mapping.caller())])
+
+    def UpdateServiceAccountRoles(self, request, context):
+        account = service_accounts.set_service_account_roles(
+            self.deps, mapping.caller(), request.client_id, list(request.roles))
+        self._on_revocation()
+        return mapping.service_account_to_proto(account)
 
     def ListDepartments(self, request, context):
         return users_pb2.ListDepartmentsResponse(departments=[

@@ -57,13 +57,16 @@ refresh_tokens = Table(
     Column("revoked_at", UtcDateTime()),
 )
 
-login_attempts = Table(
-    "login_attempts", metadata,   # failed logins only; a success deletes them
+failed_attempts = Table(
+    "failed_attempts", metadata,   # wrong secrets only; a success deletes its address's ones
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
            autoincrement=True),
-    Column("email_key", String(254), nullable=False),
+    Column("credential", String(20), nullable=False),     # "password" or "client_secret"
+    Column("account_key", String(254), nullable=False),   # e-mail key or client id
+    Column("client_address", String(64), nullable=False),  # domain.throttling.address_key
     Column("attempted_at", UtcDateTime(), nullable=False),
-    Index("ix_login_attempts_email_time", "email_key", "attempted_at"),
+    Index("ix_failed_attempts_account_time", "credential", "account_key", "attempted_at"),
+    Index("ix_failed_attempts_time", "attempted_at"),
 )
 
 service_accounts = Table(
@@ -80,10 +83,12 @@ signing_keys = Table(
     "signing_keys", metadata,
     Column("kid", String(64), primary_key=True),
     Column("algorithm", String(20), nullable=False),
+    # Wrapped by adapters.key_wrapping (AES-256-GCM under the key-encryption key).
     Column("private_key_pem", Text, nullable=False),
     Column("public_key_pem", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("retired_at", UtcDateTime()),
+    Column("withdrawn_at", UtcDateTime()),   # withdrawn by an administrator: never verifies
     # True while active, NULL once retired: the unique constraint allows one active key only
     # (NULLs are distinct on both backends), so two processes cannot both create one.
     Column("is_active", Boolean, unique=True),

@@ -7,9 +7,12 @@ from crm.identity.v1 import auth_pb2, users_pb2
 
 from crm_chassis.auth import current_principal
 
+from crm_identity.domain.service_accounts import ServiceAccount
+from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import ACTIVE, DEACTIVATED, User
 from crm_identity.service_layer.authentication import Tokens, WhoAmI
 from crm_identity.service_layer.authorization import Caller
+from crm_identity.service_layer.signing_keys import KeyState
 
 STATUS_TO_PROTO = {ACTIVE: users_pb2.User.STATUS_ACTIVE,
                    DEACTIVATED: users_pb2.User.STATUS_DEACTIVATED}
@@ -39,6 +42,29 @@ def user_to_proto(user: User) -> users_pb2.User:
                              version=user.version)
     _timestamp(message.created_at, user.created_at)
     _timestamp(message.updated_at, user.updated_at)
+    return message
+
+
+def service_account_to_proto(account: ServiceAccount) -> users_pb2.ServiceAccount:
+    message = users_pb2.ServiceAccount(client_id=account.client_id, name=account.name,
+                                       roles=sorted(account.roles), active=account.active)
+    _timestamp(message.created_at, account.created_at)
+    return message
+
+
+def signing_key_to_proto(key: SigningKey, verify_until: dt.datetime) -> auth_pb2.SigningKey:
+    message = auth_pb2.SigningKey(kid=key.kid, algorithm=key.algorithm,
+                                  public_key_pem=key.public_key_pem, active=key.active)
+    _timestamp(message.created_at, key.created_at)
+    _timestamp(message.verify_until, verify_until)
+    return message
+
+
+def key_state_to_proto(state: KeyState) -> auth_pb2.SigningKeyState:
+    message = auth_pb2.SigningKeyState(key=signing_key_to_proto(state.key, state.verify_until),
+                                       published=state.published)
+    _timestamp(message.retired_at, state.key.retired_at)
+    _timestamp(message.withdrawn_at, state.key.withdrawn_at)
     return message
 
 

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
 from crm_identity.adapters import orm
+from crm_identity.adapters.key_wrapping import rewrap_rows
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
+from crm_identity.domain.throttling import Failure
 from crm_identity.domain.users import User
 from crm_identity.service_layer import repositories as ports
 
@@ -171,27 +173,33 @@ class SqlRefreshTokenRepository(ports.RefreshTokenRepository):
         return self.session.execute(delete(t).where(t.c.family_expires_at < before)).rowcount
 
 
-class SqlLoginAttemptRepository(ports.LoginAttemptRepository):
+class SqlFailedAttemptRepository(ports.FailedAttemptRepository):
     def __init__(self, session: Session):
         self.session = session
 
-    def failures_since(self, email_key: str, since: dt.datetime) -> list[dt.datetime]:
-        t = orm.login_attempts
-        return list(self.session.execute(
-            select(t.c.attempted_at).where(t.c.email_key == email_key, t.c.attempted_at >= since)
-            .order_by(t.c.attempted_at)).scalars())
+    def failures_since(self, credential: str, account_key: str, since: dt.datetime
+                       ) -> list[Failure]:
+        t = orm.failed_attempts
+        return [Failure(row.attempted_at, row.client_address) for row in self.session.execute(
+            select(t.c.attempted_at, t.c.client_address)
+            .where(t.c.credential == credential, t.c.account_key == account_key,
+                   t.c.attempted_at >= since).order_by(t.c.attempted_at))]
 
-    def record_failure(self, email_key: str, at: dt.datetime) -> None:
-        self.session.execute(insert(orm.login_attempts).values(email_key=email_key,
-                                                               attempted_at=at))
+    def record_failure(self, credential: str, account_key: str, address: str,
+                       at: dt.datetime) -> None:
+        self.session.execute(insert(orm.failed_attempts).values(
+            credential=credential, account_key=account_key[:254], client_address=address[:64],
+            attempted_at=at))
 
-    def clear(self, email_key: str) -> None:
-        self.session.execute(delete(orm.login_attempts)
-                             .where(orm.login_attempts.c.email_key == email_key))
+    def clear(self, credential: str, account_key: str, address: str) -> None:
+        t = orm.failed_attempts
+        self.session.execute(delete(t).where(t.c.credential == credential,
+                                             t.c.account_key == account_key,
+                                             t.c.client_address == address))
 
     def prune(self, before: dt.datetime) -> int:
-        return self.session.execute(delete(orm.login_attempts)
-                                    .where(orm.login_attempts.c.attempted_at < before)).rowcount
+        return self.session.execute(delete(orm.failed_attempts)
+                                    .where(orm.failed_attempts.c.attempted_at < before)).rowcount
 
 
 class SqlServiceAccountRepository(ports.ServiceAccountRepository):
@@ -209,33 +217,52 @@ class SqlServiceAccountRepository(ports.ServiceAccountRepository):
             raise AlreadyExists(f"service account {account.client_id} already exists",
                                 field="name") from None
 
-    def get(self, client_id: str) -> ServiceAccount | None:
-        row = self.session.execute(select(orm.service_accounts).where(
-            orm.service_accounts.c.client_id == client_id)).first()
-        if row is None:
-            return None
+    @staticmethod
+    def _account(row) -> ServiceAccount:
         return ServiceAccount(client_id=row.client_id, name=row.name, secret_hash=row.secret_hash,
                               created_at=row.created_at, roles=frozenset(row.roles.split()),
                               active=row.active)
 
+    def get(self, client_id: str) -> ServiceAccount | None:
+        row = self.session.execute(select(orm.service_accounts).where(
+            orm.service_accounts.c.client_id == client_id)).first()
+        return self._account(row) if row is not None else None
+
+    def list(self) -> list[ServiceAccount]:
+        t = orm.service_accounts
+        return [self._account(row) for row in
+                self.session.execute(select(t).order_by(t.c.name, t.c.client_id))]
+
+    def update(self, account: ServiceAccount) -> None:
+        t = orm.service_accounts
+        self.session.execute(update(t).where(t.c.client_id == account.client_id).values(
+            roles=" ".join(sorted(account.roles)), active=account.active))
+
 
 class SqlSigningKeyRepository(ports.SigningKeyRepository):
-    def __init__(self, session: Session):
-        self.session = session
+    """Private keys are stored wrapped by ``wrapper`` (adapters.key_wrapping) and unwrapped on
+    read: the domain sees PEM, the database never holds it in the clear (given a KEK)."""
 
-    @staticmethod
-    def _key(row) -> SigningKey:
-        return SigningKey(kid=row.kid, private_key_pem=row.private_key_pem,
+    def __init__(self, session: Session, wrapper):
+        self.session = session
+        self.wrapper = wrapper
+
+    def _key(self, row) -> SigningKey:
+        return SigningKey(kid=row.kid, private_key_pem=self.wrapper.unwrap(row.kid,
+                                                                           row.private_key_pem),
                           public_key_pem=row.public_key_pem, created_at=row.created_at,
-                          algorithm=row.algorithm, retired_at=row.retired_at)
+                          algorithm=row.algorithm, retired_at=row.retired_at,
+                          withdrawn_at=row.withdrawn_at)
 
     def add(self, key: SigningKey) -> None:
         try:
             with self.session.begin_nested():
                 self.session.execute(insert(orm.signing_keys).values(
-                    kid=key.kid, algorithm=key.algorithm, private_key_pem=key.private_key_pem,
+                    kid=key.kid, algorithm=key.algorithm,
+                    private_key_pem=self.wrapper.wrap(key.kid, key.private_key_pem),
                     public_key_pem=key.public_key_pem, created_at=key.created_at,
-                    retired_at=key.retired_at, is_active=True if key.active else None))
+                    retired_at=key.retired_at, withdrawn_at=key.withdrawn_at,
+                    is_active=True if key.active else None))
         except IntegrityError:
             raise AlreadyExists("another signing key is already active") from None
 
@@ -252,3 +279,18 @@ class SqlSigningKeyRepository(ports.SigningKeyRepository):
         t = orm.signing_keys
         return self.session.execute(update(t).where(t.c.kid == kid, t.c.is_active.is_(True))
                                     .values(retired_at=at, is_active=None)).rowcount == 1
+
+    def get(self, kid: str) -> SigningKey | None:
+        row = self.session.execute(select(orm.signing_keys)
+                                   .where(orm.signing_keys.c.kid == kid)).first()
+        return self._key(row) if row else None
+
+    def withdraw(self, kid: str, at: dt.datetime) -> bool:
+        t = orm.signing_keys
+        return self.session.execute(
+            update(t).where(t.c.kid == kid, t.c.withdrawn_at.is_(None))
+            .values(withdrawn_at=at, retired_at=func.coalesce(t.c.retired_at, at),
+                    is_active=None)).rowcount == 1
+
+    def protect_stored(self) -> int:
+        return rewrap_rows(self.session.connection(), self.wrapper)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
+from typing import Callable
 
 from crm_chassis.auth import (TokenSigner, generate_private_key, key_id, private_key_from_pem,
                               private_key_to_pem, public_key_from_pem, public_key_to_pem)
 
 from crm_identity.domain.signing_keys import ALGORITHM, SigningKey
+from crm_identity.service_layer.signing_keys import PublishedKeySet
 
 
 class Ed25519KeyFactory:
@@ -43,39 +46,46 @@ class JwtAccessTokenIssuer:
                                                    display_name)
 
 
-class DatabaseKeySource:
-    """Verifier key source for identity's own api: the published keys, read from its database.
+class PublishedKeysCache:
+    """identity's published key set, shared by GetSigningKeys and identity's own verifier
+    (a KeySource: ``get(kid)``).
 
-    Cached; an unknown kid re-reads at most once per ``min_refetch_seconds`` (forged kids cost
-    one query per interval, not one per call).
+    Re-read from the database when older than ``max_age_seconds`` (0.25 s), so a key rotated or
+    withdrawn through another process or replica is seen within that time, at the cost of at
+    most one small query per interval whatever the traffic (forged kids included); a change
+    made through this process (a withdrawal) calls :meth:`invalidate` and counts at once.
     """
 
-    def __init__(self, load_keys, min_refetch_seconds: float = 1.0, clock=None):
-        import time
-        self._load = load_keys          # () -> list of (kid, public_key_pem, verify_until)
-        self._min = min_refetch_seconds
-        self._clock = clock or time.monotonic
-        self._keys: dict[str, tuple[object, dt.datetime]] = {}
-        self._last = float("-inf")
+    def __init__(self, load: Callable[[], PublishedKeySet], max_age_seconds: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic):
+        self._load = load
+        self._max_age = max_age_seconds
+        self._clock = clock
         self._lock = threading.Lock()
+        self._set: PublishedKeySet | None = None
+        self._loaded_at = float("-inf")
+        self._public: dict[str, object] = {}     # kid -> parsed public key
 
-    def _valid(self, kid: str):
-        entry = self._keys.get(kid)
-        if entry is None or dt.datetime.now(dt.timezone.utc) >= entry[1]:
-            return None   # unknown, or no token it signed can still be valid
-        return entry[0]
+    def invalidate(self) -> None:
+        self._loaded_at = float("-inf")
+
+    def current(self) -> PublishedKeySet:
+        if self._set is not None and self._clock() - self._loaded_at < self._max_age:
+            return self._set
+        with self._lock:
+            if self._set is None or self._clock() - self._loaded_at >= self._max_age:
+                started = self._clock()
+                fresh = self._load()
+                self._public = {p.key.kid: self._public.get(p.key.kid)
+                                or public_key_from_pem(p.key.public_key_pem) for p in fresh.keys}
+                self._set, self._loaded_at = fresh, started
+            return self._set
 
     def get(self, kid: str):
-        key = self._valid(kid)
-        if key is not None:
-            return key
-        with self._lock:
-            key = self._valid(kid)
-            if key is None and self._clock() - self._last >= self._min:
-                self.refresh()
-                key = self._valid(kid)
-        return key
-
-    def refresh(self) -> None:
-        self._last = self._clock()
-        self._keys = {kid: (public_key_from_pem(pem), until) for kid, pem, until in self._load()}
+        """The public key of a published ``kid`` still within its verify_until, else None."""
+        for published in self.current().keys:
+            if published.key.kid == kid:
+                if dt.datetime.now(dt.timezone.utc) >= published.verify_until:
+                    return None   # no token it signed can still be valid
+                return self._public.get(kid)
+        return None

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 from crm_identity.adapters import orm
-from crm_identity.adapters.repositories import (SqlLoginAttemptRepository,
+from crm_identity.adapters.key_wrapping import PlaintextKeyWrapper
+from crm_identity.adapters.repositories import (SqlFailedAttemptRepository,
                                                 SqlRefreshTokenRepository,
                                                 SqlServiceAccountRepository,
                                                 SqlSigningKeyRepository, SqlUserRepository)
@@ -16,12 +17,13 @@ SERVICE_NAME = "identity"
 
 
 class SqlIdentityUnitOfWork(SqlAlchemyUnitOfWork, IdentityUnitOfWork):
-    def __init__(self, session_factory: sessionmaker[Session]):
+    def __init__(self, session_factory: sessionmaker[Session], key_wrapper=None):
+        self._key_wrapper = key_wrapper or PlaintextKeyWrapper()
         super().__init__(session_factory, service_name=SERVICE_NAME, outbox=orm.outbox)
 
     def _open_repositories(self, session: Session) -> None:
         self.users = SqlUserRepository(session)
         self.sessions = SqlRefreshTokenRepository(session)
-        self.login_attempts = SqlLoginAttemptRepository(session)
+        self.failed_attempts = SqlFailedAttemptRepository(session)
         self.service_accounts = SqlServiceAccountRepository(session)
-        self.signing_keys = SqlSigningKeyRepository(session)
+        self.signing_keys = SqlSigningKeyRepository(session, self._key_wrapper)

@@ -3,6 +3,10 @@
 The client id is "svc-<name>-<8 random hex>" (readable in logs, not guessable); the secret is 32
 random bytes shown once at creation; identity keeps only its argon2id hash. Tokens issued to
 a service account have kind "service", carry the account's roles and have no refresh token.
+
+Roles: only the narrow service roles of ``crm_chassis.service_roles.SERVICE_ROLES`` (read_users,
+choose_owners...), granted explicitly; a person role such as admin is refused. Being a service
+account grants nothing by itself.
 """
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import secrets
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.service_roles import SERVICE_ROLES
 
-from crm_identity.domain.users import validate_roles
+from crm_identity.domain.users import ROLES
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
 
@@ -26,6 +31,19 @@ def validate_name(raw: str) -> str:
         raise InvalidArgument("service account name must be 1..100 of a-z, 0-9 and '-', not "
                               "starting or ending with '-'", field="name")
     return name
+
+
+def validate_service_roles(names, field_name: str = "roles") -> frozenset[str]:
+    """The names as a set, or InvalidArgument listing the service roles there are."""
+    values = frozenset(names)
+    unknown = sorted(values - SERVICE_ROLES.keys())
+    if unknown:
+        person = sorted(set(unknown) & ROLES.keys())
+        hint = (f" ({', '.join(map(repr, person))} belong(s) to people and is never granted to "
+                "a service account)" if person else "")
+        raise InvalidArgument(f"unknown service role(s) {', '.join(map(repr, unknown))}{hint}; "
+                              f"known: {', '.join(SERVICE_ROLES)}", field=field_name)
+    return values
 
 
 def new_client_id(name: str) -> str:
@@ -50,7 +68,16 @@ class ServiceAccount:
                client_id: str | None = None) -> "ServiceAccount":
         name = validate_name(name)
         return cls(client_id=client_id or new_client_id(name), name=name,
-                   secret_hash=secret_hash, roles=validate_roles(roles), created_at=now)
+                   secret_hash=secret_hash, roles=validate_service_roles(roles),
+                   created_at=now)
+
+    def set_roles(self, roles) -> bool:
+        """Replace the roles; False when they were already these."""
+        new = validate_service_roles(roles)
+        if new == self.roles:
+            return False
+        self.roles = new
+        return True
 
     @property
     def display_name(self) -> str:

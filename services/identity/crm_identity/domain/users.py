@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
+from crm_chassis.service_roles import SERVICE_ROLES
 
 DEPARTMENTS: dict[str, str] = {
     "management": "Management: leads the sales organisation, sets targets, transfers deals.",
@@ -100,11 +101,15 @@ def validate_departments(names, field_name: str = "departments") -> frozenset[st
 
 
 def validate_roles(names, field_name: str = "roles") -> frozenset[str]:
+    """Person roles only: a service-account role (SERVICE_ROLES) is never granted to a person."""
     values = frozenset(names)
     unknown = sorted(values - ROLES.keys())
     if unknown:
-        raise InvalidArgument(f"unknown role(s) {', '.join(map(repr, unknown))}; known: "
-                              f"{', '.join(ROLES)}", field=field_name)
+        service = sorted(set(unknown) & SERVICE_ROLES.keys())
+        hint = (f" ({', '.join(map(repr, service))} belong(s) to service accounts, not people)"
+                if service else "")
+        raise InvalidArgument(f"unknown person role(s) {', '.join(map(repr, unknown))}{hint}; "
+                              f"known: {', '.join(ROLES)}", field=field_name)
     return values
 
 

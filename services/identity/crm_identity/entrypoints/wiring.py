@@ -6,7 +6,8 @@ import datetime as dt
 from crm_chassis.db import make_engine, make_session_factory
 
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
-from crm_identity.adapters.metrics import PrometheusLoginMonitor
+from crm_identity.adapters.key_wrapping import key_wrapper
+from crm_identity.adapters.metrics import PrometheusAttemptMonitor
 from crm_identity.adapters.signing import Ed25519KeyFactory, JwtAccessTokenIssuer
 from crm_identity.adapters.unit_of_work import SqlIdentityUnitOfWork
 from crm_identity.entrypoints.settings import IdentitySettings
@@ -28,8 +29,9 @@ def auth_config(settings: IdentitySettings) -> AuthConfig:
 def build_dependencies(settings: IdentitySettings, *, engine=None, hasher=None) -> Dependencies:
     engine = engine if engine is not None else make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
+    wrapper = key_wrapper(settings.key_encryption_key, settings.key_encryption_key_previous)
     return Dependencies(
-        uow=lambda: SqlIdentityUnitOfWork(session_factory),
+        uow=lambda: SqlIdentityUnitOfWork(session_factory, wrapper),
         hasher=hasher or Argon2Hasher(settings.argon2_memory_kib, settings.argon2_time_cost,
                                       settings.argon2_parallelism),
         clock=SystemClock(),
@@ -37,4 +39,4 @@ def build_dependencies(settings: IdentitySettings, *, engine=None, hasher=None) 
         tokens=JwtAccessTokenIssuer(settings.jwt_issuer, settings.jwt_audience,
                                     settings.jwt_algorithm),
         config=auth_config(settings),
-        monitor=PrometheusLoginMonitor())
+        monitor=PrometheusAttemptMonitor())

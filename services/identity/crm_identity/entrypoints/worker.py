@@ -4,7 +4,7 @@
   it is ``key_rotation_days`` old and activate a new one (the api signs with the new one on its
   next token; verifiers learn it from GetSigningKeys on the unknown kid).
 - prune: every ``prune_interval_seconds``, delete ended refresh-token families and login
-  failures too old to matter.
+  attempts (wrong secrets) too old to matter.
 
 Run: ``python -m crm_chassis.messaging.worker_main identity crm_identity.entrypoints.worker``
 (or ``nameko run crm_identity.entrypoints.worker``).
@@ -49,4 +49,4 @@ class IdentityWorker:
     def prune(self):
         pruned = housekeeping.prune(self.deps)
         log.info("identity_pruned", refresh_tokens=pruned.refresh_tokens,
-                 login_attempts=pruned.login_attempts)
+                 failed_attempts=pruned.failed_attempts)

@@ -9,6 +9,7 @@ from crm_chassis.errors import InvalidArgument, Unauthenticated
 
 from crm_identity.domain import sessions
 from crm_identity.domain.sessions import RefreshToken
+from crm_identity.domain.throttling import CLIENT_SECRET, PASSWORD
 from crm_identity.domain.users import User, email_key, token_accepted
 from crm_identity.service_layer import signing_keys, throttle
 from crm_identity.service_layer.authorization import SERVICE, USER, Caller, require_authenticated
@@ -49,24 +50,25 @@ def _user_tokens(deps: Dependencies, uow, user: User, now: dt.datetime, *,
     return Tokens(access, access_expires, value, refresh.expires_at)
 
 
-def login(deps: Dependencies, email: str, password: str) -> Tokens:
+def login(deps: Dependencies, email: str, password: str, client_address: str = "") -> Tokens:
+    """``client_address``: the caller's address as the edge determined it (throttling)."""
     if not email or not email.strip():
         raise InvalidArgument("e-mail is required", field="email")
     if not password:
         raise InvalidArgument("password is required", field="password")
     key = email_key(email)
-    throttle.ensure_not_locked(deps, key)
+    throttle.ensure_allowed(deps, PASSWORD, key, client_address)
     with deps.uow() as uow:
         user = uow.users.get_by_email(key)
     # Verify outside any transaction (the hash is slow on purpose), always: an unknown e-mail is
     # verified against a dummy hash of the same parameters, so timing tells nothing.
     matches = deps.hasher.verify(user.password_hash if user else deps.hasher.dummy_hash, password)
     if not (matches and user is not None and user.is_active):
-        throttle.record_failure(deps, key)
+        throttle.record_failure(deps, PASSWORD, key, client_address)
         raise Unauthenticated(BAD_CREDENTIALS)
     now = deps.clock.now()
     with deps.uow() as uow:
-        uow.login_attempts.clear(key)
+        throttle.clear_failures(uow, PASSWORD, key, client_address)
         user = uow.users.get(user.id)
         if user is None or not user.is_active:  # deactivated while we verified the password
             raise Unauthenticated(BAD_CREDENTIALS)
@@ -124,17 +126,24 @@ def logout(deps: Dependencies, refresh_token: str) -> None:
             uow.commit()
 
 
-def issue_service_token(deps: Dependencies, client_id: str, client_secret: str) -> Tokens:
+def issue_service_token(deps: Dependencies, client_id: str, client_secret: str,
+                        client_address: str = "") -> Tokens:
     if not client_id:
         raise InvalidArgument("client id is required", field="client_id")
     if not client_secret:
         raise InvalidArgument("client secret is required", field="client_secret")
+    client_id = client_id[:120]
+    throttle.ensure_allowed(deps, CLIENT_SECRET, client_id, client_address)
     with deps.uow() as uow:
         account = uow.service_accounts.get(client_id)
     secret_hash = account.secret_hash if account else deps.hasher.dummy_hash
     matches = deps.hasher.verify(secret_hash, client_secret)
     if not (matches and account is not None and account.active):
+        throttle.record_failure(deps, CLIENT_SECRET, client_id, client_address)
         raise Unauthenticated(BAD_CLIENT)
+    with deps.uow() as uow:
+        throttle.clear_failures(uow, CLIENT_SECRET, client_id, client_address)
+        uow.commit()
     with deps.uow() as uow:
         access, expires = _access_token(deps, uow, subject_id=account.client_id, kind=SERVICE,
                                         roles=account.roles, departments=(),
@@ -170,12 +179,15 @@ def who_am_i(deps: Dependencies, caller: Caller | None) -> WhoAmI:
 
 
 def token_still_valid(deps: Dependencies, kind: str, subject_id: str,
-                      issued_at: dt.datetime | None) -> bool:
-    """Per-call revocation check: one read by primary key (user) or of the service account."""
+                      issued_at: dt.datetime | None, roles=frozenset()) -> bool:
+    """Per-call revocation check: one read by primary key (user) or of the service account.
+
+    A service token is refused once its account lost a role the token names (the roles were
+    changed after issue), so identity's own rights follow the account at once."""
     with deps.uow() as uow:
         if kind == SERVICE:
             account = uow.service_accounts.get(subject_id)
-            return account is not None and account.active
+            return account is not None and account.active and set(roles) <= account.roles
         state = uow.users.token_state(subject_id)
     if state is None or issued_at is None:
         return False

@@ -2,9 +2,12 @@
 deployment names with their secrets (both idempotent)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from crm_chassis.errors import AlreadyExists, InvalidArgument
 
-from crm_identity.domain.service_accounts import ServiceAccount, validate_name
+from crm_identity.domain.service_accounts import (ServiceAccount, validate_name,
+                                                  validate_service_roles)
 from crm_identity.domain.users import User
 from crm_identity.service_layer import users
 from crm_identity.service_layer.authorization import Caller
@@ -35,43 +38,95 @@ def bootstrap_admin(deps: Dependencies, *, email: str, password: str, display_na
         return None
 
 
-def parse_service_accounts(spec: str) -> list[tuple[str, str, str]]:
-    """``"name:client_id:secret,..."`` -> [(name, client_id, secret)], with errors naming the entry.
+@dataclass(frozen=True)
+class BootstrapAccount:
+    name: str
+    client_id: str
+    secret: str
+    roles: frozenset[str] | None   # None: the deployment does not say (existing roles are kept)
+
+
+def _roles(raw: str, where: str) -> frozenset[str]:
+    try:
+        return validate_service_roles(filter(None, raw.split("+")))
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{where}: {exc.message}",
+                              field="bootstrap_service_accounts") from None
+
+
+def parse_service_roles(spec: str) -> dict[str, frozenset[str]]:
+    """``"territory:read_users,deals:choose_owners+quote_prices,catalog:"`` -> roles by account
+    name (CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES: not secret, rendered from the manifests)."""
+    roles = {}
+    for number, entry in enumerate(filter(None, (e.strip() for e in (spec or "").split(","))), 1):
+        name, colon, names = entry.partition(":")
+        if not colon:
+            raise InvalidArgument(f"CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES entry {number} must be "
+                                  "name:role+role (roles may be empty)",
+                                  field="bootstrap_service_roles")
+        roles[validate_name(name)] = _roles(names, f"service account {name}")
+    return roles
+
+
+def parse_service_accounts(spec: str, roles_spec: str = "") -> list[BootstrapAccount]:
+    """``"name:client_id:secret[:role+role],..."`` -> accounts, with errors naming the entry.
 
     The deployment chooses client ids and secrets (local runs: fixed local-only values; Kubernetes:
     a Secret), so that the calling service's settings and identity agree without a manual step.
+    An account's roles come from its 4th field (``name:id:secret:`` = no role), else from
+    ``roles_spec`` by name, else they are not configured (the secret may then contain ':').
     """
+    by_name = parse_service_roles(roles_spec)
     accounts = []
     for number, entry in enumerate(filter(None, (e.strip() for e in (spec or "").split(","))), 1):
         parts = entry.split(":", 2)
         if len(parts) != 3 or not all(parts):
             raise InvalidArgument(
                 f"CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS entry {number} must be "
-                "name:client_id:secret (none empty)", field="bootstrap_service_accounts")
+                "name:client_id:secret[:role+role] (none of the first three empty)",
+                field="bootstrap_service_accounts")
         name, client_id, secret = parts
         validate_name(name)
+        roles = by_name.get(name)
+        if ":" in secret:
+            secret, names = secret.rsplit(":", 1)
+            roles = _roles(names, f"service account {name}")
         if len(secret) < 16:
             raise InvalidArgument(f"service account {name}: the secret must have at least 16 "
                                   "characters", field="bootstrap_service_accounts")
-        accounts.append((name, client_id, secret))
+        accounts.append(BootstrapAccount(name, client_id, secret, roles))
     return accounts
 
 
-def bootstrap_service_accounts(deps: Dependencies, spec: str) -> list[ServiceAccount]:
-    """Create each configured service account whose client id does not exist yet; returns those
-    created. An existing account is left as it is (its secret is not replaced: rotate it with
-    crmctl)."""
-    created = []
-    for name, client_id, secret in parse_service_accounts(spec):
+@dataclass(frozen=True)
+class BootstrapResult:
+    created: list[ServiceAccount]
+    roles_changed: list[ServiceAccount]
+
+
+def bootstrap_service_accounts(deps: Dependencies, spec: str, roles_spec: str = ""
+                               ) -> BootstrapResult:
+    """Create each configured service account whose client id does not exist yet, and bring an
+    existing one's roles to the configured ones (when configured). The secret of an existing
+    account is not replaced (rotate it with crmctl)."""
+    created, changed = [], []
+    for entry in parse_service_accounts(spec, roles_spec):
         with deps.uow() as uow:
-            if uow.service_accounts.get(client_id) is not None:
+            existing = uow.service_accounts.get(entry.client_id)
+            if existing is not None:
+                if entry.roles is not None and existing.set_roles(entry.roles):
+                    uow.service_accounts.update(existing)
+                    uow.commit()
+                    changed.append(existing)
                 continue
-            account = ServiceAccount.create(name=name, secret_hash=deps.hasher.hash(secret),
-                                            now=deps.clock.now(), client_id=client_id)
+            account = ServiceAccount.create(name=entry.name,
+                                            secret_hash=deps.hasher.hash(entry.secret),
+                                            roles=entry.roles or (), now=deps.clock.now(),
+                                            client_id=entry.client_id)
             try:
                 uow.service_accounts.add(account)
                 uow.commit()
             except AlreadyExists:   # a concurrent start created it
                 continue
         created.append(account)
-    return created
+    return BootstrapResult(created, changed)

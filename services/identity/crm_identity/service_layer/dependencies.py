@@ -9,8 +9,8 @@ from crm_chassis.errors import InvalidArgument
 
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
 from crm_identity.domain.throttling import ThrottlePolicy
-from crm_identity.service_layer.ports import (AccessTokenIssuer, Clock, KeyFactory, LoginMonitor,
-                                              NoLoginMonitor, PasswordHasher)
+from crm_identity.service_layer.ports import (AccessTokenIssuer, AttemptMonitor, Clock,
+                                              KeyFactory, NoAttemptMonitor, PasswordHasher)
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 
@@ -42,4 +42,4 @@ class Dependencies:
     keys: KeyFactory
     tokens: AccessTokenIssuer
     config: AuthConfig = field(default_factory=AuthConfig)
-    monitor: LoginMonitor = field(default_factory=NoLoginMonitor)
+    monitor: AttemptMonitor = field(default_factory=NoAttemptMonitor)

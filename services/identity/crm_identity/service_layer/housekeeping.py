@@ -1,4 +1,4 @@
-"""Periodic clean-up the worker runs: spent refresh tokens and old login failures."""
+"""Periodic clean-up the worker runs: spent refresh tokens and old failed attempts."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,13 +9,13 @@ from crm_identity.service_layer.dependencies import Dependencies
 @dataclass(frozen=True)
 class Pruned:
     refresh_tokens: int
-    login_attempts: int
+    failed_attempts: int
 
 
 def prune(deps: Dependencies) -> Pruned:
     now = deps.clock.now()
     with deps.uow() as uow:
         tokens = uow.sessions.prune_expired(now)
-        attempts = uow.login_attempts.prune(now - deps.config.throttle.lookback)
+        attempts = uow.failed_attempts.prune(now - deps.config.throttle.lookback)
         uow.commit()
     return Pruned(tokens, attempts)

@@ -29,6 +29,21 @@ class KeyFactory(Protocol):
         """A fresh Ed25519 key pair with a new key id."""
 
 
+class KeyWrapper(Protocol):
+    """Protects signing private keys at rest; the signing-key repository wraps on write and
+    unwraps on read. adapters.key_wrapping implements it with AES-256-GCM under a
+    key-encryption key; a KMS client can implement the same three calls."""
+
+    def wrap(self, kid: str, private_key_pem: str) -> str:
+        """The stored form of the key (bound to ``kid``)."""
+
+    def unwrap(self, kid: str, stored: str) -> str:
+        """The PEM; FailedPrecondition naming the setting when it cannot be unwrapped."""
+
+    def needs_rewrap(self, stored: str) -> bool:
+        """Whether the stored form is not wrapped by the current key-encryption key."""
+
+
 class AccessTokenIssuer(Protocol):
     def issue(self, key: SigningKey, *, subject_id: str, kind: str, roles: list[str],
               departments: list[str], display_name: str, ttl_seconds: int
@@ -36,14 +51,17 @@ class AccessTokenIssuer(Protocol):
         """A signed access token and when it expires."""
 
 
-class LoginMonitor(Protocol):
-    def login_failed(self) -> None: ...
-    def locked_out(self) -> None: ...
+class AttemptMonitor(Protocol):
+    """Counts wrong secrets and throttled attempts (credential: domain.throttling.PASSWORD or
+    CLIENT_SECRET; scope: ADDRESS or ACCOUNT)."""
+
+    def failed(self, credential: str) -> None: ...
+    def throttled(self, credential: str, scope: str) -> None: ...
 
 
-class NoLoginMonitor:
-    def login_failed(self) -> None:
+class NoAttemptMonitor:
+    def failed(self, credential: str) -> None:
         pass
 
-    def locked_out(self) -> None:
+    def throttled(self, credential: str, scope: str) -> None:
         pass

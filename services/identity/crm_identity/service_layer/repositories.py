@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
+from crm_identity.domain.throttling import Failure
 from crm_identity.domain.users import User
 
 
@@ -70,15 +71,22 @@ class RefreshTokenRepository(abc.ABC):
         """Delete tokens whose family ended before ``before``; returns how many."""
 
 
-class LoginAttemptRepository(abc.ABC):
-    @abc.abstractmethod
-    def failures_since(self, email_key: str, since: dt.datetime) -> list[dt.datetime]: ...
+class FailedAttemptRepository(abc.ABC):
+    """Wrong secrets by credential ("password", "client_secret"), account key (e-mail key or
+    client id) and client address key."""
 
     @abc.abstractmethod
-    def record_failure(self, email_key: str, at: dt.datetime) -> None: ...
+    def failures_since(self, credential: str, account_key: str, since: dt.datetime
+                       ) -> list[Failure]:
+        """The account's failures from every address since ``since``."""
 
     @abc.abstractmethod
-    def clear(self, email_key: str) -> None: ...
+    def record_failure(self, credential: str, account_key: str, address: str,
+                       at: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    def clear(self, credential: str, account_key: str, address: str) -> None:
+        """Forget the account's failures from ``address``."""
 
     @abc.abstractmethod
     def prune(self, before: dt.datetime) -> int: ...
@@ -90,6 +98,14 @@ class ServiceAccountRepository(abc.ABC):
 
     @abc.abstractmethod
     def get(self, client_id: str) -> ServiceAccount | None: ...
+
+    @abc.abstractmethod
+    def list(self) -> list[ServiceAccount]:
+        """Every account, ordered by name then client id."""
+
+    @abc.abstractmethod
+    def update(self, account: ServiceAccount) -> None:
+        """Write the account's roles and active flag."""
 
 
 class SigningKeyRepository(abc.ABC):
@@ -107,3 +123,15 @@ class SigningKeyRepository(abc.ABC):
     @abc.abstractmethod
     def retire(self, kid: str, at: dt.datetime) -> bool:
         """Retire the key if still active; False if someone else retired it first."""
+
+    @abc.abstractmethod
+    def get(self, kid: str) -> SigningKey | None: ...
+
+    @abc.abstractmethod
+    def withdraw(self, kid: str, at: dt.datetime) -> bool:
+        """Withdraw the key (retiring it if active); False if it was already withdrawn."""
+
+    @abc.abstractmethod
+    def protect_stored(self) -> int:
+        """Wrap with the current key-encryption key every stored private key that is not;
+        returns how many were rewritten."""

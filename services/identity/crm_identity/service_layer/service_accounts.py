@@ -1,10 +1,12 @@
-"""Use cases on service accounts."""
+"""Use cases on service accounts: create, list, change roles (all admin only)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_identity.domain.service_accounts import ServiceAccount, new_client_secret, validate_name
-from crm_identity.domain.users import validate_roles
+from crm_chassis.errors import NotFound
+
+from crm_identity.domain.service_accounts import (ServiceAccount, new_client_secret,
+                                                  validate_name, validate_service_roles)
 from crm_identity.service_layer.authorization import Caller, require_admin
 from crm_identity.service_layer.dependencies import Dependencies
 
@@ -19,7 +21,7 @@ def create_service_account(deps: Dependencies, caller: Caller | None, name: str,
                            ) -> CreatedServiceAccount:
     require_admin(caller)
     validate_name(name)
-    validate_roles(roles)
+    validate_service_roles(roles)
     secret = new_client_secret()
     account = ServiceAccount.create(name=name, secret_hash=deps.hasher.hash(secret), roles=roles,
                                     now=deps.clock.now())
@@ -27,3 +29,26 @@ def create_service_account(deps: Dependencies, caller: Caller | None, name: str,
         uow.service_accounts.add(account)
         uow.commit()
     return CreatedServiceAccount(account, secret)
+
+
+def list_service_accounts(deps: Dependencies, caller: Caller | None) -> list[ServiceAccount]:
+    require_admin(caller)
+    with deps.uow() as uow:
+        return uow.service_accounts.list()
+
+
+def set_service_account_roles(deps: Dependencies, caller: Caller | None, client_id: str, roles
+                              ) -> ServiceAccount:
+    """Replace the roles of an account. Tokens it already holds keep their roles until they
+    expire (at most 15 minutes); identity itself checks the current roles on every call."""
+    require_admin(caller)
+    roles = validate_service_roles(roles)
+    with deps.uow() as uow:
+        account = uow.service_accounts.get(client_id) if client_id else None
+        if account is None:
+            raise NotFound(f"no service account with client id {client_id!r}",
+                           field="client_id")
+        if account.set_roles(roles):
+            uow.service_accounts.update(account)
+            uow.commit()
+        return account

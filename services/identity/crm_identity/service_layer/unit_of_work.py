@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
 
-from crm_identity.service_layer.repositories import (LoginAttemptRepository,
+from crm_identity.service_layer.repositories import (FailedAttemptRepository,
                                                      RefreshTokenRepository,
                                                      ServiceAccountRepository,
                                                      SigningKeyRepository, UserRepository)
@@ -12,6 +12,6 @@ from crm_identity.service_layer.repositories import (LoginAttemptRepository,
 class IdentityUnitOfWork(AbstractUnitOfWork):
     users: UserRepository
     sessions: RefreshTokenRepository
-    login_attempts: LoginAttemptRepository
+    failed_attempts: FailedAttemptRepository
     service_accounts: ServiceAccountRepository
     signing_keys: SigningKeyRepository

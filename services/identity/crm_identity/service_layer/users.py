@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
 
 from crm_identity.domain import password_policy
+from crm_identity.domain.throttling import PASSWORD
 from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email_key,
                                        normalise_email, validate_departments, validate_roles)
 from crm_identity.service_layer import events, throttle
 from crm_identity.service_layer.authorization import (Caller, require_admin,
-                                                      require_authenticated, require_user)
+                                                      require_authenticated,
+                                                      require_directory_reader, require_user)
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
 
@@ -50,7 +52,7 @@ def create_user(deps: Dependencies, caller: Caller | None, *, email: str, displa
 
 
 def get_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
-    require_authenticated(caller)
+    require_directory_reader(caller)
     with deps.uow() as uow:
         return _load(uow, user_id)
 
@@ -79,7 +81,7 @@ def _encode_cursor(key: str) -> str:
 def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0, cursor: str = "",
                status: str = "", department: str = "", role: str = "", query: str = ""
                ) -> UserPage:
-    require_authenticated(caller)
+    require_directory_reader(caller)
     if page_size < 0 or page_size > MAX_PAGE_SIZE:
         raise InvalidArgument(f"page size must be 1..{MAX_PAGE_SIZE} (0 = {DEFAULT_PAGE_SIZE})",
                               field="page.page_size")
@@ -221,16 +223,16 @@ def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_
 
 
 def change_own_password(deps: Dependencies, caller: Caller | None, current_password: str,
-                        new_password: str) -> User:
+                        new_password: str, client_address: str = "") -> User:
     caller = require_user(caller)
     if not current_password:
         raise InvalidArgument("current password is required", field="current_password")
     with deps.uow() as uow:
         user = _load(uow, caller.subject_id)
     # A stolen access token must not become a way to guess the password: same throttle as Login.
-    throttle.ensure_not_locked(deps, user.email_key)
+    throttle.ensure_allowed(deps, PASSWORD, user.email_key, client_address)
     if not deps.hasher.verify(user.password_hash, current_password):
-        throttle.record_failure(deps, user.email_key)
+        throttle.record_failure(deps, PASSWORD, user.email_key, client_address)
         raise InvalidArgument("current password is wrong", field="current_password")
     if new_password == current_password:
         raise InvalidArgument("new password must differ from the current one",

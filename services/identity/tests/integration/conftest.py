@@ -2,6 +2,7 @@
 served by the real chassis gRPC server (interceptors, auth, error mapping) on a free port."""
 from __future__ import annotations
 
+import base64
 import uuid
 
 import grpc
@@ -20,6 +21,7 @@ from crm_identity.entrypoints.wiring import build_dependencies
 ADMIN_EMAIL = "root.admin@example.com"
 ADMIN_PASSWORD = "integration admin passphrase"
 PASSWORD = "violet tractor hums at dawn"
+KEY_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()   # test-only
 
 
 database_url, engine = database_fixtures("identity", migrate.upgrade, pool_size=2)
@@ -31,7 +33,8 @@ def settings(database_url):
                                  metrics_port=0, shutdown_grace_seconds=0.5,
                                  bootstrap_admin_email=ADMIN_EMAIL,
                                  bootstrap_admin_password=ADMIN_PASSWORD,
-                                 bootstrap_admin_name="Root Admin")
+                                 bootstrap_admin_name="Root Admin",
+                                 key_encryption_key=KEY_ENCRYPTION_KEY)
 
 
 @pytest.fixture(scope="session")

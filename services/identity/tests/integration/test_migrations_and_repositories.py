@@ -10,6 +10,9 @@ from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.testing import temporary_postgres_database
 from crm_identity import migrate
 from crm_identity.adapters import orm
+from crm_identity.adapters.key_wrapping import key_wrapper
+
+from .conftest import KEY_ENCRYPTION_KEY
 from crm_identity.adapters.unit_of_work import SqlIdentityUnitOfWork
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
@@ -19,7 +22,7 @@ from crm_chassis.db import make_session_factory
 
 pytestmark = pytest.mark.integration
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
-TABLES = {"users", "user_departments", "user_roles", "refresh_tokens", "login_attempts",
+TABLES = {"users", "user_departments", "user_roles", "refresh_tokens", "failed_attempts",
           "service_accounts", "signing_keys", "outbox", "inbox"}
 
 
@@ -44,7 +47,8 @@ def test_upgrade_matches_the_orm_and_downgrade_removes_everything():
 
 def uow_factory(engine):
     factory = make_session_factory(engine)
-    return lambda: SqlIdentityUnitOfWork(factory)
+    wrapper = key_wrapper(KEY_ENCRYPTION_KEY)   # the api's (the rows are wrapped with it)
+    return lambda: SqlIdentityUnitOfWork(factory, wrapper)
 
 
 def user(email=None, **kwargs):

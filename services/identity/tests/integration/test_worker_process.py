@@ -8,6 +8,8 @@ import pytest
 
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
 
+from .conftest import KEY_ENCRYPTION_KEY
+
 pytestmark = pytest.mark.integration
 
 
@@ -18,7 +20,8 @@ def test_worker_rotates_the_signing_key_when_due(database_url, deps, server):
                CRM_IDENTITY_METRICS_PORT=str(free_port()),
                # due after ~0.1 s, checked every 0.2 s: the first timer tick rotates
                CRM_IDENTITY_KEY_ROTATION_DAYS="0.000001",
-               CRM_IDENTITY_KEY_ROTATION_CHECK_SECONDS="0.2", CRM_IDENTITY_LOG_FORMAT="json")
+               CRM_IDENTITY_KEY_ROTATION_CHECK_SECONDS="0.2", CRM_IDENTITY_LOG_FORMAT="json",
+               CRM_IDENTITY_KEY_ENCRYPTION_KEY=KEY_ENCRYPTION_KEY)
     process = subprocess.Popen(
         [sys.executable, "-m", "crm_chassis.messaging.worker_main", "identity",
          "crm_identity.entrypoints.worker"], env=env, stdout=subprocess.PIPE,

@@ -11,6 +11,7 @@ from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_identity.domain.signing_keys import SigningKey
+from crm_identity.domain.throttling import Failure
 from crm_identity.service_layer import repositories as ports
 from crm_identity.service_layer.authorization import Caller
 from crm_identity.service_layer.dependencies import AuthConfig, Dependencies
@@ -108,21 +109,24 @@ class FakeTokens(ports.RefreshTokenRepository):
         return len(gone)
 
 
-class FakeAttempts(ports.LoginAttemptRepository):
+class FakeAttempts(ports.FailedAttemptRepository):
     def __init__(self, store):
         self.s = store
 
-    def failures_since(self, email_key, since):
-        return sorted(at for key, at in self.s.failures if key == email_key and at >= since)
+    def failures_since(self, credential, account_key, since):
+        return sorted((Failure(at, address) for c, key, address, at in self.s.failures
+                       if (c, key) == (credential, account_key) and at >= since),
+                      key=lambda f: f.at)
 
-    def record_failure(self, email_key, at):
-        self.s.failures.append((email_key, at))
+    def record_failure(self, credential, account_key, address, at):
+        self.s.failures.append((credential, account_key, address, at))
 
-    def clear(self, email_key):
-        self.s.failures = [(k, at) for k, at in self.s.failures if k != email_key]
+    def clear(self, credential, account_key, address):
+        self.s.failures = [f for f in self.s.failures
+                           if f[:3] != (credential, account_key, address)]
 
     def prune(self, before):
-        kept = [(k, at) for k, at in self.s.failures if at >= before]
+        kept = [f for f in self.s.failures if f[3] >= before]
         gone, self.s.failures = len(self.s.failures) - len(kept), kept
         return gone
 
@@ -136,6 +140,13 @@ class FakeAccounts(ports.ServiceAccountRepository):
 
     def get(self, client_id):
         return copy.deepcopy(self.s.accounts.get(client_id))
+
+    def list(self):
+        return sorted(copy.deepcopy(list(self.s.accounts.values())),
+                      key=lambda a: (a.name, a.client_id))
+
+    def update(self, account):
+        self.s.accounts[account.client_id] = copy.deepcopy(account)
 
 
 class FakeKeys(ports.SigningKeyRepository):
@@ -161,6 +172,15 @@ class FakeKeys(ports.SigningKeyRepository):
         key.retired_at = at
         return True
 
+    def get(self, kid):
+        return copy.deepcopy(self.s.keys.get(kid))
+
+    def withdraw(self, kid, at):
+        return self.s.keys[kid].withdraw(at)
+
+    def protect_stored(self):
+        return 0
+
 
 class FakeUnitOfWork(FakeUnitOfWorkBase, IdentityUnitOfWork):
     """Mutations apply to the store at once (like cosmicpython's fakes); events wait for commit."""
@@ -169,7 +189,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, IdentityUnitOfWork):
         super().__init__()
         self.emitted = events   # shared list: every committed event of the test
         self.users, self.sessions = FakeUsers(store), FakeTokens(store)
-        self.login_attempts, self.service_accounts = FakeAttempts(store), FakeAccounts(store)
+        self.failed_attempts, self.service_accounts = FakeAttempts(store), FakeAccounts(store)
         self.signing_keys = FakeKeys(store)
 
 
@@ -225,13 +245,14 @@ class FakeTokenIssuer:
 
 class FakeMonitor:
     def __init__(self):
-        self.failures = self.lockouts = 0
+        self.failures: list[str] = []
+        self.throttles: list[tuple[str, str]] = []
 
-    def login_failed(self):
-        self.failures += 1
+    def failed(self, credential):
+        self.failures.append(credential)
 
-    def locked_out(self):
-        self.lockouts += 1
+    def throttled(self, credential, scope):
+        self.throttles.append((credential, scope))
 
 
 class Harness:

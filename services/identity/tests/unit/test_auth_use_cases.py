@@ -23,7 +23,7 @@ def test_wrong_password_and_unknown_email_answer_alike_and_verify_a_hash(world):
         authentication.login(world.deps, "ghost@example.com", "nope")
     assert wrong.value.message == unknown.value.message
     assert world.hasher.verified[-1] == world.hasher.dummy_hash   # unknown: dummy verified
-    assert world.monitor.failures == 2
+    assert world.monitor.failures == ["password", "password"]
 
 
 @pytest.mark.parametrize("email, password, field", [("", "x", "email"), ("a@b.io", "", "password")])
@@ -38,32 +38,6 @@ def test_deactivated_user_cannot_log_in(world):
     users.deactivate_user(world.deps, world.admin, user.id)
     with pytest.raises(Unauthenticated):
         authentication.login(world.deps, "sam@example.com", world.strong)
-
-
-def test_five_failures_lock_then_unlock_after_15_minutes(world):
-    world.add_user()
-    for _ in range(5):
-        world.clock.advance(seconds=30)
-        with pytest.raises(Unauthenticated):
-            authentication.login(world.deps, "sam@example.com", "bad guess")
-    assert world.monitor.lockouts == 1
-    world.clock.advance(seconds=60)
-    verified = len(world.hasher.verified)
-    with pytest.raises(ResourceExhausted) as err:
-        authentication.login(world.deps, "SAM@example.com", world.strong)   # even the right one
-    assert err.value.retry_after_seconds == 14 * 60
-    assert len(world.hasher.verified) == verified          # no password check while locked
-    world.clock.advance(minutes=14)
-    assert authentication.login(world.deps, "sam@example.com", world.strong).access_token
-    assert world.store.failures == []                      # success clears the failures
-
-
-def test_unknown_emails_lock_too(world):
-    for _ in range(5):
-        with pytest.raises(Unauthenticated):
-            authentication.login(world.deps, "ghost@example.com", "guess")
-    with pytest.raises(ResourceExhausted):
-        authentication.login(world.deps, "ghost@example.com", "guess")
 
 
 def test_login_rehashes_when_parameters_changed(world):
@@ -104,7 +78,7 @@ def test_refresh_expired_unknown_and_logout(world):
 
 def test_service_account_flow(world):
     created = service_accounts.create_service_account(world.deps, world.admin, "territory",
-                                                      ["admin"])
+                                                      ["read_users"])
     stored = world.store.accounts[created.account.client_id]
     assert stored.secret_hash == f"fake-v1${created.client_secret}"
     tokens = authentication.issue_service_token(world.deps, created.account.client_id,
@@ -166,7 +140,7 @@ def test_prune_removes_ended_families_and_old_failures(world):
         authentication.login(world.deps, "x@example.com", "guess")
     world.clock.advance(days=15)
     pruned = housekeeping.prune(world.deps)
-    assert (pruned.refresh_tokens, pruned.login_attempts) == (1, 1)
+    assert (pruned.refresh_tokens, pruned.failed_attempts) == (1, 1)
 
 
 SERVICE_SECRET = "local-dev-leads-secret"
@@ -174,9 +148,9 @@ SERVICE_SECRET = "local-dev-leads-secret"
 
 def test_bootstrap_service_accounts_creates_missing_ones_once(world):
     spec = f"leads:svc-leads-local:{SERVICE_SECRET}, deals:svc-deals-local:{SERVICE_SECRET}x"
-    created = bootstrap.bootstrap_service_accounts(world.deps, spec)
+    created = bootstrap.bootstrap_service_accounts(world.deps, spec).created
     assert [a.client_id for a in created] == ["svc-leads-local", "svc-deals-local"]
-    assert bootstrap.bootstrap_service_accounts(world.deps, spec) == []
+    assert bootstrap.bootstrap_service_accounts(world.deps, spec).created == []
     tokens = authentication.issue_service_token(world.deps, "svc-leads-local", SERVICE_SECRET)
     assert tokens.access_token
 
@@ -193,4 +167,5 @@ def test_bootstrap_service_accounts_refuses_malformed_entries(world, spec, messa
 
 
 def test_no_bootstrap_service_accounts_configured_is_nothing_to_do(world):
-    assert bootstrap.bootstrap_service_accounts(world.deps, "") == []
+    assert bootstrap.bootstrap_service_accounts(world.deps, "") == \
+        bootstrap.BootstrapResult([], [])

@@ -2,38 +2,12 @@ import datetime as dt
 
 from crm_identity.domain import sessions
 from crm_identity.domain.sessions import RefreshToken
-from crm_identity.domain.throttling import ThrottlePolicy
 
 T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
-policy = ThrottlePolicy()
 
 
 def at(minutes):
     return T + dt.timedelta(minutes=minutes)
-
-
-def test_four_failures_do_not_lock():
-    assert policy.locked_until([at(0), at(1), at(2), at(3)], at(3)) is None
-
-
-def test_fifth_failure_within_15_minutes_locks_for_15_minutes_from_it():
-    failures = [at(0), at(3), at(6), at(9), at(12)]
-    assert policy.locked_until(failures, at(12)) == at(27)
-    assert policy.locked_until(failures, at(26)) == at(27)
-    assert policy.locked_until(failures, at(27)) is None
-    assert policy.retry_after_seconds(at(27), at(26.5)) == 30
-
-
-def test_failures_spread_over_more_than_15_minutes_do_not_lock():
-    failures = [at(0), at(4), at(8), at(12), at(16)]   # first left the window at 15
-    assert policy.locked_until(failures, at(16)) is None
-    assert policy.locked_until(failures + [at(17)], at(17)) == at(32)
-
-
-def test_after_a_lock_the_count_starts_again():
-    failures = [at(0), at(1), at(2), at(3), at(4)] + [at(20), at(21), at(22), at(23)]
-    assert policy.locked_until(failures, at(23)) is None
-    assert policy.locked_until(failures + [at(24)], at(24)) == at(39)
 
 
 def test_refresh_token_states():

@@ -194,20 +194,6 @@ def test_list_departments_names_all_four(world):
         ["management", "sales", "marketing", "after_sales_service"]
 
 
-def test_change_own_password_guesses_are_throttled_like_logins(world):
-    from crm_chassis.errors import ResourceExhausted
-    user = world.add_user()
-    me = Caller(user.id)
-    for _ in range(5):
-        with pytest.raises(InvalidArgument):
-            users.change_own_password(world.deps, me, "a wrong guess", "another long passphrase")
-    with pytest.raises(ResourceExhausted):
-        users.change_own_password(world.deps, me, world.strong, "another long passphrase")
-    with pytest.raises(ResourceExhausted):
-        from crm_identity.service_layer import authentication
-        authentication.login(world.deps, user.email, world.strong)
-
-
 def test_update_user_invalid_value_names_the_request_field(world):
     user = world.add_user()
     with pytest.raises(InvalidArgument) as err:

@@ -36,7 +36,7 @@ def test_rotation_timer_rotates_only_when_due(world):
 
 
 def test_prune_timer_prunes(world):
-    world.store.failures.append(("x@example.com", world.clock.now()))
-    world.clock.advance(hours=1)
+    world.store.failures.append(("password", "x@example.com", "unknown", world.clock.now()))
+    world.clock.advance(hours=2)
     worker_factory(worker.IdentityWorker, deps=world.deps).prune()
     assert world.store.failures == []

@@ -55,6 +55,7 @@ def _response(report: importing.BatchReport) -> service_pb2.ImportLeadsResponse:
 def import_leads(deps: Dependencies, caller: Caller | None, requests: Iterable, *,
                  batch_size: int = importing.DEFAULT_BATCH
                  ) -> Iterator[service_pb2.ImportLeadsResponse]:
+    importing.authorise_import(caller)  # before the first message is awaited
     requests = iter(requests)
     plan = _plan(caller, requests)
     for report in importing.import_rows(deps, caller, plan, _rows(requests),

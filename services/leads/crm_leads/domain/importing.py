@@ -59,6 +59,16 @@ class ImportPlan:
     def idempotency_key(self, row_number: int) -> str:
         return f"import:{self.import_id}:{row_number}"
 
+    def explain(self, path: str, reason: str) -> str:
+        """A row problem's reason, with what the import itself can do about it: a row without a
+        channel gets it from a channel column or the import's default channel."""
+        if path == "source.channel" and self.default_channel is None and \
+                reason.startswith("is required"):
+            return (f"{reason}: add a channel column to the file, or give the import a default "
+                    "channel for every row (ImportHeader.default_channel, `crmctl leads import "
+                    "--channel <channel>`)")
+        return reason
+
     def row_values(self, values: Mapping[str, str]) -> dict[str, str]:
         """Lead field values of one row: mapped columns, then the header's defaults."""
         result = {path: values[column] for column, path in self.column_mapping.items()

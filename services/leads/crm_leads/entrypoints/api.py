@@ -15,6 +15,7 @@ from crm.leads.v1 import (campaign_pb2, campaign_pb2_grpc, lead_service_pb2,
 from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging
+from crm_chassis.settings import check_startup
 
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
@@ -54,6 +55,7 @@ def start(settings: LeadsSettings, deps: Dependencies | None = None, *, verifier
 
 def main() -> None:
     settings = settings_module.load()
+    check_startup(settings, "api")   # stops here when misconfigured
     configure_logging(settings)
     deps = build_dependencies(settings)
     verifier = identity_verifier(settings)

@@ -13,7 +13,8 @@ from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.service_layer import messages
 from crm_leads.domain.access import not_found
-from crm_leads.service_layer.authorization import SERVICE, Caller, require_authenticated
+from crm_leads.service_layer.authorization import (Caller, records_activity_by_id,
+                                                   require_authenticated)
 from crm_leads.service_layer.common import lead_id_of, rescore, visible_lead, workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.paging import Page, offset_of, next_cursor
@@ -32,15 +33,16 @@ def record_activity(deps: Dependencies, caller: Caller | None, *, lead_id: str,
                     details: dict[str, str] | None = None) -> RecordedActivity:
     """Record an activity and rescore the lead. The activity id makes it idempotent.
 
-    People record on leads they may work. Integration tools (service accounts: the e-mail
-    platform, the web site) feed activities by lead id without seeing any team; they get the
-    score back only if their scope covers the lead.
+    People record on leads they may work. Integration tools (service accounts with the
+    record_lead_activity role: the e-mail platform, the web site) feed activities by lead id
+    without seeing any team; they get the score back only if their scope covers the lead. A
+    service account without the role is refused before any lead is looked up.
     """
-    caller = require_authenticated(caller)
+    by_id = records_activity_by_id(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     now = deps.clock.now()
     with deps.uow() as uow:
-        if caller.kind == SERVICE:
+        if by_id:
             lead = uow.leads.get(lead_id_of(lead_id))
             if lead is None:
                 raise not_found(lead_id)

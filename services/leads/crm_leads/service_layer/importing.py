@@ -18,10 +18,10 @@ from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
 from crm_leads.domain.normalise import Invalid
-from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
-                                                   require_department)
+from crm_leads.service_layer.authorization import Caller, require_importer
 from crm_leads.service_layer.dependencies import Dependencies
-from crm_leads.service_layer.leads import DuplicatePolicy, request_fingerprint, capture_in
+from crm_leads.service_layer.leads import (CaptureResult, DuplicatePolicy, capture_in,
+                                          request_fingerprint)
 
 IMPORT_KEY_OWNER = "import"  # import keys are shared: a colleague's re-run duplicates nothing
 DEFAULT_BATCH = 200
@@ -37,11 +37,18 @@ class BatchReport:
     done: bool = False
 
 
+def authorise_import(caller: Caller | None) -> Caller:
+    """Whether the caller may import at all: decided before anything of the stream is read,
+    so an unauthorised stream is refused at once (people of sales, marketing or management;
+    service accounts with capture_leads)."""
+    return require_importer(caller)
+
+
 def plan_import(caller: Caller | None, *, import_id: str, column_mapping: Mapping[str, str],
                 columns: list[str] = (), default_channel: str = "",
                 default_campaign_id: str = "", default_sales_line_id: str = "") -> ImportPlan:
     """Check the header before any row is read; every problem is reported at once."""
-    require_department(caller, SALES, MARKETING, MANAGEMENT, doing="importing leads")
+    authorise_import(caller)
     try:
         channel = parse_channel(default_channel) if default_channel else None
     except Invalid as exc:
@@ -61,7 +68,7 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
                 rows: Iterable[tuple[int, Mapping[str, str]]], *,
                 batch_size: int = DEFAULT_BATCH) -> Iterator[BatchReport]:
     """Yield one report per batch of (row number, column -> value) rows, the last with done."""
-    caller = require_department(caller, SALES, MARKETING, MANAGEMENT, doing="importing leads")
+    caller = authorise_import(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     totals = BatchReport()
     iterator = iter(rows)
@@ -90,11 +97,13 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
                                                       f"with other values under import id "
                                                       f"{plan.import_id}; use a new import id "
                                                       "for a changed file")])
-                    report.problems.extend(RowProblem(row_number, path, reason)
-                                           for path, reason in _problems_of(error))
+                    report.problems.extend(
+                        RowProblem(row_number, path, plan.explain(path, reason))
+                        for path, reason in _problems_of(error))
                     report.rows_rejected += 1
                     continue
-                report.accepted.append(AcceptedRow(row_number, result.lead.id, result.replayed))
+                report.accepted.append(AcceptedRow(row_number, _reported_id(result),
+                                                   result.replayed))
                 report.rows_accepted += 1
             uow.commit()
         totals.rows_read += report.rows_read
@@ -102,6 +111,13 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
         totals.rows_rejected += report.rows_rejected
         yield _with_totals(report, totals, done=False)
     yield _with_totals(BatchReport(), totals, done=True)
+
+
+def _reported_id(result: CaptureResult) -> str:
+    """The id of a lead this run created, or of one the caller may see. Import keys are shared
+    (anyone re-running the same file), so a row imported before names its lead only to a
+    caller whose scope covers it."""
+    return result.lead.id if result.visible or not result.replayed else ""
 
 
 def _build_row(plan: ImportPlan, row_number: int, raw: Mapping[str, str], now):

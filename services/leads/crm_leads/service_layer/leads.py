@@ -16,7 +16,8 @@ from crm_leads.domain.access import Scope
 from crm_leads.domain.duplicates import DuplicateKeys, describe, find_among
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.values import LeadData
-from crm_leads.service_layer.authorization import Caller, require_authenticated
+from crm_leads.service_layer.authorization import (Caller, require_authenticated,
+                                                   require_capturer)
 from crm_leads.service_layer.common import changeable_lead, rescore, visible_lead
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.publishing import save_changes
@@ -68,11 +69,38 @@ def duplicate_error(existing: Lead, keys: list[str], scope: Scope,
             f"lead {existing.id} ({name}) already has the same {what}; open that lead, or "
             f"{remedy}",
             field=field, details={"existing_lead_id": existing.id, "matched_on": ",".join(keys)})
-    # No id or name of a lead the caller may not see (quarantine): only the fact.
+    return hidden_duplicate_error(keys)
+
+
+def hidden_duplicate_error(keys: list[str]) -> AlreadyExists:
+    """The one answer for a duplicate outside the caller's scope, whatever was asked (reject,
+    merge, import, update): no id, name or field of that lead, and nothing written."""
     return AlreadyExists(
-        f"a lead with the same {what} already exists outside the teams you may see; ask "
-        f"its team, or {remedy}",
-        field=field, details={"matched_on": ",".join(keys)})
+        f"a lead with the same {describe(keys)} already exists outside the teams you may see, "
+        "so nothing was created or changed (a capture merges only into a lead you may "
+        "see); its team works that person -- if they belong to your team, ask your manager to "
+        "have the lead handed over",
+        field=_KEY_FIELDS[keys[0]], details={"matched_on": ",".join(keys)})
+
+
+def _duplicate_of(uow: LeadsUnitOfWork, data: LeadData, candidates: list[Lead], scope: Scope,
+                  policy: DuplicatePolicy) -> tuple[Lead, list[str]] | None:
+    """The lead to merge ``data`` into, None when there is no duplicate, or ALREADY_EXISTS.
+
+    Only a duplicate the caller may see is named or merged into (the oldest such); a
+    duplicate outside the scope answers :func:`hidden_duplicate_error` for every policy."""
+    duplicates = find_among(data, candidates)
+    if not duplicates:
+        return None
+    visible = [(lead, keys) for lead, keys in duplicates if scope.can_see(lead)]
+    if policy is not DuplicatePolicy.MERGE or not visible:
+        existing, keys = (visible or duplicates)[0]
+        raise duplicate_error(existing, keys, scope)
+    existing, keys = visible[0]
+    existing = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
+    if existing is None or not scope.can_see(existing):  # moved away meanwhile
+        raise hidden_duplicate_error(keys)
+    return existing, keys
 
 
 def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: Scope, *,
@@ -90,12 +118,9 @@ def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: 
         return CaptureResult(lead, scope.can_see(lead), replayed=True)
     check_campaign(uow, data)
     actor = caller.actor
-    duplicates = find_among(data, found.duplicates)
-    if duplicates:
-        existing, keys = duplicates[0]
-        if policy is not DuplicatePolicy.MERGE:
-            raise duplicate_error(existing, keys, scope)
-        existing = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
+    duplicate = _duplicate_of(uow, data, found.duplicates, scope, policy)
+    if duplicate is not None:
+        existing, keys = duplicate
         existing.absorb(data, actor, now, f"captured again with the same {describe(keys)}")
         rescore(uow, existing, now)
         save_changes(uow, existing, actor)
@@ -121,9 +146,10 @@ def check_key(key: str, field: str = "idempotency_key") -> str:
 def create_lead(deps: Dependencies, caller: Caller | None, *, idempotency_key: str,
                 values: Mapping[str, Any],
                 on_duplicate: DuplicatePolicy = DuplicatePolicy.REJECT) -> CaptureResult:
-    """Capture a lead. Any authenticated caller may (web forms capture with a service account
-    that sees no team); the answer holds the whole lead only if the caller may see it."""
-    caller = require_authenticated(caller)
+    """Capture a lead. Any person may; a service account needs capture_leads (web forms
+    capture with one that sees no team). The answer holds the whole lead only if the caller
+    may see it."""
+    caller = require_capturer(caller)
     key = check_key(idempotency_key)
     now = deps.clock.now()
     data = capture.build(values, now=now)
@@ -166,7 +192,8 @@ def update_lead(deps: Dependencies, caller: Caller | None, lead_id: str,
         duplicates = find_among(data, uow.leads.find_duplicates(DuplicateKeys.of(data)),
                                 exclude_id=lead.id)
         if duplicates:
-            existing, keys = duplicates[0]
+            existing, keys = next(((lead, keys) for lead, keys in duplicates
+                                   if scope.can_see(lead)), duplicates[0])
             raise duplicate_error(existing, keys, scope, MERGE_LEADS)
         if data.source.campaign_id != lead.data.source.campaign_id:
             check_campaign(uow, data)

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from crm_chassis.service_roles import CAPTURE_LEADS
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 from crm_chassis.testing import database_fixtures
@@ -81,7 +82,7 @@ def grant_scopes(engine, wiring):
 
 
 # -- helpers shared by the test modules (the importlib import mode has no test package) --
-FORM = Caller("webform", kind=SERVICE, display_name="web form")
+FORM = Caller("webform", kind=SERVICE, roles=frozenset({CAPTURE_LEADS}), display_name="web form")
 MARKETING = Caller("mia", departments=frozenset({"marketing"}), display_name="Mia Marketing")
 
 

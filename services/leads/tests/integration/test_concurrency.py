@@ -7,6 +7,7 @@ until both captures are blocked on it (pg_stat_activity), then lets them go.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import replace
 
@@ -18,8 +19,10 @@ from crm_chassis.testing import wait_until
 
 from crm_leads.adapters import orm
 from crm_leads.adapters.locks import lock_key
+from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.lead import Lead
-from crm_leads.service_layer import leads as lead_cases
+from crm_leads.service_layer import assignment, leads as lead_cases
+from crm_leads.service_layer.authorization import Caller
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +77,7 @@ def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
     assert leads_with_email(engine, values["person.email"]) == 1
 
 
-def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h):
+def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, grant_scopes):
     values = h.person_values()
     email = values["person.email"]
     reject = run_blocked(engine, lock_key("duplicate", "duplicate_email", email), [
@@ -83,11 +86,28 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h):
                                                                  "CaptureResult"]
     assert leads_with_email(engine, email) == 1
 
+    # MERGE by a caller who does not see the first lead (the web form): one lead, and the
+    # loser is refused like any duplicate outside its scope.
     other = h.person_values()
     merge = run_blocked(engine, lock_key("duplicate", "duplicate_email", other["person.email"]), [
         lambda: h.capture(deps, policy=lead_cases.DuplicatePolicy.MERGE, **other)] * 2)
-    assert merge[0].lead.id == merge[1].lead.id
-    assert sorted(result.merged for result in merge) == [False, True]
+    assert sorted(type(result).__name__ for result in merge) == ["AlreadyExists",
+                                                                "CaptureResult"]
+    assert leads_with_email(engine, other["person.email"]) == 1
+
+    # MERGE by a member of the lead's team: both wait for the person's lock, both merge into it.
+    team_id, member = h.unique("team"), h.unique("ann")
+    grant_scopes(member, {team_id: "expert"})
+    caller = Caller(member, departments=frozenset({"sales"}))
+    third = h.person_values()
+    lead = h.capture(deps, **third).lead
+    assert assignment.apply_routing(deps, RoutingDecision(
+        h.unique("decision"), lead.id, dt.datetime.now(dt.timezone.utc), "line-int", team_id,
+        member, "test routing"))
+    merge = run_blocked(engine, lock_key("duplicate", "duplicate_email", third["person.email"]), [
+        lambda: h.capture(deps, caller, policy=lead_cases.DuplicatePolicy.MERGE, **third)] * 2)
+    assert [(result.lead.id, result.merged) for result in merge] == [(lead.id, True)] * 2
+    assert leads_with_email(engine, third["person.email"]) == 1
 
 
 def test_the_unique_index_refuses_a_second_insert_of_one_person(deps, engine, h):

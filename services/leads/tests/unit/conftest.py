@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_leads.domain.access import Scope, TeamRole
@@ -33,7 +34,10 @@ ADA = Caller("ada", roles=frozenset({"admin"}), display_name="Ada Admin")
 TIA = Caller("tia", departments=frozenset({"sales"}), display_name="Tia Triager")
 SUE = Caller("sue", departments=frozenset({"sales"}), display_name="Sue Supervisor")
 MIA = Caller("mia", departments=frozenset({"marketing"}), display_name="Mia Marketing")
-FORM = Caller("webform", kind=SERVICE, display_name="web form")
+FORM = Caller("webform", kind=SERVICE, roles=frozenset({CAPTURE_LEADS}), display_name="web form")
+MAILER = Caller("mailer", kind=SERVICE, roles=frozenset({RECORD_LEAD_ACTIVITY}),
+                display_name="e-mail platform")
+BARE = Caller("bare", kind=SERVICE, display_name="service account without a role")
 
 QUEUE_TEAM = "team-q"  # territory's designated team working the unassigned queue
 SCOPES = {
@@ -279,6 +283,7 @@ class World:
 
     t0, line, queue_team = T0, LINE, QUEUE_TEAM
     ann, bob, sue, meg, ben, ada, tia, mia, form = ANN, BOB, SUE, MEG, BEN, ADA, TIA, MIA, FORM
+    mailer, bare = MAILER, BARE
 
     def __init__(self):
         self.store, self.events = Store(), []

@@ -21,8 +21,9 @@ def modelled(world):
     return world
 
 
-def record(world, lead, activity_id="act-1", kind="demo_requested", caller=None, **kwargs):
-    return record_activity(world.deps, caller or world.ann, lead_id=lead.id,
+def record(world, lead, activity_id="act-1", kind="demo_requested", caller=None, lead_id=None,
+           **kwargs):
+    return record_activity(world.deps, caller or world.ann, lead_id=lead_id or lead.id,
                            activity_id=activity_id, kind=kind, **kwargs)
 
 
@@ -63,10 +64,25 @@ def test_activity_input_is_validated(modelled):
 def test_integration_tools_feed_activities_without_seeing_the_lead(modelled):
     world = modelled
     lead = world.lead_in()
-    recorded = record(world, lead, caller=world.form)
+    recorded = record(world, lead, caller=world.mailer)
     assert recorded.score is None and world.store.leads[lead.id].score.value == 40
     with pytest.raises(NotFound):
         record(world, lead, activity_id="x", caller=world.ben)
+
+
+def test_a_service_account_needs_record_lead_activity_before_any_lookup(modelled):
+    world = modelled
+    lead = world.lead_in()
+    for caller in (world.bare, world.form):  # no role, or only another service role
+        refusals = []
+        for lead_id in (lead.id, "no-such-lead"):
+            with pytest.raises(PermissionDenied, match="record_lead_activity") as caught:
+                record(world, lead, activity_id="x", caller=caller, lead_id=lead_id)
+            refusals.append(caught.value.message)
+        assert refusals[0] == refusals[1]  # the same answer: no existence oracle
+    assert not world.store.activities and world.store.leads[lead.id].score.value == 0
+    with pytest.raises(NotFound):
+        record(world, lead, activity_id="x", caller=world.mailer, lead_id="no-such-lead")
 
 
 def test_no_activity_on_a_read_only_lead(modelled):

@@ -86,14 +86,61 @@ def test_duplicate_of_an_invisible_lead_is_refused_without_naming_it(world):
 
 def test_merge_on_duplicate_fills_the_existing_lead_and_keeps_its_history(world):
     existing = world.lead_in(person__email="dup@acme.example")
-    result = world.capture(policy=DuplicatePolicy.MERGE, person__email="dup@acme.example",
-                           person__title="CTO", person__first_name="Joanna")
+    result = world.capture(world.ann, policy=DuplicatePolicy.MERGE,
+                           person__email="dup@acme.example", person__title="CTO",
+                           person__first_name="Joanna")
     assert result.merged and result.lead.id == existing.id
     lead = world.store.leads[existing.id]
     assert lead.data.person.title == "CTO" and lead.data.person.first_name == "Jo"
     entry = world.store.history[-1]
     assert entry.action == "merged" and "person.first_name=Joanna" in entry.note
     assert len(world.store.leads) == 1 and world.event_types()[-1] == "lead_updated"
+
+
+@pytest.mark.parametrize("policy", list(DuplicatePolicy))
+@pytest.mark.parametrize("who", ["ben", "ada", "form"])
+def test_a_duplicate_outside_the_scope_is_neither_named_nor_merged(world, who, policy):
+    existing = world.lead_in(person__email="dup@acme.example", person__title="")
+    before = (existing.version, existing.data, len(world.store.history), len(world.events),
+              dict(world.store.keys))
+    with pytest.raises(AlreadyExists) as caught:
+        world.capture(getattr(world, who), policy=policy, person__email="dup@acme.example",
+                      person__title="CTO", person__first_name="Mallory")
+    error = caught.value
+    assert existing.id not in error.message and "existing_lead_id" not in error.details
+    assert "Jo" not in error.message and error.field == "person.email"
+    lead = world.store.leads[existing.id]
+    assert (lead.version, lead.data, len(world.store.history), len(world.events),
+            world.store.keys) == before
+    assert len(world.store.leads) == 1
+    # reject and merge answer alike: nothing tells the two apart
+    other = DuplicatePolicy.REJECT if policy is DuplicatePolicy.MERGE else DuplicatePolicy.MERGE
+    with pytest.raises(AlreadyExists) as again:
+        world.capture(getattr(world, who), policy=other, person__email="dup@acme.example")
+    assert (again.value.message, again.value.details) == (error.message, error.details)
+
+
+def test_merge_goes_to_the_duplicate_in_scope_when_another_is_outside(world):
+    theirs = world.lead_in(team="team-b", owner="ben", person__phone="+49301234567",
+                           company__name="Theirs")
+    mine = world.lead_in(person__email="dup@acme.example", company__name="Mine")
+    result = world.capture(world.ann, policy=DuplicatePolicy.MERGE,
+                           person__email="dup@acme.example", person__phone="+49 30 1234567",
+                           person__title="CTO")
+    assert result.merged and result.lead.id == mine.id and result.visible
+    assert world.store.leads[mine.id].data.person.title == "CTO"
+    assert world.store.leads[theirs.id].data.person.title == ""
+    with pytest.raises(AlreadyExists) as caught:  # reject names the one the caller may see
+        world.capture(world.ann, person__email="dup@acme.example", person__phone="+49301234567")
+    assert mine.id in caught.value.message and theirs.id not in caught.value.message
+
+
+def test_a_service_account_needs_capture_leads(world):
+    for caller in (world.bare, world.mailer):
+        with pytest.raises(PermissionDenied, match="capture_leads"):
+            world.capture(caller)
+    assert not world.store.leads and not world.store.keys
+    assert world.capture(world.form).lead.id in world.store.leads
 
 
 def test_update_changes_masked_fields_rescores_and_checks_the_version(world):

@@ -124,3 +124,44 @@ def test_a_second_header_ends_the_stream_keeping_earlier_batches(rpc, world):
             received.append(answer)
     assert caught.value.code() == SC.INVALID_ARGUMENT and "one header" in caught.value.details()
     assert received[0].rows_accepted == 3 and len(world.store.leads) == 3
+
+
+class Tripwire:
+    """A request stream that records whether anything asked for its first message."""
+
+    def __init__(self):
+        self.read = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.read = True
+        raise StopIteration
+
+
+@pytest.mark.parametrize("who", ["ada", "bare", "mailer"])
+def test_an_unauthorised_caller_is_refused_before_the_stream_is_read(world, who):
+    from crm_chassis.errors import PermissionDenied
+    from crm_leads.adapters.grpc_import import import_leads
+    requests = Tripwire()
+    with pytest.raises(PermissionDenied, match="importing leads"):
+        next(import_leads(world.deps, getattr(world, who), requests))
+    assert not requests.read
+
+
+def test_an_idle_unauthorised_stream_is_refused_at_once(rpc, world):
+    import threading
+    release = threading.Event()
+
+    def idle():  # never sends the header until released
+        release.wait()
+        return
+        yield
+
+    try:
+        err = pytest.raises(grpc.RpcError, list, rpc.leads.ImportLeads(
+            idle(), metadata=rpc.metadata(world.bare), timeout=10)).value
+    finally:
+        release.set()
+    assert err.code() == SC.PERMISSION_DENIED and "capture_leads" in err.details()

@@ -262,7 +262,7 @@ def test_activity_by_a_person_and_by_an_integration(rpc, world):
     assert again.replayed and len(world.store.activities) == 1
     activity.id = "mail-2"
     by_tool = rpc.call(rpc.leads.RecordLeadActivity,
-                       pb.RecordLeadActivityRequest(activity=activity), world.form)
+                       pb.RecordLeadActivityRequest(activity=activity), world.mailer)
     assert not by_tool.HasField("score")  # the tool sees no team
     listed = rpc.call(rpc.leads.ListLeadActivities,
                       pb.ListLeadActivitiesRequest(lead_id=lead.id), world.ann)

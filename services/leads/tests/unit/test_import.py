@@ -93,3 +93,59 @@ def test_a_changed_file_under_the_same_import_id_is_refused_row_by_row(world):
     changed = rows(("p1@acme.example", "Other", "Name", "Acme", "DE", ""))
     reports = run(world, changed)
     assert "use a new import id" in reports[0].problems[0].reason
+
+
+def test_a_service_account_imports_only_with_capture_leads(world):
+    for caller in (world.bare, world.mailer):
+        with pytest.raises(PermissionDenied, match="capture_leads"):
+            run(world, rows(GOOD[0]), caller=caller)
+        with pytest.raises(PermissionDenied, match="capture_leads"):
+            list(import_rows(world.deps, caller, None, rows(GOOD[0])))
+    assert not world.store.leads
+    assert run(world, rows(GOOD[0]), caller=world.form)[-1].rows_accepted == 1
+
+
+def test_the_department_refusal_says_who_grants_it(world):
+    with pytest.raises(PermissionDenied) as caught:
+        run(world, rows(GOOD[0]), caller=world.ada)
+    assert "sales or marketing or management" in caught.value.message
+    assert "crmctl users departments set" in caught.value.message
+
+
+def test_a_row_duplicating_a_lead_outside_the_scope_names_nothing(world):
+    theirs = world.lead_in(team="team-b", owner="ben", person__email="p1@acme.example")
+    for caller in (world.mia, world.ann):
+        reports = run(world, rows(GOOD[0]), import_id=f"file-{caller.subject_id}", caller=caller)
+        problem = reports[0].problems[0]
+        assert "same e-mail" in problem.reason and theirs.id not in problem.reason
+    mine = world.lead_in(person__email="p2@acme.example")
+    reports = run(world, rows(GOOD[1]), import_id="file-ann-2", caller=world.ann)
+    assert mine.id in reports[0].problems[0].reason  # in the caller's scope: named
+
+
+def test_a_row_imported_before_names_its_lead_only_to_those_who_see_it(world):
+    first = run(world, rows(GOOD[0]), caller=world.mia)
+    lead_id = first[0].accepted[0].lead_id
+    assert lead_id  # the importer learns the id of the lead it created
+    from crm_leads.domain.assignment import RoutingDecision
+    from crm_leads.service_layer.assignment import apply_routing
+    apply_routing(world.deps, RoutingDecision("r", lead_id, world.t0, world.line, "team-a",
+                                              "ann", "test routing"))
+    seen = {}
+    for caller in (world.ann, world.ben, world.mia):
+        accepted = run(world, rows(GOOD[0]), caller=caller)[0].accepted[0]
+        assert accepted.already_imported
+        seen[caller.subject_id] = accepted.lead_id
+    assert seen == {"ann": lead_id, "ben": "", "mia": ""}
+
+
+def test_rows_without_a_channel_point_to_the_default_channel(world):
+    plan = plan_import(world.mia, import_id="no-channel", column_mapping={}, columns=COLUMNS,
+                       default_sales_line_id=world.line)
+    reports = list(import_rows(world.deps, world.mia, plan, rows(*GOOD[:2])))
+    assert reports[-1].rows_accepted == 0 and reports[-1].rows_rejected == 2
+    reasons = {p.reason for r in reports for p in r.problems if p.field == "source.channel"}
+    assert len(reasons) == 1 and "--channel" in reasons.pop()
+    with_channel = run(world, rows(("x@acme.example", "X", "Y", "Acme", "DE", "")),
+                       import_id="with-channel")
+    assert with_channel[-1].rows_accepted == 1

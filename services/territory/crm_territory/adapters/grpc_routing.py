@@ -28,19 +28,20 @@ class RoutingServicer(Servicer, routing_pb2_grpc.RoutingServiceServicer):
 
     def GetRoutingDecision(self, request, context):
         decision = routing.get_decision(self.uow, caller(), self.clock, request.lead_id)
-        return pb.GetRoutingDecisionResponse(decision=mappers.decision(decision))
+        return pb.GetRoutingDecisionResponse(decision=mappers.stored_decision(decision))
 
     def ListUnassignedLeads(self, request, context):
         page = routing.list_unassigned(self.uow, caller(), self.clock,
                                        page_size=request.page.page_size,
                                        cursor=request.page.cursor)
-        return pb.ListUnassignedLeadsResponse(decisions=[mappers.decision(d) for d in page.items],
+        return pb.ListUnassignedLeadsResponse(decisions=[mappers.stored_decision(d)
+                                                         for d in page.items],
                                               page=page_info(page.next_cursor))
 
     def RetryRouting(self, request, context):
         decision = routing.retry_routing(self.uow, caller(), self.clock, self.deps.metrics,
                                          request.lead_id)
-        return pb.RetryRoutingResponse(decision=mappers.decision(decision))
+        return pb.RetryRoutingResponse(decision=mappers.stored_decision(decision))
 
     def ChooseOwner(self, request, context):
         choice = owners.choose_owner(self.uow, caller(), self.clock, team_id=request.team_id,

@@ -190,9 +190,11 @@ class SqlDecisionRepository(r.DecisionRepository):
         self._session.execute(update(_D).where(_D.c.lead_id == decision.lead_id).values(**values))
         self._seen[decision.lead_id] = decision
 
-    def queued(self, after, limit: int) -> list[RoutingDecision]:
+    def queued(self, after, limit: int, team_ids=None) -> list[RoutingDecision]:
         self.flush()
         query = select(_D).where(_D.c.in_queue.is_(True))
+        if team_ids is not None:
+            query = query.where(_D.c.team_id.in_(sorted(team_ids)))
         if after is not None:
             at, lead_id = after
             query = query.where(or_(_D.c.decided_at > at,

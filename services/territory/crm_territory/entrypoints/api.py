@@ -15,6 +15,7 @@ from crm.territory.v1 import (access_pb2, access_pb2_grpc, org_pb2, org_pb2_grpc
 from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging
+from crm_chassis.settings import check_startup
 
 from crm_territory.adapters.grpc_access import AccessServicer
 from crm_territory.adapters.grpc_memberships import MembershipServicer
@@ -63,6 +64,7 @@ def start(settings, deps: Dependencies, *, verifier, **kwargs):
 
 def main() -> None:
     settings = settings_module.load()
+    check_startup(settings, "api")   # stops here when misconfigured
     configure_logging(settings)
     deps = build_dependencies(settings)
     # Tokens are verified locally with identity's published keys (refreshed in the background).

@@ -15,14 +15,16 @@ MAX_LEAVE = dt.timedelta(days=366)
 
 
 def _may_manage_leave(uow, caller: Caller, user_id: str, now: dt.datetime) -> None:
-    """The person themselves, an admin, a service, or a supervisor+ of one of their teams."""
-    if caller.is_service or caller.is_admin or caller.user_id == user_id:
+    """The person themselves, an admin, or a supervisor+ of one of their teams (people only)."""
+    if caller.is_admin or (caller.user_id and caller.user_id == user_id):
         return
     for m in uow.memberships.for_user(user_id):
         if m.is_active(now) and has_team_role(uow, caller, m.team_id, TeamRole.SUPERVISOR, now):
             return
-    raise PermissionDenied("recording someone's leave needs the admin role or the supervisor "
-                           "role on one of their teams")
+    raise PermissionDenied("recording someone's leave needs a person with the admin role or the "
+                           "supervisor role on one of their teams"
+                           + ("; a service account cannot record leave"
+                              if caller.is_service_account else ""))
 
 
 def record_absence(uow, caller: Caller, clock: Clock, *, user_id: str, starts_at: dt.datetime,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
+from crm_chassis.service_roles import CHECK_ACCESS
 
 from crm_territory.domain.access import AccessDecision, Action, Scope, decide
 from crm_territory.domain.people import Person
@@ -21,9 +22,17 @@ class UserScopes:
 
 
 def _may_ask_about(caller: Caller, user_id: str, *, admin_allowed: bool) -> None:
-    if caller.is_service or caller.user_id == user_id or (admin_allowed and caller.is_admin):
+    """A person about themselves; a service account holding ``check_access`` about anyone;
+    for ListScopes also an admin (scopes name teams, not records)."""
+    if caller.user_id == user_id or caller.holds_service_role(CHECK_ACCESS) \
+            or (admin_allowed and caller.is_admin):
         return
-    raise PermissionDenied("you may ask only about your own access")
+    if caller.is_service_account:
+        raise PermissionDenied("asking about another user's access is for service accounts "
+                               f"holding the {CHECK_ACCESS!r} service role (an identity admin "
+                               "grants it to the service account)")
+    raise PermissionDenied("you may ask only about your own access"
+                           + ("" if not admin_allowed else " (an admin may list anyone's scopes)"))
 
 
 def check_access(uow, caller: Caller, clock: Clock, *, user_id: str, action: Action | None,

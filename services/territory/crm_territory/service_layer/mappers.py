@@ -194,9 +194,26 @@ def explanation(d: RoutingDecision) -> routing_pb2.RoutingExplanation:
 
 
 def decision(d: RoutingDecision) -> routing_pb2.RoutingDecision:
+    """A preview: the lead's attributes are the ones the caller sent, echoed whole."""
+    message = stored_decision(d)
+    message.lead.CopyFrom(lead(d.lead))
+    return message
+
+
+def assigning_facts(facts: LeadFacts) -> routing_pb2.LeadAttributes:
+    """What placing or reassigning a lead needs of it besides the decision: its id, line and
+    coarse place. The rest (city, postal code, industry, size, revenue, interests, source,
+    campaign) stays quarantined in leads, where team access applies."""
+    return routing_pb2.LeadAttributes(lead_id=facts.lead_id, country=facts.country,
+                                      region=facts.region, sales_line_id=facts.sales_line_id)
+
+
+def stored_decision(d: RoutingDecision) -> routing_pb2.RoutingDecision:
+    """A decision taken (GetRoutingDecision, ListUnassignedLeads, RetryRouting): where the lead
+    went and why, with only :func:`assigning_facts` of the lead."""
     return routing_pb2.RoutingDecision(
         lead_id=d.lead_id, outcome=OUTCOME[d.outcome], team_id=d.team_id,
         owner_user_id=d.owner_user_id, sales_line_id=d.sales_line_id,
         unroutable_reason=UNROUTABLE[d.unroutable_reason] if d.unroutable_reason else 0,
         explanation=explanation(d), decided_at=ts(d.decided_at), in_queue=d.in_queue,
-        version=d.version, lead=lead(d.lead))
+        version=d.version, lead=assigning_facts(d.lead))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.service_roles import CHOOSE_OWNERS
 
 from crm_territory.domain.assignment import OwnerChoice
-from crm_territory.service_layer.caller import Caller, require_service
+from crm_territory.service_layer.caller import Caller, require_service_role
 from crm_territory.service_layer.common import found
 from crm_territory.service_layer.ports import Clock
 from crm_territory.service_layer.repositories import TransactionConflict
@@ -30,7 +31,7 @@ def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id
     applies it and publishes the item's new owner (lead_assigned, deal_updated). Within the
     batch the choices made so far count as planned items, so load balancing spreads it.
     """
-    require_service(caller, "choosing owners")
+    require_service_role(caller, CHOOSE_OWNERS, "choosing owners")
     subjects = list(dict.fromkeys(subject_ids))
     if not subjects or any(not s for s in subjects):
         raise InvalidArgument("give one or more non-empty subject_ids", field="subject_ids")

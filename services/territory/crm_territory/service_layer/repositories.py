@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from typing import Collection
 
 from crm_territory.domain.assignment import OwnerChoice, TeamLedger
 from crm_territory.domain.org import OrgSettings, OrgUnit
@@ -159,8 +160,10 @@ class DecisionRepository(abc.ABC):
     @abc.abstractmethod
     def save(self, decision: RoutingDecision) -> None: ...
     @abc.abstractmethod
-    def queued(self, after: tuple[dt.datetime, str] | None, limit: int) -> list[RoutingDecision]:
-        """Queued decisions ordered by (decided_at, lead_id), strictly after ``after``."""
+    def queued(self, after: tuple[dt.datetime, str] | None, limit: int,
+               team_ids: Collection[str] | None = None) -> list[RoutingDecision]:
+        """Queued decisions ordered by (decided_at, lead_id), strictly after ``after``; only
+        those waiting in one of ``team_ids`` (the queue teams), unless None."""
     @abc.abstractmethod
     def count_for_team(self, team_id: str) -> int: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
 from crm.territory.v1 import events_pb2 as E
 from crm_territory.domain.access import Scope
@@ -18,6 +18,8 @@ from crm_territory.service_layer import mappers
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.common import Page, decode_cursor, encode_cursor, found
+from crm_territory.service_layer.decision_access import (readable_decision, readable_queue_teams,
+                                                         retryable_decision)
 from crm_territory.service_layer.common import page_size as checked_page_size
 from crm_territory.service_layer.ports import Clock, RoutingMetrics
 from crm_territory.service_layer.repositories import TransactionConflict
@@ -154,10 +156,12 @@ def preview_route(uow, caller: Caller, clock: Clock, lead: LeadFacts,
     """Where ``lead`` would go now and why; nothing is stored, published or counted."""
     now = clock.now()
     with uow:
-        if not (caller.is_service or caller.is_admin
+        if not (caller.is_admin
                 or _has_any_role(scopes_of(uow, caller.user_id, now), TeamRole.SUPERVISOR)):
-            raise PermissionDenied("previewing routes needs the admin role or a supervisor or "
-                                   "manager role in some team")
+            raise PermissionDenied("previewing routes needs a person with the admin role or a "
+                                   "supervisor or manager role in some team"
+                                   + ("; a service account cannot preview routes"
+                                      if caller.is_service_account else ""))
         built = {}
         for territory_id, rules in (drafts or {}).items():
             found(uow.territories.get(territory_id), "territory", territory_id)
@@ -167,37 +171,22 @@ def preview_route(uow, caller: Caller, clock: Clock, lead: LeadFacts,
         return _Router(uow, now).decide(lead, built)
 
 
-def _may_see_decision(uow, caller: Caller, decision: RoutingDecision, now) -> bool:
-    if caller.is_service or caller.is_admin:
-        return True
-    return any(s.team_id == decision.team_id for s in scopes_of(uow, caller.user_id, now))
-
-
 def get_decision(uow, caller: Caller, clock: Clock, lead_id: str) -> RoutingDecision:
+    """The decision, for those who may assign the lead (decision_access.py); unknown and
+    not-yours answer alike: no existence leak."""
     with uow:
-        decision = uow.decisions.get(lead_id) if lead_id else None
-        # Unknown and not-yours answer alike: no existence leak.
-        if decision is None or not _may_see_decision(uow, caller, decision, clock.now()):
-            raise NotFound(f"no routing decision for lead {lead_id!r}")
-        return decision
-
-
-def _require_queue_access(uow, caller: Caller, now, role: TeamRole) -> None:
-    if caller.is_service or caller.is_admin:
-        return
-    queue = uow.settings.get().unassigned_queue_team_id
-    if not any(s.team_id == queue and s.role >= role for s in scopes_of(uow, caller.user_id, now)):
-        raise PermissionDenied("the unassigned queue is for members of its team "
-                               f"({role.name.lower()} or above) and admins")
+        return readable_decision(uow, caller, lead_id, clock.now())
 
 
 def list_unassigned(uow, caller: Caller, clock: Clock, *, page_size: int = 0,
                     cursor: str = "") -> Page[RoutingDecision]:
+    """The queued leads of the queue teams the caller belongs to, oldest first (none for a
+    person in no team)."""
     size = checked_page_size(page_size)
     after = _queue_position(decode_cursor(cursor))
     with uow:
-        _require_queue_access(uow, caller, clock.now(), TeamRole.EXPERT)
-        rows = uow.decisions.queued(after, size + 1)
+        teams = readable_queue_teams(uow, caller, clock.now())
+        rows = uow.decisions.queued(after, size + 1, teams) if teams != frozenset() else []
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1] if rows else None
@@ -220,8 +209,7 @@ def retry_routing(uow, caller: Caller, clock: Clock, metrics: RoutingMetrics,
     """Route a queued lead again with the current rules and members."""
     now = clock.now()
     with uow:
-        _require_queue_access(uow, caller, now, TeamRole.SUPERVISOR)
-        old = found(uow.decisions.get(lead_id), "routing decision of lead", lead_id)
+        old = retryable_decision(uow, caller, lead_id, now)
         if not old.in_queue:
             raise FailedPrecondition(f"lead {lead_id} is not in the unassigned queue")
         router = _Router(uow, now)

@@ -155,13 +155,16 @@ def set_targets(uow, caller: Caller, clock: Clock, *, line_id: str, period: str,
         raise InvalidArgument("targets: give at least one team's target", field="targets")
     with uow:
         line = found(uow.sales_lines.get(line_id), "sales line", line_id)
-        if not (caller.is_service or caller.is_admin):
+        if not caller.is_admin:
+            needed = ("setting targets needs a person with the admin role or the manager role "
+                      "on every team listed")
+            if not caller.is_person:
+                raise PermissionDenied(needed + "; a service account cannot set targets")
             now = clock.now()
             denied = sorted({r[0] for r in rows
                              if not has_team_role(uow, caller, r[0], TeamRole.MANAGER, now)})
             if denied:
-                raise PermissionDenied("setting targets needs the admin role or the manager role "
-                                       "on every team listed; not on " + ", ".join(denied))
+                raise PermissionDenied(f"{needed}; not on " + ", ".join(denied))
         targets = build_targets(line, parsed_period, rows)
         listed = {t.team_id for t in targets}
         others = [t for t in uow.targets.for_line(line.id)

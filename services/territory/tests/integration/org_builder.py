@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import uuid
 
+from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
+
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
@@ -14,7 +16,10 @@ from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
 from ..unit.conftest import rule  # noqa: F401 - one rule() helper for every test
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
-SERVICE = Caller("leads", kind="service")
+# Service accounts hold exactly the narrow roles their calls need (crm_chassis.service_roles).
+OWNER_CHOOSER = Caller("leads", kind="service", roles=frozenset({CHOOSE_OWNERS}))
+ACCESS_CHECKER = Caller("deals", kind="service", roles=frozenset({CHECK_ACCESS}))
+LEAD_ROUTER = Caller("leads", kind="service", roles=frozenset({ROUTE_LEADS}))
 
 
 class MemoryDirectory(UserDirectory):

@@ -20,8 +20,8 @@ from crm_territory.domain.access import Action
 from crm_territory.service_layer import (absences, access, memberships, owners, people, routing,
                                          sales_lines, territories)
 from crm_territory.service_layer import org as org_service
-from .org_builder import (ADMIN, SERVICE, MemoryDirectory, OrgBuilder, lead, priority, rule,
-                          unique)
+from .org_builder import (ACCESS_CHECKER, ADMIN, LEAD_ROUTER, OWNER_CHOOSER, MemoryDirectory,
+                          OrgBuilder, lead, priority, rule, unique)
 
 pytestmark = pytest.mark.integration
 TABLES = set(orm.metadata.tables)
@@ -113,13 +113,13 @@ def test_people_memberships_absences_and_access_round_trip(deps, org):
         assert [a.id for a in uow.absences.for_users([reps[0]])] == [leave.id]
         person = uow.people.get(supervisor)
         assert person.departments == frozenset({"sales"}) and person.access_version >= 1
-    decision = access.check_access(deps.uow(), SERVICE, deps.clock, user_id=supervisor,
+    decision = access.check_access(deps.uow(), ACCESS_CHECKER, deps.clock, user_id=supervisor,
                                    action=Action.REASSIGN, team_id=team.id, record_owner_id=reps[1])
     assert decision.allowed
     # identity deactivates the supervisor: the scopes are empty at once
     user = deps.directory.put(supervisor, active=False, version=5)
     assert people.record_user(deps.uow(), deps.clock, user) == [supervisor]
-    decision = access.check_access(deps.uow(), SERVICE, deps.clock, user_id=supervisor,
+    decision = access.check_access(deps.uow(), ACCESS_CHECKER, deps.clock, user_id=supervisor,
                                    action=Action.READ, team_id=team.id, record_owner_id="")
     assert not decision.allowed
     with deps.uow() as uow:
@@ -170,7 +170,7 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
         [lead(campaign=campaign, company_size=12), lead(campaign="no such campaign"),
          lead(campaign="no such campaign either")])
     assert routed.outcome is Outcome.ROUTED and lost_1.in_queue
-    again = routing.get_decision(deps.uow(), SERVICE, deps.clock, routed.lead_id)
+    again = routing.get_decision(deps.uow(), LEAD_ROUTER, deps.clock, routed.lead_id)
     assert again.summary() == routed.summary()
     assert again.match.territory.name == territory.name and again.match.rules_version == 1
     assert [n.user_id for n in again.choice.notes] == sorted(reps)
@@ -182,7 +182,8 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
 
     seen, cursor = [], ""
     while True:
-        page = routing.list_unassigned(deps.uow(), ADMIN, deps.clock, page_size=1, cursor=cursor)
+        page = routing.list_unassigned(deps.uow(), LEAD_ROUTER, deps.clock, page_size=1,
+                                       cursor=cursor)
         seen += [d.lead_id for d in page.items]
         cursor = page.next_cursor
         if not cursor:
@@ -191,6 +192,12 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
     assert {lost_1.lead_id, lost_2.lead_id} <= set(seen) and len(seen) == len(set(seen))
     same_batch = [i for i in seen if i in (lost_1.lead_id, lost_2.lead_id)]
     assert same_batch == sorted(same_batch)
+    # A person sees only the queues of their teams; the database filters by queue team.
+    assert routing.list_unassigned(deps.uow(), ADMIN, deps.clock).items == []
+    with deps.uow() as uow:
+        assert uow.decisions.queued(None, 10, {unique("no-such-team")}) == []
+        in_its_queue = uow.decisions.queued(None, 10_000, {lost_1.team_id})
+        assert lost_1.lead_id in {d.lead_id for d in in_its_queue}
     assert routing.leave_queue(deps.uow(), lost_1.lead_id)
     assert not routing.leave_queue(deps.uow(), lost_1.lead_id)
     with deps.uow() as uow:
@@ -199,9 +206,9 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
 
 def test_owner_choices_are_remembered_per_subject(deps, org):
     team, _, _, reps, _ = org.sales_team(2)
-    first = owners.choose_owners(deps.uow(), SERVICE, deps.clock, team_id=team.id,
+    first = owners.choose_owners(deps.uow(), OWNER_CHOOSER, deps.clock, team_id=team.id,
                                  subject_ids=["deal-1", "deal-2"])
-    again = owners.choose_owners(deps.uow(), SERVICE, deps.clock, team_id=team.id,
+    again = owners.choose_owners(deps.uow(), OWNER_CHOOSER, deps.clock, team_id=team.id,
                                  subject_ids=["deal-2", "deal-1"])
     assert {s: c.owner_user_id for s, c in first.items()} == \
         {s: c.owner_user_id for s, c in again.items()}
@@ -243,5 +250,5 @@ def test_moving_a_member_ends_the_old_membership_at_once_and_publishes_it(deps, 
     assert stored[target.id].ends_at is None and stored[target.id].starts_at == old.ends_at
     assert [e.event_type for e in events_of_move][-3:] == [
         "membership_changed", "membership_changed", "user_access_changed"]
-    scopes = access.list_scopes(deps.uow(), SERVICE, deps.clock, mover)
+    scopes = access.list_scopes(deps.uow(), ACCESS_CHECKER, deps.clock, mover)
     assert [s.team_id for s in scopes.scopes] == [target.id]

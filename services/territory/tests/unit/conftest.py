@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
 
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
@@ -13,7 +14,10 @@ from crm_territory.service_layer.territories import ConditionInput, RuleInput
 from .fakes import FakeClock, FakeDirectory, FakeMetrics, FakeUnitOfWork
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
-SERVICE = Caller("leads", kind="service")
+# Service accounts hold exactly the narrow roles their calls need (crm_chassis.service_roles).
+OWNER_CHOOSER = Caller("leads", kind="service", roles=frozenset({CHOOSE_OWNERS}))
+ACCESS_CHECKER = Caller("deals", kind="service", roles=frozenset({CHECK_ACCESS}))
+LEAD_ROUTER = Caller("leads", kind="service", roles=frozenset({ROUTE_LEADS}))
 
 
 def user(user_id: str, *roles: str) -> Caller:

@@ -144,8 +144,9 @@ class FakeDecisions(r.DecisionRepository):
     def save(self, decision):
         self.rows[decision.lead_id] = decision
 
-    def queued(self, after, limit):
-        rows = sorted((d for d in self.rows.values() if d.in_queue),
+    def queued(self, after, limit, team_ids=None):
+        rows = sorted((d for d in self.rows.values() if d.in_queue
+                       and (team_ids is None or d.team_id in team_ids)),
                       key=lambda d: (d.decided_at, d.lead_id))
         if after is not None:
             rows = [d for d in rows if (d.decided_at, d.lead_id) > after]

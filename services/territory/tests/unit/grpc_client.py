@@ -72,8 +72,9 @@ class Tokens:
     def user(self, user_id: str, *roles: str, departments=("sales",)) -> str:
         return self._keys.token(user_id, "user", roles, departments, user_id.title())
 
-    def service(self, name: str = "leads") -> str:
-        return self._keys.token(name, "service", (), (), name)
+    def service(self, name: str = "leads", *roles: str) -> str:
+        """A service account's token holding ``roles`` (crm_chassis.service_roles) only."""
+        return self._keys.token(name, "service", roles, (), name)
 
 
 def start(world):

@@ -6,7 +6,7 @@ from crm.territory.v1 import access_pb2
 from crm_territory.domain.access import Action, DenyReason, Via
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import access, memberships, org, teams
-from .conftest import ADMIN, SERVICE, World, user
+from .conftest import ADMIN, ACCESS_CHECKER, World, user
 
 A = Action
 Y, N = True, False
@@ -56,7 +56,7 @@ def org_world():
 @pytest.mark.parametrize("index", range(len(ACTIONS)), ids=[a.value for a in ACTIONS])
 def test_access_matrix(org_world, subject, index):
     w, berlin = org_world
-    decision = access.check_access(w.uow, SERVICE, w.clock, user_id=subject,
+    decision = access.check_access(w.uow, ACCESS_CHECKER, w.clock, user_id=subject,
                                    action=ACTIONS[index], team_id=berlin.id,
                                    record_owner_id="owner")
     assert decision.allowed is MATRIX[subject][index], decision.reason
@@ -69,14 +69,14 @@ def test_access_matrix(org_world, subject, index):
 ])
 def test_deny_reasons(org_world, subject, reason):
     w, berlin = org_world
-    decision = access.check_access(w.uow, SERVICE, w.clock, user_id=subject, action=A.READ,
+    decision = access.check_access(w.uow, ACCESS_CHECKER, w.clock, user_id=subject, action=A.READ,
                                    team_id=berlin.id)
     assert decision.deny_reason is reason
 
 
 def test_teammate_gets_a_helpful_reason(org_world):
     w, berlin = org_world
-    d = access.check_access(w.uow, SERVICE, w.clock, user_id="teammate", action=A.UPDATE,
+    d = access.check_access(w.uow, ACCESS_CHECKER, w.clock, user_id="teammate", action=A.UPDATE,
                             team_id=berlin.id, record_owner_id="owner")
     assert d.deny_reason is DenyReason.NOT_OWNER and "record activity" in d.reason
 
@@ -90,7 +90,7 @@ def test_list_scopes(org_world):
         if empty == "sibling_manager":
             # sees Oslo only, never Berlin
             assert berlin.id not in [s.team_id for s in
-                                     access.list_scopes(w.uow, SERVICE, w.clock, empty).scopes]
+                                     access.list_scopes(w.uow, ACCESS_CHECKER, w.clock, empty).scopes]
         else:
             assert access.list_scopes(w.uow, ADMIN, w.clock, empty).scopes == []
 
@@ -105,10 +105,10 @@ def test_who_may_ask(org_world):
     assert access.check_access(w.uow, user("owner"), w.clock, user_id="owner", action=A.READ,
                                team_id=berlin.id).allowed
     with pytest.raises(InvalidArgument):
-        access.check_access(w.uow, SERVICE, w.clock, user_id="owner", action=None,
+        access.check_access(w.uow, ACCESS_CHECKER, w.clock, user_id="owner", action=None,
                             team_id=berlin.id)
     with pytest.raises(InvalidArgument):
-        access.check_access(w.uow, SERVICE, w.clock, user_id="", action=A.READ,
+        access.check_access(w.uow, ACCESS_CHECKER, w.clock, user_id="", action=A.READ,
                             team_id=berlin.id)
 
 
@@ -131,7 +131,7 @@ def test_joining_and_moving_publish_complete_scopes(world):
     moved = _last_access(world, "rep")
     assert [s.team_id for s in moved.scopes] == [b.id]
     assert moved.access_version == first.access_version + 1
-    assert not access.check_access(world.uow, SERVICE, world.clock, user_id="rep",
+    assert not access.check_access(world.uow, ACCESS_CHECKER, world.clock, user_id="rep",
                                    action=A.READ, team_id=a.id).allowed
 
 
@@ -196,8 +196,8 @@ def test_unit_managers_keep_seeing_a_deactivated_team_its_former_members_do_not(
     memberships.end_membership(world.uow, ADMIN, world.clock, m.id)
     teams.deactivate_team(world.uow, ADMIN, world.clock, team.id)
     read = dict(action=A.READ, team_id=team.id)
-    assert access.check_access(world.uow, SERVICE, world.clock, user_id="boss", **read).allowed
-    assert not access.check_access(world.uow, SERVICE, world.clock, user_id="rep", **read).allowed
+    assert access.check_access(world.uow, ACCESS_CHECKER, world.clock, user_id="boss", **read).allowed
+    assert not access.check_access(world.uow, ACCESS_CHECKER, world.clock, user_id="rep", **read).allowed
 
 
 def test_identity_facts_arriving_out_of_order_are_ignored(world):

@@ -2,6 +2,7 @@
 revocation visible at once."""
 import grpc
 import pytest
+from crm_chassis.service_roles import CHECK_ACCESS
 
 from crm.territory.v1 import access_pb2 as pb, teams_pb2
 from crm_territory.domain.teams import TeamRole
@@ -52,7 +53,7 @@ MATRIX = {
 @pytest.mark.parametrize("subject", list(MATRIX))
 def test_check_access_matrix_over_grpc(setup, subject):
     w, berlin, _, client, tokens = setup
-    service = client.as_(tokens.service())
+    service = client.as_(tokens.service("deals", CHECK_ACCESS))
     expected = MATRIX[subject]
     for action, allowed in zip((READ, UPDATE, TRANSFER), expected[:3]):
         answer = service(service.access.CheckAccess, pb.CheckAccessRequest(
@@ -66,7 +67,7 @@ def test_check_access_matrix_over_grpc(setup, subject):
 
 def test_denied_update_names_the_rule_and_the_scope(setup):
     w, berlin, _, client, tokens = setup
-    service = client.as_(tokens.service())
+    service = client.as_(tokens.service("deals", CHECK_ACCESS))
     answer = service(service.access.CheckAccess, pb.CheckAccessRequest(
         user_id="teammate", action=UPDATE, team_id=berlin.id, record_owner_id="owner"))
     assert answer.deny_reason == pb.DENY_REASON_NOT_OWNER and "own" in answer.reason
@@ -80,7 +81,7 @@ def test_denied_update_names_the_rule_and_the_scope(setup):
                                      "nobody"])
 def test_list_scopes_is_empty_for_everyone_without_a_grant_on_berlin(setup, subject):
     w, berlin, oslo, client, tokens = setup
-    service = client.as_(tokens.service())
+    service = client.as_(tokens.service("deals", CHECK_ACCESS))
     scopes = service(service.access.ListScopes, pb.ListScopesRequest(user_id=subject)).user_scopes
     assert berlin.id not in [s.team_id for s in scopes.scopes]
     if subject != "sibling_manager":
@@ -133,7 +134,7 @@ def test_who_may_ask(setup):
 ])
 def test_check_access_needs_user_team_and_action(setup, request_kwargs, field):
     _, _, _, client, tokens = setup
-    service = client.as_(tokens.service())
+    service = client.as_(tokens.service("deals", CHECK_ACCESS))
     err = service.error(service.access.CheckAccess, pb.CheckAccessRequest(**request_kwargs))
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == field
     assert field in err.details()
@@ -148,7 +149,7 @@ def test_a_move_ends_access_to_the_old_team_at_once():
     running, channel, tokens = start(w)
     try:
         client = Client(channel)
-        service = client.as_(tokens.service())
+        service = client.as_(tokens.service("deals", CHECK_ACCESS))
         check = pb.CheckAccessRequest(user_id="mover", action=READ, team_id=old.id)
         assert service(service.access.CheckAccess, check).allowed
         memberships.move_member(w.uow, ADMIN, w.clock, w.directory, user_id="mover",

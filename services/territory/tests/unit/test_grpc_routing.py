@@ -2,6 +2,7 @@
 input refused clearly, PreviewRoute's explanation, decisions, the queue and hand-overs."""
 import grpc
 import pytest
+from crm_chassis.service_roles import CHOOSE_OWNERS, ROUTE_LEADS
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2
@@ -150,34 +151,45 @@ def test_preview_explains_without_routing(api):
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "drafts[1].territory_id"
 
 
-def test_decisions_are_visible_to_the_team_only_and_the_queue_to_its_team(api):
+def test_decisions_are_visible_to_who_may_assign_and_the_queue_to_its_team(api):
     w, admin, client, tokens, line, berlin, _ = api
     create(admin, line, berlin, [tr.RoutingRule(name="DE", conditions=[
         condition("country", "DE")])])
-    routing.route_leads(w.uow, w.clock, w.metrics, [lead("L1", country="DE"),
-                                                    lead("L2", country="FR")])
-    ann, quinn = client.as_(tokens.user("ann")), client.as_(tokens.user("quinn"))
-    mine = ann(ann.routing.GetRoutingDecision, rt.GetRoutingDecisionRequest(lead_id="L1"))
-    assert mine.decision.team_id == berlin.id and mine.decision.lead.country == "DE"
-    # Another team's decision and an unknown lead answer alike.
+    routing.route_leads(w.uow, w.clock, w.metrics, [
+        lead("L1", country="DE", region="Berlin", city="Berlin", postal_code="10115",
+             industry="software", company_size=40, lead_source="web_form", campaign="spring",
+             product_interests=("crm",)),
+        lead("L2", country="FR", city="Paris")])
+    sue, ann = client.as_(tokens.user("sue")), client.as_(tokens.user("ann"))
+    quinn = client.as_(tokens.user("quinn"))
+    mine = sue(sue.routing.GetRoutingDecision, rt.GetRoutingDecisionRequest(lead_id="L1"))
+    assert mine.decision.team_id == berlin.id and mine.decision.explanation.territory_name == "DE"
+    # Only what assigning needs of the lead: its id, line and coarse place.
+    assert mine.decision.lead == rt.LeadAttributes(lead_id="L1", country="DE", region="Berlin")
+    # An expert does not reassign, another team's member neither: both answer like an unknown id.
     hidden = quinn.error(quinn.routing.GetRoutingDecision,
                          rt.GetRoutingDecisionRequest(lead_id="L1"))
+    expert = ann.error(ann.routing.GetRoutingDecision, rt.GetRoutingDecisionRequest(lead_id="L1"))
     unknown = quinn.error(quinn.routing.GetRoutingDecision,
                           rt.GetRoutingDecisionRequest(lead_id="L9"))
-    assert hidden.code() == unknown.code() == SC.NOT_FOUND
+    assert hidden.code() == expert.code() == unknown.code() == SC.NOT_FOUND
+    assert hidden.details().replace("L1", "L9") == unknown.details()
     queued = quinn(quinn.routing.ListUnassignedLeads, rt.ListUnassignedLeadsRequest()).decisions
-    assert [(d.lead_id, d.in_queue) for d in queued] == [("L2", True)]
-    assert ann.error(ann.routing.ListUnassignedLeads,
-                     rt.ListUnassignedLeadsRequest()).code() == SC.PERMISSION_DENIED
-    err = admin.error(admin.routing.RetryRouting, rt.RetryRoutingRequest(lead_id="L1"))
+    assert [(d.lead_id, d.in_queue, d.lead.country, d.lead.city) for d in queued] == \
+        [("L2", True, "FR", "")]
+    assert ann(ann.routing.ListUnassignedLeads, rt.ListUnassignedLeadsRequest()).decisions == []
+    err = sue.error(sue.routing.RetryRouting, rt.RetryRoutingRequest(lead_id="L1"))
     assert err.code() == SC.FAILED_PRECONDITION and "not in the unassigned queue" in err.details()
-    again = admin(admin.routing.RetryRouting, rt.RetryRoutingRequest(lead_id="L2")).decision
-    assert again.version == 2 and again.in_queue
+    err = quinn.error(quinn.routing.RetryRouting, rt.RetryRoutingRequest(lead_id="L2"))
+    assert err.code() == SC.PERMISSION_DENIED and "supervisor or manager" in err.details()
+    router = client.as_(tokens.service("leads", ROUTE_LEADS))
+    again = router(router.routing.RetryRouting, rt.RetryRoutingRequest(lead_id="L2")).decision
+    assert again.version == 2 and again.in_queue and again.lead.city == ""
 
 
 def test_choose_owners_for_services_only(api):
     _, admin, client, tokens, _, berlin, _ = api
-    service = client.as_(tokens.service("deals"))
+    service = client.as_(tokens.service("deals", CHOOSE_OWNERS))
     request = rt.ChooseOwnersRequest(team_id=berlin.id, exclude_user_ids=["bob"],
                                      subject_ids=["deal:1", "deal:2", "deal:1"])
     answer = service(service.routing.ChooseOwners, request).owners

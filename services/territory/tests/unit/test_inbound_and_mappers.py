@@ -71,9 +71,25 @@ def test_caller_from_the_chassis_principal():
 
     from crm_territory.service_layer.caller import Caller
     admin = Caller.from_principal(Principal("u1", roles=frozenset({"admin"}), display_name="Ann"))
-    assert admin.is_admin and not admin.is_service and admin.user_id == "u1"
+    assert admin.is_admin and not admin.is_service_account and admin.user_id == "u1"
     assert admin.actor.display_name == "Ann"
     from crm_chassis import caller as chassis_caller
     assert isinstance(admin, chassis_caller.Caller)
-    service = Caller.from_principal(Principal("leads", kind="service"))
-    assert service.is_service and service.user_id == ""
+    service = Caller.from_principal(Principal("leads", kind="service",
+                                              roles=frozenset({"admin", "choose_owners"})))
+    assert service.is_service_account and service.user_id == ""
+    # A person role in a service account's token grants nothing; its service roles do.
+    assert not service.is_admin and service.holds_service_role("choose_owners")
+    assert not admin.holds_service_role("choose_owners")
+
+
+def test_no_token_acts_as_the_platform_itself():
+    """Kind "system" is the worker's own (Caller.system); a principal naming it is refused."""
+    from crm_chassis.auth.principal import Principal
+    from crm_chassis.errors import Unauthenticated
+
+    from crm_territory.service_layer.caller import Caller
+    with pytest.raises(Unauthenticated) as refused:
+        Caller.from_principal(Principal("territory-router", kind="system",
+                                        roles=frozenset({"admin"})))
+    assert "person or a service account" in refused.value.message

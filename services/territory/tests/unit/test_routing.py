@@ -11,7 +11,7 @@ from crm_territory.domain.routing import Outcome, UnroutableReason
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Money
 from crm_territory.service_layer import absences, memberships, org, owners, routing, teams
-from .conftest import ADMIN, SERVICE, lead, rule, user
+from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule, user
 
 
 @pytest.fixture
@@ -79,8 +79,8 @@ def test_unmatched_lead_goes_to_the_visible_queue_with_event_and_metric(setup):
     assert world.metrics.unroutable == ["no_rule_matched"]
     page = routing.list_unassigned(world.uow, user("triage"), world.clock)
     assert [x.lead_id for x in page.items] == ["L9"]
-    with pytest.raises(PermissionDenied):
-        routing.list_unassigned(world.uow, user("b1"), world.clock)
+    # Outside the queue team the queue is empty: nobody else may place its leads.
+    assert routing.list_unassigned(world.uow, user("b1"), world.clock).items == []
 
 
 def test_matched_team_without_eligible_member_goes_to_queue_not_next_territory(setup):
@@ -195,7 +195,9 @@ def test_preview_changes_nothing_and_takes_drafts(setup):
 def test_get_decision_does_not_leak_to_outsiders(setup):
     world, *_ = setup
     route(world, lead("L1", postal_code="10", company_size=1))
-    assert routing.get_decision(world.uow, user("b2"), world.clock, "L1").owner_user_id == "b1"
+    world.member(world.uow.teams.get(world.uow.decisions.get("L1").team_id), "lead",
+                 role=TeamRole.SUPERVISOR)
+    assert routing.get_decision(world.uow, user("lead"), world.clock, "L1").owner_user_id == "b1"
     with pytest.raises(NotFound) as outsider:
         routing.get_decision(world.uow, user("m1"), world.clock, "L1")
     with pytest.raises(NotFound) as unknown:
@@ -211,13 +213,13 @@ def test_retry_routing_from_the_queue(setup):
     t = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
     territories.set_rules(world.uow, ADMIN, world.clock, t.id,
                           [rule("France", country=["FR"])])
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):      # b1 is in no queue team: the queued lead is not theirs
         routing.retry_routing(world.uow, user("b1"), world.clock, world.metrics, "L1")
     again = routing.retry_routing(world.uow, user("triage"), world.clock, world.metrics, "L1")
     assert again.outcome is Outcome.ROUTED and again.version == 2 and not again.in_queue
     assert world.uow.events("lead_routed")[-1].meta.aggregate_version == 2
     with pytest.raises(FailedPrecondition):
-        routing.retry_routing(world.uow, ADMIN, world.clock, world.metrics, "L1")
+        routing.retry_routing(world.uow, LEAD_ROUTER, world.clock, world.metrics, "L1")
 
 
 def test_unassigned_queue_pages_stay_stable_when_leads_leave(setup):
@@ -225,10 +227,10 @@ def test_unassigned_queue_pages_stay_stable_when_leads_leave(setup):
     for i in range(5):
         route(world, lead(f"Q{i}", country="FR"))
         world.clock.advance(seconds=1)
-    first = routing.list_unassigned(world.uow, ADMIN, world.clock, page_size=2)
+    first = routing.list_unassigned(world.uow, user("triage"), world.clock, page_size=2)
     assert [d.lead_id for d in first.items] == ["Q0", "Q1"]
     routing.leave_queue(world.uow, "Q1")             # the cursor's lead leaves the queue
-    second = routing.list_unassigned(world.uow, ADMIN, world.clock, page_size=2,
+    second = routing.list_unassigned(world.uow, user("triage"), world.clock, page_size=2,
                                      cursor=first.next_cursor)
     assert [d.lead_id for d in second.items] == ["Q2", "Q3"]
 
@@ -238,17 +240,17 @@ def test_leave_queue_when_assigned_by_hand(setup):
     route(world, lead("L1", country="FR"))
     assert routing.leave_queue(world.uow, "L1") is True
     assert routing.leave_queue(world.uow, "L1") is False
-    assert routing.list_unassigned(world.uow, ADMIN, world.clock).items == []
+    assert routing.list_unassigned(world.uow, user("triage"), world.clock).items == []
 
 
 def test_choose_owner_for_hand_over_is_idempotent(setup):
     world, berlin, *_ = setup
-    c1 = owners.choose_owner(world.uow, SERVICE, world.clock, team_id=berlin.id,
+    c1 = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                               subject_id="deal:7", exclude_user_ids=["b1"])
-    c2 = owners.choose_owner(world.uow, SERVICE, world.clock, team_id=berlin.id,
+    c2 = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                               subject_id="deal:7", exclude_user_ids=["b1"])
     assert c1.owner_user_id == c2.owner_user_id == "b2"
-    c3 = owners.choose_owner(world.uow, SERVICE, world.clock, team_id=berlin.id,
+    c3 = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                               subject_id="deal:8", exclude_user_ids=["b1"])
     assert c3.owner_user_id == "b3"
     with pytest.raises(PermissionDenied):
@@ -268,18 +270,18 @@ def test_choose_owners_spreads_a_leavers_items_by_the_strategy(setup):
     [b1] = [m for m in world.uow.memberships.for_team(berlin.id) if m.user_id == "b1"]
     memberships.end_membership(world.uow, ADMIN, world.clock, b1.id, reason="left")
     subjects = [f"lead:{i}" for i in range(6)]
-    plan = owners.choose_owners(world.uow, SERVICE, world.clock, team_id=berlin.id,
+    plan = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                                  subject_ids=subjects, exclude_user_ids=["b1"])
     assert collections.Counter(c.owner_user_id for c in plan.values()) == {"b2": 3, "b3": 3}
-    again = owners.choose_owners(world.uow, SERVICE, world.clock, team_id=berlin.id,
+    again = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                                   subject_ids=subjects)
     assert {s: c.owner_user_id for s, c in again.items()} == \
         {s: c.owner_user_id for s, c in plan.items()}
     with pytest.raises(InvalidArgument):
-        owners.choose_owners(world.uow, SERVICE, world.clock, team_id=berlin.id,
+        owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                               subject_ids=["x", ""])
     with pytest.raises(InvalidArgument):
-        owners.choose_owners(world.uow, SERVICE, world.clock, team_id=berlin.id,
+        owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                               subject_ids=[f"s{i}" for i in range(1001)])
 
 
@@ -287,9 +289,9 @@ def test_choose_owners_without_eligible_member_is_not_remembered(setup):
     world, _, munich, *_ = setup
     [m1] = world.uow.memberships.for_team(munich.id)
     memberships.set_paused(world.uow, ADMIN, world.clock, m1.id, True)
-    first = owners.choose_owner(world.uow, SERVICE, world.clock, team_id=munich.id,
+    first = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=munich.id,
                                  subject_id="deal:1")
     assert first.owner_user_id == "" and "paused" in first.reason
     memberships.set_paused(world.uow, ADMIN, world.clock, m1.id, False)
-    assert owners.choose_owner(world.uow, SERVICE, world.clock, team_id=munich.id,
+    assert owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=munich.id,
                                 subject_id="deal:1").owner_user_id == "m1"

@@ -9,7 +9,7 @@ from crm_territory.domain.routing import Outcome
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import memberships, org, owners, routing, territories, workload
-from .conftest import ADMIN, SERVICE, lead, rule
+from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule
 
 LEAD, DEAL = ItemKind.LEAD, ItemKind.DEAL
 
@@ -147,7 +147,7 @@ def test_a_queued_lead_counts_once_taken_by_hand_or_by_retry(setup):
     berlin_territory = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
     territories.set_rules(world.uow, ADMIN, world.clock, berlin_territory.id,
                           [rule("France", country=["FR"])])
-    again = routing.retry_routing(world.uow, ADMIN, world.clock, world.metrics, "Q2")
+    again = routing.retry_routing(world.uow, LEAD_ROUTER, world.clock, world.metrics, "Q2")
     assert again.outcome is Outcome.ROUTED
     assert open_items(world, berlin)[again.owner_user_id] >= 1
     before = open_items(world, berlin)
@@ -175,7 +175,7 @@ def test_a_hand_over_spreads_by_plan_and_the_events_move_the_counts(setup):
     [b1] = [m for m in world.uow.memberships.for_team(berlin.id) if m.user_id == "b1"]
     memberships.end_membership(world.uow, ADMIN, world.clock, b1.id, reason="left")
     assert open_items(world, berlin) == {"b1": 4}       # an ending changes no count by itself
-    plan = owners.choose_owners(world.uow, SERVICE, world.clock, team_id=berlin.id,
+    plan = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
                                 subject_ids=[f"lead:L{i}" for i in range(4)],
                                 exclude_user_ids=["b1"])
     assert collections.Counter(c.owner_user_id for c in plan.values()) == {"b2": 2, "b3": 2}

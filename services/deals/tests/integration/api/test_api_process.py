@@ -73,7 +73,7 @@ def test_the_api_process_serves_with_identitys_published_keys(database_url, publ
     port = free_port()
     env = dict(os.environ, CRM_DEALS_DATABASE_URL=database_url, CRM_DEALS_GRPC_PORT=str(port),
                CRM_DEALS_METRICS_PORT="0", CRM_DEALS_IDENTITY_ADDRESS=published_keys.address,
-               CRM_LOG_LEVEL="WARNING")
+               CRM_LOG_LEVEL="WARNING", CRM_ENV="test")   # test: no webhook key needed
     process = subprocess.Popen([sys.executable, "-m", "crm_deals.entrypoints.api"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     address = f"127.0.0.1:{port}"

@@ -15,6 +15,7 @@ import pytest
 from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
+from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 
 from crm_leads.domain.assignment import RoutingDecision
@@ -75,7 +76,9 @@ def client(server, keys):
 
 class Team:
     """team-<hex> with owner, mate and supervisor as members, a manager of the unit above
-    (unit_manager grant), a member of another team, an admin in no team and a stranger."""
+    (unit_manager grant), a member of another team, an admin in no team, a stranger, and
+    service accounts: a web form (capture_leads), an e-mail platform (record_lead_activity)
+    and one without any service role."""
 
     def __init__(self, engine, wiring, deps):
         tag = uuid.uuid4().hex[:8]
@@ -87,7 +90,11 @@ class Team:
         self.admin = Person(f"admin-{tag}", departments=(), roles=("admin",))
         self.stranger = Person(f"stranger-{tag}")
         self.marketer = Person(f"marketer-{tag}", departments=("marketing",))
-        self.form = Person(f"webform-{tag}", departments=(), kind="service")
+        self.form = Person(f"webform-{tag}", departments=(), roles=(CAPTURE_LEADS,),
+                           kind="service")
+        self.mailer = Person(f"mailer-{tag}", departments=(), roles=(RECORD_LEAD_ACTIVITY,),
+                             kind="service")
+        self.bare_service = Person(f"service-{tag}", departments=(), kind="service")
         self._engine, self._wiring, self._deps = engine, wiring, deps
         self._versions = itertools.count(1)
         for person, role in ((self.owner, "expert"), (self.mate, "expert"),

@@ -1,6 +1,7 @@
 """ImportLeads end to end on PostgreSQL: per-row report, a crash of the database mid-import
 (a server whose third commit fails) and the re-run, which loses and duplicates no row."""
 import dataclasses
+import threading
 import uuid
 
 import grpc
@@ -106,3 +107,35 @@ def test_crash_mid_import_loses_no_accepted_row(client, team, engine, crashing_s
     accepted = [a for answer in answers for a in answer.accepted]
     assert sum(a.already_imported for a in accepted) == 40 and len(accepted) == 90
     assert leads_of(engine, tag) == 90
+
+
+def test_an_unauthorised_stream_is_refused_before_its_header(client, team):
+    """No header is ever sent: the refusal cannot come from reading the stream."""
+    release = threading.Event()
+
+    def idle():
+        release.wait()
+        return
+        yield
+
+    try:
+        for person, needed in ((team.admin, "crmctl users departments set"),
+                               (team.bare_service, "capture_leads")):
+            with pytest.raises(grpc.RpcError) as caught:
+                list(client.leads.ImportLeads(idle(), metadata=client.metadata(person),
+                                              timeout=30))
+            assert caught.value.code() == SC.PERMISSION_DENIED
+            assert needed in caught.value.details()
+    finally:
+        release.set()
+
+
+def test_a_row_imported_before_by_someone_else_names_no_lead_outside_the_scope(client, team):
+    tag = uuid.uuid4().hex[:8]
+    first = run(client, team.marketer, f"file-{tag}", rows_of(tag, 1))
+    lead_id = first[0].accepted[0].lead_id
+    team.route(lead_id)
+    for person, expected in ((team.owner, lead_id), (team.outsider, "")):
+        again = run(client, person, f"file-{tag}", rows_of(tag, 1))
+        accepted = again[0].accepted[0]
+        assert accepted.already_imported and accepted.lead_id == expected

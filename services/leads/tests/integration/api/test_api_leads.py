@@ -174,8 +174,47 @@ def test_activity_rescoring_by_an_integration_account(client, team):
     lead_id = routed_lead(client, team)
     recorded = client.call(client.leads.RecordLeadActivity, pb.RecordLeadActivityRequest(
         activity=lead_pb2.LeadActivity(id=uuid.uuid4().hex, lead_id=lead_id,
-                                       kind=lead_pb2.ACTIVITY_KIND_DEMO_REQUESTED)), team.form)
+                                       kind=lead_pb2.ACTIVITY_KIND_DEMO_REQUESTED)), team.mailer)
     assert not recorded.HasField("score") and not recorded.replayed
     listed = client.call(client.leads.ListLeadActivities,
                          pb.ListLeadActivitiesRequest(lead_id=lead_id), team.mate)
     assert [a.kind for a in listed.activities] == [lead_pb2.ACTIVITY_KIND_DEMO_REQUESTED]
+
+
+def test_merge_by_an_outsider_neither_names_nor_changes_the_lead(client, team):
+    email = f"quiet.{uuid.uuid4().hex[:8]}@parkworks.example"
+    lead_id = routed_lead(client, team, email=email)
+    before = client.call(client.leads.GetLead, pb.GetLeadRequest(lead_id=lead_id), team.owner)
+    answers = []
+    for person in (team.outsider, team.admin, team.form):
+        for policy in (pb.DUPLICATE_POLICY_MERGE, pb.DUPLICATE_POLICY_REJECT):
+            request = pb.CreateLeadRequest(idempotency_key=uuid.uuid4().hex,
+                                           lead=lead_input(email), on_duplicate=policy)
+            request.lead.person.title = "Planted title"
+            err = client.error(client.leads.CreateLead, request, person)
+            assert err.code() == SC.ALREADY_EXISTS and lead_id not in err.details()
+            answers.append(err.details())
+    assert len(set(answers)) == 1  # merge and reject, anyone outside: one answer
+    after = client.call(client.leads.GetLead, pb.GetLeadRequest(lead_id=lead_id), team.owner)
+    assert after.version == before.version and after.data.person.title == ""
+
+
+def test_service_accounts_need_their_service_role(client, team):
+    lead_id = routed_lead(client, team)
+    err = client.error(client.leads.CreateLead, pb.CreateLeadRequest(
+        idempotency_key=uuid.uuid4().hex,
+        lead=lead_input(f"n.{uuid.uuid4().hex[:8]}@parkworks.example")), team.bare_service)
+    assert err.code() == SC.PERMISSION_DENIED and "capture_leads" in err.details()
+    answers = []
+    for target in (lead_id, "f" * 32):  # an existing lead and an unknown id answer alike
+        for person in (team.bare_service, team.form):
+            err = client.error(client.leads.RecordLeadActivity, pb.RecordLeadActivityRequest(
+                activity=lead_pb2.LeadActivity(id=uuid.uuid4().hex, lead_id=target,
+                                               kind=lead_pb2.ACTIVITY_KIND_EMAIL_OPENED)),
+                person)
+            assert err.code() == SC.PERMISSION_DENIED
+            answers.append(err.details())
+    assert len(set(answers)) == 1 and "record_lead_activity" in answers[0]
+    listed = client.call(client.leads.ListLeadActivities,
+                         pb.ListLeadActivitiesRequest(lead_id=lead_id), team.mate)
+    assert not listed.activities

@@ -4,6 +4,7 @@ import json
 
 import grpc
 import pytest
+from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS
 from sqlalchemy import select
 
 from crm.territory.v1 import (access_pb2 as ac, org_pb2 as og, routing_pb2 as rt,
@@ -101,7 +102,7 @@ def test_the_organisation_reads_back(company):
 
 def test_access_matrix_on_the_database(company):
     c, p = company, company["people"]
-    service = c["client"].as_(c["tokens"].service())
+    service = c["client"].as_(c["tokens"].service("deals", CHECK_ACCESS))
 
     def allowed(user, action=READ, team=None):
         return service(service.access.CheckAccess, ac.CheckAccessRequest(
@@ -144,7 +145,7 @@ def test_preview_route_explains_on_the_database(company):
 def test_move_member_ends_old_access_at_once_and_leaves_events(company, engine):
     c = company
     ann = c["people"]["ann"]
-    service = c["client"].as_(c["tokens"].service())
+    service = c["client"].as_(c["tokens"].service("deals", CHECK_ACCESS))
     check = ac.CheckAccessRequest(user_id=ann, action=READ, team_id=c["berlin"].id)
     assert service(service.access.CheckAccess, check).allowed
     before = service(service.access.ListScopes, ac.ListScopesRequest(user_id=ann)).user_scopes
@@ -174,7 +175,7 @@ def test_move_member_ends_old_access_at_once_and_leaves_events(company, engine):
 
 def test_choose_owners_hands_a_leavers_items_to_the_remaining_members(company):
     c, p = company, company["people"]
-    deals = c["client"].as_(c["tokens"].service("deals"))
+    deals = c["client"].as_(c["tokens"].service("deals", CHOOSE_OWNERS))
     subjects = [f"deal:{unique('d')}" for _ in range(4)]
     request = rt.ChooseOwnersRequest(team_id=c["berlin"].id, subject_ids=subjects,
                                      exclude_user_ids=[p["ann"]])
