@@ -20,6 +20,7 @@ service role of ``crm_chassis.service_roles``, ``service_without_role`` holding 
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -268,5 +269,23 @@ def _team_a_records(org: Organisation, pb) -> None:
 
 
 def _deactivate(org: Organisation, pb, users) -> None:
+    """Deactivate ``deactivated`` (who logged in before) and give every service a moment to
+    learn it from identity's events; a service that never refuses the token fails the
+    matrix's cells, not the set-up."""
+    from security_matrix import MATRIX
+    from security_rpcs import all_rpcs, invoke
+
     org.call("admin", users.DeactivateUser, pb["users_pb2"].DeactivateUserRequest(
         id=org.callers["deactivated"].user_id, reason="security suite: a deactivated caller"))
+    probes = {}
+    for rpc in all_rpcs():
+        if MATRIX.get(rpc.name) and MATRIX[rpc.name].cells["deactivated"] == "unauth":
+            probes.setdefault(rpc.service, rpc)
+    deadline = time.monotonic() + 20
+    for service, rpc in sorted(probes.items()):
+        while time.monotonic() < deadline:
+            outcome = invoke(org.channel(service), rpc, rpc.request_class(),
+                             org.callers["deactivated"].metadata())
+            if outcome.code == grpc.StatusCode.UNAUTHENTICATED:
+                break
+            time.sleep(0.2)

@@ -1,7 +1,7 @@
 """Forged and misused access tokens against every api of the platform: each is refused with
 UNAUTHENTICATED and no data. Claim-level attacks (expired, wrong audience, over-long lifetime...)
-are signed with identity's real signing key, read from identity's database as an attacker
-holding a copy of it would, so that only the claim under test is wrong; a control token with
+are signed with identity's real signing key, read from identity's database and unwrapped with
+its key-encryption key as an attacker holding both would, so that only the claim under test is wrong; a control token with
 the same key and correct claims is accepted, proving the attacks fail for the right reason."""
 from __future__ import annotations
 
@@ -36,15 +36,22 @@ def probe_rpc(service: str):
 
 @pytest.fixture(scope="module")
 def identity_key(org):
+    """identity's active signing key, from its database and its key-encryption key (both an
+    attacker would need: a database dump alone does not sign)."""
+    from crm_identity.adapters.key_wrapping import key_wrapper
+
     engine = sqlalchemy.create_engine(org.bed.database_urls["identity"])
     try:
         with engine.connect() as connection:
-            kid, pem, public_pem = connection.execute(sqlalchemy.text(
+            kid, stored, public_pem = connection.execute(sqlalchemy.text(
                 "SELECT kid, private_key_pem, public_key_pem FROM signing_keys "
                 "WHERE is_active")).one()
     finally:
         engine.dispose()
-    return kid, private_key_from_pem(pem), public_pem
+    env = org.bed.env
+    wrapper = key_wrapper(env.get("CRM_IDENTITY_KEY_ENCRYPTION_KEY", ""),
+                          env.get("CRM_IDENTITY_KEY_ENCRYPTION_KEY_PREVIOUS", ""))
+    return kid, private_key_from_pem(wrapper.unwrap(kid, stored)), public_pem
 
 
 def claims(org, **overrides) -> dict:
