@@ -289,14 +289,17 @@ MATRIX: dict[str, Row] = {
     "territory.RoutingService/ChooseOwners": row(SERVICE_ONLY,
                                                  note="services need choose_owners"),
     "territory.RoutingService/GetRoutingDecision": row(
-        profile("hidden", "any", manager="ok"),
-        note="those who may assign in the lead's team"),
+        profile("hidden", "any", manager="ok", service_without_role="refused",
+                service_with_role="ok"),
+        note="who may assign the lead; services need route_leads"),
     "territory.RoutingService/ListUnassignedLeads": row(
-        profile("denied", "any", manager="ok"),
-        note="those who may assign in some team"),
-    "territory.RoutingService/PreviewRoute": row(profile("any", service_without_role="denied")),
+        profile("any", service_without_role="denied", service_with_role="ok"),
+        note="queue team members (others: empty); services need route_leads"),
+    "territory.RoutingService/PreviewRoute": row(profile(
+        "any", service_without_role="denied", service_with_role="denied")),
     "territory.RoutingService/RetryRouting": row(
-        SERVICE_ONLY, admin="any", manager="any", note="services need route_leads"),
+        SERVICE_ONLY, admin="refused", manager="any",
+        note="a supervisor+ of the queue team; services need route_leads"),
     "territory.SalesLineService/CreateSalesLine": row(STRUCTURE),
     "territory.SalesLineService/DeactivateSalesLine": row(STRUCTURE, spare=True),
     "territory.SalesLineService/GetSalesLine": row(OPEN),
