@@ -21,7 +21,7 @@ circle (``member``, ``teammate``, ``manager``) may receive a marker of team A's 
 response or an error message. A row is built from a profile and per-caller overrides; ``set``
 merges JSON (proto field names, ``{named id}`` substituted) into the generated request,
 ``fill`` maps a field name to another named id, ``spare`` aims a destructive call at the
-spare team, unit and sales line.
+spare team, unit, sales line and territory.
 
 Run ``python tests/security/security_matrix.py`` to rewrite the matrix section of
 docs/security.md after changing this table (a test checks that the document is current).
@@ -316,13 +316,13 @@ MATRIX: dict[str, Row] = {
     "territory.TeamService/RenameTeam": row(STRUCTURE, spare=True),
     "territory.TeamService/SetTeamRouting": row(STRUCTURE, spare=True),
     "territory.TerritoryService/CreateTerritory": row(STRUCTURE),
-    "territory.TerritoryService/DeactivateTerritory": row(STRUCTURE),
+    "territory.TerritoryService/DeactivateTerritory": row(STRUCTURE, spare=True),
     "territory.TerritoryService/GetTerritory": row(OPEN),
     "territory.TerritoryService/ListRuleAttributes": row(OPEN),
     "territory.TerritoryService/ListRuleVersions": row(OPEN, fill={"id": "territory"}),
     "territory.TerritoryService/ListTerritories": row(OPEN),
-    "territory.TerritoryService/SetTerritoryRules": row(STRUCTURE),
-    "territory.TerritoryService/UpdateTerritory": row(STRUCTURE),
+    "territory.TerritoryService/SetTerritoryRules": row(STRUCTURE, spare=True),
+    "territory.TerritoryService/UpdateTerritory": row(STRUCTURE, spare=True),
 }
 
 # ---------------------------------------------------------------- the document

@@ -165,6 +165,10 @@ def build_organisation(bed: PlatformBed) -> Organisation:
         name=unique("Germany"), sales_line_id=ids["sales_line"], team_id=ids["team_a"],
         priority=1, rules=[tpb.RoutingRule(name="DE", conditions=[
             tpb.RuleCondition(attribute="country", values=["DE"])])])).territory.id
+    ids["spare_territory"] = as_admin(territories.CreateTerritory, tpb.CreateTerritoryRequest(
+        name=unique("Spare"), sales_line_id=ids["spare_sales_line"], team_id=ids["team_d"],
+        priority=1, rules=[tpb.RoutingRule(name="FR", conditions=[
+            tpb.RuleCondition(attribute="country", values=["FR"])])])).territory.id
     _create_pipeline(org, pb)
     _service_accounts(org, pb)
     _team_a_records(org, pb)

@@ -82,7 +82,8 @@ FIELD_IDS = {"lead_id": "lead", "survivor_lead_id": "lead", "duplicate_lead_id":
              "sales_line_id": "sales_line", "territory_id": "territory",
              "pipeline_id": "pipeline", "membership_id": "membership_spare",
              "quote_id": "quote"}
-SPARE = {"team_a": "team_d", "unit_u": "unit_x", "sales_line": "spare_sales_line"}
+SPARE = {"team_a": "team_d", "unit_u": "unit_x", "sales_line": "spare_sales_line",
+         "territory": "spare_territory"}
 
 
 def entity_of(rpc: Rpc) -> str | None:
