@@ -200,7 +200,8 @@ MATRIX: dict[str, Row] = {
     "identity.AuthService/Logout": row(PUBLIC),
     "identity.AuthService/Refresh": row(PUBLIC),
     "identity.AuthService/WhoAmI": row(OPEN),
-    "identity.AuthService/WithdrawSigningKey": row(ADMIN, note="an empty kid, never a real one"),
+    "identity.AuthService/WithdrawSigningKey": row(ADMIN, admin="reaches",
+                                                   note="an empty kid, never a real one"),
     "identity.UserService/ChangeOwnPassword": row(
         OPEN, service_without_role="denied", service_with_role="denied"),
     "identity.UserService/CreateServiceAccount": row(ADMIN, set={"name": "matrix-account"}),
@@ -218,7 +219,7 @@ MATRIX: dict[str, Row] = {
     "identity.UserService/ReactivateUser": row(ADMIN),
     "identity.UserService/ResetPassword": row(ADMIN, fill={"id": "spare_user"}),
     "identity.UserService/SetUserDepartments": row(ADMIN),
-    "identity.UserService/UpdateServiceAccountRoles": row(ADMIN),
+    "identity.UserService/UpdateServiceAccountRoles": row(ADMIN, admin="reaches"),
     "identity.UserService/UpdateUser": row(ADMIN, set={"update_mask": "displayName"}),
     # ------------------------------------------------------------ leads
     "leads.CampaignService/CreateCampaign": row(profile("denied", management="ok")),
@@ -298,7 +299,8 @@ MATRIX: dict[str, Row] = {
     "territory.RoutingService/PreviewRoute": row(profile(
         "any", service_without_role="denied", service_with_role="denied")),
     "territory.RoutingService/RetryRouting": row(
-        SERVICE_ONLY, admin="refused", manager="any",
+        profile("refused", "refused", service_without_role="denied", service_with_role="ok",
+                manager="any"),
         note="a supervisor+ of the queue team; services need route_leads"),
     "territory.SalesLineService/CreateSalesLine": row(STRUCTURE),
     "territory.SalesLineService/DeactivateSalesLine": row(STRUCTURE, spare=True),

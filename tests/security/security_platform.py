@@ -167,7 +167,7 @@ def build_organisation(bed: PlatformBed) -> Organisation:
             tpb.RuleCondition(attribute="country", values=["DE"])])])).territory.id
     ids["spare_territory"] = as_admin(territories.CreateTerritory, tpb.CreateTerritoryRequest(
         name=unique("Spare"), sales_line_id=ids["spare_sales_line"], team_id=ids["team_d"],
-        priority=1, rules=[tpb.RoutingRule(name="FR", conditions=[
+        priority=2, rules=[tpb.RoutingRule(name="FR", conditions=[
             tpb.RuleCondition(attribute="country", values=["FR"])])])).territory.id
     _create_pipeline(org, pb)
     _service_accounts(org, pb)
