@@ -1,0 +1,1 @@
+"""The security suite (a package so that its platform fixture ends with the folder)."""
