@@ -91,9 +91,11 @@ TEAM_LIST = profile("any", "ok")                            # lists filtered by 
 ADMIN = profile("denied", admin="ok")                       # a person administrator only
 STRUCTURE = profile("denied", admin="ok")                   # territory: admin or team role
 MEMBERSHIP = profile("denied", admin="ok", manager="any")   # team roles of the unit too
+# The catalog holds no team's data and keeps no copy of people: a deactivated person's token
+# ends there when it expires (at most the access-token lifetime), not at once (docs/security.md).
 CATALOG_READ = profile("reaches", no_department="denied", admin="denied",
-                       service_without_role="any", service_with_role="any")
-CATALOG_WRITE = profile("denied")                           # catalog_manager (nobody here)
+                       service_without_role="any", service_with_role="any", deactivated="any")
+CATALOG_WRITE = profile("denied", deactivated="any")        # catalog_manager (nobody here)
 UNKNOWN_RECORD = profile("refused", "any")                  # deals records not in the fixture
 SERVICE_ONLY = profile("denied", service_with_role="ok")    # a service role, no person
 

@@ -3,13 +3,16 @@
 * ``catalog_manager`` role: everything (unit groups, products, price lists, discount lists).
 * ``pricing_manager`` role: price lists and discount lists (not products or unit groups).
 * Reads and PriceQuote: every authenticated member of the ``sales`` or ``management``
-  department, holders of either catalog role, and service accounts (deals, reporting).
+  department and holders of either catalog role. Service accounts may read the catalog (it holds
+  no team's data); PriceQuote needs the ``quote_prices`` service role (deals' quotes), checked
+  before anything is looked up.
 * The ``admin`` role grants nothing here: administrators manage users and structure.
 """
 from __future__ import annotations
 
 from crm_chassis.auth.principal import Principal
 from crm_chassis.errors import PermissionDenied, Unauthenticated
+from crm_chassis.service_roles import QUOTE_PRICES
 
 CATALOG_MANAGER = "catalog_manager"
 PRICING_MANAGER = "pricing_manager"
@@ -33,6 +36,16 @@ def require_reader(principal: Principal | None) -> Principal:
                            "sales and management departments; you are in none of them: an "
                            "administrator adds you with `crmctl users departments set <you> "
                            "sales`")
+
+
+def require_quoter(principal: Principal | None) -> Principal:
+    """PriceQuote: a reader; a service account only with the ``quote_prices`` role."""
+    caller = _authenticated(principal)
+    if caller.is_service and not caller.has_role(QUOTE_PRICES):
+        raise PermissionDenied(f"pricing a quote as a service needs the '{QUOTE_PRICES}' service "
+                               "role: an administrator grants it with `crmctl service-accounts "
+                               f"set-roles <client id> --role {QUOTE_PRICES}`")
+    return require_reader(caller)
 
 
 def require_catalog_manager(principal: Principal | None) -> Principal:

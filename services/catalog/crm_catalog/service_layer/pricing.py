@@ -18,7 +18,7 @@ from crm_catalog.domain.products import normalise_sku
 from crm_catalog.domain.quote import (LineRequest, PricedLine, PricingData, Totals,
                                       UnitPriceMemo, price_quote)
 from crm_catalog.domain.selection import QuoteContext
-from crm_catalog.service_layer.authorization import require_reader
+from crm_catalog.service_layer.authorization import require_quoter, require_reader
 from crm_catalog.service_layer.ports import Clock, system_clock
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
@@ -54,7 +54,7 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
                       unit_prices: UnitPriceMemo | None = None) -> QuoteResult:
     """``unit_prices`` remembers each line's price before its quantity between quotes (it is
     keyed by the versions it was computed from, so it never needs invalidating)."""
-    require_reader(principal)
+    require_quoter(principal)
     if not lines:
         raise InvalidArgument("a quote needs at least one line", field="lines")
     if len(lines) > MAX_LINES:

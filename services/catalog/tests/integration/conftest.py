@@ -138,7 +138,7 @@ def tokens(keys):
         "marketing": keys.token("user-mkt", departments=["marketing"]),
         "no_department": keys.token("user-none"),
         "admin": keys.token("user-admin", roles=["admin"], departments=["after_sales"]),
-        "deals_service": keys.token("deals", kind="service"),
+        "deals_service": keys.token("deals", kind="service", roles=["quote_prices"]),
         "service_with_roles": keys.token("rogue", kind="service",
                                          roles=["catalog_manager", "pricing_manager"]),
     }

@@ -210,7 +210,8 @@ def admin() -> Principal:
 
 @pytest.fixture
 def deals_service() -> Principal:
-    return Principal(subject_id="deals", kind="service", display_name="deals")
+    return Principal(subject_id="deals", kind="service", display_name="deals",
+                     roles=frozenset({"quote_prices"}))
 
 
 class CatalogBuilder:

@@ -5,7 +5,8 @@ from crm_chassis.auth.principal import Principal
 from crm_chassis.errors import PermissionDenied, Unauthenticated
 
 from crm_catalog.service_layer.authorization import (require_catalog_manager,
-                                                     require_pricing_manager, require_reader)
+                                                     require_pricing_manager, require_quoter,
+                                                     require_reader)
 
 
 def who(*, roles=(), departments=(), kind="user"):
@@ -23,17 +24,19 @@ CALLERS = {
     "administrator": who(roles=["admin"], departments=["marketing"]),
     "service account": who(kind="service"),
     "service account with role": who(kind="service", roles=["catalog_manager"]),
+    "service account quoting": who(kind="service", roles=["quote_prices"]),
 }
-MATRIX = {  # caller: (read and price, price lists and discounts, products and units)
-    "catalog manager": (True, True, True),
-    "pricing manager": (True, True, False),
-    "sales member": (True, False, False),
-    "management member": (True, False, False),
-    "marketing member": (False, False, False),
-    "after-sales member": (False, False, False),
-    "administrator": (False, False, False),
-    "service account": (True, False, False),
-    "service account with role": (True, False, False),
+MATRIX = {  # caller: (read, price a quote, price lists and discounts, products and units)
+    "catalog manager": (True, True, True, True),
+    "pricing manager": (True, True, True, False),
+    "sales member": (True, True, False, False),
+    "management member": (True, True, False, False),
+    "marketing member": (False, False, False, False),
+    "after-sales member": (False, False, False, False),
+    "administrator": (False, False, False, False),
+    "service account": (True, False, False, False),      # quote_prices is not implied
+    "service account with role": (True, False, False, False),
+    "service account quoting": (True, True, False, False),
 }
 
 
@@ -48,11 +51,12 @@ def allowed(rule, caller) -> bool:
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_matrix(name):
     caller = CALLERS[name]
-    assert (allowed(require_reader, caller), allowed(require_pricing_manager, caller),
+    assert (allowed(require_reader, caller), allowed(require_quoter, caller),
+            allowed(require_pricing_manager, caller),
             allowed(require_catalog_manager, caller)) == MATRIX[name]
 
 
-@pytest.mark.parametrize("rule", [require_reader, require_pricing_manager,
+@pytest.mark.parametrize("rule", [require_reader, require_quoter, require_pricing_manager,
                                   require_catalog_manager])
 def test_anonymous_callers_are_unauthenticated(rule):
     with pytest.raises(Unauthenticated, match="authorization: Bearer"):

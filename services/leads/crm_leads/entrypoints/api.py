@@ -15,6 +15,7 @@ from crm.leads.v1 import (campaign_pb2, campaign_pb2_grpc, lead_service_pb2,
 from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging
+from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_chassis.settings import check_startup
 
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
@@ -22,7 +23,7 @@ from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
 from crm_leads.entrypoints import settings as settings_module
 from crm_leads.entrypoints.settings import LeadsSettings
-from crm_leads.entrypoints.wiring import build_dependencies
+from crm_leads.entrypoints.wiring import build
 from crm_leads.service_layer.dependencies import Dependencies
 
 SERVICE_NAMES = (service_name_of(lead_service_pb2, "LeadService"),
@@ -43,7 +44,10 @@ def start(settings: LeadsSettings, deps: Dependencies | None = None, *, verifier
           **kwargs):
     """Start a server without blocking (tests, benchmarks); returns the RunningServer.
     ``verifier`` defaults to identity's published keys (closed when the server stops)."""
-    deps = deps or build_dependencies(settings)
+    wiring = None if deps is not None else build(settings)
+    deps = deps or wiring.deps
+    if wiring is not None:   # a real replica: a deactivated person's token ends here at once
+        kwargs.setdefault("principal_check", refuse_deactivated_users(wiring.replica))
     on_stop = None
     if verifier is None:
         verifier = identity_verifier(settings)
@@ -57,10 +61,11 @@ def main() -> None:
     settings = settings_module.load()
     check_startup(settings, "api")   # stops here when misconfigured
     configure_logging(settings)
-    deps = build_dependencies(settings)
+    wiring = build(settings)
     verifier = identity_verifier(settings)
-    serve(settings, register_servicers(deps, import_batch_size=settings.import_batch_size),
-          service_names=SERVICE_NAMES, verifier=verifier, on_stop=verifier.key_source.close)
+    serve(settings, register_servicers(wiring.deps, import_batch_size=settings.import_batch_size),
+          service_names=SERVICE_NAMES, verifier=verifier, on_stop=verifier.key_source.close,
+          principal_check=refuse_deactivated_users(wiring.replica))
 
 
 if __name__ == "__main__":
