@@ -109,7 +109,9 @@ class RelayLeadership:
         if connection is not None:
             self.is_leader = False
             try:
-                connection.invalidate()   # never back to the pool: the session may hold the lock
-                connection.close()        # closing the session releases the advisory lock
+                if not connection.invalidated:
+                    connection.invalidate()   # never back to the pool: it may hold the lock
             except Exception:
                 log.debug("error closing the relay lock connection", exc_info=True)
+            finally:
+                connection.close()   # ending the session releases the advisory lock

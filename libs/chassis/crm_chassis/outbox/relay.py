@@ -289,3 +289,27 @@ class OutboxRelay:
         metrics.QUARANTINED.labels(self._service).set(quarantined)
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
         metrics.OLDEST_PENDING_AGE.labels(self._service).set(max(0.0, age))
+
+
+def subscribed_event_types(service_name: str, manifests) -> frozenset[str]:
+    """The event types of ``service_name`` some manifest subscribes to (the bound ones)."""
+    return frozenset(sub.event for manifest in manifests for sub in manifest.subscriptions
+                     if sub.source == service_name)
+
+
+def relay_options(engine: Engine, service_name: str, settings, manifests) -> dict:
+    """The OutboxRelay keywords a relay process takes from its settings and the manifests:
+    quarantine limit, subscribed event types, retention."""
+    from crm_chassis.retention import Pruner
+
+    return {"max_attempts": settings.outbox_max_attempts,
+            "subscribed_events": subscribed_event_types(service_name, manifests),
+            "pruner": Pruner.from_settings(engine, service_name, settings)}
+
+
+def register_health_checks(relay: OutboxRelay) -> None:
+    """/healthz of the relay's metrics endpoint: database and broker reachable lately."""
+    from crm_chassis.metrics import register_health_check
+
+    register_health_check("database", lambda: relay.health["database"])
+    register_health_check("broker", lambda: relay.health["broker"])
