@@ -3,7 +3,8 @@
 It builds a grpcio server (thread pool of ``settings.grpc_max_workers``) with the chassis chain
 (:class:`~crm_chassis.grpc.interceptor.ServerChain`), lets ``register(server)`` add the service's
 servicers, adds gRPC health v1 (SERVING for each service and for "" once started, NOT_SERVING
-as soon as a graceful shutdown begins) and reflection, binds ``settings.grpc_bind``, starts the
+while the database is unreachable (crm_chassis.grpc.db_health) and as soon as a graceful
+shutdown begins) and reflection, binds ``settings.grpc_bind``, starts the
 /metrics endpoint and logs one startup line with the (redacted) settings.
 
 ``serve`` blocks until SIGTERM/SIGINT, then: health NOT_SERVING, ``server.stop(grace)`` (in-flight
@@ -22,6 +23,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from crm_chassis.grpc.db_health import watch_database
 from crm_chassis.grpc.interceptor import PrincipalCheck, ServerChain
 from crm_chassis.logging import get_logger
 from crm_chassis.metrics import start_metrics_server
@@ -107,6 +109,7 @@ def start_server(settings, register: Callable[[grpc.Server], None], *,
     server.start()
     for name in service_names + ("",):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    on_stop = watch_database(settings, health_servicer, service_names + ("",), on_stop)
     log.info("grpc_server_started", address=f"{settings.grpc_host}:{port}",
              services=list(service_names), settings=settings.redacted())
     return RunningServer(server, port, health_servicer, service_names,
