@@ -7,9 +7,10 @@ opens a fresh connection to the service's database every ``health_check_seconds`
 could hide a server that accepts no new sessions), runs ``SELECT 1`` and sets every service of
 the standard gRPC health servicer (and "") to SERVING or NOT_SERVING. Changes are logged once.
 
-Liveness stays separate: the probe's gRPC health also answers NOT_SERVING during an outage, so
-the deploy manifests give liveness a failure threshold far above readiness'; the process itself
-is fine and recovers on its own when the database returns.
+Liveness stays separate: the health service named ``liveness`` is SERVING as long as the process
+runs (NOT_SERVING only in a graceful shutdown), whatever the database does; Kubernetes' liveness
+probe asks for it, so a database outage takes pods out of service without restarting them (the
+process recovers on its own when the database returns).
 
 SQLite (``make run``) is a local file: nothing to watch.
 """
@@ -27,6 +28,7 @@ from crm_chassis.logging import get_logger
 
 log = get_logger("crm.grpc.health")
 
+LIVENESS_SERVICE = "liveness"   # the health service name of "the process answers"
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
@@ -88,6 +90,7 @@ class DatabaseHealthWatcher:
 def watch_database(settings, health_servicer, names, on_stop):
     """For the server bootstrap: start watching (when there is a database to watch) and return
     the server's ``on_stop`` extended to stop the watcher first."""
+    health_servicer.set(LIVENESS_SERVICE, SERVING)
     watcher = DatabaseHealthWatcher.for_settings(settings, health_servicer, names)
     if watcher is None:
         return on_stop

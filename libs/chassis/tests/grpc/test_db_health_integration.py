@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from crm_chassis.grpc import echo
-from crm_chassis.grpc.db_health import DatabaseHealthWatcher
+from crm_chassis.grpc.db_health import LIVENESS_SERVICE, DatabaseHealthWatcher
 from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.testing import PG_ADMIN_URL, temporary_postgres_database, wait_until
@@ -52,6 +52,7 @@ def test_health_is_not_serving_while_the_database_is_unreachable_and_serving_aft
                     wait_until(lambda: status() == NOT_SERVING, timeout=20,
                                message="health stayed SERVING without a database")
                     assert status(echo.ECHO_SERVICE) == NOT_SERVING
+                    assert status(LIVENESS_SERVICE) == SERVING   # the process itself is fine
                 finally:
                     _allow_connections(database, True)
                 wait_until(lambda: status() == SERVING, timeout=20,
