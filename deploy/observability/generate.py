@@ -64,7 +64,7 @@ def alert_rules() -> dict:
                   "outbox-backlog-growing"),
             alert("OutboxQuarantined", "max by (service) (outbox_quarantined_events) > 0", "0m",
                   "page", "{{ $labels.service }}: {{ $value }} outbox rows quarantined after "
-                  "repeated failed publishes; later events of their aggregates wait",
+                  "repeated failed publishes; subsequent events of their aggregates wait",
                   "outbox-rows-quarantined"),
             alert("OutboxNoRelayLeader", "max by (service) (outbox_relay_leader) < 1", "2m", "page",
                   "{{ $labels.service }}: no relay holds the relay lock (database unreachable?): "

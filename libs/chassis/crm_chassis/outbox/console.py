@@ -5,7 +5,7 @@ relay runs (in Kubernetes: ``kubectl exec deploy/<service>-relay -- crm-outbox .
 
 ``quarantined`` lists the quarantined rows (id, event type, aggregate, attempts, last error).
 ``retry`` puts them back to pending with no attempts (all of them, or ``--id`` ones): the relay
-publishes each alone next, and the later events of their aggregates follow in order.
+publishes each alone next, and the subsequent events of their aggregates follow in order.
 """
 from __future__ import annotations
 

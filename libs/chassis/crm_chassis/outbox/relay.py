@@ -11,7 +11,7 @@ published again (at-least-once: consumers dedupe by event id in their inbox).
 
 A failed publish counts an attempt on every row it carried: a nack on that row, a connection lost
 mid-batch on every row of the batch (a broker that cannot be reached at all costs no attempt). A
-row with attempts is *held*: it is published alone, before the batch, and the later rows of its
+row with attempts is *held*: it is published alone, before the batch, and the subsequent rows of its
 aggregate wait behind it, so per-aggregate order holds while other aggregates flow. After
 ``outbox_max_attempts`` failed publishes a row is QUARANTINED: it stays out of publishing, its
 aggregate stays held until an operator retries it (``crm-outbox retry``), and
@@ -260,7 +260,7 @@ class OutboxRelay:
                 .values(status=QUARANTINED).returning(table.c.id), {"ids": ids}).scalars().all()
         if quarantined:
             metrics.QUARANTINED_TOTAL.labels(self._service).inc(len(quarantined))
-            log.error("quarantined outbox rows %s of %s after %d failed publishes (%s): later "
+            log.error("quarantined outbox rows %s of %s after %d failed publishes (%s): subsequent "
                       "events of their aggregates wait; see `crm-outbox quarantined --service %s`",
                       quarantined, self._service, self._max_attempts, reason, self._service)
 

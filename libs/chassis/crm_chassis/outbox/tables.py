@@ -22,7 +22,7 @@ QUARANTINED = "quarantined"  # failed ``outbox_max_attempts`` publishes; holds b
 # Rows retention may delete once they are old: the broker has taken them.
 DONE = (SENT, UNSUBSCRIBED)
 
-# A row that failed a publish (pending with attempts > 0) or was quarantined holds back the later
+# A row that failed a publish (pending with attempts > 0) or was quarantined holds back the subsequent
 # rows of its aggregate, so per-aggregate order survives a row that cannot be published. The
 # relay looks such rows up per aggregate for every batch: a partial index keeps that lookup to
 # the few held rows. Literal SQL, so PostgreSQL can match the relay's query to the index.
@@ -101,7 +101,7 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
 
 def create_messaging_tables(op) -> None:
     """For a service's first alembic migration: create outbox and inbox as they were first
-    defined (later additions have their own helpers: ``create_outbox_held_index``)."""
+    defined (additions to them have their own helpers: ``create_outbox_held_index``)."""
     op.create_table(OUTBOX, *_outbox_columns())
     op.create_index("ix_outbox_pending", OUTBOX, ["id"],
                     postgresql_where=text("status = 'pending'"),

@@ -203,7 +203,7 @@ def test_a_poison_row_is_quarantined_after_max_attempts_other_aggregates_flow_it
         relay.run_once()
     # The failed publish counted an attempt (a lost connection included).
     assert _by_event(rows)[poison]["attempts"] == 1 and _by_event(rows)[poison]["status"] == "pending"
-    later_a, later_b = rows.write_for("a", "b")
+    following_a, following_b = rows.write_for("a", "b")
     for _ in range(2):
         try:
             relay.run_once()
@@ -212,13 +212,13 @@ def test_a_poison_row_is_quarantined_after_max_attempts_other_aggregates_flow_it
     state = _by_event(rows)
     assert (state[poison]["status"], state[poison]["attempts"]) == ("quarantined", 3)
     assert state[poison]["last_error"]
-    assert state[later_b]["status"] == "sent"      # another aggregate flowed meanwhile
-    assert state[later_a]["status"] == "pending"   # its own aggregate waits behind it, unsent
-    assert later_a not in _published(publisher)
+    assert state[following_b]["status"] == "sent"      # another aggregate flowed meanwhile
+    assert state[following_a]["status"] == "pending"   # its own aggregate waits behind it, unsent
+    assert following_a not in _published(publisher)
     published_before = len(_published(publisher))
     relay.run_once()                               # quarantined: not retried, still holds "a"
     assert len(_published(publisher)) == published_before
-    assert _by_event(rows)[later_a]["status"] == "pending"
+    assert _by_event(rows)[following_a]["status"] == "pending"
 
 
 def test_a_connection_drop_counts_an_attempt_on_every_row_of_the_batch_then_isolates_the_culprit(
@@ -284,9 +284,9 @@ def test_crm_outbox_lists_and_retries_quarantined_rows(producer, monkeypatch, ca
     publisher = FakePublisher({poison: "nack"})
     relay = OutboxRelay(engine, "unitp", publisher, max_attempts=1)
     relay.run_once()
-    later, = rows.write_for("a")
+    following, = rows.write_for("a")
     relay.run_once()
-    assert _by_event(rows)[later]["status"] == "pending"
+    assert _by_event(rows)[following]["status"] == "pending"
     monkeypatch.setenv("CRM_UNITP_DATABASE_URL", str(engine.url))
     assert console.main(["quarantined", "--service", "unitp"]) == 0
     listed = capsys.readouterr().out
@@ -296,4 +296,4 @@ def test_crm_outbox_lists_and_retries_quarantined_rows(producer, monkeypatch, ca
     publisher.verdicts = {}
     relay.run_once()                       # retried first, alone; its aggregate follows
     assert {r["status"] for r in rows()} == {"sent"}
-    assert _published(publisher)[-2:] == [poison, later]
+    assert _published(publisher)[-2:] == [poison, following]
