@@ -6,7 +6,7 @@ import uuid
 from functools import partial
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.db import make_engine, make_session_factory
@@ -297,3 +297,32 @@ def test_crm_outbox_lists_and_retries_quarantined_rows(producer, monkeypatch, ca
     relay.run_once()                       # retried first, alone; its aggregate follows
     assert {r["status"] for r in rows()} == {"sent"}
     assert _published(publisher)[-2:] == [poison, following]
+
+
+def test_the_relay_loop_prunes_old_sent_rows_while_idle(producer):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from crm_chassis.db import utcnow
+    from crm_chassis.outbox.tables import outbox_table
+    from crm_chassis.retention import Pruner
+
+    engine, write, rows = producer
+    old, young = write(2)
+    relay = OutboxRelay(engine, "unitp", FakePublisher())
+    relay.run_once()
+    table = outbox_table(MetaData())
+    with engine.begin() as conn:
+        conn.execute(update(table).where(table.c.event_id == old).values(
+            sent_at=utcnow() - dt.timedelta(days=8), occurred_at=utcnow() - dt.timedelta(days=8)))
+    relay = OutboxRelay(engine, "unitp", FakePublisher(),
+                        pruner=Pruner(engine, "unitp", retention_days=7))
+    thread = threading.Thread(target=relay.run)
+    thread.start()
+    try:
+        wait_until(lambda: [r["event_id"] for r in rows()] == [young], 10,
+                   message="the relay did not prune the old sent row")
+    finally:
+        relay.stop()
+        thread.join(10)
