@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from sqlalchemy import Engine, MetaData, select, update
+from sqlalchemy.exc import DBAPIError
 
 from crm_chassis.outbox.tables import PENDING, QUARANTINED, outbox_table
 
@@ -49,19 +50,28 @@ def main(argv: list[str] | None = None, out=None) -> int:
     args = parser.parse_args(argv)
     engine = make_engine(ServiceSettings.load(args.service).database_url, pool_size=1)
     try:
-        if args.command == "quarantined":
-            rows = quarantined_rows(engine)
-            for row in rows:
-                print(f"{row['id']}\t{row['event_type']}\t{row['aggregate_type']}/"
-                      f"{row['aggregate_id']}\tattempts={row['attempts']}\t"
-                      f"{row['occurred_at'].isoformat()}\t{row['last_error'] or ''}", file=out)
-            print(f"{len(rows)} quarantined row(s) in {args.service}'s outbox", file=out)
-        else:
-            count = retry_quarantined(engine, args.ids)
-            print(f"{count} row(s) of {args.service}'s outbox back to pending; the relay "
-                  "publishes them next", file=out)
+        return _run(engine, args, out)
+    except DBAPIError as exc:
+        print(f"crm-outbox: cannot work on {args.service}'s outbox: {exc.orig!r}. Is its "
+              f"database reachable and migrated (python -m crm_{args.service}.migrate)?",
+              file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
+
+
+def _run(engine: Engine, args, out) -> int:
+    if args.command == "quarantined":
+        rows = quarantined_rows(engine)
+        for row in rows:
+            print(f"{row['id']}\t{row['event_type']}\t{row['aggregate_type']}/"
+                  f"{row['aggregate_id']}\tattempts={row['attempts']}\t"
+                  f"{row['occurred_at'].isoformat()}\t{row['last_error'] or ''}", file=out)
+        print(f"{len(rows)} quarantined row(s) in {args.service}'s outbox", file=out)
+    else:
+        count = retry_quarantined(engine, args.ids)
+        print(f"{count} row(s) of {args.service}'s outbox back to pending; the relay "
+              "publishes them next", file=out)
     return 0
 
 

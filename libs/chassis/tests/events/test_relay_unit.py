@@ -326,3 +326,11 @@ def test_the_relay_loop_prunes_old_sent_rows_while_idle(producer):
     finally:
         relay.stop()
         thread.join(10)
+
+
+def test_crm_outbox_on_a_database_without_an_outbox_says_what_to_do(tmp_path, monkeypatch, capsys):
+    from crm_chassis.outbox import console
+
+    monkeypatch.setenv("CRM_UNITP_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    assert console.main(["quarantined", "--service", "unitp"]) == 1
+    assert "migrated (python -m crm_unitp.migrate)" in capsys.readouterr().err
