@@ -11,8 +11,8 @@ published again (at-least-once: consumers dedupe by event id in their inbox).
 
 A failed publish counts an attempt on every row it carried: a nack on that row, a connection lost
 mid-batch on every row of the batch (a broker that cannot be reached at all costs no attempt). A
-row with attempts is *held*: it is published alone, before the batch, and the subsequent rows of its
-aggregate wait behind it, so per-aggregate order holds while other aggregates flow. After
+row with attempts is *held*: it is published alone, and the subsequent rows of its aggregate wait
+behind it, so per-aggregate order holds while other aggregates flow. After
 ``outbox_max_attempts`` failed publishes a row is QUARANTINED: it stays out of publishing, its
 aggregate stays held until an operator retries it (``crm-outbox retry``), and
 ``outbox_quarantined_events`` says so.
@@ -88,7 +88,8 @@ class OutboxRelay:
                 and_(held.c.status == text(f"'{PENDING}'"), held.c.attempts > text("0"))))
         self._select = (select(table.c.id, table.c.event_id, table.c.event_type, table.c.exchange,
                                table.c.payload, table.c.headers, table.c.occurred_at,
-                               table.c.attempts)
+                               table.c.attempts, table.c.aggregate_type,
+                               table.c.aggregate_id)
                         .where(table.c.status == PENDING, ~holds_back)
                         .order_by(table.c.id).limit(batch_size))
         if is_postgres(engine):   # one array parameter instead of one bind per row
@@ -174,9 +175,11 @@ class OutboxRelay:
     def run_once(self) -> int:
         """Publish one batch of pending rows; returns how many rows were published.
 
-        Held rows (with attempts) go out first, each alone, so a row that breaks its publish
-        fails only itself; a connection it loses is re-opened for the next. The other rows
-        follow as one batch. A broker that cannot be reached at all raises before any publish.
+        Rows go out in id order: consecutive rows without attempts as one pipelined publish,
+        each held row (with attempts) alone, so a row that breaks its publish fails only itself
+        (the connection it loses is re-opened for the next). Once a row of an aggregate fails,
+        the aggregate's subsequent rows of this batch wait. A broker that cannot be reached at
+        all raises before any publish.
         """
         rows = self.leadership.select_batch(self._select)
         self._refresh_stats(force=not rows)
@@ -185,21 +188,35 @@ class OutboxRelay:
         if not getattr(self._publisher, "is_connected", True):
             self._publisher.connect()   # an unreachable broker costs the rows no attempt
         self.health["broker"] = True
+        blocked: set = set()    # aggregates with a row that failed in this batch
+        chunk: list = []
         lost = None
         for row in rows:
-            if row["attempts"] and not self._stop.is_set():
-                try:
-                    self._publish([row])
-                except PublisherConnectionError as exc:
-                    lost = exc
-        fresh = [row for row in rows if not row["attempts"]]
-        if fresh:
-            self._publish(fresh)
+            if self._stop.is_set():
+                break
+            if _aggregate(row) in blocked:
+                continue
+            if not row["attempts"]:
+                chunk.append(row)
+                continue
+            if chunk:
+                blocked |= self._publish(chunk)
+                chunk = []
+                if _aggregate(row) in blocked:
+                    continue
+            try:
+                blocked |= self._publish([row])
+            except PublisherConnectionError as exc:
+                lost = exc
+                blocked.add(_aggregate(row))
+        if chunk:
+            self._publish(chunk)
         if lost is not None:
             raise lost
         return len(rows)
 
-    def _publish(self, rows: Sequence) -> None:
+    def _publish(self, rows: Sequence) -> set:
+        """Publish ``rows`` and record the verdicts; returns the aggregates of nacked rows."""
         messages = [message_from_row(row) for row in rows]
         started = time.perf_counter()
         try:
@@ -210,6 +227,8 @@ class OutboxRelay:
             raise
         metrics.BATCH_SECONDS.labels(self._service).observe(time.perf_counter() - started)
         self._record(result, {row["id"]: row["event_type"] for row in rows})
+        nacked = set(result.nacked)
+        return {_aggregate(row) for row in rows if row["id"] in nacked}
 
     def _record(self, result: BatchResult, event_types: dict) -> None:
         table, now = self._table, utcnow()
@@ -289,6 +308,10 @@ class OutboxRelay:
         metrics.QUARANTINED.labels(self._service).set(quarantined)
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
         metrics.OLDEST_PENDING_AGE.labels(self._service).set(max(0.0, age))
+
+
+def _aggregate(row) -> tuple[str, str]:
+    return row["aggregate_type"], row["aggregate_id"]
 
 
 def subscribed_event_types(service_name: str, manifests) -> frozenset[str]:

@@ -334,3 +334,41 @@ def test_crm_outbox_on_a_database_without_an_outbox_says_what_to_do(tmp_path, mo
     monkeypatch.setenv("CRM_UNITP_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     assert console.main(["quarantined", "--service", "unitp"]) == 1
     assert "migrated (python -m crm_unitp.migrate)" in capsys.readouterr().err
+
+
+def test_a_retried_row_goes_out_before_its_aggregates_held_rows(producer):
+    from crm_chassis.outbox.console import retry_quarantined
+
+    engine, _, rows = producer
+    poison, follower = rows.write_for("a", "a")
+    publisher = FakePublisher({poison: "drop"})
+    relay = OutboxRelay(engine, "unitp", publisher, max_attempts=2)
+    for _ in range(2):
+        with pytest.raises(PublisherConnectionError):
+            relay.run_once()
+    state = _by_event(rows)
+    assert (state[poison]["status"], state[follower]["attempts"]) == ("quarantined", 1)
+    assert retry_quarantined(engine) == 1
+    publisher.verdicts = {}
+    relay.run_once()
+    assert [m.event_id for batch in publisher.batches[-2:] for m in batch] == [poison, follower]
+    assert {r["status"] for r in rows()} == {"sent"}
+
+
+def test_a_nacked_row_holds_back_its_aggregates_held_row_in_the_same_batch(producer):
+    engine, _, rows = producer
+    first, second = rows.write_for("a", "a")
+    publisher = FakePublisher({first: "drop"})
+    relay = OutboxRelay(engine, "unitp", publisher, max_attempts=5)
+    with pytest.raises(PublisherConnectionError):
+        relay.run_once()                     # both rows: one attempt
+    from sqlalchemy import update
+
+    from crm_chassis.outbox.tables import outbox_table
+    table = outbox_table(MetaData())
+    with engine.begin() as conn:             # the first row fresh again, the second still held
+        conn.execute(update(table).where(table.c.event_id == first).values(attempts=0))
+    publisher.verdicts = {first: "nack"}
+    relay.run_once()
+    assert _published(publisher)[-1] == first          # the held second row did not overtake
+    assert _by_event(rows)[second]["status"] == "pending"
