@@ -100,10 +100,12 @@ def relay_drain(n: int, exchange: str) -> tuple[float, int]:
         publisher = ConfirmingPublisher(AMQP_URL, app_id="bench.outbox_relay")
         relay = OutboxRelay(engine, "bench", publisher, batch_size=batch_size)
         publisher.connect()
+        relay.leadership.try_acquire()   # batches are read only under the relay lock
         started = time.perf_counter()
         while relay.run_once():
             pass
         elapsed = time.perf_counter() - started
+        relay.leadership.release()
         publisher.close()
         with engine.connect() as conn:
             sent = conn.execute(select(func.count()).select_from(table)

@@ -59,8 +59,16 @@ def alert_rules() -> dict:
                   "{{ $value | humanizeDuration }} old (relay down or broker unreachable)",
                   "outbox-backlog-growing"),
             alert("OutboxUnroutable", "sum by (service) (increase(outbox_unroutable_total[10m])) > 0",
-                  "0m", "ticket", "{{ $labels.service }}: events returned unroutable (topology "
-                  "not declared?)", "outbox-backlog-growing"),
+                  "0m", "ticket", "{{ $labels.service }}: events a service subscribes to came back "
+                  "unroutable: its bound queue is missing (topology not declared?)",
+                  "outbox-backlog-growing"),
+            alert("OutboxQuarantined", "max by (service) (outbox_quarantined_events) > 0", "0m",
+                  "page", "{{ $labels.service }}: {{ $value }} outbox rows quarantined after "
+                  "repeated failed publishes; subsequent events of their aggregates wait",
+                  "outbox-rows-quarantined"),
+            alert("OutboxNoRelayLeader", "max by (service) (outbox_relay_leader) < 1", "2m", "page",
+                  "{{ $labels.service }}: no relay holds the relay lock (database unreachable?): "
+                  "nothing is published", "outbox-backlog-growing"),
             alert("DeadLetterQueueNotEmpty", "max by (queue) (dead_letter_queue_messages) > 0",
                   "1m", "ticket", "{{ $labels.queue }} holds {{ $value }} dead-lettered events",
                   "dead-letter-queue-not-empty"),

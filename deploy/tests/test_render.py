@@ -86,6 +86,11 @@ def test_deployments_are_hardened_probed_and_bounded(repo):
         assert set(container["resources"]) == {"requests", "limits"}
         assert container["livenessProbe"]
     assert kinds["api"]["readinessProbe"]["grpc"] == {"port": 50060}
+    # Liveness never follows the database (an outage must not restart healthy pods).
+    assert kinds["api"]["livenessProbe"]["grpc"] == {"port": 50060, "service": "liveness"}
+    assert all(container["startupProbe"] for container in kinds.values())
+    assert kinds["relay"]["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert kinds["relay"]["livenessProbe"]["httpGet"]["path"] == "/metrics"
     assert kinds["api"]["command"] == ["python", "-m", "crm_sales.entrypoints.api"]
     assert kinds["worker"]["command"][-2:] == ["sales", "crm_sales.entrypoints.worker"]
     (migrate,) = docs(base / "job-migrate.yaml")

@@ -119,6 +119,15 @@ class ServiceSettings:
         "plus 0.25 s).")
     outbox_batch_size: int = setting(500, "Outbox rows the relay publishes per confirmed batch.")
     outbox_poll_seconds: float = setting(0.05, "Relay pause when the outbox is empty.")
+    outbox_max_attempts: int = setting(
+        10, "Failed publishes of one outbox row before the relay quarantines it.")
+    retention_days: float = setting(
+        7.0, "Age after which sent outbox rows and inbox rows are deleted (longer than any "
+        "redelivery).")
+    retention_batch_size: int = setting(500, "Rows deleted per retention statement.")
+    retention_interval_seconds: float = setting(300.0, "How often the relay prunes old rows.")
+    health_check_seconds: float = setting(
+        5.0, "How often the api pings its database to answer gRPC health.")
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")
     broker_user_format: str = setting(
         "crm-{service}", "Broker user name of a service ({service} = its name): who may publish "

@@ -3,7 +3,10 @@
     crm-dev run [--only identity] [--no-topology]   migrate, broker users, topology, start, supervise
     crm-dev list [--only ...]                       what `run` would start, without starting it
 
-Exit status of ``run``: 0 after Ctrl-C/SIGTERM, 1 when a step fails or a process exits on its own.
+A process that exits on its own is restarted after an exponential backoff (as Kubernetes restarts
+a crashed pod); one that crashes ``--max-crashes`` times within a minute stops the platform.
+
+Exit status of ``run``: 0 after Ctrl-C/SIGTERM, 1 when a step fails or a process crash-loops.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from rich.table import Table
 
 from crm_chassis import manifest as manifests
 from crm_chassis.devrun.plan import Plan, build_plan
-from crm_chassis.devrun.supervisor import Supervisor, describe_exit
+from crm_chassis.devrun.supervisor import RestartPolicy, Supervisor, describe_exit
 
 GRACE_SECONDS = 10.0
 
@@ -57,7 +60,8 @@ def _print_table(table: Table, plan: Plan) -> None:
                       f"-> crmctl login --email {email}", markup=False, soft_wrap=True)
 
 
-def run_platform(only: tuple[str, ...] = (), topology: bool = True) -> int:
+def run_platform(only: tuple[str, ...] = (), topology: bool = True,
+                 restart: RestartPolicy = RestartPolicy()) -> int:
     """Migrate, declare the topology, start every process, supervise; the exit status."""
     plan = _plan(only, topology)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -85,11 +89,11 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True) -> int:
         _print_table(_process_table(plan, {r.spec.label: r.pid for r in supervisor.running}),
                      plan)
         supervisor.say("crm-dev: running; Ctrl-C stops everything")
-        exited = supervisor.wait_for_first_exit(stop)
+        exited = supervisor.supervise(stop, restart)
         if exited is not None:
             supervisor.say(f"crm-dev: {exited.spec.label} (pid {exited.pid}) "
                            f"{describe_exit(exited.popen.returncode)} unexpectedly; "
-                           "stopping everything")
+                           "stopping everything (see its output above)")
         else:
             supervisor.say(f"crm-dev: {received[-1]} received; stopping everything")
         killed = supervisor.stop_all(GRACE_SECONDS)
@@ -113,9 +117,19 @@ def cli() -> None:
               help="Run only this service (repeatable); the others are not started.")
 @click.option("--no-topology", is_flag=True,
               help="Skip the broker users and topology (e.g. no RabbitMQ needed for the test).")
-def run(only: tuple[str, ...], no_topology: bool) -> None:
-    """Migrate, declare the broker topology, start every process; Ctrl-C stops all."""
-    sys.exit(run_platform(only, topology=not no_topology))
+@click.option("--max-crashes", type=click.IntRange(min=0), default=RestartPolicy.max_crashes,
+              show_default=True,
+              help="Restarts of one process within a minute before giving up (0: never restart).")
+@click.option("--restart-backoff", type=click.FloatRange(min=0), show_default=True,
+              default=RestartPolicy.backoff_seconds,
+              help="Seconds before the first restart; doubled at each further crash (max 10).")
+def run(only: tuple[str, ...], no_topology: bool, max_crashes: int,
+        restart_backoff: float) -> None:
+    """Migrate, create the broker users, declare the topology, start every process, restart
+    crashed ones;
+    Ctrl-C stops all."""
+    policy = RestartPolicy(max_crashes=max_crashes, backoff_seconds=restart_backoff)
+    sys.exit(run_platform(only, topology=not no_topology, restart=policy))
 
 
 @cli.command("list")

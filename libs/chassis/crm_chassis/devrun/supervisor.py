@@ -1,9 +1,11 @@
-"""Runs processes side by side with prefixed output and stops them together.
+"""Runs processes side by side with prefixed output, restarts crashed ones, stops them together.
 
 Each child gets its own process group, so a terminal's Ctrl-C reaches only the runner, which then
 stops the children in order (SIGTERM to the group, a grace period, SIGKILL for stragglers). A
-child that exits on its own is never restarted: the runner reports it and stops everything, so a
-crash is seen at once instead of being hidden by a restart loop.
+child that exits on its own is restarted as Kubernetes would restart its pod, after an
+exponential backoff (``RestartPolicy``), and the runner prints that it did; the other processes
+keep running. A process that crashes ``max_crashes`` times within ``window_seconds`` is a crash
+loop a restart does not mend: the runner then gives up, says so, and stops everything.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Mapping, Sequence
 
 from crm_chassis.devrun.plan import ProcessSpec
@@ -38,6 +40,26 @@ class Running:
     @property
     def pid(self) -> int:
         return self.popen.pid
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Backoff before restart n (1-based): ``backoff_seconds * 2**(n-1)``, at most
+    ``max_backoff_seconds``; crashes counted within the last ``window_seconds``."""
+
+    max_crashes: int = 5              # 0: never restart (the first exit stops everything)
+    backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 10.0
+    window_seconds: float = 60.0
+
+    def delay(self, recent_crashes: int) -> float:
+        return min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, recent_crashes - 1))
+
+
+@dataclass
+class _Crashes:
+    times: list[float] = field(default_factory=list)
+    restart_at: float | None = None
 
 
 class Supervisor:
@@ -99,13 +121,37 @@ class Supervisor:
         for spec in specs:
             self.running.append(self._spawn(spec))
 
-    def wait_for_first_exit(self, stop: threading.Event) -> Running | None:
-        """Block until a process exits (returned) or ``stop`` is set (None)."""
+    def supervise(self, stop: threading.Event, policy: RestartPolicy) -> Running | None:
+        """Restart processes that exit, with backoff, until ``stop`` is set (None) or one
+        crashes ``policy.max_crashes`` times within the window (that one is returned)."""
+        crashes: dict[str, _Crashes] = {}
         while not stop.is_set():
-            for proc in self.running:
-                if proc.popen.poll() is not None:
-                    proc.reader.join(timeout=2)   # its last words before the verdict
+            now = time.monotonic()
+            for index, proc in enumerate(list(self.running)):
+                label = proc.spec.label
+                record = crashes.setdefault(label, _Crashes())
+                if record.restart_at is not None:
+                    if now >= record.restart_at:
+                        record.restart_at = None
+                        self.running[index] = self._spawn(proc.spec)
+                        self.say(f"crm-dev: {label} restarted (pid {self.running[index].pid})")
+                    continue
+                if proc.popen.poll() is None:
+                    continue
+                proc.reader.join(timeout=2)   # its last words before the verdict
+                record.times = [t for t in record.times if now - t < policy.window_seconds]
+                record.times.append(now)
+                what = f"{label} (pid {proc.pid}) {describe_exit(proc.popen.returncode)}"
+                if len(record.times) > policy.max_crashes:
+                    if policy.max_crashes:
+                        self.say(f"crm-dev: {what}; it crashed {len(record.times)} times within "
+                                 f"{policy.window_seconds:.0f} s: giving up on it")
                     return proc
+                delay = policy.delay(len(record.times))
+                record.restart_at = now + delay
+                self.say(f"crm-dev: {what} unexpectedly; restarting it in {delay:.1f} s "
+                         f"(crash {len(record.times)} of at most {policy.max_crashes} within "
+                         f"{policy.window_seconds:.0f} s)")
             stop.wait(0.1)
         return None
 

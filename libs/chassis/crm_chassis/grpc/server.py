@@ -6,7 +6,8 @@ It builds a grpcio server (thread pool of ``settings.grpc_max_workers``; at most
 (:class:`~crm_chassis.grpc.interceptor.ServerChain`, whose call limits come from the settings and
 the service's :class:`~crm_chassis.grpc.limits.MethodLimits`), lets ``register(server)`` add the service's
 servicers, adds gRPC health v1 (SERVING for each service and for "" once started, NOT_SERVING
-as soon as a graceful shutdown begins) and reflection, binds ``settings.grpc_bind``, starts the
+while the database is unreachable (crm_chassis.grpc.db_health) and as soon as a graceful
+shutdown begins) and reflection, binds ``settings.grpc_bind``, starts the
 /metrics endpoint and logs one startup line with the (redacted) settings.
 
 ``serve`` blocks until SIGTERM/SIGINT, then: health NOT_SERVING, ``server.stop(grace)`` (in-flight
@@ -25,6 +26,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from crm_chassis.grpc.db_health import watch_database
 from crm_chassis.grpc.interceptor import PrincipalCheck, ServerChain
 from crm_chassis.grpc.limits import CallLimits, MethodLimits
 from crm_chassis.logging import get_logger
@@ -118,6 +120,7 @@ def start_server(settings, register: Callable[[grpc.Server], None], *,
     server.start()
     for name in service_names + ("",):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    on_stop = watch_database(settings, health_servicer, service_names + ("",), on_stop)
     log.info("grpc_server_started", address=f"{settings.grpc_host}:{port}",
              services=list(service_names), settings=settings.redacted())
     return RunningServer(server, port, health_servicer, service_names,

@@ -19,7 +19,7 @@ from crm_chassis.db import make_engine
 from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port
 from crm_chassis.metrics import start_metrics_server
 from crm_chassis.outbox.publisher import ConfirmingPublisher
-from crm_chassis.outbox.relay import OutboxRelay
+from crm_chassis.outbox.relay import OutboxRelay, register_health_checks, relay_options
 from crm_chassis.outbox.wakeup import OutboxWakeup
 from crm_chassis.settings import load_for_process
 
@@ -57,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     publisher = ConfirmingPublisher(settings.amqp_url, app_id=f"{args.service}.outbox_relay")
     relay = OutboxRelay(engine, args.service, publisher, batch_size=settings.outbox_batch_size,
                         poll_seconds=settings.outbox_poll_seconds,
-                        wakeup=OutboxWakeup.for_engine(engine))
+                        wakeup=OutboxWakeup.for_engine(engine),
+                        # Quarantine, subscribed types, retention, /healthz (outbox.relay).
+                        **relay_options(engine, args.service, settings, manifests.discover()))
+    register_health_checks(relay)
     if stopping.is_set():
         relay.stop()
     log.info("outbox relay started for %s (batch %d)", args.service, settings.outbox_batch_size)

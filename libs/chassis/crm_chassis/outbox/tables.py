@@ -16,7 +16,18 @@ INBOX = "inbox"
 # Status of an outbox row.
 PENDING = "pending"       # written, not yet confirmed by the broker
 SENT = "sent"             # confirmed by the broker
-UNROUTABLE = "unroutable"  # returned by the broker: no queue bound; kept for inspection
+UNROUTABLE = "unroutable"  # returned although a subscriber declares it: its queue is missing
+UNSUBSCRIBED = "unsubscribed"  # accepted by the broker, no service subscribes to it: expected
+QUARANTINED = "quarantined"  # failed ``outbox_max_attempts`` publishes; holds back its aggregate
+# Rows retention may delete once they are old: the broker has taken them.
+DONE = (SENT, UNSUBSCRIBED)
+
+# A row that failed a publish (pending with attempts > 0) or was quarantined holds back the subsequent
+# rows of its aggregate, so per-aggregate order survives a row that cannot be published. The
+# relay looks such rows up per aggregate for every batch: a partial index keeps that lookup to
+# the few held rows. Literal SQL, so PostgreSQL can match the relay's query to the index.
+HELD_PREDICATE = (f"status = '{QUARANTINED}' OR (status = '{PENDING}' AND attempts > 0)")
+HELD_INDEX = "ix_outbox_held"
 
 
 # PostgreSQL wakes the relay when rows are committed (LISTEN/NOTIFY) instead of leaving them to
@@ -70,6 +81,8 @@ def outbox_table(metadata: MetaData) -> Table:
     # The relay's only query: pending rows in id order. Partial index keeps it tiny.
     Index("ix_outbox_pending", table.c.id, postgresql_where=text("status = 'pending'"),
           sqlite_where=text("status = 'pending'"))
+    Index(HELD_INDEX, table.c.aggregate_type, table.c.aggregate_id, table.c.id,
+          postgresql_where=text(HELD_PREDICATE), sqlite_where=text(HELD_PREDICATE))
     for statement in _NOTIFY_DDL:   # metadata.create_all (tests, tools) gets the trigger too
         event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
     return table
@@ -87,7 +100,8 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
 
 
 def create_messaging_tables(op) -> None:
-    """For a service's first alembic migration: create outbox and inbox as defined here."""
+    """For a service's first alembic migration: create outbox and inbox as they were first
+    defined (additions to them have their own helpers: ``create_outbox_held_index``)."""
     op.create_table(OUTBOX, *_outbox_columns())
     op.create_index("ix_outbox_pending", OUTBOX, ["id"],
                     postgresql_where=text("status = 'pending'"),
@@ -96,3 +110,13 @@ def create_messaging_tables(op) -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in _NOTIFY_DDL:
             op.execute(statement)
+
+
+def create_outbox_held_index(op) -> None:
+    """For a service's migration: the index of rows that hold back their aggregate."""
+    op.create_index(HELD_INDEX, OUTBOX, ["aggregate_type", "aggregate_id", "id"],
+                    postgresql_where=text(HELD_PREDICATE), sqlite_where=text(HELD_PREDICATE))
+
+
+def drop_outbox_held_index(op) -> None:
+    op.drop_index(HELD_INDEX, table_name=OUTBOX)

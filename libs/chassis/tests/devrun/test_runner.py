@@ -26,7 +26,10 @@ API = textwrap.dedent("""
 """)
 
 
-def make_service(root, name, migrate_exit=0):
+CRASH = "print('crashing', flush=True)\nraise SystemExit(3)\n"
+
+
+def make_service(root, name, migrate_exit=0, api=None):
     package = f"crm_{name}"
     (root / "services" / name).mkdir(parents=True)
     (root / "services" / name / "service.toml").write_text(textwrap.dedent(f"""
@@ -41,20 +44,21 @@ def make_service(root, name, migrate_exit=0):
     (pkg / "__init__.py").write_text("")
     (pkg / "entrypoints" / "__init__.py").write_text("")
     (pkg / "migrate.py").write_text(f"print('migrated {name}')\nraise SystemExit({migrate_exit})\n")
-    (pkg / "entrypoints" / "api.py").write_text(API.replace("{SVC}", name.upper()))
+    (pkg / "entrypoints" / "api.py").write_text(api or API.replace("{SVC}", name.upper()))
 
 
 class Runner:
     """crm-dev run in a subprocess; a thread collects its output lines."""
 
-    def __init__(self, root):
+    def __init__(self, root, *options):
         env = {**os.environ, "CRM_REPO_ROOT": str(root), "PYTHONPATH": str(root / "pkgs"),
                "NO_COLOR": "1"}
         env.pop("CRM_DATA_DIR", None)
         self.root = root
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crm_chassis.devrun.main", "run", "--no-topology"],
+            [sys.executable, "-m", "crm_chassis.devrun.main", "run", "--no-topology",
+             "--restart-backoff", "0.05", *options],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self._collect, daemon=True)
         self.reader.start()
@@ -132,16 +136,39 @@ def test_ctrl_c_or_sigterm_stops_everything_and_exits_0(platform, signum):
     assert not any(alive(pid) for pid in pids.values())
 
 
-def test_one_process_dying_stops_all_with_nonzero_exit(platform):
+def test_a_killed_process_is_restarted_and_the_others_keep_running(platform):
     pids = platform.pids(2)
 
     os.kill(pids["alpha.api"], signal.SIGKILL)
+
+    def restarted():
+        found = re.findall(r"^\[alpha\.api\] ready pid=(\d+)", platform.output(), re.M)
+        return [int(pid) for pid in found if int(pid) != pids["alpha.api"]]
+
+    (new_pid,) = wait_until(restarted, timeout=30, message="alpha.api was not restarted")
+    text = platform.output()
+    assert re.search(r"alpha\.api \(pid \d+\) killed by SIGKILL unexpectedly; restarting it in "
+                     r"0\.1 s \(crash 1 of at most 5", text), text
+    assert f"alpha.api restarted (pid {new_pid})" in text
+    assert alive(pids["beta.api"]) and "[beta.api] stopping" not in text
+    platform.proc.send_signal(signal.SIGTERM)
     code, text = platform.finish()
+    assert code == 0, text
+    assert not alive(new_pid) and not alive(pids["beta.api"])
+
+
+def test_a_crash_loop_gives_up_with_a_clear_message_and_stops_everything(tmp_path):
+    make_service(tmp_path, "alpha", api=CRASH)
+    make_service(tmp_path, "beta")
+    runner = Runner(tmp_path, "--max-crashes", "2")
+
+    code, text = runner.finish()
 
     assert code == 1, text
-    assert re.search(r"alpha\.api \(pid \d+\) killed by SIGKILL unexpectedly; stopping", text)
-    assert "[beta.api] stopping" in text
-    assert not alive(pids["beta.api"])
+    assert text.count("[alpha.api] crashing") == 3          # the start and two restarts
+    assert re.search(r"alpha\.api \(pid \d+\) exited with code 3; it crashed 3 times within "
+                     r"60 s: giving up on it", text), text
+    assert "[beta.api] stopping" in text and "all processes stopped" in text
 
 
 def test_failed_migration_starts_nothing(tmp_path):

@@ -13,7 +13,7 @@ from crm_chassis.messaging.topology import (TopologyConflict, declare_topology, 
                                             queue_depths)
 from crm_chassis.outbox.publisher import (ConfirmingPublisher, OutgoingMessage,
                                           PublisherConnectionError)
-from crm_chassis.outbox.relay import RelayLeadership
+from crm_chassis.outbox.leadership import RelayLeadership, Standing
 from crm_chassis.testing import AMQP_URL, amqp_channel, temporary_postgres_database
 
 pytestmark = pytest.mark.integration
@@ -79,11 +79,11 @@ def test_only_one_relay_holds_the_lock_of_a_service():
         try:
             first, second = RelayLeadership(engine, "svc"), RelayLeadership(engine, "svc")
             other_service = RelayLeadership(engine, "other")
-            assert first.try_acquire()
-            assert not second.try_acquire()
-            assert other_service.try_acquire()
+            assert first.try_acquire() is Standing.LEADER
+            assert second.try_acquire() is Standing.STANDBY
+            assert other_service.try_acquire() is Standing.LEADER
             first.release()
-            assert second.try_acquire()
+            assert second.try_acquire() is Standing.LEADER
             second.release()
             other_service.release()
         finally:
