@@ -36,13 +36,13 @@ from eventlet.event import Event
 from google.protobuf.message import Message
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
 from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_chassis import context, events
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics
+from crm_chassis.messaging.consumer import StoppableQueueConsumer
 from crm_chassis.messaging.topology import queue_arguments
 from crm_chassis.outbox.tables import inbox_table
 from crm_chassis.settings import ServiceSettings
@@ -56,7 +56,7 @@ DELIVERY_COUNT_HEADER = "x-delivery-count"
 _INBOX = inbox_table(MetaData())
 
 
-class PoisonTolerantQueueConsumer(QueueConsumer):
+class PoisonTolerantQueueConsumer(StoppableQueueConsumer):
     """nameko's queue consumer, except that a body kombu cannot decode (not JSON) is rejected
     into the dead-letter queue instead of raising out of the consume loop (which would kill the
     consumer and redeliver the same body forever)."""
