@@ -27,6 +27,7 @@ eventlet.monkey_patch()
 import importlib  # noqa: E402
 import inspect  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -47,6 +48,8 @@ log = logging.getLogger("crm_chassis.messaging.worker_main")
 
 #: Seconds from SIGTERM/SIGINT to killing the runner (Kubernetes waits 30 s, the chassis 10 s).
 STOP_GRACE_SECONDS = 7.0
+#: Seconds killing may take before the process exits regardless.
+KILL_GRACE_SECONDS = 1.5
 
 
 def make_psycopg2_green() -> None:
@@ -102,7 +105,13 @@ def _stop_within(runner: ServiceRunner, grace_seconds: float) -> None:
     except Exception:  # noqa: BLE001 - a failing graceful stop still has to end the process
         log.exception("the graceful stop failed; killing the worker's services")
     stopper.kill()
-    runner.kill()
+    try:
+        with eventlet.Timeout(KILL_GRACE_SECONDS):
+            runner.kill()
+    except eventlet.Timeout:
+        log.error("killing the worker's services did not end within %.0fs; exiting",
+                  KILL_GRACE_SECONDS)
+        os._exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             return
         stop_requested.set()
         log.info("signal %s: stopping the worker", signal.Signals(signum).name)
+        # Last resort if the event loop itself is blocked (a call that does not yield):
+        # the default action of SIGALRM ends the process.
+        signal.alarm(int(STOP_GRACE_SECONDS + KILL_GRACE_SECONDS) + 1)
         stop_runner()
 
     signal.signal(signal.SIGTERM, shutdown)
