@@ -47,7 +47,7 @@ from crm_chassis.settings import ServiceSettings  # noqa: E402
 log = logging.getLogger("crm_chassis.messaging.worker_main")
 
 #: Seconds from SIGTERM/SIGINT to killing the runner (Kubernetes waits 30 s, the chassis 10 s).
-STOP_GRACE_SECONDS = 7.0
+STOP_GRACE_SECONDS = 6.0
 #: Seconds killing may take before the process exits regardless.
 KILL_GRACE_SECONDS = 1.5
 
@@ -142,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             return
         stop_requested.set()
         log.info("signal %s: stopping the worker", signal.Signals(signum).name)
+        if not runners:
+            # Still bootstrapping (e.g. waiting for the broker): nothing consumed, nothing to
+            # settle; do not wait for a connection attempt to time out.
+            logging.shutdown()
+            os._exit(0)
         # Last resort if the event loop itself is blocked (a call that does not yield):
         # the default action of SIGALRM ends the process.
         signal.alarm(int(STOP_GRACE_SECONDS + KILL_GRACE_SECONDS) + 1)
@@ -168,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.add_service(cls)
     runners.append(runner)
     runner.start()
-    stop_runner()   # if the signal came while the runner was being built
+    stop_runner()   # if the signal came while the runner was starting
     monitor = DeadLetterMonitor(settings.amqp_url, [s.queue for s in manifest.subscriptions])
     monitor_thread = eventlet.spawn(monitor.run_forever)
     log.info("worker %s started: %s", service, ", ".join(runner.service_names))
