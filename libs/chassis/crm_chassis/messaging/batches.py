@@ -23,8 +23,8 @@ Failures: a body that is not a valid event is dead-lettered at once, as usual. A
 on the infrastructure (``retry.is_transient``) is held and run again whole after a backoff, as
 the one-by-one handler does, counting no delivery. If the batch's transaction fails otherwise,
 each of its events is handled again alone (``handle_once``): one poison event cannot hold back
-the others, and each failed delivery is retried or dead-lettered by its own delivery count. Effects stay exactly-once: an event id already in the inbox is skipped, within a
-batch too.
+the others, and each failed delivery is retried or dead-lettered by its own delivery count.
+Effects stay exactly-once: an event id already in the inbox is skipped, within a batch too.
 """
 from __future__ import annotations
 
