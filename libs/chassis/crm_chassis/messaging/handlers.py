@@ -173,12 +173,19 @@ class IdempotentEventHandler(EventHandler):
                     exc_info[0].__name__, exc_info[1], len(messages),
                     "y" if len(messages) == 1 else "ies", delay, attempt + 1)
         key = object()
+        held = metrics.HELD.labels(self.consumer, self.event_type)
+        held.inc(len(messages))
 
         def fire():
             if self._retrying.pop(key, None) is not None:   # else stop() returned them
+                held.dec(len(messages))
                 rerun()
 
-        self._retrying[key] = (eventlet.spawn_after(delay, fire), messages, on_abandon)
+        def abandon():
+            held.dec(len(messages))
+            on_abandon()
+
+        self._retrying[key] = (eventlet.spawn_after(delay, fire), messages, abandon)
         return True
 
     def stop(self):

@@ -58,6 +58,7 @@ def test_a_database_outage_dead_letters_nothing_and_the_worker_resumes_by_itself
         # The one-by-one handler holds a full prefetch and takes nothing more.
         assert bed.queue_depth(bed.queue) >= 3 * PREFETCH - PREFETCH
         assert bed.metric("events_dead_lettered_total") == 0
+        assert bed.metric("event_deliveries_held") > 0     # the worker says what it waits for
     bed.wait_for(lambda: bed.count("received") >= len(warm) + len(ids)
                  and bed.count("batched") >= len(warm) + len(ids), 60,
                  "the worker did not resume once the database answered")
@@ -66,3 +67,4 @@ def test_a_database_outage_dead_letters_nothing_and_the_worker_resumes_by_itself
     assert bed.queue_depth(dead_letter_queue(bed.queue)) == 0
     assert bed.queue_depth(dead_letter_queue(bed.batch_queue)) == 0
     assert bed.metric("events_failed_total") == 0          # no delivery was counted as failed
+    assert bed.metric("event_deliveries_held") == 0

@@ -111,3 +111,44 @@ def test_a_batch_failing_on_the_infrastructure_is_raised_whole_not_split(tmp_pat
     with engine.connect() as conn:
         assert len(conn.execute(select(metadata.tables["batched"])).all()) == 3
     engine.dispose()
+
+
+def _held(consumer: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("event_deliveries_held",
+                                     {"consumer": consumer, "event_type": "e"}) or 0.0
+
+
+def test_a_handler_holds_a_transiently_failed_delivery_and_runs_it_again():
+    """The entrypoint's retry: a transient failure is scheduled again after a backoff, the
+    delivery counted as held meanwhile (the worker's truthful "waiting for the database");
+    a poison failure is not held (it goes the redelivery way)."""
+    import sys
+    import types
+
+    import eventlet
+
+    from crm_chassis.messaging.handlers import IdempotentEventHandler
+
+    handler = IdempotentEventHandler("p", "e", SomethingHappened)
+    handler.container = types.SimpleNamespace(service_name="svc")
+    handler.method_name = "on_e"
+    reruns = []
+
+    def exc_info_of(exc):
+        try:
+            raise exc
+        except Exception:  # noqa: BLE001
+            return sys.exc_info()
+
+    outage = exc_info_of(_operational("could not connect to server: Connection refused"))
+    assert handler._retry_later(outage, ["delivery"], lambda: reruns.append(1), 1, list)
+    assert _held("svc.on_e") == 1 and reruns == []
+    eventlet.sleep(0.3)                      # longer than the first backoff (at most 0.2 s)
+    assert reruns == [1] and _held("svc.on_e") == 0
+    poison = exc_info_of(RuntimeError("a domain rule refused the event"))
+    assert not handler._retry_later(poison, ["delivery"], lambda: reruns.append(2), 1, list)
+    assert not handler._retry_later(None, ["delivery"], lambda: reruns.append(3), 1, list)
+    eventlet.sleep(0.3)
+    assert reruns == [1] and _held("svc.on_e") == 0
