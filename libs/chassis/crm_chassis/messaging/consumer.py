@@ -48,7 +48,9 @@ class StoppableQueueConsumer(QueueConsumer):
                             "connection down?); stopping the consume loop",
                             getattr(provider, "queue", provider), self.cancel_timeout_seconds)
                 self.should_stop = True
-        self._providers.discard(provider)
+        # A new set, not discard(): the consume loop may be iterating the old one right now
+        # (nameko's get_consumers yields while it declares each queue).
+        self._providers = self._providers - {provider}
         if not self._providers and not self._last_provider_unregistered.ready():
             self._last_provider_unregistered.send()
 
