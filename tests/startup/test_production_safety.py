@@ -3,6 +3,8 @@
 started as Kubernetes starts them: no CRM_ENV (production), only what the test gives."""
 from __future__ import annotations
 
+import base64
+
 import os
 import subprocess
 import sys
@@ -91,5 +93,9 @@ def test_settings_checks_in_process():
     strong = identity.load("identity", env={
         "CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB,
         "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "first.admin@example.com",
-        "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": "a long and unguessable passphrase"})
+        "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": "a long and unguessable passphrase",
+        "CRM_IDENTITY_KEY_ENCRYPTION_KEY": base64.b64encode(b"k" * 32).decode()})
     assert strong.startup_problems("api") == []
+    without_key = identity.load("identity", env={"CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB})
+    assert [p.split(" ")[0] for p in without_key.startup_problems("worker")] == [
+        "CRM_IDENTITY_KEY_ENCRYPTION_KEY"]

@@ -10,6 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
+_READ_ONLY_OPTION = "crm_read_only"
+#: Execution options of a connection that never writes: ``engine.connect().execution_options(
+#: **READ_ONLY)``. On SQLite its transactions do not take the write lock (see make_engine), so
+#: a read made while the caller's own unit of work holds that lock does not wait for it.
+READ_ONLY = {_READ_ONLY_OPTION: True}
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """An engine tuned per backend.
 
@@ -46,7 +53,10 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover
             # IMMEDIATE takes the write lock up front: no deadlock between two upgrading readers.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection that only reads (READ_ONLY) begins deferred: in WAL mode it reads the
+            # last commit without waiting for the writer, even a writer in its own process.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY_OPTION)
+                                 else "BEGIN IMMEDIATE")
 
         return engine
     # values_plus_batch: an executemany of UPDATEs goes out in pages (psycopg2 execute_batch),

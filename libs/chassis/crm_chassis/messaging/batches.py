@@ -19,11 +19,12 @@ consumer (AMQP connection and channel) of its own whose prefetch is twice its ``
 ordinary handlers keep nameko's ``max_workers``), so a successful batch is acknowledged with one
 ``basic.ack(multiple)``.
 
-Failures: a body that is not a valid event is dead-lettered at once, as usual. If the batch's
-transaction fails, each of its events is handled again alone (``handle_once``): one poison event
-cannot hold back the others, and each failed delivery is retried or dead-lettered by its own
-delivery count. Effects stay exactly-once: an event id already in the inbox is skipped, within a
-batch too.
+Failures: a body that is not a valid event is dead-lettered at once, as usual. A batch failing
+on the infrastructure (``retry.is_transient``) is held and run again whole after a backoff, as
+the one-by-one handler does, counting no delivery. If the batch's transaction fails otherwise,
+each of its events is handled again alone (``handle_once``): one poison event cannot hold back
+the others, and each failed delivery is retried or dead-lettered by its own delivery count.
+Effects stay exactly-once: an event id already in the inbox is skipped, within a batch too.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from sqlalchemy import MetaData, select
 from crm_chassis import context, events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
-from crm_chassis.messaging import metrics, provenance
+from crm_chassis.messaging import metrics, provenance, retry
 from crm_chassis.messaging.handlers import (IdempotentEventHandler, PoisonTolerantQueueConsumer,
                                             handle_once)
 from crm_chassis.outbox.tables import inbox_table
@@ -129,18 +130,25 @@ class BatchingEventHandler(IdempotentEventHandler):
             return   # the running batch starts the next one when it ends
         batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
         self._running = True
-        messages = [message for _, message in batch]
+        self._spawn_batch([event for event, _ in batch], [message for _, message in batch], 0)
+
+    def _spawn_batch(self, events_, messages, attempt: int) -> None:
         try:
             self.container.spawn_worker(
-                self, ([event for event, _ in batch],), {},
-                context_data=self.unpack_message_headers(messages[0]),
-                handle_result=functools.partial(self._batch_done, messages))
+                self, (events_,), {}, context_data=self.unpack_message_headers(messages[0]),
+                handle_result=functools.partial(self._batch_done, events_, messages, attempt))
         except ContainerBeingKilled:
             self._running = False
             for message in messages:
                 self.queue_consumer.requeue_message(message)
 
-    def _batch_done(self, messages, worker_ctx, result=None, exc_info=None):
+    def _batch_abandoned(self) -> None:
+        self._running = False
+
+    def _batch_done(self, events_, messages, attempt, worker_ctx, result=None, exc_info=None):
+        rerun = functools.partial(self._spawn_batch, events_, messages, attempt + 1)
+        if self._retry_later(exc_info, messages, rerun, attempt + 1, self._batch_abandoned):
+            return result, exc_info   # still running: the next batch waits for this one
         try:
             outcomes = result if exc_info is None else [exc_info] * len(messages)
             if (len(self.queue_consumer._providers) == 1   # the channel is this handler's alone
@@ -229,6 +237,8 @@ def handle_batch(consumer: str, batch: list[Message], make_uow, handler) -> list
                 handler(fresh, uow)
             uow.commit()
     except Exception as exc:  # noqa: BLE001 - the batch is retried event by event
+        if retry.is_transient(exc):
+            raise   # the whole batch waits for the infrastructure, then runs again
         if len(batch) == 1:
             return [sys.exc_info()]
         log.warning("%s: a batch of %d failed (%s: %s); handling its events one by one",
@@ -247,5 +257,7 @@ def _one(consumer: str, event: Message, make_uow, handler):
     try:
         handle_once(consumer, event, make_uow, lambda single, uow: handler([single], uow))
         return None
-    except Exception:  # noqa: BLE001 - reported per delivery
+    except Exception as exc:  # noqa: BLE001 - reported per delivery
+        if retry.is_transient(exc):
+            raise   # the whole batch runs again (the inbox skips what committed meanwhile)
         return sys.exc_info()

@@ -20,10 +20,15 @@ aggregate's events in queue (= outbox id) order. Replicas of a worker compete fo
 may interleave; consumers that care check ``meta.aggregate_version``.
 
 Failures: a body that is not a valid event is poison and is rejected without requeue at once
-(dead-lettered, no retries). A handler that raises is requeued; on its ``event_max_deliveries``-th
-delivery (quorum queues count them in ``x-delivery-count``) it is rejected into the dead-letter
-queue instead. The queue's ``x-delivery-limit`` enforces the same bound if the worker dies
-mid-delivery.
+(dead-lettered, no retries). A handler failing on the infrastructure (database unreachable,
+serialization failure, deadlock, lock timeout, broker connection: ``retry.is_transient``) keeps
+its delivery and runs again after a jittered exponential backoff, for as long as it takes,
+without counting a delivery; the deliveries held fill the prefetch, so the worker takes nothing
+new until the infrastructure answers. Any other failure is the event's own: the delivery is
+requeued, and on its ``event_max_deliveries``-th delivery (quorum queues count them in
+``x-delivery-count``) rejected into the dead-letter queue instead. The queue's
+``x-delivery-limit`` enforces the same bound if the worker dies mid-delivery. A stopping worker
+returns the deliveries it holds for a retry to the queue.
 """
 from __future__ import annotations
 
@@ -32,17 +37,18 @@ import logging
 import time
 import uuid
 
+import eventlet
 from eventlet.event import Event
 from google.protobuf.message import Message
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import QueueConsumer
 from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from crm_chassis import context, events
 from crm_chassis.db import utcnow
-from crm_chassis.messaging import metrics, provenance
+from crm_chassis.messaging import metrics, provenance, retry
+from crm_chassis.messaging.consumer import StoppableQueueConsumer
 from crm_chassis.messaging.topology import queue_arguments
 from crm_chassis.outbox.tables import inbox_table
 from crm_chassis.settings import ServiceSettings
@@ -56,7 +62,7 @@ DELIVERY_COUNT_HEADER = "x-delivery-count"
 _INBOX = inbox_table(MetaData())
 
 
-class PoisonTolerantQueueConsumer(QueueConsumer):
+class PoisonTolerantQueueConsumer(StoppableQueueConsumer):
     """nameko's queue consumer, except that a body kombu cannot decode (not JSON) is rejected
     into the dead-letter queue instead of raising out of the consume loop (which would kill the
     consumer and redeliver the same body forever)."""
@@ -88,6 +94,8 @@ class IdempotentEventHandler(EventHandler):
         self.function_name = function_name
         self.max_deliveries = 0
         self._in_flight: dict[tuple[str, str], Event] = {}
+        self._retrying: dict[object, tuple] = {}   # key -> (timer, messages, on_abandon)
+        self._stopping = False
 
     @property
     def consumer(self) -> str:
@@ -134,25 +142,77 @@ class IdempotentEventHandler(EventHandler):
 
         if previous is not None:
             previous.wait()
+        self._run(event, message, finished, self.unpack_message_headers(message), 0)
+
+    def _run(self, event, message, finished, context_data, attempt: int) -> None:
+        rerun = functools.partial(self._run, event, message, finished, context_data, attempt + 1)
         try:
             self.container.spawn_worker(
-                self, (event,), {}, context_data=self.unpack_message_headers(message),
-                handle_result=functools.partial(self._handle_result_then, finished, message))
+                self, (event,), {}, context_data=context_data,
+                handle_result=functools.partial(self._handle_result_then, finished, message,
+                                                rerun, attempt))
         except ContainerBeingKilled:
             finished()
             self.queue_consumer.requeue_message(message)
 
-    def _handle_result_then(self, finished, message, worker_ctx, result=None, exc_info=None):
+    def _handle_result_then(self, finished, message, rerun, attempt, worker_ctx, result=None,
+                            exc_info=None):
+        if self._retry_later(exc_info, [message], rerun, attempt + 1, finished):
+            return result, exc_info   # the delivery stays with this worker; the chain waits
         try:
             return self.handle_result(message, worker_ctx, result, exc_info)
         finally:
             finished()
+
+    def _retry_later(self, exc_info, messages, rerun, attempt: int, on_abandon) -> bool:
+        """Run ``rerun()`` again after a backoff if ``exc_info`` is a transient failure (and the
+        worker is not stopping); True when scheduled. ``on_abandon()`` runs if the worker stops
+        first, after the deliveries went back to the queue."""
+        if exc_info is None or self._stopping or not retry.is_transient(exc_info[1]):
+            return False
+        delay = retry.backoff_seconds(attempt)
+        metrics.TRANSIENT_RETRIES.labels(self.consumer, self.event_type).inc()
+        log.warning("%s: the infrastructure failed (%s: %s); %d deliver%s held, run again in "
+                    "%.2fs (attempt %d, not counted as a delivery)", self.consumer,
+                    exc_info[0].__name__, exc_info[1], len(messages),
+                    "y" if len(messages) == 1 else "ies", delay, attempt + 1)
+        key = object()
+        held = metrics.HELD.labels(self.consumer, self.event_type)
+        held.inc(len(messages))
+
+        def fire():
+            if self._retrying.pop(key, None) is not None:   # else stop() returned them
+                held.dec(len(messages))
+                rerun()
+
+        def abandon():
+            held.dec(len(messages))
+            on_abandon()
+
+        self._retrying[key] = (eventlet.spawn_after(delay, fire), messages, abandon)
+        return True
+
+    def stop(self):
+        # Deliveries held for a retry go back to the queue, for the next worker to run.
+        self._stopping = True
+        held, self._retrying = self._retrying, {}
+        for timer, messages, on_abandon in held.values():
+            timer.cancel()
+            for message in messages:
+                self.queue_consumer.requeue_message(message)
+            on_abandon()
+        super().stop()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
         event_type = self.event_type
+        if retry.is_transient(exc_info[1]):   # only while stopping: requeued, never dead-lettered
+            log.warning("%s: infrastructure failure while stopping; delivery returned to the "
+                        "queue (%s: %s)", self.consumer, exc_info[0].__name__, exc_info[1])
+            self.queue_consumer.requeue_message(message)
+            return
         metrics.FAILED.labels(self.consumer, event_type).inc()
         delivery = int((message.headers or {}).get(DELIVERY_COUNT_HEADER, 0) or 0) + 1
         if delivery >= self.max_deliveries:

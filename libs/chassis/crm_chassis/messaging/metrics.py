@@ -10,6 +10,15 @@ DUPLICATES = Counter("inbox_duplicates_skipped_total",
                      "Deliveries skipped because the inbox had the event already.", _LABELS)
 FAILED = Counter("events_failed_total", "Deliveries whose handler raised (retried or dead-lettered).",
                  _LABELS)
+TRANSIENT_RETRIES = Counter(
+    "events_transient_retries_total",
+    "Handler runs that failed on the infrastructure (database, broker) and are retried after a "
+    "backoff without counting a delivery.", _LABELS)
+HELD = Gauge(
+    "event_deliveries_held",
+    "Deliveries a handler holds for a retry because the infrastructure (database, broker) "
+    "failed; above 0 the worker is waiting for it and takes no new deliveries beyond them.",
+    _LABELS)
 DEAD_LETTERED = Counter("events_dead_lettered_total",
                         "Events sent to the dead-letter queue (poison, or retries exhausted).",
                         _LABELS)

@@ -17,8 +17,8 @@ import uuid
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text, func, insert,
-                        select)
+from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text,
+                        UniqueConstraint, func, insert, select)
 
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine, make_session_factory
@@ -56,6 +56,10 @@ def consumer_metadata() -> MetaData:
     Table("batched", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
           Column("event_id", String(32), nullable=False, unique=True),
           Column("seq", BigInteger, nullable=False), Column("batch_size", Integer, nullable=False))
+    Table("busy", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("handler", String(8), nullable=False),
+          Column("event_id", String(32), nullable=False),
+          UniqueConstraint("handler", "event_id"))
     Table("plain_received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
           Column("body", Text, nullable=False), Column("context_data", Text, nullable=False))
     return metadata
@@ -270,6 +274,11 @@ class EventBed:
     def batch_queue(self) -> str:
         return f"evt-{self.producer}-{EVENT}--{self.consumer}_batch.on_batch"
 
+    @property
+    def busy_queues(self) -> list[str]:
+        return [f"evt-{self.producer}-{EVENT}--{self.consumer}_busy.{method}"
+                for method in ("on_one", "on_many")]
+
     def queue_depth(self, queue: str) -> int | None:
         connection, _ = amqp_channel()
         try:
@@ -307,6 +316,9 @@ class EventBed:
             channel.queue_delete(queue=self.batch_queue)
             channel.queue_delete(queue=f"{self.batch_queue}.dlq")
             channel.exchange_delete(exchange=f"{self.consumer}_batch.dlx")
+            for queue in self.busy_queues:
+                channel.queue_delete(queue=queue)
+                channel.queue_delete(queue=f"{queue}.dlq")
         finally:
             connection.close()
         self.producer_engine.dispose()

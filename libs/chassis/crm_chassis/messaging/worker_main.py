@@ -6,6 +6,13 @@ leaves unpatched sockets and locks behind). Then: logging, /metrics on the manif
 one ServiceRunner until SIGTERM/SIGINT, which stop it cleanly (in-flight handlers finish; unacked
 messages return to their queues). The service's topology step has declared its queues; nameko
 redeclares them (same arguments) and binds them, which its broker user may do.
+
+A stop is bounded: if the runner has not stopped ``STOP_GRACE_SECONDS`` after the signal (a
+handler stuck on an unreachable database, a broker that does not answer), it is killed, which
+closes the broker connections so that every delivery not acknowledged returns to its queue; the
+process exits with 0 either way, well within a 10-second termination grace period. The handlers'
+queue consumer itself (``crm_chassis.messaging.consumer``) closes the nameko races that used to
+hang a stop.
 """
 import warnings
 
@@ -21,8 +28,10 @@ eventlet.monkey_patch()
 import importlib  # noqa: E402
 import inspect  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 
 from nameko.constants import AMQP_URI_CONFIG_KEY, MAX_WORKERS_CONFIG_KEY  # noqa: E402
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR  # noqa: E402
@@ -36,6 +45,11 @@ from crm_chassis.metrics import start_metrics_server  # noqa: E402
 from crm_chassis.settings import load_for_process  # noqa: E402
 
 log = logging.getLogger("crm_chassis.messaging.worker_main")
+
+#: Seconds from SIGTERM/SIGINT to killing the runner (Kubernetes waits 30 s, the chassis 10 s).
+STOP_GRACE_SECONDS = 6.0
+#: Seconds killing may take before the process exits regardless.
+KILL_GRACE_SECONDS = 1.5
 
 
 def make_psycopg2_green() -> None:
@@ -78,6 +92,28 @@ def service_classes(module_name: str) -> list[type]:
     return found
 
 
+def _stop_within(runner: ServiceRunner, grace_seconds: float) -> None:
+    """Stop gracefully; kill what is still running after ``grace_seconds``."""
+    stopper = eventlet.spawn(runner.stop)
+    try:
+        with eventlet.Timeout(grace_seconds):
+            stopper.wait()
+        return
+    except eventlet.Timeout:
+        log.warning("the worker did not stop within %.0fs; killing its services (deliveries "
+                    "not acknowledged return to their queues)", grace_seconds)
+    except Exception:  # noqa: BLE001 - a failing graceful stop still has to end the process
+        log.exception("the graceful stop failed; killing the worker's services")
+    stopper.kill()
+    try:
+        with eventlet.Timeout(KILL_GRACE_SECONDS):
+            runner.kill()
+    except eventlet.Timeout:
+        log.error("killing the worker's services did not end within %.0fs; exiting",
+                  KILL_GRACE_SECONDS)
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
@@ -92,6 +128,33 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = load_for_process(service, "worker")   # stops here when misconfigured
     configure_process_logging(settings)
+
+    # Handlers first: a SIGTERM at any point after this stops the worker with exit code 0.
+    stop_requested = threading.Event()
+    runners: list[ServiceRunner] = []   # the runner, once built; each stopped once
+
+    def stop_runner() -> None:
+        if runners and stop_requested.is_set():
+            eventlet.spawn_n(_stop_within, runners.pop(), STOP_GRACE_SECONDS)
+
+    def shutdown(signum, _frame):
+        if stop_requested.is_set():
+            return
+        stop_requested.set()
+        log.info("signal %s: stopping the worker", signal.Signals(signum).name)
+        if not runners:
+            # Still bootstrapping (e.g. waiting for the broker): nothing consumed, nothing to
+            # settle; do not wait for a connection attempt to time out.
+            logging.shutdown()
+            os._exit(0)
+        # Last resort if the event loop itself is blocked (a call that does not yield):
+        # the default action of SIGALRM ends the process.
+        signal.alarm(int(STOP_GRACE_SECONDS + KILL_GRACE_SECONDS) + 1)
+        stop_runner()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+
     make_psycopg2_green()
     start_metrics_server(metrics_port(settings, manifest, "worker"))
 
@@ -103,20 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     runner = ServiceRunner(config)
     for cls in service_classes(module_name):
         runner.add_service(cls)
-
-    def shutdown(signum, _frame):
-        log.info("signal %s: stopping the worker", signal.Signals(signum).name)
-        eventlet.spawn_n(runner.stop)
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-
+    runners.append(runner)
     runner.start()
+    stop_runner()   # if the signal came while the runner was starting
     monitor = DeadLetterMonitor(settings.amqp_url, [s.queue for s in manifest.subscriptions])
     monitor_thread = eventlet.spawn(monitor.run_forever)
     log.info("worker %s started: %s", service, ", ".join(runner.service_names))
     try:
         runner.wait()
+    except Exception:  # noqa: BLE001 - a container died; its error is logged by nameko
+        if not stop_requested.is_set():
+            raise
+        log.warning("a service of the worker ended with an error while stopping")
     finally:
         monitor_thread.kill()
     log.info("worker %s stopped", service)

@@ -7,6 +7,7 @@ from typing import Callable
 
 from sqlalchemy import Engine, MetaData, and_, bindparam, select
 
+from crm_chassis.db import READ_ONLY
 from crm_chassis.scopes.model import Grant, UserScopes
 from crm_chassis.scopes.tables import scope_tables
 
@@ -64,6 +65,11 @@ class ScopeReplica:
 
     Thread-safe. An answer is remembered for at most ``max_staleness_seconds`` (0 = always read),
     which bounds how late a revocation is seen on top of the event's delivery.
+
+    It reads through connections of its own marked read-only (``crm_chassis.db.READ_ONLY``): use
+    cases ask it from inside their unit of work, whose transaction holds SQLite's write lock in
+    the embedded default; a read-only connection reads the last commit beside it instead of
+    waiting for that lock (which its own caller holds until the replica answers).
     """
 
     def __init__(self, engine: Engine, max_staleness_seconds: float = 0.25, *,
@@ -81,7 +87,7 @@ class ScopeReplica:
         remembered = self._users.get(user_id)
         if remembered is not None:
             return remembered
-        with self._engine.connect() as conn:
+        with self._engine.connect().execution_options(**READ_ONLY) as conn:
             rows = conn.execute(_USER_SCOPES, {"user_id": user_id}).all()
         if not rows:
             scopes = UserScopes(user_id=user_id)
@@ -100,7 +106,7 @@ class ScopeReplica:
         remembered = self._teams.get(team_id)
         if remembered is not None:
             return remembered
-        with self._engine.connect() as conn:
+        with self._engine.connect().execution_options(**READ_ONLY) as conn:
             grants = tuple(tuple(row) for row in conn.execute(_TEAM_GRANTS, {"team_id": team_id}))
         self._teams.put(team_id, grants)
         return grants

@@ -105,3 +105,26 @@ class PlainListener:
             conn.execute(insert(TABLES.tables["plain_received"]).values(
                 body=json.dumps(body, separators=(",", ":"), sort_keys=True),
                 context_data=json.dumps(self.context_data, default=str)))
+
+
+if os.environ.get("EVT_BUSY") == "1":   # only for the stop tests
+    import eventlet
+
+    class BusyConsumer:
+        """Two handlers sharing the service's queue consumer, each taking a while per event, so
+        a SIGTERM finds deliveries in flight and handlers unregistering together."""
+
+        name = f"{CONSUMER}_busy"
+        uow = UnitOfWorkProvider(lambda _settings: make_uow_factory(ServiceSettings.load(CONSUMER)))
+
+        @idempotent_event_handler(PRODUCER, EVENT, SomethingHappened)
+        def on_one(self, event, uow):
+            eventlet.sleep(0.02)
+            uow.session.execute(insert(TABLES.tables["busy"]).values(
+                handler="one", event_id=event.meta.event_id))
+
+        @idempotent_batch_handler(PRODUCER, EVENT, SomethingHappened, max_batch=20)
+        def on_many(self, batch, uow):
+            eventlet.sleep(0.05)
+            uow.session.execute(insert(TABLES.tables["busy"]), [
+                {"handler": "many", "event_id": event.meta.event_id} for event in batch])

@@ -132,3 +132,39 @@ def test_grant_rejects_unknown_role_and_source():
 
 def test_user_scopes_value_defaults_to_no_access():
     assert UserScopes("u").is_empty and UserScopes("u", 1, True, (MEMBER,)).role_in("team-a") == "expert"
+
+
+def test_reads_inside_a_write_transaction_on_sqlite_do_not_wait_for_its_lock(engine, store):
+    """The embedded default as a person drives it: each call is a use case whose transaction
+    holds SQLite's write lock (BEGIN IMMEDIATE) while it asks the replica for the team, a call
+    after the previous one answered, past the replica's memory, with moves and hand-overs in
+    between. The replica's own connection must not queue behind the lock its caller holds
+    (it used to wait out the 30 s busy timeout, then fail with "database is locked")."""
+    from sqlalchemy import text
+
+    store("u1", 1, [MEMBER])
+    store("u2", 1, [Grant("team-a", "manager", "membership")])
+    clock = Clock()
+    replica = ScopeReplica(engine, 0.25, clock=clock)
+    sessions = make_session_factory(engine)
+    engine.dispose()   # connections are opened with a short busy timeout from here on
+
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _short_busy_timeout(dbapi_conn, _record):
+        dbapi_conn.execute("PRAGMA busy_timeout=2000")
+
+    answers = []
+    for call in range(6):
+        with sessions() as session:   # the use case's unit of work
+            session.execute(text("SELECT 1"))            # BEGIN IMMEDIATE: the write lock
+            answers.append((replica.members("team-a"), replica.managers_of("team-a"),
+                            replica.roles_by_team("u1")))
+            session.commit()
+        clock.now += 1.0              # a second later: the remembered answers have expired
+        if call == 2:                 # a hand-over: u1 leaves team-a, u3 joins
+            store("u1", 2, [Grant("team-b", "expert", "membership")])
+            store("u3", 1, [MEMBER])
+    assert answers[0] == ([("u1", "expert"), ("u2", "manager")], ["u2"], {"team-a": "expert"})
+    assert answers[-1] == ([("u2", "manager"), ("u3", "expert")], ["u2"], {"team-b": "expert"})
