@@ -28,19 +28,22 @@ from crm_chassis.auth.principal import current_principal
 
 ECHO_SERVICE = echo_pb2.DESCRIPTOR.services_by_name["EchoService"].full_name
 ECHO_METHOD = f"/{ECHO_SERVICE}/Echo"
+# Database failures Fail can raise, by name: the SQLSTATE the driver reports.
+_DATABASE_FAILURES = {"DatabaseDown": "08006", "DatabaseDeadlock": "40P01",
+                      "DatabaseValueTooLong": "22001"}
 
 
 def make_error(name: str, message: str, field: str = "", retry_after_seconds: int = 0):
     """The exception named ``name`` (a crm_chassis.errors class, or RuntimeError)."""
     if name == "RuntimeError":
         return RuntimeError(message)
-    if name in ("DatabaseDown", "DatabaseDeadlock"):   # what SQLAlchemy raises under a call
+    if name in _DATABASE_FAILURES:   # what SQLAlchemy raises under a call
         from sqlalchemy import exc as sa
 
         class DriverError(Exception):
-            pgcode = "08006" if name == "DatabaseDown" else "40P01"
+            pgcode = _DATABASE_FAILURES[name]
 
-        cls = sa.OperationalError
+        cls = sa.DataError if name == "DatabaseValueTooLong" else sa.OperationalError
         return cls("SELECT 1", {}, DriverError(message))
     if name == "ResourceExhausted":
         return errors.ResourceExhausted(message, retry_after_seconds=retry_after_seconds,

@@ -14,7 +14,8 @@
              (not for health probes, which only count in the metrics).
 5. limits    (crm_chassis.grpc.limits) the handler sees the call's effective deadline; client
              streams take one of a few stream slots and are read through an idle timeout;
-             every request message is checked against the bound on list sizes.
+             every request message is checked: list sizes against their bound, no U+0000
+             in a string, every Timestamp/Duration within its type's range.
 6. errors    CrmError -> its status and message (+ retry-after / x-error-field trailers); any other
              exception -> INTERNAL "internal error (request id …)", traceback to the log only.
 
@@ -34,7 +35,7 @@ from crm_chassis import context as _context
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.errors import CrmError, Unauthenticated
 from crm_chassis.grpc.limits import (BudgetSpent, CallLimits, GuardedRequests, LimitedContext,
-                                    ListBounds, StreamSlots)
+                                    RequestChecks, StreamSlots)
 from crm_chassis.grpc.metrics import MethodMetrics
 from crm_chassis.grpc.status import (infrastructure_error, internal_error_message, status_code_of,
                                     trailing_metadata_of)
@@ -81,7 +82,7 @@ _UNPLANNED = object()
 
 
 class _Method:
-    __slots__ = ("name", "public", "metrics", "logged", "budget", "list_check")
+    __slots__ = ("name", "public", "metrics", "logged", "budget", "request_check")
 
     def __init__(self, name: str, public: bool, logged: bool, budget: float):
         self.name = name
@@ -89,7 +90,7 @@ class _Method:
         self.metrics = MethodMetrics(name)
         self.logged = logged
         self.budget = budget               # server-side limit of the call, seconds
-        self.list_check = _UNPLANNED       # planned from the first request message
+        self.request_check = _UNPLANNED       # planned from the first request message
 
 
 # The limits of a server built without settings (tests of the chain alone): generous.
@@ -107,7 +108,7 @@ class ServerChain(grpc.ServerInterceptor):
         self.verifier = verifier
         self.limits = limits or UNLIMITED
         self._slots = StreamSlots(self.limits.max_streams)
-        self._bounds = ListBounds(self.limits.max_list_items, self.limits.methods.list_sizes)
+        self._checks = RequestChecks(self.limits.max_list_items, self.limits.methods.list_sizes)
         self.principal_check = principal_check
         self.access_log_enabled = access_log_enabled
         self._public = {_normalise(name) for name in public_methods}
@@ -158,7 +159,7 @@ class ServerChain(grpc.ServerInterceptor):
                 if client_stream:
                     request = requests = self._guard(method, request, limited)
                 else:
-                    self._check_lists(method, request)
+                    self._check_request(method, request)
                 response = behavior(request, limited)
                 call.code = _own_code(context) or "OK"
                 _send_request_id(context, call.request_id)
@@ -184,7 +185,7 @@ class ServerChain(grpc.ServerInterceptor):
                 if client_stream:
                     request = requests = self._guard(method, request, limited)
                 else:
-                    self._check_lists(method, request)
+                    self._check_request(method, request)
                 headers_sent = False
                 for response in behavior(request, limited):
                     if limited.spent():
@@ -211,11 +212,11 @@ class ServerChain(grpc.ServerInterceptor):
     # ------------------------------------------------------------------ limits
     def _guard(self, method: _Method, requests, limited: LimitedContext) -> GuardedRequests:
         """A stream slot (or RESOURCE_EXHAUSTED) and the request stream behind an idle timeout,
-        each message checked against the list bounds."""
+        each message checked (lists, text, times)."""
         self._slots.take()
         try:
             return GuardedRequests(requests, self.limits.stream_idle_seconds, limited,
-                                   check=lambda request: self._check_lists(method, request))
+                                   check=lambda request: self._check_request(method, request))
         except BaseException:
             self._slots.give_back()
             raise
@@ -224,11 +225,11 @@ class ServerChain(grpc.ServerInterceptor):
         requests.close()
         self._slots.give_back()
 
-    def _check_lists(self, method: _Method, request) -> None:
-        check = method.list_check
+    def _check_request(self, method: _Method, request) -> None:
+        check = method.request_check
         if check is _UNPLANNED:   # bytes handlers (no protobuf message) have nothing to check
             descriptor = getattr(request, "DESCRIPTOR", None)
-            check = method.list_check = (self._bounds.checker(descriptor)
+            check = method.request_check = (self._checks.checker(descriptor)
                                          if descriptor is not None else None)
         if check is not None:
             check(request)

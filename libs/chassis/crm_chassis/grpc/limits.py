@@ -15,8 +15,15 @@
 - **List sizes.** Every repeated field and map of a request, nested messages included, holds at
   most ``max_list_items`` items unless the service raises the bound of that field by name
   (:class:`MethodLimits.list_sizes`); more answers INVALID_ARGUMENT naming the field path and the
-  bound. The fields to look at are worked out once per message type, so a call pays only for
-  the fields that can repeat.
+  bound.
+- **Text and times.** No string of a request holds U+0000 (PostgreSQL refuses it in text, and
+  no field of the platform means it), and every google.protobuf.Timestamp lies between
+  0001-01-01 and 9999-12-31 UTC with nanos 0..999,999,999 (a Duration within the range its type
+  documents); otherwise INVALID_ARGUMENT naming the field path. Such a value would otherwise
+  fail deep in a handler or the database as INTERNAL.
+
+The fields to look at (lists, strings, times) are worked out once per message type
+(:class:`RequestChecks`), so a call pays only for the fields that can hold them.
 
 The maximum request size and the server's total of concurrent calls are grpc options
 (crm_chassis.grpc.server).
@@ -193,9 +200,65 @@ class GuardedRequests:
         self._closed.set()
 
 
-# ---------------------------------------------------------------------------------- list sizes
-class ListBounds:
-    """Checks every repeated field and map of a request against its bound (see module doc)."""
+# ------------------------------------------------------------------ list sizes, text and times
+# U+0000 ends a C string and PostgreSQL refuses it in text: no text field of the platform holds it.
+_NUL = "\x00"
+# The range google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z.
+_TIMESTAMP_MIN_SECONDS = -62_135_596_800
+_TIMESTAMP_MAX_SECONDS = 253_402_300_799
+# The range google.protobuf.Duration allows: about +-10,000 years.
+_DURATION_MAX_SECONDS = 315_576_000_000
+_MAX_NANOS = 999_999_999
+_TIMESTAMP = "google.protobuf.Timestamp"
+_DURATION = "google.protobuf.Duration"
+_STRING = 9   # FieldDescriptor.TYPE_STRING
+
+
+def _timestamp_problem(value) -> str | None:
+    if not 0 <= value.nanos <= _MAX_NANOS:
+        return "nanos must be between 0 and 999,999,999"
+    if not _TIMESTAMP_MIN_SECONDS <= value.seconds <= _TIMESTAMP_MAX_SECONDS:
+        return "the time must be between 0001-01-01 and 9999-12-31 UTC"
+    return None
+
+
+def _duration_problem(value) -> str | None:
+    seconds, nanos = value.seconds, value.nanos
+    if not -_MAX_NANOS <= nanos <= _MAX_NANOS:
+        return "nanos must be between -999,999,999 and 999,999,999"
+    if (seconds > 0 and nanos < 0) or (seconds < 0 and nanos > 0):
+        return "seconds and nanos must have the same sign"
+    if not -_DURATION_MAX_SECONDS <= seconds <= _DURATION_MAX_SECONDS:
+        return "seconds must be within +-315,576,000,000 (10,000 years)"
+    return None
+
+
+_TIME_CHECKS = {_TIMESTAMP: ("timestamp", _timestamp_problem),
+                _DURATION: ("duration", _duration_problem)}
+
+
+class _Field:
+    """What the request check looks at in one field (see RequestChecks._plan)."""
+
+    __slots__ = ("name", "repeated", "bound", "is_map", "text", "key_text", "time", "nested")
+
+    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested):
+        self.name = name
+        self.repeated = repeated
+        self.bound = bound          # most items (repeated fields and maps)
+        self.is_map = is_map
+        self.text = text            # the value (each item, each map value) is a string
+        self.key_text = key_text    # a map with string keys
+        self.time = time            # (kind, problem) for a Timestamp/Duration value, or None
+        self.nested = nested        # the plan of a nested message value, or None
+
+
+class RequestChecks:
+    """Checks a request before its handler sees it: every repeated field and map against its
+    bound, every string for U+0000, every google.protobuf.Timestamp/Duration for the range the
+    type allows (nested messages included). Each refusal is INVALID_ARGUMENT naming the field
+    path. The fields to look at are worked out once per message type, so a call pays only for
+    the fields that can repeat or hold text or times."""
 
     def __init__(self, default: int, overrides: Mapping[str, int]):
         self.default = default
@@ -203,19 +266,19 @@ class ListBounds:
         self._plans: dict[str, tuple] = {}
 
     def checker(self, descriptor):
-        """A function checking one message of type ``descriptor``, or None if it has no
-        field that can repeat (then there is nothing to check)."""
+        """A function checking one message of type ``descriptor``, or None if it has no field
+        to check."""
         plan = self._plan(descriptor)
         if not plan:
             return None
 
         def check(message) -> None:
-            self._check(message, plan, "")
+            _check(message, plan, "")
         return check
 
     def _plan(self, descriptor) -> tuple:
-        """(name, bound or 0, is_map, nested plan or None, repeated) for each field that can
-        repeat, directly or inside a nested message; computed once per message type."""
+        """The _Field of each field that can repeat, holds text or a time, directly or inside a
+        nested message; computed once per message type."""
         name = descriptor.full_name
         if name in self._plans:
             return self._plans[name]
@@ -223,37 +286,82 @@ class ListBounds:
         entries = []
         for f in descriptor.fields:
             repeated = f.is_repeated
+            value_field, key_text = f, False
             is_map = repeated and f.message_type is not None and \
                 f.message_type.GetOptions().map_entry
-            nested = None
-            if f.message_type is not None:
-                target = f.message_type.fields_by_name["value"].message_type if is_map \
-                    else f.message_type
-                if target is not None and not target.GetOptions().map_entry:
+            if is_map:
+                value_field = f.message_type.fields_by_name["value"]
+                key_text = f.message_type.fields_by_name["key"].type == _STRING
+            text = value_field.type == _STRING
+            target = value_field.message_type
+            time = nested = None
+            if target is not None:
+                time = _TIME_CHECKS.get(target.full_name)
+                if time is None:
                     nested = self._plan(target) or None
-            if repeated or nested:
+            if repeated or text or time or nested:
                 bound = self.overrides.get(f.full_name, self.default) if repeated else 0
-                entries.append((f.name, bound, is_map, nested, repeated))
+                entries.append(_Field(f.name, repeated, bound, is_map, text, key_text, time,
+                                      nested))
         plan = tuple(entries)
         self._plans[name] = plan
         return plan
 
-    def _check(self, message, plan: tuple, prefix: str) -> None:
-        for name, bound, is_map, nested, repeated in plan:
-            if repeated:
-                value = getattr(message, name)
-                count = len(value)
-                if count > bound:
-                    path = prefix + name
-                    raise InvalidArgument(
-                        f"{path} has {count} items; at most {bound} are accepted in one request "
-                        "(send them in several requests)", field=path)
-                if nested is not None and count:
-                    if is_map:
-                        for key, item in value.items():
-                            self._check(item, nested, f"{prefix}{name}[{key}].")
-                    else:
-                        for index, item in enumerate(value):
-                            self._check(item, nested, f"{prefix}{name}[{index}].")
+
+def _check(message, plan: tuple, prefix: str) -> None:
+    for f in plan:
+        name = f.name
+        if not f.repeated:
+            if f.text:
+                if _NUL in getattr(message, name):
+                    _refuse_nul(prefix + name)
             elif message.HasField(name):
-                self._check(getattr(message, name), nested, f"{prefix}{name}.")
+                if f.time is not None:
+                    _check_time(getattr(message, name), f.time, prefix + name)
+                else:
+                    _check(getattr(message, name), f.nested, f"{prefix}{name}.")
+            continue
+        value = getattr(message, name)
+        count = len(value)
+        if count > f.bound:
+            path = prefix + name
+            raise InvalidArgument(
+                f"{path} has {count} items; at most {f.bound} are accepted in one request "
+                "(send them in several requests)", field=path)
+        if not count:
+            continue
+        if f.is_map:
+            if f.key_text and any(_NUL in key for key in value):
+                _refuse_nul(prefix + name, "a key of ")
+            if f.text:
+                for key, item in value.items():
+                    if _NUL in item:
+                        _refuse_nul(f"{prefix}{name}[{key}]")
+            elif f.time is not None:
+                for key, item in value.items():
+                    _check_time(item, f.time, f"{prefix}{name}[{key}]")
+            elif f.nested is not None:
+                for key, item in value.items():
+                    _check(item, f.nested, f"{prefix}{name}[{key}].")
+        elif f.text:
+            for index, item in enumerate(value):
+                if _NUL in item:
+                    _refuse_nul(f"{prefix}{name}[{index}]")
+        elif f.time is not None:
+            for index, item in enumerate(value):
+                _check_time(item, f.time, f"{prefix}{name}[{index}]")
+        elif f.nested is not None:
+            for index, item in enumerate(value):
+                _check(item, f.nested, f"{prefix}{name}[{index}].")
+
+
+def _refuse_nul(path: str, part: str = "") -> None:
+    raise InvalidArgument(f"{part}{path} contains a NUL character (U+0000), which no text field "
+                          "accepts; remove it", field=path)
+
+
+def _check_time(value, time, path: str) -> None:
+    kind, problem_of = time
+    problem = problem_of(value)
+    if problem is not None:
+        raise InvalidArgument(f"{path} is not a valid {kind}: {problem}", field=path)

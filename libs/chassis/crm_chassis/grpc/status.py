@@ -5,14 +5,16 @@ A :class:`crm_chassis.errors.CrmError` becomes its ``.code`` status with its mes
 ``ResourceExhausted.retry_after_seconds`` as ``retry-after``. The database failing under a call
 is not the caller's fault nor a bug in the call: a lost or refused connection, or a pool that
 stays exhausted, becomes UNAVAILABLE, and a deadlock or serialization failure (a concurrent
-transaction won) ABORTED — both say "retry". Anything else is a bug: the caller gets INTERNAL
+transaction won) ABORTED — both say "retry". A value the database refuses as too long or out
+of range for its column (a check the service layer missed) is the caller's input: INVALID_ARGUMENT
+"a value is longer than its field allows" / "… outside the range its field allows". Anything else is a bug: the caller gets INTERNAL
 "internal error (request id …)" and the traceback goes to the log only.
 """
 from __future__ import annotations
 
 import grpc
 
-from crm_chassis.errors import Aborted, CrmError, ResourceExhausted, Unavailable
+from crm_chassis.errors import Aborted, CrmError, InvalidArgument, ResourceExhausted, Unavailable
 
 RETRY_AFTER_KEY = "retry-after"
 ERROR_FIELD_KEY = "x-error-field"
@@ -40,6 +42,10 @@ def internal_error_message(request_id: str) -> str:
 
 # PostgreSQL SQLSTATEs of "a concurrent transaction won": deadlock_detected, serialization_failure.
 _RETRYABLE_SQLSTATES = {"40P01", "40001"}
+# string_data_right_truncation ("value too long for type character varying(n)").
+_TOO_LONG_SQLSTATE = "22001"
+# numeric_value_out_of_range, datetime_field_overflow.
+_OUT_OF_RANGE_SQLSTATES = {"22003", "22008"}
 
 
 def infrastructure_error(exc: BaseException) -> CrmError | None:
@@ -56,6 +62,10 @@ def infrastructure_error(exc: BaseException) -> CrmError | None:
     sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)
     if sqlstate in _RETRYABLE_SQLSTATES:
         return Aborted("a concurrent change got in first; retry the request")
+    if sqlstate == _TOO_LONG_SQLSTATE:
+        return InvalidArgument("a value is longer than its field allows; shorten it")
+    if sqlstate in _OUT_OF_RANGE_SQLSTATES:
+        return InvalidArgument("a value is outside the range its field allows")
     if exc.connection_invalidated or isinstance(exc, (sa.OperationalError, sa.InterfaceError)):
         return Unavailable("the service's database is unreachable right now; retry in a moment")
     return None

@@ -50,6 +50,10 @@ def _fill(message, rng, depth=0):
     if message.DESCRIPTOR.full_name == "google.protobuf.Timestamp":
         message.seconds, message.nanos = rng.randrange(0, 4 * 10 ** 9), rng.choice([0, 5, 123_000_000, 999_999_999])
         return
+    if message.DESCRIPTOR.full_name == "google.protobuf.Duration":
+        message.seconds = rng.randrange(0, 10 ** 9)
+        message.nanos = rng.choice([0, 5, 123_000_000, 999_999_999])
+        return
     for field in message.DESCRIPTOR.fields:
         if rng.random() < 0.2 or (field.message_type and depth > 4):
             continue

@@ -50,8 +50,10 @@ def test_resource_exhausted_carries_retry_after(stub):
 @pytest.mark.parametrize("name, code, says", [
     ("DatabaseDown", grpc.StatusCode.UNAVAILABLE, "database is unreachable right now"),
     ("DatabaseDeadlock", grpc.StatusCode.ABORTED, "a concurrent change got in first"),
+    ("DatabaseValueTooLong", grpc.StatusCode.INVALID_ARGUMENT,
+     "a value is longer than its field allows"),
 ])
-def test_database_failures_are_retryable_statuses_not_internal(stub, logs, name, code, says):
+def test_database_failures_are_clear_statuses_not_internal(stub, logs, name, code, says):
     error = _fail(stub, error=name, message="could not connect to server: password=hunter2")
     assert error.code() == code and says in error.details()
     assert "hunter2" not in error.details()

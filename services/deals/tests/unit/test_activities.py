@@ -95,3 +95,20 @@ def test_a_note_on_a_closed_deal_is_allowed_and_does_not_edit_the_deal(world):
     world.call(activities.log_activity, world.alice, target_type="opportunity",
                target_id=deal.id, kind="note", subject="post mortem")
     assert world.get("opportunities", deal.id).version == version
+
+
+def test_texts_and_ids_longer_than_their_fields_are_refused_with_the_limit(world):
+    deal = world.deal()
+    note = world.call(activities.log_activity, world.alice, target_type="opportunity",
+                      target_id=deal.id, kind="note", subject="short")
+    huge = "\u03a9" * 12_000
+    with pytest.raises(InvalidArgument, match="subject is longer than 200 characters"):
+        world.call(activities.update_activity, world.alice, note.id, subject=huge)
+    with pytest.raises(InvalidArgument, match="subject is longer than 200 characters"):
+        world.call(activities.log_activity, world.alice, target_type="opportunity",
+                   target_id=deal.id, kind="note", subject=huge)
+    with pytest.raises(NotFound):
+        world.call(activities.update_activity, world.alice, huge, subject="edited")
+    with pytest.raises(NotFound):
+        world.call(activities.log_activity, world.alice, target_type="opportunity",
+                   target_id=huge, kind="note", subject="x")
