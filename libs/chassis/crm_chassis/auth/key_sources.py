@@ -20,7 +20,9 @@ from identity's ``AuthService/GetSigningKeys`` and keeps them fresh:
   answering "unknown": the token may well be valid (identity just rotated, or this process
   started before identity answered), so the caller gets UNAVAILABLE, which clients retry, not
   UNAUTHENTICATED, which sends a person back to the login screen;
-- a key past its ``verify_until`` is dropped: no token it signed can still be valid.
+- a key past its ``verify_until`` is dropped: no token it signed can still be valid;
+- :meth:`IdentityKeySource.wait_for_keys` tells whether keys have been read (an api's health
+  stays NOT_SERVING until then, see ``crm_chassis.grpc.health_gate``).
 """
 from __future__ import annotations
 
@@ -82,6 +84,7 @@ class IdentityKeySource:
         self._last_attempt_failed = False
         self._last_success: float | None = None
         self.fetch_count = 0
+        self._has_keys = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if start:
@@ -117,6 +120,11 @@ class IdentityKeySource:
 
     def kids(self) -> list[str]:
         return sorted(self._keys)
+
+    def wait_for_keys(self, timeout: float | None = None) -> bool:
+        """True once a read from identity has brought at least one key (waits up to
+        ``timeout`` seconds for it)."""
+        return self._has_keys.wait(timeout)
 
     @property
     def last_success(self) -> float | None:
@@ -183,6 +191,8 @@ class IdentityKeySource:
             except ValueError as exc:
                 log.error("ignoring an unreadable signing key", kid=item.kid, error=str(exc))
         self._keys = keys  # one reference swap: readers never see a half-built dict
+        if keys:
+            self._has_keys.set()
         self._version = response.version
         self._last_success = now
         self._last_attempt_failed = False

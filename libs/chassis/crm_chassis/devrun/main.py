@@ -1,6 +1,7 @@
 """``crm-dev``: run the whole platform on one machine (what ``make run`` calls).
 
     crm-dev run [--only identity] [--no-topology]   migrate, broker users, topology, start, supervise
+                                                    (the table once every process is ready)
     crm-dev list [--only ...]                       what `run` would start, without starting it
 
 A process that exits on its own is restarted after an exponential backoff (as Kubernetes restarts
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from crm_chassis import manifest as manifests
 from crm_chassis.devrun.plan import Plan, build_plan
+from crm_chassis.devrun.readiness import READY_TIMEOUT_SECONDS, wait_ready
 from crm_chassis.devrun.supervisor import RestartPolicy, Supervisor, describe_exit
 
 GRACE_SECONDS = 10.0
@@ -60,9 +62,31 @@ def _print_table(table: Table, plan: Plan) -> None:
                       f"-> crmctl login --email {email}", markup=False, soft_wrap=True)
 
 
+def _announce_when_ready(plan: Plan, supervisor: Supervisor, stop: threading.Event,
+                        timeout: float) -> threading.Thread:
+    """Print the table once every process is ready (crm_chassis.devrun.readiness), or after
+    ``timeout`` seconds naming those that are not; the processes are supervised meanwhile."""
+    def announce() -> None:
+        not_ready = wait_ready(plan.processes, stop, supervisor.say, timeout=timeout)
+        if not_ready is None:
+            return
+        _print_table(_process_table(plan, {r.spec.label: r.pid for r in supervisor.running}),
+                     plan)
+        if not_ready:
+            supervisor.say(f"crm-dev: not ready after {timeout:.0f} s: {', '.join(not_ready)} "
+                           "(see their output above); running anyway, they may still come up")
+        supervisor.say("crm-dev: running; Ctrl-C stops everything")
+
+    thread = threading.Thread(target=announce, name="crm-dev-readiness", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_platform(only: tuple[str, ...] = (), topology: bool = True,
-                 restart: RestartPolicy = RestartPolicy()) -> int:
-    """Migrate, declare the topology, start every process, supervise; the exit status."""
+                 restart: RestartPolicy = RestartPolicy(),
+                 ready_timeout: float = READY_TIMEOUT_SECONDS) -> int:
+    """Migrate, declare the topology, start every process, print the table once they are ready,
+    supervise; the exit status."""
     plan = _plan(only, topology)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     supervisor = Supervisor(sys.stdout, colour=colour, base_env=plan.environment)
@@ -86,10 +110,13 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
                                "nothing started")
                 return 1
         supervisor.start(plan.processes)
-        _print_table(_process_table(plan, {r.spec.label: r.pid for r in supervisor.running}),
-                     plan)
-        supervisor.say("crm-dev: running; Ctrl-C stops everything")
-        exited = supervisor.supervise(stop, restart)
+        done_waiting = threading.Event()
+        announcer = _announce_when_ready(plan, supervisor, done_waiting, ready_timeout)
+        try:
+            exited = supervisor.supervise(stop, restart)
+        finally:
+            done_waiting.set()
+            announcer.join(timeout=5)
         if exited is not None:
             supervisor.say(f"crm-dev: {exited.spec.label} (pid {exited.pid}) "
                            f"{describe_exit(exited.popen.returncode)} unexpectedly; "
@@ -123,13 +150,18 @@ def cli() -> None:
 @click.option("--restart-backoff", type=click.FloatRange(min=0), show_default=True,
               default=RestartPolicy.backoff_seconds,
               help="Seconds before the first restart; doubled at each further crash (max 10).")
+@click.option("--ready-timeout", type=click.FloatRange(min=0), show_default=True,
+              default=READY_TIMEOUT_SECONDS,
+              help="Seconds to wait for every process to be ready before printing the table "
+                   "anyway, with those not ready named (they keep running).")
 def run(only: tuple[str, ...], no_topology: bool, max_crashes: int,
-        restart_backoff: float) -> None:
-    """Migrate, create the broker users, declare the topology, start every process, restart
-    crashed ones;
+        restart_backoff: float, ready_timeout: float) -> None:
+    """Migrate, create the broker users, declare the topology, start every process, print
+    their table once they are ready, restart crashed ones;
     Ctrl-C stops all."""
     policy = RestartPolicy(max_crashes=max_crashes, backoff_seconds=restart_backoff)
-    sys.exit(run_platform(only, topology=not no_topology, restart=policy))
+    sys.exit(run_platform(only, topology=not no_topology, restart=policy,
+                          ready_timeout=ready_timeout))
 
 
 @cli.command("list")

@@ -4,8 +4,10 @@ An api whose database is gone answers every call UNAVAILABLE; its health must sa
 Kubernetes' readiness probe takes the pod out of its Service until the database is back (and the
 platform's clients try another replica). :class:`DatabaseHealthWatcher` is a daemon thread that
 opens a fresh connection to the service's database every ``health_check_seconds`` (a pooled one
-could hide a server that accepts no new sessions), runs ``SELECT 1`` and sets every service of
-the standard gRPC health servicer (and "") to SERVING or NOT_SERVING. Changes are logged once.
+could hide a server that accepts no new sessions), runs ``SELECT 1`` and sets the ``database``
+condition of the api's :class:`~crm_chassis.grpc.health_gate.HealthGate`, which turns every
+service of the standard gRPC health servicer (and "") SERVING or NOT_SERVING. Changes are logged
+once.
 
 Liveness stays separate: the health service named ``liveness`` is SERVING as long as the process
 runs (NOT_SERVING only in a graceful shutdown), whatever the database does; Kubernetes' liveness
@@ -17,13 +19,13 @@ SQLite (``make run``) is a local file: nothing to watch.
 from __future__ import annotations
 
 import threading
-from typing import Iterable
 
 from grpc_health.v1 import health_pb2
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from crm_chassis.grpc.health_gate import HealthGate
 from crm_chassis.logging import get_logger
 
 log = get_logger("crm.grpc.health")
@@ -34,25 +36,23 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 class DatabaseHealthWatcher:
-    def __init__(self, database_url: str, health_servicer, service_names: Iterable[str],
+    def __init__(self, database_url: str, gate: HealthGate,
                  interval_seconds: float = 5.0, connect_timeout_seconds: int = 3):
         self._engine = create_engine(database_url, poolclass=NullPool,
                                      connect_args={"connect_timeout": connect_timeout_seconds})
-        self._health = health_servicer
-        self._names = tuple(service_names)
+        self._gate = gate
         self._interval = interval_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="db-health", daemon=True)
         self.reachable: bool | None = None
 
     @classmethod
-    def for_settings(cls, settings, health_servicer,
-                     service_names: Iterable[str]) -> "DatabaseHealthWatcher | None":
+    def for_settings(cls, settings, gate: HealthGate) -> "DatabaseHealthWatcher | None":
         url = getattr(settings, "database_url", "")
         interval = getattr(settings, "health_check_seconds", 0)
         if not url or interval <= 0 or make_url(url).get_backend_name() == "sqlite":
             return None
-        return cls(url, health_servicer, service_names, interval)
+        return cls(url, gate, interval)
 
     def start(self) -> "DatabaseHealthWatcher":
         self._thread.start()
@@ -72,8 +72,7 @@ class DatabaseHealthWatcher:
             else:
                 log.warning("database_unreachable", health="NOT_SERVING", error=reason)
         self.reachable = reachable
-        for name in self._names:
-            self._health.set(name, SERVING if reachable else NOT_SERVING)
+        self._gate.set("database", reachable)
         return reachable
 
     def _run(self) -> None:
@@ -87,11 +86,10 @@ class DatabaseHealthWatcher:
         self._engine.dispose()
 
 
-def watch_database(settings, health_servicer, names, on_stop):
+def watch_database(settings, gate: HealthGate, on_stop):
     """For the server bootstrap: start watching (when there is a database to watch) and return
     the server's ``on_stop`` extended to stop the watcher first."""
-    health_servicer.set(LIVENESS_SERVICE, SERVING)
-    watcher = DatabaseHealthWatcher.for_settings(settings, health_servicer, names)
+    watcher = DatabaseHealthWatcher.for_settings(settings, gate)
     if watcher is None:
         return on_stop
     watcher.check()

@@ -6,8 +6,9 @@ It builds a grpcio server (thread pool of ``settings.grpc_max_workers``; at most
 (:class:`~crm_chassis.grpc.interceptor.ServerChain`, whose call limits come from the settings and
 the service's :class:`~crm_chassis.grpc.limits.MethodLimits`), lets ``register(server)`` add the service's
 servicers, adds gRPC health v1 (SERVING for each service and for "" once started, NOT_SERVING
-while the database is unreachable (crm_chassis.grpc.db_health) and as soon as a graceful
-shutdown begins) and reflection, binds ``settings.grpc_bind``, starts the
+while the database is unreachable (crm_chassis.grpc.db_health), until a verifier reading
+identity's keys holds them (crm_chassis.grpc.health_gate) and as soon as a graceful shutdown
+begins) and reflection, binds ``settings.grpc_bind``, starts the
 /metrics endpoint and logs one startup line with the (redacted) settings.
 
 ``serve`` blocks until SIGTERM/SIGINT, then: health NOT_SERVING, ``server.stop(grace)`` (in-flight
@@ -26,7 +27,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from crm_chassis.grpc.db_health import watch_database
+from crm_chassis.grpc.db_health import LIVENESS_SERVICE, watch_database
+from crm_chassis.grpc.health_gate import HealthGate, wait_for_signing_keys
 from crm_chassis.grpc.interceptor import PrincipalCheck, ServerChain
 from crm_chassis.grpc.limits import CallLimits, MethodLimits
 from crm_chassis.logging import get_logger
@@ -117,14 +119,26 @@ def start_server(settings, register: Callable[[grpc.Server], None], *,
         raise RuntimeError(f"cannot bind gRPC to {settings.grpc_bind}: {exc} "
                            "(port in use? set grpc_port)") from None
     start_metrics_server(settings.metrics_port)
+    gate = HealthGate(health_servicer, service_names + ("",))
+    stop_waiting_for_keys = wait_for_signing_keys(verifier, gate)
     server.start()
-    for name in service_names + ("",):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    on_stop = watch_database(settings, health_servicer, service_names + ("",), on_stop)
+    gate.set("started", True)
+    health_servicer.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
+    on_stop = watch_database(settings, gate, on_stop)
+    if stop_waiting_for_keys is not None:
+        on_stop = _then(stop_waiting_for_keys, on_stop)
     log.info("grpc_server_started", address=f"{settings.grpc_host}:{port}",
              services=list(service_names), settings=settings.redacted())
     return RunningServer(server, port, health_servicer, service_names,
                          settings.shutdown_grace_seconds, on_stop)
+
+
+def _then(first: Callable[[], None], then: Callable[[], None] | None) -> Callable[[], None]:
+    def both() -> None:
+        first()
+        if then is not None:
+            then()
+    return both
 
 
 def serve(settings, register: Callable[[grpc.Server], None], *, service_names: Iterable[str],

@@ -1,7 +1,9 @@
 """crm-dev run as a real process over a temporary repository of fake services.
 
 Each fake service (services/<name>/service.toml + a tiny package on PYTHONPATH) has a migrate
-module that prints and an api entrypoint that prints its pid, then loops until SIGTERM.
+module that prints and an api entrypoint that prints its pid, serves the standard gRPC health on
+its port (SERVING at once, or NOT_SERVING until a file named ``serve-<name>`` appears in the
+repository), then loops until SIGTERM.
 """
 import os
 import re
@@ -17,11 +19,24 @@ from crm_chassis.testing import free_port, wait_until
 
 API = textwrap.dedent("""
     import os, signal, sys, time
+    from concurrent.futures import ThreadPoolExecutor
+    import grpc
+    from grpc_health.v1 import health, health_pb2, health_pb2_grpc
     signal.signal(signal.SIGTERM, lambda *_: (print("stopping", flush=True), sys.exit(0)))
+    server = grpc.server(ThreadPoolExecutor(max_workers=2))
+    servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    server.add_insecure_port(f"127.0.0.1:{os.environ['CRM_{SVC}_GRPC_PORT']}")
+    server.start()
+    flip = os.path.join(os.environ["CRM_REPO_ROOT"], "serve-{NAME}")
+    status = health_pb2.HealthCheckResponse
+    servicer.set("", status.NOT_SERVING if {WAIT} else status.SERVING)
     print(f"ready pid={os.getpid()} grpc={os.environ['CRM_{SVC}_GRPC_PORT']} "
           f"metrics={os.environ['CRM_{SVC}_METRICS_PORT']} data={os.environ['CRM_DATA_DIR']}",
           flush=True)
     while True:
+        if os.path.exists(flip):
+            servicer.set("", status.SERVING)
         time.sleep(0.05)
 """)
 
@@ -29,7 +44,7 @@ API = textwrap.dedent("""
 CRASH = "print('crashing', flush=True)\nraise SystemExit(3)\n"
 
 
-def make_service(root, name, migrate_exit=0, api=None):
+def make_service(root, name, migrate_exit=0, api=None, serving=True):
     package = f"crm_{name}"
     (root / "services" / name).mkdir(parents=True)
     (root / "services" / name / "service.toml").write_text(textwrap.dedent(f"""
@@ -44,7 +59,9 @@ def make_service(root, name, migrate_exit=0, api=None):
     (pkg / "__init__.py").write_text("")
     (pkg / "entrypoints" / "__init__.py").write_text("")
     (pkg / "migrate.py").write_text(f"print('migrated {name}')\nraise SystemExit({migrate_exit})\n")
-    (pkg / "entrypoints" / "api.py").write_text(api or API.replace("{SVC}", name.upper()))
+    (pkg / "entrypoints" / "api.py").write_text(api or API.replace("{SVC}", name.upper())
+                                                .replace("{NAME}", name)
+                                                .replace("{WAIT}", str(not serving)))
 
 
 class Runner:
@@ -180,3 +197,48 @@ def test_failed_migration_starts_nothing(tmp_path):
     assert code == 1
     assert "alpha.migrate failed (exited with code 3); nothing started" in text
     assert "ready pid" not in text
+
+
+TABLE = "CRM platform (local)"
+
+
+def test_the_table_waits_until_every_api_answers_serving(tmp_path):
+    make_service(tmp_path, "alpha", serving=False)
+    make_service(tmp_path, "beta")
+    runner = Runner(tmp_path)
+    try:
+        runner.pids(2)
+        wait_until(lambda: re.search(r"crm-dev: waiting for \d process(es)? to be ready: "
+                                     r"alpha\.api", runner.output()),
+                   timeout=30, message=runner.output())
+        assert TABLE not in runner.output() and "Ctrl-C stops everything" not in runner.output()
+
+        (tmp_path / "serve-alpha").write_text("")
+
+        wait_until(lambda: "Ctrl-C stops everything" in runner.output(), timeout=30,
+                   message=runner.output())
+        text = runner.output()
+        assert text.index("crm-dev: waiting for") < text.index(TABLE)
+        assert "not ready after" not in text
+    finally:
+        runner.proc.send_signal(signal.SIGTERM)
+    code, text = runner.finish()
+    assert code == 0, text
+
+
+def test_after_the_ready_timeout_the_table_names_what_is_not_ready_and_keeps_running(tmp_path):
+    make_service(tmp_path, "alpha", serving=False)
+    make_service(tmp_path, "beta")
+    runner = Runner(tmp_path, "--ready-timeout", "0")
+    try:
+        wait_until(lambda: "Ctrl-C stops everything" in runner.output(), timeout=30,
+                   message=runner.output())
+        text = runner.output()
+        assert TABLE in text
+        assert re.search(r"not ready after 0 s: alpha\.api(, beta\.api)? \(see their output above\); "
+                         "running anyway", text), text
+        assert runner.proc.poll() is None
+    finally:
+        runner.proc.send_signal(signal.SIGTERM)
+    code, text = runner.finish()
+    assert code == 0, text

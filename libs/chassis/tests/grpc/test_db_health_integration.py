@@ -64,4 +64,4 @@ def test_health_is_not_serving_while_the_database_is_unreachable_and_serving_aft
 
 def test_sqlite_has_no_watcher():
     settings = ServiceSettings.load("echo", env={}, database_url="sqlite:///:memory:")
-    assert DatabaseHealthWatcher.for_settings(settings, None, ["x"]) is None
+    assert DatabaseHealthWatcher.for_settings(settings, None) is None
