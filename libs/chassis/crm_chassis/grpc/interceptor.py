@@ -53,6 +53,10 @@ ALWAYS_PUBLIC_SERVICES = frozenset({
     "grpc.reflection.v1.ServerReflection",
 })
 
+# Called by every verifying process about twice a second (crm_chassis.auth.key_sources polls the
+# published key set): an answer that succeeds is counted, not logged, or it would drown the log.
+POLLED_METHODS = frozenset({"/crm.identity.v1.AuthService/GetSigningKeys"})
+
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT_OK = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
 
@@ -82,13 +86,14 @@ _UNPLANNED = object()
 
 
 class _Method:
-    __slots__ = ("name", "public", "metrics", "logged", "budget", "request_check")
+    __slots__ = ("name", "public", "metrics", "logged", "polled", "budget", "request_check")
 
     def __init__(self, name: str, public: bool, logged: bool, budget: float):
         self.name = name
         self.public = public
         self.metrics = MethodMetrics(name)
         self.logged = logged
+        self.polled = name in POLLED_METHODS   # logged only when it fails
         self.budget = budget               # server-side limit of the call, seconds
         self.request_check = _UNPLANNED       # planned from the first request message
 
@@ -299,7 +304,7 @@ class ServerChain(grpc.ServerInterceptor):
         metrics = method.metrics
         metrics.handled(call.code).inc()
         metrics.seconds.observe(elapsed)
-        if method.logged:
+        if method.logged and not (method.polled and call.code == "OK"):
             access_log.info("grpc_call", method=method.name, code=call.code,
                             duration_ms=round(elapsed * 1000, 3), request_id=call.request_id,
                             trace_id=call.trace_id, subject=call.subject)

@@ -147,3 +147,26 @@ def test_metrics_endpoint_serves_the_grpc_metrics(keys):
         running.stop(0)
         metrics_module.stop_metrics_server(port)
         assert port not in metrics_module._started
+
+
+def test_a_polled_method_is_logged_only_when_it_fails(keys, logs, monkeypatch, bearer):
+    """The signing-key poll of every verifier would drown the access log: a polled method's
+    successful calls are counted, not logged; a failing one is still logged."""
+    from crm_chassis.grpc import interceptor
+
+    monkeypatch.setattr(interceptor, "POLLED_METHODS",
+                        frozenset({f"/{echo.ECHO_SERVICE}/Echo", f"/{echo.ECHO_SERVICE}/Fail"}))
+    settings = ServiceSettings.load("echo", env={}, grpc_port=0, grpc_max_workers=2)
+    running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE],
+                           verifier=keys.verifier())
+    try:
+        with grpc.insecure_channel(running.address) as channel:
+            polled = echo_pb2_grpc.EchoServiceStub(channel)
+            polled.Echo(echo_pb2.EchoRequest(), metadata=bearer() + (("x-request-id", "poll-ok"),))
+            with pytest.raises(grpc.RpcError):
+                polled.Fail(echo_pb2.FailRequest(error="NotFound", message="no such thing"),
+                            metadata=bearer() + (("x-request-id", "poll-failed"),))
+    finally:
+        running.stop(0)
+    logged = {r.get("request_id") for r in logs.records() if r["event"] == "grpc_call"}
+    assert "poll-ok" not in logged and "poll-failed" in logged
