@@ -138,15 +138,15 @@ MATRIX: dict[str, Row] = {
     "deals.ActivityService/LogActivity": row(
         TEAM_WRITE, set={"target": {"type": "opportunity", "id": "{deal}"}}),
     "deals.ActivityService/UpdateActivity": row(TEAM_WRITE),
+    # Rules are scoped to teams their author manages (docs/services/deals.md): creating one needs
+    # the manager role over each named team; lists show only the rules the caller manages; the
+    # fixture holds no rule, so changing or reading one by id is refused for everyone.
     "deals.AutomationService/CreateAutomationRule": row(
-        profile("denied", management="any", admin="any"),
+        profile("denied", manager="any", management="any", admin="any"),
         note="rules act only on their author's teams"),
-    "deals.AutomationService/ListAutomationDeliveries": row(
-        profile("denied", management="any", admin="any")),
-    "deals.AutomationService/ListAutomationRules": row(
-        profile("denied", management="any", admin="any")),
-    "deals.AutomationService/SetAutomationRuleEnabled": row(
-        profile("denied", management="any", admin="any")),
+    "deals.AutomationService/ListAutomationDeliveries": row(profile("refused")),
+    "deals.AutomationService/ListAutomationRules": row(profile("any")),
+    "deals.AutomationService/SetAutomationRuleEnabled": row(profile("refused")),
     "deals.ContactService/CreateContact": row(TEAM_WRITE),
     "deals.ContactService/GetContact": row(TEAM_READ),
     "deals.ContactService/ListContacts": row(TEAM_LIST),

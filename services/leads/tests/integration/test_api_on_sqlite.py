@@ -62,8 +62,8 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
             session.commit()
         wiring.replica.invalidate()   # as the worker's handler does on every snapshot
 
-    def call(method, request, user_id, departments=("sales",), kind="user"):
-        token = keys.token(user_id, kind, (), departments, user_id)
+    def call(method, request, user_id, departments=("sales",), kind="user", roles=()):
+        token = keys.token(user_id, kind, tuple(roles), departments, user_id)
         return method(request, metadata=(("authorization", f"Bearer {token}"),),
                       timeout=CALL_TIMEOUT)
 
@@ -76,7 +76,7 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
             person=lead_pb2.Person(first_name="Jo", last_name="Park",
                                    email=f"jo.{uuid.uuid4().hex[:8]}@parkworks.example"),
             source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM))),
-        "webform", departments=(), kind="service").lead
+        "webform", departments=(), kind="service", roles=("capture_leads",)).lead
     assert apply_routing(wiring.deps, RoutingDecision(
         uuid.uuid4().hex, created.id, dt.datetime.now(dt.timezone.utc), "line-a", team, "owner",
         "test routing"))
