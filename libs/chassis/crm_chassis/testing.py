@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import socket
 import time
 import uuid
@@ -41,8 +42,34 @@ def temporary_postgres_database(prefix: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = open("/proc/sys/net/ipv4/ip_local_port_range").read().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port free now on 127.0.0.1, for a server a test starts a moment later.
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is also
+    what it gives the outgoing connections of every process (to PostgreSQL, RabbitMQ, the other
+    apis), and one of those could take it between this check and the server's bind — "Address
+    already in use" in a platform of fifteen busy processes. Outside that range only another
+    server can take it, and it is picked at random among ~10,000."""
+    low, _ = _ephemeral_range()
+    first = 20000 if low > 21000 else 1024
+    last = min(low - 1, first + 12000)
+    for _ in range(200):
+        port = random.randint(first, last)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:    # a crowded machine: let the kernel choose
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
