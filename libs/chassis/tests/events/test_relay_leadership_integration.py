@@ -87,7 +87,9 @@ def test_a_leader_whose_lock_session_was_killed_stops_before_its_next_batch(outb
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
-                assert conn.execute(text("SELECT pg_terminate_backend(:p)"),
+                # with a timeout it returns once the backend has exited, i.e. once its
+                # advisory lock is released (without one it only signals the backend)
+                assert conn.execute(text("SELECT pg_terminate_backend(:p, 10000)"),
                                     {"p": old.leadership.backend_pid}).scalar()
         finally:
             admin.dispose()
