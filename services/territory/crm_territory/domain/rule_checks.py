@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
 from crm_territory.domain.rules import (ATTRIBUTES, AttributeSpec, Condition, Kind, Rule,
@@ -48,10 +49,10 @@ def _range_condition(spec: AttributeSpec, ranges: list[tuple[str, str]], currenc
                               field=f"{where}.ranges")
     code = ""
     if spec.name == "annual_revenue":
-        code = (currency or "").strip().upper()
-        if not re.match(r"^[A-Z]{3}$", code):
+        if not (currency or "").strip():
             raise InvalidArgument(f"{where}.currency: annual_revenue ranges need an ISO 4217 "
-                                  f"currency, got {currency!r}", field=f"{where}.currency")
+                                  f"currency such as EUR", field=f"{where}.currency")
+        code = check_currency(currency, field=f"{where}.currency")
     elif currency:
         raise InvalidArgument(f"{where}.currency: only annual_revenue takes a currency",
                               field=f"{where}.currency")

@@ -7,13 +7,10 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from crm_chassis.currencies import MINOR_UNITS, check_currency, minor_units
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,4})?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-# ISO 4217 currencies whose minor unit is not 2 digits (the rest of the world uses cents).
-_MINOR_DIGITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "UGX": 0, "XAF": 0, "XOF": 0,
-                 "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
 
 
 def new_id() -> str:
@@ -22,7 +19,10 @@ def new_id() -> str:
 
 @dataclass(frozen=True)
 class Money:
-    """An exact amount in one currency. Never built from a float."""
+    """An exact amount in one currency. Never built from a float.
+
+    Currencies and their minor units are the platform's one table (``crm_chassis.currencies``):
+    a currency outside it is refused, never given a guessed number of decimal digits."""
 
     amount: Decimal
     currency: str
@@ -30,10 +30,7 @@ class Money:
     @classmethod
     def parse(cls, amount: str, currency: str, *, field: str = "amount") -> "Money":
         text = (amount or "").strip()
-        code = (currency or "").strip().upper()
-        if not _CURRENCY.match(code):
-            raise InvalidArgument(f"{field}: currency must be an ISO 4217 code such as EUR, "
-                                  f"got {currency!r}", field=f"{field}.currency")
+        code = check_currency(currency, field=f"{field}.currency")
         if not _AMOUNT.match(text):
             raise InvalidArgument(f"{field}: amount must be a decimal string such as 1234.50 "
                                   f"(no exponent, no separators), got {amount!r}",
@@ -42,7 +39,7 @@ class Money:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
             raise InvalidArgument(f"{field}: not a decimal: {amount!r}", field=field) from None
-        digits = _MINOR_DIGITS.get(code, 2)
+        digits = minor_units(code)
         exponent = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
         if exponent > digits:
             raise InvalidArgument(f"{field}: {code} has {digits} decimal digits, "
@@ -50,8 +47,12 @@ class Money:
         return cls(value, code)
 
     def text(self) -> str:
-        digits = _MINOR_DIGITS.get(self.currency, 2)
-        return f"{self.amount:.{digits}f}"
+        """The amount with its currency's decimal digits (``1234.50`` EUR, ``1200`` JPY). A stored
+        amount whose currency is outside the table is written exactly as stored: the stored
+        decimal is exact, and no number of digits is guessed for it."""
+        if self.currency not in MINOR_UNITS:
+            return str(self.amount)
+        return f"{self.amount:.{minor_units(self.currency)}f}"
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")

@@ -247,3 +247,24 @@ def test_sales_lines_masks_and_targets(api):
     assert err.code() == SC.PERMISSION_DENIED
     lines = ann(ann.lines.ListSalesLines, sl.ListSalesLinesRequest(team_id=munich.id)).sales_lines
     assert [x.name for x in lines] == ["SMB"]
+
+
+def test_an_unknown_currency_is_refused_clearly(api):
+    # Amounts, lead revenues and revenue rules in a currency outside the platform's table
+    # (crm_chassis.currencies) are INVALID_ARGUMENT naming the field, never read with 2 digits.
+    _, admin, _, _, line, berlin, _ = api
+    err = admin.error(admin.lines.SetTargets, sl.SetTargetsRequest(
+        sales_line_id=line.id, period="2026", targets=[sl.TargetInput(
+            team_id=berlin.id, amount=money_pb2.Money(amount="100.00", currency="XYZ"))]))
+    assert err.code() == SC.INVALID_ARGUMENT
+    assert "targets[0].amount.currency" in err.details()
+    assert "'XYZ' is not a supported ISO 4217 currency" in err.details()
+    err = admin.error(admin.routing.PreviewRoute, rt.PreviewRouteRequest(lead=rt.LeadAttributes(
+        annual_revenue=money_pb2.Money(amount="1000.00", currency="XYZ"))))
+    assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "lead.annual_revenue.currency"
+    err = admin.error(admin.territories.CreateTerritory, tr.CreateTerritoryRequest(
+        name="DE", sales_line_id=line.id, team_id=berlin.id, priority=1, rules=[tr.RoutingRule(
+            name="big", conditions=[condition("annual_revenue", ranges=[("1000", "")],
+                                              currency="XYZ")])]))
+    assert err.code() == SC.INVALID_ARGUMENT
+    assert "rules[0].conditions[0].currency" in err.details() and "'XYZ'" in err.details()

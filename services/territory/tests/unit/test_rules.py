@@ -91,6 +91,7 @@ def test_unknown_attribute_names_the_known_ones():
     ("company_size", [], [("-1", "10")], "", "non-negative"),
     ("company_size", [], [("1", "10")], "EUR", "only annual_revenue"),
     ("annual_revenue", [], [("1", "10")], "", "need an ISO 4217"),
+    ("annual_revenue", [], [("1", "10")], "XYZ", "'XYZ' is not a supported ISO 4217 currency"),
 ])
 def test_malformed_conditions(attribute, values, ranges, currency, needle):
     with pytest.raises(InvalidArgument) as err:

@@ -45,3 +45,22 @@ def test_bad_periods(label):
     with pytest.raises(InvalidArgument) as err:
         Period.parse(label)
     assert err.value.field == "period"
+
+
+@pytest.mark.parametrize("amount,currency", [("10.00", "XYZ"), ("1.5", "ABC"), ("7", "EURO")])
+def test_money_refuses_a_currency_outside_the_platform_table(amount, currency):
+    # The platform's one currency table (crm_chassis.currencies) decides: a currency it does not
+    # list is refused, never given a guessed 2 decimal digits.
+    with pytest.raises(InvalidArgument) as err:
+        Money.parse(amount, currency)
+    assert "not a supported ISO 4217 currency" in err.value.message
+    assert err.value.field == "amount.currency"
+
+
+def test_money_uses_the_platform_minor_units():
+    # Currencies the table lists with other than 2 digits: 0 for CLP, 3 for BHD.
+    assert Money.parse("1200", "CLP").text() == "1200"
+    with pytest.raises(InvalidArgument) as err:
+        Money.parse("1200.5", "CLP")
+    assert "CLP has 0 decimal digits" in err.value.message
+    assert Money.parse("2.5", "BHD").text() == "2.500"
