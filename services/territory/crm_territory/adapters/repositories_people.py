@@ -9,10 +9,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm_territory.adapters import orm
-from crm_territory.adapters.codec import dumps
+from crm_territory.adapters.json_columns import dumps
 from crm_territory.domain.people import Person
 from crm_territory.domain.teams import Absence, Membership, TeamRole
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 
 # Built once at import: building and cache-keying a statement per call costs more than running it.
 _M = orm.memberships
@@ -40,7 +40,7 @@ def _membership_values(m: Membership) -> dict:
                 version=m.version)
 
 
-class SqlMembershipRepository(r.MembershipRepository):
+class SqlMembershipRepository(repositories.MembershipRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[str, Membership] = {}
@@ -90,7 +90,7 @@ def _absence_values(a: Absence) -> dict:
                 cancelled=a.cancelled)
 
 
-class SqlAbsenceRepository(r.AbsenceRepository):
+class SqlAbsenceRepository(repositories.AbsenceRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[str, Absence] = {}
@@ -132,7 +132,7 @@ def _person_values(p: Person) -> dict:
                 access_version=p.access_version, identity_version=p.identity_version)
 
 
-class SqlPersonRepository(r.PersonRepository):
+class SqlPersonRepository(repositories.PersonRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[str, Person] = {}

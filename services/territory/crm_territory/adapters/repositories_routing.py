@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from crm_chassis.bulk_insert import BulkInsert
 
 from crm_territory.adapters import orm
-from crm_territory.adapters.codec import (choice_from_dict, choice_to_dict, dumps, lead_from_dict,
+from crm_territory.adapters.json_columns import (choice_from_dict, choice_to_dict, dumps, lead_from_dict,
                                           lead_to_dict, ledger_from_row, ledger_members_to_text,
                                           match_from_dict, match_to_dict)
 from crm_territory.domain.assignment import OwnerChoice, TeamLedger
 from crm_territory.domain.routing import Outcome, RoutingDecision, UnroutableReason
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 from crm_territory.service_layer.repositories import TransactionConflict
 
 # SQLSTATEs of PostgreSQL that mean "another transaction interfered; run it again".
@@ -62,7 +62,7 @@ def _insert_if_missing(dialect: str):
                               members="{}").on_conflict_do_nothing()
 
 
-class SqlLedgerRepository(r.LedgerRepository):
+class SqlLedgerRepository(repositories.LedgerRepository):
     """A team's ledger row is locked (SELECT ... FOR UPDATE) when first read in a unit of work
     and stays locked until it ends: two workers cannot both hand out the same queue place.
     On SQLite the whole database is locked by the writing transaction (BEGIN IMMEDIATE)."""
@@ -140,7 +140,7 @@ def _decision(row) -> RoutingDecision:
         in_queue=row.in_queue, version=row.version)
 
 
-class SqlDecisionRepository(r.DecisionRepository):
+class SqlDecisionRepository(repositories.DecisionRepository):
     """New decisions are inserted together (one executemany) before the next read of decisions
     and before commit: a bulk import's batch costs one round trip, not one per lead."""
 
@@ -218,7 +218,7 @@ _CHOICE = select(_O.c.choice).where(_O.c.team_id == bindparam("team_id"),
                                     _O.c.subject_id == bindparam("subject_id"))
 
 
-class SqlOwnerChoiceRepository(r.OwnerChoiceRepository):
+class SqlOwnerChoiceRepository(repositories.OwnerChoiceRepository):
     def __init__(self, session: Session):
         self._session = session
 

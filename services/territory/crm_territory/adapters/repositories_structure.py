@@ -16,14 +16,14 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm_territory.adapters import orm
-from crm_territory.adapters.codec import dumps, rules_from_text, rules_to_text
+from crm_territory.adapters.json_columns import dumps, rules_from_text, rules_to_text
 from crm_territory.adapters.org_cache import OrgCache, StructureSnapshot
 from crm_territory.domain.org import OrgSettings, OrgUnit
 from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, Team
 from crm_territory.domain.territories import RuleSetVersion, Territory
 from crm_territory.domain.values import Money, Period
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 
 SETTINGS_ID = 1
 VERSION_ID = 1
@@ -160,7 +160,7 @@ def _load(session: Session, version: int) -> StructureSnapshot:
 
 
 # ---------------------------------------------------------------------- repositories
-class SqlSettingsRepository(r.SettingsRepository):
+class SqlSettingsRepository(repositories.SettingsRepository):
     def __init__(self, structure: Structure):
         self._s = structure
 
@@ -223,7 +223,7 @@ class _StructureRows:
         family.pop(object_id, None)
 
 
-class SqlUnitRepository(_StructureRows, r.UnitRepository):
+class SqlUnitRepository(_StructureRows, repositories.UnitRepository):
     table = orm.org_units
 
     def _family(self) -> dict[str, OrgUnit]:
@@ -240,7 +240,7 @@ class SqlUnitRepository(_StructureRows, r.UnitRepository):
         return dict(self._family())
 
 
-class SqlTeamRepository(_StructureRows, r.TeamRepository):
+class SqlTeamRepository(_StructureRows, repositories.TeamRepository):
     table = orm.teams
 
     def _family(self) -> dict[str, Team]:
@@ -256,7 +256,7 @@ class SqlTeamRepository(_StructureRows, r.TeamRepository):
         return dict(self._family())
 
 
-class SqlSalesLineRepository(_StructureRows, r.SalesLineRepository):
+class SqlSalesLineRepository(_StructureRows, repositories.SalesLineRepository):
     table = orm.sales_lines
 
     def _family(self) -> dict[str, SalesLine]:
@@ -273,7 +273,7 @@ class SqlSalesLineRepository(_StructureRows, r.SalesLineRepository):
         return list(self._family().values())
 
 
-class SqlTerritoryRepository(_StructureRows, r.TerritoryRepository):
+class SqlTerritoryRepository(_StructureRows, repositories.TerritoryRepository):
     table = orm.territories
 
     def _family(self) -> dict[str, Territory]:
@@ -310,7 +310,7 @@ class SqlTerritoryRepository(_StructureRows, r.TerritoryRepository):
 _TARGETS_OF_LINE = select(orm.targets).where(orm.targets.c.sales_line_id == bindparam("line"))
 
 
-class SqlTargetRepository(r.TargetRepository):
+class SqlTargetRepository(repositories.TargetRepository):
     def __init__(self, session: Session):
         self._session = session
 

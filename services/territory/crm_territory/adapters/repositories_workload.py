@@ -19,7 +19,7 @@ from crm_chassis.bulk_insert import BulkInsert
 from crm_territory.adapters import orm
 from crm_territory.adapters.repositories_routing import conflicts_retryable
 from crm_territory.domain.workload import ItemKind, TrackedItem
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 
 _T = orm.tracked_items
 _INSERT = BulkInsert(_T)
@@ -47,7 +47,7 @@ def _item(row) -> TrackedItem:
                        row.open, row.owner_version, row.open_version)
 
 
-class SqlTrackedItemRepository(r.TrackedItemRepository):
+class SqlTrackedItemRepository(repositories.TrackedItemRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[tuple[ItemKind, str], TrackedItem] = {}

@@ -8,7 +8,7 @@ from crm_chassis.errors import InvalidArgument, PermissionDenied
 from crm_territory.domain.teams import Absence, TeamRole, check_span
 from crm_territory.domain.values import new_id
 from crm_territory.service_layer.caller import Caller, has_team_role
-from crm_territory.service_layer.common import found
+from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.ports import Clock
 
 MAX_LEAVE = dt.timedelta(days=366)

@@ -13,7 +13,7 @@ from crm_chassis.context import Actor
 
 from crm.territory.v1 import events_pb2
 from crm_territory.domain.access import Scope, compute_scopes
-from crm_territory.service_layer import mappers
+from crm_territory.service_layer import event_messages
 
 
 def scopes_of(uow, user_id: str, at: dt.datetime) -> list[Scope]:
@@ -57,7 +57,7 @@ class AccessWatch:
             person.access_version += 1
             self._uow.people.save(person)
             message = events_pb2.UserAccessChanged(
-                user_scopes=mappers.user_scopes(person, after))
+                user_scopes=event_messages.user_scopes(person, after))
             self._uow.emit("user_access_changed", message, aggregate_type="user_access",
                            aggregate_id=uid, aggregate_version=person.access_version,
                            actor=actor)

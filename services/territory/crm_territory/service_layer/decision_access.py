@@ -13,7 +13,7 @@ AssignLead:
 Nobody else — an admin in no team included — learns that a decision exists: an unreadable
 decision answers NOT_FOUND exactly like an unknown lead id, and the queue lists only the entries
 of queue teams the caller belongs to. The answers themselves carry only what assigning needs
-(service_layer/mappers.py ``stored_decision``).
+(adapters/grpc_mapping.py ``stored_decision``).
 """
 from __future__ import annotations
 

@@ -10,13 +10,14 @@ import datetime as dt
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 
-from crm.territory.v1 import events_pb2 as E
+from crm.territory.v1 import events_pb2
 from crm_territory.domain.teams import Membership, TeamRole, check_capacity
 from crm_territory.domain.values import check_version, new_id
 from crm_territory.service_layer.access_state import AccessWatch
 from crm_territory.service_layer.caller import Caller, require_team_role
-from crm_territory.service_layer.common import (Page, active_team, emit_membership, found,
-                                                paginate)
+from crm_territory.service_layer.event_messages import emit_membership
+from crm_territory.service_layer.lookups import active_team, found
+from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.people import ensure_person
 from crm_territory.service_layer.ports import Clock, UserDirectory
 
@@ -68,7 +69,7 @@ def add_member(uow, caller: Caller, clock: Clock, directory: UserDirectory, *, t
         ensure_person(uow, directory, user_id)
         watch = AccessWatch(uow, now).watch([user_id])
         membership = _start(uow, team_id, user_id, role, start, daily_capacity, takes_leads)
-        emit_membership(uow, membership, E.CHANGE_KIND_STARTED, caller.actor)
+        emit_membership(uow, membership, events_pb2.CHANGE_KIND_STARTED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return membership
@@ -84,7 +85,7 @@ def end_membership(uow, caller: Caller, clock: Clock, membership_id: str,
         watch = AccessWatch(uow, now).watch([membership.user_id])
         membership.end(end, (reason or "ended").strip()[:500])
         uow.memberships.save(membership)
-        emit_membership(uow, membership, E.CHANGE_KIND_ENDED, caller.actor)
+        emit_membership(uow, membership, events_pb2.CHANGE_KIND_ENDED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return membership
@@ -111,8 +112,8 @@ def move_member(uow, caller: Caller, clock: Clock, directory: UserDirectory, *, 
         old.end(now, f"moved to team '{target.name}'")
         uow.memberships.save(old)
         new = _start(uow, to_team_id, user_id, role or old.role, now, daily_capacity, None)
-        emit_membership(uow, old, E.CHANGE_KIND_ENDED, caller.actor, moved_to=to_team_id)
-        emit_membership(uow, new, E.CHANGE_KIND_STARTED, caller.actor, moved_from=from_team_id)
+        emit_membership(uow, old, events_pb2.CHANGE_KIND_ENDED, caller.actor, moved_to=to_team_id)
+        emit_membership(uow, new, events_pb2.CHANGE_KIND_STARTED, caller.actor, moved_from=from_team_id)
         watch.publish(caller.actor)
         uow.commit()
         return old, new
@@ -145,7 +146,7 @@ def update_membership(uow, caller: Caller, clock: Clock, membership_id: str, cha
             membership.takes_leads = bool(changes["takes_leads"])
         membership.version += 1
         uow.memberships.save(membership)
-        emit_membership(uow, membership, E.CHANGE_KIND_UPDATED, caller.actor)
+        emit_membership(uow, membership, events_pb2.CHANGE_KIND_UPDATED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return membership
@@ -167,7 +168,7 @@ def set_paused(uow, caller: Caller, clock: Clock, membership_id: str, paused: bo
         membership.version += 1
         uow.memberships.save(membership)
         emit_membership(uow, membership,
-                        E.CHANGE_KIND_PAUSED if paused else E.CHANGE_KIND_RESUMED, caller.actor)
+                        events_pb2.CHANGE_KIND_PAUSED if paused else events_pb2.CHANGE_KIND_RESUMED, caller.actor)
         uow.commit()
         return membership
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
 from crm.territory.v1 import events_pb2
-from crm_territory.domain import org as model
+from crm_territory.domain import org
 from crm_territory.domain.org import OrgSettings, OrgUnit
 from crm_territory.domain.values import check_version, new_id, require_text
-from crm_territory.service_layer import mappers
+from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.access_state import AccessWatch, all_unit_managers
 from crm_territory.service_layer.caller import Caller, require_admin
-from crm_territory.service_layer.common import (Page, active_team, emit_unit, found, paginate)
+from crm_territory.service_layer.event_messages import emit_unit
+from crm_territory.service_layer.lookups import active_team, found
+from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.people import ensure_person
 from crm_territory.service_layer.ports import Clock, UserDirectory
 
-E = events_pb2
 
 
 def get_settings(uow) -> OrgSettings:
@@ -24,7 +25,7 @@ def get_settings(uow) -> OrgSettings:
 
 def _save_settings(uow, settings: OrgSettings, caller: Caller) -> None:
     uow.settings.save(settings)
-    uow.emit("org_settings_changed", E.OrgSettingsChanged(settings=mappers.settings(settings)),
+    uow.emit("org_settings_changed", events_pb2.OrgSettingsChanged(settings=event_messages.settings(settings)),
              aggregate_type="org_settings", aggregate_id="org", aggregate_version=settings.version,
              actor=caller.actor)
 
@@ -64,11 +65,11 @@ def create_unit(uow, caller: Caller, clock: Clock, *, name: str, parent_id: str 
     name = require_text(name, "name")
     with uow:
         parent = found(uow.units.get(parent_id), "parent unit", parent_id) if parent_id else None
-        level, dept = model.placement(parent, department)
+        level, dept = org.placement(parent, department)
         _check_sibling_name(uow, name, parent_id, dept)
         unit = OrgUnit(new_id(), name, level, dept, parent_id, created_at=clock.now())
         uow.units.add(unit)
-        emit_unit(uow, unit, E.CHANGE_KIND_CREATED, caller.actor)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_CREATED, caller.actor)
         uow.commit()
         return unit
 
@@ -80,7 +81,7 @@ def get_unit(uow, unit_id: str) -> OrgUnit:
 
 def list_units(uow, *, parent_id: str = "", department: str = "", include_inactive: bool = False,
                page_size: int = 0, cursor: str = "") -> Page[OrgUnit]:
-    dept = model.validate_department(department) if department else ""
+    dept = org.validate_department(department) if department else ""
     with uow:
         units = [u for u in uow.units.all().values()
                  if (include_inactive or u.active) and (not parent_id or u.parent_id == parent_id)
@@ -101,7 +102,7 @@ def rename_unit(uow, caller: Caller, unit_id: str, name: str,
         unit.name = name
         unit.touch()
         uow.units.save(unit)
-        emit_unit(uow, unit, E.CHANGE_KIND_RENAMED, caller.actor)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_RENAMED, caller.actor)
         uow.commit()
         return unit
 
@@ -117,22 +118,22 @@ def move_unit(uow, caller: Caller, clock: Clock, unit_id: str, new_parent_id: st
             if new_parent_id else None
         if unit.parent_id == new_parent_id:
             return unit
-        new_level = model.check_move(unit, parent, units)
+        new_level = org.check_move(unit, parent, units)
         _check_sibling_name(uow, unit.name, new_parent_id, unit.department, exclude=unit.id)
         watch = AccessWatch(uow, clock.now()).watch(all_unit_managers(uow))
         shift = new_level - unit.level
         previous = unit.parent_id
-        for other_id in sorted(model.subtree_ids(unit.id, units) - {unit.id}):
+        for other_id in sorted(org.subtree_ids(unit.id, units) - {unit.id}):
             other = units[other_id]
             if shift:
                 other.level += shift
                 other.touch()
                 uow.units.save(other)
-                emit_unit(uow, other, E.CHANGE_KIND_UPDATED, caller.actor)
+                emit_unit(uow, other, events_pb2.CHANGE_KIND_UPDATED, caller.actor)
         unit.parent_id, unit.level = new_parent_id, new_level
         unit.touch()
         uow.units.save(unit)
-        emit_unit(uow, unit, E.CHANGE_KIND_MOVED, caller.actor, previous_parent_id=previous)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_MOVED, caller.actor, previous_parent_id=previous)
         watch.publish(caller.actor)
         uow.commit()
         return unit
@@ -173,7 +174,7 @@ def deactivate_unit(uow, caller: Caller, clock: Clock, unit_id: str) -> OrgUnit:
         unit.active = False
         unit.touch()
         uow.units.save(unit)
-        emit_unit(uow, unit, E.CHANGE_KIND_DEACTIVATED, caller.actor)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_DEACTIVATED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return unit
@@ -190,7 +191,7 @@ def delete_unit(uow, caller: Caller, clock: Clock, unit_id: str) -> None:
         watch = AccessWatch(uow, clock.now()).watch(unit.manager_user_ids)
         uow.units.remove(unit.id)
         unit.touch()
-        emit_unit(uow, unit, E.CHANGE_KIND_DELETED, caller.actor)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_DELETED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
 
@@ -209,7 +210,7 @@ def assign_unit_manager(uow, caller: Caller, clock: Clock, directory: UserDirect
         unit.manager_user_ids.add(user_id)
         unit.touch()
         uow.units.save(unit)
-        emit_unit(uow, unit, E.CHANGE_KIND_MANAGERS_CHANGED, caller.actor)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_MANAGERS_CHANGED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return unit
@@ -226,7 +227,7 @@ def remove_unit_manager(uow, caller: Caller, clock: Clock, unit_id: str, user_id
         unit.manager_user_ids.discard(user_id)
         unit.touch()
         uow.units.save(unit)
-        emit_unit(uow, unit, E.CHANGE_KIND_MANAGERS_CHANGED, caller.actor)
+        emit_unit(uow, unit, events_pb2.CHANGE_KIND_MANAGERS_CHANGED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return unit

@@ -10,7 +10,7 @@ from crm_chassis.service_roles import CHOOSE_OWNERS
 
 from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.service_layer.caller import Caller, require_service_role
-from crm_territory.service_layer.common import found
+from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.ports import Clock
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster

@@ -30,8 +30,8 @@ class DirectoryUser:
 
 
 class UserDirectory(abc.ABC):
-    """Identity's user directory (a gRPC client later). Used the first time a person is seen;
-    afterwards identity's user events keep territory's copy current."""
+    """Identity's user directory (``adapters/identity_directory.py``, over gRPC). Used the first
+    time a person is seen; afterwards identity's user events keep territory's copy current."""
 
     @abc.abstractmethod
     def lookup(self, user_id: str) -> DirectoryUser | None:
@@ -39,7 +39,7 @@ class UserDirectory(abc.ABC):
 
 
 class RoutingMetrics(abc.ABC):
-    """Counters the routing use cases feed (Prometheus later)."""
+    """Counters the routing use cases feed (``adapters/metrics.py``: Prometheus)."""
 
     @abc.abstractmethod
     def lead_routed(self, team_id: str, strategy: str) -> None: ...

@@ -6,7 +6,7 @@ import datetime as dt
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
-from crm.territory.v1 import events_pb2 as E
+from crm.territory.v1 import events_pb2
 from crm_territory.domain.access import Scope
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routing_order
@@ -14,13 +14,14 @@ from crm_territory.domain.rule_checks import check_ruleset
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.territories import Territory
 from crm_territory.domain.workload import ItemKind
-from crm_territory.service_layer import mappers
+from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller
-from crm_territory.service_layer.common import Page, decode_cursor, encode_cursor, found
+from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.decision_access import (readable_decision, readable_queue_teams,
                                                          retryable_decision)
-from crm_territory.service_layer.common import page_size as checked_page_size
+from crm_territory.service_layer import paging
+from crm_territory.service_layer.paging import Page, decode_cursor, encode_cursor
 from crm_territory.service_layer.ports import Clock, RoutingMetrics
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
@@ -68,15 +69,15 @@ class _Router:
 
 
 def _publish(uow, decision: RoutingDecision, actor) -> None:
-    explanation = mappers.explanation(decision)
+    explanation = event_messages.explanation(decision)
     if decision.outcome is Outcome.ROUTED:
-        message = E.LeadRouted(lead_id=decision.lead_id, sales_line_id=decision.sales_line_id,
+        message = events_pb2.LeadRouted(lead_id=decision.lead_id, sales_line_id=decision.sales_line_id,
                                team_id=decision.team_id, owner_user_id=decision.owner_user_id,
                                explanation=explanation)
         event_type = "lead_routed"
     else:
-        message = E.LeadUnroutable(lead_id=decision.lead_id, queue_team_id=decision.team_id,
-                                   reason=mappers.UNROUTABLE[decision.unroutable_reason],
+        message = events_pb2.LeadUnroutable(lead_id=decision.lead_id, queue_team_id=decision.team_id,
+                                   reason=event_messages.UNROUTABLE[decision.unroutable_reason],
                                    explanation=explanation, sales_line_id=decision.sales_line_id)
         event_type = "lead_unroutable"
     uow.emit(event_type, message, aggregate_type="lead_routing", aggregate_id=decision.lead_id,
@@ -182,7 +183,7 @@ def list_unassigned(uow, caller: Caller, clock: Clock, *, page_size: int = 0,
                     cursor: str = "") -> Page[RoutingDecision]:
     """The queued leads of the queue teams the caller belongs to, oldest first (none for a
     person in no team)."""
-    size = checked_page_size(page_size)
+    size = paging.page_size(page_size)
     after = _queue_position(decode_cursor(cursor))
     with uow:
         teams = readable_queue_teams(uow, caller, clock.now())

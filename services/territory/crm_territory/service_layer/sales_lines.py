@@ -6,20 +6,21 @@ import re
 from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
                                 PermissionDenied, ValidationErrors)
 
-from crm.territory.v1 import events_pb2 as E
+from crm.territory.v1 import events_pb2
 from crm_territory.domain.sales_lines import (SalesLine, Target, WorkflowKind, build_targets)
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Period, check_version, new_id, require_text
-from crm_territory.service_layer import mappers
+from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller, has_team_role, require_admin
-from crm_territory.service_layer.common import Page, found, paginate
+from crm_territory.service_layer.lookups import found
+from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.ports import Clock
 
 _PIPELINE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
 def _emit(uow, line: SalesLine, change: int, caller: Caller) -> None:
-    uow.emit("sales_line_changed", E.SalesLineChanged(sales_line=mappers.sales_line(line),
+    uow.emit("sales_line_changed", events_pb2.SalesLineChanged(sales_line=event_messages.sales_line(line),
                                                       change=change),
              aggregate_type="sales_line", aggregate_id=line.id, aggregate_version=line.version,
              actor=caller.actor)
@@ -70,7 +71,7 @@ def create_sales_line(uow, caller: Caller, *, name: str, description: str,
         line = SalesLine(new_id(), name, description, workflow_kind, pipeline_id,
                          _check_teams(uow, team_ids))
         uow.sales_lines.add(line)
-        _emit(uow, line, E.CHANGE_KIND_CREATED, caller)
+        _emit(uow, line, events_pb2.CHANGE_KIND_CREATED, caller)
         uow.commit()
         return line
 
@@ -125,7 +126,7 @@ def update_sales_line(uow, caller: Caller, line_id: str, changes: dict,
             line.team_ids = teams
         line.version += 1
         uow.sales_lines.save(line)
-        _emit(uow, line, E.CHANGE_KIND_UPDATED, caller)
+        _emit(uow, line, events_pb2.CHANGE_KIND_UPDATED, caller)
         uow.commit()
         return line
 
@@ -144,7 +145,7 @@ def deactivate_sales_line(uow, caller: Caller, line_id: str) -> SalesLine:
         line.active = False
         line.version += 1
         uow.sales_lines.save(line)
-        _emit(uow, line, E.CHANGE_KIND_DEACTIVATED, caller)
+        _emit(uow, line, events_pb2.CHANGE_KIND_DEACTIVATED, caller)
         uow.commit()
         return line
 
@@ -180,9 +181,9 @@ def set_targets(uow, caller: Caller, clock: Clock, *, line_id: str, period: str,
         everything = sorted(others + targets, key=lambda t: t.team_id)
         line.targets_version += 1
         uow.sales_lines.save(line)
-        uow.emit("targets_changed", E.TargetsChanged(
+        uow.emit("targets_changed", events_pb2.TargetsChanged(
             sales_line_id=line.id, period=parsed_period.label,
-            targets=[mappers.target(t) for t in everything]),
+            targets=[event_messages.target(t) for t in everything]),
             aggregate_type="sales_line_targets", aggregate_id=line.id,
             aggregate_version=line.targets_version, actor=caller.actor)
         uow.commit()

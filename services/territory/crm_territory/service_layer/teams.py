@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
-from crm.territory.v1 import events_pb2 as E
+from crm.territory.v1 import events_pb2
 from crm_territory.domain.org import subtree_ids
 from crm_territory.domain.teams import RoutingStrategy, Team, parse_timezone
 from crm_territory.domain.values import check_version, new_id, require_text
 from crm_territory.service_layer.access_state import AccessWatch, all_unit_managers
 from crm_territory.service_layer.caller import Caller, require_admin
-from crm_territory.service_layer.common import Page, active_unit, emit_team, found, paginate
+from crm_territory.service_layer.event_messages import emit_team
+from crm_territory.service_layer.lookups import active_unit, found
+from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.ports import Clock
 
 
@@ -33,7 +35,7 @@ def create_team(uow, caller: Caller, clock: Clock, *, name: str, unit_id: str,
         # Managers of the units above see the new team: their scopes widen.
         watch = AccessWatch(uow, clock.now()).watch(_managers_above(uow, unit_id))
         uow.teams.add(team)
-        emit_team(uow, team, E.CHANGE_KIND_CREATED, caller.actor)
+        emit_team(uow, team, events_pb2.CHANGE_KIND_CREATED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return team
@@ -71,7 +73,7 @@ def rename_team(uow, caller: Caller, team_id: str, name: str, expected_version: 
         team.name = name
         team.version += 1
         uow.teams.save(team)
-        emit_team(uow, team, E.CHANGE_KIND_RENAMED, caller.actor)
+        emit_team(uow, team, events_pb2.CHANGE_KIND_RENAMED, caller.actor)
         uow.commit()
         return team
 
@@ -96,7 +98,7 @@ def move_team(uow, caller: Caller, clock: Clock, team_id: str, new_unit_id: str,
         team.unit_id = new_unit_id
         team.version += 1
         uow.teams.save(team)
-        emit_team(uow, team, E.CHANGE_KIND_MOVED, caller.actor, previous_unit_id=previous)
+        emit_team(uow, team, events_pb2.CHANGE_KIND_MOVED, caller.actor, previous_unit_id=previous)
         watch.publish(caller.actor)
         uow.commit()
         return team
@@ -117,7 +119,7 @@ def set_team_routing(uow, caller: Caller, team_id: str, *, strategy: RoutingStra
             return team
         team.version += 1
         uow.teams.save(team)
-        emit_team(uow, team, E.CHANGE_KIND_UPDATED, caller.actor)
+        emit_team(uow, team, events_pb2.CHANGE_KIND_UPDATED, caller.actor)
         uow.commit()
         return team
 
@@ -159,7 +161,7 @@ def deactivate_team(uow, caller: Caller, clock: Clock, team_id: str) -> Team:
         team.active = False
         team.version += 1
         uow.teams.save(team)
-        emit_team(uow, team, E.CHANGE_KIND_DEACTIVATED, caller.actor)
+        emit_team(uow, team, events_pb2.CHANGE_KIND_DEACTIVATED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
         return team
@@ -176,6 +178,6 @@ def delete_team(uow, caller: Caller, clock: Clock, team_id: str) -> None:
         watch = AccessWatch(uow, clock.now()).watch(all_unit_managers(uow))
         uow.teams.remove(team.id)
         team.version += 1
-        emit_team(uow, team, E.CHANGE_KIND_DELETED, caller.actor)
+        emit_team(uow, team, events_pb2.CHANGE_KIND_DELETED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()

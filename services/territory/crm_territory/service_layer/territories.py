@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from crm_chassis.errors import (AlreadyExists, CrmError, FailedPrecondition, InvalidArgument,
                                 ValidationErrors)
 
-from crm.territory.v1 import events_pb2 as E
+from crm.territory.v1 import events_pb2
 from crm_territory.domain.rule_checks import build_condition
 from crm_territory.domain.rules import ATTRIBUTES, AttributeSpec, Rule
 from crm_territory.domain.territories import RuleSetVersion, Territory
 from crm_territory.domain.values import check_version, new_id, problem, require_text
-from crm_territory.service_layer import mappers
+from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller, require_admin
-from crm_territory.service_layer.common import Page, active_team, found, paginate
+from crm_territory.service_layer.lookups import active_team, found
+from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.ports import Clock
 
 MAX_RULES = 500
@@ -69,8 +70,8 @@ def build_rules(inputs: list[RuleInput], where: str = "rules") -> list[Rule]:
 
 
 def _emit(uow, territory: Territory, change: int, caller: Caller) -> None:
-    uow.emit("territory_rules_changed", E.TerritoryRulesChanged(
-        territory=mappers.territory(territory), change=change),
+    uow.emit("territory_rules_changed", events_pb2.TerritoryRulesChanged(
+        territory=event_messages.territory(territory), change=change),
         aggregate_type="territory", aggregate_id=territory.id,
         aggregate_version=territory.version, actor=caller.actor)
 
@@ -116,7 +117,7 @@ def create_territory(uow, caller: Caller, clock: Clock, *, name: str, sales_line
         territory = Territory(new_id(), name, line.id, team_id, priority, version=0)
         territory.publish_rules(built, at=now, by=caller.actor.id, comment="created")
         uow.territories.add(territory)
-        _emit(uow, territory, E.CHANGE_KIND_CREATED, caller)
+        _emit(uow, territory, events_pb2.CHANGE_KIND_CREATED, caller)
         uow.commit()
         return territory
 
@@ -150,7 +151,7 @@ def update_territory(uow, caller: Caller, territory_id: str, *, name: str = "", 
         territory.name, territory.priority = new_name, new_priority
         territory.version += 1
         uow.territories.save(territory)
-        _emit(uow, territory, E.CHANGE_KIND_UPDATED, caller)
+        _emit(uow, territory, events_pb2.CHANGE_KIND_UPDATED, caller)
         uow.commit()
         return territory
 
@@ -170,7 +171,7 @@ def set_rules(uow, caller: Caller, clock: Clock, territory_id: str, rules: list[
         territory.publish_rules(built, at=clock.now(), by=caller.actor.id,
                                 comment=(comment or "").strip()[:500])
         uow.territories.save(territory)
-        _emit(uow, territory, E.CHANGE_KIND_UPDATED, caller)
+        _emit(uow, territory, events_pb2.CHANGE_KIND_UPDATED, caller)
         uow.commit()
         return territory
 
@@ -190,7 +191,7 @@ def deactivate_territory(uow, caller: Caller, territory_id: str) -> Territory:
         territory.active = False
         territory.version += 1
         uow.territories.save(territory)
-        _emit(uow, territory, E.CHANGE_KIND_DEACTIVATED, caller)
+        _emit(uow, territory, events_pb2.CHANGE_KIND_DEACTIVATED, caller)
         uow.commit()
         return territory
 

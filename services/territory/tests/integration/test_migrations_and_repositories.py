@@ -19,7 +19,7 @@ from crm_territory.entrypoints.wiring import build_dependencies
 from crm_territory.domain.access import Action
 from crm_territory.service_layer import (absences, access, memberships, owners, people, routing,
                                          sales_lines, territories)
-from crm_territory.service_layer import org as org_service
+from crm_territory.service_layer.org import assign_unit_manager
 from .org_builder import (ACCESS_CHECKER, ADMIN, LEAD_ROUTER, OWNER_CHOOSER, MemoryDirectory,
                           OrgBuilder, lead, priority, rule, unique)
 
@@ -51,7 +51,7 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
     region = org.unit(unique("DACH"), division)
     boss = unique("boss")
     org.person(boss, departments=("sales",))
-    managed = org_service.assign_unit_manager(deps.uow(), ADMIN, deps.clock, deps.directory,
+    managed = assign_unit_manager(deps.uow(), ADMIN, deps.clock, deps.directory,
                                               region.id, boss)
     team = org.team(unique("Berlin"), region, RoutingStrategy.LOAD_BALANCED, "Europe/Berlin")
     org.member(team, unique("rep"))

@@ -4,7 +4,7 @@ import grpc
 import pytest
 from crm_chassis.errors import NotFound, PermissionDenied
 
-from crm.territory.v1 import routing_pb2 as rt
+from crm.territory.v1 import routing_pb2
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import org, routing
 from .conftest import ADMIN, LEAD_ROUTER, lead, rule, user
@@ -101,26 +101,26 @@ def test_answers_carry_only_what_assigning_needs(setup):
         sup, triage = client.as_(tokens.user("sup")), client.as_(tokens.user("triage"))
         admin = client.as_(tokens.user("admin-1", "admin", departments=("management",)))
         decision = sup(sup.routing.GetRoutingDecision,
-                       rt.GetRoutingDecisionRequest(lead_id="L1")).decision
+                       routing_pb2.GetRoutingDecisionRequest(lead_id="L1")).decision
         assert (decision.lead_id, decision.team_id, decision.explanation.territory_name,
                 decision.explanation.rule.name) == ("L1", berlin.id, "DE", "DE")
         assert decision.sales_line_id and decision.decided_at.seconds
-        assert decision.lead == rt.LeadAttributes(lead_id="L1", country="DE", region="Berlin")
+        assert decision.lead == routing_pb2.LeadAttributes(lead_id="L1", country="DE", region="Berlin")
         [queued] = triage(triage.routing.ListUnassignedLeads,
-                          rt.ListUnassignedLeadsRequest()).decisions
-        assert queued.lead == rt.LeadAttributes(lead_id="L2", country="FR")
-        assert queued.unroutable_reason == rt.UNROUTABLE_REASON_NO_RULE_MATCHED
+                          routing_pb2.ListUnassignedLeadsRequest()).decisions
+        assert queued.lead == routing_pb2.LeadAttributes(lead_id="L2", country="FR")
+        assert queued.unroutable_reason == routing_pb2.UNROUTABLE_REASON_NO_RULE_MATCHED
         err = admin.error(admin.routing.GetRoutingDecision,
-                          rt.GetRoutingDecisionRequest(lead_id="L1"))
+                          routing_pb2.GetRoutingDecisionRequest(lead_id="L1"))
         unknown = admin.error(admin.routing.GetRoutingDecision,
-                              rt.GetRoutingDecisionRequest(lead_id="L404"))
+                              routing_pb2.GetRoutingDecisionRequest(lead_id="L404"))
         assert err.code() == unknown.code() == SC.NOT_FOUND
         assert err.details().replace("L1", "L404") == unknown.details()
         assert admin(admin.routing.ListUnassignedLeads,
-                     rt.ListUnassignedLeadsRequest()).decisions == []
+                     routing_pb2.ListUnassignedLeadsRequest()).decisions == []
         # A preview echoes the attributes its caller sent: nothing stored is revealed.
-        preview = admin(admin.routing.PreviewRoute, rt.PreviewRouteRequest(
-            lead=rt.LeadAttributes(country="DE", city="Köln"))).decision
+        preview = admin(admin.routing.PreviewRoute, routing_pb2.PreviewRouteRequest(
+            lead=routing_pb2.LeadAttributes(country="DE", city="Köln"))).decision
         assert preview.lead.city == "Köln"
     finally:
         channel.close()

@@ -1,4 +1,7 @@
-"""Domain objects to protobuf messages (for events now, and for the gRPC servicers later)."""
+"""Domain objects as the protobuf messages of the events territory publishes
+(``crm.territory.v1`` events and the resources they carry), and the helpers that emit the
+structure events. The gRPC answers carry the same resource messages
+(``adapters/grpc_mapping.py`` uses these builders for them)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,18 +9,17 @@ import datetime as dt
 from google.protobuf import timestamp_pb2
 
 from crm.common.v1 import money_pb2
-from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
-                              territories_pb2)
-from crm_territory.domain.access import AccessDecision, DenyReason, Scope, Via
+from crm.territory.v1 import (access_pb2, events_pb2, org_pb2, routing_pb2, sales_lines_pb2,
+                              teams_pb2, territories_pb2)
+from crm_territory.domain.access import Scope, Via
 from crm_territory.domain.assignment import OwnerChoice, SkipReason
-from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.org import OrgSettings, OrgUnit
 from crm_territory.domain.people import Person
-from crm_territory.domain.routing import Outcome, RoutingDecision, UnroutableReason
-from crm_territory.domain.rules import ATTRIBUTES, Rule
+from crm_territory.domain.routing import RoutingDecision, UnroutableReason
+from crm_territory.domain.rules import Rule
 from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind
-from crm_territory.domain.teams import Absence, Membership, RoutingStrategy, Team, TeamRole
-from crm_territory.domain.territories import RuleSetVersion, Territory
+from crm_territory.domain.teams import Membership, RoutingStrategy, Team, TeamRole
+from crm_territory.domain.territories import Territory
 from crm_territory.domain.values import Money
 
 ROLE = {TeamRole.EXPERT: teams_pb2.TEAM_ROLE_EXPERT,
@@ -31,9 +33,6 @@ SOURCE = {Via.MEMBERSHIP: access_pb2.SCOPE_SOURCE_MEMBERSHIP,
           Via.UNIT_MANAGER: access_pb2.SCOPE_SOURCE_UNIT_MANAGER}
 SKIP = {r: getattr(routing_pb2, f"SKIP_REASON_{r.name}") for r in SkipReason}
 UNROUTABLE = {r: getattr(routing_pb2, f"UNROUTABLE_REASON_{r.name}") for r in UnroutableReason}
-DENY = {r: getattr(access_pb2, f"DENY_REASON_{r.name}") for r in DenyReason}
-OUTCOME = {Outcome.ROUTED: routing_pb2.ROUTING_OUTCOME_ROUTED,
-           Outcome.UNROUTABLE: routing_pb2.ROUTING_OUTCOME_UNROUTABLE}
 
 
 def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -72,11 +71,6 @@ def membership(m: Membership) -> teams_pb2.Membership:
                                 starts_at=ts(m.starts_at), ends_at=ts(m.ends_at),
                                 daily_capacity=m.daily_capacity or 0, takes_leads=m.takes_leads,
                                 paused=m.paused, end_reason=m.end_reason, version=m.version)
-
-
-def absence(a: Absence) -> teams_pb2.Absence:
-    return teams_pb2.Absence(id=a.id, user_id=a.user_id, starts_at=ts(a.starts_at),
-                             ends_at=ts(a.ends_at), reason=a.reason, cancelled=a.cancelled)
 
 
 def sales_line(line: SalesLine) -> sales_lines_pb2.SalesLine:
@@ -129,17 +123,6 @@ def territory(t: Territory) -> territories_pb2.Territory:
                                      version=t.version)
 
 
-def rule_set_version(v: RuleSetVersion) -> territories_pb2.RuleSetVersion:
-    return territories_pb2.RuleSetVersion(rules_version=v.version, rules=[rule(r) for r in v.rules],
-                                          changed_at=ts(v.changed_at), changed_by=v.changed_by,
-                                          comment=v.comment)
-
-
-def rule_attributes() -> list[territories_pb2.RuleAttribute]:
-    return [territories_pb2.RuleAttribute(name=s.name, kind=s.kind.value,
-                                          description=s.description) for s in ATTRIBUTES.values()]
-
-
 def scope(s: Scope) -> access_pb2.Scope:
     return access_pb2.Scope(team_id=s.team_id, role=ROLE[s.role], source=SOURCE[s.via],
                             unit_id=s.unit_id)
@@ -148,12 +131,6 @@ def scope(s: Scope) -> access_pb2.Scope:
 def user_scopes(person: Person, scopes: list[Scope]) -> access_pb2.UserScopes:
     return access_pb2.UserScopes(user_id=person.user_id, scopes=[scope(s) for s in scopes],
                                  access_version=person.access_version, active=person.active)
-
-
-def access_decision(d: AccessDecision) -> access_pb2.CheckAccessResponse:
-    return access_pb2.CheckAccessResponse(
-        allowed=d.allowed, reason=d.reason, deny_reason=DENY[d.deny_reason] if d.deny_reason else 0,
-        scope=scope(d.scope) if d.scope is not None else None)
 
 
 def owner_choice(c: OwnerChoice) -> routing_pb2.OwnerChoice:
@@ -166,18 +143,6 @@ def owner_choice(c: OwnerChoice) -> routing_pb2.OwnerChoice:
                                   open_items=n.open_items, assigned_today=n.assigned_today,
                                   daily_capacity=n.daily_capacity or 0,
                                   queue_position=positions[n.user_id]) for n in c.notes])
-
-
-def lead(facts: LeadFacts) -> routing_pb2.LeadAttributes:
-    message = routing_pb2.LeadAttributes(
-        lead_id=facts.lead_id, country=facts.country, region=facts.region, city=facts.city,
-        postal_code=facts.postal_code, industry=facts.industry,
-        annual_revenue=money(facts.annual_revenue),
-        product_interests=list(facts.product_interests), lead_source=facts.lead_source,
-        campaign=facts.campaign, sales_line_id=facts.sales_line_id)
-    if facts.company_size is not None:
-        message.company_size = facts.company_size
-    return message
 
 
 def explanation(d: RoutingDecision) -> routing_pb2.RoutingExplanation:
@@ -193,27 +158,25 @@ def explanation(d: RoutingDecision) -> routing_pb2.RoutingExplanation:
     return message
 
 
-def decision(d: RoutingDecision) -> routing_pb2.RoutingDecision:
-    """A preview: the lead's attributes are the ones the caller sent, echoed whole."""
-    message = stored_decision(d)
-    message.lead.CopyFrom(lead(d.lead))
-    return message
+def emit_unit(uow, changed: OrgUnit, change: int, actor, previous_parent_id: str = "") -> None:
+    names = uow.settings.get().level_names
+    uow.emit("org_unit_changed", events_pb2.OrgUnitChanged(
+        unit=unit(changed, names), change=change, previous_parent_id=previous_parent_id),
+        aggregate_type="org_unit", aggregate_id=changed.id, aggregate_version=changed.version,
+        actor=actor)
 
 
-def assigning_facts(facts: LeadFacts) -> routing_pb2.LeadAttributes:
-    """What placing or reassigning a lead needs of it besides the decision: its id, line and
-    coarse place. The rest (city, postal code, industry, size, revenue, interests, source,
-    campaign) stays quarantined in leads, where team access applies."""
-    return routing_pb2.LeadAttributes(lead_id=facts.lead_id, country=facts.country,
-                                      region=facts.region, sales_line_id=facts.sales_line_id)
+def emit_team(uow, changed: Team, change: int, actor, previous_unit_id: str = "") -> None:
+    uow.emit("team_changed", events_pb2.TeamChanged(
+        team=team(changed), change=change, previous_unit_id=previous_unit_id),
+        aggregate_type="team", aggregate_id=changed.id, aggregate_version=changed.version,
+        actor=actor)
 
 
-def stored_decision(d: RoutingDecision) -> routing_pb2.RoutingDecision:
-    """A decision taken (GetRoutingDecision, ListUnassignedLeads, RetryRouting): where the lead
-    went and why, with only :func:`assigning_facts` of the lead."""
-    return routing_pb2.RoutingDecision(
-        lead_id=d.lead_id, outcome=OUTCOME[d.outcome], team_id=d.team_id,
-        owner_user_id=d.owner_user_id, sales_line_id=d.sales_line_id,
-        unroutable_reason=UNROUTABLE[d.unroutable_reason] if d.unroutable_reason else 0,
-        explanation=explanation(d), decided_at=ts(d.decided_at), in_queue=d.in_queue,
-        version=d.version, lead=assigning_facts(d.lead))
+def emit_membership(uow, changed: Membership, change: int, actor, *, moved_from: str = "",
+                    moved_to: str = "") -> None:
+    uow.emit("membership_changed", events_pb2.MembershipChanged(
+        membership=membership(changed), change=change,
+        moved_from_team_id=moved_from, moved_to_team_id=moved_to),
+        aggregate_type="membership", aggregate_id=changed.id,
+        aggregate_version=changed.version, actor=actor)

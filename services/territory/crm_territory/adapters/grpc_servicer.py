@@ -1,12 +1,9 @@
-"""What every territory servicer shares: its dependencies, the caller of the current call, and
-the few proto conversions that are about transport (timestamps, pages), not about the model."""
+"""What every territory servicer shares: its dependencies and the caller of the current call.
+The proto translation itself is in ``grpc_mapping.py``."""
 from __future__ import annotations
-
-import datetime as dt
 
 from crm_chassis.auth import require_principal
 
-from crm.common.v1 import pagination_pb2
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.ports import Clock
@@ -17,17 +14,6 @@ def caller() -> Caller:
     """The verified principal the chassis interceptor bound for this call, as the use cases see
     it; UNAUTHENTICATED when there is none (every territory method needs a token)."""
     return Caller.from_principal(require_principal())
-
-
-def when(message, name: str) -> dt.datetime | None:
-    """A Timestamp field as an aware UTC datetime; None when unset."""
-    if not message.HasField(name):
-        return None
-    return getattr(message, name).ToDatetime(tzinfo=dt.timezone.utc)
-
-
-def page_info(next_cursor: str) -> pagination_pb2.PageInfo:
-    return pagination_pb2.PageInfo(next_cursor=next_cursor)
 
 
 class Servicer:
