@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.common.v1 import pagination_pb2
+from crm.territory.v1 import access_pb2, routing_pb2, sales_lines_pb2, teams_pb2, territories_pb2
 from crm_chassis.errors import InvalidArgument
 
-from crm.common.v1 import pagination_pb2
-from crm.territory.v1 import (access_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
-                              territories_pb2)
 from crm_territory.domain.access import AccessDecision, Action, DenyReason
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision
@@ -23,10 +22,23 @@ from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import Absence, RoutingStrategy, TeamRole
 from crm_territory.domain.territories import RuleSetVersion
 from crm_territory.domain.values import Money
-from crm_territory.service_layer.event_messages import (UNROUTABLE, explanation, membership,
-                                                        money, owner_choice, rule, sales_line,
-                                                        scope, settings, target, team, territory,
-                                                        ts, unit, user_scopes)
+from crm_territory.service_layer.event_messages import (
+    UNROUTABLE,
+    explanation,
+    membership,
+    money,
+    owner_choice,
+    rule,
+    sales_line,
+    scope,
+    settings,
+    target,
+    team,
+    territory,
+    ts,
+    unit,
+    user_scopes,
+)
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
 
 __all__ = [  # the resource builders answers share with the events, re-exported for servicers

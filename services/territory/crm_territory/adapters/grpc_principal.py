@@ -15,8 +15,8 @@ from crm_territory.service_layer.dependencies import Dependencies
 
 def refuse_deactivated_users(deps: Dependencies) -> Callable[[Principal], None]:
     def check(principal: Principal) -> None:
-        if principal.kind == "user" and people.is_deactivated(deps.uow(),
-                                                              principal.subject_id):
+        if principal.kind == "user" and people.is_deactivated(deps,
+                                                              user_id=principal.subject_id):
             raise Unauthenticated("this account is deactivated; its tokens are no longer "
                                   "accepted")
     return check

@@ -1,9 +1,8 @@
 """RoutingService: previews, decisions, the unassigned queue and hand-over owner choices."""
 from __future__ import annotations
 
-from crm_chassis.errors import InvalidArgument
-
 from crm.territory.v1 import routing_pb2, routing_pb2_grpc
+from crm_chassis.errors import InvalidArgument
 
 from crm_territory.adapters import grpc_mapping
 from crm_territory.adapters.grpc_servicer import Servicer, caller
@@ -23,35 +22,34 @@ def _drafts(request) -> dict:
 
 class RoutingServicer(Servicer, routing_pb2_grpc.RoutingServiceServicer):
     def PreviewRoute(self, request, context):
-        decision = routing.preview_route(self.uow, caller(), self.clock,
-                                         grpc_mapping.lead_facts(request.lead), _drafts(request))
+        decision = routing.preview_route(self.deps, caller(),
+                                         lead=grpc_mapping.lead_facts(request.lead),
+                                         drafts=_drafts(request))
         return routing_pb2.PreviewRouteResponse(decision=grpc_mapping.decision(decision))
 
     def GetRoutingDecision(self, request, context):
-        decision = routing.get_decision(self.uow, caller(), self.clock, request.lead_id)
+        decision = routing.get_decision(self.deps, caller(), lead_id=request.lead_id)
         return routing_pb2.GetRoutingDecisionResponse(decision=grpc_mapping.stored_decision(decision))
 
     def ListUnassignedLeads(self, request, context):
-        page = routing.list_unassigned(self.uow, caller(), self.clock,
-                                       page_size=request.page.page_size,
+        page = routing.list_unassigned(self.deps, caller(), page_size=request.page.page_size,
                                        cursor=request.page.cursor)
         return routing_pb2.ListUnassignedLeadsResponse(decisions=[grpc_mapping.stored_decision(d)
                                                          for d in page.items],
                                               page=grpc_mapping.page_info(page.next_cursor))
 
     def RetryRouting(self, request, context):
-        decision = routing.retry_routing(self.uow, caller(), self.clock, self.deps.metrics,
-                                         request.lead_id)
+        decision = routing.retry_routing(self.deps, caller(), lead_id=request.lead_id)
         return routing_pb2.RetryRoutingResponse(decision=grpc_mapping.stored_decision(decision))
 
     def ChooseOwner(self, request, context):
-        choice = owners.choose_owner(self.uow, caller(), self.clock, team_id=request.team_id,
+        choice = owners.choose_owner(self.deps, caller(), team_id=request.team_id,
                                      subject_id=request.subject_id,
                                      exclude_user_ids=list(request.exclude_user_ids))
         return routing_pb2.ChooseOwnerResponse(choice=grpc_mapping.owner_choice(choice))
 
     def ChooseOwners(self, request, context):
-        choices = owners.choose_owners(self.uow, caller(), self.clock, team_id=request.team_id,
+        choices = owners.choose_owners(self.deps, caller(), team_id=request.team_id,
                                        subject_ids=list(request.subject_ids),
                                        exclude_user_ids=list(request.exclude_user_ids))
         return routing_pb2.ChooseOwnersResponse(owners=[

@@ -22,20 +22,20 @@ def _line_changes(request) -> dict:
 
 class SalesLineServicer(Servicer, sales_lines_pb2_grpc.SalesLineServiceServicer):
     def CreateSalesLine(self, request, context):
-        line = sales_lines.create_sales_line(
-            self.uow, caller(), name=request.name, description=request.description,
-            workflow_kind=grpc_mapping.workflow_kind(request.workflow_kind),
-            pipeline_id=request.pipeline_id, team_ids=list(request.team_ids))
+        line = sales_lines.create_sales_line(self.deps, caller(), name=request.name,
+                                             description=request.description,
+                                             workflow_kind=grpc_mapping.workflow_kind(request.workflow_kind),
+                                             pipeline_id=request.pipeline_id,
+                                             team_ids=list(request.team_ids))
         return sales_lines_pb2.CreateSalesLineResponse(sales_line=grpc_mapping.sales_line(line))
 
     def GetSalesLine(self, request, context):
-        caller()
-        line = sales_lines.get_sales_line(self.uow, request.id)
+        line = sales_lines.get_sales_line(self.deps, caller(), line_id=request.id)
         return sales_lines_pb2.GetSalesLineResponse(sales_line=grpc_mapping.sales_line(line))
 
     def ListSalesLines(self, request, context):
-        caller()
-        page = sales_lines.list_sales_lines(self.uow, include_inactive=request.include_inactive,
+        page = sales_lines.list_sales_lines(self.deps, caller(),
+                                            include_inactive=request.include_inactive,
                                             team_id=request.team_id,
                                             page_size=request.page.page_size,
                                             cursor=request.page.cursor)
@@ -43,24 +43,23 @@ class SalesLineServicer(Servicer, sales_lines_pb2_grpc.SalesLineServiceServicer)
                                          page=grpc_mapping.page_info(page.next_cursor))
 
     def UpdateSalesLine(self, request, context):
-        line = sales_lines.update_sales_line(self.uow, caller(), request.id,
-                                             _line_changes(request), request.expected_version)
+        line = sales_lines.update_sales_line(self.deps, caller(), line_id=request.id,
+                                             changes=_line_changes(request),
+                                             expected_version=request.expected_version)
         return sales_lines_pb2.UpdateSalesLineResponse(sales_line=grpc_mapping.sales_line(line))
 
     def DeactivateSalesLine(self, request, context):
-        line = sales_lines.deactivate_sales_line(self.uow, caller(), request.id)
+        line = sales_lines.deactivate_sales_line(self.deps, caller(), line_id=request.id)
         return sales_lines_pb2.DeactivateSalesLineResponse(sales_line=grpc_mapping.sales_line(line))
 
     def SetTargets(self, request, context):
         rows = [(t.team_id, t.amount.amount, t.amount.currency, t.deal_count)
                 for t in request.targets]
-        targets = sales_lines.set_targets(self.uow, caller(), self.clock,
-                                          line_id=request.sales_line_id, period=request.period,
-                                          rows=rows)
+        targets = sales_lines.set_targets(self.deps, caller(), line_id=request.sales_line_id,
+                                          period=request.period, rows=rows)
         return sales_lines_pb2.SetTargetsResponse(targets=[grpc_mapping.target(t) for t in targets])
 
     def ListTargets(self, request, context):
-        caller()
-        targets = sales_lines.list_targets(self.uow, line_id=request.sales_line_id,
+        targets = sales_lines.list_targets(self.deps, caller(), line_id=request.sales_line_id,
                                            period=request.period, team_id=request.team_id)
         return sales_lines_pb2.ListTargetsResponse(targets=[grpc_mapping.target(t) for t in targets])

@@ -6,8 +6,6 @@ from crm_chassis.auth import require_principal
 
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
-from crm_territory.service_layer.ports import Clock
-from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
 def caller() -> Caller:
@@ -17,16 +15,8 @@ def caller() -> Caller:
 
 
 class Servicer:
-    """Base of the servicers: the dependencies and a fresh unit of work per use case (the SQL
-    unit of work holds its session while entered, so one must never serve two threads)."""
+    """Base of the servicers: the dependencies every use case call is given (each use case opens
+    its own unit of work, so one servicer serves every thread)."""
 
     def __init__(self, deps: Dependencies):
         self.deps = deps
-
-    @property
-    def uow(self) -> TerritoryUnitOfWork:
-        return self.deps.uow()
-
-    @property
-    def clock(self) -> Clock:
-        return self.deps.clock

@@ -10,20 +10,19 @@ from crm_territory.service_layer import territories
 
 class TerritoryServicer(Servicer, territories_pb2_grpc.TerritoryServiceServicer):
     def CreateTerritory(self, request, context):
-        territory = territories.create_territory(
-            self.uow, caller(), self.clock, name=request.name,
-            sales_line_id=request.sales_line_id, team_id=request.team_id,
-            priority=request.priority, rules=grpc_mapping.rule_inputs(request.rules))
+        territory = territories.create_territory(self.deps, caller(), name=request.name,
+                                                 sales_line_id=request.sales_line_id,
+                                                 team_id=request.team_id, priority=request.priority,
+                                                 rules=grpc_mapping.rule_inputs(request.rules))
         return territories_pb2.CreateTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def GetTerritory(self, request, context):
-        caller()
-        territory = territories.get_territory(self.uow, request.id)
+        territory = territories.get_territory(self.deps, caller(), territory_id=request.id)
         return territories_pb2.GetTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def ListTerritories(self, request, context):
-        caller()
-        page = territories.list_territories(self.uow, sales_line_id=request.sales_line_id,
+        page = territories.list_territories(self.deps, caller(),
+                                            sales_line_id=request.sales_line_id,
                                             team_id=request.team_id,
                                             include_inactive=request.include_inactive,
                                             page_size=request.page.page_size,
@@ -33,26 +32,25 @@ class TerritoryServicer(Servicer, territories_pb2_grpc.TerritoryServiceServicer)
             page=grpc_mapping.page_info(page.next_cursor))
 
     def UpdateTerritory(self, request, context):
-        territory = territories.update_territory(self.uow, caller(), request.id,
+        territory = territories.update_territory(self.deps, caller(), territory_id=request.id,
                                                  name=request.name, priority=request.priority,
                                                  expected_version=request.expected_version)
         return territories_pb2.UpdateTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def SetTerritoryRules(self, request, context):
-        territory = territories.set_rules(self.uow, caller(), self.clock, request.id,
-                                          grpc_mapping.rule_inputs(request.rules),
+        territory = territories.set_rules(self.deps, caller(), territory_id=request.id,
+                                          rules=grpc_mapping.rule_inputs(request.rules),
                                           expected_rules_version=request.expected_rules_version,
                                           comment=request.comment)
         return territories_pb2.SetTerritoryRulesResponse(territory=grpc_mapping.territory(territory))
 
     def ListRuleVersions(self, request, context):
-        caller()
-        versions = territories.list_rule_versions(self.uow, request.id)
+        versions = territories.list_rule_versions(self.deps, caller(), territory_id=request.id)
         return territories_pb2.ListRuleVersionsResponse(
             versions=[grpc_mapping.rule_set_version(v) for v in versions])
 
     def DeactivateTerritory(self, request, context):
-        territory = territories.deactivate_territory(self.uow, caller(), request.id)
+        territory = territories.deactivate_territory(self.deps, caller(), territory_id=request.id)
         return territories_pb2.DeactivateTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def ListRuleAttributes(self, request, context):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 
 import grpc
-
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm_chassis.errors import Unauthenticated, Unavailable
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel

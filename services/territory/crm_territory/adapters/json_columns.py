@@ -9,8 +9,13 @@ from decimal import Decimal
 
 import orjson
 
-from crm_territory.domain.assignment import (CandidateNote, MemberLoad, OwnerChoice, SkipReason,
-                                             TeamLedger)
+from crm_territory.domain.assignment import (
+    CandidateNote,
+    MemberLoad,
+    OwnerChoice,
+    SkipReason,
+    TeamLedger,
+)
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import RuleMatch
 from crm_territory.domain.rules import Condition, Rule, ValueRange

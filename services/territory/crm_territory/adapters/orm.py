@@ -7,11 +7,20 @@ The migration in migrations/versions creates exactly these tables (a test compar
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table,
-                        Text, text)
-
 from crm_chassis.db import UtcDateTime
 from crm_chassis.outbox import messaging_tables
+from sqlalchemy import (
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        Index,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        text,
+)
 
 metadata = MetaData()
 

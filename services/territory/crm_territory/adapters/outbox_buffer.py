@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Table
-from sqlalchemy.orm import Session
-
 from crm_chassis import events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.outbox.writer import OutboxWriter
-
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
 
 _COLUMNS = ("event_id", "event_type", "exchange", "aggregate_type", "aggregate_id",
             "aggregate_version", "payload", "headers", "occurred_at")

@@ -10,17 +10,24 @@ from __future__ import annotations
 import contextlib
 import json
 
+from crm_chassis.bulk_insert import BulkInsert
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from crm_chassis.bulk_insert import BulkInsert
-
 from crm_territory.adapters import orm
-from crm_territory.adapters.json_columns import (choice_from_dict, choice_to_dict, dumps, lead_from_dict,
-                                          lead_to_dict, ledger_from_row, ledger_members_to_text,
-                                          match_from_dict, match_to_dict)
+from crm_territory.adapters.json_columns import (
+    choice_from_dict,
+    choice_to_dict,
+    dumps,
+    lead_from_dict,
+    lead_to_dict,
+    ledger_from_row,
+    ledger_members_to_text,
+    match_from_dict,
+    match_to_dict,
+)
 from crm_territory.domain.assignment import OwnerChoice, TeamLedger
 from crm_territory.domain.routing import Outcome, RoutingDecision, UnroutableReason
 from crm_territory.service_layer import repositories

@@ -7,26 +7,32 @@ rollback — a conflict the use case retries, or an error — undoes only the us
 """
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from crm_chassis.uow import SqlAlchemyUnitOfWork
+from sqlalchemy.orm import Session, sessionmaker
 
 from crm_territory.adapters import orm
 from crm_territory.adapters.org_cache import OrgCache
 from crm_territory.adapters.outbox_buffer import BufferedOutboxWriter
-from crm_territory.adapters.repositories_people import (SqlAbsenceRepository,
-                                                        SqlMembershipRepository,
-                                                        SqlPersonRepository)
-from crm_territory.adapters.repositories_routing import (SqlDecisionRepository,
-                                                         SqlLedgerRepository,
-                                                         SqlOwnerChoiceRepository,
-                                                         conflicts_retryable)
-from crm_territory.adapters.repositories_structure import (SqlSalesLineRepository,
-                                                           SqlSettingsRepository,
-                                                           SqlTargetRepository,
-                                                           SqlTeamRepository,
-                                                           SqlTerritoryRepository,
-                                                           SqlUnitRepository, Structure)
+from crm_territory.adapters.repositories_people import (
+    SqlAbsenceRepository,
+    SqlMembershipRepository,
+    SqlPersonRepository,
+)
+from crm_territory.adapters.repositories_routing import (
+    SqlDecisionRepository,
+    SqlLedgerRepository,
+    SqlOwnerChoiceRepository,
+    conflicts_retryable,
+)
+from crm_territory.adapters.repositories_structure import (
+    SqlSalesLineRepository,
+    SqlSettingsRepository,
+    SqlTargetRepository,
+    SqlTeamRepository,
+    SqlTerritoryRepository,
+    SqlUnitRepository,
+    Structure,
+)
 from crm_territory.adapters.repositories_workload import SqlTrackedItemRepository
 from crm_territory.service_layer.unit_of_work import SERVICE_NAME, TerritoryUnitOfWork
 

@@ -8,8 +8,15 @@ from decimal import Decimal
 from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
-from crm_territory.domain.rules import (ATTRIBUTES, AttributeSpec, Condition, Kind, Rule,
-                                        ValueRange, normalise)
+from crm_territory.domain.rules import (
+    ATTRIBUTES,
+    AttributeSpec,
+    Condition,
+    Kind,
+    Rule,
+    ValueRange,
+    normalise,
+)
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 

@@ -8,10 +8,20 @@ Run the migrations first (``python -m crm_territory.migrate``), then::
 """
 from __future__ import annotations
 
-from crm.territory.v1 import (access_pb2, access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
-                              routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
-                              teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
-
+from crm.territory.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    org_pb2,
+    org_pb2_grpc,
+    routing_pb2,
+    routing_pb2_grpc,
+    sales_lines_pb2,
+    sales_lines_pb2_grpc,
+    teams_pb2,
+    teams_pb2_grpc,
+    territories_pb2,
+    territories_pb2_grpc,
+)
 from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging

@@ -24,7 +24,7 @@ def main() -> int:
     settings = settings_module.load()
     configure_logging(settings)
     deps = build_dependencies(settings)
-    count = republish_all(deps.uow, deps.clock.now(), Caller.system("territory-republish").actor)
+    count = republish_all(deps, Caller.system("territory-republish"))
     log.info("user_access_republished", people=count)
     print(f"republished the scopes of {count} people; territory's relay publishes them")
     return 0

@@ -8,8 +8,8 @@ from crm_chassis.errors import InvalidArgument, PermissionDenied
 from crm_territory.domain.teams import Absence, TeamRole, check_span
 from crm_territory.domain.values import new_id
 from crm_territory.service_layer.caller import Caller, has_team_role
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
-from crm_territory.service_layer.ports import Clock
 
 MAX_LEAVE = dt.timedelta(days=366)
 
@@ -27,7 +27,7 @@ def _may_manage_leave(uow, caller: Caller, user_id: str, now: dt.datetime) -> No
                               if caller.is_service_account else ""))
 
 
-def record_absence(uow, caller: Caller, clock: Clock, *, user_id: str, starts_at: dt.datetime,
+def record_absence(deps: Dependencies, caller: Caller, *, user_id: str, starts_at: dt.datetime,
                    ends_at: dt.datetime, reason: str = "") -> Absence:
     if not user_id:
         raise InvalidArgument("user_id must not be empty", field="user_id")
@@ -37,11 +37,11 @@ def record_absence(uow, caller: Caller, clock: Clock, *, user_id: str, starts_at
     if ends_at - starts_at > MAX_LEAVE:
         raise InvalidArgument("a leave may last at most 366 days; record longer ones in parts "
                               "or end the membership", field="ends_at")
-    now = clock.now()
+    now = deps.clock.now()
     if ends_at <= now:
         raise InvalidArgument("the leave is already over; only current or future leave affects "
                               "routing", field="ends_at")
-    with uow:
+    with deps.uow() as uow:
         found(uow.people.get(user_id), "user", user_id)
         _may_manage_leave(uow, caller, user_id, now)
         absence = Absence(new_id(), user_id, starts_at, ends_at, (reason or "").strip()[:500])
@@ -50,10 +50,10 @@ def record_absence(uow, caller: Caller, clock: Clock, *, user_id: str, starts_at
         return absence
 
 
-def cancel_absence(uow, caller: Caller, clock: Clock, absence_id: str) -> Absence:
-    with uow:
+def cancel_absence(deps: Dependencies, caller: Caller, *, absence_id: str) -> Absence:
+    with deps.uow() as uow:
         absence = found(uow.absences.get(absence_id), "absence", absence_id)
-        _may_manage_leave(uow, caller, absence.user_id, clock.now())
+        _may_manage_leave(uow, caller, absence.user_id, deps.clock.now())
         if absence.cancelled:
             return absence
         absence.cancelled = True
@@ -62,11 +62,11 @@ def cancel_absence(uow, caller: Caller, clock: Clock, absence_id: str) -> Absenc
         return absence
 
 
-def list_absences(uow, clock: Clock, user_id: str,
+def list_absences(deps: Dependencies, caller: Caller, *, user_id: str,
                   since: dt.datetime | None = None) -> list[Absence]:
     if not user_id:
         raise InvalidArgument("user_id must not be empty", field="user_id")
-    since = since or clock.now()
-    with uow:
+    since = since or deps.clock.now()
+    with deps.uow() as uow:
         rows = uow.absences.for_users([user_id])
     return sorted((a for a in rows if a.ends_at > since), key=lambda a: (a.starts_at, a.id))

@@ -10,7 +10,7 @@ from crm_territory.domain.access import AccessDecision, Action, Scope, decide
 from crm_territory.domain.people import Person
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller
-from crm_territory.service_layer.ports import Clock
+from crm_territory.service_layer.dependencies import Dependencies
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _may_ask_about(caller: Caller, user_id: str, *, admin_allowed: bool) -> None
                            + ("" if not admin_allowed else " (an admin may list anyone's scopes)"))
 
 
-def check_access(uow, caller: Caller, clock: Clock, *, user_id: str, action: Action | None,
+def check_access(deps: Dependencies, caller: Caller, *, user_id: str, action: Action | None,
                  team_id: str, record_owner_id: str = "") -> AccessDecision:
     if not user_id:
         raise InvalidArgument("user_id must not be empty", field="user_id")
@@ -45,18 +45,18 @@ def check_access(uow, caller: Caller, clock: Clock, *, user_id: str, action: Act
         raise InvalidArgument("action must be set (read, record_activity, update, reassign, "
                               "transfer, delete, view_reports)", field="action")
     _may_ask_about(caller, user_id, admin_allowed=False)
-    with uow:
+    with deps.uow() as uow:
         person: Person | None = uow.people.get(user_id)
-        return decide(person, scopes_of(uow, user_id, clock.now()), action, team_id,
+        return decide(person, scopes_of(uow, user_id, deps.clock.now()), action, team_id,
                       record_owner_id)
 
 
-def list_scopes(uow, caller: Caller, clock: Clock, user_id: str) -> UserScopes:
+def list_scopes(deps: Dependencies, caller: Caller, *, user_id: str) -> UserScopes:
     if not user_id:
         raise InvalidArgument("user_id must not be empty", field="user_id")
     _may_ask_about(caller, user_id, admin_allowed=True)
-    with uow:
+    with deps.uow() as uow:
         person = uow.people.get(user_id)
-        scopes = scopes_of(uow, user_id, clock.now())
+        scopes = scopes_of(uow, user_id, deps.clock.now())
         return UserScopes(user_id, scopes, person.access_version if person else 0,
                           bool(person and person.active))

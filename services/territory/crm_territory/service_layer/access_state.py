@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.territory.v1 import events_pb2
 from crm_chassis.context import Actor
 
-from crm.territory.v1 import events_pb2
 from crm_territory.domain.access import Scope, compute_scopes
 from crm_territory.service_layer import event_messages
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
 
 
 def scopes_of(uow, user_id: str, at: dt.datetime) -> list[Scope]:
@@ -65,7 +67,7 @@ class AccessWatch:
         return changed
 
 
-def republish_all(make_uow, at: dt.datetime, actor: Actor | None, *, page: int = 500) -> int:
+def republish_all(deps: Dependencies, caller: Caller, *, page: int = 500) -> int:
     """Emit every known person's current scopes again (``user_access_changed``, a new
     ``access_version`` each), one transaction per ``page`` people; returns how many.
 
@@ -74,12 +76,13 @@ def republish_all(make_uow, at: dt.datetime, actor: Actor | None, *, page: int =
     Replicas keep the newest snapshot, so running it twice, or while people change, is safe.
     """
     published, after = 0, ""
+    at = deps.clock.now()
     while True:
-        with make_uow() as uow:
+        with deps.uow() as uow:
             ids = uow.people.ids_after(after, page)
             if not ids:
                 return published
             watch = AccessWatch(uow, at).watch(ids)
-            published += len(watch.publish(actor, force=tuple(ids)))
+            published += len(watch.publish(caller.actor, force=tuple(ids)))
             uow.commit()
         after = ids[-1]

@@ -2,6 +2,7 @@
 (``crm_territory.entrypoints.wiring.build_dependencies``)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -15,3 +16,9 @@ class Dependencies:
     clock: Clock
     directory: UserDirectory                 # identity's users (first sight of a person)
     metrics: RoutingMetrics
+
+    def joined(self, uow: TerritoryUnitOfWork) -> "Dependencies":
+        """A copy whose units of work are ``uow`` entered again: a use case run by a worker
+        handler joins the handler's transaction (its block runs in a savepoint, the handler
+        commits the inbox row and the effect together)."""
+        return dataclasses.replace(self, uow=lambda: uow)

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 
-from crm.territory.v1 import events_pb2
 from crm_territory.domain.teams import Membership, TeamRole, check_capacity
 from crm_territory.domain.values import check_version, new_id
 from crm_territory.service_layer.access_state import AccessWatch
 from crm_territory.service_layer.caller import Caller, require_team_role
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_membership
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.people import ensure_person
-from crm_territory.service_layer.ports import Clock, UserDirectory
 
 MANAGE = "managing the team's members"
 _SKEW = dt.timedelta(seconds=5)   # tolerated client clock skew for "now"
@@ -58,15 +58,15 @@ def _start(uow, team_id: str, user_id: str, role: TeamRole, starts_at: dt.dateti
     return membership
 
 
-def add_member(uow, caller: Caller, clock: Clock, directory: UserDirectory, *, team_id: str,
-               user_id: str, role: TeamRole, starts_at: dt.datetime | None = None,
-               daily_capacity: int | None = None, takes_leads: bool | None = None) -> Membership:
-    now = clock.now()
+def add_member(deps: Dependencies, caller: Caller, *, team_id: str, user_id: str, role: TeamRole,
+               starts_at: dt.datetime | None = None, daily_capacity: int | None = None,
+               takes_leads: bool | None = None) -> Membership:
+    now = deps.clock.now()
     start = _not_future(starts_at, now, "starts_at")
-    with uow:
+    with deps.uow() as uow:
         active_team(uow, team_id)
         require_team_role(uow, caller, team_id, TeamRole.MANAGER, MANAGE, now)
-        ensure_person(uow, directory, user_id)
+        ensure_person(uow, deps.directory, user_id)
         watch = AccessWatch(uow, now).watch([user_id])
         membership = _start(uow, team_id, user_id, role, start, daily_capacity, takes_leads)
         emit_membership(uow, membership, events_pb2.CHANGE_KIND_STARTED, caller.actor)
@@ -75,11 +75,11 @@ def add_member(uow, caller: Caller, clock: Clock, directory: UserDirectory, *, t
         return membership
 
 
-def end_membership(uow, caller: Caller, clock: Clock, membership_id: str,
+def end_membership(deps: Dependencies, caller: Caller, *, membership_id: str,
                    ends_at: dt.datetime | None = None, reason: str = "") -> Membership:
-    now = clock.now()
+    now = deps.clock.now()
     end = _not_future(ends_at, now, "ends_at")
-    with uow:
+    with deps.uow() as uow:
         membership = found(uow.memberships.get(membership_id), "membership", membership_id)
         require_team_role(uow, caller, membership.team_id, TeamRole.MANAGER, MANAGE, now)
         watch = AccessWatch(uow, now).watch([membership.user_id])
@@ -91,19 +91,19 @@ def end_membership(uow, caller: Caller, clock: Clock, membership_id: str,
         return membership
 
 
-def move_member(uow, caller: Caller, clock: Clock, directory: UserDirectory, *, user_id: str,
-                from_team_id: str, to_team_id: str, role: TeamRole | None = None,
+def move_member(deps: Dependencies, caller: Caller, *, user_id: str, from_team_id: str,
+                to_team_id: str, role: TeamRole | None = None,
                 daily_capacity: int | None = None) -> tuple[Membership, Membership]:
     """End the membership in the old team at once and start one in the new team."""
-    now = clock.now()
+    now = deps.clock.now()
     if from_team_id == to_team_id:
         raise InvalidArgument("from_team_id and to_team_id are the same team", field="to_team_id")
-    with uow:
+    with deps.uow() as uow:
         found(uow.teams.get(from_team_id), "team", from_team_id)
         target = active_team(uow, to_team_id)
         require_team_role(uow, caller, from_team_id, TeamRole.MANAGER, MANAGE, now)
         require_team_role(uow, caller, to_team_id, TeamRole.MANAGER, MANAGE, now)
-        ensure_person(uow, directory, user_id)
+        ensure_person(uow, deps.directory, user_id)
         old = _active_in_team(uow, from_team_id, user_id, now)
         if old is None:
             raise FailedPrecondition(f"user {user_id} is not an active member of team "
@@ -122,7 +122,7 @@ def move_member(uow, caller: Caller, clock: Clock, directory: UserDirectory, *, 
 _UPDATABLE = ("role", "daily_capacity", "takes_leads")
 
 
-def update_membership(uow, caller: Caller, clock: Clock, membership_id: str, changes: dict,
+def update_membership(deps: Dependencies, caller: Caller, *, membership_id: str, changes: dict,
                       expected_version: int = 0) -> Membership:
     """``changes`` maps field names ("role", "daily_capacity", "takes_leads") to new values."""
     unknown = sorted(set(changes) - set(_UPDATABLE))
@@ -130,8 +130,8 @@ def update_membership(uow, caller: Caller, clock: Clock, membership_id: str, cha
         raise InvalidArgument(f"update_mask: give any of {', '.join(_UPDATABLE)}"
                               + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
                               field="update_mask")
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         membership = found(uow.memberships.get(membership_id), "membership", membership_id)
         require_team_role(uow, caller, membership.team_id, TeamRole.MANAGER, MANAGE, now)
         check_version(expected_version, membership.version, "membership")
@@ -152,10 +152,11 @@ def update_membership(uow, caller: Caller, clock: Clock, membership_id: str, cha
         return membership
 
 
-def set_paused(uow, caller: Caller, clock: Clock, membership_id: str, paused: bool) -> Membership:
+def set_paused(deps: Dependencies, caller: Caller, *, membership_id: str,
+               paused: bool) -> Membership:
     """Pause or resume intake of new leads. A member may pause or resume themselves."""
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         membership = found(uow.memberships.get(membership_id), "membership", membership_id)
         if caller.user_id != membership.user_id:
             require_team_role(uow, caller, membership.team_id, TeamRole.SUPERVISOR,
@@ -173,13 +174,13 @@ def set_paused(uow, caller: Caller, clock: Clock, membership_id: str, paused: bo
         return membership
 
 
-def list_memberships(uow, clock: Clock, *, team_id: str = "", user_id: str = "",
+def list_memberships(deps: Dependencies, caller: Caller, *, team_id: str = "", user_id: str = "",
                      include_ended: bool = False, page_size: int = 0,
                      cursor: str = "") -> Page[Membership]:
     if not team_id and not user_id:
         raise InvalidArgument("give a team_id, a user_id or both", field="team_id")
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         rows = uow.memberships.for_team(team_id) if team_id else uow.memberships.for_user(user_id)
     rows = [m for m in rows if (not user_id or m.user_id == user_id)
             and (include_ended or m.ends_at is None or m.ends_at > now)]

@@ -1,25 +1,24 @@
 """Use cases of the organisation: level names, unassigned queue team, units and their managers."""
 from __future__ import annotations
 
+from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
-from crm.territory.v1 import events_pb2
 from crm_territory.domain import org
 from crm_territory.domain.org import OrgSettings, OrgUnit
 from crm_territory.domain.values import check_version, new_id, require_text
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.access_state import AccessWatch, all_unit_managers
 from crm_territory.service_layer.caller import Caller, require_admin
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_unit
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import Page, paginate
 from crm_territory.service_layer.people import ensure_person
-from crm_territory.service_layer.ports import Clock, UserDirectory
 
 
-
-def get_settings(uow) -> OrgSettings:
-    with uow:
+def get_settings(deps: Dependencies, caller: Caller) -> OrgSettings:
+    with deps.uow() as uow:
         return uow.settings.get()
 
 
@@ -30,9 +29,9 @@ def _save_settings(uow, settings: OrgSettings, caller: Caller) -> None:
              actor=caller.actor)
 
 
-def set_level_names(uow, caller: Caller, names: list[str]) -> OrgSettings:
+def set_level_names(deps: Dependencies, caller: Caller, *, names: list[str]) -> OrgSettings:
     require_admin(caller, "renaming the organisation levels")
-    with uow:
+    with deps.uow() as uow:
         settings = uow.settings.get()
         settings.rename_levels(names)
         _save_settings(uow, settings, caller)
@@ -40,9 +39,9 @@ def set_level_names(uow, caller: Caller, names: list[str]) -> OrgSettings:
         return settings
 
 
-def set_unassigned_queue(uow, caller: Caller, team_id: str) -> OrgSettings:
+def set_unassigned_queue(deps: Dependencies, caller: Caller, *, team_id: str) -> OrgSettings:
     require_admin(caller, "designating the unassigned queue team")
-    with uow:
+    with deps.uow() as uow:
         active_team(uow, team_id)
         settings = uow.settings.get()
         settings.unassigned_queue_team_id = team_id
@@ -59,41 +58,42 @@ def _check_sibling_name(uow, name: str, parent_id: str, department: str, exclude
             raise AlreadyExists(f"a unit named '{other.name}' already exists there", field="name")
 
 
-def create_unit(uow, caller: Caller, clock: Clock, *, name: str, parent_id: str = "",
+def create_unit(deps: Dependencies, caller: Caller, *, name: str, parent_id: str = "",
                 department: str = "") -> OrgUnit:
     require_admin(caller, "creating an organisational unit")
     name = require_text(name, "name")
-    with uow:
+    with deps.uow() as uow:
         parent = found(uow.units.get(parent_id), "parent unit", parent_id) if parent_id else None
         level, dept = org.placement(parent, department)
         _check_sibling_name(uow, name, parent_id, dept)
-        unit = OrgUnit(new_id(), name, level, dept, parent_id, created_at=clock.now())
+        unit = OrgUnit(new_id(), name, level, dept, parent_id, created_at=deps.clock.now())
         uow.units.add(unit)
         emit_unit(uow, unit, events_pb2.CHANGE_KIND_CREATED, caller.actor)
         uow.commit()
         return unit
 
 
-def get_unit(uow, unit_id: str) -> OrgUnit:
-    with uow:
+def get_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> OrgUnit:
+    with deps.uow() as uow:
         return found(uow.units.get(unit_id), "unit", unit_id)
 
 
-def list_units(uow, *, parent_id: str = "", department: str = "", include_inactive: bool = False,
-               page_size: int = 0, cursor: str = "") -> Page[OrgUnit]:
+def list_units(deps: Dependencies, caller: Caller, *, parent_id: str = "", department: str = "",
+               include_inactive: bool = False, page_size: int = 0,
+               cursor: str = "") -> Page[OrgUnit]:
     dept = org.validate_department(department) if department else ""
-    with uow:
+    with deps.uow() as uow:
         units = [u for u in uow.units.all().values()
                  if (include_inactive or u.active) and (not parent_id or u.parent_id == parent_id)
                  and (not dept or u.department == dept)]
     return paginate(units, lambda u: [u.level, u.name.casefold(), u.id], page_size, cursor)
 
 
-def rename_unit(uow, caller: Caller, unit_id: str, name: str,
+def rename_unit(deps: Dependencies, caller: Caller, *, unit_id: str, name: str,
                 expected_version: int = 0) -> OrgUnit:
     require_admin(caller, "renaming a unit")
     name = require_text(name, "name")
-    with uow:
+    with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
         check_version(expected_version, unit.version, f"unit '{unit.name}'")
         if unit.name == name:
@@ -107,10 +107,10 @@ def rename_unit(uow, caller: Caller, unit_id: str, name: str,
         return unit
 
 
-def move_unit(uow, caller: Caller, clock: Clock, unit_id: str, new_parent_id: str,
+def move_unit(deps: Dependencies, caller: Caller, *, unit_id: str, new_parent_id: str,
               expected_version: int = 0) -> OrgUnit:
     require_admin(caller, "moving a unit")
-    with uow:
+    with deps.uow() as uow:
         units = uow.units.all()
         unit = found(units.get(unit_id), "unit", unit_id)
         check_version(expected_version, unit.version, f"unit '{unit.name}'")
@@ -120,7 +120,7 @@ def move_unit(uow, caller: Caller, clock: Clock, unit_id: str, new_parent_id: st
             return unit
         new_level = org.check_move(unit, parent, units)
         _check_sibling_name(uow, unit.name, new_parent_id, unit.department, exclude=unit.id)
-        watch = AccessWatch(uow, clock.now()).watch(all_unit_managers(uow))
+        watch = AccessWatch(uow, deps.clock.now()).watch(all_unit_managers(uow))
         shift = new_level - unit.level
         previous = unit.parent_id
         for other_id in sorted(org.subtree_ids(unit.id, units) - {unit.id}):
@@ -160,17 +160,17 @@ def _blockers(uow, unit: OrgUnit, *, deleting: bool, at) -> list[str]:
     return problems
 
 
-def deactivate_unit(uow, caller: Caller, clock: Clock, unit_id: str) -> OrgUnit:
+def deactivate_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> OrgUnit:
     require_admin(caller, "deactivating a unit")
-    with uow:
+    with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
         if not unit.active:
             return unit
-        blockers = _blockers(uow, unit, deleting=False, at=clock.now())
+        blockers = _blockers(uow, unit, deleting=False, at=deps.clock.now())
         if blockers:
             raise FailedPrecondition(f"unit '{unit.name}' cannot be deactivated while it has "
                                      + "; ".join(blockers), details={"blocked_by": "; ".join(blockers)})
-        watch = AccessWatch(uow, clock.now()).watch(all_unit_managers(uow))
+        watch = AccessWatch(uow, deps.clock.now()).watch(all_unit_managers(uow))
         unit.active = False
         unit.touch()
         uow.units.save(unit)
@@ -180,15 +180,15 @@ def deactivate_unit(uow, caller: Caller, clock: Clock, unit_id: str) -> OrgUnit:
         return unit
 
 
-def delete_unit(uow, caller: Caller, clock: Clock, unit_id: str) -> None:
+def delete_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> None:
     require_admin(caller, "deleting a unit")
-    with uow:
+    with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
-        blockers = _blockers(uow, unit, deleting=True, at=clock.now())
+        blockers = _blockers(uow, unit, deleting=True, at=deps.clock.now())
         if blockers:
             raise FailedPrecondition(f"unit '{unit.name}' cannot be deleted while it has "
                                      + "; ".join(blockers), details={"blocked_by": "; ".join(blockers)})
-        watch = AccessWatch(uow, clock.now()).watch(unit.manager_user_ids)
+        watch = AccessWatch(uow, deps.clock.now()).watch(unit.manager_user_ids)
         uow.units.remove(unit.id)
         unit.touch()
         emit_unit(uow, unit, events_pb2.CHANGE_KIND_DELETED, caller.actor)
@@ -196,17 +196,17 @@ def delete_unit(uow, caller: Caller, clock: Clock, unit_id: str) -> None:
         uow.commit()
 
 
-def assign_unit_manager(uow, caller: Caller, clock: Clock, directory: UserDirectory,
-                        unit_id: str, user_id: str) -> OrgUnit:
+def assign_unit_manager(deps: Dependencies, caller: Caller, *, unit_id: str,
+                        user_id: str) -> OrgUnit:
     require_admin(caller, "assigning a unit manager")
-    with uow:
+    with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
         if not unit.active:
             raise FailedPrecondition(f"unit '{unit.name}' is deactivated")
-        ensure_person(uow, directory, user_id)
+        ensure_person(uow, deps.directory, user_id)
         if user_id in unit.manager_user_ids:
             return unit
-        watch = AccessWatch(uow, clock.now()).watch([user_id])
+        watch = AccessWatch(uow, deps.clock.now()).watch([user_id])
         unit.manager_user_ids.add(user_id)
         unit.touch()
         uow.units.save(unit)
@@ -216,14 +216,15 @@ def assign_unit_manager(uow, caller: Caller, clock: Clock, directory: UserDirect
         return unit
 
 
-def remove_unit_manager(uow, caller: Caller, clock: Clock, unit_id: str, user_id: str) -> OrgUnit:
+def remove_unit_manager(deps: Dependencies, caller: Caller, *, unit_id: str,
+                        user_id: str) -> OrgUnit:
     require_admin(caller, "removing a unit manager")
-    with uow:
+    with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
         if user_id not in unit.manager_user_ids:
             raise FailedPrecondition(f"user {user_id} does not manage unit '{unit.name}'",
                                      field="user_id")
-        watch = AccessWatch(uow, clock.now()).watch([user_id])
+        watch = AccessWatch(uow, deps.clock.now()).watch([user_id])
         unit.manager_user_ids.discard(user_id)
         unit.touch()
         uow.units.save(unit)

@@ -10,8 +10,8 @@ from crm_chassis.service_roles import CHOOSE_OWNERS
 
 from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.service_layer.caller import Caller, require_service_role
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
-from crm_territory.service_layer.ports import Clock
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 
@@ -19,7 +19,7 @@ MAX_HANDOVER_BATCH = 1000
 CONFLICT_ATTEMPTS = 3
 
 
-def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_ids: list[str],
+def choose_owners(deps: Dependencies, caller: Caller, *, team_id: str, subject_ids: list[str],
                   exclude_user_ids: list[str] = ()) -> dict[str, OwnerChoice]:
     """Pick owners in a team by its strategy, one per subject (e.g. the open leads or deals of
     a person who left), spreading the batch as the strategy would spread new leads.
@@ -41,7 +41,7 @@ def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id
     excluded = frozenset(exclude_user_ids)
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            return _choose_batch(uow, clock, team_id, subjects, excluded)
+            return _choose_batch(deps, team_id, subjects, excluded)
         except TransactionConflict:
             # Another hand-over recorded one of these subjects first: ask again, it answers
             # with that choice.
@@ -49,10 +49,10 @@ def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id
                 raise
 
 
-def _choose_batch(uow, clock: Clock, team_id: str, subjects: list[str],
+def _choose_batch(deps: Dependencies, team_id: str, subjects: list[str],
                   excluded: frozenset[str]) -> dict[str, OwnerChoice]:
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         team = found(uow.teams.get(team_id), "team", team_id)
         roster = TeamRoster(uow, now)
         planned: Counter[str] = Counter()
@@ -73,10 +73,10 @@ def _choose_batch(uow, clock: Clock, team_id: str, subjects: list[str],
         return result
 
 
-def choose_owner(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id: str,
+def choose_owner(deps: Dependencies, caller: Caller, *, team_id: str, subject_id: str,
                  exclude_user_ids: list[str] = ()) -> OwnerChoice:
     """One subject of :func:`choose_owners`."""
     if not subject_id:
         raise InvalidArgument("subject_id must not be empty", field="subject_id")
-    return choose_owners(uow, caller, clock, team_id=team_id, subject_ids=[subject_id],
+    return choose_owners(deps, caller, team_id=team_id, subject_ids=[subject_id],
                          exclude_user_ids=exclude_user_ids)[subject_id]

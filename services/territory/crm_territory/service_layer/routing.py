@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.territory.v1 import events_pb2
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 
-from crm.territory.v1 import events_pb2
 from crm_territory.domain.access import Scope
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routing_order
@@ -14,15 +14,18 @@ from crm_territory.domain.rule_checks import check_ruleset
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.territories import Territory
 from crm_territory.domain.workload import ItemKind
-from crm_territory.service_layer import event_messages
+from crm_territory.service_layer import event_messages, paging
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.decision_access import (
+    readable_decision,
+    readable_queue_teams,
+    retryable_decision,
+)
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
-from crm_territory.service_layer.decision_access import (readable_decision, readable_queue_teams,
-                                                         retryable_decision)
-from crm_territory.service_layer import paging
 from crm_territory.service_layer.paging import Page, decode_cursor, encode_cursor
-from crm_territory.service_layer.ports import Clock, RoutingMetrics
+from crm_territory.service_layer.ports import RoutingMetrics
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 from crm_territory.service_layer.territories import RuleInput, build_rules
@@ -95,8 +98,8 @@ def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision], teams) -> 
 CONFLICT_ATTEMPTS = 3
 
 
-def route_leads(uow, clock: Clock, metrics: RoutingMetrics, leads: list[LeadFacts],
-                actor=None) -> list[RoutingDecision]:
+def route_leads(deps: Dependencies, caller: Caller, *,
+                leads: list[LeadFacts]) -> list[RoutingDecision]:
     """Route a batch of new leads in one transaction; returns one decision per given lead.
 
     A lead already decided (a redelivered lead_created, or twice in one batch) keeps its first
@@ -106,23 +109,23 @@ def route_leads(uow, clock: Clock, metrics: RoutingMetrics, leads: list[LeadFact
     """
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            results, fresh, duplicates, teams = _route_batch(uow, clock, leads, actor)
+            results, fresh, duplicates, teams = _route_batch(deps, leads, caller.actor)
             break
         except TransactionConflict:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
-    _count(metrics, fresh, teams)
+    _count(deps.metrics, fresh, teams)
     for _ in range(duplicates):
-        metrics.duplicate_ignored()
+        deps.metrics.duplicate_ignored()
     return results
 
 
-def _route_batch(uow, clock: Clock, leads: list[LeadFacts], actor):
-    now = clock.now()
+def _route_batch(deps: Dependencies, leads: list[LeadFacts], actor):
+    now = deps.clock.now()
     results: list[RoutingDecision] = []
     fresh: list[RoutingDecision] = []
     duplicates = 0
-    with uow:
+    with deps.uow() as uow:
         router = _Router(uow, now)
         decided: dict[str, RoutingDecision] = {}
         lead_ids = [lead.lead_id for lead in leads if lead.lead_id]
@@ -152,11 +155,11 @@ def _has_any_role(scopes: list[Scope], role: TeamRole) -> bool:
     return any(s.role >= role for s in scopes)
 
 
-def preview_route(uow, caller: Caller, clock: Clock, lead: LeadFacts,
+def preview_route(deps: Dependencies, caller: Caller, *, lead: LeadFacts,
                   drafts: dict[str, list[RuleInput]] | None = None) -> RoutingDecision:
     """Where ``lead`` would go now and why; nothing is stored, published or counted."""
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         if not (caller.is_admin
                 or _has_any_role(scopes_of(uow, caller.user_id, now), TeamRole.SUPERVISOR)):
             raise PermissionDenied("previewing routes needs a person with the admin role or a "
@@ -172,21 +175,21 @@ def preview_route(uow, caller: Caller, clock: Clock, lead: LeadFacts,
         return _Router(uow, now).decide(lead, built)
 
 
-def get_decision(uow, caller: Caller, clock: Clock, lead_id: str) -> RoutingDecision:
+def get_decision(deps: Dependencies, caller: Caller, *, lead_id: str) -> RoutingDecision:
     """The decision, for those who may assign the lead (decision_access.py); unknown and
     not-yours answer alike: no existence leak."""
-    with uow:
-        return readable_decision(uow, caller, lead_id, clock.now())
+    with deps.uow() as uow:
+        return readable_decision(uow, caller, lead_id, deps.clock.now())
 
 
-def list_unassigned(uow, caller: Caller, clock: Clock, *, page_size: int = 0,
+def list_unassigned(deps: Dependencies, caller: Caller, *, page_size: int = 0,
                     cursor: str = "") -> Page[RoutingDecision]:
     """The queued leads of the queue teams the caller belongs to, oldest first (none for a
     person in no team)."""
     size = paging.page_size(page_size)
     after = _queue_position(decode_cursor(cursor))
-    with uow:
-        teams = readable_queue_teams(uow, caller, clock.now())
+    with deps.uow() as uow:
+        teams = readable_queue_teams(uow, caller, deps.clock.now())
         rows = uow.decisions.queued(after, size + 1, teams) if teams != frozenset() else []
     more = len(rows) > size
     rows = rows[:size]
@@ -205,11 +208,10 @@ def _queue_position(key: list | None) -> tuple[dt.datetime, str] | None:
                               field="page.cursor") from None
 
 
-def retry_routing(uow, caller: Caller, clock: Clock, metrics: RoutingMetrics,
-                  lead_id: str) -> RoutingDecision:
+def retry_routing(deps: Dependencies, caller: Caller, *, lead_id: str) -> RoutingDecision:
     """Route a queued lead again with the current rules and members."""
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         old = retryable_decision(uow, caller, lead_id, now)
         if not old.in_queue:
             raise FailedPrecondition(f"lead {lead_id} is not in the unassigned queue")
@@ -223,29 +225,28 @@ def retry_routing(uow, caller: Caller, clock: Clock, metrics: RoutingMetrics,
         _publish(uow, decision, caller.actor)
         router.roster.save_ledgers()
         uow.commit()
-    _count(metrics, [decision], teams)
+    _count(deps.metrics, [decision], teams)
     return decision
 
 
-def leave_queue(uow, lead_id: str) -> bool:
+def leave_queue(deps: Dependencies, caller: Caller, *, lead_id: str) -> bool:
     """A queued lead was assigned by hand in the leads service (lead_assigned): drop it from
     the queue. Returns False if it was not queued (idempotent)."""
-    with uow:
-        left = take_out_of_queue(uow, [lead_id])
+    return bool(take_out_of_queue(deps, caller, lead_ids=[lead_id]))
+
+
+def take_out_of_queue(deps: Dependencies, caller: Caller, *, lead_ids: list[str]) -> int:
+    """:func:`leave_queue` for many leads (the worker's batch of lead_assigned, run in the
+    handler's transaction); returns how many were queued."""
+    with deps.uow() as uow:
+        uow.decisions.prefetch(lead_ids)
+        left = 0
+        for lead_id in lead_ids:
+            decision = uow.decisions.get(lead_id)
+            if decision is None or not decision.in_queue:
+                continue
+            decision.in_queue = False
+            uow.decisions.save(decision)
+            left += 1
         uow.commit()
-        return bool(left)
-
-
-def take_out_of_queue(uow, lead_ids: list[str]) -> int:
-    """:func:`leave_queue` for many leads inside the caller's transaction (it commits); returns
-    how many were queued."""
-    uow.decisions.prefetch(lead_ids)
-    left = 0
-    for lead_id in lead_ids:
-        decision = uow.decisions.get(lead_id)
-        if decision is None or not decision.in_queue:
-            continue
-        decision.in_queue = False
-        uow.decisions.save(decision)
-        left += 1
     return left

@@ -3,18 +3,24 @@ from __future__ import annotations
 
 import re
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied, ValidationErrors)
-
 from crm.territory.v1 import events_pb2
-from crm_territory.domain.sales_lines import (SalesLine, Target, WorkflowKind, build_targets)
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ValidationErrors,
+)
+
+from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind, build_targets
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Period, check_version, new_id, require_text
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller, has_team_role, require_admin
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.paging import Page, paginate
-from crm_territory.service_layer.ports import Clock
 
 _PIPELINE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -58,7 +64,7 @@ def _check_fields(description: str, pipeline_id: str) -> tuple[str, str]:
     return description, pipeline_id
 
 
-def create_sales_line(uow, caller: Caller, *, name: str, description: str,
+def create_sales_line(deps: Dependencies, caller: Caller, *, name: str, description: str,
                       workflow_kind: WorkflowKind | None, pipeline_id: str,
                       team_ids: list[str]) -> SalesLine:
     require_admin(caller, "creating a sales line")
@@ -66,7 +72,7 @@ def create_sales_line(uow, caller: Caller, *, name: str, description: str,
     if workflow_kind is None:
         raise InvalidArgument("workflow_kind must be contract or quote", field="workflow_kind")
     description, pipeline_id = _check_fields(description, pipeline_id)
-    with uow:
+    with deps.uow() as uow:
         _check_name(uow, name)
         line = SalesLine(new_id(), name, description, workflow_kind, pipeline_id,
                          _check_teams(uow, team_ids))
@@ -76,14 +82,14 @@ def create_sales_line(uow, caller: Caller, *, name: str, description: str,
         return line
 
 
-def get_sales_line(uow, line_id: str) -> SalesLine:
-    with uow:
+def get_sales_line(deps: Dependencies, caller: Caller, *, line_id: str) -> SalesLine:
+    with deps.uow() as uow:
         return found(uow.sales_lines.get(line_id), "sales line", line_id)
 
 
-def list_sales_lines(uow, *, include_inactive: bool = False, team_id: str = "",
-                     page_size: int = 0, cursor: str = "") -> Page[SalesLine]:
-    with uow:
+def list_sales_lines(deps: Dependencies, caller: Caller, *, include_inactive: bool = False,
+                     team_id: str = "", page_size: int = 0, cursor: str = "") -> Page[SalesLine]:
+    with deps.uow() as uow:
         lines = [line for line in uow.sales_lines.all() if (include_inactive or line.active)
                  and (not team_id or team_id in line.team_ids)]
     return paginate(lines, lambda line: [line.name.casefold(), line.id], page_size, cursor)
@@ -92,7 +98,7 @@ def list_sales_lines(uow, *, include_inactive: bool = False, team_id: str = "",
 _FIELDS = ("name", "description", "workflow_kind", "pipeline_id", "team_ids")
 
 
-def update_sales_line(uow, caller: Caller, line_id: str, changes: dict,
+def update_sales_line(deps: Dependencies, caller: Caller, *, line_id: str, changes: dict,
                       expected_version: int = 0) -> SalesLine:
     require_admin(caller, "changing a sales line")
     unknown = sorted(set(changes) - set(_FIELDS))
@@ -100,7 +106,7 @@ def update_sales_line(uow, caller: Caller, line_id: str, changes: dict,
         raise InvalidArgument(f"update_mask: give any of {', '.join(_FIELDS)}"
                               + (f"; unknown: {', '.join(unknown)}" if unknown else ""),
                               field="update_mask")
-    with uow:
+    with deps.uow() as uow:
         line = found(uow.sales_lines.get(line_id), "sales line", line_id)
         check_version(expected_version, line.version, f"sales line '{line.name}'")
         if "name" in changes:
@@ -131,9 +137,9 @@ def update_sales_line(uow, caller: Caller, line_id: str, changes: dict,
         return line
 
 
-def deactivate_sales_line(uow, caller: Caller, line_id: str) -> SalesLine:
+def deactivate_sales_line(deps: Dependencies, caller: Caller, *, line_id: str) -> SalesLine:
     require_admin(caller, "deactivating a sales line")
-    with uow:
+    with deps.uow() as uow:
         line = found(uow.sales_lines.get(line_id), "sales line", line_id)
         if not line.active:
             return line
@@ -150,20 +156,20 @@ def deactivate_sales_line(uow, caller: Caller, line_id: str) -> SalesLine:
         return line
 
 
-def set_targets(uow, caller: Caller, clock: Clock, *, line_id: str, period: str,
+def set_targets(deps: Dependencies, caller: Caller, *, line_id: str, period: str,
                 rows: list[tuple[str, str, str, int]]) -> list[Target]:
     """Replace the targets of the listed teams; ``rows`` are (team_id, amount, currency, count)."""
     parsed_period = Period.parse(period)
     if not rows:
         raise InvalidArgument("targets: give at least one team's target", field="targets")
-    with uow:
+    with deps.uow() as uow:
         line = found(uow.sales_lines.get(line_id), "sales line", line_id)
         if not caller.is_admin:
             needed = ("setting targets needs a person with the admin role or the manager role "
                       "on every team listed")
             if not caller.is_person:
                 raise PermissionDenied(needed + "; a service account cannot set targets")
-            now = clock.now()
+            now = deps.clock.now()
             denied = sorted({r[0] for r in rows
                              if not has_team_role(uow, caller, r[0], TeamRole.MANAGER, now)})
             if denied:
@@ -190,9 +196,10 @@ def set_targets(uow, caller: Caller, clock: Clock, *, line_id: str, period: str,
         return everything
 
 
-def list_targets(uow, *, line_id: str, period: str = "", team_id: str = "") -> list[Target]:
+def list_targets(deps: Dependencies, caller: Caller, *, line_id: str, period: str = "",
+                 team_id: str = "") -> list[Target]:
     wanted = Period.parse(period) if period else None
-    with uow:
+    with deps.uow() as uow:
         found(uow.sales_lines.get(line_id), "sales line", line_id)
         rows = uow.targets.for_line(line_id)
     return sorted((t for t in rows if (wanted is None or t.period == wanted)

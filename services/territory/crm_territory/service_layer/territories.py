@@ -4,19 +4,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from crm_chassis.errors import (AlreadyExists, CrmError, FailedPrecondition, InvalidArgument,
-                                ValidationErrors)
-
 from crm.territory.v1 import events_pb2
+from crm_chassis.errors import (
+    AlreadyExists,
+    CrmError,
+    FailedPrecondition,
+    InvalidArgument,
+    ValidationErrors,
+)
+
 from crm_territory.domain.rule_checks import build_condition
 from crm_territory.domain.rules import ATTRIBUTES, AttributeSpec, Rule
 from crm_territory.domain.territories import RuleSetVersion, Territory
 from crm_territory.domain.values import check_version, new_id, problem, require_text
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller, require_admin
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import Page, paginate
-from crm_territory.service_layer.ports import Clock
 
 MAX_RULES = 500
 
@@ -101,13 +106,13 @@ def _check_routable_team(uow, team_id: str, line, at: dt.datetime) -> None:
                                  "routing leads to it", field="team_id")
 
 
-def create_territory(uow, caller: Caller, clock: Clock, *, name: str, sales_line_id: str,
+def create_territory(deps: Dependencies, caller: Caller, *, name: str, sales_line_id: str,
                      team_id: str, priority: int, rules: list[RuleInput]) -> Territory:
     require_admin(caller, "creating a territory")
     name = require_text(name, "name")
     built = build_rules(rules)
-    now = clock.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         line = found(uow.sales_lines.get(sales_line_id), "sales line", sales_line_id)
         if not line.active:
             raise FailedPrecondition(f"sales line '{line.name}' is deactivated",
@@ -122,25 +127,25 @@ def create_territory(uow, caller: Caller, clock: Clock, *, name: str, sales_line
         return territory
 
 
-def get_territory(uow, territory_id: str) -> Territory:
-    with uow:
+def get_territory(deps: Dependencies, caller: Caller, *, territory_id: str) -> Territory:
+    with deps.uow() as uow:
         return found(uow.territories.get(territory_id), "territory", territory_id)
 
 
-def list_territories(uow, *, sales_line_id: str = "", team_id: str = "",
-                     include_inactive: bool = False, page_size: int = 0,
+def list_territories(deps: Dependencies, caller: Caller, *, sales_line_id: str = "",
+                     team_id: str = "", include_inactive: bool = False, page_size: int = 0,
                      cursor: str = "") -> Page[Territory]:
-    with uow:
+    with deps.uow() as uow:
         rows = [t for t in uow.territories.all() if (include_inactive or t.active)
                 and (not sales_line_id or t.sales_line_id == sales_line_id)
                 and (not team_id or t.team_id == team_id)]
     return paginate(rows, lambda t: [t.priority, t.name.casefold(), t.id], page_size, cursor)
 
 
-def update_territory(uow, caller: Caller, territory_id: str, *, name: str = "", priority: int = 0,
-                     expected_version: int = 0) -> Territory:
+def update_territory(deps: Dependencies, caller: Caller, *, territory_id: str, name: str = "",
+                     priority: int = 0, expected_version: int = 0) -> Territory:
     require_admin(caller, "changing a territory")
-    with uow:
+    with deps.uow() as uow:
         territory = found(uow.territories.get(territory_id), "territory", territory_id)
         check_version(expected_version, territory.version, f"territory '{territory.name}'")
         new_name = require_text(name, "name") if name else territory.name
@@ -156,11 +161,11 @@ def update_territory(uow, caller: Caller, territory_id: str, *, name: str = "", 
         return territory
 
 
-def set_rules(uow, caller: Caller, clock: Clock, territory_id: str, rules: list[RuleInput], *,
+def set_rules(deps: Dependencies, caller: Caller, *, territory_id: str, rules: list[RuleInput],
               expected_rules_version: int = 0, comment: str = "") -> Territory:
     require_admin(caller, "changing routing rules")
     built = build_rules(rules)
-    with uow:
+    with deps.uow() as uow:
         territory = found(uow.territories.get(territory_id), "territory", territory_id)
         if expected_rules_version and expected_rules_version != territory.rules_version:
             raise FailedPrecondition(f"the rules of '{territory.name}' changed meanwhile: you "
@@ -168,7 +173,7 @@ def set_rules(uow, caller: Caller, clock: Clock, territory_id: str, rules: list[
                                      f"{territory.rules_version}; reload and try again")
         if not territory.active:
             raise FailedPrecondition(f"territory '{territory.name}' is deactivated")
-        territory.publish_rules(built, at=clock.now(), by=caller.actor.id,
+        territory.publish_rules(built, at=deps.clock.now(), by=caller.actor.id,
                                 comment=(comment or "").strip()[:500])
         uow.territories.save(territory)
         _emit(uow, territory, events_pb2.CHANGE_KIND_UPDATED, caller)
@@ -176,15 +181,16 @@ def set_rules(uow, caller: Caller, clock: Clock, territory_id: str, rules: list[
         return territory
 
 
-def list_rule_versions(uow, territory_id: str) -> list[RuleSetVersion]:
-    with uow:
+def list_rule_versions(deps: Dependencies, caller: Caller, *,
+                       territory_id: str) -> list[RuleSetVersion]:
+    with deps.uow() as uow:
         territory = found(uow.territories.get(territory_id), "territory", territory_id)
         return list(reversed(territory.history))
 
 
-def deactivate_territory(uow, caller: Caller, territory_id: str) -> Territory:
+def deactivate_territory(deps: Dependencies, caller: Caller, *, territory_id: str) -> Territory:
     require_admin(caller, "deactivating a territory")
-    with uow:
+    with deps.uow() as uow:
         territory = found(uow.territories.get(territory_id), "territory", territory_id)
         if not territory.active:
             return territory

@@ -7,8 +7,16 @@ crm_territory/domain/workload.py.
 """
 from __future__ import annotations
 
-from crm_territory.domain.workload import (ItemFact, ItemKind, TrackedItem, apply_fact,
-                                           assign_by_router, count_moves)
+from crm_territory.domain.workload import (
+    ItemFact,
+    ItemKind,
+    TrackedItem,
+    apply_fact,
+    assign_by_router,
+    count_moves,
+)
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import LedgerBook
 
@@ -58,10 +66,8 @@ class Workload:
         return True
 
 
-def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
+def apply_item_facts(deps: Dependencies, caller: Caller, *, facts: list[ItemFact]) -> int:
     """Apply the facts of events (leads' or deals'), in order; returns how many items changed.
-    ``also(uow)``, if given, runs first in the same transaction (a handler's other effect of
-    the same events: one commit for both).
 
     A concurrent writer of the same new item (two events about a lead territory never saw, on
     two queues) or a lock cycle with routing rolls this back; it runs again and then finds the
@@ -71,9 +77,7 @@ def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
     facts = [fact for fact in facts if fact.item_id]
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            with uow:
-                if also is not None:
-                    also(uow)
+            with deps.uow() as uow:
                 ledgers = LedgerBook(uow)
                 workload = Workload(uow, ledgers)
                 for kind in {fact.kind for fact in facts}:   # a batch's items: one locked read

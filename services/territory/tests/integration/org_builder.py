@@ -20,6 +20,7 @@ ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
 OWNER_CHOOSER = Caller("leads", kind="service", roles=frozenset({CHOOSE_OWNERS}))
 ACCESS_CHECKER = Caller("deals", kind="service", roles=frozenset({CHECK_ACCESS}))
 LEAD_ROUTER = Caller("leads", kind="service", roles=frozenset({ROUTE_LEADS}))
+WORKER = Caller.system("territory-worker")
 
 
 class MemoryDirectory(UserDirectory):
@@ -49,34 +50,32 @@ class OrgBuilder:
 
     def person(self, user_id, **kwargs) -> DirectoryUser:
         user = self.directory.put(user_id, **kwargs)
-        people.record_user(self.deps.uow(), self.deps.clock, user)
+        people.record_user(self.deps, WORKER, user=user)
         return user
 
     def unit(self, name, parent=None, department="sales"):
-        return org.create_unit(self.deps.uow(), ADMIN, self.deps.clock, name=name,
-                               parent_id=parent.id if parent else "",
+        return org.create_unit(self.deps, ADMIN, name=name, parent_id=parent.id if parent else "",
                                department="" if parent else department)
 
     def team(self, name, unit, strategy=RoutingStrategy.ROUND_ROBIN, time_zone="UTC"):
-        return teams.create_team(self.deps.uow(), ADMIN, self.deps.clock, name=name,
-                                 unit_id=unit.id, strategy=strategy, time_zone=time_zone)
+        return teams.create_team(self.deps, ADMIN, name=name, unit_id=unit.id, strategy=strategy,
+                                 time_zone=time_zone)
 
     def member(self, team, user_id, role=TeamRole.EXPERT, capacity=None):
         if user_id not in self.directory.users:
             self.directory.put(user_id)
-        return memberships.add_member(self.deps.uow(), ADMIN, self.deps.clock, self.directory,
-                                      team_id=team.id, user_id=user_id, role=role,
+        return memberships.add_member(self.deps, ADMIN, team_id=team.id, user_id=user_id, role=role,
                                       daily_capacity=capacity)
 
     def line(self, name, *team_list):
-        return sales_lines.create_sales_line(
-            self.deps.uow(), ADMIN, name=name, description="", workflow_kind=WorkflowKind.QUOTE,
-            pipeline_id=f"pipe-{name.lower()}", team_ids=[t.id for t in team_list])
+        return sales_lines.create_sales_line(self.deps, ADMIN, name=name, description="",
+                                             workflow_kind=WorkflowKind.QUOTE,
+                                             pipeline_id=f"pipe-{name.lower()}",
+                                             team_ids=[t.id for t in team_list])
 
     def territory(self, name, line, team, priority, *rules):
-        return territories.create_territory(
-            self.deps.uow(), ADMIN, self.deps.clock, name=name, sales_line_id=line.id,
-            team_id=team.id, priority=priority, rules=list(rules))
+        return territories.create_territory(self.deps, ADMIN, name=name, sales_line_id=line.id,
+                                            team_id=team.id, priority=priority, rules=list(rules))
 
     def sales_team(self, members: int, *, strategy=RoutingStrategy.ROUND_ROBIN):
         """A division > region > team with ``members`` experts, a line and a territory taking

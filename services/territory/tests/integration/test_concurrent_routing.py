@@ -13,6 +13,7 @@ from crm_chassis.testing import wait_until
 from crm_territory.adapters import orm
 from crm_territory.service_layer import routing
 from .org_builder import lead
+from .org_builder import WORKER
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +33,7 @@ def route_concurrently(deps, engine, team_id, batches):
 
     def run(index, leads):
         try:
-            results[index] = routing.route_leads(deps.uow(), deps.clock, deps.metrics, leads)
+            results[index] = routing.route_leads(deps, WORKER, leads=leads)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -70,7 +71,7 @@ def routed_events(engine, lead_id) -> int:
 
 def test_the_same_lead_routed_by_two_workers_at_once_is_decided_once(deps, org, engine):
     team, _, _, reps, campaign = org.sales_team(2)
-    routing.route_leads(deps.uow(), deps.clock, deps.metrics, [lead(campaign=campaign)])
+    routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign)])
     seq = ledger_seq(engine, team.id)
     duplicates = REGISTRY.get_sample_value("territory_routing_duplicates_total") or 0
     same = lead(campaign=campaign)
@@ -89,7 +90,7 @@ def test_the_same_lead_routed_by_two_workers_at_once_is_decided_once(deps, org, 
 def test_two_workers_routing_different_leads_of_one_team_take_consecutive_places(deps, org,
                                                                                   engine):
     team, _, _, reps, campaign = org.sales_team(2)
-    routing.route_leads(deps.uow(), deps.clock, deps.metrics, [lead(campaign=campaign)])
+    routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign)])
     seq = ledger_seq(engine, team.id)
     a, b = lead(campaign=campaign), lead(campaign=campaign)
 

@@ -17,6 +17,7 @@ from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import routing, workload
 from .org_builder import lead, unique
 from .test_concurrent_routing import waiting_on_locks
+from .org_builder import WORKER
 
 pytestmark = pytest.mark.integration
 LEAD, DEAL = ItemKind.LEAD, ItemKind.DEAL
@@ -62,14 +63,15 @@ def tracked_counts(engine, team_id) -> dict[str, int]:
 
 def test_routed_leads_count_once_and_events_move_them(deps, org, engine):
     team, _, _, reps, campaign = org.sales_team(2)
-    decisions = routing.route_leads(deps.uow(), deps.clock, deps.metrics,
-                                    [lead(campaign=campaign, version=1) for _ in range(4)])
+    decisions = routing.route_leads(deps, WORKER,
+                                    leads=[lead(campaign=campaign, version=1) for _ in range(4)])
     assert all(d.outcome is Outcome.ROUTED for d in decisions)
     assert ledger_counts(engine, team.id) == tracked_counts(engine, team.id) == \
         {reps[0]: 2, reps[1]: 2}
     # leads applies the decisions (lead_assigned, same owner): nothing moves, versions do.
     for d in decisions:
-        workload.apply_item_facts(deps.uow(), [ItemFact(LEAD, d.lead_id, 2,
+        workload.apply_item_facts(deps, WORKER,
+                                  facts=[ItemFact(LEAD, d.lead_id, 2,
                                                         owner=(team.id, d.owner_user_id))])
     assert ledger_counts(engine, team.id) == {reps[0]: 2, reps[1]: 2}
     with deps.uow() as uow:
@@ -79,7 +81,8 @@ def test_routed_leads_count_once_and_events_move_them(deps, org, engine):
     # One event with two facts (a merge), a late older one, a deal of the same team.
     first, second = decisions[0], decisions[1]
     deal_id = unique("deal")
-    changed = workload.apply_item_facts(deps.uow(), [
+    changed = workload.apply_item_facts(deps, WORKER,
+                                        facts=[
         ItemFact(LEAD, first.lead_id, 3, open=False),
         ItemFact(LEAD, second.lead_id, 3, owner=(team.id, reps[1]), open=True),
         ItemFact(LEAD, second.lead_id, 2, owner=(team.id, reps[0])),
@@ -100,7 +103,8 @@ def test_two_events_about_one_new_item_at_once_are_applied_one_after_the_other(d
 
     def assign():
         try:
-            workload.apply_item_facts(deps.uow(), [ItemFact(LEAD, lead_id, 2,
+            workload.apply_item_facts(deps, WORKER,
+                                      facts=[ItemFact(LEAD, lead_id, 2,
                                                             owner=(team.id, reps[0]))])
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
@@ -115,7 +119,7 @@ def test_two_events_about_one_new_item_at_once_are_applied_one_after_the_other(d
         wait_until(lambda: waiting_on_locks(engine) >= 1, timeout=30,
                    message="the assignment did not queue on the ledger lock")
         # Closed at v3 (disqualified): no ledger to lock, commits at once.
-        workload.apply_item_facts(deps.uow(), [ItemFact(LEAD, lead_id, 3, open=False)])
+        workload.apply_item_facts(deps, WORKER, facts=[ItemFact(LEAD, lead_id, 3, open=False)])
     finally:
         transaction.commit()
         gate.close()
@@ -138,11 +142,12 @@ def test_the_sqlite_file_of_make_run_tracks_workload(tmp_path):
     deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
                               directory=MemoryDirectory())
     team, _, _, reps, campaign = OrgBuilder(deps).sales_team(2)
-    [d] = routing.route_leads(deps.uow(), deps.clock, deps.metrics,
-                              [lead(campaign=campaign, version=1)])
-    workload.apply_item_facts(deps.uow(), [ItemFact(LEAD, d.lead_id, 2,
+    [d] = routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign, version=1)])
+    workload.apply_item_facts(deps, WORKER,
+                              facts=[ItemFact(LEAD, d.lead_id, 2,
                                                     owner=(team.id, d.owner_user_id))])
-    workload.apply_item_facts(deps.uow(), [ItemFact(DEAL, "D1", 1, owner=(team.id, reps[1]),
+    workload.apply_item_facts(deps, WORKER,
+                              facts=[ItemFact(DEAL, "D1", 1, owner=(team.id, reps[1]),
                                                     open=True)])
     with deps.uow() as uow:
         loads = uow.ledgers.get(team.id).members

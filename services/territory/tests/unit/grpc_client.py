@@ -13,7 +13,6 @@ from crm.territory.v1 import (access_pb2, access_pb2_grpc, org_pb2, org_pb2_grpc
                               teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
-from crm_territory.service_layer.dependencies import Dependencies
 
 
 # (full service name, method descriptor) of every territory RPC, from the protos themselves.
@@ -82,9 +81,7 @@ def start(world):
     keys = TestKeys()
     settings = TerritorySettings.load("territory", env={}, grpc_port=0, metrics_port=0,
                                       shutdown_grace_seconds=0.0)
-    deps = Dependencies(uow=lambda: world.uow, clock=world.clock, directory=world.directory,
-                        metrics=world.metrics)
-    running = api.start(settings, deps, verifier=keys.verifier(), access_log=False)
+    running = api.start(settings, world.deps, verifier=keys.verifier(), access_log=False)
     return running, grpc.insecure_channel(running.address), Tokens(keys)
 
 

@@ -9,6 +9,7 @@ from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import org, routing
 from .conftest import ADMIN, LEAD_ROUTER, lead, rule, user
 from .grpc_client import Client, start
+from .conftest import WORKER
 
 SC = grpc.StatusCode
 FULL_LEAD = dict(country="DE", region="Berlin", city="Berlin", postal_code="10115",
@@ -28,21 +29,21 @@ def setup(world):
     world.member(oslo, "ola", role=TeamRole.MANAGER)
     world.member(inbox, "triage")                       # an expert of the queue team
     world.person("boss")
-    org.assign_unit_manager(world.uow, ADMIN, world.clock, world.directory, dach.id, "boss")
-    org.set_unassigned_queue(world.uow, ADMIN, inbox.id)
+    org.assign_unit_manager(world.deps, ADMIN, unit_id=dach.id, user_id="boss")
+    org.set_unassigned_queue(world.deps, ADMIN, team_id=inbox.id)
     line = world.line("SMB", berlin, oslo)
     world.territory("DE", line, berlin, 1, rule("DE", country=["DE"]))
-    routing.route_leads(world.uow, world.clock, world.metrics,
-                        [lead("L1", **FULL_LEAD), lead("L2", country="FR", city="Paris")])
+    routing.route_leads(world.deps, WORKER,
+                        leads=[lead("L1", **FULL_LEAD), lead("L2", country="FR", city="Paris")])
     return world, berlin, inbox
 
 
 def read(world, who, lead_id):
-    return routing.get_decision(world.uow, who, world.clock, lead_id)
+    return routing.get_decision(world.deps, who, lead_id=lead_id)
 
 
 def queue(world, who):
-    return [d.lead_id for d in routing.list_unassigned(world.uow, who, world.clock).items]
+    return [d.lead_id for d in routing.list_unassigned(world.deps, who).items]
 
 
 def test_an_admin_in_no_team_sees_no_decision_and_an_empty_queue(setup):
@@ -56,7 +57,7 @@ def test_an_admin_in_no_team_sees_no_decision_and_an_empty_queue(setup):
         read(world, ADMIN, "L2")
     assert queue(world, ADMIN) == []
     with pytest.raises(NotFound):
-        routing.retry_routing(world.uow, ADMIN, world.clock, world.metrics, "L2")
+        routing.retry_routing(world.deps, ADMIN, lead_id="L2")
 
 
 def test_a_routed_decision_is_read_by_who_may_reassign_the_lead(setup):
@@ -80,16 +81,16 @@ def test_the_queue_is_read_by_its_team_and_the_managers_above_it(setup):
         read(world, user("sup"), "L2")
     # Entries stay with the queue team they wait in when another team becomes the queue.
     oslo = next(t for t in world.uow.teams.all().values() if t.name == "Oslo")
-    org.set_unassigned_queue(world.uow, ADMIN, oslo.id)
-    routing.route_leads(world.uow, world.clock, world.metrics, [lead("L3", country="SE")])
+    org.set_unassigned_queue(world.deps, ADMIN, team_id=oslo.id)
+    routing.route_leads(world.deps, WORKER, leads=[lead("L3", country="SE")])
     assert queue(world, user("ola")) == ["L3"] and queue(world, user("triage")) == ["L2"]
 
 
 def test_retrying_needs_a_supervisor_of_the_queue_team(setup):
     world, *_ = setup
     with pytest.raises(PermissionDenied, match="supervisor or manager role on the queue team"):
-        routing.retry_routing(world.uow, user("triage"), world.clock, world.metrics, "L2")
-    again = routing.retry_routing(world.uow, user("boss"), world.clock, world.metrics, "L2")
+        routing.retry_routing(world.deps, user("triage"), lead_id="L2")
+    again = routing.retry_routing(world.deps, user("boss"), lead_id="L2")
     assert again.version == 2 and again.in_queue
 
 

@@ -26,8 +26,8 @@ def setup():
     w.member(oslo, "stranger")
     w.person("unit_manager")
     w.person("sibling_manager")
-    org.assign_unit_manager(w.uow, ADMIN, w.clock, w.directory, dach.id, "unit_manager")
-    org.assign_unit_manager(w.uow, ADMIN, w.clock, w.directory, nordics.id, "sibling_manager")
+    org.assign_unit_manager(w.deps, ADMIN, unit_id=dach.id, user_id="unit_manager")
+    org.assign_unit_manager(w.deps, ADMIN, unit_id=nordics.id, user_id="sibling_manager")
     w.person("admin", departments=("management",), roles=("admin",))
     w.person("no_department", departments=())       # identity emptied their departments
     w.person("deactivated", active=False)           # identity deactivated them
@@ -152,8 +152,8 @@ def test_a_move_ends_access_to_the_old_team_at_once():
         service = client.as_(tokens.service("deals", CHECK_ACCESS))
         check = access_pb2.CheckAccessRequest(user_id="mover", action=READ, team_id=old.id)
         assert service(service.access.CheckAccess, check).allowed
-        memberships.move_member(w.uow, ADMIN, w.clock, w.directory, user_id="mover",
-                                from_team_id=old.id, to_team_id=new.id, role=TeamRole.EXPERT)
+        memberships.move_member(w.deps, ADMIN, user_id="mover", from_team_id=old.id,
+                                to_team_id=new.id, role=TeamRole.EXPERT)
         assert not service(service.access.CheckAccess, check).allowed
         scopes = service(service.access.ListScopes,
                          access_pb2.ListScopesRequest(user_id="mover")).user_scopes

@@ -11,6 +11,7 @@ from crm_territory.domain.teams import TeamRole
 from crm_territory.adapters import grpc_mapping
 from crm_territory.service_layer import routing, territories
 from .conftest import lead, rule
+from .conftest import WORKER
 
 
 def test_lead_attributes_to_facts():
@@ -56,7 +57,7 @@ def test_events_encode_and_decode_as_on_the_wire(world):
     world.member(team, "rep")
     line = world.line("L", team)
     world.territory("X", line, team, 1, rule("r", country=["DE"]))
-    routing.route_leads(world.uow, world.clock, world.metrics, [lead("L1", country="DE")])
+    routing.route_leads(world.deps, WORKER, leads=[lead("L1", country="DE")])
     for event_type, message in world.uow.emitted:
         body = events.encode(message)
         decoded = events.decode(body, type(message))

@@ -11,6 +11,7 @@ from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import org, routing
 from .conftest import ADMIN, World, lead
 from .grpc_client import Client, field_of, start
+from .conftest import WORKER
 
 SC = grpc.StatusCode
 
@@ -29,7 +30,7 @@ def api():
     w.member(berlin, "bob")
     w.member(berlin, "sue", role=TeamRole.SUPERVISOR, takes_leads=False)
     w.member(queue, "quinn")
-    org.set_unassigned_queue(w.uow, ADMIN, queue.id)
+    org.set_unassigned_queue(w.deps, ADMIN, team_id=queue.id)
     running, channel, tokens = start(w)
     client = Client(channel)
     admin = client.as_(tokens.user("admin-1", "admin", departments=("management",)))
@@ -154,7 +155,8 @@ def test_decisions_are_visible_to_who_may_assign_and_the_queue_to_its_team(api):
     w, admin, client, tokens, line, berlin, _ = api
     create(admin, line, berlin, [territories_pb2.RoutingRule(name="DE", conditions=[
         condition("country", "DE")])])
-    routing.route_leads(w.uow, w.clock, w.metrics, [
+    routing.route_leads(w.deps, WORKER,
+                        leads=[
         lead("L1", country="DE", region="Berlin", city="Berlin", postal_code="10115",
              industry="software", company_size=40, lead_source="web_form", campaign="spring",
              product_interests=("crm",)),

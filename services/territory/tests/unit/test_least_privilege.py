@@ -41,46 +41,50 @@ def writes(w: World, unit, berlin, munich, line, territory):
     [ann] = w.uow.memberships.for_team(berlin.id)
     now = w.clock.now()
     return {
-        "create unit": lambda c: org.create_unit(w.uow, c, w.clock, name="X", parent_id=unit.id),
-        "rename unit": lambda c: org.rename_unit(w.uow, c, unit.id, "Y"),
-        "set level names": lambda c: org.set_level_names(w.uow, c, ["A", "B"]),
-        "set unassigned queue": lambda c: org.set_unassigned_queue(w.uow, c, munich.id),
-        "assign unit manager": lambda c: org.assign_unit_manager(w.uow, c, w.clock, w.directory,
-                                                                 unit.id, "eve"),
-        "deactivate unit": lambda c: org.deactivate_unit(w.uow, c, w.clock, unit.id),
-        "create team": lambda c: teams.create_team(w.uow, c, w.clock, name="Rogue",
-                                                   unit_id=unit.id),
-        "rename team": lambda c: teams.rename_team(w.uow, c, berlin.id, "B"),
-        "set team routing": lambda c: teams.set_team_routing(
-            w.uow, c, berlin.id, strategy=RoutingStrategy.LOAD_BALANCED),
-        "deactivate team": lambda c: teams.deactivate_team(w.uow, c, w.clock, munich.id),
-        "add manager": lambda c: memberships.add_member(
-            w.uow, c, w.clock, w.directory, team_id=berlin.id, user_id="eve",
-            role=TeamRole.MANAGER),
-        "update membership": lambda c: memberships.update_membership(
-            w.uow, c, w.clock, ann.id, {"role": TeamRole.MANAGER}),
-        "pause member": lambda c: memberships.set_paused(w.uow, c, w.clock, ann.id, True),
-        "end membership": lambda c: memberships.end_membership(w.uow, c, w.clock, ann.id),
-        "move member": lambda c: memberships.move_member(
-            w.uow, c, w.clock, w.directory, user_id="ann", from_team_id=berlin.id,
-            to_team_id=munich.id),
-        "create sales line": lambda c: sales_lines.create_sales_line(
-            w.uow, c, name="Rogue", description="", workflow_kind=WorkflowKind.QUOTE,
-            pipeline_id="p", team_ids=[berlin.id]),
-        "deactivate sales line": lambda c: sales_lines.deactivate_sales_line(w.uow, c, line.id),
-        "set targets": lambda c: sales_lines.set_targets(
-            w.uow, c, w.clock, line_id=line.id, period="2026-Q1",
-            rows=[(berlin.id, "10", "EUR", 1)]),
-        "create territory": lambda c: territories.create_territory(
-            w.uow, c, w.clock, name="All", sales_line_id=line.id, team_id=berlin.id,
-            priority=9, rules=[rule("all")]),
-        "set rules": lambda c: territories.set_rules(w.uow, c, w.clock, territory.id,
-                                                     [rule("all")]),
-        "deactivate territory": lambda c: territories.deactivate_territory(w.uow, c,
-                                                                           territory.id),
-        "record leave": lambda c: absences.record_absence(
-            w.uow, c, w.clock, user_id="ann", starts_at=now, ends_at=now + dt.timedelta(days=2)),
-        "preview route": lambda c: routing.preview_route(w.uow, c, w.clock, lead("", country="DE")),
+        "create unit": lambda c: org.create_unit(w.deps, c, name="X", parent_id=unit.id),
+        "rename unit": lambda c: org.rename_unit(w.deps, c, unit_id=unit.id, name="Y"),
+        "set level names": lambda c: org.set_level_names(w.deps, c, names=["A", "B"]),
+        "set unassigned queue": lambda c: org.set_unassigned_queue(w.deps, c, team_id=munich.id),
+        "assign unit manager": lambda c: org.assign_unit_manager(w.deps, c, unit_id=unit.id,
+                                                                 user_id="eve"),
+        "deactivate unit": lambda c: org.deactivate_unit(w.deps, c, unit_id=unit.id),
+        "create team": lambda c: teams.create_team(w.deps, c, name="Rogue", unit_id=unit.id),
+        "rename team": lambda c: teams.rename_team(w.deps, c, team_id=berlin.id, name="B"),
+        "set team routing": lambda c: teams.set_team_routing(w.deps, c, team_id=berlin.id,
+                                                             strategy=RoutingStrategy.LOAD_BALANCED),
+        "deactivate team": lambda c: teams.deactivate_team(w.deps, c, team_id=munich.id),
+        "add manager": lambda c: memberships.add_member(w.deps, c, team_id=berlin.id, user_id="eve",
+                                                        role=TeamRole.MANAGER),
+        "update membership": lambda c: memberships.update_membership(w.deps, c,
+                                                                     membership_id=ann.id,
+                                                                     changes={"role": TeamRole.MANAGER}),
+        "pause member": lambda c: memberships.set_paused(w.deps, c, membership_id=ann.id,
+                                                         paused=True),
+        "end membership": lambda c: memberships.end_membership(w.deps, c, membership_id=ann.id),
+        "move member": lambda c: memberships.move_member(w.deps, c, user_id="ann",
+                                                         from_team_id=berlin.id,
+                                                         to_team_id=munich.id),
+        "create sales line": lambda c: sales_lines.create_sales_line(w.deps, c, name="Rogue",
+                                                                     description="",
+                                                                     workflow_kind=WorkflowKind.QUOTE,
+                                                                     pipeline_id="p",
+                                                                     team_ids=[berlin.id]),
+        "deactivate sales line": lambda c: sales_lines.deactivate_sales_line(w.deps, c,
+                                                                             line_id=line.id),
+        "set targets": lambda c: sales_lines.set_targets(w.deps, c, line_id=line.id,
+                                                         period="2026-Q1",
+                                                         rows=[(berlin.id, "10", "EUR", 1)]),
+        "create territory": lambda c: territories.create_territory(w.deps, c, name="All",
+                                                                   sales_line_id=line.id,
+                                                                   team_id=berlin.id, priority=9,
+                                                                   rules=[rule("all")]),
+        "set rules": lambda c: territories.set_rules(w.deps, c, territory_id=territory.id,
+                                                     rules=[rule("all")]),
+        "deactivate territory": lambda c: territories.deactivate_territory(w.deps, c,
+                                                                           territory_id=territory.id),
+        "record leave": lambda c: absences.record_absence(w.deps, c, user_id="ann", starts_at=now,
+                                                          ends_at=now + dt.timedelta(days=2)),
+        "preview route": lambda c: routing.preview_route(w.deps, c, lead=lead("", country="DE")),
     }
 
 
@@ -110,12 +114,12 @@ def test_a_role_less_service_cannot_make_someone_manager_of_a_team(org_world):
     w, _, berlin, *_ = org_world
     emitted = len(w.uow.emitted_types())
     with pytest.raises(PermissionDenied) as refused:
-        memberships.add_member(w.uow, ROLE_LESS, w.clock, w.directory, team_id=berlin.id,
-                               user_id="eve", role=TeamRole.MANAGER)
+        memberships.add_member(w.deps, ROLE_LESS, team_id=berlin.id, user_id="eve",
+                               role=TeamRole.MANAGER)
     assert "admin role or the manager role on the team" in refused.value.message
     assert "a service account cannot do it" in refused.value.message
     assert len(w.uow.emitted_types()) == emitted      # no user_access_changed for eve
-    assert access.list_scopes(w.uow, ADMIN, w.clock, "eve").scopes == []
+    assert access.list_scopes(w.deps, ADMIN, user_id="eve").scopes == []
 
 
 def test_each_narrow_right_needs_its_own_service_role(org_world):
@@ -123,34 +127,32 @@ def test_each_narrow_right_needs_its_own_service_role(org_world):
     chooser = Caller("deals", kind="service", roles=frozenset({CHOOSE_OWNERS}))
     checker = Caller("deals", kind="service", roles=frozenset({CHECK_ACCESS}))
     router = Caller("leads", kind="service", roles=frozenset({ROUTE_LEADS}))
-    chosen = owners.choose_owners(w.uow, chooser, w.clock, team_id=berlin.id,
-                                  subject_ids=["deal:1"])
+    chosen = owners.choose_owners(w.deps, chooser, team_id=berlin.id, subject_ids=["deal:1"])
     assert chosen["deal:1"].owner_user_id == "ann"
-    assert access.check_access(w.uow, checker, w.clock, user_id="ann", action=Action.READ,
+    assert access.check_access(w.deps, checker, user_id="ann", action=Action.READ,
                                team_id=berlin.id).allowed
-    assert [s.team_id for s in access.list_scopes(w.uow, checker, w.clock, "ann").scopes] == \
+    assert [s.team_id for s in access.list_scopes(w.deps, checker, user_id="ann").scopes] == \
         [berlin.id]
     for caller in (ROLE_LESS, checker, router):
         with pytest.raises(PermissionDenied, match="'choose_owners' service role"):
-            owners.choose_owners(w.uow, caller, w.clock, team_id=berlin.id,
-                                 subject_ids=["deal:2"])
+            owners.choose_owners(w.deps, caller, team_id=berlin.id, subject_ids=["deal:2"])
     for caller in (ROLE_LESS, chooser, router):
         with pytest.raises(PermissionDenied, match="'check_access' service role"):
-            access.check_access(w.uow, caller, w.clock, user_id="ann", action=Action.READ,
+            access.check_access(w.deps, caller, user_id="ann", action=Action.READ,
                                 team_id=berlin.id)
         with pytest.raises(PermissionDenied, match="'check_access' service role"):
-            access.list_scopes(w.uow, caller, w.clock, "ann")
+            access.list_scopes(w.deps, caller, user_id="ann")
     for caller in (ROLE_LESS, chooser, checker):
         with pytest.raises(PermissionDenied, match="'route_leads' service role"):
-            routing.list_unassigned(w.uow, caller, w.clock)
+            routing.list_unassigned(w.deps, caller)
         with pytest.raises(PermissionDenied, match="'route_leads' service role"):
-            routing.get_decision(w.uow, caller, w.clock, "L1")
+            routing.get_decision(w.deps, caller, lead_id="L1")
         with pytest.raises(PermissionDenied, match="'route_leads' service role"):
-            routing.retry_routing(w.uow, caller, w.clock, w.metrics, "L1")
+            routing.retry_routing(w.deps, caller, lead_id="L1")
     # A person holding a service role's name is no service account.
     person = Caller("ann", roles=frozenset({CHOOSE_OWNERS}))
     with pytest.raises(PermissionDenied):
-        owners.choose_owners(w.uow, person, w.clock, team_id=berlin.id, subject_ids=["deal:3"])
+        owners.choose_owners(w.deps, person, team_id=berlin.id, subject_ids=["deal:3"])
 
 
 @pytest.fixture

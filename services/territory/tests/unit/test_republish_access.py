@@ -14,7 +14,7 @@ def test_everyone_is_republished_with_current_scopes_and_a_newer_version(world):
     before = {m.user_scopes.user_id: m.user_scopes.access_version
               for m in world.uow.events("user_access_changed")}
     world.uow.emitted.clear()
-    count = republish_all(lambda: world.uow, world.clock.now(), ADMIN.actor, page=2)
+    count = republish_all(world.deps, ADMIN, page=2)
     snapshots = {m.user_scopes.user_id: m.user_scopes
                  for m in world.uow.events("user_access_changed")}
     assert count == len(snapshots) == 3 and set(snapshots) == {"ann", "bob", "cid"}

@@ -12,6 +12,7 @@ from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Money
 from crm_territory.service_layer import absences, memberships, org, owners, routing, teams
 from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule, user
+from .conftest import WORKER
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def setup(world):
         world.member(berlin, uid)
     world.member(munich, "m1")
     world.member(inbox, "triage", role=TeamRole.SUPERVISOR)
-    org.set_unassigned_queue(world.uow, ADMIN, inbox.id)
+    org.set_unassigned_queue(world.deps, ADMIN, team_id=inbox.id)
     line = world.line("SMB", berlin, munich)
     world.territory("Berlin", line, berlin, 1,
                     rule("Berlin SMB", postal_code=["10", "12"], company_size=[("1", "250")]),
@@ -35,7 +36,7 @@ def setup(world):
 
 
 def route(world, *leads):
-    return routing.route_leads(world.uow, world.clock, world.metrics, list(leads))
+    return routing.route_leads(world.deps, WORKER, leads=list(leads))
 
 
 def test_first_matching_rule_wins_and_is_explained(setup):
@@ -77,16 +78,16 @@ def test_unmatched_lead_goes_to_the_visible_queue_with_event_and_metric(setup):
     assert event.reason == routing_pb2.UNROUTABLE_REASON_NO_RULE_MATCHED
     assert "no rule matched (4 tried)" in event.explanation.summary
     assert world.metrics.unroutable == ["no_rule_matched"]
-    page = routing.list_unassigned(world.uow, user("triage"), world.clock)
+    page = routing.list_unassigned(world.deps, user("triage"))
     assert [x.lead_id for x in page.items] == ["L9"]
     # Outside the queue team the queue is empty: nobody else may place its leads.
-    assert routing.list_unassigned(world.uow, user("b1"), world.clock).items == []
+    assert routing.list_unassigned(world.deps, user("b1")).items == []
 
 
 def test_matched_team_without_eligible_member_goes_to_queue_not_next_territory(setup):
     world, _, munich, inbox, _ = setup
     [m] = [x for x in world.uow.memberships.for_team(munich.id)]
-    memberships.set_paused(world.uow, ADMIN, world.clock, m.id, True)
+    memberships.set_paused(world.deps, ADMIN, membership_id=m.id, paused=True)
     [d] = route(world, lead("L1", region="Bavaria"))
     assert d.unroutable_reason is UnroutableReason.NO_ELIGIBLE_MEMBER and d.team_id == inbox.id
     assert d.match.territory.name == "Bavaria"
@@ -133,10 +134,11 @@ def test_new_member_mid_stream_gets_no_burst(setup):
 def test_leave_and_capacity_through_the_use_case(setup):
     world, berlin, *_ = setup
     now = world.clock.now()
-    absences.record_absence(world.uow, ADMIN, world.clock, user_id="b1", starts_at=now,
+    absences.record_absence(world.deps, ADMIN, user_id="b1", starts_at=now,
                             ends_at=now + dt.timedelta(days=1))
     [m2] = [m for m in world.uow.memberships.for_team(berlin.id) if m.user_id == "b2"]
-    memberships.update_membership(world.uow, ADMIN, world.clock, m2.id, {"daily_capacity": 1})
+    memberships.update_membership(world.deps, ADMIN, membership_id=m2.id,
+                                  changes={"daily_capacity": 1})
     got = [d.owner_user_id for d in
               route(world, *[lead(f"L{i}", postal_code="10", company_size=1) for i in range(4)])]
     assert got == ["b2", "b3", "b3", "b3"]
@@ -148,10 +150,11 @@ def test_leave_and_capacity_through_the_use_case(setup):
 
 def test_capacity_day_follows_the_team_time_zone(setup):
     world, berlin, *_ = setup
-    teams.set_team_routing(world.uow, ADMIN, berlin.id, strategy=None,
+    teams.set_team_routing(world.deps, ADMIN, team_id=berlin.id, strategy=None,
                            time_zone="America/New_York")
     for m in world.uow.memberships.for_team(berlin.id):
-        memberships.update_membership(world.uow, ADMIN, world.clock, m.id, {"daily_capacity": 1})
+        memberships.update_membership(world.deps, ADMIN, membership_id=m.id,
+                                      changes={"daily_capacity": 1})
     world.clock.at = dt.datetime(2026, 3, 3, 1, 0, tzinfo=dt.timezone.utc)   # Mar 2, 20:00 NY
     route(world, *[lead(f"L{i}", postal_code="10", company_size=1) for i in range(3)])
     world.clock.advance(hours=2)            # Mar 3 in UTC, but still Mar 2 (22:00) in New York
@@ -175,21 +178,23 @@ def test_preview_changes_nothing_and_takes_drafts(setup):
     world, berlin, munich, _, _ = setup
     berlin_territory = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
     emitted = len(world.uow.emitted)
-    p1 = routing.preview_route(world.uow, ADMIN, world.clock, lead("", postal_code="10",
+    p1 = routing.preview_route(world.deps, ADMIN,
+                               lead=lead("", postal_code="10",
                                                                    company_size=1))
-    p2 = routing.preview_route(world.uow, ADMIN, world.clock, lead("", postal_code="10",
+    p2 = routing.preview_route(world.deps, ADMIN,
+                               lead=lead("", postal_code="10",
                                                                    company_size=1))
     assert p1.owner_user_id == p2.owner_user_id == "b1"
     assert len(world.uow.emitted) == emitted and not world.uow.decisions.rows
     assert world.metrics.routed == []
-    draft = routing.preview_route(world.uow, ADMIN, world.clock, lead("", country="FR"),
+    draft = routing.preview_route(world.deps, ADMIN, lead=lead("", country="FR"),
                                   drafts={berlin_territory.id: [rule("France", country=["FR"])]})
     assert draft.team_id == berlin.id and draft.match.rules_version == 0
     assert world.uow.territories.get(berlin_territory.id).rules_version == 1
     with pytest.raises(PermissionDenied):
-        routing.preview_route(world.uow, user("b1"), world.clock, lead("", country="FR"))
+        routing.preview_route(world.deps, user("b1"), lead=lead("", country="FR"))
     with pytest.raises(NotFound):
-        routing.preview_route(world.uow, ADMIN, world.clock, lead(""), drafts={"nope": []})
+        routing.preview_route(world.deps, ADMIN, lead=lead(""), drafts={"nope": []})
 
 
 def test_get_decision_does_not_leak_to_outsiders(setup):
@@ -197,11 +202,11 @@ def test_get_decision_does_not_leak_to_outsiders(setup):
     route(world, lead("L1", postal_code="10", company_size=1))
     world.member(world.uow.teams.get(world.uow.decisions.get("L1").team_id), "lead",
                  role=TeamRole.SUPERVISOR)
-    assert routing.get_decision(world.uow, user("lead"), world.clock, "L1").owner_user_id == "b1"
+    assert routing.get_decision(world.deps, user("lead"), lead_id="L1").owner_user_id == "b1"
     with pytest.raises(NotFound) as outsider:
-        routing.get_decision(world.uow, user("m1"), world.clock, "L1")
+        routing.get_decision(world.deps, user("m1"), lead_id="L1")
     with pytest.raises(NotFound) as unknown:
-        routing.get_decision(world.uow, user("m1"), world.clock, "L404")
+        routing.get_decision(world.deps, user("m1"), lead_id="L404")
     assert outsider.value.message.replace("L1", "X") == unknown.value.message.replace("L404", "X")
 
 
@@ -211,15 +216,15 @@ def test_retry_routing_from_the_queue(setup):
     assert d.in_queue
     from crm_territory.service_layer import territories
     t = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
-    territories.set_rules(world.uow, ADMIN, world.clock, t.id,
-                          [rule("France", country=["FR"])])
+    territories.set_rules(world.deps, ADMIN, territory_id=t.id,
+                          rules=[rule("France", country=["FR"])])
     with pytest.raises(NotFound):      # b1 is in no queue team: the queued lead is not theirs
-        routing.retry_routing(world.uow, user("b1"), world.clock, world.metrics, "L1")
-    again = routing.retry_routing(world.uow, user("triage"), world.clock, world.metrics, "L1")
+        routing.retry_routing(world.deps, user("b1"), lead_id="L1")
+    again = routing.retry_routing(world.deps, user("triage"), lead_id="L1")
     assert again.outcome is Outcome.ROUTED and again.version == 2 and not again.in_queue
     assert world.uow.events("lead_routed")[-1].meta.aggregate_version == 2
     with pytest.raises(FailedPrecondition):
-        routing.retry_routing(world.uow, LEAD_ROUTER, world.clock, world.metrics, "L1")
+        routing.retry_routing(world.deps, LEAD_ROUTER, lead_id="L1")
 
 
 def test_unassigned_queue_pages_stay_stable_when_leads_leave(setup):
@@ -227,10 +232,10 @@ def test_unassigned_queue_pages_stay_stable_when_leads_leave(setup):
     for i in range(5):
         route(world, lead(f"Q{i}", country="FR"))
         world.clock.advance(seconds=1)
-    first = routing.list_unassigned(world.uow, user("triage"), world.clock, page_size=2)
+    first = routing.list_unassigned(world.deps, user("triage"), page_size=2)
     assert [d.lead_id for d in first.items] == ["Q0", "Q1"]
-    routing.leave_queue(world.uow, "Q1")             # the cursor's lead leaves the queue
-    second = routing.list_unassigned(world.uow, user("triage"), world.clock, page_size=2,
+    routing.leave_queue(world.deps, WORKER, lead_id="Q1")             # the cursor's lead leaves the queue
+    second = routing.list_unassigned(world.deps, user("triage"), page_size=2,
                                      cursor=first.next_cursor)
     assert [d.lead_id for d in second.items] == ["Q2", "Q3"]
 
@@ -238,23 +243,23 @@ def test_unassigned_queue_pages_stay_stable_when_leads_leave(setup):
 def test_leave_queue_when_assigned_by_hand(setup):
     world, *_ = setup
     route(world, lead("L1", country="FR"))
-    assert routing.leave_queue(world.uow, "L1") is True
-    assert routing.leave_queue(world.uow, "L1") is False
-    assert routing.list_unassigned(world.uow, user("triage"), world.clock).items == []
+    assert routing.leave_queue(world.deps, WORKER, lead_id="L1") is True
+    assert routing.leave_queue(world.deps, WORKER, lead_id="L1") is False
+    assert routing.list_unassigned(world.deps, user("triage")).items == []
 
 
 def test_choose_owner_for_hand_over_is_idempotent(setup):
     world, berlin, *_ = setup
-    c1 = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                              subject_id="deal:7", exclude_user_ids=["b1"])
-    c2 = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                              subject_id="deal:7", exclude_user_ids=["b1"])
+    c1 = owners.choose_owner(world.deps, OWNER_CHOOSER, team_id=berlin.id, subject_id="deal:7",
+                             exclude_user_ids=["b1"])
+    c2 = owners.choose_owner(world.deps, OWNER_CHOOSER, team_id=berlin.id, subject_id="deal:7",
+                             exclude_user_ids=["b1"])
     assert c1.owner_user_id == c2.owner_user_id == "b2"
-    c3 = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                              subject_id="deal:8", exclude_user_ids=["b1"])
+    c3 = owners.choose_owner(world.deps, OWNER_CHOOSER, team_id=berlin.id, subject_id="deal:8",
+                             exclude_user_ids=["b1"])
     assert c3.owner_user_id == "b3"
     with pytest.raises(PermissionDenied):
-        owners.choose_owner(world.uow, ADMIN, world.clock, team_id=berlin.id, subject_id="x")
+        owners.choose_owner(world.deps, ADMIN, team_id=berlin.id, subject_id="x")
 
 
 def test_no_queue_team_designated_still_records_and_publishes(world):
@@ -268,30 +273,26 @@ def test_no_queue_team_designated_still_records_and_publishes(world):
 def test_choose_owners_spreads_a_leavers_items_by_the_strategy(setup):
     world, berlin, *_ = setup
     [b1] = [m for m in world.uow.memberships.for_team(berlin.id) if m.user_id == "b1"]
-    memberships.end_membership(world.uow, ADMIN, world.clock, b1.id, reason="left")
+    memberships.end_membership(world.deps, ADMIN, membership_id=b1.id, reason="left")
     subjects = [f"lead:{i}" for i in range(6)]
-    plan = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                                 subject_ids=subjects, exclude_user_ids=["b1"])
+    plan = owners.choose_owners(world.deps, OWNER_CHOOSER, team_id=berlin.id, subject_ids=subjects,
+                                exclude_user_ids=["b1"])
     assert collections.Counter(c.owner_user_id for c in plan.values()) == {"b2": 3, "b3": 3}
-    again = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                                  subject_ids=subjects)
+    again = owners.choose_owners(world.deps, OWNER_CHOOSER, team_id=berlin.id, subject_ids=subjects)
     assert {s: c.owner_user_id for s, c in again.items()} == \
         {s: c.owner_user_id for s, c in plan.items()}
     with pytest.raises(InvalidArgument):
-        owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                              subject_ids=["x", ""])
+        owners.choose_owners(world.deps, OWNER_CHOOSER, team_id=berlin.id, subject_ids=["x", ""])
     with pytest.raises(InvalidArgument):
-        owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                              subject_ids=[f"s{i}" for i in range(1001)])
+        owners.choose_owners(world.deps, OWNER_CHOOSER, team_id=berlin.id,
+                             subject_ids=[f"s{i}" for i in range(1001)])
 
 
 def test_choose_owners_without_eligible_member_is_not_remembered(setup):
     world, _, munich, *_ = setup
     [m1] = world.uow.memberships.for_team(munich.id)
-    memberships.set_paused(world.uow, ADMIN, world.clock, m1.id, True)
-    first = owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=munich.id,
-                                 subject_id="deal:1")
+    memberships.set_paused(world.deps, ADMIN, membership_id=m1.id, paused=True)
+    first = owners.choose_owner(world.deps, OWNER_CHOOSER, team_id=munich.id, subject_id="deal:1")
     assert first.owner_user_id == "" and "paused" in first.reason
-    memberships.set_paused(world.uow, ADMIN, world.clock, m1.id, False)
-    assert owners.choose_owner(world.uow, OWNER_CHOOSER, world.clock, team_id=munich.id,
-                                subject_id="deal:1").owner_user_id == "m1"
+    memberships.set_paused(world.deps, ADMIN, membership_id=m1.id, paused=False)
+    assert owners.choose_owner(world.deps, OWNER_CHOOSER, team_id=munich.id, subject_id="deal:1").owner_user_id == "m1"

@@ -10,6 +10,7 @@ from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import memberships, org, owners, routing, territories, workload
 from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule
+from .conftest import WORKER
 
 LEAD, DEAL = ItemKind.LEAD, ItemKind.DEAL
 
@@ -24,7 +25,7 @@ def setup(world):
         world.member(berlin, uid)
     world.member(munich, "m1")
     world.member(inbox, "triage", role=TeamRole.SUPERVISOR)
-    org.set_unassigned_queue(world.uow, ADMIN, inbox.id)
+    org.set_unassigned_queue(world.deps, ADMIN, team_id=inbox.id)
     line = world.line("SMB", berlin, munich)
     world.territory("Berlin", line, berlin, 1, rule("Berlin", postal_code=["10"]))
     return world, berlin, munich
@@ -47,7 +48,7 @@ def status(lead_id, version, is_open):
 
 
 def apply(world, *facts):
-    return workload.apply_item_facts(world.uow, list(facts))
+    return workload.apply_item_facts(world.deps, WORKER, facts=list(facts))
 
 
 def open_items(world, team):
@@ -60,7 +61,7 @@ def open_items(world, team):
 
 
 def route(world, *leads):
-    return routing.route_leads(world.uow, world.clock, world.metrics, list(leads))
+    return routing.route_leads(world.deps, WORKER, leads=list(leads))
 
 
 def test_a_deal_through_assign_reassign_transfer_close_and_reopen(setup):
@@ -145,9 +146,9 @@ def test_a_queued_lead_counts_once_taken_by_hand_or_by_retry(setup):
     apply(world, assigned("Q1", 3, berlin, "b2"))                            # taken by hand
     assert open_items(world, berlin) == {"b2": 1}
     berlin_territory = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
-    territories.set_rules(world.uow, ADMIN, world.clock, berlin_territory.id,
-                          [rule("France", country=["FR"])])
-    again = routing.retry_routing(world.uow, LEAD_ROUTER, world.clock, world.metrics, "Q2")
+    territories.set_rules(world.deps, ADMIN, territory_id=berlin_territory.id,
+                          rules=[rule("France", country=["FR"])])
+    again = routing.retry_routing(world.deps, LEAD_ROUTER, lead_id="Q2")
     assert again.outcome is Outcome.ROUTED
     assert open_items(world, berlin)[again.owner_user_id] >= 1
     before = open_items(world, berlin)
@@ -173,9 +174,9 @@ def test_a_hand_over_spreads_by_plan_and_the_events_move_the_counts(setup):
     world, berlin, _ = setup
     apply(world, *[assigned(f"L{i}", 1, berlin, "b1") for i in range(4)])
     [b1] = [m for m in world.uow.memberships.for_team(berlin.id) if m.user_id == "b1"]
-    memberships.end_membership(world.uow, ADMIN, world.clock, b1.id, reason="left")
+    memberships.end_membership(world.deps, ADMIN, membership_id=b1.id, reason="left")
     assert open_items(world, berlin) == {"b1": 4}       # an ending changes no count by itself
-    plan = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
+    plan = owners.choose_owners(world.deps, OWNER_CHOOSER, team_id=berlin.id,
                                 subject_ids=[f"lead:L{i}" for i in range(4)],
                                 exclude_user_ids=["b1"])
     assert collections.Counter(c.owner_user_id for c in plan.values()) == {"b2": 2, "b3": 2}

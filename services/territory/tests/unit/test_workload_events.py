@@ -12,7 +12,7 @@ from crm_territory.adapters.workload_events import (deal_facts, lead_assigned_fa
                                                     lead_merged_facts, lead_status_facts)
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import workload
-from .fakes import FakeUnitOfWork
+from .conftest import WORKER, World
 
 S = lead_pb2
 
@@ -84,16 +84,17 @@ def test_a_snapshot_without_its_version_takes_the_events():
 
 
 def test_a_merge_through_the_use_case_moves_the_duplicates_count():
-    uow = FakeUnitOfWork()
-    workload.apply_item_facts(uow, [ItemFact(ItemKind.LEAD, "D", 3, owner=("T", "u2"),
-                                             open=True)])
+    world = World()
+    uow = world.uow
+    workload.apply_item_facts(world.deps, WORKER, facts=[
+        ItemFact(ItemKind.LEAD, "D", 3, owner=("T", "u2"), open=True)])
     duplicate = S.Lead(id="D", status=S.LEAD_STATUS_MERGED, version=4,
                        assignment=S.Assignment(team_id="T", owner_user_id="u2"))
     survivor = S.Lead(id="S", status=S.LEAD_STATUS_NEW, version=9,
                       assignment=S.Assignment(team_id="T", owner_user_id="u1"))
     message = stamped(leads_events.LeadMerged(survivor=survivor, merged=duplicate),
                       "lead_merged", "S", 9)
-    assert workload.apply_item_facts(uow, lead_merged_facts(message)) == 2
+    assert workload.apply_item_facts(world.deps, WORKER, facts=lead_merged_facts(message)) == 2
     assert uow.tracked_items.open_counts("T") == {"u1": 1}
     assert {u: m.open_items for u, m in uow.ledgers.get("T").members.items()} == \
         {"u1": 1, "u2": 0}
