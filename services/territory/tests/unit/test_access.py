@@ -9,7 +9,6 @@ from crm_territory.service_layer import access, memberships, org, teams
 from .conftest import ADMIN, ACCESS_CHECKER, World, user
 from .conftest import WORKER
 
-A = Action
 Y, N = True, False
 # subject -> expected result for each action, on a record of team "Berlin" owned by "owner"
 MATRIX = {
@@ -25,8 +24,8 @@ MATRIX = {
     "deactivated":     (N,   N,     N,     N,       N,       N,     N),
     "stranger":        (N,   N,     N,     N,       N,       N,     N),
 }
-ACTIONS = [A.READ, A.RECORD_ACTIVITY, A.UPDATE, A.REASSIGN, A.TRANSFER, A.DELETE,
-           A.VIEW_REPORTS]
+ACTIONS = [Action.READ, Action.RECORD_ACTIVITY, Action.UPDATE, Action.REASSIGN, Action.TRANSFER, Action.DELETE,
+           Action.VIEW_REPORTS]
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +68,14 @@ def test_access_matrix(org_world, subject, index):
 ])
 def test_deny_reasons(org_world, subject, reason):
     w, berlin = org_world
-    decision = access.check_access(w.deps, ACCESS_CHECKER, user_id=subject, action=A.READ,
+    decision = access.check_access(w.deps, ACCESS_CHECKER, user_id=subject, action=Action.READ,
                                    team_id=berlin.id)
     assert decision.deny_reason is reason
 
 
 def test_teammate_gets_a_helpful_reason(org_world):
     w, berlin = org_world
-    d = access.check_access(w.deps, ACCESS_CHECKER, user_id="teammate", action=A.UPDATE,
+    d = access.check_access(w.deps, ACCESS_CHECKER, user_id="teammate", action=Action.UPDATE,
                             team_id=berlin.id, record_owner_id="owner")
     assert d.deny_reason is DenyReason.NOT_OWNER and "record activity" in d.reason
 
@@ -100,13 +99,13 @@ def test_who_may_ask(org_world):
     with pytest.raises(PermissionDenied):
         access.list_scopes(w.deps, user("owner"), user_id="teammate")
     with pytest.raises(PermissionDenied):   # admins may list scopes, not probe decisions
-        access.check_access(w.deps, ADMIN, user_id="owner", action=A.READ, team_id=berlin.id)
-    assert access.check_access(w.deps, user("owner"), user_id="owner", action=A.READ,
+        access.check_access(w.deps, ADMIN, user_id="owner", action=Action.READ, team_id=berlin.id)
+    assert access.check_access(w.deps, user("owner"), user_id="owner", action=Action.READ,
                                team_id=berlin.id).allowed
     with pytest.raises(InvalidArgument):
         access.check_access(w.deps, ACCESS_CHECKER, user_id="owner", action=None, team_id=berlin.id)
     with pytest.raises(InvalidArgument):
-        access.check_access(w.deps, ACCESS_CHECKER, user_id="", action=A.READ, team_id=berlin.id)
+        access.check_access(w.deps, ACCESS_CHECKER, user_id="", action=Action.READ, team_id=berlin.id)
 
 
 # ---------------------------------------------------------------- revocation events
@@ -127,7 +126,7 @@ def test_joining_and_moving_publish_complete_scopes(world):
     moved = _last_access(world, "rep")
     assert [s.team_id for s in moved.scopes] == [b.id]
     assert moved.access_version == first.access_version + 1
-    assert not access.check_access(world.deps, ACCESS_CHECKER, user_id="rep", action=A.READ,
+    assert not access.check_access(world.deps, ACCESS_CHECKER, user_id="rep", action=Action.READ,
                                    team_id=a.id).allowed
 
 
@@ -192,7 +191,7 @@ def test_unit_managers_keep_seeing_a_deactivated_team_its_former_members_do_not(
     org.assign_unit_manager(world.deps, ADMIN, unit_id=region.id, user_id="boss")
     memberships.end_membership(world.deps, ADMIN, membership_id=m.id)
     teams.deactivate_team(world.deps, ADMIN, team_id=team.id)
-    read = dict(action=A.READ, team_id=team.id)
+    read = dict(action=Action.READ, team_id=team.id)
     assert access.check_access(world.deps, ACCESS_CHECKER, user_id="boss", **read).allowed
     assert not access.check_access(world.deps, ACCESS_CHECKER, user_id="rep", **read).allowed
 

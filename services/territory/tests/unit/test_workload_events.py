@@ -14,7 +14,6 @@ from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import workload
 from .conftest import WORKER, World
 
-S = lead_pb2
 
 
 def stamped(message, event_type, aggregate_id, version, producer="leads"):
@@ -25,15 +24,15 @@ def stamped(message, event_type, aggregate_id, version, producer="leads"):
 
 
 def test_lead_assigned_gives_team_and_owner_at_the_event_version():
-    message = stamped(leads_events.LeadAssigned(lead_id="L1", assignment=S.Assignment(
+    message = stamped(leads_events.LeadAssigned(lead_id="L1", assignment=lead_pb2.Assignment(
         team_id="T", owner_user_id="u1", method="handover")), "lead_assigned", "L1", 7)
     assert lead_assigned_facts(message) == [ItemFact(ItemKind.LEAD, "L1", 7, owner=("T", "u1"))]
 
 
 @pytest.mark.parametrize("status,is_open", [
-    (S.LEAD_STATUS_NEW, True), (S.LEAD_STATUS_WORKING, True), (S.LEAD_STATUS_QUALIFIED, True),
-    (S.LEAD_STATUS_DISQUALIFIED, False), (S.LEAD_STATUS_CONVERTING, False),
-    (S.LEAD_STATUS_CONVERTED, False), (S.LEAD_STATUS_MERGED, False)])
+    (lead_pb2.LEAD_STATUS_NEW, True), (lead_pb2.LEAD_STATUS_WORKING, True), (lead_pb2.LEAD_STATUS_QUALIFIED, True),
+    (lead_pb2.LEAD_STATUS_DISQUALIFIED, False), (lead_pb2.LEAD_STATUS_CONVERTING, False),
+    (lead_pb2.LEAD_STATUS_CONVERTED, False), (lead_pb2.LEAD_STATUS_MERGED, False)])
 def test_lead_status_changed_says_open_or_closed(status, is_open):
     message = stamped(leads_events.LeadStatusChanged(lead_id="L1", team_id="T", status=status),
                       "lead_status_changed", "L1", 3)
@@ -47,10 +46,10 @@ def test_a_status_event_without_a_status_says_nothing():
 
 
 def test_lead_merged_closes_the_duplicate_at_its_own_version():
-    survivor = S.Lead(id="S", status=S.LEAD_STATUS_WORKING, version=12,
-                      assignment=S.Assignment(team_id="T", owner_user_id="u1"))
-    duplicate = S.Lead(id="D", status=S.LEAD_STATUS_MERGED, version=4,
-                       assignment=S.Assignment(team_id="T", owner_user_id="u2"))
+    survivor = lead_pb2.Lead(id="S", status=lead_pb2.LEAD_STATUS_WORKING, version=12,
+                      assignment=lead_pb2.Assignment(team_id="T", owner_user_id="u1"))
+    duplicate = lead_pb2.Lead(id="D", status=lead_pb2.LEAD_STATUS_MERGED, version=4,
+                       assignment=lead_pb2.Assignment(team_id="T", owner_user_id="u2"))
     message = stamped(leads_events.LeadMerged(survivor=survivor, merged=duplicate),
                       "lead_merged", "S", 12)
     assert lead_merged_facts(message) == [
@@ -79,8 +78,8 @@ def test_a_snapshot_without_its_version_takes_the_events():
                                      status=resources_pb2.DEAL_STATUS_OPEN)
     message = stamped(deals_events.DealCreated(deal=deal), "deal_created", "D1", 1, "deals")
     assert deal_facts(message)[0].version == 1
-    assert lead_facts(S.Lead(id="L1"), 1).version == 1
-    assert lead_facts(S.Lead(id="L1", version=3), 3).version == 3
+    assert lead_facts(lead_pb2.Lead(id="L1"), 1).version == 1
+    assert lead_facts(lead_pb2.Lead(id="L1", version=3), 3).version == 3
 
 
 def test_a_merge_through_the_use_case_moves_the_duplicates_count():
@@ -88,10 +87,10 @@ def test_a_merge_through_the_use_case_moves_the_duplicates_count():
     uow = world.uow
     workload.apply_item_facts(world.deps, WORKER, facts=[
         ItemFact(ItemKind.LEAD, "D", 3, owner=("T", "u2"), open=True)])
-    duplicate = S.Lead(id="D", status=S.LEAD_STATUS_MERGED, version=4,
-                       assignment=S.Assignment(team_id="T", owner_user_id="u2"))
-    survivor = S.Lead(id="S", status=S.LEAD_STATUS_NEW, version=9,
-                      assignment=S.Assignment(team_id="T", owner_user_id="u1"))
+    duplicate = lead_pb2.Lead(id="D", status=lead_pb2.LEAD_STATUS_MERGED, version=4,
+                       assignment=lead_pb2.Assignment(team_id="T", owner_user_id="u2"))
+    survivor = lead_pb2.Lead(id="S", status=lead_pb2.LEAD_STATUS_NEW, version=9,
+                      assignment=lead_pb2.Assignment(team_id="T", owner_user_id="u1"))
     message = stamped(leads_events.LeadMerged(survivor=survivor, merged=duplicate),
                       "lead_merged", "S", 9)
     assert workload.apply_item_facts(world.deps, WORKER, facts=lead_merged_facts(message)) == 2
