@@ -10,12 +10,11 @@ Services subclass :class:`SqlAlchemyUnitOfWork` and create their repositories in
 """
 from __future__ import annotations
 
-from google.protobuf.message import Message
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.context import Actor
 from crm_chassis.outbox.writer import OutboxWriter
+
 # Re-exported: the abstract and fake units of work live in a module free of sqlalchemy.
 from crm_chassis.unit_of_work import AbstractUnitOfWork, FakeUnitOfWorkBase  # noqa: F401
 

@@ -26,8 +26,9 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Protocol
 
 import jwt
 
@@ -99,7 +100,7 @@ class TokenSigner:
             "name": display_name,
         }
         token = jwt.encode(claims, self._key, algorithm=self.algorithm, headers=self._headers)
-        return token, datetime.fromtimestamp(expires, tz=timezone.utc)
+        return token, datetime.fromtimestamp(expires, tz=UTC)
 
 
 class TokenVerifier:
@@ -231,8 +232,8 @@ class TokenVerifier:
         return Principal(
             subject_id=sub, kind=kind, roles=frozenset(roles), departments=frozenset(departments),
             display_name=str(claims.get("name", "")), token_id=str(claims["jti"]),
-            issued_at=datetime.fromtimestamp(claims["iat"], tz=timezone.utc),
-            expires_at=datetime.fromtimestamp(claims["exp"], tz=timezone.utc))
+            issued_at=datetime.fromtimestamp(claims["iat"], tz=UTC),
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC))
 
 
 def _strings(value) -> bool:

@@ -14,8 +14,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Mapping, Sequence
+from typing import IO
 
 from crm_chassis.devrun.plan import ProcessSpec
 

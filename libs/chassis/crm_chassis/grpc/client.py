@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import grpc
 

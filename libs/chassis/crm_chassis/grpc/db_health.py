@@ -47,14 +47,14 @@ class DatabaseHealthWatcher:
         self.reachable: bool | None = None
 
     @classmethod
-    def for_settings(cls, settings, gate: HealthGate) -> "DatabaseHealthWatcher | None":
+    def for_settings(cls, settings, gate: HealthGate) -> DatabaseHealthWatcher | None:
         url = getattr(settings, "database_url", "")
         interval = getattr(settings, "health_check_seconds", 0)
         if not url or interval <= 0 or make_url(url).get_backend_name() == "sqlite":
             return None
         return cls(url, gate, interval)
 
-    def start(self) -> "DatabaseHealthWatcher":
+    def start(self) -> DatabaseHealthWatcher:
         self._thread.start()
         return self
 

@@ -16,7 +16,7 @@ Once read, keys are kept through an identity outage, so this condition is checke
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from grpc_health.v1 import health_pb2
 

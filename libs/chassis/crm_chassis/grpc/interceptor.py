@@ -27,18 +27,28 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import grpc
 
 from crm_chassis import context as _context
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.errors import CrmError, Unauthenticated
-from crm_chassis.grpc.limits import (BudgetSpent, CallLimits, GuardedRequests, LimitedContext,
-                                    RequestChecks, StreamSlots)
+from crm_chassis.grpc.limits import (
+    BudgetSpent,
+    CallLimits,
+    GuardedRequests,
+    LimitedContext,
+    RequestChecks,
+    StreamSlots,
+)
 from crm_chassis.grpc.metrics import MethodMetrics
-from crm_chassis.grpc.status import (infrastructure_error, internal_error_message, status_code_of,
-                                    trailing_metadata_of)
+from crm_chassis.grpc.status import (
+    infrastructure_error,
+    internal_error_message,
+    status_code_of,
+    trailing_metadata_of,
+)
 from crm_chassis.logging import get_logger
 
 REQUEST_ID_KEY = "x-request-id"
@@ -69,8 +79,15 @@ PrincipalCheck = Callable[[Principal], None]
 class _Call:
     """Per-call state shared by the steps of the chain."""
 
-    __slots__ = ("started", "request_id", "trace_id", "subject", "code", "ctx_token",
-                 "principal_token")
+    __slots__ = (
+        "code",
+        "ctx_token",
+        "principal_token",
+        "request_id",
+        "started",
+        "subject",
+        "trace_id",
+    )
 
     def __init__(self, request_id: str, trace_id: str):
         self.started = time.perf_counter()
@@ -86,7 +103,7 @@ _UNPLANNED = object()
 
 
 class _Method:
-    __slots__ = ("name", "public", "metrics", "logged", "polled", "budget", "request_check")
+    __slots__ = ("budget", "logged", "metrics", "name", "polled", "public", "request_check")
 
     def __init__(self, name: str, public: bool, logged: bool, budget: float):
         self.name = name

@@ -33,8 +33,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from crm_chassis.errors import CrmError, InvalidArgument, ResourceExhausted
 
@@ -72,7 +73,7 @@ class CallLimits:
     methods: MethodLimits = MethodLimits()
 
     @classmethod
-    def from_settings(cls, settings, methods: MethodLimits | None = None) -> "CallLimits":
+    def from_settings(cls, settings, methods: MethodLimits | None = None) -> CallLimits:
         # Streams never take every thread: one is always left for unary calls.
         streams = max(1, min(settings.grpc_max_concurrent_streams, settings.grpc_max_workers - 1))
         return cls(max_streams=streams,
@@ -182,7 +183,7 @@ class GuardedRequests:
             self._done = True
             if self._context.spent():
                 raise BudgetSpent("this call ran out of time (the server's limit for this "
-                                  "method); send fewer rows per call or split the import")
+                                  "method); send fewer rows per call or split the import") from None
             raise StreamIdle(f"no message on this stream for {self._idle:g} s, so the server "
                              "ended it; keep sending rows or start a new call") from None
         if request is _END:
@@ -240,7 +241,7 @@ _TIME_CHECKS = {_TIMESTAMP: ("timestamp", _timestamp_problem),
 class _Field:
     """What the request check looks at in one field (see RequestChecks._plan)."""
 
-    __slots__ = ("name", "repeated", "bound", "is_map", "text", "key_text", "time", "nested")
+    __slots__ = ("bound", "is_map", "key_text", "name", "nested", "repeated", "text", "time")
 
     def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested):
         self.name = name

@@ -24,7 +24,7 @@ HANDLING_SECONDS = Histogram("grpc_server_handling_seconds",
 class MethodMetrics:
     """The metric children of one method, created once."""
 
-    __slots__ = ("service", "method", "started", "seconds", "_handled")
+    __slots__ = ("_handled", "method", "seconds", "service", "started")
 
     def __init__(self, full_method: str):
         self.service, self.method = split_method(full_method)

@@ -43,8 +43,11 @@ from crm_chassis import context, events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
-from crm_chassis.messaging.handlers import (IdempotentEventHandler, PoisonTolerantQueueConsumer,
-                                            handle_once)
+from crm_chassis.messaging.handlers import (
+    IdempotentEventHandler,
+    PoisonTolerantQueueConsumer,
+    handle_once,
+)
 from crm_chassis.outbox.tables import inbox_table
 
 log = logging.getLogger(__name__)
@@ -155,7 +158,7 @@ class BatchingEventHandler(IdempotentEventHandler):
                     and all(outcome is None for outcome in outcomes)
                     and _ack_together(messages)):
                 return result, exc_info
-            for message, outcome in zip(messages, outcomes):
+            for message, outcome in zip(messages, outcomes, strict=False):
                 self.handle_message_processed(message, None, outcome)
             return result, exc_info
         finally:
@@ -236,7 +239,7 @@ def handle_batch(consumer: str, batch: list[Message], make_uow, handler) -> list
                     for event in fresh])
                 handler(fresh, uow)
             uow.commit()
-    except Exception as exc:  # noqa: BLE001 - the batch is retried event by event
+    except Exception as exc:
         if retry.is_transient(exc):
             raise   # the whole batch waits for the infrastructure, then runs again
         if len(batch) == 1:
@@ -257,7 +260,7 @@ def _one(consumer: str, event: Message, make_uow, handler):
     try:
         handle_once(consumer, event, make_uow, lambda single, uow: handler([single], uow))
         return None
-    except Exception as exc:  # noqa: BLE001 - reported per delivery
+    except Exception as exc:
         if retry.is_transient(exc):
             raise   # the whole batch runs again (the inbox skips what committed meanwhile)
         return sys.exc_info()

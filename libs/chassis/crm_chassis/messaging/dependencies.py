@@ -1,7 +1,7 @@
 """nameko dependency providers of the chassis."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from nameko.extensions import DependencyProvider
 

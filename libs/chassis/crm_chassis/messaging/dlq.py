@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pika
 import pika.exceptions
@@ -135,7 +135,7 @@ class DeadLetters:
         except pika.exceptions.AMQPError:
             pass
 
-    def __enter__(self) -> "DeadLetters":
+    def __enter__(self) -> DeadLetters:
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -19,8 +19,9 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any
 
 import pika
 from pika.adapters.select_connection import SelectConnection

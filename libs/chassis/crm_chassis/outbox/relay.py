@@ -25,20 +25,42 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Iterable, Protocol, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from sqlalchemy import Engine, MetaData, and_, any_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    MetaData,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crm_chassis.db import is_postgres, utcnow
 from crm_chassis.outbox import metrics
-from crm_chassis.outbox.leadership import (LeadershipLost, RelayLeadership, Standing,
-                                           relay_lock_key)
-from crm_chassis.outbox.publisher import (BatchResult, OutgoingMessage, PublisherConnectionError,
-                                          message_from_row)
-from crm_chassis.outbox.tables import (PENDING, QUARANTINED, SENT, UNROUTABLE, UNSUBSCRIBED,
-                                       outbox_table)
+from crm_chassis.outbox.leadership import LeadershipLost, RelayLeadership, Standing, relay_lock_key
+from crm_chassis.outbox.publisher import (
+    BatchResult,
+    OutgoingMessage,
+    PublisherConnectionError,
+    message_from_row,
+)
+from crm_chassis.outbox.tables import (
+    PENDING,
+    QUARANTINED,
+    SENT,
+    UNROUTABLE,
+    UNSUBSCRIBED,
+    outbox_table,
+)
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ class OutboxWakeup:
         self._raw = None
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> "OutboxWakeup | None":
+    def for_engine(cls, engine: Engine) -> OutboxWakeup | None:
         return cls(engine) if engine.dialect.name == "postgresql" else None
 
     def _connect(self):

@@ -36,7 +36,7 @@ class OutboxWriter:
             "aggregate_version": int(aggregate_version),
             "payload": events.encode(message),
             "headers": events.dumps_headers(meta),
-            "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.timezone.utc),
+            "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.UTC),
         })
         return meta.event_id
 

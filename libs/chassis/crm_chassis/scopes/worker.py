@@ -14,7 +14,6 @@ and in the service's manifest::
 from __future__ import annotations
 
 from crm.territory.v1 import events_pb2
-
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.store import apply_user_access_changed
