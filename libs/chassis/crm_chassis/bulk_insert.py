@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 
 class BulkInsert:
-    def __init__(self, table: Table, columns: Sequence[str] | None = None):
+    def __init__(self, table: Table, columns: Sequence[str] | None = None) -> None:
         self.table = table
         self.columns = tuple(columns or table.c.keys())
         self._insert = insert(table)

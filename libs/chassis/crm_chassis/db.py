@@ -40,7 +40,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
                                                               "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised via sqlite tests
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via sqlite tests
             # pysqlite's own transaction handling would defer BEGIN; we want SQLAlchemy to own it.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -50,7 +50,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # pragma: no cover
+        def _sqlite_begin(conn) -> None:  # pragma: no cover
             # IMMEDIATE takes the write lock up front: no deadlock between two upgrading readers.
             # A connection that only reads (READ_ONLY) begins deferred: in WAL mode it reads the
             # last commit without waiting for the writer, even a writer in its own process.

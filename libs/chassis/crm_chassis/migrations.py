@@ -21,7 +21,7 @@ from crm_chassis.db import make_engine
 
 
 class ServiceMigrations:
-    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]):
+    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]) -> None:
         self.service = service
         self.directory = Path(directory)
         self.version_table = f"alembic_version_{service}"

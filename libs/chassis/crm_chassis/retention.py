@@ -72,7 +72,7 @@ class Pruner:
     """Prunes one service's database at most every ``interval_seconds`` (``maybe_prune``)."""
 
     def __init__(self, engine: Engine, service_name: str, *, retention_days: float,
-                 batch_size: int = 500, interval_seconds: float = 300.0):
+                 batch_size: int = 500, interval_seconds: float = 300.0) -> None:
         self._engine = engine
         self._service = service_name
         self._age = dt.timedelta(days=retention_days)

@@ -21,7 +21,7 @@ from crm_chassis.unit_of_work import AbstractUnitOfWork, FakeUnitOfWorkBase  # n
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, session_factory: sessionmaker[Session], *, service_name: str,
-                 outbox: Table):
+                 outbox: Table) -> None:
         self._session_factory = session_factory
         self._service_name = service_name
         self._outbox_table = outbox
@@ -34,7 +34,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._open_repositories(self.session)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info) -> None:
         try:
             self.rollback()
         finally:

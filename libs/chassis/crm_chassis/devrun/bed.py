@@ -44,7 +44,7 @@ ADMIN_PASSWORD = "bed admin passphrase, long enough"
 
 class PlatformBed:
     def __init__(self, services: Sequence[str], workdir: Path, *,
-                 env: Mapping[str, str] | None = None):
+                 env: Mapping[str, str] | None = None) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         found = {m.name: m for m in manifests.discover()}

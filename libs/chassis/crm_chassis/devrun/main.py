@@ -92,7 +92,7 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
     stop = threading.Event()
     received: list[str] = []
 
-    def on_signal(signum, _frame):
+    def on_signal(signum, _frame) -> None:
         received.append(signal.Signals(signum).name)
         stop.set()
 

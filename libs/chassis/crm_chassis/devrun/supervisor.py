@@ -64,7 +64,7 @@ class _Crashes:
 
 
 class Supervisor:
-    def __init__(self, out: IO[str], *, colour: bool, base_env: Mapping[str, str]):
+    def __init__(self, out: IO[str], *, colour: bool, base_env: Mapping[str, str]) -> None:
         self.out = out
         self.colour = colour
         self.base_env = dict(base_env)

@@ -29,7 +29,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 class HealthGate:
-    def __init__(self, health_servicer, service_names: Iterable[str]):
+    def __init__(self, health_servicer, service_names: Iterable[str]) -> None:
         self._health = health_servicer
         self._names = tuple(service_names)
         self._conditions: dict[str, bool] = {}

@@ -89,7 +89,7 @@ class _Call:
         "trace_id",
     )
 
-    def __init__(self, request_id: str, trace_id: str):
+    def __init__(self, request_id: str, trace_id: str) -> None:
         self.started = time.perf_counter()
         self.request_id = request_id
         self.trace_id = trace_id
@@ -105,7 +105,7 @@ _UNPLANNED = object()
 class _Method:
     __slots__ = ("budget", "logged", "metrics", "name", "polled", "public", "request_check")
 
-    def __init__(self, name: str, public: bool, logged: bool, budget: float):
+    def __init__(self, name: str, public: bool, logged: bool, budget: float) -> None:
         self.name = name
         self.public = public
         self.metrics = MethodMetrics(name)
@@ -126,7 +126,7 @@ class ServerChain(grpc.ServerInterceptor):
 
     def __init__(self, verifier=None, *, public_methods: Iterable[str] = (),
                  principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True,
-                 limits: CallLimits | None = None):
+                 limits: CallLimits | None = None) -> None:
         self.verifier = verifier
         self.limits = limits or UNLIMITED
         self._slots = StreamSlots(self.limits.max_streams)

@@ -93,7 +93,7 @@ class CallLimits:
 class StreamSlots:
     """At most ``size`` client streams at once; a call over it is refused, never queued."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
         self._free = threading.BoundedSemaphore(size)
 
@@ -113,7 +113,7 @@ class LimitedContext:
 
     __slots__ = ("_context", "deadline")
 
-    def __init__(self, context, budget_seconds: float):
+    def __init__(self, context, budget_seconds: float) -> None:
         self._context = context
         client_left = context.time_remaining()
         self.deadline = time.monotonic() + min(budget_seconds, client_left)
@@ -141,7 +141,7 @@ class GuardedRequests:
     call's deadline (BudgetSpent); each message is checked by ``check`` first."""
 
     def __init__(self, requests: Iterator, idle_seconds: float, context: LimitedContext,
-                 check=None, buffered: int = 8):
+                 check=None, buffered: int = 8) -> None:
         self._requests = requests
         self._idle = idle_seconds
         self._context = context
@@ -243,7 +243,7 @@ class _Field:
 
     __slots__ = ("bound", "is_map", "key_text", "name", "nested", "repeated", "text", "time")
 
-    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested):
+    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested) -> None:
         self.name = name
         self.repeated = repeated
         self.bound = bound          # most items (repeated fields and maps)
@@ -261,7 +261,7 @@ class RequestChecks:
     path. The fields to look at are worked out once per message type, so a call pays only for
     the fields that can repeat or hold text or times."""
 
-    def __init__(self, default: int, overrides: Mapping[str, int]):
+    def __init__(self, default: int, overrides: Mapping[str, int]) -> None:
         self.default = default
         self.overrides = dict(overrides)
         self._plans: dict[str, tuple] = {}

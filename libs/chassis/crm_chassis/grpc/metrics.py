@@ -26,7 +26,7 @@ class MethodMetrics:
 
     __slots__ = ("_handled", "method", "seconds", "service", "started")
 
-    def __init__(self, full_method: str):
+    def __init__(self, full_method: str) -> None:
         self.service, self.method = split_method(full_method)
         self.started = STARTED.labels(self.service, self.method)
         self.seconds = HANDLING_SECONDS.labels(self.service, self.method)

@@ -65,7 +65,7 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
     CPU in a bulk import. The handler parses the bytes itself (:func:`crm_chassis.events.decode`,
     which dead-letters what is not a valid event) and buffering is a list append."""
 
-    def __init__(self, key: str = ""):
+    def __init__(self, key: str = "") -> None:
         super().__init__()
         self._key = key
 
@@ -88,7 +88,7 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
         return consumers
 
     @staticmethod
-    def _on_raw_message(provider, message):
+    def _on_raw_message(provider, message) -> None:
         provider.handle_message(message.body, message)
 
 
@@ -97,7 +97,7 @@ class BatchingEventHandler(IdempotentEventHandler):
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
                  function_name: str = "", *, max_batch: int = 200,
-                 max_wait_seconds: float = 0.0, **kwargs):
+                 max_wait_seconds: float = 0.0, **kwargs) -> None:
         if max_batch < 1 or max_wait_seconds < 0:
             raise ValueError("max_batch must be >= 1 and max_wait_seconds >= 0")
         super().__init__(source_service, event_type, message_cls, function_name, **kwargs)
@@ -108,7 +108,7 @@ class BatchingEventHandler(IdempotentEventHandler):
         self._timer = None
         self._running = False
 
-    def handle_message(self, body, message):
+    def handle_message(self, body, message) -> None:
         if not provenance.admit(self, message):   # not published by the event type's owner
             return
         try:

@@ -81,13 +81,13 @@ def consumer_metadata() -> MetaData:
 
 
 class ProducerUnitOfWork(SqlAlchemyUnitOfWork):
-    def _open_repositories(self, session):
+    def _open_repositories(self, session) -> None:
         self.things = self._outbox_table.metadata.tables["things"]
 
 
 class EventBed:
     def __init__(self, root: Path, producer_db: str, consumer_db: str, *, max_deliveries: int = 3,
-                 batch_size: int = 500):
+                 batch_size: int = 500) -> None:
         suffix = uuid.uuid4().hex[:8]
         self.producer, self.consumer = f"evtp{suffix}", f"evtc{suffix}"
         self.root = Path(root)

@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if runners and stop_requested.is_set():
             eventlet.spawn_n(_stop_within, runners.pop(), STOP_GRACE_SECONDS)
 
-    def shutdown(signum, _frame):
+    def shutdown(signum, _frame) -> None:
         if stop_requested.is_set():
             return
         stop_requested.set()

@@ -82,7 +82,7 @@ class OutboxRelay:
                  poll_seconds: float = 0.05, *, standby_retry_seconds: float = 3.0,
                  max_backoff_seconds: float = 5.0, stats_seconds: float = 1.0,
                  wakeup=None, max_attempts: int = 10,
-                 subscribed_events: Iterable[str] | None = None, pruner=None):
+                 subscribed_events: Iterable[str] | None = None, pruner=None) -> None:
         self._engine = engine
         self._service = service_name
         self._publisher = publisher

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class OutboxWakeup:
     """A dedicated autocommit connection LISTENing on the outbox channel (PostgreSQL only)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection = None
         self._raw = None

@@ -14,7 +14,7 @@ from crm_chassis.context import Actor
 class OutboxWriter:
     """Adds events to the outbox through the unit of work's session (same transaction)."""
 
-    def __init__(self, session: Session, service_name: str, table: Table):
+    def __init__(self, session: Session, service_name: str, table: Table) -> None:
         self._session = session
         self._service = service_name
         self._table = table

@@ -23,7 +23,7 @@ log = get_logger("crm_chassis.scopes")
 
 class ScopeReplicaHandlers:
     @idempotent_event_handler("territory", "user_access_changed", events_pb2.UserAccessChanged)
-    def on_user_access_changed(self, event, uow):
+    def on_user_access_changed(self, event, uow) -> None:
         applied = apply_user_access_changed(uow.session, event)
         if not applied:
             log.info("user_access_snapshot_older_than_stored", user_id=event.user_scopes.user_id,
