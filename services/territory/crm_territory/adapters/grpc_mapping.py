@@ -13,7 +13,6 @@ import datetime as dt
 from crm.common.v1 import pagination_pb2
 from crm.territory.v1 import access_pb2, routing_pb2, sales_lines_pb2, teams_pb2, territories_pb2
 from crm_chassis.errors import InvalidArgument
-
 from crm_territory.domain.access import AccessDecision, Action, DenyReason
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision
@@ -55,7 +54,7 @@ def when(message, name: str) -> dt.datetime | None:
     """A Timestamp field as an aware UTC datetime; None when unset."""
     if not message.HasField(name):
         return None
-    return getattr(message, name).ToDatetime(tzinfo=dt.timezone.utc)
+    return getattr(message, name).ToDatetime(tzinfo=dt.UTC)
 
 
 _ROLES = {teams_pb2.TEAM_ROLE_EXPERT: TeamRole.EXPERT,

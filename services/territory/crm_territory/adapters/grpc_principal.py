@@ -4,11 +4,10 @@ a second). Service accounts are not people: their calls (the hot CheckAccess and
 traffic) skip the read, so no cache is needed to keep it cheap."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from crm_chassis.auth import Principal
 from crm_chassis.errors import Unauthenticated
-
 from crm_territory.service_layer import people
 from crm_territory.service_layer.dependencies import Dependencies
 

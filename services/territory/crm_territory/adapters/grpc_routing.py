@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import InvalidArgument
-
 from crm_territory.adapters import grpc_mapping
 from crm_territory.adapters.grpc_servicer import Servicer, caller
 from crm_territory.service_layer import owners, routing

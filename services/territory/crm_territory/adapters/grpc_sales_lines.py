@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.territory.v1 import sales_lines_pb2, sales_lines_pb2_grpc
-
 from crm_territory.adapters import grpc_mapping
 from crm_territory.adapters.grpc_servicer import Servicer, caller
 from crm_territory.service_layer import sales_lines

@@ -3,7 +3,6 @@ The proto translation itself is in ``grpc_mapping.py``."""
 from __future__ import annotations
 
 from crm_chassis.auth import require_principal
-
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 

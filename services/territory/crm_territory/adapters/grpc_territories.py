@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.territory.v1 import territories_pb2, territories_pb2_grpc
-
 from crm_territory.adapters import grpc_mapping
 from crm_territory.adapters.grpc_servicer import Servicer, caller
 from crm_territory.service_layer import territories

@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 
 import grpc
+
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm_chassis.errors import Unauthenticated, Unavailable
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
-
 from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
 
 ACTIVE = "active"   # UserSnapshot.status of an active user in identity's events
@@ -46,7 +46,7 @@ class GrpcUserDirectory(UserDirectory):
         self._channel: grpc.Channel | None = None
 
     @classmethod
-    def from_settings(cls, settings) -> "GrpcUserDirectory":
+    def from_settings(cls, settings) -> GrpcUserDirectory:
         return cls(settings.identity_address, settings.service_client_id,
                    settings.service_client_secret,
                    timeout_seconds=settings.directory_timeout_seconds)

@@ -11,7 +11,6 @@ import datetime as dt
 
 from crm.leads.v1 import lead_pb2
 from crm_chassis.errors import InvalidArgument
-
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.values import Money
 
@@ -63,6 +62,6 @@ def lead_facts(lead: lead_pb2.Lead, event_version: int = 0) -> LeadFacts:
         annual_revenue=_revenue(data), product_interests=tuple(data.product_interest),
         lead_source=_lead_source(data), campaign=data.source.campaign_id,
         sales_line_id=data.sales_line_id,
-        created_at=lead.created_at.ToDatetime(tzinfo=dt.timezone.utc)
+        created_at=lead.created_at.ToDatetime(tzinfo=dt.UTC)
         if lead.HasField("created_at") else None,
         version=lead.version or event_version)

@@ -7,8 +7,6 @@ The migration in migrations/versions creates exactly these tables (a test compar
 """
 from __future__ import annotations
 
-from crm_chassis.db import UtcDateTime
-from crm_chassis.outbox import messaging_tables
 from sqlalchemy import (
                         BigInteger,
                         Boolean,
@@ -21,6 +19,9 @@ from sqlalchemy import (
                         Text,
                         text,
 )
+
+from crm_chassis.db import UtcDateTime
+from crm_chassis.outbox import messaging_tables
 
 metadata = MetaData()
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
 from crm_chassis import events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.outbox.writer import OutboxWriter
-from sqlalchemy import Table
-from sqlalchemy.orm import Session
 
 _COLUMNS = ("event_id", "event_type", "exchange", "aggregate_type", "aggregate_id",
             "aggregate_version", "payload", "headers", "occurred_at")
@@ -30,7 +31,7 @@ class BufferedOutboxWriter(OutboxWriter):
             actor=None) -> str:
         # The stamp's own clock reading, passed in: the row's occurred_at is then this value
         # itself, not a Timestamp converted back (the same microseconds, less work per event).
-        occurred_at = dt.datetime.now(dt.timezone.utc)
+        occurred_at = dt.datetime.now(dt.UTC)
         meta = events.stamp(message, producer=self._service, event_type=event_type,
                             aggregate_type=aggregate_type, aggregate_id=aggregate_id,
                             aggregate_version=aggregate_version, actor=actor,

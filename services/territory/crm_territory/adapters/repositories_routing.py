@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import json
 
-from crm_chassis.bulk_insert import BulkInsert
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from crm_chassis.bulk_insert import BulkInsert
 from crm_territory.adapters import orm
 from crm_territory.adapters.json_columns import (
     choice_from_dict,

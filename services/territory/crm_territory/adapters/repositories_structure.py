@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from crm_chassis.errors import FailedPrecondition
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from crm_chassis.errors import FailedPrecondition
 from crm_territory.adapters import orm
 from crm_territory.adapters.json_columns import dumps, rules_from_text, rules_to_text
 from crm_territory.adapters.org_cache import OrgCache, StructureSnapshot

@@ -11,10 +11,10 @@ changed rows are updated together at flush (a batch of lead_assigned changes one
 """
 from __future__ import annotations
 
-from crm_chassis.bulk_insert import BulkInsert
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from crm_chassis.bulk_insert import BulkInsert
 from crm_territory.adapters import orm
 from crm_territory.adapters.repositories_routing import conflicts_retryable
 from crm_territory.domain.workload import ItemKind, TrackedItem

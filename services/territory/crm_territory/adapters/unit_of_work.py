@@ -7,9 +7,9 @@ rollback — a conflict the use case retries, or an error — undoes only the us
 """
 from __future__ import annotations
 
-from crm_chassis.uow import SqlAlchemyUnitOfWork
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_chassis.uow import SqlAlchemyUnitOfWork
 from crm_territory.adapters import orm
 from crm_territory.adapters.org_cache import OrgCache
 from crm_territory.adapters.outbox_buffer import BufferedOutboxWriter

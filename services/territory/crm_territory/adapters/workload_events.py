@@ -18,7 +18,6 @@ from __future__ import annotations
 from crm.deals.v1 import resources_pb2
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
-
 from crm_territory.domain.workload import ItemFact, ItemKind
 
 OPEN_LEAD_STATUSES = frozenset({lead_pb2.LEAD_STATUS_NEW, lead_pb2.LEAD_STATUS_WORKING,

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_territory.domain.values import require_text
 
 DEPARTMENTS = ("management", "sales", "marketing", "after_sales_service")

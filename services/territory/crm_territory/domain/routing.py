@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.domain.leads import LeadFacts

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
 from crm_territory.domain.rules import (
     ATTRIBUTES,
     AttributeSpec,

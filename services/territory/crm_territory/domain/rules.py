@@ -55,12 +55,12 @@ class ValueRange:
         return ((self.minimum is None or value >= self.minimum)
                 and (self.maximum is None or value < self.maximum))
 
-    def overlaps(self, other: "ValueRange") -> bool:
+    def overlaps(self, other: ValueRange) -> bool:
         lo = max(_lo(self.minimum), _lo(other.minimum))
         hi = min(_hi(self.maximum), _hi(other.maximum))
         return lo < hi
 
-    def within(self, other: "ValueRange") -> bool:
+    def within(self, other: ValueRange) -> bool:
         return (_lo(other.minimum) <= _lo(self.minimum)
                 and _hi(self.maximum) <= _hi(other.maximum))
 
@@ -104,7 +104,7 @@ class Condition:
     def matches(self, lead: LeadFacts) -> bool:
         return self.matches_view(NormalisedLead(lead))
 
-    def matches_view(self, view: "NormalisedLead") -> bool:
+    def matches_view(self, view: NormalisedLead) -> bool:
         kind = _KINDS[self.attribute]
         if kind is Kind.RANGE:
             number = _lead_number(view.lead, self)
@@ -118,7 +118,7 @@ class Condition:
             return any(value.startswith(p) for p in self.values)
         return value in self.values
 
-    def covers(self, other: "Condition") -> bool:
+    def covers(self, other: Condition) -> bool:
         """True if every lead ``other`` accepts is accepted by this condition too."""
         kind = self.spec.kind
         if kind is Kind.RANGE:
@@ -141,7 +141,7 @@ def _lead_number(lead: LeadFacts, condition: Condition) -> Decimal | None:
 class NormalisedLead:
     """A lead's attributes normalised once, however many conditions look at them."""
 
-    __slots__ = ("lead", "_values", "_interests")
+    __slots__ = ("_interests", "_values", "lead")
 
     def __init__(self, lead: LeadFacts):
         self.lead = lead
@@ -179,8 +179,9 @@ class Rule:
     def matches(self, lead: LeadFacts) -> bool:
         return self.matches_view(NormalisedLead(lead))
 
-    def matches_view(self, view: "NormalisedLead") -> bool:
-        for condition in self.conditions:   # a plain loop: this is the routing hot path
+    def matches_view(self, view: NormalisedLead) -> bool:
+        # A plain loop, not all(<generator>): this is the routing hot path.
+        for condition in self.conditions:  # noqa: SIM110
             if not condition.matches_view(view):
                 return False
         return True
@@ -194,7 +195,7 @@ class Rule:
         # (rules are immutable; cached_property writes the instance dict, frozen or not).
         return " and ".join(c.describe() for c in self.conditions) or "every lead (catch-all)"
 
-    def covers(self, other: "Rule") -> bool:
+    def covers(self, other: Rule) -> bool:
         """True if this rule matches every lead ``other`` matches (``other`` is shadowed)."""
         theirs = {c.attribute: c for c in other.conditions}
         return all(c.attribute in theirs and c.covers(theirs[c.attribute])

@@ -5,7 +5,6 @@ import enum
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import InvalidArgument
-
 from crm_territory.domain.values import Money, Period, problem
 
 

@@ -28,7 +28,7 @@ class Money:
     currency: str
 
     @classmethod
-    def parse(cls, amount: str, currency: str, *, field: str = "amount") -> "Money":
+    def parse(cls, amount: str, currency: str, *, field: str = "amount") -> Money:
         text = (amount or "").strip()
         code = check_currency(currency, field=f"{field}.currency")
         if not _AMOUNT.match(text):
@@ -67,7 +67,7 @@ class Period:
     label: str
 
     @classmethod
-    def parse(cls, label: str, *, field: str = "period") -> "Period":
+    def parse(cls, label: str, *, field: str = "period") -> Period:
         match = _PERIOD.match((label or "").strip())
         if not match:
             raise InvalidArgument(f"{field}: use YYYY, YYYY-Qn or YYYY-MM, got {label!r}",

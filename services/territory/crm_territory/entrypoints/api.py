@@ -26,7 +26,6 @@ from crm_chassis.auth import identity_verifier
 from crm_chassis.grpc import serve, service_name_of, start_server
 from crm_chassis.logging import configure_logging
 from crm_chassis.settings import check_startup
-
 from crm_territory.adapters.grpc_access import AccessServicer
 from crm_territory.adapters.grpc_memberships import MembershipServicer
 from crm_territory.adapters.grpc_org import OrgServicer

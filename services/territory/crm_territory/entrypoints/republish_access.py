@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 
 from crm_chassis.logging import configure_logging, get_logger
-
 from crm_territory.entrypoints import settings as settings_module
 from crm_territory.entrypoints.wiring import build_dependencies
 from crm_territory.service_layer.access_state import republish_all

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm_chassis.db import make_engine, make_session_factory
-
 from crm_territory.adapters.identity_directory import GrpcUserDirectory
 from crm_territory.adapters.metrics import PrometheusRoutingMetrics
 from crm_territory.adapters.org_cache import OrgCache

@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import threading
 
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
@@ -29,9 +32,6 @@ from crm_chassis.logging import get_logger
 from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
-from nameko.extensions import DependencyProvider
-from nameko.timer import timer
-
 from crm_territory.adapters.identity_directory import from_snapshot
 from crm_territory.adapters.lead_events import lead_facts
 from crm_territory.adapters.metrics import PrometheusRoutingMetrics

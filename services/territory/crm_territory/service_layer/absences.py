@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
-
 from crm_territory.domain.teams import Absence, TeamRole, check_span
 from crm_territory.domain.values import new_id
 from crm_territory.service_layer.caller import Caller, has_team_role

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
 from crm_chassis.service_roles import CHECK_ACCESS
-
 from crm_territory.domain.access import AccessDecision, Action, Scope, decide
 from crm_territory.domain.people import Person
 from crm_territory.service_layer.access_state import scopes_of

@@ -11,7 +11,6 @@ import datetime as dt
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.context import Actor
-
 from crm_territory.domain.access import Scope, compute_scopes
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller
@@ -36,13 +35,13 @@ class AccessWatch:
         self._at = at
         self._before: dict[str, list[Scope]] = {}
 
-    def watch(self, user_ids) -> "AccessWatch":
+    def watch(self, user_ids) -> AccessWatch:
         for uid in user_ids:
             if uid and uid not in self._before:
                 self._before[uid] = scopes_of(self._uow, uid, self._at)
         return self
 
-    def watch_team_members(self, team_id: str) -> "AccessWatch":
+    def watch_team_members(self, team_id: str) -> AccessWatch:
         return self.watch(m.user_id for m in self._uow.memberships.for_team(team_id))
 
     def publish(self, actor: Actor | None, *, force: tuple[str, ...] = ()) -> list[str]:

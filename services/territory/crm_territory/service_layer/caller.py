@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from crm_chassis import caller as chassis_caller
 from crm_chassis.errors import PermissionDenied, Unauthenticated
-
 from crm_territory.domain.access import Scope
 from crm_territory.domain.teams import TeamRole
 

@@ -21,7 +21,6 @@ import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
 from crm_chassis.service_roles import ROUTE_LEADS
-
 from crm_territory.domain.routing import Outcome, RoutingDecision
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer.access_state import scopes_of

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from crm_territory.service_layer.ports import Clock, RoutingMetrics, UserDirectory
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
@@ -17,7 +17,7 @@ class Dependencies:
     directory: UserDirectory                 # identity's users (first sight of a person)
     metrics: RoutingMetrics
 
-    def joined(self, uow: TerritoryUnitOfWork) -> "Dependencies":
+    def joined(self, uow: TerritoryUnitOfWork) -> Dependencies:
         """A copy whose units of work are ``uow`` entered again: a use case run by a worker
         handler joins the handler's transaction (its block runs in a savepoint, the handler
         commits the inbox row and the effect together)."""

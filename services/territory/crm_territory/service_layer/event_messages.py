@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.protobuf import timestamp_pb2
+
 from crm.common.v1 import money_pb2
 from crm.territory.v1 import (
     access_pb2,
@@ -16,8 +18,6 @@ from crm.territory.v1 import (
     teams_pb2,
     territories_pb2,
 )
-from google.protobuf import timestamp_pb2
-
 from crm_territory.domain.access import Scope, Via
 from crm_territory.domain.assignment import OwnerChoice, SkipReason
 from crm_territory.domain.org import OrgSettings, OrgUnit

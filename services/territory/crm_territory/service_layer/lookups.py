@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TypeVar
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
-
 from crm_territory.domain.org import OrgUnit
 from crm_territory.domain.teams import Team
 

@@ -10,7 +10,6 @@ import datetime as dt
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
-
 from crm_territory.domain.teams import Membership, TeamRole, check_capacity
 from crm_territory.domain.values import check_version, new_id
 from crm_territory.service_layer.access_state import AccessWatch

@@ -7,7 +7,6 @@ from collections import Counter
 
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.service_roles import CHOOSE_OWNERS
-
 from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.service_layer.caller import Caller, require_service_role
 from crm_territory.service_layer.dependencies import Dependencies

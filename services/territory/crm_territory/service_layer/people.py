@@ -4,7 +4,6 @@ user_deactivated, user_reactivated — wired by the worker)."""
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition, NotFound
-
 from crm_territory.domain.people import Person
 from crm_territory.service_layer.access_state import AccessWatch
 from crm_territory.service_layer.caller import Caller

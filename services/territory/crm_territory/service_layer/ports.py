@@ -14,7 +14,7 @@ class Clock(abc.ABC):
 
 class SystemClock(Clock):
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from typing import Collection
+from collections.abc import Collection
 
 from crm_territory.domain.assignment import OwnerChoice, TeamLedger
 from crm_territory.domain.org import OrgSettings, OrgUnit
@@ -155,6 +155,7 @@ class DecisionRepository(abc.ABC):
     def prefetch(self, lead_ids: list[str]) -> None:
         """A hint that ``get`` will be asked for each of these leads (a batch): adapters may
         read them in one go. Changes nothing."""
+        return  # optional: a repository that reads one at a time needs no hint
     @abc.abstractmethod
     def add(self, decision: RoutingDecision) -> None: ...
     @abc.abstractmethod
@@ -185,6 +186,7 @@ class TrackedItemRepository(abc.ABC):
     def prefetch(self, kind: ItemKind, item_ids: list[str]) -> None:
         """A hint that ``get`` will be asked for each of these items (a batch of routed
         leads): adapters may read (and lock) them in one go. Changes nothing."""
+        return  # optional: a repository that reads one at a time needs no hint
     @abc.abstractmethod
     def add(self, item: TrackedItem) -> None:
         """Store an item ``get`` did not find."""

@@ -6,7 +6,6 @@ import datetime as dt
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-
 from crm_territory.domain.access import Scope
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routing_order

@@ -12,7 +12,6 @@ from crm_chassis.errors import (
     PermissionDenied,
     ValidationErrors,
 )
-
 from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind, build_targets
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Period, check_version, new_id, require_text

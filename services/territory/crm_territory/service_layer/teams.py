@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
-
 from crm_territory.domain.org import subtree_ids
 from crm_territory.domain.teams import RoutingStrategy, Team, parse_timezone
 from crm_territory.domain.values import check_version, new_id, require_text

@@ -12,7 +12,6 @@ from crm_chassis.errors import (
     InvalidArgument,
     ValidationErrors,
 )
-
 from crm_territory.domain.rule_checks import build_condition
 from crm_territory.domain.rules import ATTRIBUTES, AttributeSpec, Rule
 from crm_territory.domain.territories import RuleSetVersion, Territory

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
 from crm_territory.service_layer import repositories
 
 SERVICE_NAME = "territory"

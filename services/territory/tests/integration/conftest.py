@@ -8,13 +8,11 @@ from __future__ import annotations
 import pytest
 
 from crm_chassis.testing import database_fixtures
-
 from crm_territory import migrate
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
 
 from .org_builder import MemoryDirectory, OrgBuilder
-
 
 database_url, engine = database_fixtures("territory", migrate.upgrade)
 

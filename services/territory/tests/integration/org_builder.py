@@ -6,14 +6,14 @@ import itertools
 import uuid
 
 from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
-
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.service_layer import memberships, org, people, sales_lines, teams, territories
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
-from ..unit.conftest import rule  # noqa: F401 - one rule() helper for every test
+
+from ..unit.conftest import rule
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
 # Service accounts hold exactly the narrow roles their calls need (crm_chassis.service_roles).

@@ -9,11 +9,10 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
 from crm_chassis.testing import wait_until
-
 from crm_territory.adapters import orm
 from crm_territory.service_layer import routing
-from .org_builder import lead
-from .org_builder import WORKER
+
+from .org_builder import WORKER, lead
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +33,7 @@ def route_concurrently(deps, engine, team_id, batches):
     def run(index, leads):
         try:
             results[index] = routing.route_leads(deps, WORKER, leads=leads)
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001 - any failure of the thread is reported below
             errors.append(exc)
 
     gate = engine.connect()
@@ -70,7 +69,7 @@ def routed_events(engine, lead_id) -> int:
 
 
 def test_the_same_lead_routed_by_two_workers_at_once_is_decided_once(deps, org, engine):
-    team, _, _, reps, campaign = org.sales_team(2)
+    team, _, _, _reps, campaign = org.sales_team(2)
     routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign)])
     seq = ledger_seq(engine, team.id)
     duplicates = REGISTRY.get_sample_value("territory_routing_duplicates_total") or 0

@@ -8,7 +8,6 @@ import pytest
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_chassis.errors import Unavailable
-
 from crm_territory.adapters.identity_directory import GrpcUserDirectory
 
 pytestmark = pytest.mark.integration

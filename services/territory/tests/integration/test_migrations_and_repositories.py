@@ -9,20 +9,38 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, func, inspect, select
 
 from crm_chassis.testing import temporary_postgres_database
-
 from crm_territory import migrate
 from crm_territory.adapters import orm
+from crm_territory.domain.access import Action
 from crm_territory.domain.routing import Outcome
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
-from crm_territory.domain.access import Action
-from crm_territory.service_layer import (absences, access, memberships, owners, people, routing,
-                                         sales_lines, territories)
+from crm_territory.service_layer import (
+    absences,
+    access,
+    memberships,
+    owners,
+    people,
+    routing,
+    sales_lines,
+    territories,
+)
 from crm_territory.service_layer.org import assign_unit_manager
-from .org_builder import (ACCESS_CHECKER, ADMIN, LEAD_ROUTER, OWNER_CHOOSER, MemoryDirectory,
-                          OrgBuilder, lead, priority, rule, unique)
-from .org_builder import WORKER
+
+from .org_builder import (
+    ACCESS_CHECKER,
+    ADMIN,
+    LEAD_ROUTER,
+    OWNER_CHOOSER,
+    WORKER,
+    MemoryDirectory,
+    OrgBuilder,
+    lead,
+    priority,
+    rule,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
 TABLES = set(orm.metadata.tables)
@@ -97,7 +115,7 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
 
 
 def test_people_memberships_absences_and_access_round_trip(deps, org):
-    team, line, _, reps, _ = org.sales_team(2)
+    team, _line, _, reps, _ = org.sales_team(2)
     supervisor = unique("sup")
     membership = org.member(team, supervisor, TeamRole.SUPERVISOR, capacity=5)
     memberships.set_paused(deps, ADMIN, membership_id=membership.id, paused=True)
@@ -164,7 +182,7 @@ def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
 
 
 def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, org):
-    team, line, territory, reps, campaign = org.sales_team(2)
+    team, _line, territory, reps, campaign = org.sales_team(2)
     routed, lost_1, lost_2 = routing.route_leads(deps, WORKER,
                                                  leads=[lead(campaign=campaign, company_size=12), lead(campaign="no such campaign"),
          lead(campaign="no such campaign either")])
@@ -219,7 +237,7 @@ def test_the_sqlite_file_of_make_run_migrates_and_routes(tmp_path):
     deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
                               directory=MemoryDirectory())
     builder = OrgBuilder(deps)
-    team, _, _, reps, campaign = builder.sales_team(2)
+    _team, _, _, reps, campaign = builder.sales_team(2)
     first = routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign) for _ in range(4)])
     assert sorted(d.owner_user_id for d in first) == sorted(reps * 2)
     assert routing.route_leads(deps, WORKER, leads=[first[0].lead])[0].owner_user_id == first[0].owner_user_id

@@ -19,11 +19,11 @@ from crm_chassis import events
 from crm_chassis.db import make_engine
 from crm_chassis.messaging.testing import publish_as, service_worker
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
-
 from crm_territory import migrate
 from crm_territory.adapters import orm
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
+
 from .org_builder import MemoryDirectory, OrgBuilder, unique
 
 pytestmark = pytest.mark.integration
@@ -137,7 +137,7 @@ def test_a_published_lead_is_routed_once_however_often_it_arrives(worker, org, e
 
 def test_a_deactivated_user_gets_empty_scopes_at_once(worker, org, engine):
     channel, log_path = worker
-    team, _, _, reps, _ = org.sales_team(1)
+    _team, _, _, reps, _ = org.sales_team(1)
     leaver = reps[0]
     message = user_deactivated(leaver)
     publish(channel, "identity", "user_deactivated", message)
@@ -152,7 +152,7 @@ def test_a_deactivated_user_gets_empty_scopes_at_once(worker, org, engine):
 
 def test_a_bulk_import_is_routed_each_lead_once_and_fairly(worker, org, engine):
     channel, log_path = worker
-    team, _, _, reps, campaign = org.sales_team(3)
+    _team, _, _, reps, campaign = org.sales_team(3)
     messages = [lead_created(unique("bulk"), campaign) for _ in range(30)]
     for message in messages:
         publish(channel, "leads", "lead_created", message)
@@ -176,7 +176,7 @@ def test_the_worker_of_make_run_routes_on_its_sqlite_file(tmp_path):
     migrate.upgrade(url)
     deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
                               directory=MemoryDirectory())
-    team, _, _, reps, campaign = OrgBuilder(deps).sales_team(2)
+    _team, _, _, reps, campaign = OrgBuilder(deps).sales_team(2)
     messages = [lead_created(unique("local"), campaign) for _ in range(6)]
     log_path = tmp_path / "worker.log"
     with running_worker(url, log_path) as channel:
@@ -264,7 +264,7 @@ def test_a_deal_counts_for_its_owner_until_it_is_won(worker, org, engine):
     # dropped by the exchange.
     for method in ("on_deal_created", "on_deal_won"):
         queue = f"evt-deals-{method.removeprefix('on_')}--territory.{method}"
-        wait_until(lambda: consumed(queue), timeout=60,
+        wait_until(lambda: consumed(queue), timeout=60,  # noqa: B023 - called at once
                    message=f"the worker does not consume {queue}")
     deal_id = unique("deal")
     created = deal_event(deals_events.DealCreated, "deal_created", deal_id, 1, team.id, reps[1],

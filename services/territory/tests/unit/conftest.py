@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import pytest
-from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
 
+from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
-from crm_territory.service_layer import (memberships, org, people, sales_lines, teams,
-                                         territories)
+from crm_territory.service_layer import memberships, org, people, sales_lines, teams, territories
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
+
 from .fakes import FakeClock, FakeDirectory, FakeMetrics, FakeUnitOfWork
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))

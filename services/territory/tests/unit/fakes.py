@@ -10,14 +10,13 @@ import copy
 import datetime as dt
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_territory.domain.assignment import TeamLedger
 from crm_territory.domain.org import OrgSettings
 from crm_territory.service_layer import repositories
 from crm_territory.service_layer.ports import Clock, DirectoryUser, RoutingMetrics, UserDirectory
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class _Store(dict):

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from crm_chassis.auth.testing import TestKeys
-
 from google.protobuf import message_factory
 
-from crm.territory.v1 import (access_pb2, access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
-                              routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
-                              teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
+from crm.territory.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    org_pb2,
+    org_pb2_grpc,
+    routing_pb2,
+    routing_pb2_grpc,
+    sales_lines_pb2,
+    sales_lines_pb2_grpc,
+    teams_pb2,
+    teams_pb2_grpc,
+    territories_pb2,
+    territories_pb2_grpc,
+)
+from crm_chassis.auth.testing import TestKeys
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
-
 
 # (full service name, method descriptor) of every territory RPC, from the protos themselves.
 METHODS = [(service.full_name, method)
@@ -50,7 +59,7 @@ class Client:
         self.routing = routing_pb2_grpc.RoutingServiceStub(channel)
         self.access = access_pb2_grpc.AccessServiceStub(channel)
 
-    def as_(self, token: str) -> "Client":
+    def as_(self, token: str) -> Client:
         return Client(self.channel, token)
 
     def __call__(self, method, request):

@@ -1,13 +1,13 @@
 """The access matrix: every kind of person against every action, plus revocation events."""
 import pytest
-from crm_chassis.errors import InvalidArgument, PermissionDenied
 
 from crm.territory.v1 import access_pb2
+from crm_chassis.errors import InvalidArgument, PermissionDenied
 from crm_territory.domain.access import Action, DenyReason, Via
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import access, memberships, org, teams
-from .conftest import ADMIN, ACCESS_CHECKER, World, user
-from .conftest import WORKER
+
+from .conftest import ACCESS_CHECKER, ADMIN, WORKER, World, user
 
 Y, N = True, False
 # subject -> expected result for each action, on a record of team "Berlin" owned by "owner"

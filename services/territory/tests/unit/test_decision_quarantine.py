@@ -2,14 +2,14 @@
 (decision_access.py), and carry only what assigning needs of it."""
 import grpc
 import pytest
-from crm_chassis.errors import NotFound, PermissionDenied
 
 from crm.territory.v1 import routing_pb2
+from crm_chassis.errors import NotFound, PermissionDenied
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import org, routing
-from .conftest import ADMIN, LEAD_ROUTER, lead, rule, user
+
+from .conftest import ADMIN, LEAD_ROUTER, WORKER, lead, rule, user
 from .grpc_client import Client, start
-from .conftest import WORKER
 
 SC = grpc.StatusCode
 FULL_LEAD = dict(country="DE", region="Berlin", city="Berlin", postal_code="10115",

@@ -3,7 +3,8 @@ two items more than another — whatever happened before (joins, leave, returns)
 import collections
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_territory.domain.assignment import Candidate, TeamLedger, choose_owner
 from crm_territory.domain.teams import RoutingStrategy

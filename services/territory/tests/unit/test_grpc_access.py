@@ -2,11 +2,12 @@
 revocation visible at once."""
 import grpc
 import pytest
-from crm_chassis.service_roles import CHECK_ACCESS
 
 from crm.territory.v1 import access_pb2, teams_pb2
+from crm_chassis.service_roles import CHECK_ACCESS
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import memberships, org
+
 from .conftest import ADMIN, World
 from .grpc_client import Client, field_of, start
 
@@ -52,10 +53,10 @@ MATRIX = {
 
 @pytest.mark.parametrize("subject", list(MATRIX))
 def test_check_access_matrix_over_grpc(setup, subject):
-    w, berlin, _, client, tokens = setup
+    _w, berlin, _, client, tokens = setup
     service = client.as_(tokens.service("deals", CHECK_ACCESS))
     expected = MATRIX[subject]
-    for action, allowed in zip((READ, UPDATE, TRANSFER), expected[:3]):
+    for action, allowed in zip((READ, UPDATE, TRANSFER), expected[:3], strict=True):
         answer = service(service.access.CheckAccess, access_pb2.CheckAccessRequest(
             user_id=subject, action=action, team_id=berlin.id, record_owner_id="owner"))
         assert answer.allowed is allowed, (action, answer.reason)
@@ -66,7 +67,7 @@ def test_check_access_matrix_over_grpc(setup, subject):
 
 
 def test_denied_update_names_the_rule_and_the_scope(setup):
-    w, berlin, _, client, tokens = setup
+    _w, berlin, _, client, tokens = setup
     service = client.as_(tokens.service("deals", CHECK_ACCESS))
     answer = service(service.access.CheckAccess, access_pb2.CheckAccessRequest(
         user_id="teammate", action=UPDATE, team_id=berlin.id, record_owner_id="owner"))
@@ -80,7 +81,7 @@ def test_denied_update_names_the_rule_and_the_scope(setup):
 @pytest.mark.parametrize("subject", ["admin", "sibling_manager", "no_department", "deactivated",
                                      "nobody"])
 def test_list_scopes_is_empty_for_everyone_without_a_grant_on_berlin(setup, subject):
-    w, berlin, oslo, client, tokens = setup
+    _w, berlin, oslo, client, tokens = setup
     service = client.as_(tokens.service("deals", CHECK_ACCESS))
     scopes = service(service.access.ListScopes, access_pb2.ListScopesRequest(user_id=subject)).user_scopes
     assert berlin.id not in [s.team_id for s in scopes.scopes]
@@ -93,7 +94,7 @@ def test_list_scopes_is_empty_for_everyone_without_a_grant_on_berlin(setup, subj
 
 
 def test_list_scopes_of_members_and_managers(setup):
-    w, berlin, _, client, tokens = setup
+    _w, berlin, _, client, tokens = setup
     me = client.as_(tokens.user("owner"))
     own = me(me.access.ListScopes, access_pb2.ListScopesRequest(user_id="owner")).user_scopes
     assert [(s.team_id, s.role, s.source) for s in own.scopes] == \
@@ -107,7 +108,7 @@ def test_list_scopes_of_members_and_managers(setup):
 
 
 def test_who_may_ask(setup):
-    w, berlin, _, client, tokens = setup
+    _w, berlin, _, client, tokens = setup
     teammate = client.as_(tokens.user("teammate"))
     mine = teammate(teammate.access.CheckAccess, access_pb2.CheckAccessRequest(
         user_id="teammate", action=READ, team_id=berlin.id))
@@ -164,7 +165,7 @@ def test_a_move_ends_access_to_the_old_team_at_once():
 
 
 def test_tokens_of_deactivated_people_are_refused_at_once(setup):
-    w, berlin, _, client, tokens = setup
+    w, _berlin, _, client, tokens = setup
     gone = client.as_(tokens.user("deactivated"))
     err = gone.error(gone.access.ListScopes, access_pb2.ListScopesRequest(user_id="deactivated"))
     assert err.code() == SC.UNAUTHENTICATED and "deactivated" in err.details()

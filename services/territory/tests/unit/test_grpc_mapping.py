@@ -2,16 +2,16 @@
 from decimal import Decimal
 
 import pytest
-from crm_chassis import events
-from crm_chassis.errors import InvalidArgument
 
 from crm.territory.v1 import access_pb2, events_pb2, routing_pb2, teams_pb2, territories_pb2
+from crm_chassis import events
+from crm_chassis.errors import InvalidArgument
+from crm_territory.adapters import grpc_mapping
 from crm_territory.domain.access import Action
 from crm_territory.domain.teams import TeamRole
-from crm_territory.adapters import grpc_mapping
 from crm_territory.service_layer import routing, territories
-from .conftest import lead, rule
-from .conftest import WORKER
+
+from .conftest import WORKER, lead, rule
 
 
 def test_lead_attributes_to_facts():
@@ -70,7 +70,6 @@ def test_events_encode_and_decode_as_on_the_wire(world):
 
 def test_caller_from_the_chassis_principal():
     from crm_chassis.auth.principal import Principal
-
     from crm_territory.service_layer.caller import Caller
     admin = Caller.from_principal(Principal("u1", roles=frozenset({"admin"}), display_name="Ann"))
     assert admin.is_admin and not admin.is_service_account and admin.user_id == "u1"
@@ -89,7 +88,6 @@ def test_no_token_acts_as_the_platform_itself():
     """Kind "system" is the worker's own (Caller.system); a principal naming it is refused."""
     from crm_chassis.auth.principal import Principal
     from crm_chassis.errors import Unauthenticated
-
     from crm_territory.service_layer.caller import Caller
     with pytest.raises(Unauthenticated) as refused:
         Caller.from_principal(Principal("territory-router", kind="system",

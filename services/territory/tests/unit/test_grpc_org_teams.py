@@ -8,6 +8,7 @@ from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import pagination_pb2
 from crm.territory.v1 import access_pb2, org_pb2, teams_pb2
+
 from .conftest import World
 from .grpc_client import Client, field_of, start
 
@@ -47,7 +48,7 @@ def build(admin):
 
 def test_an_organisation_built_over_the_api(api):
     w, admin, _, _ = api
-    emea, dach, area, berlin, munich = build(admin)
+    _emea, dach, area, berlin, munich = build(admin)
     assert (area.level, area.level_name, area.department, area.parent_id) == \
         (3, "area", "sales", dach.id)
     assert berlin.strategy == teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN

@@ -2,16 +2,16 @@
 input refused clearly, PreviewRoute's explanation, decisions, the queue and hand-overs."""
 import grpc
 import pytest
-from crm_chassis.service_roles import CHOOSE_OWNERS, ROUTE_LEADS
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2
 from crm.territory.v1 import routing_pb2, sales_lines_pb2, teams_pb2, territories_pb2
+from crm_chassis.service_roles import CHOOSE_OWNERS, ROUTE_LEADS
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import org, routing
-from .conftest import ADMIN, World, lead
+
+from .conftest import ADMIN, WORKER, World, lead
 from .grpc_client import Client, field_of, start
-from .conftest import WORKER
 
 SC = grpc.StatusCode
 

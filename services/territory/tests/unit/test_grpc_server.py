@@ -6,6 +6,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from crm_territory.entrypoints import api
+
 from .conftest import World
 from .grpc_client import METHODS, call_empty, start
 

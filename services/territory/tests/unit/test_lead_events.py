@@ -1,7 +1,6 @@
 """leads' Lead (from lead_created) -> the facts routing looks at."""
 from crm.common.v1 import money_pb2
 from crm.leads.v1 import lead_pb2
-
 from crm_territory.adapters.lead_events import lead_facts
 from crm_territory.domain.values import Money
 

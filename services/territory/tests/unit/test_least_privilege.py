@@ -4,16 +4,26 @@ import datetime as dt
 
 import grpc
 import pytest
-from crm_chassis.errors import PermissionDenied
-from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS, SERVICE_ROLES
 
 from crm.territory.v1 import org_pb2, routing_pb2, teams_pb2
+from crm_chassis.errors import PermissionDenied
+from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS, SERVICE_ROLES
 from crm_territory.domain.access import Action
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
-from crm_territory.service_layer import (absences, access, memberships, org, owners, routing,
-                                         sales_lines, teams, territories)
+from crm_territory.service_layer import (
+    absences,
+    access,
+    memberships,
+    org,
+    owners,
+    routing,
+    sales_lines,
+    teams,
+    territories,
+)
 from crm_territory.service_layer.caller import Caller
+
 from .conftest import ADMIN, World, lead, rule
 from .grpc_client import Client, start
 

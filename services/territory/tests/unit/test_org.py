@@ -1,9 +1,15 @@
 import pytest
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied)
 
 from crm.territory.v1 import events_pb2
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from crm_territory.service_layer import org
+
 from .conftest import ADMIN, rule, user
 
 

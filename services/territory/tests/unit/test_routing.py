@@ -4,15 +4,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
 from crm.territory.v1 import routing_pb2, teams_pb2
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from crm_territory.domain.routing import Outcome, UnroutableReason
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.values import Money
 from crm_territory.service_layer import absences, memberships, org, owners, routing, teams
-from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule, user
-from .conftest import WORKER
+
+from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, WORKER, lead, rule, user
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def route(world, *leads):
 
 
 def test_first_matching_rule_wins_and_is_explained(setup):
-    world, berlin, munich, _, line = setup
+    world, berlin, _munich, _, line = setup
     [d] = route(world, lead("L1", postal_code="10115", company_size=20, region="Bavaria"))
     assert d.outcome is Outcome.ROUTED and d.team_id == berlin.id and d.owner_user_id == "b1"
     assert d.match.rule.name == "Berlin SMB" and d.match.position == 1 and d.rules_tried == 1
@@ -58,7 +58,7 @@ def test_first_matching_rule_wins_and_is_explained(setup):
 
 
 def test_later_rules_and_territories_by_priority(setup):
-    world, berlin, munich, _, _ = setup
+    world, _berlin, munich, _, _ = setup
     d1, d2, d3 = route(world,
                        lead("L1", postal_code="10115", company_size=900, industry="Software"),
                        lead("L2", region="bavaria"),
@@ -155,7 +155,7 @@ def test_capacity_day_follows_the_team_time_zone(setup):
     for m in world.uow.memberships.for_team(berlin.id):
         memberships.update_membership(world.deps, ADMIN, membership_id=m.id,
                                       changes={"daily_capacity": 1})
-    world.clock.at = dt.datetime(2026, 3, 3, 1, 0, tzinfo=dt.timezone.utc)   # Mar 2, 20:00 NY
+    world.clock.at = dt.datetime(2026, 3, 3, 1, 0, tzinfo=dt.UTC)   # Mar 2, 20:00 NY
     route(world, *[lead(f"L{i}", postal_code="10", company_size=1) for i in range(3)])
     world.clock.advance(hours=2)            # Mar 3 in UTC, but still Mar 2 (22:00) in New York
     [d] = route(world, lead("X", postal_code="10", company_size=1))
@@ -175,7 +175,7 @@ def test_deactivated_member_is_skipped(setup):
 
 
 def test_preview_changes_nothing_and_takes_drafts(setup):
-    world, berlin, munich, _, _ = setup
+    world, berlin, _munich, _, _ = setup
     berlin_territory = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
     emitted = len(world.uow.emitted)
     p1 = routing.preview_route(world.deps, ADMIN,

@@ -4,8 +4,8 @@ import pytest
 
 from crm_territory.service_layer import routing
 from crm_territory.service_layer.repositories import TransactionConflict
-from .conftest import lead, rule
-from .conftest import WORKER
+
+from .conftest import WORKER, lead, rule
 
 
 def team_with_territory(world):

@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from crm_chassis.errors import InvalidArgument, ValidationErrors
 
+from crm_chassis.errors import InvalidArgument, ValidationErrors
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.rule_checks import build_condition, check_ruleset
 from crm_territory.domain.rules import Rule

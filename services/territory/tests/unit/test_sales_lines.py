@@ -1,13 +1,20 @@
 from decimal import Decimal
 
 import pytest
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied, ValidationErrors)
 
 from crm.territory.v1 import sales_lines_pb2
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer import sales_lines
+
 from .conftest import ADMIN, rule, user
 
 
@@ -19,7 +26,7 @@ def setup(world):
 
 
 def test_create_sales_line_publishes(setup):
-    world, a, b, line = setup
+    world, a, b, _line = setup
     event = world.uow.events("sales_line_changed")[-1]
     assert event.sales_line.workflow_kind == sales_lines_pb2.WORKFLOW_KIND_QUOTE
     assert list(event.sales_line.team_ids) == [a.id, b.id]

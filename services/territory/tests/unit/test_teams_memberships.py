@@ -1,12 +1,18 @@
 import datetime as dt
 
 import pytest
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied)
 
 from crm.territory.v1 import events_pb2, teams_pb2
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.service_layer import absences, memberships, org, teams
+
 from .conftest import ADMIN, user
 
 
@@ -17,7 +23,7 @@ def dach(world):
 
 
 def test_team_creation_and_validation(dach):
-    world, region, berlin, _ = dach
+    world, region, _berlin, _ = dach
     assert world.uow.events("team_changed")[0].team.strategy == \
         teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN
     with pytest.raises(AlreadyExists):
@@ -169,7 +175,7 @@ def test_update_pause_resume(dach):
 
 
 def test_list_memberships(dach):
-    world, _, berlin, munich = dach
+    world, _, berlin, _munich = dach
     world.member(berlin, "rep1")
     m = world.member(berlin, "rep2")
     memberships.end_membership(world.deps, ADMIN, membership_id=m.id, reason="left")
@@ -206,7 +212,7 @@ def test_absences(dach):
 
 
 def test_list_teams_below_a_unit(dach):
-    world, region, berlin, munich = dach
+    world, region, berlin, _munich = dach
     elsewhere = world.team("Oslo", world.unit("Nordics"))
     division_id = region.parent_id
     names = [t.name for t in teams.list_teams(world.deps, ADMIN, unit_id=division_id).items]

@@ -1,10 +1,16 @@
 import pytest
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument,
-                                PermissionDenied, ValidationErrors)
 
 from crm.territory.v1 import events_pb2
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_territory.service_layer import territories
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
+
 from .conftest import ADMIN, rule, user
 
 

@@ -2,8 +2,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from crm_chassis.errors import InvalidArgument
 
+from crm_chassis.errors import InvalidArgument
 from crm_territory.domain.values import Money, Period
 
 

@@ -4,7 +4,6 @@ from pathlib import Path
 
 from crm_chassis import manifest
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
-
 from crm_territory.entrypoints import worker
 
 ROOT = Path(__file__).resolve().parents[2]

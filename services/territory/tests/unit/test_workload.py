@@ -9,8 +9,8 @@ from crm_territory.domain.routing import Outcome
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import memberships, org, owners, routing, territories, workload
-from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule
-from .conftest import WORKER
+
+from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, WORKER, lead, rule
 
 LEAD, DEAL = ItemKind.LEAD, ItemKind.DEAL
 
@@ -139,7 +139,7 @@ def test_a_redelivered_lead_is_not_counted_again(setup):
 
 def test_a_queued_lead_counts_once_taken_by_hand_or_by_retry(setup):
     world, berlin, _ = setup
-    [d1, d2] = route(world, lead("Q1", country="FR", version=1), lead("Q2", country="FR",
+    [d1, _d2] = route(world, lead("Q1", country="FR", version=1), lead("Q2", country="FR",
                                                                       version=1))
     assert d1.in_queue and open_items(world, berlin) == {}
     apply(world, assigned("Q1", 2, None, ""), assigned("Q2", 2, None, ""))   # queued in leads

@@ -6,14 +6,17 @@ from crm.deals.v1 import resources_pb2
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
 from crm_chassis import events
-
 from crm_territory.adapters.lead_events import lead_facts
-from crm_territory.adapters.workload_events import (deal_facts, lead_assigned_facts,
-                                                    lead_merged_facts, lead_status_facts)
+from crm_territory.adapters.workload_events import (
+    deal_facts,
+    lead_assigned_facts,
+    lead_merged_facts,
+    lead_status_facts,
+)
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import workload
-from .conftest import WORKER, World
 
+from .conftest import WORKER, World
 
 
 def stamped(message, event_type, aggregate_id, version, producer="leads"):

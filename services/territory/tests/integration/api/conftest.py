@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from crm_chassis.auth.testing import TestKeys
 
+from crm_chassis.auth.testing import TestKeys
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
+
 from ...unit.grpc_client import Client, Tokens
 from ..org_builder import MemoryDirectory
 

@@ -4,12 +4,19 @@ import json
 
 import grpc
 import pytest
-from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS
 from sqlalchemy import select
 
-from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
-                              territories_pb2)
+from crm.territory.v1 import (
+    access_pb2,
+    org_pb2,
+    routing_pb2,
+    sales_lines_pb2,
+    teams_pb2,
+    territories_pb2,
+)
+from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS
 from crm_territory.adapters import orm
+
 from ...unit.grpc_client import METHODS, call_empty
 from ..org_builder import priority, unique
 
