@@ -4,7 +4,8 @@
   test run, free ports, ``wait_until``, the integration suites' database fixtures.
 - :mod:`crm_chassis.testing.fakes`: ``FixedClock``, ``SequentialIds``, the fake unit of work kit
   (``FakeUnitOfWorkBase``, in-memory repositories) for unit tests of use cases.
-- :mod:`crm_chassis.testing.migrations`: the migration round-trip check of a service.
+- :mod:`crm_chassis.testing.migrations`: the migration round-trip check of a service
+  (``migration_round_trip_tests``).
 
 The infrastructure helpers are re-exported here (``from crm_chassis.testing import free_port``).
 """

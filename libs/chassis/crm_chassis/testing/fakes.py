@@ -26,15 +26,20 @@ T = TypeVar("T")
 
 
 class FixedClock:
-    """``now()`` is ``start`` until :meth:`advance` or :meth:`set` moves it."""
+    """``now()`` is ``start`` until :meth:`advance` or :meth:`set` moves it. With a ``tick``,
+    every reading first moves the clock on by ``tick``, so every change gets its own instant
+    (as a database clock gives them); ``current`` is the last instant read."""
 
     def __init__(self, start: dt.datetime = dt.datetime(2026, 1, 5, 9, 0,
-                                                         tzinfo=dt.timezone.utc)) -> None:
+                                                         tzinfo=dt.timezone.utc), *,
+                 tick: dt.timedelta = dt.timedelta(0)) -> None:
         if start.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime (the platform's clock is UTC)")
         self.current = start
+        self.tick = tick
 
     def now(self) -> dt.datetime:
+        self.current += self.tick
         return self.current
 
     def advance(self, delta: dt.timedelta = dt.timedelta(seconds=1)) -> dt.datetime:

@@ -90,3 +90,11 @@ def test_fake_repository_refuses_add_of_an_existing_and_update_of_an_unknown_id(
             uow.things.add(Thing("t1", "again"))
         with pytest.raises(AssertionError, match="unknown"):
             uow.things.update(Thing("t2", "nobody"))
+
+
+def test_a_ticking_fixed_clock_gives_every_reading_its_own_instant():
+    start = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+    clock = FixedClock(start, tick=dt.timedelta(seconds=1))
+    assert [clock.now(), clock.now()] == [start + dt.timedelta(seconds=1),
+                                          start + dt.timedelta(seconds=2)]
+    assert clock.current == start + dt.timedelta(seconds=2)
