@@ -1,9 +1,9 @@
-"""Small value objects: exact money, reporting periods, half-open ranges, identifiers."""
+"""Small value objects: exact money, reporting periods, and the checks of text, versions and
+validation problems the model shares."""
 from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -11,10 +11,6 @@ from crm_chassis.currencies import MINOR_UNITS, check_currency, minor_units
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,4})?$")
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

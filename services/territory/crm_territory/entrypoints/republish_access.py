@@ -11,8 +11,7 @@ from __future__ import annotations
 import sys
 
 from crm_chassis.logging import configure_logging, get_logger
-from crm_territory.entrypoints import settings as settings_module
-from crm_territory.entrypoints.wiring import build_dependencies
+from crm_territory.entrypoints import settings, wiring
 from crm_territory.service_layer.access_state import republish_all
 from crm_territory.service_layer.caller import Caller
 
@@ -20,10 +19,13 @@ log = get_logger("crm_territory.republish_access")
 
 
 def main() -> int:
-    settings = settings_module.load()
-    configure_logging(settings)
-    deps = build_dependencies(settings)
-    count = republish_all(deps, Caller.system("territory-republish"))
+    loaded = settings.load()
+    configure_logging(loaded)
+    deps = wiring.build_dependencies(loaded)
+    try:
+        count = republish_all(deps, Caller.system("territory-republish"))
+    finally:
+        deps.close()
     log.info("user_access_republished", people=count)
     print(f"republished the scopes of {count} people; territory's relay publishes them")
     return 0

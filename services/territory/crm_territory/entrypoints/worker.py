@@ -20,17 +20,14 @@ Run: ``python -m crm_chassis.messaging.worker_main territory crm_territory.entry
 """
 from __future__ import annotations
 
-import threading
-
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
+from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.batches import idempotent_batch_handler
-from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_territory.adapters.identity_directory import from_snapshot
 from crm_territory.adapters.lead_events import lead_facts
@@ -41,47 +38,26 @@ from crm_territory.adapters.workload_events import (
     lead_merged_facts,
     lead_status_facts,
 )
-from crm_territory.entrypoints.settings import SERVICE_NAME, TerritorySettings
-from crm_territory.entrypoints.wiring import build_dependencies
+from crm_territory.entrypoints import settings, wiring
 from crm_territory.service_layer import people, routing, workload
 from crm_territory.service_layer.caller import Caller
-from crm_territory.service_layer.dependencies import Dependencies
 
 log = get_logger("crm_territory.worker")
+# The worker's caller (Caller.system: the actor of the events it publishes); routing decisions
+# name the router (lead_routed, lead_unroutable).
 WORKER = Caller.system("territory-worker")
-# Routing decisions name the router as their actor (lead_routed, lead_unroutable).
 ROUTER = Caller.system("territory-router")
 QUEUE_GAUGE_SECONDS = 15.0
 # Leads routed per transaction at most (a bulk import fills batches; a lone lead is not delayed).
 LEAD_BATCH = 500
 
-_lock = threading.Lock()
-_dependencies: Dependencies | None = None
-
-
-def shared_dependencies(settings: TerritorySettings) -> Dependencies:
-    """One set of dependencies (one engine, one organisation cache) per worker process."""
-    global _dependencies
-    with _lock:
-        if _dependencies is None:
-            _dependencies = build_dependencies(settings)
-        return _dependencies
-
-
-class TerritoryDependencies(DependencyProvider):
-    def setup(self):
-        self.deps = shared_dependencies(TerritorySettings.load(self.container.service_name))
-
-    def get_dependency(self, worker_ctx):
-        return self.deps
-
 
 class TerritoryWorker:
-    name = SERVICE_NAME
+    name = settings.SERVICE_NAME
 
-    uow = UnitOfWorkProvider(lambda settings: shared_dependencies(settings).uow,
-                             TerritorySettings)
-    deps = TerritoryDependencies()
+    # One set of dependencies (one engine, one organisation cache) per worker process, built
+    # from the settings at setup; the handlers' units of work come from ``deps.uow``.
+    deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
     # ------------------------------------------------------------------ identity's users
     def _record_user(self, event, uow) -> None:

@@ -5,7 +5,6 @@ import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
 from crm_territory.domain.teams import Absence, TeamRole, check_span
-from crm_territory.domain.values import new_id
 from crm_territory.service_layer.caller import Caller, has_team_role
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
@@ -43,7 +42,7 @@ def record_absence(deps: Dependencies, caller: Caller, *, user_id: str, starts_a
     with deps.uow() as uow:
         found(uow.people.get(user_id), "user", user_id)
         _may_manage_leave(uow, caller, user_id, now)
-        absence = Absence(new_id(), user_id, starts_at, ends_at, (reason or "").strip()[:500])
+        absence = Absence(deps.ids.new_id(), user_id, starts_at, ends_at, (reason or "").strip()[:500])
         uow.absences.add(absence)
         uow.commit()
         return absence

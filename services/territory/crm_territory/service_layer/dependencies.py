@@ -1,24 +1,19 @@
-"""Everything a use case needs besides its arguments, built once per process by an entrypoint
-(``crm_territory.entrypoints.wiring.build_dependencies``)."""
+"""Everything a territory use case needs besides its caller and its arguments: the chassis'
+``Dependencies`` (a new unit of work per call, the clock, the id generator) plus identity's user
+directory and the routing metrics. Built once per process by an entrypoint
+(``crm_territory.entrypoints.wiring.build_dependencies``), never at import."""
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crm_territory.service_layer.ports import Clock, RoutingMetrics, UserDirectory
+from crm_chassis import use_cases
+from crm_territory.service_layer.ports import RoutingMetrics, UserDirectory
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
-@dataclass
-class Dependencies:
-    uow: Callable[[], TerritoryUnitOfWork]   # a fresh unit of work per use case call
-    clock: Clock
+@dataclass(frozen=True, kw_only=True)
+class Dependencies(use_cases.Dependencies):
+    uow: Callable[[], TerritoryUnitOfWork]   # a new unit of work per use case call
     directory: UserDirectory                 # identity's users (first sight of a person)
     metrics: RoutingMetrics
-
-    def joined(self, uow: TerritoryUnitOfWork) -> Dependencies:
-        """A copy whose units of work are ``uow`` entered again: a use case run by a worker
-        handler joins the handler's transaction (its block runs in a savepoint, the handler
-        commits the inbox row and the effect together)."""
-        return dataclasses.replace(self, uow=lambda: uow)

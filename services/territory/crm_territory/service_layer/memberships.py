@@ -10,14 +10,15 @@ import datetime as dt
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
+from crm_chassis.paging import Page
 from crm_territory.domain.teams import Membership, TeamRole, check_capacity
-from crm_territory.domain.values import check_version, new_id
+from crm_territory.domain.values import check_version
 from crm_territory.service_layer.access_state import AccessWatch
 from crm_territory.service_layer.caller import Caller, require_team_role
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_membership
 from crm_territory.service_layer.lookups import active_team, found
-from crm_territory.service_layer.paging import Page, paginate
+from crm_territory.service_layer.paging import paginate
 from crm_territory.service_layer.people import ensure_person
 
 MANAGE = "managing the team's members"
@@ -40,13 +41,14 @@ def _active_in_team(uow, team_id: str, user_id: str, at: dt.datetime) -> Members
                  if m.team_id == team_id and m.is_active(at)), None)
 
 
-def _start(uow, team_id: str, user_id: str, role: TeamRole, starts_at: dt.datetime,
+def _start(uow, membership_id: str, team_id: str, user_id: str, role: TeamRole,
+           starts_at: dt.datetime,
            daily_capacity: int | None, takes_leads: bool | None) -> Membership:
     for other in uow.memberships.for_user(user_id):
         if other.team_id == team_id and other.overlaps(starts_at, None):
             raise AlreadyExists(f"user {user_id} already has a membership of this team from "
                                 f"{other.starts_at.isoformat()}", field="user_id")
-    membership = Membership(new_id(), team_id, user_id, role, starts_at,
+    membership = Membership(membership_id, team_id, user_id, role, starts_at,
                             daily_capacity=check_capacity(daily_capacity),
                             takes_leads=(role is not TeamRole.MANAGER) if takes_leads is None
                             else takes_leads)
@@ -67,7 +69,7 @@ def add_member(deps: Dependencies, caller: Caller, *, team_id: str, user_id: str
         require_team_role(uow, caller, team_id, TeamRole.MANAGER, MANAGE, now)
         ensure_person(uow, deps.directory, user_id)
         watch = AccessWatch(uow, now).watch([user_id])
-        membership = _start(uow, team_id, user_id, role, start, daily_capacity, takes_leads)
+        membership = _start(uow, deps.ids.new_id(), team_id, user_id, role, start, daily_capacity, takes_leads)
         emit_membership(uow, membership, events_pb2.CHANGE_KIND_STARTED, caller.actor)
         watch.publish(caller.actor)
         uow.commit()
@@ -110,7 +112,7 @@ def move_member(deps: Dependencies, caller: Caller, *, user_id: str, from_team_i
         watch = AccessWatch(uow, now).watch([user_id])
         old.end(now, f"moved to team '{target.name}'")
         uow.memberships.save(old)
-        new = _start(uow, to_team_id, user_id, role or old.role, now, daily_capacity, None)
+        new = _start(uow, deps.ids.new_id(), to_team_id, user_id, role or old.role, now, daily_capacity, None)
         emit_membership(uow, old, events_pb2.CHANGE_KIND_ENDED, caller.actor, moved_to=to_team_id)
         emit_membership(uow, new, events_pb2.CHANGE_KIND_STARTED, caller.actor, moved_from=from_team_id)
         watch.publish(caller.actor)
@@ -183,4 +185,4 @@ def list_memberships(deps: Dependencies, caller: Caller, *, team_id: str = "", u
         rows = uow.memberships.for_team(team_id) if team_id else uow.memberships.for_user(user_id)
     rows = [m for m in rows if (not user_id or m.user_id == user_id)
             and (include_ended or m.ends_at is None or m.ends_at > now)]
-    return paginate(rows, lambda m: [m.starts_at.isoformat(), m.id], page_size, cursor)
+    return paginate(rows, lambda m: (m.starts_at.isoformat(), m.id), page_size, cursor)

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
+from crm_chassis.paging import Page
 from crm_territory.domain import org
 from crm_territory.domain.org import OrgSettings, OrgUnit
-from crm_territory.domain.values import check_version, new_id, require_text
+from crm_territory.domain.values import check_version, require_text
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.access_state import AccessWatch, all_unit_managers
 from crm_territory.service_layer.caller import Caller, require_admin
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_unit
 from crm_territory.service_layer.lookups import active_team, found
-from crm_territory.service_layer.paging import Page, paginate
+from crm_territory.service_layer.paging import paginate
 from crm_territory.service_layer.people import ensure_person
 
 
@@ -65,7 +66,7 @@ def create_unit(deps: Dependencies, caller: Caller, *, name: str, parent_id: str
         parent = found(uow.units.get(parent_id), "parent unit", parent_id) if parent_id else None
         level, dept = org.placement(parent, department)
         _check_sibling_name(uow, name, parent_id, dept)
-        unit = OrgUnit(new_id(), name, level, dept, parent_id, created_at=deps.clock.now())
+        unit = OrgUnit(deps.ids.new_id(), name, level, dept, parent_id, created_at=deps.clock.now())
         uow.units.add(unit)
         emit_unit(uow, unit, events_pb2.CHANGE_KIND_CREATED, caller.actor)
         uow.commit()
@@ -85,7 +86,7 @@ def list_units(deps: Dependencies, caller: Caller, *, parent_id: str = "", depar
         units = [u for u in uow.units.all().values()
                  if (include_inactive or u.active) and (not parent_id or u.parent_id == parent_id)
                  and (not dept or u.department == dept)]
-    return paginate(units, lambda u: [u.level, u.name.casefold(), u.id], page_size, cursor)
+    return paginate(units, lambda u: (u.level, u.name.casefold(), u.id), page_size, cursor)
 
 
 def rename_unit(deps: Dependencies, caller: Caller, *, unit_id: str, name: str,

@@ -1,58 +1,28 @@
-"""Keyset paging of the list use cases: page size limits and the opaque cursor."""
+"""Keyset pages of the lists the use cases hold in memory (the organisation is read whole), on
+the platform's paging conventions (``crm_chassis.paging``: the page size limits, the opaque
+cursor, one error message each)."""
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
-from crm_chassis.errors import InvalidArgument
+from crm_chassis.paging import KeyPart, Page, bad_cursor, fetch_page
 
 T = TypeVar("T")
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str
-
-
-def page_size(requested: int) -> int:
-    if requested < 0 or requested > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"page_size must be 0..{MAX_PAGE_SIZE}, got {requested}",
-                              field="page.page_size")
-    return requested or DEFAULT_PAGE_SIZE
-
-
-def encode_cursor(key: list) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> list | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError):
-        raise InvalidArgument("page.cursor is not a cursor this service returned",
-                              field="page.cursor") from None
-    if not isinstance(key, list):
-        raise InvalidArgument("page.cursor is not a cursor this service returned",
-                              field="page.cursor")
-    return key
-
-
-def paginate(items: Iterable[T], key: Callable[[T], list], requested_size: int,
+def paginate(items: Iterable[T], key: Callable[[T], tuple[KeyPart, ...]], requested_size: int,
              cursor: str) -> Page[T]:
-    """Keyset paging over an in-memory list: stable under inserts and deletes."""
-    size = page_size(requested_size)
-    after = decode_cursor(cursor)
+    """One page of ``items`` in ``key`` order after the cursor's key: stable under inserts and
+    deletes between pages."""
     ordered = sorted(items, key=key)
-    if after is not None:
-        ordered = [i for i in ordered if key(i) > after]
-    chunk = ordered[:size]
-    more = len(ordered) > size
-    return Page(chunk, encode_cursor(key(chunk[-1])) if more and chunk else "")
+
+    def after(start: tuple[KeyPart, ...] | None, limit: int) -> list[T]:
+        if start is None:
+            return ordered[:limit]
+        try:
+            return [item for item in ordered if key(item) > start][:limit]
+        except TypeError:   # the key of another list: its parts compare with nothing here
+            raise bad_cursor() from None
+
+    return fetch_page(after, key, requested_size, cursor)

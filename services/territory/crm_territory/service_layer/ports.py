@@ -2,19 +2,7 @@
 from __future__ import annotations
 
 import abc
-import datetime as dt
 from dataclasses import dataclass
-
-
-class Clock(abc.ABC):
-    @abc.abstractmethod
-    def now(self) -> dt.datetime:
-        """Current time, timezone-aware UTC."""
-
-
-class SystemClock(Clock):
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

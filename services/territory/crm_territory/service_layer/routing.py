@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from crm.territory.v1 import events_pb2
+from crm_chassis import paging
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
+from crm_chassis.paging import Page, bad_cursor, decode_cursor, encode_cursor
 from crm_territory.domain.access import Scope
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routing_order
@@ -13,7 +15,7 @@ from crm_territory.domain.rule_checks import check_ruleset
 from crm_territory.domain.teams import TeamRole
 from crm_territory.domain.territories import Territory
 from crm_territory.domain.workload import ItemKind
-from crm_territory.service_layer import event_messages, paging
+from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.decision_access import (
@@ -23,7 +25,6 @@ from crm_territory.service_layer.decision_access import (
 )
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
-from crm_territory.service_layer.paging import Page, decode_cursor, encode_cursor
 from crm_territory.service_layer.ports import RoutingMetrics
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
@@ -168,7 +169,7 @@ def preview_route(deps: Dependencies, caller: Caller, *, lead: LeadFacts,
         built = {}
         for territory_id, rules in (drafts or {}).items():
             found(uow.territories.get(territory_id), "territory", territory_id)
-            built[territory_id] = tuple(build_rules(rules, where=f"drafts[{territory_id}].rules"))
+            built[territory_id] = tuple(build_rules(rules, deps.ids, where=f"drafts[{territory_id}].rules"))
             check_ruleset(list(built[territory_id]))
         # Read-only: no assignment is recorded and no ledger saved.
         return _Router(uow, now).decide(lead, built)
@@ -193,18 +194,17 @@ def list_unassigned(deps: Dependencies, caller: Caller, *, page_size: int = 0,
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1] if rows else None
-    return Page(rows, encode_cursor([last.decided_at.isoformat(), last.lead_id])
+    return Page(rows, encode_cursor((last.decided_at.isoformat(), last.lead_id))
                 if more and last else "")
 
 
-def _queue_position(key: list | None) -> tuple[dt.datetime, str] | None:
+def _queue_position(key: tuple[paging.KeyPart, ...] | None) -> tuple[dt.datetime, str] | None:
     if key is None:
         return None
     try:
-        return dt.datetime.fromisoformat(key[0]), str(key[1])
-    except (IndexError, TypeError, ValueError):
-        raise InvalidArgument("page.cursor is not a cursor this service returned",
-                              field="page.cursor") from None
+        return dt.datetime.fromisoformat(str(key[0])), str(key[1])
+    except (IndexError, ValueError):
+        raise bad_cursor() from None
 
 
 def retry_routing(deps: Dependencies, caller: Caller, *, lead_id: str) -> RoutingDecision:

@@ -12,14 +12,15 @@ from crm_chassis.errors import (
     PermissionDenied,
     ValidationErrors,
 )
+from crm_chassis.paging import Page
 from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind, build_targets
 from crm_territory.domain.teams import TeamRole
-from crm_territory.domain.values import Period, check_version, new_id, require_text
+from crm_territory.domain.values import Period, check_version, require_text
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller, has_team_role, require_admin
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
-from crm_territory.service_layer.paging import Page, paginate
+from crm_territory.service_layer.paging import paginate
 
 _PIPELINE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -73,7 +74,7 @@ def create_sales_line(deps: Dependencies, caller: Caller, *, name: str, descript
     description, pipeline_id = _check_fields(description, pipeline_id)
     with deps.uow() as uow:
         _check_name(uow, name)
-        line = SalesLine(new_id(), name, description, workflow_kind, pipeline_id,
+        line = SalesLine(deps.ids.new_id(), name, description, workflow_kind, pipeline_id,
                          _check_teams(uow, team_ids))
         uow.sales_lines.add(line)
         _emit(uow, line, events_pb2.CHANGE_KIND_CREATED, caller)
@@ -91,7 +92,7 @@ def list_sales_lines(deps: Dependencies, caller: Caller, *, include_inactive: bo
     with deps.uow() as uow:
         lines = [line for line in uow.sales_lines.all() if (include_inactive or line.active)
                  and (not team_id or team_id in line.team_ids)]
-    return paginate(lines, lambda line: [line.name.casefold(), line.id], page_size, cursor)
+    return paginate(lines, lambda line: (line.name.casefold(), line.id), page_size, cursor)
 
 
 _FIELDS = ("name", "description", "workflow_kind", "pipeline_id", "team_ids")

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
+from crm_chassis.paging import Page
 from crm_territory.domain.org import subtree_ids
 from crm_territory.domain.teams import RoutingStrategy, Team, parse_timezone
-from crm_territory.domain.values import check_version, new_id, require_text
+from crm_territory.domain.values import check_version, require_text
 from crm_territory.service_layer.access_state import AccessWatch, all_unit_managers
 from crm_territory.service_layer.caller import Caller, require_admin
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_team
 from crm_territory.service_layer.lookups import active_unit, found
-from crm_territory.service_layer.paging import Page, paginate
+from crm_territory.service_layer.paging import paginate
 
 
 def _check_name(uow, name: str, unit_id: str, exclude: str = "") -> None:
@@ -29,7 +30,7 @@ def create_team(deps: Dependencies, caller: Caller, *, name: str, unit_id: str,
     with deps.uow() as uow:
         active_unit(uow, unit_id)
         _check_name(uow, name, unit_id)
-        team = Team(new_id(), name, unit_id, strategy or RoutingStrategy.ROUND_ROBIN, zone,
+        team = Team(deps.ids.new_id(), name, unit_id, strategy or RoutingStrategy.ROUND_ROBIN, zone,
                     created_at=deps.clock.now())
         # Managers of the units above see the new team: their scopes widen.
         watch = AccessWatch(uow, deps.clock.now()).watch(_managers_above(uow, unit_id))
@@ -57,7 +58,7 @@ def list_teams(deps: Dependencies, caller: Caller, *, unit_id: str = "",
         below = subtree_ids(unit_id, uow.units.all()) if unit_id else None
         teams = [t for t in uow.teams.all().values()
                  if (include_inactive or t.active) and (below is None or t.unit_id in below)]
-    return paginate(teams, lambda t: [t.name.casefold(), t.id], page_size, cursor)
+    return paginate(teams, lambda t: (t.name.casefold(), t.id), page_size, cursor)
 
 
 def rename_team(deps: Dependencies, caller: Caller, *, team_id: str, name: str,

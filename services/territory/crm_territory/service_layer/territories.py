@@ -12,15 +12,17 @@ from crm_chassis.errors import (
     InvalidArgument,
     ValidationErrors,
 )
+from crm_chassis.ids import IdGenerator
+from crm_chassis.paging import Page
 from crm_territory.domain.rule_checks import build_condition
 from crm_territory.domain.rules import ATTRIBUTES, AttributeSpec, Rule
 from crm_territory.domain.territories import RuleSetVersion, Territory
-from crm_territory.domain.values import check_version, new_id, problem, require_text
+from crm_territory.domain.values import check_version, problem, require_text
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller, require_admin
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import active_team, found
-from crm_territory.service_layer.paging import Page, paginate
+from crm_territory.service_layer.paging import paginate
 
 MAX_RULES = 500
 
@@ -40,15 +42,16 @@ class RuleInput:
     id: str = ""      # keep a rule's id across versions by sending it back
 
 
-def build_rules(inputs: list[RuleInput], where: str = "rules") -> list[Rule]:
-    """Validate rules as given over the API, reporting every problem at once."""
+def build_rules(inputs: list[RuleInput], ids: IdGenerator, where: str = "rules") -> list[Rule]:
+    """Validate rules as given over the API, reporting every problem at once; a rule without
+    an id gets a new one from ``ids``."""
     if not inputs:
         raise InvalidArgument(f"{where}: give at least one rule", field=where)
     if len(inputs) > MAX_RULES:
         raise InvalidArgument(f"{where}: at most {MAX_RULES} rules per territory", field=where)
     problems: list[tuple[str, str]] = []
     rules: list[Rule] = []
-    ids: set[str] = set()
+    seen: set[str] = set()
     for i, given in enumerate(inputs):
         here = f"{where}[{i}]"
         try:
@@ -56,10 +59,10 @@ def build_rules(inputs: list[RuleInput], where: str = "rules") -> list[Rule]:
         except CrmError as exc:
             problems.append(problem(exc, here))
             name = f"#{i + 1}"
-        rule_id = (given.id or "").strip() or new_id()
-        if rule_id in ids:
+        rule_id = (given.id or "").strip() or ids.new_id()
+        if rule_id in seen:
             problems.append((f"{here}.id", f"rule id {rule_id} is used twice"))
-        ids.add(rule_id)
+        seen.add(rule_id)
         conditions = []
         for j, c in enumerate(given.conditions):
             try:
@@ -109,7 +112,7 @@ def create_territory(deps: Dependencies, caller: Caller, *, name: str, sales_lin
                      team_id: str, priority: int, rules: list[RuleInput]) -> Territory:
     require_admin(caller, "creating a territory")
     name = require_text(name, "name")
-    built = build_rules(rules)
+    built = build_rules(rules, deps.ids)
     now = deps.clock.now()
     with deps.uow() as uow:
         line = found(uow.sales_lines.get(sales_line_id), "sales line", sales_line_id)
@@ -118,7 +121,7 @@ def create_territory(deps: Dependencies, caller: Caller, *, name: str, sales_lin
                                      field="sales_line_id")
         _check_routable_team(uow, team_id, line, now)
         _check_name_and_priority(uow, name, priority)
-        territory = Territory(new_id(), name, line.id, team_id, priority, version=0)
+        territory = Territory(deps.ids.new_id(), name, line.id, team_id, priority, version=0)
         territory.publish_rules(built, at=now, by=caller.actor.id, comment="created")
         uow.territories.add(territory)
         _emit(uow, territory, events_pb2.CHANGE_KIND_CREATED, caller)
@@ -138,7 +141,7 @@ def list_territories(deps: Dependencies, caller: Caller, *, sales_line_id: str =
         rows = [t for t in uow.territories.all() if (include_inactive or t.active)
                 and (not sales_line_id or t.sales_line_id == sales_line_id)
                 and (not team_id or t.team_id == team_id)]
-    return paginate(rows, lambda t: [t.priority, t.name.casefold(), t.id], page_size, cursor)
+    return paginate(rows, lambda t: (t.priority, t.name.casefold(), t.id), page_size, cursor)
 
 
 def update_territory(deps: Dependencies, caller: Caller, *, territory_id: str, name: str = "",
@@ -163,7 +166,7 @@ def update_territory(deps: Dependencies, caller: Caller, *, territory_id: str, n
 def set_rules(deps: Dependencies, caller: Caller, *, territory_id: str, rules: list[RuleInput],
               expected_rules_version: int = 0, comment: str = "") -> Territory:
     require_admin(caller, "changing routing rules")
-    built = build_rules(rules)
+    built = build_rules(rules, deps.ids)
     with deps.uow() as uow:
         territory = found(uow.territories.get(territory_id), "territory", territory_id)
         if expected_rules_version and expected_rules_version != territory.rules_version:

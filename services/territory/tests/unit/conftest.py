@@ -1,9 +1,12 @@
 """A small organisation builder on the fakes, shared by the use-case tests."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
+from crm_chassis.testing.fakes import FixedClock
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
@@ -12,7 +15,7 @@ from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
 
-from .fakes import FakeClock, FakeDirectory, FakeMetrics, FakeUnitOfWork
+from .fakes import FakeDirectory, FakeMetrics, FakeUnitOfWork
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
 # Service accounts hold exactly the narrow roles their calls need (crm_chassis.service_roles).
@@ -30,7 +33,7 @@ def user(user_id: str, *roles: str) -> Caller:
 class World:
     def __init__(self):
         self.uow = FakeUnitOfWork()
-        self.clock = FakeClock()
+        self.clock = FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
         self.directory = FakeDirectory()
         self.metrics = FakeMetrics()
         self.directory.put("admin-1", departments=("management",), roles=("admin",))

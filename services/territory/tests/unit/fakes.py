@@ -13,7 +13,7 @@ from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_territory.domain.assignment import TeamLedger
 from crm_territory.domain.org import OrgSettings
 from crm_territory.service_layer import repositories
-from crm_territory.service_layer.ports import Clock, DirectoryUser, RoutingMetrics, UserDirectory
+from crm_territory.service_layer.ports import DirectoryUser, RoutingMetrics, UserDirectory
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 UTC = dt.UTC
@@ -247,17 +247,6 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
 
     def events(self, event_type=None):
         return [m for t, m in self.emitted if event_type is None or t == event_type]
-
-
-class FakeClock(Clock):
-    def __init__(self, at: dt.datetime | None = None):
-        self.at = at or dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def now(self):
-        return self.at
-
-    def advance(self, **kwargs):
-        self.at = self.at + dt.timedelta(**kwargs)
 
 
 class FakeDirectory(UserDirectory):

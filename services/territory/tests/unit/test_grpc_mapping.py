@@ -46,7 +46,7 @@ def test_rules_round_trip_through_protobuf(world):
     t = world.territory("X", line, team, 1,
                         rule("r", country=["DE"], annual_revenue=([("1", "")], "EUR")))
     message = grpc_mapping.territory(t)
-    again = territories.build_rules(grpc_mapping.rule_inputs(message.rules))
+    again = territories.build_rules(grpc_mapping.rule_inputs(message.rules), world.deps.ids)
     assert again == list(t.rules)
     assert message.rules[0].conditions[0].attribute == "country"
 

@@ -90,7 +90,9 @@ def test_pages_follow_the_cursor(api):
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "page.cursor"
     err = admin.error(admin.teams.ListTeams, teams_pb2.ListTeamsRequest(
         page=pagination_pb2.PageRequest(page_size=501)))
-    assert err.code() == SC.INVALID_ARGUMENT and "0..500" in err.details()
+    # The platform's one page-size message (crm_chassis.paging) names the field and the limits.
+    assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "page.page_size"
+    assert "1..500" in err.details() and "default 50" in err.details()
 
 
 def test_cycles_depth_and_blocked_deletes_are_refused_clearly(api):

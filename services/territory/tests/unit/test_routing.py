@@ -142,7 +142,7 @@ def test_leave_and_capacity_through_the_use_case(setup):
     got = [d.owner_user_id for d in
               route(world, *[lead(f"L{i}", postal_code="10", company_size=1) for i in range(4)])]
     assert got == ["b2", "b3", "b3", "b3"]
-    world.clock.advance(days=1, hours=1)                  # leave over, new day
+    world.clock.advance(dt.timedelta(days=1, hours=1))                  # leave over, new day
     got = [d.owner_user_id for d in
               route(world, *[lead(f"M{i}", postal_code="10", company_size=1) for i in range(3)])]
     assert got == ["b1", "b2", "b3"]
@@ -155,13 +155,13 @@ def test_capacity_day_follows_the_team_time_zone(setup):
     for m in world.uow.memberships.for_team(berlin.id):
         memberships.update_membership(world.deps, ADMIN, membership_id=m.id,
                                       changes={"daily_capacity": 1})
-    world.clock.at = dt.datetime(2026, 3, 3, 1, 0, tzinfo=dt.UTC)   # Mar 2, 20:00 NY
+    world.clock.set(dt.datetime(2026, 3, 3, 1, 0, tzinfo=dt.UTC))   # Mar 2, 20:00 NY
     route(world, *[lead(f"L{i}", postal_code="10", company_size=1) for i in range(3)])
-    world.clock.advance(hours=2)            # Mar 3 in UTC, but still Mar 2 (22:00) in New York
+    world.clock.advance(dt.timedelta(hours=2))            # Mar 3 in UTC, but still Mar 2 (22:00) in New York
     [d] = route(world, lead("X", postal_code="10", company_size=1))
     assert d.outcome is Outcome.UNROUTABLE
     assert {n.skip_reason.value for n in d.choice.notes} == {"at_capacity"}
-    world.clock.advance(hours=3)            # Mar 3, 01:00 in New York: a new day
+    world.clock.advance(dt.timedelta(hours=3))            # Mar 3, 01:00 in New York: a new day
     [d] = route(world, lead("Y", postal_code="10", company_size=1))
     assert d.outcome is Outcome.ROUTED
 
@@ -231,7 +231,7 @@ def test_unassigned_queue_pages_stay_stable_when_leads_leave(setup):
     world, *_ = setup
     for i in range(5):
         route(world, lead(f"Q{i}", country="FR"))
-        world.clock.advance(seconds=1)
+        world.clock.advance(dt.timedelta(seconds=1))
     first = routing.list_unassigned(world.deps, user("triage"), page_size=2)
     assert [d.lead_id for d in first.items] == ["Q0", "Q1"]
     routing.leave_queue(world.deps, WORKER, lead_id="Q1")             # the cursor's lead leaves the queue

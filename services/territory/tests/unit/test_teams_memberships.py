@@ -106,7 +106,7 @@ def test_move_member_ends_old_and_starts_new_at_once(dach):
     world, _, berlin, munich = dach
     world.member(berlin, "rep1", role=TeamRole.SUPERVISOR)
     world.uow.emitted.clear()
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     old, new = memberships.move_member(world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id,
                                        to_team_id=munich.id)
     assert old.ends_at == world.clock.now() == new.starts_at
