@@ -4,11 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import func, select
 
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing.migrations import migration_round_trip_tests
 from crm_territory import migrate
 from crm_territory.adapters import orm
 from crm_territory.domain.access import Action
@@ -43,26 +41,16 @@ from .org_builder import (
 )
 
 pytestmark = pytest.mark.integration
-TABLES = set(orm.metadata.tables)
 
 
-def test_upgrade_matches_the_orm_and_downgrade_removes_everything():
-    with temporary_postgres_database("territory_mig") as url:
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) == TABLES | {migrate.VERSION_TABLE}
-                diff = compare_metadata(MigrationContext.configure(
-                    conn, opts={"version_table": migrate.VERSION_TABLE}), orm.metadata)
-                assert diff == [], diff
-                assert conn.execute(select(orm.org_version.c.version)).scalar_one() == 0
-            migrate.downgrade(url)
-            with engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) == {migrate.VERSION_TABLE}
-            migrate.upgrade(url)
-        finally:
-            engine.dispose()
+def _structure_version_starts_at_zero(connection, dialect_name):
+    assert connection.execute(select(orm.org_version.c.version)).scalar_one() == 0
+
+
+# Upgrade to head equals the ORM's tables, downgrade to base leaves only the version table,
+# upgrade again works: on PostgreSQL and on the SQLite file of `make run`.
+test_postgres_round_trip, test_sqlite_round_trip = migration_round_trip_tests(
+    migrate, orm.metadata, "territory", after_upgrade=_structure_version_starts_at_zero)
 
 
 def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(deps, org):
