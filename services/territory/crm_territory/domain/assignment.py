@@ -158,7 +158,8 @@ def choose_owner(strategy: RoutingStrategy, candidates: list[Candidate], ledger:
     if not eligible:
         reason = ("no member in the team" if not notes
                   else "no eligible member: " + "; ".join(
-                      f"{n.user_id} {SKIP_TEXT[n.skip_reason]}" for n in notes))
+                      f"{n.user_id} {SKIP_TEXT[n.skip_reason]}" for n in notes
+                      if n.skip_reason is not None))
         return OwnerChoice(strategy, "", reason, tuple(notes))
     order = {uid: ledger.members[uid].enrolled if uid in ledger.members else 10**9
              for uid in (n.user_id for n in eligible)}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from crm_chassis.currencies import MINOR_UNITS, check_currency, minor_units
-from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_chassis.errors import CrmError, FailedPrecondition, InvalidArgument
 
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,4})?$")
 
@@ -36,7 +36,10 @@ class Money:
         except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
             raise InvalidArgument(f"{field}: not a decimal: {amount!r}", field=field) from None
         digits = minor_units(code)
-        exponent = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
+        # The regex admits finite decimals only: the exponent is an int, never 'n', 'N' or 'F'.
+        exponent_of = value.as_tuple().exponent
+        assert isinstance(exponent_of, int)
+        exponent = -exponent_of if exponent_of < 0 else 0
         if exponent > digits:
             raise InvalidArgument(f"{field}: {code} has {digits} decimal digits, "
                                   f"{text} has {exponent}", field=f"{field}.amount")
@@ -87,7 +90,7 @@ def _add_months(year: int, month: int, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def problem(exc, default_field: str) -> tuple[str, str]:
+def problem(exc: CrmError, default_field: str) -> tuple[str, str]:
     """One entry of a ValidationErrors list from a refusal whose message may already start with
     its field (``rules[0].conditions[0].attribute: unknown attribute``): the list prints
     ``field: reason``, so the field is said once."""

@@ -8,11 +8,12 @@ from crm_territory.domain.teams import Absence, TeamRole, check_span
 from crm_territory.service_layer.caller import Caller, has_team_role
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 MAX_LEAVE = dt.timedelta(days=366)
 
 
-def _may_manage_leave(uow, caller: Caller, user_id: str, now: dt.datetime) -> None:
+def _may_manage_leave(uow: TerritoryUnitOfWork, caller: Caller, user_id: str, now: dt.datetime) -> None:
     """The person themselves, an admin, or a supervisor+ of one of their teams (people only)."""
     if caller.is_admin or (caller.user_id and caller.user_id == user_id):
         return

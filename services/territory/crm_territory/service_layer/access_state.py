@@ -8,6 +8,7 @@ scopes — in the same transaction, so replicas in other services converge on co
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.context import Actor
@@ -15,9 +16,10 @@ from crm_territory.domain.access import Scope, compute_scopes
 from crm_territory.service_layer import event_messages
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
-def scopes_of(uow, user_id: str, at: dt.datetime) -> list[Scope]:
+def scopes_of(uow: TerritoryUnitOfWork, user_id: str, at: dt.datetime) -> list[Scope]:
     if not user_id:
         return []
     person = uow.people.get(user_id)
@@ -25,17 +27,17 @@ def scopes_of(uow, user_id: str, at: dt.datetime) -> list[Scope]:
                           uow.units.all(), at)
 
 
-def all_unit_managers(uow) -> set[str]:
+def all_unit_managers(uow: TerritoryUnitOfWork) -> set[str]:
     return {uid for unit in uow.units.all().values() for uid in unit.manager_user_ids}
 
 
 class AccessWatch:
-    def __init__(self, uow, at: dt.datetime):
+    def __init__(self, uow: TerritoryUnitOfWork, at: dt.datetime):
         self._uow = uow
         self._at = at
         self._before: dict[str, list[Scope]] = {}
 
-    def watch(self, user_ids) -> AccessWatch:
+    def watch(self, user_ids: Iterable[str]) -> AccessWatch:
         for uid in user_ids:
             if uid and uid not in self._before:
                 self._before[uid] = scopes_of(self._uow, uid, self._at)

@@ -25,6 +25,7 @@ from crm_territory.domain.routing import Outcome, RoutingDecision
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller, require_service_role
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
 def role_to_read(decision: RoutingDecision) -> TeamRole:
@@ -38,12 +39,12 @@ def not_found(lead_id: str) -> NotFound:
     return NotFound(f"no routing decision for lead {lead_id!r}", field="lead_id")
 
 
-def _team_role(uow, caller: Caller, team_id: str, at: dt.datetime) -> TeamRole | None:
+def _team_role(uow: TerritoryUnitOfWork, caller: Caller, team_id: str, at: dt.datetime) -> TeamRole | None:
     scope = next((s for s in scopes_of(uow, caller.user_id, at) if s.team_id == team_id), None)
     return scope.role if scope is not None else None
 
 
-def may_read(uow, caller: Caller, decision: RoutingDecision, at: dt.datetime) -> bool:
+def may_read(uow: TerritoryUnitOfWork, caller: Caller, decision: RoutingDecision, at: dt.datetime) -> bool:
     if caller.is_service_account:
         return caller.holds_service_role(ROUTE_LEADS)
     role = _team_role(uow, caller, decision.team_id, at)
@@ -55,7 +56,7 @@ def _refuse_service_without_route_leads(caller: Caller, what: str) -> None:
         require_service_role(caller, ROUTE_LEADS, what)
 
 
-def readable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime,
+def readable_decision(uow: TerritoryUnitOfWork, caller: Caller, lead_id: str, at: dt.datetime,
                       what: str = "reading routing decisions") -> RoutingDecision:
     """The decision for ``lead_id`` if the caller may read it; NOT_FOUND otherwise."""
     _refuse_service_without_route_leads(caller, what)
@@ -65,7 +66,7 @@ def readable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime,
     return decision
 
 
-def readable_queue_teams(uow, caller: Caller, at: dt.datetime) -> frozenset[str] | None:
+def readable_queue_teams(uow: TerritoryUnitOfWork, caller: Caller, at: dt.datetime) -> frozenset[str] | None:
     """The queue teams whose entries the caller may list; None: every one (a service account
     holding route_leads). A person in no team gets the empty set."""
     _refuse_service_without_route_leads(caller, "listing the unassigned queue")
@@ -74,7 +75,7 @@ def readable_queue_teams(uow, caller: Caller, at: dt.datetime) -> frozenset[str]
     return frozenset(s.team_id for s in scopes_of(uow, caller.user_id, at))
 
 
-def retryable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime) -> RoutingDecision:
+def retryable_decision(uow: TerritoryUnitOfWork, caller: Caller, lead_id: str, at: dt.datetime) -> RoutingDecision:
     """The queued decision a caller may route again: a supervisor or manager of its queue team,
     or a service account holding route_leads."""
     if not lead_id:

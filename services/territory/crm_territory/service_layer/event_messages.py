@@ -18,6 +18,7 @@ from crm.territory.v1 import (
     teams_pb2,
     territories_pb2,
 )
+from crm_chassis.context import Actor
 from crm_territory.domain.access import Scope, Via
 from crm_territory.domain.assignment import OwnerChoice, SkipReason
 from crm_territory.domain.org import OrgSettings, OrgUnit
@@ -28,6 +29,7 @@ from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind
 from crm_territory.domain.teams import Membership, RoutingStrategy, Team, TeamRole
 from crm_territory.domain.territories import Territory
 from crm_territory.domain.values import Money
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 ROLE = {TeamRole.EXPERT: teams_pb2.TEAM_ROLE_EXPERT,
         TeamRole.SUPERVISOR: teams_pb2.TEAM_ROLE_SUPERVISOR,
@@ -38,8 +40,9 @@ WORKFLOW = {WorkflowKind.CONTRACT: sales_lines_pb2.WORKFLOW_KIND_CONTRACT,
             WorkflowKind.QUOTE: sales_lines_pb2.WORKFLOW_KIND_QUOTE}
 SOURCE = {Via.MEMBERSHIP: access_pb2.SCOPE_SOURCE_MEMBERSHIP,
           Via.UNIT_MANAGER: access_pb2.SCOPE_SOURCE_UNIT_MANAGER}
-SKIP = {r: getattr(routing_pb2, f"SKIP_REASON_{r.name}") for r in SkipReason}
-UNROUTABLE = {r: getattr(routing_pb2, f"UNROUTABLE_REASON_{r.name}") for r in UnroutableReason}
+SKIP = {r: routing_pb2.SkipReason.Value(f"SKIP_REASON_{r.name}") for r in SkipReason}
+UNROUTABLE = {r: routing_pb2.UnroutableReason.Value(f"UNROUTABLE_REASON_{r.name}")
+              for r in UnroutableReason}
 
 
 def ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
@@ -146,7 +149,8 @@ def owner_choice(c: OwnerChoice) -> routing_pb2.OwnerChoice:
     return routing_pb2.OwnerChoice(strategy=STRATEGY[c.strategy], owner_user_id=c.owner_user_id,
                                    reason=c.reason, candidates=[
         routing_pb2.CandidateNote(user_id=n.user_id, eligible=n.eligible,
-                                  skip_reason=SKIP[n.skip_reason] if n.skip_reason else 0,
+                                  skip_reason=(SKIP[n.skip_reason] if n.skip_reason
+                                               else routing_pb2.SKIP_REASON_UNSPECIFIED),
                                   open_items=n.open_items, assigned_today=n.assigned_today,
                                   daily_capacity=n.daily_capacity or 0,
                                   queue_position=positions[n.user_id]) for n in c.notes])
@@ -165,7 +169,7 @@ def explanation(d: RoutingDecision) -> routing_pb2.RoutingExplanation:
     return message
 
 
-def emit_unit(uow, changed: OrgUnit, change: int, actor, previous_parent_id: str = "") -> None:
+def emit_unit(uow: TerritoryUnitOfWork, changed: OrgUnit, change: events_pb2.ChangeKind.ValueType, actor: Actor | None, previous_parent_id: str = "") -> None:
     names = uow.settings.get().level_names
     uow.emit("org_unit_changed", events_pb2.OrgUnitChanged(
         unit=unit(changed, names), change=change, previous_parent_id=previous_parent_id),
@@ -173,14 +177,14 @@ def emit_unit(uow, changed: OrgUnit, change: int, actor, previous_parent_id: str
         actor=actor)
 
 
-def emit_team(uow, changed: Team, change: int, actor, previous_unit_id: str = "") -> None:
+def emit_team(uow: TerritoryUnitOfWork, changed: Team, change: events_pb2.ChangeKind.ValueType, actor: Actor | None, previous_unit_id: str = "") -> None:
     uow.emit("team_changed", events_pb2.TeamChanged(
         team=team(changed), change=change, previous_unit_id=previous_unit_id),
         aggregate_type="team", aggregate_id=changed.id, aggregate_version=changed.version,
         actor=actor)
 
 
-def emit_membership(uow, changed: Membership, change: int, actor, *, moved_from: str = "",
+def emit_membership(uow: TerritoryUnitOfWork, changed: Membership, change: events_pb2.ChangeKind.ValueType, actor: Actor | None, *, moved_from: str = "",
                     moved_to: str = "") -> None:
     uow.emit("membership_changed", events_pb2.MembershipChanged(
         membership=membership(changed), change=change,

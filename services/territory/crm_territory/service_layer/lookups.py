@@ -7,6 +7,7 @@ from typing import TypeVar
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
 from crm_territory.domain.org import OrgUnit
 from crm_territory.domain.teams import Team
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 T = TypeVar("T")
 
@@ -19,14 +20,14 @@ def found(value: T | None, what: str, ident: str) -> T:
     return value
 
 
-def active_team(uow, team_id: str) -> Team:
+def active_team(uow: TerritoryUnitOfWork, team_id: str) -> Team:
     team = found(uow.teams.get(team_id), "team", team_id)
     if not team.active:
         raise FailedPrecondition(f"team '{team.name}' is deactivated")
     return team
 
 
-def active_unit(uow, unit_id: str) -> OrgUnit:
+def active_unit(uow: TerritoryUnitOfWork, unit_id: str) -> OrgUnit:
     unit = found(uow.units.get(unit_id), "unit", unit_id)
     if not unit.active:
         raise FailedPrecondition(f"unit '{unit.name}' is deactivated")

@@ -7,6 +7,7 @@ start nor an end may lie in the future, because access changes are published whe
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
@@ -20,6 +21,7 @@ from crm_territory.service_layer.event_messages import emit_membership
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import paginate
 from crm_territory.service_layer.people import ensure_person
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 MANAGE = "managing the team's members"
 _SKEW = dt.timedelta(seconds=5)   # tolerated client clock skew for "now"
@@ -36,12 +38,12 @@ def _not_future(value: dt.datetime | None, now: dt.datetime, field: str) -> dt.d
     return min(value, now)
 
 
-def _active_in_team(uow, team_id: str, user_id: str, at: dt.datetime) -> Membership | None:
+def _active_in_team(uow: TerritoryUnitOfWork, team_id: str, user_id: str, at: dt.datetime) -> Membership | None:
     return next((m for m in uow.memberships.for_user(user_id)
                  if m.team_id == team_id and m.is_active(at)), None)
 
 
-def _start(uow, membership_id: str, team_id: str, user_id: str, role: TeamRole,
+def _start(uow: TerritoryUnitOfWork, membership_id: str, team_id: str, user_id: str, role: TeamRole,
            starts_at: dt.datetime,
            daily_capacity: int | None, takes_leads: bool | None) -> Membership:
     for other in uow.memberships.for_user(user_id):
@@ -123,7 +125,7 @@ def move_member(deps: Dependencies, caller: Caller, *, user_id: str, from_team_i
 _UPDATABLE = ("role", "daily_capacity", "takes_leads")
 
 
-def update_membership(deps: Dependencies, caller: Caller, *, membership_id: str, changes: dict,
+def update_membership(deps: Dependencies, caller: Caller, *, membership_id: str, changes: dict[str, Any],
                       expected_version: int = 0) -> Membership:
     """``changes`` maps field names ("role", "daily_capacity", "takes_leads") to new values."""
     unknown = sorted(set(changes) - set(_UPDATABLE))

@@ -1,6 +1,8 @@
 """Use cases of the organisation: level names, unassigned queue team, units and their managers."""
 from __future__ import annotations
 
+import datetime as dt
+
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.paging import Page
@@ -15,6 +17,7 @@ from crm_territory.service_layer.event_messages import emit_unit
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import paginate
 from crm_territory.service_layer.people import ensure_person
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
 def get_settings(deps: Dependencies, caller: Caller) -> OrgSettings:
@@ -22,7 +25,7 @@ def get_settings(deps: Dependencies, caller: Caller) -> OrgSettings:
         return uow.settings.get()
 
 
-def _save_settings(uow, settings: OrgSettings, caller: Caller) -> None:
+def _save_settings(uow: TerritoryUnitOfWork, settings: OrgSettings, caller: Caller) -> None:
     uow.settings.save(settings)
     uow.emit("org_settings_changed", events_pb2.OrgSettingsChanged(settings=event_messages.settings(settings)),
              aggregate_type="org_settings", aggregate_id="org", aggregate_version=settings.version,
@@ -51,7 +54,7 @@ def set_unassigned_queue(deps: Dependencies, caller: Caller, *, team_id: str) ->
         return settings
 
 
-def _check_sibling_name(uow, name: str, parent_id: str, department: str, exclude: str = "") -> None:
+def _check_sibling_name(uow: TerritoryUnitOfWork, name: str, parent_id: str, department: str, exclude: str = "") -> None:
     for other in uow.units.all().values():
         if (other.id != exclude and other.parent_id == parent_id
                 and other.department == department and other.name.casefold() == name.casefold()):
@@ -139,7 +142,8 @@ def move_unit(deps: Dependencies, caller: Caller, *, unit_id: str, new_parent_id
         return unit
 
 
-def _blockers(uow, unit: OrgUnit, *, deleting: bool, at) -> list[str]:
+def _blockers(uow: TerritoryUnitOfWork, unit: OrgUnit, *, deleting: bool,
+              at: dt.datetime) -> list[str]:
     """What keeps ``unit`` from being deactivated (or deleted), in words."""
     units = uow.units.all()
     problems = []

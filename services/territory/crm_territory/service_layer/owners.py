@@ -4,6 +4,7 @@ the items' events (workload.py)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.service_roles import CHOOSE_OWNERS
@@ -19,7 +20,7 @@ CONFLICT_ATTEMPTS = 3
 
 
 def choose_owners(deps: Dependencies, caller: Caller, *, team_id: str, subject_ids: list[str],
-                  exclude_user_ids: list[str] = ()) -> dict[str, OwnerChoice]:
+                  exclude_user_ids: Sequence[str] = ()) -> dict[str, OwnerChoice]:
     """Pick owners in a team by its strategy, one per subject (e.g. the open leads or deals of
     a person who left), spreading the batch as the strategy would spread new leads.
 
@@ -38,14 +39,14 @@ def choose_owners(deps: Dependencies, caller: Caller, *, team_id: str, subject_i
         raise InvalidArgument(f"at most {MAX_HANDOVER_BATCH} subjects per call, got "
                               f"{len(subjects)}", field="subject_ids")
     excluded = frozenset(exclude_user_ids)
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+    for _ in range(CONFLICT_ATTEMPTS - 1):
         try:
             return _choose_batch(deps, team_id, subjects, excluded)
         except TransactionConflict:
             # Another hand-over recorded one of these subjects first: ask again, it answers
             # with that choice.
-            if attempt == CONFLICT_ATTEMPTS:
-                raise
+            continue
+    return _choose_batch(deps, team_id, subjects, excluded)   # the last attempt raises
 
 
 def _choose_batch(deps: Dependencies, team_id: str, subjects: list[str],
@@ -73,7 +74,7 @@ def _choose_batch(deps: Dependencies, team_id: str, subjects: list[str],
 
 
 def choose_owner(deps: Dependencies, caller: Caller, *, team_id: str, subject_id: str,
-                 exclude_user_ids: list[str] = ()) -> OwnerChoice:
+                 exclude_user_ids: Sequence[str] = ()) -> OwnerChoice:
     """One subject of :func:`choose_owners`."""
     if not subject_id:
         raise InvalidArgument("subject_id must not be empty", field="subject_id")

@@ -9,9 +9,10 @@ from crm_territory.service_layer.access_state import AccessWatch
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
-def ensure_person(uow, directory: UserDirectory, user_id: str) -> Person:
+def ensure_person(uow: TerritoryUnitOfWork, directory: UserDirectory, user_id: str) -> Person:
     """The person, fetched from identity the first time; must be active and in a department
     to be given a place in the organisation."""
     if not user_id:

@@ -3,16 +3,22 @@ the unassigned queue. Hand-overs and workload live in owners.py."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+
+from google.protobuf.message import Message
 
 from crm.territory.v1 import events_pb2
 from crm_chassis import paging
+from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from crm_chassis.paging import Page, bad_cursor, decode_cursor, encode_cursor
 from crm_territory.domain.access import Scope
+from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision, decide, routing_order
 from crm_territory.domain.rule_checks import check_ruleset
-from crm_territory.domain.teams import TeamRole
+from crm_territory.domain.rules import Rule
+from crm_territory.domain.teams import Team, TeamRole
 from crm_territory.domain.territories import Territory
 from crm_territory.domain.workload import ItemKind
 from crm_territory.service_layer import event_messages
@@ -29,10 +35,11 @@ from crm_territory.service_layer.ports import RoutingMetrics
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 from crm_territory.service_layer.territories import RuleInput, build_rules
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 from crm_territory.service_layer.workload import Workload
 
 
-def routable_territories(uow) -> list[Territory]:
+def routable_territories(uow: TerritoryUnitOfWork) -> list[Territory]:
     """Active territories whose line and team are active too."""
     teams = uow.teams.all()
     lines = {line.id: line for line in uow.sales_lines.all()}
@@ -44,7 +51,7 @@ def routable_territories(uow) -> list[Territory]:
 class _Router:
     """What one unit of work needs to decide many leads: loaded once, reused per lead."""
 
-    def __init__(self, uow, at: dt.datetime):
+    def __init__(self, uow: TerritoryUnitOfWork, at: dt.datetime):
         self.at = at
         self.teams = uow.teams.all()
         self.territories = routing_order(routable_territories(uow))   # sorted once per batch
@@ -54,10 +61,11 @@ class _Router:
         self.roster.prefetch(t.team_id for t in self.territories)
         self.workload = Workload(uow, self.roster.ledgers)
 
-    def _pick_owner(self, territory: Territory):
+    def _pick_owner(self, territory: Territory) -> OwnerChoice:
         return self.roster.choose(self.teams[territory.team_id])
 
-    def decide(self, lead: LeadFacts, drafts=None) -> RoutingDecision:
+    def decide(self, lead: LeadFacts,
+               drafts: dict[str, tuple[Rule, ...]] | None = None) -> RoutingDecision:
         return decide(lead, self.territories, at=self.at, queue_team_id=self.queue_team_id,
                       drafts=drafts, pick_owner=self._pick_owner, ordered=True)
 
@@ -71,14 +79,16 @@ class _Router:
                                              decision.owner_user_id, based_on_version)
 
 
-def _publish(uow, decision: RoutingDecision, actor) -> None:
+def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor | None) -> None:
     explanation = event_messages.explanation(decision)
+    message: Message
     if decision.outcome is Outcome.ROUTED:
         message = events_pb2.LeadRouted(lead_id=decision.lead_id, sales_line_id=decision.sales_line_id,
                                team_id=decision.team_id, owner_user_id=decision.owner_user_id,
                                explanation=explanation)
         event_type = "lead_routed"
     else:
+        assert decision.unroutable_reason is not None   # every unroutable decision says why
         message = events_pb2.LeadUnroutable(lead_id=decision.lead_id, queue_team_id=decision.team_id,
                                    reason=event_messages.UNROUTABLE[decision.unroutable_reason],
                                    explanation=explanation, sales_line_id=decision.sales_line_id)
@@ -87,11 +97,12 @@ def _publish(uow, decision: RoutingDecision, actor) -> None:
              aggregate_version=decision.version, actor=actor)
 
 
-def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision], teams) -> None:
+def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision],
+           teams: Mapping[str, Team]) -> None:
     for d in decisions:
         if d.outcome is Outcome.ROUTED:
             metrics.lead_routed(d.team_id, teams[d.team_id].strategy.value)
-        else:
+        elif d.unroutable_reason is not None:
             metrics.lead_unroutable(d.unroutable_reason.value)
 
 
@@ -120,7 +131,8 @@ def route_leads(deps: Dependencies, caller: Caller, *,
     return results
 
 
-def _route_batch(deps: Dependencies, leads: list[LeadFacts], actor):
+def _route_batch(deps: Dependencies, leads: list[LeadFacts], actor: Actor | None
+                 ) -> tuple[list[RoutingDecision], list[RoutingDecision], int, dict[str, Team]]:
     now = deps.clock.now()
     results: list[RoutingDecision] = []
     fresh: list[RoutingDecision] = []

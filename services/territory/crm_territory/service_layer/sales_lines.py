@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import (
@@ -21,29 +22,31 @@ from crm_territory.service_layer.caller import Caller, has_team_role, require_ad
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.paging import paginate
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 _PIPELINE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
-def _emit(uow, line: SalesLine, change: int, caller: Caller) -> None:
+def _emit(uow: TerritoryUnitOfWork, line: SalesLine, change: events_pb2.ChangeKind.ValueType, caller: Caller) -> None:
     uow.emit("sales_line_changed", events_pb2.SalesLineChanged(sales_line=event_messages.sales_line(line),
                                                       change=change),
              aggregate_type="sales_line", aggregate_id=line.id, aggregate_version=line.version,
              actor=caller.actor)
 
 
-def _check_teams(uow, team_ids: list[str]) -> list[str]:
+def _check_teams(uow: TerritoryUnitOfWork, team_ids: list[str]) -> list[str]:
     unique = list(dict.fromkeys(t for t in team_ids))
     missing = [t for t in unique if uow.teams.get(t) is None]
     if missing:
         raise NotFound(f"unknown team(s): {', '.join(missing)}", field="team_ids")
-    inactive = [uow.teams.get(t).name for t in unique if not uow.teams.get(t).active]
+    teams = [team for t in unique if (team := uow.teams.get(t)) is not None]
+    inactive = [team.name for team in teams if not team.active]
     if inactive:
         raise FailedPrecondition(f"deactivated team(s): {', '.join(inactive)}", field="team_ids")
     return unique
 
 
-def _check_name(uow, name: str, exclude: str = "") -> None:
+def _check_name(uow: TerritoryUnitOfWork, name: str, exclude: str = "") -> None:
     for other in uow.sales_lines.all():
         if other.id != exclude and other.name.casefold() == name.casefold():
             raise AlreadyExists(f"a sales line named '{other.name}' already exists", field="name")
@@ -98,7 +101,7 @@ def list_sales_lines(deps: Dependencies, caller: Caller, *, include_inactive: bo
 _FIELDS = ("name", "description", "workflow_kind", "pipeline_id", "team_ids")
 
 
-def update_sales_line(deps: Dependencies, caller: Caller, *, line_id: str, changes: dict,
+def update_sales_line(deps: Dependencies, caller: Caller, *, line_id: str, changes: dict[str, Any],
                       expected_version: int = 0) -> SalesLine:
     require_admin(caller, "changing a sales line")
     unknown = sorted(set(changes) - set(_FIELDS))

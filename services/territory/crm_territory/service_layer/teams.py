@@ -1,6 +1,8 @@
 """Use cases of teams: create, rename, move, routing settings, deactivate, delete."""
 from __future__ import annotations
 
+import datetime as dt
+
 from crm.territory.v1 import events_pb2
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.paging import Page
@@ -13,9 +15,10 @@ from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_team
 from crm_territory.service_layer.lookups import active_unit, found
 from crm_territory.service_layer.paging import paginate
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
-def _check_name(uow, name: str, unit_id: str, exclude: str = "") -> None:
+def _check_name(uow: TerritoryUnitOfWork, name: str, unit_id: str, exclude: str = "") -> None:
     for other in uow.teams.all().values():
         if other.id != exclude and other.unit_id == unit_id and \
                 other.name.casefold() == name.casefold():
@@ -41,7 +44,7 @@ def create_team(deps: Dependencies, caller: Caller, *, name: str, unit_id: str,
         return team
 
 
-def _managers_above(uow, unit_id: str) -> set[str]:
+def _managers_above(uow: TerritoryUnitOfWork, unit_id: str) -> set[str]:
     units = uow.units.all()
     return {uid for u in units.values() if unit_id in subtree_ids(u.id, units)
             for uid in u.manager_user_ids}
@@ -125,7 +128,8 @@ def set_team_routing(deps: Dependencies, caller: Caller, *, team_id: str,
         return team
 
 
-def _blockers(uow, team: Team, at, *, deleting: bool) -> list[str]:
+def _blockers(uow: TerritoryUnitOfWork, team: Team, at: dt.datetime, *,
+              deleting: bool) -> list[str]:
     problems = []
     members = [m for m in uow.memberships.for_team(team.id) if m.is_active(at)]
     if members:

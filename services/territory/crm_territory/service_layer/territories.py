@@ -16,6 +16,7 @@ from crm_chassis.ids import IdGenerator
 from crm_chassis.paging import Page
 from crm_territory.domain.rule_checks import build_condition
 from crm_territory.domain.rules import ATTRIBUTES, AttributeSpec, Rule
+from crm_territory.domain.sales_lines import SalesLine
 from crm_territory.domain.territories import RuleSetVersion, Territory
 from crm_territory.domain.values import check_version, problem, require_text
 from crm_territory.service_layer import event_messages
@@ -23,6 +24,7 @@ from crm_territory.service_layer.caller import Caller, require_admin
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import paginate
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 MAX_RULES = 500
 
@@ -76,14 +78,14 @@ def build_rules(inputs: list[RuleInput], ids: IdGenerator, where: str = "rules")
     return rules
 
 
-def _emit(uow, territory: Territory, change: int, caller: Caller) -> None:
+def _emit(uow: TerritoryUnitOfWork, territory: Territory, change: events_pb2.ChangeKind.ValueType, caller: Caller) -> None:
     uow.emit("territory_rules_changed", events_pb2.TerritoryRulesChanged(
         territory=event_messages.territory(territory), change=change),
         aggregate_type="territory", aggregate_id=territory.id,
         aggregate_version=territory.version, actor=caller.actor)
 
 
-def _check_name_and_priority(uow, name: str, priority: int, exclude: str = "") -> None:
+def _check_name_and_priority(uow: TerritoryUnitOfWork, name: str, priority: int, exclude: str = "") -> None:
     if priority < 1:
         raise InvalidArgument(f"priority must be 1 or more (lower is tried first), got {priority}",
                               field="priority")
@@ -98,7 +100,8 @@ def _check_name_and_priority(uow, name: str, priority: int, exclude: str = "") -
                                 field="priority")
 
 
-def _check_routable_team(uow, team_id: str, line, at: dt.datetime) -> None:
+def _check_routable_team(uow: TerritoryUnitOfWork, team_id: str, line: SalesLine,
+                         at: dt.datetime) -> None:
     team = active_team(uow, team_id)
     if team.id not in line.team_ids:
         raise FailedPrecondition(f"team '{team.name}' does not work sales line '{line.name}'; add "

@@ -1,6 +1,8 @@
 """The territory unit of work: one transaction over every repository, plus the outbox."""
 from __future__ import annotations
 
+from typing import Self
+
 from crm_chassis.unit_of_work import AbstractUnitOfWork
 from crm_territory.service_layer import repositories
 
@@ -21,3 +23,7 @@ class TerritoryUnitOfWork(AbstractUnitOfWork):
     decisions: repositories.DecisionRepository
     owner_choices: repositories.OwnerChoiceRepository
     tracked_items: repositories.TrackedItemRepository
+
+    def __enter__(self) -> Self:
+        entered: Self = super().__enter__()
+        return entered

@@ -19,6 +19,7 @@ from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import LedgerBook
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 CONFLICT_ATTEMPTS = 3
 
@@ -28,7 +29,7 @@ class Workload:
     from ``ledgers`` — routing passes its own book, so a routed lead's count and its queue move
     are one change of one ledger object, saved (and locked) once."""
 
-    def __init__(self, uow, ledgers: LedgerBook):
+    def __init__(self, uow: TerritoryUnitOfWork, ledgers: LedgerBook):
         self._uow = uow
         self._ledgers = ledgers
 
