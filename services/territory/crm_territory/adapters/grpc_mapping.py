@@ -13,6 +13,7 @@ import datetime as dt
 from crm.common.v1 import pagination_pb2
 from crm.territory.v1 import access_pb2, routing_pb2, sales_lines_pb2, teams_pb2, territories_pb2
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire import enums
 from crm_territory.domain.access import AccessDecision, Action, DenyReason
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.routing import Outcome, RoutingDecision
@@ -57,40 +58,27 @@ def when(message, name: str) -> dt.datetime | None:
     return getattr(message, name).ToDatetime(tzinfo=dt.UTC)
 
 
-_ROLES = {teams_pb2.TEAM_ROLE_EXPERT: TeamRole.EXPERT,
-          teams_pb2.TEAM_ROLE_SUPERVISOR: TeamRole.SUPERVISOR,
-          teams_pb2.TEAM_ROLE_MANAGER: TeamRole.MANAGER}
-_STRATEGIES = {teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN: RoutingStrategy.ROUND_ROBIN,
-               teams_pb2.ROUTING_STRATEGY_LOAD_BALANCED: RoutingStrategy.LOAD_BALANCED}
-_WORKFLOWS = {sales_lines_pb2.WORKFLOW_KIND_CONTRACT: WorkflowKind.CONTRACT,
-              sales_lines_pb2.WORKFLOW_KIND_QUOTE: WorkflowKind.QUOTE}
-_ACTIONS = {getattr(access_pb2, f"ACCESS_ACTION_{a.name}"): a for a in Action}
-
-
+# Proto enums <-> domain enums by name (crm_chassis.wire.enums): TEAM_ROLE_EXPERT is
+# TeamRole.EXPERT; UNSPECIFIED is "not given"; a number this server does not know is refused.
 def team_role(value: int, *, required: bool = True) -> TeamRole | None:
-    if value in _ROLES:
-        return _ROLES[value]
-    if value == teams_pb2.TEAM_ROLE_UNSPECIFIED and not required:
-        return None
-    raise InvalidArgument("role must be TEAM_ROLE_EXPERT, TEAM_ROLE_SUPERVISOR or "
-                          "TEAM_ROLE_MANAGER", field="role")
+    if required:
+        return enums.required_to_domain(teams_pb2.TeamRole, value, TeamRole, "role")
+    return enums.to_domain(teams_pb2.TeamRole, value, TeamRole, "role")
 
 
 def routing_strategy(value: int) -> RoutingStrategy | None:
     """None for unspecified (the use case keeps or defaults it)."""
-    if value == teams_pb2.ROUTING_STRATEGY_UNSPECIFIED:
-        return None
-    if value not in _STRATEGIES:
-        raise InvalidArgument(f"unknown routing strategy {value}", field="strategy")
-    return _STRATEGIES[value]
+    return enums.to_domain(teams_pb2.RoutingStrategy, value, RoutingStrategy, "strategy")
 
 
 def workflow_kind(value: int) -> WorkflowKind | None:
-    return _WORKFLOWS.get(value)
+    """None for unspecified (creating a line refuses it, an update keeps the line's)."""
+    return enums.to_domain(sales_lines_pb2.WorkflowKind, value, WorkflowKind, "workflow_kind")
 
 
 def access_action(value: int) -> Action | None:
-    return _ACTIONS.get(value)
+    """None for unspecified (CheckAccess refuses it, listing the actions)."""
+    return enums.to_domain(access_pb2.AccessAction, value, Action, "action")
 
 
 def rule_inputs(messages) -> list[RuleInput]:
