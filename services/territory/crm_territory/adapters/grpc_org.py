@@ -1,4 +1,5 @@
 """OrgService: organisation settings, units and unit managers (proto -> use case -> proto)."""
+
 from __future__ import annotations
 
 from crm.territory.v1 import org_pb2, org_pb2_grpc
@@ -14,8 +15,9 @@ class OrgServicer(Servicer, org_pb2_grpc.OrgServiceServicer):
 
     def GetOrgSettings(self, request, context):
         caller()
-        return org_pb2.GetOrgSettingsResponse(settings=grpc_mapping.settings(org.get_settings(self.deps,
-                                                                                              caller())))
+        return org_pb2.GetOrgSettingsResponse(
+            settings=grpc_mapping.settings(org.get_settings(self.deps, caller()))
+        )
 
     def SetLevelNames(self, request, context):
         settings = org.set_level_names(self.deps, caller(), names=list(request.level_names))
@@ -26,32 +28,54 @@ class OrgServicer(Servicer, org_pb2_grpc.OrgServiceServicer):
         return org_pb2.SetUnassignedQueueResponse(settings=grpc_mapping.settings(settings))
 
     def CreateOrgUnit(self, request, context):
-        unit = org.create_unit(self.deps, caller(), name=request.name, parent_id=request.parent_id,
-                               department=request.department)
+        unit = org.create_unit(
+            self.deps,
+            caller(),
+            name=request.name,
+            parent_id=request.parent_id,
+            department=request.department,
+        )
         return org_pb2.CreateOrgUnitResponse(unit=self._unit(unit))
 
     def GetOrgUnit(self, request, context):
-        return org_pb2.GetOrgUnitResponse(unit=self._unit(org.get_unit(self.deps, caller(),
-                                                                       unit_id=request.id)))
+        return org_pb2.GetOrgUnitResponse(
+            unit=self._unit(org.get_unit(self.deps, caller(), unit_id=request.id))
+        )
 
     def ListOrgUnits(self, request, context):
-        page = org.list_units(self.deps, caller(), parent_id=request.parent_id,
-                              department=request.department,
-                              include_inactive=request.include_inactive,
-                              page_size=request.page.page_size, cursor=request.page.cursor)
+        page = org.list_units(
+            self.deps,
+            caller(),
+            parent_id=request.parent_id,
+            department=request.department,
+            include_inactive=request.include_inactive,
+            page_size=request.page.page_size,
+            cursor=request.page.cursor,
+        )
         names = org.get_settings(self.deps, caller()).level_names
-        return org_pb2.ListOrgUnitsResponse(units=[grpc_mapping.unit(u, names) for u in page.items],
-                                       page=grpc_mapping.page_info(page.next_cursor))
+        return org_pb2.ListOrgUnitsResponse(
+            units=[grpc_mapping.unit(u, names) for u in page.items],
+            page=grpc_mapping.page_info(page.next_cursor),
+        )
 
     def RenameOrgUnit(self, request, context):
-        unit = org.rename_unit(self.deps, caller(), unit_id=request.id, name=request.name,
-                               expected_version=request.expected_version)
+        unit = org.rename_unit(
+            self.deps,
+            caller(),
+            unit_id=request.id,
+            name=request.name,
+            expected_version=request.expected_version,
+        )
         return org_pb2.RenameOrgUnitResponse(unit=self._unit(unit))
 
     def MoveOrgUnit(self, request, context):
-        unit = org.move_unit(self.deps, caller(), unit_id=request.id,
-                             new_parent_id=request.new_parent_id,
-                             expected_version=request.expected_version)
+        unit = org.move_unit(
+            self.deps,
+            caller(),
+            unit_id=request.id,
+            new_parent_id=request.new_parent_id,
+            expected_version=request.expected_version,
+        )
         return org_pb2.MoveOrgUnitResponse(unit=self._unit(unit))
 
     def DeactivateOrgUnit(self, request, context):
@@ -63,11 +87,13 @@ class OrgServicer(Servicer, org_pb2_grpc.OrgServiceServicer):
         return org_pb2.DeleteOrgUnitResponse()
 
     def AssignUnitManager(self, request, context):
-        unit = org.assign_unit_manager(self.deps, caller(), unit_id=request.unit_id,
-                                       user_id=request.user_id)
+        unit = org.assign_unit_manager(
+            self.deps, caller(), unit_id=request.unit_id, user_id=request.user_id
+        )
         return org_pb2.AssignUnitManagerResponse(unit=self._unit(unit))
 
     def RemoveUnitManager(self, request, context):
-        unit = org.remove_unit_manager(self.deps, caller(), unit_id=request.unit_id,
-                                       user_id=request.user_id)
+        unit = org.remove_unit_manager(
+            self.deps, caller(), unit_id=request.unit_id, user_id=request.user_id
+        )
         return org_pb2.RemoveUnitManagerResponse(unit=self._unit(unit))

@@ -1,5 +1,6 @@
 """What every territory servicer shares: its dependencies and the caller of the current call.
 The proto translation itself is in ``grpc_mapping.py``."""
+
 from __future__ import annotations
 
 from crm_chassis.auth import require_principal

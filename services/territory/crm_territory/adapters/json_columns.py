@@ -1,6 +1,7 @@
 """JSON text of the domain values kept in single columns: rule sets, ledgers, lead facts, owner
 choices and the detail of routing decisions. Decimals travel as strings (exact), datetimes as
 ISO 8601 with their offset."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,10 +40,19 @@ def _undec(value: str | None) -> Decimal | None:
 
 # ------------------------------------------------------------------ rules
 def rule_to_dict(rule: Rule) -> dict:
-    return {"id": rule.id, "name": rule.name, "conditions": [
-        {"attribute": c.attribute, "values": sorted(c.values),
-         "ranges": [[_dec(r.minimum), _dec(r.maximum)] for r in c.ranges],
-         "currency": c.currency} for c in rule.conditions]}
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "conditions": [
+            {
+                "attribute": c.attribute,
+                "values": sorted(c.values),
+                "ranges": [[_dec(r.minimum), _dec(r.maximum)] for r in c.ranges],
+                "currency": c.currency,
+            }
+            for c in rule.conditions
+        ],
+    }
 
 
 # A decision's detail repeats its matched rule: its dict is built once per (immutable, shared)
@@ -61,10 +71,19 @@ def _shared_rule_dict(rule: Rule) -> dict:
 
 
 def rule_from_dict(data: dict) -> Rule:
-    return Rule(data["id"], data["name"], tuple(
-        Condition(c["attribute"], frozenset(c["values"]),
-                  tuple(ValueRange(_undec(lo), _undec(hi)) for lo, hi in c["ranges"]),
-                  c["currency"]) for c in data["conditions"]))
+    return Rule(
+        data["id"],
+        data["name"],
+        tuple(
+            Condition(
+                c["attribute"],
+                frozenset(c["values"]),
+                tuple(ValueRange(_undec(lo), _undec(hi)) for lo, hi in c["ranges"]),
+                c["currency"],
+            )
+            for c in data["conditions"]
+        ),
+    )
 
 
 def rules_to_text(rules) -> str:
@@ -77,70 +96,127 @@ def rules_from_text(text: str) -> tuple[Rule, ...]:
 
 # ------------------------------------------------------------------ ledgers
 def ledger_members_to_text(ledger: TeamLedger) -> str:
-    return dumps({uid: [m.queue_key, m.enrolled, m.day.isoformat() if m.day else None,
-                        m.assigned_on_day, m.open_items, m.total_assigned]
-                  for uid, m in ledger.members.items()})
+    return dumps(
+        {
+            uid: [
+                m.queue_key,
+                m.enrolled,
+                m.day.isoformat() if m.day else None,
+                m.assigned_on_day,
+                m.open_items,
+                m.total_assigned,
+            ]
+            for uid, m in ledger.members.items()
+        }
+    )
 
 
 def ledger_from_row(team_id: str, seq: int, members: str) -> TeamLedger:
     loads = {}
     for uid, (key, enrolled, day, on_day, open_items, total) in json.loads(members).items():
-        loads[uid] = MemberLoad(uid, key, enrolled, dt.date.fromisoformat(day) if day else None,
-                                on_day, open_items, total)
+        loads[uid] = MemberLoad(
+            uid,
+            key,
+            enrolled,
+            dt.date.fromisoformat(day) if day else None,
+            on_day,
+            open_items,
+            total,
+        )
     return TeamLedger(team_id, seq, loads)
 
 
 # ------------------------------------------------------------------ leads
 def lead_to_dict(lead: LeadFacts) -> dict:
     revenue = lead.annual_revenue
-    return {"lead_id": lead.lead_id, "country": lead.country, "region": lead.region,
-            "city": lead.city, "postal_code": lead.postal_code, "industry": lead.industry,
-            "company_size": lead.company_size,
-            "annual_revenue": [str(revenue.amount), revenue.currency] if revenue else None,
-            "product_interests": list(lead.product_interests), "lead_source": lead.lead_source,
-            "campaign": lead.campaign, "sales_line_id": lead.sales_line_id,
-            "created_at": lead.created_at.isoformat() if lead.created_at else None,
-            "version": lead.version}
+    return {
+        "lead_id": lead.lead_id,
+        "country": lead.country,
+        "region": lead.region,
+        "city": lead.city,
+        "postal_code": lead.postal_code,
+        "industry": lead.industry,
+        "company_size": lead.company_size,
+        "annual_revenue": [str(revenue.amount), revenue.currency] if revenue else None,
+        "product_interests": list(lead.product_interests),
+        "lead_source": lead.lead_source,
+        "campaign": lead.campaign,
+        "sales_line_id": lead.sales_line_id,
+        "created_at": lead.created_at.isoformat() if lead.created_at else None,
+        "version": lead.version,
+    }
 
 
 def lead_from_dict(data: dict) -> LeadFacts:
     revenue = data["annual_revenue"]
     created = data["created_at"]
     return LeadFacts(
-        data["lead_id"], country=data["country"], region=data["region"], city=data["city"],
-        postal_code=data["postal_code"], industry=data["industry"],
+        data["lead_id"],
+        country=data["country"],
+        region=data["region"],
+        city=data["city"],
+        postal_code=data["postal_code"],
+        industry=data["industry"],
         company_size=data["company_size"],
         annual_revenue=Money(Decimal(revenue[0]), revenue[1]) if revenue else None,
-        product_interests=tuple(data["product_interests"]), lead_source=data["lead_source"],
-        campaign=data["campaign"], sales_line_id=data["sales_line_id"],
+        product_interests=tuple(data["product_interests"]),
+        lead_source=data["lead_source"],
+        campaign=data["campaign"],
+        sales_line_id=data["sales_line_id"],
         created_at=dt.datetime.fromisoformat(created) if created else None,
-        version=data.get("version", 0))   # decisions stored before it was kept: unknown
+        version=data.get("version", 0),
+    )  # decisions stored before it was kept: unknown
 
 
 # ------------------------------------------------------------------ owner choices
 def choice_to_dict(choice: OwnerChoice) -> dict:
-    return {"strategy": choice.strategy.value, "owner": choice.owner_user_id,
-            "reason": choice.reason,
-            "notes": [[n.user_id, n.skip_reason.value if n.skip_reason else None, n.queue_key,
-                       n.open_items, n.assigned_today, n.daily_capacity] for n in choice.notes]}
+    return {
+        "strategy": choice.strategy.value,
+        "owner": choice.owner_user_id,
+        "reason": choice.reason,
+        "notes": [
+            [
+                n.user_id,
+                n.skip_reason.value if n.skip_reason else None,
+                n.queue_key,
+                n.open_items,
+                n.assigned_today,
+                n.daily_capacity,
+            ]
+            for n in choice.notes
+        ],
+    }
 
 
 def choice_from_dict(data: dict) -> OwnerChoice:
-    return OwnerChoice(RoutingStrategy(data["strategy"]), data["owner"], data["reason"], tuple(
-        CandidateNote(uid, SkipReason(skip) if skip else None, key, open_items, today, capacity)
-        for uid, skip, key, open_items, today, capacity in data["notes"]))
+    return OwnerChoice(
+        RoutingStrategy(data["strategy"]),
+        data["owner"],
+        data["reason"],
+        tuple(
+            CandidateNote(uid, SkipReason(skip) if skip else None, key, open_items, today, capacity)
+            for uid, skip, key, open_items, today, capacity in data["notes"]
+        ),
+    )
 
 
 # ------------------------------------------------------------------ decision detail
 def match_to_dict(match: RuleMatch) -> dict:
     t = match.territory
     # The territory as it was when the decision was taken (its name may change later).
-    return {"territory": [t.id, t.name, t.sales_line_id, t.team_id, t.priority],
-            "rule": _shared_rule_dict(match.rule), "position": match.position,
-            "rules_version": match.rules_version}
+    return {
+        "territory": [t.id, t.name, t.sales_line_id, t.team_id, t.priority],
+        "rule": _shared_rule_dict(match.rule),
+        "position": match.position,
+        "rules_version": match.rules_version,
+    }
 
 
 def match_from_dict(data: dict) -> RuleMatch:
     tid, name, line_id, team_id, priority = data["territory"]
-    return RuleMatch(Territory(tid, name, line_id, team_id, priority),
-                     rule_from_dict(data["rule"]), data["position"], data["rules_version"])
+    return RuleMatch(
+        Territory(tid, name, line_id, team_id, priority),
+        rule_from_dict(data["rule"]),
+        data["position"],
+        data["rules_version"],
+    )

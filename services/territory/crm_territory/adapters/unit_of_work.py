@@ -8,6 +8,7 @@ undoes only the use case's work. Territory's savepoint also takes care of what t
 buffers (new decisions, tracked items and outbox rows are inserted together at flush) and gives
 the use case fresh repositories, so objects it changed vanish with a rolled-back savepoint.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
@@ -41,8 +42,9 @@ from crm_territory.service_layer.unit_of_work import SERVICE_NAME, TerritoryUnit
 
 
 class SqlTerritoryUnitOfWork(SqlAlchemyUnitOfWork, TerritoryUnitOfWork):
-    def __init__(self, session_factory: sessionmaker[Session], *,
-                 org_cache: OrgCache | None = None):
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, org_cache: OrgCache | None = None
+    ):
         super().__init__(session_factory, service_name=SERVICE_NAME, outbox=orm.outbox)
         self._org_cache = org_cache
 
@@ -74,7 +76,7 @@ class SqlTerritoryUnitOfWork(SqlAlchemyUnitOfWork, TerritoryUnitOfWork):
             self.outbox.flush()
 
     def begin_savepoint(self) -> TerritorySavepoint:
-        self._flush()   # the enclosing work's pending rows belong before the savepoint
+        self._flush()  # the enclosing work's pending rows belong before the savepoint
         return TerritorySavepoint(self, self._open_session().begin_nested())
 
     def rollback(self) -> None:

@@ -5,6 +5,7 @@ every lead (a catch-all; it must come last). Ranges are half-open [min, max): th
 is included, the upper excluded, so adjacent bands (1-50, 50-200) neither overlap nor leave gaps.
 Building conditions from input and checking rule lists live in rule_checks.py.
 """
+
 from __future__ import annotations
 
 import enum
@@ -17,10 +18,10 @@ from crm_territory.domain.values import Money
 
 
 class Kind(enum.Enum):
-    ONE_OF = "one_of"        # the lead's value is one of the listed values (case-insensitive)
-    PREFIX = "prefix"        # the lead's value starts with one of the listed prefixes
-    RANGE = "range"          # the lead's number lies in one of the listed [min, max) ranges
-    ANY_OF = "any_of"        # one of the lead's several values is among the listed values
+    ONE_OF = "one_of"  # the lead's value is one of the listed values (case-insensitive)
+    PREFIX = "prefix"  # the lead's value starts with one of the listed prefixes
+    RANGE = "range"  # the lead's number lies in one of the listed [min, max) ranges
+    ANY_OF = "any_of"  # one of the lead's several values is among the listed values
 
 
 @dataclass(frozen=True)
@@ -30,30 +31,34 @@ class AttributeSpec:
     description: str
 
 
-ATTRIBUTES: dict[str, AttributeSpec] = {s.name: s for s in (
-    AttributeSpec("country", Kind.ONE_OF, "ISO 3166-1 alpha-2 country code, e.g. DE"),
-    AttributeSpec("region", Kind.ONE_OF, "region, state or province"),
-    AttributeSpec("city", Kind.ONE_OF, "city name"),
-    AttributeSpec("postal_code", Kind.PREFIX, "postal-code prefix, e.g. 10 for Berlin"),
-    AttributeSpec("industry", Kind.ONE_OF, "industry code or name"),
-    AttributeSpec("company_size", Kind.RANGE, "number of employees"),
-    AttributeSpec("annual_revenue", Kind.RANGE, "annual revenue in the condition's currency"),
-    AttributeSpec("product_interest", Kind.ANY_OF, "products the lead asked about"),
-    AttributeSpec("lead_source", Kind.ONE_OF, "lead source, e.g. web_form, trade_fair"),
-    AttributeSpec("campaign", Kind.ONE_OF, "campaign code"),
-)}
+ATTRIBUTES: dict[str, AttributeSpec] = {
+    s.name: s
+    for s in (
+        AttributeSpec("country", Kind.ONE_OF, "ISO 3166-1 alpha-2 country code, e.g. DE"),
+        AttributeSpec("region", Kind.ONE_OF, "region, state or province"),
+        AttributeSpec("city", Kind.ONE_OF, "city name"),
+        AttributeSpec("postal_code", Kind.PREFIX, "postal-code prefix, e.g. 10 for Berlin"),
+        AttributeSpec("industry", Kind.ONE_OF, "industry code or name"),
+        AttributeSpec("company_size", Kind.RANGE, "number of employees"),
+        AttributeSpec("annual_revenue", Kind.RANGE, "annual revenue in the condition's currency"),
+        AttributeSpec("product_interest", Kind.ANY_OF, "products the lead asked about"),
+        AttributeSpec("lead_source", Kind.ONE_OF, "lead source, e.g. web_form, trade_fair"),
+        AttributeSpec("campaign", Kind.ONE_OF, "campaign code"),
+    )
+}
 
 _KINDS = {name: spec.kind for name, spec in ATTRIBUTES.items()}
 
 
 @dataclass(frozen=True)
 class ValueRange:
-    minimum: Decimal | None   # included; None = unbounded
-    maximum: Decimal | None   # excluded; None = unbounded
+    minimum: Decimal | None  # included; None = unbounded
+    maximum: Decimal | None  # excluded; None = unbounded
 
     def contains(self, value: Decimal) -> bool:
-        return ((self.minimum is None or value >= self.minimum)
-                and (self.maximum is None or value < self.maximum))
+        return (self.minimum is None or value >= self.minimum) and (
+            self.maximum is None or value < self.maximum
+        )
 
     def overlaps(self, other: ValueRange) -> bool:
         lo = max(_lo(self.minimum), _lo(other.minimum))
@@ -61,8 +66,7 @@ class ValueRange:
         return lo < hi
 
     def within(self, other: ValueRange) -> bool:
-        return (_lo(other.minimum) <= _lo(self.minimum)
-                and _hi(self.maximum) <= _hi(other.maximum))
+        return _lo(other.minimum) <= _lo(self.minimum) and _hi(self.maximum) <= _hi(other.maximum)
 
     @property
     def lower(self) -> Decimal:
@@ -86,9 +90,9 @@ def _hi(value: Decimal | None) -> Decimal:
 @dataclass(frozen=True)
 class Condition:
     attribute: str
-    values: frozenset[str] = frozenset()       # normalised; ONE_OF / PREFIX / ANY_OF
-    ranges: tuple[ValueRange, ...] = ()        # RANGE
-    currency: str = ""                          # annual_revenue only
+    values: frozenset[str] = frozenset()  # normalised; ONE_OF / PREFIX / ANY_OF
+    ranges: tuple[ValueRange, ...] = ()  # RANGE
+    currency: str = ""  # annual_revenue only
 
     @property
     def spec(self) -> AttributeSpec:
@@ -123,7 +127,8 @@ class Condition:
         kind = self.spec.kind
         if kind is Kind.RANGE:
             return self.currency == other.currency and all(
-                any(r.within(mine) for mine in self.ranges) for r in other.ranges)
+                any(r.within(mine) for mine in self.ranges) for r in other.ranges
+            )
         if kind is Kind.PREFIX:
             return all(any(v.startswith(p) for p in self.values) for v in other.values)
         return other.values <= self.values
@@ -156,8 +161,9 @@ class NormalisedLead:
 
     def interests(self) -> frozenset[str]:
         if self._interests is None:
-            self._interests = frozenset(normalise("product_interest", v)
-                                        for v in self.lead.product_interests)
+            self._interests = frozenset(
+                normalise("product_interest", v) for v in self.lead.product_interests
+            )
         return self._interests
 
 
@@ -198,5 +204,4 @@ class Rule:
     def covers(self, other: Rule) -> bool:
         """True if this rule matches every lead ``other`` matches (``other`` is shadowed)."""
         theirs = {c.attribute: c for c in other.conditions}
-        return all(c.attribute in theirs and c.covers(theirs[c.attribute])
-                   for c in self.conditions)
+        return all(c.attribute in theirs and c.covers(theirs[c.attribute]) for c in self.conditions)

@@ -1,5 +1,6 @@
 """Small value objects: exact money, reporting periods, and the checks of text, versions and
 validation problems the model shares."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,11 @@ class Money:
         text = (amount or "").strip()
         code = check_currency(currency, field=f"{field}.currency")
         if not _AMOUNT.match(text):
-            raise InvalidArgument(f"{field}: amount must be a decimal string such as 1234.50 "
-                                  f"(no exponent, no separators), got {amount!r}",
-                                  field=f"{field}.amount")
+            raise InvalidArgument(
+                f"{field}: amount must be a decimal string such as 1234.50 "
+                f"(no exponent, no separators), got {amount!r}",
+                field=f"{field}.amount",
+            )
         try:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
@@ -41,8 +44,10 @@ class Money:
         assert isinstance(exponent_of, int)
         exponent = -exponent_of if exponent_of < 0 else 0
         if exponent > digits:
-            raise InvalidArgument(f"{field}: {code} has {digits} decimal digits, "
-                                  f"{text} has {exponent}", field=f"{field}.amount")
+            raise InvalidArgument(
+                f"{field}: {code} has {digits} decimal digits, {text} has {exponent}",
+                field=f"{field}.amount",
+            )
         return cls(value, code)
 
     def text(self) -> str:
@@ -69,8 +74,9 @@ class Period:
     def parse(cls, label: str, *, field: str = "period") -> Period:
         match = _PERIOD.match((label or "").strip())
         if not match:
-            raise InvalidArgument(f"{field}: use YYYY, YYYY-Qn or YYYY-MM, got {label!r}",
-                                  field=field)
+            raise InvalidArgument(
+                f"{field}: use YYYY, YYYY-Qn or YYYY-MM, got {label!r}", field=field
+            )
         year, part = int(match.group(1)), match.group(2)
         if not 2000 <= year <= 2999:
             raise InvalidArgument(f"{field}: year {year} is outside 2000..2999", field=field)
@@ -98,7 +104,7 @@ def problem(exc: CrmError, default_field: str) -> tuple[str, str]:
     reason = exc.message
     for prefix in (f"{field}: ", f"{field} "):
         if reason.startswith(prefix):
-            reason = reason[len(prefix):]
+            reason = reason[len(prefix) :]
             break
     return field, reason
 
@@ -109,15 +115,17 @@ def require_text(value: str, field: str, *, max_length: int = 200) -> str:
     if not text:
         raise InvalidArgument(f"{field} must not be empty", field=field)
     if len(text) > max_length:
-        raise InvalidArgument(f"{field} must be at most {max_length} characters, got {len(text)}",
-                              field=field)
+        raise InvalidArgument(
+            f"{field} must be at most {max_length} characters, got {len(text)}", field=field
+        )
     return text
 
 
 def check_version(expected: int | None, actual: int, what: str) -> None:
     """Optimistic concurrency: refuse a change made against a stale copy."""
     if expected and expected != actual:
-        raise FailedPrecondition(f"{what} changed meanwhile: you edited version {expected}, it is "
-                                 f"now at version {actual}; reload and try again",
-                                 details={"expected_version": str(expected),
-                                          "actual_version": str(actual)})
+        raise FailedPrecondition(
+            f"{what} changed meanwhile: you edited version {expected}, it is "
+            f"now at version {actual}; reload and try again",
+            details={"expected_version": str(expected), "actual_version": str(actual)},
+        )

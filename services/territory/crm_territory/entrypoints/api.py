@@ -7,6 +7,7 @@ Run the migrations first (``python -m crm_territory.migrate``), then::
 
     python -m crm_territory.entrypoints.api
 """
+
 from __future__ import annotations
 
 from crm.territory.v1 import (
@@ -35,27 +36,49 @@ from crm_territory.adapters.grpc_territories import TerritoryServicer
 from crm_territory.entrypoints import settings, wiring
 
 APP = ApiApp(
-    service="territory", load_settings=settings.load,
+    service="territory",
+    load_settings=settings.load,
     build_dependencies=wiring.build_dependencies,
     servicers=(
-        Servicer(org_pb2, "OrgService", org_pb2_grpc.add_OrgServiceServicer_to_server,
-                 OrgServicer),
-        Servicer(teams_pb2, "TeamService", teams_pb2_grpc.add_TeamServiceServicer_to_server,
-                 TeamServicer),
-        Servicer(teams_pb2, "MembershipService",
-                 teams_pb2_grpc.add_MembershipServiceServicer_to_server, MembershipServicer),
-        Servicer(sales_lines_pb2, "SalesLineService",
-                 sales_lines_pb2_grpc.add_SalesLineServiceServicer_to_server, SalesLineServicer),
-        Servicer(territories_pb2, "TerritoryService",
-                 territories_pb2_grpc.add_TerritoryServiceServicer_to_server, TerritoryServicer),
-        Servicer(routing_pb2, "RoutingService",
-                 routing_pb2_grpc.add_RoutingServiceServicer_to_server, RoutingServicer),
-        Servicer(access_pb2, "AccessService",
-                 access_pb2_grpc.add_AccessServiceServicer_to_server, AccessServicer),
+        Servicer(org_pb2, "OrgService", org_pb2_grpc.add_OrgServiceServicer_to_server, OrgServicer),
+        Servicer(
+            teams_pb2, "TeamService", teams_pb2_grpc.add_TeamServiceServicer_to_server, TeamServicer
+        ),
+        Servicer(
+            teams_pb2,
+            "MembershipService",
+            teams_pb2_grpc.add_MembershipServiceServicer_to_server,
+            MembershipServicer,
+        ),
+        Servicer(
+            sales_lines_pb2,
+            "SalesLineService",
+            sales_lines_pb2_grpc.add_SalesLineServiceServicer_to_server,
+            SalesLineServicer,
+        ),
+        Servicer(
+            territories_pb2,
+            "TerritoryService",
+            territories_pb2_grpc.add_TerritoryServiceServicer_to_server,
+            TerritoryServicer,
+        ),
+        Servicer(
+            routing_pb2,
+            "RoutingService",
+            routing_pb2_grpc.add_RoutingServiceServicer_to_server,
+            RoutingServicer,
+        ),
+        Servicer(
+            access_pb2,
+            "AccessService",
+            access_pb2_grpc.add_AccessServiceServicer_to_server,
+            AccessServicer,
+        ),
     ),
-    principal_check=refuse_deactivated_users)
+    principal_check=refuse_deactivated_users,
+)
 SERVICE_NAMES = APP.service_names
-start = APP.start   # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kwargs)
+start = APP.start  # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kwargs)
 main = APP.main
 
 if __name__ == "__main__":

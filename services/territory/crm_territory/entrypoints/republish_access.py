@@ -6,6 +6,7 @@ Run it where territory's settings are (e.g. ``kubectl exec deploy/territory-work
 crm_territory.entrypoints.republish_access``); territory's relay publishes the events. Safe to
 repeat: replicas keep the newest snapshot. Runbook: docs/operations.md, "A replica is empty".
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,5 +1,6 @@
 """Builds territory's use-case dependencies from settings, once per process (the api, the worker
 and the republish command), never at import."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,9 @@ def unit_of_work_factory(engine: Engine):
     return lambda: SqlTerritoryUnitOfWork(session_factory, org_cache=cache)
 
 
-def build_dependencies(settings: TerritorySettings, *, engine: Engine | None = None,
-                       **overrides: Any) -> Dependencies:
+def build_dependencies(
+    settings: TerritorySettings, *, engine: Engine | None = None, **overrides: Any
+) -> Dependencies:
     """``engine``: a test's or benchmark's engine (theirs to dispose); ``overrides`` replace
     fields (``directory``, ``clock``, ``ids``, ``metrics``). What is built here (the engine, the
     identity directory's channel) is closed by ``Dependencies.close``."""

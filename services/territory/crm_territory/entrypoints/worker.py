@@ -18,6 +18,7 @@ A timer refreshes the ``territory_unassigned_leads`` gauge.
 
 Run: ``python -m crm_chassis.messaging.worker_main territory crm_territory.entrypoints.worker``.
 """
+
 from __future__ import annotations
 
 from nameko.timer import timer
@@ -61,8 +62,9 @@ class TerritoryWorker:
 
     # ------------------------------------------------------------------ identity's users
     def _record_user(self, event, uow) -> None:
-        published = people.record_user(self.deps.joined(uow), WORKER,
-                                       user=from_snapshot(event.user))
+        published = people.record_user(
+            self.deps.joined(uow), WORKER, user=from_snapshot(event.user)
+        )
         if published:
             log.info("user_access_changed", user_id=event.user.id, cause=event.meta.event_type)
 
@@ -82,24 +84,30 @@ class TerritoryWorker:
     def on_user_reactivated(self, event, uow):
         self._record_user(event, uow)
 
-    @idempotent_event_handler("identity", "user_departments_changed",
-                              identity_events.UserDepartmentsChanged)
+    @idempotent_event_handler(
+        "identity", "user_departments_changed", identity_events.UserDepartmentsChanged
+    )
     def on_user_departments_changed(self, event, uow):
         self._record_user(event, uow)
 
     # ------------------------------------------------------------------ leads
-    @idempotent_batch_handler("leads", "lead_created", leads_events.LeadCreated,
-                              max_batch=LEAD_BATCH)
+    @idempotent_batch_handler(
+        "leads", "lead_created", leads_events.LeadCreated, max_batch=LEAD_BATCH
+    )
     def on_lead_created(self, batch, uow):
         # The waiting deliveries in one transaction (the chassis batch handler): the decisions,
         # their events and the batch's inbox rows commit together, one commit per batch instead
         # of one per lead — a bulk import arrives as thousands of lead_created at once.
         # A routed lead counts as its owner's open item from here (routing records it).
-        routing.route_leads(self.deps.joined(uow), ROUTER, leads=[
-            lead_facts(event.lead, event.meta.aggregate_version) for event in batch])
+        routing.route_leads(
+            self.deps.joined(uow),
+            ROUTER,
+            leads=[lead_facts(event.lead, event.meta.aggregate_version) for event in batch],
+        )
 
-    @idempotent_batch_handler("leads", "lead_assigned", leads_events.LeadAssigned,
-                              max_batch=LEAD_BATCH)
+    @idempotent_batch_handler(
+        "leads", "lead_assigned", leads_events.LeadAssigned, max_batch=LEAD_BATCH
+    )
     def on_lead_assigned(self, batch, uow):
         # Batched like lead_created: leads publishes one lead_assigned per routed lead, so a
         # bulk import sends as many of these as it sends leads. Only a person taking the lead
@@ -107,8 +115,11 @@ class TerritoryWorker:
         # lead_unroutable) leaves it queued. One transaction: inbox rows, queue, workload.
         taken = [event.lead_id for event in batch if event.assignment.owner_user_id]
         routing.take_out_of_queue(self.deps.joined(uow), WORKER, lead_ids=taken)
-        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=[
-            fact for event in batch for fact in lead_assigned_facts(event)])
+        workload.apply_item_facts(
+            self.deps.joined(uow),
+            WORKER,
+            facts=[fact for event in batch for fact in lead_assigned_facts(event)],
+        )
 
     @idempotent_event_handler("leads", "lead_status_changed", leads_events.LeadStatusChanged)
     def on_lead_status_changed(self, event, uow):

@@ -5,6 +5,7 @@ it notes the watched people's scopes before, recomputes after, and for each pers
 scopes differ bumps ``access_version`` and emits ``user_access_changed`` with the complete new
 scopes — in the same transaction, so replicas in other services converge on commit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,9 @@ def scopes_of(uow: TerritoryUnitOfWork, user_id: str, at: dt.datetime) -> list[S
     if not user_id:
         return []
     person = uow.people.get(user_id)
-    return compute_scopes(person, uow.memberships.for_user(user_id), uow.teams.all(),
-                          uow.units.all(), at)
+    return compute_scopes(
+        person, uow.memberships.for_user(user_id), uow.teams.all(), uow.units.all(), at
+    )
 
 
 def all_unit_managers(uow: TerritoryUnitOfWork) -> set[str]:
@@ -60,10 +62,16 @@ class AccessWatch:
             person.access_version += 1
             self._uow.people.save(person)
             message = events_pb2.UserAccessChanged(
-                user_scopes=event_messages.user_scopes(person, after))
-            self._uow.emit("user_access_changed", message, aggregate_type="user_access",
-                           aggregate_id=uid, aggregate_version=person.access_version,
-                           actor=actor)
+                user_scopes=event_messages.user_scopes(person, after)
+            )
+            self._uow.emit(
+                "user_access_changed",
+                message,
+                aggregate_type="user_access",
+                aggregate_id=uid,
+                aggregate_version=person.access_version,
+                actor=actor,
+            )
             changed.append(uid)
         return changed
 

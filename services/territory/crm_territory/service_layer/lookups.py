@@ -1,5 +1,6 @@
 """Lookups the use cases share: a record by id that fails clearly (INVALID_ARGUMENT for an empty
 id, NOT_FOUND for an unknown one), and the active team or unit a change needs."""
+
 from __future__ import annotations
 
 from typing import TypeVar

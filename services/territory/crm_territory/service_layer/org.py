@@ -1,4 +1,5 @@
 """Use cases of the organisation: level names, unassigned queue team, units and their managers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,9 +28,14 @@ def get_settings(deps: Dependencies, caller: Caller) -> OrgSettings:
 
 def _save_settings(uow: TerritoryUnitOfWork, settings: OrgSettings, caller: Caller) -> None:
     uow.settings.save(settings)
-    uow.emit("org_settings_changed", events_pb2.OrgSettingsChanged(settings=event_messages.settings(settings)),
-             aggregate_type="org_settings", aggregate_id="org", aggregate_version=settings.version,
-             actor=caller.actor)
+    uow.emit(
+        "org_settings_changed",
+        events_pb2.OrgSettingsChanged(settings=event_messages.settings(settings)),
+        aggregate_type="org_settings",
+        aggregate_id="org",
+        aggregate_version=settings.version,
+        actor=caller.actor,
+    )
 
 
 def set_level_names(deps: Dependencies, caller: Caller, *, names: list[str]) -> OrgSettings:
@@ -54,15 +60,22 @@ def set_unassigned_queue(deps: Dependencies, caller: Caller, *, team_id: str) ->
         return settings
 
 
-def _check_sibling_name(uow: TerritoryUnitOfWork, name: str, parent_id: str, department: str, exclude: str = "") -> None:
+def _check_sibling_name(
+    uow: TerritoryUnitOfWork, name: str, parent_id: str, department: str, exclude: str = ""
+) -> None:
     for other in uow.units.all().values():
-        if (other.id != exclude and other.parent_id == parent_id
-                and other.department == department and other.name.casefold() == name.casefold()):
+        if (
+            other.id != exclude
+            and other.parent_id == parent_id
+            and other.department == department
+            and other.name.casefold() == name.casefold()
+        ):
             raise AlreadyExists(f"a unit named '{other.name}' already exists there", field="name")
 
 
-def create_unit(deps: Dependencies, caller: Caller, *, name: str, parent_id: str = "",
-                department: str = "") -> OrgUnit:
+def create_unit(
+    deps: Dependencies, caller: Caller, *, name: str, parent_id: str = "", department: str = ""
+) -> OrgUnit:
     require_admin(caller, "creating an organisational unit")
     name = require_text(name, "name")
     with deps.uow() as uow:
@@ -81,19 +94,31 @@ def get_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> OrgUnit:
         return found(uow.units.get(unit_id), "unit", unit_id)
 
 
-def list_units(deps: Dependencies, caller: Caller, *, parent_id: str = "", department: str = "",
-               include_inactive: bool = False, page_size: int = 0,
-               cursor: str = "") -> Page[OrgUnit]:
+def list_units(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    parent_id: str = "",
+    department: str = "",
+    include_inactive: bool = False,
+    page_size: int = 0,
+    cursor: str = "",
+) -> Page[OrgUnit]:
     dept = org.validate_department(department) if department else ""
     with deps.uow() as uow:
-        units = [u for u in uow.units.all().values()
-                 if (include_inactive or u.active) and (not parent_id or u.parent_id == parent_id)
-                 and (not dept or u.department == dept)]
+        units = [
+            u
+            for u in uow.units.all().values()
+            if (include_inactive or u.active)
+            and (not parent_id or u.parent_id == parent_id)
+            and (not dept or u.department == dept)
+        ]
     return paginate(units, lambda u: (u.level, u.name.casefold(), u.id), page_size, cursor)
 
 
-def rename_unit(deps: Dependencies, caller: Caller, *, unit_id: str, name: str,
-                expected_version: int = 0) -> OrgUnit:
+def rename_unit(
+    deps: Dependencies, caller: Caller, *, unit_id: str, name: str, expected_version: int = 0
+) -> OrgUnit:
     require_admin(caller, "renaming a unit")
     name = require_text(name, "name")
     with deps.uow() as uow:
@@ -110,15 +135,24 @@ def rename_unit(deps: Dependencies, caller: Caller, *, unit_id: str, name: str,
         return unit
 
 
-def move_unit(deps: Dependencies, caller: Caller, *, unit_id: str, new_parent_id: str,
-              expected_version: int = 0) -> OrgUnit:
+def move_unit(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    unit_id: str,
+    new_parent_id: str,
+    expected_version: int = 0,
+) -> OrgUnit:
     require_admin(caller, "moving a unit")
     with deps.uow() as uow:
         units = uow.units.all()
         unit = found(units.get(unit_id), "unit", unit_id)
         check_version(expected_version, unit.version, f"unit '{unit.name}'")
-        parent = found(units.get(new_parent_id), "new parent unit", new_parent_id) \
-            if new_parent_id else None
+        parent = (
+            found(units.get(new_parent_id), "new parent unit", new_parent_id)
+            if new_parent_id
+            else None
+        )
         if unit.parent_id == new_parent_id:
             return unit
         new_level = org.check_move(unit, parent, units)
@@ -136,21 +170,26 @@ def move_unit(deps: Dependencies, caller: Caller, *, unit_id: str, new_parent_id
         unit.parent_id, unit.level = new_parent_id, new_level
         unit.touch()
         uow.units.save(unit)
-        emit_unit(uow, unit, events_pb2.CHANGE_KIND_MOVED, caller.actor, previous_parent_id=previous)
+        emit_unit(
+            uow, unit, events_pb2.CHANGE_KIND_MOVED, caller.actor, previous_parent_id=previous
+        )
         watch.publish(caller.actor)
         uow.commit()
         return unit
 
 
-def _blockers(uow: TerritoryUnitOfWork, unit: OrgUnit, *, deleting: bool,
-              at: dt.datetime) -> list[str]:
+def _blockers(
+    uow: TerritoryUnitOfWork, unit: OrgUnit, *, deleting: bool, at: dt.datetime
+) -> list[str]:
     """What keeps ``unit`` from being deactivated (or deleted), in words."""
     units = uow.units.all()
     problems = []
     children = [u for u in units.values() if u.parent_id == unit.id and (deleting or u.active)]
     if children:
-        problems.append(f"{len(children)} {'child' if deleting else 'active child'} unit(s): "
-                        + ", ".join(sorted(f"'{u.name}'" for u in children)))
+        problems.append(
+            f"{len(children)} {'child' if deleting else 'active child'} unit(s): "
+            + ", ".join(sorted(f"'{u.name}'" for u in children))
+        )
     territories = uow.territories.all()
     for team in sorted(uow.teams.all().values(), key=lambda t: t.name):
         if team.unit_id != unit.id or not (deleting or team.active):
@@ -172,8 +211,10 @@ def deactivate_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> OrgU
             return unit
         blockers = _blockers(uow, unit, deleting=False, at=deps.clock.now())
         if blockers:
-            raise FailedPrecondition(f"unit '{unit.name}' cannot be deactivated while it has "
-                                     + "; ".join(blockers), details={"blocked_by": "; ".join(blockers)})
+            raise FailedPrecondition(
+                f"unit '{unit.name}' cannot be deactivated while it has " + "; ".join(blockers),
+                details={"blocked_by": "; ".join(blockers)},
+            )
         watch = AccessWatch(uow, deps.clock.now()).watch(all_unit_managers(uow))
         unit.active = False
         unit.touch()
@@ -190,8 +231,10 @@ def delete_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> None:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
         blockers = _blockers(uow, unit, deleting=True, at=deps.clock.now())
         if blockers:
-            raise FailedPrecondition(f"unit '{unit.name}' cannot be deleted while it has "
-                                     + "; ".join(blockers), details={"blocked_by": "; ".join(blockers)})
+            raise FailedPrecondition(
+                f"unit '{unit.name}' cannot be deleted while it has " + "; ".join(blockers),
+                details={"blocked_by": "; ".join(blockers)},
+            )
         watch = AccessWatch(uow, deps.clock.now()).watch(unit.manager_user_ids)
         uow.units.remove(unit.id)
         unit.touch()
@@ -200,8 +243,9 @@ def delete_unit(deps: Dependencies, caller: Caller, *, unit_id: str) -> None:
         uow.commit()
 
 
-def assign_unit_manager(deps: Dependencies, caller: Caller, *, unit_id: str,
-                        user_id: str) -> OrgUnit:
+def assign_unit_manager(
+    deps: Dependencies, caller: Caller, *, unit_id: str, user_id: str
+) -> OrgUnit:
     require_admin(caller, "assigning a unit manager")
     with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
@@ -220,14 +264,16 @@ def assign_unit_manager(deps: Dependencies, caller: Caller, *, unit_id: str,
         return unit
 
 
-def remove_unit_manager(deps: Dependencies, caller: Caller, *, unit_id: str,
-                        user_id: str) -> OrgUnit:
+def remove_unit_manager(
+    deps: Dependencies, caller: Caller, *, unit_id: str, user_id: str
+) -> OrgUnit:
     require_admin(caller, "removing a unit manager")
     with deps.uow() as uow:
         unit = found(uow.units.get(unit_id), "unit", unit_id)
         if user_id not in unit.manager_user_ids:
-            raise FailedPrecondition(f"user {user_id} does not manage unit '{unit.name}'",
-                                     field="user_id")
+            raise FailedPrecondition(
+                f"user {user_id} does not manage unit '{unit.name}'", field="user_id"
+            )
         watch = AccessWatch(uow, deps.clock.now()).watch([user_id])
         unit.manager_user_ids.discard(user_id)
         unit.touch()

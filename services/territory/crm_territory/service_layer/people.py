@@ -1,6 +1,7 @@
 """Territory's copy of identity's people: created on first use from the directory, then kept
 current from identity's user events (user_created, user_updated, user_department_changed,
 user_deactivated, user_reactivated — wired by the worker)."""
+
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition, NotFound
@@ -17,6 +18,7 @@ def ensure_person(uow: TerritoryUnitOfWork, directory: UserDirectory, user_id: s
     to be given a place in the organisation."""
     if not user_id:
         from crm_chassis.errors import InvalidArgument
+
         raise InvalidArgument("user_id must not be empty", field="user_id")
     person = uow.people.get(user_id)
     if person is None:
@@ -28,14 +30,21 @@ def ensure_person(uow: TerritoryUnitOfWork, directory: UserDirectory, user_id: s
     if not person.active:
         raise FailedPrecondition(f"user {user_id} is deactivated")
     if not person.departments:
-        raise FailedPrecondition(f"user {user_id} belongs to no department; identity must put "
-                                 "them in one first")
+        raise FailedPrecondition(
+            f"user {user_id} belongs to no department; identity must put them in one first"
+        )
     return person
 
 
 def _from_directory(found: DirectoryUser) -> Person:
-    return Person(found.user_id, found.display_name, found.active, frozenset(found.departments),
-                  frozenset(found.roles), identity_version=found.version)
+    return Person(
+        found.user_id,
+        found.display_name,
+        found.active,
+        frozenset(found.departments),
+        frozenset(found.roles),
+        identity_version=found.version,
+    )
 
 
 def record_user(deps: Dependencies, caller: Caller, *, user: DirectoryUser) -> list[str]:

@@ -1,4 +1,5 @@
 """Ports: what the use cases need from the outside world, implemented by adapters."""
+
 from __future__ import annotations
 
 import abc
@@ -14,7 +15,7 @@ class DirectoryUser:
     active: bool
     departments: frozenset[str]
     roles: frozenset[str]
-    version: int = 0          # identity's user version (the event's aggregate_version)
+    version: int = 0  # identity's user version (the event's aggregate_version)
 
 
 class UserDirectory(abc.ABC):

@@ -1,5 +1,6 @@
 """Use cases of routing: route leads (from lead_created, in batches), preview, decisions and
 the unassigned queue. Hand-overs and workload live in owners.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,9 +44,15 @@ def routable_territories(uow: TerritoryUnitOfWork) -> list[Territory]:
     """Active territories whose line and team are active too."""
     teams = uow.teams.all()
     lines = {line.id: line for line in uow.sales_lines.all()}
-    return [t for t in uow.territories.all() if t.active
-            and t.team_id in teams and teams[t.team_id].active
-            and t.sales_line_id in lines and lines[t.sales_line_id].active]
+    return [
+        t
+        for t in uow.territories.all()
+        if t.active
+        and t.team_id in teams
+        and teams[t.team_id].active
+        and t.sales_line_id in lines
+        and lines[t.sales_line_id].active
+    ]
 
 
 class _Router:
@@ -54,7 +61,7 @@ class _Router:
     def __init__(self, uow: TerritoryUnitOfWork, at: dt.datetime):
         self.at = at
         self.teams = uow.teams.all()
-        self.territories = routing_order(routable_territories(uow))   # sorted once per batch
+        self.territories = routing_order(routable_territories(uow))  # sorted once per batch
         self.queue_team_id = uow.settings.get().unassigned_queue_team_id
         self.roster = TeamRoster(uow, at)
         # Any of these teams may receive a lead of the batch: their candidates in one go.
@@ -64,10 +71,18 @@ class _Router:
     def _pick_owner(self, territory: Territory) -> OwnerChoice:
         return self.roster.choose(self.teams[territory.team_id])
 
-    def decide(self, lead: LeadFacts,
-               drafts: dict[str, tuple[Rule, ...]] | None = None) -> RoutingDecision:
-        return decide(lead, self.territories, at=self.at, queue_team_id=self.queue_team_id,
-                      drafts=drafts, pick_owner=self._pick_owner, ordered=True)
+    def decide(
+        self, lead: LeadFacts, drafts: dict[str, tuple[Rule, ...]] | None = None
+    ) -> RoutingDecision:
+        return decide(
+            lead,
+            self.territories,
+            at=self.at,
+            queue_team_id=self.queue_team_id,
+            drafts=drafts,
+            pick_owner=self._pick_owner,
+            ordered=True,
+        )
 
     def record(self, decision: RoutingDecision, based_on_version: int | None) -> None:
         """Move the owner's queue place and count the lead as their open item (as of the lead's
@@ -75,30 +90,50 @@ class _Router:
         then moves no count (domain/workload.py)."""
         if decision.outcome is Outcome.ROUTED:
             self.roster.record(self.teams[decision.team_id], decision.owner_user_id)
-            self.workload.assigned_by_router(ItemKind.LEAD, decision.lead_id, decision.team_id,
-                                             decision.owner_user_id, based_on_version)
+            self.workload.assigned_by_router(
+                ItemKind.LEAD,
+                decision.lead_id,
+                decision.team_id,
+                decision.owner_user_id,
+                based_on_version,
+            )
 
 
 def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor | None) -> None:
     explanation = event_messages.explanation(decision)
     message: Message
     if decision.outcome is Outcome.ROUTED:
-        message = events_pb2.LeadRouted(lead_id=decision.lead_id, sales_line_id=decision.sales_line_id,
-                               team_id=decision.team_id, owner_user_id=decision.owner_user_id,
-                               explanation=explanation)
+        message = events_pb2.LeadRouted(
+            lead_id=decision.lead_id,
+            sales_line_id=decision.sales_line_id,
+            team_id=decision.team_id,
+            owner_user_id=decision.owner_user_id,
+            explanation=explanation,
+        )
         event_type = "lead_routed"
     else:
-        assert decision.unroutable_reason is not None   # every unroutable decision says why
-        message = events_pb2.LeadUnroutable(lead_id=decision.lead_id, queue_team_id=decision.team_id,
-                                   reason=event_messages.UNROUTABLE[decision.unroutable_reason],
-                                   explanation=explanation, sales_line_id=decision.sales_line_id)
+        assert decision.unroutable_reason is not None  # every unroutable decision says why
+        message = events_pb2.LeadUnroutable(
+            lead_id=decision.lead_id,
+            queue_team_id=decision.team_id,
+            reason=event_messages.UNROUTABLE[decision.unroutable_reason],
+            explanation=explanation,
+            sales_line_id=decision.sales_line_id,
+        )
         event_type = "lead_unroutable"
-    uow.emit(event_type, message, aggregate_type="lead_routing", aggregate_id=decision.lead_id,
-             aggregate_version=decision.version, actor=actor)
+    uow.emit(
+        event_type,
+        message,
+        aggregate_type="lead_routing",
+        aggregate_id=decision.lead_id,
+        aggregate_version=decision.version,
+        actor=actor,
+    )
 
 
-def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision],
-           teams: Mapping[str, Team]) -> None:
+def _count(
+    metrics: RoutingMetrics, decisions: list[RoutingDecision], teams: Mapping[str, Team]
+) -> None:
     for d in decisions:
         if d.outcome is Outcome.ROUTED:
             metrics.lead_routed(d.team_id, teams[d.team_id].strategy.value)
@@ -109,8 +144,9 @@ def _count(metrics: RoutingMetrics, decisions: list[RoutingDecision],
 CONFLICT_ATTEMPTS = 3
 
 
-def route_leads(deps: Dependencies, caller: Caller, *,
-                leads: list[LeadFacts]) -> list[RoutingDecision]:
+def route_leads(
+    deps: Dependencies, caller: Caller, *, leads: list[LeadFacts]
+) -> list[RoutingDecision]:
     """Route a batch of new leads in one transaction; returns one decision per given lead.
 
     A lead already decided (a redelivered lead_created, or twice in one batch) keeps its first
@@ -131,8 +167,9 @@ def route_leads(deps: Dependencies, caller: Caller, *,
     return results
 
 
-def _route_batch(deps: Dependencies, leads: list[LeadFacts], actor: Actor | None
-                 ) -> tuple[list[RoutingDecision], list[RoutingDecision], int, dict[str, Team]]:
+def _route_batch(
+    deps: Dependencies, leads: list[LeadFacts], actor: Actor | None
+) -> tuple[list[RoutingDecision], list[RoutingDecision], int, dict[str, Team]]:
     now = deps.clock.now()
     results: list[RoutingDecision] = []
     fresh: list[RoutingDecision] = []
@@ -167,21 +204,31 @@ def _has_any_role(scopes: list[Scope], role: TeamRole) -> bool:
     return any(s.role >= role for s in scopes)
 
 
-def preview_route(deps: Dependencies, caller: Caller, *, lead: LeadFacts,
-                  drafts: dict[str, list[RuleInput]] | None = None) -> RoutingDecision:
+def preview_route(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    lead: LeadFacts,
+    drafts: dict[str, list[RuleInput]] | None = None,
+) -> RoutingDecision:
     """Where ``lead`` would go now and why; nothing is stored, published or counted."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        if not (caller.is_admin
-                or _has_any_role(scopes_of(uow, caller.user_id, now), TeamRole.SUPERVISOR)):
-            raise PermissionDenied("previewing routes needs a person with the admin role or a "
-                                   "supervisor or manager role in some team"
-                                   + ("; a service account cannot preview routes"
-                                      if caller.is_service_account else ""))
+        if not (
+            caller.is_admin
+            or _has_any_role(scopes_of(uow, caller.user_id, now), TeamRole.SUPERVISOR)
+        ):
+            raise PermissionDenied(
+                "previewing routes needs a person with the admin role or a "
+                "supervisor or manager role in some team"
+                + ("; a service account cannot preview routes" if caller.is_service_account else "")
+            )
         built = {}
         for territory_id, rules in (drafts or {}).items():
             found(uow.territories.get(territory_id), "territory", territory_id)
-            built[territory_id] = tuple(build_rules(rules, deps.ids, where=f"drafts[{territory_id}].rules"))
+            built[territory_id] = tuple(
+                build_rules(rules, deps.ids, where=f"drafts[{territory_id}].rules")
+            )
             check_ruleset(list(built[territory_id]))
         # Read-only: no assignment is recorded and no ledger saved.
         return _Router(uow, now).decide(lead, built)
@@ -194,8 +241,9 @@ def get_decision(deps: Dependencies, caller: Caller, *, lead_id: str) -> Routing
         return readable_decision(uow, caller, lead_id, deps.clock.now())
 
 
-def list_unassigned(deps: Dependencies, caller: Caller, *, page_size: int = 0,
-                    cursor: str = "") -> Page[RoutingDecision]:
+def list_unassigned(
+    deps: Dependencies, caller: Caller, *, page_size: int = 0, cursor: str = ""
+) -> Page[RoutingDecision]:
     """The queued leads of the queue teams the caller belongs to, oldest first (none for a
     person in no team)."""
     size = paging.page_size(page_size)
@@ -206,8 +254,9 @@ def list_unassigned(deps: Dependencies, caller: Caller, *, page_size: int = 0,
     more = len(rows) > size
     rows = rows[:size]
     last = rows[-1] if rows else None
-    return Page(rows, encode_cursor((last.decided_at.isoformat(), last.lead_id))
-                if more and last else "")
+    return Page(
+        rows, encode_cursor((last.decided_at.isoformat(), last.lead_id)) if more and last else ""
+    )
 
 
 def _queue_position(key: tuple[paging.KeyPart, ...] | None) -> tuple[dt.datetime, str] | None:

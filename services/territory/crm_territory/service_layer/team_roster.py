@@ -1,5 +1,6 @@
 """Who in a team could take a new item right now: members as routing candidates, and the
 team ledgers a unit of work reads and changes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,8 +54,10 @@ class TeamRoster:
         if not wanted:
             return
         memberships = self._uow.memberships.for_teams(wanted)
-        active = {team_id: [m for m in rows if m.is_active(self._at)]
-                  for team_id, rows in memberships.items()}
+        active = {
+            team_id: [m for m in rows if m.is_active(self._at)]
+            for team_id, rows in memberships.items()
+        }
         user_ids = list(dict.fromkeys(m.user_id for rows in active.values() for m in rows))
         people = self._uow.people.many(user_ids)
         on_leave = _on_leave(self._uow, user_ids, self._at)
@@ -69,10 +72,20 @@ class TeamRoster:
     def ledger(self, team_id: str) -> TeamLedger:
         return self.ledgers.get(team_id)
 
-    def choose(self, team: Team, exclude: frozenset[str] = frozenset(),
-               planned: Mapping[str, int] | None = None) -> OwnerChoice:
-        return choose_owner(team.strategy, self.candidates(team.id), self.ledger(team.id),
-                            team.local_day(self._at), exclude, planned)
+    def choose(
+        self,
+        team: Team,
+        exclude: frozenset[str] = frozenset(),
+        planned: Mapping[str, int] | None = None,
+    ) -> OwnerChoice:
+        return choose_owner(
+            team.strategy,
+            self.candidates(team.id),
+            self.ledger(team.id),
+            team.local_day(self._at),
+            exclude,
+            planned,
+        )
 
     def record(self, team: Team, user_id: str) -> None:
         """The member received an item: their queue place and today's count move (their open
@@ -93,14 +106,21 @@ def _on_leave(uow: TerritoryUnitOfWork, user_ids: list[str], at: dt.datetime) ->
     return {a.user_id for a in uow.absences.for_users(user_ids) if a.covers(at)}
 
 
-def _candidates(members: list[Membership], people: dict[str, Person],
-                on_leave: set[str]) -> list[Candidate]:
+def _candidates(
+    members: list[Membership], people: dict[str, Person], on_leave: set[str]
+) -> list[Candidate]:
     result = []
     for m in members:
         person = people.get(m.user_id)
-        result.append(Candidate(
-            m.user_id, m.daily_capacity, takes_leads=m.takes_leads, paused=m.paused,
-            on_leave=m.user_id in on_leave,
-            deactivated=person is None or not person.active,
-            no_access=person is not None and not person.departments))
+        result.append(
+            Candidate(
+                m.user_id,
+                m.daily_capacity,
+                takes_leads=m.takes_leads,
+                paused=m.paused,
+                on_leave=m.user_id in on_leave,
+                deactivated=person is None or not person.active,
+                no_access=person is not None and not person.departments,
+            )
+        )
     return result

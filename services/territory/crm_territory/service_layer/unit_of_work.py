@@ -1,4 +1,5 @@
 """The territory unit of work: one transaction over every repository, plus the outbox."""
+
 from __future__ import annotations
 
 from typing import Self

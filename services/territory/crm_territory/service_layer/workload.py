@@ -5,6 +5,7 @@ in the team ledgers with it — in the same transaction (the worker's inbox row 
 The rules (newer wins per fact, routing's own assignment counted once) are the domain's:
 crm_territory/domain/workload.py.
 """
+
 from __future__ import annotations
 
 from crm_territory.domain.workload import (
@@ -41,12 +42,20 @@ class Workload:
         before = self._uow.tracked_items.get(fact.kind, fact.item_id)
         return self._store(before, apply_fact(before, fact))
 
-    def assigned_by_router(self, kind: ItemKind, item_id: str, team_id: str, owner_user_id: str,
-                           based_on_version: int | None) -> bool:
+    def assigned_by_router(
+        self,
+        kind: ItemKind,
+        item_id: str,
+        team_id: str,
+        owner_user_id: str,
+        based_on_version: int | None,
+    ) -> bool:
         """Territory gave the item to ``owner_user_id``: it counts for them from now on."""
         before = self._uow.tracked_items.get(kind, item_id)
-        return self._store(before, assign_by_router(before, kind, item_id, team_id,
-                                                    owner_user_id, based_on_version))
+        return self._store(
+            before,
+            assign_by_router(before, kind, item_id, team_id, owner_user_id, based_on_version),
+        )
 
     def _store(self, before: TrackedItem | None, after: TrackedItem | None) -> bool:
         if after is None:
@@ -81,7 +90,7 @@ def apply_item_facts(deps: Dependencies, caller: Caller, *, facts: list[ItemFact
             with deps.uow() as uow:
                 ledgers = LedgerBook(uow)
                 workload = Workload(uow, ledgers)
-                for kind in {fact.kind for fact in facts}:   # a batch's items: one locked read
+                for kind in {fact.kind for fact in facts}:  # a batch's items: one locked read
                     workload.prefetch(kind, [f.item_id for f in facts if f.kind is kind])
                 changed = sum(workload.apply(fact) for fact in facts)
                 ledgers.save()
@@ -90,4 +99,4 @@ def apply_item_facts(deps: Dependencies, caller: Caller, *, facts: list[ItemFact
         except TransactionConflict:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
-    return 0   # pragma: no cover - the loop returns or raises
+    return 0  # pragma: no cover - the loop returns or raises

@@ -3,6 +3,7 @@ its engine, settings on it, and the use cases' dependencies on it with an in-mem
 directory; ``org`` builds organisations through the use cases.
 
 B's gRPC tests (tests/integration/api/) build on ``database_url`` and ``engine``."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,14 @@ database_url, engine = database_fixtures("territory", migrate.upgrade)
 
 @pytest.fixture(scope="session")
 def settings(database_url):
-    return TerritorySettings.load("territory", env={}, database_url=database_url, grpc_port=0,
-                                  metrics_port=0, shutdown_grace_seconds=0.5)
+    return TerritorySettings.load(
+        "territory",
+        env={},
+        database_url=database_url,
+        grpc_port=0,
+        metrics_port=0,
+        shutdown_grace_seconds=0.5,
+    )
 
 
 @pytest.fixture(scope="session")

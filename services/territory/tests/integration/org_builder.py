@@ -1,5 +1,6 @@
 """Builds a small organisation through the real use cases on a real unit of work (integration
 tests and the benchmark). The user directory is an in-memory stand-in for identity."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,9 @@ class MemoryDirectory(UserDirectory):
         self.users: dict[str, DirectoryUser] = {}
 
     def put(self, user_id, *, departments=("sales",), roles=(), active=True, version=1):
-        user = DirectoryUser(user_id, user_id.title(), active, frozenset(departments),
-                             frozenset(roles), version)
+        user = DirectoryUser(
+            user_id, user_id.title(), active, frozenset(departments), frozenset(roles), version
+        )
         self.users[user_id] = user
         return user
 
@@ -54,28 +56,47 @@ class OrgBuilder:
         return user
 
     def unit(self, name, parent=None, department="sales"):
-        return org.create_unit(self.deps, ADMIN, name=name, parent_id=parent.id if parent else "",
-                               department="" if parent else department)
+        return org.create_unit(
+            self.deps,
+            ADMIN,
+            name=name,
+            parent_id=parent.id if parent else "",
+            department="" if parent else department,
+        )
 
     def team(self, name, unit, strategy=RoutingStrategy.ROUND_ROBIN, time_zone="UTC"):
-        return teams.create_team(self.deps, ADMIN, name=name, unit_id=unit.id, strategy=strategy,
-                                 time_zone=time_zone)
+        return teams.create_team(
+            self.deps, ADMIN, name=name, unit_id=unit.id, strategy=strategy, time_zone=time_zone
+        )
 
     def member(self, team, user_id, role=TeamRole.EXPERT, capacity=None):
         if user_id not in self.directory.users:
             self.directory.put(user_id)
-        return memberships.add_member(self.deps, ADMIN, team_id=team.id, user_id=user_id, role=role,
-                                      daily_capacity=capacity)
+        return memberships.add_member(
+            self.deps, ADMIN, team_id=team.id, user_id=user_id, role=role, daily_capacity=capacity
+        )
 
     def line(self, name, *team_list):
-        return sales_lines.create_sales_line(self.deps, ADMIN, name=name, description="",
-                                             workflow_kind=WorkflowKind.QUOTE,
-                                             pipeline_id=f"pipe-{name.lower()}",
-                                             team_ids=[t.id for t in team_list])
+        return sales_lines.create_sales_line(
+            self.deps,
+            ADMIN,
+            name=name,
+            description="",
+            workflow_kind=WorkflowKind.QUOTE,
+            pipeline_id=f"pipe-{name.lower()}",
+            team_ids=[t.id for t in team_list],
+        )
 
     def territory(self, name, line, team, priority, *rules):
-        return territories.create_territory(self.deps, ADMIN, name=name, sales_line_id=line.id,
-                                            team_id=team.id, priority=priority, rules=list(rules))
+        return territories.create_territory(
+            self.deps,
+            ADMIN,
+            name=name,
+            sales_line_id=line.id,
+            team_id=team.id,
+            priority=priority,
+            rules=list(rules),
+        )
 
     def sales_team(self, members: int, *, strategy=RoutingStrategy.ROUND_ROBIN):
         """A division > region > team with ``members`` experts, a line and a territory taking
@@ -89,8 +110,13 @@ class OrgBuilder:
             self.member(team, uid)
         line = self.line(unique("Line"), team)
         campaign = unique("campaign")
-        territory = self.territory(unique("Territory"), line, team, priority(),
-                                   rule(f"{campaign} leads", campaign=[campaign]))
+        territory = self.territory(
+            unique("Territory"),
+            line,
+            team,
+            priority(),
+            rule(f"{campaign} leads", campaign=[campaign]),
+        )
         return team, line, territory, ids, campaign
 
 

@@ -1,5 +1,6 @@
 """Migrations and the SQL repositories on PostgreSQL (and the SQLite file of `make run`),
 exercised through the real use cases."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -50,7 +51,8 @@ def _structure_version_starts_at_zero(connection, dialect_name):
 # Upgrade to head equals the ORM's tables, downgrade to base leaves only the version table,
 # upgrade again works: on PostgreSQL and on the SQLite file of `make run`.
 test_postgres_round_trip, test_sqlite_round_trip = migration_round_trip_tests(
-    migrate, orm.metadata, "territory", after_upgrade=_structure_version_starts_at_zero)
+    migrate, orm.metadata, "territory", after_upgrade=_structure_version_starts_at_zero
+)
 
 
 def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(deps, org):
@@ -65,16 +67,30 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
     # Every rule names a campaign of its own: tests share the database and would otherwise
     # route (or preview) into each other's territories.
     own = unique("campaign")
-    territory = org.territory(unique("DE"), line, team, priority(),
-                              rule("DE big", campaign=[own], country=["DE"],
-                                   company_size=[("50", "")]),
-                              rule("AT revenue", campaign=[own], country=["AT"],
-                                   annual_revenue=([("1000000.50", "")], "EUR")))
-    territories.set_rules(deps, ADMIN, territory_id=territory.id,
-                          rules=[rule("DE big", campaign=[own], country=["DE"],
-                                company_size=[("50", "")]),
-                           rule("FR", campaign=[own], country=["FR"])],
-                          expected_rules_version=1, comment="FR instead of AT")
+    territory = org.territory(
+        unique("DE"),
+        line,
+        team,
+        priority(),
+        rule("DE big", campaign=[own], country=["DE"], company_size=[("50", "")]),
+        rule(
+            "AT revenue",
+            campaign=[own],
+            country=["AT"],
+            annual_revenue=([("1000000.50", "")], "EUR"),
+        ),
+    )
+    territories.set_rules(
+        deps,
+        ADMIN,
+        territory_id=territory.id,
+        rules=[
+            rule("DE big", campaign=[own], country=["DE"], company_size=[("50", "")]),
+            rule("FR", campaign=[own], country=["FR"]),
+        ],
+        expected_rules_version=1,
+        comment="FR instead of AT",
+    )
 
     cache = deps.uow()._org_cache
     with deps.uow() as uow:
@@ -93,10 +109,10 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
         units[region.id].name = "changed but never saved"
     hits = cache.hits
     with deps.uow() as uow:
-        assert uow.units.get(region.id).name == region.name   # copies: the cache is intact
+        assert uow.units.get(region.id).name == region.name  # copies: the cache is intact
     assert cache.hits == hits + 1
     misses = cache.misses
-    org.unit(unique("Nordics"), division)                    # a write moves the version on
+    org.unit(unique("Nordics"), division)  # a write moves the version on
     with deps.uow() as uow:
         assert len(uow.units.all()) == len(units) + 1
     assert cache.misses == misses + 1
@@ -107,31 +123,58 @@ def test_people_memberships_absences_and_access_round_trip(deps, org):
     supervisor = unique("sup")
     membership = org.member(team, supervisor, TeamRole.SUPERVISOR, capacity=5)
     memberships.set_paused(deps, ADMIN, membership_id=membership.id, paused=True)
-    leave = absences.record_absence(deps, ADMIN, user_id=reps[0], starts_at=deps.clock.now(),
-                                    ends_at=deps.clock.now() + dt.timedelta(days=3),
-                                    reason="holiday")
+    leave = absences.record_absence(
+        deps,
+        ADMIN,
+        user_id=reps[0],
+        starts_at=deps.clock.now(),
+        ends_at=deps.clock.now() + dt.timedelta(days=3),
+        reason="holiday",
+    )
     with deps.uow() as uow:
         stored = uow.memberships.get(membership.id)
-        assert (stored.role, stored.daily_capacity, stored.paused, stored.takes_leads) == \
-            (TeamRole.SUPERVISOR, 5, True, True)
-        assert uow.memberships.get(membership.id) is stored      # one object per unit of work
+        assert (stored.role, stored.daily_capacity, stored.paused, stored.takes_leads) == (
+            TeamRole.SUPERVISOR,
+            5,
+            True,
+            True,
+        )
+        assert uow.memberships.get(membership.id) is stored  # one object per unit of work
         assert {m.user_id for m in uow.memberships.for_team(team.id)} == {*reps, supervisor}
         assert [a.id for a in uow.absences.for_users([reps[0]])] == [leave.id]
         person = uow.people.get(supervisor)
         assert person.departments == frozenset({"sales"}) and person.access_version >= 1
-    decision = access.check_access(deps, ACCESS_CHECKER, user_id=supervisor, action=Action.REASSIGN,
-                                   team_id=team.id, record_owner_id=reps[1])
+    decision = access.check_access(
+        deps,
+        ACCESS_CHECKER,
+        user_id=supervisor,
+        action=Action.REASSIGN,
+        team_id=team.id,
+        record_owner_id=reps[1],
+    )
     assert decision.allowed
     # identity deactivates the supervisor: the scopes are empty at once
     user = deps.directory.put(supervisor, active=False, version=5)
     assert people.record_user(deps, WORKER, user=user) == [supervisor]
-    decision = access.check_access(deps, ACCESS_CHECKER, user_id=supervisor, action=Action.READ,
-                                   team_id=team.id, record_owner_id="")
+    decision = access.check_access(
+        deps,
+        ACCESS_CHECKER,
+        user_id=supervisor,
+        action=Action.READ,
+        team_id=team.id,
+        record_owner_id="",
+    )
     assert not decision.allowed
     with deps.uow() as uow:
-        outbox = uow.session.execute(
-            select(orm.outbox.c.event_type).where(orm.outbox.c.aggregate_id == supervisor)
-            .order_by(orm.outbox.c.id)).scalars().all()
+        outbox = (
+            uow.session.execute(
+                select(orm.outbox.c.event_type)
+                .where(orm.outbox.c.aggregate_id == supervisor)
+                .order_by(orm.outbox.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert outbox[-1] == "user_access_changed"
 
 
@@ -154,15 +197,18 @@ def test_memberships_of_several_teams_and_ledgers_saved_together(deps, org):
     with deps.uow() as uow:
         one, two = uow.ledgers.get(first.id), uow.ledgers.get(second.id)
         assert (one.seq, one.members[first_reps[0]].total_assigned) == (1, 1)
-        assert two.seq == 2 and {u for u, m in two.members.items() if m.total_assigned} == \
-            {second_reps[1], second_reps[2]}
+        assert two.seq == 2 and {u for u, m in two.members.items() if m.total_assigned} == {
+            second_reps[1],
+            second_reps[2],
+        }
 
 
 def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
     team, line, _, _, _ = org.sales_team(1)
     for amount in ("1000000.10", "250000.05"):
-        sales_lines.set_targets(deps, ADMIN, line_id=line.id, period="2026-Q1",
-                                rows=[(team.id, amount, "EUR", 12)])
+        sales_lines.set_targets(
+            deps, ADMIN, line_id=line.id, period="2026-Q1", rows=[(team.id, amount, "EUR", 12)]
+        )
     with deps.uow() as uow:
         [target] = uow.targets.for_line(line.id)
     assert target.amount.amount == Decimal("250000.05") and target.amount.currency == "EUR"
@@ -171,9 +217,15 @@ def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
 
 def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, org):
     team, _line, territory, reps, campaign = org.sales_team(2)
-    routed, lost_1, lost_2 = routing.route_leads(deps, WORKER,
-                                                 leads=[lead(campaign=campaign, company_size=12), lead(campaign="no such campaign"),
-         lead(campaign="no such campaign either")])
+    routed, lost_1, lost_2 = routing.route_leads(
+        deps,
+        WORKER,
+        leads=[
+            lead(campaign=campaign, company_size=12),
+            lead(campaign="no such campaign"),
+            lead(campaign="no such campaign either"),
+        ],
+    )
     assert routed.outcome is Outcome.ROUTED and lost_1.in_queue
     again = routing.get_decision(deps, LEAD_ROUTER, lead_id=routed.lead_id)
     assert again.summary() == routed.summary()
@@ -210,28 +262,38 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
 
 def test_owner_choices_are_remembered_per_subject(deps, org):
     team, _, _, reps, _ = org.sales_team(2)
-    first = owners.choose_owners(deps, OWNER_CHOOSER, team_id=team.id,
-                                 subject_ids=["deal-1", "deal-2"])
-    again = owners.choose_owners(deps, OWNER_CHOOSER, team_id=team.id,
-                                 subject_ids=["deal-2", "deal-1"])
-    assert {s: c.owner_user_id for s, c in first.items()} == \
-        {s: c.owner_user_id for s, c in again.items()}
+    first = owners.choose_owners(
+        deps, OWNER_CHOOSER, team_id=team.id, subject_ids=["deal-1", "deal-2"]
+    )
+    again = owners.choose_owners(
+        deps, OWNER_CHOOSER, team_id=team.id, subject_ids=["deal-2", "deal-1"]
+    )
+    assert {s: c.owner_user_id for s, c in first.items()} == {
+        s: c.owner_user_id for s, c in again.items()
+    }
     assert {c.owner_user_id for c in first.values()} == set(reps)
 
 
 def test_the_sqlite_file_of_make_run_migrates_and_routes(tmp_path):
     url = f"sqlite:///{tmp_path / 'territory.db'}"
     migrate.upgrade(url)
-    deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
-                              directory=MemoryDirectory())
+    deps = build_dependencies(
+        TerritorySettings.load("territory", env={}, database_url=url), directory=MemoryDirectory()
+    )
     builder = OrgBuilder(deps)
     _team, _, _, reps, campaign = builder.sales_team(2)
     first = routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign) for _ in range(4)])
     assert sorted(d.owner_user_id for d in first) == sorted(reps * 2)
-    assert routing.route_leads(deps, WORKER, leads=[first[0].lead])[0].owner_user_id == first[0].owner_user_id
+    assert (
+        routing.route_leads(deps, WORKER, leads=[first[0].lead])[0].owner_user_id
+        == first[0].owner_user_id
+    )
     with deps.uow() as uow:
-        count = uow.session.execute(select(func.count()).select_from(orm.outbox).where(
-            orm.outbox.c.event_type == "lead_routed")).scalar_one()
+        count = uow.session.execute(
+            select(func.count())
+            .select_from(orm.outbox)
+            .where(orm.outbox.c.event_type == "lead_routed")
+        ).scalar_one()
     assert count == 4
 
 
@@ -239,17 +301,22 @@ def test_moving_a_member_ends_the_old_membership_at_once_and_publishes_it(deps, 
     source, _, _, reps, _ = org.sales_team(2)
     target, _, _, _, _ = org.sales_team(1)
     mover = reps[0]
-    old, new = memberships.move_member(deps, ADMIN, user_id=mover, from_team_id=source.id,
-                                       to_team_id=target.id)
+    old, new = memberships.move_member(
+        deps, ADMIN, user_id=mover, from_team_id=source.id, to_team_id=target.id
+    )
     with deps.uow() as uow:
         stored = {m.team_id: m for m in uow.memberships.for_user(mover)}
         events_of_move = uow.session.execute(
             select(orm.outbox.c.event_type, orm.outbox.c.aggregate_id)
             .where(orm.outbox.c.aggregate_id.in_([old.id, new.id, mover]))
-            .order_by(orm.outbox.c.id)).all()
+            .order_by(orm.outbox.c.id)
+        ).all()
     assert stored[source.id].ends_at == old.ends_at and stored[source.id].ends_at is not None
     assert stored[target.id].ends_at is None and stored[target.id].starts_at == old.ends_at
     assert [e.event_type for e in events_of_move][-3:] == [
-        "membership_changed", "membership_changed", "user_access_changed"]
+        "membership_changed",
+        "membership_changed",
+        "user_access_changed",
+    ]
     scopes = access.list_scopes(deps, ACCESS_CHECKER, user_id=mover)
     assert [s.team_id for s in scopes.scopes] == [target.id]

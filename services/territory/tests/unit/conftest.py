@@ -1,4 +1,5 @@
 """A small organisation builder on the fakes, shared by the use-case tests."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,9 @@ class World:
         self.metrics = FakeMetrics()
         self.directory.put("admin-1", departments=("management",), roles=("admin",))
         # What the use cases get: a unit of work per call (here always this world's fake).
-        self.deps = Dependencies(uow=lambda: self.uow, clock=self.clock,
-                                 directory=self.directory, metrics=self.metrics)
+        self.deps = Dependencies(
+            uow=lambda: self.uow, clock=self.clock, directory=self.directory, metrics=self.metrics
+        )
 
     def person(self, user_id, **kwargs):
         user = self.directory.put(user_id, **kwargs)
@@ -47,29 +49,55 @@ class World:
         return user
 
     def unit(self, name, parent=None, department="sales"):
-        return org.create_unit(self.deps, ADMIN, name=name, parent_id=parent.id if parent else "",
-                               department="" if parent else department)
+        return org.create_unit(
+            self.deps,
+            ADMIN,
+            name=name,
+            parent_id=parent.id if parent else "",
+            department="" if parent else department,
+        )
 
     def team(self, name, unit, strategy=RoutingStrategy.ROUND_ROBIN, time_zone="UTC"):
-        return teams.create_team(self.deps, ADMIN, name=name, unit_id=unit.id, strategy=strategy,
-                                 time_zone=time_zone)
+        return teams.create_team(
+            self.deps, ADMIN, name=name, unit_id=unit.id, strategy=strategy, time_zone=time_zone
+        )
 
-    def member(self, team, user_id, role=TeamRole.EXPERT, capacity=None, takes_leads=None,
-               **person_kwargs):
+    def member(
+        self, team, user_id, role=TeamRole.EXPERT, capacity=None, takes_leads=None, **person_kwargs
+    ):
         if user_id not in self.directory.users or person_kwargs:
             self.directory.put(user_id, **person_kwargs)
-        return memberships.add_member(self.deps, ADMIN, team_id=team.id, user_id=user_id, role=role,
-                                      daily_capacity=capacity, takes_leads=takes_leads)
+        return memberships.add_member(
+            self.deps,
+            ADMIN,
+            team_id=team.id,
+            user_id=user_id,
+            role=role,
+            daily_capacity=capacity,
+            takes_leads=takes_leads,
+        )
 
     def line(self, name, *team_list):
-        return sales_lines.create_sales_line(self.deps, ADMIN, name=name, description="",
-                                             workflow_kind=WorkflowKind.QUOTE,
-                                             pipeline_id=f"pipe-{name.lower().replace(' ', '-')}",
-                                             team_ids=[t.id for t in team_list])
+        return sales_lines.create_sales_line(
+            self.deps,
+            ADMIN,
+            name=name,
+            description="",
+            workflow_kind=WorkflowKind.QUOTE,
+            pipeline_id=f"pipe-{name.lower().replace(' ', '-')}",
+            team_ids=[t.id for t in team_list],
+        )
 
     def territory(self, name, line, team, priority, *rules):
-        return territories.create_territory(self.deps, ADMIN, name=name, sales_line_id=line.id,
-                                            team_id=team.id, priority=priority, rules=list(rules))
+        return territories.create_territory(
+            self.deps,
+            ADMIN,
+            name=name,
+            sales_line_id=line.id,
+            team_id=team.id,
+            priority=priority,
+            rules=list(rules),
+        )
 
 
 def rule(name, **conditions) -> RuleInput:

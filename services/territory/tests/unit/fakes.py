@@ -4,6 +4,7 @@ Repositories keep deep copies of what was saved, and the unit of work snapshots 
 entry and restores it on rollback, so a use case that forgets to commit (or fails half-way)
 leaves no trace — the same guarantee the SQL unit of work gives.
 """
+
 from __future__ import annotations
 
 import copy
@@ -144,9 +145,14 @@ class FakeDecisions(repositories.DecisionRepository):
         self.rows[decision.lead_id] = decision
 
     def queued(self, after, limit, team_ids=None):
-        rows = sorted((d for d in self.rows.values() if d.in_queue
-                       and (team_ids is None or d.team_id in team_ids)),
-                      key=lambda d: (d.decided_at, d.lead_id))
+        rows = sorted(
+            (
+                d
+                for d in self.rows.values()
+                if d.in_queue and (team_ids is None or d.team_id in team_ids)
+            ),
+            key=lambda d: (d.decided_at, d.lead_id),
+        )
         if after is not None:
             rows = [d for d in rows if (d.decided_at, d.lead_id) > after]
         return rows[:limit]
@@ -192,8 +198,21 @@ class FakeTrackedItems(repositories.TrackedItemRepository):
         return counts
 
 
-_REPOS = ("settings", "units", "teams", "memberships", "absences", "people", "sales_lines",
-          "targets", "territories", "ledgers", "decisions", "owner_choices", "tracked_items")
+_REPOS = (
+    "settings",
+    "units",
+    "teams",
+    "memberships",
+    "absences",
+    "people",
+    "sales_lines",
+    "targets",
+    "territories",
+    "ledgers",
+    "decisions",
+    "owner_choices",
+    "tracked_items",
+)
 
 
 class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
@@ -254,8 +273,9 @@ class FakeDirectory(UserDirectory):
         self.users: dict[str, DirectoryUser] = {}
 
     def put(self, user_id, *, departments=("sales",), roles=(), active=True, name=None):
-        user = DirectoryUser(user_id, name or user_id.title(), active, frozenset(departments),
-                             frozenset(roles))
+        user = DirectoryUser(
+            user_id, name or user_id.title(), active, frozenset(departments), frozenset(roles)
+        )
         self.users[user_id] = user
         return user
 

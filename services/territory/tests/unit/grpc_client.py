@@ -1,5 +1,6 @@
 """A real territory gRPC server on 127.0.0.1 over the fake unit of work, and a client that
 sends tokens signed by a test key (the chassis verifies them as it verifies identity's)."""
+
 from __future__ import annotations
 
 import grpc
@@ -25,20 +26,23 @@ from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
 
 # (full service name, method descriptor) of every territory RPC, from the protos themselves.
-METHODS = [(service.full_name, method)
-           for module in (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
-                          access_pb2)
-           for service in module.DESCRIPTOR.services_by_name.values()
-           for method in service.methods]
+METHODS = [
+    (service.full_name, method)
+    for module in (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
+    for service in module.DESCRIPTOR.services_by_name.values()
+    for method in service.methods
+]
 
 
 def call_empty(channel: grpc.Channel, service_name: str, method, token: str):
     """Call ``method`` with an empty request; returns the RpcError, or None on success."""
     request_class = message_factory.GetMessageClass(method.input_type)
     response_class = message_factory.GetMessageClass(method.output_type)
-    call = channel.unary_unary(f"/{service_name}/{method.name}",
-                               request_serializer=request_class.SerializeToString,
-                               response_deserializer=response_class.FromString)
+    call = channel.unary_unary(
+        f"/{service_name}/{method.name}",
+        request_serializer=request_class.SerializeToString,
+        response_deserializer=response_class.FromString,
+    )
     try:
         call(request_class(), metadata=(("authorization", f"Bearer {token}"),), timeout=10)
     except grpc.RpcError as err:
@@ -88,8 +92,9 @@ class Tokens:
 def start(world):
     """Serve ``world``'s fake unit of work; returns (running server, channel, Tokens)."""
     keys = TestKeys()
-    settings = TerritorySettings.load("territory", env={}, grpc_port=0, metrics_port=0,
-                                      shutdown_grace_seconds=0.0)
+    settings = TerritorySettings.load(
+        "territory", env={}, grpc_port=0, metrics_port=0, shutdown_grace_seconds=0.0
+    )
     running = api.start(settings, world.deps, verifier=keys.verifier(), access_log=False)
     return running, grpc.insecure_channel(running.address), Tokens(keys)
 

@@ -1,4 +1,5 @@
 """Round trips between protobuf messages and the model, as the servicers and events use them."""
+
 from decimal import Decimal
 
 import pytest
@@ -15,8 +16,9 @@ from .conftest import WORKER, lead, rule
 
 
 def test_lead_attributes_to_facts():
-    message = routing_pb2.LeadAttributes(lead_id="L1", country="de", company_size=0,
-                                         product_interests=["crm"])
+    message = routing_pb2.LeadAttributes(
+        lead_id="L1", country="de", company_size=0, product_interests=["crm"]
+    )
     message.annual_revenue.amount, message.annual_revenue.currency = "2500000.00", "EUR"
     facts = grpc_mapping.lead_facts(message)
     assert facts.company_size == 0 and facts.annual_revenue.amount == Decimal("2500000.00")
@@ -43,8 +45,9 @@ def test_rules_round_trip_through_protobuf(world):
     team = world.team("T", region)
     world.member(team, "rep")
     line = world.line("L", team)
-    t = world.territory("X", line, team, 1,
-                        rule("r", country=["DE"], annual_revenue=([("1", "")], "EUR")))
+    t = world.territory(
+        "X", line, team, 1, rule("r", country=["DE"], annual_revenue=([("1", "")], "EUR"))
+    )
     message = grpc_mapping.territory(t)
     again = territories.build_rules(grpc_mapping.rule_inputs(message.rules), world.deps.ids)
     assert again == list(t.rules)
@@ -71,13 +74,16 @@ def test_events_encode_and_decode_as_on_the_wire(world):
 def test_caller_from_the_chassis_principal():
     from crm_chassis.auth.principal import Principal
     from crm_territory.service_layer.caller import Caller
+
     admin = Caller.from_principal(Principal("u1", roles=frozenset({"admin"}), display_name="Ann"))
     assert admin.is_admin and not admin.is_service_account and admin.user_id == "u1"
     assert admin.actor.display_name == "Ann"
     from crm_chassis import caller as chassis_caller
+
     assert isinstance(admin, chassis_caller.Caller)
-    service = Caller.from_principal(Principal("leads", kind="service",
-                                              roles=frozenset({"admin", "choose_owners"})))
+    service = Caller.from_principal(
+        Principal("leads", kind="service", roles=frozenset({"admin", "choose_owners"}))
+    )
     assert service.is_service_account and service.user_id == ""
     # A person role in a service account's token grants nothing; its service roles do.
     assert not service.is_admin and service.holds_service_role("choose_owners")
@@ -89,7 +95,9 @@ def test_no_token_acts_as_the_platform_itself():
     from crm_chassis.auth.principal import Principal
     from crm_chassis.errors import Unauthenticated
     from crm_territory.service_layer.caller import Caller
+
     with pytest.raises(Unauthenticated) as refused:
-        Caller.from_principal(Principal("territory-router", kind="system",
-                                        roles=frozenset({"admin"})))
+        Caller.from_principal(
+            Principal("territory-router", kind="system", roles=frozenset({"admin"}))
+        )
     assert "person or a service account" in refused.value.message

@@ -23,15 +23,23 @@ def test_three_levels_with_configurable_names(world):
     event = world.uow.events("org_unit_changed")[-1]
     assert event.unit.level_name == "District" and event.change == events_pb2.CHANGE_KIND_CREATED
     assert world.uow.events("org_settings_changed")[0].settings.level_names == [
-        "Division", "Region", "District"]
+        "Division",
+        "Region",
+        "District",
+    ]
     with pytest.raises(FailedPrecondition) as err:
         world.unit("Mitte", dist)
     assert "lowest level" in err.value.message
 
 
-@pytest.mark.parametrize("names,needle", [
-    (["a", "b"], "exactly 3"), (["a", "b", "A"], "must differ"), (["a", " ", "c"], "empty"),
-])
+@pytest.mark.parametrize(
+    "names,needle",
+    [
+        (["a", "b"], "exactly 3"),
+        (["a", "b", "A"], "must differ"),
+        (["a", " ", "c"], "empty"),
+    ],
+)
 def test_bad_level_names(world, names, needle):
     with pytest.raises(InvalidArgument) as err:
         org.set_level_names(world.deps, ADMIN, names=names)

@@ -24,8 +24,9 @@ def dach(world):
 
 def test_team_creation_and_validation(dach):
     world, region, _berlin, _ = dach
-    assert world.uow.events("team_changed")[0].team.strategy == \
-        teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN
+    assert (
+        world.uow.events("team_changed")[0].team.strategy == teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN
+    )
     with pytest.raises(AlreadyExists):
         world.team("berlin", region)
     with pytest.raises(InvalidArgument) as err:
@@ -37,10 +38,18 @@ def test_team_creation_and_validation(dach):
 
 def test_set_routing_and_move_team(dach):
     world, region, berlin, _ = dach
-    t = teams.set_team_routing(world.deps, ADMIN, team_id=berlin.id,
-                               strategy=RoutingStrategy.LOAD_BALANCED, time_zone="Europe/Berlin")
-    assert (t.strategy, t.time_zone, t.version) == (RoutingStrategy.LOAD_BALANCED,
-                                                    "Europe/Berlin", 2)
+    t = teams.set_team_routing(
+        world.deps,
+        ADMIN,
+        team_id=berlin.id,
+        strategy=RoutingStrategy.LOAD_BALANCED,
+        time_zone="Europe/Berlin",
+    )
+    assert (t.strategy, t.time_zone, t.version) == (
+        RoutingStrategy.LOAD_BALANCED,
+        "Europe/Berlin",
+        2,
+    )
     other = world.unit("Nordics", world.uow.units.get(region.parent_id))
     moved = teams.move_team(world.deps, ADMIN, team_id=berlin.id, new_unit_id=other.id)
     assert moved.unit_id == other.id
@@ -70,8 +79,9 @@ def test_team_deactivate_and_delete_blockers(dach):
 def test_add_member_validations(dach):
     world, _, berlin, _ = dach
     with pytest.raises(NotFound) as err:
-        memberships.add_member(world.deps, ADMIN, team_id=berlin.id, user_id="ghost",
-                               role=TeamRole.EXPERT)
+        memberships.add_member(
+            world.deps, ADMIN, team_id=berlin.id, user_id="ghost", role=TeamRole.EXPERT
+        )
     assert "not known to identity" in err.value.message
     world.directory.put("gone", active=False)
     with pytest.raises(FailedPrecondition) as err:
@@ -85,9 +95,14 @@ def test_add_member_validations(dach):
         world.member(berlin, "rep2", capacity=-3)
     assert "daily_capacity" in err.value.message
     with pytest.raises(InvalidArgument) as err:
-        memberships.add_member(world.deps, ADMIN, team_id=berlin.id, user_id="rep3",
-                               role=TeamRole.EXPERT,
-                               starts_at=world.clock.now() + dt.timedelta(days=1))
+        memberships.add_member(
+            world.deps,
+            ADMIN,
+            team_id=berlin.id,
+            user_id="rep3",
+            role=TeamRole.EXPERT,
+            starts_at=world.clock.now() + dt.timedelta(days=1),
+        )
     assert "future" in err.value.message
 
 
@@ -107,8 +122,9 @@ def test_move_member_ends_old_and_starts_new_at_once(dach):
     world.member(berlin, "rep1", role=TeamRole.SUPERVISOR)
     world.uow.emitted.clear()
     world.clock.advance(dt.timedelta(hours=1))
-    old, new = memberships.move_member(world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id,
-                                       to_team_id=munich.id)
+    old, new = memberships.move_member(
+        world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id, to_team_id=munich.id
+    )
     assert old.ends_at == world.clock.now() == new.starts_at
     assert new.role is TeamRole.SUPERVISOR and "moved to team 'Munich'" in old.end_reason
     ended, started = world.uow.events("membership_changed")
@@ -118,12 +134,14 @@ def test_move_member_ends_old_and_starts_new_at_once(dach):
     access = world.uow.events("user_access_changed")[-1].user_scopes
     assert [s.team_id for s in access.scopes] == [munich.id]
     with pytest.raises(FailedPrecondition) as err:
-        memberships.move_member(world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id,
-                                to_team_id=munich.id)
+        memberships.move_member(
+            world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id, to_team_id=munich.id
+        )
     assert "not an active member" in err.value.message
     with pytest.raises(InvalidArgument):
-        memberships.move_member(world.deps, ADMIN, user_id="rep1", from_team_id=munich.id,
-                                to_team_id=munich.id)
+        memberships.move_member(
+            world.deps, ADMIN, user_id="rep1", from_team_id=munich.id, to_team_id=munich.id
+        )
 
 
 def test_failed_use_case_leaves_no_trace(dach):
@@ -132,8 +150,9 @@ def test_failed_use_case_leaves_no_trace(dach):
     world.member(munich, "rep1")
     before = (dict(world.uow.memberships.rows), len(world.uow.emitted))
     with pytest.raises(AlreadyExists):
-        memberships.move_member(world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id,
-                                to_team_id=munich.id)
+        memberships.move_member(
+            world.deps, ADMIN, user_id="rep1", from_team_id=berlin.id, to_team_id=munich.id
+        )
     assert len(world.uow.emitted) == before[1]
     assert all(m.ends_at is None for m in world.uow.memberships.rows.values())
 
@@ -143,26 +162,34 @@ def test_team_manager_manages_members_but_an_expert_does_not(dach):
     world.member(berlin, "boss", role=TeamRole.MANAGER)
     world.member(berlin, "rep1")
     world.directory.put("rep2")
-    memberships.add_member(world.deps, user("boss"), team_id=berlin.id, user_id="rep2",
-                           role=TeamRole.EXPERT)
+    memberships.add_member(
+        world.deps, user("boss"), team_id=berlin.id, user_id="rep2", role=TeamRole.EXPERT
+    )
     world.directory.put("rep3")
     with pytest.raises(PermissionDenied):
-        memberships.add_member(world.deps, user("rep1"), team_id=berlin.id, user_id="rep3",
-                               role=TeamRole.EXPERT)
-    with pytest.raises(PermissionDenied):   # a manager of Berlin is no manager of Munich
-        memberships.add_member(world.deps, user("boss"), team_id=munich.id, user_id="rep3",
-                               role=TeamRole.EXPERT)
+        memberships.add_member(
+            world.deps, user("rep1"), team_id=berlin.id, user_id="rep3", role=TeamRole.EXPERT
+        )
+    with pytest.raises(PermissionDenied):  # a manager of Berlin is no manager of Munich
+        memberships.add_member(
+            world.deps, user("boss"), team_id=munich.id, user_id="rep3", role=TeamRole.EXPERT
+        )
 
 
 def test_update_pause_resume(dach):
     world, _, berlin, _ = dach
     m = world.member(berlin, "rep1")
-    updated = memberships.update_membership(world.deps, ADMIN, membership_id=m.id,
-                                            changes={"role": TeamRole.SUPERVISOR, "daily_capacity": 0})
+    updated = memberships.update_membership(
+        world.deps,
+        ADMIN,
+        membership_id=m.id,
+        changes={"role": TeamRole.SUPERVISOR, "daily_capacity": 0},
+    )
     assert updated.role is TeamRole.SUPERVISOR and updated.daily_capacity is None
     with pytest.raises(InvalidArgument) as err:
-        memberships.update_membership(world.deps, ADMIN, membership_id=m.id,
-                                      changes={"team_id": "x"})
+        memberships.update_membership(
+            world.deps, ADMIN, membership_id=m.id, changes={"team_id": "x"}
+        )
     assert "unknown: team_id" in err.value.message
     paused = memberships.set_paused(world.deps, user("rep1"), membership_id=m.id, paused=True)
     assert paused.paused
@@ -181,8 +208,9 @@ def test_list_memberships(dach):
     memberships.end_membership(world.deps, ADMIN, membership_id=m.id, reason="left")
     page = memberships.list_memberships(world.deps, ADMIN, team_id=berlin.id)
     assert [x.user_id for x in page.items] == ["rep1"]
-    everyone = memberships.list_memberships(world.deps, ADMIN, team_id=berlin.id,
-                                            include_ended=True)
+    everyone = memberships.list_memberships(
+        world.deps, ADMIN, team_id=berlin.id, include_ended=True
+    )
     assert len(everyone.items) == 2
     with pytest.raises(InvalidArgument):
         memberships.list_memberships(world.deps, ADMIN)
@@ -192,21 +220,34 @@ def test_absences(dach):
     world, _, berlin, _ = dach
     world.member(berlin, "rep1")
     now = world.clock.now()
-    a = absences.record_absence(world.deps, user("rep1"), user_id="rep1", starts_at=now,
-                                ends_at=now + dt.timedelta(days=5), reason="vacation")
+    a = absences.record_absence(
+        world.deps,
+        user("rep1"),
+        user_id="rep1",
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=5),
+        reason="vacation",
+    )
     assert [x.id for x in absences.list_absences(world.deps, ADMIN, user_id="rep1")] == [a.id]
     with pytest.raises(InvalidArgument) as err:
-        absences.record_absence(world.deps, ADMIN, user_id="rep1", starts_at=now,
-                                ends_at=now - dt.timedelta(days=1))
+        absences.record_absence(
+            world.deps, ADMIN, user_id="rep1", starts_at=now, ends_at=now - dt.timedelta(days=1)
+        )
     assert "must be after start" in err.value.message
     with pytest.raises(InvalidArgument) as err:
-        absences.record_absence(world.deps, ADMIN, user_id="rep1", starts_at=now,
-                                ends_at=now + dt.timedelta(days=400))
+        absences.record_absence(
+            world.deps, ADMIN, user_id="rep1", starts_at=now, ends_at=now + dt.timedelta(days=400)
+        )
     assert "366 days" in err.value.message
     world.member(berlin, "rep2")
     with pytest.raises(PermissionDenied):
-        absences.record_absence(world.deps, user("rep2"), user_id="rep1", starts_at=now,
-                                ends_at=now + dt.timedelta(days=1))
+        absences.record_absence(
+            world.deps,
+            user("rep2"),
+            user_id="rep1",
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=1),
+        )
     absences.cancel_absence(world.deps, user("rep1"), absence_id=a.id)
     assert world.uow.absences.get(a.id).cancelled
 

@@ -14,11 +14,17 @@ def test_money_is_exact_decimal():
     assert Money.parse("0.1", "EUR").amount + Money.parse("0.2", "EUR").amount == Decimal("0.3")
 
 
-@pytest.mark.parametrize("amount,currency,needle", [
-    ("1e5", "EUR", "decimal string"), ("1,000.00", "EUR", "decimal string"),
-    ("12.345", "EUR", "EUR has 2 decimal digits"), ("10.5", "JPY", "JPY has 0"),
-    ("10", "EURO", "ISO 4217"), ("", "EUR", "decimal string"),
-])
+@pytest.mark.parametrize(
+    "amount,currency,needle",
+    [
+        ("1e5", "EUR", "decimal string"),
+        ("1,000.00", "EUR", "decimal string"),
+        ("12.345", "EUR", "EUR has 2 decimal digits"),
+        ("10.5", "JPY", "JPY has 0"),
+        ("10", "EURO", "ISO 4217"),
+        ("", "EUR", "decimal string"),
+    ],
+)
 def test_money_refuses_malformed_amounts(amount, currency, needle):
     with pytest.raises(InvalidArgument) as err:
         Money.parse(amount, currency)
@@ -29,12 +35,15 @@ def test_money_allows_three_digit_currencies():
     assert Money.parse("1.125", "KWD").text() == "1.125"
 
 
-@pytest.mark.parametrize("label,start,end", [
-    ("2026", dt.date(2026, 1, 1), dt.date(2027, 1, 1)),
-    ("2026-Q4", dt.date(2026, 10, 1), dt.date(2027, 1, 1)),
-    ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 3, 1)),
-    ("2026-12", dt.date(2026, 12, 1), dt.date(2027, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "label,start,end",
+    [
+        ("2026", dt.date(2026, 1, 1), dt.date(2027, 1, 1)),
+        ("2026-Q4", dt.date(2026, 10, 1), dt.date(2027, 1, 1)),
+        ("2026-02", dt.date(2026, 2, 1), dt.date(2026, 3, 1)),
+        ("2026-12", dt.date(2026, 12, 1), dt.date(2027, 1, 1)),
+    ],
+)
 def test_periods(label, start, end):
     p = Period.parse(label)
     assert (p.start, p.end, p.label) == (start, end, label)
