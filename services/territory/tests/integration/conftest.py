@@ -2,7 +2,7 @@
 its engine, settings on it, and the use cases' dependencies on it with an in-memory user
 directory; ``org`` builds organisations through the use cases.
 
-B's gRPC tests (tests/integration/api/) build on ``database_url`` and ``engine``."""
+The gRPC tests (tests/integration/api/) build on ``database_url`` and ``engine``."""
 
 from __future__ import annotations
 

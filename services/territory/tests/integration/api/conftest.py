@@ -1,6 +1,7 @@
 """territory's api served by the real chassis gRPC server (interceptors, token verification,
-error mapping) on 127.0.0.1, over A's PostgreSQL database (``database_url``, ``engine`` of the
-parent conftest) with the production wiring and an in-memory identity directory."""
+error mapping) on 127.0.0.1, over the integration suite's PostgreSQL database (``database_url``,
+``engine`` of the parent conftest) with the production wiring and an in-memory identity
+directory."""
 
 from __future__ import annotations
 
