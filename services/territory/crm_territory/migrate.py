@@ -1,8 +1,9 @@
 """Database migrations of territory (alembic, own version table ``alembic_version_territory``).
 
-    python -m crm_territory.migrate              # upgrade the settings' database to head
-    python -m crm_territory.migrate downgrade base
+python -m crm_territory.migrate              # upgrade the settings' database to head
+python -m crm_territory.migrate downgrade base
 """
+
 from crm_chassis.migrations import ServiceMigrations
 
 MIGRATIONS = ServiceMigrations.of(__file__)

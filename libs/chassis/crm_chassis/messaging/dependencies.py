@@ -1,12 +1,12 @@
 """nameko dependency providers of the chassis."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from nameko.extensions import DependencyProvider
 
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 UnitOfWorkFactory = Callable[[], SqlAlchemyUnitOfWork]
 
@@ -25,7 +25,7 @@ class UnitOfWorkProvider(DependencyProvider):
     """
 
     def __init__(self, factory: Callable[[ServiceSettings], UnitOfWorkFactory],
-                 settings_cls: type[ServiceSettings] = ServiceSettings):
+                 settings_cls: type[ServiceSettings] = ServiceSettings) -> None:
         self._factory = factory
         self._settings_cls = settings_cls
         self._make_uow: UnitOfWorkFactory | None = None

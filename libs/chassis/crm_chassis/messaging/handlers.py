@@ -2,14 +2,15 @@
 
     class LeadsWorker:
         name = "leads"
-        uow = UnitOfWorkProvider(make_leads_uow)
+        deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
         @idempotent_event_handler("identity", "user_created", UserCreated)
         def on_user_created(self, event, uow):
             ...   # change state through uow's repositories; the wrapper commits
 
 Per delivery the wrapper binds a RequestContext from ``event.meta`` (actor, traceparent, request
-id), opens a fresh unit of work from the service's ``uow`` dependency, and in ONE transaction
+id), opens a fresh unit of work from the service's ``uow`` dependency (or, without one, from
+``deps.uow``), and in ONE transaction
 inserts the inbox row (consumer ``<service>.<method>``, event id), runs the handler and commits.
 An event id already in the inbox is skipped (a redelivery, or a concurrent duplicate that hits
 the inbox primary key): the effect happens exactly once.
@@ -74,7 +75,7 @@ class PoisonTolerantQueueConsumer(StoppableQueueConsumer):
         return consumers
 
     @staticmethod
-    def _on_decode_error(provider, message, exc):
+    def _on_decode_error(provider, message, exc) -> None:
         metrics.DEAD_LETTERED.labels(provider.consumer, provider.event_type).inc()
         log.error("undecodable message on %s dead-lettered without retry: %s",
                   provider.queue.name, exc)
@@ -87,7 +88,7 @@ class IdempotentEventHandler(EventHandler):
     queue_consumer = PoisonTolerantQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
-                 function_name: str = "", **kwargs):
+                 function_name: str = "", **kwargs) -> None:
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=True, **kwargs)
         self.message_cls = message_cls
@@ -117,7 +118,7 @@ class IdempotentEventHandler(EventHandler):
         self.queue.exchange.no_declare = True
 
     # Called in its own greenthread for each delivery, in the queue's order.
-    def handle_message(self, body, message):
+    def handle_message(self, body, message) -> None:
         if not provenance.admit(self, message):   # not published by the event type's owner
             return
         try:
@@ -135,7 +136,7 @@ class IdempotentEventHandler(EventHandler):
         previous, done = self._in_flight.get(key), Event()
         self._in_flight[key] = done
 
-        def finished():
+        def finished() -> None:
             done.send()
             if self._in_flight.get(key) is done:
                 del self._in_flight[key]
@@ -180,19 +181,19 @@ class IdempotentEventHandler(EventHandler):
         held = metrics.HELD.labels(self.consumer, self.event_type)
         held.inc(len(messages))
 
-        def fire():
+        def fire() -> None:
             if self._retrying.pop(key, None) is not None:   # else stop() returned them
                 held.dec(len(messages))
                 rerun()
 
-        def abandon():
+        def abandon() -> None:
             held.dec(len(messages))
             on_abandon()
 
         self._retrying[key] = (eventlet.spawn_after(delay, fire), messages, abandon)
         return True
 
-    def stop(self):
+    def stop(self) -> None:
         # Deliveries held for a retry go back to the queue, for the next worker to run.
         self._stopping = True
         held, self._retrying = self._retrying, {}
@@ -203,7 +204,7 @@ class IdempotentEventHandler(EventHandler):
             on_abandon()
         super().stop()
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message, result=None, exc_info=None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
@@ -239,13 +240,26 @@ def idempotent_event_handler(source_service: str, event_type: str, message_cls: 
         @functools.wraps(function)
         def entry(self, event):
             consumer = f"{type(self).name}.{function.__name__}"
-            return handle_once(consumer, event, getattr(self, uow_attribute),
+            return handle_once(consumer, event, unit_of_work_factory(self, uow_attribute),
                                functools.partial(function, self))
 
         return IdempotentEventHandler.decorator(source_service, event_type, message_cls,
                                                 function_name=function.__name__)(entry)
 
     return decorate
+
+
+def unit_of_work_factory(worker, uow_attribute: str = "uow"):
+    """What opens a handler's unit of work: the worker's ``uow`` dependency, or else the
+    ``uow`` of its ``deps`` (``crm_chassis.entrypoints.worker.ServiceDependencies``)."""
+    make_uow = getattr(worker, uow_attribute, None)
+    if make_uow is None:
+        deps = getattr(worker, "deps", None)
+        make_uow = getattr(deps, "uow", None)
+    if make_uow is None:
+        raise TypeError(f"{type(worker).__name__} has neither a `{uow_attribute}` dependency nor "
+                        "a `deps` dependency (ServiceDependencies) to open a unit of work from")
+    return make_uow
 
 
 def handle_once(consumer: str, event: Message, make_uow, handler) -> bool:

@@ -20,12 +20,12 @@ from sqlalchemy import insert
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.batches import idempotent_batch_handler
+from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 PRODUCER = os.environ["EVT_PRODUCER"]
 CONSUMER = os.environ["EVT_CONSUMER"]

@@ -1,3 +1,3 @@
-"""Adapters (next session): SQLAlchemy tables, repositories and the unit of work over them; the
-gRPC servicers translating protos to use-case calls; the nameko event handlers consuming
-identity's user events and leads' lead_created; the identity directory client. No domain logic."""
+"""Adapters: the SQLAlchemy tables, repositories and unit of work over them; the gRPC servicers
+translating protos to use-case calls (``grpc_mapping``); the decoding of leads' and deals' events
+the worker consumes; the identity directory client; Prometheus metrics. No domain logic."""

@@ -1,88 +1,117 @@
 """MembershipService: dated memberships, moves, pause/resume and leave."""
+
 from __future__ import annotations
 
-from crm.territory.v1 import teams_pb2 as pb, teams_pb2_grpc
-
-from crm_territory.adapters.grpc_common import Servicer, caller, page_info, when
-from crm_territory.service_layer import absences, inbound, mappers, memberships
+from crm.territory.v1 import teams_pb2, teams_pb2_grpc
+from crm_territory.adapters import grpc_mapping
+from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.service_layer import absences, memberships
 
 
 def _membership_changes(request) -> dict:
     """The update_mask's fields with their new values, as update_membership takes them."""
     given = request.membership
-    values = {"role": lambda: inbound.role(given.role),
-              "daily_capacity": lambda: given.daily_capacity,
-              "takes_leads": lambda: given.takes_leads}
+    values = {
+        "role": lambda: grpc_mapping.team_role(given.role),
+        "daily_capacity": lambda: given.daily_capacity,
+        "takes_leads": lambda: given.takes_leads,
+    }
     # Unknown paths go through as None: the use case refuses them, naming the allowed ones.
-    return {path: values[path]() if path in values else None
-            for path in request.update_mask.paths}
+    return {path: values[path]() if path in values else None for path in request.update_mask.paths}
 
 
 class MembershipServicer(Servicer, teams_pb2_grpc.MembershipServiceServicer):
     def AddMember(self, request, context):
         membership = memberships.add_member(
-            self.uow, caller(), self.clock, self.deps.directory, team_id=request.team_id,
-            user_id=request.user_id, role=inbound.role(request.role),
-            starts_at=when(request, "starts_at"), daily_capacity=request.daily_capacity,
-            takes_leads=request.takes_leads if request.HasField("takes_leads") else None)
-        return pb.AddMemberResponse(membership=mappers.membership(membership))
+            self.deps,
+            caller(),
+            team_id=request.team_id,
+            user_id=request.user_id,
+            role=grpc_mapping.team_role(request.role),
+            starts_at=grpc_mapping.when(request, "starts_at"),
+            daily_capacity=request.daily_capacity,
+            takes_leads=request.takes_leads if request.HasField("takes_leads") else None,
+        )
+        return teams_pb2.AddMemberResponse(membership=grpc_mapping.membership(membership))
 
     def EndMembership(self, request, context):
-        membership = memberships.end_membership(self.uow, caller(), self.clock,
-                                                request.membership_id, when(request, "ends_at"),
-                                                request.reason)
-        return pb.EndMembershipResponse(membership=mappers.membership(membership))
+        membership = memberships.end_membership(
+            self.deps,
+            caller(),
+            membership_id=request.membership_id,
+            ends_at=grpc_mapping.when(request, "ends_at"),
+            reason=request.reason,
+        )
+        return teams_pb2.EndMembershipResponse(membership=grpc_mapping.membership(membership))
 
     def MoveMember(self, request, context):
         ended, started = memberships.move_member(
-            self.uow, caller(), self.clock, self.deps.directory, user_id=request.user_id,
-            from_team_id=request.from_team_id, to_team_id=request.to_team_id,
-            role=inbound.role(request.role, required=False),
-            daily_capacity=request.daily_capacity)
-        return pb.MoveMemberResponse(ended=mappers.membership(ended),
-                                     started=mappers.membership(started))
+            self.deps,
+            caller(),
+            user_id=request.user_id,
+            from_team_id=request.from_team_id,
+            to_team_id=request.to_team_id,
+            role=grpc_mapping.team_role(request.role, required=False),
+            daily_capacity=request.daily_capacity,
+        )
+        return teams_pb2.MoveMemberResponse(
+            ended=grpc_mapping.membership(ended), started=grpc_mapping.membership(started)
+        )
 
     def UpdateMembership(self, request, context):
-        membership = memberships.update_membership(self.uow, caller(), self.clock,
-                                                   request.membership_id,
-                                                   _membership_changes(request),
-                                                   request.expected_version)
-        return pb.UpdateMembershipResponse(membership=mappers.membership(membership))
+        membership = memberships.update_membership(
+            self.deps,
+            caller(),
+            membership_id=request.membership_id,
+            changes=_membership_changes(request),
+            expected_version=request.expected_version,
+        )
+        return teams_pb2.UpdateMembershipResponse(membership=grpc_mapping.membership(membership))
 
     def PauseMember(self, request, context):
-        membership = memberships.set_paused(self.uow, caller(), self.clock,
-                                            request.membership_id, True)
-        return pb.PauseMemberResponse(membership=mappers.membership(membership))
+        membership = memberships.set_paused(
+            self.deps, caller(), membership_id=request.membership_id, paused=True
+        )
+        return teams_pb2.PauseMemberResponse(membership=grpc_mapping.membership(membership))
 
     def ResumeMember(self, request, context):
-        membership = memberships.set_paused(self.uow, caller(), self.clock,
-                                            request.membership_id, False)
-        return pb.ResumeMemberResponse(membership=mappers.membership(membership))
+        membership = memberships.set_paused(
+            self.deps, caller(), membership_id=request.membership_id, paused=False
+        )
+        return teams_pb2.ResumeMemberResponse(membership=grpc_mapping.membership(membership))
 
     def ListMemberships(self, request, context):
-        caller()
-        page = memberships.list_memberships(self.uow, self.clock, team_id=request.team_id,
-                                            user_id=request.user_id,
-                                            include_ended=request.include_ended,
-                                            page_size=request.page.page_size,
-                                            cursor=request.page.cursor)
-        return pb.ListMembershipsResponse(
-            memberships=[mappers.membership(m) for m in page.items],
-            page=page_info(page.next_cursor))
+        page = memberships.list_memberships(
+            self.deps,
+            caller(),
+            team_id=request.team_id,
+            user_id=request.user_id,
+            include_ended=request.include_ended,
+            page_size=request.page.page_size,
+            cursor=request.page.cursor,
+        )
+        return teams_pb2.ListMembershipsResponse(
+            memberships=[grpc_mapping.membership(m) for m in page.items],
+            page=grpc_mapping.page_info(page.next_cursor),
+        )
 
     def RecordAbsence(self, request, context):
-        absence = absences.record_absence(self.uow, caller(), self.clock, user_id=request.user_id,
-                                          starts_at=when(request, "starts_at"),
-                                          ends_at=when(request, "ends_at"),
-                                          reason=request.reason)
-        return pb.RecordAbsenceResponse(absence=mappers.absence(absence))
+        absence = absences.record_absence(
+            self.deps,
+            caller(),
+            user_id=request.user_id,
+            starts_at=grpc_mapping.when(request, "starts_at"),
+            ends_at=grpc_mapping.when(request, "ends_at"),
+            reason=request.reason,
+        )
+        return teams_pb2.RecordAbsenceResponse(absence=grpc_mapping.absence(absence))
 
     def CancelAbsence(self, request, context):
-        absence = absences.cancel_absence(self.uow, caller(), self.clock, request.absence_id)
-        return pb.CancelAbsenceResponse(absence=mappers.absence(absence))
+        absence = absences.cancel_absence(self.deps, caller(), absence_id=request.absence_id)
+        return teams_pb2.CancelAbsenceResponse(absence=grpc_mapping.absence(absence))
 
     def ListAbsences(self, request, context):
-        caller()
-        rows = absences.list_absences(self.uow, self.clock, request.user_id,
-                                      when(request, "since"))
-        return pb.ListAbsencesResponse(absences=[mappers.absence(a) for a in rows])
+        rows = absences.list_absences(
+            self.deps, caller(), user_id=request.user_id, since=grpc_mapping.when(request, "since")
+        )
+        return teams_pb2.ListAbsencesResponse(absences=[grpc_mapping.absence(a) for a in rows])

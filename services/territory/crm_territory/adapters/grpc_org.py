@@ -1,72 +1,99 @@
 """OrgService: organisation settings, units and unit managers (proto -> use case -> proto)."""
+
 from __future__ import annotations
 
-from crm.territory.v1 import org_pb2 as pb, org_pb2_grpc
-
-from crm_territory.adapters.grpc_common import Servicer, caller, page_info
-from crm_territory.service_layer import mappers, org
+from crm.territory.v1 import org_pb2, org_pb2_grpc
+from crm_territory.adapters import grpc_mapping
+from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.service_layer import org
 
 
 class OrgServicer(Servicer, org_pb2_grpc.OrgServiceServicer):
-    def _unit(self, unit) -> pb.OrgUnit:
+    def _unit(self, unit) -> org_pb2.OrgUnit:
         # Level names are organisation state: read them with the unit they label.
-        return mappers.unit(unit, org.get_settings(self.uow).level_names)
+        return grpc_mapping.unit(unit, org.get_settings(self.deps, caller()).level_names)
 
     def GetOrgSettings(self, request, context):
         caller()
-        return pb.GetOrgSettingsResponse(settings=mappers.settings(org.get_settings(self.uow)))
+        return org_pb2.GetOrgSettingsResponse(
+            settings=grpc_mapping.settings(org.get_settings(self.deps, caller()))
+        )
 
     def SetLevelNames(self, request, context):
-        settings = org.set_level_names(self.uow, caller(), list(request.level_names))
-        return pb.SetLevelNamesResponse(settings=mappers.settings(settings))
+        settings = org.set_level_names(self.deps, caller(), names=list(request.level_names))
+        return org_pb2.SetLevelNamesResponse(settings=grpc_mapping.settings(settings))
 
     def SetUnassignedQueue(self, request, context):
-        settings = org.set_unassigned_queue(self.uow, caller(), request.team_id)
-        return pb.SetUnassignedQueueResponse(settings=mappers.settings(settings))
+        settings = org.set_unassigned_queue(self.deps, caller(), team_id=request.team_id)
+        return org_pb2.SetUnassignedQueueResponse(settings=grpc_mapping.settings(settings))
 
     def CreateOrgUnit(self, request, context):
-        unit = org.create_unit(self.uow, caller(), self.clock, name=request.name,
-                               parent_id=request.parent_id, department=request.department)
-        return pb.CreateOrgUnitResponse(unit=self._unit(unit))
+        unit = org.create_unit(
+            self.deps,
+            caller(),
+            name=request.name,
+            parent_id=request.parent_id,
+            department=request.department,
+        )
+        return org_pb2.CreateOrgUnitResponse(unit=self._unit(unit))
 
     def GetOrgUnit(self, request, context):
-        caller()
-        return pb.GetOrgUnitResponse(unit=self._unit(org.get_unit(self.uow, request.id)))
+        return org_pb2.GetOrgUnitResponse(
+            unit=self._unit(org.get_unit(self.deps, caller(), unit_id=request.id))
+        )
 
     def ListOrgUnits(self, request, context):
-        caller()
-        page = org.list_units(self.uow, parent_id=request.parent_id,
-                              department=request.department,
-                              include_inactive=request.include_inactive,
-                              page_size=request.page.page_size, cursor=request.page.cursor)
-        names = org.get_settings(self.uow).level_names
-        return pb.ListOrgUnitsResponse(units=[mappers.unit(u, names) for u in page.items],
-                                       page=page_info(page.next_cursor))
+        page = org.list_units(
+            self.deps,
+            caller(),
+            parent_id=request.parent_id,
+            department=request.department,
+            include_inactive=request.include_inactive,
+            page_size=request.page.page_size,
+            cursor=request.page.cursor,
+        )
+        names = org.get_settings(self.deps, caller()).level_names
+        return org_pb2.ListOrgUnitsResponse(
+            units=[grpc_mapping.unit(u, names) for u in page.items],
+            page=grpc_mapping.page_info(page.next_cursor),
+        )
 
     def RenameOrgUnit(self, request, context):
-        unit = org.rename_unit(self.uow, caller(), request.id, request.name,
-                               request.expected_version)
-        return pb.RenameOrgUnitResponse(unit=self._unit(unit))
+        unit = org.rename_unit(
+            self.deps,
+            caller(),
+            unit_id=request.id,
+            name=request.name,
+            expected_version=request.expected_version,
+        )
+        return org_pb2.RenameOrgUnitResponse(unit=self._unit(unit))
 
     def MoveOrgUnit(self, request, context):
-        unit = org.move_unit(self.uow, caller(), self.clock, request.id, request.new_parent_id,
-                             request.expected_version)
-        return pb.MoveOrgUnitResponse(unit=self._unit(unit))
+        unit = org.move_unit(
+            self.deps,
+            caller(),
+            unit_id=request.id,
+            new_parent_id=request.new_parent_id,
+            expected_version=request.expected_version,
+        )
+        return org_pb2.MoveOrgUnitResponse(unit=self._unit(unit))
 
     def DeactivateOrgUnit(self, request, context):
-        unit = org.deactivate_unit(self.uow, caller(), self.clock, request.id)
-        return pb.DeactivateOrgUnitResponse(unit=self._unit(unit))
+        unit = org.deactivate_unit(self.deps, caller(), unit_id=request.id)
+        return org_pb2.DeactivateOrgUnitResponse(unit=self._unit(unit))
 
     def DeleteOrgUnit(self, request, context):
-        org.delete_unit(self.uow, caller(), self.clock, request.id)
-        return pb.DeleteOrgUnitResponse()
+        org.delete_unit(self.deps, caller(), unit_id=request.id)
+        return org_pb2.DeleteOrgUnitResponse()
 
     def AssignUnitManager(self, request, context):
-        unit = org.assign_unit_manager(self.uow, caller(), self.clock, self.deps.directory,
-                                       request.unit_id, request.user_id)
-        return pb.AssignUnitManagerResponse(unit=self._unit(unit))
+        unit = org.assign_unit_manager(
+            self.deps, caller(), unit_id=request.unit_id, user_id=request.user_id
+        )
+        return org_pb2.AssignUnitManagerResponse(unit=self._unit(unit))
 
     def RemoveUnitManager(self, request, context):
-        unit = org.remove_unit_manager(self.uow, caller(), self.clock, request.unit_id,
-                                       request.user_id)
-        return pb.RemoveUnitManagerResponse(unit=self._unit(unit))
+        unit = org.remove_unit_manager(
+            self.deps, caller(), unit_id=request.unit_id, user_id=request.user_id
+        )
+        return org_pb2.RemoveUnitManagerResponse(unit=self._unit(unit))

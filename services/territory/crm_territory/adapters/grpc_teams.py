@@ -1,52 +1,78 @@
 """TeamService: teams under the units (proto -> use case -> proto)."""
+
 from __future__ import annotations
 
-from crm.territory.v1 import teams_pb2 as pb, teams_pb2_grpc
-
-from crm_territory.adapters.grpc_common import Servicer, caller, page_info
-from crm_territory.service_layer import inbound, mappers, teams
+from crm.territory.v1 import teams_pb2, teams_pb2_grpc
+from crm_territory.adapters import grpc_mapping
+from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.service_layer import teams
 
 
 class TeamServicer(Servicer, teams_pb2_grpc.TeamServiceServicer):
     def CreateTeam(self, request, context):
-        team = teams.create_team(self.uow, caller(), self.clock, name=request.name,
-                                 unit_id=request.unit_id,
-                                 strategy=inbound.strategy(request.strategy),
-                                 time_zone=request.time_zone)
-        return pb.CreateTeamResponse(team=mappers.team(team))
+        team = teams.create_team(
+            self.deps,
+            caller(),
+            name=request.name,
+            unit_id=request.unit_id,
+            strategy=grpc_mapping.routing_strategy(request.strategy),
+            time_zone=request.time_zone,
+        )
+        return teams_pb2.CreateTeamResponse(team=grpc_mapping.team(team))
 
     def GetTeam(self, request, context):
-        caller()
-        return pb.GetTeamResponse(team=mappers.team(teams.get_team(self.uow, request.id)))
+        return teams_pb2.GetTeamResponse(
+            team=grpc_mapping.team(teams.get_team(self.deps, caller(), team_id=request.id))
+        )
 
     def ListTeams(self, request, context):
-        caller()
-        page = teams.list_teams(self.uow, unit_id=request.unit_id,
-                                include_inactive=request.include_inactive,
-                                page_size=request.page.page_size, cursor=request.page.cursor)
-        return pb.ListTeamsResponse(teams=[mappers.team(t) for t in page.items],
-                                    page=page_info(page.next_cursor))
+        page = teams.list_teams(
+            self.deps,
+            caller(),
+            unit_id=request.unit_id,
+            include_inactive=request.include_inactive,
+            page_size=request.page.page_size,
+            cursor=request.page.cursor,
+        )
+        return teams_pb2.ListTeamsResponse(
+            teams=[grpc_mapping.team(t) for t in page.items],
+            page=grpc_mapping.page_info(page.next_cursor),
+        )
 
     def RenameTeam(self, request, context):
-        team = teams.rename_team(self.uow, caller(), request.id, request.name,
-                                 request.expected_version)
-        return pb.RenameTeamResponse(team=mappers.team(team))
+        team = teams.rename_team(
+            self.deps,
+            caller(),
+            team_id=request.id,
+            name=request.name,
+            expected_version=request.expected_version,
+        )
+        return teams_pb2.RenameTeamResponse(team=grpc_mapping.team(team))
 
     def MoveTeam(self, request, context):
-        team = teams.move_team(self.uow, caller(), self.clock, request.id, request.new_unit_id,
-                               request.expected_version)
-        return pb.MoveTeamResponse(team=mappers.team(team))
+        team = teams.move_team(
+            self.deps,
+            caller(),
+            team_id=request.id,
+            new_unit_id=request.new_unit_id,
+            expected_version=request.expected_version,
+        )
+        return teams_pb2.MoveTeamResponse(team=grpc_mapping.team(team))
 
     def SetTeamRouting(self, request, context):
-        team = teams.set_team_routing(self.uow, caller(), request.id,
-                                      strategy=inbound.strategy(request.strategy),
-                                      time_zone=request.time_zone)
-        return pb.SetTeamRoutingResponse(team=mappers.team(team))
+        team = teams.set_team_routing(
+            self.deps,
+            caller(),
+            team_id=request.id,
+            strategy=grpc_mapping.routing_strategy(request.strategy),
+            time_zone=request.time_zone,
+        )
+        return teams_pb2.SetTeamRoutingResponse(team=grpc_mapping.team(team))
 
     def DeactivateTeam(self, request, context):
-        team = teams.deactivate_team(self.uow, caller(), self.clock, request.id)
-        return pb.DeactivateTeamResponse(team=mappers.team(team))
+        team = teams.deactivate_team(self.deps, caller(), team_id=request.id)
+        return teams_pb2.DeactivateTeamResponse(team=grpc_mapping.team(team))
 
     def DeleteTeam(self, request, context):
-        teams.delete_team(self.uow, caller(), self.clock, request.id)
-        return pb.DeleteTeamResponse()
+        teams.delete_team(self.deps, caller(), team_id=request.id)
+        return teams_pb2.DeleteTeamResponse()

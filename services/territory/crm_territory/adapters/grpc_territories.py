@@ -1,59 +1,81 @@
 """TerritoryService: territories and their versioned routing rules."""
+
 from __future__ import annotations
 
-from crm.territory.v1 import territories_pb2 as pb, territories_pb2_grpc
-
-from crm_territory.adapters.grpc_common import Servicer, caller, page_info
-from crm_territory.service_layer import inbound, mappers, territories
+from crm.territory.v1 import territories_pb2, territories_pb2_grpc
+from crm_territory.adapters import grpc_mapping
+from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.service_layer import territories
 
 
 class TerritoryServicer(Servicer, territories_pb2_grpc.TerritoryServiceServicer):
     def CreateTerritory(self, request, context):
         territory = territories.create_territory(
-            self.uow, caller(), self.clock, name=request.name,
-            sales_line_id=request.sales_line_id, team_id=request.team_id,
-            priority=request.priority, rules=inbound.rules(request.rules))
-        return pb.CreateTerritoryResponse(territory=mappers.territory(territory))
+            self.deps,
+            caller(),
+            name=request.name,
+            sales_line_id=request.sales_line_id,
+            team_id=request.team_id,
+            priority=request.priority,
+            rules=grpc_mapping.rule_inputs(request.rules),
+        )
+        return territories_pb2.CreateTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def GetTerritory(self, request, context):
-        caller()
-        territory = territories.get_territory(self.uow, request.id)
-        return pb.GetTerritoryResponse(territory=mappers.territory(territory))
+        territory = territories.get_territory(self.deps, caller(), territory_id=request.id)
+        return territories_pb2.GetTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def ListTerritories(self, request, context):
-        caller()
-        page = territories.list_territories(self.uow, sales_line_id=request.sales_line_id,
-                                            team_id=request.team_id,
-                                            include_inactive=request.include_inactive,
-                                            page_size=request.page.page_size,
-                                            cursor=request.page.cursor)
-        return pb.ListTerritoriesResponse(
-            territories=[mappers.territory(t) for t in page.items],
-            page=page_info(page.next_cursor))
+        page = territories.list_territories(
+            self.deps,
+            caller(),
+            sales_line_id=request.sales_line_id,
+            team_id=request.team_id,
+            include_inactive=request.include_inactive,
+            page_size=request.page.page_size,
+            cursor=request.page.cursor,
+        )
+        return territories_pb2.ListTerritoriesResponse(
+            territories=[grpc_mapping.territory(t) for t in page.items],
+            page=grpc_mapping.page_info(page.next_cursor),
+        )
 
     def UpdateTerritory(self, request, context):
-        territory = territories.update_territory(self.uow, caller(), request.id,
-                                                 name=request.name, priority=request.priority,
-                                                 expected_version=request.expected_version)
-        return pb.UpdateTerritoryResponse(territory=mappers.territory(territory))
+        territory = territories.update_territory(
+            self.deps,
+            caller(),
+            territory_id=request.id,
+            name=request.name,
+            priority=request.priority,
+            expected_version=request.expected_version,
+        )
+        return territories_pb2.UpdateTerritoryResponse(territory=grpc_mapping.territory(territory))
 
     def SetTerritoryRules(self, request, context):
-        territory = territories.set_rules(self.uow, caller(), self.clock, request.id,
-                                          inbound.rules(request.rules),
-                                          expected_rules_version=request.expected_rules_version,
-                                          comment=request.comment)
-        return pb.SetTerritoryRulesResponse(territory=mappers.territory(territory))
+        territory = territories.set_rules(
+            self.deps,
+            caller(),
+            territory_id=request.id,
+            rules=grpc_mapping.rule_inputs(request.rules),
+            expected_rules_version=request.expected_rules_version,
+            comment=request.comment,
+        )
+        return territories_pb2.SetTerritoryRulesResponse(
+            territory=grpc_mapping.territory(territory)
+        )
 
     def ListRuleVersions(self, request, context):
-        caller()
-        versions = territories.list_rule_versions(self.uow, request.id)
-        return pb.ListRuleVersionsResponse(
-            versions=[mappers.rule_set_version(v) for v in versions])
+        versions = territories.list_rule_versions(self.deps, caller(), territory_id=request.id)
+        return territories_pb2.ListRuleVersionsResponse(
+            versions=[grpc_mapping.rule_set_version(v) for v in versions]
+        )
 
     def DeactivateTerritory(self, request, context):
-        territory = territories.deactivate_territory(self.uow, caller(), request.id)
-        return pb.DeactivateTerritoryResponse(territory=mappers.territory(territory))
+        territory = territories.deactivate_territory(self.deps, caller(), territory_id=request.id)
+        return territories_pb2.DeactivateTerritoryResponse(
+            territory=grpc_mapping.territory(territory)
+        )
 
     def ListRuleAttributes(self, request, context):
         caller()
-        return pb.ListRuleAttributesResponse(attributes=mappers.rule_attributes())
+        return territories_pb2.ListRuleAttributesResponse(attributes=grpc_mapping.rule_attributes())

@@ -5,13 +5,13 @@ territory's rules compare employee counts. A numeric ``employees`` custom attrib
 the lead has one; otherwise the band's lower bound stands for the lead, so a rule range that
 starts at a band's first number (1, 11, 51, 251, 1001) takes exactly that band and above.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from crm.leads.v1 import lead_pb2
 from crm_chassis.errors import InvalidArgument
-
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.values import Money
 
@@ -57,12 +57,20 @@ def lead_facts(lead: lead_pb2.Lead, event_version: int = 0) -> LeadFacts:
     own version (they are equal when both are set)."""
     data = lead.data
     return LeadFacts(
-        lead_id=lead.id, country=data.location.country, region=data.location.region,
-        city=data.location.city, postal_code=data.location.postal_code,
-        industry=data.company.industry, company_size=_company_size(data),
-        annual_revenue=_revenue(data), product_interests=tuple(data.product_interest),
-        lead_source=_lead_source(data), campaign=data.source.campaign_id,
+        lead_id=lead.id,
+        country=data.location.country,
+        region=data.location.region,
+        city=data.location.city,
+        postal_code=data.location.postal_code,
+        industry=data.company.industry,
+        company_size=_company_size(data),
+        annual_revenue=_revenue(data),
+        product_interests=tuple(data.product_interest),
+        lead_source=_lead_source(data),
+        campaign=data.source.campaign_id,
         sales_line_id=data.sales_line_id,
-        created_at=lead.created_at.ToDatetime(tzinfo=dt.timezone.utc)
-        if lead.HasField("created_at") else None,
-        version=lead.version or event_version)
+        created_at=lead.created_at.ToDatetime(tzinfo=dt.UTC)
+        if lead.HasField("created_at")
+        else None,
+        version=lead.version or event_version,
+    )

@@ -7,6 +7,7 @@ the writing transaction) and, when it matches the cached snapshot, copies object
 instead of running five queries. Snapshots are immutable; each unit of work gets its own copies,
 so a use case that changes an object and then rolls back cannot corrupt the cache.
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,20 +36,25 @@ class StructureSnapshot:
         return copy.copy(self.settings)
 
     def copy_units(self) -> dict[str, OrgUnit]:
-        return {k: dataclasses.replace(u, manager_user_ids=set(u.manager_user_ids))
-                for k, u in self.units.items()}
+        return {
+            k: dataclasses.replace(u, manager_user_ids=set(u.manager_user_ids))
+            for k, u in self.units.items()
+        }
 
     def copy_teams(self) -> dict[str, Team]:
         return {k: copy.copy(t) for k, t in self.teams.items()}
 
     def copy_sales_lines(self) -> dict[str, SalesLine]:
-        return {k: dataclasses.replace(line, team_ids=list(line.team_ids))
-                for k, line in self.sales_lines.items()}
+        return {
+            k: dataclasses.replace(line, team_ids=list(line.team_ids))
+            for k, line in self.sales_lines.items()
+        }
 
     def copy_territories(self) -> dict[str, Territory]:
         # Rule set versions are frozen; only the list of them grows.
-        return {k: dataclasses.replace(t, history=list(t.history))
-                for k, t in self.territories.items()}
+        return {
+            k: dataclasses.replace(t, history=list(t.history)) for k, t in self.territories.items()
+        }
 
 
 class OrgCache:

@@ -1,6 +1,7 @@
 """Repositories of people and their places: territory's copy of identity's users, dated
 memberships and absences. Each keeps the objects it handed out in this unit of work, so two
 reads of one row return the same object (a use case sees its own unsaved changes)."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm_territory.adapters import orm
-from crm_territory.adapters.codec import dumps
+from crm_territory.adapters.json_columns import dumps
 from crm_territory.domain.people import Person
 from crm_territory.domain.teams import Absence, Membership, TeamRole
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 
 # Built once at import: building and cache-keying a statement per call costs more than running it.
 _M = orm.memberships
@@ -28,19 +29,37 @@ _PEOPLE = select(_P).where(_P.c.user_id.in_(bindparam("user_ids", expanding=True
 
 
 def _membership(row) -> Membership:
-    return Membership(row.id, row.team_id, row.user_id, TeamRole[row.role.upper()],
-                      row.starts_at, row.ends_at, row.daily_capacity, row.takes_leads,
-                      row.paused, row.end_reason, row.version)
+    return Membership(
+        row.id,
+        row.team_id,
+        row.user_id,
+        TeamRole[row.role.upper()],
+        row.starts_at,
+        row.ends_at,
+        row.daily_capacity,
+        row.takes_leads,
+        row.paused,
+        row.end_reason,
+        row.version,
+    )
 
 
 def _membership_values(m: Membership) -> dict:
-    return dict(team_id=m.team_id, user_id=m.user_id, role=m.role.name.lower(),
-                starts_at=m.starts_at, ends_at=m.ends_at, daily_capacity=m.daily_capacity,
-                takes_leads=m.takes_leads, paused=m.paused, end_reason=m.end_reason,
-                version=m.version)
+    return dict(
+        team_id=m.team_id,
+        user_id=m.user_id,
+        role=m.role.name.lower(),
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
+        daily_capacity=m.daily_capacity,
+        takes_leads=m.takes_leads,
+        paused=m.paused,
+        end_reason=m.end_reason,
+        version=m.version,
+    )
 
 
-class SqlMembershipRepository(r.MembershipRepository):
+class SqlMembershipRepository(repositories.MembershipRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[str, Membership] = {}
@@ -64,20 +83,21 @@ class SqlMembershipRepository(r.MembershipRepository):
         wanted = list(dict.fromkeys(team_ids))
         result: dict[str, list[Membership]] = {team_id: [] for team_id in wanted}
         if wanted:
-            for m in self._known(self._session.execute(_MEMBERSHIPS_OF_TEAMS,
-                                                       {"team_ids": wanted})):
-                if m.team_id in result:   # an object this unit of work moved stays moved
+            for m in self._known(
+                self._session.execute(_MEMBERSHIPS_OF_TEAMS, {"team_ids": wanted})
+            ):
+                if m.team_id in result:  # an object this unit of work moved stays moved
                     result[m.team_id].append(m)
         return result
 
     def add(self, membership: Membership) -> None:
-        self._session.execute(insert(_M).values(id=membership.id,
-                                                **_membership_values(membership)))
+        self._session.execute(insert(_M).values(id=membership.id, **_membership_values(membership)))
         self._seen[membership.id] = membership
 
     def save(self, membership: Membership) -> None:
-        self._session.execute(update(_M).where(_M.c.id == membership.id)
-                              .values(**_membership_values(membership)))
+        self._session.execute(
+            update(_M).where(_M.c.id == membership.id).values(**_membership_values(membership))
+        )
         self._seen[membership.id] = membership
 
 
@@ -86,11 +106,16 @@ def _absence(row) -> Absence:
 
 
 def _absence_values(a: Absence) -> dict:
-    return dict(user_id=a.user_id, starts_at=a.starts_at, ends_at=a.ends_at, reason=a.reason,
-                cancelled=a.cancelled)
+    return dict(
+        user_id=a.user_id,
+        starts_at=a.starts_at,
+        ends_at=a.ends_at,
+        reason=a.reason,
+        cancelled=a.cancelled,
+    )
 
 
-class SqlAbsenceRepository(r.AbsenceRepository):
+class SqlAbsenceRepository(repositories.AbsenceRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[str, Absence] = {}
@@ -107,43 +132,55 @@ class SqlAbsenceRepository(r.AbsenceRepository):
     def for_users(self, user_ids: list[str]) -> list[Absence]:
         if not user_ids:
             return []
-        return self._known(self._session.execute(_ABSENCES_OF_USERS,
-                                                 {"user_ids": list(user_ids)}))
+        return self._known(self._session.execute(_ABSENCES_OF_USERS, {"user_ids": list(user_ids)}))
 
     def add(self, absence: Absence) -> None:
         self._session.execute(insert(_A).values(id=absence.id, **_absence_values(absence)))
         self._seen[absence.id] = absence
 
     def save(self, absence: Absence) -> None:
-        self._session.execute(update(_A).where(_A.c.id == absence.id)
-                              .values(**_absence_values(absence)))
+        self._session.execute(
+            update(_A).where(_A.c.id == absence.id).values(**_absence_values(absence))
+        )
         self._seen[absence.id] = absence
 
 
 def _person(row) -> Person:
-    return Person(row.user_id, row.display_name, row.active,
-                  frozenset(json.loads(row.departments)), frozenset(json.loads(row.roles)),
-                  row.access_version, row.identity_version)
+    return Person(
+        row.user_id,
+        row.display_name,
+        row.active,
+        frozenset(json.loads(row.departments)),
+        frozenset(json.loads(row.roles)),
+        row.access_version,
+        row.identity_version,
+    )
 
 
 def _person_values(p: Person) -> dict:
-    return dict(display_name=p.display_name, active=p.active,
-                departments=dumps(sorted(p.departments)), roles=dumps(sorted(p.roles)),
-                access_version=p.access_version, identity_version=p.identity_version)
+    return dict(
+        display_name=p.display_name,
+        active=p.active,
+        departments=dumps(sorted(p.departments)),
+        roles=dumps(sorted(p.roles)),
+        access_version=p.access_version,
+        identity_version=p.identity_version,
+    )
 
 
-class SqlPersonRepository(r.PersonRepository):
+class SqlPersonRepository(repositories.PersonRepository):
     def __init__(self, session: Session):
         self._session = session
         self._seen: dict[str, Person] = {}
-        self._missing: set[str] = set()   # asked for and not found in this unit of work
+        self._missing: set[str] = set()  # asked for and not found in this unit of work
 
     def get(self, user_id: str) -> Person | None:
         return self.many([user_id]).get(user_id)
 
     def many(self, user_ids: list[str]) -> dict[str, Person]:
-        wanted = [u for u in dict.fromkeys(user_ids)
-                  if u not in self._seen and u not in self._missing]
+        wanted = [
+            u for u in dict.fromkeys(user_ids) if u not in self._seen and u not in self._missing
+        ]
         if wanted:
             for row in self._session.execute(_PEOPLE, {"user_ids": wanted}):
                 self._seen[row.user_id] = _person(row)
@@ -151,17 +188,22 @@ class SqlPersonRepository(r.PersonRepository):
         return {u: self._seen[u] for u in user_ids if u in self._seen}
 
     def ids_after(self, user_id: str, limit: int) -> list[str]:
-        return list(self._session.execute(
-            select(_P.c.user_id).where(_P.c.user_id > user_id).order_by(_P.c.user_id)
-            .limit(limit)).scalars())
+        return list(
+            self._session.execute(
+                select(_P.c.user_id)
+                .where(_P.c.user_id > user_id)
+                .order_by(_P.c.user_id)
+                .limit(limit)
+            ).scalars()
+        )
 
     def add(self, person: Person) -> None:
-        self._session.execute(insert(_P).values(user_id=person.user_id,
-                                                **_person_values(person)))
+        self._session.execute(insert(_P).values(user_id=person.user_id, **_person_values(person)))
         self._seen[person.user_id] = person
         self._missing.discard(person.user_id)
 
     def save(self, person: Person) -> None:
-        self._session.execute(update(_P).where(_P.c.user_id == person.user_id)
-                              .values(**_person_values(person)))
+        self._session.execute(
+            update(_P).where(_P.c.user_id == person.user_id).values(**_person_values(person))
+        )
         self._seen[person.user_id] = person

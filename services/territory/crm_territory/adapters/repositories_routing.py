@@ -5,6 +5,7 @@ Conflicts between two transactions become :class:`TransactionConflict` (the use 
 a second decision of one lead or a second choice for one subject (unique key), and a deadlock
 between two batches locking the same teams' ledgers in different orders.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,19 +17,29 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
-
 from crm_territory.adapters import orm
-from crm_territory.adapters.codec import (choice_from_dict, choice_to_dict, dumps, lead_from_dict,
-                                          lead_to_dict, ledger_from_row, ledger_members_to_text,
-                                          match_from_dict, match_to_dict)
+from crm_territory.adapters.json_columns import (
+    choice_from_dict,
+    choice_to_dict,
+    dumps,
+    lead_from_dict,
+    lead_to_dict,
+    ledger_from_row,
+    ledger_members_to_text,
+    match_from_dict,
+    match_to_dict,
+)
 from crm_territory.domain.assignment import OwnerChoice, TeamLedger
 from crm_territory.domain.routing import Outcome, RoutingDecision, UnroutableReason
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 from crm_territory.service_layer.repositories import TransactionConflict
 
 # SQLSTATEs of PostgreSQL that mean "another transaction interfered; run it again".
-_RETRYABLE = {"23505": "recorded by another transaction first", "40P01": "deadlock",
-              "40001": "serialization failure"}
+_RETRYABLE = {
+    "23505": "recorded by another transaction first",
+    "40P01": "deadlock",
+    "40001": "serialization failure",
+}
 
 
 def _is_unique_violation_on_sqlite(exc: DBAPIError) -> bool:
@@ -51,18 +62,24 @@ def conflicts_retryable(what: str):
 
 
 _L = orm.team_ledgers
-_LEDGER_UPDATE = update(_L).where(_L.c.team_id == bindparam("ledger_team_id")).values(
-    seq=bindparam("ledger_seq"), members=bindparam("ledger_members"))
+_LEDGER_UPDATE = (
+    update(_L)
+    .where(_L.c.team_id == bindparam("ledger_team_id"))
+    .values(seq=bindparam("ledger_seq"), members=bindparam("ledger_members"))
+)
 _LEDGER_LOCKED = select(_L).where(_L.c.team_id == bindparam("team_id")).with_for_update()
 
 
 def _insert_if_missing(dialect: str):
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return builder(_L).values(team_id=bindparam("team_id"), seq=0,
-                              members="{}").on_conflict_do_nothing()
+    return (
+        builder(_L)
+        .values(team_id=bindparam("team_id"), seq=0, members="{}")
+        .on_conflict_do_nothing()
+    )
 
 
-class SqlLedgerRepository(r.LedgerRepository):
+class SqlLedgerRepository(repositories.LedgerRepository):
     """A team's ledger row is locked (SELECT ... FOR UPDATE) when first read in a unit of work
     and stays locked until it ends: two workers cannot both hand out the same queue place.
     On SQLite the whole database is locked by the writing transaction (BEGIN IMMEDIATE)."""
@@ -88,19 +105,30 @@ class SqlLedgerRepository(r.LedgerRepository):
 
     def save(self, ledger: TeamLedger) -> None:
         if ledger.team_id not in self._seen:
-            self.get(ledger.team_id)   # lock (and create) before writing
-        self._session.execute(update(_L).where(_L.c.team_id == ledger.team_id).values(
-            seq=ledger.seq, members=ledger_members_to_text(ledger)))
+            self.get(ledger.team_id)  # lock (and create) before writing
+        self._session.execute(
+            update(_L)
+            .where(_L.c.team_id == ledger.team_id)
+            .values(seq=ledger.seq, members=ledger_members_to_text(ledger))
+        )
         self._seen[ledger.team_id] = ledger
 
     def save_many(self, ledgers: list[TeamLedger]) -> None:
         for ledger in ledgers:
             if ledger.team_id not in self._seen:
                 self.get(ledger.team_id)
-        if ledgers:   # one executemany: a batch touching every team costs one statement
-            self._session.execute(_LEDGER_UPDATE, [
-                {"ledger_team_id": ledger.team_id, "ledger_seq": ledger.seq,
-                 "ledger_members": ledger_members_to_text(ledger)} for ledger in ledgers])
+        if ledgers:  # one executemany: a batch touching every team costs one statement
+            self._session.execute(
+                _LEDGER_UPDATE,
+                [
+                    {
+                        "ledger_team_id": ledger.team_id,
+                        "ledger_seq": ledger.seq,
+                        "ledger_members": ledger_members_to_text(ledger),
+                    }
+                    for ledger in ledgers
+                ],
+            )
         for ledger in ledgers:
             self._seen[ledger.team_id] = ledger
 
@@ -114,33 +142,50 @@ _COUNT_FOR_TEAM = select(func.count()).select_from(_D).where(_D.c.team_id == bin
 
 
 def _detail(d: RoutingDecision) -> str:
-    return dumps({"lead": lead_to_dict(d.lead),
-                  "match": match_to_dict(d.match) if d.match else None,
-                  "rules_tried": d.rules_tried,
-                  "choice": choice_to_dict(d.choice) if d.choice else None,
-                  "reason": d.unroutable_reason.value if d.unroutable_reason else None})
+    return dumps(
+        {
+            "lead": lead_to_dict(d.lead),
+            "match": match_to_dict(d.match) if d.match else None,
+            "rules_tried": d.rules_tried,
+            "choice": choice_to_dict(d.choice) if d.choice else None,
+            "reason": d.unroutable_reason.value if d.unroutable_reason else None,
+        }
+    )
 
 
 def _decision_values(d: RoutingDecision) -> dict:
-    return dict(lead_id=d.lead_id, outcome=d.outcome.value, team_id=d.team_id,
-                owner_user_id=d.owner_user_id, sales_line_id=d.sales_line_id,
-                decided_at=d.decided_at, in_queue=d.in_queue, version=d.version,
-                detail=_detail(d))
+    return dict(
+        lead_id=d.lead_id,
+        outcome=d.outcome.value,
+        team_id=d.team_id,
+        owner_user_id=d.owner_user_id,
+        sales_line_id=d.sales_line_id,
+        decided_at=d.decided_at,
+        in_queue=d.in_queue,
+        version=d.version,
+        detail=_detail(d),
+    )
 
 
 def _decision(row) -> RoutingDecision:
     detail = json.loads(row.detail)
     return RoutingDecision(
-        lead_from_dict(detail["lead"]), Outcome(row.outcome), row.decided_at, row.team_id,
-        owner_user_id=row.owner_user_id, sales_line_id=row.sales_line_id,
+        lead_from_dict(detail["lead"]),
+        Outcome(row.outcome),
+        row.decided_at,
+        row.team_id,
+        owner_user_id=row.owner_user_id,
+        sales_line_id=row.sales_line_id,
         match=match_from_dict(detail["match"]) if detail["match"] else None,
         rules_tried=detail["rules_tried"],
         choice=choice_from_dict(detail["choice"]) if detail["choice"] else None,
         unroutable_reason=UnroutableReason(detail["reason"]) if detail["reason"] else None,
-        in_queue=row.in_queue, version=row.version)
+        in_queue=row.in_queue,
+        version=row.version,
+    )
 
 
-class SqlDecisionRepository(r.DecisionRepository):
+class SqlDecisionRepository(repositories.DecisionRepository):
     """New decisions are inserted together (one executemany) before the next read of decisions
     and before commit: a bulk import's batch costs one round trip, not one per lead."""
 
@@ -148,7 +193,7 @@ class SqlDecisionRepository(r.DecisionRepository):
         self._session = session
         self._seen: dict[str, RoutingDecision] = {}
         self._pending: list[RoutingDecision] = []
-        self._missing: set[str] = set()    # read and not found in this unit of work
+        self._missing: set[str] = set()  # read and not found in this unit of work
 
     def flush(self) -> None:
         if not self._pending:
@@ -197,11 +242,14 @@ class SqlDecisionRepository(r.DecisionRepository):
             query = query.where(_D.c.team_id.in_(sorted(team_ids)))
         if after is not None:
             at, lead_id = after
-            query = query.where(or_(_D.c.decided_at > at,
-                                    and_(_D.c.decided_at == at, _D.c.lead_id > lead_id)))
+            query = query.where(
+                or_(_D.c.decided_at > at, and_(_D.c.decided_at == at, _D.c.lead_id > lead_id))
+            )
         query = query.order_by(_D.c.decided_at, _D.c.lead_id).limit(limit)
-        return [self._seen.setdefault(row.lead_id, _decision(row))
-                for row in self._session.execute(query)]
+        return [
+            self._seen.setdefault(row.lead_id, _decision(row))
+            for row in self._session.execute(query)
+        ]
 
     def count_for_team(self, team_id: str) -> int:
         self.flush()
@@ -214,20 +262,25 @@ class SqlDecisionRepository(r.DecisionRepository):
 
 
 _O = orm.owner_choices
-_CHOICE = select(_O.c.choice).where(_O.c.team_id == bindparam("team_id"),
-                                    _O.c.subject_id == bindparam("subject_id"))
+_CHOICE = select(_O.c.choice).where(
+    _O.c.team_id == bindparam("team_id"), _O.c.subject_id == bindparam("subject_id")
+)
 
 
-class SqlOwnerChoiceRepository(r.OwnerChoiceRepository):
+class SqlOwnerChoiceRepository(repositories.OwnerChoiceRepository):
     def __init__(self, session: Session):
         self._session = session
 
     def get(self, team_id: str, subject_id: str) -> OwnerChoice | None:
-        text = self._session.execute(_CHOICE, {"team_id": team_id,
-                                               "subject_id": subject_id}).scalar()
+        text = self._session.execute(
+            _CHOICE, {"team_id": team_id, "subject_id": subject_id}
+        ).scalar()
         return choice_from_dict(json.loads(text)) if text is not None else None
 
     def add(self, team_id: str, subject_id: str, choice: OwnerChoice) -> None:
         with conflicts_retryable(f"owner choice for {subject_id}"):
-            self._session.execute(insert(_O).values(team_id=team_id, subject_id=subject_id,
-                                                    choice=dumps(choice_to_dict(choice))))
+            self._session.execute(
+                insert(_O).values(
+                    team_id=team_id, subject_id=subject_id, choice=dumps(choice_to_dict(choice))
+                )
+            )

@@ -6,31 +6,35 @@ One :class:`Structure` per unit of work reads the structure once (from the proce
 this transaction's copies; writes go to the database at once and to those copies, and bump
 ``org_version`` in the same transaction.
 """
+
 from __future__ import annotations
 
 import json
 from decimal import Decimal
 
-from crm_chassis.errors import FailedPrecondition
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from crm_chassis.errors import FailedPrecondition
 from crm_territory.adapters import orm
-from crm_territory.adapters.codec import dumps, rules_from_text, rules_to_text
+from crm_territory.adapters.json_columns import dumps, rules_from_text, rules_to_text
 from crm_territory.adapters.org_cache import OrgCache, StructureSnapshot
 from crm_territory.domain.org import OrgSettings, OrgUnit
 from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, Team
 from crm_territory.domain.territories import RuleSetVersion, Territory
 from crm_territory.domain.values import Money, Period
-from crm_territory.service_layer import repositories as r
+from crm_territory.service_layer import repositories
 
 SETTINGS_ID = 1
 VERSION_ID = 1
 _READ_VERSION = select(orm.org_version.c.version).where(orm.org_version.c.id == VERSION_ID)
-_BUMP_VERSION = (update(orm.org_version).where(orm.org_version.c.id == VERSION_ID)
-                 .values(version=orm.org_version.c.version + 1)
-                 .returning(orm.org_version.c.version))
+_BUMP_VERSION = (
+    update(orm.org_version)
+    .where(orm.org_version.c.id == VERSION_ID)
+    .values(version=orm.org_version.c.version + 1)
+    .returning(orm.org_version.c.version)
+)
 READ_ATTEMPTS = 3
 
 
@@ -53,8 +57,9 @@ class Structure:
     def snapshot(self) -> StructureSnapshot:
         if self._snapshot is None:
             self._snapshot = self._read()
-            self._stored_rule_versions = {tid: t.rules_version
-                                          for tid, t in self._snapshot.territories.items()}
+            self._stored_rule_versions = {
+                tid: t.rules_version for tid, t in self._snapshot.territories.items()
+            }
         return self._snapshot
 
     def _version(self) -> int:
@@ -115,12 +120,13 @@ class Structure:
         read_at = self.snapshot().version
         self._touched = True
         bumped = self.session.execute(_BUMP_VERSION).scalar()
-        if bumped is None:   # a database made by create_all rather than the migration
+        if bumped is None:  # a database made by create_all rather than the migration
             self.session.execute(insert(orm.org_version).values(id=VERSION_ID, version=1))
             bumped = 1
         if bumped != read_at + 1:
-            raise FailedPrecondition("the organisation was changed by someone else meanwhile; "
-                                     "reload and try again")
+            raise FailedPrecondition(
+                "the organisation was changed by someone else meanwhile; reload and try again"
+            )
 
     def execute(self, statement, params=None) -> None:
         self.session.execute(statement, params)
@@ -135,32 +141,81 @@ class Structure:
 
 # ---------------------------------------------------------------------- loading rows
 def _load(session: Session, version: int) -> StructureSnapshot:
-    row = session.execute(select(orm.org_settings).where(orm.org_settings.c.id == SETTINGS_ID)).first()
-    settings = (OrgSettings(tuple(json.loads(row.level_names)), row.unassigned_queue_team_id,
-                            row.version) if row is not None else OrgSettings())
-    units = {u.id: OrgUnit(u.id, u.name, u.level, u.department, u.parent_id,
-                           set(json.loads(u.manager_user_ids)), u.active, u.created_at, u.version)
-             for u in session.execute(select(orm.org_units))}
-    teams = {t.id: Team(t.id, t.name, t.unit_id, RoutingStrategy(t.strategy), t.time_zone,
-                        t.active, t.created_at, t.version)
-             for t in session.execute(select(orm.teams))}
-    lines = {s.id: SalesLine(s.id, s.name, s.description, WorkflowKind(s.workflow_kind),
-                             s.pipeline_id, list(json.loads(s.team_ids)), s.active, s.version,
-                             s.targets_version)
-             for s in session.execute(select(orm.sales_lines))}
+    row = session.execute(
+        select(orm.org_settings).where(orm.org_settings.c.id == SETTINGS_ID)
+    ).first()
+    settings = (
+        OrgSettings(tuple(json.loads(row.level_names)), row.unassigned_queue_team_id, row.version)
+        if row is not None
+        else OrgSettings()
+    )
+    units = {
+        u.id: OrgUnit(
+            u.id,
+            u.name,
+            u.level,
+            u.department,
+            u.parent_id,
+            set(json.loads(u.manager_user_ids)),
+            u.active,
+            u.created_at,
+            u.version,
+        )
+        for u in session.execute(select(orm.org_units))
+    }
+    teams = {
+        t.id: Team(
+            t.id,
+            t.name,
+            t.unit_id,
+            RoutingStrategy(t.strategy),
+            t.time_zone,
+            t.active,
+            t.created_at,
+            t.version,
+        )
+        for t in session.execute(select(orm.teams))
+    }
+    lines = {
+        s.id: SalesLine(
+            s.id,
+            s.name,
+            s.description,
+            WorkflowKind(s.workflow_kind),
+            s.pipeline_id,
+            list(json.loads(s.team_ids)),
+            s.active,
+            s.version,
+            s.targets_version,
+        )
+        for s in session.execute(select(orm.sales_lines))
+    }
     history: dict[str, list[RuleSetVersion]] = {}
     rv = orm.territory_rule_versions
     for v in session.execute(select(rv).order_by(rv.c.territory_id, rv.c.version)):
-        history.setdefault(v.territory_id, []).append(RuleSetVersion(
-            v.version, rules_from_text(v.rules), v.changed_at, v.changed_by, v.comment))
-    territories = {t.id: Territory(t.id, t.name, t.sales_line_id, t.team_id, t.priority,
-                                   history.get(t.id, []), t.active, t.version)
-                   for t in session.execute(select(orm.territories))}
+        history.setdefault(v.territory_id, []).append(
+            RuleSetVersion(
+                v.version, rules_from_text(v.rules), v.changed_at, v.changed_by, v.comment
+            )
+        )
+    territories = {
+        t.id: Territory(
+            t.id,
+            t.name,
+            t.sales_line_id,
+            t.team_id,
+            t.priority,
+            history.get(t.id, []),
+            t.active,
+            t.version,
+        )
+        for t in session.execute(select(orm.territories))
+    }
     return StructureSnapshot(version, settings, units, teams, lines, territories)
 
 
 # ---------------------------------------------------------------------- repositories
-class SqlSettingsRepository(r.SettingsRepository):
+class SqlSettingsRepository(repositories.SettingsRepository):
     def __init__(self, structure: Structure):
         self._s = structure
 
@@ -170,12 +225,15 @@ class SqlSettingsRepository(r.SettingsRepository):
     def save(self, settings: OrgSettings) -> None:
         self._s.settings()
         self._s.touch()
-        values = dict(level_names=dumps(list(settings.level_names)),
-                      unassigned_queue_team_id=settings.unassigned_queue_team_id,
-                      version=settings.version)
+        values = dict(
+            level_names=dumps(list(settings.level_names)),
+            unassigned_queue_team_id=settings.unassigned_queue_team_id,
+            version=settings.version,
+        )
         table = orm.org_settings
         exists = self._s.session.execute(
-            select(table.c.id).where(table.c.id == SETTINGS_ID)).first()
+            select(table.c.id).where(table.c.id == SETTINGS_ID)
+        ).first()
         if exists:
             self._s.execute(update(table).where(table.c.id == SETTINGS_ID).values(**values))
         else:
@@ -212,8 +270,9 @@ class _StructureRows:
     def save(self, obj) -> None:
         family = self._family()
         self._s.touch()
-        self._s.execute(update(self.table).where(self.table.c.id == obj.id)
-                        .values(**self._values(obj)))
+        self._s.execute(
+            update(self.table).where(self.table.c.id == obj.id).values(**self._values(obj))
+        )
         family[obj.id] = obj
 
     def remove(self, object_id: str) -> None:
@@ -223,7 +282,7 @@ class _StructureRows:
         family.pop(object_id, None)
 
 
-class SqlUnitRepository(_StructureRows, r.UnitRepository):
+class SqlUnitRepository(_StructureRows, repositories.UnitRepository):
     table = orm.org_units
 
     def _family(self) -> dict[str, OrgUnit]:
@@ -231,16 +290,22 @@ class SqlUnitRepository(_StructureRows, r.UnitRepository):
 
     @staticmethod
     def _values(unit: OrgUnit) -> dict:
-        return dict(name=unit.name, level=unit.level, department=unit.department,
-                    parent_id=unit.parent_id,
-                    manager_user_ids=dumps(sorted(unit.manager_user_ids)), active=unit.active,
-                    created_at=unit.created_at, version=unit.version)
+        return dict(
+            name=unit.name,
+            level=unit.level,
+            department=unit.department,
+            parent_id=unit.parent_id,
+            manager_user_ids=dumps(sorted(unit.manager_user_ids)),
+            active=unit.active,
+            created_at=unit.created_at,
+            version=unit.version,
+        )
 
     def all(self) -> dict[str, OrgUnit]:
         return dict(self._family())
 
 
-class SqlTeamRepository(_StructureRows, r.TeamRepository):
+class SqlTeamRepository(_StructureRows, repositories.TeamRepository):
     table = orm.teams
 
     def _family(self) -> dict[str, Team]:
@@ -248,15 +313,21 @@ class SqlTeamRepository(_StructureRows, r.TeamRepository):
 
     @staticmethod
     def _values(team: Team) -> dict:
-        return dict(name=team.name, unit_id=team.unit_id, strategy=team.strategy.value,
-                    time_zone=team.time_zone, active=team.active, created_at=team.created_at,
-                    version=team.version)
+        return dict(
+            name=team.name,
+            unit_id=team.unit_id,
+            strategy=team.strategy.value,
+            time_zone=team.time_zone,
+            active=team.active,
+            created_at=team.created_at,
+            version=team.version,
+        )
 
     def all(self) -> dict[str, Team]:
         return dict(self._family())
 
 
-class SqlSalesLineRepository(_StructureRows, r.SalesLineRepository):
+class SqlSalesLineRepository(_StructureRows, repositories.SalesLineRepository):
     table = orm.sales_lines
 
     def _family(self) -> dict[str, SalesLine]:
@@ -264,16 +335,22 @@ class SqlSalesLineRepository(_StructureRows, r.SalesLineRepository):
 
     @staticmethod
     def _values(line: SalesLine) -> dict:
-        return dict(name=line.name, description=line.description,
-                    workflow_kind=line.workflow_kind.value, pipeline_id=line.pipeline_id,
-                    team_ids=dumps(list(line.team_ids)), active=line.active,
-                    version=line.version, targets_version=line.targets_version)
+        return dict(
+            name=line.name,
+            description=line.description,
+            workflow_kind=line.workflow_kind.value,
+            pipeline_id=line.pipeline_id,
+            team_ids=dumps(list(line.team_ids)),
+            active=line.active,
+            version=line.version,
+            targets_version=line.targets_version,
+        )
 
     def all(self) -> list[SalesLine]:
         return list(self._family().values())
 
 
-class SqlTerritoryRepository(_StructureRows, r.TerritoryRepository):
+class SqlTerritoryRepository(_StructureRows, repositories.TerritoryRepository):
     table = orm.territories
 
     def _family(self) -> dict[str, Territory]:
@@ -281,8 +358,14 @@ class SqlTerritoryRepository(_StructureRows, r.TerritoryRepository):
 
     @staticmethod
     def _values(t: Territory) -> dict:
-        return dict(name=t.name, sales_line_id=t.sales_line_id, team_id=t.team_id,
-                    priority=t.priority, active=t.active, version=t.version)
+        return dict(
+            name=t.name,
+            sales_line_id=t.sales_line_id,
+            team_id=t.team_id,
+            priority=t.priority,
+            active=t.active,
+            version=t.version,
+        )
 
     def all(self) -> list[Territory]:
         return list(self._family().values())
@@ -300,33 +383,64 @@ class SqlTerritoryRepository(_StructureRows, r.TerritoryRepository):
         stored = self._s.stored_rule_version(territory.id)
         new = [v for v in territory.history if v.version > stored]
         if new:
-            self._s.execute(insert(orm.territory_rule_versions), [
-                dict(territory_id=territory.id, version=v.version, rules=rules_to_text(v.rules),
-                     changed_at=v.changed_at, changed_by=v.changed_by or "", comment=v.comment)
-                for v in new])
+            self._s.execute(
+                insert(orm.territory_rule_versions),
+                [
+                    dict(
+                        territory_id=territory.id,
+                        version=v.version,
+                        rules=rules_to_text(v.rules),
+                        changed_at=v.changed_at,
+                        changed_by=v.changed_by or "",
+                        comment=v.comment,
+                    )
+                    for v in new
+                ],
+            )
             self._s.rule_versions_stored(territory.id, new[-1].version)
 
 
 _TARGETS_OF_LINE = select(orm.targets).where(orm.targets.c.sales_line_id == bindparam("line"))
 
 
-class SqlTargetRepository(r.TargetRepository):
+class SqlTargetRepository(repositories.TargetRepository):
     def __init__(self, session: Session):
         self._session = session
 
     def for_line(self, line_id: str) -> list[Target]:
-        return [Target(t.sales_line_id, t.team_id, Period.parse(t.period),
-                       Money(Decimal(t.amount), t.currency), t.deal_count)
-                for t in self._session.execute(_TARGETS_OF_LINE, {"line": line_id})]
+        return [
+            Target(
+                t.sales_line_id,
+                t.team_id,
+                Period.parse(t.period),
+                Money(Decimal(t.amount), t.currency),
+                t.deal_count,
+            )
+            for t in self._session.execute(_TARGETS_OF_LINE, {"line": line_id})
+        ]
 
     def put(self, targets: list[Target]) -> None:
         table = orm.targets
         for t in targets:
-            self._session.execute(delete(table).where(
-                table.c.sales_line_id == t.sales_line_id, table.c.team_id == t.team_id,
-                table.c.period == t.period.label))
+            self._session.execute(
+                delete(table).where(
+                    table.c.sales_line_id == t.sales_line_id,
+                    table.c.team_id == t.team_id,
+                    table.c.period == t.period.label,
+                )
+            )
         if targets:
-            self._session.execute(insert(table), [
-                dict(sales_line_id=t.sales_line_id, team_id=t.team_id, period=t.period.label,
-                     amount=str(t.amount.amount), currency=t.amount.currency,
-                     deal_count=t.deal_count) for t in targets])
+            self._session.execute(
+                insert(table),
+                [
+                    dict(
+                        sales_line_id=t.sales_line_id,
+                        team_id=t.team_id,
+                        period=t.period.label,
+                        amount=str(t.amount.amount),
+                        currency=t.amount.currency,
+                        deal_count=t.deal_count,
+                    )
+                    for t in targets
+                ],
+            )

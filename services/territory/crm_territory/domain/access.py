@@ -7,6 +7,7 @@ else grants access: being an administrator does not, and neither does being a ma
 sibling unit. A deactivated person, an unknown person and a person in no department have no
 scope at all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,19 +20,19 @@ from crm_territory.domain.teams import Membership, Team, TeamRole
 
 
 class Action(enum.Enum):
-    READ = "read"                          # see the record and its history
-    RECORD_ACTIVITY = "record_activity"    # log a call, meeting, note (covering for a teammate)
-    UPDATE = "update"                      # change fields; an expert only on records they own
-    REASSIGN = "reassign"                  # give the record to another member of the team
-    TRANSFER = "transfer"                  # hand the record to another team
+    READ = "read"  # see the record and its history
+    RECORD_ACTIVITY = "record_activity"  # log a call, meeting, note (covering for a teammate)
+    UPDATE = "update"  # change fields; an expert only on records they own
+    REASSIGN = "reassign"  # give the record to another member of the team
+    TRANSFER = "transfer"  # hand the record to another team
     DELETE = "delete"
-    VIEW_REPORTS = "view_reports"          # the team's KPIs and dashboards
+    VIEW_REPORTS = "view_reports"  # the team's KPIs and dashboards
 
 
 MINIMUM_ROLE = {
     Action.READ: TeamRole.EXPERT,
     Action.RECORD_ACTIVITY: TeamRole.EXPERT,
-    Action.UPDATE: TeamRole.EXPERT,        # plus ownership for experts, see decide()
+    Action.UPDATE: TeamRole.EXPERT,  # plus ownership for experts, see decide()
     Action.REASSIGN: TeamRole.SUPERVISOR,
     Action.TRANSFER: TeamRole.MANAGER,
     Action.DELETE: TeamRole.MANAGER,
@@ -49,7 +50,7 @@ class Scope:
     team_id: str
     role: TeamRole
     via: Via
-    unit_id: str = ""      # the managed unit, when via UNIT_MANAGER
+    unit_id: str = ""  # the managed unit, when via UNIT_MANAGER
 
 
 class DenyReason(enum.Enum):
@@ -64,14 +65,18 @@ class DenyReason(enum.Enum):
 @dataclass(frozen=True)
 class AccessDecision:
     allowed: bool
-    reason: str                       # human-readable, safe to log
+    reason: str  # human-readable, safe to log
     deny_reason: DenyReason | None = None
     scope: Scope | None = None
 
 
-def compute_scopes(person: Person | None, memberships: list[Membership],
-                   teams: dict[str, Team], units: dict[str, OrgUnit],
-                   at: dt.datetime) -> list[Scope]:
+def compute_scopes(
+    person: Person | None,
+    memberships: list[Membership],
+    teams: dict[str, Team],
+    units: dict[str, OrgUnit],
+    at: dt.datetime,
+) -> list[Scope]:
     """Scopes of ``person`` at ``at``; one per team, the strongest grant kept."""
     if person is None or not person.active or not person.departments:
         return []
@@ -97,8 +102,13 @@ def compute_scopes(person: Person | None, memberships: list[Membership],
     return sorted(best.values(), key=lambda s: s.team_id)
 
 
-def decide(person: Person | None, scopes: list[Scope], action: Action, team_id: str,
-           record_owner_id: str = "") -> AccessDecision:
+def decide(
+    person: Person | None,
+    scopes: list[Scope],
+    action: Action,
+    team_id: str,
+    record_owner_id: str = "",
+) -> AccessDecision:
     if person is None:
         return AccessDecision(False, "unknown user", DenyReason.UNKNOWN_USER)
     if not person.active:
@@ -107,17 +117,34 @@ def decide(person: Person | None, scopes: list[Scope], action: Action, team_id: 
         return AccessDecision(False, "user belongs to no department", DenyReason.NO_DEPARTMENT)
     scope = next((s for s in scopes if s.team_id == team_id), None)
     if scope is None:
-        return AccessDecision(False, "user has no access to this team's records",
-                              DenyReason.NOT_IN_SCOPE)
+        return AccessDecision(
+            False, "user has no access to this team's records", DenyReason.NOT_IN_SCOPE
+        )
     needed = MINIMUM_ROLE[action]
     if scope.role < needed:
-        return AccessDecision(False, f"{action.value} needs the {needed.name.lower()} role; user "
-                              f"is {scope.role.name.lower()}", DenyReason.ROLE_TOO_LOW, scope)
-    if (action is Action.UPDATE and scope.role is TeamRole.EXPERT
-            and record_owner_id and record_owner_id != person.user_id):
-        return AccessDecision(False, "an expert may update only records they own; record "
-                              "activity on a teammate's record instead", DenyReason.NOT_OWNER,
-                              scope)
-    via = ("as manager of unit " + scope.unit_id) if scope.via is Via.UNIT_MANAGER else \
-        f"as {scope.role.name.lower()} of the team"
+        return AccessDecision(
+            False,
+            f"{action.value} needs the {needed.name.lower()} role; user "
+            f"is {scope.role.name.lower()}",
+            DenyReason.ROLE_TOO_LOW,
+            scope,
+        )
+    if (
+        action is Action.UPDATE
+        and scope.role is TeamRole.EXPERT
+        and record_owner_id
+        and record_owner_id != person.user_id
+    ):
+        return AccessDecision(
+            False,
+            "an expert may update only records they own; record "
+            "activity on a teammate's record instead",
+            DenyReason.NOT_OWNER,
+            scope,
+        )
+    via = (
+        ("as manager of unit " + scope.unit_id)
+        if scope.via is Via.UNIT_MANAGER
+        else f"as {scope.role.name.lower()} of the team"
+    )
     return AccessDecision(True, f"{action.value} allowed {via}", None, scope)

@@ -13,6 +13,7 @@ by assigning: an assignment moves the queue, the item's events move the counts.
 Both skip members who are paused, on leave, deactivated, not taking leads, or at their daily
 capacity (counted per day in the team's time zone).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,9 @@ class SkipReason(enum.Enum):
     ON_LEAVE = "on_leave"
     AT_CAPACITY = "at_capacity"
     DEACTIVATED = "deactivated"
-    NO_ACCESS = "no_access"        # in no department: could not even see the item
+    NO_ACCESS = "no_access"  # in no department: could not even see the item
     NOT_TAKING_LEADS = "not_taking_leads"
-    EXCLUDED = "excluded"          # e.g. the person whose items are being handed over
+    EXCLUDED = "excluded"  # e.g. the person whose items are being handed over
 
 
 SKIP_TEXT = {
@@ -47,8 +48,8 @@ SKIP_TEXT = {
 @dataclass
 class MemberLoad:
     user_id: str
-    queue_key: int              # lower = sooner; see module docstring
-    enrolled: int               # enrolment order, the last tie-breaker
+    queue_key: int  # lower = sooner; see module docstring
+    enrolled: int  # enrolment order, the last tie-breaker
     day: dt.date | None = None
     assigned_on_day: int = 0
     open_items: int = 0
@@ -128,7 +129,7 @@ class CandidateNote:
 @dataclass(frozen=True)
 class OwnerChoice:
     strategy: RoutingStrategy
-    owner_user_id: str            # empty: nobody eligible
+    owner_user_id: str  # empty: nobody eligible
     reason: str
     notes: tuple[CandidateNote, ...]
 
@@ -137,9 +138,14 @@ class OwnerChoice:
         return tuple(n for n in self.notes if not n.eligible)
 
 
-def choose_owner(strategy: RoutingStrategy, candidates: list[Candidate], ledger: TeamLedger,
-                 day: dt.date, exclude: frozenset[str] = frozenset(),
-                 planned: Mapping[str, int] | None = None) -> OwnerChoice:
+def choose_owner(
+    strategy: RoutingStrategy,
+    candidates: list[Candidate],
+    ledger: TeamLedger,
+    day: dt.date,
+    exclude: frozenset[str] = frozenset(),
+    planned: Mapping[str, int] | None = None,
+) -> OwnerChoice:
     """Pick an owner (without changing the ledger; the caller records the assignment).
 
     ``planned``: items already given to members in this batch that their open items do not
@@ -148,28 +154,49 @@ def choose_owner(strategy: RoutingStrategy, candidates: list[Candidate], ledger:
     planned = planned or {}
     notes = []
     for c in sorted(candidates, key=lambda c: c.user_id):
-        load = ledger.members.get(c.user_id) or MemberLoad(c.user_id, 2 * ledger.seq - 1,
-                                                           len(ledger.members))
+        load = ledger.members.get(c.user_id) or MemberLoad(
+            c.user_id, 2 * ledger.seq - 1, len(ledger.members)
+        )
         today = load.assigned_today(day)
-        notes.append(CandidateNote(c.user_id, _skip_reason(c, today, exclude), load.queue_key,
-                                   load.open_items + planned.get(c.user_id, 0), today,
-                                   c.daily_capacity))
+        notes.append(
+            CandidateNote(
+                c.user_id,
+                _skip_reason(c, today, exclude),
+                load.queue_key,
+                load.open_items + planned.get(c.user_id, 0),
+                today,
+                c.daily_capacity,
+            )
+        )
     eligible = [n for n in notes if n.eligible]
     if not eligible:
-        reason = ("no member in the team" if not notes
-                  else "no eligible member: " + "; ".join(
-                      f"{n.user_id} {SKIP_TEXT[n.skip_reason]}" for n in notes))
+        reason = (
+            "no member in the team"
+            if not notes
+            else "no eligible member: "
+            + "; ".join(
+                f"{n.user_id} {SKIP_TEXT[n.skip_reason]}"
+                for n in notes
+                if n.skip_reason is not None
+            )
+        )
         return OwnerChoice(strategy, "", reason, tuple(notes))
-    order = {uid: ledger.members[uid].enrolled if uid in ledger.members else 10**9
-             for uid in (n.user_id for n in eligible)}
+    order = {
+        uid: ledger.members[uid].enrolled if uid in ledger.members else 10**9
+        for uid in (n.user_id for n in eligible)
+    }
     if strategy is RoutingStrategy.LOAD_BALANCED:
         best = min(eligible, key=lambda n: (n.open_items, n.queue_key, order[n.user_id], n.user_id))
-        reason = (f"load balanced: {best.user_id} has the fewest open items ({best.open_items}) "
-                  f"among {len(eligible)} eligible members")
+        reason = (
+            f"load balanced: {best.user_id} has the fewest open items ({best.open_items}) "
+            f"among {len(eligible)} eligible members"
+        )
     else:
         best = min(eligible, key=lambda n: (n.queue_key, order[n.user_id], n.user_id))
-        reason = (f"round robin: {best.user_id} least recently received an item among "
-                  f"{len(eligible)} eligible members")
+        reason = (
+            f"round robin: {best.user_id} least recently received an item among "
+            f"{len(eligible)} eligible members"
+        )
     return OwnerChoice(strategy, best.user_id, reason, tuple(notes))
 
 

@@ -1,4 +1,5 @@
 """The facts about a lead that routing looks at (a copy taken from lead_created)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +21,6 @@ class LeadFacts:
     product_interests: tuple[str, ...] = ()
     lead_source: str = ""
     campaign: str = ""
-    sales_line_id: str = ""          # a hint: only this line's territories are considered
+    sales_line_id: str = ""  # a hint: only this line's territories are considered
     created_at: dt.datetime | None = None
-    version: int = 0                 # the lead's version these facts are from (0: unknown)
+    version: int = 0  # the lead's version these facts are from (0: unknown)

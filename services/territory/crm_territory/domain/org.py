@@ -4,13 +4,13 @@ A top-level unit belongs to one department; every unit below sits exactly one le
 parent, so the tree is at most three deep. Teams hang under units (see teams.py). A unit's
 managers see every team of its subtree.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_territory.domain.values import require_text
 
 DEPARTMENTS = ("management", "sales", "marketing", "after_sales_service")
@@ -28,10 +28,13 @@ class OrgSettings:
 
     def rename_levels(self, names: list[str]) -> None:
         if len(names) != LEVELS:
-            raise InvalidArgument(f"level_names: give exactly {LEVELS} names (top first), "
-                                  f"got {len(names)}", field="level_names")
-        cleaned = tuple(require_text(n, f"level_names[{i}]", max_length=60)
-                        for i, n in enumerate(names))
+            raise InvalidArgument(
+                f"level_names: give exactly {LEVELS} names (top first), got {len(names)}",
+                field="level_names",
+            )
+        cleaned = tuple(
+            require_text(n, f"level_names[{i}]", max_length=60) for i, n in enumerate(names)
+        )
         if len({n.casefold() for n in cleaned}) != LEVELS:
             raise InvalidArgument("level_names: the three names must differ", field="level_names")
         self.level_names = cleaned  # type: ignore[assignment]
@@ -60,8 +63,10 @@ class OrgUnit:
 def validate_department(department: str) -> str:
     value = (department or "").strip().lower()
     if value not in DEPARTMENTS:
-        raise InvalidArgument(f"department must be one of {', '.join(DEPARTMENTS)}, got "
-                              f"{department!r}", field="department")
+        raise InvalidArgument(
+            f"department must be one of {', '.join(DEPARTMENTS)}, got {department!r}",
+            field="department",
+        )
     return value
 
 
@@ -70,16 +75,22 @@ def placement(parent: OrgUnit | None, department: str) -> tuple[int, str]:
     if parent is None:
         return 1, validate_department(department)
     if not parent.active:
-        raise FailedPrecondition(f"parent unit '{parent.name}' is deactivated; reactivate it or "
-                                 "choose an active parent", field="parent_id")
+        raise FailedPrecondition(
+            f"parent unit '{parent.name}' is deactivated; reactivate it or choose an active parent",
+            field="parent_id",
+        )
     if parent.level >= LEVELS:
-        raise FailedPrecondition(f"unit '{parent.name}' is on the lowest level ({LEVELS}); units "
-                                 "cannot be nested deeper — put teams under it instead",
-                                 field="parent_id")
+        raise FailedPrecondition(
+            f"unit '{parent.name}' is on the lowest level ({LEVELS}); units "
+            "cannot be nested deeper — put teams under it instead",
+            field="parent_id",
+        )
     if department and validate_department(department) != parent.department:
-        raise InvalidArgument(f"department {department!r} differs from the parent's "
-                              f"({parent.department}); a sub-unit inherits its parent's department",
-                              field="department")
+        raise InvalidArgument(
+            f"department {department!r} differs from the parent's "
+            f"({parent.department}); a sub-unit inherits its parent's department",
+            field="department",
+        )
     return parent.level + 1, parent.department
 
 
@@ -118,22 +129,31 @@ def check_move(unit: OrgUnit, new_parent: OrgUnit | None, units: dict[str, OrgUn
     """
     if new_parent is not None:
         if new_parent.id == unit.id:
-            raise InvalidArgument(f"unit '{unit.name}' cannot be its own parent", field="new_parent_id")
+            raise InvalidArgument(
+                f"unit '{unit.name}' cannot be its own parent", field="new_parent_id"
+            )
         if new_parent.id in subtree_ids(unit.id, units):
-            raise InvalidArgument(f"moving '{unit.name}' under '{new_parent.name}' would make a "
-                                  f"cycle: '{new_parent.name}' is inside '{unit.name}'",
-                                  field="new_parent_id")
+            raise InvalidArgument(
+                f"moving '{unit.name}' under '{new_parent.name}' would make a "
+                f"cycle: '{new_parent.name}' is inside '{unit.name}'",
+                field="new_parent_id",
+            )
         if not new_parent.active:
-            raise FailedPrecondition(f"target parent '{new_parent.name}' is deactivated",
-                                     field="new_parent_id")
+            raise FailedPrecondition(
+                f"target parent '{new_parent.name}' is deactivated", field="new_parent_id"
+            )
         if new_parent.department != unit.department:
-            raise FailedPrecondition(f"'{unit.name}' belongs to {unit.department} and cannot move "
-                                     f"under '{new_parent.name}' of {new_parent.department}",
-                                     field="new_parent_id")
+            raise FailedPrecondition(
+                f"'{unit.name}' belongs to {unit.department} and cannot move "
+                f"under '{new_parent.name}' of {new_parent.department}",
+                field="new_parent_id",
+            )
     new_level = 1 if new_parent is None else new_parent.level + 1
     depth_below = max(units[i].level for i in subtree_ids(unit.id, units)) - unit.level
     if new_level + depth_below > LEVELS:
-        raise FailedPrecondition(f"moving '{unit.name}' there would put its lowest units on level "
-                                 f"{new_level + depth_below}; the organisation has {LEVELS} levels",
-                                 field="new_parent_id")
+        raise FailedPrecondition(
+            f"moving '{unit.name}' there would put its lowest units on level "
+            f"{new_level + depth_below}; the organisation has {LEVELS} levels",
+            field="new_parent_id",
+        )
     return new_level

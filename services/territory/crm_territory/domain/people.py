@@ -1,4 +1,5 @@
 """What territory knows about a person: its copy of identity's facts that access depends on."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ class Person:
     departments: frozenset[str] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
     access_version: int = 0
-    identity_version: int = 0    # version of identity's user these facts come from
+    identity_version: int = 0  # version of identity's user these facts come from
 
     @property
     def is_admin(self) -> bool:

@@ -1,10 +1,11 @@
 """First-match routing of a lead over the territories' ordered rules, and the decision record."""
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.domain.leads import LeadFacts
@@ -26,7 +27,7 @@ class UnroutableReason(enum.Enum):
 class RuleMatch:
     territory: Territory
     rule: Rule
-    position: int          # 1-based position of the rule inside its territory
+    position: int  # 1-based position of the rule inside its territory
     rules_version: int
 
 
@@ -34,9 +35,13 @@ def routing_order(territories: list[Territory]) -> list[Territory]:
     return sorted(territories, key=lambda t: (t.priority, t.name.casefold(), t.id))
 
 
-def first_match(lead: LeadFacts, territories: list[Territory],
-                drafts: dict[str, tuple[Rule, ...]] | None = None, *,
-                ordered: bool = False) -> tuple[RuleMatch | None, int]:
+def first_match(
+    lead: LeadFacts,
+    territories: list[Territory],
+    drafts: dict[str, tuple[Rule, ...]] | None = None,
+    *,
+    ordered: bool = False,
+) -> tuple[RuleMatch | None, int]:
     """The first matching rule and how many rules were tried.
 
     ``territories`` must already be the routable ones (active, with an active team and line);
@@ -45,7 +50,7 @@ def first_match(lead: LeadFacts, territories: list[Territory],
     """
     tried = 0
     view = NormalisedLead(lead)
-    for territory in (territories if ordered else routing_order(territories)):
+    for territory in territories if ordered else routing_order(territories):
         if lead.sales_line_id and territory.sales_line_id != lead.sales_line_id:
             continue
         draft = (drafts or {}).get(territory.id)
@@ -65,14 +70,14 @@ class RoutingDecision:
     lead: LeadFacts
     outcome: Outcome
     decided_at: dt.datetime
-    team_id: str                     # the owning team, or the unassigned queue's team
+    team_id: str  # the owning team, or the unassigned queue's team
     owner_user_id: str = ""
     sales_line_id: str = ""
     match: RuleMatch | None = None
     rules_tried: int = 0
     choice: OwnerChoice | None = None
     unroutable_reason: UnroutableReason | None = None
-    in_queue: bool = False           # waiting in the unassigned queue
+    in_queue: bool = False  # waiting in the unassigned queue
     version: int = 1
 
     @property
@@ -85,8 +90,10 @@ class RoutingDecision:
             parts.append(f"no rule matched ({self.rules_tried} tried)")
         else:
             m = self.match
-            parts.append(f"territory '{m.territory.name}' rule #{m.position} '{m.rule.name}' "
-                         f"(rules v{m.rules_version}) matched: {m.rule.describe()}")
+            parts.append(
+                f"territory '{m.territory.name}' rule #{m.position} '{m.rule.name}' "
+                f"(rules v{m.rules_version}) matched: {m.rule.describe()}"
+            )
         if self.choice is not None:
             parts.append(self.choice.reason)
         if self.outcome is Outcome.UNROUTABLE:
@@ -94,10 +101,16 @@ class RoutingDecision:
         return "; ".join(parts)
 
 
-def decide(lead: LeadFacts, territories: list[Territory], *, at: dt.datetime,
-           queue_team_id: str, pick_owner: Callable[[Territory], OwnerChoice],
-           drafts: dict[str, tuple[Rule, ...]] | None = None,
-           ordered: bool = False) -> RoutingDecision:
+def decide(
+    lead: LeadFacts,
+    territories: list[Territory],
+    *,
+    at: dt.datetime,
+    queue_team_id: str,
+    pick_owner: Callable[[Territory], OwnerChoice],
+    drafts: dict[str, tuple[Rule, ...]] | None = None,
+    ordered: bool = False,
+) -> RoutingDecision:
     """Route ``lead``: first matching rule, then the team's strategy picks the owner.
 
     A lead that matches no rule, or whose team has nobody eligible, goes to the unassigned
@@ -105,17 +118,38 @@ def decide(lead: LeadFacts, territories: list[Territory], *, at: dt.datetime,
     """
     match, tried = first_match(lead, territories, drafts, ordered=ordered)
     if match is None:
-        return RoutingDecision(lead, Outcome.UNROUTABLE, at, queue_team_id,
-                               sales_line_id=lead.sales_line_id, rules_tried=tried,
-                               unroutable_reason=UnroutableReason.NO_RULE_MATCHED, in_queue=True)
+        return RoutingDecision(
+            lead,
+            Outcome.UNROUTABLE,
+            at,
+            queue_team_id,
+            sales_line_id=lead.sales_line_id,
+            rules_tried=tried,
+            unroutable_reason=UnroutableReason.NO_RULE_MATCHED,
+            in_queue=True,
+        )
     choice = pick_owner(match.territory)
     if not choice.owner_user_id:
-        return RoutingDecision(lead, Outcome.UNROUTABLE, at, queue_team_id,
-                               sales_line_id=match.territory.sales_line_id, match=match,
-                               rules_tried=tried, choice=choice,
-                               unroutable_reason=UnroutableReason.NO_ELIGIBLE_MEMBER,
-                               in_queue=True)
-    return RoutingDecision(lead, Outcome.ROUTED, at, match.territory.team_id,
-                           owner_user_id=choice.owner_user_id,
-                           sales_line_id=match.territory.sales_line_id, match=match,
-                           rules_tried=tried, choice=choice)
+        return RoutingDecision(
+            lead,
+            Outcome.UNROUTABLE,
+            at,
+            queue_team_id,
+            sales_line_id=match.territory.sales_line_id,
+            match=match,
+            rules_tried=tried,
+            choice=choice,
+            unroutable_reason=UnroutableReason.NO_ELIGIBLE_MEMBER,
+            in_queue=True,
+        )
+    return RoutingDecision(
+        lead,
+        Outcome.ROUTED,
+        at,
+        match.territory.team_id,
+        owner_user_id=choice.owner_user_id,
+        sales_line_id=match.territory.sales_line_id,
+        match=match,
+        rules_tried=tried,
+        choice=choice,
+    )

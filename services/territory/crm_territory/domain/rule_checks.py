@@ -1,60 +1,81 @@
 """Validating routing rules: conditions as given over the API, and whole rule lists (shadowed
 rules, partly overlapping ranges, duplicate attributes and names)."""
+
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
-from crm_territory.domain.rules import (ATTRIBUTES, AttributeSpec, Condition, Kind, Rule,
-                                        ValueRange, normalise)
+from crm_territory.domain.rules import (
+    ATTRIBUTES,
+    AttributeSpec,
+    Condition,
+    Kind,
+    Rule,
+    ValueRange,
+    normalise,
+)
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-def build_condition(attribute: str, values: list[str], ranges: list[tuple[str, str]],
-                    currency: str, where: str) -> Condition:
+def build_condition(
+    attribute: str, values: list[str], ranges: list[tuple[str, str]], currency: str, where: str
+) -> Condition:
     """Validate one condition as given over the API; ``where`` prefixes error fields."""
     spec = ATTRIBUTES.get((attribute or "").strip().lower())
     if spec is None:
-        raise InvalidArgument(f"{where}.attribute: unknown attribute {attribute!r}; known: "
-                              f"{', '.join(ATTRIBUTES)}", field=f"{where}.attribute")
+        raise InvalidArgument(
+            f"{where}.attribute: unknown attribute {attribute!r}; known: {', '.join(ATTRIBUTES)}",
+            field=f"{where}.attribute",
+        )
     if spec.kind is Kind.RANGE:
         if values:
-            raise InvalidArgument(f"{where}: {spec.name} takes ranges, not values",
-                                  field=f"{where}.values")
+            raise InvalidArgument(
+                f"{where}: {spec.name} takes ranges, not values", field=f"{where}.values"
+            )
         return _range_condition(spec, ranges, currency, where)
     if ranges or currency:
-        raise InvalidArgument(f"{where}: {spec.name} takes values, not ranges or a currency",
-                              field=f"{where}.ranges")
+        raise InvalidArgument(
+            f"{where}: {spec.name} takes values, not ranges or a currency", field=f"{where}.ranges"
+        )
     cleaned = {normalise(spec.name, v) for v in values}
     cleaned.discard("")
     if not cleaned:
-        raise InvalidArgument(f"{where}.values: give at least one {spec.description}",
-                              field=f"{where}.values")
+        raise InvalidArgument(
+            f"{where}.values: give at least one {spec.description}", field=f"{where}.values"
+        )
     if spec.name == "country":
         bad = sorted(v for v in cleaned if not _COUNTRY.match(v))
         if bad:
-            raise InvalidArgument(f"{where}.values: not ISO 3166-1 alpha-2 codes: "
-                                  f"{', '.join(bad)}", field=f"{where}.values")
+            raise InvalidArgument(
+                f"{where}.values: not ISO 3166-1 alpha-2 codes: {', '.join(bad)}",
+                field=f"{where}.values",
+            )
     return Condition(spec.name, frozenset(cleaned))
 
 
-def _range_condition(spec: AttributeSpec, ranges: list[tuple[str, str]], currency: str,
-                     where: str) -> Condition:
+def _range_condition(
+    spec: AttributeSpec, ranges: list[tuple[str, str]], currency: str, where: str
+) -> Condition:
     if not ranges:
-        raise InvalidArgument(f"{where}.ranges: give at least one range for {spec.name}",
-                              field=f"{where}.ranges")
+        raise InvalidArgument(
+            f"{where}.ranges: give at least one range for {spec.name}", field=f"{where}.ranges"
+        )
     code = ""
     if spec.name == "annual_revenue":
-        code = (currency or "").strip().upper()
-        if not re.match(r"^[A-Z]{3}$", code):
-            raise InvalidArgument(f"{where}.currency: annual_revenue ranges need an ISO 4217 "
-                                  f"currency, got {currency!r}", field=f"{where}.currency")
+        if not (currency or "").strip():
+            raise InvalidArgument(
+                f"{where}.currency: annual_revenue ranges need an ISO 4217 currency such as EUR",
+                field=f"{where}.currency",
+            )
+        code = check_currency(currency, field=f"{where}.currency")
     elif currency:
-        raise InvalidArgument(f"{where}.currency: only annual_revenue takes a currency",
-                              field=f"{where}.currency")
+        raise InvalidArgument(
+            f"{where}.currency: only annual_revenue takes a currency", field=f"{where}.currency"
+        )
     parsed: list[ValueRange] = []
     for i, (lo, hi) in enumerate(ranges):
         field = f"{where}.ranges[{i}]"
@@ -62,16 +83,21 @@ def _range_condition(spec: AttributeSpec, ranges: list[tuple[str, str]], currenc
         if bounds[0] is None and bounds[1] is None:
             raise InvalidArgument(f"{field}: give a minimum, a maximum or both", field=field)
         if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
-            raise InvalidArgument(f"{field}: minimum {bounds[0]} must be below maximum "
-                                  f"{bounds[1]} (the maximum is excluded)", field=field)
+            raise InvalidArgument(
+                f"{field}: minimum {bounds[0]} must be below maximum "
+                f"{bounds[1]} (the maximum is excluded)",
+                field=field,
+            )
         candidate = ValueRange(bounds[0], bounds[1])
         for j, earlier in enumerate(parsed):
             if candidate.overlaps(earlier):
-                raise InvalidArgument(f"{field}: {candidate.text()} overlaps ranges[{j}] "
-                                      f"{earlier.text()}; make the ranges disjoint", field=field)
+                raise InvalidArgument(
+                    f"{field}: {candidate.text()} overlaps ranges[{j}] "
+                    f"{earlier.text()}; make the ranges disjoint",
+                    field=field,
+                )
         parsed.append(candidate)
-    return Condition(spec.name, ranges=tuple(sorted(parsed, key=lambda r: r.lower)),
-                     currency=code)
+    return Condition(spec.name, ranges=tuple(sorted(parsed, key=lambda r: r.lower)), currency=code)
 
 
 def _bound(text: str, field: str, spec: AttributeSpec) -> Decimal | None:
@@ -79,12 +105,14 @@ def _bound(text: str, field: str, spec: AttributeSpec) -> Decimal | None:
     if not text:
         return None
     if not re.match(r"^\d{1,18}(\.\d{1,4})?$", text):
-        raise InvalidArgument(f"{field}: {text!r} is not a non-negative decimal number",
-                              field=field)
+        raise InvalidArgument(
+            f"{field}: {text!r} is not a non-negative decimal number", field=field
+        )
     value = Decimal(text)
     if spec.name == "company_size" and value != value.to_integral_value():
-        raise InvalidArgument(f"{field}: company_size bounds are whole numbers, got {text}",
-                              field=field)
+        raise InvalidArgument(
+            f"{field}: company_size bounds are whole numbers, got {text}", field=field
+        )
     return value
 
 
@@ -105,18 +133,32 @@ def check_ruleset(rules: list[Rule]) -> None:
         names.add(rule.name.casefold())
         attrs = [c.attribute for c in rule.conditions]
         for attr in {a for a in attrs if attrs.count(a) > 1}:
-            problems.append((f"rules[{i}].conditions", f"rule '{rule.name}' has {attr} twice; "
-                             "put all its values in one condition"))
+            problems.append(
+                (
+                    f"rules[{i}].conditions",
+                    f"rule '{rule.name}' has {attr} twice; put all its values in one condition",
+                )
+            )
         for j, earlier in enumerate(rules[:i]):
             if earlier.covers(rule):
-                problems.append((f"rules[{i}]", f"rule '{rule.name}' can never match: every "
-                                 f"lead it matches is taken first by rule '{earlier.name}' "
-                                 f"(#{j + 1}); move it up or narrow '{earlier.name}'"))
+                problems.append(
+                    (
+                        f"rules[{i}]",
+                        f"rule '{rule.name}' can never match: every "
+                        f"lead it matches is taken first by rule '{earlier.name}' "
+                        f"(#{j + 1}); move it up or narrow '{earlier.name}'",
+                    )
+                )
                 break
             overlap = _range_overlap(earlier, rule)
             if overlap:
-                problems.append((f"rules[{i}]", f"rules '{earlier.name}' and '{rule.name}' "
-                                 f"overlap on {overlap}; make the ranges disjoint"))
+                problems.append(
+                    (
+                        f"rules[{i}]",
+                        f"rules '{earlier.name}' and '{rule.name}' "
+                        f"overlap on {overlap}; make the ranges disjoint",
+                    )
+                )
                 break
     if problems:
         raise ValidationErrors(problems)

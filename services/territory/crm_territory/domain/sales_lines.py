@@ -1,25 +1,26 @@
 """Sales lines (market segments sold to in their own way) and their targets per team and period."""
+
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import InvalidArgument
-
 from crm_territory.domain.values import Money, Period, problem
 
 
 class WorkflowKind(enum.Enum):
-    CONTRACT = "contract"          # deals close on a signed contract
-    QUOTE = "quote"                # deals close on an accepted quote / pre-invoice
+    CONTRACT = "contract"  # deals close on a signed contract
+    QUOTE = "quote"  # deals close on an accepted quote / pre-invoice
 
 
 def parse_workflow(value: str) -> WorkflowKind:
     try:
         return WorkflowKind((value or "").strip().lower())
     except ValueError:
-        raise InvalidArgument(f"workflow_kind must be contract or quote, got {value!r}",
-                              field="workflow_kind") from None
+        raise InvalidArgument(
+            f"workflow_kind must be contract or quote, got {value!r}", field="workflow_kind"
+        ) from None
 
 
 @dataclass
@@ -32,7 +33,7 @@ class SalesLine:
     team_ids: list[str] = field(default_factory=list)
     active: bool = True
     version: int = 1
-    targets_version: int = 0     # version of the line's targets (their own event stream)
+    targets_version: int = 0  # version of the line's targets (their own event stream)
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class Target:
     deal_count: int
 
 
-def build_targets(line: SalesLine, period: Period,
-                  rows: list[tuple[str, str, str, int]]) -> list[Target]:
+def build_targets(
+    line: SalesLine, period: Period, rows: list[tuple[str, str, str, int]]
+) -> list[Target]:
     """Validate (team_id, amount, currency, deal_count) rows for ``line`` in ``period``.
 
     Every problem is collected so a planning sheet can be fixed in one pass.
@@ -59,8 +61,13 @@ def build_targets(line: SalesLine, period: Period,
     for i, (team_id, amount, currency, deal_count) in enumerate(rows):
         where = f"targets[{i}]"
         if team_id not in line.team_ids:
-            problems.append((f"{where}.team_id", f"team {team_id!r} does not work sales line "
-                             f"'{line.name}'; add it to the line first"))
+            problems.append(
+                (
+                    f"{where}.team_id",
+                    f"team {team_id!r} does not work sales line "
+                    f"'{line.name}'; add it to the line first",
+                )
+            )
             continue
         if team_id in seen:
             problems.append((f"{where}.team_id", f"team {team_id!r} appears twice"))
@@ -80,9 +87,14 @@ def build_targets(line: SalesLine, period: Period,
         currencies.add(money.currency)
         targets.append(Target(line.id, team_id, period, money, deal_count))
     if len(currencies) > 1:
-        problems.append(("targets", f"use one currency per line and period, got "
-                         f"{', '.join(sorted(currencies))}"))
+        problems.append(
+            (
+                "targets",
+                f"use one currency per line and period, got {', '.join(sorted(currencies))}",
+            )
+        )
     if problems:
         from crm_chassis.errors import ValidationErrors
+
         raise ValidationErrors(problems)
     return targets

@@ -1,4 +1,5 @@
 """Teams, their dated memberships with a role, members' availability (pause, leave)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,22 +13,23 @@ from crm_chassis.errors import FailedPrecondition, InvalidArgument
 class TeamRole(enum.IntEnum):
     """Role of a member in a team; a higher value includes what a lower one may do."""
 
-    EXPERT = 1      # sales rep
+    EXPERT = 1  # sales rep
     SUPERVISOR = 2
     MANAGER = 3
 
 
 class RoutingStrategy(enum.Enum):
-    ROUND_ROBIN = "round_robin"        # least recently assigned member gets the next lead
-    LOAD_BALANCED = "load_balanced"    # member with the fewest open items gets the next lead
+    ROUND_ROBIN = "round_robin"  # least recently assigned member gets the next lead
+    LOAD_BALANCED = "load_balanced"  # member with the fewest open items gets the next lead
 
 
 def parse_role(value: str) -> TeamRole:
     try:
         return TeamRole[(value or "").strip().upper()]
     except KeyError:
-        raise InvalidArgument(f"role must be one of manager, supervisor, expert; got {value!r}",
-                              field="role") from None
+        raise InvalidArgument(
+            f"role must be one of manager, supervisor, expert; got {value!r}", field="role"
+        ) from None
 
 
 def parse_timezone(name: str) -> str:
@@ -35,8 +37,9 @@ def parse_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidArgument(f"time_zone: unknown IANA time zone {name!r} (e.g. Europe/Berlin)",
-                              field="time_zone") from None
+        raise InvalidArgument(
+            f"time_zone: unknown IANA time zone {name!r} (e.g. Europe/Berlin)", field="time_zone"
+        ) from None
     return name
 
 
@@ -46,7 +49,7 @@ class Team:
     name: str
     unit_id: str
     strategy: RoutingStrategy = RoutingStrategy.ROUND_ROBIN
-    time_zone: str = "UTC"   # the day on which daily capacities reset
+    time_zone: str = "UTC"  # the day on which daily capacities reset
     active: bool = True
     created_at: dt.datetime | None = None
     version: int = 1
@@ -60,8 +63,9 @@ def check_capacity(value: int | None) -> int | None:
     if value is None or value == 0:
         return None
     if value < 0 or value > 10_000:
-        raise InvalidArgument(f"daily_capacity must be 0 (unlimited) or 1..10000, got {value}",
-                              field="daily_capacity")
+        raise InvalidArgument(
+            f"daily_capacity must be 0 (unlimited) or 1..10000, got {value}", field="daily_capacity"
+        )
     return value
 
 
@@ -76,7 +80,7 @@ class Membership:
     starts_at: dt.datetime
     ends_at: dt.datetime | None = None
     daily_capacity: int | None = None
-    takes_leads: bool = True          # managers usually do not sell: they default to False
+    takes_leads: bool = True  # managers usually do not sell: they default to False
     paused: bool = False
     end_reason: str = ""
     version: int = 1
@@ -85,13 +89,15 @@ class Membership:
         return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
 
     def overlaps(self, starts_at: dt.datetime, ends_at: dt.datetime | None) -> bool:
-        return ((self.ends_at is None or starts_at < self.ends_at)
-                and (ends_at is None or self.starts_at < ends_at))
+        return (self.ends_at is None or starts_at < self.ends_at) and (
+            ends_at is None or self.starts_at < ends_at
+        )
 
     def end(self, at: dt.datetime, reason: str) -> None:
         if self.ends_at is not None and self.ends_at <= at:
-            raise FailedPrecondition(f"membership {self.id} already ended at "
-                                     f"{self.ends_at.isoformat()}")
+            raise FailedPrecondition(
+                f"membership {self.id} already ended at {self.ends_at.isoformat()}"
+            )
         # A membership that has not started yet is cancelled: it ends where it starts.
         self.ends_at = max(at, self.starts_at)
         self.end_reason = reason
@@ -117,5 +123,7 @@ def check_span(starts_at: dt.datetime, ends_at: dt.datetime | None, field: str) 
     if starts_at.tzinfo is None or (ends_at is not None and ends_at.tzinfo is None):
         raise InvalidArgument(f"{field}: times must carry a time zone", field=field)
     if ends_at is not None and ends_at <= starts_at:
-        raise InvalidArgument(f"{field}: end {ends_at.isoformat()} must be after start "
-                              f"{starts_at.isoformat()}", field=field)
+        raise InvalidArgument(
+            f"{field}: end {ends_at.isoformat()} must be after start {starts_at.isoformat()}",
+            field=field,
+        )

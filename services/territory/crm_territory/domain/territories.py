@@ -1,4 +1,5 @@
 """Territories: a sales line bound to a team, with an ordered, versioned list of routing rules."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,9 @@ class Territory:
     def rules_version(self) -> int:
         return self.history[-1].version if self.history else 0
 
-    def publish_rules(self, rules: list[Rule], *, at: dt.datetime, by: str,
-                      comment: str = "") -> RuleSetVersion:
+    def publish_rules(
+        self, rules: list[Rule], *, at: dt.datetime, by: str, comment: str = ""
+    ) -> RuleSetVersion:
         check_ruleset(rules)
         published = RuleSetVersion(self.rules_version + 1, tuple(rules), at, by, comment)
         self.history.append(published)

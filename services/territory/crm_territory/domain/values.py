@@ -1,57 +1,62 @@
-"""Small value objects: exact money, reporting periods, half-open ranges, identifiers."""
+"""Small value objects: exact money, reporting periods, and the checks of text, versions and
+validation problems the model shares."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_chassis.currencies import MINOR_UNITS, check_currency, minor_units
+from crm_chassis.errors import CrmError, FailedPrecondition, InvalidArgument
 
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,4})?$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-# ISO 4217 currencies whose minor unit is not 2 digits (the rest of the world uses cents).
-_MINOR_DIGITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "UGX": 0, "XAF": 0, "XOF": 0,
-                 "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3}
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
 class Money:
-    """An exact amount in one currency. Never built from a float."""
+    """An exact amount in one currency. Never built from a float.
+
+    Currencies and their minor units are the platform's one table (``crm_chassis.currencies``):
+    a currency outside it is refused, never given a guessed number of decimal digits."""
 
     amount: Decimal
     currency: str
 
     @classmethod
-    def parse(cls, amount: str, currency: str, *, field: str = "amount") -> "Money":
+    def parse(cls, amount: str, currency: str, *, field: str = "amount") -> Money:
         text = (amount or "").strip()
-        code = (currency or "").strip().upper()
-        if not _CURRENCY.match(code):
-            raise InvalidArgument(f"{field}: currency must be an ISO 4217 code such as EUR, "
-                                  f"got {currency!r}", field=f"{field}.currency")
+        code = check_currency(currency, field=f"{field}.currency")
         if not _AMOUNT.match(text):
-            raise InvalidArgument(f"{field}: amount must be a decimal string such as 1234.50 "
-                                  f"(no exponent, no separators), got {amount!r}",
-                                  field=f"{field}.amount")
+            raise InvalidArgument(
+                f"{field}: amount must be a decimal string such as 1234.50 "
+                f"(no exponent, no separators), got {amount!r}",
+                field=f"{field}.amount",
+            )
         try:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex already guarantees a decimal
             raise InvalidArgument(f"{field}: not a decimal: {amount!r}", field=field) from None
-        digits = _MINOR_DIGITS.get(code, 2)
-        exponent = -value.as_tuple().exponent if value.as_tuple().exponent < 0 else 0
+        digits = minor_units(code)
+        # The regex admits finite decimals only: the exponent is an int, never 'n', 'N' or 'F'.
+        exponent_of = value.as_tuple().exponent
+        assert isinstance(exponent_of, int)
+        exponent = -exponent_of if exponent_of < 0 else 0
         if exponent > digits:
-            raise InvalidArgument(f"{field}: {code} has {digits} decimal digits, "
-                                  f"{text} has {exponent}", field=f"{field}.amount")
+            raise InvalidArgument(
+                f"{field}: {code} has {digits} decimal digits, {text} has {exponent}",
+                field=f"{field}.amount",
+            )
         return cls(value, code)
 
     def text(self) -> str:
-        digits = _MINOR_DIGITS.get(self.currency, 2)
-        return f"{self.amount:.{digits}f}"
+        """The amount with its currency's decimal digits (``1234.50`` EUR, ``1200`` JPY). A stored
+        amount whose currency is outside the table is written exactly as stored: the stored
+        decimal is exact, and no number of digits is guessed for it."""
+        if self.currency not in MINOR_UNITS:
+            return str(self.amount)
+        return f"{self.amount:.{minor_units(self.currency)}f}"
 
 
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$")
@@ -66,11 +71,12 @@ class Period:
     label: str
 
     @classmethod
-    def parse(cls, label: str, *, field: str = "period") -> "Period":
+    def parse(cls, label: str, *, field: str = "period") -> Period:
         match = _PERIOD.match((label or "").strip())
         if not match:
-            raise InvalidArgument(f"{field}: use YYYY, YYYY-Qn or YYYY-MM, got {label!r}",
-                                  field=field)
+            raise InvalidArgument(
+                f"{field}: use YYYY, YYYY-Qn or YYYY-MM, got {label!r}", field=field
+            )
         year, part = int(match.group(1)), match.group(2)
         if not 2000 <= year <= 2999:
             raise InvalidArgument(f"{field}: year {year} is outside 2000..2999", field=field)
@@ -90,7 +96,7 @@ def _add_months(year: int, month: int, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def problem(exc, default_field: str) -> tuple[str, str]:
+def problem(exc: CrmError, default_field: str) -> tuple[str, str]:
     """One entry of a ValidationErrors list from a refusal whose message may already start with
     its field (``rules[0].conditions[0].attribute: unknown attribute``): the list prints
     ``field: reason``, so the field is said once."""
@@ -98,7 +104,7 @@ def problem(exc, default_field: str) -> tuple[str, str]:
     reason = exc.message
     for prefix in (f"{field}: ", f"{field} "):
         if reason.startswith(prefix):
-            reason = reason[len(prefix):]
+            reason = reason[len(prefix) :]
             break
     return field, reason
 
@@ -109,15 +115,17 @@ def require_text(value: str, field: str, *, max_length: int = 200) -> str:
     if not text:
         raise InvalidArgument(f"{field} must not be empty", field=field)
     if len(text) > max_length:
-        raise InvalidArgument(f"{field} must be at most {max_length} characters, got {len(text)}",
-                              field=field)
+        raise InvalidArgument(
+            f"{field} must be at most {max_length} characters, got {len(text)}", field=field
+        )
     return text
 
 
 def check_version(expected: int | None, actual: int, what: str) -> None:
     """Optimistic concurrency: refuse a change made against a stale copy."""
     if expected and expected != actual:
-        raise FailedPrecondition(f"{what} changed meanwhile: you edited version {expected}, it is "
-                                 f"now at version {actual}; reload and try again",
-                                 details={"expected_version": str(expected),
-                                          "actual_version": str(actual)})
+        raise FailedPrecondition(
+            f"{what} changed meanwhile: you edited version {expected}, it is "
+            f"now at version {actual}; reload and try again",
+            details={"expected_version": str(expected), "actual_version": str(actual)},
+        )

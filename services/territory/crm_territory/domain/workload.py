@@ -24,6 +24,7 @@ router's is ignored, exactly as leads ignores it.
 An item first heard of through an event without a status (e.g. ``lead_assigned`` for a lead
 created before territory tracked workload) is taken as open until a status says otherwise.
 """
+
 from __future__ import annotations
 
 import enum
@@ -42,8 +43,8 @@ class TrackedItem:
     team_id: str = ""
     owner_user_id: str = ""
     open: bool = True
-    owner_version: int = 0      # version of the item whose event set team and owner
-    open_version: int = 0       # version of the item whose event set ``open``
+    owner_version: int = 0  # version of the item whose event set team and owner
+    open_version: int = 0  # version of the item whose event set ``open``
 
     @property
     def counted_for(self) -> tuple[str, str] | None:
@@ -77,28 +78,37 @@ def apply_fact(item: TrackedItem | None, fact: ItemFact) -> TrackedItem | None:
     changed = current
     if fact.owner is not None and fact.version > current.owner_version:
         team_id, owner_user_id = fact.owner
-        changed = replace(changed, team_id=team_id, owner_user_id=owner_user_id,
-                          owner_version=fact.version)
+        changed = replace(
+            changed, team_id=team_id, owner_user_id=owner_user_id, owner_version=fact.version
+        )
     if fact.open is not None and fact.version > current.open_version:
         changed = replace(changed, open=fact.open, open_version=fact.version)
     return None if changed is current else changed
 
 
-def assign_by_router(item: TrackedItem | None, kind: ItemKind, item_id: str, team_id: str,
-                     owner_user_id: str, based_on_version: int | None) -> TrackedItem | None:
+def assign_by_router(
+    item: TrackedItem | None,
+    kind: ItemKind,
+    item_id: str,
+    team_id: str,
+    owner_user_id: str,
+    based_on_version: int | None,
+) -> TrackedItem | None:
     """The item after territory itself gave it to ``owner_user_id`` in ``team_id``, deciding on
     the item as of ``based_on_version`` (None: on what is known now, e.g. a retry from the
     queue). None when a newer assignment is known already (the decision came too late)."""
-    current = item or TrackedItem(kind, item_id, owner_version=based_on_version or 0,
-                                  open_version=based_on_version or 0)
+    current = item or TrackedItem(
+        kind, item_id, owner_version=based_on_version or 0, open_version=based_on_version or 0
+    )
     if based_on_version is not None and current.owner_version > based_on_version:
         return None
     # Versions stay: the owning service's event reporting this assignment is newer.
     return replace(current, team_id=team_id, owner_user_id=owner_user_id)
 
 
-def count_moves(before: TrackedItem | None, after: TrackedItem
-                ) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+def count_moves(
+    before: TrackedItem | None, after: TrackedItem
+) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
     """(the (team, member) losing one open item, the one gaining one); (None, None) when the
     change moves nothing."""
     old = before.counted_for if before is not None else None

@@ -1,2 +1,2 @@
-"""Entrypoints (next session): process mains and wiring — `api` (grpcio server), `worker`
-(nameko service with the event handlers), configuration via crm_chassis.settings."""
+"""Entrypoints: the process mains and their wiring — ``api`` (the gRPC server), ``worker`` (the
+nameko service with the event handlers), ``republish_access``; settings in ``settings``."""

@@ -6,14 +6,13 @@ Run it where territory's settings are (e.g. ``kubectl exec deploy/territory-work
 crm_territory.entrypoints.republish_access``); territory's relay publishes the events. Safe to
 repeat: replicas keep the newest snapshot. Runbook: docs/operations.md, "A replica is empty".
 """
+
 from __future__ import annotations
 
 import sys
 
 from crm_chassis.logging import configure_logging, get_logger
-
-from crm_territory.entrypoints import settings as settings_module
-from crm_territory.entrypoints.wiring import build_dependencies
+from crm_territory.entrypoints import settings, wiring
 from crm_territory.service_layer.access_state import republish_all
 from crm_territory.service_layer.caller import Caller
 
@@ -21,10 +20,13 @@ log = get_logger("crm_territory.republish_access")
 
 
 def main() -> int:
-    settings = settings_module.load()
-    configure_logging(settings)
-    deps = build_dependencies(settings)
-    count = republish_all(deps.uow, deps.clock.now(), Caller.system("territory-republish").actor)
+    loaded = settings.load()
+    configure_logging(loaded)
+    deps = wiring.build_dependencies(loaded)
+    try:
+        count = republish_all(deps, Caller.system("territory-republish"))
+    finally:
+        deps.close()
     log.info("user_access_republished", people=count)
     print(f"republished the scopes of {count} people; territory's relay publishes them")
     return 0

@@ -18,69 +18,53 @@ A timer refreshes the ``territory_unassigned_leads`` gauge.
 
 Run: ``python -m crm_chassis.messaging.worker_main territory crm_territory.entrypoints.worker``.
 """
+
 from __future__ import annotations
 
-import threading
-
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
+from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.logging import get_logger
-from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
-
 from crm_territory.adapters.identity_directory import from_snapshot
 from crm_territory.adapters.lead_events import lead_facts
 from crm_territory.adapters.metrics import PrometheusRoutingMetrics
-from crm_territory.adapters.workload_events import (deal_facts, lead_assigned_facts,
-                                                    lead_merged_facts, lead_status_facts)
-from crm_territory.entrypoints.settings import SERVICE_NAME, TerritorySettings
-from crm_territory.entrypoints.wiring import build_dependencies
+from crm_territory.adapters.workload_events import (
+    deal_facts,
+    lead_assigned_facts,
+    lead_merged_facts,
+    lead_status_facts,
+)
+from crm_territory.entrypoints import settings, wiring
 from crm_territory.service_layer import people, routing, workload
 from crm_territory.service_layer.caller import Caller
-from crm_territory.service_layer.dependencies import Dependencies
 
 log = get_logger("crm_territory.worker")
-ROUTER = Caller.system("territory-router").actor
+# The worker's caller (Caller.system: the actor of the events it publishes); routing decisions
+# name the router (lead_routed, lead_unroutable).
+WORKER = Caller.system("territory-worker")
+ROUTER = Caller.system("territory-router")
 QUEUE_GAUGE_SECONDS = 15.0
 # Leads routed per transaction at most (a bulk import fills batches; a lone lead is not delayed).
 LEAD_BATCH = 500
 
-_lock = threading.Lock()
-_dependencies: Dependencies | None = None
-
-
-def shared_dependencies(settings: TerritorySettings) -> Dependencies:
-    """One set of dependencies (one engine, one organisation cache) per worker process."""
-    global _dependencies
-    with _lock:
-        if _dependencies is None:
-            _dependencies = build_dependencies(settings)
-        return _dependencies
-
-
-class TerritoryDependencies(DependencyProvider):
-    def setup(self):
-        self.deps = shared_dependencies(TerritorySettings.load(self.container.service_name))
-
-    def get_dependency(self, worker_ctx):
-        return self.deps
-
 
 class TerritoryWorker:
-    name = SERVICE_NAME
+    name = settings.SERVICE_NAME
 
-    uow = UnitOfWorkProvider(lambda settings: shared_dependencies(settings).uow,
-                             TerritorySettings)
-    deps = TerritoryDependencies()
+    # One set of dependencies (one engine, one organisation cache) per worker process, built
+    # from the settings at setup; the handlers' units of work come from ``deps.uow``.
+    deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
     # ------------------------------------------------------------------ identity's users
     def _record_user(self, event, uow) -> None:
-        published = people.record_user(uow, self.deps.clock, from_snapshot(event.user))
+        published = people.record_user(
+            self.deps.joined(uow), WORKER, user=from_snapshot(event.user)
+        )
         if published:
             log.info("user_access_changed", user_id=event.user.id, cause=event.meta.event_type)
 
@@ -100,67 +84,75 @@ class TerritoryWorker:
     def on_user_reactivated(self, event, uow):
         self._record_user(event, uow)
 
-    @idempotent_event_handler("identity", "user_departments_changed",
-                              identity_events.UserDepartmentsChanged)
+    @idempotent_event_handler(
+        "identity", "user_departments_changed", identity_events.UserDepartmentsChanged
+    )
     def on_user_departments_changed(self, event, uow):
         self._record_user(event, uow)
 
     # ------------------------------------------------------------------ leads
-    @idempotent_batch_handler("leads", "lead_created", leads_events.LeadCreated,
-                              max_batch=LEAD_BATCH)
+    @idempotent_batch_handler(
+        "leads", "lead_created", leads_events.LeadCreated, max_batch=LEAD_BATCH
+    )
     def on_lead_created(self, batch, uow):
         # The waiting deliveries in one transaction (the chassis batch handler): the decisions,
         # their events and the batch's inbox rows commit together, one commit per batch instead
         # of one per lead — a bulk import arrives as thousands of lead_created at once.
         # A routed lead counts as its owner's open item from here (routing records it).
-        routing.route_leads(uow, self.deps.clock, self.deps.metrics,
-                            [lead_facts(event.lead, event.meta.aggregate_version)
-                             for event in batch], actor=ROUTER)
+        routing.route_leads(
+            self.deps.joined(uow),
+            ROUTER,
+            leads=[lead_facts(event.lead, event.meta.aggregate_version) for event in batch],
+        )
 
-    @idempotent_batch_handler("leads", "lead_assigned", leads_events.LeadAssigned,
-                              max_batch=LEAD_BATCH)
+    @idempotent_batch_handler(
+        "leads", "lead_assigned", leads_events.LeadAssigned, max_batch=LEAD_BATCH
+    )
     def on_lead_assigned(self, batch, uow):
         # Batched like lead_created: leads publishes one lead_assigned per routed lead, so a
         # bulk import sends as many of these as it sends leads. Only a person taking the lead
         # ends its wait; an assignment to the queue team itself (leads applying
         # lead_unroutable) leaves it queued. One transaction: inbox rows, queue, workload.
         taken = [event.lead_id for event in batch if event.assignment.owner_user_id]
+        routing.take_out_of_queue(self.deps.joined(uow), WORKER, lead_ids=taken)
         workload.apply_item_facts(
-            uow, [fact for event in batch for fact in lead_assigned_facts(event)],
-            also=lambda uow: routing.take_out_of_queue(uow, taken))
+            self.deps.joined(uow),
+            WORKER,
+            facts=[fact for event in batch for fact in lead_assigned_facts(event)],
+        )
 
     @idempotent_event_handler("leads", "lead_status_changed", leads_events.LeadStatusChanged)
     def on_lead_status_changed(self, event, uow):
-        workload.apply_item_facts(uow, lead_status_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=lead_status_facts(event))
 
     @idempotent_event_handler("leads", "lead_merged", leads_events.LeadMerged)
     def on_lead_merged(self, event, uow):
-        workload.apply_item_facts(uow, lead_merged_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=lead_merged_facts(event))
 
     # ------------------------------------------------------------------ deals (workload)
     @idempotent_event_handler("deals", "deal_created", deals_events.DealCreated)
     def on_deal_created(self, event, uow):
-        workload.apply_item_facts(uow, deal_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=deal_facts(event))
 
     @idempotent_event_handler("deals", "deal_updated", deals_events.DealUpdated)
     def on_deal_updated(self, event, uow):
-        workload.apply_item_facts(uow, deal_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=deal_facts(event))
 
     @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
     def on_deal_won(self, event, uow):
-        workload.apply_item_facts(uow, deal_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=deal_facts(event))
 
     @idempotent_event_handler("deals", "deal_lost", deals_events.DealLost)
     def on_deal_lost(self, event, uow):
-        workload.apply_item_facts(uow, deal_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=deal_facts(event))
 
     @idempotent_event_handler("deals", "deal_reopened", deals_events.DealReopened)
     def on_deal_reopened(self, event, uow):
-        workload.apply_item_facts(uow, deal_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=deal_facts(event))
 
     @idempotent_event_handler("deals", "deal_transferred", deals_events.DealTransferred)
     def on_deal_transferred(self, event, uow):
-        workload.apply_item_facts(uow, deal_facts(event))
+        workload.apply_item_facts(self.deps.joined(uow), WORKER, facts=deal_facts(event))
 
     # ------------------------------------------------------------------ metrics
     @timer(interval=QUEUE_GAUGE_SECONDS, eager=True)

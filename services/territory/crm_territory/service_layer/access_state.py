@@ -5,42 +5,47 @@ it notes the watched people's scopes before, recomputes after, and for each pers
 scopes differ bumps ``access_version`` and emits ``user_access_changed`` with the complete new
 scopes — in the same transaction, so replicas in other services converge on commit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-
-from crm_chassis.context import Actor
+from collections.abc import Iterable
 
 from crm.territory.v1 import events_pb2
+from crm_chassis.context import Actor
 from crm_territory.domain.access import Scope, compute_scopes
-from crm_territory.service_layer import mappers
+from crm_territory.service_layer import event_messages
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
-def scopes_of(uow, user_id: str, at: dt.datetime) -> list[Scope]:
+def scopes_of(uow: TerritoryUnitOfWork, user_id: str, at: dt.datetime) -> list[Scope]:
     if not user_id:
         return []
     person = uow.people.get(user_id)
-    return compute_scopes(person, uow.memberships.for_user(user_id), uow.teams.all(),
-                          uow.units.all(), at)
+    return compute_scopes(
+        person, uow.memberships.for_user(user_id), uow.teams.all(), uow.units.all(), at
+    )
 
 
-def all_unit_managers(uow) -> set[str]:
+def all_unit_managers(uow: TerritoryUnitOfWork) -> set[str]:
     return {uid for unit in uow.units.all().values() for uid in unit.manager_user_ids}
 
 
 class AccessWatch:
-    def __init__(self, uow, at: dt.datetime):
+    def __init__(self, uow: TerritoryUnitOfWork, at: dt.datetime):
         self._uow = uow
         self._at = at
         self._before: dict[str, list[Scope]] = {}
 
-    def watch(self, user_ids) -> "AccessWatch":
+    def watch(self, user_ids: Iterable[str]) -> AccessWatch:
         for uid in user_ids:
             if uid and uid not in self._before:
                 self._before[uid] = scopes_of(self._uow, uid, self._at)
         return self
 
-    def watch_team_members(self, team_id: str) -> "AccessWatch":
+    def watch_team_members(self, team_id: str) -> AccessWatch:
         return self.watch(m.user_id for m in self._uow.memberships.for_team(team_id))
 
     def publish(self, actor: Actor | None, *, force: tuple[str, ...] = ()) -> list[str]:
@@ -57,15 +62,21 @@ class AccessWatch:
             person.access_version += 1
             self._uow.people.save(person)
             message = events_pb2.UserAccessChanged(
-                user_scopes=mappers.user_scopes(person, after))
-            self._uow.emit("user_access_changed", message, aggregate_type="user_access",
-                           aggregate_id=uid, aggregate_version=person.access_version,
-                           actor=actor)
+                user_scopes=event_messages.user_scopes(person, after)
+            )
+            self._uow.emit(
+                "user_access_changed",
+                message,
+                aggregate_type="user_access",
+                aggregate_id=uid,
+                aggregate_version=person.access_version,
+                actor=actor,
+            )
             changed.append(uid)
         return changed
 
 
-def republish_all(make_uow, at: dt.datetime, actor: Actor | None, *, page: int = 500) -> int:
+def republish_all(deps: Dependencies, caller: Caller, *, page: int = 500) -> int:
     """Emit every known person's current scopes again (``user_access_changed``, a new
     ``access_version`` each), one transaction per ``page`` people; returns how many.
 
@@ -74,12 +85,13 @@ def republish_all(make_uow, at: dt.datetime, actor: Actor | None, *, page: int =
     Replicas keep the newest snapshot, so running it twice, or while people change, is safe.
     """
     published, after = 0, ""
+    at = deps.clock.now()
     while True:
-        with make_uow() as uow:
+        with deps.uow() as uow:
             ids = uow.people.ids_after(after, page)
             if not ids:
                 return published
             watch = AccessWatch(uow, at).watch(ids)
-            published += len(watch.publish(actor, force=tuple(ids)))
+            published += len(watch.publish(caller.actor, force=tuple(ids)))
             uow.commit()
         after = ids[-1]

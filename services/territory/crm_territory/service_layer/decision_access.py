@@ -13,19 +13,20 @@ AssignLead:
 Nobody else — an admin in no team included — learns that a decision exists: an unreadable
 decision answers NOT_FOUND exactly like an unknown lead id, and the queue lists only the entries
 of queue teams the caller belongs to. The answers themselves carry only what assigning needs
-(service_layer/mappers.py ``stored_decision``).
+(adapters/grpc_mapping.py ``stored_decision``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
 from crm_chassis.service_roles import ROUTE_LEADS
-
 from crm_territory.domain.routing import Outcome, RoutingDecision
 from crm_territory.domain.teams import TeamRole
 from crm_territory.service_layer.access_state import scopes_of
 from crm_territory.service_layer.caller import Caller, require_service_role
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 
 def role_to_read(decision: RoutingDecision) -> TeamRole:
@@ -39,12 +40,16 @@ def not_found(lead_id: str) -> NotFound:
     return NotFound(f"no routing decision for lead {lead_id!r}", field="lead_id")
 
 
-def _team_role(uow, caller: Caller, team_id: str, at: dt.datetime) -> TeamRole | None:
+def _team_role(
+    uow: TerritoryUnitOfWork, caller: Caller, team_id: str, at: dt.datetime
+) -> TeamRole | None:
     scope = next((s for s in scopes_of(uow, caller.user_id, at) if s.team_id == team_id), None)
     return scope.role if scope is not None else None
 
 
-def may_read(uow, caller: Caller, decision: RoutingDecision, at: dt.datetime) -> bool:
+def may_read(
+    uow: TerritoryUnitOfWork, caller: Caller, decision: RoutingDecision, at: dt.datetime
+) -> bool:
     if caller.is_service_account:
         return caller.holds_service_role(ROUTE_LEADS)
     role = _team_role(uow, caller, decision.team_id, at)
@@ -56,8 +61,13 @@ def _refuse_service_without_route_leads(caller: Caller, what: str) -> None:
         require_service_role(caller, ROUTE_LEADS, what)
 
 
-def readable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime,
-                      what: str = "reading routing decisions") -> RoutingDecision:
+def readable_decision(
+    uow: TerritoryUnitOfWork,
+    caller: Caller,
+    lead_id: str,
+    at: dt.datetime,
+    what: str = "reading routing decisions",
+) -> RoutingDecision:
     """The decision for ``lead_id`` if the caller may read it; NOT_FOUND otherwise."""
     _refuse_service_without_route_leads(caller, what)
     decision = uow.decisions.get(lead_id) if lead_id else None
@@ -66,7 +76,9 @@ def readable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime,
     return decision
 
 
-def readable_queue_teams(uow, caller: Caller, at: dt.datetime) -> frozenset[str] | None:
+def readable_queue_teams(
+    uow: TerritoryUnitOfWork, caller: Caller, at: dt.datetime
+) -> frozenset[str] | None:
     """The queue teams whose entries the caller may list; None: every one (a service account
     holding route_leads). A person in no team gets the empty set."""
     _refuse_service_without_route_leads(caller, "listing the unassigned queue")
@@ -75,7 +87,9 @@ def readable_queue_teams(uow, caller: Caller, at: dt.datetime) -> frozenset[str]
     return frozenset(s.team_id for s in scopes_of(uow, caller.user_id, at))
 
 
-def retryable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime) -> RoutingDecision:
+def retryable_decision(
+    uow: TerritoryUnitOfWork, caller: Caller, lead_id: str, at: dt.datetime
+) -> RoutingDecision:
     """The queued decision a caller may route again: a supervisor or manager of its queue team,
     or a service account holding route_leads."""
     if not lead_id:
@@ -84,6 +98,8 @@ def retryable_decision(uow, caller: Caller, lead_id: str, at: dt.datetime) -> Ro
     if caller.is_person:
         role = _team_role(uow, caller, decision.team_id, at)
         if role is None or role < TeamRole.SUPERVISOR:
-            raise PermissionDenied("retrying routing needs the supervisor or manager role on the "
-                                   "queue team the lead waits in; ask one of them")
+            raise PermissionDenied(
+                "retrying routing needs the supervisor or manager role on the "
+                "queue team the lead waits in; ask one of them"
+            )
     return decision

@@ -1,17 +1,18 @@
 """Use cases of owner choices outside routing: hand-overs of a leaver's open items (asked by
 leads and deals on membership_changed). The workload load balancing compares is tracked from
 the items' events (workload.py)."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.service_roles import CHOOSE_OWNERS
-
 from crm_territory.domain.assignment import OwnerChoice
 from crm_territory.service_layer.caller import Caller, require_service_role
-from crm_territory.service_layer.common import found
-from crm_territory.service_layer.ports import Clock
+from crm_territory.service_layer.dependencies import Dependencies
+from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import TeamRoster
 
@@ -19,8 +20,14 @@ MAX_HANDOVER_BATCH = 1000
 CONFLICT_ATTEMPTS = 3
 
 
-def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_ids: list[str],
-                  exclude_user_ids: list[str] = ()) -> dict[str, OwnerChoice]:
+def choose_owners(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    team_id: str,
+    subject_ids: list[str],
+    exclude_user_ids: Sequence[str] = (),
+) -> dict[str, OwnerChoice]:
     """Pick owners in a team by its strategy, one per subject (e.g. the open leads or deals of
     a person who left), spreading the batch as the strategy would spread new leads.
 
@@ -36,23 +43,26 @@ def choose_owners(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id
     if not subjects or any(not s for s in subjects):
         raise InvalidArgument("give one or more non-empty subject_ids", field="subject_ids")
     if len(subjects) > MAX_HANDOVER_BATCH:
-        raise InvalidArgument(f"at most {MAX_HANDOVER_BATCH} subjects per call, got "
-                              f"{len(subjects)}", field="subject_ids")
+        raise InvalidArgument(
+            f"at most {MAX_HANDOVER_BATCH} subjects per call, got {len(subjects)}",
+            field="subject_ids",
+        )
     excluded = frozenset(exclude_user_ids)
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+    for _ in range(CONFLICT_ATTEMPTS - 1):
         try:
-            return _choose_batch(uow, clock, team_id, subjects, excluded)
+            return _choose_batch(deps, team_id, subjects, excluded)
         except TransactionConflict:
             # Another hand-over recorded one of these subjects first: ask again, it answers
             # with that choice.
-            if attempt == CONFLICT_ATTEMPTS:
-                raise
+            continue
+    return _choose_batch(deps, team_id, subjects, excluded)  # the last attempt raises
 
 
-def _choose_batch(uow, clock: Clock, team_id: str, subjects: list[str],
-                  excluded: frozenset[str]) -> dict[str, OwnerChoice]:
-    now = clock.now()
-    with uow:
+def _choose_batch(
+    deps: Dependencies, team_id: str, subjects: list[str], excluded: frozenset[str]
+) -> dict[str, OwnerChoice]:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         team = found(uow.teams.get(team_id), "team", team_id)
         roster = TeamRoster(uow, now)
         planned: Counter[str] = Counter()
@@ -73,10 +83,17 @@ def _choose_batch(uow, clock: Clock, team_id: str, subjects: list[str],
         return result
 
 
-def choose_owner(uow, caller: Caller, clock: Clock, *, team_id: str, subject_id: str,
-                 exclude_user_ids: list[str] = ()) -> OwnerChoice:
+def choose_owner(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    team_id: str,
+    subject_id: str,
+    exclude_user_ids: Sequence[str] = (),
+) -> OwnerChoice:
     """One subject of :func:`choose_owners`."""
     if not subject_id:
         raise InvalidArgument("subject_id must not be empty", field="subject_id")
-    return choose_owners(uow, caller, clock, team_id=team_id, subject_ids=[subject_id],
-                         exclude_user_ids=exclude_user_ids)[subject_id]
+    return choose_owners(
+        deps, caller, team_id=team_id, subject_ids=[subject_id], exclude_user_ids=exclude_user_ids
+    )[subject_id]

@@ -1,20 +1,9 @@
 """Ports: what the use cases need from the outside world, implemented by adapters."""
+
 from __future__ import annotations
 
 import abc
-import datetime as dt
 from dataclasses import dataclass
-
-
-class Clock(abc.ABC):
-    @abc.abstractmethod
-    def now(self) -> dt.datetime:
-        """Current time, timezone-aware UTC."""
-
-
-class SystemClock(Clock):
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -26,12 +15,12 @@ class DirectoryUser:
     active: bool
     departments: frozenset[str]
     roles: frozenset[str]
-    version: int = 0          # identity's user version (the event's aggregate_version)
+    version: int = 0  # identity's user version (the event's aggregate_version)
 
 
 class UserDirectory(abc.ABC):
-    """Identity's user directory (a gRPC client later). Used the first time a person is seen;
-    afterwards identity's user events keep territory's copy current."""
+    """Identity's user directory (``adapters/identity_directory.py``, over gRPC). Used the first
+    time a person is seen; afterwards identity's user events keep territory's copy current."""
 
     @abc.abstractmethod
     def lookup(self, user_id: str) -> DirectoryUser | None:
@@ -39,7 +28,7 @@ class UserDirectory(abc.ABC):
 
 
 class RoutingMetrics(abc.ABC):
-    """Counters the routing use cases feed (Prometheus later)."""
+    """Counters the routing use cases feed (``adapters/metrics.py``: Prometheus)."""
 
     @abc.abstractmethod
     def lead_routed(self, team_id: str, strategy: str) -> None: ...

@@ -5,11 +5,12 @@ before the unit of work commits.
 The organisation (units, teams) is small — thousands of rows at most — and access decisions
 need all of it, so those repositories hand out the whole set; adapters may cache it per version.
 """
+
 from __future__ import annotations
 
 import abc
 import datetime as dt
-from typing import Collection
+from collections.abc import Collection
 
 from crm_territory.domain.assignment import OwnerChoice, TeamLedger
 from crm_territory.domain.org import OrgSettings, OrgUnit
@@ -100,6 +101,7 @@ class PersonRepository(abc.ABC):
     def ids_after(self, user_id: str, limit: int) -> list[str]:
         """Up to ``limit`` person ids greater than ``user_id`` (""), in id order: a full scan in
         pages, e.g. to republish everyone's scopes."""
+
     @abc.abstractmethod
     def add(self, person: Person) -> None: ...
     @abc.abstractmethod
@@ -140,6 +142,7 @@ class LedgerRepository(abc.ABC):
     @abc.abstractmethod
     def get(self, team_id: str) -> TeamLedger:
         """The team's ledger (an empty one if none was saved); adapters lock its row."""
+
     @abc.abstractmethod
     def save(self, ledger: TeamLedger) -> None: ...
 
@@ -155,15 +158,22 @@ class DecisionRepository(abc.ABC):
     def prefetch(self, lead_ids: list[str]) -> None:
         """A hint that ``get`` will be asked for each of these leads (a batch): adapters may
         read them in one go. Changes nothing."""
+        return  # optional: a repository that reads one at a time needs no hint
+
     @abc.abstractmethod
     def add(self, decision: RoutingDecision) -> None: ...
     @abc.abstractmethod
     def save(self, decision: RoutingDecision) -> None: ...
     @abc.abstractmethod
-    def queued(self, after: tuple[dt.datetime, str] | None, limit: int,
-               team_ids: Collection[str] | None = None) -> list[RoutingDecision]:
+    def queued(
+        self,
+        after: tuple[dt.datetime, str] | None,
+        limit: int,
+        team_ids: Collection[str] | None = None,
+    ) -> list[RoutingDecision]:
         """Queued decisions ordered by (decided_at, lead_id), strictly after ``after``; only
         those waiting in one of ``team_ids`` (the queue teams), unless None."""
+
     @abc.abstractmethod
     def count_for_team(self, team_id: str) -> int: ...
 
@@ -182,12 +192,16 @@ class TrackedItemRepository(abc.ABC):
     def get(self, kind: ItemKind, item_id: str) -> TrackedItem | None:
         """The item, or None if never heard of; adapters lock its row until the unit of work
         ends, so two events about one item are applied one after the other."""
+
     def prefetch(self, kind: ItemKind, item_ids: list[str]) -> None:
         """A hint that ``get`` will be asked for each of these items (a batch of routed
         leads): adapters may read (and lock) them in one go. Changes nothing."""
+        return  # optional: a repository that reads one at a time needs no hint
+
     @abc.abstractmethod
     def add(self, item: TrackedItem) -> None:
         """Store an item ``get`` did not find."""
+
     @abc.abstractmethod
     def save(self, item: TrackedItem) -> None:
         """Replace an item ``get`` found (or one added in this unit of work)."""

@@ -5,12 +5,22 @@ in the team ledgers with it — in the same transaction (the worker's inbox row 
 The rules (newer wins per fact, routing's own assignment counted once) are the domain's:
 crm_territory/domain/workload.py.
 """
+
 from __future__ import annotations
 
-from crm_territory.domain.workload import (ItemFact, ItemKind, TrackedItem, apply_fact,
-                                           assign_by_router, count_moves)
+from crm_territory.domain.workload import (
+    ItemFact,
+    ItemKind,
+    TrackedItem,
+    apply_fact,
+    assign_by_router,
+    count_moves,
+)
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.repositories import TransactionConflict
 from crm_territory.service_layer.team_roster import LedgerBook
+from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 CONFLICT_ATTEMPTS = 3
 
@@ -20,7 +30,7 @@ class Workload:
     from ``ledgers`` — routing passes its own book, so a routed lead's count and its queue move
     are one change of one ledger object, saved (and locked) once."""
 
-    def __init__(self, uow, ledgers: LedgerBook):
+    def __init__(self, uow: TerritoryUnitOfWork, ledgers: LedgerBook):
         self._uow = uow
         self._ledgers = ledgers
 
@@ -32,12 +42,20 @@ class Workload:
         before = self._uow.tracked_items.get(fact.kind, fact.item_id)
         return self._store(before, apply_fact(before, fact))
 
-    def assigned_by_router(self, kind: ItemKind, item_id: str, team_id: str, owner_user_id: str,
-                           based_on_version: int | None) -> bool:
+    def assigned_by_router(
+        self,
+        kind: ItemKind,
+        item_id: str,
+        team_id: str,
+        owner_user_id: str,
+        based_on_version: int | None,
+    ) -> bool:
         """Territory gave the item to ``owner_user_id``: it counts for them from now on."""
         before = self._uow.tracked_items.get(kind, item_id)
-        return self._store(before, assign_by_router(before, kind, item_id, team_id,
-                                                    owner_user_id, based_on_version))
+        return self._store(
+            before,
+            assign_by_router(before, kind, item_id, team_id, owner_user_id, based_on_version),
+        )
 
     def _store(self, before: TrackedItem | None, after: TrackedItem | None) -> bool:
         if after is None:
@@ -58,10 +76,8 @@ class Workload:
         return True
 
 
-def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
+def apply_item_facts(deps: Dependencies, caller: Caller, *, facts: list[ItemFact]) -> int:
     """Apply the facts of events (leads' or deals'), in order; returns how many items changed.
-    ``also(uow)``, if given, runs first in the same transaction (a handler's other effect of
-    the same events: one commit for both).
 
     A concurrent writer of the same new item (two events about a lead territory never saw, on
     two queues) or a lock cycle with routing rolls this back; it runs again and then finds the
@@ -71,12 +87,10 @@ def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
     facts = [fact for fact in facts if fact.item_id]
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            with uow:
-                if also is not None:
-                    also(uow)
+            with deps.uow() as uow:
                 ledgers = LedgerBook(uow)
                 workload = Workload(uow, ledgers)
-                for kind in {fact.kind for fact in facts}:   # a batch's items: one locked read
+                for kind in {fact.kind for fact in facts}:  # a batch's items: one locked read
                     workload.prefetch(kind, [f.item_id for f in facts if f.kind is kind])
                 changed = sum(workload.apply(fact) for fact in facts)
                 ledgers.save()
@@ -85,4 +99,4 @@ def apply_item_facts(uow, facts: list[ItemFact], also=None) -> int:
         except TransactionConflict:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
-    return 0   # pragma: no cover - the loop returns or raises
+    return 0  # pragma: no cover - the loop returns or raises

@@ -1,25 +1,27 @@
 """Builds a small organisation through the real use cases on a real unit of work (integration
 tests and the benchmark). The user directory is an in-memory stand-in for identity."""
+
 from __future__ import annotations
 
 import itertools
 import uuid
 
 from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
-
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.service_layer import memberships, org, people, sales_lines, teams, territories
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
-from ..unit.conftest import rule  # noqa: F401 - one rule() helper for every test
+
+from ..unit.conftest import rule
 
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}))
 # Service accounts hold exactly the narrow roles their calls need (crm_chassis.service_roles).
 OWNER_CHOOSER = Caller("leads", kind="service", roles=frozenset({CHOOSE_OWNERS}))
 ACCESS_CHECKER = Caller("deals", kind="service", roles=frozenset({CHECK_ACCESS}))
 LEAD_ROUTER = Caller("leads", kind="service", roles=frozenset({ROUTE_LEADS}))
+WORKER = Caller.system("territory-worker")
 
 
 class MemoryDirectory(UserDirectory):
@@ -27,8 +29,9 @@ class MemoryDirectory(UserDirectory):
         self.users: dict[str, DirectoryUser] = {}
 
     def put(self, user_id, *, departments=("sales",), roles=(), active=True, version=1):
-        user = DirectoryUser(user_id, user_id.title(), active, frozenset(departments),
-                             frozenset(roles), version)
+        user = DirectoryUser(
+            user_id, user_id.title(), active, frozenset(departments), frozenset(roles), version
+        )
         self.users[user_id] = user
         return user
 
@@ -49,34 +52,51 @@ class OrgBuilder:
 
     def person(self, user_id, **kwargs) -> DirectoryUser:
         user = self.directory.put(user_id, **kwargs)
-        people.record_user(self.deps.uow(), self.deps.clock, user)
+        people.record_user(self.deps, WORKER, user=user)
         return user
 
     def unit(self, name, parent=None, department="sales"):
-        return org.create_unit(self.deps.uow(), ADMIN, self.deps.clock, name=name,
-                               parent_id=parent.id if parent else "",
-                               department="" if parent else department)
+        return org.create_unit(
+            self.deps,
+            ADMIN,
+            name=name,
+            parent_id=parent.id if parent else "",
+            department="" if parent else department,
+        )
 
     def team(self, name, unit, strategy=RoutingStrategy.ROUND_ROBIN, time_zone="UTC"):
-        return teams.create_team(self.deps.uow(), ADMIN, self.deps.clock, name=name,
-                                 unit_id=unit.id, strategy=strategy, time_zone=time_zone)
+        return teams.create_team(
+            self.deps, ADMIN, name=name, unit_id=unit.id, strategy=strategy, time_zone=time_zone
+        )
 
     def member(self, team, user_id, role=TeamRole.EXPERT, capacity=None):
         if user_id not in self.directory.users:
             self.directory.put(user_id)
-        return memberships.add_member(self.deps.uow(), ADMIN, self.deps.clock, self.directory,
-                                      team_id=team.id, user_id=user_id, role=role,
-                                      daily_capacity=capacity)
+        return memberships.add_member(
+            self.deps, ADMIN, team_id=team.id, user_id=user_id, role=role, daily_capacity=capacity
+        )
 
     def line(self, name, *team_list):
         return sales_lines.create_sales_line(
-            self.deps.uow(), ADMIN, name=name, description="", workflow_kind=WorkflowKind.QUOTE,
-            pipeline_id=f"pipe-{name.lower()}", team_ids=[t.id for t in team_list])
+            self.deps,
+            ADMIN,
+            name=name,
+            description="",
+            workflow_kind=WorkflowKind.QUOTE,
+            pipeline_id=f"pipe-{name.lower()}",
+            team_ids=[t.id for t in team_list],
+        )
 
     def territory(self, name, line, team, priority, *rules):
         return territories.create_territory(
-            self.deps.uow(), ADMIN, self.deps.clock, name=name, sales_line_id=line.id,
-            team_id=team.id, priority=priority, rules=list(rules))
+            self.deps,
+            ADMIN,
+            name=name,
+            sales_line_id=line.id,
+            team_id=team.id,
+            priority=priority,
+            rules=list(rules),
+        )
 
     def sales_team(self, members: int, *, strategy=RoutingStrategy.ROUND_ROBIN):
         """A division > region > team with ``members`` experts, a line and a territory taking
@@ -90,8 +110,13 @@ class OrgBuilder:
             self.member(team, uid)
         line = self.line(unique("Line"), team)
         campaign = unique("campaign")
-        territory = self.territory(unique("Territory"), line, team, priority(),
-                                   rule(f"{campaign} leads", campaign=[campaign]))
+        territory = self.territory(
+            unique("Territory"),
+            line,
+            team,
+            priority(),
+            rule(f"{campaign} leads", campaign=[campaign]),
+        )
         return team, line, territory, ids, campaign
 
 

@@ -1,5 +1,6 @@
 """The identity directory client against a stand-in identity gRPC server on 127.0.0.1: it
 fetches a service token, sends it with GetUser, and maps the answers onto the port."""
+
 import time
 from concurrent import futures
 
@@ -8,7 +9,6 @@ import pytest
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_chassis.errors import Unavailable
-
 from crm_territory.adapters.identity_directory import GrpcUserDirectory
 
 pytestmark = pytest.mark.integration
@@ -32,8 +32,14 @@ class Users(users_pb2_grpc.UserServiceServicer):
         self.tokens.append(dict(context.invocation_metadata()).get("authorization"))
         if request.id != "u-1":
             context.abort(grpc.StatusCode.NOT_FOUND, f"user {request.id} not found")
-        return users_pb2.User(id="u-1", display_name="Ada", status=users_pb2.User.STATUS_ACTIVE,
-                              departments=["sales"], roles=["admin"], version=4)
+        return users_pb2.User(
+            id="u-1",
+            display_name="Ada",
+            status=users_pb2.User.STATUS_ACTIVE,
+            departments=["sales"],
+            roles=["admin"],
+            version=4,
+        )
 
 
 @pytest.fixture
@@ -53,8 +59,12 @@ def test_lookup_sends_the_service_token_and_maps_the_user(identity):
     directory = GrpcUserDirectory(address, "territory", "s3cret", timeout_seconds=5)
     try:
         user = directory.lookup("u-1")
-        assert (user.user_id, user.display_name, user.active, user.version) == ("u-1", "Ada",
-                                                                                 True, 4)
+        assert (user.user_id, user.display_name, user.active, user.version) == (
+            "u-1",
+            "Ada",
+            True,
+            4,
+        )
         assert user.departments == frozenset({"sales"}) and user.roles == frozenset({"admin"})
         assert directory.lookup("nobody") is None
         assert users.tokens == [f"Bearer {TOKEN}"] * 2

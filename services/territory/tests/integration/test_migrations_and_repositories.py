@@ -1,49 +1,58 @@
 """Migrations and the SQL repositories on PostgreSQL (and the SQLite file of `make run`),
 exercised through the real use cases."""
+
 import datetime as dt
 from decimal import Decimal
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import func, select
 
-from crm_chassis.testing import temporary_postgres_database
-
+from crm_chassis.testing.migrations import migration_round_trip_tests
 from crm_territory import migrate
 from crm_territory.adapters import orm
+from crm_territory.domain.access import Action
 from crm_territory.domain.routing import Outcome
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
-from crm_territory.domain.access import Action
-from crm_territory.service_layer import (absences, access, memberships, owners, people, routing,
-                                         sales_lines, territories)
-from crm_territory.service_layer import org as org_service
-from .org_builder import (ACCESS_CHECKER, ADMIN, LEAD_ROUTER, OWNER_CHOOSER, MemoryDirectory,
-                          OrgBuilder, lead, priority, rule, unique)
+from crm_territory.service_layer import (
+    absences,
+    access,
+    memberships,
+    owners,
+    people,
+    routing,
+    sales_lines,
+    territories,
+)
+from crm_territory.service_layer.org import assign_unit_manager
+
+from .org_builder import (
+    ACCESS_CHECKER,
+    ADMIN,
+    LEAD_ROUTER,
+    OWNER_CHOOSER,
+    WORKER,
+    MemoryDirectory,
+    OrgBuilder,
+    lead,
+    priority,
+    rule,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
-TABLES = set(orm.metadata.tables)
 
 
-def test_upgrade_matches_the_orm_and_downgrade_removes_everything():
-    with temporary_postgres_database("territory_mig") as url:
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) == TABLES | {migrate.VERSION_TABLE}
-                diff = compare_metadata(MigrationContext.configure(
-                    conn, opts={"version_table": migrate.VERSION_TABLE}), orm.metadata)
-                assert diff == [], diff
-                assert conn.execute(select(orm.org_version.c.version)).scalar_one() == 0
-            migrate.downgrade(url)
-            with engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) == {migrate.VERSION_TABLE}
-            migrate.upgrade(url)
-        finally:
-            engine.dispose()
+def _structure_version_starts_at_zero(connection, dialect_name):
+    assert connection.execute(select(orm.org_version.c.version)).scalar_one() == 0
+
+
+# Upgrade to head equals the ORM's tables, downgrade to base leaves only the version table,
+# upgrade again works: on PostgreSQL and on the SQLite file of `make run`.
+test_postgres_round_trip, test_sqlite_round_trip = migration_round_trip_tests(
+    migrate, orm.metadata, "territory", after_upgrade=_structure_version_starts_at_zero
+)
 
 
 def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(deps, org):
@@ -51,24 +60,37 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
     region = org.unit(unique("DACH"), division)
     boss = unique("boss")
     org.person(boss, departments=("sales",))
-    managed = org_service.assign_unit_manager(deps.uow(), ADMIN, deps.clock, deps.directory,
-                                              region.id, boss)
+    managed = assign_unit_manager(deps, ADMIN, unit_id=region.id, user_id=boss)
     team = org.team(unique("Berlin"), region, RoutingStrategy.LOAD_BALANCED, "Europe/Berlin")
     org.member(team, unique("rep"))
     line = org.line(unique("Enterprise"), team)
     # Every rule names a campaign of its own: tests share the database and would otherwise
     # route (or preview) into each other's territories.
     own = unique("campaign")
-    territory = org.territory(unique("DE"), line, team, priority(),
-                              rule("DE big", campaign=[own], country=["DE"],
-                                   company_size=[("50", "")]),
-                              rule("AT revenue", campaign=[own], country=["AT"],
-                                   annual_revenue=([("1000000.50", "")], "EUR")))
-    territories.set_rules(deps.uow(), ADMIN, deps.clock, territory.id,
-                          [rule("DE big", campaign=[own], country=["DE"],
-                                company_size=[("50", "")]),
-                           rule("FR", campaign=[own], country=["FR"])],
-                          expected_rules_version=1, comment="FR instead of AT")
+    territory = org.territory(
+        unique("DE"),
+        line,
+        team,
+        priority(),
+        rule("DE big", campaign=[own], country=["DE"], company_size=[("50", "")]),
+        rule(
+            "AT revenue",
+            campaign=[own],
+            country=["AT"],
+            annual_revenue=([("1000000.50", "")], "EUR"),
+        ),
+    )
+    territories.set_rules(
+        deps,
+        ADMIN,
+        territory_id=territory.id,
+        rules=[
+            rule("DE big", campaign=[own], country=["DE"], company_size=[("50", "")]),
+            rule("FR", campaign=[own], country=["FR"]),
+        ],
+        expected_rules_version=1,
+        comment="FR instead of AT",
+    )
 
     cache = deps.uow()._org_cache
     with deps.uow() as uow:
@@ -87,45 +109,72 @@ def test_structure_round_trips_and_is_served_from_the_cache_until_it_changes(dep
         units[region.id].name = "changed but never saved"
     hits = cache.hits
     with deps.uow() as uow:
-        assert uow.units.get(region.id).name == region.name   # copies: the cache is intact
+        assert uow.units.get(region.id).name == region.name  # copies: the cache is intact
     assert cache.hits == hits + 1
     misses = cache.misses
-    org.unit(unique("Nordics"), division)                    # a write moves the version on
+    org.unit(unique("Nordics"), division)  # a write moves the version on
     with deps.uow() as uow:
         assert len(uow.units.all()) == len(units) + 1
     assert cache.misses == misses + 1
 
 
 def test_people_memberships_absences_and_access_round_trip(deps, org):
-    team, line, _, reps, _ = org.sales_team(2)
+    team, _line, _, reps, _ = org.sales_team(2)
     supervisor = unique("sup")
     membership = org.member(team, supervisor, TeamRole.SUPERVISOR, capacity=5)
-    memberships.set_paused(deps.uow(), ADMIN, deps.clock, membership.id, True)
+    memberships.set_paused(deps, ADMIN, membership_id=membership.id, paused=True)
     leave = absences.record_absence(
-        deps.uow(), ADMIN, deps.clock, user_id=reps[0], starts_at=deps.clock.now(),
-        ends_at=deps.clock.now() + dt.timedelta(days=3), reason="holiday")
+        deps,
+        ADMIN,
+        user_id=reps[0],
+        starts_at=deps.clock.now(),
+        ends_at=deps.clock.now() + dt.timedelta(days=3),
+        reason="holiday",
+    )
     with deps.uow() as uow:
         stored = uow.memberships.get(membership.id)
-        assert (stored.role, stored.daily_capacity, stored.paused, stored.takes_leads) == \
-            (TeamRole.SUPERVISOR, 5, True, True)
-        assert uow.memberships.get(membership.id) is stored      # one object per unit of work
+        assert (stored.role, stored.daily_capacity, stored.paused, stored.takes_leads) == (
+            TeamRole.SUPERVISOR,
+            5,
+            True,
+            True,
+        )
+        assert uow.memberships.get(membership.id) is stored  # one object per unit of work
         assert {m.user_id for m in uow.memberships.for_team(team.id)} == {*reps, supervisor}
         assert [a.id for a in uow.absences.for_users([reps[0]])] == [leave.id]
         person = uow.people.get(supervisor)
         assert person.departments == frozenset({"sales"}) and person.access_version >= 1
-    decision = access.check_access(deps.uow(), ACCESS_CHECKER, deps.clock, user_id=supervisor,
-                                   action=Action.REASSIGN, team_id=team.id, record_owner_id=reps[1])
+    decision = access.check_access(
+        deps,
+        ACCESS_CHECKER,
+        user_id=supervisor,
+        action=Action.REASSIGN,
+        team_id=team.id,
+        record_owner_id=reps[1],
+    )
     assert decision.allowed
     # identity deactivates the supervisor: the scopes are empty at once
     user = deps.directory.put(supervisor, active=False, version=5)
-    assert people.record_user(deps.uow(), deps.clock, user) == [supervisor]
-    decision = access.check_access(deps.uow(), ACCESS_CHECKER, deps.clock, user_id=supervisor,
-                                   action=Action.READ, team_id=team.id, record_owner_id="")
+    assert people.record_user(deps, WORKER, user=user) == [supervisor]
+    decision = access.check_access(
+        deps,
+        ACCESS_CHECKER,
+        user_id=supervisor,
+        action=Action.READ,
+        team_id=team.id,
+        record_owner_id="",
+    )
     assert not decision.allowed
     with deps.uow() as uow:
-        outbox = uow.session.execute(
-            select(orm.outbox.c.event_type).where(orm.outbox.c.aggregate_id == supervisor)
-            .order_by(orm.outbox.c.id)).scalars().all()
+        outbox = (
+            uow.session.execute(
+                select(orm.outbox.c.event_type)
+                .where(orm.outbox.c.aggregate_id == supervisor)
+                .order_by(orm.outbox.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert outbox[-1] == "user_access_changed"
 
 
@@ -148,15 +197,18 @@ def test_memberships_of_several_teams_and_ledgers_saved_together(deps, org):
     with deps.uow() as uow:
         one, two = uow.ledgers.get(first.id), uow.ledgers.get(second.id)
         assert (one.seq, one.members[first_reps[0]].total_assigned) == (1, 1)
-        assert two.seq == 2 and {u for u, m in two.members.items() if m.total_assigned} == \
-            {second_reps[1], second_reps[2]}
+        assert two.seq == 2 and {u for u, m in two.members.items() if m.total_assigned} == {
+            second_reps[1],
+            second_reps[2],
+        }
 
 
 def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
     team, line, _, _, _ = org.sales_team(1)
     for amount in ("1000000.10", "250000.05"):
-        sales_lines.set_targets(deps.uow(), ADMIN, deps.clock, line_id=line.id, period="2026-Q1",
-                                rows=[(team.id, amount, "EUR", 12)])
+        sales_lines.set_targets(
+            deps, ADMIN, line_id=line.id, period="2026-Q1", rows=[(team.id, amount, "EUR", 12)]
+        )
     with deps.uow() as uow:
         [target] = uow.targets.for_line(line.id)
     assert target.amount.amount == Decimal("250000.05") and target.amount.currency == "EUR"
@@ -164,13 +216,18 @@ def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
 
 
 def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, org):
-    team, line, territory, reps, campaign = org.sales_team(2)
+    team, _line, territory, reps, campaign = org.sales_team(2)
     routed, lost_1, lost_2 = routing.route_leads(
-        deps.uow(), deps.clock, deps.metrics,
-        [lead(campaign=campaign, company_size=12), lead(campaign="no such campaign"),
-         lead(campaign="no such campaign either")])
+        deps,
+        WORKER,
+        leads=[
+            lead(campaign=campaign, company_size=12),
+            lead(campaign="no such campaign"),
+            lead(campaign="no such campaign either"),
+        ],
+    )
     assert routed.outcome is Outcome.ROUTED and lost_1.in_queue
-    again = routing.get_decision(deps.uow(), LEAD_ROUTER, deps.clock, routed.lead_id)
+    again = routing.get_decision(deps, LEAD_ROUTER, lead_id=routed.lead_id)
     assert again.summary() == routed.summary()
     assert again.match.territory.name == territory.name and again.match.rules_version == 1
     assert [n.user_id for n in again.choice.notes] == sorted(reps)
@@ -182,8 +239,7 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
 
     seen, cursor = [], ""
     while True:
-        page = routing.list_unassigned(deps.uow(), LEAD_ROUTER, deps.clock, page_size=1,
-                                       cursor=cursor)
+        page = routing.list_unassigned(deps, LEAD_ROUTER, page_size=1, cursor=cursor)
         seen += [d.lead_id for d in page.items]
         cursor = page.next_cursor
         if not cursor:
@@ -193,43 +249,51 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
     same_batch = [i for i in seen if i in (lost_1.lead_id, lost_2.lead_id)]
     assert same_batch == sorted(same_batch)
     # A person sees only the queues of their teams; the database filters by queue team.
-    assert routing.list_unassigned(deps.uow(), ADMIN, deps.clock).items == []
+    assert routing.list_unassigned(deps, ADMIN).items == []
     with deps.uow() as uow:
         assert uow.decisions.queued(None, 10, {unique("no-such-team")}) == []
         in_its_queue = uow.decisions.queued(None, 10_000, {lost_1.team_id})
         assert lost_1.lead_id in {d.lead_id for d in in_its_queue}
-    assert routing.leave_queue(deps.uow(), lost_1.lead_id)
-    assert not routing.leave_queue(deps.uow(), lost_1.lead_id)
+    assert routing.leave_queue(deps, WORKER, lead_id=lost_1.lead_id)
+    assert not routing.leave_queue(deps, WORKER, lead_id=lost_1.lead_id)
     with deps.uow() as uow:
         assert not uow.decisions.get(lost_1.lead_id).in_queue
 
 
 def test_owner_choices_are_remembered_per_subject(deps, org):
     team, _, _, reps, _ = org.sales_team(2)
-    first = owners.choose_owners(deps.uow(), OWNER_CHOOSER, deps.clock, team_id=team.id,
-                                 subject_ids=["deal-1", "deal-2"])
-    again = owners.choose_owners(deps.uow(), OWNER_CHOOSER, deps.clock, team_id=team.id,
-                                 subject_ids=["deal-2", "deal-1"])
-    assert {s: c.owner_user_id for s, c in first.items()} == \
-        {s: c.owner_user_id for s, c in again.items()}
+    first = owners.choose_owners(
+        deps, OWNER_CHOOSER, team_id=team.id, subject_ids=["deal-1", "deal-2"]
+    )
+    again = owners.choose_owners(
+        deps, OWNER_CHOOSER, team_id=team.id, subject_ids=["deal-2", "deal-1"]
+    )
+    assert {s: c.owner_user_id for s, c in first.items()} == {
+        s: c.owner_user_id for s, c in again.items()
+    }
     assert {c.owner_user_id for c in first.values()} == set(reps)
 
 
 def test_the_sqlite_file_of_make_run_migrates_and_routes(tmp_path):
     url = f"sqlite:///{tmp_path / 'territory.db'}"
     migrate.upgrade(url)
-    deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
-                              directory=MemoryDirectory())
+    deps = build_dependencies(
+        TerritorySettings.load("territory", env={}, database_url=url), directory=MemoryDirectory()
+    )
     builder = OrgBuilder(deps)
-    team, _, _, reps, campaign = builder.sales_team(2)
-    first = routing.route_leads(deps.uow(), deps.clock, deps.metrics,
-                                [lead(campaign=campaign) for _ in range(4)])
+    _team, _, _, reps, campaign = builder.sales_team(2)
+    first = routing.route_leads(deps, WORKER, leads=[lead(campaign=campaign) for _ in range(4)])
     assert sorted(d.owner_user_id for d in first) == sorted(reps * 2)
-    assert routing.route_leads(deps.uow(), deps.clock, deps.metrics,
-                               [first[0].lead])[0].owner_user_id == first[0].owner_user_id
+    assert (
+        routing.route_leads(deps, WORKER, leads=[first[0].lead])[0].owner_user_id
+        == first[0].owner_user_id
+    )
     with deps.uow() as uow:
-        count = uow.session.execute(select(func.count()).select_from(orm.outbox).where(
-            orm.outbox.c.event_type == "lead_routed")).scalar_one()
+        count = uow.session.execute(
+            select(func.count())
+            .select_from(orm.outbox)
+            .where(orm.outbox.c.event_type == "lead_routed")
+        ).scalar_one()
     assert count == 4
 
 
@@ -237,18 +301,22 @@ def test_moving_a_member_ends_the_old_membership_at_once_and_publishes_it(deps, 
     source, _, _, reps, _ = org.sales_team(2)
     target, _, _, _, _ = org.sales_team(1)
     mover = reps[0]
-    old, new = memberships.move_member(deps.uow(), ADMIN, deps.clock, deps.directory,
-                                       user_id=mover, from_team_id=source.id,
-                                       to_team_id=target.id)
+    old, new = memberships.move_member(
+        deps, ADMIN, user_id=mover, from_team_id=source.id, to_team_id=target.id
+    )
     with deps.uow() as uow:
         stored = {m.team_id: m for m in uow.memberships.for_user(mover)}
         events_of_move = uow.session.execute(
             select(orm.outbox.c.event_type, orm.outbox.c.aggregate_id)
             .where(orm.outbox.c.aggregate_id.in_([old.id, new.id, mover]))
-            .order_by(orm.outbox.c.id)).all()
+            .order_by(orm.outbox.c.id)
+        ).all()
     assert stored[source.id].ends_at == old.ends_at and stored[source.id].ends_at is not None
     assert stored[target.id].ends_at is None and stored[target.id].starts_at == old.ends_at
     assert [e.event_type for e in events_of_move][-3:] == [
-        "membership_changed", "membership_changed", "user_access_changed"]
-    scopes = access.list_scopes(deps.uow(), ACCESS_CHECKER, deps.clock, mover)
+        "membership_changed",
+        "membership_changed",
+        "user_access_changed",
+    ]
+    scopes = access.list_scopes(deps, ACCESS_CHECKER, user_id=mover)
     assert [s.team_id for s in scopes.scopes] == [target.id]

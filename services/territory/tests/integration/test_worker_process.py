@@ -2,6 +2,7 @@
 a published lead_created into exactly one lead_routed in the outbox — also when the same event
 is delivered twice and when leads publishes the lead twice — empties a deactivated user's
 scopes at once, and counts a deal deals publishes as its owner's open item until it is won."""
+
 import contextlib
 import json
 
@@ -19,11 +20,11 @@ from crm_chassis import events
 from crm_chassis.db import make_engine
 from crm_chassis.messaging.testing import publish_as, service_worker
 from crm_chassis.testing import AMQP_URL, free_port, wait_until
-
 from crm_territory import migrate
 from crm_territory.adapters import orm
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
+
 from .org_builder import MemoryDirectory, OrgBuilder, unique
 
 pytestmark = pytest.mark.integration
@@ -40,34 +41,66 @@ def publish(channel, source: str, event_type: str, message) -> None:
 def lead_created(lead_id: str, campaign: str) -> leads_events.LeadCreated:
     # Only the campaign routes it: tests share the database, and other tests' territories
     # take countries (a lead from DE could match one of them first).
-    message = leads_events.LeadCreated(lead=lead_pb2.Lead(id=lead_id, data=lead_pb2.LeadInput(
-        location=lead_pb2.Location(city="Berlin"),
-        source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign))))
-    events.stamp(message, producer="leads", event_type="lead_created", aggregate_type="lead",
-                 aggregate_id=lead_id, aggregate_version=1)
+    message = leads_events.LeadCreated(
+        lead=lead_pb2.Lead(
+            id=lead_id,
+            data=lead_pb2.LeadInput(
+                location=lead_pb2.Location(city="Berlin"),
+                source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign),
+            ),
+        )
+    )
+    events.stamp(
+        message,
+        producer="leads",
+        event_type="lead_created",
+        aggregate_type="lead",
+        aggregate_id=lead_id,
+        aggregate_version=1,
+    )
     return message
 
 
 def user_deactivated(user_id: str) -> identity_events.UserDeactivated:
-    message = identity_events.UserDeactivated(user=identity_events.UserSnapshot(
-        id=user_id, display_name="Leaver", status="deactivated", departments=["sales"],
-        version=9), reason="left the company")
-    events.stamp(message, producer="identity", event_type="user_deactivated",
-                 aggregate_type="user", aggregate_id=user_id, aggregate_version=9)
+    message = identity_events.UserDeactivated(
+        user=identity_events.UserSnapshot(
+            id=user_id,
+            display_name="Leaver",
+            status="deactivated",
+            departments=["sales"],
+            version=9,
+        ),
+        reason="left the company",
+    )
+    events.stamp(
+        message,
+        producer="identity",
+        event_type="user_deactivated",
+        aggregate_type="user",
+        aggregate_id=user_id,
+        aggregate_version=9,
+    )
     return message
 
 
 def outbox_rows(engine, aggregate_id: str, event_type: str) -> list[str]:
     with engine.connect() as conn:
-        return conn.execute(select(orm.outbox.c.payload).where(
-            orm.outbox.c.aggregate_id == aggregate_id,
-            orm.outbox.c.event_type == event_type)).scalars().all()
+        return (
+            conn.execute(
+                select(orm.outbox.c.payload).where(
+                    orm.outbox.c.aggregate_id == aggregate_id, orm.outbox.c.event_type == event_type
+                )
+            )
+            .scalars()
+            .all()
+        )
 
 
 def handled(engine, *event_ids: str) -> bool:
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(orm.inbox).where(
-            orm.inbox.c.event_id.in_(event_ids))).scalar_one() == len(event_ids)
+        return conn.execute(
+            select(func.count()).select_from(orm.inbox).where(orm.inbox.c.event_id.in_(event_ids))
+        ).scalar_one() == len(event_ids)
 
 
 def consumers_of_lead_created() -> int:
@@ -84,16 +117,21 @@ def wait_for(predicate, what: str, log_path) -> None:
     except AssertionError as exc:
         # The queues are the platform's own: another territory worker on this broker (make run,
         # an end-to-end bed) takes deliveries too, into its own database.
-        raise AssertionError(f"{exc} (consumers of {LEAD_QUEUE}: {consumers_of_lead_created()}, "
-                             f"1 expected)\n--- worker log\n{log_path.read_text()[-4000:]}"
-                             ) from None
+        raise AssertionError(
+            f"{exc} (consumers of {LEAD_QUEUE}: {consumers_of_lead_created()}, "
+            f"1 expected)\n--- worker log\n{log_path.read_text()[-4000:]}"
+        ) from None
 
 
 @contextlib.contextmanager
 def running_worker(database_url: str, log_path):
     """The worker process on ``database_url``, consuming; yields a broker channel."""
-    env = dict(CRM_TERRITORY_DATABASE_URL=database_url, CRM_TERRITORY_AMQP_URL=AMQP_URL,
-               CRM_TERRITORY_METRICS_PORT=str(free_port()), CRM_TERRITORY_LOG_FORMAT="json")
+    env = dict(
+        CRM_TERRITORY_DATABASE_URL=database_url,
+        CRM_TERRITORY_AMQP_URL=AMQP_URL,
+        CRM_TERRITORY_METRICS_PORT=str(free_port()),
+        CRM_TERRITORY_LOG_FORMAT="json",
+    )
     with service_worker("territory", env, log_path) as process:
         connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
         channel = connection.channel()
@@ -122,13 +160,16 @@ def test_a_published_lead_is_routed_once_however_often_it_arrives(worker, org, e
     team, _, _, reps, campaign = org.sales_team(2)
     lead_id = unique("lead")
     first = lead_created(lead_id, campaign)
-    republished = lead_created(lead_id, campaign)   # leads publishing the same lead again
+    republished = lead_created(lead_id, campaign)  # leads publishing the same lead again
     publish(channel, "leads", "lead_created", first)
-    publish(channel, "leads", "lead_created", first)          # a redelivery: same event id
+    publish(channel, "leads", "lead_created", first)  # a redelivery: same event id
     publish(channel, "leads", "lead_created", republished)
 
-    wait_for(lambda: handled(engine, first.meta.event_id, republished.meta.event_id),
-             "lead_created not handled", log_path)
+    wait_for(
+        lambda: handled(engine, first.meta.event_id, republished.meta.event_id),
+        "lead_created not handled",
+        log_path,
+    )
     [payload] = outbox_rows(engine, lead_id, "lead_routed")
     routed = events.decode(payload, territory_events.LeadRouted)
     assert routed.team_id == team.id and routed.owner_user_id in reps
@@ -137,35 +178,48 @@ def test_a_published_lead_is_routed_once_however_often_it_arrives(worker, org, e
 
 def test_a_deactivated_user_gets_empty_scopes_at_once(worker, org, engine):
     channel, log_path = worker
-    team, _, _, reps, _ = org.sales_team(1)
+    _team, _, _, reps, _ = org.sales_team(1)
     leaver = reps[0]
     message = user_deactivated(leaver)
     publish(channel, "identity", "user_deactivated", message)
 
-    wait_for(lambda: handled(engine, message.meta.event_id), "user_deactivated not handled",
-             log_path)
-    changed = [events.decode(p, territory_events.UserAccessChanged)
-               for p in outbox_rows(engine, leaver, "user_access_changed")]
+    wait_for(
+        lambda: handled(engine, message.meta.event_id), "user_deactivated not handled", log_path
+    )
+    changed = [
+        events.decode(p, territory_events.UserAccessChanged)
+        for p in outbox_rows(engine, leaver, "user_access_changed")
+    ]
     latest = max(changed, key=lambda m: m.meta.aggregate_version)
     assert not latest.user_scopes.active and list(latest.user_scopes.scopes) == []
 
 
 def test_a_bulk_import_is_routed_each_lead_once_and_fairly(worker, org, engine):
     channel, log_path = worker
-    team, _, _, reps, campaign = org.sales_team(3)
+    _team, _, _, reps, campaign = org.sales_team(3)
     messages = [lead_created(unique("bulk"), campaign) for _ in range(30)]
     for message in messages:
         publish(channel, "leads", "lead_created", message)
 
-    wait_for(lambda: handled(engine, *(m.meta.event_id for m in messages)),
-             "the bulk import was not handled", log_path)
+    wait_for(
+        lambda: handled(engine, *(m.meta.event_id for m in messages)),
+        "the bulk import was not handled",
+        log_path,
+    )
     lead_ids = [m.lead.id for m in messages]
     with engine.connect() as conn:
-        rows = conn.execute(select(orm.routing_decisions.c.owner_user_id).where(
-            orm.routing_decisions.c.lead_id.in_(lead_ids))).all()
-        events_count = conn.execute(select(func.count()).select_from(orm.outbox).where(
-            orm.outbox.c.aggregate_id.in_(lead_ids),
-            orm.outbox.c.event_type == "lead_routed")).scalar_one()
+        rows = conn.execute(
+            select(orm.routing_decisions.c.owner_user_id).where(
+                orm.routing_decisions.c.lead_id.in_(lead_ids)
+            )
+        ).all()
+        events_count = conn.execute(
+            select(func.count())
+            .select_from(orm.outbox)
+            .where(
+                orm.outbox.c.aggregate_id.in_(lead_ids), orm.outbox.c.event_type == "lead_routed"
+            )
+        ).scalar_one()
     assert len(rows) == events_count == 30
     # Fair round robin over three members, although up to ten deliveries are handled at once.
     assert sorted(sum(1 for r in rows if r.owner_user_id == rep) for rep in reps) == [10, 10, 10]
@@ -174,9 +228,10 @@ def test_a_bulk_import_is_routed_each_lead_once_and_fairly(worker, org, engine):
 def test_the_worker_of_make_run_routes_on_its_sqlite_file(tmp_path):
     url = f"sqlite:///{tmp_path / 'territory.db'}"
     migrate.upgrade(url)
-    deps = build_dependencies(TerritorySettings.load("territory", env={}, database_url=url),
-                              directory=MemoryDirectory())
-    team, _, _, reps, campaign = OrgBuilder(deps).sales_team(2)
+    deps = build_dependencies(
+        TerritorySettings.load("territory", env={}, database_url=url), directory=MemoryDirectory()
+    )
+    _team, _, _, reps, campaign = OrgBuilder(deps).sales_team(2)
     messages = [lead_created(unique("local"), campaign) for _ in range(6)]
     log_path = tmp_path / "worker.log"
     with running_worker(url, log_path) as channel:
@@ -184,27 +239,46 @@ def test_the_worker_of_make_run_routes_on_its_sqlite_file(tmp_path):
             publish(channel, "leads", "lead_created", message)
         engine = make_engine(url)
         try:
-            wait_for(lambda: handled(engine, *(m.meta.event_id for m in messages)),
-                     "lead_created not handled on SQLite", log_path)
-            owners = [events.decode(p, territory_events.LeadRouted).owner_user_id
-                      for m in messages for p in outbox_rows(engine, m.lead.id, "lead_routed")]
+            wait_for(
+                lambda: handled(engine, *(m.meta.event_id for m in messages)),
+                "lead_created not handled on SQLite",
+                log_path,
+            )
+            owners = [
+                events.decode(p, territory_events.LeadRouted).owner_user_id
+                for m in messages
+                for p in outbox_rows(engine, m.lead.id, "lead_routed")
+            ]
         finally:
             engine.dispose()
     assert sorted(owners) == sorted(reps * 3)
 
 
 def lead_assigned(lead_id: str, team_id: str, owner_user_id: str) -> leads_events.LeadAssigned:
-    message = leads_events.LeadAssigned(lead_id=lead_id, assignment=lead_pb2.Assignment(
-        team_id=team_id, owner_user_id=owner_user_id, method="manual"))
-    events.stamp(message, producer="leads", event_type="lead_assigned", aggregate_type="lead",
-                 aggregate_id=lead_id, aggregate_version=2)
+    message = leads_events.LeadAssigned(
+        lead_id=lead_id,
+        assignment=lead_pb2.Assignment(
+            team_id=team_id, owner_user_id=owner_user_id, method="manual"
+        ),
+    )
+    events.stamp(
+        message,
+        producer="leads",
+        event_type="lead_assigned",
+        aggregate_type="lead",
+        aggregate_id=lead_id,
+        aggregate_version=2,
+    )
     return message
 
 
 def in_queue(engine, lead_id: str):
     with engine.connect() as conn:
-        return conn.execute(select(orm.routing_decisions.c.in_queue).where(
-            orm.routing_decisions.c.lead_id == lead_id)).scalar()
+        return conn.execute(
+            select(orm.routing_decisions.c.in_queue).where(
+                orm.routing_decisions.c.lead_id == lead_id
+            )
+        ).scalar()
 
 
 def test_an_unroutable_lead_waits_in_the_queue_until_a_person_takes_it(worker, org, engine):
@@ -212,37 +286,50 @@ def test_an_unroutable_lead_waits_in_the_queue_until_a_person_takes_it(worker, o
     team, _, _, reps, _ = org.sales_team(1)
     lead_id = unique("stray")
     created = lead_created(lead_id, unique("no-territory-campaign"))
-    to_queue = lead_assigned(lead_id, team.id, "")          # leads applying lead_unroutable
+    to_queue = lead_assigned(lead_id, team.id, "")  # leads applying lead_unroutable
     publish(channel, "leads", "lead_created", created)
-    wait_for(lambda: handled(engine, created.meta.event_id), "lead_created not handled",
-             log_path)
+    wait_for(lambda: handled(engine, created.meta.event_id), "lead_created not handled", log_path)
     assert len(outbox_rows(engine, lead_id, "lead_unroutable")) == 1 and in_queue(engine, lead_id)
 
     publish(channel, "leads", "lead_assigned", to_queue)
-    wait_for(lambda: handled(engine, to_queue.meta.event_id), "lead_assigned not handled",
-             log_path)
-    assert in_queue(engine, lead_id)                       # no person took it yet
+    wait_for(lambda: handled(engine, to_queue.meta.event_id), "lead_assigned not handled", log_path)
+    assert in_queue(engine, lead_id)  # no person took it yet
     by_hand = lead_assigned(lead_id, team.id, reps[0])
     publish(channel, "leads", "lead_assigned", by_hand)
-    wait_for(lambda: handled(engine, by_hand.meta.event_id), "lead_assigned not handled",
-             log_path)
+    wait_for(lambda: handled(engine, by_hand.meta.event_id), "lead_assigned not handled", log_path)
     assert in_queue(engine, lead_id) is False
 
 
-def deal_event(message_cls, event_type: str, deal_id: str, version: int, team_id: str,
-               owner_user_id: str, status: int):
-    message = message_cls(deal=resources_pb2.Opportunity(
-        id=deal_id, team_id=team_id, owner_user_id=owner_user_id, status=status,
-        version=version))
-    events.stamp(message, producer="deals", event_type=event_type,
-                 aggregate_type="opportunity", aggregate_id=deal_id, aggregate_version=version)
+def deal_event(
+    message_cls,
+    event_type: str,
+    deal_id: str,
+    version: int,
+    team_id: str,
+    owner_user_id: str,
+    status: int,
+):
+    message = message_cls(
+        deal=resources_pb2.Opportunity(
+            id=deal_id, team_id=team_id, owner_user_id=owner_user_id, status=status, version=version
+        )
+    )
+    events.stamp(
+        message,
+        producer="deals",
+        event_type=event_type,
+        aggregate_type="opportunity",
+        aggregate_id=deal_id,
+        aggregate_version=version,
+    )
     return message
 
 
 def open_items(engine, team_id: str) -> dict[str, int]:
     with engine.connect() as conn:
-        members = conn.execute(select(orm.team_ledgers.c.members).where(
-            orm.team_ledgers.c.team_id == team_id)).scalar_one()
+        members = conn.execute(
+            select(orm.team_ledgers.c.members).where(orm.team_ledgers.c.team_id == team_id)
+        ).scalar_one()
     return {uid: load[4] for uid, load in json.loads(members).items() if load[4]}
 
 
@@ -250,7 +337,7 @@ def consumed(queue: str) -> bool:
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     try:
         return connection.channel().queue_declare(queue, passive=True).method.consumer_count > 0
-    except pika.exceptions.ChannelClosedByBroker:      # not declared yet
+    except pika.exceptions.ChannelClosedByBroker:  # not declared yet
         return False
     finally:
         if connection.is_open:
@@ -264,18 +351,34 @@ def test_a_deal_counts_for_its_owner_until_it_is_won(worker, org, engine):
     # dropped by the exchange.
     for method in ("on_deal_created", "on_deal_won"):
         queue = f"evt-deals-{method.removeprefix('on_')}--territory.{method}"
-        wait_until(lambda: consumed(queue), timeout=60,
-                   message=f"the worker does not consume {queue}")
+        wait_until(
+            lambda queue=queue: consumed(queue),
+            timeout=60,
+            message=f"the worker does not consume {queue}",
+        )
     deal_id = unique("deal")
-    created = deal_event(deals_events.DealCreated, "deal_created", deal_id, 1, team.id, reps[1],
-                         resources_pb2.DEAL_STATUS_OPEN)
+    created = deal_event(
+        deals_events.DealCreated,
+        "deal_created",
+        deal_id,
+        1,
+        team.id,
+        reps[1],
+        resources_pb2.DEAL_STATUS_OPEN,
+    )
     publish(channel, "deals", "deal_created", created)
-    wait_for(lambda: handled(engine, created.meta.event_id), "deal_created not handled",
-             log_path)
+    wait_for(lambda: handled(engine, created.meta.event_id), "deal_created not handled", log_path)
     assert open_items(engine, team.id) == {reps[1]: 1}
 
-    won = deal_event(deals_events.DealWon, "deal_won", deal_id, 2, team.id, reps[1],
-                     resources_pb2.DEAL_STATUS_WON)
+    won = deal_event(
+        deals_events.DealWon,
+        "deal_won",
+        deal_id,
+        2,
+        team.id,
+        reps[1],
+        resources_pb2.DEAL_STATUS_WON,
+    )
     publish(channel, "deals", "deal_won", won)
     wait_for(lambda: handled(engine, won.meta.event_id), "deal_won not handled", log_path)
     assert open_items(engine, team.id) == {}
@@ -287,8 +390,11 @@ def test_many_assignments_at_once_leave_each_owner_with_their_leads(worker, org,
     # final owners', each event handled once.
     channel, log_path = worker
     team, _, _, reps, _ = org.sales_team(2)
-    wait_until(lambda: consumed("evt-leads-lead_assigned--territory.on_lead_assigned"),
-               timeout=60, message="the worker does not consume lead_assigned")
+    wait_until(
+        lambda: consumed("evt-leads-lead_assigned--territory.on_lead_assigned"),
+        timeout=60,
+        message="the worker does not consume lead_assigned",
+    )
     leads = [unique("lead") for _ in range(12)]
     sent = []
     for version, (owner, chosen) in enumerate(((reps[0], leads), (reps[1], leads[:6])), start=2):
@@ -298,6 +404,9 @@ def test_many_assignments_at_once_leave_each_owner_with_their_leads(worker, org,
             sent.append(message)
     for message in sent:
         publish(channel, "leads", "lead_assigned", message)
-    wait_for(lambda: all(handled(engine, m.meta.event_id) for m in sent),
-             "lead_assigned not all handled", log_path)
+    wait_for(
+        lambda: all(handled(engine, m.meta.event_id) for m in sent),
+        "lead_assigned not all handled",
+        log_path,
+    )
     assert open_items(engine, team.id) == {reps[0]: 6, reps[1]: 6}

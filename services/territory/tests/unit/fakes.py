@@ -4,27 +4,27 @@ Repositories keep deep copies of what was saved, and the unit of work snapshots 
 entry and restores it on rollback, so a use case that forgets to commit (or fails half-way)
 leaves no trace — the same guarantee the SQL unit of work gives.
 """
+
 from __future__ import annotations
 
 import copy
 import datetime as dt
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_territory.domain.assignment import TeamLedger
 from crm_territory.domain.org import OrgSettings
-from crm_territory.service_layer import repositories as r
-from crm_territory.service_layer.ports import Clock, DirectoryUser, RoutingMetrics, UserDirectory
+from crm_territory.service_layer import repositories
+from crm_territory.service_layer.ports import DirectoryUser, RoutingMetrics, UserDirectory
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class _Store(dict):
     """id -> object; hands out the stored objects (like an ORM identity map)."""
 
 
-class FakeSettings(r.SettingsRepository):
+class FakeSettings(repositories.SettingsRepository):
     def __init__(self):
         self.value = OrgSettings()
 
@@ -53,17 +53,17 @@ class _ById:
         self.rows.pop(key, None)
 
 
-class FakeUnits(_ById, r.UnitRepository):
+class FakeUnits(_ById, repositories.UnitRepository):
     def all(self):
         return dict(self.rows)
 
 
-class FakeTeams(_ById, r.TeamRepository):
+class FakeTeams(_ById, repositories.TeamRepository):
     def all(self):
         return dict(self.rows)
 
 
-class FakeMemberships(_ById, r.MembershipRepository):
+class FakeMemberships(_ById, repositories.MembershipRepository):
     def for_user(self, user_id):
         return [m for m in self.rows.values() if m.user_id == user_id]
 
@@ -71,13 +71,13 @@ class FakeMemberships(_ById, r.MembershipRepository):
         return [m for m in self.rows.values() if m.team_id == team_id]
 
 
-class FakeAbsences(_ById, r.AbsenceRepository):
+class FakeAbsences(_ById, repositories.AbsenceRepository):
     def for_users(self, user_ids):
         wanted = set(user_ids)
         return [a for a in self.rows.values() if a.user_id in wanted]
 
 
-class FakePeople(r.PersonRepository):
+class FakePeople(repositories.PersonRepository):
     def __init__(self):
         self.rows = {}
 
@@ -97,12 +97,12 @@ class FakePeople(r.PersonRepository):
         self.rows[person.user_id] = person
 
 
-class FakeSalesLines(_ById, r.SalesLineRepository):
+class FakeSalesLines(_ById, repositories.SalesLineRepository):
     def all(self):
         return list(self.rows.values())
 
 
-class FakeTargets(r.TargetRepository):
+class FakeTargets(repositories.TargetRepository):
     def __init__(self):
         self.rows = {}
 
@@ -114,12 +114,12 @@ class FakeTargets(r.TargetRepository):
             self.rows[(t.sales_line_id, t.team_id, t.period.label)] = t
 
 
-class FakeTerritories(_ById, r.TerritoryRepository):
+class FakeTerritories(_ById, repositories.TerritoryRepository):
     def all(self):
         return list(self.rows.values())
 
 
-class FakeLedgers(r.LedgerRepository):
+class FakeLedgers(repositories.LedgerRepository):
     def __init__(self):
         self.rows = {}
 
@@ -130,7 +130,7 @@ class FakeLedgers(r.LedgerRepository):
         self.rows[ledger.team_id] = ledger
 
 
-class FakeDecisions(r.DecisionRepository):
+class FakeDecisions(repositories.DecisionRepository):
     def __init__(self):
         self.rows = {}
 
@@ -145,9 +145,14 @@ class FakeDecisions(r.DecisionRepository):
         self.rows[decision.lead_id] = decision
 
     def queued(self, after, limit, team_ids=None):
-        rows = sorted((d for d in self.rows.values() if d.in_queue
-                       and (team_ids is None or d.team_id in team_ids)),
-                      key=lambda d: (d.decided_at, d.lead_id))
+        rows = sorted(
+            (
+                d
+                for d in self.rows.values()
+                if d.in_queue and (team_ids is None or d.team_id in team_ids)
+            ),
+            key=lambda d: (d.decided_at, d.lead_id),
+        )
         if after is not None:
             rows = [d for d in rows if (d.decided_at, d.lead_id) > after]
         return rows[:limit]
@@ -156,7 +161,7 @@ class FakeDecisions(r.DecisionRepository):
         return sum(1 for d in self.rows.values() if d.team_id == team_id)
 
 
-class FakeOwnerChoices(r.OwnerChoiceRepository):
+class FakeOwnerChoices(repositories.OwnerChoiceRepository):
     def __init__(self):
         self.rows = {}
 
@@ -167,7 +172,7 @@ class FakeOwnerChoices(r.OwnerChoiceRepository):
         self.rows[(team_id, subject_id)] = choice
 
 
-class FakeTrackedItems(r.TrackedItemRepository):
+class FakeTrackedItems(repositories.TrackedItemRepository):
     def __init__(self):
         self.rows = {}
 
@@ -193,8 +198,21 @@ class FakeTrackedItems(r.TrackedItemRepository):
         return counts
 
 
-_REPOS = ("settings", "units", "teams", "memberships", "absences", "people", "sales_lines",
-          "targets", "territories", "ledgers", "decisions", "owner_choices", "tracked_items")
+_REPOS = (
+    "settings",
+    "units",
+    "teams",
+    "memberships",
+    "absences",
+    "people",
+    "sales_lines",
+    "targets",
+    "territories",
+    "ledgers",
+    "decisions",
+    "owner_choices",
+    "tracked_items",
+)
 
 
 class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
@@ -250,24 +268,14 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, TerritoryUnitOfWork):
         return [m for t, m in self.emitted if event_type is None or t == event_type]
 
 
-class FakeClock(Clock):
-    def __init__(self, at: dt.datetime | None = None):
-        self.at = at or dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def now(self):
-        return self.at
-
-    def advance(self, **kwargs):
-        self.at = self.at + dt.timedelta(**kwargs)
-
-
 class FakeDirectory(UserDirectory):
     def __init__(self):
         self.users: dict[str, DirectoryUser] = {}
 
     def put(self, user_id, *, departments=("sales",), roles=(), active=True, name=None):
-        user = DirectoryUser(user_id, name or user_id.title(), active, frozenset(departments),
-                             frozenset(roles))
+        user = DirectoryUser(
+            user_id, name or user_id.title(), active, frozenset(departments), frozenset(roles)
+        )
         self.users[user_id] = user
         return user
 

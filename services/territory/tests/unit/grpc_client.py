@@ -1,36 +1,48 @@
 """A real territory gRPC server on 127.0.0.1 over the fake unit of work, and a client that
 sends tokens signed by a test key (the chassis verifies them as it verifies identity's)."""
+
 from __future__ import annotations
 
 import grpc
 import pytest
-from crm_chassis.auth.testing import TestKeys
-
 from google.protobuf import message_factory
 
-from crm.territory.v1 import (access_pb2, access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
-                              routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
-                              teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
+from crm.territory.v1 import (
+    access_pb2,
+    access_pb2_grpc,
+    org_pb2,
+    org_pb2_grpc,
+    routing_pb2,
+    routing_pb2_grpc,
+    sales_lines_pb2,
+    sales_lines_pb2_grpc,
+    teams_pb2,
+    teams_pb2_grpc,
+    territories_pb2,
+    territories_pb2_grpc,
+)
+from crm_chassis.auth.testing import TestKeys
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
-from crm_territory.service_layer.dependencies import Dependencies
-
 
 # (full service name, method descriptor) of every territory RPC, from the protos themselves.
-METHODS = [(service.full_name, method)
-           for module in (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
-                          access_pb2)
-           for service in module.DESCRIPTOR.services_by_name.values()
-           for method in service.methods]
+METHODS = [
+    (service.full_name, method)
+    for module in (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
+    for service in module.DESCRIPTOR.services_by_name.values()
+    for method in service.methods
+]
 
 
 def call_empty(channel: grpc.Channel, service_name: str, method, token: str):
     """Call ``method`` with an empty request; returns the RpcError, or None on success."""
     request_class = message_factory.GetMessageClass(method.input_type)
     response_class = message_factory.GetMessageClass(method.output_type)
-    call = channel.unary_unary(f"/{service_name}/{method.name}",
-                               request_serializer=request_class.SerializeToString,
-                               response_deserializer=response_class.FromString)
+    call = channel.unary_unary(
+        f"/{service_name}/{method.name}",
+        request_serializer=request_class.SerializeToString,
+        response_deserializer=response_class.FromString,
+    )
     try:
         call(request_class(), metadata=(("authorization", f"Bearer {token}"),), timeout=10)
     except grpc.RpcError as err:
@@ -51,7 +63,7 @@ class Client:
         self.routing = routing_pb2_grpc.RoutingServiceStub(channel)
         self.access = access_pb2_grpc.AccessServiceStub(channel)
 
-    def as_(self, token: str) -> "Client":
+    def as_(self, token: str) -> Client:
         return Client(self.channel, token)
 
     def __call__(self, method, request):
@@ -80,11 +92,10 @@ class Tokens:
 def start(world):
     """Serve ``world``'s fake unit of work; returns (running server, channel, Tokens)."""
     keys = TestKeys()
-    settings = TerritorySettings.load("territory", env={}, grpc_port=0, metrics_port=0,
-                                      shutdown_grace_seconds=0.0)
-    deps = Dependencies(uow=lambda: world.uow, clock=world.clock, directory=world.directory,
-                        metrics=world.metrics)
-    running = api.start(settings, deps, verifier=keys.verifier(), access_log=False)
+    settings = TerritorySettings.load(
+        "territory", env={}, grpc_port=0, metrics_port=0, shutdown_grace_seconds=0.0
+    )
+    running = api.start(settings, world.deps, verifier=keys.verifier(), access_log=False)
     return running, grpc.insecure_channel(running.address), Tokens(keys)
 
 

@@ -1,4 +1,5 @@
 """Owner selection strategies on the domain objects: fairness, no burst, skips, load."""
+
 import collections
 import datetime as dt
 
@@ -23,7 +24,7 @@ def assign(ledger, candidates, n, strategy=RR, day=DAY):
         choice = choose_owner(strategy, candidates, ledger, day)
         assert choice.owner_user_id, choice.reason
         ledger.record_assignment(choice.owner_user_id, day)
-        ledger.item_opened(choice.owner_user_id)      # as routing counts the routed lead
+        ledger.item_opened(choice.owner_user_id)  # as routing counts the routed lead
         got.append(choice.owner_user_id)
     return got
 
@@ -52,12 +53,12 @@ def test_fairness_holds_at_every_prefix():
 
 def test_new_member_gets_no_burst_and_waits_less_than_a_round():
     ledger, cands = team("a", "b", "c")
-    assign(ledger, cands, 301)                        # a got the last one of 301
+    assign(ledger, cands, 301)  # a got the last one of 301
     ledger.enrol("new", joining=True)
     cands = cands + [Candidate("new", None)]
     nxt = assign(ledger, cands, 8)
-    assert nxt.count("new") == 2                      # exactly its share, never a burst
-    assert nxt[:4].count("new") == 1                  # and it joins within the first round
+    assert nxt.count("new") == 2  # exactly its share, never a burst
+    assert nxt[:4].count("new") == 1  # and it joins within the first round
     assert all(nxt[i] != nxt[i + 1] for i in range(len(nxt) - 1))
 
 
@@ -67,21 +68,30 @@ def test_member_back_from_leave_gets_one_then_rejoins_rotation():
     without_c = [Candidate("a", None), Candidate("b", None), Candidate("c", None, on_leave=True)]
     assign(ledger, without_c, 20)
     nxt = assign(ledger, everyone, 6)
-    assert nxt[0] == "c" and nxt.count("c") == 2      # one now, then its normal turn
+    assert nxt[0] == "c" and nxt.count("c") == 2  # one now, then its normal turn
 
 
 def test_skips_are_explained():
     ledger, _ = team("a", "b", "c", "d", "e", "f")
-    cands = [Candidate("a", None, paused=True), Candidate("b", None, on_leave=True),
-             Candidate("c", 1), Candidate("d", None, deactivated=True),
-             Candidate("e", None, takes_leads=False), Candidate("f", None)]
-    ledger.record_assignment("c", DAY)                # c is at its capacity of 1 today
+    cands = [
+        Candidate("a", None, paused=True),
+        Candidate("b", None, on_leave=True),
+        Candidate("c", 1),
+        Candidate("d", None, deactivated=True),
+        Candidate("e", None, takes_leads=False),
+        Candidate("f", None),
+    ]
+    ledger.record_assignment("c", DAY)  # c is at its capacity of 1 today
     choice = choose_owner(RR, cands, ledger, DAY)
     assert choice.owner_user_id == "f"
     reasons = {n.user_id: n.skip_reason for n in choice.skipped}
-    assert reasons == {"a": SkipReason.PAUSED, "b": SkipReason.ON_LEAVE,
-                       "c": SkipReason.AT_CAPACITY, "d": SkipReason.DEACTIVATED,
-                       "e": SkipReason.NOT_TAKING_LEADS}
+    assert reasons == {
+        "a": SkipReason.PAUSED,
+        "b": SkipReason.ON_LEAVE,
+        "c": SkipReason.AT_CAPACITY,
+        "d": SkipReason.DEACTIVATED,
+        "e": SkipReason.NOT_TAKING_LEADS,
+    }
     assert "round robin" in choice.reason
 
 
@@ -116,13 +126,13 @@ def test_load_balanced_prefers_fewest_open_items_and_ties_by_round_robin():
 def test_open_items_never_go_below_zero_and_assigning_does_not_count_them():
     ledger, _ = team("a")
     ledger.record_assignment("a", DAY)
-    assert ledger.members["a"].open_items == 0       # the item's tracking counts it
+    assert ledger.members["a"].open_items == 0  # the item's tracking counts it
     ledger.item_opened("a")
     ledger.item_closed("a")
     ledger.item_closed("a")
-    ledger.item_closed("stranger")                   # not in the ledger: nothing to take
+    ledger.item_closed("stranger")  # not in the ledger: nothing to take
     assert ledger.members["a"].open_items == 0 and "stranger" not in ledger.members
-    ledger.item_opened("owner-not-yet-member")       # counted, ready for when they join
+    ledger.item_opened("owner-not-yet-member")  # counted, ready for when they join
     assert ledger.members["owner-not-yet-member"].open_items == 1
 
 

@@ -1,19 +1,25 @@
 """Property: with a constant set of eligible members, round robin never lets any member get
 two items more than another — whatever happened before (joins, leave, returns)."""
+
 import collections
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_territory.domain.assignment import Candidate, TeamLedger, choose_owner
 from crm_territory.domain.teams import RoutingStrategy
 
 DAY = dt.date(2026, 3, 2)
-operations = st.lists(st.one_of(
-    st.tuples(st.just("assign"), st.integers(1, 40)),
-    st.tuples(st.just("join"), st.just(0)),
-    st.tuples(st.just("leave"), st.integers(0, 20)),
-), min_size=1, max_size=25)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("assign"), st.integers(1, 40)),
+        st.tuples(st.just("join"), st.just(0)),
+        st.tuples(st.just("leave"), st.integers(0, 20)),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -32,7 +38,7 @@ def test_round_robin_window_fairness(start, ops):
             window.clear()
         elif op == "leave":
             who = members[arg % len(members)]
-            away ^= {who}                  # goes on leave, or comes back
+            away ^= {who}  # goes on leave, or comes back
             window.clear()
         else:
             cands = [Candidate(m, None, on_leave=m in away) for m in members]

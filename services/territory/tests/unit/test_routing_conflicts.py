@@ -1,10 +1,12 @@
 """A lead decided by another transaction first (two workers, one lead): the batch is rolled
 back, routed again, and the lead counts as a duplicate — no second decision, no second event."""
+
 import pytest
 
 from crm_territory.service_layer import routing
 from crm_territory.service_layer.repositories import TransactionConflict
-from .conftest import lead, rule
+
+from .conftest import WORKER, lead, rule
 
 
 def team_with_territory(world):
@@ -19,9 +21,8 @@ def team_with_territory(world):
 
 def test_a_concurrent_decision_of_the_same_lead_makes_it_a_duplicate(world):
     team_with_territory(world)
-    rival = routing.route_leads(world.uow, world.clock, world.metrics,
-                                [lead("lead-x", country="DE")])[0]
-    stored = world.uow.decisions.rows.pop("lead-x")   # "not yet committed" by the rival
+    rival = routing.route_leads(world.deps, WORKER, leads=[lead("lead-x", country="DE")])[0]
+    stored = world.uow.decisions.rows.pop("lead-x")  # "not yet committed" by the rival
     original_add = type(world.uow.decisions).add
     calls = []
 
@@ -36,13 +37,14 @@ def test_a_concurrent_decision_of_the_same_lead_makes_it_a_duplicate(world):
     type(world.uow.decisions).add = add_racing
     try:
         events_before = len(world.uow.events("lead_routed"))
-        again = routing.route_leads(world.uow, world.clock, world.metrics,
-                                    [lead("lead-x", country="DE"), lead("lead-y", country="DE")])
+        again = routing.route_leads(
+            world.deps, WORKER, leads=[lead("lead-x", country="DE"), lead("lead-y", country="DE")]
+        )
     finally:
         type(world.uow.decisions).add = original_add
-    assert again[0].owner_user_id == rival.owner_user_id      # the rival's decision stands
+    assert again[0].owner_user_id == rival.owner_user_id  # the rival's decision stands
     assert again[1].owner_user_id and again[1].lead_id == "lead-y"
-    assert len(world.uow.events("lead_routed")) == events_before + 1   # only lead-y's
+    assert len(world.uow.events("lead_routed")) == events_before + 1  # only lead-y's
     assert world.metrics.duplicates == 1
 
 
@@ -56,8 +58,7 @@ def test_a_conflict_that_persists_is_raised_after_the_last_attempt(world):
     type(world.uow.decisions).add = always_conflict
     try:
         with pytest.raises(TransactionConflict):
-            routing.route_leads(world.uow, world.clock, world.metrics,
-                                [lead("lead-z", country="DE")])
+            routing.route_leads(world.deps, WORKER, leads=[lead("lead-z", country="DE")])
     finally:
         type(world.uow.decisions).add = original_add
     assert world.uow.events("lead_routed") == [] and world.metrics.routed == []

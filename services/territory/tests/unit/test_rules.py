@@ -1,8 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from crm_chassis.errors import InvalidArgument, ValidationErrors
 
+from crm_chassis.errors import InvalidArgument, ValidationErrors
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.rule_checks import build_condition, check_ruleset
 from crm_territory.domain.rules import Rule
@@ -21,7 +21,7 @@ def test_one_of_attributes_are_case_and_space_insensitive():
     c = cond("city", ["  New   York "])
     assert c.matches(LeadFacts("l", city="new york"))
     assert not c.matches(LeadFacts("l", city="York"))
-    assert not c.matches(LeadFacts("l"))            # unknown value never matches
+    assert not c.matches(LeadFacts("l"))  # unknown value never matches
 
 
 def test_country_codes_are_validated_and_upper_cased():
@@ -79,19 +79,23 @@ def test_unknown_attribute_names_the_known_ones():
     assert err.value.field == "c.attribute"
 
 
-@pytest.mark.parametrize("attribute,values,ranges,currency,needle", [
-    ("industry", [], [], "", "at least one"),
-    ("industry", [], [("1", "2")], "", "takes values"),
-    ("company_size", ["5"], [], "", "takes ranges"),
-    ("company_size", [], [], "", "at least one range"),
-    ("company_size", [], [("50", "10")], "", "must be below"),
-    ("company_size", [], [("10", "10")], "", "must be below"),
-    ("company_size", [], [("", "")], "", "a minimum, a maximum or both"),
-    ("company_size", [], [("1.5", "10")], "", "whole numbers"),
-    ("company_size", [], [("-1", "10")], "", "non-negative"),
-    ("company_size", [], [("1", "10")], "EUR", "only annual_revenue"),
-    ("annual_revenue", [], [("1", "10")], "", "need an ISO 4217"),
-])
+@pytest.mark.parametrize(
+    "attribute,values,ranges,currency,needle",
+    [
+        ("industry", [], [], "", "at least one"),
+        ("industry", [], [("1", "2")], "", "takes values"),
+        ("company_size", ["5"], [], "", "takes ranges"),
+        ("company_size", [], [], "", "at least one range"),
+        ("company_size", [], [("50", "10")], "", "must be below"),
+        ("company_size", [], [("10", "10")], "", "must be below"),
+        ("company_size", [], [("", "")], "", "a minimum, a maximum or both"),
+        ("company_size", [], [("1.5", "10")], "", "whole numbers"),
+        ("company_size", [], [("-1", "10")], "", "non-negative"),
+        ("company_size", [], [("1", "10")], "EUR", "only annual_revenue"),
+        ("annual_revenue", [], [("1", "10")], "", "need an ISO 4217"),
+        ("annual_revenue", [], [("1", "10")], "XYZ", "'XYZ' is not a supported ISO 4217 currency"),
+    ],
+)
 def test_malformed_conditions(attribute, values, ranges, currency, needle):
     with pytest.raises(InvalidArgument) as err:
         cond(attribute, values, ranges, currency)

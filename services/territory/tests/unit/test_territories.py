@@ -1,10 +1,16 @@
 import pytest
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument,
-                                PermissionDenied, ValidationErrors)
 
 from crm.territory.v1 import events_pb2
-from crm_territory.service_layer import territories as uc
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    ValidationErrors,
+)
+from crm_territory.service_layer import territories
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
+
 from .conftest import ADMIN, rule, user
 
 
@@ -51,9 +57,10 @@ def test_priority_and_name_are_unique(setup):
 
 def test_bad_rules_report_every_problem_with_its_place(setup):
     world, team, line = setup
-    rules = [RuleInput("", [ConditionInput("colour", ["red"])]),
-             RuleInput("Sizes", [ConditionInput("company_size",
-                                                ranges=[("1", "50"), ("10", "20")])])]
+    rules = [
+        RuleInput("", [ConditionInput("colour", ["red"])]),
+        RuleInput("Sizes", [ConditionInput("company_size", ranges=[("1", "50"), ("10", "20")])]),
+    ]
     with pytest.raises(ValidationErrors) as err:
         world.territory("T", line, team, 1, *rules)
     fields = dict(err.value.problems)
@@ -62,8 +69,7 @@ def test_bad_rules_report_every_problem_with_its_place(setup):
     assert "overlaps" in fields["rules[1].conditions[0].ranges[1]"]
     # The message a person reads names each field once.
     assert "rules[0].name: must not be empty" in err.value.message
-    assert ("rules[0].conditions[0].attribute: unknown attribute 'colour'"
-            in err.value.message)
+    assert "rules[0].conditions[0].attribute: unknown attribute 'colour'" in err.value.message
     assert err.value.message.count("rules[0].conditions[0].attribute") == 1
     with pytest.raises(InvalidArgument):
         world.territory("T", line, team, 1)
@@ -73,40 +79,62 @@ def test_rules_are_versioned_with_history(setup):
     world, team, line = setup
     t = world.territory("DE", line, team, 1, rule("r1", country=["DE"]))
     keep_id = t.rules[0].id
-    t = uc.set_rules(world.uow, ADMIN, world.clock, t.id,
-                     [RuleInput("r1", [ConditionInput("country", ["DE", "AT"])], id=keep_id),
-                      rule("rest")], expected_rules_version=1, comment="add AT")
+    t = territories.set_rules(
+        world.deps,
+        ADMIN,
+        territory_id=t.id,
+        rules=[
+            RuleInput("r1", [ConditionInput("country", ["DE", "AT"])], id=keep_id),
+            rule("rest"),
+        ],
+        expected_rules_version=1,
+        comment="add AT",
+    )
     assert t.rules_version == 2 and t.rules[0].id == keep_id
-    versions = uc.list_rule_versions(world.uow, t.id)
+    versions = territories.list_rule_versions(world.deps, ADMIN, territory_id=t.id)
     assert [v.version for v in versions] == [2, 1] and versions[0].comment == "add AT"
     assert versions[0].changed_by == "admin-1"
     with pytest.raises(FailedPrecondition) as err:
-        uc.set_rules(world.uow, ADMIN, world.clock, t.id, [rule("x", country=["FR"])],
-                     expected_rules_version=1)
+        territories.set_rules(
+            world.deps,
+            ADMIN,
+            territory_id=t.id,
+            rules=[rule("x", country=["FR"])],
+            expected_rules_version=1,
+        )
     assert "changed meanwhile" in err.value.message
-    with pytest.raises(ValidationErrors):    # shadowed rule refused, version unchanged
-        uc.set_rules(world.uow, ADMIN, world.clock, t.id,
-                     [rule("all"), rule("x", country=["FR"])])
-    assert uc.get_territory(world.uow, t.id).rules_version == 2
+    with pytest.raises(ValidationErrors):  # shadowed rule refused, version unchanged
+        territories.set_rules(
+            world.deps, ADMIN, territory_id=t.id, rules=[rule("all"), rule("x", country=["FR"])]
+        )
+    assert territories.get_territory(world.deps, ADMIN, territory_id=t.id).rules_version == 2
 
 
 def test_only_admins_change_territories(setup):
     world, team, line = setup
     t = world.territory("DE", line, team, 1, rule("r", country=["DE"]))
     with pytest.raises(PermissionDenied):
-        uc.set_rules(world.uow, user("rep"), world.clock, t.id, [rule("x", country=["FR"])])
+        territories.set_rules(
+            world.deps, user("rep"), territory_id=t.id, rules=[rule("x", country=["FR"])]
+        )
 
 
 def test_update_list_deactivate(setup):
     world, team, line = setup
     de = world.territory("DE", line, team, 5, rule("r", country=["DE"]))
     world.territory("AT", line, team, 3, rule("r", country=["AT"]))
-    assert [t.name for t in uc.list_territories(world.uow).items] == ["AT", "DE"]
-    uc.update_territory(world.uow, ADMIN, de.id, priority=1)
-    assert [t.name for t in uc.list_territories(world.uow).items] == ["DE", "AT"]
-    uc.deactivate_territory(world.uow, ADMIN, de.id)
-    assert [t.name for t in uc.list_territories(world.uow).items] == ["AT"]
+    assert [t.name for t in territories.list_territories(world.deps, ADMIN).items] == ["AT", "DE"]
+    territories.update_territory(world.deps, ADMIN, territory_id=de.id, priority=1)
+    assert [t.name for t in territories.list_territories(world.deps, ADMIN).items] == ["DE", "AT"]
+    territories.deactivate_territory(world.deps, ADMIN, territory_id=de.id)
+    assert [t.name for t in territories.list_territories(world.deps, ADMIN).items] == ["AT"]
     with pytest.raises(FailedPrecondition):
-        uc.set_rules(world.uow, ADMIN, world.clock, de.id, [rule("x", country=["FR"])])
-    assert {a.name for a in uc.list_rule_attributes()} >= {"country", "annual_revenue",
-                                                          "campaign", "product_interest"}
+        territories.set_rules(
+            world.deps, ADMIN, territory_id=de.id, rules=[rule("x", country=["FR"])]
+        )
+    assert {a.name for a in territories.list_rule_attributes()} >= {
+        "country",
+        "annual_revenue",
+        "campaign",
+        "product_interest",
+    }

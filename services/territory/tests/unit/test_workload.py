@@ -1,6 +1,7 @@
 """Workload tracking on the fakes: every transition of a lead or deal moves its owner's open
 items exactly once, older and repeated events change nothing, routing's own count is not
 doubled by leads' lead_assigned, and load balancing follows the real counts."""
+
 import collections
 
 import pytest
@@ -9,7 +10,8 @@ from crm_territory.domain.routing import Outcome
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import memberships, org, owners, routing, territories, workload
-from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, lead, rule
+
+from .conftest import ADMIN, LEAD_ROUTER, OWNER_CHOOSER, WORKER, lead, rule
 
 LEAD, DEAL = ItemKind.LEAD, ItemKind.DEAL
 
@@ -24,7 +26,7 @@ def setup(world):
         world.member(berlin, uid)
     world.member(munich, "m1")
     world.member(inbox, "triage", role=TeamRole.SUPERVISOR)
-    org.set_unassigned_queue(world.uow, ADMIN, inbox.id)
+    org.set_unassigned_queue(world.deps, ADMIN, team_id=inbox.id)
     line = world.line("SMB", berlin, munich)
     world.territory("Berlin", line, berlin, 1, rule("Berlin", postal_code=["10"]))
     return world, berlin, munich
@@ -32,8 +34,7 @@ def setup(world):
 
 def deal(deal_id, version, team, owner, is_open=True):
     """What a deal event says (deals' events carry the whole opportunity)."""
-    return ItemFact(DEAL, deal_id, version, owner=(team.id if team else "", owner),
-                    open=is_open)
+    return ItemFact(DEAL, deal_id, version, owner=(team.id if team else "", owner), open=is_open)
 
 
 def assigned(lead_id, version, team, owner):
@@ -47,7 +48,7 @@ def status(lead_id, version, is_open):
 
 
 def apply(world, *facts):
-    return workload.apply_item_facts(world.uow, list(facts))
+    return workload.apply_item_facts(world.deps, WORKER, facts=list(facts))
 
 
 def open_items(world, team):
@@ -60,22 +61,22 @@ def open_items(world, team):
 
 
 def route(world, *leads):
-    return routing.route_leads(world.uow, world.clock, world.metrics, list(leads))
+    return routing.route_leads(world.deps, WORKER, leads=list(leads))
 
 
 def test_a_deal_through_assign_reassign_transfer_close_and_reopen(setup):
     world, berlin, munich = setup
-    assert apply(world, deal("D1", 1, berlin, "b1")) == 1                 # deal_created
+    assert apply(world, deal("D1", 1, berlin, "b1")) == 1  # deal_created
     assert open_items(world, berlin) == {"b1": 1}
-    apply(world, deal("D1", 2, berlin, "b2"))                             # reassigned in team
+    apply(world, deal("D1", 2, berlin, "b2"))  # reassigned in team
     assert open_items(world, berlin) == {"b2": 1}
-    apply(world, deal("D1", 3, munich, "m1"))                             # transferred
+    apply(world, deal("D1", 3, munich, "m1"))  # transferred
     assert open_items(world, berlin) == {} and open_items(world, munich) == {"m1": 1}
-    apply(world, deal("D1", 4, munich, "m1", is_open=False))              # won
+    apply(world, deal("D1", 4, munich, "m1", is_open=False))  # won
     assert open_items(world, munich) == {}
-    apply(world, deal("D1", 5, munich, "m1"))                             # reopened
+    apply(world, deal("D1", 5, munich, "m1"))  # reopened
     assert open_items(world, munich) == {"m1": 1}
-    apply(world, deal("D1", 6, munich, "m1", is_open=False))              # lost
+    apply(world, deal("D1", 6, munich, "m1", is_open=False))  # lost
     assert open_items(world, munich) == {}
     assert world.uow.tracked_items.get(DEAL, "D1").owner_version == 6
 
@@ -83,8 +84,8 @@ def test_a_deal_through_assign_reassign_transfer_close_and_reopen(setup):
 def test_an_older_event_arriving_late_and_a_duplicate_change_nothing(setup):
     world, berlin, _ = setup
     apply(world, deal("D1", 1, berlin, "b1"), deal("D1", 3, berlin, "b3"))
-    assert apply(world, deal("D1", 2, berlin, "b2")) == 0                # late: v2 after v3
-    assert apply(world, deal("D1", 3, berlin, "b3")) == 0                # the same again
+    assert apply(world, deal("D1", 2, berlin, "b2")) == 0  # late: v2 after v3
+    assert apply(world, deal("D1", 3, berlin, "b3")) == 0  # the same again
     assert apply(world, deal("D1", 2, berlin, "b2", is_open=False)) == 0
     assert open_items(world, berlin) == {"b3": 1}
 
@@ -93,12 +94,12 @@ def test_owner_and_status_keep_their_own_versions(setup):
     world, berlin, _ = setup
     # The lead is disqualified at v3 before its assignment of v2 arrives (two queues).
     apply(world, status("L1", 3, False))
-    apply(world, assigned("L1", 2, berlin, "b2"))          # still applies: owner was at v0
+    apply(world, assigned("L1", 2, berlin, "b2"))  # still applies: owner was at v0
     item = world.uow.tracked_items.get(LEAD, "L1")
     assert (item.owner_user_id, item.open) == ("b2", False) and open_items(world, berlin) == {}
-    apply(world, status("L1", 2, True))                    # older than the v3 status: ignored
+    apply(world, status("L1", 2, True))  # older than the v3 status: ignored
     assert open_items(world, berlin) == {}
-    apply(world, status("L1", 4, True))                    # reactivated
+    apply(world, status("L1", 4, True))  # reactivated
     assert open_items(world, berlin) == {"b2": 1}
 
 
@@ -106,7 +107,7 @@ def test_a_lead_first_heard_of_without_a_status_counts_as_open(setup):
     world, berlin, _ = setup
     apply(world, assigned("L9", 5, berlin, "b1"))
     assert open_items(world, berlin) == {"b1": 1}
-    apply(world, status("L9", 4, False))     # its status (unchanged since v4) arrives later
+    apply(world, status("L9", 4, False))  # its status (unchanged since v4) arrives later
     assert open_items(world, berlin) == {}
 
 
@@ -114,18 +115,18 @@ def test_a_routed_lead_counts_once_when_leads_reports_the_same_owner(setup):
     world, berlin, _ = setup
     [d] = route(world, lead("L1", postal_code="10", version=1))
     assert d.outcome is Outcome.ROUTED and open_items(world, berlin) == {d.owner_user_id: 1}
-    assert apply(world, assigned("L1", 2, berlin, d.owner_user_id)) == 1   # version moves
+    assert apply(world, assigned("L1", 2, berlin, d.owner_user_id)) == 1  # version moves
     assert open_items(world, berlin) == {d.owner_user_id: 1}
     assert world.uow.tracked_items.get(LEAD, "L1").owner_version == 2
-    apply(world, assigned("L1", 3, berlin, "b3"))                         # reassigned later
+    apply(world, assigned("L1", 3, berlin, "b3"))  # reassigned later
     assert open_items(world, berlin) == {"b3": 1}
 
 
 def test_a_person_assigning_before_the_routing_decision_wins(setup):
     world, berlin, _ = setup
-    apply(world, assigned("L1", 2, berlin, "b3"))          # by hand, before lead_created routed
+    apply(world, assigned("L1", 2, berlin, "b3"))  # by hand, before lead_created routed
     [d] = route(world, lead("L1", postal_code="10", version=1))
-    assert d.owner_user_id != "b3"                         # leads ignores this decision
+    assert d.owner_user_id != "b3"  # leads ignores this decision
     assert open_items(world, berlin) == {"b3": 1}
 
 
@@ -138,34 +139,44 @@ def test_a_redelivered_lead_is_not_counted_again(setup):
 
 def test_a_queued_lead_counts_once_taken_by_hand_or_by_retry(setup):
     world, berlin, _ = setup
-    [d1, d2] = route(world, lead("Q1", country="FR", version=1), lead("Q2", country="FR",
-                                                                      version=1))
+    [d1, _d2] = route(
+        world, lead("Q1", country="FR", version=1), lead("Q2", country="FR", version=1)
+    )
     assert d1.in_queue and open_items(world, berlin) == {}
-    apply(world, assigned("Q1", 2, None, ""), assigned("Q2", 2, None, ""))   # queued in leads
-    apply(world, assigned("Q1", 3, berlin, "b2"))                            # taken by hand
+    apply(world, assigned("Q1", 2, None, ""), assigned("Q2", 2, None, ""))  # queued in leads
+    apply(world, assigned("Q1", 3, berlin, "b2"))  # taken by hand
     assert open_items(world, berlin) == {"b2": 1}
     berlin_territory = next(t for t in world.uow.territories.all() if t.team_id == berlin.id)
-    territories.set_rules(world.uow, ADMIN, world.clock, berlin_territory.id,
-                          [rule("France", country=["FR"])])
-    again = routing.retry_routing(world.uow, LEAD_ROUTER, world.clock, world.metrics, "Q2")
+    territories.set_rules(
+        world.deps, ADMIN, territory_id=berlin_territory.id, rules=[rule("France", country=["FR"])]
+    )
+    again = routing.retry_routing(world.deps, LEAD_ROUTER, lead_id="Q2")
     assert again.outcome is Outcome.ROUTED
     assert open_items(world, berlin)[again.owner_user_id] >= 1
     before = open_items(world, berlin)
-    apply(world, assigned("Q2", 3, berlin, again.owner_user_id))   # leads applies the retry
+    apply(world, assigned("Q2", 3, berlin, again.owner_user_id))  # leads applies the retry
     assert open_items(world, berlin) == before and sum(before.values()) == 2
 
 
 def test_load_balancing_prefers_the_member_with_fewer_real_open_items(setup):
     world, berlin, _ = setup
-    apply(world, *[deal(f"D{i}", 1, berlin, "b1") for i in range(3)],
-          deal("E1", 1, berlin, "b2"), *[deal(f"F{i}", 1, berlin, "b3") for i in range(2)])
+    apply(
+        world,
+        *[deal(f"D{i}", 1, berlin, "b1") for i in range(3)],
+        deal("E1", 1, berlin, "b2"),
+        *[deal(f"F{i}", 1, berlin, "b3") for i in range(2)],
+    )
     [d] = route(world, lead("L1", postal_code="10", version=1))
-    assert d.owner_user_id == "b2"                     # 1 open item against 3 and 2
+    assert d.owner_user_id == "b2"  # 1 open item against 3 and 2
     assert "fewest open items (1)" in d.choice.reason
-    apply(world, *[deal(f"D{i}", 2, berlin, "b1", is_open=False) for i in range(3)])   # won
-    got = [d.owner_user_id for d in route(world, lead("L2", postal_code="10", version=1),
-                                          lead("L3", postal_code="10", version=1))]
-    assert got == ["b1", "b1"]                          # 0 then 1, the others have 2
+    apply(world, *[deal(f"D{i}", 2, berlin, "b1", is_open=False) for i in range(3)])  # won
+    got = [
+        d.owner_user_id
+        for d in route(
+            world, lead("L2", postal_code="10", version=1), lead("L3", postal_code="10", version=1)
+        )
+    ]
+    assert got == ["b1", "b1"]  # 0 then 1, the others have 2
     assert open_items(world, berlin) == {"b1": 2, "b2": 2, "b3": 2}
 
 
@@ -173,15 +184,20 @@ def test_a_hand_over_spreads_by_plan_and_the_events_move_the_counts(setup):
     world, berlin, _ = setup
     apply(world, *[assigned(f"L{i}", 1, berlin, "b1") for i in range(4)])
     [b1] = [m for m in world.uow.memberships.for_team(berlin.id) if m.user_id == "b1"]
-    memberships.end_membership(world.uow, ADMIN, world.clock, b1.id, reason="left")
-    assert open_items(world, berlin) == {"b1": 4}       # an ending changes no count by itself
-    plan = owners.choose_owners(world.uow, OWNER_CHOOSER, world.clock, team_id=berlin.id,
-                                subject_ids=[f"lead:L{i}" for i in range(4)],
-                                exclude_user_ids=["b1"])
+    memberships.end_membership(world.deps, ADMIN, membership_id=b1.id, reason="left")
+    assert open_items(world, berlin) == {"b1": 4}  # an ending changes no count by itself
+    plan = owners.choose_owners(
+        world.deps,
+        OWNER_CHOOSER,
+        team_id=berlin.id,
+        subject_ids=[f"lead:L{i}" for i in range(4)],
+        exclude_user_ids=["b1"],
+    )
     assert collections.Counter(c.owner_user_id for c in plan.values()) == {"b2": 2, "b3": 2}
-    assert open_items(world, berlin) == {"b1": 4}       # not counted until leads applies it
-    apply(world, *[assigned(f"L{i}", 2, berlin, plan[f"lead:L{i}"].owner_user_id)
-                   for i in range(4)])                 # leads' lead_assigned (handover)
+    assert open_items(world, berlin) == {"b1": 4}  # not counted until leads applies it
+    apply(
+        world, *[assigned(f"L{i}", 2, berlin, plan[f"lead:L{i}"].owner_user_id) for i in range(4)]
+    )  # leads' lead_assigned (handover)
     assert open_items(world, berlin) == {"b2": 2, "b3": 2}
 
 

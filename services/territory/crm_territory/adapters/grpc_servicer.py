@@ -1,0 +1,22 @@
+"""What every territory servicer shares: its dependencies and the caller of the current call.
+The proto translation itself is in ``grpc_mapping.py``."""
+
+from __future__ import annotations
+
+from crm_chassis.auth import require_principal
+from crm_territory.service_layer.caller import Caller
+from crm_territory.service_layer.dependencies import Dependencies
+
+
+def caller() -> Caller:
+    """The verified principal the chassis interceptor bound for this call, as the use cases see
+    it; UNAUTHENTICATED when there is none (every territory method needs a token)."""
+    return Caller.from_principal(require_principal())
+
+
+class Servicer:
+    """Base of the servicers: the dependencies every use case call is given (each use case opens
+    its own unit of work, so one servicer serves every thread)."""
+
+    def __init__(self, deps: Dependencies):
+        self.deps = deps
