@@ -60,26 +60,25 @@ def build_organisation(database_url: str) -> dict:
     deps = build_dependencies(TerritorySettings.load("territory", env={},
                                                      database_url=database_url),
                               directory=Directory())
-    admin, clock, uow = Caller("bench-admin", roles=frozenset({"admin"})), deps.clock, deps.uow
-    division = org.create_unit(uow(), admin, clock, name="EMEA", department="sales")
-    region = org.create_unit(uow(), admin, clock, name="DACH", parent_id=division.id)
-    team = teams.create_team(uow(), admin, clock, name="Reps", unit_id=region.id)
+    admin = Caller("bench-admin", roles=frozenset({"admin"}))
+    division = org.create_unit(deps, admin, name="EMEA", department="sales")
+    region = org.create_unit(deps, admin, name="DACH", parent_id=division.id)
+    team = teams.create_team(deps, admin, name="Reps", unit_id=region.id)
     reps = [f"rep-{i}" for i in range(MEMBERS)]
     for rep in reps:
-        people.record_user(uow(), clock, deps.directory.lookup(rep))
-        memberships.add_member(uow(), admin, clock, deps.directory, team_id=team.id,
-                               user_id=rep, role=TeamRole.EXPERT)
-    line = sales_lines.create_sales_line(uow(), admin, name="SMB", description="",
-                                         workflow_kind=WorkflowKind.QUOTE,
-                                         pipeline_id="pipe-smb", team_ids=[team.id])
+        people.record_user(deps, Caller.system("territory-worker"), user=deps.directory.lookup(rep))
+        memberships.add_member(deps, admin, team_id=team.id, user_id=rep, role=TeamRole.EXPERT)
+    line = sales_lines.create_sales_line(deps, admin, name="SMB", description="",
+                                         workflow_kind=WorkflowKind.QUOTE, pipeline_id="pipe-smb",
+                                         team_ids=[team.id])
     countries = iter(f"{a}{b}" for a in "ABCFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLM")
     for t in range(TERRITORIES):
         codes = [next(countries) for _ in range(RULES)]
         if t == TERRITORIES - 1:
             codes[-1] = "DE"
-        territories.create_territory(
-            uow(), admin, clock, name=f"T{t:02d}", sales_line_id=line.id, team_id=team.id,
-            priority=t + 1, rules=[RuleInput(f"r{r}", [ConditionInput("country", [code])])
+        territories.create_territory(deps, admin, name=f"T{t:02d}", sales_line_id=line.id,
+                                     team_id=team.id, priority=t + 1,
+                                     rules=[RuleInput(f"r{r}", [ConditionInput("country", [code])])
                                    for r, code in enumerate(codes)])
     return {"team_id": team.id, "user_id": reps[0]}
 

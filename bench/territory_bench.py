@@ -43,26 +43,25 @@ def _organisation(deps):
     from crm_territory.service_layer.territories import ConditionInput, RuleInput
 
     admin = Caller("bench-admin", roles=frozenset({"admin"}))
-    uow, clock = deps.uow, deps.clock
-    division = org.create_unit(uow(), admin, clock, name="Europe", department="sales")
-    regions = [org.create_unit(uow(), admin, clock, name=f"Region {i}", parent_id=division.id)
+    division = org.create_unit(deps, admin, name="Europe", department="sales")
+    regions = [org.create_unit(deps, admin, name=f"Region {i}", parent_id=division.id)
                for i in range(4)]
     manager = "bench-manager"
-    org.assign_unit_manager(uow(), admin, clock, deps.directory, regions[0].id, manager)
+    org.assign_unit_manager(deps, admin, unit_id=regions[0].id, user_id=manager)
     team_list, members = [], {}
     for i, country in enumerate(COUNTRIES):
         strategy = RoutingStrategy.LOAD_BALANCED if i % 2 else RoutingStrategy.ROUND_ROBIN
-        team = teams.create_team(uow(), admin, clock, name=f"Team {country}",
-                                 unit_id=regions[i % 4].id, strategy=strategy)
+        team = teams.create_team(deps, admin, name=f"Team {country}", unit_id=regions[i % 4].id,
+                                 strategy=strategy)
         members[team.id] = [f"rep-{country}-{k}" for k in range(TEAM_SIZE)]
         for user_id in members[team.id]:
-            memberships.add_member(uow(), admin, clock, deps.directory, team_id=team.id,
-                                   user_id=user_id, role=TeamRole.EXPERT)
+            memberships.add_member(deps, admin, team_id=team.id, user_id=user_id,
+                                   role=TeamRole.EXPERT)
         team_list.append(team)
-    line = sales_lines.create_sales_line(
-        uow(), admin, name="SMB", description="small and medium businesses",
-        workflow_kind=WorkflowKind.QUOTE, pipeline_id="pipe-smb",
-        team_ids=[t.id for t in team_list])
+    line = sales_lines.create_sales_line(deps, admin, name="SMB",
+                                         description="small and medium businesses",
+                                         workflow_kind=WorkflowKind.QUOTE, pipeline_id="pipe-smb",
+                                         team_ids=[t.id for t in team_list])
     for i, (country, team) in enumerate(zip(COUNTRIES, team_list, strict=False)):
         rules = [
             RuleInput(f"{country} capital", [ConditionInput("country", [country]),
@@ -72,7 +71,7 @@ def _organisation(deps):
                                                              ranges=[("51", "251")])]),
             RuleInput(f"{country} rest", [ConditionInput("country", [country])]),
         ]
-        territories.create_territory(uow(), admin, clock, name=f"Territory {country}",
+        territories.create_territory(deps, admin, name=f"Territory {country}",
                                      sales_line_id=line.id, team_id=team.id, priority=i + 1,
                                      rules=rules)
     return team_list, members, manager
@@ -99,9 +98,11 @@ def _route_rate(deps, leads, batch: int) -> tuple[int, int]:
     """(decisions per second of wall time, per second of this process's CPU time). On a busy
     machine the second moves much less: it leaves out waiting for PostgreSQL and for the CPU."""
     from crm_territory.service_layer import routing
+    from crm_territory.service_layer.caller import Caller
+    worker = Caller.system("territory-worker")
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(leads), batch):
-        routing.route_leads(deps.uow(), deps.clock, deps.metrics, leads[i:i + batch])
+        routing.route_leads(deps, worker, leads=leads[i:i + batch])
     return (round(len(leads) / (time.perf_counter() - started)),
             round(len(leads) / (time.process_time() - cpu)))
 
@@ -121,8 +122,8 @@ def _check_access(deps, team_list, members, manager, n: int) -> dict:
     for i in range(n + 200):
         user_id, action, owner = askers[i % len(askers)]
         started = time.perf_counter_ns()
-        access.check_access(deps.uow(), service, deps.clock, user_id=user_id, action=action,
-                            team_id=team.id, record_owner_id=owner)
+        access.check_access(deps, service, user_id=user_id, action=action, team_id=team.id,
+                            record_owner_id=owner)
         if i >= 200:                    # the first calls warm the caches and the pool
             samples.append(time.perf_counter_ns() - started)
     return _percentiles(samples)
