@@ -264,10 +264,10 @@ def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
                           "team-a", "-o", "json", user="mia"))
     assert created["name"] == "Tell the owner" and created["enabled"] is True
     assert created["team_ids"] == ["team-a"]
-    listed = cli("automations", "rules", pipeline["id"], user="mia")
+    listed = cli("automations", "list", pipeline["id"], user="mia")
     assert listed.exit_code == 0 and "Tell the owner" in listed.stdout
     assert "stage_entered" in listed.stdout and "team-a" in listed.stdout
-    assert "Tell the owner" not in cli("automations", "rules", pipeline["id"], user="root").stdout
+    assert "Tell the owner" not in cli("automations", "list", pipeline["id"], user="root").stdout
     off = ok_json(cli("automations", "enable", created["id"], "--off", "-o", "json", user="mia"))
     assert off["enabled"] is False
     bad = tmp_path / "bad.json"
