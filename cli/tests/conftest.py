@@ -17,6 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from google.protobuf import message_factory
 
+from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm.leads.v1 import (campaign_pb2, campaign_pb2_grpc, lead_pb2, lead_service_pb2,
                           lead_service_pb2_grpc, scoring_pb2, scoring_pb2_grpc)
@@ -232,15 +233,18 @@ def serve_fake():
 
 TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
                      access_pb2)
+DEALS_MODULES = (accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2)
 
 
-class FakeTerritory:
-    """Every territory method: records (method, request) and answers ``replies[method]``
-    (a message, a function of the request, or an exception to abort with), else an empty
-    response. Refuses calls without the fake identity's access token, like the real one."""
+class RecordingFake:
+    """Every method of the services of ``modules``: records (method, request) and answers
+    ``replies[method]`` (a message, a function of the request, or a (code, message) tuple to
+    abort with), else an empty response. Refuses calls without the fake identity's access
+    token, like the real services."""
 
-    def __init__(self, identity):
+    def __init__(self, identity, modules):
         self.identity = identity
+        self.modules = modules
         self.requests: list[tuple[str, object]] = []
         self.replies: dict[str, object] = {}
 
@@ -249,7 +253,7 @@ class FakeTerritory:
 
     def handlers(self):
         out = []
-        for module in TERRITORY_MODULES:
+        for module in self.modules:
             for service in module.DESCRIPTOR.services_by_name.values():
                 methods = {}
                 for method in service.methods:
@@ -279,8 +283,17 @@ class FakeTerritory:
 
 @pytest.fixture
 def territory(identity, serve_fake):
-    fake = FakeTerritory(identity)
+    fake = RecordingFake(identity, TERRITORY_MODULES)
     fake.address = serve_fake(fake.handlers())
+    return fake
+
+
+@pytest.fixture
+def deals(identity, serve_fake, monkeypatch):
+    """A recording fake of every deals service, its address in ``CRM_DEALS_ADDRESS``."""
+    fake = RecordingFake(identity, DEALS_MODULES)
+    fake.address = serve_fake(fake.handlers())
+    monkeypatch.setenv("CRM_DEALS_ADDRESS", fake.address)
     return fake
 
 

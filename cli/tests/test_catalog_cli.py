@@ -1,5 +1,5 @@
-"""crmctl unit-groups|products|price-lists|discount-lists|pricing against a recording fake catalog on a real gRPC server: what crmctl sends,
-and the priced table (or JSON) it prints."""
+"""crmctl unit-groups|products|price-lists|discount-lists|pricing against a recording fake
+catalog on a real gRPC server: what crmctl sends, and the priced table (or JSON) it prints."""
 from __future__ import annotations
 
 import json
