@@ -163,3 +163,11 @@ def test_update_sends_the_mask_and_the_values(logged_in, fake_leads):
                        ((), "nothing to change")):
         refused = logged_in("leads", "update", "lead-1", *bad)
         assert refused.exit_code == 1 and words in refused.stderr
+
+
+def test_an_amount_that_is_not_one_is_refused_before_anything_is_sent(logged_in, fake_leads):
+    result = logged_in("leads", "create", "--email", "a@b.example", "--channel", "event",
+                       "--revenue", "lots EUR")
+    assert result.exit_code == 1
+    assert "'lots EUR' is not an amount with a currency" in result.stderr
+    assert fake_leads.requests == []
