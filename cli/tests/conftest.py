@@ -465,7 +465,7 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
 
 @pytest.fixture
 def fake_leads(identity, territory, monkeypatch):
-    # territory names the teams and lines of the leads shown (crmctl.commands.names).
+    # territory names the teams and lines of the leads shown (crmctl.names).
     monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     fake = FakeLeads(identity)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
