@@ -1,59 +1,70 @@
 """Proto values as people type and read them, once for every command: enum words, money,
-instants.
+instants. The conventions are the chassis's (crm_chassis.wire), so crmctl reads and writes
+exactly what the services do.
 
 * Enums follow the proto convention: every value of ``enum RoutingStrategy`` is prefixed
   ``ROUTING_STRATEGY_`` and value 0 is ``..._UNSPECIFIED``. A person types and reads the rest of
   the name in lower case: ``round_robin`` (or ``round-robin`` where a group of commands writes
   words with hyphens); ``""`` stands for unspecified.
 * Money is an exact decimal string and an ISO 4217 code, typed ``"1200.50 EUR"`` (or only the
-  amount where the record's currency is known) and printed the same way. The amount is checked
-  here as a decimal and sent as typed; the service checks the currency's digits.
+  amount where the record's currency is known) and printed the same way; it is checked by the
+  rules the services apply (crm_chassis.wire.money) before anything is sent.
 * Instants are ISO 8601; a date alone is its midnight, a time without an offset is UTC.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import click
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import money_pb2
+from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire import enums
+from crm_chassis.wire.money import from_proto
 
 from crmctl.session import CliError
 
 # ---------------------------------------------------------------------------- enums
+# The words and the checks are crm_chassis.wire.enums' (the services read the same words);
+# crmctl adds the hyphen spelling some groups of commands print and take (``round-robin``).
 
 
 def enum_prefix(enum_type) -> str:
     """``RoutingStrategy`` -> ``ROUTING_STRATEGY_`` (a nested ``User.Status`` -> ``STATUS_``)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum_type.DESCRIPTOR.name).upper() + "_"
+    return enums.prefix_of(enum_type) + "_"
 
 
 def enum_words(enum_type, *, separator: str = "_") -> dict[str, int]:
     """Every specified value of ``enum_type`` by its word: ``{"round_robin": 1, ...}``."""
-    prefix = enum_prefix(enum_type)
-    return {name.removeprefix(prefix).lower().replace("_", separator): value
-            for name, value in enum_type.items() if value}
+    return {word.replace("_", separator): enums.number_of(enum_type, word, "value")
+            for word in enums.words(enum_type)}
 
 
 def enum_word(enum_type, value: int | str, *, separator: str = "_") -> str:
-    """The word of ``value`` (a number, or the name JSON output carries); "" when unspecified."""
-    name = value if isinstance(value, str) else (enum_type.Name(value) if value else "")
-    word = name.removeprefix(enum_prefix(enum_type))
-    return "" if not name or word == "UNSPECIFIED" else word.lower().replace("_", separator)
+    """The word of ``value`` (a number, or the name JSON output carries); "" when unspecified.
+    A number this crmctl does not know (a newer server) is shown as the number."""
+    if isinstance(value, str):
+        if not value:
+            return ""
+        try:
+            value = enum_type.Value(value)
+        except ValueError:
+            return value
+    try:
+        return enums.word_of(enum_type, value, "value").replace("_", separator)
+    except InvalidArgument:
+        return str(value)
 
 
 def enum_value(enum_type, word: str | None, *, separator: str = "_") -> int:
-    """The value a person's word names (any case; "" or None: unspecified); a CliError listing
-    the words for any other."""
-    if not word:
-        return 0
-    words = enum_words(enum_type, separator=separator)
-    found = words.get(word.strip().lower().replace("-" if separator == "_" else "_", separator))
-    if found is None:
-        raise CliError(f"'{word}' is not one of {', '.join(words)}")
-    return found
+    """The value a person's word names (any case, ``-`` or ``_``; "" or None: unspecified); a
+    CliError listing the words for any other."""
+    del separator  # both spellings are read
+    try:
+        return enums.number_of(enum_type, (word or "").strip().replace("-", "_"), "")
+    except InvalidArgument as exc:
+        raise CliError(exc.message.strip()) from None
 
 
 def enum_choice(enum_type, *, separator: str = "_") -> click.Choice:
@@ -62,18 +73,24 @@ def enum_choice(enum_type, *, separator: str = "_") -> click.Choice:
 
 
 # ---------------------------------------------------------------------------- money
-_MONEY = re.compile(r"^\s*(-?[0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]{3})?\s*$")
-
-
 def money(text: str, default_currency: str = "") -> money_pb2.Money:
-    """``"1200.50 EUR"`` (or ``"1200.50"`` when ``default_currency`` is the record's) as Money."""
-    found = _MONEY.match(text or "")
-    if not found:
+    """``"1200.50 EUR"`` (or ``"1200.50"`` when ``default_currency`` is the record's) as Money,
+    checked as the services check it (crm_chassis.wire.money: a plain decimal, a supported
+    ISO 4217 currency, no more decimals than the currency has) and sent as typed."""
+    parts = (text or "").split()
+    if len(parts) not in (1, 2):
         raise CliError(f"'{text}' is not an amount with a currency; write e.g. '1200.50 EUR'")
-    currency = (found.group(2) or default_currency).upper()
+    amount = parts[0]
+    currency = (parts[1] if len(parts) == 2 else default_currency).strip().upper()
     if not currency:
-        raise CliError(f"name the currency of '{text}', e.g. '{found.group(1)} EUR'")
-    return money_pb2.Money(amount=found.group(1), currency=currency)
+        raise CliError(f"name the currency of '{text}', e.g. '{amount} EUR'")
+    value = money_pb2.Money(amount=amount, currency=currency)
+    try:
+        from_proto(value, "amount")   # refuses what a service would refuse
+    except InvalidArgument as exc:
+        raise CliError(f"'{text}' is not an amount with a currency ({exc.message}); write e.g. "
+                       "'1200.50 EUR'") from None
+    return value
 
 
 def optional_money(text: str | None, default_currency: str = "") -> money_pb2.Money | None:

@@ -44,8 +44,20 @@ def test_money_is_an_exact_amount_and_a_currency():
     assert optional_money("") is None and optional_money(None) is None
     with pytest.raises(CliError, match="name the currency of '12'"):
         money("12")
-    for text in ("12,50 EUR", "lots EUR", "12 EURO", "EUR 12"):
+    for text in ("12,50 EUR", "lots EUR", "12 EURO", "EUR 12", "1 2 EUR"):
         with pytest.raises(CliError, match="is not an amount with a currency"):
+            money(text)
+
+
+def test_money_is_checked_by_the_rules_the_services_apply():
+    """crm_chassis.wire.money: a supported currency, no more decimals than it has, not
+    negative."""
+    assert money("1000 JPY") == money_pb2.Money(amount="1000", currency="JPY")
+    for text, reason in (("12.505 EUR", "more than 2 decimal places"),
+                         ("10.5 JPY", "more than 0 decimal places"),
+                         ("12 XYZ", "'XYZ' is not a supported ISO 4217 currency"),
+                         ("-5 EUR", "must be at least 0")):
+        with pytest.raises(CliError, match=reason):
             money(text)
 
 
