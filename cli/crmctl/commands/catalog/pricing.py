@@ -16,7 +16,7 @@ from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.catalog.stubs import Stubs
 from crmctl.commands.territory.lookup import line_id
 from crmctl.options import output_option, pass_session
-from crmctl.output import _console, message_to_dict, print_record
+from crmctl.output import console, message_to_dict, print_record
 from crmctl.session import CliError
 from crmctl.wire import enum_word
 
@@ -52,13 +52,13 @@ def print_quote(response: pricing_pb2.PriceQuoteResponse, explain: bool) -> None
                   totals.discount.amount, totals.net_amount.amount,
                   f"{totals.priced_lines} priced" + (f", {totals.failed_lines} not priced"
                                                      if totals.failed_lines else ""))
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     if explain:
         for line in response.lines:
-            console.print(f"line {line.index + 1}:", highlight=False)
+            out.print(f"line {line.index + 1}:", highlight=False)
             for sentence in line.explanation:
-                console.print(f"  {sentence}", highlight=False, markup=False)
+                out.print(f"  {sentence}", highlight=False, markup=False)
 
 
 @pricing.command("quote")

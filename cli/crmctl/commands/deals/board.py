@@ -11,7 +11,7 @@ from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.territory.lookup import line_id, team_id
 from crmctl.names import names
 from crmctl.options import output_option, pass_session
-from crmctl.output import _console, message_to_dict, print_record
+from crmctl.output import console, message_to_dict, print_record
 from crmctl.wire import money_text
 
 
@@ -29,7 +29,7 @@ def board(session, sales_line, team):
     if session.output != "table":
         print_record(session.output, message_to_dict(response))
         return
-    _console().print(board_table(response, names(session)))
+    console().print(board_table(response, names(session)))
     if response.truncated:
         click.echo("(more open deals than a board shows: the oldest are shown)")
 

@@ -6,23 +6,22 @@ import datetime as dt
 
 import click
 from google.protobuf import field_mask_pb2
-from rich.table import Table
 
 from crm.deals.v1 import deals_pb2, resources_pb2
 
 from crmctl.commands.catalog.lookup import price_list_id
-from crmctl.commands.deals.board import board
 from crmctl.commands.deals.arguments import line_inputs, record_ref
+from crmctl.commands.deals.board import board
 from crmctl.commands.deals.rows import deal_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import line_id, team_id
 from crmctl.names import names
 from crmctl.options import output_option, pass_session
-from crmctl.output import _console, message_to_dict, print_message, print_record, print_rows
+from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
-from crmctl.wire import enum_choice, enum_value, money, money_text
+from crmctl.wire import enum_choice, enum_value, money
 
 LIST_COLUMNS = [("id", "id"), ("name", "name"), ("stage_name", "stage"), ("status", "status"),
                 ("probability", "%"), ("estimated_revenue", "amount"),
