@@ -6,7 +6,6 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.catalog.v1 import products_pb2
-from crm.common.v1 import money_pb2
 
 from crmctl.commands.catalog.lookup import get_product, product_id, unit_group_id
 from crmctl.commands.catalog.rows import product_row
@@ -15,7 +14,7 @@ from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
-from crmctl.wire import enum_words
+from crmctl.wire import enum_words, money
 
 STATUSES = enum_words(products_pb2.ProductStatus)
 PRODUCT_COLUMNS = [("id", "id"), ("sku", "SKU"), ("name", "name"), ("status", "status"),
@@ -27,8 +26,6 @@ PRODUCT_FIELDS = [*PRODUCT_COLUMNS[:4], ("family", "family"), ("description", "d
                   ("current_cost", "current cost"), ("quantity_decimals", "quantity decimals"),
                   ("valid_from", "valid from"), ("valid_to", "valid to"),
                   ("version", "version"), ("updated_at", "updated")]
-_PRODUCT_TEXT_OPTIONS = ("name", "description", "family", "default_unit", "valid_from",
-                         "valid_to")
 
 
 def _product_options(func):
@@ -88,8 +85,7 @@ def products_update(session, product, expected_version, **values):
             continue
         paths.append(name)
         if name in ("list_price", "standard_cost", "current_cost"):
-            getattr(changes, name).CopyFrom(money_pb2.Money(amount=value,
-                                                            currency=current.list_price.currency))
+            getattr(changes, name).CopyFrom(money(value, current.list_price.currency))
         else:
             setattr(changes, name, value)
     if not paths:
