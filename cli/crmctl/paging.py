@@ -4,7 +4,7 @@
 the last page."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from crmctl.session import Session
 

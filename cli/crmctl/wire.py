@@ -22,7 +22,6 @@ from crm.common.v1 import money_pb2
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire import enums
 from crm_chassis.wire.money import from_proto
-
 from crmctl.session import CliError
 
 # ---------------------------------------------------------------------------- enums
@@ -113,7 +112,7 @@ def instant(text: str | None, option: str) -> dt.datetime | None:
     except ValueError:
         raise CliError(f"{option}: {text!r} is not an ISO 8601 time, e.g. 2026-07-01 or "
                        "2026-07-01T09:00+02:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def timestamp(text: str | None, option: str) -> Timestamp | None:
@@ -130,4 +129,4 @@ def time_text(value: Timestamp) -> str:
     """A Timestamp as ISO 8601 in UTC to the second; "" when unset."""
     if not value.seconds and not value.nanos:
         return ""
-    return value.ToDatetime(tzinfo=dt.timezone.utc).isoformat(timespec="seconds")
+    return value.ToDatetime(tzinfo=dt.UTC).isoformat(timespec="seconds")

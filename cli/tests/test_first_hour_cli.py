@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 from crm.territory.v1 import routing_pb2, sales_lines_pb2, teams_pb2
-
 from crmctl.commands.leads import wait
 
 EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"   # the fake identity's login

@@ -7,10 +7,19 @@ import pytest
 from crm.common.v1 import money_pb2
 from crm.identity.v1 import users_pb2
 from crm.territory.v1 import teams_pb2
-
 from crmctl.session import CliError
-from crmctl.wire import (enum_prefix, enum_value, enum_word, enum_words, instant, money,
-                         money_text, optional_money, time_text, timestamp)
+from crmctl.wire import (
+    enum_prefix,
+    enum_value,
+    enum_word,
+    enum_words,
+    instant,
+    money,
+    money_text,
+    optional_money,
+    time_text,
+    timestamp,
+)
 
 
 def test_enum_words_follow_the_proto_prefix_convention():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.catalog.v1 import discount_lists_pb2, pricing_pb2
-
 from crmctl.commands.catalog.lookup import get_product
 from crmctl.lookup import looks_like_id
 from crmctl.session import CliError, Session

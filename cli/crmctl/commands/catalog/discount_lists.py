@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.catalog.v1 import discount_lists_pb2
-
 from crmctl.commands.catalog.arguments import tier
 from crmctl.commands.catalog.rows import discount_row
 from crmctl.commands.catalog.stubs import Stubs

@@ -4,7 +4,6 @@ from __future__ import annotations
 import grpc
 
 from crm.catalog.v1 import price_lists_pb2, products_pb2, units_pb2
-
 from crmctl.commands.catalog.stubs import Stubs
 from crmctl.lookup import looks_like_id, resolve_name
 from crmctl.session import Session

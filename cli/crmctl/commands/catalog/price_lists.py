@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.catalog.v1 import price_lists_pb2
-
 from crmctl.commands.catalog.lookup import price_list_id, product_id
 from crmctl.commands.catalog.rows import price_list_row
 from crmctl.commands.catalog.stubs import Stubs

@@ -6,7 +6,6 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.catalog.v1 import products_pb2
-
 from crmctl.commands.catalog.lookup import get_product, product_id, unit_group_id
 from crmctl.commands.catalog.rows import product_row
 from crmctl.commands.catalog.stubs import Stubs

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2, products_pb2, units_pb2
-
 from crmctl.output import message_to_dict
 from crmctl.wire import enum_word, money_text
 
@@ -37,7 +36,7 @@ def price_list_row(price_list: price_lists_pb2.PriceList) -> dict:
     scope = price_list.scope
     kind = enum_word(price_lists_pb2.ScopeKind, scope.kind)
     data["scope"] = kind + (f": {', '.join(scope.ids)}" if scope.ids else "")
-    for item, message in zip(data.get("items", []), price_list.items):
+    for item, message in zip(data.get("items", []), price_list.items, strict=True):
         _words(item, method=price_lists_pb2.PricingMethod)
         mode = enum_word(price_lists_pb2.RoundingMode, message.rounding.mode)
         option = enum_word(price_lists_pb2.RoundingOption, message.rounding.option)

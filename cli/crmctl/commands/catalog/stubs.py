@@ -2,9 +2,13 @@
 session's channel."""
 from __future__ import annotations
 
-from crm.catalog.v1 import (discount_lists_pb2_grpc, price_lists_pb2_grpc, pricing_pb2_grpc,
-                            products_pb2_grpc, units_pb2_grpc)
-
+from crm.catalog.v1 import (
+    discount_lists_pb2_grpc,
+    price_lists_pb2_grpc,
+    pricing_pb2_grpc,
+    products_pb2_grpc,
+    units_pb2_grpc,
+)
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
 

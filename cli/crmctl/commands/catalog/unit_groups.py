@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.catalog.v1 import units_pb2
-
 from crmctl.commands.catalog.lookup import unit_group_id
 from crmctl.commands.catalog.rows import unit_group_row
 from crmctl.commands.catalog.stubs import Stubs

@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import accounts_pb2, resources_pb2
-
 from crmctl.commands.deals.arguments import masked
 from crmctl.commands.deals.rows import account_row
 from crmctl.commands.deals.stubs import Stubs

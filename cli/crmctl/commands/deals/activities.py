@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import activities_pb2, resources_pb2
-
 from crmctl.commands.deals.arguments import record_ref
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs

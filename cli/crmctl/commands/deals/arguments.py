@@ -5,7 +5,6 @@ from __future__ import annotations
 from google.protobuf import field_mask_pb2
 
 from crm.deals.v1 import deals_pb2, resources_pb2
-
 from crmctl.commands.catalog.lookup import product_ref
 from crmctl.session import CliError, Session
 

@@ -11,7 +11,6 @@ import click
 from google.protobuf import json_format
 
 from crm.deals.v1 import pipelines_pb2, resources_pb2
-
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows

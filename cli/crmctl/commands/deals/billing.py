@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import billing_pb2
-
 from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.deals.arguments import line_inputs
 from crmctl.commands.deals.rows import invoice_row, order_row, quote_row

@@ -6,7 +6,6 @@ import click
 from rich.table import Table
 
 from crm.deals.v1 import deals_pb2, resources_pb2
-
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.territory.lookup import line_id, team_id
 from crmctl.names import names

@@ -8,7 +8,6 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.deals.v1 import deals_pb2, resources_pb2
-
 from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.deals.arguments import line_inputs, record_ref
 from crmctl.commands.deals.board import board
@@ -231,7 +230,7 @@ def win(session, deal_id, actual_revenue, actual_close_date):
     request = deals_pb2.CloseDealWonRequest(
         id=deal_id, actual_revenue=money(actual_revenue, currency_of(session, deal_id)),
         actual_close_date=actual_close_date
-        or dt.datetime.now(dt.timezone.utc).date().isoformat())
+        or dt.datetime.now(dt.UTC).date().isoformat())
     show_deal(session, session.call(Stubs(session).deals.CloseDealWon, request))
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import pipelines_pb2, resources_pb2
-
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.territory.lookup import line_id
 from crmctl.names import names

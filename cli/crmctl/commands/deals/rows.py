@@ -3,7 +3,6 @@ product lines as "3 x Gadget = 712.50 EUR"."""
 from __future__ import annotations
 
 from crm.deals.v1 import resources_pb2
-
 from crmctl.output import message_to_dict
 from crmctl.wire import enum_word, money_text
 

@@ -2,9 +2,13 @@
 channel."""
 from __future__ import annotations
 
-from crm.deals.v1 import (accounts_pb2_grpc, activities_pb2_grpc, billing_pb2_grpc,
-                          deals_pb2_grpc, pipelines_pb2_grpc)
-
+from crm.deals.v1 import (
+    accounts_pb2_grpc,
+    activities_pb2_grpc,
+    billing_pb2_grpc,
+    deals_pb2_grpc,
+    pipelines_pb2_grpc,
+)
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
 

@@ -5,7 +5,6 @@ import click
 import grpc
 
 from crm.identity.v1 import auth_pb2
-
 from crmctl.commands.identity.stubs import Stubs
 from crmctl.options import output_option, pass_session, read_secret
 from crmctl.output import message_to_dict, print_message, print_record

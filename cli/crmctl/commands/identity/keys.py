@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from crm.identity.v1 import auth_pb2
-
 from crmctl.commands.identity.rows import signing_key_row
 from crmctl.commands.identity.stubs import Stubs
 from crmctl.options import output_option, pass_session

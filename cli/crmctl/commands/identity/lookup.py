@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from crm.common.v1 import pagination_pb2
 from crm.identity.v1 import users_pb2
-
 from crmctl.commands.identity.stubs import Stubs
 from crmctl.session import CliError, Session
 

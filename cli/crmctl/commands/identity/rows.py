@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.identity.v1 import auth_pb2, users_pb2
-
 from crmctl.output import message_to_dict
 from crmctl.wire import enum_word
 

@@ -3,7 +3,6 @@ crmctl.config: every session starts there)."""
 from __future__ import annotations
 
 from crm.identity.v1 import auth_pb2_grpc, users_pb2_grpc
-
 from crmctl.session import Session
 
 

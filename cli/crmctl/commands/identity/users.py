@@ -8,7 +8,6 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.identity.v1 import users_pb2
-
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.identity.rows import user_row
 from crmctl.commands.identity.stubs import Stubs

@@ -6,12 +6,12 @@ import click
 
 from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-
 from crmctl.commands.leads.arguments import pairs
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_message, print_rows
 from crmctl.wire import enum_choice, enum_value, enum_word, time_text, timestamp
+
 
 @click.group("activity")
 def activity() -> None:

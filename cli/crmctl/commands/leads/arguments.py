@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from crm.leads.v1 import lead_pb2
-
 from crmctl.session import CliError
 from crmctl.wire import enum_value, optional_money
 

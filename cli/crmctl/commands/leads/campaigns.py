@@ -10,13 +10,13 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.leads.v1 import campaign_pb2, lead_pb2
-
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
 from crmctl.wire import enum_choice, enum_value, enum_word, money_text, optional_money, time_text
+
 COLUMNS = [("id", "id"), ("name", "name"), ("channel", "channel"), ("starts_on", "from"),
            ("ends_on", "until"), ("cost", "cost")]
 FIELDS = [*COLUMNS, ("version", "version"), ("created", "created"), ("updated", "updated")]

@@ -7,7 +7,6 @@ import json
 import click
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-
 from crmctl.commands.leads.arguments import pairs, set_path
 from crmctl.commands.leads.rows import show_lead
 from crmctl.commands.leads.stubs import Stubs

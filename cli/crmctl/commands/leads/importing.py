@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-
 from crmctl.commands.leads.arguments import pairs
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.commands.leads.wait import wait_routed

@@ -8,12 +8,11 @@ from __future__ import annotations
 import click
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.leads import activity, capture, importing, lifecycle
+from crmctl.commands.leads.arguments import pairs
 from crmctl.commands.leads.rows import LIST_COLUMNS, lead_row, show_lead
 from crmctl.commands.leads.stubs import Stubs
-from crmctl.commands.leads.arguments import pairs
 from crmctl.commands.territory.lookup import line_id, team_id
 from crmctl.names import names
 from crmctl.options import output_option, pass_session

@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-
 from crmctl.commands.leads.rows import show_lead
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.commands.leads.wait import wait_converted
 from crmctl.options import output_option, pass_session
 from crmctl.wire import enum_choice, enum_value, optional_money, timestamp
+
 
 def _status_command(name: str, rpc: str, request_type, doc: str):
     @click.command(name, help=doc)

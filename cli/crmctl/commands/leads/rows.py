@@ -7,7 +7,6 @@ import json
 import click
 
 from crm.leads.v1 import lead_pb2
-
 from crmctl.names import Names, names
 from crmctl.output import message_to_dict, print_record
 from crmctl.session import Session

@@ -15,7 +15,6 @@ from pathlib import Path
 import click
 
 from crm.leads.v1 import lead_pb2, scoring_pb2
-
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_rows

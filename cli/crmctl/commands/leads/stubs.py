@@ -3,7 +3,6 @@ channel."""
 from __future__ import annotations
 
 from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
-
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
 

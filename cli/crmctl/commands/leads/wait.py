@@ -8,7 +8,6 @@ import time
 import grpc
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.names import names
 from crmctl.output import print_rows

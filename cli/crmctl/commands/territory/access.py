@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from crm.territory.v1 import access_pb2, teams_pb2
-
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id
 from crmctl.commands.territory.rows import row, words

@@ -7,7 +7,6 @@ from pathlib import Path
 from google.protobuf import json_format
 
 from crm.territory.v1 import territories_pb2
-
 from crmctl.session import CliError
 
 

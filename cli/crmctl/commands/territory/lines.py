@@ -5,7 +5,6 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.territory.v1 import sales_lines_pb2
-
 from crmctl.commands.territory.lookup import line_id, team_id
 from crmctl.commands.territory.rows import row, words
 from crmctl.commands.territory.stubs import Stubs

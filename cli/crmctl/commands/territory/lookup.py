@@ -3,7 +3,6 @@ that several records share must be given as an id)."""
 from __future__ import annotations
 
 from crm.territory.v1 import org_pb2, sales_lines_pb2, teams_pb2, territories_pb2
-
 from crmctl.commands.territory.stubs import Stubs
 from crmctl.lookup import resolve_name
 from crmctl.session import Session

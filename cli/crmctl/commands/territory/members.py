@@ -5,7 +5,6 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.territory.v1 import teams_pb2
-
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id
 from crmctl.commands.territory.rows import row, words

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.territory.v1 import org_pb2, teams_pb2
-
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id, unit_id
 from crmctl.commands.territory.rows import row

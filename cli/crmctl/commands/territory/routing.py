@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.territory.v1 import routing_pb2
-
 from crmctl.commands.territory.arguments import read_rules
 from crmctl.commands.territory.lookup import line_id, territory_id
 from crmctl.commands.territory.rows import row, word

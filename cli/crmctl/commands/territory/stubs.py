@@ -2,9 +2,14 @@
 session's channel."""
 from __future__ import annotations
 
-from crm.territory.v1 import (access_pb2_grpc, org_pb2_grpc, routing_pb2_grpc,
-                              sales_lines_pb2_grpc, teams_pb2_grpc, territories_pb2_grpc)
-
+from crm.territory.v1 import (
+    access_pb2_grpc,
+    org_pb2_grpc,
+    routing_pb2_grpc,
+    sales_lines_pb2_grpc,
+    teams_pb2_grpc,
+    territories_pb2_grpc,
+)
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
 

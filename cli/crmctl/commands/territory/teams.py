@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from crm.territory.v1 import teams_pb2
-
 from crmctl.commands.territory.lookup import team_id, unit_id
 from crmctl.commands.territory.rows import row, words
 from crmctl.commands.territory.stubs import Stubs

@@ -7,7 +7,6 @@ import click
 from google.protobuf import json_format
 
 from crm.territory.v1 import territories_pb2
-
 from crmctl.commands.territory.arguments import read_rules
 from crmctl.commands.territory.lookup import line_id, team_id, territory_id
 from crmctl.commands.territory.rows import row
