@@ -37,7 +37,7 @@ def discount_lists() -> None:
 @click.option("--tier", "tiers", multiple=True, required=True, help=_TIER_HELP)
 @output_option
 @pass_session
-def discounts_create(session, name, kind, currency, quantity_decimals, tiers):
+def discount_lists_create(session, name, kind, currency, quantity_decimals, tiers):
     """Create a discount list NAME."""
     created = session.call(Stubs(session).discount_lists.CreateDiscountList,
                            discount_lists_pb2.CreateDiscountListRequest(
@@ -56,7 +56,7 @@ def discounts_create(session, name, kind, currency, quantity_decimals, tiers):
 @click.option("--expected-version", type=int, default=0, help="Refuse if it changed since.")
 @output_option
 @pass_session
-def discounts_update(session, discount_list_id, name, tiers, quantity_decimals,
+def discount_lists_update(session, discount_list_id, name, tiers, quantity_decimals,
                      expected_version):
     """Rename DISCOUNT_LIST_ID and/or replace its tiers."""
     updated = session.call(Stubs(session).discount_lists.UpdateDiscountList,
@@ -72,7 +72,7 @@ def discounts_update(session, discount_list_id, name, tiers, quantity_decimals,
 @click.option("--query", "-q", default="", help="Text the name contains.")
 @output_option
 @pass_session
-def discounts_list(session, query):
+def discount_lists_list(session, query):
     """List discount lists by name."""
     rows = [discount_row(d) for d in pages(
         session, Stubs(session).discount_lists.ListDiscountLists,
@@ -84,7 +84,7 @@ def discounts_list(session, query):
 @click.argument("discount_list_id")
 @output_option
 @pass_session
-def discounts_show(session, discount_list_id):
+def discount_lists_show(session, discount_list_id):
     """Show one discount list."""
     found = session.call(Stubs(session).discount_lists.GetDiscountList,
                          discount_lists_pb2.GetDiscountListRequest(id=discount_list_id))

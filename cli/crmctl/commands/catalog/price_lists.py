@@ -51,7 +51,7 @@ def price_lists() -> None:
               help="A sales line or account id of the scope (repeatable).")
 @output_option
 @pass_session
-def pricelists_create(session, name, currency, valid_from, valid_to, scope, scope_ids):
+def price_lists_create(session, name, currency, valid_from, valid_to, scope, scope_ids):
     """Create a price list NAME."""
     created = session.call(Stubs(session).price_lists.CreatePriceList,
                            price_lists_pb2.CreatePriceListRequest(
@@ -77,7 +77,7 @@ def pricelists_create(session, name, currency, valid_from, valid_to, scope, scop
 @click.option("--expected-version", type=int, default=0, help="Refuse if the list changed.")
 @output_option
 @pass_session
-def pricelists_set_item(session, price_list, product, unit, method, value, rounding,
+def price_lists_set_item(session, price_list, product, unit, method, value, rounding,
                         rounding_option, rounding_amount, discount_list_id, expected_version):
     """Price PRODUCT (id or SKU) in UNIT on PRICE_LIST_ID (adds or replaces the item)."""
     item = price_lists_pb2.PriceListItem(
@@ -99,7 +99,7 @@ def pricelists_set_item(session, price_list, product, unit, method, value, round
 @click.argument("unit")
 @output_option
 @pass_session
-def pricelists_remove_item(session, price_list, product, unit):
+def price_lists_remove_item(session, price_list, product, unit):
     """Remove the item of PRODUCT in UNIT from PRICE_LIST_ID."""
     updated = session.call(Stubs(session).price_lists.RemovePriceListItem,
                            price_lists_pb2.RemovePriceListItemRequest(
@@ -114,7 +114,7 @@ def pricelists_remove_item(session, price_list, product, unit):
 @click.option("--query", "-q", default="", help="Text the name contains.")
 @output_option
 @pass_session
-def pricelists_list(session, currency, valid_on, query):
+def price_lists_list(session, currency, valid_on, query):
     """List price lists by name (without their items)."""
     request = price_lists_pb2.ListPriceListsRequest(currency=currency, valid_on=valid_on,
                                                     query=query)
@@ -127,7 +127,7 @@ def pricelists_list(session, currency, valid_on, query):
 @click.argument("price_list")
 @output_option
 @pass_session
-def pricelists_show(session, price_list):
+def price_lists_show(session, price_list):
     """Show a price list with its items."""
     found = session.call(Stubs(session).price_lists.GetPriceList,
                          price_lists_pb2.GetPriceListRequest(id=price_list_id(session, price_list)))

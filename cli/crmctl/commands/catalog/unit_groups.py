@@ -26,7 +26,7 @@ def unit_groups() -> None:
 @click.option("--base-unit", "-b", required=True, help="The group's base unit, e.g. bottle.")
 @output_option
 @pass_session
-def units_create(session, name, base_unit):
+def unit_groups_create(session, name, base_unit):
     """Create a unit group NAME."""
     group = session.call(Stubs(session).units.CreateUnitGroup,
                          units_pb2.CreateUnitGroupRequest(name=name, base_unit=base_unit))
@@ -41,7 +41,7 @@ def units_create(session, name, base_unit):
 @click.option("--expected-version", type=int, default=0, help="Refuse if the group changed.")
 @output_option
 @pass_session
-def units_add(session, group, name, quantity, of_unit, expected_version):
+def unit_groups_add(session, group, name, quantity, of_unit, expected_version):
     """Add unit NAME = QUANTITY OF_UNIT to GROUP_ID (e.g. case 4 6-pack)."""
     group = session.call(Stubs(session).units.AddUnit, units_pb2.AddUnitRequest(
         unit_group_id=unit_group_id(session, group), name=name, quantity=quantity,
@@ -55,7 +55,7 @@ def units_add(session, group, name, quantity, of_unit, expected_version):
 @click.argument("name")
 @output_option
 @pass_session
-def units_remove(session, group, name):
+def unit_groups_remove(session, group, name):
     """Remove unit NAME from GROUP_ID (refused while anything uses it)."""
     group = session.call(Stubs(session).units.RemoveUnit,
                          units_pb2.RemoveUnitRequest(unit_group_id=unit_group_id(session, group),
@@ -67,7 +67,7 @@ def units_remove(session, group, name):
 @click.option("--query", "-q", default="", help="Text the name contains.")
 @output_option
 @pass_session
-def units_list(session, query):
+def unit_groups_list(session, query):
     """List unit groups by name."""
     rows = [unit_group_row(g) for g in pages(session, Stubs(session).units.ListUnitGroups,
                                              units_pb2.ListUnitGroupsRequest(query=query))]
@@ -78,7 +78,7 @@ def units_list(session, query):
 @click.argument("group")
 @output_option
 @pass_session
-def units_show(session, group):
+def unit_groups_show(session, group):
     """Show one unit group."""
     group = session.call(Stubs(session).units.GetUnitGroup,
                          units_pb2.GetUnitGroupRequest(id=unit_group_id(session, group))).unit_group
