@@ -21,8 +21,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-# Built-in defaults: the ports `make run` gives each service. Command modules of later services
-# add theirs with `DEFAULT_ADDRESSES.setdefault(...)`.
+# Built-in defaults: the ports `make run` gives each service. identity's is here (every session
+# starts there); each other service's `crmctl/commands/<service>/stubs.py` adds its own with
+# `DEFAULT_ADDRESSES.setdefault(...)`.
 DEFAULT_ADDRESSES: dict[str, str] = {"identity": "127.0.0.1:50051"}
 
 

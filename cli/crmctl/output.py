@@ -30,7 +30,7 @@ def message_to_dict(message) -> dict[str, Any]:
                                      unquote_int64_if_possible=True)
 
 
-def _console() -> Console:
+def console() -> Console:
     # Created per use: click's test runner and pipes replace sys.stdout between invocations.
     # Piped output gets wide lines (rich would assume 80 columns and fold every cell).
     piped = not sys.stdout.isatty() and not os.environ.get("COLUMNS")
@@ -71,7 +71,7 @@ def print_rows(output: str, rows: Sequence[dict[str, Any]], columns: Iterable[tu
         table.add_column(heading, overflow="fold", no_wrap=_unbroken(key))
     for row in rows:
         table.add_row(*(_cell(row.get(key)) for key, _ in columns))
-    _console().print(table)
+    console().print(table)
 
 
 def print_record(output: str, record: dict[str, Any], *, fields: Sequence[tuple[str, str]] = ()
@@ -88,7 +88,7 @@ def print_record(output: str, record: dict[str, Any], *, fields: Sequence[tuple[
     table.add_column("value", overflow="fold")
     for key, heading in (fields or [(k, k) for k in record]):
         table.add_row(heading, _cell(record.get(key)))
-    _console().print(table)
+    console().print(table)
 
 
 def print_message(output: str, text: str, **data: Any) -> None:

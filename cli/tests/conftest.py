@@ -16,7 +16,17 @@ from click.testing import CliRunner
 from google.protobuf import message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
+from crm.leads.v1 import (
+    campaign_pb2,
+    campaign_pb2_grpc,
+    lead_pb2,
+    lead_service_pb2,
+    lead_service_pb2_grpc,
+    scoring_pb2,
+    scoring_pb2_grpc,
+)
 from crm.territory.v1 import (
     access_pb2,
     org_pb2,
@@ -235,15 +245,18 @@ def serve_fake():
 
 TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
                      access_pb2)
+DEALS_MODULES = (accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2)
 
 
-class FakeTerritory:
-    """Every territory method: records (method, request) and answers ``replies[method]``
-    (a message, a function of the request, or an exception to abort with), else an empty
-    response. Refuses calls without the fake identity's access token, like the real one."""
+class RecordingFake:
+    """Every method of the services of ``modules``: records (method, request) and answers
+    ``replies[method]`` (a message, a function of the request, or a (code, message) tuple to
+    abort with), else an empty response. Refuses calls without the fake identity's access
+    token, like the real services."""
 
-    def __init__(self, identity):
+    def __init__(self, identity, modules):
         self.identity = identity
+        self.modules = modules
         self.requests: list[tuple[str, object]] = []
         self.replies: dict[str, object] = {}
 
@@ -252,7 +265,7 @@ class FakeTerritory:
 
     def handlers(self):
         out = []
-        for module in TERRITORY_MODULES:
+        for module in self.modules:
             for service in module.DESCRIPTOR.services_by_name.values():
                 methods = {}
                 for method in service.methods:
@@ -282,8 +295,17 @@ class FakeTerritory:
 
 @pytest.fixture
 def territory(identity, serve_fake):
-    fake = FakeTerritory(identity)
+    fake = RecordingFake(identity, TERRITORY_MODULES)
     fake.address = serve_fake(fake.handlers())
+    return fake
+
+
+@pytest.fixture
+def deals(identity, serve_fake, monkeypatch):
+    """A recording fake of every deals service, its address in ``CRM_DEALS_ADDRESS``."""
+    fake = RecordingFake(identity, DEALS_MODULES)
+    fake.address = serve_fake(fake.handlers())
+    monkeypatch.setenv("CRM_DEALS_ADDRESS", fake.address)
     return fake
 
 
@@ -307,3 +329,180 @@ def deals_pipelines(serve_fake):
             request_deserializer=pipelines_pb2.ListPipelinesRequest.FromString,
             response_serializer=pipelines_pb2.ListPipelinesResponse.SerializeToString)})])
     return fake
+
+
+# ---------------------------------------------------------------------------- leads
+class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
+                campaign_pb2_grpc.CampaignServiceServicer,
+                scoring_pb2_grpc.ScoringServiceServicer):
+    def __init__(self, identity):
+        self.identity = identity
+        self.requests = []
+        self.imported = {}  # (import id, row) -> lead id
+        self.require_channel = False  # like the service: a row needs a channel
+        self.route_imports = False    # imported leads appear routed to team-a, owned by owner
+        self.owner = "ann"
+        self.leads = [lead_pb2.Lead(id=f"lead-{n}", status=lead_pb2.LEAD_STATUS_NEW,
+                                    data=lead_pb2.LeadInput(person=lead_pb2.Person(
+                                        first_name="Jo", last_name=f"Doe{n}",
+                                        email=f"jo{n}@acme.example")),
+                                    score=lead_pb2.LeadScore(score=80 - n, grade=lead_pb2.GRADE_A),
+                                    assignment=lead_pb2.Assignment(team_id="team-a",
+                                                                   owner_user_id="ann"))
+                      for n in range(3)]
+
+    def _check(self, context, request):
+        header = dict(context.invocation_metadata()).get("authorization", "")
+        if header.removeprefix("Bearer ") not in self.identity.valid_access:
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid or expired access token")
+        self.requests.append(request)
+
+    def CreateLead(self, request, context):
+        self._check(context, request)
+        replayed = sum(isinstance(r, lead_service_pb2.CreateLeadRequest) and
+                       r.idempotency_key == request.idempotency_key for r in self.requests) > 1
+        return lead_service_pb2.CreateLeadResponse(lead=lead_pb2.Lead(id="lead-new", version=1),
+                                     replayed=replayed)
+
+    def _lead(self, lead_id, context):
+        for lead in self.leads:
+            if lead.id == lead_id:
+                return lead
+        context.abort(grpc.StatusCode.NOT_FOUND, f"lead {lead_id} not found")
+
+    def GetLead(self, request, context):
+        self._check(context, request)
+        lead = self._lead(request.lead_id, context)
+        answer = lead_pb2.Lead()
+        answer.CopyFrom(lead)
+        self._answer_conversion(lead)   # seen as it was, changed for the next read
+        return answer
+
+    def SearchLeads(self, request, context):
+        self._check(context, request)
+        start = int(request.page.cursor or 0)
+        size = request.page.page_size
+        page = self.leads[start:start + size]
+        more = start + size < len(self.leads)
+        return lead_service_pb2.SearchLeadsResponse(leads=page, page_info={
+            "next_cursor": str(start + size) if more else ""})
+
+    def ConvertLead(self, request, context):
+        """CONVERTING at once; deals "answers" by the next read: CONVERTED, or FAILED for a
+        lead whose conversion is to fail."""
+        self._check(context, request)
+        lead = self._lead(request.lead_id, context)
+        lead.conversion.state = lead_pb2.CONVERSION_STATE_CONVERTING
+        return lead
+
+    def _answer_conversion(self, lead):
+        if lead.conversion.state == lead_pb2.CONVERSION_STATE_CONVERTING:
+            if lead.data.person.last_name == "Doe2":
+                lead.conversion.state = lead_pb2.CONVERSION_STATE_FAILED
+                lead.conversion.last_error = "account 'a-1' to link does not exist"
+            else:
+                lead.conversion.state = lead_pb2.CONVERSION_STATE_CONVERTED
+                lead.conversion.opportunity_id = "deal-1"
+
+    def DisqualifyLead(self, request, context):
+        self._check(context, request)
+        lead = self._lead(request.lead_id, context)
+        lead.status = lead_pb2.LEAD_STATUS_DISQUALIFIED
+        lead.disqualification_reason = request.reason
+        return lead
+
+    def UpdateLead(self, request, context):
+        self._check(context, request)
+        return self._lead(request.lead_id, context)
+
+    def ImportLeads(self, request_iterator, context):
+        requests = iter(request_iterator)
+        header = next(requests).header
+        self._check(context, header)
+        totals = [0, 0, 0]
+        batch = lead_service_pb2.ImportLeadsResponse()
+        for request in requests:
+            row = request.row
+            totals[0] += 1
+            email = next((v for k, v in row.values.items()
+                          if header.column_mapping.get(k) == "person.email"), "")
+            has_channel = header.default_channel or "source.channel" in \
+                header.column_mapping.values()
+            if self.require_channel and not has_channel:
+                totals[2] += 1
+                batch.problems.add(row_number=row.row_number, field="source.channel",
+                                   reason="is required: add a channel column or give the "
+                                          "import a default channel")
+            elif "@" not in email:
+                totals[2] += 1
+                batch.problems.add(row_number=row.row_number, field="person.email",
+                                   reason=f"'{email}' has no '@'; write it as name@example.com")
+            else:
+                totals[1] += 1
+                key = (header.import_id, row.row_number)
+                again = key in self.imported
+                self.imported.setdefault(key, uuid.uuid4().hex)
+                batch.accepted.add(row_number=row.row_number, lead_id=self.imported[key],
+                                   already_imported=again)
+                if self.route_imports and not again:   # territory routes it to team-a
+                    self.leads.append(lead_pb2.Lead(
+                        id=self.imported[key], data=lead_pb2.LeadInput(
+                            person=lead_pb2.Person(last_name=row.values.get("Last name", ""))),
+                        assignment=lead_pb2.Assignment(team_id="team-a",
+                                                       owner_user_id=self.owner)))
+            if totals[0] % 2 == 0:
+                batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
+                yield batch
+                batch = lead_service_pb2.ImportLeadsResponse()
+        batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
+        yield batch
+        yield lead_service_pb2.ImportLeadsResponse(rows_read=totals[0], rows_accepted=totals[1],
+                                     rows_rejected=totals[2], done=True)
+
+    def CreateCampaign(self, request, context):
+        self._check(context, request)
+        return campaign_pb2.Campaign(id="camp-1", version=1, **{
+            f.name: getattr(request.campaign, f.name) for f in request.campaign.DESCRIPTOR.fields
+            if f.name in ("name", "channel", "starts_on", "ends_on", "cost")
+            and (f.name not in ("starts_on", "ends_on", "cost")
+                 or request.campaign.HasField(f.name))})
+
+    def UpdateScoringModel(self, request, context):
+        self._check(context, request)
+        model = scoring_pb2.ScoringModel()
+        model.CopyFrom(request.model)
+        model.version = 2
+        return model
+
+
+@pytest.fixture
+def fake_leads(identity, territory, monkeypatch):
+    # territory names the teams and lines of the leads shown (crmctl.names).
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
+    fake = FakeLeads(identity)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    lead_service_pb2_grpc.add_LeadServiceServicer_to_server(fake, server)
+    campaign_pb2_grpc.add_CampaignServiceServicer_to_server(fake, server)
+    scoring_pb2_grpc.add_ScoringServiceServicer_to_server(fake, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    monkeypatch.setenv("CRM_LEADS_ADDRESS", f"127.0.0.1:{port}")
+    yield fake
+    server.stop(grace=None)
+
+
+CSV = ("E-Mail,Last name,Company,Budget\n"
+       "ann@acme.example,Lee,Acme,10k\n"
+       "bob@acme.example,Mate,Acme,\n"
+       "not-an-address,Broken,Acme,5k\n"
+       "cat@acme.example,Cat,Acme,1k\n")
+
+
+@pytest.fixture
+def write_csv(tmp_path):
+    """``write_csv(text=CSV)``: the path of a leads.csv holding ``text``."""
+    def write(text=CSV):
+        path = tmp_path / "leads.csv"
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write

@@ -1,5 +1,5 @@
-"""crmctl catalog ... against a recording fake catalog on a real gRPC server: what crmctl sends,
-and the priced table (or JSON) it prints."""
+"""crmctl unit-groups|products|price-lists|discount-lists|pricing against a recording fake
+catalog on a real gRPC server: what crmctl sends, and the priced table (or JSON) it prints."""
 from __future__ import annotations
 
 import json
@@ -90,11 +90,11 @@ def priced(request: pricing_pb2.PriceQuoteRequest) -> pricing_pb2.PriceQuoteResp
     return response
 
 
-def test_price_prints_every_line_and_the_totals(run, catalog):
+def test_pricing_quote_prints_every_line_and_the_totals(run, catalog):
     catalog.replies["PriceQuote"] = priced
     catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
         product=products_pb2.Product(id=PRODUCT_ID, sku="NOPE", default_unit="piece"))
-    result = run("catalog", "price", "WINE-RED:12:case", "NOPE:1", "--currency", "EUR",
+    result = run("pricing", "quote", "WINE-RED:12:case", "NOPE:1", "--currency", "EUR",
                  "--account", "acct-7", "--as-of", "2026-03-02T10:00:00+01:00", "--explain")
 
     assert result.exit_code == 2, result.output   # 2: not every line could be priced
@@ -114,9 +114,9 @@ def test_price_prints_every_line_and_the_totals(run, catalog):
     assert "as of 2026-03-02 09:00:00.123456 UTC" in result.stdout
 
 
-def test_price_as_json_is_the_whole_response(run, catalog):
+def test_pricing_quote_as_json_is_the_whole_response(run, catalog):
     catalog.replies["PriceQuote"] = priced
-    result = run("catalog", "price", f"{PRODUCT_ID}:3:bottle", "--price-list", "e" * 32,
+    result = run("pricing", "quote", f"{PRODUCT_ID}:3:bottle", "--price-list", "e" * 32,
                  "--existing", "-o", "json")
 
     assert result.exit_code == 0, result.output
@@ -133,8 +133,8 @@ def test_price_as_json_is_the_whole_response(run, catalog):
     (["WINE:1:case", "--as-of", "yesterday"], "not an ISO 8601"),
     (["WINE:1:case", "--as-of", "2026-03-02T10:00:00"], "needs a time zone"),
 ])
-def test_price_refuses_malformed_input_before_calling(run, catalog, args, words):
-    result = run("catalog", "price", *args)
+def test_pricing_quote_refuses_malformed_input_before_calling(run, catalog, args, words):
+    result = run("pricing", "quote", *args)
     assert result.exit_code == 1 and words in result.stderr
     assert catalog.sent("PriceQuote") == []
 
@@ -146,7 +146,7 @@ def test_administration_sends_what_was_asked(run, catalog):
         product=products_pb2.Product(id=request.id, sku="WINE-RED", version=5,
                                      list_price=request.product.list_price,
                                      status=products_pb2.PRODUCT_STATUS_ACTIVE))
-    result = run("catalog", "products", "update", "WINE-RED", "--list-price", "13.00",
+    result = run("products", "update", "WINE-RED", "--list-price", "13.00",
                  "--expected-version", "4")
     assert result.exit_code == 0, result.output
     (update,) = catalog.sent("UpdateProduct")
@@ -154,7 +154,7 @@ def test_administration_sends_what_was_asked(run, catalog):
     assert update.product.list_price == eur("13.00")
     assert "13.00 EUR" in result.stdout and "active" in result.stdout
 
-    assert run("catalog", "pricelists", "set-item", "e" * 32, PRODUCT_ID, "case", "--method",
+    assert run("price-lists", "set-item", "e" * 32, PRODUCT_ID, "case", "--method",
                "percent-of-list", "--value", "90", "--rounding", "up", "--rounding-option",
                "ending", "--rounding-amount", "0.99").exit_code == 0
     (item,) = catalog.sent("SetPriceListItem")
@@ -163,28 +163,28 @@ def test_administration_sends_what_was_asked(run, catalog):
         (PRODUCT_ID, "case", price_lists_pb2.PRICING_METHOD_PERCENT_OF_LIST,
          price_lists_pb2.ROUNDING_MODE_UP, price_lists_pb2.ROUNDING_OPTION_ENDING, "0.99")
 
-    assert run("catalog", "discounts", "create", "Volume", "--tier", "1:9:0", "--tier",
+    assert run("discount-lists", "create", "Volume", "--tier", "1:9:0", "--tier",
                "10::5").exit_code == 0
     (created,) = catalog.sent("CreateDiscountList")
     assert [(t.low, t.high, t.value) for t in created.tiers] == [("1", "9", "0"), ("10", "", "5")]
-    assert run("catalog", "discounts", "create", "Bad", "--tier", "1-9").exit_code == 1
+    assert run("discount-lists", "create", "Bad", "--tier", "1-9").exit_code == 1
 
     catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(unit_groups=[
         units_pb2.UnitGroup(id="g" * 32, name="Bottles", base_unit="bottle", units=[
             units_pb2.Unit(name="bottle", quantity="1", of_unit="bottle"),
             units_pb2.Unit(name="case", quantity="24", of_unit="bottle")])])
-    listed = run("catalog", "units", "list", "-o", "json")
+    listed = run("unit-groups", "list", "-o", "json")
     assert json.loads(listed.stdout)[0]["units"] == ["bottle (base)", "case = 24 bottle"]
 
 
-def test_pricelists_show_prints_each_item_with_its_sku(run, catalog):
+def test_price_lists_show_prints_each_item_with_its_sku(run, catalog):
     catalog.replies["GetPriceList"] = price_lists_pb2.GetPriceListResponse(
         price_list=price_lists_pb2.PriceList(
             id="e" * 32, name="Standard", currency="EUR", version=3,
             items=[price_lists_pb2.PriceListItem(
                 product_id=PRODUCT_ID, sku="WINE-RED", unit="case",
                 method=price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT, value="54.00")]))
-    result = run("catalog", "pricelists", "show", "e" * 32)
+    result = run("price-lists", "show", "e" * 32)
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.stdout.splitlines() if "WINE-RED" in line]
     assert "case" in row and "54.00" in row and "currency_amount" in row
@@ -198,17 +198,17 @@ def test_unit_groups_and_price_lists_are_named_as_people_call_them(run, catalog)
         price_lists_pb2.PriceList(id=list_id, name="Standard EUR", currency="EUR")])
     catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
         product=products_pb2.Product(id=PRODUCT_ID, sku="WATER-1"))
-    assert run("catalog", "units", "add", "bottles", "case", "12", "bottle").exit_code == 0
+    assert run("unit-groups", "add", "bottles", "case", "12", "bottle").exit_code == 0
     assert catalog.sent("AddUnit")[0].unit_group_id == group_id
-    assert run("catalog", "products", "create", "--sku", "WATER-1", "--unit-group", "Bottles",
+    assert run("products", "create", "--sku", "WATER-1", "--unit-group", "Bottles",
                "--currency", "EUR", "--name", "Still water", "--default-unit", "case",
                "--list-price", "9.00").exit_code == 0
     assert catalog.sent("CreateProduct")[0].unit_group_id == group_id
-    assert run("catalog", "pricelists", "set-item", "Standard EUR", "WATER-1", "case",
+    assert run("price-lists", "set-item", "Standard EUR", "WATER-1", "case",
                "--value", "8.50").exit_code == 0
     (item,) = catalog.sent("SetPriceListItem")
     assert (item.price_list_id, item.item.product_id) == (list_id, PRODUCT_ID)
-    missing = run("catalog", "pricelists", "show", "Premium")
+    missing = run("price-lists", "show", "Premium")
     assert missing.exit_code == 1
     assert "no price list named 'Premium'" in missing.stderr
-    assert "`crmctl catalog pricelists list` shows them" in missing.stderr
+    assert "`crmctl price-lists list` shows them" in missing.stderr

@@ -1,47 +1,26 @@
-"""crmctl accounts|contacts|deals|activities|quotes|orders|invoices against the real deals
-servicers on a chassis gRPC server over deals' in-memory world (services/deals/tests/unit), with
-the fake identity's tokens mapped to the world's people."""
+"""crmctl accounts|contacts|deals|activities|pipelines|automations|quotes|orders|invoices against
+a recording fake of every deals service (conftest.py, on a real gRPC server): what crmctl sends
+(names and e-mails resolved to ids, amounts with the record's currency, product lines, record
+references, field masks), what it prints, and that deals' refusals reach the person verbatim.
+deals' own behaviour is tested with deals."""
 from __future__ import annotations
 
 import json
-import pathlib
-import sys
 
 import grpc
 import pytest
 
 from crm.catalog.v1 import products_pb2
+from crm.common.v1 import actor_pb2, money_pb2
+from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2, resources_pb2
 from crm.territory.v1 import sales_lines_pb2, teams_pb2
-from crm_chassis.auth import Principal
-from crm_chassis.errors import Unauthenticated
-from crm_chassis.grpc import start_server
-from crm_chassis.settings import ServiceSettings
-from crm_deals.adapters.grpc_mapping import ApiDependencies
-from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
-
-sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "services" / "deals" / "tests" / "unit"))
-
-from deals_testkit import World
-
-
-class ActingAs:
-    """Verifies the fake identity's access tokens as the person the test currently acts as."""
-
-    def __init__(self, identity):
-        self.identity = identity
-        self.user_id = "alice"
-
-    def verify(self, token: str) -> Principal:
-        if token not in self.identity.valid_access:
-            raise Unauthenticated("invalid or expired access token")
-        # As in deals_testkit.World: root is an administrator, boss is in management.
-        return Principal(subject_id=self.user_id, display_name=self.user_id.title(),
-                         roles=frozenset({"admin"} if self.user_id == "root" else ()),
-                         departments=frozenset({"management"} if self.user_id == "boss"
-                                               else {"sales"}))
-
 
 LINES = {"line-1": "Enterprise", "line-2": "SMB", "line-3": "Public sector"}
+DEAL = "d" * 32
+
+
+def eur(amount: str) -> money_pb2.Money:
+    return money_pb2.Money(amount=amount, currency="EUR")
 
 
 def catalog_skus(serve_fake) -> str:
@@ -59,9 +38,9 @@ def catalog_skus(serve_fake) -> str:
 
 
 @pytest.fixture
-def deals_world(identity, territory, serve_fake, monkeypatch):
+def cli(logged_in, deals, territory, serve_fake, monkeypatch):
     monkeypatch.setenv("CRM_CATALOG_ADDRESS", catalog_skus(serve_fake))
-    # territory lists the world's sales lines: crmctl takes a line's id or name.
+    # territory names the sales lines and teams: crmctl takes a line's or team's id or name.
     territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(sales_lines=[
         sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()])
     territory.replies["GetSalesLine"] = lambda request: sales_lines_pb2.GetSalesLineResponse(
@@ -69,24 +48,10 @@ def deals_world(identity, territory, serve_fake, monkeypatch):
     territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(teams=[
         teams_pb2.Team(id=i, name=i.replace("team-", "Team ").upper(), active=True)
         for i in ("team-a", "team-b")])
+    territory.replies["GetTeam"] = lambda request: teams_pb2.GetTeamResponse(
+        team=teams_pb2.Team(id=request.id, name=request.id.replace("team-", "Team ").upper()))
     monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
-    world = World()
-    acting = ActingAs(identity)
-    settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
-    running = start_server(settings, register(ApiDependencies(lambda: world.uow, world.ports)),
-                           service_names=SERVICE_NAMES, verifier=acting, access_log=False)
-    monkeypatch.setenv("CRM_DEALS_ADDRESS", running.address)
-    world.acting = acting
-    yield world
-    running.stop(0)
-
-
-@pytest.fixture
-def cli(logged_in, deals_world):
-    def run(*args, user="alice"):
-        deals_world.acting.user_id = user
-        return logged_in(*args)
-    return run
+    return logged_in
 
 
 def ok_json(result) -> dict:
@@ -94,209 +59,405 @@ def ok_json(result) -> dict:
     return json.loads(result.stdout)
 
 
-def new_deal(cli, amount="1200.00", name="Acme rollout") -> dict:
-    account = ok_json(cli("accounts", "create", "--team", "team-a", "--name", "Acme GmbH",
-                          "-o", "json"))
-    return ok_json(cli("deals", "create", "--name", name, "--account", account["id"],
-                       "--line", "line-1", "--currency", "EUR", "--amount", amount,
-                       "-o", "json"))
+def an_opportunity(**fields) -> resources_pb2.Opportunity:
+    deal = resources_pb2.Opportunity(
+        id=DEAL, name="Acme rollout", team_id="team-a", account_id="a-1",
+        sales_line_id="line-1", stage_key="qualify", stage_name="Qualify",
+        status=resources_pb2.DEAL_STATUS_OPEN, probability=10, currency="EUR",
+        estimated_revenue=eur("1200.00"), owner_user_id="alice", version=1)
+    for name, value in fields.items():
+        field = getattr(deal, name, None)
+        if hasattr(field, "CopyFrom"):
+            field.CopyFrom(value)
+        else:
+            setattr(deal, name, value)
+    return deal
 
 
-def test_accounts_and_contacts(cli):
+def test_accounts_and_contacts(cli, deals):
+    deals.replies["CreateAccount"] = lambda request: resources_pb2.Account(
+        id="a-1", name=request.name, team_id=request.team_id, industry=request.industry,
+        relationship=resources_pb2.RELATIONSHIP_PROSPECT, owner_user_id="alice", version=1)
     account = ok_json(cli("accounts", "create", "--team", "team-a", "--name", "Acme GmbH",
                           "--industry", "Chemicals", "-o", "json"))
+    (sent,) = deals.sent("CreateAccount")
+    assert (sent.team_id, sent.name, sent.industry, sent.owner_user_id) == \
+        ("team-a", "Acme GmbH", "Chemicals", "")
     assert (account["relationship"], account["owner_user_id"]) == ("prospect", "alice")
-    listed = cli("accounts", "list")
-    assert listed.exit_code == 0 and "Acme GmbH" in listed.stdout and account["id"] in listed.stdout
-    assert "no accounts match" in cli("accounts", "list", user="tom").stdout
-    contact = ok_json(cli("contacts", "create", "--account", account["id"], "--last-name", "Doe",
+
+    deals.replies["ListAccounts"] = accounts_pb2.ListAccountsResponse(accounts=[
+        resources_pb2.Account(id="a-1", name="Acme GmbH",
+                              relationship=resources_pb2.RELATIONSHIP_CUSTOMER)])
+    listed = cli("accounts", "list", "--relationship", "Customer")
+    assert listed.exit_code == 0 and "Acme GmbH" in listed.stdout and "a-1" in listed.stdout
+    assert "customer" in listed.stdout
+    assert deals.sent("ListAccounts")[0].relationship == resources_pb2.RELATIONSHIP_CUSTOMER
+    deals.replies["ListAccounts"] = accounts_pb2.ListAccountsResponse()
+    assert "no accounts match" in cli("accounts", "list").stdout
+
+    deals.replies["CreateContact"] = lambda request: resources_pb2.Contact(
+        id="c-1", account_id=request.account_id, last_name=request.last_name,
+        email=request.email)
+    contact = ok_json(cli("contacts", "create", "--account", "a-1", "--last-name", "Doe",
                           "--email", "jane@acme.example", "-o", "json"))
-    updated = ok_json(cli("contacts", "update", contact["id"], "--title", "CTO", "-o", "json"))
+    assert (contact["id"], contact["email"]) == ("c-1", "jane@acme.example")
+    deals.replies["UpdateContact"] = lambda request: resources_pb2.Contact(
+        id=request.id, last_name="Doe", job_title=request.contact.job_title)
+    updated = ok_json(cli("contacts", "update", "c-1", "--title", "CTO", "-o", "json"))
+    (change,) = deals.sent("UpdateContact")
+    assert list(change.update_mask.paths) == ["job_title"] and change.contact.job_title == "CTO"
     assert updated["job_title"] == "CTO"
-    renamed = ok_json(cli("accounts", "update", account["id"], "--name", "Acme AG", "-o", "json"))
+    nothing = cli("contacts", "update", "c-1")
+    assert nothing.exit_code == 1 and "nothing to change" in nothing.stderr
+    assert len(deals.sent("UpdateContact")) == 1
+
+    deals.replies["UpdateAccount"] = lambda request: resources_pb2.Account(
+        id=request.id, name=request.account.name, version=2)
+    renamed = ok_json(cli("accounts", "update", "a-1", "--name", "Acme AG",
+                          "--expected-version", "1", "-o", "json"))
+    (rename,) = deals.sent("UpdateAccount")
+    assert (list(rename.update_mask.paths), rename.expected_version) == (["name"], 1)
     assert (renamed["name"], renamed["version"]) == ("Acme AG", 2)
-    refused = cli("accounts", "update", account["id"], "--name", "x", user="bob")
+    deals.replies["UpdateAccount"] = (grpc.StatusCode.PERMISSION_DENIED,
+                                      "only the owner or a supervisor of the team may change it")
+    refused = cli("accounts", "update", "a-1", "--name", "x")
     assert refused.exit_code == 1
     assert refused.stderr.startswith("error: PERMISSION_DENIED: only the owner or a supervisor")
 
 
-def test_deal_lifecycle_from_the_command_line(cli):
-    deal = new_deal(cli)
+def test_deal_lifecycle_from_the_command_line(cli, deals, identity):
+    deals.replies["CreateDeal"] = lambda request: an_opportunity(
+        name=request.name, estimated_revenue=request.estimated_revenue)
+    deal = ok_json(cli("deals", "create", "--name", "Acme rollout", "--account", "a-1",
+                       "--line", "Enterprise", "--currency", "eur", "--amount", "1200.00",
+                       "-o", "json"))
+    (created,) = deals.sent("CreateDeal")
+    assert (created.sales_line_id, created.currency, created.estimated_revenue) == \
+        ("line-1", "eur", eur("1200.00"))
+    assert not created.HasField("probability")
     assert (deal["stage_key"], deal["estimated_revenue"], deal["status"]) == \
         ("qualify", "1200.00 EUR", "open")
-    moved = ok_json(cli("deals", "move", deal["id"], "propose", "-o", "json"))
+
+    deals.replies["MoveDealToStage"] = an_opportunity(stage_key="propose", stage_name="Propose",
+                                                      probability=40)
+    moved = ok_json(cli("deals", "move", DEAL, "propose", "--note", "demo done", "-o", "json"))
     assert (moved["stage_name"], moved["probability"]) == ("Propose", 40)
-    fixed = ok_json(cli("deals", "probability", deal["id"], "65", "-o", "json"))
+    (move,) = deals.sent("MoveDealToStage")
+    assert (move.id, move.stage_key, move.note) == (DEAL, "propose", "demo done")
+
+    deals.replies["SetDealProbability"] = an_opportunity(probability=65,
+                                                         probability_overridden=True)
+    fixed = ok_json(cli("deals", "probability", DEAL, "65", "-o", "json"))
     assert (fixed["probability"], fixed["probability_overridden"]) == (65, True)
-    won = ok_json(cli("deals", "win", deal["id"], "--revenue", "1100.00", "--date", "2026-03-02",
+    assert cli("deals", "probability", DEAL, "--clear").exit_code == 0
+    set_by_hand, cleared = deals.sent("SetDealProbability")
+    assert set_by_hand.probability == 65 and not cleared.HasField("probability")
+    neither = cli("deals", "probability", DEAL)
+    assert neither.exit_code == 1 and "give a PERCENT 0..100 or --clear" in neither.stderr
+
+    deals.replies["GetDeal"] = an_opportunity()
+    deals.replies["CloseDealWon"] = lambda request: an_opportunity(
+        status=resources_pb2.DEAL_STATUS_WON, actual_revenue=request.actual_revenue,
+        actual_close_date=request.actual_close_date)
+    won = ok_json(cli("deals", "win", DEAL, "--revenue", "1100.00", "--date", "2026-03-02",
                       "-o", "json"))
+    (win,) = deals.sent("CloseDealWon")   # the amount in the deal's currency
+    assert (win.actual_revenue, win.actual_close_date) == (eur("1100.00"), "2026-03-02")
     assert (won["status"], won["actual_revenue"]) == ("won", "1100.00 EUR")
-    closed = cli("deals", "update", deal["id"], "--name", "late change")
+
+    deals.replies["UpdateDeal"] = (grpc.StatusCode.FAILED_PRECONDITION,
+                                   f"deal {DEAL} is won and read-only; reopen it first")
+    closed = cli("deals", "update", DEAL, "--name", "late change")
     assert closed.exit_code == 1 and "is won and read-only" in closed.stderr
-    assert cli("deals", "reopen", deal["id"], "--reason", "x", user="bob").exit_code == 1
-    reopened = ok_json(cli("deals", "reopen", deal["id"], "--reason", "customer came back",
-                           "-o", "json", user="mia"))
+    (update,) = deals.sent("UpdateDeal")
+    assert list(update.update_mask.paths) == ["name"] and update.deal.name == "late change"
+
+    deals.replies["ReopenDeal"] = an_opportunity()
+    reopened = ok_json(cli("deals", "reopen", DEAL, "--reason", "customer came back",
+                           "-o", "json"))
     assert reopened["status"] == "open"
-    history = cli("deals", "history", deal["id"])
-    assert history.exit_code == 0
-    for word in ("created", "stage_changed", "won", "reopened", "customer came back", "Mia"):
+    assert deals.sent("ReopenDeal")[0].reason == "customer came back"
+
+    deals.replies["GetHistory"] = deals_pb2.GetHistoryResponse(entries=[
+        resources_pb2.HistoryEntry(version=1, action="created",
+                                   actor=actor_pb2.Actor(id="alice")),
+        resources_pb2.HistoryEntry(version=4, action="reopened", note="customer came back",
+                                   actor=actor_pb2.Actor(id="mia", display_name="Mia"),
+                                   changes=[resources_pb2.FieldChange(
+                                       field="status", old_value="won", new_value="open")])])
+    history = cli("deals", "history", DEAL)
+    assert history.exit_code == 0, history.output
+    for word in ("created", "reopened", "customer came back", "Mia", "status: won -> open"):
         assert word in history.stdout
-    lost = cli("deals", "lose", deal["id"], "--reason", "competitor")
+    assert deals.sent("GetHistory")[0].record == resources_pb2.RecordRef(type="opportunity",
+                                                                        id=DEAL)
+
+    deals.replies["CloseDealLost"] = (grpc.StatusCode.INVALID_ARGUMENT,
+                                      "reason competitor: name the competitor (--competitor)")
+    lost = cli("deals", "lose", DEAL, "--reason", "competitor")
     assert lost.exit_code == 1 and "name the competitor" in lost.stderr
-    table = cli("deals", "show", deal["id"])
+    assert deals.sent("CloseDealLost")[0].reason == "competitor"
+
+    owner = identity.users[0]
+    deals.replies["GetDeal"] = an_opportunity(stage_name="Propose", owner_user_id=owner.id)
+    table = cli("deals", "show", DEAL)
     assert "Propose" in table.stdout and "1200.00 EUR" in table.stdout
+    for named in (f"{owner.display_name} ({owner.id})", "TEAM A (team-a)",
+                  "Enterprise (line-1)"):
+        assert named in table.stdout, named
 
 
-def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli):
-    first = new_deal(cli, "1000.00", "Acme rollout")
-    new_deal(cli, "0.10", "Acme add-on")
-    third = new_deal(cli, "500.00", "Globex pilot")
-    cli("deals", "move", third["id"], "negotiate")
-    reassigned = ok_json(cli("deals", "reassign", first["id"], "bob", "--reason", "holiday",
-                             "-o", "json", user="sam"))
-    assert reassigned["owner_user_id"] == "bob"
-    board = cli("deals", "board", "--line", "line-1")
+def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli, deals):
+    def card(name, owner, amount):
+        return resources_pb2.Opportunity(name=name, owner_user_id=owner,
+                                         estimated_revenue=eur(amount))
+    deals.replies["GetBoard"] = deals_pb2.GetBoardResponse(
+        pipeline=resources_pb2.Pipeline(name="Enterprise", version=1),
+        columns=[deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="qualify", name="Qualify"),
+                                       deals=[card("Acme rollout", "bob", "1000.00"),
+                                              card("Acme add-on", "alice", "0.10")],
+                                       totals=[eur("1000.10")]),
+                 deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="propose", name="Propose")),
+                 deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="negotiate",
+                                                                 name="Negotiate"),
+                                       deals=[card("Globex pilot", "alice", "500.00")],
+                                       totals=[eur("500.00")])])
+    board = cli("deals", "board", "--line", "Enterprise", "--team", "team b")
     assert board.exit_code == 0, board.output
+    (asked,) = deals.sent("GetBoard")
+    assert (asked.sales_line_id, asked.team_id) == ("line-1", "team-b")
     text = board.stdout
     assert "Enterprise" in text
     for heading in ("Qualify", "Propose", "Negotiate", "2 deal(s) · 1000.10 EUR",
                     "1 deal(s) · 500.00 EUR", "0 deal(s) · -"):
         assert heading in text, heading
-    for card in ("Acme rollout", "bob · 1000.00 EUR", "alice · 0.10 EUR", "Globex pilot",
-                 "alice · 500.00 EUR"):
-        assert card in text, card
+    for card_text in ("Acme rollout", "bob · 1000.00 EUR", "alice · 0.10 EUR", "Globex pilot",
+                      "alice · 500.00 EUR"):
+        assert card_text in text, card_text
     as_json = ok_json(cli("deals", "board", "--line", "line-1", "-o", "json"))
     assert [c["stage"]["key"] for c in as_json["columns"]] == ["qualify", "propose",
                                                                 "negotiate"]
-    assert cli("deals", "board", "--line", "line-1", user="root").stdout.count("·") == 3
+    deals.replies["GetBoard"] = (grpc.StatusCode.FAILED_PRECONDITION,
+                                 "sales line 'line-3' has no pipeline yet: create it with "
+                                 "`crmctl pipelines create --line line-3`")
     missing = cli("deals", "board", "--line", "Public sector")
     assert missing.exit_code == 1 and "has no pipeline yet" in missing.stderr
     assert "crmctl pipelines create --line" in missing.stderr
 
 
-def test_activities_logged_by_a_teammate(cli):
-    deal = new_deal(cli)
-    note = ok_json(cli("activities", "log", f"deal:{deal['id']}", "--kind", "call",
+def test_activities_logged_by_a_teammate(cli, deals):
+    deals.replies["LogActivity"] = lambda request: resources_pb2.Activity(
+        id="act-1", kind=request.kind, subject=request.subject, target=request.target,
+        owner_user_id=request.owner_user_id or "bob", logged_by="bob")
+    note = ok_json(cli("activities", "log", f"deal:{DEAL}", "--kind", "Call",
                        "--subject", "covering", "--owner", "alice", "--direction", "outbound",
-                       "--at", "2026-03-01T10:00", "-o", "json", user="bob"))
-    assert (note["logged_by"], note["owner_user_id"], note["kind"]) == ("bob", "alice", "call")
-    task = ok_json(cli("activities", "log", f"deal:{deal['id']}", "-k", "task", "-s", "send",
-                       "--due", "2026-03-05", "-o", "json"))
-    assert ok_json(cli("activities", "done", task["id"], "-o", "json", user="sam"))["done_at"]
-    timeline = cli("activities", "timeline", f"account:{deal['account_id']}")
+                       "--at", "2026-03-01T10:00", "-o", "json"))
+    assert (note["logged_by"], note["owner_user_id"], note["kind"], note["target"]) == \
+        ("bob", "alice", "call", f"opportunity:{DEAL}")
+    (logged,) = deals.sent("LogActivity")
+    assert (logged.target.type, logged.target.id, logged.kind, logged.direction) == \
+        ("opportunity", DEAL, resources_pb2.ACTIVITY_KIND_CALL, "outbound")
+    assert logged.occurred_at.ToJsonString() == "2026-03-01T10:00:00Z"   # UTC unless given
+    assert not logged.HasField("due_at")
+    assert cli("activities", "log", f"deal:{DEAL}", "-k", "task", "-s", "send",
+               "--due", "2026-03-05").exit_code == 0
+    assert deals.sent("LogActivity")[1].due_at.ToJsonString() == "2026-03-05T00:00:00Z"
+    deals.replies["CompleteTask"] = lambda request: resources_pb2.Activity(id=request.id)
+    assert cli("activities", "done", "act-1", "--undo").exit_code == 0
+    assert deals.sent("CompleteTask")[0].done is False
+    deals.replies["ListTimeline"] = activities_pb2.ListTimelineResponse(activities=[
+        resources_pb2.Activity(id="act-1", subject="covering"),
+        resources_pb2.Activity(id="act-2", subject="send")])
+    timeline = cli("activities", "timeline", "account:a-1", "--kind", "call")
     assert "covering" in timeline.stdout and "send" in timeline.stdout
+    (asked,) = deals.sent("ListTimeline")
+    assert (asked.target.type, list(asked.kinds)) == ("account",
+                                                       [resources_pb2.ACTIVITY_KIND_CALL])
     bad = cli("activities", "log", "lead:1", "-k", "note", "-s", "x")
     assert bad.exit_code == 1 and "a record is TYPE:ID" in bad.stderr
+    late = cli("activities", "log", "deal:1", "-k", "note", "-s", "x", "--at", "yesterday")
+    assert late.exit_code == 1 and "--at: 'yesterday' is not an ISO 8601 time" in late.stderr
+    assert len(deals.sent("LogActivity")) == 2
 
 
-def test_quotes_orders_and_invoices(cli):
-    deal = new_deal(cli)
-    quote = ok_json(cli("quotes", "create", "--deal", deal["id"], "-o", "json"))
-    priced = ok_json(cli("quotes", "price", quote["id"], "--line", "GADGET:3:piece",
+def test_quotes_orders_and_invoices(cli, deals):
+    def a_quote(**fields):
+        return resources_pb2.Quote(id="q-1", display_number="Q-1",
+                                   status=resources_pb2.QUOTE_STATUS_DRAFT, **fields)
+    deals.replies["CreateQuote"] = a_quote()
+    quote = ok_json(cli("quotes", "create", "--deal", DEAL, "-o", "json"))
+    assert deals.sent("CreateQuote")[0].opportunity_id == DEAL and quote["status"] == "draft"
+    deals.replies["PriceQuoteLines"] = a_quote(total=eur("742.49"), lines=[
+        resources_pb2.PricedLine(product_id="p-gadget", description="Gadget", quantity="3",
+                                 line_total=eur("712.50")),
+        resources_pb2.PricedLine(product_id="p-widget", description="Widget",
+                                 quantity="1.5", line_total=eur("29.99"))])
+    priced = ok_json(cli("quotes", "price", "q-1", "--line", "GADGET:3:piece",
                          "--line", "p-widget:1.5", "-o", "json"))
+    (price,) = deals.sent("PriceQuoteLines")
+    assert [(line.product_id, line.quantity, line.unit) for line in price.lines] == \
+        [("p-gadget", "3", "piece"), ("p-widget", "1.5", "")]   # a SKU catalog knows -> its id
     assert priced["total"] == "742.49 EUR"
     assert priced["lines"] == ["3 x Gadget = 712.50 EUR", "1.5 x Widget = 29.99 EUR"]
-    cli("quotes", "activate", quote["id"])
-    revision = ok_json(cli("quotes", "revise", quote["id"], "-o", "json"))
-    assert revision["display_number"].endswith("-R2")
-    cli("quotes", "activate", revision["id"])
-    listed = cli("quotes", "list", "--deal", deal["id"])
-    assert "closed" in listed.stdout and "active" in listed.stdout
-    assert ok_json(cli("quotes", "accept", revision["id"], "-o", "json"))["status"] == "won"
-    order = ok_json(cli("orders", "create", "--quote", revision["id"], "-o", "json"))
-    assert cli("invoices", "create", "--order", order["id"]).exit_code == 1  # experts may not
-    invoice = ok_json(cli("invoices", "create", "--order", order["id"], "-o", "json", user="sam"))
-    issued = ok_json(cli("invoices", "issue", invoice["id"], "-o", "json", user="sam"))
-    assert issued["number"] == "INV-2026-000001"
-    wrong = cli("invoices", "pay", invoice["id"], "--amount", "1.00", user="sam")
+    for command in ("activate", "revise", "accept"):
+        assert cli("quotes", command, "q-1").exit_code == 0
+    assert [r.id for r in deals.sent("ActivateQuote") + deals.sent("ReviseQuote")
+            + deals.sent("AcceptQuote")] == ["q-1"] * 3
+    assert cli("quotes", "reject", "q-1").exit_code == 2          # --reason is required
+    assert cli("quotes", "reject", "q-1", "--reason", "too dear").exit_code == 0
+    assert deals.sent("RejectQuote")[0].reason == "too dear"
+
+    deals.replies["CreateOrder"] = resources_pb2.Order(id="o-1")
+    order = ok_json(cli("orders", "create", "--quote", "q-1", "-o", "json"))
+    assert order["id"] == "o-1" and deals.sent("CreateOrder")[0].quote_id == "q-1"
+    deals.replies["CreateInvoice"] = (grpc.StatusCode.PERMISSION_DENIED,
+                                      "invoices are made by supervisors and above")
+    refused = cli("invoices", "create", "--order", "o-1")
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: PERMISSION_DENIED: invoices are made by")
+    deals.replies["IssueInvoice"] = resources_pb2.Invoice(
+        id="i-1", number="INV-2026-000001", status=resources_pb2.INVOICE_STATUS_ISSUED,
+        total=eur("742.49"))
+    issued = ok_json(cli("invoices", "issue", "i-1", "-o", "json"))
+    assert (issued["number"], issued["status"], issued["total"]) == \
+        ("INV-2026-000001", "issued", "742.49 EUR")
+    deals.replies["GetInvoice"] = resources_pb2.Invoice(id="i-1", total=eur("742.49"))
+    deals.replies["MarkInvoicePaid"] = (grpc.StatusCode.INVALID_ARGUMENT,
+                                        "the payment 1.00 EUR is not the total 742.49 EUR")
+    wrong = cli("invoices", "pay", "i-1", "--amount", "1.00")
     assert wrong.exit_code == 1 and wrong.stderr.startswith("error: INVALID_ARGUMENT")
-    paid = ok_json(cli("invoices", "pay", invoice["id"], "--amount", "742.49", "--reference",
-                       "TX-1", "-o", "json", user="sam"))
+    deals.replies["MarkInvoicePaid"] = resources_pb2.Invoice(
+        id="i-1", status=resources_pb2.INVOICE_STATUS_PAID)
+    paid = ok_json(cli("invoices", "pay", "i-1", "--amount", "742.49", "--reference", "TX-1",
+                       "-o", "json"))
     assert paid["status"] == "paid"
-    assert "INV-2026-000001" in cli("invoices", "show", invoice["id"], user="sam").stdout
-    cancel = cli("orders", "cancel", order["id"], "--reason", "late", user="sam")
-    assert cancel.exit_code == 1 and cancel.stderr.startswith("error: FAILED_PRECONDITION")
-    assert ok_json(cli("orders", "show", order["id"], "-o", "json"))["status"] == "invoiced"
-    bad = cli("quotes", "price", quote["id"], "--line", "p-gadget")
+    payment = deals.sent("MarkInvoicePaid")[-1]   # the amount in the invoice's currency
+    assert (payment.amount, payment.reference) == (eur("742.49"), "TX-1")
+    not_money = cli("invoices", "pay", "i-1", "--amount", "a lot")
+    assert not_money.exit_code == 1 and "'a lot' is not an amount" in not_money.stderr
+    bad = cli("quotes", "price", "q-1", "--line", "p-gadget")
     assert bad.exit_code == 1 and "a line is PRODUCT:QUANTITY" in bad.stderr
+    assert len(deals.sent("PriceQuoteLines")) == 1
 
 
-def test_pipelines_are_created_and_revised_by_admins_and_read_by_everyone(cli):
+def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
     stages = ["--stage", "discover:Discover:20:pipeline:14", "--stage", "commit:Commit:80:commit"]
+    deals.replies["CreatePipeline"] = lambda request: resources_pb2.Pipeline(
+        id="p-2", name=request.name, sales_line_id=request.sales_line_id, version=1,
+        stages=request.stages)
+    created = ok_json(cli("pipelines", "create", "--line", "SMB", "--name", "SMB", *stages,
+                          "-o", "json"))
+    assert created["sales_line_id"] == "line-2"   # the line's name resolved to its id
+    (sent,) = deals.sent("CreatePipeline")
+    assert [(s.key, s.name, s.default_probability, s.forecast_category, s.expected_days)
+            for s in sent.stages] == [
+        ("discover", "Discover", 20, resources_pb2.FORECAST_CATEGORY_PIPELINE, 14),
+        ("commit", "Commit", 80, resources_pb2.FORECAST_CATEGORY_COMMIT, 0)]
+    deals.replies["CreatePipeline"] = (grpc.StatusCode.PERMISSION_DENIED,
+                                       "only administrators and management change pipelines")
     denied = cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages)
     assert denied.exit_code == 1 and "only administrators" in denied.stderr
-    created = ok_json(cli("pipelines", "create", "--line", "SMB", "--name", "SMB", *stages,
-                          "-o", "json", user="root"))
-    assert [s["key"] for s in created["stages"]] == ["discover", "commit"]
-    assert created["sales_line_id"] == "line-2"   # the line's name resolved to its id
-    revised = cli("pipelines", "revise", "line-2", "--stage", "discover:Discover:25:pipeline",
-                  user="root")
+
+    deals.replies["GetPipeline"] = lambda request: resources_pb2.Pipeline(
+        id="p-2", name="SMB", sales_line_id=request.sales_line_id, version=request.version or 3,
+        stages=[resources_pb2.Stage(key="discover", name="Discover"),
+                resources_pb2.Stage(key="commit", name="Commit",
+                                    forecast_category=resources_pb2.FORECAST_CATEGORY_COMMIT)])
+    deals.replies["RevisePipeline"] = lambda request: resources_pb2.Pipeline(
+        id=request.id, name="SMB", sales_line_id="line-2", version=4, stages=request.stages)
+    revised = cli("pipelines", "revise", "SMB", "--stage", "discover:Discover:25:pipeline",
+                  "--move", "commit=discover")
     assert revised.exit_code == 0, revised.output
-    assert "version 2" in revised.stdout and "Commit" not in revised.stdout
-    old = cli("pipelines", "show", "line-2", "--version", "1", user="tom")
+    assert "version 4" in revised.stdout and "Commit" not in revised.stdout
+    (revise,) = deals.sent("RevisePipeline")
+    assert (revise.id, revise.expected_version, dict(revise.moves)) == \
+        ("p-2", 3, {"commit": "discover"})   # the version it was read at
+    old = cli("pipelines", "show", "line-2", "--version", "1")
     assert "Commit" in old.stdout and "commit" in old.stdout
     assert "sales line SMB (line-2)" in old.stdout
-    listed = cli("pipelines", "list", user="tom")
+    assert deals.sent("GetPipeline")[-1].version == 1
+    deals.replies["ListPipelines"] = pipelines_pb2.ListPipelinesResponse(pipelines=[
+        resources_pb2.Pipeline(id="p-1", name="Enterprise", sales_line_id="line-1"),
+        resources_pb2.Pipeline(id="p-2", name="SMB", sales_line_id="line-2")])
+    listed = cli("pipelines", "list")
     assert "Enterprise" in listed.stdout and "SMB" in listed.stdout
-    bad = cli("pipelines", "create", "--line", "SMB", "--name", "x", "--stage", "a:b",
-              user="root")
+    bad = cli("pipelines", "create", "--line", "SMB", "--name", "x", "--stage", "a:b")
     assert bad.exit_code == 1 and "a stage is KEY:NAME:PROBABILITY:FORECAST" in bad.stderr
-    unknown = cli("pipelines", "create", "--line", "Mid Market", "--name", "x", *stages,
-                  user="root")
+    unknown = cli("pipelines", "create", "--line", "Mid Market", "--name", "x", *stages)
     assert unknown.exit_code == 1
     assert "no sales line named 'Mid Market'" in unknown.stderr
     assert "`crmctl lines list` shows them" in unknown.stderr
+    assert len(deals.sent("CreatePipeline")) == 2
 
 
-def test_automation_rules_from_a_file_and_their_deliveries(cli, tmp_path):
-    pipeline = ok_json(cli("pipelines", "show", "line-1", "-o", "json"))
+def test_automation_rules_from_a_file_and_their_deliveries(cli, deals, tmp_path):
     rule_file = tmp_path / "rule.json"
     rule_file.write_text(json.dumps({
         "name": "Tell the owner", "trigger": "AUTOMATION_TRIGGER_STAGE_ENTERED",
         "stage_key": "propose", "actions": [{
             "kind": "AUTOMATION_ACTION_KIND_EMAIL", "recipients": ["owner"],
             "subject": "{{ deal.name }} is at Propose", "body": "Time to send the quote."}]}))
-    refused = cli("automations", "create", pipeline["id"], str(rule_file), "--team", "team-a",
-                  user="root")
+    deals.replies["CreateAutomationRule"] = (grpc.StatusCode.PERMISSION_DENIED,
+                                             "a rule needs the manager role over each of its "
+                                             "teams")
+    refused = cli("automations", "create", "p-1", str(rule_file), "--team", "team-a")
     assert refused.exit_code == 1 and "needs the manager role over each" in refused.stderr
-    created = ok_json(cli("automations", "create", pipeline["id"], str(rule_file), "--team",
-                          "team-a", "-o", "json", user="mia"))
-    assert created["name"] == "Tell the owner" and created["enabled"] is True
-    assert created["team_ids"] == ["team-a"]
-    listed = cli("automations", "rules", pipeline["id"], user="mia")
+    deals.replies["CreateAutomationRule"] = lambda request: request.rule
+    created = ok_json(cli("automations", "create", "p-1", str(rule_file), "--team", "team-a",
+                          "--personal-data", "-o", "json"))
+    sent = deals.sent("CreateAutomationRule")[-1]
+    assert (sent.pipeline_id, sent.rule.name, list(sent.rule.team_ids),
+            sent.rule.include_personal_data) == ("p-1", "Tell the owner", ["team-a"], True)
+    assert created["name"] == "Tell the owner" and created["team_ids"] == ["team-a"]
+    deals.replies["ListAutomationRules"] = pipelines_pb2.ListAutomationRulesResponse(rules=[
+        resources_pb2.AutomationRule(id="r-1", name="Tell the owner", team_ids=["team-a"],
+                                     trigger=resources_pb2.AUTOMATION_TRIGGER_STAGE_ENTERED,
+                                     stage_key="propose", enabled=True)])
+    listed = cli("automations", "list", "p-1")
     assert listed.exit_code == 0 and "Tell the owner" in listed.stdout
     assert "stage_entered" in listed.stdout and "team-a" in listed.stdout
-    assert "Tell the owner" not in cli("automations", "rules", pipeline["id"], user="root").stdout
-    off = ok_json(cli("automations", "enable", created["id"], "--off", "-o", "json", user="mia"))
+    deals.replies["SetAutomationRuleEnabled"] = lambda request: resources_pb2.AutomationRule(
+        id=request.id, enabled=request.enabled)
+    off = ok_json(cli("automations", "enable", "r-1", "--off", "-o", "json"))
     assert off["enabled"] is False
     bad = tmp_path / "bad.json"
     bad.write_text('{"trigger": "SOMETIME"}')
-    refused = cli("automations", "create", pipeline["id"], str(bad), user="mia")
-    assert refused.exit_code == 1 and "not an automation rule" in refused.stderr
-    assert cli("automations", "deliveries", "--rule", created["id"], "--failed",
-               user="mia").exit_code == 0
+    not_a_rule = cli("automations", "create", "p-1", str(bad))
+    assert not_a_rule.exit_code == 1 and "not an automation rule" in not_a_rule.stderr
+    assert len(deals.sent("CreateAutomationRule")) == 2
+    assert cli("automations", "deliveries", "--rule", "r-1", "--failed").exit_code == 0
+    assert deals.sent("ListAutomationDeliveries")[0].failed_only is True
 
 
-def test_a_transfer_out_of_sight_says_it_was_done_without_the_deal(cli):
-    deal = new_deal(cli)
-    refused = cli("deals", "transfer", deal["id"], "--team", "team-b", "--reason", "reorg",
-                  user="boss")
-    assert refused.exit_code == 1 and f"deal '{deal['id']}' not found" in refused.stderr
-    done = cli("deals", "transfer", deal["id"], "--team", "team-b", "--reason", "region",
-               "--owner", "tom", user="mia")
+def test_a_transfer_out_of_sight_says_it_was_done_without_the_deal(cli, deals):
+    deals.replies["TransferDeal"] = lambda request: resources_pb2.Opportunity(
+        id=request.id, team_id=request.to_team_id, withheld=True)
+    done = cli("deals", "transfer", DEAL, "--team", "team-b", "--reason", "region",
+               "--owner", "tom")
     assert done.exit_code == 0, done.output
-    assert f"deal {deal['id']} transferred to team team-b" in done.stdout
-    assert "Acme rollout" not in done.stdout
-    back = ok_json(cli("deals", "transfer", deal["id"], "--team", "team-a", "--reason", "back",
-                       "--owner", "alice", "-o", "json", user="max"))
-    assert back == {"id": deal["id"], "team_id": "team-a", "withheld": True}
+    assert f"deal {DEAL} transferred to team team-b" in done.stdout
+    (sent,) = deals.sent("TransferDeal")
+    assert (sent.to_team_id, sent.reason, sent.new_owner_user_id) == ("team-b", "region", "tom")
+    assert not sent.HasField("move_account")
+    back = ok_json(cli("deals", "transfer", DEAL, "--team", "team-a", "--reason", "back",
+                       "--keep-account", "-o", "json"))
+    assert back == {"id": DEAL, "team_id": "team-a", "withheld": True}
+    assert deals.sent("TransferDeal")[1].move_account is False
+    deals.replies["TransferDeal"] = lambda request: an_opportunity(team_id=request.to_team_id)
+    shown = cli("deals", "transfer", DEAL, "--team", "team-b", "--reason", "visible")
+    assert shown.exit_code == 0 and "Acme rollout" in shown.stdout
 
 
-def test_teams_and_owners_are_typed_as_people_name_them(cli, identity):
-    account = ok_json(cli("accounts", "create", "--team", "team a", "--name", "Named GmbH",
-                          "-o", "json"))
-    assert account["team_id"] == "team-a"
-    listed = cli("deals", "list", "--team", "TEAM B", "--owner", identity.users[0].email)
+def test_teams_and_owners_are_typed_as_people_name_them(cli, deals, identity):
+    assert cli("accounts", "create", "--team", "team a", "--name", "Named GmbH").exit_code == 0
+    assert deals.sent("CreateAccount")[0].team_id == "team-a"
+    owner = identity.users[0]
+    listed = cli("deals", "list", "--team", "TEAM B", "--owner", owner.email.upper(),
+                 "--status", "won")
     assert listed.exit_code == 0, listed.output
+    (asked,) = deals.sent("ListDeals")
+    assert (asked.team_id, asked.owner_user_id, asked.status) == \
+        ("team-b", owner.id, resources_pb2.DEAL_STATUS_WON)
     unknown = cli("deals", "list", "--team", "Paris")
     assert unknown.exit_code == 1 and "no team named 'Paris'" in unknown.stderr
+    assert len(deals.sent("ListDeals")) == 1

@@ -4,15 +4,9 @@ ids crmctl prints, only ids for a shell variable (-o id), passwords from CRMCTL_
 from __future__ import annotations
 
 import json
-import pathlib
-import sys
 
 from crm.territory.v1 import routing_pb2, sales_lines_pb2, teams_pb2
-from crmctl.commands import _leads_wait
-
-# The fake leads service lives with the leads tests; importing it brings its fixture too.
-sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_leads_cli import fake_leads, write_csv  # noqa: F401  (fixture)
+from crmctl.commands.leads import wait
 
 EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"   # the fake identity's login
 LINE_ID = "5" * 32
@@ -40,7 +34,7 @@ def test_a_password_comes_from_crmctl_password_when_nobody_can_type(crmctl):
 
 
 def test_lead_search_names_team_and_owner_and_prints_only_ids_with_o_id(
-        logged_in, fake_leads, identity, territory, monkeypatch):  # noqa: F811
+        logged_in, fake_leads, identity, territory, monkeypatch):
     ann = named_world(identity, territory, monkeypatch)
     fake_leads.leads[0].assignment.owner_user_id = ann.id
     table = logged_in("leads", "search")
@@ -55,10 +49,10 @@ def test_lead_search_names_team_and_owner_and_prints_only_ids_with_o_id(
 
 
 def test_import_takes_the_line_by_name_and_waits_until_each_lead_is_routed(
-        logged_in, fake_leads, identity, territory, monkeypatch, tmp_path):  # noqa: F811
+        logged_in, fake_leads, identity, territory, monkeypatch, write_csv):
     ann = named_world(identity, territory, monkeypatch)
     fake_leads.route_imports, fake_leads.owner = True, ann.id
-    path = write_csv(tmp_path, "E-Mail,Last name\nlena@vogel.example,Vogel\n")
+    path = write_csv("E-Mail,Last name\nlena@vogel.example,Vogel\n")
     result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email",
                        "--sales-line", "SMB", "--wait")
     assert result.exit_code == 0, result.output
@@ -68,18 +62,18 @@ def test_import_takes_the_line_by_name_and_waits_until_each_lead_is_routed(
 
 
 def test_import_wait_says_which_rows_did_not_reach_your_teams(
-        logged_in, fake_leads, identity, territory, monkeypatch, tmp_path):  # noqa: F811
+        logged_in, fake_leads, identity, territory, monkeypatch, write_csv):
     named_world(identity, territory, monkeypatch)
-    monkeypatch.setattr(_leads_wait, "WAIT_SECONDS", 0)
-    path = write_csv(tmp_path, "E-Mail,Last name\nlena@vogel.example,Vogel\n")
+    monkeypatch.setattr(wait, "WAIT_SECONDS", 0)
+    path = write_csv("E-Mail,Last name\nlena@vogel.example,Vogel\n")
     result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email", "--wait")
     assert result.exit_code == 1
     assert "1 accepted lead(s) did not reach a team of yours" in result.stderr
-    assert "(rows 1)" in result.stderr and "crmctl route-preview" in result.stderr
+    assert "(rows 1)" in result.stderr and "crmctl routing preview" in result.stderr
 
 
 def test_convert_wait_returns_once_deals_has_the_deal_or_says_why_not(
-        logged_in, fake_leads, identity, territory, monkeypatch):  # noqa: F811
+        logged_in, fake_leads, identity, territory, monkeypatch):
     named_world(identity, territory, monkeypatch)
     done = logged_in("leads", "convert", "lead-0", "--opportunity-name", "Doe rollout",
                      "--wait", "-o", "json")
@@ -94,7 +88,7 @@ def test_convert_wait_returns_once_deals_has_the_deal_or_says_why_not(
     assert "crmctl leads retry-conversion" in failed.stderr
 
 
-def test_route_preview_names_the_team_the_owner_and_the_candidates(
+def test_routing_preview_names_the_team_the_owner_and_the_candidates(
         logged_in, identity, territory, monkeypatch):
     ann = named_world(identity, territory, monkeypatch)
     territory.replies["PreviewRoute"] = routing_pb2.PreviewRouteResponse(
@@ -103,7 +97,7 @@ def test_route_preview_names_the_team_the_owner_and_the_candidates(
             owner_user_id=ann.id, explanation=routing_pb2.RoutingExplanation(
                 owner_choice=routing_pb2.OwnerChoice(candidates=[
                     routing_pb2.CandidateNote(user_id=ann.id, eligible=True)]))))
-    result = logged_in("route-preview", "--country", "DE", "--line", "SMB")
+    result = logged_in("routing", "preview", "--country", "DE", "--line", "SMB")
     assert result.exit_code == 0, result.output
     assert territory.sent("PreviewRoute")[0].lead.sales_line_id == LINE_ID
     assert "Berlin (team-a)" in result.stdout

@@ -1,204 +1,16 @@
-"""crmctl leads / campaigns / scoring against fake leads services on a real gRPC server.
-
-The fakes check the bearer token of the fake identity's login and keep every request, so the
-tests see exactly what crmctl sends; the import fake accepts rows with an e-mail and remembers
-(import id, row) like the service does.
-"""
+"""crmctl leads / campaigns / scoring against the fake leads services of conftest.py (on a real
+gRPC server): the fakes check the bearer token of the fake identity's login and keep every
+request, so the tests see exactly what crmctl sends."""
 import hashlib
 import json
-import uuid
-from concurrent import futures
 
-import grpc
-import pytest
-
-from crm.leads.v1 import (
-    campaign_pb2,
-    campaign_pb2_grpc,
-    lead_pb2,
-    lead_service_pb2,
-    lead_service_pb2_grpc,
-    scoring_pb2,
-    scoring_pb2_grpc,
-)
+from crm.leads.v1 import lead_pb2, lead_service_pb2, scoring_pb2
 
 pb = lead_service_pb2
 
 
-class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
-                campaign_pb2_grpc.CampaignServiceServicer,
-                scoring_pb2_grpc.ScoringServiceServicer):
-    def __init__(self, identity):
-        self.identity = identity
-        self.requests = []
-        self.imported = {}  # (import id, row) -> lead id
-        self.require_channel = False  # like the service: a row needs a channel
-        self.route_imports = False    # imported leads appear routed to team-a, owned by owner
-        self.owner = "ann"
-        self.leads = [lead_pb2.Lead(id=f"lead-{n}", status=lead_pb2.LEAD_STATUS_NEW,
-                                    data=lead_pb2.LeadInput(person=lead_pb2.Person(
-                                        first_name="Jo", last_name=f"Doe{n}",
-                                        email=f"jo{n}@acme.example")),
-                                    score=lead_pb2.LeadScore(score=80 - n, grade=lead_pb2.GRADE_A),
-                                    assignment=lead_pb2.Assignment(team_id="team-a",
-                                                                   owner_user_id="ann"))
-                      for n in range(3)]
-
-    def _check(self, context, request):
-        header = dict(context.invocation_metadata()).get("authorization", "")
-        if header.removeprefix("Bearer ") not in self.identity.valid_access:
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid or expired access token")
-        self.requests.append(request)
-
-    def CreateLead(self, request, context):
-        self._check(context, request)
-        replayed = sum(isinstance(r, pb.CreateLeadRequest) and
-                       r.idempotency_key == request.idempotency_key for r in self.requests) > 1
-        return pb.CreateLeadResponse(lead=lead_pb2.Lead(id="lead-new", version=1),
-                                     replayed=replayed)
-
-    def _lead(self, lead_id, context):
-        for lead in self.leads:
-            if lead.id == lead_id:
-                return lead
-        context.abort(grpc.StatusCode.NOT_FOUND, f"lead {lead_id} not found")
-
-    def GetLead(self, request, context):
-        self._check(context, request)
-        lead = self._lead(request.lead_id, context)
-        answer = lead_pb2.Lead()
-        answer.CopyFrom(lead)
-        self._answer_conversion(lead)   # seen as it was, changed for the next read
-        return answer
-
-    def SearchLeads(self, request, context):
-        self._check(context, request)
-        start = int(request.page.cursor or 0)
-        size = request.page.page_size
-        page = self.leads[start:start + size]
-        more = start + size < len(self.leads)
-        return pb.SearchLeadsResponse(leads=page, page_info={
-            "next_cursor": str(start + size) if more else ""})
-
-    def ConvertLead(self, request, context):
-        """CONVERTING at once; deals "answers" by the next read: CONVERTED, or FAILED for a
-        lead whose conversion is to fail."""
-        self._check(context, request)
-        lead = self._lead(request.lead_id, context)
-        lead.conversion.state = lead_pb2.CONVERSION_STATE_CONVERTING
-        return lead
-
-    def _answer_conversion(self, lead):
-        if lead.conversion.state == lead_pb2.CONVERSION_STATE_CONVERTING:
-            if lead.data.person.last_name == "Doe2":
-                lead.conversion.state = lead_pb2.CONVERSION_STATE_FAILED
-                lead.conversion.last_error = "account 'a-1' to link does not exist"
-            else:
-                lead.conversion.state = lead_pb2.CONVERSION_STATE_CONVERTED
-                lead.conversion.opportunity_id = "deal-1"
-
-    def DisqualifyLead(self, request, context):
-        self._check(context, request)
-        lead = self._lead(request.lead_id, context)
-        lead.status = lead_pb2.LEAD_STATUS_DISQUALIFIED
-        lead.disqualification_reason = request.reason
-        return lead
-
-    def UpdateLead(self, request, context):
-        self._check(context, request)
-        return self._lead(request.lead_id, context)
-
-    def ImportLeads(self, request_iterator, context):
-        requests = iter(request_iterator)
-        header = next(requests).header
-        self._check(context, header)
-        totals = [0, 0, 0]
-        batch = pb.ImportLeadsResponse()
-        for request in requests:
-            row = request.row
-            totals[0] += 1
-            email = next((v for k, v in row.values.items()
-                          if header.column_mapping.get(k) == "person.email"), "")
-            has_channel = header.default_channel or "source.channel" in \
-                header.column_mapping.values()
-            if self.require_channel and not has_channel:
-                totals[2] += 1
-                batch.problems.add(row_number=row.row_number, field="source.channel",
-                                   reason="is required: add a channel column or give the "
-                                          "import a default channel")
-            elif "@" not in email:
-                totals[2] += 1
-                batch.problems.add(row_number=row.row_number, field="person.email",
-                                   reason=f"'{email}' has no '@'; write it as name@example.com")
-            else:
-                totals[1] += 1
-                key = (header.import_id, row.row_number)
-                again = key in self.imported
-                self.imported.setdefault(key, uuid.uuid4().hex)
-                batch.accepted.add(row_number=row.row_number, lead_id=self.imported[key],
-                                   already_imported=again)
-                if self.route_imports and not again:   # territory routes it to team-a
-                    self.leads.append(lead_pb2.Lead(
-                        id=self.imported[key], data=lead_pb2.LeadInput(
-                            person=lead_pb2.Person(last_name=row.values.get("Last name", ""))),
-                        assignment=lead_pb2.Assignment(team_id="team-a",
-                                                       owner_user_id=self.owner)))
-            if totals[0] % 2 == 0:
-                batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
-                yield batch
-                batch = pb.ImportLeadsResponse()
-        batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
-        yield batch
-        yield pb.ImportLeadsResponse(rows_read=totals[0], rows_accepted=totals[1],
-                                     rows_rejected=totals[2], done=True)
-
-    def CreateCampaign(self, request, context):
-        self._check(context, request)
-        return campaign_pb2.Campaign(id="camp-1", version=1, **{
-            f.name: getattr(request.campaign, f.name) for f in request.campaign.DESCRIPTOR.fields
-            if f.name in ("name", "channel", "starts_on", "ends_on", "cost")
-            and (f.name not in ("starts_on", "ends_on", "cost")
-                 or request.campaign.HasField(f.name))})
-
-    def UpdateScoringModel(self, request, context):
-        self._check(context, request)
-        model = scoring_pb2.ScoringModel()
-        model.CopyFrom(request.model)
-        model.version = 2
-        return model
-
-
-@pytest.fixture
-def fake_leads(identity, territory, monkeypatch):
-    # territory names the teams and lines of the leads shown (crmctl.commands.names).
-    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
-    fake = FakeLeads(identity)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    lead_service_pb2_grpc.add_LeadServiceServicer_to_server(fake, server)
-    campaign_pb2_grpc.add_CampaignServiceServicer_to_server(fake, server)
-    scoring_pb2_grpc.add_ScoringServiceServicer_to_server(fake, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
-    monkeypatch.setenv("CRM_LEADS_ADDRESS", f"127.0.0.1:{port}")
-    yield fake
-    server.stop(grace=None)
-
-
-CSV = ("E-Mail,Last name,Company,Budget\n"
-       "ann@acme.example,Lee,Acme,10k\n"
-       "bob@acme.example,Mate,Acme,\n"
-       "not-an-address,Broken,Acme,5k\n"
-       "cat@acme.example,Cat,Acme,1k\n")
-
-
-def write_csv(tmp_path, text=CSV):
-    path = tmp_path / "leads.csv"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_import_streams_rows_and_prints_the_per_row_report(logged_in, fake_leads, tmp_path):
-    path = write_csv(tmp_path)
+def test_import_streams_rows_and_prints_the_per_row_report(logged_in, fake_leads, write_csv):
+    path = write_csv()
     result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email",
                        "--map", "Budget=custom_attributes.budget", "--channel", "event")
 
@@ -213,8 +25,8 @@ def test_import_streams_rows_and_prints_the_per_row_report(logged_in, fake_leads
     assert "4 rows read: 3 accepted (3 new, 0 imported before), 1 rejected" in result.stdout
 
 
-def test_import_rerun_of_the_same_file_accepts_no_row_twice(logged_in, fake_leads, tmp_path):
-    path = write_csv(tmp_path)
+def test_import_rerun_of_the_same_file_accepts_no_row_twice(logged_in, fake_leads, write_csv):
+    path = write_csv()
     logged_in("leads", "import", str(path), "--map", "E-Mail=person.email")
     result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email", "-o", "json")
 
@@ -227,16 +39,16 @@ def test_import_rerun_of_the_same_file_accepts_no_row_twice(logged_in, fake_lead
     assert [a["row"] for a in report["accepted"]] == [1, 2, 4]
 
 
-def test_import_without_any_accepted_row_exits_1_saying_what_to_do(logged_in, fake_leads,
-                                                                    tmp_path):
-    broken = write_csv(tmp_path, "E-Mail,Last name\nnope,Lee\nalso-nope,Mate\n")
+def test_import_without_any_accepted_row_exits_1_saying_what_to_do(
+        logged_in, fake_leads, write_csv):
+    broken = write_csv("E-Mail,Last name\nnope,Lee\nalso-nope,Mate\n")
     result = logged_in("leads", "import", str(broken), "--map", "E-Mail=person.email")
     assert result.exit_code == 1
     assert "2 rows read: 0 accepted" in result.stdout and "no '@'" in result.stdout
     assert "no row was accepted: fix the rows listed above" in result.stderr
 
     fake_leads.require_channel = True
-    path = write_csv(tmp_path)
+    path = write_csv()
     result = logged_in("leads", "import", str(path), "--map", "E-Mail=person.email",
                        "-o", "json")
     assert result.exit_code == 1 and json.loads(result.stdout)["rows_accepted"] == 0
@@ -246,10 +58,10 @@ def test_import_without_any_accepted_row_exits_1_saying_what_to_do(logged_in, fa
     assert result.exit_code == 0, result.output
 
 
-def test_import_refuses_a_bad_mapping_and_a_file_without_header(logged_in, fake_leads, tmp_path):
-    result = logged_in("leads", "import", str(write_csv(tmp_path)), "--map", "E-Mail")
+def test_import_refuses_a_bad_mapping_and_a_file_without_header(logged_in, fake_leads, write_csv):
+    result = logged_in("leads", "import", str(write_csv()), "--map", "E-Mail")
     assert result.exit_code == 1 and "--map takes KEY=VALUE" in result.stderr
-    result = logged_in("leads", "import", str(write_csv(tmp_path, "")))
+    result = logged_in("leads", "import", str(write_csv("")))
     assert result.exit_code == 1 and "no header line" in result.stderr
 
 
@@ -351,3 +163,11 @@ def test_update_sends_the_mask_and_the_values(logged_in, fake_leads):
                        ((), "nothing to change")):
         refused = logged_in("leads", "update", "lead-1", *bad)
         assert refused.exit_code == 1 and words in refused.stderr
+
+
+def test_an_amount_that_is_not_one_is_refused_before_anything_is_sent(logged_in, fake_leads):
+    result = logged_in("leads", "create", "--email", "a@b.example", "--channel", "event",
+                       "--revenue", "lots EUR")
+    assert result.exit_code == 1
+    assert "'lots EUR' is not an amount with a currency" in result.stderr
+    assert fake_leads.requests == []

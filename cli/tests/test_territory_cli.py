@@ -1,4 +1,4 @@
-"""crmctl org|teams|members|lines|territories|route-preview against a recording fake territory
+"""crmctl org|teams|members|lines|territories|routing|access against a recording fake territory
 on a real gRPC server: the requests crmctl sends, and what it prints."""
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def test_rules_from_yaml_and_json_files(run, territory, tmp_path):
                                       str(broken)).stderr
 
 
-def test_route_preview_prints_the_decision_and_why(run, territory):
+def test_routing_preview_prints_the_decision_and_why(run, territory):
     decision = routing_pb2.RoutingDecision(
         outcome=routing_pb2.ROUTING_OUTCOME_ROUTED, team_id=ID["berlin"], owner_user_id="u-ann",
         explanation=routing_pb2.RoutingExplanation(
@@ -174,7 +174,7 @@ def test_route_preview_prints_the_decision_and_why(run, territory):
                 routing_pb2.CandidateNote(user_id="u-bob", skip_reason=routing_pb2.
                                           SKIP_REASON_ON_LEAVE, queue_position=2)])))
     territory.replies["PreviewRoute"] = routing_pb2.PreviewRouteResponse(decision=decision)
-    result = run("route-preview", "--country", "DE", "--company-size", "120",
+    result = run("routing", "preview", "--country", "DE", "--company-size", "120",
                  "--revenue", "2500000 eur", "--interest", "crm", "--interest", "erp")
     assert result.exit_code == 0, result.output
     lead = territory.sent("PreviewRoute")[0].lead
@@ -185,12 +185,12 @@ def test_route_preview_prints_the_decision_and_why(run, territory):
                  "on-leave", "u-bob"):
         assert text in result.stdout, text
     assert "unspecified" not in result.stdout    # an eligible member was not skipped
-    as_json = json.loads(run("route-preview", "--country", "DE", "-o", "json").stdout)
+    as_json = json.loads(run("routing", "preview", "--country", "DE", "-o", "json").stdout)
     assert as_json["outcome"] == "routed"
     assert as_json["explanation"]["owner_choice"]["candidates"][1]["skip_reason"] == \
         "SKIP_REASON_ON_LEAVE"
-    bad = run("route-preview", "--revenue", "2500000")
-    assert bad.exit_code == 1 and "give an amount and a currency" in bad.stderr
+    bad = run("routing", "preview", "--revenue", "2500000")
+    assert bad.exit_code == 1 and "--revenue: name the currency of '2500000'" in bad.stderr
 
 
 def test_lines_targets_set_and_list(run, territory):

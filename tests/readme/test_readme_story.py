@@ -45,7 +45,7 @@ def test_the_story_is_a_script_of_crmctl_commands():
 
 
 def test_the_example_rules_file_is_what_crmctl_reads():
-    from crmctl.commands.territory import read_rules
+    from crmctl.commands.territory.arguments import read_rules
 
     rules = read_rules(str(ROOT / "examples" / "rules.yaml"))
     assert [c.attribute for r in rules for c in r.conditions] == ["country"]

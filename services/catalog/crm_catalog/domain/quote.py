@@ -160,7 +160,7 @@ def _price(line: PricedLine, data: PricingData, context: QuoteContext, selector:
         raise LineError(LineErrorCode.PRODUCT_NOT_FOUND,
                         f"no product '{request.product_ref or request.product_id}' existed as of "
                         f"{context.as_of:%Y-%m-%d %H:%M:%S} UTC (a catalog manager creates "
-                        "products: `crmctl catalog products create`)", field="product")
+                        "products: `crmctl products create`)", field="product")
     line.product = product
     problem = product.sellability(context.pricing_date, existing_line=request.existing_line)
     if problem:

@@ -1,0 +1,29 @@
+"""deals' default address (the port `make run` gives it) and its gRPC stubs on the session's
+channel."""
+from __future__ import annotations
+
+from crm.deals.v1 import (
+    accounts_pb2_grpc,
+    activities_pb2_grpc,
+    billing_pb2_grpc,
+    deals_pb2_grpc,
+    pipelines_pb2_grpc,
+)
+from crmctl.config import DEFAULT_ADDRESSES
+from crmctl.session import Session
+
+DEFAULT_ADDRESSES.setdefault("deals", "127.0.0.1:50055")
+
+
+class Stubs:
+    def __init__(self, session: Session):
+        channel = session.channel("deals")
+        self.accounts = accounts_pb2_grpc.AccountServiceStub(channel)
+        self.contacts = accounts_pb2_grpc.ContactServiceStub(channel)
+        self.deals = deals_pb2_grpc.DealServiceStub(channel)
+        self.activities = activities_pb2_grpc.ActivityServiceStub(channel)
+        self.quotes = billing_pb2_grpc.QuoteServiceStub(channel)
+        self.orders = billing_pb2_grpc.OrderServiceStub(channel)
+        self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
+        self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
+        self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
