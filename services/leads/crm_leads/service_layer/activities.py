@@ -15,7 +15,8 @@ from crm_leads.service_layer import messages
 from crm_leads.domain.access import not_found
 from crm_leads.service_layer.authorization import (Caller, records_activity_by_id,
                                                    require_authenticated)
-from crm_leads.service_layer.common import lead_id_of, rescore, visible_lead, workable_lead
+from crm_leads.service_layer.lead_access import lead_id_of, visible_lead, workable_lead
+from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.paging import Page, offset_of, next_cursor
 from crm_leads.service_layer.publishing import save_changes

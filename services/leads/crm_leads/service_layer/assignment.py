@@ -9,7 +9,8 @@ from crm_leads.domain.assignment import (Assignment, AssignmentMethod, RoutingDe
                                          routing_outcome)
 from crm_leads.domain.lead import READ_ONLY, Lead, check_note
 from crm_leads.service_layer.authorization import Caller, require_authenticated
-from crm_leads.service_layer.common import lead_id_of, rescore, visible_lead
+from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
+from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.publishing import save_changes
 

@@ -18,7 +18,7 @@ from crm_leads.domain.lead import Lead
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Money
 from crm_leads.service_layer.authorization import Caller, require_authenticated
-from crm_leads.service_layer.common import workable_lead
+from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.publishing import save_changes
 

@@ -18,7 +18,8 @@ from crm_leads.domain.lead import Lead
 from crm_leads.domain.values import LeadData
 from crm_leads.service_layer.authorization import (Caller, require_authenticated,
                                                    require_capturer)
-from crm_leads.service_layer.common import changeable_lead, rescore, visible_lead
+from crm_leads.service_layer.lead_access import changeable_lead, visible_lead
+from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.publishing import save_changes
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork

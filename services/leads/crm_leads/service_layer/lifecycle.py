@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from crm_leads.domain.lead import DisqualificationReason, Lead
 from crm_leads.service_layer.authorization import Caller, require_authenticated
-from crm_leads.service_layer.common import workable_lead
+from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.publishing import save_changes
 

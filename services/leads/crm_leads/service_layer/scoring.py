@@ -1,21 +1,25 @@
-"""Use cases: scoring models, score explanations, background rescoring and outcome learning."""
+"""Use cases: scoring models, score explanations, background rescoring and outcome learning;
+and the scoring of one lead the other use cases call after a change (:func:`rescore`)."""
 from __future__ import annotations
+
+import datetime as dt
 
 from crm.leads.v1 import events_pb2
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
-from crm_leads.domain.lead import READ_ONLY
-from crm_leads.domain.scoring import attributes
+from crm_leads.domain.lead import READ_ONLY, Lead
+from crm_leads.domain.scoring import attributes, engine
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel, build_model
 from crm_leads.service_layer import messages
 from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
                                                    require_department)
-from crm_leads.service_layer.common import compute_score, model_for, rescore, visible_lead
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import visible_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 READERS = (SALES, MARKETING, MANAGEMENT)
 EDITORS = (MARKETING, MANAGEMENT)
@@ -28,6 +32,29 @@ def _line(sales_line_id: str) -> str:
     if not line:
         raise InvalidArgument("sales_line_id is required", field="sales_line_id")
     return line
+
+
+def model_for(uow: LeadsUnitOfWork, sales_line_id: str) -> ScoringModel:
+    if not sales_line_id:
+        # No model is ever saved without a sales line (_line refuses it): a lead
+        # without one is scored by the empty model, without asking the database.
+        return ScoringModel(sales_line_id)
+    return uow.scoring_models.get(sales_line_id) or ScoringModel(sales_line_id)
+
+
+def compute_score(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> Score:
+    line = lead.data.sales_line_id
+    model = model_for(uow, line)
+    predictive = uow.predictive.get(line) if line else None
+    # Only activities young enough to still count are read (none without engagement rules).
+    horizon = engine.engagement_horizon(model)
+    activities = uow.activities.for_lead(lead.id, since=now - horizon) if horizon else []
+    return engine.compute(model, lead.data, activities, now, predictive)
+
+
+def rescore(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> bool:
+    """Recompute and store the lead's score; True when value or grade changed."""
+    return lead.rescore(compute_score(uow, lead, now), now)
 
 
 def get_scoring_model(deps: Dependencies, caller: Caller | None,
