@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as service_pb2
+from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
 
@@ -41,20 +40,20 @@ def _rows(requests: Iterator) -> Iterator[tuple[int, dict[str, str]]]:
         yield request.row.row_number, dict(request.row.values)
 
 
-def _response(report: importing.BatchReport) -> service_pb2.ImportLeadsResponse:
-    return service_pb2.ImportLeadsResponse(
-        accepted=[service_pb2.AcceptedRow(row_number=row.row_number, lead_id=row.lead_id,
-                                          already_imported=row.already_imported)
+def _response(report: importing.BatchReport) -> lead_service_pb2.ImportLeadsResponse:
+    return lead_service_pb2.ImportLeadsResponse(
+        accepted=[lead_service_pb2.AcceptedRow(row_number=row.row_number, lead_id=row.lead_id,
+                                               already_imported=row.already_imported)
                   for row in report.accepted],
-        problems=[service_pb2.RowProblem(row_number=p.row_number, field=p.field,
-                                         reason=p.reason) for p in report.problems],
+        problems=[lead_service_pb2.RowProblem(row_number=p.row_number, field=p.field,
+                                              reason=p.reason) for p in report.problems],
         rows_read=report.rows_read, rows_accepted=report.rows_accepted,
         rows_rejected=report.rows_rejected, done=report.done)
 
 
 def import_leads(deps: Dependencies, caller: Caller | None, requests: Iterable, *,
                  batch_size: int = importing.DEFAULT_BATCH
-                 ) -> Iterator[service_pb2.ImportLeadsResponse]:
+                 ) -> Iterator[lead_service_pb2.ImportLeadsResponse]:
     importing.authorise_import(caller)  # before the first message is awaited
     requests = iter(requests)
     plan = _plan(caller, requests)

@@ -1,27 +1,35 @@
-"""crm.leads.v1 requests -> use-case arguments (the other direction is service_layer/messages.py).
+"""crm.leads.v1 requests -> use-case arguments, and domain objects -> responses (LeadService;
+campaigns and scoring models in grpc_mapping_campaigns.py and grpc_mapping_scoring.py).
 
 Proto3 scalars have no presence: an empty string, a zero enum or a false flag means "not given".
 On capture only given values are passed on, so the request fingerprint of a retry is stable; on
 an update every path of the field mask is passed, so an empty value clears the field. A group
 path in a mask ("company") stands for all of its fields.
+
+A response carries the same messages as leads' events (a lead's snapshot, an activity, a score):
+service_layer/event_messages.py makes them, once, for both.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
+from crm_chassis.events import actor_to_proto
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
 from crm_leads.domain import normalise as norm
-from crm_leads.domain.lead import LeadStatus
+from crm_leads.domain.lead import HistoryEntry, Lead, LeadStatus
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.scoring.engine import Grade
 from crm_leads.domain.search import LeadFilter, SortField, TimeRange
 from crm_leads.domain.values import Channel, CompanySize
+from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.leads import DuplicatePolicy
+from crm_leads.service_layer.paging import Page
 
 # LeadInput paths whose value is a message field of the same name in the same group.
 _TEXT_FIELDS = {
@@ -203,3 +211,30 @@ def sort_field(number: int) -> SortField | None:
         raise InvalidArgument(f"sort {number} is not a sort field; use SCORE, CREATED_AT or "
                               "UPDATED_AT", field="sort")
     return SORT_FIELDS[number]
+
+
+# ------------------------------------------------------------------ responses
+lead = event_messages.lead
+activity = event_messages.activity
+score = event_messages.score
+
+
+def lead_reference(value: Lead) -> lead_pb2.Lead:
+    """Only the id, status and version: what a caller who may not see the lead gets back
+    (e.g. a web form's service account after capturing it)."""
+    return lead_pb2.Lead(id=value.id, version=value.version,
+                         status=lead_pb2.LeadStatus.Value(f"LEAD_STATUS_{value.status.name}"))
+
+
+def history_entry(entry: HistoryEntry) -> lead_pb2.HistoryEntry:
+    message = lead_pb2.HistoryEntry(
+        lead_id=entry.lead_id, version=entry.version, actor=actor_to_proto(entry.actor),
+        action=entry.action, changes=[event_messages.field_change(c) for c in entry.changes],
+        note=entry.note)
+    if entry.occurred_at is not None:
+        message.occurred_at.FromDatetime(entry.occurred_at)
+    return message
+
+
+def page_info(page: Page) -> pagination_pb2.PageInfo:
+    return pagination_pb2.PageInfo(next_cursor=page.next_cursor)

@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 from typing import Any, Mapping
 
-from crm_leads.adapters.codec import from_json, to_json
+from crm_leads.adapters.json_documents import from_json, to_json
 from crm_leads.domain.assignment import Assignment, AssignmentMethod
 from crm_leads.domain.conversion import Conversion
 from crm_leads.domain.duplicates import DuplicateKeys

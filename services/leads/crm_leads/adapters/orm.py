@@ -2,7 +2,7 @@
 
 Portable between SQLite (make run) and PostgreSQL (tests, production). The lead is one wide row:
 every field a search filters or sorts on is a column of its own; parts only read whole (score
-factors, conversion request, merged ids) are JSON documents (adapters/codec.py).
+factors, conversion request, merged ids) are JSON documents (adapters/json_documents.py).
 
 ``scope_team_id`` is the team whose scope sees the lead: its team, or the queue team while it
 waits in the unassigned queue (domain/access.py ``Scope.can_see``). Every list query is "per

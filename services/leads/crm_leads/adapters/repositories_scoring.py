@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import FailedPrecondition
 
 from crm_leads.adapters import orm
-from crm_leads.adapters.codec import from_json, to_json
+from crm_leads.adapters.json_documents import from_json, to_json
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel

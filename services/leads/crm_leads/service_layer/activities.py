@@ -11,7 +11,7 @@ from crm_chassis.errors import AlreadyExists
 from crm_leads.domain.activity import Activity, build_activity
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.engine import Score
-from crm_leads.service_layer import messages
+from crm_leads.service_layer import event_messages
 from crm_leads.domain.access import not_found
 from crm_leads.service_layer.authorization import (Caller, records_activity_by_id,
                                                    require_authenticated)
@@ -71,7 +71,7 @@ def _emit_recorded(uow, lead: Lead, activity: Activity, caller: Caller) -> None:
     # An activity does not change the lead itself: the event carries the lead's current
     # version rather than a new one.
     uow.emit("lead_activity_recorded", events_pb2.LeadActivityRecorded(
-        activity=messages.activity(activity), sales_line_id=lead.data.sales_line_id,
+        activity=event_messages.activity(activity), sales_line_id=lead.data.sales_line_id,
         team_id=lead.assignment.team_id), aggregate_type="lead", aggregate_id=lead.id,
         aggregate_version=lead.version, actor=caller.actor)
 

@@ -12,7 +12,7 @@ from crm_leads.domain import campaign as campaigns
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid
-from crm_leads.service_layer import messages
+from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
                                                    require_department)
 from crm_leads.service_layer.dependencies import Dependencies
@@ -42,7 +42,8 @@ def create_campaign(deps: Dependencies, caller: Caller | None,
         _unique_name(uow, campaign)
         uow.campaigns.save(campaign)
         _emit(uow, "campaign_created",
-              events_pb2.CampaignCreated(campaign=messages.campaign(campaign)), campaign, caller)
+              events_pb2.CampaignCreated(campaign=event_messages.campaign(campaign)), campaign,
+              caller)
         uow.commit()
     return campaign
 
@@ -73,7 +74,8 @@ def update_campaign(deps: Dependencies, caller: Caller | None, campaign_id: str,
         _unique_name(uow, campaign)
         uow.campaigns.save(campaign)
         _emit(uow, "campaign_updated",
-              events_pb2.CampaignUpdated(campaign=messages.campaign(campaign)), campaign, caller)
+              events_pb2.CampaignUpdated(campaign=event_messages.campaign(campaign)), campaign,
+              caller)
         uow.commit()
     return campaign
 

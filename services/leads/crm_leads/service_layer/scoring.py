@@ -13,7 +13,7 @@ from crm_leads.domain.scoring import attributes, engine
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel, build_model
-from crm_leads.service_layer import messages
+from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
                                                    require_department)
 from crm_leads.service_layer.dependencies import Dependencies
@@ -87,8 +87,9 @@ def update_scoring_model(deps: Dependencies, caller: Caller | None, sales_line_i
             return current, predictive
         uow.scoring_models.save(model)
         uow.emit("scoring_model_changed", events_pb2.ScoringModelChanged(
-            model=messages.scoring_model(model, predictive)), aggregate_type="scoring_model",
-            aggregate_id=line, aggregate_version=model.version, actor=caller.actor)
+            model=event_messages.scoring_model(model, predictive)),
+            aggregate_type="scoring_model", aggregate_id=line, aggregate_version=model.version,
+            actor=caller.actor)
         uow.commit()
         return model, predictive
 

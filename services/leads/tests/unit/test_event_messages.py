@@ -71,9 +71,9 @@ def test_snapshots_carry_exact_money_and_consent(world):
 
 
 def test_a_caller_who_may_not_see_a_lead_gets_only_its_reference(world):
-    from crm_leads.service_layer import messages
+    from crm_leads.adapters import grpc_mapping
     result = world.capture(caller=world.form)
-    reference = messages.lead_reference(result.lead)
+    reference = grpc_mapping.lead_reference(result.lead)
     assert (reference.id, reference.version, reference.status) == (result.lead.id,
                                                                    result.lead.version, 1)
     assert not reference.HasField("data") and not reference.HasField("score")

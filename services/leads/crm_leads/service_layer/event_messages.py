@@ -1,16 +1,21 @@
-"""Domain objects as crm.leads.v1 protobuf messages (event payloads and API responses)."""
+"""Domain objects as the crm.leads.v1 messages of the events leads emits.
+
+An event carries the snapshot of what changed (a lead, a campaign, a scoring model, an
+activity, a score); the API answers with the same messages, so adapters/grpc_mapping.py makes
+its responses with these functions rather than a second translation.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
 from crm.common.v1 import money_pb2
-from crm.leads.v1 import campaign_pb2, lead_pb2, scoring_pb2
-from crm_chassis.events import actor_to_proto
+from crm.leads.v1 import campaign_pb2, events_pb2, lead_pb2, scoring_pb2
 
+from crm_leads.domain import events
 from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.conversion import Conversion
-from crm_leads.domain.lead import FieldChange, HistoryEntry, Lead
+from crm_leads.domain.lead import FieldChange, Lead
 from crm_leads.domain.scoring.engine import Grade, Score, ScoreFactor
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
@@ -117,23 +122,8 @@ def lead(value: Lead) -> lead_pb2.Lead:
     return message
 
 
-def lead_reference(value: Lead) -> lead_pb2.Lead:
-    """Only the id, status and version: what a caller who may not see the lead gets back
-    (e.g. a web form's service account after capturing it)."""
-    return lead_pb2.Lead(id=value.id, version=value.version,
-                         status=_enum(lead_pb2.LeadStatus, "LEAD_STATUS", value.status))
-
-
 def field_change(change: FieldChange) -> lead_pb2.FieldChange:
     return lead_pb2.FieldChange(field=change.field, old_value=change.old, new_value=change.new)
-
-
-def history_entry(entry: HistoryEntry) -> lead_pb2.HistoryEntry:
-    message = lead_pb2.HistoryEntry(
-        lead_id=entry.lead_id, version=entry.version, actor=actor_to_proto(entry.actor),
-        action=entry.action, changes=[field_change(c) for c in entry.changes], note=entry.note)
-    _ts(message.occurred_at, entry.occurred_at)
-    return message
 
 
 def activity(value: Activity) -> lead_pb2.LeadActivity:
@@ -175,3 +165,48 @@ def scoring_model(model: ScoringModel, predictive: PredictiveModel) -> scoring_p
             weight=str(predictive.weight)))
     _ts(message.updated_at, model.updated_at)
     return message
+
+
+def lead_event(event: events.LeadEvent):
+    """The message of one event a lead recorded (domain/events.py)."""
+    changed = event.lead
+    line, team = changed.data.sales_line_id, changed.assignment.team_id
+    if isinstance(event, events.LeadScored):   # the only event without the lead's snapshot
+        return events_pb2.LeadScored(
+            lead_id=changed.id, sales_line_id=line, team_id=team, score=score(changed.score),
+            previous_score=event.previous_score,
+            previous_grade=grade(event.previous_grade))
+    snapshot = lead(changed)
+    if isinstance(event, events.LeadCreated):
+        return events_pb2.LeadCreated(lead=snapshot)
+    if isinstance(event, events.LeadUpdated):
+        return events_pb2.LeadUpdated(lead=snapshot,
+                                      changes=[field_change(c) for c in event.changes])
+    if isinstance(event, events.LeadAssigned):
+        return events_pb2.LeadAssigned(
+            lead_id=changed.id, sales_line_id=line, assignment=snapshot.assignment,
+            previous_team_id=event.previous_team_id,
+            previous_owner_user_id=event.previous_owner_user_id)
+    if isinstance(event, events.LeadStatusChanged):
+        return events_pb2.LeadStatusChanged(
+            lead_id=changed.id, sales_line_id=line, team_id=team,
+            previous_status=lead_pb2.LeadStatus.Value(
+                f"LEAD_STATUS_{event.previous_status.name}"),
+            status=snapshot.status, note=event.note)
+    if isinstance(event, events.LeadQualified):
+        return events_pb2.LeadQualified(lead=snapshot)
+    if isinstance(event, events.LeadDisqualified):
+        return events_pb2.LeadDisqualified(lead=snapshot,
+                                           reason=snapshot.disqualification_reason,
+                                           note=changed.status_note)
+    if isinstance(event, events.LeadConversionRequested):
+        return events_pb2.LeadConversionRequested(lead=snapshot, conversion=snapshot.conversion,
+                                                  attempt=changed.conversion.attempts)
+    if isinstance(event, events.LeadConversionFailed):
+        return events_pb2.LeadConversionFailed(lead_id=changed.id,
+                                               conversion=snapshot.conversion)
+    if isinstance(event, events.LeadConverted):
+        return events_pb2.LeadConverted(lead=snapshot)
+    if isinstance(event, events.LeadMerged):
+        return events_pb2.LeadMerged(survivor=snapshot, merged=lead(event.merged))
+    raise TypeError(f"no message for {type(event).__name__}")  # pragma: no cover
