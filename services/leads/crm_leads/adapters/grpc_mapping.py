@@ -21,7 +21,7 @@ from crm_chassis.caller import Caller
 from crm_chassis.events import actor_to_proto
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.lead import HistoryEntry, Lead, LeadStatus
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.scoring.engine import Grade
@@ -178,7 +178,7 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
     countries = set()
     for raw in message.countries:
         try:
-            countries.add(norm.country(raw))
+            countries.add(normalise.country(raw))
         except Invalid as exc:
             problems.append(("filter.countries", exc.reason))
     result = LeadFilter(
@@ -195,7 +195,7 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
         team_ids=frozenset(v.strip() for v in message.team_ids if v.strip()),
         sales_line_ids=frozenset(v.strip() for v in message.sales_line_ids if v.strip()),
         countries=frozenset(countries),
-        industries=frozenset(norm.slug(v) for v in message.industries if norm.slug(v)),
+        industries=frozenset(normalise.slug(v) for v in message.industries if normalise.slug(v)),
         company_sizes=_members(message.company_sizes, lead_pb2.CompanySize, "COMPANY_SIZE",
                                CompanySize, "filter.company_sizes", problems),
         created=_time_range(message.created), updated=_time_range(message.updated),

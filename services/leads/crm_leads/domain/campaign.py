@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from crm_chassis.errors import ValidationErrors
 
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Channel, Money, enum_names
@@ -45,25 +45,25 @@ def _date(raw: Any) -> dt.date | None:
 
 def _cost(raw: Any) -> Money:
     if isinstance(raw, Money):
-        norm.decimal_amount(str(raw.amount), norm.currency(raw.currency))
+        normalise.decimal_amount(str(raw.amount), normalise.currency(raw.currency))
         return raw
     if isinstance(raw, tuple):
         amount, currency = raw
-        code = norm.currency(currency)
-        return Money(norm.decimal_amount(amount, code), code)
-    amount, code = norm.money_text(raw)
+        code = normalise.currency(currency)
+        return Money(normalise.decimal_amount(amount, code), code)
+    amount, code = normalise.money_text(raw)
     return Money(amount, code)
 
 
-def build(values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime,
-          base: Campaign | None = None) -> Campaign:
+def build_campaign(values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime,
+                   base: Campaign | None = None) -> Campaign:
     """A valid campaign from raw values applied on ``base`` (a new one when None)."""
     problems: list[tuple[str, str]] = []
     parsed: dict[str, Any] = {}
     for name, raw in values.items():
         try:
             if name == "name":
-                parsed[name] = norm.text(raw, max_length=200)
+                parsed[name] = normalise.text(raw, max_length=200)
             elif name == "channel":
                 parsed[name] = parse_channel(raw)
             elif name in ("starts_on", "ends_on"):

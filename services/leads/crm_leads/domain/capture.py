@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 
 from crm_chassis.errors import ValidationErrors
 
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import (Channel, CompanySize, LeadData, Money, enum_names)
 
@@ -26,7 +26,7 @@ MAX_PRODUCT_INTEREST = 20
 def parse_channel(raw: Any) -> Channel | None:
     if isinstance(raw, Channel) or raw is None:
         return raw
-    value = norm.slug(raw).replace("-", "_")
+    value = normalise.slug(raw).replace("-", "_")
     if not value:
         return None
     try:
@@ -57,11 +57,11 @@ def _revenue(raw: Any) -> Money | None:
         amount, currency = raw
         if not str(amount).strip() and not str(currency).strip():
             return None
-        code = norm.currency(currency)
-        return Money(norm.decimal_amount(amount, code), code)
+        code = normalise.currency(currency)
+        return Money(normalise.decimal_amount(amount, code), code)
     if not str(raw).strip():
         return None
-    amount, code = norm.money_text(raw)
+    amount, code = normalise.money_text(raw)
     return Money(amount, code)
 
 
@@ -69,7 +69,7 @@ def _product_interest(raw: Any) -> tuple[str, ...]:
     items = raw.split(",") if isinstance(raw, str) else list(raw or ())
     result: list[str] = []
     for item in items:
-        value = norm.slug(item)
+        value = normalise.slug(item)
         if value and value not in result:
             result.append(value)
     if len(result) > MAX_PRODUCT_INTEREST:
@@ -95,33 +95,33 @@ def _timestamp(raw: Any) -> dt.datetime | None:
 
 
 def _id(raw: Any) -> str:
-    return norm.text(raw, max_length=64)
+    return normalise.text(raw, max_length=64)
 
 
 # path -> (group attribute or None, field name, parser)
 _FIELDS: dict[str, tuple[str | None, str, Callable[[Any], Any]]] = {
-    "person.first_name": ("person", "first_name", lambda v: norm.text(v, max_length=100)),
-    "person.last_name": ("person", "last_name", lambda v: norm.text(v, max_length=100)),
-    "person.title": ("person", "title", lambda v: norm.text(v, max_length=150)),
-    "person.email": ("person", "email", norm.email),
+    "person.first_name": ("person", "first_name", lambda v: normalise.text(v, max_length=100)),
+    "person.last_name": ("person", "last_name", lambda v: normalise.text(v, max_length=100)),
+    "person.title": ("person", "title", lambda v: normalise.text(v, max_length=150)),
+    "person.email": ("person", "email", normalise.email),
     "person.phone": ("person", "phone", lambda v: str(v or "").strip()),  # E.164 after country
-    "company.name": ("company", "name", lambda v: norm.text(v, max_length=200)),
-    "company.industry": ("company", "industry", norm.slug),
+    "company.name": ("company", "name", lambda v: normalise.text(v, max_length=200)),
+    "company.industry": ("company", "industry", normalise.slug),
     "company.size": ("company", "size", _company_size),
     "company.annual_revenue": ("company", "annual_revenue", _revenue),
-    "company.website": ("company", "website", norm.website),
-    "location.country": ("location", "country", norm.country),
-    "location.region": ("location", "region", lambda v: norm.text(v, max_length=100)),
-    "location.city": ("location", "city", lambda v: norm.text(v, max_length=100)),
+    "company.website": ("company", "website", normalise.website),
+    "location.country": ("location", "country", normalise.country),
+    "location.region": ("location", "region", lambda v: normalise.text(v, max_length=100)),
+    "location.city": ("location", "city", lambda v: normalise.text(v, max_length=100)),
     "location.postal_code": ("location", "postal_code",
-                             lambda v: norm.text(v, max_length=20).upper()),
+                             lambda v: normalise.text(v, max_length=20).upper()),
     "source.channel": ("source", "channel", parse_channel),
     "source.campaign_id": ("source", "campaign_id", _id),
     "sales_line_id": (None, "sales_line_id", _id),
     "product_interest": (None, "product_interest", _product_interest),
-    "consent.email_marketing": ("consent", "email_marketing", norm.flag),
-    "consent.phone_contact": ("consent", "phone_contact", norm.flag),
-    "consent.data_processing": ("consent", "data_processing", norm.flag),
+    "consent.email_marketing": ("consent", "email_marketing", normalise.flag),
+    "consent.phone_contact": ("consent", "phone_contact", normalise.flag),
+    "consent.data_processing": ("consent", "data_processing", normalise.flag),
     "consent.captured_at": ("consent", "captured_at", _timestamp),
 }
 GROUPS = ("person", "company", "location", "source", "consent")
@@ -183,7 +183,7 @@ def _put_custom(custom: dict[str, str], key: str, raw: Any, problems: list) -> N
                                "most 64 characters"))
         return
     try:
-        value = norm.text(raw, max_length=500)
+        value = normalise.text(raw, max_length=500)
     except Invalid as exc:
         problems.append((path, exc.reason))
         return
@@ -197,7 +197,7 @@ def _finish(data: LeadData, phone_given: bool, problems: list, now: dt.datetime,
     if phone_given and data.person.phone:
         try:
             data = replace(data, person=replace(
-                data.person, phone=norm.phone(data.person.phone, data.location.country)))
+                data.person, phone=normalise.phone(data.person.phone, data.location.country)))
         except Invalid as exc:
             problems.append(("person.phone", exc.reason))
     if len(data.custom_attributes) > MAX_CUSTOM_ATTRIBUTES:

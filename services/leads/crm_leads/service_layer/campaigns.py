@@ -8,8 +8,7 @@ from crm.leads.v1 import events_pb2
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
-from crm_leads.domain import campaign as campaigns
-from crm_leads.domain.campaign import Campaign
+from crm_leads.domain.campaign import Campaign, build_campaign
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid
 from crm_leads.service_layer import event_messages
@@ -37,7 +36,7 @@ def _emit(uow, event_type: str, message, campaign: Campaign, caller: Caller) -> 
 def create_campaign(deps: Dependencies, caller: Caller | None,
                     values: Mapping[str, Any]) -> Campaign:
     caller = require_department(caller, *EDITORS, doing="creating a campaign")
-    campaign = campaigns.build(values, campaign_id=deps.ids.new_id(), now=deps.clock.now())
+    campaign = build_campaign(values, campaign_id=deps.ids.new_id(), now=deps.clock.now())
     with deps.uow() as uow:
         _unique_name(uow, campaign)
         uow.campaigns.save(campaign)
@@ -66,8 +65,8 @@ def update_campaign(deps: Dependencies, caller: Caller | None, campaign_id: str,
             raise FailedPrecondition(f"campaign {current.id} changed since you read it (version "
                                      f"{current.version}, you had {expected_version}); reload "
                                      "it and apply your change again", field="expected_version")
-        campaign = campaigns.build(values, campaign_id=current.id, now=deps.clock.now(),
-                                   base=current)
+        campaign = build_campaign(values, campaign_id=current.id, now=deps.clock.now(),
+                                  base=current)
         if campaign == replace(current, updated_at=campaign.updated_at,
                                version=campaign.version):
             return current  # nothing changed: no new version, no event

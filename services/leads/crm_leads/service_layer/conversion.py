@@ -12,7 +12,7 @@ import datetime as dt
 
 from crm_chassis.errors import FailedPrecondition, ValidationErrors
 
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.conversion import Conversion, ConversionRequest, ConversionState
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.normalise import Invalid
@@ -32,12 +32,12 @@ def _request(lead: Lead, link_account_id: str, opportunity_name: str,
     amount = None
     if expected_amount is not None and any(str(part).strip() for part in expected_amount):
         try:
-            code = norm.currency(expected_amount[1])
-            amount = Money(norm.decimal_amount(expected_amount[0], code), code)
+            code = normalise.currency(expected_amount[1])
+            amount = Money(normalise.decimal_amount(expected_amount[0], code), code)
         except Invalid as exc:
             problems.append(("expected_amount", exc.reason))
     try:
-        name = norm.text(opportunity_name, max_length=200)
+        name = normalise.text(opportunity_name, max_length=200)
     except Invalid as exc:
         problems.append(("opportunity_name", exc.reason))
         name = ""

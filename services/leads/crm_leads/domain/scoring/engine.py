@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable
 
 from crm_leads.domain.activity import Activity
-from crm_leads.domain.scoring import attributes as attrs
+from crm_leads.domain.scoring import attributes
 from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.values import LeadData
@@ -99,7 +99,7 @@ def engagement_horizon(model: ScoringModel) -> dt.timedelta | None:
 
 def compute(model: ScoringModel, data: LeadData, activities: Iterable[Activity],
             now: dt.datetime, predictive: PredictiveModel | None = None) -> Score:
-    lead_attributes = attrs.of(data)
+    lead_attributes = attributes.of(data)
     raw: list[tuple[FactorKind, str, float, str]] = []
     for rule in model.fit_rules:
         if rule.matches(lead_attributes):

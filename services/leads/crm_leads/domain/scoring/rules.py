@@ -10,7 +10,7 @@ from typing import Any
 
 from crm_chassis.errors import ValidationErrors
 
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.activity import ActivityKind
 from crm_leads.domain.normalise import Invalid, fold
 from crm_leads.domain.scoring.attributes import ATTRIBUTES, SENIORITIES, is_known
@@ -76,7 +76,7 @@ class FitRule:
 def _compare(attribute: str, value: Any, bound: str) -> int | None:
     """-1/0/1 comparing a lead's value with a rule's bound; None when they do not compare."""
     if attribute == "annual_revenue":
-        amount, currency = norm.money_text(bound)
+        amount, currency = normalise.money_text(bound)
         if not isinstance(value, Money) or value.currency != currency:
             return None  # no exchange rates here: a revenue in another currency never matches
         left, right = value.amount, amount
@@ -188,7 +188,7 @@ def _check_values(attribute: str, operator: Operator, values: tuple[str, ...], p
             return values
         if attribute == "annual_revenue":
             try:
-                norm.money_text(values[0])
+                normalise.money_text(values[0])
             except Invalid as exc:
                 problems.append((path, exc.reason))
             return values
@@ -201,7 +201,7 @@ def _check_values(attribute: str, operator: Operator, values: tuple[str, ...], p
 
 def _canonical_value(attribute: str, value: str) -> str:
     if attribute == "country":
-        return norm.country(value)
+        return normalise.country(value)
     if attribute in _ORDERED:
         if value.lower() not in _ORDERED[attribute]:
             raise Invalid(f"'{value}' is not a {attribute}; use one of "
@@ -214,7 +214,7 @@ def _canonical_value(attribute: str, value: str) -> str:
     if attribute == "email_domain_kind" and value.lower() not in ("free", "business"):
         raise Invalid(f"'{value}' is not an e-mail domain kind; use free or business")
     if attribute in ("industry", "product_interest"):
-        return norm.slug(value)
+        return normalise.slug(value)
     if attribute == "annual_revenue":
         raise Invalid("annual_revenue compares with at_least or below only")
     return value
