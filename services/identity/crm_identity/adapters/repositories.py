@@ -16,7 +16,7 @@ from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.throttling import Failure
 from crm_identity.domain.users import User
-from crm_identity.service_layer import repositories as ports
+from crm_identity.service_layer import repositories
 
 
 def _email_taken(user: User) -> AlreadyExists:
@@ -39,7 +39,7 @@ _USER_BY_ID = _USERS.where(orm.users.c.id == bindparam("key"))
 _USER_BY_EMAIL = _USERS.where(orm.users.c.email_key == bindparam("key"))
 
 
-class SqlUserRepository(ports.UserRepository):
+class SqlUserRepository(repositories.UserRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -103,7 +103,7 @@ class SqlUserRepository(ports.UserRepository):
     def get_by_email(self, email_key: str) -> User | None:
         return self._one(_USER_BY_EMAIL, email_key)
 
-    def list(self, filter: ports.UserFilter, after_email_key: str, limit: int) -> list[User]:
+    def list(self, filter: repositories.UserFilter, after_email_key: str, limit: int) -> list[User]:
         u = orm.users
         query = _USERS.order_by(u.c.email_key).limit(limit)
         if after_email_key:
@@ -136,7 +136,7 @@ class SqlUserRepository(ports.UserRepository):
             .where(r.c.role == "admin", u.c.status == "active").limit(1)).first() is not None
 
 
-class SqlRefreshTokenRepository(ports.RefreshTokenRepository):
+class SqlRefreshTokenRepository(repositories.RefreshTokenRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -173,7 +173,7 @@ class SqlRefreshTokenRepository(ports.RefreshTokenRepository):
         return self.session.execute(delete(t).where(t.c.family_expires_at < before)).rowcount
 
 
-class SqlFailedAttemptRepository(ports.FailedAttemptRepository):
+class SqlFailedAttemptRepository(repositories.FailedAttemptRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -202,7 +202,7 @@ class SqlFailedAttemptRepository(ports.FailedAttemptRepository):
                                     .where(orm.failed_attempts.c.attempted_at < before)).rowcount
 
 
-class SqlServiceAccountRepository(ports.ServiceAccountRepository):
+class SqlServiceAccountRepository(repositories.ServiceAccountRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -239,7 +239,7 @@ class SqlServiceAccountRepository(ports.ServiceAccountRepository):
             roles=" ".join(sorted(account.roles)), active=account.active))
 
 
-class SqlSigningKeyRepository(ports.SigningKeyRepository):
+class SqlSigningKeyRepository(repositories.SigningKeyRepository):
     """Private keys are stored wrapped by ``wrapper`` (adapters.key_wrapping) and unwrapped on
     read: the domain sees PEM, the database never holds it in the clear (given a KEK)."""
 

@@ -5,6 +5,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from crm_chassis.caller import SERVICE, USER, Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument, Unauthenticated
 
 from crm_identity.domain import sessions
@@ -12,7 +13,6 @@ from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.throttling import CLIENT_SECRET, PASSWORD
 from crm_identity.domain.users import User, email_key, token_accepted
 from crm_identity.service_layer import signing_keys, throttle
-from crm_identity.service_layer.authorization import SERVICE, USER, Caller, require_authenticated
 from crm_identity.service_layer.dependencies import Dependencies
 
 BAD_CREDENTIALS = "wrong e-mail or password, or the account is deactivated"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, InvalidArgument
 
 from crm_identity.domain.service_accounts import (ServiceAccount, validate_name,
                                                   validate_service_roles)
 from crm_identity.domain.users import User
 from crm_identity.service_layer import users
-from crm_identity.service_layer.authorization import Caller
+from crm_identity.service_layer.authorization import ADMIN
 from crm_identity.service_layer.dependencies import Dependencies
 
 COMPONENT = "identity.bootstrap"
@@ -31,9 +32,10 @@ def bootstrap_admin(deps: Dependencies, *, email: str, password: str, display_na
         if uow.users.any_admin():
             return None
     try:
-        return users.create_user(deps, Caller.system(COMPONENT), email=email,
-                                 display_name=display_name or "Administrator", password=password,
-                                 departments=(), roles=("admin",))
+        # The platform creates the first administrator with an administrator's right.
+        return users.create_user(deps, Caller.system(COMPONENT, roles=frozenset({ADMIN})),
+                                 email=email, display_name=display_name or "Administrator",
+                                 password=password, departments=(), roles=(ADMIN,))
     except AlreadyExists:
         return None
 

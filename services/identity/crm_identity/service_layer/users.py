@@ -6,15 +6,15 @@ import binascii
 import uuid
 from dataclasses import dataclass
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
 
 from crm_identity.domain import password_policy
 from crm_identity.domain.throttling import PASSWORD
 from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email_key,
                                        normalise_email, validate_departments, validate_roles)
-from crm_identity.service_layer import events, throttle
-from crm_identity.service_layer.authorization import (Caller, require_admin,
-                                                      require_authenticated,
+from crm_identity.service_layer import event_messages, throttle
+from crm_identity.service_layer.authorization import (require_admin,
                                                       require_directory_reader, require_user)
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
@@ -46,7 +46,8 @@ def create_user(deps: Dependencies, caller: Caller | None, *, email: str, displa
     user.password_hash = deps.hasher.hash(password)
     with deps.uow() as uow:
         uow.users.add(user)  # the unique e-mail key settles a concurrent create
-        events.emit_user_event(uow, events.USER_CREATED, events.user_created(user), user, caller)
+        event_messages.emit_user_event(uow, event_messages.USER_CREATED,
+                                       event_messages.user_created(user), user, caller)
         uow.commit()
     return user
 
@@ -120,7 +121,7 @@ def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fiel
         user = _load(uow, user_id)
         user.check_version(expected_version)
         previous = user.version
-        before = events.profile(user.email, user.display_name, user.roles)
+        before = event_messages.profile(user.email, user.display_name, user.roles)
         if "roles" in fields and user.id == caller.subject_id and "admin" not in roles:
             # Keeps at least one administrator: the one acting (self-deactivation is refused too).
             raise InvalidArgument("you cannot remove your own admin role; ask another "
@@ -138,8 +139,9 @@ def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fiel
             raise InvalidArgument(exc.message, field=f"user.{exc.field}") from None
         if changed:
             uow.users.update(user, previous)
-            events.emit_user_event(uow, events.USER_UPDATED,
-                                   events.user_updated(user, changed, before), user, caller)
+            event_messages.emit_user_event(
+                uow, event_messages.USER_UPDATED,
+                event_messages.user_updated(user, changed, before), user, caller)
             uow.commit()
         return user
 
@@ -160,8 +162,9 @@ def deactivate_user(deps: Dependencies, caller: Caller | None, user_id: str, rea
         if user.deactivate(now):
             uow.users.update(user, previous)
             uow.sessions.revoke_all_of_user(user.id, now)
-            events.emit_user_event(uow, events.USER_DEACTIVATED,
-                                   events.user_deactivated(user, reason.strip()), user, caller)
+            event_messages.emit_user_event(
+                uow, event_messages.USER_DEACTIVATED,
+                event_messages.user_deactivated(user, reason.strip()), user, caller)
             uow.commit()
         return user
 
@@ -173,8 +176,8 @@ def reactivate_user(deps: Dependencies, caller: Caller | None, user_id: str) -> 
         previous = user.version
         user.reactivate(deps.clock.now())
         uow.users.update(user, previous)
-        events.emit_user_event(uow, events.USER_REACTIVATED, events.user_reactivated(user),
-                               user, caller)
+        event_messages.emit_user_event(uow, event_messages.USER_REACTIVATED,
+                                       event_messages.user_reactivated(user), user, caller)
         uow.commit()
         return user
 
@@ -189,9 +192,9 @@ def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str
         if change is not None:
             added, removed = change
             uow.users.update(user, previous)
-            events.emit_user_event(
-                uow, events.USER_DEPARTMENTS_CHANGED,
-                events.user_departments_changed(user, before, added, removed), user, caller)
+            event_messages.emit_user_event(
+                uow, event_messages.USER_DEPARTMENTS_CHANGED,
+                event_messages.user_departments_changed(user, before, added, removed), user, caller)
             uow.commit()
         return user
 
@@ -207,8 +210,9 @@ def _set_password(deps: Dependencies, caller: Caller, user_id: str, new_hash: st
         user.set_password_hash(new_hash, now)
         uow.users.update(user, previous)
         uow.sessions.revoke_all_of_user(user.id, now)
-        events.emit_user_event(uow, events.USER_PASSWORD_CHANGED,
-                               events.user_password_changed(user, reset_by_admin), user, caller)
+        event_messages.emit_user_event(
+            uow, event_messages.USER_PASSWORD_CHANGED,
+            event_messages.user_password_changed(user, reset_by_admin), user, caller)
         uow.commit()
         return user
 

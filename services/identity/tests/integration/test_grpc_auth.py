@@ -168,7 +168,7 @@ def test_bootstrap_admin_is_idempotent(deps, settings):
 def test_a_revocation_made_by_another_replica_is_seen_within_the_check_cache_time(
         client, deps, settings, new_user, expect_error):
     from crm_identity.service_layer import users as user_use_cases
-    from crm_identity.service_layer.authorization import Caller
+    from crm_chassis.caller import Caller
 
     user, password = new_user()
     pair = client.login(user.email, password)

@@ -12,8 +12,8 @@ from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.throttling import Failure
-from crm_identity.service_layer import repositories as ports
-from crm_identity.service_layer.authorization import Caller
+from crm_identity.service_layer import repositories
+from crm_chassis.caller import Caller
 from crm_identity.service_layer.dependencies import AuthConfig, Dependencies
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -31,7 +31,7 @@ class Store:
         self.accounts, self.keys = {}, {}
 
 
-class FakeUsers(ports.UserRepository):
+class FakeUsers(repositories.UserRepository):
     def __init__(self, store):
         self.s = store
 
@@ -72,7 +72,7 @@ class FakeUsers(ports.UserRepository):
         return any(u.is_admin and u.is_active for u in self.s.users.values())
 
 
-class FakeTokens(ports.RefreshTokenRepository):
+class FakeTokens(repositories.RefreshTokenRepository):
     def __init__(self, store):
         self.s = store
 
@@ -109,7 +109,7 @@ class FakeTokens(ports.RefreshTokenRepository):
         return len(gone)
 
 
-class FakeAttempts(ports.FailedAttemptRepository):
+class FakeAttempts(repositories.FailedAttemptRepository):
     def __init__(self, store):
         self.s = store
 
@@ -131,7 +131,7 @@ class FakeAttempts(ports.FailedAttemptRepository):
         return gone
 
 
-class FakeAccounts(ports.ServiceAccountRepository):
+class FakeAccounts(repositories.ServiceAccountRepository):
     def __init__(self, store):
         self.s = store
 
@@ -149,7 +149,7 @@ class FakeAccounts(ports.ServiceAccountRepository):
         self.s.accounts[account.client_id] = copy.deepcopy(account)
 
 
-class FakeKeys(ports.SigningKeyRepository):
+class FakeKeys(repositories.SigningKeyRepository):
     def __init__(self, store):
         self.s = store
 

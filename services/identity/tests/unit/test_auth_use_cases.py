@@ -106,7 +106,7 @@ def test_token_still_valid_follows_deactivation_and_password_reset(world):
 
 
 def test_who_am_i_reads_the_current_state(world):
-    from crm_identity.service_layer.authorization import Caller
+    from crm_chassis.caller import Caller
     user = world.add_user(departments=["sales"])
     who = authentication.who_am_i(world.deps, Caller(user.id))
     assert (who.email, who.departments, who.kind) == ("sam@example.com", ["sales"], "user")

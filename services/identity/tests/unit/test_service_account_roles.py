@@ -5,7 +5,7 @@ from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
 from crm_chassis.service_roles import SERVICE_ROLES
 
 from crm_identity.service_layer import authentication, bootstrap, service_accounts, users
-from crm_identity.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 SECRET = "local-dev-territory-secret"
 

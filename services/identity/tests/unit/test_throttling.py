@@ -9,7 +9,7 @@ from crm_chassis.errors import InvalidArgument, ResourceExhausted, Unauthenticat
 from crm_identity.domain.throttling import (ACCOUNT, ADDRESS, Failure, ThrottlePolicy,
                                             address_key)
 from crm_identity.service_layer import authentication, service_accounts, users
-from crm_identity.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
 OWNER, STRANGER = "198.51.100.7", "203.0.113.9"

@@ -6,7 +6,7 @@ from nameko.testing.services import worker_factory
 from crm_chassis import manifest
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
 from crm_identity.entrypoints import worker
-from crm_identity.service_layer import events
+from crm_identity.service_layer import event_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,7 +19,7 @@ def test_manifest_subscriptions_match_the_worker_handlers():
 
 def test_manifest_lists_every_published_event_type():
     identity = manifest.load(ROOT / "service.toml")
-    assert set(identity.publishes) == set(events.PUBLISHED)
+    assert set(identity.publishes) == set(event_messages.PUBLISHED)
     assert (identity.name, identity.package, identity.grpc_port) == \
         ("identity", "crm_identity", 50051)
     assert identity.processes == {"api": 9151, "worker": 9251, "relay": 9351}

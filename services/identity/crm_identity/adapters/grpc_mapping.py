@@ -1,4 +1,4 @@
-"""Translation between protobuf messages and domain / use-case objects (no logic)."""
+"""crm.identity.v1 requests -> use-case arguments, and domain objects -> responses (no logic)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,12 +6,12 @@ import datetime as dt
 from crm.identity.v1 import auth_pb2, users_pb2
 
 from crm_chassis.auth import current_principal
+from crm_chassis.caller import Caller
 
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import ACTIVE, DEACTIVATED, User
 from crm_identity.service_layer.authentication import Tokens, WhoAmI
-from crm_identity.service_layer.authorization import Caller
 from crm_identity.service_layer.signing_keys import KeyState
 
 STATUS_TO_PROTO = {ACTIVE: users_pb2.User.STATUS_ACTIVE,
@@ -24,10 +24,7 @@ STATUS_FROM_PROTO = {users_pb2.User.STATUS_UNSPECIFIED: "",
 def caller() -> Caller | None:
     """The verified principal of the current call, as the use cases see it."""
     principal = current_principal()
-    if principal is None:
-        return None
-    return Caller(subject_id=principal.subject_id, kind=principal.kind,
-                  roles=frozenset(principal.roles), display_name=principal.display_name)
+    return None if principal is None else Caller.from_principal(principal)
 
 
 def _timestamp(target, value: dt.datetime | None) -> None:

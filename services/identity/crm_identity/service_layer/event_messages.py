@@ -1,10 +1,12 @@
-"""Protobuf event messages from domain objects; emitted through the unit of work (outbox)."""
+"""Domain objects as the crm.identity.v1 messages of the events identity emits, and their emission
+through the unit of work (the outbox, in the transaction of the change)."""
 from __future__ import annotations
 
 from crm.identity.v1 import events_pb2
 
+from crm_chassis.caller import Caller
+
 from crm_identity.domain.users import User
-from crm_identity.service_layer.authorization import Caller
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 USER_CREATED = "user_created"
