@@ -1,7 +1,8 @@
 """Ports: what the use cases need from outside the leads service, as protocols.
 
 Territory owns teams, memberships and the strategy of each team; leads never reads its data.
-Adapters (next session) answer these from replicas built from territory's events or by gRPC.
+The adapters answer from the scope replica built from territory's events (ScopeReader,
+TeamDirectory: adapters/scopes.py) or by gRPC (HandoverStrategy: adapters/territory_client.py).
 """
 from __future__ import annotations
 
