@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as pb
+from crm.leads.v1 import lead_service_pb2
 from crm.leads.v1 import lead_service_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_engine, make_session_factory
@@ -71,7 +71,7 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
     for user, role in (("owner", "expert"), ("mate", "expert"), ("boss", "supervisor")):
         grant(user, Grant(team, role, "membership"))
     grant("newcomer", Grant(other, "expert", "membership"))
-    created = call(leads.CreateLead, pb.CreateLeadRequest(
+    created = call(leads.CreateLead, lead_service_pb2.CreateLeadRequest(
         idempotency_key=uuid.uuid4().hex, lead=lead_pb2.LeadInput(
             person=lead_pb2.Person(first_name="Jo", last_name="Park",
                                    email=f"jo.{uuid.uuid4().hex[:8]}@parkworks.example"),
@@ -83,15 +83,15 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
 
     owners = []
     for to in ("mate", "owner", "mate"):
-        owners.append(call(leads.AssignLead, pb.AssignLeadRequest(
+        owners.append(call(leads.AssignLead, lead_service_pb2.AssignLeadRequest(
             lead_id=created.id, owner_user_id=to), "boss").assignment.owner_user_id)
     grant("newcomer", Grant(team, "expert", "membership"))     # moves into the team
-    owners.append(call(leads.AssignLead, pb.AssignLeadRequest(
+    owners.append(call(leads.AssignLead, lead_service_pb2.AssignLeadRequest(
         lead_id=created.id, owner_user_id="newcomer"), "boss").assignment.owner_user_id)
     grant("mate", Grant(other, "expert", "membership"))        # moves out of it
     refused = None
     try:
-        call(leads.AssignLead, pb.AssignLeadRequest(lead_id=created.id, owner_user_id="mate"),
+        call(leads.AssignLead, lead_service_pb2.AssignLeadRequest(lead_id=created.id, owner_user_id="mate"),
              "boss")
     except grpc.RpcError as exc:
         refused = exc

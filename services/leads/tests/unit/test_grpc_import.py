@@ -4,7 +4,7 @@ import grpc
 import pytest
 
 from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as pb
+from crm.leads.v1 import lead_service_pb2
 from crm_chassis.errors import Unavailable
 
 SC = grpc.StatusCode
@@ -17,11 +17,11 @@ def good(n):
 
 def stream(rows, import_id="file-1", mapping=None, columns=COLUMNS, header=True):
     if header:
-        yield pb.ImportLeadsRequest(header=pb.ImportHeader(
+        yield lead_service_pb2.ImportLeadsRequest(header=lead_service_pb2.ImportHeader(
             import_id=import_id, columns=columns, column_mapping=mapping or {},
             default_channel=lead_pb2.CHANNEL_PURCHASED_LIST, default_sales_line_id="line-1"))
     for number, values in rows:
-        yield pb.ImportLeadsRequest(row=pb.ImportRow(row_number=number,
+        yield lead_service_pb2.ImportLeadsRequest(row=lead_service_pb2.ImportRow(row_number=number,
                                                      values=dict(zip(columns, values))))
 
 
@@ -115,7 +115,7 @@ def test_header_problems_are_refused_before_any_row(rpc, world):
 def test_a_second_header_ends_the_stream_keeping_earlier_batches(rpc, world):
     def requests():
         yield from stream(numbered(good(1), good(2), good(3)))
-        yield pb.ImportLeadsRequest(header=pb.ImportHeader(import_id="other"))
+        yield lead_service_pb2.ImportLeadsRequest(header=lead_service_pb2.ImportHeader(import_id="other"))
 
     received = []
     with pytest.raises(grpc.RpcError) as caught:

@@ -5,7 +5,7 @@ import pytest
 
 from crm.common.v1 import money_pb2
 from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as pb
+from crm.leads.v1 import lead_service_pb2
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
 from crm_leads.adapters import grpc_mapping
@@ -40,7 +40,7 @@ def test_update_mask_expands_groups_and_keeps_empty_values():
 
 
 def test_filter_enums_and_countries_are_checked_together():
-    lead_filter = grpc_mapping.lead_filter(pb.LeadFilter(
+    lead_filter = grpc_mapping.lead_filter(lead_service_pb2.LeadFilter(
         statuses=[lead_pb2.LEAD_STATUS_MERGED], channels=[lead_pb2.CHANNEL_REFERRAL],
         countries=["Germany", "fra"], min_score=10))
     assert lead_filter.statuses == {LeadStatus.MERGED}
@@ -48,7 +48,7 @@ def test_filter_enums_and_countries_are_checked_together():
     assert lead_filter.countries == {"DE", "FR"} and lead_filter.min_score == 10
     assert lead_filter.max_score == 100
     with pytest.raises(ValidationErrors) as caught:
-        grpc_mapping.lead_filter(pb.LeadFilter(grades=[0], company_sizes=[42], countries=["Mordor"]))
+        grpc_mapping.lead_filter(lead_service_pb2.LeadFilter(grades=[0], company_sizes=[42], countries=["Mordor"]))
     assert {p for p, _ in caught.value.problems} == {"filter.grades", "filter.company_sizes",
                                                      "filter.countries"}
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as pb
+from crm.leads.v1 import lead_service_pb2
 from crm.leads.v1 import lead_service_pb2_grpc
 from crm_chassis.db import make_session_factory
 from crm_chassis.errors import Unavailable
@@ -32,13 +32,13 @@ def rows_of(tag: str, count: int, bad=()):
 
 
 def requests(import_id, rows):
-    yield pb.ImportLeadsRequest(header=pb.ImportHeader(
+    yield lead_service_pb2.ImportLeadsRequest(header=lead_service_pb2.ImportHeader(
         import_id=import_id, columns=COLUMNS, default_channel=lead_pb2.CHANNEL_EVENT,
         column_mapping={"Email": "person.email", "First Name": "person.first_name",
                         "Last Name": "person.last_name", "Company": "company.name",
                         "Country": "location.country", "Budget": "custom_attributes.budget"}))
     for number, values in rows:
-        yield pb.ImportLeadsRequest(row=pb.ImportRow(row_number=number,
+        yield lead_service_pb2.ImportLeadsRequest(row=lead_service_pb2.ImportRow(row_number=number,
                                                      values=dict(zip(COLUMNS, values))))
 
 
