@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import InvalidArgument
@@ -33,7 +34,7 @@ def validate_name(raw: str) -> str:
     return name
 
 
-def validate_service_roles(names, field_name: str = "roles") -> frozenset[str]:
+def validate_service_roles(names: Iterable[str], field_name: str = "roles") -> frozenset[str]:
     """The names as a set, or InvalidArgument listing the service roles there are."""
     values = frozenset(names)
     unknown = sorted(values - SERVICE_ROLES.keys())
@@ -64,14 +65,14 @@ class ServiceAccount:
     active: bool = True
 
     @classmethod
-    def create(cls, *, name: str, secret_hash: str, roles=(), now: dt.datetime,
-               client_id: str | None = None) -> "ServiceAccount":
+    def create(cls, *, name: str, secret_hash: str, roles: Iterable[str] = (),
+               now: dt.datetime, client_id: str | None = None) -> ServiceAccount:
         name = validate_name(name)
         return cls(client_id=client_id or new_client_id(name), name=name,
                    secret_hash=secret_hash, roles=validate_service_roles(roles),
                    created_at=now)
 
-    def set_roles(self, roles) -> bool:
+    def set_roles(self, roles: Iterable[str]) -> bool:
         """Replace the roles; False when they were already these."""
         new = validate_service_roles(roles)
         if new == self.roles:

@@ -77,7 +77,7 @@ class ThrottlePolicy:
     account_limit: int = 100
     account_window: dt.timedelta = dt.timedelta(hours=1)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.free_failures < 1 or self.account_limit < 1:
             raise ValueError("free_failures and account_limit must be at least 1")
 

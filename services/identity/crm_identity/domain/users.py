@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
 from crm_chassis.service_roles import SERVICE_ROLES
@@ -91,7 +93,7 @@ def validate_display_name(raw: str) -> str:
     return name
 
 
-def validate_departments(names, field_name: str = "departments") -> frozenset[str]:
+def validate_departments(names: Iterable[str], field_name: str = "departments") -> frozenset[str]:
     values = frozenset(names)
     unknown = sorted(values - DEPARTMENTS.keys())
     if unknown:
@@ -100,7 +102,7 @@ def validate_departments(names, field_name: str = "departments") -> frozenset[st
     return values
 
 
-def validate_roles(names, field_name: str = "roles") -> frozenset[str]:
+def validate_roles(names: Iterable[str], field_name: str = "roles") -> frozenset[str]:
     """Person roles only: a service-account role (SERVICE_ROLES) is never granted to a person."""
     values = frozenset(names)
     unknown = sorted(values - ROLES.keys())
@@ -113,10 +115,11 @@ def validate_roles(names, field_name: str = "roles") -> frozenset[str]:
     return values
 
 
-def collect_problems(**checks) -> dict:
+def collect_problems(**checks: tuple[Callable[[Any], Any], Any]) -> dict[str, Any]:
     """Run every ``name=(validator, raw)``; raise all their problems at once (one round trip
     shows a form every mistake), or return the validated values."""
-    values, problems = {}, []
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
     for name, (validator, raw) in checks.items():
         try:
             values[name] = validator(raw)
@@ -145,7 +148,8 @@ class User:
 
     @classmethod
     def create(cls, *, id: str, email: str, display_name: str, password_hash: str,
-               departments=(), roles=(), now: dt.datetime) -> "User":
+               departments: Iterable[str] = (), roles: Iterable[str] = (),
+               now: dt.datetime) -> User:
         values = collect_problems(email=(normalise_email, email),
                                   display_name=(validate_display_name, display_name),
                                   departments=(validate_departments, departments),
@@ -177,21 +181,22 @@ class User:
         self.updated_at = now
 
     def update_profile(self, *, now: dt.datetime, email: str | None = None,
-                       display_name: str | None = None, roles=None) -> list[str]:
+                       display_name: str | None = None,
+                       roles: Iterable[str] | None = None) -> list[str]:
         """Apply the given fields; returns the names of those that really changed."""
-        changed = []
+        changed: list[str] = []
         if email is not None:
-            new = normalise_email(email)
-            if new != self.email:
-                self.email, changed = new, changed + ["email"]
+            new_email = normalise_email(email)
+            if new_email != self.email:
+                self.email, changed = new_email, changed + ["email"]
         if display_name is not None:
-            new = validate_display_name(display_name)
-            if new != self.display_name:
-                self.display_name, changed = new, changed + ["display_name"]
+            new_name = validate_display_name(display_name)
+            if new_name != self.display_name:
+                self.display_name, changed = new_name, changed + ["display_name"]
         if roles is not None:
-            new = validate_roles(roles)
-            if new != self.roles:
-                self.roles, changed = new, changed + ["roles"]
+            new_roles = validate_roles(roles)
+            if new_roles != self.roles:
+                self.roles, changed = new_roles, changed + ["roles"]
         if changed:
             self._touch(now)
         return changed
@@ -210,7 +215,8 @@ class User:
         self.status = ACTIVE
         self._touch(now)
 
-    def set_departments(self, departments, now: dt.datetime) -> tuple[frozenset, frozenset] | None:
+    def set_departments(self, departments: Iterable[str], now: dt.datetime
+                        ) -> tuple[frozenset[str], frozenset[str]] | None:
         """Replace the departments; returns (added, removed), or None when nothing changed."""
         new = validate_departments(departments)
         if new == self.departments:

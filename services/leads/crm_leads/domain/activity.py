@@ -41,9 +41,10 @@ def build_activity(*, activity_id: str, lead_id: str, kind: str | ActivityKind,
     if not 1 <= len(activity_id) <= 200:
         problems.append(("activity.id", "is required (1..200 characters): the id your tool gives "
                                         "the activity, so a retry is not counted twice"))
-    if not isinstance(kind, ActivityKind):
+    parsed_kind = kind if isinstance(kind, ActivityKind) else None
+    if parsed_kind is None:
         try:
-            kind = ActivityKind(str(kind or "").strip().lower())
+            parsed_kind = ActivityKind(str(kind or "").strip().lower())
         except ValueError:
             problems.append(("activity.kind", f"'{kind}' is not an activity kind; use one of "
                                               f"{enum_names(ActivityKind)}"))
@@ -60,7 +61,7 @@ def build_activity(*, activity_id: str, lead_id: str, kind: str | ActivityKind,
         if not key or len(key) > 64 or len(str(value)) > 500:
             problems.append((f"activity.details.{key}", "keys need 1..64 and values at most 500 "
                                                         "characters"))
-    if problems:
+    if problems or parsed_kind is None:
         raise ValidationErrors(problems)
-    return Activity(activity_id, lead_id, kind, occurred_at,
+    return Activity(activity_id, lead_id, parsed_kind, occurred_at,
                     {str(k): str(v) for k, v in details.items()})

@@ -74,7 +74,7 @@ def build_campaign(values: Mapping[str, Any], *, campaign_id: str, now: dt.datet
                 problems.append((name, f"is not a campaign field; use {', '.join(FIELDS)}"))
         except Invalid as exc:
             problems.append((name, exc.reason))
-    merged = {field: getattr(base, field) if base else None for field in FIELDS}
+    merged: dict[str, Any] = {field: getattr(base, field) if base else None for field in FIELDS}
     merged.update(parsed)
     if not merged["name"]:
         problems.append(("name", "is required"))

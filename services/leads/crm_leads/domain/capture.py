@@ -141,7 +141,7 @@ def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.da
     """
     problems: list[tuple[str, str]] = []
     data = base or LeadData()
-    groups = {name: {} for name in GROUPS}
+    groups: dict[str, dict[str, Any]] = {name: {} for name in GROUPS}
     top: dict[str, Any] = {}
     custom = dict(data.custom_attributes)
     for path, raw in values.items():
@@ -176,7 +176,8 @@ def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.da
     return data
 
 
-def _put_custom(custom: dict[str, str], key: str, raw: Any, problems: list) -> None:
+def _put_custom(custom: dict[str, str], key: str, raw: Any,
+                problems: list[tuple[str, str]]) -> None:
     path = CUSTOM_PREFIX + key
     if not _CUSTOM_KEY.match(key):
         problems.append((path, "key must be lower_snake_case, start with a letter and have at "
@@ -191,7 +192,7 @@ def _put_custom(custom: dict[str, str], key: str, raw: Any, problems: list) -> N
         custom[key] = value
 
 
-def _finish(data: LeadData, phone_given: bool, problems: list, now: dt.datetime,
+def _finish(data: LeadData, phone_given: bool, problems: list[tuple[str, str]], now: dt.datetime,
             require_channel: bool) -> LeadData:
     """Cross-field rules: phone needs the country, a lead needs a way to reach or identify it."""
     if phone_given and data.person.phone:

@@ -39,7 +39,7 @@ class RetryPolicy:
     max_backoff: dt.timedelta = dt.timedelta(minutes=30)
 
     def backoff(self, attempts: int) -> dt.timedelta:
-        return min(self.first_backoff * (2 ** max(0, attempts - 1)), self.max_backoff)
+        return min(self.first_backoff * int(2 ** max(0, attempts - 1)), self.max_backoff)
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crm_leads.domain.lead import FieldChange, Lead
+    from crm_leads.domain.history import FieldChange
+    from crm_leads.domain.lead import Lead
 
 
 @dataclass(frozen=True)
@@ -79,5 +80,5 @@ class LeadConverted(LeadEvent):
 
 @dataclass(frozen=True)
 class LeadMerged(LeadEvent):
-    merged: "Lead" = None
+    merged: Lead | None = None
     event_type = "lead_merged"

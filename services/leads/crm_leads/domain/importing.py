@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from crm_chassis.errors import ValidationErrors
 
@@ -82,7 +82,7 @@ class ImportPlan:
         return result
 
 
-def plan(import_id: str, column_mapping: Mapping[str, str], *, columns: list[str] = (),
+def plan(import_id: str, column_mapping: Mapping[str, str], *, columns: Sequence[str] = (),
          default_channel: Channel | None = None, default_campaign_id: str = "",
          default_sales_line_id: str = "") -> ImportPlan:
     """Check the header of an import. Without a mapping, columns named like a field path or a

@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import enum
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
@@ -94,8 +95,8 @@ class Lead:
         return clone
 
     def _record(self, actor: Actor, now: dt.datetime, action: str,
-                changes: tuple[FieldChange, ...], entry_note: str, event_cls, /,
-                **event_fields) -> None:
+                changes: tuple[FieldChange, ...], entry_note: str,
+                event_cls: type[events.LeadEvent] | None, /, **event_fields: Any) -> None:
         self.version += 1
         self.updated_at = now
         self.new_history.append(HistoryEntry(self.id, self.version, now, actor, action,
@@ -105,9 +106,11 @@ class Lead:
 
     def ensure_editable(self) -> None:
         if self.status is LeadStatus.CONVERTED:
+            conversion = self.conversion
+            assert conversion is not None  # a converted lead keeps its conversion
             raise FailedPrecondition(
                 f"lead {self.id} is converted and read-only; change opportunity "
-                f"{self.conversion.opportunity_id} or contact {self.conversion.contact_id} in "
+                f"{conversion.opportunity_id} or contact {conversion.contact_id} in "
                 "deals instead")
         if self.status is LeadStatus.CONVERTING:
             raise FailedPrecondition(f"lead {self.id} is being converted and read-only until "
@@ -254,7 +257,8 @@ class Lead:
             self.new_events.append(events.LeadConverted(lead=self.snapshot()))
 
     # -- merging ----------------------------------------------------------------------------
-    def absorb(self, incoming: LeadData, actor: Actor, now: dt.datetime, note: str) -> tuple:
+    def absorb(self, incoming: LeadData, actor: Actor, now: dt.datetime, note: str
+               ) -> tuple[FieldChange, ...]:
         """Fill this lead's empty fields from ``incoming``; differing values stay as they were
         and are named in the history note, so nothing captured is lost."""
         self.ensure_editable()

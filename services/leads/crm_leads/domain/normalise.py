@@ -65,7 +65,7 @@ def phone(value: object, country: str = "") -> str:
                           "or give the lead's country") from None
         raise Invalid(f"'{raw}' is not a phone number; check the digits") from None
     if not phonenumbers.is_valid_number(parsed):
-        region = phonenumbers.region_code_for_country_code(parsed.country_code)
+        region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
         region = region if region not in ("ZZ", "001") else f"+{parsed.country_code}"
         raise Invalid(f"'{raw}' is not a valid phone number for {region}; check the digits "
                       "and the country code")
@@ -108,7 +108,8 @@ def decimal_amount(value: object, currency_code: str, *, allow_negative: bool = 
     if amount < 0 and not allow_negative:
         raise Invalid(f"'{raw}' is negative; an amount here must be 0 or more")
     digits = minor_units(currency_code)
-    if -amount.as_tuple().exponent > digits:
+    exponent = amount.as_tuple().exponent   # an int: the pattern above allows no NaN or infinity
+    if isinstance(exponent, int) and -exponent > digits:
         raise Invalid(f"'{raw}' has more than {digits} decimals, the minor unit of {currency_code}")
     return amount
 

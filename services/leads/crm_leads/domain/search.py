@@ -105,7 +105,7 @@ class LeadQuery:
     sort: SortField = SortField.SCORE
     ascending: bool = False
     page_size: int = DEFAULT_PAGE_SIZE
-    after: tuple | None = None  # keyset position (sort value, id) from the cursor
+    after: tuple[Any, ...] | None = None  # keyset position (sort value, id) from the cursor
 
     def matches(self, lead: Lead) -> bool:
         f = self.filter
@@ -142,15 +142,17 @@ class LeadQuery:
                 return False
         return self.after is None or self._is_after(lead)
 
-    def sort_key(self, lead: Lead) -> tuple:
+    def sort_key(self, lead: Lead) -> tuple[Any, ...]:
         if self.sort is SortField.SCORE:
             return (lead.score.value if lead.score else 0, lead.id)
         moment = lead.created_at if self.sort is SortField.CREATED_AT else lead.updated_at
         return (moment.isoformat(), lead.id)
 
     def _is_after(self, lead: Lead) -> bool:
-        key = self.sort_key(lead)
-        return key > self.after if self.ascending else key < self.after
+        key, after = self.sort_key(lead), self.after
+        if after is None:
+            return True
+        return key > after if self.ascending else key < after
 
     def cursor_after(self, lead: Lead) -> str:
         payload = {"k": list(self.sort_key(lead)),
@@ -187,7 +189,7 @@ def build_query(scope: Scope, lead_filter: LeadFilter, *, sort: SortField | None
     return LeadQuery(scope, lead_filter, sort, ascending, page_size, after)
 
 
-def _decode_cursor(cursor: str, fingerprint: str) -> tuple:
+def _decode_cursor(cursor: str, fingerprint: str) -> tuple[Any, ...]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)

@@ -134,7 +134,7 @@ def _as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else ""  # a consent not given is no value, like an empty field
     if isinstance(value, enum.Enum):
-        return value.value
+        return str(value.value)
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return str(value)

@@ -14,11 +14,11 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from crm_leads.domain.activity import Activity
+from crm_leads.domain.activity import Activity, ActivityKind
 from crm_leads.domain.scoring import attributes
-from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
+from crm_leads.domain.scoring.predictive import Prediction, PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.values import LeadData
 
@@ -86,7 +86,7 @@ def _tenth(value: float | Decimal) -> Decimal:
 def decayed(points: int, age: dt.timedelta, half_life_days: Decimal) -> float:
     """Points of one activity after ``age``; an activity from the future counts as fresh."""
     age_days = max(age.total_seconds(), 0.0) / 86400.0
-    return points * 0.5 ** (age_days / float(half_life_days))
+    return points * float(0.5 ** (age_days / float(half_life_days)))
 
 
 def engagement_horizon(model: ScoringModel) -> dt.timedelta | None:
@@ -126,8 +126,9 @@ def compute(model: ScoringModel, data: LeadData, activities: Iterable[Activity],
                  model.version, now)
 
 
-def _engagement(model: ScoringModel, activities: Iterable[Activity], now: dt.datetime):
-    totals: dict = {}
+def _engagement(model: ScoringModel, activities: Iterable[Activity], now: dt.datetime
+                ) -> Iterator[tuple[FactorKind, str, float, str]]:
+    totals: dict[ActivityKind, tuple[float, int]] = {}
     for activity in activities:
         rule = model.engagement_rule(activity.kind)
         if rule is None:
@@ -139,13 +140,14 @@ def _engagement(model: ScoringModel, activities: Iterable[Activity], now: dt.dat
         totals[rule.kind] = (points + decayed(rule.points, age, rule.half_life_days), count + 1)
     for kind, (points, count) in sorted(totals.items(), key=lambda item: item[0].value):
         rule = model.engagement_rule(kind)
+        assert rule is not None  # totals only holds kinds with a rule
         capped = min(points, float(rule.max_points))
         label = f"{kind.value} x{count} (half-life {rule.half_life_days} d" + (
             f", capped at {rule.max_points})" if capped < points else ")")
         yield FactorKind.ENGAGEMENT, label, capped, kind.value
 
 
-def _predictive_factors(prediction, weight: float) -> list[ScoreFactor]:
+def _predictive_factors(prediction: Prediction, weight: float) -> list[ScoreFactor]:
     share = weight * 100
     factors = [ScoreFactor(FactorKind.PREDICTIVE, "base win rate of the sales line",
                            _tenth(share * prediction.prior), "prior")]

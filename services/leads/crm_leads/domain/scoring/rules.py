@@ -75,6 +75,8 @@ class FitRule:
 
 def _compare(attribute: str, value: Any, bound: str) -> int | None:
     """-1/0/1 comparing a lead's value with a rule's bound; None when they do not compare."""
+    left: Decimal | int
+    right: Decimal | int
     if attribute == "annual_revenue":
         amount, currency = normalise.money_text(bound)
         if not isinstance(value, Money) or value.currency != currency:
@@ -113,7 +115,8 @@ class ScoringModel:
         return next((rule for rule in self.engagement_rules if rule.kind is kind), None)
 
 
-def build_model(sales_line_id: str, fit_rules: list[dict], engagement_rules: list[dict], *,
+def build_model(sales_line_id: str, fit_rules: list[dict[str, Any]],
+                engagement_rules: list[dict[str, Any]], *,
                 version: int = 0, updated_at: dt.datetime | None = None) -> ScoringModel:
     """Validate raw rules (dicts of text) into a model; every problem is reported at once."""
     problems: list[tuple[str, str]] = []
@@ -133,19 +136,19 @@ def build_model(sales_line_id: str, fit_rules: list[dict], engagement_rules: lis
         fits.append(rule)
     engagements: list[EngagementRule] = []
     for index, raw in enumerate(engagement_rules):
-        rule = _engagement_rule(raw, f"engagement_rules[{index}]", problems)
-        if rule is None:
+        engagement = _engagement_rule(raw, f"engagement_rules[{index}]", problems)
+        if engagement is None:
             continue
-        if any(other.kind is rule.kind for other in engagements):
+        if any(other.kind is engagement.kind for other in engagements):
             problems.append((f"engagement_rules[{index}].kind",
-                             f"{rule.kind.value} has another rule; one rule per kind"))
-        engagements.append(rule)
+                             f"{engagement.kind.value} has another rule; one rule per kind"))
+        engagements.append(engagement)
     if problems:
         raise ValidationErrors(problems)
     return ScoringModel(sales_line_id.strip(), tuple(fits), tuple(engagements), version, updated_at)
 
 
-def _fit_rule(raw: dict, path: str, problems: list) -> FitRule | None:
+def _fit_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]) -> FitRule | None:
     count = len(problems)
     rule_id = str(raw.get("id", "")).strip()
     if not _RULE_ID.match(rule_id):
@@ -168,13 +171,13 @@ def _fit_rule(raw: dict, path: str, problems: list) -> FitRule | None:
     label = str(raw.get("label", "")).strip()
     if len(label) > 200:
         problems.append((f"{path}.label", "has more than 200 characters"))
-    if len(problems) > count:
+    if len(problems) > count or operator is None or points is None:
         return None
     return FitRule(rule_id, attribute, operator, values, points, label)
 
 
 def _check_values(attribute: str, operator: Operator, values: tuple[str, ...], path: str,
-                  problems: list) -> tuple[str, ...]:
+                  problems: list[tuple[str, str]]) -> tuple[str, ...]:
     wanted = {Operator.IS_SET: (0, 0), Operator.IN: (1, 500)}.get(operator, (1, 1))
     if not wanted[0] <= len(values) <= wanted[1]:
         amount = "no value" if wanted[1] == 0 else (
@@ -220,7 +223,8 @@ def _canonical_value(attribute: str, value: str) -> str:
     return value
 
 
-def _engagement_rule(raw: dict, path: str, problems: list) -> EngagementRule | None:
+def _engagement_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]
+                     ) -> EngagementRule | None:
     count = len(problems)
     try:
         kind = ActivityKind(str(raw.get("kind", "")).strip().lower())
@@ -236,12 +240,14 @@ def _engagement_rule(raw: dict, path: str, problems: list) -> EngagementRule | N
     except InvalidOperation:
         problems.append((f"{path}.half_life_days", "must be a number of days from 0.25 to 3650"))
         half_life = None
-    if len(problems) > count:
+    if (len(problems) > count or kind is None or points is None or half_life is None
+            or max_points is None):
         return None
     return EngagementRule(kind, points, half_life, max_points)
 
 
-def _int(raw: Any, path: str, low: int, high: int, problems: list) -> int | None:
+def _int(raw: Any, path: str, low: int, high: int, problems: list[tuple[str, str]]
+         ) -> int | None:
     try:
         value = int(str(raw).strip())
     except ValueError:
