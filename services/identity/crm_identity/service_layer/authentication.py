@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crm_chassis.caller import SERVICE, USER, Caller, require_authenticated
@@ -14,6 +15,7 @@ from crm_identity.domain.throttling import CLIENT_SECRET, PASSWORD
 from crm_identity.domain.users import User, email_key, token_accepted
 from crm_identity.service_layer import signing_keys, throttle
 from crm_identity.service_layer.dependencies import Dependencies
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 BAD_CREDENTIALS = "wrong e-mail or password, or the account is deactivated"
 BAD_CLIENT = "unknown client id or wrong client secret"
@@ -27,15 +29,15 @@ class Tokens:
     refresh_expires_at: dt.datetime | None = None
 
 
-def _access_token(deps: Dependencies, uow, *, subject_id: str, kind: str, roles, departments,
-                  display_name: str) -> tuple[str, dt.datetime]:
+def _access_token(deps: Dependencies, uow: IdentityUnitOfWork, *, subject_id: str, kind: str,
+                  roles: Iterable[str], departments: Iterable[str], display_name: str) -> tuple[str, dt.datetime]:
     key = signing_keys.active_key_in(uow)
     return deps.tokens.issue(key, subject_id=subject_id, kind=kind, roles=sorted(roles),
                              departments=sorted(departments), display_name=display_name,
                              ttl_seconds=deps.config.access_token_ttl_seconds)
 
 
-def _user_tokens(deps: Dependencies, uow, user: User, now: dt.datetime, *,
+def _user_tokens(deps: Dependencies, uow: IdentityUnitOfWork, user: User, now: dt.datetime, *,
                  family_id: str | None = None, family_expires_at: dt.datetime | None = None
                  ) -> Tokens:
     refresh, value = RefreshToken.issue(
@@ -179,7 +181,8 @@ def who_am_i(deps: Dependencies, caller: Caller | None) -> WhoAmI:
 
 
 def token_still_valid(deps: Dependencies, kind: str, subject_id: str,
-                      issued_at: dt.datetime | None, roles=frozenset()) -> bool:
+                      issued_at: dt.datetime | None, roles: Iterable[str] = frozenset()
+                      ) -> bool:
     """Per-call revocation check: one read by primary key (user) or of the service account.
 
     A service token is refused once its account lost a role the token names (the roles were

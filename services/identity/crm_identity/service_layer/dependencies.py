@@ -22,7 +22,7 @@ class AuthConfig:
     key_rotation_period: dt.timedelta = dt.timedelta(days=30)
     throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 0 < self.access_token_ttl_seconds <= MAX_ACCESS_TOKEN_TTL.total_seconds():
             raise InvalidArgument(
                 f"access token ttl must be 1..{int(MAX_ACCESS_TOKEN_TTL.total_seconds())} seconds, "

@@ -2,6 +2,9 @@
 through the unit of work (the outbox, in the transaction of the change)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from google.protobuf.message import Message
 from crm.identity.v1 import events_pb2
 
 from crm_chassis.caller import Caller
@@ -28,11 +31,11 @@ def snapshot(user: User) -> events_pb2.UserSnapshot:
     return message
 
 
-def profile(email: str, display_name: str, roles) -> events_pb2.UserProfile:
+def profile(email: str, display_name: str, roles: Iterable[str]) -> events_pb2.UserProfile:
     return events_pb2.UserProfile(email=email, display_name=display_name, roles=sorted(roles))
 
 
-def emit_user_event(uow: IdentityUnitOfWork, event_type: str, message, user: User,
+def emit_user_event(uow: IdentityUnitOfWork, event_type: str, message: Message, user: User,
                     caller: Caller) -> str:
     return uow.emit(event_type, message, aggregate_type="user", aggregate_id=user.id,
                     aggregate_version=user.version, actor=caller.actor)
@@ -56,7 +59,8 @@ def user_reactivated(user: User) -> events_pb2.UserReactivated:
     return events_pb2.UserReactivated(user=snapshot(user))
 
 
-def user_departments_changed(user: User, before, added, removed
+def user_departments_changed(user: User, before: Iterable[str], added: Iterable[str],
+                             removed: Iterable[str]
                              ) -> events_pb2.UserDepartmentsChanged:
     return events_pb2.UserDepartmentsChanged(
         user=snapshot(user), departments_before=sorted(before),

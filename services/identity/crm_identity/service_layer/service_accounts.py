@@ -1,6 +1,7 @@
 """Use cases on service accounts: create, list, change roles (all admin only)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crm_chassis.caller import Caller
@@ -18,7 +19,8 @@ class CreatedServiceAccount:
     client_secret: str   # shown once; only its hash is stored
 
 
-def create_service_account(deps: Dependencies, caller: Caller | None, name: str, roles=()
+def create_service_account(deps: Dependencies, caller: Caller | None, name: str,
+                           roles: Iterable[str] = ()
                            ) -> CreatedServiceAccount:
     require_admin(caller)
     validate_name(name)
@@ -38,7 +40,8 @@ def list_service_accounts(deps: Dependencies, caller: Caller | None) -> list[Ser
         return uow.service_accounts.list()
 
 
-def set_service_account_roles(deps: Dependencies, caller: Caller | None, client_id: str, roles
+def set_service_account_roles(deps: Dependencies, caller: Caller | None, client_id: str,
+                              roles: Iterable[str]
                               ) -> ServiceAccount:
     """Replace the roles of an account. Tokens it already holds keep their roles until they
     expire (at most 15 minutes); identity itself checks the current roles on every call."""

@@ -11,6 +11,7 @@ from crm_chassis.errors import AlreadyExists, FailedPrecondition, NotFound
 from crm_identity.domain.signing_keys import SigningKey, key_set_version
 from crm_identity.service_layer.authorization import require_admin
 from crm_identity.service_layer.dependencies import Dependencies
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 
 def ensure_active_key(deps: Dependencies) -> SigningKey:
@@ -30,7 +31,7 @@ def ensure_active_key(deps: Dependencies) -> SigningKey:
             return uow.signing_keys.active()
 
 
-def active_key_in(uow) -> SigningKey:
+def active_key_in(uow: IdentityUnitOfWork) -> SigningKey:
     """The key that signs now, read in the caller's unit of work."""
     key = uow.signing_keys.active()
     if key is None:

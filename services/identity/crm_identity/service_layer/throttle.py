@@ -6,6 +6,7 @@ from crm_chassis.errors import ResourceExhausted
 
 from crm_identity.domain.throttling import ACCOUNT, PASSWORD, address_key
 from crm_identity.service_layer.dependencies import Dependencies
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 _WHAT = {PASSWORD: ("password", "e-mail"), "client_secret": ("client secret", "client id")}
 
@@ -41,6 +42,6 @@ def record_failure(deps: Dependencies, credential: str, account_key: str, addres
     deps.monitor.failed(credential)
 
 
-def clear_failures(uow, credential: str, account_key: str, address: str) -> None:
+def clear_failures(uow: IdentityUnitOfWork, credential: str, account_key: str, address: str) -> None:
     """A success forgets its own address's failures (others' still count)."""
     uow.failed_attempts.clear(credential, account_key, address_key(address))

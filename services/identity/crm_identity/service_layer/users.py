@@ -1,6 +1,7 @@
 """Use cases on users: create, read, list, update, (de/re)activate, departments, passwords."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 import base64
 import binascii
 import uuid
@@ -18,6 +19,7 @@ from crm_identity.service_layer.authorization import (require_admin,
                                                       require_directory_reader, require_user)
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -25,7 +27,7 @@ UPDATABLE_FIELDS = ("display_name", "email", "roles")
 MAX_REASON_LENGTH = 500
 
 
-def _load(uow, user_id: str) -> User:
+def _load(uow: IdentityUnitOfWork, user_id: str) -> User:
     user = uow.users.get(user_id) if user_id else None
     if user is None:
         raise NotFound(f"no user with id {user_id!r}", field="id")
@@ -33,7 +35,8 @@ def _load(uow, user_id: str) -> User:
 
 
 def create_user(deps: Dependencies, caller: Caller | None, *, email: str, display_name: str,
-                password: str, departments=(), roles=()) -> User:
+                password: str, departments: Iterable[str] = (), roles: Iterable[str] = ()
+                ) -> User:
     caller = require_admin(caller)
     now = deps.clock.now()
     # Validate every field before the slow hash, so a form shows its problems at once.
@@ -105,7 +108,8 @@ def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0,
 
 
 def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fields: list[str],
-                email: str = "", display_name: str = "", roles=(), expected_version: int = 0
+                email: str = "", display_name: str = "", roles: Iterable[str] = (),
+                expected_version: int = 0
                 ) -> User:
     caller = require_admin(caller)
     if not fields:
@@ -182,7 +186,8 @@ def reactivate_user(deps: Dependencies, caller: Caller | None, user_id: str) -> 
         return user
 
 
-def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str, departments
+def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str,
+                         departments: Iterable[str]
                          ) -> User:
     caller = require_admin(caller)
     with deps.uow() as uow:
