@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from crm.leads.v1 import events_pb2
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import AlreadyExists
 
 from crm_leads.domain.activity import Activity, build_activity
@@ -13,13 +14,13 @@ from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.service_layer import event_messages
 from crm_leads.domain.access import not_found
-from crm_leads.service_layer.authorization import (Caller, records_activity_by_id,
-                                                   require_authenticated)
+from crm_leads.service_layer.authorization import records_activity_by_id
 from crm_leads.service_layer.lead_access import lead_id_of, visible_lead, workable_lead
 from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.paging import Page, offset_of, next_cursor
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ def record_activity(deps: Dependencies, caller: Caller | None, *, lead_id: str,
     without seeing any team; they get the score back only if their scope covers the lead. A
     service account without the role is refused before any lead is looked up.
     """
+    caller = require_authenticated(caller)
     by_id = records_activity_by_id(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     now = deps.clock.now()
@@ -67,7 +69,7 @@ def record_activity(deps: Dependencies, caller: Caller | None, *, lead_id: str,
         return RecordedActivity(activity, lead.score if scope.can_see(lead) else None)
 
 
-def _emit_recorded(uow, lead: Lead, activity: Activity, caller: Caller) -> None:
+def _emit_recorded(uow: LeadsUnitOfWork, lead: Lead, activity: Activity, caller: Caller) -> None:
     # An activity does not change the lead itself: the event carries the lead's current
     # version rather than a new one.
     uow.emit("lead_activity_recorded", events_pb2.LeadActivityRecorded(

@@ -9,7 +9,7 @@ the records it names.
 """
 from __future__ import annotations
 
-from crm_chassis.caller import SERVICE, SYSTEM, USER, Caller, require_authenticated  # noqa: F401
+from crm_chassis.caller import SERVICE, SYSTEM, Caller, require_authenticated
 from crm_chassis.errors import PermissionDenied
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 

@@ -5,30 +5,34 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from crm.leads.v1 import events_pb2
+from google.protobuf.message import Message
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
 from crm_leads.domain.campaign import Campaign, build_campaign
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid
 from crm_leads.service_layer import event_messages
-from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
+from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES,
                                                    require_department)
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.paging import Page
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 READERS = (SALES, MARKETING, MANAGEMENT)
 EDITORS = (MARKETING, MANAGEMENT)
 
 
-def _unique_name(uow, campaign: Campaign) -> None:
+def _unique_name(uow: LeadsUnitOfWork, campaign: Campaign) -> None:
     other = uow.campaigns.get_by_name(campaign.name)
     if other is not None and other.id != campaign.id:
         raise AlreadyExists(f"campaign {other.id} is already named '{other.name}'; choose another "
                             "name", field="name", details={"existing_campaign_id": other.id})
 
 
-def _emit(uow, event_type: str, message, campaign: Campaign, caller: Caller) -> None:
+def _emit(uow: LeadsUnitOfWork, event_type: str, message: Message, campaign: Campaign,
+          caller: Caller) -> None:
     uow.emit(event_type, message, aggregate_type="campaign", aggregate_id=campaign.id,
              aggregate_version=campaign.version, actor=caller.actor)
 
@@ -47,7 +51,7 @@ def create_campaign(deps: Dependencies, caller: Caller | None,
     return campaign
 
 
-def _get(uow, campaign_id: str) -> Campaign:
+def _get(uow: LeadsUnitOfWork, campaign_id: str) -> Campaign:
     campaign = uow.campaigns.get((campaign_id or "").strip())
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} not found", field="campaign_id")

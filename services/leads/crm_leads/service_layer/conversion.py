@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import FailedPrecondition, ValidationErrors
 
 from crm_leads.domain import normalise
@@ -17,10 +18,10 @@ from crm_leads.domain.conversion import Conversion, ConversionRequest, Conversio
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Money
-from crm_leads.service_layer.authorization import Caller, require_authenticated
 from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 SAGA = Caller.system("conversion-saga")
 
@@ -117,11 +118,12 @@ def dispatch_due_conversions(deps: Dependencies, limit: int = 100) -> int:
         return len(leads)
 
 
-def _pending_lead(uow, conversion_id: str) -> Lead | None:
+def _pending(uow: LeadsUnitOfWork, conversion_id: str) -> tuple[Lead, Conversion] | None:
+    """The lead of a conversion waiting for deals' answer, with that conversion."""
     lead = uow.leads.by_conversion(conversion_id)
-    if lead is None or not lead.conversion.pending:
+    if lead is None or lead.conversion is None or not lead.conversion.pending:
         return None  # unknown, or answered before (redelivery): nothing to do
-    return lead
+    return lead, lead.conversion
 
 
 def conversion_completed(deps: Dependencies, conversion_id: str, *, account_id: str,
@@ -129,10 +131,11 @@ def conversion_completed(deps: Dependencies, conversion_id: str, *, account_id: 
     """Deals confirmed: the lead becomes CONVERTED with links to what was created."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        lead = _pending_lead(uow, conversion_id)
-        if lead is None:
+        pending = _pending(uow, conversion_id)
+        if pending is None:
             return False
-        lead.conversion_progressed(lead.conversion.succeeded(
+        lead, waiting = pending
+        lead.conversion_progressed(waiting.succeeded(
             account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id,
             now=now), SAGA.actor, now)
         save_changes(uow, lead, SAGA.actor)
@@ -145,11 +148,12 @@ def conversion_failed(deps: Dependencies, conversion_id: str, *, error: str,
     """Deals failed: retried later, or (permanent) refused and the lead back to QUALIFIED."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        lead = _pending_lead(uow, conversion_id)
-        if lead is None:
+        pending = _pending(uow, conversion_id)
+        if pending is None:
             return False
+        lead, waiting = pending
         reason = " ".join((error or "").split())[:2000] or "deals gave no reason"
-        lead.conversion_progressed(lead.conversion.failed(
+        lead.conversion_progressed(waiting.failed(
             reason, now, permanent=permanent, policy=deps.conversion_retry), SAGA.actor, now)
         save_changes(uow, lead, SAGA.actor)
         uow.commit()

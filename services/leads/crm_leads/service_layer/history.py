@@ -1,7 +1,8 @@
 """Use case: reading the append-only history of a lead, merged leads' histories included."""
 from __future__ import annotations
 
-from crm_leads.service_layer.authorization import Caller, require_authenticated
+from crm_chassis.caller import Caller, require_authenticated
+
 from crm_leads.service_layer.lead_access import visible_lead
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.paging import Page, next_cursor, offset_of

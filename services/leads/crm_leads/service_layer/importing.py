@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
+import datetime as dt
+from typing import Iterable, Iterator, Mapping, Sequence
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import CrmError, ValidationErrors
 
 from crm_leads.domain import capture, importing
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.duplicates import DuplicateKeys
+from crm_leads.domain.values import LeadData
 from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
 from crm_leads.domain.normalise import Invalid
-from crm_leads.service_layer.authorization import Caller, require_importer
+from crm_leads.service_layer.authorization import require_importer
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.leads import (CaptureResult, DuplicatePolicy, capture_in,
                                           request_fingerprint)
@@ -45,7 +48,7 @@ def authorise_import(caller: Caller | None) -> Caller:
 
 
 def plan_import(caller: Caller | None, *, import_id: str, column_mapping: Mapping[str, str],
-                columns: list[str] = (), default_channel: str = "",
+                columns: Sequence[str] = (), default_channel: str = "",
                 default_campaign_id: str = "", default_sales_line_id: str = "") -> ImportPlan:
     """Check the header before any row is read; every problem is reported at once."""
     authorise_import(caller)
@@ -86,6 +89,7 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
                 try:
                     if error is not None:
                         raise error
+                    assert data is not None  # _build_row gives the data or the error
                     result = capture_in(
                         uow, deps, caller, scope, key_owner=IMPORT_KEY_OWNER,
                         key=plan.idempotency_key(row_number),
@@ -120,7 +124,8 @@ def _reported_id(result: CaptureResult) -> str:
     return result.lead.id if result.visible or not result.replayed else ""
 
 
-def _build_row(plan: ImportPlan, row_number: int, raw: Mapping[str, str], now):
+def _build_row(plan: ImportPlan, row_number: int, raw: Mapping[str, str], now: dt.datetime
+               ) -> tuple[int, dict[str, str], LeadData | None, CrmError | None]:
     """(row number, values, lead data or None, the row's problem or None)."""
     values = plan.row_values(raw)
     try:

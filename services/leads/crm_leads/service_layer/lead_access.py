@@ -1,12 +1,12 @@
 """Loading a lead within the caller's scope (visibility decided by the domain's access rules)."""
 from __future__ import annotations
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
 
 from crm_leads.domain import access
 from crm_leads.domain.access import Scope
 from crm_leads.domain.lead import Lead
-from crm_leads.service_layer.authorization import Caller, require_authenticated
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 

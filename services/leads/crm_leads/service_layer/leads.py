@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument,
                                 ValidationErrors)
 
@@ -16,8 +17,7 @@ from crm_leads.domain.access import Scope
 from crm_leads.domain.duplicates import DuplicateKeys, describe, find_among
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.values import LeadData
-from crm_leads.service_layer.authorization import (Caller, require_authenticated,
-                                                   require_capturer)
+from crm_leads.service_layer.authorization import require_capturer
 from crm_leads.service_layer.lead_access import changeable_lead, visible_lead
 from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
@@ -98,10 +98,10 @@ def _duplicate_of(uow: LeadsUnitOfWork, data: LeadData, candidates: list[Lead], 
         existing, keys = (visible or duplicates)[0]
         raise duplicate_error(existing, keys, scope)
     existing, keys = visible[0]
-    existing = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
-    if existing is None or not scope.can_see(existing):  # moved away meanwhile
+    locked = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
+    if locked is None or not scope.can_see(locked):  # moved away meanwhile
         raise hidden_duplicate_error(keys)
-    return existing, keys
+    return locked, keys
 
 
 def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: Scope, *,
@@ -116,6 +116,7 @@ def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: 
             raise InvalidArgument(f"idempotency key '{key}' was already used for another lead; "
                                   "use a new key for new data", field="idempotency_key")
         lead = found.previous_lead
+        assert lead is not None  # the lead an idempotency key names is never deleted
         return CaptureResult(lead, scope.can_see(lead), replayed=True)
     check_campaign(uow, data)
     actor = caller.actor

@@ -7,10 +7,12 @@ import datetime as dt
 from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.duplicates import DuplicateKeys
-from crm_leads.domain.lead import HistoryEntry, Lead
+from crm_leads.domain.history import HistoryEntry
+from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.search import LeadQuery
+from crm_leads.domain.values import Channel
 
 
 class LeadRepository(abc.ABC):
@@ -103,7 +105,8 @@ class CampaignRepository(abc.ABC):
     def save(self, campaign: Campaign) -> None: ...
 
     @abc.abstractmethod
-    def list(self, after_name: str, limit: int, channel=None) -> list[Campaign]:
+    def list(self, after_name: str, limit: int, channel: Channel | None = None
+             ) -> list[Campaign]:
         """Campaigns by lower-cased name after ``after_name``."""
 
 

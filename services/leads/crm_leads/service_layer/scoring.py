@@ -3,9 +3,11 @@ and the scoring of one lead the other use cases call after a change (:func:`resc
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from crm.leads.v1 import events_pb2
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 from crm_leads.domain.lead import READ_ONLY, Lead
@@ -14,7 +16,7 @@ from crm_leads.domain.scoring.engine import Score
 from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel, build_model
 from crm_leads.service_layer import event_messages
-from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
+from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES,
                                                    require_department)
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import visible_lead
@@ -66,7 +68,8 @@ def get_scoring_model(deps: Dependencies, caller: Caller | None,
 
 
 def update_scoring_model(deps: Dependencies, caller: Caller | None, sales_line_id: str, *,
-                         fit_rules: list[dict], engagement_rules: list[dict],
+                         fit_rules: list[dict[str, Any]],
+                         engagement_rules: list[dict[str, Any]],
                          expected_version: int = 0) -> tuple[ScoringModel, PredictiveModel]:
     """Replace the rules; the line's leads are rescored in the background (rescore_batch)."""
     caller = require_department(caller, *EDITORS, doing="changing a scoring model")

@@ -1,8 +1,9 @@
 """Use case: searching the caller's leads (the "lead provider")."""
 from __future__ import annotations
 
+from crm_chassis.caller import Caller, require_authenticated
+
 from crm_leads.domain.search import LeadFilter, SortField, build_query
-from crm_leads.service_layer.authorization import Caller, require_authenticated
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.paging import Page
 

@@ -20,7 +20,7 @@ from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.entrypoints.wiring import build
 from crm_leads.service_layer import leads as lead_cases
-from crm_leads.service_layer.authorization import SERVICE, Caller
+from crm_chassis.caller import SERVICE, Caller
 
 pytestmark = pytest.mark.integration
 

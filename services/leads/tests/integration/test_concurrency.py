@@ -22,7 +22,7 @@ from crm_leads.adapters.locks import lock_key
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.lead import Lead
 from crm_leads.service_layer import assignment, leads as lead_cases
-from crm_leads.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 pytestmark = pytest.mark.integration
 

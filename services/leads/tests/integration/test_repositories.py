@@ -17,7 +17,7 @@ from crm_leads.domain.conversion import ConversionState
 from crm_leads.domain.lead import LeadStatus
 from crm_leads.service_layer import (activities, assignment, campaigns, conversion, history,
                                      leads as lead_cases, lifecycle, scoring)
-from crm_leads.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from crm_chassis.testing import wait_until
 from crm_leads.adapters import orm, repositories
 from crm_leads.service_layer import activities, history, importing, leads as lead_cases
 from crm_leads.service_layer import lifecycle, scoring
-from crm_leads.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ from crm_leads.domain.lead import LeadStatus
 from crm_leads.domain.search import LeadFilter
 from crm_leads.entrypoints import worker as worker_module
 from crm_leads.service_layer import conversion, leads as lead_cases, scoring, searching
-from crm_leads.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 pytestmark = pytest.mark.integration
 NOW = dt.datetime.now(dt.timezone.utc)

@@ -29,7 +29,7 @@ from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState, RetryPolicy
 from crm_leads.domain.lead import LeadStatus
 from crm_leads.service_layer import assignment, conversion, leads as lead_cases
-from crm_leads.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 pytestmark = pytest.mark.integration
 MANIFEST = manifests.load(Path(__file__).resolve().parents[2] / "service.toml")

@@ -19,7 +19,7 @@ from crm_leads.domain.lead import OPEN, READ_ONLY
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.service_layer import leads as lead_cases
 from crm_leads.service_layer import repositories as repos
-from crm_leads.service_layer.authorization import SERVICE, Caller
+from crm_chassis.caller import SERVICE, Caller
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 

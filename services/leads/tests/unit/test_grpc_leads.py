@@ -10,7 +10,7 @@ from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2
 
 from crm_leads.domain.access import Scope, TeamRole
-from crm_leads.service_layer.authorization import Caller
+from crm_chassis.caller import Caller
 
 SC = grpc.StatusCode
 STRANGER = Caller("zoe", departments=frozenset({"sales"}), display_name="Zoe Stranger")
