@@ -44,7 +44,7 @@ from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
 from crm_chassis.messaging.handlers import (IdempotentEventHandler, PoisonTolerantQueueConsumer,
-                                            handle_once)
+                                            handle_once, unit_of_work_factory)
 from crm_chassis.outbox.tables import inbox_table
 
 log = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ def idempotent_batch_handler(source_service: str, event_type: str, message_cls: 
         @functools.wraps(function)
         def entry(self, batch):
             consumer = f"{type(self).name}.{function.__name__}"
-            return handle_batch(consumer, batch, getattr(self, uow_attribute),
+            return handle_batch(consumer, batch, unit_of_work_factory(self, uow_attribute),
                                 functools.partial(function, self))
 
         return BatchingEventHandler.decorator(
