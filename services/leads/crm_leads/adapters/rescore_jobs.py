@@ -9,24 +9,16 @@ walk: its generation grows, and a batch of the older walk can no longer move the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_leads.adapters import orm
+from crm_leads.service_layer.ports import RescoreJob
 
 J = orm.rescore_jobs
 MODEL_CHANGED = "model_changed"
 DECAY = "decay"
-
-
-@dataclass(frozen=True)
-class RescoreJob:
-    sales_line_id: str
-    generation: int
-    reason: str
-    after_id: str
 
 
 def request(session: Session, sales_line_id: str, reason: str, now: dt.datetime) -> None:
@@ -45,6 +37,8 @@ def request(session: Session, sales_line_id: str, reason: str, now: dt.datetime)
 
 
 class RescoreJobs:
+    """The RescoreJobQueue port on the rescore_jobs table, each call a transaction of its own."""
+
     def __init__(self, session_factory: sessionmaker[Session]):
         self._sessions = session_factory
 

@@ -2,14 +2,16 @@
 territory's ports (scopes, team members, handover strategy), a clock and id generator."""
 from __future__ import annotations
 
-import pickle
+import dataclasses
 import datetime as dt
 import itertools
+import pickle
 from dataclasses import replace
 
 import pytest
 
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
+from crm_chassis.testing.fakes import FixedClock
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 from crm_leads.domain.access import Scope, TeamRole
@@ -21,6 +23,7 @@ from crm_leads.service_layer import leads as lead_cases
 from crm_leads.service_layer import repositories as repos
 from crm_chassis.caller import SERVICE, Caller
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.ports import RescoreJob
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
@@ -231,18 +234,9 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, LeadsUnitOfWork):
         self.store.__dict__.update(pickle.loads(self._saved))
 
 
-class FakeClock:
-    def __init__(self, now=T0):
-        self.current = now
-
-    def now(self):
-        return self.current
-
-    def advance(self, **kwargs):
-        self.current += dt.timedelta(**kwargs)
-
-
 class FakeIds:
+    """Zero-padded, so ids sort in the order they were made (keyset pages break ties by id)."""
+
     def __init__(self):
         self.counter = itertools.count(1)
 
@@ -266,6 +260,26 @@ class FakeTeams:
         return frozenset(self.members_by_team.get(team_id, ()))
 
 
+class FakeRescoreJobs:
+    """The RescoreJobQueue port in memory (the worker's timers walk it; use cases never do)."""
+
+    def __init__(self):
+        self.jobs = {}
+
+    def request(self, sales_line_id, reason, now):
+        self.jobs.setdefault(sales_line_id, RescoreJob(sales_line_id, 1, reason, ""))
+
+    def pending(self):
+        return list(self.jobs.values())
+
+    def advance(self, job, after_id, rescored):
+        if after_id:
+            self.jobs[job.sales_line_id] = dataclasses.replace(job, after_id=after_id)
+        else:
+            self.jobs.pop(job.sales_line_id, None)
+        return True
+
+
 class RoundRobinHandover:
     """Territory's round-robin strategy, as the port would answer it."""
 
@@ -287,13 +301,14 @@ class World:
 
     def __init__(self):
         self.store, self.events = Store(), []
-        self.clock, self.ids = FakeClock(), FakeIds()
+        self.clock, self.ids = FixedClock(T0), FakeIds()
         self.scopes, self.teams, self.handover = FakeScopes(), FakeTeams(), RoundRobinHandover()
         self.crash_on_commit = None
         self.deps = Dependencies(
             uow=lambda: FakeUnitOfWork(self.store, self.events, self.crash_on_commit),
-            scopes=self.scopes, teams=self.teams, handover=self.handover, clock=self.clock,
-            ids=self.ids, conversion_retry=RetryPolicy())
+            scopes=self.scopes, teams=self.teams, handover=self.handover,
+            rescore_jobs=FakeRescoreJobs(), clock=self.clock, ids=self.ids,
+            conversion_retry=RetryPolicy())
         self._keys = itertools.count(1)
 
     def event_types(self):

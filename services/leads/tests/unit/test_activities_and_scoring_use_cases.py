@@ -110,7 +110,7 @@ def test_decay_rescoring_publishes_only_changes(modelled):
     lead = world.lead_in(location__country="DE")
     record(world, lead)
     assert scoring.rescore_batch(world.deps, world.line) == (0, "")
-    world.clock.advance(days=7)
+    world.clock.advance(dt.timedelta(days=7))
     assert scoring.lines_with_models(world.deps) == [world.line]
     changed, cursor = scoring.rescore_batch(world.deps, world.line)
     assert (changed, cursor) == (1, "") and world.store.leads[lead.id].score.value == 50

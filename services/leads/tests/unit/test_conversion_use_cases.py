@@ -1,4 +1,5 @@
 """The conversion saga: requested -> converting -> converted | failed-retrying, deals down."""
+import datetime as dt
 
 import pytest
 
@@ -62,14 +63,14 @@ def test_deals_down_the_saga_retries_visibly_until_it_answers(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead).conversion.conversion_id
     assert conversion.dispatch_due_conversions(world.deps) == 0  # waiting for the answer
-    world.clock.advance(minutes=2)
+    world.clock.advance(dt.timedelta(minutes=2))
     assert conversion.dispatch_due_conversions(world.deps) == 1  # timed out
     saga = world.store.leads[lead.id].conversion
     assert saga.state is ConversionState.FAILED_RETRYING and "did not answer" in saga.last_error
     assert world.events_of("lead_conversion_failed")[-1].conversion.state == 4
-    world.clock.advance(seconds=29)
+    world.clock.advance(dt.timedelta(seconds=29))
     assert conversion.dispatch_due_conversions(world.deps) == 0  # backoff not over
-    world.clock.advance(seconds=1)
+    world.clock.advance(dt.timedelta(seconds=1))
     assert conversion.dispatch_due_conversions(world.deps) == 1  # attempt 2
     assert world.events_of("lead_conversion_requested")[-1].attempt == 2
     assert conversion.conversion_failed(world.deps, conversion_id, error="deals db unavailable",

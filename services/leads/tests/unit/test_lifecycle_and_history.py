@@ -1,4 +1,6 @@
 """Qualify / disqualify / reactivate use cases and the append-only history."""
+import datetime as dt
+
 import pytest
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -52,9 +54,9 @@ def test_strangers_and_the_queue(world):
 
 def test_history_tells_who_when_and_what_in_order(world):
     lead = world.lead_in()
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     update_lead(world.deps, world.sue, lead.id, {"person.title": "CTO", "location.city": "Köln"})
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     lifecycle.qualify(world.deps, world.ann, lead.id, "ready")
     entries = lead_history(world.deps, world.meg, lead.id).items
     assert [(e.action, e.actor.id) for e in entries] == [

@@ -24,7 +24,7 @@ def scored(world):
         made.append(world.lead_in(custom_attributes__tier=str(n), person__first_name=f"P{n}",
                                   company__name=f"Company {n}", location__country="DE" if n % 2
                                   else "FR", source__channel="event" if n < 3 else "referral"))
-        world.clock.advance(minutes=1)
+        world.clock.advance(dt.timedelta(minutes=1))
     return made
 
 
