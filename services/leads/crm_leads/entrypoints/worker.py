@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Callable
+from typing import Any
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
@@ -38,7 +38,6 @@ from crm_chassis.unit_of_work import AbstractUnitOfWork
 from crm_leads.adapters import metrics, rescore_jobs
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import settings, wiring
-from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.service_layer import assignment, conversion, scoring
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.ports import RescoreJobQueue
@@ -52,15 +51,15 @@ ROUTED_BATCH = 250
 
 
 class SettingTimer(Timer):  # type: ignore[misc]
-    """A nameko timer whose interval is a setting, read when the worker starts (the settings
-    are never read at import)."""
+    """A nameko timer whose interval is the setting named ``setting`` (seconds), read when the
+    worker starts: the settings are never read at import."""
 
-    def __init__(self, interval_of: Callable[[LeadsSettings], float], **kwargs: Any) -> None:
+    def __init__(self, setting: str, **kwargs: Any) -> None:
         super().__init__(interval=None, **kwargs)
-        self._interval_of = interval_of
+        self._setting = setting
 
     def setup(self) -> None:
-        self.interval = self._interval_of(settings.load())
+        self.interval = float(getattr(settings.load(), self._setting))
 
 
 setting_timer = SettingTimer.decorator
@@ -159,11 +158,11 @@ class LeadsWorker(ScopeReplicaHandlers):
                              self.deps.clock.now())
 
     # -- timers -------------------------------------------------------------------------------
-    @setting_timer(lambda loaded: loaded.conversion_dispatch_seconds)
+    @setting_timer("conversion_dispatch_seconds")
     def dispatch_conversions(self):
         send_due_conversions(self.deps, self.deps.conversion_dispatch_batch)
 
-    @setting_timer(lambda loaded: loaded.decay_sweep_seconds)
+    @setting_timer("decay_sweep_seconds")
     def sweep_decay(self):
         for line in scoring.lines_with_models(self.deps):
             self.deps.rescore_jobs.request(line, rescore_jobs.DECAY, self.deps.clock.now())

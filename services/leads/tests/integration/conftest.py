@@ -18,7 +18,7 @@ from crm_chassis.testing import database_fixtures
 from crm_leads import migrate
 from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.entrypoints.settings import LeadsSettings
-from crm_leads.entrypoints.wiring import build
+from crm_leads.entrypoints.wiring import build_dependencies
 from crm_leads.service_layer import leads as lead_cases
 from crm_chassis.caller import SERVICE, Caller
 
@@ -55,17 +55,20 @@ def handover():
 
 
 @pytest.fixture(scope="session")
-def wiring(settings, engine, handover):
-    return build(settings, engine=engine, handover=handover)
+def deps(settings, engine, handover):
+    deps = build_dependencies(settings, engine=engine, handover=handover)
+    yield deps
+    deps.close()
 
 
 @pytest.fixture(scope="session")
-def deps(wiring):
-    return wiring.deps
+def replica(deps):
+    """The access replica the use cases read (tests invalidate it after writing a snapshot)."""
+    return deps.scopes.replica
 
 
 @pytest.fixture(scope="session")
-def grant_scopes(engine, wiring):
+def grant_scopes(engine, replica):
     """grant_scopes("ann", {"team-a": "expert"}) stores ann's next snapshot in the replica.
     Memberships are grants with source "membership" (TeamDirectory reads those)."""
     versions = itertools.count(1)
@@ -77,7 +80,7 @@ def grant_scopes(engine, wiring):
         with session_factory() as session:
             assert apply_user_access_changed(session, message)
             session.commit()
-        wiring.replica.invalidate(user_id)
+        replica.invalidate(user_id)
     return grant
 
 

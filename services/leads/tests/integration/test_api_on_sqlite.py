@@ -23,7 +23,7 @@ from crm_leads import migrate
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
 from crm_leads.entrypoints.settings import LeadsSettings
-from crm_leads.entrypoints.wiring import build
+from crm_leads.entrypoints.wiring import build_dependencies
 from crm_leads.service_layer.assignment import apply_routing
 
 pytestmark = pytest.mark.integration
@@ -39,20 +39,21 @@ def sqlite_api(tmp_path):
     settings = LeadsSettings.load("leads", env={}, database_url=url, grpc_port=0, metrics_port=0,
                                   shutdown_grace_seconds=0.5)
     engine = make_engine(url)
-    wiring = build(settings, engine=engine)
+    deps = build_dependencies(settings, engine=engine)
     keys = TestKeys()
-    server = api.start(settings, wiring.deps, verifier=keys.verifier(), access_log=False)
+    server = api.start(settings, deps, verifier=keys.verifier(), access_log=False)
     channel = grpc.insecure_channel(server.address)
     try:
-        yield engine, wiring, keys, lead_service_pb2_grpc.LeadServiceStub(channel)
+        yield engine, deps, keys, lead_service_pb2_grpc.LeadServiceStub(channel)
     finally:
         channel.close()
         server.stop(0)
+        deps.close()
         engine.dispose()
 
 
 def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite_api):
-    engine, wiring, keys, leads = sqlite_api
+    engine, deps, keys, leads = sqlite_api
     versions = itertools.count(1)
 
     def grant(user_id, *grants):
@@ -60,7 +61,7 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
             assert apply_user_access_changed(session, user_access_changed_message(
                 user_id, next(versions), grants))
             session.commit()
-        wiring.replica.invalidate()   # as the worker's handler does on every snapshot
+        deps.scopes.replica.invalidate()   # as the worker's handler does on every snapshot
 
     def call(method, request, user_id, departments=("sales",), kind="user", roles=()):
         token = keys.token(user_id, kind, tuple(roles), departments, user_id)
@@ -77,7 +78,7 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
                                    email=f"jo.{uuid.uuid4().hex[:8]}@parkworks.example"),
             source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM))),
         "webform", departments=(), kind="service", roles=("capture_leads",)).lead
-    assert apply_routing(wiring.deps, RoutingDecision(
+    assert apply_routing(deps, RoutingDecision(
         uuid.uuid4().hex, created.id, dt.datetime.now(dt.timezone.utc), "line-a", team, "owner",
         "test routing"))
 

@@ -39,7 +39,7 @@ def event(message, producer: str, event_type: str, aggregate_id: str,
 def worker(deps):
     """The nameko service class with its dependencies injected, as the container would."""
     instance = object.__new__(worker_module.LeadsWorker)
-    instance.uow, instance.deps = deps.uow, deps
+    instance.deps = deps   # the handlers open their units of work from deps.uow
     return instance
 
 

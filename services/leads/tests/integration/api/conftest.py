@@ -80,7 +80,7 @@ class Team:
     service accounts: a web form (capture_leads), an e-mail platform (record_lead_activity)
     and one without any service role."""
 
-    def __init__(self, engine, wiring, deps):
+    def __init__(self, engine, deps):
         tag = uuid.uuid4().hex[:8]
         self.id, self.other_id, self.line = f"team-{tag}", f"other-{tag}", f"line-{tag}"
         self.owner, self.mate, self.supervisor = (Person(f"{n}-{tag}") for n in
@@ -95,7 +95,7 @@ class Team:
         self.mailer = Person(f"mailer-{tag}", departments=(), roles=(RECORD_LEAD_ACTIVITY,),
                              kind="service")
         self.bare_service = Person(f"service-{tag}", departments=(), kind="service")
-        self._engine, self._wiring, self._deps = engine, wiring, deps
+        self._engine, self._deps = engine, deps
         self._versions = itertools.count(1)
         for person, role in ((self.owner, "expert"), (self.mate, "expert"),
                              (self.supervisor, "supervisor")):
@@ -109,7 +109,7 @@ class Team:
         with make_session_factory(self._engine)() as session:
             assert apply_user_access_changed(session, message)
             session.commit()
-        self._wiring.replica.invalidate(person.id)
+        self._deps.scopes.replica.invalidate(person.id)
 
     def route(self, lead_id: str, owner: Person | None = None, team_id: str = "") -> None:
         """Place the lead as territory's lead_routed would (the worker's handler does this)."""
@@ -120,5 +120,5 @@ class Team:
 
 
 @pytest.fixture
-def team(engine, wiring, deps):
-    return Team(engine, wiring, deps)
+def team(engine, deps):
+    return Team(engine, deps)

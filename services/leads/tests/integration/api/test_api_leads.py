@@ -84,9 +84,16 @@ def test_visibility_matrix(client, team, who, sees):
 def test_revoked_scope_hides_the_lead(client, team):
     lead_id = routed_lead(client, team)
     client.call(client.leads.GetLead, lead_service_pb2.GetLeadRequest(lead_id=lead_id), team.mate)
-    team.grant(team.mate, active=False)  # deactivated (territory's snapshot says inactive)
+    team.grant(team.mate)  # territory's snapshot lists no team any more
     err = client.error(client.leads.GetLead, lead_service_pb2.GetLeadRequest(lead_id=lead_id), team.mate)
     assert err.code() == SC.NOT_FOUND
+
+
+def test_a_deactivated_persons_token_is_refused_on_every_call(client, team):
+    lead_id = routed_lead(client, team)
+    team.grant(team.mate, active=False)  # deactivated (territory's snapshot says inactive)
+    err = client.error(client.leads.GetLead, lead_service_pb2.GetLeadRequest(lead_id=lead_id), team.mate)
+    assert err.code() == SC.UNAUTHENTICATED and "deactivated" in err.details()
 
 
 def test_teammate_works_leaders_reassign_expert_may_not(client, team):
