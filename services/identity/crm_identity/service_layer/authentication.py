@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,7 +29,8 @@ class Tokens:
 
 
 def _access_token(deps: Dependencies, uow: IdentityUnitOfWork, *, subject_id: str, kind: str,
-                  roles: Iterable[str], departments: Iterable[str], display_name: str) -> tuple[str, dt.datetime]:
+                  roles: Iterable[str], departments: Iterable[str], display_name: str
+                  ) -> tuple[str, dt.datetime]:
     key = signing_keys.active_key_in(uow)
     return deps.tokens.issue(key, subject_id=subject_id, kind=kind, roles=sorted(roles),
                              departments=sorted(departments), display_name=display_name,
@@ -41,7 +41,7 @@ def _user_tokens(deps: Dependencies, uow: IdentityUnitOfWork, user: User, now: d
                  family_id: str | None = None, family_expires_at: dt.datetime | None = None
                  ) -> Tokens:
     refresh, value = RefreshToken.issue(
-        id=uuid.uuid4().hex, family_id=family_id or uuid.uuid4().hex, user_id=user.id, now=now,
+        id=deps.ids.new_id(), family_id=family_id or deps.ids.new_id(), user_id=user.id, now=now,
         ttl=dt.timedelta(seconds=deps.config.refresh_token_ttl_seconds),
         family_expires_at=family_expires_at or
         now + dt.timedelta(seconds=deps.config.refresh_family_max_seconds))

@@ -1,16 +1,19 @@
-"""Everything a use case needs besides its arguments, built once per process by an entrypoint."""
+"""Everything a use case needs besides its caller and its arguments, built once per process by an
+entrypoint (entrypoints/wiring.py): the chassis' unit of work factory, clock and ids, and
+identity's own ports and configuration."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
+from crm_chassis import use_cases
 from crm_chassis.errors import InvalidArgument
 
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
 from crm_identity.domain.throttling import ThrottlePolicy
-from crm_identity.service_layer.ports import (AccessTokenIssuer, AttemptMonitor, Clock,
-                                              KeyFactory, NoAttemptMonitor, PasswordHasher)
+from crm_identity.service_layer.ports import (AccessTokenIssuer, AttemptMonitor, KeyFactory,
+                                              NoAttemptMonitor, PasswordHasher)
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 
@@ -34,11 +37,10 @@ class AuthConfig:
             raise InvalidArgument("key rotation period must be positive", field="key_rotation_days")
 
 
-@dataclass
-class Dependencies:
+@dataclass(frozen=True, kw_only=True)
+class Dependencies(use_cases.Dependencies):
     uow: Callable[[], IdentityUnitOfWork]
     hasher: PasswordHasher
-    clock: Clock
     keys: KeyFactory
     tokens: AccessTokenIssuer
     config: AuthConfig = field(default_factory=AuthConfig)

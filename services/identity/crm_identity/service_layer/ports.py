@@ -19,11 +19,6 @@ class PasswordHasher(Protocol):
         """True when the hash was made with weaker parameters than the current ones."""
 
 
-class Clock(Protocol):
-    def now(self) -> dt.datetime:
-        """Aware UTC now."""
-
-
 class KeyFactory(Protocol):
     def new_key(self, now: dt.datetime) -> SigningKey:
         """A fresh Ed25519 key pair with a new key id."""

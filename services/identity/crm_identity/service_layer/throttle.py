@@ -42,6 +42,7 @@ def record_failure(deps: Dependencies, credential: str, account_key: str, addres
     deps.monitor.failed(credential)
 
 
-def clear_failures(uow: IdentityUnitOfWork, credential: str, account_key: str, address: str) -> None:
+def clear_failures(uow: IdentityUnitOfWork, credential: str, account_key: str,
+                   address: str) -> None:
     """A success forgets its own address's failures (others' still count)."""
     uow.failed_attempts.clear(credential, account_key, address_key(address))

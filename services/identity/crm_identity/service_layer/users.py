@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 import base64
 import binascii
-import uuid
 from dataclasses import dataclass
 
 from crm_chassis.caller import Caller, require_authenticated
@@ -40,7 +39,7 @@ def create_user(deps: Dependencies, caller: Caller | None, *, email: str, displa
     caller = require_admin(caller)
     now = deps.clock.now()
     # Validate every field before the slow hash, so a form shows its problems at once.
-    user = User.create(id=uuid.uuid4().hex, email=email, display_name=display_name,
+    user = User.create(id=deps.ids.new_id(), email=email, display_name=display_name,
                        password_hash="", departments=departments, roles=roles, now=now)
     password_policy.check(password, email=user.email)
     with deps.uow() as uow:
