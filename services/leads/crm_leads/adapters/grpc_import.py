@@ -26,7 +26,7 @@ def _plan(caller: Caller | None, requests: Iterator) -> ImportPlan:
     return importing.plan_import(
         caller, import_id=header.import_id, column_mapping=dict(header.column_mapping),
         columns=list(header.columns),
-        default_channel=enum_word(lead_pb2.Channel, "CHANNEL", header.default_channel),
+        default_channel=enum_word(lead_pb2.Channel, header.default_channel),
         default_campaign_id=header.default_campaign_id,
         default_sales_line_id=header.default_sales_line_id)
 

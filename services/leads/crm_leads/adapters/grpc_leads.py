@@ -63,7 +63,7 @@ class LeadServicer(lead_service_pb2_grpc.LeadServiceServicer):
         activity = request.activity
         recorded = activities.record_activity(
             self.deps, grpc_mapping.caller(), lead_id=activity.lead_id, activity_id=activity.id,
-            kind=grpc_mapping.enum_word(lead_pb2.ActivityKind, "ACTIVITY_KIND", activity.kind),
+            kind=grpc_mapping.enum_word(lead_pb2.ActivityKind, activity.kind),
             occurred_at=grpc_mapping.timestamp(activity, "occurred_at"),
             details=dict(activity.details))
         response = lead_service_pb2.RecordLeadActivityResponse(
@@ -89,8 +89,7 @@ class LeadServicer(lead_service_pb2_grpc.LeadServiceServicer):
                                                    request.lead_id, request.note))
 
     def DisqualifyLead(self, request, context):
-        reason = grpc_mapping.enum_word(lead_pb2.DisqualificationReason,
-                                        "DISQUALIFICATION_REASON", request.reason)
+        reason = grpc_mapping.enum_word(lead_pb2.DisqualificationReason, request.reason)
         return grpc_mapping.lead(lifecycle.disqualify(self.deps, grpc_mapping.caller(),
                                                       request.lead_id, reason, request.note))
 

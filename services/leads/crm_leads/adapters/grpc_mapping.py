@@ -16,9 +16,11 @@ from typing import Any
 
 from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
 from crm_chassis.events import actor_to_proto
+from crm_chassis.wire import enums
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
 from crm_leads.domain import normalise
@@ -29,7 +31,7 @@ from crm_leads.domain.search import LeadFilter, SortField, TimeRange
 from crm_leads.domain.values import Channel, CompanySize
 from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.leads import DuplicatePolicy
-from crm_leads.service_layer.paging import Page
+from crm_chassis.paging import Page
 
 # LeadInput paths whose value is a message field of the same name in the same group.
 _TEXT_FIELDS = {
@@ -55,15 +57,14 @@ def caller() -> Caller | None:
     return None if principal is None else Caller.from_principal(principal)
 
 
-def enum_word(proto_enum, prefix: str, number: int) -> str:
-    """Proto enum number -> the domain's word: CHANNEL_WEB_FORM -> "web_form"; 0 -> ""."""
-    if not number:
-        return ""
+def enum_word(proto_enum: EnumTypeWrapper, number: int) -> str:
+    """Proto enum number -> the domain's word: CHANNEL_WEB_FORM -> "web_form"; 0 -> "".
+    A number this server does not know goes on as its digits: the domain refuses it with its
+    own message, together with the request's other problems."""
     try:
-        name = proto_enum.Name(number)
-    except ValueError:
-        return str(number)  # an unknown number: the domain refuses it with its own message
-    return name.removeprefix(prefix + "_").lower()
+        return enums.word_of(proto_enum, number, "")
+    except InvalidArgument:
+        return str(number)
 
 
 def timestamp(message, name: str) -> dt.datetime | None:
@@ -82,10 +83,9 @@ def money(message, name: str) -> tuple[str, str] | None:
 
 # LeadInput paths that are not plain text fields of their group.
 _SPECIAL = {
-    "company.size": lambda lead: enum_word(lead_pb2.CompanySize, "COMPANY_SIZE",
-                                           lead.company.size),
+    "company.size": lambda lead: enum_word(lead_pb2.CompanySize, lead.company.size),
     "company.annual_revenue": lambda lead: money(lead.company, "annual_revenue"),
-    "source.channel": lambda lead: enum_word(lead_pb2.Channel, "CHANNEL", lead.source.channel),
+    "source.channel": lambda lead: enum_word(lead_pb2.Channel, lead.source.channel),
     "source.campaign_id": lambda lead: lead.source.campaign_id,
     "consent.email_marketing": lambda lead: lead.consent.email_marketing,
     "consent.phone_contact": lambda lead: lead.consent.phone_contact,
@@ -155,15 +155,16 @@ SORT_FIELDS = {
 }
 
 
-def _members(numbers, proto_enum, prefix: str, domain_enum, path: str, problems: list,
+def _members(numbers, proto_enum, domain_enum, path: str, problems: list,
              by_name: bool = False) -> frozenset:
     result = set()
     for number in numbers:
-        word = enum_word(proto_enum, prefix, number)
+        word = enum_word(proto_enum, number)
         try:
             result.add(domain_enum[word.upper()] if by_name else domain_enum(word))
         except (KeyError, ValueError):
-            problems.append((path, f"{number} is not a value of {prefix.lower()}; leave it out "
+            kind = enums.prefix_of(proto_enum).lower()
+            problems.append((path, f"{number} is not a value of {kind}; leave it out "
                                    f"or use one of {', '.join(m.name for m in domain_enum)}"))
     return frozenset(result)
 
@@ -182,13 +183,13 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
         except Invalid as exc:
             problems.append(("filter.countries", exc.reason))
     result = LeadFilter(
-        statuses=_members(message.statuses, lead_pb2.LeadStatus, "LEAD_STATUS", LeadStatus,
+        statuses=_members(message.statuses, lead_pb2.LeadStatus, LeadStatus,
                           "filter.statuses", problems, by_name=True),
-        grades=_members(message.grades, lead_pb2.Grade, "GRADE", Grade, "filter.grades",
+        grades=_members(message.grades, lead_pb2.Grade, Grade, "filter.grades",
                         problems, by_name=True),
         min_score=message.min_score if message.HasField("min_score") else 0,
         max_score=message.max_score if message.HasField("max_score") else 100,
-        channels=_members(message.channels, lead_pb2.Channel, "CHANNEL", Channel,
+        channels=_members(message.channels, lead_pb2.Channel, Channel,
                           "filter.channels", problems),
         campaign_ids=frozenset(v.strip() for v in message.campaign_ids if v.strip()),
         owner_user_ids=frozenset(v.strip() for v in message.owner_user_ids if v.strip()),
@@ -196,8 +197,8 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
         sales_line_ids=frozenset(v.strip() for v in message.sales_line_ids if v.strip()),
         countries=frozenset(countries),
         industries=frozenset(normalise.slug(v) for v in message.industries if normalise.slug(v)),
-        company_sizes=_members(message.company_sizes, lead_pb2.CompanySize, "COMPANY_SIZE",
-                               CompanySize, "filter.company_sizes", problems),
+        company_sizes=_members(message.company_sizes, lead_pb2.CompanySize, CompanySize,
+                               "filter.company_sizes", problems),
         created=_time_range(message.created), updated=_time_range(message.updated),
         text=message.text, unassigned_only=message.unassigned_only,
         custom_attributes=dict(message.custom_attributes))

@@ -32,7 +32,7 @@ def _value(campaign: campaign_pb2.Campaign, name: str, problems: list) -> Any:
     if name == "name":
         return campaign.name
     if name == "channel":
-        return enum_word(lead_pb2.Channel, "CHANNEL", campaign.channel)
+        return enum_word(lead_pb2.Channel, campaign.channel)
     if name in ("starts_on", "ends_on"):
         return _date(campaign, name, problems)
     if name == "cost":
@@ -55,7 +55,7 @@ def campaign_values(campaign: campaign_pb2.Campaign, mask_paths=None) -> dict[st
 
 
 def channel(number: int) -> str:
-    return enum_word(lead_pb2.Channel, "CHANNEL", number)
+    return enum_word(lead_pb2.Channel, number)
 
 
 # A campaign answer is the message its events carry (service_layer/event_messages.py).

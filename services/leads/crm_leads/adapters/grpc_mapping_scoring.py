@@ -13,12 +13,12 @@ from crm_leads.service_layer import event_messages
 
 def fit_rule(rule: scoring_pb2.FitRule) -> dict:
     return {"id": rule.id, "attribute": rule.attribute, "values": list(rule.values),
-            "operator": enum_word(scoring_pb2.RuleOperator, "RULE_OPERATOR", rule.operator),
+            "operator": enum_word(scoring_pb2.RuleOperator, rule.operator),
             "points": rule.points, "label": rule.label}
 
 
 def engagement_rule(rule: scoring_pb2.EngagementRule) -> dict:
-    return {"kind": enum_word(lead_pb2.ActivityKind, "ACTIVITY_KIND", rule.kind),
+    return {"kind": enum_word(lead_pb2.ActivityKind, rule.kind),
             "points": rule.points, "half_life_days": rule.half_life_days,
             "max_points": rule.max_points}
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from crm_chassis import paging
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
 from crm_leads.domain.access import Scope
@@ -27,8 +28,6 @@ from crm_leads.domain.normalise import fold
 from crm_leads.domain.scoring.engine import Grade
 from crm_leads.domain.values import Channel, CompanySize
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 MAX_TEXT = 200
 
 
@@ -104,7 +103,7 @@ class LeadQuery:
     filter: LeadFilter = field(default_factory=LeadFilter)
     sort: SortField = SortField.SCORE
     ascending: bool = False
-    page_size: int = DEFAULT_PAGE_SIZE
+    page_size: int = paging.DEFAULT_PAGE_SIZE
     after: tuple[Any, ...] | None = None  # keyset position (sort value, id) from the cursor
 
     def matches(self, lead: Lead) -> bool:
@@ -175,11 +174,10 @@ def build_query(scope: Scope, lead_filter: LeadFilter, *, sort: SortField | None
         bounds = getattr(lead_filter, name)
         if bounds.start and bounds.end and bounds.start >= bounds.end:
             problems.append((f"filter.{name}", "start must be before end"))
-    if page_size == 0:
-        page_size = DEFAULT_PAGE_SIZE
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        problems.append(("page.page_size", f"is {page_size}; use 1..{MAX_PAGE_SIZE} (0 means "
-                                           f"{DEFAULT_PAGE_SIZE})"))
+    try:
+        page_size = paging.page_size(page_size)
+    except InvalidArgument as exc:   # reported with the filter's problems
+        problems.append((exc.field or paging.PAGE_SIZE_FIELD, exc.message))
     if problems:
         raise ValidationErrors(problems)
     sort = sort or SortField.SCORE
@@ -197,8 +195,7 @@ def _decode_cursor(cursor: str, fingerprint: str) -> tuple[Any, ...]:
         if not (isinstance(key, list) and len(key) == 2):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        raise InvalidArgument("page.cursor is not a cursor this service gave out; start again "
-                              "without a cursor", field="page.cursor") from None
+        raise paging.bad_cursor() from None
     if query != fingerprint:
         raise InvalidArgument("page.cursor belongs to a search with other filters or sort; "
                               "use it with the same filters, or start again without a cursor",

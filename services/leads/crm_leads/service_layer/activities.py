@@ -8,6 +8,7 @@ from crm.leads.v1 import events_pb2
 
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import AlreadyExists
+from crm_chassis.paging import Page, fetch_offset_page
 
 from crm_leads.domain.activity import Activity, build_activity
 from crm_leads.domain.lead import Lead
@@ -18,7 +19,6 @@ from crm_leads.service_layer.authorization import records_activity_by_id
 from crm_leads.service_layer.lead_access import lead_id_of, visible_lead, workable_lead
 from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
-from crm_leads.service_layer.paging import Page, offset_of, next_cursor
 from crm_leads.service_layer.publishing import save_changes
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
@@ -79,11 +79,11 @@ def _emit_recorded(uow: LeadsUnitOfWork, lead: Lead, activity: Activity, caller:
 
 
 def list_activities(deps: Dependencies, caller: Caller | None, lead_id: str, *,
-                    page_size: int = 0, cursor: str = "") -> Page:
+                    page_size: int = 0, cursor: str = "") -> Page[Activity]:
     caller = require_authenticated(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
-    offset, size = offset_of(cursor, page_size)
     with deps.uow() as uow:
         lead = visible_lead(uow, scope, lead_id, for_update=False)
-        items = uow.activities.for_lead(lead.id)[offset:offset + size + 1]
-    return Page(items[:size], next_cursor(offset, size, len(items)))
+        activities = uow.activities.for_lead(lead.id)
+        return fetch_offset_page(lambda offset, limit: activities[offset:offset + limit],
+                                 page_size, cursor)

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from crm.leads.v1 import events_pb2
 from google.protobuf.message import Message
 
+from crm_chassis import paging
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 
@@ -17,7 +18,6 @@ from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES,
                                                    require_department)
 from crm_leads.service_layer.dependencies import Dependencies
-from crm_leads.service_layer.paging import Page
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 READERS = (SALES, MARKETING, MANAGEMENT)
@@ -90,18 +90,18 @@ def get_campaign(deps: Dependencies, caller: Caller | None, campaign_id: str) ->
 
 
 def list_campaigns(deps: Dependencies, caller: Caller | None, *, page_size: int = 0,
-                   cursor: str = "", channel: str = "") -> Page:
-    """Campaigns by name; the cursor is the last name of the previous page."""
+                   cursor: str = "", channel: str = "") -> paging.Page[Campaign]:
+    """Campaigns by name; the cursor holds the last name of the previous page."""
     require_department(caller, *READERS, doing="reading campaigns")
-    size = page_size or 50
-    if not 1 <= size <= 500:
-        raise InvalidArgument(f"page_size is {page_size}; use 1..500 (0 means 50)",
-                              field="page.page_size")
+    paging.page_size(page_size)   # refused before anything is read
     try:
         wanted = parse_channel(channel) if channel else None
     except Invalid as exc:
         raise InvalidArgument(f"channel: {exc.reason}", field="channel") from None
+
+    def fetch(after: tuple[paging.KeyPart, ...] | None, limit: int) -> list[Campaign]:
+        return uow.campaigns.list(str(after[0]) if after else "", limit, wanted)
+
     with deps.uow() as uow:
-        rows = uow.campaigns.list(cursor, size + 1, wanted)
-    page = rows[:size]
-    return Page(page, page[-1].name.lower() if len(rows) > size else "")
+        return paging.fetch_page(fetch, lambda campaign: (campaign.name.lower(),), page_size,
+                                 cursor)

@@ -11,6 +11,8 @@ import datetime as dt
 from crm.common.v1 import money_pb2
 from crm.leads.v1 import campaign_pb2, events_pb2, lead_pb2, scoring_pb2
 
+from crm_chassis.wire.enums import from_domain
+
 from crm_leads.domain import events
 from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign
@@ -20,13 +22,6 @@ from crm_leads.domain.scoring.engine import Grade, Score, ScoreFactor
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.values import LeadData, Money
-
-
-def _enum(proto_enum, prefix: str, member) -> int:
-    """Domain enum member -> proto enum number by name (Channel.WEB_FORM -> CHANNEL_WEB_FORM)."""
-    if member is None:
-        return 0
-    return proto_enum.Value(f"{prefix}_{member.name}")
 
 
 def _ts(target, moment: dt.datetime | None) -> None:
@@ -45,10 +40,10 @@ def lead_data(data: LeadData) -> lead_pb2.LeadInput:
         person=lead_pb2.Person(first_name=p.first_name, last_name=p.last_name, title=p.title,
                                email=p.email, phone=p.phone),
         company=lead_pb2.Company(name=c.name, industry=c.industry, website=c.website,
-                                 size=_enum(lead_pb2.CompanySize, "COMPANY_SIZE", c.size)),
+                                 size=from_domain(lead_pb2.CompanySize, c.size)),
         location=lead_pb2.Location(country=loc.country, region=loc.region, city=loc.city,
                                    postal_code=loc.postal_code),
-        source=lead_pb2.Source(channel=_enum(lead_pb2.Channel, "CHANNEL", data.source.channel),
+        source=lead_pb2.Source(channel=from_domain(lead_pb2.Channel, data.source.channel),
                                campaign_id=data.source.campaign_id),
         sales_line_id=data.sales_line_id, product_interest=list(data.product_interest),
         consent=lead_pb2.Consent(email_marketing=data.consent.email_marketing,
@@ -62,7 +57,7 @@ def lead_data(data: LeadData) -> lead_pb2.LeadInput:
 
 
 def factor(item: ScoreFactor) -> lead_pb2.ScoreFactor:
-    return lead_pb2.ScoreFactor(kind=_enum(lead_pb2.FactorKind, "FACTOR_KIND", item.kind),
+    return lead_pb2.ScoreFactor(kind=from_domain(lead_pb2.FactorKind, item.kind),
                                 label=item.label, points=str(item.points),
                                 source_id=item.source_id)
 
@@ -79,14 +74,14 @@ def score(value: Score) -> lead_pb2.LeadScore:
 
 
 def grade(value: Grade | None) -> int:
-    return _enum(lead_pb2.Grade, "GRADE", value)
+    return from_domain(lead_pb2.Grade, value)
 
 
 def conversion(value: Conversion) -> lead_pb2.Conversion:
     request = value.request
     message = lead_pb2.Conversion(
         conversion_id=value.conversion_id,
-        state=_enum(lead_pb2.ConversionState, "CONVERSION_STATE", value.state),
+        state=from_domain(lead_pb2.ConversionState, value.state),
         attempts=value.attempts, last_error=value.last_error, account_id=value.account_id,
         contact_id=value.contact_id, opportunity_id=value.opportunity_id,
         link_account_id=request.link_account_id, opportunity_name=request.opportunity_name)
@@ -103,9 +98,9 @@ def lead(value: Lead) -> lead_pb2.Lead:
     a = value.assignment
     message = lead_pb2.Lead(
         id=value.id, data=lead_data(value.data),
-        status=_enum(lead_pb2.LeadStatus, "LEAD_STATUS", value.status),
-        disqualification_reason=_enum(lead_pb2.DisqualificationReason,
-                                      "DISQUALIFICATION_REASON", value.disqualification_reason),
+        status=from_domain(lead_pb2.LeadStatus, value.status),
+        disqualification_reason=from_domain(lead_pb2.DisqualificationReason,
+                                            value.disqualification_reason),
         status_note=value.status_note,
         assignment=lead_pb2.Assignment(team_id=a.team_id, owner_user_id=a.owner_user_id,
                                        method=a.method.value, explanation=a.explanation,
@@ -129,7 +124,7 @@ def field_change(change: FieldChange) -> lead_pb2.FieldChange:
 def activity(value: Activity) -> lead_pb2.LeadActivity:
     message = lead_pb2.LeadActivity(
         id=value.id, lead_id=value.lead_id,
-        kind=_enum(lead_pb2.ActivityKind, "ACTIVITY_KIND", value.kind), details=value.details)
+        kind=from_domain(lead_pb2.ActivityKind, value.kind), details=value.details)
     _ts(message.occurred_at, value.occurred_at)
     return message
 
@@ -141,7 +136,7 @@ def _date(value: dt.date | None) -> campaign_pb2.CalendarDate | None:
 
 def campaign(value: Campaign) -> campaign_pb2.Campaign:
     message = campaign_pb2.Campaign(
-        id=value.id, name=value.name, channel=_enum(lead_pb2.Channel, "CHANNEL", value.channel),
+        id=value.id, name=value.name, channel=from_domain(lead_pb2.Channel, value.channel),
         starts_on=_date(value.starts_on), ends_on=_date(value.ends_on), cost=money(value.cost),
         version=value.version)
     _ts(message.created_at, value.created_at)
@@ -154,10 +149,10 @@ def scoring_model(model: ScoringModel, predictive: PredictiveModel) -> scoring_p
         sales_line_id=model.sales_line_id, version=model.version,
         fit_rules=[scoring_pb2.FitRule(
             id=r.id, attribute=r.attribute, values=list(r.values), points=r.points, label=r.label,
-            operator=_enum(scoring_pb2.RuleOperator, "RULE_OPERATOR", r.operator))
+            operator=from_domain(scoring_pb2.RuleOperator, r.operator))
             for r in model.fit_rules],
         engagement_rules=[scoring_pb2.EngagementRule(
-            kind=_enum(lead_pb2.ActivityKind, "ACTIVITY_KIND", r.kind), points=r.points,
+            kind=from_domain(lead_pb2.ActivityKind, r.kind), points=r.points,
             half_life_days=str(r.half_life_days), max_points=r.max_points)
             for r in model.engagement_rules],
         predictive=scoring_pb2.PredictiveStatus(
@@ -190,8 +185,7 @@ def lead_event(event: events.LeadEvent):
     if isinstance(event, events.LeadStatusChanged):
         return events_pb2.LeadStatusChanged(
             lead_id=changed.id, sales_line_id=line, team_id=team,
-            previous_status=lead_pb2.LeadStatus.Value(
-                f"LEAD_STATUS_{event.previous_status.name}"),
+            previous_status=from_domain(lead_pb2.LeadStatus, event.previous_status),
             status=snapshot.status, note=event.note)
     if isinstance(event, events.LeadQualified):
         return events_pb2.LeadQualified(lead=snapshot)

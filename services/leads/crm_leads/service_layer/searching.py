@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from crm_chassis.caller import Caller, require_authenticated
+from crm_chassis.paging import Page
 
+from crm_leads.domain.lead import Lead
 from crm_leads.domain.search import LeadFilter, SortField, build_query
 from crm_leads.service_layer.dependencies import Dependencies
-from crm_leads.service_layer.paging import Page
 
 
 def search_leads(deps: Dependencies, caller: Caller | None, lead_filter: LeadFilter, *,
                  sort: SortField | None = None, ascending: bool | None = None,
-                 page_size: int = 0, cursor: str = "") -> Page:
+                 page_size: int = 0, cursor: str = "") -> Page[Lead]:
     """One page of the caller's leads matching the filter. A caller with an empty scope (an
     administrator who is in no team) gets an empty page, not an error."""
     caller = require_authenticated(caller)

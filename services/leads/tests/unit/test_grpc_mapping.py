@@ -58,4 +58,4 @@ def test_unknown_policy_and_sort_numbers_are_refused():
         grpc_mapping.duplicate_policy(7)
     with pytest.raises(InvalidArgument, match="SCORE, CREATED_AT or UPDATED_AT"):
         grpc_mapping.sort_field(9)
-    assert grpc_mapping.enum_word(lead_pb2.Channel, "CHANNEL", 99) == "99"
+    assert grpc_mapping.enum_word(lead_pb2.Channel, 99) == "99"

@@ -96,7 +96,7 @@ def test_a_cursor_only_works_with_its_own_query(world, scored):
     page = search_leads(world.deps, world.ann, LeadFilter(), page_size=2)
     with pytest.raises(InvalidArgument, match="other filters or sort"):
         search_leads(world.deps, world.ann, LeadFilter(text="p"), cursor=page.next_cursor)
-    with pytest.raises(InvalidArgument, match="not a cursor this service gave out"):
+    with pytest.raises(InvalidArgument, match="not a cursor this service issued"):
         search_leads(world.deps, world.ann, LeadFilter(), cursor="garbage!")
 
 
