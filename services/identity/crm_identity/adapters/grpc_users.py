@@ -36,7 +36,7 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
             status=grpc_mapping.STATUS_FROM_PROTO.get(request.status, "?"),
             department=request.department, role=request.role, query=request.query)
         response = users_pb2.ListUsersResponse(
-            users=[grpc_mapping.user_to_proto(user) for user in page.users])
+            users=[grpc_mapping.user_to_proto(user) for user in page.items])
         response.page.next_cursor = page.next_cursor
         return response
 

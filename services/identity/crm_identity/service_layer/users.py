@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-import base64
-import binascii
-from dataclasses import dataclass
 
+from crm_chassis import paging
 from crm_chassis.caller import Caller, require_authenticated
+from crm_chassis.paging import Page
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
 
 from crm_identity.domain import password_policy
@@ -20,8 +19,6 @@ from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 UPDATABLE_FIELDS = ("display_name", "email", "roles")
 MAX_REASON_LENGTH = 500
 
@@ -60,34 +57,12 @@ def get_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
         return _load(uow, user_id)
 
 
-@dataclass(frozen=True)
-class UserPage:
-    users: list[User]
-    next_cursor: str
-
-
-def _decode_cursor(cursor: str) -> str:
-    if not cursor:
-        return ""
-    try:
-        padded = cursor.encode() + b"=" * (-len(cursor) % 4)
-        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidArgument("page cursor is not one this service returned; start again with "
-                              "an empty cursor", field="page.cursor") from None
-
-
-def _encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).rstrip(b"=").decode()
-
-
 def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0, cursor: str = "",
                status: str = "", department: str = "", role: str = "", query: str = ""
-               ) -> UserPage:
+               ) -> Page[User]:
+    """Users by e-mail; the cursor holds the e-mail key of the last user of the previous page."""
     require_directory_reader(caller)
-    if page_size < 0 or page_size > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"page size must be 1..{MAX_PAGE_SIZE} (0 = {DEFAULT_PAGE_SIZE})",
-                              field="page.page_size")
+    paging.page_size(page_size)   # refused before anything is read
     if status and status not in STATUSES:
         raise InvalidArgument(f"unknown status {status!r}", field="status")
     if department:
@@ -96,14 +71,13 @@ def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0,
         validate_roles([role], "role")
     if len(query) > 200:
         raise InvalidArgument("query is longer than 200 characters", field="query")
-    limit = page_size or DEFAULT_PAGE_SIZE
-    after = _decode_cursor(cursor)
+    wanted = UserFilter(status=status, department=department, role=role, query=query.strip())
+
+    def fetch(after: tuple[paging.KeyPart, ...] | None, limit: int) -> list[User]:
+        return uow.users.list(wanted, str(after[0]) if after else "", limit)
+
     with deps.uow() as uow:
-        rows = uow.users.list(UserFilter(status=status, department=department, role=role,
-                                         query=query.strip()), after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return UserPage(users=rows, next_cursor=_encode_cursor(rows[-1].email_key) if more else "")
+        return paging.fetch_page(fetch, lambda user: (user.email_key,), page_size, cursor)
 
 
 def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fields: list[str],

@@ -56,14 +56,14 @@ def test_list_users_pages_by_cursor_and_filters(world):
         world.add_user(email=f"user{i}@example.com", display_name=f"User {i}",
                        departments=["sales"] if i % 2 else ["marketing"])
     first = users.list_users(world.deps, world.plain, page_size=2)
-    assert [u.email for u in first.users] == ["user0@example.com", "user1@example.com"]
+    assert [u.email for u in first.items] == ["user0@example.com", "user1@example.com"]
     second = users.list_users(world.deps, world.plain, page_size=2, cursor=first.next_cursor)
-    assert [u.email for u in second.users] == ["user2@example.com", "user3@example.com"]
+    assert [u.email for u in second.items] == ["user2@example.com", "user3@example.com"]
     third = users.list_users(world.deps, world.plain, page_size=2, cursor=second.next_cursor)
-    assert [u.email for u in third.users] == ["user4@example.com"] and third.next_cursor == ""
+    assert [u.email for u in third.items] == ["user4@example.com"] and third.next_cursor == ""
     sales = users.list_users(world.deps, world.plain, department="sales")
-    assert [u.email for u in sales.users] == ["user1@example.com", "user3@example.com"]
-    assert [u.email for u in users.list_users(world.deps, world.plain, query="USER 4").users] \
+    assert [u.email for u in sales.items] == ["user1@example.com", "user3@example.com"]
+    assert [u.email for u in users.list_users(world.deps, world.plain, query="USER 4").items] \
         == ["user4@example.com"]
 
 
