@@ -8,7 +8,7 @@ Service layers import this module (their import contracts forbid sqlalchemy); un
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from google.protobuf.message import Message
 
@@ -20,10 +20,10 @@ class AbstractUnitOfWork:
 
     committed: bool = False
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.rollback()
 
     def commit(self) -> None:
@@ -54,8 +54,8 @@ class FakeUnitOfWorkBase(AbstractUnitOfWork):
     def rollback(self) -> None:
         self._pending.clear()
 
-    def emit(self, event_type, message, *, aggregate_type, aggregate_id, aggregate_version,
-             actor=None) -> str:
+    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
+             aggregate_version: int, actor: Actor | None = None) -> str:
         from crm_chassis import events  # local: keeps fakes free of import cycles
         meta = events.stamp(message, producer="fake", event_type=event_type,
                             aggregate_type=aggregate_type, aggregate_id=aggregate_id,

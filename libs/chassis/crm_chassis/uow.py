@@ -10,9 +10,13 @@ Services subclass :class:`SqlAlchemyUnitOfWork` and create their repositories in
 """
 from __future__ import annotations
 
+from typing import Self
+
+from google.protobuf.message import Message
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_chassis.context import Actor
 from crm_chassis.outbox.writer import OutboxWriter
 
 # Re-exported: the abstract and fake units of work live in a module free of sqlalchemy.
@@ -27,32 +31,32 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._outbox_table = outbox
         self.session: Session | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.committed = False
         self.outbox = OutboxWriter(self.session, self._service_name, self._outbox_table)
         self._open_repositories(self.session)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         try:
             self.rollback()
         finally:
-            self.session.close()
+            self.session.close()  # type: ignore[union-attr]  # opened by __enter__
 
     def _open_repositories(self, session: Session) -> None:
         """Subclasses create their repositories on ``session`` here."""
 
     def commit(self) -> None:
-        self.session.commit()
+        self.session.commit()  # type: ignore[union-attr]  # opened by __enter__
         self.committed = True
 
     def rollback(self) -> None:
         if self.session is not None:
             self.session.rollback()
 
-    def emit(self, event_type, message, *, aggregate_type, aggregate_id, aggregate_version,
-             actor=None) -> str:
+    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
+             aggregate_version: int, actor: Actor | None = None) -> str:
         return self.outbox.add(event_type, message, aggregate_type=aggregate_type,
                                aggregate_id=aggregate_id, aggregate_version=aggregate_version,
                                actor=actor)
