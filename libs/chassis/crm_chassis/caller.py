@@ -7,6 +7,7 @@ The gRPC edge builds a :class:`Caller` from the verified token's principal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import Unauthenticated
@@ -37,13 +38,13 @@ class Caller:
         return bool(self.departments & set(names))
 
     @classmethod
-    def system(cls, component: str, roles: frozenset[str] = frozenset()):
+    def system(cls, component: str, roles: frozenset[str] = frozenset()) -> Caller:
         """The platform itself (an event handler, a timer, a bootstrap step)."""
         return cls(subject_id=component, kind=SYSTEM, roles=frozenset(roles),
                    display_name=component)
 
     @classmethod
-    def from_principal(cls, principal):
+    def from_principal(cls, principal: Any) -> Caller:
         """From a verified ``crm_chassis.auth.Principal`` (duck-typed: no auth import here)."""
         return cls(subject_id=principal.subject_id, kind=principal.kind,
                    departments=frozenset(principal.departments),

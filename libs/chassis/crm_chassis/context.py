@@ -19,7 +19,7 @@ class Actor:
     display_name: str = ""
 
     @classmethod
-    def system(cls, component: str) -> "Actor":
+    def system(cls, component: str) -> Actor:
         return cls(id=component, kind="system", display_name=component)
 
 
@@ -45,11 +45,11 @@ def peek() -> RequestContext | None:
     return _current.get()
 
 
-def bind(ctx: RequestContext) -> contextvars.Token:
+def bind(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
     return _current.set(ctx)
 
 
-def reset(token: contextvars.Token) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)
 
 

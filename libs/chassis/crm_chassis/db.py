@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
 
 _READ_ONLY_OPTION = "crm_read_only"
 #: Execution options of a connection that never writes: ``engine.connect().execution_options(
@@ -41,7 +41,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
                                                               "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised via sqlite tests
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - exercised via sqlite tests
             # pysqlite's own transaction handling would defer BEGIN; we want SQLAlchemy to own it.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -51,7 +51,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # pragma: no cover
+        def _sqlite_begin(conn: Connection) -> None:  # pragma: no cover
             # IMMEDIATE takes the write lock up front: no deadlock between two upgrading readers.
             # A connection that only reads (READ_ONLY) begins deferred: in WAL mode it reads the
             # last commit without waiting for the writer, even a writer in its own process.
@@ -78,26 +78,28 @@ def is_postgres(engine: Engine) -> bool:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite has no time zones)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None,
+                           dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None,
+                             dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)

@@ -5,13 +5,15 @@ The message must be one a person can act on: it is returned to the caller as is.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class CrmError(Exception):
     """Base of every expected, user-facing error. ``code`` names the gRPC status."""
 
     code = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -50,7 +52,7 @@ class ResourceExhausted(CrmError):
 
     code = "RESOURCE_EXHAUSTED"
 
-    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs):
+    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after_seconds = retry_after_seconds
         self.details.setdefault("retry_after_seconds", str(retry_after_seconds))
@@ -72,7 +74,7 @@ class Aborted(CrmError):
 class ValidationErrors(InvalidArgument):
     """Several invalid fields at once, so a form can show every problem in one round trip."""
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = list(problems)
         message = "; ".join(f"{field}: {reason}" for field, reason in self.problems)
         super().__init__(message, field=self.problems[0][0] if self.problems else None,

@@ -11,8 +11,9 @@ and its ``migrations/env.py``: ``run_alembic_env(MIGRATIONS)``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -21,14 +22,14 @@ from crm_chassis.db import make_engine
 
 
 class ServiceMigrations:
-    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]):
+    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]) -> None:
         self.service = service
         self.directory = Path(directory)
         self.version_table = f"alembic_version_{service}"
         self._database_url = database_url
 
     @classmethod
-    def of(cls, module_file: str) -> "ServiceMigrations":
+    def of(cls, module_file: str) -> ServiceMigrations:
         """For ``crm_<name>/migrate.py``: migrations in ``services/<name>/migrations``, the URL
         from ``crm_<name>.entrypoints.settings.load()``. Found from the file, not ``__name__``,
         which is ``__main__`` under ``python -m``."""
@@ -37,12 +38,13 @@ class ServiceMigrations:
         def database_url() -> str:
             import importlib
 
-            return importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+            url: str = importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+            return url
 
         return cls(package.removeprefix("crm_"),
                    Path(module_file).resolve().parent.parent / "migrations", database_url)
 
-    def exports(self):
+    def exports(self) -> tuple[str, Callable[..., None], Callable[..., None], Callable[..., Any]]:
         """(VERSION_TABLE, upgrade, downgrade, main): what a service's migrate module offers."""
         return self.version_table, self.upgrade, self.downgrade, self.main
 

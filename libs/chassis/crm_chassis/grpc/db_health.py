@@ -19,6 +19,8 @@ SQLite (``make run``) is a local file: nothing to watch.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from grpc_health.v1 import health_pb2
 from sqlalchemy import create_engine, text
@@ -37,7 +39,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 class DatabaseHealthWatcher:
     def __init__(self, database_url: str, gate: HealthGate,
-                 interval_seconds: float = 5.0, connect_timeout_seconds: int = 3):
+                 interval_seconds: float = 5.0, connect_timeout_seconds: int = 3) -> None:
         self._engine = create_engine(database_url, poolclass=NullPool,
                                      connect_args={"connect_timeout": connect_timeout_seconds})
         self._gate = gate
@@ -47,14 +49,14 @@ class DatabaseHealthWatcher:
         self.reachable: bool | None = None
 
     @classmethod
-    def for_settings(cls, settings, gate: HealthGate) -> "DatabaseHealthWatcher | None":
+    def for_settings(cls, settings: Any, gate: HealthGate) -> DatabaseHealthWatcher | None:
         url = getattr(settings, "database_url", "")
         interval = getattr(settings, "health_check_seconds", 0)
         if not url or interval <= 0 or make_url(url).get_backend_name() == "sqlite":
             return None
         return cls(url, gate, interval)
 
-    def start(self) -> "DatabaseHealthWatcher":
+    def start(self) -> DatabaseHealthWatcher:
         self._thread.start()
         return self
 
@@ -86,7 +88,8 @@ class DatabaseHealthWatcher:
         self._engine.dispose()
 
 
-def watch_database(settings, gate: HealthGate, on_stop):
+def watch_database(settings: Any, gate: HealthGate,
+                   on_stop: Callable[[], None] | None) -> Callable[[], None] | None:
     """For the server bootstrap: start watching (when there is a database to watch) and return
     the server's ``on_stop`` extended to stop the watcher first."""
     watcher = DatabaseHealthWatcher.for_settings(settings, gate)
@@ -95,7 +98,7 @@ def watch_database(settings, gate: HealthGate, on_stop):
     watcher.check()
     watcher.start()
 
-    def stop_watching_then(on_stop=on_stop):
+    def stop_watching_then(on_stop: Callable[[], None] | None = on_stop) -> None:
         watcher.stop()
         if on_stop is not None:
             on_stop()

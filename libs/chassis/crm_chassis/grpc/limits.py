@@ -33,8 +33,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from crm_chassis.errors import CrmError, InvalidArgument, ResourceExhausted
 
@@ -72,7 +73,7 @@ class CallLimits:
     methods: MethodLimits = MethodLimits()
 
     @classmethod
-    def from_settings(cls, settings, methods: MethodLimits | None = None) -> "CallLimits":
+    def from_settings(cls, settings: Any, methods: MethodLimits | None = None) -> CallLimits:
         # Streams never take every thread: one is always left for unary calls.
         streams = max(1, min(settings.grpc_max_concurrent_streams, settings.grpc_max_workers - 1))
         return cls(max_streams=streams,
@@ -92,7 +93,7 @@ class CallLimits:
 class StreamSlots:
     """At most ``size`` client streams at once; a call over it is refused, never queued."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
         self._free = threading.BoundedSemaphore(size)
 
@@ -112,16 +113,16 @@ class LimitedContext:
 
     __slots__ = ("_context", "deadline")
 
-    def __init__(self, context, budget_seconds: float):
+    def __init__(self, context: Any, budget_seconds: float) -> None:
         self._context = context
         client_left = context.time_remaining()
-        self.deadline = time.monotonic() + min(budget_seconds, client_left)
+        self.deadline: float = time.monotonic() + min(budget_seconds, client_left)
 
     def time_remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 0.0)
 
     def is_active(self) -> bool:
-        return time.monotonic() < self.deadline and self._context.is_active()
+        return time.monotonic() < self.deadline and bool(self._context.is_active())
 
     def spent(self) -> bool:
         return time.monotonic() >= self.deadline
@@ -139,13 +140,13 @@ class GuardedRequests:
     ``next()`` waits at most ``idle_seconds`` for a message (StreamIdle) and never past the
     call's deadline (BudgetSpent); each message is checked by ``check`` first."""
 
-    def __init__(self, requests: Iterator, idle_seconds: float, context: LimitedContext,
-                 check=None, buffered: int = 8):
+    def __init__(self, requests: Iterator[Any], idle_seconds: float, context: LimitedContext,
+                 check: Callable[[Any], None] | None = None, buffered: int = 8) -> None:
         self._requests = requests
         self._idle = idle_seconds
         self._context = context
         self._check = check
-        self._queue: queue.Queue = queue.Queue(maxsize=buffered)
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=buffered)
         self._closed = threading.Event()
         self._done = False
         self._reader = threading.Thread(target=self._read, name="grpc-stream-reader", daemon=True)
@@ -160,7 +161,7 @@ class GuardedRequests:
         except BaseException as exc:  # noqa: BLE001 - the client went away: the handler learns it
             self._hand_over((_END, exc))
 
-    def _hand_over(self, item) -> bool:
+    def _hand_over(self, item: tuple[Any, BaseException | None]) -> bool:
         while not self._closed.is_set():
             try:
                 self._queue.put(item, timeout=0.5)
@@ -169,10 +170,10 @@ class GuardedRequests:
                 continue
         return False
 
-    def __iter__(self):
+    def __iter__(self) -> GuardedRequests:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         if self._done:
             raise StopIteration
         wait = min(self._idle, self._context.time_remaining())
@@ -182,7 +183,7 @@ class GuardedRequests:
             self._done = True
             if self._context.spent():
                 raise BudgetSpent("this call ran out of time (the server's limit for this "
-                                  "method); send fewer rows per call or split the import")
+                                  "method); send fewer rows per call or split the import") from None
             raise StreamIdle(f"no message on this stream for {self._idle:g} s, so the server "
                              "ended it; keep sending rows or start a new call") from None
         if request is _END:
@@ -214,7 +215,7 @@ _DURATION = "google.protobuf.Duration"
 _STRING = 9   # FieldDescriptor.TYPE_STRING
 
 
-def _timestamp_problem(value) -> str | None:
+def _timestamp_problem(value: Any) -> str | None:
     if not 0 <= value.nanos <= _MAX_NANOS:
         return "nanos must be between 0 and 999,999,999"
     if not _TIMESTAMP_MIN_SECONDS <= value.seconds <= _TIMESTAMP_MAX_SECONDS:
@@ -222,7 +223,7 @@ def _timestamp_problem(value) -> str | None:
     return None
 
 
-def _duration_problem(value) -> str | None:
+def _duration_problem(value: Any) -> str | None:
     seconds, nanos = value.seconds, value.nanos
     if not -_MAX_NANOS <= nanos <= _MAX_NANOS:
         return "nanos must be between -999,999,999 and 999,999,999"
@@ -233,16 +234,18 @@ def _duration_problem(value) -> str | None:
     return None
 
 
-_TIME_CHECKS = {_TIMESTAMP: ("timestamp", _timestamp_problem),
+_TimeCheck = tuple[str, Callable[[Any], str | None]]
+_TIME_CHECKS: dict[str, _TimeCheck] = {_TIMESTAMP: ("timestamp", _timestamp_problem),
                 _DURATION: ("duration", _duration_problem)}
 
 
 class _Field:
     """What the request check looks at in one field (see RequestChecks._plan)."""
 
-    __slots__ = ("name", "repeated", "bound", "is_map", "text", "key_text", "time", "nested")
+    __slots__ = ("bound", "is_map", "key_text", "name", "nested", "repeated", "text", "time")
 
-    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested):
+    def __init__(self, name: str, repeated: bool, bound: int, is_map: bool, text: bool,
+                 key_text: bool, time: _TimeCheck | None, nested: _Plan | None) -> None:
         self.name = name
         self.repeated = repeated
         self.bound = bound          # most items (repeated fields and maps)
@@ -253,6 +256,9 @@ class _Field:
         self.nested = nested        # the plan of a nested message value, or None
 
 
+_Plan = tuple[_Field, ...]
+
+
 class RequestChecks:
     """Checks a request before its handler sees it: every repeated field and map against its
     bound, every string for U+0000, every google.protobuf.Timestamp/Duration for the range the
@@ -260,30 +266,30 @@ class RequestChecks:
     path. The fields to look at are worked out once per message type, so a call pays only for
     the fields that can repeat or hold text or times."""
 
-    def __init__(self, default: int, overrides: Mapping[str, int]):
+    def __init__(self, default: int, overrides: Mapping[str, int]) -> None:
         self.default = default
         self.overrides = dict(overrides)
-        self._plans: dict[str, tuple] = {}
+        self._plans: dict[str, _Plan] = {}
 
-    def checker(self, descriptor):
+    def checker(self, descriptor: Any) -> Callable[[Any], None] | None:
         """A function checking one message of type ``descriptor``, or None if it has no field
         to check."""
         plan = self._plan(descriptor)
         if not plan:
             return None
 
-        def check(message) -> None:
+        def check(message: Any) -> None:
             _check(message, plan, "")
         return check
 
-    def _plan(self, descriptor) -> tuple:
+    def _plan(self, descriptor: Any) -> _Plan:
         """The _Field of each field that can repeat, holds text or a time, directly or inside a
         nested message; computed once per message type."""
         name = descriptor.full_name
         if name in self._plans:
             return self._plans[name]
         self._plans[name] = ()   # a recursive type sees itself as empty while being planned
-        entries = []
+        entries: list[_Field] = []
         for f in descriptor.fields:
             repeated = f.is_repeated
             value_field, key_text = f, False
@@ -294,7 +300,8 @@ class RequestChecks:
                 key_text = f.message_type.fields_by_name["key"].type == _STRING
             text = value_field.type == _STRING
             target = value_field.message_type
-            time = nested = None
+            time: _TimeCheck | None = None
+            nested: _Plan | None = None
             if target is not None:
                 time = _TIME_CHECKS.get(target.full_name)
                 if time is None:
@@ -308,7 +315,7 @@ class RequestChecks:
         return plan
 
 
-def _check(message, plan: tuple, prefix: str) -> None:
+def _check(message: Any, plan: _Plan, prefix: str) -> None:
     for f in plan:
         name = f.name
         if not f.repeated:
@@ -319,7 +326,7 @@ def _check(message, plan: tuple, prefix: str) -> None:
                 if f.time is not None:
                     _check_time(getattr(message, name), f.time, prefix + name)
                 else:
-                    _check(getattr(message, name), f.nested, f"{prefix}{name}.")
+                    _check(getattr(message, name), f.nested or (), f"{prefix}{name}.")
             continue
         value = getattr(message, name)
         count = len(value)
@@ -360,7 +367,7 @@ def _refuse_nul(path: str, part: str = "") -> None:
                           "accepts; remove it", field=path)
 
 
-def _check_time(value, time, path: str) -> None:
+def _check_time(value: Any, time: _TimeCheck, path: str) -> None:
     kind, problem_of = time
     problem = problem_of(value)
     if problem is not None:

@@ -6,6 +6,8 @@ which is noticeable at sub-millisecond call times).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 # Sub-millisecond buckets: a cached-auth read on this machine takes well under a millisecond.
@@ -24,15 +26,15 @@ HANDLING_SECONDS = Histogram("grpc_server_handling_seconds",
 class MethodMetrics:
     """The metric children of one method, created once."""
 
-    __slots__ = ("service", "method", "started", "seconds", "_handled")
+    __slots__ = ("_handled", "method", "seconds", "service", "started")
 
-    def __init__(self, full_method: str):
+    def __init__(self, full_method: str) -> None:
         self.service, self.method = split_method(full_method)
         self.started = STARTED.labels(self.service, self.method)
         self.seconds = HANDLING_SECONDS.labels(self.service, self.method)
         self._handled: dict[str, object] = {}
 
-    def handled(self, code: str):
+    def handled(self, code: str) -> Any:
         child = self._handled.get(code)
         if child is None:
             child = self._handled[code] = HANDLED.labels(self.service, self.method, code)

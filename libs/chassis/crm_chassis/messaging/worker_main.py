@@ -32,6 +32,7 @@ import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
+from typing import Any  # noqa: E402
 
 from nameko.constants import AMQP_URI_CONFIG_KEY, MAX_WORKERS_CONFIG_KEY  # noqa: E402
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR  # noqa: E402
@@ -65,7 +66,7 @@ def make_psycopg2_green() -> None:
         return
     from eventlet.hubs import trampoline
 
-    def wait(conn, timeout=None):
+    def wait(conn: Any, timeout: float | None = None) -> None:
         while True:
             state = conn.poll()
             if state == extensions.POLL_OK:
@@ -102,7 +103,7 @@ def _stop_within(runner: ServiceRunner, grace_seconds: float) -> None:
     except eventlet.Timeout:
         log.warning("the worker did not stop within %.0fs; killing its services (deliveries "
                     "not acknowledged return to their queues)", grace_seconds)
-    except Exception:  # noqa: BLE001 - a failing graceful stop still has to end the process
+    except Exception:
         log.exception("the graceful stop failed; killing the worker's services")
     stopper.kill()
     try:
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if runners and stop_requested.is_set():
             eventlet.spawn_n(_stop_within, runners.pop(), STOP_GRACE_SECONDS)
 
-    def shutdown(signum, _frame):
+    def shutdown(signum: int, _frame: object) -> None:
         if stop_requested.is_set():
             return
         stop_requested.set()
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("worker %s started: %s", service, ", ".join(runner.service_names))
     try:
         runner.wait()
-    except Exception:  # noqa: BLE001 - a container died; its error is logged by nameko
+    except Exception:
         if not stop_requested.is_set():
             raise
         log.warning("a service of the worker ended with an error while stopping")
