@@ -1,10 +1,9 @@
 """AuthService servicer: proto in, use case, proto out. Errors are CrmErrors the chassis maps."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
-
 from crm_identity.adapters import grpc_mapping
 from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.adapters.signing import PublishedKeysCache

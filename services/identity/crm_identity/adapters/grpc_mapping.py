@@ -4,10 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from crm.identity.v1 import auth_pb2, users_pb2
-
 from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
-
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import ACTIVE, DEACTIVATED, User

@@ -1,10 +1,9 @@
 """UserService servicer: proto in, use case, proto out. Errors are CrmErrors the chassis maps."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from crm.identity.v1 import users_pb2, users_pb2_grpc
-
 from crm_identity.adapters import grpc_mapping
 from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.service_layer import service_accounts, users

@@ -20,7 +20,7 @@ import base64
 import binascii
 import hashlib
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,7 +28,6 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_identity.adapters import orm
 
 PREFIX = "aesgcm1"

@@ -6,8 +6,18 @@ The migration in migrations/versions creates exactly these tables (a test compar
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text)
+from sqlalchemy import (
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+)
 
 from crm_chassis.db import UtcDateTime
 from crm_chassis.outbox import messaging_tables

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
-
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import rewrap_rows
 from crm_identity.domain.service_accounts import ServiceAccount

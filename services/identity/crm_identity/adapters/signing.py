@@ -4,11 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from crm_chassis.auth import (TokenSigner, generate_private_key, key_id, private_key_from_pem,
-                              private_key_to_pem, public_key_from_pem, public_key_to_pem)
-
+from crm_chassis.auth import (
+    TokenSigner,
+    generate_private_key,
+    key_id,
+    private_key_from_pem,
+    private_key_to_pem,
+    public_key_from_pem,
+    public_key_to_pem,
+)
 from crm_identity.domain.signing_keys import ALGORITHM, SigningKey
 from crm_identity.service_layer.signing_keys import PublishedKeySet
 
@@ -85,7 +91,7 @@ class PublishedKeysCache:
         """The public key of a published ``kid`` still within its verify_until, else None."""
         for published in self.current().keys:
             if published.key.kid == kid:
-                if dt.datetime.now(dt.timezone.utc) >= published.verify_until:
+                if dt.datetime.now(dt.UTC) >= published.verify_until:
                     return None   # no token it signed can still be valid
                 return self._public.get(kid)
         return None

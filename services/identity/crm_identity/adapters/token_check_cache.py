@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 
 class RecentTokenChecks:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.service_roles import SERVICE_ROLES
-
 from crm_identity.domain.users import ROLES
 
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")

@@ -46,7 +46,7 @@ class RefreshToken:
     @classmethod
     def issue(cls, *, id: str, family_id: str, user_id: str, now: dt.datetime,
               ttl: dt.timedelta, family_expires_at: dt.datetime | None = None
-              ) -> tuple["RefreshToken", str]:
+              ) -> tuple[RefreshToken, str]:
         """A new token and its clear value (returned to the client once, never stored)."""
         value = new_token_value()
         family_end = family_expires_at or now + ttl * 14

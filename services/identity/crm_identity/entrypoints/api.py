@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-
 from crm_chassis.auth import Principal, TokenVerifier
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import RunningServer
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.logging import get_logger
-
 from crm_identity.adapters.grpc_auth import PUBLIC_METHODS, AuthServicer
 from crm_identity.adapters.grpc_users import UserServicer
 from crm_identity.entrypoints import settings, wiring

@@ -11,13 +11,15 @@ from sqlalchemy import Engine
 from crm_chassis.clock import SystemClock
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.ids import UuidIds
-
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
 from crm_identity.adapters.client_address import ClientAddressResolver
 from crm_identity.adapters.key_wrapping import key_wrapper
 from crm_identity.adapters.metrics import PrometheusAttemptMonitor
-from crm_identity.adapters.signing import (Ed25519KeyFactory, JwtAccessTokenIssuer,
-                                           PublishedKeysCache)
+from crm_identity.adapters.signing import (
+    Ed25519KeyFactory,
+    JwtAccessTokenIssuer,
+    PublishedKeysCache,
+)
 from crm_identity.adapters.token_check_cache import RecentTokenChecks
 from crm_identity.adapters.unit_of_work import SqlIdentityUnitOfWork
 from crm_identity.entrypoints.settings import IdentitySettings

@@ -17,7 +17,6 @@ from nameko.timer import Timer
 
 from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.logging import get_logger
-
 from crm_identity.entrypoints import settings, wiring
 from crm_identity.service_layer import housekeeping, signing_keys
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from crm_chassis.caller import SERVICE, USER, Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument, Unauthenticated
-
 from crm_identity.domain import sessions
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.throttling import CLIENT_SECRET, PASSWORD

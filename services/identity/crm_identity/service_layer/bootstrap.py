@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, InvalidArgument
-
-from crm_identity.domain.service_accounts import (ServiceAccount, validate_name,
-                                                  validate_service_roles)
+from crm_identity.domain.service_accounts import (
+    ServiceAccount,
+    validate_name,
+    validate_service_roles,
+)
 from crm_identity.domain.users import User
 from crm_identity.service_layer import users
 from crm_identity.service_layer.authorization import ADMIN

@@ -4,16 +4,20 @@ identity's own ports and configuration."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from crm_chassis import use_cases
 from crm_chassis.errors import InvalidArgument
-
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL
 from crm_identity.domain.throttling import ThrottlePolicy
-from crm_identity.service_layer.ports import (AccessTokenIssuer, AttemptMonitor, KeyFactory,
-                                              NoAttemptMonitor, PasswordHasher)
+from crm_identity.service_layer.ports import (
+    AccessTokenIssuer,
+    AttemptMonitor,
+    KeyFactory,
+    NoAttemptMonitor,
+    PasswordHasher,
+)
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 

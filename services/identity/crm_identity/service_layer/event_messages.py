@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from google.protobuf.message import Message
+
 from crm.identity.v1 import events_pb2
-
 from crm_chassis.caller import Caller
-
 from crm_identity.domain.users import User
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import NotFound
-
-from crm_identity.domain.service_accounts import (ServiceAccount, new_client_secret,
-                                                  validate_name, validate_service_roles)
+from crm_identity.domain.service_accounts import (
+    ServiceAccount,
+    new_client_secret,
+    validate_name,
+    validate_service_roles,
+)
 from crm_identity.service_layer.authorization import require_admin
 from crm_identity.service_layer.dependencies import Dependencies
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, NotFound
-
 from crm_identity.domain.signing_keys import SigningKey, key_set_version
 from crm_identity.service_layer.authorization import require_admin
 from crm_identity.service_layer.dependencies import Dependencies

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from crm_chassis.errors import ResourceExhausted
-
 from crm_identity.domain.throttling import ACCOUNT, PASSWORD, address_key
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork

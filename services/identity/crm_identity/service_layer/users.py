@@ -5,16 +5,26 @@ from collections.abc import Iterable
 
 from crm_chassis import paging
 from crm_chassis.caller import Caller, require_authenticated
-from crm_chassis.paging import Page
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
-
+from crm_chassis.paging import Page
 from crm_identity.domain import password_policy
 from crm_identity.domain.throttling import PASSWORD
-from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email_key,
-                                       normalise_email, validate_departments, validate_roles)
+from crm_identity.domain.users import (
+    DEPARTMENTS,
+    ROLES,
+    STATUSES,
+    User,
+    email_key,
+    normalise_email,
+    validate_departments,
+    validate_roles,
+)
 from crm_identity.service_layer import event_messages, throttle
-from crm_identity.service_layer.authorization import (require_admin,
-                                                      require_directory_reader, require_user)
+from crm_identity.service_layer.authorization import (
+    require_admin,
+    require_directory_reader,
+    require_user,
+)
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork

@@ -11,7 +11,6 @@ from sqlalchemy import create_engine
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_chassis.testing import database_fixtures
-
 from crm_identity import migrate
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
 from crm_identity.entrypoints import api

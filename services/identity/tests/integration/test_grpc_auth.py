@@ -150,8 +150,8 @@ def test_signing_keys_are_published_and_verify_tokens(client, channel, deps, adm
     assert len(active) == 1 and active[0].algorithm == "EdDSA"
     assert active[0].kid == active_key(deps).kid
     assert "PRIVATE" not in active[0].public_key_pem
-    assert active[0].verify_until.ToDatetime(tzinfo=dt.timezone.utc) > \
-        dt.datetime.now(dt.timezone.utc)
+    assert active[0].verify_until.ToDatetime(tzinfo=dt.UTC) > \
+        dt.datetime.now(dt.UTC)
     # the chassis key source + verifier accept identity's tokens (what other services do)
     source = IdentityKeySource(channel, start=False)
     principal = TokenVerifier(source, keys.issuer, "crm").verify(admin_token)
@@ -167,8 +167,8 @@ def test_bootstrap_admin_is_idempotent(deps, settings):
 
 def test_a_revocation_made_by_another_replica_is_seen_within_the_check_cache_time(
         client, deps, settings, new_user, expect_error):
-    from crm_identity.service_layer import users as user_use_cases
     from crm_chassis.caller import Caller
+    from crm_identity.service_layer import users as user_use_cases
 
     user, password = new_user()
     pair = client.login(user.email, password)

@@ -6,22 +6,22 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from crm_chassis.db import make_session_factory
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.testing import temporary_postgres_database
 from crm_identity import migrate
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import key_wrapper
-
-from .conftest import KEY_ENCRYPTION_KEY
 from crm_identity.adapters.unit_of_work import SqlIdentityUnitOfWork
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import User
 from crm_identity.service_layer.repositories import UserFilter
-from crm_chassis.db import make_session_factory
+
+from .conftest import KEY_ENCRYPTION_KEY
 
 pytestmark = pytest.mark.integration
-NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 TABLES = {"users", "user_departments", "user_roles", "refresh_tokens", "failed_attempts",
           "service_accounts", "signing_keys", "outbox", "inbox"}
 

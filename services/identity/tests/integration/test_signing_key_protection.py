@@ -1,16 +1,20 @@
 """Signing keys end to end: encrypted at rest (also by the migration), withdrawn at once by an
 administrator — identity and every service's verifier refuse the key's tokens."""
-import base64
 
 import grpc
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, select, text
 
 from crm.identity.v1 import auth_pb2
-from crm_chassis.auth import (IdentityKeySource, TokenVerifier, generate_private_key, key_id,
-                              private_key_to_pem, public_key_to_pem)
+from crm_chassis.auth import (
+    IdentityKeySource,
+    TokenVerifier,
+    generate_private_key,
+    key_id,
+    private_key_to_pem,
+    public_key_to_pem,
+)
 from crm_chassis.testing import temporary_postgres_database
-
 from crm_identity import migrate
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import key_wrapper

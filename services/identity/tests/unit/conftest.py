@@ -7,17 +7,16 @@ import itertools
 
 import pytest
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.throttling import Failure
 from crm_identity.service_layer import repositories
-from crm_chassis.caller import Caller
 from crm_identity.service_layer.dependencies import AuthConfig, Dependencies
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
-T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 STRONG = "violet tractor hums at dawn"
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}), display_name="Ada Admin")
 PLAIN = Caller("user-1", display_name="Pat Plain")

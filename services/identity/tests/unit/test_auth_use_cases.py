@@ -1,8 +1,14 @@
 import pytest
 
-from crm_chassis.errors import InvalidArgument, ResourceExhausted, Unauthenticated
-from crm_identity.service_layer import (authentication, bootstrap, housekeeping,
-                                        service_accounts, signing_keys, users)
+from crm_chassis.errors import InvalidArgument, Unauthenticated
+from crm_identity.service_layer import (
+    authentication,
+    bootstrap,
+    housekeeping,
+    service_accounts,
+    signing_keys,
+    users,
+)
 
 
 def test_login_returns_tokens_for_a_user_in_no_department(world):

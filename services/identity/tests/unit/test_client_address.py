@@ -1,9 +1,9 @@
 """Which address throttling counts: the peer, or x-forwarded-for only behind a trusted proxy."""
 import pytest
 
+from crm_chassis.settings import SettingsError
 from crm_identity.adapters.client_address import ClientAddressResolver, parse_networks, peer_host
 from crm_identity.entrypoints.settings import load
-from crm_chassis.settings import SettingsError
 
 XFF = (("x-forwarded-for", "198.51.100.7, 10.0.0.3"),)
 

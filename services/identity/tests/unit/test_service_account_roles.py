@@ -1,11 +1,10 @@
 """Service accounts hold only explicit, narrow service roles; reading users needs read_users."""
 import pytest
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
 from crm_chassis.service_roles import SERVICE_ROLES
-
 from crm_identity.service_layer import authentication, bootstrap, service_accounts, users
-from crm_chassis.caller import Caller
 
 SECRET = "local-dev-territory-secret"
 

@@ -7,9 +7,12 @@ import pytest
 
 from crm_chassis.errors import FailedPrecondition, NotFound, PermissionDenied
 from crm_chassis.settings import SettingsError, StartupRefused, check_startup
-
-from crm_identity.adapters.key_wrapping import (AesGcmKeyWrapper, PlaintextKeyWrapper,
-                                                key_wrapper, parse_kek)
+from crm_identity.adapters.key_wrapping import (
+    AesGcmKeyWrapper,
+    PlaintextKeyWrapper,
+    key_wrapper,
+    parse_kek,
+)
 from crm_identity.adapters.signing import PublishedKeysCache
 from crm_identity.entrypoints.settings import IdentitySettings
 from crm_identity.service_layer import authentication, signing_keys
@@ -108,9 +111,9 @@ def test_identitys_published_key_cache_rereads_after_its_age_or_an_invalidation(
     from crm_identity.domain.signing_keys import SigningKey
     from crm_identity.service_layer.signing_keys import PublishedKey, PublishedKeySet
 
-    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10)
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
     key = SigningKey("kid-a", "", public_key_to_pem(generate_private_key()),
-                     dt.datetime.now(dt.timezone.utc))
+                     dt.datetime.now(dt.UTC))
     published = [PublishedKeySet("v1", [PublishedKey(key, until)])]
     loads, ticks = [], Ticks()
 

@@ -4,14 +4,12 @@ import datetime as dt
 
 import pytest
 
-from crm_chassis.errors import InvalidArgument, ResourceExhausted, Unauthenticated
-
-from crm_identity.domain.throttling import (ACCOUNT, ADDRESS, Failure, ThrottlePolicy,
-                                            address_key)
-from crm_identity.service_layer import authentication, service_accounts, users
 from crm_chassis.caller import Caller
+from crm_chassis.errors import InvalidArgument, ResourceExhausted, Unauthenticated
+from crm_identity.domain.throttling import ACCOUNT, ADDRESS, Failure, ThrottlePolicy, address_key
+from crm_identity.service_layer import authentication, service_accounts, users
 
-T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 OWNER, STRANGER = "198.51.100.7", "203.0.113.9"
 policy = ThrottlePolicy()
 

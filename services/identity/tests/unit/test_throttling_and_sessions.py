@@ -3,7 +3,7 @@ import datetime as dt
 from crm_identity.domain import sessions
 from crm_identity.domain.sessions import RefreshToken
 
-T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def at(minutes):

@@ -1,9 +1,16 @@
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied, Unauthenticated, ValidationErrors)
-from crm_identity.service_layer import users
 from crm_chassis.caller import Caller
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationErrors,
+)
+from crm_identity.service_layer import users
 
 
 def test_create_user_stores_hashed_password_and_emits_user_created(world):

@@ -3,10 +3,17 @@ import datetime as dt
 import pytest
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-from crm_identity.domain.users import (ACTIVE, DEACTIVATED, User, email_key, normalise_email,
-                                       token_accepted, validate_display_name)
+from crm_identity.domain.users import (
+    ACTIVE,
+    DEACTIVATED,
+    User,
+    email_key,
+    normalise_email,
+    token_accepted,
+    validate_display_name,
+)
 
-NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def make(**kwargs):
@@ -127,7 +134,8 @@ def test_every_invalid_field_is_reported_at_once():
     assert [field for field, _ in err.value.problems] == ["email", "display_name", "departments"]
 
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st
 
 _local = st.from_regex(r"[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,10})?", fullmatch=True)
 _domain = st.from_regex(r"[A-Za-z0-9]{1,15}(\.[A-Za-z]{2,6}){1,2}", fullmatch=True)

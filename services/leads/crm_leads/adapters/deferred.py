@@ -23,7 +23,6 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
-
 from crm_leads.adapters.prepared import Prepared, available
 
 SINGLE_STATEMENT_ROWS = 12

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.leads.v1 import campaign_pb2, campaign_pb2_grpc
-
 from crm_leads.adapters import grpc_mapping, grpc_mapping_campaigns
 from crm_leads.service_layer import campaigns
 from crm_leads.service_layer.dependencies import Dependencies

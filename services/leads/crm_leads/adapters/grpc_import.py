@@ -5,12 +5,11 @@ client is still sending, and a broken stream keeps the batches reported before i
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
-
 from crm_leads.adapters.grpc_mapping import enum_word
 from crm_leads.domain.importing import ImportPlan
 from crm_leads.service_layer import importing

@@ -6,11 +6,17 @@ replica), so an unknown lead and another team's lead answer alike (NOT_FOUND).
 from __future__ import annotations
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
-
 from crm_leads.adapters import grpc_mapping
 from crm_leads.adapters.grpc_import import import_leads
-from crm_leads.service_layer import (activities, assignment, conversion, history, leads,
-                                     lifecycle, searching)
+from crm_leads.service_layer import (
+    activities,
+    assignment,
+    conversion,
+    history,
+    leads,
+    lifecycle,
+    searching,
+)
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.importing import DEFAULT_BATCH
 

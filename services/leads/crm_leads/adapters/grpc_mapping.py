@@ -14,15 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
 from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
-from crm_chassis.events import actor_to_proto
-from crm_chassis.wire import enums
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
+from crm_chassis.events import actor_to_proto
+from crm_chassis.paging import Page
+from crm_chassis.wire import enums
 from crm_leads.domain import normalise
 from crm_leads.domain.lead import HistoryEntry, Lead, LeadStatus
 from crm_leads.domain.normalise import Invalid
@@ -31,7 +32,6 @@ from crm_leads.domain.search import LeadFilter, SortField, TimeRange
 from crm_leads.domain.values import Channel, CompanySize
 from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.leads import DuplicatePolicy
-from crm_chassis.paging import Page
 
 # LeadInput paths whose value is a message field of the same name in the same group.
 _TEXT_FIELDS = {
@@ -70,7 +70,7 @@ def enum_word(proto_enum: EnumTypeWrapper, number: int) -> str:
 def timestamp(message, name: str) -> dt.datetime | None:
     if not message.HasField(name):
         return None
-    return getattr(message, name).ToDatetime(tzinfo=dt.timezone.utc)
+    return getattr(message, name).ToDatetime(tzinfo=dt.UTC)
 
 
 def money(message, name: str) -> tuple[str, str] | None:

@@ -10,7 +10,6 @@ from typing import Any
 
 from crm.leads.v1 import campaign_pb2, lead_pb2
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.adapters.grpc_mapping import enum_word, money
 from crm_leads.domain.campaign import FIELDS
 from crm_leads.service_layer import event_messages

@@ -5,7 +5,6 @@ Rules go to the domain as plain dicts (domain/scoring/rules.py builds and checks
 from __future__ import annotations
 
 from crm.leads.v1 import lead_pb2, scoring_pb2
-
 from crm_leads.adapters.grpc_mapping import enum_word
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.service_layer import event_messages

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.leads.v1 import scoring_pb2_grpc
-
 from crm_leads.adapters import grpc_mapping, grpc_mapping_scoring
 from crm_leads.service_layer import scoring
 from crm_leads.service_layer.dependencies import Dependencies

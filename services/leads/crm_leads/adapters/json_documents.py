@@ -13,7 +13,7 @@ import enum
 import types
 import typing
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 
@@ -47,7 +47,7 @@ def _identity(raw: Any) -> Any:
     return raw
 
 
-@lru_cache(maxsize=None)
+@cache
 def decoder(kind: Any):
     """A function raw -> value for ``kind``, built once per type: a search maps dozens of
     scores a call, so the type hints are read once, not per value."""

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from crm_leads.adapters.json_documents import from_json, to_json
 from crm_leads.domain.assignment import Assignment, AssignmentMethod
@@ -12,8 +13,17 @@ from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.lead import DisqualificationReason, Lead, LeadStatus
 from crm_leads.domain.normalise import fold
 from crm_leads.domain.scoring.engine import Score
-from crm_leads.domain.values import (Channel, Company, CompanySize, Consent, LeadData, Location,
-                                     Money, Person, Source)
+from crm_leads.domain.values import (
+    Channel,
+    Company,
+    CompanySize,
+    Consent,
+    LeadData,
+    Location,
+    Money,
+    Person,
+    Source,
+)
 
 
 def search_text(data: LeadData) -> str:

@@ -11,8 +11,19 @@ scope team, in sort order", so the search indexes lead with it. The PostgreSQL-o
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (
+                        JSON,
+                        BigInteger,
+                        Boolean,
+                        Column,
+                        Index,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from crm_chassis.db import UtcDateTime

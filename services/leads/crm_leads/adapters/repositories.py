@@ -18,8 +18,19 @@ import dataclasses
 import datetime as dt
 import operator
 
-from sqlalchemy import (String, and_, bindparam, column, insert, null, or_, select, text,
-                        union_all, update)
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    column,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.orm import Session
 
@@ -86,7 +97,7 @@ _state_of = operator.attrgetter(*_STATE)
 class _Tracked:
     """A lead handed out or added, with what the database holds of it: ``state``, the
     attribute values last read or written (None: a new lead, not inserted yet)."""
-    __slots__ = ("lead", "state", "_row", "locked", "keys_of", "keys")
+    __slots__ = ("_row", "keys", "keys_of", "lead", "locked", "state")
 
     def __init__(self, lead: Lead, new: bool, locked: bool):
         self.lead, self.locked = lead, locked

@@ -7,7 +7,6 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm_chassis.context import Actor
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.locks import lock_keys

@@ -11,7 +11,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.json_documents import from_json, to_json
 from crm_leads.domain.campaign import Campaign

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from crm_chassis.scopes import ScopeReplica
-
 from crm_leads.domain.access import Scope, TeamRole
 
 

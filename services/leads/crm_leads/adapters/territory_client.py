@@ -6,8 +6,8 @@ repeated after a crash or a redelivered membership_changed gets the same owners 
 from __future__ import annotations
 
 import grpc
-from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 
+from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import Unavailable
 
 MAX_SUBJECTS = 1000  # ChooseOwners' limit per call

@@ -15,15 +15,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.outbox.writer import OutboxWriter
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.repositories import SqlLeadRepository
-from crm_leads.adapters.repositories_records import (SqlActivityRepository, SqlHistoryRepository,
-                                                     SqlIdempotencyRepository)
-from crm_leads.adapters.repositories_scoring import (SqlCampaignRepository,
-                                                     SqlPredictiveRepository,
-                                                     SqlScoringModelRepository)
+from crm_leads.adapters.repositories_records import (
+    SqlActivityRepository,
+    SqlHistoryRepository,
+    SqlIdempotencyRepository,
+)
+from crm_leads.adapters.repositories_scoring import (
+    SqlCampaignRepository,
+    SqlPredictiveRepository,
+    SqlScoringModelRepository,
+)
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.service_layer.unit_of_work import CaptureLookup, LeadsUnitOfWork
 

@@ -23,11 +23,10 @@ cannot be probed.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
-
 from crm_leads.domain.assignment import AssignmentMethod
 from crm_leads.domain.lead import Lead
 

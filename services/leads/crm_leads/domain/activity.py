@@ -6,7 +6,6 @@ import enum
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain.values import enum_names
 
 MAX_DETAILS = 20

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain import normalise
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid

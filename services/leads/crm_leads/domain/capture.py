@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain import normalise
 from crm_leads.domain.normalise import Invalid
-from crm_leads.domain.values import (Channel, CompanySize, LeadData, Money, enum_names)
+from crm_leads.domain.values import Channel, CompanySize, LeadData, Money, enum_names
 
 CUSTOM_PREFIX = "custom_attributes."
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -18,7 +18,6 @@ import enum
 from dataclasses import dataclass, replace
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_leads.domain.values import Money
 
 
@@ -83,7 +82,7 @@ class Conversion:
         return False
 
     def dispatch(self, now: dt.datetime,
-                 policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> "Conversion":
+                 policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> Conversion:
         if not self.pending:
             raise FailedPrecondition(f"conversion {self.conversion_id} is {self.state.value}; "
                                      "there is nothing to send")
@@ -91,12 +90,12 @@ class Conversion:
                        next_attempt_at=now + policy.reply_timeout)
 
     def timed_out(self, now: dt.datetime,
-                  policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> "Conversion":
+                  policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> Conversion:
         return self.failed(f"deals did not answer attempt {self.attempts} within "
                            f"{int(policy.reply_timeout.total_seconds())} s", now, policy=policy)
 
     def failed(self, error: str, now: dt.datetime, *, permanent: bool = False,
-               policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> "Conversion":
+               policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> Conversion:
         if not self.pending:
             raise FailedPrecondition(f"conversion {self.conversion_id} is {self.state.value}")
         if permanent:
@@ -106,7 +105,7 @@ class Conversion:
                        next_attempt_at=now + policy.backoff(self.attempts))
 
     def succeeded(self, *, account_id: str, contact_id: str, opportunity_id: str,
-                  now: dt.datetime) -> "Conversion":
+                  now: dt.datetime) -> Conversion:
         if not self.pending:
             raise FailedPrecondition(f"conversion {self.conversion_id} is {self.state.value}")
         missing = [name for name, value in (("account_id", account_id), ("contact_id", contact_id),

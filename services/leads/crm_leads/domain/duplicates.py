@@ -42,13 +42,13 @@ class DuplicateKeys:
     company_person: str = ""  # "<company>|<first> <last>"
 
     @classmethod
-    def of(cls, data: LeadData) -> "DuplicateKeys":
+    def of(cls, data: LeadData) -> DuplicateKeys:
         person = " ".join(_words(data.person.first_name) + _words(data.person.last_name))
         company = company_key(data.company.name)
         return cls(data.person.email, data.person.phone,
                    f"{company}|{person}" if company and data.person.last_name else "")
 
-    def shared_with(self, other: "DuplicateKeys") -> list[str]:
+    def shared_with(self, other: DuplicateKeys) -> list[str]:
         """Names of the keys both have, e.g. ["email"]."""
         return [name for name in ("email", "phone", "company_person")
                 if getattr(self, name) and getattr(self, name) == getattr(other, name)]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class LeadEvent:
-    lead: "Lead"
+    lead: Lead
 
     event_type = ""
 
@@ -28,7 +28,7 @@ class LeadCreated(LeadEvent):
 
 @dataclass(frozen=True)
 class LeadUpdated(LeadEvent):
-    changes: tuple["FieldChange", ...] = ()
+    changes: tuple[FieldChange, ...] = ()
     event_type = "lead_updated"
 
 

@@ -7,11 +7,10 @@ reason). Each accepted row's lead is created under the idempotency key
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain.capture import GROUPS, is_known_path
 from crm_leads.domain.normalise import fold
 from crm_leads.domain.values import Channel

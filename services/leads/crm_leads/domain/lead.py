@@ -18,7 +18,6 @@ from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_leads.domain import capture, events
 from crm_leads.domain.assignment import Assignment
 from crm_leads.domain.conversion import Conversion, ConversionState
@@ -83,13 +82,13 @@ class Lead:
 
     # -- creation ---------------------------------------------------------------------------
     @classmethod
-    def capture(cls, lead_id: str, data: LeadData, actor: Actor, now: dt.datetime) -> "Lead":
+    def capture(cls, lead_id: str, data: LeadData, actor: Actor, now: dt.datetime) -> Lead:
         lead = cls(id=lead_id, data=data, created_at=now, updated_at=now)
         lead._record(actor, now, "created", diff({}, data.flat()), "", events.LeadCreated)
         return lead
 
     # -- bookkeeping ------------------------------------------------------------------------
-    def snapshot(self) -> "Lead":
+    def snapshot(self) -> Lead:
         clone = copy.copy(self)
         clone.new_history, clone.new_events = [], []
         return clone
@@ -278,7 +277,7 @@ class Lead:
                      changes=changes)
         return changes
 
-    def merge_in(self, duplicate: "Lead", actor: Actor, now: dt.datetime) -> None:
+    def merge_in(self, duplicate: Lead, actor: Actor, now: dt.datetime) -> None:
         if duplicate.id == self.id:
             raise InvalidArgument("a lead cannot be merged into itself", field="duplicate_lead_id")
         duplicate.ensure_editable()

@@ -16,12 +16,12 @@ import enum
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from crm_chassis import paging
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
 from crm_leads.domain.access import Scope
 from crm_leads.domain.lead import Lead, LeadStatus
 from crm_leads.domain.normalise import fold

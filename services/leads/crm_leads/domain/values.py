@@ -31,7 +31,7 @@ class CompanySize(enum.Enum):
         return list(CompanySize).index(self)
 
     @classmethod
-    def for_head_count(cls, people: int) -> "CompanySize":
+    def for_head_count(cls, people: int) -> CompanySize:
         for size, upper in ((cls.MICRO, 10), (cls.SMALL, 50), (cls.MEDIUM, 250), (cls.LARGE, 1000)):
             if people <= upper:
                 return size

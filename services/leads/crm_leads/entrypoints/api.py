@@ -10,13 +10,17 @@ a deactivated person's token is refused on every call from the same replica.
 """
 from __future__ import annotations
 
-from crm.leads.v1 import (campaign_pb2, campaign_pb2_grpc, lead_service_pb2,
-                          lead_service_pb2_grpc, scoring_pb2, scoring_pb2_grpc)
-
+from crm.leads.v1 import (
+    campaign_pb2,
+    campaign_pb2_grpc,
+    lead_service_pb2,
+    lead_service_pb2_grpc,
+    scoring_pb2,
+    scoring_pb2_grpc,
+)
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
-
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer

@@ -5,7 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm_chassis.settings import ServiceSettings, SettingsError, setting
-
 from crm_leads.domain.conversion import RetryPolicy
 
 SERVICE_NAME = "leads"

@@ -11,7 +11,6 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 from crm_chassis.ids import UuidIds
 from crm_chassis.scopes import ScopeReplica
-
 from crm_leads.adapters.rescore_jobs import RescoreJobs
 from crm_leads.adapters.scopes import ReplicaScopeReader, ReplicaTeamDirectory
 from crm_leads.adapters.search_sql import configure_engine

@@ -23,18 +23,17 @@ import datetime as dt
 import time
 from typing import Any
 
+from nameko.timer import Timer, timer
+
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from nameko.timer import Timer, timer
-
 from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
 from crm_leads.adapters import metrics, rescore_jobs
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import settings, wiring
@@ -74,7 +73,7 @@ def joined(deps: Dependencies, uow: AbstractUnitOfWork) -> Dependencies:
 
 
 def _moment(timestamp: Any) -> dt.datetime:
-    return timestamp.ToDatetime(tzinfo=dt.timezone.utc)  # type: ignore[no-any-return]
+    return timestamp.ToDatetime(tzinfo=dt.UTC)  # type: ignore[no-any-return]
 
 
 def routing_decision(event: Any, *, routed: bool) -> RoutingDecision:

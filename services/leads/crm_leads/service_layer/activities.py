@@ -5,21 +5,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm.leads.v1 import events_pb2
-
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.paging import Page, fetch_offset_page
-
+from crm_leads.domain.access import not_found
 from crm_leads.domain.activity import Activity, build_activity
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.service_layer import event_messages
-from crm_leads.domain.access import not_found
 from crm_leads.service_layer.authorization import records_activity_by_id
-from crm_leads.service_layer.lead_access import lead_id_of, visible_lead, workable_lead
-from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import lead_id_of, visible_lead, workable_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 

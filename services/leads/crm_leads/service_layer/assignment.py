@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
-
 from crm_leads.domain import access
-from crm_leads.domain.assignment import (Assignment, AssignmentMethod, RoutingDecision,
-                                         routing_outcome)
+from crm_leads.domain.assignment import (
+    Assignment,
+    AssignmentMethod,
+    RoutingDecision,
+    routing_outcome,
+)
 from crm_leads.domain.lead import READ_ONLY, Lead, check_note
-from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
-from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.scoring import rescore
 
 ROUTER = Caller.system("territory-routing")
 HANDOVER = Caller.system("team-handover")

@@ -1,22 +1,21 @@
 """Use cases: campaigns (the denominator of lead-source ROI)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
-from crm.leads.v1 import events_pb2
 from google.protobuf.message import Message
 
+from crm.leads.v1 import events_pb2
 from crm_chassis import paging
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-
 from crm_leads.domain.campaign import Campaign, build_campaign
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid
 from crm_leads.service_layer import event_messages
-from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES,
-                                                   require_department)
+from crm_leads.service_layer.authorization import MANAGEMENT, MARKETING, SALES, require_department
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 

@@ -12,14 +12,13 @@ import datetime as dt
 
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import FailedPrecondition, ValidationErrors
-
 from crm_leads.domain import normalise
 from crm_leads.domain.conversion import Conversion, ConversionRequest, ConversionState
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Money
-from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.publishing import save_changes
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 

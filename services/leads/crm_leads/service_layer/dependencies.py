@@ -3,14 +3,17 @@ entrypoint (entrypoints/wiring.py): the chassis' unit of work factory, clock and
 own ports."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from crm_chassis import use_cases
-
 from crm_leads.domain.conversion import DEFAULT_RETRY_POLICY, RetryPolicy
-from crm_leads.service_layer.ports import (HandoverStrategy, RescoreJobQueue, ScopeReader,
-                                           TeamDirectory)
+from crm_leads.service_layer.ports import (
+    HandoverStrategy,
+    RescoreJobQueue,
+    ScopeReader,
+    TeamDirectory,
+)
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 

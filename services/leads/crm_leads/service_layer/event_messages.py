@@ -10,9 +10,7 @@ import datetime as dt
 
 from crm.common.v1 import money_pb2
 from crm.leads.v1 import campaign_pb2, events_pb2, lead_pb2, scoring_pb2
-
 from crm_chassis.wire.enums import from_domain
-
 from crm_leads.domain import events
 from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign

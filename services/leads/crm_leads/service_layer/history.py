@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.paging import Page, fetch_offset_page
-
 from crm_leads.domain.history import HistoryEntry
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import visible_lead

@@ -7,24 +7,27 @@ A row is accepted whole or rejected whole; a rejected row never touches the data
 """
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
 import datetime as dt
-from typing import Iterable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import CrmError, ValidationErrors
-
 from crm_leads.domain import capture, importing
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.duplicates import DuplicateKeys
-from crm_leads.domain.values import LeadData
 from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
 from crm_leads.domain.normalise import Invalid
+from crm_leads.domain.values import LeadData
 from crm_leads.service_layer.authorization import require_importer
 from crm_leads.service_layer.dependencies import Dependencies
-from crm_leads.service_layer.leads import (CaptureResult, DuplicatePolicy, capture_in,
-                                          request_fingerprint)
+from crm_leads.service_layer.leads import (
+    CaptureResult,
+    DuplicatePolicy,
+    capture_in,
+    request_fingerprint,
+)
 
 IMPORT_KEY_OWNER = "import"  # import keys are shared: a colleague's re-run duplicates nothing
 DEFAULT_BATCH = 200

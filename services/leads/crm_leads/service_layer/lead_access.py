@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
-
 from crm_leads.domain import access
 from crm_leads.domain.access import Scope
 from crm_leads.domain.lead import Lead

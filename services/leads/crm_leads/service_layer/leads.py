@@ -5,23 +5,22 @@ import datetime as dt
 import enum
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from crm_chassis.caller import Caller, require_authenticated
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument,
-                                ValidationErrors)
-
+from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, ValidationErrors
 from crm_leads.domain import capture
 from crm_leads.domain.access import Scope
 from crm_leads.domain.duplicates import DuplicateKeys, describe, find_among
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.values import LeadData
 from crm_leads.service_layer.authorization import require_capturer
-from crm_leads.service_layer.lead_access import changeable_lead, visible_lead
-from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import changeable_lead, visible_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 MAX_IDEMPOTENCY_KEY = 200

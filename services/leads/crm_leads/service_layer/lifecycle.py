@@ -5,10 +5,9 @@ import datetime as dt
 from collections.abc import Callable
 
 from crm_chassis.caller import Caller, require_authenticated
-
 from crm_leads.domain.lead import DisqualificationReason, Lead
-from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.publishing import save_changes
 
 

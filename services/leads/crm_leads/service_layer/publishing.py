@@ -8,7 +8,6 @@ one qualification both carry the lead's version after it.
 from __future__ import annotations
 
 from crm_chassis.context import Actor
-
 from crm_leads.domain.lead import Lead
 from crm_leads.service_layer.event_messages import lead_event
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork

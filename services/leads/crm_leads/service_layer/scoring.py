@@ -6,18 +6,15 @@ import datetime as dt
 from typing import Any
 
 from crm.leads.v1 import events_pb2
-
 from crm_chassis.caller import Caller
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_leads.domain.lead import READ_ONLY, Lead
 from crm_leads.domain.scoring import attributes, engine
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel, build_model
 from crm_leads.service_layer import event_messages
-from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES,
-                                                   require_department)
+from crm_leads.service_layer.authorization import MANAGEMENT, MARKETING, SALES, require_department
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import visible_lead
 from crm_leads.service_layer.publishing import save_changes

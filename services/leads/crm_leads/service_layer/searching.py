@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.paging import Page
-
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.search import LeadFilter, SortField, build_query
 from crm_leads.service_layer.dependencies import Dependencies

@@ -4,13 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.lead import Lead
-from crm_leads.service_layer.repositories import (ActivityRepository, CampaignRepository,
-                                                  HistoryRepository, IdempotencyRepository,
-                                                  LeadRepository, PredictiveRepository,
-                                                  ScoringModelRepository)
+from crm_leads.service_layer.repositories import (
+    ActivityRepository,
+    CampaignRepository,
+    HistoryRepository,
+    IdempotencyRepository,
+    LeadRepository,
+    PredictiveRepository,
+    ScoringModelRepository,
+)
 
 
 @dataclass

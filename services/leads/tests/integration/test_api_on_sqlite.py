@@ -12,13 +12,10 @@ import uuid
 import grpc
 import pytest
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
-from crm.leads.v1 import lead_service_pb2_grpc
+from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
 from crm_leads import migrate
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
@@ -79,7 +76,7 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
             source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM))),
         "webform", departments=(), kind="service", roles=("capture_leads",)).lead
     assert apply_routing(deps, RoutingDecision(
-        uuid.uuid4().hex, created.id, dt.datetime.now(dt.timezone.utc), "line-a", team, "owner",
+        uuid.uuid4().hex, created.id, dt.datetime.now(dt.UTC), "line-a", team, "owner",
         "test routing"))
 
     owners = []

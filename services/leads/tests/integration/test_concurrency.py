@@ -14,15 +14,15 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select, text
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.testing import wait_until
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.locks import lock_key
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.lead import Lead
-from crm_leads.service_layer import assignment, leads as lead_cases
-from crm_chassis.caller import Caller
+from crm_leads.service_layer import assignment
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +102,7 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
     third = h.person_values()
     lead = h.capture(deps, **third).lead
     assert assignment.apply_routing(deps, RoutingDecision(
-        h.unique("decision"), lead.id, dt.datetime.now(dt.timezone.utc), "line-int", team_id,
+        h.unique("decision"), lead.id, dt.datetime.now(dt.UTC), "line-int", team_id,
         member, "test routing"))
     merge = run_blocked(engine, lock_key("duplicate", "duplicate_email", third["person.email"]), [
         lambda: h.capture(deps, caller, policy=lead_cases.DuplicatePolicy.MERGE, **third)] * 2)

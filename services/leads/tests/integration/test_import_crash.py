@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import func, select
 
 from crm_chassis.db import make_session_factory
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.service_layer.importing import import_rows, plan_import

@@ -8,7 +8,6 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from crm_chassis.testing import temporary_postgres_database
-
 from crm_leads import migrate
 from crm_leads.adapters import orm
 

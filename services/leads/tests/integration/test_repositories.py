@@ -9,15 +9,22 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
-
 from crm_leads.adapters import orm
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState
 from crm_leads.domain.lead import LeadStatus
-from crm_leads.service_layer import (activities, assignment, campaigns, conversion, history,
-                                     leads as lead_cases, lifecycle, scoring)
-from crm_chassis.caller import Caller
+from crm_leads.service_layer import (
+    activities,
+    assignment,
+    campaigns,
+    conversion,
+    history,
+    lifecycle,
+    scoring,
+)
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +42,7 @@ def team(grant_scopes, h):
 def routed(h, deps, team_id, owner, line="line-int", **values):
     lead = h.capture(deps, **values).lead if values else h.capture(deps).lead
     assert assignment.apply_routing(deps, RoutingDecision(
-        h.unique("decision"), lead.id, dt.datetime.now(dt.timezone.utc), line, team_id,
+        h.unique("decision"), lead.id, dt.datetime.now(dt.UTC), line, team_id,
         owner, "matched rule 'DACH'"))
     return lead
 
@@ -90,7 +97,7 @@ def test_changes_reach_the_database_only_on_commit(h, deps, team):
     with deps.uow() as uow:
         loaded = uow.leads.get(lead.id)
         assert uow.leads.get(lead.id) is loaded  # one object per lead in a unit of work
-        loaded.start_working(ann.actor, dt.datetime.now(dt.timezone.utc))
+        loaded.start_working(ann.actor, dt.datetime.now(dt.UTC))
         # not committed: rolled back on leaving the block
     assert lead_cases.get_lead(deps, ann, lead.id).status is LeadStatus.NEW
 
@@ -176,10 +183,10 @@ def test_conversion_saga_rows_found_by_id_and_when_due(h, deps, team, engine):
     conversion_id = converting.conversion.conversion_id
     with deps.uow() as uow:
         assert uow.leads.by_conversion(conversion_id).id == lead.id
-        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=3)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3)
         assert lead.id in [due.id for due in uow.leads.due_conversions(later, 1000)]
         assert lead.id not in [due.id for due in uow.leads.due_conversions(
-            dt.datetime.now(dt.timezone.utc), 1000)]
+            dt.datetime.now(dt.UTC), 1000)]
     assert conversion.conversion_completed(deps, conversion_id, account_id="acc",
                                            contact_id="con", opportunity_id="opp")
     read = lead_cases.get_lead(deps, ann, lead.id)

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 
 from crm_chassis.db import make_engine, make_session_factory
-
 from crm_leads import migrate
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.domain.access import Scope, TeamRole
@@ -19,11 +18,19 @@ from crm_leads.domain.assignment import Assignment, AssignmentMethod
 from crm_leads.domain.lead import Lead, LeadStatus
 from crm_leads.domain.scoring.engine import Score, grade_for
 from crm_leads.domain.search import LeadFilter, SortField, TimeRange, build_query
-from crm_leads.domain.values import Channel, Company, CompanySize, LeadData, Location, Person, Source
+from crm_leads.domain.values import (
+    Channel,
+    Company,
+    CompanySize,
+    LeadData,
+    Location,
+    Person,
+    Source,
+)
 
 pytestmark = pytest.mark.integration
 
-T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 TEAMS = ["t-north", "t-south", "t-east", "t-west"]
 QUEUE = "t-queue"
 FIRST = ["Jörg", "Ann", "Zoë", "Émile", "Bob", "Åsa", "Li", "Marta"]

@@ -17,12 +17,11 @@ import threading
 import pytest
 from sqlalchemy import event, func, select, text
 
-from crm_chassis.testing import wait_until
-
-from crm_leads.adapters import orm, repositories
-from crm_leads.service_layer import activities, history, importing, leads as lead_cases
-from crm_leads.service_layer import lifecycle, scoring
 from crm_chassis.caller import Caller
+from crm_chassis.testing import wait_until
+from crm_leads.adapters import orm, repositories
+from crm_leads.service_layer import activities, history, importing, lifecycle, scoring
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 

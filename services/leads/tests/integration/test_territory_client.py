@@ -7,11 +7,10 @@ from concurrent import futures
 
 import grpc
 import pytest
-from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 
+from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import Unavailable
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
-
 from crm_leads.adapters.territory_client import TerritoryHandoverStrategy
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,6 @@ import pytest
 
 from crm_chassis import manifest as manifests
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
-
 from crm_leads.service_layer.publishing import PUBLISHED
 
 pytestmark = pytest.mark.integration

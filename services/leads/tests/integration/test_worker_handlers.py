@@ -8,24 +8,24 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
+
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from sqlalchemy import select
-
+from crm_chassis.caller import Caller
 from crm_chassis.db import make_session_factory
 from crm_chassis.events import stamp
-
 from crm_leads.adapters import orm, rescore_jobs
 from crm_leads.domain.conversion import ConversionState
 from crm_leads.domain.lead import LeadStatus
 from crm_leads.domain.search import LeadFilter
 from crm_leads.entrypoints import worker as worker_module
-from crm_leads.service_layer import conversion, leads as lead_cases, scoring, searching
-from crm_chassis.caller import Caller
+from crm_leads.service_layer import conversion, scoring, searching
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 def event(message, producer: str, event_type: str, aggregate_id: str,
@@ -151,7 +151,7 @@ class LaterClock:
         self.offset = offset
 
     def now(self):
-        return dt.datetime.now(dt.timezone.utc) + self.offset
+        return dt.datetime.now(dt.UTC) + self.offset
 
 
 def test_an_unanswered_conversion_times_out_visibly_and_a_late_answer_completes_it(
@@ -243,8 +243,9 @@ def test_a_failing_decision_in_a_batch_is_not_marked_handled(h, deps, worker, te
 
 
 def crm_inbox_ids(engine) -> set[str]:
-    from crm_chassis.outbox.tables import inbox_table
     from sqlalchemy import MetaData
+
+    from crm_chassis.outbox.tables import inbox_table
 
     inbox = inbox_table(MetaData())
     with engine.connect() as connection:

@@ -15,21 +15,22 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
-
 from crm_chassis import manifest as manifests
+from crm_chassis.caller import Caller
 from crm_chassis.events import stamp
-from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.messaging.testing import consumer_count as consumers_of
-from crm_chassis.messaging.testing import existing_queues as existing, publish_as, service_worker
+from crm_chassis.messaging.testing import existing_queues as existing
+from crm_chassis.messaging.testing import publish_as, service_worker
+from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, wait_until
-
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState, RetryPolicy
 from crm_leads.domain.lead import LeadStatus
-from crm_leads.service_layer import assignment, conversion, leads as lead_cases
-from crm_chassis.caller import Caller
+from crm_leads.service_layer import assignment, conversion
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 MANIFEST = manifests.load(Path(__file__).resolve().parents[2] / "service.toml")
@@ -124,7 +125,7 @@ def converting_lead(deps, team, h):
     team_id, ann = team
     lead = h.capture(deps).lead
     assignment.apply_routing(deps, RoutingDecision(h.unique("d"), lead.id,
-                                                   dt.datetime.now(dt.timezone.utc), "line-int",
+                                                   dt.datetime.now(dt.UTC), "line-int",
                                                    team_id, ann.subject_id, "test"))
     return conversion.convert_lead(dataclasses.replace(deps, conversion_retry=FAST_RETRY), ann,
                                    lead.id)

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
+from crm_chassis.caller import SERVICE, Caller
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_chassis.testing.fakes import FixedClock
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_leads.domain.access import Scope, TeamRole
 from crm_leads.domain.conversion import RetryPolicy
 from crm_leads.domain.duplicates import DuplicateKeys
@@ -21,12 +21,11 @@ from crm_leads.domain.lead import OPEN, READ_ONLY
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.service_layer import leads as lead_cases
 from crm_leads.service_layer import repositories as repos
-from crm_chassis.caller import SERVICE, Caller
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.ports import RescoreJob
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 LINE = "line-1"
 
 ANN = Caller("ann", departments=frozenset({"sales"}), display_name="Ann Member")
@@ -352,6 +351,7 @@ class Rpc:
 
     def __init__(self, address, keys):
         import grpc
+
         from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
         self.channel = grpc.insecure_channel(address)
         self.leads = lead_service_pb2_grpc.LeadServiceStub(self.channel)
@@ -384,12 +384,17 @@ class Rpc:
 
 @pytest.fixture
 def rpc(world):
-    from crm.leads.v1 import campaign_pb2, lead_service_pb2, scoring_pb2
-    from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+    from crm.leads.v1 import (
+        campaign_pb2,
+        campaign_pb2_grpc,
+        lead_service_pb2,
+        lead_service_pb2_grpc,
+        scoring_pb2,
+        scoring_pb2_grpc,
+    )
     from crm_chassis.auth.testing import TestKeys
     from crm_chassis.grpc import service_name_of, start_server
     from crm_chassis.settings import ServiceSettings
-
     from crm_leads.adapters.grpc_campaigns import CampaignServicer
     from crm_leads.adapters.grpc_leads import LeadServicer
     from crm_leads.adapters.grpc_scoring import ScoringServicer

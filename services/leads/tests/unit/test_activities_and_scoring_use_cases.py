@@ -3,9 +3,13 @@ import datetime as dt
 
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, NotFound, PermissionDenied,
-                                ValidationErrors)
-
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    NotFound,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_leads.service_layer import scoring
 from crm_leads.service_layer.activities import list_activities, record_activity
 

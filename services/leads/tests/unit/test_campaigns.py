@@ -4,9 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, NotFound, PermissionDenied,
-                                ValidationErrors)
-
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    NotFound,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_leads.service_layer import campaigns
 
 SPRING = {"name": "Spring Fair 2026", "channel": "event", "starts_on": "2026-04-01",

@@ -3,15 +3,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_chassis.errors import ValidationErrors
-
-from crm_leads.domain import capture, normalise as norm
+from crm_leads.domain import capture
+from crm_leads.domain import normalise as norm
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Channel, CompanySize, Money
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 BASE = {"person.last_name": "Doe", "company.name": "Acme", "source.channel": "web_form"}
 
 

@@ -1,9 +1,15 @@
 """CreateLead, UpdateLead, MergeLeads use cases on fakes."""
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied, Unauthenticated, ValidationErrors)
-
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationErrors,
+)
 from crm_leads.service_layer import leads
 from crm_leads.service_layer.leads import DuplicatePolicy
 

@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 
 from crm_chassis.errors import FailedPrecondition, NotFound, ValidationErrors
-
 from crm_leads.domain.conversion import ConversionState
 from crm_leads.service_layer import conversion
 from crm_leads.service_layer.leads import update_lead

@@ -1,8 +1,6 @@
 """Every event leads publishes survives the wire format (chassis encode/decode) intact."""
 from crm.leads.v1 import events_pb2
-
 from crm_chassis import events as wire
-
 from crm_leads.service_layer import campaigns, conversion, leads, lifecycle, scoring
 from crm_leads.service_layer.activities import record_activity
 from crm_leads.service_layer.publishing import PUBLISHED

@@ -3,9 +3,7 @@ import grpc
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2, pagination_pb2
-from crm.leads.v1 import campaign_pb2
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import scoring_pb2
+from crm.leads.v1 import campaign_pb2, lead_pb2, scoring_pb2
 
 SC = grpc.StatusCode
 

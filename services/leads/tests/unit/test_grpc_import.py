@@ -3,8 +3,7 @@ rows accepted or rejected whole, a crash mid-import and the re-run."""
 import grpc
 import pytest
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
+from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.errors import Unavailable
 
 SC = grpc.StatusCode

@@ -6,11 +6,9 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2, pagination_pb2
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
-
-from crm_leads.domain.access import Scope, TeamRole
+from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.caller import Caller
+from crm_leads.domain.access import Scope, TeamRole
 
 SC = grpc.StatusCode
 STRANGER = Caller("zoe", departments=frozenset({"sales"}), display_name="Zoe Stranger")

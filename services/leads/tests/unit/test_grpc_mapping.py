@@ -4,10 +4,8 @@ import datetime as dt
 import pytest
 
 from crm.common.v1 import money_pb2
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
+from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
 from crm_leads.adapters import grpc_mapping
 from crm_leads.domain.lead import LeadStatus
 from crm_leads.domain.values import Channel
@@ -27,7 +25,7 @@ def test_capture_passes_only_given_values():
 
 
 def test_update_mask_expands_groups_and_keeps_empty_values():
-    moment = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     lead = lead_pb2.LeadInput(consent=lead_pb2.Consent(email_marketing=True),
                               custom_attributes={"budget": "9k"})
     lead.consent.captured_at.FromDatetime(moment)

@@ -2,7 +2,6 @@
 import pytest
 
 from crm_chassis.errors import PermissionDenied, ValidationErrors
-
 from crm_leads.service_layer.importing import import_rows, plan_import
 
 COLUMNS = ["E-Mail", "First name", "Last name", "Company", "Country", "Phone"]

@@ -6,17 +6,19 @@ import pytest
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-
 from crm_leads.domain import access, capture, events
 from crm_leads.domain.access import Scope, TeamRole
-from crm_leads.domain.assignment import (Assignment, AssignmentMethod, RoutingDecision,
-                                         routing_outcome)
-from crm_leads.domain.conversion import (Conversion, ConversionRequest, ConversionState,
-                                         RetryPolicy)
+from crm_leads.domain.assignment import (
+    Assignment,
+    AssignmentMethod,
+    RoutingDecision,
+    routing_outcome,
+)
+from crm_leads.domain.conversion import Conversion, ConversionRequest, ConversionState, RetryPolicy
 from crm_leads.domain.duplicates import DuplicateKeys, company_key, find_among
 from crm_leads.domain.lead import DisqualificationReason, Lead, LeadStatus
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ANN = Actor("ann")
 
 

@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_leads.service_layer import lifecycle
 from crm_leads.service_layer.history import lead_history
 from crm_leads.service_layer.leads import update_lead

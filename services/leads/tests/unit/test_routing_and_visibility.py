@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
-
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.search import LeadFilter
 from crm_leads.service_layer import assignment, leads, lifecycle

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain import capture
 from crm_leads.domain.activity import Activity, ActivityKind
 from crm_leads.domain.scoring import engine, predictive
@@ -14,7 +13,7 @@ from crm_leads.domain.scoring.engine import FactorKind, Grade, grade_for
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import build_model
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def lead_data(**values):

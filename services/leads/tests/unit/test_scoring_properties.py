@@ -1,7 +1,8 @@
 """Properties of the scoring maths over generated inputs (hypothesis)."""
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_leads.domain import capture
 from crm_leads.domain.activity import Activity, ActivityKind
@@ -10,7 +11,7 @@ from crm_leads.domain.scoring.engine import grade_for
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import build_model
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 DATA = capture.build({"person.email": "a@acme.example", "source.channel": "event",
                       "location.country": "DE", "company.industry": "software"}, now=NOW)
 

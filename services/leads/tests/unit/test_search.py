@@ -4,7 +4,6 @@ import datetime as dt
 import pytest
 
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
 from crm_leads.domain.lead import LeadStatus
 from crm_leads.domain.scoring.engine import Grade
 from crm_leads.domain.search import LeadFilter, SortField, TimeRange

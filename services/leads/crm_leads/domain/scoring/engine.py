@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Iterator
 
 from crm_leads.domain.activity import Activity, ActivityKind
 from crm_leads.domain.scoring import attributes

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain import normalise
 from crm_leads.domain.activity import ActivityKind
 from crm_leads.domain.normalise import Invalid, fold

@@ -15,9 +15,8 @@ import pytest
 from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
-from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
+from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
 from crm_leads.service_layer.assignment import apply_routing
@@ -115,7 +114,7 @@ class Team:
         """Place the lead as territory's lead_routed would (the worker's handler does this)."""
         owner = owner or self.owner
         assert apply_routing(self._deps, RoutingDecision(
-            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.timezone.utc), self.line,
+            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.UTC), self.line,
             team_id or self.id, owner.id, "integration test routing"))
 
 

@@ -5,10 +5,7 @@ import grpc
 import pytest
 
 from crm.common.v1 import money_pb2
-from crm.leads.v1 import campaign_pb2
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
-from crm.leads.v1 import scoring_pb2
+from crm.leads.v1 import campaign_pb2, lead_pb2, lead_service_pb2, scoring_pb2
 
 pytestmark = pytest.mark.integration
 SC = grpc.StatusCode

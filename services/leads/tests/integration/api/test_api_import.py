@@ -8,12 +8,9 @@ import grpc
 import pytest
 from sqlalchemy import func, select
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
-from crm.leads.v1 import lead_service_pb2_grpc
+from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
 from crm_chassis.db import make_session_factory
 from crm_chassis.errors import Unavailable
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.entrypoints import api

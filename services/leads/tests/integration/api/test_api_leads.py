@@ -7,8 +7,7 @@ import grpc
 import pytest
 from sqlalchemy import select
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2
+from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_leads.adapters import orm
 
 pytestmark = pytest.mark.integration
