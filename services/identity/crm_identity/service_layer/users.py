@@ -114,10 +114,10 @@ def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fiel
             raise InvalidArgument("you cannot remove your own admin role; ask another "
                                   "administrator", field="user.roles")
         try:
-            if "email" in fields and email_key(email) != user.email_key:
-                if uow.users.get_by_email(email_key(normalise_email(email))) is not None:
-                    raise AlreadyExists(f"another user already has e-mail {email.strip()}",
-                                        field="user.email")
+            if ("email" in fields and email_key(email) != user.email_key
+                    and uow.users.get_by_email(email_key(normalise_email(email))) is not None):
+                raise AlreadyExists(f"another user already has e-mail {email.strip()}",
+                                    field="user.email")
             changed = user.update_profile(
                 now=deps.clock.now(), email=email if "email" in fields else None,
                 display_name=display_name if "display_name" in fields else None,

@@ -101,7 +101,7 @@ def test_user_repository_round_trip_conflicts_and_filters(engine):
 def test_refresh_tokens_are_consumed_once(engine):
     new_uow = uow_factory(engine)
     owner = user()
-    token, value = RefreshToken.issue(id=uuid.uuid4().hex, family_id="f" * 32, user_id=owner.id,
+    token, _ = RefreshToken.issue(id=uuid.uuid4().hex, family_id="f" * 32, user_id=owner.id,
                                       now=NOW, ttl=dt.timedelta(hours=1))
     with new_uow() as uow:
         uow.users.add(owner)

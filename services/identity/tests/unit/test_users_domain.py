@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 from crm_identity.domain.users import (
@@ -134,8 +136,6 @@ def test_every_invalid_field_is_reported_at_once():
     assert [field for field, _ in err.value.problems] == ["email", "display_name", "departments"]
 
 
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st
 
 _local = st.from_regex(r"[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,10})?", fullmatch=True)
 _domain = st.from_regex(r"[A-Za-z0-9]{1,15}(\.[A-Za-z]{2,6}){1,2}", fullmatch=True)

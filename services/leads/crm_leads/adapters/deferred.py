@@ -75,7 +75,7 @@ def _shape(groups) -> tuple:
 def _combined(groups, session: Session) -> None:
     """Send every group's rows as one statement."""
     shape = _shape(groups)
-    if any(tuple(row) != columns for (_, columns, _), (_, rows) in zip(shape, groups)
+    if any(tuple(row) != columns for (_, columns, _), (_, rows) in zip(shape, groups, strict=True)
            for row in rows):
         raise ValueError("rows of one INSERT must name the same columns")
     connection = session.connection()

@@ -112,13 +112,13 @@ class _Tracked:
     def unchanged(self) -> bool:
         state = self.state
         return state is not None and all(
-            now is then for now, then in zip(_state_of(self.lead), state))
+            now is then for now, then in zip(_state_of(self.lead), state, strict=True))
 
     def stored_row(self) -> dict:
         """The row the database holds, serialised when first needed (from the values read,
         kept in ``state``): a lead that is only read is never serialised."""
         if self._row is None:
-            self._row = lead_row(Lead(id=self.lead.id, **dict(zip(_STATE, self.state))))
+            self._row = lead_row(Lead(id=self.lead.id, **dict(zip(_STATE, self.state, strict=True))))
         return self._row
 
     def written(self, row: dict) -> None:
@@ -206,7 +206,7 @@ class SqlLeadRepository(repositories.LeadRepository):
             self.session.execute(_INSERT, new_rows)   # one executemany (multi-row VALUES)
 
     def _write_updates(self, updates: dict) -> None:
-        for (_, columns), rows in sorted(updates.items()):
+        for _, rows in sorted(updates.items()):
             self.session.execute(update(L).where(L.c.id == bindparam("lead_id_")), rows)
         updates.clear()
 

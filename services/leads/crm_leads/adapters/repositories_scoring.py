@@ -20,7 +20,7 @@ from crm_leads.domain.values import Channel, Money
 from crm_leads.service_layer import repositories
 
 C, S = orm.campaigns, orm.scoring_models
-PM, PC, O = orm.predictive_models, orm.predictive_counts, orm.lead_outcomes
+PM, PC, LO = orm.predictive_models, orm.predictive_counts, orm.lead_outcomes
 
 
 def _campaign(row) -> Campaign:
@@ -159,15 +159,15 @@ class SqlPredictiveRepository(repositories.PredictiveRepository):
         self._remember(model)
 
     def outcome_of(self, lead_id: str) -> tuple[str, dict[str, str], bool] | None:
-        row = self.session.execute(select(O).where(O.c.lead_id == lead_id)).first()
+        row = self.session.execute(select(LO).where(LO.c.lead_id == lead_id)).first()
         return (row.sales_line_id, dict(row.features), row.won) if row else None
 
     def set_outcome(self, lead_id: str, sales_line_id: str, features: dict[str, str],
                     won: bool) -> None:
         values = dict(sales_line_id=sales_line_id, features=dict(features), won=won)
-        changed = self.session.execute(update(O).where(O.c.lead_id == lead_id).values(**values))
+        changed = self.session.execute(update(LO).where(LO.c.lead_id == lead_id).values(**values))
         if changed.rowcount == 0:
-            self.session.execute(insert(O).values(lead_id=lead_id, **values))
+            self.session.execute(insert(LO).values(lead_id=lead_id, **values))
 
     def clear_outcome(self, lead_id: str) -> None:
-        self.session.execute(delete(O).where(O.c.lead_id == lead_id))
+        self.session.execute(delete(LO).where(LO.c.lead_id == lead_id))

@@ -110,7 +110,7 @@ def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: 
     A replay (``replayed``) changes nothing: the caller need not commit."""
     found = uow.capture_lookup(key_owner, key, DuplicateKeys.of(data))
     if found.previous is not None:
-        stored_fingerprint, lead_id = found.previous
+        stored_fingerprint, _ = found.previous
         if stored_fingerprint != fingerprint:
             raise InvalidArgument(f"idempotency key '{key}' was already used for another lead; "
                                   "use a new key for new data", field="idempotency_key")

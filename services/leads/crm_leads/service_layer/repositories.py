@@ -19,7 +19,7 @@ class LeadRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, lead: Lead) -> None: ...
 
-    def prefetch(self, lead_ids: list[str]) -> None:
+    def prefetch(self, lead_ids: list[str]) -> None:  # noqa: B027 (a hint: doing nothing is right)
         """A hint: these leads will be read for update in this unit of work (a batch of routing
         decisions). A repository may read and lock them all at once; the default reads nothing
         ahead."""

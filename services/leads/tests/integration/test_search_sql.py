@@ -133,8 +133,8 @@ def compare_pages(make_uow, leads: list[Lead], seed: int, queries: int) -> tuple
             nonempty += bool(found)
             if len(found) <= query.page_size:
                 break
-            cursor = query.cursor_after(next(l for l in leads
-                                             if l.id == found[query.page_size - 1]))
+            cursor = query.cursor_after(next(lead for lead in leads
+                                             if lead.id == found[query.page_size - 1]))
     return compared, nonempty
 
 

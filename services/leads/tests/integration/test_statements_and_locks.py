@@ -77,7 +77,7 @@ def test_a_new_lead_is_one_round_trip_to_look_up_and_one_to_write(deps, engine, 
     assert "; EXECUTE leads_capture_lookup(" in statements[0]
     assert statements[1].startswith("EXECUTE leads_write_")
     assert seen["commits"] == 1
-    lead, history, outbox, keys = (after - then for after, then in zip(counts(engine), before))
+    lead, history, outbox, keys = (after - then for after, then in zip(counts(engine), before, strict=True))
     assert (lead, history, outbox, keys) == (1, 1, 2, 1)
 
 

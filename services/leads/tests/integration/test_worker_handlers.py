@@ -120,7 +120,7 @@ def test_membership_ended_hands_the_leavers_open_leads_over(h, deps, worker, tea
 
 
 def test_conversion_answers_from_deals_move_the_saga(h, deps, worker, team):
-    team_id, ann, _ = team
+    _, ann, _ = team
     answers = []
     for _ in range(3):
         lead = routed_lead(h, deps, worker, team)
@@ -156,7 +156,7 @@ class LaterClock:
 
 def test_an_unanswered_conversion_times_out_visibly_and_a_late_answer_completes_it(
         h, deps, worker, team):
-    team_id, ann, _ = team
+    _, ann, _ = team
     lead = routed_lead(h, deps, worker, team)
     conversion_id = conversion.convert_lead(deps, ann, lead.id).conversion.conversion_id
     later = dataclasses.replace(deps, clock=LaterClock(dt.timedelta(minutes=3)))
@@ -221,7 +221,7 @@ def test_a_batch_of_decisions_is_applied_in_one_transaction_each_once(h, deps, w
     team_id, ann, bob = team
     leads = [h.capture(deps).lead for _ in range(3)]
     batch = [lead_routed(lead.id, team_id, owner) for lead, owner in
-             zip(leads, (ann.subject_id, bob, ann.subject_id))]
+             zip(leads, (ann.subject_id, bob, ann.subject_id), strict=True)]
     assert worker.on_lead_routed(batch + batch[:1]) == [None] * 4   # one twice: applied once
     owners = [lead_cases.get_lead(deps, ann, lead.id).assignment.owner_user_id for lead in leads]
     assert owners == [ann.subject_id, bob, ann.subject_id]

@@ -40,7 +40,7 @@ def test_activity_rescores_and_publishes(modelled):
     assert world.event_types()[-2:] == ["lead_activity_recorded", "lead_scored"]
     scored = world.events_of("lead_scored")[-1]
     assert (scored.previous_score, scored.score.score) == (30, 70)
-    assert [f.label for f in scored.score.top_factors][0].startswith("demo_requested")
+    assert scored.score.top_factors[0].label.startswith("demo_requested")
 
 
 def test_activity_is_idempotent_by_id(modelled):

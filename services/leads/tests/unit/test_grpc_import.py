@@ -21,7 +21,7 @@ def stream(rows, import_id="file-1", mapping=None, columns=COLUMNS, header=True)
             default_channel=lead_pb2.CHANNEL_PURCHASED_LIST, default_sales_line_id="line-1"))
     for number, values in rows:
         yield lead_service_pb2.ImportLeadsRequest(row=lead_service_pb2.ImportRow(row_number=number,
-                                                     values=dict(zip(columns, values))))
+                                                     values=dict(zip(columns, values, strict=False))))
 
 
 def numbered(*rows):
@@ -99,14 +99,18 @@ def test_crash_mid_import_loses_no_accepted_row_and_rerun_duplicates_none(rpc, w
 
 
 def test_header_problems_are_refused_before_any_row(rpc, world):
-    err = pytest.raises(grpc.RpcError, run, rpc, world, numbered(good(1)), header=False).value
+    with pytest.raises(grpc.RpcError) as caught:
+        run(rpc, world, numbered(good(1)), header=False)
+    err = caught.value
     assert err.code() == SC.INVALID_ARGUMENT and "starts with a header" in err.details()
-    err = pytest.raises(grpc.RpcError, run, rpc, world, numbered(good(1)), import_id="",
-                        mapping={"E-Mail": "person.shoe"}).value
+    with pytest.raises(grpc.RpcError) as caught:
+        run(rpc, world, numbered(good(1)), import_id="", mapping={"E-Mail": "person.shoe"})
+    err = caught.value
     assert err.code() == SC.INVALID_ARGUMENT
     assert "import_id" in err.details() and "column_mapping.E-Mail" in err.details()
-    err = pytest.raises(grpc.RpcError, run, rpc, world, numbered(good(1)),
-                        caller=world.ada).value
+    with pytest.raises(grpc.RpcError) as caught:
+        run(rpc, world, numbered(good(1)), caller=world.ada)
+    err = caught.value
     assert err.code() == SC.PERMISSION_DENIED and "importing leads" in err.details()
     assert not world.store.leads
 
@@ -159,8 +163,9 @@ def test_an_idle_unauthorised_stream_is_refused_at_once(rpc, world):
         yield
 
     try:
-        err = pytest.raises(grpc.RpcError, list, rpc.leads.ImportLeads(
-            idle(), metadata=rpc.metadata(world.bare), timeout=10)).value
+        with pytest.raises(grpc.RpcError) as caught:
+            list(rpc.leads.ImportLeads(idle(), metadata=rpc.metadata(world.bare), timeout=10))
+        err = caught.value
     finally:
         release.set()
     assert err.code() == SC.PERMISSION_DENIED and "capture_leads" in err.details()

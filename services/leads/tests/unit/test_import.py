@@ -9,7 +9,7 @@ COLUMNS = ["E-Mail", "First name", "Last name", "Company", "Country", "Phone"]
 
 def rows(*specs):
     """(row number, values) from (email, first, last, company, country, phone) tuples."""
-    return [(n, dict(zip(COLUMNS, spec))) for n, spec in enumerate(specs, start=1)]
+    return [(n, dict(zip(COLUMNS, spec, strict=False))) for n, spec in enumerate(specs, start=1)]
 
 
 GOOD = [(f"p{n}@acme.example", f"P{n}", f"L{n}", "Acme", "DE", "") for n in range(1, 8)]

@@ -90,14 +90,14 @@ def test_visibility_matrix(world, name):
     queued = world.capture().lead
     routed(world, queued.id, team="", owner="", queue_team=world.queue_team)
     expected = MATRIX[name]
-    for lead, visible in zip((a, b, queued), expected):
+    for lead, visible in zip((a, b, queued), expected, strict=True):
         if visible:
             assert leads.get_lead(world.deps, caller, lead.id).id == lead.id
         else:
             with pytest.raises(NotFound, match=f"^lead {lead.id} not found$"):
                 leads.get_lead(world.deps, caller, lead.id)
     found = {item.id for item in search_leads(world.deps, caller, LeadFilter()).items}
-    assert found == {lead.id for lead, visible in zip((a, b, queued), expected) if visible}
+    assert found == {lead.id for lead, visible in zip((a, b, queued), expected, strict=True) if visible}
 
 
 def test_teammates_work_each_others_leads(world):

@@ -1,5 +1,6 @@
 """Scoring maths: fit rules, decay, caps, bounds, grades, explanations, predictive blend."""
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -32,9 +33,12 @@ def engagement(kind, points, half_life, cap=100):
     return {"kind": kind, "points": points, "half_life_days": half_life, "max_points": cap}
 
 
-def activity(kind, days_ago, n=[0]):
-    n[0] += 1
-    return Activity(f"a{n[0]}", "lead", ActivityKind(kind), NOW - dt.timedelta(days=days_ago))
+_ACTIVITY_NUMBERS = itertools.count(1)
+
+
+def activity(kind, days_ago):
+    return Activity(f"a{next(_ACTIVITY_NUMBERS)}", "lead", ActivityKind(kind),
+                    NOW - dt.timedelta(days=days_ago))
 
 
 MODEL = build_model("line-1", [
@@ -190,7 +194,7 @@ def test_predictive_blend_and_its_factors_add_up():
     assert abs(float(sum(f.points for f in de.factors)) - expected) < 0.5
     evidence = [f for f in de.factors if f.source_id == "predictive:country"]
     assert evidence and evidence[0].points > 0 and "raises" in evidence[0].label
-    assert [f for f in fr.factors if f.source_id == "predictive:country"][0].points < 0
+    assert next(f for f in fr.factors if f.source_id == "predictive:country").points < 0
 
 
 def test_forgetting_an_outcome_undoes_learning_it():

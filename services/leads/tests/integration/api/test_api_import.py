@@ -36,7 +36,7 @@ def requests(import_id, rows):
                         "Country": "location.country", "Budget": "custom_attributes.budget"}))
     for number, values in rows:
         yield lead_service_pb2.ImportLeadsRequest(row=lead_service_pb2.ImportRow(row_number=number,
-                                                     values=dict(zip(COLUMNS, values))))
+                                                     values=dict(zip(COLUMNS, values, strict=False))))
 
 
 def leads_of(engine, tag):
