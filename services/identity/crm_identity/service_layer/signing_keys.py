@@ -27,7 +27,7 @@ def ensure_active_key(deps: Dependencies) -> SigningKey:
         return candidate
     except AlreadyExists:  # another process created one between our read and our insert
         with deps.uow() as uow:
-            return uow.signing_keys.active()
+            return active_key_in(uow)
 
 
 def active_key_in(uow: IdentityUnitOfWork) -> SigningKey:
@@ -114,7 +114,7 @@ def list_keys(deps: Dependencies, caller: Caller | None) -> list[KeyState]:
 @dataclass(frozen=True)
 class Withdrawal:
     withdrawn: KeyState
-    active: SigningKey
+    active: SigningKey | None   # None when the withdrawn key was the last one
 
 
 def withdraw_key(deps: Dependencies, caller: Caller | None, kid: str) -> Withdrawal:

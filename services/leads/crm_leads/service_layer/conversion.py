@@ -106,6 +106,7 @@ def dispatch_due_conversions(deps: Dependencies, limit: int = 100) -> int:
         leads = uow.leads.due_conversions(now, limit)
         for lead in leads:
             conversion = lead.conversion
+            assert conversion is not None  # due_conversions reads leads with a conversion
             if conversion.state is ConversionState.CONVERTING:
                 lead.conversion_progressed(conversion.timed_out(now, deps.conversion_retry),
                                            SAGA.actor, now)

@@ -10,26 +10,28 @@ import datetime as dt
 
 from crm.common.v1 import money_pb2
 from crm.leads.v1 import campaign_pb2, events_pb2, lead_pb2, scoring_pb2
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from crm_chassis.wire.enums import from_domain
 from crm_leads.domain import events
 from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.conversion import Conversion
-from crm_leads.domain.lead import FieldChange, Lead
+from crm_leads.domain.history import FieldChange
+from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.engine import Grade, Score, ScoreFactor
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.values import LeadData, Money
 
 
-def _ts(target, moment: dt.datetime | None) -> None:
+def _ts(target: Timestamp, moment: dt.datetime | None) -> None:
     if moment is not None:
         target.FromDatetime(moment)
 
 
-def money(value: Money | None) -> money_pb2.Money | None:
-    return None if value is None else money_pb2.Money(amount=str(value.amount),
-                                                      currency=value.currency)
+def money(value: Money) -> money_pb2.Money:
+    return money_pb2.Money(amount=str(value.amount), currency=value.currency)
 
 
 def lead_data(data: LeadData) -> lead_pb2.LeadInput:
@@ -160,11 +162,12 @@ def scoring_model(model: ScoringModel, predictive: PredictiveModel) -> scoring_p
     return message
 
 
-def lead_event(event: events.LeadEvent):
+def lead_event(event: events.LeadEvent) -> Message:
     """The message of one event a lead recorded (domain/events.py)."""
     changed = event.lead
     line, team = changed.data.sales_line_id, changed.assignment.team_id
     if isinstance(event, events.LeadScored):   # the only event without the lead's snapshot
+        assert changed.score is not None  # a lead_scored event follows a scoring
         return events_pb2.LeadScored(
             lead_id=changed.id, sales_line_id=line, team_id=team, score=score(changed.score),
             previous_score=event.previous_score,
@@ -192,6 +195,7 @@ def lead_event(event: events.LeadEvent):
                                            reason=snapshot.disqualification_reason,
                                            note=changed.status_note)
     if isinstance(event, events.LeadConversionRequested):
+        assert changed.conversion is not None  # requested: the lead holds its conversion
         return events_pb2.LeadConversionRequested(lead=snapshot, conversion=snapshot.conversion,
                                                   attempt=changed.conversion.attempts)
     if isinstance(event, events.LeadConversionFailed):
@@ -200,5 +204,6 @@ def lead_event(event: events.LeadEvent):
     if isinstance(event, events.LeadConverted):
         return events_pb2.LeadConverted(lead=snapshot)
     if isinstance(event, events.LeadMerged):
+        assert event.merged is not None  # domain/lead.py always names the merged lead
         return events_pb2.LeadMerged(survivor=snapshot, merged=lead(event.merged))
     raise TypeError(f"no message for {type(event).__name__}")  # pragma: no cover
