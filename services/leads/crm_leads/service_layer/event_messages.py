@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm.common.v1 import money_pb2
-from crm.leads.v1 import campaign_pb2, events_pb2, lead_pb2, scoring_pb2
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+
+from crm.common.v1 import money_pb2
+from crm.leads.v1 import campaign_pb2, events_pb2, lead_pb2, scoring_pb2
 from crm_chassis.wire.enums import from_domain
 from crm_leads.domain import events
 from crm_leads.domain.activity import Activity
