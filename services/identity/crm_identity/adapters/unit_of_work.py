@@ -1,4 +1,5 @@
 """identity's SQLAlchemy unit of work: its repositories and the outbox on one session."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker

@@ -4,6 +4,7 @@ UserService through the chassis server (auth, metrics, logs, error mapping, heal
 
     python -m crm_identity.entrypoints.api
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,20 +36,28 @@ def principal_check(deps: ApiDependencies) -> PrincipalCheck:
         key = (principal.kind, principal.subject_id, principal.issued_at, principal.roles)
         if recent.accepted_recently(key):
             return
-        if not authentication.token_still_valid(deps, principal.kind, principal.subject_id,
-                                                principal.issued_at, principal.roles):
-            raise Unauthenticated("this token has been revoked (account deactivated, password "
-                                  "changed or roles withdrawn); obtain a new one")
+        if not authentication.token_still_valid(
+            deps, principal.kind, principal.subject_id, principal.issued_at, principal.roles
+        ):
+            raise Unauthenticated(
+                "this token has been revoked (account deactivated, password "
+                "changed or roles withdrawn); obtain a new one"
+            )
         recent.remember(key)
+
     return check
 
 
 def verifier(loaded: IdentitySettings, deps: ApiDependencies) -> TokenVerifier:
     """identity's own verifier: the published keys from its database (a withdrawn key's tokens
     are refused at once here, within published_keys_max_age_seconds on other replicas)."""
-    return TokenVerifier(deps.published_keys, loaded.jwt_issuer, loaded.jwt_audience,
-                         loaded.jwt_algorithm,
-                         max_lifetime_seconds=loaded.access_token_max_ttl_seconds)
+    return TokenVerifier(
+        deps.published_keys,
+        loaded.jwt_issuer,
+        loaded.jwt_audience,
+        loaded.jwt_algorithm,
+        max_lifetime_seconds=loaded.access_token_max_ttl_seconds,
+    )
 
 
 def prepare(loaded: IdentitySettings, deps: Dependencies) -> None:
@@ -60,29 +69,47 @@ def prepare(loaded: IdentitySettings, deps: Dependencies) -> None:
     key = signing_keys.ensure_active_key(deps)
     log.info("signing_key_ready", kid=key.kid)
     if loaded.bootstrap_admin_email:
-        created = bootstrap.bootstrap_admin(deps, email=loaded.bootstrap_admin_email,
-                                            password=loaded.bootstrap_admin_password,
-                                            display_name=loaded.bootstrap_admin_name)
+        created = bootstrap.bootstrap_admin(
+            deps,
+            email=loaded.bootstrap_admin_email,
+            password=loaded.bootstrap_admin_password,
+            display_name=loaded.bootstrap_admin_name,
+        )
         if created is not None:
             log.info("bootstrap_admin_created", user_id=created.id, email=created.email)
-    result = bootstrap.bootstrap_service_accounts(deps, loaded.bootstrap_service_accounts,
-                                                  loaded.bootstrap_service_roles)
+    result = bootstrap.bootstrap_service_accounts(
+        deps, loaded.bootstrap_service_accounts, loaded.bootstrap_service_roles
+    )
     for account in result.created:
-        log.info("bootstrap_service_account_created", client_id=account.client_id,
-                 name=account.name, roles=sorted(account.roles))
+        log.info(
+            "bootstrap_service_account_created",
+            client_id=account.client_id,
+            name=account.name,
+            roles=sorted(account.roles),
+        )
     for account in result.roles_changed:
-        log.info("bootstrap_service_account_roles_set", client_id=account.client_id,
-                 name=account.name, roles=sorted(account.roles))
+        log.info(
+            "bootstrap_service_account_roles_set",
+            client_id=account.client_id,
+            name=account.name,
+            roles=sorted(account.roles),
+        )
 
 
 def auth_servicer(deps: ApiDependencies, *, issuer: str) -> AuthServicer:
-    return AuthServicer(deps, issuer, deps.client_address, deps.published_keys,
-                        on_revocation=deps.recent_checks.clear)
+    return AuthServicer(
+        deps,
+        issuer,
+        deps.client_address,
+        deps.published_keys,
+        on_revocation=deps.recent_checks.clear,
+    )
 
 
 def user_servicer(deps: ApiDependencies) -> UserServicer:
-    return UserServicer(deps, on_revocation=deps.recent_checks.clear,
-                        client_address=deps.client_address)
+    return UserServicer(
+        deps, on_revocation=deps.recent_checks.clear, client_address=deps.client_address
+    )
 
 
 def _issuer(loaded: IdentitySettings) -> dict[str, str]:
@@ -90,22 +117,36 @@ def _issuer(loaded: IdentitySettings) -> dict[str, str]:
 
 
 APP: ApiApp[IdentitySettings, ApiDependencies] = ApiApp(
-    service="identity", load_settings=settings.load,
+    service="identity",
+    load_settings=settings.load,
     build_dependencies=wiring.build_api_dependencies,
     servicers=(
-        Servicer(auth_pb2, "AuthService", auth_pb2_grpc.add_AuthServiceServicer_to_server,
-                 auth_servicer, settings_kwargs=_issuer),
-        Servicer(users_pb2, "UserService", users_pb2_grpc.add_UserServiceServicer_to_server,
-                 user_servicer),
+        Servicer(
+            auth_pb2,
+            "AuthService",
+            auth_pb2_grpc.add_AuthServiceServicer_to_server,
+            auth_servicer,
+            settings_kwargs=_issuer,
+        ),
+        Servicer(
+            users_pb2,
+            "UserService",
+            users_pb2_grpc.add_UserServiceServicer_to_server,
+            user_servicer,
+        ),
     ),
-    principal_check=principal_check, verifier=verifier, prepare=prepare,
-    public_methods=PUBLIC_METHODS)
+    principal_check=principal_check,
+    verifier=verifier,
+    prepare=prepare,
+    public_methods=PUBLIC_METHODS,
+)
 SERVICE_NAMES = APP.service_names
 main = APP.main
 
 
-def start(loaded: IdentitySettings, deps: Dependencies | None = None, **kwargs: Any
-          ) -> RunningServer:
+def start(
+    loaded: IdentitySettings, deps: Dependencies | None = None, **kwargs: Any
+) -> RunningServer:
     """Prepare and start a server without blocking (tests); returns the RunningServer. ``deps``
     built by ``wiring.build_dependencies`` get the api's additions here."""
     return APP.start(loaded, None if deps is None else wiring.for_api(loaded, deps), **kwargs)

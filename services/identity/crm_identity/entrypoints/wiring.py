@@ -1,5 +1,6 @@
 """Builds the use cases' dependencies from settings, once per process (the api and the worker),
 and the api's additions: what its servicers, its token verifier and its per-call check share."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -29,14 +30,21 @@ from crm_identity.service_layer.ports import PasswordHasher
 
 
 def auth_config(settings: IdentitySettings) -> AuthConfig:
-    return AuthConfig(access_token_ttl_seconds=settings.access_token_ttl_seconds,
-                      refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
-                      refresh_family_max_seconds=settings.refresh_family_max_seconds,
-                      key_rotation_period=settings.key_rotation_period)
+    return AuthConfig(
+        access_token_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_token_ttl_seconds=settings.refresh_token_ttl_seconds,
+        refresh_family_max_seconds=settings.refresh_family_max_seconds,
+        key_rotation_period=settings.key_rotation_period,
+    )
 
 
-def build_dependencies(settings: IdentitySettings, *, engine: Engine | None = None,
-                       hasher: PasswordHasher | None = None, **overrides: Any) -> Dependencies:
+def build_dependencies(
+    settings: IdentitySettings,
+    *,
+    engine: Engine | None = None,
+    hasher: PasswordHasher | None = None,
+    **overrides: Any,
+) -> Dependencies:
     """The production dependencies. An ``engine`` passed in stays the caller's to close;
     ``overrides`` replace any other field (``clock``, ``ids``, ...)."""
     closers = []
@@ -47,16 +55,20 @@ def build_dependencies(settings: IdentitySettings, *, engine: Engine | None = No
     wrapper = key_wrapper(settings.key_encryption_key, settings.key_encryption_key_previous)
     fields: dict[str, Any] = dict(
         uow=lambda: SqlIdentityUnitOfWork(session_factory, wrapper),
-        hasher=hasher or Argon2Hasher(settings.argon2_memory_kib, settings.argon2_time_cost,
-                                      settings.argon2_parallelism),
+        hasher=hasher
+        or Argon2Hasher(
+            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        ),
         clock=SystemClock(),
         ids=UuidIds(),
         keys=Ed25519KeyFactory(),
-        tokens=JwtAccessTokenIssuer(settings.jwt_issuer, settings.jwt_audience,
-                                    settings.jwt_algorithm),
+        tokens=JwtAccessTokenIssuer(
+            settings.jwt_issuer, settings.jwt_audience, settings.jwt_algorithm
+        ),
         config=auth_config(settings),
         monitor=PrometheusAttemptMonitor(),
-        closers=tuple(closers))
+        closers=tuple(closers),
+    )
     fields.update(overrides)
     return Dependencies(**fields)
 
@@ -81,8 +93,10 @@ def for_api(settings: IdentitySettings, deps: Dependencies) -> ApiDependencies:
         **fields,
         recent_checks=RecentTokenChecks(settings.token_check_cache_seconds),
         client_address=ClientAddressResolver(settings.trusted_proxies),
-        published_keys=PublishedKeysCache(lambda: signing_keys.published_key_set(deps),
-                                          settings.published_keys_max_age_seconds))
+        published_keys=PublishedKeysCache(
+            lambda: signing_keys.published_key_set(deps), settings.published_keys_max_age_seconds
+        ),
+    )
 
 
 def build_api_dependencies(settings: IdentitySettings) -> ApiDependencies:

@@ -9,6 +9,7 @@
 Run: ``python -m crm_chassis.messaging.worker_main identity crm_identity.entrypoints.worker``
 (or ``nameko run crm_identity.entrypoints.worker``).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,5 +53,8 @@ class IdentityWorker:
     @setting_timer("prune_interval_seconds")
     def prune(self):
         pruned = housekeeping.prune(self.deps)
-        log.info("identity_pruned", refresh_tokens=pruned.refresh_tokens,
-                 failed_attempts=pruned.failed_attempts)
+        log.info(
+            "identity_pruned",
+            refresh_tokens=pruned.refresh_tokens,
+            failed_attempts=pruned.failed_attempts,
+        )

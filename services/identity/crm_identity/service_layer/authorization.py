@@ -1,4 +1,5 @@
 """The role checks on the caller of a use case (deny by default)."""
+
 from __future__ import annotations
 
 from crm_chassis.caller import SERVICE, USER, Caller, require_authenticated
@@ -6,6 +7,7 @@ from crm_chassis.errors import PermissionDenied
 from crm_chassis.service_roles import READ_USERS
 
 ADMIN = "admin"
+
 
 def require_admin(caller: Caller | None) -> Caller:
     caller = require_authenticated(caller)
@@ -26,8 +28,10 @@ def require_directory_reader(caller: Caller | None) -> Caller:
     the read_users role (being a service grants nothing by itself)."""
     caller = require_authenticated(caller)
     if caller.kind == SERVICE and not caller.has_role(READ_USERS):
-        raise PermissionDenied(f"service account {caller.subject_id} lacks the {READ_USERS!r} "
-                               "role needed to read users; an administrator grants it with "
-                               f"`crmctl service-accounts set-roles {caller.subject_id} "
-                               f"--role {READ_USERS}`")
+        raise PermissionDenied(
+            f"service account {caller.subject_id} lacks the {READ_USERS!r} "
+            "role needed to read users; an administrator grants it with "
+            f"`crmctl service-accounts set-roles {caller.subject_id} "
+            f"--role {READ_USERS}`"
+        )
     return caller

@@ -1,6 +1,7 @@
 """Everything a use case needs besides its caller and its arguments, built once per process by an
 entrypoint (entrypoints/wiring.py): the chassis' unit of work factory, clock and ids, and
 identity's own ports and configuration."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,10 +34,13 @@ class AuthConfig:
         if not 0 < self.access_token_ttl_seconds <= MAX_ACCESS_TOKEN_TTL.total_seconds():
             raise InvalidArgument(
                 f"access token ttl must be 1..{int(MAX_ACCESS_TOKEN_TTL.total_seconds())} seconds, "
-                f"got {self.access_token_ttl_seconds}", field="access_token_ttl_seconds")
+                f"got {self.access_token_ttl_seconds}",
+                field="access_token_ttl_seconds",
+            )
         if self.refresh_token_ttl_seconds <= 0 or self.refresh_family_max_seconds <= 0:
-            raise InvalidArgument("refresh token lifetimes must be positive",
-                                  field="refresh_token_ttl_seconds")
+            raise InvalidArgument(
+                "refresh token lifetimes must be positive", field="refresh_token_ttl_seconds"
+            )
         if self.key_rotation_period <= dt.timedelta(0):
             raise InvalidArgument("key rotation period must be positive", field="key_rotation_days")
 

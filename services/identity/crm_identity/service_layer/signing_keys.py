@@ -1,5 +1,6 @@
 """Use cases on signing keys: ensure one is active, rotate on schedule, publish public halves,
 withdraw a compromised key at once, protect stored private keys."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,8 +35,10 @@ def active_key_in(uow: IdentityUnitOfWork) -> SigningKey:
     """The key that signs now, read in the caller's unit of work."""
     key = uow.signing_keys.active()
     if key is None:
-        raise FailedPrecondition("identity has no active signing key yet; the api creates one "
-                                 "at start: restart it or run the worker")
+        raise FailedPrecondition(
+            "identity has no active signing key yet; the api creates one "
+            "at start: restart it or run the worker"
+        )
     return key
 
 
@@ -74,7 +77,7 @@ class PublishedKey:
 
 @dataclass(frozen=True)
 class PublishedKeySet:
-    version: str                 # domain.signing_keys.key_set_version of the keys
+    version: str  # domain.signing_keys.key_set_version of the keys
     keys: list[PublishedKey]
 
 
@@ -85,8 +88,9 @@ def published_key_set(deps: Dependencies) -> PublishedKeySet:
     period = deps.config.key_rotation_period
     with deps.uow() as uow:
         keys = [key for key in uow.signing_keys.all() if key.verifiable(period, now)]
-    return PublishedKeySet(key_set_version(keys),
-                           [PublishedKey(key, key.verify_until(period, now)) for key in keys])
+    return PublishedKeySet(
+        key_set_version(keys), [PublishedKey(key, key.verify_until(period, now)) for key in keys]
+    )
 
 
 def verification_keys(deps: Dependencies) -> list[PublishedKey]:
@@ -107,14 +111,15 @@ def list_keys(deps: Dependencies, caller: Caller | None) -> list[KeyState]:
     period = deps.config.key_rotation_period
     with deps.uow() as uow:
         keys = uow.signing_keys.all()
-    return [KeyState(key, key.verify_until(period, now), key.verifiable(period, now))
-            for key in keys]
+    return [
+        KeyState(key, key.verify_until(period, now), key.verifiable(period, now)) for key in keys
+    ]
 
 
 @dataclass(frozen=True)
 class Withdrawal:
     withdrawn: KeyState
-    active: SigningKey | None   # None when the withdrawn key was the last one
+    active: SigningKey | None  # None when the withdrawn key was the last one
 
 
 def withdraw_key(deps: Dependencies, caller: Caller | None, kid: str) -> Withdrawal:
@@ -127,8 +132,9 @@ def withdraw_key(deps: Dependencies, caller: Caller | None, kid: str) -> Withdra
     with deps.uow() as uow:
         key = uow.signing_keys.get(kid) if kid else None
         if key is None:
-            raise NotFound(f"no signing key with kid {kid!r}; list them with `crmctl keys list`",
-                           field="kid")
+            raise NotFound(
+                f"no signing key with kid {kid!r}; list them with `crmctl keys list`", field="kid"
+            )
         was_active = key.active
         if key.withdraw(now):
             uow.signing_keys.withdraw(key.kid, now)

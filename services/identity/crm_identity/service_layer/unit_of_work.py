@@ -1,4 +1,5 @@
 """identity's unit of work: one transaction over its repositories and its outbox."""
+
 from __future__ import annotations
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork

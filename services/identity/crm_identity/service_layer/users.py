@@ -1,4 +1,5 @@
 """Use cases on users: create, read, list, update, (de/re)activate, departments, passwords."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -40,14 +41,28 @@ def _load(uow: IdentityUnitOfWork, user_id: str) -> User:
     return user
 
 
-def create_user(deps: Dependencies, caller: Caller | None, *, email: str, display_name: str,
-                password: str, departments: Iterable[str] = (), roles: Iterable[str] = ()
-                ) -> User:
+def create_user(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    departments: Iterable[str] = (),
+    roles: Iterable[str] = (),
+) -> User:
     caller = require_admin(caller)
     now = deps.clock.now()
     # Validate every field before the slow hash, so a form shows its problems at once.
-    user = User.create(id=deps.ids.new_id(), email=email, display_name=display_name,
-                       password_hash="", departments=departments, roles=roles, now=now)
+    user = User.create(
+        id=deps.ids.new_id(),
+        email=email,
+        display_name=display_name,
+        password_hash="",
+        departments=departments,
+        roles=roles,
+        now=now,
+    )
     password_policy.check(password, email=user.email)
     with deps.uow() as uow:
         if uow.users.get_by_email(user.email_key) is not None:
@@ -55,8 +70,9 @@ def create_user(deps: Dependencies, caller: Caller | None, *, email: str, displa
     user.password_hash = deps.hasher.hash(password)
     with deps.uow() as uow:
         uow.users.add(user)  # the unique e-mail key settles a concurrent create
-        event_messages.emit_user_event(uow, event_messages.USER_CREATED,
-                                       event_messages.user_created(user), user, caller)
+        event_messages.emit_user_event(
+            uow, event_messages.USER_CREATED, event_messages.user_created(user), user, caller
+        )
         uow.commit()
     return user
 
@@ -67,12 +83,20 @@ def get_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
         return _load(uow, user_id)
 
 
-def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0, cursor: str = "",
-               status: str = "", department: str = "", role: str = "", query: str = ""
-               ) -> Page[User]:
+def list_users(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    page_size: int = 0,
+    cursor: str = "",
+    status: str = "",
+    department: str = "",
+    role: str = "",
+    query: str = "",
+) -> Page[User]:
     """Users by e-mail; the cursor holds the e-mail key of the last user of the previous page."""
     require_directory_reader(caller)
-    paging.page_size(page_size)   # refused before anything is read
+    paging.page_size(page_size)  # refused before anything is read
     if status and status not in STATUSES:
         raise InvalidArgument(f"unknown status {status!r}", field="status")
     if department:
@@ -90,20 +114,32 @@ def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0,
         return paging.fetch_page(fetch, lambda user: (user.email_key,), page_size, cursor)
 
 
-def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fields: list[str],
-                email: str = "", display_name: str = "", roles: Iterable[str] = (),
-                expected_version: int = 0
-                ) -> User:
+def update_user(
+    deps: Dependencies,
+    caller: Caller | None,
+    user_id: str,
+    *,
+    fields: list[str],
+    email: str = "",
+    display_name: str = "",
+    roles: Iterable[str] = (),
+    expected_version: int = 0,
+) -> User:
     caller = require_admin(caller)
     if not fields:
-        raise InvalidArgument("update_mask names no field; give any of "
-                              f"{', '.join(UPDATABLE_FIELDS)}", field="update_mask")
+        raise InvalidArgument(
+            f"update_mask names no field; give any of {', '.join(UPDATABLE_FIELDS)}",
+            field="update_mask",
+        )
     unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
     if unknown:
-        raise InvalidArgument(f"update_mask names field(s) that cannot be changed here: "
-                              f"{', '.join(unknown)}; allowed: {', '.join(UPDATABLE_FIELDS)} "
-                              "(departments: SetUserDepartments, status: Deactivate/Reactivate, "
-                              "password: ResetPassword)", field="update_mask")
+        raise InvalidArgument(
+            f"update_mask names field(s) that cannot be changed here: "
+            f"{', '.join(unknown)}; allowed: {', '.join(UPDATABLE_FIELDS)} "
+            "(departments: SetUserDepartments, status: Deactivate/Reactivate, "
+            "password: ResetPassword)",
+            field="update_mask",
+        )
     with deps.uow() as uow:
         user = _load(uow, user_id)
         user.check_version(expected_version)
@@ -111,37 +147,52 @@ def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fiel
         before = event_messages.profile(user.email, user.display_name, user.roles)
         if "roles" in fields and user.id == caller.subject_id and "admin" not in roles:
             # Keeps at least one administrator: the one acting (self-deactivation is refused too).
-            raise InvalidArgument("you cannot remove your own admin role; ask another "
-                                  "administrator", field="user.roles")
+            raise InvalidArgument(
+                "you cannot remove your own admin role; ask another administrator",
+                field="user.roles",
+            )
         try:
-            if ("email" in fields and email_key(email) != user.email_key
-                    and uow.users.get_by_email(email_key(normalise_email(email))) is not None):
-                raise AlreadyExists(f"another user already has e-mail {email.strip()}",
-                                    field="user.email")
+            if (
+                "email" in fields
+                and email_key(email) != user.email_key
+                and uow.users.get_by_email(email_key(normalise_email(email))) is not None
+            ):
+                raise AlreadyExists(
+                    f"another user already has e-mail {email.strip()}", field="user.email"
+                )
             changed = user.update_profile(
-                now=deps.clock.now(), email=email if "email" in fields else None,
+                now=deps.clock.now(),
+                email=email if "email" in fields else None,
                 display_name=display_name if "display_name" in fields else None,
-                roles=roles if "roles" in fields else None)
-        except InvalidArgument as exc:   # name the field as the request does: user.<field>
+                roles=roles if "roles" in fields else None,
+            )
+        except InvalidArgument as exc:  # name the field as the request does: user.<field>
             raise InvalidArgument(exc.message, field=f"user.{exc.field}") from None
         if changed:
             uow.users.update(user, previous)
             event_messages.emit_user_event(
-                uow, event_messages.USER_UPDATED,
-                event_messages.user_updated(user, changed, before), user, caller)
+                uow,
+                event_messages.USER_UPDATED,
+                event_messages.user_updated(user, changed, before),
+                user,
+                caller,
+            )
             uow.commit()
         return user
 
 
-def deactivate_user(deps: Dependencies, caller: Caller | None, user_id: str, reason: str = ""
-                    ) -> User:
+def deactivate_user(
+    deps: Dependencies, caller: Caller | None, user_id: str, reason: str = ""
+) -> User:
     caller = require_admin(caller)
     if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidArgument(f"reason is longer than {MAX_REASON_LENGTH} characters",
-                              field="reason")
+        raise InvalidArgument(
+            f"reason is longer than {MAX_REASON_LENGTH} characters", field="reason"
+        )
     if caller.subject_id == user_id:
-        raise InvalidArgument("you cannot deactivate yourself; ask another administrator",
-                              field="id")
+        raise InvalidArgument(
+            "you cannot deactivate yourself; ask another administrator", field="id"
+        )
     with deps.uow() as uow:
         user = _load(uow, user_id)
         previous = user.version
@@ -150,8 +201,12 @@ def deactivate_user(deps: Dependencies, caller: Caller | None, user_id: str, rea
             uow.users.update(user, previous)
             uow.sessions.revoke_all_of_user(user.id, now)
             event_messages.emit_user_event(
-                uow, event_messages.USER_DEACTIVATED,
-                event_messages.user_deactivated(user, reason.strip()), user, caller)
+                uow,
+                event_messages.USER_DEACTIVATED,
+                event_messages.user_deactivated(user, reason.strip()),
+                user,
+                caller,
+            )
             uow.commit()
         return user
 
@@ -163,15 +218,20 @@ def reactivate_user(deps: Dependencies, caller: Caller | None, user_id: str) -> 
         previous = user.version
         user.reactivate(deps.clock.now())
         uow.users.update(user, previous)
-        event_messages.emit_user_event(uow, event_messages.USER_REACTIVATED,
-                                       event_messages.user_reactivated(user), user, caller)
+        event_messages.emit_user_event(
+            uow,
+            event_messages.USER_REACTIVATED,
+            event_messages.user_reactivated(user),
+            user,
+            caller,
+        )
         uow.commit()
         return user
 
 
-def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str,
-                         departments: Iterable[str]
-                         ) -> User:
+def set_user_departments(
+    deps: Dependencies, caller: Caller | None, user_id: str, departments: Iterable[str]
+) -> User:
     caller = require_admin(caller)
     with deps.uow() as uow:
         user = _load(uow, user_id)
@@ -181,14 +241,24 @@ def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str
             added, removed = change
             uow.users.update(user, previous)
             event_messages.emit_user_event(
-                uow, event_messages.USER_DEPARTMENTS_CHANGED,
-                event_messages.user_departments_changed(user, before, added, removed), user, caller)
+                uow,
+                event_messages.USER_DEPARTMENTS_CHANGED,
+                event_messages.user_departments_changed(user, before, added, removed),
+                user,
+                caller,
+            )
             uow.commit()
         return user
 
 
-def _set_password(deps: Dependencies, caller: Caller, user_id: str, new_hash: str,
-                  reset_by_admin: bool, expected_version: int | None = None) -> User:
+def _set_password(
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    new_hash: str,
+    reset_by_admin: bool,
+    expected_version: int | None = None,
+) -> User:
     with deps.uow() as uow:
         user = _load(uow, user_id)
         if expected_version is not None:
@@ -199,14 +269,19 @@ def _set_password(deps: Dependencies, caller: Caller, user_id: str, new_hash: st
         uow.users.update(user, previous)
         uow.sessions.revoke_all_of_user(user.id, now)
         event_messages.emit_user_event(
-            uow, event_messages.USER_PASSWORD_CHANGED,
-            event_messages.user_password_changed(user, reset_by_admin), user, caller)
+            uow,
+            event_messages.USER_PASSWORD_CHANGED,
+            event_messages.user_password_changed(user, reset_by_admin),
+            user,
+            caller,
+        )
         uow.commit()
         return user
 
 
-def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_password: str
-                   ) -> User:
+def reset_password(
+    deps: Dependencies, caller: Caller | None, user_id: str, new_password: str
+) -> User:
     caller = require_admin(caller)
     with deps.uow() as uow:
         user = _load(uow, user_id)
@@ -214,8 +289,13 @@ def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_
     return _set_password(deps, caller, user_id, deps.hasher.hash(new_password), True)
 
 
-def change_own_password(deps: Dependencies, caller: Caller | None, current_password: str,
-                        new_password: str, client_address: str = "") -> User:
+def change_own_password(
+    deps: Dependencies,
+    caller: Caller | None,
+    current_password: str,
+    new_password: str,
+    client_address: str = "",
+) -> User:
     caller = require_user(caller)
     if not current_password:
         raise InvalidArgument("current password is required", field="current_password")
@@ -227,12 +307,12 @@ def change_own_password(deps: Dependencies, caller: Caller | None, current_passw
         throttle.record_failure(deps, PASSWORD, user.email_key, client_address)
         raise InvalidArgument("current password is wrong", field="current_password")
     if new_password == current_password:
-        raise InvalidArgument("new password must differ from the current one",
-                              field="new_password")
+        raise InvalidArgument("new password must differ from the current one", field="new_password")
     password_policy.check(new_password, email=user.email, field="new_password")
     # expected_version: a concurrent reset by an administrator wins over this change.
-    return _set_password(deps, caller, user.id, deps.hasher.hash(new_password), False,
-                         expected_version=user.version)
+    return _set_password(
+        deps, caller, user.id, deps.hasher.hash(new_password), False, expected_version=user.version
+    )
 
 
 def list_departments(caller: Caller | None) -> list[tuple[str, str]]:

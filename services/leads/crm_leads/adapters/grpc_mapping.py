@@ -9,6 +9,7 @@ path in a mask ("company") stands for all of its fields.
 A response carries the same messages as leads' events (a lead's snapshot, an activity, a score):
 service_layer/event_messages.py makes them, once, for both.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,12 +42,19 @@ _TEXT_FIELDS = {
 }
 _GROUP_PATHS = {
     "person": [f"person.{name}" for name in _TEXT_FIELDS["person"]],
-    "company": [*(f"company.{name}" for name in _TEXT_FIELDS["company"]), "company.size",
-                "company.annual_revenue"],
+    "company": [
+        *(f"company.{name}" for name in _TEXT_FIELDS["company"]),
+        "company.size",
+        "company.annual_revenue",
+    ],
     "location": [f"location.{name}" for name in _TEXT_FIELDS["location"]],
     "source": ["source.channel", "source.campaign_id"],
-    "consent": ["consent.email_marketing", "consent.phone_contact", "consent.data_processing",
-                "consent.captured_at"],
+    "consent": [
+        "consent.email_marketing",
+        "consent.phone_contact",
+        "consent.data_processing",
+        "consent.captured_at",
+    ],
 }
 
 
@@ -116,8 +124,10 @@ def _given(value: Any) -> bool:
 def capture_values(lead: lead_pb2.LeadInput) -> dict[str, Any]:
     """Every given field of a LeadInput as path -> raw value."""
     paths = [path for group in _GROUP_PATHS.values() for path in group]
-    values = {path: _value(lead, path) for path in
-              [*paths, "sales_line_id", "product_interest", "custom_attributes"]}
+    values = {
+        path: _value(lead, path)
+        for path in [*paths, "sales_line_id", "product_interest", "custom_attributes"]
+    }
     return {path: value for path, value in values.items() if _given(value)}
 
 
@@ -141,8 +151,10 @@ DUPLICATE_POLICIES = {
 def duplicate_policy(number: int) -> DuplicatePolicy:
     policy = DUPLICATE_POLICIES.get(number)
     if policy is None:
-        raise InvalidArgument(f"on_duplicate {number} is not a duplicate policy; use REJECT or "
-                              "MERGE", field="on_duplicate")
+        raise InvalidArgument(
+            f"on_duplicate {number} is not a duplicate policy; use REJECT or MERGE",
+            field="on_duplicate",
+        )
     return policy
 
 
@@ -155,8 +167,9 @@ SORT_FIELDS = {
 }
 
 
-def _members(numbers, proto_enum, domain_enum, path: str, problems: list,
-             by_name: bool = False) -> frozenset:
+def _members(
+    numbers, proto_enum, domain_enum, path: str, problems: list, by_name: bool = False
+) -> frozenset:
     result = set()
     for number in numbers:
         word = enum_word(proto_enum, number)
@@ -164,8 +177,13 @@ def _members(numbers, proto_enum, domain_enum, path: str, problems: list,
             result.add(domain_enum[word.upper()] if by_name else domain_enum(word))
         except (KeyError, ValueError):
             kind = enums.prefix_of(proto_enum).lower()
-            problems.append((path, f"{number} is not a value of {kind}; leave it out "
-                                   f"or use one of {', '.join(m.name for m in domain_enum)}"))
+            problems.append(
+                (
+                    path,
+                    f"{number} is not a value of {kind}; leave it out "
+                    f"or use one of {', '.join(m.name for m in domain_enum)}",
+                )
+            )
     return frozenset(result)
 
 
@@ -183,25 +201,39 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
         except Invalid as exc:
             problems.append(("filter.countries", exc.reason))
     result = LeadFilter(
-        statuses=_members(message.statuses, lead_pb2.LeadStatus, LeadStatus,
-                          "filter.statuses", problems, by_name=True),
-        grades=_members(message.grades, lead_pb2.Grade, Grade, "filter.grades",
-                        problems, by_name=True),
+        statuses=_members(
+            message.statuses,
+            lead_pb2.LeadStatus,
+            LeadStatus,
+            "filter.statuses",
+            problems,
+            by_name=True,
+        ),
+        grades=_members(
+            message.grades, lead_pb2.Grade, Grade, "filter.grades", problems, by_name=True
+        ),
         min_score=message.min_score if message.HasField("min_score") else 0,
         max_score=message.max_score if message.HasField("max_score") else 100,
-        channels=_members(message.channels, lead_pb2.Channel, Channel,
-                          "filter.channels", problems),
+        channels=_members(message.channels, lead_pb2.Channel, Channel, "filter.channels", problems),
         campaign_ids=frozenset(v.strip() for v in message.campaign_ids if v.strip()),
         owner_user_ids=frozenset(v.strip() for v in message.owner_user_ids if v.strip()),
         team_ids=frozenset(v.strip() for v in message.team_ids if v.strip()),
         sales_line_ids=frozenset(v.strip() for v in message.sales_line_ids if v.strip()),
         countries=frozenset(countries),
         industries=frozenset(normalise.slug(v) for v in message.industries if normalise.slug(v)),
-        company_sizes=_members(message.company_sizes, lead_pb2.CompanySize, CompanySize,
-                               "filter.company_sizes", problems),
-        created=_time_range(message.created), updated=_time_range(message.updated),
-        text=message.text, unassigned_only=message.unassigned_only,
-        custom_attributes=dict(message.custom_attributes))
+        company_sizes=_members(
+            message.company_sizes,
+            lead_pb2.CompanySize,
+            CompanySize,
+            "filter.company_sizes",
+            problems,
+        ),
+        created=_time_range(message.created),
+        updated=_time_range(message.updated),
+        text=message.text,
+        unassigned_only=message.unassigned_only,
+        custom_attributes=dict(message.custom_attributes),
+    )
     if problems:
         raise ValidationErrors(problems)
     return result
@@ -209,8 +241,9 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
 
 def sort_field(number: int) -> SortField | None:
     if number not in SORT_FIELDS:
-        raise InvalidArgument(f"sort {number} is not a sort field; use SCORE, CREATED_AT or "
-                              "UPDATED_AT", field="sort")
+        raise InvalidArgument(
+            f"sort {number} is not a sort field; use SCORE, CREATED_AT or UPDATED_AT", field="sort"
+        )
     return SORT_FIELDS[number]
 
 
@@ -223,15 +256,22 @@ score = event_messages.score
 def lead_reference(value: Lead) -> lead_pb2.Lead:
     """Only the id, status and version: what a caller who may not see the lead gets back
     (e.g. a web form's service account after capturing it)."""
-    return lead_pb2.Lead(id=value.id, version=value.version,
-                         status=lead_pb2.LeadStatus.Value(f"LEAD_STATUS_{value.status.name}"))
+    return lead_pb2.Lead(
+        id=value.id,
+        version=value.version,
+        status=lead_pb2.LeadStatus.Value(f"LEAD_STATUS_{value.status.name}"),
+    )
 
 
 def history_entry(entry: HistoryEntry) -> lead_pb2.HistoryEntry:
     message = lead_pb2.HistoryEntry(
-        lead_id=entry.lead_id, version=entry.version, actor=actor_to_proto(entry.actor),
-        action=entry.action, changes=[event_messages.field_change(c) for c in entry.changes],
-        note=entry.note)
+        lead_id=entry.lead_id,
+        version=entry.version,
+        actor=actor_to_proto(entry.actor),
+        action=entry.action,
+        changes=[event_messages.field_change(c) for c in entry.changes],
+        note=entry.note,
+    )
     if entry.occurred_at is not None:
         message.occurred_at.FromDatetime(entry.occurred_at)
     return message

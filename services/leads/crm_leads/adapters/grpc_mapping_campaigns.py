@@ -3,6 +3,7 @@
 A campaign's fields go to the domain as raw values (domain/campaign.py parses and checks them);
 a date that is not a calendar date is refused here, with the other problems of the request.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,9 @@ def _date(campaign: campaign_pb2.Campaign, name: str, problems: list) -> dt.date
     try:
         return dt.date(value.year, value.month, value.day)
     except ValueError:
-        problems.append((name, f"{value.year:04d}-{value.month:02d}-{value.day:02d} is not a "
-                               "calendar date"))
+        problems.append(
+            (name, f"{value.year:04d}-{value.month:02d}-{value.day:02d} is not a calendar date")
+        )
         return None
 
 

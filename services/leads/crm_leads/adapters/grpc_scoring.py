@@ -1,4 +1,5 @@
 """ScoringService servicer: proto in, use case, proto out."""
+
 from __future__ import annotations
 
 from crm.leads.v1 import scoring_pb2_grpc
@@ -12,18 +13,26 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         self.deps = deps
 
     def GetScoringModel(self, request, context):
-        return grpc_mapping_scoring.scoring_model(*scoring.get_scoring_model(
-            self.deps, grpc_mapping.caller(), request.sales_line_id))
+        return grpc_mapping_scoring.scoring_model(
+            *scoring.get_scoring_model(self.deps, grpc_mapping.caller(), request.sales_line_id)
+        )
 
     def UpdateScoringModel(self, request, context):
         model = request.model
-        return grpc_mapping_scoring.scoring_model(*scoring.update_scoring_model(
-            self.deps, grpc_mapping.caller(), model.sales_line_id,
-            fit_rules=[grpc_mapping_scoring.fit_rule(r) for r in model.fit_rules],
-            engagement_rules=[grpc_mapping_scoring.engagement_rule(r)
-                              for r in model.engagement_rules],
-            expected_version=request.expected_version))
+        return grpc_mapping_scoring.scoring_model(
+            *scoring.update_scoring_model(
+                self.deps,
+                grpc_mapping.caller(),
+                model.sales_line_id,
+                fit_rules=[grpc_mapping_scoring.fit_rule(r) for r in model.fit_rules],
+                engagement_rules=[
+                    grpc_mapping_scoring.engagement_rule(r) for r in model.engagement_rules
+                ],
+                expected_version=request.expected_version,
+            )
+        )
 
     def ExplainLeadScore(self, request, context):
-        return grpc_mapping_scoring.explanation(scoring.explain_lead_score(
-            self.deps, grpc_mapping.caller(), request.lead_id))
+        return grpc_mapping_scoring.explanation(
+            scoring.explain_lead_score(self.deps, grpc_mapping.caller(), request.lead_id)
+        )

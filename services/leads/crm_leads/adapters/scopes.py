@@ -1,5 +1,6 @@
 """ScopeReader and TeamDirectory answered from the local replica of territory's scopes
 (crm_chassis.scopes, written by the worker from ``user_access_changed``)."""
+
 from __future__ import annotations
 
 from crm_chassis.scopes import ScopeReplica

@@ -1,4 +1,5 @@
 """Campaigns: name, channel, period and cost -- the denominator of lead-source ROI."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,8 +56,9 @@ def _cost(raw: Any) -> Money:
     return Money(amount, code)
 
 
-def build_campaign(values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime,
-                   base: Campaign | None = None) -> Campaign:
+def build_campaign(
+    values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime, base: Campaign | None = None
+) -> Campaign:
     """A valid campaign from raw values applied on ``base`` (a new one when None)."""
     problems: list[tuple[str, str]] = []
     parsed: dict[str, Any] = {}
@@ -83,14 +85,22 @@ def build_campaign(values: Mapping[str, Any], *, campaign_id: str, now: dt.datet
     if merged["starts_on"] is None:
         problems.append(("starts_on", "is required"))
     elif merged["ends_on"] is not None and merged["ends_on"] < merged["starts_on"]:
-        problems.append(("ends_on", f"{merged['ends_on']} is before starts_on "
-                                    f"{merged['starts_on']}"))
+        problems.append(
+            ("ends_on", f"{merged['ends_on']} is before starts_on {merged['starts_on']}")
+        )
     if merged["cost"] is None:
         problems.append(("cost", "is required; write 0 with a currency when there is none"))
     if problems:
         raise ValidationErrors(problems)
     if base is None:
-        return Campaign(campaign_id, merged["name"], merged["channel"], merged["starts_on"],
-                        merged["ends_on"], merged["cost"], now, now)
-    return replace(base, **{k: merged[k] for k in FIELDS}, updated_at=now,
-                   version=base.version + 1)
+        return Campaign(
+            campaign_id,
+            merged["name"],
+            merged["channel"],
+            merged["starts_on"],
+            merged["ends_on"],
+            merged["cost"],
+            now,
+            now,
+        )
+    return replace(base, **{k: merged[k] for k in FIELDS}, updated_at=now, version=base.version + 1)

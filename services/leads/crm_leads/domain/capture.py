@@ -4,6 +4,7 @@ Input is a flat mapping of field paths to raw values (``"person.email": " Ann@X.
 same for the API, an update with a field mask, and an import row after column mapping, so every
 channel applies exactly the same rules. Every problem is reported at once, path by path.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,9 @@ def _company_size(raw: Any) -> CompanySize | None:
     try:
         return CompanySize(value)
     except ValueError:
-        raise Invalid(f"'{raw}' is not a company size; use a head count or one of "
-                      f"{enum_names(CompanySize)}") from None
+        raise Invalid(
+            f"'{raw}' is not a company size; use a head count or one of {enum_names(CompanySize)}"
+        ) from None
 
 
 def _revenue(raw: Any) -> Money | None:
@@ -113,8 +115,11 @@ _FIELDS: dict[str, tuple[str | None, str, Callable[[Any], Any]]] = {
     "location.country": ("location", "country", normalise.country),
     "location.region": ("location", "region", lambda v: normalise.text(v, max_length=100)),
     "location.city": ("location", "city", lambda v: normalise.text(v, max_length=100)),
-    "location.postal_code": ("location", "postal_code",
-                             lambda v: normalise.text(v, max_length=20).upper()),
+    "location.postal_code": (
+        "location",
+        "postal_code",
+        lambda v: normalise.text(v, max_length=20).upper(),
+    ),
     "source.channel": ("source", "channel", parse_channel),
     "source.campaign_id": ("source", "campaign_id", _id),
     "sales_line_id": (None, "sales_line_id", _id),
@@ -129,12 +134,21 @@ FIELD_PATHS = tuple(_FIELDS) + ("custom_attributes",)
 
 
 def is_known_path(path: str) -> bool:
-    return path in _FIELDS or path in GROUPS or path == "custom_attributes" or (
-        path.startswith(CUSTOM_PREFIX) and bool(_CUSTOM_KEY.match(path[len(CUSTOM_PREFIX):])))
+    return (
+        path in _FIELDS
+        or path in GROUPS
+        or path == "custom_attributes"
+        or (path.startswith(CUSTOM_PREFIX) and bool(_CUSTOM_KEY.match(path[len(CUSTOM_PREFIX) :])))
+    )
 
 
-def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.datetime,
-          require_channel: bool = True) -> LeadData:
+def build(
+    values: Mapping[str, Any],
+    *,
+    base: LeadData | None = None,
+    now: dt.datetime,
+    require_channel: bool = True,
+) -> LeadData:
     """Apply ``values`` (path -> raw) on ``base`` (or an empty lead) and validate the result.
 
     Raises ValidationErrors listing every problem as (path, reason).
@@ -151,13 +165,18 @@ def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.da
                 _put_custom(custom, str(key), value, problems)
             continue
         if path.startswith(CUSTOM_PREFIX):
-            custom.pop(path[len(CUSTOM_PREFIX):], None)
-            _put_custom(custom, path[len(CUSTOM_PREFIX):], raw, problems)
+            custom.pop(path[len(CUSTOM_PREFIX) :], None)
+            _put_custom(custom, path[len(CUSTOM_PREFIX) :], raw, problems)
             continue
         spec = _FIELDS.get(path)
         if spec is None:
-            problems.append((path, f"is not a lead field; known fields are "
-                                   f"{', '.join(FIELD_PATHS)} and custom_attributes.<key>"))
+            problems.append(
+                (
+                    path,
+                    f"is not a lead field; known fields are "
+                    f"{', '.join(FIELD_PATHS)} and custom_attributes.<key>",
+                )
+            )
             continue
         group, name, parse = spec
         try:
@@ -169,19 +188,26 @@ def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.da
     data = replace(
         data,
         **{g: replace(getattr(data, g), **groups[g]) for g in GROUPS if groups[g]},
-        **top, custom_attributes=custom)
+        **top,
+        custom_attributes=custom,
+    )
     data = _finish(data, "person.phone" in values, problems, now, require_channel)
     if problems:
         raise ValidationErrors(problems)
     return data
 
 
-def _put_custom(custom: dict[str, str], key: str, raw: Any,
-                problems: list[tuple[str, str]]) -> None:
+def _put_custom(
+    custom: dict[str, str], key: str, raw: Any, problems: list[tuple[str, str]]
+) -> None:
     path = CUSTOM_PREFIX + key
     if not _CUSTOM_KEY.match(key):
-        problems.append((path, "key must be lower_snake_case, start with a letter and have at "
-                               "most 64 characters"))
+        problems.append(
+            (
+                path,
+                "key must be lower_snake_case, start with a letter and have at most 64 characters",
+            )
+        )
         return
     try:
         value = normalise.text(raw, max_length=500)
@@ -192,22 +218,41 @@ def _put_custom(custom: dict[str, str], key: str, raw: Any,
         custom[key] = value
 
 
-def _finish(data: LeadData, phone_given: bool, problems: list[tuple[str, str]], now: dt.datetime,
-            require_channel: bool) -> LeadData:
+def _finish(
+    data: LeadData,
+    phone_given: bool,
+    problems: list[tuple[str, str]],
+    now: dt.datetime,
+    require_channel: bool,
+) -> LeadData:
     """Cross-field rules: phone needs the country, a lead needs a way to reach or identify it."""
     if phone_given and data.person.phone:
         try:
-            data = replace(data, person=replace(
-                data.person, phone=normalise.phone(data.person.phone, data.location.country)))
+            data = replace(
+                data,
+                person=replace(
+                    data.person, phone=normalise.phone(data.person.phone, data.location.country)
+                ),
+            )
         except Invalid as exc:
             problems.append(("person.phone", exc.reason))
     if len(data.custom_attributes) > MAX_CUSTOM_ATTRIBUTES:
-        problems.append(("custom_attributes", f"has {len(data.custom_attributes)} entries; at "
-                                              f"most {MAX_CUSTOM_ATTRIBUTES} are allowed"))
+        problems.append(
+            (
+                "custom_attributes",
+                f"has {len(data.custom_attributes)} entries; at "
+                f"most {MAX_CUSTOM_ATTRIBUTES} are allowed",
+            )
+        )
     person = data.person
     if not (person.email or person.phone or (person.last_name and data.company.name)):
-        problems.append(("person", "a lead needs an e-mail, a phone, or a last name with a "
-                                   "company name, so it can be told apart and reached"))
+        problems.append(
+            (
+                "person",
+                "a lead needs an e-mail, a phone, or a last name with a "
+                "company name, so it can be told apart and reached",
+            )
+        )
     if require_channel and data.source.channel is None:
         problems.append(("source.channel", f"is required; use one of {enum_names(Channel)}"))
     consent = data.consent

@@ -4,6 +4,7 @@ event messages of crm.leads.v1 and emits them through the unit of work (the outb
 Each carries ``lead``: a snapshot of the lead right after that change, so its version is the
 event's aggregate version even when one use case causes several changes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

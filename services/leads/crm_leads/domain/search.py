@@ -8,6 +8,7 @@ search can return a lead the caller may not see.
 The cursor is keyset-based (sort value, id) and bound to the query it came from: using a cursor
 with other filters or another sort is refused instead of returning a wrong page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,7 +47,8 @@ class TimeRange:
 
     def contains(self, moment: dt.datetime) -> bool:
         return (self.start is None or moment >= self.start) and (
-            self.end is None or moment < self.end)
+            self.end is None or moment < self.end
+        )
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, frozenset):
         return sorted(getattr(item, "value", item) for item in value)
     if isinstance(value, TimeRange):
-        return [value.start.isoformat() if value.start else None,
-                value.end.isoformat() if value.end else None]
+        return [
+            value.start.isoformat() if value.start else None,
+            value.end.isoformat() if value.end else None,
+        ]
     if isinstance(value, Mapping):
         return sorted(value.items())
     return value
@@ -93,8 +97,10 @@ def _canonical(value: Any) -> Any:
 
 def search_words(lead: Lead) -> list[str]:
     person, company = lead.data.person, lead.data.company
-    return re.findall(r"[a-z0-9]+", fold(" ".join(
-        (person.first_name, person.last_name, company.name, person.email))))
+    return re.findall(
+        r"[a-z0-9]+",
+        fold(" ".join((person.first_name, person.last_name, company.name, person.email))),
+    )
 
 
 @dataclass(frozen=True)
@@ -124,11 +130,15 @@ class LeadQuery:
             return False
         data = lead.data
         checks = (
-            (f.channels, data.source.channel), (f.campaign_ids, data.source.campaign_id),
+            (f.channels, data.source.channel),
+            (f.campaign_ids, data.source.campaign_id),
             (f.owner_user_ids, lead.assignment.owner_user_id),
-            (f.team_ids, lead.assignment.team_id), (f.sales_line_ids, data.sales_line_id),
-            (f.countries, data.location.country), (f.industries, data.company.industry),
-            (f.company_sizes, data.company.size))
+            (f.team_ids, lead.assignment.team_id),
+            (f.sales_line_ids, data.sales_line_id),
+            (f.countries, data.location.country),
+            (f.industries, data.company.industry),
+            (f.company_sizes, data.company.size),
+        )
         if any(wanted and value not in wanted for wanted, value in checks):
             return False
         if not (f.created.contains(lead.created_at) and f.updated.contains(lead.updated_at)):
@@ -154,20 +164,33 @@ class LeadQuery:
         return key > after if self.ascending else key < after
 
     def cursor_after(self, lead: Lead) -> str:
-        payload = {"k": list(self.sort_key(lead)),
-                   "q": self.filter.fingerprint(self.sort, self.ascending)}
+        payload = {
+            "k": list(self.sort_key(lead)),
+            "q": self.filter.fingerprint(self.sort, self.ascending),
+        }
         raw = json.dumps(payload, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def build_query(scope: Scope, lead_filter: LeadFilter, *, sort: SortField | None = None,
-                ascending: bool | None = None, page_size: int = 0, cursor: str = "") -> LeadQuery:
+def build_query(
+    scope: Scope,
+    lead_filter: LeadFilter,
+    *,
+    sort: SortField | None = None,
+    ascending: bool | None = None,
+    page_size: int = 0,
+    cursor: str = "",
+) -> LeadQuery:
     problems: list[tuple[str, str]] = []
     if not 0 <= lead_filter.min_score <= 100 or not 0 <= lead_filter.max_score <= 100:
         problems.append(("filter.min_score", "scores range from 0 to 100"))
     elif lead_filter.min_score > lead_filter.max_score:
-        problems.append(("filter.min_score", f"{lead_filter.min_score} is above max_score "
-                                             f"{lead_filter.max_score}"))
+        problems.append(
+            (
+                "filter.min_score",
+                f"{lead_filter.min_score} is above max_score {lead_filter.max_score}",
+            )
+        )
     if len(lead_filter.text) > MAX_TEXT:
         problems.append(("filter.text", f"has more than {MAX_TEXT} characters"))
     for name in ("created", "updated"):
@@ -176,7 +199,7 @@ def build_query(scope: Scope, lead_filter: LeadFilter, *, sort: SortField | None
             problems.append((f"filter.{name}", "start must be before end"))
     try:
         page_size = paging.page_size(page_size)
-    except InvalidArgument as exc:   # reported with the filter's problems
+    except InvalidArgument as exc:  # reported with the filter's problems
         problems.append((exc.field or paging.PAGE_SIZE_FIELD, exc.message))
     if problems:
         raise ValidationErrors(problems)
@@ -197,7 +220,9 @@ def _decode_cursor(cursor: str, fingerprint: str) -> tuple[Any, ...]:
     except (ValueError, KeyError, TypeError):
         raise paging.bad_cursor() from None
     if query != fingerprint:
-        raise InvalidArgument("page.cursor belongs to a search with other filters or sort; "
-                              "use it with the same filters, or start again without a cursor",
-                              field="page.cursor")
+        raise InvalidArgument(
+            "page.cursor belongs to a search with other filters or sort; "
+            "use it with the same filters, or start again without a cursor",
+            field="page.cursor",
+        )
     return tuple(key)

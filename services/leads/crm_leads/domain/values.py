@@ -1,4 +1,5 @@
 """Value objects of a lead: the person, company, location, source, consent and custom attributes."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -8,6 +8,7 @@ Visibility comes from the local scope replica (territory's user_access_changed e
 by the worker), so a user who loses a team stops seeing its leads without a token check here;
 a deactivated person's token is refused on every call from the same replica.
 """
+
 from __future__ import annotations
 
 from crm.leads.v1 import (
@@ -42,20 +43,34 @@ def _import_batch(loaded: LeadsSettings) -> dict[str, int]:
 
 
 APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
-    service="leads", load_settings=settings.load,
+    service="leads",
+    load_settings=settings.load,
     build_dependencies=wiring.build_dependencies,
     servicers=(
-        Servicer(lead_service_pb2, "LeadService",
-                 lead_service_pb2_grpc.add_LeadServiceServicer_to_server, LeadServicer,
-                 settings_kwargs=_import_batch),
-        Servicer(campaign_pb2, "CampaignService",
-                 campaign_pb2_grpc.add_CampaignServiceServicer_to_server, CampaignServicer),
-        Servicer(scoring_pb2, "ScoringService",
-                 scoring_pb2_grpc.add_ScoringServiceServicer_to_server, ScoringServicer),
+        Servicer(
+            lead_service_pb2,
+            "LeadService",
+            lead_service_pb2_grpc.add_LeadServiceServicer_to_server,
+            LeadServicer,
+            settings_kwargs=_import_batch,
+        ),
+        Servicer(
+            campaign_pb2,
+            "CampaignService",
+            campaign_pb2_grpc.add_CampaignServiceServicer_to_server,
+            CampaignServicer,
+        ),
+        Servicer(
+            scoring_pb2,
+            "ScoringService",
+            scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
+            ScoringServicer,
+        ),
     ),
-    principal_check=principal_check)
+    principal_check=principal_check,
+)
 SERVICE_NAMES = APP.service_names
-start = APP.start   # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kwargs)
+start = APP.start  # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kwargs)
 main = APP.main
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Builds the use cases' dependencies from settings, once per process (the api and the worker)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,26 +31,34 @@ class _LazyTerritoryHandover:
         self._strategy: TerritoryHandoverStrategy | None = None
         self.channel: grpc.Channel | None = None
 
-    def distribute(self, team_id: str, leaving_user_id: str, lead_ids: list[str],
-                   remaining_member_ids: list[str]) -> dict[str, str]:
+    def distribute(
+        self,
+        team_id: str,
+        leaving_user_id: str,
+        lead_ids: list[str],
+        remaining_member_ids: list[str],
+    ) -> dict[str, str]:
         if self._strategy is None:
             s = self._settings
-            tokens = ServiceTokenProvider(s.identity_address, s.service_client_id,
-                                          s.service_client_secret)
+            tokens = ServiceTokenProvider(
+                s.identity_address, s.service_client_id, s.service_client_secret
+            )
             self.channel = make_channel(s.territory_address, tokens)
-            self._strategy = TerritoryHandoverStrategy(self.channel,
-                                                       s.territory_timeout_seconds)
-        return self._strategy.distribute(team_id, leaving_user_id, lead_ids,
-                                         remaining_member_ids)
+            self._strategy = TerritoryHandoverStrategy(self.channel, s.territory_timeout_seconds)
+        return self._strategy.distribute(team_id, leaving_user_id, lead_ids, remaining_member_ids)
 
     def close(self) -> None:
         if self.channel is not None:
             self.channel.close()
 
 
-def build_dependencies(settings: LeadsSettings, *, engine: Engine | None = None,
-                       handover: HandoverStrategy | None = None, **overrides: Any
-                       ) -> Dependencies:
+def build_dependencies(
+    settings: LeadsSettings,
+    *,
+    engine: Engine | None = None,
+    handover: HandoverStrategy | None = None,
+    **overrides: Any,
+) -> Dependencies:
     """The production dependencies. ``engine`` and ``handover`` replace what would be built
     (tests; what is passed in stays the caller's to close); ``overrides`` replace any other
     field (``clock``, ``ids``, ...)."""
@@ -75,6 +84,7 @@ def build_dependencies(settings: LeadsSettings, *, engine: Engine | None = None,
         conversion_retry=settings.conversion_retry,
         conversion_dispatch_batch=settings.conversion_dispatch_batch,
         rescore_batch_size=settings.rescore_batch_size,
-        closers=tuple(closers))
+        closers=tuple(closers),
+    )
     fields.update(overrides)
     return Dependencies(**fields)

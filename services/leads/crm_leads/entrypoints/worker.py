@@ -17,6 +17,7 @@ Timers:
 
 Run: ``python -m crm_chassis.messaging.worker_main leads crm_leads.entrypoints.worker``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -78,12 +79,15 @@ def _moment(timestamp: Any) -> dt.datetime:
 
 def routing_decision(event: Any, *, routed: bool) -> RoutingDecision:
     return RoutingDecision(
-        decision_id=event.meta.event_id, lead_id=event.lead_id,
-        decided_at=_moment(event.meta.occurred_at), sales_line_id=event.sales_line_id,
+        decision_id=event.meta.event_id,
+        lead_id=event.lead_id,
+        decided_at=_moment(event.meta.occurred_at),
+        sales_line_id=event.sales_line_id,
         team_id=event.team_id if routed else "",
         owner_user_id=event.owner_user_id if routed else "",
         explanation=event.explanation.summary,
-        queue_team_id="" if routed else event.queue_team_id)
+        queue_team_id="" if routed else event.queue_team_id,
+    )
 
 
 class LeadsWorker(ScopeReplicaHandlers):
@@ -92,13 +96,14 @@ class LeadsWorker(ScopeReplicaHandlers):
     deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
     # -- territory ----------------------------------------------------------------------------
-    @idempotent_batch_handler("territory", "lead_routed", territory_events.LeadRouted,
-                              max_batch=ROUTED_BATCH)
+    @idempotent_batch_handler(
+        "territory", "lead_routed", territory_events.LeadRouted, max_batch=ROUTED_BATCH
+    )
     def on_lead_routed(self, batch, uow):
         # One transaction for the waiting decisions (chassis batch handler): one commit per
         # batch, not per lead, so a bulk import's decisions are applied as fast as they come.
         deps = joined(self.deps, uow)
-        uow.leads.prefetch([event.lead_id for event in batch])   # one read for the batch
+        uow.leads.prefetch([event.lead_id for event in batch])  # one read for the batch
         for event in batch:
             assignment.apply_routing(deps, routing_decision(event, routed=True))
 
@@ -106,33 +111,47 @@ class LeadsWorker(ScopeReplicaHandlers):
     def on_lead_unroutable(self, event, uow):
         assignment.apply_routing(joined(self.deps, uow), routing_decision(event, routed=False))
 
-    @idempotent_event_handler("territory", "membership_changed",
-                              territory_events.MembershipChanged)
+    @idempotent_event_handler("territory", "membership_changed", territory_events.MembershipChanged)
     def on_membership_changed(self, event, uow):
         if event.change != ENDED:
             return
         membership = event.membership
-        handed = assignment.hand_over_leads(joined(self.deps, uow), membership.team_id,
-                                            membership.user_id)
+        handed = assignment.hand_over_leads(
+            joined(self.deps, uow), membership.team_id, membership.user_id
+        )
         for owner in handed.values():
             metrics.HANDED_OVER.labels("owner" if owner else "unowned").inc()
         if handed:
-            log.info("leads_handed_over", team_id=membership.team_id,
-                     leaving_user_id=membership.user_id, leads=len(handed))
+            log.info(
+                "leads_handed_over",
+                team_id=membership.team_id,
+                leaving_user_id=membership.user_id,
+                leads=len(handed),
+            )
 
     # -- deals --------------------------------------------------------------------------------
-    @idempotent_event_handler("deals", "lead_conversion_completed",
-                              deals_events.LeadConversionCompleted)
+    @idempotent_event_handler(
+        "deals", "lead_conversion_completed", deals_events.LeadConversionCompleted
+    )
     def on_lead_conversion_completed(self, event, uow):
         conversion.conversion_completed(
-            joined(self.deps, uow), event.conversion_id, account_id=event.account_id,
-            contact_id=event.contact_id, opportunity_id=event.opportunity_id)
+            joined(self.deps, uow),
+            event.conversion_id,
+            account_id=event.account_id,
+            contact_id=event.contact_id,
+            opportunity_id=event.opportunity_id,
+        )
 
-    @idempotent_event_handler("deals", "lead_conversion_rejected",
-                              deals_events.LeadConversionRejected)
+    @idempotent_event_handler(
+        "deals", "lead_conversion_rejected", deals_events.LeadConversionRejected
+    )
     def on_lead_conversion_rejected(self, event, uow):
-        conversion.conversion_failed(joined(self.deps, uow), event.conversion_id,
-                                     error=event.reason, permanent=not event.retryable)
+        conversion.conversion_failed(
+            joined(self.deps, uow),
+            event.conversion_id,
+            error=event.reason,
+            permanent=not event.retryable,
+        )
 
     @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
     def on_deal_won(self, event, uow):
@@ -150,11 +169,14 @@ class LeadsWorker(ScopeReplicaHandlers):
             scoring.forget_outcome(joined(self.deps, uow), event.deal.originating_lead_id)
 
     # -- own events ---------------------------------------------------------------------------
-    @idempotent_event_handler("leads", "scoring_model_changed",
-                              leads_events.ScoringModelChanged)
+    @idempotent_event_handler("leads", "scoring_model_changed", leads_events.ScoringModelChanged)
     def on_scoring_model_changed(self, event, uow):
-        rescore_jobs.request(uow.session, event.model.sales_line_id, rescore_jobs.MODEL_CHANGED,
-                             self.deps.clock.now())
+        rescore_jobs.request(
+            uow.session,
+            event.model.sales_line_id,
+            rescore_jobs.MODEL_CHANGED,
+            self.deps.clock.now(),
+        )
 
     # -- timers -------------------------------------------------------------------------------
     @setting_timer("conversion_dispatch_seconds")

@@ -1,4 +1,5 @@
 """Use cases: recording behavioural activities (engagement) and listing them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,16 @@ class RecordedActivity:
     replayed: bool = False
 
 
-def record_activity(deps: Dependencies, caller: Caller | None, *, lead_id: str,
-                    activity_id: str, kind: str, occurred_at: dt.datetime | None = None,
-                    details: dict[str, str] | None = None) -> RecordedActivity:
+def record_activity(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    lead_id: str,
+    activity_id: str,
+    kind: str,
+    occurred_at: dt.datetime | None = None,
+    details: dict[str, str] | None = None,
+) -> RecordedActivity:
     """Record an activity and rescore the lead. The activity id makes it idempotent.
 
     People record on leads they may work. Integration tools (service accounts with the
@@ -49,15 +57,25 @@ def record_activity(deps: Dependencies, caller: Caller | None, *, lead_id: str,
                 raise not_found(lead_id)
         else:
             lead = workable_lead(uow, scope, lead_id)
-        activity = build_activity(activity_id=activity_id, lead_id=lead.id, kind=kind,
-                                  occurred_at=occurred_at, details=details, now=now)
+        activity = build_activity(
+            activity_id=activity_id,
+            lead_id=lead.id,
+            kind=kind,
+            occurred_at=occurred_at,
+            details=details,
+            now=now,
+        )
         existing = uow.activities.get(activity.id)
         if existing is not None:
             if existing.lead_id != lead.id:
-                raise AlreadyExists(f"activity {activity.id} is recorded for another lead; use a "
-                                    "new id for a new activity", field="activity.id")
-            return RecordedActivity(existing, lead.score if scope.can_see(lead) else None,
-                                    replayed=True)
+                raise AlreadyExists(
+                    f"activity {activity.id} is recorded for another lead; use a "
+                    "new id for a new activity",
+                    field="activity.id",
+                )
+            return RecordedActivity(
+                existing, lead.score if scope.can_see(lead) else None, replayed=True
+            )
         lead.ensure_editable()
         uow.activities.add(activity)
         _emit_recorded(uow, lead, activity, caller)
@@ -70,18 +88,28 @@ def record_activity(deps: Dependencies, caller: Caller | None, *, lead_id: str,
 def _emit_recorded(uow: LeadsUnitOfWork, lead: Lead, activity: Activity, caller: Caller) -> None:
     # An activity does not change the lead itself: the event carries the lead's current
     # version rather than a new one.
-    uow.emit("lead_activity_recorded", events_pb2.LeadActivityRecorded(
-        activity=event_messages.activity(activity), sales_line_id=lead.data.sales_line_id,
-        team_id=lead.assignment.team_id), aggregate_type="lead", aggregate_id=lead.id,
-        aggregate_version=lead.version, actor=caller.actor)
+    uow.emit(
+        "lead_activity_recorded",
+        events_pb2.LeadActivityRecorded(
+            activity=event_messages.activity(activity),
+            sales_line_id=lead.data.sales_line_id,
+            team_id=lead.assignment.team_id,
+        ),
+        aggregate_type="lead",
+        aggregate_id=lead.id,
+        aggregate_version=lead.version,
+        actor=caller.actor,
+    )
 
 
-def list_activities(deps: Dependencies, caller: Caller | None, lead_id: str, *,
-                    page_size: int = 0, cursor: str = "") -> Page[Activity]:
+def list_activities(
+    deps: Dependencies, caller: Caller | None, lead_id: str, *, page_size: int = 0, cursor: str = ""
+) -> Page[Activity]:
     caller = require_authenticated(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     with deps.uow() as uow:
         lead = visible_lead(uow, scope, lead_id, for_update=False)
         activities = uow.activities.for_lead(lead.id)
-        return fetch_offset_page(lambda offset, limit: activities[offset:offset + limit],
-                                 page_size, cursor)
+        return fetch_offset_page(
+            lambda offset, limit: activities[offset : offset + limit], page_size, cursor
+        )

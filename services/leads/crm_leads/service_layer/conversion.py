@@ -6,6 +6,7 @@ deals answers with its own completion or failure event, which the worker turns i
 :func:`dispatch_due_conversions`: requests without answer in time become FAILED_RETRYING and
 are re-sent with exponential backoff. The lead shows every step (state, attempts, last error).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,9 +26,13 @@ from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 SAGA = Caller.system("conversion-saga")
 
 
-def _request(lead: Lead, link_account_id: str, opportunity_name: str,
-             expected_amount: tuple[str, str] | None,
-             expected_close: dt.datetime | None) -> ConversionRequest:
+def _request(
+    lead: Lead,
+    link_account_id: str,
+    opportunity_name: str,
+    expected_amount: tuple[str, str] | None,
+    expected_close: dt.datetime | None,
+) -> ConversionRequest:
     problems: list[tuple[str, str]] = []
     amount = None
     if expected_amount is not None and any(str(part).strip() for part in expected_amount):
@@ -55,26 +60,35 @@ def _request(lead: Lead, link_account_id: str, opportunity_name: str,
     return ConversionRequest(link, name, amount, expected_close)
 
 
-def convert_lead(deps: Dependencies, caller: Caller | None, lead_id: str, *,
-                 link_account_id: str = "", opportunity_name: str = "",
-                 expected_amount: tuple[str, str] | None = None,
-                 expected_close: dt.datetime | None = None) -> Lead:
+def convert_lead(
+    deps: Dependencies,
+    caller: Caller | None,
+    lead_id: str,
+    *,
+    link_account_id: str = "",
+    opportunity_name: str = "",
+    expected_amount: tuple[str, str] | None = None,
+    expected_close: dt.datetime | None = None,
+) -> Lead:
     """Qualify (if needed) and start converting; a retry of the same request changes nothing."""
     caller = require_authenticated(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     now = deps.clock.now()
     with deps.uow() as uow:
         lead = workable_lead(uow, scope, lead_id)
-        request = _request(lead, link_account_id, opportunity_name, expected_amount,
-                           expected_close)
+        request = _request(lead, link_account_id, opportunity_name, expected_amount, expected_close)
         current = lead.conversion
-        if current is not None and current.request == request and (
-                current.pending or current.state is ConversionState.CONVERTED):
+        if (
+            current is not None
+            and current.request == request
+            and (current.pending or current.state is ConversionState.CONVERTED)
+        ):
             return lead  # the same conversion was asked for before: answer as then
         conversion = Conversion(deps.ids.new_id(), request, now)
         lead.request_conversion(conversion, caller.actor, now)
-        lead.conversion_progressed(conversion.dispatch(now, deps.conversion_retry),
-                                   caller.actor, now)
+        lead.conversion_progressed(
+            conversion.dispatch(now, deps.conversion_retry), caller.actor, now
+        )
         save_changes(uow, lead, caller.actor)
         uow.commit()
         return lead
@@ -90,10 +104,13 @@ def retry_conversion(deps: Dependencies, caller: Caller | None, lead_id: str) ->
         conversion = lead.conversion
         if conversion is None or conversion.state is not ConversionState.FAILED_RETRYING:
             state = conversion.state.value if conversion else "not requested"
-            raise FailedPrecondition(f"the conversion of lead {lead.id} is {state}; only a "
-                                     "failed_retrying conversion can be retried now")
-        lead.conversion_progressed(conversion.dispatch(now, deps.conversion_retry),
-                                   caller.actor, now)
+            raise FailedPrecondition(
+                f"the conversion of lead {lead.id} is {state}; only a "
+                "failed_retrying conversion can be retried now"
+            )
+        lead.conversion_progressed(
+            conversion.dispatch(now, deps.conversion_retry), caller.actor, now
+        )
         save_changes(uow, lead, caller.actor)
         uow.commit()
         return lead
@@ -108,11 +125,13 @@ def dispatch_due_conversions(deps: Dependencies, limit: int = 100) -> int:
             conversion = lead.conversion
             assert conversion is not None  # due_conversions reads leads with a conversion
             if conversion.state is ConversionState.CONVERTING:
-                lead.conversion_progressed(conversion.timed_out(now, deps.conversion_retry),
-                                           SAGA.actor, now)
+                lead.conversion_progressed(
+                    conversion.timed_out(now, deps.conversion_retry), SAGA.actor, now
+                )
             else:
-                lead.conversion_progressed(conversion.dispatch(now, deps.conversion_retry),
-                                           SAGA.actor, now)
+                lead.conversion_progressed(
+                    conversion.dispatch(now, deps.conversion_retry), SAGA.actor, now
+                )
             save_changes(uow, lead, SAGA.actor)
         uow.commit()
         return len(leads)
@@ -126,8 +145,9 @@ def _pending(uow: LeadsUnitOfWork, conversion_id: str) -> tuple[Lead, Conversion
     return lead, lead.conversion
 
 
-def conversion_completed(deps: Dependencies, conversion_id: str, *, account_id: str,
-                         contact_id: str, opportunity_id: str) -> bool:
+def conversion_completed(
+    deps: Dependencies, conversion_id: str, *, account_id: str, contact_id: str, opportunity_id: str
+) -> bool:
     """Deals confirmed: the lead becomes CONVERTED with links to what was created."""
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -135,16 +155,21 @@ def conversion_completed(deps: Dependencies, conversion_id: str, *, account_id: 
         if pending is None:
             return False
         lead, waiting = pending
-        lead.conversion_progressed(waiting.succeeded(
-            account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id,
-            now=now), SAGA.actor, now)
+        lead.conversion_progressed(
+            waiting.succeeded(
+                account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id, now=now
+            ),
+            SAGA.actor,
+            now,
+        )
         save_changes(uow, lead, SAGA.actor)
         uow.commit()
         return True
 
 
-def conversion_failed(deps: Dependencies, conversion_id: str, *, error: str,
-                      permanent: bool) -> bool:
+def conversion_failed(
+    deps: Dependencies, conversion_id: str, *, error: str, permanent: bool
+) -> bool:
     """Deals failed: retried later, or (permanent) refused and the lead back to QUALIFIED."""
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -153,9 +178,11 @@ def conversion_failed(deps: Dependencies, conversion_id: str, *, error: str,
             return False
         lead, waiting = pending
         reason = " ".join((error or "").split())[:2000] or "deals gave no reason"
-        lead.conversion_progressed(waiting.failed(
-            reason, now, permanent=permanent, policy=deps.conversion_retry), SAGA.actor, now)
+        lead.conversion_progressed(
+            waiting.failed(reason, now, permanent=permanent, policy=deps.conversion_retry),
+            SAGA.actor,
+            now,
+        )
         save_changes(uow, lead, SAGA.actor)
         uow.commit()
         return True
-

@@ -1,6 +1,7 @@
 """Everything a use case needs besides its caller and its arguments, built once per process by an
 entrypoint (entrypoints/wiring.py): the chassis' unit of work factory, clock and ids, and leads'
 own ports."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,5 +26,5 @@ class Dependencies(use_cases.Dependencies):
     handover: HandoverStrategy
     rescore_jobs: RescoreJobQueue
     conversion_retry: RetryPolicy = DEFAULT_RETRY_POLICY
-    conversion_dispatch_batch: int = 100   # conversions sent per dispatcher transaction
-    rescore_batch_size: int = 500          # leads rescored per background transaction
+    conversion_dispatch_batch: int = 100  # conversions sent per dispatcher transaction
+    rescore_batch_size: int = 500  # leads rescored per background transaction

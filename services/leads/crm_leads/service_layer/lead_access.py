@@ -1,4 +1,5 @@
 """Loading a lead within the caller's scope (visibility decided by the domain's access rules)."""
+
 from __future__ import annotations
 
 from crm_chassis.caller import Caller, require_authenticated
@@ -22,13 +23,13 @@ def lead_id_of(lead_id: str) -> str:
     return lead_id
 
 
-def visible_lead(uow: LeadsUnitOfWork, scope: Scope, lead_id: str, *,
-                 for_update: bool = True) -> Lead:
+def visible_lead(
+    uow: LeadsUnitOfWork, scope: Scope, lead_id: str, *, for_update: bool = True
+) -> Lead:
     """The lead if the caller may see it; reads that change nothing pass ``for_update=False``
     (no row lock: they neither wait for a writer nor make one wait)."""
     lead_id = lead_id_of(lead_id)
-    return access.require_visible(scope, uow.leads.get(lead_id, for_update=for_update),
-                                  lead_id)
+    return access.require_visible(scope, uow.leads.get(lead_id, for_update=for_update), lead_id)
 
 
 def workable_lead(uow: LeadsUnitOfWork, scope: Scope, lead_id: str) -> Lead:

@@ -5,6 +5,7 @@ The adapters answer from the scope replica built from territory's events (ScopeR
 TeamDirectory: adapters/scopes.py) or by gRPC (HandoverStrategy: adapters/territory_client.py).
 The clock and the ids are the chassis' ports (crm_chassis.clock, crm_chassis.ids).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,13 @@ class TeamDirectory(Protocol):
 
 
 class HandoverStrategy(Protocol):
-    def distribute(self, team_id: str, leaving_user_id: str, lead_ids: list[str],
-                   remaining_member_ids: list[str]) -> dict[str, str]:
+    def distribute(
+        self,
+        team_id: str,
+        leaving_user_id: str,
+        lead_ids: list[str],
+        remaining_member_ids: list[str],
+    ) -> dict[str, str]:
         """New owner for each lead of a member who left ``team_id``, by the team's strategy
         (round robin, least loaded...). Returns lead id -> user id, every id in
         ``remaining_member_ids``; a lead left out stays unowned in the team."""
@@ -38,6 +44,7 @@ class HandoverStrategy(Protocol):
 class RescoreJob:
     """A line whose leads are being rescored in the background: the walk's generation (a newer
     model restarts the walk), why, and the last lead id done."""
+
     sales_line_id: str
     generation: int
     reason: str

@@ -5,6 +5,7 @@ transaction as the change.
 Events that describe one change share its version: lead_status_changed and lead_qualified of
 one qualification both carry the lead's version after it.
 """
+
 from __future__ import annotations
 
 from crm_chassis.context import Actor
@@ -12,10 +13,23 @@ from crm_leads.domain.lead import Lead
 from crm_leads.service_layer.event_messages import lead_event
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
-PUBLISHED = ("lead_created", "lead_updated", "lead_activity_recorded", "lead_scored",
-             "lead_assigned", "lead_status_changed", "lead_qualified", "lead_disqualified",
-             "lead_conversion_requested", "lead_conversion_failed", "lead_converted",
-             "lead_merged", "campaign_created", "campaign_updated", "scoring_model_changed")
+PUBLISHED = (
+    "lead_created",
+    "lead_updated",
+    "lead_activity_recorded",
+    "lead_scored",
+    "lead_assigned",
+    "lead_status_changed",
+    "lead_qualified",
+    "lead_disqualified",
+    "lead_conversion_requested",
+    "lead_conversion_failed",
+    "lead_converted",
+    "lead_merged",
+    "campaign_created",
+    "campaign_updated",
+    "scoring_model_changed",
+)
 
 
 def save_changes(uow: LeadsUnitOfWork, lead: Lead, actor: Actor) -> None:
@@ -23,7 +37,13 @@ def save_changes(uow: LeadsUnitOfWork, lead: Lead, actor: Actor) -> None:
     for entry in lead.new_history:
         uow.history.append(entry)
     for event in lead.new_events:
-        uow.emit(event.event_type, lead_event(event), aggregate_type="lead",
-                 aggregate_id=lead.id, aggregate_version=event.lead.version, actor=actor)
+        uow.emit(
+            event.event_type,
+            lead_event(event),
+            aggregate_type="lead",
+            aggregate_id=lead.id,
+            aggregate_version=event.lead.version,
+            actor=actor,
+        )
     lead.new_history.clear()
     lead.new_events.clear()

@@ -1,4 +1,5 @@
 """Abstract repositories of the leads service; SQLAlchemy implementations live in adapters."""
+
 from __future__ import annotations
 
 import abc
@@ -105,8 +106,7 @@ class CampaignRepository(abc.ABC):
     def save(self, campaign: Campaign) -> None: ...
 
     @abc.abstractmethod
-    def list(self, after_name: str, limit: int, channel: Channel | None = None
-             ) -> list[Campaign]:
+    def list(self, after_name: str, limit: int, channel: Channel | None = None) -> list[Campaign]:
         """Campaigns by lower-cased name after ``after_name``."""
 
 
@@ -135,8 +135,9 @@ class PredictiveRepository(abc.ABC):
         """(sales line, features, won) learned for a lead."""
 
     @abc.abstractmethod
-    def set_outcome(self, lead_id: str, sales_line_id: str, features: dict[str, str],
-                    won: bool) -> None: ...
+    def set_outcome(
+        self, lead_id: str, sales_line_id: str, features: dict[str, str], won: bool
+    ) -> None: ...
 
     @abc.abstractmethod
     def clear_outcome(self, lead_id: str) -> None: ...

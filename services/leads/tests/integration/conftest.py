@@ -2,6 +2,7 @@
 an engine on it, settings pointing at it, the use cases' dependencies wired as in production
 (except the handover strategy, which tests replace), and helpers to give users team scopes in
 the local access replica (as territory's user_access_changed would)."""
+
 from __future__ import annotations
 
 import itertools
@@ -29,9 +30,15 @@ database_url, engine = database_fixtures("leads", migrate.upgrade, configure=con
 
 @pytest.fixture(scope="session")
 def settings(database_url):
-    return LeadsSettings.load("leads", env={}, database_url=database_url, grpc_port=0,
-                              metrics_port=0, shutdown_grace_seconds=0.5,
-                              scope_staleness_seconds=0.0)
+    return LeadsSettings.load(
+        "leads",
+        env={},
+        database_url=database_url,
+        grpc_port=0,
+        metrics_port=0,
+        shutdown_grace_seconds=0.5,
+        scope_staleness_seconds=0.0,
+    )
 
 
 class RecordingHandover:
@@ -44,8 +51,9 @@ class RecordingHandover:
     def distribute(self, team_id, leaving_user_id, lead_ids, remaining_member_ids):
         self.calls.append((team_id, leaving_user_id, list(lead_ids)))
         members = sorted(remaining_member_ids)
-        return {lead: members[i % len(members)] for i, lead in enumerate(lead_ids)} \
-            if members else {}
+        return (
+            {lead: members[i % len(members)] for i, lead in enumerate(lead_ids)} if members else {}
+        )
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +88,7 @@ def grant_scopes(engine, replica):
             assert apply_user_access_changed(session, message)
             session.commit()
         replica.invalidate(user_id)
+
     return grant
 
 
@@ -94,20 +103,31 @@ def unique(prefix: str) -> str:
 
 def person_values(**extra) -> dict:
     tag = uuid.uuid4().hex[:10]
-    values = {"person.first_name": "Jörg", "person.last_name": f"Müller{tag}",
-              "person.email": f"jorg.{tag}@acme.example", "company.name": "ACME GmbH",
-              "source.channel": "web_form", "sales_line_id": "line-int"}
+    values = {
+        "person.first_name": "Jörg",
+        "person.last_name": f"Müller{tag}",
+        "person.email": f"jorg.{tag}@acme.example",
+        "company.name": "ACME GmbH",
+        "source.channel": "web_form",
+        "sales_line_id": "line-int",
+    }
     values.update(extra)
     return values
 
 
 def capture(deps, caller=FORM, key=None, policy=lead_cases.DuplicatePolicy.REJECT, **values):
-    return lead_cases.create_lead(deps, caller, idempotency_key=key or unique("key"),
-                                  values=values or person_values(), on_duplicate=policy)
+    return lead_cases.create_lead(
+        deps,
+        caller,
+        idempotency_key=key or unique("key"),
+        values=values or person_values(),
+        on_duplicate=policy,
+    )
 
 
 @pytest.fixture(scope="session")
 def h():
     """Helpers: h.capture(deps, ...), h.person_values(...), h.unique(prefix), h.FORM, ..."""
-    return types.SimpleNamespace(FORM=FORM, MARKETING=MARKETING, unique=unique,
-                                 person_values=person_values, capture=capture)
+    return types.SimpleNamespace(
+        FORM=FORM, MARKETING=MARKETING, unique=unique, person_values=person_values, capture=capture
+    )

@@ -1,5 +1,6 @@
 """The manifest's subscriptions are exactly the worker's idempotent handlers, and it publishes
 every event the service layer emits."""
+
 from __future__ import annotations
 
 from pathlib import Path

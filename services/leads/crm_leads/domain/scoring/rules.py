@@ -1,4 +1,5 @@
 """The editable scoring model of a sales line: fit rules and engagement rules."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,9 +115,14 @@ class ScoringModel:
         return next((rule for rule in self.engagement_rules if rule.kind is kind), None)
 
 
-def build_model(sales_line_id: str, fit_rules: list[dict[str, Any]],
-                engagement_rules: list[dict[str, Any]], *,
-                version: int = 0, updated_at: dt.datetime | None = None) -> ScoringModel:
+def build_model(
+    sales_line_id: str,
+    fit_rules: list[dict[str, Any]],
+    engagement_rules: list[dict[str, Any]],
+    *,
+    version: int = 0,
+    updated_at: dt.datetime | None = None,
+) -> ScoringModel:
     """Validate raw rules (dicts of text) into a model; every problem is reported at once."""
     problems: list[tuple[str, str]] = []
     if not sales_line_id.strip():
@@ -139,8 +145,12 @@ def build_model(sales_line_id: str, fit_rules: list[dict[str, Any]],
         if engagement is None:
             continue
         if any(other.kind is engagement.kind for other in engagements):
-            problems.append((f"engagement_rules[{index}].kind",
-                             f"{engagement.kind.value} has another rule; one rule per kind"))
+            problems.append(
+                (
+                    f"engagement_rules[{index}].kind",
+                    f"{engagement.kind.value} has another rule; one rule per kind",
+                )
+            )
         engagements.append(engagement)
     if problems:
         raise ValidationErrors(problems)
@@ -154,8 +164,13 @@ def _fit_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]) -
         problems.append((f"{path}.id", "must be 1..64 characters of a-z, 0-9, '_' or '-'"))
     attribute = str(raw.get("attribute", "")).strip()
     if not is_known(attribute):
-        problems.append((f"{path}.attribute", f"'{attribute}' is not scorable; use one of "
-                                              f"{', '.join(ATTRIBUTES)} or custom.<key>"))
+        problems.append(
+            (
+                f"{path}.attribute",
+                f"'{attribute}' is not scorable; use one of "
+                f"{', '.join(ATTRIBUTES)} or custom.<key>",
+            )
+        )
     try:
         operator = Operator(str(raw.get("operator", "")).strip().lower())
     except ValueError:
@@ -175,17 +190,32 @@ def _fit_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]) -
     return FitRule(rule_id, attribute, operator, values, points, label)
 
 
-def _check_values(attribute: str, operator: Operator, values: tuple[str, ...], path: str,
-                  problems: list[tuple[str, str]]) -> tuple[str, ...]:
+def _check_values(
+    attribute: str,
+    operator: Operator,
+    values: tuple[str, ...],
+    path: str,
+    problems: list[tuple[str, str]],
+) -> tuple[str, ...]:
     wanted = {Operator.IS_SET: (0, 0), Operator.IN: (1, 500)}.get(operator, (1, 1))
     if not wanted[0] <= len(values) <= wanted[1]:
-        amount = "no value" if wanted[1] == 0 else (
-            "one value" if wanted == (1, 1) else "one or more values")
+        amount = (
+            "no value"
+            if wanted[1] == 0
+            else ("one value" if wanted == (1, 1) else "one or more values")
+        )
         problems.append((path, f"{operator.value} takes {amount}; got {len(values)}"))
         return values
     if operator in (Operator.AT_LEAST, Operator.BELOW):
-        if attribute in ("country", "region", "industry", "channel", "campaign_id",
-                         "product_interest", "email_domain_kind"):
+        if attribute in (
+            "country",
+            "region",
+            "industry",
+            "channel",
+            "campaign_id",
+            "product_interest",
+            "email_domain_kind",
+        ):
             problems.append((path, f"{attribute} has no order; use equals, in or contains"))
             return values
         if attribute == "annual_revenue":
@@ -206,8 +236,9 @@ def _canonical_value(attribute: str, value: str) -> str:
         return normalise.country(value)
     if attribute in _ORDERED:
         if value.lower() not in _ORDERED[attribute]:
-            raise Invalid(f"'{value}' is not a {attribute}; use one of "
-                          f"{', '.join(_ORDERED[attribute])}")
+            raise Invalid(
+                f"'{value}' is not a {attribute}; use one of {', '.join(_ORDERED[attribute])}"
+            )
         return value.lower()
     if attribute == "channel":
         if value.lower() not in {c.value for c in Channel}:
@@ -222,8 +253,9 @@ def _canonical_value(attribute: str, value: str) -> str:
     return value
 
 
-def _engagement_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]
-                     ) -> EngagementRule | None:
+def _engagement_rule(
+    raw: dict[str, Any], path: str, problems: list[tuple[str, str]]
+) -> EngagementRule | None:
     count = len(problems)
     try:
         kind = ActivityKind(str(raw.get("kind", "")).strip().lower())
@@ -239,14 +271,18 @@ def _engagement_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, s
     except InvalidOperation:
         problems.append((f"{path}.half_life_days", "must be a number of days from 0.25 to 3650"))
         half_life = None
-    if (len(problems) > count or kind is None or points is None or half_life is None
-            or max_points is None):
+    if (
+        len(problems) > count
+        or kind is None
+        or points is None
+        or half_life is None
+        or max_points is None
+    ):
         return None
     return EngagementRule(kind, points, half_life, max_points)
 
 
-def _int(raw: Any, path: str, low: int, high: int, problems: list[tuple[str, str]]
-         ) -> int | None:
+def _int(raw: Any, path: str, low: int, high: int, problems: list[tuple[str, str]]) -> int | None:
     try:
         value = int(str(raw).strip())
     except ValueError:
