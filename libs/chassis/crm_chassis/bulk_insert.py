@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Dialect, Table, insert
 from sqlalchemy.orm import Session
+
+# Per dialect: (INSERT prefix, row template, bind processors, whether any processor is set).
+_Prepared = tuple[str, str, tuple[Callable[[Any], Any] | None, ...], bool]
 
 
 class BulkInsert:
@@ -29,9 +33,9 @@ class BulkInsert:
         self.table = table
         self.columns = tuple(columns or table.c.keys())
         self._insert = insert(table)
-        self._prepared: dict[str, tuple] = {}   # per dialect: (prefix, row template, processors)
+        self._prepared: dict[str, _Prepared] = {}   # per dialect: (prefix, row template, processors)
 
-    def _prepare(self, dialect) -> tuple:
+    def _prepare(self, dialect: Dialect) -> _Prepared:
         prepared = self._prepared.get(dialect.name)
         if prepared is None:
             quote = dialect.identifier_preparer.quote
@@ -44,7 +48,7 @@ class BulkInsert:
                 prefix, template, processors, any(p is not None for p in processors))
         return prepared
 
-    def execute(self, session: Session, rows: list[dict]) -> None:
+    def execute(self, session: Session, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         connection = session.connection()
@@ -59,7 +63,7 @@ class BulkInsert:
                       for row in rows]
         else:
             values = [tuple(row[c] for c in columns) for row in rows]
-        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         try:
             if _plain_literals_are_exact(dbapi_connection):
@@ -80,17 +84,18 @@ class BulkInsert:
 # (standard_conforming_strings = on, PostgreSQL's default since 9.1) and the client encoding is
 # UTF-8 (no multi-byte encoding can hide a quote); otherwise, and for every other type of
 # value, psycopg2 quotes as before.
-def _plain_literals_are_exact(dbapi_connection) -> bool:
+def _plain_literals_are_exact(dbapi_connection: Any) -> bool:
     info = dbapi_connection.info
-    return (info.parameter_status("standard_conforming_strings") == "on"
-            and dbapi_connection.encoding == "UTF8")
+    return bool(info.parameter_status("standard_conforming_strings") == "on"
+                and dbapi_connection.encoding == "UTF8")
 
 
-def _mogrify(mogrify, template: str, row: tuple) -> str:
+def _mogrify(mogrify: Callable[[str, tuple[Any, ...]], bytes], template: str,
+             row: tuple[Any, ...]) -> str:
     return mogrify(template, row).decode()
 
 
-def _row_literal(row: tuple, mogrify) -> str:
+def _row_literal(row: tuple[Any, ...], mogrify: Callable[[tuple[Any, ...]], str]) -> str:
     parts = []
     for value in row:
         kind = type(value)

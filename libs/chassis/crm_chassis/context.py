@@ -45,11 +45,11 @@ def peek() -> RequestContext | None:
     return _current.get()
 
 
-def bind(ctx: RequestContext) -> contextvars.Token:
+def bind(ctx: RequestContext) -> contextvars.Token[RequestContext | None]:
     return _current.set(ctx)
 
 
-def reset(token: contextvars.Token) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -40,7 +41,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
                                                               "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via sqlite tests
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - exercised via sqlite tests
             # pysqlite's own transaction handling would defer BEGIN; we want SQLAlchemy to own it.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -50,7 +51,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn) -> None:  # pragma: no cover
+        def _sqlite_begin(conn: Connection) -> None:  # pragma: no cover
             # IMMEDIATE takes the write lock up front: no deadlock between two upgrading readers.
             # A connection that only reads (READ_ONLY) begins deferred: in WAL mode it reads the
             # last commit without waiting for the writer, even a writer in its own process.
@@ -80,13 +81,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite has no time zones)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None,
+                           dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -94,7 +96,8 @@ class UtcDateTime(TypeDecorator):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None,
+                             dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

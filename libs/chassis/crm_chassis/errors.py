@@ -5,13 +5,15 @@ The message must be one a person can act on: it is returned to the caller as is.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class CrmError(Exception):
     """Base of every expected, user-facing error. ``code`` names the gRPC status."""
 
     code = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, details: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -50,7 +52,7 @@ class ResourceExhausted(CrmError):
 
     code = "RESOURCE_EXHAUSTED"
 
-    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs) -> None:
+    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after_seconds = retry_after_seconds
         self.details.setdefault("retry_after_seconds", str(retry_after_seconds))

@@ -60,7 +60,7 @@ def stamp(message: Message, *, producer: str, event_type: str, aggregate_type: s
     if "meta" not in message.DESCRIPTOR.fields_by_name:
         raise TypeError(f"{message.DESCRIPTOR.full_name} has no `meta` field; every event needs one")
     ctx = context.current()
-    meta = message.meta
+    meta: events_pb2.EventMeta = message.meta  # type: ignore[attr-defined]  # checked above
     meta.event_id = uuid.uuid4().hex
     meta.event_type = event_type
     meta.occurred_at.FromDatetime(occurred_at or dt.datetime.now(dt.UTC))
@@ -102,10 +102,10 @@ def decode(body: str | bytes | Mapping[str, Any], message_cls: type[M]) -> M:
         data = orjson.loads(body) if isinstance(body, (str, bytes)) else body
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        message = proto_json.dict_to_message(
-            data if type(data) is dict else dict(data), message_cls())
+        message = message_cls()
+        proto_json.dict_to_message(data if type(data) is dict else dict(data), message)
     except (ValueError, TypeError, json_format.ParseError) as exc:   # orjson's error is a ValueError
         raise EventDecodeError(f"not a valid {message_cls.DESCRIPTOR.full_name}: {exc}") from None
-    if not message.meta.event_id:
+    if not message.meta.event_id:  # type: ignore[attr-defined]  # every event has meta
         raise EventDecodeError(f"{message_cls.DESCRIPTOR.full_name} without meta.event_id")
     return message

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
+from structlog.typing import Processor
 
 from crm_chassis import context as _context
 
 _state: dict[str, Any] = {"service": "", "handler": None}
 
 
-def _add_service_and_request(_logger, _method, event_dict: dict) -> dict:
+def _add_service_and_request(_logger: Any, _method: str,
+                             event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Adds ``service`` and the current request's ``request_id``/``trace_id`` (if any)."""
     event_dict.setdefault("service", _state["service"])
     # Read the raw contextvar: context.current() would invent a fresh request id outside requests.
@@ -37,7 +40,7 @@ def _add_service_and_request(_logger, _method, event_dict: dict) -> dict:
 _TIMESTAMPER = structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp")
 
 # Run on structlog events before they are handed to the stdlib handler...
-_STRUCTLOG_CHAIN = [
+_STRUCTLOG_CHAIN: list[Processor] = [
     structlog.stdlib.filter_by_level,  # first: a disabled level costs nothing more
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -47,7 +50,7 @@ _STRUCTLOG_CHAIN = [
     structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
 ]
 # ...and on records from plain stdlib loggers (libraries), so both end up alike.
-_FOREIGN_CHAIN = [
+_FOREIGN_CHAIN: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
@@ -59,7 +62,7 @@ _FOREIGN_CHAIN = [
 QUIET_LIBRARIES = ("pika", "kombu", "amqp")
 
 
-def configure_logging(settings=None, *, level: str | None = None, fmt: str | None = None,
+def configure_logging(settings: Any = None, *, level: str | None = None, fmt: str | None = None,
                       service: str | None = None, stream: TextIO | None = None) -> None:
     """Route structlog and stdlib logging to one handler on ``stream`` (default stdout).
 

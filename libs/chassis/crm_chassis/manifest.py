@@ -67,7 +67,7 @@ class ServiceManifest:
         raise ValueError(f"unknown process kind {kind!r}")
 
 
-def load(path: str | os.PathLike) -> ServiceManifest:
+def load(path: str | os.PathLike[str]) -> ServiceManifest:
     path = Path(path)
     data = tomllib.loads(path.read_text())
     try:
@@ -102,13 +102,13 @@ def repo_root() -> Path:
     return Path.cwd()
 
 
-def discover(root: str | os.PathLike | None = None) -> list[ServiceManifest]:
+def discover(root: str | os.PathLike[str] | None = None) -> list[ServiceManifest]:
     """Every ``services/*/service.toml`` under the repository, sorted by name."""
     base = Path(root) if root else repo_root()
     return [load(p) for p in sorted((base / "services").glob("*/service.toml"))]
 
 
-def find(name: str, root: str | os.PathLike | None = None) -> ServiceManifest:
+def find(name: str, root: str | os.PathLike[str] | None = None) -> ServiceManifest:
     for manifest in discover(root):
         if manifest.name == name:
             return manifest

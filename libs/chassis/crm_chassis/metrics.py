@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from prometheus_client import start_http_server
 
-_started: dict[int, object] = {}
+_started: dict[int, Any] = {}
+WsgiApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 _lock = threading.Lock()
 _health_checks: dict[str, Callable[[], bool]] = {}
 
@@ -43,8 +45,8 @@ def health_report() -> tuple[bool, dict[str, bool]]:
     return all(verdicts.values()), verdicts
 
 
-def _with_health(app):
-    def serve(environ, start_response):
+def _with_health(app: WsgiApp) -> WsgiApp:
+    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != HEALTH_PATH:
             return app(environ, start_response)
         healthy, verdicts = health_report()
@@ -65,7 +67,7 @@ def start_metrics_server(port: int, host: str = "127.0.0.1") -> None:
             return
         _started[port] = started = start_http_server(port, addr=host)
         server = started[0] if isinstance(started, tuple) else started
-        server.set_app(_with_health(server.get_app()))
+        server.set_app(_with_health(server.get_app()))  # type: ignore[arg-type]  # set by start_http_server
 
 
 def stop_metrics_server(port: int) -> None:

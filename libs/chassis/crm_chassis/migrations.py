@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -37,12 +38,13 @@ class ServiceMigrations:
         def database_url() -> str:
             import importlib
 
-            return importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+            url: str = importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+            return url
 
         return cls(package.removeprefix("crm_"),
                    Path(module_file).resolve().parent.parent / "migrations", database_url)
 
-    def exports(self):
+    def exports(self) -> tuple[str, Callable[..., None], Callable[..., None], Callable[..., Any]]:
         """(VERSION_TABLE, upgrade, downgrade, main): what a service's migrate module offers."""
         return self.version_table, self.upgrade, self.downgrade, self.main
 

@@ -53,19 +53,21 @@ def _value_reader(field: FieldDescriptor) -> Callable[[Any], Any] | None:
     if kind == FieldDescriptor.TYPE_BYTES:
         return lambda value: base64.b64encode(value).decode("ascii")
     if kind == FieldDescriptor.TYPE_ENUM:
-        names = {v.number: v.name for v in field.enum_type.values}
+        names = {v.number: v.name for v in field.enum_type.values}  # type: ignore[union-attr]
         return lambda value: names.get(value, value)
-    if kind == FieldDescriptor.TYPE_MESSAGE:
-        if field.message_type.full_name == _TIMESTAMP:
+    message_type = field.message_type
+    if kind == FieldDescriptor.TYPE_MESSAGE and message_type is not None:
+        if message_type.full_name == _TIMESTAMP:
             return lambda value: value.ToJsonString()
-        if _compile(field.message_type) is None:
+        convert = _compile(message_type)
+        if convert is None:
             return None
-        full_name = field.message_type.full_name
-        return lambda value: _COMPILED[full_name](value)
+        full_name = message_type.full_name
+        return lambda value: _COMPILED[full_name](value)  # type: ignore[misc]  # compiled above
     return None   # float, double, group
 
 
-def _identity(value):
+def _identity(value: Any) -> Any:
     return value
 
 
@@ -99,7 +101,7 @@ def _compile(descriptor: Descriptor) -> Converter | None:
             readers[field] = (field.name, None if read is _identity else read)
 
     def convert(message: Message) -> dict[str, Any]:
-        out = {}
+        out: dict[str, Any] = {}
         for field, value in message.ListFields():
             name, read = readers[field]
             out[name] = value if read is None else read(value)
@@ -111,7 +113,8 @@ def _compile(descriptor: Descriptor) -> Converter | None:
 
 def message_to_dict(message: Message) -> dict[str, Any]:
     """Same as ``json_format.MessageToDict(message, preserving_proto_field_name=True)``."""
-    convert = _COMPILED.get(message.DESCRIPTOR.full_name) or _compile(message.DESCRIPTOR)
+    descriptor: Any = message.DESCRIPTOR  # the upb or the Python descriptor type
+    convert = _COMPILED.get(descriptor.full_name) or _compile(descriptor)
     if convert is None:
         return json_format.MessageToDict(message, preserving_proto_field_name=True)
     return convert(message)
@@ -137,24 +140,24 @@ def _scalar_parser(field: FieldDescriptor) -> Callable[[Any], Any] | None:
     if kind in _PLAIN or kind in _INT64:
         return _integer
     if kind == FieldDescriptor.TYPE_ENUM:
-        numbers = {v.name: v.number for v in field.enum_type.values}
+        numbers = {v.name: v.number for v in field.enum_type.values}  # type: ignore[union-attr]
         return lambda value: _enum(numbers, value)
     return None   # bytes, float, double, group: json_format
 
 
-def _string(value):
+def _string(value: Any) -> Any:
     if type(value) is not str:
         raise _GiveUp
     return value
 
 
-def _bool(value):
+def _bool(value: Any) -> Any:
     if type(value) is not bool:
         raise _GiveUp
     return value
 
 
-def _integer(value):
+def _integer(value: Any) -> Any:
     if type(value) is int:
         return value
     if type(value) is str and value.lstrip("-").isdigit():
@@ -162,7 +165,7 @@ def _integer(value):
     raise _GiveUp
 
 
-def _enum(numbers: dict[str, int], value):
+def _enum(numbers: dict[str, int], value: Any) -> int:
     if type(value) is str and value in numbers:
         return numbers[value]
     if type(value) is int:
@@ -170,7 +173,7 @@ def _enum(numbers: dict[str, int], value):
     raise _GiveUp   # a name this build does not know, among others: json_format's to judge
 
 
-def _timestamp(target: Timestamp, value) -> None:
+def _timestamp(target: Timestamp, value: Any) -> None:
     if type(value) is not str:
         raise _GiveUp
     try:
@@ -191,7 +194,7 @@ def _field_setter(field: FieldDescriptor) -> Setter | None:
         if value_parse is None or value_field.type == FieldDescriptor.TYPE_ENUM:
             return None
 
-        def set_map(message, value):
+        def set_map(message: Message, value: Any) -> None:
             if type(value) is not dict:
                 raise _GiveUp
             target = getattr(message, name)
@@ -208,35 +211,35 @@ def _field_setter(field: FieldDescriptor) -> Setter | None:
             return None
         full_name = message_type.full_name
         if field.is_repeated:
-            def set_messages(message, value):
+            def set_messages(message: Message, value: Any) -> None:
                 if type(value) is not list:
                     raise _GiveUp
                 target = getattr(message, name)
                 for item in value:
-                    _fill(_PARSERS[full_name], target.add(), item)
+                    _fill(_PARSERS[full_name], target.add(), item)  # type: ignore[arg-type]
             return set_messages
 
-        def set_message(message, value) -> None:
+        def set_message(message: Message, value: Any) -> None:
             target = getattr(message, name)
             target.SetInParent()
-            _fill(_PARSERS[full_name], target, value)
+            _fill(_PARSERS[full_name], target, value)  # type: ignore[arg-type]  # parsed above
         return set_message
     parse = _scalar_parser(field)
     if parse is None:
         return None
     if field.is_repeated:
-        def set_values(message, value):
+        def set_values(message: Message, value: Any) -> None:
             if type(value) is not list:
                 raise _GiveUp
             getattr(message, name).extend(map(parse, value))
         return set_values
 
-    def set_value(message, value) -> None:
+    def set_value(message: Message, value: Any) -> None:
         setattr(message, name, parse(value))
     return set_value
 
 
-def _map_key(parse, key: str):
+def _map_key(parse: Callable[[Any], Any], key: str) -> Any:
     if parse is _bool:
         if key not in ("true", "false"):
             raise _GiveUp
@@ -261,7 +264,7 @@ def _parser(descriptor: Descriptor) -> dict[str, Setter] | None:
     return setters
 
 
-def _fill(setters: dict[str, Setter], message: Message, data) -> None:
+def _fill(setters: dict[str, Setter], message: Message, data: Any) -> None:
     if type(data) is not dict:
         raise _GiveUp
     for key, value in data.items():
@@ -273,8 +276,9 @@ def _fill(setters: dict[str, Setter], message: Message, data) -> None:
 def dict_to_message(data: dict[str, Any], message: Message) -> Message:
     """Same as ``json_format.ParseDict(data, message, ignore_unknown_fields=True)``; raises
     ``json_format.ParseError`` for what ParseDict refuses."""
-    name = message.DESCRIPTOR.full_name
-    setters = _PARSERS[name] if name in _PARSERS else _parser(message.DESCRIPTOR)
+    descriptor: Any = message.DESCRIPTOR  # the upb or the Python descriptor type
+    name = descriptor.full_name
+    setters = _PARSERS[name] if name in _PARSERS else _parser(descriptor)
     if setters is not None:
         try:
             _fill(setters, message, data)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy import Engine, MetaData, delete, select, tuple_
@@ -78,10 +79,10 @@ class Pruner:
         self._age = dt.timedelta(days=retention_days)
         self._batch_size = max(1, batch_size)
         self._interval = interval_seconds
-        self._last = None
+        self._last: float | None = None
 
     @classmethod
-    def from_settings(cls, engine: Engine, service_name: str, settings) -> Pruner:
+    def from_settings(cls, engine: Engine, service_name: str, settings: Any) -> Pruner:
         return cls(engine, service_name, retention_days=settings.retention_days,
                    batch_size=settings.retention_batch_size,
                    interval_seconds=settings.retention_interval_seconds)

@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 
 def _parse_bool(raw: str) -> bool:
@@ -139,7 +139,7 @@ class ServiceSettings:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, service_name: str, env: Mapping[str, str] | None = None, **overrides: Any):
+    def load(cls, service_name: str, env: Mapping[str, str] | None = None, **overrides: Any) -> Self:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         prefix = f"CRM_{service_name.upper()}_"
@@ -233,7 +233,7 @@ def check_startup(settings: ServiceSettings, process: str) -> None:
         raise StartupRefused(settings.service_name, process, settings.environment, problems)
 
 
-def _variables(f, service_name: str) -> str:
+def _variables(f: dataclasses.Field[Any], service_name: str) -> str:
     fixed = f.metadata.get("env")
     if fixed:
         return f"`{fixed}`"
@@ -291,7 +291,7 @@ def load_for_process(service_name: str, process: str) -> ServiceSettings:
         if not exc.name or not module.startswith(exc.name):
             raise
         cls = ServiceSettings
-    settings = cls.load(service_name)
+    settings: ServiceSettings = cls.load(service_name)
     check_startup(settings, process)
     return settings
 

@@ -13,7 +13,7 @@ fake for unit tests and the joined one for event handlers live in :mod:`crm_chas
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from google.protobuf.message import Message
 from sqlalchemy import Table
@@ -26,13 +26,13 @@ from crm_chassis.unit_of_work import AbstractUnitOfWork, Savepoint
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, session_factory: sessionmaker[Session], *, service_name: str,
-                 outbox: Table):
+                 outbox: Table) -> None:
         self._session_factory = session_factory
         self._service_name = service_name
         self._outbox_table = outbox
         self.session: Session | None = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.committed = False
         self.outbox = OutboxWriter(self.session, self._service_name, self._outbox_table)

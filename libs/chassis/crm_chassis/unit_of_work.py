@@ -13,7 +13,7 @@ keeps its work for the outer commit and its rollback undoes only its own work.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from google.protobuf.message import Message
 
@@ -37,7 +37,7 @@ class AbstractUnitOfWork:
 
     committed: bool = False
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

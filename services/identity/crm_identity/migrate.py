@@ -1,8 +1,9 @@
 """Database migrations of identity (alembic, own version table ``alembic_version_identity``).
 
-    python -m crm_identity.migrate              # upgrade the settings' database to head
-    python -m crm_identity.migrate downgrade base
+python -m crm_identity.migrate              # upgrade the settings' database to head
+python -m crm_identity.migrate downgrade base
 """
+
 from crm_chassis.migrations import ServiceMigrations
 
 MIGRATIONS = ServiceMigrations.of(__file__)

@@ -1,8 +1,9 @@
 """Database migrations of leads (alembic, own version table ``alembic_version_leads``).
 
-    python -m crm_leads.migrate              # upgrade the settings' database to head
-    python -m crm_leads.migrate downgrade base
+python -m crm_leads.migrate              # upgrade the settings' database to head
+python -m crm_leads.migrate downgrade base
 """
+
 from crm_chassis.migrations import ServiceMigrations
 
 MIGRATIONS = ServiceMigrations.of(__file__)

@@ -29,8 +29,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from crm_chassis.auth.keys import public_key_from_pem
 from crm_chassis.auth.tokens import TokenVerifier, check_algorithm
@@ -46,7 +48,7 @@ class StaticKeySource:
     def __init__(self, keys: Mapping[str, object]) -> None:
         self._keys = dict(keys)
 
-    def get(self, kid: str):
+    def get(self, kid: str) -> Any:
         return self._keys.get(kid)
 
     def kids(self) -> list[str]:
@@ -77,7 +79,7 @@ class IdentityKeySource:
         self.retry_after_failure_seconds = retry_after_failure_seconds
         self.timeout_seconds = timeout_seconds
         self._clock = clock
-        self._keys: dict[str, tuple[object, float | None]] = {}
+        self._keys: dict[str, tuple[Ed25519PublicKey, float | None]] = {}
         self._version = ""     # of the published set held ("" = ask for the keys)
         self._fetch_lock = threading.Lock()
         self._last_attempt = float("-inf")
@@ -91,7 +93,7 @@ class IdentityKeySource:
             self.start()
 
     # ------------------------------------------------------------------ public API
-    def get(self, kid: str):
+    def get(self, kid: str) -> Ed25519PublicKey | None:
         """The public key of ``kid``, or None when identity does not (or no longer) vouch for it.
 
         Raises Unavailable when ``kid`` is unknown and identity could not be asked (its last read
@@ -146,7 +148,7 @@ class IdentityKeySource:
             self._channel.close()
 
     # ------------------------------------------------------------------ internals
-    def _valid_key(self, kid: str):
+    def _valid_key(self, kid: str) -> Ed25519PublicKey | None:
         entry = self._keys.get(kid)
         if entry is None:
             return None
@@ -179,7 +181,7 @@ class IdentityKeySource:
             self._last_success = now
             self._last_attempt_failed = False
             return True
-        keys: dict[str, tuple[object, float | None]] = {}
+        keys: dict[str, tuple[Ed25519PublicKey, float | None]] = {}
         for item in response.keys:
             verify_until = (item.verify_until.seconds + item.verify_until.nanos / 1e9
                             if item.HasField("verify_until") else None)
@@ -206,7 +208,7 @@ class IdentityKeySource:
             self._stop.wait(wait)
 
 
-def identity_verifier(settings) -> TokenVerifier:
+def identity_verifier(settings: Any) -> TokenVerifier:
     """The verifier every service but identity uses: identity's published keys, refreshed every
     ``settings.jwks_refresh_seconds``; ``settings.jwt_issuer/audience/algorithm`` enforced.
 

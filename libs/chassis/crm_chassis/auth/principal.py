@@ -66,10 +66,10 @@ def require_principal() -> Principal:
     return principal
 
 
-def bind_principal(principal: Principal | None) -> contextvars.Token:
+def bind_principal(principal: Principal | None) -> contextvars.Token[Principal | None]:
     """Make ``principal`` the current caller; undo with :func:`reset_principal`."""
     return _current.set(principal)
 
 
-def reset_principal(token: contextvars.Token) -> None:
+def reset_principal(token: contextvars.Token[Principal | None]) -> None:
     _current.reset(token)

@@ -28,9 +28,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crm_chassis.auth.principal import Principal
 from crm_chassis.errors import Unauthenticated
@@ -55,14 +56,14 @@ REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
 class KeySource(Protocol):
     """Where a verifier finds the public key of a ``kid`` (None when the kid is unknown)."""
 
-    def get(self, kid: str) -> None:  # pragma: no cover - protocol
+    def get(self, kid: str) -> Any:  # pragma: no cover - protocol
         ...
 
 
 class TokenSigner:
     """Signs access tokens (used by identity with its current rotating key)."""
 
-    def __init__(self, private_key, kid: str, issuer: str, audience: str,
+    def __init__(self, private_key: Ed25519PrivateKey, kid: str, issuer: str, audience: str,
                  algorithm: str = "EdDSA", ttl_seconds: int = 600,
                  clock: Callable[[], float] = time.time) -> None:
         if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
@@ -178,13 +179,13 @@ class TokenVerifier:
                                   "send an access token")
         kid = header.get("kid")
         key = self.key_source.get(kid) if isinstance(kid, str) and kid else None
-        if key is None:
+        if key is None or not isinstance(kid, str):
             raise Unauthenticated("token signed with an unknown key")
         claims = self._decode(token, key)
         self._check_lifetime(claims)
         return self._principal(claims), float(claims["exp"]), kid
 
-    def _check_lifetime(self, claims: dict) -> None:
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
         """A token living longer than identity may issue (exp - iat over the maximum) was not
         issued by a correctly configured identity: refused, whoever signed it."""
         exp, iat = claims["exp"], claims["iat"]
@@ -195,7 +196,7 @@ class TokenVerifier:
                 f"access token lifetime {exp - iat:.0f} s exceeds the maximum "
                 f"{self.max_lifetime_seconds:.0f} s: obtain a new one (log in or refresh)")
 
-    def _decode(self, token: str, key) -> dict:
+    def _decode(self, token: str, key: Any) -> dict[str, Any]:
         try:
             return jwt.decode(
                 token, key, algorithms=[self.algorithm], audience=self.audience,
@@ -220,7 +221,7 @@ class TokenVerifier:
             raise Unauthenticated(f"invalid access token: {exc}") from None
 
     @staticmethod
-    def _principal(claims: dict) -> Principal:
+    def _principal(claims: dict[str, Any]) -> Principal:
         kind = claims.get("kind")
         if kind not in SUBJECT_KINDS:
             raise Unauthenticated("access token lacks a valid 'kind' claim (user or service)")
@@ -236,5 +237,5 @@ class TokenVerifier:
             expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC))
 
 
-def _strings(value) -> bool:
+def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)

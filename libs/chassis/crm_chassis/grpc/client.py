@@ -17,7 +17,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import grpc
 
@@ -147,21 +147,26 @@ class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
         return _CallDetails(details.method, timeout, metadata, details.credentials,
                             details.wait_for_ready, details.compression)
 
-    def intercept_unary_unary(self, continuation, details, request):
+    def intercept_unary_unary(self, continuation: Callable[..., Any],
+                             details: grpc.ClientCallDetails, request: Any) -> Any:
         return continuation(self._details(details, self._unary_timeout), request)
 
-    def intercept_unary_stream(self, continuation, details, request):
+    def intercept_unary_stream(self, continuation: Callable[..., Any],
+                              details: grpc.ClientCallDetails, request: Any) -> Any:
         return continuation(self._details(details, self._stream_timeout), request)
 
-    def intercept_stream_unary(self, continuation, details, request_iterator):
+    def intercept_stream_unary(self, continuation: Callable[..., Any],
+                              details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
         return continuation(self._details(details, self._stream_timeout), request_iterator)
 
-    def intercept_stream_stream(self, continuation, details, request_iterator):
+    def intercept_stream_stream(self, continuation: Callable[..., Any],
+                               details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
         return continuation(self._details(details, self._stream_timeout), request_iterator)
 
 
 class _CallDetails(grpc.ClientCallDetails):
-    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression) -> None:
+    def __init__(self, method: str, timeout: float | None, metadata: Any, credentials: Any,
+                 wait_for_ready: bool | None, compression: Any) -> None:
         self.method = method
         self.timeout = timeout
         self.metadata = metadata

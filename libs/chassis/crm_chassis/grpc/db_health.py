@@ -19,6 +19,8 @@ SQLite (``make run``) is a local file: nothing to watch.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from grpc_health.v1 import health_pb2
 from sqlalchemy import create_engine, text
@@ -47,7 +49,7 @@ class DatabaseHealthWatcher:
         self.reachable: bool | None = None
 
     @classmethod
-    def for_settings(cls, settings, gate: HealthGate) -> DatabaseHealthWatcher | None:
+    def for_settings(cls, settings: Any, gate: HealthGate) -> DatabaseHealthWatcher | None:
         url = getattr(settings, "database_url", "")
         interval = getattr(settings, "health_check_seconds", 0)
         if not url or interval <= 0 or make_url(url).get_backend_name() == "sqlite":
@@ -86,7 +88,8 @@ class DatabaseHealthWatcher:
         self._engine.dispose()
 
 
-def watch_database(settings, gate: HealthGate, on_stop):
+def watch_database(settings: Any, gate: HealthGate,
+                   on_stop: Callable[[], None] | None) -> Callable[[], None] | None:
     """For the server bootstrap: start watching (when there is a database to watch) and return
     the server's ``on_stop`` extended to stop the watcher first."""
     watcher = DatabaseHealthWatcher.for_settings(settings, gate)
@@ -95,7 +98,7 @@ def watch_database(settings, gate: HealthGate, on_stop):
     watcher.check()
     watcher.start()
 
-    def stop_watching_then(on_stop=on_stop) -> None:
+    def stop_watching_then(on_stop: Callable[[], None] | None = on_stop) -> None:
         watcher.stop()
         if on_stop is not None:
             on_stop()

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from grpc_health.v1 import health_pb2
+from grpc_health.v1.health import HealthServicer
 
 from crm_chassis.logging import get_logger
 
@@ -29,7 +30,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 class HealthGate:
-    def __init__(self, health_servicer, service_names: Iterable[str]) -> None:
+    def __init__(self, health_servicer: HealthServicer, service_names: Iterable[str]) -> None:
         self._health = health_servicer
         self._names = tuple(service_names)
         self._conditions: dict[str, bool] = {}
@@ -46,7 +47,7 @@ class HealthGate:
         return self._conditions.get(condition)
 
 
-def wait_for_signing_keys(verifier, gate: HealthGate,
+def wait_for_signing_keys(verifier: object, gate: HealthGate,
                           poll_seconds: float = 0.5) -> Callable[[], None] | None:
     """Keep ``signing_keys`` false until the verifier's key source holds keys, when it is one
     that reads them from elsewhere (it has ``wait_for_keys``); returns a stop function, or None

@@ -11,11 +11,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 def serving(address: str, timeout: float = 2.0) -> bool:
     with grpc.insecure_channel(address) as channel:
         try:
-            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
-                                                               timeout=timeout)
+            stub = health_pb2_grpc.HealthStub(channel)
+            answer = stub.Check(  # type: ignore[attr-defined]  # the stub's methods are set at init
+                health_pb2.HealthCheckRequest(), timeout=timeout)
         except grpc.RpcError:
             return False
-    return answer.status == health_pb2.HealthCheckResponse.SERVING
+    return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised by the images

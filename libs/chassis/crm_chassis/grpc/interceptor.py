@@ -27,7 +27,9 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import Token
+from typing import Any, NoReturn
 
 import grpc
 
@@ -95,8 +97,8 @@ class _Call:
         self.trace_id = trace_id
         self.subject = ""
         self.code = "OK"
-        self.ctx_token = None
-        self.principal_token = None
+        self.ctx_token: Token[_context.RequestContext | None] | None = None
+        self.principal_token: Token[Principal | None] | None = None
 
 
 _UNPLANNED = object()
@@ -112,7 +114,7 @@ class _Method:
         self.logged = logged
         self.polled = name in POLLED_METHODS   # logged only when it fails
         self.budget = budget               # server-side limit of the call, seconds
-        self.request_check = _UNPLANNED       # planned from the first request message
+        self.request_check: Any = _UNPLANNED       # planned from the first request message
 
 
 # The limits of a server built without settings (tests of the chain alone): generous.
@@ -124,7 +126,7 @@ UNLIMITED = CallLimits(max_streams=1_000_000, stream_idle_seconds=86400.0,
 class ServerChain(grpc.ServerInterceptor):
     """context → auth → metrics → access log → limits → errors, for every RPC of the server."""
 
-    def __init__(self, verifier=None, *, public_methods: Iterable[str] = (),
+    def __init__(self, verifier: Any = None, *, public_methods: Iterable[str] = (),
                  principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True,
                  limits: CallLimits | None = None) -> None:
         self.verifier = verifier
@@ -134,10 +136,12 @@ class ServerChain(grpc.ServerInterceptor):
         self.principal_check = principal_check
         self.access_log_enabled = access_log_enabled
         self._public = {_normalise(name) for name in public_methods}
-        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+        # grpc's method handlers are namedtuples (replaced field by field in _wrap).
+        self._wrapped: dict[str, tuple[Any, Any]] = {}
 
     # ------------------------------------------------------------------ grpc hook
-    def intercept_service(self, continuation, handler_call_details):
+    def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Any],
+                          handler_call_details: grpc.HandlerCallDetails) -> Any:
         handler = continuation(handler_call_details)
         if handler is None:
             return None
@@ -159,7 +163,7 @@ class ServerChain(grpc.ServerInterceptor):
         return (service in ALWAYS_PUBLIC_SERVICES or full_method in self._public
                 or service in self._public)
 
-    def _wrap(self, method: _Method, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    def _wrap(self, method: _Method, handler: Any) -> Any:
         if handler.unary_unary is not None:
             return handler._replace(unary_unary=self._unary(method, handler.unary_unary, False))
         if handler.stream_unary is not None:
@@ -171,8 +175,9 @@ class ServerChain(grpc.ServerInterceptor):
                                                               True))
 
     # ------------------------------------------------------------------ the chain
-    def _unary(self, method: _Method, behavior, client_stream: bool):
-        def call_unary(request, context):
+    def _unary(self, method: _Method, behavior: Callable[..., Any],
+               client_stream: bool) -> Callable[[Any, grpc.ServicerContext], Any]:
+        def call_unary(request: Any, context: grpc.ServicerContext) -> Any:
             call = self._enter(method, context)
             requests = None
             try:
@@ -195,10 +200,11 @@ class ServerChain(grpc.ServerInterceptor):
 
         return call_unary
 
-    def _streaming(self, method: _Method, behavior, client_stream: bool):
+    def _streaming(self, method: _Method, behavior: Callable[..., Iterable[Any]],
+                   client_stream: bool) -> Callable[[Any, grpc.ServicerContext], Iterator[Any]]:
         # A generator: grpc iterates it in the same pool thread, so the context bound in
         # _enter holds for the handler's whole stream and is undone when the stream ends.
-        def call_streaming(request, context):
+        def call_streaming(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             call = self._enter(method, context)
             requests = None
             try:
@@ -232,7 +238,7 @@ class ServerChain(grpc.ServerInterceptor):
         return call_streaming
 
     # ------------------------------------------------------------------ limits
-    def _guard(self, method: _Method, requests, limited: LimitedContext) -> GuardedRequests:
+    def _guard(self, method: _Method, requests: Iterator[Any], limited: LimitedContext) -> GuardedRequests:
         """A stream slot (or RESOURCE_EXHAUSTED) and the request stream behind an idle timeout,
         each message checked (lists, text, times)."""
         self._slots.take()
@@ -247,7 +253,7 @@ class ServerChain(grpc.ServerInterceptor):
         requests.close()
         self._slots.give_back()
 
-    def _check_request(self, method: _Method, request) -> None:
+    def _check_request(self, method: _Method, request: Any) -> None:
         check = method.request_check
         if check is _UNPLANNED:   # bytes handlers (no protobuf message) have nothing to check
             descriptor = getattr(request, "DESCRIPTOR", None)
@@ -256,7 +262,7 @@ class ServerChain(grpc.ServerInterceptor):
         if check is not None:
             check(request)
 
-    def _enter(self, method: _Method, context) -> _Call:
+    def _enter(self, method: _Method, context: Any) -> _Call:
         request_id = traceparent = ""
         for key, value in context.invocation_metadata() or ():
             if key == REQUEST_ID_KEY:
@@ -277,7 +283,7 @@ class ServerChain(grpc.ServerInterceptor):
         method.metrics.started.inc()
         return call
 
-    def _authenticate(self, method: _Method, call: _Call, context) -> None:
+    def _authenticate(self, method: _Method, call: _Call, context: grpc.ServicerContext) -> None:
         if method.public:
             return
         if self.verifier is None:
@@ -292,7 +298,8 @@ class ServerChain(grpc.ServerInterceptor):
                                               traceparent=ctx.traceparent,
                                               actor=principal.actor()))
 
-    def _abort(self, method: _Method, call: _Call, context, exc: Exception):
+    def _abort(self, method: _Method, call: _Call, context: grpc.ServicerContext,
+               exc: Exception) -> NoReturn:
         request_id = ((REQUEST_ID_KEY, call.request_id),)
         mapped = infrastructure_error(exc)
         if mapped is not None:   # operational, not a bug: logged without alarming as INTERNAL
@@ -328,12 +335,13 @@ class ServerChain(grpc.ServerInterceptor):
         try:
             if call.principal_token is not None:
                 reset_principal(call.principal_token)
-            _context.reset(call.ctx_token)
+            if call.ctx_token is not None:
+                _context.reset(call.ctx_token)
         except ValueError:  # a stream finalised by the garbage collector in another thread
             pass
 
 
-def _send_request_id(context, request_id: str) -> bool:
+def _send_request_id(context: grpc.ServicerContext, request_id: str) -> bool:
     """Echo the request id in the initial metadata (unless the handler already sent its own)."""
     try:
         context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
@@ -342,17 +350,17 @@ def _send_request_id(context, request_id: str) -> bool:
     return True
 
 
-def _bearer_token(context) -> str:
+def _bearer_token(context: Any) -> str:
     for key, value in context.invocation_metadata() or ():
         if key == AUTHORIZATION_KEY:
             scheme, _, token = value.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("authorization metadata must be 'Bearer <access token>'")
-            return token.strip()
+            return str(token).strip()
     raise Unauthenticated("missing access token: send 'authorization: Bearer <token>'")
 
 
-def _own_code(context) -> str | None:
+def _own_code(context: Any) -> str | None:
     code = context.code()
     return code.name if isinstance(code, grpc.StatusCode) else None
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +73,7 @@ class CallLimits:
     methods: MethodLimits = MethodLimits()
 
     @classmethod
-    def from_settings(cls, settings, methods: MethodLimits | None = None) -> CallLimits:
+    def from_settings(cls, settings: Any, methods: MethodLimits | None = None) -> CallLimits:
         # Streams never take every thread: one is always left for unary calls.
         streams = max(1, min(settings.grpc_max_concurrent_streams, settings.grpc_max_workers - 1))
         return cls(max_streams=streams,
@@ -113,16 +113,16 @@ class LimitedContext:
 
     __slots__ = ("_context", "deadline")
 
-    def __init__(self, context, budget_seconds: float) -> None:
+    def __init__(self, context: Any, budget_seconds: float) -> None:
         self._context = context
         client_left = context.time_remaining()
-        self.deadline = time.monotonic() + min(budget_seconds, client_left)
+        self.deadline: float = time.monotonic() + min(budget_seconds, client_left)
 
     def time_remaining(self) -> float:
         return max(self.deadline - time.monotonic(), 0.0)
 
     def is_active(self) -> bool:
-        return time.monotonic() < self.deadline and self._context.is_active()
+        return time.monotonic() < self.deadline and bool(self._context.is_active())
 
     def spent(self) -> bool:
         return time.monotonic() >= self.deadline
@@ -140,13 +140,13 @@ class GuardedRequests:
     ``next()`` waits at most ``idle_seconds`` for a message (StreamIdle) and never past the
     call's deadline (BudgetSpent); each message is checked by ``check`` first."""
 
-    def __init__(self, requests: Iterator, idle_seconds: float, context: LimitedContext,
-                 check=None, buffered: int = 8) -> None:
+    def __init__(self, requests: Iterator[Any], idle_seconds: float, context: LimitedContext,
+                 check: Callable[[Any], None] | None = None, buffered: int = 8) -> None:
         self._requests = requests
         self._idle = idle_seconds
         self._context = context
         self._check = check
-        self._queue: queue.Queue = queue.Queue(maxsize=buffered)
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(maxsize=buffered)
         self._closed = threading.Event()
         self._done = False
         self._reader = threading.Thread(target=self._read, name="grpc-stream-reader", daemon=True)
@@ -161,7 +161,7 @@ class GuardedRequests:
         except BaseException as exc:  # noqa: BLE001 - the client went away: the handler learns it
             self._hand_over((_END, exc))
 
-    def _hand_over(self, item) -> bool:
+    def _hand_over(self, item: tuple[Any, BaseException | None]) -> bool:
         while not self._closed.is_set():
             try:
                 self._queue.put(item, timeout=0.5)
@@ -170,10 +170,10 @@ class GuardedRequests:
                 continue
         return False
 
-    def __iter__(self):
+    def __iter__(self) -> GuardedRequests:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         if self._done:
             raise StopIteration
         wait = min(self._idle, self._context.time_remaining())
@@ -215,7 +215,7 @@ _DURATION = "google.protobuf.Duration"
 _STRING = 9   # FieldDescriptor.TYPE_STRING
 
 
-def _timestamp_problem(value) -> str | None:
+def _timestamp_problem(value: Any) -> str | None:
     if not 0 <= value.nanos <= _MAX_NANOS:
         return "nanos must be between 0 and 999,999,999"
     if not _TIMESTAMP_MIN_SECONDS <= value.seconds <= _TIMESTAMP_MAX_SECONDS:
@@ -223,7 +223,7 @@ def _timestamp_problem(value) -> str | None:
     return None
 
 
-def _duration_problem(value) -> str | None:
+def _duration_problem(value: Any) -> str | None:
     seconds, nanos = value.seconds, value.nanos
     if not -_MAX_NANOS <= nanos <= _MAX_NANOS:
         return "nanos must be between -999,999,999 and 999,999,999"
@@ -234,7 +234,8 @@ def _duration_problem(value) -> str | None:
     return None
 
 
-_TIME_CHECKS = {_TIMESTAMP: ("timestamp", _timestamp_problem),
+_TimeCheck = tuple[str, Callable[[Any], str | None]]
+_TIME_CHECKS: dict[str, _TimeCheck] = {_TIMESTAMP: ("timestamp", _timestamp_problem),
                 _DURATION: ("duration", _duration_problem)}
 
 
@@ -243,7 +244,8 @@ class _Field:
 
     __slots__ = ("bound", "is_map", "key_text", "name", "nested", "repeated", "text", "time")
 
-    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested) -> None:
+    def __init__(self, name: str, repeated: bool, bound: int, is_map: bool, text: bool,
+                 key_text: bool, time: _TimeCheck | None, nested: _Plan | None) -> None:
         self.name = name
         self.repeated = repeated
         self.bound = bound          # most items (repeated fields and maps)
@@ -252,6 +254,9 @@ class _Field:
         self.key_text = key_text    # a map with string keys
         self.time = time            # (kind, problem) for a Timestamp/Duration value, or None
         self.nested = nested        # the plan of a nested message value, or None
+
+
+_Plan = tuple[_Field, ...]
 
 
 class RequestChecks:
@@ -264,27 +269,27 @@ class RequestChecks:
     def __init__(self, default: int, overrides: Mapping[str, int]) -> None:
         self.default = default
         self.overrides = dict(overrides)
-        self._plans: dict[str, tuple] = {}
+        self._plans: dict[str, _Plan] = {}
 
-    def checker(self, descriptor):
+    def checker(self, descriptor: Any) -> Callable[[Any], None] | None:
         """A function checking one message of type ``descriptor``, or None if it has no field
         to check."""
         plan = self._plan(descriptor)
         if not plan:
             return None
 
-        def check(message) -> None:
+        def check(message: Any) -> None:
             _check(message, plan, "")
         return check
 
-    def _plan(self, descriptor) -> tuple:
+    def _plan(self, descriptor: Any) -> _Plan:
         """The _Field of each field that can repeat, holds text or a time, directly or inside a
         nested message; computed once per message type."""
         name = descriptor.full_name
         if name in self._plans:
             return self._plans[name]
         self._plans[name] = ()   # a recursive type sees itself as empty while being planned
-        entries = []
+        entries: list[_Field] = []
         for f in descriptor.fields:
             repeated = f.is_repeated
             value_field, key_text = f, False
@@ -295,7 +300,8 @@ class RequestChecks:
                 key_text = f.message_type.fields_by_name["key"].type == _STRING
             text = value_field.type == _STRING
             target = value_field.message_type
-            time = nested = None
+            time: _TimeCheck | None = None
+            nested: _Plan | None = None
             if target is not None:
                 time = _TIME_CHECKS.get(target.full_name)
                 if time is None:
@@ -309,7 +315,7 @@ class RequestChecks:
         return plan
 
 
-def _check(message, plan: tuple, prefix: str) -> None:
+def _check(message: Any, plan: _Plan, prefix: str) -> None:
     for f in plan:
         name = f.name
         if not f.repeated:
@@ -320,7 +326,7 @@ def _check(message, plan: tuple, prefix: str) -> None:
                 if f.time is not None:
                     _check_time(getattr(message, name), f.time, prefix + name)
                 else:
-                    _check(getattr(message, name), f.nested, f"{prefix}{name}.")
+                    _check(getattr(message, name), f.nested or (), f"{prefix}{name}.")
             continue
         value = getattr(message, name)
         count = len(value)
@@ -361,7 +367,7 @@ def _refuse_nul(path: str, part: str = "") -> None:
                           "accepts; remove it", field=path)
 
 
-def _check_time(value, time, path: str) -> None:
+def _check_time(value: Any, time: _TimeCheck, path: str) -> None:
     kind, problem_of = time
     problem = problem_of(value)
     if problem is not None:

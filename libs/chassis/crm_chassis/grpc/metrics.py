@@ -6,6 +6,8 @@ which is noticeable at sub-millisecond call times).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
 
 # Sub-millisecond buckets: a cached-auth read on this machine takes well under a millisecond.
@@ -32,7 +34,7 @@ class MethodMetrics:
         self.seconds = HANDLING_SECONDS.labels(self.service, self.method)
         self._handled: dict[str, object] = {}
 
-    def handled(self, code: str):
+    def handled(self, code: str) -> Any:
         child = self._handled.get(code)
         if child is None:
             child = self._handled[code] = HANDLED.labels(self.service, self.method, code)

@@ -22,6 +22,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -42,7 +43,8 @@ HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 class RunningServer:
     """A started server: ``.port``, ``.health``, ``.stop()``, ``.wait()``."""
 
-    def __init__(self, server: grpc.Server, port: int, health_servicer, service_names,
+    def __init__(self, server: grpc.Server, port: int, health_servicer: health.HealthServicer,
+                 service_names: Iterable[str],
                  grace_seconds: float, on_stop: Callable[[], None] | None) -> None:
         self.server = server
         self.port = port
@@ -78,8 +80,8 @@ class RunningServer:
         return self._stopped.wait(timeout)
 
 
-def start_server(settings, register: Callable[[grpc.Server], None], *,
-                 service_names: Iterable[str], verifier=None, public_methods: Iterable[str] = (),
+def start_server(settings: Any, register: Callable[[grpc.Server], None], *,
+                 service_names: Iterable[str], verifier: Any = None, public_methods: Iterable[str] = (),
                  principal_check: PrincipalCheck | None = None,
                  on_stop: Callable[[], None] | None = None,
                  access_log: bool = True,
@@ -141,8 +143,8 @@ def _then(first: Callable[[], None], then: Callable[[], None] | None) -> Callabl
     return both
 
 
-def serve(settings, register: Callable[[grpc.Server], None], *, service_names: Iterable[str],
-          verifier=None, public_methods: Iterable[str] = (),
+def serve(settings: Any, register: Callable[[grpc.Server], None], *, service_names: Iterable[str],
+          verifier: Any = None, public_methods: Iterable[str] = (),
           principal_check: PrincipalCheck | None = None,
           on_stop: Callable[[], None] | None = None,
           on_start: Callable[[RunningServer], None] | None = None,
@@ -153,7 +155,7 @@ def serve(settings, register: Callable[[grpc.Server], None], *, service_names: I
     """
     stop_requested = threading.Event()
 
-    def _request_stop(signum, _frame) -> None:
+    def _request_stop(signum: int, _frame: object) -> None:
         log.info("signal_received", signal=signal.Signals(signum).name)
         stop_requested.set()
 
@@ -173,10 +175,10 @@ def serve(settings, register: Callable[[grpc.Server], None], *, service_names: I
             signal.signal(sig, handler)
 
 
-def service_name_of(servicer_module_or_descriptor, name: str | None = None) -> str:
+def service_name_of(servicer_module_or_descriptor: Any, name: str | None = None) -> str:
     """Full service name for reflection/health, from a ``*_pb2`` module and a service name:
     ``service_name_of(auth_pb2, "AuthService") == "crm.identity.v1.AuthService"``."""
     descriptor = getattr(servicer_module_or_descriptor, "DESCRIPTOR", servicer_module_or_descriptor)
     if name is None:
-        return descriptor.full_name
-    return descriptor.services_by_name[name].full_name
+        return str(descriptor.full_name)
+    return str(descriptor.services_by_name[name].full_name)

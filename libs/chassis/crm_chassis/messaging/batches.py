@@ -33,6 +33,8 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import eventlet
 from google.protobuf.message import Message
@@ -43,8 +45,13 @@ from crm_chassis import context, events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
-from crm_chassis.messaging.handlers import (IdempotentEventHandler, PoisonTolerantQueueConsumer,
-                                            handle_once, unit_of_work_factory)
+from crm_chassis.messaging.handlers import (
+    ExcInfo,
+    IdempotentEventHandler,
+    PoisonTolerantQueueConsumer,
+    handle_once,
+    unit_of_work_factory,
+)
 from crm_chassis.outbox.tables import inbox_table
 
 log = logging.getLogger(__name__)
@@ -67,17 +74,18 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
         self._key = key
 
     @property
-    def sharing_key(self):
+    def sharing_key(self) -> tuple[type, str]:
         # One consumer (connection and channel) per batch handler, not one per service: a
         # channel of its own is what lets a batch be acknowledged with one multiple ack.
         return (type(self), self._key)
 
     @property
-    def prefetch_count(self):
-        sizes = [getattr(p, "max_batch", 0) for p in self._providers]
-        return max([2 * size for size in sizes] + [self.container.max_workers])
+    def prefetch_count(self) -> int:
+        sizes: list[int] = [getattr(p, "max_batch", 0) for p in self._providers]
+        max_workers: int = self.container.max_workers
+        return max([2 * size for size in sizes] + [max_workers])
 
-    def get_consumers(self, consumer_cls, channel):
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
             # With on_message set, kombu skips decoding and the callbacks (nameko's spawn).
@@ -85,7 +93,7 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
         return consumers
 
     @staticmethod
-    def _on_raw_message(provider, message) -> None:
+    def _on_raw_message(provider: Any, message: Any) -> None:
         provider.handle_message(message.body, message)
 
 
@@ -94,7 +102,7 @@ class BatchingEventHandler(IdempotentEventHandler):
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
                  function_name: str = "", *, max_batch: int = 200,
-                 max_wait_seconds: float = 0.0, **kwargs) -> None:
+                 max_wait_seconds: float = 0.0, **kwargs: Any) -> None:
         if max_batch < 1 or max_wait_seconds < 0:
             raise ValueError("max_batch must be >= 1 and max_wait_seconds >= 0")
         super().__init__(source_service, event_type, message_cls, function_name, **kwargs)
@@ -102,10 +110,10 @@ class BatchingEventHandler(IdempotentEventHandler):
         self.max_batch = max_batch
         self.max_wait_seconds = max_wait_seconds
         self._waiting: list[tuple[Message, object]] = []
-        self._timer = None
+        self._timer: Any = None   # an eventlet timer while a partial batch waits
         self._running = False
 
-    def handle_message(self, body, message) -> None:
+    def handle_message(self, body: Any, message: Any) -> None:
         if not provenance.admit(self, message):   # not published by the event type's owner
             return
         try:
@@ -132,7 +140,7 @@ class BatchingEventHandler(IdempotentEventHandler):
         self._running = True
         self._spawn_batch([event for event, _ in batch], [message for _, message in batch], 0)
 
-    def _spawn_batch(self, events_, messages, attempt: int) -> None:
+    def _spawn_batch(self, events_: list[Message], messages: list[Any], attempt: int) -> None:
         try:
             self.container.spawn_worker(
                 self, (events_,), {}, context_data=self.unpack_message_headers(messages[0]),
@@ -145,7 +153,9 @@ class BatchingEventHandler(IdempotentEventHandler):
     def _batch_abandoned(self) -> None:
         self._running = False
 
-    def _batch_done(self, events_, messages, attempt, worker_ctx, result=None, exc_info=None):
+    def _batch_done(self, events_: list[Message], messages: list[Any], attempt: int,
+                    worker_ctx: Any, result: Any = None,
+                    exc_info: ExcInfo | None = None) -> tuple[Any, ExcInfo | None]:
         rerun = functools.partial(self._spawn_batch, events_, messages, attempt + 1)
         if self._retry_later(exc_info, messages, rerun, attempt + 1, self._batch_abandoned):
             return result, exc_info   # still running: the next batch waits for this one
@@ -164,7 +174,7 @@ class BatchingEventHandler(IdempotentEventHandler):
                 self._start_batch()
 
 
-def _ack_together(messages) -> bool:
+def _ack_together(messages: list[Any]) -> bool:
     """Acknowledge a whole successful batch with one ``basic.ack(multiple)`` of its last
     delivery instead of one frame per delivery. Sound only while the handler is the one provider
     of the batch consumer (nameko gives every consumer of a QueueConsumer one channel; two batch
@@ -187,24 +197,27 @@ def _ack_together(messages) -> bool:
 
 def idempotent_batch_handler(source_service: str, event_type: str, message_cls: type[Message],
                              *, max_batch: int = 200, max_wait_seconds: float = 0.0,
-                             uow_attribute: str = "uow"):
+                             uow_attribute: str = "uow",
+                             ) -> Callable[[Callable[..., None]], Callable[..., list[Any]]]:
     """Decorate ``method(self, events, uow)`` as an exactly-once-effect batch event handler."""
 
-    def decorate(function):
+    def decorate(function: Callable[..., None]) -> Callable[..., list[Any]]:
         @functools.wraps(function)
-        def entry(self, batch):
+        def entry(self: Any, batch: list[Any]) -> list[Any]:
             consumer = f"{type(self).name}.{function.__name__}"
             return handle_batch(consumer, batch, unit_of_work_factory(self, uow_attribute),
                                 functools.partial(function, self))
 
-        return BatchingEventHandler.decorator(
+        decorated: Callable[..., list[Any]] = BatchingEventHandler.decorator(
             source_service, event_type, message_cls, function_name=function.__name__,
             max_batch=max_batch, max_wait_seconds=max_wait_seconds)(entry)
+        return decorated
 
     return decorate
 
 
-def handle_batch(consumer: str, batch: list[Message], make_uow, handler) -> list:
+def handle_batch(consumer: str, batch: list[Any], make_uow: Callable[[], Any],
+                 handler: Callable[[list[Any], Any], None]) -> list[Any]:
     """Run ``handler(fresh_events, uow)`` once for the events ``consumer`` has not handled yet,
     in one transaction with their inbox rows. Returns one outcome per event: None when it is
     done (handled or a duplicate), else the ``exc_info`` of its failure."""
@@ -223,7 +236,7 @@ def handle_batch(consumer: str, batch: list[Message], make_uow, handler) -> list
             ids = [event.meta.event_id for event in batch]
             seen = set(uow.session.execute(select(_INBOX.c.event_id).where(
                 _INBOX.c.consumer == consumer, _INBOX.c.event_id.in_(ids))).scalars())
-            fresh = []
+            fresh: list[Any] = []
             for event in batch:
                 if event.meta.event_id not in seen:
                     seen.add(event.meta.event_id)   # the same event twice in one batch: once
@@ -253,7 +266,8 @@ def handle_batch(consumer: str, batch: list[Message], make_uow, handler) -> list
     return [None] * len(batch)
 
 
-def _one(consumer: str, event: Message, make_uow, handler):
+def _one(consumer: str, event: Message, make_uow: Callable[[], Any],
+         handler: Callable[[list[Any], Any], None]) -> Any:
     try:
         handle_once(consumer, event, make_uow, lambda single, uow: handler([single], uow))
         return None

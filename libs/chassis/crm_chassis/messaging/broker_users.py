@@ -36,6 +36,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from crm_chassis.manifest import ServiceManifest
@@ -94,7 +95,7 @@ def password_hash(password: str, salt: bytes | None = None) -> str:
 
 
 def definitions(manifests: Iterable[ServiceManifest], vhost: str, *,
-                also_permit: Sequence[str] = ()) -> dict:
+                also_permit: Sequence[str] = ()) -> dict[str, Any]:
     """Definitions for ``rabbitmqctl import_definitions``: the vhost, every service's user with
     its local password, their permissions there; users in ``also_permit`` get every right on the
     vhost (the test runner's administrative user, on a throw-away vhost only)."""

@@ -21,6 +21,7 @@ closes the connection and so returns every unacknowledged delivery to its queue.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import eventlet
 from eventlet.event import Event
@@ -29,13 +30,17 @@ from nameko.messaging import QueueConsumer, QueueConsumerStopped
 log = logging.getLogger(__name__)
 
 
-class StoppableQueueConsumer(QueueConsumer):
+class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is untyped
     #: Longest wait for the consume loop to cancel one handler's AMQP consumer.
     cancel_timeout_seconds = 3.0
     #: Longest wait for the consume loop to end once every handler has left.
     loop_exit_timeout_seconds = 3.0
 
-    def unregister_provider(self, provider) -> None:
+    # Set by nameko's QueueConsumer.
+    _providers: set[Any]
+    _pending_remove_providers: dict[Any, Event]
+
+    def unregister_provider(self, provider: Any) -> None:
         if provider not in self._providers:
             return
         if self._consumers_ready.ready():
@@ -91,7 +96,7 @@ class StoppableQueueConsumer(QueueConsumer):
             pass
         log.debug("stopped %s", self)
 
-    def _handle_thread_exited(self, gt) -> None:
+    def _handle_thread_exited(self, gt: Any) -> None:
         failure = None
         try:
             gt.wait()

@@ -32,7 +32,7 @@ def assert_manifest_matches_worker(manifest: ServiceManifest,
     declared = {(s.source, s.event, s.consumer, s.method) for s in manifest.subscriptions}
     handled = worker_subscriptions(worker_module)
 
-    def show(items):
+    def show(items: set[tuple[str, str, str, str]]) -> str:
         return "\n".join(f"  source={a!r} event={b!r} service={c!r} method={d!r}"
                          for a, b, c, d in sorted(items))
 

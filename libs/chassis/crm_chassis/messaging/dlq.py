@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pika
 import pika.exceptions
@@ -29,9 +30,9 @@ class DeadLetterMonitor:
             return {}
         connection = pika.BlockingConnection(self._params)
         try:
-            state = {"channel": None}
+            state: dict[str, Any] = {"channel": None}
 
-            def channel():
+            def channel() -> Any:
                 if state["channel"] is None or not state["channel"].is_open:
                     state["channel"] = connection.channel()
                 return state["channel"]
@@ -78,7 +79,7 @@ class DeadLetter:
     deaths: int
     body: bytes
 
-    def as_row(self) -> dict:
+    def as_row(self) -> dict[str, Any]:
         return {"position": self.position, "event_id": self.event_id,
                 "event_type": self.event_type, "aggregate": self.aggregate,
                 "queue": self.queue, "reason": self.reason, "deaths": self.deaths,
@@ -92,7 +93,7 @@ def handler_queue_of(dead_letter_queue_name: str) -> str:
     return dead_letter_queue_name[:-len(DLQ_SUFFIX)]
 
 
-def _describe(position: int, properties, body: bytes, dlq: str) -> DeadLetter:
+def _describe(position: int, properties: Any, body: bytes, dlq: str) -> DeadLetter:
     import json
 
     headers = dict(properties.headers or {})
@@ -138,7 +139,7 @@ class DeadLetters:
     def __enter__(self) -> DeadLetters:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def depths(self, dlqs: Iterable[str]) -> dict[str, int | None]:
@@ -150,7 +151,8 @@ class DeadLetters:
             found.append(_describe(position, properties, body, dlq))
         return found
 
-    def replay(self, dlq: str, select=lambda letter: True) -> list[DeadLetter]:
+    def replay(self, dlq: str, select: Callable[[DeadLetter], bool] = lambda letter: True,
+               ) -> list[DeadLetter]:
         """Move the messages ``select(letter)`` accepts back to their queue; returns them."""
         channel = self._connection.channel()
         channel.confirm_delivery()
@@ -181,7 +183,7 @@ class DeadLetters:
                 channel.close()
         return replayed
 
-    def _take(self, dlq: str, limit: int | None):
+    def _take(self, dlq: str, limit: int | None) -> Iterator[tuple[Any, Any, bytes]]:
         channel = self._connection.channel()
         try:
             depth = channel.queue_declare(queue=dlq, passive=True).method.message_count

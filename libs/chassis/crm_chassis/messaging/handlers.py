@@ -37,6 +37,9 @@ import functools
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 import eventlet
 from eventlet.event import Event
@@ -56,6 +59,8 @@ from crm_chassis.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
 MAX_DELIVERIES_CONFIG_KEY = "CRM_EVENT_MAX_DELIVERIES"
 DELIVERY_COUNT_HEADER = "x-delivery-count"
 
@@ -68,41 +73,42 @@ class PoisonTolerantQueueConsumer(StoppableQueueConsumer):
     into the dead-letter queue instead of raising out of the consume loop (which would kill the
     consumer and redeliver the same body forever)."""
 
-    def get_consumers(self, consumer_cls, channel):
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         consumers = super().get_consumers(consumer_cls, channel)
         for provider, consumer in self._consumers.items():
             consumer.on_decode_error = functools.partial(self._on_decode_error, provider)
         return consumers
 
     @staticmethod
-    def _on_decode_error(provider, message, exc) -> None:
+    def _on_decode_error(provider: Any, message: Any, exc: Exception) -> None:
         metrics.DEAD_LETTERED.labels(provider.consumer, provider.event_type).inc()
         log.error("undecodable message on %s dead-lettered without retry: %s",
                   provider.queue.name, exc)
         provider.reject_to_dead_letters(message)
 
 
-class IdempotentEventHandler(EventHandler):
+class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is untyped
     """nameko's SERVICE_POOL event handler on a quorum queue with bounded retries."""
 
     queue_consumer = PoisonTolerantQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
-                 function_name: str = "", **kwargs) -> None:
+                 function_name: str = "", **kwargs: Any) -> None:
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=True, **kwargs)
         self.message_cls = message_cls
         self.function_name = function_name
         self.max_deliveries = 0
         self._in_flight: dict[tuple[str, str], Event] = {}
-        self._retrying: dict[object, tuple] = {}   # key -> (timer, messages, on_abandon)
+        # key -> (timer, messages, on_abandon)
+        self._retrying: dict[object, tuple[Any, list[Any], Callable[[], None]]] = {}
         self._stopping = False
 
     @property
     def consumer(self) -> str:
         return f"{self.container.service_name}.{self.method_name}"
 
-    def setup(self):
+    def setup(self) -> None:
         if self.function_name and self.function_name != self.method_name:
             raise TypeError(
                 f"idempotent handler {self.function_name!r} is bound as {self.method_name!r}: "
@@ -118,7 +124,7 @@ class IdempotentEventHandler(EventHandler):
         self.queue.exchange.no_declare = True
 
     # Called in its own greenthread for each delivery, in the queue's order.
-    def handle_message(self, body, message) -> None:
+    def handle_message(self, body: Any, message: Any) -> None:
         if not provenance.admit(self, message):   # not published by the event type's owner
             return
         try:
@@ -132,7 +138,8 @@ class IdempotentEventHandler(EventHandler):
         # Per-aggregate order: up to prefetch deliveries run concurrently, but one waits for the
         # previous delivery of its aggregate. Registration happens before the first yield, so
         # the chain follows the queue's order.
-        key = (event.meta.aggregate_type, event.meta.aggregate_id)
+        meta = event.meta  # type: ignore[attr-defined]  # every event message has meta
+        key = (meta.aggregate_type, meta.aggregate_id)
         previous, done = self._in_flight.get(key), Event()
         self._in_flight[key] = done
 
@@ -145,7 +152,8 @@ class IdempotentEventHandler(EventHandler):
             previous.wait()
         self._run(event, message, finished, self.unpack_message_headers(message), 0)
 
-    def _run(self, event, message, finished, context_data, attempt: int) -> None:
+    def _run(self, event: Message, message: Any, finished: Callable[[], None],
+             context_data: dict[str, Any], attempt: int) -> None:
         rerun = functools.partial(self._run, event, message, finished, context_data, attempt + 1)
         try:
             self.container.spawn_worker(
@@ -156,8 +164,9 @@ class IdempotentEventHandler(EventHandler):
             finished()
             self.queue_consumer.requeue_message(message)
 
-    def _handle_result_then(self, finished, message, rerun, attempt, worker_ctx, result=None,
-                            exc_info=None):
+    def _handle_result_then(self, finished: Callable[[], None], message: Any,
+                            rerun: Callable[[], None], attempt: int, worker_ctx: Any,
+                            result: Any = None, exc_info: ExcInfo | None = None) -> Any:
         if self._retry_later(exc_info, [message], rerun, attempt + 1, finished):
             return result, exc_info   # the delivery stays with this worker; the chain waits
         try:
@@ -165,7 +174,8 @@ class IdempotentEventHandler(EventHandler):
         finally:
             finished()
 
-    def _retry_later(self, exc_info, messages, rerun, attempt: int, on_abandon) -> bool:
+    def _retry_later(self, exc_info: ExcInfo | None, messages: list[Any], rerun: Callable[[], None],
+                     attempt: int, on_abandon: Callable[[], None]) -> bool:
         """Run ``rerun()`` again after a backoff if ``exc_info`` is a transient failure (and the
         worker is not stopping); True when scheduled. ``on_abandon()`` runs if the worker stops
         first, after the deliveries went back to the queue."""
@@ -204,7 +214,8 @@ class IdempotentEventHandler(EventHandler):
             on_abandon()
         super().stop()
 
-    def handle_message_processed(self, message, result=None, exc_info=None) -> None:
+    def handle_message_processed(self, message: Any, result: Any = None,
+                                 exc_info: ExcInfo | None = None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
@@ -226,30 +237,32 @@ class IdempotentEventHandler(EventHandler):
                         delivery, self.max_deliveries, exc_info[0].__name__, exc_info[1])
             self.queue_consumer.requeue_message(message)
 
-    def reject_to_dead_letters(self, message) -> None:
+    def reject_to_dead_letters(self, message: Any) -> None:
         # Reject without requeue: the queue's dead-letter exchange routes it to <queue>.dlq.
         if message.channel.connection:
             message.reject(requeue=False)
 
 
 def idempotent_event_handler(source_service: str, event_type: str, message_cls: type[Message],
-                             *, uow_attribute: str = "uow"):
+                             *, uow_attribute: str = "uow",
+                             ) -> Callable[[Callable[..., None]], Callable[..., bool]]:
     """Decorate ``method(self, event_message, uow)`` as an exactly-once-effect event handler."""
 
-    def decorate(function):
+    def decorate(function: Callable[..., None]) -> Callable[..., bool]:
         @functools.wraps(function)
-        def entry(self, event):
+        def entry(self: Any, event: Message) -> bool:
             consumer = f"{type(self).name}.{function.__name__}"
             return handle_once(consumer, event, unit_of_work_factory(self, uow_attribute),
                                functools.partial(function, self))
 
-        return IdempotentEventHandler.decorator(source_service, event_type, message_cls,
-                                                function_name=function.__name__)(entry)
+        decorated: Callable[..., bool] = IdempotentEventHandler.decorator(
+            source_service, event_type, message_cls, function_name=function.__name__)(entry)
+        return decorated
 
     return decorate
 
 
-def unit_of_work_factory(worker, uow_attribute: str = "uow"):
+def unit_of_work_factory(worker: Any, uow_attribute: str = "uow") -> Callable[[], Any]:
     """What opens a handler's unit of work: the worker's ``uow`` dependency, or else the
     ``uow`` of its ``deps`` (``crm_chassis.entrypoints.worker.ServiceDependencies``)."""
     make_uow = getattr(worker, uow_attribute, None)
@@ -259,15 +272,16 @@ def unit_of_work_factory(worker, uow_attribute: str = "uow"):
     if make_uow is None:
         raise TypeError(f"{type(worker).__name__} has neither a `{uow_attribute}` dependency nor "
                         "a `deps` dependency (ServiceDependencies) to open a unit of work from")
-    return make_uow
+    return make_uow  # type: ignore[no-any-return]
 
 
-def handle_once(consumer: str, event: Message, make_uow, handler) -> bool:
+def handle_once(consumer: str, event: Message, make_uow: Callable[[], Any],
+                handler: Callable[[Message, Any], None]) -> bool:
     """Run ``handler(event, uow)`` unless ``consumer`` has handled this event id already.
 
     Returns True when the handler ran and committed, False for a duplicate.
     """
-    meta = event.meta
+    meta = event.meta  # type: ignore[attr-defined]  # every event message has meta
     labels = (consumer, meta.event_type)
     occurred_at = meta.occurred_at.ToNanoseconds() / 1e9 if meta.HasField("occurred_at") else 0
     if occurred_at:
@@ -304,11 +318,11 @@ def handle_once(consumer: str, event: Message, make_uow, handler) -> bool:
     return True
 
 
-def idempotent_handlers(service_cls) -> list[tuple[str, IdempotentEventHandler]]:
+def idempotent_handlers(service_cls: type) -> list[tuple[str, IdempotentEventHandler]]:
     """(method name, entrypoint) of every idempotent event handler of a nameko service class."""
     from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
-    found = []
+    found: list[tuple[str, IdempotentEventHandler]] = []
     for attribute in dir(service_cls):
         method = getattr(service_cls, attribute, None)
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):

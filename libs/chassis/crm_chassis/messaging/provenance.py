@@ -16,6 +16,7 @@ that pins a user's access replica so later revocations are ignored.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from crm_chassis.messaging import metrics
 from crm_chassis.messaging.broker_users import broker_user
@@ -35,7 +36,7 @@ def refusal(user_id: str | None, expected: str) -> str | None:
     return None if user_id == expected else WRONG_PRODUCER
 
 
-def expected_producer(handler) -> str:
+def expected_producer(handler: Any) -> str:
     """The broker user of the service that owns the handler's event type (cached per handler)."""
     expected = getattr(handler, "_expected_producer", None)
     if expected is None:
@@ -43,10 +44,10 @@ def expected_producer(handler) -> str:
         user_format = container.config.get(USER_FORMAT_CONFIG_KEY) or ServiceSettings.load(
             container.service_name).broker_user_format
         expected = handler._expected_producer = broker_user(handler.source_service, user_format)
-    return expected
+    return str(expected)
 
 
-def admit(handler, message) -> bool:
+def admit(handler: Any, message: Any) -> bool:
     """True when ``message`` comes from the owner of its type; otherwise dead-letter it at once
     (``handler.reject_to_dead_letters``), count and log it, and return False."""
     user_id = (message.properties or {}).get("user_id")

@@ -31,9 +31,9 @@ BASE_DELAY_SECONDS = 0.2
 MAX_DELAY_SECONDS = 5.0
 
 
-def is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException | None) -> bool:
     """True when ``exc`` (or an exception it was raised from) is an infrastructure failure."""
-    seen = set()
+    seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         verdict = _verdict(exc)

@@ -28,8 +28,9 @@ queue instead of being returned.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.manifest import ServiceManifest, Subscription
 
@@ -58,7 +59,7 @@ def delivery_limit(max_deliveries: int) -> int:
     return max(0, int(max_deliveries) - 1)
 
 
-def queue_arguments(queue_name: str, max_deliveries: int) -> dict:
+def queue_arguments(queue_name: str, max_deliveries: int) -> dict[str, Any]:
     """Arguments of a handler's queue: identical on every declaration, or the broker says 406."""
     return {
         "x-queue-type": "quorum",
@@ -77,7 +78,7 @@ class Topology:
     """What :func:`declare_topology` declares (also what ``topology_main show`` prints)."""
 
     exchanges: tuple[str, ...]
-    queues: tuple[tuple[Subscription, dict], ...]    # (subscription, its queue arguments)
+    queues: tuple[tuple[Subscription, dict[str, Any]], ...]    # (subscription, its queue arguments)
     dead_letter_exchanges: tuple[str, ...] = ()
 
     @property
@@ -115,21 +116,26 @@ class SourceExchangeMissing(RuntimeError):
     """A subscription's source exchange does not exist yet (its service's part not declared)."""
 
 
-def declare_exchanges(channel, manifest: ServiceManifest) -> None:
+def declare_exchanges(channel: Any, manifest: ServiceManifest) -> None:
     """The exchanges of one service's part (before any part binds queues to them)."""
     _guarded(lambda: _declare_exchanges(channel, service_plan(manifest, 1)))
 
 
-def declare_service_topology(channel, manifest: ServiceManifest, max_deliveries: int) -> Topology:
+def declare_service_topology(channel: Any, manifest: ServiceManifest, max_deliveries: int) -> Topology:
     """Declare one service's part on a pika channel opened with that service's broker user."""
     topology = service_plan(manifest, max_deliveries)
-    _guarded(lambda: (_declare_exchanges(channel, topology), _declare_queues(channel, topology)))
+
+    def declare() -> None:
+        _declare_exchanges(channel, topology)
+        _declare_queues(channel, topology)
+
+    _guarded(declare)
     log.info("broker topology of %s declared: %d queues (+ dead-letter queues)",
              manifest.name, len(topology.queues))
     return topology
 
 
-def declare_topology(channel, manifests: Iterable[ServiceManifest], max_deliveries: int) -> Topology:
+def declare_topology(channel: Any, manifests: Iterable[ServiceManifest], max_deliveries: int) -> Topology:
     """Declare every part of ``manifests`` on one channel (a user allowed all of it: tests)."""
     manifests = list(manifests)
     for manifest in manifests:
@@ -139,7 +145,7 @@ def declare_topology(channel, manifests: Iterable[ServiceManifest], max_deliveri
     return plan(manifests, max_deliveries)
 
 
-def _guarded(declare) -> None:
+def _guarded(declare: Callable[[], object]) -> None:
     import pika.exceptions
 
     try:
@@ -163,7 +169,7 @@ def _guarded(declare) -> None:
             "again; the topology is declared anew.") from None
 
 
-def _declare_exchanges(channel, topology: Topology) -> None:
+def _declare_exchanges(channel: Any, topology: Topology) -> None:
     # nameko: Exchange(type="topic", durable=True, auto_delete=None -> False), no arguments.
     for exchange in topology.exchanges:
         channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True,
@@ -173,7 +179,7 @@ def _declare_exchanges(channel, topology: Topology) -> None:
                                  auto_delete=False)
 
 
-def _declare_queues(channel, topology: Topology) -> None:
+def _declare_queues(channel: Any, topology: Topology) -> None:
     for sub, arguments in topology.queues:
         dlq = dead_letter_queue(sub.queue)
         channel.queue_declare(queue=dlq, durable=True, exclusive=False, auto_delete=False)
@@ -186,7 +192,7 @@ def _declare_queues(channel, topology: Topology) -> None:
                            routing_key=sub.event)
 
 
-def delete_topology(channel, manifests: Iterable[ServiceManifest]) -> None:
+def delete_topology(channel: Any, manifests: Iterable[ServiceManifest]) -> None:
     """Delete what :func:`declare_topology` declared for ``manifests`` (tests, decommissioning)."""
     topology = plan(manifests, 1)
     for sub, _ in topology.queues:
@@ -196,7 +202,7 @@ def delete_topology(channel, manifests: Iterable[ServiceManifest]) -> None:
         channel.exchange_delete(exchange=exchange)
 
 
-def queue_depths(channel, queues: Iterable[str]) -> dict[str, int | None]:
+def queue_depths(channel: Callable[[], Any], queues: Iterable[str]) -> dict[str, int | None]:
     """Messages ready in each queue (passive declare); None for a queue that does not exist.
 
     A passive declare of a missing queue closes the channel (404), so callers give each lookup

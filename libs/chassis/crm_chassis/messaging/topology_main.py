@@ -53,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
                            exchanges_only=True, wait_seconds=args.wait_seconds)
     queues = 0
     for m in found:
-        part = declare_with_retry(settings[m.name].amqp_url, m,
-                                  settings[m.name].event_max_deliveries,
-                                  wait_seconds=args.wait_seconds)
-        queues += len(part.queues)
+        declared = declare_with_retry(settings[m.name].amqp_url, m,
+                                      settings[m.name].event_max_deliveries,
+                                      wait_seconds=args.wait_seconds)
+        queues += len(declared.queues)  # type: ignore[union-attr]  # no stop event: never None
     print(f"declared the topology of {', '.join(m.name for m in found)}: {queues} queues "
           f"(+ {queues} dead-letter queues), each part with its service's broker user")
     return 0

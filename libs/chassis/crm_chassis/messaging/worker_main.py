@@ -32,6 +32,7 @@ import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
+from typing import Any  # noqa: E402
 
 from nameko.constants import AMQP_URI_CONFIG_KEY, MAX_WORKERS_CONFIG_KEY  # noqa: E402
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR  # noqa: E402
@@ -65,7 +66,7 @@ def make_psycopg2_green() -> None:
         return
     from eventlet.hubs import trampoline
 
-    def wait(conn, timeout=None):
+    def wait(conn: Any, timeout: float | None = None) -> None:
         while True:
             state = conn.poll()
             if state == extensions.POLL_OK:
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if runners and stop_requested.is_set():
             eventlet.spawn_n(_stop_within, runners.pop(), STOP_GRACE_SECONDS)
 
-    def shutdown(signum, _frame) -> None:
+    def shutdown(signum: int, _frame: object) -> None:
         if stop_requested.is_set():
             return
         stop_requested.set()

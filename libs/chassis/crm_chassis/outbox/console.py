@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import TextIO
 
-from sqlalchemy import Engine, MetaData, select, update
+from sqlalchemy import Engine, MetaData, RowMapping, select, update
 from sqlalchemy.exc import DBAPIError
 
 from crm_chassis.outbox.tables import PENDING, QUARANTINED, outbox_table
 
 
-def quarantined_rows(engine: Engine) -> list:
+def quarantined_rows(engine: Engine) -> Sequence[RowMapping]:
     table = outbox_table(MetaData())
     with engine.connect() as conn:
         return conn.execute(
@@ -37,7 +39,7 @@ def retry_quarantined(engine: Engine, ids: list[int] | None = None) -> int:
         return conn.execute(statement.values(status=PENDING, attempts=0)).rowcount
 
 
-def main(argv: list[str] | None = None, out=None) -> int:
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     from crm_chassis.db import make_engine
     from crm_chassis.settings import ServiceSettings
 
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
         engine.dispose()
 
 
-def _run(engine: Engine, args, out) -> int:
+def _run(engine: Engine, args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "quarantined":
         rows = quarantined_rows(engine)
         for row in rows:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+from collections.abc import Sequence
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, Executable, RowMapping, TextClause, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crm_chassis.db import is_postgres
@@ -38,7 +39,7 @@ def relay_lock_key(service_name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _lock_held_query(key: int):
+def _lock_held_query(key: int) -> tuple[TextClause, dict[str, int]]:
     """Whether this session holds the bigint advisory lock ``key`` (classid: high 32 bits,
     objid: low 32 bits, objsubid 1, as PostgreSQL stores a one-bigint advisory lock)."""
     unsigned = key & 0xFFFFFFFFFFFFFFFF
@@ -55,7 +56,7 @@ class RelayLeadership:
         self._engine = engine
         self._key = relay_lock_key(service_name)
         self._held_query = _lock_held_query(self._key)
-        self._connection = None
+        self._connection: Connection | None = None
         self.is_leader = not is_postgres(engine)
 
     def try_acquire(self) -> Standing:
@@ -78,7 +79,7 @@ class RelayLeadership:
         connection.close()
         return Standing.STANDBY
 
-    def select_batch(self, statement) -> list:
+    def select_batch(self, statement: Executable) -> Sequence[RowMapping]:
         """The rows of ``statement``, read only while the lock is verifiably held; raises
         :class:`LeadershipLost` (after stepping down) otherwise."""
         if not is_postgres(self._engine):

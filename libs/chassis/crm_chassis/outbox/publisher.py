@@ -21,13 +21,16 @@ import logging
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pika
 from pika.adapters.select_connection import SelectConnection
 from pika.spec import Basic, BasicProperties
 
 from crm_chassis.events import CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from crm_chassis.outbox.wakeup import OutboxWakeup
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +56,9 @@ class OutgoingMessage:
 
 @dataclass
 class BatchResult:
-    confirmed: list = field(default_factory=list)
-    returned: list = field(default_factory=list)    # [(id, reason)]
-    nacked: list = field(default_factory=list)
+    confirmed: list[Hashable] = field(default_factory=list)
+    returned: list[tuple[Hashable, str]] = field(default_factory=list)    # [(id, reason)]
+    nacked: list[Hashable] = field(default_factory=list)
 
 
 class ConfirmingPublisher:
@@ -72,13 +75,13 @@ class ConfirmingPublisher:
         self._confirm_timeout = confirm_timeout
         self._connect_timeout = connect_timeout
         self._connection: SelectConnection | None = None
-        self._channel = None
+        self._channel: Any = None
         self._failure: str | None = None
         self._wake: Callable[[], bool] | None = None
         # Per batch: delivery tag -> message id, returned message ids, outcomes.
         self._next_tag = 1
         self._outstanding: dict[int, Hashable] = {}
-        self._returned: dict[str, str] = {}     # event_id -> reason
+        self._returned: dict[str | None, str] = {}     # event_id -> reason
         self._result = BatchResult()
         self._event_ids: dict[Hashable, str] = {}
 
@@ -94,16 +97,16 @@ class ConfirmingPublisher:
         self._failure = None
         ready = {"confirm": False}
 
-        def on_open(connection) -> None:
+        def on_open(connection: Any) -> None:
             connection.channel(on_open_callback=on_channel)
 
-        def on_channel(channel) -> None:
+        def on_channel(channel: Any) -> None:
             self._channel = channel
             channel.add_on_close_callback(self._on_channel_closed)
             channel.add_on_return_callback(self._on_return)
             channel.confirm_delivery(self._on_confirm, callback=on_confirm_ok)
 
-        def on_confirm_ok(_frame) -> None:
+        def on_confirm_ok(_frame: Any) -> None:
             ready["confirm"] = True
             self._stop_if_done()
 
@@ -166,7 +169,7 @@ class ConfirmingPublisher:
         self._run_until(lambda: not self._outstanding, self._confirm_timeout, "confirms")
         return self._result
 
-    def idle(self, seconds: float, wakeup=None) -> None:
+    def idle(self, seconds: float, wakeup: OutboxWakeup | None = None) -> None:
         """Wait ``seconds`` while serving the connection (heartbeats, close notices), or less:
         until ``wakeup`` (an :class:`~crm_chassis.outbox.wakeup.OutboxWakeup`) is notified.
 
@@ -182,10 +185,10 @@ class ConfirmingPublisher:
             return
         fd = wakeup.fileno() if wakeup is not None else None
         woken = [False]
-        if fd is not None:
+        if fd is not None and wakeup is not None and self._connection is not None:
             ioloop = self._connection.ioloop
 
-            def on_readable(_fd, _events) -> None:
+            def on_readable(_fd: int, _events: int) -> None:
                 if wakeup.drain():
                     woken[0] = True
                     ioloop.stop()
@@ -202,11 +205,12 @@ class ConfirmingPublisher:
             self._drop()
 
     # ------------------------------------------------------------------ callbacks
-    def _on_return(self, _channel, method, properties, _body) -> None:
+    def _on_return(self, _channel: Any, method: Any, properties: BasicProperties,
+                   _body: bytes) -> None:
         reason = f"returned by broker: {method.reply_code} {method.reply_text}"
         self._returned[properties.message_id] = reason
 
-    def _on_confirm(self, frame) -> None:
+    def _on_confirm(self, frame: Any) -> None:
         method = frame.method
         if method.multiple:
             tags = [tag for tag in self._outstanding if tag <= method.delivery_tag]
@@ -224,13 +228,13 @@ class ConfirmingPublisher:
                 self._result.confirmed.append(message_id)
         self._stop_if_done()
 
-    def _on_open_error(self, _connection, error) -> None:
+    def _on_open_error(self, _connection: Any, error: object) -> None:
         self._fail(f"cannot connect to the broker: {error!r}")
 
-    def _on_connection_closed(self, _connection, reason) -> None:
+    def _on_connection_closed(self, _connection: Any, reason: object) -> None:
         self._fail(f"broker connection closed: {reason!r}")
 
-    def _on_channel_closed(self, _channel, reason) -> None:
+    def _on_channel_closed(self, _channel: Any, reason: object) -> None:
         self._fail(f"broker channel closed: {reason!r}")
         if self._connection is not None and self._connection.is_open:
             self._connection.close()

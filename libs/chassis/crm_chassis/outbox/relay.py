@@ -25,12 +25,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import (
     Engine,
     MetaData,
+    RowMapping,
     and_,
     any_,
     bindparam,
@@ -45,6 +46,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crm_chassis.db import is_postgres, utcnow
+
+if TYPE_CHECKING:
+    from crm_chassis.manifest import ServiceManifest
+    from crm_chassis.outbox.wakeup import OutboxWakeup
+    from crm_chassis.retention import Pruner
 from crm_chassis.outbox import metrics
 from crm_chassis.outbox.leadership import LeadershipLost, RelayLeadership, Standing, relay_lock_key
 from crm_chassis.outbox.publisher import (
@@ -69,7 +75,7 @@ __all__ = ["OutboxRelay", "Publisher", "RelayLeadership", "relay_lock_key"]
 
 class Publisher(Protocol):
     def publish_batch(self, messages: Sequence[OutgoingMessage]) -> BatchResult: ...
-    def idle(self, seconds: float) -> None: ...
+    def idle(self, seconds: float, wakeup: OutboxWakeup | None = None) -> None: ...
     def close(self) -> None: ...
 
 
@@ -81,8 +87,9 @@ class OutboxRelay:
     def __init__(self, engine: Engine, service_name: str, publisher: Publisher, batch_size: int = 500,
                  poll_seconds: float = 0.05, *, standby_retry_seconds: float = 3.0,
                  max_backoff_seconds: float = 5.0, stats_seconds: float = 1.0,
-                 wakeup=None, max_attempts: int = 10,
-                 subscribed_events: Iterable[str] | None = None, pruner=None) -> None:
+                 wakeup: OutboxWakeup | None = None, max_attempts: int = 10,
+                 subscribed_events: Iterable[str] | None = None,
+                 pruner: Pruner | None = None) -> None:
         self._engine = engine
         self._service = service_name
         self._publisher = publisher
@@ -208,10 +215,10 @@ class OutboxRelay:
         if not rows:
             return 0
         if not getattr(self._publisher, "is_connected", True):
-            self._publisher.connect()   # an unreachable broker costs the rows no attempt
+            self._publisher.connect()  # type: ignore[attr-defined]  # an unreachable broker costs the rows no attempt
         self.health["broker"] = True
-        blocked: set = set()    # aggregates with a row that failed in this batch
-        chunk: list = []
+        blocked: set[tuple[str, str]] = set()    # aggregates with a row that failed in this batch
+        chunk: list[RowMapping] = []
         lost = None
         for row in rows:
             if self._stop.is_set():
@@ -237,7 +244,7 @@ class OutboxRelay:
             raise lost
         return len(rows)
 
-    def _publish(self, rows: Sequence) -> set:
+    def _publish(self, rows: Sequence[RowMapping]) -> set[tuple[str, str]]:
         """Publish ``rows`` and record the verdicts; returns the aggregates of nacked rows."""
         messages = [message_from_row(row) for row in rows]
         started = time.perf_counter()
@@ -252,7 +259,7 @@ class OutboxRelay:
         nacked = set(result.nacked)
         return {_aggregate(row) for row in rows if row["id"] in nacked}
 
-    def _record(self, result: BatchResult, event_types: dict) -> None:
+    def _record(self, result: BatchResult, event_types: dict[Hashable, str]) -> None:
         table, now = self._table, utcnow()
         unsubscribed = [(row_id, reason) for row_id, reason in result.returned
                         if self._subscribed is not None
@@ -267,7 +274,7 @@ class OutboxRelay:
                 conn.execute(update(table).where(self._ids_match).values(
                     status=UNSUBSCRIBED, sent_at=now, attempts=table.c.attempts + 1),
                     {"ids": [row_id for row_id, _ in unsubscribed]})
-            by_reason: dict[str, list] = {}
+            by_reason: dict[str, list[Hashable]] = {}
             for row_id, reason in unroutable:
                 by_reason.setdefault(reason, []).append(row_id)
             for reason, ids in by_reason.items():
@@ -289,7 +296,7 @@ class OutboxRelay:
             metrics.PUBLISH_FAILURES.labels(self._service).inc(len(result.nacked))
             log.warning("%d events nacked by the broker", len(result.nacked))
 
-    def _failed(self, ids: list, reason: str) -> None:
+    def _failed(self, ids: list[Hashable], reason: str) -> None:
         """Count a failed publish on ``ids``; quarantine those that reached the limit."""
         table = self._table
         with self._engine.begin() as conn:
@@ -332,17 +339,19 @@ class OutboxRelay:
         metrics.OLDEST_PENDING_AGE.labels(self._service).set(max(0.0, age))
 
 
-def _aggregate(row) -> tuple[str, str]:
+def _aggregate(row: RowMapping) -> tuple[str, str]:
     return row["aggregate_type"], row["aggregate_id"]
 
 
-def subscribed_event_types(service_name: str, manifests) -> frozenset[str]:
+def subscribed_event_types(service_name: str,
+                           manifests: Iterable[ServiceManifest]) -> frozenset[str]:
     """The event types of ``service_name`` some manifest subscribes to (the bound ones)."""
     return frozenset(sub.event for manifest in manifests for sub in manifest.subscriptions
                      if sub.source == service_name)
 
 
-def relay_options(engine: Engine, service_name: str, settings, manifests) -> dict:
+def relay_options(engine: Engine, service_name: str, settings: Any,
+                  manifests: Iterable[ServiceManifest]) -> dict[str, Any]:
     """The OutboxRelay keywords a relay process takes from its settings and the manifests:
     quarantine limit, subscribed event types, retention."""
     from crm_chassis.retention import Pruner

@@ -5,6 +5,8 @@ alembic migration (``create_messaging_tables(op)``), so the two cannot drift apa
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     DDL,
     BigInteger,
@@ -55,7 +57,7 @@ _NOTIFY_DDL = (
 )
 
 
-def _outbox_columns():
+def _outbox_columns() -> list[Column[Any] | Index]:
     return [
         # Autoincrement id gives the publish order; per-aggregate order follows from it.
         Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
@@ -76,7 +78,7 @@ def _outbox_columns():
     ]
 
 
-def _inbox_columns():
+def _inbox_columns() -> list[Column[Any] | Index]:
     return [
         Column("consumer", String(200), primary_key=True),   # "<service>.<handler method>"
         Column("event_id", String(32), primary_key=True),
@@ -95,7 +97,8 @@ def outbox_table(metadata: MetaData) -> Table:
     Index(HELD_INDEX, table.c.aggregate_type, table.c.aggregate_id, table.c.id,
           postgresql_where=text(HELD_PREDICATE), sqlite_where=text(HELD_PREDICATE))
     for statement in _NOTIFY_DDL:   # metadata.create_all (tests, tools) gets the trigger too
-        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))
+        event.listen(table, "after_create",
+                     DDL(statement).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
     return table
 
 
@@ -110,7 +113,7 @@ def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox_table(metadata), inbox_table(metadata)
 
 
-def create_messaging_tables(op) -> None:
+def create_messaging_tables(op: Any) -> None:
     """For a service's first alembic migration: create outbox and inbox as they were first
     defined (additions to them have their own helpers: ``create_outbox_held_index``)."""
     op.create_table(OUTBOX, *_outbox_columns())
@@ -123,11 +126,11 @@ def create_messaging_tables(op) -> None:
             op.execute(statement)
 
 
-def create_outbox_held_index(op) -> None:
+def create_outbox_held_index(op: Any) -> None:
     """For a service's migration: the index of rows that hold back their aggregate."""
     op.create_index(HELD_INDEX, OUTBOX, ["aggregate_type", "aggregate_id", "id"],
                     postgresql_where=text(HELD_PREDICATE), sqlite_where=text(HELD_PREDICATE))
 
 
-def drop_outbox_held_index(op) -> None:
+def drop_outbox_held_index(op: Any) -> None:
     op.drop_index(HELD_INDEX, table_name=OUTBOX)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import select
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -23,18 +24,18 @@ class OutboxWakeup:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._connection = None
-        self._raw = None
+        self._connection: Any = None   # the psycopg2 connection, LISTENing
+        self._raw: Any = None
 
     @classmethod
     def for_engine(cls, engine: Engine) -> OutboxWakeup | None:
         return cls(engine) if engine.dialect.name == "postgresql" else None
 
-    def _connect(self):
+    def _connect(self) -> Any:
         if self._connection is None:
             raw = self._engine.raw_connection()
             raw.detach()   # ours for good: LISTEN lives as long as the connection
-            connection = raw.dbapi_connection
+            connection: Any = raw.dbapi_connection
             connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
@@ -44,7 +45,8 @@ class OutboxWakeup:
     def fileno(self) -> int | None:
         """The socket to wait on, or None while the database cannot be reached."""
         try:
-            return self._connect().fileno()
+            fileno: int = self._connect().fileno()
+            return fileno
         except Exception as exc:  # noqa: BLE001 - polling still works without it
             log.warning("outbox wake-up unavailable, polling only: %s", exc)
             self.close()

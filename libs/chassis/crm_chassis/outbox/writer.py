@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from google.protobuf.message import Message
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.orm import Session
 
 from crm_chassis import events
@@ -41,10 +41,10 @@ class OutboxWriter:
         return meta.event_id
 
 
-_INSERTS: dict[Table, object] = {}
+_INSERTS: dict[Table, Insert] = {}
 
 
-def _insert_for(table: Table):
+def _insert_for(table: Table) -> Insert:
     """One INSERT statement per outbox table, built once: building ``insert().values(...)`` per
     event cost more than executing it (measured in leads' CreateLead profile)."""
     statement = _INSERTS.get(table)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from crm.common.v1 import events_pb2 as common_events_pb2
 from crm.territory.v1 import access_pb2, events_pb2, teams_pb2
@@ -36,7 +37,7 @@ def from_proto(message: events_pb2.UserAccessChanged) -> UserScopes:
                       grants=tuple(grants))
 
 
-def user_access_changed_message(user_id: str, version: int, grants=(), *, active: bool = True,
+def user_access_changed_message(user_id: str, version: int, grants: Iterable[Grant] = (), *, active: bool = True,
                                 event_id: str | None = None) -> events_pb2.UserAccessChanged:
     """Build the event as territory publishes it (for tests and replays)."""
     message = events_pb2.UserAccessChanged(

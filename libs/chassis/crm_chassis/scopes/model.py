@@ -19,7 +19,7 @@ class Grant:
     source: str
     unit_id: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.team_id:
             raise ValueError("a grant needs a team id")
         if self.role not in ROLES:

@@ -10,6 +10,7 @@ is not refused here: they simply see no team's records.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.scopes.replica import ScopeReplica
@@ -18,7 +19,7 @@ from crm_chassis.scopes.replica import ScopeReplica
 def refuse_deactivated_users(replica: ScopeReplica) -> Callable[[object], None]:
     """A ``principal_check`` for ``crm_chassis.grpc.start_server`` / ``serve``."""
 
-    def check(principal) -> None:
+    def check(principal: Any) -> None:
         if principal.kind != "user":
             return
         scopes = replica.scopes_of(principal.subject_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine, MetaData, and_, bindparam, select
 
@@ -33,16 +34,16 @@ class _Remembered:
 
     def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float]) -> None:
         self._ttl, self._max, self._clock = ttl, max_entries, clock
-        self._entries: dict = {}
+        self._entries: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key: str) -> Any:
         entry = self._entries.get(key)
         if entry is None or entry[0] <= self._clock():
             return None
         return entry[1]
 
-    def put(self, key, value) -> None:
+    def put(self, key: str, value: object) -> None:
         if self._ttl <= 0:
             return
         with self._lock:
@@ -52,7 +53,7 @@ class _Remembered:
                 self._entries.clear()
             self._entries[key] = (self._clock() + self._ttl, value)
 
-    def forget(self, key=None) -> None:
+    def forget(self, key: str | None = None) -> None:
         with self._lock:
             if key is None:
                 self._entries.clear()
@@ -84,7 +85,7 @@ class ScopeReplica:
     def scopes_of(self, user_id: str) -> UserScopes:
         if not user_id:
             return UserScopes(user_id="")
-        remembered = self._users.get(user_id)
+        remembered: UserScopes | None = self._users.get(user_id)
         if remembered is not None:
             return remembered
         with self._engine.connect().execution_options(**READ_ONLY) as conn:
@@ -103,7 +104,7 @@ class ScopeReplica:
         return self.scopes_of(user_id).roles_by_team()
 
     def _team_grants(self, team_id: str) -> tuple[tuple[str, str, str], ...]:
-        remembered = self._teams.get(team_id)
+        remembered: tuple[tuple[str, str, str], ...] | None = self._teams.get(team_id)
         if remembered is not None:
             return remembered
         with self._engine.connect().execution_options(**READ_ONLY) as conn:

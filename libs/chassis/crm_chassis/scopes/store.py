@@ -1,6 +1,8 @@
 """Write side of the replica: store a snapshot if it is newer than the one held."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import MetaData, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -50,6 +52,6 @@ def apply_snapshot(session: Session, snapshot: UserScopes) -> bool:
     return True
 
 
-def apply_user_access_changed(session: Session, message) -> bool:
+def apply_user_access_changed(session: Session, message: Any) -> bool:
     """Store territory's ``UserAccessChanged`` snapshot (see :func:`apply_snapshot`)."""
     return apply_snapshot(session, from_proto(message))

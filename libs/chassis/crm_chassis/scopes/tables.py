@@ -1,6 +1,8 @@
 """The replica's two tables, defined once for the service's metadata and its migration."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Boolean, Column, Index, MetaData, String, Table
 
 from crm_chassis.db import UtcDateTime
@@ -9,7 +11,7 @@ VERSIONS = "access_version"
 SCOPES = "access_scope"
 
 
-def _version_columns():
+def _version_columns() -> list[Column[Any]]:
     return [
         Column("user_id", String(64), primary_key=True),
         # territory's access_version of the snapshot stored; older snapshots are ignored.
@@ -19,7 +21,7 @@ def _version_columns():
     ]
 
 
-def _scope_columns():
+def _scope_columns() -> list[Column[Any] | Index]:
     return [
         Column("user_id", String(64), primary_key=True),
         Column("team_id", String(64), primary_key=True),
@@ -40,7 +42,7 @@ def scope_tables(metadata: MetaData) -> tuple[Table, Table]:
     return versions, scopes
 
 
-def create_scope_tables(op) -> None:
+def create_scope_tables(op: Any) -> None:
     """For a service's alembic migration: create the replica's tables as defined here."""
     op.create_table(VERSIONS, *_version_columns())
     op.create_table(SCOPES, *_scope_columns())

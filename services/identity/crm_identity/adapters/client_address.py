@@ -2,6 +2,7 @@
 trusted proxy (setting ``trusted_proxies``) — the right-most address of ``x-forwarded-for``
 that is not itself a trusted proxy. A header sent by anyone else is ignored: it would let a
 guesser pick a fresh "address" for every attempt."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,8 +17,10 @@ def parse_networks(spec: str) -> tuple:
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ValueError(f"CRM_IDENTITY_TRUSTED_PROXIES: {entry!r} is not an IP address or "
-                             "network (e.g. 10.0.0.0/8)") from None
+            raise ValueError(
+                f"CRM_IDENTITY_TRUSTED_PROXIES: {entry!r} is not an IP address or "
+                "network (e.g. 10.0.0.0/8)"
+            ) from None
     return tuple(networks)
 
 
@@ -48,8 +51,11 @@ class ClientAddressResolver:
         host = peer_host(peer)
         if not (self._trusted and self._is_trusted(host)):
             return host
-        forwarded = ",".join(value for key, value in (metadata or ())
-                             if key.lower() == FORWARDED_FOR and isinstance(value, str))
+        forwarded = ",".join(
+            value
+            for key, value in (metadata or ())
+            if key.lower() == FORWARDED_FOR and isinstance(value, str)
+        )
         for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
             if not self._is_trusted(hop):
                 return hop

@@ -14,13 +14,14 @@ every row under the new KEK at start (``rewrap_rows``).
 Without a KEK (local and test runs only, CRM_ENV) :class:`PlaintextKeyWrapper` stores the PEM as
 it is; an encrypted row then cannot be read and the error names the setting to provide.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -28,7 +29,6 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_identity.adapters import orm
 
 PREFIX = "aesgcm1"
@@ -44,8 +44,10 @@ def parse_kek(text: str, setting: str = KEK_SETTING) -> bytes:
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:
-        raise ValueError(f"{setting} must be 32 random bytes in base64 (44 characters), e.g. "
-                         "the output of `openssl rand -base64 32`")
+        raise ValueError(
+            f"{setting} must be 32 random bytes in base64 (44 characters), e.g. "
+            "the output of `openssl rand -base64 32`"
+        )
     return key
 
 
@@ -72,25 +74,29 @@ class AesGcmKeyWrapper:
 
     def wrap(self, kid: str, private_key_pem: str) -> str:
         nonce = os.urandom(12)
-        sealed = self._ciphers[self._current_id].encrypt(nonce, private_key_pem.encode("ascii"),
-                                                        kid.encode("utf-8"))
+        sealed = self._ciphers[self._current_id].encrypt(
+            nonce, private_key_pem.encode("ascii"), kid.encode("utf-8")
+        )
         return f"{PREFIX}:{self._current_id}:{_b64(nonce + sealed)}"
 
     def unwrap(self, kid: str, stored: str) -> str:
         if not is_wrapped(stored):
-            return stored   # stored before encryption was configured; re-wrapped at start
+            return stored  # stored before encryption was configured; re-wrapped at start
         _, wrapped_by, blob = stored.split(":", 2)
         cipher = self._ciphers.get(wrapped_by)
         if cipher is None:
             raise FailedPrecondition(
                 f"signing key {kid} is wrapped by key-encryption key {wrapped_by}, which is not "
-                f"configured: set {KEK_SETTING} (or {PREVIOUS_SETTING} while rotating) to it")
+                f"configured: set {KEK_SETTING} (or {PREVIOUS_SETTING} while rotating) to it"
+            )
         data = _unb64(blob)
         try:
             return cipher.decrypt(data[:12], data[12:], kid.encode("utf-8")).decode("ascii")
         except InvalidTag:
-            raise FailedPrecondition(f"signing key {kid} does not decrypt: its stored form was "
-                                     "altered; withdraw it (crmctl keys withdraw)") from None
+            raise FailedPrecondition(
+                f"signing key {kid} does not decrypt: its stored form was "
+                "altered; withdraw it (crmctl keys withdraw)"
+            ) from None
 
     def needs_rewrap(self, stored: str) -> bool:
         return not stored.startswith(f"{PREFIX}:{self._current_id}:")
@@ -104,8 +110,10 @@ class PlaintextKeyWrapper:
 
     def unwrap(self, kid: str, stored: str) -> str:
         if is_wrapped(stored):
-            raise FailedPrecondition(f"signing key {kid} is encrypted but no key-encryption key "
-                                     f"is configured: set {KEK_SETTING}")
+            raise FailedPrecondition(
+                f"signing key {kid} is encrypted but no key-encryption key "
+                f"is configured: set {KEK_SETTING}"
+            )
         return stored
 
     def needs_rewrap(self, stored: str) -> bool:
@@ -127,9 +135,10 @@ def rewrap_rows(connection: Connection, wrapper) -> int:
     changed = 0
     for kid, stored in connection.execute(select(table.c.kid, table.c.private_key_pem)).all():
         if wrapper.needs_rewrap(stored):
-            connection.execute(update(table).where(table.c.kid == kid, table.c.private_key_pem
-                                                   == stored)
-                               .values(private_key_pem=wrapper.wrap(kid, wrapper.unwrap(kid,
-                                                                                        stored))))
+            connection.execute(
+                update(table)
+                .where(table.c.kid == kid, table.c.private_key_pem == stored)
+                .values(private_key_pem=wrapper.wrap(kid, wrapper.unwrap(kid, stored)))
+            )
             changed += 1
     return changed

@@ -10,16 +10,22 @@ Staleness bound: a revocation made through *this* process clears the cache at on
 through another replica is seen here within ``ttl_seconds`` — inside the platform's promise that
 revocation takes effect everywhere within one second.
 """
+
 from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 
 class RecentTokenChecks:
-    def __init__(self, ttl_seconds: float, *, max_entries: int = 50_000,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        ttl_seconds: float,
+        *,
+        max_entries: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._ttl = ttl_seconds
         self._max = max_entries
         self._clock = clock

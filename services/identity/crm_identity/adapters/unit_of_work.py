@@ -1,16 +1,19 @@
 """identity's SQLAlchemy unit of work: its repositories and the outbox on one session."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import PlaintextKeyWrapper
-from crm_identity.adapters.repositories import (SqlFailedAttemptRepository,
-                                                SqlRefreshTokenRepository,
-                                                SqlServiceAccountRepository,
-                                                SqlSigningKeyRepository, SqlUserRepository)
+from crm_identity.adapters.repositories import (
+    SqlFailedAttemptRepository,
+    SqlRefreshTokenRepository,
+    SqlServiceAccountRepository,
+    SqlSigningKeyRepository,
+    SqlUserRepository,
+)
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 SERVICE_NAME = "identity"

@@ -8,6 +8,7 @@ database leak gives no usable token (32 random bytes need no salt or slow hash).
 Each new token of a family lives `refresh_token_ttl` from its issue (sliding), bounded by the
 family's absolute end (`family_expires_at`), so a stolen-and-rotated chain cannot live forever.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 
 VALID = "valid"
 EXPIRED = "expired"
-REUSED = "reused"        # already rotated: a replay -> revoke the family
-REVOKED = "revoked"      # logged out, password changed, user deactivated, or family revoked
+REUSED = "reused"  # already rotated: a replay -> revoke the family
+REVOKED = "revoked"  # logged out, password changed, user deactivated, or family revoked
 
 
 def new_token_value() -> str:
@@ -44,15 +45,28 @@ class RefreshToken:
     revoked_at: dt.datetime | None = None
 
     @classmethod
-    def issue(cls, *, id: str, family_id: str, user_id: str, now: dt.datetime,
-              ttl: dt.timedelta, family_expires_at: dt.datetime | None = None
-              ) -> tuple["RefreshToken", str]:
+    def issue(
+        cls,
+        *,
+        id: str,
+        family_id: str,
+        user_id: str,
+        now: dt.datetime,
+        ttl: dt.timedelta,
+        family_expires_at: dt.datetime | None = None,
+    ) -> tuple[RefreshToken, str]:
         """A new token and its clear value (returned to the client once, never stored)."""
         value = new_token_value()
         family_end = family_expires_at or now + ttl * 14
-        token = cls(id=id, token_hash=hash_token(value), family_id=family_id, user_id=user_id,
-                    issued_at=now, expires_at=min(now + ttl, family_end),
-                    family_expires_at=family_end)
+        token = cls(
+            id=id,
+            token_hash=hash_token(value),
+            family_id=family_id,
+            user_id=user_id,
+            issued_at=now,
+            expires_at=min(now + ttl, family_end),
+            family_expires_at=family_end,
+        )
         return token, value
 
     def state(self, now: dt.datetime) -> str:

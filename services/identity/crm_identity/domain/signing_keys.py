@@ -8,6 +8,7 @@ be valid after that); then verifiers may drop it. The public keys are served by 
 A *withdrawn* key (an administrator's decision, e.g. it leaked) is retired if it was active
 and leaves the published set at once: every token it signed is refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -70,6 +71,7 @@ def key_set_version(keys: list[SigningKey]) -> str:
     (verifiers poll it and re-read the keys only when it changed)."""
     digest = hashlib.sha256()
     for key in sorted(keys, key=lambda k: k.kid):
-        digest.update(f"{key.kid}|{key.algorithm}|{key.active}|{key.retired_at}|"
-                      f"{key.withdrawn_at};".encode())
+        digest.update(
+            f"{key.kid}|{key.algorithm}|{key.active}|{key.retired_at}|{key.withdrawn_at};".encode()
+        )
     return digest.hexdigest()[:32]

@@ -22,18 +22,19 @@ counted the same way, so the answer never tells whether an account exists.
 Addresses: IPv4 as is; IPv6 by its /64 prefix (one subscriber usually holds a whole /64, so
 counting single IPv6 addresses would give a guesser 2^64 fresh keys).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass
 
-PASSWORD = "password"            # Login, ChangeOwnPassword: the account key is the e-mail key
+PASSWORD = "password"  # Login, ChangeOwnPassword: the account key is the e-mail key
 CLIENT_SECRET = "client_secret"  # IssueServiceToken: the account key is the client id
 CREDENTIALS = (PASSWORD, CLIENT_SECRET)
 
-ADDRESS = "address"   # scope of a refusal: this (account, address) pair backs off
-ACCOUNT = "account"   # scope of a refusal: the account's ceiling across addresses
+ADDRESS = "address"  # scope of a refusal: this (account, address) pair backs off
+ACCOUNT = "account"  # scope of a refusal: the account's ceiling across addresses
 UNKNOWN_ADDRESS = "unknown"
 
 
@@ -56,12 +57,12 @@ def address_key(address: str) -> str:
 @dataclass(frozen=True)
 class Failure:
     at: dt.datetime
-    address: str   # an address_key
+    address: str  # an address_key
 
 
 @dataclass(frozen=True)
 class Refusal:
-    scope: str               # ADDRESS or ACCOUNT
+    scope: str  # ADDRESS or ACCOUNT
     until: dt.datetime
 
     def retry_after_seconds(self, now: dt.datetime) -> int:
@@ -77,7 +78,7 @@ class ThrottlePolicy:
     account_limit: int = 100
     account_window: dt.timedelta = dt.timedelta(hours=1)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.free_failures < 1 or self.account_limit < 1:
             raise ValueError("free_failures and account_limit must be at least 1")
 
@@ -86,21 +87,19 @@ class ThrottlePolicy:
         """How far back failures can still matter."""
         return max(self.address_memory, self.account_window)
 
-    def address_wait_until(self, times: list[dt.datetime], now: dt.datetime
-                           ) -> dt.datetime | None:
+    def address_wait_until(self, times: list[dt.datetime], now: dt.datetime) -> dt.datetime | None:
         """End of the backoff of one (account, address) given its failure times, or None."""
         recent = sorted(t for t in times if now - t < self.address_memory)
         excess = len(recent) - self.free_failures
         if excess < 0:
             return None
         delay = self.max_delay
-        if excess < 32:   # 2^32 base delays exceed any sensible maximum
-            delay = min(self.base_delay * (2 ** excess), self.max_delay)
+        if excess < 32:  # 2^32 base delays exceed any sensible maximum
+            delay = min(self.base_delay * (2**excess), self.max_delay)
         until = recent[-1] + delay
         return until if until > now else None
 
-    def account_wait_until(self, times: list[dt.datetime], now: dt.datetime
-                           ) -> dt.datetime | None:
+    def account_wait_until(self, times: list[dt.datetime], now: dt.datetime) -> dt.datetime | None:
         """End of the account's refusal (its ceiling across addresses is reached), or None."""
         recent = sorted(t for t in times if now - t < self.account_window)
         if len(recent) < self.account_limit:
@@ -108,12 +107,12 @@ class ThrottlePolicy:
         # Refused until enough failures leave the window to fall below the ceiling.
         return recent[len(recent) - self.account_limit] + self.account_window
 
-    def refusal(self, failures: list[Failure], address: str, now: dt.datetime
-                ) -> Refusal | None:
+    def refusal(self, failures: list[Failure], address: str, now: dt.datetime) -> Refusal | None:
         """Why an attempt from ``address`` (an address_key) must wait now, or None."""
         account_until = self.account_wait_until([f.at for f in failures], now)
         if account_until is not None:
             return Refusal(ACCOUNT, account_until)
         address_until = self.address_wait_until(
-            [f.at for f in failures if f.address == address], now)
+            [f.at for f in failures if f.address == address], now
+        )
         return Refusal(ADDRESS, address_until) if address_until is not None else None

@@ -11,12 +11,15 @@ Rules kept here (and nowhere else):
 - `tokens_valid_after`: access tokens issued (iat) before this instant are refused; set when a
   password is reset or changed, so the user's existing sessions end at once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
 from crm_chassis.service_roles import SERVICE_ROLES
@@ -26,7 +29,7 @@ DEPARTMENTS: dict[str, str] = {
     "sales": "Sales: works leads and opportunities of its teams through the pipeline.",
     "marketing": "Marketing: runs campaigns and lead sources, qualifies incoming leads.",
     "after_sales_service": "After-sales service: serves customers after the order (renewals, "
-                           "support, churn prevention).",
+    "support, churn prevention).",
 }
 
 # admin: may create and change users, departments, roles, service accounts and the sales
@@ -36,7 +39,7 @@ ROLES: dict[str, str] = {
     # Catalog administration (catalog checks them; docs/services/catalog.md). Like admin, they
     # grant no access to any team's leads or deals.
     "catalog_manager": "Manages the product catalog: unit groups, products, price and "
-                       "discount lists.",
+    "discount lists.",
     "pricing_manager": "Manages price lists and discount lists.",
 }
 
@@ -58,15 +61,17 @@ def normalise_email(raw: str) -> str:
     if len(email) > MAX_EMAIL_LENGTH:
         raise InvalidArgument(f"e-mail is longer than {MAX_EMAIL_LENGTH} characters", field="email")
     if email.count("@") != 1:
-        raise InvalidArgument("e-mail must contain exactly one '@', like name@example.com",
-                              field="email")
+        raise InvalidArgument(
+            "e-mail must contain exactly one '@', like name@example.com", field="email"
+        )
     local, domain = email.split("@")
     if not local or len(local) > 64:
         raise InvalidArgument("the part before '@' must be 1..64 characters", field="email")
     dots_misplaced = local.startswith(".") or local.endswith(".") or ".." in local
     if not _LOCAL_PART.match(local) or dots_misplaced:
-        raise InvalidArgument("the part before '@' contains characters not allowed in an e-mail",
-                              field="email")
+        raise InvalidArgument(
+            "the part before '@' contains characters not allowed in an e-mail", field="email"
+        )
     domain = domain.lower().rstrip(".")
     labels = domain.split(".")
     if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
@@ -84,39 +89,51 @@ def validate_display_name(raw: str) -> str:
     if not name:
         raise InvalidArgument("display name is required", field="display_name")
     if len(name) > MAX_DISPLAY_NAME_LENGTH:
-        raise InvalidArgument(f"display name is longer than {MAX_DISPLAY_NAME_LENGTH} characters",
-                              field="display_name")
+        raise InvalidArgument(
+            f"display name is longer than {MAX_DISPLAY_NAME_LENGTH} characters",
+            field="display_name",
+        )
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
         raise InvalidArgument("display name contains control characters", field="display_name")
     return name
 
 
-def validate_departments(names, field_name: str = "departments") -> frozenset[str]:
+def validate_departments(names: Iterable[str], field_name: str = "departments") -> frozenset[str]:
     values = frozenset(names)
     unknown = sorted(values - DEPARTMENTS.keys())
     if unknown:
-        raise InvalidArgument(f"unknown department(s) {', '.join(map(repr, unknown))}; known: "
-                              f"{', '.join(DEPARTMENTS)}", field=field_name)
+        raise InvalidArgument(
+            f"unknown department(s) {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(DEPARTMENTS)}",
+            field=field_name,
+        )
     return values
 
 
-def validate_roles(names, field_name: str = "roles") -> frozenset[str]:
+def validate_roles(names: Iterable[str], field_name: str = "roles") -> frozenset[str]:
     """Person roles only: a service-account role (SERVICE_ROLES) is never granted to a person."""
     values = frozenset(names)
     unknown = sorted(values - ROLES.keys())
     if unknown:
         service = sorted(set(unknown) & SERVICE_ROLES.keys())
-        hint = (f" ({', '.join(map(repr, service))} belong(s) to service accounts, not people)"
-                if service else "")
-        raise InvalidArgument(f"unknown person role(s) {', '.join(map(repr, unknown))}{hint}; "
-                              f"known: {', '.join(ROLES)}", field=field_name)
+        hint = (
+            f" ({', '.join(map(repr, service))} belong(s) to service accounts, not people)"
+            if service
+            else ""
+        )
+        raise InvalidArgument(
+            f"unknown person role(s) {', '.join(map(repr, unknown))}{hint}; "
+            f"known: {', '.join(ROLES)}",
+            field=field_name,
+        )
     return values
 
 
-def collect_problems(**checks) -> dict:
+def collect_problems(**checks: tuple[Callable[[Any], Any], Any]) -> dict[str, Any]:
     """Run every ``name=(validator, raw)``; raise all their problems at once (one round trip
     shows a form every mistake), or return the validated values."""
-    values, problems = {}, []
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
     for name, (validator, raw) in checks.items():
         try:
             values[name] = validator(raw)
@@ -144,14 +161,31 @@ class User:
     version: int = 1
 
     @classmethod
-    def create(cls, *, id: str, email: str, display_name: str, password_hash: str,
-               departments=(), roles=(), now: dt.datetime) -> "User":
-        values = collect_problems(email=(normalise_email, email),
-                                  display_name=(validate_display_name, display_name),
-                                  departments=(validate_departments, departments),
-                                  roles=(validate_roles, roles))
-        return cls(id=id, password_hash=password_hash, created_at=now, updated_at=now,
-                   tokens_valid_after=now, **values)
+    def create(
+        cls,
+        *,
+        id: str,
+        email: str,
+        display_name: str,
+        password_hash: str,
+        departments: Iterable[str] = (),
+        roles: Iterable[str] = (),
+        now: dt.datetime,
+    ) -> User:
+        values = collect_problems(
+            email=(normalise_email, email),
+            display_name=(validate_display_name, display_name),
+            departments=(validate_departments, departments),
+            roles=(validate_roles, roles),
+        )
+        return cls(
+            id=id,
+            password_hash=password_hash,
+            created_at=now,
+            updated_at=now,
+            tokens_valid_after=now,
+            **values,
+        )
 
     @property
     def email_key(self) -> str:
@@ -170,28 +204,36 @@ class User:
         if expected and expected != self.version:
             raise FailedPrecondition(
                 f"user {self.id} is at version {self.version}, not {expected}: it changed since "
-                "you read it; read it again and reapply your change", field="expected_version")
+                "you read it; read it again and reapply your change",
+                field="expected_version",
+            )
 
     def _touch(self, now: dt.datetime) -> None:
         self.version += 1
         self.updated_at = now
 
-    def update_profile(self, *, now: dt.datetime, email: str | None = None,
-                       display_name: str | None = None, roles=None) -> list[str]:
+    def update_profile(
+        self,
+        *,
+        now: dt.datetime,
+        email: str | None = None,
+        display_name: str | None = None,
+        roles: Iterable[str] | None = None,
+    ) -> list[str]:
         """Apply the given fields; returns the names of those that really changed."""
-        changed = []
+        changed: list[str] = []
         if email is not None:
-            new = normalise_email(email)
-            if new != self.email:
-                self.email, changed = new, changed + ["email"]
+            new_email = normalise_email(email)
+            if new_email != self.email:
+                self.email, changed = new_email, changed + ["email"]
         if display_name is not None:
-            new = validate_display_name(display_name)
-            if new != self.display_name:
-                self.display_name, changed = new, changed + ["display_name"]
+            new_name = validate_display_name(display_name)
+            if new_name != self.display_name:
+                self.display_name, changed = new_name, changed + ["display_name"]
         if roles is not None:
-            new = validate_roles(roles)
-            if new != self.roles:
-                self.roles, changed = new, changed + ["roles"]
+            new_roles = validate_roles(roles)
+            if new_roles != self.roles:
+                self.roles, changed = new_roles, changed + ["roles"]
         if changed:
             self._touch(now)
         return changed
@@ -210,7 +252,9 @@ class User:
         self.status = ACTIVE
         self._touch(now)
 
-    def set_departments(self, departments, now: dt.datetime) -> tuple[frozenset, frozenset] | None:
+    def set_departments(
+        self, departments: Iterable[str], now: dt.datetime
+    ) -> tuple[frozenset[str], frozenset[str]] | None:
         """Replace the departments; returns (added, removed), or None when nothing changed."""
         new = validate_departments(departments)
         if new == self.departments:
@@ -239,5 +283,6 @@ def token_accepted(status: str, tokens_valid_after: dt.datetime, issued_at: dt.d
     (status is checked).
     """
     valid_after = tokens_valid_after.replace(
-        microsecond=tokens_valid_after.microsecond // 1000 * 1000)
+        microsecond=tokens_valid_after.microsecond // 1000 * 1000
+    )
     return status == ACTIVE and issued_at >= valid_after

@@ -9,44 +9,52 @@
 Run: ``python -m crm_chassis.messaging.worker_main identity crm_identity.entrypoints.worker``
 (or ``nameko run crm_identity.entrypoints.worker``).
 """
+
 from __future__ import annotations
 
-from nameko.extensions import DependencyProvider
-from nameko.timer import timer
+from typing import Any
 
+from nameko.timer import Timer
+
+from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.logging import get_logger
-
-from crm_identity.entrypoints import settings as settings_module
-from crm_identity.entrypoints.wiring import build_dependencies
+from crm_identity.entrypoints import settings, wiring
 from crm_identity.service_layer import housekeeping, signing_keys
 
 log = get_logger("crm_identity.worker")
-SETTINGS = settings_module.load()
 
 
-class IdentityDependencies(DependencyProvider):
-    """The use cases' dependencies, built once per worker process."""
+class SettingTimer(Timer):  # type: ignore[misc]
+    """A nameko timer whose interval is the setting named ``setting`` (seconds), read when the
+    worker starts: the settings are never read at import."""
 
-    def setup(self):
-        self.deps = build_dependencies(SETTINGS)
+    def __init__(self, setting: str, **kwargs: Any) -> None:
+        super().__init__(interval=None, **kwargs)
+        self._setting = setting
 
-    def get_dependency(self, worker_ctx):
-        return self.deps
+    def setup(self) -> None:
+        self.interval = float(getattr(settings.load(), self._setting))
+
+
+setting_timer = SettingTimer.decorator
 
 
 class IdentityWorker:
     name = "identity"
 
-    deps = IdentityDependencies()
+    deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
-    @timer(interval=SETTINGS.key_rotation_check_seconds, eager=True)
+    @setting_timer("key_rotation_check_seconds", eager=True)
     def rotate_signing_keys(self):
         key = signing_keys.rotate_if_due(self.deps)
         if key is not None:
             log.info("signing_key_rotated", kid=key.kid)
 
-    @timer(interval=SETTINGS.prune_interval_seconds)
+    @setting_timer("prune_interval_seconds")
     def prune(self):
         pruned = housekeeping.prune(self.deps)
-        log.info("identity_pruned", refresh_tokens=pruned.refresh_tokens,
-                 failed_attempts=pruned.failed_attempts)
+        log.info(
+            "identity_pruned",
+            refresh_tokens=pruned.refresh_tokens,
+            failed_attempts=pruned.failed_attempts,
+        )

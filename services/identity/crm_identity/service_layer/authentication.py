@@ -1,19 +1,20 @@
 """Use cases of authentication: login, refresh, logout, service tokens, who-am-i, token checks."""
+
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crm_chassis.caller import SERVICE, USER, Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument, Unauthenticated
-
 from crm_identity.domain import sessions
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.throttling import CLIENT_SECRET, PASSWORD
 from crm_identity.domain.users import User, email_key, token_accepted
 from crm_identity.service_layer import signing_keys, throttle
-from crm_identity.service_layer.authorization import SERVICE, USER, Caller, require_authenticated
 from crm_identity.service_layer.dependencies import Dependencies
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 BAD_CREDENTIALS = "wrong e-mail or password, or the account is deactivated"
 BAD_CLIENT = "unknown client id or wrong client secret"
@@ -27,26 +28,56 @@ class Tokens:
     refresh_expires_at: dt.datetime | None = None
 
 
-def _access_token(deps: Dependencies, uow, *, subject_id: str, kind: str, roles, departments,
-                  display_name: str) -> tuple[str, dt.datetime]:
+def _access_token(
+    deps: Dependencies,
+    uow: IdentityUnitOfWork,
+    *,
+    subject_id: str,
+    kind: str,
+    roles: Iterable[str],
+    departments: Iterable[str],
+    display_name: str,
+) -> tuple[str, dt.datetime]:
     key = signing_keys.active_key_in(uow)
-    return deps.tokens.issue(key, subject_id=subject_id, kind=kind, roles=sorted(roles),
-                             departments=sorted(departments), display_name=display_name,
-                             ttl_seconds=deps.config.access_token_ttl_seconds)
+    return deps.tokens.issue(
+        key,
+        subject_id=subject_id,
+        kind=kind,
+        roles=sorted(roles),
+        departments=sorted(departments),
+        display_name=display_name,
+        ttl_seconds=deps.config.access_token_ttl_seconds,
+    )
 
 
-def _user_tokens(deps: Dependencies, uow, user: User, now: dt.datetime, *,
-                 family_id: str | None = None, family_expires_at: dt.datetime | None = None
-                 ) -> Tokens:
+def _user_tokens(
+    deps: Dependencies,
+    uow: IdentityUnitOfWork,
+    user: User,
+    now: dt.datetime,
+    *,
+    family_id: str | None = None,
+    family_expires_at: dt.datetime | None = None,
+) -> Tokens:
     refresh, value = RefreshToken.issue(
-        id=uuid.uuid4().hex, family_id=family_id or uuid.uuid4().hex, user_id=user.id, now=now,
+        id=deps.ids.new_id(),
+        family_id=family_id or deps.ids.new_id(),
+        user_id=user.id,
+        now=now,
         ttl=dt.timedelta(seconds=deps.config.refresh_token_ttl_seconds),
-        family_expires_at=family_expires_at or
-        now + dt.timedelta(seconds=deps.config.refresh_family_max_seconds))
+        family_expires_at=family_expires_at
+        or now + dt.timedelta(seconds=deps.config.refresh_family_max_seconds),
+    )
     uow.sessions.add(refresh)
     access, access_expires = _access_token(
-        deps, uow, subject_id=user.id, kind=USER, roles=user.roles, departments=user.departments,
-        display_name=user.display_name)
+        deps,
+        uow,
+        subject_id=user.id,
+        kind=USER,
+        roles=user.roles,
+        departments=user.departments,
+        display_name=user.display_name,
+    )
     return Tokens(access, access_expires, value, refresh.expires_at)
 
 
@@ -93,24 +124,35 @@ def refresh(deps: Dependencies, refresh_token: str) -> Tokens:
         if state == sessions.REUSED:
             uow.sessions.revoke_family(token.family_id, now)
             uow.commit()
-            raise Unauthenticated("refresh token was already used: every session of that sign-in "
-                                  "is revoked to protect the account; log in again")
+            raise Unauthenticated(
+                "refresh token was already used: every session of that sign-in "
+                "is revoked to protect the account; log in again"
+            )
         if state != sessions.VALID:
             raise Unauthenticated(f"refresh token {state}; log in again")
         user = uow.users.get(token.user_id)
         if user is None or not user.is_active or token.issued_at < user.tokens_valid_after:
             uow.sessions.revoke_family(token.family_id, now)
             uow.commit()
-            raise Unauthenticated("this session has ended (account deactivated or password "
-                                  "changed); log in again")
+            raise Unauthenticated(
+                "this session has ended (account deactivated or password changed); log in again"
+            )
         if not uow.sessions.mark_used(token.id, now):
             # A concurrent refresh consumed it between our read and our write: a replay.
             uow.sessions.revoke_family(token.family_id, now)
             uow.commit()
-            raise Unauthenticated("refresh token was already used: every session of that sign-in "
-                                  "is revoked to protect the account; log in again")
-        tokens = _user_tokens(deps, uow, user, now, family_id=token.family_id,
-                              family_expires_at=token.family_expires_at)
+            raise Unauthenticated(
+                "refresh token was already used: every session of that sign-in "
+                "is revoked to protect the account; log in again"
+            )
+        tokens = _user_tokens(
+            deps,
+            uow,
+            user,
+            now,
+            family_id=token.family_id,
+            family_expires_at=token.family_expires_at,
+        )
         uow.commit()
     return tokens
 
@@ -126,8 +168,9 @@ def logout(deps: Dependencies, refresh_token: str) -> None:
             uow.commit()
 
 
-def issue_service_token(deps: Dependencies, client_id: str, client_secret: str,
-                        client_address: str = "") -> Tokens:
+def issue_service_token(
+    deps: Dependencies, client_id: str, client_secret: str, client_address: str = ""
+) -> Tokens:
     if not client_id:
         raise InvalidArgument("client id is required", field="client_id")
     if not client_secret:
@@ -145,9 +188,15 @@ def issue_service_token(deps: Dependencies, client_id: str, client_secret: str,
         throttle.clear_failures(uow, CLIENT_SECRET, client_id, client_address)
         uow.commit()
     with deps.uow() as uow:
-        access, expires = _access_token(deps, uow, subject_id=account.client_id, kind=SERVICE,
-                                        roles=account.roles, departments=(),
-                                        display_name=account.display_name)
+        access, expires = _access_token(
+            deps,
+            uow,
+            subject_id=account.client_id,
+            kind=SERVICE,
+            roles=account.roles,
+            departments=(),
+            display_name=account.display_name,
+        )
     return Tokens(access, expires)
 
 
@@ -169,17 +218,24 @@ def who_am_i(deps: Dependencies, caller: Caller | None) -> WhoAmI:
             account = uow.service_accounts.get(caller.subject_id)
             if account is None:
                 raise Unauthenticated("the service account of this token no longer exists")
-            return WhoAmI(SERVICE, account.client_id, "", account.display_name,
-                          sorted(account.roles), [])
+            return WhoAmI(
+                SERVICE, account.client_id, "", account.display_name, sorted(account.roles), []
+            )
         user = uow.users.get(caller.subject_id)
     if user is None or not user.is_active:
         raise Unauthenticated("the user of this token no longer exists or is deactivated")
-    return WhoAmI(USER, user.id, user.email, user.display_name, sorted(user.roles),
-                  sorted(user.departments))
+    return WhoAmI(
+        USER, user.id, user.email, user.display_name, sorted(user.roles), sorted(user.departments)
+    )
 
 
-def token_still_valid(deps: Dependencies, kind: str, subject_id: str,
-                      issued_at: dt.datetime | None, roles=frozenset()) -> bool:
+def token_still_valid(
+    deps: Dependencies,
+    kind: str,
+    subject_id: str,
+    issued_at: dt.datetime | None,
+    roles: Iterable[str] = frozenset(),
+) -> bool:
     """Per-call revocation check: one read by primary key (user) or of the service account.
 
     A service token is refused once its account lost a role the token names (the roles were

@@ -1,39 +1,53 @@
 """First start: create the first administrator when there is none, and the service accounts the
 deployment names with their secrets (both idempotent)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, InvalidArgument
-
-from crm_identity.domain.service_accounts import (ServiceAccount, validate_name,
-                                                  validate_service_roles)
+from crm_identity.domain.service_accounts import (
+    ServiceAccount,
+    validate_name,
+    validate_service_roles,
+)
 from crm_identity.domain.users import User
 from crm_identity.service_layer import users
-from crm_identity.service_layer.authorization import Caller
+from crm_identity.service_layer.authorization import ADMIN
 from crm_identity.service_layer.dependencies import Dependencies
 
 COMPONENT = "identity.bootstrap"
 
 
-def bootstrap_admin(deps: Dependencies, *, email: str, password: str, display_name: str = ""
-                    ) -> User | None:
+def bootstrap_admin(
+    deps: Dependencies, *, email: str, password: str, display_name: str = ""
+) -> User | None:
     """Create an admin from the given credentials unless an active admin already exists.
 
     Returns the new user, or None when nothing had to be done. Running it on every start is
     safe: with an admin present (or the e-mail taken by a concurrent start) it does nothing.
     """
     if not email or not password:
-        raise InvalidArgument("bootstrap admin needs CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL and "
-                              "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD",
-                              field="bootstrap_admin_email")
+        raise InvalidArgument(
+            "bootstrap admin needs CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL and "
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD",
+            field="bootstrap_admin_email",
+        )
     with deps.uow() as uow:
         if uow.users.any_admin():
             return None
     try:
-        return users.create_user(deps, Caller.system(COMPONENT), email=email,
-                                 display_name=display_name or "Administrator", password=password,
-                                 departments=(), roles=("admin",))
+        # The platform creates the first administrator with an administrator's right.
+        return users.create_user(
+            deps,
+            Caller.system(COMPONENT, roles=frozenset({ADMIN})),
+            email=email,
+            display_name=display_name or "Administrator",
+            password=password,
+            departments=(),
+            roles=(ADMIN,),
+        )
     except AlreadyExists:
         return None
 
@@ -43,15 +57,16 @@ class BootstrapAccount:
     name: str
     client_id: str
     secret: str
-    roles: frozenset[str] | None   # None: the deployment does not say (existing roles are kept)
+    roles: frozenset[str] | None  # None: the deployment does not say (existing roles are kept)
 
 
 def _roles(raw: str, where: str) -> frozenset[str]:
     try:
         return validate_service_roles(filter(None, raw.split("+")))
     except InvalidArgument as exc:
-        raise InvalidArgument(f"{where}: {exc.message}",
-                              field="bootstrap_service_accounts") from None
+        raise InvalidArgument(
+            f"{where}: {exc.message}", field="bootstrap_service_accounts"
+        ) from None
 
 
 def parse_service_roles(spec: str) -> dict[str, frozenset[str]]:
@@ -61,9 +76,11 @@ def parse_service_roles(spec: str) -> dict[str, frozenset[str]]:
     for number, entry in enumerate(filter(None, (e.strip() for e in (spec or "").split(","))), 1):
         name, colon, names = entry.partition(":")
         if not colon:
-            raise InvalidArgument(f"CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES entry {number} must be "
-                                  "name:role+role (roles may be empty)",
-                                  field="bootstrap_service_roles")
+            raise InvalidArgument(
+                f"CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES entry {number} must be "
+                "name:role+role (roles may be empty)",
+                field="bootstrap_service_roles",
+            )
         roles[validate_name(name)] = _roles(names, f"service account {name}")
     return roles
 
@@ -84,7 +101,8 @@ def parse_service_accounts(spec: str, roles_spec: str = "") -> list[BootstrapAcc
             raise InvalidArgument(
                 f"CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS entry {number} must be "
                 "name:client_id:secret[:role+role] (none of the first three empty)",
-                field="bootstrap_service_accounts")
+                field="bootstrap_service_accounts",
+            )
         name, client_id, secret = parts
         validate_name(name)
         roles = by_name.get(name)
@@ -92,8 +110,10 @@ def parse_service_accounts(spec: str, roles_spec: str = "") -> list[BootstrapAcc
             secret, names = secret.rsplit(":", 1)
             roles = _roles(names, f"service account {name}")
         if len(secret) < 16:
-            raise InvalidArgument(f"service account {name}: the secret must have at least 16 "
-                                  "characters", field="bootstrap_service_accounts")
+            raise InvalidArgument(
+                f"service account {name}: the secret must have at least 16 characters",
+                field="bootstrap_service_accounts",
+            )
         accounts.append(BootstrapAccount(name, client_id, secret, roles))
     return accounts
 
@@ -104,8 +124,9 @@ class BootstrapResult:
     roles_changed: list[ServiceAccount]
 
 
-def bootstrap_service_accounts(deps: Dependencies, spec: str, roles_spec: str = ""
-                               ) -> BootstrapResult:
+def bootstrap_service_accounts(
+    deps: Dependencies, spec: str, roles_spec: str = ""
+) -> BootstrapResult:
     """Create each configured service account whose client id does not exist yet, and bring an
     existing one's roles to the configured ones (when configured). The secret of an existing
     account is not replaced (rotate it with crmctl)."""
@@ -119,14 +140,17 @@ def bootstrap_service_accounts(deps: Dependencies, spec: str, roles_spec: str = 
                     uow.commit()
                     changed.append(existing)
                 continue
-            account = ServiceAccount.create(name=entry.name,
-                                            secret_hash=deps.hasher.hash(entry.secret),
-                                            roles=entry.roles or (), now=deps.clock.now(),
-                                            client_id=entry.client_id)
+            account = ServiceAccount.create(
+                name=entry.name,
+                secret_hash=deps.hasher.hash(entry.secret),
+                roles=entry.roles or (),
+                now=deps.clock.now(),
+                client_id=entry.client_id,
+            )
             try:
                 uow.service_accounts.add(account)
                 uow.commit()
-            except AlreadyExists:   # a concurrent start created it
+            except AlreadyExists:  # a concurrent start created it
                 continue
         created.append(account)
     return BootstrapResult(created, changed)

@@ -1,4 +1,5 @@
 """Periodic clean-up the worker runs: spent refresh tokens and old failed attempts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """What the use cases need from the outside world, as small interfaces (adapters implement them)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,13 +16,9 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool:
         """True when ``password`` matches; False for a mismatch or a malformed hash."""
+
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with weaker parameters than the current ones."""
-
-
-class Clock(Protocol):
-    def now(self) -> dt.datetime:
-        """Aware UTC now."""
 
 
 class KeyFactory(Protocol):
@@ -45,9 +42,17 @@ class KeyWrapper(Protocol):
 
 
 class AccessTokenIssuer(Protocol):
-    def issue(self, key: SigningKey, *, subject_id: str, kind: str, roles: list[str],
-              departments: list[str], display_name: str, ttl_seconds: int
-              ) -> tuple[str, dt.datetime]:
+    def issue(
+        self,
+        key: SigningKey,
+        *,
+        subject_id: str,
+        kind: str,
+        roles: list[str],
+        departments: list[str],
+        display_name: str,
+        ttl_seconds: int,
+    ) -> tuple[str, dt.datetime]:
         """A signed access token and when it expires."""
 
 

@@ -1,4 +1,5 @@
 """Repository interfaces the unit of work offers (SQLAlchemy and in-memory implementations)."""
+
 from __future__ import annotations
 
 import abc
@@ -14,10 +15,10 @@ from crm_identity.domain.users import User
 
 @dataclass(frozen=True)
 class UserFilter:
-    status: str = ""          # "", "active", "deactivated"
+    status: str = ""  # "", "active", "deactivated"
     department: str = ""
     role: str = ""
-    query: str = ""           # case-insensitive substring of e-mail or display name
+    query: str = ""  # case-insensitive substring of e-mail or display name
 
 
 class UserRepository(abc.ABC):
@@ -76,13 +77,15 @@ class FailedAttemptRepository(abc.ABC):
     client id) and client address key."""
 
     @abc.abstractmethod
-    def failures_since(self, credential: str, account_key: str, since: dt.datetime
-                       ) -> list[Failure]:
+    def failures_since(
+        self, credential: str, account_key: str, since: dt.datetime
+    ) -> list[Failure]:
         """The account's failures from every address since ``since``."""
 
     @abc.abstractmethod
-    def record_failure(self, credential: str, account_key: str, address: str,
-                       at: dt.datetime) -> None: ...
+    def record_failure(
+        self, credential: str, account_key: str, address: str, at: dt.datetime
+    ) -> None: ...
 
     @abc.abstractmethod
     def clear(self, credential: str, account_key: str, address: str) -> None:

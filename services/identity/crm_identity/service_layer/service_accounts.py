@@ -1,30 +1,38 @@
 """Use cases on service accounts: create, list, change roles (all admin only)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import NotFound
-
-from crm_identity.domain.service_accounts import (ServiceAccount, new_client_secret,
-                                                  validate_name, validate_service_roles)
-from crm_identity.service_layer.authorization import Caller, require_admin
+from crm_identity.domain.service_accounts import (
+    ServiceAccount,
+    new_client_secret,
+    validate_name,
+    validate_service_roles,
+)
+from crm_identity.service_layer.authorization import require_admin
 from crm_identity.service_layer.dependencies import Dependencies
 
 
 @dataclass(frozen=True)
 class CreatedServiceAccount:
     account: ServiceAccount
-    client_secret: str   # shown once; only its hash is stored
+    client_secret: str  # shown once; only its hash is stored
 
 
-def create_service_account(deps: Dependencies, caller: Caller | None, name: str, roles=()
-                           ) -> CreatedServiceAccount:
+def create_service_account(
+    deps: Dependencies, caller: Caller | None, name: str, roles: Iterable[str] = ()
+) -> CreatedServiceAccount:
     require_admin(caller)
     validate_name(name)
     validate_service_roles(roles)
     secret = new_client_secret()
-    account = ServiceAccount.create(name=name, secret_hash=deps.hasher.hash(secret), roles=roles,
-                                    now=deps.clock.now())
+    account = ServiceAccount.create(
+        name=name, secret_hash=deps.hasher.hash(secret), roles=roles, now=deps.clock.now()
+    )
     with deps.uow() as uow:
         uow.service_accounts.add(account)
         uow.commit()
@@ -37,8 +45,9 @@ def list_service_accounts(deps: Dependencies, caller: Caller | None) -> list[Ser
         return uow.service_accounts.list()
 
 
-def set_service_account_roles(deps: Dependencies, caller: Caller | None, client_id: str, roles
-                              ) -> ServiceAccount:
+def set_service_account_roles(
+    deps: Dependencies, caller: Caller | None, client_id: str, roles: Iterable[str]
+) -> ServiceAccount:
     """Replace the roles of an account. Tokens it already holds keep their roles until they
     expire (at most 15 minutes); identity itself checks the current roles on every call."""
     require_admin(caller)
@@ -46,8 +55,7 @@ def set_service_account_roles(deps: Dependencies, caller: Caller | None, client_
     with deps.uow() as uow:
         account = uow.service_accounts.get(client_id) if client_id else None
         if account is None:
-            raise NotFound(f"no service account with client id {client_id!r}",
-                           field="client_id")
+            raise NotFound(f"no service account with client id {client_id!r}", field="client_id")
         if account.set_roles(roles):
             uow.service_accounts.update(account)
             uow.commit()

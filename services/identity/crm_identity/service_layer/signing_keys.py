@@ -1,15 +1,17 @@
 """Use cases on signing keys: ensure one is active, rotate on schedule, publish public halves,
 withdraw a compromised key at once, protect stored private keys."""
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, NotFound
-
 from crm_identity.domain.signing_keys import SigningKey, key_set_version
-from crm_identity.service_layer.authorization import Caller, require_admin
+from crm_identity.service_layer.authorization import require_admin
 from crm_identity.service_layer.dependencies import Dependencies
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 
 def ensure_active_key(deps: Dependencies) -> SigningKey:
@@ -26,15 +28,17 @@ def ensure_active_key(deps: Dependencies) -> SigningKey:
         return candidate
     except AlreadyExists:  # another process created one between our read and our insert
         with deps.uow() as uow:
-            return uow.signing_keys.active()
+            return active_key_in(uow)
 
 
-def active_key_in(uow) -> SigningKey:
+def active_key_in(uow: IdentityUnitOfWork) -> SigningKey:
     """The key that signs now, read in the caller's unit of work."""
     key = uow.signing_keys.active()
     if key is None:
-        raise FailedPrecondition("identity has no active signing key yet; the api creates one "
-                                 "at start: restart it or run the worker")
+        raise FailedPrecondition(
+            "identity has no active signing key yet; the api creates one "
+            "at start: restart it or run the worker"
+        )
     return key
 
 
@@ -73,7 +77,7 @@ class PublishedKey:
 
 @dataclass(frozen=True)
 class PublishedKeySet:
-    version: str                 # domain.signing_keys.key_set_version of the keys
+    version: str  # domain.signing_keys.key_set_version of the keys
     keys: list[PublishedKey]
 
 
@@ -84,8 +88,9 @@ def published_key_set(deps: Dependencies) -> PublishedKeySet:
     period = deps.config.key_rotation_period
     with deps.uow() as uow:
         keys = [key for key in uow.signing_keys.all() if key.verifiable(period, now)]
-    return PublishedKeySet(key_set_version(keys),
-                           [PublishedKey(key, key.verify_until(period, now)) for key in keys])
+    return PublishedKeySet(
+        key_set_version(keys), [PublishedKey(key, key.verify_until(period, now)) for key in keys]
+    )
 
 
 def verification_keys(deps: Dependencies) -> list[PublishedKey]:
@@ -106,14 +111,15 @@ def list_keys(deps: Dependencies, caller: Caller | None) -> list[KeyState]:
     period = deps.config.key_rotation_period
     with deps.uow() as uow:
         keys = uow.signing_keys.all()
-    return [KeyState(key, key.verify_until(period, now), key.verifiable(period, now))
-            for key in keys]
+    return [
+        KeyState(key, key.verify_until(period, now), key.verifiable(period, now)) for key in keys
+    ]
 
 
 @dataclass(frozen=True)
 class Withdrawal:
     withdrawn: KeyState
-    active: SigningKey
+    active: SigningKey | None  # None when the withdrawn key was the last one
 
 
 def withdraw_key(deps: Dependencies, caller: Caller | None, kid: str) -> Withdrawal:
@@ -126,8 +132,9 @@ def withdraw_key(deps: Dependencies, caller: Caller | None, kid: str) -> Withdra
     with deps.uow() as uow:
         key = uow.signing_keys.get(kid) if kid else None
         if key is None:
-            raise NotFound(f"no signing key with kid {kid!r}; list them with `crmctl keys list`",
-                           field="kid")
+            raise NotFound(
+                f"no signing key with kid {kid!r}; list them with `crmctl keys list`", field="kid"
+            )
         was_active = key.active
         if key.withdraw(now):
             uow.signing_keys.withdraw(key.kid, now)

@@ -1,12 +1,15 @@
 """identity's unit of work: one transaction over its repositories and its outbox."""
+
 from __future__ import annotations
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
-from crm_identity.service_layer.repositories import (FailedAttemptRepository,
-                                                     RefreshTokenRepository,
-                                                     ServiceAccountRepository,
-                                                     SigningKeyRepository, UserRepository)
+from crm_identity.service_layer.repositories import (
+    FailedAttemptRepository,
+    RefreshTokenRepository,
+    ServiceAccountRepository,
+    SigningKeyRepository,
+    UserRepository,
+)
 
 
 class IdentityUnitOfWork(AbstractUnitOfWork):

@@ -1,44 +1,68 @@
 """Use cases on users: create, read, list, update, (de/re)activate, departments, passwords."""
+
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
 
+from crm_chassis import paging
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
-
+from crm_chassis.paging import Page
 from crm_identity.domain import password_policy
 from crm_identity.domain.throttling import PASSWORD
-from crm_identity.domain.users import (DEPARTMENTS, ROLES, STATUSES, User, email_key,
-                                       normalise_email, validate_departments, validate_roles)
-from crm_identity.service_layer import events, throttle
-from crm_identity.service_layer.authorization import (Caller, require_admin,
-                                                      require_authenticated,
-                                                      require_directory_reader, require_user)
+from crm_identity.domain.users import (
+    DEPARTMENTS,
+    ROLES,
+    STATUSES,
+    User,
+    email_key,
+    normalise_email,
+    validate_departments,
+    validate_roles,
+)
+from crm_identity.service_layer import event_messages, throttle
+from crm_identity.service_layer.authorization import (
+    require_admin,
+    require_directory_reader,
+    require_user,
+)
 from crm_identity.service_layer.dependencies import Dependencies
 from crm_identity.service_layer.repositories import UserFilter
+from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 UPDATABLE_FIELDS = ("display_name", "email", "roles")
 MAX_REASON_LENGTH = 500
 
 
-def _load(uow, user_id: str) -> User:
+def _load(uow: IdentityUnitOfWork, user_id: str) -> User:
     user = uow.users.get(user_id) if user_id else None
     if user is None:
         raise NotFound(f"no user with id {user_id!r}", field="id")
     return user
 
 
-def create_user(deps: Dependencies, caller: Caller | None, *, email: str, display_name: str,
-                password: str, departments=(), roles=()) -> User:
+def create_user(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    departments: Iterable[str] = (),
+    roles: Iterable[str] = (),
+) -> User:
     caller = require_admin(caller)
     now = deps.clock.now()
     # Validate every field before the slow hash, so a form shows its problems at once.
-    user = User.create(id=uuid.uuid4().hex, email=email, display_name=display_name,
-                       password_hash="", departments=departments, roles=roles, now=now)
+    user = User.create(
+        id=deps.ids.new_id(),
+        email=email,
+        display_name=display_name,
+        password_hash="",
+        departments=departments,
+        roles=roles,
+        now=now,
+    )
     password_policy.check(password, email=user.email)
     with deps.uow() as uow:
         if uow.users.get_by_email(user.email_key) is not None:
@@ -46,7 +70,9 @@ def create_user(deps: Dependencies, caller: Caller | None, *, email: str, displa
     user.password_hash = deps.hasher.hash(password)
     with deps.uow() as uow:
         uow.users.add(user)  # the unique e-mail key settles a concurrent create
-        events.emit_user_event(uow, events.USER_CREATED, events.user_created(user), user, caller)
+        event_messages.emit_user_event(
+            uow, event_messages.USER_CREATED, event_messages.user_created(user), user, caller
+        )
         uow.commit()
     return user
 
@@ -57,34 +83,20 @@ def get_user(deps: Dependencies, caller: Caller | None, user_id: str) -> User:
         return _load(uow, user_id)
 
 
-@dataclass(frozen=True)
-class UserPage:
-    users: list[User]
-    next_cursor: str
-
-
-def _decode_cursor(cursor: str) -> str:
-    if not cursor:
-        return ""
-    try:
-        padded = cursor.encode() + b"=" * (-len(cursor) % 4)
-        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidArgument("page cursor is not one this service returned; start again with "
-                              "an empty cursor", field="page.cursor") from None
-
-
-def _encode_cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).rstrip(b"=").decode()
-
-
-def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0, cursor: str = "",
-               status: str = "", department: str = "", role: str = "", query: str = ""
-               ) -> UserPage:
+def list_users(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    page_size: int = 0,
+    cursor: str = "",
+    status: str = "",
+    department: str = "",
+    role: str = "",
+    query: str = "",
+) -> Page[User]:
+    """Users by e-mail; the cursor holds the e-mail key of the last user of the previous page."""
     require_directory_reader(caller)
-    if page_size < 0 or page_size > MAX_PAGE_SIZE:
-        raise InvalidArgument(f"page size must be 1..{MAX_PAGE_SIZE} (0 = {DEFAULT_PAGE_SIZE})",
-                              field="page.page_size")
+    paging.page_size(page_size)  # refused before anything is read
     if status and status not in STATUSES:
         raise InvalidArgument(f"unknown status {status!r}", field="status")
     if department:
@@ -93,66 +105,94 @@ def list_users(deps: Dependencies, caller: Caller | None, *, page_size: int = 0,
         validate_roles([role], "role")
     if len(query) > 200:
         raise InvalidArgument("query is longer than 200 characters", field="query")
-    limit = page_size or DEFAULT_PAGE_SIZE
-    after = _decode_cursor(cursor)
+    wanted = UserFilter(status=status, department=department, role=role, query=query.strip())
+
+    def fetch(after: tuple[paging.KeyPart, ...] | None, limit: int) -> list[User]:
+        return uow.users.list(wanted, str(after[0]) if after else "", limit)
+
     with deps.uow() as uow:
-        rows = uow.users.list(UserFilter(status=status, department=department, role=role,
-                                         query=query.strip()), after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return UserPage(users=rows, next_cursor=_encode_cursor(rows[-1].email_key) if more else "")
+        return paging.fetch_page(fetch, lambda user: (user.email_key,), page_size, cursor)
 
 
-def update_user(deps: Dependencies, caller: Caller | None, user_id: str, *, fields: list[str],
-                email: str = "", display_name: str = "", roles=(), expected_version: int = 0
-                ) -> User:
+def update_user(
+    deps: Dependencies,
+    caller: Caller | None,
+    user_id: str,
+    *,
+    fields: list[str],
+    email: str = "",
+    display_name: str = "",
+    roles: Iterable[str] = (),
+    expected_version: int = 0,
+) -> User:
     caller = require_admin(caller)
     if not fields:
-        raise InvalidArgument("update_mask names no field; give any of "
-                              f"{', '.join(UPDATABLE_FIELDS)}", field="update_mask")
+        raise InvalidArgument(
+            f"update_mask names no field; give any of {', '.join(UPDATABLE_FIELDS)}",
+            field="update_mask",
+        )
     unknown = sorted(set(fields) - set(UPDATABLE_FIELDS))
     if unknown:
-        raise InvalidArgument(f"update_mask names field(s) that cannot be changed here: "
-                              f"{', '.join(unknown)}; allowed: {', '.join(UPDATABLE_FIELDS)} "
-                              "(departments: SetUserDepartments, status: Deactivate/Reactivate, "
-                              "password: ResetPassword)", field="update_mask")
+        raise InvalidArgument(
+            f"update_mask names field(s) that cannot be changed here: "
+            f"{', '.join(unknown)}; allowed: {', '.join(UPDATABLE_FIELDS)} "
+            "(departments: SetUserDepartments, status: Deactivate/Reactivate, "
+            "password: ResetPassword)",
+            field="update_mask",
+        )
     with deps.uow() as uow:
         user = _load(uow, user_id)
         user.check_version(expected_version)
         previous = user.version
-        before = events.profile(user.email, user.display_name, user.roles)
+        before = event_messages.profile(user.email, user.display_name, user.roles)
         if "roles" in fields and user.id == caller.subject_id and "admin" not in roles:
             # Keeps at least one administrator: the one acting (self-deactivation is refused too).
-            raise InvalidArgument("you cannot remove your own admin role; ask another "
-                                  "administrator", field="user.roles")
+            raise InvalidArgument(
+                "you cannot remove your own admin role; ask another administrator",
+                field="user.roles",
+            )
         try:
-            if "email" in fields and email_key(email) != user.email_key:
-                if uow.users.get_by_email(email_key(normalise_email(email))) is not None:
-                    raise AlreadyExists(f"another user already has e-mail {email.strip()}",
-                                        field="user.email")
+            if (
+                "email" in fields
+                and email_key(email) != user.email_key
+                and uow.users.get_by_email(email_key(normalise_email(email))) is not None
+            ):
+                raise AlreadyExists(
+                    f"another user already has e-mail {email.strip()}", field="user.email"
+                )
             changed = user.update_profile(
-                now=deps.clock.now(), email=email if "email" in fields else None,
+                now=deps.clock.now(),
+                email=email if "email" in fields else None,
                 display_name=display_name if "display_name" in fields else None,
-                roles=roles if "roles" in fields else None)
-        except InvalidArgument as exc:   # name the field as the request does: user.<field>
+                roles=roles if "roles" in fields else None,
+            )
+        except InvalidArgument as exc:  # name the field as the request does: user.<field>
             raise InvalidArgument(exc.message, field=f"user.{exc.field}") from None
         if changed:
             uow.users.update(user, previous)
-            events.emit_user_event(uow, events.USER_UPDATED,
-                                   events.user_updated(user, changed, before), user, caller)
+            event_messages.emit_user_event(
+                uow,
+                event_messages.USER_UPDATED,
+                event_messages.user_updated(user, changed, before),
+                user,
+                caller,
+            )
             uow.commit()
         return user
 
 
-def deactivate_user(deps: Dependencies, caller: Caller | None, user_id: str, reason: str = ""
-                    ) -> User:
+def deactivate_user(
+    deps: Dependencies, caller: Caller | None, user_id: str, reason: str = ""
+) -> User:
     caller = require_admin(caller)
     if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidArgument(f"reason is longer than {MAX_REASON_LENGTH} characters",
-                              field="reason")
+        raise InvalidArgument(
+            f"reason is longer than {MAX_REASON_LENGTH} characters", field="reason"
+        )
     if caller.subject_id == user_id:
-        raise InvalidArgument("you cannot deactivate yourself; ask another administrator",
-                              field="id")
+        raise InvalidArgument(
+            "you cannot deactivate yourself; ask another administrator", field="id"
+        )
     with deps.uow() as uow:
         user = _load(uow, user_id)
         previous = user.version
@@ -160,8 +200,13 @@ def deactivate_user(deps: Dependencies, caller: Caller | None, user_id: str, rea
         if user.deactivate(now):
             uow.users.update(user, previous)
             uow.sessions.revoke_all_of_user(user.id, now)
-            events.emit_user_event(uow, events.USER_DEACTIVATED,
-                                   events.user_deactivated(user, reason.strip()), user, caller)
+            event_messages.emit_user_event(
+                uow,
+                event_messages.USER_DEACTIVATED,
+                event_messages.user_deactivated(user, reason.strip()),
+                user,
+                caller,
+            )
             uow.commit()
         return user
 
@@ -173,14 +218,20 @@ def reactivate_user(deps: Dependencies, caller: Caller | None, user_id: str) -> 
         previous = user.version
         user.reactivate(deps.clock.now())
         uow.users.update(user, previous)
-        events.emit_user_event(uow, events.USER_REACTIVATED, events.user_reactivated(user),
-                               user, caller)
+        event_messages.emit_user_event(
+            uow,
+            event_messages.USER_REACTIVATED,
+            event_messages.user_reactivated(user),
+            user,
+            caller,
+        )
         uow.commit()
         return user
 
 
-def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str, departments
-                         ) -> User:
+def set_user_departments(
+    deps: Dependencies, caller: Caller | None, user_id: str, departments: Iterable[str]
+) -> User:
     caller = require_admin(caller)
     with deps.uow() as uow:
         user = _load(uow, user_id)
@@ -189,15 +240,25 @@ def set_user_departments(deps: Dependencies, caller: Caller | None, user_id: str
         if change is not None:
             added, removed = change
             uow.users.update(user, previous)
-            events.emit_user_event(
-                uow, events.USER_DEPARTMENTS_CHANGED,
-                events.user_departments_changed(user, before, added, removed), user, caller)
+            event_messages.emit_user_event(
+                uow,
+                event_messages.USER_DEPARTMENTS_CHANGED,
+                event_messages.user_departments_changed(user, before, added, removed),
+                user,
+                caller,
+            )
             uow.commit()
         return user
 
 
-def _set_password(deps: Dependencies, caller: Caller, user_id: str, new_hash: str,
-                  reset_by_admin: bool, expected_version: int | None = None) -> User:
+def _set_password(
+    deps: Dependencies,
+    caller: Caller,
+    user_id: str,
+    new_hash: str,
+    reset_by_admin: bool,
+    expected_version: int | None = None,
+) -> User:
     with deps.uow() as uow:
         user = _load(uow, user_id)
         if expected_version is not None:
@@ -207,14 +268,20 @@ def _set_password(deps: Dependencies, caller: Caller, user_id: str, new_hash: st
         user.set_password_hash(new_hash, now)
         uow.users.update(user, previous)
         uow.sessions.revoke_all_of_user(user.id, now)
-        events.emit_user_event(uow, events.USER_PASSWORD_CHANGED,
-                               events.user_password_changed(user, reset_by_admin), user, caller)
+        event_messages.emit_user_event(
+            uow,
+            event_messages.USER_PASSWORD_CHANGED,
+            event_messages.user_password_changed(user, reset_by_admin),
+            user,
+            caller,
+        )
         uow.commit()
         return user
 
 
-def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_password: str
-                   ) -> User:
+def reset_password(
+    deps: Dependencies, caller: Caller | None, user_id: str, new_password: str
+) -> User:
     caller = require_admin(caller)
     with deps.uow() as uow:
         user = _load(uow, user_id)
@@ -222,8 +289,13 @@ def reset_password(deps: Dependencies, caller: Caller | None, user_id: str, new_
     return _set_password(deps, caller, user_id, deps.hasher.hash(new_password), True)
 
 
-def change_own_password(deps: Dependencies, caller: Caller | None, current_password: str,
-                        new_password: str, client_address: str = "") -> User:
+def change_own_password(
+    deps: Dependencies,
+    caller: Caller | None,
+    current_password: str,
+    new_password: str,
+    client_address: str = "",
+) -> User:
     caller = require_user(caller)
     if not current_password:
         raise InvalidArgument("current password is required", field="current_password")
@@ -235,12 +307,12 @@ def change_own_password(deps: Dependencies, caller: Caller | None, current_passw
         throttle.record_failure(deps, PASSWORD, user.email_key, client_address)
         raise InvalidArgument("current password is wrong", field="current_password")
     if new_password == current_password:
-        raise InvalidArgument("new password must differ from the current one",
-                              field="new_password")
+        raise InvalidArgument("new password must differ from the current one", field="new_password")
     password_policy.check(new_password, email=user.email, field="new_password")
     # expected_version: a concurrent reset by an administrator wins over this change.
-    return _set_password(deps, caller, user.id, deps.hasher.hash(new_password), False,
-                         expected_version=user.version)
+    return _set_password(
+        deps, caller, user.id, deps.hasher.hash(new_password), False, expected_version=user.version
+    )
 
 
 def list_departments(caller: Caller | None) -> list[tuple[str, str]]:

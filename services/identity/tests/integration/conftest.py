@@ -1,5 +1,6 @@
 """Integration fixtures: one throw-away PostgreSQL database migrated to head, and identity's api
 served by the real chassis gRPC server (interceptors, auth, error mapping) on a free port."""
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,6 @@ from sqlalchemy import create_engine
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_chassis.testing import database_fixtures
-
 from crm_identity import migrate
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
 from crm_identity.entrypoints import api
@@ -21,7 +21,7 @@ from crm_identity.entrypoints.wiring import build_dependencies
 ADMIN_EMAIL = "root.admin@example.com"
 ADMIN_PASSWORD = "integration admin passphrase"
 PASSWORD = "violet tractor hums at dawn"
-KEY_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()   # test-only
+KEY_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()  # test-only
 
 
 database_url, engine = database_fixtures("identity", migrate.upgrade, pool_size=2)
@@ -29,12 +29,18 @@ database_url, engine = database_fixtures("identity", migrate.upgrade, pool_size=
 
 @pytest.fixture(scope="session")
 def settings(database_url):
-    return IdentitySettings.load("identity", env={}, database_url=database_url, grpc_port=0,
-                                 metrics_port=0, shutdown_grace_seconds=0.5,
-                                 bootstrap_admin_email=ADMIN_EMAIL,
-                                 bootstrap_admin_password=ADMIN_PASSWORD,
-                                 bootstrap_admin_name="Root Admin",
-                                 key_encryption_key=KEY_ENCRYPTION_KEY)
+    return IdentitySettings.load(
+        "identity",
+        env={},
+        database_url=database_url,
+        grpc_port=0,
+        metrics_port=0,
+        shutdown_grace_seconds=0.5,
+        bootstrap_admin_email=ADMIN_EMAIL,
+        bootstrap_admin_password=ADMIN_PASSWORD,
+        bootstrap_admin_name="Root Admin",
+        key_encryption_key=KEY_ENCRYPTION_KEY,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +92,22 @@ def admin_token(client):
 @pytest.fixture
 def new_user(client, admin_token):
     """Creates a user with a unique e-mail; returns (user, password)."""
+
     def make(departments=(), roles=(), password=PASSWORD):
         email = f"user-{uuid.uuid4().hex[:10]}@example.com"
-        user = client.call(client.users.CreateUser, users_pb2.CreateUserRequest(
-            email=email, display_name="Integration User", password=password,
-            departments=list(departments), roles=list(roles)), admin_token)
+        user = client.call(
+            client.users.CreateUser,
+            users_pb2.CreateUserRequest(
+                email=email,
+                display_name="Integration User",
+                password=password,
+                departments=list(departments),
+                roles=list(roles),
+            ),
+            admin_token,
+        )
         return user, password
+
     return make
 
 

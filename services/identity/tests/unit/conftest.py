@@ -1,4 +1,5 @@
 """Fakes for identity's unit tests: in-memory repositories, unit of work, hasher, clock, keys."""
+
 from __future__ import annotations
 
 import copy
@@ -7,17 +8,16 @@ import itertools
 
 import pytest
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.throttling import Failure
-from crm_identity.service_layer import repositories as ports
-from crm_identity.service_layer.authorization import Caller
+from crm_identity.service_layer import repositories
 from crm_identity.service_layer.dependencies import AuthConfig, Dependencies
 from crm_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
-T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 STRONG = "violet tractor hums at dawn"
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}), display_name="Ada Admin")
 PLAIN = Caller("user-1", display_name="Pat Plain")
@@ -31,7 +31,7 @@ class Store:
         self.accounts, self.keys = {}, {}
 
 
-class FakeUsers(ports.UserRepository):
+class FakeUsers(repositories.UserRepository):
     def __init__(self, store):
         self.s = store
 
@@ -44,8 +44,9 @@ class FakeUsers(ports.UserRepository):
         return copy.deepcopy(self.s.users.get(user_id))
 
     def get_by_email(self, email_key):
-        return next((copy.deepcopy(u) for u in self.s.users.values() if u.email_key == email_key),
-                    None)
+        return next(
+            (copy.deepcopy(u) for u in self.s.users.values() if u.email_key == email_key), None
+        )
 
     def update(self, user, previous_version):
         if self.s.users[user.id].version != previous_version:
@@ -56,12 +57,19 @@ class FakeUsers(ports.UserRepository):
 
     def list(self, filter, after_email_key, limit):
         rows = sorted(self.s.users.values(), key=lambda u: u.email_key)
-        rows = [u for u in rows if u.email_key > after_email_key
-                and (not filter.status or u.status == filter.status)
-                and (not filter.department or filter.department in u.departments)
-                and (not filter.role or filter.role in u.roles)
-                and (not filter.query or filter.query.lower() in u.email_key
-                     or filter.query.lower() in u.display_name.lower())]
+        rows = [
+            u
+            for u in rows
+            if u.email_key > after_email_key
+            and (not filter.status or u.status == filter.status)
+            and (not filter.department or filter.department in u.departments)
+            and (not filter.role or filter.role in u.roles)
+            and (
+                not filter.query
+                or filter.query.lower() in u.email_key
+                or filter.query.lower() in u.display_name.lower()
+            )
+        ]
         return copy.deepcopy(rows[:limit])
 
     def token_state(self, user_id):
@@ -72,7 +80,7 @@ class FakeUsers(ports.UserRepository):
         return any(u.is_admin and u.is_active for u in self.s.users.values())
 
 
-class FakeTokens(ports.RefreshTokenRepository):
+class FakeTokens(repositories.RefreshTokenRepository):
     def __init__(self, store):
         self.s = store
 
@@ -80,8 +88,9 @@ class FakeTokens(ports.RefreshTokenRepository):
         self.s.tokens[token.id] = copy.deepcopy(token)
 
     def get_by_hash(self, token_hash):
-        return next((copy.deepcopy(t) for t in self.s.tokens.values()
-                     if t.token_hash == token_hash), None)
+        return next(
+            (copy.deepcopy(t) for t in self.s.tokens.values() if t.token_hash == token_hash), None
+        )
 
     def mark_used(self, token_id, now):
         token = self.s.tokens[token_id]
@@ -109,21 +118,27 @@ class FakeTokens(ports.RefreshTokenRepository):
         return len(gone)
 
 
-class FakeAttempts(ports.FailedAttemptRepository):
+class FakeAttempts(repositories.FailedAttemptRepository):
     def __init__(self, store):
         self.s = store
 
     def failures_since(self, credential, account_key, since):
-        return sorted((Failure(at, address) for c, key, address, at in self.s.failures
-                       if (c, key) == (credential, account_key) and at >= since),
-                      key=lambda f: f.at)
+        return sorted(
+            (
+                Failure(at, address)
+                for c, key, address, at in self.s.failures
+                if (c, key) == (credential, account_key) and at >= since
+            ),
+            key=lambda f: f.at,
+        )
 
     def record_failure(self, credential, account_key, address, at):
         self.s.failures.append((credential, account_key, address, at))
 
     def clear(self, credential, account_key, address):
-        self.s.failures = [f for f in self.s.failures
-                           if f[:3] != (credential, account_key, address)]
+        self.s.failures = [
+            f for f in self.s.failures if f[:3] != (credential, account_key, address)
+        ]
 
     def prune(self, before):
         kept = [f for f in self.s.failures if f[3] >= before]
@@ -131,7 +146,7 @@ class FakeAttempts(ports.FailedAttemptRepository):
         return gone
 
 
-class FakeAccounts(ports.ServiceAccountRepository):
+class FakeAccounts(repositories.ServiceAccountRepository):
     def __init__(self, store):
         self.s = store
 
@@ -142,14 +157,15 @@ class FakeAccounts(ports.ServiceAccountRepository):
         return copy.deepcopy(self.s.accounts.get(client_id))
 
     def list(self):
-        return sorted(copy.deepcopy(list(self.s.accounts.values())),
-                      key=lambda a: (a.name, a.client_id))
+        return sorted(
+            copy.deepcopy(list(self.s.accounts.values())), key=lambda a: (a.name, a.client_id)
+        )
 
     def update(self, account):
         self.s.accounts[account.client_id] = copy.deepcopy(account)
 
 
-class FakeKeys(ports.SigningKeyRepository):
+class FakeKeys(repositories.SigningKeyRepository):
     def __init__(self, store):
         self.s = store
 
@@ -162,8 +178,9 @@ class FakeKeys(ports.SigningKeyRepository):
         return next((copy.deepcopy(k) for k in self.s.keys.values() if k.active), None)
 
     def all(self):
-        return sorted(copy.deepcopy(list(self.s.keys.values())), key=lambda k: k.created_at,
-                      reverse=True)
+        return sorted(
+            copy.deepcopy(list(self.s.keys.values())), key=lambda k: k.created_at, reverse=True
+        )
 
     def retire(self, kid, at):
         key = self.s.keys.get(kid)
@@ -187,7 +204,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, IdentityUnitOfWork):
 
     def __init__(self, store, events):
         super().__init__()
-        self.emitted = events   # shared list: every committed event of the test
+        self.emitted = events  # shared list: every committed event of the test
         self.users, self.sessions = FakeUsers(store), FakeTokens(store)
         self.failed_attempts, self.service_accounts = FakeAttempts(store), FakeAccounts(store)
         self.signing_keys = FakeKeys(store)
@@ -227,8 +244,9 @@ class FakeKeyFactory:
 
     def new_key(self, now):
         n = next(self.counter)
-        return SigningKey(kid=f"kid-{n}", private_key_pem=f"priv-{n}", public_key_pem=f"pub-{n}",
-                          created_at=now)
+        return SigningKey(
+            kid=f"kid-{n}", private_key_pem=f"priv-{n}", public_key_pem=f"pub-{n}", created_at=now
+        )
 
 
 class FakeTokenIssuer:
@@ -237,10 +255,20 @@ class FakeTokenIssuer:
         self.issued = []
 
     def issue(self, key, *, subject_id, kind, roles, departments, display_name, ttl_seconds):
-        self.issued.append(dict(kid=key.kid, subject_id=subject_id, kind=kind, roles=roles,
-                                departments=departments, display_name=display_name))
-        return (f"at.{key.kid}.{subject_id}.{len(self.issued)}",
-                self.clock.now() + dt.timedelta(seconds=ttl_seconds))
+        self.issued.append(
+            dict(
+                kid=key.kid,
+                subject_id=subject_id,
+                kind=kind,
+                roles=roles,
+                departments=departments,
+                display_name=display_name,
+            )
+        )
+        return (
+            f"at.{key.kid}.{subject_id}.{len(self.issued)}",
+            self.clock.now() + dt.timedelta(seconds=ttl_seconds),
+        )
 
 
 class FakeMonitor:
@@ -264,22 +292,36 @@ class Harness:
         self.store, self.events = Store(), []
         self.clock, self.hasher, self.monitor = FakeClock(), FakeHasher(), FakeMonitor()
         self.issuer = FakeTokenIssuer(self.clock)
-        self.deps = Dependencies(uow=lambda: FakeUnitOfWork(self.store, self.events),
-                                 hasher=self.hasher, clock=self.clock, keys=FakeKeyFactory(),
-                                 tokens=self.issuer, config=AuthConfig(), monitor=self.monitor)
+        self.deps = Dependencies(
+            uow=lambda: FakeUnitOfWork(self.store, self.events),
+            hasher=self.hasher,
+            clock=self.clock,
+            keys=FakeKeyFactory(),
+            tokens=self.issuer,
+            config=AuthConfig(),
+            monitor=self.monitor,
+        )
 
     def event_types(self):
         return [event_type for event_type, _ in self.events]
 
     def add_user(self, email="sam@example.com", password=STRONG, **kwargs):
         from crm_identity.service_layer import users
-        return users.create_user(self.deps, ADMIN, email=email, display_name=kwargs.pop(
-            "display_name", "Sam Seller"), password=password, **kwargs)
+
+        return users.create_user(
+            self.deps,
+            ADMIN,
+            email=email,
+            display_name=kwargs.pop("display_name", "Sam Seller"),
+            password=password,
+            **kwargs,
+        )
 
 
 @pytest.fixture
 def world() -> Harness:
     harness = Harness()
     from crm_identity.service_layer import signing_keys
+
     signing_keys.ensure_active_key(harness.deps)
     return harness

@@ -1,8 +1,14 @@
 import pytest
 
-from crm_chassis.errors import InvalidArgument, ResourceExhausted, Unauthenticated
-from crm_identity.service_layer import (authentication, bootstrap, housekeeping,
-                                        service_accounts, signing_keys, users)
+from crm_chassis.errors import InvalidArgument, Unauthenticated
+from crm_identity.service_layer import (
+    authentication,
+    bootstrap,
+    housekeeping,
+    service_accounts,
+    signing_keys,
+    users,
+)
 
 
 def test_login_returns_tokens_for_a_user_in_no_department(world):
@@ -22,7 +28,7 @@ def test_wrong_password_and_unknown_email_answer_alike_and_verify_a_hash(world):
     with pytest.raises(Unauthenticated) as unknown:
         authentication.login(world.deps, "ghost@example.com", "nope")
     assert wrong.value.message == unknown.value.message
-    assert world.hasher.verified[-1] == world.hasher.dummy_hash   # unknown: dummy verified
+    assert world.hasher.verified[-1] == world.hasher.dummy_hash  # unknown: dummy verified
     assert world.monitor.failures == ["password", "password"]
 
 
@@ -55,9 +61,9 @@ def test_refresh_rotates_and_reuse_revokes_the_family(world):
     second = authentication.refresh(world.deps, first.refresh_token)
     assert second.refresh_token != first.refresh_token
     with pytest.raises(Unauthenticated, match="already used"):
-        authentication.refresh(world.deps, first.refresh_token)        # replay of a used one
+        authentication.refresh(world.deps, first.refresh_token)  # replay of a used one
     with pytest.raises(Unauthenticated):
-        authentication.refresh(world.deps, second.refresh_token)       # family revoked
+        authentication.refresh(world.deps, second.refresh_token)  # family revoked
     assert authentication.refresh(world.deps, other_device.refresh_token).refresh_token
 
 
@@ -69,7 +75,7 @@ def test_refresh_expired_unknown_and_logout(world):
     authentication.logout(world.deps, tokens.refresh_token)
     with pytest.raises(Unauthenticated):
         authentication.refresh(world.deps, tokens.refresh_token)
-    authentication.logout(world.deps, "made-up")     # unknown: accepted silently
+    authentication.logout(world.deps, "made-up")  # unknown: accepted silently
     again = authentication.login(world.deps, "sam@example.com", world.strong)
     world.clock.advance(hours=13)
     with pytest.raises(Unauthenticated, match="expired"):
@@ -77,12 +83,14 @@ def test_refresh_expired_unknown_and_logout(world):
 
 
 def test_service_account_flow(world):
-    created = service_accounts.create_service_account(world.deps, world.admin, "territory",
-                                                      ["read_users"])
+    created = service_accounts.create_service_account(
+        world.deps, world.admin, "territory", ["read_users"]
+    )
     stored = world.store.accounts[created.account.client_id]
     assert stored.secret_hash == f"fake-v1${created.client_secret}"
-    tokens = authentication.issue_service_token(world.deps, created.account.client_id,
-                                                created.client_secret)
+    tokens = authentication.issue_service_token(
+        world.deps, created.account.client_id, created.client_secret
+    )
     assert tokens.refresh_token == "" and world.issuer.issued[-1]["kind"] == "service"
     with pytest.raises(Unauthenticated):
         authentication.issue_service_token(world.deps, created.account.client_id, "wrong")
@@ -106,18 +114,22 @@ def test_token_still_valid_follows_deactivation_and_password_reset(world):
 
 
 def test_who_am_i_reads_the_current_state(world):
-    from crm_identity.service_layer.authorization import Caller
+    from crm_chassis.caller import Caller
+
     user = world.add_user(departments=["sales"])
     who = authentication.who_am_i(world.deps, Caller(user.id))
     assert (who.email, who.departments, who.kind) == ("sam@example.com", ["sales"], "user")
 
 
 def test_bootstrap_admin_is_idempotent(world):
-    first = bootstrap.bootstrap_admin(world.deps, email="root@example.com",
-                                      password=world.strong, display_name="Root")
+    first = bootstrap.bootstrap_admin(
+        world.deps, email="root@example.com", password=world.strong, display_name="Root"
+    )
     assert first is not None and first.roles == frozenset({"admin"})
-    assert bootstrap.bootstrap_admin(world.deps, email="root@example.com",
-                                     password=world.strong) is None
+    assert (
+        bootstrap.bootstrap_admin(world.deps, email="root@example.com", password=world.strong)
+        is None
+    )
     assert world.event_types() == ["user_created"]
     assert world.events[0][1].meta.actor.id == "identity.bootstrap"
 
@@ -155,17 +167,19 @@ def test_bootstrap_service_accounts_creates_missing_ones_once(world):
     assert tokens.access_token
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("leads:svc-leads-local", "entry 1 must be name:client_id:secret"),
-    ("leads::secret-long-enough", "entry 1 must be name:client_id:secret"),
-    ("Bad Name:svc-x:secret-long-enough", "service account name must be"),
-    ("leads:svc-leads-local:short", "at least 16 characters"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("leads:svc-leads-local", "entry 1 must be name:client_id:secret"),
+        ("leads::secret-long-enough", "entry 1 must be name:client_id:secret"),
+        ("Bad Name:svc-x:secret-long-enough", "service account name must be"),
+        ("leads:svc-leads-local:short", "at least 16 characters"),
+    ],
+)
 def test_bootstrap_service_accounts_refuses_malformed_entries(world, spec, message):
     with pytest.raises(InvalidArgument, match=message):
         bootstrap.bootstrap_service_accounts(world.deps, spec)
 
 
 def test_no_bootstrap_service_accounts_configured_is_nothing_to_do(world):
-    assert bootstrap.bootstrap_service_accounts(world.deps, "") == \
-        bootstrap.BootstrapResult([], [])
+    assert bootstrap.bootstrap_service_accounts(world.deps, "") == bootstrap.BootstrapResult([], [])

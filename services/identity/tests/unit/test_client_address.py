@@ -1,16 +1,23 @@
 """Which address throttling counts: the peer, or x-forwarded-for only behind a trusted proxy."""
+
 import pytest
 
+from crm_chassis.settings import SettingsError
 from crm_identity.adapters.client_address import ClientAddressResolver, parse_networks, peer_host
 from crm_identity.entrypoints.settings import load
-from crm_chassis.settings import SettingsError
 
 XFF = (("x-forwarded-for", "198.51.100.7, 10.0.0.3"),)
 
 
-@pytest.mark.parametrize("peer, host", [("ipv4:203.0.113.9:5123", "203.0.113.9"),
-                                        ("ipv6:[2001:db8::1]:5123", "2001:db8::1"),
-                                        ("unix:/tmp/s", ""), ("", "")])
+@pytest.mark.parametrize(
+    "peer, host",
+    [
+        ("ipv4:203.0.113.9:5123", "203.0.113.9"),
+        ("ipv6:[2001:db8::1]:5123", "2001:db8::1"),
+        ("unix:/tmp/s", ""),
+        ("", ""),
+    ],
+)
 def test_peer_host(peer, host):
     assert peer_host(peer) == host
 

@@ -9,14 +9,17 @@ def test_a_long_passphrase_is_accepted():
     password_policy.check("violet tractor hums at dawn", email="jo@example.com")
 
 
-@pytest.mark.parametrize("password, words", [
-    ("short", "at least 12 characters (has 5)"),
-    ("x" * 129 + "yz", "at most 128"),
-    ("jo.doe@example.com", "e-mail address"),
-    ("JO.DOE.LONGNAME", "e-mail address"),
-    ("password1234", "most common"),
-    ("aaaaaaaaaaaaaa", "one character repeated"),
-])
+@pytest.mark.parametrize(
+    "password, words",
+    [
+        ("short", "at least 12 characters (has 5)"),
+        ("x" * 129 + "yz", "at most 128"),
+        ("jo.doe@example.com", "e-mail address"),
+        ("JO.DOE.LONGNAME", "e-mail address"),
+        ("password1234", "most common"),
+        ("aaaaaaaaaaaaaa", "one character repeated"),
+    ],
+)
 def test_each_rule_has_a_clear_message(password, words):
     email = "jo.doe.longname@example.com" if password.startswith("JO.") else "jo.doe@example.com"
     found = password_policy.problems(password, email)

@@ -1,5 +1,6 @@
 """Signing keys: wrapped at rest, withdrawn at once, a key-encryption key required outside
 local runs."""
+
 import base64
 import datetime as dt
 
@@ -7,9 +8,12 @@ import pytest
 
 from crm_chassis.errors import FailedPrecondition, NotFound, PermissionDenied
 from crm_chassis.settings import SettingsError, StartupRefused, check_startup
-
-from crm_identity.adapters.key_wrapping import (AesGcmKeyWrapper, PlaintextKeyWrapper,
-                                                key_wrapper, parse_kek)
+from crm_identity.adapters.key_wrapping import (
+    AesGcmKeyWrapper,
+    PlaintextKeyWrapper,
+    key_wrapper,
+    parse_kek,
+)
 from crm_identity.adapters.signing import PublishedKeysCache
 from crm_identity.entrypoints.settings import IdentitySettings
 from crm_identity.service_layer import authentication, signing_keys
@@ -25,9 +29,9 @@ def test_a_wrapped_key_is_not_its_pem_and_unwraps_only_for_its_kid():
     assert "BEGIN" not in stored and stored.startswith("aesgcm1:")
     assert wrapper.unwrap("kid-1", stored) == PEM
     with pytest.raises(FailedPrecondition, match="altered"):
-        wrapper.unwrap("kid-2", stored)       # copied onto another row
+        wrapper.unwrap("kid-2", stored)  # copied onto another row
     assert not wrapper.needs_rewrap(stored) and wrapper.needs_rewrap(PEM)
-    assert wrapper.unwrap("kid-1", PEM) == PEM   # a row from before encryption still reads
+    assert wrapper.unwrap("kid-1", PEM) == PEM  # a row from before encryption still reads
 
 
 def test_rotating_the_key_encryption_key_keeps_old_rows_readable():
@@ -47,12 +51,13 @@ def test_a_malformed_key_encryption_key_is_refused(text):
 
 
 def test_outside_local_runs_a_missing_key_encryption_key_stops_the_start():
-    production = IdentitySettings.load("identity", env={"CRM_ENV": "production",
-                                                        "CRM_IDENTITY_DATABASE_URL": "sqlite://"})
+    production = IdentitySettings.load(
+        "identity", env={"CRM_ENV": "production", "CRM_IDENTITY_DATABASE_URL": "sqlite://"}
+    )
     for process in ("api", "worker"):
         with pytest.raises(StartupRefused, match="CRM_IDENTITY_KEY_ENCRYPTION_KEY is not set"):
             check_startup(production, process)
-    check_startup(production, "relay")                    # the relay signs nothing
+    check_startup(production, "relay")  # the relay signs nothing
     local = IdentitySettings.load("identity", env={"CRM_ENV": "local"})
     check_startup(local, "api")
     configured = IdentitySettings.load("identity", env={"CRM_IDENTITY_KEY_ENCRYPTION_KEY": KEK})
@@ -70,19 +75,19 @@ def test_withdrawing_the_active_key_publishes_a_fresh_one_at_once(world):
     assert [p.key.kid for p in after.keys] == ["kid-2"] and after.version != before.version
     world.add_user()
     authentication.login(world.deps, "sam@example.com", world.strong)
-    assert world.issuer.issued[-1]["kid"] == "kid-2"      # signs with the fresh key
+    assert world.issuer.issued[-1]["kid"] == "kid-2"  # signs with the fresh key
     states = {s.key.kid: s.published for s in signing_keys.list_keys(world.deps, world.admin)}
     assert states == {"kid-1": False, "kid-2": True}
 
 
 def test_withdrawing_a_retired_key_keeps_the_active_one(world):
     world.clock.advance(days=31)
-    signing_keys.rotate_if_due(world.deps)             # kid-1 retired, still published
+    signing_keys.rotate_if_due(world.deps)  # kid-1 retired, still published
     assert {p.key.kid for p in signing_keys.verification_keys(world.deps)} == {"kid-1", "kid-2"}
     withdrawal = signing_keys.withdraw_key(world.deps, world.admin, "kid-1")
     assert withdrawal.active.kid == "kid-2"
     assert [p.key.kid for p in signing_keys.verification_keys(world.deps)] == ["kid-2"]
-    again = signing_keys.withdraw_key(world.deps, world.admin, "kid-1")   # changes nothing
+    again = signing_keys.withdraw_key(world.deps, world.admin, "kid-1")  # changes nothing
     assert again.active.kid == "kid-2" and len(world.store.keys) == 2
 
 
@@ -108,9 +113,10 @@ def test_identitys_published_key_cache_rereads_after_its_age_or_an_invalidation(
     from crm_identity.domain.signing_keys import SigningKey
     from crm_identity.service_layer.signing_keys import PublishedKey, PublishedKeySet
 
-    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10)
-    key = SigningKey("kid-a", "", public_key_to_pem(generate_private_key()),
-                     dt.datetime.now(dt.timezone.utc))
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    key = SigningKey(
+        "kid-a", "", public_key_to_pem(generate_private_key()), dt.datetime.now(dt.UTC)
+    )
     published = [PublishedKeySet("v1", [PublishedKey(key, until)])]
     loads, ticks = [], Ticks()
 
@@ -120,11 +126,11 @@ def test_identitys_published_key_cache_rereads_after_its_age_or_an_invalidation(
 
     cache = PublishedKeysCache(load, max_age_seconds=0.25, clock=ticks)
     assert cache.get("kid-a") is not None and cache.get("kid-b") is None and len(loads) == 1
-    published[0] = PublishedKeySet("v2", [])            # withdrawn through another replica
+    published[0] = PublishedKeySet("v2", [])  # withdrawn through another replica
     ticks.now = 0.2
-    assert cache.get("kid-a") is not None               # within the age: the copy held
+    assert cache.get("kid-a") is not None  # within the age: the copy held
     ticks.now = 0.26
     assert cache.get("kid-a") is None and len(loads) == 2
     published[0] = PublishedKeySet("v3", [PublishedKey(key, until)])
-    cache.invalidate()                                  # a change made through this process
+    cache.invalidate()  # a change made through this process
     assert cache.current().version == "v3"

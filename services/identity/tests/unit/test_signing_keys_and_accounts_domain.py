@@ -6,7 +6,7 @@ from crm_chassis.errors import InvalidArgument
 from crm_identity.domain.service_accounts import ServiceAccount, validate_name
 from crm_identity.domain.signing_keys import MAX_ACCESS_TOKEN_TTL, SigningKey
 
-T = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+T = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 PERIOD = dt.timedelta(days=30)
 
 

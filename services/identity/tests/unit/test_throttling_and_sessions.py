@@ -3,7 +3,7 @@ import datetime as dt
 from crm_identity.domain import sessions
 from crm_identity.domain.sessions import RefreshToken
 
-T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+T = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def at(minutes):
@@ -11,10 +11,11 @@ def at(minutes):
 
 
 def test_refresh_token_states():
-    token, value = RefreshToken.issue(id="t1", family_id="f1", user_id="u1", now=T,
-                                      ttl=dt.timedelta(hours=12))
+    token, value = RefreshToken.issue(
+        id="t1", family_id="f1", user_id="u1", now=T, ttl=dt.timedelta(hours=12)
+    )
     assert token.token_hash == sessions.hash_token(value) != value
-    assert len(value) == 43                        # 32 random bytes, base64url
+    assert len(value) == 43  # 32 random bytes, base64url
     assert token.state(at(1)) == sessions.VALID
     assert token.state(at(12 * 60)) == sessions.EXPIRED
     token.used_at = at(1)
@@ -25,8 +26,14 @@ def test_refresh_token_states():
 
 def test_refresh_token_never_outlives_its_family():
     end = at(60)
-    token, _ = RefreshToken.issue(id="t", family_id="f", user_id="u", now=at(50),
-                                  ttl=dt.timedelta(hours=12), family_expires_at=end)
+    token, _ = RefreshToken.issue(
+        id="t",
+        family_id="f",
+        user_id="u",
+        now=at(50),
+        ttl=dt.timedelta(hours=12),
+        family_expires_at=end,
+    )
     assert token.expires_at == end
 
 

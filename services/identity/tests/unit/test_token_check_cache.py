@@ -40,9 +40,9 @@ def test_size_is_bounded():
     recent = RecentTokenChecks(10, max_entries=3, clock=clock)
     for key in "abc":
         recent.remember(key)
-    clock.now += 11          # all three expired: pruned when the next one arrives
+    clock.now += 11  # all three expired: pruned when the next one arrives
     recent.remember("d")
     assert recent.accepted_recently("d") and len(recent._accepted) == 1
-    for key in "efg":        # full of live entries: starts over rather than grow
+    for key in "efg":  # full of live entries: starts over rather than grow
         recent.remember(key)
     assert len(recent._accepted) <= 3

@@ -1,9 +1,16 @@
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied, Unauthenticated, ValidationErrors)
+from crm_chassis.caller import Caller
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationErrors,
+)
 from crm_identity.service_layer import users
-from crm_identity.service_layer.authorization import Caller
 
 
 def test_create_user_stores_hashed_password_and_emits_user_created(world):
@@ -17,12 +24,14 @@ def test_create_user_stores_hashed_password_and_emits_user_created(world):
     assert event.meta.actor.id == world.admin.subject_id
 
 
-@pytest.mark.parametrize("caller, error", [(None, Unauthenticated),
-                                           (Caller("u", roles=frozenset()), PermissionDenied)])
+@pytest.mark.parametrize(
+    "caller, error", [(None, Unauthenticated), (Caller("u", roles=frozenset()), PermissionDenied)]
+)
 def test_create_user_needs_the_admin_role(world, caller, error):
     with pytest.raises(error) as err:
-        users.create_user(world.deps, caller, email="a@example.com", display_name="A",
-                          password=world.strong)
+        users.create_user(
+            world.deps, caller, email="a@example.com", display_name="A", password=world.strong
+        )
     if error is PermissionDenied:
         assert err.value.message == "this call requires the admin role"
     assert world.store.users == {} and world.events == []
@@ -53,24 +62,34 @@ def test_get_user_unknown_is_not_found_and_needs_authentication(world):
 
 def test_list_users_pages_by_cursor_and_filters(world):
     for i in range(5):
-        world.add_user(email=f"user{i}@example.com", display_name=f"User {i}",
-                       departments=["sales"] if i % 2 else ["marketing"])
+        world.add_user(
+            email=f"user{i}@example.com",
+            display_name=f"User {i}",
+            departments=["sales"] if i % 2 else ["marketing"],
+        )
     first = users.list_users(world.deps, world.plain, page_size=2)
-    assert [u.email for u in first.users] == ["user0@example.com", "user1@example.com"]
+    assert [u.email for u in first.items] == ["user0@example.com", "user1@example.com"]
     second = users.list_users(world.deps, world.plain, page_size=2, cursor=first.next_cursor)
-    assert [u.email for u in second.users] == ["user2@example.com", "user3@example.com"]
+    assert [u.email for u in second.items] == ["user2@example.com", "user3@example.com"]
     third = users.list_users(world.deps, world.plain, page_size=2, cursor=second.next_cursor)
-    assert [u.email for u in third.users] == ["user4@example.com"] and third.next_cursor == ""
+    assert [u.email for u in third.items] == ["user4@example.com"] and third.next_cursor == ""
     sales = users.list_users(world.deps, world.plain, department="sales")
-    assert [u.email for u in sales.users] == ["user1@example.com", "user3@example.com"]
-    assert [u.email for u in users.list_users(world.deps, world.plain, query="USER 4").users] \
-        == ["user4@example.com"]
+    assert [u.email for u in sales.items] == ["user1@example.com", "user3@example.com"]
+    assert [u.email for u in users.list_users(world.deps, world.plain, query="USER 4").items] == [
+        "user4@example.com"
+    ]
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(page_size=501), "page.page_size"), (dict(cursor="***"), "page.cursor"),
-    (dict(department="finance"), "department"), (dict(role="root"), "role"),
-    (dict(status="?"), "status")])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(page_size=501), "page.page_size"),
+        (dict(cursor="***"), "page.cursor"),
+        (dict(department="finance"), "department"),
+        (dict(role="root"), "role"),
+        (dict(status="?"), "status"),
+    ],
+)
 def test_list_users_bad_input(world, kwargs, field):
     with pytest.raises(InvalidArgument) as err:
         users.list_users(world.deps, world.plain, **kwargs)
@@ -79,11 +98,21 @@ def test_list_users_bad_input(world, kwargs, field):
 
 def test_update_user_applies_mask_and_emits_before_after(world):
     user = world.add_user()
-    updated = users.update_user(world.deps, world.admin, user.id, fields=["display_name", "roles"],
-                                display_name="Samantha", roles=["admin"], email="ignored@x.io",
-                                expected_version=1)
-    assert (updated.display_name, updated.roles, updated.version) == \
-        ("Samantha", frozenset({"admin"}), 2)
+    updated = users.update_user(
+        world.deps,
+        world.admin,
+        user.id,
+        fields=["display_name", "roles"],
+        display_name="Samantha",
+        roles=["admin"],
+        email="ignored@x.io",
+        expected_version=1,
+    )
+    assert (updated.display_name, updated.roles, updated.version) == (
+        "Samantha",
+        frozenset({"admin"}),
+        2,
+    )
     assert updated.email == "sam@example.com"
     event_type, event = world.events[-1]
     assert event_type == "user_updated" and list(event.changed_fields) == ["display_name", "roles"]
@@ -94,14 +123,21 @@ def test_update_user_applies_mask_and_emits_before_after(world):
 def test_update_user_version_mismatch_is_failed_precondition(world):
     user = world.add_user()
     with pytest.raises(FailedPrecondition) as err:
-        users.update_user(world.deps, world.admin, user.id, fields=["display_name"],
-                          display_name="X", expected_version=5)
+        users.update_user(
+            world.deps,
+            world.admin,
+            user.id,
+            fields=["display_name"],
+            display_name="X",
+            expected_version=5,
+        )
     assert err.value.field == "expected_version"
     assert world.event_types() == ["user_created"]
 
 
-@pytest.mark.parametrize("fields, words", [([], "names no field"),
-                                           (["departments"], "SetUserDepartments")])
+@pytest.mark.parametrize(
+    "fields, words", [([], "names no field"), (["departments"], "SetUserDepartments")]
+)
 def test_update_user_bad_mask(world, fields, words):
     user = world.add_user()
     with pytest.raises(InvalidArgument) as err:
@@ -113,12 +149,14 @@ def test_update_user_email_taken_by_another(world):
     world.add_user(email="taken@example.com")
     user = world.add_user(email="sam@example.com")
     with pytest.raises(AlreadyExists):
-        users.update_user(world.deps, world.admin, user.id, fields=["email"],
-                          email="Taken@example.com")
+        users.update_user(
+            world.deps, world.admin, user.id, fields=["email"], email="Taken@example.com"
+        )
 
 
 def test_deactivate_revokes_sessions_emits_once_and_is_idempotent(world):
     from crm_identity.service_layer import authentication
+
     user = world.add_user()
     tokens = authentication.login(world.deps, "sam@example.com", world.strong)
     users.deactivate_user(world.deps, world.admin, user.id, reason="left the company")
@@ -152,13 +190,14 @@ def test_set_departments_emits_added_and_removed(world):
     assert event_type == "user_departments_changed"
     assert (list(event.added), list(event.removed)) == (["management", "marketing"], ["sales"])
     users.set_user_departments(world.deps, world.admin, user.id, ["management", "marketing"])
-    assert world.event_types().count("user_departments_changed") == 1   # no-op: no event
+    assert world.event_types().count("user_departments_changed") == 1  # no-op: no event
     with pytest.raises(PermissionDenied):
         users.set_user_departments(world.deps, world.plain, user.id, [])
 
 
 def test_reset_password_ends_sessions_and_emits_without_secret(world):
     from crm_identity.service_layer import authentication
+
     user = world.add_user()
     tokens = authentication.login(world.deps, "sam@example.com", world.strong)
     world.clock.advance(seconds=5)
@@ -190,8 +229,12 @@ def test_change_own_password(world):
 
 
 def test_list_departments_names_all_four(world):
-    assert [name for name, _ in users.list_departments(world.plain)] == \
-        ["management", "sales", "marketing", "after_sales_service"]
+    assert [name for name, _ in users.list_departments(world.plain)] == [
+        "management",
+        "sales",
+        "marketing",
+        "after_sales_service",
+    ]
 
 
 def test_update_user_invalid_value_names_the_request_field(world):
@@ -211,5 +254,6 @@ def test_deactivate_reason_is_bounded(world):
 def test_admin_cannot_remove_their_own_admin_role(world):
     me = world.add_user(email="boss@example.com", roles=["admin"])
     with pytest.raises(InvalidArgument, match="your own admin role"):
-        users.update_user(world.deps, Caller(me.id, roles=frozenset({"admin"})), me.id,
-                          fields=["roles"], roles=[])
+        users.update_user(
+            world.deps, Caller(me.id, roles=frozenset({"admin"})), me.id, fields=["roles"], roles=[]
+        )

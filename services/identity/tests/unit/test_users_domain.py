@@ -1,42 +1,58 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-from crm_identity.domain.users import (ACTIVE, DEACTIVATED, User, email_key, normalise_email,
-                                       token_accepted, validate_display_name)
+from crm_identity.domain.users import (
+    ACTIVE,
+    DEACTIVATED,
+    User,
+    email_key,
+    normalise_email,
+    token_accepted,
+    validate_display_name,
+)
 
-NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 
 
 def make(**kwargs):
-    values = dict(id="u1", email="Jo.Doe@Example.COM", display_name="Jo", password_hash="h",
-                  now=NOW)
+    values = dict(
+        id="u1", email="Jo.Doe@Example.COM", display_name="Jo", password_hash="h", now=NOW
+    )
     values.update(kwargs)
     return User.create(**values)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("  Jo.Doe@Example.COM ", "Jo.Doe@example.com"),
-    ("a+tag@sub.example.org.", "a+tag@sub.example.org"),
-    ("o'neil@example.ie", "o'neil@example.ie"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  Jo.Doe@Example.COM ", "Jo.Doe@example.com"),
+        ("a+tag@sub.example.org.", "a+tag@sub.example.org"),
+        ("o'neil@example.ie", "o'neil@example.ie"),
+    ],
+)
 def test_email_is_trimmed_and_domain_lowercased(raw, expected):
     assert normalise_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw, words", [
-    ("", "required"),
-    ("no-at-sign.example.com", "exactly one '@'"),
-    ("a@b@example.com", "exactly one '@'"),
-    ("@example.com", "before '@'"),
-    ("jo..doe@example.com", "not allowed"),
-    ("jo doe@example.com", "not allowed"),
-    ("jo@localhost", "domain"),
-    ("jo@-bad-.com", "domain"),
-    ("x" * 65 + "@example.com", "1..64"),
-    ("jo@" + "a" * 250 + ".com", "longer than 254"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ("", "required"),
+        ("no-at-sign.example.com", "exactly one '@'"),
+        ("a@b@example.com", "exactly one '@'"),
+        ("@example.com", "before '@'"),
+        ("jo..doe@example.com", "not allowed"),
+        ("jo doe@example.com", "not allowed"),
+        ("jo@localhost", "domain"),
+        ("jo@-bad-.com", "domain"),
+        ("x" * 65 + "@example.com", "1..64"),
+        ("jo@" + "a" * 250 + ".com", "longer than 254"),
+    ],
+)
 def test_invalid_emails_say_what_is_wrong(raw, words):
     with pytest.raises(InvalidArgument) as err:
         normalise_email(raw)
@@ -45,12 +61,15 @@ def test_invalid_emails_say_what_is_wrong(raw, words):
 
 
 def test_email_key_ignores_case_of_the_whole_address():
-    assert email_key(" Jo.Doe@EXAMPLE.com") == email_key("jo.doe@example.com") == \
-        "jo.doe@example.com"
+    assert (
+        email_key(" Jo.Doe@EXAMPLE.com") == email_key("jo.doe@example.com") == "jo.doe@example.com"
+    )
 
 
-@pytest.mark.parametrize("raw, words", [("   ", "required"), ("x" * 201, "longer than 200"),
-                                        ("Jo\x07", "control characters")])
+@pytest.mark.parametrize(
+    "raw, words",
+    [("   ", "required"), ("x" * 201, "longer than 200"), ("Jo\x07", "control characters")],
+)
 def test_display_name_rules(raw, words):
     with pytest.raises(InvalidArgument) as err:
         validate_display_name(raw)
@@ -77,8 +96,10 @@ def test_every_change_increments_the_version_and_noops_do_not():
     user = make()
     assert user.update_profile(now=NOW, display_name="Jo") == []
     assert user.version == 1
-    assert user.update_profile(now=NOW, display_name="Joanna", roles=["admin"]) == \
-        ["display_name", "roles"]
+    assert user.update_profile(now=NOW, display_name="Joanna", roles=["admin"]) == [
+        "display_name",
+        "roles",
+    ]
     assert user.version == 2
     assert user.set_departments(["sales"], NOW) == (frozenset({"sales"}), frozenset())
     assert user.set_departments(["sales"], NOW) is None
@@ -99,7 +120,7 @@ def test_deactivate_and_reactivate_transitions():
 
 def test_check_version_refuses_a_stale_expected_version():
     user = make()
-    user.check_version(0)      # 0 = no expectation
+    user.check_version(0)  # 0 = no expectation
     user.check_version(1)
     with pytest.raises(FailedPrecondition) as err:
         user.check_version(7)
@@ -122,12 +143,11 @@ def test_password_change_ends_tokens_issued_before_it():
 
 def test_every_invalid_field_is_reported_at_once():
     from crm_chassis.errors import ValidationErrors
+
     with pytest.raises(ValidationErrors) as err:
         make(email="nope", display_name="", departments=["finance"])
     assert [field for field, _ in err.value.problems] == ["email", "display_name", "departments"]
 
-
-from hypothesis import given, strategies as st  # noqa: E402
 
 _local = st.from_regex(r"[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,10})?", fullmatch=True)
 _domain = st.from_regex(r"[A-Za-z0-9]{1,15}(\.[A-Za-z]{2,6}){1,2}", fullmatch=True)
@@ -146,7 +166,10 @@ def test_catalog_roles_are_known_and_an_unknown_role_is_refused():
     from crm_identity.domain.users import validate_roles
 
     assert validate_roles(["catalog_manager", "pricing_manager"]) == {
-        "catalog_manager", "pricing_manager"}
+        "catalog_manager",
+        "pricing_manager",
+    }
     import pytest
+
     with pytest.raises(InvalidArgument):
         validate_roles(["catalog_owner"])

@@ -1,4 +1,4 @@
-"""Adapters (next session): SQLAlchemy repositories and unit of work, the grpcio servicers of
-LeadService/CampaignService/ScoringService, nameko event handlers (territory's lead_routed,
-lead_unroutable and membership_changed; deals' conversion answers and won/lost outcomes), and
-clients of the ports declared in crm_leads.service_layer.ports."""
+"""leads' adapters: the SQLAlchemy unit of work and repositories (leads, records, scoring,
+search), the grpcio servicers of LeadService, CampaignService and ScoringService with their
+request/response mapping, the ports' implementations (territory's ChooseOwners client, the
+scope replica readers), rescoring jobs and metrics."""

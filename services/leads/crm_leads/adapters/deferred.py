@@ -15,6 +15,7 @@ them. Held here until commit:
 Only rows nothing reads back in the same unit of work are deferred (new leads, history, outbox,
 idempotency keys: the lead and idempotency repositories answer their own pending rows).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,11 +24,10 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
-
 from crm_leads.adapters.prepared import Prepared, available
 
 SINGLE_STATEMENT_ROWS = 12
-_COMBINED: dict[tuple, tuple] = {}   # shape -> SQL, bind processors, prepared form
+_COMBINED: dict[tuple, tuple] = {}  # shape -> SQL, bind processors, prepared form
 
 
 class DeferredInserts:
@@ -56,7 +56,7 @@ class DeferredInserts:
             _bulk_insert(statement.table, rows).execute(self._session, rows)
 
 
-_BULK: dict[tuple, BulkInsert] = {}   # (table, columns) -> its multi-row INSERT
+_BULK: dict[tuple, BulkInsert] = {}  # (table, columns) -> its multi-row INSERT
 
 
 def _bulk_insert(table: Table, rows: list[dict]) -> BulkInsert:
@@ -76,8 +76,11 @@ def _shape(groups) -> tuple:
 def _combined(groups, session: Session) -> None:
     """Send every group's rows as one statement."""
     shape = _shape(groups)
-    if any(tuple(row) != columns for (_, columns, _), (_, rows) in zip(shape, groups)
-           for row in rows):
+    if any(
+        tuple(row) != columns
+        for (_, columns, _), (_, rows) in zip(shape, groups, strict=True)
+        for row in rows
+    ):
         raise ValueError("rows of one INSERT must name the same columns")
     connection = session.connection()
     dialect = connection.dialect
@@ -105,14 +108,24 @@ def _build(shape: tuple, dialect) -> tuple[str, dict, Prepared]:
     inserts = []
     for number, (table, columns, count) in enumerate(shape):
         table: Table
-        inserts.append(insert(table).values([
-            {column: bindparam(f"w{number}_{index}_{column}", type_=table.c[column].type)
-             for column in columns} for index in range(count)]))
+        inserts.append(
+            insert(table).values(
+                [
+                    {
+                        column: bindparam(f"w{number}_{index}_{column}", type_=table.c[column].type)
+                        for column in columns
+                    }
+                    for index in range(count)
+                ]
+            )
+        )
     statement = inserts[-1]
     for number, earlier in enumerate(inserts[:-1]):
         statement = statement.add_cte(earlier.cte(f"w{number}"))
     compiled = statement.compile(dialect=dialect)
-    processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                  for name, bind in compiled.binds.items()}
+    processors = {
+        name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+        for name, bind in compiled.binds.items()
+    }
     name = "leads_write_" + hashlib.sha256(compiled.string.encode()).hexdigest()[:16]
     return compiled.string, processors, Prepared(name, compiled.string)

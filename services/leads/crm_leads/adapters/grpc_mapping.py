@@ -1,26 +1,37 @@
-"""crm.leads.v1 requests -> use-case arguments (the other direction is service_layer/messages.py).
+"""crm.leads.v1 requests -> use-case arguments, and domain objects -> responses (LeadService;
+campaigns and scoring models in grpc_mapping_campaigns.py and grpc_mapping_scoring.py).
 
 Proto3 scalars have no presence: an empty string, a zero enum or a false flag means "not given".
 On capture only given values are passed on, so the request fingerprint of a retry is stable; on
 an update every path of the field mask is passed, so an empty value clears the field. A group
 path in a mask ("company") stands for all of its fields.
+
+A response carries the same messages as leads' events (a lead's snapshot, an activity, a score):
+service_layer/event_messages.py makes them, once, for both.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
-from crm_leads.domain import normalise as norm
-from crm_leads.domain.lead import LeadStatus
+from crm_chassis.events import actor_to_proto
+from crm_chassis.paging import Page
+from crm_chassis.wire import enums
+from crm_leads.domain import normalise
+from crm_leads.domain.lead import HistoryEntry, Lead, LeadStatus
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.scoring.engine import Grade
 from crm_leads.domain.search import LeadFilter, SortField, TimeRange
 from crm_leads.domain.values import Channel, CompanySize
+from crm_leads.service_layer import event_messages
 from crm_leads.service_layer.leads import DuplicatePolicy
 
 # LeadInput paths whose value is a message field of the same name in the same group.
@@ -31,12 +42,19 @@ _TEXT_FIELDS = {
 }
 _GROUP_PATHS = {
     "person": [f"person.{name}" for name in _TEXT_FIELDS["person"]],
-    "company": [*(f"company.{name}" for name in _TEXT_FIELDS["company"]), "company.size",
-                "company.annual_revenue"],
+    "company": [
+        *(f"company.{name}" for name in _TEXT_FIELDS["company"]),
+        "company.size",
+        "company.annual_revenue",
+    ],
     "location": [f"location.{name}" for name in _TEXT_FIELDS["location"]],
     "source": ["source.channel", "source.campaign_id"],
-    "consent": ["consent.email_marketing", "consent.phone_contact", "consent.data_processing",
-                "consent.captured_at"],
+    "consent": [
+        "consent.email_marketing",
+        "consent.phone_contact",
+        "consent.data_processing",
+        "consent.captured_at",
+    ],
 }
 
 
@@ -47,21 +65,20 @@ def caller() -> Caller | None:
     return None if principal is None else Caller.from_principal(principal)
 
 
-def enum_word(proto_enum, prefix: str, number: int) -> str:
-    """Proto enum number -> the domain's word: CHANNEL_WEB_FORM -> "web_form"; 0 -> ""."""
-    if not number:
-        return ""
+def enum_word(proto_enum: EnumTypeWrapper, number: int) -> str:
+    """Proto enum number -> the domain's word: CHANNEL_WEB_FORM -> "web_form"; 0 -> "".
+    A number this server does not know goes on as its digits: the domain refuses it with its
+    own message, together with the request's other problems."""
     try:
-        name = proto_enum.Name(number)
-    except ValueError:
-        return str(number)  # an unknown number: the domain refuses it with its own message
-    return name.removeprefix(prefix + "_").lower()
+        return enums.word_of(proto_enum, number, "")
+    except InvalidArgument:
+        return str(number)
 
 
 def timestamp(message, name: str) -> dt.datetime | None:
     if not message.HasField(name):
         return None
-    return getattr(message, name).ToDatetime(tzinfo=dt.timezone.utc)
+    return getattr(message, name).ToDatetime(tzinfo=dt.UTC)
 
 
 def money(message, name: str) -> tuple[str, str] | None:
@@ -74,10 +91,9 @@ def money(message, name: str) -> tuple[str, str] | None:
 
 # LeadInput paths that are not plain text fields of their group.
 _SPECIAL = {
-    "company.size": lambda lead: enum_word(lead_pb2.CompanySize, "COMPANY_SIZE",
-                                           lead.company.size),
+    "company.size": lambda lead: enum_word(lead_pb2.CompanySize, lead.company.size),
     "company.annual_revenue": lambda lead: money(lead.company, "annual_revenue"),
-    "source.channel": lambda lead: enum_word(lead_pb2.Channel, "CHANNEL", lead.source.channel),
+    "source.channel": lambda lead: enum_word(lead_pb2.Channel, lead.source.channel),
     "source.campaign_id": lambda lead: lead.source.campaign_id,
     "consent.email_marketing": lambda lead: lead.consent.email_marketing,
     "consent.phone_contact": lambda lead: lead.consent.phone_contact,
@@ -108,8 +124,10 @@ def _given(value: Any) -> bool:
 def capture_values(lead: lead_pb2.LeadInput) -> dict[str, Any]:
     """Every given field of a LeadInput as path -> raw value."""
     paths = [path for group in _GROUP_PATHS.values() for path in group]
-    values = {path: _value(lead, path) for path in
-              [*paths, "sales_line_id", "product_interest", "custom_attributes"]}
+    values = {
+        path: _value(lead, path)
+        for path in [*paths, "sales_line_id", "product_interest", "custom_attributes"]
+    }
     return {path: value for path, value in values.items() if _given(value)}
 
 
@@ -133,8 +151,10 @@ DUPLICATE_POLICIES = {
 def duplicate_policy(number: int) -> DuplicatePolicy:
     policy = DUPLICATE_POLICIES.get(number)
     if policy is None:
-        raise InvalidArgument(f"on_duplicate {number} is not a duplicate policy; use REJECT or "
-                              "MERGE", field="on_duplicate")
+        raise InvalidArgument(
+            f"on_duplicate {number} is not a duplicate policy; use REJECT or MERGE",
+            field="on_duplicate",
+        )
     return policy
 
 
@@ -147,16 +167,23 @@ SORT_FIELDS = {
 }
 
 
-def _members(numbers, proto_enum, prefix: str, domain_enum, path: str, problems: list,
-             by_name: bool = False) -> frozenset:
+def _members(
+    numbers, proto_enum, domain_enum, path: str, problems: list, by_name: bool = False
+) -> frozenset:
     result = set()
     for number in numbers:
-        word = enum_word(proto_enum, prefix, number)
+        word = enum_word(proto_enum, number)
         try:
             result.add(domain_enum[word.upper()] if by_name else domain_enum(word))
         except (KeyError, ValueError):
-            problems.append((path, f"{number} is not a value of {prefix.lower()}; leave it out "
-                                   f"or use one of {', '.join(m.name for m in domain_enum)}"))
+            kind = enums.prefix_of(proto_enum).lower()
+            problems.append(
+                (
+                    path,
+                    f"{number} is not a value of {kind}; leave it out "
+                    f"or use one of {', '.join(m.name for m in domain_enum)}",
+                )
+            )
     return frozenset(result)
 
 
@@ -170,29 +197,43 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
     countries = set()
     for raw in message.countries:
         try:
-            countries.add(norm.country(raw))
+            countries.add(normalise.country(raw))
         except Invalid as exc:
             problems.append(("filter.countries", exc.reason))
     result = LeadFilter(
-        statuses=_members(message.statuses, lead_pb2.LeadStatus, "LEAD_STATUS", LeadStatus,
-                          "filter.statuses", problems, by_name=True),
-        grades=_members(message.grades, lead_pb2.Grade, "GRADE", Grade, "filter.grades",
-                        problems, by_name=True),
+        statuses=_members(
+            message.statuses,
+            lead_pb2.LeadStatus,
+            LeadStatus,
+            "filter.statuses",
+            problems,
+            by_name=True,
+        ),
+        grades=_members(
+            message.grades, lead_pb2.Grade, Grade, "filter.grades", problems, by_name=True
+        ),
         min_score=message.min_score if message.HasField("min_score") else 0,
         max_score=message.max_score if message.HasField("max_score") else 100,
-        channels=_members(message.channels, lead_pb2.Channel, "CHANNEL", Channel,
-                          "filter.channels", problems),
+        channels=_members(message.channels, lead_pb2.Channel, Channel, "filter.channels", problems),
         campaign_ids=frozenset(v.strip() for v in message.campaign_ids if v.strip()),
         owner_user_ids=frozenset(v.strip() for v in message.owner_user_ids if v.strip()),
         team_ids=frozenset(v.strip() for v in message.team_ids if v.strip()),
         sales_line_ids=frozenset(v.strip() for v in message.sales_line_ids if v.strip()),
         countries=frozenset(countries),
-        industries=frozenset(norm.slug(v) for v in message.industries if norm.slug(v)),
-        company_sizes=_members(message.company_sizes, lead_pb2.CompanySize, "COMPANY_SIZE",
-                               CompanySize, "filter.company_sizes", problems),
-        created=_time_range(message.created), updated=_time_range(message.updated),
-        text=message.text, unassigned_only=message.unassigned_only,
-        custom_attributes=dict(message.custom_attributes))
+        industries=frozenset(normalise.slug(v) for v in message.industries if normalise.slug(v)),
+        company_sizes=_members(
+            message.company_sizes,
+            lead_pb2.CompanySize,
+            CompanySize,
+            "filter.company_sizes",
+            problems,
+        ),
+        created=_time_range(message.created),
+        updated=_time_range(message.updated),
+        text=message.text,
+        unassigned_only=message.unassigned_only,
+        custom_attributes=dict(message.custom_attributes),
+    )
     if problems:
         raise ValidationErrors(problems)
     return result
@@ -200,6 +241,41 @@ def lead_filter(message: lead_service_pb2.LeadFilter) -> LeadFilter:
 
 def sort_field(number: int) -> SortField | None:
     if number not in SORT_FIELDS:
-        raise InvalidArgument(f"sort {number} is not a sort field; use SCORE, CREATED_AT or "
-                              "UPDATED_AT", field="sort")
+        raise InvalidArgument(
+            f"sort {number} is not a sort field; use SCORE, CREATED_AT or UPDATED_AT", field="sort"
+        )
     return SORT_FIELDS[number]
+
+
+# ------------------------------------------------------------------ responses
+lead = event_messages.lead
+activity = event_messages.activity
+score = event_messages.score
+
+
+def lead_reference(value: Lead) -> lead_pb2.Lead:
+    """Only the id, status and version: what a caller who may not see the lead gets back
+    (e.g. a web form's service account after capturing it)."""
+    return lead_pb2.Lead(
+        id=value.id,
+        version=value.version,
+        status=lead_pb2.LeadStatus.Value(f"LEAD_STATUS_{value.status.name}"),
+    )
+
+
+def history_entry(entry: HistoryEntry) -> lead_pb2.HistoryEntry:
+    message = lead_pb2.HistoryEntry(
+        lead_id=entry.lead_id,
+        version=entry.version,
+        actor=actor_to_proto(entry.actor),
+        action=entry.action,
+        changes=[event_messages.field_change(c) for c in entry.changes],
+        note=entry.note,
+    )
+    if entry.occurred_at is not None:
+        message.occurred_at.FromDatetime(entry.occurred_at)
+    return message
+
+
+def page_info(page: Page) -> pagination_pb2.PageInfo:
+    return pagination_pb2.PageInfo(next_cursor=page.next_cursor)

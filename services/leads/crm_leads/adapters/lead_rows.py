@@ -1,26 +1,41 @@
 """A Lead <-> one row of the ``leads`` table (see orm.py for the columns' meaning)."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
-from crm_leads.adapters.codec import from_json, to_json
+from crm_leads.adapters.json_documents import from_json, to_json
 from crm_leads.domain.assignment import Assignment, AssignmentMethod
 from crm_leads.domain.conversion import Conversion
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.lead import DisqualificationReason, Lead, LeadStatus
 from crm_leads.domain.normalise import fold
 from crm_leads.domain.scoring.engine import Score
-from crm_leads.domain.values import (Channel, Company, CompanySize, Consent, LeadData, Location,
-                                     Money, Person, Source)
+from crm_leads.domain.values import (
+    Channel,
+    Company,
+    CompanySize,
+    Consent,
+    LeadData,
+    Location,
+    Money,
+    Person,
+    Source,
+)
 
 
 def search_text(data: LeadData) -> str:
     """The words free text matches, as domain/search.py ``search_words`` finds them."""
     person, company = data.person, data.company
-    return " ".join(re.findall(r"[a-z0-9]+", fold(" ".join(
-        (person.first_name, person.last_name, company.name, person.email)))))
+    return " ".join(
+        re.findall(
+            r"[a-z0-9]+",
+            fold(" ".join((person.first_name, person.last_name, company.name, person.email))),
+        )
+    )
 
 
 def _none_if_empty(value: str) -> str | None:
@@ -34,33 +49,47 @@ def lead_row(lead: Lead) -> dict[str, Any]:
     revenue = company.annual_revenue
     conversion = lead.conversion
     return {
-        "id": lead.id, "version": lead.version, "status": lead.status.value,
-        "disqualification_reason": (lead.disqualification_reason.value
-                                    if lead.disqualification_reason else None),
+        "id": lead.id,
+        "version": lead.version,
+        "status": lead.status.value,
+        "disqualification_reason": (
+            lead.disqualification_reason.value if lead.disqualification_reason else None
+        ),
         "status_note": lead.status_note,
-        "created_at": lead.created_at, "updated_at": lead.updated_at,
-        "first_name": person.first_name, "last_name": person.last_name, "title": person.title,
-        "email": person.email, "phone": person.phone,
-        "company_name": company.name, "industry": company.industry,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "title": person.title,
+        "email": person.email,
+        "phone": person.phone,
+        "company_name": company.name,
+        "industry": company.industry,
         "company_size": company.size.value if company.size else None,
         "revenue_amount": str(revenue.amount) if revenue else None,
         "revenue_currency": revenue.currency if revenue else None,
         "website": company.website,
-        "country": location.country, "region": location.region, "city": location.city,
+        "country": location.country,
+        "region": location.region,
+        "city": location.city,
         "postal_code": location.postal_code,
         "channel": data.source.channel.value if data.source.channel else None,
-        "campaign_id": data.source.campaign_id, "sales_line_id": data.sales_line_id,
+        "campaign_id": data.source.campaign_id,
+        "sales_line_id": data.sales_line_id,
         "product_interest": list(data.product_interest),
         "consent_email_marketing": data.consent.email_marketing,
         "consent_phone_contact": data.consent.phone_contact,
         "consent_data_processing": data.consent.data_processing,
         "consent_captured_at": data.consent.captured_at,
         "custom_attributes": dict(data.custom_attributes),
-        "team_id": _none_if_empty(a.team_id), "owner_user_id": _none_if_empty(a.owner_user_id),
+        "team_id": _none_if_empty(a.team_id),
+        "owner_user_id": _none_if_empty(a.owner_user_id),
         "queue_team_id": _none_if_empty(a.queue_team_id),
         "scope_team_id": _none_if_empty(a.team_id or a.queue_team_id),
-        "assignment_method": a.method.value, "assignment_explanation": a.explanation,
-        "assigned_at": a.assigned_at, "routing_decision_id": a.decision_id,
+        "assignment_method": a.method.value,
+        "assignment_explanation": a.explanation,
+        "assigned_at": a.assigned_at,
+        "routing_decision_id": a.decision_id,
         "routing_decided_at": a.decided_at,
         "score": lead.score.value if lead.score else 0,
         "grade": lead.score.grade.value if lead.score else None,
@@ -69,7 +98,8 @@ def lead_row(lead: Lead) -> dict[str, Any]:
         "conversion_state": conversion.state.value if conversion else None,
         "conversion_next_attempt_at": conversion.next_attempt_at if conversion else None,
         "conversion_document": to_json(conversion) if conversion else None,
-        "merged_into": lead.merged_into, "merged_lead_ids": list(lead.merged_lead_ids),
+        "merged_into": lead.merged_into,
+        "merged_lead_ids": list(lead.merged_lead_ids),
         "duplicate_email": _none_if_empty(keys.email),
         "duplicate_phone": _none_if_empty(keys.phone),
         "duplicate_company_person": _none_if_empty(keys.company_person),
@@ -78,34 +108,57 @@ def lead_row(lead: Lead) -> dict[str, Any]:
 
 
 def lead_from_row(row: Mapping[str, Any]) -> Lead:
-    revenue = (Money(Decimal(row["revenue_amount"]), row["revenue_currency"])
-               if row["revenue_amount"] is not None else None)
+    revenue = (
+        Money(Decimal(row["revenue_amount"]), row["revenue_currency"])
+        if row["revenue_amount"] is not None
+        else None
+    )
     data = LeadData(
-        person=Person(row["first_name"], row["last_name"], row["title"], row["email"],
-                      row["phone"]),
-        company=Company(row["company_name"], row["industry"],
-                        CompanySize(row["company_size"]) if row["company_size"] else None,
-                        revenue, row["website"]),
+        person=Person(
+            row["first_name"], row["last_name"], row["title"], row["email"], row["phone"]
+        ),
+        company=Company(
+            row["company_name"],
+            row["industry"],
+            CompanySize(row["company_size"]) if row["company_size"] else None,
+            revenue,
+            row["website"],
+        ),
         location=Location(row["country"], row["region"], row["city"], row["postal_code"]),
         source=Source(Channel(row["channel"]) if row["channel"] else None, row["campaign_id"]),
         sales_line_id=row["sales_line_id"],
         product_interest=tuple(row["product_interest"] or ()),
-        consent=Consent(row["consent_email_marketing"], row["consent_phone_contact"],
-                        row["consent_data_processing"], row["consent_captured_at"]),
-        custom_attributes=dict(row["custom_attributes"] or {}))
+        consent=Consent(
+            row["consent_email_marketing"],
+            row["consent_phone_contact"],
+            row["consent_data_processing"],
+            row["consent_captured_at"],
+        ),
+        custom_attributes=dict(row["custom_attributes"] or {}),
+    )
     assignment = Assignment(
-        team_id=row["team_id"] or "", owner_user_id=row["owner_user_id"] or "",
+        team_id=row["team_id"] or "",
+        owner_user_id=row["owner_user_id"] or "",
         method=AssignmentMethod(row["assignment_method"]),
-        explanation=row["assignment_explanation"], assigned_at=row["assigned_at"],
-        decision_id=row["routing_decision_id"], decided_at=row["routing_decided_at"],
-        queue_team_id=row["queue_team_id"] or "")
+        explanation=row["assignment_explanation"],
+        assigned_at=row["assigned_at"],
+        decision_id=row["routing_decision_id"],
+        decided_at=row["routing_decided_at"],
+        queue_team_id=row["queue_team_id"] or "",
+    )
     reason = row["disqualification_reason"]
     return Lead(
-        id=row["id"], data=data, created_at=row["created_at"], updated_at=row["updated_at"],
+        id=row["id"],
+        data=data,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         status=LeadStatus(row["status"]),
         disqualification_reason=DisqualificationReason(reason) if reason else None,
-        status_note=row["status_note"], assignment=assignment,
+        status_note=row["status_note"],
+        assignment=assignment,
         score=from_json(Score, row["score_document"]),
         conversion=from_json(Conversion, row["conversion_document"]),
-        merged_into=row["merged_into"], merged_lead_ids=tuple(row["merged_lead_ids"] or ()),
-        version=row["version"])
+        merged_into=row["merged_into"],
+        merged_lead_ids=tuple(row["merged_lead_ids"] or ()),
+        version=row["version"],
+    )

@@ -8,6 +8,7 @@ answers exactly as a sequential retry would (replayed, ALREADY_EXISTS, or merged
 indexes stay as the last line of defence. SQLite needs none of this: its writers are serialised
 by BEGIN IMMEDIATE (crm_chassis.db).
 """
+
 from __future__ import annotations
 
 import hashlib

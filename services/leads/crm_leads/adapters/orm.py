@@ -2,17 +2,29 @@
 
 Portable between SQLite (make run) and PostgreSQL (tests, production). The lead is one wide row:
 every field a search filters or sorts on is a column of its own; parts only read whole (score
-factors, conversion request, merged ids) are JSON documents (adapters/codec.py).
+factors, conversion request, merged ids) are JSON documents (adapters/json_documents.py).
 
 ``scope_team_id`` is the team whose scope sees the lead: its team, or the queue team while it
 waits in the unassigned queue (domain/access.py ``Scope.can_see``). Every list query is "per
 scope team, in sort order", so the search indexes lead with it. The PostgreSQL-only indexes
 (partial, GIN, descending) are created by the migration, not here: see migrations/versions.
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, Index, Integer, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from crm_chassis.db import UtcDateTime
@@ -27,7 +39,8 @@ Document = JSON().with_variant(JSONB(), "postgresql")
 Amount = String(40)
 
 leads = Table(
-    "leads", metadata,
+    "leads",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("status", String(16), nullable=False),
@@ -99,7 +112,8 @@ TAKING_PART_SQL = "status IN ('new', 'working', 'qualified', 'disqualified')"
 PENDING_CONVERSION_SQL = "conversion_state IN ('requested', 'converting', 'failed_retrying')"
 
 lead_history = Table(
-    "lead_history", metadata,
+    "lead_history",
+    metadata,
     Column("lead_id", String(32), primary_key=True),
     Column("version", BigInteger, primary_key=True),
     Column("occurred_at", UtcDateTime(), nullable=False),
@@ -112,7 +126,8 @@ lead_history = Table(
 )
 
 activities = Table(
-    "lead_activities", metadata,
+    "lead_activities",
+    metadata,
     Column("id", String(200), primary_key=True),
     Column("lead_id", String(32), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -122,7 +137,8 @@ activities = Table(
 )
 
 idempotency_keys = Table(
-    "lead_idempotency_keys", metadata,
+    "lead_idempotency_keys",
+    metadata,
     Column("caller_id", String(64), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
@@ -130,7 +146,8 @@ idempotency_keys = Table(
 )
 
 campaigns = Table(
-    "campaigns", metadata,
+    "campaigns",
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("name_key", String(200), nullable=False),  # lower-cased: unique, sorted
@@ -146,7 +163,8 @@ campaigns = Table(
 )
 
 scoring_models = Table(
-    "scoring_models", metadata,
+    "scoring_models",
+    metadata,
     Column("sales_line_id", String(64), primary_key=True),
     Column("version", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime()),
@@ -156,14 +174,16 @@ scoring_models = Table(
 # The naive Bayes counts as rows, changed by increments: two outcomes of one line recorded at
 # the same time both count (no lost update, no lock on the line).
 predictive_models = Table(
-    "predictive_models", metadata,
+    "predictive_models",
+    metadata,
     Column("sales_line_id", String(64), primary_key=True),
     Column("won", Integer, nullable=False),
     Column("lost", Integer, nullable=False),
 )
 
 predictive_counts = Table(
-    "predictive_counts", metadata,
+    "predictive_counts",
+    metadata,
     Column("sales_line_id", String(64), primary_key=True),
     Column("feature_value", String(300), primary_key=True),  # "feature=value"
     Column("won", Integer, nullable=False),
@@ -171,7 +191,8 @@ predictive_counts = Table(
 )
 
 lead_outcomes = Table(
-    "lead_outcomes", metadata,
+    "lead_outcomes",
+    metadata,
     Column("lead_id", String(32), primary_key=True),
     Column("sales_line_id", String(64), nullable=False),
     Column("features", Document, nullable=False),
@@ -181,7 +202,8 @@ lead_outcomes = Table(
 # Background rescoring of a line (after a model change, and the decay sweep), walked in batches
 # by the worker; ``generation`` grows when a newer model restarts the walk from the first lead.
 rescore_jobs = Table(
-    "rescore_jobs", metadata,
+    "rescore_jobs",
+    metadata,
     Column("sales_line_id", String(64), primary_key=True),
     Column("generation", BigInteger, nullable=False),
     Column("reason", String(32), nullable=False),

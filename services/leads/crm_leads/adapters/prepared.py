@@ -12,6 +12,7 @@ when the DBAPI connection is replaced). Prepared statements are session state: t
 direct connection or session pooling, not a transaction-pooling proxy. Other drivers run the
 plain statements (:func:`available`).
 """
+
 from __future__ import annotations
 
 import re
@@ -39,8 +40,11 @@ class Prepared:
             raise ValueError(f"{name}: a literal % would need unescaping")
         self.name, self.parameters = name, names
         self._prepare = f"PREPARE {name} AS {numbered}"
-        self.execute_sql = f"EXECUTE {name}({', '.join(f'%({n})s' for n in names)})" \
-            if names else f"EXECUTE {name}"
+        self.execute_sql = (
+            f"EXECUTE {name}({', '.join(f'%({n})s' for n in names)})"
+            if names
+            else f"EXECUTE {name}"
+        )
 
     def ensure(self, connection) -> None:
         """PREPARE on this connection unless it did before (PREPARE survives a rollback)."""
@@ -48,7 +52,7 @@ class Prepared:
         if self.name not in done:
             cursor = connection.connection.dbapi_connection.cursor()
             try:
-                cursor.execute(self._prepare)   # no parameters: sent verbatim
+                cursor.execute(self._prepare)  # no parameters: sent verbatim
             finally:
                 cursor.close()
             done.add(self.name)

@@ -12,14 +12,26 @@ dataclasses, enums, strings, tuples) that a change rebinds, never mutates. A lea
 attributes are the very objects last read or written is unchanged and is not serialised again;
 any other is serialised and compared with its last row (an equal row writes nothing).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import operator
 
-from sqlalchemy import (String, and_, bindparam, column, insert, null, or_, select, text,
-                        union_all, update)
+from sqlalchemy import (
+    String,
+    and_,
+    bindparam,
+    column,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.orm import Session
 
@@ -39,13 +51,23 @@ L, K = orm.leads, orm.idempotency_keys
 # insert with inline values per call cost more than the database round trip.
 _INSERT = insert(L)
 _UPDATE = update(L).where(L.c.id == bindparam("lead_id_"))
-_GET = {lock: (select(L).where(L.c.id == bindparam("lead_id")).with_for_update(of=L) if lock
-               else select(L).where(L.c.id == bindparam("lead_id"))) for lock in (True, False)}
-_KEY_COLUMNS = (("email", L.c.duplicate_email), ("phone", L.c.duplicate_phone),
-                ("company_person", L.c.duplicate_company_person))
+_GET = {
+    lock: (
+        select(L).where(L.c.id == bindparam("lead_id")).with_for_update(of=L)
+        if lock
+        else select(L).where(L.c.id == bindparam("lead_id"))
+    )
+    for lock in (True, False)
+}
+_KEY_COLUMNS = (
+    ("email", L.c.duplicate_email),
+    ("phone", L.c.duplicate_phone),
+    ("company_person", L.c.duplicate_company_person),
+)
 # The predicate of the partial unique indexes, verbatim, so the planner uses them.
-_DUPLICATE = and_(text(orm.TAKING_PART_SQL),
-                  or_(*(column == bindparam(name) for name, column in _KEY_COLUMNS)))
+_DUPLICATE = and_(
+    text(orm.TAKING_PART_SQL), or_(*(column == bindparam(name) for name, column in _KEY_COLUMNS))
+)
 # A capture's reads in one statement: the idempotency key with its lead (a replay), and the
 # leads taking part that share a duplicate key (a NULL key matches nothing), one branch per
 # key: prepared, its generic plan is made once, and an OR of the three keys planned on a
@@ -56,9 +78,13 @@ _CAPTURE_LOOKUP = union_all(
     select(K.c.fingerprint.label("key_fingerprint"), K.c.lead_id.label("key_lead_id"), *L.c)
     .select_from(K.outerjoin(L, L.c.id == K.c.lead_id))
     .where(K.c.caller_id == bindparam("caller_id"), K.c.key == bindparam("key")),
-    *(select(null().label("key_fingerprint"), null().label("key_lead_id"), *L.c)
-      .where(text(orm.TAKING_PART_SQL), column == bindparam(name))
-      for name, column in _KEY_COLUMNS))
+    *(
+        select(null().label("key_fingerprint"), null().label("key_lead_id"), *L.c).where(
+            text(orm.TAKING_PART_SQL), column == bindparam(name)
+        )
+        for name, column in _KEY_COLUMNS
+    ),
+)
 _FIND_DUPLICATES = select(L).where(_DUPLICATE)
 
 
@@ -71,22 +97,27 @@ def _prepared(name: str, statement) -> Prepared:
 _PSYCOPG2 = pg_psycopg2.dialect()
 _LOOKUP_PREPARED = _prepared("leads_capture_lookup", _CAPTURE_LOOKUP)
 _LOCKED_LOOKUP = _LOOKUP_PREPARED.textual(
-    column("key_fingerprint", String), column("key_lead_id", String), *L.c, prefix=LOCK_SQL)
-_GET_PREPARED = {lock: _prepared(f"leads_get{'_for_update' if lock else ''}", _GET[lock])
-                 for lock in (True, False)}
+    column("key_fingerprint", String), column("key_lead_id", String), *L.c, prefix=LOCK_SQL
+)
+_GET_PREPARED = {
+    lock: _prepared(f"leads_get{'_for_update' if lock else ''}", _GET[lock])
+    for lock in (True, False)
+}
 _GET_TEXTUAL = {lock: prepared.textual(*L.c) for lock, prepared in _GET_PREPARED.items()}
 _OPEN = sorted(status.value for status in OPEN)
 _READ_ONLY = sorted(status.value for status in READ_ONLY)
 _PENDING = ("requested", "converting", "failed_retrying")
-_STATE = tuple(f.name for f in dataclasses.fields(Lead)
-               if f.name not in ("id", "new_history", "new_events"))
+_STATE = tuple(
+    f.name for f in dataclasses.fields(Lead) if f.name not in ("id", "new_history", "new_events")
+)
 _state_of = operator.attrgetter(*_STATE)
 
 
 class _Tracked:
     """A lead handed out or added, with what the database holds of it: ``state``, the
     attribute values last read or written (None: a new lead, not inserted yet)."""
-    __slots__ = ("lead", "state", "_row", "locked", "keys_of", "keys")
+
+    __slots__ = ("_row", "keys", "keys_of", "lead", "locked", "state")
 
     def __init__(self, lead: Lead, new: bool, locked: bool):
         self.lead, self.locked = lead, locked
@@ -101,13 +132,16 @@ class _Tracked:
     def unchanged(self) -> bool:
         state = self.state
         return state is not None and all(
-            now is then for now, then in zip(_state_of(self.lead), state))
+            now is then for now, then in zip(_state_of(self.lead), state, strict=True)
+        )
 
     def stored_row(self) -> dict:
         """The row the database holds, serialised when first needed (from the values read,
         kept in ``state``): a lead that is only read is never serialised."""
         if self._row is None:
-            self._row = lead_row(Lead(id=self.lead.id, **dict(zip(_STATE, self.state))))
+            self._row = lead_row(
+                Lead(id=self.lead.id, **dict(zip(_STATE, self.state, strict=True)))
+            )
         return self._row
 
     def written(self, row: dict) -> None:
@@ -115,15 +149,18 @@ class _Tracked:
 
     def duplicate_keys(self) -> DuplicateKeys:
         data = self.lead.data
-        if self.keys_of is not data:   # LeadData is immutable: same object, same keys
+        if self.keys_of is not data:  # LeadData is immutable: same object, same keys
             self.keys_of, self.keys = data, DuplicateKeys.of(data)
         return self.keys
 
 
 def lookup_keys(keys: DuplicateKeys) -> list[tuple[str, ...]]:
     """The advisory lock keys of a capture's duplicate keys (see adapters/locks.py)."""
-    return [("duplicate", column.name, value) for name, column in _KEY_COLUMNS
-            if (value := getattr(keys, name))]
+    return [
+        ("duplicate", column.name, value)
+        for name, column in _KEY_COLUMNS
+        if (value := getattr(keys, name))
+    ]
 
 
 class SqlLeadRepository(repositories.LeadRepository):
@@ -131,11 +168,11 @@ class SqlLeadRepository(repositories.LeadRepository):
         self.session = session
         self._postgres = session.get_bind().dialect.name == "postgresql"
         self._tracked: dict[str, _Tracked] = {}
-        self._key_index: dict[tuple[str, str], set[str]] = {}   # (key name, value) -> ids
+        self._key_index: dict[tuple[str, str], set[str]] = {}  # (key name, value) -> ids
 
     # -- identity map -----------------------------------------------------------------------
     def _track(self, rows, locked: bool) -> list[Lead]:
-        locked = locked or not self._postgres   # SQLite: the transaction holds the write lock
+        locked = locked or not self._postgres  # SQLite: the transaction holds the write lock
         result = []
         for row in rows:
             row = dict(row._mapping)
@@ -166,10 +203,11 @@ class SqlLeadRepository(repositories.LeadRepository):
                 continue
             row = lead_row(tracked.lead)
             if tracked.new or row != tracked.stored_row():
-                pending.append((tracked.lead.status in TAKING_PART, tracked.new, lead_id,
-                                tracked, row))
+                pending.append(
+                    (tracked.lead.status in TAKING_PART, tracked.new, lead_id, tracked, row)
+                )
             else:
-                tracked.written(row)   # new objects, same values
+                tracked.written(row)  # new objects, same values
         new_rows = []
         # Updates changing the same columns go out as one executemany (a batch of routing
         # decisions changes 250 leads alike); psycopg2 sends them in pages (execute_batch).
@@ -185,17 +223,18 @@ class SqlLeadRepository(repositories.LeadRepository):
                 stored = tracked.stored_row()
                 changed = {name: value for name, value in row.items() if stored[name] != value}
                 updates.setdefault((taking_part, tuple(sorted(changed))), []).append(
-                    {"lead_id_": lead_id, **changed})
+                    {"lead_id_": lead_id, **changed}
+                )
             tracked.written(row)
         self._write_updates(updates)
         if deferred is not None:
             for row in new_rows:
                 deferred.execute(_INSERT, row)
         elif new_rows:
-            self.session.execute(_INSERT, new_rows)   # one executemany (multi-row VALUES)
+            self.session.execute(_INSERT, new_rows)  # one executemany (multi-row VALUES)
 
     def _write_updates(self, updates: dict) -> None:
-        for (_, columns), rows in sorted(updates.items()):
+        for _, rows in sorted(updates.items()):
             self.session.execute(update(L).where(L.c.id == bindparam("lead_id_")), rows)
         updates.clear()
 
@@ -221,8 +260,11 @@ class SqlLeadRepository(repositories.LeadRepository):
         for name, _ in _KEY_COLUMNS:
             if value := getattr(keys, name):
                 candidates |= index.get((name, value), set())
-        return [self._tracked[lead_id].lead for lead_id in sorted(candidates)
-                if keys.shared_with(self._tracked[lead_id].duplicate_keys())]
+        return [
+            self._tracked[lead_id].lead
+            for lead_id in sorted(candidates)
+            if keys.shared_with(self._tracked[lead_id].duplicate_keys())
+        ]
 
     # -- port -------------------------------------------------------------------------------
     def add(self, lead: Lead) -> None:
@@ -231,11 +273,13 @@ class SqlLeadRepository(repositories.LeadRepository):
     def prefetch(self, lead_ids: list[str]) -> None:
         """Read and lock the leads in one statement, in id order (two batches locking the same
         leads then wait for each other instead of deadlocking)."""
-        wanted = sorted({i for i in lead_ids if i and (i not in self._tracked
-                                                      or not self._tracked[i].locked)})
+        wanted = sorted(
+            {i for i in lead_ids if i and (i not in self._tracked or not self._tracked[i].locked)}
+        )
         if wanted:
-            self._track(self.session.execute(
-                self._select(L.c.id.in_(wanted)).order_by(L.c.id)), True)
+            self._track(
+                self.session.execute(self._select(L.c.id.in_(wanted)).order_by(L.c.id)), True
+            )
 
     def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:
         known = self._tracked.get(lead_id)
@@ -264,23 +308,32 @@ class SqlLeadRepository(repositories.LeadRepository):
         locks = [("idempotency", caller_id, key)] + lookup_keys(keys)
         parameters = {"caller_id": caller_id, "key": key, **_key_values(keys)}
         connection = self.session.connection()
-        if available(connection):   # locks and lookup in one round trip
+        if available(connection):  # locks and lookup in one round trip
             _LOOKUP_PREPARED.ensure(connection)
-            rows = list(self.session.execute(_LOCKED_LOOKUP, {"keys": ordered_keys(locks),
-                                                              **parameters}))
+            rows = list(
+                self.session.execute(_LOCKED_LOOKUP, {"keys": ordered_keys(locks), **parameters})
+            )
         else:
             lock_keys(self.session, locks)
             rows = list(self.session.execute(_CAPTURE_LOOKUP, parameters))
-        previous = next(((row.key_fingerprint, row.key_lead_id) for row in rows
-                         if row.key_fingerprint is not None), None)
+        previous = next(
+            (
+                (row.key_fingerprint, row.key_lead_id)
+                for row in rows
+                if row.key_fingerprint is not None
+            ),
+            None,
+        )
         leads = self._track([row for row in rows if row.id is not None], False)
         if previous is not None:
-            return CaptureLookup(previous, self._tracked[previous[1]].lead
-                                 if previous[1] in self._tracked else None)
+            return CaptureLookup(
+                previous, self._tracked[previous[1]].lead if previous[1] in self._tracked else None
+            )
         return CaptureLookup(duplicates=_union(leads, self._sharing_in_memory(keys)))
 
-    def prefetch_captures(self, caller_id: str,
-                          requests: list[tuple[str, DuplicateKeys]]) -> dict[str, tuple | None]:
+    def prefetch_captures(
+        self, caller_id: str, requests: list[tuple[str, DuplicateKeys]]
+    ) -> dict[str, tuple | None]:
         """A batch's lookups at once (an import batch): lock every row's idempotency and
         duplicate keys in one statement (one global order, so two imports cannot deadlock on
         them), then read all the keys, their leads and the leads sharing any duplicate key in
@@ -295,13 +348,22 @@ class SqlLeadRepository(repositories.LeadRepository):
         lock_keys(self.session, locks)
         wanted = sorted({key for key, _ in requests})
         statement = union_all(
-            select(K.c.fingerprint.label("key_fingerprint"), K.c.key.label("key_name"),
-                   K.c.lead_id.label("key_lead_id"), *L.c)
+            select(
+                K.c.fingerprint.label("key_fingerprint"),
+                K.c.key.label("key_name"),
+                K.c.lead_id.label("key_lead_id"),
+                *L.c,
+            )
             .select_from(K.outerjoin(L, L.c.id == K.c.lead_id))
             .where(K.c.caller_id == caller_id, K.c.key.in_(wanted)),
-            *(select(null(), null(), null(), *L.c)
-              .where(text(orm.TAKING_PART_SQL), column.in_(sorted(values[name])))
-              for name, column in _KEY_COLUMNS if values[name]))
+            *(
+                select(null(), null(), null(), *L.c).where(
+                    text(orm.TAKING_PART_SQL), column.in_(sorted(values[name]))
+                )
+                for name, column in _KEY_COLUMNS
+                if values[name]
+            ),
+        )
         rows = list(self.session.execute(statement))
         self._track([row for row in rows if row.id is not None], False)
         found: dict[str, tuple | None] = dict.fromkeys(wanted)
@@ -320,38 +382,47 @@ class SqlLeadRepository(repositories.LeadRepository):
     def search(self, query: LeadQuery) -> list[Lead]:
         self.flush()
         if self._postgres and query.filter.text_terms and not query.filter.owner_user_ids:
-            rows = search_text.page(self.session, query)   # common and rare words alike
+            rows = search_text.page(self.session, query)  # common and rare words alike
         else:
             rows = search_sql.search(self.session, query, postgres=self._postgres)
-        return [self._tracked[row["id"]].lead if row["id"] in self._tracked
-                else lead_from_row(row) for row in rows]
+        return [
+            self._tracked[row["id"]].lead if row["id"] in self._tracked else lead_from_row(row)
+            for row in rows
+        ]
 
     def open_leads_of(self, team_id: str, owner_user_id: str) -> list[Lead]:
         self.flush()
-        statement = self._select(L.c.team_id == team_id, L.c.owner_user_id == owner_user_id,
-                                 L.c.status.in_(_OPEN)).order_by(L.c.id)
+        statement = self._select(
+            L.c.team_id == team_id, L.c.owner_user_id == owner_user_id, L.c.status.in_(_OPEN)
+        ).order_by(L.c.id)
         return self._track(self.session.execute(statement), True)
 
     def ids_after(self, sales_line_id: str, after_id: str, limit: int) -> list[str]:
         self.flush()
-        statement = (select(L.c.id)
-                     .where(L.c.sales_line_id == sales_line_id, L.c.id > after_id,
-                            L.c.status.not_in(_READ_ONLY))
-                     .order_by(L.c.id).limit(limit))
+        statement = (
+            select(L.c.id)
+            .where(
+                L.c.sales_line_id == sales_line_id, L.c.id > after_id, L.c.status.not_in(_READ_ONLY)
+            )
+            .order_by(L.c.id)
+            .limit(limit)
+        )
         return list(self.session.execute(statement).scalars())
 
     def by_conversion(self, conversion_id: str) -> Lead | None:
         self.flush()
-        found = self._track(self.session.execute(self._select(L.c.conversion_id == conversion_id)),
-                            True)
+        found = self._track(
+            self.session.execute(self._select(L.c.conversion_id == conversion_id)), True
+        )
         return found[0] if found else None
 
     def due_conversions(self, now: dt.datetime, limit: int) -> list[Lead]:
         self.flush()
         # Same rule as Conversion.is_due, on the partial index of pending conversions.
-        due = and_(L.c.conversion_state.in_(_PENDING),
-                   or_(L.c.conversion_state == "requested",
-                       L.c.conversion_next_attempt_at <= now))
+        due = and_(
+            L.c.conversion_state.in_(_PENDING),
+            or_(L.c.conversion_state == "requested", L.c.conversion_next_attempt_at <= now),
+        )
         statement = select(L).where(due).order_by(L.c.conversion_next_attempt_at, L.c.id)
         if self._postgres:
             # Two dispatchers never send the same conversion at once; each takes other rows.

@@ -1,4 +1,5 @@
 """SQLAlchemy repositories of campaigns, scoring models and the predictive model's counts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_leads.adapters import orm
-from crm_leads.adapters.codec import from_json, to_json
+from crm_leads.adapters.json_documents import from_json, to_json
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
@@ -21,14 +21,21 @@ from crm_leads.domain.values import Channel, Money
 from crm_leads.service_layer import repositories
 
 C, S = orm.campaigns, orm.scoring_models
-PM, PC, O = orm.predictive_models, orm.predictive_counts, orm.lead_outcomes
+PM, PC, LO = orm.predictive_models, orm.predictive_counts, orm.lead_outcomes
 
 
 def _campaign(row) -> Campaign:
-    return Campaign(row.id, row.name, Channel(row.channel), dt.date.fromisoformat(row.starts_on),
-                    dt.date.fromisoformat(row.ends_on) if row.ends_on else None,
-                    Money(Decimal(row.cost_amount), row.cost_currency), row.created_at,
-                    row.updated_at, row.version)
+    return Campaign(
+        row.id,
+        row.name,
+        Channel(row.channel),
+        dt.date.fromisoformat(row.starts_on),
+        dt.date.fromisoformat(row.ends_on) if row.ends_on else None,
+        Money(Decimal(row.cost_amount), row.cost_currency),
+        row.created_at,
+        row.updated_at,
+        row.version,
+    )
 
 
 class SqlCampaignRepository(repositories.CampaignRepository):
@@ -44,12 +51,18 @@ class SqlCampaignRepository(repositories.CampaignRepository):
         return _campaign(row) if row else None
 
     def save(self, campaign: Campaign) -> None:
-        values = dict(name=campaign.name, name_key=campaign.name.lower(),
-                      channel=campaign.channel.value, starts_on=campaign.starts_on.isoformat(),
-                      ends_on=campaign.ends_on.isoformat() if campaign.ends_on else None,
-                      cost_amount=str(campaign.cost.amount), cost_currency=campaign.cost.currency,
-                      created_at=campaign.created_at, updated_at=campaign.updated_at,
-                      version=campaign.version)
+        values = dict(
+            name=campaign.name,
+            name_key=campaign.name.lower(),
+            channel=campaign.channel.value,
+            starts_on=campaign.starts_on.isoformat(),
+            ends_on=campaign.ends_on.isoformat() if campaign.ends_on else None,
+            cost_amount=str(campaign.cost.amount),
+            cost_currency=campaign.cost.currency,
+            created_at=campaign.created_at,
+            updated_at=campaign.updated_at,
+            version=campaign.version,
+        )
         changed = self.session.execute(update(C).where(C.c.id == campaign.id).values(**values))
         if changed.rowcount == 0:
             self.session.execute(insert(C).values(id=campaign.id, **values))
@@ -73,34 +86,39 @@ class SqlScoringModelRepository(repositories.ScoringModelRepository):
     def get(self, sales_line_id: str) -> ScoringModel | None:
         if sales_line_id in self._read:
             return self._read[sales_line_id]
-        row = self.session.execute(select(S.c.document)
-                                   .where(S.c.sales_line_id == sales_line_id)).first()
+        row = self.session.execute(
+            select(S.c.document).where(S.c.sales_line_id == sales_line_id)
+        ).first()
         model = self._read[sales_line_id] = from_json(ScoringModel, row.document) if row else None
         return model
 
     def save(self, model: ScoringModel) -> None:
-        self._read.pop(model.sales_line_id, None)   # read again (and re-parsed) after a change
-        values = dict(version=model.version, updated_at=model.updated_at,
-                      document=to_json(model))
+        self._read.pop(model.sales_line_id, None)  # read again (and re-parsed) after a change
+        values = dict(version=model.version, updated_at=model.updated_at, document=to_json(model))
         # Optimistic: the stored version must be the one the change started from, so of two
         # concurrent saves of one line the second is refused rather than silently lost.
-        changed = self.session.execute(update(S).where(
-            S.c.sales_line_id == model.sales_line_id, S.c.version == model.version - 1)
-            .values(**values))
+        changed = self.session.execute(
+            update(S)
+            .where(S.c.sales_line_id == model.sales_line_id, S.c.version == model.version - 1)
+            .values(**values)
+        )
         if changed.rowcount:
             return
-        exists = self.session.execute(select(S.c.version).where(
-            S.c.sales_line_id == model.sales_line_id)).first()
+        exists = self.session.execute(
+            select(S.c.version).where(S.c.sales_line_id == model.sales_line_id)
+        ).first()
         if exists is not None:
             raise FailedPrecondition(
                 f"the scoring model of sales line {model.sales_line_id} was changed meanwhile "
                 f"(it is at version {exists.version}); reload it and apply your change again",
-                field="expected_version")
+                field="expected_version",
+            )
         self.session.execute(insert(S).values(sales_line_id=model.sales_line_id, **values))
 
     def sales_line_ids(self) -> list[str]:
-        return list(self.session.execute(select(S.c.sales_line_id)
-                                         .order_by(S.c.sales_line_id)).scalars())
+        return list(
+            self.session.execute(select(S.c.sales_line_id).order_by(S.c.sales_line_id)).scalars()
+        )
 
 
 class SqlPredictiveRepository(repositories.PredictiveRepository):
@@ -120,29 +138,42 @@ class SqlPredictiveRepository(repositories.PredictiveRepository):
         known = self._models.get(sales_line_id)
         if known is not None:
             return known
-        head = self.session.execute(select(PM.c.won, PM.c.lost)
-                                    .where(PM.c.sales_line_id == sales_line_id)).first()
+        head = self.session.execute(
+            select(PM.c.won, PM.c.lost).where(PM.c.sales_line_id == sales_line_id)
+        ).first()
         # No head row: the line learned nothing (its counts are written with it), so the
         # common case of scoring on a young line costs one query, not two.
-        counts = {} if head is None else {
-            row.feature_value: [row.won, row.lost] for row in self.session.execute(
-                select(PC.c.feature_value, PC.c.won, PC.c.lost)
-                .where(PC.c.sales_line_id == sales_line_id))}
-        model = PredictiveModel(sales_line_id, head.won if head else 0, head.lost if head else 0,
-                                counts)
+        counts = (
+            {}
+            if head is None
+            else {
+                row.feature_value: [row.won, row.lost]
+                for row in self.session.execute(
+                    select(PC.c.feature_value, PC.c.won, PC.c.lost).where(
+                        PC.c.sales_line_id == sales_line_id
+                    )
+                )
+            }
+        )
+        model = PredictiveModel(
+            sales_line_id, head.won if head else 0, head.lost if head else 0, counts
+        )
         self._remember(model)
         return model
 
     def _remember(self, model: PredictiveModel) -> None:
         self._models[model.sales_line_id] = model
         self._read[model.sales_line_id] = (
-            model.won, model.lost, {key: tuple(value) for key, value in model.counts.items()})
+            model.won,
+            model.lost,
+            {key: tuple(value) for key, value in model.counts.items()},
+        )
 
     def _add(self, table, keys: dict, won: int, lost: int) -> None:
         statement = self._insert(table).values(**keys, won=won, lost=lost)
         statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={"won": table.c.won + won, "lost": table.c.lost + lost})
+            index_elements=list(keys), set_={"won": table.c.won + won, "lost": table.c.lost + lost}
+        )
         self.session.execute(statement)
 
     def save(self, model: PredictiveModel) -> None:
@@ -155,20 +186,22 @@ class SqlPredictiveRepository(repositories.PredictiveRepository):
             delta = (after[0] - before[0], after[1] - before[1])
             if delta != (0, 0):
                 self._add(PC, {"sales_line_id": line, "feature_value": key}, *delta)
-        self.session.execute(delete(PC).where(PC.c.sales_line_id == line, PC.c.won <= 0,
-                                              PC.c.lost <= 0))
+        self.session.execute(
+            delete(PC).where(PC.c.sales_line_id == line, PC.c.won <= 0, PC.c.lost <= 0)
+        )
         self._remember(model)
 
     def outcome_of(self, lead_id: str) -> tuple[str, dict[str, str], bool] | None:
-        row = self.session.execute(select(O).where(O.c.lead_id == lead_id)).first()
+        row = self.session.execute(select(LO).where(LO.c.lead_id == lead_id)).first()
         return (row.sales_line_id, dict(row.features), row.won) if row else None
 
-    def set_outcome(self, lead_id: str, sales_line_id: str, features: dict[str, str],
-                    won: bool) -> None:
+    def set_outcome(
+        self, lead_id: str, sales_line_id: str, features: dict[str, str], won: bool
+    ) -> None:
         values = dict(sales_line_id=sales_line_id, features=dict(features), won=won)
-        changed = self.session.execute(update(O).where(O.c.lead_id == lead_id).values(**values))
+        changed = self.session.execute(update(LO).where(LO.c.lead_id == lead_id).values(**values))
         if changed.rowcount == 0:
-            self.session.execute(insert(O).values(lead_id=lead_id, **values))
+            self.session.execute(insert(LO).values(lead_id=lead_id, **values))
 
     def clear_outcome(self, lead_id: str) -> None:
-        self.session.execute(delete(O).where(O.c.lead_id == lead_id))
+        self.session.execute(delete(LO).where(LO.c.lead_id == lead_id))

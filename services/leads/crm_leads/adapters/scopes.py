@@ -1,19 +1,21 @@
 """ScopeReader and TeamDirectory answered from the local replica of territory's scopes
 (crm_chassis.scopes, written by the worker from ``user_access_changed``)."""
+
 from __future__ import annotations
 
 from crm_chassis.scopes import ScopeReplica
-
 from crm_leads.domain.access import Scope, TeamRole
 
 
 class ReplicaScopeReader:
     def __init__(self, replica: ScopeReplica):
-        self._replica = replica
+        # Public: the api refuses a deactivated person's token from the same replica
+        # (entrypoints/api.py), and tests invalidate it after writing a snapshot.
+        self.replica = replica
 
     def scope_of(self, user_id: str) -> Scope:
         # roles_by_team is empty for an unknown or deactivated user: deny by default.
-        roles = self._replica.roles_by_team(user_id)
+        roles = self.replica.roles_by_team(user_id)
         return Scope(user_id, {team: TeamRole(role) for team, role in roles.items()})
 
 

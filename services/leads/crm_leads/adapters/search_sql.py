@@ -12,6 +12,7 @@ never the table, however many leads other teams hold. The team is a constant per
 planner estimates each branch for its own team. SQLite (make run) gets the same conditions
 with ``scope_team_id IN (...)``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,32 +27,43 @@ from crm_leads.domain.search import LeadQuery, SortField
 
 L = orm.leads
 _SIMPLE = literal_column("'simple'::regconfig")
-_SORT_COLUMNS = {SortField.SCORE: L.c.score, SortField.CREATED_AT: L.c.created_at,
-                 SortField.UPDATED_AT: L.c.updated_at}
+_SORT_COLUMNS = {
+    SortField.SCORE: L.c.score,
+    SortField.CREATED_AT: L.c.created_at,
+    SortField.UPDATED_AT: L.c.updated_at,
+}
 
 
 def _values(items) -> list:
     return sorted(getattr(item, "value", item) for item in items)
 
 
-def conditions(query: LeadQuery, *, postgres: bool, c=L.c, keyset: bool = True,
-               text_index: bool = True) -> list:
+def conditions(
+    query: LeadQuery, *, postgres: bool, c=L.c, keyset: bool = True, text_index: bool = True
+) -> list:
     """Every condition of ``LeadQuery.matches`` except the scope (the caller adds it), on the
     columns ``c`` (the table's, or a subquery's carrying the same names)."""
     f = query.filter
-    where = [c.status.in_(_values(f.statuses)) if f.statuses
-             else c.status != LeadStatus.MERGED.value]
+    where = [
+        c.status.in_(_values(f.statuses)) if f.statuses else c.status != LeadStatus.MERGED.value
+    ]
     if f.unassigned_only:
         where.append(c.team_id.is_(None))
     if f.min_score > 0:
         where.append(c.score >= f.min_score)
     if f.max_score < 100:
         where.append(c.score <= f.max_score)
-    for wanted, column in ((f.grades, c.grade), (f.channels, c.channel),
-                           (f.campaign_ids, c.campaign_id),
-                           (f.owner_user_ids, c.owner_user_id), (f.team_ids, c.team_id),
-                           (f.sales_line_ids, c.sales_line_id), (f.countries, c.country),
-                           (f.industries, c.industry), (f.company_sizes, c.company_size)):
+    for wanted, column in (
+        (f.grades, c.grade),
+        (f.channels, c.channel),
+        (f.campaign_ids, c.campaign_id),
+        (f.owner_user_ids, c.owner_user_id),
+        (f.team_ids, c.team_id),
+        (f.sales_line_ids, c.sales_line_id),
+        (f.countries, c.country),
+        (f.industries, c.industry),
+        (f.company_sizes, c.company_size),
+    ):
         if wanted:
             where.append(column.in_(_values(wanted)))
     for bounds, column in ((f.created, c.created_at), (f.updated, c.updated_at)):
@@ -61,8 +73,9 @@ def conditions(query: LeadQuery, *, postgres: bool, c=L.c, keyset: bool = True,
             where.append(column < bounds.end)
     if f.custom_attributes:
         if postgres:
-            where.append(type_coerce(c.custom_attributes, JSONB)
-                         .contains(dict(f.custom_attributes)))
+            where.append(
+                type_coerce(c.custom_attributes, JSONB).contains(dict(f.custom_attributes))
+            )
         else:
             for key, value in sorted(f.custom_attributes.items()):
                 path = '$."' + key.replace('"', '""') + '"'
@@ -76,8 +89,9 @@ def conditions(query: LeadQuery, *, postgres: bool, c=L.c, keyset: bool = True,
         # The same condition again, in the form the free-text GIN answers (spelled exactly as
         # its expression), for a word too rare to be found along the sort order.
         tsquery = " & ".join(f"{term}:*" for term in f.text_terms)
-        where.append(func.to_tsvector(_SIMPLE, c.search_text)
-                     .op("@@")(func.to_tsquery(_SIMPLE, tsquery)))
+        where.append(
+            func.to_tsvector(_SIMPLE, c.search_text).op("@@")(func.to_tsquery(_SIMPLE, tsquery))
+        )
     if keyset:
         where.extend(keyset_condition(query, c))
     return where
@@ -118,19 +132,31 @@ def statement(query: LeadQuery, *, postgres: bool):
     limit = query.page_size + 1
     where = conditions(query, postgres=postgres)
     if not postgres:
-        return (select(L).where(L.c.scope_team_id.in_(teams), *where)
-                .order_by(*order(query, L)).limit(limit))
+        return (
+            select(L)
+            .where(L.c.scope_team_id.in_(teams), *where)
+            .order_by(*order(query, L))
+            .limit(limit)
+        )
     sort_column = _SORT_COLUMNS[query.sort]
     if query.filter.owner_user_ids:
         # "My leads": the owner's own range of ix_leads_owner_score, within the scope teams,
         # rather than every scope team's range filtered for the owner.
-        branches = [select(L.c.id, sort_column)
-                    .where(L.c.owner_user_id == owner, L.c.scope_team_id.in_(teams), *where)
-                    .order_by(*order(query, L)).limit(limit)
-                    for owner in sorted(query.filter.owner_user_ids)]
+        branches = [
+            select(L.c.id, sort_column)
+            .where(L.c.owner_user_id == owner, L.c.scope_team_id.in_(teams), *where)
+            .order_by(*order(query, L))
+            .limit(limit)
+            for owner in sorted(query.filter.owner_user_ids)
+        ]
     else:
-        branches = [select(L.c.id, sort_column).where(L.c.scope_team_id == team, *where)
-                    .order_by(*order(query, L)).limit(limit) for team in teams]
+        branches = [
+            select(L.c.id, sort_column)
+            .where(L.c.scope_team_id == team, *where)
+            .order_by(*order(query, L))
+            .limit(limit)
+            for team in teams
+        ]
     page = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("page")
     ids = select(page.c.id).order_by(*order(query, page)).limit(limit)
     return select(L).where(L.c.id.in_(ids)).order_by(*order(query, L))

@@ -13,6 +13,7 @@ words only), so the adapter does:
 
 The teams' answers are merged in sort order and cut to n+1; then only those rows are read.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import literal, select, union_all
@@ -24,29 +25,53 @@ from crm_leads.domain.search import LeadQuery
 L = orm.leads
 HEAD = 4000  # index tuples a team's first step filters (~2 ms)
 # What the first step's filters read: the columns of the sort indexes (search_text included).
-_HEAD_COLUMNS = ("status", "team_id", "owner_user_id", "grade", "score", "country", "industry",
-                 "company_size", "channel", "campaign_id", "sales_line_id", "created_at",
-                 "updated_at", "search_text")
+_HEAD_COLUMNS = (
+    "status",
+    "team_id",
+    "owner_user_id",
+    "grade",
+    "score",
+    "country",
+    "industry",
+    "company_size",
+    "channel",
+    "campaign_id",
+    "sales_line_id",
+    "created_at",
+    "updated_at",
+    "search_text",
+)
 
 
 def _bounded_branch(query: LeadQuery, team: str, index: int, limit: int):
     names = list(dict.fromkeys(("id",) + _HEAD_COLUMNS))
     if query.filter.custom_attributes:
         names.append("custom_attributes")
-    head = (select(*(L.c[name] for name in names))
-            .where(L.c.scope_team_id == team, *search_sql.keyset_condition(query))
-            .order_by(*search_sql.order(query, L)).limit(HEAD).subquery(f"head{index}"))
+    head = (
+        select(*(L.c[name] for name in names))
+        .where(L.c.scope_team_id == team, *search_sql.keyset_condition(query))
+        .order_by(*search_sql.order(query, L))
+        .limit(HEAD)
+        .subquery(f"head{index}")
+    )
     sort = head.c[search_sql.sort_column(query).name]
-    return (select(head.c.id, sort.label("sort"), literal(index).label("branch"))
-            .where(*search_sql.conditions(query, postgres=True, c=head.c, keyset=False,
-                                          text_index=False))
-            .order_by(*search_sql.order(query, head)).limit(limit))
+    return (
+        select(head.c.id, sort.label("sort"), literal(index).label("branch"))
+        .where(
+            *search_sql.conditions(query, postgres=True, c=head.c, keyset=False, text_index=False)
+        )
+        .order_by(*search_sql.order(query, head))
+        .limit(limit)
+    )
 
 
 def _full_branch(query: LeadQuery, team: str, limit: int):
-    return (select(L.c.id, search_sql.sort_column(query).label("sort"))
-            .where(L.c.scope_team_id == team, *search_sql.conditions(query, postgres=True))
-            .order_by(*search_sql.order(query, L)).limit(limit))
+    return (
+        select(L.c.id, search_sql.sort_column(query).label("sort"))
+        .where(L.c.scope_team_id == team, *search_sql.conditions(query, postgres=True))
+        .order_by(*search_sql.order(query, L))
+        .limit(limit)
+    )
 
 
 def page(session: Session, query: LeadQuery) -> list[dict]:
@@ -61,8 +86,9 @@ def page(session: Session, query: LeadQuery) -> list[dict]:
         found[row.branch].append((row.sort, row.id))
     candidates = [key for i in found if len(found[i]) >= limit for key in found[i]]
     # Fewer than n+1 in a team's first HEAD tuples: search those teams in full, in one statement.
-    rare = [_full_branch(query, team, limit) for i, team in enumerate(teams)
-            if len(found[i]) < limit]
+    rare = [
+        _full_branch(query, team, limit) for i, team in enumerate(teams) if len(found[i]) < limit
+    ]
     if rare:
         statement = rare[0] if len(rare) == 1 else union_all(*rare)
         candidates.extend((row.sort, row.id) for row in session.execute(statement))
@@ -70,6 +96,5 @@ def page(session: Session, query: LeadQuery) -> list[dict]:
     ids = [lead_id for _, lead_id in candidates[:limit]]
     if not ids:
         return []
-    rows = {row.id: dict(row._mapping)
-            for row in session.execute(select(L).where(L.c.id.in_(ids)))}
+    rows = {row.id: dict(row._mapping) for row in session.execute(select(L).where(L.c.id.in_(ids)))}
     return [rows[lead_id] for lead_id in ids]

@@ -7,6 +7,7 @@ one lookup statement) and four INSERTs, and a replay two reads and no write at a
 unique index refusing a row at that point (two captures of one person by different keys at the
 same instant, if the advisory locks were bypassed) answers ALREADY_EXISTS, not an internal error.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
@@ -15,15 +16,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.outbox.writer import OutboxWriter
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.repositories import SqlLeadRepository
-from crm_leads.adapters.repositories_records import (SqlActivityRepository, SqlHistoryRepository,
-                                                     SqlIdempotencyRepository)
-from crm_leads.adapters.repositories_scoring import (SqlCampaignRepository,
-                                                     SqlPredictiveRepository,
-                                                     SqlScoringModelRepository)
+from crm_leads.adapters.repositories_records import (
+    SqlActivityRepository,
+    SqlHistoryRepository,
+    SqlIdempotencyRepository,
+)
+from crm_leads.adapters.repositories_scoring import (
+    SqlCampaignRepository,
+    SqlPredictiveRepository,
+    SqlScoringModelRepository,
+)
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.service_layer.unit_of_work import CaptureLookup, LeadsUnitOfWork
 
@@ -42,8 +47,10 @@ def conflict_error(error: IntegrityError) -> AlreadyExists | None:
     text = str(error.orig)
     for constraint, what in _CONFLICTS.items():
         if constraint in text:
-            return AlreadyExists(f"{what} was saved by another request at the same moment; "
-                                 "send your request again to see it")
+            return AlreadyExists(
+                f"{what} was saved by another request at the same moment; "
+                "send your request again to see it"
+            )
     return None
 
 
@@ -66,15 +73,14 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         self.scoring_models = SqlScoringModelRepository(session)
         self.predictive = SqlPredictiveRepository(session)
 
-    def prefetch_captures(self, key_owner: str,
-                          requests: list[tuple[str, DuplicateKeys]]) -> None:
+    def prefetch_captures(self, key_owner: str, requests: list[tuple[str, DuplicateKeys]]) -> None:
         if requests:
             found = self.leads.prefetch_captures(key_owner, requests)
             self._prefetched.update(((key_owner, key), value) for key, value in found.items())
 
     def capture_lookup(self, key_owner: str, key: str, keys: DuplicateKeys) -> CaptureLookup:
         pending = self.idempotency.pending(key_owner, key)
-        if pending is not None:   # this unit of work used the key already (an import batch)
+        if pending is not None:  # this unit of work used the key already (an import batch)
             return CaptureLookup(pending, self.leads.get(pending[1], for_update=False))
         if (key_owner, key) in self._prefetched:
             return self.leads.prefetched_capture(self._prefetched[key_owner, key], keys)
@@ -82,7 +88,7 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
 
     def commit(self) -> None:
         try:
-            self.leads.flush(self.deferred)   # new leads go out with the other rows
+            self.leads.flush(self.deferred)  # new leads go out with the other rows
             self.deferred.flush()
             super().commit()
         except IntegrityError as exc:

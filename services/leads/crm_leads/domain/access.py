@@ -20,14 +20,14 @@ its members see them and place them into a team.
 A lead outside the scope answers NOT_FOUND with the very message an unknown id gets, so ids
 cannot be probed.
 """
+
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
-
 from crm_leads.domain.assignment import AssignmentMethod
 from crm_leads.domain.lead import Lead
 
@@ -73,8 +73,9 @@ def require_visible(scope: Scope, lead: Lead | None, lead_id: str) -> Lead:
 def require_workable(scope: Scope, lead: Lead | None, lead_id: str) -> Lead:
     lead = require_visible(scope, lead, lead_id)
     if not lead.assignment.team_id:
-        raise PermissionDenied(f"lead {lead.id} is in the unassigned queue; assign it to a team "
-                               "before working on it")
+        raise PermissionDenied(
+            f"lead {lead.id} is in the unassigned queue; assign it to a team before working on it"
+        )
     return lead
 
 
@@ -83,36 +84,46 @@ def require_changeable(scope: Scope, lead: Lead | None, lead_id: str) -> Lead:
     lead = require_workable(scope, lead, lead_id)
     role = scope.role_in(lead.assignment.team_id)
     if role is TeamRole.EXPERT and lead.assignment.owner_user_id != scope.user_id:
-        raise PermissionDenied(f"lead {lead.id} is owned by someone else; as an expert you change "
-                               "the fields of your own leads (ask a supervisor, or claim it if "
-                               "it has no owner)")
+        raise PermissionDenied(
+            f"lead {lead.id} is owned by someone else; as an expert you change "
+            "the fields of your own leads (ask a supervisor, or claim it if "
+            "it has no owner)"
+        )
     return lead
 
 
-def assignment_method(scope: Scope, lead: Lead, team_id: str, owner_user_id: str,
-                      team_members: frozenset[str]) -> AssignmentMethod:
+def assignment_method(
+    scope: Scope, lead: Lead, team_id: str, owner_user_id: str, team_members: frozenset[str]
+) -> AssignmentMethod:
     """Decide whether the caller may give ``lead`` to team/owner, and how it is recorded.
 
     ``team_members`` are the active members of the target team (territory's view).
     """
     if not team_members:
-        raise InvalidArgument(f"team {team_id} has no active member or does not exist; pick "
-                              "another team", field="team_id")
+        raise InvalidArgument(
+            f"team {team_id} has no active member or does not exist; pick another team",
+            field="team_id",
+        )
     if owner_user_id and owner_user_id not in team_members:
-        raise InvalidArgument(f"user {owner_user_id} is not a member of team {team_id}; pick an "
-                              "owner from that team", field="owner_user_id")
+        raise InvalidArgument(
+            f"user {owner_user_id} is not a member of team {team_id}; pick an owner from that team",
+            field="owner_user_id",
+        )
     current_team = lead.assignment.team_id
     if not current_team:  # out of the unassigned queue, by a member of the queue team
         return AssignmentMethod.MANUAL
     role = scope.role_in(current_team)
     if team_id != current_team:
         if role is not TeamRole.MANAGER:
-            raise PermissionDenied("handing a lead to another team needs the manager role in "
-                                   "its current team")
+            raise PermissionDenied(
+                "handing a lead to another team needs the manager role in its current team"
+            )
         return AssignmentMethod.MANUAL
     if role in LEADERS:
         return AssignmentMethod.MANUAL
     if not lead.assignment.owner_user_id and owner_user_id == scope.user_id:
         return AssignmentMethod.CLAIMED
-    raise PermissionDenied("only a supervisor or manager of the team may reassign a lead; as an "
-                           "expert you may claim an unowned lead of your team for yourself")
+    raise PermissionDenied(
+        "only a supervisor or manager of the team may reassign a lead; as an "
+        "expert you may claim an unowned lead of your team for yourself"
+    )

@@ -1,4 +1,5 @@
 """Behavioural activities of a lead (what feeds engagement scoring)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -6,7 +7,6 @@ import enum
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_leads.domain.values import enum_names
 
 MAX_DETAILS = 20
@@ -33,20 +33,36 @@ class Activity:
     details: dict[str, str] = field(default_factory=dict)
 
 
-def build_activity(*, activity_id: str, lead_id: str, kind: str | ActivityKind,
-                   occurred_at: dt.datetime | None, details: dict[str, str] | None,
-                   now: dt.datetime) -> Activity:
+def build_activity(
+    *,
+    activity_id: str,
+    lead_id: str,
+    kind: str | ActivityKind,
+    occurred_at: dt.datetime | None,
+    details: dict[str, str] | None,
+    now: dt.datetime,
+) -> Activity:
     problems: list[tuple[str, str]] = []
     activity_id = (activity_id or "").strip()
     if not 1 <= len(activity_id) <= 200:
-        problems.append(("activity.id", "is required (1..200 characters): the id your tool gives "
-                                        "the activity, so a retry is not counted twice"))
-    if not isinstance(kind, ActivityKind):
+        problems.append(
+            (
+                "activity.id",
+                "is required (1..200 characters): the id your tool gives "
+                "the activity, so a retry is not counted twice",
+            )
+        )
+    parsed_kind = kind if isinstance(kind, ActivityKind) else None
+    if parsed_kind is None:
         try:
-            kind = ActivityKind(str(kind or "").strip().lower())
+            parsed_kind = ActivityKind(str(kind or "").strip().lower())
         except ValueError:
-            problems.append(("activity.kind", f"'{kind}' is not an activity kind; use one of "
-                                              f"{enum_names(ActivityKind)}"))
+            problems.append(
+                (
+                    "activity.kind",
+                    f"'{kind}' is not an activity kind; use one of {enum_names(ActivityKind)}",
+                )
+            )
     if occurred_at is None:
         occurred_at = now
     elif occurred_at.tzinfo is None:
@@ -58,9 +74,11 @@ def build_activity(*, activity_id: str, lead_id: str, kind: str | ActivityKind,
         problems.append(("activity.details", f"has {len(details)} entries; at most {MAX_DETAILS}"))
     for key, value in details.items():
         if not key or len(key) > 64 or len(str(value)) > 500:
-            problems.append((f"activity.details.{key}", "keys need 1..64 and values at most 500 "
-                                                        "characters"))
-    if problems:
+            problems.append(
+                (f"activity.details.{key}", "keys need 1..64 and values at most 500 characters")
+            )
+    if problems or parsed_kind is None:
         raise ValidationErrors(problems)
-    return Activity(activity_id, lead_id, kind, occurred_at,
-                    {str(k): str(v) for k, v in details.items()})
+    return Activity(
+        activity_id, lead_id, parsed_kind, occurred_at, {str(k): str(v) for k, v in details.items()}
+    )

@@ -5,6 +5,7 @@ applies it, exactly once per decision, and keeps its explanation. A person's dec
 the router's: once someone assigned, claimed or handed a lead over, later routing decisions for
 it are ignored, and so is a decision older than the one already applied (out-of-order delivery).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,9 @@ class AssignmentMethod(enum.Enum):
     HANDOVER = "handover"  # the owner left the team
 
 
-PERSON_DECIDED = frozenset({AssignmentMethod.MANUAL, AssignmentMethod.CLAIMED,
-                            AssignmentMethod.HANDOVER})
+PERSON_DECIDED = frozenset(
+    {AssignmentMethod.MANUAL, AssignmentMethod.CLAIMED, AssignmentMethod.HANDOVER}
+)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,9 @@ class RoutingDecision:
         return bool(self.team_id)
 
 
-def routing_outcome(current: Assignment, decision: RoutingDecision,
-                    now: dt.datetime) -> Assignment | None:
+def routing_outcome(
+    current: Assignment, decision: RoutingDecision, now: dt.datetime
+) -> Assignment | None:
     """The assignment ``decision`` leads to, or None when it must be ignored."""
     if decision.decision_id and decision.decision_id == current.decision_id:
         return None  # redelivery of the decision already applied
@@ -71,7 +74,22 @@ def routing_outcome(current: Assignment, decision: RoutingDecision,
         return None
     method = AssignmentMethod.ROUTED if decision.routable else AssignmentMethod.UNROUTABLE
     if decision.routable:
-        return Assignment(decision.team_id, decision.owner_user_id, method, decision.explanation,
-                          now, decision.decision_id, decision.decided_at)
-    return Assignment("", "", method, decision.explanation, now, decision.decision_id,
-                      decision.decided_at, decision.queue_team_id)
+        return Assignment(
+            decision.team_id,
+            decision.owner_user_id,
+            method,
+            decision.explanation,
+            now,
+            decision.decision_id,
+            decision.decided_at,
+        )
+    return Assignment(
+        "",
+        "",
+        method,
+        decision.explanation,
+        now,
+        decision.decision_id,
+        decision.decided_at,
+        decision.queue_team_id,
+    )

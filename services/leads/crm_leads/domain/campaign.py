@@ -1,13 +1,14 @@
 """Campaigns: name, channel, period and cost -- the denominator of lead-source ROI."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Channel, Money, enum_names
@@ -45,25 +46,26 @@ def _date(raw: Any) -> dt.date | None:
 
 def _cost(raw: Any) -> Money:
     if isinstance(raw, Money):
-        norm.decimal_amount(str(raw.amount), norm.currency(raw.currency))
+        normalise.decimal_amount(str(raw.amount), normalise.currency(raw.currency))
         return raw
     if isinstance(raw, tuple):
         amount, currency = raw
-        code = norm.currency(currency)
-        return Money(norm.decimal_amount(amount, code), code)
-    amount, code = norm.money_text(raw)
+        code = normalise.currency(currency)
+        return Money(normalise.decimal_amount(amount, code), code)
+    amount, code = normalise.money_text(raw)
     return Money(amount, code)
 
 
-def build(values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime,
-          base: Campaign | None = None) -> Campaign:
+def build_campaign(
+    values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime, base: Campaign | None = None
+) -> Campaign:
     """A valid campaign from raw values applied on ``base`` (a new one when None)."""
     problems: list[tuple[str, str]] = []
     parsed: dict[str, Any] = {}
     for name, raw in values.items():
         try:
             if name == "name":
-                parsed[name] = norm.text(raw, max_length=200)
+                parsed[name] = normalise.text(raw, max_length=200)
             elif name == "channel":
                 parsed[name] = parse_channel(raw)
             elif name in ("starts_on", "ends_on"):
@@ -74,7 +76,7 @@ def build(values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime,
                 problems.append((name, f"is not a campaign field; use {', '.join(FIELDS)}"))
         except Invalid as exc:
             problems.append((name, exc.reason))
-    merged = {field: getattr(base, field) if base else None for field in FIELDS}
+    merged: dict[str, Any] = {field: getattr(base, field) if base else None for field in FIELDS}
     merged.update(parsed)
     if not merged["name"]:
         problems.append(("name", "is required"))
@@ -83,14 +85,22 @@ def build(values: Mapping[str, Any], *, campaign_id: str, now: dt.datetime,
     if merged["starts_on"] is None:
         problems.append(("starts_on", "is required"))
     elif merged["ends_on"] is not None and merged["ends_on"] < merged["starts_on"]:
-        problems.append(("ends_on", f"{merged['ends_on']} is before starts_on "
-                                    f"{merged['starts_on']}"))
+        problems.append(
+            ("ends_on", f"{merged['ends_on']} is before starts_on {merged['starts_on']}")
+        )
     if merged["cost"] is None:
         problems.append(("cost", "is required; write 0 with a currency when there is none"))
     if problems:
         raise ValidationErrors(problems)
     if base is None:
-        return Campaign(campaign_id, merged["name"], merged["channel"], merged["starts_on"],
-                        merged["ends_on"], merged["cost"], now, now)
-    return replace(base, **{k: merged[k] for k in FIELDS}, updated_at=now,
-                   version=base.version + 1)
+        return Campaign(
+            campaign_id,
+            merged["name"],
+            merged["channel"],
+            merged["starts_on"],
+            merged["ends_on"],
+            merged["cost"],
+            now,
+            now,
+        )
+    return replace(base, **{k: merged[k] for k in FIELDS}, updated_at=now, version=base.version + 1)

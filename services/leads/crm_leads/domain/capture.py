@@ -4,18 +4,19 @@ Input is a flat mapping of field paths to raw values (``"person.email": " Ann@X.
 same for the API, an update with a field mask, and an import row after column mapping, so every
 channel applies exactly the same rules. Every problem is reported at once, path by path.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.normalise import Invalid
-from crm_leads.domain.values import (Channel, CompanySize, LeadData, Money, enum_names)
+from crm_leads.domain.values import Channel, CompanySize, LeadData, Money, enum_names
 
 CUSTOM_PREFIX = "custom_attributes."
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -26,7 +27,7 @@ MAX_PRODUCT_INTEREST = 20
 def parse_channel(raw: Any) -> Channel | None:
     if isinstance(raw, Channel) or raw is None:
         return raw
-    value = norm.slug(raw).replace("-", "_")
+    value = normalise.slug(raw).replace("-", "_")
     if not value:
         return None
     try:
@@ -46,8 +47,9 @@ def _company_size(raw: Any) -> CompanySize | None:
     try:
         return CompanySize(value)
     except ValueError:
-        raise Invalid(f"'{raw}' is not a company size; use a head count or one of "
-                      f"{enum_names(CompanySize)}") from None
+        raise Invalid(
+            f"'{raw}' is not a company size; use a head count or one of {enum_names(CompanySize)}"
+        ) from None
 
 
 def _revenue(raw: Any) -> Money | None:
@@ -57,11 +59,11 @@ def _revenue(raw: Any) -> Money | None:
         amount, currency = raw
         if not str(amount).strip() and not str(currency).strip():
             return None
-        code = norm.currency(currency)
-        return Money(norm.decimal_amount(amount, code), code)
+        code = normalise.currency(currency)
+        return Money(normalise.decimal_amount(amount, code), code)
     if not str(raw).strip():
         return None
-    amount, code = norm.money_text(raw)
+    amount, code = normalise.money_text(raw)
     return Money(amount, code)
 
 
@@ -69,7 +71,7 @@ def _product_interest(raw: Any) -> tuple[str, ...]:
     items = raw.split(",") if isinstance(raw, str) else list(raw or ())
     result: list[str] = []
     for item in items:
-        value = norm.slug(item)
+        value = normalise.slug(item)
         if value and value not in result:
             result.append(value)
     if len(result) > MAX_PRODUCT_INTEREST:
@@ -95,33 +97,36 @@ def _timestamp(raw: Any) -> dt.datetime | None:
 
 
 def _id(raw: Any) -> str:
-    return norm.text(raw, max_length=64)
+    return normalise.text(raw, max_length=64)
 
 
 # path -> (group attribute or None, field name, parser)
 _FIELDS: dict[str, tuple[str | None, str, Callable[[Any], Any]]] = {
-    "person.first_name": ("person", "first_name", lambda v: norm.text(v, max_length=100)),
-    "person.last_name": ("person", "last_name", lambda v: norm.text(v, max_length=100)),
-    "person.title": ("person", "title", lambda v: norm.text(v, max_length=150)),
-    "person.email": ("person", "email", norm.email),
+    "person.first_name": ("person", "first_name", lambda v: normalise.text(v, max_length=100)),
+    "person.last_name": ("person", "last_name", lambda v: normalise.text(v, max_length=100)),
+    "person.title": ("person", "title", lambda v: normalise.text(v, max_length=150)),
+    "person.email": ("person", "email", normalise.email),
     "person.phone": ("person", "phone", lambda v: str(v or "").strip()),  # E.164 after country
-    "company.name": ("company", "name", lambda v: norm.text(v, max_length=200)),
-    "company.industry": ("company", "industry", norm.slug),
+    "company.name": ("company", "name", lambda v: normalise.text(v, max_length=200)),
+    "company.industry": ("company", "industry", normalise.slug),
     "company.size": ("company", "size", _company_size),
     "company.annual_revenue": ("company", "annual_revenue", _revenue),
-    "company.website": ("company", "website", norm.website),
-    "location.country": ("location", "country", norm.country),
-    "location.region": ("location", "region", lambda v: norm.text(v, max_length=100)),
-    "location.city": ("location", "city", lambda v: norm.text(v, max_length=100)),
-    "location.postal_code": ("location", "postal_code",
-                             lambda v: norm.text(v, max_length=20).upper()),
+    "company.website": ("company", "website", normalise.website),
+    "location.country": ("location", "country", normalise.country),
+    "location.region": ("location", "region", lambda v: normalise.text(v, max_length=100)),
+    "location.city": ("location", "city", lambda v: normalise.text(v, max_length=100)),
+    "location.postal_code": (
+        "location",
+        "postal_code",
+        lambda v: normalise.text(v, max_length=20).upper(),
+    ),
     "source.channel": ("source", "channel", parse_channel),
     "source.campaign_id": ("source", "campaign_id", _id),
     "sales_line_id": (None, "sales_line_id", _id),
     "product_interest": (None, "product_interest", _product_interest),
-    "consent.email_marketing": ("consent", "email_marketing", norm.flag),
-    "consent.phone_contact": ("consent", "phone_contact", norm.flag),
-    "consent.data_processing": ("consent", "data_processing", norm.flag),
+    "consent.email_marketing": ("consent", "email_marketing", normalise.flag),
+    "consent.phone_contact": ("consent", "phone_contact", normalise.flag),
+    "consent.data_processing": ("consent", "data_processing", normalise.flag),
     "consent.captured_at": ("consent", "captured_at", _timestamp),
 }
 GROUPS = ("person", "company", "location", "source", "consent")
@@ -129,19 +134,28 @@ FIELD_PATHS = tuple(_FIELDS) + ("custom_attributes",)
 
 
 def is_known_path(path: str) -> bool:
-    return path in _FIELDS or path in GROUPS or path == "custom_attributes" or (
-        path.startswith(CUSTOM_PREFIX) and bool(_CUSTOM_KEY.match(path[len(CUSTOM_PREFIX):])))
+    return (
+        path in _FIELDS
+        or path in GROUPS
+        or path == "custom_attributes"
+        or (path.startswith(CUSTOM_PREFIX) and bool(_CUSTOM_KEY.match(path[len(CUSTOM_PREFIX) :])))
+    )
 
 
-def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.datetime,
-          require_channel: bool = True) -> LeadData:
+def build(
+    values: Mapping[str, Any],
+    *,
+    base: LeadData | None = None,
+    now: dt.datetime,
+    require_channel: bool = True,
+) -> LeadData:
     """Apply ``values`` (path -> raw) on ``base`` (or an empty lead) and validate the result.
 
     Raises ValidationErrors listing every problem as (path, reason).
     """
     problems: list[tuple[str, str]] = []
     data = base or LeadData()
-    groups = {name: {} for name in GROUPS}
+    groups: dict[str, dict[str, Any]] = {name: {} for name in GROUPS}
     top: dict[str, Any] = {}
     custom = dict(data.custom_attributes)
     for path, raw in values.items():
@@ -151,13 +165,18 @@ def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.da
                 _put_custom(custom, str(key), value, problems)
             continue
         if path.startswith(CUSTOM_PREFIX):
-            custom.pop(path[len(CUSTOM_PREFIX):], None)
-            _put_custom(custom, path[len(CUSTOM_PREFIX):], raw, problems)
+            custom.pop(path[len(CUSTOM_PREFIX) :], None)
+            _put_custom(custom, path[len(CUSTOM_PREFIX) :], raw, problems)
             continue
         spec = _FIELDS.get(path)
         if spec is None:
-            problems.append((path, f"is not a lead field; known fields are "
-                                   f"{', '.join(FIELD_PATHS)} and custom_attributes.<key>"))
+            problems.append(
+                (
+                    path,
+                    f"is not a lead field; known fields are "
+                    f"{', '.join(FIELD_PATHS)} and custom_attributes.<key>",
+                )
+            )
             continue
         group, name, parse = spec
         try:
@@ -169,21 +188,29 @@ def build(values: Mapping[str, Any], *, base: LeadData | None = None, now: dt.da
     data = replace(
         data,
         **{g: replace(getattr(data, g), **groups[g]) for g in GROUPS if groups[g]},
-        **top, custom_attributes=custom)
+        **top,
+        custom_attributes=custom,
+    )
     data = _finish(data, "person.phone" in values, problems, now, require_channel)
     if problems:
         raise ValidationErrors(problems)
     return data
 
 
-def _put_custom(custom: dict[str, str], key: str, raw: Any, problems: list) -> None:
+def _put_custom(
+    custom: dict[str, str], key: str, raw: Any, problems: list[tuple[str, str]]
+) -> None:
     path = CUSTOM_PREFIX + key
     if not _CUSTOM_KEY.match(key):
-        problems.append((path, "key must be lower_snake_case, start with a letter and have at "
-                               "most 64 characters"))
+        problems.append(
+            (
+                path,
+                "key must be lower_snake_case, start with a letter and have at most 64 characters",
+            )
+        )
         return
     try:
-        value = norm.text(raw, max_length=500)
+        value = normalise.text(raw, max_length=500)
     except Invalid as exc:
         problems.append((path, exc.reason))
         return
@@ -191,22 +218,41 @@ def _put_custom(custom: dict[str, str], key: str, raw: Any, problems: list) -> N
         custom[key] = value
 
 
-def _finish(data: LeadData, phone_given: bool, problems: list, now: dt.datetime,
-            require_channel: bool) -> LeadData:
+def _finish(
+    data: LeadData,
+    phone_given: bool,
+    problems: list[tuple[str, str]],
+    now: dt.datetime,
+    require_channel: bool,
+) -> LeadData:
     """Cross-field rules: phone needs the country, a lead needs a way to reach or identify it."""
     if phone_given and data.person.phone:
         try:
-            data = replace(data, person=replace(
-                data.person, phone=norm.phone(data.person.phone, data.location.country)))
+            data = replace(
+                data,
+                person=replace(
+                    data.person, phone=normalise.phone(data.person.phone, data.location.country)
+                ),
+            )
         except Invalid as exc:
             problems.append(("person.phone", exc.reason))
     if len(data.custom_attributes) > MAX_CUSTOM_ATTRIBUTES:
-        problems.append(("custom_attributes", f"has {len(data.custom_attributes)} entries; at "
-                                              f"most {MAX_CUSTOM_ATTRIBUTES} are allowed"))
+        problems.append(
+            (
+                "custom_attributes",
+                f"has {len(data.custom_attributes)} entries; at "
+                f"most {MAX_CUSTOM_ATTRIBUTES} are allowed",
+            )
+        )
     person = data.person
     if not (person.email or person.phone or (person.last_name and data.company.name)):
-        problems.append(("person", "a lead needs an e-mail, a phone, or a last name with a "
-                                   "company name, so it can be told apart and reached"))
+        problems.append(
+            (
+                "person",
+                "a lead needs an e-mail, a phone, or a last name with a "
+                "company name, so it can be told apart and reached",
+            )
+        )
     if require_channel and data.source.channel is None:
         problems.append(("source.channel", f"is required; use one of {enum_names(Channel)}"))
     consent = data.consent

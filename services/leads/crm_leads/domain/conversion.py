@@ -11,6 +11,7 @@ Deals creates account, contact and opportunity in one transaction and is idempot
 saga is therefore never half-done, only done, pending (visible with its attempts and last
 error) or refused.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,6 @@ import enum
 from dataclasses import dataclass, replace
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_leads.domain.values import Money
 
 
@@ -39,7 +39,7 @@ class RetryPolicy:
     max_backoff: dt.timedelta = dt.timedelta(minutes=30)
 
     def backoff(self, attempts: int) -> dt.timedelta:
-        return min(self.first_backoff * (2 ** max(0, attempts - 1)), self.max_backoff)
+        return min(self.first_backoff * int(2 ** max(0, attempts - 1)), self.max_backoff)
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
@@ -71,8 +71,11 @@ class Conversion:
 
     @property
     def pending(self) -> bool:
-        return self.state in (ConversionState.REQUESTED, ConversionState.CONVERTING,
-                              ConversionState.FAILED_RETRYING)
+        return self.state in (
+            ConversionState.REQUESTED,
+            ConversionState.CONVERTING,
+            ConversionState.FAILED_RETRYING,
+        )
 
     def is_due(self, now: dt.datetime) -> bool:
         """True when the background retrier should (re)send it now."""
@@ -82,38 +85,76 @@ class Conversion:
             return self.next_attempt_at is not None and self.next_attempt_at <= now
         return False
 
-    def dispatch(self, now: dt.datetime,
-                 policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> "Conversion":
+    def dispatch(self, now: dt.datetime, policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> Conversion:
         if not self.pending:
-            raise FailedPrecondition(f"conversion {self.conversion_id} is {self.state.value}; "
-                                     "there is nothing to send")
-        return replace(self, state=ConversionState.CONVERTING, attempts=self.attempts + 1,
-                       next_attempt_at=now + policy.reply_timeout)
+            raise FailedPrecondition(
+                f"conversion {self.conversion_id} is {self.state.value}; there is nothing to send"
+            )
+        return replace(
+            self,
+            state=ConversionState.CONVERTING,
+            attempts=self.attempts + 1,
+            next_attempt_at=now + policy.reply_timeout,
+        )
 
-    def timed_out(self, now: dt.datetime,
-                  policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> "Conversion":
-        return self.failed(f"deals did not answer attempt {self.attempts} within "
-                           f"{int(policy.reply_timeout.total_seconds())} s", now, policy=policy)
+    def timed_out(self, now: dt.datetime, policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> Conversion:
+        return self.failed(
+            f"deals did not answer attempt {self.attempts} within "
+            f"{int(policy.reply_timeout.total_seconds())} s",
+            now,
+            policy=policy,
+        )
 
-    def failed(self, error: str, now: dt.datetime, *, permanent: bool = False,
-               policy: RetryPolicy = DEFAULT_RETRY_POLICY) -> "Conversion":
+    def failed(
+        self,
+        error: str,
+        now: dt.datetime,
+        *,
+        permanent: bool = False,
+        policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+    ) -> Conversion:
         if not self.pending:
             raise FailedPrecondition(f"conversion {self.conversion_id} is {self.state.value}")
         if permanent:
-            return replace(self, state=ConversionState.FAILED, last_error=error,
-                           next_attempt_at=None, completed_at=now)
-        return replace(self, state=ConversionState.FAILED_RETRYING, last_error=error,
-                       next_attempt_at=now + policy.backoff(self.attempts))
+            return replace(
+                self,
+                state=ConversionState.FAILED,
+                last_error=error,
+                next_attempt_at=None,
+                completed_at=now,
+            )
+        return replace(
+            self,
+            state=ConversionState.FAILED_RETRYING,
+            last_error=error,
+            next_attempt_at=now + policy.backoff(self.attempts),
+        )
 
-    def succeeded(self, *, account_id: str, contact_id: str, opportunity_id: str,
-                  now: dt.datetime) -> "Conversion":
+    def succeeded(
+        self, *, account_id: str, contact_id: str, opportunity_id: str, now: dt.datetime
+    ) -> Conversion:
         if not self.pending:
             raise FailedPrecondition(f"conversion {self.conversion_id} is {self.state.value}")
-        missing = [name for name, value in (("account_id", account_id), ("contact_id", contact_id),
-                                            ("opportunity_id", opportunity_id)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("account_id", account_id),
+                ("contact_id", contact_id),
+                ("opportunity_id", opportunity_id),
+            )
+            if not value
+        ]
         if missing:
-            raise FailedPrecondition(f"deals confirmed conversion {self.conversion_id} without "
-                                     f"{', '.join(missing)}")
-        return replace(self, state=ConversionState.CONVERTED, account_id=account_id,
-                       contact_id=contact_id, opportunity_id=opportunity_id, last_error="",
-                       next_attempt_at=None, completed_at=now)
+            raise FailedPrecondition(
+                f"deals confirmed conversion {self.conversion_id} without {', '.join(missing)}"
+            )
+        return replace(
+            self,
+            state=ConversionState.CONVERTED,
+            account_id=account_id,
+            contact_id=contact_id,
+            opportunity_id=opportunity_id,
+            last_error="",
+            next_attempt_at=None,
+            completed_at=now,
+        )

@@ -6,6 +6,7 @@ names without their legal form ("ACME GmbH" = "Acme"), so "Jörg Müller, ACME G
 "jorg muller, Acme" match. Only open leads (new, working, qualified, disqualified) take part:
 a converted lead is a customer now, and a new inquiry from them is a new lead.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,40 @@ from crm_leads.domain.normalise import fold
 from crm_leads.domain.values import LeadData
 
 _LEGAL_FORMS = {
-    "ag", "bv", "co", "corp", "corporation", "gmbh", "inc", "incorporated", "kg", "limited",
-    "llc", "llp", "ltd", "nv", "oy", "ab", "plc", "pty", "sa", "sarl", "sas", "se", "spa",
-    "srl", "ug", "company", "mbh", "ohg", "gbr", "kgaa",
+    "ag",
+    "bv",
+    "co",
+    "corp",
+    "corporation",
+    "gmbh",
+    "inc",
+    "incorporated",
+    "kg",
+    "limited",
+    "llc",
+    "llp",
+    "ltd",
+    "nv",
+    "oy",
+    "ab",
+    "plc",
+    "pty",
+    "sa",
+    "sarl",
+    "sas",
+    "se",
+    "spa",
+    "srl",
+    "ug",
+    "company",
+    "mbh",
+    "ohg",
+    "gbr",
+    "kgaa",
 }
-TAKING_PART = frozenset({LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED,
-                         LeadStatus.DISQUALIFIED})
+TAKING_PART = frozenset(
+    {LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED}
+)
 
 
 def _words(value: str) -> list[str]:
@@ -42,16 +71,22 @@ class DuplicateKeys:
     company_person: str = ""  # "<company>|<first> <last>"
 
     @classmethod
-    def of(cls, data: LeadData) -> "DuplicateKeys":
+    def of(cls, data: LeadData) -> DuplicateKeys:
         person = " ".join(_words(data.person.first_name) + _words(data.person.last_name))
         company = company_key(data.company.name)
-        return cls(data.person.email, data.person.phone,
-                   f"{company}|{person}" if company and data.person.last_name else "")
+        return cls(
+            data.person.email,
+            data.person.phone,
+            f"{company}|{person}" if company and data.person.last_name else "",
+        )
 
-    def shared_with(self, other: "DuplicateKeys") -> list[str]:
+    def shared_with(self, other: DuplicateKeys) -> list[str]:
         """Names of the keys both have, e.g. ["email"]."""
-        return [name for name in ("email", "phone", "company_person")
-                if getattr(self, name) and getattr(self, name) == getattr(other, name)]
+        return [
+            name
+            for name in ("email", "phone", "company_person")
+            if getattr(self, name) and getattr(self, name) == getattr(other, name)
+        ]
 
     def __bool__(self) -> bool:
         return bool(self.email or self.phone or self.company_person)
@@ -64,8 +99,9 @@ def describe(keys: list[str]) -> str:
     return " and ".join(_KEY_WORDS[key] for key in keys)
 
 
-def find_among(data: LeadData, candidates: list[Lead],
-               exclude_id: str = "") -> list[tuple[Lead, list[str]]]:
+def find_among(
+    data: LeadData, candidates: list[Lead], exclude_id: str = ""
+) -> list[tuple[Lead, list[str]]]:
     """Candidates that duplicate ``data``, with the keys they share, oldest lead first."""
     keys = DuplicateKeys.of(data)
     found = []

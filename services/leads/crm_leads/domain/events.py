@@ -4,18 +4,20 @@ event messages of crm.leads.v1 and emits them through the unit of work (the outb
 Each carries ``lead``: a snapshot of the lead right after that change, so its version is the
 event's aggregate version even when one use case causes several changes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from crm_leads.domain.lead import FieldChange, Lead
+    from crm_leads.domain.history import FieldChange
+    from crm_leads.domain.lead import Lead
 
 
 @dataclass(frozen=True)
 class LeadEvent:
-    lead: "Lead"
+    lead: Lead
 
     event_type = ""
 
@@ -27,7 +29,7 @@ class LeadCreated(LeadEvent):
 
 @dataclass(frozen=True)
 class LeadUpdated(LeadEvent):
-    changes: tuple["FieldChange", ...] = ()
+    changes: tuple[FieldChange, ...] = ()
     event_type = "lead_updated"
 
 
@@ -79,5 +81,5 @@ class LeadConverted(LeadEvent):
 
 @dataclass(frozen=True)
 class LeadMerged(LeadEvent):
-    merged: "Lead" = None
+    merged: Lead | None = None
     event_type = "lead_merged"

@@ -1,4 +1,5 @@
 """The append-only history of a lead: who changed what, when."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,6 +27,8 @@ class HistoryEntry:
 
 
 def diff(before: dict[str, str], after: dict[str, str]) -> tuple[FieldChange, ...]:
-    return tuple(FieldChange(path, before.get(path, ""), after.get(path, ""))
-                 for path in sorted(set(before) | set(after))
-                 if before.get(path, "") != after.get(path, ""))
+    return tuple(
+        FieldChange(path, before.get(path, ""), after.get(path, ""))
+        for path in sorted(set(before) | set(after))
+        if before.get(path, "") != after.get(path, "")
+    )

@@ -4,6 +4,7 @@
 Why these libraries: phone numbers follow Google's libphonenumber metadata (``phonenumbers``),
 countries and currencies the ISO tables shipped by ``pycountry``; both are data, not I/O.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,10 @@ class Invalid(ValueError):
         self.reason = reason
 
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 
 def text(value: object, *, max_length: int) -> str:
@@ -61,14 +64,18 @@ def phone(value: object, country: str = "") -> str:
         parsed = phonenumbers.parse(raw, country or None)
     except phonenumbers.NumberParseException:
         if not raw.startswith("+") and not country:
-            raise Invalid(f"'{raw}' has no country code; write it as +<country code><number> "
-                          "or give the lead's country") from None
+            raise Invalid(
+                f"'{raw}' has no country code; write it as +<country code><number> "
+                "or give the lead's country"
+            ) from None
         raise Invalid(f"'{raw}' is not a phone number; check the digits") from None
     if not phonenumbers.is_valid_number(parsed):
-        region = phonenumbers.region_code_for_country_code(parsed.country_code)
+        region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
         region = region if region not in ("ZZ", "001") else f"+{parsed.country_code}"
-        raise Invalid(f"'{raw}' is not a valid phone number for {region}; check the digits "
-                      "and the country code")
+        raise Invalid(
+            f"'{raw}' is not a valid phone number for {region}; check the digits "
+            "and the country code"
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -80,8 +87,10 @@ def country(value: object) -> str:
     try:
         return pycountry.countries.lookup(raw).alpha_2
     except LookupError:
-        raise Invalid(f"'{raw}' is not a country; use an ISO 3166-1 code such as DE, US or "
-                      "GBR, or the English name") from None
+        raise Invalid(
+            f"'{raw}' is not a country; use an ISO 3166-1 code such as DE, US or "
+            "GBR, or the English name"
+        ) from None
 
 
 def currency(value: object) -> str:
@@ -99,8 +108,10 @@ def decimal_amount(value: object, currency_code: str, *, allow_negative: bool = 
     """An exact amount: plain decimal notation, at most the currency's minor-unit digits."""
     raw = str(value if value is not None else "").strip()
     if not re.fullmatch(r"-?\d+(\.\d+)?", raw):
-        raise Invalid(f"'{raw}' is not an amount; write digits with an optional '.' and "
-                      "decimals, no thousands separators, e.g. 1250000.00")
+        raise Invalid(
+            f"'{raw}' is not an amount; write digits with an optional '.' and "
+            "decimals, no thousands separators, e.g. 1250000.00"
+        )
     try:
         amount = Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the pattern above excludes it
@@ -108,7 +119,8 @@ def decimal_amount(value: object, currency_code: str, *, allow_negative: bool = 
     if amount < 0 and not allow_negative:
         raise Invalid(f"'{raw}' is negative; an amount here must be 0 or more")
     digits = minor_units(currency_code)
-    if -amount.as_tuple().exponent > digits:
+    exponent = amount.as_tuple().exponent  # an int: the pattern above allows no NaN or infinity
+    if isinstance(exponent, int) and -exponent > digits:
         raise Invalid(f"'{raw}' has more than {digits} decimals, the minor unit of {currency_code}")
     return amount
 
@@ -131,8 +143,9 @@ def website(value: object) -> str:
     parts = urlsplit(candidate)
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or "." not in host or " " in raw:
-        raise Invalid(f"'{raw}' is not a web address; expected e.g. example.com or "
-                      "https://example.com/about")
+        raise Invalid(
+            f"'{raw}' is not a web address; expected e.g. example.com or https://example.com/about"
+        )
     path = parts.path.rstrip("/")
     if len(host) + len(path) > 300:
         raise Invalid("is longer than 300 characters")
@@ -150,7 +163,7 @@ def slug(value: object, *, max_length: int = 80) -> str:
 
 def fold(value: str) -> str:
     """Case- and accent-insensitive form for comparisons ("Müller" == "muller")."""
-    if value.isascii():   # most names and e-mails: nothing to decompose (a capture folds ~13)
+    if value.isascii():  # most names and e-mails: nothing to decompose (a capture folds ~13)
         return value.casefold()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

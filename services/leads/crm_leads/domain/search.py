@@ -8,6 +8,7 @@ search can return a lead the caller may not see.
 The cursor is keyset-based (sort value, id) and bound to the query it came from: using a cursor
 with other filters or another sort is refused instead of returning a wrong page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,19 +17,18 @@ import enum
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
+from crm_chassis import paging
 from crm_chassis.errors import InvalidArgument, ValidationErrors
-
 from crm_leads.domain.access import Scope
 from crm_leads.domain.lead import Lead, LeadStatus
 from crm_leads.domain.normalise import fold
 from crm_leads.domain.scoring.engine import Grade
 from crm_leads.domain.values import Channel, CompanySize
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
 MAX_TEXT = 200
 
 
@@ -47,7 +47,8 @@ class TimeRange:
 
     def contains(self, moment: dt.datetime) -> bool:
         return (self.start is None or moment >= self.start) and (
-            self.end is None or moment < self.end)
+            self.end is None or moment < self.end
+        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,10 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, frozenset):
         return sorted(getattr(item, "value", item) for item in value)
     if isinstance(value, TimeRange):
-        return [value.start.isoformat() if value.start else None,
-                value.end.isoformat() if value.end else None]
+        return [
+            value.start.isoformat() if value.start else None,
+            value.end.isoformat() if value.end else None,
+        ]
     if isinstance(value, Mapping):
         return sorted(value.items())
     return value
@@ -94,8 +97,10 @@ def _canonical(value: Any) -> Any:
 
 def search_words(lead: Lead) -> list[str]:
     person, company = lead.data.person, lead.data.company
-    return re.findall(r"[a-z0-9]+", fold(" ".join(
-        (person.first_name, person.last_name, company.name, person.email))))
+    return re.findall(
+        r"[a-z0-9]+",
+        fold(" ".join((person.first_name, person.last_name, company.name, person.email))),
+    )
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,8 @@ class LeadQuery:
     filter: LeadFilter = field(default_factory=LeadFilter)
     sort: SortField = SortField.SCORE
     ascending: bool = False
-    page_size: int = DEFAULT_PAGE_SIZE
-    after: tuple | None = None  # keyset position (sort value, id) from the cursor
+    page_size: int = paging.DEFAULT_PAGE_SIZE
+    after: tuple[Any, ...] | None = None  # keyset position (sort value, id) from the cursor
 
     def matches(self, lead: Lead) -> bool:
         f = self.filter
@@ -125,11 +130,15 @@ class LeadQuery:
             return False
         data = lead.data
         checks = (
-            (f.channels, data.source.channel), (f.campaign_ids, data.source.campaign_id),
+            (f.channels, data.source.channel),
+            (f.campaign_ids, data.source.campaign_id),
             (f.owner_user_ids, lead.assignment.owner_user_id),
-            (f.team_ids, lead.assignment.team_id), (f.sales_line_ids, data.sales_line_id),
-            (f.countries, data.location.country), (f.industries, data.company.industry),
-            (f.company_sizes, data.company.size))
+            (f.team_ids, lead.assignment.team_id),
+            (f.sales_line_ids, data.sales_line_id),
+            (f.countries, data.location.country),
+            (f.industries, data.company.industry),
+            (f.company_sizes, data.company.size),
+        )
         if any(wanted and value not in wanted for wanted, value in checks):
             return False
         if not (f.created.contains(lead.created_at) and f.updated.contains(lead.updated_at)):
@@ -142,42 +151,56 @@ class LeadQuery:
                 return False
         return self.after is None or self._is_after(lead)
 
-    def sort_key(self, lead: Lead) -> tuple:
+    def sort_key(self, lead: Lead) -> tuple[Any, ...]:
         if self.sort is SortField.SCORE:
             return (lead.score.value if lead.score else 0, lead.id)
         moment = lead.created_at if self.sort is SortField.CREATED_AT else lead.updated_at
         return (moment.isoformat(), lead.id)
 
     def _is_after(self, lead: Lead) -> bool:
-        key = self.sort_key(lead)
-        return key > self.after if self.ascending else key < self.after
+        key, after = self.sort_key(lead), self.after
+        if after is None:
+            return True
+        return key > after if self.ascending else key < after
 
     def cursor_after(self, lead: Lead) -> str:
-        payload = {"k": list(self.sort_key(lead)),
-                   "q": self.filter.fingerprint(self.sort, self.ascending)}
+        payload = {
+            "k": list(self.sort_key(lead)),
+            "q": self.filter.fingerprint(self.sort, self.ascending),
+        }
         raw = json.dumps(payload, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def build_query(scope: Scope, lead_filter: LeadFilter, *, sort: SortField | None = None,
-                ascending: bool | None = None, page_size: int = 0, cursor: str = "") -> LeadQuery:
+def build_query(
+    scope: Scope,
+    lead_filter: LeadFilter,
+    *,
+    sort: SortField | None = None,
+    ascending: bool | None = None,
+    page_size: int = 0,
+    cursor: str = "",
+) -> LeadQuery:
     problems: list[tuple[str, str]] = []
     if not 0 <= lead_filter.min_score <= 100 or not 0 <= lead_filter.max_score <= 100:
         problems.append(("filter.min_score", "scores range from 0 to 100"))
     elif lead_filter.min_score > lead_filter.max_score:
-        problems.append(("filter.min_score", f"{lead_filter.min_score} is above max_score "
-                                             f"{lead_filter.max_score}"))
+        problems.append(
+            (
+                "filter.min_score",
+                f"{lead_filter.min_score} is above max_score {lead_filter.max_score}",
+            )
+        )
     if len(lead_filter.text) > MAX_TEXT:
         problems.append(("filter.text", f"has more than {MAX_TEXT} characters"))
     for name in ("created", "updated"):
         bounds = getattr(lead_filter, name)
         if bounds.start and bounds.end and bounds.start >= bounds.end:
             problems.append((f"filter.{name}", "start must be before end"))
-    if page_size == 0:
-        page_size = DEFAULT_PAGE_SIZE
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        problems.append(("page.page_size", f"is {page_size}; use 1..{MAX_PAGE_SIZE} (0 means "
-                                           f"{DEFAULT_PAGE_SIZE})"))
+    try:
+        page_size = paging.page_size(page_size)
+    except InvalidArgument as exc:  # reported with the filter's problems
+        problems.append((exc.field or paging.PAGE_SIZE_FIELD, exc.message))
     if problems:
         raise ValidationErrors(problems)
     sort = sort or SortField.SCORE
@@ -187,7 +210,7 @@ def build_query(scope: Scope, lead_filter: LeadFilter, *, sort: SortField | None
     return LeadQuery(scope, lead_filter, sort, ascending, page_size, after)
 
 
-def _decode_cursor(cursor: str, fingerprint: str) -> tuple:
+def _decode_cursor(cursor: str, fingerprint: str) -> tuple[Any, ...]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
@@ -195,10 +218,11 @@ def _decode_cursor(cursor: str, fingerprint: str) -> tuple:
         if not (isinstance(key, list) and len(key) == 2):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        raise InvalidArgument("page.cursor is not a cursor this service gave out; start again "
-                              "without a cursor", field="page.cursor") from None
+        raise paging.bad_cursor() from None
     if query != fingerprint:
-        raise InvalidArgument("page.cursor belongs to a search with other filters or sort; "
-                              "use it with the same filters, or start again without a cursor",
-                              field="page.cursor")
+        raise InvalidArgument(
+            "page.cursor belongs to a search with other filters or sort; "
+            "use it with the same filters, or start again without a cursor",
+            field="page.cursor",
+        )
     return tuple(key)

@@ -1,4 +1,5 @@
 """Value objects of a lead: the person, company, location, source, consent and custom attributes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,7 +32,7 @@ class CompanySize(enum.Enum):
         return list(CompanySize).index(self)
 
     @classmethod
-    def for_head_count(cls, people: int) -> "CompanySize":
+    def for_head_count(cls, people: int) -> CompanySize:
         for size, upper in ((cls.MICRO, 10), (cls.SMALL, 50), (cls.MEDIUM, 250), (cls.LARGE, 1000)):
             if people <= upper:
                 return size
@@ -134,7 +135,7 @@ def _as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else ""  # a consent not given is no value, like an empty field
     if isinstance(value, enum.Enum):
-        return value.value
+        return str(value.value)
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return str(value)

@@ -1,2 +1,3 @@
-"""Entrypoints (next session): the api process main (grpcio server wiring) and the worker module
-(nameko service with the event handlers and the rescoring/conversion-retry timers)."""
+"""leads' processes: the api (gRPC servicers on the chassis server), the nameko worker (event
+handlers, conversion dispatch and rescoring timers), their settings and the wiring of the use
+cases' dependencies."""

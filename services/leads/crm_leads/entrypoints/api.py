@@ -5,68 +5,73 @@ Run crm_leads.migrate first.
     python -m crm_leads.entrypoints.api
 
 Visibility comes from the local scope replica (territory's user_access_changed events, applied
-by the worker), so a user who loses a team stops seeing its leads without a token check here.
+by the worker), so a user who loses a team stops seeing its leads without a token check here;
+a deactivated person's token is refused on every call from the same replica.
 """
+
 from __future__ import annotations
 
-from crm.leads.v1 import (campaign_pb2, campaign_pb2_grpc, lead_service_pb2,
-                          lead_service_pb2_grpc, scoring_pb2, scoring_pb2_grpc)
-
-from crm_chassis.auth import identity_verifier
-from crm_chassis.grpc import serve, service_name_of, start_server
-from crm_chassis.logging import configure_logging
+from crm.leads.v1 import (
+    campaign_pb2,
+    campaign_pb2_grpc,
+    lead_service_pb2,
+    lead_service_pb2_grpc,
+    scoring_pb2,
+    scoring_pb2_grpc,
+)
+from crm_chassis.entrypoints.api import ApiApp, Servicer
+from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
-from crm_chassis.settings import check_startup
-
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
-from crm_leads.entrypoints import settings as settings_module
+from crm_leads.adapters.scopes import ReplicaScopeReader
+from crm_leads.entrypoints import settings, wiring
 from crm_leads.entrypoints.settings import LeadsSettings
-from crm_leads.entrypoints.wiring import build
 from crm_leads.service_layer.dependencies import Dependencies
 
-SERVICE_NAMES = (service_name_of(lead_service_pb2, "LeadService"),
-                 service_name_of(campaign_pb2, "CampaignService"),
-                 service_name_of(scoring_pb2, "ScoringService"))
+
+def principal_check(deps: Dependencies) -> PrincipalCheck | None:
+    """A deactivated person's token ends here at once, when the scopes come from the replica."""
+    if isinstance(deps.scopes, ReplicaScopeReader):
+        return refuse_deactivated_users(deps.scopes.replica)
+    return None
 
 
-def register_servicers(deps: Dependencies, *, import_batch_size: int):
-    def register(server) -> None:
-        lead_service_pb2_grpc.add_LeadServiceServicer_to_server(
-            LeadServicer(deps, import_batch_size=import_batch_size), server)
-        campaign_pb2_grpc.add_CampaignServiceServicer_to_server(CampaignServicer(deps), server)
-        scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(deps), server)
-    return register
+def _import_batch(loaded: LeadsSettings) -> dict[str, int]:
+    return {"import_batch_size": loaded.import_batch_size}
 
 
-def start(settings: LeadsSettings, deps: Dependencies | None = None, *, verifier=None,
-          **kwargs):
-    """Start a server without blocking (tests, benchmarks); returns the RunningServer.
-    ``verifier`` defaults to identity's published keys (closed when the server stops)."""
-    wiring = None if deps is not None else build(settings)
-    deps = deps or wiring.deps
-    if wiring is not None:   # a real replica: a deactivated person's token ends here at once
-        kwargs.setdefault("principal_check", refuse_deactivated_users(wiring.replica))
-    on_stop = None
-    if verifier is None:
-        verifier = identity_verifier(settings)
-        on_stop = verifier.key_source.close
-    return start_server(settings, register_servicers(
-        deps, import_batch_size=settings.import_batch_size), service_names=SERVICE_NAMES,
-        verifier=verifier, on_stop=on_stop, **kwargs)
-
-
-def main() -> None:
-    settings = settings_module.load()
-    check_startup(settings, "api")   # stops here when misconfigured
-    configure_logging(settings)
-    wiring = build(settings)
-    verifier = identity_verifier(settings)
-    serve(settings, register_servicers(wiring.deps, import_batch_size=settings.import_batch_size),
-          service_names=SERVICE_NAMES, verifier=verifier, on_stop=verifier.key_source.close,
-          principal_check=refuse_deactivated_users(wiring.replica))
-
+APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
+    service="leads",
+    load_settings=settings.load,
+    build_dependencies=wiring.build_dependencies,
+    servicers=(
+        Servicer(
+            lead_service_pb2,
+            "LeadService",
+            lead_service_pb2_grpc.add_LeadServiceServicer_to_server,
+            LeadServicer,
+            settings_kwargs=_import_batch,
+        ),
+        Servicer(
+            campaign_pb2,
+            "CampaignService",
+            campaign_pb2_grpc.add_CampaignServiceServicer_to_server,
+            CampaignServicer,
+        ),
+        Servicer(
+            scoring_pb2,
+            "ScoringService",
+            scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
+            ScoringServicer,
+        ),
+    ),
+    principal_check=principal_check,
+)
+SERVICE_NAMES = APP.service_names
+start = APP.start  # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kwargs)
+main = APP.main
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,7 @@
 """leads' nameko worker (service name "leads").
 
 Event handlers (each exactly-once through the inbox; the use case runs in the handler's own
-transaction, so the inbox row and the change commit together):
+transaction through ``deps.joined(uow)``, so the inbox row and the change commit together):
 - territory lead_routed / lead_unroutable -> apply the routing decision (the event id is the
   decision id: a redelivered or older decision changes nothing);
 - territory membership_changed (ENDED) -> hand the leaver's open leads to remaining members
@@ -17,35 +17,32 @@ Timers:
 
 Run: ``python -m crm_chassis.messaging.worker_main leads crm_leads.entrypoints.worker``.
 """
+
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
 import time
+from typing import Any
+
+from nameko.timer import Timer, timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from nameko.extensions import DependencyProvider
-from nameko.timer import timer
-
-from crm_chassis.db import make_session_factory
+from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.logging import get_logger
-from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
-
+from crm_chassis.unit_of_work import AbstractUnitOfWork
 from crm_leads.adapters import metrics, rescore_jobs
 from crm_leads.domain.assignment import RoutingDecision
-from crm_leads.entrypoints import settings as settings_module
-from crm_leads.entrypoints.wiring import Wiring, build
+from crm_leads.entrypoints import settings, wiring
 from crm_leads.service_layer import assignment, conversion, scoring
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.ports import RescoreJobQueue
 
 log = get_logger("crm_leads.worker")
-SETTINGS = settings_module.load()
 ENDED = territory_events.CHANGE_KIND_ENDED
 # A timer run stops starting new batches after this long, so one tick never starves the others.
 TICK_BUDGET_SECONDS = 2.0
@@ -53,95 +50,60 @@ TICK_BUDGET_SECONDS = 2.0
 ROUTED_BATCH = 250
 
 
-@functools.lru_cache(maxsize=1)
-def wiring() -> Wiring:
-    """One engine, replica and set of dependencies per worker process."""
-    return build(SETTINGS)
+class SettingTimer(Timer):  # type: ignore[misc]
+    """A nameko timer whose interval is the setting named ``setting`` (seconds), read when the
+    worker starts: the settings are never read at import."""
+
+    def __init__(self, setting: str, **kwargs: Any) -> None:
+        super().__init__(interval=None, **kwargs)
+        self._setting = setting
+
+    def setup(self) -> None:
+        self.interval = float(getattr(settings.load(), self._setting))
 
 
-class JoinedUnitOfWork:
-    """Lets a use case run inside the event handler's unit of work: entering gives the open
-    one and leaving does not close it, so the use case's commit commits the inbox row with its
-    change (one transaction), and a use case that raises or returns without committing leaves
-    the wrapper to roll back, or to commit the inbox row alone."""
-
-    def __init__(self, uow):
-        self._uow = uow
-
-    def __enter__(self):
-        return self._uow
-
-    def __exit__(self, *exc_info):
-        return False
+setting_timer = SettingTimer.decorator
 
 
-def joined(deps: Dependencies, uow) -> Dependencies:
-    return dataclasses.replace(deps, uow=lambda: JoinedUnitOfWork(uow))
+def joined(deps: Dependencies, uow: AbstractUnitOfWork) -> Dependencies:
+    """``deps`` for a use case inside the handler's transaction. Without a savepoint: leads'
+    unit of work writes at commit (its identity map and deferred inserts), so a SAVEPOINT
+    would hold none of the use case's writes; its commit leaves them to the handler's one
+    commit, with the inbox rows, and an exception rolls the whole handler back."""
+    return deps.joined(uow, savepoint=False)
 
 
-class _CommitAtTheEnd:
-    """The handler's unit of work as a use case sees it inside a batch: its ``commit()`` does
-    nothing, the batch handler commits once after every event of the batch. Committing per use
-    case would commit the whole batch's inbox rows with the first event's change: a crash before
-    the last event would then mark unapplied events as handled."""
-
-    def __init__(self, uow):
-        self._uow = uow
-
-    def commit(self) -> None:
-        pass
-
-    def __getattr__(self, name):
-        return getattr(self._uow, name)
+def _moment(timestamp: Any) -> dt.datetime:
+    return timestamp.ToDatetime(tzinfo=dt.UTC)  # type: ignore[no-any-return]
 
 
-def joined_for_batch(deps: Dependencies, uow) -> Dependencies:
-    deferring = _CommitAtTheEnd(uow)
-    return dataclasses.replace(deps, uow=lambda: JoinedUnitOfWork(deferring))
-
-
-class LeadsDependencies(DependencyProvider):
-    def setup(self):
-        self.deps = wiring().deps
-
-    def get_dependency(self, worker_ctx):
-        return self.deps
-
-
-@functools.lru_cache(maxsize=1)
-def jobs() -> rescore_jobs.RescoreJobs:
-    return rescore_jobs.RescoreJobs(make_session_factory(wiring().engine))
-
-
-def _moment(timestamp) -> dt.datetime:
-    return timestamp.ToDatetime(tzinfo=dt.timezone.utc)
-
-
-def routing_decision(event, *, routed: bool) -> RoutingDecision:
+def routing_decision(event: Any, *, routed: bool) -> RoutingDecision:
     return RoutingDecision(
-        decision_id=event.meta.event_id, lead_id=event.lead_id,
-        decided_at=_moment(event.meta.occurred_at), sales_line_id=event.sales_line_id,
+        decision_id=event.meta.event_id,
+        lead_id=event.lead_id,
+        decided_at=_moment(event.meta.occurred_at),
+        sales_line_id=event.sales_line_id,
         team_id=event.team_id if routed else "",
         owner_user_id=event.owner_user_id if routed else "",
         explanation=event.explanation.summary,
-        queue_team_id="" if routed else event.queue_team_id)
+        queue_team_id="" if routed else event.queue_team_id,
+    )
 
 
 class LeadsWorker(ScopeReplicaHandlers):
     name = "leads"
 
-    uow = UnitOfWorkProvider(lambda settings: wiring().deps.uow,
-                             settings_module.LeadsSettings)
-    deps = LeadsDependencies()
+    deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
     # -- territory ----------------------------------------------------------------------------
-    @idempotent_batch_handler("territory", "lead_routed", territory_events.LeadRouted,
-                              max_batch=ROUTED_BATCH)
+    @idempotent_batch_handler(
+        "territory", "lead_routed", territory_events.LeadRouted, max_batch=ROUTED_BATCH
+    )
     def on_lead_routed(self, batch, uow):
         # One transaction for the waiting decisions (chassis batch handler): one commit per
         # batch, not per lead, so a bulk import's decisions are applied as fast as they come.
-        deps = joined_for_batch(self.deps, uow)
-        uow.leads.prefetch([event.lead_id for event in batch])   # one read for the batch
+        deps = joined(self.deps, uow)
+        uow.leads.prefetch([event.lead_id for event in batch])  # one read for the batch
         for event in batch:
             assignment.apply_routing(deps, routing_decision(event, routed=True))
 
@@ -149,33 +111,47 @@ class LeadsWorker(ScopeReplicaHandlers):
     def on_lead_unroutable(self, event, uow):
         assignment.apply_routing(joined(self.deps, uow), routing_decision(event, routed=False))
 
-    @idempotent_event_handler("territory", "membership_changed",
-                              territory_events.MembershipChanged)
+    @idempotent_event_handler("territory", "membership_changed", territory_events.MembershipChanged)
     def on_membership_changed(self, event, uow):
         if event.change != ENDED:
             return
         membership = event.membership
-        handed = assignment.hand_over_leads(joined(self.deps, uow), membership.team_id,
-                                            membership.user_id)
+        handed = assignment.hand_over_leads(
+            joined(self.deps, uow), membership.team_id, membership.user_id
+        )
         for owner in handed.values():
             metrics.HANDED_OVER.labels("owner" if owner else "unowned").inc()
         if handed:
-            log.info("leads_handed_over", team_id=membership.team_id,
-                     leaving_user_id=membership.user_id, leads=len(handed))
+            log.info(
+                "leads_handed_over",
+                team_id=membership.team_id,
+                leaving_user_id=membership.user_id,
+                leads=len(handed),
+            )
 
     # -- deals --------------------------------------------------------------------------------
-    @idempotent_event_handler("deals", "lead_conversion_completed",
-                              deals_events.LeadConversionCompleted)
+    @idempotent_event_handler(
+        "deals", "lead_conversion_completed", deals_events.LeadConversionCompleted
+    )
     def on_lead_conversion_completed(self, event, uow):
         conversion.conversion_completed(
-            joined(self.deps, uow), event.conversion_id, account_id=event.account_id,
-            contact_id=event.contact_id, opportunity_id=event.opportunity_id)
+            joined(self.deps, uow),
+            event.conversion_id,
+            account_id=event.account_id,
+            contact_id=event.contact_id,
+            opportunity_id=event.opportunity_id,
+        )
 
-    @idempotent_event_handler("deals", "lead_conversion_rejected",
-                              deals_events.LeadConversionRejected)
+    @idempotent_event_handler(
+        "deals", "lead_conversion_rejected", deals_events.LeadConversionRejected
+    )
     def on_lead_conversion_rejected(self, event, uow):
-        conversion.conversion_failed(joined(self.deps, uow), event.conversion_id,
-                                     error=event.reason, permanent=not event.retryable)
+        conversion.conversion_failed(
+            joined(self.deps, uow),
+            event.conversion_id,
+            error=event.reason,
+            permanent=not event.retryable,
+        )
 
     @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
     def on_deal_won(self, event, uow):
@@ -193,25 +169,28 @@ class LeadsWorker(ScopeReplicaHandlers):
             scoring.forget_outcome(joined(self.deps, uow), event.deal.originating_lead_id)
 
     # -- own events ---------------------------------------------------------------------------
-    @idempotent_event_handler("leads", "scoring_model_changed",
-                              leads_events.ScoringModelChanged)
+    @idempotent_event_handler("leads", "scoring_model_changed", leads_events.ScoringModelChanged)
     def on_scoring_model_changed(self, event, uow):
-        rescore_jobs.request(uow.session, event.model.sales_line_id, rescore_jobs.MODEL_CHANGED,
-                             self.deps.clock.now())
+        rescore_jobs.request(
+            uow.session,
+            event.model.sales_line_id,
+            rescore_jobs.MODEL_CHANGED,
+            self.deps.clock.now(),
+        )
 
     # -- timers -------------------------------------------------------------------------------
-    @timer(interval=SETTINGS.conversion_dispatch_seconds)
+    @setting_timer("conversion_dispatch_seconds")
     def dispatch_conversions(self):
-        send_due_conversions(self.deps, SETTINGS.conversion_dispatch_batch)
+        send_due_conversions(self.deps, self.deps.conversion_dispatch_batch)
 
-    @timer(interval=SETTINGS.decay_sweep_seconds)
+    @setting_timer("decay_sweep_seconds")
     def sweep_decay(self):
         for line in scoring.lines_with_models(self.deps):
-            jobs().request(line, rescore_jobs.DECAY, self.deps.clock.now())
+            self.deps.rescore_jobs.request(line, rescore_jobs.DECAY, self.deps.clock.now())
 
     @timer(interval=1.0)
     def rescore(self):
-        run_rescore_jobs(self.deps, jobs(), SETTINGS.rescore_batch_size)
+        run_rescore_jobs(self.deps, self.deps.rescore_jobs, self.deps.rescore_batch_size)
 
 
 def send_due_conversions(deps: Dependencies, batch: int) -> int:
@@ -225,7 +204,7 @@ def send_due_conversions(deps: Dependencies, batch: int) -> int:
     return touched
 
 
-def run_rescore_jobs(deps: Dependencies, jobs: rescore_jobs.RescoreJobs, batch: int) -> int:
+def run_rescore_jobs(deps: Dependencies, jobs: RescoreJobQueue, batch: int) -> int:
     """Walk pending jobs batch by batch within one tick's budget; returns leads changed."""
     changed_total, started = 0, time.monotonic()
     pending = jobs.pending()

@@ -1,24 +1,36 @@
 """Use cases: assigning leads (by people), applying territory's routing decisions, and handing
 over the open leads of a member who left a team."""
+
 from __future__ import annotations
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
-
 from crm_leads.domain import access
-from crm_leads.domain.assignment import (Assignment, AssignmentMethod, RoutingDecision,
-                                         routing_outcome)
+from crm_leads.domain.assignment import (
+    Assignment,
+    AssignmentMethod,
+    RoutingDecision,
+    routing_outcome,
+)
 from crm_leads.domain.lead import READ_ONLY, Lead, check_note
-from crm_leads.service_layer.authorization import Caller, require_authenticated
-from crm_leads.service_layer.common import lead_id_of, rescore, visible_lead
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.scoring import rescore
 
 ROUTER = Caller.system("territory-routing")
 HANDOVER = Caller.system("team-handover")
 
 
-def assign_lead(deps: Dependencies, caller: Caller | None, lead_id: str, *, team_id: str = "",
-                owner_user_id: str = "", note: str = "") -> Lead:
+def assign_lead(
+    deps: Dependencies,
+    caller: Caller | None,
+    lead_id: str,
+    *,
+    team_id: str = "",
+    owner_user_id: str = "",
+    note: str = "",
+) -> Lead:
     """A supervisor or manager reassigns within the team, a manager hands the lead to another
     team, an expert claims an unowned lead of their team, and a member of the queue team places
     a lead of the unassigned queue into a team (see domain/access.py)."""
@@ -32,13 +44,24 @@ def assign_lead(deps: Dependencies, caller: Caller | None, lead_id: str, *, team
         team_id = (team_id or "").strip() or lead.assignment.team_id
         owner_user_id = (owner_user_id or "").strip()
         if not team_id:
-            raise InvalidArgument("team_id is required to take a lead out of the unassigned "
-                                  "queue", field="team_id")
+            raise InvalidArgument(
+                "team_id is required to take a lead out of the unassigned queue", field="team_id"
+            )
         members = deps.teams.members(team_id)
         method = access.assignment_method(scope, lead, team_id, owner_user_id, members)
-        lead.assign(Assignment(team_id, owner_user_id, method, note, now,
-                               lead.assignment.decision_id, lead.assignment.decided_at),
-                    caller.actor, now)
+        lead.assign(
+            Assignment(
+                team_id,
+                owner_user_id,
+                method,
+                note,
+                now,
+                lead.assignment.decision_id,
+                lead.assignment.decided_at,
+            ),
+            caller.actor,
+            now,
+        )
         save_changes(uow, lead, caller.actor)
         uow.commit()
         return lead
@@ -60,7 +83,8 @@ def apply_routing(deps: Dependencies, decision: RoutingDecision) -> bool:
         if outcome is None:
             return False
         sales_line_changed = bool(decision.sales_line_id) and (
-            decision.sales_line_id != lead.data.sales_line_id)
+            decision.sales_line_id != lead.data.sales_line_id
+        )
         lead.set_sales_line(decision.sales_line_id, ROUTER.actor, now)
         lead.assign(outcome, ROUTER.actor, now)
         if sales_line_changed:
@@ -80,17 +104,31 @@ def hand_over_leads(deps: Dependencies, team_id: str, leaving_user_id: str) -> d
         leads = uow.leads.open_leads_of(team_id, leaving_user_id)
         if not leads:
             return {}
-        plan = deps.handover.distribute(team_id, leaving_user_id,
-                                        [lead.id for lead in leads], remaining) if remaining else {}
+        plan = (
+            deps.handover.distribute(
+                team_id, leaving_user_id, [lead.id for lead in leads], remaining
+            )
+            if remaining
+            else {}
+        )
         result: dict[str, str] = {}
         for lead in leads:
             owner = plan.get(lead.id, "")
             if owner and owner not in remaining:
                 owner = ""  # never hand a lead to someone who is not in the team
-            lead.assign(Assignment(team_id, owner, AssignmentMethod.HANDOVER,
-                                   f"{leaving_user_id} left the team", now,
-                                   lead.assignment.decision_id, lead.assignment.decided_at),
-                        HANDOVER.actor, now)
+            lead.assign(
+                Assignment(
+                    team_id,
+                    owner,
+                    AssignmentMethod.HANDOVER,
+                    f"{leaving_user_id} left the team",
+                    now,
+                    lead.assignment.decision_id,
+                    lead.assignment.decided_at,
+                ),
+                HANDOVER.actor,
+                now,
+            )
             save_changes(uow, lead, HANDOVER.actor)
             result[lead.id] = owner
         uow.commit()

@@ -7,9 +7,10 @@ needs to capture leads or record activities. Being a service account grants noth
 and a service account's right is checked before any lookup, so a refusal tells nothing about
 the records it names.
 """
+
 from __future__ import annotations
 
-from crm_chassis.caller import SERVICE, SYSTEM, USER, Caller, require_authenticated  # noqa: F401
+from crm_chassis.caller import SERVICE, SYSTEM, Caller, require_authenticated
 from crm_chassis.errors import PermissionDenied
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 
@@ -21,13 +22,15 @@ def _department_refusal(departments: tuple[str, ...], doing: str) -> PermissionD
     return PermissionDenied(
         f"{doing} needs membership of the {' or '.join(departments)} department; an "
         f"administrator adds it with `crmctl users departments set <user> <departments...>` "
-        f"(list the user's current departments too: the command replaces them)")
+        f"(list the user's current departments too: the command replaces them)"
+    )
 
 
 def _service_role_refusal(role: str, doing: str) -> PermissionDenied:
     return PermissionDenied(
         f"{doing} as a service account needs the service role {role}; an administrator "
-        f"creates the account with it: `crmctl service-accounts create <name> --role {role}`")
+        f"creates the account with it: `crmctl service-accounts create <name> --role {role}`"
+    )
 
 
 def require_department(caller: Caller | None, *departments: str, doing: str) -> Caller:

@@ -6,38 +6,43 @@ deals answers with its own completion or failure event, which the worker turns i
 :func:`dispatch_due_conversions`: requests without answer in time become FAILED_RETRYING and
 are re-sent with exponential backoff. The lead shows every step (state, attempts, last error).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 
+from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import FailedPrecondition, ValidationErrors
-
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.conversion import Conversion, ConversionRequest, ConversionState
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import Money
-from crm_leads.service_layer.authorization import Caller, require_authenticated
-from crm_leads.service_layer.common import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 SAGA = Caller.system("conversion-saga")
 
 
-def _request(lead: Lead, link_account_id: str, opportunity_name: str,
-             expected_amount: tuple[str, str] | None,
-             expected_close: dt.datetime | None) -> ConversionRequest:
+def _request(
+    lead: Lead,
+    link_account_id: str,
+    opportunity_name: str,
+    expected_amount: tuple[str, str] | None,
+    expected_close: dt.datetime | None,
+) -> ConversionRequest:
     problems: list[tuple[str, str]] = []
     amount = None
     if expected_amount is not None and any(str(part).strip() for part in expected_amount):
         try:
-            code = norm.currency(expected_amount[1])
-            amount = Money(norm.decimal_amount(expected_amount[0], code), code)
+            code = normalise.currency(expected_amount[1])
+            amount = Money(normalise.decimal_amount(expected_amount[0], code), code)
         except Invalid as exc:
             problems.append(("expected_amount", exc.reason))
     try:
-        name = norm.text(opportunity_name, max_length=200)
+        name = normalise.text(opportunity_name, max_length=200)
     except Invalid as exc:
         problems.append(("opportunity_name", exc.reason))
         name = ""
@@ -55,26 +60,35 @@ def _request(lead: Lead, link_account_id: str, opportunity_name: str,
     return ConversionRequest(link, name, amount, expected_close)
 
 
-def convert_lead(deps: Dependencies, caller: Caller | None, lead_id: str, *,
-                 link_account_id: str = "", opportunity_name: str = "",
-                 expected_amount: tuple[str, str] | None = None,
-                 expected_close: dt.datetime | None = None) -> Lead:
+def convert_lead(
+    deps: Dependencies,
+    caller: Caller | None,
+    lead_id: str,
+    *,
+    link_account_id: str = "",
+    opportunity_name: str = "",
+    expected_amount: tuple[str, str] | None = None,
+    expected_close: dt.datetime | None = None,
+) -> Lead:
     """Qualify (if needed) and start converting; a retry of the same request changes nothing."""
     caller = require_authenticated(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     now = deps.clock.now()
     with deps.uow() as uow:
         lead = workable_lead(uow, scope, lead_id)
-        request = _request(lead, link_account_id, opportunity_name, expected_amount,
-                           expected_close)
+        request = _request(lead, link_account_id, opportunity_name, expected_amount, expected_close)
         current = lead.conversion
-        if current is not None and current.request == request and (
-                current.pending or current.state is ConversionState.CONVERTED):
+        if (
+            current is not None
+            and current.request == request
+            and (current.pending or current.state is ConversionState.CONVERTED)
+        ):
             return lead  # the same conversion was asked for before: answer as then
         conversion = Conversion(deps.ids.new_id(), request, now)
         lead.request_conversion(conversion, caller.actor, now)
-        lead.conversion_progressed(conversion.dispatch(now, deps.conversion_retry),
-                                   caller.actor, now)
+        lead.conversion_progressed(
+            conversion.dispatch(now, deps.conversion_retry), caller.actor, now
+        )
         save_changes(uow, lead, caller.actor)
         uow.commit()
         return lead
@@ -90,10 +104,13 @@ def retry_conversion(deps: Dependencies, caller: Caller | None, lead_id: str) ->
         conversion = lead.conversion
         if conversion is None or conversion.state is not ConversionState.FAILED_RETRYING:
             state = conversion.state.value if conversion else "not requested"
-            raise FailedPrecondition(f"the conversion of lead {lead.id} is {state}; only a "
-                                     "failed_retrying conversion can be retried now")
-        lead.conversion_progressed(conversion.dispatch(now, deps.conversion_retry),
-                                   caller.actor, now)
+            raise FailedPrecondition(
+                f"the conversion of lead {lead.id} is {state}; only a "
+                "failed_retrying conversion can be retried now"
+            )
+        lead.conversion_progressed(
+            conversion.dispatch(now, deps.conversion_retry), caller.actor, now
+        )
         save_changes(uow, lead, caller.actor)
         uow.commit()
         return lead
@@ -106,52 +123,66 @@ def dispatch_due_conversions(deps: Dependencies, limit: int = 100) -> int:
         leads = uow.leads.due_conversions(now, limit)
         for lead in leads:
             conversion = lead.conversion
+            assert conversion is not None  # due_conversions reads leads with a conversion
             if conversion.state is ConversionState.CONVERTING:
-                lead.conversion_progressed(conversion.timed_out(now, deps.conversion_retry),
-                                           SAGA.actor, now)
+                lead.conversion_progressed(
+                    conversion.timed_out(now, deps.conversion_retry), SAGA.actor, now
+                )
             else:
-                lead.conversion_progressed(conversion.dispatch(now, deps.conversion_retry),
-                                           SAGA.actor, now)
+                lead.conversion_progressed(
+                    conversion.dispatch(now, deps.conversion_retry), SAGA.actor, now
+                )
             save_changes(uow, lead, SAGA.actor)
         uow.commit()
         return len(leads)
 
 
-def _pending_lead(uow, conversion_id: str) -> Lead | None:
+def _pending(uow: LeadsUnitOfWork, conversion_id: str) -> tuple[Lead, Conversion] | None:
+    """The lead of a conversion waiting for deals' answer, with that conversion."""
     lead = uow.leads.by_conversion(conversion_id)
-    if lead is None or not lead.conversion.pending:
+    if lead is None or lead.conversion is None or not lead.conversion.pending:
         return None  # unknown, or answered before (redelivery): nothing to do
-    return lead
+    return lead, lead.conversion
 
 
-def conversion_completed(deps: Dependencies, conversion_id: str, *, account_id: str,
-                         contact_id: str, opportunity_id: str) -> bool:
+def conversion_completed(
+    deps: Dependencies, conversion_id: str, *, account_id: str, contact_id: str, opportunity_id: str
+) -> bool:
     """Deals confirmed: the lead becomes CONVERTED with links to what was created."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        lead = _pending_lead(uow, conversion_id)
-        if lead is None:
+        pending = _pending(uow, conversion_id)
+        if pending is None:
             return False
-        lead.conversion_progressed(lead.conversion.succeeded(
-            account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id,
-            now=now), SAGA.actor, now)
+        lead, waiting = pending
+        lead.conversion_progressed(
+            waiting.succeeded(
+                account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id, now=now
+            ),
+            SAGA.actor,
+            now,
+        )
         save_changes(uow, lead, SAGA.actor)
         uow.commit()
         return True
 
 
-def conversion_failed(deps: Dependencies, conversion_id: str, *, error: str,
-                      permanent: bool) -> bool:
+def conversion_failed(
+    deps: Dependencies, conversion_id: str, *, error: str, permanent: bool
+) -> bool:
     """Deals failed: retried later, or (permanent) refused and the lead back to QUALIFIED."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        lead = _pending_lead(uow, conversion_id)
-        if lead is None:
+        pending = _pending(uow, conversion_id)
+        if pending is None:
             return False
+        lead, waiting = pending
         reason = " ".join((error or "").split())[:2000] or "deals gave no reason"
-        lead.conversion_progressed(lead.conversion.failed(
-            reason, now, permanent=permanent, policy=deps.conversion_retry), SAGA.actor, now)
+        lead.conversion_progressed(
+            waiting.failed(reason, now, permanent=permanent, policy=deps.conversion_retry),
+            SAGA.actor,
+            now,
+        )
         save_changes(uow, lead, SAGA.actor)
         uow.commit()
         return True
-

@@ -5,23 +5,30 @@ the batch in flight, and a re-run with the same import id skips every row accept
 (idempotency key per import id and row number) -- no accepted row is lost or duplicated.
 A row is accepted whole or rejected whole; a rejected row never touches the database.
 """
+
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import CrmError, ValidationErrors
-
 from crm_leads.domain import capture, importing
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
 from crm_leads.domain.normalise import Invalid
-from crm_leads.service_layer.authorization import Caller, require_importer
+from crm_leads.domain.values import LeadData
+from crm_leads.service_layer.authorization import require_importer
 from crm_leads.service_layer.dependencies import Dependencies
-from crm_leads.service_layer.leads import (CaptureResult, DuplicatePolicy, capture_in,
-                                          request_fingerprint)
+from crm_leads.service_layer.leads import (
+    CaptureResult,
+    DuplicatePolicy,
+    capture_in,
+    request_fingerprint,
+)
 
 IMPORT_KEY_OWNER = "import"  # import keys are shared: a colleague's re-run duplicates nothing
 DEFAULT_BATCH = 200
@@ -44,18 +51,30 @@ def authorise_import(caller: Caller | None) -> Caller:
     return require_importer(caller)
 
 
-def plan_import(caller: Caller | None, *, import_id: str, column_mapping: Mapping[str, str],
-                columns: list[str] = (), default_channel: str = "",
-                default_campaign_id: str = "", default_sales_line_id: str = "") -> ImportPlan:
+def plan_import(
+    caller: Caller | None,
+    *,
+    import_id: str,
+    column_mapping: Mapping[str, str],
+    columns: Sequence[str] = (),
+    default_channel: str = "",
+    default_campaign_id: str = "",
+    default_sales_line_id: str = "",
+) -> ImportPlan:
     """Check the header before any row is read; every problem is reported at once."""
     authorise_import(caller)
     try:
         channel = parse_channel(default_channel) if default_channel else None
     except Invalid as exc:
         raise ValidationErrors([("default_channel", exc.reason)]) from None
-    return importing.plan(import_id, column_mapping, columns=list(columns),
-                          default_channel=channel, default_campaign_id=default_campaign_id,
-                          default_sales_line_id=default_sales_line_id)
+    return importing.plan(
+        import_id,
+        column_mapping,
+        columns=list(columns),
+        default_channel=channel,
+        default_campaign_id=default_campaign_id,
+        default_sales_line_id=default_sales_line_id,
+    )
 
 
 def _problems_of(error: CrmError) -> list[tuple[str, str]]:
@@ -64,9 +83,14 @@ def _problems_of(error: CrmError) -> list[tuple[str, str]]:
     return [(error.field or "", error.message)]
 
 
-def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
-                rows: Iterable[tuple[int, Mapping[str, str]]], *,
-                batch_size: int = DEFAULT_BATCH) -> Iterator[BatchReport]:
+def import_rows(
+    deps: Dependencies,
+    caller: Caller | None,
+    plan: ImportPlan,
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+) -> Iterator[BatchReport]:
     """Yield one report per batch of (row number, column -> value) rows, the last with done."""
     caller = authorise_import(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
@@ -78,32 +102,54 @@ def import_rows(deps: Dependencies, caller: Caller | None, plan: ImportPlan,
         built = [_build_row(plan, row_number, raw, now) for row_number, raw in batch]
         with deps.uow() as uow:
             # All the batch's lookups (and key locks) at once; each row then decides alone.
-            uow.prefetch_captures(IMPORT_KEY_OWNER, [
-                (plan.idempotency_key(row_number), DuplicateKeys.of(data))
-                for row_number, _, data, _ in built if data is not None])
+            uow.prefetch_captures(
+                IMPORT_KEY_OWNER,
+                [
+                    (plan.idempotency_key(row_number), DuplicateKeys.of(data))
+                    for row_number, _, data, _ in built
+                    if data is not None
+                ],
+            )
             for row_number, values, data, error in built:
                 report.rows_read += 1
                 try:
                     if error is not None:
                         raise error
+                    assert data is not None  # _build_row gives the data or the error
                     result = capture_in(
-                        uow, deps, caller, scope, key_owner=IMPORT_KEY_OWNER,
+                        uow,
+                        deps,
+                        caller,
+                        scope,
+                        key_owner=IMPORT_KEY_OWNER,
                         key=plan.idempotency_key(row_number),
                         fingerprint=request_fingerprint(values, DuplicatePolicy.REJECT),
-                        data=data, policy=DuplicatePolicy.REJECT, now=now)
+                        data=data,
+                        policy=DuplicatePolicy.REJECT,
+                        now=now,
+                    )
                 except CrmError as error:
                     if error.field == "idempotency_key":
-                        error = ValidationErrors([("", f"row {row_number} was imported before "
-                                                      f"with other values under import id "
-                                                      f"{plan.import_id}; use a new import id "
-                                                      "for a changed file")])
+                        error = ValidationErrors(
+                            [
+                                (
+                                    "",
+                                    f"row {row_number} was imported before "
+                                    f"with other values under import id "
+                                    f"{plan.import_id}; use a new import id "
+                                    "for a changed file",
+                                )
+                            ]
+                        )
                     report.problems.extend(
                         RowProblem(row_number, path, plan.explain(path, reason))
-                        for path, reason in _problems_of(error))
+                        for path, reason in _problems_of(error)
+                    )
                     report.rows_rejected += 1
                     continue
-                report.accepted.append(AcceptedRow(row_number, _reported_id(result),
-                                                   result.replayed))
+                report.accepted.append(
+                    AcceptedRow(row_number, _reported_id(result), result.replayed)
+                )
                 report.rows_accepted += 1
             uow.commit()
         totals.rows_read += report.rows_read
@@ -120,7 +166,9 @@ def _reported_id(result: CaptureResult) -> str:
     return result.lead.id if result.visible or not result.replayed else ""
 
 
-def _build_row(plan: ImportPlan, row_number: int, raw: Mapping[str, str], now):
+def _build_row(
+    plan: ImportPlan, row_number: int, raw: Mapping[str, str], now: dt.datetime
+) -> tuple[int, dict[str, str], LeadData | None, CrmError | None]:
     """(row number, values, lead data or None, the row's problem or None)."""
     values = plan.row_values(raw)
     try:
@@ -132,5 +180,11 @@ def _build_row(plan: ImportPlan, row_number: int, raw: Mapping[str, str], now):
 
 
 def _with_totals(report: BatchReport, totals: BatchReport, *, done: bool) -> BatchReport:
-    return BatchReport(report.accepted, report.problems, totals.rows_read, totals.rows_accepted,
-                       totals.rows_rejected, done)
+    return BatchReport(
+        report.accepted,
+        report.problems,
+        totals.rows_read,
+        totals.rows_accepted,
+        totals.rows_rejected,
+        done,
+    )

@@ -1,26 +1,27 @@
 """Use cases: capture a lead (idempotent, duplicate-aware), read, update and merge leads."""
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument,
-                                ValidationErrors)
-
+from crm_chassis.caller import Caller, require_authenticated
+from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, ValidationErrors
 from crm_leads.domain import capture
 from crm_leads.domain.access import Scope
 from crm_leads.domain.duplicates import DuplicateKeys, describe, find_among
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.values import LeadData
-from crm_leads.service_layer.authorization import (Caller, require_authenticated,
-                                                   require_capturer)
-from crm_leads.service_layer.common import changeable_lead, rescore, visible_lead
+from crm_leads.service_layer.authorization import require_capturer
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import changeable_lead, visible_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -47,9 +48,16 @@ def request_fingerprint(values: Mapping[str, Any], policy: DuplicatePolicy) -> s
 def check_campaign(uow: LeadsUnitOfWork, data: LeadData) -> None:
     campaign_id = data.source.campaign_id
     if campaign_id and uow.campaigns.get(campaign_id) is None:
-        raise ValidationErrors([("source.campaign_id", f"campaign {campaign_id} does not exist; "
-                                                       "create it first or leave the field "
-                                                       "empty")])
+        raise ValidationErrors(
+            [
+                (
+                    "source.campaign_id",
+                    f"campaign {campaign_id} does not exist; "
+                    "create it first or leave the field "
+                    "empty",
+                )
+            ]
+        )
 
 
 _KEY_FIELDS = {"email": "person.email", "phone": "person.phone", "company_person": "company.name"}
@@ -59,16 +67,18 @@ MERGE_ON_CAPTURE = "capture with on_duplicate=MERGE to add the new data to it"
 MERGE_LEADS = "merge the two leads with MergeLeads"
 
 
-def duplicate_error(existing: Lead, keys: list[str], scope: Scope,
-                    remedy: str = MERGE_ON_CAPTURE) -> AlreadyExists:
+def duplicate_error(
+    existing: Lead, keys: list[str], scope: Scope, remedy: str = MERGE_ON_CAPTURE
+) -> AlreadyExists:
     what = describe(keys)
     field = _KEY_FIELDS[keys[0]]
     if scope.can_see(existing):
         name = existing.data.person.full_name or existing.data.person.email or existing.id
         return AlreadyExists(
-            f"lead {existing.id} ({name}) already has the same {what}; open that lead, or "
-            f"{remedy}",
-            field=field, details={"existing_lead_id": existing.id, "matched_on": ",".join(keys)})
+            f"lead {existing.id} ({name}) already has the same {what}; open that lead, or {remedy}",
+            field=field,
+            details={"existing_lead_id": existing.id, "matched_on": ",".join(keys)},
+        )
     return hidden_duplicate_error(keys)
 
 
@@ -80,11 +90,18 @@ def hidden_duplicate_error(keys: list[str]) -> AlreadyExists:
         "so nothing was created or changed (a capture merges only into a lead you may "
         "see); its team works that person -- if they belong to your team, ask your manager to "
         "have the lead handed over",
-        field=_KEY_FIELDS[keys[0]], details={"matched_on": ",".join(keys)})
+        field=_KEY_FIELDS[keys[0]],
+        details={"matched_on": ",".join(keys)},
+    )
 
 
-def _duplicate_of(uow: LeadsUnitOfWork, data: LeadData, candidates: list[Lead], scope: Scope,
-                  policy: DuplicatePolicy) -> tuple[Lead, list[str]] | None:
+def _duplicate_of(
+    uow: LeadsUnitOfWork,
+    data: LeadData,
+    candidates: list[Lead],
+    scope: Scope,
+    policy: DuplicatePolicy,
+) -> tuple[Lead, list[str]] | None:
     """The lead to merge ``data`` into, None when there is no duplicate, or ALREADY_EXISTS.
 
     Only a duplicate the caller may see is named or merged into (the oldest such); a
@@ -97,24 +114,38 @@ def _duplicate_of(uow: LeadsUnitOfWork, data: LeadData, candidates: list[Lead], 
         existing, keys = (visible or duplicates)[0]
         raise duplicate_error(existing, keys, scope)
     existing, keys = visible[0]
-    existing = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
-    if existing is None or not scope.can_see(existing):  # moved away meanwhile
+    locked = uow.leads.get(existing.id)  # locked (and re-read) before it is changed
+    if locked is None or not scope.can_see(locked):  # moved away meanwhile
         raise hidden_duplicate_error(keys)
-    return existing, keys
+    return locked, keys
 
 
-def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: Scope, *,
-               key_owner: str, key: str, fingerprint: str, data: LeadData,
-               policy: DuplicatePolicy, now: dt.datetime) -> CaptureResult:
+def capture_in(
+    uow: LeadsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    scope: Scope,
+    *,
+    key_owner: str,
+    key: str,
+    fingerprint: str,
+    data: LeadData,
+    policy: DuplicatePolicy,
+    now: dt.datetime,
+) -> CaptureResult:
     """The capture itself, inside the caller's unit of work (shared by API and import).
     A replay (``replayed``) changes nothing: the caller need not commit."""
     found = uow.capture_lookup(key_owner, key, DuplicateKeys.of(data))
     if found.previous is not None:
-        stored_fingerprint, lead_id = found.previous
+        stored_fingerprint, _ = found.previous
         if stored_fingerprint != fingerprint:
-            raise InvalidArgument(f"idempotency key '{key}' was already used for another lead; "
-                                  "use a new key for new data", field="idempotency_key")
+            raise InvalidArgument(
+                f"idempotency key '{key}' was already used for another lead; "
+                "use a new key for new data",
+                field="idempotency_key",
+            )
         lead = found.previous_lead
+        assert lead is not None  # the lead an idempotency key names is never deleted
         return CaptureResult(lead, scope.can_see(lead), replayed=True)
     check_campaign(uow, data)
     actor = caller.actor
@@ -137,19 +168,29 @@ def capture_in(uow: LeadsUnitOfWork, deps: Dependencies, caller: Caller, scope: 
 def check_key(key: str, field: str = "idempotency_key") -> str:
     key = (key or "").strip()
     if not key:
-        raise InvalidArgument(f"{field} is required (1..{MAX_IDEMPOTENCY_KEY} characters): choose "
-                              "one per lead you submit, and send the same one on a retry",
-                              field=field)
+        raise InvalidArgument(
+            f"{field} is required (1..{MAX_IDEMPOTENCY_KEY} characters): choose "
+            "one per lead you submit, and send the same one on a retry",
+            field=field,
+        )
     if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise InvalidArgument(f"{field} is too long: at most {MAX_IDEMPOTENCY_KEY} characters, "
-                              f"got {len(key)}; use a shorter key (e.g. a hash of a long one), "
-                              "the same one on a retry", field=field)
+        raise InvalidArgument(
+            f"{field} is too long: at most {MAX_IDEMPOTENCY_KEY} characters, "
+            f"got {len(key)}; use a shorter key (e.g. a hash of a long one), "
+            "the same one on a retry",
+            field=field,
+        )
     return key
 
 
-def create_lead(deps: Dependencies, caller: Caller | None, *, idempotency_key: str,
-                values: Mapping[str, Any],
-                on_duplicate: DuplicatePolicy = DuplicatePolicy.REJECT) -> CaptureResult:
+def create_lead(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    idempotency_key: str,
+    values: Mapping[str, Any],
+    on_duplicate: DuplicatePolicy = DuplicatePolicy.REJECT,
+) -> CaptureResult:
     """Capture a lead. Any person may; a service account needs capture_leads (web forms
     capture with one that sees no team). The answer holds the whole lead only if the caller
     may see it."""
@@ -159,9 +200,18 @@ def create_lead(deps: Dependencies, caller: Caller | None, *, idempotency_key: s
     data = capture.build(values, now=now)
     scope = deps.scopes.scope_of(caller.subject_id)
     with deps.uow() as uow:
-        result = capture_in(uow, deps, caller, scope, key_owner=caller.subject_id, key=key,
-                            fingerprint=request_fingerprint(values, on_duplicate), data=data,
-                            policy=on_duplicate, now=now)
+        result = capture_in(
+            uow,
+            deps,
+            caller,
+            scope,
+            key_owner=caller.subject_id,
+            key=key,
+            fingerprint=request_fingerprint(values, on_duplicate),
+            data=data,
+            policy=on_duplicate,
+            now=now,
+        )
         if not result.replayed:
             uow.commit()
     return result
@@ -175,13 +225,22 @@ def get_lead(deps: Dependencies, caller: Caller | None, lead_id: str) -> Lead:
 
 def check_version(lead: Lead, expected_version: int) -> None:
     if expected_version and expected_version != lead.version:
-        raise FailedPrecondition(f"lead {lead.id} changed since you read it (it is at version "
-                                 f"{lead.version}, you had {expected_version}); reload it and "
-                                 "apply your change again", field="expected_version")
+        raise FailedPrecondition(
+            f"lead {lead.id} changed since you read it (it is at version "
+            f"{lead.version}, you had {expected_version}); reload it and "
+            "apply your change again",
+            field="expected_version",
+        )
 
 
-def update_lead(deps: Dependencies, caller: Caller | None, lead_id: str,
-                values: Mapping[str, Any], *, expected_version: int = 0) -> Lead:
+def update_lead(
+    deps: Dependencies,
+    caller: Caller | None,
+    lead_id: str,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int = 0,
+) -> Lead:
     """Change the given fields (path -> new raw value; "" clears a field)."""
     caller = require_authenticated(caller)
     if not values:
@@ -193,11 +252,13 @@ def update_lead(deps: Dependencies, caller: Caller | None, lead_id: str,
         lead.ensure_editable()
         check_version(lead, expected_version)
         data = capture.build(values, base=lead.data, now=now)
-        duplicates = find_among(data, uow.leads.find_duplicates(DuplicateKeys.of(data)),
-                                exclude_id=lead.id)
+        duplicates = find_among(
+            data, uow.leads.find_duplicates(DuplicateKeys.of(data)), exclude_id=lead.id
+        )
         if duplicates:
-            existing, keys = next(((lead, keys) for lead, keys in duplicates
-                                   if scope.can_see(lead)), duplicates[0])
+            existing, keys = next(
+                ((lead, keys) for lead, keys in duplicates if scope.can_see(lead)), duplicates[0]
+            )
             raise duplicate_error(existing, keys, scope, MERGE_LEADS)
         if data.source.campaign_id != lead.data.source.campaign_id:
             check_campaign(uow, data)
@@ -208,8 +269,9 @@ def update_lead(deps: Dependencies, caller: Caller | None, lead_id: str,
         return lead
 
 
-def merge_leads(deps: Dependencies, caller: Caller | None, survivor_lead_id: str,
-                duplicate_lead_id: str) -> Lead:
+def merge_leads(
+    deps: Dependencies, caller: Caller | None, survivor_lead_id: str, duplicate_lead_id: str
+) -> Lead:
     """Merge a duplicate into a survivor; the caller must be allowed to change both."""
     caller = require_authenticated(caller)
     scope = deps.scopes.scope_of(caller.subject_id)

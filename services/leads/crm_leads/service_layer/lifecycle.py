@@ -1,14 +1,23 @@
 """Use cases: the status of a lead (start working, qualify, disqualify, reactivate)."""
+
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
+from crm_chassis.caller import Caller, require_authenticated
 from crm_leads.domain.lead import DisqualificationReason, Lead
-from crm_leads.service_layer.authorization import Caller, require_authenticated
-from crm_leads.service_layer.common import workable_lead
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.publishing import save_changes
 
 
-def _change(deps: Dependencies, caller: Caller | None, lead_id: str, apply) -> Lead:
+def _change(
+    deps: Dependencies,
+    caller: Caller | None,
+    lead_id: str,
+    apply: Callable[[Lead, Caller, dt.datetime], object],
+) -> Lead:
     caller = require_authenticated(caller)
     scope = deps.scopes.scope_of(caller.subject_id)
     now = deps.clock.now()
@@ -21,18 +30,25 @@ def _change(deps: Dependencies, caller: Caller | None, lead_id: str, apply) -> L
 
 
 def start_working(deps: Dependencies, caller: Caller | None, lead_id: str, note: str = "") -> Lead:
-    return _change(deps, caller, lead_id,
-                   lambda lead, c, now: lead.start_working(c.actor, now, note))
+    return _change(
+        deps, caller, lead_id, lambda lead, c, now: lead.start_working(c.actor, now, note)
+    )
 
 
 def qualify(deps: Dependencies, caller: Caller | None, lead_id: str, note: str = "") -> Lead:
     return _change(deps, caller, lead_id, lambda lead, c, now: lead.qualify(c.actor, now, note))
 
 
-def disqualify(deps: Dependencies, caller: Caller | None, lead_id: str,
-               reason: DisqualificationReason | str, note: str = "") -> Lead:
-    return _change(deps, caller, lead_id,
-                   lambda lead, c, now: lead.disqualify(reason, note, c.actor, now))
+def disqualify(
+    deps: Dependencies,
+    caller: Caller | None,
+    lead_id: str,
+    reason: DisqualificationReason | str,
+    note: str = "",
+) -> Lead:
+    return _change(
+        deps, caller, lead_id, lambda lead, c, now: lead.disqualify(reason, note, c.actor, now)
+    )
 
 
 def reactivate(deps: Dependencies, caller: Caller | None, lead_id: str, note: str = "") -> Lead:

@@ -1,4 +1,5 @@
 """Abstract repositories of the leads service; SQLAlchemy implementations live in adapters."""
+
 from __future__ import annotations
 
 import abc
@@ -7,17 +8,19 @@ import datetime as dt
 from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.duplicates import DuplicateKeys
-from crm_leads.domain.lead import HistoryEntry, Lead
+from crm_leads.domain.history import HistoryEntry
+from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.search import LeadQuery
+from crm_leads.domain.values import Channel
 
 
 class LeadRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, lead: Lead) -> None: ...
 
-    def prefetch(self, lead_ids: list[str]) -> None:
+    def prefetch(self, lead_ids: list[str]) -> None:  # noqa: B027 (a hint: doing nothing is right)
         """A hint: these leads will be read for update in this unit of work (a batch of routing
         decisions). A repository may read and lock them all at once; the default reads nothing
         ahead."""
@@ -103,7 +106,7 @@ class CampaignRepository(abc.ABC):
     def save(self, campaign: Campaign) -> None: ...
 
     @abc.abstractmethod
-    def list(self, after_name: str, limit: int, channel=None) -> list[Campaign]:
+    def list(self, after_name: str, limit: int, channel: Channel | None = None) -> list[Campaign]:
         """Campaigns by lower-cased name after ``after_name``."""
 
 
@@ -132,8 +135,9 @@ class PredictiveRepository(abc.ABC):
         """(sales line, features, won) learned for a lead."""
 
     @abc.abstractmethod
-    def set_outcome(self, lead_id: str, sales_line_id: str, features: dict[str, str],
-                    won: bool) -> None: ...
+    def set_outcome(
+        self, lead_id: str, sales_line_id: str, features: dict[str, str], won: bool
+    ) -> None: ...
 
     @abc.abstractmethod
     def clear_outcome(self, lead_id: str) -> None: ...

@@ -1,21 +1,25 @@
-"""Use cases: scoring models, score explanations, background rescoring and outcome learning."""
+"""Use cases: scoring models, score explanations, background rescoring and outcome learning;
+and the scoring of one lead the other use cases call after a change (:func:`rescore`)."""
+
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from crm.leads.v1 import events_pb2
-
+from crm_chassis.caller import Caller
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
-from crm_leads.domain.lead import READ_ONLY
-from crm_leads.domain.scoring import attributes
+from crm_leads.domain.lead import READ_ONLY, Lead
+from crm_leads.domain.scoring import attributes, engine
 from crm_leads.domain.scoring.engine import Score
 from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel, build_model
-from crm_leads.service_layer import messages
-from crm_leads.service_layer.authorization import (MANAGEMENT, MARKETING, SALES, Caller,
-                                                   require_department)
-from crm_leads.service_layer.common import compute_score, model_for, rescore, visible_lead
+from crm_leads.service_layer import event_messages
+from crm_leads.service_layer.authorization import MANAGEMENT, MARKETING, SALES, require_department
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.lead_access import visible_lead
 from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 READERS = (SALES, MARKETING, MANAGEMENT)
 EDITORS = (MARKETING, MANAGEMENT)
@@ -30,17 +34,47 @@ def _line(sales_line_id: str) -> str:
     return line
 
 
-def get_scoring_model(deps: Dependencies, caller: Caller | None,
-                      sales_line_id: str) -> tuple[ScoringModel, PredictiveModel]:
+def model_for(uow: LeadsUnitOfWork, sales_line_id: str) -> ScoringModel:
+    if not sales_line_id:
+        # No model is ever saved without a sales line (_line refuses it): a lead
+        # without one is scored by the empty model, without asking the database.
+        return ScoringModel(sales_line_id)
+    return uow.scoring_models.get(sales_line_id) or ScoringModel(sales_line_id)
+
+
+def compute_score(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> Score:
+    line = lead.data.sales_line_id
+    model = model_for(uow, line)
+    predictive = uow.predictive.get(line) if line else None
+    # Only activities young enough to still count are read (none without engagement rules).
+    horizon = engine.engagement_horizon(model)
+    activities = uow.activities.for_lead(lead.id, since=now - horizon) if horizon else []
+    return engine.compute(model, lead.data, activities, now, predictive)
+
+
+def rescore(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> bool:
+    """Recompute and store the lead's score; True when value or grade changed."""
+    return lead.rescore(compute_score(uow, lead, now), now)
+
+
+def get_scoring_model(
+    deps: Dependencies, caller: Caller | None, sales_line_id: str
+) -> tuple[ScoringModel, PredictiveModel]:
     require_department(caller, *READERS, doing="reading scoring models")
     line = _line(sales_line_id)
     with deps.uow() as uow:
         return model_for(uow, line), uow.predictive.get(line)
 
 
-def update_scoring_model(deps: Dependencies, caller: Caller | None, sales_line_id: str, *,
-                         fit_rules: list[dict], engagement_rules: list[dict],
-                         expected_version: int = 0) -> tuple[ScoringModel, PredictiveModel]:
+def update_scoring_model(
+    deps: Dependencies,
+    caller: Caller | None,
+    sales_line_id: str,
+    *,
+    fit_rules: list[dict[str, Any]],
+    engagement_rules: list[dict[str, Any]],
+    expected_version: int = 0,
+) -> tuple[ScoringModel, PredictiveModel]:
     """Replace the rules; the line's leads are rescored in the background (rescore_batch)."""
     caller = require_department(caller, *EDITORS, doing="changing a scoring model")
     line = _line(sales_line_id)
@@ -48,20 +82,30 @@ def update_scoring_model(deps: Dependencies, caller: Caller | None, sales_line_i
     with deps.uow() as uow:
         current = model_for(uow, line)
         if expected_version and expected_version != current.version:
-            raise FailedPrecondition(f"the scoring model of {line} changed since you read it "
-                                     f"(version {current.version}, you had {expected_version}); "
-                                     "reload it and apply your change again",
-                                     field="expected_version")
-        model = build_model(line, fit_rules, engagement_rules, version=current.version + 1,
-                            updated_at=now)
+            raise FailedPrecondition(
+                f"the scoring model of {line} changed since you read it "
+                f"(version {current.version}, you had {expected_version}); "
+                "reload it and apply your change again",
+                field="expected_version",
+            )
+        model = build_model(
+            line, fit_rules, engagement_rules, version=current.version + 1, updated_at=now
+        )
         predictive = uow.predictive.get(line)
-        if (model.fit_rules, model.engagement_rules) == (current.fit_rules,
-                                                         current.engagement_rules):
+        if (model.fit_rules, model.engagement_rules) == (
+            current.fit_rules,
+            current.engagement_rules,
+        ):
             return current, predictive
         uow.scoring_models.save(model)
-        uow.emit("scoring_model_changed", events_pb2.ScoringModelChanged(
-            model=messages.scoring_model(model, predictive)), aggregate_type="scoring_model",
-            aggregate_id=line, aggregate_version=model.version, actor=caller.actor)
+        uow.emit(
+            "scoring_model_changed",
+            events_pb2.ScoringModelChanged(model=event_messages.scoring_model(model, predictive)),
+            aggregate_type="scoring_model",
+            aggregate_id=line,
+            aggregate_version=model.version,
+            actor=caller.actor,
+        )
         uow.commit()
         return model, predictive
 
@@ -75,8 +119,9 @@ def explain_lead_score(deps: Dependencies, caller: Caller | None, lead_id: str) 
         return compute_score(uow, lead, deps.clock.now())
 
 
-def rescore_batch(deps: Dependencies, sales_line_id: str, after_id: str = "",
-                  limit: int = RESCORE_BATCH) -> tuple[int, str]:
+def rescore_batch(
+    deps: Dependencies, sales_line_id: str, after_id: str = "", limit: int = RESCORE_BATCH
+) -> tuple[int, str]:
     """Rescore the next ``limit`` leads of a line (after a model change, and as decay ages
     scores). Returns (leads whose score or grade changed, id to continue after; "" = done)."""
     now = deps.clock.now()
@@ -139,4 +184,3 @@ def forget_outcome(deps: Dependencies, lead_id: str) -> bool:
         uow.predictive.clear_outcome(lead_id)
         uow.commit()
         return True
-

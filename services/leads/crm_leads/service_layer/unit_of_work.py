@@ -1,22 +1,28 @@
 """The leads unit of work: one transaction over the repositories and the outbox."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.lead import Lead
-from crm_leads.service_layer.repositories import (ActivityRepository, CampaignRepository,
-                                                  HistoryRepository, IdempotencyRepository,
-                                                  LeadRepository, PredictiveRepository,
-                                                  ScoringModelRepository)
+from crm_leads.service_layer.repositories import (
+    ActivityRepository,
+    CampaignRepository,
+    HistoryRepository,
+    IdempotencyRepository,
+    LeadRepository,
+    PredictiveRepository,
+    ScoringModelRepository,
+)
 
 
 @dataclass
 class CaptureLookup:
     """What a capture needs to know before it decides: the idempotency key's earlier use
     (fingerprint, lead id) and that lead (a replay), or else the leads sharing a duplicate key."""
+
     previous: tuple[str, str] | None = None
     previous_lead: Lead | None = None
     duplicates: list[Lead] = field(default_factory=list)
@@ -31,8 +37,7 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
     scoring_models: ScoringModelRepository
     predictive: PredictiveRepository
 
-    def prefetch_captures(self, key_owner: str,
-                          requests: list[tuple[str, DuplicateKeys]]) -> None:
+    def prefetch_captures(self, key_owner: str, requests: list[tuple[str, DuplicateKeys]]) -> None:
         """Announce a batch of captures (key, duplicate keys) about to be made in this unit of
         work, so the SQL unit of work locks and reads them all at once; a hint: every capture
         still asks :meth:`capture_lookup`, and this reference version does nothing."""

@@ -2,6 +2,7 @@
 an engine on it, settings pointing at it, the use cases' dependencies wired as in production
 (except the handover strategy, which tests replace), and helpers to give users team scopes in
 the local access replica (as territory's user_access_changed would)."""
+
 from __future__ import annotations
 
 import itertools
@@ -10,17 +11,16 @@ import uuid
 
 import pytest
 
-from crm_chassis.service_roles import CAPTURE_LEADS
+from crm_chassis.caller import SERVICE, Caller
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
+from crm_chassis.service_roles import CAPTURE_LEADS
 from crm_chassis.testing import database_fixtures
-
 from crm_leads import migrate
 from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.entrypoints.settings import LeadsSettings
-from crm_leads.entrypoints.wiring import build
+from crm_leads.entrypoints.wiring import build_dependencies
 from crm_leads.service_layer import leads as lead_cases
-from crm_leads.service_layer.authorization import SERVICE, Caller
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +30,15 @@ database_url, engine = database_fixtures("leads", migrate.upgrade, configure=con
 
 @pytest.fixture(scope="session")
 def settings(database_url):
-    return LeadsSettings.load("leads", env={}, database_url=database_url, grpc_port=0,
-                              metrics_port=0, shutdown_grace_seconds=0.5,
-                              scope_staleness_seconds=0.0)
+    return LeadsSettings.load(
+        "leads",
+        env={},
+        database_url=database_url,
+        grpc_port=0,
+        metrics_port=0,
+        shutdown_grace_seconds=0.5,
+        scope_staleness_seconds=0.0,
+    )
 
 
 class RecordingHandover:
@@ -45,8 +51,9 @@ class RecordingHandover:
     def distribute(self, team_id, leaving_user_id, lead_ids, remaining_member_ids):
         self.calls.append((team_id, leaving_user_id, list(lead_ids)))
         members = sorted(remaining_member_ids)
-        return {lead: members[i % len(members)] for i, lead in enumerate(lead_ids)} \
-            if members else {}
+        return (
+            {lead: members[i % len(members)] for i, lead in enumerate(lead_ids)} if members else {}
+        )
 
 
 @pytest.fixture(scope="session")
@@ -55,17 +62,20 @@ def handover():
 
 
 @pytest.fixture(scope="session")
-def wiring(settings, engine, handover):
-    return build(settings, engine=engine, handover=handover)
+def deps(settings, engine, handover):
+    deps = build_dependencies(settings, engine=engine, handover=handover)
+    yield deps
+    deps.close()
 
 
 @pytest.fixture(scope="session")
-def deps(wiring):
-    return wiring.deps
+def replica(deps):
+    """The access replica the use cases read (tests invalidate it after writing a snapshot)."""
+    return deps.scopes.replica
 
 
 @pytest.fixture(scope="session")
-def grant_scopes(engine, wiring):
+def grant_scopes(engine, replica):
     """grant_scopes("ann", {"team-a": "expert"}) stores ann's next snapshot in the replica.
     Memberships are grants with source "membership" (TeamDirectory reads those)."""
     versions = itertools.count(1)
@@ -77,7 +87,8 @@ def grant_scopes(engine, wiring):
         with session_factory() as session:
             assert apply_user_access_changed(session, message)
             session.commit()
-        wiring.replica.invalidate(user_id)
+        replica.invalidate(user_id)
+
     return grant
 
 
@@ -92,20 +103,31 @@ def unique(prefix: str) -> str:
 
 def person_values(**extra) -> dict:
     tag = uuid.uuid4().hex[:10]
-    values = {"person.first_name": "Jörg", "person.last_name": f"Müller{tag}",
-              "person.email": f"jorg.{tag}@acme.example", "company.name": "ACME GmbH",
-              "source.channel": "web_form", "sales_line_id": "line-int"}
+    values = {
+        "person.first_name": "Jörg",
+        "person.last_name": f"Müller{tag}",
+        "person.email": f"jorg.{tag}@acme.example",
+        "company.name": "ACME GmbH",
+        "source.channel": "web_form",
+        "sales_line_id": "line-int",
+    }
     values.update(extra)
     return values
 
 
 def capture(deps, caller=FORM, key=None, policy=lead_cases.DuplicatePolicy.REJECT, **values):
-    return lead_cases.create_lead(deps, caller, idempotency_key=key or unique("key"),
-                                  values=values or person_values(), on_duplicate=policy)
+    return lead_cases.create_lead(
+        deps,
+        caller,
+        idempotency_key=key or unique("key"),
+        values=values or person_values(),
+        on_duplicate=policy,
+    )
 
 
 @pytest.fixture(scope="session")
 def h():
     """Helpers: h.capture(deps, ...), h.person_values(...), h.unique(prefix), h.FORM, ..."""
-    return types.SimpleNamespace(FORM=FORM, MARKETING=MARKETING, unique=unique,
-                                 person_values=person_values, capture=capture)
+    return types.SimpleNamespace(
+        FORM=FORM, MARKETING=MARKETING, unique=unique, person_values=person_values, capture=capture
+    )

@@ -5,6 +5,7 @@ last line of defence when two transactions insert the same person anyway.
 Overlap is made certain, not hoped for: the test holds the advisory lock of the key itself, waits
 until both captures are blocked on it (pg_stat_activity), then lets them go.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,24 +15,27 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select, text
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.testing import wait_until
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.locks import lock_key
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.lead import Lead
-from crm_leads.service_layer import assignment, leads as lead_cases
-from crm_leads.service_layer.authorization import Caller
+from crm_leads.service_layer import assignment
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 
 
 def waiting_on_advisory_locks(engine) -> int:
-    with engine.connect() as connection:   # a fresh transaction each poll
-        return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event = 'advisory'")).scalar_one()
+    with engine.connect() as connection:  # a fresh transaction each poll
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+            )
+        ).scalar_one()
 
 
 def run_blocked(engine, lock: int, calls) -> list:
@@ -51,8 +55,11 @@ def run_blocked(engine, lock: int, calls) -> list:
         for thread in threads:
             thread.start()
         try:
-            wait_until(lambda: waiting_on_advisory_locks(engine) >= len(calls), timeout=10,
-                       message="the captures never waited for the key's lock")
+            wait_until(
+                lambda: waiting_on_advisory_locks(engine) >= len(calls),
+                timeout=10,
+                message="the captures never waited for the key's lock",
+            )
         finally:
             holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock})
             holder.commit()
@@ -63,14 +70,18 @@ def run_blocked(engine, lock: int, calls) -> list:
 
 def leads_with_email(engine, email: str) -> int:
     with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(orm.leads).where(
-            orm.leads.c.email == email)).scalar_one()
+        return connection.execute(
+            select(func.count()).select_from(orm.leads).where(orm.leads.c.email == email)
+        ).scalar_one()
 
 
 def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
     values, key = h.person_values(), h.unique("key")
-    results = run_blocked(engine, lock_key("idempotency", h.FORM.subject_id, key), [
-        lambda: h.capture(deps, key=key, **values)] * 2)
+    results = run_blocked(
+        engine,
+        lock_key("idempotency", h.FORM.subject_id, key),
+        [lambda: h.capture(deps, key=key, **values)] * 2,
+    )
     assert all(not isinstance(result, Exception) for result in results), results
     assert results[0].lead.id == results[1].lead.id
     assert sorted(result.replayed for result in results) == [False, True]
@@ -80,19 +91,23 @@ def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
 def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, grant_scopes):
     values = h.person_values()
     email = values["person.email"]
-    reject = run_blocked(engine, lock_key("duplicate", "duplicate_email", email), [
-        lambda: h.capture(deps, **values), lambda: h.capture(deps, **values)])
-    assert sorted(type(result).__name__ for result in reject) == ["AlreadyExists",
-                                                                 "CaptureResult"]
+    reject = run_blocked(
+        engine,
+        lock_key("duplicate", "duplicate_email", email),
+        [lambda: h.capture(deps, **values), lambda: h.capture(deps, **values)],
+    )
+    assert sorted(type(result).__name__ for result in reject) == ["AlreadyExists", "CaptureResult"]
     assert leads_with_email(engine, email) == 1
 
     # MERGE by a caller who does not see the first lead (the web form): one lead, and the
     # loser is refused like any duplicate outside its scope.
     other = h.person_values()
-    merge = run_blocked(engine, lock_key("duplicate", "duplicate_email", other["person.email"]), [
-        lambda: h.capture(deps, policy=lead_cases.DuplicatePolicy.MERGE, **other)] * 2)
-    assert sorted(type(result).__name__ for result in merge) == ["AlreadyExists",
-                                                                "CaptureResult"]
+    merge = run_blocked(
+        engine,
+        lock_key("duplicate", "duplicate_email", other["person.email"]),
+        [lambda: h.capture(deps, policy=lead_cases.DuplicatePolicy.MERGE, **other)] * 2,
+    )
+    assert sorted(type(result).__name__ for result in merge) == ["AlreadyExists", "CaptureResult"]
     assert leads_with_email(engine, other["person.email"]) == 1
 
     # MERGE by a member of the lead's team: both wait for the person's lock, both merge into it.
@@ -101,11 +116,23 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
     caller = Caller(member, departments=frozenset({"sales"}))
     third = h.person_values()
     lead = h.capture(deps, **third).lead
-    assert assignment.apply_routing(deps, RoutingDecision(
-        h.unique("decision"), lead.id, dt.datetime.now(dt.timezone.utc), "line-int", team_id,
-        member, "test routing"))
-    merge = run_blocked(engine, lock_key("duplicate", "duplicate_email", third["person.email"]), [
-        lambda: h.capture(deps, caller, policy=lead_cases.DuplicatePolicy.MERGE, **third)] * 2)
+    assert assignment.apply_routing(
+        deps,
+        RoutingDecision(
+            h.unique("decision"),
+            lead.id,
+            dt.datetime.now(dt.UTC),
+            "line-int",
+            team_id,
+            member,
+            "test routing",
+        ),
+    )
+    merge = run_blocked(
+        engine,
+        lock_key("duplicate", "duplicate_email", third["person.email"]),
+        [lambda: h.capture(deps, caller, policy=lead_cases.DuplicatePolicy.MERGE, **third)] * 2,
+    )
     assert [(result.lead.id, result.merged) for result in merge] == [(lead.id, True)] * 2
     assert leads_with_email(engine, third["person.email"]) == 1
 
@@ -121,7 +148,7 @@ def test_the_unique_index_refuses_a_second_insert_of_one_person(deps, engine, h)
     outcome = {}
     with first:
         first.leads.add(_copy(lead, "a" * 32, email))
-        first.leads.flush()   # holds the index entry until commit
+        first.leads.flush()  # holds the index entry until commit
 
         def insert_second():
             with second:
@@ -130,10 +157,14 @@ def test_the_unique_index_refuses_a_second_insert_of_one_person(deps, engine, h)
                     second.commit()
                 except AlreadyExists as exc:
                     outcome["error"] = exc
+
         thread = threading.Thread(target=insert_second)
         thread.start()
-        wait_until(lambda: _waiting_on_transactions(engine) >= 1, timeout=10,
-                   message="the second insert never waited for the first")
+        wait_until(
+            lambda: _waiting_on_transactions(engine) >= 1,
+            timeout=10,
+            message="the second insert never waited for the first",
+        )
         first.commit()
         thread.join(20)
     assert "e-mail" in str(outcome["error"])
@@ -141,13 +172,17 @@ def test_the_unique_index_refuses_a_second_insert_of_one_person(deps, engine, h)
 
 
 def _copy(lead: Lead, lead_id: str, email: str) -> Lead:
-    data = replace(lead.data, person=replace(lead.data.person, email=email, phone="",
-                                             last_name=lead_id))
+    data = replace(
+        lead.data, person=replace(lead.data.person, email=email, phone="", last_name=lead_id)
+    )
     return replace(lead, id=lead_id, data=data, new_history=[], new_events=[])
 
 
 def _waiting_on_transactions(engine) -> int:
     with engine.connect() as connection:
-        return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event = 'transactionid'")).scalar_one()
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND wait_event = 'transactionid'"
+            )
+        ).scalar_one()

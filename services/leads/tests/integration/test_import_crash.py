@@ -1,5 +1,6 @@
 """Import on PostgreSQL: a crash mid-import (the second batch's commit fails) loses no accepted
 row, and the re-run under the same import id creates the rest and duplicates none."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from crm_chassis.db import make_session_factory
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.service_layer.importing import import_rows, plan_import
@@ -27,16 +27,31 @@ class CrashingUnitOfWork(SqlLeadsUnitOfWork):
 
 
 def run(deps, caller, import_id, rows):
-    plan = plan_import(caller, import_id=import_id, column_mapping={}, columns=COLUMNS,
-                       default_channel="purchased_list", default_sales_line_id="line-int")
+    plan = plan_import(
+        caller,
+        import_id=import_id,
+        column_mapping={},
+        columns=COLUMNS,
+        default_channel="purchased_list",
+        default_sales_line_id="line-int",
+    )
     return list(import_rows(deps, caller, plan, rows, batch_size=3))
 
 
-def test_a_crash_mid_import_loses_no_accepted_row_and_the_rerun_duplicates_none(deps, engine,
-                                                                                h):
+def test_a_crash_mid_import_loses_no_accepted_row_and_the_rerun_duplicates_none(deps, engine, h):
     tag = uuid.uuid4().hex[:8]
-    rows = [(n, {"E-Mail": f"p{n}.{tag}@acme.example", "First name": f"P{n}",
-                 "Last name": f"L{n}{tag}", "Company": "Acme"}) for n in range(1, 8)]
+    rows = [
+        (
+            n,
+            {
+                "E-Mail": f"p{n}.{tag}@acme.example",
+                "First name": f"P{n}",
+                "Last name": f"L{n}{tag}",
+                "Company": "Acme",
+            },
+        )
+        for n in range(1, 8)
+    ]
     factory = make_session_factory(engine)
     units = iter([SqlLeadsUnitOfWork, CrashingUnitOfWork])
     crashing = dataclasses.replace(deps, uow=lambda: next(units, SqlLeadsUnitOfWork)(factory))
@@ -46,18 +61,29 @@ def test_a_crash_mid_import_loses_no_accepted_row_and_the_rerun_duplicates_none(
 
     def imported() -> int:
         with engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(orm.leads).where(
-                orm.leads.c.email.like(f"%.{tag}@acme.example"))).scalar_one()
-    assert imported() == 3   # batch 1 committed; batch 2 rolled back whole
+            return connection.execute(
+                select(func.count())
+                .select_from(orm.leads)
+                .where(orm.leads.c.email.like(f"%.{tag}@acme.example"))
+            ).scalar_one()
+
+    assert imported() == 3  # batch 1 committed; batch 2 rolled back whole
 
     reports = run(deps, h.MARKETING, import_id, rows)
     accepted = [row for report in reports for row in report.accepted]
     assert [row.already_imported for row in accepted] == [True] * 3 + [False] * 4
     assert imported() == 7
     with engine.connect() as connection:
-        ids = connection.execute(select(orm.leads.c.id).where(
-            orm.leads.c.email.like(f"%.{tag}@acme.example"))).scalars().all()
-        created = connection.execute(select(func.count()).select_from(orm.outbox).where(
-            orm.outbox.c.event_type == "lead_created",
-            orm.outbox.c.aggregate_id.in_(ids))).scalar_one()
+        ids = (
+            connection.execute(
+                select(orm.leads.c.id).where(orm.leads.c.email.like(f"%.{tag}@acme.example"))
+            )
+            .scalars()
+            .all()
+        )
+        created = connection.execute(
+            select(func.count())
+            .select_from(orm.outbox)
+            .where(orm.outbox.c.event_type == "lead_created", orm.outbox.c.aggregate_id.in_(ids))
+        ).scalar_one()
     assert created == 7

@@ -1,6 +1,7 @@
 """The SQL repositories through the use cases, on PostgreSQL: what is written reads back equal,
 history is append-only and merged, the identity map writes changes on commit only, campaigns,
 scoring models (optimistic), predictive counts (incremental) and the conversion saga queries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,15 +10,22 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
-
 from crm_leads.adapters import orm
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState
 from crm_leads.domain.lead import LeadStatus
-from crm_leads.service_layer import (activities, assignment, campaigns, conversion, history,
-                                     leads as lead_cases, lifecycle, scoring)
-from crm_leads.service_layer.authorization import Caller
+from crm_leads.service_layer import (
+    activities,
+    assignment,
+    campaigns,
+    conversion,
+    history,
+    lifecycle,
+    scoring,
+)
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 
@@ -34,21 +42,40 @@ def team(grant_scopes, h):
 
 def routed(h, deps, team_id, owner, line="line-int", **values):
     lead = h.capture(deps, **values).lead if values else h.capture(deps).lead
-    assert assignment.apply_routing(deps, RoutingDecision(
-        h.unique("decision"), lead.id, dt.datetime.now(dt.timezone.utc), line, team_id,
-        owner, "matched rule 'DACH'"))
+    assert assignment.apply_routing(
+        deps,
+        RoutingDecision(
+            h.unique("decision"),
+            lead.id,
+            dt.datetime.now(dt.UTC),
+            line,
+            team_id,
+            owner,
+            "matched rule 'DACH'",
+        ),
+    )
     return lead
 
 
 def test_a_lead_with_every_field_reads_back_equal(h, deps, team):
     team_id, ann, _ = team
-    values = h.person_values(**{
-        "person.title": "VP Sales", "person.phone": "+49 30 1234567",
-        "company.industry": "Software", "company.size": "250",
-        "company.annual_revenue": "1250000.50 EUR", "company.website": "acme.example/de",
-        "location.country": "Germany", "location.region": "Berlin", "location.city": "Berlin",
-        "location.postal_code": "10115", "product_interest": "crm, analytics",
-        "consent.email_marketing": "yes", "custom_attributes.tier": "gold"})
+    values = h.person_values(
+        **{
+            "person.title": "VP Sales",
+            "person.phone": "+49 30 1234567",
+            "company.industry": "Software",
+            "company.size": "250",
+            "company.annual_revenue": "1250000.50 EUR",
+            "company.website": "acme.example/de",
+            "location.country": "Germany",
+            "location.region": "Berlin",
+            "location.city": "Berlin",
+            "location.postal_code": "10115",
+            "product_interest": "crm, analytics",
+            "consent.email_marketing": "yes",
+            "custom_attributes.tier": "gold",
+        }
+    )
     lead = routed(h, deps, team_id, ann.subject_id, **values)
     read = lead_cases.get_lead(deps, ann, lead.id)
     assert read.data == lead_cases.get_lead(deps, ann, lead.id).data
@@ -65,8 +92,9 @@ def test_a_lead_with_every_field_reads_back_equal(h, deps, team):
 def test_history_is_append_only_and_a_merge_keeps_both_histories(h, deps, team, engine):
     team_id, ann, _ = team
     survivor = routed(h, deps, team_id, ann.subject_id)
-    duplicate = routed(h, deps, team_id, ann.subject_id,
-                       **h.person_values(**{"person.title": "CTO"}))
+    duplicate = routed(
+        h, deps, team_id, ann.subject_id, **h.person_values(**{"person.title": "CTO"})
+    )
     lifecycle.start_working(deps, ann, survivor.id, "called")
     merged = lead_cases.merge_leads(deps, ann, survivor.id, duplicate.id)
     assert merged.data.person.title == "CTO"
@@ -78,8 +106,15 @@ def test_history_is_append_only_and_a_merge_keeps_both_histories(h, deps, team, 
     times = [entry.occurred_at for entry in page.items]
     assert times == sorted(times)
     with engine.connect() as connection:
-        versions = connection.execute(select(orm.lead_history.c.version).where(
-            orm.lead_history.c.lead_id == survivor.id).order_by("version")).scalars().all()
+        versions = (
+            connection.execute(
+                select(orm.lead_history.c.version)
+                .where(orm.lead_history.c.lead_id == survivor.id)
+                .order_by("version")
+            )
+            .scalars()
+            .all()
+        )
     # Increasing, never rewritten; score changes take versions without history entries.
     assert versions == sorted(set(versions)) and versions[0] == 1
 
@@ -90,7 +125,7 @@ def test_changes_reach_the_database_only_on_commit(h, deps, team):
     with deps.uow() as uow:
         loaded = uow.leads.get(lead.id)
         assert uow.leads.get(lead.id) is loaded  # one object per lead in a unit of work
-        loaded.start_working(ann.actor, dt.datetime.now(dt.timezone.utc))
+        loaded.start_working(ann.actor, dt.datetime.now(dt.UTC))
         # not committed: rolled back on leaving the block
     assert lead_cases.get_lead(deps, ann, lead.id).status is LeadStatus.NEW
 
@@ -101,8 +136,9 @@ def test_duplicate_keys_are_unique_among_open_leads_only(h, deps, engine):
     with pytest.raises(AlreadyExists):
         h.capture(deps, **{**values, "person.last_name": "Other"})
     with engine.begin() as connection:  # a converted lead no longer takes part
-        connection.execute(orm.leads.update().where(orm.leads.c.id == first.id)
-                           .values(status="converted"))
+        connection.execute(
+            orm.leads.update().where(orm.leads.c.id == first.id).values(status="converted")
+        )
     second = h.capture(deps, **values).lead
     assert second.id != first.id
 
@@ -113,33 +149,49 @@ def test_activities_are_idempotent_and_move_with_a_merge(h, deps, team):
     other = routed(h, deps, team_id, ann.subject_id)
     activity_id = h.unique("act")
     for _ in range(2):
-        activities.record_activity(deps, ann, lead_id=other.id, activity_id=activity_id,
-                                   kind="demo_requested", details={"page": "/demo"})
+        activities.record_activity(
+            deps,
+            ann,
+            lead_id=other.id,
+            activity_id=activity_id,
+            kind="demo_requested",
+            details={"page": "/demo"},
+        )
     lead_cases.merge_leads(deps, ann, lead.id, other.id)
     page = activities.list_activities(deps, ann, lead.id)
     assert [(a.id, a.lead_id, a.details) for a in page.items] == [
-        (activity_id, lead.id, {"page": "/demo"})]
+        (activity_id, lead.id, {"page": "/demo"})
+    ]
 
 
 def test_campaigns_are_unique_by_name_and_listed_by_name(h, deps):
     name = h.unique("Spring Fair")
-    created = campaigns.create_campaign(deps, h.MARKETING, {
-        "name": name, "channel": "event", "starts_on": "2026-04-01", "cost": "15000.50 EUR"})
+    created = campaigns.create_campaign(
+        deps,
+        h.MARKETING,
+        {"name": name, "channel": "event", "starts_on": "2026-04-01", "cost": "15000.50 EUR"},
+    )
     assert campaigns.get_campaign(deps, h.MARKETING, created.id) == created
     with pytest.raises(AlreadyExists):
-        campaigns.create_campaign(deps, h.MARKETING, {
-            "name": name.upper(), "channel": "event", "starts_on": "2026-04-01",
-            "cost": "1 EUR"})
+        campaigns.create_campaign(
+            deps,
+            h.MARKETING,
+            {"name": name.upper(), "channel": "event", "starts_on": "2026-04-01", "cost": "1 EUR"},
+        )
     with deps.uow() as uow:
         assert uow.campaigns.get_by_name(name.upper()) == created
         names = [c.name for c in uow.campaigns.list("", 500)]
     assert name in names and names == sorted(names, key=str.lower)
 
 
-RULES = dict(fit_rules=[{"id": "de", "attribute": "country", "operator": "equals",
-                         "values": ["DE"], "points": 30}],
-             engagement_rules=[{"kind": "demo_requested", "points": 40, "half_life_days": "7",
-                                "max_points": 60}])
+RULES = dict(
+    fit_rules=[
+        {"id": "de", "attribute": "country", "operator": "equals", "values": ["DE"], "points": 30}
+    ],
+    engagement_rules=[
+        {"kind": "demo_requested", "points": 40, "half_life_days": "7", "max_points": 60}
+    ],
+)
 
 
 def test_scoring_models_round_trip_and_refuse_a_lost_update(h, deps):
@@ -176,27 +228,32 @@ def test_conversion_saga_rows_found_by_id_and_when_due(h, deps, team, engine):
     conversion_id = converting.conversion.conversion_id
     with deps.uow() as uow:
         assert uow.leads.by_conversion(conversion_id).id == lead.id
-        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=3)
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=3)
         assert lead.id in [due.id for due in uow.leads.due_conversions(later, 1000)]
-        assert lead.id not in [due.id for due in uow.leads.due_conversions(
-            dt.datetime.now(dt.timezone.utc), 1000)]
-    assert conversion.conversion_completed(deps, conversion_id, account_id="acc",
-                                           contact_id="con", opportunity_id="opp")
+        assert lead.id not in [
+            due.id for due in uow.leads.due_conversions(dt.datetime.now(dt.UTC), 1000)
+        ]
+    assert conversion.conversion_completed(
+        deps, conversion_id, account_id="acc", contact_id="con", opportunity_id="opp"
+    )
     read = lead_cases.get_lead(deps, ann, lead.id)
     assert read.status is LeadStatus.CONVERTED
     assert read.conversion.state is ConversionState.CONVERTED
     assert read.conversion.opportunity_id == "opp"
     with engine.connect() as connection:
-        state = connection.execute(select(orm.leads.c.conversion_state).where(
-            orm.leads.c.id == lead.id)).scalar_one()
+        state = connection.execute(
+            select(orm.leads.c.conversion_state).where(orm.leads.c.id == lead.id)
+        ).scalar_one()
     assert state == "converted"
 
 
 def test_rescoring_walks_a_line_in_id_order(h, deps, team, engine):
     team_id, ann, _ = team
     line = h.unique("line")
-    ids = sorted(routed(h, deps, team_id, ann.subject_id, line,
-                        **h.person_values(sales_line_id=line)).id for _ in range(5))
+    ids = sorted(
+        routed(h, deps, team_id, ann.subject_id, line, **h.person_values(sales_line_id=line)).id
+        for _ in range(5)
+    )
     with deps.uow() as uow:
         assert uow.leads.ids_after(line, "", 3) == ids[:3]
         assert uow.leads.ids_after(line, ids[2], 3) == ids[3:]
@@ -209,8 +266,12 @@ def test_rescoring_walks_a_line_in_id_order(h, deps, team, engine):
             break
     assert batches == 3
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(orm.leads).where(
-            orm.leads.c.sales_line_id == line)).scalar_one() == 5
+        assert (
+            connection.execute(
+                select(func.count()).select_from(orm.leads).where(orm.leads.c.sales_line_id == line)
+            ).scalar_one()
+            == 5
+        )
 
 
 def test_handover_gives_open_leads_to_remaining_members(h, deps, team, handover):

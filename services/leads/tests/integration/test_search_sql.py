@@ -1,6 +1,7 @@
 """The SQL search returns exactly what the domain's reference search (LeadQuery.matches and
 sort_key, as the in-memory repository applies them) returns, page by page, on a few hundred
 random leads -- on PostgreSQL (per-team LATERAL plan) and on SQLite (portable fallback)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,6 @@ from decimal import Decimal
 import pytest
 
 from crm_chassis.db import make_engine, make_session_factory
-
 from crm_leads import migrate
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.domain.access import Scope, TeamRole
@@ -19,11 +19,19 @@ from crm_leads.domain.assignment import Assignment, AssignmentMethod
 from crm_leads.domain.lead import Lead, LeadStatus
 from crm_leads.domain.scoring.engine import Score, grade_for
 from crm_leads.domain.search import LeadFilter, SortField, TimeRange, build_query
-from crm_leads.domain.values import Channel, Company, CompanySize, LeadData, Location, Person, Source
+from crm_leads.domain.values import (
+    Channel,
+    Company,
+    CompanySize,
+    LeadData,
+    Location,
+    Person,
+    Source,
+)
 
 pytestmark = pytest.mark.integration
 
-T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 TEAMS = ["t-north", "t-south", "t-east", "t-west"]
 QUEUE = "t-queue"
 FIRST = ["Jörg", "Ann", "Zoë", "Émile", "Bob", "Åsa", "Li", "Marta"]
@@ -32,38 +40,62 @@ COMPANIES = ["ACME GmbH", "Globex Inc", "Initech", "Umbrella Corp", "Hooli", "Ca
 COUNTRIES = ["DE", "FR", "US", "SE", "PL"]
 INDUSTRIES = ["software", "retail", "banking"]
 OWNERS = ["u1", "u2", "u3", "u4"]
-STATUSES = [LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED,
-            LeadStatus.MERGED, LeadStatus.CONVERTED]
+STATUSES = [
+    LeadStatus.NEW,
+    LeadStatus.WORKING,
+    LeadStatus.QUALIFIED,
+    LeadStatus.DISQUALIFIED,
+    LeadStatus.MERGED,
+    LeadStatus.CONVERTED,
+]
 
 
 def random_lead(rng: random.Random, n: int) -> Lead:
     first, last = rng.choice(FIRST), rng.choice(LAST)
     data = LeadData(
-        person=Person(first, f"{last} {n}", "",
-                      f"{first[:2].lower()}{n}@{rng.choice(['x', 'y'])}.example"),
-        company=Company(rng.choice(COMPANIES), rng.choice(INDUSTRIES),
-                        rng.choice([None, *CompanySize])),
+        person=Person(
+            first, f"{last} {n}", "", f"{first[:2].lower()}{n}@{rng.choice(['x', 'y'])}.example"
+        ),
+        company=Company(
+            rng.choice(COMPANIES), rng.choice(INDUSTRIES), rng.choice([None, *CompanySize])
+        ),
         location=Location(rng.choice(COUNTRIES)),
         source=Source(rng.choice([None, *Channel]), rng.choice(["", "camp-1", "camp-2"])),
         sales_line_id=rng.choice(["line-a", "line-b"]),
-        custom_attributes=rng.choice([{}, {"tier": "gold"}, {"tier": "silver", "x": "1"}]))
+        custom_attributes=rng.choice([{}, {"tier": "gold"}, {"tier": "silver", "x": "1"}]),
+    )
     created = T0 + dt.timedelta(minutes=rng.randrange(0, 600), seconds=rng.choice([0, 0.5]))
     # Many equal scores and times: the id must break every tie the same way.
     team = rng.choice(TEAMS + [""])
-    assignment = (Assignment(team, rng.choice(OWNERS + [""]), AssignmentMethod.ROUTED) if team
-                  else Assignment("", "", AssignmentMethod.UNROUTABLE, queue_team_id=QUEUE))
+    assignment = (
+        Assignment(team, rng.choice(OWNERS + [""]), AssignmentMethod.ROUTED)
+        if team
+        else Assignment("", "", AssignmentMethod.UNROUTABLE, queue_team_id=QUEUE)
+    )
     value = rng.choice([None, 0, 10, 50, 50, 75, 90, 100])
-    score = (Score(value, grade_for(value), (), value, None, Decimal("0.00"), 1, created)
-             if value is not None else None)
-    return Lead(id=f"lead-{n:04d}", data=data, created_at=created,
-                updated_at=created + dt.timedelta(hours=rng.randrange(0, 3)),
-                status=rng.choice(STATUSES), assignment=assignment, score=score, version=1)
+    score = (
+        Score(value, grade_for(value), (), value, None, Decimal("0.00"), 1, created)
+        if value is not None
+        else None
+    )
+    return Lead(
+        id=f"lead-{n:04d}",
+        data=data,
+        created_at=created,
+        updated_at=created + dt.timedelta(hours=rng.randrange(0, 3)),
+        status=rng.choice(STATUSES),
+        assignment=assignment,
+        score=score,
+        version=1,
+    )
 
 
 def random_filter(rng: random.Random) -> LeadFilter:
     """Zero to three filters at once, each drawn from values the leads really have."""
+
     def some(values, k=2):
         return frozenset(rng.sample(values, rng.randint(1, k)))
+
     choices = {
         "statuses": lambda: some(STATUSES, 3),
         "min_score": lambda: rng.choice([25, 50, 75]),
@@ -77,11 +109,16 @@ def random_filter(rng: random.Random) -> LeadFilter:
         "industries": lambda: some(INDUSTRIES),
         "company_sizes": lambda: some(list(CompanySize), 3),
         "sales_line_ids": lambda: some(["line-a", "line-b"], 1),
-        "created": lambda: rng.choice([TimeRange(T0 + dt.timedelta(hours=2), None),
-                                       TimeRange(None, T0 + dt.timedelta(hours=5))]),
+        "created": lambda: rng.choice(
+            [
+                TimeRange(T0 + dt.timedelta(hours=2), None),
+                TimeRange(None, T0 + dt.timedelta(hours=5)),
+            ]
+        ),
         "updated": lambda: TimeRange(T0 + dt.timedelta(hours=1), T0 + dt.timedelta(hours=8)),
-        "text": lambda: rng.choice(["jo", "MUL", "acme", "ann glob", "cafe", "nu", "o bri",
-                                    "zoe 1", "x example"]),
+        "text": lambda: rng.choice(
+            ["jo", "MUL", "acme", "ann glob", "cafe", "nu", "o bri", "zoe 1", "x example"]
+        ),
         "unassigned_only": lambda: True,
         "custom_attributes": lambda: rng.choice([{"tier": "gold"}, {"x": "1"}]),
     }
@@ -90,9 +127,12 @@ def random_filter(rng: random.Random) -> LeadFilter:
 
 
 def reference(leads: list[Lead], query) -> list[str]:
-    rows = sorted((lead for lead in leads if query.matches(lead)), key=query.sort_key,
-                  reverse=not query.ascending)
-    return [lead.id for lead in rows[:query.page_size + 1]]
+    rows = sorted(
+        (lead for lead in leads if query.matches(lead)),
+        key=query.sort_key,
+        reverse=not query.ascending,
+    )
+    return [lead.id for lead in rows[: query.page_size + 1]]
 
 
 def load(engine, leads: list[Lead]):
@@ -116,8 +156,14 @@ def compare_pages(make_uow, leads: list[Lead], seed: int, queries: int) -> tuple
         ascending = rng.choice([None, True, False])
         cursor = ""
         for _page in range(4):  # follow the cursor: pages neither skip nor repeat
-            query = build_query(scope, lead_filter, sort=sort, ascending=ascending,
-                                page_size=rng.choice([1, 3, 7, 25]), cursor=cursor)
+            query = build_query(
+                scope,
+                lead_filter,
+                sort=sort,
+                ascending=ascending,
+                page_size=rng.choice([1, 3, 7, 25]),
+                cursor=cursor,
+            )
             with make_uow() as uow:
                 found = [lead.id for lead in uow.leads.search(query)]
             expected = reference(leads, query)
@@ -126,8 +172,9 @@ def compare_pages(make_uow, leads: list[Lead], seed: int, queries: int) -> tuple
             nonempty += bool(found)
             if len(found) <= query.page_size:
                 break
-            cursor = query.cursor_after(next(l for l in leads
-                                             if l.id == found[query.page_size - 1]))
+            cursor = query.cursor_after(
+                next(lead for lead in leads if lead.id == found[query.page_size - 1])
+            )
     return compared, nonempty
 
 

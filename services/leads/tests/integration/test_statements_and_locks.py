@@ -8,6 +8,7 @@
 * an import batch looks its rows up in one statement, serialises each lead once and sends one
   INSERT per table.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,12 +18,11 @@ import threading
 import pytest
 from sqlalchemy import event, func, select, text
 
+from crm_chassis.caller import Caller
 from crm_chassis.testing import wait_until
-
 from crm_leads.adapters import orm, repositories
-from crm_leads.service_layer import activities, history, importing, leads as lead_cases
-from crm_leads.service_layer import lifecycle, scoring
-from crm_leads.service_layer.authorization import Caller
+from crm_leads.service_layer import activities, history, importing, lifecycle, scoring
+from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 
@@ -51,9 +51,10 @@ def recorded(engine):
 
 def counts(engine) -> tuple[int, ...]:
     with engine.connect() as connection:
-        return tuple(connection.execute(select(func.count()).select_from(table)).scalar_one()
-                     for table in (orm.leads, orm.lead_history, orm.outbox,
-                                   orm.idempotency_keys))
+        return tuple(
+            connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in (orm.leads, orm.lead_history, orm.outbox, orm.idempotency_keys)
+        )
 
 
 def leads_statements(seen) -> list[str]:
@@ -63,8 +64,8 @@ def leads_statements(seen) -> list[str]:
 
 def test_a_new_lead_is_one_round_trip_to_look_up_and_one_to_write(deps, engine, h):
     values = h.person_values()
-    del values["sales_line_id"]   # with one, the line's scoring model is read as well
-    h.capture(deps, **values)     # this connection has prepared the statements now
+    del values["sales_line_id"]  # with one, the line's scoring model is read as well
+    h.capture(deps, **values)  # this connection has prepared the statements now
     values = h.person_values()
     del values["sales_line_id"]
     before = counts(engine)
@@ -78,7 +79,9 @@ def test_a_new_lead_is_one_round_trip_to_look_up_and_one_to_write(deps, engine, 
     assert "; EXECUTE leads_capture_lookup(" in statements[0]
     assert statements[1].startswith("EXECUTE leads_write_")
     assert seen["commits"] == 1
-    lead, history, outbox, keys = (after - then for after, then in zip(counts(engine), before))
+    lead, history, outbox, keys = (
+        after - then for after, then in zip(counts(engine), before, strict=True)
+    )
     assert (lead, history, outbox, keys) == (1, 1, 2, 1)
 
 
@@ -102,7 +105,7 @@ def visible_lead(deps, grant_scopes, h):
     grant_scopes(user, {team: "expert"})
     caller = Caller(user, departments=frozenset({"sales"}), display_name="Rep")
     lead = h.capture(deps, caller).lead
-    with deps.uow() as uow:   # placed in the caller's team, as a routing decision would
+    with deps.uow() as uow:  # placed in the caller's team, as a routing decision would
         placed = uow.leads.get(lead.id)
         placed.assignment = dataclasses.replace(placed.assignment, team_id=team)
         uow.commit()
@@ -128,6 +131,7 @@ def run_in_thread(call) -> tuple[threading.Thread, dict]:
             outcome["result"] = call()
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             outcome["error"] = exc
+
     thread = threading.Thread(target=run)
     thread.start()
     return thread, outcome
@@ -135,20 +139,23 @@ def run_in_thread(call) -> tuple[threading.Thread, dict]:
 
 def waiting_on_row_locks(engine) -> int:
     with engine.connect() as connection:
-        return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event IN ('tuple', 'transactionid')")
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND wait_event IN ('tuple', 'transactionid')"
+            )
         ).scalar_one()
 
 
 READS = {
     "GetLead": lambda deps, caller, lead_id: lead_cases.get_lead(deps, caller, lead_id),
-    "GetLeadHistory": lambda deps, caller, lead_id: history.lead_history(deps, caller,
-                                                                         lead_id),
+    "GetLeadHistory": lambda deps, caller, lead_id: history.lead_history(deps, caller, lead_id),
     "ListLeadActivities": lambda deps, caller, lead_id: activities.list_activities(
-        deps, caller, lead_id),
+        deps, caller, lead_id
+    ),
     "ExplainLeadScore": lambda deps, caller, lead_id: scoring.explain_lead_score(
-        deps, caller, lead_id),
+        deps, caller, lead_id
+    ),
 }
 
 
@@ -167,39 +174,61 @@ def test_a_change_still_waits_for_the_row_lock(deps, engine, visible_lead):
     caller, lead_id = visible_lead
     with row_locked(engine, lead_id):
         thread, outcome = run_in_thread(
-            lambda: lifecycle.start_working(deps, caller, lead_id, note="called"))
-        wait_until(lambda: waiting_on_row_locks(engine) >= 1, timeout=10,
-                   message="the change never waited for the lead's row lock")
+            lambda: lifecycle.start_working(deps, caller, lead_id, note="called")
+        )
+        wait_until(
+            lambda: waiting_on_row_locks(engine) >= 1,
+            timeout=10,
+            message="the change never waited for the lead's row lock",
+        )
     thread.join(20)
     assert "error" not in outcome, outcome
 
 
 def test_an_import_batch_looks_up_once_serialises_each_lead_once_inserts_once_per_table(
-        deps, engine, h, monkeypatch):
+    deps, engine, h, monkeypatch
+):
     serialised = []
     real_lead_row = repositories.lead_row
-    monkeypatch.setattr(repositories, "lead_row",
-                        lambda lead: serialised.append(lead.id) or real_lead_row(lead))
+    monkeypatch.setattr(
+        repositories, "lead_row", lambda lead: serialised.append(lead.id) or real_lead_row(lead)
+    )
     tag = h.unique("imp")
-    plan = importing.plan_import(h.MARKETING, import_id=tag, column_mapping={},
-                                 columns=["E-Mail", "Last name", "Company"],
-                                 default_channel="purchased_list")
-    rows = [(i, {"E-Mail": f"row{i}.{tag}@import.example", "Last name": f"Row{i}",
-                 "Company": f"Firm {tag} {i}"}) for i in range(1, 41)]
-    rows.append((41, {"E-Mail": f"row1.{tag}@import.example", "Last name": "Again",
-                      "Company": "Other"}))   # a duplicate of row 1 in the same batch
+    plan = importing.plan_import(
+        h.MARKETING,
+        import_id=tag,
+        column_mapping={},
+        columns=["E-Mail", "Last name", "Company"],
+        default_channel="purchased_list",
+    )
+    rows = [
+        (
+            i,
+            {
+                "E-Mail": f"row{i}.{tag}@import.example",
+                "Last name": f"Row{i}",
+                "Company": f"Firm {tag} {i}",
+            },
+        )
+        for i in range(1, 41)
+    ]
+    rows.append(
+        (41, {"E-Mail": f"row1.{tag}@import.example", "Last name": "Again", "Company": "Other"})
+    )  # a duplicate of row 1 in the same batch
     with recorded(engine) as seen:
         reports = list(importing.import_rows(deps, h.MARKETING, plan, rows, batch_size=50))
     summary = reports[-1]
     assert (summary.rows_accepted, summary.rows_rejected) == (40, 1)
     assert [problem.row_number for problem in reports[0].problems] == [41]
     assert len(serialised) == len(set(serialised)) == 40
-    lookups = [s for s in seen["statements"]
-               if s.startswith("SELECT") and "lead_idempotency_keys" in s]
-    assert len(lookups) == 1, lookups   # the whole batch's keys and duplicates at once
+    lookups = [
+        s for s in seen["statements"] if s.startswith("SELECT") and "lead_idempotency_keys" in s
+    ]
+    assert len(lookups) == 1, lookups  # the whole batch's keys and duplicates at once
     inserts = [s for s in seen["statements"] if s.startswith("INSERT")]
     assert sorted(s.split()[2] for s in inserts) == sorted(
-        ["leads", "lead_history", "outbox", "lead_idempotency_keys"])
+        ["leads", "lead_history", "outbox", "lead_idempotency_keys"]
+    )
 
     serialised.clear()
     with recorded(engine) as seen:

@@ -1,17 +1,17 @@
 """The handover strategy against a RoutingService served over real gRPC on 127.0.0.1: subjects
 named "lead:<id>", the leaver excluded, 1,000 subjects per call, owners outside the remaining
 members left out, and a failing territory answered as UNAVAILABLE (the event is redelivered)."""
+
 from __future__ import annotations
 
 from concurrent import futures
 
 import grpc
 import pytest
-from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 
+from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import Unavailable
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
-
 from crm_leads.adapters.territory_client import TerritoryHandoverStrategy
 
 pytestmark = pytest.mark.integration
@@ -29,10 +29,15 @@ class Routing(routing_pb2_grpc.RoutingServiceServicer):
         if self.fail:
             context.abort(grpc.StatusCode.UNAVAILABLE, "territory is restarting")
         members = [m for m in ("ann", "bob", "zoe") if m not in request.exclude_user_ids]
-        return routing_pb2.ChooseOwnersResponse(owners=[
-            routing_pb2.SubjectOwner(subject_id=subject, choice=routing_pb2.OwnerChoice(
-                owner_user_id=members[i % len(members)]))
-            for i, subject in enumerate(request.subject_ids)])
+        return routing_pb2.ChooseOwnersResponse(
+            owners=[
+                routing_pb2.SubjectOwner(
+                    subject_id=subject,
+                    choice=routing_pb2.OwnerChoice(owner_user_id=members[i % len(members)]),
+                )
+                for i, subject in enumerate(request.subject_ids)
+            ]
+        )
 
 
 @pytest.fixture

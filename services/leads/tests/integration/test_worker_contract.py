@@ -1,5 +1,6 @@
 """The manifest's subscriptions are exactly the worker's idempotent handlers, and it publishes
 every event the service layer emits."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,6 @@ import pytest
 
 from crm_chassis import manifest as manifests
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
-
 from crm_leads.service_layer.publishing import PUBLISHED
 
 pytestmark = pytest.mark.integration

@@ -1,17 +1,20 @@
 """Fakes for the leads unit tests: in-memory repositories, a unit of work that really rolls back,
 territory's ports (scopes, team members, handover strategy), a clock and id generator."""
+
 from __future__ import annotations
 
-import pickle
+import dataclasses
 import datetime as dt
 import itertools
+import pickle
 from dataclasses import replace
 
 import pytest
 
+from crm_chassis.caller import SERVICE, Caller
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
+from crm_chassis.testing.fakes import FixedClock
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_leads.domain.access import Scope, TeamRole
 from crm_leads.domain.conversion import RetryPolicy
 from crm_leads.domain.duplicates import DuplicateKeys
@@ -19,11 +22,11 @@ from crm_leads.domain.lead import OPEN, READ_ONLY
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.service_layer import leads as lead_cases
 from crm_leads.service_layer import repositories as repos
-from crm_leads.service_layer.authorization import SERVICE, Caller
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.ports import RescoreJob
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 LINE = "line-1"
 
 ANN = Caller("ann", departments=frozenset({"sales"}), display_name="Ann Member")
@@ -35,8 +38,9 @@ TIA = Caller("tia", departments=frozenset({"sales"}), display_name="Tia Triager"
 SUE = Caller("sue", departments=frozenset({"sales"}), display_name="Sue Supervisor")
 MIA = Caller("mia", departments=frozenset({"marketing"}), display_name="Mia Marketing")
 FORM = Caller("webform", kind=SERVICE, roles=frozenset({CAPTURE_LEADS}), display_name="web form")
-MAILER = Caller("mailer", kind=SERVICE, roles=frozenset({RECORD_LEAD_ACTIVITY}),
-                display_name="e-mail platform")
+MAILER = Caller(
+    "mailer", kind=SERVICE, roles=frozenset({RECORD_LEAD_ACTIVITY}), display_name="e-mail platform"
+)
 BARE = Caller("bare", kind=SERVICE, display_name="service account without a role")
 
 QUEUE_TEAM = "team-q"  # territory's designated team working the unassigned queue
@@ -69,32 +73,55 @@ class FakeLeads(repos.LeadRepository):
         return self.s.leads.get(lead_id)
 
     def find_duplicates(self, keys):
-        return [lead for lead in self.s.leads.values()
-                if keys.shared_with(DuplicateKeys.of(lead.data))]
+        return [
+            lead for lead in self.s.leads.values() if keys.shared_with(DuplicateKeys.of(lead.data))
+        ]
 
     def search(self, query):
-        rows = sorted((lead for lead in self.s.leads.values() if query.matches(lead)),
-                      key=query.sort_key, reverse=not query.ascending)
-        return rows[:query.page_size + 1]
+        rows = sorted(
+            (lead for lead in self.s.leads.values() if query.matches(lead)),
+            key=query.sort_key,
+            reverse=not query.ascending,
+        )
+        return rows[: query.page_size + 1]
 
     def open_leads_of(self, team_id, owner_user_id):
-        return sorted((lead for lead in self.s.leads.values()
-                       if lead.assignment.team_id == team_id and lead.status in OPEN
-                       and lead.assignment.owner_user_id == owner_user_id),
-                      key=lambda lead: lead.id)
+        return sorted(
+            (
+                lead
+                for lead in self.s.leads.values()
+                if lead.assignment.team_id == team_id
+                and lead.status in OPEN
+                and lead.assignment.owner_user_id == owner_user_id
+            ),
+            key=lambda lead: lead.id,
+        )
 
     def ids_after(self, sales_line_id, after_id, limit):
-        return sorted(lead.id for lead in self.s.leads.values()
-                      if lead.data.sales_line_id == sales_line_id and lead.id > after_id
-                      and lead.status not in READ_ONLY)[:limit]
+        return sorted(
+            lead.id
+            for lead in self.s.leads.values()
+            if lead.data.sales_line_id == sales_line_id
+            and lead.id > after_id
+            and lead.status not in READ_ONLY
+        )[:limit]
 
     def by_conversion(self, conversion_id):
-        return next((lead for lead in self.s.leads.values() if lead.conversion
-                     and lead.conversion.conversion_id == conversion_id), None)
+        return next(
+            (
+                lead
+                for lead in self.s.leads.values()
+                if lead.conversion and lead.conversion.conversion_id == conversion_id
+            ),
+            None,
+        )
 
     def due_conversions(self, now, limit):
-        return [lead for lead in self.s.leads.values()
-                if lead.conversion and lead.conversion.is_due(now)][:limit]
+        return [
+            lead
+            for lead in self.s.leads.values()
+            if lead.conversion and lead.conversion.is_due(now)
+        ][:limit]
 
 
 class FakeHistory(repos.HistoryRepository):
@@ -105,9 +132,11 @@ class FakeHistory(repos.HistoryRepository):
         self.s.history.append(entry)
 
     def for_leads(self, lead_ids, offset, limit):
-        rows = sorted((e for e in self.s.history if e.lead_id in lead_ids),
-                      key=lambda e: (e.occurred_at, e.lead_id, e.version))
-        return rows[offset:offset + limit]
+        rows = sorted(
+            (e for e in self.s.history if e.lead_id in lead_ids),
+            key=lambda e: (e.occurred_at, e.lead_id, e.version),
+        )
+        return rows[offset : offset + limit]
 
 
 class FakeActivities(repos.ActivityRepository):
@@ -121,9 +150,15 @@ class FakeActivities(repos.ActivityRepository):
         self.s.activities[activity.id] = activity
 
     def for_lead(self, lead_id, since=None):
-        return sorted((a for a in self.s.activities.values() if a.lead_id == lead_id
-                       and (since is None or a.occurred_at >= since)),
-                      key=lambda a: a.occurred_at, reverse=True)
+        return sorted(
+            (
+                a
+                for a in self.s.activities.values()
+                if a.lead_id == lead_id and (since is None or a.occurred_at >= since)
+            ),
+            key=lambda a: a.occurred_at,
+            reverse=True,
+        )
 
     def move(self, from_lead_id, to_lead_id):
         for key, activity in list(self.s.activities.items()):
@@ -157,9 +192,14 @@ class FakeCampaigns(repos.CampaignRepository):
         self.s.campaigns[campaign.id] = campaign
 
     def list(self, after_name, limit, channel=None):
-        rows = sorted((c for c in self.s.campaigns.values() if c.name.lower() > after_name
-                       and (channel is None or c.channel is channel)),
-                      key=lambda c: c.name.lower())
+        rows = sorted(
+            (
+                c
+                for c in self.s.campaigns.values()
+                if c.name.lower() > after_name and (channel is None or c.channel is channel)
+            ),
+            key=lambda c: c.name.lower(),
+        )
         return rows[:limit]
 
 
@@ -231,18 +271,9 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, LeadsUnitOfWork):
         self.store.__dict__.update(pickle.loads(self._saved))
 
 
-class FakeClock:
-    def __init__(self, now=T0):
-        self.current = now
-
-    def now(self):
-        return self.current
-
-    def advance(self, **kwargs):
-        self.current += dt.timedelta(**kwargs)
-
-
 class FakeIds:
+    """Zero-padded, so ids sort in the order they were made (keyset pages break ties by id)."""
+
     def __init__(self):
         self.counter = itertools.count(1)
 
@@ -266,6 +297,26 @@ class FakeTeams:
         return frozenset(self.members_by_team.get(team_id, ()))
 
 
+class FakeRescoreJobs:
+    """The RescoreJobQueue port in memory (the worker's timers walk it; use cases never do)."""
+
+    def __init__(self):
+        self.jobs = {}
+
+    def request(self, sales_line_id, reason, now):
+        self.jobs.setdefault(sales_line_id, RescoreJob(sales_line_id, 1, reason, ""))
+
+    def pending(self):
+        return list(self.jobs.values())
+
+    def advance(self, job, after_id, rescored):
+        if after_id:
+            self.jobs[job.sales_line_id] = dataclasses.replace(job, after_id=after_id)
+        else:
+            self.jobs.pop(job.sales_line_id, None)
+        return True
+
+
 class RoundRobinHandover:
     """Territory's round-robin strategy, as the port would answer it."""
 
@@ -274,8 +325,10 @@ class RoundRobinHandover:
 
     def distribute(self, team_id, leaving_user_id, lead_ids, remaining_member_ids):
         self.calls.append((team_id, leaving_user_id, list(lead_ids), list(remaining_member_ids)))
-        return {lead_id: remaining_member_ids[i % len(remaining_member_ids)]
-                for i, lead_id in enumerate(lead_ids)}
+        return {
+            lead_id: remaining_member_ids[i % len(remaining_member_ids)]
+            for i, lead_id in enumerate(lead_ids)
+        }
 
 
 class World:
@@ -287,13 +340,19 @@ class World:
 
     def __init__(self):
         self.store, self.events = Store(), []
-        self.clock, self.ids = FakeClock(), FakeIds()
+        self.clock, self.ids = FixedClock(T0), FakeIds()
         self.scopes, self.teams, self.handover = FakeScopes(), FakeTeams(), RoundRobinHandover()
         self.crash_on_commit = None
         self.deps = Dependencies(
             uow=lambda: FakeUnitOfWork(self.store, self.events, self.crash_on_commit),
-            scopes=self.scopes, teams=self.teams, handover=self.handover, clock=self.clock,
-            ids=self.ids, conversion_retry=RetryPolicy())
+            scopes=self.scopes,
+            teams=self.teams,
+            handover=self.handover,
+            rescore_jobs=FakeRescoreJobs(),
+            clock=self.clock,
+            ids=self.ids,
+            conversion_retry=RetryPolicy(),
+        )
         self._keys = itertools.count(1)
 
     def event_types(self):
@@ -304,22 +363,36 @@ class World:
 
     def capture(self, caller=FORM, key=None, policy=lead_cases.DuplicatePolicy.REJECT, **values):
         n = next(self._keys)
-        fields = {"person.first_name": "Jo", "person.last_name": f"Doe{n}",
-                  "person.email": f"jo{n}@acme.example", "company.name": "Acme",
-                  "source.channel": "web_form", "sales_line_id": LINE}
+        fields = {
+            "person.first_name": "Jo",
+            "person.last_name": f"Doe{n}",
+            "person.email": f"jo{n}@acme.example",
+            "company.name": "Acme",
+            "source.channel": "web_form",
+            "sales_line_id": LINE,
+        }
         fields.update({k.replace("__", "."): v for k, v in values.items()})
         fields = {k: v for k, v in fields.items() if v is not None}
-        return lead_cases.create_lead(self.deps, caller,
-                                      idempotency_key=key or f"key-{next(self._keys)}",
-                                      values=fields, on_duplicate=policy)
+        return lead_cases.create_lead(
+            self.deps,
+            caller,
+            idempotency_key=key or f"key-{next(self._keys)}",
+            values=fields,
+            on_duplicate=policy,
+        )
 
     def lead_in(self, team="team-a", owner="ann", **values):
         """A captured lead placed in a team with an owner (as routing would)."""
         from crm_leads.domain.assignment import RoutingDecision
         from crm_leads.service_layer.assignment import apply_routing
+
         lead = self.capture(**values).lead
-        apply_routing(self.deps, RoutingDecision(f"route-{lead.id}", lead.id, self.clock.now(),
-                                                 LINE, team, owner, "test routing"))
+        apply_routing(
+            self.deps,
+            RoutingDecision(
+                f"route-{lead.id}", lead.id, self.clock.now(), LINE, team, owner, "test routing"
+            ),
+        )
         return self.store.leads[lead.id]
 
 
@@ -332,12 +405,15 @@ def world():
 # The servicers on a real chassis server bound to 127.0.0.1 (auth, error mapping and all) over
 # the fake unit of work above; tokens are signed with a throw-away key the server trusts.
 
+
 class Rpc:
     """Stubs of the leads services plus ``call(method, request, caller)`` with a bearer token."""
 
     def __init__(self, address, keys):
         import grpc
+
         from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+
         self.channel = grpc.insecure_channel(address)
         self.leads = lead_service_pb2_grpc.LeadServiceStub(self.channel)
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(self.channel)
@@ -345,8 +421,13 @@ class Rpc:
         self.keys = keys
 
     def token(self, caller):
-        return self.keys.token(caller.subject_id, caller.kind, sorted(caller.roles),
-                               sorted(caller.departments), caller.display_name or "someone")
+        return self.keys.token(
+            caller.subject_id,
+            caller.kind,
+            sorted(caller.roles),
+            sorted(caller.departments),
+            caller.display_name or "someone",
+        )
 
     def metadata(self, caller):
         return () if caller is None else (("authorization", f"Bearer {self.token(caller)}"),)
@@ -362,6 +443,7 @@ class Rpc:
     def error(self, method, request, caller):
         """The RpcError a call raises (fails the test when it succeeds)."""
         import grpc
+
         with pytest.raises(grpc.RpcError) as caught:
             self.call(method, request, caller)
         return caught.value
@@ -369,32 +451,51 @@ class Rpc:
 
 @pytest.fixture
 def rpc(world):
-    from crm.leads.v1 import campaign_pb2, lead_service_pb2, scoring_pb2
-    from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+    from crm.leads.v1 import (
+        campaign_pb2,
+        campaign_pb2_grpc,
+        lead_service_pb2,
+        lead_service_pb2_grpc,
+        scoring_pb2,
+        scoring_pb2_grpc,
+    )
     from crm_chassis.auth.testing import TestKeys
     from crm_chassis.grpc import service_name_of, start_server
     from crm_chassis.settings import ServiceSettings
-
     from crm_leads.adapters.grpc_campaigns import CampaignServicer
     from crm_leads.adapters.grpc_leads import LeadServicer
     from crm_leads.adapters.grpc_scoring import ScoringServicer
 
     def register(server):
         lead_service_pb2_grpc.add_LeadServiceServicer_to_server(
-            LeadServicer(world.deps, import_batch_size=3), server)
-        campaign_pb2_grpc.add_CampaignServiceServicer_to_server(CampaignServicer(world.deps),
-                                                                server)
-        scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(world.deps),
-                                                              server)
+            LeadServicer(world.deps, import_batch_size=3), server
+        )
+        campaign_pb2_grpc.add_CampaignServiceServicer_to_server(
+            CampaignServicer(world.deps), server
+        )
+        scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(world.deps), server)
 
     keys = TestKeys()
-    settings = ServiceSettings.load("leads", env={}, grpc_host="127.0.0.1", grpc_port=0,
-                                    metrics_port=0, grpc_max_workers=4,
-                                    shutdown_grace_seconds=0.0)
-    running = start_server(settings, register, verifier=keys.verifier(), access_log=False,
-                           service_names=[service_name_of(lead_service_pb2, "LeadService"),
-                                          service_name_of(campaign_pb2, "CampaignService"),
-                                          service_name_of(scoring_pb2, "ScoringService")])
+    settings = ServiceSettings.load(
+        "leads",
+        env={},
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        metrics_port=0,
+        grpc_max_workers=4,
+        shutdown_grace_seconds=0.0,
+    )
+    running = start_server(
+        settings,
+        register,
+        verifier=keys.verifier(),
+        access_log=False,
+        service_names=[
+            service_name_of(lead_service_pb2, "LeadService"),
+            service_name_of(campaign_pb2, "CampaignService"),
+            service_name_of(scoring_pb2, "ScoringService"),
+        ],
+    )
     client = Rpc(running.address, keys)
     yield client
     client.channel.close()

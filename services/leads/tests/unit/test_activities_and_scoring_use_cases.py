@@ -1,18 +1,27 @@
 """RecordLeadActivity, scoring models, rescoring (model change, decay), outcome learning."""
+
 import datetime as dt
 
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, NotFound, PermissionDenied,
-                                ValidationErrors)
-
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    NotFound,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_leads.service_layer import scoring
 from crm_leads.service_layer.activities import list_activities, record_activity
 
-RULES = dict(fit_rules=[{"id": "de", "attribute": "country", "operator": "equals",
-                         "values": ["DE"], "points": 30}],
-             engagement_rules=[{"kind": "demo_requested", "points": 40, "half_life_days": "7",
-                                "max_points": 60}])
+RULES = dict(
+    fit_rules=[
+        {"id": "de", "attribute": "country", "operator": "equals", "values": ["DE"], "points": 30}
+    ],
+    engagement_rules=[
+        {"kind": "demo_requested", "points": 40, "half_life_days": "7", "max_points": 60}
+    ],
+)
 
 
 @pytest.fixture
@@ -21,10 +30,17 @@ def modelled(world):
     return world
 
 
-def record(world, lead, activity_id="act-1", kind="demo_requested", caller=None, lead_id=None,
-           **kwargs):
-    return record_activity(world.deps, caller or world.ann, lead_id=lead_id or lead.id,
-                           activity_id=activity_id, kind=kind, **kwargs)
+def record(
+    world, lead, activity_id="act-1", kind="demo_requested", caller=None, lead_id=None, **kwargs
+):
+    return record_activity(
+        world.deps,
+        caller or world.ann,
+        lead_id=lead_id or lead.id,
+        activity_id=activity_id,
+        kind=kind,
+        **kwargs,
+    )
 
 
 def test_activity_rescores_and_publishes(modelled):
@@ -36,7 +52,7 @@ def test_activity_rescores_and_publishes(modelled):
     assert world.event_types()[-2:] == ["lead_activity_recorded", "lead_scored"]
     scored = world.events_of("lead_scored")[-1]
     assert (scored.previous_score, scored.score.score) == (30, 70)
-    assert [f.label for f in scored.score.top_factors][0].startswith("demo_requested")
+    assert scored.score.top_factors[0].label.startswith("demo_requested")
 
 
 def test_activity_is_idempotent_by_id(modelled):
@@ -55,10 +71,18 @@ def test_activity_input_is_validated(modelled):
     world = modelled
     lead = world.lead_in()
     with pytest.raises(ValidationErrors) as caught:
-        record(world, lead, activity_id="", kind="telepathy",
-               occurred_at=world.t0 + dt.timedelta(days=1))
-    assert {p for p, _ in caught.value.problems} == {"activity.id", "activity.kind",
-                                                     "activity.occurred_at"}
+        record(
+            world,
+            lead,
+            activity_id="",
+            kind="telepathy",
+            occurred_at=world.t0 + dt.timedelta(days=1),
+        )
+    assert {p for p, _ in caught.value.problems} == {
+        "activity.id",
+        "activity.kind",
+        "activity.occurred_at",
+    }
 
 
 def test_integration_tools_feed_activities_without_seeing_the_lead(modelled):
@@ -89,6 +113,7 @@ def test_no_activity_on_a_read_only_lead(modelled):
     world = modelled
     lead = world.lead_in()
     from crm_leads.service_layer.conversion import convert_lead
+
     convert_lead(world.deps, world.ann, lead.id)
     with pytest.raises(FailedPrecondition, match="being converted"):
         record(world, lead)
@@ -110,7 +135,7 @@ def test_decay_rescoring_publishes_only_changes(modelled):
     lead = world.lead_in(location__country="DE")
     record(world, lead)
     assert scoring.rescore_batch(world.deps, world.line) == (0, "")
-    world.clock.advance(days=7)
+    world.clock.advance(dt.timedelta(days=7))
     assert scoring.lines_with_models(world.deps) == [world.line]
     changed, cursor = scoring.rescore_batch(world.deps, world.line)
     assert (changed, cursor) == (1, "") and world.store.leads[lead.id].score.value == 50
@@ -120,9 +145,22 @@ def test_decay_rescoring_publishes_only_changes(modelled):
 def test_model_change_rescoring_walks_the_line_in_batches(modelled):
     world = modelled
     made = [world.lead_in(location__country="FR") for _ in range(5)]
-    scoring.update_scoring_model(world.deps, world.mia, world.line, fit_rules=[
-        {"id": "fr", "attribute": "country", "operator": "in", "values": ["FR", "BE"],
-         "points": 80}], engagement_rules=[], expected_version=1)
+    scoring.update_scoring_model(
+        world.deps,
+        world.mia,
+        world.line,
+        fit_rules=[
+            {
+                "id": "fr",
+                "attribute": "country",
+                "operator": "in",
+                "values": ["FR", "BE"],
+                "points": 80,
+            }
+        ],
+        engagement_rules=[],
+        expected_version=1,
+    )
     assert world.event_types()[-1] == "scoring_model_changed"
     total, cursor, batches = 0, "", 0
     while True:
@@ -139,8 +177,7 @@ def test_model_editing_is_for_marketing_and_management_with_a_version_check(mode
     with pytest.raises(PermissionDenied, match="marketing or management"):
         scoring.update_scoring_model(world.deps, world.ann, world.line, **RULES)
     with pytest.raises(FailedPrecondition, match="changed since you read it"):
-        scoring.update_scoring_model(world.deps, world.mia, world.line, expected_version=7,
-                                     **RULES)
+        scoring.update_scoring_model(world.deps, world.mia, world.line, expected_version=7, **RULES)
     model, predictive = scoring.get_scoring_model(world.deps, world.ann, world.line)
     assert model.version == 1 and not predictive.active
     count = len(world.events)
@@ -163,8 +200,10 @@ def test_outcomes_train_the_predictive_model_and_corrections_replace(modelled):
     lead = world.lead_in(location__country="DE")
     assert scoring.record_outcome(world.deps, lead.id, won=True)
     assert scoring.record_outcome(world.deps, lead.id, won=True) is False  # redelivery
+
     def model():
         return world.store.predictive[world.line]
+
     assert (model().won, model().lost) == (1, 0)
     assert scoring.record_outcome(world.deps, lead.id, won=False)
     assert (model().won, model().lost) == (0, 1)

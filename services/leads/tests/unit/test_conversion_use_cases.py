@@ -1,9 +1,10 @@
 """The conversion saga: requested -> converting -> converted | failed-retrying, deals down."""
 
+import datetime as dt
+
 import pytest
 
 from crm_chassis.errors import FailedPrecondition, NotFound, ValidationErrors
-
 from crm_leads.domain.conversion import ConversionState
 from crm_leads.service_layer import conversion
 from crm_leads.service_layer.leads import update_lead
@@ -19,8 +20,12 @@ def test_convert_qualifies_and_asks_deals_with_attribution(world):
     assert converted.status.value == "converting"
     assert converted.conversion.state is ConversionState.CONVERTING
     assert converted.conversion.request.opportunity_name == "Globex - crm-suite"
-    assert world.event_types()[-4:] == ["lead_status_changed", "lead_qualified",
-                                        "lead_status_changed", "lead_conversion_requested"]
+    assert world.event_types()[-4:] == [
+        "lead_status_changed",
+        "lead_qualified",
+        "lead_status_changed",
+        "lead_conversion_requested",
+    ]
     request = world.events_of("lead_conversion_requested")[0]
     assert request.attempt == 1 and request.conversion.conversion_id
     assert request.lead.assignment.team_id == "team-a" and request.lead.assignment.owner_user_id
@@ -47,13 +52,22 @@ def test_bad_conversion_input_is_listed(world):
 def test_deals_confirms_and_the_lead_becomes_read_only_with_links(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead).conversion.conversion_id
-    assert conversion.conversion_completed(world.deps, conversion_id, account_id="acc-1",
-                                           contact_id="con-1", opportunity_id="opp-1")
+    assert conversion.conversion_completed(
+        world.deps, conversion_id, account_id="acc-1", contact_id="con-1", opportunity_id="opp-1"
+    )
     stored = world.store.leads[lead.id]
     assert stored.status.value == "converted" and stored.conversion.opportunity_id == "opp-1"
     assert world.events_of("lead_converted")[0].lead.conversion.account_id == "acc-1"
-    assert conversion.conversion_completed(world.deps, conversion_id, account_id="acc-1",
-                                           contact_id="con-1", opportunity_id="opp-1") is False
+    assert (
+        conversion.conversion_completed(
+            world.deps,
+            conversion_id,
+            account_id="acc-1",
+            contact_id="con-1",
+            opportunity_id="opp-1",
+        )
+        is False
+    )
     with pytest.raises(FailedPrecondition, match="read-only; change opportunity opp-1"):
         update_lead(world.deps, world.ann, lead.id, {"person.title": "x"})
 
@@ -62,22 +76,24 @@ def test_deals_down_the_saga_retries_visibly_until_it_answers(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead).conversion.conversion_id
     assert conversion.dispatch_due_conversions(world.deps) == 0  # waiting for the answer
-    world.clock.advance(minutes=2)
+    world.clock.advance(dt.timedelta(minutes=2))
     assert conversion.dispatch_due_conversions(world.deps) == 1  # timed out
     saga = world.store.leads[lead.id].conversion
     assert saga.state is ConversionState.FAILED_RETRYING and "did not answer" in saga.last_error
     assert world.events_of("lead_conversion_failed")[-1].conversion.state == 4
-    world.clock.advance(seconds=29)
+    world.clock.advance(dt.timedelta(seconds=29))
     assert conversion.dispatch_due_conversions(world.deps) == 0  # backoff not over
-    world.clock.advance(seconds=1)
+    world.clock.advance(dt.timedelta(seconds=1))
     assert conversion.dispatch_due_conversions(world.deps) == 1  # attempt 2
     assert world.events_of("lead_conversion_requested")[-1].attempt == 2
-    assert conversion.conversion_failed(world.deps, conversion_id, error="deals db unavailable",
-                                        permanent=False)
+    assert conversion.conversion_failed(
+        world.deps, conversion_id, error="deals db unavailable", permanent=False
+    )
     retried = conversion.retry_conversion(world.deps, world.bob, lead.id)
     assert retried.conversion.attempts == 3 and retried.conversion.state.value == "converting"
-    assert conversion.conversion_completed(world.deps, conversion_id, account_id="a",
-                                           contact_id="c", opportunity_id="o")
+    assert conversion.conversion_completed(
+        world.deps, conversion_id, account_id="a", contact_id="c", opportunity_id="o"
+    )
     assert world.store.leads[lead.id].status.value == "converted"
     actions = [e.action for e in world.store.history if e.lead_id == lead.id]
     assert actions.count("conversion_sent") == 3 and actions.count("conversion_failed") == 2
@@ -86,8 +102,9 @@ def test_deals_down_the_saga_retries_visibly_until_it_answers(world):
 def test_permanent_refusal_returns_the_lead_to_qualified(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead, link_account_id="acc-gone").conversion.conversion_id
-    assert conversion.conversion_failed(world.deps, conversion_id,
-                                        error="account acc-gone does not exist", permanent=True)
+    assert conversion.conversion_failed(
+        world.deps, conversion_id, error="account acc-gone does not exist", permanent=True
+    )
     stored = world.store.leads[lead.id]
     assert stored.status.value == "qualified" and stored.conversion.state.value == "failed"
     assert "acc-gone does not exist" in stored.status_note

@@ -1,21 +1,24 @@
 """Every event leads publishes survives the wire format (chassis encode/decode) intact."""
+
 from crm.leads.v1 import events_pb2
-
 from crm_chassis import events as wire
-
 from crm_leads.service_layer import campaigns, conversion, leads, lifecycle, scoring
 from crm_leads.service_layer.activities import record_activity
 from crm_leads.service_layer.publishing import PUBLISHED
 
 MESSAGES = {
-    "lead_created": events_pb2.LeadCreated, "lead_updated": events_pb2.LeadUpdated,
+    "lead_created": events_pb2.LeadCreated,
+    "lead_updated": events_pb2.LeadUpdated,
     "lead_activity_recorded": events_pb2.LeadActivityRecorded,
-    "lead_scored": events_pb2.LeadScored, "lead_assigned": events_pb2.LeadAssigned,
+    "lead_scored": events_pb2.LeadScored,
+    "lead_assigned": events_pb2.LeadAssigned,
     "lead_status_changed": events_pb2.LeadStatusChanged,
-    "lead_qualified": events_pb2.LeadQualified, "lead_disqualified": events_pb2.LeadDisqualified,
+    "lead_qualified": events_pb2.LeadQualified,
+    "lead_disqualified": events_pb2.LeadDisqualified,
     "lead_conversion_requested": events_pb2.LeadConversionRequested,
     "lead_conversion_failed": events_pb2.LeadConversionFailed,
-    "lead_converted": events_pb2.LeadConverted, "lead_merged": events_pb2.LeadMerged,
+    "lead_converted": events_pb2.LeadConverted,
+    "lead_merged": events_pb2.LeadMerged,
     "campaign_created": events_pb2.CampaignCreated,
     "campaign_updated": events_pb2.CampaignUpdated,
     "scoring_model_changed": events_pb2.ScoringModelChanged,
@@ -23,13 +26,26 @@ MESSAGES = {
 
 
 def produce_every_event(world):
-    campaign = campaigns.create_campaign(world.deps, world.mia, {
-        "name": "Fair", "channel": "event", "starts_on": "2026-01-01", "cost": "10 EUR"})
+    campaign = campaigns.create_campaign(
+        world.deps,
+        world.mia,
+        {"name": "Fair", "channel": "event", "starts_on": "2026-01-01", "cost": "10 EUR"},
+    )
     campaigns.update_campaign(world.deps, world.mia, campaign.id, {"cost": "11 EUR"})
-    scoring.update_scoring_model(world.deps, world.mia, world.line, fit_rules=[], engagement_rules=[
-        {"kind": "email_opened", "points": 10, "half_life_days": "3", "max_points": 20}])
-    lead = world.lead_in(source__campaign_id=campaign.id, company__annual_revenue="100.50 USD",
-                         consent__email_marketing="yes")
+    scoring.update_scoring_model(
+        world.deps,
+        world.mia,
+        world.line,
+        fit_rules=[],
+        engagement_rules=[
+            {"kind": "email_opened", "points": 10, "half_life_days": "3", "max_points": 20}
+        ],
+    )
+    lead = world.lead_in(
+        source__campaign_id=campaign.id,
+        company__annual_revenue="100.50 USD",
+        consent__email_marketing="yes",
+    )
     leads.update_lead(world.deps, world.ann, lead.id, {"person.title": "CTO"})
     record_activity(world.deps, world.ann, lead_id=lead.id, activity_id="a1", kind="email_opened")
     other = world.lead_in(person__email="o@acme.example", company__name="Other")
@@ -37,10 +53,12 @@ def produce_every_event(world):
     lifecycle.reactivate(world.deps, world.ann, other.id)
     leads.merge_leads(world.deps, world.ann, lead.id, other.id)
     conversion_id = conversion.convert_lead(
-        world.deps, world.ann, lead.id, expected_amount=("5.00", "EUR")).conversion.conversion_id
+        world.deps, world.ann, lead.id, expected_amount=("5.00", "EUR")
+    ).conversion.conversion_id
     conversion.conversion_failed(world.deps, conversion_id, error="busy", permanent=False)
-    conversion.conversion_completed(world.deps, conversion_id, account_id="a", contact_id="c",
-                                    opportunity_id="o")
+    conversion.conversion_completed(
+        world.deps, conversion_id, account_id="a", contact_id="c", opportunity_id="o"
+    )
 
 
 def test_every_published_event_type_is_produced_and_round_trips(world):
@@ -71,9 +89,13 @@ def test_snapshots_carry_exact_money_and_consent(world):
 
 
 def test_a_caller_who_may_not_see_a_lead_gets_only_its_reference(world):
-    from crm_leads.service_layer import messages
+    from crm_leads.adapters import grpc_mapping
+
     result = world.capture(caller=world.form)
-    reference = messages.lead_reference(result.lead)
-    assert (reference.id, reference.version, reference.status) == (result.lead.id,
-                                                                   result.lead.version, 1)
+    reference = grpc_mapping.lead_reference(result.lead)
+    assert (reference.id, reference.version, reference.status) == (
+        result.lead.id,
+        result.lead.version,
+        1,
+    )
     assert not reference.HasField("data") and not reference.HasField("score")

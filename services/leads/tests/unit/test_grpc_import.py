@@ -1,10 +1,10 @@
 """ImportLeads over a real gRPC stream (fake unit of work, batches of 3 rows): per-row report,
 rows accepted or rejected whole, a crash mid-import and the re-run."""
+
 import grpc
 import pytest
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as pb
+from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.errors import Unavailable
 
 SC = grpc.StatusCode
@@ -17,12 +17,21 @@ def good(n):
 
 def stream(rows, import_id="file-1", mapping=None, columns=COLUMNS, header=True):
     if header:
-        yield pb.ImportLeadsRequest(header=pb.ImportHeader(
-            import_id=import_id, columns=columns, column_mapping=mapping or {},
-            default_channel=lead_pb2.CHANNEL_PURCHASED_LIST, default_sales_line_id="line-1"))
+        yield lead_service_pb2.ImportLeadsRequest(
+            header=lead_service_pb2.ImportHeader(
+                import_id=import_id,
+                columns=columns,
+                column_mapping=mapping or {},
+                default_channel=lead_pb2.CHANNEL_PURCHASED_LIST,
+                default_sales_line_id="line-1",
+            )
+        )
     for number, values in rows:
-        yield pb.ImportLeadsRequest(row=pb.ImportRow(row_number=number,
-                                                     values=dict(zip(columns, values))))
+        yield lead_service_pb2.ImportLeadsRequest(
+            row=lead_service_pb2.ImportRow(
+                row_number=number, values=dict(zip(columns, values, strict=False))
+            )
+        )
 
 
 def numbered(*rows):
@@ -30,13 +39,21 @@ def numbered(*rows):
 
 
 def run(rpc, world, rows, caller=None, **kwargs):
-    return list(rpc.leads.ImportLeads(stream(rows, **kwargs),
-                                      metadata=rpc.metadata(caller or world.mia), timeout=10))
+    return list(
+        rpc.leads.ImportLeads(
+            stream(rows, **kwargs), metadata=rpc.metadata(caller or world.mia), timeout=10
+        )
+    )
 
 
 def test_valid_rows_accepted_invalid_rejected_whole_with_row_field_reason(rpc, world):
-    rows = numbered(good(1), good(2), ["bad-address", "X", "Y", "Acme", "Narnia", ""],
-                    [good(1)[0], "Dup", "Dup", "Other", "DE", ""], good(5))
+    rows = numbered(
+        good(1),
+        good(2),
+        ["bad-address", "X", "Y", "Acme", "Narnia", ""],
+        [good(1)[0], "Dup", "Dup", "Other", "DE", ""],
+        good(5),
+    )
     answers = run(rpc, world, rows)
     assert [a.done for a in answers] == [False, False, True]  # two batches of 3, then summary
     final = answers[-1]
@@ -53,8 +70,11 @@ def test_valid_rows_accepted_invalid_rejected_whole_with_row_field_reason(rpc, w
 
 
 def test_explicit_mapping_takes_custom_attributes(rpc, world):
-    mapping = {"E-Mail": "person.email", "Last name": "person.last_name",
-               "Budget": "custom_attributes.budget"}
+    mapping = {
+        "E-Mail": "person.email",
+        "Last name": "person.last_name",
+        "Budget": "custom_attributes.budget",
+    }
     answers = run(rpc, world, numbered(good(1)), mapping=mapping)
     lead = world.store.leads[answers[0].accepted[0].lead_id]
     assert lead.data.custom_attributes == {"budget": "1k"} and lead.data.company.name == ""
@@ -85,8 +105,9 @@ def test_crash_mid_import_loses_no_accepted_row_and_rerun_duplicates_none(rpc, w
     rows = numbered(*(good(n) for n in range(1, 9)))
     received = []
     with pytest.raises(grpc.RpcError) as caught:
-        for answer in rpc.leads.ImportLeads(stream(rows), metadata=rpc.metadata(world.mia),
-                                            timeout=10):
+        for answer in rpc.leads.ImportLeads(
+            stream(rows), metadata=rpc.metadata(world.mia), timeout=10
+        ):
             received.append(answer)
     assert caught.value.code() == SC.UNAVAILABLE
     assert [a.row_number for a in received[0].accepted] == [1, 2, 3]  # reported = committed
@@ -94,20 +115,23 @@ def test_crash_mid_import_loses_no_accepted_row_and_rerun_duplicates_none(rpc, w
     world.crash_on_commit = None
     answers = run(rpc, world, rows)
     accepted = {a.row_number: a.already_imported for answer in answers for a in answer.accepted}
-    assert accepted == {1: True, 2: True, 3: True, 4: False, 5: False, 6: False, 7: False,
-                        8: False}
+    assert accepted == {1: True, 2: True, 3: True, 4: False, 5: False, 6: False, 7: False, 8: False}
     assert len(world.store.leads) == 8
 
 
 def test_header_problems_are_refused_before_any_row(rpc, world):
-    err = pytest.raises(grpc.RpcError, run, rpc, world, numbered(good(1)), header=False).value
+    with pytest.raises(grpc.RpcError) as caught:
+        run(rpc, world, numbered(good(1)), header=False)
+    err = caught.value
     assert err.code() == SC.INVALID_ARGUMENT and "starts with a header" in err.details()
-    err = pytest.raises(grpc.RpcError, run, rpc, world, numbered(good(1)), import_id="",
-                        mapping={"E-Mail": "person.shoe"}).value
+    with pytest.raises(grpc.RpcError) as caught:
+        run(rpc, world, numbered(good(1)), import_id="", mapping={"E-Mail": "person.shoe"})
+    err = caught.value
     assert err.code() == SC.INVALID_ARGUMENT
     assert "import_id" in err.details() and "column_mapping.E-Mail" in err.details()
-    err = pytest.raises(grpc.RpcError, run, rpc, world, numbered(good(1)),
-                        caller=world.ada).value
+    with pytest.raises(grpc.RpcError) as caught:
+        run(rpc, world, numbered(good(1)), caller=world.ada)
+    err = caught.value
     assert err.code() == SC.PERMISSION_DENIED and "importing leads" in err.details()
     assert not world.store.leads
 
@@ -115,12 +139,15 @@ def test_header_problems_are_refused_before_any_row(rpc, world):
 def test_a_second_header_ends_the_stream_keeping_earlier_batches(rpc, world):
     def requests():
         yield from stream(numbered(good(1), good(2), good(3)))
-        yield pb.ImportLeadsRequest(header=pb.ImportHeader(import_id="other"))
+        yield lead_service_pb2.ImportLeadsRequest(
+            header=lead_service_pb2.ImportHeader(import_id="other")
+        )
 
     received = []
     with pytest.raises(grpc.RpcError) as caught:
-        for answer in rpc.leads.ImportLeads(requests(), metadata=rpc.metadata(world.mia),
-                                            timeout=10):
+        for answer in rpc.leads.ImportLeads(
+            requests(), metadata=rpc.metadata(world.mia), timeout=10
+        ):
             received.append(answer)
     assert caught.value.code() == SC.INVALID_ARGUMENT and "one header" in caught.value.details()
     assert received[0].rows_accepted == 3 and len(world.store.leads) == 3
@@ -144,6 +171,7 @@ class Tripwire:
 def test_an_unauthorised_caller_is_refused_before_the_stream_is_read(world, who):
     from crm_chassis.errors import PermissionDenied
     from crm_leads.adapters.grpc_import import import_leads
+
     requests = Tripwire()
     with pytest.raises(PermissionDenied, match="importing leads"):
         next(import_leads(world.deps, getattr(world, who), requests))
@@ -152,6 +180,7 @@ def test_an_unauthorised_caller_is_refused_before_the_stream_is_read(world, who)
 
 def test_an_idle_unauthorised_stream_is_refused_at_once(rpc, world):
     import threading
+
     release = threading.Event()
 
     def idle():  # never sends the header until released
@@ -160,8 +189,9 @@ def test_an_idle_unauthorised_stream_is_refused_at_once(rpc, world):
         yield
 
     try:
-        err = pytest.raises(grpc.RpcError, list, rpc.leads.ImportLeads(
-            idle(), metadata=rpc.metadata(world.bare), timeout=10)).value
+        with pytest.raises(grpc.RpcError) as caught:
+            list(rpc.leads.ImportLeads(idle(), metadata=rpc.metadata(world.bare), timeout=10))
+        err = caught.value
     finally:
         release.set()
     assert err.code() == SC.PERMISSION_DENIED and "capture_leads" in err.details()

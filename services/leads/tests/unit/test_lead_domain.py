@@ -1,28 +1,36 @@
 """The lead aggregate: lifecycle, history, read-only states, merging; duplicates; conversion saga;
 routing outcome; access decisions (domain, no I/O)."""
+
 import datetime as dt
 
 import pytest
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, PermissionDenied
-
 from crm_leads.domain import access, capture, events
 from crm_leads.domain.access import Scope, TeamRole
-from crm_leads.domain.assignment import (Assignment, AssignmentMethod, RoutingDecision,
-                                         routing_outcome)
-from crm_leads.domain.conversion import (Conversion, ConversionRequest, ConversionState,
-                                         RetryPolicy)
+from crm_leads.domain.assignment import (
+    Assignment,
+    AssignmentMethod,
+    RoutingDecision,
+    routing_outcome,
+)
+from crm_leads.domain.conversion import Conversion, ConversionRequest, ConversionState, RetryPolicy
 from crm_leads.domain.duplicates import DuplicateKeys, company_key, find_among
 from crm_leads.domain.lead import DisqualificationReason, Lead, LeadStatus
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 ANN = Actor("ann")
 
 
 def data(**values):
-    raw = {"person.first_name": "Jörg", "person.last_name": "Müller", "company.name": "ACME GmbH",
-           "source.channel": "event", "person.email": "jm@acme.example"}
+    raw = {
+        "person.first_name": "Jörg",
+        "person.last_name": "Müller",
+        "company.name": "ACME GmbH",
+        "source.channel": "event",
+        "person.email": "jm@acme.example",
+    }
     raw.update({k.replace("__", "."): v for k, v in values.items()})
     return capture.build({k: v for k, v in raw.items() if v is not None}, now=NOW)
 
@@ -37,8 +45,9 @@ def test_capture_records_version_1_history_and_event():
     assert lead.status is LeadStatus.NEW and lead.version == 1
     entry = lead.new_history[0]
     assert entry.action == "created" and entry.actor == ANN and entry.version == 1
-    assert ("person.email", "", "jm@acme.example") in [(c.field, c.old, c.new)
-                                                       for c in entry.changes]
+    assert ("person.email", "", "jm@acme.example") in [
+        (c.field, c.old, c.new) for c in entry.changes
+    ]
     assert isinstance(lead.new_events[0], events.LeadCreated)
     assert lead.new_events[0].lead.version == 1
 
@@ -49,7 +58,11 @@ def test_lifecycle_new_working_qualified():
     lead.qualify(ANN, NOW)
     assert lead.status is LeadStatus.QUALIFIED and lead.version == 3
     assert [type(e).__name__ for e in lead.new_events] == [
-        "LeadCreated", "LeadStatusChanged", "LeadStatusChanged", "LeadQualified"]
+        "LeadCreated",
+        "LeadStatusChanged",
+        "LeadStatusChanged",
+        "LeadQualified",
+    ]
     assert lead.new_history[1].changes[0].new == "working" and lead.new_history[1].note == "called"
 
 
@@ -72,7 +85,8 @@ def test_reactivation_returns_a_disqualified_lead_to_working():
     lead.reactivate(ANN, NOW, "budget freed")
     assert lead.status is LeadStatus.WORKING and lead.disqualification_reason is None
     assert ("disqualification_reason", "timing", "") in [
-        (c.field, c.old, c.new) for c in lead.new_history[-1].changes]
+        (c.field, c.old, c.new) for c in lead.new_history[-1].changes
+    ]
 
 
 def test_invalid_transitions_say_what_is_allowed():
@@ -104,13 +118,16 @@ def test_converting_and_converted_leads_are_read_only():
     assert lead.status is LeadStatus.CONVERTING
     with pytest.raises(FailedPrecondition, match="being converted"):
         lead.update(data(person__title="CTO"), ANN, NOW)
-    done = lead.conversion.succeeded(account_id="acc", contact_id="con", opportunity_id="opp",
-                                     now=NOW)
+    done = lead.conversion.succeeded(
+        account_id="acc", contact_id="con", opportunity_id="opp", now=NOW
+    )
     lead.conversion_progressed(done, ANN, NOW)
     assert lead.status is LeadStatus.CONVERTED
-    for change in (lambda: lead.update(data(person__title="CTO"), ANN, NOW),
-                   lambda: lead.disqualify("spam", "", ANN, NOW),
-                   lambda: lead.assign(Assignment("team-b"), ANN, NOW)):
+    for change in (
+        lambda: lead.update(data(person__title="CTO"), ANN, NOW),
+        lambda: lead.disqualify("spam", "", ANN, NOW),
+        lambda: lead.assign(Assignment("team-b"), ANN, NOW),
+    ):
         with pytest.raises(FailedPrecondition, match="read-only; change opportunity opp"):
             change()
 
@@ -126,16 +143,20 @@ def test_conversion_needs_team_owner_and_sales_line():
 
 def test_permanent_conversion_failure_returns_the_lead_to_qualified():
     lead = converting_lead()
-    lead.conversion_progressed(lead.conversion.failed("account gone", NOW, permanent=True),
-                               ANN, NOW)
+    lead.conversion_progressed(
+        lead.conversion.failed("account gone", NOW, permanent=True), ANN, NOW
+    )
     assert lead.status is LeadStatus.QUALIFIED
     assert lead.conversion.state is ConversionState.FAILED
     assert "account gone" in lead.status_note
 
 
 def test_saga_retries_with_capped_exponential_backoff():
-    policy = RetryPolicy(reply_timeout=dt.timedelta(minutes=2),
-                         first_backoff=dt.timedelta(seconds=30), max_backoff=dt.timedelta(minutes=4))
+    policy = RetryPolicy(
+        reply_timeout=dt.timedelta(minutes=2),
+        first_backoff=dt.timedelta(seconds=30),
+        max_backoff=dt.timedelta(minutes=4),
+    )
     saga = Conversion("C1", ConversionRequest(), NOW)
     assert saga.is_due(NOW)
     waits = []
@@ -157,8 +178,9 @@ def test_saga_retries_with_capped_exponential_backoff():
 
 def test_merge_fills_empty_fields_and_keeps_differing_values_in_the_note():
     survivor = new_lead("L1", person__phone="+49301234567")
-    duplicate = new_lead("L2", person__email="other@acme.example", person__phone="+4930999999",
-                         person__title="CFO")
+    duplicate = new_lead(
+        "L2", person__email="other@acme.example", person__phone="+4930999999", person__title="CFO"
+    )
     survivor.merge_in(duplicate, ANN, NOW)
     assert survivor.data.person.title == "CFO" and survivor.data.person.email == "jm@acme.example"
     assert duplicate.status is LeadStatus.MERGED and duplicate.merged_into == "L1"
@@ -175,8 +197,14 @@ def test_merge_fills_empty_fields_and_keeps_differing_values_in_the_note():
 def test_duplicate_keys_ignore_case_accents_and_legal_forms():
     assert company_key("ACME GmbH") == company_key("Acme") == "acme"
     mine = DuplicateKeys.of(data(person__email=None))
-    theirs = DuplicateKeys.of(data(person__first_name="Jorg", person__last_name="MULLER",
-                                   company__name="acme", person__email="x@y.example"))
+    theirs = DuplicateKeys.of(
+        data(
+            person__first_name="Jorg",
+            person__last_name="MULLER",
+            company__name="acme",
+            person__email="x@y.example",
+        )
+    )
     assert mine.shared_with(theirs) == ["company_person"]
 
 
@@ -188,17 +216,29 @@ def test_only_open_leads_count_as_duplicates():
 
 
 def decision(decision_id="d1", minutes=0, team="team-a", owner="ann"):
-    return RoutingDecision(decision_id, "L1", NOW + dt.timedelta(minutes=minutes), "line-1",
-                           team, owner, "DE, software -> team-a")
+    return RoutingDecision(
+        decision_id,
+        "L1",
+        NOW + dt.timedelta(minutes=minutes),
+        "line-1",
+        team,
+        owner,
+        "DE, software -> team-a",
+    )
 
 
 def test_routing_applies_once_and_never_over_a_person():
     outcome = routing_outcome(Assignment(), decision(), NOW)
     assert (outcome.team_id, outcome.owner_user_id, outcome.method) == (
-        "team-a", "ann", AssignmentMethod.ROUTED)
+        "team-a",
+        "ann",
+        AssignmentMethod.ROUTED,
+    )
     assert routing_outcome(outcome, decision(), NOW) is None  # redelivery
     assert routing_outcome(outcome, decision("d0", minutes=-5), NOW) is None  # older
-    assert routing_outcome(outcome, decision("d2", minutes=5, team="team-b"), NOW).team_id == "team-b"
+    assert (
+        routing_outcome(outcome, decision("d2", minutes=5, team="team-b"), NOW).team_id == "team-b"
+    )
     manual = Assignment("team-a", "bob", AssignmentMethod.MANUAL)
     assert routing_outcome(manual, decision("d3", minutes=9), NOW) is None
 
@@ -227,19 +267,25 @@ def placed(owner="ann"):
 
 
 def test_expert_may_claim_an_unowned_lead_but_not_reassign():
-    assert access.assignment_method(MEMBER, placed(""), "team-a", "ann", TEAM_A) \
+    assert (
+        access.assignment_method(MEMBER, placed(""), "team-a", "ann", TEAM_A)
         is AssignmentMethod.CLAIMED
+    )
     with pytest.raises(PermissionDenied, match="only a supervisor or manager"):
         access.assignment_method(MEMBER, placed("bob"), "team-a", "ann", TEAM_A)
 
 
 def test_supervisor_reassigns_within_the_team_only_a_manager_transfers():
-    assert access.assignment_method(SUPERVISOR, placed(), "team-a", "bob", TEAM_A) \
+    assert (
+        access.assignment_method(SUPERVISOR, placed(), "team-a", "bob", TEAM_A)
         is AssignmentMethod.MANUAL
+    )
     with pytest.raises(PermissionDenied, match="manager role in its current team"):
         access.assignment_method(SUPERVISOR, placed(), "team-b", "ben", frozenset({"ben"}))
-    assert access.assignment_method(MANAGER, placed(), "team-b", "ben", frozenset({"ben"})) \
+    assert (
+        access.assignment_method(MANAGER, placed(), "team-b", "ben", frozenset({"ben"}))
         is AssignmentMethod.MANUAL
+    )
     with pytest.raises(InvalidArgument, match="no active member or does not exist"):
         access.assignment_method(MANAGER, placed(), "team-x", "", frozenset())
 
@@ -269,9 +315,15 @@ def test_a_lead_outside_the_scope_is_not_found_like_an_unknown_one():
 def test_absorbing_a_capture_takes_newly_given_consent_with_its_time():
     lead = new_lead()
     later = NOW.replace(hour=12)
-    incoming = capture.build({"person.email": "jm@acme.example", "source.channel": "web_form",
-                              "consent.email_marketing": "yes", "consent.captured_at":
-                              later.isoformat()}, now=later)
+    incoming = capture.build(
+        {
+            "person.email": "jm@acme.example",
+            "source.channel": "web_form",
+            "consent.email_marketing": "yes",
+            "consent.captured_at": later.isoformat(),
+        },
+        now=later,
+    )
     lead.absorb(incoming, ANN, later, "captured again")
     assert lead.data.consent.email_marketing and lead.data.consent.captured_at == later
     changed = {c.field for c in lead.new_history[-1].changes}

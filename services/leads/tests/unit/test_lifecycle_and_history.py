@@ -1,8 +1,10 @@
 """Qualify / disqualify / reactivate use cases and the append-only history."""
+
+import datetime as dt
+
 import pytest
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_leads.service_layer import lifecycle
 from crm_leads.service_layer.history import lead_history
 from crm_leads.service_layer.leads import update_lead
@@ -42,8 +44,13 @@ def test_strangers_and_the_queue(world):
         lifecycle.start_working(world.deps, world.tia, queued.id)
     from crm_leads.domain.assignment import RoutingDecision
     from crm_leads.service_layer.assignment import apply_routing
-    apply_routing(world.deps, RoutingDecision("d", queued.id, world.t0, world.line, "", "",
-                                              "no rule matched", world.queue_team))
+
+    apply_routing(
+        world.deps,
+        RoutingDecision(
+            "d", queued.id, world.t0, world.line, "", "", "no rule matched", world.queue_team
+        ),
+    )
     with pytest.raises(PermissionDenied, match="unassigned queue"):
         lifecycle.start_working(world.deps, world.tia, queued.id)
     with pytest.raises(InvalidArgument, match="lead_id is required"):
@@ -52,18 +59,24 @@ def test_strangers_and_the_queue(world):
 
 def test_history_tells_who_when_and_what_in_order(world):
     lead = world.lead_in()
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     update_lead(world.deps, world.sue, lead.id, {"person.title": "CTO", "location.city": "Köln"})
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     lifecycle.qualify(world.deps, world.ann, lead.id, "ready")
     entries = lead_history(world.deps, world.meg, lead.id).items
     assert [(e.action, e.actor.id) for e in entries] == [
-        ("created", "webform"), ("assigned", "territory-routing"), ("updated", "sue"),
-        ("status_changed", "ann")]
+        ("created", "webform"),
+        ("assigned", "territory-routing"),
+        ("updated", "sue"),
+        ("status_changed", "ann"),
+    ]
     assert [(c.field, c.old, c.new) for c in entries[2].changes] == [
-        ("location.city", "", "Köln"), ("person.title", "", "CTO")]
-    assert entries[3].note == "ready" and entries[3].occurred_at == world.t0 + \
-        __import__("datetime").timedelta(hours=2)
+        ("location.city", "", "Köln"),
+        ("person.title", "", "CTO"),
+    ]
+    assert entries[3].note == "ready" and entries[3].occurred_at == world.t0 + __import__(
+        "datetime"
+    ).timedelta(hours=2)
     assert [e.version for e in entries] == sorted(e.version for e in entries)
 
 
@@ -75,6 +88,6 @@ def test_history_is_append_only_and_paged(world):
     first = lead_history(world.deps, world.ann, lead.id, page_size=3)
     rest = lead_history(world.deps, world.ann, lead.id, page_size=3, cursor=first.next_cursor)
     assert len(first.items) == 3 and len(rest.items) == 3 and rest.next_cursor == ""
-    assert world.store.history[:len(before)] == before
+    assert world.store.history[: len(before)] == before
     with pytest.raises(InvalidArgument, match="not a cursor"):
         lead_history(world.deps, world.ann, lead.id, cursor="??")

@@ -1,21 +1,30 @@
 """Routing applied once, the unassigned queue, the visibility matrix, assignment and handover."""
+
 import datetime as dt
 
 import pytest
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
-
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.search import LeadFilter
 from crm_leads.service_layer import assignment, leads, lifecycle
 from crm_leads.service_layer.searching import search_leads
 
 
-def routed(world, lead_id, decision_id="d1", team="team-a", owner="ann", minutes=0,
-           queue_team=""):
-    return assignment.apply_routing(world.deps, RoutingDecision(
-        decision_id, lead_id, world.t0 + dt.timedelta(minutes=minutes), world.line, team, owner,
-        "country DE and industry software -> team-a", queue_team))
+def routed(world, lead_id, decision_id="d1", team="team-a", owner="ann", minutes=0, queue_team=""):
+    return assignment.apply_routing(
+        world.deps,
+        RoutingDecision(
+            decision_id,
+            lead_id,
+            world.t0 + dt.timedelta(minutes=minutes),
+            world.line,
+            team,
+            owner,
+            "country DE and industry software -> team-a",
+            queue_team,
+        ),
+    )
 
 
 def test_routing_is_applied_once_under_redelivery(world):
@@ -52,8 +61,9 @@ def test_unroutable_leads_wait_in_the_queue_for_the_queue_team(world):
     queue = search_leads(world.deps, world.tia, LeadFilter(unassigned_only=True)).items
     assert [item.id for item in queue] == [lead.id]
     assert search_leads(world.deps, world.meg, LeadFilter(unassigned_only=True)).items == []
-    taken = assignment.assign_lead(world.deps, world.tia, lead.id, team_id="team-a",
-                                   owner_user_id="bob", note="fits team a")
+    taken = assignment.assign_lead(
+        world.deps, world.tia, lead.id, team_id="team-a", owner_user_id="bob", note="fits team a"
+    )
     assert (taken.assignment.team_id, taken.assignment.method.value) == ("team-a", "manual")
     assert world.store.history[-1].note == "fits team a"
     # a later routing decision no longer overrides the person's choice
@@ -76,29 +86,47 @@ def test_without_a_designated_queue_team_an_unroutable_lead_is_seen_by_nobody(wo
 
 
 MATRIX = {  # caller -> (sees team-a lead, sees team-b lead, sees queued lead)
-    "ann": (True, False, False), "bob": (True, False, False), "sue": (True, False, False),
+    "ann": (True, False, False),
+    "bob": (True, False, False),
+    "sue": (True, False, False),
     "meg": (True, True, False),
-    "ben": (False, True, False), "ada": (False, False, False), "tia": (True, False, True),
-    "webform": (False, False, False)}
+    "ben": (False, True, False),
+    "ada": (False, False, False),
+    "tia": (True, False, True),
+    "webform": (False, False, False),
+}
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_visibility_matrix(world, name):
-    caller = {c.subject_id: c for c in (world.ann, world.bob, world.sue, world.meg, world.ben,
-                                        world.ada, world.tia, world.form)}[name]
+    caller = {
+        c.subject_id: c
+        for c in (
+            world.ann,
+            world.bob,
+            world.sue,
+            world.meg,
+            world.ben,
+            world.ada,
+            world.tia,
+            world.form,
+        )
+    }[name]
     a = world.lead_in(team="team-a", owner="ann")
     b = world.lead_in(team="team-b", owner="ben")
     queued = world.capture().lead
     routed(world, queued.id, team="", owner="", queue_team=world.queue_team)
     expected = MATRIX[name]
-    for lead, visible in zip((a, b, queued), expected):
+    for lead, visible in zip((a, b, queued), expected, strict=True):
         if visible:
             assert leads.get_lead(world.deps, caller, lead.id).id == lead.id
         else:
             with pytest.raises(NotFound, match=f"^lead {lead.id} not found$"):
                 leads.get_lead(world.deps, caller, lead.id)
     found = {item.id for item in search_leads(world.deps, caller, LeadFilter()).items}
-    assert found == {lead.id for lead, visible in zip((a, b, queued), expected) if visible}
+    assert found == {
+        lead.id for lead, visible in zip((a, b, queued), expected, strict=True) if visible
+    }
 
 
 def test_teammates_work_each_others_leads(world):
@@ -122,10 +150,12 @@ def test_expert_claims_an_unowned_lead_but_only_a_leader_reassigns(world):
 def test_only_a_manager_hands_a_lead_to_another_team(world):
     lead = world.lead_in(owner="ann")
     with pytest.raises(PermissionDenied, match="manager role"):
-        assignment.assign_lead(world.deps, world.sue, lead.id, team_id="team-b",
-                               owner_user_id="ben")
-    moved = assignment.assign_lead(world.deps, world.meg, lead.id, team_id="team-b",
-                                   owner_user_id="ben")
+        assignment.assign_lead(
+            world.deps, world.sue, lead.id, team_id="team-b", owner_user_id="ben"
+        )
+    moved = assignment.assign_lead(
+        world.deps, world.meg, lead.id, team_id="team-b", owner_user_id="ben"
+    )
     assert moved.assignment.team_id == "team-b"
     with pytest.raises(NotFound):
         leads.get_lead(world.deps, world.ann, lead.id)  # quarantined from the old team now
@@ -153,8 +183,9 @@ def test_leaving_member_hands_open_leads_to_the_remaining_members(world):
     world.teams.members_by_team["team-a"].discard("ann")
     result = assignment.hand_over_leads(world.deps, "team-a", "ann")
     assert result == {open_leads[0].id: "bob", open_leads[1].id: "cat", open_leads[2].id: "sue"}
-    assert world.handover.calls == [("team-a", "ann", [lead.id for lead in open_leads],
-                                     ["bob", "cat", "sue"])]
+    assert world.handover.calls == [
+        ("team-a", "ann", [lead.id for lead in open_leads], ["bob", "cat", "sue"])
+    ]
     assert world.store.leads[closed.id].assignment.owner_user_id == "ann"
     assert world.store.leads[other.id].assignment.owner_user_id == "bob"
     entry = world.store.history[-1]

@@ -1,7 +1,9 @@
 """Properties of the scoring maths over generated inputs (hypothesis)."""
+
 import datetime as dt
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_leads.domain import capture
 from crm_leads.domain.activity import Activity, ActivityKind
@@ -10,9 +12,16 @@ from crm_leads.domain.scoring.engine import grade_for
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import build_model
 
-NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
-DATA = capture.build({"person.email": "a@acme.example", "source.channel": "event",
-                      "location.country": "DE", "company.industry": "software"}, now=NOW)
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+DATA = capture.build(
+    {
+        "person.email": "a@acme.example",
+        "source.channel": "event",
+        "location.country": "DE",
+        "company.industry": "software",
+    },
+    now=NOW,
+)
 
 points = st.integers(-100, 100).filter(lambda p: p != 0)
 kinds = st.sampled_from(list(ActivityKind))
@@ -20,21 +29,49 @@ kinds = st.sampled_from(list(ActivityKind))
 
 @st.composite
 def models(draw):
-    fits = [{"id": f"r{i}", "attribute": attribute, "operator": "equals", "values": [value],
-             "points": draw(points)}
-            for i, (attribute, value) in enumerate(draw(st.lists(st.sampled_from(
-                [("country", "DE"), ("country", "FR"), ("industry", "software"),
-                 ("channel", "event")]), max_size=4, unique=True)))]
-    engagements = [{"kind": kind.value, "points": draw(st.integers(0, 100)),
-                    "half_life_days": str(draw(st.sampled_from(["0.5", "3", "30"]))),
-                    "max_points": draw(st.integers(1, 100))}
-                   for kind in draw(st.lists(kinds, max_size=3, unique=True))]
+    fits = [
+        {
+            "id": f"r{i}",
+            "attribute": attribute,
+            "operator": "equals",
+            "values": [value],
+            "points": draw(points),
+        }
+        for i, (attribute, value) in enumerate(
+            draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            ("country", "DE"),
+                            ("country", "FR"),
+                            ("industry", "software"),
+                            ("channel", "event"),
+                        ]
+                    ),
+                    max_size=4,
+                    unique=True,
+                )
+            )
+        )
+    ]
+    engagements = [
+        {
+            "kind": kind.value,
+            "points": draw(st.integers(0, 100)),
+            "half_life_days": str(draw(st.sampled_from(["0.5", "3", "30"]))),
+            "max_points": draw(st.integers(1, 100)),
+        }
+        for kind in draw(st.lists(kinds, max_size=3, unique=True))
+    ]
     return build_model("line-1", fits, engagements)
 
 
 activities = st.lists(st.tuples(kinds, st.floats(0, 400)), max_size=15).map(
-    lambda items: [Activity(f"a{i}", "l", kind, NOW - dt.timedelta(days=age))
-                   for i, (kind, age) in enumerate(items)])
+    lambda items: [
+        Activity(f"a{i}", "l", kind, NOW - dt.timedelta(days=age))
+        for i, (kind, age) in enumerate(items)
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -44,7 +81,10 @@ def test_score_is_always_0_to_100_with_the_matching_grade(model, acts):
     assert 0 <= score.value <= 100 and score.grade is grade_for(score.value)
     assert 0 <= score.rules_score <= 100
     assert len(score.top_factors) <= 5
-    assert all(abs(a.points) >= abs(b.points) for a, b in zip(score.factors, score.factors[1:]))
+    assert all(
+        abs(a.points) >= abs(b.points)
+        for a, b in zip(score.factors, score.factors[1:], strict=False)
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -58,8 +98,11 @@ def test_engagement_never_grows_with_time(model, acts, days):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["DE", "FR", "IT"]), st.booleans()), min_size=40,
-                max_size=120))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["DE", "FR", "IT"]), st.booleans()), min_size=40, max_size=120
+    )
+)
 def test_blended_score_stays_bounded_and_probability_is_a_probability(outcomes):
     model = PredictiveModel("line-1")
     for country, won in outcomes:

@@ -1,4 +1,5 @@
 """The attributes of a lead that scoring rules and the predictive model look at."""
+
 from __future__ import annotations
 
 import re
@@ -14,22 +15,60 @@ SENIORITIES = ("individual", "manager", "director", "vp", "c_level")
 # is a chief executive, "Product Owner" is not an owner of the business.
 _SENIORITY_PATTERNS = (
     ("vp", r"\b(vp|svp|evp|vice president|vice-president)\b"),
-    ("c_level", r"\b(ceo|cto|cfo|coo|cio|cmo|cso|cro|chief|founder|co-founder|cofounder|"
-                r"president|managing director|geschaftsfuhrer|geschaftsfuhrerin|inhaber|"
-                r"inhaberin|managing partner)\b|^owner\b|\bbusiness owner\b"),
+    (
+        "c_level",
+        r"\b(ceo|cto|cfo|coo|cio|cmo|cso|cro|chief|founder|co-founder|cofounder|"
+        r"president|managing director|geschaftsfuhrer|geschaftsfuhrerin|inhaber|"
+        r"inhaberin|managing partner)\b|^owner\b|\bbusiness owner\b",
+    ),
     ("director", r"\b(director|head of|head|leiter|leiterin|directeur|directrice)\b"),
     ("manager", r"\b(manager|lead|team lead|supervisor|teamleiter|teamleiterin)\b"),
 )
 
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.de", "yahoo.fr", "yahoo.co.uk",
-    "hotmail.com", "hotmail.de", "outlook.com", "live.com", "msn.com", "icloud.com", "me.com",
-    "aol.com", "gmx.de", "gmx.net", "web.de", "t-online.de", "proton.me", "protonmail.com",
-    "mail.ru", "yandex.ru", "orange.fr", "free.fr", "libero.it", "qq.com", "163.com",
-})
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.de",
+        "yahoo.fr",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "hotmail.de",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "t-online.de",
+        "proton.me",
+        "protonmail.com",
+        "mail.ru",
+        "yandex.ru",
+        "orange.fr",
+        "free.fr",
+        "libero.it",
+        "qq.com",
+        "163.com",
+    }
+)
 
-ATTRIBUTES = ("country", "region", "industry", "company_size", "title_seniority",
-              "annual_revenue", "channel", "campaign_id", "product_interest", "email_domain_kind")
+ATTRIBUTES = (
+    "country",
+    "region",
+    "industry",
+    "company_size",
+    "title_seniority",
+    "annual_revenue",
+    "channel",
+    "campaign_id",
+    "product_interest",
+    "email_domain_kind",
+)
 CUSTOM_PREFIX = "custom."
 
 
@@ -45,7 +84,7 @@ def title_seniority(title: str) -> str:
 
 
 def email_domain_kind(email: str) -> str:
-    """"free" for a free-mail provider, "business" otherwise, "" without an e-mail."""
+    """ "free" for a free-mail provider, "business" otherwise, "" without an e-mail."""
     if "@" not in email:
         return ""
     return "free" if email.rsplit("@", 1)[1] in FREE_MAIL_DOMAINS else "business"
@@ -72,4 +111,5 @@ def of(data: LeadData) -> dict[str, Any]:
 
 def is_known(attribute: str) -> bool:
     return attribute in ATTRIBUTES or (
-        attribute.startswith(CUSTOM_PREFIX) and len(attribute) > len(CUSTOM_PREFIX))
+        attribute.startswith(CUSTOM_PREFIX) and len(attribute) > len(CUSTOM_PREFIX)
+    )

@@ -8,17 +8,18 @@ Factor points are additive: the rule factors are scaled by (1 - w); the predicti
 w * 100 * P(won) is split into the line's base rate and one share per attribute, in proportion
 to that attribute's log-likelihood ratio (exact: the shares sum to the predictive share).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
 
-from crm_leads.domain.activity import Activity
-from crm_leads.domain.scoring import attributes as attrs
-from crm_leads.domain.scoring.predictive import PredictiveModel, feature_values
+from crm_leads.domain.activity import Activity, ActivityKind
+from crm_leads.domain.scoring import attributes
+from crm_leads.domain.scoring.predictive import Prediction, PredictiveModel, feature_values
 from crm_leads.domain.scoring.rules import ScoringModel
 from crm_leads.domain.values import LeadData
 
@@ -86,7 +87,7 @@ def _tenth(value: float | Decimal) -> Decimal:
 def decayed(points: int, age: dt.timedelta, half_life_days: Decimal) -> float:
     """Points of one activity after ``age``; an activity from the future counts as fresh."""
     age_days = max(age.total_seconds(), 0.0) / 86400.0
-    return points * 0.5 ** (age_days / float(half_life_days))
+    return points * float(0.5 ** (age_days / float(half_life_days)))
 
 
 def engagement_horizon(model: ScoringModel) -> dt.timedelta | None:
@@ -97,9 +98,14 @@ def engagement_horizon(model: ScoringModel) -> dt.timedelta | None:
     return dt.timedelta(days=float(longest) * HORIZON_HALF_LIVES)
 
 
-def compute(model: ScoringModel, data: LeadData, activities: Iterable[Activity],
-            now: dt.datetime, predictive: PredictiveModel | None = None) -> Score:
-    lead_attributes = attrs.of(data)
+def compute(
+    model: ScoringModel,
+    data: LeadData,
+    activities: Iterable[Activity],
+    now: dt.datetime,
+    predictive: PredictiveModel | None = None,
+) -> Score:
+    lead_attributes = attributes.of(data)
     raw: list[tuple[FactorKind, str, float, str]] = []
     for rule in model.fit_rules:
         if rule.matches(lead_attributes):
@@ -110,24 +116,37 @@ def compute(model: ScoringModel, data: LeadData, activities: Iterable[Activity],
 
     weight = predictive.weight if predictive is not None else Decimal("0.00")
     probability = None
-    factors = [ScoreFactor(kind, label, _tenth(points * (1 - float(weight))), source)
-               for kind, label, points, source in raw]
+    factors = [
+        ScoreFactor(kind, label, _tenth(points * (1 - float(weight))), source)
+        for kind, label, points, source in raw
+    ]
     final = float(rules_score)
     if predictive is not None and predictive.active:
         prediction = predictive.predict(feature_values(lead_attributes))
-        probability = Decimal(str(prediction.probability)).quantize(Decimal("0.0001"),
-                                                                    ROUND_HALF_UP)
+        probability = Decimal(str(prediction.probability)).quantize(
+            Decimal("0.0001"), ROUND_HALF_UP
+        )
         w = float(weight)
         final = (1 - w) * rules_score + w * 100 * prediction.probability
         factors.extend(_predictive_factors(prediction, w))
     value = min(100, max(0, _round(final)))
     factors.sort(key=lambda f: (-abs(f.points), f.kind.value, f.label))
-    return Score(value, grade_for(value), tuple(factors), rules_score, probability, weight,
-                 model.version, now)
+    return Score(
+        value,
+        grade_for(value),
+        tuple(factors),
+        rules_score,
+        probability,
+        weight,
+        model.version,
+        now,
+    )
 
 
-def _engagement(model: ScoringModel, activities: Iterable[Activity], now: dt.datetime):
-    totals: dict = {}
+def _engagement(
+    model: ScoringModel, activities: Iterable[Activity], now: dt.datetime
+) -> Iterator[tuple[FactorKind, str, float, str]]:
+    totals: dict[ActivityKind, tuple[float, int]] = {}
     for activity in activities:
         rule = model.engagement_rule(activity.kind)
         if rule is None:
@@ -139,16 +158,24 @@ def _engagement(model: ScoringModel, activities: Iterable[Activity], now: dt.dat
         totals[rule.kind] = (points + decayed(rule.points, age, rule.half_life_days), count + 1)
     for kind, (points, count) in sorted(totals.items(), key=lambda item: item[0].value):
         rule = model.engagement_rule(kind)
+        assert rule is not None  # totals only holds kinds with a rule
         capped = min(points, float(rule.max_points))
         label = f"{kind.value} x{count} (half-life {rule.half_life_days} d" + (
-            f", capped at {rule.max_points})" if capped < points else ")")
+            f", capped at {rule.max_points})" if capped < points else ")"
+        )
         yield FactorKind.ENGAGEMENT, label, capped, kind.value
 
 
-def _predictive_factors(prediction, weight: float) -> list[ScoreFactor]:
+def _predictive_factors(prediction: Prediction, weight: float) -> list[ScoreFactor]:
     share = weight * 100
-    factors = [ScoreFactor(FactorKind.PREDICTIVE, "base win rate of the sales line",
-                           _tenth(share * prediction.prior), "prior")]
+    factors = [
+        ScoreFactor(
+            FactorKind.PREDICTIVE,
+            "base win rate of the sales line",
+            _tenth(share * prediction.prior),
+            "prior",
+        )
+    ]
     total_llr = sum(e.log_likelihood_ratio for e in prediction.evidence)
     delta = prediction.probability - prediction.prior
     # (p - p0) / sum(llr) tends to the sigmoid's slope p0 * (1 - p0) as sum(llr) tends to 0.
@@ -157,8 +184,12 @@ def _predictive_factors(prediction, weight: float) -> list[ScoreFactor]:
     for item in prediction.evidence:
         points = share * per_llr * item.log_likelihood_ratio
         verb = "raises" if item.log_likelihood_ratio >= 0 else "lowers"
-        factors.append(ScoreFactor(
-            FactorKind.PREDICTIVE,
-            f"{item.feature} is {item.value}: past outcomes {verb} the win chance",
-            _tenth(points), f"predictive:{item.feature}"))
+        factors.append(
+            ScoreFactor(
+                FactorKind.PREDICTIVE,
+                f"{item.feature} is {item.value}: past outcomes {verb} the win chance",
+                _tenth(points),
+                f"predictive:{item.feature}",
+            )
+        )
     return factors

@@ -10,6 +10,7 @@ least MIN_OUTCOMES closed outcomes with at least MIN_PER_CLASS of each kind; its
 grows linearly with the outcomes, from 0.10 at 40 to MAX_WEIGHT (0.50) at 200 and beyond, so
 the rules a person wrote always keep at least half the say.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-FEATURES = ("country", "industry", "company_size", "title_seniority", "channel",
-            "email_domain_kind")
+FEATURES = (
+    "country",
+    "industry",
+    "company_size",
+    "title_seniority",
+    "channel",
+    "email_domain_kind",
+)
 MIN_OUTCOMES = 40
 MIN_PER_CLASS = 10
 FULL_WEIGHT_AT = 200
@@ -66,8 +73,11 @@ class PredictiveModel:
 
     @property
     def active(self) -> bool:
-        return (self.outcomes >= MIN_OUTCOMES and self.won >= MIN_PER_CLASS
-                and self.lost >= MIN_PER_CLASS)
+        return (
+            self.outcomes >= MIN_OUTCOMES
+            and self.won >= MIN_PER_CLASS
+            and self.lost >= MIN_PER_CLASS
+        )
 
     @property
     def weight(self) -> Decimal:

@@ -1,4 +1,5 @@
 """The editable scoring model of a sales line: fit rules and engagement rules."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,8 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-
-from crm_leads.domain import normalise as norm
+from crm_leads.domain import normalise
 from crm_leads.domain.activity import ActivityKind
 from crm_leads.domain.normalise import Invalid, fold
 from crm_leads.domain.scoring.attributes import ATTRIBUTES, SENIORITIES, is_known
@@ -75,8 +75,10 @@ class FitRule:
 
 def _compare(attribute: str, value: Any, bound: str) -> int | None:
     """-1/0/1 comparing a lead's value with a rule's bound; None when they do not compare."""
+    left: Decimal | int
+    right: Decimal | int
     if attribute == "annual_revenue":
-        amount, currency = norm.money_text(bound)
+        amount, currency = normalise.money_text(bound)
         if not isinstance(value, Money) or value.currency != currency:
             return None  # no exchange rates here: a revenue in another currency never matches
         left, right = value.amount, amount
@@ -113,8 +115,14 @@ class ScoringModel:
         return next((rule for rule in self.engagement_rules if rule.kind is kind), None)
 
 
-def build_model(sales_line_id: str, fit_rules: list[dict], engagement_rules: list[dict], *,
-                version: int = 0, updated_at: dt.datetime | None = None) -> ScoringModel:
+def build_model(
+    sales_line_id: str,
+    fit_rules: list[dict[str, Any]],
+    engagement_rules: list[dict[str, Any]],
+    *,
+    version: int = 0,
+    updated_at: dt.datetime | None = None,
+) -> ScoringModel:
     """Validate raw rules (dicts of text) into a model; every problem is reported at once."""
     problems: list[tuple[str, str]] = []
     if not sales_line_id.strip():
@@ -133,27 +141,36 @@ def build_model(sales_line_id: str, fit_rules: list[dict], engagement_rules: lis
         fits.append(rule)
     engagements: list[EngagementRule] = []
     for index, raw in enumerate(engagement_rules):
-        rule = _engagement_rule(raw, f"engagement_rules[{index}]", problems)
-        if rule is None:
+        engagement = _engagement_rule(raw, f"engagement_rules[{index}]", problems)
+        if engagement is None:
             continue
-        if any(other.kind is rule.kind for other in engagements):
-            problems.append((f"engagement_rules[{index}].kind",
-                             f"{rule.kind.value} has another rule; one rule per kind"))
-        engagements.append(rule)
+        if any(other.kind is engagement.kind for other in engagements):
+            problems.append(
+                (
+                    f"engagement_rules[{index}].kind",
+                    f"{engagement.kind.value} has another rule; one rule per kind",
+                )
+            )
+        engagements.append(engagement)
     if problems:
         raise ValidationErrors(problems)
     return ScoringModel(sales_line_id.strip(), tuple(fits), tuple(engagements), version, updated_at)
 
 
-def _fit_rule(raw: dict, path: str, problems: list) -> FitRule | None:
+def _fit_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]) -> FitRule | None:
     count = len(problems)
     rule_id = str(raw.get("id", "")).strip()
     if not _RULE_ID.match(rule_id):
         problems.append((f"{path}.id", "must be 1..64 characters of a-z, 0-9, '_' or '-'"))
     attribute = str(raw.get("attribute", "")).strip()
     if not is_known(attribute):
-        problems.append((f"{path}.attribute", f"'{attribute}' is not scorable; use one of "
-                                              f"{', '.join(ATTRIBUTES)} or custom.<key>"))
+        problems.append(
+            (
+                f"{path}.attribute",
+                f"'{attribute}' is not scorable; use one of "
+                f"{', '.join(ATTRIBUTES)} or custom.<key>",
+            )
+        )
     try:
         operator = Operator(str(raw.get("operator", "")).strip().lower())
     except ValueError:
@@ -168,27 +185,42 @@ def _fit_rule(raw: dict, path: str, problems: list) -> FitRule | None:
     label = str(raw.get("label", "")).strip()
     if len(label) > 200:
         problems.append((f"{path}.label", "has more than 200 characters"))
-    if len(problems) > count:
+    if len(problems) > count or operator is None or points is None:
         return None
     return FitRule(rule_id, attribute, operator, values, points, label)
 
 
-def _check_values(attribute: str, operator: Operator, values: tuple[str, ...], path: str,
-                  problems: list) -> tuple[str, ...]:
+def _check_values(
+    attribute: str,
+    operator: Operator,
+    values: tuple[str, ...],
+    path: str,
+    problems: list[tuple[str, str]],
+) -> tuple[str, ...]:
     wanted = {Operator.IS_SET: (0, 0), Operator.IN: (1, 500)}.get(operator, (1, 1))
     if not wanted[0] <= len(values) <= wanted[1]:
-        amount = "no value" if wanted[1] == 0 else (
-            "one value" if wanted == (1, 1) else "one or more values")
+        amount = (
+            "no value"
+            if wanted[1] == 0
+            else ("one value" if wanted == (1, 1) else "one or more values")
+        )
         problems.append((path, f"{operator.value} takes {amount}; got {len(values)}"))
         return values
     if operator in (Operator.AT_LEAST, Operator.BELOW):
-        if attribute in ("country", "region", "industry", "channel", "campaign_id",
-                         "product_interest", "email_domain_kind"):
+        if attribute in (
+            "country",
+            "region",
+            "industry",
+            "channel",
+            "campaign_id",
+            "product_interest",
+            "email_domain_kind",
+        ):
             problems.append((path, f"{attribute} has no order; use equals, in or contains"))
             return values
         if attribute == "annual_revenue":
             try:
-                norm.money_text(values[0])
+                normalise.money_text(values[0])
             except Invalid as exc:
                 problems.append((path, exc.reason))
             return values
@@ -201,11 +233,12 @@ def _check_values(attribute: str, operator: Operator, values: tuple[str, ...], p
 
 def _canonical_value(attribute: str, value: str) -> str:
     if attribute == "country":
-        return norm.country(value)
+        return normalise.country(value)
     if attribute in _ORDERED:
         if value.lower() not in _ORDERED[attribute]:
-            raise Invalid(f"'{value}' is not a {attribute}; use one of "
-                          f"{', '.join(_ORDERED[attribute])}")
+            raise Invalid(
+                f"'{value}' is not a {attribute}; use one of {', '.join(_ORDERED[attribute])}"
+            )
         return value.lower()
     if attribute == "channel":
         if value.lower() not in {c.value for c in Channel}:
@@ -214,13 +247,15 @@ def _canonical_value(attribute: str, value: str) -> str:
     if attribute == "email_domain_kind" and value.lower() not in ("free", "business"):
         raise Invalid(f"'{value}' is not an e-mail domain kind; use free or business")
     if attribute in ("industry", "product_interest"):
-        return norm.slug(value)
+        return normalise.slug(value)
     if attribute == "annual_revenue":
         raise Invalid("annual_revenue compares with at_least or below only")
     return value
 
 
-def _engagement_rule(raw: dict, path: str, problems: list) -> EngagementRule | None:
+def _engagement_rule(
+    raw: dict[str, Any], path: str, problems: list[tuple[str, str]]
+) -> EngagementRule | None:
     count = len(problems)
     try:
         kind = ActivityKind(str(raw.get("kind", "")).strip().lower())
@@ -236,12 +271,18 @@ def _engagement_rule(raw: dict, path: str, problems: list) -> EngagementRule | N
     except InvalidOperation:
         problems.append((f"{path}.half_life_days", "must be a number of days from 0.25 to 3650"))
         half_life = None
-    if len(problems) > count:
+    if (
+        len(problems) > count
+        or kind is None
+        or points is None
+        or half_life is None
+        or max_points is None
+    ):
         return None
     return EngagementRule(kind, points, half_life, max_points)
 
 
-def _int(raw: Any, path: str, low: int, high: int, problems: list) -> int | None:
+def _int(raw: Any, path: str, low: int, high: int, problems: list[tuple[str, str]]) -> int | None:
     try:
         value = int(str(raw).strip())
     except ValueError:

@@ -2,6 +2,7 @@
 production wiring from the parent conftest) with a throw-away signing key it trusts, a client,
 and a fresh team of people per test (scopes stored in the access replica as territory's
 user_access_changed would store them)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,9 +16,8 @@ import pytest
 from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
-from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
+from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
 from crm_leads.service_layer.assignment import apply_routing
@@ -54,8 +54,7 @@ class Client:
         self.keys = keys
 
     def metadata(self, person: Person):
-        token = self.keys.token(person.id, person.kind, person.roles, person.departments,
-                                person.id)
+        token = self.keys.token(person.id, person.kind, person.roles, person.departments, person.id)
         return (("authorization", f"Bearer {token}"),)
 
     def call(self, method, request, person: Person):
@@ -80,45 +79,59 @@ class Team:
     service accounts: a web form (capture_leads), an e-mail platform (record_lead_activity)
     and one without any service role."""
 
-    def __init__(self, engine, wiring, deps):
+    def __init__(self, engine, deps):
         tag = uuid.uuid4().hex[:8]
         self.id, self.other_id, self.line = f"team-{tag}", f"other-{tag}", f"line-{tag}"
-        self.owner, self.mate, self.supervisor = (Person(f"{n}-{tag}") for n in
-                                                  ("owner", "mate", "supervisor"))
+        self.owner, self.mate, self.supervisor = (
+            Person(f"{n}-{tag}") for n in ("owner", "mate", "supervisor")
+        )
         self.manager = Person(f"manager-{tag}", departments=("management",))
         self.outsider = Person(f"outsider-{tag}")
         self.admin = Person(f"admin-{tag}", departments=(), roles=("admin",))
         self.stranger = Person(f"stranger-{tag}")
         self.marketer = Person(f"marketer-{tag}", departments=("marketing",))
-        self.form = Person(f"webform-{tag}", departments=(), roles=(CAPTURE_LEADS,),
-                           kind="service")
-        self.mailer = Person(f"mailer-{tag}", departments=(), roles=(RECORD_LEAD_ACTIVITY,),
-                             kind="service")
+        self.form = Person(f"webform-{tag}", departments=(), roles=(CAPTURE_LEADS,), kind="service")
+        self.mailer = Person(
+            f"mailer-{tag}", departments=(), roles=(RECORD_LEAD_ACTIVITY,), kind="service"
+        )
         self.bare_service = Person(f"service-{tag}", departments=(), kind="service")
-        self._engine, self._wiring, self._deps = engine, wiring, deps
+        self._engine, self._deps = engine, deps
         self._versions = itertools.count(1)
-        for person, role in ((self.owner, "expert"), (self.mate, "expert"),
-                             (self.supervisor, "supervisor")):
+        for person, role in (
+            (self.owner, "expert"),
+            (self.mate, "expert"),
+            (self.supervisor, "supervisor"),
+        ):
             self.grant(person, Grant(self.id, role, "membership"))
         self.grant(self.manager, Grant(self.id, "manager", "unit_manager", f"unit-{tag}"))
         self.grant(self.outsider, Grant(self.other_id, "expert", "membership"))
 
     def grant(self, person: Person, *grants: Grant, active: bool = True) -> None:
-        message = user_access_changed_message(person.id, next(self._versions), grants,
-                                              active=active)
+        message = user_access_changed_message(
+            person.id, next(self._versions), grants, active=active
+        )
         with make_session_factory(self._engine)() as session:
             assert apply_user_access_changed(session, message)
             session.commit()
-        self._wiring.replica.invalidate(person.id)
+        self._deps.scopes.replica.invalidate(person.id)
 
     def route(self, lead_id: str, owner: Person | None = None, team_id: str = "") -> None:
         """Place the lead as territory's lead_routed would (the worker's handler does this)."""
         owner = owner or self.owner
-        assert apply_routing(self._deps, RoutingDecision(
-            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.timezone.utc), self.line,
-            team_id or self.id, owner.id, "integration test routing"))
+        assert apply_routing(
+            self._deps,
+            RoutingDecision(
+                uuid.uuid4().hex,
+                lead_id,
+                dt.datetime.now(dt.UTC),
+                self.line,
+                team_id or self.id,
+                owner.id,
+                "integration test routing",
+            ),
+        )
 
 
 @pytest.fixture
-def team(engine, wiring, deps):
-    return Team(engine, wiring, deps)
+def team(engine, deps):
+    return Team(engine, deps)

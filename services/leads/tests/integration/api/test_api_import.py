@@ -1,5 +1,6 @@
 """ImportLeads end to end on PostgreSQL: per-row report, a crash of the database mid-import
 (a server whose third commit fails) and the re-run, which loses and duplicates no row."""
+
 import dataclasses
 import threading
 import uuid
@@ -8,12 +9,9 @@ import grpc
 import pytest
 from sqlalchemy import func, select
 
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2 as pb
-from crm.leads.v1 import lead_service_pb2_grpc
+from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
 from crm_chassis.db import make_session_factory
 from crm_chassis.errors import Unavailable
-
 from crm_leads.adapters import orm
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.entrypoints import api
@@ -32,26 +30,44 @@ def rows_of(tag: str, count: int, bad=()):
 
 
 def requests(import_id, rows):
-    yield pb.ImportLeadsRequest(header=pb.ImportHeader(
-        import_id=import_id, columns=COLUMNS, default_channel=lead_pb2.CHANNEL_EVENT,
-        column_mapping={"Email": "person.email", "First Name": "person.first_name",
-                        "Last Name": "person.last_name", "Company": "company.name",
-                        "Country": "location.country", "Budget": "custom_attributes.budget"}))
+    yield lead_service_pb2.ImportLeadsRequest(
+        header=lead_service_pb2.ImportHeader(
+            import_id=import_id,
+            columns=COLUMNS,
+            default_channel=lead_pb2.CHANNEL_EVENT,
+            column_mapping={
+                "Email": "person.email",
+                "First Name": "person.first_name",
+                "Last Name": "person.last_name",
+                "Company": "company.name",
+                "Country": "location.country",
+                "Budget": "custom_attributes.budget",
+            },
+        )
+    )
     for number, values in rows:
-        yield pb.ImportLeadsRequest(row=pb.ImportRow(row_number=number,
-                                                     values=dict(zip(COLUMNS, values))))
+        yield lead_service_pb2.ImportLeadsRequest(
+            row=lead_service_pb2.ImportRow(
+                row_number=number, values=dict(zip(COLUMNS, values, strict=False))
+            )
+        )
 
 
 def leads_of(engine, tag):
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(orm.leads).where(
-            orm.leads.c.email.like(f"%.{tag}@importer.example"))).scalar_one()
+        return conn.execute(
+            select(func.count())
+            .select_from(orm.leads)
+            .where(orm.leads.c.email.like(f"%.{tag}@importer.example"))
+        ).scalar_one()
 
 
 def run(client, person, import_id, rows):
-    return list(client.leads.ImportLeads(requests(import_id, rows),
-                                         metadata=client.metadata(person),
-                                         timeout=30))
+    return list(
+        client.leads.ImportLeads(
+            requests(import_id, rows), metadata=client.metadata(person), timeout=30
+        )
+    )
 
 
 def test_import_reports_rows_and_rerun_duplicates_nothing(client, team, engine):
@@ -70,6 +86,7 @@ def test_import_reports_rows_and_rerun_duplicates_nothing(client, team, engine):
 
 class CrashingUnitOfWork(SqlLeadsUnitOfWork):
     """The database goes away at the third commit of the process (the import's third batch)."""
+
     commits = 0
 
     def commit(self):
@@ -84,8 +101,12 @@ class CrashingUnitOfWork(SqlLeadsUnitOfWork):
 def crashing_server(settings, deps, engine, keys):
     session_factory = make_session_factory(engine)
     crashing = dataclasses.replace(deps, uow=lambda: CrashingUnitOfWork(session_factory))
-    running = api.start(dataclasses.replace(settings, import_batch_size=20), crashing,
-                        verifier=keys.verifier(), access_log=False)
+    running = api.start(
+        dataclasses.replace(settings, import_batch_size=20),
+        crashing,
+        verifier=keys.verifier(),
+        access_log=False,
+    )
     yield running
     running.stop(0)
 
@@ -97,8 +118,9 @@ def test_crash_mid_import_loses_no_accepted_row(client, team, engine, crashing_s
     with grpc.insecure_channel(crashing_server.address) as channel:
         stub = lead_service_pb2_grpc.LeadServiceStub(channel)
         with pytest.raises(grpc.RpcError) as caught:
-            for answer in stub.ImportLeads(requests(f"file-{tag}", rows),
-                                           metadata=client.metadata(team.marketer), timeout=30):
+            for answer in stub.ImportLeads(
+                requests(f"file-{tag}", rows), metadata=client.metadata(team.marketer), timeout=30
+            ):
                 received.append(answer)
     assert caught.value.code() == SC.UNAVAILABLE
     assert [a.rows_accepted for a in received] == [20, 40]  # what was reported is stored
@@ -119,11 +141,12 @@ def test_an_unauthorised_stream_is_refused_before_its_header(client, team):
         yield
 
     try:
-        for person, needed in ((team.admin, "crmctl users departments set"),
-                               (team.bare_service, "capture_leads")):
+        for person, needed in (
+            (team.admin, "crmctl users departments set"),
+            (team.bare_service, "capture_leads"),
+        ):
             with pytest.raises(grpc.RpcError) as caught:
-                list(client.leads.ImportLeads(idle(), metadata=client.metadata(person),
-                                              timeout=30))
+                list(client.leads.ImportLeads(idle(), metadata=client.metadata(person), timeout=30))
             assert caught.value.code() == SC.PERMISSION_DENIED
             assert needed in caught.value.details()
     finally:

@@ -5,6 +5,7 @@ scoring rules, the predictive counts) are stored as one JSON document each inste
 per value object: no query filters inside them. Decimals and datetimes are written as text, so
 nothing exact becomes a float on the way.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,7 +14,7 @@ import enum
 import types
 import typing
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 
@@ -29,8 +30,11 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if dataclasses.is_dataclass(value):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.repr or f.name}
+        return {
+            f.name: to_json(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.repr or f.name
+        }
     if isinstance(value, (list, tuple, frozenset, set)):
         return [to_json(item) for item in value]
     if isinstance(value, dict):
@@ -47,7 +51,7 @@ def _identity(raw: Any) -> Any:
     return raw
 
 
-@lru_cache(maxsize=None)
+@cache
 def decoder(kind: Any):
     """A function raw -> value for ``kind``, built once per type: a search maps dozens of
     scores a call, so the type hints are read once, not per value."""
@@ -83,5 +87,6 @@ def decoder(kind: Any):
             if raw is None:
                 return None
             return kind(**{name: decode(raw[name]) for name, decode in fields if name in raw})
+
         return build
     return _identity
