@@ -55,15 +55,15 @@ def _route_to_bench_team(database_url: str, lead_id: str) -> None:
 
     from crm_leads.domain.assignment import RoutingDecision
     from crm_leads.entrypoints import settings as settings_module
-    from crm_leads.entrypoints.wiring import build
+    from crm_leads.entrypoints.wiring import build_dependencies
     from crm_leads.service_layer.assignment import apply_routing
-    wiring = build(settings_module.load(database_url=database_url))
+    deps = build_dependencies(settings_module.load(database_url=database_url))
     try:
-        assert apply_routing(wiring.deps, RoutingDecision(
+        assert apply_routing(deps, RoutingDecision(
             uuid.uuid4().hex, lead_id, dt.datetime.now(dt.UTC), "", TEAM, USER,
             "bench routing"))
     finally:
-        wiring.engine.dispose()
+        deps.close()
 
 
 def serve() -> None:
