@@ -17,11 +17,12 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, ValidationErrors
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
 from crm_catalog.domain.aggregate import Aggregate, clean_name
-from crm_catalog.domain.money import (ARITHMETIC, check_currency, format_decimal, parse_amount,
-                                      parse_decimal)
+from crm_catalog.domain.money import ARITHMETIC, parse_amount
 
 MAX_TIERS = 100
 MAX_QUANTITY_DECIMALS = 6

@@ -11,12 +11,12 @@ import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
 
 from crm_catalog.domain.aggregate import (Aggregate, check_date_range, clean_name,
                                           describe_range)
 from crm_catalog.domain.discounts import DiscountList, DiscountType
-from crm_catalog.domain.money import check_currency
 from crm_catalog.domain.pricing_methods import PricingMethod, check_value
 from crm_catalog.domain.products import Product
 from crm_catalog.domain.rounding import RoundingPolicy

@@ -23,8 +23,9 @@ import enum
 from decimal import Decimal
 
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
-from crm_catalog.domain.money import ARITHMETIC, format_decimal, parse_amount, parse_decimal
+from crm_catalog.domain.money import ARITHMETIC, parse_amount
 
 PERCENT_DECIMALS = 6
 HUNDRED = Decimal(100)

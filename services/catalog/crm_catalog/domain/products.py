@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_chassis.wire.decimals import decimals_of, parse_decimal
 
 from crm_catalog.domain.aggregate import Aggregate, check_date_range, clean_name
-from crm_catalog.domain.money import check_currency, decimals_of, parse_amount, parse_decimal
+from crm_catalog.domain.money import parse_amount
 from crm_catalog.domain.units import UnitGroup
 
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,63}$")

@@ -20,10 +20,10 @@ from decimal import Decimal
 from typing import Hashable, Protocol
 
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire.decimals import decimals_of, format_decimal, parse_decimal
 
 from crm_catalog.domain.discounts import DiscountList, DiscountType, percentage_of
-from crm_catalog.domain.money import (ARITHMETIC, amount_text, decimals_of, format_decimal,
-                                      parse_decimal, to_minor_units)
+from crm_catalog.domain.money import ARITHMETIC, amount_text, to_minor_units
 from crm_catalog.domain.pricing_methods import compute
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import Product
