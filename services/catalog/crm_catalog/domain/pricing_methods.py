@@ -84,6 +84,7 @@ def compute(method: PricingMethod, value: Decimal, figures: dict[str, Decimal],
     if method is PricingMethod.CURRENCY_AMOUNT:
         return value, f"fixed amount {value:f} {currency}"
     basis = method.basis
+    assert basis is not None, method   # every method but currency_amount has a basis
     base = figures[basis]
     label = basis.replace("_", " ")
     if method is PricingMethod.PERCENT_OF_LIST:

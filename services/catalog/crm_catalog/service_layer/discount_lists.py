@@ -5,7 +5,7 @@ from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument, NotFound
 from crm_chassis.paging import Page, fetch_page
 
-from crm_catalog.domain.discounts import DiscountList, DiscountType
+from crm_catalog.domain.discounts import DiscountList, DiscountType, RawTier
 from crm_catalog.service_layer import event_messages
 from crm_catalog.service_layer.authorization import require_pricing_manager, require_reader
 from crm_catalog.service_layer.dependencies import Dependencies
@@ -20,7 +20,7 @@ def load_discount_list(uow: CatalogUnitOfWork, id: str, field: str = "id") -> Di
 
 
 def create_discount_list(deps: Dependencies, caller: Caller, *, name: str,
-                         type: DiscountType | None, tiers: list[dict], currency: str = "",
+                         type: DiscountType | None, tiers: list[RawTier], currency: str = "",
                          quantity_decimals: int = 0) -> DiscountList:
     """``tiers``: dicts with low, high ("" = open) and value, as decimal strings."""
     require_pricing_manager(caller)
@@ -55,7 +55,7 @@ def list_discount_lists(deps: Dependencies, caller: Caller, *,
 
 
 def update_discount_list(deps: Dependencies, caller: Caller, *, id: str, name: str = "",
-                         tiers: list[dict] | None = None, quantity_decimals: int | None = None,
+                         tiers: list[RawTier] | None = None, quantity_decimals: int | None = None,
                          expected_version: int = 0) -> DiscountList:
     """Renames (non-empty ``name``) and/or replaces the whole tier set (``tiers`` not None).
     Price lists refer to the list by id, so every item using it gets the new tiers; quotes

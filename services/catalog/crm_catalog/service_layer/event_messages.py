@@ -127,7 +127,7 @@ def discount_list_message(discount_list: DiscountList) -> discount_lists_pb2.Dis
 
 # ---------------------------------------------------------------------------- events
 def _change(created: bool) -> int:
-    return CREATED if created else UPDATED
+    return int(CREATED if created else UPDATED)
 
 
 def unit_group_changed(uow: CatalogUnitOfWork, group: UnitGroup, caller: Caller, *,

@@ -1,6 +1,8 @@
 """Use cases of price lists and their items."""
 from __future__ import annotations
 
+from typing import Any
+
 from crm_chassis.caller import Caller
 from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, NotFound
@@ -62,7 +64,7 @@ def list_price_lists(deps: Dependencies, caller: Caller, *,
 
 
 def update_price_list(deps: Dependencies, caller: Caller, *, id: str,
-                      changes: dict, expected_version: int = 0) -> PriceList:
+                      changes: dict[str, Any], expected_version: int = 0) -> PriceList:
     """``changes``: name, valid_from/valid_to ("YYYY-MM-DD" or ""), scope ((kind, ids))."""
     require_pricing_manager(caller)
     if not changes:

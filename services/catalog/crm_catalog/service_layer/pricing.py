@@ -14,6 +14,7 @@ from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, NotFound
 
 from crm_catalog.domain.aggregate import parse_date
+from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import normalise_sku
 from crm_catalog.domain.quote import LineRequest, PricedLine, PricingData, Totals, price_quote
 from crm_catalog.domain.selection import QuoteContext
@@ -116,7 +117,8 @@ def _resolve(uow: CatalogUnitOfWork, lines: list[LineInput]) -> list[LineRequest
     return requests
 
 
-def _load(uow: CatalogUnitOfWork, requests: list[LineRequest], named, as_of) -> PricingData:
+def _load(uow: CatalogUnitOfWork, requests: list[LineRequest], named: PriceList | None,
+          as_of: dt.datetime) -> PricingData:
     """The catalog as of ``as_of``: one repository call per kind of aggregate."""
     products = uow.products.get_many_as_of({r.product_id for r in requests if r.product_id},
                                            as_of)

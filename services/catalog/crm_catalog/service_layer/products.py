@@ -1,7 +1,7 @@
 """Use cases of products."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, InvalidArgument, NotFound
@@ -78,7 +78,8 @@ def list_products(deps: Dependencies, caller: Caller, *,
 
 
 def update_product(deps: Dependencies, caller: Caller, *, id: str,
-                   changes: dict, amounts_currency: str = "", expected_version: int = 0) -> Product:
+                   changes: dict[str, Any], amounts_currency: str = "",
+                   expected_version: int = 0) -> Product:
     """``changes`` maps field names (see Product.UPDATABLE) to raw values; dates as strings.
     ``amounts_currency`` is the currency the caller wrote next to amounts, if any."""
     require_catalog_manager(caller)

@@ -49,7 +49,7 @@ def list_unit_groups(deps: Dependencies, caller: Caller, *, query: str = "",
 
 
 def _change(deps: Dependencies, caller: Caller, id: str, expected_version: int,
-            change: Callable[[CatalogUnitOfWork, UnitGroup], None], field: str) -> UnitGroup:
+            change: Callable[[CatalogUnitOfWork, UnitGroup], object], field: str) -> UnitGroup:
     require_catalog_manager(caller)
     with deps.uow() as uow:
         group = load_unit_group(uow, id, "unit_group_id" if field == "units" else "id")

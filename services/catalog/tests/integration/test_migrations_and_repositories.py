@@ -58,9 +58,12 @@ def test_every_aggregate_reads_back_exactly_as_written(deps, catalog):
     with uow:
         pairs = [(event_messages.unit_group_message, group, uow.unit_groups.get(group.id)),
                  (event_messages.product_message, product, uow.products.get(product.id)),
-                 (event_messages.price_list_message, price_list, uow.price_lists.get(price_list.id)),
-                 (event_messages.discount_list_message, volume, uow.discount_lists.get(volume.id)),
-                 (event_messages.discount_list_message, amounts, uow.discount_lists.get(amounts.id))]
+                 (event_messages.price_list_message, price_list,
+                  uow.price_lists.get(price_list.id)),
+                 (event_messages.discount_list_message, volume,
+                  uow.discount_lists.get(volume.id)),
+                 (event_messages.discount_list_message, amounts,
+                  uow.discount_lists.get(amounts.id))]
         for as_message, written, read in pairs:
             assert as_message(read) == as_message(written)
         read_list = uow.price_lists.get(price_list.id)

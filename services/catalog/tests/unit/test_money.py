@@ -32,7 +32,8 @@ def test_unknown_or_missing_currency_is_refused_with_the_reason():
 
 @pytest.mark.parametrize("text, reason", [
     ("", "is required"), ("1e3", "not a plain decimal"), ("1,000.00", "not a plain decimal"),
-    ("NaN", "not a plain decimal"), ("1.2.3", "not a plain decimal"), ("--1", "not a plain decimal"),
+    ("NaN", "not a plain decimal"), ("1.2.3", "not a plain decimal"),
+    ("--1", "not a plain decimal"),
     ("1" * 16, "too large")])
 def test_parse_decimal_is_strict(text, reason):
     with pytest.raises(InvalidArgument, match=reason) as caught:
