@@ -23,8 +23,8 @@ from bench.grpc_floor import raw_floor
 from bench.servers import api_process
 from crm.catalog.v1 import pricing_pb2, pricing_pb2_grpc
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
-from crm_chassis.auth.principal import Principal
 from crm_chassis.auth.testing import TestKeys
+from crm_chassis.caller import Caller
 from crm_chassis.testing import temporary_postgres_database
 
 TARGET_MS = 5.0
@@ -68,34 +68,33 @@ def fill_catalog(database_url: str) -> list[str]:
     migrate.upgrade(database_url)
     deps = build_dependencies(CatalogSettings.load("catalog", env={},
                                                    database_url=database_url))
-    uow = deps.uow
-    manager = Principal(subject_id="bench-manager", roles=frozenset({"catalog_manager"}))
+    manager = Caller(subject_id="bench-manager", roles=frozenset({"catalog_manager"}))
     try:
-        group = unit_groups.create_unit_group(uow(), manager, name="Bottles", base_unit="bottle")
-        unit_groups.add_unit(uow(), manager, unit_group_id=group.id, name="case",
+        group = unit_groups.create_unit_group(deps, manager, name="Bottles", base_unit="bottle")
+        unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="case",
                              quantity="12", of_unit="bottle")
         volume = discount_lists.create_discount_list(
-            uow(), manager, name="Volume", type=DiscountType.PERCENTAGE,
+            deps, manager, name="Volume", type=DiscountType.PERCENTAGE,
             tiers=[{"low": "1", "high": "9", "value": "0"},
                    {"low": "10", "high": "49", "value": "5"},
                    {"low": "50", "high": "", "value": "10"}])
-        standard = price_lists.create_price_list(uow(), manager, name="Standard",
+        standard = price_lists.create_price_list(deps, manager, name="Standard",
                                                  currency="EUR")
         ids = []
         for n in range(LINES):
             product = products.create_product(
-                uow(), manager, sku=f"BENCH-{n:03d}", name=f"Bench wine {n}",
+                deps, manager, sku=f"BENCH-{n:03d}", name=f"Bench wine {n}",
                 unit_group_id=group.id, default_unit="bottle", currency="EUR",
                 list_price=f"{8 + n % 17}.{n % 100:02d}", standard_cost="4.00",
                 current_cost="4.50")
-            products.activate_product(uow(), manager, id=product.id)
-            price_lists.set_price_list_item(uow(), manager, price_list_id=standard.id,
+            products.activate_product(deps, manager, id=product.id)
+            price_lists.set_price_list_item(deps, manager, price_list_id=standard.id,
                                             product_id=product.id, unit="bottle",
                                             method=PricingMethod.CURRENCY_AMOUNT,
                                             value=f"{7 + n % 13}.50",
                                             discount_list_id=volume.id)
             price_lists.set_price_list_item(
-                uow(), manager, price_list_id=standard.id, product_id=product.id, unit="case",
+                deps, manager, price_list_id=standard.id, product_id=product.id, unit="case",
                 method=PricingMethod.PERCENT_OF_LIST, value="90",
                 rounding_mode=RoundingMode.UP, rounding_option=RoundingOption.ENDING,
                 rounding_amount="0.99", discount_list_id=volume.id)

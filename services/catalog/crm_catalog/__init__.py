@@ -1,1 +1,1 @@
-"""Catalog service: unit groups, products, price lists, discount lists and exact price calculation."""
+"""Catalog service: unit groups, products, price lists, discount lists and exact pricing."""

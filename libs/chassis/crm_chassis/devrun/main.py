@@ -3,6 +3,8 @@
     crm-dev run [--only identity] [--no-topology]   migrate, broker users, topology, start, supervise
                                                     (the table once every process is ready)
     crm-dev list [--only ...]                       what `run` would start, without starting it
+    crm-dev new-service NAME                        write a new service from the kit (then
+                                                    `make setup`; docs/adding-a-service.md)
 
 A process that exits on its own is restarted after an exponential backoff (as Kubernetes restarts
 a crashed pod); one that crashes ``--max-crashes`` times within a minute stops the platform.
@@ -174,6 +176,25 @@ def list_processes(only: tuple[str, ...]) -> None:
     for step in (plan.broker_users, plan.topology):
         if step is not None:
             click.echo(f"{step.label}: {' '.join(step.argv[1:])}")
+
+
+@cli.command("new-service")
+@click.argument("name")
+def new_service_command(name: str) -> None:
+    """Write services/NAME and protos/crm/NAME: a small working service in the platform's
+    shape (api, worker, relay, migration, tests) to grow from."""
+    from crm_chassis.devrun.scaffold import new_service
+
+    root = manifests.repo_root()
+    try:
+        written = new_service(name, root)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path.relative_to(root)}")
+    click.echo(f"next: make setup (installs crm_{name}, generates its protos), then "
+               f".venv/bin/python -m pytest -q services/{name}/tests; docs/adding-a-service.md "
+               "lists what else a service needs (settings table, deploy render, crmctl)")
 
 
 def main() -> None:  # console script `crm-dev`

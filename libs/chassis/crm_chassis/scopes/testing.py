@@ -27,8 +27,8 @@ from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.scopes.messages import user_access_changed_message
 from crm_chassis.scopes.replica import ScopeReplica
 from crm_chassis.scopes.tables import scope_tables
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
 
 PROBE_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "scopes"
 

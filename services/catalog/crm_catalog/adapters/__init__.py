@@ -1,3 +1,3 @@
-"""Adapters (next session): SQLAlchemy repositories with revision tables for "as of" reads, the
-SqlAlchemyUnitOfWork subclass wiring them to the outbox, and the gRPC servicers that translate
-protos to service-layer calls and CrmError to status codes. No domain logic lives here."""
+"""Adapters: the SQLAlchemy repositories with revision tables for "as of" reads, the unit of
+work wiring them to the outbox, the revision clock and caches, and the gRPC servicers with their
+request and response mapping (grpc_mapping*.py). No domain logic lives here."""

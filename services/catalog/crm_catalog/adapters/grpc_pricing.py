@@ -1,16 +1,12 @@
-"""PricingService servicer: the request's lines and context in, ``price_quote_lines``, and the
-response built by ``quote_messages`` (which is unit-tested with the calculation)."""
+"""PricingService servicer: the request's lines and context in (grpc_mapping_pricing),
+``price_quote_lines``, the PriceQuoteResponse out."""
 from __future__ import annotations
-
-import datetime as dt
 
 from crm.catalog.v1 import pricing_pb2_grpc
 
-from crm_chassis.auth import current_principal
-
+from crm_catalog.adapters import grpc_mapping, grpc_mapping_pricing
 from crm_catalog.service_layer.dependencies import Dependencies
-from crm_catalog.service_layer.pricing import LineInput, price_quote_lines
-from crm_catalog.service_layer.quote_messages import price_quote_response
+from crm_catalog.service_layer.pricing import price_quote_lines
 
 
 class PricingServicer(pricing_pb2_grpc.PricingServiceServicer):
@@ -19,15 +15,10 @@ class PricingServicer(pricing_pb2_grpc.PricingServiceServicer):
 
     def PriceQuote(self, request, context):
         quote_context = request.context
-        as_of = (quote_context.as_of.ToDatetime(tzinfo=dt.timezone.utc)
-                 if quote_context.HasField("as_of") else None)
         result = price_quote_lines(
-            self.deps.uow(), current_principal(),
-            lines=[LineInput(unit=line.unit, quantity=line.quantity, product_id=line.product_id,
-                             sku=line.sku, existing_line=line.existing_line)
-                   for line in request.lines],
+            self.deps, grpc_mapping.caller(), lines=grpc_mapping_pricing.line_inputs(request),
             price_list_id=quote_context.price_list_id.strip(),
             sales_line_id=quote_context.sales_line_id, account_id=quote_context.account_id,
             currency=quote_context.currency, pricing_date=quote_context.pricing_date,
-            as_of=as_of, clock=self.deps.clock, unit_prices=self.deps.unit_prices)
-        return price_quote_response(result)
+            as_of=grpc_mapping_pricing.as_of(request))
+        return grpc_mapping_pricing.price_quote_response(result)

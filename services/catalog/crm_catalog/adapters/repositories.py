@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 
-from crm_catalog.adapters import orm, snapshots
+from crm_catalog.adapters import codec, orm
 from crm_catalog.adapters.as_of_versions import AsOfVersions
 from crm_catalog.adapters.revision_cache import RevisionCache
 from crm_catalog.adapters.revision_clock import RevisionClock
@@ -195,7 +195,7 @@ def _name_key(name: str) -> str:
 class SqlUnitGroupRepository(_RevisionedRepository, ports.UnitGroupRepository):
     kind = "unit_group"
     current, revisions = orm.unit_groups, orm.unit_group_revisions
-    dump, load = staticmethod(snapshots.dump_unit_group), staticmethod(snapshots.load_unit_group)
+    dump, load = staticmethod(codec.dump_unit_group), staticmethod(codec.load_unit_group)
     statements = _Statements(current, revisions)
 
     def _columns(self, group: UnitGroup) -> dict:
@@ -213,7 +213,7 @@ _PRODUCT_IDS_BY_SKU = select(orm.products.c.sku, orm.products.c.id).where(
 class SqlProductRepository(_RevisionedRepository, ports.ProductRepository):
     kind = "product"
     current, revisions = orm.products, orm.product_revisions
-    dump, load = staticmethod(snapshots.dump_product), staticmethod(snapshots.load_product)
+    dump, load = staticmethod(codec.dump_product), staticmethod(codec.load_product)
     statements = _Statements(current, revisions)
 
     def _columns(self, product: Product) -> dict:
@@ -269,7 +269,7 @@ _LISTS_PRICING = select(orm.price_lists.c.snapshot).where(orm.price_lists.c.id.i
 class SqlPriceListRepository(_RevisionedRepository, ports.PriceListRepository):
     kind = "price_list"
     current, revisions = orm.price_lists, orm.price_list_revisions
-    dump, load = staticmethod(snapshots.dump_price_list), staticmethod(snapshots.load_price_list)
+    dump, load = staticmethod(codec.dump_price_list), staticmethod(codec.load_price_list)
     statements = _Statements(current, revisions)
 
     def __init__(self, *args):
@@ -355,8 +355,8 @@ def _product_ids(price_list: PriceList) -> frozenset[str]:
 class SqlDiscountListRepository(_RevisionedRepository, ports.DiscountListRepository):
     kind = "discount_list"
     current, revisions = orm.discount_lists, orm.discount_list_revisions
-    dump = staticmethod(snapshots.dump_discount_list)
-    load = staticmethod(snapshots.load_discount_list)
+    dump = staticmethod(codec.dump_discount_list)
+    load = staticmethod(codec.load_discount_list)
     statements = _Statements(current, revisions)
 
     def _columns(self, discount_list: DiscountList) -> dict:

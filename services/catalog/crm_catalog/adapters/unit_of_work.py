@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_chassis.clock import Clock
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 from crm_catalog.adapters import orm
@@ -15,7 +16,6 @@ from crm_catalog.adapters.repositories import (SqlDiscountListRepository,
                                                SqlUnitGroupRepository)
 from crm_catalog.adapters.revision_cache import RevisionCache
 from crm_catalog.adapters.revision_clock import RevisionClock
-from crm_catalog.service_layer.ports import Clock
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
 SERVICE_NAME = "catalog"

@@ -6,6 +6,8 @@ re-pricing reproducible (see docs/services/catalog.md).
 """
 from __future__ import annotations
 
+from typing import NoReturn
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -68,5 +70,5 @@ def parse_date(text: str | dt.date | None, field: str) -> dt.date | None:
         return _bad_date(raw, field)
 
 
-def _bad_date(raw: str, field: str):
+def _bad_date(raw: str, field: str) -> NoReturn:
     raise InvalidArgument(f"{field} '{raw}' is not a date in the form YYYY-MM-DD", field=field)

@@ -16,15 +16,21 @@ import enum
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Mapping
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, ValidationErrors
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
 from crm_catalog.domain.aggregate import Aggregate, clean_name
-from crm_catalog.domain.money import (ARITHMETIC, check_currency, format_decimal, parse_amount,
-                                      parse_decimal)
+from crm_catalog.domain.money import ARITHMETIC, parse_amount
 
 MAX_TIERS = 100
 MAX_QUANTITY_DECIMALS = 6
+
+#: A tier as a caller gives it: low, high ("" or None = open) and value, as decimal strings
+#: (or Decimals, when a list re-parses its own tiers).
+RawTier = Mapping[str, str | Decimal | None]
 
 
 class DiscountType(enum.Enum):
@@ -54,7 +60,8 @@ class DiscountList(Aggregate):
 
     @classmethod
     def create(cls, *, id: str, name: str, type: DiscountType, currency: str = "",
-               quantity_decimals: int = 0, tiers: list[dict], now: dt.datetime) -> "DiscountList":
+               quantity_decimals: int = 0, tiers: list[RawTier],
+               now: dt.datetime) -> "DiscountList":
         if type is DiscountType.AMOUNT:
             currency = check_currency(currency)
         elif currency:
@@ -67,7 +74,7 @@ class DiscountList(Aggregate):
         return discount_list
 
     def update(self, *, name: str | None = None, quantity_decimals: int | None = None,
-               tiers: list[dict] | None = None, now: dt.datetime) -> list[str]:
+               tiers: list[RawTier] | None = None, now: dt.datetime) -> list[str]:
         """Renames and/or replaces the tiers (whole set, validated together)."""
         changed = []
         new_name = self.name if name is None else clean_name(name, "name")
@@ -92,7 +99,7 @@ class DiscountList(Aggregate):
             self._changed(now)
         return changed
 
-    def parse_tiers(self, raw_tiers: list[dict]) -> tuple[Tier, ...]:
+    def parse_tiers(self, raw_tiers: list[RawTier]) -> tuple[Tier, ...]:
         """Parses and validates a whole tier set; every problem is reported at once."""
         if not raw_tiers:
             raise InvalidArgument("a discount list needs at least one tier", field="tiers")
@@ -124,21 +131,24 @@ class DiscountList(Aggregate):
             raise ValidationErrors(problems)
         return tuple(tiers)
 
-    def _parse_tier(self, raw: dict, index: int) -> Tier:
+    def _parse_tier(self, raw: RawTier, index: int) -> Tier:
         where = f"tiers[{index}]"
-        bounds = dict(max_decimals=self.quantity_decimals, minimum=Decimal(0))
-        low = parse_decimal(raw.get("low", ""), f"{where}.low", **bounds)
+        low_raw = raw.get("low")
+        low = parse_decimal("" if low_raw is None else low_raw, f"{where}.low",
+                            max_decimals=self.quantity_decimals, minimum=Decimal(0))
         high_raw = raw.get("high")
-        high = None if high_raw in (None, "") else parse_decimal(high_raw, f"{where}.high",
-                                                                 **bounds)
+        high = None if high_raw in (None, "") else parse_decimal(
+            high_raw or "", f"{where}.high", max_decimals=self.quantity_decimals,
+            minimum=Decimal(0))
         if high is not None and high < low:
             raise InvalidArgument(f"{where}: high {format_decimal(high)} is below low "
                                   f"{format_decimal(low)}", field=f"{where}.high")
-        value_field = f"{where}.value"
+        value_field, value_raw = f"{where}.value", raw.get("value")
+        value_text = "" if value_raw is None else value_raw
         if self.type is DiscountType.AMOUNT:
-            value = parse_amount(raw.get("value", ""), self.currency, value_field)
+            value = parse_amount(value_text, self.currency, value_field)
         else:
-            value = parse_decimal(raw.get("value", ""), value_field, max_decimals=6,
+            value = parse_decimal(value_text, value_field, max_decimals=6,
                                   minimum=Decimal(0), maximum=Decimal(100))
         return Tier(low, high, value)
 

@@ -10,13 +10,14 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
 
 from crm_catalog.domain.aggregate import (Aggregate, check_date_range, clean_name,
                                           describe_range)
 from crm_catalog.domain.discounts import DiscountList, DiscountType
-from crm_catalog.domain.money import check_currency
 from crm_catalog.domain.pricing_methods import PricingMethod, check_value
 from crm_catalog.domain.products import Product
 from crm_catalog.domain.rounding import RoundingPolicy
@@ -108,7 +109,7 @@ class PriceList(Aggregate):
 
     UPDATABLE = ("name", "valid_from", "valid_to", "scope")
 
-    def update(self, changes: dict, now: dt.datetime) -> list[str]:
+    def update(self, changes: dict[str, Any], now: dt.datetime) -> list[str]:
         unknown = sorted(set(changes) - set(self.UPDATABLE))
         if unknown:
             raise InvalidArgument(f"cannot update {', '.join(unknown)}: updatable fields are "
@@ -152,7 +153,7 @@ class PriceList(Aggregate):
         if method.needs_product_currency and product.currency != self.currency:
             raise FailedPrecondition(
                 f"method {method.value} derives the price from product {product.sku}'s "
-                f"{method.basis.replace('_', ' ')} in {product.currency}, but price list "
+                f"{(method.basis or '').replace('_', ' ')} in {product.currency}, but price list "
                 f"'{self.name}' is in {self.currency}; the catalog converts no currencies, so use "
                 "currency_amount", field="method")
         if (discount_list is not None and discount_list.type is DiscountType.AMOUNT

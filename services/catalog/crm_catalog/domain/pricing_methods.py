@@ -23,8 +23,9 @@ import enum
 from decimal import Decimal
 
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
-from crm_catalog.domain.money import ARITHMETIC, format_decimal, parse_amount, parse_decimal
+from crm_catalog.domain.money import ARITHMETIC, parse_amount
 
 PERCENT_DECIMALS = 6
 HUNDRED = Decimal(100)
@@ -83,6 +84,7 @@ def compute(method: PricingMethod, value: Decimal, figures: dict[str, Decimal],
     if method is PricingMethod.CURRENCY_AMOUNT:
         return value, f"fixed amount {value:f} {currency}"
     basis = method.basis
+    assert basis is not None, method   # every method but currency_amount has a basis
     base = figures[basis]
     label = basis.replace("_", " ")
     if method is PricingMethod.PERCENT_OF_LIST:

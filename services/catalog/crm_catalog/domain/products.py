@@ -12,11 +12,14 @@ import enum
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_chassis.wire.decimals import decimals_of, parse_decimal
 
 from crm_catalog.domain.aggregate import Aggregate, check_date_range, clean_name
-from crm_catalog.domain.money import check_currency, decimals_of, parse_amount, parse_decimal
+from crm_catalog.domain.money import parse_amount
 from crm_catalog.domain.units import UnitGroup
 
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,63}$")
@@ -78,7 +81,8 @@ class Product(Aggregate):
     UPDATABLE = ("name", "description", "family", "default_unit", "list_price", "standard_cost",
                  "current_cost", "quantity_decimals", "valid_from", "valid_to")
 
-    def update(self, changes: dict, *, unit_group: UnitGroup, now: dt.datetime) -> list[str]:
+    def update(self, changes: dict[str, Any], *, unit_group: UnitGroup,
+               now: dt.datetime) -> list[str]:
         """Applies ``changes`` (field -> raw value); returns the fields that really changed."""
         unknown = sorted(set(changes) - set(self.UPDATABLE))
         if unknown:
@@ -95,7 +99,7 @@ class Product(Aggregate):
             self._changed(now)
         return changed
 
-    def _apply(self, *, unit_group: UnitGroup, **values) -> None:
+    def _apply(self, *, unit_group: UnitGroup, **values: Any) -> None:
         if "description" in values:
             self.description = (values["description"] or "").strip()
             if len(self.description) > 4000:

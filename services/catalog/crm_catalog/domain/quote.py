@@ -20,12 +20,12 @@ from decimal import Decimal
 from typing import Hashable, Protocol
 
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire.decimals import decimals_of, format_decimal, parse_decimal
 
-from crm_catalog.domain.discounts import DiscountList, DiscountType, percentage_of
-from crm_catalog.domain.money import (ARITHMETIC, amount_text, decimals_of, format_decimal,
-                                      parse_decimal, to_minor_units)
+from crm_catalog.domain.discounts import DiscountList, DiscountType, Tier, percentage_of
+from crm_catalog.domain.money import ARITHMETIC, amount_text, to_minor_units
 from crm_catalog.domain.pricing_methods import compute
-from crm_catalog.domain.price_lists import PriceList
+from crm_catalog.domain.price_lists import PriceList, PriceListItem
 from crm_catalog.domain.products import Product
 from crm_catalog.domain.selection import (Choice, LineError, LineErrorCode, QuoteContext,
                                           Selector, use_named)
@@ -53,7 +53,7 @@ class UnitPrice:
     product and unit group with their versions, unit, price list with its version, why it was
     chosen, quote currency)."""
 
-    key: tuple
+    key: tuple[Hashable, ...]
     list_price: Decimal
     list_price_currency: str
     unit_price: Decimal
@@ -246,8 +246,9 @@ def _explain_existing_line(line: PricedLine, product: Product, context: QuoteCon
                                 "already on the quote")
 
 
-def _unit_price(key: tuple, line: PricedLine, product: Product, group: UnitGroup, unit: str,
-                item, currency: str, sentences: tuple[str, str]) -> UnitPrice:
+def _unit_price(key: tuple[Hashable, ...], line: PricedLine, product: Product, group: UnitGroup,
+                unit: str, item: PriceListItem, currency: str,
+                sentences: tuple[str, str]) -> UnitPrice:
     """Steps 1 and 2 (list price and unit price in the line's unit); appends the list-price
     sentence to the line first, so a currency mismatch is explained like any other line."""
     figures = _product_figures(line, product, group, unit)
@@ -352,7 +353,8 @@ def _apply_discount(line: PricedLine, discount_list_id: str, data: PricingData,
 _TIER_WORDS: dict[tuple[str, int, int], tuple[str, str, str]] = {}
 
 
-def _tier_words(discount_list: DiscountList, index: int, tier) -> tuple[str, str, str]:
+def _tier_words(discount_list: DiscountList, index: int,
+                tier: Tier) -> tuple[str, str, str]:
     """The list's name, "<name>, tier <range> (<value>)" and the tier's value as text, worded
     once per tier and version rather than once per line."""
     key = (discount_list.id, discount_list.version, index)

@@ -19,10 +19,11 @@ import functools
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from crm_chassis.currencies import MINOR_UNITS
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
-from crm_catalog.domain.money import (ARITHMETIC, MINOR_UNITS, format_decimal, parse_decimal,
-                                      to_minor_units)
+from crm_catalog.domain.money import ARITHMETIC, to_minor_units
 
 
 class RoundingMode(enum.Enum):

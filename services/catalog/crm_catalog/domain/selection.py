@@ -64,10 +64,11 @@ class Choice:
 _OPEN_WINDOW = 10 ** 9  # days; any real window is shorter
 
 
-def preference(price_list: PriceList) -> tuple:
+def preference(price_list: PriceList) -> tuple[int, int, int, str, str]:
     """Sort key: smaller is preferred (see the module docstring)."""
-    bounded = price_list.valid_from is not None and price_list.valid_to is not None
-    window = (price_list.valid_to - price_list.valid_from).days if bounded else _OPEN_WINDOW
+    valid_from, valid_to = price_list.valid_from, price_list.valid_to
+    window = ((valid_to - valid_from).days if valid_from is not None and valid_to is not None
+              else _OPEN_WINDOW)
     start = price_list.valid_from.toordinal() if price_list.valid_from else 0
     return (-SPECIFICITY[price_list.scope.kind], window, -start, price_list.name, price_list.id)
 
@@ -86,7 +87,8 @@ class Selector:
 
     def choose(self, product_id: str, unit: str, sku: str) -> Choice:
         """The most specific applicable list with an item for (product, unit), or a LineError."""
-        chosen = item = None
+        chosen: PriceList | None = None
+        item: PriceListItem | None = None
         passed_over: list[PriceList] = []
         for price_list in self.usable:
             candidate = price_list.item_for(product_id, unit)
@@ -96,7 +98,7 @@ class Selector:
                 chosen, item = price_list, candidate
             elif len(passed_over) < 3:
                 passed_over.append(price_list)
-        if chosen is None:
+        if chosen is None or item is None:
             raise self._why_none(product_id, unit, sku)
         reason = f"the most specific of the lists pricing {sku} in {unit}"
         if passed_over:
@@ -119,7 +121,8 @@ class Selector:
         if same_currency:
             return LineError(LineErrorCode.PRICE_LIST_NOT_VALID,
                              f"no price list valid on {context.pricing_date} prices {sku} in "
-                             f"{unit}: " + same_currency[0].validity_problem(context.pricing_date))
+                             f"{unit}: "
+                             + (same_currency[0].validity_problem(context.pricing_date) or ""))
         other_currencies = sorted({pl.currency for pl in pricing})
         if other_currencies:
             return LineError(LineErrorCode.CURRENCY_MISMATCH,

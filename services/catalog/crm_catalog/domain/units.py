@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
 from crm_catalog.domain.aggregate import Aggregate, clean_name
-from crm_catalog.domain.money import ARITHMETIC, format_decimal, parse_decimal
+from crm_catalog.domain.money import ARITHMETIC
 
 #: How many decimals a unit's quantity may have (e.g. 0.75 litre).
 UNIT_QUANTITY_DECIMALS = 6

@@ -1,2 +1,2 @@
-"""Entrypoints (next session): the `api` process main (grpcio server, health, reflection,
-metrics) and the wiring of settings, engine, unit of work and clock into the servicers."""
+"""Entrypoints: the api process (its servicer table, entrypoints/api.py), its settings, and the
+wiring of settings into the use cases' dependencies (entrypoints/wiring.py)."""

@@ -1,4 +1,4 @@
-"""catalog's api process: its five gRPC services through the chassis server (auth with
+"""catalog's api process: its five gRPC services through the chassis entrypoint kit (auth with
 identity's published keys, metrics, logs, error mapping, health, reflection). Run
 ``python -m crm_catalog.migrate`` first.
 
@@ -10,47 +10,38 @@ roles and departments in the token (service_layer/authorization.py), which lives
 """
 from __future__ import annotations
 
-from crm_chassis.auth import identity_verifier
-from crm_chassis.grpc import serve, start_server
-from crm_chassis.logging import configure_logging
-from crm_chassis.settings import check_startup
+from crm.catalog.v1 import (discount_lists_pb2, discount_lists_pb2_grpc, price_lists_pb2,
+                            price_lists_pb2_grpc, pricing_pb2, pricing_pb2_grpc, products_pb2,
+                            products_pb2_grpc, units_pb2, units_pb2_grpc)
 
-from crm_catalog.adapters.grpc_services import SERVICE_NAMES, register
-from crm_catalog.entrypoints import settings as settings_module
+from crm_chassis.entrypoints.api import ApiApp, Servicer
+
+from crm_catalog.adapters.grpc_price_lists import DiscountListServicer, PriceListServicer
+from crm_catalog.adapters.grpc_pricing import PricingServicer
+from crm_catalog.adapters.grpc_products import ProductServicer, UnitGroupServicer
+from crm_catalog.entrypoints import settings, wiring
 from crm_catalog.entrypoints.settings import CatalogSettings
-from crm_catalog.entrypoints.wiring import build_dependencies
 from crm_catalog.service_layer.dependencies import Dependencies
 
-
-def _closer(*steps):
-    def close() -> None:
-        for step in steps:
-            step()
-    return close
-
-
-def start(settings: CatalogSettings, deps: Dependencies | None = None, *, verifier=None,
-          **kwargs):
-    """Start a server without blocking (tests, benchmarks); returns the RunningServer. The
-    ``deps`` and ``verifier`` passed in stay the caller's to close."""
-    own_deps, own_verifier = deps is None, verifier is None
-    deps = deps or build_dependencies(settings)
-    verifier = verifier or identity_verifier(settings)
-    steps = ([verifier.key_source.close] if own_verifier else []) + \
-        ([deps.close] if own_deps else [])
-    return start_server(settings, register(deps), service_names=SERVICE_NAMES,
-                        verifier=verifier, on_stop=_closer(*steps), **kwargs)
-
-
-def main() -> None:
-    settings = settings_module.load()
-    check_startup(settings, "api")   # stops here when misconfigured
-    configure_logging(settings)
-    deps = build_dependencies(settings)
-    verifier = identity_verifier(settings)
-    serve(settings, register(deps), service_names=SERVICE_NAMES, verifier=verifier,
-          on_stop=_closer(verifier.key_source.close, deps.close))
-
+APP: ApiApp[CatalogSettings, Dependencies] = ApiApp(
+    service=settings.SERVICE_NAME, load_settings=settings.load,
+    build_dependencies=wiring.build_dependencies,
+    servicers=(
+        Servicer(units_pb2, "UnitGroupService",
+                 units_pb2_grpc.add_UnitGroupServiceServicer_to_server, UnitGroupServicer),
+        Servicer(products_pb2, "ProductService",
+                 products_pb2_grpc.add_ProductServiceServicer_to_server, ProductServicer),
+        Servicer(price_lists_pb2, "PriceListService",
+                 price_lists_pb2_grpc.add_PriceListServiceServicer_to_server, PriceListServicer),
+        Servicer(discount_lists_pb2, "DiscountListService",
+                 discount_lists_pb2_grpc.add_DiscountListServiceServicer_to_server,
+                 DiscountListServicer),
+        Servicer(pricing_pb2, "PricingService",
+                 pricing_pb2_grpc.add_PricingServiceServicer_to_server, PricingServicer),
+    ))
+SERVICE_NAMES = APP.service_names
+start = APP.start
+main = APP.main
 
 if __name__ == "__main__":
     main()

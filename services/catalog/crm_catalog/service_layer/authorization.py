@@ -7,11 +7,14 @@
   no team's data); PriceQuote needs the ``quote_prices`` service role (deals' quotes), checked
   before anything is looked up.
 * The ``admin`` role grants nothing here: administrators manage users and structure.
+
+The caller is authenticated before a use case runs (the gRPC edge refuses a call without a
+valid token with UNAUTHENTICATED).
 """
 from __future__ import annotations
 
-from crm_chassis.auth.principal import Principal
-from crm_chassis.errors import PermissionDenied, Unauthenticated
+from crm_chassis.caller import Caller
+from crm_chassis.errors import PermissionDenied
 from crm_chassis.service_roles import QUOTE_PRICES
 
 CATALOG_MANAGER = "catalog_manager"
@@ -19,16 +22,8 @@ PRICING_MANAGER = "pricing_manager"
 READER_DEPARTMENTS = frozenset({"sales", "management"})
 
 
-def _authenticated(principal: Principal | None) -> Principal:
-    if principal is None:
-        raise Unauthenticated("the catalog needs an authenticated caller: "
-                              "send 'authorization: Bearer <access token>'")
-    return principal
-
-
-def require_reader(principal: Principal | None) -> Principal:
+def require_reader(caller: Caller) -> Caller:
     """Catalog reads and price quotes."""
-    caller = _authenticated(principal)
     if (caller.is_service or caller.roles & {CATALOG_MANAGER, PRICING_MANAGER}
             or caller.departments & READER_DEPARTMENTS):
         return caller
@@ -38,9 +33,8 @@ def require_reader(principal: Principal | None) -> Principal:
                            "sales`")
 
 
-def require_quoter(principal: Principal | None) -> Principal:
+def require_quoter(caller: Caller) -> Caller:
     """PriceQuote: a reader; a service account only with the ``quote_prices`` role."""
-    caller = _authenticated(principal)
     if caller.is_service and not caller.has_role(QUOTE_PRICES):
         raise PermissionDenied(f"pricing a quote as a service needs the '{QUOTE_PRICES}' service "
                                "role: an administrator grants it with `crmctl service-accounts "
@@ -48,9 +42,8 @@ def require_quoter(principal: Principal | None) -> Principal:
     return require_reader(caller)
 
 
-def require_catalog_manager(principal: Principal | None) -> Principal:
+def require_catalog_manager(caller: Caller) -> Caller:
     """Unit groups and products."""
-    caller = _authenticated(principal)
     if caller.has_role(CATALOG_MANAGER) and not caller.is_service:
         return caller
     raise PermissionDenied(f"changing unit groups and products needs the '{CATALOG_MANAGER}' "
@@ -58,9 +51,8 @@ def require_catalog_manager(principal: Principal | None) -> Principal:
                            f"--role {CATALOG_MANAGER}` (naming every role to keep)")
 
 
-def require_pricing_manager(principal: Principal | None) -> Principal:
+def require_pricing_manager(caller: Caller) -> Caller:
     """Price lists and discount lists."""
-    caller = _authenticated(principal)
     if caller.roles & {CATALOG_MANAGER, PRICING_MANAGER} and not caller.is_service:
         return caller
     raise PermissionDenied(f"changing price lists and discount lists needs the "

@@ -1,18 +1,20 @@
 """Use cases of price lists and their items."""
 from __future__ import annotations
 
-from crm_chassis.auth.principal import Principal
+from typing import Any
+
+from crm_chassis.caller import Caller
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, NotFound
+from crm_chassis.paging import Page, fetch_page
 
 from crm_catalog.domain.aggregate import parse_date
-from crm_catalog.domain.money import check_currency
 from crm_catalog.domain.price_lists import PriceList, Scope, ScopeKind
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.rounding import RoundingMode, RoundingOption, RoundingPolicy
-from crm_catalog.service_layer import events
+from crm_catalog.service_layer import event_messages
 from crm_catalog.service_layer.authorization import require_pricing_manager, require_reader
-from crm_catalog.service_layer.paging import Page, fetch_page
-from crm_catalog.service_layer.ports import Clock, new_id, system_clock
+from crm_catalog.service_layer.dependencies import Dependencies
 from crm_catalog.service_layer.products import load_product
 from crm_catalog.service_layer.repositories import PriceListFilter
 from crm_catalog.service_layer.unit_groups import load_unit_group
@@ -26,46 +28,45 @@ def load_price_list(uow: CatalogUnitOfWork, id: str, field: str = "id") -> Price
     return price_list
 
 
-def create_price_list(uow: CatalogUnitOfWork, principal: Principal | None, *, name: str,
-                      currency: str, valid_from: str = "", valid_to: str = "",
-                      scope_kind: ScopeKind | None = None, scope_ids: list[str] | None = None,
-                      clock: Clock = system_clock) -> PriceList:
-    caller = require_pricing_manager(principal)
+def create_price_list(deps: Dependencies, caller: Caller, *, name: str, currency: str,
+                      valid_from: str = "", valid_to: str = "",
+                      scope_kind: ScopeKind | None = None,
+                      scope_ids: list[str] | None = None) -> PriceList:
+    require_pricing_manager(caller)
     scope = Scope.create(scope_kind or ScopeKind.DEFAULT, scope_ids)
-    with uow:
-        price_list = PriceList.create(id=new_id(), name=name, currency=currency,
+    with deps.uow() as uow:
+        price_list = PriceList.create(id=deps.ids.new_id(), name=name, currency=currency,
                                       valid_from=parse_date(valid_from, "valid_from"),
                                       valid_to=parse_date(valid_to, "valid_to"), scope=scope,
-                                      now=clock())
+                                      now=deps.clock.now())
         uow.price_lists.add(price_list)
-        events.price_list_changed(uow, price_list, caller, created=True)
+        event_messages.price_list_changed(uow, price_list, caller, created=True)
         uow.commit()
     return price_list
 
 
-def get_price_list(uow: CatalogUnitOfWork, principal: Principal | None, id: str) -> PriceList:
-    require_reader(principal)
-    with uow:
+def get_price_list(deps: Dependencies, caller: Caller, id: str) -> PriceList:
+    require_reader(caller)
+    with deps.uow() as uow:
         return load_price_list(uow, id)
 
 
-def list_price_lists(uow: CatalogUnitOfWork, principal: Principal | None, *,
+def list_price_lists(deps: Dependencies, caller: Caller, *,
                      currency: str = "", valid_on: str = "", query: str = "",
                      page_size: int = 0, cursor: str = "") -> Page[PriceList]:
-    require_reader(principal)
+    require_reader(caller)
     filter = PriceListFilter(check_currency(currency) if currency.strip() else "",
                              parse_date(valid_on, "valid_on"), query.strip())
-    with uow:
+    with deps.uow() as uow:
         return fetch_page(lambda after, limit: uow.price_lists.list_page(filter, after=after,
                                                                          limit=limit),
                           uow.price_lists.sort_key, page_size, cursor)
 
 
-def update_price_list(uow: CatalogUnitOfWork, principal: Principal | None, *, id: str,
-                      changes: dict, expected_version: int = 0,
-                      clock: Clock = system_clock) -> PriceList:
+def update_price_list(deps: Dependencies, caller: Caller, *, id: str,
+                      changes: dict[str, Any], expected_version: int = 0) -> PriceList:
     """``changes``: name, valid_from/valid_to ("YYYY-MM-DD" or ""), scope ((kind, ids))."""
-    caller = require_pricing_manager(principal)
+    require_pricing_manager(caller)
     if not changes:
         raise InvalidArgument("name at least one field to change in update_mask",
                               field="update_mask")
@@ -76,29 +77,29 @@ def update_price_list(uow: CatalogUnitOfWork, principal: Principal | None, *, id
     if "scope" in values:
         kind, ids = values["scope"]
         values["scope"] = Scope.create(kind or ScopeKind.DEFAULT, ids)
-    with uow:
+    with deps.uow() as uow:
         price_list = load_price_list(uow, id)
         price_list.check_version(expected_version, "price list")
-        changed = price_list.update(values, clock())
+        changed = price_list.update(values, deps.clock.now())
         if changed:
             uow.price_lists.update(price_list)
-            events.price_list_changed(uow, price_list, caller, fields=changed)
+            event_messages.price_list_changed(uow, price_list, caller, fields=changed)
             uow.commit()
     return price_list
 
 
-def set_price_list_item(uow: CatalogUnitOfWork, principal: Principal | None, *,
+def set_price_list_item(deps: Dependencies, caller: Caller, *,
                         price_list_id: str, product_id: str, unit: str,
                         method: PricingMethod | None, value: str,
                         rounding_mode: RoundingMode | None = None,
                         rounding_option: RoundingOption | None = None,
                         rounding_amount: str = "", discount_list_id: str = "",
-                        expected_version: int = 0, clock: Clock = system_clock) -> PriceList:
-    caller = require_pricing_manager(principal)
+                        expected_version: int = 0) -> PriceList:
+    require_pricing_manager(caller)
     if method is None:
         raise InvalidArgument("item.method is required: one of "
                               + ", ".join(m.value for m in PricingMethod), field="item.method")
-    with uow:
+    with deps.uow() as uow:
         price_list = load_price_list(uow, price_list_id, "price_list_id")
         price_list.check_version(expected_version, "price list")
         product = load_product(uow, product_id, "item.product_id")
@@ -114,23 +115,23 @@ def set_price_list_item(uow: CatalogUnitOfWork, principal: Principal | None, *,
         version = price_list.version
         price_list.set_item(product=product, unit_group=group, unit=unit, method=method,
                             value=value, rounding=rounding, discount_list=discount_list,
-                            now=clock())
+                            now=deps.clock.now())
         if price_list.version != version:
             uow.price_lists.update(price_list)
-            events.price_list_changed(uow, price_list, caller, fields=["items"])
+            event_messages.price_list_changed(uow, price_list, caller, fields=["items"])
             uow.commit()
     return price_list
 
 
-def remove_price_list_item(uow: CatalogUnitOfWork, principal: Principal | None, *,
+def remove_price_list_item(deps: Dependencies, caller: Caller, *,
                            price_list_id: str, product_id: str, unit: str,
-                           expected_version: int = 0, clock: Clock = system_clock) -> PriceList:
-    caller = require_pricing_manager(principal)
-    with uow:
+                           expected_version: int = 0) -> PriceList:
+    require_pricing_manager(caller)
+    with deps.uow() as uow:
         price_list = load_price_list(uow, price_list_id, "price_list_id")
         price_list.check_version(expected_version, "price list")
-        price_list.remove_item(product_id, unit, clock())
+        price_list.remove_item(product_id, unit, deps.clock.now())
         uow.price_lists.update(price_list)
-        events.price_list_changed(uow, price_list, caller, fields=["items"])
+        event_messages.price_list_changed(uow, price_list, caller, fields=["items"])
         uow.commit()
     return price_list

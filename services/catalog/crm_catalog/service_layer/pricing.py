@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crm_chassis.auth.principal import Principal
+from crm_chassis.caller import Caller
+from crm_chassis.currencies import check_currency
 from crm_chassis.errors import InvalidArgument, NotFound
 
 from crm_catalog.domain.aggregate import parse_date
-from crm_catalog.domain.money import check_currency
+from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import normalise_sku
-from crm_catalog.domain.quote import (LineRequest, PricedLine, PricingData, Totals,
-                                      UnitPriceMemo, price_quote)
+from crm_catalog.domain.quote import LineRequest, PricedLine, PricingData, Totals, price_quote
 from crm_catalog.domain.selection import QuoteContext
-from crm_catalog.service_layer.authorization import require_quoter, require_reader
-from crm_catalog.service_layer.ports import Clock, system_clock
+from crm_catalog.service_layer.authorization import require_quoter
+from crm_catalog.service_layer.dependencies import Dependencies
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
 MAX_LINES = 1000
@@ -47,14 +47,13 @@ class QuoteResult:
         return self.totals.failed_lines == 0
 
 
-def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
+def price_quote_lines(deps: Dependencies, caller: Caller, *,
                       lines: list[LineInput], price_list_id: str = "", sales_line_id: str = "",
                       account_id: str = "", currency: str = "", pricing_date: str = "",
-                      as_of: dt.datetime | None = None, clock: Clock = system_clock,
-                      unit_prices: UnitPriceMemo | None = None) -> QuoteResult:
-    """``unit_prices`` remembers each line's price before its quantity between quotes (it is
-    keyed by the versions it was computed from, so it never needs invalidating)."""
-    require_quoter(principal)
+                      as_of: dt.datetime | None = None) -> QuoteResult:
+    """``deps.unit_prices`` remembers each line's price before its quantity between quotes (it
+    is keyed by the versions it was computed from, so it never needs invalidating)."""
+    require_quoter(caller)
     if not lines:
         raise InvalidArgument("a quote needs at least one line", field="lines")
     if len(lines) > MAX_LINES:
@@ -62,9 +61,9 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
                               "price it in parts", field="lines")
     if as_of is not None and as_of.tzinfo is None:
         raise InvalidArgument("context.as_of must carry a time zone (UTC)", field="context.as_of")
-    with uow:
+    with deps.uow() as uow:
         # "now" is taken inside the transaction, in commit order: see pricing_instant.
-        now = uow.pricing_instant(clock)
+        now = uow.pricing_instant(deps.clock)
         if as_of is None:
             as_of = now
         elif as_of > now:
@@ -91,7 +90,7 @@ def price_quote_lines(uow: CatalogUnitOfWork, principal: Principal | None, *,
     context = QuoteContext(currency=quote_currency, pricing_date=day, as_of=as_of,
                            price_list_id=price_list_id, sales_line_id=sales_line_id.strip(),
                            account_id=account_id.strip())
-    priced, totals = price_quote(requests, data, context, unit_prices)
+    priced, totals = price_quote(requests, data, context, deps.unit_prices)
     return QuoteResult(priced, totals, context)
 
 
@@ -118,7 +117,8 @@ def _resolve(uow: CatalogUnitOfWork, lines: list[LineInput]) -> list[LineRequest
     return requests
 
 
-def _load(uow: CatalogUnitOfWork, requests: list[LineRequest], named, as_of) -> PricingData:
+def _load(uow: CatalogUnitOfWork, requests: list[LineRequest], named: PriceList | None,
+          as_of: dt.datetime) -> PricingData:
     """The catalog as of ``as_of``: one repository call per kind of aggregate."""
     products = uow.products.get_many_as_of({r.product_id for r in requests if r.product_id},
                                            as_of)

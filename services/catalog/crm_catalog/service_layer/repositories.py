@@ -11,12 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from crm_chassis.paging import KeyPart
+
 from crm_catalog.domain.discounts import DiscountList
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import Product, ProductStatus
 from crm_catalog.domain.units import UnitGroup
 
 A = TypeVar("A")
+#: The key lists are ordered and paged by (a keyset cursor holds the last row's).
+SortKey = tuple[KeyPart, ...]
 
 
 class RevisionedRepository(abc.ABC, Generic[A]):
@@ -44,16 +48,16 @@ class RevisionedRepository(abc.ABC, Generic[A]):
 
     @staticmethod
     @abc.abstractmethod
-    def sort_key(aggregate: A) -> tuple:
+    def sort_key(aggregate: A) -> SortKey:
         """The key lists are ordered and paged by."""
 
 
 class UnitGroupRepository(RevisionedRepository[UnitGroup]):
     @abc.abstractmethod
-    def list_page(self, *, query: str, after: tuple | None, limit: int) -> list[UnitGroup]: ...
+    def list_page(self, *, query: str, after: SortKey | None, limit: int) -> list[UnitGroup]: ...
 
     @staticmethod
-    def sort_key(group: UnitGroup) -> tuple:
+    def sort_key(group: UnitGroup) -> SortKey:
         return (group.name.casefold(), group.id)
 
 
@@ -76,14 +80,14 @@ class ProductRepository(RevisionedRepository[Product]):
         return {sku: product.id for sku, product in found.items() if product is not None}
 
     @abc.abstractmethod
-    def list_page(self, filter: ProductFilter, *, after: tuple | None,
+    def list_page(self, filter: ProductFilter, *, after: SortKey | None,
                   limit: int) -> list[Product]: ...
 
     @abc.abstractmethod
     def ids_in_unit_group(self, unit_group_id: str) -> set[str]: ...
 
     @staticmethod
-    def sort_key(product: Product) -> tuple:
+    def sort_key(product: Product) -> SortKey:
         return (product.sku,)
 
 
@@ -96,7 +100,7 @@ class PriceListFilter:
 
 class PriceListRepository(RevisionedRepository[PriceList]):
     @abc.abstractmethod
-    def list_page(self, filter: PriceListFilter, *, after: tuple | None,
+    def list_page(self, filter: PriceListFilter, *, after: SortKey | None,
                   limit: int) -> list[PriceList]: ...
 
     @abc.abstractmethod
@@ -109,14 +113,14 @@ class PriceListRepository(RevisionedRepository[PriceList]):
         """Latest versions of the lists with an item for one of the products."""
 
     @staticmethod
-    def sort_key(price_list: PriceList) -> tuple:
+    def sort_key(price_list: PriceList) -> SortKey:
         return (price_list.name.casefold(), price_list.id)
 
 
 class DiscountListRepository(RevisionedRepository[DiscountList]):
     @abc.abstractmethod
-    def list_page(self, *, query: str, after: tuple | None, limit: int) -> list[DiscountList]: ...
+    def list_page(self, *, query: str, after: SortKey | None, limit: int) -> list[DiscountList]: ...
 
     @staticmethod
-    def sort_key(discount_list: DiscountList) -> tuple:
+    def sort_key(discount_list: DiscountList) -> SortKey:
         return (discount_list.name.casefold(), discount_list.id)

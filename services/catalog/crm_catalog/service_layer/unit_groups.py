@@ -1,14 +1,16 @@
 """Use cases of unit groups."""
 from __future__ import annotations
 
-from crm_chassis.auth.principal import Principal
+from typing import Callable
+
+from crm_chassis.caller import Caller
 from crm_chassis.errors import FailedPrecondition, NotFound
+from crm_chassis.paging import Page, fetch_page
 
 from crm_catalog.domain.units import UnitGroup, unit_key
-from crm_catalog.service_layer import events
+from crm_catalog.service_layer import event_messages
 from crm_catalog.service_layer.authorization import require_catalog_manager, require_reader
-from crm_catalog.service_layer.paging import Page, fetch_page
-from crm_catalog.service_layer.ports import Clock, new_id, system_clock
+from crm_catalog.service_layer.dependencies import Dependencies
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
 
@@ -19,69 +21,69 @@ def load_unit_group(uow: CatalogUnitOfWork, id: str, field: str = "id") -> UnitG
     return group
 
 
-def create_unit_group(uow: CatalogUnitOfWork, principal: Principal | None, *, name: str,
-                      base_unit: str, clock: Clock = system_clock) -> UnitGroup:
-    caller = require_catalog_manager(principal)
-    with uow:
-        group = UnitGroup.create(id=new_id(), name=name, base_unit=base_unit, now=clock())
+def create_unit_group(deps: Dependencies, caller: Caller, *, name: str,
+                      base_unit: str) -> UnitGroup:
+    require_catalog_manager(caller)
+    with deps.uow() as uow:
+        group = UnitGroup.create(id=deps.ids.new_id(), name=name, base_unit=base_unit,
+                                 now=deps.clock.now())
         uow.unit_groups.add(group)
-        events.unit_group_changed(uow, group, caller, created=True)
+        event_messages.unit_group_changed(uow, group, caller, created=True)
         uow.commit()
     return group
 
 
-def get_unit_group(uow: CatalogUnitOfWork, principal: Principal | None, id: str) -> UnitGroup:
-    require_reader(principal)
-    with uow:
+def get_unit_group(deps: Dependencies, caller: Caller, id: str) -> UnitGroup:
+    require_reader(caller)
+    with deps.uow() as uow:
         return load_unit_group(uow, id)
 
 
-def list_unit_groups(uow: CatalogUnitOfWork, principal: Principal | None, *, query: str = "",
+def list_unit_groups(deps: Dependencies, caller: Caller, *, query: str = "",
                      page_size: int = 0, cursor: str = "") -> Page[UnitGroup]:
-    require_reader(principal)
-    with uow:
+    require_reader(caller)
+    with deps.uow() as uow:
         return fetch_page(lambda after, limit: uow.unit_groups.list_page(
             query=query.strip(), after=after, limit=limit), uow.unit_groups.sort_key,
             page_size, cursor)
 
 
-def _change(uow: CatalogUnitOfWork, principal: Principal | None, id: str,
-            expected_version: int, change, field: str) -> UnitGroup:
-    caller = require_catalog_manager(principal)
-    with uow:
+def _change(deps: Dependencies, caller: Caller, id: str, expected_version: int,
+            change: Callable[[CatalogUnitOfWork, UnitGroup], object], field: str) -> UnitGroup:
+    require_catalog_manager(caller)
+    with deps.uow() as uow:
         group = load_unit_group(uow, id, "unit_group_id" if field == "units" else "id")
         group.check_version(expected_version, "unit group")
         version = group.version
         change(uow, group)
         if group.version != version:
             uow.unit_groups.update(group)
-            events.unit_group_changed(uow, group, caller, fields=[field])
+            event_messages.unit_group_changed(uow, group, caller, fields=[field])
             uow.commit()
     return group
 
 
-def rename_unit_group(uow: CatalogUnitOfWork, principal: Principal | None, *, id: str,
-                      name: str, expected_version: int = 0,
-                      clock: Clock = system_clock) -> UnitGroup:
-    return _change(uow, principal, id, expected_version,
-                   lambda _, group: group.rename(name, clock()), "name")
+def rename_unit_group(deps: Dependencies, caller: Caller, *, id: str,
+                      name: str, expected_version: int = 0) -> UnitGroup:
+    return _change(deps, caller, id, expected_version,
+                   lambda _, group: group.rename(name, deps.clock.now()), "name")
 
 
-def add_unit(uow: CatalogUnitOfWork, principal: Principal | None, *, unit_group_id: str,
-             name: str, quantity: str, of_unit: str, expected_version: int = 0,
-             clock: Clock = system_clock) -> UnitGroup:
-    return _change(uow, principal, unit_group_id, expected_version,
-                   lambda _, group: group.add_unit(name, quantity, of_unit, clock()), "units")
+def add_unit(deps: Dependencies, caller: Caller, *, unit_group_id: str,
+             name: str, quantity: str, of_unit: str, expected_version: int = 0) -> UnitGroup:
+    return _change(deps, caller, unit_group_id, expected_version,
+                   lambda _, group: group.add_unit(name, quantity, of_unit, deps.clock.now()),
+                   "units")
 
 
-def remove_unit(uow: CatalogUnitOfWork, principal: Principal | None, *, unit_group_id: str,
-                name: str, expected_version: int = 0, clock: Clock = system_clock) -> UnitGroup:
+def remove_unit(deps: Dependencies, caller: Caller, *, unit_group_id: str,
+                name: str, expected_version: int = 0) -> UnitGroup:
     def remove(uow: CatalogUnitOfWork, group: UnitGroup) -> None:
         unit = group.unit(name)
         if unit is not None:
             _check_unit_unused(uow, group, unit.name)
-        group.remove_unit(name, clock())
-    return _change(uow, principal, unit_group_id, expected_version, remove, "units")
+        group.remove_unit(name, deps.clock.now())
+    return _change(deps, caller, unit_group_id, expected_version, remove, "units")
 
 
 def _check_unit_unused(uow: CatalogUnitOfWork, group: UnitGroup, unit: str) -> None:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm_chassis.clock import Clock
 from crm_chassis.unit_of_work import AbstractUnitOfWork
 
-from crm_catalog.service_layer.ports import Clock
 from crm_catalog.service_layer.repositories import (DiscountListRepository, PriceListRepository,
                                                     ProductRepository, UnitGroupRepository)
 
@@ -23,4 +23,4 @@ class CatalogUnitOfWork(AbstractUnitOfWork):
         call is stamped later, so reading "as of" this instant gives the same answer forever.
         The database adapter takes it under a lock (adapters/revision_clock.py); here, where
         commits are stamped by the use case's clock, it is simply the clock."""
-        return clock()
+        return clock.now()

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from crm_chassis.auth.principal import Principal
+from crm_chassis.caller import Caller
 from crm_chassis.testing import database_fixtures
 
 from crm_catalog import migrate
@@ -32,7 +32,7 @@ def deps(settings, engine):
     return build_dependencies(settings, engine=engine)
 
 
-MANAGER = Principal(subject_id="user-maria", roles=frozenset({"catalog_manager"}),
+MANAGER = Caller(subject_id="user-maria", roles=frozenset({"catalog_manager"}),
                     display_name="Maria")
 
 
@@ -47,36 +47,35 @@ class Catalog:
         self.deps = deps
 
     def bottles(self, name: str = "Bottles"):
-        uow = self.deps.uow
-        group = unit_groups.create_unit_group(uow(), MANAGER, name=name, base_unit="bottle")
-        unit_groups.add_unit(uow(), MANAGER, unit_group_id=group.id, name="6-pack",
+        group = unit_groups.create_unit_group(self.deps, MANAGER, name=name, base_unit="bottle")
+        unit_groups.add_unit(self.deps, MANAGER, unit_group_id=group.id, name="6-pack",
                              quantity="6", of_unit="bottle")
-        return unit_groups.add_unit(uow(), MANAGER, unit_group_id=group.id, name="case",
+        return unit_groups.add_unit(self.deps, MANAGER, unit_group_id=group.id, name="case",
                                     quantity="4", of_unit="6-pack")
 
     def product(self, group, sku: str | None = None, *, list_price="12.00", currency="EUR",
                 activate=True, **extra):
         product = products.create_product(
-            self.deps.uow(), MANAGER, sku=sku or unique("SKU"), name="Product", currency=currency,
+            self.deps, MANAGER, sku=sku or unique("SKU"), name="Product", currency=currency,
             unit_group_id=group.id, default_unit="bottle", list_price=list_price,
             standard_cost="6.00", current_cost="7.50", **extra)
         if activate:
-            product = products.activate_product(self.deps.uow(), MANAGER, id=product.id)
+            product = products.activate_product(self.deps, MANAGER, id=product.id)
         return product
 
     def price_list(self, name: str | None = None, currency="EUR", **extra):
-        return price_lists.create_price_list(self.deps.uow(), MANAGER,
+        return price_lists.create_price_list(self.deps, MANAGER,
                                              name=name or unique("List"), currency=currency,
                                              **extra)
 
     def item(self, price_list, product, unit="bottle", method=PricingMethod.CURRENCY_AMOUNT,
              value="10.00", **extra):
         return price_lists.set_price_list_item(
-            self.deps.uow(), MANAGER, price_list_id=price_list.id, product_id=product.id,
+            self.deps, MANAGER, price_list_id=price_list.id, product_id=product.id,
             unit=unit, method=method, value=value, **extra)
 
     def discounts(self, tiers, *, type=DiscountType.PERCENTAGE, **extra):
-        return discount_lists.create_discount_list(self.deps.uow(), MANAGER,
+        return discount_lists.create_discount_list(self.deps, MANAGER,
                                                    name=unique("Volume"), type=type,
                                                    tiers=tiers, **extra)
 

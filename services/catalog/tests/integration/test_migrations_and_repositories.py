@@ -4,12 +4,10 @@ import json
 import threading
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import inspect, select
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
-from crm_chassis.testing import temporary_postgres_database
+from crm_chassis.testing.migrations import migration_round_trip_tests
 
 from crm_catalog import migrate
 from crm_catalog.adapters import orm
@@ -18,7 +16,7 @@ from crm_catalog.domain.price_lists import ScopeKind
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.products import ProductStatus
 from crm_catalog.domain.rounding import RoundingMode, RoundingOption
-from crm_catalog.service_layer import (discount_lists, messages, price_lists, products,
+from crm_catalog.service_layer import (discount_lists, event_messages, price_lists, products,
                                        unit_groups)
 from crm_catalog.service_layer.pricing import LineInput, price_quote_lines
 from crm_catalog.service_layer.repositories import ProductFilter
@@ -31,22 +29,14 @@ TABLES = {"unit_groups", "products", "price_lists", "price_list_products", "disc
           "discount_list_revisions", "outbox", "inbox"}
 
 
-def test_upgrade_matches_the_orm_and_downgrade_removes_everything():
-    with temporary_postgres_database("catalog_mig") as url:
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        try:
-            with engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) == TABLES | {migrate.VERSION_TABLE}
-                diff = compare_metadata(MigrationContext.configure(
-                    conn, opts={"version_table": migrate.VERSION_TABLE}), orm.metadata)
-                assert diff == [], diff
-            migrate.downgrade(url)
-            with engine.connect() as conn:
-                assert set(inspect(conn).get_table_names()) == {migrate.VERSION_TABLE}
-            migrate.upgrade(url)
-        finally:
-            engine.dispose()
+def _exactly_the_catalog_tables(connection, dialect: str) -> None:
+    assert set(inspect(connection).get_table_names()) == TABLES | {migrate.VERSION_TABLE}
+
+
+# Upgrade gives exactly the ORM's schema, downgrade removes everything, upgrade works again.
+test_migration_round_trip_on_postgres, test_migration_round_trip_on_sqlite = \
+    migration_round_trip_tests(migrate, orm.metadata, "catalog",
+                               after_upgrade=_exactly_the_catalog_tables)
 
 
 def test_every_aggregate_reads_back_exactly_as_written(deps, catalog):
@@ -66,11 +56,14 @@ def test_every_aggregate_reads_back_exactly_as_written(deps, catalog):
     price_list = catalog.item(price_list, product, value="1.05", discount_list_id=amounts.id)
     uow = deps.uow()
     with uow:
-        pairs = [(messages.unit_group_message, group, uow.unit_groups.get(group.id)),
-                 (messages.product_message, product, uow.products.get(product.id)),
-                 (messages.price_list_message, price_list, uow.price_lists.get(price_list.id)),
-                 (messages.discount_list_message, volume, uow.discount_lists.get(volume.id)),
-                 (messages.discount_list_message, amounts, uow.discount_lists.get(amounts.id))]
+        pairs = [(event_messages.unit_group_message, group, uow.unit_groups.get(group.id)),
+                 (event_messages.product_message, product, uow.products.get(product.id)),
+                 (event_messages.price_list_message, price_list,
+                  uow.price_lists.get(price_list.id)),
+                 (event_messages.discount_list_message, volume,
+                  uow.discount_lists.get(volume.id)),
+                 (event_messages.discount_list_message, amounts,
+                  uow.discount_lists.get(amounts.id))]
         for as_message, written, read in pairs:
             assert as_message(read) == as_message(written)
         read_list = uow.price_lists.get(price_list.id)
@@ -88,7 +81,7 @@ def test_revisions_are_read_as_of_an_instant(deps, catalog):
     group = catalog.bottles(unique("Group"))
     product = catalog.product(group, list_price="10.00")
     first = product.updated_at
-    changed = products.update_product(deps.uow(), MANAGER, id=product.id,
+    changed = products.update_product(deps, MANAGER, id=product.id,
                                       changes={"list_price": "11.00"})
     assert changed.version == product.version + 1 and changed.updated_at > first
     uow = deps.uow()
@@ -114,7 +107,7 @@ def test_stale_expected_version_and_concurrent_writers_fail_precondition(deps, c
     group = catalog.bottles(unique("Group"))
     product = catalog.product(group)
     with pytest.raises(FailedPrecondition, match="reload it"):
-        products.update_product(deps.uow(), MANAGER, id=product.id, changes={"name": "X"},
+        products.update_product(deps, MANAGER, id=product.id, changes={"name": "X"},
                                 expected_version=product.version - 1)
     # Two writers load the same version; the second to write must not overwrite the first.
     first, second = deps.uow(), deps.uow()
@@ -126,7 +119,7 @@ def test_stale_expected_version_and_concurrent_writers_fail_precondition(deps, c
         b.update({"name": "Second"}, unit_group=group, now=b.updated_at)
         with pytest.raises(FailedPrecondition, match="changed by someone else"):
             second.products.update(b)
-    assert products.get_product(deps.uow(), MANAGER, id=product.id).name == "First"
+    assert products.get_product(deps, MANAGER, id=product.id).name == "First"
 
 
 def test_duplicate_sku_is_already_exists_and_leaves_nothing_behind(deps, catalog, engine):
@@ -147,14 +140,14 @@ def test_lists_page_by_cursor_and_filter(deps, catalog):
                             activate=n % 2 == 0) for n in range(5)]
     seen, cursor = [], ""
     while True:
-        page = products.list_products(deps.uow(), MANAGER, query=tag.lower(), page_size=2,
+        page = products.list_products(deps, MANAGER, query=tag.lower(), page_size=2,
                                       cursor=cursor)
         seen += [p.sku for p in page.items]
         cursor = page.next_cursor
         if not cursor:
             break
     assert seen == sorted(p.sku for p in made)
-    active = products.list_products(deps.uow(), MANAGER, status=ProductStatus.ACTIVE,
+    active = products.list_products(deps, MANAGER, status=ProductStatus.ACTIVE,
                                     family=f"sparkling {tag}".lower())
     assert [p.sku for p in active.items] == [made[0].sku, made[2].sku, made[4].sku]
     uow = deps.uow()
@@ -164,18 +157,18 @@ def test_lists_page_by_cursor_and_filter(deps, catalog):
                                                       after=(made[3].sku,), limit=10)] == \
             [made[4].sku]
     # '%' is searched literally, not as a wildcard
-    assert [g.id for g in unit_groups.list_unit_groups(deps.uow(), MANAGER,
+    assert [g.id for g in unit_groups.list_unit_groups(deps, MANAGER,
                                                        query=f"{tag} 100%").items] == [group.id]
-    assert unit_groups.list_unit_groups(deps.uow(), MANAGER, query=f"{tag} 1%0").items == []
+    assert unit_groups.list_unit_groups(deps, MANAGER, query=f"{tag} 1%0").items == []
     euro = catalog.price_list(f"{tag} Dated", valid_from="2026-01-01", valid_to="2026-01-31")
     catalog.price_list(f"{tag} Dollars", currency="USD")
-    dated = price_lists.list_price_lists(deps.uow(), MANAGER, currency="EUR",
+    dated = price_lists.list_price_lists(deps, MANAGER, currency="EUR",
                                          valid_on="2026-01-15", query=tag)
     assert [pl.id for pl in dated.items] == [euro.id]
-    assert price_lists.list_price_lists(deps.uow(), MANAGER, valid_on="2026-02-01",
+    assert price_lists.list_price_lists(deps, MANAGER, valid_on="2026-02-01",
                                         currency="EUR", query=tag).items == []
     with pytest.raises(InvalidArgument, match="cursor"):
-        products.list_products(deps.uow(), MANAGER, cursor="not-a-cursor")
+        products.list_products(deps, MANAGER, cursor="not-a-cursor")
 
 
 def test_price_list_product_index_follows_items(deps, catalog):
@@ -184,18 +177,18 @@ def test_price_list_product_index_follows_items(deps, catalog):
     price_list = catalog.price_list()
     catalog.item(price_list, product, unit="case", value="100.00")
     with pytest.raises(FailedPrecondition, match="priced in price lists"):
-        unit_groups.remove_unit(deps.uow(), MANAGER, unit_group_id=group.id, name="case")
-    price_lists.remove_price_list_item(deps.uow(), MANAGER, price_list_id=price_list.id,
+        unit_groups.remove_unit(deps, MANAGER, unit_group_id=group.id, name="case")
+    price_lists.remove_price_list_item(deps, MANAGER, price_list_id=price_list.id,
                                        product_id=product.id, unit="case")
     uow = deps.uow()
     with uow:
         assert uow.price_lists.pricing_any_of({product.id}) == []
-    group = unit_groups.remove_unit(deps.uow(), MANAGER, unit_group_id=group.id, name="case")
+    group = unit_groups.remove_unit(deps, MANAGER, unit_group_id=group.id, name="case")
     assert "case" not in group.units
 
 
 def _quote(deps, product, **context):
-    return price_quote_lines(deps.uow(), MANAGER, lines=[
+    return price_quote_lines(deps, MANAGER, lines=[
         LineInput(product_id=product.id, unit="bottle", quantity="3")], currency="EUR",
         **context)
 
@@ -281,6 +274,6 @@ def test_events_are_written_in_the_same_transaction_and_not_for_refused_changes(
     assert body["price_list"]["items"][0]["product_id"] == product.id
     assert body["meta"]["aggregate_type"] == "price_list"
     with pytest.raises(InvalidArgument):
-        discount_lists.update_discount_list(deps.uow(), MANAGER, id=volume.id, tiers=[
+        discount_lists.update_discount_list(deps, MANAGER, id=volume.id, tiers=[
             {"low": "1", "high": "5", "value": "1"}, {"low": "9", "high": "", "value": "2"}])
     assert len(rows(volume.id)) == 1

@@ -28,23 +28,22 @@ def test_the_catalog_works_on_sqlite(tmp_path):
         catalog.item(price_list, product, unit="case", value="200.00")
         lines = [LineInput(product_id=product.id, unit="case", quantity="2"),
                  LineInput(sku=product.sku, unit="bottle", quantity="3")]
-        first = price_quote_lines(deps.uow(), MANAGER, lines=lines, currency="EUR",
-                                  unit_prices=deps.unit_prices)
+        first = price_quote_lines(deps, MANAGER, lines=lines, currency="EUR")
         assert first.totals.net == 430 and first.complete
-        products.update_product(deps.uow(), MANAGER, id=product.id,
+        products.update_product(deps, MANAGER, id=product.id,
                                 changes={"list_price": "99.00"})
         catalog.item(price_list, product, unit="case", value="300.00")
-        again = price_quote_lines(deps.uow(), MANAGER, lines=lines, currency="EUR",
-                                  as_of=first.context.as_of, unit_prices=deps.unit_prices)
+        again = price_quote_lines(deps, MANAGER, lines=lines, currency="EUR",
+                                  as_of=first.context.as_of)
         assert again.totals.net == 430 and again.lines[0].product.list_price == 12
         with pytest.raises(FailedPrecondition):
-            products.update_product(deps.uow(), MANAGER, id=product.id, changes={"name": "X"},
+            products.update_product(deps, MANAGER, id=product.id, changes={"name": "X"},
                                     expected_version=1)
         with pytest.raises(AlreadyExists):
             catalog.product(group, sku=product.sku)
         catalog.bottles("Cans")
-        page = unit_groups.list_unit_groups(deps.uow(), MANAGER, page_size=1)
-        rest = unit_groups.list_unit_groups(deps.uow(), MANAGER, cursor=page.next_cursor)
+        page = unit_groups.list_unit_groups(deps, MANAGER, page_size=1)
+        rest = unit_groups.list_unit_groups(deps, MANAGER, cursor=page.next_cursor)
         assert [g.name for g in page.items + rest.items] == ["Bottles", "Cans"]
     finally:
         deps.close()

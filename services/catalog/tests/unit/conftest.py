@@ -1,5 +1,6 @@
-"""Fakes for the catalog's unit tests: in-memory revisioned repositories, a fake unit of work,
-a controllable clock, principals of every kind, and a builder of a small catalog.
+"""Fakes for the catalog's unit tests: in-memory revisioned repositories on the chassis fake
+unit of work kit, a clock whose every reading is a new instant, callers of every kind, and a
+builder of a small catalog.
 
 The fake repositories behave like the database will: changes become visible to other units of
 work only on commit, and what ``get`` returns is a copy, so a use case that mutates an aggregate
@@ -12,78 +13,42 @@ import datetime as dt
 
 import pytest
 
-from crm_chassis.auth.principal import Principal
-from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+from crm_chassis.caller import SERVICE, Caller
+from crm_chassis.testing.fakes import FakeRepository, FakeUnitOfWork, FixedClock, SequentialIds
 
 from crm_catalog.domain.products import ProductStatus
 from crm_catalog.service_layer import (discount_lists, price_lists, products, unit_groups)
+from crm_catalog.service_layer.dependencies import Dependencies
 from crm_catalog.service_layer.repositories import (DiscountListRepository, PriceListRepository,
                                                     ProductRepository, UnitGroupRepository)
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
 
-class _Store:
-    """Committed revisions per id, shared by every unit of work of one test."""
-
-    def __init__(self) -> None:
-        self.revisions: dict[str, list] = {}
-
-
-class _FakeRepositoryMixin:
-    def __init__(self, store: _Store) -> None:
-        self._store = store
-        self._pending: dict[str, object] = {}
-
-    # writes are buffered until commit
-    def add(self, aggregate) -> None:
-        assert aggregate.id not in self._store.revisions, "add() of an existing id"
-        self._pending[aggregate.id] = copy.deepcopy(aggregate)
-
-    def update(self, aggregate) -> None:
-        assert aggregate.id in self._store.revisions or aggregate.id in self._pending
-        self._pending[aggregate.id] = copy.deepcopy(aggregate)
-
-    def flush(self) -> None:
-        for id, aggregate in self._pending.items():
-            self._store.revisions.setdefault(id, []).append(aggregate)
-        self._pending.clear()
-
-    def discard(self) -> None:
-        self._pending.clear()
-
-    # reads
-    def _latest(self):
-        ids = set(self._store.revisions) | set(self._pending)
-        return [self._get(id) for id in ids]
-
-    def _get(self, id):
-        if id in self._pending:
-            return self._pending[id]
-        revisions = self._store.revisions.get(id)
-        return revisions[-1] if revisions else None
-
-    def get(self, id):
-        found = self._get(id)
-        return copy.deepcopy(found) if found is not None else None
+class _FakeRevisionedRepository(FakeRepository):
+    """The chassis fake repository (writes visible on commit, copies on read, every committed
+    version kept) with the catalog's "as of" reads and keyset pages."""
 
     def get_as_of(self, id, when):
-        valid = [r for r in self._store.revisions.get(id, []) if r.updated_at <= when]
-        return copy.deepcopy(valid[-1]) if valid else None
+        valid = [r for r in self.versions(id) if r.updated_at <= when]
+        return valid[-1] if valid else None
+
+    def _latest(self):
+        return list(self.all())
 
     def _page(self, rows, after, limit):
         rows = sorted(rows, key=self.sort_key)
         if after is not None:
             rows = [row for row in rows if tuple(self.sort_key(row)) > tuple(after)]
-        return [copy.deepcopy(row) for row in rows[:limit]]
+        return rows[:limit]
 
 
-class FakeUnitGroupRepository(_FakeRepositoryMixin, UnitGroupRepository):
+class FakeUnitGroupRepository(_FakeRevisionedRepository, UnitGroupRepository):
     def list_page(self, *, query, after, limit):
         rows = [g for g in self._latest() if query.casefold() in g.name.casefold()]
         return self._page(rows, after, limit)
 
 
-class FakeProductRepository(_FakeRepositoryMixin, ProductRepository):
+class FakeProductRepository(_FakeRevisionedRepository, ProductRepository):
     def get_by_sku(self, sku):
         found = [p for p in self._latest() if p.sku == sku]
         return copy.deepcopy(found[0]) if found else None
@@ -101,7 +66,7 @@ class FakeProductRepository(_FakeRepositoryMixin, ProductRepository):
         return {p.id for p in self._latest() if p.unit_group_id == unit_group_id}
 
 
-class FakePriceListRepository(_FakeRepositoryMixin, PriceListRepository):
+class FakePriceListRepository(_FakeRevisionedRepository, PriceListRepository):
     def list_page(self, filter, *, after, limit):
         rows = [pl for pl in self._latest()
                 if (not filter.currency or pl.currency == filter.currency)
@@ -110,7 +75,7 @@ class FakePriceListRepository(_FakeRepositoryMixin, PriceListRepository):
         return self._page(rows, after, limit)
 
     def pricing_any_of_as_of(self, product_ids, when):
-        lists = [self.get_as_of(id, when) for id in self._store.revisions]
+        lists = [self.get_as_of(id, when) for id in self._store.versions]
         return [pl for pl in lists
                 if pl is not None and any(pid in product_ids for pid, _ in pl.items)]
 
@@ -119,53 +84,19 @@ class FakePriceListRepository(_FakeRepositoryMixin, PriceListRepository):
                 if any(pid in product_ids for pid, _ in pl.items)]
 
 
-class FakeDiscountListRepository(_FakeRepositoryMixin, DiscountListRepository):
+class FakeDiscountListRepository(_FakeRevisionedRepository, DiscountListRepository):
     def list_page(self, *, query, after, limit):
         rows = [d for d in self._latest() if query.casefold() in d.name.casefold()]
         return self._page(rows, after, limit)
 
 
-class FakeCatalogUnitOfWork(FakeUnitOfWorkBase, CatalogUnitOfWork):
-    def __init__(self) -> None:
-        super().__init__()
-        self._stores = {name: _Store() for name in
-                        ("unit_groups", "products", "price_lists", "discount_lists")}
-
-    def __enter__(self):
-        self.unit_groups = FakeUnitGroupRepository(self._stores["unit_groups"])
-        self.products = FakeProductRepository(self._stores["products"])
-        self.price_lists = FakePriceListRepository(self._stores["price_lists"])
-        self.discount_lists = FakeDiscountListRepository(self._stores["discount_lists"])
-        return super().__enter__()
-
-    def _repositories(self):
-        return (self.unit_groups, self.products, self.price_lists, self.discount_lists)
-
-    def commit(self) -> None:
-        for repository in self._repositories():
-            repository.flush()
-        super().commit()
-
-    def rollback(self) -> None:
-        if hasattr(self, "unit_groups"):
-            for repository in self._repositories():
-                repository.discard()
-        super().rollback()
-
-
-class FakeClock:
-    """Starts at 2026-03-02 09:00 UTC; every reading advances one second, so every change has
-    its own instant (as the database clock would give)."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        self.now += dt.timedelta(seconds=1)
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += dt.timedelta(**delta)
+class FakeCatalogUnitOfWork(FakeUnitOfWork, CatalogUnitOfWork):
+    def open_repositories(self):
+        self.unit_groups = FakeUnitGroupRepository(self.store("unit_groups"))
+        self.products = FakeProductRepository(self.store("products"))
+        self.price_lists = FakePriceListRepository(self.store("price_lists"))
+        self.discount_lists = FakeDiscountListRepository(self.store("discount_lists"))
+        return [self.unit_groups, self.products, self.price_lists, self.discount_lists]
 
 
 @pytest.fixture
@@ -174,93 +105,99 @@ def uow() -> FakeCatalogUnitOfWork:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FixedClock:
+    """Starts at 2026-03-02 09:00 UTC; every reading advances one second, so every change has
+    its own instant (as the database clock would give)."""
+    return FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc),
+                      tick=dt.timedelta(seconds=1))
 
 
-def person(name: str, *, roles=(), departments=()) -> Principal:
-    return Principal(subject_id=f"user-{name}", roles=frozenset(roles),
+@pytest.fixture
+def deps(uow, clock) -> Dependencies:
+    """Every use case of a test on the same fake unit of work (its stores are the database)."""
+    return Dependencies(uow=lambda: uow, clock=clock, ids=SequentialIds("catalog"))
+
+
+def person(name: str, *, roles=(), departments=()) -> Caller:
+    return Caller(subject_id=f"user-{name}", roles=frozenset(roles),
                      departments=frozenset(departments), display_name=name)
 
 
 @pytest.fixture
-def manager() -> Principal:
+def manager() -> Caller:
     return person("maria", roles=["catalog_manager"])
 
 
 @pytest.fixture
-def pricer() -> Principal:
+def pricer() -> Caller:
     return person("paul", roles=["pricing_manager"])
 
 
 @pytest.fixture
-def sales_rep() -> Principal:
+def sales_rep() -> Caller:
     return person("sam", departments=["sales"])
 
 
 @pytest.fixture
-def marketer() -> Principal:
+def marketer() -> Caller:
     return person("mia", departments=["marketing"])
 
 
 @pytest.fixture
-def admin() -> Principal:
+def admin() -> Caller:
     return person("ada", roles=["admin"])
 
 
 @pytest.fixture
-def deals_service() -> Principal:
-    return Principal(subject_id="deals", kind="service", display_name="deals",
+def deals_service() -> Caller:
+    return Caller(subject_id="deals", kind=SERVICE, display_name="deals",
                      roles=frozenset({"quote_prices"}))
 
 
 class CatalogBuilder:
     """Creates catalog data through the use cases (so fixtures obey every rule)."""
 
-    def __init__(self, uow, manager, clock) -> None:
-        self.uow, self.manager, self.clock = uow, manager, clock
+    def __init__(self, deps, manager) -> None:
+        self.deps, self.manager = deps, manager
 
     def bottles(self):
-        group = unit_groups.create_unit_group(self.uow, self.manager, name="Bottles",
-                                              base_unit="bottle", clock=self.clock)
-        unit_groups.add_unit(self.uow, self.manager, unit_group_id=group.id, name="6-pack",
-                             quantity="6", of_unit="bottle", clock=self.clock)
-        return unit_groups.add_unit(self.uow, self.manager, unit_group_id=group.id, name="case",
-                                    quantity="4", of_unit="6-pack", clock=self.clock)
+        group = unit_groups.create_unit_group(self.deps, self.manager, name="Bottles",
+                                              base_unit="bottle")
+        unit_groups.add_unit(self.deps, self.manager, unit_group_id=group.id, name="6-pack",
+                             quantity="6", of_unit="bottle")
+        return unit_groups.add_unit(self.deps, self.manager, unit_group_id=group.id, name="case",
+                                    quantity="4", of_unit="6-pack")
 
     def product(self, group, sku="WINE-RED", *, list_price="12.00", standard_cost="6.00",
                 current_cost="7.50", currency="EUR", default_unit="bottle",
                 quantity_decimals=0, activate=True, **extra):
         product = products.create_product(
-            self.uow, self.manager, sku=sku, name=f"Product {sku}", unit_group_id=group.id,
+            self.deps, self.manager, sku=sku, name=f"Product {sku}", unit_group_id=group.id,
             default_unit=default_unit, currency=currency, list_price=list_price,
             standard_cost=standard_cost, current_cost=current_cost,
-            quantity_decimals=quantity_decimals, clock=self.clock, **extra)
+            quantity_decimals=quantity_decimals, **extra)
         if activate:
-            product = products.activate_product(self.uow, self.manager, id=product.id,
-                                                clock=self.clock)
+            product = products.activate_product(self.deps, self.manager, id=product.id)
             assert product.status is ProductStatus.ACTIVE
         return product
 
     def price_list(self, name="Standard", currency="EUR", **extra):
-        return price_lists.create_price_list(self.uow, self.manager, name=name,
-                                             currency=currency, clock=self.clock, **extra)
+        return price_lists.create_price_list(self.deps, self.manager, name=name,
+                                             currency=currency, **extra)
 
     def item(self, price_list, product, unit="bottle", method=None, value="10.00", **extra):
         from crm_catalog.domain.pricing_methods import PricingMethod
         return price_lists.set_price_list_item(
-            self.uow, self.manager, price_list_id=price_list.id, product_id=product.id,
-            unit=unit, method=method or PricingMethod.CURRENCY_AMOUNT, value=value,
-            clock=self.clock, **extra)
+            self.deps, self.manager, price_list_id=price_list.id, product_id=product.id,
+            unit=unit, method=method or PricingMethod.CURRENCY_AMOUNT, value=value, **extra)
 
     def discounts(self, tiers, *, name="Volume", type=None, currency="", quantity_decimals=0):
         from crm_catalog.domain.discounts import DiscountType
         return discount_lists.create_discount_list(
-            self.uow, self.manager, name=name, type=type or DiscountType.PERCENTAGE,
-            tiers=tiers, currency=currency, quantity_decimals=quantity_decimals,
-            clock=self.clock)
+            self.deps, self.manager, name=name, type=type or DiscountType.PERCENTAGE,
+            tiers=tiers, currency=currency, quantity_decimals=quantity_decimals)
 
 
 @pytest.fixture
-def build(uow, manager, clock) -> CatalogBuilder:
-    return CatalogBuilder(uow, manager, clock)
+def build(deps, manager) -> CatalogBuilder:
+    return CatalogBuilder(deps, manager)

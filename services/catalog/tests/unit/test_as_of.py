@@ -13,7 +13,7 @@ def figures(result):
              l.extended, tuple(l.explanation)) for l in result.lines] + [result.totals]
 
 
-def test_requote_as_of_ignores_every_later_change(uow, build, manager, sales_rep, clock):
+def test_requote_as_of_ignores_every_later_change(deps, build, manager, sales_rep, clock):
     group = build.bottles()
     wine = build.product(group)
     volume = build.discounts([{"low": "1", "high": "", "value": "10"}])
@@ -22,44 +22,43 @@ def test_requote_as_of_ignores_every_later_change(uow, build, manager, sales_rep
                discount_list_id=volume.id)
     lines = [LineInput(unit="case", quantity="3", sku="WINE-RED"),
              LineInput(unit="6-pack", quantity="1", sku="WINE-RED")]
-    original = price_quote_lines(uow, sales_rep, lines=lines, currency="EUR", clock=clock)
+    original = price_quote_lines(deps, sales_rep, lines=lines, currency="EUR")
     as_of = original.context.as_of
 
-    clock.advance(days=30)
-    products.update_product(uow, manager, id=wine.id, changes={"list_price": "15.00"},
-                            clock=clock)
-    discount_lists.update_discount_list(uow, manager, id=volume.id, clock=clock,
+    clock.advance(dt.timedelta(days=30))
+    products.update_product(deps, manager, id=wine.id, changes={"list_price": "15.00"})
+    discount_lists.update_discount_list(deps, manager, id=volume.id,
                                         tiers=[{"low": "1", "high": "", "value": "50"}])
-    price_lists.set_price_list_item(uow, manager, price_list_id=standard.id, product_id=wine.id,
+    price_lists.set_price_list_item(deps, manager, price_list_id=standard.id, product_id=wine.id,
                                     unit="6-pack", method=PricingMethod.CURRENCY_AMOUNT,
-                                    value="60.00", clock=clock)
+                                    value="60.00")
     special = build.price_list("ACME")
     build.item(special, wine, unit="case", value="1.00")
-    unit_groups.add_unit(uow, manager, unit_group_id=group.id, name="pallet", quantity="50",
-                         of_unit="case", clock=clock)
-    products.retire_product(uow, manager, id=wine.id, clock=clock)
+    unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="pallet", quantity="50",
+                         of_unit="case")
+    products.retire_product(deps, manager, id=wine.id)
 
-    today = price_quote_lines(uow, sales_rep, lines=lines, currency="EUR", clock=clock)
+    today = price_quote_lines(deps, sales_rep, lines=lines, currency="EUR")
     assert figures(today) != figures(original)
-    again = price_quote_lines(uow, sales_rep, lines=lines, currency="EUR", clock=clock,
+    again = price_quote_lines(deps, sales_rep, lines=lines, currency="EUR",
                               as_of=as_of)
     assert figures(again) == figures(original)
     assert original.lines[0].unit_price == Decimal("273.60")  # 95 % of 288.00
     assert original.lines[1].error.code.value == "no_price"   # no 6-pack price back then
 
 
-def test_a_product_created_after_as_of_did_not_exist(uow, build, sales_rep, clock):
-    before = clock()
+def test_a_product_created_after_as_of_did_not_exist(deps, build, sales_rep, clock):
+    before = clock.now()
     group = build.bottles()
     build.product(group)
-    result = price_quote_lines(uow, sales_rep, currency="EUR", clock=clock, as_of=before,
+    result = price_quote_lines(deps, sales_rep, currency="EUR", as_of=before,
                                lines=[LineInput(unit="bottle", quantity="1", sku="WINE-RED")])
     assert "existed as of 2026-03-02 09:00:01 UTC" in result.lines[0].error.message
 
 
-def test_as_of_defaults_to_now_and_the_pricing_date_to_its_day(uow, build, sales_rep, clock):
+def test_as_of_defaults_to_now_and_the_pricing_date_to_its_day(deps, build, sales_rep, clock):
     build.bottles()
-    result = price_quote_lines(uow, sales_rep, currency="EUR", clock=clock,
+    result = price_quote_lines(deps, sales_rep, currency="EUR",
                                lines=[LineInput(unit="bottle", quantity="1", sku="X")])
-    assert result.context.as_of == clock.now
+    assert result.context.as_of == clock.current
     assert result.context.pricing_date == dt.date(2026, 3, 2)

@@ -1,17 +1,19 @@
 """Who may do what: the matrix documented in docs/services/catalog.md."""
 import pytest
 
-from crm_chassis.auth.principal import Principal
+from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
+from crm_chassis.caller import Caller
 from crm_chassis.errors import PermissionDenied, Unauthenticated
 
+from crm_catalog.adapters import grpc_mapping
 from crm_catalog.service_layer.authorization import (require_catalog_manager,
                                                      require_pricing_manager, require_quoter,
                                                      require_reader)
 
 
 def who(*, roles=(), departments=(), kind="user"):
-    return Principal(subject_id="x", kind=kind, roles=frozenset(roles),
-                     departments=frozenset(departments))
+    return Caller(subject_id="x", kind=kind, roles=frozenset(roles),
+                  departments=frozenset(departments))
 
 
 CALLERS = {
@@ -56,8 +58,17 @@ def test_matrix(name):
             allowed(require_catalog_manager, caller)) == MATRIX[name]
 
 
-@pytest.mark.parametrize("rule", [require_reader, require_quoter, require_pricing_manager,
-                                  require_catalog_manager])
-def test_anonymous_callers_are_unauthenticated(rule):
+def test_anonymous_callers_are_unauthenticated_before_any_use_case():
     with pytest.raises(Unauthenticated, match="authorization: Bearer"):
-        rule(None)
+        grpc_mapping.caller()
+
+
+def test_the_caller_of_a_call_is_its_verified_principal():
+    token = bind_principal(Principal(subject_id="u-1", kind="service",
+                                     roles=frozenset({"quote_prices"}), display_name="deals"))
+    try:
+        caller = grpc_mapping.caller()
+    finally:
+        reset_principal(token)
+    assert (caller.subject_id, caller.is_service, caller.roles) == (
+        "u-1", True, frozenset({"quote_prices"}))

@@ -103,13 +103,13 @@ def test_amount_lists_need_a_currency_and_amounts_in_it():
 
 
 # ------------------------------------------------------------------ use cases
-def test_create_and_replace_tiers(uow, pricer, clock):
+def test_create_and_replace_tiers(uow, deps, pricer, clock):
     volume = discount_lists.create_discount_list(
-        uow, pricer, name="Volume", type=DiscountType.PERCENTAGE,
-        tiers=tiers(("1", "9", "0"), ("10", "", "5")), clock=clock)
+        deps, pricer, name="Volume", type=DiscountType.PERCENTAGE,
+        tiers=tiers(("1", "9", "0"), ("10", "", "5")))
     updated = discount_lists.update_discount_list(
-        uow, pricer, id=volume.id, tiers=tiers(("1", "4", "0"), ("5", "", "3")),
-        expected_version=1, clock=clock)
+        deps, pricer, id=volume.id, tiers=tiers(("1", "4", "0"), ("5", "", "3")),
+        expected_version=1)
     assert updated.version == 2 and updated.tiers[1].value == 3
     event = uow.emitted[-1][1]
     assert uow.emitted[-1][0] == "discount_list_changed"
@@ -118,39 +118,37 @@ def test_create_and_replace_tiers(uow, pricer, clock):
     assert list(event.changed_fields) == ["tiers"]
 
 
-def test_update_refusals_leave_the_list_unchanged(uow, pricer, clock):
+def test_update_refusals_leave_the_list_unchanged(deps, pricer, clock):
     volume = discount_lists.create_discount_list(
-        uow, pricer, name="Volume", type=DiscountType.PERCENTAGE,
-        tiers=tiers(("1", "9", "0"), ("10", "", "5")), clock=clock)
+        deps, pricer, name="Volume", type=DiscountType.PERCENTAGE,
+        tiers=tiers(("1", "9", "0"), ("10", "", "5")))
     with pytest.raises(ValidationErrors):
-        discount_lists.update_discount_list(uow, pricer, id=volume.id,
-                                            tiers=tiers(("1", "9", "0"), ("9", "", "5")),
-                                            clock=clock)
+        discount_lists.update_discount_list(deps, pricer, id=volume.id,
+                                            tiers=tiers(("1", "9", "0"), ("9", "", "5")))
     with pytest.raises(InvalidArgument, match="nothing to change"):
-        discount_lists.update_discount_list(uow, pricer, id=volume.id, clock=clock)
+        discount_lists.update_discount_list(deps, pricer, id=volume.id)
     with pytest.raises(FailedPrecondition):
-        discount_lists.update_discount_list(uow, pricer, id=volume.id, name="x",
-                                            expected_version=7, clock=clock)
+        discount_lists.update_discount_list(deps, pricer, id=volume.id, name="x",
+                                            expected_version=7)
     with pytest.raises(InvalidArgument, match="type is required"):
-        discount_lists.create_discount_list(uow, pricer, name="x", type=None, tiers=[])
-    assert discount_lists.get_discount_list(uow, pricer, volume.id).version == 1
+        discount_lists.create_discount_list(deps, pricer, name="x", type=None, tiers=[])
+    assert discount_lists.get_discount_list(deps, pricer, volume.id).version == 1
 
 
-def test_changing_the_step_revalidates_existing_tiers(uow, pricer, clock):
+def test_changing_the_step_revalidates_existing_tiers(deps, pricer, clock):
     volume = discount_lists.create_discount_list(
-        uow, pricer, name="Volume", type=DiscountType.PERCENTAGE,
-        tiers=tiers(("1", "9", "0"), ("10", "", "5")), clock=clock)
+        deps, pricer, name="Volume", type=DiscountType.PERCENTAGE,
+        tiers=tiers(("1", "9", "0"), ("10", "", "5")))
     with pytest.raises(ValidationErrors, match="gap between"):
-        discount_lists.update_discount_list(uow, pricer, id=volume.id, quantity_decimals=1,
-                                            clock=clock)
-    assert discount_lists.get_discount_list(uow, pricer, volume.id).quantity_decimals == 0
+        discount_lists.update_discount_list(deps, pricer, id=volume.id, quantity_decimals=1)
+    assert discount_lists.get_discount_list(deps, pricer, volume.id).quantity_decimals == 0
 
 
-def test_who_may_change_discount_lists(uow, manager, sales_rep, deals_service, clock):
-    made = discount_lists.create_discount_list(uow, manager, name="V",
+def test_who_may_change_discount_lists(deps, manager, sales_rep, deals_service, clock):
+    made = discount_lists.create_discount_list(deps, manager, name="V",
                                                type=DiscountType.PERCENTAGE,
-                                               tiers=tiers(("1", "", "1")), clock=clock)
+                                               tiers=tiers(("1", "", "1")))
     for caller in (sales_rep, deals_service):
         with pytest.raises(PermissionDenied, match="'pricing_manager' role"):
-            discount_lists.update_discount_list(uow, caller, id=made.id, name="W")
-    assert [d.name for d in discount_lists.list_discount_lists(uow, sales_rep).items] == ["V"]
+            discount_lists.update_discount_list(deps, caller, id=made.id, name="W")
+    assert [d.name for d in discount_lists.list_discount_lists(deps, sales_rep).items] == ["V"]

@@ -3,10 +3,12 @@ from decimal import Decimal
 
 import pytest
 
+from crm_chassis.currencies import check_currency, minor_unit
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
+from crm_chassis.wire.money import format_amount
 
-from crm_catalog.domain.money import (check_currency, format_amount, format_decimal, minor_unit,
-                                      parse_amount, parse_decimal, to_minor_units)
+from crm_catalog.domain.money import parse_amount, to_minor_units
 
 
 @pytest.mark.parametrize("code, unit", [("EUR", "0.01"), ("jpy", "1"), ("KWD", "0.001")])
@@ -30,7 +32,8 @@ def test_unknown_or_missing_currency_is_refused_with_the_reason():
 
 @pytest.mark.parametrize("text, reason", [
     ("", "is required"), ("1e3", "not a plain decimal"), ("1,000.00", "not a plain decimal"),
-    ("NaN", "not a plain decimal"), ("1.2.3", "not a plain decimal"), ("--1", "not a decimal"),
+    ("NaN", "not a plain decimal"), ("1.2.3", "not a plain decimal"),
+    ("--1", "not a plain decimal"),
     ("1" * 16, "too large")])
 def test_parse_decimal_is_strict(text, reason):
     with pytest.raises(InvalidArgument, match=reason) as caught:

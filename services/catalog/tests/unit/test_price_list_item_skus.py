@@ -6,8 +6,8 @@ from crm.catalog.v1 import events_pb2
 
 from crm_chassis import events as wire
 
-from crm_catalog.adapters import snapshots
-from crm_catalog.service_layer import messages, price_lists
+from crm_catalog.adapters import codec
+from crm_catalog.service_layer import event_messages, price_lists
 
 
 def _wines(build):
@@ -15,7 +15,7 @@ def _wines(build):
     return group, build.product(group, sku="WINE-WHITE"), build.product(group, sku="WINE-RED")
 
 
-def test_setting_an_item_stores_the_product_sku_and_the_event_shows_it(uow, build):
+def test_setting_an_item_stores_the_product_sku_and_the_event_shows_it(uow, deps, build):
     group, white, red = _wines(build)
     standard = build.price_list()
     build.item(standard, white)
@@ -28,32 +28,33 @@ def test_setting_an_item_stores_the_product_sku_and_the_event_shows_it(uow, buil
         [("WINE-RED", red.id, "case"), ("WINE-WHITE", white.id, "bottle")]
 
 
-def test_read_responses_and_removal_events_show_the_sku(uow, build, sales_rep, pricer, clock):
+def test_read_responses_and_removal_events_show_the_sku(uow, deps, build, sales_rep, pricer, clock):
     group, white, red = _wines(build)
     standard = build.price_list()
     build.item(standard, white)
     build.item(standard, red)
-    read = price_lists.get_price_list(uow, sales_rep, standard.id)
-    assert [i.sku for i in messages.price_list_message(read).items] == ["WINE-RED", "WINE-WHITE"]
-    price_lists.remove_price_list_item(uow, pricer, price_list_id=standard.id,
-                                       product_id=red.id, unit="bottle", clock=clock)
+    read = price_lists.get_price_list(deps, sales_rep, standard.id)
+    skus = [i.sku for i in event_messages.price_list_message(read).items]
+    assert skus == ["WINE-RED", "WINE-WHITE"]
+    price_lists.remove_price_list_item(deps, pricer, price_list_id=standard.id,
+                                       product_id=red.id, unit="bottle")
     assert [i.sku for i in uow.emitted[-1][1].price_list.items] == ["WINE-WHITE"]
-    renamed = price_lists.update_price_list(uow, pricer, id=standard.id,
-                                            changes={"name": "Standard 2026"}, clock=clock)
-    assert [i.sku for i in messages.price_list_message(renamed).items] == ["WINE-WHITE"]
+    renamed = price_lists.update_price_list(deps, pricer, id=standard.id,
+                                            changes={"name": "Standard 2026"})
+    assert [i.sku for i in event_messages.price_list_message(renamed).items] == ["WINE-WHITE"]
     assert [i.sku for i in uow.emitted[-1][1].price_list.items] == ["WINE-WHITE"]
 
 
 def test_snapshots_keep_the_sku_and_read_items_written_without_it(build):
     group, white, red = _wines(build)
     standard = build.item(build.price_list(), white)
-    text = snapshots.dump_price_list(standard)
+    text = codec.dump_price_list(standard)
     assert json.loads(text)["items"][0][-1] == "WINE-WHITE"
-    assert snapshots.load_price_list(text).items == standard.items
+    assert codec.load_price_list(text).items == standard.items
     old = json.loads(text)
     old["items"] = [item[:6] for item in old["items"]]   # as stored before the SKU was
-    read = snapshots.load_price_list(json.dumps(old))
+    read = codec.load_price_list(json.dumps(old))
     (item,) = read.items.values()
     assert (item.product_id, item.sku, item.value) == (white.id, "", standard.items[
         item.key].value)
-    assert messages.price_list_message(read).items[0].sku == ""
+    assert event_messages.price_list_message(read).items[0].sku == ""

@@ -15,11 +15,10 @@ from crm_catalog.service_layer import price_lists
 D = dt.date
 
 
-def test_create_with_dates_and_scope(uow, pricer, clock):
+def test_create_with_dates_and_scope(uow, deps, pricer, clock):
     special = price_lists.create_price_list(
-        uow, pricer, name="ACME 2026", currency="eur", valid_from="2026-01-01",
-        valid_to="2026-12-31", scope_kind=ScopeKind.ACCOUNTS, scope_ids=[" acme ", "", "acme"],
-        clock=clock)
+        deps, pricer, name="ACME 2026", currency="eur", valid_from="2026-01-01",
+        valid_to="2026-12-31", scope_kind=ScopeKind.ACCOUNTS, scope_ids=[" acme ", "", "acme"])
     assert special.currency == "EUR" and special.scope.ids == frozenset({"acme"})
     assert special.is_valid_on(D(2026, 12, 31)) and not special.is_valid_on(D(2027, 1, 1))
     assert special.validity_problem(D(2027, 1, 1)) == \
@@ -36,62 +35,62 @@ def test_create_with_dates_and_scope(uow, pricer, clock):
     (dict(currency="XXX"), "not a supported ISO 4217"),
     (dict(valid_from="2026-05-01", valid_to="2026-04-30"), "before valid_from"),
     (dict(name=" "), "name is required")])
-def test_bad_price_lists(uow, pricer, fields, message):
+def test_bad_price_lists(deps, pricer, fields, message):
     values = dict(name="L", currency="EUR")
     values.update(fields)
     with pytest.raises(InvalidArgument, match=message):
-        price_lists.create_price_list(uow, pricer, **values)
+        price_lists.create_price_list(deps, pricer, **values)
 
 
-def test_update_header(uow, build, pricer, clock):
+def test_update_header(uow, deps, build, pricer, clock):
     standard = build.price_list()
     updated = price_lists.update_price_list(
-        uow, pricer, id=standard.id, expected_version=1, clock=clock,
+        deps, pricer, id=standard.id, expected_version=1,
         changes={"name": "Standard 2026", "valid_to": "2026-12-31",
                  "scope": (ScopeKind.SALES_LINES, ["wine-retail"])})
     assert (updated.name, updated.valid_to, updated.scope.kind) == \
         ("Standard 2026", D(2026, 12, 31), ScopeKind.SALES_LINES)
     assert list(uow.emitted[-1][1].changed_fields) == ["name", "valid_to", "scope"]
     with pytest.raises(InvalidArgument, match="cannot update currency"):
-        price_lists.update_price_list(uow, pricer, id=standard.id, changes={"currency": "USD"})
+        price_lists.update_price_list(deps, pricer, id=standard.id, changes={"currency": "USD"})
     with pytest.raises(InvalidArgument, match="before valid_from"):
-        price_lists.update_price_list(uow, pricer, id=standard.id,
+        price_lists.update_price_list(deps, pricer, id=standard.id,
                                       changes={"valid_from": "2027-01-01"})
 
 
-def test_items_are_set_replaced_and_removed(uow, build, pricer, clock):
+def test_items_are_set_replaced_and_removed(uow, deps, build, pricer, clock):
     group = build.bottles()
     wine = build.product(group)
     volume = build.discounts([{"low": "1", "high": "", "value": "5"}])
     standard = build.price_list()
     after = price_lists.set_price_list_item(
-        uow, pricer, price_list_id=standard.id, product_id=wine.id, unit="CASE",
+        deps, pricer, price_list_id=standard.id, product_id=wine.id, unit="CASE",
         method=PricingMethod.PERCENT_OF_LIST, value="90", rounding_mode=RoundingMode.UP,
         rounding_option=RoundingOption.ENDING, rounding_amount="0.99",
-        discount_list_id=volume.id, clock=clock)
+        discount_list_id=volume.id)
     item = after.item_for(wine.id, "case")
     assert (item.unit, item.value, item.discount_list_id) == ("case", Decimal(90), volume.id)
     event_item = uow.emitted[-1][1].price_list.items[0]
     assert (event_item.method, event_item.value, event_item.rounding.amount) == (2, "90", "0.99")
     replaced = price_lists.set_price_list_item(
-        uow, pricer, price_list_id=standard.id, product_id=wine.id, unit="case",
-        method=PricingMethod.CURRENCY_AMOUNT, value="250", clock=clock)
+        deps, pricer, price_list_id=standard.id, product_id=wine.id, unit="case",
+        method=PricingMethod.CURRENCY_AMOUNT, value="250")
     assert len(replaced.items) == 1
     assert replaced.item_for(wine.id, "case").method is PricingMethod.CURRENCY_AMOUNT
     emitted = len(uow.emitted)
     same = price_lists.set_price_list_item(
-        uow, pricer, price_list_id=standard.id, product_id=wine.id, unit="case",
-        method=PricingMethod.CURRENCY_AMOUNT, value="250.00", clock=clock)
+        deps, pricer, price_list_id=standard.id, product_id=wine.id, unit="case",
+        method=PricingMethod.CURRENCY_AMOUNT, value="250.00")
     assert same.version == replaced.version and len(uow.emitted) == emitted  # no change
-    removed = price_lists.remove_price_list_item(uow, pricer, price_list_id=standard.id,
-                                                 product_id=wine.id, unit="Case", clock=clock)
+    removed = price_lists.remove_price_list_item(deps, pricer, price_list_id=standard.id,
+                                                 product_id=wine.id, unit="Case")
     assert removed.items == {}
     with pytest.raises(NotFound, match="has no item for product"):
-        price_lists.remove_price_list_item(uow, pricer, price_list_id=standard.id,
-                                           product_id=wine.id, unit="case", clock=clock)
+        price_lists.remove_price_list_item(deps, pricer, price_list_id=standard.id,
+                                           product_id=wine.id, unit="case")
 
 
-def test_item_checks(uow, build, pricer, clock):
+def test_item_checks(deps, build, pricer, clock):
     group = build.bottles()
     wine = build.product(group)
     dollar_wine = build.product(group, sku="US-WINE", currency="USD")
@@ -101,9 +100,9 @@ def test_item_checks(uow, build, pricer, clock):
 
     def set_item(**overrides):
         values = dict(price_list_id=standard.id, product_id=wine.id, unit="bottle",
-                      method=PricingMethod.CURRENCY_AMOUNT, value="10", clock=clock)
+                      method=PricingMethod.CURRENCY_AMOUNT, value="10")
         values.update(overrides)
-        return price_lists.set_price_list_item(uow, pricer, **values)
+        return price_lists.set_price_list_item(deps, pricer, **values)
 
     with pytest.raises(InvalidArgument, match="unit 'crate' is not in unit group 'Bottles'"):
         set_item(unit="crate")
@@ -125,11 +124,11 @@ def test_item_checks(uow, build, pricer, clock):
         set_item(method=PricingMethod.MARGIN_CURRENT_COST, value="100")
 
 
-def test_list_filters(uow, build, sales_rep):
+def test_list_filters(deps, build, sales_rep):
     build.price_list("Standard EUR")
     build.price_list("Standard USD", currency="USD")
     build.price_list("Christmas", valid_from="2026-12-01", valid_to="2026-12-31")
-    names = lambda **f: [pl.name for pl in price_lists.list_price_lists(uow, sales_rep, **f).items]
+    names = lambda **f: [pl.name for pl in price_lists.list_price_lists(deps, sales_rep, **f).items]
     assert names() == ["Christmas", "Standard EUR", "Standard USD"]
     assert names(currency="usd") == ["Standard USD"]
     assert names(valid_on="2026-06-01", currency="EUR") == ["Standard EUR"]
@@ -137,9 +136,9 @@ def test_list_filters(uow, build, sales_rep):
         names(valid_on="June")
 
 
-def test_who_may_change_price_lists(uow, build, sales_rep, admin, marketer, pricer):
+def test_who_may_change_price_lists(deps, build, sales_rep, admin, marketer, pricer):
     standard = build.price_list()
     for caller in (sales_rep, admin, marketer):
         with pytest.raises(PermissionDenied, match="'pricing_manager' role"):
-            price_lists.update_price_list(uow, caller, id=standard.id, changes={"name": "X"})
-    assert price_lists.get_price_list(uow, pricer, standard.id).name == "Standard"
+            price_lists.update_price_list(deps, caller, id=standard.id, changes={"name": "X"})
+    assert price_lists.get_price_list(deps, pricer, standard.id).name == "Standard"

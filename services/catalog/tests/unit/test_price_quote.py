@@ -32,17 +32,17 @@ def catalog(build):
     return dict(group=group, wine=wine, volume=volume, standard=standard)
 
 
-def quote(uow, caller, clock, *lines, **context):
+def quote(deps, caller, clock, *lines, **context):
     context.setdefault("currency", "EUR")
-    return pricing.price_quote_lines(uow, caller, lines=list(lines), clock=clock, **context)
+    return pricing.price_quote_lines(deps, caller, lines=list(lines), **context)
 
 
 def line(unit, quantity, sku="WINE-RED", **extra):
     return LineInput(unit=unit, quantity=quantity, sku=sku, **extra)
 
 
-def test_worked_example_with_every_step_explained(uow, catalog, sales_rep, clock):
-    result = quote(uow, sales_rep, clock, line("case", "12"))
+def test_worked_example_with_every_step_explained(deps, catalog, sales_rep, clock):
+    result = quote(deps, sales_rep, clock, line("case", "12"))
     priced = result.lines[0]
     assert priced.error is None
     assert priced.list_price == Decimal("288.00")          # 12.00 x 24 bottles
@@ -67,18 +67,18 @@ def test_worked_example_with_every_step_explained(uow, catalog, sales_rep, clock
 # 10 cases: 5 % of 2599.90 = 129.995, rounded half up to 130.00
 @pytest.mark.parametrize("quantity, discount", [("9", "0.00"), ("10", "130.00"),
                                                 ("49", "636.98"), ("50", "1299.95")])
-def test_tier_boundaries_on_a_quote(uow, catalog, sales_rep, clock, quantity, discount):
-    priced = quote(uow, sales_rep, clock, line("case", quantity)).lines[0]
+def test_tier_boundaries_on_a_quote(deps, catalog, sales_rep, clock, quantity, discount):
+    priced = quote(deps, sales_rep, clock, line("case", quantity)).lines[0]
     assert priced.discount == Decimal(discount)
     assert priced.extended == priced.gross - priced.discount
 
 
-def test_unit_conversion_with_a_repeating_ratio(uow, build, sales_rep, clock, catalog):
+def test_unit_conversion_with_a_repeating_ratio(deps, build, sales_rep, clock, catalog):
     six_pack_wine = build.product(catalog["group"], sku="SIXER", list_price="10.00",
                                   default_unit="6-pack")
     build.item(catalog["standard"], six_pack_wine, unit="bottle",
                method=PricingMethod.PERCENT_OF_LIST, value="100")
-    priced = quote(uow, sales_rep, clock, line("bottle", "5", sku="SIXER")).lines[0]
+    priced = quote(deps, sales_rep, clock, line("bottle", "5", sku="SIXER")).lines[0]
     assert priced.list_price == Decimal("1.67")   # 10.00 / 6 = 1.666.., to the cent
     assert priced.unit_price == Decimal("1.67")
     assert priced.gross == Decimal("8.35")
@@ -93,10 +93,10 @@ def test_unit_conversion_with_a_repeating_ratio(uow, build, sales_rep, clock, ca
     (PricingMethod.MARGIN_STANDARD_COST, "30", "8.57"),    # 6.00 / 0.7 = 8.5714..
     (PricingMethod.PERCENT_OF_LIST, "33.333", "4.00"),     # 12.00 x 0.33333 = 3.99996
     (PricingMethod.CURRENCY_AMOUNT, "0", "0.00")])         # free of charge is allowed
-def test_each_method_on_a_quote(uow, build, catalog, sales_rep, clock, method, value,
+def test_each_method_on_a_quote(deps, build, catalog, sales_rep, clock, method, value,
                                 unit_price):
     build.item(catalog["standard"], catalog["wine"], unit="bottle", method=method, value=value)
-    priced = quote(uow, sales_rep, clock, line("bottle", "3")).lines[0]
+    priced = quote(deps, sales_rep, clock, line("bottle", "3")).lines[0]
     assert priced.unit_price == Decimal(unit_price)
     assert priced.gross == Decimal(unit_price) * 3
 
@@ -105,37 +105,37 @@ def test_each_method_on_a_quote(uow, build, catalog, sales_rep, clock, method, v
     ("JPY", "1234", "33", "407"),        # 407.22 -> 407 (no minor unit)
     ("KWD", "10.005", "50", "5.003"),    # 5.0025 -> 5.003 (three decimals, half up)
     ("EUR", "0.05", "50", "0.03")])      # 0.025 -> 0.03
-def test_currency_rounding(uow, build, catalog, sales_rep, clock, currency, list_price,
+def test_currency_rounding(deps, build, catalog, sales_rep, clock, currency, list_price,
                            percent, expected):
     product = build.product(catalog["group"], sku=f"P-{currency}", list_price=list_price,
                             currency=currency, standard_cost="1", current_cost="1")
     price_list = build.price_list(f"List {currency}", currency=currency)
     build.item(price_list, product, method=PricingMethod.PERCENT_OF_LIST, value=percent)
-    result = quote(uow, sales_rep, clock, line("bottle", "1", sku=f"P-{currency}"),
+    result = quote(deps, sales_rep, clock, line("bottle", "1", sku=f"P-{currency}"),
                    currency=currency)
     assert str(result.lines[0].unit_price) == expected
 
 
-def test_amount_discount_per_unit_is_capped_at_the_unit_price(uow, build, catalog, sales_rep,
+def test_amount_discount_per_unit_is_capped_at_the_unit_price(deps, build, catalog, sales_rep,
                                                              clock):
     big_off = build.discounts([{"low": "1", "high": "", "value": "20.00"}], name="20 off",
                               type=DiscountType.AMOUNT, currency="EUR")
     build.item(catalog["standard"], catalog["wine"], unit="bottle", value="11.50",
                discount_list_id=big_off.id)
-    priced = quote(uow, sales_rep, clock, line("bottle", "4")).lines[0]
+    priced = quote(deps, sales_rep, clock, line("bottle", "4")).lines[0]
     assert (priced.gross, priced.discount, priced.extended) == \
         (Decimal("46.00"), Decimal("46.00"), Decimal("0.00"))
     assert "capped at the unit price" in priced.explanation[-2]
 
 
-def test_every_line_error_is_reported_on_its_line(uow, build, catalog, sales_rep, clock,
+def test_every_line_error_is_reported_on_its_line(deps, build, catalog, sales_rep, clock,
                                                  manager):
     retired = build.product(catalog["group"], sku="OLD")
     build.item(catalog["standard"], retired)
-    products.retire_product(uow, manager, id=retired.id, clock=clock)
+    products.retire_product(deps, manager, id=retired.id)
     build.product(catalog["group"], sku="DRAFT", activate=False)
     build.product(catalog["group"], sku="NOPRICE")
-    result = quote(uow, sales_rep, clock,
+    result = quote(deps, sales_rep, clock,
                    line("case", "2"), line("case", "-1"), line("case", "1.5"),
                    line("case", "abc"), line("crate", "1"), line("bottle", "1", sku="GHOST"),
                    line("bottle", "1", sku="bad sku!"), line("bottle", "1", sku="OLD"),
@@ -161,51 +161,51 @@ def test_every_line_error_is_reported_on_its_line(uow, build, catalog, sales_rep
     assert result.totals.net == result.lines[0].extended and not result.complete
 
 
-def test_retired_product_stays_priced_on_existing_lines(uow, build, catalog, sales_rep, clock,
+def test_retired_product_stays_priced_on_existing_lines(deps, build, catalog, sales_rep, clock,
                                                        manager):
-    products.retire_product(uow, manager, id=catalog["wine"].id, clock=clock)
-    result = quote(uow, sales_rep, clock, line("bottle", "2", existing_line=True),
+    products.retire_product(deps, manager, id=catalog["wine"].id)
+    result = quote(deps, sales_rep, clock, line("bottle", "2", existing_line=True),
                    line("bottle", "2"))
     assert result.lines[0].error is None and result.lines[0].extended == Decimal("23.00")
     assert "already on the quote" in result.lines[0].explanation[1]
     assert result.lines[1].error.code is LineErrorCode.PRODUCT_NOT_SELLABLE
 
 
-def test_expired_price_list_and_currency_mismatch_are_line_errors(uow, build, catalog,
+def test_expired_price_list_and_currency_mismatch_are_line_errors(deps, build, catalog,
                                                                  sales_rep, clock, pricer):
     from crm_catalog.service_layer import price_lists
-    price_lists.update_price_list(uow, pricer, id=catalog["standard"].id, clock=clock,
+    price_lists.update_price_list(deps, pricer, id=catalog["standard"].id,
                                   changes={"valid_to": "2026-02-28"})
-    expired = quote(uow, sales_rep, clock, line("case", "1")).lines[0]
+    expired = quote(deps, sales_rep, clock, line("case", "1")).lines[0]
     assert expired.error.code is LineErrorCode.PRICE_LIST_NOT_VALID
     assert expired.error.message.endswith(
         "price list 'Standard' expired on 2026-02-28 (pricing date 2026-03-02)")
-    on_time = quote(uow, sales_rep, clock, line("case", "1"), pricing_date="2026-02-28")
+    on_time = quote(deps, sales_rep, clock, line("case", "1"), pricing_date="2026-02-28")
     assert on_time.lines[0].error is None
-    named = quote(uow, sales_rep, clock, line("case", "1"), price_list_id=catalog["standard"].id,
+    named = quote(deps, sales_rep, clock, line("case", "1"), price_list_id=catalog["standard"].id,
                   currency="")
     assert named.lines[0].error.code is LineErrorCode.PRICE_LIST_NOT_VALID
-    dollars = quote(uow, sales_rep, clock, line("case", "1"), currency="USD",
+    dollars = quote(deps, sales_rep, clock, line("case", "1"), currency="USD",
                     pricing_date="2026-02-01")
     assert dollars.lines[0].error.code is LineErrorCode.CURRENCY_MISMATCH
     assert "priced only in EUR, not in the quote's currency USD" in dollars.lines[0].error.message
-    mismatch = quote(uow, sales_rep, clock, line("case", "1"), currency="USD",
+    mismatch = quote(deps, sales_rep, clock, line("case", "1"), currency="USD",
                      price_list_id=catalog["standard"].id, pricing_date="2026-02-01")
     assert mismatch.lines[0].error.message == \
         "price list 'Standard' is in EUR, but the quote is in USD"
 
 
-def test_named_price_list(uow, build, catalog, sales_rep, clock):
+def test_named_price_list(deps, build, catalog, sales_rep, clock):
     other = build.price_list("Other")
-    named = quote(uow, sales_rep, clock, line("case", "1"), price_list_id=other.id, currency="")
+    named = quote(deps, sales_rep, clock, line("case", "1"), price_list_id=other.id, currency="")
     assert named.context.currency == "EUR"
     assert named.lines[0].error.code is LineErrorCode.NO_PRICE
     assert "it does not price WINE-RED at all" in named.lines[0].error.message
     build.item(other, catalog["wine"], unit="bottle", value="9.00")
-    partial = quote(uow, sales_rep, clock, line("case", "1"), price_list_id=other.id)
+    partial = quote(deps, sales_rep, clock, line("case", "1"), price_list_id=other.id)
     assert "(it prices WINE-RED in: bottle)" in partial.lines[0].error.message
     with pytest.raises(NotFound, match="no price list with id 'nope' existed"):
-        quote(uow, sales_rep, clock, line("case", "1"), price_list_id="nope")
+        quote(deps, sales_rep, clock, line("case", "1"), price_list_id="nope")
 
 
 @pytest.mark.parametrize("context, message", [
@@ -214,31 +214,31 @@ def test_named_price_list(uow, build, catalog, sales_rep, clock):
     (dict(pricing_date="01/03/2026"), "context.pricing_date '01/03/2026' is not a date"),
     (dict(as_of=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)), "is in the future"),
     (dict(as_of=dt.datetime(2026, 1, 1)), "must carry a time zone")])
-def test_bad_requests_are_refused_as_a_whole(uow, catalog, sales_rep, clock, context, message):
+def test_bad_requests_are_refused_as_a_whole(deps, catalog, sales_rep, clock, context, message):
     with pytest.raises(InvalidArgument, match=message):
-        quote(uow, sales_rep, clock, line("case", "1"), **context)
+        quote(deps, sales_rep, clock, line("case", "1"), **context)
 
 
-def test_line_count_limits(uow, catalog, sales_rep, clock):
+def test_line_count_limits(deps, catalog, sales_rep, clock):
     with pytest.raises(InvalidArgument, match="at least one line"):
-        quote(uow, sales_rep, clock)
+        quote(deps, sales_rep, clock)
     with pytest.raises(InvalidArgument, match="at most 1000 lines, got 1001"):
-        quote(uow, sales_rep, clock, *[line("case", "1")] * 1001)
+        quote(deps, sales_rep, clock, *[line("case", "1")] * 1001)
 
 
-def test_who_may_price(uow, catalog, clock, marketer, admin, deals_service, pricer):
+def test_who_may_price(deps, catalog, clock, marketer, admin, deals_service, pricer):
     for caller in (marketer, admin):
         with pytest.raises(PermissionDenied, match="sales and management departments"):
-            quote(uow, caller, clock, line("case", "1"))
+            quote(deps, caller, clock, line("case", "1"))
     for caller in (deals_service, pricer):
-        assert quote(uow, caller, clock, line("case", "1")).complete
+        assert quote(deps, caller, clock, line("case", "1")).complete
 
 
 @pytest.mark.parametrize("unit, quantity", [("bottle", "3"),    # no discount list on the item
                                             ("case", "1")])     # the list's 0 % tier
 def test_a_line_without_discount_shows_it_with_the_currency_minor_digits(
-        uow, catalog, sales_rep, clock, unit, quantity):
-    result = quote(uow, sales_rep, clock, line(unit, quantity))
+        deps, catalog, sales_rep, clock, unit, quantity):
+    result = quote(deps, sales_rep, clock, line(unit, quantity))
     priced = result.lines[0]
     assert priced.error is None
     assert str(priced.discount) == "0.00" and priced.discount_text == "0.00"
@@ -246,6 +246,6 @@ def test_a_line_without_discount_shows_it_with_the_currency_minor_digits(
     assert str(result.totals.discount) == "0.00"
 
 
-def test_an_empty_quote_totals_carry_the_currency_minor_digits(uow, catalog, sales_rep, clock):
-    totals = quote(uow, sales_rep, clock, line("case", "1", sku="NO-SUCH-SKU")).totals
+def test_an_empty_quote_totals_carry_the_currency_minor_digits(deps, catalog, sales_rep, clock):
+    totals = quote(deps, sales_rep, clock, line("case", "1", sku="NO-SUCH-SKU")).totals
     assert (str(totals.gross), str(totals.discount), str(totals.net)) == ("0.00", "0.00", "0.00")

@@ -6,8 +6,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_chassis.currencies import MINOR_UNITS
+from crm_chassis.wire.decimals import decimals_of
+
 from crm_catalog.domain.discounts import DiscountList, DiscountType
-from crm_catalog.domain.money import MINOR_UNITS, decimals_of
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.products import Product

@@ -23,8 +23,8 @@ def lists(build):
     return dict(wine=wine, beer=beer, default=default, retail=retail, acme=acme, build=build)
 
 
-def unit_price(uow, caller, clock, sku="WINE-RED", **context):
-    result = pricing.price_quote_lines(uow, caller, clock=clock, currency="EUR",
+def unit_price(deps, caller, clock, sku="WINE-RED", **context):
+    result = pricing.price_quote_lines(deps, caller, currency="EUR",
                                        lines=[LineInput(unit="bottle", quantity="1", sku=sku)],
                                        **context)
     line = result.lines[0]
@@ -39,42 +39,42 @@ def unit_price(uow, caller, clock, sku="WINE-RED", **context):
     ({"account_id": "acme"}, "ACME"),
     ({"account_id": "acme", "sales_line_id": "retail"}, "ACME"),
     ({"account_id": "other", "sales_line_id": "retail"}, "Retail line")])
-def test_scope_specificity(uow, lists, sales_rep, clock, context, expected):
-    assert unit_price(uow, sales_rep, clock, **context)[1] == expected
+def test_scope_specificity(deps, lists, sales_rep, clock, context, expected):
+    assert unit_price(deps, sales_rep, clock, **context)[1] == expected
 
 
-def test_a_specific_list_without_the_product_falls_through(uow, lists, sales_rep, clock):
-    price, name, _ = unit_price(uow, sales_rep, clock, sku="BEER", account_id="acme")
+def test_a_specific_list_without_the_product_falls_through(deps, lists, sales_rep, clock):
+    price, name, _ = unit_price(deps, sales_rep, clock, sku="BEER", account_id="acme")
     assert (price, name) == (Decimal("3.00"), "Standard")
 
 
-def test_the_explanation_names_the_lists_passed_over(uow, lists, sales_rep, clock):
-    _, _, why = unit_price(uow, sales_rep, clock, account_id="acme", sales_line_id="retail")
+def test_the_explanation_names_the_lists_passed_over(deps, lists, sales_rep, clock):
+    _, _, why = unit_price(deps, sales_rep, clock, account_id="acme", sales_line_id="retail")
     assert why.startswith("price list 'ACME' (version 2, account-specific, valid always .. "
                           "open end): the most specific")
     assert "preferred over 'Retail line' (sales-line" in why and "'Standard' (default" in why
 
 
-def test_a_seasonal_special_beats_the_open_ended_list_of_the_same_scope(uow, lists, sales_rep,
+def test_a_seasonal_special_beats_the_open_ended_list_of_the_same_scope(deps, lists, sales_rep,
                                                                        clock):
     build = lists["build"]
     christmas = build.price_list("Christmas", valid_from="2026-12-01", valid_to="2026-12-31")
     year = build.price_list("Year 2026", valid_from="2026-01-01", valid_to="2026-12-31")
     build.item(christmas, lists["wine"], value="7.00")
     build.item(year, lists["wine"], value="9.50")
-    assert unit_price(uow, sales_rep, clock, pricing_date="2026-12-24")[1] == "Christmas"
-    assert unit_price(uow, sales_rep, clock, pricing_date="2026-11-30")[1] == "Year 2026"
-    assert unit_price(uow, sales_rep, clock, pricing_date="2027-01-01")[1] == "Standard"
+    assert unit_price(deps, sales_rep, clock, pricing_date="2026-12-24")[1] == "Christmas"
+    assert unit_price(deps, sales_rep, clock, pricing_date="2026-11-30")[1] == "Year 2026"
+    assert unit_price(deps, sales_rep, clock, pricing_date="2027-01-01")[1] == "Standard"
     # scope still comes first: the key account keeps its own (open-ended) list at Christmas
-    assert unit_price(uow, sales_rep, clock, pricing_date="2026-12-24",
+    assert unit_price(deps, sales_rep, clock, pricing_date="2026-12-24",
                       account_id="acme")[1] == "ACME"
 
 
-def test_equal_candidates_are_decided_by_name_then_id(uow, lists, sales_rep, clock):
+def test_equal_candidates_are_decided_by_name_then_id(deps, lists, sales_rep, clock):
     build = lists["build"]
     twin = build.price_list("AAA duplicate")
     build.item(twin, lists["wine"], value="11.00")
-    assert unit_price(uow, sales_rep, clock)[1] == "AAA duplicate"
+    assert unit_price(deps, sales_rep, clock)[1] == "AAA duplicate"
 
 
 def test_preference_order_in_the_domain():
@@ -99,6 +99,6 @@ def test_preference_order_in_the_domain():
     assert ordered == ["lines", "April", "Q2", "from March", "open", "until June"]
 
 
-def test_a_named_list_is_used_whatever_its_scope(uow, lists, sales_rep, clock):
-    price, name, why = unit_price(uow, sales_rep, clock, price_list_id=lists["acme"].id)
+def test_a_named_list_is_used_whatever_its_scope(deps, lists, sales_rep, clock):
+    price, name, why = unit_price(deps, sales_rep, clock, price_list_id=lists["acme"].id)
     assert (price, name) == (Decimal("8.00"), "ACME") and why.endswith("named by the caller")

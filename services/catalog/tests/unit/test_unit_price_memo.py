@@ -1,5 +1,6 @@
 """PriceQuote's memo of unit prices: a remembered line prices and explains exactly like a fresh
 one, and any change of what it depends on (a new version) is a new key, never a stale hit."""
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -37,9 +38,9 @@ def wine(build):
     return wine
 
 
-def _quote(uow, caller, clock, memo, *lines):
-    return pricing.price_quote_lines(uow, caller, lines=list(lines), currency="EUR",
-                                     clock=clock, unit_prices=memo)
+def _quote(deps, caller, clock, memo, *lines):
+    return pricing.price_quote_lines(dataclasses.replace(deps, unit_prices=memo), caller,
+                                     lines=list(lines), currency="EUR")
 
 
 def _figures(result):
@@ -47,41 +48,40 @@ def _figures(result):
              l.extended, l.explanation) for l in result.lines]
 
 
-def test_a_remembered_unit_price_prices_and_explains_like_a_fresh_one(uow, sales_rep, clock,
+def test_a_remembered_unit_price_prices_and_explains_like_a_fresh_one(deps, sales_rep, clock,
                                                                        wine):
     lines = [LineInput(sku="WINE-RED", unit="case", quantity=str(q)) for q in (1, 12)] + \
             [LineInput(sku="WINE-RED", unit="bottle", quantity="3"),
              LineInput(sku="WINE-RED", unit="crate", quantity="1")]
-    fresh = _quote(uow, sales_rep, clock, None, *lines)
+    fresh = _quote(deps, sales_rep, clock, None, *lines)
     memo = Memo()
-    first = _quote(uow, sales_rep, clock, memo, *lines)
-    again = _quote(uow, sales_rep, clock, memo, *lines)
+    first = _quote(deps, sales_rep, clock, memo, *lines)
+    again = _quote(deps, sales_rep, clock, memo, *lines)
     assert _figures(first) == _figures(fresh) == _figures(again)
     assert len(memo.entries) == 2 and memo.hits == 1 + 3   # case twice in each quote, bottle
     assert again.lines[1].unit_price == Decimal("259.99") and again.lines[1].discount > 0
 
 
-def test_a_new_product_version_is_a_new_key(uow, manager, sales_rep, clock, wine):
+def test_a_new_product_version_is_a_new_key(deps, manager, sales_rep, clock, wine):
     memo = Memo()
     line = LineInput(sku="WINE-RED", unit="case", quantity="1")
-    before = _quote(uow, sales_rep, clock, memo, line)
-    products.update_product(uow, manager, id=wine.id, changes={"list_price": "20.00"},
-                            clock=clock)
-    after = _quote(uow, sales_rep, clock, memo, line)
+    before = _quote(deps, sales_rep, clock, memo, line)
+    products.update_product(deps, manager, id=wine.id, changes={"list_price": "20.00"})
+    after = _quote(deps, sales_rep, clock, memo, line)
     assert before.lines[0].list_price == 288 and after.lines[0].list_price == 480
     assert len(memo.entries) == 2 and memo.hits == 0
 
 
-def test_a_remembered_line_has_the_same_message_as_a_fresh_one(uow, manager, sales_rep, clock,
+def test_a_remembered_line_has_the_same_message_as_a_fresh_one(deps, manager, sales_rep, clock,
                                                                wine):
-    from crm_catalog.service_layer.quote_messages import price_quote_response
-    products.retire_product(uow, manager, id=wine.id, clock=clock)
+    from crm_catalog.adapters.grpc_mapping_pricing import price_quote_response
+    products.retire_product(deps, manager, id=wine.id)
     lines = [LineInput(sku="WINE-RED", unit=unit, quantity=str(q), existing_line=True)
              for unit, q in (("case", 1), ("case", 12), ("bottle", 3), ("case", 50))]
     lines.append(LineInput(sku="WINE-RED", unit="case", quantity="2"))  # new line: refused
     memo = Memo()
-    fresh = price_quote_response(_quote(uow, sales_rep, clock, None, *lines))
-    warm = [price_quote_response(_quote(uow, sales_rep, clock, memo, *lines)) for _ in range(2)]
+    fresh = price_quote_response(_quote(deps, sales_rep, clock, None, *lines))
+    warm = [price_quote_response(_quote(deps, sales_rep, clock, memo, *lines)) for _ in range(2)]
     assert memo.hits and list(fresh.lines) == list(warm[0].lines) == list(warm[1].lines)
     assert fresh.totals == warm[1].totals and fresh.totals.failed_lines == 1
     assert "already on the quote" in warm[1].lines[0].explanation[1]

@@ -64,13 +64,12 @@ def test_removal_rules():
 
 
 # ------------------------------------------------------------------ use cases
-def test_create_and_change_emit_events(uow, manager, clock):
-    group = unit_groups.create_unit_group(uow, manager, name="Bottles", base_unit="bottle",
-                                          clock=clock)
-    unit_groups.add_unit(uow, manager, unit_group_id=group.id, name="case", quantity="12",
-                         of_unit="bottle", clock=clock)
-    renamed = unit_groups.rename_unit_group(uow, manager, id=group.id, name="Wine bottles",
-                                            expected_version=2, clock=clock)
+def test_create_and_change_emit_events(uow, deps, manager, clock):
+    group = unit_groups.create_unit_group(deps, manager, name="Bottles", base_unit="bottle")
+    unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="case", quantity="12",
+                         of_unit="bottle")
+    renamed = unit_groups.rename_unit_group(deps, manager, id=group.id, name="Wine bottles",
+                                            expected_version=2)
     assert renamed.version == 3
     assert uow.emitted_types() == ["unit_group_changed"] * 3
     event = uow.emitted[-1][1]
@@ -81,62 +80,58 @@ def test_create_and_change_emit_events(uow, manager, clock):
     assert [u.base_quantity for u in event.unit_group.units] == ["1", "12"]
 
 
-def test_unchanged_rename_is_a_no_op(uow, manager, clock, build):
+def test_unchanged_rename_is_a_no_op(uow, deps, manager, clock, build):
     group = build.bottles()
     before = len(uow.emitted)
-    same = unit_groups.rename_unit_group(uow, manager, id=group.id, name="Bottles", clock=clock)
+    same = unit_groups.rename_unit_group(deps, manager, id=group.id, name="Bottles")
     assert same.version == group.version and len(uow.emitted) == before
 
 
-def test_stale_version_is_refused(uow, manager, clock, build):
+def test_stale_version_is_refused(deps, manager, clock, build):
     group = build.bottles()
     with pytest.raises(FailedPrecondition, match="at version 3, not 2"):
-        unit_groups.rename_unit_group(uow, manager, id=group.id, name="X", expected_version=2,
-                                      clock=clock)
+        unit_groups.rename_unit_group(deps, manager, id=group.id, name="X", expected_version=2)
 
 
-def test_unknown_group(uow, manager, sales_rep, clock):
+def test_unknown_group(deps, manager, sales_rep, clock):
     with pytest.raises(NotFound, match="no unit group with id 'nope'"):
-        unit_groups.get_unit_group(uow, sales_rep, "nope")
+        unit_groups.get_unit_group(deps, sales_rep, "nope")
     with pytest.raises(NotFound) as caught:
-        unit_groups.add_unit(uow, manager, unit_group_id="nope", name="x", quantity="1",
-                             of_unit="y", clock=clock)
+        unit_groups.add_unit(deps, manager, unit_group_id="nope", name="x", quantity="1",
+                             of_unit="y")
     assert caught.value.field == "unit_group_id"
 
 
-def test_a_unit_in_use_cannot_be_removed(uow, manager, clock, build):
+def test_a_unit_in_use_cannot_be_removed(deps, manager, clock, build):
     group = build.bottles()
     wine = build.product(group, default_unit="6-pack")
     with pytest.raises(FailedPrecondition, match="default unit of WINE-RED"):
-        unit_groups.remove_unit(uow, manager, unit_group_id=group.id, name="6-pack",
-                                clock=clock)
-    unit_groups.add_unit(uow, manager, unit_group_id=group.id, name="crate", quantity="12",
-                         of_unit="bottle", clock=clock)
+        unit_groups.remove_unit(deps, manager, unit_group_id=group.id, name="6-pack")
+    unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="crate", quantity="12",
+                         of_unit="bottle")
     build.item(build.price_list("Standard"), wine, unit="crate")
     with pytest.raises(FailedPrecondition, match="priced in price lists Standard"):
-        unit_groups.remove_unit(uow, manager, unit_group_id=group.id, name="CRATE",
-                                clock=clock)
-    after = unit_groups.remove_unit(uow, manager, unit_group_id=group.id, name="case",
-                                    clock=clock)
+        unit_groups.remove_unit(deps, manager, unit_group_id=group.id, name="CRATE")
+    after = unit_groups.remove_unit(deps, manager, unit_group_id=group.id, name="case")
     assert after.unit("case") is None
 
 
-def test_only_catalog_managers_change_unit_groups(uow, pricer, sales_rep, admin, deals_service):
+def test_only_catalog_managers_change_unit_groups(deps, pricer, sales_rep, admin, deals_service):
     for caller in (pricer, sales_rep, admin, deals_service):
         with pytest.raises(PermissionDenied, match="'catalog_manager' role"):
-            unit_groups.create_unit_group(uow, caller, name="x", base_unit="y")
+            unit_groups.create_unit_group(deps, caller, name="x", base_unit="y")
 
 
-def test_list_pages_by_name(uow, manager, sales_rep, clock):
+def test_list_pages_by_name(deps, manager, sales_rep, clock):
     for name in ("Weight", "bottles", "Length", "Area"):
-        unit_groups.create_unit_group(uow, manager, name=name, base_unit="u", clock=clock)
-    first = unit_groups.list_unit_groups(uow, sales_rep, page_size=3)
+        unit_groups.create_unit_group(deps, manager, name=name, base_unit="u")
+    first = unit_groups.list_unit_groups(deps, sales_rep, page_size=3)
     assert [g.name for g in first.items] == ["Area", "bottles", "Length"]
-    second = unit_groups.list_unit_groups(uow, sales_rep, page_size=3, cursor=first.next_cursor)
+    second = unit_groups.list_unit_groups(deps, sales_rep, page_size=3, cursor=first.next_cursor)
     assert [g.name for g in second.items] == ["Weight"] and second.next_cursor == ""
-    assert [g.name for g in unit_groups.list_unit_groups(uow, sales_rep, query="GTH").items] \
+    assert [g.name for g in unit_groups.list_unit_groups(deps, sales_rep, query="GTH").items] \
         == ["Length"]
     with pytest.raises(InvalidArgument, match="page_size must be 1..500"):
-        unit_groups.list_unit_groups(uow, sales_rep, page_size=501)
+        unit_groups.list_unit_groups(deps, sales_rep, page_size=501)
     with pytest.raises(InvalidArgument, match="not a cursor this service issued"):
-        unit_groups.list_unit_groups(uow, sales_rep, cursor="garbage!")
+        unit_groups.list_unit_groups(deps, sales_rep, cursor="garbage!")

@@ -1,21 +1,36 @@
-"""A priced quote as the PriceQuoteResponse of protos/crm/catalog/v1/pricing.proto.
-
-Kept beside the use case so the gRPC servicer only copies the request in and this message out,
-and so the mapping is unit-tested with the calculation it shows.
-"""
+"""PricingService's request -> the use case's arguments, and a priced quote -> the
+PriceQuoteResponse of protos/crm/catalog/v1/pricing.proto (unit-tested with the calculation it
+shows)."""
 from __future__ import annotations
+
+import datetime as dt
 
 from crm.catalog.v1 import pricing_pb2
 from crm.common.v1 import money_pb2
 
-from crm_catalog.domain.money import amount_text, format_decimal
+from crm_chassis.wire import enums, money
+from crm_chassis.wire.decimals import format_decimal
+
+from crm_catalog.domain.money import amount_text
 from crm_catalog.domain.quote import PricedLine
 from crm_catalog.domain.selection import LineErrorCode
-from crm_catalog.service_layer.messages import PRICING_METHOD, money, rounding_message
-from crm_catalog.service_layer.pricing import QuoteResult
+from crm_catalog.service_layer.event_messages import PRICING_METHOD, rounding_message
+from crm_catalog.service_layer.pricing import LineInput, QuoteResult
 
-LINE_ERROR_CODE = {code: pricing_pb2.LineErrorCode.Value(f"LINE_ERROR_CODE_{code.name}")
+LINE_ERROR_CODE = {code: enums.from_domain(pricing_pb2.LineErrorCode, code)
                    for code in LineErrorCode}
+
+
+def line_inputs(request: pricing_pb2.PriceQuoteRequest) -> list[LineInput]:
+    return [LineInput(unit=line.unit, quantity=line.quantity, product_id=line.product_id,
+                      sku=line.sku, existing_line=line.existing_line) for line in request.lines]
+
+
+def as_of(request: pricing_pb2.PriceQuoteRequest) -> dt.datetime | None:
+    """The instant the catalog is read as of; None for "now"."""
+    context = request.context
+    return (context.as_of.ToDatetime(tzinfo=dt.timezone.utc) if context.HasField("as_of")
+            else None)
 
 
 def _money(amount, currency: str) -> money_pb2.Money:
@@ -73,7 +88,8 @@ _DYNAMIC_FIELDS = ("index", "explanation", "quantity", "gross_amount", "discount
 def _built_line_message(line: PricedLine, currency: str) -> pricing_pb2.QuoteLineResult:
     """One line built with a single constructor call."""
     request, product = line.request, line.product
-    amount = _money if line.error is None else money  # an error line's zeros are not quantized
+    # An error line's zeros are not quantized: money.to_proto quantizes them.
+    amount = _money if line.error is None else money.to_proto
     fields = dict(
         index=line.index, explanation=line.explanation, discount_tier_index=-1,
         product_id=product.id if product else request.product_id,
@@ -110,9 +126,9 @@ def price_quote_response(result: QuoteResult) -> pricing_pb2.PriceQuoteResponse:
         currency=context.currency)
     for line in result.lines:
         add_line(response.lines, line, context.currency)
-    response.totals.gross_amount.CopyFrom(money(totals.gross, context.currency))
-    response.totals.discount.CopyFrom(money(totals.discount, context.currency))
-    response.totals.net_amount.CopyFrom(money(totals.net, context.currency))
+    response.totals.gross_amount.CopyFrom(money.to_proto(totals.gross, context.currency))
+    response.totals.discount.CopyFrom(money.to_proto(totals.discount, context.currency))
+    response.totals.net_amount.CopyFrom(money.to_proto(totals.net, context.currency))
     response.totals.priced_lines = totals.priced_lines
     response.totals.failed_lines = totals.failed_lines
     response.as_of.FromDatetime(context.as_of)

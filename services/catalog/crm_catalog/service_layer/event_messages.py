@@ -1,46 +1,52 @@
-"""Domain aggregates as the protobuf messages of protos/crm/catalog/v1.
+"""The catalog's events, and the aggregates as the protobuf messages of protos/crm/catalog/v1.
 
-Used for the events (state-carried: each event holds the whole aggregate) and reused by the gRPC
-servicers for responses, so an event and a Get answer always show the same thing.
+Events are state-carried: each holds the whole aggregate after the change, and is emitted
+through the unit of work (so through the outbox, in the same transaction as the change). The
+aggregate messages are reused by the gRPC responses (adapters/grpc_mapping.py), so an event and
+a Get answer always show the same thing.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import Sequence
 
 from crm.catalog.v1 import (discount_lists_pb2, events_pb2, price_lists_pb2, products_pb2,
                             units_pb2)
-from crm.common.v1 import money_pb2
+
+from crm_chassis.caller import Caller
+from crm_chassis.wire import enums, money
+from crm_chassis.wire.decimals import format_decimal
 
 from crm_catalog.domain.discounts import DiscountList, DiscountType
-from crm_catalog.domain.money import format_amount, format_decimal
 from crm_catalog.domain.price_lists import PriceList, PriceListItem, ScopeKind
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.products import Product, ProductStatus
 from crm_catalog.domain.rounding import RoundingMode, RoundingOption, RoundingPolicy
 from crm_catalog.domain.units import UnitGroup
+from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
 
-PRODUCT_STATUS = {ProductStatus.DRAFT: products_pb2.PRODUCT_STATUS_DRAFT,
-                  ProductStatus.ACTIVE: products_pb2.PRODUCT_STATUS_ACTIVE,
-                  ProductStatus.RETIRED: products_pb2.PRODUCT_STATUS_RETIRED}
-DISCOUNT_TYPE = {DiscountType.AMOUNT: discount_lists_pb2.DISCOUNT_TYPE_AMOUNT,
-                 DiscountType.PERCENTAGE: discount_lists_pb2.DISCOUNT_TYPE_PERCENTAGE}
-PRICING_METHOD = {method: price_lists_pb2.PricingMethod.Value(f"PRICING_METHOD_{method.name}")
+UNIT_GROUP_CHANGED = "unit_group_changed"
+PRODUCT_CHANGED = "product_changed"
+PRICE_LIST_CHANGED = "price_list_changed"
+DISCOUNT_LIST_CHANGED = "discount_list_changed"
+
+# Domain enum -> proto number, by name (crm_chassis.wire.enums); computed once, read per line.
+PRODUCT_STATUS = {status: enums.from_domain(products_pb2.ProductStatus, status)
+                  for status in ProductStatus}
+DISCOUNT_TYPE = {kind: enums.from_domain(discount_lists_pb2.DiscountType, kind)
+                 for kind in DiscountType}
+PRICING_METHOD = {method: enums.from_domain(price_lists_pb2.PricingMethod, method)
                   for method in PricingMethod}
-ROUNDING_MODE = {mode: price_lists_pb2.RoundingMode.Value(f"ROUNDING_MODE_{mode.name}")
+ROUNDING_MODE = {mode: enums.from_domain(price_lists_pb2.RoundingMode, mode)
                  for mode in RoundingMode}
-ROUNDING_OPTION = {option: price_lists_pb2.RoundingOption.Value(f"ROUNDING_OPTION_{option.name}")
+ROUNDING_OPTION = {option: enums.from_domain(price_lists_pb2.RoundingOption, option)
                    for option in RoundingOption}
-SCOPE_KIND = {kind: price_lists_pb2.ScopeKind.Value(f"SCOPE_KIND_{kind.name}")
-              for kind in ScopeKind}
+SCOPE_KIND = {kind: enums.from_domain(price_lists_pb2.ScopeKind, kind) for kind in ScopeKind}
 CREATED, UPDATED = events_pb2.CHANGE_KIND_CREATED, events_pb2.CHANGE_KIND_UPDATED
 
 
 def _date(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def money(amount, currency: str) -> money_pb2.Money:
-    return money_pb2.Money(amount=format_amount(amount, currency), currency=currency)
 
 
 def unit_group_message(group: UnitGroup) -> units_pb2.UnitGroup:
@@ -59,9 +65,9 @@ def product_message(product: Product) -> products_pb2.Product:
         id=product.id, sku=product.sku, name=product.name, description=product.description,
         family=product.family, unit_group_id=product.unit_group_id,
         default_unit=product.default_unit,
-        list_price=money(product.list_price, product.currency),
-        standard_cost=money(product.standard_cost, product.currency),
-        current_cost=money(product.current_cost, product.currency),
+        list_price=money.to_proto(product.list_price, product.currency),
+        standard_cost=money.to_proto(product.standard_cost, product.currency),
+        current_cost=money.to_proto(product.current_cost, product.currency),
         quantity_decimals=product.quantity_decimals, status=PRODUCT_STATUS[product.status],
         valid_from=_date(product.valid_from), valid_to=_date(product.valid_to),
         version=product.version)
@@ -119,11 +125,39 @@ def discount_list_message(discount_list: DiscountList) -> discount_lists_pb2.Dis
     return message
 
 
-# Reverse maps for the servicers: proto enum value -> domain enum (UNSPECIFIED -> None, which the
-# use cases refuse with a clear message where a value is required).
-PRICING_METHOD_FROM_PROTO = {value: method for method, value in PRICING_METHOD.items()}
-ROUNDING_MODE_FROM_PROTO = {value: mode for mode, value in ROUNDING_MODE.items()}
-ROUNDING_OPTION_FROM_PROTO = {value: option for option, value in ROUNDING_OPTION.items()}
-SCOPE_KIND_FROM_PROTO = {value: kind for kind, value in SCOPE_KIND.items()}
-DISCOUNT_TYPE_FROM_PROTO = {value: kind for kind, value in DISCOUNT_TYPE.items()}
-PRODUCT_STATUS_FROM_PROTO = {value: status for status, value in PRODUCT_STATUS.items()}
+# ---------------------------------------------------------------------------- events
+def _change(created: bool) -> int:
+    return int(CREATED if created else UPDATED)
+
+
+def unit_group_changed(uow: CatalogUnitOfWork, group: UnitGroup, caller: Caller, *,
+                       created: bool = False, fields: Sequence[str] = ()) -> None:
+    event = events_pb2.UnitGroupChanged(change=_change(created), changed_fields=list(fields),
+                                        unit_group=unit_group_message(group))
+    uow.emit(UNIT_GROUP_CHANGED, event, aggregate_type="unit_group", aggregate_id=group.id,
+             aggregate_version=group.version, actor=caller.actor)
+
+
+def product_changed(uow: CatalogUnitOfWork, product: Product, caller: Caller, *,
+                    created: bool = False, fields: Sequence[str] = ()) -> None:
+    event = events_pb2.ProductChanged(change=_change(created), changed_fields=list(fields),
+                                      product=product_message(product))
+    uow.emit(PRODUCT_CHANGED, event, aggregate_type="product", aggregate_id=product.id,
+             aggregate_version=product.version, actor=caller.actor)
+
+
+def price_list_changed(uow: CatalogUnitOfWork, price_list: PriceList, caller: Caller, *,
+                       created: bool = False, fields: Sequence[str] = ()) -> None:
+    event = events_pb2.PriceListChanged(change=_change(created), changed_fields=list(fields),
+                                        price_list=price_list_message(price_list))
+    uow.emit(PRICE_LIST_CHANGED, event, aggregate_type="price_list", aggregate_id=price_list.id,
+             aggregate_version=price_list.version, actor=caller.actor)
+
+
+def discount_list_changed(uow: CatalogUnitOfWork, discount_list: DiscountList, caller: Caller,
+                          *, created: bool = False, fields: Sequence[str] = ()) -> None:
+    event = events_pb2.DiscountListChanged(change=_change(created), changed_fields=list(fields),
+                                           discount_list=discount_list_message(discount_list))
+    uow.emit(DISCOUNT_LIST_CHANGED, event, aggregate_type="discount_list",
+             aggregate_id=discount_list.id, aggregate_version=discount_list.version,
+             actor=caller.actor)
