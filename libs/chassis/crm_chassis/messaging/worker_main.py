@@ -17,7 +17,7 @@ hang a stop.
 import warnings
 
 # eventlet warns it is in maintenance mode on import; nameko 2.14 needs it, a decision recorded in
-# ARCHITECTURE.md (the gRPC api runs without it). Keep the banner out of every worker's log.
+# docs/design-notes.md (the gRPC api runs without it). Keep the banner out of every worker's log.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated", category=DeprecationWarning)
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
