@@ -24,7 +24,7 @@ import json
 from google.protobuf.message import Message
 from sqlalchemy import insert, select
 
-from crm.deals.v1 import events_pb2 as ev
+from crm.deals.v1 import events_pb2
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 
@@ -32,15 +32,16 @@ from crm_deals.adapters import metrics, orm
 from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.service_layer import deliveries
 
 log = get_logger("crm_deals.automations")
 
 COMMANDS: dict[str, tuple[str, type[Message]]] = {
-    "automation_notification_requested": (auto.NOTIFY, ev.AutomationNotificationRequested),
-    "automation_email_requested": (auto.EMAIL, ev.AutomationEmailRequested),
-    "automation_webhook_requested": (auto.WEBHOOK, ev.AutomationWebhookRequested),
+    "automation_notification_requested": (automation.NOTIFY,
+                                          events_pb2.AutomationNotificationRequested),
+    "automation_email_requested": (automation.EMAIL, events_pb2.AutomationEmailRequested),
+    "automation_webhook_requested": (automation.WEBHOOK, events_pb2.AutomationWebhookRequested),
 }
 
 
@@ -105,14 +106,14 @@ class AutomationDelivery:
             uow.commit()
 
     def _send(self, kind: str, command: Message) -> None:
-        if kind == auto.EMAIL:
+        if kind == automation.EMAIL:
             self._email(command)
-        elif kind == auto.WEBHOOK:
+        elif kind == automation.WEBHOOK:
             self._webhook(command)
         else:
             self._notify(command)
 
-    def _email(self, command: ev.AutomationEmailRequested) -> None:
+    def _email(self, command: events_pb2.AutomationEmailRequested) -> None:
         with self.deps.uow() as uow:
             known = addresses_of(uow.session, list(command.recipient_user_ids))
         missing = sorted(set(command.recipient_user_ids) - known.keys())
@@ -124,7 +125,7 @@ class AutomationDelivery:
         self.mailer.send(recipients=[known[u] for u in sorted(known)], subject=command.subject,
                          body=command.body, idempotency_key=command.cause.idempotency_key)
 
-    def _webhook(self, command: ev.AutomationWebhookRequested) -> None:
+    def _webhook(self, command: events_pb2.AutomationWebhookRequested) -> None:
         try:
             with self.deps.uow() as uow:
                 rule = uow.automation_rules.get(command.cause.rule_id)
@@ -143,7 +144,7 @@ class AutomationDelivery:
                            idempotency_key=command.cause.idempotency_key,
                            timestamp=int(self.deps.ports.now().timestamp()))
 
-    def _notify(self, command: ev.AutomationNotificationRequested) -> None:
+    def _notify(self, command: events_pb2.AutomationNotificationRequested) -> None:
         """In-app notifications: one row per recipient (idempotent by key and user)."""
         t = orm.notifications
         key = command.cause.idempotency_key

@@ -1,8 +1,10 @@
-"""Protobuf requests -> use-case arguments, shared by the deals servicers (no rules here).
+"""gRPC translation of the deals servicers (no rules here): requests -> use-case arguments, and
+domain -> responses.
 
-Responses are built with :mod:`crm_deals.service_layer.snapshots` (the same messages events
-carry). Everything a person can get wrong in a request (a date, an amount, a cursor, an update
-mask) becomes an InvalidArgument naming the request field.
+Everything a person can get wrong in a request (a date, an amount, a cursor, an update mask)
+becomes an InvalidArgument naming the request field. A response's records are the messages
+deals' events carry (built once, in :mod:`crm_deals.service_layer.event_messages`, and offered
+here under the same names), so an API read and an event never disagree.
 """
 from __future__ import annotations
 
@@ -13,13 +15,16 @@ from dataclasses import dataclass
 from typing import Callable
 
 from crm.common.v1 import pagination_pb2
-from crm.deals.v1 import resources_pb2 as pb
+from crm.deals.v1 import resources_pb2
 from crm_chassis.auth import current_principal
 from crm_chassis.errors import InvalidArgument
 
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest, parse_quantity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
+from crm_deals.service_layer.event_messages import (  # noqa: F401 - the records of responses
+    account, activity, automation_rule, contact, deal, history_entry, invoice, order, pipeline,
+    quote, stage)
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.repositories import Page, PageQuery
@@ -56,10 +61,18 @@ def _reverse(mapping: dict) -> dict:
     return {value: key for key, value in mapping.items()}
 
 
-RELATIONSHIP_FROM_PROTO = {pb.RELATIONSHIP_UNSPECIFIED: "", **_reverse(snap.RELATIONSHIPS)}
-DEAL_STATUS_FROM_PROTO = {pb.DEAL_STATUS_UNSPECIFIED: "", **_reverse(snap.DEAL_STATUSES)}
-ACTIVITY_KIND_FROM_PROTO = {pb.ACTIVITY_KIND_UNSPECIFIED: "", **_reverse(snap.ACTIVITY_KINDS)}
-FORECAST_FROM_PROTO = {pb.FORECAST_CATEGORY_UNSPECIFIED: "", **_reverse(snap.FORECASTS)}
+RELATIONSHIP_FROM_PROTO = {resources_pb2.RELATIONSHIP_UNSPECIFIED: "",
+                           **_reverse(event_messages.RELATIONSHIPS)}
+DEAL_STATUS_FROM_PROTO = {resources_pb2.DEAL_STATUS_UNSPECIFIED: "",
+                          **_reverse(event_messages.DEAL_STATUSES)}
+ACTIVITY_KIND_FROM_PROTO = {resources_pb2.ACTIVITY_KIND_UNSPECIFIED: "",
+                            **_reverse(event_messages.ACTIVITY_KINDS)}
+FORECAST_FROM_PROTO = {resources_pb2.FORECAST_CATEGORY_UNSPECIFIED: "",
+                       **_reverse(event_messages.FORECASTS)}
+TRIGGER_FROM_PROTO = {resources_pb2.AUTOMATION_TRIGGER_UNSPECIFIED: "",
+                      **_reverse(event_messages.TRIGGERS)}
+ACTION_FROM_PROTO = {resources_pb2.AUTOMATION_ACTION_KIND_UNSPECIFIED: "",
+                     **_reverse(event_messages.ACTION_KINDS)}
 
 
 def enum_value(mapping: dict, value: int, field: str) -> str:
@@ -159,4 +172,18 @@ def stage_specs(stages) -> list[dict]:
 
 def money_list(amounts: dict[str, Money]) -> list:
     """Per-currency sums, in currency order (stable output)."""
-    return [snap.money(amounts[currency]) for currency in sorted(amounts)]
+    return [event_messages.money(amounts[currency]) for currency in sorted(amounts)]
+
+
+def withheld_deal(deal_id: str, team_id: str) -> resources_pb2.Opportunity:
+    """A deal the caller moved out of their sight: that it is now in ``team_id``, nothing else."""
+    return resources_pb2.Opportunity(id=deal_id, team_id=team_id, withheld=True)
+
+
+def pipeline_version(v) -> resources_pb2.Pipeline:
+    """A kept PipelineVersion in the Pipeline message (updated_at = when it became current)."""
+    message = event_messages.set_fields(
+        resources_pb2.Pipeline(), id=v.pipeline_id, sales_line_id=v.sales_line_id, name=v.name,
+        updated_at=event_messages.ts(v.created_at), version=v.version)
+    message.stages.extend(stage(s) for s in v.stages)
+    return message

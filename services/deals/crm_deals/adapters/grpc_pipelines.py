@@ -2,26 +2,16 @@
 from __future__ import annotations
 
 from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc
-from crm.deals.v1 import resources_pb2 as pb
 from crm_chassis.errors import InvalidArgument
 
-from crm_deals.adapters import grpc_mapping as m
-from crm_deals.domain import automation as auto
+from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import automations, deliveries, pipelines
-from crm_deals.service_layer import snapshots as snap
 
-TRIGGER_FROM_PROTO = {pb.AUTOMATION_TRIGGER_UNSPECIFIED: "",
-                      **{getattr(pb, f"AUTOMATION_TRIGGER_{t.upper()}"): t for t in auto.TRIGGERS}}
-ACTION_FROM_PROTO = {pb.AUTOMATION_ACTION_KIND_UNSPECIFIED: "",
-                     **{getattr(pb, f"AUTOMATION_ACTION_KIND_{k.upper()}"): k
-                        for k in auto.ACTION_KINDS}}
-
-
-class PipelineServicer(m.UseCases, pipelines_pb2_grpc.PipelineServiceServicer):
+class PipelineServicer(grpc_mapping.UseCases, pipelines_pb2_grpc.PipelineServiceServicer):
     def CreatePipeline(self, request, context):
-        return snap.pipeline(self.run(pipelines.create_pipeline,
+        return grpc_mapping.pipeline(self.run(pipelines.create_pipeline,
                                       sales_line_id=request.sales_line_id, name=request.name,
-                                      stages=m.stage_specs(request.stages)))
+                                      stages=grpc_mapping.stage_specs(request.stages)))
 
     def GetPipeline(self, request, context):
         which = request.WhichOneof("key")
@@ -32,41 +22,43 @@ class PipelineServicer(m.UseCases, pipelines_pb2_grpc.PipelineServiceServicer):
         pipeline = self.run(pipelines.get_pipeline, pipeline_id=request.id,
                             sales_line_id=request.sales_line_id)
         if not request.version or request.version == pipeline.version:
-            return snap.pipeline(pipeline)
-        return snap.pipeline_version(self.run(pipelines.get_pipeline_version, pipeline.id,
+            return grpc_mapping.pipeline(pipeline)
+        return grpc_mapping.pipeline_version(self.run(pipelines.get_pipeline_version, pipeline.id,
                                               request.version))
 
     def ListPipelines(self, request, context):
         return pipelines_pb2.ListPipelinesResponse(
-            pipelines=[snap.pipeline(p) for p in self.run(pipelines.list_pipelines)])
+            pipelines=[grpc_mapping.pipeline(p) for p in self.run(pipelines.list_pipelines)])
 
     def RevisePipeline(self, request, context):
-        return snap.pipeline(self.run(
+        return grpc_mapping.pipeline(self.run(
             pipelines.revise_pipeline, pipeline_id=request.id,
-            stages=m.stage_specs(request.stages), moves=dict(request.moves),
+            stages=grpc_mapping.stage_specs(request.stages), moves=dict(request.moves),
             name=request.name or None, expected_version=request.expected_version))
 
 
-class AutomationServicer(m.UseCases, pipelines_pb2_grpc.AutomationServiceServicer):
+class AutomationServicer(grpc_mapping.UseCases, pipelines_pb2_grpc.AutomationServiceServicer):
     def CreateAutomationRule(self, request, context):
         rule = request.rule
-        actions = [{"kind": m.enum_value(ACTION_FROM_PROTO, a.kind, f"rule.actions[{i}].kind"),
+        actions = [{"kind": grpc_mapping.enum_value(grpc_mapping.ACTION_FROM_PROTO, a.kind,
+                                                    f"rule.actions[{i}].kind"),
                     "recipients": tuple(a.recipients), "subject": a.subject, "body": a.body,
                     "url": a.url} for i, a in enumerate(rule.actions)]
-        return automations.rule_message(self.run(
+        return grpc_mapping.automation_rule(self.run(
             automations.create_rule, pipeline_id=request.pipeline_id, name=rule.name,
-            trigger=m.enum_value(TRIGGER_FROM_PROTO, rule.trigger, "rule.trigger"),
+            trigger=grpc_mapping.enum_value(grpc_mapping.TRIGGER_FROM_PROTO, rule.trigger,
+                                            "rule.trigger"),
             actions=actions, team_ids=list(rule.team_ids), stage_key=rule.stage_key,
             stalled_after_days=rule.stalled_after_days, webhook_secret=request.webhook_secret,
             include_personal_data=rule.include_personal_data))
 
     def SetAutomationRuleEnabled(self, request, context):
-        return automations.rule_message(self.run(automations.set_rule_enabled, request.id,
+        return grpc_mapping.automation_rule(self.run(automations.set_rule_enabled, request.id,
                                                  request.enabled))
 
     def ListAutomationRules(self, request, context):
         return pipelines_pb2.ListAutomationRulesResponse(rules=[
-            automations.rule_message(r)
+            grpc_mapping.automation_rule(r)
             for r in self.run(automations.list_rules, request.pipeline_id)])
 
     def ListAutomationDeliveries(self, request, context):

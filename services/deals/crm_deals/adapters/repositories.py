@@ -24,7 +24,11 @@ from crm_deals.domain.billing import Invoice, Order
 from crm_deals.domain.opportunities import OPEN, Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
-from crm_deals.service_layer import repositories as r
+from crm_deals.service_layer.repositories import (AccountFilter, AccountRepository,
+                                                  ActivityRepository, AutomationRuleRepository,
+                                                  ContactRepository, DealFilter, InvoiceRepository,
+                                                  OpportunityRepository, OrderRepository, Page,
+                                                  PageQuery, PipelineRepository, QuoteRepository)
 
 _KEY_SEPARATOR = "|"
 
@@ -111,7 +115,7 @@ class SqlRecordRepository:
                 f"longer at version {expected}); read it again and repeat your change")
         self._read_versions[record.id] = record.version
 
-    def _page(self, where: list, page: r.PageQuery) -> r.Page:
+    def _page(self, where: list, page: PageQuery) -> Page:
         c = self.table.c
         if page.after_key:
             at, record_id = decode_key(page.after_key)
@@ -119,7 +123,7 @@ class SqlRecordRepository:
         items = self._select(*where, order_by=(c.created_at, c.id), limit=page.limit + 1)
         more = len(items) > page.limit
         items = items[:page.limit]
-        return r.Page(items, encode_key(items[-1].created_at, items[-1].id) if more else "")
+        return Page(items, encode_key(items[-1].created_at, items[-1].id) if more else "")
 
 
 def _contains(column, text: str):
@@ -128,14 +132,14 @@ def _contains(column, text: str):
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-class SqlAccountRepository(SqlRecordRepository, r.AccountRepository):
+class SqlAccountRepository(SqlRecordRepository, AccountRepository):
     table, record_cls = orm.accounts, Account
 
     def columns(self, a: Account) -> dict:
         return dict(team_id=a.team_id, owner_user_id=a.owner_user_id,
                     relationship=a.relationship, name=a.name, last_won_at=a.last_won_at)
 
-    def list(self, team_ids, filter: r.AccountFilter, page) -> r.Page[Account]:
+    def list(self, team_ids, filter: AccountFilter, page) -> Page[Account]:
         c = self.table.c
         where = [c.team_id.in_(sorted(team_ids))]
         if filter.relationship:
@@ -152,7 +156,7 @@ class SqlAccountRepository(SqlRecordRepository, r.AccountRepository):
                             order_by=(c.last_won_at, c.id), limit=limit)
 
 
-class SqlContactRepository(SqlRecordRepository, r.ContactRepository):
+class SqlContactRepository(SqlRecordRepository, ContactRepository):
     table, record_cls = orm.contacts, Contact
 
     def columns(self, x: Contact) -> dict:
@@ -171,7 +175,7 @@ class SqlContactRepository(SqlRecordRepository, r.ContactRepository):
         return self._page(where, page)
 
 
-class SqlPipelineRepository(SqlRecordRepository, r.PipelineRepository):
+class SqlPipelineRepository(SqlRecordRepository, PipelineRepository):
     table, record_cls = orm.pipelines, Pipeline
 
     def columns(self, p: Pipeline) -> dict:
@@ -197,7 +201,7 @@ class SqlPipelineRepository(SqlRecordRepository, r.PipelineRepository):
         return records.loads(PipelineVersion, body) if body is not None else None
 
 
-class SqlOpportunityRepository(SqlRecordRepository, r.OpportunityRepository):
+class SqlOpportunityRepository(SqlRecordRepository, OpportunityRepository):
     table, record_cls = orm.opportunities, Opportunity
 
     def columns(self, d: Opportunity) -> dict:
@@ -205,7 +209,7 @@ class SqlOpportunityRepository(SqlRecordRepository, r.OpportunityRepository):
                     pipeline_id=d.pipeline_id, stage_key=d.stage_key, status=d.status,
                     owner_user_id=d.owner_user_id)
 
-    def list(self, team_ids, f: r.DealFilter, page):
+    def list(self, team_ids, f: DealFilter, page):
         c = self.table.c
         where = [c.team_id.in_(sorted(team_ids))]
         for column, wanted in ((c.status, f.status), (c.sales_line_id, f.sales_line_id),
@@ -236,11 +240,11 @@ class SqlOpportunityRepository(SqlRecordRepository, r.OpportunityRepository):
         return self._having("account_id", account_id)
 
     def all_open(self, after_key, limit):
-        return self._page([self.table.c.status == OPEN], r.PageQuery(limit=limit,
+        return self._page([self.table.c.status == OPEN], PageQuery(limit=limit,
                                                                      after_key=after_key))
 
 
-class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
+class SqlActivityRepository(SqlRecordRepository, ActivityRepository):
     table, record_cls = orm.activities, Activity
 
     def columns(self, a: Activity) -> dict:
@@ -254,7 +258,7 @@ class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
 
     def timeline(self, targets, kinds, page):
         if not targets:
-            return r.Page([], "")
+            return Page([], "")
         c = self.table.c
         where = [self._on(targets)]
         if kinds:
@@ -266,7 +270,7 @@ class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
                              limit=page.limit + 1)
         more = len(items) > page.limit
         items = items[:page.limit]
-        return r.Page(items, encode_key(items[-1].occurred_at, items[-1].id) if more else "")
+        return Page(items, encode_key(items[-1].occurred_at, items[-1].id) if more else "")
 
     def on_targets(self, targets):
         if not targets:
@@ -280,7 +284,7 @@ class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
             c.target_type == target_type, c.target_id == target_id)).scalar()
 
 
-class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepository):
+class SqlAutomationRuleRepository(SqlRecordRepository, AutomationRuleRepository):
     """Webhook secrets are sealed in the document when a key is configured (secret_box.py)."""
 
     table, record_cls = orm.automation_rules, AutomationRule
@@ -307,7 +311,7 @@ class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepositor
         return self._having("pipeline_id", pipeline_id)
 
 
-class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
+class SqlQuoteRepository(SqlRecordRepository, QuoteRepository):
     table, record_cls = orm.quotes, Quote
 
     def columns(self, q: Quote) -> dict:
@@ -317,7 +321,7 @@ class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
         return self._having("opportunity_id", opportunity_id)
 
 
-class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
+class SqlOrderRepository(SqlRecordRepository, OrderRepository):
     table, record_cls = orm.orders, Order
 
     def columns(self, o: Order) -> dict:
@@ -332,7 +336,7 @@ class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
         return self._having("opportunity_id", opportunity_id)
 
 
-class SqlInvoiceRepository(SqlRecordRepository, r.InvoiceRepository):
+class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
     table, record_cls = orm.invoices, Invoice
 
     def columns(self, i: Invoice) -> dict:

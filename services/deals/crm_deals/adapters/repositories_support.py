@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import InvalidArgument
 
 from crm_deals.adapters import orm, records
-from crm_deals.domain.common import HistoryEntry
+from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.deliveries import PENDING, Delivery
-from crm_deals.service_layer import repositories as r
+from crm_deals.service_layer.repositories import (AutomationFiringRepository, ConversionRecord,
+                                                  ConversionRepository, DeliveryRepository,
+                                                  HistoryRepository, Page, PageQuery)
 
 
-class SqlHistoryRepository(r.HistoryRepository):
+class SqlHistoryRepository(HistoryRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -26,7 +28,7 @@ class SqlHistoryRepository(r.HistoryRepository):
                 dict(record_type=e.record_type, record_id=e.record_id, at=e.at,
                      version=e.version, body=records.dumps(e)) for e in entries])
 
-    def for_record(self, record_type, record_id, page: r.PageQuery) -> r.Page[HistoryEntry]:
+    def for_record(self, record_type, record_id, page: PageQuery) -> Page[HistoryEntry]:
         t = orm.history
         stmt = select(t.c.seq, t.c.body).where(t.c.record_type == record_type,
                                                t.c.record_id == record_id)
@@ -38,11 +40,11 @@ class SqlHistoryRepository(r.HistoryRepository):
         rows = self.session.execute(stmt.order_by(t.c.seq).limit(page.limit + 1)).all()
         more = len(rows) > page.limit
         rows = rows[:page.limit]
-        return r.Page([records.loads(HistoryEntry, row.body) for row in rows],
+        return Page([records.loads(HistoryEntry, row.body) for row in rows],
                       str(rows[-1].seq) if more else "")
 
 
-class SqlAutomationFiringRepository(r.AutomationFiringRepository):
+class SqlAutomationFiringRepository(AutomationFiringRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -62,7 +64,7 @@ _DELIVERY_FIELDS = ("idempotency_key", "rule_id", "deal_id", "kind", "created_at
                     "attempts", "last_error", "next_attempt_at", "sent_at")
 
 
-class SqlDeliveryRepository(r.DeliveryRepository):
+class SqlDeliveryRepository(DeliveryRepository):
     """Deliveries as plain columns, plus the adapter-only command copy and send lease."""
 
     def __init__(self, session: Session):
@@ -129,16 +131,16 @@ class SqlDeliveryRepository(r.DeliveryRepository):
         return result.rowcount == 1
 
 
-class SqlConversionRepository(r.ConversionRepository):
+class SqlConversionRepository(ConversionRepository):
     def __init__(self, session: Session):
         self.session = session
 
     def get(self, conversion_id):
         t = orm.conversions
         row = self.session.execute(select(t).where(t.c.conversion_id == conversion_id)).first()
-        return r.ConversionRecord(**row._mapping) if row else None
+        return ConversionRecord(**row._mapping) if row else None
 
-    def add(self, record: r.ConversionRecord) -> None:
+    def add(self, record: ConversionRecord) -> None:
         self.session.execute(insert(orm.conversions).values(
             conversion_id=record.conversion_id, lead_id=record.lead_id,
             account_id=record.account_id, contact_id=record.contact_id,

@@ -6,9 +6,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.uow import SqlAlchemyUnitOfWork
 
 from crm_deals.adapters import orm
-from crm_deals.adapters import repositories as rep
-from crm_deals.adapters import repositories_support as support
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
+from crm_deals.adapters.repositories import (SqlAccountRepository, SqlActivityRepository,
+                                             SqlAutomationRuleRepository, SqlContactRepository,
+                                             SqlInvoiceRepository, SqlOpportunityRepository,
+                                             SqlOrderRepository, SqlPipelineRepository,
+                                             SqlQuoteRepository)
+from crm_deals.adapters.repositories_support import (SqlAutomationFiringRepository,
+                                                     SqlConversionRepository,
+                                                     SqlDeliveryRepository, SqlHistoryRepository)
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
@@ -35,21 +41,21 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
             self.session = None
 
     def _open_repositories(self, session: Session) -> None:
-        self.accounts = rep.SqlAccountRepository(session)
-        self.contacts = rep.SqlContactRepository(session)
-        self.pipelines = rep.SqlPipelineRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.contacts = SqlContactRepository(session)
+        self.pipelines = SqlPipelineRepository(session)
         self.sales_lines = SqlSalesLineRepository(session)
-        self.opportunities = rep.SqlOpportunityRepository(session)
-        self.activities = rep.SqlActivityRepository(session)
-        self.automation_rules = rep.SqlAutomationRuleRepository(session, self._secrets)
-        self.quotes = rep.SqlQuoteRepository(session)
-        self.orders = rep.SqlOrderRepository(session)
-        self.invoices = rep.SqlInvoiceRepository(session)
+        self.opportunities = SqlOpportunityRepository(session)
+        self.activities = SqlActivityRepository(session)
+        self.automation_rules = SqlAutomationRuleRepository(session, self._secrets)
+        self.quotes = SqlQuoteRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.invoices = SqlInvoiceRepository(session)
         self.invoice_numbers = SqlInvoiceNumberSequence(session)
-        self.history = support.SqlHistoryRepository(session)
-        self.automation_firings = support.SqlAutomationFiringRepository(session)
-        self.deliveries = support.SqlDeliveryRepository(session)
-        self.conversions = support.SqlConversionRepository(session)
+        self.history = SqlHistoryRepository(session)
+        self.automation_firings = SqlAutomationFiringRepository(session)
+        self.deliveries = SqlDeliveryRepository(session)
+        self.conversions = SqlConversionRepository(session)
 
 
 class SavepointUnitOfWork(DealsUnitOfWork):

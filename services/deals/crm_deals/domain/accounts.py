@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
-from crm_deals.domain.common import (Recorded, clean_email, clean_phone, clean_text, diff,
-                                     optional_id, require_id)
+from crm_deals.domain.history import Recorded, diff
+from crm_deals.domain.text import clean_email, clean_phone, clean_text, optional_id, require_id
 
 PROSPECT = "prospect"
 CUSTOMER = "customer"

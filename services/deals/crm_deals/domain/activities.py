@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
-from crm_deals.domain.common import Recorded, clean_text, diff, require_id
+from crm_deals.domain.history import Recorded, diff
+from crm_deals.domain.text import clean_text, require_id
 
 CALL, EMAIL, MEETING, NOTE, TASK = "call", "email", "meeting", "note", "task"
 KINDS = (CALL, EMAIL, MEETING, NOTE, TASK)

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
 
-from crm_deals.domain.common import Recorded, clean_text, require_id
+from crm_deals.domain.history import Recorded
+from crm_deals.domain.text import clean_text, require_id
 
 STAGE_ENTERED, WON, LOST, STALLED = "stage_entered", "won", "lost", "stalled"
 TRIGGERS = (STAGE_ENTERED, WON, LOST, STALLED)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
-from crm_deals.domain.common import Recorded, clean_text
+from crm_deals.domain.history import Recorded
+from crm_deals.domain.text import clean_text
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine
 from crm_deals.domain.quotes import WON as QUOTE_WON

@@ -14,7 +14,7 @@ import datetime as dt
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
-from crm_deals.domain.common import clean_text
+from crm_deals.domain.text import clean_text
 from crm_deals.domain.money import Money
 
 OPEN = "open"

@@ -20,7 +20,8 @@ from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 from crm_deals.domain.closing import LOST, OPEN, WON, ClosingRules
-from crm_deals.domain.common import Recorded, clean_text, diff, optional_id, require_id
+from crm_deals.domain.history import Recorded, diff
+from crm_deals.domain.text import clean_text, optional_id, require_id
 from crm_deals.domain.money import Money, total, validate_currency
 from crm_deals.domain.pipelines import CLOSED, OMITTED, Pipeline, Stage
 from crm_deals.domain.pricing import PricedLine

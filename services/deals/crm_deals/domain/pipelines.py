@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
 
-from crm_deals.domain.common import Recorded, clean_text, require_id
+from crm_deals.domain.history import Recorded
+from crm_deals.domain.text import clean_text, require_id
 
 PIPELINE = "pipeline"
 BEST_CASE = "best_case"

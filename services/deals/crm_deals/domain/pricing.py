@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from crm_chassis.errors import InvalidArgument, Unavailable
 
-from crm_deals.domain.common import clean_text, require_id
+from crm_deals.domain.text import clean_text, require_id
 from crm_deals.domain.money import Money, total
 
 MAX_LINES = 200

@@ -5,11 +5,10 @@ import datetime as dt
 
 from crm_chassis.errors import InvalidArgument
 
-from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.accounts import (CHURN_AFTER_DAYS, CHURN_RULE_REASON, RELATIONSHIPS,
                                       Account, Contact)
-from crm_deals.domain.common import require_id
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.domain.text import require_id
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
@@ -18,21 +17,19 @@ from crm_deals.service_layer.repositories import AccountFilter, Page, PageQuery
 
 
 def publish_relationship(uow, account: Account, caller: Caller, previous: str, reason: str):
-    message = ev.AccountRelationshipChanged(account=snap.account(account), reason=reason,
-                                            previous=snap.RELATIONSHIPS[previous])
-    publish(uow, "account_relationship_changed", message, account, caller)
+    publish(uow, "account_relationship_changed",
+            event_messages.account_relationship_changed(account, previous, reason), account,
+            caller)
 
 
 def publish_account_updated(uow, account: Account, caller: Caller, changed: list[str]):
-    publish(uow, "account_updated",
-            ev.AccountUpdated(account=snap.account(account), changed_fields=sorted(changed)),
-            account, caller)
+    publish(uow, "account_updated", event_messages.account_updated(account, changed), account,
+            caller)
 
 
 def publish_contact_updated(uow, contact: Contact, caller: Caller, changed: list[str]):
-    publish(uow, "contact_updated",
-            ev.ContactUpdated(contact=snap.contact(contact), changed_fields=sorted(changed)),
-            contact, caller)
+    publish(uow, "contact_updated", event_messages.contact_updated(contact, changed), contact,
+            caller)
 
 
 def create_account(uow, ports: Ports, caller: Caller, *, team_id: str, name: str,
@@ -49,8 +46,8 @@ def create_account(uow, ports: Ports, caller: Caller, *, team_id: str, name: str
                                  phone=phone, actor=caller.actor, at=ports.now())
         uow.accounts.add(account)
         keep_history(uow, account)
-        publish(uow, "account_created", ev.AccountCreated(account=snap.account(account)),
-                account, caller)
+        publish(uow, "account_created", event_messages.account_created(account), account,
+                caller)
         uow.commit()
     return account
 
@@ -145,8 +142,8 @@ def create_contact(uow, ports: Ports, caller: Caller, *, account_id: str, last_n
                                  at=ports.now())
         uow.contacts.add(contact)
         keep_history(uow, contact)
-        publish(uow, "contact_created", ev.ContactCreated(contact=snap.contact(contact)),
-                contact, caller)
+        publish(uow, "contact_created", event_messages.contact_created(contact), contact,
+                caller)
         uow.commit()
     return contact
 

@@ -5,9 +5,8 @@ import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
 
-from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.activities import KINDS, TARGET_TYPES, Activity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
@@ -44,8 +43,8 @@ def log_activity(uow, ports: Ports, caller: Caller, *, target_type: str, target_
                                 at=ports.now())
         uow.activities.add(activity)
         keep_history(uow, activity)
-        publish(uow, "activity_logged", ev.ActivityLogged(activity=snap.activity(activity)),
-                activity, caller)
+        publish(uow, "activity_logged", event_messages.activity_logged(activity), activity,
+                caller)
         uow.commit()
     return activity
 
@@ -82,8 +81,7 @@ def _load(uow, access: Access, activity_id: str) -> Activity:
 def _save(uow, activity: Activity, caller: Caller, changed: list[str]) -> None:
     uow.activities.save(activity)
     keep_history(uow, activity)
-    publish(uow, "activity_updated", ev.ActivityUpdated(activity=snap.activity(activity),
-                                                        changed_fields=changed),
+    publish(uow, "activity_updated", event_messages.activity_updated(activity, changed),
             activity, caller)
     uow.commit()
 

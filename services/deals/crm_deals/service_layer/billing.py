@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition
 
-from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.billing import ISSUED, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import keep_history, publish
@@ -30,7 +29,7 @@ def create_order(uow, ports: Ports, caller: Caller, quote_id: str) -> Order:
                                  at=ports.now())
         uow.orders.add(order)
         keep_history(uow, order)
-        publish(uow, "order_created", ev.OrderCreated(order=snap.order(order)), order, caller)
+        publish(uow, "order_created", event_messages.order_created(order), order, caller)
         uow.commit()
     return order
 
@@ -44,8 +43,8 @@ def get_order(uow, ports: Ports, caller: Caller, order_id: str) -> Order:
 def _publish_order(uow, order: Order, caller: Caller) -> None:
     uow.orders.save(order)
     keep_history(uow, order)
-    publish(uow, "order_updated", ev.OrderUpdated(order=snap.order(order),
-                                                  changed_fields=["status"]), order, caller)
+    publish(uow, "order_updated", event_messages.order_updated(order, ["status"]), order,
+            caller)
 
 
 def cancel_order(uow, ports: Ports, caller: Caller, order_id: str, reason: str) -> Order:
@@ -72,8 +71,8 @@ def create_invoice(uow, ports: Ports, caller: Caller, order_id: str) -> Invoice:
                                      at=ports.now())
         uow.invoices.add(invoice)
         keep_history(uow, invoice)
-        publish(uow, "invoice_created", ev.InvoiceCreated(invoice=snap.invoice(invoice)),
-                invoice, caller)
+        publish(uow, "invoice_created", event_messages.invoice_created(invoice), invoice,
+                caller)
         uow.commit()
     return invoice
 
@@ -105,7 +104,7 @@ def issue_invoice(uow, ports: Ports, caller: Caller, invoice_id: str) -> Invoice
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
         _publish_order(uow, order, caller)
-        publish(uow, "invoice_issued", ev.InvoiceIssued(invoice=snap.invoice(invoice)), invoice,
+        publish(uow, "invoice_issued", event_messages.invoice_issued(invoice), invoice,
                 caller)
         uow.commit()
     return invoice
@@ -119,8 +118,8 @@ def mark_invoice_paid(uow, ports: Ports, caller: Caller, invoice_id: str, *, amo
         invoice.mark_paid(caller.actor, ports.now(), amount, reference)
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
-        publish(uow, "invoice_paid", ev.InvoicePaid(invoice=snap.invoice(invoice),
-                                                    amount=snap.money(amount)), invoice, caller)
+        publish(uow, "invoice_paid", event_messages.invoice_paid(invoice, amount), invoice,
+                caller)
         uow.commit()
     return invoice
 
@@ -139,8 +138,7 @@ def cancel_invoice(uow, ports: Ports, caller: Caller, invoice_id: str, reason: s
             order = uow.orders.get(invoice.order_id)
             order.reopen_for_invoicing(caller.actor, now, f"invoice {invoice.number} cancelled")
             _publish_order(uow, order, caller)
-        publish(uow, "invoice_cancelled", ev.InvoiceCancelled(
-            invoice=snap.invoice(invoice), previous_status=snap.INVOICE_STATUSES[previous]),
-            invoice, caller)
+        publish(uow, "invoice_cancelled", event_messages.invoice_cancelled(invoice, previous),
+                invoice, caller)
         uow.commit()
     return invoice

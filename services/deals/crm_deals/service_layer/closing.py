@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
 from crm_deals.service_layer.automations import fire
@@ -27,7 +26,7 @@ def close_won(uow, ports: Ports, caller: Caller, deal_id: str, *,
                        actual_close_date=actual_close_date, today=now.date())
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_won", ev.DealWon(deal=snap.deal(deal)), deal, caller)
+        publish(uow, "deal_won", event_messages.deal_won(deal), deal, caller)
         account = uow.accounts.get(deal.account_id)
         previous = account.relationship
         changed = account.record_won_deal(caller.actor, now)
@@ -36,7 +35,7 @@ def close_won(uow, ports: Ports, caller: Caller, deal_id: str, *,
             keep_history(uow, account)
             publish_relationship(uow, account, caller, previous,
                                  "won back" if previous == "churned" else "first won deal")
-        fire(uow, ports, caller, deal, auto.WON)
+        fire(uow, ports, caller, deal, automation.WON)
         uow.commit()
     return deal
 
@@ -53,8 +52,8 @@ def close_lost(uow, ports: Ports, caller: Caller, deal_id: str, *, reason: str,
                         close_date=close_date or now.date(), today=now.date())
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_lost", ev.DealLost(deal=snap.deal(deal)), deal, caller)
-        fire(uow, ports, caller, deal, auto.LOST)
+        publish(uow, "deal_lost", event_messages.deal_lost(deal), deal, caller)
+        fire(uow, ports, caller, deal, automation.LOST)
         uow.commit()
     return deal
 
@@ -70,8 +69,7 @@ def reopen(uow, ports: Ports, caller: Caller, deal_id: str, reason: str) -> Oppo
         deal.reopen(caller.actor, ports.now(), reason, uow.pipelines.get(deal.pipeline_id))
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_reopened", ev.DealReopened(
-            deal=snap.deal(deal), previous_status=snap.DEAL_STATUSES[previous],
-            reason=reason.strip()), deal, caller)
+        publish(uow, "deal_reopened",
+                event_messages.deal_reopened(deal, previous, reason.strip()), deal, caller)
         uow.commit()
     return deal

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from crm_chassis.errors import CrmError
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.ports import Ports
@@ -70,7 +69,7 @@ def convert_lead(uow, ports: Ports, request: LeadConversion) -> ConversionRecord
                 uow.rollback()
                 _reject(uow, request, caller, exc.message, retryable=False)
                 return None
-        message = ev.LeadConversionCompleted(
+        message = event_messages.lead_conversion_completed(
             conversion_id=done.conversion_id, lead_id=done.lead_id, account_id=done.account_id,
             contact_id=done.contact_id, opportunity_id=done.opportunity_id)
         uow.emit("lead_conversion_completed", message, aggregate_type="opportunity",
@@ -80,7 +79,7 @@ def convert_lead(uow, ports: Ports, request: LeadConversion) -> ConversionRecord
 
 
 def _reject(uow, request: LeadConversion, caller: Caller, reason: str, retryable: bool) -> None:
-    uow.emit("lead_conversion_rejected", ev.LeadConversionRejected(
+    uow.emit("lead_conversion_rejected", event_messages.lead_conversion_rejected(
         conversion_id=request.conversion_id, lead_id=request.lead_id, reason=reason,
         retryable=retryable), aggregate_type="lead_conversion",
         aggregate_id=request.conversion_id, aggregate_version=1, actor=caller.actor)
@@ -103,16 +102,15 @@ def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> Conversion
                                  owner_user_id=r.owner_user_id, actor=actor, at=now)
         uow.accounts.add(account)
         keep_history(uow, account)
-        publish(uow, "account_created", ev.AccountCreated(account=snap.account(account)),
-                account, caller)
+        publish(uow, "account_created", event_messages.account_created(account), account,
+                caller)
     contact = Contact.create(id=ports.new_id(), team_id=r.team_id, account_id=account.id,
                              first_name=r.first_name, last_name=r.last_name or r.company_name,
                              email=r.email, phone=r.phone, job_title=r.job_title,
                              owner_user_id=r.owner_user_id, actor=actor, at=now)
     uow.contacts.add(contact)
     keep_history(uow, contact)
-    publish(uow, "contact_created", ev.ContactCreated(contact=snap.contact(contact)), contact,
-            caller)
+    publish(uow, "contact_created", event_messages.contact_created(contact), contact, caller)
     currency = r.expected_amount.currency if r.expected_amount else r.currency
     deal = Opportunity.create(
         id=ports.new_id(), team_id=r.team_id, account_id=account.id, pipeline=pipeline,
@@ -122,8 +120,8 @@ def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> Conversion
         originating_lead_id=r.lead_id, campaign_id=r.campaign_id, actor=actor, at=now)
     uow.opportunities.add(deal)
     keep_history(uow, deal)
-    publish(uow, "deal_created", ev.DealCreated(deal=snap.deal(deal)), deal, caller)
-    fire(uow, ports, caller, deal, auto.STAGE_ENTERED, stage_key=deal.stage_key)
+    publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
+    fire(uow, ports, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
     record = ConversionRecord(conversion_id=r.conversion_id, lead_id=r.lead_id,
                               account_id=account.id, contact_id=contact.id,
                               opportunity_id=deal.id, at=now)

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.domain.money import Money
 from crm_deals.domain.closing import LOST_REASONS
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
 from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
                                       mark_existing)
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.ports import Ports, PricingContext
@@ -25,9 +24,8 @@ from crm_deals.service_layer.sales_lines import no_pipeline_message
 
 
 def publish_deal_updated(uow, deal: Opportunity, caller: Caller, changed, reason: str = ""):
-    publish(uow, "deal_updated", ev.DealUpdated(deal=snap.deal(deal),
-                                                changed_fields=sorted(changed), reason=reason),
-            deal, caller)
+    publish(uow, "deal_updated", event_messages.deal_updated(deal, changed, reason), deal,
+            caller)
 
 
 def pipeline_of_line(uow, sales_line_id: str) -> Pipeline:
@@ -63,9 +61,9 @@ def create_deal(uow, ports: Ports, caller: Caller, *, name: str, account_id: str
             at=ports.now())
         uow.opportunities.add(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_created", ev.DealCreated(deal=snap.deal(deal)), deal, caller)
+        publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
         # A new deal enters its first (or chosen) stage: that stage's rules fire too.
-        fire(uow, ports, caller, deal, auto.STAGE_ENTERED, stage_key=deal.stage_key)
+        fire(uow, ports, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
         uow.commit()
     return deal
 
@@ -174,10 +172,9 @@ def move_deal_to_stage(uow, ports: Ports, caller: Caller, deal_id: str, stage_ke
         if deal.move_to_stage(caller.actor, now, pipeline.stage(stage_key), note):
             uow.opportunities.save(deal)
             keep_history(uow, deal)
-            publish(uow, "deal_stage_changed", ev.DealStageChanged(
-                deal=snap.deal(deal), from_stage_key=before, to_stage_key=deal.stage_key,
-                seconds_in_previous_stage=int((now - entered).total_seconds())), deal, caller)
-            fire(uow, ports, caller, deal, auto.STAGE_ENTERED, stage_key=deal.stage_key)
+            publish(uow, "deal_stage_changed", event_messages.deal_stage_changed(
+                deal, before, int((now - entered).total_seconds())), deal, caller)
+            fire(uow, ports, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
             uow.commit()
     return deal
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated, ValidationErrors
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain.common import require_id
+from crm_deals.domain.text import require_id
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion, Stage, make_stage
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.ports import Ports
 from crm_deals.service_layer.recording import keep_history, publish
@@ -52,8 +51,8 @@ def create_pipeline(uow, ports: Ports, caller: Caller, *, sales_line_id: str, na
         uow.pipelines.add(pipeline)
         uow.pipelines.add_version(pipeline.snapshot())
         keep_history(uow, pipeline)
-        publish(uow, "pipeline_created", ev.PipelineCreated(pipeline=snap.pipeline(pipeline)),
-                pipeline, caller)
+        publish(uow, "pipeline_created", event_messages.pipeline_created(pipeline), pipeline,
+                caller)
         uow.commit()
     return pipeline
 
@@ -112,9 +111,8 @@ def revise_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str, stag
         uow.pipelines.save(pipeline)
         uow.pipelines.add_version(pipeline.snapshot())
         keep_history(uow, pipeline)
-        message = ev.PipelineRevised(pipeline=snap.pipeline(pipeline))
-        message.moves.update(applied)
-        publish(uow, "pipeline_revised", message, pipeline, caller)
+        publish(uow, "pipeline_revised", event_messages.pipeline_revised(pipeline, applied),
+                pipeline, caller)
         for deal in open_deals:
             before_key, entered = deal.stage_key, deal.stage_entered_at
             if not deal.follow_pipeline_revision(caller.actor, now, pipeline, applied):
@@ -122,12 +120,11 @@ def revise_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str, stag
             uow.opportunities.save(deal)
             keep_history(uow, deal)
             if deal.stage_key != before_key:
-                publish(uow, "deal_stage_changed", ev.DealStageChanged(
-                    deal=snap.deal(deal), from_stage_key=before_key, to_stage_key=deal.stage_key,
-                    seconds_in_previous_stage=int((now - entered).total_seconds())), deal, caller)
+                publish(uow, "deal_stage_changed", event_messages.deal_stage_changed(
+                    deal, before_key, int((now - entered).total_seconds())), deal, caller)
             else:
-                publish(uow, "deal_updated", ev.DealUpdated(
-                    deal=snap.deal(deal), changed_fields=["stage_definition"],
-                    reason=f"pipeline version {pipeline.version}"), deal, caller)
+                publish(uow, "deal_updated", event_messages.deal_updated(
+                    deal, ["stage_definition"], f"pipeline version {pipeline.version}"), deal,
+                    caller)
         uow.commit()
     return pipeline

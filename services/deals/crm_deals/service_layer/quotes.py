@@ -5,11 +5,10 @@ import datetime as dt
 
 from crm_chassis.errors import FailedPrecondition
 
-from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
                                       mark_existing)
 from crm_deals.domain.quotes import ACTIVE, Quote
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.ports import Ports, PricingContext
 from crm_deals.service_layer.recording import keep_history, publish
@@ -44,7 +43,7 @@ def create_quote(uow, ports: Ports, caller: Caller, *, deal_id: str, title: str 
                              actor=caller.actor, at=ports.now())
         uow.quotes.add(quote)
         keep_history(uow, quote)
-        publish(uow, "quote_created", ev.QuoteCreated(quote=snap.quote(quote)), quote, caller)
+        publish(uow, "quote_created", event_messages.quote_created(quote), quote, caller)
         uow.commit()
     return quote
 
@@ -76,7 +75,7 @@ def price_quote_lines(uow, ports: Ports, caller: Caller, quote_id: str,
             price_list_id=price_list_id or quote.price_list_id))
         quote.set_lines(caller.actor, ports.now(), check_priced(answer, lines, quote.currency))
         _save(uow, quote, caller, "quote_updated",
-              ev.QuoteUpdated(quote=snap.quote(quote), changed_fields=["lines", "total"]))
+              event_messages.quote_updated(quote, ["lines", "total"]))
         uow.commit()
     return quote
 
@@ -90,7 +89,7 @@ def update_quote(uow, ports: Ports, caller: Caller, quote_id: str, *, title: str
         quote.update(caller.actor, ports.now(), title=title, valid_until=valid_until)
         if quote.version != version:
             _save(uow, quote, caller, "quote_updated",
-                  ev.QuoteUpdated(quote=snap.quote(quote), changed_fields=["title", "valid_until"]))
+                  event_messages.quote_updated(quote, ["title", "valid_until"]))
             uow.commit()
     return quote
 
@@ -107,10 +106,10 @@ def activate_quote(uow, ports: Ports, caller: Caller, quote_id: str) -> Quote:
         previous = uow.quotes.get(quote.replaces_quote_id) if quote.replaces_quote_id else None
         if previous is not None and previous.status == ACTIVE:
             previous.supersede(caller.actor, now, quote)
-            _save(uow, previous, caller, "quote_closed", ev.QuoteClosed(quote=snap.quote(previous)))
+            _save(uow, previous, caller, "quote_closed", event_messages.quote_closed(previous))
             superseded = previous.id
         _save(uow, quote, caller, "quote_activated",
-              ev.QuoteActivated(quote=snap.quote(quote), superseded_quote_id=superseded))
+              event_messages.quote_activated(quote, superseded))
         uow.commit()
     return quote
 
@@ -130,7 +129,7 @@ def revise_quote(uow, ports: Ports, caller: Caller, quote_id: str) -> Quote:
                                       deal=deal)
         uow.quotes.add(revision)
         keep_history(uow, revision)
-        publish(uow, "quote_created", ev.QuoteCreated(quote=snap.quote(revision)), revision,
+        publish(uow, "quote_created", event_messages.quote_created(revision), revision,
                 caller)
         uow.commit()
     return revision
@@ -144,11 +143,11 @@ def accept_quote(uow, ports: Ports, caller: Caller, quote_id: str) -> Quote:
         quote, deal = _quote_for_edit(uow, access, quote_id, "record the customer's answer")
         deal.ensure_open()
         quote.accept(caller.actor, now)
-        _save(uow, quote, caller, "quote_won", ev.QuoteWon(quote=snap.quote(quote)))
+        _save(uow, quote, caller, "quote_won", event_messages.quote_won(quote))
         for other in uow.quotes.for_opportunity(deal.id):
             if other.id != quote.id and other.status in ("draft", "active"):
                 other.withdraw(caller.actor, now, f"quote {quote.display_number} was won")
-                _save(uow, other, caller, "quote_closed", ev.QuoteClosed(quote=snap.quote(other)))
+                _save(uow, other, caller, "quote_closed", event_messages.quote_closed(other))
         uow.commit()
     return quote
 
@@ -158,7 +157,7 @@ def reject_quote(uow, ports: Ports, caller: Caller, quote_id: str, reason: str =
     with uow:
         quote, _ = _quote_for_edit(uow, access, quote_id, "record the customer's answer")
         quote.reject(caller.actor, ports.now(), reason)
-        _save(uow, quote, caller, "quote_lost", ev.QuoteLost(quote=snap.quote(quote)))
+        _save(uow, quote, caller, "quote_lost", event_messages.quote_lost(quote))
         uow.commit()
     return quote
 
@@ -168,6 +167,6 @@ def withdraw_quote(uow, ports: Ports, caller: Caller, quote_id: str, reason: str
     with uow:
         quote, _ = _quote_for_edit(uow, access, quote_id, "withdraw this quote")
         quote.withdraw(caller.actor, ports.now(), reason)
-        _save(uow, quote, caller, "quote_closed", ev.QuoteClosed(quote=snap.quote(quote)))
+        _save(uow, quote, caller, "quote_closed", event_messages.quote_closed(quote))
         uow.commit()
     return quote

@@ -21,7 +21,7 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
-from crm_deals.domain.common import HistoryEntry
+from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, Unavailable
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain.common import clean_text, require_id
+from crm_deals.domain.text import clean_text, require_id
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated
 from crm_deals.service_layer.deals import publish_deal_updated
@@ -73,12 +72,10 @@ def transfer_deal(uow, ports: Ports, caller: Caller, deal_id: str, *, to_team_id
         keep_history(uow, deal)
         moved = _move_related(uow, caller, now, deal, from_team, to_team_id, owner, reason,
                               move_account)
-        message = ev.DealTransferred(deal=snap.deal(deal), from_team_id=from_team,
-                                     to_team_id=to_team_id, reason=reason,
-                                     moved_account_id=moved.account_id)
-        message.moved_contact_ids.extend(moved.contact_ids)
-        message.moved_activity_ids.extend(moved.activity_ids)
-        message.moved_quote_ids.extend(moved.quote_ids)
+        message = event_messages.deal_transferred(
+            deal, from_team_id=from_team, reason=reason, moved_account_id=moved.account_id,
+            moved_contact_ids=moved.contact_ids, moved_activity_ids=moved.activity_ids,
+            moved_quote_ids=moved.quote_ids)
         publish(uow, "deal_transferred", message, deal, caller)
         uow.commit()
     return Transferred(deal.id, to_team_id, deal if access.can_see(to_team_id) else None)
@@ -122,28 +119,28 @@ def _move_related(uow, caller: Caller, now, deal: Opportunity, from_team: str, t
             activity.transfer(actor, now, to_team)
             uow.activities.save(activity)
             keep_history(uow, activity)
-            publish(uow, "activity_updated", ev.ActivityUpdated(
-                activity=snap.activity(activity), changed_fields=["team_id"]), activity, caller)
+            publish(uow, "activity_updated",
+                    event_messages.activity_updated(activity, ["team_id"]), activity, caller)
             moved.activity_ids.append(activity.id)
     for quote in uow.quotes.for_opportunity(deal.id):
         quote.transfer(actor, now, to_team)
         uow.quotes.save(quote)
         keep_history(uow, quote)
-        publish(uow, "quote_updated", ev.QuoteUpdated(quote=snap.quote(quote),
-                                                      changed_fields=["team_id"]), quote, caller)
+        publish(uow, "quote_updated", event_messages.quote_updated(quote, ["team_id"]), quote,
+                caller)
         moved.quote_ids.append(quote.id)
     for order in uow.orders.for_opportunity(deal.id):
         if order.transfer(actor, now, to_team):
             uow.orders.save(order)
             keep_history(uow, order)
-            publish(uow, "order_updated", ev.OrderUpdated(order=snap.order(order),
-                                                          changed_fields=["team_id"]), order, caller)
+            publish(uow, "order_updated", event_messages.order_updated(order, ["team_id"]),
+                    order, caller)
     for invoice in uow.invoices.for_opportunity(deal.id):
         if invoice.transfer(actor, now, to_team):
             uow.invoices.save(invoice)
             keep_history(uow, invoice)
-            publish(uow, "invoice_updated", ev.InvoiceUpdated(
-                invoice=snap.invoice(invoice), changed_fields=["team_id"]), invoice, caller)
+            publish(uow, "invoice_updated",
+                    event_messages.invoice_updated(invoice, ["team_id"]), invoice, caller)
     return moved
 
 

@@ -21,7 +21,7 @@ from google.protobuf import json_format
 
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.ports import Ports
 
 BASIC_DEAL_FIELDS = (
@@ -47,7 +47,7 @@ def author_sees(ports: Ports, rule: AutomationRule) -> frozenset[str]:
 
 def webhook_payload(uow, ports: Ports, rule: AutomationRule, deal: Opportunity, *,
                     trigger: str, idempotency_key: str) -> dict:
-    full = _as_dict(snap.deal(deal))
+    full = _as_dict(event_messages.deal(deal))
     visible = author_sees(ports, rule)
     personal = deal.team_id in visible
     payload = {"trigger": trigger, "rule_id": rule.id, "idempotency_key": idempotency_key,
@@ -61,7 +61,7 @@ def webhook_payload(uow, ports: Ports, rule: AutomationRule, deal: Opportunity, 
         payload["account"] = {"id": account.id, "name": account.name}
     contact = uow.contacts.get(deal.primary_contact_id) if deal.primary_contact_id else None
     if contact is not None and contact.team_id in visible:
-        person = _as_dict(snap.contact(contact))
+        person = _as_dict(event_messages.contact(contact))
         payload["primary_contact"] = {name: person[name] for name in CONTACT_FIELDS
                                       if name in person}
     return payload

@@ -4,7 +4,7 @@ import pytest
 
 from crm_chassis.errors import InvalidArgument
 
-from crm_deals.domain.common import clean_email, clean_phone, clean_text
+from crm_deals.domain.text import clean_email, clean_phone, clean_text
 from crm_deals.domain.money import Money, total
 
 
