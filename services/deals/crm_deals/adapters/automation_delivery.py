@@ -33,9 +33,11 @@ from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain import automation
+from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer import deliveries
 
 log = get_logger("crm_deals.automations")
+WORKER = Caller.system("deals-worker")
 
 COMMANDS: dict[str, tuple[str, type[Message]]] = {
     "automation_notification_requested": (automation.NOTIFY,
@@ -53,13 +55,13 @@ class AutomationDelivery:
 
     # ------------------------------------------------------------------ entry points
     @staticmethod
-    def record_command(uow, ports, event_type: str, command: Message) -> None:
+    def record_command(uow, deps, event_type: str, command: Message) -> None:
         """In the event handler's transaction (with its inbox row): open the delivery of the
         command's key, once, and keep the command for the sender. Sending happens outside any
         event transaction, in :meth:`send_due` (SQLite allows one writer at a time, and a slow
         SMTP server must not hold the handler's transaction)."""
         cause = command.cause
-        deliveries.begin(uow, ports, idempotency_key=cause.idempotency_key,
+        deliveries.begin(deps, WORKER, idempotency_key=cause.idempotency_key,
                          rule_id=cause.rule_id, deal_id=cause.deal_id,
                          kind=COMMANDS[event_type][0])
         uow.deliveries.keep_command(cause.idempotency_key, event_type,
@@ -68,14 +70,14 @@ class AutomationDelivery:
     def send_due(self, limit: int = 100) -> int:
         """The timer: attempt every pending delivery that is due (new, or whose backoff has
         passed); returns how many were attempted."""
-        due = deliveries.due_retries(self.deps.uow(), self.deps.ports, limit)
+        due = deliveries.due_retries(self.deps, WORKER, limit)
         for delivery in due:
             self.attempt(delivery.idempotency_key)
         return len(due)
 
     # ------------------------------------------------------------------ one attempt
     def attempt(self, key: str) -> str:
-        now = self.deps.ports.now()
+        now = self.deps.clock.now()
         with self.deps.uow() as uow:
             if not uow.deliveries.lease(key, now, now + self.lease):
                 return "busy"
@@ -92,8 +94,7 @@ class AutomationDelivery:
             ok, error = True, ""
         except DeliveryError as exc:
             ok, error = False, str(exc)
-        delivery = deliveries.record_result(self.deps.uow(), self.deps.ports, key, ok=ok,
-                                            error=error)
+        delivery = deliveries.record_result(self.deps, WORKER, key, ok=ok, error=error)
         metrics.AUTOMATION_DELIVERIES.labels(kind, delivery.state if not ok else "sent").inc()
         log.info("automation_delivery_attempted", idempotency_key=key, kind=kind,
                  state=delivery.state, attempts=delivery.attempts, error=error)
@@ -142,7 +143,7 @@ class AutomationDelivery:
         json.loads(body)  # a command always carries JSON; refuse to sign anything else
         self.webhooks.post(url=command.url, secret=rule.webhook_secret, body=body,
                            idempotency_key=command.cause.idempotency_key,
-                           timestamp=int(self.deps.ports.now().timestamp()))
+                           timestamp=int(self.deps.clock.now().timestamp()))
 
     def _notify(self, command: events_pb2.AutomationNotificationRequested) -> None:
         """In-app notifications: one row per recipient (idempotent by key and user)."""
@@ -153,7 +154,7 @@ class AutomationDelivery:
                 t.c.idempotency_key == key)).scalars())
             rows = [dict(idempotency_key=key, user_id=user, deal_id=command.cause.deal_id,
                          title=command.title, text=command.text,
-                         created_at=self.deps.ports.now())
+                         created_at=self.deps.clock.now())
                     for user in sorted(set(command.recipient_user_ids) - have)]
             if rows:
                 uow.session.execute(insert(t), rows)

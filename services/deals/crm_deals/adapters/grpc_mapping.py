@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from dataclasses import dataclass
 from typing import Callable
 
 from crm.common.v1 import pagination_pb2
@@ -26,28 +25,18 @@ from crm_deals.service_layer.event_messages import (  # noqa: F401 - the records
     account, activity, automation_rule, contact, deal, history_entry, invoice, order, pipeline,
     quote, stage)
 from crm_deals.service_layer.access import Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.repositories import Page, PageQuery
-from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
-
-
-@dataclass(frozen=True)
-class ApiDependencies:
-    """What every servicer needs: a fresh unit of work per call, and the ports. The api's
-    ``entrypoints.wiring.Dependencies`` has both (and is passed as is); tests build this one."""
-
-    uow: Callable[[], DealsUnitOfWork]
-    ports: Ports
 
 
 class UseCases:
-    """Mixin of every servicer: runs a use case with a fresh unit of work and the caller."""
+    """Mixin of every servicer: runs a use case with the dependencies and the caller."""
 
-    def __init__(self, deps: ApiDependencies):
+    def __init__(self, deps: Dependencies):
         self.deps = deps
 
     def run(self, use_case, *args, **kwargs):
-        return use_case(self.deps.uow(), self.deps.ports, caller(), *args, **kwargs)
+        return use_case(self.deps, caller(), *args, **kwargs)
 
 
 def caller() -> Caller | None:

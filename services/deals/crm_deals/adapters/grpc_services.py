@@ -15,8 +15,8 @@ from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
 from crm_deals.adapters.grpc_deals import DealServicer
-from crm_deals.adapters.grpc_mapping import ApiDependencies
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
+from crm_deals.service_layer.dependencies import Dependencies
 
 _SERVICERS = (
     (accounts_pb2, "AccountService", accounts_pb2_grpc, AccountServicer),
@@ -33,7 +33,7 @@ _SERVICERS = (
 SERVICE_NAMES = tuple(service_name_of(module, name) for module, name, _, _ in _SERVICERS)
 
 
-def register(deps: ApiDependencies) -> Callable[[grpc.Server], None]:
+def register(deps: Dependencies) -> Callable[[grpc.Server], None]:
     """The ``register`` callback adding every deals servicer, all sharing ``deps``."""
     def add_all(server: grpc.Server) -> None:
         for _, name, grpc_module, servicer in _SERVICERS:

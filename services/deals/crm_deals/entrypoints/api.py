@@ -24,7 +24,7 @@ from crm_deals.entrypoints.wiring import build_dependencies
 def _principal_check(deps):
     """Refuse deactivated people from the access replica; none when the scopes port is a fake
     without one (tests)."""
-    replica = getattr(deps.ports.scopes, "replica", None)
+    replica = getattr(deps.scopes, "replica", None)
     return refuse_deactivated_users(replica) if replica is not None else None
 
 

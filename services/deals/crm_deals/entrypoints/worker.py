@@ -22,6 +22,7 @@ Run: ``python -m crm_chassis.messaging.worker_main deals crm_deals.entrypoints.w
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 import functools
 
 from crm.deals.v1 import events_pb2 as deals_events
@@ -45,13 +46,20 @@ from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain.money import Money
 from crm_deals.entrypoints import settings as settings_module
-from crm_deals.entrypoints.wiring import Dependencies, build_dependencies
+from crm_deals.entrypoints.wiring import build_dependencies
+from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer import accounts, automations, conversions, transfers
 from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
 SETTINGS = settings_module.load()
 ENDED = territory_events.CHANGE_KIND_ENDED
+WORKER = Caller.system("deals-worker")
+
+
+def _joined(deps: Dependencies, uow) -> Dependencies:
+    return dataclasses.replace(deps, uow=lambda: SavepointUnitOfWork(uow))
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,7 +126,7 @@ class DealsWorker(ScopeReplicaHandlers):
                 aggregate_id=event.conversion.conversion_id, aggregate_version=1)
             metrics.CONVERSIONS.labels("rejected").inc()
             return
-        done = conversions.convert_lead(SavepointUnitOfWork(uow), deps.ports, request)
+        done = conversions.convert_lead(_joined(deps, uow), WORKER, request)
         metrics.CONVERSIONS.labels("completed" if done else "rejected").inc()
         log.info("lead_conversion_handled", conversion_id=request.conversion_id,
                  lead_id=request.lead_id, completed=done is not None)
@@ -131,7 +139,7 @@ class DealsWorker(ScopeReplicaHandlers):
             return
         membership = event.membership
         result = transfers.hand_over_open_deals(
-            SavepointUnitOfWork(uow), dependencies().ports, team_id=membership.team_id,
+            _joined(dependencies(), uow), WORKER, team_id=membership.team_id,
             leaving_user_id=membership.user_id, reason=membership.end_reason)
         metrics.HANDED_OVER.labels("owner").inc(len(result.assignments))
         metrics.HANDED_OVER.labels("unassigned").inc(len(result.unassigned))
@@ -143,7 +151,7 @@ class DealsWorker(ScopeReplicaHandlers):
     @idempotent_event_handler("territory", "sales_line_changed",
                               territory_events.SalesLineChanged)
     def on_sales_line_changed(self, event, uow):
-        record_sales_line(uow, sales_line_from(event.sales_line))
+        record_sales_line(_joined(dependencies(), uow), WORKER, sales_line_from(event.sales_line))
 
     # -- identity -----------------------------------------------------------------------------
     @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)
@@ -166,19 +174,19 @@ class DealsWorker(ScopeReplicaHandlers):
     @idempotent_event_handler("deals", "automation_email_requested",
                               deals_events.AutomationEmailRequested)
     def on_automation_email_requested(self, event, uow):
-        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
+        AutomationDelivery.record_command(uow, _joined(dependencies(), uow),
                                           "automation_email_requested", event)
 
     @idempotent_event_handler("deals", "automation_webhook_requested",
                               deals_events.AutomationWebhookRequested)
     def on_automation_webhook_requested(self, event, uow):
-        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
+        AutomationDelivery.record_command(uow, _joined(dependencies(), uow),
                                           "automation_webhook_requested", event)
 
     @idempotent_event_handler("deals", "automation_notification_requested",
                               deals_events.AutomationNotificationRequested)
     def on_automation_notification_requested(self, event, uow):
-        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
+        AutomationDelivery.record_command(uow, _joined(dependencies(), uow),
                                           "automation_notification_requested", event)
 
     # -- timers -------------------------------------------------------------------------------
@@ -188,12 +196,12 @@ class DealsWorker(ScopeReplicaHandlers):
 
     @timer(interval=SETTINGS.stalled_scan_seconds)
     def scan_stalled(self):
-        emitted = automations.scan_stalled_deals(dependencies().uow(), dependencies().ports)
+        emitted = automations.scan_stalled_deals(dependencies(), WORKER)
         if emitted:
             log.info("stalled_deal_automations_fired", commands=emitted)
 
     @timer(interval=SETTINGS.churn_rule_seconds)
     def churn_rule(self):
-        churned = accounts.apply_churn_rule(dependencies().uow(), dependencies().ports)
+        churned = accounts.apply_churn_rule(dependencies(), WORKER)
         if churned:
             log.info("accounts_churned_by_rule", accounts=len(churned))

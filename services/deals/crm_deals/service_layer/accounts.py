@@ -10,7 +10,7 @@ from crm_deals.domain.accounts import (CHURN_AFTER_DAYS, CHURN_RULE_REASON, RELA
 from crm_deals.domain.text import require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
                                                publish, require_team_member)
 from crm_deals.service_layer.repositories import AccountFilter, Page, PageQuery
@@ -32,18 +32,18 @@ def publish_contact_updated(uow, contact: Contact, caller: Caller, changed: list
             caller)
 
 
-def create_account(uow, ports: Ports, caller: Caller, *, team_id: str, name: str,
+def create_account(deps: Dependencies, caller: Caller, *, team_id: str, name: str,
                    owner_user_id: str = "", industry: str = "", website: str = "",
                    phone: str = "") -> Account:
-    access = Access.of(caller, ports.scopes)
+    access = Access.of(caller, deps.scopes)
     team_id = require_id(team_id, "team_id")
     access.require_member(team_id, "create accounts in it")
-    owner = require_team_member(ports, team_id, owner_user_id or caller.subject_id,
+    owner = require_team_member(deps, team_id, owner_user_id or caller.subject_id,
                                 "owner_user_id")
-    with uow:
-        account = Account.create(id=ports.new_id(), team_id=team_id, name=name,
+    with deps.uow() as uow:
+        account = Account.create(id=deps.ids.new_id(), team_id=team_id, name=name,
                                  owner_user_id=owner, industry=industry, website=website,
-                                 phone=phone, actor=caller.actor, at=ports.now())
+                                 phone=phone, actor=caller.actor, at=deps.clock.now())
         uow.accounts.add(account)
         keep_history(uow, account)
         publish(uow, "account_created", event_messages.account_created(account), account,
@@ -52,33 +52,33 @@ def create_account(uow, ports: Ports, caller: Caller, *, team_id: str, name: str
     return account
 
 
-def get_account(uow, ports: Ports, caller: Caller, account_id: str) -> Account:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.accounts.get(account_id), "account", account_id)
 
 
-def list_accounts(uow, ports: Ports, caller: Caller, filter: AccountFilter,
+def list_accounts(deps: Dependencies, caller: Caller, filter: AccountFilter,
                   page: PageQuery) -> Page[Account]:
     if filter.relationship and filter.relationship not in RELATIONSHIPS:
         raise InvalidArgument(f"relationship must be one of {', '.join(RELATIONSHIPS)}",
                               field="relationship")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return uow.accounts.list(access.visible_team_ids, filter, page)
 
 
-def update_account(uow, ports: Ports, caller: Caller, account_id: str, *,
+def update_account(deps: Dependencies, caller: Caller, account_id: str, *,
                    expected_version: int = 0, **fields) -> Account:
     check_fields(fields, ("name", "industry", "website", "phone", "owner_user_id"), "account")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_edit(account, "change this account")
         check_version(account, expected_version)
         if fields.get("owner_user_id"):
-            require_team_member(ports, account.team_id, fields["owner_user_id"], "owner_user_id")
-        changed = account.update(caller.actor, ports.now(), **fields)
+            require_team_member(deps, account.team_id, fields["owner_user_id"], "owner_user_id")
+        changed = account.update(caller.actor, deps.clock.now(), **fields)
         if changed:
             uow.accounts.save(account)
             keep_history(uow, account)
@@ -87,14 +87,14 @@ def update_account(uow, ports: Ports, caller: Caller, account_id: str, *,
     return account
 
 
-def mark_account_churned(uow, ports: Ports, caller: Caller, account_id: str,
+def mark_account_churned(deps: Dependencies, caller: Caller, account_id: str,
                          reason: str) -> Account:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_role(account.team_id, SUPERVISOR, "mark an account churned")
         previous = account.relationship
-        account.mark_churned(caller.actor, ports.now(), reason)
+        account.mark_churned(caller.actor, deps.clock.now(), reason)
         uow.accounts.save(account)
         keep_history(uow, account)
         publish_relationship(uow, account, caller, previous, account.churn_reason)
@@ -102,13 +102,12 @@ def mark_account_churned(uow, ports: Ports, caller: Caller, account_id: str,
     return account
 
 
-def apply_churn_rule(uow, ports: Ports, *, batch_size: int = 200) -> list[str]:
+def apply_churn_rule(deps: Dependencies, caller: Caller, *, batch_size: int = 200) -> list[str]:
     """The documented churn rule, run by the worker's daily timer: customers without a won deal
     in CHURN_AFTER_DAYS days and without an open deal become churned. Returns their ids."""
-    caller = Caller.system("churn_rule")
-    now = ports.now()
+    now = deps.clock.now()
     churned = []
-    with uow:
+    with deps.uow() as uow:
         cutoff = now - dt.timedelta(days=CHURN_AFTER_DAYS)
         for account in uow.accounts.customers_last_won_before(cutoff, batch_size):
             open_deals = sum(1 for d in uow.opportunities.for_account(account.id) if d.is_open)
@@ -123,23 +122,23 @@ def apply_churn_rule(uow, ports: Ports, *, batch_size: int = 200) -> list[str]:
     return churned
 
 
-def create_contact(uow, ports: Ports, caller: Caller, *, account_id: str, last_name: str,
+def create_contact(deps: Dependencies, caller: Caller, *, account_id: str, last_name: str,
                    first_name: str = "", email: str = "", phone: str = "", job_title: str = "",
                    owner_user_id: str = "") -> Contact:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         if not (account_id or "").strip():
             raise InvalidArgument("account_id is required: a contact belongs to an account",
                                   field="account_id")
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_member(account.team_id, "add contacts to its accounts")
-        owner = require_team_member(ports, account.team_id,
+        owner = require_team_member(deps, account.team_id,
                                     owner_user_id or caller.subject_id, "owner_user_id")
-        contact = Contact.create(id=ports.new_id(), team_id=account.team_id,
+        contact = Contact.create(id=deps.ids.new_id(), team_id=account.team_id,
                                  account_id=account.id, first_name=first_name,
                                  last_name=last_name, email=email, phone=phone,
                                  job_title=job_title, owner_user_id=owner, actor=caller.actor,
-                                 at=ports.now())
+                                 at=deps.clock.now())
         uow.contacts.add(contact)
         keep_history(uow, contact)
         publish(uow, "contact_created", event_messages.contact_created(contact), contact,
@@ -148,29 +147,29 @@ def create_contact(uow, ports: Ports, caller: Caller, *, account_id: str, last_n
     return contact
 
 
-def get_contact(uow, ports: Ports, caller: Caller, contact_id: str) -> Contact:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_contact(deps: Dependencies, caller: Caller, contact_id: str) -> Contact:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.contacts.get(contact_id), "contact", contact_id)
 
 
-def list_contacts(uow, ports: Ports, caller: Caller, *, account_id: str = "", query: str = "",
+def list_contacts(deps: Dependencies, caller: Caller, *, account_id: str = "", query: str = "",
                   page: PageQuery = PageQuery()) -> Page[Contact]:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return uow.contacts.list(access.visible_team_ids, account_id, query, page)
 
 
-def update_contact(uow, ports: Ports, caller: Caller, contact_id: str, *,
+def update_contact(deps: Dependencies, caller: Caller, contact_id: str, *,
                    expected_version: int = 0, **fields) -> Contact:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         contact = access.visible(uow.contacts.get(contact_id), "contact", contact_id)
         access.require_edit(contact, "change this contact")
         check_version(contact, expected_version)
         if fields.get("owner_user_id"):
-            require_team_member(ports, contact.team_id, fields["owner_user_id"], "owner_user_id")
-        changed = contact.update(caller.actor, ports.now(), **fields)
+            require_team_member(deps, contact.team_id, fields["owner_user_id"], "owner_user_id")
+        changed = contact.update(caller.actor, deps.clock.now(), **fields)
         if changed:
             uow.contacts.save(contact)
             keep_history(uow, contact)

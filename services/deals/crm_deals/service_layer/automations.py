@@ -24,7 +24,8 @@ from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import USER, Access, Caller
-from crm_deals.service_layer.ports import MANAGER, Ports
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import MANAGER
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.webhook_payloads import webhook_payload
 
@@ -46,26 +47,26 @@ def readable_rule(uow, access: Access, rule_id: str) -> AutomationRule:
     return rule
 
 
-def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
+def create_rule(deps: Dependencies, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
                 actions: list[dict], team_ids=(), stage_key: str = "",
                 stalled_after_days: int = 0, webhook_secret: str = "",
                 include_personal_data: bool = False) -> AutomationRule:
-    access = Access.of(caller, ports.scopes)
+    access = Access.of(caller, deps.scopes)
     team_ids = automation.clean_team_ids(team_ids)
     access.require_manager_of_each(team_ids, "an automation rule")
     parsed = [make_action(a.get("kind", ""), recipients=a.get("recipients", ()),
                           subject=a.get("subject", ""), body=a.get("body", ""),
                           url=a.get("url", ""), index=i) for i, a in enumerate(actions)]
-    with uow:
+    with deps.uow() as uow:
         pipeline = uow.pipelines.get(pipeline_id)
         if pipeline is None:
             raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
-        rule = AutomationRule.create(id=ports.new_id(), pipeline=pipeline, name=name,
+        rule = AutomationRule.create(id=deps.ids.new_id(), pipeline=pipeline, name=name,
                                      trigger=trigger, actions=parsed, stage_key=stage_key,
                                      team_ids=team_ids, stalled_after_days=stalled_after_days,
                                      webhook_secret=automation.validate_secret(webhook_secret),
                                      include_personal_data=include_personal_data,
-                                     actor=caller.actor, at=ports.now())
+                                     actor=caller.actor, at=deps.clock.now())
         uow.automation_rules.add(rule)
         keep_history(uow, rule)
         publish(uow, "automation_rule_changed", event_messages.automation_rule_changed(rule),
@@ -74,12 +75,12 @@ def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: st
     return rule
 
 
-def set_rule_enabled(uow, ports: Ports, caller: Caller, rule_id: str,
+def set_rule_enabled(deps: Dependencies, caller: Caller, rule_id: str,
                      enabled: bool) -> AutomationRule:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         rule = readable_rule(uow, access, rule_id)
-        if rule.set_enabled(caller.actor, ports.now(), enabled):
+        if rule.set_enabled(caller.actor, deps.clock.now(), enabled):
             uow.automation_rules.save(rule)
             keep_history(uow, rule)
             publish(uow, "automation_rule_changed",
@@ -88,10 +89,10 @@ def set_rule_enabled(uow, ports: Ports, caller: Caller, rule_id: str,
     return rule
 
 
-def list_rules(uow, ports: Ports, caller: Caller, pipeline_id: str) -> list[AutomationRule]:
+def list_rules(deps: Dependencies, caller: Caller, pipeline_id: str) -> list[AutomationRule]:
     """The pipeline's rules the caller may read (see :func:`may_read`), by name."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         rules = uow.automation_rules.for_pipeline(pipeline_id)
     return sorted((r for r in rules if may_read(access, r)), key=lambda r: r.name)
 
@@ -108,18 +109,18 @@ def template_values(uow, deal: Opportunity, trigger: str) -> dict[str, str]:
             "pipeline.name": pipeline.name if pipeline else "", "trigger": trigger}
 
 
-def recipients_of(ports: Ports, deal: Opportunity, roles: tuple[str, ...]) -> list[str]:
+def recipients_of(deps: Dependencies, deal: Opportunity, roles: tuple[str, ...]) -> list[str]:
     users: set[str] = set()
     if automation.OWNER in roles:
         users.add(deal.owner_user_id)
     if automation.TEAM in roles:
-        users.update(m.user_id for m in ports.teams.members(deal.team_id))
+        users.update(m.user_id for m in deps.teams.members(deal.team_id))
     if automation.MANAGER in roles:
-        users.update(ports.teams.managers_of(deal.team_id))
+        users.update(deps.teams.managers_of(deal.team_id))
     return sorted(users)
 
 
-def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
+def fire(uow, deps: Dependencies, caller: Caller, deal: Opportunity, trigger: str, *,
          cause_id: str = "", stage_key: str = "", rules: list[AutomationRule] | None = None) -> int:
     """Emit the commands of the rules of ``deal``'s pipeline and team matching ``trigger``;
     returns how many. ``cause_id`` defaults to the deal's id and version (one change)."""
@@ -133,7 +134,7 @@ def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
                            values=template_values(uow, deal, trigger))
     for command in commands:
         if command.kind == automation.WEBHOOK:
-            payload = webhook_payload(uow, ports, by_id[command.rule_id], deal, trigger=trigger,
+            payload = webhook_payload(uow, deps, by_id[command.rule_id], deal, trigger=trigger,
                                       idempotency_key=command.idempotency_key)
             event_type, message = event_messages.automation_requested(
                 command, deal, trigger,
@@ -141,19 +142,18 @@ def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
         else:
             event_type, message = event_messages.automation_requested(
                 command, deal, trigger,
-                recipient_user_ids=recipients_of(ports, deal, command.recipients))
+                recipient_user_ids=recipients_of(deps, deal, command.recipients))
         publish(uow, event_type, message, deal, caller)
     return len(commands)
 
 
-def scan_stalled_deals(uow, ports: Ports, *, page_size: int = 200) -> int:
+def scan_stalled_deals(deps: Dependencies, caller: Caller, *, page_size: int = 200) -> int:
     """The worker's timer: fire each `stalled` rule once per stalled episode of an open deal (an
     episode ends when the deal changes stage or gets an activity). Returns commands emitted."""
-    caller = Caller.system("stalled_deal_scan")
-    now = ports.now()
+    now = deps.clock.now()
     emitted, after = 0, ""
     while True:
-        with uow:
+        with deps.uow() as uow:
             page = uow.opportunities.all_open(after, page_size)
             rules_by_pipeline: dict[str, list[AutomationRule]] = {}
             for deal in page.items:
@@ -176,7 +176,7 @@ def scan_stalled_deals(uow, ports: Ports, *, page_size: int = 200) -> int:
                     episode = (f"stalled:{deal.id}:{deal.stage_entered_at.isoformat()}:"
                                f"{last.isoformat() if last else '-'}")
                     if why and uow.automation_firings.claim(f"{episode}:{rule.id}", now):
-                        emitted += fire(uow, ports, caller, deal, automation.STALLED,
+                        emitted += fire(uow, deps, caller, deal, automation.STALLED,
                                         cause_id=episode, rules=[rule])
             uow.commit()
         if not page.next_key:

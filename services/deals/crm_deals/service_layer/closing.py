@@ -10,16 +10,16 @@ from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
 from crm_deals.service_layer.automations import fire
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 
 
-def close_won(uow, ports: Ports, caller: Caller, deal_id: str, *,
+def close_won(deps: Dependencies, caller: Caller, deal_id: str, *,
               actual_revenue: Money | None, actual_close_date: dt.date | None) -> Opportunity:
     """Won: needs the actual revenue and close date; the account becomes a customer."""
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
         deal.close_won(caller.actor, now, actual_revenue=actual_revenue,
@@ -35,17 +35,17 @@ def close_won(uow, ports: Ports, caller: Caller, deal_id: str, *,
             keep_history(uow, account)
             publish_relationship(uow, account, caller, previous,
                                  "won back" if previous == "churned" else "first won deal")
-        fire(uow, ports, caller, deal, automation.WON)
+        fire(uow, deps, caller, deal, automation.WON)
         uow.commit()
     return deal
 
 
-def close_lost(uow, ports: Ports, caller: Caller, deal_id: str, *, reason: str,
+def close_lost(deps: Dependencies, caller: Caller, deal_id: str, *, reason: str,
                competitor: str = "", note: str = "",
                close_date: dt.date | None = None) -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
         deal.close_lost(caller.actor, now, reason=reason, competitor=competitor, note=note,
@@ -53,20 +53,20 @@ def close_lost(uow, ports: Ports, caller: Caller, deal_id: str, *, reason: str,
         uow.opportunities.save(deal)
         keep_history(uow, deal)
         publish(uow, "deal_lost", event_messages.deal_lost(deal), deal, caller)
-        fire(uow, ports, caller, deal, automation.LOST)
+        fire(uow, deps, caller, deal, automation.LOST)
         uow.commit()
     return deal
 
 
-def reopen(uow, ports: Ports, caller: Caller, deal_id: str, reason: str) -> Opportunity:
+def reopen(deps: Dependencies, caller: Caller, deal_id: str, reason: str) -> Opportunity:
     """Reopen a closed deal: its owner or a manager above its team; audited with the reason.
     The account stays a customer (another deal was or may be won; churn is decided apart)."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_reopen(deal)
         previous = deal.status
-        deal.reopen(caller.actor, ports.now(), reason, uow.pipelines.get(deal.pipeline_id))
+        deal.reopen(caller.actor, deps.clock.now(), reason, uow.pipelines.get(deal.pipeline_id))
         uow.opportunities.save(deal)
         keep_history(uow, deal)
         publish(uow, "deal_reopened",

@@ -20,7 +20,7 @@ from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.automations import fire
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.repositories import ConversionRecord
 from crm_deals.service_layer.sales_lines import no_pipeline_message
@@ -53,14 +53,13 @@ class _Rejected(Exception):
         self.reason, self.retryable = reason, retryable
 
 
-def convert_lead(uow, ports: Ports, request: LeadConversion) -> ConversionRecord | None:
+def convert_lead(deps: Dependencies, caller: Caller, request: LeadConversion) -> ConversionRecord | None:
     """Returns the conversion, or None when it was rejected (the rejection event is emitted)."""
-    caller = Caller.system("lead_conversion")
-    with uow:
+    with deps.uow() as uow:
         done = uow.conversions.get(request.conversion_id)
         if done is None:
             try:
-                done = _convert(uow, ports, caller, request)
+                done = _convert(uow, deps, caller, request)
             except _Rejected as rejected:
                 uow.rollback()
                 _reject(uow, request, caller, rejected.reason, rejected.retryable)
@@ -86,8 +85,8 @@ def _reject(uow, request: LeadConversion, caller: Caller, reason: str, retryable
     uow.commit()
 
 
-def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> ConversionRecord:
-    now, actor = ports.now(), caller.actor
+def _convert(uow, deps: Dependencies, caller: Caller, r: LeadConversion) -> ConversionRecord:
+    now, actor = deps.clock.now(), caller.actor
     pipeline = uow.pipelines.get_by_sales_line(r.sales_line_id)
     if pipeline is None:
         raise _Rejected(no_pipeline_message(uow, r.sales_line_id), retryable=True)
@@ -97,14 +96,14 @@ def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> Conversion
             raise _Rejected(f"account {r.link_account_id!r} to link does not exist in team "
                             f"{r.team_id!r}", retryable=False)
     else:
-        account = Account.create(id=ports.new_id(), team_id=r.team_id,
+        account = Account.create(id=deps.ids.new_id(), team_id=r.team_id,
                                  name=r.company_name or f"{r.first_name} {r.last_name}".strip(),
                                  owner_user_id=r.owner_user_id, actor=actor, at=now)
         uow.accounts.add(account)
         keep_history(uow, account)
         publish(uow, "account_created", event_messages.account_created(account), account,
                 caller)
-    contact = Contact.create(id=ports.new_id(), team_id=r.team_id, account_id=account.id,
+    contact = Contact.create(id=deps.ids.new_id(), team_id=r.team_id, account_id=account.id,
                              first_name=r.first_name, last_name=r.last_name or r.company_name,
                              email=r.email, phone=r.phone, job_title=r.job_title,
                              owner_user_id=r.owner_user_id, actor=actor, at=now)
@@ -113,7 +112,7 @@ def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> Conversion
     publish(uow, "contact_created", event_messages.contact_created(contact), contact, caller)
     currency = r.expected_amount.currency if r.expected_amount else r.currency
     deal = Opportunity.create(
-        id=ports.new_id(), team_id=r.team_id, account_id=account.id, pipeline=pipeline,
+        id=deps.ids.new_id(), team_id=r.team_id, account_id=account.id, pipeline=pipeline,
         name=r.opportunity_name or f"{account.name} - new business",
         owner_user_id=r.owner_user_id, currency=currency, primary_contact_id=contact.id,
         estimated_revenue=r.expected_amount, estimated_close_date=r.expected_close,
@@ -121,7 +120,7 @@ def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> Conversion
     uow.opportunities.add(deal)
     keep_history(uow, deal)
     publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
-    fire(uow, ports, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
+    fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
     record = ConversionRecord(conversion_id=r.conversion_id, lead_id=r.lead_id,
                               account_id=account.id, contact_id=contact.id,
                               opportunity_id=deal.id, at=now)

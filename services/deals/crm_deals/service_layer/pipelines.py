@@ -13,7 +13,7 @@ from crm_deals.domain.text import require_id
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion, Stage, make_stage
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.sales_lines import no_pipeline_message, require_active_line
 
@@ -36,18 +36,18 @@ def stages_from(specs: list[dict]) -> list[Stage]:
     return stages
 
 
-def create_pipeline(uow, ports: Ports, caller: Caller, *, sales_line_id: str, name: str,
+def create_pipeline(deps: Dependencies, caller: Caller, *, sales_line_id: str, name: str,
                     stages: list[dict]) -> Pipeline:
-    access = Access.of(caller, ports.scopes)
+    access = Access.of(caller, deps.scopes)
     access.require_structure_admin("create pipelines")
     sales_line_id = require_id(sales_line_id, "sales_line_id")
-    with uow:
-        require_active_line(uow, ports, sales_line_id)
+    with deps.uow() as uow:
+        require_active_line(uow, deps, sales_line_id)
         if uow.pipelines.get_by_sales_line(sales_line_id) is not None:
             raise AlreadyExists(f"sales line {sales_line_id!r} already has a pipeline; revise it "
                                 "instead (`crmctl pipelines revise`)", field="sales_line_id")
-        pipeline = Pipeline.create(id=ports.new_id(), sales_line_id=sales_line_id, name=name,
-                                   stages=stages_from(stages), actor=caller.actor, at=ports.now())
+        pipeline = Pipeline.create(id=deps.ids.new_id(), sales_line_id=sales_line_id, name=name,
+                                   stages=stages_from(stages), actor=caller.actor, at=deps.clock.now())
         uow.pipelines.add(pipeline)
         uow.pipelines.add_version(pipeline.snapshot())
         keep_history(uow, pipeline)
@@ -62,10 +62,10 @@ def _require_reader(caller: Caller | None) -> None:
         raise Unauthenticated("this call needs an access token")
 
 
-def get_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str = "",
+def get_pipeline(deps: Dependencies, caller: Caller, *, pipeline_id: str = "",
                  sales_line_id: str = "") -> Pipeline:
     _require_reader(caller)
-    with uow:
+    with deps.uow() as uow:
         pipeline = (uow.pipelines.get(pipeline_id) if pipeline_id
                     else uow.pipelines.get_by_sales_line(sales_line_id))
         if pipeline is None:
@@ -76,30 +76,30 @@ def get_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str = "",
         return pipeline
 
 
-def get_pipeline_version(uow, ports: Ports, caller: Caller, pipeline_id: str,
+def get_pipeline_version(deps: Dependencies, caller: Caller, pipeline_id: str,
                          version: int) -> PipelineVersion:
     """A pipeline as it was at ``version`` (what a deal closed long ago was measured against)."""
     _require_reader(caller)
-    with uow:
+    with deps.uow() as uow:
         found = uow.pipelines.get_version(pipeline_id, version)
         if found is None:
             raise NotFound(f"pipeline {pipeline_id!r} has no version {version}", field="version")
         return found
 
 
-def list_pipelines(uow, ports: Ports, caller: Caller) -> list[Pipeline]:
+def list_pipelines(deps: Dependencies, caller: Caller) -> list[Pipeline]:
     _require_reader(caller)
-    with uow:
+    with deps.uow() as uow:
         return sorted(uow.pipelines.all(), key=lambda p: p.name.lower())
 
 
-def revise_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str, stages: list[dict],
+def revise_pipeline(deps: Dependencies, caller: Caller, *, pipeline_id: str, stages: list[dict],
                     moves: dict[str, str] | None = None, name: str | None = None,
                     expected_version: int = 0) -> Pipeline:
-    access = Access.of(caller, ports.scopes)
+    access = Access.of(caller, deps.scopes)
     access.require_structure_admin("revise pipelines")
-    now = ports.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         pipeline = uow.pipelines.get(pipeline_id)
         if pipeline is None:
             raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")

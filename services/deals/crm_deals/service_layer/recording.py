@@ -6,7 +6,7 @@ from google.protobuf.message import Message
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 from crm_deals.service_layer.access import Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 
 
 def keep_history(uow, *records) -> None:
@@ -23,9 +23,9 @@ def publish(uow, event_type: str, message: Message, record, caller: Caller) -> s
                     aggregate_id=record.id, aggregate_version=record.version, actor=caller.actor)
 
 
-def require_team_member(ports: Ports, team_id: str, user_id: str, field: str) -> str:
+def require_team_member(deps: Dependencies, team_id: str, user_id: str, field: str) -> str:
     """``user_id`` if it is a current member of ``team_id`` (a record's owner must be)."""
-    if user_id not in {m.user_id for m in ports.teams.members(team_id)}:
+    if user_id not in {m.user_id for m in deps.teams.members(team_id)}:
         raise InvalidArgument(f"user {user_id!r} is not a member of team {team_id!r}; a record's "
                               "owner must be a member of its team", field=field)
     return user_id

@@ -23,7 +23,7 @@ from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated
 from crm_deals.service_layer.deals import publish_deal_updated
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
 
 
@@ -37,31 +37,31 @@ class Transferred:
     deal: Opportunity | None = None
 
 
-def transfer_deal(uow, ports: Ports, caller: Caller, deal_id: str, *, to_team_id: str,
+def transfer_deal(deps: Dependencies, caller: Caller, deal_id: str, *, to_team_id: str,
                   reason: str, new_owner_user_id: str = "",
                   move_account: bool | None = None) -> Transferred:
-    access = Access.of(caller, ports.scopes)
+    access = Access.of(caller, deps.scopes)
     deal_id = require_id(deal_id, "deal_id")
     to_team_id = require_id(to_team_id, "to_team_id")
     reason = clean_text(reason, "reason", max_length=1000, required=True)
     if new_owner_user_id:
         new_owner_user_id = require_id(new_owner_user_id, "new_owner_user_id")
-    now, actor = ports.now(), caller.actor
-    with uow:
+    now, actor = deps.clock.now(), caller.actor
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_transfer(deal.team_id)
         from_team = deal.team_id
         if to_team_id == from_team:
             raise FailedPrecondition("the deal already belongs to that team", field="to_team_id")
-        members = [m.user_id for m in ports.teams.members(to_team_id)]
+        members = [m.user_id for m in deps.teams.members(to_team_id)]
         if not members:
             raise FailedPrecondition(f"team {to_team_id!r} has no members to own the deal",
                                      field="to_team_id")
         if new_owner_user_id:
-            owner = require_team_member(ports, to_team_id, new_owner_user_id,
+            owner = require_team_member(deps, to_team_id, new_owner_user_id,
                                         "new_owner_user_id")
         else:
-            plan = ports.handover.assign(to_team_id, [deal], members,
+            plan = deps.handover.assign(to_team_id, [deal], members,
                                          uow.opportunities.open_count_by_owner(to_team_id))
             owner = plan.get(deal.id, "")
             if owner not in members:
@@ -150,25 +150,24 @@ class HandoverResult:
     unassigned: list[str] = field(default_factory=list)
 
 
-def hand_over_open_deals(uow, ports: Ports, *, team_id: str, leaving_user_id: str,
+def hand_over_open_deals(deps: Dependencies, caller: Caller, *, team_id: str, leaving_user_id: str,
                          reason: str = "") -> HandoverResult:
     """On membership_changed (a member left the team): give their open deals in that team to
     the remaining members by the team's strategy (port). With nobody left, the deals stay and are
     reported as unassigned. Idempotent: a second run finds no open deal of the leaver."""
-    caller = Caller.system("membership_handover")
     if not leaving_user_id:
         raise InvalidArgument("leaving_user_id is required", field="leaving_user_id")
     reason = reason or f"handover: {leaving_user_id} left team {team_id}"
     result = HandoverResult()
-    with uow:
+    with deps.uow() as uow:
         deals = uow.opportunities.open_owned_by(team_id, leaving_user_id)
-        remaining = sorted(m.user_id for m in ports.teams.members(team_id)
+        remaining = sorted(m.user_id for m in deps.teams.members(team_id)
                            if m.user_id != leaving_user_id)
         if not deals:
             return result
         counts = uow.opportunities.open_count_by_owner(team_id)
-        plan = ports.handover.assign(team_id, deals, remaining, counts) if remaining else {}
-        now = ports.now()
+        plan = deps.handover.assign(team_id, deals, remaining, counts) if remaining else {}
+        now = deps.clock.now()
         for deal in deals:
             owner = plan.get(deal.id)
             if owner not in remaining:

@@ -22,7 +22,7 @@ from google.protobuf import json_format
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 
 BASIC_DEAL_FIELDS = (
     "id", "team_id", "owner_user_id", "account_id", "primary_contact_id", "sales_line_id",
@@ -37,18 +37,18 @@ def _as_dict(message) -> dict:
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
-def author_sees(ports: Ports, rule: AutomationRule) -> frozenset[str]:
+def author_sees(deps: Dependencies, rule: AutomationRule) -> frozenset[str]:
     """Teams whose records the rule's author may see now (none when the rule asks for no
     personal data: then it does not matter)."""
     if not rule.include_personal_data or not rule.author_user_id:
         return frozenset()
-    return frozenset(ports.scopes.roles_by_team(rule.author_user_id))
+    return frozenset(deps.scopes.roles_by_team(rule.author_user_id))
 
 
-def webhook_payload(uow, ports: Ports, rule: AutomationRule, deal: Opportunity, *,
+def webhook_payload(uow, deps: Dependencies, rule: AutomationRule, deal: Opportunity, *,
                     trigger: str, idempotency_key: str) -> dict:
     full = _as_dict(event_messages.deal(deal))
-    visible = author_sees(ports, rule)
+    visible = author_sees(deps, rule)
     personal = deal.team_id in visible
     payload = {"trigger": trigger, "rule_id": rule.id, "idempotency_key": idempotency_key,
                "personal_data": personal}

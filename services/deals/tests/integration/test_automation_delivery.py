@@ -4,11 +4,10 @@ receiver is retried with backoff until the delivery is visibly failed. Time is t
 clock (advanced past each backoff), so nothing waits."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from sqlalchemy import select
@@ -34,12 +33,6 @@ pytestmark = pytest.mark.integration
 SECRET = "integration-webhook-secret"
 
 
-@dataclass
-class Deps:
-    uow: Callable
-    ports: object
-
-
 @pytest.fixture
 def smtp():
     with SmtpSink() as sink:
@@ -55,7 +48,7 @@ def receiver():
 @pytest.fixture
 def delivery(sql_world, world_engine, smtp):
     factory = make_session_factory(world_engine)
-    deps = Deps(uow=lambda: RecordingSqlUnitOfWork(factory), ports=sql_world.ports)
+    deps = dataclasses.replace(sql_world.deps, uow=lambda: RecordingSqlUnitOfWork(factory))
     mailer = SmtpMailer("127.0.0.1", smtp.port, sender="crm@example.test", timeout_seconds=5)
     webhooks = WebhookSender(timeout_seconds=5, allow_private_addresses=True)
     return AutomationDelivery(deps, mailer, webhooks, lease_seconds=60)
@@ -122,7 +115,7 @@ def test_a_stage_email_reaches_the_smtp_server_exactly_once(sql_world, world_eng
     assert "Account Acme GmbH: 1200.00 EUR" in message.get_content()
     key = commands[0][1].cause.idempotency_key
     assert message["X-CRM-Idempotency-Key"] == key == f"{deal.id}@2:{rule.id}:0"
-    [sent] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.mia,
+    [sent] = deliveries.list_deliveries(delivery.deps, sql_world.mia,
                                         rule.id)
     assert (sent.state, sent.attempts, sent.last_error) == ("sent", 1, "")
 
@@ -142,7 +135,7 @@ def test_a_webhook_is_signed_and_a_failing_receiver_is_retried_until_failed(
     sql_world.clock.advance(days=1)
     assert delivery.send_due() == 0               # given up
     assert len(receiver.requests) == len(WEBHOOK_RETRY_DELAYS) + 1
-    [failed] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.mia,
+    [failed] = deliveries.list_deliveries(delivery.deps, sql_world.mia,
                                           rule.id, failed_only=True)
     assert failed.state == "failed" and failed.attempts == len(WEBHOOK_RETRY_DELAYS) + 1
     assert "HTTP 503" in failed.last_error
@@ -192,7 +185,7 @@ def test_a_webhook_that_recovers_is_sent_once(sql_world, world_engine, delivery,
     sql_world.clock.advance(days=1)
     assert delivery.send_due() == 0
     assert len(receiver.requests) == 2
-    [sent] = deliveries.list_deliveries(delivery.deps.uow(), sql_world.ports, sql_world.mia,
+    [sent] = deliveries.list_deliveries(delivery.deps, sql_world.mia,
                                         rule.id)
     assert (sent.state, sent.attempts) == ("sent", 2)
 

@@ -3,6 +3,7 @@ whose transactions roll back after taking a number; the numbers of the year end 
 1..n, without a duplicate or a hole."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -40,7 +41,8 @@ def _issue_all(world, session_factory, invoice_ids, failing: set[str]) -> list[B
         uow_cls = FailingCommitUnitOfWork if invoice_id in failing else RecordingSqlUnitOfWork
         start.wait()
         try:
-            billing.issue_invoice(uow_cls(session_factory), world.ports, world.sam, invoice_id)
+            billing.issue_invoice(dataclasses.replace(world.deps, uow=lambda: uow_cls(session_factory)),
+                                  world.sam, invoice_id)
         except RuntimeError as exc:
             if invoice_id not in failing:
                 errors.append(exc)

@@ -4,6 +4,7 @@ another rule or another key does not open, and a secret stored in clear is still
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 
@@ -39,8 +40,9 @@ def _sealed(engine, rule_id: str) -> str:
 
 
 def _rule(world, uow=None, name="hook"):
+    deps = world.deps if uow is None else dataclasses.replace(world.deps, uow=lambda: uow)
     return automations.create_rule(
-        uow or world.uow, world.ports, world.mia, pipeline_id=world.pipeline.id, name=name,
+        deps, world.mia, pipeline_id=world.pipeline.id, name=name,
         trigger="won", webhook_secret=SECRET, team_ids=["team-a"],
         actions=[{"kind": "webhook", "url": "https://hooks.example.test/crm"}])
 

@@ -88,7 +88,7 @@ def _team(deps, team: str, *members: str) -> None:
             apply_user_access_changed(uow.session, user_access_changed_message(
                 user, 1, [Grant(team, "expert", "membership")]))
         uow.commit()
-    deps.ports.scopes.replica.invalidate()
+    deps.scopes.replica.invalidate()
 
 
 def test_a_rejected_conversion_leaves_only_its_rejection_once(handlers, engine):
@@ -117,18 +117,18 @@ def test_a_leavers_open_deals_go_to_the_remaining_members_once(handlers, deps, e
     leaver, stays = f"leaver-{team}", f"stays-{team}"
     _team(deps, team, leaver, stays)
     handlers.on_sales_line_changed(line_changed(line, f"Line {line}", 1))
-    pipelines.create_pipeline(deps.uow(), deps.ports, ADMIN, sales_line_id=line, name="H",
+    pipelines.create_pipeline(deps, ADMIN, sales_line_id=line, name="H",
                               stages=STAGES)
     caller = Caller(leaver)
-    account = accounts.create_account(deps.uow(), deps.ports, caller, team_id=team, name="Acme")
-    deal = deals.create_deal(deps.uow(), deps.ports, caller, name="Rollout", account_id=account.id,
+    account = accounts.create_account(deps, caller, team_id=team, name="Acme")
+    deal = deals.create_deal(deps, caller, name="Rollout", account_id=account.id,
                              sales_line_id=line, currency="EUR",
                              estimated_revenue=eur("100.00"))
     _team(deps, team, stays)   # the leaver's scopes end (as territory publishes them)
     with deps.uow() as uow:
         apply_user_access_changed(uow.session, user_access_changed_message(leaver, 2))
         uow.commit()
-    deps.ports.scopes.replica.invalidate()
+    deps.scopes.replica.invalidate()
     ended = territory_events.MembershipChanged(
         membership=teams_pb2.Membership(id=uuid.uuid4().hex, team_id=team, user_id=leaver,
                                         end_reason="moved to team Z"),

@@ -27,7 +27,7 @@ from crm_deals.service_layer import pipelines
 from crm_deals.service_layer.sales_lines import record_sales_line
 from crm_deals.service_layer.access import Caller
 
-from deals_testkit import STAGES
+from deals_testkit import STAGES, WORKER
 
 pytestmark = pytest.mark.integration
 QUEUE = "evt-leads-lead_conversion_requested--deals.on_lead_conversion_requested"
@@ -110,10 +110,9 @@ def test_a_conversion_is_done_once_however_often_it_arrives(worker, database_url
     channel, log_path = worker
     line = f"line-{uuid.uuid4().hex[:8]}"
     deps = build_dependencies(load(env={}, database_url=database_url), engine=engine)
-    with deps.uow() as uow:   # territory's sales_line_changed, as the worker stores it
-        record_sales_line(uow, SalesLine(line, "Worker line", "quote", True, 1))
-        uow.commit()
-    pipelines.create_pipeline(deps.uow(), deps.ports, Caller("root", roles=frozenset({"admin"})),
+    # territory's sales_line_changed, as the worker stores it
+    record_sales_line(deps, WORKER, SalesLine(line, "Worker line", "quote", True, 1))
+    pipelines.create_pipeline(deps, Caller("root", roles=frozenset({"admin"})),
                               sales_line_id=line, name="Worker test", stages=STAGES)
     conversion_id, lead_id = uuid.uuid4().hex, uuid.uuid4().hex
     first = conversion_requested(conversion_id, lead_id, line, attempt=1)

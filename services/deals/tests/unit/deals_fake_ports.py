@@ -12,7 +12,7 @@ from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine, PricedQuote
 from crm_deals.domain.sales_lines import SalesLine
-from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, SalesLineSource,
+from crm_deals.service_layer.ports import (HandoverStrategy, Pricing, SalesLineSource,
                                            ScopeReader, TeamDirectory, TeamMember)
 
 
@@ -112,17 +112,23 @@ class FakeTerritoryLines(SalesLineSource):
 
 
 class Clock:
-    def __init__(self, start: dt.datetime):
-        self.now = start
+    """A clock the test sets (``at``) and moves (``advance``)."""
 
-    def __call__(self):
-        return self.now
+    def __init__(self, start: dt.datetime):
+        self.at = start
+
+    def now(self) -> dt.datetime:
+        return self.at
 
     def advance(self, **kwargs):
-        self.now += dt.timedelta(**kwargs)
+        self.at += dt.timedelta(**kwargs)
 
 
-def make_ports(scopes, teams, pricing, handover, clock, sales_lines=None) -> Ports:
-    counter = itertools.count(1)
-    return Ports(scopes=scopes, teams=teams, pricing=pricing, handover=handover, clock=clock,
-                 new_id=lambda: f"{next(counter):08x}{'0' * 24}", sales_lines=sales_lines)
+class SequentialIds:
+    """00000001000..., 00000002000...: ids in creation order, 32 hex digits like uuid4().hex."""
+
+    def __init__(self):
+        self._counter = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"{next(self._counter):08x}{'0' * 24}"

@@ -15,7 +15,6 @@ from crm_chassis.auth.testing import TestKeys
 from crm_chassis.grpc import start_server
 from crm_chassis.settings import ServiceSettings
 
-from crm_deals.adapters.grpc_mapping import ApiDependencies
 from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
 
 # The world's people as their tokens describe them (deals_testkit.World gives them roles).
@@ -67,8 +66,7 @@ def keys() -> TestKeys:
 @pytest.fixture
 def api(world, keys):
     settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
-    deps = ApiDependencies(uow=lambda: world.uow, ports=world.ports)
-    running = start_server(settings, register(deps), service_names=SERVICE_NAMES,
+    running = start_server(settings, register(world.deps), service_names=SERVICE_NAMES,
                            verifier=keys.verifier(), access_log=False)
     channel = grpc.insecure_channel(running.address)
     try:

@@ -7,12 +7,14 @@ from decimal import Decimal
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.dependencies import Dependencies
 
 from deals_fake_ports import (Clock, FakeHandover, FakePricing, FakeScopes, FakeTeams,
-                              FakeTerritoryLines, make_ports)
+                              FakeTerritoryLines, SequentialIds)
 from deals_fakes import FakeUnitOfWork
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+WORKER = Caller.system("deals-worker")  # the caller of the worker's use cases
 STAGES = [
     {"key": "qualify", "name": "Qualify", "default_probability": 10,
      "forecast_category": "pipeline", "expected_days": 14},
@@ -37,8 +39,9 @@ class World:
         self.clock = Clock(T0)
         # territory's lines: deals learns of them from events or, for a new one, by asking.
         self.territory_lines = FakeTerritoryLines("line-1", "line-2", "line-3")
-        self.ports = make_ports(self.scopes, self.teams, self.pricing, self.handover, self.clock,
-                                self.territory_lines)
+        self.deps = Dependencies(uow=lambda: self.uow, clock=self.clock, ids=SequentialIds(),
+                                 scopes=self.scopes, teams=self.teams, pricing=self.pricing,
+                                 handover=self.handover, sales_lines=self.territory_lines)
         # team A: alice and bob (experts), sam (supervisor); mia manages the unit above A.
         self.teams.add_member("team-a", "alice")
         self.teams.add_member("team-a", "bob")
@@ -52,16 +55,16 @@ class World:
         self.tom, self.max = Caller("tom"), Caller("max")
         self.admin = Caller("root", roles=frozenset({"admin"}))
         self.boss = Caller("boss", departments=frozenset({"management"}))
-        self.pipeline = pipelines.create_pipeline(self.uow, self.ports, self.admin,
+        self.pipeline = pipelines.create_pipeline(self.deps, self.admin,
                                                   sales_line_id="line-1", name="Enterprise",
                                                   stages=STAGES)
 
     def call(self, fn, caller, *args, **kwargs):
-        return fn(self.uow, self.ports, caller, *args, **kwargs)
+        return fn(self.deps, caller, *args, **kwargs)
 
     def account(self, caller=None, name="Acme GmbH", **kwargs):
         kwargs.setdefault("team_id", "team-a")
-        return accounts.create_account(self.uow, self.ports, caller or self.alice, name=name,
+        return accounts.create_account(self.deps, caller or self.alice, name=name,
                                        **kwargs)
 
     def deal(self, caller=None, account=None, name="Acme rollout", **kwargs):
@@ -69,7 +72,7 @@ class World:
         account = account or self.account(caller)
         kwargs.setdefault("currency", "EUR")
         kwargs.setdefault("sales_line_id", "line-1")
-        return deals.create_deal(self.uow, self.ports, caller, name=name, account_id=account.id,
+        return deals.create_deal(self.deps, caller, name=name, account_id=account.id,
                                  **kwargs)
 
     def get(self, repo: str, record_id: str):

@@ -8,7 +8,7 @@ from crm_deals.domain.accounts import CHURN_RULE_REASON
 from crm_deals.service_layer import accounts, closing
 from crm_deals.service_layer.repositories import AccountFilter, PageQuery
 
-from deals_testkit import T0, eur
+from deals_testkit import T0, WORKER, eur
 
 
 def test_create_account_in_own_team_only_owner_must_be_a_member(world):
@@ -51,7 +51,7 @@ def test_churn_by_mark_needs_a_customer_and_a_supervisor(world):
     world.clock.advance(days=10)
     deal = world.deal(account=account, name="comeback")
     world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
-               actual_close_date=world.clock.now.date())
+               actual_close_date=world.clock.now().date())
     account = world.get("accounts", account.id)
     assert (account.relationship, account.customer_since) == ("customer", T0)
     assert world.uow.events("account_relationship_changed")[-1].reason == "won back"
@@ -66,9 +66,9 @@ def test_the_churn_rule_churns_quiet_customers_without_open_deals(world):
                    actual_close_date=T0.date())
     world.deal(account=busy, name="still talking")
     world.clock.advance(days=365)
-    assert accounts.apply_churn_rule(world.uow, world.ports) == []  # not more than 365 days yet
+    assert accounts.apply_churn_rule(world.deps, WORKER) == []  # not more than 365 days yet
     world.clock.advance(days=1)
-    assert accounts.apply_churn_rule(world.uow, world.ports) == [quiet.id]
+    assert accounts.apply_churn_rule(world.deps, WORKER) == [quiet.id]
     assert world.get("accounts", quiet.id).churn_reason == CHURN_RULE_REASON
     assert world.get("accounts", busy.id).relationship == "customer"
     assert world.uow.events("account_relationship_changed")[-1].meta.actor.kind == 3  # system

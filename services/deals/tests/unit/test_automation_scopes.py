@@ -12,7 +12,7 @@ from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.service_layer import accounts, automations, closing, deliveries
 from crm_deals.service_layer.access import Caller
 
-from deals_testkit import T0, eur
+from deals_testkit import T0, WORKER, eur
 
 SECRET = "s3cret-s3cret-s3cret"
 WEBHOOK = {"kind": "webhook", "url": "https://hooks.example/deals"}
@@ -108,7 +108,7 @@ def test_only_managers_of_each_team_read_or_change_a_rule_and_its_deliveries(wor
     rule = _webhook_rule(world)
     deal = _won_deal(world)
     key = world.uow.events("automation_webhook_requested")[0].cause.idempotency_key
-    deliveries.begin(world.uow, world.ports, idempotency_key=key, rule_id=rule.id,
+    deliveries.begin(world.deps, WORKER, idempotency_key=key, rule_id=rule.id,
                      deal_id=deal.id, kind="webhook")
     assert [r.id for r in world.call(automations.list_rules, world.mia,
                                      world.pipeline.id)] == [rule.id]
@@ -166,6 +166,6 @@ def test_a_stalled_rule_fires_only_for_deals_of_its_teams(world):
     world.deal()  # team A
     b_deal = world.deal(world.tom, account=world.account(world.tom, team_id="team-b"))
     world.clock.advance(days=7)
-    assert use_cases.scan_stalled_deals(world.uow, world.ports) == 1
+    assert use_cases.scan_stalled_deals(world.deps, WORKER) == 1
     [note] = world.uow.events("automation_notification_requested")
     assert note.cause.deal_id == b_deal.id and list(note.recipient_user_ids) == ["tom"]

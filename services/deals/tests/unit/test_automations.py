@@ -11,7 +11,7 @@ from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied, Vali
 from crm_deals.domain import automation as auto
 from crm_deals.service_layer import activities, automations, closing, deals
 
-from deals_testkit import T0, eur
+from deals_testkit import T0, WORKER, eur
 
 SECRET = "s3cret-s3cret-s3cret"
 
@@ -120,15 +120,15 @@ def test_a_stalled_deal_fires_once_per_episode(world):
         {"kind": "notify", "recipients": ["owner"], "subject": "Stalled", "body": "{{deal.name}}"}])
     deal = world.deal()
     world.clock.advance(days=6)
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 0
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 0
     world.clock.advance(days=1)
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 1
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 0  # same episode
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 1
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 0  # same episode
     world.call(activities.log_activity, world.alice, target_type="opportunity",
                target_id=deal.id, kind="call", subject="ping")
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 0  # activity: not stalled
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 0  # activity: not stalled
     world.clock.advance(days=7)
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 1  # a new episode
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 1  # a new episode
 
 
 def test_longer_in_stage_than_expected_is_stalled(world):
@@ -136,9 +136,9 @@ def test_longer_in_stage_than_expected_is_stalled(world):
         {"kind": "notify", "recipients": ["manager"], "subject": "Slow", "body": "{{deal.stage}}"}])
     world.deal()
     world.clock.advance(days=14)
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 0  # qualify expects 14
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 0  # qualify expects 14
     world.clock.advance(hours=1)
-    assert automations.scan_stalled_deals(world.uow, world.ports) == 1
+    assert automations.scan_stalled_deals(world.deps, WORKER) == 1
     assert list(world.uow.events("automation_notification_requested")[0].recipient_user_ids) \
         == ["mia"]
 
@@ -159,25 +159,25 @@ def test_a_delivery_is_sent_once_and_retried_with_backoff_until_failed(world):
     from crm_deals.service_layer import deliveries
     rule, deal = _rule(world), world.deal()
     args = dict(idempotency_key="k1", rule_id=rule.id, deal_id=deal.id, kind="webhook")
-    first = deliveries.begin(world.uow, world.ports, **args)
+    first = deliveries.begin(world.deps, WORKER, **args)
     assert first.attempts == 0
-    deliveries.record_result(world.uow, world.ports, "k1", ok=False, error="HTTP 503")
-    assert deliveries.begin(world.uow, world.ports, **args) is None  # waits for its retry
+    deliveries.record_result(world.deps, WORKER, "k1", ok=False, error="HTTP 503")
+    assert deliveries.begin(world.deps, WORKER, **args) is None  # waits for its retry
     world.clock.advance(seconds=10)
-    assert [d.id for d in deliveries.due_retries(world.uow, world.ports)] == ["k1"]
+    assert [d.id for d in deliveries.due_retries(world.deps, WORKER)] == ["k1"]
     for delay in (0, 30, 120, 600, 1800, 3600):  # 1 attempt + 6 retries
         world.clock.advance(seconds=delay)
-        assert deliveries.begin(world.uow, world.ports, **args) is not None
-        failed = deliveries.record_result(world.uow, world.ports, "k1", ok=False,
+        assert deliveries.begin(world.deps, WORKER, **args) is not None
+        failed = deliveries.record_result(world.deps, WORKER, "k1", ok=False,
                                           error="timeout")
     assert (failed.state, failed.attempts, failed.last_error) == ("failed", 7, "timeout")
-    assert [d.id for d in deliveries.list_deliveries(world.uow, world.ports, world.mia, rule.id,
+    assert [d.id for d in deliveries.list_deliveries(world.deps, world.mia, rule.id,
                                                      failed_only=True)] == ["k1"]
     ok = dict(args, idempotency_key="k2")
-    deliveries.begin(world.uow, world.ports, **ok)
-    sent = deliveries.record_result(world.uow, world.ports, "k2", ok=True)
+    deliveries.begin(world.deps, WORKER, **ok)
+    sent = deliveries.record_result(world.deps, WORKER, "k2", ok=True)
     assert sent.state == "sent"
-    assert deliveries.begin(world.uow, world.ports, **ok) is None  # redelivered: no-op
+    assert deliveries.begin(world.deps, WORKER, **ok) is None  # redelivered: no-op
 
 
 def test_a_new_deal_enters_its_first_stage_and_fires_its_rules(world):
@@ -186,7 +186,7 @@ def test_a_new_deal_enters_its_first_stage_and_fires_its_rules(world):
     mail = world.uow.events("automation_email_requested")[0]
     assert mail.cause.deal_id == deal.id and mail.subject == "Acme rollout is at Qualify"
     from crm_deals.service_layer.conversions import LeadConversion, convert_lead
-    convert_lead(world.uow, world.ports, LeadConversion(
+    convert_lead(world.deps, WORKER, LeadConversion(
         conversion_id="c1", lead_id="l1", team_id="team-a", owner_user_id="bob",
         sales_line_id="line-1", company_name="Initech", first_name="P", last_name="G"))
     assert len(world.uow.events("automation_email_requested")) == 2

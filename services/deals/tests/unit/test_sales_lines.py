@@ -7,13 +7,11 @@ from crm_chassis.errors import FailedPrecondition, NotFound
 from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.service_layer import pipelines, sales_lines
 
-from deals_testkit import STAGES
+from deals_testkit import STAGES, WORKER
 
 
 def _line(world, line: SalesLine) -> None:
-    with world.uow:
-        sales_lines.record_sales_line(world.uow, line)
-        world.uow.commit()
+    sales_lines.record_sales_line(world.deps, WORKER, line)
 
 
 def test_a_pipeline_for_a_line_territory_does_not_have_is_refused_naming_it(world):
@@ -39,7 +37,7 @@ def test_a_brand_new_line_is_asked_of_territory_once_and_kept(world):
     assert world.territory_lines.asked.count("line-2") == 1
     assert world.uow.sales_lines.get("line-2").name == "Line line-2"
     with world.uow:
-        assert sales_lines.known_line(world.uow, world.ports, "line-2").name == "Line line-2"
+        assert sales_lines.known_line(world.uow, world.deps, "line-2").name == "Line line-2"
     assert world.territory_lines.asked.count("line-2") == 1
 
 
@@ -52,14 +50,12 @@ def test_a_deactivated_line_gets_no_pipeline(world):
 
 def test_an_older_snapshot_never_replaces_a_newer_one(world):
     _line(world, SalesLine("line-9", "New name", "quote", True, 5))
-    with world.uow:
-        assert not sales_lines.record_sales_line(
-            world.uow, SalesLine("line-9", "Old name", "quote", True, 4))
-        assert not sales_lines.record_sales_line(
-            world.uow, SalesLine("line-9", "Same version", "quote", True, 5))
-        assert sales_lines.record_sales_line(
-            world.uow, SalesLine("line-9", "Deactivated", "quote", False, 6))
-        world.uow.commit()
+    assert not sales_lines.record_sales_line(
+        world.deps, WORKER, SalesLine("line-9", "Old name", "quote", True, 4))
+    assert not sales_lines.record_sales_line(
+        world.deps, WORKER, SalesLine("line-9", "Same version", "quote", True, 5))
+    assert sales_lines.record_sales_line(
+        world.deps, WORKER, SalesLine("line-9", "Deactivated", "quote", False, 6))
     stored = world.uow.sales_lines.get("line-9")
     assert (stored.name, stored.active) == ("Deactivated", False)
 

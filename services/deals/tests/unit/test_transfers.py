@@ -5,7 +5,7 @@ from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, Pe
 
 from crm_deals.service_layer import accounts, activities, closing, deals, quotes, transfers
 
-from deals_testkit import T0, eur
+from deals_testkit import T0, WORKER, eur
 
 
 def _deal_with_everything(world):
@@ -162,7 +162,7 @@ def test_a_leaving_members_open_deals_go_to_the_remaining_members(world):
                actual_close_date=T0.date())
     world.deal(world.bob, name="bob's own")  # bob already has one open deal
     world.teams.remove_member("team-a", "alice")
-    result = transfers.hand_over_open_deals(world.uow, world.ports, team_id="team-a",
+    result = transfers.hand_over_open_deals(world.deps, WORKER, team_id="team-a",
                                             leaving_user_id="alice")
     # biggest first, each to the least loaded: big -> sam (0), mid -> bob (1 vs sam 1: bob),
     # small -> sam.
@@ -171,7 +171,7 @@ def test_a_leaving_members_open_deals_go_to_the_remaining_members(world):
     entry = world.call(deals.history, world.sam, "opportunity", big.id).items[-1]
     assert entry.action == "owner_changed" and entry.actor.kind == "system"
     assert "alice left team team-a" in entry.note
-    again = transfers.hand_over_open_deals(world.uow, world.ports, team_id="team-a",
+    again = transfers.hand_over_open_deals(world.deps, WORKER, team_id="team-a",
                                            leaving_user_id="alice")
     assert again.assignments == {} and again.unassigned == []
 
@@ -180,7 +180,7 @@ def test_with_nobody_left_the_deals_are_reported_unassigned(world):
     deal = world.deal(world.tom, account=world.account(world.tom, team_id="team-b"))
     world.teams.remove_member("team-b", "tom")
     world.teams.remove_member("team-b", "max")
-    result = transfers.hand_over_open_deals(world.uow, world.ports, team_id="team-b",
+    result = transfers.hand_over_open_deals(world.deps, WORKER, team_id="team-b",
                                             leaving_user_id="tom")
     assert result.unassigned == [deal.id]
     assert world.get("opportunities", deal.id).owner_user_id == "tom"

@@ -25,9 +25,9 @@ def records(world):
             "contact": (accounts.get_contact, contact.id),
             "deal": (deals.get_deal, deal.id),
             "quote": (quotes.get_quote, quote.id),
-            "history": (lambda u, p, c, i: deals.history(u, p, c, "opportunity", i), deal.id),
-            "timeline": (lambda u, p, c, i: activities.timeline(
-                u, p, c, target_type="opportunity", target_id=i), deal.id),
+            "history": (lambda d, c, i: deals.history(d, c, "opportunity", i), deal.id),
+            "timeline": (lambda d, c, i: activities.timeline(
+                d, c, target_type="opportunity", target_id=i), deal.id),
             "activity_id": activity.id}
 
 
@@ -37,12 +37,12 @@ def test_visibility_matrix(world, records, user, sees, what):
     caller = {"root": world.admin, "boss": world.boss}.get(user, Caller(user))
     reader, record_id = records[what]
     if sees:
-        assert reader(world.uow, world.ports, caller, record_id)
+        assert reader(world.deps, caller, record_id)
     else:
         with pytest.raises(NotFound) as err:
-            reader(world.uow, world.ports, caller, record_id)
+            reader(world.deps, caller, record_id)
         with pytest.raises(NotFound) as unknown:
-            reader(world.uow, world.ports, caller, "0" * 32)
+            reader(world.deps, caller, "0" * 32)
         # A foreign record answers exactly like an unknown one (no existence leak).
         assert err.value.message.replace(record_id, "X") == \
             unknown.value.message.replace("0" * 32, "X")
@@ -59,18 +59,18 @@ def test_lists_show_only_visible_teams(world, records):
 
 def test_a_member_who_leaves_loses_access_at_once(world, records):
     reader, deal_id = records["deal"]
-    assert reader(world.uow, world.ports, world.bob, deal_id)
+    assert reader(world.deps, world.bob, deal_id)
     world.teams.remove_member("team-a", "bob")
     with pytest.raises(NotFound):
-        reader(world.uow, world.ports, world.bob, deal_id)
+        reader(world.deps, world.bob, deal_id)
 
 
 def test_no_token_no_service_callers_on_team_data(world, records):
     reader, deal_id = records["deal"]
     with pytest.raises(Unauthenticated):
-        reader(world.uow, world.ports, None, deal_id)
+        reader(world.deps, None, deal_id)
     with pytest.raises(NotFound):
-        reader(world.uow, world.ports, Caller("svc-reporting", kind="service"), deal_id)
+        reader(world.deps, Caller("svc-reporting", kind="service"), deal_id)
 
 
 def test_a_manager_above_may_do_what_a_supervisor_may(world, records):

@@ -65,11 +65,15 @@ def _empty_database(engine) -> None:
 
 
 @pytest.fixture(scope="module")
-def deals_deps(database_url, engine):
+def deals_settings(database_url) -> DealsSettings:
+    return DealsSettings.load("deals", env={}, database_url=database_url, grpc_port=0,
+                              grpc_max_workers=4)
+
+
+@pytest.fixture(scope="module")
+def deals_deps(deals_settings, engine):
     _empty_database(engine)
-    settings = DealsSettings.load("deals", env={}, database_url=database_url, grpc_port=0,
-                                  grpc_max_workers=4)
-    deps = build_dependencies(settings, engine=engine, pricing=FakePricing(),
+    deps = build_dependencies(deals_settingssettings, engine=engine, pricing=FakePricing(),
                               handover=FakeHandover(),
                               sales_lines=FakeTerritoryLines("line-1", "line-board"))
     yield deps
@@ -78,16 +82,16 @@ def deals_deps(database_url, engine):
 
 @pytest.fixture(scope="module")
 def scopes(engine, deals_deps):
-    writer = Scopes(engine, deals_deps.ports.scopes.replica)
+    writer = Scopes(engine, deals_deps.scopes.replica)
     for user_id, grants in GRANTS.items():
         writer.publish(user_id, grants)
     return writer
 
 
 @pytest.fixture(scope="module")
-def pg_api(deals_deps, scopes):
+def pg_api(deals_settings, deals_deps, scopes):
     keys = TestKeys()
-    running = api_entrypoint.start(deals_deps.settings, deals_deps, verifier=keys.verifier(),
+    running = api_entrypoint.start(deals_settings, deals_deps, verifier=keys.verifier(),
                                    access_log=False)
     channel = grpc.insecure_channel(running.address)
     try:
