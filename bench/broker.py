@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pika
 from google.protobuf.message import Message
 
 from crm_chassis.events import encode, headers_for
-from crm_chassis.messaging.testing import existing_queues
 from crm_chassis.messaging.broker_users import broker_user, provision_once
+from crm_chassis.messaging.testing import existing_queues
 from crm_chassis.pytest_broker import vhost_of
 from crm_chassis.testing import AMQP_URL, amqp_channel, service_amqp_url
 

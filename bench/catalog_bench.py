@@ -153,8 +153,8 @@ def run(n: int = 400) -> dict:
             cold_ms = round((time.perf_counter() - started) * 1000, 1)
             if not first.complete or first.totals.priced_lines != LINES:
                 raise RuntimeError("the benchmark quote did not price every line: "
-                                   + next(l.error.message for l in first.lines
-                                          if l.HasField("error")))
+                                   + next(line.error.message for line in first.lines
+                                          if line.HasField("error")))
             calls = iter(range(10 ** 9))
             for _ in range(50):
                 pricing.PriceQuote(quotes[next(calls) % 16], metadata=bearer, timeout=10)

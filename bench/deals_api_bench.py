@@ -21,15 +21,22 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import grpc
 from sqlalchemy import text
 
-from bench.servers import serving_child
 from bench.grpc_floor import raw_floor
-from crm.deals.v1 import accounts_pb2, accounts_pb2_grpc, deals_pb2, deals_pb2_grpc
-from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2 as pb
+from bench.servers import serving_child
+from crm.deals.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    deals_pb2,
+    deals_pb2_grpc,
+    pipelines_pb2,
+    pipelines_pb2_grpc,
+)
+from crm.deals.v1 import resources_pb2 as pb
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.testing import temporary_postgres_database
 
@@ -50,7 +57,6 @@ def _serve(database_url: str, public_key_pem_file: str) -> None:
     from crm_chassis.auth import StaticKeySource, TokenVerifier, key_id, public_key_from_pem
     from crm_chassis.grpc import serve
     from crm_chassis.logging import configure_logging
-
     from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
     from crm_deals.entrypoints.settings import DealsSettings
     from crm_deals.entrypoints.wiring import build_dependencies

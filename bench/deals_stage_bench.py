@@ -27,7 +27,6 @@ from crm_chassis.db import make_engine
 from crm_chassis.logging import configure_logging
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 from crm_chassis.testing import free_port, temporary_postgres_database
-
 from crm_deals import migrate
 from crm_deals.adapters import orm
 from crm_deals.adapters.automation_delivery import COMMANDS, AutomationDelivery

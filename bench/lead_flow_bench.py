@@ -32,12 +32,13 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "e2e"))
 
-from bench.broker import machine_cpu_seconds  # noqa: E402
-from bench.servers import sampled  # noqa: E402
-from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls  # noqa: E402
-from crm_chassis.devrun.bed import PlatformBed  # noqa: E402
-from e2e_platform import (As, Stubs, german_line, small_company, unique,  # noqa: E402
-                          web_form_lead)
+from e2e_platform import As, Stubs, german_line, small_company, unique, web_form_lead
+
+from bench.broker import machine_cpu_seconds
+from bench.servers import sampled
+from crm.leads.v1 import lead_pb2
+from crm.leads.v1 import lead_service_pb2 as ls
+from crm_chassis.devrun.bed import PlatformBed
 
 RATE = float(os.environ.get("LEAD_FLOW_RATE", "500"))
 # LEAD_FLOW_SKIP_STEADY=1: only the bulk import (its figures; the steady ones are then "nan").
@@ -51,7 +52,7 @@ COLUMNS = ["E-Mail", "First name", "Last name", "Company", "Country"]
 
 def _percentile(values, fraction):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def _capture_steadily(stubs: Stubs, admin: As, line_id: str, rate: float = RATE,
@@ -97,7 +98,7 @@ def _import_rows(line_id: str, tag: str):
         values = [f"row{i}.{tag}@import.example", "Row", f"Imported{tag}{i}",
                   f"Import {tag} {i}", "DE"]
         yield ls.ImportLeadsRequest(row=ls.ImportRow(row_number=i,
-                                                     values=dict(zip(COLUMNS, values))))
+                                                     values=dict(zip(COLUMNS, values, strict=False))))
 
 
 def _owned(engine, where: str, params: dict) -> tuple[int, int]:

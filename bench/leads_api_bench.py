@@ -52,6 +52,7 @@ def _grant_scope(database_url: str) -> None:
 def _route_to_bench_team(database_url: str, lead_id: str) -> None:
     """Place a lead in the bench user's team, as the worker does on territory's lead_routed."""
     import datetime as dt
+
     from crm_leads.domain.assignment import RoutingDecision
     from crm_leads.entrypoints import settings as settings_module
     from crm_leads.entrypoints.wiring import build
@@ -59,7 +60,7 @@ def _route_to_bench_team(database_url: str, lead_id: str) -> None:
     wiring = build(settings_module.load(database_url=database_url))
     try:
         assert apply_routing(wiring.deps, RoutingDecision(
-            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.timezone.utc), "", TEAM, USER,
+            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.UTC), "", TEAM, USER,
             "bench routing"))
     finally:
         wiring.engine.dispose()
@@ -69,7 +70,8 @@ def serve() -> None:
     """The api process of the bench: production wiring, a static verification key."""
     from crm_chassis.auth import StaticKeySource, TokenVerifier, public_key_from_pem
     from crm_chassis.logging import configure_logging
-    from crm_leads.entrypoints import api, settings as settings_module
+    from crm_leads.entrypoints import api
+    from crm_leads.entrypoints import settings as settings_module
     settings = settings_module.load()
     configure_logging(settings)
     with open(os.environ["BENCH_PUBLIC_KEY_PEM_FILE"]) as fh:
@@ -118,13 +120,13 @@ def _import_requests(import_id: str, tag: str, n: int):
         values = [f"row{i}.{tag}@import.example", "Row", f"Imported{tag}{i}",
                   f"Import {tag} {i}", "FR"]
         yield lead_service_pb2.ImportLeadsRequest(row=lead_service_pb2.ImportRow(
-            row_number=i, values=dict(zip(IMPORT_COLUMNS, values))))
+            row_number=i, values=dict(zip(IMPORT_COLUMNS, values, strict=False))))
 
 
 def _import(stub, bearer, import_id: str, tag: str, n: int) -> tuple[float, object]:
     start = time.perf_counter()
     last = None
-    for last in stub.ImportLeads(_import_requests(import_id, tag, n), metadata=bearer,
+    for last in stub.ImportLeads(_import_requests(import_id, tag, n), metadata=bearer,  # noqa: B007
                                  timeout=600):
         pass
     return time.perf_counter() - start, last

@@ -30,7 +30,6 @@ from crm_chassis.events import stamp
 from crm_chassis.messaging.testing import consumer_count, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.testing import AMQP_URL, free_port, temporary_postgres_database
-
 from crm_leads import migrate
 from crm_leads.adapters import orm
 
@@ -57,7 +56,7 @@ def _decisions(lead_ids: list[str]) -> list:
 def _load(engine) -> list[str]:
     with engine.connect() as connection:
         connection.execute(text(LOAD), {"start": 1, "stop": LEADS, "now": dt.datetime.now(
-            dt.timezone.utc), "queue": "queue-team", "teams": 40})
+            dt.UTC), "queue": "queue-team", "teams": 40})
         # Captured, not yet routed: no team, no decision.
         connection.execute(text(
             "UPDATE leads SET team_id = NULL, owner_user_id = NULL, queue_team_id = NULL, "

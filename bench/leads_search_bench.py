@@ -26,7 +26,6 @@ from sqlalchemy import text
 
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.testing import temporary_postgres_database
-
 from crm_leads import migrate
 from crm_leads.adapters import search_sql
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
@@ -42,7 +41,7 @@ TEAMS = 40
 QUEUE_TEAM = "queue-team"
 ROUNDS = int(os.environ.get("LEADS_SEARCH_ROUNDS", "40"))
 WARMUP = 3  # rounds not measured (caches, plans)
-NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 # h(i, salt) in 0..n-1: a well-mixed, deterministic pick per row and column.
 LOAD = """
@@ -191,7 +190,7 @@ def measure(make_uow, rng: random.Random) -> dict[str, list[float]]:
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def explain(engine, rng: random.Random) -> None:

@@ -22,13 +22,23 @@ import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "e2e"))
 
-from crm.deals.v1 import deals_pb2  # noqa: E402
-from crm.identity.v1 import users_pb2  # noqa: E402
-from crm.leads.v1 import lead_service_pb2 as ls  # noqa: E402
-from crm.territory.v1 import teams_pb2  # noqa: E402
-from crm_chassis.devrun.bed import PlatformBed  # noqa: E402
-from e2e_platform import (As, Stubs, converted_lead, create_person, create_pipeline,  # noqa: E402
-                          german_line, small_company, visible_lead, web_form_lead)
+from e2e_platform import (
+    As,
+    Stubs,
+    converted_lead,
+    create_person,
+    create_pipeline,
+    german_line,
+    small_company,
+    visible_lead,
+    web_form_lead,
+)
+
+from crm.deals.v1 import deals_pb2
+from crm.identity.v1 import users_pb2
+from crm.leads.v1 import lead_service_pb2 as ls
+from crm.territory.v1 import teams_pb2
+from crm_chassis.devrun.bed import PlatformBed
 
 ROUNDS = 8
 DENIED = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED)
@@ -94,9 +104,9 @@ def run() -> dict:
                 to_team_id=company["munich"].id, role=teams_pb2.TEAM_ROLE_EXPERT))
             started = time.monotonic()
             seen = _wait_denied({
-                "leads": lambda: _denied(person, stubs.leads.GetLead,
+                "leads": lambda: _denied(person, stubs.leads.GetLead,  # noqa: B023
                                          ls.GetLeadRequest(lead_id=lead_id)),
-                "deals": lambda: _denied(person, stubs.deals.GetDeal,
+                "deals": lambda: _denied(person, stubs.deals.GetDeal,  # noqa: B023
                                          deals_pb2.GetDealRequest(id=deal_id))}, started)
             for service, seconds in seen.items():
                 moves[service].append(seconds)
@@ -105,7 +115,7 @@ def run() -> dict:
                 id=person.user_id, reason="left the company"))
             started = time.monotonic()
             deactivations.append(_wait_denied({"leads": lambda: _denied(
-                person, stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))},
+                person, stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))},  # noqa: B023
                 started)["leads"])
     rows, worst = [], 0.0
     for label, values, note in (

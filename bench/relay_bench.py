@@ -73,7 +73,7 @@ def raw_pika(n: int, exchange: str, routing_key: str) -> float:
 
 
 def _write_outbox(engine, table, n: int, exchange: str) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     rows = []
     for i in range(n):
         event_id = uuid.uuid4().hex

@@ -26,7 +26,7 @@ READS = 20_000
 
 def _percentile(values, fraction):
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def _revocations(bed: RevocationBed) -> tuple[list[float], list[float]]:
@@ -36,12 +36,12 @@ def _revocations(bed: RevocationBed) -> tuple[list[float], list[float]]:
     for index in range(REVOCATIONS):
         user = f"user-{index}"
         bed.publish(user, [Grant("team-old", "expert", "membership")])
-        bed.wait_for(lambda: bed.replica.roles_by_team(user), 60, "grant not replicated")
+        bed.wait_for(lambda: bed.replica.roles_by_team(user), 60, "grant not replicated")  # noqa: B023
         committed = bed.publish(user, [Grant("team-new", "expert", "membership")])
         # The api-side reader sees it no earlier than the table has it, so waiting in turn is exact.
-        _, stored = bed.wait_for(lambda: "team-old" not in direct.roles_by_team(user), 30,
+        _, stored = bed.wait_for(lambda: "team-old" not in direct.roles_by_team(user), 30,  # noqa: B023
                                  "revocation not replicated")
-        _, denied = bed.wait_for(lambda: "team-old" not in bed.replica.roles_by_team(user), 30,
+        _, denied = bed.wait_for(lambda: "team-old" not in bed.replica.roles_by_team(user), 30,  # noqa: B023
                                  "revocation not seen by the reader")
         stored_in.append(stored - committed)
         denied_in.append(denied - committed)

@@ -66,7 +66,7 @@ _SECTION = "<!-- bench: {module} -->"
 
 def _section(module: str, result: dict | None, error: str) -> str:
     """One benchmark's section, opened by a marker so a partial run replaces only its own."""
-    when = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
+    when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     out = [_SECTION.format(module=module)]
     if result is None:
         return "\n".join(out + [f"## {module}", "", f"FAILED ({when}): `{error}`", ""])
@@ -122,7 +122,7 @@ def main(argv: list[str]) -> int:
             for target, ok in result.get("checks", []):
                 print(f"  target: {target}: {'met' if ok else 'NOT MET'}")
             results.append((module, result, ""))
-        except Exception as exc:  # a broken benchmark is reported, the others still run
+        except Exception as exc:  # noqa: BLE001 - a broken benchmark is reported, the others still run
             traceback.print_exc()
             results.append((module, None, f"{type(exc).__name__}: {exc}"))
     DOC.write_text(_render(results, DOC.read_text() if DOC.exists() else ""))

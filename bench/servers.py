@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from crm_chassis.grpc.healthcheck import serving
 from crm_chassis.testing import free_port

@@ -19,13 +19,13 @@ import sys
 import tempfile
 
 import grpc
-from crm_chassis.service_roles import CHECK_ACCESS
 
-from bench.servers import serving_child
 from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
+from bench.servers import serving_child
 from crm.territory.v1 import access_pb2, access_pb2_grpc, routing_pb2, routing_pb2_grpc
 from crm_chassis.auth.testing import TestKeys
+from crm_chassis.service_roles import CHECK_ACCESS
 from crm_chassis.testing import temporary_postgres_database
 
 TARGET_RATIO = 3.0     # platform target: an authenticated read p50 <= 3x the raw floor
@@ -40,8 +40,14 @@ def build_organisation(database_url: str) -> dict:
     from crm_territory.domain.teams import TeamRole
     from crm_territory.entrypoints.settings import TerritorySettings
     from crm_territory.entrypoints.wiring import build_dependencies
-    from crm_territory.service_layer import memberships, org, people, sales_lines, teams
-    from crm_territory.service_layer import territories
+    from crm_territory.service_layer import (
+        memberships,
+        org,
+        people,
+        sales_lines,
+        teams,
+        territories,
+    )
     from crm_territory.service_layer.caller import Caller
     from crm_territory.service_layer.ports import DirectoryUser, UserDirectory
     from crm_territory.service_layer.territories import ConditionInput, RuleInput
@@ -82,7 +88,8 @@ def serve() -> None:
     """The api process of the bench: production wiring, a static verification key."""
     from crm_chassis.auth import StaticKeySource, TokenVerifier, public_key_from_pem
     from crm_chassis.logging import configure_logging
-    from crm_territory.entrypoints import api, settings as settings_module
+    from crm_territory.entrypoints import api
+    from crm_territory.entrypoints import settings as settings_module
     from crm_territory.entrypoints.wiring import build_dependencies
     settings = settings_module.load()
     configure_logging(settings)

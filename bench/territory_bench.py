@@ -63,7 +63,7 @@ def _organisation(deps):
         uow(), admin, name="SMB", description="small and medium businesses",
         workflow_kind=WorkflowKind.QUOTE, pipeline_id="pipe-smb",
         team_ids=[t.id for t in team_list])
-    for i, (country, team) in enumerate(zip(COUNTRIES, team_list)):
+    for i, (country, team) in enumerate(zip(COUNTRIES, team_list, strict=False)):
         rules = [
             RuleInput(f"{country} capital", [ConditionInput("country", [country]),
                                              ConditionInput("postal_code", ["10", "11"])]),

@@ -6,7 +6,17 @@ PY=${PY:-.venv/bin/python}
 OUT=gen/python
 rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
 mapfile -t files < <(cd protos && find crm -name '*.proto' | sort)
-(cd protos && "../$PY" -m grpc_tools.protoc -I . --python_out="../$OUT.tmp" --pyi_out="../$OUT.tmp" \
+# Type stubs (.pyi) for messages and gRPC stubs/servicers come from mypy-protobuf (a dev tool,
+# in requirements-dev.txt) when its plugins are installed beside the interpreter; otherwise from
+# protoc's own --pyi_out (messages only). The images generate no stubs (deploy/docker).
+BIN="$(dirname "$PY")"
+if [[ -x "$BIN/protoc-gen-mypy" && -x "$BIN/protoc-gen-mypy_grpc" ]]; then
+  stubs=(--plugin=protoc-gen-mypy="$PWD/$BIN/protoc-gen-mypy" --mypy_out=quiet:"../$OUT.tmp"
+         --plugin=protoc-gen-mypy_grpc="$PWD/$BIN/protoc-gen-mypy_grpc" --mypy_grpc_out=quiet:"../$OUT.tmp")
+else
+  stubs=(--pyi_out="../$OUT.tmp")
+fi
+(cd protos && "../$PY" -m grpc_tools.protoc -I . --python_out="../$OUT.tmp" "${stubs[@]}" \
    --grpc_python_out="../$OUT.tmp" "${files[@]}")
 # Make every generated folder a regular package so imports resolve without namespace guessing.
 find "$OUT.tmp" -type d -exec touch {}/__init__.py \;

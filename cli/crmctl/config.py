@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Mapping
 
 # Built-in defaults: the ports `make run` gives each service. Command modules of later services
 # add theirs with `DEFAULT_ADDRESSES.setdefault(...)`.
@@ -82,7 +82,7 @@ class Credentials:
     refresh_token_expires_at: datetime | None
 
     def access_expires_within(self, seconds: float, now: datetime | None = None) -> bool:
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return (self.access_token_expires_at - now).total_seconds() <= seconds
 
     def to_json(self) -> str:
@@ -92,7 +92,7 @@ class Credentials:
         return json.dumps(data, indent=2)
 
     @classmethod
-    def from_json(cls, text: str) -> "Credentials":
+    def from_json(cls, text: str) -> Credentials:
         data = json.loads(text)
         for key in ("access_token_expires_at", "refresh_token_expires_at"):
             data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import click
 from google.protobuf import json_format
@@ -18,7 +19,7 @@ UNBROKEN_KEYS = {"id", "email", "client_id"}
 
 def _unbroken(key: str) -> bool:
     # Ids (team_id, owner_user_id...) and e-mails are copied into the next command.
-    return key in UNBROKEN_KEYS or key.endswith("_id") or key.endswith("email")
+    return key in UNBROKEN_KEYS or key.endswith(("_id", "email"))
 
 
 def message_to_dict(message) -> dict[str, Any]:

@@ -7,15 +7,14 @@ rotates the refresh token, so the new pair is saved at once).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 from crm_chassis.grpc.client import make_channel
-
-from crmctl.config import CredentialStore, Credentials, config_dir, resolve_address
+from crmctl.config import Credentials, CredentialStore, config_dir, resolve_address
 
 REFRESH_MARGIN_SECONDS = 30
 CALL_TIMEOUT_SECONDS = 15
@@ -33,14 +32,14 @@ class NotLoggedIn(CliError):
 def to_datetime(timestamp) -> datetime | None:
     if not timestamp.seconds and not timestamp.nanos:
         return None
-    return timestamp.ToDatetime(tzinfo=timezone.utc)
+    return timestamp.ToDatetime(tzinfo=UTC)
 
 
 def credentials_from(pair: auth_pb2.TokenPair, *, address: str, email: str) -> Credentials:
     return Credentials(
         identity_address=address, email=email, access_token=pair.access_token,
         access_token_expires_at=to_datetime(pair.access_token_expires_at)
-        or datetime.now(timezone.utc),
+        or datetime.now(UTC),
         refresh_token=pair.refresh_token,
         refresh_token_expires_at=to_datetime(pair.refresh_token_expires_at))
 
@@ -87,7 +86,7 @@ class Session:
     def _refresh(self, credentials: Credentials) -> Credentials:
         if not credentials.refresh_token:
             raise NotLoggedIn("the session has expired")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if credentials.refresh_token_expires_at and credentials.refresh_token_expires_at <= now:
             raise NotLoggedIn("the session has expired")
         stub = auth_pb2_grpc.AuthServiceStub(self.channel("identity"))

@@ -8,18 +8,23 @@ from __future__ import annotations
 import socket
 import uuid
 from concurrent import futures
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
 from click.testing import CliRunner
+from google.protobuf import message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from google.protobuf import message_factory
-
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
-                              territories_pb2)
+from crm.territory.v1 import (
+    access_pb2,
+    org_pb2,
+    routing_pb2,
+    sales_lines_pb2,
+    teams_pb2,
+    territories_pb2,
+)
 
 EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"
 
@@ -46,7 +51,7 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         self.service_accounts: list[users_pb2.ServiceAccount] = []
         self.signing_keys = [auth_pb2.SigningKeyState(
             key=auth_pb2.SigningKey(kid="kid-1", algorithm="EdDSA", active=True,
-                                    created_at=timestamp(datetime(2026, 1, 5, tzinfo=timezone.utc))),
+                                    created_at=timestamp(datetime(2026, 1, 5, tzinfo=UTC))),
             published=True)]
 
     # ----------------------------------------------------------------- helpers
@@ -54,7 +59,7 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         access, refresh = "acc-" + uuid.uuid4().hex, "ref-" + uuid.uuid4().hex
         self.valid_access.add(access)
         self.valid_refresh.add(refresh)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         return auth_pb2.TokenPair(
             access_token=access, refresh_token=refresh, token_type="Bearer",
             access_token_expires_at=timestamp(now + self.access_lifetime),
@@ -156,7 +161,7 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         self._require_token(context)
         for state in self.signing_keys:
             if state.key.kid == request.kid:
-                state.withdrawn_at.CopyFrom(timestamp(datetime.now(timezone.utc)))
+                state.withdrawn_at.CopyFrom(timestamp(datetime.now(UTC)))
                 state.published = False
                 state.key.active = False
                 fresh = auth_pb2.SigningKeyState(

@@ -8,10 +8,8 @@ import grpc
 import pytest
 from google.protobuf import message_factory
 
-from crm.catalog.v1 import (discount_lists_pb2, price_lists_pb2, pricing_pb2, products_pb2,
-                            units_pb2)
+from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2, pricing_pb2, products_pb2, units_pb2
 from crm.common.v1 import money_pb2
-
 
 MODULES = (units_pb2, products_pb2, price_lists_pb2, discount_lists_pb2, pricing_pb2)
 PRODUCT_ID = "a" * 32
@@ -101,7 +99,7 @@ def test_price_prints_every_line_and_the_totals(run, catalog):
 
     assert result.exit_code == 2, result.output   # 2: not every line could be priced
     (request,) = catalog.sent("PriceQuote")
-    assert [(l.sku, l.quantity, l.unit) for l in request.lines] == \
+    assert [(line.sku, line.quantity, line.unit) for line in request.lines] == \
         [("WINE-RED", "12", "case"), ("NOPE", "1", "piece")]   # default unit looked up
     assert (request.context.currency, request.context.account_id,
             request.context.as_of.ToJsonString()) == ("EUR", "acct-7", "2026-03-02T09:00:00Z")

@@ -1,12 +1,12 @@
 import json
 import os
 import stat
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from crmctl.config import CredentialStore
 
 # The one account of the fake identity (cli/tests/conftest.py).
 EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"
-
-from crmctl.config import CredentialStore
 
 
 def stored(crmctl):
@@ -119,7 +119,7 @@ def test_server_error_message_is_shown_verbatim(logged_in, identity):
 def test_expired_access_token_is_refreshed_and_saved(logged_in, identity):
     before = stored(logged_in)
     store = CredentialStore(logged_in.config_dir)
-    before.access_token_expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before.access_token_expires_at = datetime.now(UTC) - timedelta(seconds=1)
     store.save(before)
 
     result = logged_in("whoami")
@@ -134,7 +134,7 @@ def test_expired_access_token_is_refreshed_and_saved(logged_in, identity):
 
 def test_revoked_refresh_token_asks_to_log_in_again(logged_in, identity):
     credentials = stored(logged_in)
-    credentials.access_token_expires_at = datetime.now(timezone.utc)
+    credentials.access_token_expires_at = datetime.now(UTC)
     CredentialStore(logged_in.config_dir).save(credentials)
     identity.valid_refresh.clear()
 

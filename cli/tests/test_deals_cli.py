@@ -16,13 +16,12 @@ from crm_chassis.auth import Principal
 from crm_chassis.errors import Unauthenticated
 from crm_chassis.grpc import start_server
 from crm_chassis.settings import ServiceSettings
-
 from crm_deals.adapters.grpc_mapping import ApiDependencies
 from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "services" / "deals" / "tests" / "unit"))
 
-from deals_testkit import World  # noqa: E402
+from deals_testkit import World
 
 
 class ActingAs:

@@ -11,9 +11,12 @@ import pytest
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis import events
-from crm_chassis.messaging.topology import (consumer_of_queue, dead_letter_exchange,
-                                            dead_letter_queue,
-                                            queue_arguments)
+from crm_chassis.messaging.topology import (
+    consumer_of_queue,
+    dead_letter_exchange,
+    dead_letter_queue,
+    queue_arguments,
+)
 from crm_chassis.testing import AMQP_URL, amqp_channel
 
 pytestmark = pytest.mark.integration

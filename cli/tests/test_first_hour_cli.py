@@ -8,12 +8,11 @@ import pathlib
 import sys
 
 from crm.territory.v1 import routing_pb2, sales_lines_pb2, teams_pb2
-
 from crmctl.commands import _leads_wait
 
 # The fake leads service lives with the leads tests; importing it brings its fixture too.
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_leads_cli import fake_leads, write_csv  # noqa: E402,F401  (fixture)
+from test_leads_cli import fake_leads, write_csv  # noqa: F401  (fixture)
 
 EMAIL, PASSWORD = "admin@crm.local", "correct horse battery"   # the fake identity's login
 LINE_ID = "5" * 32
@@ -41,7 +40,7 @@ def test_a_password_comes_from_crmctl_password_when_nobody_can_type(crmctl):
 
 
 def test_lead_search_names_team_and_owner_and_prints_only_ids_with_o_id(
-        logged_in, fake_leads, identity, territory, monkeypatch):
+        logged_in, fake_leads, identity, territory, monkeypatch):  # noqa: F811
     ann = named_world(identity, territory, monkeypatch)
     fake_leads.leads[0].assignment.owner_user_id = ann.id
     table = logged_in("leads", "search")
@@ -56,7 +55,7 @@ def test_lead_search_names_team_and_owner_and_prints_only_ids_with_o_id(
 
 
 def test_import_takes_the_line_by_name_and_waits_until_each_lead_is_routed(
-        logged_in, fake_leads, identity, territory, monkeypatch, tmp_path):
+        logged_in, fake_leads, identity, territory, monkeypatch, tmp_path):  # noqa: F811
     ann = named_world(identity, territory, monkeypatch)
     fake_leads.route_imports, fake_leads.owner = True, ann.id
     path = write_csv(tmp_path, "E-Mail,Last name\nlena@vogel.example,Vogel\n")
@@ -69,7 +68,7 @@ def test_import_takes_the_line_by_name_and_waits_until_each_lead_is_routed(
 
 
 def test_import_wait_says_which_rows_did_not_reach_your_teams(
-        logged_in, fake_leads, identity, territory, monkeypatch, tmp_path):
+        logged_in, fake_leads, identity, territory, monkeypatch, tmp_path):  # noqa: F811
     named_world(identity, territory, monkeypatch)
     monkeypatch.setattr(_leads_wait, "WAIT_SECONDS", 0)
     path = write_csv(tmp_path, "E-Mail,Last name\nlena@vogel.example,Vogel\n")
@@ -80,7 +79,7 @@ def test_import_wait_says_which_rows_did_not_reach_your_teams(
 
 
 def test_convert_wait_returns_once_deals_has_the_deal_or_says_why_not(
-        logged_in, fake_leads, identity, territory, monkeypatch):
+        logged_in, fake_leads, identity, territory, monkeypatch):  # noqa: F811
     named_world(identity, territory, monkeypatch)
     done = logged_in("leads", "convert", "lead-0", "--opportunity-name", "Doe rollout",
                      "--wait", "-o", "json")

@@ -12,8 +12,15 @@ from concurrent import futures
 import grpc
 import pytest
 
-from crm.leads.v1 import (campaign_pb2, campaign_pb2_grpc, lead_pb2, lead_service_pb2,
-                          lead_service_pb2_grpc, scoring_pb2, scoring_pb2_grpc)
+from crm.leads.v1 import (
+    campaign_pb2,
+    campaign_pb2_grpc,
+    lead_pb2,
+    lead_service_pb2,
+    lead_service_pb2_grpc,
+    scoring_pb2,
+    scoring_pb2_grpc,
+)
 
 pb = lead_service_pb2
 

@@ -7,9 +7,14 @@ import json
 import grpc
 import pytest
 
-from crm.territory.v1 import (access_pb2, org_pb2, routing_pb2, sales_lines_pb2, teams_pb2,
-                              territories_pb2)
-
+from crm.territory.v1 import (
+    access_pb2,
+    org_pb2,
+    routing_pb2,
+    sales_lines_pb2,
+    teams_pb2,
+    territories_pb2,
+)
 
 ID = {name: (str(i) * 32)[:32] for i, name in enumerate(
     ["emea", "dach", "area", "berlin", "munich", "line", "territory", "member", "new"], start=1)}

@@ -130,8 +130,8 @@ def test_overlays_build_with_kustomize(repo, overlay):
 def _registered_metric_names() -> set[str]:
     from prometheus_client import REGISTRY
 
-    import crm_chassis.grpc.metrics  # noqa: F401 - registers
-    import crm_chassis.messaging.metrics  # noqa: F401
+    import crm_chassis.grpc.metrics
+    import crm_chassis.messaging.metrics
     import crm_chassis.outbox.metrics  # noqa: F401
     import crm_deals.adapters.metrics  # noqa: F401 - the business metrics the dashboard shows
     import crm_leads.adapters.metrics  # noqa: F401

@@ -7,11 +7,20 @@ import uuid
 import grpc
 
 from crm.identity.v1 import users_pb2, users_pb2_grpc
-from crm.leads.v1 import lead_service_pb2_grpc
-from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
-from crm.territory.v1 import (access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2_grpc,
-                              sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2, teams_pb2_grpc,
-                              territories_pb2, territories_pb2_grpc)
+from crm.leads.v1 import lead_pb2, lead_service_pb2_grpc
+from crm.leads.v1 import lead_service_pb2 as ls
+from crm.territory.v1 import (
+    access_pb2_grpc,
+    org_pb2,
+    org_pb2_grpc,
+    routing_pb2_grpc,
+    sales_lines_pb2,
+    sales_lines_pb2_grpc,
+    teams_pb2,
+    teams_pb2_grpc,
+    territories_pb2,
+    territories_pb2_grpc,
+)
 
 PASSWORD = "end to end passphrase, long enough"
 

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from e2e_platform import (
+    As,
+    Stubs,
+    create_pipeline,
+    german_line,
+    small_company,
+    visible_lead,
+    web_form_lead,
+)
 
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import deals_pb2
-from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
+from crm.leads.v1 import lead_pb2
+from crm.leads.v1 import lead_service_pb2 as ls
 from crm_chassis.devrun.bed import PlatformBed
-
-from e2e_platform import (As, Stubs, create_pipeline, german_line, small_company,
-                          visible_lead, web_form_lead)
 
 pytestmark = pytest.mark.integration
 

@@ -16,15 +16,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, func, select, update
 
-from crm.identity.v1 import users_pb2, users_pb2_grpc, auth_pb2, auth_pb2_grpc
+from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_chassis import manifest
 from crm_chassis.db import make_engine
-from crm_chassis.outbox.tables import PENDING, outbox_table
-from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, service_amqp_url,
-                                 temporary_postgres_database, wait_until)
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.outbox.tables import inbox_table
-
+from crm_chassis.outbox.tables import PENDING, inbox_table, outbox_table
+from crm_chassis.testing import (
+    AMQP_URL,
+    amqp_channel,
+    free_port,
+    service_amqp_url,
+    temporary_postgres_database,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import grpc
 import pytest
+from e2e_platform import As, Stubs, german_line, small_company, unique, visible_lead, web_form_lead
 
-from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
+from crm.leads.v1 import lead_pb2
+from crm.leads.v1 import lead_service_pb2 as ls
 from crm.territory.v1 import teams_pb2
 from crm_chassis.devrun.bed import PlatformBed
-
-from e2e_platform import (As, Stubs, german_line, small_company, unique, visible_lead,
-                          web_form_lead)
 
 pytestmark = pytest.mark.integration
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -46,7 +45,7 @@ def test_a_new_lead_is_routed_and_quarantined_to_its_team(platform):
     assert lead.score.grade != lead_pb2.GRADE_UNSPECIFIED       # scored on arrival too
     # Visible to the team and the manager above; not to the admin nor to another team.
     for name in ("ann", "bob", "dee"):
-        bed.wait_for(lambda: routed(platform, people[name], lead_id), 30,
+        bed.wait_for(lambda: routed(platform, people[name], lead_id), 30,  # noqa: B023
                      f"{name} cannot see the team's lead")
     assert form.code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id)) == NOT_FOUND
     assert people["cid"].code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id)) == \

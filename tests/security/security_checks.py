@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import json_format
-
 from security_matrix import CIRCLE, Row
 from security_rpcs import Outcome, RequestBuilder, Rpc, invoke, named_ids
 

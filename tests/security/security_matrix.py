@@ -28,9 +28,9 @@ docs/security.md after changing this table (a test checks that the document is c
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 CALLERS = ("anonymous", "deactivated", "service_without_role", "service_with_role",
            "no_department", "management", "sibling_manager", "other_team", "admin",

@@ -82,14 +82,32 @@ class Organisation:
 
 
 def _pb():
-    from crm.deals.v1 import (accounts_pb2, accounts_pb2_grpc, activities_pb2,
-                              activities_pb2_grpc, billing_pb2, billing_pb2_grpc, deals_pb2,
-                              deals_pb2_grpc, pipelines_pb2, pipelines_pb2_grpc, resources_pb2)
-    from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-    from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
-    from crm.territory.v1 import (org_pb2, org_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc,
-                                  teams_pb2, teams_pb2_grpc, territories_pb2,
-                                  territories_pb2_grpc)
+    # Every module by name, for the matrix rows that look them up (returned through locals()).
+    from crm.deals.v1 import (  # noqa: F401
+        accounts_pb2,
+        accounts_pb2_grpc,
+        activities_pb2,
+        activities_pb2_grpc,
+        billing_pb2,
+        billing_pb2_grpc,
+        deals_pb2,
+        deals_pb2_grpc,
+        pipelines_pb2,
+        pipelines_pb2_grpc,
+        resources_pb2,
+    )
+    from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc  # noqa: F401
+    from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc  # noqa: F401
+    from crm.territory.v1 import (  # noqa: F401
+        org_pb2,
+        org_pb2_grpc,
+        sales_lines_pb2,
+        sales_lines_pb2_grpc,
+        teams_pb2,
+        teams_pb2_grpc,
+        territories_pb2,
+        territories_pb2_grpc,
+    )
     return locals()
 
 

@@ -11,13 +11,12 @@ import importlib
 import pkgutil
 import re
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor
-
 from security_platform import PASSWORD, SERVICES
 
 UNKNOWN_ID = "00000000000000000000000000000000"

@@ -5,7 +5,6 @@ data in any answer. A new RPC fails here until its row is declared."""
 from __future__ import annotations
 
 import pytest
-
 from security_checks import call_as, problems, request_for
 from security_matrix import CALLERS, MATRIX
 from security_rpcs import all_rpcs

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from security_platform import unique
 
 pytestmark = pytest.mark.integration
@@ -15,7 +14,8 @@ OUTSIDERS = ("other_team", "sibling_manager", "management", "admin", "service_wi
 @pytest.fixture(scope="module")
 def hidden_lead(org):
     """A fresh lead of team A (the matrix may have converted the shared one)."""
-    from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls, lead_service_pb2_grpc
+    from crm.leads.v1 import lead_pb2, lead_service_pb2_grpc
+    from crm.leads.v1 import lead_service_pb2 as ls
 
     leads = lead_service_pb2_grpc.LeadServiceStub(org.channel("leads"))
     data = lead_pb2.LeadInput(
@@ -45,7 +45,8 @@ def hidden_lead(org):
 @pytest.mark.parametrize("caller", OUTSIDERS)
 def test_a_duplicate_outside_the_scope_names_nothing_and_changes_nothing(org, hidden_lead,
                                                                           caller, policy):
-    from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls, lead_service_pb2_grpc
+    from crm.leads.v1 import lead_pb2, lead_service_pb2_grpc
+    from crm.leads.v1 import lead_service_pb2 as ls
 
     if org.callers[caller].problem:
         pytest.fail(f"leads.LeadService/CreateLead as {caller}: the caller could not be set up: "

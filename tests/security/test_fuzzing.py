@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-
 from security_checks import NEVER, call_as
 from security_fuzz import FUZZ_PROFILE, message
 from security_matrix import CIRCLE, MATRIX

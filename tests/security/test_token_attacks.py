@@ -13,16 +13,15 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy
+from security_checks import call_as, request_for
+from security_matrix import MATRIX
+from security_platform import SERVICES, Caller
+from security_rpcs import all_rpcs, invoke
 
 from crm_chassis.auth import MAX_TTL_SECONDS, TOKEN_TYPE, generate_private_key, key_id
 from crm_chassis.auth.keys import private_key_from_pem
 from crm_chassis.auth.testing import TestKeys, forge_token
 from crm_chassis.errors import Unauthenticated
-
-from security_checks import call_as, request_for
-from security_matrix import MATRIX
-from security_platform import SERVICES, Caller
-from security_rpcs import all_rpcs, invoke
 
 pytestmark = pytest.mark.integration
 ISSUER, AUDIENCE = "crm-identity", "crm"
@@ -149,8 +148,9 @@ def test_the_verifier_refuses_a_lifetime_beyond_the_maximum():
 
 
 def test_a_reused_refresh_token_is_refused_and_ends_the_session(org):
-    from crm.identity.v1 import auth_pb2, auth_pb2_grpc
     from security_platform import PASSWORD, login
+
+    from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 
     auth = auth_pb2_grpc.AuthServiceStub(org.channel("identity"))
     first = login(org, org.callers["other_team"].email, PASSWORD)

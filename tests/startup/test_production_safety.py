@@ -4,7 +4,6 @@ started as Kubernetes starts them: no CRM_ENV (production), only what the test g
 from __future__ import annotations
 
 import base64
-
 import os
 import subprocess
 import sys

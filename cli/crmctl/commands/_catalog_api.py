@@ -8,10 +8,17 @@ import re
 
 import grpc
 
-from crm.catalog.v1 import (discount_lists_pb2, discount_lists_pb2_grpc, price_lists_pb2,
-                            price_lists_pb2_grpc, pricing_pb2_grpc, products_pb2,
-                            products_pb2_grpc, units_pb2, units_pb2_grpc)
-
+from crm.catalog.v1 import (
+    discount_lists_pb2,
+    discount_lists_pb2_grpc,
+    price_lists_pb2,
+    price_lists_pb2_grpc,
+    pricing_pb2_grpc,
+    products_pb2,
+    products_pb2_grpc,
+    units_pb2,
+    units_pb2_grpc,
+)
 from crmctl.commands.common import resolve_name
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session

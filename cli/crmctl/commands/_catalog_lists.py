@@ -5,14 +5,21 @@ from __future__ import annotations
 import click
 
 from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2
-
-from crmctl.commands._catalog_api import (METHODS, ROUNDING, ROUNDING_OPTIONS, SCOPES,
-                                          DISCOUNT_TYPES, Stubs, _short, all_pages, price_list_id,
-                                          product_id)
+from crmctl.commands._catalog_api import (
+    DISCOUNT_TYPES,
+    METHODS,
+    ROUNDING,
+    ROUNDING_OPTIONS,
+    SCOPES,
+    Stubs,
+    _short,
+    all_pages,
+    price_list_id,
+    product_id,
+)
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError, Session
-
 
 PRICE_LIST_COLUMNS = [("id", "id"), ("name", "name"), ("currency", "currency"),
                       ("valid_from", "from"), ("valid_to", "to"), ("scope", "scope"),

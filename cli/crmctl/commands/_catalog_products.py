@@ -6,13 +6,19 @@ from google.protobuf import field_mask_pb2
 
 from crm.catalog.v1 import products_pb2, units_pb2
 from crm.common.v1 import money_pb2
-
-from crmctl.commands._catalog_api import (STATUSES, Stubs, _short, _money, all_pages, get_product,
-                                          product_id, unit_group_id)
+from crmctl.commands._catalog_api import (
+    STATUSES,
+    Stubs,
+    _money,
+    _short,
+    all_pages,
+    get_product,
+    product_id,
+    unit_group_id,
+)
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.session import CliError
-
 
 UNIT_GROUP_FIELDS = [("id", "id"), ("name", "name"), ("base_unit", "base unit"),
                      ("units", "units"), ("version", "version")]

@@ -10,9 +10,14 @@ import re
 import click
 
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import (accounts_pb2_grpc, activities_pb2_grpc, billing_pb2_grpc, deals_pb2,
-                          deals_pb2_grpc, resources_pb2 as pb)
-
+from crm.deals.v1 import (
+    accounts_pb2_grpc,
+    activities_pb2_grpc,
+    billing_pb2_grpc,
+    deals_pb2,
+    deals_pb2_grpc,
+)
+from crm.deals.v1 import resources_pb2 as pb
 from crmctl.commands._catalog_api import product_ref
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import message_to_dict

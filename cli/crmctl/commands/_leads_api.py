@@ -4,17 +4,15 @@ underscore keeps it out of command discovery)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import money_pb2
-from crm.leads.v1 import lead_pb2
-from crm.leads.v1 import lead_service_pb2_grpc
-
-from crmctl.config import DEFAULT_ADDRESSES
+from crm.leads.v1 import lead_pb2, lead_service_pb2_grpc
 from crmctl.commands.names import Names, names
+from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import message_to_dict, print_record
 from crmctl.session import CliError, Session
 
@@ -24,7 +22,7 @@ DEFAULT_ADDRESSES.setdefault("leads", "127.0.0.1:50054")
 # ------------------------------------------------------------------ shared helpers
 def enum_words(proto_enum, prefix: str) -> list[str]:
     """A proto enum's words without prefix and UNSPECIFIED: CHANNEL_WEB_FORM -> web_form."""
-    return [name.removeprefix(prefix + "_").lower() for name in proto_enum.keys()
+    return [name.removeprefix(prefix + "_").lower() for name in proto_enum.keys()  # noqa: SIM118
             if not name.endswith("_UNSPECIFIED")]
 
 
@@ -79,7 +77,7 @@ def timestamp(text: str | None) -> Timestamp | None:
     except ValueError:
         raise CliError(f"'{text}' is not a time; use ISO 8601, e.g. 2026-03-01T09:30:00Z") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     value = Timestamp()
     value.FromDatetime(moment)
     return value
@@ -88,7 +86,7 @@ def timestamp(text: str | None) -> Timestamp | None:
 def time_text(value: Timestamp) -> str:
     if not value.seconds and not value.nanos:
         return ""
-    return value.ToDatetime(tzinfo=timezone.utc).isoformat(timespec="seconds")
+    return value.ToDatetime(tzinfo=UTC).isoformat(timespec="seconds")
 
 
 def lead_stub(session: Session) -> lead_service_pb2_grpc.LeadServiceStub:

@@ -9,7 +9,6 @@ import grpc
 
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as pb
-
 from crmctl.commands._leads_api import lead_stub
 from crmctl.commands.names import names
 from crmctl.output import print_rows

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from google.protobuf import field_mask_pb2
 
-from crm.deals.v1 import accounts_pb2, resources_pb2 as pb
-
+from crm.deals.v1 import accounts_pb2
+from crm.deals.v1 import resources_pb2 as pb
 from crmctl.commands import _deals_api as api
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.territory import team_id, user_id

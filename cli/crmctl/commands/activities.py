@@ -2,13 +2,13 @@
 contact or deal (also on a teammate's), read a record's timeline, tick tasks."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.deals.v1 import activities_pb2, resources_pb2 as pb
-
+from crm.deals.v1 import activities_pb2
+from crm.deals.v1 import resources_pb2 as pb
 from crmctl.commands import _deals_api as api
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import print_record, print_rows
@@ -35,7 +35,7 @@ def instant(text: str | None, option: str) -> Timestamp | None:
         raise CliError(f"{option} must be ISO 8601, e.g. 2026-03-31 or 2026-03-31T14:00; got "
                        f"{text!r}") from None
     stamp = Timestamp()
-    stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
     return stamp
 
 

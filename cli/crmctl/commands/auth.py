@@ -5,7 +5,6 @@ import click
 import grpc
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
-
 from crmctl.commands.common import output_option, pass_session, read_secret
 from crmctl.output import message_to_dict, print_message, print_record
 from crmctl.session import Session, credentials_from

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import billing_pb2
-
 from crmctl.commands import _deals_api as api
 from crmctl.commands._catalog_api import price_list_id
 from crmctl.commands.common import output_option, pass_session

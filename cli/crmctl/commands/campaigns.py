@@ -11,9 +11,8 @@ from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import campaign_pb2, campaign_pb2_grpc, lead_pb2
-
-from crmctl.commands.common import output_option, pass_session
 from crmctl.commands._leads_api import choice, enum_number, enum_word, money, money_text, time_text
+from crmctl.commands.common import output_option, pass_session
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import print_record, print_rows
 from crmctl.session import CliError, Session

@@ -15,7 +15,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from crm.catalog.v1 import pricing_pb2
-
 from crmctl.commands._catalog_api import _ID, Stubs, get_product, price_list_id
 from crmctl.commands._catalog_lists import discounts, pricelists
 from crmctl.commands._catalog_products import products, units
@@ -121,7 +120,7 @@ def price(session, lines, currency, price_list, sales_line, account_id, pricing_
             raise CliError(f"--as-of '{as_of}' is not an ISO 8601 date and time") from None
         if instant.tzinfo is None:
             raise CliError("--as-of needs a time zone, e.g. 2026-03-02T09:00:00+00:00")
-        context.as_of.FromDatetime(instant.astimezone(dt.timezone.utc))
+        context.as_of.FromDatetime(instant.astimezone(dt.UTC))
     request = pricing_pb2.PriceQuoteRequest(
         lines=[quote_line(session, text, existing, default_units) for text in lines],
         context=context)

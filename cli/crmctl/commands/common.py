@@ -10,7 +10,6 @@ import sys
 import click
 
 from crm.common.v1 import pagination_pb2
-
 from crmctl.output import OUTPUT_CHOICE
 from crmctl.session import CliError, Session
 
@@ -59,7 +58,7 @@ def all_pages(session: Session, method, request):
     request.page.CopyFrom(pagination_pb2.PageRequest(page_size=500))
     while True:
         response = session.call(method, request)
-        items = [f for f in response.DESCRIPTOR.fields if f.name != "page"][0].name
+        items = next(f for f in response.DESCRIPTOR.fields if f.name != "page").name
         yield from getattr(response, items)
         if not response.page.next_cursor:
             return

@@ -8,8 +8,8 @@ import click
 from google.protobuf import field_mask_pb2
 from rich.table import Table
 
-from crm.deals.v1 import deals_pb2, resources_pb2 as pb
-
+from crm.deals.v1 import deals_pb2
+from crm.deals.v1 import resources_pb2 as pb
 from crmctl import output as out
 from crmctl.commands import _deals_api as api
 from crmctl.commands._catalog_api import price_list_id
@@ -225,7 +225,7 @@ def win(session, deal_id, actual_revenue, actual_close_date):
     request = deals_pb2.CloseDealWonRequest(
         id=deal_id, actual_revenue=api.money(actual_revenue, currency_of(session, deal_id)),
         actual_close_date=actual_close_date
-        or dt.datetime.now(dt.timezone.utc).date().isoformat())
+        or dt.datetime.now(dt.UTC).date().isoformat())
     show_deal(session, session.call(api.deals(session).CloseDealWon, request))
 
 

@@ -25,7 +25,6 @@ from crm_chassis import manifest as manifests
 from crm_chassis.messaging.dlq import DLQ_SUFFIX, DeadLetters
 from crm_chassis.messaging.topology import plan
 from crm_chassis.settings import ServiceSettings
-
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import print_rows
 from crmctl.session import CliError, Session

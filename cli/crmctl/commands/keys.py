@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
-
 from crmctl.commands.common import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_rows
 from crmctl.session import Session

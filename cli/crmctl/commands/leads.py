@@ -17,14 +17,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as pb
-
-from crmctl.commands._leads_api import (LIST_COLUMNS, choice, enum_number, enum_word, lead_row,
-                                        lead_stub, money, pairs, show_lead, time_text,
-                                        timestamp)
+from crmctl.commands._leads_api import (
+    LIST_COLUMNS,
+    choice,
+    enum_number,
+    enum_word,
+    lead_row,
+    lead_stub,
+    money,
+    pairs,
+    show_lead,
+    time_text,
+    timestamp,
+)
+from crmctl.commands._leads_wait import wait_converted, wait_routed
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.names import names
 from crmctl.commands.territory import line_id, team_id, user_id
-from crmctl.commands._leads_wait import wait_converted, wait_routed
 from crmctl.output import message_to_dict, print_message, print_rows
 from crmctl.session import CliError
 

@@ -8,9 +8,7 @@ import grpc
 
 from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc
 from crm.identity.v1 import users_pb2, users_pb2_grpc
-from crm.territory.v1 import (sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
-                              teams_pb2_grpc)
-
+from crm.territory.v1 import sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2, teams_pb2_grpc
 from crmctl.session import Session
 
 _UNNAMED = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED,

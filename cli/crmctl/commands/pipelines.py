@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2 as pb
-
+from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc
+from crm.deals.v1 import resources_pb2 as pb
 from crmctl.commands import _deals_api as api
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.names import names

@@ -15,9 +15,8 @@ from pathlib import Path
 import click
 
 from crm.leads.v1 import lead_pb2, scoring_pb2, scoring_pb2_grpc
-
-from crmctl.commands.common import output_option, pass_session
 from crmctl.commands._leads_api import enum_number, enum_word, time_text
+from crmctl.commands.common import output_option, pass_session
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.output import print_rows
 from crmctl.session import CliError, Session

@@ -4,7 +4,6 @@ from __future__ import annotations
 import click
 
 from crm.identity.v1 import users_pb2
-
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.users import user_stub
 from crmctl.output import message_to_dict, print_record, print_rows

@@ -14,11 +14,20 @@ import click
 from google.protobuf import json_format
 
 from crm.common.v1 import money_pb2
-from crm.territory.v1 import (access_pb2_grpc, org_pb2, org_pb2_grpc, routing_pb2,
-                              routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2,
-                              teams_pb2_grpc, territories_pb2, territories_pb2_grpc)
-
-from crmctl.commands.common import all_pages, output_option, pass_session, resolve_name
+from crm.territory.v1 import (
+    access_pb2_grpc,
+    org_pb2,
+    org_pb2_grpc,
+    routing_pb2,
+    routing_pb2_grpc,
+    sales_lines_pb2,
+    sales_lines_pb2_grpc,
+    teams_pb2,
+    teams_pb2_grpc,
+    territories_pb2,
+    territories_pb2_grpc,
+)
+from crmctl.commands.common import all_pages, output_option, pass_session, resolve_name  # noqa: F401 - all_pages re-exported
 from crmctl.commands.names import names
 from crmctl.commands.users import resolve_user_id
 from crmctl.config import DEFAULT_ADDRESSES
@@ -100,7 +109,7 @@ def timestamp_option(value: str | None, name: str):
     except ValueError:
         raise CliError(f"{name}: {value!r} is not an ISO 8601 time, e.g. 2026-07-01 or "
                        "2026-07-01T09:00+02:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # ---------------------------------------------------------------------------- rules files

@@ -6,7 +6,6 @@ from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2
 from crm.territory.v1 import sales_lines_pb2 as pb
-
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.names import names
 from crmctl.commands.territory import Stubs, all_pages, line_id, row, team_id

@@ -5,10 +5,16 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.territory.v1 import teams_pb2
-
 from crmctl.commands.common import output_option, pass_session
-from crmctl.commands.territory import (ROLES, Stubs, all_pages, row, team_id, timestamp_option,
-                                       user_id)
+from crmctl.commands.territory import (
+    ROLES,
+    Stubs,
+    all_pages,
+    row,
+    team_id,
+    timestamp_option,
+    user_id,
+)
 from crmctl.output import print_record, print_rows
 from crmctl.session import CliError
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 import click
 
 from crm.territory.v1 import org_pb2, teams_pb2
-
 from crmctl.commands.common import output_option, pass_session
-from crmctl.commands.territory import (STRATEGIES, Stubs, all_pages, row, team_id, unit_id,
-                                       user_id)
+from crmctl.commands.territory import STRATEGIES, Stubs, all_pages, row, team_id, unit_id, user_id
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.session import CliError
 

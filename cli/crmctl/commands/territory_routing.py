@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from crm.territory.v1 import access_pb2, routing_pb2
-
 from crmctl.commands.common import output_option, pass_session
 from crmctl.commands.territory import Stubs, all_pages, print_decision, row, team_id, user_id
 from crmctl.output import print_record, print_rows

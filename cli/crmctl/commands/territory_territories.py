@@ -7,10 +7,16 @@ import click
 from google.protobuf import json_format
 
 from crm.territory.v1 import territories_pb2 as pb
-
 from crmctl.commands.common import output_option, pass_session
-from crmctl.commands.territory import (Stubs, all_pages, line_id, read_rules, row, team_id,
-                                       territory_id)
+from crmctl.commands.territory import (
+    Stubs,
+    all_pages,
+    line_id,
+    read_rules,
+    row,
+    team_id,
+    territory_id,
+)
 from crmctl.output import message_to_dict, print_record, print_rows
 
 TERRITORY_COLUMNS = [("priority", "priority"), ("id", "id"), ("name", "name"),

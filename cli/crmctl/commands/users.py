@@ -10,7 +10,6 @@ from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import pagination_pb2
 from crm.identity.v1 import users_pb2, users_pb2_grpc
-
 from crmctl.commands.common import output_option, pass_session, read_secret
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.session import CliError, Session

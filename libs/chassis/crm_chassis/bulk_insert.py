@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 
 class BulkInsert:
-    def __init__(self, table: Table, columns: Sequence[str] | None = None):
+    def __init__(self, table: Table, columns: Sequence[str] | None = None) -> None:
         self.table = table
         self.columns = tuple(columns or table.c.keys())
         self._insert = insert(table)
@@ -55,7 +55,7 @@ class BulkInsert:
         columns = self.columns
         if processed:
             values = [tuple(value if process is None else process(value)
-                            for value, process in zip((row[c] for c in columns), processors))
+                            for value, process in zip((row[c] for c in columns), processors, strict=False))
                       for row in rows]
         else:
             values = [tuple(row[c] for c in columns) for row in rows]

@@ -19,7 +19,7 @@ class Actor:
     display_name: str = ""
 
     @classmethod
-    def system(cls, component: str) -> "Actor":
+    def system(cls, component: str) -> Actor:
         return cls(id=component, kind="system", display_name=component)
 
 

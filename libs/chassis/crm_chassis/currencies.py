@@ -41,7 +41,7 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS[currency]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of ``currency``: 0.01 for EUR, 1 for JPY, 0.001 for KWD."""
     return Decimal(1).scaleb(-MINOR_UNITS[currency])

@@ -9,7 +9,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-
 _READ_ONLY_OPTION = "crm_read_only"
 #: Execution options of a connection that never writes: ``engine.connect().execution_options(
 #: **READ_ONLY)``. On SQLite its transactions do not take the write lock (see make_engine), so
@@ -41,7 +40,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
                                                               "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised via sqlite tests
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercised via sqlite tests
             # pysqlite's own transaction handling would defer BEGIN; we want SQLAlchemy to own it.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -51,7 +50,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # pragma: no cover
+        def _sqlite_begin(conn) -> None:  # pragma: no cover
             # IMMEDIATE takes the write lock up front: no deadlock between two upgrading readers.
             # A connection that only reads (READ_ONLY) begins deferred: in WAL mode it reads the
             # last commit without waiting for the writer, even a writer in its own process.
@@ -78,7 +77,7 @@ def is_postgres(engine: Engine) -> bool:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -92,12 +91,12 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)

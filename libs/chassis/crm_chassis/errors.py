@@ -11,7 +11,7 @@ class CrmError(Exception):
 
     code = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None):
+    def __init__(self, message: str, *, field: str | None = None, details: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -50,7 +50,7 @@ class ResourceExhausted(CrmError):
 
     code = "RESOURCE_EXHAUSTED"
 
-    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs):
+    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.retry_after_seconds = retry_after_seconds
         self.details.setdefault("retry_after_seconds", str(retry_after_seconds))
@@ -72,7 +72,7 @@ class Aborted(CrmError):
 class ValidationErrors(InvalidArgument):
     """Several invalid fields at once, so a form can show every problem in one round trip."""
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = list(problems)
         message = "; ".join(f"{field}: {reason}" for field, reason in self.problems)
         super().__init__(message, field=self.problems[0][0] if self.problems else None,

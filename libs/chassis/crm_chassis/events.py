@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from typing import Any, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import orjson
 from google.protobuf import json_format
@@ -62,7 +63,7 @@ def stamp(message: Message, *, producer: str, event_type: str, aggregate_type: s
     meta = message.meta
     meta.event_id = uuid.uuid4().hex
     meta.event_type = event_type
-    meta.occurred_at.FromDatetime(occurred_at or dt.datetime.now(dt.timezone.utc))
+    meta.occurred_at.FromDatetime(occurred_at or dt.datetime.now(dt.UTC))
     meta.aggregate_type = aggregate_type
     meta.aggregate_id = str(aggregate_id)
     meta.aggregate_version = int(aggregate_version)

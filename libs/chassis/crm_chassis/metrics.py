@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from prometheus_client import start_http_server
 

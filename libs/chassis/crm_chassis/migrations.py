@@ -11,8 +11,8 @@ and its ``migrations/env.py``: ``run_alembic_env(MIGRATIONS)``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from alembic import command
 from alembic.config import Config
@@ -21,14 +21,14 @@ from crm_chassis.db import make_engine
 
 
 class ServiceMigrations:
-    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]):
+    def __init__(self, service: str, directory: Path, database_url: Callable[[], str]) -> None:
         self.service = service
         self.directory = Path(directory)
         self.version_table = f"alembic_version_{service}"
         self._database_url = database_url
 
     @classmethod
-    def of(cls, module_file: str) -> "ServiceMigrations":
+    def of(cls, module_file: str) -> ServiceMigrations:
         """For ``crm_<name>/migrate.py``: migrations in ``services/<name>/migrations``, the URL
         from ``crm_<name>.entrypoints.settings.load()``. Found from the file, not ``__name__``,
         which is ``__main__`` under ``python -m``."""

@@ -24,7 +24,8 @@ message of the platform).
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -215,7 +216,7 @@ def _field_setter(field: FieldDescriptor) -> Setter | None:
                     _fill(_PARSERS[full_name], target.add(), item)
             return set_messages
 
-        def set_message(message, value):
+        def set_message(message, value) -> None:
             target = getattr(message, name)
             target.SetInParent()
             _fill(_PARSERS[full_name], target, value)
@@ -230,7 +231,7 @@ def _field_setter(field: FieldDescriptor) -> Setter | None:
             getattr(message, name).extend(map(parse, value))
         return set_values
 
-    def set_value(message, value):
+    def set_value(message, value) -> None:
         setattr(message, name, parse(value))
     return set_value
 

@@ -50,7 +50,8 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
     try:
         provision(manifests.discover(), vhost, also_permit=admin)
     except ProvisioningError as exc:
-        warnings.warn(f"broker users and test vhost not created ({exc}); tests use {url}")
+        warnings.warn(f"broker users and test vhost not created ({exc}); tests use {url}",
+                      stacklevel=2)
         return
     if not explicit:
         _created.append(vhost)
@@ -65,4 +66,4 @@ def pytest_unconfigure(config) -> None:
         try:
             delete_vhost(vhost)
         except ProvisioningError as exc:
-            warnings.warn(f"test vhost {vhost} not deleted: {exc}")
+            warnings.warn(f"test vhost {vhost} not deleted: {exc}", stacklevel=2)

@@ -72,7 +72,7 @@ class Pruner:
     """Prunes one service's database at most every ``interval_seconds`` (``maybe_prune``)."""
 
     def __init__(self, engine: Engine, service_name: str, *, retention_days: float,
-                 batch_size: int = 500, interval_seconds: float = 300.0):
+                 batch_size: int = 500, interval_seconds: float = 300.0) -> None:
         self._engine = engine
         self._service = service_name
         self._age = dt.timedelta(days=retention_days)
@@ -81,7 +81,7 @@ class Pruner:
         self._last = None
 
     @classmethod
-    def from_settings(cls, engine: Engine, service_name: str, settings) -> "Pruner":
+    def from_settings(cls, engine: Engine, service_name: str, settings) -> Pruner:
         return cls(engine, service_name, retention_days=settings.retention_days,
                    batch_size=settings.retention_batch_size,
                    interval_seconds=settings.retention_interval_seconds)
@@ -93,7 +93,7 @@ class Pruner:
         self._last = now
         try:
             self.prune()
-        except Exception:  # noqa: BLE001 - retention retries at its next interval
+        except Exception:
             log.warning("retention of %s failed; retrying in %.0fs", self._service,
                         self._interval, exc_info=True)
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Mapping
+from typing import Any
 
 
 def _parse_bool(raw: str) -> bool:
@@ -53,7 +54,7 @@ class StartupRefused(SystemExit):
     """A process refuses to start: the settings named in the message must be provided.
     A SystemExit, so the message goes to stderr and the process exits with status 1."""
 
-    def __init__(self, service: str, process: str, environment: str, problems: list[str]):
+    def __init__(self, service: str, process: str, environment: str, problems: list[str]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {problem}" for problem in problems)
         super().__init__(f"crm {service} {process}: refusing to start (CRM_ENV={environment}); "

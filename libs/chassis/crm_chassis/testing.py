@@ -13,7 +13,7 @@ import random
 import socket
 import time
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pika
 from sqlalchemy import create_engine, text
@@ -44,7 +44,8 @@ def temporary_postgres_database(prefix: str) -> Iterator[str]:
 
 def _ephemeral_range() -> tuple[int, int]:
     try:
-        low, high = open("/proc/sys/net/ipv4/ip_local_port_range").read().split()
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
+            low, high = ports.read().split()
         return int(low), int(high)
     except (OSError, ValueError):
         return 32768, 60999

@@ -23,7 +23,7 @@ class AbstractUnitOfWork:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info) -> None:
         self.rollback()
 
     def commit(self) -> None:

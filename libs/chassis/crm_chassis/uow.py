@@ -10,19 +10,18 @@ Services subclass :class:`SqlAlchemyUnitOfWork` and create their repositories in
 """
 from __future__ import annotations
 
-from google.protobuf.message import Message
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.context import Actor
 from crm_chassis.outbox.writer import OutboxWriter
+
 # Re-exported: the abstract and fake units of work live in a module free of sqlalchemy.
 from crm_chassis.unit_of_work import AbstractUnitOfWork, FakeUnitOfWorkBase  # noqa: F401
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def __init__(self, session_factory: sessionmaker[Session], *, service_name: str,
-                 outbox: Table):
+                 outbox: Table) -> None:
         self._session_factory = session_factory
         self._service_name = service_name
         self._outbox_table = outbox
@@ -35,7 +34,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._open_repositories(self.session)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info) -> None:
         try:
             self.rollback()
         finally:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import grpc
 
@@ -43,7 +43,7 @@ log = get_logger("crm.auth.keys")
 class StaticKeySource:
     """A fixed ``{kid: public_key}`` mapping."""
 
-    def __init__(self, keys: Mapping[str, object]):
+    def __init__(self, keys: Mapping[str, object]) -> None:
         self._keys = dict(keys)
 
     def get(self, kid: str):
@@ -59,7 +59,7 @@ class IdentityKeySource:
     def __init__(self, address_or_channel: str | grpc.Channel, refresh_seconds: float = 0.5, *,
                  algorithm: str = "EdDSA", min_refetch_seconds: float = 5.0,
                  retry_after_failure_seconds: float = 0.5, timeout_seconds: float = 2.0, clock: Callable[[], float] = time.time,
-                 start: bool = True):
+                 start: bool = True) -> None:
         # Imported here so the chassis imports without generated code (e.g. for settings docs).
         from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 

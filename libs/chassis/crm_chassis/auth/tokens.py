@@ -26,8 +26,9 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from datetime import datetime, timezone
-from typing import Callable, Iterable, Protocol
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Protocol
 
 import jwt
 
@@ -54,7 +55,7 @@ REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
 class KeySource(Protocol):
     """Where a verifier finds the public key of a ``kid`` (None when the kid is unknown)."""
 
-    def get(self, kid: str):  # pragma: no cover - protocol
+    def get(self, kid: str) -> None:  # pragma: no cover - protocol
         ...
 
 
@@ -63,7 +64,7 @@ class TokenSigner:
 
     def __init__(self, private_key, kid: str, issuer: str, audience: str,
                  algorithm: str = "EdDSA", ttl_seconds: int = 600,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time) -> None:
         if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
             raise ValueError(f"access token lifetime must be 1..{MAX_TTL_SECONDS} s, "
                              f"got {ttl_seconds}")
@@ -99,7 +100,7 @@ class TokenSigner:
             "name": display_name,
         }
         token = jwt.encode(claims, self._key, algorithm=self.algorithm, headers=self._headers)
-        return token, datetime.fromtimestamp(expires, tz=timezone.utc)
+        return token, datetime.fromtimestamp(expires, tz=UTC)
 
 
 class TokenVerifier:
@@ -115,7 +116,7 @@ class TokenVerifier:
     def __init__(self, key_source: KeySource, issuer: str, audience: str,
                  algorithm: str = ALGORITHM, leeway_seconds: float = 10, *,
                  max_lifetime_seconds: float = MAX_TTL_SECONDS,
-                 cache_size: int = 4096, clock: Callable[[], float] = time.time):
+                 cache_size: int = 4096, clock: Callable[[], float] = time.time) -> None:
         check_algorithm(algorithm)
         if max_lifetime_seconds <= 0:
             raise ValueError(f"max_lifetime_seconds must be positive, got {max_lifetime_seconds}")
@@ -231,8 +232,8 @@ class TokenVerifier:
         return Principal(
             subject_id=sub, kind=kind, roles=frozenset(roles), departments=frozenset(departments),
             display_name=str(claims.get("name", "")), token_id=str(claims["jti"]),
-            issued_at=datetime.fromtimestamp(claims["iat"], tz=timezone.utc),
-            expires_at=datetime.fromtimestamp(claims["exp"], tz=timezone.utc))
+            issued_at=datetime.fromtimestamp(claims["iat"], tz=UTC),
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC))
 
 
 def _strings(value) -> bool:

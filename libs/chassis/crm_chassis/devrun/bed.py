@@ -21,8 +21,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import grpc
 
@@ -30,8 +30,13 @@ from crm_chassis import manifest as manifests
 from crm_chassis.devrun.plan import build_plan
 from crm_chassis.messaging.broker_users import provision_once
 from crm_chassis.pytest_broker import vhost_of
-from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, service_amqp_url,
-                                 temporary_postgres_database)
+from crm_chassis.testing import (
+    AMQP_URL,
+    amqp_channel,
+    free_port,
+    service_amqp_url,
+    temporary_postgres_database,
+)
 
 ADMIN_EMAIL = "bed.admin@example.com"
 ADMIN_PASSWORD = "bed admin passphrase, long enough"
@@ -39,7 +44,7 @@ ADMIN_PASSWORD = "bed admin passphrase, long enough"
 
 class PlatformBed:
     def __init__(self, services: Sequence[str], workdir: Path, *,
-                 env: Mapping[str, str] | None = None):
+                 env: Mapping[str, str] | None = None) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         found = {m.name: m for m in manifests.discover()}
@@ -56,7 +61,7 @@ class PlatformBed:
         self.database_urls: dict[str, str] = {}
 
     # ---------------------------------------------------------------- lifecycle
-    def __enter__(self) -> "PlatformBed":
+    def __enter__(self) -> PlatformBed:
         try:
             self.start()
         except BaseException:
@@ -104,7 +109,7 @@ class PlatformBed:
         for _, process, _ in self._processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for label, process, _ in self._processes:
+        for _label, process, _ in self._processes:
             try:
                 process.wait(20)
             except subprocess.TimeoutExpired:

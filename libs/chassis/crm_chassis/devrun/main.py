@@ -15,7 +15,6 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -83,7 +82,7 @@ def _announce_when_ready(plan: Plan, supervisor: Supervisor, stop: threading.Eve
 
 
 def run_platform(only: tuple[str, ...] = (), topology: bool = True,
-                 restart: RestartPolicy = RestartPolicy(),
+                 restart: RestartPolicy = RestartPolicy(),  # noqa: B008
                  ready_timeout: float = READY_TIMEOUT_SECONDS) -> int:
     """Migrate, declare the topology, start every process, print the table once they are ready,
     supervise; the exit status."""
@@ -93,7 +92,7 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
     stop = threading.Event()
     received: list[str] = []
 
-    def on_signal(signum, _frame):
+    def on_signal(signum, _frame) -> None:
         received.append(signal.Signals(signum).name)
         stop.set()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from crm_chassis.manifest import PROCESS_KINDS, ServiceManifest
 from crm_chassis.messaging.broker_users import LOCAL_VHOST, local_amqp_url

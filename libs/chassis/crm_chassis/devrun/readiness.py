@@ -18,7 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from crm_chassis.devrun.plan import ProcessSpec
 from crm_chassis.grpc.healthcheck import serving

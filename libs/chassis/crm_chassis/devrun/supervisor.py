@@ -14,8 +14,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Mapping, Sequence
+from typing import IO
 
 from crm_chassis.devrun.plan import ProcessSpec
 
@@ -63,7 +64,7 @@ class _Crashes:
 
 
 class Supervisor:
-    def __init__(self, out: IO[str], *, colour: bool, base_env: Mapping[str, str]):
+    def __init__(self, out: IO[str], *, colour: bool, base_env: Mapping[str, str]) -> None:
         self.out = out
         self.colour = colour
         self.base_env = dict(base_env)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import grpc
 
@@ -51,7 +52,7 @@ class TokenProvider(Protocol):
 class StaticTokenProvider:
     """Always the same token (a user's token being forwarded, a token in a CLI session)."""
 
-    def __init__(self, token: str):
+    def __init__(self, token: str) -> None:
         self._token = token
 
     def token(self) -> str:
@@ -64,7 +65,7 @@ class ServiceTokenProvider:
 
     def __init__(self, identity_address: str | grpc.Channel, client_id: str, client_secret: str,
                  *, refresh_margin_seconds: float = 60.0, timeout_seconds: float = 5.0,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time) -> None:
         from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 
         if not client_id or not client_secret:
@@ -125,7 +126,7 @@ class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
     """Adds authorization, the current request's ids and a default deadline to every call."""
 
     def __init__(self, token_provider: TokenProvider | None, unary_timeout: float | None,
-                 stream_timeout: float | None):
+                 stream_timeout: float | None) -> None:
         self._token_provider = token_provider
         self._unary_timeout = unary_timeout
         self._stream_timeout = stream_timeout
@@ -160,7 +161,7 @@ class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
 
 
 class _CallDetails(grpc.ClientCallDetails):
-    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression):
+    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression) -> None:
         self.method = method
         self.timeout = timeout
         self.metadata = metadata

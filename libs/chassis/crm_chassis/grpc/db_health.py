@@ -37,7 +37,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 class DatabaseHealthWatcher:
     def __init__(self, database_url: str, gate: HealthGate,
-                 interval_seconds: float = 5.0, connect_timeout_seconds: int = 3):
+                 interval_seconds: float = 5.0, connect_timeout_seconds: int = 3) -> None:
         self._engine = create_engine(database_url, poolclass=NullPool,
                                      connect_args={"connect_timeout": connect_timeout_seconds})
         self._gate = gate
@@ -47,14 +47,14 @@ class DatabaseHealthWatcher:
         self.reachable: bool | None = None
 
     @classmethod
-    def for_settings(cls, settings, gate: HealthGate) -> "DatabaseHealthWatcher | None":
+    def for_settings(cls, settings, gate: HealthGate) -> DatabaseHealthWatcher | None:
         url = getattr(settings, "database_url", "")
         interval = getattr(settings, "health_check_seconds", 0)
         if not url or interval <= 0 or make_url(url).get_backend_name() == "sqlite":
             return None
         return cls(url, gate, interval)
 
-    def start(self) -> "DatabaseHealthWatcher":
+    def start(self) -> DatabaseHealthWatcher:
         self._thread.start()
         return self
 
@@ -95,7 +95,7 @@ def watch_database(settings, gate: HealthGate, on_stop):
     watcher.check()
     watcher.start()
 
-    def stop_watching_then(on_stop=on_stop):
+    def stop_watching_then(on_stop=on_stop) -> None:
         watcher.stop()
         if on_stop is not None:
             on_stop()

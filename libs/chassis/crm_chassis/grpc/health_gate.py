@@ -16,7 +16,7 @@ Once read, keys are kept through an identity outage, so this condition is checke
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from grpc_health.v1 import health_pb2
 
@@ -29,7 +29,7 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 class HealthGate:
-    def __init__(self, health_servicer, service_names: Iterable[str]):
+    def __init__(self, health_servicer, service_names: Iterable[str]) -> None:
         self._health = health_servicer
         self._names = tuple(service_names)
         self._conditions: dict[str, bool] = {}

@@ -27,18 +27,28 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import grpc
 
 from crm_chassis import context as _context
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.errors import CrmError, Unauthenticated
-from crm_chassis.grpc.limits import (BudgetSpent, CallLimits, GuardedRequests, LimitedContext,
-                                    RequestChecks, StreamSlots)
+from crm_chassis.grpc.limits import (
+    BudgetSpent,
+    CallLimits,
+    GuardedRequests,
+    LimitedContext,
+    RequestChecks,
+    StreamSlots,
+)
 from crm_chassis.grpc.metrics import MethodMetrics
-from crm_chassis.grpc.status import (infrastructure_error, internal_error_message, status_code_of,
-                                    trailing_metadata_of)
+from crm_chassis.grpc.status import (
+    infrastructure_error,
+    internal_error_message,
+    status_code_of,
+    trailing_metadata_of,
+)
 from crm_chassis.logging import get_logger
 
 REQUEST_ID_KEY = "x-request-id"
@@ -69,10 +79,17 @@ PrincipalCheck = Callable[[Principal], None]
 class _Call:
     """Per-call state shared by the steps of the chain."""
 
-    __slots__ = ("started", "request_id", "trace_id", "subject", "code", "ctx_token",
-                 "principal_token")
+    __slots__ = (
+        "code",
+        "ctx_token",
+        "principal_token",
+        "request_id",
+        "started",
+        "subject",
+        "trace_id",
+    )
 
-    def __init__(self, request_id: str, trace_id: str):
+    def __init__(self, request_id: str, trace_id: str) -> None:
         self.started = time.perf_counter()
         self.request_id = request_id
         self.trace_id = trace_id
@@ -86,9 +103,9 @@ _UNPLANNED = object()
 
 
 class _Method:
-    __slots__ = ("name", "public", "metrics", "logged", "polled", "budget", "request_check")
+    __slots__ = ("budget", "logged", "metrics", "name", "polled", "public", "request_check")
 
-    def __init__(self, name: str, public: bool, logged: bool, budget: float):
+    def __init__(self, name: str, public: bool, logged: bool, budget: float) -> None:
         self.name = name
         self.public = public
         self.metrics = MethodMetrics(name)
@@ -109,7 +126,7 @@ class ServerChain(grpc.ServerInterceptor):
 
     def __init__(self, verifier=None, *, public_methods: Iterable[str] = (),
                  principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True,
-                 limits: CallLimits | None = None):
+                 limits: CallLimits | None = None) -> None:
         self.verifier = verifier
         self.limits = limits or UNLIMITED
         self._slots = StreamSlots(self.limits.max_streams)

@@ -33,8 +33,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from crm_chassis.errors import CrmError, InvalidArgument, ResourceExhausted
 
@@ -72,7 +73,7 @@ class CallLimits:
     methods: MethodLimits = MethodLimits()
 
     @classmethod
-    def from_settings(cls, settings, methods: MethodLimits | None = None) -> "CallLimits":
+    def from_settings(cls, settings, methods: MethodLimits | None = None) -> CallLimits:
         # Streams never take every thread: one is always left for unary calls.
         streams = max(1, min(settings.grpc_max_concurrent_streams, settings.grpc_max_workers - 1))
         return cls(max_streams=streams,
@@ -92,7 +93,7 @@ class CallLimits:
 class StreamSlots:
     """At most ``size`` client streams at once; a call over it is refused, never queued."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
         self._free = threading.BoundedSemaphore(size)
 
@@ -112,7 +113,7 @@ class LimitedContext:
 
     __slots__ = ("_context", "deadline")
 
-    def __init__(self, context, budget_seconds: float):
+    def __init__(self, context, budget_seconds: float) -> None:
         self._context = context
         client_left = context.time_remaining()
         self.deadline = time.monotonic() + min(budget_seconds, client_left)
@@ -140,7 +141,7 @@ class GuardedRequests:
     call's deadline (BudgetSpent); each message is checked by ``check`` first."""
 
     def __init__(self, requests: Iterator, idle_seconds: float, context: LimitedContext,
-                 check=None, buffered: int = 8):
+                 check=None, buffered: int = 8) -> None:
         self._requests = requests
         self._idle = idle_seconds
         self._context = context
@@ -182,7 +183,7 @@ class GuardedRequests:
             self._done = True
             if self._context.spent():
                 raise BudgetSpent("this call ran out of time (the server's limit for this "
-                                  "method); send fewer rows per call or split the import")
+                                  "method); send fewer rows per call or split the import") from None
             raise StreamIdle(f"no message on this stream for {self._idle:g} s, so the server "
                              "ended it; keep sending rows or start a new call") from None
         if request is _END:
@@ -240,9 +241,9 @@ _TIME_CHECKS = {_TIMESTAMP: ("timestamp", _timestamp_problem),
 class _Field:
     """What the request check looks at in one field (see RequestChecks._plan)."""
 
-    __slots__ = ("name", "repeated", "bound", "is_map", "text", "key_text", "time", "nested")
+    __slots__ = ("bound", "is_map", "key_text", "name", "nested", "repeated", "text", "time")
 
-    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested):
+    def __init__(self, name, repeated, bound, is_map, text, key_text, time, nested) -> None:
         self.name = name
         self.repeated = repeated
         self.bound = bound          # most items (repeated fields and maps)
@@ -260,7 +261,7 @@ class RequestChecks:
     path. The fields to look at are worked out once per message type, so a call pays only for
     the fields that can repeat or hold text or times."""
 
-    def __init__(self, default: int, overrides: Mapping[str, int]):
+    def __init__(self, default: int, overrides: Mapping[str, int]) -> None:
         self.default = default
         self.overrides = dict(overrides)
         self._plans: dict[str, tuple] = {}

@@ -24,9 +24,9 @@ HANDLING_SECONDS = Histogram("grpc_server_handling_seconds",
 class MethodMetrics:
     """The metric children of one method, created once."""
 
-    __slots__ = ("service", "method", "started", "seconds", "_handled")
+    __slots__ = ("_handled", "method", "seconds", "service", "started")
 
-    def __init__(self, full_method: str):
+    def __init__(self, full_method: str) -> None:
         self.service, self.method = split_method(full_method)
         self.started = STARTED.labels(self.service, self.method)
         self.seconds = HANDLING_SECONDS.labels(self.service, self.method)

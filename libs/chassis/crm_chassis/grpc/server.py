@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterable
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -43,7 +43,7 @@ class RunningServer:
     """A started server: ``.port``, ``.health``, ``.stop()``, ``.wait()``."""
 
     def __init__(self, server: grpc.Server, port: int, health_servicer, service_names,
-                 grace_seconds: float, on_stop: Callable[[], None] | None):
+                 grace_seconds: float, on_stop: Callable[[], None] | None) -> None:
         self.server = server
         self.port = port
         self.health = health_servicer
@@ -153,7 +153,7 @@ def serve(settings, register: Callable[[grpc.Server], None], *, service_names: I
     """
     stop_requested = threading.Event()
 
-    def _request_stop(signum, _frame):
+    def _request_stop(signum, _frame) -> None:
         log.info("signal_received", signal=signal.Signals(signum).name)
         stop_requested.set()
 

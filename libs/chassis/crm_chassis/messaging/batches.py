@@ -43,8 +43,11 @@ from crm_chassis import context, events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
-from crm_chassis.messaging.handlers import (IdempotentEventHandler, PoisonTolerantQueueConsumer,
-                                            handle_once)
+from crm_chassis.messaging.handlers import (
+    IdempotentEventHandler,
+    PoisonTolerantQueueConsumer,
+    handle_once,
+)
 from crm_chassis.outbox.tables import inbox_table
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,7 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
     CPU in a bulk import. The handler parses the bytes itself (:func:`crm_chassis.events.decode`,
     which dead-letters what is not a valid event) and buffering is a list append."""
 
-    def __init__(self, key: str = ""):
+    def __init__(self, key: str = "") -> None:
         super().__init__()
         self._key = key
 
@@ -85,7 +88,7 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
         return consumers
 
     @staticmethod
-    def _on_raw_message(provider, message):
+    def _on_raw_message(provider, message) -> None:
         provider.handle_message(message.body, message)
 
 
@@ -94,7 +97,7 @@ class BatchingEventHandler(IdempotentEventHandler):
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
                  function_name: str = "", *, max_batch: int = 200,
-                 max_wait_seconds: float = 0.0, **kwargs):
+                 max_wait_seconds: float = 0.0, **kwargs) -> None:
         if max_batch < 1 or max_wait_seconds < 0:
             raise ValueError("max_batch must be >= 1 and max_wait_seconds >= 0")
         super().__init__(source_service, event_type, message_cls, function_name, **kwargs)
@@ -105,7 +108,7 @@ class BatchingEventHandler(IdempotentEventHandler):
         self._timer = None
         self._running = False
 
-    def handle_message(self, body, message):
+    def handle_message(self, body, message) -> None:
         if not provenance.admit(self, message):   # not published by the event type's owner
             return
         try:
@@ -155,7 +158,7 @@ class BatchingEventHandler(IdempotentEventHandler):
                     and all(outcome is None for outcome in outcomes)
                     and _ack_together(messages)):
                 return result, exc_info
-            for message, outcome in zip(messages, outcomes):
+            for message, outcome in zip(messages, outcomes, strict=False):
                 self.handle_message_processed(message, None, outcome)
             return result, exc_info
         finally:
@@ -236,7 +239,7 @@ def handle_batch(consumer: str, batch: list[Message], make_uow, handler) -> list
                     for event in fresh])
                 handler(fresh, uow)
             uow.commit()
-    except Exception as exc:  # noqa: BLE001 - the batch is retried event by event
+    except Exception as exc:
         if retry.is_transient(exc):
             raise   # the whole batch waits for the infrastructure, then runs again
         if len(batch) == 1:
@@ -257,7 +260,7 @@ def _one(consumer: str, event: Message, make_uow, handler):
     try:
         handle_once(consumer, event, make_uow, lambda single, uow: handler([single], uow))
         return None
-    except Exception as exc:  # noqa: BLE001 - reported per delivery
+    except Exception as exc:
         if retry.is_transient(exc):
             raise   # the whole batch runs again (the inbox skips what committed meanwhile)
         return sys.exc_info()

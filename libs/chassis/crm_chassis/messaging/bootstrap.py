@@ -5,15 +5,21 @@ import logging
 import os
 import threading
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 import pika
 import pika.exceptions
 
 from crm_chassis.manifest import ServiceManifest
-from crm_chassis.messaging.topology import (SourceExchangeMissing, Topology, TopologyConflict,
-                                            TopologyForbidden, declare_exchanges,
-                                            declare_service_topology, service_plan)
+from crm_chassis.messaging.topology import (
+    SourceExchangeMissing,
+    Topology,
+    TopologyConflict,
+    TopologyForbidden,
+    declare_exchanges,
+    declare_service_topology,
+    service_plan,
+)
 from crm_chassis.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

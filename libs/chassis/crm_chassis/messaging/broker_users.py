@@ -34,8 +34,8 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from crm_chassis.manifest import ServiceManifest

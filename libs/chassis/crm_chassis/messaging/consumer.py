@@ -35,7 +35,7 @@ class StoppableQueueConsumer(QueueConsumer):
     #: Longest wait for the consume loop to end once every handler has left.
     loop_exit_timeout_seconds = 3.0
 
-    def unregister_provider(self, provider):
+    def unregister_provider(self, provider) -> None:
         if provider not in self._providers:
             return
         if self._consumers_ready.ready():
@@ -54,14 +54,14 @@ class StoppableQueueConsumer(QueueConsumer):
         if not self._providers and not self._last_provider_unregistered.ready():
             self._last_provider_unregistered.send()
 
-    def on_iteration(self):
+    def on_iteration(self) -> None:
         # Consumers of providers that left before the consumer was ready are cancelled too.
         for provider in list(self._consumers):
             if provider not in self._providers and provider not in self._pending_remove_providers:
                 self._pending_remove_providers[provider] = Event()
         super().on_iteration()
 
-    def _cancel_consumers_if_requested(self):
+    def _cancel_consumers_if_requested(self) -> None:
         requested, self._pending_remove_providers = self._pending_remove_providers, {}
         for provider, removed in requested.items():
             consumer = self._consumers.pop(provider, None)
@@ -70,7 +70,7 @@ class StoppableQueueConsumer(QueueConsumer):
             if not removed.ready():
                 removed.send()
 
-    def stop(self):
+    def stop(self) -> None:
         if self._gt is None:
             return
         if not self._consumers_ready.ready():
@@ -91,7 +91,7 @@ class StoppableQueueConsumer(QueueConsumer):
             pass
         log.debug("stopped %s", self)
 
-    def _handle_thread_exited(self, gt):
+    def _handle_thread_exited(self, gt) -> None:
         failure = None
         try:
             gt.wait()

@@ -1,7 +1,7 @@
 """nameko dependency providers of the chassis."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from nameko.extensions import DependencyProvider
 
@@ -25,7 +25,7 @@ class UnitOfWorkProvider(DependencyProvider):
     """
 
     def __init__(self, factory: Callable[[ServiceSettings], UnitOfWorkFactory],
-                 settings_cls: type[ServiceSettings] = ServiceSettings):
+                 settings_cls: type[ServiceSettings] = ServiceSettings) -> None:
         self._factory = factory
         self._settings_cls = settings_cls
         self._make_uow: UnitOfWorkFactory | None = None

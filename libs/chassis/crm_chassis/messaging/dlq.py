@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pika
 import pika.exceptions
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 class DeadLetterMonitor:
     """Periodically reads the depth of the dead-letter queues of the given handler queues."""
 
-    def __init__(self, amqp_url: str, queues: Iterable[str], interval_seconds: float = 15.0):
+    def __init__(self, amqp_url: str, queues: Iterable[str], interval_seconds: float = 15.0) -> None:
         self._params = pika.URLParameters(amqp_url)
         self._dlqs = [dead_letter_queue(q) for q in queues]
         self._interval = interval_seconds
@@ -126,7 +126,7 @@ class DeadLetters:
     the second copy.
     """
 
-    def __init__(self, amqp_url: str):
+    def __init__(self, amqp_url: str) -> None:
         self._connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
 
     def close(self) -> None:
@@ -135,7 +135,7 @@ class DeadLetters:
         except pika.exceptions.AMQPError:
             pass
 
-    def __enter__(self) -> "DeadLetters":
+    def __enter__(self) -> DeadLetters:
         return self
 
     def __exit__(self, *exc_info) -> None:

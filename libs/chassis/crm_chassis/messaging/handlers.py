@@ -74,7 +74,7 @@ class PoisonTolerantQueueConsumer(StoppableQueueConsumer):
         return consumers
 
     @staticmethod
-    def _on_decode_error(provider, message, exc):
+    def _on_decode_error(provider, message, exc) -> None:
         metrics.DEAD_LETTERED.labels(provider.consumer, provider.event_type).inc()
         log.error("undecodable message on %s dead-lettered without retry: %s",
                   provider.queue.name, exc)
@@ -87,7 +87,7 @@ class IdempotentEventHandler(EventHandler):
     queue_consumer = PoisonTolerantQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
-                 function_name: str = "", **kwargs):
+                 function_name: str = "", **kwargs) -> None:
         super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
                          reliable_delivery=True, requeue_on_error=True, **kwargs)
         self.message_cls = message_cls
@@ -117,7 +117,7 @@ class IdempotentEventHandler(EventHandler):
         self.queue.exchange.no_declare = True
 
     # Called in its own greenthread for each delivery, in the queue's order.
-    def handle_message(self, body, message):
+    def handle_message(self, body, message) -> None:
         if not provenance.admit(self, message):   # not published by the event type's owner
             return
         try:
@@ -135,7 +135,7 @@ class IdempotentEventHandler(EventHandler):
         previous, done = self._in_flight.get(key), Event()
         self._in_flight[key] = done
 
-        def finished():
+        def finished() -> None:
             done.send()
             if self._in_flight.get(key) is done:
                 del self._in_flight[key]
@@ -180,19 +180,19 @@ class IdempotentEventHandler(EventHandler):
         held = metrics.HELD.labels(self.consumer, self.event_type)
         held.inc(len(messages))
 
-        def fire():
+        def fire() -> None:
             if self._retrying.pop(key, None) is not None:   # else stop() returned them
                 held.dec(len(messages))
                 rerun()
 
-        def abandon():
+        def abandon() -> None:
             held.dec(len(messages))
             on_abandon()
 
         self._retrying[key] = (eventlet.spawn_after(delay, fire), messages, abandon)
         return True
 
-    def stop(self):
+    def stop(self) -> None:
         # Deliveries held for a retry go back to the queue, for the next worker to run.
         self._stopping = True
         held, self._retrying = self._retrying, {}
@@ -203,7 +203,7 @@ class IdempotentEventHandler(EventHandler):
             on_abandon()
         super().stop()
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message, result=None, exc_info=None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return

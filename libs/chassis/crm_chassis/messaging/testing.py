@@ -17,14 +17,29 @@ import uuid
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import (BigInteger, Column, Integer, MetaData, String, Table, Text,
-                        UniqueConstraint, func, insert, select)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
 
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.bootstrap import declare_with_retry
-from crm_chassis.messaging.topology import (declare_exchanges, declare_topology, delete_topology,
-                                            queue_depths)
+from crm_chassis.messaging.topology import (
+    declare_exchanges,
+    declare_topology,
+    delete_topology,
+    queue_depths,
+)
 from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, service_amqp_url
@@ -66,13 +81,13 @@ def consumer_metadata() -> MetaData:
 
 
 class ProducerUnitOfWork(SqlAlchemyUnitOfWork):
-    def _open_repositories(self, session):
+    def _open_repositories(self, session) -> None:
         self.things = self._outbox_table.metadata.tables["things"]
 
 
 class EventBed:
     def __init__(self, root: Path, producer_db: str, consumer_db: str, *, max_deliveries: int = 3,
-                 batch_size: int = 500):
+                 batch_size: int = 500) -> None:
         suffix = uuid.uuid4().hex[:8]
         self.producer, self.consumer = f"evtp{suffix}", f"evtc{suffix}"
         self.root = Path(root)
@@ -184,8 +199,11 @@ class EventBed:
         """The batch consumer's queue and dead-letter queue (not in the bed's manifests), as a
         topology step declares a service's queues: events published before the worker first
         starts wait in it."""
-        from crm_chassis.messaging.topology import (dead_letter_queue, events_exchange,
-                                                    queue_arguments)
+        from crm_chassis.messaging.topology import (
+            dead_letter_queue,
+            events_exchange,
+            queue_arguments,
+        )
 
         arguments = queue_arguments(self.batch_queue, self.max_deliveries)
         dlx, dlq = arguments["x-dead-letter-exchange"], dead_letter_queue(self.batch_queue)

@@ -28,8 +28,8 @@ queue instead of being returned.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from crm_chassis.manifest import ServiceManifest, Subscription
 

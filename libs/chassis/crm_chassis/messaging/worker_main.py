@@ -102,7 +102,7 @@ def _stop_within(runner: ServiceRunner, grace_seconds: float) -> None:
     except eventlet.Timeout:
         log.warning("the worker did not stop within %.0fs; killing its services (deliveries "
                     "not acknowledged return to their queues)", grace_seconds)
-    except Exception:  # noqa: BLE001 - a failing graceful stop still has to end the process
+    except Exception:
         log.exception("the graceful stop failed; killing the worker's services")
     stopper.kill()
     try:
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if runners and stop_requested.is_set():
             eventlet.spawn_n(_stop_within, runners.pop(), STOP_GRACE_SECONDS)
 
-    def shutdown(signum, _frame):
+    def shutdown(signum, _frame) -> None:
         if stop_requested.is_set():
             return
         stop_requested.set()
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     log.info("worker %s started: %s", service, ", ".join(runner.service_names))
     try:
         runner.wait()
-    except Exception:  # noqa: BLE001 - a container died; its error is logged by nameko
+    except Exception:
         if not stop_requested.is_set():
             raise
         log.warning("a service of the worker ended with an error while stopping")

@@ -51,7 +51,7 @@ def _lock_held_query(key: int):
 class RelayLeadership:
     """Whether this relay may publish (see module docstring)."""
 
-    def __init__(self, engine: Engine, service_name: str):
+    def __init__(self, engine: Engine, service_name: str) -> None:
         self._engine = engine
         self._key = relay_lock_key(service_name)
         self._held_query = _lock_held_query(self._key)

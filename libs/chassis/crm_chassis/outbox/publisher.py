@@ -19,8 +19,9 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any
 
 import pika
 from pika.adapters.select_connection import SelectConnection
@@ -61,7 +62,7 @@ class ConfirmingPublisher:
     """A confirm-mode publisher on one SelectConnection, used from one thread."""
 
     def __init__(self, amqp_url: str, app_id: str, *, confirm_timeout: float = 30.0,
-                 connect_timeout: float = 10.0, heartbeat: int = 30):
+                 connect_timeout: float = 10.0, heartbeat: int = 30) -> None:
         self._params = pika.URLParameters(amqp_url)
         self._params.heartbeat = heartbeat
         self._params.blocked_connection_timeout = confirm_timeout
@@ -93,16 +94,16 @@ class ConfirmingPublisher:
         self._failure = None
         ready = {"confirm": False}
 
-        def on_open(connection):
+        def on_open(connection) -> None:
             connection.channel(on_open_callback=on_channel)
 
-        def on_channel(channel):
+        def on_channel(channel) -> None:
             self._channel = channel
             channel.add_on_close_callback(self._on_channel_closed)
             channel.add_on_return_callback(self._on_return)
             channel.confirm_delivery(self._on_confirm, callback=on_confirm_ok)
 
-        def on_confirm_ok(_frame):
+        def on_confirm_ok(_frame) -> None:
             ready["confirm"] = True
             self._stop_if_done()
 
@@ -184,7 +185,7 @@ class ConfirmingPublisher:
         if fd is not None:
             ioloop = self._connection.ioloop
 
-            def on_readable(_fd, _events):
+            def on_readable(_fd, _events) -> None:
                 if wakeup.drain():
                     woken[0] = True
                     ioloop.stop()
@@ -201,11 +202,11 @@ class ConfirmingPublisher:
             self._drop()
 
     # ------------------------------------------------------------------ callbacks
-    def _on_return(self, _channel, method, properties, _body):
+    def _on_return(self, _channel, method, properties, _body) -> None:
         reason = f"returned by broker: {method.reply_code} {method.reply_text}"
         self._returned[properties.message_id] = reason
 
-    def _on_confirm(self, frame):
+    def _on_confirm(self, frame) -> None:
         method = frame.method
         if method.multiple:
             tags = [tag for tag in self._outstanding if tag <= method.delivery_tag]
@@ -223,13 +224,13 @@ class ConfirmingPublisher:
                 self._result.confirmed.append(message_id)
         self._stop_if_done()
 
-    def _on_open_error(self, _connection, error):
+    def _on_open_error(self, _connection, error) -> None:
         self._fail(f"cannot connect to the broker: {error!r}")
 
-    def _on_connection_closed(self, _connection, reason):
+    def _on_connection_closed(self, _connection, reason) -> None:
         self._fail(f"broker connection closed: {reason!r}")
 
-    def _on_channel_closed(self, _channel, reason):
+    def _on_channel_closed(self, _channel, reason) -> None:
         self._fail(f"broker channel closed: {reason!r}")
         if self._connection is not None and self._connection.is_open:
             self._connection.close()

@@ -25,20 +25,42 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Iterable, Protocol, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from sqlalchemy import Engine, MetaData, and_, any_, bindparam, exists, func, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    MetaData,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crm_chassis.db import is_postgres, utcnow
 from crm_chassis.outbox import metrics
-from crm_chassis.outbox.leadership import (LeadershipLost, RelayLeadership, Standing,
-                                           relay_lock_key)
-from crm_chassis.outbox.publisher import (BatchResult, OutgoingMessage, PublisherConnectionError,
-                                          message_from_row)
-from crm_chassis.outbox.tables import (PENDING, QUARANTINED, SENT, UNROUTABLE, UNSUBSCRIBED,
-                                       outbox_table)
+from crm_chassis.outbox.leadership import LeadershipLost, RelayLeadership, Standing, relay_lock_key
+from crm_chassis.outbox.publisher import (
+    BatchResult,
+    OutgoingMessage,
+    PublisherConnectionError,
+    message_from_row,
+)
+from crm_chassis.outbox.tables import (
+    PENDING,
+    QUARANTINED,
+    SENT,
+    UNROUTABLE,
+    UNSUBSCRIBED,
+    outbox_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +82,7 @@ class OutboxRelay:
                  poll_seconds: float = 0.05, *, standby_retry_seconds: float = 3.0,
                  max_backoff_seconds: float = 5.0, stats_seconds: float = 1.0,
                  wakeup=None, max_attempts: int = 10,
-                 subscribed_events: Iterable[str] | None = None, pruner=None):
+                 subscribed_events: Iterable[str] | None = None, pruner=None) -> None:
         self._engine = engine
         self._service = service_name
         self._publisher = publisher

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     stopping = threading.Event()
     relay: OutboxRelay | None = None
 
-    def on_signal(signum, _frame):
+    def on_signal(signum, _frame) -> None:
         log.info("signal %s: stopping after the batch in flight", signal.Signals(signum).name)
         stopping.set()
         if relay is not None:

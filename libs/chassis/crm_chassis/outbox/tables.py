@@ -5,8 +5,19 @@ alembic migration (``create_messaging_tables(op)``), so the two cannot drift apa
 """
 from __future__ import annotations
 
-from sqlalchemy import (DDL, BigInteger, Column, Index, Integer, MetaData, String, Table, Text,
-                        event, text)
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    text,
+)
 
 from crm_chassis.db import UtcDateTime
 

@@ -21,13 +21,13 @@ log = logging.getLogger(__name__)
 class OutboxWakeup:
     """A dedicated autocommit connection LISTENing on the outbox channel (PostgreSQL only)."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._connection = None
         self._raw = None
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> "OutboxWakeup | None":
+    def for_engine(cls, engine: Engine) -> OutboxWakeup | None:
         return cls(engine) if engine.dialect.name == "postgresql" else None
 
     def _connect(self):

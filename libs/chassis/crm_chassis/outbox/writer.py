@@ -14,7 +14,7 @@ from crm_chassis.context import Actor
 class OutboxWriter:
     """Adds events to the outbox through the unit of work's session (same transaction)."""
 
-    def __init__(self, session: Session, service_name: str, table: Table):
+    def __init__(self, session: Session, service_name: str, table: Table) -> None:
         self._session = session
         self._service = service_name
         self._table = table
@@ -36,7 +36,7 @@ class OutboxWriter:
             "aggregate_version": int(aggregate_version),
             "payload": events.encode(message),
             "headers": events.dumps_headers(meta),
-            "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.timezone.utc),
+            "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.UTC),
         })
         return meta.event_id
 

@@ -25,6 +25,17 @@ from crm_chassis.scopes.replica import ScopeReplica
 from crm_chassis.scopes.store import apply_snapshot, apply_user_access_changed
 from crm_chassis.scopes.tables import create_scope_tables, scope_tables
 
-__all__ = ["Grant", "UserScopes", "ROLES", "SOURCES", "ROLE_STRENGTH", "ScopeReplica",
-           "scope_tables", "create_scope_tables", "apply_user_access_changed", "apply_snapshot",
-           "from_proto", "user_access_changed_message"]
+__all__ = [
+           "ROLES",
+           "ROLE_STRENGTH",
+           "SOURCES",
+           "Grant",
+           "ScopeReplica",
+           "UserScopes",
+           "apply_snapshot",
+           "apply_user_access_changed",
+           "create_scope_tables",
+           "from_proto",
+           "scope_tables",
+           "user_access_changed_message",
+]

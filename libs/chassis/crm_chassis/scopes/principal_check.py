@@ -9,10 +9,9 @@ is not refused here: they simply see no team's records.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from crm_chassis.errors import Unauthenticated
-
 from crm_chassis.scopes.replica import ScopeReplica
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Engine, MetaData, and_, bindparam, select
 
@@ -31,7 +31,7 @@ _TEAM_GRANTS = (
 class _Remembered:
     """A bounded map of answers that expire ``ttl`` seconds after they were read."""
 
-    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float]):
+    def __init__(self, ttl: float, max_entries: int, clock: Callable[[], float]) -> None:
         self._ttl, self._max, self._clock = ttl, max_entries, clock
         self._entries: dict = {}
         self._lock = threading.Lock()
@@ -73,7 +73,7 @@ class ScopeReplica:
     """
 
     def __init__(self, engine: Engine, max_staleness_seconds: float = 0.25, *,
-                 max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic):
+                 max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         if max_staleness_seconds < 0 or max_staleness_seconds > 1:
             raise ValueError("max_staleness_seconds must be within 0..1: revocation is promised "
                              "within one second")

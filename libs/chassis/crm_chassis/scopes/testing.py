@@ -42,7 +42,7 @@ def probe_metadata() -> MetaData:
 
 class RevocationBed:
     def __init__(self, root: Path, territory_db: str, probe_db: str, *,
-                 max_staleness_seconds: float = 0.25):
+                 max_staleness_seconds: float = 0.25) -> None:
         self.root = Path(root)
         self.probe = f"scopeprobe{uuid.uuid4().hex[:8]}"
         self._write_manifests()

@@ -14,7 +14,6 @@ and in the service's manifest::
 from __future__ import annotations
 
 from crm.territory.v1 import events_pb2
-
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.store import apply_user_access_changed
@@ -24,7 +23,7 @@ log = get_logger("crm_chassis.scopes")
 
 class ScopeReplicaHandlers:
     @idempotent_event_handler("territory", "user_access_changed", events_pb2.UserAccessChanged)
-    def on_user_access_changed(self, event, uow):
+    def on_user_access_changed(self, event, uow) -> None:
         applied = apply_user_access_changed(uow.session, event)
         if not applied:
             log.info("user_access_snapshot_older_than_stored", user_id=event.user_scopes.user_id,

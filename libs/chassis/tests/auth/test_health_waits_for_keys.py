@@ -6,8 +6,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from crm_chassis.auth import (IdentityKeySource, StaticKeySource, TokenVerifier,
-                              generate_private_key)
+from crm_chassis.auth import IdentityKeySource, StaticKeySource, TokenVerifier, generate_private_key
 from crm_chassis.grpc import echo
 from crm_chassis.grpc.db_health import LIVENESS_SERVICE
 from crm_chassis.grpc.server import start_server

@@ -4,16 +4,28 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from crm_chassis.auth import (Principal, StaticKeySource, TokenSigner, TokenVerifier,
-                              bind_principal, current_principal, generate_private_key, key_id,
-                              private_key_from_pem, private_key_to_pem, public_key_from_pem,
-                              public_key_to_pem, require_principal, reset_principal)
+from crm_chassis.auth import (
+    Principal,
+    StaticKeySource,
+    TokenSigner,
+    TokenVerifier,
+    bind_principal,
+    current_principal,
+    generate_private_key,
+    key_id,
+    private_key_from_pem,
+    private_key_to_pem,
+    public_key_from_pem,
+    public_key_to_pem,
+    require_principal,
+    reset_principal,
+)
 from crm_chassis.auth.testing import TestKeys, forge_token
 from crm_chassis.errors import Unauthenticated
 
@@ -35,7 +47,7 @@ def test_signed_token_has_the_documented_format():
             claims["name"]) == ("u-1", "user", ["admin"], ["sales"], "Ada")
     assert claims["exp"] - int(claims["iat"]) == 300 and claims["nbf"] == int(claims["iat"])
     assert round(claims["iat"], 3) == claims["iat"]   # milliseconds, no finer
-    assert expires_at == datetime.fromtimestamp(claims["exp"], tz=timezone.utc)
+    assert expires_at == datetime.fromtimestamp(claims["exp"], tz=UTC)
 
 
 def test_round_trip_gives_the_principal():
@@ -128,8 +140,8 @@ def test_kid_is_the_rfc_7638_thumbprint():
 
 
 def test_pem_of_another_key_type_is_refused():
-    from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
     pem = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with pytest.raises(ValueError, match="Ed25519"):

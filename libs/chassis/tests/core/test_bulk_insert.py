@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy import (BigInteger, Boolean, Column, MetaData, String, Table, Text, insert,
-                        select)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import BigInteger, Boolean, Column, MetaData, String, Table, Text, insert, select
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ ROWS = [
      "at": dt.datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)},
     {"id": "b", "body": None, "count": None, "flag": None, "at": None},
     {"id": "c", "body": "é – 日本 %s %(x)s", "count": -1, "flag": False,
-     "at": dt.datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=dt.timezone.utc)},
+     "at": dt.datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=dt.UTC)},
 ]
 
 
@@ -61,7 +61,7 @@ def test_writes_what_sqlalchemy_writes(engine):
         session.commit()
     assert _rows(engine, things) == _rows(engine, copies)
     assert _rows(engine, things)[0]["at"] == ROWS[0]["at"]          # the same instant, in UTC
-    assert _rows(engine, things)[0]["at"].tzinfo == dt.timezone.utc
+    assert _rows(engine, things)[0]["at"].tzinfo == dt.UTC
 
 
 def test_a_subset_of_columns_leaves_the_others_to_their_defaults(engine):

@@ -5,8 +5,12 @@ import json
 import urllib.error
 import urllib.request
 
-from crm_chassis.metrics import (register_health_check, start_metrics_server,
-                                 stop_metrics_server, unregister_health_check)
+from crm_chassis.metrics import (
+    register_health_check,
+    start_metrics_server,
+    stop_metrics_server,
+    unregister_health_check,
+)
 from crm_chassis.outbox.relay import OutboxRelay, register_health_checks
 from crm_chassis.testing import free_port
 

@@ -164,8 +164,8 @@ def test_odd_input_gets_json_format_s_answer(message_cls):
     paths = list(_leaves(data))
     for path in rng.sample(paths, min(len(paths), 12)):
         odd = _replaced(data, path, rng.choice(_ODD_VALUES))
-        fast = _outcome(lambda: dict_to_message(odd, message_cls()))
-        assert fast == _outcome(lambda: _parse_dict(odd, message_cls)), (path, odd)
+        fast = _outcome(lambda: dict_to_message(odd, message_cls()))  # noqa: B023
+        assert fast == _outcome(lambda: _parse_dict(odd, message_cls)), (path, odd)  # noqa: B023
 
 
 def test_the_platforms_events_take_the_compiled_parser_not_the_fallback():

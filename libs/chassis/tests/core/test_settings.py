@@ -1,7 +1,12 @@
 import pytest
 
-from crm_chassis.settings import (ServiceSettings, SettingsError, StartupRefused, check_startup,
-                                 describe)
+from crm_chassis.settings import (
+    ServiceSettings,
+    SettingsError,
+    StartupRefused,
+    check_startup,
+    describe,
+)
 
 
 def test_service_specific_variable_wins_over_shared_one():
@@ -26,6 +31,7 @@ def test_badly_typed_value_names_the_variable():
 
 def test_bool_parsing_refuses_garbage():
     from dataclasses import dataclass
+
     from crm_chassis.settings import setting
 
     @dataclass(frozen=True)

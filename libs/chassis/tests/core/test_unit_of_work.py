@@ -3,6 +3,7 @@ import json
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.outbox.tables import PENDING, messaging_tables
@@ -44,7 +45,7 @@ def _uow(factory):
 
 def _rows(factory, table):
     with factory() as session:
-        return session.execute(select(table).order_by(table.c[list(table.c.keys())[0]])).all()
+        return session.execute(select(table).order_by(table.c[next(iter(table.c.keys()))])).all()
 
 
 def test_commit_writes_the_change_and_its_event_together(session_factory):
@@ -70,10 +71,9 @@ def test_a_failing_change_publishes_nothing(session_factory):
     with _uow(session_factory) as uow:
         uow.add_thing(1, "same")
         uow.commit()
-    with pytest.raises(Exception):
-        with _uow(session_factory) as uow:
-            uow.add_thing(2, "same")   # unique violation
-            uow.commit()
+    with pytest.raises(IntegrityError), _uow(session_factory) as uow:
+        uow.add_thing(2, "same")   # unique violation
+        uow.commit()
     assert len(_rows(session_factory, outbox)) == 1
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import insert
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.batches import idempotent_batch_handler
+from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.settings import ServiceSettings

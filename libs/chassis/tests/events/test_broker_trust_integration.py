@@ -138,7 +138,7 @@ def test_an_event_not_published_by_its_owner_is_dead_lettered_unhandled(bed):
     connection, channel = amqp_channel()
     try:   # dead-lettered at once: first delivery, never retried
         for _ in range(2):
-            method, properties, body = channel.basic_get(dlq, auto_ack=True)
+            _method, properties, body = channel.basic_get(dlq, auto_ack=True)
             assert json.loads(body)["name"] in ("forged", "unsigned")
             assert "x-delivery-count" not in (properties.headers or {})
     finally:

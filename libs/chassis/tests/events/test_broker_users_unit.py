@@ -7,8 +7,13 @@ from pathlib import Path
 
 from crm_chassis.manifest import ServiceManifest, Subscription
 from crm_chassis.messaging import provenance
-from crm_chassis.messaging.broker_users import (broker_user, definitions, local_amqp_url,
-                                                password_hash, permission)
+from crm_chassis.messaging.broker_users import (
+    broker_user,
+    definitions,
+    local_amqp_url,
+    password_hash,
+    permission,
+)
 from crm_chassis.messaging.topology import dead_letter_queue, queue_arguments
 
 LEADS = ServiceManifest(name="leads", package="crm_leads", grpc_port=1, root=Path("."),

@@ -17,8 +17,6 @@ from sqlalchemy.engine import make_url
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.testing import PG_ADMIN_URL
 
-
-
 pytestmark = pytest.mark.integration
 PREFETCH = 10   # worker_main's max_workers: deliveries one handler holds unacknowledged
 

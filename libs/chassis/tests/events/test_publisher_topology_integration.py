@@ -9,11 +9,18 @@ import pytest
 
 from crm_chassis.db import make_engine
 from crm_chassis.manifest import ServiceManifest, Subscription
-from crm_chassis.messaging.topology import (TopologyConflict, declare_topology, delete_topology,
-                                            queue_depths)
-from crm_chassis.outbox.publisher import (ConfirmingPublisher, OutgoingMessage,
-                                          PublisherConnectionError)
+from crm_chassis.messaging.topology import (
+    TopologyConflict,
+    declare_topology,
+    delete_topology,
+    queue_depths,
+)
 from crm_chassis.outbox.leadership import RelayLeadership, Standing
+from crm_chassis.outbox.publisher import (
+    ConfirmingPublisher,
+    OutgoingMessage,
+    PublisherConnectionError,
+)
 from crm_chassis.testing import AMQP_URL, amqp_channel, temporary_postgres_database
 
 pytestmark = pytest.mark.integration

@@ -17,8 +17,7 @@ from crm_chassis.messaging.testing import ProducerUnitOfWork, producer_metadata
 from crm_chassis.outbox.leadership import LeadershipLost, Standing
 from crm_chassis.outbox.publisher import BatchResult
 from crm_chassis.outbox.relay import OutboxRelay
-from crm_chassis.testing import (PG_ADMIN_URL, free_port, temporary_postgres_database,
-                                 wait_until)
+from crm_chassis.testing import PG_ADMIN_URL, free_port, temporary_postgres_database, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -130,7 +129,7 @@ def test_a_standby_keeps_the_backlog_gauges_and_says_another_relay_leads(outbox,
         thread.join(10)
         leader.leadership.release()
     assert REGISTRY.get_sample_value("outbox_relay_leader", {"service": service}) == 0
-    assert "another relay of %s is active" % service in caplog.text
+    assert f"another relay of {service} is active" in caplog.text
     assert "unreachable" not in caplog.text
 
 

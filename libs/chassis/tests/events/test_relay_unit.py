@@ -193,7 +193,7 @@ def _by_event(rows):
 def test_a_poison_row_is_quarantined_after_max_attempts_other_aggregates_flow_its_own_waits(
         producer, failure):
     engine, _, rows = producer
-    poison, other = rows.write_for("a", "b")
+    poison, _other = rows.write_for("a", "b")
     publisher = FakePublisher({poison: failure})
     relay = OutboxRelay(engine, "unitp", publisher, batch_size=10, max_attempts=3)
     if failure == "drop":

@@ -13,9 +13,12 @@ import subprocess
 import pytest
 
 from crm_chassis.messaging.testing import EVENT, EventBed
-from crm_chassis.messaging.topology import (consumer_of_queue, dead_letter_exchange,
-                                            dead_letter_queue,
-                                            queue_arguments)
+from crm_chassis.messaging.topology import (
+    consumer_of_queue,
+    dead_letter_exchange,
+    dead_letter_queue,
+    queue_arguments,
+)
 from crm_chassis.testing import amqp_channel, temporary_postgres_database
 
 pytestmark = pytest.mark.integration
@@ -71,11 +74,11 @@ def test_a_busy_worker_stops_on_sigterm_every_time_and_loses_nothing(bed):
         worker = bed.start_worker(EVT_BUSY="1")
         # Past its imports (metrics are served before the broker is touched), so the SIGTERM
         # reaches the worker's handler: while the handlers start, or once they consume.
-        bed.wait_for(lambda: _serving_metrics(bed) or worker.poll() is not None, 60,
+        bed.wait_for(lambda: _serving_metrics(bed) or worker.poll() is not None, 60,  # noqa: B023
                      f"round {round_}: the worker did not start")
         if round_ % 2:   # deliveries in flight: wait until this worker has handled some
             before = bed.count("busy")
-            bed.wait_for(lambda: bed.count("busy") > before or worker.poll() is not None, 60,
+            bed.wait_for(lambda: bed.count("busy") > before or worker.poll() is not None, 60,  # noqa: B023
                          f"round {round_}: the worker handled nothing")
         worker.terminate()
         try:

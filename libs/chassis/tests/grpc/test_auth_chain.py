@@ -50,7 +50,7 @@ def _attacks(keys):
     now = int(time.time())
     good_header, good_claims = keys.header(), keys.claims()
     valid = forge_token(good_claims, good_header, key=keys.private_key)
-    head, payload, signature = valid.split(".")
+    head, _payload, signature = valid.split(".")
     tampered_payload = forge_token(keys.claims(roles=["admin"]), good_header,
                                    key=generate_private_key()).split(".")[1]
     ec_key = ec.generate_private_key(ec.SECP256R1())

@@ -9,13 +9,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from prometheus_client import REGISTRY
 
-from crm.testing.v1 import echo_pb2
+from crm.testing.v1 import echo_pb2, echo_pb2_grpc
 from crm_chassis import context
 from crm_chassis.grpc import echo
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
 from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
-from crm.testing.v1 import echo_pb2_grpc
 
 
 def test_request_id_from_caller_is_used_and_echoed(stub, bearer):
@@ -64,7 +63,7 @@ def test_metrics_move(stub, bearer):
              _metric("grpc_server_handled_total", grpc_code="OK", **labels),
              _metric("grpc_server_handled_total", grpc_code="UNAUTHENTICATED", **labels),
              _metric("grpc_server_handling_seconds_count", **labels))
-    assert [a - b for a, b in zip(after, before)] == [2, 1, 1, 2]
+    assert [a - b for a, b in zip(after, before, strict=False)] == [2, 1, 1, 2]
 
 
 def test_reflection_lists_the_services(channel):

@@ -3,8 +3,15 @@ import pytest
 from sqlalchemy import MetaData
 
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.scopes import (Grant, ScopeReplica, UserScopes, apply_user_access_changed,
-                                from_proto, scope_tables, user_access_changed_message)
+from crm_chassis.scopes import (
+    Grant,
+    ScopeReplica,
+    UserScopes,
+    apply_user_access_changed,
+    from_proto,
+    scope_tables,
+    user_access_changed_message,
+)
 from crm_chassis.scopes.messages import MalformedScopes
 
 

@@ -5,8 +5,13 @@ import pytest
 from sqlalchemy import MetaData
 
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.scopes import (Grant, ScopeReplica, apply_user_access_changed, scope_tables,
-                                user_access_changed_message)
+from crm_chassis.scopes import (
+    Grant,
+    ScopeReplica,
+    apply_user_access_changed,
+    scope_tables,
+    user_access_changed_message,
+)
 from crm_chassis.testing import temporary_postgres_database
 
 pytestmark = pytest.mark.integration
