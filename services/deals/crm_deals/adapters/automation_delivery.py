@@ -27,14 +27,13 @@ from sqlalchemy import insert, select
 from crm.deals.v1 import events_pb2
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
-
 from crm_deals.adapters import metrics, orm
 from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain import automation
-from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer import deliveries
+from crm_deals.service_layer.access import Caller
 
 log = get_logger("crm_deals.automations")
 WORKER = Caller.system("deals-worker")

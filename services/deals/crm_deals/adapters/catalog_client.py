@@ -13,7 +13,6 @@ import grpc
 
 from crm.catalog.v1 import pricing_pb2, pricing_pb2_grpc
 from crm_chassis.errors import CrmError, InvalidArgument, Unavailable, ValidationErrors
-
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest, PricedLine, PricedQuote
 from crm_deals.service_layer.ports import Pricing, PricingContext

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.deals.v1 import accounts_pb2, accounts_pb2_grpc
-
 from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import accounts
 from crm_deals.service_layer.repositories import AccountFilter

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from crm.deals.v1 import activities_pb2, activities_pb2_grpc
 from crm_chassis.errors import InvalidArgument
-
 from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import activities
 

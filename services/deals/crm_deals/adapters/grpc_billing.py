@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from crm.deals.v1 import billing_pb2, billing_pb2_grpc
-
 from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import billing, quotes
 

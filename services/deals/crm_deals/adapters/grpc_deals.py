@@ -3,7 +3,6 @@ out."""
 from __future__ import annotations
 
 from crm.deals.v1 import deals_pb2, deals_pb2_grpc
-
 from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import closing, deals, transfers
 from crm_deals.service_layer.repositories import DealFilter

@@ -11,21 +11,30 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import resources_pb2
 from crm_chassis.auth import current_principal
 from crm_chassis.errors import InvalidArgument
-
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest, parse_quantity
 from crm_deals.service_layer import event_messages
-from crm_deals.service_layer.event_messages import (  # noqa: F401 - the records of responses
-    account, activity, automation_rule, contact, deal, history_entry, invoice, order, pipeline,
-    quote, stage)
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.event_messages import (  # noqa: F401 - the records of responses
+    account,
+    activity,
+    automation_rule,
+    contact,
+    deal,
+    history_entry,
+    invoice,
+    order,
+    pipeline,
+    quote,
+    stage,
+)
 from crm_deals.service_layer.repositories import Page, PageQuery
 
 
@@ -105,7 +114,7 @@ def instant(request, name: str) -> dt.datetime | None:
     """An optional Timestamp field as an aware UTC datetime."""
     if not request.HasField(name):
         return None
-    return getattr(request, name).ToDatetime(tzinfo=dt.timezone.utc)
+    return getattr(request, name).ToDatetime(tzinfo=dt.UTC)
 
 
 def page_query(page: pagination_pb2.PageRequest) -> PageQuery:

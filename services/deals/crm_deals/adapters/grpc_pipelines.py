@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc
 from crm_chassis.errors import InvalidArgument
-
 from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import automations, deliveries, pipelines
+
 
 class PipelineServicer(grpc_mapping.UseCases, pipelines_pb2_grpc.PipelineServiceServicer):
     def CreatePipeline(self, request, context):

@@ -2,15 +2,23 @@
 start_server, and the full service names for health and reflection."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import grpc
 
-from crm.deals.v1 import (accounts_pb2, accounts_pb2_grpc, activities_pb2, activities_pb2_grpc,
-                          billing_pb2, billing_pb2_grpc, deals_pb2, deals_pb2_grpc,
-                          pipelines_pb2, pipelines_pb2_grpc)
+from crm.deals.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    activities_pb2,
+    activities_pb2_grpc,
+    billing_pb2,
+    billing_pb2_grpc,
+    deals_pb2,
+    deals_pb2_grpc,
+    pipelines_pb2,
+    pipelines_pb2_grpc,
+)
 from crm_chassis.grpc import service_name_of
-
 from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer

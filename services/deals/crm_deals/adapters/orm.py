@@ -9,8 +9,17 @@ tables (tests/integration/test_migrations.py compares them).
 """
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table,
-                        Text)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from crm_chassis.db import UtcDateTime
 from crm_chassis.outbox import messaging_tables

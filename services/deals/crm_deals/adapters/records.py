@@ -13,13 +13,13 @@ import json
 import types
 import typing
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 
 # Transient state of an aggregate (history waiting to be appended), never stored.
 _TRANSIENT = frozenset({"pending_history"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(cls) -> tuple[tuple[str, object], ...]:
     hints = typing.get_type_hints(cls)
     return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls)

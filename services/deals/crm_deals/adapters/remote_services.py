@@ -13,7 +13,6 @@ import grpc
 from crm_chassis.errors import Unavailable
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 from crm_chassis.settings import ServiceSettings
-
 from crm_deals.adapters.catalog_client import CatalogPricing
 from crm_deals.adapters.territory_client import TerritoryHandover, TerritorySalesLines
 

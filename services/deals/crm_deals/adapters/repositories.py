@@ -14,7 +14,6 @@ from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.adapters import orm, records
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.domain.accounts import Account, Contact
@@ -24,11 +23,21 @@ from crm_deals.domain.billing import Invoice, Order
 from crm_deals.domain.opportunities import OPEN, Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
-from crm_deals.service_layer.repositories import (AccountFilter, AccountRepository,
-                                                  ActivityRepository, AutomationRuleRepository,
-                                                  ContactRepository, DealFilter, InvoiceRepository,
-                                                  OpportunityRepository, OrderRepository, Page,
-                                                  PageQuery, PipelineRepository, QuoteRepository)
+from crm_deals.service_layer.repositories import (
+    AccountFilter,
+    AccountRepository,
+    ActivityRepository,
+    AutomationRuleRepository,
+    ContactRepository,
+    DealFilter,
+    InvoiceRepository,
+    OpportunityRepository,
+    OrderRepository,
+    Page,
+    PageQuery,
+    PipelineRepository,
+    QuoteRepository,
+)
 
 _KEY_SEPARATOR = "|"
 

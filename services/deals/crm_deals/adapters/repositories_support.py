@@ -9,13 +9,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import InvalidArgument
-
 from crm_deals.adapters import orm, records
-from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.deliveries import PENDING, Delivery
-from crm_deals.service_layer.repositories import (AutomationFiringRepository, ConversionRecord,
-                                                  ConversionRepository, DeliveryRepository,
-                                                  HistoryRepository, Page, PageQuery)
+from crm_deals.domain.history import HistoryEntry
+from crm_deals.service_layer.repositories import (
+    AutomationFiringRepository,
+    ConversionRecord,
+    ConversionRepository,
+    DeliveryRepository,
+    HistoryRepository,
+    Page,
+    PageQuery,
+)
 
 
 class SqlHistoryRepository(HistoryRepository):

@@ -13,7 +13,6 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
 
-
 # Headers stay on one line up to RFC 5322's limit: the idempotency key is not folded.
 _POLICY = policy.SMTP.clone(max_line_length=998)
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import grpc
 
-from crm.territory.v1 import (routing_pb2, routing_pb2_grpc, sales_lines_pb2,
-                              sales_lines_pb2_grpc)
+from crm.territory.v1 import routing_pb2, routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc
 from crm_chassis.errors import Unavailable
-
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.sales_lines import WORKFLOWS, SalesLine
 from crm_deals.service_layer.ports import HandoverStrategy, SalesLineSource

@@ -4,17 +4,25 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.uow import SqlAlchemyUnitOfWork
-
 from crm_deals.adapters import orm
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
-from crm_deals.adapters.repositories import (SqlAccountRepository, SqlActivityRepository,
-                                             SqlAutomationRuleRepository, SqlContactRepository,
-                                             SqlInvoiceRepository, SqlOpportunityRepository,
-                                             SqlOrderRepository, SqlPipelineRepository,
-                                             SqlQuoteRepository)
-from crm_deals.adapters.repositories_support import (SqlAutomationFiringRepository,
-                                                     SqlConversionRepository,
-                                                     SqlDeliveryRepository, SqlHistoryRepository)
+from crm_deals.adapters.repositories import (
+    SqlAccountRepository,
+    SqlActivityRepository,
+    SqlAutomationRuleRepository,
+    SqlContactRepository,
+    SqlInvoiceRepository,
+    SqlOpportunityRepository,
+    SqlOrderRepository,
+    SqlPipelineRepository,
+    SqlQuoteRepository,
+)
+from crm_deals.adapters.repositories_support import (
+    SqlAutomationFiringRepository,
+    SqlConversionRepository,
+    SqlDeliveryRepository,
+    SqlHistoryRepository,
+)
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.history import Recorded, diff
 from crm_deals.domain.text import clean_email, clean_phone, clean_text, optional_id, require_id
 
@@ -53,7 +52,7 @@ class Account(Recorded):
 
     @classmethod
     def create(cls, *, id: str, team_id: str, name: str, owner_user_id: str, actor: Actor,
-               at: dt.datetime, industry: str = "", website: str = "", phone: str = "") -> "Account":
+               at: dt.datetime, industry: str = "", website: str = "", phone: str = "") -> Account:
         account = cls(id=id, team_id=require_id(team_id, "team_id"),
                       name=clean_text(name, "name", max_length=200, required=True),
                       owner_user_id=require_id(owner_user_id, "owner_user_id"),
@@ -146,7 +145,7 @@ class Contact(Recorded):
     @classmethod
     def create(cls, *, id: str, team_id: str, account_id: str, first_name: str, last_name: str,
                owner_user_id: str, actor: Actor, at: dt.datetime, email: str = "",
-               phone: str = "", job_title: str = "") -> "Contact":
+               phone: str = "", job_title: str = "") -> Contact:
         contact = cls(id=id, team_id=require_id(team_id, "team_id"),
                       account_id=optional_id(account_id, "account_id"),
                       first_name=clean_text(first_name, "first_name", max_length=100),

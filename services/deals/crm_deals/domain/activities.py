@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.history import Recorded, diff
 from crm_deals.domain.text import clean_text, require_id
 
@@ -49,7 +48,7 @@ class Activity(Recorded):
     def log(cls, *, id: str, team_id: str, kind: str, target_type: str, target_id: str,
             subject: str, owner_user_id: str, actor: Actor, at: dt.datetime,
             occurred_at: dt.datetime | None = None, body: str = "", direction: str = "",
-            duration_minutes: int = 0, due_at: dt.datetime | None = None) -> "Activity":
+            duration_minutes: int = 0, due_at: dt.datetime | None = None) -> Activity:
         if kind not in KINDS:
             raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}; got {kind!r}",
                                   field="kind")

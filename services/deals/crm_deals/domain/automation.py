@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
-
 from crm_deals.domain.history import Recorded
 from crm_deals.domain.text import clean_text, require_id
 
@@ -135,7 +134,7 @@ class AutomationRule(Recorded):
     def create(cls, *, id: str, pipeline, name: str, trigger: str, actions: list[Action],
                actor: Actor, at: dt.datetime, team_ids: tuple[str, ...], stage_key: str = "",
                stalled_after_days: int = 0, webhook_secret: str = "",
-               include_personal_data: bool = False) -> "AutomationRule":
+               include_personal_data: bool = False) -> AutomationRule:
         rule = cls(id=id, pipeline_id=pipeline.id,
                    name=clean_text(name, "name", max_length=120, required=True),
                    trigger=trigger, actions=tuple(actions), created_at=at, updated_at=at,

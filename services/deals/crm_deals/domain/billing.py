@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.history import Recorded
-from crm_deals.domain.text import clean_text
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine
 from crm_deals.domain.quotes import WON as QUOTE_WON
+from crm_deals.domain.text import clean_text
 
 ORDER_OPEN, ORDER_INVOICED, ORDER_CANCELLED = "open", "invoiced", "cancelled"
 DRAFT, ISSUED, PAID, CANCELLED = "draft", "issued", "paid", "cancelled"
@@ -51,7 +50,7 @@ class InvoiceNumber:
         return f"INV-{self.year}-{self.sequence:06d}"
 
     @classmethod
-    def parse(cls, text: str) -> "InvoiceNumber":
+    def parse(cls, text: str) -> InvoiceNumber:
         match = _NUMBER.match((text or "").strip())
         if not match:
             raise InvalidArgument(f"an invoice number looks like INV-2026-000123; got {text!r}",
@@ -78,7 +77,7 @@ class Order(Recorded):
     version: int = 0
 
     @classmethod
-    def from_quote(cls, *, id: str, quote, actor: Actor, at: dt.datetime) -> "Order":
+    def from_quote(cls, *, id: str, quote, actor: Actor, at: dt.datetime) -> Order:
         if quote.status != QUOTE_WON:
             raise FailedPrecondition(f"quote {quote.display_number} is {quote.status}: only a won "
                                      "quote becomes an order", field="quote_id")
@@ -146,7 +145,7 @@ class Invoice(Recorded):
     version: int = 0
 
     @classmethod
-    def from_order(cls, *, id: str, order: Order, actor: Actor, at: dt.datetime) -> "Invoice":
+    def from_order(cls, *, id: str, order: Order, actor: Actor, at: dt.datetime) -> Invoice:
         order.ensure_invoiceable()
         invoice = cls(id=id, order_id=order.id, opportunity_id=order.opportunity_id,
                       account_id=order.account_id, team_id=order.team_id,

@@ -13,9 +13,8 @@ import datetime as dt
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
-from crm_deals.domain.text import clean_text
 from crm_deals.domain.money import Money
+from crm_deals.domain.text import clean_text
 
 OPEN = "open"
 WON = "won"

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_deals.domain.automation import webhook_retry_delay
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"

@@ -6,7 +6,7 @@ A team with a round-robin strategy gets the same fairness over the handed-over d
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
 def least_loaded(deals: list, remaining_user_ids: list[str],

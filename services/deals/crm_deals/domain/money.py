@@ -31,7 +31,7 @@ class Money:
             raise TypeError("Money.amount must be a Decimal")
 
     @classmethod
-    def parse(cls, amount: str, currency: str, field: str = "amount") -> "Money":
+    def parse(cls, amount: str, currency: str, field: str = "amount") -> Money:
         """Money from its wire form, or InvalidArgument naming ``field`` and what is wrong."""
         code = validate_currency(currency, f"{field}.currency")
         text = (amount or "").strip()
@@ -49,7 +49,7 @@ class Money:
         return cls(value, code)
 
     @classmethod
-    def zero(cls, currency: str) -> "Money":
+    def zero(cls, currency: str) -> Money:
         return cls(Decimal(0), currency)
 
     @property
@@ -57,11 +57,11 @@ class Money:
         """The amount as sent on the wire: exactly the currency's minor-unit digits."""
         return f"{self.amount.quantize(Decimal(1).scaleb(-minor_units(self.currency))):f}"
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         self._same_currency(other)
         return Money(self.amount + other.amount, self.currency)
 
-    def __sub__(self, other: "Money") -> "Money":
+    def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
         return Money(self.amount - other.amount, self.currency)
 
@@ -71,7 +71,7 @@ class Money:
     def is_positive(self) -> bool:
         return self.amount > 0
 
-    def _same_currency(self, other: "Money") -> None:
+    def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:
             raise InvalidArgument(f"cannot combine {self.currency} and {other.currency} amounts")
 

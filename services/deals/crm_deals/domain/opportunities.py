@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.closing import LOST, OPEN, WON, ClosingRules
 from crm_deals.domain.history import Recorded, diff
-from crm_deals.domain.text import clean_text, optional_id, require_id
 from crm_deals.domain.money import Money, total, validate_currency
 from crm_deals.domain.pipelines import CLOSED, OMITTED, Pipeline, Stage
 from crm_deals.domain.pricing import PricedLine
+from crm_deals.domain.text import clean_text, optional_id, require_id
 
 STATUSES = (OPEN, WON, LOST)
 
@@ -75,7 +74,7 @@ class Opportunity(ClosingRules, Recorded):
                stage_key: str = "", primary_contact_id: str = "",
                estimated_revenue: Money | None = None, estimated_close_date: dt.date | None = None,
                probability: int | None = None, originating_lead_id: str = "",
-               campaign_id: str = "") -> "Opportunity":
+               campaign_id: str = "") -> Opportunity:
         stage = pipeline.stage(stage_key) if stage_key else pipeline.first_stage
         deal = cls(id=id, team_id=require_id(team_id, "team_id"),
                    name=clean_text(name, "name", max_length=200, required=True),
@@ -133,7 +132,7 @@ class Opportunity(ClosingRules, Recorded):
     # ------------------------------------------------------------------ edits (open deals only)
     def update(self, actor: Actor, at: dt.datetime, *, name: str | None = None,
                primary_contact_id: str | None = None,
-               estimated_close_date: dt.date | None | str = "keep",
+               estimated_close_date: dt.date | str | None = "keep",
                campaign_id: str | None = None) -> list[str]:
         self.ensure_open()
         updates: dict = {}

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
-
 from crm_deals.domain.history import Recorded
 from crm_deals.domain.text import clean_text, require_id
 
@@ -114,7 +113,7 @@ class Pipeline(Recorded):
 
     @classmethod
     def create(cls, *, id: str, sales_line_id: str, name: str, stages: list[Stage],
-               actor: Actor, at: dt.datetime) -> "Pipeline":
+               actor: Actor, at: dt.datetime) -> Pipeline:
         pipeline = cls(id=id, sales_line_id=require_id(sales_line_id, "sales_line_id"),
                        name=clean_text(name, "name", max_length=120, required=True),
                        stages=validate_stages(stages), created_at=at, updated_at=at)

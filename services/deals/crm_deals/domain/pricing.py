@@ -6,12 +6,11 @@ lines do not add up to its total (to the cent), so no record can show inconsiste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from crm_chassis.errors import InvalidArgument, Unavailable
-
-from crm_deals.domain.text import clean_text, require_id
 from crm_deals.domain.money import Money, total
+from crm_deals.domain.text import clean_text, require_id
 
 MAX_LINES = 200
 
@@ -28,7 +27,7 @@ class LineRequest:
     existing: bool = False
 
 
-def mark_existing(lines: list["LineRequest"], current) -> list["LineRequest"]:
+def mark_existing(lines: list[LineRequest], current) -> list[LineRequest]:
     """``lines`` with ``existing`` set for each product already among ``current`` lines."""
     on_record = {line.product_id for line in current}
     return [LineRequest(line.product_id, line.quantity, line.unit,
@@ -61,7 +60,7 @@ def parse_quantity(raw: str, field: str) -> Decimal:
     text = (raw or "").strip()
     try:
         value = Decimal(text)
-    except Exception:
+    except InvalidOperation:
         raise InvalidArgument(f"{field} must be a decimal number like 2 or 1.5; got {raw!r}",
                               field=field) from None
     return value
@@ -86,11 +85,11 @@ def check_priced(priced: PricedQuote, requested: list[LineRequest], currency: st
     """Refuse (UNAVAILABLE: a catalog fault, not the user's) an inconsistent pricing answer."""
     if priced.currency != currency or priced.total.currency != currency:
         raise Unavailable(f"catalog priced in {priced.currency}, expected {currency}")
-    if [(l.product_id, l.quantity) for l in priced.lines] != \
+    if [(line.product_id, line.quantity) for line in priced.lines] != \
             [(r.product_id, r.quantity) for r in requested]:
         raise Unavailable("catalog's priced lines do not match the requested lines")
-    if any(l.line_total.currency != currency for l in priced.lines):
+    if any(line.line_total.currency != currency for line in priced.lines):
         raise Unavailable("catalog priced a line in another currency")
-    if total((l.line_total for l in priced.lines), currency) != priced.total:
+    if total((line.line_total for line in priced.lines), currency) != priced.total:
         raise Unavailable(f"catalog's total {priced.total} is not the sum of its lines")
     return priced

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition
-
 from crm_deals.domain.history import Recorded
-from crm_deals.domain.text import clean_text
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine, PricedQuote
+from crm_deals.domain.text import clean_text
 
 DRAFT, ACTIVE, WON, LOST, CLOSED = "draft", "active", "won", "lost", "closed"
 STATUSES = (DRAFT, ACTIVE, WON, LOST, CLOSED)
@@ -57,7 +56,7 @@ class Quote(Recorded):
 
     @classmethod
     def create(cls, *, id: str, number: str, deal, title: str, actor: Actor, at: dt.datetime,
-               valid_until: dt.date | None = None) -> "Quote":
+               valid_until: dt.date | None = None) -> Quote:
         deal.ensure_open()
         quote = cls(id=id, number=number, revision=1, opportunity_id=deal.id,
                     account_id=deal.account_id, team_id=deal.team_id, currency=deal.currency,
@@ -106,7 +105,7 @@ class Quote(Recorded):
         self.status, self.activated_at = ACTIVE, at
         self._record(actor, at, "activated", {"status": (DRAFT, ACTIVE)})
 
-    def new_revision(self, *, id: str, actor: Actor, at: dt.datetime, deal) -> "Quote":
+    def new_revision(self, *, id: str, actor: Actor, at: dt.datetime, deal) -> Quote:
         """A draft copy numbered revision + 1; this revision stays active until that one is."""
         if self.status != ACTIVE:
             raise FailedPrecondition(f"quote {self.display_number} is {self.status}: only an "
@@ -123,7 +122,7 @@ class Quote(Recorded):
         revision._record(actor, at, "created", note=f"revision of {self.display_number}")
         return revision
 
-    def supersede(self, actor: Actor, at: dt.datetime, by: "Quote") -> None:
+    def supersede(self, actor: Actor, at: dt.datetime, by: Quote) -> None:
         self._close(actor, at, f"superseded by {by.display_number}")
 
     def withdraw(self, actor: Actor, at: dt.datetime, reason: str) -> None:

@@ -23,5 +23,5 @@ class SalesLine:
         """How messages name the line: its name (people type names, not ids)."""
         return f"'{self.name}'"
 
-    def newer_than(self, stored: "SalesLine | None") -> bool:
+    def newer_than(self, stored: SalesLine | None) -> bool:
         return stored is None or self.version > stored.version

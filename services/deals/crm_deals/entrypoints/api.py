@@ -14,7 +14,6 @@ from crm_chassis.grpc import serve, start_server
 from crm_chassis.logging import configure_logging
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_chassis.settings import check_startup
-
 from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
 from crm_deals.entrypoints import settings as settings_module
 from crm_deals.entrypoints.settings import DealsSettings

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_chassis.settings import PRODUCTION, ServiceSettings, SettingsError, setting
-
 from crm_deals.adapters.secret_box import parse_key
 
 SERVICE_NAME = "deals"

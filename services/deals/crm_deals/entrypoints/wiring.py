@@ -1,12 +1,11 @@
 """Builds deals' use-case dependencies from settings (shared by the api and the worker)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 from crm_chassis.db import make_engine, make_session_factory
-
 from crm_deals.adapters.remote_services import RemoteServices
 from crm_deals.adapters.scope_access import ReplicaScopes
 from crm_deals.adapters.secret_box import SecretBox, parse_key

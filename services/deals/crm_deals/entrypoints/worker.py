@@ -21,22 +21,21 @@ Run: ``python -m crm_chassis.messaging.worker_main deals crm_deals.entrypoints.w
 """
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 import functools
+
+from nameko.timer import timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from nameko.timer import timer
-
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
-
 from crm_deals.adapters import metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.smtp_mailer import SmtpMailer
@@ -47,9 +46,9 @@ from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain.money import Money
 from crm_deals.entrypoints import settings as settings_module
 from crm_deals.entrypoints.wiring import build_dependencies
+from crm_deals.service_layer import accounts, automations, conversions, transfers
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
-from crm_deals.service_layer import accounts, automations, conversions, transfers
 from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
@@ -82,7 +81,7 @@ def delivery() -> AutomationDelivery:
 
 
 def _timestamp(value) -> dt.datetime:
-    return value.ToDatetime(tzinfo=dt.timezone.utc)
+    return value.ToDatetime(tzinfo=dt.UTC)
 
 
 def lead_conversion(event: leads_events.LeadConversionRequested) -> conversions.LeadConversion:

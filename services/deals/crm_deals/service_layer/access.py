@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from crm_chassis.caller import SERVICE, SYSTEM, USER, require_authenticated  # noqa: F401
 from crm_chassis.caller import Caller as BaseCaller
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
-
 from crm_deals.service_layer.ports import EXPERT, MANAGER, ROLE_RANK, SUPERVISOR, ScopeReader
 
 MANAGEMENT = "management"
@@ -43,7 +42,7 @@ class Access:
     roles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, caller: Caller | None, scopes: ScopeReader) -> "Access":
+    def of(cls, caller: Caller | None, scopes: ScopeReader) -> Access:
         caller = require_authenticated(caller)
         if caller.kind != USER:
             return cls(caller, {})  # services and the platform act through events, not the API

@@ -4,16 +4,25 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument
-
-from crm_deals.domain.accounts import (CHURN_AFTER_DAYS, CHURN_RULE_REASON, RELATIONSHIPS,
-                                      Account, Contact)
+from crm_deals.domain.accounts import (
+    CHURN_AFTER_DAYS,
+    CHURN_RULE_REASON,
+    RELATIONSHIPS,
+    Account,
+    Contact,
+)
 from crm_deals.domain.text import require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
-from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
-                                               publish, require_team_member)
-from crm_deals.service_layer.repositories import AccountFilter, Page, PageQuery
+from crm_deals.service_layer.recording import (
+    check_fields,
+    check_version,
+    keep_history,
+    publish,
+    require_team_member,
+)
+from crm_deals.service_layer.repositories import FIRST_PAGE, AccountFilter, Page, PageQuery
 
 
 def publish_relationship(uow, account: Account, caller: Caller, previous: str, reason: str):
@@ -154,7 +163,7 @@ def get_contact(deps: Dependencies, caller: Caller, contact_id: str) -> Contact:
 
 
 def list_contacts(deps: Dependencies, caller: Caller, *, account_id: str = "", query: str = "",
-                  page: PageQuery = PageQuery()) -> Page[Contact]:
+                  page: PageQuery = FIRST_PAGE) -> Page[Contact]:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         return uow.contacts.list(access.visible_team_ids, account_id, query, page)

@@ -4,13 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
-
 from crm_deals.domain.activities import KINDS, TARGET_TYPES, Activity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
-from crm_deals.service_layer.repositories import Page, PageQuery
+from crm_deals.service_layer.repositories import FIRST_PAGE, Page, PageQuery
 
 _REPOS = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
 
@@ -50,7 +49,7 @@ def log_activity(deps: Dependencies, caller: Caller, *, target_type: str, target
 
 
 def timeline(deps: Dependencies, caller: Caller, *, target_type: str, target_id: str,
-             kinds: frozenset[str] = frozenset(), page: PageQuery = PageQuery()) -> Page[Activity]:
+             kinds: frozenset[str] = frozenset(), page: PageQuery = FIRST_PAGE) -> Page[Activity]:
     """Newest first. An account's timeline also shows its contacts' and deals' activities."""
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:

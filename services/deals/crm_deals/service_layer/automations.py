@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 
 from crm_chassis.errors import NotFound
-
 from crm_deals.domain import automation
 from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.domain.opportunities import Opportunity

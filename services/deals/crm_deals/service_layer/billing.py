@@ -7,7 +7,6 @@ and a rolled-back one gives its number back (see InvoiceNumberSequence).
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_deals.domain.billing import ISSUED, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import event_messages

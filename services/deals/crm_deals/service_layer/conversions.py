@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm_chassis.errors import CrmError
-
 from crm_deals.domain import automation
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.money import Money

@@ -5,22 +5,25 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
-
 from crm_deals.domain import automation
-from crm_deals.domain.money import Money
 from crm_deals.domain.closing import LOST_REASONS
+from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
-from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
-                                      mark_existing)
+from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.ports import PricingContext
-from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
-                                               publish, require_team_member)
-from crm_deals.service_layer.repositories import DealFilter, Page, PageQuery
+from crm_deals.service_layer.recording import (
+    check_fields,
+    check_version,
+    keep_history,
+    publish,
+    require_team_member,
+)
+from crm_deals.service_layer.repositories import FIRST_PAGE, DealFilter, Page, PageQuery
 from crm_deals.service_layer.sales_lines import no_pipeline_message
 
 
@@ -236,7 +239,7 @@ def reassign_deal(deps: Dependencies, caller: Caller, deal_id: str, owner_user_i
 
 
 def history(deps: Dependencies, caller: Caller, record_type: str, record_id: str,
-            page: PageQuery = PageQuery()):
+            page: PageQuery = FIRST_PAGE):
     """The append-only history of a record the caller may see (oldest first)."""
     repos = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities",
              "activity": "activities", "quote": "quotes", "order": "orders",

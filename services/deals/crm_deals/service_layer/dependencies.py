@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
-from crm_deals.service_layer.ports import (HandoverStrategy, Pricing, SalesLineSource,
-                                           ScopeReader, TeamDirectory)
+from crm_deals.service_layer.ports import (
+    HandoverStrategy,
+    Pricing,
+    SalesLineSource,
+    ScopeReader,
+    TeamDirectory,
+)
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
@@ -27,7 +33,7 @@ class IdGenerator(Protocol):
 
 class SystemClock:
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 class UuidIds:

@@ -8,16 +8,22 @@ disagree.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
+from collections.abc import Iterable
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import events_pb2, resources_pb2
 from crm_chassis.events import actor_to_proto
-
-from crm_deals.domain import (accounts, activities, automation, billing, opportunities, pipelines,
-                              quotes)
+from crm_deals.domain import (
+    accounts,
+    activities,
+    automation,
+    billing,
+    opportunities,
+    pipelines,
+    quotes,
+)
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.money import Money
 

@@ -8,9 +8,8 @@ deal on purpose, and a revision must not mail every owner of a removed stage).
 from __future__ import annotations
 
 from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated, ValidationErrors
-
-from crm_deals.domain.text import require_id
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion, Stage, make_stage
+from crm_deals.domain.text import require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies

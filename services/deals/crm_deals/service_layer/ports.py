@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from crm_deals.domain.pricing import LineRequest, PricedQuote
 from crm_deals.domain.sales_lines import SalesLine

@@ -4,9 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_chassis.errors import FailedPrecondition
-
-from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
-                                      mark_existing)
+from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
 from crm_deals.domain.quotes import ACTIVE, Quote
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller

@@ -4,7 +4,6 @@ from __future__ import annotations
 from google.protobuf.message import Message
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
 

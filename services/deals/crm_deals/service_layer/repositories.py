@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from crm_chassis.errors import InvalidArgument
-
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
-from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.deliveries import Delivery
+from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
@@ -40,7 +39,7 @@ class PageQuery:
     after_key: str = ""
 
     @classmethod
-    def of(cls, page_size: int = 0, cursor: str = "") -> "PageQuery":
+    def of(cls, page_size: int = 0, cursor: str = "") -> PageQuery:
         """From the API's PageRequest: 0 = the default size; 1..500 otherwise."""
         if page_size < 0 or page_size > MAX_PAGE_SIZE:
             raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE} (0 = "
@@ -49,6 +48,9 @@ class PageQuery:
             raise InvalidArgument("page cursor is not one this service returned",
                                   field="page.cursor")
         return cls(page_size or DEFAULT_PAGE_SIZE, cursor)
+
+
+FIRST_PAGE = PageQuery()  # the default: the first page of the default size
 
 
 @dataclass

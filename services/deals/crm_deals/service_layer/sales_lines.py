@@ -8,7 +8,6 @@ know is refused as NOT_FOUND, pointing at ``crmctl lines list``.
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition, NotFound
-
 from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, Unavailable
-
-from crm_deals.domain.text import clean_text, require_id
 from crm_deals.domain.opportunities import Opportunity
+from crm_deals.domain.text import clean_text, require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated

@@ -2,15 +2,23 @@
 from __future__ import annotations
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
-from crm_deals.service_layer.repositories import (AccountRepository, ActivityRepository,
-                                                  AutomationFiringRepository,
-                                                  AutomationRuleRepository, ContactRepository,
-                                                  ConversionRepository, DeliveryRepository,
-                                                  HistoryRepository, InvoiceNumberSequence,
-                                                  InvoiceRepository, OpportunityRepository,
-                                                  OrderRepository, PipelineRepository,
-                                                  QuoteRepository, SalesLineRepository)
+from crm_deals.service_layer.repositories import (
+    AccountRepository,
+    ActivityRepository,
+    AutomationFiringRepository,
+    AutomationRuleRepository,
+    ContactRepository,
+    ConversionRepository,
+    DeliveryRepository,
+    HistoryRepository,
+    InvoiceNumberSequence,
+    InvoiceRepository,
+    OpportunityRepository,
+    OrderRepository,
+    PipelineRepository,
+    QuoteRepository,
+    SalesLineRepository,
+)
 
 
 class DealsUnitOfWork(AbstractUnitOfWork):

@@ -6,17 +6,16 @@ import pathlib
 import sys
 
 import pytest
+
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.testing import database_fixtures, temporary_postgres_database
-
 from crm_deals import migrate
 
 # The unit tests' world of two teams (deals_testkit), reused on the real unit of work.
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "unit"))
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from deals_sql_testkit import RecordingSqlUnitOfWork, truncate_all  # noqa: E402
-
+from deals_sql_testkit import RecordingSqlUnitOfWork, truncate_all
 
 database_url, engine = database_fixtures("deals", migrate.upgrade)
 

@@ -10,11 +10,15 @@ import hmac
 import json
 
 import pytest
+from deals_receivers import SmtpSink, WebhookReceiver
+from deals_sql_testkit import RecordingSqlUnitOfWork
+from deals_testkit import eur
 from sqlalchemy import select
 
+from crm.identity.v1 import events_pb2 as identity_events
 from crm_chassis import events as chassis_events
 from crm_chassis.db import make_session_factory
-
+from crm_chassis.errors import FailedPrecondition
 from crm_deals.adapters import orm
 from crm_deals.adapters.automation_delivery import COMMANDS, AutomationDelivery
 from crm_deals.adapters.smtp_mailer import SmtpMailer
@@ -23,11 +27,6 @@ from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain.automation import WEBHOOK_RETRY_DELAYS
 from crm_deals.service_layer import automations, deals, deliveries
-
-from crm.identity.v1 import events_pb2 as identity_events
-from deals_receivers import SmtpSink, WebhookReceiver
-from deals_sql_testkit import RecordingSqlUnitOfWork
-from deals_testkit import eur
 
 pytestmark = pytest.mark.integration
 SECRET = "integration-webhook-secret"
@@ -56,7 +55,7 @@ def delivery(sql_world, world_engine, smtp):
 
 def _addresses(delivery, *users):
     with delivery.deps.uow() as uow:
-        for i, user in enumerate(users):
+        for user in users:
             apply_user_snapshot(uow.session, identity_events.UserCreated(
                 user=dict(id=user, email=f"{user}@example.test", display_name=user.title(),
                           status="active", version=1)).user)
@@ -198,7 +197,7 @@ def test_a_rolled_back_change_sends_nothing(sql_world, world_engine, delivery, s
                    actions=[{"kind": "email", "recipients": ["owner"], "subject": "s",
                              "body": "b"}])
     deal = sql_world.deal()
-    with pytest.raises(Exception):
+    with pytest.raises(FailedPrecondition):
         sql_world.call(deals.move_deal_to_stage, sql_world.alice, deal.id, "propose",
                        expected_version=deal.version + 5)
     assert _committed_commands(world_engine) == []

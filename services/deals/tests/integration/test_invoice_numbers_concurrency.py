@@ -7,15 +7,13 @@ import dataclasses
 import threading
 
 import pytest
+from deals_sql_testkit import RecordingSqlUnitOfWork
 from sqlalchemy import select
+from test_quotes_billing import _order
 
 from crm_chassis.db import make_session_factory
-
 from crm_deals.adapters import orm
 from crm_deals.service_layer import billing
-
-from deals_sql_testkit import RecordingSqlUnitOfWork
-from test_quotes_billing import _order
 
 pytestmark = pytest.mark.integration
 ISSUERS = 24

@@ -8,7 +8,6 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from crm_chassis.testing import temporary_postgres_database
-
 from crm_deals import migrate
 from crm_deals.adapters import orm
 
@@ -47,7 +46,7 @@ def _old_rule_row(rule_id: str, **extra) -> dict:
     import datetime as dt
     import json
 
-    when = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
     at = when.isoformat()
     body = {"id": rule_id, "pipeline_id": "p-1", "name": "export", "trigger": "won",
             "actions": [{"kind": "webhook", "recipients": [], "subject": "", "body": "",

@@ -16,7 +16,6 @@ from crm.common.v1 import money_pb2
 from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import InvalidArgument, Unavailable, ValidationErrors
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
-
 from crm_deals.adapters.catalog_client import CatalogPricing
 from crm_deals.adapters.territory_client import TerritoryHandover
 from crm_deals.domain.money import Money

@@ -12,7 +12,6 @@ from sqlalchemy import text
 
 from crm_chassis.db import make_session_factory
 from crm_chassis.testing import wait_until
-
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.domain.sales_lines import SalesLine
 

@@ -14,7 +14,6 @@ from sqlalchemy import select, update
 from crm_chassis.db import make_session_factory
 from crm_chassis.errors import FailedPrecondition
 from crm_chassis.settings import SettingsError
-
 from crm_deals.adapters import orm
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.adapters.unit_of_work import SqlDealsUnitOfWork

@@ -12,11 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from deals_receivers import WebhookReceiver
 
 from crm_deals.adapters.smtp_mailer import DeliveryError
 from crm_deals.adapters.webhook_sender import WebhookSender
-
-from deals_receivers import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 PUBLIC = "93.184.215.14"
@@ -68,7 +67,7 @@ def test_a_rebinding_dns_answer_never_reaches_loopback(monkeypatch):
 
 def _certificate_authority(tmp_path, host: str):
     """A CA file and a server context whose certificate names ``host`` only."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "crm test CA")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from deals_fake_ports import FakeHandover, FakePricing
+from deals_testkit import STAGES, eur
 from sqlalchemy import func, select
+from test_worker_process import conversion_requested
 
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm.territory.v1 import sales_lines_pb2, teams_pb2
 from crm_chassis import events
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
 from crm_deals.adapters import orm
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.entrypoints import worker
@@ -21,10 +23,6 @@ from crm_deals.entrypoints.settings import load
 from crm_deals.entrypoints.wiring import build_dependencies
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
-
-from deals_fake_ports import FakeHandover, FakePricing
-from deals_testkit import STAGES, eur
-from test_worker_process import conversion_requested
 
 pytestmark = pytest.mark.integration
 ADMIN = Caller("root", roles=frozenset({"admin"}))

@@ -11,7 +11,9 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from deals_testkit import World  # noqa: E402
+# The gRPC tests' fixtures (api, keys, deal), offered to every module here.
+from deals_grpc_kit import api, deal, keys  # noqa: F401
+from deals_testkit import World
 
 
 @pytest.fixture

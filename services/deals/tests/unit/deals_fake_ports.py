@@ -7,13 +7,18 @@ import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine, PricedQuote
 from crm_deals.domain.sales_lines import SalesLine
-from crm_deals.service_layer.ports import (HandoverStrategy, Pricing, SalesLineSource,
-                                           ScopeReader, TeamDirectory, TeamMember)
+from crm_deals.service_layer.ports import (
+    HandoverStrategy,
+    Pricing,
+    SalesLineSource,
+    ScopeReader,
+    TeamDirectory,
+    TeamMember,
+)
 
 
 class FakeScopes(ScopeReader):
@@ -79,8 +84,8 @@ class FakePricing(Pricing):
 
     def price(self, lines, context):
         self.calls.append((list(lines), context))
-        unknown = [(f"lines[{i}].product_id", f"product {l.product_id!r} not found")
-                   for i, l in enumerate(lines) if l.product_id not in self.prices]
+        unknown = [(f"lines[{i}].product_id", f"product {line.product_id!r} not found")
+                   for i, line in enumerate(lines) if line.product_id not in self.prices]
         if unknown:
             raise ValidationErrors(unknown)
         cur = context.currency

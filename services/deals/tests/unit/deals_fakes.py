@@ -10,7 +10,6 @@ import copy
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
 from crm_deals.service_layer import repositories as r
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
@@ -39,7 +38,7 @@ def _page(items: list, page: r.PageQuery, key=lambda x: (x.created_at, x.id)) ->
 class _Repo:
     name = ""
 
-    def __init__(self, uow: "FakeUnitOfWork"):
+    def __init__(self, uow: FakeUnitOfWork):
         self.uow = uow
 
     @property

@@ -1,20 +1,26 @@
 """A real chassis gRPC server on 127.0.0.1 serving every deals service over the fake world
 (deals_testkit.World), and clients that call it as the world's people with signed tokens.
 
-Test modules import the fixtures: ``from deals_grpc_kit import api, keys  # noqa: F401``
-(and ``deal``: alice's open EUR deal at the first stage, for an account of team A).
+The unit tests' conftest offers its fixtures ``api``, ``keys`` and ``deal`` (alice's open EUR
+deal at the first stage, for an account of team A).
 """
 from __future__ import annotations
 
 import grpc
 import pytest
 
-from crm.deals.v1 import (accounts_pb2, accounts_pb2_grpc, activities_pb2_grpc,
-                          billing_pb2_grpc, deals_pb2, deals_pb2_grpc, pipelines_pb2_grpc)
+from crm.deals.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    activities_pb2_grpc,
+    billing_pb2_grpc,
+    deals_pb2,
+    deals_pb2_grpc,
+    pipelines_pb2_grpc,
+)
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.grpc import start_server
 from crm_chassis.settings import ServiceSettings
-
 from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
 
 # The world's people as their tokens describe them (deals_testkit.World gives them roles).

@@ -4,16 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from deals_fake_ports import (
+    Clock,
+    FakeHandover,
+    FakePricing,
+    FakeScopes,
+    FakeTeams,
+    FakeTerritoryLines,
+    SequentialIds,
+)
+from deals_fakes import FakeUnitOfWork
+
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
 
-from deals_fake_ports import (Clock, FakeHandover, FakePricing, FakeScopes, FakeTeams,
-                              FakeTerritoryLines, SequentialIds)
-from deals_fakes import FakeUnitOfWork
-
-T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 WORKER = Caller.system("deals-worker")  # the caller of the worker's use cases
 STAGES = [
     {"key": "qualify", "name": "Qualify", "default_probability": 10,

@@ -1,14 +1,12 @@
 """Accounts (prospect -> customer -> churned) and contacts."""
 
 import pytest
+from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_deals.domain.accounts import CHURN_RULE_REASON
 from crm_deals.service_layer import accounts, closing
 from crm_deals.service_layer.repositories import AccountFilter, PageQuery
-
-from deals_testkit import T0, WORKER, eur
 
 
 def test_create_account_in_own_team_only_owner_must_be_a_member(world):

@@ -2,12 +2,10 @@
 import datetime as dt
 
 import pytest
+from deals_testkit import T0
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_deals.service_layer import accounts, activities, closing
-
-from deals_testkit import T0
 
 
 def test_a_teammate_logs_on_a_colleagues_deal_and_is_recorded_as_the_actor(world):
@@ -25,8 +23,10 @@ def test_a_teammate_logs_on_a_colleagues_deal_and_is_recorded_as_the_actor(world
 
 def test_activity_rules_give_clear_messages(world):
     deal = world.deal()
-    log = lambda **kw: world.call(activities.log_activity, world.alice, target_type="opportunity",
-                                  target_id=deal.id, **kw)
+    def log(**kw):
+        return world.call(activities.log_activity, world.alice, target_type="opportunity",
+                          target_id=deal.id, **kw)
+
     with pytest.raises(InvalidArgument, match="kind must be one of call, email"):
         log(kind="fax", subject="x")
     with pytest.raises(InvalidArgument, match="a task needs a due date"):

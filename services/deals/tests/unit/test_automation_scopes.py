@@ -5,14 +5,12 @@ import datetime as dt
 import json
 
 import pytest
+from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import FailedPrecondition, NotFound, PermissionDenied
-
 from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.service_layer import accounts, automations, closing, deliveries
 from crm_deals.service_layer.access import Caller
-
-from deals_testkit import T0, WORKER, eur
 
 SECRET = "s3cret-s3cret-s3cret"
 WEBHOOK = {"kind": "webhook", "url": "https://hooks.example/deals"}

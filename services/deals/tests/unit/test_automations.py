@@ -5,13 +5,11 @@ import hmac
 import json
 
 import pytest
+from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied, ValidationErrors
-
 from crm_deals.domain import automation as auto
 from crm_deals.service_layer import activities, automations, closing, deals
-
-from deals_testkit import T0, WORKER, eur
 
 SECRET = "s3cret-s3cret-s3cret"
 

@@ -1,7 +1,7 @@
 """Lead conversion: account (new or linked) + contact + deal in one go, idempotent."""
-from crm_deals.service_layer.conversions import LeadConversion, convert_lead
-
 from deals_testkit import WORKER, eur
+
+from crm_deals.service_layer.conversions import LeadConversion, convert_lead
 
 
 def _request(**kwargs):

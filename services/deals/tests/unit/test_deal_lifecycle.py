@@ -3,14 +3,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from deals_testkit import T0, eur
 
-from crm_chassis.errors import (FailedPrecondition, InvalidArgument, NotFound, PermissionDenied,
-                                Unavailable, ValidationErrors)
-
+from crm_chassis.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+    ValidationErrors,
+)
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import closing, deals
-
-from deals_testkit import T0, eur
 
 
 def test_a_new_deal_starts_at_the_first_stage_with_its_default_probability(world):

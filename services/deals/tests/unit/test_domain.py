@@ -7,7 +7,6 @@ import pytest
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.billing import Invoice, InvoiceNumber, Order
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.money import Money
@@ -15,7 +14,7 @@ from crm_deals.domain.pricing import LineRequest, check_line_requests
 from crm_deals.domain.quotes import Quote
 
 ACTOR = Actor("u1")
-T = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+T = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 EUR = lambda a: Money(Decimal(a), "EUR")  # noqa: E731
 
 

@@ -5,8 +5,6 @@ import grpc
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import billing_pb2, deals_pb2, resources_pb2
 
-from deals_grpc_kit import api, deal, keys  # noqa: F401  (fixtures)
-
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 LINES = [deals_pb2.LineInput(product_id="p-gadget", quantity="3", unit="piece"),
          deals_pb2.LineInput(product_id="p-widget", quantity="1.5")]

@@ -2,13 +2,11 @@
 read-only when closed, reopen rules, board, transfer, and bad input with codes and messages."""
 import grpc
 import pytest
+from deals_testkit import T0
 from google.protobuf import field_mask_pb2
 
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, resources_pb2
-
-from deals_grpc_kit import api, keys  # noqa: F401  (fixtures)
-from deals_testkit import T0
 
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT

@@ -2,14 +2,12 @@
 import datetime as dt
 
 import grpc
+from deals_testkit import T0
 from google.protobuf import field_mask_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.deals.v1 import (accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2,
-                          resources_pb2 as pb)
-
-from deals_grpc_kit import api, deal, keys  # noqa: F401  (fixtures)
-from deals_testkit import T0
+from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2
+from crm.deals.v1 import resources_pb2 as pb
 
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
 STAGES = [pb.Stage(key="discover", name="Discover", default_probability=20,

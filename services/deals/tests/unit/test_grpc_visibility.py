@@ -5,9 +5,7 @@ import grpc
 import pytest
 
 from crm.common.v1 import pagination_pb2
-from crm.deals.v1 import (accounts_pb2, activities_pb2, billing_pb2, deals_pb2, resources_pb2)
-
-from deals_grpc_kit import api, keys  # noqa: F401  (fixtures)
+from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, resources_pb2
 
 UNKNOWN = "0" * 32
 # owner, teammate, supervisor, manager of the unit above | other team's expert and manager,

@@ -3,9 +3,8 @@ from decimal import Decimal
 import pytest
 
 from crm_chassis.errors import InvalidArgument
-
-from crm_deals.domain.text import clean_email, clean_phone, clean_text
 from crm_deals.domain.money import Money, total
+from crm_deals.domain.text import clean_email, clean_phone, clean_text
 
 
 def test_money_parses_exact_decimals_and_keeps_them_exact():

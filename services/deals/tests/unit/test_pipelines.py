@@ -1,12 +1,16 @@
 """Pipelines: validation, one per sales line, versioned revisions keeping open deals valid."""
 import pytest
-
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied, ValidationErrors)
-
-from crm_deals.service_layer import closing, deals, pipelines
-
 from deals_testkit import STAGES, T0, eur
+
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    ValidationErrors,
+)
+from crm_deals.service_layer import closing, deals, pipelines
 
 NEW_STAGES = [
     {"key": "discover", "name": "Discover", "default_probability": 5,

@@ -5,15 +5,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from deals_testkit import World
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from crm.deals.v1 import events_pb2
 from crm_chassis import events
-
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import billing, quotes
-from crm.deals.v1 import events_pb2
-
-from deals_testkit import World
 
 OPS = st.lists(st.sampled_from(["issue", "cancel_draft", "cancel_issued", "fail_issue",
                                 "new_year"]), min_size=1, max_size=25)
@@ -38,7 +37,7 @@ def test_invoice_numbers_are_gap_free_and_unique(ops):
     for op in ops:
         if op == "new_year":
             world.clock.at = dt.datetime(world.clock.at.year + 1, 1, 1, 8,
-                                          tzinfo=dt.timezone.utc)
+                                          tzinfo=dt.UTC)
             continue
         invoice = _draft_invoice(world)
         if op == "cancel_draft":

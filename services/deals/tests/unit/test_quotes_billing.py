@@ -3,15 +3,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from deals_testkit import T0, eur
 
-from crm_chassis.errors import (FailedPrecondition, InvalidArgument, PermissionDenied,
-                                ValidationErrors)
-
+from crm_chassis.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_deals.domain.billing import InvoiceNumber
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import billing, closing, quotes
-
-from deals_testkit import T0, eur
 
 LINES = [LineRequest("p-gadget", Decimal("3"), "piece"), LineRequest("p-widget", Decimal("1.5"))]
 
@@ -30,7 +32,7 @@ def test_a_quote_is_priced_by_catalog_to_the_cent(world):
     assert quote.display_number == f"Q-{deal.id[:8].upper()}-1-R1" and quote.status == "draft"
     quote = world.call(quotes.price_quote_lines, world.alice, quote.id, LINES)
     # 3 x 250.00 - 3 x 12.50 = 712.50; 1.5 x 19.99 = 29.985 -> 29.99 (catalog's rounding)
-    assert [l.line_total for l in quote.lines] == [eur("712.50"), eur("29.99")]
+    assert [line.line_total for line in quote.lines] == [eur("712.50"), eur("29.99")]
     assert quote.total == eur("742.49") and quote.price_list_id == "pl-1"
     _, context = world.pricing.calls[-1]
     assert (context.currency, context.sales_line_id, context.account_id) == (
@@ -98,7 +100,7 @@ def test_no_quote_work_on_a_closed_deal(world):
 
 
 def _order(world):
-    quote, deal = _active_quote(world)
+    quote, _ = _active_quote(world)
     world.call(quotes.accept_quote, world.alice, quote.id)
     return world.call(billing.create_order, world.alice, quote.id)
 
@@ -145,7 +147,7 @@ def test_numbers_are_gap_free_per_year_cancelled_drafts_take_none(world):
     assert world.get("orders", issued.order_id).status == "open"
     again = world.call(billing.create_invoice, world.sam, issued.order_id)
     assert world.call(billing.issue_invoice, world.sam, again.id).number == "INV-2026-000004"
-    world.clock.at = dt.datetime(2027, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)
+    world.clock.at = dt.datetime(2027, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
     order = _order(world)
     invoice = world.call(billing.create_invoice, world.sam, order.id)
     assert world.call(billing.issue_invoice, world.sam, invoice.id).number == "INV-2027-000001"

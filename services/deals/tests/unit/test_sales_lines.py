@@ -1,13 +1,11 @@
 """deals' copy of territory's sales lines: a pipeline belongs to a line territory has, and the
 messages about a line without a pipeline say which line and how to create its pipeline."""
 import pytest
+from deals_testkit import STAGES, WORKER
 
 from crm_chassis.errors import FailedPrecondition, NotFound
-
 from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.service_layer import pipelines, sales_lines
-
-from deals_testkit import STAGES, WORKER
 
 
 def _line(world, line: SalesLine) -> None:

@@ -1,11 +1,9 @@
 """Transfers between teams (history intact, access moves at once) and handover of leavers."""
 import pytest
+from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_deals.service_layer import accounts, activities, closing, deals, quotes, transfers
-
-from deals_testkit import T0, WORKER, eur
 
 
 def _deal_with_everything(world):
@@ -130,6 +128,7 @@ def test_transfer_input_errors(world):
 
 def test_a_won_deal_moves_with_its_order_and_invoice(world):
     from decimal import Decimal
+
     from crm_deals.domain.pricing import LineRequest
     from crm_deals.service_layer import billing
     deal = world.deal()

@@ -3,7 +3,6 @@ only; an administrator who is not a member sees nothing; unknown and foreign loo
 import pytest
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
-
 from crm_deals.service_layer import accounts, activities, billing, deals, quotes
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.repositories import AccountFilter, DealFilter, PageQuery
@@ -50,8 +49,10 @@ def test_visibility_matrix(world, records, user, sees, what):
 
 def test_lists_show_only_visible_teams(world, records):
     world.deal(world.tom, account=world.account(world.tom, name="B corp", team_id="team-b"))
-    names = lambda c: sorted(a.name for a in world.call(
-        accounts.list_accounts, c, AccountFilter(), PageQuery()).items)
+    def names(caller):
+        return sorted(a.name for a in world.call(
+            accounts.list_accounts, caller, AccountFilter(), PageQuery()).items)
+
     assert names(world.alice) == ["Acme GmbH"] and names(world.tom) == ["B corp"]
     assert names(world.admin) == [] and names(world.boss) == []
     assert len(world.call(deals.list_deals, world.mia, DealFilter(), PageQuery()).items) == 1
@@ -74,7 +75,7 @@ def test_no_token_no_service_callers_on_team_data(world, records):
 
 
 def test_a_manager_above_may_do_what_a_supervisor_may(world, records):
-    reader, deal_id = records["deal"]
+    _, deal_id = records["deal"]
     assert world.call(deals.update_deal, world.mia, deal_id, name="by mia").name == "by mia"
     with pytest.raises(PermissionDenied):
         world.call(billing.create_order, world.bob,

@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 from crm.deals.v1 import events_pb2
-
 from crm_chassis import manifest
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
 

@@ -14,15 +14,14 @@ from sqlalchemy import text
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
 from crm_deals.entrypoints import api as api_entrypoint
 from crm_deals.entrypoints.settings import DealsSettings
 from crm_deals.entrypoints.wiring import build_dependencies
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "unit"))
 
-from deals_fake_ports import FakeHandover, FakePricing, FakeTerritoryLines  # noqa: E402
-from deals_grpc_kit import Api  # noqa: E402
+from deals_fake_ports import FakeHandover, FakePricing, FakeTerritoryLines
+from deals_grpc_kit import Api
 
 # As in the unit tests' world: team A (alice, bob experts; sam supervisor; mia manages the unit
 # above), team B (tom expert, max manager); root (admin) and boss (management) are in no team.
@@ -73,7 +72,7 @@ def deals_settings(database_url) -> DealsSettings:
 @pytest.fixture(scope="module")
 def deals_deps(deals_settings, engine):
     _empty_database(engine)
-    deps = build_dependencies(deals_settingssettings, engine=engine, pricing=FakePricing(),
+    deps = build_dependencies(deals_settings, engine=engine, pricing=FakePricing(),
                               handover=FakeHandover(),
                               sales_lines=FakeTerritoryLines("line-1", "line-board"))
     yield deps

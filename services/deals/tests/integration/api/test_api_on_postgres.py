@@ -10,8 +10,8 @@ from google.protobuf import field_mask_pb2
 from sqlalchemy import text
 
 from crm.common.v1 import money_pb2, pagination_pb2
-from crm.deals.v1 import (accounts_pb2, billing_pb2, deals_pb2, pipelines_pb2,
-                          resources_pb2 as pb)
+from crm.deals.v1 import accounts_pb2, billing_pb2, deals_pb2, pipelines_pb2
+from crm.deals.v1 import resources_pb2 as pb
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def eur(amount: str) -> money_pb2.Money:
 
 
 def today() -> str:
-    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +158,7 @@ def test_quote_revisions_to_an_order_and_gap_free_invoice_numbers(pg_api, deal):
         numbers.append(issued.number)
         pg_api.call(pg_api.invoices.CancelInvoice,
                     billing_pb2.CancelInvoiceRequest(id=draft.id, reason="redo"), "sam")
-    year = dt.datetime.now(dt.timezone.utc).year
+    year = dt.datetime.now(dt.UTC).year
     assert numbers == [f"INV-{year}-000001", f"INV-{year}-000002"]
 
 
