@@ -16,7 +16,7 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.outbox.tables import messaging_tables
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 SERVICE = os.environ.get("PROBE_SERVICE", "probe")  # the test sets a fresh name per run
 TABLES = MetaData()

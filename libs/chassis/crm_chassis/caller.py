@@ -7,6 +7,7 @@ The gRPC edge builds a :class:`Caller` from the verified token's principal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Self
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import Unauthenticated
@@ -27,6 +28,11 @@ class Caller:
         return Actor(id=self.subject_id, kind=self.kind, display_name=self.display_name)
 
     @property
+    def is_service(self) -> bool:
+        """A service account (another service calling with its own token)."""
+        return self.kind == SERVICE
+
+    @property
     def is_admin(self) -> bool:
         return "admin" in self.roles
 
@@ -37,13 +43,13 @@ class Caller:
         return bool(self.departments & set(names))
 
     @classmethod
-    def system(cls, component: str, roles: frozenset[str] = frozenset()):
+    def system(cls, component: str, roles: frozenset[str] = frozenset()) -> Self:
         """The platform itself (an event handler, a timer, a bootstrap step)."""
         return cls(subject_id=component, kind=SYSTEM, roles=frozenset(roles),
                    display_name=component)
 
     @classmethod
-    def from_principal(cls, principal):
+    def from_principal(cls, principal: Any) -> Self:
         """From a verified ``crm_chassis.auth.Principal`` (duck-typed: no auth import here)."""
         return cls(subject_id=principal.subject_id, kind=principal.kind,
                    departments=frozenset(principal.departments),

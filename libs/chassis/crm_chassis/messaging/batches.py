@@ -47,6 +47,7 @@ from crm_chassis.messaging.handlers import (
     IdempotentEventHandler,
     PoisonTolerantQueueConsumer,
     handle_once,
+    unit_of_work_factory,
 )
 from crm_chassis.outbox.tables import inbox_table
 
@@ -197,7 +198,7 @@ def idempotent_batch_handler(source_service: str, event_type: str, message_cls: 
         @functools.wraps(function)
         def entry(self, batch):
             consumer = f"{type(self).name}.{function.__name__}"
-            return handle_batch(consumer, batch, getattr(self, uow_attribute),
+            return handle_batch(consumer, batch, unit_of_work_factory(self, uow_attribute),
                                 functools.partial(function, self))
 
         return BatchingEventHandler.decorator(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from nameko.extensions import DependencyProvider
 
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 UnitOfWorkFactory = Callable[[], SqlAlchemyUnitOfWork]
 

@@ -2,14 +2,15 @@
 
     class LeadsWorker:
         name = "leads"
-        uow = UnitOfWorkProvider(make_leads_uow)
+        deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
         @idempotent_event_handler("identity", "user_created", UserCreated)
         def on_user_created(self, event, uow):
             ...   # change state through uow's repositories; the wrapper commits
 
 Per delivery the wrapper binds a RequestContext from ``event.meta`` (actor, traceparent, request
-id), opens a fresh unit of work from the service's ``uow`` dependency, and in ONE transaction
+id), opens a fresh unit of work from the service's ``uow`` dependency (or, without one, from
+``deps.uow``), and in ONE transaction
 inserts the inbox row (consumer ``<service>.<method>``, event id), runs the handler and commits.
 An event id already in the inbox is skipped (a redelivery, or a concurrent duplicate that hits
 the inbox primary key): the effect happens exactly once.
@@ -239,13 +240,26 @@ def idempotent_event_handler(source_service: str, event_type: str, message_cls: 
         @functools.wraps(function)
         def entry(self, event):
             consumer = f"{type(self).name}.{function.__name__}"
-            return handle_once(consumer, event, getattr(self, uow_attribute),
+            return handle_once(consumer, event, unit_of_work_factory(self, uow_attribute),
                                functools.partial(function, self))
 
         return IdempotentEventHandler.decorator(source_service, event_type, message_cls,
                                                 function_name=function.__name__)(entry)
 
     return decorate
+
+
+def unit_of_work_factory(worker, uow_attribute: str = "uow"):
+    """What opens a handler's unit of work: the worker's ``uow`` dependency, or else the
+    ``uow`` of its ``deps`` (``crm_chassis.entrypoints.worker.ServiceDependencies``)."""
+    make_uow = getattr(worker, uow_attribute, None)
+    if make_uow is None:
+        deps = getattr(worker, "deps", None)
+        make_uow = getattr(deps, "uow", None)
+    if make_uow is None:
+        raise TypeError(f"{type(worker).__name__} has neither a `{uow_attribute}` dependency nor "
+                        "a `deps` dependency (ServiceDependencies) to open a unit of work from")
+    return make_uow
 
 
 def handle_once(consumer: str, event: Message, make_uow, handler) -> bool:

@@ -43,7 +43,7 @@ from crm_chassis.messaging.topology import (
 from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, service_amqp_url
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 EVENT = "something_happened"
 CONSUMER_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "events"

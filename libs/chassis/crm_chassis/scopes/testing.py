@@ -28,7 +28,7 @@ from crm_chassis.scopes.messages import user_access_changed_message
 from crm_chassis.scopes.replica import ScopeReplica
 from crm_chassis.scopes.tables import scope_tables
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 PROBE_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "scopes"
 

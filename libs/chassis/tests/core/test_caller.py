@@ -23,3 +23,9 @@ def test_system_caller_and_missing_caller():
         require_authenticated(Caller(subject_id=""))
 
 
+
+
+def test_only_service_accounts_are_services():
+    assert Caller(subject_id="deals", kind="service").is_service
+    assert not Caller(subject_id="u1").is_service
+    assert not Caller.system("leads-worker").is_service

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.outbox.tables import PENDING, messaging_tables
 from crm_chassis.testing import temporary_postgres_database
-from crm_chassis.uow import FakeUnitOfWorkBase, SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
 metadata = MetaData()
 things = Table("things", metadata, Column("id", Integer, primary_key=True),
@@ -94,3 +95,57 @@ def test_fake_unit_of_work_only_keeps_committed_events():
         uow.emit("b", SomethingHappened(), aggregate_type="t", aggregate_id="1", aggregate_version=2)
         uow.commit()
     assert uow.emitted_types() == ["b"] and uow.commits == 1
+
+
+def _use_case_adding(deps, thing_id: int, name: str, *, commit: bool = True,
+                     fail: bool = False) -> None:
+    with deps.uow() as uow:
+        uow.add_thing(thing_id, name)
+        if fail:
+            raise ValueError("refused")
+        if commit:
+            uow.commit()
+
+
+def test_a_joined_use_case_runs_in_a_savepoint_of_the_handler_transaction(session_factory):
+    from crm_chassis.use_cases import Dependencies
+
+    deps = Dependencies(uow=lambda: _uow(session_factory))
+    with _uow(session_factory) as handler:
+        handler.add_thing(1, "inbox")
+        _use_case_adding(deps.joined(handler), 2, "kept")
+        with pytest.raises(ValueError):
+            _use_case_adding(deps.joined(handler), 3, "failed", fail=True)
+        _use_case_adding(deps.joined(handler), 4, "uncommitted", commit=False)
+        with pytest.raises(Exception):      # unique violation: only its savepoint is lost
+            _use_case_adding(deps.joined(handler), 5, "kept")
+        handler.commit()
+    assert [r.name for r in _rows(session_factory, things)] == ["inbox", "kept"]
+    assert [int(r.aggregate_id) for r in _rows(session_factory, outbox)] == [1, 2]
+
+
+def test_a_joined_use_case_can_roll_back_and_then_record_a_rejection(session_factory):
+    from crm_chassis.use_cases import Dependencies
+
+    def convert(deps) -> None:
+        with deps.uow() as uow:
+            uow.add_thing(2, "converted")
+            uow.rollback()
+            uow.add_thing(3, "rejection")
+            uow.commit()
+
+    with _uow(session_factory) as handler:
+        handler.add_thing(1, "inbox")
+        convert(Dependencies(uow=lambda: _uow(session_factory)).joined(handler))
+        handler.commit()
+    assert [r.name for r in _rows(session_factory, things)] == ["inbox", "rejection"]
+
+
+def test_a_joined_use_case_never_commits_the_handler_transaction(session_factory):
+    from crm_chassis.use_cases import Dependencies
+
+    with _uow(session_factory) as handler:
+        handler.add_thing(1, "inbox")
+        _use_case_adding(Dependencies(uow=lambda: _uow(session_factory)).joined(handler), 2,
+                         "committed by the use case only")
+    assert _rows(session_factory, things) == [] and _rows(session_factory, outbox) == []

@@ -25,7 +25,7 @@ from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 PRODUCER = os.environ["EVT_PRODUCER"]
 CONSUMER = os.environ["EVT_CONSUMER"]

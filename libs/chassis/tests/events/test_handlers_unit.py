@@ -17,7 +17,7 @@ from crm_chassis.messaging.contract import assert_manifest_matches_worker
 from crm_chassis.messaging.handlers import handle_once, idempotent_event_handler
 from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.messaging.topology import delivery_limit, plan, queue_arguments
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 
 class ConsumerUow(SqlAlchemyUnitOfWork):

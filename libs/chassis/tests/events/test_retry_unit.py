@@ -16,7 +16,7 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.batches import handle_batch
 from crm_chassis.messaging.retry import backoff_seconds, is_transient
 from crm_chassis.messaging.testing import consumer_metadata
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 
 class _PgError(Exception):

@@ -13,7 +13,7 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.scopes.testing import probe_metadata
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 SERVICE = os.environ["SCOPE_PROBE_SERVICE"]
 TABLES = probe_metadata()

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 from crm_catalog.adapters import orm
 from crm_catalog.adapters.as_of_versions import AsOfVersions

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+
 from crm_deals.adapters import orm
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
 from crm_deals.adapters.repositories import (

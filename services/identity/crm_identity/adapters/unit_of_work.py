@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import PlaintextKeyWrapper

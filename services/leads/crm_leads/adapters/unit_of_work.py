@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.outbox.writer import OutboxWriter
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 from crm_leads.adapters import orm
 from crm_leads.adapters.deferred import DeferredInserts

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.uow import SqlAlchemyUnitOfWork
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 from crm_territory.adapters import orm
 from crm_territory.adapters.org_cache import OrgCache
