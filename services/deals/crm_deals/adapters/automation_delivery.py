@@ -55,12 +55,12 @@ class AutomationDelivery:
     # ------------------------------------------------------------------ entry points
     @staticmethod
     def record_command(uow, deps, event_type: str, command: Message) -> None:
-        """In the event handler's transaction (with its inbox row): open the delivery of the
-        command's key, once, and keep the command for the sender. Sending happens outside any
+        """In the event handler's transaction ``uow`` (with its inbox row): open the delivery of
+        the command's key, once, and keep the command for the sender. Sending happens outside any
         event transaction, in :meth:`send_due` (SQLite allows one writer at a time, and a slow
         SMTP server must not hold the handler's transaction)."""
         cause = command.cause
-        deliveries.begin(deps, WORKER, idempotency_key=cause.idempotency_key,
+        deliveries.begin(deps.joined(uow), WORKER, idempotency_key=cause.idempotency_key,
                          rule_id=cause.rule_id, deal_id=cause.deal_id,
                          kind=COMMANDS[event_type][0])
         uow.deliveries.keep_command(cause.idempotency_key, event_type,

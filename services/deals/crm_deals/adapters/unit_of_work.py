@@ -4,7 +4,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-
 from crm_deals.adapters import orm
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
 from crm_deals.adapters.repositories import (
@@ -65,39 +64,3 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.automation_firings = SqlAutomationFiringRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.conversions = SqlConversionRepository(session)
-
-
-class SavepointUnitOfWork(DealsUnitOfWork):
-    """A use case inside an event handler's open unit of work (whose transaction also holds the
-    inbox row): its block is a SAVEPOINT. ``commit`` keeps the block's work for the handler's
-    commit, ``rollback`` (or leaving without commit) undoes only the block, so a use case that
-    rolls back and then records a rejection (convert_lead) still commits the rejection together
-    with the inbox row — exactly once."""
-
-    def __init__(self, outer: SqlDealsUnitOfWork):
-        self._outer = outer
-        self._savepoint = None
-
-    def __getattr__(self, name):  # repositories and session of the handler's unit of work
-        return getattr(self._outer, name)
-
-    def __enter__(self):
-        self._savepoint = self._outer.session.begin_nested()
-        return self
-
-    def __exit__(self, *exc_info):
-        if self._savepoint.is_active:
-            self._savepoint.rollback()
-        self._savepoint = None
-
-    def commit(self) -> None:
-        self._savepoint.commit()
-        self._savepoint = self._outer.session.begin_nested()
-        self.committed = True
-
-    def rollback(self) -> None:
-        self._savepoint.rollback()
-        self._savepoint = self._outer.session.begin_nested()
-
-    def emit(self, event_type, message, **kwargs) -> str:
-        return self._outer.emit(event_type, message, **kwargs)

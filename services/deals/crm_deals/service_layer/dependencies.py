@@ -1,18 +1,16 @@
-"""Everything deals' use cases need besides their arguments, built once per process by an
-entrypoint (``entrypoints/wiring.py: build_dependencies``).
+"""Everything deals' use cases need besides their caller and arguments, built once per process
+by an entrypoint (``entrypoints/wiring.py: build_dependencies``).
 
 Every public use case is called ``use_case(deps, caller, ...)`` and opens its own unit of work
-with ``deps.uow()`` (a NEW one per call: a unit of work holds one session and is not shared
-between threads).
+with ``deps.uow()``; an event handler runs one inside its own transaction with
+``use_case(deps.joined(uow), caller, ...)`` (see :mod:`crm_chassis.use_cases`).
 """
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
+from crm_chassis import use_cases
 from crm_deals.service_layer.ports import (
     HandoverStrategy,
     Pricing,
@@ -23,36 +21,15 @@ from crm_deals.service_layer.ports import (
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-class Clock(Protocol):
-    def now(self) -> dt.datetime: ...
-
-
-class IdGenerator(Protocol):
-    def new_id(self) -> str: ...
-
-
-class SystemClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
-
-
-class UuidIds:
-    def new_id(self) -> str:
-        return uuid.uuid4().hex
-
-
 @dataclass(frozen=True, kw_only=True)
-class Dependencies:
+class Dependencies(use_cases.Dependencies):
+    """The chassis' unit-of-work factory, clock and ids, and deals' ports: territory's scopes
+    and teams (from deals' own replica), catalog's pricing, territory's handover strategy and,
+    for a sales line deals has no copy of yet, territory's lines (None: not asked)."""
+
     uow: Callable[[], DealsUnitOfWork]
-    clock: Clock = field(default_factory=SystemClock)
-    ids: IdGenerator = field(default_factory=UuidIds)
     scopes: ScopeReader
     teams: TeamDirectory
     pricing: Pricing
     handover: HandoverStrategy
     sales_lines: SalesLineSource | None = None
-    closers: tuple[Callable[[], None], ...] = ()
-
-    def close(self) -> None:
-        for close in reversed(self.closers):
-            close()

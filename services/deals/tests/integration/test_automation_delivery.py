@@ -5,6 +5,7 @@ clock (advanced past each backoff), so nothing waits."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -22,7 +23,6 @@ from crm_chassis.errors import FailedPrecondition
 from crm_deals.adapters import orm
 from crm_deals.adapters.automation_delivery import COMMANDS, AutomationDelivery
 from crm_deals.adapters.smtp_mailer import SmtpMailer
-from crm_deals.adapters.unit_of_work import SavepointUnitOfWork
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain.automation import WEBHOOK_RETRY_DELAYS
@@ -77,7 +77,7 @@ def _consume(delivery, commands, times: int = 1) -> None:
     for _ in range(times):
         for event_type, command in commands:
             with delivery.deps.uow() as uow:
-                AutomationDelivery.record_command(SavepointUnitOfWork(uow), delivery.deps.ports,
+                AutomationDelivery.record_command(uow, delivery.deps,
                                                   event_type, command)
                 uow.commit()
 
@@ -129,9 +129,9 @@ def test_a_webhook_is_signed_and_a_failing_receiver_is_retried_until_failed(
     assert delivery.send_due() == 1
     assert delivery.send_due() == 0               # waits for its backoff
     for delay in WEBHOOK_RETRY_DELAYS:
-        sql_world.clock.advance(seconds=delay)
+        sql_world.clock.advance(dt.timedelta(seconds=delay))
         assert delivery.send_due() == 1
-    sql_world.clock.advance(days=1)
+    sql_world.clock.advance(dt.timedelta(days=1))
     assert delivery.send_due() == 0               # given up
     assert len(receiver.requests) == len(WEBHOOK_RETRY_DELAYS) + 1
     [failed] = deliveries.list_deliveries(delivery.deps, sql_world.mia,
@@ -179,9 +179,9 @@ def test_a_webhook_that_recovers_is_sent_once(sql_world, world_engine, delivery,
     receiver.status = 500
     delivery.send_due()
     receiver.status = 200
-    sql_world.clock.advance(seconds=WEBHOOK_RETRY_DELAYS[0])
+    sql_world.clock.advance(dt.timedelta(seconds=WEBHOOK_RETRY_DELAYS[0]))
     assert delivery.send_due() == 1
-    sql_world.clock.advance(days=1)
+    sql_world.clock.advance(dt.timedelta(days=1))
     assert delivery.send_due() == 0
     assert len(receiver.requests) == 2
     [sent] = deliveries.list_deliveries(delivery.deps, sql_world.mia,

@@ -20,7 +20,7 @@ from crm_deals.adapters import orm
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.entrypoints import worker
 from crm_deals.entrypoints.settings import load
-from crm_deals.entrypoints.wiring import build_dependencies
+from crm_deals.entrypoints.wiring import build_worker_dependencies
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
 
@@ -30,16 +30,18 @@ ADMIN = Caller("root", roles=frozenset({"admin"}))
 
 @pytest.fixture
 def deps(database_url, engine):
-    return build_dependencies(load(env={}, database_url=database_url), engine=engine,
-                              pricing=FakePricing(), handover=FakeHandover())
+    deps = build_worker_dependencies(load(env={}, database_url=database_url), engine=engine,
+                                     pricing=FakePricing(), handover=FakeHandover())
+    yield deps
+    deps.close()
 
 
 @pytest.fixture
-def handlers(deps, monkeypatch):
-    """The worker class without nameko: each decorated method runs through handle_once."""
-    monkeypatch.setattr(worker, "dependencies", lambda: deps)
+def handlers(deps):
+    """The worker class without nameko: each decorated method runs through handle_once, on the
+    dependencies nameko's ServiceDependencies would give it."""
     instance = worker.DealsWorker.__new__(worker.DealsWorker)
-    instance.uow = deps.uow
+    instance.deps = deps
     return instance
 
 

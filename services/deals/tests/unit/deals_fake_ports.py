@@ -1,9 +1,7 @@
 """In-memory fakes of the ports: territory's scopes and teams, catalog's pricing, the handover
-strategy, a settable clock and predictable ids."""
+strategy and territory's sales lines (the clock and ids are the chassis test kit's)."""
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
 from crm_chassis.errors import ValidationErrors
@@ -114,26 +112,3 @@ class FakeTerritoryLines(SalesLineSource):
     def get(self, sales_line_id):
         self.asked.append(sales_line_id)
         return self.lines.get(sales_line_id)
-
-
-class Clock:
-    """A clock the test sets (``at``) and moves (``advance``)."""
-
-    def __init__(self, start: dt.datetime):
-        self.at = start
-
-    def now(self) -> dt.datetime:
-        return self.at
-
-    def advance(self, **kwargs):
-        self.at += dt.timedelta(**kwargs)
-
-
-class SequentialIds:
-    """00000001000..., 00000002000...: ids in creation order, 32 hex digits like uuid4().hex."""
-
-    def __init__(self):
-        self._counter = itertools.count(1)
-
-    def new_id(self) -> str:
-        return f"{next(self._counter):08x}{'0' * 24}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+import crm_deals.entrypoints.api
 from crm.deals.v1 import (
     accounts_pb2,
     accounts_pb2_grpc,
@@ -19,9 +20,7 @@ from crm.deals.v1 import (
     pipelines_pb2_grpc,
 )
 from crm_chassis.auth.testing import TestKeys
-from crm_chassis.grpc import start_server
-from crm_chassis.settings import ServiceSettings
-from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
+from crm_deals.entrypoints.settings import load
 
 # The world's people as their tokens describe them (deals_testkit.World gives them roles).
 TOKEN_CLAIMS = {"root": {"roles": ["admin"]}, "boss": {"departments": ["management"]}}
@@ -71,9 +70,9 @@ def keys() -> TestKeys:
 
 @pytest.fixture
 def api(world, keys):
-    settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
-    running = start_server(settings, register(world.deps), service_names=SERVICE_NAMES,
-                           verifier=keys.verifier(), access_log=False)
+    settings = load(env={}, grpc_port=0, grpc_max_workers=2)
+    running = crm_deals.entrypoints.api.start(settings, world.deps, verifier=keys.verifier(),
+                                              access_log=False)
     channel = grpc.insecure_channel(running.address)
     try:
         yield Api(world, channel, keys)

@@ -5,16 +5,15 @@ import datetime as dt
 from decimal import Decimal
 
 from deals_fake_ports import (
-    Clock,
     FakeHandover,
     FakePricing,
     FakeScopes,
     FakeTeams,
     FakeTerritoryLines,
-    SequentialIds,
 )
 from deals_fakes import FakeUnitOfWork
 
+from crm_chassis.testing.fakes import FixedClock, SequentialIds
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
@@ -43,7 +42,7 @@ class World:
         self.teams = FakeTeams(self.scopes)
         self.pricing = FakePricing()
         self.handover = FakeHandover()
-        self.clock = Clock(T0)
+        self.clock = FixedClock(T0)
         # territory's lines: deals learns of them from events or, for a new one, by asking.
         self.territory_lines = FakeTerritoryLines("line-1", "line-2", "line-3")
         self.deps = Dependencies(uow=lambda: self.uow, clock=self.clock, ids=SequentialIds(),

@@ -1,4 +1,5 @@
 """Accounts (prospect -> customer -> churned) and contacts."""
+import datetime as dt
 
 import pytest
 from deals_testkit import T0, WORKER, eur
@@ -46,7 +47,7 @@ def test_churn_by_mark_needs_a_customer_and_a_supervisor(world):
     with pytest.raises(FailedPrecondition, match="already churned"):
         world.call(accounts.mark_account_churned, world.sam, account.id, "again")
     # A won deal wins the account back; customer_since stays the first date.
-    world.clock.advance(days=10)
+    world.clock.advance(dt.timedelta(days=10))
     deal = world.deal(account=account, name="comeback")
     world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
                actual_close_date=world.clock.now().date())
@@ -63,9 +64,9 @@ def test_the_churn_rule_churns_quiet_customers_without_open_deals(world):
         world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
                    actual_close_date=T0.date())
     world.deal(account=busy, name="still talking")
-    world.clock.advance(days=365)
+    world.clock.advance(dt.timedelta(days=365))
     assert accounts.apply_churn_rule(world.deps, WORKER) == []  # not more than 365 days yet
-    world.clock.advance(days=1)
+    world.clock.advance(dt.timedelta(days=1))
     assert accounts.apply_churn_rule(world.deps, WORKER) == [quiet.id]
     assert world.get("accounts", quiet.id).churn_reason == CHURN_RULE_REASON
     assert world.get("accounts", busy.id).relationship == "customer"

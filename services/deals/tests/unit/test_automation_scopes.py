@@ -163,7 +163,7 @@ def test_a_stalled_rule_fires_only_for_deals_of_its_teams(world):
                          "body": "{{ deal.name }}"}])
     world.deal()  # team A
     b_deal = world.deal(world.tom, account=world.account(world.tom, team_id="team-b"))
-    world.clock.advance(days=7)
+    world.clock.advance(dt.timedelta(days=7))
     assert use_cases.scan_stalled_deals(world.deps, WORKER) == 1
     [note] = world.uow.events("automation_notification_requested")
     assert note.cause.deal_id == b_deal.id and list(note.recipient_user_ids) == ["tom"]

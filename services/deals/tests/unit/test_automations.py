@@ -117,15 +117,15 @@ def test_a_stalled_deal_fires_once_per_episode(world):
     _rule(world, trigger="stalled", stalled_after_days=7, actions=[
         {"kind": "notify", "recipients": ["owner"], "subject": "Stalled", "body": "{{deal.name}}"}])
     deal = world.deal()
-    world.clock.advance(days=6)
+    world.clock.advance(dt.timedelta(days=6))
     assert automations.scan_stalled_deals(world.deps, WORKER) == 0
-    world.clock.advance(days=1)
+    world.clock.advance(dt.timedelta(days=1))
     assert automations.scan_stalled_deals(world.deps, WORKER) == 1
     assert automations.scan_stalled_deals(world.deps, WORKER) == 0  # same episode
     world.call(activities.log_activity, world.alice, target_type="opportunity",
                target_id=deal.id, kind="call", subject="ping")
     assert automations.scan_stalled_deals(world.deps, WORKER) == 0  # activity: not stalled
-    world.clock.advance(days=7)
+    world.clock.advance(dt.timedelta(days=7))
     assert automations.scan_stalled_deals(world.deps, WORKER) == 1  # a new episode
 
 
@@ -133,9 +133,9 @@ def test_longer_in_stage_than_expected_is_stalled(world):
     _rule(world, trigger="stalled", actions=[
         {"kind": "notify", "recipients": ["manager"], "subject": "Slow", "body": "{{deal.stage}}"}])
     world.deal()
-    world.clock.advance(days=14)
+    world.clock.advance(dt.timedelta(days=14))
     assert automations.scan_stalled_deals(world.deps, WORKER) == 0  # qualify expects 14
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     assert automations.scan_stalled_deals(world.deps, WORKER) == 1
     assert list(world.uow.events("automation_notification_requested")[0].recipient_user_ids) \
         == ["mia"]
@@ -161,10 +161,10 @@ def test_a_delivery_is_sent_once_and_retried_with_backoff_until_failed(world):
     assert first.attempts == 0
     deliveries.record_result(world.deps, WORKER, "k1", ok=False, error="HTTP 503")
     assert deliveries.begin(world.deps, WORKER, **args) is None  # waits for its retry
-    world.clock.advance(seconds=10)
+    world.clock.advance(dt.timedelta(seconds=10))
     assert [d.id for d in deliveries.due_retries(world.deps, WORKER)] == ["k1"]
     for delay in (0, 30, 120, 600, 1800, 3600):  # 1 attempt + 6 retries
-        world.clock.advance(seconds=delay)
+        world.clock.advance(dt.timedelta(seconds=delay))
         assert deliveries.begin(world.deps, WORKER, **args) is not None
         failed = deliveries.record_result(world.deps, WORKER, "k1", ok=False,
                                           error="timeout")

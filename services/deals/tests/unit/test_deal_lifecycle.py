@@ -30,7 +30,7 @@ def test_a_new_deal_starts_at_the_first_stage_with_its_default_probability(world
 
 def test_moving_stage_changes_the_default_probability_and_is_published(world):
     deal = world.deal()
-    world.clock.advance(days=3)
+    world.clock.advance(dt.timedelta(days=3))
     deal = world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose")
     assert (deal.stage_key, deal.probability, deal.forecast_category) == ("propose", 40,
                                                                           "best_case")
@@ -192,7 +192,7 @@ def test_reopen_by_owner_or_manager_above_only_and_audited(world):
 
 def test_history_keeps_who_when_what_from_to(world):
     deal = world.deal()
-    world.clock.advance(hours=1)
+    world.clock.advance(dt.timedelta(hours=1))
     world.call(deals.update_deal, world.sam, deal.id, name="Acme big rollout",
                estimated_close_date=dt.date(2026, 6, 30))
     entry = world.call(deals.history, world.alice, "opportunity", deal.id).items[-1]

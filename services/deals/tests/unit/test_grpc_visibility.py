@@ -1,6 +1,8 @@
 """The visibility matrix over gRPC: a team's records answer only its members and the managers
 above it; an administrator or a manager of another team gets NOT_FOUND, word for word the answer
 for an unknown id; no token is UNAUTHENTICATED."""
+import datetime as dt
+
 import grpc
 import pytest
 
@@ -102,7 +104,7 @@ def test_pages_are_linked_by_an_opaque_cursor(api, records):
     for name in ("Beta", "Gamma"):
         api.call(api.accounts.CreateAccount,
                  accounts_pb2.CreateAccountRequest(team_id="team-a", name=name))
-        api.world.clock.advance(seconds=1)
+        api.world.clock.advance(dt.timedelta(seconds=1))
     seen, cursor = [], ""
     while True:
         response = api.call(api.accounts.ListAccounts, accounts_pb2.ListAccountsRequest(
