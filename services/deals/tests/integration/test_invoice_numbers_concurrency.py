@@ -68,6 +68,6 @@ def test_concurrent_issuers_get_numbers_one_to_n_even_when_some_roll_back(sql_wo
     with world_engine.connect() as conn:
         numbers = sorted(conn.execute(select(orm.invoices.c.number)).scalars())
         counter = conn.execute(select(orm.invoice_sequences.c.last_value)).scalar_one()
-    year = sql_world.clock().year
+    year = sql_world.clock.now().year
     assert numbers == [f"INV-{year}-{n:06d}" for n in range(1, ISSUERS + 1)]
     assert counter == ISSUERS
