@@ -8,13 +8,12 @@ here under the same names), so an API read and an event never disagree.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from collections.abc import Callable
 
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import resources_pb2
+from crm_chassis import paging
 from crm_chassis.auth import current_principal
 from crm_chassis.errors import InvalidArgument
 from crm_deals.domain.money import Money
@@ -118,25 +117,19 @@ def instant(request, name: str) -> dt.datetime | None:
 
 
 def page_query(page: pagination_pb2.PageRequest) -> PageQuery:
-    """PageRequest -> PageQuery; the cursor is the repository's key, base64-wrapped so clients
-    treat it as opaque."""
-    after_key = ""
-    if page.cursor:
-        try:
-            after_key = base64.b64decode(page.cursor.encode("ascii"), altchars=b"-_",
-                                         validate=True).decode("utf-8")
-            if not after_key:
-                raise ValueError("empty cursor")
-        except (binascii.Error, UnicodeError, ValueError):
-            raise InvalidArgument("page cursor is not one this service returned; start again "
-                                  "without a cursor", field="page.cursor") from None
-    return PageQuery.of(page.page_size, after_key)
+    """PageRequest -> PageQuery: the platform's page sizes, and a cursor of the platform's kind
+    (:mod:`crm_chassis.paging`) holding the repository's key."""
+    key = paging.decode_cursor(page.cursor)
+    if key is None:
+        return PageQuery.of(page.page_size)
+    if len(key) != 1 or not isinstance(key[0], str) or not key[0]:
+        raise paging.bad_cursor()
+    return PageQuery.of(page.page_size, key[0])
 
 
 def page_info(page: Page) -> pagination_pb2.PageInfo:
-    cursor = base64.urlsafe_b64encode(page.next_key.encode("utf-8")).decode("ascii") \
-        if page.next_key else ""
-    return pagination_pb2.PageInfo(next_cursor=cursor)
+    return pagination_pb2.PageInfo(
+        next_cursor=paging.encode_cursor((page.next_key,)) if page.next_key else "")
 
 
 def masked_fields(mask, record, converters: dict[str, Callable] | None = None) -> dict:

@@ -1,5 +1,6 @@
-"""Repository interfaces the unit of work offers (SQLAlchemy adapters next session; in-memory
-fakes in tests/unit/fakes.py).
+"""Repository interfaces the unit of work offers (the SQLAlchemy adapters are in
+``adapters/repositories*.py``, the in-memory fakes of the unit tests in
+``tests/unit/deals_fakes.py``).
 
 Conventions: ``get`` returns None for an unknown id (the use case decides what to answer);
 ``add`` inserts a new record; ``save`` writes a changed record, and the SQL adapter refuses it
@@ -15,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from crm_chassis.errors import InvalidArgument
+from crm_chassis import paging
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
@@ -30,24 +31,23 @@ from crm_deals.domain.sales_lines import SalesLine
 T = TypeVar("T")
 
 
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+MAX_KEY_LENGTH = 500  # longer than any key a repository returns
 
 
 @dataclass(frozen=True)
 class PageQuery:
-    limit: int = DEFAULT_PAGE_SIZE
+    """A page as a repository reads it: at most ``limit`` records after ``after_key`` (the
+    ``next_key`` of the previous page; empty for the first)."""
+
+    limit: int = paging.DEFAULT_PAGE_SIZE
     after_key: str = ""
 
     @classmethod
-    def of(cls, page_size: int = 0, cursor: str = "") -> PageQuery:
-        """From the API's PageRequest: 0 = the default size; 1..500 otherwise."""
-        if page_size < 0 or page_size > MAX_PAGE_SIZE:
-            raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE} (0 = "
-                                  f"{DEFAULT_PAGE_SIZE}); got {page_size}", field="page.page_size")
-        if len(cursor) > 500:
-            raise InvalidArgument("page cursor is not one this service returned",
-                                  field="page.cursor")
-        return cls(page_size or DEFAULT_PAGE_SIZE, cursor)
+    def of(cls, page_size: int = 0, after_key: str = "") -> PageQuery:
+        """From the API's PageRequest: the platform's page sizes (:mod:`crm_chassis.paging`)."""
+        if len(after_key) > MAX_KEY_LENGTH:
+            raise paging.bad_cursor()
+        return cls(paging.page_size(page_size), after_key)
 
 
 FIRST_PAGE = PageQuery()  # the default: the first page of the default size

@@ -117,6 +117,6 @@ def test_pages_are_linked_by_an_opaque_cursor(api, records):
     message = api.refused(grpc.StatusCode.INVALID_ARGUMENT, api.accounts.ListAccounts,
                           accounts_pb2.ListAccountsRequest(
                               page=pagination_pb2.PageRequest(cursor="%%%")))
-    assert "cursor is not one this service returned" in message
+    assert "is not a cursor this service issued" in message
     api.refused(grpc.StatusCode.INVALID_ARGUMENT, api.accounts.ListAccounts,
                 accounts_pb2.ListAccountsRequest(page=pagination_pb2.PageRequest(page_size=501)))

@@ -86,6 +86,8 @@ def test_list_inputs_are_checked(world):
     with pytest.raises(InvalidArgument, match="page_size must be 1..500"):
         PageQuery.of(501)
     assert PageQuery.of(0).limit == 50 and PageQuery.of(7, "k") == PageQuery(7, "k")
+    with pytest.raises(InvalidArgument, match="is not a cursor this service issued"):
+        PageQuery.of(7, "k" * 501)
     with pytest.raises(InvalidArgument, match="status must be one of open, won, lost"):
         world.call(deals.list_deals, world.alice, DealFilter(status="closed"), PageQuery())
     with pytest.raises(InvalidArgument, match="relationship must be one of prospect"):
