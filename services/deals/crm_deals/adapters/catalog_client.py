@@ -13,6 +13,7 @@ import grpc
 
 from crm.catalog.v1 import pricing_pb2, pricing_pb2_grpc
 from crm_chassis.errors import CrmError, InvalidArgument, Unavailable, ValidationErrors
+from crm_chassis.wire.money import from_proto
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest, PricedLine, PricedQuote
 from crm_deals.service_layer.ports import Pricing, PricingContext
@@ -24,7 +25,7 @@ _CALLER_FAULTS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
 
 def _money(message, what: str) -> Money:
     try:
-        return Money.parse(message.amount, message.currency, what)
+        return Money(*from_proto(message, what, allow_negative=True))
     except CrmError:
         raise Unavailable(f"catalog answered {what} {message.amount!r} {message.currency!r}, "
                           "which is not an exact amount of that currency") from None

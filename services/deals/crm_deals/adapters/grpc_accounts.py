@@ -19,7 +19,7 @@ class AccountServicer(grpc_mapping.UseCases, accounts_pb2_grpc.AccountServiceSer
 
     def ListAccounts(self, request, context):
         filter = AccountFilter(
-            relationship=grpc_mapping.enum_value(grpc_mapping.RELATIONSHIP_FROM_PROTO,
+            relationship=grpc_mapping.enum_value(grpc_mapping.RELATIONSHIP,
                                                  request.relationship, "relationship"),
             query=request.query.strip(), owner_user_id=request.owner_user_id)
         page = self.run(accounts.list_accounts, filter, grpc_mapping.page_query(request.page))

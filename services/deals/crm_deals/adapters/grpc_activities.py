@@ -8,7 +8,7 @@ from crm_deals.service_layer import activities
 
 
 def _kind_filter(kind: int, index: int) -> str:
-    name = grpc_mapping.enum_value(grpc_mapping.ACTIVITY_KIND_FROM_PROTO, kind, f"kinds[{index}]")
+    name = grpc_mapping.enum_value(grpc_mapping.ACTIVITY_KIND, kind, f"kinds[{index}]")
     if not name:
         raise InvalidArgument(f"kinds[{index}] is ACTIVITY_KIND_UNSPECIFIED; name a kind or send "
                               "no kinds for all", field=f"kinds[{index}]")
@@ -20,7 +20,7 @@ class ActivityServicer(grpc_mapping.UseCases, activities_pb2_grpc.ActivityServic
         return grpc_mapping.activity(self.run(
             activities.log_activity, target_type=request.target.type,
             target_id=request.target.id,
-            kind=grpc_mapping.enum_value(grpc_mapping.ACTIVITY_KIND_FROM_PROTO, request.kind,
+            kind=grpc_mapping.enum_value(grpc_mapping.ACTIVITY_KIND, request.kind,
                                          "kind"),
             subject=request.subject, body=request.body, owner_user_id=request.owner_user_id,
             occurred_at=grpc_mapping.instant(request, "occurred_at"),

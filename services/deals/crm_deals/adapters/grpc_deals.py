@@ -29,7 +29,7 @@ class DealServicer(grpc_mapping.UseCases, deals_pb2_grpc.DealServiceServicer):
 
     def ListDeals(self, request, context):
         filter = DealFilter(
-            status=grpc_mapping.enum_value(grpc_mapping.DEAL_STATUS_FROM_PROTO, request.status,
+            status=grpc_mapping.enum_value(grpc_mapping.DEAL_STATUS, request.status,
                                            "status"),
             sales_line_id=request.sales_line_id, stage_key=request.stage_key,
             owner_user_id=request.owner_user_id, account_id=request.account_id,

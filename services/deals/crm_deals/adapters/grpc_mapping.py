@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from crm.common.v1 import pagination_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+
+from crm.common.v1 import money_pb2, pagination_pb2
 from crm.deals.v1 import resources_pb2
 from crm_chassis import paging
 from crm_chassis.auth import current_principal
 from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire import enums
+from crm_chassis.wire.money import from_proto
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest, parse_quantity
 from crm_deals.service_layer import event_messages
@@ -54,34 +58,27 @@ def caller() -> Caller | None:
     return None if principal is None else Caller.from_principal(principal)
 
 
-def _reverse(mapping: dict) -> dict:
-    return {value: key for key, value in mapping.items()}
+# The proto enums a request may carry, read with :func:`enum_value`.
+RELATIONSHIP = resources_pb2.Relationship
+DEAL_STATUS = resources_pb2.DealStatus
+ACTIVITY_KIND = resources_pb2.ActivityKind
+FORECAST_CATEGORY = resources_pb2.ForecastCategory
+AUTOMATION_TRIGGER = resources_pb2.AutomationTrigger
+AUTOMATION_ACTION_KIND = resources_pb2.AutomationActionKind
 
 
-RELATIONSHIP_FROM_PROTO = {resources_pb2.RELATIONSHIP_UNSPECIFIED: "",
-                           **_reverse(event_messages.RELATIONSHIPS)}
-DEAL_STATUS_FROM_PROTO = {resources_pb2.DEAL_STATUS_UNSPECIFIED: "",
-                          **_reverse(event_messages.DEAL_STATUSES)}
-ACTIVITY_KIND_FROM_PROTO = {resources_pb2.ACTIVITY_KIND_UNSPECIFIED: "",
-                            **_reverse(event_messages.ACTIVITY_KINDS)}
-FORECAST_FROM_PROTO = {resources_pb2.FORECAST_CATEGORY_UNSPECIFIED: "",
-                       **_reverse(event_messages.FORECASTS)}
-TRIGGER_FROM_PROTO = {resources_pb2.AUTOMATION_TRIGGER_UNSPECIFIED: "",
-                      **_reverse(event_messages.TRIGGERS)}
-ACTION_FROM_PROTO = {resources_pb2.AUTOMATION_ACTION_KIND_UNSPECIFIED: "",
-                     **_reverse(event_messages.ACTION_KINDS)}
+def enum_value(proto_enum: EnumTypeWrapper, number: int, field: str) -> str:
+    """The domain word of an enum value ("" for UNSPECIFIED); a number this server does not
+    know is refused (:func:`crm_chassis.wire.enums.word_of`)."""
+    return enums.word_of(proto_enum, number, field)
 
 
-def enum_value(mapping: dict, value: int, field: str) -> str:
-    """The domain name of an enum value; a number this server does not know is refused."""
-    if value not in mapping:
-        raise InvalidArgument(f"{field} has an unknown value {value}", field=field)
-    return mapping[value]
-
-
-def money(message, field: str) -> Money | None:
-    """An optional Money field: None when unset, else the exact amount (never a float)."""
-    return Money.parse(message.amount, message.currency, field) if message is not None else None
+def money(message: money_pb2.Money, field: str) -> Money:
+    """The exact amount of a Money field (never a float): the platform's rules
+    (:mod:`crm_chassis.wire.money`: a known currency, at most its minor-unit digits); a negative
+    amount is left to the use case, which says where it is not allowed."""
+    amount, currency = from_proto(message, field, allow_negative=True)
+    return Money(amount, currency)
 
 
 def optional_money(request, name: str) -> Money | None:
@@ -155,10 +152,19 @@ def line_requests(lines) -> list[LineRequest]:
 
 
 def stage_specs(stages) -> list[dict]:
-    """Proto stages -> the plain specs the pipeline use cases validate (by position)."""
+    """Proto stages -> the plain specs the pipeline use cases validate (by position, every
+    problem of every stage at once: a forecast number this server does not know becomes a word
+    no stage accepts)."""
     return [{"key": s.key, "name": s.name, "default_probability": s.default_probability,
-             "forecast_category": FORECAST_FROM_PROTO.get(s.forecast_category, "?"),
+             "forecast_category": _forecast_word(s.forecast_category),
              "expected_days": s.expected_days} for s in stages]
+
+
+def _forecast_word(number: int) -> str:
+    try:
+        return enum_value(FORECAST_CATEGORY, number, "forecast_category")
+    except InvalidArgument:
+        return "?"
 
 
 def money_list(amounts: dict[str, Money]) -> list:

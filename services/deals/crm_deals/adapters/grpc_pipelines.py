@@ -40,13 +40,13 @@ class PipelineServicer(grpc_mapping.UseCases, pipelines_pb2_grpc.PipelineService
 class AutomationServicer(grpc_mapping.UseCases, pipelines_pb2_grpc.AutomationServiceServicer):
     def CreateAutomationRule(self, request, context):
         rule = request.rule
-        actions = [{"kind": grpc_mapping.enum_value(grpc_mapping.ACTION_FROM_PROTO, a.kind,
+        actions = [{"kind": grpc_mapping.enum_value(grpc_mapping.AUTOMATION_ACTION_KIND, a.kind,
                                                     f"rule.actions[{i}].kind"),
                     "recipients": tuple(a.recipients), "subject": a.subject, "body": a.body,
                     "url": a.url} for i, a in enumerate(rule.actions)]
         return grpc_mapping.automation_rule(self.run(
             automations.create_rule, pipeline_id=request.pipeline_id, name=rule.name,
-            trigger=grpc_mapping.enum_value(grpc_mapping.TRIGGER_FROM_PROTO, rule.trigger,
+            trigger=grpc_mapping.enum_value(grpc_mapping.AUTOMATION_TRIGGER, rule.trigger,
                                             "rule.trigger"),
             actions=actions, team_ids=list(rule.team_ids), stage_key=rule.stage_key,
             stalled_after_days=rule.stalled_after_days, webhook_secret=request.webhook_secret,

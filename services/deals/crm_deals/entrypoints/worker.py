@@ -40,11 +40,10 @@ from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
-from crm_deals.adapters import metrics
+from crm_deals.adapters import grpc_mapping, metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.territory_client import sales_line_from
 from crm_deals.adapters.user_directory import apply_user_snapshot
-from crm_deals.domain.money import Money
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer import accounts, automations, conversions, event_messages, transfers
 from crm_deals.service_layer.access import Caller
@@ -81,8 +80,7 @@ def lead_conversion(event: leads_events.LeadConversionRequested,
     person, company = lead.data.person, lead.data.company
     amount = None
     if conversion.HasField("expected_amount") and conversion.expected_amount.amount:
-        amount = Money.parse(conversion.expected_amount.amount,
-                             conversion.expected_amount.currency, "expected_amount")
+        amount = grpc_mapping.money(conversion.expected_amount, "expected_amount")
     return conversions.LeadConversion(
         conversion_id=conversion.conversion_id, lead_id=lead.id,
         team_id=lead.assignment.team_id, owner_user_id=lead.assignment.owner_user_id,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import events_pb2, resources_pb2
 from crm_chassis.events import actor_to_proto
+from crm_chassis.wire import enums
+from crm_chassis.wire.money import to_proto
 from crm_deals.domain import (
     accounts,
     activities,
@@ -27,31 +30,10 @@ from crm_deals.domain import (
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.money import Money
 
-RELATIONSHIPS = {accounts.PROSPECT: resources_pb2.RELATIONSHIP_PROSPECT,
-                 accounts.CUSTOMER: resources_pb2.RELATIONSHIP_CUSTOMER,
-                 accounts.CHURNED: resources_pb2.RELATIONSHIP_CHURNED}
-FORECASTS = {pipelines.PIPELINE: resources_pb2.FORECAST_CATEGORY_PIPELINE,
-             pipelines.BEST_CASE: resources_pb2.FORECAST_CATEGORY_BEST_CASE,
-             pipelines.COMMIT: resources_pb2.FORECAST_CATEGORY_COMMIT,
-             pipelines.CLOSED: resources_pb2.FORECAST_CATEGORY_CLOSED,
-             pipelines.OMITTED: resources_pb2.FORECAST_CATEGORY_OMITTED}
-DEAL_STATUSES = {opportunities.OPEN: resources_pb2.DEAL_STATUS_OPEN,
-                 opportunities.WON: resources_pb2.DEAL_STATUS_WON,
-                 opportunities.LOST: resources_pb2.DEAL_STATUS_LOST}
 
-
-def _by_name(prefix: str, names: Iterable[str]) -> dict[str, int]:
-    """Domain names -> proto enum numbers by the proto's naming (won -> <PREFIX>_WON)."""
-    return {name: getattr(resources_pb2, f"{prefix}_{name.upper()}") for name in names}
-
-
-ACTIVITY_KINDS = _by_name("ACTIVITY_KIND", activities.KINDS)
-QUOTE_STATUSES = _by_name("QUOTE_STATUS", quotes.STATUSES)
-ORDER_STATUSES = _by_name("ORDER_STATUS", (billing.ORDER_OPEN, billing.ORDER_INVOICED,
-                                           billing.ORDER_CANCELLED))
-INVOICE_STATUSES = _by_name("INVOICE_STATUS", billing.INVOICE_STATUSES)
-TRIGGERS = _by_name("AUTOMATION_TRIGGER", automation.TRIGGERS)
-ACTION_KINDS = _by_name("AUTOMATION_ACTION_KIND", automation.ACTION_KINDS)
+def _number(proto_enum: EnumTypeWrapper, word: str) -> int:
+    """The proto number of a domain word by the proto's naming (won -> DEAL_STATUS_WON)."""
+    return enums.number_of(proto_enum, word, proto_enum.DESCRIPTOR.name)
 
 
 def ts(value: dt.datetime | None) -> Timestamp | None:
@@ -67,7 +49,7 @@ def day(value: dt.date | None) -> str:
 
 
 def money(value: Money | None) -> money_pb2.Money | None:
-    return None if value is None else money_pb2.Money(amount=value.wire, currency=value.currency)
+    return None if value is None else to_proto(value.amount, value.currency)
 
 
 def set_fields(message, **fields):
@@ -87,7 +69,7 @@ def set_fields(message, **fields):
 def account(a: accounts.Account) -> resources_pb2.Account:
     return set_fields(
         resources_pb2.Account(), id=a.id, team_id=a.team_id, name=a.name,
-        owner_user_id=a.owner_user_id, relationship=RELATIONSHIPS[a.relationship],
+        owner_user_id=a.owner_user_id, relationship=_number(resources_pb2.Relationship, a.relationship),
         industry=a.industry, website=a.website, phone=a.phone,
         customer_since=ts(a.customer_since), last_won_at=ts(a.last_won_at),
         churned_at=ts(a.churned_at), churn_reason=a.churn_reason, created_at=ts(a.created_at),
@@ -104,7 +86,7 @@ def contact(c: accounts.Contact) -> resources_pb2.Contact:
 
 def stage(s: pipelines.Stage) -> resources_pb2.Stage:
     return resources_pb2.Stage(key=s.key, name=s.name, default_probability=s.default_probability,
-                               forecast_category=FORECASTS[s.forecast_category],
+                               forecast_category=_number(resources_pb2.ForecastCategory, s.forecast_category),
                                expected_days=s.expected_days)
 
 
@@ -129,13 +111,11 @@ def deal(d: opportunities.Opportunity) -> resources_pb2.Opportunity:
         resources_pb2.Opportunity(), id=d.id, team_id=d.team_id, name=d.name,
         account_id=d.account_id, primary_contact_id=d.primary_contact_id,
         sales_line_id=d.sales_line_id, pipeline_id=d.pipeline_id, stage_key=d.stage_key,
-        stage_name=d.stage_name, status=DEAL_STATUSES[d.status], probability=d.probability,
+        stage_name=d.stage_name, status=_number(resources_pb2.DealStatus, d.status), probability=d.probability,
         probability_overridden=d.probability_override is not None,
-        forecast_category=FORECASTS[d.forecast_category],
+        forecast_category=_number(resources_pb2.ForecastCategory, d.forecast_category),
         estimated_revenue=money(d.estimated_revenue),
-        revenue_source=(resources_pb2.REVENUE_SOURCE_LINES
-                        if d.revenue_source == opportunities.LINES
-                        else resources_pb2.REVENUE_SOURCE_TYPED),
+        revenue_source=_number(resources_pb2.RevenueSource, d.revenue_source),
         currency=d.currency, estimated_close_date=day(d.estimated_close_date),
         owner_user_id=d.owner_user_id, originating_lead_id=d.originating_lead_id,
         campaign_id=d.campaign_id, actual_revenue=money(d.actual_revenue),
@@ -149,7 +129,7 @@ def deal(d: opportunities.Opportunity) -> resources_pb2.Opportunity:
 
 def activity(a: activities.Activity) -> resources_pb2.Activity:
     return set_fields(
-        resources_pb2.Activity(), id=a.id, team_id=a.team_id, kind=ACTIVITY_KINDS[a.kind],
+        resources_pb2.Activity(), id=a.id, team_id=a.team_id, kind=_number(resources_pb2.ActivityKind, a.kind),
         target=resources_pb2.RecordRef(type=a.target_type, id=a.target_id),
         subject=a.subject, body=a.body, direction=a.direction,
         duration_minutes=a.duration_minutes, logged_by=a.logged_by,
@@ -161,7 +141,7 @@ def quote(q: quotes.Quote) -> resources_pb2.Quote:
     message = set_fields(
         resources_pb2.Quote(), id=q.id, number=q.number, revision=q.revision,
         display_number=q.display_number, opportunity_id=q.opportunity_id,
-        account_id=q.account_id, team_id=q.team_id, status=QUOTE_STATUSES[q.status],
+        account_id=q.account_id, team_id=q.team_id, status=_number(resources_pb2.QuoteStatus, q.status),
         title=q.title, total=money(q.total), price_list_id=q.price_list_id,
         valid_until=day(q.valid_until), replaces_quote_id=q.replaces_quote_id,
         close_reason=q.close_reason, created_at=ts(q.created_at), updated_at=ts(q.updated_at),
@@ -173,7 +153,7 @@ def quote(q: quotes.Quote) -> resources_pb2.Quote:
 def order(o: billing.Order) -> resources_pb2.Order:
     message = set_fields(
         resources_pb2.Order(), id=o.id, quote_id=o.quote_id, opportunity_id=o.opportunity_id,
-        account_id=o.account_id, team_id=o.team_id, status=ORDER_STATUSES[o.status],
+        account_id=o.account_id, team_id=o.team_id, status=_number(resources_pb2.OrderStatus, o.status),
         total=money(o.total), cancel_reason=o.cancel_reason, created_at=ts(o.created_at),
         updated_at=ts(o.updated_at), version=o.version)
     message.lines.extend(priced_line(line) for line in o.lines)
@@ -184,7 +164,7 @@ def invoice(i: billing.Invoice) -> resources_pb2.Invoice:
     message = set_fields(
         resources_pb2.Invoice(), id=i.id, number=i.number, order_id=i.order_id,
         opportunity_id=i.opportunity_id, account_id=i.account_id, team_id=i.team_id,
-        status=INVOICE_STATUSES[i.status], total=money(i.total), issue_date=day(i.issue_date),
+        status=_number(resources_pb2.InvoiceStatus, i.status), total=money(i.total), issue_date=day(i.issue_date),
         due_date=day(i.due_date), paid_at=ts(i.paid_at),
         payment_reference=i.payment_reference, cancel_reason=i.cancel_reason,
         created_at=ts(i.created_at), updated_at=ts(i.updated_at), version=i.version)
@@ -204,13 +184,13 @@ def history_entry(e: HistoryEntry) -> resources_pb2.HistoryEntry:
 def automation_rule(rule: automation.AutomationRule) -> resources_pb2.AutomationRule:
     message = resources_pb2.AutomationRule(
         id=rule.id, pipeline_id=rule.pipeline_id, name=rule.name,
-        trigger=TRIGGERS[rule.trigger], stage_key=rule.stage_key,
+        trigger=_number(resources_pb2.AutomationTrigger, rule.trigger), stage_key=rule.stage_key,
         stalled_after_days=rule.stalled_after_days, enabled=rule.enabled,
         has_webhook_secret=bool(rule.webhook_secret), version=rule.version,
         team_ids=list(rule.team_ids), include_personal_data=rule.include_personal_data,
         disabled_reason=rule.disabled_reason, author_user_id=rule.author_user_id)
     for action in rule.actions:
-        message.actions.add(kind=ACTION_KINDS[action.kind], recipients=list(action.recipients),
+        message.actions.add(kind=_number(resources_pb2.AutomationActionKind, action.kind), recipients=list(action.recipients),
                             subject=action.subject, body=action.body, url=action.url)
     return message
 
@@ -227,7 +207,7 @@ def account_updated(a: accounts.Account, changed: Iterable[str]) -> events_pb2.A
 def account_relationship_changed(a: accounts.Account, previous: str,
                                  reason: str) -> events_pb2.AccountRelationshipChanged:
     return events_pb2.AccountRelationshipChanged(account=account(a), reason=reason,
-                                                 previous=RELATIONSHIPS[previous])
+                                                 previous=_number(resources_pb2.Relationship, previous))
 
 
 def contact_created(c: accounts.Contact) -> events_pb2.ContactCreated:
@@ -275,7 +255,7 @@ def deal_lost(d: opportunities.Opportunity) -> events_pb2.DealLost:
 
 def deal_reopened(d: opportunities.Opportunity, previous_status: str,
                   reason: str) -> events_pb2.DealReopened:
-    return events_pb2.DealReopened(deal=deal(d), previous_status=DEAL_STATUSES[previous_status],
+    return events_pb2.DealReopened(deal=deal(d), previous_status=_number(resources_pb2.DealStatus, previous_status),
                                    reason=reason)
 
 
@@ -351,7 +331,7 @@ def invoice_paid(i: billing.Invoice, amount: Money) -> events_pb2.InvoicePaid:
 
 def invoice_cancelled(i: billing.Invoice, previous_status: str) -> events_pb2.InvoiceCancelled:
     return events_pb2.InvoiceCancelled(invoice=invoice(i),
-                                       previous_status=INVOICE_STATUSES[previous_status])
+                                       previous_status=_number(resources_pb2.InvoiceStatus, previous_status))
 
 
 def automation_rule_changed(rule: automation.AutomationRule) -> events_pb2.AutomationRuleChanged:
