@@ -66,7 +66,8 @@ def build_worker_dependencies(settings: DealsSettings, **overrides: Any) -> Work
                         username=s.smtp_username, password=s.smtp_password)
     webhooks = WebhookSender(timeout_seconds=s.webhook_timeout_seconds,
                              allow_private_addresses=s.webhook_allow_private_addresses)
-    # A lease outlives the slowest attempt, so a crashed sender's delivery is retried later.
+    # A lease outlives the slowest attempt, so a crashed sender's delivery is tried again once
+    # its lease expires.
     lease = 2 * max(s.smtp_timeout_seconds, s.webhook_timeout_seconds) + 30
     fields = {f.name: getattr(deps, f.name) for f in dataclasses.fields(deps)}
     return WorkerDependencies(**fields, settings=settings,
