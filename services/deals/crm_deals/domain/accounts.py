@@ -13,7 +13,9 @@ last won deal closed more than ``CHURN_AFTER_DAYS`` (365) days ago and it has no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
@@ -66,7 +68,7 @@ class Account(Recorded):
                industry: str | None = None, website: str | None = None,
                phone: str | None = None, owner_user_id: str | None = None) -> list[str]:
         """Change the given fields; returns the names of those that changed."""
-        updates = {}
+        updates: dict[str, Any] = {}
         if name is not None:
             updates["name"] = clean_text(name, "name", max_length=200, required=True)
         if industry is not None:
@@ -160,8 +162,8 @@ class Contact(Recorded):
         contact._record(actor, at, "created")
         return contact
 
-    def update(self, actor: Actor, at: dt.datetime, **fields) -> list[str]:
-        cleaners = {
+    def update(self, actor: Actor, at: dt.datetime, **fields: Any) -> list[str]:
+        cleaners: dict[str, Callable[[Any], str]] = {
             "first_name": lambda v: clean_text(v, "first_name", max_length=100),
             "last_name": lambda v: clean_text(v, "last_name", max_length=100, required=True),
             "email": clean_email, "phone": clean_phone,

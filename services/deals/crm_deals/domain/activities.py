@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
@@ -104,7 +105,7 @@ class Activity(Recorded):
 
     def update(self, actor: Actor, at: dt.datetime, *, subject: str | None = None,
                body: str | None = None, due_at: dt.datetime | None = None) -> list[str]:
-        updates = {}
+        updates: dict[str, Any] = {}
         if subject is not None:
             updates["subject"] = clean_text(subject, "subject", max_length=200, required=True)
         if body is not None:

@@ -24,11 +24,13 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
 from crm_deals.domain.history import Recorded
+from crm_deals.domain.pipelines import Pipeline
 from crm_deals.domain.text import clean_text, require_id
 
 STAGE_ENTERED, WON, LOST, STALLED = "stage_entered", "won", "lost", "stalled"
@@ -54,7 +56,7 @@ UNSCOPED_REASON = ("automation rules are scoped to teams and this rule names non
                    "creates it anew naming them (team_ids)")
 
 
-def clean_team_ids(team_ids) -> tuple[str, ...]:
+def clean_team_ids(team_ids: Iterable[str]) -> tuple[str, ...]:
     """The rule's teams: one or more ids, each once, in order."""
     cleaned = tuple(sorted({require_id(t, f"team_ids[{i}]")
                             for i, t in enumerate(team_ids or ())}))
@@ -89,7 +91,7 @@ class Action:
     url: str = ""       # webhook target
 
 
-def make_action(kind: str, *, recipients=(), subject: str = "", body: str = "", url: str = "",
+def make_action(kind: str, *, recipients: Iterable[str] = (), subject: str = "", body: str = "", url: str = "",
                 index: int = 0) -> Action:
     where = f"actions[{index}]"
     if kind not in ACTION_KINDS:
@@ -131,7 +133,7 @@ class AutomationRule(Recorded):
     disabled_reason: str = ""
 
     @classmethod
-    def create(cls, *, id: str, pipeline, name: str, trigger: str, actions: list[Action],
+    def create(cls, *, id: str, pipeline: Pipeline, name: str, trigger: str, actions: list[Action],
                actor: Actor, at: dt.datetime, team_ids: tuple[str, ...], stage_key: str = "",
                stalled_after_days: int = 0, webhook_secret: str = "",
                include_personal_data: bool = False) -> AutomationRule:
@@ -146,7 +148,7 @@ class AutomationRule(Recorded):
         rule._record(actor, at, "created")
         return rule
 
-    def _validate(self, pipeline) -> None:
+    def _validate(self, pipeline: Pipeline) -> None:
         problems = []
         if self.trigger not in TRIGGERS:
             problems.append(("trigger", f"must be one of {', '.join(TRIGGERS)}"))

@@ -22,6 +22,7 @@ from crm_deals.domain.history import Recorded
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine
 from crm_deals.domain.quotes import WON as QUOTE_WON
+from crm_deals.domain.quotes import Quote
 from crm_deals.domain.text import clean_text
 
 ORDER_OPEN, ORDER_INVOICED, ORDER_CANCELLED = "open", "invoiced", "cancelled"
@@ -42,7 +43,7 @@ class InvoiceNumber:
     year: int
     sequence: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 2000 <= self.year <= 9999 or self.sequence < 1:
             raise ValueError(f"invalid invoice number parts {self.year}/{self.sequence}")
 
@@ -77,13 +78,15 @@ class Order(Recorded):
     version: int = 0
 
     @classmethod
-    def from_quote(cls, *, id: str, quote, actor: Actor, at: dt.datetime) -> Order:
+    def from_quote(cls, *, id: str, quote: Quote, actor: Actor, at: dt.datetime) -> Order:
         if quote.status != QUOTE_WON:
             raise FailedPrecondition(f"quote {quote.display_number} is {quote.status}: only a won "
                                      "quote becomes an order", field="quote_id")
         order = cls(id=id, quote_id=quote.id, opportunity_id=quote.opportunity_id,
                     account_id=quote.account_id, team_id=quote.team_id, currency=quote.currency,
-                    lines=quote.lines, total=quote.total, created_at=at, updated_at=at)
+                    lines=quote.lines,
+                    total=quote.total if quote.total is not None else Money.zero(quote.currency),
+                    created_at=at, updated_at=at)
         order._record(actor, at, "created", note=f"from quote {quote.display_number}")
         return order
 
@@ -202,7 +205,7 @@ class Invoice(Recorded):
         return _transfer(self, actor, at, to_team_id)
 
 
-def _transfer(record, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
+def _transfer(record: Order | Invoice, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
     """Follow the deal to another team (an organisational move, allowed in any status)."""
     if to_team_id == record.team_id:
         return False

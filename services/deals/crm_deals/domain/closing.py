@@ -10,11 +10,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_deals.domain.history import Changes
 from crm_deals.domain.money import Money
 from crm_deals.domain.text import clean_text
+
+if TYPE_CHECKING:
+    from crm_deals.domain.pipelines import Pipeline
 
 OPEN = "open"
 WON = "won"
@@ -33,6 +38,29 @@ LOST_REASONS = {
 
 class ClosingRules:
     """Methods of :class:`~crm_deals.domain.opportunities.Opportunity` about closing."""
+
+    if TYPE_CHECKING:  # the fields and methods of Opportunity these rules use
+        name: str
+        status: str
+        stage_key: str
+        stage_name: str
+        stage_probability: int
+        stage_forecast_category: str
+        stage_entered_at: dt.datetime
+        actual_revenue: Money | None
+        actual_close_date: dt.date | None
+        closed_at: dt.datetime | None
+        lost_reason: str
+        lost_competitor: str
+        lost_note: str
+
+        def ensure_open(self) -> None: ...
+
+        def _check_revenue(self, amount: Money, field_name: str,
+                           positive: bool = False) -> None: ...
+
+        def _record(self, actor: Actor, at: dt.datetime, action: str,
+                    changes: Changes | None = None, note: str = "") -> None: ...
 
     def close_won(self, actor: Actor, at: dt.datetime, *, actual_revenue: Money | None,
                   actual_close_date: dt.date | None, today: dt.date) -> None:
@@ -72,13 +100,13 @@ class ClosingRules:
         self._record(actor, at, "lost", {"status": (OPEN, LOST), "lost_reason": ("", reason),
                                          "lost_competitor": ("", competitor)}, note=note)
 
-    def reopen(self, actor: Actor, at: dt.datetime, reason: str, pipeline) -> None:
+    def reopen(self, actor: Actor, at: dt.datetime, reason: str, pipeline: Pipeline) -> None:
         """Back to open at the stage where it closed (the first stage if that one was removed)."""
         if self.status == OPEN:
             raise FailedPrecondition(f"deal {self.name!r} is already open", field="status")
         reason = clean_text(reason, "reason", max_length=1000, required=True)
         before = self.status
-        changes = {"status": (before, OPEN)}
+        changes: Changes = {"status": (before, OPEN)}
         if before == WON:
             changes["actual_revenue"] = (self.actual_revenue, None)
         else:

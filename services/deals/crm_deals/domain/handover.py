@@ -7,9 +7,10 @@ A team with a round-robin strategy gets the same fairness over the handed-over d
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
-def least_loaded(deals: list, remaining_user_ids: list[str],
+def least_loaded(deals: list[Any], remaining_user_ids: list[str],
                  open_deals_by_user: Mapping[str, int]) -> dict[str, str]:
     if not remaining_user_ids:
         return {}

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.context import Actor
 
+#: {field: (old, new)} of one change, as a history entry keeps it.
+Changes = dict[str, tuple[Any, Any]]
 
-def display(value) -> str:
+
+def display(value: object) -> str:
     """How a value is shown in the history (None -> empty)."""
     if value is None:
         return ""
@@ -57,22 +61,23 @@ class Recorded:
     RECORD_TYPE = "record"
 
     def _record(self, actor: Actor, at: dt.datetime, action: str,
-                changes: dict[str, tuple] | None = None, note: str = "") -> None:
+                changes: Changes | None = None, note: str = "") -> None:
         """Bump the version and keep one history entry for the change just made."""
-        self.version += 1
-        self.updated_at = at
+        record: Any = self  # id, version and updated_at are fields of every aggregate
+        record.version += 1
+        record.updated_at = at
         self.pending_history.append(HistoryEntry(
-            record_type=self.RECORD_TYPE, record_id=self.id, at=at, actor=actor, action=action,
+            record_type=self.RECORD_TYPE, record_id=record.id, at=at, actor=actor, action=action,
             changes=tuple(FieldChange(name, display(old), display(new))
                           for name, (old, new) in (changes or {}).items()),
-            note=note, version=self.version))
+            note=note, version=record.version))
 
     def drain_history(self) -> list[HistoryEntry]:
         entries, self.pending_history = self.pending_history, []
         return entries
 
 
-def diff(obj, updates: dict) -> dict[str, tuple]:
+def diff(obj: object, updates: dict[str, Any]) -> Changes:
     """{field: (old, new)} for the ``updates`` that change ``obj``'s attributes."""
     return {name: (getattr(obj, name), value) for name, value in updates.items()
             if getattr(obj, name) != value}

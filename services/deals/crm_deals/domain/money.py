@@ -7,6 +7,7 @@ is exact to the cent (or the currency's equivalent) and sums stay exact.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -26,7 +27,7 @@ class Money:
     amount: Decimal
     currency: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money.amount must be a Decimal")
 
@@ -43,7 +44,8 @@ class Money:
         except InvalidOperation:  # pragma: no cover - the regex already rules it out
             raise InvalidArgument(f"{field} is not a number: {amount!r}", field=field) from None
         digits = minor_units(code)
-        if -value.as_tuple().exponent > digits:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > digits:
             raise InvalidArgument(f"{field} has more than {digits} decimal places, the minor unit "
                                   f"of {code}", field=field)
         return cls(value, code)
@@ -79,7 +81,7 @@ class Money:
         return f"{self.wire} {self.currency}"
 
 
-def total(amounts, currency: str) -> Money:
+def total(amounts: Iterable[Money], currency: str) -> Money:
     """Exact sum of ``amounts`` (all in ``currency``); zero for none."""
     result = Money.zero(currency)
     for amount in amounts:

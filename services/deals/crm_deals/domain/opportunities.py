@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 from crm_deals.domain.closing import LOST, OPEN, WON, ClosingRules
-from crm_deals.domain.history import Recorded, diff
+from crm_deals.domain.history import Changes, Recorded, diff
 from crm_deals.domain.money import Money, total, validate_currency
 from crm_deals.domain.pipelines import CLOSED, OMITTED, Pipeline, Stage
 from crm_deals.domain.pricing import PricedLine
@@ -135,7 +136,7 @@ class Opportunity(ClosingRules, Recorded):
                estimated_close_date: dt.date | str | None = "keep",
                campaign_id: str | None = None) -> list[str]:
         self.ensure_open()
-        updates: dict = {}
+        updates: dict[str, Any] = {}
         if name is not None:
             updates["name"] = clean_text(name, "name", max_length=200, required=True)
         if primary_contact_id is not None:
@@ -155,7 +156,7 @@ class Opportunity(ClosingRules, Recorded):
         return True
 
     def _set_stage(self, actor: Actor, at: dt.datetime, stage: Stage, note: str) -> None:
-        changes = {"stage": (self.stage_key, stage.key)}
+        changes: Changes = {"stage": (self.stage_key, stage.key)}
         if self.probability_override is None and stage.default_probability != self.probability:
             changes["probability"] = (self.probability, stage.default_probability)
         self.stage_key, self.stage_name = stage.key, stage.name
@@ -210,7 +211,7 @@ class Opportunity(ClosingRules, Recorded):
         before = (len(self.lines), self.estimated_revenue)
         self.lines = tuple(lines)
         revenue = total((line.line_total for line in lines), self.currency) if lines else None
-        changes = {}
+        changes: Changes = {}
         if before[1] != revenue:
             changes["estimated_revenue"] = (before[1], revenue)
         changes["lines"] = (before[0], len(lines))
@@ -239,7 +240,8 @@ class Opportunity(ClosingRules, Recorded):
                     note=reason, force=True)
 
     # ------------------------------------------------------------------ helpers
-    def _apply(self, actor: Actor, at: dt.datetime, action: str, updates: dict, note: str = "",
+    def _apply(self, actor: Actor, at: dt.datetime, action: str, updates: dict[str, Any],
+               note: str = "",
                force: bool = False) -> list[str]:
         changes = diff(self, updates)
         if changes or force:
@@ -257,7 +259,7 @@ class Opportunity(ClosingRules, Recorded):
                                   "zero", field=field_name)
 
 
-def _check_probability(value) -> int:
+def _check_probability(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
         raise InvalidArgument(f"probability must be a whole per cent 0..100; got {value!r}",
                               field="probability")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, ValidationErrors
-from crm_deals.domain.history import Recorded
+from crm_deals.domain.history import Changes, Recorded
 from crm_deals.domain.text import clean_text, require_id
 
 PIPELINE = "pipeline"
@@ -169,7 +169,7 @@ class Pipeline(Recorded):
         if problems:
             raise ValidationErrors(problems)
         new_name = clean_text(name, "name", max_length=120, required=True) if name else self.name
-        changes = {}
+        changes: Changes = {}
         if new_name != self.name:
             changes["name"] = (self.name, new_name)
         before = " > ".join(f"{s.key}({s.default_probability}%,{s.forecast_category})"

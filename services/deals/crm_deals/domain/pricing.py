@@ -5,6 +5,7 @@ lines do not add up to its total (to the cent), so no record can show inconsiste
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -27,7 +28,8 @@ class LineRequest:
     existing: bool = False
 
 
-def mark_existing(lines: list[LineRequest], current) -> list[LineRequest]:
+def mark_existing(lines: list[LineRequest],
+                  current: Iterable[PricedLine]) -> list[LineRequest]:
     """``lines`` with ``existing`` set for each product already among ``current`` lines."""
     on_record = {line.product_id for line in current}
     return [LineRequest(line.product_id, line.quantity, line.unit,
@@ -73,7 +75,7 @@ def check_line_requests(lines: list[LineRequest]) -> list[LineRequest]:
         require_id(line.product_id, f"lines[{i}].product_id")
         clean_text(line.unit, f"lines[{i}].unit", max_length=40)
         if not isinstance(line.quantity, Decimal) or not line.quantity.is_finite() \
-                or line.quantity <= 0 or -line.quantity.as_tuple().exponent > 4 \
+                or line.quantity <= 0 or -int(line.quantity.as_tuple().exponent) > 4 \
                 or line.quantity >= Decimal("1e9"):
             raise InvalidArgument(f"lines[{i}].quantity must be a positive decimal below one "
                                   f"billion with at most 4 decimal places; got {line.quantity}",

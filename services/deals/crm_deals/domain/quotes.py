@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition
-from crm_deals.domain.history import Recorded
+from crm_deals.domain.history import Changes, Recorded
 from crm_deals.domain.money import Money
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import PricedLine, PricedQuote
 from crm_deals.domain.text import clean_text
 
@@ -55,7 +56,7 @@ class Quote(Recorded):
         return f"{self.number}-R{self.revision}"
 
     @classmethod
-    def create(cls, *, id: str, number: str, deal, title: str, actor: Actor, at: dt.datetime,
+    def create(cls, *, id: str, number: str, deal: Opportunity, title: str, actor: Actor, at: dt.datetime,
                valid_until: dt.date | None = None) -> Quote:
         deal.ensure_open()
         quote = cls(id=id, number=number, revision=1, opportunity_id=deal.id,
@@ -82,7 +83,7 @@ class Quote(Recorded):
     def update(self, actor: Actor, at: dt.datetime, *, title: str | None = None,
                valid_until: dt.date | None = None) -> None:
         self.ensure_draft()
-        changes = {}
+        changes: Changes = {}
         if title is not None:
             changes["title"] = (self.title, clean_text(title, "title", max_length=200))
         if valid_until is not None:
@@ -105,7 +106,8 @@ class Quote(Recorded):
         self.status, self.activated_at = ACTIVE, at
         self._record(actor, at, "activated", {"status": (DRAFT, ACTIVE)})
 
-    def new_revision(self, *, id: str, actor: Actor, at: dt.datetime, deal) -> Quote:
+    def new_revision(self, *, id: str, actor: Actor, at: dt.datetime,
+                     deal: Opportunity) -> Quote:
         """A draft copy numbered revision + 1; this revision stays active until that one is."""
         if self.status != ACTIVE:
             raise FailedPrecondition(f"quote {self.display_number} is {self.status}: only an "
