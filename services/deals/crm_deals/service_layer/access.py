@@ -16,14 +16,27 @@ existence does not leak. Rules (territory's roles, each including the ones befor
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar, cast
 
-from crm_chassis.caller import SERVICE, SYSTEM, USER, require_authenticated  # noqa: F401
+from crm_chassis.caller import USER, require_authenticated
 from crm_chassis.caller import Caller as BaseCaller
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer.ports import EXPERT, MANAGER, ROLE_RANK, SUPERVISOR, ScopeReader
 
 MANAGEMENT = "management"
+
+
+class TeamRecord(Protocol):
+    """A record that belongs to a team (every aggregate a caller may see)."""
+
+    id: str
+    team_id: str
+
+
+R = TypeVar("R", bound=TeamRecord)
 
 
 class Caller(BaseCaller):
@@ -43,7 +56,8 @@ class Access:
 
     @classmethod
     def of(cls, caller: Caller | None, scopes: ScopeReader) -> Access:
-        caller = require_authenticated(caller)
+        # UNAUTHENTICATED without a caller; otherwise the caller given (deals' Caller).
+        caller = cast(Caller, require_authenticated(caller))
         if caller.kind != USER:
             return cls(caller, {})  # services and the platform act through events, not the API
         return cls(caller, dict(scopes.roles_by_team(caller.subject_id)))
@@ -61,7 +75,7 @@ class Access:
     def can_see(self, team_id: str) -> bool:
         return team_id in self.roles
 
-    def visible(self, record, what: str, record_id: str):
+    def visible(self, record: R | None, what: str, record_id: str) -> R:
         """``record`` if the caller may see it, else NotFound (same answer as an unknown id). An
         empty id is bad input (INVALID_ARGUMENT), not an unknown record."""
         if not (record_id or "").strip():
@@ -76,7 +90,7 @@ class Access:
             raise PermissionDenied(f"only members of team {team_id!r} may {doing}",
                                    field="team_id")
 
-    def require_edit(self, record, doing: str) -> None:
+    def require_edit(self, record: TeamRecord, doing: str) -> None:
         """Owner (any member) or a supervisor/manager of the record's team."""
         owner = getattr(record, "owner_user_id", "")
         if self.has(record.team_id, SUPERVISOR):
@@ -90,7 +104,7 @@ class Access:
         if not self.has(team_id, role):
             raise PermissionDenied(f"only a {role} of the team (or above) may {doing}")
 
-    def require_reopen(self, deal) -> None:
+    def require_reopen(self, deal: Opportunity) -> None:
         if self.has(deal.team_id, MANAGER):
             return
         if self.has(deal.team_id, EXPERT) and deal.owner_user_id == self.caller.subject_id:
@@ -107,7 +121,7 @@ class Access:
         raise PermissionDenied("only a manager of the source team's units or the management "
                                "department may transfer a deal to another team")
 
-    def require_manager_of_each(self, team_ids, doing: str) -> None:
+    def require_manager_of_each(self, team_ids: Iterable[str], doing: str) -> None:
         """The manager role over every team of ``team_ids`` (a manager of the team or of a unit
         above it), else PERMISSION_DENIED naming the teams that lack it."""
         missing = [team for team in team_ids if not self.has(team, MANAGER)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from crm_chassis.errors import InvalidArgument
 from crm_deals.domain.accounts import (
@@ -13,8 +14,9 @@ from crm_deals.domain.accounts import (
 )
 from crm_deals.domain.text import require_id
 from crm_deals.service_layer import event_messages
-from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
+from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import SUPERVISOR
 from crm_deals.service_layer.recording import (
     check_fields,
     check_version,
@@ -23,20 +25,22 @@ from crm_deals.service_layer.recording import (
     require_team_member,
 )
 from crm_deals.service_layer.repositories import FIRST_PAGE, AccountFilter, Page, PageQuery
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def publish_relationship(uow, account: Account, caller: Caller, previous: str, reason: str):
+def publish_relationship(uow: DealsUnitOfWork, account: Account, caller: Caller, previous: str,
+                         reason: str) -> None:
     publish(uow, "account_relationship_changed",
             event_messages.account_relationship_changed(account, previous, reason), account,
             caller)
 
 
-def publish_account_updated(uow, account: Account, caller: Caller, changed: list[str]):
+def publish_account_updated(uow: DealsUnitOfWork, account: Account, caller: Caller, changed: list[str]) -> None:
     publish(uow, "account_updated", event_messages.account_updated(account, changed), account,
             caller)
 
 
-def publish_contact_updated(uow, contact: Contact, caller: Caller, changed: list[str]):
+def publish_contact_updated(uow: DealsUnitOfWork, contact: Contact, caller: Caller, changed: list[str]) -> None:
     publish(uow, "contact_updated", event_messages.contact_updated(contact, changed), contact,
             caller)
 
@@ -78,7 +82,7 @@ def list_accounts(deps: Dependencies, caller: Caller, filter: AccountFilter,
 
 
 def update_account(deps: Dependencies, caller: Caller, account_id: str, *,
-                   expected_version: int = 0, **fields) -> Account:
+                   expected_version: int = 0, **fields: Any) -> Account:
     check_fields(fields, ("name", "industry", "website", "phone", "owner_user_id"), "account")
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
@@ -170,7 +174,7 @@ def list_contacts(deps: Dependencies, caller: Caller, *, account_id: str = "", q
 
 
 def update_contact(deps: Dependencies, caller: Caller, contact_id: str, *,
-                   expected_version: int = 0, **fields) -> Contact:
+                   expected_version: int = 0, **fields: Any) -> Contact:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         contact = access.visible(uow.contacts.get(contact_id), "contact", contact_id)

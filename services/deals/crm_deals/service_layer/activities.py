@@ -4,22 +4,28 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
+from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import KINDS, TARGET_TYPES, Activity
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
-from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
+from crm_deals.service_layer.access import Access, Caller, TeamRecord
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import SUPERVISOR
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
 from crm_deals.service_layer.repositories import FIRST_PAGE, Page, PageQuery
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 _REPOS = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
 
 
-def _target(uow, access: Access, target_type: str, target_id: str):
+def _target(uow: DealsUnitOfWork, access: Access, target_type: str,
+            target_id: str) -> TeamRecord:
     if target_type not in TARGET_TYPES:
         raise InvalidArgument(f"an activity is logged on one of {', '.join(TARGET_TYPES)}; got "
                               f"{target_type!r}", field="target_type")
-    return access.visible(getattr(uow, _REPOS[target_type]).get(target_id), target_type,
-                          target_id)
+    record: Account | Contact | Opportunity | None = getattr(
+        uow, _REPOS[target_type]).get(target_id)
+    return access.visible(record, target_type, target_id)
 
 
 def log_activity(deps: Dependencies, caller: Caller, *, target_type: str, target_id: str,
@@ -67,7 +73,7 @@ def timeline(deps: Dependencies, caller: Caller, *, target_type: str, target_id:
         return page_
 
 
-def _load(uow, access: Access, activity_id: str) -> Activity:
+def _load(uow: DealsUnitOfWork, access: Access, activity_id: str) -> Activity:
     activity = access.visible(uow.activities.get(activity_id), "activity", activity_id)
     caller_id = access.caller.subject_id
     if caller_id not in (activity.owner_user_id, activity.logged_by) \
@@ -77,7 +83,7 @@ def _load(uow, access: Access, activity_id: str) -> Activity:
     return activity
 
 
-def _save(uow, activity: Activity, caller: Caller, changed: list[str]) -> None:
+def _save(uow: DealsUnitOfWork, activity: Activity, caller: Caller, changed: list[str]) -> None:
     uow.activities.save(activity)
     keep_history(uow, activity)
     publish(uow, "activity_updated", event_messages.activity_updated(activity, changed),

@@ -16,16 +16,20 @@ administrators and the management department, who made them, and can only stay d
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
+from crm_chassis.caller import USER
 from crm_chassis.errors import NotFound
 from crm_deals.domain import automation
 from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
-from crm_deals.service_layer.access import USER, Access, Caller
+from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.ports import MANAGER
 from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 from crm_deals.service_layer.webhook_payloads import webhook_payload
 
 
@@ -38,7 +42,7 @@ def may_read(access: Access, rule: AutomationRule) -> bool:
     return all(access.has(team, MANAGER) for team in rule.team_ids)
 
 
-def readable_rule(uow, access: Access, rule_id: str) -> AutomationRule:
+def readable_rule(uow: DealsUnitOfWork, access: Access, rule_id: str) -> AutomationRule:
     rule_id = automation.check_rule_id(rule_id)
     rule = uow.automation_rules.get(rule_id)
     if rule is None or not may_read(access, rule):
@@ -47,7 +51,7 @@ def readable_rule(uow, access: Access, rule_id: str) -> AutomationRule:
 
 
 def create_rule(deps: Dependencies, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
-                actions: list[dict], team_ids=(), stage_key: str = "",
+                actions: list[dict[str, Any]], team_ids: Iterable[str] = (), stage_key: str = "",
                 stalled_after_days: int = 0, webhook_secret: str = "",
                 include_personal_data: bool = False) -> AutomationRule:
     access = Access.of(caller, deps.scopes)
@@ -96,7 +100,7 @@ def list_rules(deps: Dependencies, caller: Caller, pipeline_id: str) -> list[Aut
     return sorted((r for r in rules if may_read(access, r)), key=lambda r: r.name)
 
 
-def template_values(uow, deal: Opportunity, trigger: str) -> dict[str, str]:
+def template_values(uow: DealsUnitOfWork, deal: Opportunity, trigger: str) -> dict[str, str]:
     account = uow.accounts.get(deal.account_id)
     pipeline = uow.pipelines.get(deal.pipeline_id)
     return {"deal.id": deal.id, "deal.name": deal.name, "deal.stage": deal.stage_name,
@@ -119,7 +123,7 @@ def recipients_of(deps: Dependencies, deal: Opportunity, roles: tuple[str, ...])
     return sorted(users)
 
 
-def fire(uow, deps: Dependencies, caller: Caller, deal: Opportunity, trigger: str, *,
+def fire(uow: DealsUnitOfWork, deps: Dependencies, caller: Caller, deal: Opportunity, trigger: str, *,
          cause_id: str = "", stage_key: str = "", rules: list[AutomationRule] | None = None) -> int:
     """Emit the commands of the rules of ``deal``'s pipeline and team matching ``trigger``;
     returns how many. ``cause_id`` defaults to the deal's id and version (one change)."""

@@ -10,16 +10,19 @@ from crm_chassis.errors import FailedPrecondition
 from crm_deals.domain.billing import ISSUED, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import event_messages
-from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
+from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
-from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.ports import SUPERVISOR
+from crm_deals.service_layer.recording import keep_history, publish, referenced
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
 def create_order(deps: Dependencies, caller: Caller, quote_id: str) -> Order:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         quote = access.visible(uow.quotes.get(quote_id), "quote", quote_id)
-        deal = uow.opportunities.get(quote.opportunity_id)
+        deal = referenced(uow.opportunities.get(quote.opportunity_id), "deal",
+                          quote.opportunity_id)
         access.require_edit(deal, "order this deal's quote")
         if uow.orders.for_quote(quote.id) is not None:
             raise FailedPrecondition(f"quote {quote.display_number} already has an order",
@@ -39,7 +42,7 @@ def get_order(deps: Dependencies, caller: Caller, order_id: str) -> Order:
         return access.visible(uow.orders.get(order_id), "order", order_id)
 
 
-def _publish_order(uow, order: Order, caller: Caller) -> None:
+def _publish_order(uow: DealsUnitOfWork, order: Order, caller: Caller) -> None:
     uow.orders.save(order)
     keep_history(uow, order)
     publish(uow, "order_updated", event_messages.order_updated(order, ["status"]), order,
@@ -82,7 +85,7 @@ def get_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoice:
         return access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
 
 
-def _invoice_for_finance(uow, access: Access, invoice_id: str, doing: str) -> Invoice:
+def _invoice_for_finance(uow: DealsUnitOfWork, access: Access, invoice_id: str, doing: str) -> Invoice:
     invoice = access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
     access.require_role(invoice.team_id, SUPERVISOR, doing)
     return invoice
@@ -94,7 +97,7 @@ def issue_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoic
     with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "issue invoices")
         invoice.ensure_issuable()
-        order = uow.orders.get(invoice.order_id)
+        order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
         order.ensure_invoiceable()
         # Last step before writing: the number is taken only when nothing can refuse any more.
         number = InvoiceNumber(now.year, uow.invoice_numbers.next(now.year))
@@ -134,7 +137,7 @@ def cancel_invoice(deps: Dependencies, caller: Caller, invoice_id: str, reason: 
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
         if previous == ISSUED:
-            order = uow.orders.get(invoice.order_id)
+            order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
             order.reopen_for_invoicing(caller.actor, now, f"invoice {invoice.number} cancelled")
             _publish_order(uow, order, caller)
         publish(uow, "invoice_cancelled", event_messages.invoice_cancelled(invoice, previous),

@@ -11,7 +11,7 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.dependencies import Dependencies
-from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.recording import keep_history, publish, referenced
 
 
 def close_won(deps: Dependencies, caller: Caller, deal_id: str, *,
@@ -27,7 +27,7 @@ def close_won(deps: Dependencies, caller: Caller, deal_id: str, *,
         uow.opportunities.save(deal)
         keep_history(uow, deal)
         publish(uow, "deal_won", event_messages.deal_won(deal), deal, caller)
-        account = uow.accounts.get(deal.account_id)
+        account = referenced(uow.accounts.get(deal.account_id), "account", deal.account_id)
         previous = account.relationship
         changed = account.record_won_deal(caller.actor, now)
         uow.accounts.save(account)
@@ -66,7 +66,8 @@ def reopen(deps: Dependencies, caller: Caller, deal_id: str, reason: str) -> Opp
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_reopen(deal)
         previous = deal.status
-        deal.reopen(caller.actor, deps.clock.now(), reason, uow.pipelines.get(deal.pipeline_id))
+        pipeline = referenced(uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id)
+        deal.reopen(caller.actor, deps.clock.now(), reason, pipeline)
         uow.opportunities.save(deal)
         keep_history(uow, deal)
         publish(uow, "deal_reopened",

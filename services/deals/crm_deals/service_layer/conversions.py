@@ -23,6 +23,7 @@ from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.repositories import ConversionRecord
 from crm_deals.service_layer.sales_lines import no_pipeline_message
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def convert_lead(deps: Dependencies, caller: Caller, request: LeadConversion) ->
     return done
 
 
-def _reject(uow, request: LeadConversion, caller: Caller, reason: str, retryable: bool) -> None:
+def _reject(uow: DealsUnitOfWork, request: LeadConversion, caller: Caller, reason: str, retryable: bool) -> None:
     uow.emit("lead_conversion_rejected", event_messages.lead_conversion_rejected(
         conversion_id=request.conversion_id, lead_id=request.lead_id, reason=reason,
         retryable=retryable), aggregate_type="lead_conversion",
@@ -84,7 +85,7 @@ def _reject(uow, request: LeadConversion, caller: Caller, reason: str, retryable
     uow.commit()
 
 
-def _convert(uow, deps: Dependencies, caller: Caller, r: LeadConversion) -> ConversionRecord:
+def _convert(uow: DealsUnitOfWork, deps: Dependencies, caller: Caller, r: LeadConversion) -> ConversionRecord:
     now, actor = deps.clock.now(), caller.actor
     pipeline = uow.pipelines.get_by_sales_line(r.sales_line_id)
     if pipeline is None:

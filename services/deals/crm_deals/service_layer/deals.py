@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
 from crm_deals.domain import automation
 from crm_deals.domain.closing import LOST_REASONS
+from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
@@ -21,18 +24,21 @@ from crm_deals.service_layer.recording import (
     check_version,
     keep_history,
     publish,
+    referenced,
     require_team_member,
 )
 from crm_deals.service_layer.repositories import FIRST_PAGE, DealFilter, Page, PageQuery
 from crm_deals.service_layer.sales_lines import no_pipeline_message
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def publish_deal_updated(uow, deal: Opportunity, caller: Caller, changed, reason: str = ""):
+def publish_deal_updated(uow: DealsUnitOfWork, deal: Opportunity, caller: Caller,
+                         changed: Iterable[str], reason: str = "") -> None:
     publish(uow, "deal_updated", event_messages.deal_updated(deal, changed, reason), deal,
             caller)
 
 
-def pipeline_of_line(uow, sales_line_id: str) -> Pipeline:
+def pipeline_of_line(uow: DealsUnitOfWork, sales_line_id: str) -> Pipeline:
     pipeline = uow.pipelines.get_by_sales_line(sales_line_id)
     if pipeline is None:
         raise FailedPrecondition(no_pipeline_message(uow, sales_line_id), field="sales_line_id")
@@ -122,15 +128,16 @@ def board(deps: Dependencies, caller: Caller, sales_line_id: str, *, team_id: st
         totals: dict[str, Money] = {}
         weighted: dict[str, Money] = {}
         for deal in deals:
-            if deal.estimated_revenue is not None:
+            revenue, weighted_revenue = deal.estimated_revenue, deal.weighted_revenue
+            if revenue is not None and weighted_revenue is not None:
                 cur = deal.currency
-                totals[cur] = totals.get(cur, Money.zero(cur)) + deal.estimated_revenue
-                weighted[cur] = weighted.get(cur, Money.zero(cur)) + deal.weighted_revenue
+                totals[cur] = totals.get(cur, Money.zero(cur)) + revenue
+                weighted[cur] = weighted.get(cur, Money.zero(cur)) + weighted_revenue
         columns.append(BoardColumn(stage.key, stage.name, deals, totals, weighted))
     return Board(pipeline, columns, truncated=bool(page.next_key))
 
 
-def _load_for_edit(uow, access: Access, deal_id: str, doing: str,
+def _load_for_edit(uow: DealsUnitOfWork, access: Access, deal_id: str, doing: str,
                    expected_version: int = 0) -> Opportunity:
     deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
     access.require_edit(deal, doing)
@@ -140,7 +147,7 @@ def _load_for_edit(uow, access: Access, deal_id: str, doing: str,
 
 
 def update_deal(deps: Dependencies, caller: Caller, deal_id: str, *, expected_version: int = 0,
-                **fields) -> Opportunity:
+                **fields: Any) -> Opportunity:
     check_fields(fields, ("name", "primary_contact_id", "estimated_close_date", "campaign_id"),
                  "deal")
     access = Access.of(caller, deps.scopes)
@@ -157,7 +164,8 @@ def update_deal(deps: Dependencies, caller: Caller, deal_id: str, *, expected_ve
     return deal
 
 
-def _finish(uow, deal: Opportunity, caller: Caller, changed, reason: str = "") -> None:
+def _finish(uow: DealsUnitOfWork, deal: Opportunity, caller: Caller, changed: Iterable[str],
+            reason: str = "") -> None:
     if changed:
         uow.opportunities.save(deal)
         keep_history(uow, deal)
@@ -171,7 +179,7 @@ def move_deal_to_stage(deps: Dependencies, caller: Caller, deal_id: str, stage_k
     now = deps.clock.now()
     with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "move this deal", expected_version)
-        pipeline = uow.pipelines.get(deal.pipeline_id)
+        pipeline = referenced(uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id)
         before, entered = deal.stage_key, deal.stage_entered_at
         if deal.move_to_stage(caller.actor, now, pipeline.stage(stage_key), note):
             uow.opportunities.save(deal)
@@ -239,7 +247,7 @@ def reassign_deal(deps: Dependencies, caller: Caller, deal_id: str, owner_user_i
 
 
 def history(deps: Dependencies, caller: Caller, record_type: str, record_id: str,
-            page: PageQuery = FIRST_PAGE):
+            page: PageQuery = FIRST_PAGE) -> Page[HistoryEntry]:
     """The append-only history of a record the caller may see (oldest first)."""
     repos = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities",
              "activity": "activities", "quote": "quotes", "order": "orders",

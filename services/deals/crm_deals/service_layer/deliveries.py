@@ -11,6 +11,7 @@ from crm_deals.domain.deliveries import FAILED, Delivery
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import readable_rule
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.recording import referenced
 
 
 def begin(deps: Dependencies, caller: Caller, *, idempotency_key: str, rule_id: str, deal_id: str,
@@ -31,7 +32,7 @@ def begin(deps: Dependencies, caller: Caller, *, idempotency_key: str, rule_id: 
 def record_result(deps: Dependencies, caller: Caller, idempotency_key: str, *, ok: bool,
                   error: str = "") -> Delivery:
     with deps.uow() as uow:
-        delivery = uow.deliveries.get(idempotency_key)
+        delivery = referenced(uow.deliveries.get(idempotency_key), "delivery", idempotency_key)
         delivery.record_attempt(deps.clock.now(), ok=ok, error=error)
         uow.deliveries.save(delivery)
         uow.commit()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import money_pb2
@@ -29,10 +30,14 @@ from crm_deals.domain import (
 )
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.money import Money
+from crm_deals.domain.pricing import PricedLine
+
+M = TypeVar("M", bound=Message)
 
 
-def _number(proto_enum: EnumTypeWrapper, word: str) -> int:
-    """The proto number of a domain word by the proto's naming (won -> DEAL_STATUS_WON)."""
+def _number(proto_enum: Any, word: str) -> Any:
+    """The proto number of a domain word by the proto's naming (won -> DEAL_STATUS_WON). Typed
+    Any: the generated enum classes and their ValueType are what the message fields take."""
     return enums.number_of(proto_enum, word, proto_enum.DESCRIPTOR.name)
 
 
@@ -52,7 +57,7 @@ def money(value: Money | None) -> money_pb2.Money | None:
     return None if value is None else to_proto(value.amount, value.currency)
 
 
-def set_fields(message, **fields):
+def set_fields(message: M, **fields: Any) -> M:
     """Set the fields whose value is not None (unset messages stay unset)."""
     for name, value in fields.items():
         if value is None:
@@ -98,7 +103,7 @@ def pipeline(p: pipelines.Pipeline) -> resources_pb2.Pipeline:
     return message
 
 
-def priced_line(line) -> resources_pb2.PricedLine:
+def priced_line(line: PricedLine) -> resources_pb2.PricedLine:
     return set_fields(
         resources_pb2.PricedLine(), product_id=line.product_id, description=line.description,
         unit=getattr(line, "unit", ""), quantity=f"{line.quantity:f}",
@@ -361,7 +366,7 @@ def lead_conversion_rejected(*, conversion_id: str, lead_id: str, reason: str,
 
 def automation_requested(command: automation.AutomationCommand, d: opportunities.Opportunity,
                          trigger: str, *, recipient_user_ids: Iterable[str] = (),
-                         payload_json: str = "") -> tuple[str, object]:
+                         payload_json: str = "") -> tuple[str, Message]:
     """The event type and message of one automation command (carried out by deals' worker)."""
     cause = automation_cause(command, d, trigger)
     if command.kind == automation.NOTIFY:

@@ -7,6 +7,8 @@ deal on purpose, and a revision must not mail every owner of a removed stage).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated, ValidationErrors
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion, Stage, make_stage
 from crm_deals.domain.text import require_id
@@ -17,7 +19,7 @@ from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.sales_lines import no_pipeline_message, require_active_line
 
 
-def stages_from(specs: list[dict]) -> list[Stage]:
+def stages_from(specs: list[dict[str, Any]]) -> list[Stage]:
     """Stages from plain specs {key, name, default_probability, forecast_category,
     expected_days}; every problem of every stage names its position, e.g. ``stages[2].key``
     (all at once, so a form shows them in one round trip)."""
@@ -36,7 +38,7 @@ def stages_from(specs: list[dict]) -> list[Stage]:
 
 
 def create_pipeline(deps: Dependencies, caller: Caller, *, sales_line_id: str, name: str,
-                    stages: list[dict]) -> Pipeline:
+                    stages: list[dict[str, Any]]) -> Pipeline:
     access = Access.of(caller, deps.scopes)
     access.require_structure_admin("create pipelines")
     sales_line_id = require_id(sales_line_id, "sales_line_id")
@@ -92,7 +94,7 @@ def list_pipelines(deps: Dependencies, caller: Caller) -> list[Pipeline]:
         return sorted(uow.pipelines.all(), key=lambda p: p.name.lower())
 
 
-def revise_pipeline(deps: Dependencies, caller: Caller, *, pipeline_id: str, stages: list[dict],
+def revise_pipeline(deps: Dependencies, caller: Caller, *, pipeline_id: str, stages: list[dict[str, Any]],
                     moves: dict[str, str] | None = None, name: str | None = None,
                     expected_version: int = 0) -> Pipeline:
     access = Access.of(caller, deps.scopes)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import LineRequest, PricedQuote
 from crm_deals.domain.sales_lines import SalesLine
 
@@ -47,7 +48,7 @@ class TeamDirectory(abc.ABC):
 
 class HandoverStrategy(abc.ABC):
     @abc.abstractmethod
-    def assign(self, team_id: str, deals: list, remaining_user_ids: list[str],
+    def assign(self, team_id: str, deals: list[Opportunity], remaining_user_ids: list[str],
                open_deals_by_user: Mapping[str, int]) -> dict[str, str]:
         """New owner per deal id for a leaving member's open deals, chosen among
         ``remaining_user_ids`` by the team's strategy (e.g. round robin, load balanced)."""

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.protobuf.message import Message
+
 from crm_chassis.errors import FailedPrecondition
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
 from crm_deals.domain.quotes import ACTIVE, Quote
 from crm_deals.service_layer import event_messages
@@ -11,21 +14,25 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.ports import PricingContext
 from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def _deal_for_edit(uow, access: Access, deal_id: str, doing: str):
+def _deal_for_edit(uow: DealsUnitOfWork, access: Access, deal_id: str,
+                   doing: str) -> Opportunity:
     deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
     access.require_edit(deal, doing)
     return deal
 
 
-def _quote_for_edit(uow, access: Access, quote_id: str, doing: str):
+def _quote_for_edit(uow: DealsUnitOfWork, access: Access, quote_id: str,
+                    doing: str) -> tuple[Quote, Opportunity]:
     quote = access.visible(uow.quotes.get(quote_id), "quote", quote_id)
     deal = _deal_for_edit(uow, access, quote.opportunity_id, doing)
     return quote, deal
 
 
-def _save(uow, quote: Quote, caller: Caller, event_type: str, message) -> None:
+def _save(uow: DealsUnitOfWork, quote: Quote, caller: Caller, event_type: str,
+          message: Message) -> None:
     uow.quotes.save(quote)
     keep_history(uow, quote)
     publish(uow, event_type, message, quote, caller)

@@ -12,6 +12,7 @@ itself returns (``Page.next_key``; empty = last page), ordered by creation time 
 from __future__ import annotations
 
 import abc
+import builtins
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -82,7 +83,7 @@ class AccountRepository(Repository[Account]):
     def list(self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery) -> Page[Account]: ...
 
     @abc.abstractmethod
-    def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> list[Account]:
+    def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
         """Customers whose last won deal closed before ``cutoff`` (churn rule candidates)."""
 
 
@@ -136,16 +137,16 @@ class OpportunityRepository(Repository[Opportunity]):
     def list(self, team_ids: frozenset[str], filter: DealFilter, page: PageQuery) -> Page[Opportunity]: ...
 
     @abc.abstractmethod
-    def open_in_pipeline(self, pipeline_id: str) -> list[Opportunity]: ...
+    def open_in_pipeline(self, pipeline_id: str) -> builtins.list[Opportunity]: ...
 
     @abc.abstractmethod
-    def open_owned_by(self, team_id: str, owner_user_id: str) -> list[Opportunity]: ...
+    def open_owned_by(self, team_id: str, owner_user_id: str) -> builtins.list[Opportunity]: ...
 
     @abc.abstractmethod
     def open_count_by_owner(self, team_id: str) -> dict[str, int]: ...
 
     @abc.abstractmethod
-    def for_account(self, account_id: str) -> list[Opportunity]: ...
+    def for_account(self, account_id: str) -> builtins.list[Opportunity]: ...
 
     @abc.abstractmethod
     def all_open(self, after_key: str, limit: int) -> Page[Opportunity]:

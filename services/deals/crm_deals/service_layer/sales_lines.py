@@ -11,6 +11,7 @@ from crm_chassis.errors import FailedPrecondition, NotFound
 from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 LIST_LINES = "`crmctl lines list` shows the sales lines with their ids"
 
@@ -24,14 +25,14 @@ def record_sales_line(deps: Dependencies, caller: Caller, line: SalesLine) -> bo
     return stored
 
 
-def _store(uow, line: SalesLine) -> bool:
+def _store(uow: DealsUnitOfWork, line: SalesLine) -> bool:
     if not line.newer_than(uow.sales_lines.get(line.id)):
         return False
     uow.sales_lines.put(line)
     return True
 
 
-def known_line(uow, deps: Dependencies, sales_line_id: str) -> SalesLine:
+def known_line(uow: DealsUnitOfWork, deps: Dependencies, sales_line_id: str) -> SalesLine:
     """The line ``sales_line_id`` (inside the caller's open unit of work). NotFound names it
     and says where the lines are listed."""
     line = uow.sales_lines.get(sales_line_id)
@@ -45,7 +46,7 @@ def known_line(uow, deps: Dependencies, sales_line_id: str) -> SalesLine:
     return line
 
 
-def require_active_line(uow, deps: Dependencies, sales_line_id: str) -> SalesLine:
+def require_active_line(uow: DealsUnitOfWork, deps: Dependencies, sales_line_id: str) -> SalesLine:
     line = known_line(uow, deps, sales_line_id)
     if not line.active:
         raise FailedPrecondition(f"sales line {line.label()} is deactivated: pipelines are "
@@ -53,7 +54,7 @@ def require_active_line(uow, deps: Dependencies, sales_line_id: str) -> SalesLin
     return line
 
 
-def no_pipeline_message(uow, sales_line_id: str) -> str:
+def no_pipeline_message(uow: DealsUnitOfWork, sales_line_id: str) -> str:
     """What to say when a line has no pipeline: which line (by name when deals knows it) and
     the command that creates its pipeline."""
     line = uow.sales_lines.get(sales_line_id)

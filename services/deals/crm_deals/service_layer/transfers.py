@@ -13,6 +13,7 @@ nothing else (:class:`Transferred` without ``deal``).
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, Unavailable
@@ -23,7 +24,8 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated
 from crm_deals.service_layer.deals import publish_deal_updated
 from crm_deals.service_layer.dependencies import Dependencies
-from crm_deals.service_layer.recording import keep_history, publish, require_team_member
+from crm_deals.service_layer.recording import keep_history, publish, referenced, require_team_member
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,10 @@ class _Moved:
     quote_ids: list[str] = field(default_factory=list)
 
 
-def _move_related(uow, caller: Caller, now, deal: Opportunity, from_team: str, to_team: str,
+def _move_related(uow: DealsUnitOfWork, caller: Caller, now: dt.datetime, deal: Opportunity, from_team: str, to_team: str,
                   owner: str, reason: str, move_account: bool | None) -> _Moved:
     actor, moved = caller.actor, _Moved()
-    account = uow.accounts.get(deal.account_id)
+    account = referenced(uow.accounts.get(deal.account_id), "account", deal.account_id)
     if move_account is None:
         others = [d for d in uow.opportunities.for_account(account.id)
                   if d.id != deal.id and d.team_id == from_team]

@@ -1,6 +1,8 @@
 """deals' unit of work: one transaction over its repositories, its history and its outbox."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 from crm_chassis.unit_of_work import AbstractUnitOfWork
 from crm_deals.service_layer.repositories import (
     AccountRepository,
@@ -22,6 +24,9 @@ from crm_deals.service_layer.repositories import (
 
 
 class DealsUnitOfWork(AbstractUnitOfWork):
+    if TYPE_CHECKING:
+        def __enter__(self) -> Self: ...
+
     accounts: AccountRepository
     contacts: ContactRepository
     pipelines: PipelineRepository

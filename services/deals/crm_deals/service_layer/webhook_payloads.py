@@ -17,12 +17,16 @@ rule is allowed to send:
 """
 from __future__ import annotations
 
+from typing import Any
+
 from google.protobuf import json_format
+from google.protobuf.message import Message
 
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 BASIC_DEAL_FIELDS = (
     "id", "team_id", "owner_user_id", "account_id", "primary_contact_id", "sales_line_id",
@@ -33,7 +37,7 @@ BASIC_DEAL_FIELDS = (
 CONTACT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "job_title")
 
 
-def _as_dict(message) -> dict:
+def _as_dict(message: Message) -> dict[str, Any]:
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
@@ -45,8 +49,8 @@ def author_sees(deps: Dependencies, rule: AutomationRule) -> frozenset[str]:
     return frozenset(deps.scopes.roles_by_team(rule.author_user_id))
 
 
-def webhook_payload(uow, deps: Dependencies, rule: AutomationRule, deal: Opportunity, *,
-                    trigger: str, idempotency_key: str) -> dict:
+def webhook_payload(uow: DealsUnitOfWork, deps: Dependencies, rule: AutomationRule, deal: Opportunity, *,
+                    trigger: str, idempotency_key: str) -> dict[str, Any]:
     full = _as_dict(event_messages.deal(deal))
     visible = author_sees(deps, rule)
     personal = deal.team_id in visible
