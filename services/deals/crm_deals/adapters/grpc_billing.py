@@ -1,4 +1,5 @@
 """QuoteService, OrderService and InvoiceService servicers: proto in, use case, proto out."""
+
 from __future__ import annotations
 
 from crm.deals.v1 import billing_pb2, billing_pb2_grpc
@@ -8,21 +9,34 @@ from crm_deals.service_layer import billing, quotes
 
 class QuoteServicer(grpc_mapping.UseCases, billing_pb2_grpc.QuoteServiceServicer):
     def CreateQuote(self, request, context):
-        return grpc_mapping.quote(self.run(
-            quotes.create_quote, deal_id=request.opportunity_id, title=request.title,
-            valid_until=grpc_mapping.date(request.valid_until, "valid_until")))
+        return grpc_mapping.quote(
+            self.run(
+                quotes.create_quote,
+                deal_id=request.opportunity_id,
+                title=request.title,
+                valid_until=grpc_mapping.date(request.valid_until, "valid_until"),
+            )
+        )
 
     def GetQuote(self, request, context):
         return grpc_mapping.quote(self.run(quotes.get_quote, request.id))
 
     def ListQuotes(self, request, context):
-        return billing_pb2.ListQuotesResponse(quotes=[
-            grpc_mapping.quote(q) for q in self.run(quotes.list_quotes, request.opportunity_id)])
+        return billing_pb2.ListQuotesResponse(
+            quotes=[
+                grpc_mapping.quote(q) for q in self.run(quotes.list_quotes, request.opportunity_id)
+            ]
+        )
 
     def PriceQuoteLines(self, request, context):
-        return grpc_mapping.quote(self.run(quotes.price_quote_lines, request.id,
-                                   grpc_mapping.line_requests(request.lines),
-                                   price_list_id=request.price_list_id))
+        return grpc_mapping.quote(
+            self.run(
+                quotes.price_quote_lines,
+                request.id,
+                grpc_mapping.line_requests(request.lines),
+                price_list_id=request.price_list_id,
+            )
+        )
 
     def ActivateQuote(self, request, context):
         return grpc_mapping.quote(self.run(quotes.activate_quote, request.id))
@@ -62,9 +76,14 @@ class InvoiceServicer(grpc_mapping.UseCases, billing_pb2_grpc.InvoiceServiceServ
         return grpc_mapping.invoice(self.run(billing.issue_invoice, request.id))
 
     def MarkInvoicePaid(self, request, context):
-        return grpc_mapping.invoice(self.run(billing.mark_invoice_paid, request.id,
-                                     amount=grpc_mapping.required_money(request, "amount"),
-                                     reference=request.reference))
+        return grpc_mapping.invoice(
+            self.run(
+                billing.mark_invoice_paid,
+                request.id,
+                amount=grpc_mapping.required_money(request, "amount"),
+                reference=request.reference,
+            )
+        )
 
     def CancelInvoice(self, request, context):
         return grpc_mapping.invoice(self.run(billing.cancel_invoice, request.id, request.reason))

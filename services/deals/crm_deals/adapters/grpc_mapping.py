@@ -6,6 +6,7 @@ becomes an InvalidArgument naming the request field. A response's records are th
 deals' events carry (built once, in :mod:`crm_deals.service_layer.event_messages`, and offered
 here under the same names), so an API read and an event never disagree.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -87,8 +88,9 @@ def optional_money(request, name: str) -> Money | None:
 
 def required_money(request, name: str) -> Money:
     if not request.HasField(name):
-        raise InvalidArgument(f"{name} is required, e.g. {{amount: \"100.00\", currency: "
-                              "\"EUR\"}", field=name)
+        raise InvalidArgument(
+            f'{name} is required, e.g. {{amount: "100.00", currency: "EUR"}}', field=name
+        )
     return money(getattr(request, name), name)
 
 
@@ -102,8 +104,9 @@ def date(raw: str, field: str) -> dt.date | None:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(f"{field} must be a date YYYY-MM-DD, e.g. 2026-03-31; got {raw!r}",
-                              field=field) from None
+        raise InvalidArgument(
+            f"{field} must be a date YYYY-MM-DD, e.g. 2026-03-31; got {raw!r}", field=field
+        ) from None
 
 
 def instant(request, name: str) -> dt.datetime | None:
@@ -126,7 +129,8 @@ def page_query(page: pagination_pb2.PageRequest) -> PageQuery:
 
 def page_info(page: Page) -> pagination_pb2.PageInfo:
     return pagination_pb2.PageInfo(
-        next_cursor=paging.encode_cursor((page.next_key,)) if page.next_key else "")
+        next_cursor=paging.encode_cursor((page.next_key,)) if page.next_key else ""
+    )
 
 
 def masked_fields(mask, record, converters: dict[str, Callable] | None = None) -> dict:
@@ -135,8 +139,10 @@ def masked_fields(mask, record, converters: dict[str, Callable] | None = None) -
     names it among the fields that cannot be changed."""
     paths = list(mask.paths)
     if not paths:
-        raise InvalidArgument("update_mask is empty: name the fields to change, e.g. "
-                              "paths: [\"name\"]", field="update_mask")
+        raise InvalidArgument(
+            'update_mask is empty: name the fields to change, e.g. paths: ["name"]',
+            field="update_mask",
+        )
     converters = converters or {}
     fields = {}
     for path in paths:
@@ -146,18 +152,30 @@ def masked_fields(mask, record, converters: dict[str, Callable] | None = None) -
 
 
 def line_requests(lines) -> list[LineRequest]:
-    return [LineRequest(product_id=line.product_id,
-                        quantity=parse_quantity(line.quantity, f"lines[{i}].quantity"),
-                        unit=line.unit) for i, line in enumerate(lines)]
+    return [
+        LineRequest(
+            product_id=line.product_id,
+            quantity=parse_quantity(line.quantity, f"lines[{i}].quantity"),
+            unit=line.unit,
+        )
+        for i, line in enumerate(lines)
+    ]
 
 
 def stage_specs(stages) -> list[dict]:
     """Proto stages -> the plain specs the pipeline use cases validate (by position, every
     problem of every stage at once: a forecast number this server does not know becomes a word
     no stage accepts)."""
-    return [{"key": s.key, "name": s.name, "default_probability": s.default_probability,
-             "forecast_category": _forecast_word(s.forecast_category),
-             "expected_days": s.expected_days} for s in stages]
+    return [
+        {
+            "key": s.key,
+            "name": s.name,
+            "default_probability": s.default_probability,
+            "forecast_category": _forecast_word(s.forecast_category),
+            "expected_days": s.expected_days,
+        }
+        for s in stages
+    ]
 
 
 def _forecast_word(number: int) -> str:
@@ -180,7 +198,12 @@ def withheld_deal(deal_id: str, team_id: str) -> resources_pb2.Opportunity:
 def pipeline_version(v) -> resources_pb2.Pipeline:
     """A kept PipelineVersion in the Pipeline message (updated_at = when it became current)."""
     message = event_messages.set_fields(
-        resources_pb2.Pipeline(), id=v.pipeline_id, sales_line_id=v.sales_line_id, name=v.name,
-        updated_at=event_messages.ts(v.created_at), version=v.version)
+        resources_pb2.Pipeline(),
+        id=v.pipeline_id,
+        sales_line_id=v.sales_line_id,
+        name=v.name,
+        updated_at=event_messages.ts(v.created_at),
+        version=v.version,
+    )
     message.stages.extend(stage(s) for s in v.stages)
     return message

@@ -4,6 +4,7 @@ Access checks read the replica (built by the worker from ``user_access_changed``
 calling territory, so they cost no network call; the replica's short cache bounds how long a
 revocation takes to be seen (max_staleness_seconds, well under the platform's one second).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Engine

@@ -1,4 +1,5 @@
 """deals' SQLAlchemy unit of work: its repositories, history and the outbox on one session."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker

@@ -6,6 +6,7 @@ hands them to the history repository in the same transaction as the change, and 
 updates or deletes an entry. History is keyed by the record, not by its team, so a transferred
 record keeps its whole history and the new team sees all of it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,22 +56,39 @@ class HistoryEntry:
 class Recorded:
     """Mixin state of an aggregate that keeps history and a version."""
 
-    pending_history: list[HistoryEntry] = field(default_factory=list, repr=False, compare=False,
-                                                kw_only=True)
+    pending_history: list[HistoryEntry] = field(
+        default_factory=list, repr=False, compare=False, kw_only=True
+    )
 
     RECORD_TYPE = "record"
 
-    def _record(self, actor: Actor, at: dt.datetime, action: str,
-                changes: Changes | None = None, note: str = "") -> None:
+    def _record(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        action: str,
+        changes: Changes | None = None,
+        note: str = "",
+    ) -> None:
         """Bump the version and keep one history entry for the change just made."""
         record: Any = self  # id, version and updated_at are fields of every aggregate
         record.version += 1
         record.updated_at = at
-        self.pending_history.append(HistoryEntry(
-            record_type=self.RECORD_TYPE, record_id=record.id, at=at, actor=actor, action=action,
-            changes=tuple(FieldChange(name, display(old), display(new))
-                          for name, (old, new) in (changes or {}).items()),
-            note=note, version=record.version))
+        self.pending_history.append(
+            HistoryEntry(
+                record_type=self.RECORD_TYPE,
+                record_id=record.id,
+                at=at,
+                actor=actor,
+                action=action,
+                changes=tuple(
+                    FieldChange(name, display(old), display(new))
+                    for name, (old, new) in (changes or {}).items()
+                ),
+                note=note,
+                version=record.version,
+            )
+        )
 
     def drain_history(self) -> list[HistoryEntry]:
         entries, self.pending_history = self.pending_history, []
@@ -79,5 +97,8 @@ class Recorded:
 
 def diff(obj: object, updates: dict[str, Any]) -> Changes:
     """{field: (old, new)} for the ``updates`` that change ``obj``'s attributes."""
-    return {name: (getattr(obj, name), value) for name, value in updates.items()
-            if getattr(obj, name) != value}
+    return {
+        name: (getattr(obj, name), value)
+        for name, value in updates.items()
+        if getattr(obj, name) != value
+    }

@@ -4,6 +4,7 @@ Amounts are parsed from decimal strings ("1234.50"); an amount may not carry mor
 digits than the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD), so every stored amount
 is exact to the cent (or the currency's equivalent) and sums stay exact.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,11 @@ class Money:
         code = validate_currency(currency, f"{field}.currency")
         text = (amount or "").strip()
         if not _AMOUNT.match(text):
-            raise InvalidArgument(f"{field} must be a decimal number like 1234.50 (no exponent, no "
-                                  f"thousands separator); got {amount!r}", field=field)
+            raise InvalidArgument(
+                f"{field} must be a decimal number like 1234.50 (no exponent, no "
+                f"thousands separator); got {amount!r}",
+                field=field,
+            )
         try:
             value = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the regex already rules it out
@@ -46,8 +50,10 @@ class Money:
         digits = minor_units(code)
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > digits:
-            raise InvalidArgument(f"{field} has more than {digits} decimal places, the minor unit "
-                                  f"of {code}", field=field)
+            raise InvalidArgument(
+                f"{field} has more than {digits} decimal places, the minor unit of {code}",
+                field=field,
+            )
         return cls(value, code)
 
     @classmethod

@@ -3,6 +3,7 @@
 Totals are exactly the catalog's figures; :func:`check_priced` refuses a pricing answer whose
 lines do not add up to its total (to the cent), so no record can show inconsistent sums.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,13 +29,18 @@ class LineRequest:
     existing: bool = False
 
 
-def mark_existing(lines: list[LineRequest],
-                  current: Iterable[PricedLine]) -> list[LineRequest]:
+def mark_existing(lines: list[LineRequest], current: Iterable[PricedLine]) -> list[LineRequest]:
     """``lines`` with ``existing`` set for each product already among ``current`` lines."""
     on_record = {line.product_id for line in current}
-    return [LineRequest(line.product_id, line.quantity, line.unit,
-                        existing=line.existing or line.product_id in on_record)
-            for line in lines]
+    return [
+        LineRequest(
+            line.product_id,
+            line.quantity,
+            line.unit,
+            existing=line.existing or line.product_id in on_record,
+        )
+        for line in lines
+    ]
 
 
 @dataclass(frozen=True)
@@ -63,8 +69,9 @@ def parse_quantity(raw: str, field: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise InvalidArgument(f"{field} must be a decimal number like 2 or 1.5; got {raw!r}",
-                              field=field) from None
+        raise InvalidArgument(
+            f"{field} must be a decimal number like 2 or 1.5; got {raw!r}", field=field
+        ) from None
     return value
 
 
@@ -74,12 +81,18 @@ def check_line_requests(lines: list[LineRequest]) -> list[LineRequest]:
     for i, line in enumerate(lines):
         require_id(line.product_id, f"lines[{i}].product_id")
         clean_text(line.unit, f"lines[{i}].unit", max_length=40)
-        if not isinstance(line.quantity, Decimal) or not line.quantity.is_finite() \
-                or line.quantity <= 0 or -int(line.quantity.as_tuple().exponent) > 4 \
-                or line.quantity >= Decimal("1e9"):
-            raise InvalidArgument(f"lines[{i}].quantity must be a positive decimal below one "
-                                  f"billion with at most 4 decimal places; got {line.quantity}",
-                                  field=f"lines[{i}].quantity")
+        if (
+            not isinstance(line.quantity, Decimal)
+            or not line.quantity.is_finite()
+            or line.quantity <= 0
+            or -int(line.quantity.as_tuple().exponent) > 4
+            or line.quantity >= Decimal("1e9")
+        ):
+            raise InvalidArgument(
+                f"lines[{i}].quantity must be a positive decimal below one "
+                f"billion with at most 4 decimal places; got {line.quantity}",
+                field=f"lines[{i}].quantity",
+            )
     return lines
 
 
@@ -87,8 +100,9 @@ def check_priced(priced: PricedQuote, requested: list[LineRequest], currency: st
     """Refuse (UNAVAILABLE: a catalog fault, not the user's) an inconsistent pricing answer."""
     if priced.currency != currency or priced.total.currency != currency:
         raise Unavailable(f"catalog priced in {priced.currency}, expected {currency}")
-    if [(line.product_id, line.quantity) for line in priced.lines] != \
-            [(r.product_id, r.quantity) for r in requested]:
+    if [(line.product_id, line.quantity) for line in priced.lines] != [
+        (r.product_id, r.quantity) for r in requested
+    ]:
         raise Unavailable("catalog's priced lines do not match the requested lines")
     if any(line.line_total.currency != currency for line in priced.lines):
         raise Unavailable("catalog priced a line in another currency")

@@ -1,5 +1,6 @@
 """Text fields and ids as every aggregate accepts them: trimmed, normalised, without control
 characters, each refusal an InvalidArgument naming the field."""
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,9 @@ def clean_email(raw: str | None, field: str = "email") -> str:
     if not text:
         return ""
     if len(text) > 254 or not _EMAIL.match(text):
-        raise InvalidArgument(f"{field} is not a valid e-mail address, e.g. name@example.com",
-                              field=field)
+        raise InvalidArgument(
+            f"{field} is not a valid e-mail address, e.g. name@example.com", field=field
+        )
     local, domain = text.split("@")
     return f"{local}@{domain.lower()}"
 
@@ -39,8 +41,10 @@ def clean_email(raw: str | None, field: str = "email") -> str:
 def clean_phone(raw: str | None, field: str = "phone") -> str:
     text = (raw or "").strip()
     if text and not _PHONE.match(text):
-        raise InvalidArgument(f"{field} may hold digits, spaces, + ( ) . / - only, 3..32 "
-                              f"characters; got {raw!r}", field=field)
+        raise InvalidArgument(
+            f"{field} may hold digits, spaces, + ( ) . / - only, 3..32 characters; got {raw!r}",
+            field=field,
+        )
     return text
 
 

@@ -8,6 +8,7 @@ A user's access comes from the scope replica at every call (revocation within a 
 territory's user_access_changed), not from the token; the principal check ends a deactivated
 person's token here as soon as the replica says so.
 """
+
 from __future__ import annotations
 
 from crm.deals.v1 import (
@@ -42,31 +43,66 @@ def principal_check(deps: Dependencies) -> PrincipalCheck | None:
 
 
 APP = ApiApp(
-    service="deals", load_settings=settings.load,
+    service="deals",
+    load_settings=settings.load,
     build_dependencies=wiring.build_dependencies,
     servicers=(
-        Servicer(accounts_pb2, "AccountService",
-                 accounts_pb2_grpc.add_AccountServiceServicer_to_server, AccountServicer),
-        Servicer(accounts_pb2, "ContactService",
-                 accounts_pb2_grpc.add_ContactServiceServicer_to_server, ContactServicer),
-        Servicer(pipelines_pb2, "PipelineService",
-                 pipelines_pb2_grpc.add_PipelineServiceServicer_to_server, PipelineServicer),
-        Servicer(pipelines_pb2, "AutomationService",
-                 pipelines_pb2_grpc.add_AutomationServiceServicer_to_server, AutomationServicer),
-        Servicer(deals_pb2, "DealService",
-                 deals_pb2_grpc.add_DealServiceServicer_to_server, DealServicer),
-        Servicer(activities_pb2, "ActivityService",
-                 activities_pb2_grpc.add_ActivityServiceServicer_to_server, ActivityServicer),
-        Servicer(billing_pb2, "QuoteService",
-                 billing_pb2_grpc.add_QuoteServiceServicer_to_server, QuoteServicer),
-        Servicer(billing_pb2, "OrderService",
-                 billing_pb2_grpc.add_OrderServiceServicer_to_server, OrderServicer),
-        Servicer(billing_pb2, "InvoiceService",
-                 billing_pb2_grpc.add_InvoiceServiceServicer_to_server, InvoiceServicer),
+        Servicer(
+            accounts_pb2,
+            "AccountService",
+            accounts_pb2_grpc.add_AccountServiceServicer_to_server,
+            AccountServicer,
+        ),
+        Servicer(
+            accounts_pb2,
+            "ContactService",
+            accounts_pb2_grpc.add_ContactServiceServicer_to_server,
+            ContactServicer,
+        ),
+        Servicer(
+            pipelines_pb2,
+            "PipelineService",
+            pipelines_pb2_grpc.add_PipelineServiceServicer_to_server,
+            PipelineServicer,
+        ),
+        Servicer(
+            pipelines_pb2,
+            "AutomationService",
+            pipelines_pb2_grpc.add_AutomationServiceServicer_to_server,
+            AutomationServicer,
+        ),
+        Servicer(
+            deals_pb2, "DealService", deals_pb2_grpc.add_DealServiceServicer_to_server, DealServicer
+        ),
+        Servicer(
+            activities_pb2,
+            "ActivityService",
+            activities_pb2_grpc.add_ActivityServiceServicer_to_server,
+            ActivityServicer,
+        ),
+        Servicer(
+            billing_pb2,
+            "QuoteService",
+            billing_pb2_grpc.add_QuoteServiceServicer_to_server,
+            QuoteServicer,
+        ),
+        Servicer(
+            billing_pb2,
+            "OrderService",
+            billing_pb2_grpc.add_OrderServiceServicer_to_server,
+            OrderServicer,
+        ),
+        Servicer(
+            billing_pb2,
+            "InvoiceService",
+            billing_pb2_grpc.add_InvoiceServiceServicer_to_server,
+            InvoiceServicer,
+        ),
     ),
-    principal_check=principal_check)
+    principal_check=principal_check,
+)
 SERVICE_NAMES = APP.service_names
-start = APP.start   # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kw)
+start = APP.start  # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kw)
 main = APP.main
 
 if __name__ == "__main__":

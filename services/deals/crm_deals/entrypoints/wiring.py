@@ -1,5 +1,6 @@
 """Builds deals' use-case dependencies from settings: ``build_dependencies`` for the api (and
 the tests), ``build_worker_dependencies`` for the worker."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,9 @@ from crm_deals.entrypoints.settings import DealsSettings
 from crm_deals.service_layer.dependencies import Dependencies
 
 
-def build_dependencies(settings: DealsSettings, *, engine: Engine | None = None,
-                       **overrides: Any) -> Dependencies:
+def build_dependencies(
+    settings: DealsSettings, *, engine: Engine | None = None, **overrides: Any
+) -> Dependencies:
     """The real adapters, unless a field of Dependencies is passed in ``overrides`` (tests pass
     fakes of catalog and territory when they do not run those services, a fixed clock, ...;
     with both ``pricing`` and ``handover`` passed, no channel is opened and a sales line deals
@@ -45,8 +47,11 @@ def build_dependencies(settings: DealsSettings, *, engine: Engine | None = None,
         overrides.setdefault("sales_lines", remote.sales_lines())
     key = parse_key(settings.webhook_secret_key)
     secrets = SecretBox(key) if key else None
-    return Dependencies(uow=lambda: SqlDealsUnitOfWork(session_factory, secrets),
-                        closers=tuple(closers), **overrides)
+    return Dependencies(
+        uow=lambda: SqlDealsUnitOfWork(session_factory, secrets),
+        closers=tuple(closers),
+        **overrides,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,15 +66,25 @@ class WorkerDependencies(Dependencies):
 def build_worker_dependencies(settings: DealsSettings, **overrides: Any) -> WorkerDependencies:
     deps = build_dependencies(settings, **overrides)
     s = settings
-    mailer = SmtpMailer(s.smtp_host, s.smtp_port, sender=s.smtp_from,
-                        timeout_seconds=s.smtp_timeout_seconds, starttls=s.smtp_starttls,
-                        username=s.smtp_username, password=s.smtp_password)
-    webhooks = WebhookSender(timeout_seconds=s.webhook_timeout_seconds,
-                             allow_private_addresses=s.webhook_allow_private_addresses)
+    mailer = SmtpMailer(
+        s.smtp_host,
+        s.smtp_port,
+        sender=s.smtp_from,
+        timeout_seconds=s.smtp_timeout_seconds,
+        starttls=s.smtp_starttls,
+        username=s.smtp_username,
+        password=s.smtp_password,
+    )
+    webhooks = WebhookSender(
+        timeout_seconds=s.webhook_timeout_seconds,
+        allow_private_addresses=s.webhook_allow_private_addresses,
+    )
     # A lease outlives the slowest attempt, so a crashed sender's delivery is tried again once
     # its lease expires.
     lease = 2 * max(s.smtp_timeout_seconds, s.webhook_timeout_seconds) + 30
     fields = {f.name: getattr(deps, f.name) for f in dataclasses.fields(deps)}
-    return WorkerDependencies(**fields, settings=settings,
-                              delivery=AutomationDelivery(deps, mailer, webhooks,
-                                                          lease_seconds=lease))
+    return WorkerDependencies(
+        **fields,
+        settings=settings,
+        delivery=AutomationDelivery(deps, mailer, webhooks, lease_seconds=lease),
+    )

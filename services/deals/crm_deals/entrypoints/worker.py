@@ -24,6 +24,7 @@ intervals from the settings at start too (nothing is read at import). Handlers a
 
 Run: ``python -m crm_chassis.messaging.worker_main deals crm_deals.entrypoints.worker``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -72,8 +73,9 @@ def _timestamp(value) -> dt.datetime:
     return value.ToDatetime(tzinfo=dt.UTC)
 
 
-def lead_conversion(event: leads_events.LeadConversionRequested,
-                    default_currency: str) -> conversions.LeadConversion:
+def lead_conversion(
+    event: leads_events.LeadConversionRequested, default_currency: str
+) -> conversions.LeadConversion:
     """The conversion asked for, from the lead's snapshot (``default_currency`` when the lead
     names no amount). Raises CrmError on invalid data."""
     lead, conversion = event.lead, event.conversion
@@ -82,17 +84,28 @@ def lead_conversion(event: leads_events.LeadConversionRequested,
     if conversion.HasField("expected_amount") and conversion.expected_amount.amount:
         amount = grpc_mapping.money(conversion.expected_amount, "expected_amount")
     return conversions.LeadConversion(
-        conversion_id=conversion.conversion_id, lead_id=lead.id,
-        team_id=lead.assignment.team_id, owner_user_id=lead.assignment.owner_user_id,
-        sales_line_id=lead.data.sales_line_id, company_name=company.name,
-        first_name=person.first_name, last_name=person.last_name, email=person.email,
-        phone=person.phone, job_title=person.title,
+        conversion_id=conversion.conversion_id,
+        lead_id=lead.id,
+        team_id=lead.assignment.team_id,
+        owner_user_id=lead.assignment.owner_user_id,
+        sales_line_id=lead.data.sales_line_id,
+        company_name=company.name,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        phone=person.phone,
+        job_title=person.title,
         link_account_id=conversion.link_account_id,
-        opportunity_name=conversion.opportunity_name, expected_amount=amount,
-        expected_close=(_timestamp(conversion.expected_close).date()
-                        if conversion.HasField("expected_close") else None),
+        opportunity_name=conversion.opportunity_name,
+        expected_amount=amount,
+        expected_close=(
+            _timestamp(conversion.expected_close).date()
+            if conversion.HasField("expected_close")
+            else None
+        ),
         campaign_id=lead.data.source.campaign_id,
-        currency=amount.currency if amount else default_currency)
+        currency=amount.currency if amount else default_currency,
+    )
 
 
 class DealsWorker(ScopeReplicaHandlers):
@@ -101,42 +114,61 @@ class DealsWorker(ScopeReplicaHandlers):
     deps = ServiceDependencies(settings.load, wiring.build_worker_dependencies)
 
     # -- leads --------------------------------------------------------------------------------
-    @idempotent_event_handler("leads", "lead_conversion_requested",
-                              leads_events.LeadConversionRequested)
+    @idempotent_event_handler(
+        "leads", "lead_conversion_requested", leads_events.LeadConversionRequested
+    )
     def on_lead_conversion_requested(self, event, uow):
         try:
             request = lead_conversion(event, self.deps.settings.default_conversion_currency)
         except CrmError as exc:
-            uow.emit("lead_conversion_rejected", event_messages.lead_conversion_rejected(
-                conversion_id=event.conversion.conversion_id, lead_id=event.lead.id,
-                reason=exc.message, retryable=False), aggregate_type="lead_conversion",
-                aggregate_id=event.conversion.conversion_id, aggregate_version=1)
+            uow.emit(
+                "lead_conversion_rejected",
+                event_messages.lead_conversion_rejected(
+                    conversion_id=event.conversion.conversion_id,
+                    lead_id=event.lead.id,
+                    reason=exc.message,
+                    retryable=False,
+                ),
+                aggregate_type="lead_conversion",
+                aggregate_id=event.conversion.conversion_id,
+                aggregate_version=1,
+            )
             metrics.CONVERSIONS.labels("rejected").inc()
             return
         done = conversions.convert_lead(self.deps.joined(uow), WORKER, request)
         metrics.CONVERSIONS.labels("completed" if done else "rejected").inc()
-        log.info("lead_conversion_handled", conversion_id=request.conversion_id,
-                 lead_id=request.lead_id, completed=done is not None)
+        log.info(
+            "lead_conversion_handled",
+            conversion_id=request.conversion_id,
+            lead_id=request.lead_id,
+            completed=done is not None,
+        )
 
     # -- territory ----------------------------------------------------------------------------
-    @idempotent_event_handler("territory", "membership_changed",
-                              territory_events.MembershipChanged)
+    @idempotent_event_handler("territory", "membership_changed", territory_events.MembershipChanged)
     def on_membership_changed(self, event, uow):
         if event.change != ENDED:
             return
         membership = event.membership
         result = transfers.hand_over_open_deals(
-            self.deps.joined(uow), WORKER, team_id=membership.team_id,
-            leaving_user_id=membership.user_id, reason=membership.end_reason)
+            self.deps.joined(uow),
+            WORKER,
+            team_id=membership.team_id,
+            leaving_user_id=membership.user_id,
+            reason=membership.end_reason,
+        )
         metrics.HANDED_OVER.labels("owner").inc(len(result.assignments))
         metrics.HANDED_OVER.labels("unassigned").inc(len(result.unassigned))
         if result.assignments or result.unassigned:
-            log.info("deals_handed_over", team_id=membership.team_id,
-                     leaving_user_id=membership.user_id, assigned=len(result.assignments),
-                     unassigned=result.unassigned)
+            log.info(
+                "deals_handed_over",
+                team_id=membership.team_id,
+                leaving_user_id=membership.user_id,
+                assigned=len(result.assignments),
+                unassigned=result.unassigned,
+            )
 
-    @idempotent_event_handler("territory", "sales_line_changed",
-                              territory_events.SalesLineChanged)
+    @idempotent_event_handler("territory", "sales_line_changed", territory_events.SalesLineChanged)
     def on_sales_line_changed(self, event, uow):
         record_sales_line(self.deps.joined(uow), WORKER, sales_line_from(event.sales_line))
 
@@ -158,21 +190,25 @@ class DealsWorker(ScopeReplicaHandlers):
         apply_user_snapshot(uow.session, event.user)
 
     # -- own automation commands ----------------------------------------------------------------
-    @idempotent_event_handler("deals", "automation_email_requested",
-                              deals_events.AutomationEmailRequested)
+    @idempotent_event_handler(
+        "deals", "automation_email_requested", deals_events.AutomationEmailRequested
+    )
     def on_automation_email_requested(self, event, uow):
         AutomationDelivery.record_command(uow, self.deps, "automation_email_requested", event)
 
-    @idempotent_event_handler("deals", "automation_webhook_requested",
-                              deals_events.AutomationWebhookRequested)
+    @idempotent_event_handler(
+        "deals", "automation_webhook_requested", deals_events.AutomationWebhookRequested
+    )
     def on_automation_webhook_requested(self, event, uow):
         AutomationDelivery.record_command(uow, self.deps, "automation_webhook_requested", event)
 
-    @idempotent_event_handler("deals", "automation_notification_requested",
-                              deals_events.AutomationNotificationRequested)
+    @idempotent_event_handler(
+        "deals", "automation_notification_requested", deals_events.AutomationNotificationRequested
+    )
     def on_automation_notification_requested(self, event, uow):
-        AutomationDelivery.record_command(uow, self.deps, "automation_notification_requested",
-                                          event)
+        AutomationDelivery.record_command(
+            uow, self.deps, "automation_notification_requested", event
+        )
 
     # -- timers -------------------------------------------------------------------------------
     @every("delivery_poll_seconds")

@@ -14,6 +14,7 @@ existence does not leak. Rules (territory's roles, each including the ones befor
   sees (being in the department shows no team's records by itself).
 - pipelines (the sales structure) are managed by administrators and the management department.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -79,16 +80,16 @@ class Access:
         """``record`` if the caller may see it, else NotFound (same answer as an unknown id). An
         empty id is bad input (INVALID_ARGUMENT), not an unknown record."""
         if not (record_id or "").strip():
-            raise InvalidArgument(f"{what}_id is required: the id of the {what}",
-                                  field=f"{what}_id")
+            raise InvalidArgument(
+                f"{what}_id is required: the id of the {what}", field=f"{what}_id"
+            )
         if record is None or not self.can_see(record.team_id):
             raise NotFound(f"{what} {record_id!r} not found", field=f"{what}_id")
         return record
 
     def require_member(self, team_id: str, doing: str) -> None:
         if not self.has(team_id, EXPERT):
-            raise PermissionDenied(f"only members of team {team_id!r} may {doing}",
-                                   field="team_id")
+            raise PermissionDenied(f"only members of team {team_id!r} may {doing}", field="team_id")
 
     def require_edit(self, record: TeamRecord, doing: str) -> None:
         """Owner (any member) or a supervisor/manager of the record's team."""
@@ -97,8 +98,7 @@ class Access:
             return
         if self.has(record.team_id, EXPERT) and owner == self.caller.subject_id:
             return
-        raise PermissionDenied(f"only the owner or a supervisor or manager of the team may "
-                               f"{doing}")
+        raise PermissionDenied(f"only the owner or a supervisor or manager of the team may {doing}")
 
     def require_role(self, team_id: str, role: str, doing: str) -> None:
         if not self.has(team_id, role):
@@ -115,11 +115,14 @@ class Access:
         """A manager above the deal's team, or a member of the management department who sees
         it. The caller must see the deal first (``visible``): the department alone shows
         nothing."""
-        if self.has(team_id, MANAGER) or (self.can_see(team_id) and self.caller.kind == USER
-                                          and self.caller.in_management):
+        if self.has(team_id, MANAGER) or (
+            self.can_see(team_id) and self.caller.kind == USER and self.caller.in_management
+        ):
             return
-        raise PermissionDenied("only a manager of the source team's units or the management "
-                               "department may transfer a deal to another team")
+        raise PermissionDenied(
+            "only a manager of the source team's units or the management "
+            "department may transfer a deal to another team"
+        )
 
     def require_manager_of_each(self, team_ids: Iterable[str], doing: str) -> None:
         """The manager role over every team of ``team_ids`` (a manager of the team or of a unit
@@ -130,7 +133,9 @@ class Access:
                 f"{doing} for team(s) {', '.join(repr(t) for t in missing)} needs the manager "
                 "role over each of them (manager of the team or of a unit above it, granted in "
                 "territory by its administrators); being an administrator or in the management "
-                "department is not enough", field="team_ids")
+                "department is not enough",
+                field="team_ids",
+            )
 
     def require_structure_admin(self, doing: str) -> None:
         if self.caller.kind == USER and (self.caller.is_admin or self.caller.in_management):

@@ -1,4 +1,5 @@
 """Use cases of accounts and contacts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,39 +29,64 @@ from crm_deals.service_layer.repositories import FIRST_PAGE, AccountFilter, Page
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def publish_relationship(uow: DealsUnitOfWork, account: Account, caller: Caller, previous: str,
-                         reason: str) -> None:
-    publish(uow, "account_relationship_changed",
-            event_messages.account_relationship_changed(account, previous, reason), account,
-            caller)
+def publish_relationship(
+    uow: DealsUnitOfWork, account: Account, caller: Caller, previous: str, reason: str
+) -> None:
+    publish(
+        uow,
+        "account_relationship_changed",
+        event_messages.account_relationship_changed(account, previous, reason),
+        account,
+        caller,
+    )
 
 
-def publish_account_updated(uow: DealsUnitOfWork, account: Account, caller: Caller, changed: list[str]) -> None:
-    publish(uow, "account_updated", event_messages.account_updated(account, changed), account,
-            caller)
+def publish_account_updated(
+    uow: DealsUnitOfWork, account: Account, caller: Caller, changed: list[str]
+) -> None:
+    publish(
+        uow, "account_updated", event_messages.account_updated(account, changed), account, caller
+    )
 
 
-def publish_contact_updated(uow: DealsUnitOfWork, contact: Contact, caller: Caller, changed: list[str]) -> None:
-    publish(uow, "contact_updated", event_messages.contact_updated(contact, changed), contact,
-            caller)
+def publish_contact_updated(
+    uow: DealsUnitOfWork, contact: Contact, caller: Caller, changed: list[str]
+) -> None:
+    publish(
+        uow, "contact_updated", event_messages.contact_updated(contact, changed), contact, caller
+    )
 
 
-def create_account(deps: Dependencies, caller: Caller, *, team_id: str, name: str,
-                   owner_user_id: str = "", industry: str = "", website: str = "",
-                   phone: str = "") -> Account:
+def create_account(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    team_id: str,
+    name: str,
+    owner_user_id: str = "",
+    industry: str = "",
+    website: str = "",
+    phone: str = "",
+) -> Account:
     access = Access.of(caller, deps.scopes)
     team_id = require_id(team_id, "team_id")
     access.require_member(team_id, "create accounts in it")
-    owner = require_team_member(deps, team_id, owner_user_id or caller.subject_id,
-                                "owner_user_id")
+    owner = require_team_member(deps, team_id, owner_user_id or caller.subject_id, "owner_user_id")
     with deps.uow() as uow:
-        account = Account.create(id=deps.ids.new_id(), team_id=team_id, name=name,
-                                 owner_user_id=owner, industry=industry, website=website,
-                                 phone=phone, actor=caller.actor, at=deps.clock.now())
+        account = Account.create(
+            id=deps.ids.new_id(),
+            team_id=team_id,
+            name=name,
+            owner_user_id=owner,
+            industry=industry,
+            website=website,
+            phone=phone,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.accounts.add(account)
         keep_history(uow, account)
-        publish(uow, "account_created", event_messages.account_created(account), account,
-                caller)
+        publish(uow, "account_created", event_messages.account_created(account), account, caller)
         uow.commit()
     return account
 
@@ -71,18 +97,21 @@ def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
         return access.visible(uow.accounts.get(account_id), "account", account_id)
 
 
-def list_accounts(deps: Dependencies, caller: Caller, filter: AccountFilter,
-                  page: PageQuery) -> Page[Account]:
+def list_accounts(
+    deps: Dependencies, caller: Caller, filter: AccountFilter, page: PageQuery
+) -> Page[Account]:
     if filter.relationship and filter.relationship not in RELATIONSHIPS:
-        raise InvalidArgument(f"relationship must be one of {', '.join(RELATIONSHIPS)}",
-                              field="relationship")
+        raise InvalidArgument(
+            f"relationship must be one of {', '.join(RELATIONSHIPS)}", field="relationship"
+        )
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         return uow.accounts.list(access.visible_team_ids, filter, page)
 
 
-def update_account(deps: Dependencies, caller: Caller, account_id: str, *,
-                   expected_version: int = 0, **fields: Any) -> Account:
+def update_account(
+    deps: Dependencies, caller: Caller, account_id: str, *, expected_version: int = 0, **fields: Any
+) -> Account:
     check_fields(fields, ("name", "industry", "website", "phone", "owner_user_id"), "account")
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
@@ -100,8 +129,9 @@ def update_account(deps: Dependencies, caller: Caller, account_id: str, *,
     return account
 
 
-def mark_account_churned(deps: Dependencies, caller: Caller, account_id: str,
-                         reason: str) -> Account:
+def mark_account_churned(
+    deps: Dependencies, caller: Caller, account_id: str, reason: str
+) -> Account:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
@@ -135,27 +165,45 @@ def apply_churn_rule(deps: Dependencies, caller: Caller, *, batch_size: int = 20
     return churned
 
 
-def create_contact(deps: Dependencies, caller: Caller, *, account_id: str, last_name: str,
-                   first_name: str = "", email: str = "", phone: str = "", job_title: str = "",
-                   owner_user_id: str = "") -> Contact:
+def create_contact(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    account_id: str,
+    last_name: str,
+    first_name: str = "",
+    email: str = "",
+    phone: str = "",
+    job_title: str = "",
+    owner_user_id: str = "",
+) -> Contact:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         if not (account_id or "").strip():
-            raise InvalidArgument("account_id is required: a contact belongs to an account",
-                                  field="account_id")
+            raise InvalidArgument(
+                "account_id is required: a contact belongs to an account", field="account_id"
+            )
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_member(account.team_id, "add contacts to its accounts")
-        owner = require_team_member(deps, account.team_id,
-                                    owner_user_id or caller.subject_id, "owner_user_id")
-        contact = Contact.create(id=deps.ids.new_id(), team_id=account.team_id,
-                                 account_id=account.id, first_name=first_name,
-                                 last_name=last_name, email=email, phone=phone,
-                                 job_title=job_title, owner_user_id=owner, actor=caller.actor,
-                                 at=deps.clock.now())
+        owner = require_team_member(
+            deps, account.team_id, owner_user_id or caller.subject_id, "owner_user_id"
+        )
+        contact = Contact.create(
+            id=deps.ids.new_id(),
+            team_id=account.team_id,
+            account_id=account.id,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            job_title=job_title,
+            owner_user_id=owner,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.contacts.add(contact)
         keep_history(uow, contact)
-        publish(uow, "contact_created", event_messages.contact_created(contact), contact,
-                caller)
+        publish(uow, "contact_created", event_messages.contact_created(contact), contact, caller)
         uow.commit()
     return contact
 
@@ -166,15 +214,22 @@ def get_contact(deps: Dependencies, caller: Caller, contact_id: str) -> Contact:
         return access.visible(uow.contacts.get(contact_id), "contact", contact_id)
 
 
-def list_contacts(deps: Dependencies, caller: Caller, *, account_id: str = "", query: str = "",
-                  page: PageQuery = FIRST_PAGE) -> Page[Contact]:
+def list_contacts(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    account_id: str = "",
+    query: str = "",
+    page: PageQuery = FIRST_PAGE,
+) -> Page[Contact]:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         return uow.contacts.list(access.visible_team_ids, account_id, query, page)
 
 
-def update_contact(deps: Dependencies, caller: Caller, contact_id: str, *,
-                   expected_version: int = 0, **fields: Any) -> Contact:
+def update_contact(
+    deps: Dependencies, caller: Caller, contact_id: str, *, expected_version: int = 0, **fields: Any
+) -> Contact:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         contact = access.visible(uow.contacts.get(contact_id), "contact", contact_id)

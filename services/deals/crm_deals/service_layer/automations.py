@@ -13,6 +13,7 @@ the caller may not read answers NOT_FOUND like an unknown id. Rules without team
 rules had a scope; disabled by migration 0002 with ``disabled_reason``) are listed to
 administrators and the management department, who made them, and can only stay disabled.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ def may_read(access: Access, rule: AutomationRule) -> bool:
     """Managers of each of the rule's teams; a rule without teams: administrators and the
     management department (it can only stay disabled)."""
     if not rule.scoped:
-        return access.caller.kind == USER and (access.caller.is_admin
-                                                 or access.caller.in_management)
+        return access.caller.kind == USER and (
+            access.caller.is_admin or access.caller.in_management
+        )
     return all(access.has(team, MANAGER) for team in rule.team_ids)
 
 
@@ -50,44 +52,81 @@ def readable_rule(uow: DealsUnitOfWork, access: Access, rule_id: str) -> Automat
     return rule
 
 
-def create_rule(deps: Dependencies, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
-                actions: list[dict[str, Any]], team_ids: Iterable[str] = (), stage_key: str = "",
-                stalled_after_days: int = 0, webhook_secret: str = "",
-                include_personal_data: bool = False) -> AutomationRule:
+def create_rule(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    pipeline_id: str,
+    name: str,
+    trigger: str,
+    actions: list[dict[str, Any]],
+    team_ids: Iterable[str] = (),
+    stage_key: str = "",
+    stalled_after_days: int = 0,
+    webhook_secret: str = "",
+    include_personal_data: bool = False,
+) -> AutomationRule:
     access = Access.of(caller, deps.scopes)
     team_ids = automation.clean_team_ids(team_ids)
     access.require_manager_of_each(team_ids, "an automation rule")
-    parsed = [make_action(a.get("kind", ""), recipients=a.get("recipients", ()),
-                          subject=a.get("subject", ""), body=a.get("body", ""),
-                          url=a.get("url", ""), index=i) for i, a in enumerate(actions)]
+    parsed = [
+        make_action(
+            a.get("kind", ""),
+            recipients=a.get("recipients", ()),
+            subject=a.get("subject", ""),
+            body=a.get("body", ""),
+            url=a.get("url", ""),
+            index=i,
+        )
+        for i, a in enumerate(actions)
+    ]
     with deps.uow() as uow:
         pipeline = uow.pipelines.get(pipeline_id)
         if pipeline is None:
             raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
-        rule = AutomationRule.create(id=deps.ids.new_id(), pipeline=pipeline, name=name,
-                                     trigger=trigger, actions=parsed, stage_key=stage_key,
-                                     team_ids=team_ids, stalled_after_days=stalled_after_days,
-                                     webhook_secret=automation.validate_secret(webhook_secret),
-                                     include_personal_data=include_personal_data,
-                                     actor=caller.actor, at=deps.clock.now())
+        rule = AutomationRule.create(
+            id=deps.ids.new_id(),
+            pipeline=pipeline,
+            name=name,
+            trigger=trigger,
+            actions=parsed,
+            stage_key=stage_key,
+            team_ids=team_ids,
+            stalled_after_days=stalled_after_days,
+            webhook_secret=automation.validate_secret(webhook_secret),
+            include_personal_data=include_personal_data,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.automation_rules.add(rule)
         keep_history(uow, rule)
-        publish(uow, "automation_rule_changed", event_messages.automation_rule_changed(rule),
-                rule, caller)
+        publish(
+            uow,
+            "automation_rule_changed",
+            event_messages.automation_rule_changed(rule),
+            rule,
+            caller,
+        )
         uow.commit()
     return rule
 
 
-def set_rule_enabled(deps: Dependencies, caller: Caller, rule_id: str,
-                     enabled: bool) -> AutomationRule:
+def set_rule_enabled(
+    deps: Dependencies, caller: Caller, rule_id: str, enabled: bool
+) -> AutomationRule:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         rule = readable_rule(uow, access, rule_id)
         if rule.set_enabled(caller.actor, deps.clock.now(), enabled):
             uow.automation_rules.save(rule)
             keep_history(uow, rule)
-            publish(uow, "automation_rule_changed",
-                    event_messages.automation_rule_changed(rule), rule, caller)
+            publish(
+                uow,
+                "automation_rule_changed",
+                event_messages.automation_rule_changed(rule),
+                rule,
+                caller,
+            )
             uow.commit()
     return rule
 
@@ -103,13 +142,20 @@ def list_rules(deps: Dependencies, caller: Caller, pipeline_id: str) -> list[Aut
 def template_values(uow: DealsUnitOfWork, deal: Opportunity, trigger: str) -> dict[str, str]:
     account = uow.accounts.get(deal.account_id)
     pipeline = uow.pipelines.get(deal.pipeline_id)
-    return {"deal.id": deal.id, "deal.name": deal.name, "deal.stage": deal.stage_name,
-            "deal.status": deal.status, "deal.probability": str(deal.probability),
-            "deal.amount": str(deal.estimated_revenue) if deal.estimated_revenue else "",
-            "deal.owner_id": deal.owner_user_id,
-            "deal.close_date": event_messages.day(deal.estimated_close_date),
-            "account.id": deal.account_id, "account.name": account.name if account else "",
-            "pipeline.name": pipeline.name if pipeline else "", "trigger": trigger}
+    return {
+        "deal.id": deal.id,
+        "deal.name": deal.name,
+        "deal.stage": deal.stage_name,
+        "deal.status": deal.status,
+        "deal.probability": str(deal.probability),
+        "deal.amount": str(deal.estimated_revenue) if deal.estimated_revenue else "",
+        "deal.owner_id": deal.owner_user_id,
+        "deal.close_date": event_messages.day(deal.estimated_close_date),
+        "account.id": deal.account_id,
+        "account.name": account.name if account else "",
+        "pipeline.name": pipeline.name if pipeline else "",
+        "trigger": trigger,
+    }
 
 
 def recipients_of(deps: Dependencies, deal: Opportunity, roles: tuple[str, ...]) -> list[str]:
@@ -123,29 +169,55 @@ def recipients_of(deps: Dependencies, deal: Opportunity, roles: tuple[str, ...])
     return sorted(users)
 
 
-def fire(uow: DealsUnitOfWork, deps: Dependencies, caller: Caller, deal: Opportunity, trigger: str, *,
-         cause_id: str = "", stage_key: str = "", rules: list[AutomationRule] | None = None) -> int:
+def fire(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    deal: Opportunity,
+    trigger: str,
+    *,
+    cause_id: str = "",
+    stage_key: str = "",
+    rules: list[AutomationRule] | None = None,
+) -> int:
     """Emit the commands of the rules of ``deal``'s pipeline and team matching ``trigger``;
     returns how many. ``cause_id`` defaults to the deal's id and version (one change)."""
     rules = uow.automation_rules.for_pipeline(deal.pipeline_id) if rules is None else rules
     if not any(rule.matches(trigger, stage_key, team_id=deal.team_id) for rule in rules):
         return 0
     by_id = {rule.id: rule for rule in rules}
-    commands = automation.decide(rules, trigger=trigger, deal_id=deal.id, stage_key=stage_key,
-                           team_id=deal.team_id,
-                           cause_id=cause_id or f"{deal.id}@{deal.version}",
-                           values=template_values(uow, deal, trigger))
+    commands = automation.decide(
+        rules,
+        trigger=trigger,
+        deal_id=deal.id,
+        stage_key=stage_key,
+        team_id=deal.team_id,
+        cause_id=cause_id or f"{deal.id}@{deal.version}",
+        values=template_values(uow, deal, trigger),
+    )
     for command in commands:
         if command.kind == automation.WEBHOOK:
-            payload = webhook_payload(uow, deps, by_id[command.rule_id], deal, trigger=trigger,
-                                      idempotency_key=command.idempotency_key)
+            payload = webhook_payload(
+                uow,
+                deps,
+                by_id[command.rule_id],
+                deal,
+                trigger=trigger,
+                idempotency_key=command.idempotency_key,
+            )
             event_type, message = event_messages.automation_requested(
-                command, deal, trigger,
-                payload_json=json.dumps(payload, sort_keys=True, separators=(",", ":")))
+                command,
+                deal,
+                trigger,
+                payload_json=json.dumps(payload, sort_keys=True, separators=(",", ":")),
+            )
         else:
             event_type, message = event_messages.automation_requested(
-                command, deal, trigger,
-                recipient_user_ids=recipients_of(deps, deal, command.recipients))
+                command,
+                deal,
+                trigger,
+                recipient_user_ids=recipients_of(deps, deal, command.recipients),
+            )
         publish(uow, event_type, message, deal, caller)
     return len(commands)
 
@@ -162,25 +234,46 @@ def scan_stalled_deals(deps: Dependencies, caller: Caller, *, page_size: int = 2
             for deal in page.items:
                 if deal.pipeline_id not in rules_by_pipeline:  # read once per pipeline and page
                     rules_by_pipeline[deal.pipeline_id] = [
-                        r for r in uow.automation_rules.for_pipeline(deal.pipeline_id)
-                        if r.trigger == automation.STALLED]
-                rules = [r for r in rules_by_pipeline[deal.pipeline_id]
-                         if r.matches(automation.STALLED, team_id=deal.team_id)]
+                        r
+                        for r in uow.automation_rules.for_pipeline(deal.pipeline_id)
+                        if r.trigger == automation.STALLED
+                    ]
+                rules = [
+                    r
+                    for r in rules_by_pipeline[deal.pipeline_id]
+                    if r.matches(automation.STALLED, team_id=deal.team_id)
+                ]
                 if not rules:
                     continue
                 pipeline = uow.pipelines.get(deal.pipeline_id)
-                expected = (pipeline.stage(deal.stage_key).expected_days
-                            if pipeline and pipeline.has_stage(deal.stage_key) else 0)
+                expected = (
+                    pipeline.stage(deal.stage_key).expected_days
+                    if pipeline and pipeline.has_stage(deal.stage_key)
+                    else 0
+                )
                 last = uow.activities.last_activity_at("opportunity", deal.id)
                 for rule in rules:
-                    why = automation.stalled_since(now=now, stage_entered_at=deal.stage_entered_at,
-                                             last_activity_at=last, expected_days=expected,
-                                             stalled_after_days=rule.stalled_after_days)
-                    episode = (f"stalled:{deal.id}:{deal.stage_entered_at.isoformat()}:"
-                               f"{last.isoformat() if last else '-'}")
+                    why = automation.stalled_since(
+                        now=now,
+                        stage_entered_at=deal.stage_entered_at,
+                        last_activity_at=last,
+                        expected_days=expected,
+                        stalled_after_days=rule.stalled_after_days,
+                    )
+                    episode = (
+                        f"stalled:{deal.id}:{deal.stage_entered_at.isoformat()}:"
+                        f"{last.isoformat() if last else '-'}"
+                    )
                     if why and uow.automation_firings.claim(f"{episode}:{rule.id}", now):
-                        emitted += fire(uow, deps, caller, deal, automation.STALLED,
-                                        cause_id=episode, rules=[rule])
+                        emitted += fire(
+                            uow,
+                            deps,
+                            caller,
+                            deal,
+                            automation.STALLED,
+                            cause_id=episode,
+                            rules=[rule],
+                        )
             uow.commit()
         if not page.next_key:
             return emitted

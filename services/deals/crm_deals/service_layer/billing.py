@@ -4,6 +4,7 @@ Issuing takes the invoice number from the unit of work's per-year sequence insid
 transaction, after every check that could refuse the issue, so a refused issue consumes nothing
 and a rolled-back one gives its number back (see InvoiceNumberSequence).
 """
+
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition
@@ -21,14 +22,15 @@ def create_order(deps: Dependencies, caller: Caller, quote_id: str) -> Order:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         quote = access.visible(uow.quotes.get(quote_id), "quote", quote_id)
-        deal = referenced(uow.opportunities.get(quote.opportunity_id), "deal",
-                          quote.opportunity_id)
+        deal = referenced(uow.opportunities.get(quote.opportunity_id), "deal", quote.opportunity_id)
         access.require_edit(deal, "order this deal's quote")
         if uow.orders.for_quote(quote.id) is not None:
-            raise FailedPrecondition(f"quote {quote.display_number} already has an order",
-                                     field="quote_id")
-        order = Order.from_quote(id=deps.ids.new_id(), quote=quote, actor=caller.actor,
-                                 at=deps.clock.now())
+            raise FailedPrecondition(
+                f"quote {quote.display_number} already has an order", field="quote_id"
+            )
+        order = Order.from_quote(
+            id=deps.ids.new_id(), quote=quote, actor=caller.actor, at=deps.clock.now()
+        )
         uow.orders.add(order)
         keep_history(uow, order)
         publish(uow, "order_created", event_messages.order_created(order), order, caller)
@@ -45,8 +47,7 @@ def get_order(deps: Dependencies, caller: Caller, order_id: str) -> Order:
 def _publish_order(uow: DealsUnitOfWork, order: Order, caller: Caller) -> None:
     uow.orders.save(order)
     keep_history(uow, order)
-    publish(uow, "order_updated", event_messages.order_updated(order, ["status"]), order,
-            caller)
+    publish(uow, "order_updated", event_messages.order_updated(order, ["status"]), order, caller)
 
 
 def cancel_order(deps: Dependencies, caller: Caller, order_id: str, reason: str) -> Order:
@@ -67,14 +68,15 @@ def create_invoice(deps: Dependencies, caller: Caller, order_id: str) -> Invoice
         order = access.visible(uow.orders.get(order_id), "order", order_id)
         access.require_role(order.team_id, SUPERVISOR, "invoice orders")
         if any(i.is_live for i in uow.invoices.for_order(order.id)):
-            raise FailedPrecondition(f"order {order.id} already has an invoice that is not "
-                                     "cancelled", field="order_id")
-        invoice = Invoice.from_order(id=deps.ids.new_id(), order=order, actor=caller.actor,
-                                     at=deps.clock.now())
+            raise FailedPrecondition(
+                f"order {order.id} already has an invoice that is not cancelled", field="order_id"
+            )
+        invoice = Invoice.from_order(
+            id=deps.ids.new_id(), order=order, actor=caller.actor, at=deps.clock.now()
+        )
         uow.invoices.add(invoice)
         keep_history(uow, invoice)
-        publish(uow, "invoice_created", event_messages.invoice_created(invoice), invoice,
-                caller)
+        publish(uow, "invoice_created", event_messages.invoice_created(invoice), invoice, caller)
         uow.commit()
     return invoice
 
@@ -85,7 +87,9 @@ def get_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoice:
         return access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
 
 
-def _invoice_for_finance(uow: DealsUnitOfWork, access: Access, invoice_id: str, doing: str) -> Invoice:
+def _invoice_for_finance(
+    uow: DealsUnitOfWork, access: Access, invoice_id: str, doing: str
+) -> Invoice:
     invoice = access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
     access.require_role(invoice.team_id, SUPERVISOR, doing)
     return invoice
@@ -106,22 +110,21 @@ def issue_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoic
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
         _publish_order(uow, order, caller)
-        publish(uow, "invoice_issued", event_messages.invoice_issued(invoice), invoice,
-                caller)
+        publish(uow, "invoice_issued", event_messages.invoice_issued(invoice), invoice, caller)
         uow.commit()
     return invoice
 
 
-def mark_invoice_paid(deps: Dependencies, caller: Caller, invoice_id: str, *, amount: Money,
-                      reference: str = "") -> Invoice:
+def mark_invoice_paid(
+    deps: Dependencies, caller: Caller, invoice_id: str, *, amount: Money, reference: str = ""
+) -> Invoice:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "record payments")
         invoice.mark_paid(caller.actor, deps.clock.now(), amount, reference)
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
-        publish(uow, "invoice_paid", event_messages.invoice_paid(invoice, amount), invoice,
-                caller)
+        publish(uow, "invoice_paid", event_messages.invoice_paid(invoice, amount), invoice, caller)
         uow.commit()
     return invoice
 
@@ -140,7 +143,12 @@ def cancel_invoice(deps: Dependencies, caller: Caller, invoice_id: str, reason: 
             order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
             order.reopen_for_invoicing(caller.actor, now, f"invoice {invoice.number} cancelled")
             _publish_order(uow, order, caller)
-        publish(uow, "invoice_cancelled", event_messages.invoice_cancelled(invoice, previous),
-                invoice, caller)
+        publish(
+            uow,
+            "invoice_cancelled",
+            event_messages.invoice_cancelled(invoice, previous),
+            invoice,
+            caller,
+        )
         uow.commit()
     return invoice

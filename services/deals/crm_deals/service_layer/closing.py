@@ -1,4 +1,5 @@
 """Use cases that close and reopen deals."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,16 +15,27 @@ from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, referenced
 
 
-def close_won(deps: Dependencies, caller: Caller, deal_id: str, *,
-              actual_revenue: Money | None, actual_close_date: dt.date | None) -> Opportunity:
+def close_won(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    *,
+    actual_revenue: Money | None,
+    actual_close_date: dt.date | None,
+) -> Opportunity:
     """Won: needs the actual revenue and close date; the account becomes a customer."""
     access = Access.of(caller, deps.scopes)
     now = deps.clock.now()
     with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
-        deal.close_won(caller.actor, now, actual_revenue=actual_revenue,
-                       actual_close_date=actual_close_date, today=now.date())
+        deal.close_won(
+            caller.actor,
+            now,
+            actual_revenue=actual_revenue,
+            actual_close_date=actual_close_date,
+            today=now.date(),
+        )
         uow.opportunities.save(deal)
         keep_history(uow, deal)
         publish(uow, "deal_won", event_messages.deal_won(deal), deal, caller)
@@ -33,23 +45,42 @@ def close_won(deps: Dependencies, caller: Caller, deal_id: str, *,
         uow.accounts.save(account)
         if changed:
             keep_history(uow, account)
-            publish_relationship(uow, account, caller, previous,
-                                 "won back" if previous == "churned" else "first won deal")
+            publish_relationship(
+                uow,
+                account,
+                caller,
+                previous,
+                "won back" if previous == "churned" else "first won deal",
+            )
         fire(uow, deps, caller, deal, automation.WON)
         uow.commit()
     return deal
 
 
-def close_lost(deps: Dependencies, caller: Caller, deal_id: str, *, reason: str,
-               competitor: str = "", note: str = "",
-               close_date: dt.date | None = None) -> Opportunity:
+def close_lost(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    *,
+    reason: str,
+    competitor: str = "",
+    note: str = "",
+    close_date: dt.date | None = None,
+) -> Opportunity:
     access = Access.of(caller, deps.scopes)
     now = deps.clock.now()
     with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
-        deal.close_lost(caller.actor, now, reason=reason, competitor=competitor, note=note,
-                        close_date=close_date or now.date(), today=now.date())
+        deal.close_lost(
+            caller.actor,
+            now,
+            reason=reason,
+            competitor=competitor,
+            note=note,
+            close_date=close_date or now.date(),
+            today=now.date(),
+        )
         uow.opportunities.save(deal)
         keep_history(uow, deal)
         publish(uow, "deal_lost", event_messages.deal_lost(deal), deal, caller)
@@ -70,7 +101,12 @@ def reopen(deps: Dependencies, caller: Caller, deal_id: str, reason: str) -> Opp
         deal.reopen(caller.actor, deps.clock.now(), reason, pipeline)
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_reopened",
-                event_messages.deal_reopened(deal, previous, reason.strip()), deal, caller)
+        publish(
+            uow,
+            "deal_reopened",
+            event_messages.deal_reopened(deal, previous, reason.strip()),
+            deal,
+            caller,
+        )
         uow.commit()
     return deal

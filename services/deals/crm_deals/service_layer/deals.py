@@ -1,4 +1,5 @@
 """Use cases of opportunities (deals): create, read, edit, move through the pipeline."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,10 +33,14 @@ from crm_deals.service_layer.sales_lines import no_pipeline_message
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def publish_deal_updated(uow: DealsUnitOfWork, deal: Opportunity, caller: Caller,
-                         changed: Iterable[str], reason: str = "") -> None:
-    publish(uow, "deal_updated", event_messages.deal_updated(deal, changed, reason), deal,
-            caller)
+def publish_deal_updated(
+    uow: DealsUnitOfWork,
+    deal: Opportunity,
+    caller: Caller,
+    changed: Iterable[str],
+    reason: str = "",
+) -> None:
+    publish(uow, "deal_updated", event_messages.deal_updated(deal, changed, reason), deal, caller)
 
 
 def pipeline_of_line(uow: DealsUnitOfWork, sales_line_id: str) -> Pipeline:
@@ -45,30 +50,53 @@ def pipeline_of_line(uow: DealsUnitOfWork, sales_line_id: str) -> Pipeline:
     return pipeline
 
 
-def create_deal(deps: Dependencies, caller: Caller, *, name: str, account_id: str,
-                sales_line_id: str, currency: str, stage_key: str = "",
-                primary_contact_id: str = "", owner_user_id: str = "",
-                estimated_revenue: Money | None = None,
-                estimated_close_date: dt.date | None = None, probability: int | None = None,
-                campaign_id: str = "") -> Opportunity:
+def create_deal(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    name: str,
+    account_id: str,
+    sales_line_id: str,
+    currency: str,
+    stage_key: str = "",
+    primary_contact_id: str = "",
+    owner_user_id: str = "",
+    estimated_revenue: Money | None = None,
+    estimated_close_date: dt.date | None = None,
+    probability: int | None = None,
+    campaign_id: str = "",
+) -> Opportunity:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_member(account.team_id, "create deals for its accounts")
-        owner = require_team_member(deps, account.team_id, owner_user_id or caller.subject_id,
-                                    "owner_user_id")
+        owner = require_team_member(
+            deps, account.team_id, owner_user_id or caller.subject_id, "owner_user_id"
+        )
         if primary_contact_id:
             contact = uow.contacts.get(primary_contact_id)
             if contact is None or contact.account_id != account.id:
-                raise InvalidArgument(f"contact {primary_contact_id!r} is not a contact of "
-                                      f"account {account.name!r}", field="primary_contact_id")
+                raise InvalidArgument(
+                    f"contact {primary_contact_id!r} is not a contact of account {account.name!r}",
+                    field="primary_contact_id",
+                )
         deal = Opportunity.create(
-            id=deps.ids.new_id(), team_id=account.team_id, name=name, account_id=account.id,
-            pipeline=pipeline_of_line(uow, sales_line_id), owner_user_id=owner,
-            currency=currency, stage_key=stage_key, primary_contact_id=primary_contact_id,
-            estimated_revenue=estimated_revenue, estimated_close_date=estimated_close_date,
-            probability=probability, campaign_id=campaign_id, actor=caller.actor,
-            at=deps.clock.now())
+            id=deps.ids.new_id(),
+            team_id=account.team_id,
+            name=name,
+            account_id=account.id,
+            pipeline=pipeline_of_line(uow, sales_line_id),
+            owner_user_id=owner,
+            currency=currency,
+            stage_key=stage_key,
+            primary_contact_id=primary_contact_id,
+            estimated_revenue=estimated_revenue,
+            estimated_close_date=estimated_close_date,
+            probability=probability,
+            campaign_id=campaign_id,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.opportunities.add(deal)
         keep_history(uow, deal)
         publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
@@ -84,8 +112,9 @@ def get_deal(deps: Dependencies, caller: Caller, deal_id: str) -> Opportunity:
         return access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
 
 
-def list_deals(deps: Dependencies, caller: Caller, filter: DealFilter,
-               page: PageQuery) -> Page[Opportunity]:
+def list_deals(
+    deps: Dependencies, caller: Caller, filter: DealFilter, page: PageQuery
+) -> Page[Opportunity]:
     if filter.status and filter.status not in STATUSES:
         raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
     access = Access.of(caller, deps.scopes)
@@ -114,14 +143,18 @@ class Board:
     truncated: bool  # more than `limit` open deals: the columns show the oldest `limit`
 
 
-def board(deps: Dependencies, caller: Caller, sales_line_id: str, *, team_id: str = "",
-          limit: int = 2000) -> Board:
+def board(
+    deps: Dependencies, caller: Caller, sales_line_id: str, *, team_id: str = "", limit: int = 2000
+) -> Board:
     """The open deals of a sales line the caller may see, as one column per stage."""
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         pipeline = pipeline_of_line(uow, sales_line_id)
-        page = uow.opportunities.list(access.visible_team_ids, DealFilter(
-            status="open", sales_line_id=sales_line_id, team_id=team_id), PageQuery(limit=limit))
+        page = uow.opportunities.list(
+            access.visible_team_ids,
+            DealFilter(status="open", sales_line_id=sales_line_id, team_id=team_id),
+            PageQuery(limit=limit),
+        )
     columns = []
     for stage in pipeline.stages:
         deals = [d for d in page.items if d.stage_key == stage.key]
@@ -137,8 +170,9 @@ def board(deps: Dependencies, caller: Caller, sales_line_id: str, *, team_id: st
     return Board(pipeline, columns, truncated=bool(page.next_key))
 
 
-def _load_for_edit(uow: DealsUnitOfWork, access: Access, deal_id: str, doing: str,
-                   expected_version: int = 0) -> Opportunity:
+def _load_for_edit(
+    uow: DealsUnitOfWork, access: Access, deal_id: str, doing: str, expected_version: int = 0
+) -> Opportunity:
     deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
     access.require_edit(deal, doing)
     deal.ensure_open()
@@ -146,10 +180,12 @@ def _load_for_edit(uow: DealsUnitOfWork, access: Access, deal_id: str, doing: st
     return deal
 
 
-def update_deal(deps: Dependencies, caller: Caller, deal_id: str, *, expected_version: int = 0,
-                **fields: Any) -> Opportunity:
-    check_fields(fields, ("name", "primary_contact_id", "estimated_close_date", "campaign_id"),
-                 "deal")
+def update_deal(
+    deps: Dependencies, caller: Caller, deal_id: str, *, expected_version: int = 0, **fields: Any
+) -> Opportunity:
+    check_fields(
+        fields, ("name", "primary_contact_id", "estimated_close_date", "campaign_id"), "deal"
+    )
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "change this deal", expected_version)
@@ -157,15 +193,22 @@ def update_deal(deps: Dependencies, caller: Caller, deal_id: str, *, expected_ve
         if contact_id:
             contact = uow.contacts.get(contact_id)
             if contact is None or contact.account_id != deal.account_id:
-                raise InvalidArgument(f"contact {contact_id!r} is not a contact of the deal's "
-                                      "account", field="primary_contact_id")
+                raise InvalidArgument(
+                    f"contact {contact_id!r} is not a contact of the deal's account",
+                    field="primary_contact_id",
+                )
         changed = deal.update(caller.actor, deps.clock.now(), **fields)
         _finish(uow, deal, caller, changed)
     return deal
 
 
-def _finish(uow: DealsUnitOfWork, deal: Opportunity, caller: Caller, changed: Iterable[str],
-            reason: str = "") -> None:
+def _finish(
+    uow: DealsUnitOfWork,
+    deal: Opportunity,
+    caller: Caller,
+    changed: Iterable[str],
+    reason: str = "",
+) -> None:
     if changed:
         uow.opportunities.save(deal)
         keep_history(uow, deal)
@@ -173,8 +216,14 @@ def _finish(uow: DealsUnitOfWork, deal: Opportunity, caller: Caller, changed: It
         uow.commit()
 
 
-def move_deal_to_stage(deps: Dependencies, caller: Caller, deal_id: str, stage_key: str,
-                       note: str = "", expected_version: int = 0) -> Opportunity:
+def move_deal_to_stage(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    stage_key: str,
+    note: str = "",
+    expected_version: int = 0,
+) -> Opportunity:
     access = Access.of(caller, deps.scopes)
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -184,15 +233,23 @@ def move_deal_to_stage(deps: Dependencies, caller: Caller, deal_id: str, stage_k
         if deal.move_to_stage(caller.actor, now, pipeline.stage(stage_key), note):
             uow.opportunities.save(deal)
             keep_history(uow, deal)
-            publish(uow, "deal_stage_changed", event_messages.deal_stage_changed(
-                deal, before, int((now - entered).total_seconds())), deal, caller)
+            publish(
+                uow,
+                "deal_stage_changed",
+                event_messages.deal_stage_changed(
+                    deal, before, int((now - entered).total_seconds())
+                ),
+                deal,
+                caller,
+            )
             fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
             uow.commit()
     return deal
 
 
-def set_probability(deps: Dependencies, caller: Caller, deal_id: str,
-                    probability: int | None) -> Opportunity:
+def set_probability(
+    deps: Dependencies, caller: Caller, deal_id: str, probability: int | None
+) -> Opportunity:
     """Set a hand-made probability (kept through stage moves), or clear it with None."""
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
@@ -205,8 +262,9 @@ def set_probability(deps: Dependencies, caller: Caller, deal_id: str,
     return deal
 
 
-def set_estimated_revenue(deps: Dependencies, caller: Caller, deal_id: str,
-                          amount: Money | None) -> Opportunity:
+def set_estimated_revenue(
+    deps: Dependencies, caller: Caller, deal_id: str, amount: Money | None
+) -> Opportunity:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "change this deal's revenue")
@@ -215,8 +273,13 @@ def set_estimated_revenue(deps: Dependencies, caller: Caller, deal_id: str,
     return deal
 
 
-def set_deal_lines(deps: Dependencies, caller: Caller, deal_id: str, lines: list[LineRequest],
-                   price_list_id: str = "") -> Opportunity:
+def set_deal_lines(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    lines: list[LineRequest],
+    price_list_id: str = "",
+) -> Opportunity:
     """Price ``lines`` with catalog; the deal's revenue becomes their exact sum ([] clears)."""
     access = Access.of(caller, deps.scopes)
     check_line_requests(lines)
@@ -224,18 +287,25 @@ def set_deal_lines(deps: Dependencies, caller: Caller, deal_id: str, lines: list
         deal = _load_for_edit(uow, access, deal_id, "change this deal's products")
         priced = []
         if lines:
-            answer = deps.pricing.price(mark_existing(lines, deal.lines), PricingContext(
-                currency=deal.currency, sales_line_id=deal.sales_line_id,
-                account_id=deal.account_id, pricing_date=deps.clock.now().date(),
-                price_list_id=price_list_id))
+            answer = deps.pricing.price(
+                mark_existing(lines, deal.lines),
+                PricingContext(
+                    currency=deal.currency,
+                    sales_line_id=deal.sales_line_id,
+                    account_id=deal.account_id,
+                    pricing_date=deps.clock.now().date(),
+                    price_list_id=price_list_id,
+                ),
+            )
             priced = list(check_priced(answer, lines, deal.currency).lines)
         deal.set_lines(caller.actor, deps.clock.now(), priced)
         _finish(uow, deal, caller, ["lines", "estimated_revenue"])
     return deal
 
 
-def reassign_deal(deps: Dependencies, caller: Caller, deal_id: str, owner_user_id: str,
-                  reason: str = "") -> Opportunity:
+def reassign_deal(
+    deps: Dependencies, caller: Caller, deal_id: str, owner_user_id: str, reason: str = ""
+) -> Opportunity:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
@@ -246,15 +316,25 @@ def reassign_deal(deps: Dependencies, caller: Caller, deal_id: str, owner_user_i
     return deal
 
 
-def history(deps: Dependencies, caller: Caller, record_type: str, record_id: str,
-            page: PageQuery = FIRST_PAGE) -> Page[HistoryEntry]:
+def history(
+    deps: Dependencies,
+    caller: Caller,
+    record_type: str,
+    record_id: str,
+    page: PageQuery = FIRST_PAGE,
+) -> Page[HistoryEntry]:
     """The append-only history of a record the caller may see (oldest first)."""
-    repos = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities",
-             "activity": "activities", "quote": "quotes", "order": "orders",
-             "invoice": "invoices"}
+    repos = {
+        "account": "accounts",
+        "contact": "contacts",
+        "opportunity": "opportunities",
+        "activity": "activities",
+        "quote": "quotes",
+        "order": "orders",
+        "invoice": "invoices",
+    }
     if record_type not in repos:
-        raise InvalidArgument(f"record_type must be one of {', '.join(repos)}",
-                              field="record_type")
+        raise InvalidArgument(f"record_type must be one of {', '.join(repos)}", field="record_type")
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         record = getattr(uow, repos[record_type]).get(record_id)

@@ -5,6 +5,7 @@ Every public use case is called ``use_case(deps, caller, ...)`` and opens its ow
 with ``deps.uow()``; an event handler runs one inside its own transaction with
 ``use_case(deps.joined(uow), caller, ...)`` (see :mod:`crm_chassis.use_cases`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

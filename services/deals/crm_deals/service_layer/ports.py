@@ -6,6 +6,7 @@ client of catalog's PricingService.PriceQuote (``adapters/catalog_client.py``), 
 and SalesLineSource ask territory (``adapters/territory_client.py``). The unit tests use
 in-memory fakes. :class:`crm_deals.service_layer.dependencies.Dependencies` carries them.
 """
+
 from __future__ import annotations
 
 import abc
@@ -48,8 +49,13 @@ class TeamDirectory(abc.ABC):
 
 class HandoverStrategy(abc.ABC):
     @abc.abstractmethod
-    def assign(self, team_id: str, deals: list[Opportunity], remaining_user_ids: list[str],
-               open_deals_by_user: Mapping[str, int]) -> dict[str, str]:
+    def assign(
+        self,
+        team_id: str,
+        deals: list[Opportunity],
+        remaining_user_ids: list[str],
+        open_deals_by_user: Mapping[str, int],
+    ) -> dict[str, str]:
         """New owner per deal id for a leaving member's open deals, chosen among
         ``remaining_user_ids`` by the team's strategy (e.g. round robin, load balanced)."""
 

@@ -9,6 +9,7 @@ with FailedPrecondition when the stored row is no longer at the version the reco
 Lists are filtered by the team ids the caller may see and paged by an opaque key the repository
 itself returns (``Page.next_key``; empty = last page), ordered by creation time then id.
 """
+
 from __future__ import annotations
 
 import abc
@@ -80,7 +81,9 @@ class AccountFilter:
 
 class AccountRepository(Repository[Account]):
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery) -> Page[Account]: ...
+    def list(
+        self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery
+    ) -> Page[Account]: ...
 
     @abc.abstractmethod
     def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
@@ -92,8 +95,9 @@ class ContactRepository(Repository[Contact]):
     def for_account(self, account_id: str) -> list[Contact]: ...
 
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], account_id: str, query: str,
-             page: PageQuery) -> Page[Contact]: ...
+    def list(
+        self, team_ids: frozenset[str], account_id: str, query: str, page: PageQuery
+    ) -> Page[Contact]: ...
 
 
 class PipelineRepository(Repository[Pipeline]):
@@ -134,7 +138,9 @@ class DealFilter:
 
 class OpportunityRepository(Repository[Opportunity]):
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], filter: DealFilter, page: PageQuery) -> Page[Opportunity]: ...
+    def list(
+        self, team_ids: frozenset[str], filter: DealFilter, page: PageQuery
+    ) -> Page[Opportunity]: ...
 
     @abc.abstractmethod
     def open_in_pipeline(self, pipeline_id: str) -> builtins.list[Opportunity]: ...
@@ -155,8 +161,9 @@ class OpportunityRepository(Repository[Opportunity]):
 
 class ActivityRepository(Repository[Activity]):
     @abc.abstractmethod
-    def timeline(self, targets: list[tuple[str, str]], kinds: frozenset[str],
-                 page: PageQuery) -> Page[Activity]:
+    def timeline(
+        self, targets: list[tuple[str, str]], kinds: frozenset[str], page: PageQuery
+    ) -> Page[Activity]:
         """Activities on any of ``targets`` ((type, id) pairs), newest ``occurred_at`` first."""
 
     @abc.abstractmethod

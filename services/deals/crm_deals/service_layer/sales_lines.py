@@ -5,6 +5,7 @@ an older snapshot never replaces a newer one). A line deals has no copy of yet (
 ago, its event still on its way) is asked of territory once and stored; a line territory does not
 know is refused as NOT_FOUND, pointing at ``crmctl lines list``.
 """
+
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition, NotFound
@@ -41,16 +42,22 @@ def known_line(uow: DealsUnitOfWork, deps: Dependencies, sales_line_id: str) -> 
         if line is not None:
             _store(uow, line)
     if line is None:
-        raise NotFound(f"sales line {sales_line_id!r} not found: give the id of a sales line "
-                       f"of territory ({LIST_LINES})", field="sales_line_id")
+        raise NotFound(
+            f"sales line {sales_line_id!r} not found: give the id of a sales line "
+            f"of territory ({LIST_LINES})",
+            field="sales_line_id",
+        )
     return line
 
 
 def require_active_line(uow: DealsUnitOfWork, deps: Dependencies, sales_line_id: str) -> SalesLine:
     line = known_line(uow, deps, sales_line_id)
     if not line.active:
-        raise FailedPrecondition(f"sales line {line.label()} is deactivated: pipelines are "
-                                 f"created for active lines only ({LIST_LINES})", field="sales_line_id")
+        raise FailedPrecondition(
+            f"sales line {line.label()} is deactivated: pipelines are "
+            f"created for active lines only ({LIST_LINES})",
+            field="sales_line_id",
+        )
     return line
 
 
@@ -62,5 +69,7 @@ def no_pipeline_message(uow: DealsUnitOfWork, sales_line_id: str) -> str:
     typed = line.name if line else sales_line_id
     if " " in typed:
         typed = f'"{typed}"'
-    return (f"sales line {named} has no pipeline yet; an administrator creates it with "
-            f"`crmctl pipelines create --line {typed} --name NAME --stage ...`")
+    return (
+        f"sales line {named} has no pipeline yet; an administrator creates it with "
+        f"`crmctl pipelines create --line {typed} --name NAME --stage ...`"
+    )

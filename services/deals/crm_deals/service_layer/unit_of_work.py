@@ -1,4 +1,5 @@
 """deals' unit of work: one transaction over its repositories, its history and its outbox."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
@@ -25,6 +26,7 @@ from crm_deals.service_layer.repositories import (
 
 class DealsUnitOfWork(AbstractUnitOfWork):
     if TYPE_CHECKING:
+
         def __enter__(self) -> Self: ...
 
     accounts: AccountRepository

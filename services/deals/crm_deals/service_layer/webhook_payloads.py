@@ -15,6 +15,7 @@ rule is allowed to send:
 
 ``personal_data`` in the body tells the receiver which of the two it got.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,11 +30,34 @@ from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 BASIC_DEAL_FIELDS = (
-    "id", "team_id", "owner_user_id", "account_id", "primary_contact_id", "sales_line_id",
-    "pipeline_id", "originating_lead_id", "campaign_id", "stage_key", "stage_name", "status",
-    "probability", "probability_overridden", "forecast_category", "estimated_revenue",
-    "revenue_source", "currency", "estimated_close_date", "actual_revenue", "actual_close_date",
-    "lost_reason", "stage_entered_at", "closed_at", "created_at", "updated_at", "version")
+    "id",
+    "team_id",
+    "owner_user_id",
+    "account_id",
+    "primary_contact_id",
+    "sales_line_id",
+    "pipeline_id",
+    "originating_lead_id",
+    "campaign_id",
+    "stage_key",
+    "stage_name",
+    "status",
+    "probability",
+    "probability_overridden",
+    "forecast_category",
+    "estimated_revenue",
+    "revenue_source",
+    "currency",
+    "estimated_close_date",
+    "actual_revenue",
+    "actual_close_date",
+    "lost_reason",
+    "stage_entered_at",
+    "closed_at",
+    "created_at",
+    "updated_at",
+    "version",
+)
 CONTACT_FIELDS = ("id", "first_name", "last_name", "email", "phone", "job_title")
 
 
@@ -49,13 +73,24 @@ def author_sees(deps: Dependencies, rule: AutomationRule) -> frozenset[str]:
     return frozenset(deps.scopes.roles_by_team(rule.author_user_id))
 
 
-def webhook_payload(uow: DealsUnitOfWork, deps: Dependencies, rule: AutomationRule, deal: Opportunity, *,
-                    trigger: str, idempotency_key: str) -> dict[str, Any]:
+def webhook_payload(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    rule: AutomationRule,
+    deal: Opportunity,
+    *,
+    trigger: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
     full = _as_dict(event_messages.deal(deal))
     visible = author_sees(deps, rule)
     personal = deal.team_id in visible
-    payload = {"trigger": trigger, "rule_id": rule.id, "idempotency_key": idempotency_key,
-               "personal_data": personal}
+    payload = {
+        "trigger": trigger,
+        "rule_id": rule.id,
+        "idempotency_key": idempotency_key,
+        "personal_data": personal,
+    }
     if not personal:
         payload["deal"] = {name: full[name] for name in BASIC_DEAL_FIELDS if name in full}
         return payload
@@ -66,6 +101,7 @@ def webhook_payload(uow: DealsUnitOfWork, deps: Dependencies, rule: AutomationRu
     contact = uow.contacts.get(deal.primary_contact_id) if deal.primary_contact_id else None
     if contact is not None and contact.team_id in visible:
         person = _as_dict(event_messages.contact(contact))
-        payload["primary_contact"] = {name: person[name] for name in CONTACT_FIELDS
-                                      if name in person}
+        payload["primary_contact"] = {
+            name: person[name] for name in CONTACT_FIELDS if name in person
+        }
     return payload

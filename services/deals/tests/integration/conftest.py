@@ -1,5 +1,6 @@
 """Integration fixtures of deals: one throw-away PostgreSQL database migrated to head (session
 scope) and an engine on it. B's API tests (tests/integration/api/) build on these."""
+
 from __future__ import annotations
 
 import pathlib
@@ -39,8 +40,9 @@ def sql_world(world_engine, monkeypatch):
 
     truncate_all(world_engine)
     session_factory = make_session_factory(world_engine)
-    monkeypatch.setattr(deals_testkit, "FakeUnitOfWork",
-                        lambda: RecordingSqlUnitOfWork(session_factory))
+    monkeypatch.setattr(
+        deals_testkit, "FakeUnitOfWork", lambda: RecordingSqlUnitOfWork(session_factory)
+    )
     world = deals_testkit.World()
     yield world
     for session in world.uow.sessions:

@@ -1,6 +1,7 @@
 """The migration creates exactly the ORM's tables, downgrades to nothing and upgrades again, on
 PostgreSQL and on SQLite (make run) (the chassis' round trip); rules from before team scopes are
 disabled with a reason."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 
 test_postgres_round_trip, test_sqlite_round_trip = migration_round_trip_tests(
-    migrate, orm.metadata, "deals")
+    migrate, orm.metadata, "deals"
+)
 
 
 def _old_rule_row(rule_id: str, **extra) -> dict:
@@ -25,14 +27,36 @@ def _old_rule_row(rule_id: str, **extra) -> dict:
 
     when = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
     at = when.isoformat()
-    body = {"id": rule_id, "pipeline_id": "p-1", "name": "export", "trigger": "won",
-            "actions": [{"kind": "webhook", "recipients": [], "subject": "", "body": "",
-                         "url": "https://hooks.example/all"}],
-            "created_at": at, "updated_at": at, "stage_key": "", "stalled_after_days": 0,
-            "webhook_secret": "sealed-secret-stays-as-is", "enabled": True, "version": 3,
-            **extra}
-    return {"id": rule_id, "pipeline_id": "p-1", "created_at": when, "version": 3,
-            "body": json.dumps(body, separators=(",", ":"), sort_keys=True)}
+    body = {
+        "id": rule_id,
+        "pipeline_id": "p-1",
+        "name": "export",
+        "trigger": "won",
+        "actions": [
+            {
+                "kind": "webhook",
+                "recipients": [],
+                "subject": "",
+                "body": "",
+                "url": "https://hooks.example/all",
+            }
+        ],
+        "created_at": at,
+        "updated_at": at,
+        "stage_key": "",
+        "stalled_after_days": 0,
+        "webhook_secret": "sealed-secret-stays-as-is",
+        "enabled": True,
+        "version": 3,
+        **extra,
+    }
+    return {
+        "id": rule_id,
+        "pipeline_id": "p-1",
+        "created_at": when,
+        "version": 3,
+        "body": json.dumps(body, separators=(",", ":"), sort_keys=True),
+    }
 
 
 def _check_unscoped_rules_are_disabled(url: str) -> None:
@@ -45,14 +69,20 @@ def _check_unscoped_rules_are_disabled(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(insert(orm.automation_rules), [
-                _old_rule_row("old-rule"), _old_rule_row("scoped-rule", team_ids=["team-a"])])
+            conn.execute(
+                insert(orm.automation_rules),
+                [_old_rule_row("old-rule"), _old_rule_row("scoped-rule", team_ids=["team-a"])],
+            )
         migrate.upgrade(url)
         with engine.connect() as conn:
-            bodies = dict(conn.execute(select(orm.automation_rules.c.id,
-                                              orm.automation_rules.c.body)).all())
-            versions = dict(conn.execute(select(orm.automation_rules.c.id,
-                                                orm.automation_rules.c.version)).all())
+            bodies = dict(
+                conn.execute(select(orm.automation_rules.c.id, orm.automation_rules.c.body)).all()
+            )
+            versions = dict(
+                conn.execute(
+                    select(orm.automation_rules.c.id, orm.automation_rules.c.version)
+                ).all()
+            )
     finally:
         engine.dispose()
     old = records.loads(AutomationRule, bodies["old-rule"])

@@ -2,6 +2,7 @@
 
 Helpers live in modules named deals_* (unique across services, as the whole suite runs in one
 process), found through this directory, which is put on sys.path here."""
+
 from __future__ import annotations
 
 import pathlib

@@ -1,5 +1,6 @@
 """In-memory fakes of the ports: territory's scopes and teams, catalog's pricing, the handover
 strategy and territory's sales lines (the clock and ids are the chassis test kit's)."""
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -54,7 +55,9 @@ class FakeTeams(TeamDirectory):
         self.scopes.grant(user_id, team_id, "manager")
 
     def members(self, team_id):
-        return [TeamMember(u, role) for u, role in sorted(self.memberships.get(team_id, {}).items())]
+        return [
+            TeamMember(u, role) for u, role in sorted(self.memberships.get(team_id, {}).items())
+        ]
 
     def managers_of(self, team_id):
         team = [u for u, role in self.memberships.get(team_id, {}).items() if role == "manager"]
@@ -74,16 +77,21 @@ class FakePricing(Pricing):
     """A tiny catalog: product id -> (name, unit price, discount per unit), one currency."""
 
     def __init__(self, prices: dict[str, tuple[str, str, str]] | None = None):
-        self.prices = prices or {"p-widget": ("Widget", "19.99", "0"),
-                                 "p-gadget": ("Gadget", "250.00", "12.50"),
-                                 "p-thing": ("Thing", "0.10", "0")}
+        self.prices = prices or {
+            "p-widget": ("Widget", "19.99", "0"),
+            "p-gadget": ("Gadget", "250.00", "12.50"),
+            "p-thing": ("Thing", "0.10", "0"),
+        }
         self.calls = []
         self.broken_total = False
 
     def price(self, lines, context):
         self.calls.append((list(lines), context))
-        unknown = [(f"lines[{i}].product_id", f"product {line.product_id!r} not found")
-                   for i, line in enumerate(lines) if line.product_id not in self.prices]
+        unknown = [
+            (f"lines[{i}].product_id", f"product {line.product_id!r} not found")
+            for i, line in enumerate(lines)
+            if line.product_id not in self.prices
+        ]
         if unknown:
             raise ValidationErrors(unknown)
         cur = context.currency
@@ -91,11 +99,25 @@ class FakePricing(Pricing):
         for line in lines:
             name, unit, disc = self.prices[line.product_id]
             unit_price = Money(Decimal(unit), cur)
-            discount = Money((Decimal(disc) * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP), cur)
-            total = Money((unit_price.amount * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
-                          - discount.amount, cur)
-            priced.append(PricedLine(line.product_id, name, line.quantity, unit_price, discount,
-                                     total, unit=line.unit))
+            discount = Money(
+                (Decimal(disc) * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP), cur
+            )
+            total = Money(
+                (unit_price.amount * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                - discount.amount,
+                cur,
+            )
+            priced.append(
+                PricedLine(
+                    line.product_id,
+                    name,
+                    line.quantity,
+                    unit_price,
+                    discount,
+                    total,
+                    unit=line.unit,
+                )
+            )
         grand = sum((p.line_total.amount for p in priced), Decimal(0))
         if self.broken_total:
             grand += Decimal("0.01")

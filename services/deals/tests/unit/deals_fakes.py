@@ -4,6 +4,7 @@ The fake unit of work is transactional like the real one: the state is copied wh
 starts and restored on rollback, so a use case that fails half-way leaves nothing behind, and an
 invoice number taken by a rolled-back transaction is given back.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,7 +31,7 @@ def _page(items: list, page: r.PageQuery, key=lambda x: (x.created_at, x.id)) ->
     items = sorted(items, key=key)
     if page.after_key:
         items = [i for i in items if "|".join(map(str, key(i))) > page.after_key]
-    chunk = items[:page.limit]
+    chunk = items[: page.limit]
     next_key = "|".join(map(str, key(chunk[-1]))) if len(items) > page.limit else ""
     return r.Page(chunk, next_key)
 
@@ -61,15 +62,22 @@ class Accounts(_Repo, r.AccountRepository):
     name = "accounts"
 
     def list(self, team_ids, filter, page):
-        items = [a for a in self.rows.values() if a.team_id in team_ids
-                 and (not filter.relationship or a.relationship == filter.relationship)
-                 and (not filter.owner_user_id or a.owner_user_id == filter.owner_user_id)
-                 and filter.query.lower() in a.name.lower()]
+        items = [
+            a
+            for a in self.rows.values()
+            if a.team_id in team_ids
+            and (not filter.relationship or a.relationship == filter.relationship)
+            and (not filter.owner_user_id or a.owner_user_id == filter.owner_user_id)
+            and filter.query.lower() in a.name.lower()
+        ]
         return _page(items, page)
 
     def customers_last_won_before(self, cutoff, limit):
-        return [a for a in self.rows.values() if a.relationship == "customer"
-                and a.last_won_at and a.last_won_at < cutoff][:limit]
+        return [
+            a
+            for a in self.rows.values()
+            if a.relationship == "customer" and a.last_won_at and a.last_won_at < cutoff
+        ][:limit]
 
 
 class Contacts(_Repo, r.ContactRepository):
@@ -79,9 +87,16 @@ class Contacts(_Repo, r.ContactRepository):
         return [c for c in self.rows.values() if c.account_id == account_id]
 
     def list(self, team_ids, account_id, query, page):
-        return _page([c for c in self.rows.values() if c.team_id in team_ids
-                      and (not account_id or c.account_id == account_id)
-                      and query.lower() in c.full_name.lower()], page)
+        return _page(
+            [
+                c
+                for c in self.rows.values()
+                if c.team_id in team_ids
+                and (not account_id or c.account_id == account_id)
+                and query.lower() in c.full_name.lower()
+            ],
+            page,
+        )
 
 
 class Pipelines(_Repo, r.PipelineRepository):
@@ -113,18 +128,35 @@ class Opportunities(_Repo, r.OpportunityRepository):
     name = "opportunities"
 
     def list(self, team_ids, f, page):
-        return _page([d for d in self.rows.values() if d.team_id in team_ids
-                      and all(not want or getattr(d, attr) == want for attr, want in (
-                          ("status", f.status), ("sales_line_id", f.sales_line_id),
-                          ("stage_key", f.stage_key), ("owner_user_id", f.owner_user_id),
-                          ("account_id", f.account_id), ("team_id", f.team_id)))], page)
+        return _page(
+            [
+                d
+                for d in self.rows.values()
+                if d.team_id in team_ids
+                and all(
+                    not want or getattr(d, attr) == want
+                    for attr, want in (
+                        ("status", f.status),
+                        ("sales_line_id", f.sales_line_id),
+                        ("stage_key", f.stage_key),
+                        ("owner_user_id", f.owner_user_id),
+                        ("account_id", f.account_id),
+                        ("team_id", f.team_id),
+                    )
+                )
+            ],
+            page,
+        )
 
     def open_in_pipeline(self, pipeline_id):
         return [d for d in self.rows.values() if d.pipeline_id == pipeline_id and d.is_open]
 
     def open_owned_by(self, team_id, owner_user_id):
-        return [d for d in self.rows.values() if d.team_id == team_id and d.is_open
-                and d.owner_user_id == owner_user_id]
+        return [
+            d
+            for d in self.rows.values()
+            if d.team_id == team_id and d.is_open and d.owner_user_id == owner_user_id
+        ]
 
     def open_count_by_owner(self, team_id):
         counts: dict[str, int] = {}
@@ -137,8 +169,10 @@ class Opportunities(_Repo, r.OpportunityRepository):
         return [d for d in self.rows.values() if d.account_id == account_id]
 
     def all_open(self, after_key, limit):
-        return _page([d for d in self.rows.values() if d.is_open],
-                     r.PageQuery(limit=limit, after_key=after_key))
+        return _page(
+            [d for d in self.rows.values() if d.is_open],
+            r.PageQuery(limit=limit, after_key=after_key),
+        )
 
 
 class Activities(_Repo, r.ActivityRepository):
@@ -146,8 +180,11 @@ class Activities(_Repo, r.ActivityRepository):
 
     def timeline(self, targets, kinds, page):
         wanted = set(targets)
-        items = [a for a in self.rows.values() if (a.target_type, a.target_id) in wanted
-                 and (not kinds or a.kind in kinds)]
+        items = [
+            a
+            for a in self.rows.values()
+            if (a.target_type, a.target_id) in wanted and (not kinds or a.kind in kinds)
+        ]
         return _page(items, page, key=lambda a: (-a.occurred_at.timestamp(), a.id))
 
     def on_targets(self, targets):
@@ -155,8 +192,11 @@ class Activities(_Repo, r.ActivityRepository):
         return [a for a in self.rows.values() if (a.target_type, a.target_id) in wanted]
 
     def last_activity_at(self, target_type, target_id):
-        times = [a.occurred_at for a in self.rows.values()
-                 if (a.target_type, a.target_id) == (target_type, target_id)]
+        times = [
+            a.occurred_at
+            for a in self.rows.values()
+            if (a.target_type, a.target_id) == (target_type, target_id)
+        ]
         return max(times) if times else None
 
 
@@ -185,8 +225,11 @@ class Deliveries(_Repo, r.DeliveryRepository):
         return [d for d in self.rows.values() if d.due(now)][:limit]
 
     def for_rule(self, rule_id):
-        return sorted((d for d in self.rows.values() if d.rule_id == rule_id),
-                      key=lambda d: d.created_at, reverse=True)
+        return sorted(
+            (d for d in self.rows.values() if d.rule_id == rule_id),
+            key=lambda d: d.created_at,
+            reverse=True,
+        )
 
 
 class Quotes(_Repo, r.QuoteRepository):
@@ -234,9 +277,12 @@ class History(r.HistoryRepository):
         self.uow.state.history.extend(entries)
 
     def for_record(self, record_type, record_id, page):
-        items = [e for e in self.uow.state.history
-                 if (e.record_type, e.record_id) == (record_type, record_id)]
-        return r.Page(items[:page.limit], "")
+        items = [
+            e
+            for e in self.uow.state.history
+            if (e.record_type, e.record_id) == (record_type, record_id)
+        ]
+        return r.Page(items[: page.limit], "")
 
 
 class Conversions(r.ConversionRepository):

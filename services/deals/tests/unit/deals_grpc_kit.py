@@ -4,6 +4,7 @@
 The unit tests' conftest offers its fixtures ``api``, ``keys`` and ``deal`` (alice's open EUR
 deal at the first stage, for an account of team A).
 """
+
 from __future__ import annotations
 
 import grpc
@@ -48,8 +49,11 @@ class Api:
         if user not in self._tokens:
             claims = TOKEN_CLAIMS.get(user, {})
             self._tokens[user] = self.keys.token(
-                subject_id=user, roles=claims.get("roles", ()),
-                departments=claims.get("departments", ("sales",)), display_name=user.title())
+                subject_id=user,
+                roles=claims.get("roles", ()),
+                departments=claims.get("departments", ("sales",)),
+                display_name=user.title(),
+            )
         return (("authorization", f"Bearer {self._tokens[user]}"),)
 
     def call(self, method, request, user: str = "alice"):
@@ -71,8 +75,9 @@ def keys() -> TestKeys:
 @pytest.fixture
 def api(world, keys):
     settings = load(env={}, grpc_port=0, grpc_max_workers=2)
-    running = crm_deals.entrypoints.api.start(settings, world.deps, verifier=keys.verifier(),
-                                              access_log=False)
+    running = crm_deals.entrypoints.api.start(
+        settings, world.deps, verifier=keys.verifier(), access_log=False
+    )
     channel = grpc.insecure_channel(running.address)
     try:
         yield Api(world, channel, keys)
@@ -83,7 +88,13 @@ def api(world, keys):
 
 @pytest.fixture
 def deal(api):
-    account = api.call(api.accounts.CreateAccount,
-                       accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"))
-    return api.call(api.deals.CreateDeal, deals_pb2.CreateDealRequest(
-        name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"))
+    account = api.call(
+        api.accounts.CreateAccount,
+        accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"),
+    )
+    return api.call(
+        api.deals.CreateDeal,
+        deals_pb2.CreateDealRequest(
+            name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"
+        ),
+    )

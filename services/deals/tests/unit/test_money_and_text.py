@@ -13,18 +13,21 @@ def test_money_parses_exact_decimals_and_keeps_them_exact():
     assert Money.parse("1234.5", "EUR").wire == "1234.50"
     assert Money.parse("-3", "JPY").wire == "-3"
     assert Money.parse("1.005", "KWD").wire == "1.005"
-    assert Money.parse("10", " eur ").currency == "EUR"    # one rule for every service (chassis)
+    assert Money.parse("10", " eur ").currency == "EUR"  # one rule for every service (chassis)
 
 
-@pytest.mark.parametrize("amount,currency,message", [
-    ("1.999", "EUR", "more than 2 decimal places"),
-    ("1.5", "JPY", "more than 0 decimal places"),
-    ("1e3", "EUR", "decimal number like 1234.50"),
-    ("1,000.00", "EUR", "decimal number like 1234.50"),
-    ("", "EUR", "decimal number"),
-    ("10", "ABC", "not a supported ISO 4217 currency"),   # well-formed but not a currency
-    ("10", "EURO", "ISO 4217"),
-])
+@pytest.mark.parametrize(
+    "amount,currency,message",
+    [
+        ("1.999", "EUR", "more than 2 decimal places"),
+        ("1.5", "JPY", "more than 0 decimal places"),
+        ("1e3", "EUR", "decimal number like 1234.50"),
+        ("1,000.00", "EUR", "decimal number like 1234.50"),
+        ("", "EUR", "decimal number"),
+        ("10", "ABC", "not a supported ISO 4217 currency"),  # well-formed but not a currency
+        ("10", "EURO", "ISO 4217"),
+    ],
+)
 def test_money_refuses_bad_input_with_a_clear_message(amount, currency, message):
     with pytest.raises(InvalidArgument) as err:
         Money.parse(amount, currency, field="estimated_revenue")

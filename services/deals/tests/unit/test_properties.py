@@ -1,6 +1,7 @@
 """Properties over many random runs: invoice numbers stay gap-free and unique whatever mix of
 issues, cancellations and failed (rolled-back) issues happens; every event round-trips on the
 wire."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -14,15 +15,19 @@ from crm_chassis import events
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import billing, quotes
 
-OPS = st.lists(st.sampled_from(["issue", "cancel_draft", "cancel_issued", "fail_issue",
-                                "new_year"]), min_size=1, max_size=25)
+OPS = st.lists(
+    st.sampled_from(["issue", "cancel_draft", "cancel_issued", "fail_issue", "new_year"]),
+    min_size=1,
+    max_size=25,
+)
 
 
 def _draft_invoice(world):
     deal = world.deal()
     quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id)
-    world.call(quotes.price_quote_lines, world.alice, quote.id,
-               [LineRequest("p-widget", Decimal(1))])
+    world.call(
+        quotes.price_quote_lines, world.alice, quote.id, [LineRequest("p-widget", Decimal(1))]
+    )
     world.call(quotes.activate_quote, world.alice, quote.id)
     world.call(quotes.accept_quote, world.alice, quote.id)
     order = world.call(billing.create_order, world.alice, quote.id)

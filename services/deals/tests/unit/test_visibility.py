@@ -1,5 +1,6 @@
 """The visibility matrix: a team's records are visible to the team and the managers above it
 only; an administrator who is not a member sees nothing; unknown and foreign look alike."""
+
 import pytest
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied, Unauthenticated
@@ -7,27 +8,46 @@ from crm_deals.service_layer import accounts, activities, billing, deals, quotes
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.repositories import AccountFilter, DealFilter, PageQuery
 
-READERS = {"alice": True, "bob": True, "sam": True, "mia": True, "tom": False, "max": False,
-           "root": False, "boss": False}
+READERS = {
+    "alice": True,
+    "bob": True,
+    "sam": True,
+    "mia": True,
+    "tom": False,
+    "max": False,
+    "root": False,
+    "boss": False,
+}
 
 
 @pytest.fixture
 def records(world):
     account = world.account()
-    contact = world.call(accounts.create_contact, world.alice, account_id=account.id,
-                         last_name="Doe")
+    contact = world.call(
+        accounts.create_contact, world.alice, account_id=account.id, last_name="Doe"
+    )
     deal = world.deal(account=account)
-    activity = world.call(activities.log_activity, world.alice, target_type="opportunity",
-                          target_id=deal.id, kind="note", subject="n")
+    activity = world.call(
+        activities.log_activity,
+        world.alice,
+        target_type="opportunity",
+        target_id=deal.id,
+        kind="note",
+        subject="n",
+    )
     quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id)
-    return {"account": (accounts.get_account, account.id),
-            "contact": (accounts.get_contact, contact.id),
-            "deal": (deals.get_deal, deal.id),
-            "quote": (quotes.get_quote, quote.id),
-            "history": (lambda d, c, i: deals.history(d, c, "opportunity", i), deal.id),
-            "timeline": (lambda d, c, i: activities.timeline(
-                d, c, target_type="opportunity", target_id=i), deal.id),
-            "activity_id": activity.id}
+    return {
+        "account": (accounts.get_account, account.id),
+        "contact": (accounts.get_contact, contact.id),
+        "deal": (deals.get_deal, deal.id),
+        "quote": (quotes.get_quote, quote.id),
+        "history": (lambda d, c, i: deals.history(d, c, "opportunity", i), deal.id),
+        "timeline": (
+            lambda d, c, i: activities.timeline(d, c, target_type="opportunity", target_id=i),
+            deal.id,
+        ),
+        "activity_id": activity.id,
+    }
 
 
 @pytest.mark.parametrize("user,sees", sorted(READERS.items()))
@@ -43,15 +63,19 @@ def test_visibility_matrix(world, records, user, sees, what):
         with pytest.raises(NotFound) as unknown:
             reader(world.deps, caller, "0" * 32)
         # A foreign record answers exactly like an unknown one (no existence leak).
-        assert err.value.message.replace(record_id, "X") == \
-            unknown.value.message.replace("0" * 32, "X")
+        assert err.value.message.replace(record_id, "X") == unknown.value.message.replace(
+            "0" * 32, "X"
+        )
 
 
 def test_lists_show_only_visible_teams(world, records):
     world.deal(world.tom, account=world.account(world.tom, name="B corp", team_id="team-b"))
+
     def names(caller):
-        return sorted(a.name for a in world.call(
-            accounts.list_accounts, caller, AccountFilter(), PageQuery()).items)
+        return sorted(
+            a.name
+            for a in world.call(accounts.list_accounts, caller, AccountFilter(), PageQuery()).items
+        )
 
     assert names(world.alice) == ["Acme GmbH"] and names(world.tom) == ["B corp"]
     assert names(world.admin) == [] and names(world.boss) == []
@@ -78,8 +102,7 @@ def test_a_manager_above_may_do_what_a_supervisor_may(world, records):
     _, deal_id = records["deal"]
     assert world.call(deals.update_deal, world.mia, deal_id, name="by mia").name == "by mia"
     with pytest.raises(PermissionDenied):
-        world.call(billing.create_order, world.bob,
-                   records["quote"][1])
+        world.call(billing.create_order, world.bob, records["quote"][1])
 
 
 def test_list_inputs_are_checked(world):
@@ -91,6 +114,7 @@ def test_list_inputs_are_checked(world):
     with pytest.raises(InvalidArgument, match="status must be one of open, won, lost"):
         world.call(deals.list_deals, world.alice, DealFilter(status="closed"), PageQuery())
     with pytest.raises(InvalidArgument, match="relationship must be one of prospect"):
-        world.call(accounts.list_accounts, world.alice, AccountFilter(relationship="vip"),
-                   PageQuery())
+        world.call(
+            accounts.list_accounts, world.alice, AccountFilter(relationship="vip"), PageQuery()
+        )
     assert "competitor" in deals.lost_reasons()

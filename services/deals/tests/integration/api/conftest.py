@@ -2,6 +2,7 @@
 replica as territory's user_access_changed would, the real wiring (SQL unit of work, replica
 scopes) with in-process fakes for the two remote ports (catalog pricing, territory handover),
 and the chassis gRPC server on 127.0.0.1 with test signing keys."""
+
 from __future__ import annotations
 
 import pathlib
@@ -46,8 +47,9 @@ class Scopes:
     def publish(self, user_id: str, grants) -> None:
         version = self.versions[user_id] = self.versions.get(user_id, 0) + 1
         with self.sessions() as session:
-            apply_user_access_changed(session, user_access_changed_message(user_id, version,
-                                                                           grants))
+            apply_user_access_changed(
+                session, user_access_changed_message(user_id, version, grants)
+            )
             session.commit()
         self.replica.invalidate(user_id)  # what max_staleness_seconds does a moment later
 
@@ -57,24 +59,36 @@ class Scopes:
 
 def _empty_database(engine) -> None:
     with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT LIKE 'alembic_version%'")).scalars().all()
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename NOT LIKE 'alembic_version%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)))
 
 
 @pytest.fixture(scope="module")
 def deals_settings(database_url) -> DealsSettings:
-    return DealsSettings.load("deals", env={}, database_url=database_url, grpc_port=0,
-                              grpc_max_workers=4)
+    return DealsSettings.load(
+        "deals", env={}, database_url=database_url, grpc_port=0, grpc_max_workers=4
+    )
 
 
 @pytest.fixture(scope="module")
 def deals_deps(deals_settings, engine):
     _empty_database(engine)
-    deps = build_dependencies(deals_settings, engine=engine, pricing=FakePricing(),
-                              handover=FakeHandover(),
-                              sales_lines=FakeTerritoryLines("line-1", "line-board"))
+    deps = build_dependencies(
+        deals_settings,
+        engine=engine,
+        pricing=FakePricing(),
+        handover=FakeHandover(),
+        sales_lines=FakeTerritoryLines("line-1", "line-board"),
+    )
     yield deps
     deps.close()
 
@@ -90,8 +104,9 @@ def scopes(engine, deals_deps):
 @pytest.fixture(scope="module")
 def pg_api(deals_settings, deals_deps, scopes):
     keys = TestKeys()
-    running = api_entrypoint.start(deals_settings, deals_deps, verifier=keys.verifier(),
-                                   access_log=False)
+    running = api_entrypoint.start(
+        deals_settings, deals_deps, verifier=keys.verifier(), access_log=False
+    )
     channel = grpc.insecure_channel(running.address)
     try:
         yield Api(None, channel, keys)
