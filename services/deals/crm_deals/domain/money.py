@@ -1,21 +1,18 @@
 """Exact money: a Decimal amount with an ISO 4217 currency. Never a float.
 
-Amounts are parsed from decimal strings ("1234.50"); an amount may not carry more fractional
-digits than the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD), so every stored amount
-is exact to the cent (or the currency's equivalent) and sums stay exact.
+Amounts come from decimal strings read by the platform's wire rules (``crm_chassis.wire.money``:
+a known currency, at most its minor-unit digits — 2 for EUR, 0 for JPY, 3 for KWD), so every
+stored amount is exact to the cent (or the currency's equivalent) and sums stay exact.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from crm_chassis.currencies import check_currency, minor_units
 from crm_chassis.errors import InvalidArgument
-
-_AMOUNT = re.compile(r"^-?\d{1,15}(\.\d{1,4})?$")
 
 
 def validate_currency(raw: str, field: str = "currency") -> str:
@@ -31,30 +28,6 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money.amount must be a Decimal")
-
-    @classmethod
-    def parse(cls, amount: str, currency: str, field: str = "amount") -> Money:
-        """Money from its wire form, or InvalidArgument naming ``field`` and what is wrong."""
-        code = validate_currency(currency, f"{field}.currency")
-        text = (amount or "").strip()
-        if not _AMOUNT.match(text):
-            raise InvalidArgument(
-                f"{field} must be a decimal number like 1234.50 (no exponent, no "
-                f"thousands separator); got {amount!r}",
-                field=field,
-            )
-        try:
-            value = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the regex already rules it out
-            raise InvalidArgument(f"{field} is not a number: {amount!r}", field=field) from None
-        digits = minor_units(code)
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > digits:
-            raise InvalidArgument(
-                f"{field} has more than {digits} decimal places, the minor unit of {code}",
-                field=field,
-            )
-        return cls(value, code)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

@@ -14,6 +14,7 @@ from crm_chassis.errors import (
     Unavailable,
     ValidationErrors,
 )
+from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import closing, deals
 
@@ -102,7 +103,7 @@ def test_bad_lines_and_an_inconsistent_catalog_answer_are_refused(world):
 
 def test_revenue_in_another_currency_is_refused(world):
     with pytest.raises(InvalidArgument, match="in USD but the deal is in EUR"):
-        world.deal(estimated_revenue=eur("1").__class__.parse("5", "USD"))
+        world.deal(estimated_revenue=Money(Decimal("5"), "USD"))
 
 
 def test_close_won_needs_actual_revenue_and_date_and_makes_the_account_a_customer(world):
