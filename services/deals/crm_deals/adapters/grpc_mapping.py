@@ -20,9 +20,10 @@ from crm_chassis import paging
 from crm_chassis.auth import current_principal
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire import enums
+from crm_chassis.wire.decimals import parse_decimal
 from crm_chassis.wire.money import from_proto
 from crm_deals.domain.money import Money
-from crm_deals.domain.pricing import LineRequest, parse_quantity
+from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
@@ -155,7 +156,7 @@ def line_requests(lines) -> list[LineRequest]:
     return [
         LineRequest(
             product_id=line.product_id,
-            quantity=parse_quantity(line.quantity, f"lines[{i}].quantity"),
+            quantity=parse_decimal(line.quantity, f"lines[{i}].quantity"),
             unit=line.unit,
         )
         for i, line in enumerate(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from crm_chassis.errors import InvalidArgument, Unavailable
 from crm_deals.domain.money import Money, total
@@ -62,17 +62,6 @@ class PricedQuote:
     lines: tuple[PricedLine, ...]
     total: Money
     price_list_id: str = ""
-
-
-def parse_quantity(raw: str, field: str) -> Decimal:
-    text = (raw or "").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidArgument(
-            f"{field} must be a decimal number like 2 or 1.5; got {raw!r}", field=field
-        ) from None
-    return value
 
 
 def check_line_requests(lines: list[LineRequest]) -> list[LineRequest]:

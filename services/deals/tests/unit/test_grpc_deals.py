@@ -423,6 +423,14 @@ def test_revenue_from_priced_lines_and_typed_revenue_exclude_each_other(api, dea
             id=deal.id, lines=[deals_pb2.LineInput(product_id="p-widget", quantity="lots")]
         ),
     )
+    # Quantities follow the platform's decimal rule: plain digits, no exponent.
+    assert "lines[0].quantity '1e3' is not a plain decimal number" in api.refused(
+        INVALID_ARGUMENT,
+        api.deals.SetDealLines,
+        deals_pb2.SetDealLinesRequest(
+            id=deal.id, lines=[deals_pb2.LineInput(product_id="p-widget", quantity="1e3")]
+        ),
+    )
     assert "product 'nope' not found" in api.refused(
         INVALID_ARGUMENT,
         api.deals.SetDealLines,
