@@ -11,7 +11,7 @@ import copy
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-from crm_deals.service_layer import repositories as r
+from crm_deals.service_layer import repositories
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
@@ -27,13 +27,15 @@ class State:
         return self.records.setdefault(name, {})
 
 
-def _page(items: list, page: r.PageQuery, key=lambda x: (x.created_at, x.id)) -> r.Page:
+def _page(
+    items: list, page: repositories.PageQuery, key=lambda x: (x.created_at, x.id)
+) -> repositories.Page:
     items = sorted(items, key=key)
     if page.after_key:
         items = [i for i in items if "|".join(map(str, key(i))) > page.after_key]
     chunk = items[: page.limit]
     next_key = "|".join(map(str, key(chunk[-1]))) if len(items) > page.limit else ""
-    return r.Page(chunk, next_key)
+    return repositories.Page(chunk, next_key)
 
 
 class _Repo:
@@ -58,7 +60,7 @@ class _Repo:
         self.rows[record.id] = record
 
 
-class Accounts(_Repo, r.AccountRepository):
+class Accounts(_Repo, repositories.AccountRepository):
     name = "accounts"
 
     def list(self, team_ids, filter, page):
@@ -80,7 +82,7 @@ class Accounts(_Repo, r.AccountRepository):
         ][:limit]
 
 
-class Contacts(_Repo, r.ContactRepository):
+class Contacts(_Repo, repositories.ContactRepository):
     name = "contacts"
 
     def for_account(self, account_id):
@@ -99,7 +101,7 @@ class Contacts(_Repo, r.ContactRepository):
         )
 
 
-class Pipelines(_Repo, r.PipelineRepository):
+class Pipelines(_Repo, repositories.PipelineRepository):
     name = "pipelines"
 
     def get_by_sales_line(self, sales_line_id):
@@ -117,14 +119,14 @@ class Pipelines(_Repo, r.PipelineRepository):
         return self.uow.state.table("pipeline_versions").get((pipeline_id, version))
 
 
-class SalesLines(_Repo, r.SalesLineRepository):
+class SalesLines(_Repo, repositories.SalesLineRepository):
     name = "sales_lines"
 
     def put(self, line):
         self.rows[line.id] = line
 
 
-class Opportunities(_Repo, r.OpportunityRepository):
+class Opportunities(_Repo, repositories.OpportunityRepository):
     name = "opportunities"
 
     def list(self, team_ids, f, page):
@@ -171,11 +173,11 @@ class Opportunities(_Repo, r.OpportunityRepository):
     def all_open(self, after_key, limit):
         return _page(
             [d for d in self.rows.values() if d.is_open],
-            r.PageQuery(limit=limit, after_key=after_key),
+            repositories.PageQuery(limit=limit, after_key=after_key),
         )
 
 
-class Activities(_Repo, r.ActivityRepository):
+class Activities(_Repo, repositories.ActivityRepository):
     name = "activities"
 
     def timeline(self, targets, kinds, page):
@@ -200,14 +202,14 @@ class Activities(_Repo, r.ActivityRepository):
         return max(times) if times else None
 
 
-class Rules(_Repo, r.AutomationRuleRepository):
+class Rules(_Repo, repositories.AutomationRuleRepository):
     name = "rules"
 
     def for_pipeline(self, pipeline_id):
         return [x for x in self.rows.values() if x.pipeline_id == pipeline_id]
 
 
-class Firings(r.AutomationFiringRepository):
+class Firings(repositories.AutomationFiringRepository):
     def __init__(self, uow):
         self.uow = uow
 
@@ -218,7 +220,7 @@ class Firings(r.AutomationFiringRepository):
         return True
 
 
-class Deliveries(_Repo, r.DeliveryRepository):
+class Deliveries(_Repo, repositories.DeliveryRepository):
     name = "deliveries"
 
     def due(self, now, limit):
@@ -232,14 +234,14 @@ class Deliveries(_Repo, r.DeliveryRepository):
         )
 
 
-class Quotes(_Repo, r.QuoteRepository):
+class Quotes(_Repo, repositories.QuoteRepository):
     name = "quotes"
 
     def for_opportunity(self, opportunity_id):
         return [q for q in self.rows.values() if q.opportunity_id == opportunity_id]
 
 
-class Orders(_Repo, r.OrderRepository):
+class Orders(_Repo, repositories.OrderRepository):
     name = "orders"
 
     def for_quote(self, quote_id):
@@ -249,7 +251,7 @@ class Orders(_Repo, r.OrderRepository):
         return [o for o in self.rows.values() if o.opportunity_id == opportunity_id]
 
 
-class Invoices(_Repo, r.InvoiceRepository):
+class Invoices(_Repo, repositories.InvoiceRepository):
     name = "invoices"
 
     def for_order(self, order_id):
@@ -259,7 +261,7 @@ class Invoices(_Repo, r.InvoiceRepository):
         return [i for i in self.rows.values() if i.opportunity_id == opportunity_id]
 
 
-class Sequence(r.InvoiceNumberSequence):
+class Sequence(repositories.InvoiceNumberSequence):
     def __init__(self, uow):
         self.uow = uow
 
@@ -269,7 +271,7 @@ class Sequence(r.InvoiceNumberSequence):
         return value
 
 
-class History(r.HistoryRepository):
+class History(repositories.HistoryRepository):
     def __init__(self, uow):
         self.uow = uow
 
@@ -282,10 +284,10 @@ class History(r.HistoryRepository):
             for e in self.uow.state.history
             if (e.record_type, e.record_id) == (record_type, record_id)
         ]
-        return r.Page(items[: page.limit], "")
+        return repositories.Page(items[: page.limit], "")
 
 
-class Conversions(r.ConversionRepository):
+class Conversions(repositories.ConversionRepository):
     def __init__(self, uow):
         self.uow = uow
 

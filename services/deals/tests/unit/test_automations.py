@@ -9,7 +9,7 @@ import pytest
 from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied, ValidationErrors
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.service_layer import activities, automations, closing, deals
 
 SECRET = "s3cret-s3cret-s3cret"
@@ -237,7 +237,7 @@ def test_longer_in_stage_than_expected_is_stalled(world):
 def test_stalled_since_and_webhook_signature_and_backoff():
     now = T0 + dt.timedelta(days=10)
     assert (
-        auto.stalled_since(
+        automation.stalled_since(
             now=now,
             stage_entered_at=T0,
             last_activity_at=None,
@@ -247,7 +247,7 @@ def test_stalled_since_and_webhook_signature_and_backoff():
         == "no activity for 10 days"
     )
     assert (
-        auto.stalled_since(
+        automation.stalled_since(
             now=now,
             stage_entered_at=T0,
             last_activity_at=now,
@@ -258,8 +258,8 @@ def test_stalled_since_and_webhook_signature_and_backoff():
     )
     body = b'{"a":1}'
     expected = hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
-    assert auto.sign_webhook(SECRET, 1700000000, body) == f"t=1700000000,v1={expected}"
-    assert [auto.webhook_retry_delay(n) for n in (1, 2, 6, 7)] == [10, 30, 3600, None]
+    assert automation.sign_webhook(SECRET, 1700000000, body) == f"t=1700000000,v1={expected}"
+    assert [automation.webhook_retry_delay(n) for n in (1, 2, 6, 7)] == [10, 30, 3600, None]
 
 
 def test_a_delivery_is_sent_once_and_retried_with_backoff_until_failed(world):

@@ -7,22 +7,21 @@ from deals_testkit import T0
 from google.protobuf import field_mask_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2
-from crm.deals.v1 import resources_pb2 as pb
+from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2, resources_pb2
 
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
 STAGES = [
-    pb.Stage(
+    resources_pb2.Stage(
         key="discover",
         name="Discover",
         default_probability=20,
-        forecast_category=pb.FORECAST_CATEGORY_PIPELINE,
+        forecast_category=resources_pb2.FORECAST_CATEGORY_PIPELINE,
     ),
-    pb.Stage(
+    resources_pb2.Stage(
         key="commit",
         name="Commit",
         default_probability=80,
-        forecast_category=pb.FORECAST_CATEGORY_COMMIT,
+        forecast_category=resources_pb2.FORECAST_CATEGORY_COMMIT,
         expected_days=10,
     ),
 ]
@@ -92,13 +91,13 @@ def test_stage_problems_are_named_by_position(api):
             sales_line_id="line-3",
             name="Bad",
             stages=[
-                pb.Stage(
+                resources_pb2.Stage(
                     key="Bad Key",
                     name="x",
                     default_probability=5,
-                    forecast_category=pb.FORECAST_CATEGORY_PIPELINE,
+                    forecast_category=resources_pb2.FORECAST_CATEGORY_PIPELINE,
                 ),
-                pb.Stage(key="ok", name="ok", default_probability=5),
+                resources_pb2.Stage(key="ok", name="ok", default_probability=5),
             ],
         ),
         "root",
@@ -109,14 +108,14 @@ def test_stage_problems_are_named_by_position(api):
 def test_a_rule_on_a_stage_fires_in_the_same_commit_as_the_move(api, deal):
     request = pipelines_pb2.CreateAutomationRuleRequest(
         pipeline_id=api.world.pipeline.id,
-        rule=pb.AutomationRule(
+        rule=resources_pb2.AutomationRule(
             name="proposal mail",
-            trigger=pb.AUTOMATION_TRIGGER_STAGE_ENTERED,
+            trigger=resources_pb2.AUTOMATION_TRIGGER_STAGE_ENTERED,
             stage_key="propose",
             team_ids=["team-a"],
             actions=[
-                pb.AutomationAction(
-                    kind=pb.AUTOMATION_ACTION_KIND_EMAIL,
+                resources_pb2.AutomationAction(
+                    kind=resources_pb2.AUTOMATION_ACTION_KIND_EMAIL,
                     recipients=["owner"],
                     subject="{{ deal.name }} at {{ deal.stage }}",
                     body="go",
@@ -151,13 +150,13 @@ def test_a_rule_on_a_stage_fires_in_the_same_commit_as_the_move(api, deal):
             api.automations.CreateAutomationRule,
             pipelines_pb2.CreateAutomationRuleRequest(
                 pipeline_id=api.world.pipeline.id,
-                rule=pb.AutomationRule(
+                rule=resources_pb2.AutomationRule(
                     name="bad",
-                    trigger=pb.AUTOMATION_TRIGGER_WON,
+                    trigger=resources_pb2.AUTOMATION_TRIGGER_WON,
                     team_ids=["team-a"],
                     actions=[
-                        pb.AutomationAction(
-                            kind=pb.AUTOMATION_ACTION_KIND_NOTIFY,
+                        resources_pb2.AutomationAction(
+                            kind=resources_pb2.AUTOMATION_ACTION_KIND_NOTIFY,
                             recipients=["owner"],
                             subject="{{ deal.secret }}",
                         )
@@ -172,7 +171,9 @@ def test_a_rule_on_a_stage_fires_in_the_same_commit_as_the_move(api, deal):
         api.automations.CreateAutomationRule,
         pipelines_pb2.CreateAutomationRuleRequest(
             pipeline_id=api.world.pipeline.id,
-            rule=pb.AutomationRule(name="no team", trigger=pb.AUTOMATION_TRIGGER_WON),
+            rule=resources_pb2.AutomationRule(
+                name="no team", trigger=resources_pb2.AUTOMATION_TRIGGER_WON
+            ),
         ),
         "mia",
     )
@@ -224,12 +225,12 @@ def test_a_rule_on_a_stage_fires_in_the_same_commit_as_the_move(api, deal):
 
 
 def test_a_teammate_logs_on_a_colleagues_deal_and_is_kept_as_the_actor(api, deal):
-    target = pb.RecordRef(type="opportunity", id=deal.id)
+    target = resources_pb2.RecordRef(type="opportunity", id=deal.id)
     call = api.call(
         api.activities.LogActivity,
         activities_pb2.LogActivityRequest(
             target=target,
-            kind=pb.ACTIVITY_KIND_CALL,
+            kind=resources_pb2.ACTIVITY_KIND_CALL,
             subject="covering for Alice",
             owner_user_id="alice",
             direction="outbound",
@@ -243,7 +244,7 @@ def test_a_teammate_logs_on_a_colleagues_deal_and_is_kept_as_the_actor(api, deal
         api.activities.LogActivity,
         activities_pb2.LogActivityRequest(
             target=target,
-            kind=pb.ACTIVITY_KIND_TASK,
+            kind=resources_pb2.ACTIVITY_KIND_TASK,
             subject="send contract",
             due_at=stamp(T0 + dt.timedelta(days=2)),
         ),
@@ -257,14 +258,16 @@ def test_a_teammate_logs_on_a_colleagues_deal_and_is_kept_as_the_actor(api, deal
     assert "task" in api.refused(
         INVALID_ARGUMENT,
         api.activities.LogActivity,
-        activities_pb2.LogActivityRequest(target=target, kind=pb.ACTIVITY_KIND_TASK, subject="x"),
+        activities_pb2.LogActivityRequest(
+            target=target, kind=resources_pb2.ACTIVITY_KIND_TASK, subject="x"
+        ),
     )
     assert "future" in api.refused(
         INVALID_ARGUMENT,
         api.activities.LogActivity,
         activities_pb2.LogActivityRequest(
             target=target,
-            kind=pb.ACTIVITY_KIND_NOTE,
+            kind=resources_pb2.ACTIVITY_KIND_NOTE,
             subject="x",
             occurred_at=stamp(T0 + dt.timedelta(days=1)),
         ),
@@ -288,24 +291,28 @@ def test_a_teammate_logs_on_a_colleagues_deal_and_is_kept_as_the_actor(api, deal
     )
     timeline = api.call(
         api.activities.ListTimeline,
-        activities_pb2.ListTimelineRequest(target=pb.RecordRef(type="account", id=deal.account_id)),
+        activities_pb2.ListTimelineRequest(
+            target=resources_pb2.RecordRef(type="account", id=deal.account_id)
+        ),
         "mia",
     ).activities
     assert [a.id for a in timeline] == [task.id, call.id]  # newest first
     calls = api.call(
         api.activities.ListTimeline,
-        activities_pb2.ListTimelineRequest(target=target, kinds=[pb.ACTIVITY_KIND_CALL]),
+        activities_pb2.ListTimelineRequest(target=target, kinds=[resources_pb2.ACTIVITY_KIND_CALL]),
     ).activities
     assert [a.id for a in calls] == [call.id]
     assert "kinds[0] is ACTIVITY_KIND_UNSPECIFIED" in api.refused(
         INVALID_ARGUMENT,
         api.activities.ListTimeline,
-        activities_pb2.ListTimelineRequest(target=target, kinds=[pb.ACTIVITY_KIND_UNSPECIFIED]),
+        activities_pb2.ListTimelineRequest(
+            target=target, kinds=[resources_pb2.ACTIVITY_KIND_UNSPECIFIED]
+        ),
     )
     assert "an activity is logged on one of" in api.refused(
         INVALID_ARGUMENT,
         api.activities.ListTimeline,
-        activities_pb2.ListTimelineRequest(target=pb.RecordRef(type="lead", id="x")),
+        activities_pb2.ListTimelineRequest(target=resources_pb2.RecordRef(type="lead", id="x")),
     )
 
 
@@ -315,7 +322,7 @@ def test_accounts_and_contacts_change_by_field_mask(api, deal):
         api.accounts.UpdateAccount,
         accounts_pb2.UpdateAccountRequest(
             id=account_id,
-            account=pb.Account(industry="Chemicals", name="ignored"),
+            account=resources_pb2.Account(industry="Chemicals", name="ignored"),
             update_mask=field_mask_pb2.FieldMask(paths=["industry"]),
         ),
     )
@@ -325,7 +332,7 @@ def test_accounts_and_contacts_change_by_field_mask(api, deal):
         api.accounts.UpdateAccount,
         accounts_pb2.UpdateAccountRequest(
             id=account_id,
-            account=pb.Account(industry="x"),
+            account=resources_pb2.Account(industry="x"),
             update_mask=field_mask_pb2.FieldMask(paths=["industry"]),
         ),
         "bob",
@@ -360,7 +367,7 @@ def test_accounts_and_contacts_change_by_field_mask(api, deal):
         api.contacts.UpdateContact,
         accounts_pb2.UpdateContactRequest(
             id=contact.id,
-            contact=pb.Contact(email="nope"),
+            contact=resources_pb2.Contact(email="nope"),
             update_mask=field_mask_pb2.FieldMask(paths=["email"]),
         ),
         "bob",
@@ -369,7 +376,7 @@ def test_accounts_and_contacts_change_by_field_mask(api, deal):
         api.contacts.UpdateContact,
         accounts_pb2.UpdateContactRequest(
             id=contact.id,
-            contact=pb.Contact(job_title="CTO"),
+            contact=resources_pb2.Contact(job_title="CTO"),
             update_mask=field_mask_pb2.FieldMask(paths=["job_title"]),
         ),
         "bob",

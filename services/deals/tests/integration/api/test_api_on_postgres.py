@@ -11,30 +11,29 @@ from google.protobuf import field_mask_pb2
 from sqlalchemy import text
 
 from crm.common.v1 import money_pb2, pagination_pb2
-from crm.deals.v1 import accounts_pb2, billing_pb2, deals_pb2, pipelines_pb2
-from crm.deals.v1 import resources_pb2 as pb
+from crm.deals.v1 import accounts_pb2, billing_pb2, deals_pb2, pipelines_pb2, resources_pb2
 
 pytestmark = pytest.mark.integration
 
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
 STAGES = [
-    pb.Stage(
+    resources_pb2.Stage(
         key="qualify",
         name="Qualify",
         default_probability=10,
-        forecast_category=pb.FORECAST_CATEGORY_PIPELINE,
+        forecast_category=resources_pb2.FORECAST_CATEGORY_PIPELINE,
     ),
-    pb.Stage(
+    resources_pb2.Stage(
         key="propose",
         name="Propose",
         default_probability=40,
-        forecast_category=pb.FORECAST_CATEGORY_BEST_CASE,
+        forecast_category=resources_pb2.FORECAST_CATEGORY_BEST_CASE,
     ),
-    pb.Stage(
+    resources_pb2.Stage(
         key="negotiate",
         name="Negotiate",
         default_probability=70,
-        forecast_category=pb.FORECAST_CATEGORY_COMMIT,
+        forecast_category=resources_pb2.FORECAST_CATEGORY_COMMIT,
     ),
 ]
 
@@ -136,13 +135,13 @@ def test_a_closed_deal_is_read_only_until_reopened_by_a_manager_above(pg_api, en
             id=deal.id, actual_revenue=eur("1100.00"), actual_close_date=today()
         ),
     )
-    assert (won.status, won.probability) == (pb.DEAL_STATUS_WON, 100)
+    assert (won.status, won.probability) == (resources_pb2.DEAL_STATUS_WON, 100)
     assert "is won and read-only" in pg_api.refused(
         grpc.StatusCode.FAILED_PRECONDITION,
         pg_api.deals.UpdateDeal,
         deals_pb2.UpdateDealRequest(
             id=deal.id,
-            deal=pb.Opportunity(name="x"),
+            deal=resources_pb2.Opportunity(name="x"),
             update_mask=field_mask_pb2.FieldMask(paths=["name"]),
         ),
     )
@@ -157,10 +156,10 @@ def test_a_closed_deal_is_read_only_until_reopened_by_a_manager_above(pg_api, en
         deals_pb2.ReopenDealRequest(id=deal.id, reason="signature withdrawn"),
         "mia",
     )
-    assert (reopened.status, reopened.actual_revenue.amount) == (pb.DEAL_STATUS_OPEN, "")
+    assert (reopened.status, reopened.actual_revenue.amount) == (resources_pb2.DEAL_STATUS_OPEN, "")
     history = pg_api.call(
         pg_api.deals.GetHistory,
-        deals_pb2.GetHistoryRequest(record=pb.RecordRef(type="opportunity", id=deal.id)),
+        deals_pb2.GetHistoryRequest(record=resources_pb2.RecordRef(type="opportunity", id=deal.id)),
         "bob",
     ).entries
     assert [(e.action, e.actor.id) for e in history] == [
@@ -173,7 +172,7 @@ def test_a_closed_deal_is_read_only_until_reopened_by_a_manager_above(pg_api, en
     account = pg_api.call(
         pg_api.accounts.GetAccount, accounts_pb2.GetAccountRequest(id=deal.account_id)
     )
-    assert account.relationship == pb.RELATIONSHIP_CUSTOMER
+    assert account.relationship == resources_pb2.RELATIONSHIP_CUSTOMER
 
 
 def test_a_stage_rule_is_written_in_the_same_transaction_as_the_move(
@@ -183,14 +182,14 @@ def test_a_stage_rule_is_written_in_the_same_transaction_as_the_move(
         pg_api.automations.CreateAutomationRule,
         pipelines_pb2.CreateAutomationRuleRequest(
             pipeline_id=pipeline.id,
-            rule=pb.AutomationRule(
+            rule=resources_pb2.AutomationRule(
                 name=f"negotiation {deal.id[:6]}",
-                trigger=pb.AUTOMATION_TRIGGER_STAGE_ENTERED,
+                trigger=resources_pb2.AUTOMATION_TRIGGER_STAGE_ENTERED,
                 stage_key="negotiate",
                 team_ids=["team-a"],
                 actions=[
-                    pb.AutomationAction(
-                        kind=pb.AUTOMATION_ACTION_KIND_EMAIL,
+                    resources_pb2.AutomationAction(
+                        kind=resources_pb2.AUTOMATION_ACTION_KIND_EMAIL,
                         recipients=["owner"],
                         subject="{{ deal.name }}: {{ deal.amount }}",
                         body="b",
@@ -242,8 +241,8 @@ def test_quote_revisions_to_an_order_and_gap_free_invoice_numbers(pg_api, deal):
         pg_api.quotes.ListQuotes, billing_pb2.ListQuotesRequest(opportunity_id=deal.id)
     ).quotes
     assert [(q.revision, q.status) for q in listed] == [
-        (1, pb.QUOTE_STATUS_CLOSED),
-        (2, pb.QUOTE_STATUS_WON),
+        (1, resources_pb2.QUOTE_STATUS_CLOSED),
+        (2, resources_pb2.QUOTE_STATUS_WON),
     ]
     order = pg_api.call(
         pg_api.orders.CreateOrder, billing_pb2.CreateOrderRequest(quote_id=revision.id)
@@ -272,7 +271,7 @@ def test_two_people_editing_one_version_do_not_overwrite_each_other(pg_api, deal
     def rename(name, user):
         return deals_pb2.UpdateDealRequest(
             id=deal.id,
-            deal=pb.Opportunity(name=name),
+            deal=resources_pb2.Opportunity(name=name),
             expected_version=deal.version,
             update_mask=field_mask_pb2.FieldMask(paths=["name"]),
         )
@@ -309,13 +308,13 @@ def test_a_transfer_moves_the_deal_and_its_history_to_the_other_team(pg_api, dea
         "mia",
     )
     # mia manages only the unit above team A: told it was done, not shown the deal.
-    assert done == pb.Opportunity(id=deal.id, team_id="team-b", withheld=True)
+    assert done == resources_pb2.Opportunity(id=deal.id, team_id="team-b", withheld=True)
     moved = pg_api.call(pg_api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id), "tom")
     assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
     pg_api.refused(NOT_FOUND, pg_api.deals.GetDeal, deals_pb2.GetDealRequest(id=deal.id))
     history = pg_api.call(
         pg_api.deals.GetHistory,
-        deals_pb2.GetHistoryRequest(record=pb.RecordRef(type="opportunity", id=deal.id)),
+        deals_pb2.GetHistoryRequest(record=resources_pb2.RecordRef(type="opportunity", id=deal.id)),
         "tom",
     ).entries
     assert [e.action for e in history] == ["created", "transferred"]
