@@ -1,8 +1,9 @@
 """Database migrations of deals (alembic, own version table ``alembic_version_deals``).
 
-    python -m crm_deals.migrate              # upgrade the settings' database to head
-    python -m crm_deals.migrate downgrade base
+python -m crm_deals.migrate              # upgrade the settings' database to head
+python -m crm_deals.migrate downgrade base
 """
+
 from crm_chassis.migrations import ServiceMigrations
 
 MIGRATIONS = ServiceMigrations.of(__file__)

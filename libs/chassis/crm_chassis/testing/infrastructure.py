@@ -13,7 +13,8 @@ import random
 import socket
 import time
 import uuid
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pika
 from sqlalchemy import create_engine, text

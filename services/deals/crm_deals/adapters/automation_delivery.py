@@ -16,6 +16,7 @@ A redelivered command finds its delivery sent (or leased, or waiting) and sends 
 at-least-once window: a crash after the server accepted and before the result is stored; the
 Message-ID / X-CRM-Idempotency-Key of the key lets the receiver drop that copy.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,57 +25,64 @@ import json
 from google.protobuf.message import Message
 from sqlalchemy import insert, select
 
-from crm.deals.v1 import events_pb2 as ev
+from crm.deals.v1 import events_pb2
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
-
 from crm_deals.adapters import metrics, orm
 from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.service_layer import deliveries
+from crm_deals.service_layer.access import Caller
 
 log = get_logger("crm_deals.automations")
+WORKER = Caller.system("deals-worker")
 
 COMMANDS: dict[str, tuple[str, type[Message]]] = {
-    "automation_notification_requested": (auto.NOTIFY, ev.AutomationNotificationRequested),
-    "automation_email_requested": (auto.EMAIL, ev.AutomationEmailRequested),
-    "automation_webhook_requested": (auto.WEBHOOK, ev.AutomationWebhookRequested),
+    "automation_notification_requested": (
+        automation.NOTIFY,
+        events_pb2.AutomationNotificationRequested,
+    ),
+    "automation_email_requested": (automation.EMAIL, events_pb2.AutomationEmailRequested),
+    "automation_webhook_requested": (automation.WEBHOOK, events_pb2.AutomationWebhookRequested),
 }
 
 
 class AutomationDelivery:
-    def __init__(self, deps, mailer: SmtpMailer, webhooks: WebhookSender, *,
-                 lease_seconds: float):
+    def __init__(self, deps, mailer: SmtpMailer, webhooks: WebhookSender, *, lease_seconds: float):
         self.deps, self.mailer, self.webhooks = deps, mailer, webhooks
         self.lease = dt.timedelta(seconds=lease_seconds)
 
     # ------------------------------------------------------------------ entry points
     @staticmethod
-    def record_command(uow, ports, event_type: str, command: Message) -> None:
-        """In the event handler's transaction (with its inbox row): open the delivery of the
-        command's key, once, and keep the command for the sender. Sending happens outside any
+    def record_command(uow, deps, event_type: str, command: Message) -> None:
+        """In the event handler's transaction ``uow`` (with its inbox row): open the delivery of
+        the command's key, once, and keep the command for the sender. Sending happens outside any
         event transaction, in :meth:`send_due` (SQLite allows one writer at a time, and a slow
         SMTP server must not hold the handler's transaction)."""
         cause = command.cause
-        deliveries.begin(uow, ports, idempotency_key=cause.idempotency_key,
-                         rule_id=cause.rule_id, deal_id=cause.deal_id,
-                         kind=COMMANDS[event_type][0])
-        uow.deliveries.keep_command(cause.idempotency_key, event_type,
-                                    command.SerializeToString())
+        deliveries.begin(
+            deps.joined(uow),
+            WORKER,
+            idempotency_key=cause.idempotency_key,
+            rule_id=cause.rule_id,
+            deal_id=cause.deal_id,
+            kind=COMMANDS[event_type][0],
+        )
+        uow.deliveries.keep_command(cause.idempotency_key, event_type, command.SerializeToString())
 
     def send_due(self, limit: int = 100) -> int:
         """The timer: attempt every pending delivery that is due (new, or whose backoff has
         passed); returns how many were attempted."""
-        due = deliveries.due_retries(self.deps.uow(), self.deps.ports, limit)
+        due = deliveries.due_retries(self.deps, WORKER, limit)
         for delivery in due:
             self.attempt(delivery.idempotency_key)
         return len(due)
 
     # ------------------------------------------------------------------ one attempt
     def attempt(self, key: str) -> str:
-        now = self.deps.ports.now()
+        now = self.deps.clock.now()
         with self.deps.uow() as uow:
             if not uow.deliveries.lease(key, now, now + self.lease):
                 return "busy"
@@ -91,11 +99,16 @@ class AutomationDelivery:
             ok, error = True, ""
         except DeliveryError as exc:
             ok, error = False, str(exc)
-        delivery = deliveries.record_result(self.deps.uow(), self.deps.ports, key, ok=ok,
-                                            error=error)
+        delivery = deliveries.record_result(self.deps, WORKER, key, ok=ok, error=error)
         metrics.AUTOMATION_DELIVERIES.labels(kind, delivery.state if not ok else "sent").inc()
-        log.info("automation_delivery_attempted", idempotency_key=key, kind=kind,
-                 state=delivery.state, attempts=delivery.attempts, error=error)
+        log.info(
+            "automation_delivery_attempted",
+            idempotency_key=key,
+            kind=kind,
+            state=delivery.state,
+            attempts=delivery.attempts,
+            error=error,
+        )
         return delivery.state
 
     def _release(self, key: str) -> None:
@@ -105,26 +118,32 @@ class AutomationDelivery:
             uow.commit()
 
     def _send(self, kind: str, command: Message) -> None:
-        if kind == auto.EMAIL:
+        if kind == automation.EMAIL:
             self._email(command)
-        elif kind == auto.WEBHOOK:
+        elif kind == automation.WEBHOOK:
             self._webhook(command)
         else:
             self._notify(command)
 
-    def _email(self, command: ev.AutomationEmailRequested) -> None:
+    def _email(self, command: events_pb2.AutomationEmailRequested) -> None:
         with self.deps.uow() as uow:
             known = addresses_of(uow.session, list(command.recipient_user_ids))
         missing = sorted(set(command.recipient_user_ids) - known.keys())
         if not known:
-            raise DeliveryError("no e-mail address is known for the recipients "
-                                f"{', '.join(missing) or '(none resolved)'}")
+            raise DeliveryError(
+                "no e-mail address is known for the recipients "
+                f"{', '.join(missing) or '(none resolved)'}"
+            )
         if missing:
             log.warning("automation_email_recipients_without_address", users=missing)
-        self.mailer.send(recipients=[known[u] for u in sorted(known)], subject=command.subject,
-                         body=command.body, idempotency_key=command.cause.idempotency_key)
+        self.mailer.send(
+            recipients=[known[u] for u in sorted(known)],
+            subject=command.subject,
+            body=command.body,
+            idempotency_key=command.cause.idempotency_key,
+        )
 
-    def _webhook(self, command: ev.AutomationWebhookRequested) -> None:
+    def _webhook(self, command: events_pb2.AutomationWebhookRequested) -> None:
         try:
             with self.deps.uow() as uow:
                 rule = uow.automation_rules.get(command.cause.rule_id)
@@ -135,25 +154,39 @@ class AutomationDelivery:
         if command.cause.team_id not in rule.team_ids:
             # A command of a rule without teams (made before rules had a scope) carries the
             # whole deal of any team: it is never sent.
-            raise DeliveryError(f"rule {rule.id} is not scoped to team {command.cause.team_id!r}"
-                                " (a rule without teams is never sent); not sent")
+            raise DeliveryError(
+                f"rule {rule.id} is not scoped to team {command.cause.team_id!r}"
+                " (a rule without teams is never sent); not sent"
+            )
         body = command.payload_json.encode()
         json.loads(body)  # a command always carries JSON; refuse to sign anything else
-        self.webhooks.post(url=command.url, secret=rule.webhook_secret, body=body,
-                           idempotency_key=command.cause.idempotency_key,
-                           timestamp=int(self.deps.ports.now().timestamp()))
+        self.webhooks.post(
+            url=command.url,
+            secret=rule.webhook_secret,
+            body=body,
+            idempotency_key=command.cause.idempotency_key,
+            timestamp=int(self.deps.clock.now().timestamp()),
+        )
 
-    def _notify(self, command: ev.AutomationNotificationRequested) -> None:
+    def _notify(self, command: events_pb2.AutomationNotificationRequested) -> None:
         """In-app notifications: one row per recipient (idempotent by key and user)."""
         t = orm.notifications
         key = command.cause.idempotency_key
         with self.deps.uow() as uow:
-            have = set(uow.session.execute(select(t.c.user_id).where(
-                t.c.idempotency_key == key)).scalars())
-            rows = [dict(idempotency_key=key, user_id=user, deal_id=command.cause.deal_id,
-                         title=command.title, text=command.text,
-                         created_at=self.deps.ports.now())
-                    for user in sorted(set(command.recipient_user_ids) - have)]
+            have = set(
+                uow.session.execute(select(t.c.user_id).where(t.c.idempotency_key == key)).scalars()
+            )
+            rows = [
+                dict(
+                    idempotency_key=key,
+                    user_id=user,
+                    deal_id=command.cause.deal_id,
+                    title=command.title,
+                    text=command.text,
+                    created_at=self.deps.clock.now(),
+                )
+                for user in sorted(set(command.recipient_user_ids) - have)
+            ]
             if rows:
                 uow.session.execute(insert(t), rows)
             uow.commit()

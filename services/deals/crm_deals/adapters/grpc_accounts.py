@@ -1,61 +1,98 @@
 """AccountService and ContactService servicers: proto in, use case, proto out."""
+
 from __future__ import annotations
 
 from crm.deals.v1 import accounts_pb2, accounts_pb2_grpc
-
-from crm_deals.adapters import grpc_mapping as m
+from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import accounts
-from crm_deals.service_layer import snapshots as snap
 from crm_deals.service_layer.repositories import AccountFilter
 
 
-class AccountServicer(m.UseCases, accounts_pb2_grpc.AccountServiceServicer):
+class AccountServicer(grpc_mapping.UseCases, accounts_pb2_grpc.AccountServiceServicer):
     def CreateAccount(self, request, context):
-        return snap.account(self.run(
-            accounts.create_account, team_id=request.team_id, name=request.name,
-            owner_user_id=request.owner_user_id, industry=request.industry,
-            website=request.website, phone=request.phone))
+        return grpc_mapping.account(
+            self.run(
+                accounts.create_account,
+                team_id=request.team_id,
+                name=request.name,
+                owner_user_id=request.owner_user_id,
+                industry=request.industry,
+                website=request.website,
+                phone=request.phone,
+            )
+        )
 
     def GetAccount(self, request, context):
-        return snap.account(self.run(accounts.get_account, request.id))
+        return grpc_mapping.account(self.run(accounts.get_account, request.id))
 
     def ListAccounts(self, request, context):
         filter = AccountFilter(
-            relationship=m.enum_value(m.RELATIONSHIP_FROM_PROTO, request.relationship,
-                                      "relationship"),
-            query=request.query.strip(), owner_user_id=request.owner_user_id)
-        page = self.run(accounts.list_accounts, filter, m.page_query(request.page))
+            relationship=grpc_mapping.enum_value(
+                grpc_mapping.RELATIONSHIP, request.relationship, "relationship"
+            ),
+            query=request.query.strip(),
+            owner_user_id=request.owner_user_id,
+        )
+        page = self.run(accounts.list_accounts, filter, grpc_mapping.page_query(request.page))
         return accounts_pb2.ListAccountsResponse(
-            accounts=[snap.account(a) for a in page.items], page=m.page_info(page))
+            accounts=[grpc_mapping.account(a) for a in page.items],
+            page=grpc_mapping.page_info(page),
+        )
 
     def UpdateAccount(self, request, context):
-        fields = m.masked_fields(request.update_mask, request.account)
-        return snap.account(self.run(accounts.update_account, request.id,
-                                      expected_version=request.expected_version, **fields))
+        fields = grpc_mapping.masked_fields(request.update_mask, request.account)
+        return grpc_mapping.account(
+            self.run(
+                accounts.update_account,
+                request.id,
+                expected_version=request.expected_version,
+                **fields,
+            )
+        )
 
     def MarkAccountChurned(self, request, context):
-        return snap.account(self.run(accounts.mark_account_churned, request.id,
-                                      request.reason))
+        return grpc_mapping.account(
+            self.run(accounts.mark_account_churned, request.id, request.reason)
+        )
 
 
-class ContactServicer(m.UseCases, accounts_pb2_grpc.ContactServiceServicer):
+class ContactServicer(grpc_mapping.UseCases, accounts_pb2_grpc.ContactServiceServicer):
     def CreateContact(self, request, context):
-        return snap.contact(self.run(
-            accounts.create_contact, account_id=request.account_id,
-            last_name=request.last_name, first_name=request.first_name, email=request.email,
-            phone=request.phone, job_title=request.job_title,
-            owner_user_id=request.owner_user_id))
+        return grpc_mapping.contact(
+            self.run(
+                accounts.create_contact,
+                account_id=request.account_id,
+                last_name=request.last_name,
+                first_name=request.first_name,
+                email=request.email,
+                phone=request.phone,
+                job_title=request.job_title,
+                owner_user_id=request.owner_user_id,
+            )
+        )
 
     def GetContact(self, request, context):
-        return snap.contact(self.run(accounts.get_contact, request.id))
+        return grpc_mapping.contact(self.run(accounts.get_contact, request.id))
 
     def ListContacts(self, request, context):
-        page = self.run(accounts.list_contacts, account_id=request.account_id,
-                         query=request.query.strip(), page=m.page_query(request.page))
+        page = self.run(
+            accounts.list_contacts,
+            account_id=request.account_id,
+            query=request.query.strip(),
+            page=grpc_mapping.page_query(request.page),
+        )
         return accounts_pb2.ListContactsResponse(
-            contacts=[snap.contact(c) for c in page.items], page=m.page_info(page))
+            contacts=[grpc_mapping.contact(c) for c in page.items],
+            page=grpc_mapping.page_info(page),
+        )
 
     def UpdateContact(self, request, context):
-        fields = m.masked_fields(request.update_mask, request.contact)
-        return snap.contact(self.run(accounts.update_contact, request.id,
-                                      expected_version=request.expected_version, **fields))
+        fields = grpc_mapping.masked_fields(request.update_mask, request.contact)
+        return grpc_mapping.contact(
+            self.run(
+                accounts.update_contact,
+                request.id,
+                expected_version=request.expected_version,
+                **fields,
+            )
+        )

@@ -1,72 +1,89 @@
 """QuoteService, OrderService and InvoiceService servicers: proto in, use case, proto out."""
+
 from __future__ import annotations
 
 from crm.deals.v1 import billing_pb2, billing_pb2_grpc
-
-from crm_deals.adapters import grpc_mapping as m
+from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import billing, quotes
-from crm_deals.service_layer import snapshots as snap
 
 
-class QuoteServicer(m.UseCases, billing_pb2_grpc.QuoteServiceServicer):
+class QuoteServicer(grpc_mapping.UseCases, billing_pb2_grpc.QuoteServiceServicer):
     def CreateQuote(self, request, context):
-        return snap.quote(self.run(quotes.create_quote, deal_id=request.opportunity_id,
-                                   title=request.title,
-                                   valid_until=m.date(request.valid_until, "valid_until")))
+        return grpc_mapping.quote(
+            self.run(
+                quotes.create_quote,
+                deal_id=request.opportunity_id,
+                title=request.title,
+                valid_until=grpc_mapping.date(request.valid_until, "valid_until"),
+            )
+        )
 
     def GetQuote(self, request, context):
-        return snap.quote(self.run(quotes.get_quote, request.id))
+        return grpc_mapping.quote(self.run(quotes.get_quote, request.id))
 
     def ListQuotes(self, request, context):
-        return billing_pb2.ListQuotesResponse(quotes=[
-            snap.quote(q) for q in self.run(quotes.list_quotes, request.opportunity_id)])
+        return billing_pb2.ListQuotesResponse(
+            quotes=[
+                grpc_mapping.quote(q) for q in self.run(quotes.list_quotes, request.opportunity_id)
+            ]
+        )
 
     def PriceQuoteLines(self, request, context):
-        return snap.quote(self.run(quotes.price_quote_lines, request.id,
-                                   m.line_requests(request.lines),
-                                   price_list_id=request.price_list_id))
+        return grpc_mapping.quote(
+            self.run(
+                quotes.price_quote_lines,
+                request.id,
+                grpc_mapping.line_requests(request.lines),
+                price_list_id=request.price_list_id,
+            )
+        )
 
     def ActivateQuote(self, request, context):
-        return snap.quote(self.run(quotes.activate_quote, request.id))
+        return grpc_mapping.quote(self.run(quotes.activate_quote, request.id))
 
     def ReviseQuote(self, request, context):
-        return snap.quote(self.run(quotes.revise_quote, request.id))
+        return grpc_mapping.quote(self.run(quotes.revise_quote, request.id))
 
     def AcceptQuote(self, request, context):
-        return snap.quote(self.run(quotes.accept_quote, request.id))
+        return grpc_mapping.quote(self.run(quotes.accept_quote, request.id))
 
     def RejectQuote(self, request, context):
-        return snap.quote(self.run(quotes.reject_quote, request.id, request.reason))
+        return grpc_mapping.quote(self.run(quotes.reject_quote, request.id, request.reason))
 
     def WithdrawQuote(self, request, context):
-        return snap.quote(self.run(quotes.withdraw_quote, request.id, request.reason))
+        return grpc_mapping.quote(self.run(quotes.withdraw_quote, request.id, request.reason))
 
 
-class OrderServicer(m.UseCases, billing_pb2_grpc.OrderServiceServicer):
+class OrderServicer(grpc_mapping.UseCases, billing_pb2_grpc.OrderServiceServicer):
     def CreateOrder(self, request, context):
-        return snap.order(self.run(billing.create_order, request.quote_id))
+        return grpc_mapping.order(self.run(billing.create_order, request.quote_id))
 
     def GetOrder(self, request, context):
-        return snap.order(self.run(billing.get_order, request.id))
+        return grpc_mapping.order(self.run(billing.get_order, request.id))
 
     def CancelOrder(self, request, context):
-        return snap.order(self.run(billing.cancel_order, request.id, request.reason))
+        return grpc_mapping.order(self.run(billing.cancel_order, request.id, request.reason))
 
 
-class InvoiceServicer(m.UseCases, billing_pb2_grpc.InvoiceServiceServicer):
+class InvoiceServicer(grpc_mapping.UseCases, billing_pb2_grpc.InvoiceServiceServicer):
     def CreateInvoice(self, request, context):
-        return snap.invoice(self.run(billing.create_invoice, request.order_id))
+        return grpc_mapping.invoice(self.run(billing.create_invoice, request.order_id))
 
     def GetInvoice(self, request, context):
-        return snap.invoice(self.run(billing.get_invoice, request.id))
+        return grpc_mapping.invoice(self.run(billing.get_invoice, request.id))
 
     def IssueInvoice(self, request, context):
-        return snap.invoice(self.run(billing.issue_invoice, request.id))
+        return grpc_mapping.invoice(self.run(billing.issue_invoice, request.id))
 
     def MarkInvoicePaid(self, request, context):
-        return snap.invoice(self.run(billing.mark_invoice_paid, request.id,
-                                     amount=m.required_money(request, "amount"),
-                                     reference=request.reference))
+        return grpc_mapping.invoice(
+            self.run(
+                billing.mark_invoice_paid,
+                request.id,
+                amount=grpc_mapping.required_money(request, "amount"),
+                reference=request.reference,
+            )
+        )
 
     def CancelInvoice(self, request, context):
-        return snap.invoice(self.run(billing.cancel_invoice, request.id, request.reason))
+        return grpc_mapping.invoice(self.run(billing.cancel_invoice, request.id, request.reason))

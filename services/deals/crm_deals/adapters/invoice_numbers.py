@@ -5,6 +5,7 @@ row lock, so concurrent issuers of one year wait for the holder's commit or roll
 undoes the increment (the number is given back), a commit makes it final. A database SEQUENCE
 is not used because ``nextval`` survives a rollback and leaves holes.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import insert, select, update
@@ -29,10 +30,16 @@ class SqlInvoiceNumberSequence(InvoiceNumberSequence):
         if make_insert is not None:
             # Concurrent first issuers of a year: one inserts, the others wait on its row and
             # then do nothing; all then queue on the UPDATE's row lock.
-            self.session.execute(make_insert(t).values(year=year, last_value=0)
-                                 .on_conflict_do_nothing(index_elements=[t.c.year]))
+            self.session.execute(
+                make_insert(t)
+                .values(year=year, last_value=0)
+                .on_conflict_do_nothing(index_elements=[t.c.year])
+            )
         elif self.session.execute(select(t.c.year).where(t.c.year == year)).first() is None:
             self.session.execute(insert(t).values(year=year, last_value=0))
         return self.session.execute(
-            update(t).where(t.c.year == year).values(last_value=t.c.last_value + 1)
-            .returning(t.c.last_value)).scalar_one()
+            update(t)
+            .where(t.c.year == year)
+            .values(last_value=t.c.last_value + 1)
+            .returning(t.c.last_value)
+        ).scalar_one()

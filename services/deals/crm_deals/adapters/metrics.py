@@ -1,4 +1,5 @@
 """deals' own Prometheus metrics (the chassis adds gRPC, event and outbox metrics)."""
+
 from __future__ import annotations
 
 from prometheus_client import Counter
@@ -6,11 +7,16 @@ from prometheus_client import Counter
 AUTOMATION_DELIVERIES = Counter(
     "crm_deals_automation_delivery_attempts_total",
     "Attempts to deliver automation commands, by kind (email, webhook, notify) and outcome "
-    "(sent; pending = will be retried; failed = retries exhausted).", ["kind", "outcome"])
+    "(sent; pending = will be retried; failed = retries exhausted).",
+    ["kind", "outcome"],
+)
 HANDED_OVER = Counter(
     "crm_deals_deals_handed_over_total",
     "Open deals of a leaving member handed over (outcome owner) or left without one (unassigned).",
-    ["outcome"])
+    ["outcome"],
+)
 CONVERSIONS = Counter(
     "crm_deals_lead_conversions_total",
-    "Lead conversion requests handled, by outcome (completed, rejected).", ["outcome"])
+    "Lead conversion requests handled, by outcome (completed, rejected).",
+    ["outcome"],
+)

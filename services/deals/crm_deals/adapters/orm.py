@@ -7,10 +7,20 @@ guard. Money that is filtered or summed elsewhere stays in the document as exact
 Portable between SQLite (make run) and PostgreSQL. migrations/versions/ create exactly these
 tables (tests/integration/test_migrations.py compares them).
 """
+
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table,
-                        Text)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from crm_chassis.db import UtcDateTime
 from crm_chassis.outbox import messaging_tables
@@ -21,12 +31,15 @@ ID = 64  # ids of deals (uuid4) and of other services' records (teams, users, li
 
 
 def _record(name: str, *columns, indexes: tuple[tuple[str, ...], ...] = ()) -> Table:
-    table = Table(name, metadata,
-                  Column("id", String(ID), primary_key=True),
-                  *columns,
-                  Column("created_at", UtcDateTime(), nullable=False),
-                  Column("version", BigInteger, nullable=False),
-                  Column("body", Text, nullable=False))
+    table = Table(
+        name,
+        metadata,
+        Column("id", String(ID), primary_key=True),
+        *columns,
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("version", BigInteger, nullable=False),
+        Column("body", Text, nullable=False),
+    )
     for cols in indexes:
         Index(f"ix_{name}_{'_'.join(cols)}", *(table.c[c] for c in cols))
     return table
@@ -39,25 +52,27 @@ accounts = _record(
     Column("relationship", String(16), nullable=False),
     Column("name", String(300), nullable=False),
     Column("last_won_at", UtcDateTime()),
-    indexes=(("team_id", "created_at", "id"), ("relationship", "last_won_at")))
+    indexes=(("team_id", "created_at", "id"), ("relationship", "last_won_at")),
+)
 
 contacts = _record(
     "contacts",
     Column("team_id", String(ID), nullable=False),
     Column("account_id", String(ID), nullable=False),
     Column("full_name", String(300), nullable=False),
-    indexes=(("team_id", "created_at", "id"), ("account_id",)))
+    indexes=(("team_id", "created_at", "id"), ("account_id",)),
+)
 
-pipelines = _record(
-    "pipelines",
-    Column("sales_line_id", String(ID), nullable=False, unique=True))
+pipelines = _record("pipelines", Column("sales_line_id", String(ID), nullable=False, unique=True))
 
 # Insert-only: every version of every pipeline, read by deals closed long ago.
 pipeline_versions = Table(
-    "pipeline_versions", metadata,
+    "pipeline_versions",
+    metadata,
     Column("pipeline_id", String(ID), primary_key=True),
     Column("version", BigInteger, primary_key=True),
-    Column("body", Text, nullable=False))
+    Column("body", Text, nullable=False),
+)
 
 opportunities = _record(
     "opportunities",
@@ -68,8 +83,14 @@ opportunities = _record(
     Column("stage_key", String(64), nullable=False),
     Column("status", String(16), nullable=False),
     Column("owner_user_id", String(ID), nullable=False),
-    indexes=(("team_id", "created_at", "id"), ("account_id",), ("pipeline_id", "status"),
-             ("team_id", "status", "owner_user_id"), ("status", "created_at", "id")))
+    indexes=(
+        ("team_id", "created_at", "id"),
+        ("account_id",),
+        ("pipeline_id", "status"),
+        ("team_id", "status", "owner_user_id"),
+        ("status", "created_at", "id"),
+    ),
+)
 
 activities = _record(
     "activities",
@@ -78,24 +99,29 @@ activities = _record(
     Column("target_id", String(ID), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("occurred_at", UtcDateTime(), nullable=False),
-    indexes=(("target_type", "target_id", "occurred_at"),))
+    indexes=(("target_type", "target_id", "occurred_at"),),
+)
 
 automation_rules = _record(
     "automation_rules",
     Column("pipeline_id", String(ID), nullable=False),
-    indexes=(("pipeline_id",),))
+    indexes=(("pipeline_id",),),
+)
 
 # A stalled episode fires each rule once: the key is the claim.
 automation_firings = Table(
-    "automation_firings", metadata,
+    "automation_firings",
+    metadata,
     Column("key", String(400), primary_key=True),
-    Column("at", UtcDateTime(), nullable=False))
+    Column("at", UtcDateTime(), nullable=False),
+)
 
 # One row per automation command (its idempotency key). ``command_type``/``command`` keep the
 # command as received so the retry timer can send it again without the broker; ``lease_until``
 # stops two worker replicas from sending the same delivery at the same time.
 deliveries = Table(
-    "deliveries", metadata,
+    "deliveries",
+    metadata,
     Column("idempotency_key", String(400), primary_key=True),
     Column("rule_id", String(ID), nullable=False),
     Column("deal_id", String(ID), nullable=False),
@@ -117,14 +143,16 @@ quotes = _record(
     "quotes",
     Column("team_id", String(ID), nullable=False),
     Column("opportunity_id", String(ID), nullable=False),
-    indexes=(("opportunity_id",),))
+    indexes=(("opportunity_id",),),
+)
 
 orders = _record(
     "orders",
     Column("team_id", String(ID), nullable=False),
     Column("opportunity_id", String(ID), nullable=False),
     Column("quote_id", String(ID), nullable=False),
-    indexes=(("opportunity_id",), ("quote_id",)))
+    indexes=(("opportunity_id",), ("quote_id",)),
+)
 
 invoices = _record(
     "invoices",
@@ -133,64 +161,78 @@ invoices = _record(
     Column("order_id", String(ID), nullable=False),
     # NULL until issued; unique: the safety net under the gap-free sequence.
     Column("number", String(32), unique=True),
-    indexes=(("opportunity_id",), ("order_id",)))
+    indexes=(("opportunity_id",), ("order_id",)),
+)
 
 # The per-year counter of invoice numbers (see invoice_numbers.py).
 invoice_sequences = Table(
-    "invoice_sequences", metadata,
+    "invoice_sequences",
+    metadata,
     Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("last_value", BigInteger, nullable=False))
+    Column("last_value", BigInteger, nullable=False),
+)
 
 # Append-only: the repository only inserts; production grants no UPDATE/DELETE on it.
 history = Table(
-    "history", metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    "history",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("record_type", String(32), nullable=False),
     Column("record_id", String(ID), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Column("version", BigInteger, nullable=False),
-    Column("body", Text, nullable=False))
+    Column("body", Text, nullable=False),
+)
 Index("ix_history_record", history.c.record_type, history.c.record_id, history.c.seq)
 
 conversions = Table(
-    "conversions", metadata,
+    "conversions",
+    metadata,
     Column("conversion_id", String(ID), primary_key=True),
     Column("lead_id", String(ID), nullable=False),
     Column("account_id", String(ID), nullable=False),
     Column("contact_id", String(ID), nullable=False),
     Column("opportunity_id", String(ID), nullable=False),
-    Column("at", UtcDateTime(), nullable=False))
+    Column("at", UtcDateTime(), nullable=False),
+)
 
 # deals' copy of identity's users, for the addresses of automation e-mails (user_* events).
 user_addresses = Table(
-    "user_addresses", metadata,
+    "user_addresses",
+    metadata,
     Column("user_id", String(ID), primary_key=True),
     Column("email", String(254), nullable=False),
     Column("display_name", String(200), nullable=False),
     Column("active", Integer, nullable=False),
-    Column("version", BigInteger, nullable=False))
+    Column("version", BigInteger, nullable=False),
+)
 
 # deals' copy of territory's sales lines (sales_line_changed events; see domain/sales_lines.py).
 # Created by migration 0003_sales_lines.
 sales_lines = Table(
-    "sales_lines", metadata,
+    "sales_lines",
+    metadata,
     Column("id", String(ID), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("workflow", String(16), nullable=False),
     Column("active", Integer, nullable=False),
-    Column("version", BigInteger, nullable=False))
+    Column("version", BigInteger, nullable=False),
+)
 
 # In-app notifications of `notify` automation actions (one row per recipient and command).
 notifications = Table(
-    "notifications", metadata,
+    "notifications",
+    metadata,
     Column("idempotency_key", String(400), primary_key=True),
     Column("user_id", String(ID), primary_key=True),
     Column("deal_id", String(ID), nullable=False),
     Column("title", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
-    Column("read_at", UtcDateTime()))
+    Column("read_at", UtcDateTime()),
+)
 Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
 
 outbox, inbox = messaging_tables(metadata)

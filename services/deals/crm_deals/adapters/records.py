@@ -5,6 +5,7 @@ whole record as a JSON document (``body``): the aggregates are read and written 
 optional fields need no migration. Exactness: Decimals and Money amounts are stored as decimal
 strings (never floats), datetimes as ISO 8601 with their UTC offset, dates as ISO dates.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,17 +14,18 @@ import json
 import types
 import typing
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 
 # Transient state of an aggregate (history waiting to be appended), never stored.
 _TRANSIENT = frozenset({"pending_history"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(cls) -> tuple[tuple[str, object], ...]:
     hints = typing.get_type_hints(cls)
-    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls)
-                 if f.name not in _TRANSIENT)
+    return tuple(
+        (f.name, hints[f.name]) for f in dataclasses.fields(cls) if f.name not in _TRANSIENT
+    )
 
 
 def _plain(value):

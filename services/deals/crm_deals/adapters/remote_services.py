@@ -4,6 +4,7 @@ The token comes from identity (client credentials); it is fetched at the first r
 the api and worker start (and serve everything that needs no remote call) before identity is up
 or when no service account is configured yet (the call then answers UNAVAILABLE saying so).
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,7 +14,6 @@ import grpc
 from crm_chassis.errors import Unavailable
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 from crm_chassis.settings import ServiceSettings
-
 from crm_deals.adapters.catalog_client import CatalogPricing
 from crm_deals.adapters.territory_client import TerritoryHandover, TerritorySalesLines
 
@@ -29,11 +29,14 @@ class LazyServiceToken:
             if self._provider is None:
                 s = self._settings
                 if not s.service_client_id or not s.service_client_secret:
-                    raise Unavailable("deals has no service account configured "
-                                      "(CRM_DEALS_SERVICE_CLIENT_ID / _SECRET); it cannot call "
-                                      "catalog or territory")
-                self._provider = ServiceTokenProvider(s.identity_address, s.service_client_id,
-                                                      s.service_client_secret)
+                    raise Unavailable(
+                        "deals has no service account configured "
+                        "(CRM_DEALS_SERVICE_CLIENT_ID / _SECRET); it cannot call "
+                        "catalog or territory"
+                    )
+                self._provider = ServiceTokenProvider(
+                    s.identity_address, s.service_client_id, s.service_client_secret
+                )
             provider = self._provider
         return provider.token()
 
@@ -57,16 +60,22 @@ class RemoteServices:
         return channel
 
     def pricing(self) -> CatalogPricing:
-        return CatalogPricing(self._channel(self._settings.catalog_address),
-                              self._settings.remote_call_timeout_seconds)
+        return CatalogPricing(
+            self._channel(self._settings.catalog_address),
+            self._settings.remote_call_timeout_seconds,
+        )
 
     def handover(self) -> TerritoryHandover:
-        return TerritoryHandover(self._channel(self._settings.territory_address),
-                                 self._settings.remote_call_timeout_seconds)
+        return TerritoryHandover(
+            self._channel(self._settings.territory_address),
+            self._settings.remote_call_timeout_seconds,
+        )
 
     def sales_lines(self) -> TerritorySalesLines:
-        return TerritorySalesLines(self._channel(self._settings.territory_address),
-                                   self._settings.remote_call_timeout_seconds)
+        return TerritorySalesLines(
+            self._channel(self._settings.territory_address),
+            self._settings.remote_call_timeout_seconds,
+        )
 
     def close(self) -> None:
         for channel in self._channels:

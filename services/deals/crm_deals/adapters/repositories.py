@@ -6,6 +6,7 @@ read>``; when no row matches, someone committed a change in between and the save
 FailedPrecondition (PostgreSQL re-checks the WHERE after waiting for the other writer's row
 lock, so the later of two concurrent writers is the one refused).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,6 @@ from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.adapters import orm, records
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.domain.accounts import Account, Contact
@@ -24,7 +24,21 @@ from crm_deals.domain.billing import Invoice, Order
 from crm_deals.domain.opportunities import OPEN, Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
-from crm_deals.service_layer import repositories as r
+from crm_deals.service_layer.repositories import (
+    AccountFilter,
+    AccountRepository,
+    ActivityRepository,
+    AutomationRuleRepository,
+    ContactRepository,
+    DealFilter,
+    InvoiceRepository,
+    OpportunityRepository,
+    OrderRepository,
+    Page,
+    PageQuery,
+    PipelineRepository,
+    QuoteRepository,
+)
 
 _KEY_SEPARATOR = "|"
 
@@ -38,8 +52,9 @@ def decode_key(key: str) -> tuple[dt.datetime, str]:
         at, record_id = key.split(_KEY_SEPARATOR, 1)
         return dt.datetime.fromisoformat(at), record_id
     except ValueError:
-        raise InvalidArgument("page cursor is not one this service returned",
-                              field="page.cursor") from None
+        raise InvalidArgument(
+            "page cursor is not one this service returned", field="page.cursor"
+        ) from None
 
 
 class SqlRecordRepository:
@@ -54,7 +69,8 @@ class SqlRecordRepository:
             # The hot read, built once (building and cache-keying a select costs more than
             # running it; docs/adding-a-service.md, hot read paths).
             cls._get_statement = select(cls.table.c.version, cls.table.c.body).where(
-                cls.table.c.id == bindparam("record_id"))
+                cls.table.c.id == bindparam("record_id")
+            )
 
     def __init__(self, session: Session):
         self.session = session
@@ -91,35 +107,45 @@ class SqlRecordRepository:
         return self._select(c[column] == value, order_by=(c.created_at, c.id))
 
     def add(self, record) -> None:
-        self.session.execute(insert(self.table).values(
-            id=record.id, created_at=record.created_at, version=record.version,
-            body=self._document(record), **self.columns(record)))
+        self.session.execute(
+            insert(self.table).values(
+                id=record.id,
+                created_at=record.created_at,
+                version=record.version,
+                body=self._document(record),
+                **self.columns(record),
+            )
+        )
         self._read_versions[record.id] = record.version
 
     def save(self, record) -> None:
         expected = self._read_versions.get(record.id)
         if expected is None:
-            raise RuntimeError(f"save of {record.RECORD_TYPE} {record.id} that this unit of work "
-                               "did not read or add")
+            raise RuntimeError(
+                f"save of {record.RECORD_TYPE} {record.id} that this unit of work "
+                "did not read or add"
+            )
         result = self.session.execute(
             update(self.table)
             .where(self.table.c.id == record.id, self.table.c.version == expected)
-            .values(version=record.version, body=self._document(record), **self.columns(record)))
+            .values(version=record.version, body=self._document(record), **self.columns(record))
+        )
         if result.rowcount != 1:
             raise FailedPrecondition(
                 f"{record.RECORD_TYPE} {record.id} was changed by someone else meanwhile (it is no "
-                f"longer at version {expected}); read it again and repeat your change")
+                f"longer at version {expected}); read it again and repeat your change"
+            )
         self._read_versions[record.id] = record.version
 
-    def _page(self, where: list, page: r.PageQuery) -> r.Page:
+    def _page(self, where: list, page: PageQuery) -> Page:
         c = self.table.c
         if page.after_key:
             at, record_id = decode_key(page.after_key)
             where = [*where, or_(c.created_at > at, and_(c.created_at == at, c.id > record_id))]
         items = self._select(*where, order_by=(c.created_at, c.id), limit=page.limit + 1)
         more = len(items) > page.limit
-        items = items[:page.limit]
-        return r.Page(items, encode_key(items[-1].created_at, items[-1].id) if more else "")
+        items = items[: page.limit]
+        return Page(items, encode_key(items[-1].created_at, items[-1].id) if more else "")
 
 
 def _contains(column, text: str):
@@ -128,14 +154,19 @@ def _contains(column, text: str):
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-class SqlAccountRepository(SqlRecordRepository, r.AccountRepository):
+class SqlAccountRepository(SqlRecordRepository, AccountRepository):
     table, record_cls = orm.accounts, Account
 
     def columns(self, a: Account) -> dict:
-        return dict(team_id=a.team_id, owner_user_id=a.owner_user_id,
-                    relationship=a.relationship, name=a.name, last_won_at=a.last_won_at)
+        return dict(
+            team_id=a.team_id,
+            owner_user_id=a.owner_user_id,
+            relationship=a.relationship,
+            name=a.name,
+            last_won_at=a.last_won_at,
+        )
 
-    def list(self, team_ids, filter: r.AccountFilter, page) -> r.Page[Account]:
+    def list(self, team_ids, filter: AccountFilter, page) -> Page[Account]:
         c = self.table.c
         where = [c.team_id.in_(sorted(team_ids))]
         if filter.relationship:
@@ -148,11 +179,15 @@ class SqlAccountRepository(SqlRecordRepository, r.AccountRepository):
 
     def customers_last_won_before(self, cutoff, limit):
         c = self.table.c
-        return self._select(c.relationship == "customer", c.last_won_at < cutoff,
-                            order_by=(c.last_won_at, c.id), limit=limit)
+        return self._select(
+            c.relationship == "customer",
+            c.last_won_at < cutoff,
+            order_by=(c.last_won_at, c.id),
+            limit=limit,
+        )
 
 
-class SqlContactRepository(SqlRecordRepository, r.ContactRepository):
+class SqlContactRepository(SqlRecordRepository, ContactRepository):
     table, record_cls = orm.contacts, Contact
 
     def columns(self, x: Contact) -> dict:
@@ -171,7 +206,7 @@ class SqlContactRepository(SqlRecordRepository, r.ContactRepository):
         return self._page(where, page)
 
 
-class SqlPipelineRepository(SqlRecordRepository, r.PipelineRepository):
+class SqlPipelineRepository(SqlRecordRepository, PipelineRepository):
     table, record_cls = orm.pipelines, Pipeline
 
     def columns(self, p: Pipeline) -> dict:
@@ -186,75 +221,105 @@ class SqlPipelineRepository(SqlRecordRepository, r.PipelineRepository):
         return self._select(order_by=(c.created_at, c.id))
 
     def add_version(self, version: PipelineVersion) -> None:
-        self.session.execute(insert(orm.pipeline_versions).values(
-            pipeline_id=version.pipeline_id, version=version.version,
-            body=records.dumps(version)))
+        self.session.execute(
+            insert(orm.pipeline_versions).values(
+                pipeline_id=version.pipeline_id,
+                version=version.version,
+                body=records.dumps(version),
+            )
+        )
 
     def get_version(self, pipeline_id, version):
         t = orm.pipeline_versions
-        body = self.session.execute(select(t.c.body).where(
-            t.c.pipeline_id == pipeline_id, t.c.version == version)).scalar()
+        body = self.session.execute(
+            select(t.c.body).where(t.c.pipeline_id == pipeline_id, t.c.version == version)
+        ).scalar()
         return records.loads(PipelineVersion, body) if body is not None else None
 
 
-class SqlOpportunityRepository(SqlRecordRepository, r.OpportunityRepository):
+class SqlOpportunityRepository(SqlRecordRepository, OpportunityRepository):
     table, record_cls = orm.opportunities, Opportunity
 
     def columns(self, d: Opportunity) -> dict:
-        return dict(team_id=d.team_id, account_id=d.account_id, sales_line_id=d.sales_line_id,
-                    pipeline_id=d.pipeline_id, stage_key=d.stage_key, status=d.status,
-                    owner_user_id=d.owner_user_id)
+        return dict(
+            team_id=d.team_id,
+            account_id=d.account_id,
+            sales_line_id=d.sales_line_id,
+            pipeline_id=d.pipeline_id,
+            stage_key=d.stage_key,
+            status=d.status,
+            owner_user_id=d.owner_user_id,
+        )
 
-    def list(self, team_ids, f: r.DealFilter, page):
+    def list(self, team_ids, f: DealFilter, page):
         c = self.table.c
         where = [c.team_id.in_(sorted(team_ids))]
-        for column, wanted in ((c.status, f.status), (c.sales_line_id, f.sales_line_id),
-                               (c.stage_key, f.stage_key), (c.owner_user_id, f.owner_user_id),
-                               (c.account_id, f.account_id), (c.team_id, f.team_id)):
+        for column, wanted in (
+            (c.status, f.status),
+            (c.sales_line_id, f.sales_line_id),
+            (c.stage_key, f.stage_key),
+            (c.owner_user_id, f.owner_user_id),
+            (c.account_id, f.account_id),
+            (c.team_id, f.team_id),
+        ):
             if wanted:
                 where.append(column == wanted)
         return self._page(where, page)
 
     def open_in_pipeline(self, pipeline_id):
         c = self.table.c
-        return self._select(c.pipeline_id == pipeline_id, c.status == OPEN,
-                            order_by=(c.created_at, c.id))
+        return self._select(
+            c.pipeline_id == pipeline_id, c.status == OPEN, order_by=(c.created_at, c.id)
+        )
 
     def open_owned_by(self, team_id, owner_user_id):
         c = self.table.c
-        return self._select(c.team_id == team_id, c.status == OPEN,
-                            c.owner_user_id == owner_user_id, order_by=(c.created_at, c.id))
+        return self._select(
+            c.team_id == team_id,
+            c.status == OPEN,
+            c.owner_user_id == owner_user_id,
+            order_by=(c.created_at, c.id),
+        )
 
     def open_count_by_owner(self, team_id):
         c = self.table.c
         rows = self.session.execute(
-            select(c.owner_user_id, func.count()).where(c.team_id == team_id, c.status == OPEN)
-            .group_by(c.owner_user_id))
+            select(c.owner_user_id, func.count())
+            .where(c.team_id == team_id, c.status == OPEN)
+            .group_by(c.owner_user_id)
+        )
         return {owner: count for owner, count in rows}
 
     def for_account(self, account_id):
         return self._having("account_id", account_id)
 
     def all_open(self, after_key, limit):
-        return self._page([self.table.c.status == OPEN], r.PageQuery(limit=limit,
-                                                                     after_key=after_key))
+        return self._page(
+            [self.table.c.status == OPEN], PageQuery(limit=limit, after_key=after_key)
+        )
 
 
-class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
+class SqlActivityRepository(SqlRecordRepository, ActivityRepository):
     table, record_cls = orm.activities, Activity
 
     def columns(self, a: Activity) -> dict:
-        return dict(team_id=a.team_id, target_type=a.target_type, target_id=a.target_id,
-                    kind=a.kind, occurred_at=a.occurred_at)
+        return dict(
+            team_id=a.team_id,
+            target_type=a.target_type,
+            target_id=a.target_id,
+            kind=a.kind,
+            occurred_at=a.occurred_at,
+        )
 
     def _on(self, targets):
         c = self.table.c
-        return or_(*(and_(c.target_type == kind, c.target_id == target_id)
-                     for kind, target_id in targets))
+        return or_(
+            *(and_(c.target_type == kind, c.target_id == target_id) for kind, target_id in targets)
+        )
 
     def timeline(self, targets, kinds, page):
         if not targets:
-            return r.Page([], "")
+            return Page([], "")
         c = self.table.c
         where = [self._on(targets)]
         if kinds:
@@ -262,11 +327,10 @@ class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
         if page.after_key:  # newest first: the next page is older, or as old with a larger id
             at, record_id = decode_key(page.after_key)
             where.append(or_(c.occurred_at < at, and_(c.occurred_at == at, c.id > record_id)))
-        items = self._select(*where, order_by=(c.occurred_at.desc(), c.id),
-                             limit=page.limit + 1)
+        items = self._select(*where, order_by=(c.occurred_at.desc(), c.id), limit=page.limit + 1)
         more = len(items) > page.limit
-        items = items[:page.limit]
-        return r.Page(items, encode_key(items[-1].occurred_at, items[-1].id) if more else "")
+        items = items[: page.limit]
+        return Page(items, encode_key(items[-1].occurred_at, items[-1].id) if more else "")
 
     def on_targets(self, targets):
         if not targets:
@@ -276,11 +340,14 @@ class SqlActivityRepository(SqlRecordRepository, r.ActivityRepository):
 
     def last_activity_at(self, target_type, target_id):
         c = self.table.c
-        return self.session.execute(select(func.max(c.occurred_at)).where(
-            c.target_type == target_type, c.target_id == target_id)).scalar()
+        return self.session.execute(
+            select(func.max(c.occurred_at)).where(
+                c.target_type == target_type, c.target_id == target_id
+            )
+        ).scalar()
 
 
-class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepository):
+class SqlAutomationRuleRepository(SqlRecordRepository, AutomationRuleRepository):
     """Webhook secrets are sealed in the document when a key is configured (secret_box.py)."""
 
     table, record_cls = orm.automation_rules, AutomationRule
@@ -307,7 +374,7 @@ class SqlAutomationRuleRepository(SqlRecordRepository, r.AutomationRuleRepositor
         return self._having("pipeline_id", pipeline_id)
 
 
-class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
+class SqlQuoteRepository(SqlRecordRepository, QuoteRepository):
     table, record_cls = orm.quotes, Quote
 
     def columns(self, q: Quote) -> dict:
@@ -317,7 +384,7 @@ class SqlQuoteRepository(SqlRecordRepository, r.QuoteRepository):
         return self._having("opportunity_id", opportunity_id)
 
 
-class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
+class SqlOrderRepository(SqlRecordRepository, OrderRepository):
     table, record_cls = orm.orders, Order
 
     def columns(self, o: Order) -> dict:
@@ -332,12 +399,16 @@ class SqlOrderRepository(SqlRecordRepository, r.OrderRepository):
         return self._having("opportunity_id", opportunity_id)
 
 
-class SqlInvoiceRepository(SqlRecordRepository, r.InvoiceRepository):
+class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
     table, record_cls = orm.invoices, Invoice
 
     def columns(self, i: Invoice) -> dict:
-        return dict(team_id=i.team_id, opportunity_id=i.opportunity_id, order_id=i.order_id,
-                    number=i.number or None)
+        return dict(
+            team_id=i.team_id,
+            opportunity_id=i.opportunity_id,
+            order_id=i.order_id,
+            number=i.number or None,
+        )
 
     def for_order(self, order_id):
         return self._having("order_id", order_id)

@@ -1,5 +1,6 @@
 """SQLAlchemy repositories of deals' supporting records: history (append-only), automation
 firings and deliveries, lead conversions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,40 +10,61 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import InvalidArgument
-
 from crm_deals.adapters import orm, records
-from crm_deals.domain.common import HistoryEntry
 from crm_deals.domain.deliveries import PENDING, Delivery
-from crm_deals.service_layer import repositories as r
+from crm_deals.domain.history import HistoryEntry
+from crm_deals.service_layer.repositories import (
+    AutomationFiringRepository,
+    ConversionRecord,
+    ConversionRepository,
+    DeliveryRepository,
+    HistoryRepository,
+    Page,
+    PageQuery,
+)
 
 
-class SqlHistoryRepository(r.HistoryRepository):
+class SqlHistoryRepository(HistoryRepository):
     def __init__(self, session: Session):
         self.session = session
 
     def append(self, entries: list[HistoryEntry]) -> None:
         if entries:
-            self.session.execute(insert(orm.history), [
-                dict(record_type=e.record_type, record_id=e.record_id, at=e.at,
-                     version=e.version, body=records.dumps(e)) for e in entries])
+            self.session.execute(
+                insert(orm.history),
+                [
+                    dict(
+                        record_type=e.record_type,
+                        record_id=e.record_id,
+                        at=e.at,
+                        version=e.version,
+                        body=records.dumps(e),
+                    )
+                    for e in entries
+                ],
+            )
 
-    def for_record(self, record_type, record_id, page: r.PageQuery) -> r.Page[HistoryEntry]:
+    def for_record(self, record_type, record_id, page: PageQuery) -> Page[HistoryEntry]:
         t = orm.history
-        stmt = select(t.c.seq, t.c.body).where(t.c.record_type == record_type,
-                                               t.c.record_id == record_id)
+        stmt = select(t.c.seq, t.c.body).where(
+            t.c.record_type == record_type, t.c.record_id == record_id
+        )
         if page.after_key:
             if not page.after_key.isdigit():
-                raise InvalidArgument("page cursor is not one this service returned",
-                                      field="page.cursor")
+                raise InvalidArgument(
+                    "page cursor is not one this service returned", field="page.cursor"
+                )
             stmt = stmt.where(t.c.seq > int(page.after_key))
         rows = self.session.execute(stmt.order_by(t.c.seq).limit(page.limit + 1)).all()
         more = len(rows) > page.limit
-        rows = rows[:page.limit]
-        return r.Page([records.loads(HistoryEntry, row.body) for row in rows],
-                      str(rows[-1].seq) if more else "")
+        rows = rows[: page.limit]
+        return Page(
+            [records.loads(HistoryEntry, row.body) for row in rows],
+            str(rows[-1].seq) if more else "",
+        )
 
 
-class SqlAutomationFiringRepository(r.AutomationFiringRepository):
+class SqlAutomationFiringRepository(AutomationFiringRepository):
     def __init__(self, session: Session):
         self.session = session
 
@@ -58,11 +80,21 @@ class SqlAutomationFiringRepository(r.AutomationFiringRepository):
         return True
 
 
-_DELIVERY_FIELDS = ("idempotency_key", "rule_id", "deal_id", "kind", "created_at", "state",
-                    "attempts", "last_error", "next_attempt_at", "sent_at")
+_DELIVERY_FIELDS = (
+    "idempotency_key",
+    "rule_id",
+    "deal_id",
+    "kind",
+    "created_at",
+    "state",
+    "attempts",
+    "last_error",
+    "next_attempt_at",
+    "sent_at",
+)
 
 
-class SqlDeliveryRepository(r.DeliveryRepository):
+class SqlDeliveryRepository(DeliveryRepository):
     """Deliveries as plain columns, plus the adapter-only command copy and send lease."""
 
     def __init__(self, session: Session):
@@ -84,38 +116,51 @@ class SqlDeliveryRepository(r.DeliveryRepository):
         return found[0] if found else None
 
     def add(self, record: Delivery) -> None:
-        self.session.execute(insert(orm.deliveries).values(
-            **{name: getattr(record, name) for name in _DELIVERY_FIELDS}))
+        self.session.execute(
+            insert(orm.deliveries).values(
+                **{name: getattr(record, name) for name in _DELIVERY_FIELDS}
+            )
+        )
 
     def save(self, record: Delivery) -> None:
         t = orm.deliveries
-        self.session.execute(update(t).where(t.c.idempotency_key == record.idempotency_key)
-                             .values(lease_until=None, **{name: getattr(record, name)
-                                                          for name in _DELIVERY_FIELDS}))
+        self.session.execute(
+            update(t)
+            .where(t.c.idempotency_key == record.idempotency_key)
+            .values(lease_until=None, **{name: getattr(record, name) for name in _DELIVERY_FIELDS})
+        )
 
     def due(self, now, limit):
         t = orm.deliveries
-        return self._select(t.c.state == PENDING,
-                            or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now),
-                            or_(t.c.lease_until.is_(None), t.c.lease_until <= now),
-                            order_by=(t.c.created_at, t.c.idempotency_key), limit=limit)
+        return self._select(
+            t.c.state == PENDING,
+            or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now),
+            or_(t.c.lease_until.is_(None), t.c.lease_until <= now),
+            order_by=(t.c.created_at, t.c.idempotency_key),
+            limit=limit,
+        )
 
     def for_rule(self, rule_id):
         t = orm.deliveries
-        return self._select(t.c.rule_id == rule_id,
-                            order_by=(t.c.created_at.desc(), t.c.idempotency_key))
+        return self._select(
+            t.c.rule_id == rule_id, order_by=(t.c.created_at.desc(), t.c.idempotency_key)
+        )
 
     # ----------------------------------------------------- adapter-only (the worker's sender)
     def keep_command(self, key: str, command_type: str, command: bytes) -> None:
         """Keep the command of a delivery (once) so retries can send it without the broker."""
         t = orm.deliveries
-        self.session.execute(update(t).where(t.c.idempotency_key == key, t.c.command.is_(None))
-                             .values(command_type=command_type, command=command))
+        self.session.execute(
+            update(t)
+            .where(t.c.idempotency_key == key, t.c.command.is_(None))
+            .values(command_type=command_type, command=command)
+        )
 
     def command_of(self, key: str) -> tuple[str, bytes] | None:
         t = orm.deliveries
-        row = self.session.execute(select(t.c.command_type, t.c.command)
-                                   .where(t.c.idempotency_key == key)).first()
+        row = self.session.execute(
+            select(t.c.command_type, t.c.command).where(t.c.idempotency_key == key)
+        ).first()
         return (row.command_type, row.command) if row and row.command is not None else None
 
     def lease(self, key: str, now: dt.datetime, until: dt.datetime) -> bool:
@@ -123,23 +168,34 @@ class SqlDeliveryRepository(r.DeliveryRepository):
         it is no longer pending). The lease ends when the result is saved or at ``until``."""
         t = orm.deliveries
         result = self.session.execute(
-            update(t).where(t.c.idempotency_key == key, t.c.state == PENDING,
-                            or_(t.c.lease_until.is_(None), t.c.lease_until <= now))
-            .values(lease_until=until))
+            update(t)
+            .where(
+                t.c.idempotency_key == key,
+                t.c.state == PENDING,
+                or_(t.c.lease_until.is_(None), t.c.lease_until <= now),
+            )
+            .values(lease_until=until)
+        )
         return result.rowcount == 1
 
 
-class SqlConversionRepository(r.ConversionRepository):
+class SqlConversionRepository(ConversionRepository):
     def __init__(self, session: Session):
         self.session = session
 
     def get(self, conversion_id):
         t = orm.conversions
         row = self.session.execute(select(t).where(t.c.conversion_id == conversion_id)).first()
-        return r.ConversionRecord(**row._mapping) if row else None
+        return ConversionRecord(**row._mapping) if row else None
 
-    def add(self, record: r.ConversionRecord) -> None:
-        self.session.execute(insert(orm.conversions).values(
-            conversion_id=record.conversion_id, lead_id=record.lead_id,
-            account_id=record.account_id, contact_id=record.contact_id,
-            opportunity_id=record.opportunity_id, at=record.at))
+    def add(self, record: ConversionRecord) -> None:
+        self.session.execute(
+            insert(orm.conversions).values(
+                conversion_id=record.conversion_id,
+                lead_id=record.lead_id,
+                account_id=record.account_id,
+                contact_id=record.contact_id,
+                opportunity_id=record.opportunity_id,
+                at=record.at,
+            )
+        )

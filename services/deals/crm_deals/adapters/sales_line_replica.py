@@ -5,6 +5,7 @@ Both may store one brand-new line at the same moment: ``put`` is one INSERT ... 
 waits for the other transaction and then keeps the newer snapshot (a plain INSERT would fail on
 the duplicate key and the api call would answer INTERNAL).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import delete, insert, select
@@ -28,14 +29,24 @@ class SqlSalesLineRepository(SalesLineRepository):
         row = self.session.execute(select(t).where(t.c.id == sales_line_id)).first()
         if row is None:
             return None
-        return SalesLine(id=row.id, name=row.name, workflow=row.workflow, active=bool(row.active),
-                         version=row.version)
+        return SalesLine(
+            id=row.id,
+            name=row.name,
+            workflow=row.workflow,
+            active=bool(row.active),
+            version=row.version,
+        )
 
     def put(self, line: SalesLine) -> None:
         """Store ``line`` unless the stored copy is the same version or newer."""
         t = orm.sales_lines
-        values = dict(id=line.id, name=line.name, workflow=line.workflow,
-                      active=1 if line.active else 0, version=line.version)
+        values = dict(
+            id=line.id,
+            name=line.name,
+            workflow=line.workflow,
+            active=1 if line.active else 0,
+            version=line.version,
+        )
         make_insert = _UPSERTS.get(self.session.get_bind().dialect.name)
         if make_insert is None:
             stored = self.get(line.id)
@@ -45,7 +56,10 @@ class SqlSalesLineRepository(SalesLineRepository):
             self.session.execute(insert(t).values(**values))
             return
         statement = make_insert(t).values(**values)
-        self.session.execute(statement.on_conflict_do_update(
-            index_elements=[t.c.id],
-            set_={key: statement.excluded[key] for key in values if key != "id"},
-            where=t.c.version < statement.excluded.version))
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[t.c.id],
+                set_={key: statement.excluded[key] for key in values if key != "id"},
+                where=t.c.version < statement.excluded.version,
+            )
+        )

@@ -4,12 +4,12 @@ Access checks read the replica (built by the worker from ``user_access_changed``
 calling territory, so they cost no network call; the replica's short cache bounds how long a
 revocation takes to be seen (max_staleness_seconds, well under the platform's one second).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
 from crm_chassis.scopes import ScopeReplica
-
 from crm_deals.service_layer.ports import ScopeReader, TeamDirectory, TeamMember
 
 
@@ -18,7 +18,7 @@ class ReplicaScopes(ScopeReader, TeamDirectory):
         self.replica = replica
 
     @classmethod
-    def on(cls, engine: Engine, max_staleness_seconds: float) -> "ReplicaScopes":
+    def on(cls, engine: Engine, max_staleness_seconds: float) -> ReplicaScopes:
         return cls(ScopeReplica(engine, max_staleness_seconds=max_staleness_seconds))
 
     def roles_by_team(self, user_id: str):

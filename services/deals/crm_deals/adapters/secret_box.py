@@ -5,6 +5,7 @@ data, so a sealed secret copied onto another rule does not open. A value without
 a secret stored before a key was configured and is read as it is (it is sealed at the rule's
 next save). Key rotation is not supported yet: a new key cannot open the old values.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,12 +47,14 @@ class SecretBox:
     def open(self, stored: str, context: str) -> str:
         if not stored.startswith(PREFIX):
             return stored
-        raw = base64.b64decode(stored[len(PREFIX):])
+        raw = base64.b64decode(stored[len(PREFIX) :])
         try:
-            return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:],
-                                      context.encode()).decode()
+            return self._aead.decrypt(
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()
+            ).decode()
         except InvalidTag:
             raise FailedPrecondition(
                 f"the webhook secret of rule {context} cannot be opened with the configured "
                 "CRM_DEALS_WEBHOOK_SECRET_KEY (was the key changed?); set the rule's secret "
-                "again") from None
+                "again"
+            ) from None

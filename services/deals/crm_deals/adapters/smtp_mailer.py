@@ -4,6 +4,7 @@ The Message-ID is derived from the delivery's idempotency key, so in the one win
 crash can make the worker send twice (after the server accepted, before the result is stored)
 the receiving side sees the same Message-ID and can drop the copy.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,6 @@ import ssl
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
-
 
 # Headers stay on one line up to RFC 5322's limit: the idempotency key is not folded.
 _POLICY = policy.SMTP.clone(max_line_length=998)
@@ -23,8 +23,17 @@ class DeliveryError(Exception):
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, *, sender: str, timeout_seconds: float,
-                 starttls: bool = False, username: str = "", password: str = ""):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        sender: str,
+        timeout_seconds: float,
+        starttls: bool = False,
+        username: str = "",
+        password: str = "",
+    ):
         self.host, self.port, self.sender = host, port, sender
         self.timeout, self.starttls = timeout_seconds, starttls
         self.username, self.password = username, password
@@ -33,8 +42,9 @@ class SmtpMailer:
     def message_id(idempotency_key: str) -> str:
         return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@crm-deals>"
 
-    def send(self, *, recipients: list[tuple[str, str]], subject: str, body: str,
-             idempotency_key: str) -> None:
+    def send(
+        self, *, recipients: list[tuple[str, str]], subject: str, body: str, idempotency_key: str
+    ) -> None:
         """``recipients``: (display name, address) pairs; one message to all of them."""
         message = EmailMessage(policy=_POLICY)
         message["From"] = self.sender
@@ -51,7 +61,8 @@ class SmtpMailer:
                     smtp.login(self.username, self.password)
                 refused = smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}") \
-                from None
+            raise DeliveryError(
+                f"SMTP {self.host}:{self.port}: {type(exc).__name__}: {exc}"
+            ) from None
         if refused:
             raise DeliveryError(f"SMTP server refused {', '.join(sorted(refused))}")

@@ -7,14 +7,13 @@ place with one of the remaining members (nobody eligible: all paused, on leave o
 goes to the least loaded remaining member (crm_deals.domain.handover): a leaver's open deal must
 not stay with someone who is gone.
 """
+
 from __future__ import annotations
 
 import grpc
 
-from crm.territory.v1 import (routing_pb2, routing_pb2_grpc, sales_lines_pb2,
-                              sales_lines_pb2_grpc)
+from crm.territory.v1 import routing_pb2, routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc
 from crm_chassis.errors import Unavailable
-
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.sales_lines import WORKFLOWS, SalesLine
 from crm_deals.service_layer.ports import HandoverStrategy, SalesLineSource
@@ -31,14 +30,19 @@ class TerritoryHandover(HandoverStrategy):
         remaining = set(remaining_user_ids)
         chosen: dict[str, str] = {}
         for start in range(0, len(deals), MAX_SUBJECTS):
-            chunk = deals[start:start + MAX_SUBJECTS]
+            chunk = deals[start : start + MAX_SUBJECTS]
             try:
-                answer = self._stub.ChooseOwners(routing_pb2.ChooseOwnersRequest(
-                    team_id=team_id, subject_ids=[f"deal:{d.id}" for d in chunk]),
-                    timeout=self._timeout)
+                answer = self._stub.ChooseOwners(
+                    routing_pb2.ChooseOwnersRequest(
+                        team_id=team_id, subject_ids=[f"deal:{d.id}" for d in chunk]
+                    ),
+                    timeout=self._timeout,
+                )
             except grpc.RpcError as exc:
-                raise Unavailable(f"territory cannot choose new owners for team {team_id} "
-                                  f"({exc.code().name}: {exc.details()})") from None
+                raise Unavailable(
+                    f"territory cannot choose new owners for team {team_id} "
+                    f"({exc.code().name}: {exc.details()})"
+                ) from None
             for owner in answer.owners:
                 user = owner.choice.owner_user_id
                 if user in remaining and owner.subject_id.startswith("deal:"):
@@ -52,11 +56,18 @@ class TerritoryHandover(HandoverStrategy):
 
 def sales_line_from(message) -> SalesLine:
     """deals' copy of a crm.territory.v1.SalesLine."""
-    workflow = sales_lines_pb2.WorkflowKind.Name(message.workflow_kind).removeprefix(
-        "WORKFLOW_KIND_").lower()
-    return SalesLine(id=message.id, name=message.name,
-                     workflow=workflow if workflow in WORKFLOWS else "", active=message.active,
-                     version=message.version)
+    workflow = (
+        sales_lines_pb2.WorkflowKind.Name(message.workflow_kind)
+        .removeprefix("WORKFLOW_KIND_")
+        .lower()
+    )
+    return SalesLine(
+        id=message.id,
+        name=message.name,
+        workflow=workflow if workflow in WORKFLOWS else "",
+        active=message.active,
+        version=message.version,
+    )
 
 
 class TerritorySalesLines(SalesLineSource):
@@ -68,11 +79,14 @@ class TerritorySalesLines(SalesLineSource):
 
     def get(self, sales_line_id):
         try:
-            found = self._stub.GetSalesLine(sales_lines_pb2.GetSalesLineRequest(id=sales_line_id),
-                                            timeout=self._timeout)
+            found = self._stub.GetSalesLine(
+                sales_lines_pb2.GetSalesLineRequest(id=sales_line_id), timeout=self._timeout
+            )
         except grpc.RpcError as exc:
             if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
                 return None
-            raise Unavailable(f"territory cannot tell whether sales line {sales_line_id!r} "
-                              f"exists ({exc.code().name}: {exc.details()})") from None
+            raise Unavailable(
+                f"territory cannot tell whether sales line {sales_line_id!r} "
+                f"exists ({exc.code().name}: {exc.details()})"
+            ) from None
         return sales_line_from(found.sales_line)

@@ -1,14 +1,29 @@
 """deals' SQLAlchemy unit of work: its repositories, history and the outbox on one session."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-
 from crm_deals.adapters import orm
-from crm_deals.adapters import repositories as rep
-from crm_deals.adapters import repositories_support as support
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
+from crm_deals.adapters.repositories import (
+    SqlAccountRepository,
+    SqlActivityRepository,
+    SqlAutomationRuleRepository,
+    SqlContactRepository,
+    SqlInvoiceRepository,
+    SqlOpportunityRepository,
+    SqlOrderRepository,
+    SqlPipelineRepository,
+    SqlQuoteRepository,
+)
+from crm_deals.adapters.repositories_support import (
+    SqlAutomationFiringRepository,
+    SqlConversionRepository,
+    SqlDeliveryRepository,
+    SqlHistoryRepository,
+)
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
@@ -35,54 +50,18 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
             self.session = None
 
     def _open_repositories(self, session: Session) -> None:
-        self.accounts = rep.SqlAccountRepository(session)
-        self.contacts = rep.SqlContactRepository(session)
-        self.pipelines = rep.SqlPipelineRepository(session)
+        self.accounts = SqlAccountRepository(session)
+        self.contacts = SqlContactRepository(session)
+        self.pipelines = SqlPipelineRepository(session)
         self.sales_lines = SqlSalesLineRepository(session)
-        self.opportunities = rep.SqlOpportunityRepository(session)
-        self.activities = rep.SqlActivityRepository(session)
-        self.automation_rules = rep.SqlAutomationRuleRepository(session, self._secrets)
-        self.quotes = rep.SqlQuoteRepository(session)
-        self.orders = rep.SqlOrderRepository(session)
-        self.invoices = rep.SqlInvoiceRepository(session)
+        self.opportunities = SqlOpportunityRepository(session)
+        self.activities = SqlActivityRepository(session)
+        self.automation_rules = SqlAutomationRuleRepository(session, self._secrets)
+        self.quotes = SqlQuoteRepository(session)
+        self.orders = SqlOrderRepository(session)
+        self.invoices = SqlInvoiceRepository(session)
         self.invoice_numbers = SqlInvoiceNumberSequence(session)
-        self.history = support.SqlHistoryRepository(session)
-        self.automation_firings = support.SqlAutomationFiringRepository(session)
-        self.deliveries = support.SqlDeliveryRepository(session)
-        self.conversions = support.SqlConversionRepository(session)
-
-
-class SavepointUnitOfWork(DealsUnitOfWork):
-    """A use case inside an event handler's open unit of work (whose transaction also holds the
-    inbox row): its block is a SAVEPOINT. ``commit`` keeps the block's work for the handler's
-    commit, ``rollback`` (or leaving without commit) undoes only the block, so a use case that
-    rolls back and then records a rejection (convert_lead) still commits the rejection together
-    with the inbox row — exactly once."""
-
-    def __init__(self, outer: SqlDealsUnitOfWork):
-        self._outer = outer
-        self._savepoint = None
-
-    def __getattr__(self, name):  # repositories and session of the handler's unit of work
-        return getattr(self._outer, name)
-
-    def __enter__(self):
-        self._savepoint = self._outer.session.begin_nested()
-        return self
-
-    def __exit__(self, *exc_info):
-        if self._savepoint.is_active:
-            self._savepoint.rollback()
-        self._savepoint = None
-
-    def commit(self) -> None:
-        self._savepoint.commit()
-        self._savepoint = self._outer.session.begin_nested()
-        self.committed = True
-
-    def rollback(self) -> None:
-        self._savepoint.rollback()
-        self._savepoint = self._outer.session.begin_nested()
-
-    def emit(self, event_type, message, **kwargs) -> str:
-        return self._outer.emit(event_type, message, **kwargs)
+        self.history = SqlHistoryRepository(session)
+        self.automation_firings = SqlAutomationFiringRepository(session)
+        self.deliveries = SqlDeliveryRepository(session)
+        self.conversions = SqlConversionRepository(session)

@@ -9,6 +9,7 @@ IPv6 forms that carry an IPv4 address are judged by that IPv4 address (IPv4-mapp
 view. :func:`refusal` is checked on the very address the sender then connects to
 (webhook_sender.py), so a DNS answer that changes between check and connect cannot bypass it.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,7 +17,8 @@ import ipaddress
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 REFUSED_IPV4: tuple[tuple[ipaddress.IPv4Network, str], ...] = tuple(
-    (ipaddress.IPv4Network(net), why) for net, why in (
+    (ipaddress.IPv4Network(net), why)
+    for net, why in (
         ("0.0.0.0/8", "'this network' / unspecified"),
         ("10.0.0.0/8", "private"),
         ("100.64.0.0/10", "carrier-grade NAT"),
@@ -33,10 +35,12 @@ REFUSED_IPV4: tuple[tuple[ipaddress.IPv4Network, str], ...] = tuple(
         ("224.0.0.0/4", "multicast"),
         ("240.0.0.0/4", "reserved"),
         ("255.255.255.255/32", "broadcast"),
-    ))
+    )
+)
 
 REFUSED_IPV6: tuple[tuple[ipaddress.IPv6Network, str], ...] = tuple(
-    (ipaddress.IPv6Network(net), why) for net, why in (
+    (ipaddress.IPv6Network(net), why)
+    for net, why in (
         ("::/128", "unspecified"),
         ("::1/128", "loopback"),
         ("64:ff9b::/96", "NAT64"),
@@ -54,7 +58,8 @@ REFUSED_IPV6: tuple[tuple[ipaddress.IPv6Network, str], ...] = tuple(
         ("fe80::/10", "link-local"),
         ("fec0::/10", "site-local"),
         ("ff00::/8", "multicast"),
-    ))
+    )
+)
 
 _IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
@@ -72,8 +77,7 @@ def refusal(address: Address) -> str:
         for network, why in REFUSED_IPV6:
             if address in network:
                 return f"{why} ({network})"
-        for network, form in ((_IPV4_MAPPED, "IPv4-mapped"), (_IPV4_COMPATIBLE,
-                                                               "IPv4-compatible")):
+        for network, form in ((_IPV4_MAPPED, "IPv4-mapped"), (_IPV4_COMPATIBLE, "IPv4-compatible")):
             if address in network:
                 inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
                 why = refusal(inner)

@@ -10,6 +10,7 @@ certificate against it. So a DNS answer that changes between the check and the c
 rebinding) cannot lead the call to loopback or the internal network. Redirects are not followed
 (a 3xx is a failed attempt: its target was never checked).
 """
+
 from __future__ import annotations
 
 import http.client
@@ -54,8 +55,9 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
     default_port = http.client.HTTPS_PORT
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float,
-                 context: ssl.SSLContext):
+    def __init__(
+        self, host: str, port: int, *, address: str, timeout: float, context: ssl.SSLContext
+    ):
         super().__init__(host, port, address=address, timeout=timeout)
         self.context = context
 
@@ -65,8 +67,13 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
 
 
 class WebhookSender:
-    def __init__(self, *, timeout_seconds: float, allow_private_addresses: bool = False,
-                 ssl_context: ssl.SSLContext | None = None):
+    def __init__(
+        self,
+        *,
+        timeout_seconds: float,
+        allow_private_addresses: bool = False,
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self.timeout = timeout_seconds
         self.allow_private = allow_private_addresses
         self.ssl_context = ssl_context or ssl.create_default_context()
@@ -90,12 +97,15 @@ class WebhookSender:
             try:
                 address = webhook_guard.parse(info[4][0])
             except ValueError:
-                raise DeliveryError(f"webhook host {host} resolves to {info[4][0]!r}, not an "
-                                    "IP address; refused") from None
+                raise DeliveryError(
+                    f"webhook host {host} resolves to {info[4][0]!r}, not an IP address; refused"
+                ) from None
             why = "" if self.allow_private else webhook_guard.refusal(address)
             if why:
-                raise DeliveryError(f"webhook host {host} resolves to the non-public address "
-                                    f"{address} ({why}); refused")
+                raise DeliveryError(
+                    f"webhook host {host} resolves to the non-public address "
+                    f"{address} ({why}); refused"
+                )
             if str(address) not in addresses:
                 addresses.append(str(address))
         if not addresses:
@@ -103,14 +113,17 @@ class WebhookSender:
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return Target(parts.scheme, host, port, path, tuple(addresses))
 
-    def post(self, *, url: str, secret: str, body: bytes, idempotency_key: str,
-             timestamp: int) -> int:
+    def post(
+        self, *, url: str, secret: str, body: bytes, idempotency_key: str, timestamp: int
+    ) -> int:
         """The HTTP status of a 2xx answer; DeliveryError otherwise."""
         target = self.target(url)
-        headers = {"Content-Type": "application/json",
-                   "User-Agent": "crm-deals-automations/1",
-                   SIGNATURE_HEADER: sign_webhook(secret, timestamp, body),
-                   IDEMPOTENCY_HEADER: idempotency_key}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "crm-deals-automations/1",
+            SIGNATURE_HEADER: sign_webhook(secret, timestamp, body),
+            IDEMPOTENCY_HEADER: idempotency_key,
+        }
         connection = self._connect(target, url)
         try:
             connection.request("POST", target.path, body=body, headers=headers)
@@ -120,8 +133,7 @@ class WebhookSender:
         finally:
             connection.close()
         if 300 <= status < 400:
-            raise DeliveryError(f"webhook {url} answered HTTP {status}; redirects are not "
-                                "followed")
+            raise DeliveryError(f"webhook {url} answered HTTP {status}; redirects are not followed")
         if not 200 <= status < 300:
             raise DeliveryError(f"webhook {url} answered HTTP {status}")
         return status
@@ -131,12 +143,17 @@ class WebhookSender:
         failures = []
         for address in target.addresses:
             if target.scheme == "https":
-                connection = _PinnedHTTPSConnection(target.host, target.port, address=address,
-                                                    timeout=self.timeout,
-                                                    context=self.ssl_context)
+                connection = _PinnedHTTPSConnection(
+                    target.host,
+                    target.port,
+                    address=address,
+                    timeout=self.timeout,
+                    context=self.ssl_context,
+                )
             else:
-                connection = _PinnedHTTPConnection(target.host, target.port, address=address,
-                                                   timeout=self.timeout)
+                connection = _PinnedHTTPConnection(
+                    target.host, target.port, address=address, timeout=self.timeout
+                )
             try:
                 connection.connect()
                 return connection

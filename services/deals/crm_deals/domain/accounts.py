@@ -10,16 +10,18 @@ Relationship of an account:
 Churn rule (documented for reporting's churn rate): a customer churns automatically when its
 last won deal closed more than ``CHURN_AFTER_DAYS`` (365) days ago and it has no open deal.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
-from crm_deals.domain.common import (Recorded, clean_email, clean_phone, clean_text, diff,
-                                     optional_id, require_id)
+from crm_deals.domain.history import Recorded, diff
+from crm_deals.domain.text import clean_email, clean_phone, clean_text, optional_id, require_id
 
 PROSPECT = "prospect"
 CUSTOMER = "customer"
@@ -27,8 +29,7 @@ CHURNED = "churned"
 RELATIONSHIPS = (PROSPECT, CUSTOMER, CHURNED)
 
 CHURN_AFTER_DAYS = 365
-CHURN_RULE_REASON = (f"churn rule: no deal won in the last {CHURN_AFTER_DAYS} days and no open "
-                     "deal")
+CHURN_RULE_REASON = f"churn rule: no deal won in the last {CHURN_AFTER_DAYS} days and no open deal"
 
 
 @dataclass
@@ -52,22 +53,46 @@ class Account(Recorded):
     version: int = 0
 
     @classmethod
-    def create(cls, *, id: str, team_id: str, name: str, owner_user_id: str, actor: Actor,
-               at: dt.datetime, industry: str = "", website: str = "", phone: str = "") -> "Account":
-        account = cls(id=id, team_id=require_id(team_id, "team_id"),
-                      name=clean_text(name, "name", max_length=200, required=True),
-                      owner_user_id=require_id(owner_user_id, "owner_user_id"),
-                      industry=clean_text(industry, "industry", max_length=100),
-                      website=clean_text(website, "website", max_length=300),
-                      phone=clean_phone(phone), created_at=at, updated_at=at)
+    def create(
+        cls,
+        *,
+        id: str,
+        team_id: str,
+        name: str,
+        owner_user_id: str,
+        actor: Actor,
+        at: dt.datetime,
+        industry: str = "",
+        website: str = "",
+        phone: str = "",
+    ) -> Account:
+        account = cls(
+            id=id,
+            team_id=require_id(team_id, "team_id"),
+            name=clean_text(name, "name", max_length=200, required=True),
+            owner_user_id=require_id(owner_user_id, "owner_user_id"),
+            industry=clean_text(industry, "industry", max_length=100),
+            website=clean_text(website, "website", max_length=300),
+            phone=clean_phone(phone),
+            created_at=at,
+            updated_at=at,
+        )
         account._record(actor, at, "created")
         return account
 
-    def update(self, actor: Actor, at: dt.datetime, *, name: str | None = None,
-               industry: str | None = None, website: str | None = None,
-               phone: str | None = None, owner_user_id: str | None = None) -> list[str]:
+    def update(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        *,
+        name: str | None = None,
+        industry: str | None = None,
+        website: str | None = None,
+        phone: str | None = None,
+        owner_user_id: str | None = None,
+    ) -> list[str]:
         """Change the given fields; returns the names of those that changed."""
-        updates = {}
+        updates: dict[str, Any] = {}
         if name is not None:
             updates["name"] = clean_text(name, "name", max_length=200, required=True)
         if industry is not None:
@@ -94,28 +119,41 @@ class Account(Recorded):
         self.relationship = CUSTOMER
         self.customer_since = self.customer_since or at
         self.churned_at, self.churn_reason = None, ""
-        self._record(actor, at, "became_customer", {"relationship": (before, CUSTOMER)},
-                     note="won back" if before == CHURNED else "first won deal")
+        self._record(
+            actor,
+            at,
+            "became_customer",
+            {"relationship": (before, CUSTOMER)},
+            note="won back" if before == CHURNED else "first won deal",
+        )
         return True
 
     def mark_churned(self, actor: Actor, at: dt.datetime, reason: str) -> None:
         reason = clean_text(reason, "reason", max_length=500, required=True)
         if self.relationship == PROSPECT:
-            raise FailedPrecondition(f"account {self.name!r} is a prospect: only a customer can "
-                                     "churn", field="relationship")
+            raise FailedPrecondition(
+                f"account {self.name!r} is a prospect: only a customer can churn",
+                field="relationship",
+            )
         if self.relationship == CHURNED:
-            raise FailedPrecondition(f"account {self.name!r} is already churned "
-                                     f"({self.churn_reason})", field="relationship")
+            raise FailedPrecondition(
+                f"account {self.name!r} is already churned ({self.churn_reason})",
+                field="relationship",
+            )
         self.relationship, self.churned_at, self.churn_reason = CHURNED, at, reason
         self._record(actor, at, "churned", {"relationship": (CUSTOMER, CHURNED)}, note=reason)
 
     def churn_rule_applies(self, now: dt.datetime, open_deal_count: int) -> bool:
-        return (self.relationship == CUSTOMER and open_deal_count == 0
-                and self.last_won_at is not None
-                and now - self.last_won_at > dt.timedelta(days=CHURN_AFTER_DAYS))
+        return (
+            self.relationship == CUSTOMER
+            and open_deal_count == 0
+            and self.last_won_at is not None
+            and now - self.last_won_at > dt.timedelta(days=CHURN_AFTER_DAYS)
+        )
 
-    def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str, owner_user_id: str,
-                 reason: str) -> None:
+    def transfer(
+        self, actor: Actor, at: dt.datetime, to_team_id: str, owner_user_id: str, reason: str
+    ) -> None:
         changes = diff(self, {"team_id": to_team_id, "owner_user_id": owner_user_id})
         if changes:
             self.team_id, self.owner_user_id = to_team_id, owner_user_id
@@ -144,37 +182,59 @@ class Contact(Recorded):
         return f"{self.first_name} {self.last_name}".strip()
 
     @classmethod
-    def create(cls, *, id: str, team_id: str, account_id: str, first_name: str, last_name: str,
-               owner_user_id: str, actor: Actor, at: dt.datetime, email: str = "",
-               phone: str = "", job_title: str = "") -> "Contact":
-        contact = cls(id=id, team_id=require_id(team_id, "team_id"),
-                      account_id=optional_id(account_id, "account_id"),
-                      first_name=clean_text(first_name, "first_name", max_length=100),
-                      last_name=clean_text(last_name, "last_name", max_length=100, required=True),
-                      owner_user_id=require_id(owner_user_id, "owner_user_id"),
-                      email=clean_email(email), phone=clean_phone(phone),
-                      job_title=clean_text(job_title, "job_title", max_length=150),
-                      created_at=at, updated_at=at)
+    def create(
+        cls,
+        *,
+        id: str,
+        team_id: str,
+        account_id: str,
+        first_name: str,
+        last_name: str,
+        owner_user_id: str,
+        actor: Actor,
+        at: dt.datetime,
+        email: str = "",
+        phone: str = "",
+        job_title: str = "",
+    ) -> Contact:
+        contact = cls(
+            id=id,
+            team_id=require_id(team_id, "team_id"),
+            account_id=optional_id(account_id, "account_id"),
+            first_name=clean_text(first_name, "first_name", max_length=100),
+            last_name=clean_text(last_name, "last_name", max_length=100, required=True),
+            owner_user_id=require_id(owner_user_id, "owner_user_id"),
+            email=clean_email(email),
+            phone=clean_phone(phone),
+            job_title=clean_text(job_title, "job_title", max_length=150),
+            created_at=at,
+            updated_at=at,
+        )
         if not contact.account_id:
-            raise InvalidArgument("account_id is required: a contact belongs to an account",
-                                  field="account_id")
+            raise InvalidArgument(
+                "account_id is required: a contact belongs to an account", field="account_id"
+            )
         contact._record(actor, at, "created")
         return contact
 
-    def update(self, actor: Actor, at: dt.datetime, **fields) -> list[str]:
-        cleaners = {
+    def update(self, actor: Actor, at: dt.datetime, **fields: Any) -> list[str]:
+        cleaners: dict[str, Callable[[Any], str]] = {
             "first_name": lambda v: clean_text(v, "first_name", max_length=100),
             "last_name": lambda v: clean_text(v, "last_name", max_length=100, required=True),
-            "email": clean_email, "phone": clean_phone,
+            "email": clean_email,
+            "phone": clean_phone,
             "job_title": lambda v: clean_text(v, "job_title", max_length=150),
             "owner_user_id": lambda v: require_id(v, "owner_user_id"),
         }
         unknown = sorted(set(fields) - cleaners.keys())
         if unknown:
-            raise InvalidArgument(f"contact field(s) {', '.join(unknown)} cannot be changed; "
-                                  f"changeable: {', '.join(sorted(cleaners))}")
-        updates = {name: cleaners[name](value) for name, value in fields.items()
-                   if value is not None}
+            raise InvalidArgument(
+                f"contact field(s) {', '.join(unknown)} cannot be changed; "
+                f"changeable: {', '.join(sorted(cleaners))}"
+            )
+        updates = {
+            name: cleaners[name](value) for name, value in fields.items() if value is not None
+        }
         changes = diff(self, updates)
         if changes:
             for name, (_, new) in changes.items():
@@ -182,8 +242,9 @@ class Contact(Recorded):
             self._record(actor, at, "updated", changes)
         return list(changes)
 
-    def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str, owner_user_id: str,
-                 reason: str) -> None:
+    def transfer(
+        self, actor: Actor, at: dt.datetime, to_team_id: str, owner_user_id: str, reason: str
+    ) -> None:
         changes = diff(self, {"team_id": to_team_id, "owner_user_id": owner_user_id})
         if changes:
             self.team_id, self.owner_user_id = to_team_id, owner_user_id

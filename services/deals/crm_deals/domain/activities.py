@@ -6,15 +6,17 @@ person who logged it is kept (``logged_by``) apart from the person it is for (``
 Only tasks have a due date and can be done (and undone). An activity is its own record: logging
 one on a closed deal does not edit the deal (a note after a loss is common), so it is allowed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
-from crm_deals.domain.common import Recorded, clean_text, diff, require_id
+from crm_deals.domain.history import Recorded, diff
+from crm_deals.domain.text import clean_text, require_id
 
 CALL, EMAIL, MEETING, NOTE, TASK = "call", "email", "meeting", "note", "task"
 KINDS = (CALL, EMAIL, MEETING, NOTE, TASK)
@@ -45,39 +47,70 @@ class Activity(Recorded):
     version: int = 0
 
     @classmethod
-    def log(cls, *, id: str, team_id: str, kind: str, target_type: str, target_id: str,
-            subject: str, owner_user_id: str, actor: Actor, at: dt.datetime,
-            occurred_at: dt.datetime | None = None, body: str = "", direction: str = "",
-            duration_minutes: int = 0, due_at: dt.datetime | None = None) -> "Activity":
+    def log(
+        cls,
+        *,
+        id: str,
+        team_id: str,
+        kind: str,
+        target_type: str,
+        target_id: str,
+        subject: str,
+        owner_user_id: str,
+        actor: Actor,
+        at: dt.datetime,
+        occurred_at: dt.datetime | None = None,
+        body: str = "",
+        direction: str = "",
+        duration_minutes: int = 0,
+        due_at: dt.datetime | None = None,
+    ) -> Activity:
         if kind not in KINDS:
-            raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}; got {kind!r}",
-                                  field="kind")
+            raise InvalidArgument(
+                f"kind must be one of {', '.join(KINDS)}; got {kind!r}", field="kind"
+            )
         if target_type not in TARGET_TYPES:
-            raise InvalidArgument(f"an activity is logged on one of {', '.join(TARGET_TYPES)}; "
-                                  f"got {target_type!r}", field="target_type")
+            raise InvalidArgument(
+                f"an activity is logged on one of {', '.join(TARGET_TYPES)}; got {target_type!r}",
+                field="target_type",
+            )
         if direction not in DIRECTIONS or (direction and kind not in (CALL, EMAIL)):
-            raise InvalidArgument("direction (inbound/outbound) applies to calls and e-mails only",
-                                  field="direction")
+            raise InvalidArgument(
+                "direction (inbound/outbound) applies to calls and e-mails only", field="direction"
+            )
         if not isinstance(duration_minutes, int) or not 0 <= duration_minutes <= 24 * 60:
             raise InvalidArgument("duration_minutes must be 0..1440", field="duration_minutes")
         if duration_minutes and kind not in (CALL, MEETING):
-            raise InvalidArgument("a duration applies to calls and meetings only",
-                                  field="duration_minutes")
+            raise InvalidArgument(
+                "a duration applies to calls and meetings only", field="duration_minutes"
+            )
         if kind == TASK and due_at is None:
             raise InvalidArgument("a task needs a due date", field="due_at")
         if kind != TASK and due_at is not None:
             raise InvalidArgument("only tasks have a due date", field="due_at")
         if occurred_at is not None and occurred_at > at + dt.timedelta(minutes=5) and kind != TASK:
-            raise InvalidArgument("a call, e-mail, meeting or note cannot have happened in the "
-                                  "future; plan future work as a task", field="occurred_at")
-        activity = cls(id=id, team_id=require_id(team_id, "team_id"), kind=kind,
-                       target_type=target_type, target_id=require_id(target_id, "target_id"),
-                       subject=clean_text(subject, "subject", max_length=200, required=True),
-                       body=clean_text(body, "body", max_length=20000),
-                       logged_by=actor.id, owner_user_id=require_id(owner_user_id, "owner_user_id"),
-                       occurred_at=occurred_at or at, direction=direction,
-                       duration_minutes=duration_minutes, due_at=due_at,
-                       created_at=at, updated_at=at)
+            raise InvalidArgument(
+                "a call, e-mail, meeting or note cannot have happened in the "
+                "future; plan future work as a task",
+                field="occurred_at",
+            )
+        activity = cls(
+            id=id,
+            team_id=require_id(team_id, "team_id"),
+            kind=kind,
+            target_type=target_type,
+            target_id=require_id(target_id, "target_id"),
+            subject=clean_text(subject, "subject", max_length=200, required=True),
+            body=clean_text(body, "body", max_length=20000),
+            logged_by=actor.id,
+            owner_user_id=require_id(owner_user_id, "owner_user_id"),
+            occurred_at=occurred_at or at,
+            direction=direction,
+            duration_minutes=duration_minutes,
+            due_at=due_at,
+            created_at=at,
+            updated_at=at,
+        )
         activity._record(actor, at, "logged")
         return activity
 
@@ -86,7 +119,9 @@ class Activity(Recorded):
         return self.kind == TASK
 
     def is_overdue(self, now: dt.datetime) -> bool:
-        return self.is_task and self.done_at is None and self.due_at is not None and self.due_at < now
+        return (
+            self.is_task and self.done_at is None and self.due_at is not None and self.due_at < now
+        )
 
     def complete(self, actor: Actor, at: dt.datetime) -> None:
         self._require_task()
@@ -102,9 +137,16 @@ class Activity(Recorded):
         self.done_at = None
         self._record(actor, at, "uncompleted", {"done": (True, False)})
 
-    def update(self, actor: Actor, at: dt.datetime, *, subject: str | None = None,
-               body: str | None = None, due_at: dt.datetime | None = None) -> list[str]:
-        updates = {}
+    def update(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        *,
+        subject: str | None = None,
+        body: str | None = None,
+        due_at: dt.datetime | None = None,
+    ) -> list[str]:
+        updates: dict[str, Any] = {}
         if subject is not None:
             updates["subject"] = clean_text(subject, "subject", max_length=200, required=True)
         if body is not None:
@@ -126,5 +168,7 @@ class Activity(Recorded):
 
     def _require_task(self) -> None:
         if not self.is_task:
-            raise FailedPrecondition(f"this {self.kind} is not a task: only tasks have a due date "
-                                     "and can be done", field="kind")
+            raise FailedPrecondition(
+                f"this {self.kind} is not a task: only tasks have a due date and can be done",
+                field="kind",
+            )

@@ -10,6 +10,7 @@ Invoice: ``draft`` -> ``issued`` -> ``paid``; ``draft`` or ``issued`` -> ``cance
 - A paid invoice is final. Payment is of the full total (partial payments are out of scope).
 - An order has at most one invoice that is not cancelled.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,11 +19,12 @@ from dataclasses import dataclass
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
-from crm_deals.domain.common import Recorded, clean_text
+from crm_deals.domain.history import Recorded
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine
 from crm_deals.domain.quotes import WON as QUOTE_WON
+from crm_deals.domain.quotes import Quote
+from crm_deals.domain.text import clean_text
 
 ORDER_OPEN, ORDER_INVOICED, ORDER_CANCELLED = "open", "invoiced", "cancelled"
 DRAFT, ISSUED, PAID, CANCELLED = "draft", "issued", "paid", "cancelled"
@@ -42,7 +44,7 @@ class InvoiceNumber:
     year: int
     sequence: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not 2000 <= self.year <= 9999 or self.sequence < 1:
             raise ValueError(f"invalid invoice number parts {self.year}/{self.sequence}")
 
@@ -50,11 +52,12 @@ class InvoiceNumber:
         return f"INV-{self.year}-{self.sequence:06d}"
 
     @classmethod
-    def parse(cls, text: str) -> "InvoiceNumber":
+    def parse(cls, text: str) -> InvoiceNumber:
         match = _NUMBER.match((text or "").strip())
         if not match:
-            raise InvalidArgument(f"an invoice number looks like INV-2026-000123; got {text!r}",
-                                  field="number")
+            raise InvalidArgument(
+                f"an invoice number looks like INV-2026-000123; got {text!r}", field="number"
+            )
         return cls(int(match.group(1)), int(match.group(2)))
 
 
@@ -77,48 +80,75 @@ class Order(Recorded):
     version: int = 0
 
     @classmethod
-    def from_quote(cls, *, id: str, quote, actor: Actor, at: dt.datetime) -> "Order":
+    def from_quote(cls, *, id: str, quote: Quote, actor: Actor, at: dt.datetime) -> Order:
         if quote.status != QUOTE_WON:
-            raise FailedPrecondition(f"quote {quote.display_number} is {quote.status}: only a won "
-                                     "quote becomes an order", field="quote_id")
-        order = cls(id=id, quote_id=quote.id, opportunity_id=quote.opportunity_id,
-                    account_id=quote.account_id, team_id=quote.team_id, currency=quote.currency,
-                    lines=quote.lines, total=quote.total, created_at=at, updated_at=at)
+            raise FailedPrecondition(
+                f"quote {quote.display_number} is {quote.status}: only a won "
+                "quote becomes an order",
+                field="quote_id",
+            )
+        order = cls(
+            id=id,
+            quote_id=quote.id,
+            opportunity_id=quote.opportunity_id,
+            account_id=quote.account_id,
+            team_id=quote.team_id,
+            currency=quote.currency,
+            lines=quote.lines,
+            total=quote.total if quote.total is not None else Money.zero(quote.currency),
+            created_at=at,
+            updated_at=at,
+        )
         order._record(actor, at, "created", note=f"from quote {quote.display_number}")
         return order
 
     def ensure_invoiceable(self) -> None:
         if self.status != ORDER_OPEN:
-            raise FailedPrecondition(f"order {self.id} is {self.status}; only an open order can "
-                                     "be invoiced", field="order_id")
+            raise FailedPrecondition(
+                f"order {self.id} is {self.status}; only an open order can be invoiced",
+                field="order_id",
+            )
 
     def mark_invoiced(self, actor: Actor, at: dt.datetime, invoice_number: str) -> None:
         self.ensure_invoiceable()
         self.status = ORDER_INVOICED
-        self._record(actor, at, "invoiced", {"status": (ORDER_OPEN, ORDER_INVOICED)},
-                     note=invoice_number)
+        self._record(
+            actor, at, "invoiced", {"status": (ORDER_OPEN, ORDER_INVOICED)}, note=invoice_number
+        )
 
     def reopen_for_invoicing(self, actor: Actor, at: dt.datetime, reason: str) -> None:
         """Its issued invoice was cancelled: the order is to be invoiced again."""
         if self.status == ORDER_INVOICED:
             self.status = ORDER_OPEN
-            self._record(actor, at, "invoice_cancelled", {"status": (ORDER_INVOICED, ORDER_OPEN)},
-                         note=reason)
+            self._record(
+                actor,
+                at,
+                "invoice_cancelled",
+                {"status": (ORDER_INVOICED, ORDER_OPEN)},
+                note=reason,
+            )
 
     def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
         return _transfer(self, actor, at, to_team_id)
 
     def cancel(self, actor: Actor, at: dt.datetime, reason: str, has_live_invoice: bool) -> None:
         if self.status != ORDER_OPEN:
-            raise FailedPrecondition(f"order {self.id} is {self.status} and cannot be cancelled",
-                                     field="status")
+            raise FailedPrecondition(
+                f"order {self.id} is {self.status} and cannot be cancelled", field="status"
+            )
         if has_live_invoice:
-            raise FailedPrecondition(f"order {self.id} has an invoice; cancel the invoice first",
-                                     field="status")
+            raise FailedPrecondition(
+                f"order {self.id} has an invoice; cancel the invoice first", field="status"
+            )
         self.status = ORDER_CANCELLED
         self.cancel_reason = clean_text(reason, "reason", max_length=500, required=True)
-        self._record(actor, at, "cancelled", {"status": (ORDER_OPEN, ORDER_CANCELLED)},
-                     note=self.cancel_reason)
+        self._record(
+            actor,
+            at,
+            "cancelled",
+            {"status": (ORDER_OPEN, ORDER_CANCELLED)},
+            note=self.cancel_reason,
+        )
 
 
 @dataclass
@@ -145,12 +175,20 @@ class Invoice(Recorded):
     version: int = 0
 
     @classmethod
-    def from_order(cls, *, id: str, order: Order, actor: Actor, at: dt.datetime) -> "Invoice":
+    def from_order(cls, *, id: str, order: Order, actor: Actor, at: dt.datetime) -> Invoice:
         order.ensure_invoiceable()
-        invoice = cls(id=id, order_id=order.id, opportunity_id=order.opportunity_id,
-                      account_id=order.account_id, team_id=order.team_id,
-                      currency=order.currency, lines=order.lines, total=order.total,
-                      created_at=at, updated_at=at)
+        invoice = cls(
+            id=id,
+            order_id=order.id,
+            opportunity_id=order.opportunity_id,
+            account_id=order.account_id,
+            team_id=order.team_id,
+            currency=order.currency,
+            lines=order.lines,
+            total=order.total,
+            created_at=at,
+            updated_at=at,
+        )
         invoice._record(actor, at, "created", note=f"from order {order.id}")
         return invoice
 
@@ -161,11 +199,18 @@ class Invoice(Recorded):
     def ensure_issuable(self) -> None:
         """Checked before a number is taken, so a refused issue consumes none."""
         if self.status != DRAFT:
-            raise FailedPrecondition(f"invoice {self.number or self.id} is {self.status}; only a "
-                                     "draft can be issued", field="status")
+            raise FailedPrecondition(
+                f"invoice {self.number or self.id} is {self.status}; only a draft can be issued",
+                field="status",
+            )
 
-    def issue(self, actor: Actor, at: dt.datetime, number: InvoiceNumber,
-              payment_terms_days: int = PAYMENT_TERMS_DAYS) -> None:
+    def issue(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        number: InvoiceNumber,
+        payment_terms_days: int = PAYMENT_TERMS_DAYS,
+    ) -> None:
         self.ensure_issuable()
         if number.year != at.year:
             raise ValueError("the invoice number's year must be the issue year")
@@ -176,12 +221,17 @@ class Invoice(Recorded):
 
     def mark_paid(self, actor: Actor, at: dt.datetime, amount: Money, reference: str) -> None:
         if self.status != ISSUED:
-            raise FailedPrecondition(f"invoice {self.number or self.id} is {self.status}; only an "
-                                     "issued invoice can be paid", field="status")
+            raise FailedPrecondition(
+                f"invoice {self.number or self.id} is {self.status}; only an "
+                "issued invoice can be paid",
+                field="status",
+            )
         if amount != self.total:
-            raise InvalidArgument(f"the payment {amount} does not equal the invoice total "
-                                  f"{self.total}; partial payments are not supported",
-                                  field="amount")
+            raise InvalidArgument(
+                f"the payment {amount} does not equal the invoice total "
+                f"{self.total}; partial payments are not supported",
+                field="amount",
+            )
         self.status, self.paid_at = PAID, at
         self.payment_reference = clean_text(reference, "payment_reference", max_length=200)
         self._record(actor, at, "paid", {"status": (ISSUED, PAID)}, note=self.payment_reference)
@@ -189,20 +239,23 @@ class Invoice(Recorded):
     def cancel(self, actor: Actor, at: dt.datetime, reason: str) -> str:
         """Cancel a draft or an issued invoice; returns the status it had."""
         if self.status not in (DRAFT, ISSUED):
-            raise FailedPrecondition(f"invoice {self.number or self.id} is {self.status} and "
-                                     "cannot be cancelled", field="status")
+            raise FailedPrecondition(
+                f"invoice {self.number or self.id} is {self.status} and cannot be cancelled",
+                field="status",
+            )
         before = self.status
         self.cancel_reason = clean_text(reason, "reason", max_length=500, required=True)
         self.status = CANCELLED
-        self._record(actor, at, "cancelled", {"status": (before, CANCELLED)},
-                     note=self.cancel_reason)
+        self._record(
+            actor, at, "cancelled", {"status": (before, CANCELLED)}, note=self.cancel_reason
+        )
         return before
 
     def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
         return _transfer(self, actor, at, to_team_id)
 
 
-def _transfer(record, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
+def _transfer(record: Order | Invoice, actor: Actor, at: dt.datetime, to_team_id: str) -> bool:
     """Follow the deal to another team (an organisational move, allowed in any status)."""
     if to_team_id == record.team_id:
         return False

@@ -7,15 +7,20 @@
 - reopen puts the deal back to open at the stage where it closed (the pipeline's first stage if
   that one was removed meanwhile), clearing the closing fields (the history keeps them).
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
-from crm_deals.domain.common import clean_text
+from crm_deals.domain.history import Changes
 from crm_deals.domain.money import Money
+from crm_deals.domain.text import clean_text
+
+if TYPE_CHECKING:
+    from crm_deals.domain.pipelines import Pipeline
 
 OPEN = "open"
 WON = "won"
@@ -35,51 +40,122 @@ LOST_REASONS = {
 class ClosingRules:
     """Methods of :class:`~crm_deals.domain.opportunities.Opportunity` about closing."""
 
-    def close_won(self, actor: Actor, at: dt.datetime, *, actual_revenue: Money | None,
-                  actual_close_date: dt.date | None, today: dt.date) -> None:
+    if TYPE_CHECKING:  # the fields and methods of Opportunity these rules use
+        name: str
+        status: str
+        stage_key: str
+        stage_name: str
+        stage_probability: int
+        stage_forecast_category: str
+        stage_entered_at: dt.datetime
+        actual_revenue: Money | None
+        actual_close_date: dt.date | None
+        closed_at: dt.datetime | None
+        lost_reason: str
+        lost_competitor: str
+        lost_note: str
+
+        def ensure_open(self) -> None: ...
+
+        def _check_revenue(
+            self, amount: Money, field_name: str, positive: bool = False
+        ) -> None: ...
+
+        def _record(
+            self,
+            actor: Actor,
+            at: dt.datetime,
+            action: str,
+            changes: Changes | None = None,
+            note: str = "",
+        ) -> None: ...
+
+    def close_won(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        *,
+        actual_revenue: Money | None,
+        actual_close_date: dt.date | None,
+        today: dt.date,
+    ) -> None:
         self.ensure_open()
         if actual_revenue is None:
-            raise InvalidArgument("actual_revenue is required to close a deal as won",
-                                  field="actual_revenue")
+            raise InvalidArgument(
+                "actual_revenue is required to close a deal as won", field="actual_revenue"
+            )
         if actual_close_date is None:
-            raise InvalidArgument("actual_close_date is required to close a deal as won",
-                                  field="actual_close_date")
+            raise InvalidArgument(
+                "actual_close_date is required to close a deal as won", field="actual_close_date"
+            )
         self._check_revenue(actual_revenue, "actual_revenue", positive=True)
         _check_close_date(actual_close_date, today, "actual_close_date")
         self.status, self.actual_revenue = WON, actual_revenue
         self.actual_close_date = actual_close_date
         self.closed_at = at
-        self._record(actor, at, "won", {"status": (OPEN, WON),
-                                        "actual_revenue": (None, actual_revenue),
-                                        "actual_close_date": (None, actual_close_date)})
+        self._record(
+            actor,
+            at,
+            "won",
+            {
+                "status": (OPEN, WON),
+                "actual_revenue": (None, actual_revenue),
+                "actual_close_date": (None, actual_close_date),
+            },
+        )
 
-    def close_lost(self, actor: Actor, at: dt.datetime, *, reason: str, competitor: str = "",
-                   note: str = "", close_date: dt.date, today: dt.date) -> None:
+    def close_lost(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        *,
+        reason: str,
+        competitor: str = "",
+        note: str = "",
+        close_date: dt.date,
+        today: dt.date,
+    ) -> None:
         self.ensure_open()
         if reason not in LOST_REASONS:
-            raise InvalidArgument(f"lost reason must be one of {', '.join(LOST_REASONS)}; "
-                                  f"got {reason!r}", field="reason")
+            raise InvalidArgument(
+                f"lost reason must be one of {', '.join(LOST_REASONS)}; got {reason!r}",
+                field="reason",
+            )
         competitor = clean_text(competitor, "competitor", max_length=200)
         note = clean_text(note, "note", max_length=4000)
         if reason == "competitor" and not competitor:
-            raise InvalidArgument("name the competitor who won (reason 'competitor')",
-                                  field="competitor")
+            raise InvalidArgument(
+                "name the competitor who won (reason 'competitor')", field="competitor"
+            )
         if reason == "other" and not note:
             raise InvalidArgument("explain the reason in the note (reason 'other')", field="note")
         _check_close_date(close_date, today, "close_date")
         self.status, self.lost_reason, self.lost_competitor, self.lost_note = (
-            LOST, reason, competitor, note)
+            LOST,
+            reason,
+            competitor,
+            note,
+        )
         self.actual_close_date, self.closed_at = close_date, at
-        self._record(actor, at, "lost", {"status": (OPEN, LOST), "lost_reason": ("", reason),
-                                         "lost_competitor": ("", competitor)}, note=note)
+        self._record(
+            actor,
+            at,
+            "lost",
+            {
+                "status": (OPEN, LOST),
+                "lost_reason": ("", reason),
+                "lost_competitor": ("", competitor),
+            },
+            note=note,
+        )
 
-    def reopen(self, actor: Actor, at: dt.datetime, reason: str, pipeline) -> None:
+    def reopen(self, actor: Actor, at: dt.datetime, reason: str, pipeline: Pipeline) -> None:
         """Back to open at the stage where it closed (the first stage if that one was removed)."""
         if self.status == OPEN:
             raise FailedPrecondition(f"deal {self.name!r} is already open", field="status")
         reason = clean_text(reason, "reason", max_length=1000, required=True)
         before = self.status
-        changes = {"status": (before, OPEN)}
+        changes: Changes = {"status": (before, OPEN)}
         if before == WON:
             changes["actual_revenue"] = (self.actual_revenue, None)
         else:
@@ -101,5 +177,8 @@ class ClosingRules:
 
 def _check_close_date(value: dt.date, today: dt.date, field: str) -> None:
     if value > today:
-        raise InvalidArgument(f"the close date {value.isoformat()} is in the future; a deal closes "
-                              "on or before today", field=field)
+        raise InvalidArgument(
+            f"the close date {value.isoformat()} is in the future; a deal closes "
+            "on or before today",
+            field=field,
+        )

@@ -6,13 +6,13 @@ again (redelivered commands are no-ops); a failed attempt is retried after the b
 :func:`crm_deals.domain.automation.webhook_retry_delay`, and after the last one the delivery is
 ``failed`` with its last error, visible through ListAutomationDeliveries.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition
-
 from crm_deals.domain.automation import webhook_retry_delay
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -36,8 +36,9 @@ class Delivery:
         return self.idempotency_key
 
     def due(self, now: dt.datetime) -> bool:
-        return self.state == PENDING and (self.next_attempt_at is None
-                                          or self.next_attempt_at <= now)
+        return self.state == PENDING and (
+            self.next_attempt_at is None or self.next_attempt_at <= now
+        )
 
     def record_attempt(self, now: dt.datetime, *, ok: bool, error: str = "") -> None:
         if self.state != PENDING:

@@ -11,19 +11,21 @@
 - a closed deal is read-only: every edit raises FAILED_PRECONDITION until it is reopened (who may
   reopen is an authorisation decision of the use case: the owner or a manager above the team).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.closing import LOST, OPEN, WON, ClosingRules
-from crm_deals.domain.common import Recorded, clean_text, diff, optional_id, require_id
+from crm_deals.domain.history import Changes, Recorded, diff
 from crm_deals.domain.money import Money, total, validate_currency
 from crm_deals.domain.pipelines import CLOSED, OMITTED, Pipeline, Stage
 from crm_deals.domain.pricing import PricedLine
+from crm_deals.domain.text import clean_text, optional_id, require_id
 
 STATUSES = (OPEN, WON, LOST)
 
@@ -69,27 +71,48 @@ class Opportunity(ClosingRules, Recorded):
 
     # ------------------------------------------------------------------ creation
     @classmethod
-    def create(cls, *, id: str, team_id: str, name: str, account_id: str, pipeline: Pipeline,
-               owner_user_id: str, currency: str, actor: Actor, at: dt.datetime,
-               stage_key: str = "", primary_contact_id: str = "",
-               estimated_revenue: Money | None = None, estimated_close_date: dt.date | None = None,
-               probability: int | None = None, originating_lead_id: str = "",
-               campaign_id: str = "") -> "Opportunity":
+    def create(
+        cls,
+        *,
+        id: str,
+        team_id: str,
+        name: str,
+        account_id: str,
+        pipeline: Pipeline,
+        owner_user_id: str,
+        currency: str,
+        actor: Actor,
+        at: dt.datetime,
+        stage_key: str = "",
+        primary_contact_id: str = "",
+        estimated_revenue: Money | None = None,
+        estimated_close_date: dt.date | None = None,
+        probability: int | None = None,
+        originating_lead_id: str = "",
+        campaign_id: str = "",
+    ) -> Opportunity:
         stage = pipeline.stage(stage_key) if stage_key else pipeline.first_stage
-        deal = cls(id=id, team_id=require_id(team_id, "team_id"),
-                   name=clean_text(name, "name", max_length=200, required=True),
-                   account_id=require_id(account_id, "account_id"),
-                   sales_line_id=pipeline.sales_line_id, pipeline_id=pipeline.id,
-                   stage_key=stage.key, stage_name=stage.name,
-                   stage_probability=stage.default_probability,
-                   stage_forecast_category=stage.forecast_category,
-                   owner_user_id=require_id(owner_user_id, "owner_user_id"),
-                   currency=validate_currency(currency), created_at=at, updated_at=at,
-                   stage_entered_at=at,
-                   primary_contact_id=optional_id(primary_contact_id, "primary_contact_id"),
-                   estimated_close_date=estimated_close_date,
-                   originating_lead_id=optional_id(originating_lead_id, "originating_lead_id"),
-                   campaign_id=optional_id(campaign_id, "campaign_id"))
+        deal = cls(
+            id=id,
+            team_id=require_id(team_id, "team_id"),
+            name=clean_text(name, "name", max_length=200, required=True),
+            account_id=require_id(account_id, "account_id"),
+            sales_line_id=pipeline.sales_line_id,
+            pipeline_id=pipeline.id,
+            stage_key=stage.key,
+            stage_name=stage.name,
+            stage_probability=stage.default_probability,
+            stage_forecast_category=stage.forecast_category,
+            owner_user_id=require_id(owner_user_id, "owner_user_id"),
+            currency=validate_currency(currency),
+            created_at=at,
+            updated_at=at,
+            stage_entered_at=at,
+            primary_contact_id=optional_id(primary_contact_id, "primary_contact_id"),
+            estimated_close_date=estimated_close_date,
+            originating_lead_id=optional_id(originating_lead_id, "originating_lead_id"),
+            campaign_id=optional_id(campaign_id, "campaign_id"),
+        )
         if estimated_revenue is not None:
             deal._check_revenue(estimated_revenue, "estimated_revenue")
             deal.estimated_revenue = estimated_revenue
@@ -127,15 +150,23 @@ class Opportunity(ClosingRules, Recorded):
         if self.status != OPEN:
             raise FailedPrecondition(
                 f"deal {self.name!r} is {self.status} and read-only; its owner or a manager above "
-                "its team must reopen it before it can be changed", field="status")
+                "its team must reopen it before it can be changed",
+                field="status",
+            )
 
     # ------------------------------------------------------------------ edits (open deals only)
-    def update(self, actor: Actor, at: dt.datetime, *, name: str | None = None,
-               primary_contact_id: str | None = None,
-               estimated_close_date: dt.date | None | str = "keep",
-               campaign_id: str | None = None) -> list[str]:
+    def update(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        *,
+        name: str | None = None,
+        primary_contact_id: str | None = None,
+        estimated_close_date: dt.date | str | None = "keep",
+        campaign_id: str | None = None,
+    ) -> list[str]:
         self.ensure_open()
-        updates: dict = {}
+        updates: dict[str, Any] = {}
         if name is not None:
             updates["name"] = clean_text(name, "name", max_length=200, required=True)
         if primary_contact_id is not None:
@@ -155,7 +186,7 @@ class Opportunity(ClosingRules, Recorded):
         return True
 
     def _set_stage(self, actor: Actor, at: dt.datetime, stage: Stage, note: str) -> None:
-        changes = {"stage": (self.stage_key, stage.key)}
+        changes: Changes = {"stage": (self.stage_key, stage.key)}
         if self.probability_override is None and stage.default_probability != self.probability:
             changes["probability"] = (self.probability, stage.default_probability)
         self.stage_key, self.stage_name = stage.key, stage.name
@@ -164,21 +195,31 @@ class Opportunity(ClosingRules, Recorded):
         self.stage_entered_at = at
         self._record(actor, at, "stage_changed", changes, note=note)
 
-    def follow_pipeline_revision(self, actor: Actor, at: dt.datetime, pipeline: Pipeline,
-                                 moves: dict[str, str]) -> bool:
+    def follow_pipeline_revision(
+        self, actor: Actor, at: dt.datetime, pipeline: Pipeline, moves: dict[str, str]
+    ) -> bool:
         """Keep an open deal on a valid stage after its pipeline was revised; True if changed."""
         if not self.is_open:
             return False
         if self.stage_key in moves:
-            self._set_stage(actor, at, pipeline.stage(moves[self.stage_key]),
-                            note=f"stage {self.stage_key!r} removed in pipeline version "
-                                 f"{pipeline.version}")
+            self._set_stage(
+                actor,
+                at,
+                pipeline.stage(moves[self.stage_key]),
+                note=f"stage {self.stage_key!r} removed in pipeline version {pipeline.version}",
+            )
             return True
         stage = pipeline.stage(self.stage_key)
-        updates = {"stage_name": stage.name, "stage_probability": stage.default_probability,
-                   "stage_forecast_category": stage.forecast_category}
-        return bool(self._apply(actor, at, "stage_redefined", updates,
-                                note=f"pipeline version {pipeline.version}"))
+        updates = {
+            "stage_name": stage.name,
+            "stage_probability": stage.default_probability,
+            "stage_forecast_category": stage.forecast_category,
+        }
+        return bool(
+            self._apply(
+                actor, at, "stage_redefined", updates, note=f"pipeline version {pipeline.version}"
+            )
+        )
 
     def set_probability(self, actor: Actor, at: dt.datetime, probability: int) -> bool:
         self.ensure_open()
@@ -192,25 +233,34 @@ class Opportunity(ClosingRules, Recorded):
     def set_estimated_revenue(self, actor: Actor, at: dt.datetime, amount: Money | None) -> bool:
         self.ensure_open()
         if self.revenue_source == LINES and self.lines:
-            raise FailedPrecondition(f"the revenue of deal {self.name!r} is the sum of its "
-                                     f"{len(self.lines)} product line(s); clear the lines before "
-                                     "typing a value", field="estimated_revenue")
+            raise FailedPrecondition(
+                f"the revenue of deal {self.name!r} is the sum of its "
+                f"{len(self.lines)} product line(s); clear the lines before "
+                "typing a value",
+                field="estimated_revenue",
+            )
         if amount is not None:
             self._check_revenue(amount, "estimated_revenue")
-        return bool(self._apply(actor, at, "revenue_changed",
-                                {"estimated_revenue": amount, "revenue_source": TYPED}))
+        return bool(
+            self._apply(
+                actor, at, "revenue_changed", {"estimated_revenue": amount, "revenue_source": TYPED}
+            )
+        )
 
     def set_lines(self, actor: Actor, at: dt.datetime, lines: list[PricedLine]) -> bool:
         """Replace the product lines (already priced); the revenue becomes their exact sum."""
         self.ensure_open()
         for i, line in enumerate(lines):
             if line.line_total.currency != self.currency:
-                raise InvalidArgument(f"line {i} is priced in {line.line_total.currency}, the deal "
-                                      f"in {self.currency}", field=f"lines[{i}]")
+                raise InvalidArgument(
+                    f"line {i} is priced in {line.line_total.currency}, the deal "
+                    f"in {self.currency}",
+                    field=f"lines[{i}]",
+                )
         before = (len(self.lines), self.estimated_revenue)
         self.lines = tuple(lines)
         revenue = total((line.line_total for line in lines), self.currency) if lines else None
-        changes = {}
+        changes: Changes = {}
         if before[1] != revenue:
             changes["estimated_revenue"] = (before[1], revenue)
         changes["lines"] = (before[0], len(lines))
@@ -222,25 +272,46 @@ class Opportunity(ClosingRules, Recorded):
     def reassign(self, actor: Actor, at: dt.datetime, owner_user_id: str, reason: str) -> bool:
         """Give the deal to another owner (a person's decision or a leaving member's handover)."""
         self.ensure_open()
-        return bool(self._apply(actor, at, "owner_changed",
-                                {"owner_user_id": require_id(owner_user_id, "owner_user_id")},
-                                note=reason))
+        return bool(
+            self._apply(
+                actor,
+                at,
+                "owner_changed",
+                {"owner_user_id": require_id(owner_user_id, "owner_user_id")},
+                note=reason,
+            )
+        )
 
-    def transfer(self, actor: Actor, at: dt.datetime, to_team_id: str, owner_user_id: str,
-                 reason: str) -> None:
+    def transfer(
+        self, actor: Actor, at: dt.datetime, to_team_id: str, owner_user_id: str, reason: str
+    ) -> None:
         """Move the deal to another team (history stays with the deal). Open or closed: a
         transfer is an organisational move, not an edit of the deal's content."""
         to_team_id = require_id(to_team_id, "to_team_id")
         if to_team_id == self.team_id:
             raise FailedPrecondition("the deal already belongs to that team", field="to_team_id")
-        self._apply(actor, at, "transferred",
-                    {"team_id": to_team_id,
-                     "owner_user_id": require_id(owner_user_id, "new_owner_user_id")},
-                    note=reason, force=True)
+        self._apply(
+            actor,
+            at,
+            "transferred",
+            {
+                "team_id": to_team_id,
+                "owner_user_id": require_id(owner_user_id, "new_owner_user_id"),
+            },
+            note=reason,
+            force=True,
+        )
 
     # ------------------------------------------------------------------ helpers
-    def _apply(self, actor: Actor, at: dt.datetime, action: str, updates: dict, note: str = "",
-               force: bool = False) -> list[str]:
+    def _apply(
+        self,
+        actor: Actor,
+        at: dt.datetime,
+        action: str,
+        updates: dict[str, Any],
+        note: str = "",
+        force: bool = False,
+    ) -> list[str]:
         changes = diff(self, updates)
         if changes or force:
             for name, (_, new) in changes.items():
@@ -250,16 +321,19 @@ class Opportunity(ClosingRules, Recorded):
 
     def _check_revenue(self, amount: Money, field_name: str, positive: bool = False) -> None:
         if amount.currency != self.currency:
-            raise InvalidArgument(f"{field_name} is in {amount.currency} but the deal is in "
-                                  f"{self.currency}", field=field_name)
+            raise InvalidArgument(
+                f"{field_name} is in {amount.currency} but the deal is in {self.currency}",
+                field=field_name,
+            )
         if amount.is_negative() or (positive and not amount.is_positive()):
-            raise InvalidArgument(f"{field_name} must be {'above' if positive else 'at least'} "
-                                  "zero", field=field_name)
+            raise InvalidArgument(
+                f"{field_name} must be {'above' if positive else 'at least'} zero", field=field_name
+            )
 
 
-def _check_probability(value) -> int:
+def _check_probability(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        raise InvalidArgument(f"probability must be a whole per cent 0..100; got {value!r}",
-                              field="probability")
+        raise InvalidArgument(
+            f"probability must be a whole per cent 0..100; got {value!r}", field="probability"
+        )
     return value
-

@@ -3,15 +3,16 @@
 Totals are exactly the catalog's figures; :func:`check_priced` refuses a pricing answer whose
 lines do not add up to its total (to the cent), so no record can show inconsistent sums.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from crm_chassis.errors import InvalidArgument, Unavailable
-
-from crm_deals.domain.common import clean_text, require_id
 from crm_deals.domain.money import Money, total
+from crm_deals.domain.text import clean_text, require_id
 
 MAX_LINES = 200
 
@@ -28,12 +29,18 @@ class LineRequest:
     existing: bool = False
 
 
-def mark_existing(lines: list["LineRequest"], current) -> list["LineRequest"]:
+def mark_existing(lines: list[LineRequest], current: Iterable[PricedLine]) -> list[LineRequest]:
     """``lines`` with ``existing`` set for each product already among ``current`` lines."""
     on_record = {line.product_id for line in current}
-    return [LineRequest(line.product_id, line.quantity, line.unit,
-                        existing=line.existing or line.product_id in on_record)
-            for line in lines]
+    return [
+        LineRequest(
+            line.product_id,
+            line.quantity,
+            line.unit,
+            existing=line.existing or line.product_id in on_record,
+        )
+        for line in lines
+    ]
 
 
 @dataclass(frozen=True)
@@ -57,28 +64,24 @@ class PricedQuote:
     price_list_id: str = ""
 
 
-def parse_quantity(raw: str, field: str) -> Decimal:
-    text = (raw or "").strip()
-    try:
-        value = Decimal(text)
-    except Exception:
-        raise InvalidArgument(f"{field} must be a decimal number like 2 or 1.5; got {raw!r}",
-                              field=field) from None
-    return value
-
-
 def check_line_requests(lines: list[LineRequest]) -> list[LineRequest]:
     if len(lines) > MAX_LINES:
         raise InvalidArgument(f"at most {MAX_LINES} lines", field="lines")
     for i, line in enumerate(lines):
         require_id(line.product_id, f"lines[{i}].product_id")
         clean_text(line.unit, f"lines[{i}].unit", max_length=40)
-        if not isinstance(line.quantity, Decimal) or not line.quantity.is_finite() \
-                or line.quantity <= 0 or -line.quantity.as_tuple().exponent > 4 \
-                or line.quantity >= Decimal("1e9"):
-            raise InvalidArgument(f"lines[{i}].quantity must be a positive decimal below one "
-                                  f"billion with at most 4 decimal places; got {line.quantity}",
-                                  field=f"lines[{i}].quantity")
+        if (
+            not isinstance(line.quantity, Decimal)
+            or not line.quantity.is_finite()
+            or line.quantity <= 0
+            or -int(line.quantity.as_tuple().exponent) > 4
+            or line.quantity >= Decimal("1e9")
+        ):
+            raise InvalidArgument(
+                f"lines[{i}].quantity must be a positive decimal below one "
+                f"billion with at most 4 decimal places; got {line.quantity}",
+                field=f"lines[{i}].quantity",
+            )
     return lines
 
 
@@ -86,11 +89,12 @@ def check_priced(priced: PricedQuote, requested: list[LineRequest], currency: st
     """Refuse (UNAVAILABLE: a catalog fault, not the user's) an inconsistent pricing answer."""
     if priced.currency != currency or priced.total.currency != currency:
         raise Unavailable(f"catalog priced in {priced.currency}, expected {currency}")
-    if [(l.product_id, l.quantity) for l in priced.lines] != \
-            [(r.product_id, r.quantity) for r in requested]:
+    if [(line.product_id, line.quantity) for line in priced.lines] != [
+        (r.product_id, r.quantity) for r in requested
+    ]:
         raise Unavailable("catalog's priced lines do not match the requested lines")
-    if any(l.line_total.currency != currency for l in priced.lines):
+    if any(line.line_total.currency != currency for line in priced.lines):
         raise Unavailable("catalog priced a line in another currency")
-    if total((l.line_total for l in priced.lines), currency) != priced.total:
+    if total((line.line_total for line in priced.lines), currency) != priced.total:
         raise Unavailable(f"catalog's total {priced.total} is not the sum of its lines")
     return priced

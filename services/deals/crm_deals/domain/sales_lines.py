@@ -4,6 +4,7 @@ Territory owns the lines; deals keeps the few facts it needs (id, name, how deal
 close, active) from territory's ``sales_line_changed`` events. ``version`` is territory's line
 version: an older snapshot than the stored one (an event delivered late) changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ WORKFLOWS = ("contract", "quote")
 class SalesLine:
     id: str
     name: str
-    workflow: str   # "contract" or "quote" ("" when territory sent none)
+    workflow: str  # "contract" or "quote" ("" when territory sent none)
     active: bool
     version: int
 
@@ -23,5 +24,5 @@ class SalesLine:
         """How messages name the line: its name (people type names, not ids)."""
         return f"'{self.name}'"
 
-    def newer_than(self, stored: "SalesLine | None") -> bool:
+    def newer_than(self, stored: SalesLine | None) -> bool:
         return stored is None or self.version > stored.version

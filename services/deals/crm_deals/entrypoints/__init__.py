@@ -1,2 +1,3 @@
-"""Entrypoints (next session): the process mains wiring adapters to use cases, `api` (grpcio
-server) and `worker` (nameko service with event handlers and the stalled-deal timer)."""
+"""Entrypoints of deals: the process mains and what wires adapters to use cases — ``api``
+(the gRPC server), ``worker`` (the nameko service: event handlers and timers), ``wiring``
+(dependencies from settings) and ``settings``."""

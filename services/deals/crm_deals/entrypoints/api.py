@@ -1,5 +1,6 @@
-"""deals' api process: every deals gRPC service through the chassis server (auth with identity's
-published keys, metrics, logs, error mapping, health, reflection). Run crm_deals.migrate first.
+"""deals' api process: its servicer table and its dependencies, served by the chassis' entrypoint
+kit (auth with identity's published keys, metrics, logs, error mapping, health, reflection). Run
+crm_deals.migrate first.
 
     python -m crm_deals.entrypoints.api
 
@@ -7,58 +8,102 @@ A user's access comes from the scope replica at every call (revocation within a 
 territory's user_access_changed), not from the token; the principal check ends a deactivated
 person's token here as soon as the replica says so.
 """
+
 from __future__ import annotations
 
-from crm_chassis.auth import identity_verifier
-from crm_chassis.grpc import serve, start_server
-from crm_chassis.logging import configure_logging
+from crm.deals.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    activities_pb2,
+    activities_pb2_grpc,
+    billing_pb2,
+    billing_pb2_grpc,
+    deals_pb2,
+    deals_pb2_grpc,
+    pipelines_pb2,
+    pipelines_pb2_grpc,
+)
+from crm_chassis.entrypoints.api import ApiApp, Servicer
+from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
-from crm_chassis.settings import check_startup
+from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
+from crm_deals.adapters.grpc_activities import ActivityServicer
+from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
+from crm_deals.adapters.grpc_deals import DealServicer
+from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
+from crm_deals.entrypoints import settings, wiring
+from crm_deals.service_layer.dependencies import Dependencies
 
-from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
-from crm_deals.entrypoints import settings as settings_module
-from crm_deals.entrypoints.settings import DealsSettings
-from crm_deals.entrypoints.wiring import build_dependencies
 
-
-def _principal_check(deps):
+def principal_check(deps: Dependencies) -> PrincipalCheck | None:
     """Refuse deactivated people from the access replica; none when the scopes port is a fake
     without one (tests)."""
-    replica = getattr(deps.ports.scopes, "replica", None)
+    replica = getattr(deps.scopes, "replica", None)
     return refuse_deactivated_users(replica) if replica is not None else None
 
 
-def _closer(*steps):
-    def close() -> None:
-        for step in steps:
-            step()
-    return close
-
-
-def start(settings: DealsSettings, deps=None, *, verifier=None, **kwargs):
-    """Start a server without blocking (tests, benchmarks); returns the RunningServer. The
-    ``deps`` and ``verifier`` passed in stay the caller's to close."""
-    own_deps = deps is None
-    deps = deps or build_dependencies(settings)
-    own_verifier = verifier is None
-    verifier = verifier or identity_verifier(settings)
-    steps = ([verifier.key_source.close] if own_verifier else []) + \
-        ([deps.close] if own_deps else [])
-    kwargs.setdefault("principal_check", _principal_check(deps))
-    return start_server(settings, register(deps), service_names=SERVICE_NAMES,
-                        verifier=verifier, on_stop=_closer(*steps), **kwargs)
-
-
-def main() -> None:
-    settings = settings_module.load()
-    check_startup(settings, "api")   # stops here when misconfigured
-    configure_logging(settings)
-    deps = build_dependencies(settings)
-    verifier = identity_verifier(settings)
-    serve(settings, register(deps), service_names=SERVICE_NAMES, verifier=verifier,
-          on_stop=_closer(verifier.key_source.close, deps.close),
-          principal_check=_principal_check(deps))
-
+APP = ApiApp(
+    service="deals",
+    load_settings=settings.load,
+    build_dependencies=wiring.build_dependencies,
+    servicers=(
+        Servicer(
+            accounts_pb2,
+            "AccountService",
+            accounts_pb2_grpc.add_AccountServiceServicer_to_server,
+            AccountServicer,
+        ),
+        Servicer(
+            accounts_pb2,
+            "ContactService",
+            accounts_pb2_grpc.add_ContactServiceServicer_to_server,
+            ContactServicer,
+        ),
+        Servicer(
+            pipelines_pb2,
+            "PipelineService",
+            pipelines_pb2_grpc.add_PipelineServiceServicer_to_server,
+            PipelineServicer,
+        ),
+        Servicer(
+            pipelines_pb2,
+            "AutomationService",
+            pipelines_pb2_grpc.add_AutomationServiceServicer_to_server,
+            AutomationServicer,
+        ),
+        Servicer(
+            deals_pb2, "DealService", deals_pb2_grpc.add_DealServiceServicer_to_server, DealServicer
+        ),
+        Servicer(
+            activities_pb2,
+            "ActivityService",
+            activities_pb2_grpc.add_ActivityServiceServicer_to_server,
+            ActivityServicer,
+        ),
+        Servicer(
+            billing_pb2,
+            "QuoteService",
+            billing_pb2_grpc.add_QuoteServiceServicer_to_server,
+            QuoteServicer,
+        ),
+        Servicer(
+            billing_pb2,
+            "OrderService",
+            billing_pb2_grpc.add_OrderServiceServicer_to_server,
+            OrderServicer,
+        ),
+        Servicer(
+            billing_pb2,
+            "InvoiceService",
+            billing_pb2_grpc.add_InvoiceServiceServicer_to_server,
+            InvoiceServicer,
+        ),
+    ),
+    principal_check=principal_check,
+)
+SERVICE_NAMES = APP.service_names
+start = APP.start  # tests, benchmarks: start(settings, deps=None, *, verifier=None, **kw)
+main = APP.main
 
 if __name__ == "__main__":
     main()

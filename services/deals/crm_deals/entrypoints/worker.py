@@ -17,133 +17,160 @@ Timers:
 - scan_stalled (stalled_scan_seconds): fire `stalled` rules once per stalled episode;
 - churn_rule (churn_rule_seconds): customers without a win for a year and no open deal churn.
 
+The worker's dependencies (``deps``, :class:`crm_deals.entrypoints.wiring.WorkerDependencies`)
+are built from the settings when the worker starts and closed when it stops; the timers read their
+intervals from the settings at start too (nothing is read at import). Handlers and timers act as
+``Caller.system("deals-worker")``.
+
 Run: ``python -m crm_chassis.messaging.worker_main deals crm_deals.entrypoints.worker``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import functools
+from typing import Any
+
+from nameko.timer import Timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from nameko.timer import timer
-
+from crm_chassis.entrypoints.worker import ServiceDependencies
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
-from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
-
-from crm_deals.adapters import metrics
+from crm_deals.adapters import grpc_mapping, metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
-from crm_deals.adapters.smtp_mailer import SmtpMailer
 from crm_deals.adapters.territory_client import sales_line_from
-from crm_deals.adapters.unit_of_work import SavepointUnitOfWork
 from crm_deals.adapters.user_directory import apply_user_snapshot
-from crm_deals.adapters.webhook_sender import WebhookSender
-from crm_deals.domain.money import Money
-from crm_deals.entrypoints import settings as settings_module
-from crm_deals.entrypoints.wiring import Dependencies, build_dependencies
-from crm_deals.service_layer import accounts, automations, conversions, transfers
+from crm_deals.entrypoints import settings, wiring
+from crm_deals.service_layer import accounts, automations, conversions, event_messages, transfers
+from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
-SETTINGS = settings_module.load()
 ENDED = territory_events.CHANGE_KIND_ENDED
+WORKER = Caller.system("deals-worker")
 
 
-@functools.lru_cache(maxsize=1)
-def dependencies() -> Dependencies:
-    """One engine, replica and set of channels per worker process."""
-    return build_dependencies(SETTINGS)
+class SettingTimer(Timer):
+    """A nameko timer whose interval is a setting, read when the worker starts."""
+
+    def __init__(self, setting: str, **kwargs: Any) -> None:
+        super().__init__(interval=None, **kwargs)
+        self.setting = setting
+
+    def setup(self) -> None:
+        self.interval = getattr(settings.load(), self.setting)
 
 
-@functools.lru_cache(maxsize=1)
-def delivery() -> AutomationDelivery:
-    s = SETTINGS
-    mailer = SmtpMailer(s.smtp_host, s.smtp_port, sender=s.smtp_from,
-                        timeout_seconds=s.smtp_timeout_seconds, starttls=s.smtp_starttls,
-                        username=s.smtp_username, password=s.smtp_password)
-    webhooks = WebhookSender(timeout_seconds=s.webhook_timeout_seconds,
-                             allow_private_addresses=s.webhook_allow_private_addresses)
-    # A lease outlives the slowest attempt, so a crashed sender's delivery is retried later.
-    lease = 2 * max(s.smtp_timeout_seconds, s.webhook_timeout_seconds) + 30
-    return AutomationDelivery(dependencies(), mailer, webhooks, lease_seconds=lease)
+every = SettingTimer.decorator
 
 
 def _timestamp(value) -> dt.datetime:
-    return value.ToDatetime(tzinfo=dt.timezone.utc)
+    return value.ToDatetime(tzinfo=dt.UTC)
 
 
-def lead_conversion(event: leads_events.LeadConversionRequested) -> conversions.LeadConversion:
-    """The conversion asked for, from the lead's snapshot. Raises CrmError on invalid data."""
+def lead_conversion(
+    event: leads_events.LeadConversionRequested, default_currency: str
+) -> conversions.LeadConversion:
+    """The conversion asked for, from the lead's snapshot (``default_currency`` when the lead
+    names no amount). Raises CrmError on invalid data."""
     lead, conversion = event.lead, event.conversion
     person, company = lead.data.person, lead.data.company
     amount = None
     if conversion.HasField("expected_amount") and conversion.expected_amount.amount:
-        amount = Money.parse(conversion.expected_amount.amount,
-                             conversion.expected_amount.currency, "expected_amount")
+        amount = grpc_mapping.money(conversion.expected_amount, "expected_amount")
     return conversions.LeadConversion(
-        conversion_id=conversion.conversion_id, lead_id=lead.id,
-        team_id=lead.assignment.team_id, owner_user_id=lead.assignment.owner_user_id,
-        sales_line_id=lead.data.sales_line_id, company_name=company.name,
-        first_name=person.first_name, last_name=person.last_name, email=person.email,
-        phone=person.phone, job_title=person.title,
+        conversion_id=conversion.conversion_id,
+        lead_id=lead.id,
+        team_id=lead.assignment.team_id,
+        owner_user_id=lead.assignment.owner_user_id,
+        sales_line_id=lead.data.sales_line_id,
+        company_name=company.name,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        phone=person.phone,
+        job_title=person.title,
         link_account_id=conversion.link_account_id,
-        opportunity_name=conversion.opportunity_name, expected_amount=amount,
-        expected_close=(_timestamp(conversion.expected_close).date()
-                        if conversion.HasField("expected_close") else None),
+        opportunity_name=conversion.opportunity_name,
+        expected_amount=amount,
+        expected_close=(
+            _timestamp(conversion.expected_close).date()
+            if conversion.HasField("expected_close")
+            else None
+        ),
         campaign_id=lead.data.source.campaign_id,
-        currency=amount.currency if amount else SETTINGS.default_conversion_currency)
+        currency=amount.currency if amount else default_currency,
+    )
 
 
 class DealsWorker(ScopeReplicaHandlers):
     name = "deals"
 
-    uow = UnitOfWorkProvider(lambda settings: dependencies().uow, settings_module.DealsSettings)
+    deps = ServiceDependencies(settings.load, wiring.build_worker_dependencies)
 
     # -- leads --------------------------------------------------------------------------------
-    @idempotent_event_handler("leads", "lead_conversion_requested",
-                              leads_events.LeadConversionRequested)
+    @idempotent_event_handler(
+        "leads", "lead_conversion_requested", leads_events.LeadConversionRequested
+    )
     def on_lead_conversion_requested(self, event, uow):
-        deps = dependencies()
         try:
-            request = lead_conversion(event)
+            request = lead_conversion(event, self.deps.settings.default_conversion_currency)
         except CrmError as exc:
-            uow.emit("lead_conversion_rejected", deals_events.LeadConversionRejected(
-                conversion_id=event.conversion.conversion_id, lead_id=event.lead.id,
-                reason=exc.message, retryable=False), aggregate_type="lead_conversion",
-                aggregate_id=event.conversion.conversion_id, aggregate_version=1)
+            uow.emit(
+                "lead_conversion_rejected",
+                event_messages.lead_conversion_rejected(
+                    conversion_id=event.conversion.conversion_id,
+                    lead_id=event.lead.id,
+                    reason=exc.message,
+                    retryable=False,
+                ),
+                aggregate_type="lead_conversion",
+                aggregate_id=event.conversion.conversion_id,
+                aggregate_version=1,
+            )
             metrics.CONVERSIONS.labels("rejected").inc()
             return
-        done = conversions.convert_lead(SavepointUnitOfWork(uow), deps.ports, request)
+        done = conversions.convert_lead(self.deps.joined(uow), WORKER, request)
         metrics.CONVERSIONS.labels("completed" if done else "rejected").inc()
-        log.info("lead_conversion_handled", conversion_id=request.conversion_id,
-                 lead_id=request.lead_id, completed=done is not None)
+        log.info(
+            "lead_conversion_handled",
+            conversion_id=request.conversion_id,
+            lead_id=request.lead_id,
+            completed=done is not None,
+        )
 
     # -- territory ----------------------------------------------------------------------------
-    @idempotent_event_handler("territory", "membership_changed",
-                              territory_events.MembershipChanged)
+    @idempotent_event_handler("territory", "membership_changed", territory_events.MembershipChanged)
     def on_membership_changed(self, event, uow):
         if event.change != ENDED:
             return
         membership = event.membership
         result = transfers.hand_over_open_deals(
-            SavepointUnitOfWork(uow), dependencies().ports, team_id=membership.team_id,
-            leaving_user_id=membership.user_id, reason=membership.end_reason)
+            self.deps.joined(uow),
+            WORKER,
+            team_id=membership.team_id,
+            leaving_user_id=membership.user_id,
+            reason=membership.end_reason,
+        )
         metrics.HANDED_OVER.labels("owner").inc(len(result.assignments))
         metrics.HANDED_OVER.labels("unassigned").inc(len(result.unassigned))
         if result.assignments or result.unassigned:
-            log.info("deals_handed_over", team_id=membership.team_id,
-                     leaving_user_id=membership.user_id, assigned=len(result.assignments),
-                     unassigned=result.unassigned)
+            log.info(
+                "deals_handed_over",
+                team_id=membership.team_id,
+                leaving_user_id=membership.user_id,
+                assigned=len(result.assignments),
+                unassigned=result.unassigned,
+            )
 
-    @idempotent_event_handler("territory", "sales_line_changed",
-                              territory_events.SalesLineChanged)
+    @idempotent_event_handler("territory", "sales_line_changed", territory_events.SalesLineChanged)
     def on_sales_line_changed(self, event, uow):
-        record_sales_line(uow, sales_line_from(event.sales_line))
+        record_sales_line(self.deps.joined(uow), WORKER, sales_line_from(event.sales_line))
 
     # -- identity -----------------------------------------------------------------------------
     @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)
@@ -163,37 +190,39 @@ class DealsWorker(ScopeReplicaHandlers):
         apply_user_snapshot(uow.session, event.user)
 
     # -- own automation commands ----------------------------------------------------------------
-    @idempotent_event_handler("deals", "automation_email_requested",
-                              deals_events.AutomationEmailRequested)
+    @idempotent_event_handler(
+        "deals", "automation_email_requested", deals_events.AutomationEmailRequested
+    )
     def on_automation_email_requested(self, event, uow):
-        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
-                                          "automation_email_requested", event)
+        AutomationDelivery.record_command(uow, self.deps, "automation_email_requested", event)
 
-    @idempotent_event_handler("deals", "automation_webhook_requested",
-                              deals_events.AutomationWebhookRequested)
+    @idempotent_event_handler(
+        "deals", "automation_webhook_requested", deals_events.AutomationWebhookRequested
+    )
     def on_automation_webhook_requested(self, event, uow):
-        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
-                                          "automation_webhook_requested", event)
+        AutomationDelivery.record_command(uow, self.deps, "automation_webhook_requested", event)
 
-    @idempotent_event_handler("deals", "automation_notification_requested",
-                              deals_events.AutomationNotificationRequested)
+    @idempotent_event_handler(
+        "deals", "automation_notification_requested", deals_events.AutomationNotificationRequested
+    )
     def on_automation_notification_requested(self, event, uow):
-        AutomationDelivery.record_command(SavepointUnitOfWork(uow), dependencies().ports,
-                                          "automation_notification_requested", event)
+        AutomationDelivery.record_command(
+            uow, self.deps, "automation_notification_requested", event
+        )
 
     # -- timers -------------------------------------------------------------------------------
-    @timer(interval=SETTINGS.delivery_poll_seconds)
+    @every("delivery_poll_seconds")
     def send_deliveries(self):
-        delivery().send_due(SETTINGS.delivery_batch_size)
+        self.deps.delivery.send_due(self.deps.settings.delivery_batch_size)
 
-    @timer(interval=SETTINGS.stalled_scan_seconds)
+    @every("stalled_scan_seconds")
     def scan_stalled(self):
-        emitted = automations.scan_stalled_deals(dependencies().uow(), dependencies().ports)
+        emitted = automations.scan_stalled_deals(self.deps, WORKER)
         if emitted:
             log.info("stalled_deal_automations_fired", commands=emitted)
 
-    @timer(interval=SETTINGS.churn_rule_seconds)
+    @every("churn_rule_seconds")
     def churn_rule(self):
-        churned = accounts.apply_churn_rule(dependencies().uow(), dependencies().ports)
+        churned = accounts.apply_churn_rule(self.deps, WORKER)
         if churned:
             log.info("accounts_churned_by_rule", accounts=len(churned))

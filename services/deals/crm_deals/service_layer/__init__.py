@@ -1,1 +1,2 @@
-"""Use cases of the deals service over an abstract unit of work and ports."""
+"""Use cases of the deals service, each ``use_case(deps, caller, ...)`` over an abstract unit of
+work and ports (see ``dependencies.py``)."""

@@ -1,87 +1,126 @@
 """Use cases of accounts and contacts."""
+
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from crm_chassis.errors import InvalidArgument
-
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain.accounts import (CHURN_AFTER_DAYS, CHURN_RULE_REASON, RELATIONSHIPS,
-                                      Account, Contact)
-from crm_deals.domain.common import require_id
-from crm_deals.service_layer import snapshots as snap
-from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
-from crm_deals.service_layer.ports import Ports
-from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
-                                               publish, require_team_member)
-from crm_deals.service_layer.repositories import AccountFilter, Page, PageQuery
-
-
-def publish_relationship(uow, account: Account, caller: Caller, previous: str, reason: str):
-    message = ev.AccountRelationshipChanged(account=snap.account(account), reason=reason,
-                                            previous=snap.RELATIONSHIPS[previous])
-    publish(uow, "account_relationship_changed", message, account, caller)
-
-
-def publish_account_updated(uow, account: Account, caller: Caller, changed: list[str]):
-    publish(uow, "account_updated",
-            ev.AccountUpdated(account=snap.account(account), changed_fields=sorted(changed)),
-            account, caller)
+from crm_deals.domain.accounts import (
+    CHURN_AFTER_DAYS,
+    CHURN_RULE_REASON,
+    RELATIONSHIPS,
+    Account,
+    Contact,
+)
+from crm_deals.domain.text import require_id
+from crm_deals.service_layer import event_messages
+from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import SUPERVISOR
+from crm_deals.service_layer.recording import (
+    check_fields,
+    check_version,
+    keep_history,
+    publish,
+    require_team_member,
+)
+from crm_deals.service_layer.repositories import FIRST_PAGE, AccountFilter, Page, PageQuery
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def publish_contact_updated(uow, contact: Contact, caller: Caller, changed: list[str]):
-    publish(uow, "contact_updated",
-            ev.ContactUpdated(contact=snap.contact(contact), changed_fields=sorted(changed)),
-            contact, caller)
+def publish_relationship(
+    uow: DealsUnitOfWork, account: Account, caller: Caller, previous: str, reason: str
+) -> None:
+    publish(
+        uow,
+        "account_relationship_changed",
+        event_messages.account_relationship_changed(account, previous, reason),
+        account,
+        caller,
+    )
 
 
-def create_account(uow, ports: Ports, caller: Caller, *, team_id: str, name: str,
-                   owner_user_id: str = "", industry: str = "", website: str = "",
-                   phone: str = "") -> Account:
-    access = Access.of(caller, ports.scopes)
+def publish_account_updated(
+    uow: DealsUnitOfWork, account: Account, caller: Caller, changed: list[str]
+) -> None:
+    publish(
+        uow, "account_updated", event_messages.account_updated(account, changed), account, caller
+    )
+
+
+def publish_contact_updated(
+    uow: DealsUnitOfWork, contact: Contact, caller: Caller, changed: list[str]
+) -> None:
+    publish(
+        uow, "contact_updated", event_messages.contact_updated(contact, changed), contact, caller
+    )
+
+
+def create_account(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    team_id: str,
+    name: str,
+    owner_user_id: str = "",
+    industry: str = "",
+    website: str = "",
+    phone: str = "",
+) -> Account:
+    access = Access.of(caller, deps.scopes)
     team_id = require_id(team_id, "team_id")
     access.require_member(team_id, "create accounts in it")
-    owner = require_team_member(ports, team_id, owner_user_id or caller.subject_id,
-                                "owner_user_id")
-    with uow:
-        account = Account.create(id=ports.new_id(), team_id=team_id, name=name,
-                                 owner_user_id=owner, industry=industry, website=website,
-                                 phone=phone, actor=caller.actor, at=ports.now())
+    owner = require_team_member(deps, team_id, owner_user_id or caller.subject_id, "owner_user_id")
+    with deps.uow() as uow:
+        account = Account.create(
+            id=deps.ids.new_id(),
+            team_id=team_id,
+            name=name,
+            owner_user_id=owner,
+            industry=industry,
+            website=website,
+            phone=phone,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.accounts.add(account)
         keep_history(uow, account)
-        publish(uow, "account_created", ev.AccountCreated(account=snap.account(account)),
-                account, caller)
+        publish(uow, "account_created", event_messages.account_created(account), account, caller)
         uow.commit()
     return account
 
 
-def get_account(uow, ports: Ports, caller: Caller, account_id: str) -> Account:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.accounts.get(account_id), "account", account_id)
 
 
-def list_accounts(uow, ports: Ports, caller: Caller, filter: AccountFilter,
-                  page: PageQuery) -> Page[Account]:
+def list_accounts(
+    deps: Dependencies, caller: Caller, filter: AccountFilter, page: PageQuery
+) -> Page[Account]:
     if filter.relationship and filter.relationship not in RELATIONSHIPS:
-        raise InvalidArgument(f"relationship must be one of {', '.join(RELATIONSHIPS)}",
-                              field="relationship")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+        raise InvalidArgument(
+            f"relationship must be one of {', '.join(RELATIONSHIPS)}", field="relationship"
+        )
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return uow.accounts.list(access.visible_team_ids, filter, page)
 
 
-def update_account(uow, ports: Ports, caller: Caller, account_id: str, *,
-                   expected_version: int = 0, **fields) -> Account:
+def update_account(
+    deps: Dependencies, caller: Caller, account_id: str, *, expected_version: int = 0, **fields: Any
+) -> Account:
     check_fields(fields, ("name", "industry", "website", "phone", "owner_user_id"), "account")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_edit(account, "change this account")
         check_version(account, expected_version)
         if fields.get("owner_user_id"):
-            require_team_member(ports, account.team_id, fields["owner_user_id"], "owner_user_id")
-        changed = account.update(caller.actor, ports.now(), **fields)
+            require_team_member(deps, account.team_id, fields["owner_user_id"], "owner_user_id")
+        changed = account.update(caller.actor, deps.clock.now(), **fields)
         if changed:
             uow.accounts.save(account)
             keep_history(uow, account)
@@ -90,14 +129,15 @@ def update_account(uow, ports: Ports, caller: Caller, account_id: str, *,
     return account
 
 
-def mark_account_churned(uow, ports: Ports, caller: Caller, account_id: str,
-                         reason: str) -> Account:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def mark_account_churned(
+    deps: Dependencies, caller: Caller, account_id: str, reason: str
+) -> Account:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_role(account.team_id, SUPERVISOR, "mark an account churned")
         previous = account.relationship
-        account.mark_churned(caller.actor, ports.now(), reason)
+        account.mark_churned(caller.actor, deps.clock.now(), reason)
         uow.accounts.save(account)
         keep_history(uow, account)
         publish_relationship(uow, account, caller, previous, account.churn_reason)
@@ -105,13 +145,12 @@ def mark_account_churned(uow, ports: Ports, caller: Caller, account_id: str,
     return account
 
 
-def apply_churn_rule(uow, ports: Ports, *, batch_size: int = 200) -> list[str]:
+def apply_churn_rule(deps: Dependencies, caller: Caller, *, batch_size: int = 200) -> list[str]:
     """The documented churn rule, run by the worker's daily timer: customers without a won deal
     in CHURN_AFTER_DAYS days and without an open deal become churned. Returns their ids."""
-    caller = Caller.system("churn_rule")
-    now = ports.now()
+    now = deps.clock.now()
     churned = []
-    with uow:
+    with deps.uow() as uow:
         cutoff = now - dt.timedelta(days=CHURN_AFTER_DAYS)
         for account in uow.accounts.customers_last_won_before(cutoff, batch_size):
             open_deals = sum(1 for d in uow.opportunities.for_account(account.id) if d.is_open)
@@ -126,54 +165,79 @@ def apply_churn_rule(uow, ports: Ports, *, batch_size: int = 200) -> list[str]:
     return churned
 
 
-def create_contact(uow, ports: Ports, caller: Caller, *, account_id: str, last_name: str,
-                   first_name: str = "", email: str = "", phone: str = "", job_title: str = "",
-                   owner_user_id: str = "") -> Contact:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def create_contact(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    account_id: str,
+    last_name: str,
+    first_name: str = "",
+    email: str = "",
+    phone: str = "",
+    job_title: str = "",
+    owner_user_id: str = "",
+) -> Contact:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         if not (account_id or "").strip():
-            raise InvalidArgument("account_id is required: a contact belongs to an account",
-                                  field="account_id")
+            raise InvalidArgument(
+                "account_id is required: a contact belongs to an account", field="account_id"
+            )
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_member(account.team_id, "add contacts to its accounts")
-        owner = require_team_member(ports, account.team_id,
-                                    owner_user_id or caller.subject_id, "owner_user_id")
-        contact = Contact.create(id=ports.new_id(), team_id=account.team_id,
-                                 account_id=account.id, first_name=first_name,
-                                 last_name=last_name, email=email, phone=phone,
-                                 job_title=job_title, owner_user_id=owner, actor=caller.actor,
-                                 at=ports.now())
+        owner = require_team_member(
+            deps, account.team_id, owner_user_id or caller.subject_id, "owner_user_id"
+        )
+        contact = Contact.create(
+            id=deps.ids.new_id(),
+            team_id=account.team_id,
+            account_id=account.id,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            job_title=job_title,
+            owner_user_id=owner,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.contacts.add(contact)
         keep_history(uow, contact)
-        publish(uow, "contact_created", ev.ContactCreated(contact=snap.contact(contact)),
-                contact, caller)
+        publish(uow, "contact_created", event_messages.contact_created(contact), contact, caller)
         uow.commit()
     return contact
 
 
-def get_contact(uow, ports: Ports, caller: Caller, contact_id: str) -> Contact:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_contact(deps: Dependencies, caller: Caller, contact_id: str) -> Contact:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.contacts.get(contact_id), "contact", contact_id)
 
 
-def list_contacts(uow, ports: Ports, caller: Caller, *, account_id: str = "", query: str = "",
-                  page: PageQuery = PageQuery()) -> Page[Contact]:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def list_contacts(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    account_id: str = "",
+    query: str = "",
+    page: PageQuery = FIRST_PAGE,
+) -> Page[Contact]:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return uow.contacts.list(access.visible_team_ids, account_id, query, page)
 
 
-def update_contact(uow, ports: Ports, caller: Caller, contact_id: str, *,
-                   expected_version: int = 0, **fields) -> Contact:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def update_contact(
+    deps: Dependencies, caller: Caller, contact_id: str, *, expected_version: int = 0, **fields: Any
+) -> Contact:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         contact = access.visible(uow.contacts.get(contact_id), "contact", contact_id)
         access.require_edit(contact, "change this contact")
         check_version(contact, expected_version)
         if fields.get("owner_user_id"):
-            require_team_member(ports, contact.team_id, fields["owner_user_id"], "owner_user_id")
-        changed = contact.update(caller.actor, ports.now(), **fields)
+            require_team_member(deps, contact.team_id, fields["owner_user_id"], "owner_user_id")
+        changed = contact.update(caller.actor, deps.clock.now(), **fields)
         if changed:
             uow.contacts.save(contact)
             keep_history(uow, contact)

@@ -1,64 +1,101 @@
 """Use cases of the activities timeline."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
-
-from crm.deals.v1 import events_pb2 as ev
+from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import KINDS, TARGET_TYPES, Activity
-from crm_deals.service_layer import snapshots as snap
-from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.domain.opportunities import Opportunity
+from crm_deals.service_layer import event_messages
+from crm_deals.service_layer.access import Access, Caller, TeamRecord
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import SUPERVISOR
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
-from crm_deals.service_layer.repositories import Page, PageQuery
+from crm_deals.service_layer.repositories import FIRST_PAGE, Page, PageQuery
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 _REPOS = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities"}
 
 
-def _target(uow, access: Access, target_type: str, target_id: str):
+def _target(uow: DealsUnitOfWork, access: Access, target_type: str, target_id: str) -> TeamRecord:
     if target_type not in TARGET_TYPES:
-        raise InvalidArgument(f"an activity is logged on one of {', '.join(TARGET_TYPES)}; got "
-                              f"{target_type!r}", field="target_type")
-    return access.visible(getattr(uow, _REPOS[target_type]).get(target_id), target_type,
-                          target_id)
+        raise InvalidArgument(
+            f"an activity is logged on one of {', '.join(TARGET_TYPES)}; got {target_type!r}",
+            field="target_type",
+        )
+    record: Account | Contact | Opportunity | None = getattr(uow, _REPOS[target_type]).get(
+        target_id
+    )
+    return access.visible(record, target_type, target_id)
 
 
-def log_activity(uow, ports: Ports, caller: Caller, *, target_type: str, target_id: str,
-                 kind: str, subject: str, body: str = "", owner_user_id: str = "",
-                 occurred_at: dt.datetime | None = None, due_at: dt.datetime | None = None,
-                 direction: str = "", duration_minutes: int = 0) -> Activity:
+def log_activity(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    target_type: str,
+    target_id: str,
+    kind: str,
+    subject: str,
+    body: str = "",
+    owner_user_id: str = "",
+    occurred_at: dt.datetime | None = None,
+    due_at: dt.datetime | None = None,
+    direction: str = "",
+    duration_minutes: int = 0,
+) -> Activity:
     """Any member of the record's team may log, also on a teammate's record; the person who
     logged it is kept as ``logged_by`` (the actor), the person it is for as the owner."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         record = _target(uow, access, target_type, target_id)
         access.require_member(record.team_id, "log activities on its records")
-        owner = require_team_member(ports, record.team_id, owner_user_id or caller.subject_id,
-                                    "owner_user_id")
-        activity = Activity.log(id=ports.new_id(), team_id=record.team_id, kind=kind,
-                                target_type=target_type, target_id=record.id, subject=subject,
-                                body=body, owner_user_id=owner, occurred_at=occurred_at,
-                                due_at=due_at, direction=direction,
-                                duration_minutes=duration_minutes, actor=caller.actor,
-                                at=ports.now())
+        owner = require_team_member(
+            deps, record.team_id, owner_user_id or caller.subject_id, "owner_user_id"
+        )
+        activity = Activity.log(
+            id=deps.ids.new_id(),
+            team_id=record.team_id,
+            kind=kind,
+            target_type=target_type,
+            target_id=record.id,
+            subject=subject,
+            body=body,
+            owner_user_id=owner,
+            occurred_at=occurred_at,
+            due_at=due_at,
+            direction=direction,
+            duration_minutes=duration_minutes,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.activities.add(activity)
         keep_history(uow, activity)
-        publish(uow, "activity_logged", ev.ActivityLogged(activity=snap.activity(activity)),
-                activity, caller)
+        publish(uow, "activity_logged", event_messages.activity_logged(activity), activity, caller)
         uow.commit()
     return activity
 
 
-def timeline(uow, ports: Ports, caller: Caller, *, target_type: str, target_id: str,
-             kinds: frozenset[str] = frozenset(), page: PageQuery = PageQuery()) -> Page[Activity]:
+def timeline(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    target_type: str,
+    target_id: str,
+    kinds: frozenset[str] = frozenset(),
+    page: PageQuery = FIRST_PAGE,
+) -> Page[Activity]:
     """Newest first. An account's timeline also shows its contacts' and deals' activities."""
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
-        raise InvalidArgument(f"unknown activity kind(s) {', '.join(unknown)}; known: "
-                              f"{', '.join(KINDS)}", field="kinds")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+        raise InvalidArgument(
+            f"unknown activity kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}",
+            field="kinds",
+        )
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         record = _target(uow, access, target_type, target_id)
         targets = [(target_type, record.id)]
         if target_type == "account":
@@ -69,49 +106,64 @@ def timeline(uow, ports: Ports, caller: Caller, *, target_type: str, target_id: 
         return page_
 
 
-def _load(uow, access: Access, activity_id: str) -> Activity:
+def _load(uow: DealsUnitOfWork, access: Access, activity_id: str) -> Activity:
     activity = access.visible(uow.activities.get(activity_id), "activity", activity_id)
     caller_id = access.caller.subject_id
-    if caller_id not in (activity.owner_user_id, activity.logged_by) \
-            and not access.has(activity.team_id, SUPERVISOR):
-        raise PermissionDenied("only the person who logged the activity, its owner, or a "
-                               "supervisor or manager of the team may change it")
+    if caller_id not in (activity.owner_user_id, activity.logged_by) and not access.has(
+        activity.team_id, SUPERVISOR
+    ):
+        raise PermissionDenied(
+            "only the person who logged the activity, its owner, or a "
+            "supervisor or manager of the team may change it"
+        )
     return activity
 
 
-def _save(uow, activity: Activity, caller: Caller, changed: list[str]) -> None:
+def _save(uow: DealsUnitOfWork, activity: Activity, caller: Caller, changed: list[str]) -> None:
     uow.activities.save(activity)
     keep_history(uow, activity)
-    publish(uow, "activity_updated", ev.ActivityUpdated(activity=snap.activity(activity),
-                                                        changed_fields=changed),
-            activity, caller)
+    publish(
+        uow,
+        "activity_updated",
+        event_messages.activity_updated(activity, changed),
+        activity,
+        caller,
+    )
     uow.commit()
 
 
-def complete_task(uow, ports: Ports, caller: Caller, activity_id: str,
-                  done: bool = True) -> Activity:
+def complete_task(
+    deps: Dependencies, caller: Caller, activity_id: str, done: bool = True
+) -> Activity:
     """Mark a task done (or not done again). Any member of the team may tick a teammate's task
     (covering for an absent colleague)."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         activity = access.visible(uow.activities.get(activity_id), "activity", activity_id)
         access.require_member(activity.team_id, "work on its tasks")
         if done:
-            activity.complete(caller.actor, ports.now())
+            activity.complete(caller.actor, deps.clock.now())
         else:
-            activity.reopen_task(caller.actor, ports.now())
+            activity.reopen_task(caller.actor, deps.clock.now())
         _save(uow, activity, caller, ["done_at"])
     return activity
 
 
-def update_activity(uow, ports: Ports, caller: Caller, activity_id: str, *,
-                    subject: str | None = None, body: str | None = None,
-                    due_at: dt.datetime | None = None) -> Activity:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def update_activity(
+    deps: Dependencies,
+    caller: Caller,
+    activity_id: str,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+    due_at: dt.datetime | None = None,
+) -> Activity:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         activity = _load(uow, access, activity_id)
-        changed = activity.update(caller.actor, ports.now(), subject=subject, body=body,
-                                  due_at=due_at)
+        changed = activity.update(
+            caller.actor, deps.clock.now(), subject=subject, body=body, due_at=due_at
+        )
         if changed:
             _save(uow, activity, caller, sorted(changed))
     return activity

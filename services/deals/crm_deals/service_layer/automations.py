@@ -13,20 +13,24 @@ the caller may not read answers NOT_FOUND like an unknown id. Rules without team
 rules had a scope; disabled by migration 0002 with ``disabled_reason``) are listed to
 administrators and the management department, who made them, and can only stay disabled.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
+from crm_chassis.caller import USER
 from crm_chassis.errors import NotFound
-
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.domain.automation import AutomationRule, make_action
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
-from crm_deals.service_layer.access import USER, Access, Caller
-from crm_deals.service_layer.ports import MANAGER, Ports
+from crm_deals.service_layer import event_messages
+from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import MANAGER
 from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 from crm_deals.service_layer.webhook_payloads import webhook_payload
 
 
@@ -34,177 +38,242 @@ def may_read(access: Access, rule: AutomationRule) -> bool:
     """Managers of each of the rule's teams; a rule without teams: administrators and the
     management department (it can only stay disabled)."""
     if not rule.scoped:
-        return access.caller.kind == USER and (access.caller.is_admin
-                                                 or access.caller.in_management)
+        return access.caller.kind == USER and (
+            access.caller.is_admin or access.caller.in_management
+        )
     return all(access.has(team, MANAGER) for team in rule.team_ids)
 
 
-def readable_rule(uow, access: Access, rule_id: str) -> AutomationRule:
-    rule_id = auto.check_rule_id(rule_id)
+def readable_rule(uow: DealsUnitOfWork, access: Access, rule_id: str) -> AutomationRule:
+    rule_id = automation.check_rule_id(rule_id)
     rule = uow.automation_rules.get(rule_id)
     if rule is None or not may_read(access, rule):
         raise NotFound(f"automation rule {rule_id!r} not found", field="rule_id")
     return rule
 
 
-def create_rule(uow, ports: Ports, caller: Caller, *, pipeline_id: str, name: str, trigger: str,
-                actions: list[dict], team_ids=(), stage_key: str = "",
-                stalled_after_days: int = 0, webhook_secret: str = "",
-                include_personal_data: bool = False) -> AutomationRule:
-    access = Access.of(caller, ports.scopes)
-    team_ids = auto.clean_team_ids(team_ids)
+def create_rule(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    pipeline_id: str,
+    name: str,
+    trigger: str,
+    actions: list[dict[str, Any]],
+    team_ids: Iterable[str] = (),
+    stage_key: str = "",
+    stalled_after_days: int = 0,
+    webhook_secret: str = "",
+    include_personal_data: bool = False,
+) -> AutomationRule:
+    access = Access.of(caller, deps.scopes)
+    team_ids = automation.clean_team_ids(team_ids)
     access.require_manager_of_each(team_ids, "an automation rule")
-    parsed = [make_action(a.get("kind", ""), recipients=a.get("recipients", ()),
-                          subject=a.get("subject", ""), body=a.get("body", ""),
-                          url=a.get("url", ""), index=i) for i, a in enumerate(actions)]
-    with uow:
+    parsed = [
+        make_action(
+            a.get("kind", ""),
+            recipients=a.get("recipients", ()),
+            subject=a.get("subject", ""),
+            body=a.get("body", ""),
+            url=a.get("url", ""),
+            index=i,
+        )
+        for i, a in enumerate(actions)
+    ]
+    with deps.uow() as uow:
         pipeline = uow.pipelines.get(pipeline_id)
         if pipeline is None:
             raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
-        rule = AutomationRule.create(id=ports.new_id(), pipeline=pipeline, name=name,
-                                     trigger=trigger, actions=parsed, stage_key=stage_key,
-                                     team_ids=team_ids, stalled_after_days=stalled_after_days,
-                                     webhook_secret=auto.validate_secret(webhook_secret),
-                                     include_personal_data=include_personal_data,
-                                     actor=caller.actor, at=ports.now())
+        rule = AutomationRule.create(
+            id=deps.ids.new_id(),
+            pipeline=pipeline,
+            name=name,
+            trigger=trigger,
+            actions=parsed,
+            stage_key=stage_key,
+            team_ids=team_ids,
+            stalled_after_days=stalled_after_days,
+            webhook_secret=automation.validate_secret(webhook_secret),
+            include_personal_data=include_personal_data,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.automation_rules.add(rule)
         keep_history(uow, rule)
-        publish(uow, "automation_rule_changed", ev.AutomationRuleChanged(rule=rule_message(rule)),
-                rule, caller)
+        publish(
+            uow,
+            "automation_rule_changed",
+            event_messages.automation_rule_changed(rule),
+            rule,
+            caller,
+        )
         uow.commit()
     return rule
 
 
-def set_rule_enabled(uow, ports: Ports, caller: Caller, rule_id: str,
-                     enabled: bool) -> AutomationRule:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def set_rule_enabled(
+    deps: Dependencies, caller: Caller, rule_id: str, enabled: bool
+) -> AutomationRule:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         rule = readable_rule(uow, access, rule_id)
-        if rule.set_enabled(caller.actor, ports.now(), enabled):
+        if rule.set_enabled(caller.actor, deps.clock.now(), enabled):
             uow.automation_rules.save(rule)
             keep_history(uow, rule)
-            publish(uow, "automation_rule_changed",
-                    ev.AutomationRuleChanged(rule=rule_message(rule)), rule, caller)
+            publish(
+                uow,
+                "automation_rule_changed",
+                event_messages.automation_rule_changed(rule),
+                rule,
+                caller,
+            )
             uow.commit()
     return rule
 
 
-def list_rules(uow, ports: Ports, caller: Caller, pipeline_id: str) -> list[AutomationRule]:
+def list_rules(deps: Dependencies, caller: Caller, pipeline_id: str) -> list[AutomationRule]:
     """The pipeline's rules the caller may read (see :func:`may_read`), by name."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         rules = uow.automation_rules.for_pipeline(pipeline_id)
     return sorted((r for r in rules if may_read(access, r)), key=lambda r: r.name)
 
 
-def rule_message(rule: AutomationRule):
-    from crm.deals.v1 import resources_pb2 as pb
-    triggers = {t: getattr(pb, f"AUTOMATION_TRIGGER_{t.upper()}") for t in auto.TRIGGERS}
-    kinds = {k: getattr(pb, f"AUTOMATION_ACTION_KIND_{k.upper()}") for k in auto.ACTION_KINDS}
-    message = pb.AutomationRule(id=rule.id, pipeline_id=rule.pipeline_id, name=rule.name,
-                                trigger=triggers[rule.trigger], stage_key=rule.stage_key,
-                                stalled_after_days=rule.stalled_after_days, enabled=rule.enabled,
-                                has_webhook_secret=bool(rule.webhook_secret),
-                                version=rule.version, team_ids=list(rule.team_ids),
-                                include_personal_data=rule.include_personal_data,
-                                disabled_reason=rule.disabled_reason,
-                                author_user_id=rule.author_user_id)
-    for action in rule.actions:
-        message.actions.add(kind=kinds[action.kind], recipients=list(action.recipients),
-                            subject=action.subject, body=action.body, url=action.url)
-    return message
-
-
-def template_values(uow, deal: Opportunity, trigger: str) -> dict[str, str]:
+def template_values(uow: DealsUnitOfWork, deal: Opportunity, trigger: str) -> dict[str, str]:
     account = uow.accounts.get(deal.account_id)
     pipeline = uow.pipelines.get(deal.pipeline_id)
-    return {"deal.id": deal.id, "deal.name": deal.name, "deal.stage": deal.stage_name,
-            "deal.status": deal.status, "deal.probability": str(deal.probability),
-            "deal.amount": str(deal.estimated_revenue) if deal.estimated_revenue else "",
-            "deal.owner_id": deal.owner_user_id,
-            "deal.close_date": snap.day(deal.estimated_close_date),
-            "account.id": deal.account_id, "account.name": account.name if account else "",
-            "pipeline.name": pipeline.name if pipeline else "", "trigger": trigger}
+    return {
+        "deal.id": deal.id,
+        "deal.name": deal.name,
+        "deal.stage": deal.stage_name,
+        "deal.status": deal.status,
+        "deal.probability": str(deal.probability),
+        "deal.amount": str(deal.estimated_revenue) if deal.estimated_revenue else "",
+        "deal.owner_id": deal.owner_user_id,
+        "deal.close_date": event_messages.day(deal.estimated_close_date),
+        "account.id": deal.account_id,
+        "account.name": account.name if account else "",
+        "pipeline.name": pipeline.name if pipeline else "",
+        "trigger": trigger,
+    }
 
 
-def recipients_of(ports: Ports, deal: Opportunity, roles: tuple[str, ...]) -> list[str]:
+def recipients_of(deps: Dependencies, deal: Opportunity, roles: tuple[str, ...]) -> list[str]:
     users: set[str] = set()
-    if auto.OWNER in roles:
+    if automation.OWNER in roles:
         users.add(deal.owner_user_id)
-    if auto.TEAM in roles:
-        users.update(m.user_id for m in ports.teams.members(deal.team_id))
-    if auto.MANAGER in roles:
-        users.update(ports.teams.managers_of(deal.team_id))
+    if automation.TEAM in roles:
+        users.update(m.user_id for m in deps.teams.members(deal.team_id))
+    if automation.MANAGER in roles:
+        users.update(deps.teams.managers_of(deal.team_id))
     return sorted(users)
 
 
-def fire(uow, ports: Ports, caller: Caller, deal: Opportunity, trigger: str, *,
-         cause_id: str = "", stage_key: str = "", rules: list[AutomationRule] | None = None) -> int:
+def fire(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    deal: Opportunity,
+    trigger: str,
+    *,
+    cause_id: str = "",
+    stage_key: str = "",
+    rules: list[AutomationRule] | None = None,
+) -> int:
     """Emit the commands of the rules of ``deal``'s pipeline and team matching ``trigger``;
     returns how many. ``cause_id`` defaults to the deal's id and version (one change)."""
     rules = uow.automation_rules.for_pipeline(deal.pipeline_id) if rules is None else rules
     if not any(rule.matches(trigger, stage_key, team_id=deal.team_id) for rule in rules):
         return 0
     by_id = {rule.id: rule for rule in rules}
-    commands = auto.decide(rules, trigger=trigger, deal_id=deal.id, stage_key=stage_key,
-                           team_id=deal.team_id,
-                           cause_id=cause_id or f"{deal.id}@{deal.version}",
-                           values=template_values(uow, deal, trigger))
+    commands = automation.decide(
+        rules,
+        trigger=trigger,
+        deal_id=deal.id,
+        stage_key=stage_key,
+        team_id=deal.team_id,
+        cause_id=cause_id or f"{deal.id}@{deal.version}",
+        values=template_values(uow, deal, trigger),
+    )
     for command in commands:
-        cause = ev.AutomationCause(idempotency_key=command.idempotency_key,
-                                   rule_id=command.rule_id, deal_id=deal.id, trigger=trigger,
-                                   team_id=deal.team_id)
-        if command.kind == auto.NOTIFY:
-            message = ev.AutomationNotificationRequested(
-                cause=cause, recipient_user_ids=recipients_of(ports, deal, command.recipients),
-                title=command.subject, text=command.body)
-        elif command.kind == auto.EMAIL:
-            message = ev.AutomationEmailRequested(
-                cause=cause, recipient_user_ids=recipients_of(ports, deal, command.recipients),
-                subject=command.subject, body=command.body)
+        if command.kind == automation.WEBHOOK:
+            payload = webhook_payload(
+                uow,
+                deps,
+                by_id[command.rule_id],
+                deal,
+                trigger=trigger,
+                idempotency_key=command.idempotency_key,
+            )
+            event_type, message = event_messages.automation_requested(
+                command,
+                deal,
+                trigger,
+                payload_json=json.dumps(payload, sort_keys=True, separators=(",", ":")),
+            )
         else:
-            payload = webhook_payload(uow, ports, by_id[command.rule_id], deal, trigger=trigger,
-                                      idempotency_key=command.idempotency_key)
-            message = ev.AutomationWebhookRequested(
-                cause=cause, url=command.url,
-                payload_json=json.dumps(payload, sort_keys=True, separators=(",", ":")))
-        publish(uow, f"automation_{command.kind if command.kind != auto.NOTIFY else 'notification'}"
-                     "_requested", message, deal, caller)
+            event_type, message = event_messages.automation_requested(
+                command,
+                deal,
+                trigger,
+                recipient_user_ids=recipients_of(deps, deal, command.recipients),
+            )
+        publish(uow, event_type, message, deal, caller)
     return len(commands)
 
 
-def scan_stalled_deals(uow, ports: Ports, *, page_size: int = 200) -> int:
+def scan_stalled_deals(deps: Dependencies, caller: Caller, *, page_size: int = 200) -> int:
     """The worker's timer: fire each `stalled` rule once per stalled episode of an open deal (an
     episode ends when the deal changes stage or gets an activity). Returns commands emitted."""
-    caller = Caller.system("stalled_deal_scan")
-    now = ports.now()
+    now = deps.clock.now()
     emitted, after = 0, ""
     while True:
-        with uow:
+        with deps.uow() as uow:
             page = uow.opportunities.all_open(after, page_size)
             rules_by_pipeline: dict[str, list[AutomationRule]] = {}
             for deal in page.items:
                 if deal.pipeline_id not in rules_by_pipeline:  # read once per pipeline and page
                     rules_by_pipeline[deal.pipeline_id] = [
-                        r for r in uow.automation_rules.for_pipeline(deal.pipeline_id)
-                        if r.trigger == auto.STALLED]
-                rules = [r for r in rules_by_pipeline[deal.pipeline_id]
-                         if r.matches(auto.STALLED, team_id=deal.team_id)]
+                        r
+                        for r in uow.automation_rules.for_pipeline(deal.pipeline_id)
+                        if r.trigger == automation.STALLED
+                    ]
+                rules = [
+                    r
+                    for r in rules_by_pipeline[deal.pipeline_id]
+                    if r.matches(automation.STALLED, team_id=deal.team_id)
+                ]
                 if not rules:
                     continue
                 pipeline = uow.pipelines.get(deal.pipeline_id)
-                expected = (pipeline.stage(deal.stage_key).expected_days
-                            if pipeline and pipeline.has_stage(deal.stage_key) else 0)
+                expected = (
+                    pipeline.stage(deal.stage_key).expected_days
+                    if pipeline and pipeline.has_stage(deal.stage_key)
+                    else 0
+                )
                 last = uow.activities.last_activity_at("opportunity", deal.id)
                 for rule in rules:
-                    why = auto.stalled_since(now=now, stage_entered_at=deal.stage_entered_at,
-                                             last_activity_at=last, expected_days=expected,
-                                             stalled_after_days=rule.stalled_after_days)
-                    episode = (f"stalled:{deal.id}:{deal.stage_entered_at.isoformat()}:"
-                               f"{last.isoformat() if last else '-'}")
+                    why = automation.stalled_since(
+                        now=now,
+                        stage_entered_at=deal.stage_entered_at,
+                        last_activity_at=last,
+                        expected_days=expected,
+                        stalled_after_days=rule.stalled_after_days,
+                    )
+                    episode = (
+                        f"stalled:{deal.id}:{deal.stage_entered_at.isoformat()}:"
+                        f"{last.isoformat() if last else '-'}"
+                    )
                     if why and uow.automation_firings.claim(f"{episode}:{rule.id}", now):
-                        emitted += fire(uow, ports, caller, deal, auto.STALLED,
-                                        cause_id=episode, rules=[rule])
+                        emitted += fire(
+                            uow,
+                            deps,
+                            caller,
+                            deal,
+                            automation.STALLED,
+                            cause_id=episode,
+                            rules=[rule],
+                        )
             uow.commit()
         if not page.next_key:
             return emitted

@@ -4,99 +4,104 @@ Issuing takes the invoice number from the unit of work's per-year sequence insid
 transaction, after every check that could refuse the issue, so a refused issue consumes nothing
 and a rolled-back one gives its number back (see InvoiceNumberSequence).
 """
+
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition
-
-from crm.deals.v1 import events_pb2 as ev
 from crm_deals.domain.billing import ISSUED, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
-from crm_deals.service_layer import snapshots as snap
-from crm_deals.service_layer.access import SUPERVISOR, Access, Caller
-from crm_deals.service_layer.ports import Ports
-from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer import event_messages
+from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import SUPERVISOR
+from crm_deals.service_layer.recording import keep_history, publish, referenced
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def create_order(uow, ports: Ports, caller: Caller, quote_id: str) -> Order:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def create_order(deps: Dependencies, caller: Caller, quote_id: str) -> Order:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         quote = access.visible(uow.quotes.get(quote_id), "quote", quote_id)
-        deal = uow.opportunities.get(quote.opportunity_id)
+        deal = referenced(uow.opportunities.get(quote.opportunity_id), "deal", quote.opportunity_id)
         access.require_edit(deal, "order this deal's quote")
         if uow.orders.for_quote(quote.id) is not None:
-            raise FailedPrecondition(f"quote {quote.display_number} already has an order",
-                                     field="quote_id")
-        order = Order.from_quote(id=ports.new_id(), quote=quote, actor=caller.actor,
-                                 at=ports.now())
+            raise FailedPrecondition(
+                f"quote {quote.display_number} already has an order", field="quote_id"
+            )
+        order = Order.from_quote(
+            id=deps.ids.new_id(), quote=quote, actor=caller.actor, at=deps.clock.now()
+        )
         uow.orders.add(order)
         keep_history(uow, order)
-        publish(uow, "order_created", ev.OrderCreated(order=snap.order(order)), order, caller)
+        publish(uow, "order_created", event_messages.order_created(order), order, caller)
         uow.commit()
     return order
 
 
-def get_order(uow, ports: Ports, caller: Caller, order_id: str) -> Order:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_order(deps: Dependencies, caller: Caller, order_id: str) -> Order:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.orders.get(order_id), "order", order_id)
 
 
-def _publish_order(uow, order: Order, caller: Caller) -> None:
+def _publish_order(uow: DealsUnitOfWork, order: Order, caller: Caller) -> None:
     uow.orders.save(order)
     keep_history(uow, order)
-    publish(uow, "order_updated", ev.OrderUpdated(order=snap.order(order),
-                                                  changed_fields=["status"]), order, caller)
+    publish(uow, "order_updated", event_messages.order_updated(order, ["status"]), order, caller)
 
 
-def cancel_order(uow, ports: Ports, caller: Caller, order_id: str, reason: str) -> Order:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def cancel_order(deps: Dependencies, caller: Caller, order_id: str, reason: str) -> Order:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         order = access.visible(uow.orders.get(order_id), "order", order_id)
         access.require_role(order.team_id, SUPERVISOR, "cancel orders")
         live = any(i.is_live for i in uow.invoices.for_order(order.id))
-        order.cancel(caller.actor, ports.now(), reason, has_live_invoice=live)
+        order.cancel(caller.actor, deps.clock.now(), reason, has_live_invoice=live)
         _publish_order(uow, order, caller)
         uow.commit()
     return order
 
 
-def create_invoice(uow, ports: Ports, caller: Caller, order_id: str) -> Invoice:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def create_invoice(deps: Dependencies, caller: Caller, order_id: str) -> Invoice:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         order = access.visible(uow.orders.get(order_id), "order", order_id)
         access.require_role(order.team_id, SUPERVISOR, "invoice orders")
         if any(i.is_live for i in uow.invoices.for_order(order.id)):
-            raise FailedPrecondition(f"order {order.id} already has an invoice that is not "
-                                     "cancelled", field="order_id")
-        invoice = Invoice.from_order(id=ports.new_id(), order=order, actor=caller.actor,
-                                     at=ports.now())
+            raise FailedPrecondition(
+                f"order {order.id} already has an invoice that is not cancelled", field="order_id"
+            )
+        invoice = Invoice.from_order(
+            id=deps.ids.new_id(), order=order, actor=caller.actor, at=deps.clock.now()
+        )
         uow.invoices.add(invoice)
         keep_history(uow, invoice)
-        publish(uow, "invoice_created", ev.InvoiceCreated(invoice=snap.invoice(invoice)),
-                invoice, caller)
+        publish(uow, "invoice_created", event_messages.invoice_created(invoice), invoice, caller)
         uow.commit()
     return invoice
 
 
-def get_invoice(uow, ports: Ports, caller: Caller, invoice_id: str) -> Invoice:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoice:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
 
 
-def _invoice_for_finance(uow, access: Access, invoice_id: str, doing: str) -> Invoice:
+def _invoice_for_finance(
+    uow: DealsUnitOfWork, access: Access, invoice_id: str, doing: str
+) -> Invoice:
     invoice = access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
     access.require_role(invoice.team_id, SUPERVISOR, doing)
     return invoice
 
 
-def issue_invoice(uow, ports: Ports, caller: Caller, invoice_id: str) -> Invoice:
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+def issue_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoice:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "issue invoices")
         invoice.ensure_issuable()
-        order = uow.orders.get(invoice.order_id)
+        order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
         order.ensure_invoiceable()
         # Last step before writing: the number is taken only when nothing can refuse any more.
         number = InvoiceNumber(now.year, uow.invoice_numbers.next(now.year))
@@ -105,42 +110,45 @@ def issue_invoice(uow, ports: Ports, caller: Caller, invoice_id: str) -> Invoice
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
         _publish_order(uow, order, caller)
-        publish(uow, "invoice_issued", ev.InvoiceIssued(invoice=snap.invoice(invoice)), invoice,
-                caller)
+        publish(uow, "invoice_issued", event_messages.invoice_issued(invoice), invoice, caller)
         uow.commit()
     return invoice
 
 
-def mark_invoice_paid(uow, ports: Ports, caller: Caller, invoice_id: str, *, amount: Money,
-                      reference: str = "") -> Invoice:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def mark_invoice_paid(
+    deps: Dependencies, caller: Caller, invoice_id: str, *, amount: Money, reference: str = ""
+) -> Invoice:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "record payments")
-        invoice.mark_paid(caller.actor, ports.now(), amount, reference)
+        invoice.mark_paid(caller.actor, deps.clock.now(), amount, reference)
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
-        publish(uow, "invoice_paid", ev.InvoicePaid(invoice=snap.invoice(invoice),
-                                                    amount=snap.money(amount)), invoice, caller)
+        publish(uow, "invoice_paid", event_messages.invoice_paid(invoice, amount), invoice, caller)
         uow.commit()
     return invoice
 
 
-def cancel_invoice(uow, ports: Ports, caller: Caller, invoice_id: str, reason: str) -> Invoice:
+def cancel_invoice(deps: Dependencies, caller: Caller, invoice_id: str, reason: str) -> Invoice:
     """A draft is dropped without a number; an issued invoice keeps its number (never reused)
     and its order is open for invoicing again."""
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "cancel invoices")
         previous = invoice.cancel(caller.actor, now, reason)
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
         if previous == ISSUED:
-            order = uow.orders.get(invoice.order_id)
+            order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
             order.reopen_for_invoicing(caller.actor, now, f"invoice {invoice.number} cancelled")
             _publish_order(uow, order, caller)
-        publish(uow, "invoice_cancelled", ev.InvoiceCancelled(
-            invoice=snap.invoice(invoice), previous_status=snap.INVOICE_STATUSES[previous]),
-            invoice, caller)
+        publish(
+            uow,
+            "invoice_cancelled",
+            event_messages.invoice_cancelled(invoice, previous),
+            invoice,
+            caller,
+        )
         uow.commit()
     return invoice

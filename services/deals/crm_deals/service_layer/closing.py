@@ -1,77 +1,112 @@
 """Use cases that close and reopen deals."""
+
 from __future__ import annotations
 
 import datetime as dt
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
 from crm_deals.service_layer.automations import fire
-from crm_deals.service_layer.ports import Ports
-from crm_deals.service_layer.recording import keep_history, publish
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.recording import keep_history, publish, referenced
 
 
-def close_won(uow, ports: Ports, caller: Caller, deal_id: str, *,
-              actual_revenue: Money | None, actual_close_date: dt.date | None) -> Opportunity:
+def close_won(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    *,
+    actual_revenue: Money | None,
+    actual_close_date: dt.date | None,
+) -> Opportunity:
     """Won: needs the actual revenue and close date; the account becomes a customer."""
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
-        deal.close_won(caller.actor, now, actual_revenue=actual_revenue,
-                       actual_close_date=actual_close_date, today=now.date())
+        deal.close_won(
+            caller.actor,
+            now,
+            actual_revenue=actual_revenue,
+            actual_close_date=actual_close_date,
+            today=now.date(),
+        )
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_won", ev.DealWon(deal=snap.deal(deal)), deal, caller)
-        account = uow.accounts.get(deal.account_id)
+        publish(uow, "deal_won", event_messages.deal_won(deal), deal, caller)
+        account = referenced(uow.accounts.get(deal.account_id), "account", deal.account_id)
         previous = account.relationship
         changed = account.record_won_deal(caller.actor, now)
         uow.accounts.save(account)
         if changed:
             keep_history(uow, account)
-            publish_relationship(uow, account, caller, previous,
-                                 "won back" if previous == "churned" else "first won deal")
-        fire(uow, ports, caller, deal, auto.WON)
+            publish_relationship(
+                uow,
+                account,
+                caller,
+                previous,
+                "won back" if previous == "churned" else "first won deal",
+            )
+        fire(uow, deps, caller, deal, automation.WON)
         uow.commit()
     return deal
 
 
-def close_lost(uow, ports: Ports, caller: Caller, deal_id: str, *, reason: str,
-               competitor: str = "", note: str = "",
-               close_date: dt.date | None = None) -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+def close_lost(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    *,
+    reason: str,
+    competitor: str = "",
+    note: str = "",
+    close_date: dt.date | None = None,
+) -> Opportunity:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
-        deal.close_lost(caller.actor, now, reason=reason, competitor=competitor, note=note,
-                        close_date=close_date or now.date(), today=now.date())
+        deal.close_lost(
+            caller.actor,
+            now,
+            reason=reason,
+            competitor=competitor,
+            note=note,
+            close_date=close_date or now.date(),
+            today=now.date(),
+        )
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_lost", ev.DealLost(deal=snap.deal(deal)), deal, caller)
-        fire(uow, ports, caller, deal, auto.LOST)
+        publish(uow, "deal_lost", event_messages.deal_lost(deal), deal, caller)
+        fire(uow, deps, caller, deal, automation.LOST)
         uow.commit()
     return deal
 
 
-def reopen(uow, ports: Ports, caller: Caller, deal_id: str, reason: str) -> Opportunity:
+def reopen(deps: Dependencies, caller: Caller, deal_id: str, reason: str) -> Opportunity:
     """Reopen a closed deal: its owner or a manager above its team; audited with the reason.
     The account stays a customer (another deal was or may be won; churn is decided apart)."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_reopen(deal)
         previous = deal.status
-        deal.reopen(caller.actor, ports.now(), reason, uow.pipelines.get(deal.pipeline_id))
+        pipeline = referenced(uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id)
+        deal.reopen(caller.actor, deps.clock.now(), reason, pipeline)
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_reopened", ev.DealReopened(
-            deal=snap.deal(deal), previous_status=snap.DEAL_STATUSES[previous],
-            reason=reason.strip()), deal, caller)
+        publish(
+            uow,
+            "deal_reopened",
+            event_messages.deal_reopened(deal, previous, reason.strip()),
+            deal,
+            caller,
+        )
         uow.commit()
     return deal

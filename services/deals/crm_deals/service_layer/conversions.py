@@ -6,25 +6,25 @@ owner in the lead's team; then `lead_conversion_completed`. Idempotent by ``conv
 repeated request answers the same ids again and creates nothing. A request deals cannot satisfy
 is answered `lead_conversion_rejected`, retryable or not.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
 from crm_chassis.errors import CrmError
-
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
+from crm_deals.domain import automation
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.automations import fire
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.repositories import ConversionRecord
 from crm_deals.service_layer.sales_lines import no_pipeline_message
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,15 @@ class _Rejected(Exception):
         self.reason, self.retryable = reason, retryable
 
 
-def convert_lead(uow, ports: Ports, request: LeadConversion) -> ConversionRecord | None:
+def convert_lead(
+    deps: Dependencies, caller: Caller, request: LeadConversion
+) -> ConversionRecord | None:
     """Returns the conversion, or None when it was rejected (the rejection event is emitted)."""
-    caller = Caller.system("lead_conversion")
-    with uow:
+    with deps.uow() as uow:
         done = uow.conversions.get(request.conversion_id)
         if done is None:
             try:
-                done = _convert(uow, ports, caller, request)
+                done = _convert(uow, deps, caller, request)
             except _Rejected as rejected:
                 uow.rollback()
                 _reject(uow, request, caller, rejected.reason, rejected.retryable)
@@ -70,62 +71,114 @@ def convert_lead(uow, ports: Ports, request: LeadConversion) -> ConversionRecord
                 uow.rollback()
                 _reject(uow, request, caller, exc.message, retryable=False)
                 return None
-        message = ev.LeadConversionCompleted(
-            conversion_id=done.conversion_id, lead_id=done.lead_id, account_id=done.account_id,
-            contact_id=done.contact_id, opportunity_id=done.opportunity_id)
-        uow.emit("lead_conversion_completed", message, aggregate_type="opportunity",
-                 aggregate_id=done.opportunity_id, aggregate_version=1, actor=caller.actor)
+        message = event_messages.lead_conversion_completed(
+            conversion_id=done.conversion_id,
+            lead_id=done.lead_id,
+            account_id=done.account_id,
+            contact_id=done.contact_id,
+            opportunity_id=done.opportunity_id,
+        )
+        uow.emit(
+            "lead_conversion_completed",
+            message,
+            aggregate_type="opportunity",
+            aggregate_id=done.opportunity_id,
+            aggregate_version=1,
+            actor=caller.actor,
+        )
         uow.commit()
     return done
 
 
-def _reject(uow, request: LeadConversion, caller: Caller, reason: str, retryable: bool) -> None:
-    uow.emit("lead_conversion_rejected", ev.LeadConversionRejected(
-        conversion_id=request.conversion_id, lead_id=request.lead_id, reason=reason,
-        retryable=retryable), aggregate_type="lead_conversion",
-        aggregate_id=request.conversion_id, aggregate_version=1, actor=caller.actor)
+def _reject(
+    uow: DealsUnitOfWork, request: LeadConversion, caller: Caller, reason: str, retryable: bool
+) -> None:
+    uow.emit(
+        "lead_conversion_rejected",
+        event_messages.lead_conversion_rejected(
+            conversion_id=request.conversion_id,
+            lead_id=request.lead_id,
+            reason=reason,
+            retryable=retryable,
+        ),
+        aggregate_type="lead_conversion",
+        aggregate_id=request.conversion_id,
+        aggregate_version=1,
+        actor=caller.actor,
+    )
     uow.commit()
 
 
-def _convert(uow, ports: Ports, caller: Caller, r: LeadConversion) -> ConversionRecord:
-    now, actor = ports.now(), caller.actor
+def _convert(
+    uow: DealsUnitOfWork, deps: Dependencies, caller: Caller, r: LeadConversion
+) -> ConversionRecord:
+    now, actor = deps.clock.now(), caller.actor
     pipeline = uow.pipelines.get_by_sales_line(r.sales_line_id)
     if pipeline is None:
         raise _Rejected(no_pipeline_message(uow, r.sales_line_id), retryable=True)
     if r.link_account_id:
         account = uow.accounts.get(r.link_account_id)
         if account is None or account.team_id != r.team_id:
-            raise _Rejected(f"account {r.link_account_id!r} to link does not exist in team "
-                            f"{r.team_id!r}", retryable=False)
+            raise _Rejected(
+                f"account {r.link_account_id!r} to link does not exist in team {r.team_id!r}",
+                retryable=False,
+            )
     else:
-        account = Account.create(id=ports.new_id(), team_id=r.team_id,
-                                 name=r.company_name or f"{r.first_name} {r.last_name}".strip(),
-                                 owner_user_id=r.owner_user_id, actor=actor, at=now)
+        account = Account.create(
+            id=deps.ids.new_id(),
+            team_id=r.team_id,
+            name=r.company_name or f"{r.first_name} {r.last_name}".strip(),
+            owner_user_id=r.owner_user_id,
+            actor=actor,
+            at=now,
+        )
         uow.accounts.add(account)
         keep_history(uow, account)
-        publish(uow, "account_created", ev.AccountCreated(account=snap.account(account)),
-                account, caller)
-    contact = Contact.create(id=ports.new_id(), team_id=r.team_id, account_id=account.id,
-                             first_name=r.first_name, last_name=r.last_name or r.company_name,
-                             email=r.email, phone=r.phone, job_title=r.job_title,
-                             owner_user_id=r.owner_user_id, actor=actor, at=now)
+        publish(uow, "account_created", event_messages.account_created(account), account, caller)
+    contact = Contact.create(
+        id=deps.ids.new_id(),
+        team_id=r.team_id,
+        account_id=account.id,
+        first_name=r.first_name,
+        last_name=r.last_name or r.company_name,
+        email=r.email,
+        phone=r.phone,
+        job_title=r.job_title,
+        owner_user_id=r.owner_user_id,
+        actor=actor,
+        at=now,
+    )
     uow.contacts.add(contact)
     keep_history(uow, contact)
-    publish(uow, "contact_created", ev.ContactCreated(contact=snap.contact(contact)), contact,
-            caller)
+    publish(uow, "contact_created", event_messages.contact_created(contact), contact, caller)
     currency = r.expected_amount.currency if r.expected_amount else r.currency
     deal = Opportunity.create(
-        id=ports.new_id(), team_id=r.team_id, account_id=account.id, pipeline=pipeline,
+        id=deps.ids.new_id(),
+        team_id=r.team_id,
+        account_id=account.id,
+        pipeline=pipeline,
         name=r.opportunity_name or f"{account.name} - new business",
-        owner_user_id=r.owner_user_id, currency=currency, primary_contact_id=contact.id,
-        estimated_revenue=r.expected_amount, estimated_close_date=r.expected_close,
-        originating_lead_id=r.lead_id, campaign_id=r.campaign_id, actor=actor, at=now)
+        owner_user_id=r.owner_user_id,
+        currency=currency,
+        primary_contact_id=contact.id,
+        estimated_revenue=r.expected_amount,
+        estimated_close_date=r.expected_close,
+        originating_lead_id=r.lead_id,
+        campaign_id=r.campaign_id,
+        actor=actor,
+        at=now,
+    )
     uow.opportunities.add(deal)
     keep_history(uow, deal)
-    publish(uow, "deal_created", ev.DealCreated(deal=snap.deal(deal)), deal, caller)
-    fire(uow, ports, caller, deal, auto.STAGE_ENTERED, stage_key=deal.stage_key)
-    record = ConversionRecord(conversion_id=r.conversion_id, lead_id=r.lead_id,
-                              account_id=account.id, contact_id=contact.id,
-                              opportunity_id=deal.id, at=now)
+    publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
+    fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
+    record = ConversionRecord(
+        conversion_id=r.conversion_id,
+        lead_id=r.lead_id,
+        account_id=account.id,
+        contact_id=contact.id,
+        opportunity_id=deal.id,
+        at=now,
+    )
     uow.conversions.add(record)
     return record

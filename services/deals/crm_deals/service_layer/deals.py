@@ -1,87 +1,124 @@
 """Use cases of opportunities (deals): create, read, edit, move through the pipeline."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
-
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain import automation as auto
-from crm_deals.domain.money import Money
+from crm_deals.domain import automation
 from crm_deals.domain.closing import LOST_REASONS
+from crm_deals.domain.history import HistoryEntry
+from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
-from crm_deals.domain.pricing import (LineRequest, check_line_requests, check_priced,
-                                      mark_existing)
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
-from crm_deals.service_layer.ports import Ports, PricingContext
-from crm_deals.service_layer.recording import (check_fields, check_version, keep_history,
-                                               publish, require_team_member)
-from crm_deals.service_layer.repositories import DealFilter, Page, PageQuery
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.ports import PricingContext
+from crm_deals.service_layer.recording import (
+    check_fields,
+    check_version,
+    keep_history,
+    publish,
+    referenced,
+    require_team_member,
+)
+from crm_deals.service_layer.repositories import FIRST_PAGE, DealFilter, Page, PageQuery
 from crm_deals.service_layer.sales_lines import no_pipeline_message
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
-def publish_deal_updated(uow, deal: Opportunity, caller: Caller, changed, reason: str = ""):
-    publish(uow, "deal_updated", ev.DealUpdated(deal=snap.deal(deal),
-                                                changed_fields=sorted(changed), reason=reason),
-            deal, caller)
+def publish_deal_updated(
+    uow: DealsUnitOfWork,
+    deal: Opportunity,
+    caller: Caller,
+    changed: Iterable[str],
+    reason: str = "",
+) -> None:
+    publish(uow, "deal_updated", event_messages.deal_updated(deal, changed, reason), deal, caller)
 
 
-def pipeline_of_line(uow, sales_line_id: str) -> Pipeline:
+def pipeline_of_line(uow: DealsUnitOfWork, sales_line_id: str) -> Pipeline:
     pipeline = uow.pipelines.get_by_sales_line(sales_line_id)
     if pipeline is None:
         raise FailedPrecondition(no_pipeline_message(uow, sales_line_id), field="sales_line_id")
     return pipeline
 
 
-def create_deal(uow, ports: Ports, caller: Caller, *, name: str, account_id: str,
-                sales_line_id: str, currency: str, stage_key: str = "",
-                primary_contact_id: str = "", owner_user_id: str = "",
-                estimated_revenue: Money | None = None,
-                estimated_close_date: dt.date | None = None, probability: int | None = None,
-                campaign_id: str = "") -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def create_deal(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    name: str,
+    account_id: str,
+    sales_line_id: str,
+    currency: str,
+    stage_key: str = "",
+    primary_contact_id: str = "",
+    owner_user_id: str = "",
+    estimated_revenue: Money | None = None,
+    estimated_close_date: dt.date | None = None,
+    probability: int | None = None,
+    campaign_id: str = "",
+) -> Opportunity:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
         access.require_member(account.team_id, "create deals for its accounts")
-        owner = require_team_member(ports, account.team_id, owner_user_id or caller.subject_id,
-                                    "owner_user_id")
+        owner = require_team_member(
+            deps, account.team_id, owner_user_id or caller.subject_id, "owner_user_id"
+        )
         if primary_contact_id:
             contact = uow.contacts.get(primary_contact_id)
             if contact is None or contact.account_id != account.id:
-                raise InvalidArgument(f"contact {primary_contact_id!r} is not a contact of "
-                                      f"account {account.name!r}", field="primary_contact_id")
+                raise InvalidArgument(
+                    f"contact {primary_contact_id!r} is not a contact of account {account.name!r}",
+                    field="primary_contact_id",
+                )
         deal = Opportunity.create(
-            id=ports.new_id(), team_id=account.team_id, name=name, account_id=account.id,
-            pipeline=pipeline_of_line(uow, sales_line_id), owner_user_id=owner,
-            currency=currency, stage_key=stage_key, primary_contact_id=primary_contact_id,
-            estimated_revenue=estimated_revenue, estimated_close_date=estimated_close_date,
-            probability=probability, campaign_id=campaign_id, actor=caller.actor,
-            at=ports.now())
+            id=deps.ids.new_id(),
+            team_id=account.team_id,
+            name=name,
+            account_id=account.id,
+            pipeline=pipeline_of_line(uow, sales_line_id),
+            owner_user_id=owner,
+            currency=currency,
+            stage_key=stage_key,
+            primary_contact_id=primary_contact_id,
+            estimated_revenue=estimated_revenue,
+            estimated_close_date=estimated_close_date,
+            probability=probability,
+            campaign_id=campaign_id,
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.opportunities.add(deal)
         keep_history(uow, deal)
-        publish(uow, "deal_created", ev.DealCreated(deal=snap.deal(deal)), deal, caller)
+        publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
         # A new deal enters its first (or chosen) stage: that stage's rules fire too.
-        fire(uow, ports, caller, deal, auto.STAGE_ENTERED, stage_key=deal.stage_key)
+        fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
         uow.commit()
     return deal
 
 
-def get_deal(uow, ports: Ports, caller: Caller, deal_id: str) -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def get_deal(deps: Dependencies, caller: Caller, deal_id: str) -> Opportunity:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
 
 
-def list_deals(uow, ports: Ports, caller: Caller, filter: DealFilter,
-               page: PageQuery) -> Page[Opportunity]:
+def list_deals(
+    deps: Dependencies, caller: Caller, filter: DealFilter, page: PageQuery
+) -> Page[Opportunity]:
     if filter.status and filter.status not in STATUSES:
         raise InvalidArgument(f"status must be one of {', '.join(STATUSES)}", field="status")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         return uow.opportunities.list(access.visible_team_ids, filter, page)
 
 
@@ -106,30 +143,36 @@ class Board:
     truncated: bool  # more than `limit` open deals: the columns show the oldest `limit`
 
 
-def board(uow, ports: Ports, caller: Caller, sales_line_id: str, *, team_id: str = "",
-          limit: int = 2000) -> Board:
+def board(
+    deps: Dependencies, caller: Caller, sales_line_id: str, *, team_id: str = "", limit: int = 2000
+) -> Board:
     """The open deals of a sales line the caller may see, as one column per stage."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         pipeline = pipeline_of_line(uow, sales_line_id)
-        page = uow.opportunities.list(access.visible_team_ids, DealFilter(
-            status="open", sales_line_id=sales_line_id, team_id=team_id), PageQuery(limit=limit))
+        page = uow.opportunities.list(
+            access.visible_team_ids,
+            DealFilter(status="open", sales_line_id=sales_line_id, team_id=team_id),
+            PageQuery(limit=limit),
+        )
     columns = []
     for stage in pipeline.stages:
         deals = [d for d in page.items if d.stage_key == stage.key]
         totals: dict[str, Money] = {}
         weighted: dict[str, Money] = {}
         for deal in deals:
-            if deal.estimated_revenue is not None:
+            revenue, weighted_revenue = deal.estimated_revenue, deal.weighted_revenue
+            if revenue is not None and weighted_revenue is not None:
                 cur = deal.currency
-                totals[cur] = totals.get(cur, Money.zero(cur)) + deal.estimated_revenue
-                weighted[cur] = weighted.get(cur, Money.zero(cur)) + deal.weighted_revenue
+                totals[cur] = totals.get(cur, Money.zero(cur)) + revenue
+                weighted[cur] = weighted.get(cur, Money.zero(cur)) + weighted_revenue
         columns.append(BoardColumn(stage.key, stage.name, deals, totals, weighted))
     return Board(pipeline, columns, truncated=bool(page.next_key))
 
 
-def _load_for_edit(uow, access: Access, deal_id: str, doing: str,
-                   expected_version: int = 0) -> Opportunity:
+def _load_for_edit(
+    uow: DealsUnitOfWork, access: Access, deal_id: str, doing: str, expected_version: int = 0
+) -> Opportunity:
     deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
     access.require_edit(deal, doing)
     deal.ensure_open()
@@ -137,25 +180,35 @@ def _load_for_edit(uow, access: Access, deal_id: str, doing: str,
     return deal
 
 
-def update_deal(uow, ports: Ports, caller: Caller, deal_id: str, *, expected_version: int = 0,
-                **fields) -> Opportunity:
-    check_fields(fields, ("name", "primary_contact_id", "estimated_close_date", "campaign_id"),
-                 "deal")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def update_deal(
+    deps: Dependencies, caller: Caller, deal_id: str, *, expected_version: int = 0, **fields: Any
+) -> Opportunity:
+    check_fields(
+        fields, ("name", "primary_contact_id", "estimated_close_date", "campaign_id"), "deal"
+    )
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "change this deal", expected_version)
         contact_id = fields.get("primary_contact_id")
         if contact_id:
             contact = uow.contacts.get(contact_id)
             if contact is None or contact.account_id != deal.account_id:
-                raise InvalidArgument(f"contact {contact_id!r} is not a contact of the deal's "
-                                      "account", field="primary_contact_id")
-        changed = deal.update(caller.actor, ports.now(), **fields)
+                raise InvalidArgument(
+                    f"contact {contact_id!r} is not a contact of the deal's account",
+                    field="primary_contact_id",
+                )
+        changed = deal.update(caller.actor, deps.clock.now(), **fields)
         _finish(uow, deal, caller, changed)
     return deal
 
 
-def _finish(uow, deal: Opportunity, caller: Caller, changed, reason: str = "") -> None:
+def _finish(
+    uow: DealsUnitOfWork,
+    deal: Opportunity,
+    caller: Caller,
+    changed: Iterable[str],
+    reason: str = "",
+) -> None:
     if changed:
         uow.opportunities.save(deal)
         keep_history(uow, deal)
@@ -163,91 +216,127 @@ def _finish(uow, deal: Opportunity, caller: Caller, changed, reason: str = "") -
         uow.commit()
 
 
-def move_deal_to_stage(uow, ports: Ports, caller: Caller, deal_id: str, stage_key: str,
-                       note: str = "", expected_version: int = 0) -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    now = ports.now()
-    with uow:
+def move_deal_to_stage(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    stage_key: str,
+    note: str = "",
+    expected_version: int = 0,
+) -> Opportunity:
+    access = Access.of(caller, deps.scopes)
+    now = deps.clock.now()
+    with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "move this deal", expected_version)
-        pipeline = uow.pipelines.get(deal.pipeline_id)
+        pipeline = referenced(uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id)
         before, entered = deal.stage_key, deal.stage_entered_at
         if deal.move_to_stage(caller.actor, now, pipeline.stage(stage_key), note):
             uow.opportunities.save(deal)
             keep_history(uow, deal)
-            publish(uow, "deal_stage_changed", ev.DealStageChanged(
-                deal=snap.deal(deal), from_stage_key=before, to_stage_key=deal.stage_key,
-                seconds_in_previous_stage=int((now - entered).total_seconds())), deal, caller)
-            fire(uow, ports, caller, deal, auto.STAGE_ENTERED, stage_key=deal.stage_key)
+            publish(
+                uow,
+                "deal_stage_changed",
+                event_messages.deal_stage_changed(
+                    deal, before, int((now - entered).total_seconds())
+                ),
+                deal,
+                caller,
+            )
+            fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
             uow.commit()
     return deal
 
 
-def set_probability(uow, ports: Ports, caller: Caller, deal_id: str,
-                    probability: int | None) -> Opportunity:
+def set_probability(
+    deps: Dependencies, caller: Caller, deal_id: str, probability: int | None
+) -> Opportunity:
     """Set a hand-made probability (kept through stage moves), or clear it with None."""
-    access = Access.of(caller, ports.scopes)
-    with uow:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "change this deal's probability")
         if probability is None:
-            changed = deal.clear_probability(caller.actor, ports.now())
+            changed = deal.clear_probability(caller.actor, deps.clock.now())
         else:
-            changed = deal.set_probability(caller.actor, ports.now(), probability)
+            changed = deal.set_probability(caller.actor, deps.clock.now(), probability)
         _finish(uow, deal, caller, ["probability"] if changed else [])
     return deal
 
 
-def set_estimated_revenue(uow, ports: Ports, caller: Caller, deal_id: str,
-                          amount: Money | None) -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def set_estimated_revenue(
+    deps: Dependencies, caller: Caller, deal_id: str, amount: Money | None
+) -> Opportunity:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "change this deal's revenue")
-        changed = deal.set_estimated_revenue(caller.actor, ports.now(), amount)
+        changed = deal.set_estimated_revenue(caller.actor, deps.clock.now(), amount)
         _finish(uow, deal, caller, ["estimated_revenue"] if changed else [])
     return deal
 
 
-def set_deal_lines(uow, ports: Ports, caller: Caller, deal_id: str, lines: list[LineRequest],
-                   price_list_id: str = "") -> Opportunity:
+def set_deal_lines(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    lines: list[LineRequest],
+    price_list_id: str = "",
+) -> Opportunity:
     """Price ``lines`` with catalog; the deal's revenue becomes their exact sum ([] clears)."""
-    access = Access.of(caller, ports.scopes)
+    access = Access.of(caller, deps.scopes)
     check_line_requests(lines)
-    with uow:
+    with deps.uow() as uow:
         deal = _load_for_edit(uow, access, deal_id, "change this deal's products")
         priced = []
         if lines:
-            answer = ports.pricing.price(mark_existing(lines, deal.lines), PricingContext(
-                currency=deal.currency, sales_line_id=deal.sales_line_id,
-                account_id=deal.account_id, pricing_date=ports.now().date(),
-                price_list_id=price_list_id))
+            answer = deps.pricing.price(
+                mark_existing(lines, deal.lines),
+                PricingContext(
+                    currency=deal.currency,
+                    sales_line_id=deal.sales_line_id,
+                    account_id=deal.account_id,
+                    pricing_date=deps.clock.now().date(),
+                    price_list_id=price_list_id,
+                ),
+            )
             priced = list(check_priced(answer, lines, deal.currency).lines)
-        deal.set_lines(caller.actor, ports.now(), priced)
+        deal.set_lines(caller.actor, deps.clock.now(), priced)
         _finish(uow, deal, caller, ["lines", "estimated_revenue"])
     return deal
 
 
-def reassign_deal(uow, ports: Ports, caller: Caller, deal_id: str, owner_user_id: str,
-                  reason: str = "") -> Opportunity:
-    access = Access.of(caller, ports.scopes)
-    with uow:
+def reassign_deal(
+    deps: Dependencies, caller: Caller, deal_id: str, owner_user_id: str, reason: str = ""
+) -> Opportunity:
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_role(deal.team_id, "supervisor", "reassign deals")
-        require_team_member(ports, deal.team_id, owner_user_id, "owner_user_id")
-        changed = deal.reassign(caller.actor, ports.now(), owner_user_id, reason)
+        require_team_member(deps, deal.team_id, owner_user_id, "owner_user_id")
+        changed = deal.reassign(caller.actor, deps.clock.now(), owner_user_id, reason)
         _finish(uow, deal, caller, ["owner_user_id"] if changed else [], reason)
     return deal
 
 
-def history(uow, ports: Ports, caller: Caller, record_type: str, record_id: str,
-            page: PageQuery = PageQuery()):
+def history(
+    deps: Dependencies,
+    caller: Caller,
+    record_type: str,
+    record_id: str,
+    page: PageQuery = FIRST_PAGE,
+) -> Page[HistoryEntry]:
     """The append-only history of a record the caller may see (oldest first)."""
-    repos = {"account": "accounts", "contact": "contacts", "opportunity": "opportunities",
-             "activity": "activities", "quote": "quotes", "order": "orders",
-             "invoice": "invoices"}
+    repos = {
+        "account": "accounts",
+        "contact": "contacts",
+        "opportunity": "opportunities",
+        "activity": "activities",
+        "quote": "quotes",
+        "order": "orders",
+        "invoice": "invoices",
+    }
     if record_type not in repos:
-        raise InvalidArgument(f"record_type must be one of {', '.join(repos)}",
-                              field="record_type")
-    access = Access.of(caller, ports.scopes)
-    with uow:
+        raise InvalidArgument(f"record_type must be one of {', '.join(repos)}", field="record_type")
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
         record = getattr(uow, repos[record_type]).get(record_id)
         if record is None or not access.can_see(record.team_id):
             raise NotFound(f"{record_type} {record_id!r} not found", field="record_id")

@@ -5,31 +5,38 @@ authenticated person may read them (they hold no team data). Deals moved by a re
 `deal_stage_changed` event each; automation rules do not fire for such moves (nobody moved the
 deal on purpose, and a revision must not mail every owner of a removed stage).
 """
+
 from __future__ import annotations
 
-from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated, ValidationErrors
+from typing import Any
 
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain.common import require_id
+from crm_chassis.errors import AlreadyExists, NotFound, Unauthenticated, ValidationErrors
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion, Stage, make_stage
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.domain.text import require_id
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
-from crm_deals.service_layer.ports import Ports
+from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.sales_lines import no_pipeline_message, require_active_line
 
 
-def stages_from(specs: list[dict]) -> list[Stage]:
+def stages_from(specs: list[dict[str, Any]]) -> list[Stage]:
     """Stages from plain specs {key, name, default_probability, forecast_category,
     expected_days}; every problem of every stage names its position, e.g. ``stages[2].key``
     (all at once, so a form shows them in one round trip)."""
     stages, problems = [], []
     for i, spec in enumerate(specs):
         try:
-            stages.append(make_stage(spec.get("key", ""), spec.get("name", ""),
-                                     spec.get("default_probability", -1),
-                                     spec.get("forecast_category", ""),
-                                     spec.get("expected_days", 0), index=i))
+            stages.append(
+                make_stage(
+                    spec.get("key", ""),
+                    spec.get("name", ""),
+                    spec.get("default_probability", -1),
+                    spec.get("forecast_category", ""),
+                    spec.get("expected_days", 0),
+                    index=i,
+                )
+            )
         except ValidationErrors as exc:
             problems.extend(exc.problems)
     if problems:
@@ -37,23 +44,39 @@ def stages_from(specs: list[dict]) -> list[Stage]:
     return stages
 
 
-def create_pipeline(uow, ports: Ports, caller: Caller, *, sales_line_id: str, name: str,
-                    stages: list[dict]) -> Pipeline:
-    access = Access.of(caller, ports.scopes)
+def create_pipeline(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    sales_line_id: str,
+    name: str,
+    stages: list[dict[str, Any]],
+) -> Pipeline:
+    access = Access.of(caller, deps.scopes)
     access.require_structure_admin("create pipelines")
     sales_line_id = require_id(sales_line_id, "sales_line_id")
-    with uow:
-        require_active_line(uow, ports, sales_line_id)
+    with deps.uow() as uow:
+        require_active_line(uow, deps, sales_line_id)
         if uow.pipelines.get_by_sales_line(sales_line_id) is not None:
-            raise AlreadyExists(f"sales line {sales_line_id!r} already has a pipeline; revise it "
-                                "instead (`crmctl pipelines revise`)", field="sales_line_id")
-        pipeline = Pipeline.create(id=ports.new_id(), sales_line_id=sales_line_id, name=name,
-                                   stages=stages_from(stages), actor=caller.actor, at=ports.now())
+            raise AlreadyExists(
+                f"sales line {sales_line_id!r} already has a pipeline; revise it "
+                "instead (`crmctl pipelines revise`)",
+                field="sales_line_id",
+            )
+        pipeline = Pipeline.create(
+            id=deps.ids.new_id(),
+            sales_line_id=sales_line_id,
+            name=name,
+            stages=stages_from(stages),
+            actor=caller.actor,
+            at=deps.clock.now(),
+        )
         uow.pipelines.add(pipeline)
         uow.pipelines.add_version(pipeline.snapshot())
         keep_history(uow, pipeline)
-        publish(uow, "pipeline_created", ev.PipelineCreated(pipeline=snap.pipeline(pipeline)),
-                pipeline, caller)
+        publish(
+            uow, "pipeline_created", event_messages.pipeline_created(pipeline), pipeline, caller
+        )
         uow.commit()
     return pipeline
 
@@ -63,58 +86,82 @@ def _require_reader(caller: Caller | None) -> None:
         raise Unauthenticated("this call needs an access token")
 
 
-def get_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str = "",
-                 sales_line_id: str = "") -> Pipeline:
+def get_pipeline(
+    deps: Dependencies, caller: Caller, *, pipeline_id: str = "", sales_line_id: str = ""
+) -> Pipeline:
     _require_reader(caller)
-    with uow:
-        pipeline = (uow.pipelines.get(pipeline_id) if pipeline_id
-                    else uow.pipelines.get_by_sales_line(sales_line_id))
+    with deps.uow() as uow:
+        pipeline = (
+            uow.pipelines.get(pipeline_id)
+            if pipeline_id
+            else uow.pipelines.get_by_sales_line(sales_line_id)
+        )
         if pipeline is None:
             if pipeline_id:
                 raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
-            raise NotFound(f"a pipeline for sales line {sales_line_id!r} not found: "
-                           + no_pipeline_message(uow, sales_line_id), field="sales_line_id")
+            raise NotFound(
+                f"a pipeline for sales line {sales_line_id!r} not found: "
+                + no_pipeline_message(uow, sales_line_id),
+                field="sales_line_id",
+            )
         return pipeline
 
 
-def get_pipeline_version(uow, ports: Ports, caller: Caller, pipeline_id: str,
-                         version: int) -> PipelineVersion:
+def get_pipeline_version(
+    deps: Dependencies, caller: Caller, pipeline_id: str, version: int
+) -> PipelineVersion:
     """A pipeline as it was at ``version`` (what a deal closed long ago was measured against)."""
     _require_reader(caller)
-    with uow:
+    with deps.uow() as uow:
         found = uow.pipelines.get_version(pipeline_id, version)
         if found is None:
             raise NotFound(f"pipeline {pipeline_id!r} has no version {version}", field="version")
         return found
 
 
-def list_pipelines(uow, ports: Ports, caller: Caller) -> list[Pipeline]:
+def list_pipelines(deps: Dependencies, caller: Caller) -> list[Pipeline]:
     _require_reader(caller)
-    with uow:
+    with deps.uow() as uow:
         return sorted(uow.pipelines.all(), key=lambda p: p.name.lower())
 
 
-def revise_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str, stages: list[dict],
-                    moves: dict[str, str] | None = None, name: str | None = None,
-                    expected_version: int = 0) -> Pipeline:
-    access = Access.of(caller, ports.scopes)
+def revise_pipeline(
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    pipeline_id: str,
+    stages: list[dict[str, Any]],
+    moves: dict[str, str] | None = None,
+    name: str | None = None,
+    expected_version: int = 0,
+) -> Pipeline:
+    access = Access.of(caller, deps.scopes)
     access.require_structure_admin("revise pipelines")
-    now = ports.now()
-    with uow:
+    now = deps.clock.now()
+    with deps.uow() as uow:
         pipeline = uow.pipelines.get(pipeline_id)
         if pipeline is None:
             raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
         open_deals = uow.opportunities.open_in_pipeline(pipeline.id)
-        applied = pipeline.revise(caller.actor, now, stages=stages_from(stages),
-                                  moves=dict(moves or {}), name=name,
-                                  keys_with_open_deals={d.stage_key for d in open_deals},
-                                  expected_version=expected_version)
+        applied = pipeline.revise(
+            caller.actor,
+            now,
+            stages=stages_from(stages),
+            moves=dict(moves or {}),
+            name=name,
+            keys_with_open_deals={d.stage_key for d in open_deals},
+            expected_version=expected_version,
+        )
         uow.pipelines.save(pipeline)
         uow.pipelines.add_version(pipeline.snapshot())
         keep_history(uow, pipeline)
-        message = ev.PipelineRevised(pipeline=snap.pipeline(pipeline))
-        message.moves.update(applied)
-        publish(uow, "pipeline_revised", message, pipeline, caller)
+        publish(
+            uow,
+            "pipeline_revised",
+            event_messages.pipeline_revised(pipeline, applied),
+            pipeline,
+            caller,
+        )
         for deal in open_deals:
             before_key, entered = deal.stage_key, deal.stage_entered_at
             if not deal.follow_pipeline_revision(caller.actor, now, pipeline, applied):
@@ -122,12 +169,24 @@ def revise_pipeline(uow, ports: Ports, caller: Caller, *, pipeline_id: str, stag
             uow.opportunities.save(deal)
             keep_history(uow, deal)
             if deal.stage_key != before_key:
-                publish(uow, "deal_stage_changed", ev.DealStageChanged(
-                    deal=snap.deal(deal), from_stage_key=before_key, to_stage_key=deal.stage_key,
-                    seconds_in_previous_stage=int((now - entered).total_seconds())), deal, caller)
+                publish(
+                    uow,
+                    "deal_stage_changed",
+                    event_messages.deal_stage_changed(
+                        deal, before_key, int((now - entered).total_seconds())
+                    ),
+                    deal,
+                    caller,
+                )
             else:
-                publish(uow, "deal_updated", ev.DealUpdated(
-                    deal=snap.deal(deal), changed_fields=["stage_definition"],
-                    reason=f"pipeline version {pipeline.version}"), deal, caller)
+                publish(
+                    uow,
+                    "deal_updated",
+                    event_messages.deal_updated(
+                        deal, ["stage_definition"], f"pipeline version {pipeline.version}"
+                    ),
+                    deal,
+                    caller,
+                )
         uow.commit()
     return pipeline

@@ -1,17 +1,20 @@
 """What the deals use cases need from outside the service, as small interfaces (ports).
 
-Adapters implement them next session: ScopeReader and TeamDirectory from deals' own replica of
-territory's membership events (access checks must not cost a network call per request), Pricing
-as a gRPC client of catalog's PricingService.PriceQuote, HandoverStrategy from the team's
-strategy in territory. The unit tests use in-memory fakes.
+The adapters: ScopeReader and TeamDirectory read deals' own replica of territory's access
+events (``adapters/scope_access.py``: an access check costs no network call), Pricing is a gRPC
+client of catalog's PricingService.PriceQuote (``adapters/catalog_client.py``), HandoverStrategy
+and SalesLineSource ask territory (``adapters/territory_client.py``). The unit tests use
+in-memory fakes. :class:`crm_deals.service_layer.dependencies.Dependencies` carries them.
 """
+
 from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import LineRequest, PricedQuote
 from crm_deals.domain.sales_lines import SalesLine
 
@@ -46,8 +49,13 @@ class TeamDirectory(abc.ABC):
 
 class HandoverStrategy(abc.ABC):
     @abc.abstractmethod
-    def assign(self, team_id: str, deals: list, remaining_user_ids: list[str],
-               open_deals_by_user: Mapping[str, int]) -> dict[str, str]:
+    def assign(
+        self,
+        team_id: str,
+        deals: list[Opportunity],
+        remaining_user_ids: list[str],
+        open_deals_by_user: Mapping[str, int],
+    ) -> dict[str, str]:
         """New owner per deal id for a leaving member's open deals, chosen among
         ``remaining_user_ids`` by the team's strategy (e.g. round robin, load balanced)."""
 
@@ -75,19 +83,3 @@ class SalesLineSource(abc.ABC):
         """Territory's sales line now (None when territory knows no such line). Asked only for
         a line deals has no copy of yet: one created moments ago, whose sales_line_changed
         event is still on its way. Raises Unavailable when territory cannot be reached."""
-
-
-@dataclass(frozen=True)
-class Ports:
-    """Everything a use case may call besides the unit of work."""
-
-    scopes: ScopeReader
-    teams: TeamDirectory
-    pricing: Pricing
-    handover: HandoverStrategy
-    clock: Callable[[], dt.datetime]
-    new_id: Callable[[], str]
-    sales_lines: SalesLineSource | None = None
-
-    def now(self) -> dt.datetime:
-        return self.clock()

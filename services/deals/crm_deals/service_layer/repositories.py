@@ -1,5 +1,6 @@
-"""Repository interfaces the unit of work offers (SQLAlchemy adapters next session; in-memory
-fakes in tests/unit/fakes.py).
+"""Repository interfaces the unit of work offers (the SQLAlchemy adapters are in
+``adapters/repositories*.py``, the in-memory fakes of the unit tests in
+``tests/unit/deals_fakes.py``).
 
 Conventions: ``get`` returns None for an unknown id (the use case decides what to answer);
 ``add`` inserts a new record; ``save`` writes a changed record, and the SQL adapter refuses it
@@ -8,21 +9,22 @@ with FailedPrecondition when the stored row is no longer at the version the reco
 Lists are filtered by the team ids the caller may see and paged by an opaque key the repository
 itself returns (``Page.next_key``; empty = last page), ordered by creation time then id.
 """
+
 from __future__ import annotations
 
 import abc
+import builtins
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from crm_chassis.errors import InvalidArgument
-
+from crm_chassis import paging
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
-from crm_deals.domain.common import HistoryEntry
 from crm_deals.domain.deliveries import Delivery
+from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
@@ -31,24 +33,26 @@ from crm_deals.domain.sales_lines import SalesLine
 T = TypeVar("T")
 
 
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+MAX_KEY_LENGTH = 500  # longer than any key a repository returns
 
 
 @dataclass(frozen=True)
 class PageQuery:
-    limit: int = DEFAULT_PAGE_SIZE
+    """A page as a repository reads it: at most ``limit`` records after ``after_key`` (the
+    ``next_key`` of the previous page; empty for the first)."""
+
+    limit: int = paging.DEFAULT_PAGE_SIZE
     after_key: str = ""
 
     @classmethod
-    def of(cls, page_size: int = 0, cursor: str = "") -> "PageQuery":
-        """From the API's PageRequest: 0 = the default size; 1..500 otherwise."""
-        if page_size < 0 or page_size > MAX_PAGE_SIZE:
-            raise InvalidArgument(f"page_size must be 1..{MAX_PAGE_SIZE} (0 = "
-                                  f"{DEFAULT_PAGE_SIZE}); got {page_size}", field="page.page_size")
-        if len(cursor) > 500:
-            raise InvalidArgument("page cursor is not one this service returned",
-                                  field="page.cursor")
-        return cls(page_size or DEFAULT_PAGE_SIZE, cursor)
+    def of(cls, page_size: int = 0, after_key: str = "") -> PageQuery:
+        """From the API's PageRequest: the platform's page sizes (:mod:`crm_chassis.paging`)."""
+        if len(after_key) > MAX_KEY_LENGTH:
+            raise paging.bad_cursor()
+        return cls(paging.page_size(page_size), after_key)
+
+
+FIRST_PAGE = PageQuery()  # the default: the first page of the default size
 
 
 @dataclass
@@ -77,10 +81,12 @@ class AccountFilter:
 
 class AccountRepository(Repository[Account]):
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery) -> Page[Account]: ...
+    def list(
+        self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery
+    ) -> Page[Account]: ...
 
     @abc.abstractmethod
-    def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> list[Account]:
+    def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
         """Customers whose last won deal closed before ``cutoff`` (churn rule candidates)."""
 
 
@@ -89,8 +95,9 @@ class ContactRepository(Repository[Contact]):
     def for_account(self, account_id: str) -> list[Contact]: ...
 
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], account_id: str, query: str,
-             page: PageQuery) -> Page[Contact]: ...
+    def list(
+        self, team_ids: frozenset[str], account_id: str, query: str, page: PageQuery
+    ) -> Page[Contact]: ...
 
 
 class PipelineRepository(Repository[Pipeline]):
@@ -131,19 +138,21 @@ class DealFilter:
 
 class OpportunityRepository(Repository[Opportunity]):
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], filter: DealFilter, page: PageQuery) -> Page[Opportunity]: ...
+    def list(
+        self, team_ids: frozenset[str], filter: DealFilter, page: PageQuery
+    ) -> Page[Opportunity]: ...
 
     @abc.abstractmethod
-    def open_in_pipeline(self, pipeline_id: str) -> list[Opportunity]: ...
+    def open_in_pipeline(self, pipeline_id: str) -> builtins.list[Opportunity]: ...
 
     @abc.abstractmethod
-    def open_owned_by(self, team_id: str, owner_user_id: str) -> list[Opportunity]: ...
+    def open_owned_by(self, team_id: str, owner_user_id: str) -> builtins.list[Opportunity]: ...
 
     @abc.abstractmethod
     def open_count_by_owner(self, team_id: str) -> dict[str, int]: ...
 
     @abc.abstractmethod
-    def for_account(self, account_id: str) -> list[Opportunity]: ...
+    def for_account(self, account_id: str) -> builtins.list[Opportunity]: ...
 
     @abc.abstractmethod
     def all_open(self, after_key: str, limit: int) -> Page[Opportunity]:
@@ -152,8 +161,9 @@ class OpportunityRepository(Repository[Opportunity]):
 
 class ActivityRepository(Repository[Activity]):
     @abc.abstractmethod
-    def timeline(self, targets: list[tuple[str, str]], kinds: frozenset[str],
-                 page: PageQuery) -> Page[Activity]:
+    def timeline(
+        self, targets: list[tuple[str, str]], kinds: frozenset[str], page: PageQuery
+    ) -> Page[Activity]:
         """Activities on any of ``targets`` ((type, id) pairs), newest ``occurred_at`` first."""
 
     @abc.abstractmethod

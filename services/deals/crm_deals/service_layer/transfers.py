@@ -11,21 +11,22 @@ the management department. The moved deal is returned only to a caller who may s
 its new team; a caller who moved it out of their sight learns that the transfer was done and
 nothing else (:class:`Transferred` without ``deal``).
 """
+
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, Unavailable
-
-from crm.deals.v1 import events_pb2 as ev
-from crm_deals.domain.common import clean_text, require_id
 from crm_deals.domain.opportunities import Opportunity
-from crm_deals.service_layer import snapshots as snap
+from crm_deals.domain.text import clean_text, require_id
+from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated
 from crm_deals.service_layer.deals import publish_deal_updated
-from crm_deals.service_layer.ports import Ports
-from crm_deals.service_layer.recording import keep_history, publish, require_team_member
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.recording import keep_history, publish, referenced, require_team_member
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -38,47 +39,62 @@ class Transferred:
     deal: Opportunity | None = None
 
 
-def transfer_deal(uow, ports: Ports, caller: Caller, deal_id: str, *, to_team_id: str,
-                  reason: str, new_owner_user_id: str = "",
-                  move_account: bool | None = None) -> Transferred:
-    access = Access.of(caller, ports.scopes)
+def transfer_deal(
+    deps: Dependencies,
+    caller: Caller,
+    deal_id: str,
+    *,
+    to_team_id: str,
+    reason: str,
+    new_owner_user_id: str = "",
+    move_account: bool | None = None,
+) -> Transferred:
+    access = Access.of(caller, deps.scopes)
     deal_id = require_id(deal_id, "deal_id")
     to_team_id = require_id(to_team_id, "to_team_id")
     reason = clean_text(reason, "reason", max_length=1000, required=True)
     if new_owner_user_id:
         new_owner_user_id = require_id(new_owner_user_id, "new_owner_user_id")
-    now, actor = ports.now(), caller.actor
-    with uow:
+    now, actor = deps.clock.now(), caller.actor
+    with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_transfer(deal.team_id)
         from_team = deal.team_id
         if to_team_id == from_team:
             raise FailedPrecondition("the deal already belongs to that team", field="to_team_id")
-        members = [m.user_id for m in ports.teams.members(to_team_id)]
+        members = [m.user_id for m in deps.teams.members(to_team_id)]
         if not members:
-            raise FailedPrecondition(f"team {to_team_id!r} has no members to own the deal",
-                                     field="to_team_id")
+            raise FailedPrecondition(
+                f"team {to_team_id!r} has no members to own the deal", field="to_team_id"
+            )
         if new_owner_user_id:
-            owner = require_team_member(ports, to_team_id, new_owner_user_id,
-                                        "new_owner_user_id")
+            owner = require_team_member(deps, to_team_id, new_owner_user_id, "new_owner_user_id")
         else:
-            plan = ports.handover.assign(to_team_id, [deal], members,
-                                         uow.opportunities.open_count_by_owner(to_team_id))
+            plan = deps.handover.assign(
+                to_team_id, [deal], members, uow.opportunities.open_count_by_owner(to_team_id)
+            )
             owner = plan.get(deal.id, "")
             if owner not in members:
-                raise Unavailable(f"team {to_team_id!r}'s strategy chose no member as owner; "
-                                  "name the new owner explicitly", field="new_owner_user_id")
+                raise Unavailable(
+                    f"team {to_team_id!r}'s strategy chose no member as owner; "
+                    "name the new owner explicitly",
+                    field="new_owner_user_id",
+                )
         deal.transfer(actor, now, to_team_id, owner, reason)
         uow.opportunities.save(deal)
         keep_history(uow, deal)
-        moved = _move_related(uow, caller, now, deal, from_team, to_team_id, owner, reason,
-                              move_account)
-        message = ev.DealTransferred(deal=snap.deal(deal), from_team_id=from_team,
-                                     to_team_id=to_team_id, reason=reason,
-                                     moved_account_id=moved.account_id)
-        message.moved_contact_ids.extend(moved.contact_ids)
-        message.moved_activity_ids.extend(moved.activity_ids)
-        message.moved_quote_ids.extend(moved.quote_ids)
+        moved = _move_related(
+            uow, caller, now, deal, from_team, to_team_id, owner, reason, move_account
+        )
+        message = event_messages.deal_transferred(
+            deal,
+            from_team_id=from_team,
+            reason=reason,
+            moved_account_id=moved.account_id,
+            moved_contact_ids=moved.contact_ids,
+            moved_activity_ids=moved.activity_ids,
+            moved_quote_ids=moved.quote_ids,
+        )
         publish(uow, "deal_transferred", message, deal, caller)
         uow.commit()
     return Transferred(deal.id, to_team_id, deal if access.can_see(to_team_id) else None)
@@ -92,13 +108,25 @@ class _Moved:
     quote_ids: list[str] = field(default_factory=list)
 
 
-def _move_related(uow, caller: Caller, now, deal: Opportunity, from_team: str, to_team: str,
-                  owner: str, reason: str, move_account: bool | None) -> _Moved:
+def _move_related(
+    uow: DealsUnitOfWork,
+    caller: Caller,
+    now: dt.datetime,
+    deal: Opportunity,
+    from_team: str,
+    to_team: str,
+    owner: str,
+    reason: str,
+    move_account: bool | None,
+) -> _Moved:
     actor, moved = caller.actor, _Moved()
-    account = uow.accounts.get(deal.account_id)
+    account = referenced(uow.accounts.get(deal.account_id), "account", deal.account_id)
     if move_account is None:
-        others = [d for d in uow.opportunities.for_account(account.id)
-                  if d.id != deal.id and d.team_id == from_team]
+        others = [
+            d
+            for d in uow.opportunities.for_account(account.id)
+            if d.id != deal.id and d.team_id == from_team
+        ]
         move_account = account.team_id == from_team and not others
     targets = [("opportunity", deal.id)]
     if move_account and account.team_id == from_team:
@@ -122,28 +150,44 @@ def _move_related(uow, caller: Caller, now, deal: Opportunity, from_team: str, t
             activity.transfer(actor, now, to_team)
             uow.activities.save(activity)
             keep_history(uow, activity)
-            publish(uow, "activity_updated", ev.ActivityUpdated(
-                activity=snap.activity(activity), changed_fields=["team_id"]), activity, caller)
+            publish(
+                uow,
+                "activity_updated",
+                event_messages.activity_updated(activity, ["team_id"]),
+                activity,
+                caller,
+            )
             moved.activity_ids.append(activity.id)
     for quote in uow.quotes.for_opportunity(deal.id):
         quote.transfer(actor, now, to_team)
         uow.quotes.save(quote)
         keep_history(uow, quote)
-        publish(uow, "quote_updated", ev.QuoteUpdated(quote=snap.quote(quote),
-                                                      changed_fields=["team_id"]), quote, caller)
+        publish(
+            uow, "quote_updated", event_messages.quote_updated(quote, ["team_id"]), quote, caller
+        )
         moved.quote_ids.append(quote.id)
     for order in uow.orders.for_opportunity(deal.id):
         if order.transfer(actor, now, to_team):
             uow.orders.save(order)
             keep_history(uow, order)
-            publish(uow, "order_updated", ev.OrderUpdated(order=snap.order(order),
-                                                          changed_fields=["team_id"]), order, caller)
+            publish(
+                uow,
+                "order_updated",
+                event_messages.order_updated(order, ["team_id"]),
+                order,
+                caller,
+            )
     for invoice in uow.invoices.for_opportunity(deal.id):
         if invoice.transfer(actor, now, to_team):
             uow.invoices.save(invoice)
             keep_history(uow, invoice)
-            publish(uow, "invoice_updated", ev.InvoiceUpdated(
-                invoice=snap.invoice(invoice), changed_fields=["team_id"]), invoice, caller)
+            publish(
+                uow,
+                "invoice_updated",
+                event_messages.invoice_updated(invoice, ["team_id"]),
+                invoice,
+                caller,
+            )
     return moved
 
 
@@ -153,25 +197,26 @@ class HandoverResult:
     unassigned: list[str] = field(default_factory=list)
 
 
-def hand_over_open_deals(uow, ports: Ports, *, team_id: str, leaving_user_id: str,
-                         reason: str = "") -> HandoverResult:
+def hand_over_open_deals(
+    deps: Dependencies, caller: Caller, *, team_id: str, leaving_user_id: str, reason: str = ""
+) -> HandoverResult:
     """On membership_changed (a member left the team): give their open deals in that team to
     the remaining members by the team's strategy (port). With nobody left, the deals stay and are
     reported as unassigned. Idempotent: a second run finds no open deal of the leaver."""
-    caller = Caller.system("membership_handover")
     if not leaving_user_id:
         raise InvalidArgument("leaving_user_id is required", field="leaving_user_id")
     reason = reason or f"handover: {leaving_user_id} left team {team_id}"
     result = HandoverResult()
-    with uow:
+    with deps.uow() as uow:
         deals = uow.opportunities.open_owned_by(team_id, leaving_user_id)
-        remaining = sorted(m.user_id for m in ports.teams.members(team_id)
-                           if m.user_id != leaving_user_id)
+        remaining = sorted(
+            m.user_id for m in deps.teams.members(team_id) if m.user_id != leaving_user_id
+        )
         if not deals:
             return result
         counts = uow.opportunities.open_count_by_owner(team_id)
-        plan = ports.handover.assign(team_id, deals, remaining, counts) if remaining else {}
-        now = ports.now()
+        plan = deps.handover.assign(team_id, deals, remaining, counts) if remaining else {}
+        now = deps.clock.now()
         for deal in deals:
             owner = plan.get(deal.id)
             if owner not in remaining:

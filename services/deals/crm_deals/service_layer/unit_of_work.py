@@ -1,24 +1,46 @@
 """deals' unit of work: one transaction over its repositories, its history and its outbox."""
+
 from __future__ import annotations
 
-from crm_chassis.unit_of_work import AbstractUnitOfWork
+from typing import TYPE_CHECKING, Self
 
-from crm_deals.service_layer import repositories as r
+from crm_chassis.unit_of_work import AbstractUnitOfWork
+from crm_deals.service_layer.repositories import (
+    AccountRepository,
+    ActivityRepository,
+    AutomationFiringRepository,
+    AutomationRuleRepository,
+    ContactRepository,
+    ConversionRepository,
+    DeliveryRepository,
+    HistoryRepository,
+    InvoiceNumberSequence,
+    InvoiceRepository,
+    OpportunityRepository,
+    OrderRepository,
+    PipelineRepository,
+    QuoteRepository,
+    SalesLineRepository,
+)
 
 
 class DealsUnitOfWork(AbstractUnitOfWork):
-    accounts: r.AccountRepository
-    contacts: r.ContactRepository
-    pipelines: r.PipelineRepository
-    sales_lines: r.SalesLineRepository
-    opportunities: r.OpportunityRepository
-    activities: r.ActivityRepository
-    automation_rules: r.AutomationRuleRepository
-    automation_firings: r.AutomationFiringRepository
-    deliveries: r.DeliveryRepository
-    quotes: r.QuoteRepository
-    orders: r.OrderRepository
-    invoices: r.InvoiceRepository
-    invoice_numbers: r.InvoiceNumberSequence
-    history: r.HistoryRepository
-    conversions: r.ConversionRepository
+    if TYPE_CHECKING:
+
+        def __enter__(self) -> Self: ...
+
+    accounts: AccountRepository
+    contacts: ContactRepository
+    pipelines: PipelineRepository
+    sales_lines: SalesLineRepository
+    opportunities: OpportunityRepository
+    activities: ActivityRepository
+    automation_rules: AutomationRuleRepository
+    automation_firings: AutomationFiringRepository
+    deliveries: DeliveryRepository
+    quotes: QuoteRepository
+    orders: OrderRepository
+    invoices: InvoiceRepository
+    invoice_numbers: InvoiceNumberSequence
+    history: HistoryRepository
+    conversions: ConversionRepository

@@ -1,22 +1,22 @@
 """Integration fixtures of deals: one throw-away PostgreSQL database migrated to head (session
 scope) and an engine on it. B's API tests (tests/integration/api/) build on these."""
+
 from __future__ import annotations
 
 import pathlib
 import sys
 
 import pytest
+
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.testing import database_fixtures, temporary_postgres_database
-
 from crm_deals import migrate
 
 # The unit tests' world of two teams (deals_testkit), reused on the real unit of work.
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "unit"))
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
-from deals_sql_testkit import RecordingSqlUnitOfWork, truncate_all  # noqa: E402
-
+from deals_sql_testkit import RecordingSqlUnitOfWork, truncate_all
 
 database_url, engine = database_fixtures("deals", migrate.upgrade)
 
@@ -40,8 +40,9 @@ def sql_world(world_engine, monkeypatch):
 
     truncate_all(world_engine)
     session_factory = make_session_factory(world_engine)
-    monkeypatch.setattr(deals_testkit, "FakeUnitOfWork",
-                        lambda: RecordingSqlUnitOfWork(session_factory))
+    monkeypatch.setattr(
+        deals_testkit, "FakeUnitOfWork", lambda: RecordingSqlUnitOfWork(session_factory)
+    )
     world = deals_testkit.World()
     yield world
     for session in world.uow.sessions:

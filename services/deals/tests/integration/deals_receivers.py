@@ -1,4 +1,5 @@
 """A local SMTP sink (aiosmtpd) and webhook receiver (http.server), on 127.0.0.1 only."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The real unit of work as the use-case tests need it (shared by deals' integration tests)."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -46,5 +47,6 @@ class RecordingSqlUnitOfWork(SqlDealsUnitOfWork):
 
 def truncate_all(engine) -> None:
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE " + ", ".join(
-            t.name for t in orm.metadata.sorted_tables)))
+        connection.execute(
+            text("TRUNCATE " + ", ".join(t.name for t in orm.metadata.sorted_tables))
+        )

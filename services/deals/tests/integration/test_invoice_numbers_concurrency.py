@@ -1,20 +1,20 @@
 """Gap-free invoice numbers under concurrency, on PostgreSQL: many issuers at once, some of
 whose transactions roll back after taking a number; the numbers of the year end up exactly
 1..n, without a duplicate or a hole."""
+
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
+from deals_sql_testkit import RecordingSqlUnitOfWork
 from sqlalchemy import select
+from test_quotes_billing import _order
 
 from crm_chassis.db import make_session_factory
-
 from crm_deals.adapters import orm
 from crm_deals.service_layer import billing
-
-from deals_sql_testkit import RecordingSqlUnitOfWork
-from test_quotes_billing import _order
 
 pytestmark = pytest.mark.integration
 ISSUERS = 24
@@ -28,8 +28,9 @@ class FailingCommitUnitOfWork(RecordingSqlUnitOfWork):
 
 
 def _draft_invoices(world, count: int) -> list[str]:
-    return [world.call(billing.create_invoice, world.sam, _order(world).id).id
-            for _ in range(count)]
+    return [
+        world.call(billing.create_invoice, world.sam, _order(world).id).id for _ in range(count)
+    ]
 
 
 def _issue_all(world, session_factory, invoice_ids, failing: set[str]) -> list[BaseException]:
@@ -40,7 +41,11 @@ def _issue_all(world, session_factory, invoice_ids, failing: set[str]) -> list[B
         uow_cls = FailingCommitUnitOfWork if invoice_id in failing else RecordingSqlUnitOfWork
         start.wait()
         try:
-            billing.issue_invoice(uow_cls(session_factory), world.ports, world.sam, invoice_id)
+            billing.issue_invoice(
+                dataclasses.replace(world.deps, uow=lambda: uow_cls(session_factory)),
+                world.sam,
+                invoice_id,
+            )
         except RuntimeError as exc:
             if invoice_id not in failing:
                 errors.append(exc)
@@ -55,8 +60,7 @@ def _issue_all(world, session_factory, invoice_ids, failing: set[str]) -> list[B
     return errors
 
 
-def test_concurrent_issuers_get_numbers_one_to_n_even_when_some_roll_back(sql_world,
-                                                                         world_engine):
+def test_concurrent_issuers_get_numbers_one_to_n_even_when_some_roll_back(sql_world, world_engine):
     invoice_ids = _draft_invoices(sql_world, ISSUERS)
     session_factory = make_session_factory(world_engine)
     failing = set(invoice_ids[::4])
@@ -68,6 +72,6 @@ def test_concurrent_issuers_get_numbers_one_to_n_even_when_some_roll_back(sql_wo
     with world_engine.connect() as conn:
         numbers = sorted(conn.execute(select(orm.invoices.c.number)).scalars())
         counter = conn.execute(select(orm.invoice_sequences.c.last_value)).scalar_one()
-    year = sql_world.clock().year
+    year = sql_world.clock.now().year
     assert numbers == [f"INV-{year}-{n:06d}" for n in range(1, ISSUERS + 1)]
     assert counter == ISSUERS

@@ -1,45 +1,23 @@
-"""The migration creates exactly the ORM's tables, downgrades to nothing and upgrades again; on
-SQLite (make run) too."""
+"""The migration creates exactly the ORM's tables, downgrades to nothing and upgrades again, on
+PostgreSQL and on SQLite (make run) (the chassis' round trip); rules from before team scopes are
+disabled with a reason."""
+
 from __future__ import annotations
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine
 
 from crm_chassis.testing import temporary_postgres_database
-
+from crm_chassis.testing.migrations import migration_round_trip_tests
 from crm_deals import migrate
 from crm_deals.adapters import orm
 
 pytestmark = pytest.mark.integration
 
 
-def _check_round_trip(url: str) -> None:
-    migrate.upgrade(url)
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            assert set(inspect(conn).get_table_names()) == set(orm.metadata.tables) | {
-                migrate.VERSION_TABLE}
-            diff = compare_metadata(MigrationContext.configure(
-                conn, opts={"version_table": migrate.VERSION_TABLE}), orm.metadata)
-            assert diff == [], diff
-        migrate.downgrade(url)
-        with engine.connect() as conn:
-            assert set(inspect(conn).get_table_names()) == {migrate.VERSION_TABLE}
-        migrate.upgrade(url)
-    finally:
-        engine.dispose()
-
-
-def test_postgres_upgrade_matches_the_orm_and_downgrade_removes_everything():
-    with temporary_postgres_database("deals_mig") as url:
-        _check_round_trip(url)
-
-
-def test_sqlite_upgrade_matches_the_orm(tmp_path):
-    _check_round_trip(f"sqlite:///{tmp_path / 'deals.db'}")
+test_postgres_round_trip, test_sqlite_round_trip = migration_round_trip_tests(
+    migrate, orm.metadata, "deals"
+)
 
 
 def _old_rule_row(rule_id: str, **extra) -> dict:
@@ -47,16 +25,38 @@ def _old_rule_row(rule_id: str, **extra) -> dict:
     import datetime as dt
     import json
 
-    when = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
     at = when.isoformat()
-    body = {"id": rule_id, "pipeline_id": "p-1", "name": "export", "trigger": "won",
-            "actions": [{"kind": "webhook", "recipients": [], "subject": "", "body": "",
-                         "url": "https://hooks.example/all"}],
-            "created_at": at, "updated_at": at, "stage_key": "", "stalled_after_days": 0,
-            "webhook_secret": "sealed-secret-stays-as-is", "enabled": True, "version": 3,
-            **extra}
-    return {"id": rule_id, "pipeline_id": "p-1", "created_at": when, "version": 3,
-            "body": json.dumps(body, separators=(",", ":"), sort_keys=True)}
+    body = {
+        "id": rule_id,
+        "pipeline_id": "p-1",
+        "name": "export",
+        "trigger": "won",
+        "actions": [
+            {
+                "kind": "webhook",
+                "recipients": [],
+                "subject": "",
+                "body": "",
+                "url": "https://hooks.example/all",
+            }
+        ],
+        "created_at": at,
+        "updated_at": at,
+        "stage_key": "",
+        "stalled_after_days": 0,
+        "webhook_secret": "sealed-secret-stays-as-is",
+        "enabled": True,
+        "version": 3,
+        **extra,
+    }
+    return {
+        "id": rule_id,
+        "pipeline_id": "p-1",
+        "created_at": when,
+        "version": 3,
+        "body": json.dumps(body, separators=(",", ":"), sort_keys=True),
+    }
 
 
 def _check_unscoped_rules_are_disabled(url: str) -> None:
@@ -69,14 +69,20 @@ def _check_unscoped_rules_are_disabled(url: str) -> None:
     engine = create_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(insert(orm.automation_rules), [
-                _old_rule_row("old-rule"), _old_rule_row("scoped-rule", team_ids=["team-a"])])
+            conn.execute(
+                insert(orm.automation_rules),
+                [_old_rule_row("old-rule"), _old_rule_row("scoped-rule", team_ids=["team-a"])],
+            )
         migrate.upgrade(url)
         with engine.connect() as conn:
-            bodies = dict(conn.execute(select(orm.automation_rules.c.id,
-                                              orm.automation_rules.c.body)).all())
-            versions = dict(conn.execute(select(orm.automation_rules.c.id,
-                                                orm.automation_rules.c.version)).all())
+            bodies = dict(
+                conn.execute(select(orm.automation_rules.c.id, orm.automation_rules.c.body)).all()
+            )
+            versions = dict(
+                conn.execute(
+                    select(orm.automation_rules.c.id, orm.automation_rules.c.version)
+                ).all()
+            )
     finally:
         engine.dispose()
     old = records.loads(AutomationRule, bodies["old-rule"])

@@ -1,6 +1,7 @@
 """The Pricing and HandoverStrategy adapters against stand-in catalog and territory gRPC servers
 on 127.0.0.1: request mapping, exact money, line errors, unavailability, and the handover's
 fallback for deals territory cannot place."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,6 @@ from crm.common.v1 import money_pb2
 from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import InvalidArgument, Unavailable, ValidationErrors
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
-
 from crm_deals.adapters.catalog_client import CatalogPricing
 from crm_deals.adapters.territory_client import TerritoryHandover
 from crm_deals.domain.money import Money
@@ -24,8 +24,9 @@ from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer.ports import PricingContext
 
 pytestmark = pytest.mark.integration
-CONTEXT = PricingContext(currency="EUR", sales_line_id="line-1", account_id="acc-1",
-                         pricing_date=dt.date(2026, 3, 2))
+CONTEXT = PricingContext(
+    currency="EUR", sales_line_id="line-1", account_id="acc-1", pricing_date=dt.date(2026, 3, 2)
+)
 
 
 def eur(amount: str) -> money_pb2.Money:
@@ -50,9 +51,15 @@ class Territory(routing_pb2_grpc.RoutingServiceServicer):
 
     def ChooseOwners(self, request, context):
         self.requests.append(request)
-        return routing_pb2.ChooseOwnersResponse(owners=[
-            routing_pb2.SubjectOwner(subject_id=s, choice=routing_pb2.OwnerChoice(
-                owner_user_id=self.choices.get(s, ""))) for s in request.subject_ids])
+        return routing_pb2.ChooseOwnersResponse(
+            owners=[
+                routing_pb2.SubjectOwner(
+                    subject_id=s,
+                    choice=routing_pb2.OwnerChoice(owner_user_id=self.choices.get(s, "")),
+                )
+                for s in request.subject_ids
+            ]
+        )
 
 
 @pytest.fixture
@@ -71,24 +78,42 @@ def servers():
 
 def priced_answer() -> pricing_pb2.PriceQuoteResponse:
     return pricing_pb2.PriceQuoteResponse(
-        complete=True, currency="EUR",
-        lines=[pricing_pb2.QuoteLineResult(
-            index=0, product_id="p-1", product_name="Widget", quantity="3", unit="pcs",
-            unit_price=eur("19.99"), discount=eur("1.50"), extended_amount=eur("58.47"),
-            price_list_id="pl-1")],
-        totals=pricing_pb2.QuoteTotals(net_amount=eur("58.47")))
+        complete=True,
+        currency="EUR",
+        lines=[
+            pricing_pb2.QuoteLineResult(
+                index=0,
+                product_id="p-1",
+                product_name="Widget",
+                quantity="3",
+                unit="pcs",
+                unit_price=eur("19.99"),
+                discount=eur("1.50"),
+                extended_amount=eur("58.47"),
+                price_list_id="pl-1",
+            )
+        ],
+        totals=pricing_pb2.QuoteTotals(net_amount=eur("58.47")),
+    )
 
 
 def test_pricing_maps_catalogs_exact_figures_and_sends_the_service_token(servers):
     servers.catalog.answer = priced_answer()
-    priced = CatalogPricing(servers.channel, 5).price([LineRequest("p-1", Decimal("3"), "pcs")],
-                                                      CONTEXT)
+    priced = CatalogPricing(servers.channel, 5).price(
+        [LineRequest("p-1", Decimal("3"), "pcs")], CONTEXT
+    )
     [line] = priced.lines
     assert (line.product_id, line.description, line.quantity, line.unit) == (
-        "p-1", "Widget", Decimal("3"), "pcs")
+        "p-1",
+        "Widget",
+        Decimal("3"),
+        "pcs",
+    )
     assert (line.unit_price, line.discount, line.line_total) == (
-        Money(Decimal("19.99"), "EUR"), Money(Decimal("1.50"), "EUR"),
-        Money(Decimal("58.47"), "EUR"))
+        Money(Decimal("19.99"), "EUR"),
+        Money(Decimal("1.50"), "EUR"),
+        Money(Decimal("58.47"), "EUR"),
+    )
     assert priced.total == Money(Decimal("58.47"), "EUR") and priced.price_list_id == "pl-1"
     [request] = servers.catalog.requests
     assert request.lines[0].quantity == "3" and request.context.pricing_date == "2026-03-02"
@@ -100,23 +125,31 @@ def test_pricing_maps_catalogs_exact_figures_and_sends_the_service_token(servers
 def test_quantities_are_sent_as_plain_decimals_and_existing_lines_flagged(servers):
     servers.catalog.answer = priced_answer()
     CatalogPricing(servers.channel, 5).price(
-        [LineRequest("p-1", Decimal("1E+1"), "pcs", existing=True)], CONTEXT)
+        [LineRequest("p-1", Decimal("1E+1"), "pcs", existing=True)], CONTEXT
+    )
     [request] = servers.catalog.requests
     assert request.lines[0].quantity == "10" and request.lines[0].existing_line is True
 
 
 def test_line_errors_name_the_lines_and_inexact_money_is_catalogs_fault(servers):
     pricing = CatalogPricing(servers.channel, 5)
-    servers.catalog.answer = pricing_pb2.PriceQuoteResponse(lines=[pricing_pb2.QuoteLineResult(
-        index=1, error=pricing_pb2.LineError(
-            code=pricing_pb2.LINE_ERROR_CODE_NO_PRICE, message="no price for p-2 in EUR",
-            field="product_id"))])
+    servers.catalog.answer = pricing_pb2.PriceQuoteResponse(
+        lines=[
+            pricing_pb2.QuoteLineResult(
+                index=1,
+                error=pricing_pb2.LineError(
+                    code=pricing_pb2.LINE_ERROR_CODE_NO_PRICE,
+                    message="no price for p-2 in EUR",
+                    field="product_id",
+                ),
+            )
+        ]
+    )
     with pytest.raises(ValidationErrors) as refused:
-        pricing.price([LineRequest("p-1", Decimal("1")), LineRequest("p-2", Decimal("1"))],
-                      CONTEXT)
+        pricing.price([LineRequest("p-1", Decimal("1")), LineRequest("p-2", Decimal("1"))], CONTEXT)
     assert "lines[1].product_id" in str(refused.value.details or refused.value)
     answer = priced_answer()
-    answer.lines[0].extended_amount.amount = "58.471"   # more digits than EUR has
+    answer.lines[0].extended_amount.amount = "58.471"  # more digits than EUR has
     servers.catalog.answer = answer
     with pytest.raises(Unavailable, match="not an exact amount"):
         pricing.price([LineRequest("p-1", Decimal("3"))], CONTEXT)
@@ -139,9 +172,12 @@ def test_handover_takes_territorys_choices_and_places_the_rest_least_loaded(serv
     deals = [SimpleNamespace(id=f"d{i}", estimated_revenue=None) for i in range(3)]
     servers.territory.choices = {"deal:d0": "bob", "deal:d1": "gone-user"}
     plan = TerritoryHandover(servers.channel, 5).assign(
-        "team-a", deals, ["bob", "sam"], {"bob": 4, "sam": 0})
+        "team-a", deals, ["bob", "sam"], {"bob": 4, "sam": 0}
+    )
     # d1's choice is not a remaining member and d2 got none: both go to the least loaded.
     assert plan == {"d0": "bob", "d1": "sam", "d2": "sam"}
     [request] = servers.territory.requests
-    assert (request.team_id, list(request.subject_ids)) == ("team-a",
-                                                             ["deal:d0", "deal:d1", "deal:d2"])
+    assert (request.team_id, list(request.subject_ids)) == (
+        "team-a",
+        ["deal:d0", "deal:d1", "deal:d2"],
+    )

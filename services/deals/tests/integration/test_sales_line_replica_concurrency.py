@@ -2,6 +2,7 @@
 territory's event while an api call stores the same brand-new line it asked territory for): the
 second waits for the first and then keeps the newer snapshot, instead of failing on the
 duplicate key (which the caller would see as INTERNAL)."""
+
 from __future__ import annotations
 
 import threading
@@ -12,7 +13,6 @@ from sqlalchemy import text
 
 from crm_chassis.db import make_session_factory
 from crm_chassis.testing import wait_until
-
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.domain.sales_lines import SalesLine
 
@@ -20,15 +20,21 @@ pytestmark = pytest.mark.integration
 
 
 def _line(line_id: str, version: int) -> SalesLine:
-    return SalesLine(id=line_id, name=f"Line v{version}", workflow="quote", active=True,
-                     version=version)
+    return SalesLine(
+        id=line_id, name=f"Line v{version}", workflow="quote", active=True, version=version
+    )
 
 
 def _waiting_on_a_lock(engine) -> bool:
     with engine.connect() as conn:
-        return bool(conn.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND query ILIKE '%sales_lines%'")).scalar())
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query ILIKE '%sales_lines%'"
+                )
+            ).scalar()
+        )
 
 
 def test_two_transactions_storing_one_new_line_keep_the_newer_snapshot(engine):
@@ -46,11 +52,14 @@ def test_two_transactions_storing_one_new_line_keep_the_newer_snapshot(engine):
             second.rollback()
 
     try:
-        SqlSalesLineRepository(first).put(_line(line_id, 1))     # not committed yet
+        SqlSalesLineRepository(first).put(_line(line_id, 1))  # not committed yet
         other = threading.Thread(target=store_newer)
         other.start()
-        wait_until(lambda: _waiting_on_a_lock(engine), timeout=20,
-                   message="the second writer did not wait for the first")
+        wait_until(
+            lambda: _waiting_on_a_lock(engine),
+            timeout=20,
+            message="the second writer did not wait for the first",
+        )
         first.commit()
         other.join(timeout=20)
 

@@ -5,6 +5,7 @@ dates) and the transactional behaviour are exercised by the same scenarios the f
 unit-test modules are imported here so pytest collects their tests a second time with this
 module's ``world`` fixture. Tests that look inside the fake's state are left out (listed).
 """
+
 from __future__ import annotations
 
 import pathlib
@@ -14,22 +15,24 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "unit"))
 
-from test_accounts_contacts import *  # noqa: E402,F401,F403
-from test_activities import *  # noqa: E402,F401,F403
-from test_automation_scopes import *  # noqa: E402,F401,F403
-from test_automations import *  # noqa: E402,F401,F403
-from test_conversions import *  # noqa: E402,F401,F403
-from test_deal_lifecycle import *  # noqa: E402,F401,F403
-from test_pipelines import *  # noqa: E402,F401,F403
-from test_quotes_billing import *  # noqa: E402,F401,F403
-from test_transfers import *  # noqa: E402,F401,F403
-from test_visibility import *  # noqa: E402,F401,F403
+from test_accounts_contacts import *  # noqa: F403
+from test_activities import *  # noqa: F403
+from test_automation_scopes import *  # noqa: F403
+from test_automations import *  # noqa: F403
+from test_conversions import *  # noqa: F403
+from test_deal_lifecycle import *  # noqa: F403
+from test_pipelines import *  # noqa: F403
+from test_quotes_billing import *  # noqa: F403
+from test_transfers import *  # noqa: F403
+from test_visibility import *  # noqa: F403
 
 pytestmark = pytest.mark.integration
 
 # They read the fake's in-memory state, which the SQL unit of work does not have.
-FAKE_STATE_TESTS = {"test_conversion_rejections_leave_nothing_behind",
-                    "test_numbers_are_gap_free_per_year_cancelled_drafts_take_none"}
+FAKE_STATE_TESTS = {
+    "test_conversion_rejections_leave_nothing_behind",
+    "test_numbers_are_gap_free_per_year_cancelled_drafts_take_none",
+}
 
 
 @pytest.fixture

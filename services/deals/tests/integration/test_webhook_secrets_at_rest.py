@@ -1,9 +1,11 @@
 """Webhook signing secrets are sealed in the database when a key is configured: the stored
 document does not contain the secret, the repository opens it for the sender, a copy on
 another rule or another key does not open, and a secret stored in clear is still read."""
+
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 
@@ -13,7 +15,6 @@ from sqlalchemy import select, update
 from crm_chassis.db import make_session_factory
 from crm_chassis.errors import FailedPrecondition
 from crm_chassis.settings import SettingsError
-
 from crm_deals.adapters import orm
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.adapters.unit_of_work import SqlDealsUnitOfWork
@@ -30,8 +31,9 @@ def _key() -> bytes:
 
 def _stored(engine, rule_id: str) -> str:
     with engine.connect() as conn:
-        return conn.execute(select(orm.automation_rules.c.body).where(
-            orm.automation_rules.c.id == rule_id)).scalar_one()
+        return conn.execute(
+            select(orm.automation_rules.c.body).where(orm.automation_rules.c.id == rule_id)
+        ).scalar_one()
 
 
 def _sealed(engine, rule_id: str) -> str:
@@ -39,10 +41,17 @@ def _sealed(engine, rule_id: str) -> str:
 
 
 def _rule(world, uow=None, name="hook"):
+    deps = world.deps if uow is None else dataclasses.replace(world.deps, uow=lambda: uow)
     return automations.create_rule(
-        uow or world.uow, world.ports, world.mia, pipeline_id=world.pipeline.id, name=name,
-        trigger="won", webhook_secret=SECRET, team_ids=["team-a"],
-        actions=[{"kind": "webhook", "url": "https://hooks.example.test/crm"}])
+        deps,
+        world.mia,
+        pipeline_id=world.pipeline.id,
+        name=name,
+        trigger="won",
+        webhook_secret=SECRET,
+        team_ids=["team-a"],
+        actions=[{"kind": "webhook", "url": "https://hooks.example.test/crm"}],
+    )
 
 
 def test_secrets_are_sealed_and_opened_only_with_their_key_and_rule(sql_world, world_engine):
@@ -54,19 +63,25 @@ def test_secrets_are_sealed_and_opened_only_with_their_key_and_rule(sql_world, w
     with sealed_uow() as uow:
         assert uow.automation_rules.get(rule.id).webhook_secret == SECRET
 
-    with SqlDealsUnitOfWork(factory, SecretBox(_key())) as uow:   # another key
+    with SqlDealsUnitOfWork(factory, SecretBox(_key())) as uow:  # another key
         with pytest.raises(FailedPrecondition, match="cannot be opened"):
             uow.automation_rules.get(rule.id)
     with world_engine.begin() as conn:  # the sealed value copied onto another rule
-        conn.execute(update(orm.automation_rules).where(orm.automation_rules.c.id == other.id)
-                     .values(body=_stored(world_engine, other.id).replace(
-                         _sealed(world_engine, other.id), _sealed(world_engine, rule.id))))
+        conn.execute(
+            update(orm.automation_rules)
+            .where(orm.automation_rules.c.id == other.id)
+            .values(
+                body=_stored(world_engine, other.id).replace(
+                    _sealed(world_engine, other.id), _sealed(world_engine, rule.id)
+                )
+            )
+        )
     with sealed_uow() as uow, pytest.raises(FailedPrecondition):
         uow.automation_rules.get(other.id)
 
 
 def test_a_secret_stored_in_clear_is_read_and_sealed_at_the_next_save(sql_world, world_engine):
-    rule = _rule(sql_world)                       # the world's unit of work has no key
+    rule = _rule(sql_world)  # the world's unit of work has no key
     assert _sealed(world_engine, rule.id) == SECRET
     factory = make_session_factory(world_engine)
     with SqlDealsUnitOfWork(factory, SecretBox(_key())) as uow:

@@ -1,6 +1,7 @@
 """The webhook sender against real local receivers: a DNS answer that turns to loopback after the
 check never reaches the local server; https goes to the checked address while SNI and the
 certificate check use the URL's host name; redirects are not followed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,11 +13,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from deals_receivers import WebhookReceiver
 
 from crm_deals.adapters.smtp_mailer import DeliveryError
 from crm_deals.adapters.webhook_sender import WebhookSender
-
-from deals_receivers import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 PUBLIC = "93.184.215.14"
@@ -24,8 +24,9 @@ REAL_GETADDRINFO, REAL_CREATE_CONNECTION = socket.getaddrinfo, socket.create_con
 
 
 def _post(sender: WebhookSender, url: str) -> int:
-    return sender.post(url=url, secret="s" * 16, body=b'{"a":1}', idempotency_key="k-1",
-                       timestamp=1)
+    return sender.post(
+        url=url, secret="s" * 16, body=b'{"a":1}', idempotency_key="k-1", timestamp=1
+    )
 
 
 def _resolve(monkeypatch, host: str, *answers: str) -> list[str]:
@@ -68,44 +69,55 @@ def test_a_rebinding_dns_answer_never_reaches_loopback(monkeypatch):
 
 def _certificate_authority(tmp_path, host: str):
     """A CA file and a server context whose certificate names ``host`` only."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "crm test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(hours=1))
-          .not_valid_after(now + dt.timedelta(hours=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
-            .issuer_name(ca_name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(hours=1))
-            .not_valid_after(now + dt.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     cert_file, key_file = tmp_path / "server.pem", tmp_path / "server.key"
     cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert_file, key_file)
-    client = ssl.create_default_context(
-        cadata=ca.public_bytes(serialization.Encoding.PEM).decode())
+    client = ssl.create_default_context(cadata=ca.public_bytes(serialization.Encoding.PEM).decode())
     return server, client
 
 
-def test_https_connects_to_the_checked_address_and_verifies_the_host_name(monkeypatch,
-                                                                         tmp_path):
+def test_https_connects_to_the_checked_address_and_verifies_the_host_name(monkeypatch, tmp_path):
     server_tls, client_tls = _certificate_authority(tmp_path, "hooks.test")
     lookups = _resolve(monkeypatch, "hooks.test", "127.0.0.1", "10.0.0.1")
     with WebhookReceiver(tls=server_tls) as receiver:
         # Loopback is allowed only through the test-only setting (local runs, tests).
-        sender = WebhookSender(timeout_seconds=5, allow_private_addresses=True,
-                               ssl_context=client_tls)
+        sender = WebhookSender(
+            timeout_seconds=5, allow_private_addresses=True, ssl_context=client_tls
+        )
         url = f"https://hooks.test:{receiver.port}/hooks/crm?tenant=1"
         assert _post(sender, url) == 204
         headers, body = receiver.requests[0]

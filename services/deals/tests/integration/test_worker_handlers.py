@@ -1,30 +1,29 @@
 """The worker's event handlers in-process (the chassis' inbox wrapper, no broker) on
 PostgreSQL: a rejected conversion leaves only its rejection; a leaver's open deals are handed
 over from the scope replica's members, once; identity's users become e-mail addresses."""
+
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from deals_fake_ports import FakeHandover, FakePricing
+from deals_testkit import STAGES, eur
 from sqlalchemy import func, select
+from test_worker_process import conversion_requested
 
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm.territory.v1 import sales_lines_pb2, teams_pb2
 from crm_chassis import events
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
 from crm_deals.adapters import orm
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.entrypoints import worker
 from crm_deals.entrypoints.settings import load
-from crm_deals.entrypoints.wiring import build_dependencies
+from crm_deals.entrypoints.wiring import build_worker_dependencies
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
-
-from deals_fake_ports import FakeHandover, FakePricing
-from deals_testkit import STAGES, eur
-from test_worker_process import conversion_requested
 
 pytestmark = pytest.mark.integration
 ADMIN = Caller("root", roles=frozenset({"admin"}))
@@ -32,16 +31,22 @@ ADMIN = Caller("root", roles=frozenset({"admin"}))
 
 @pytest.fixture
 def deps(database_url, engine):
-    return build_dependencies(load(env={}, database_url=database_url), engine=engine,
-                              pricing=FakePricing(), handover=FakeHandover())
+    deps = build_worker_dependencies(
+        load(env={}, database_url=database_url),
+        engine=engine,
+        pricing=FakePricing(),
+        handover=FakeHandover(),
+    )
+    yield deps
+    deps.close()
 
 
 @pytest.fixture
-def handlers(deps, monkeypatch):
-    """The worker class without nameko: each decorated method runs through handle_once."""
-    monkeypatch.setattr(worker, "dependencies", lambda: deps)
+def handlers(deps):
+    """The worker class without nameko: each decorated method runs through handle_once, on the
+    dependencies nameko's ServiceDependencies would give it."""
     instance = worker.DealsWorker.__new__(worker.DealsWorker)
-    instance.uow = deps.uow
+    instance.deps = deps
     return instance
 
 
@@ -53,19 +58,38 @@ def _count(engine, table, *where) -> int:
 def _payloads(engine, event_type: str, aggregate_id: str) -> list[str]:
     t = orm.outbox
     with engine.connect() as conn:
-        return conn.execute(select(t.c.payload).where(
-            t.c.event_type == event_type, t.c.aggregate_id == aggregate_id)).scalars().all()
+        return (
+            conn.execute(
+                select(t.c.payload).where(
+                    t.c.event_type == event_type, t.c.aggregate_id == aggregate_id
+                )
+            )
+            .scalars()
+            .all()
+        )
 
 
 def line_changed(line_id: str, name: str, version: int, active: bool = True):
     message = territory_events.SalesLineChanged(
         sales_line=sales_lines_pb2.SalesLine(
-            id=line_id, name=name, workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
-            active=active, version=version),
-        change=territory_events.CHANGE_KIND_CREATED if version == 1
-        else territory_events.CHANGE_KIND_UPDATED)
-    events.stamp(message, producer="territory", event_type="sales_line_changed",
-                 aggregate_type="sales_line", aggregate_id=line_id, aggregate_version=version)
+            id=line_id,
+            name=name,
+            workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
+            active=active,
+            version=version,
+        ),
+        change=territory_events.CHANGE_KIND_CREATED
+        if version == 1
+        else territory_events.CHANGE_KIND_UPDATED,
+    )
+    events.stamp(
+        message,
+        producer="territory",
+        event_type="sales_line_changed",
+        aggregate_type="sales_line",
+        aggregate_id=line_id,
+        aggregate_version=version,
+    )
     return message
 
 
@@ -73,22 +97,28 @@ def test_territorys_sales_lines_are_kept_newest_first_once(handlers, deps):
     line = f"line-{uuid.uuid4().hex[:8]}"
     created = line_changed(line, "SMB", 1)
     assert handlers.on_sales_line_changed(created) is True
-    assert handlers.on_sales_line_changed(created) is False   # redelivered
+    assert handlers.on_sales_line_changed(created) is False  # redelivered
     handlers.on_sales_line_changed(line_changed(line, "SMB Europe", 3, active=False))
-    handlers.on_sales_line_changed(line_changed(line, "stale", 2))   # late
+    handlers.on_sales_line_changed(line_changed(line, "stale", 2))  # late
     with deps.uow() as uow:
         stored = uow.sales_lines.get(line)
     assert (stored.name, stored.workflow, stored.active, stored.version) == (
-        "SMB Europe", "quote", False, 3)
+        "SMB Europe",
+        "quote",
+        False,
+        3,
+    )
 
 
 def _team(deps, team: str, *members: str) -> None:
     with deps.uow() as uow:
         for user in members:
-            apply_user_access_changed(uow.session, user_access_changed_message(
-                user, 1, [Grant(team, "expert", "membership")]))
+            apply_user_access_changed(
+                uow.session,
+                user_access_changed_message(user, 1, [Grant(team, "expert", "membership")]),
+            )
         uow.commit()
-    deps.ports.scopes.replica.invalidate()
+    deps.scopes.replica.invalidate()
 
 
 def test_a_rejected_conversion_leaves_only_its_rejection_once(handlers, engine):
@@ -96,7 +126,7 @@ def test_a_rejected_conversion_leaves_only_its_rejection_once(handlers, engine):
     event = conversion_requested(conversion_id, uuid.uuid4().hex, "line-without-pipeline", 1)
     accounts_before = _count(engine, orm.accounts)
     assert handlers.on_lead_conversion_requested(event) is True
-    assert handlers.on_lead_conversion_requested(event) is False   # redelivered
+    assert handlers.on_lead_conversion_requested(event) is False  # redelivered
     [payload] = _payloads(engine, "lead_conversion_rejected", conversion_id)
     assert "has no pipeline yet" in payload
     assert _count(engine, orm.accounts) == accounts_before
@@ -117,25 +147,37 @@ def test_a_leavers_open_deals_go_to_the_remaining_members_once(handlers, deps, e
     leaver, stays = f"leaver-{team}", f"stays-{team}"
     _team(deps, team, leaver, stays)
     handlers.on_sales_line_changed(line_changed(line, f"Line {line}", 1))
-    pipelines.create_pipeline(deps.uow(), deps.ports, ADMIN, sales_line_id=line, name="H",
-                              stages=STAGES)
+    pipelines.create_pipeline(deps, ADMIN, sales_line_id=line, name="H", stages=STAGES)
     caller = Caller(leaver)
-    account = accounts.create_account(deps.uow(), deps.ports, caller, team_id=team, name="Acme")
-    deal = deals.create_deal(deps.uow(), deps.ports, caller, name="Rollout", account_id=account.id,
-                             sales_line_id=line, currency="EUR",
-                             estimated_revenue=eur("100.00"))
-    _team(deps, team, stays)   # the leaver's scopes end (as territory publishes them)
+    account = accounts.create_account(deps, caller, team_id=team, name="Acme")
+    deal = deals.create_deal(
+        deps,
+        caller,
+        name="Rollout",
+        account_id=account.id,
+        sales_line_id=line,
+        currency="EUR",
+        estimated_revenue=eur("100.00"),
+    )
+    _team(deps, team, stays)  # the leaver's scopes end (as territory publishes them)
     with deps.uow() as uow:
         apply_user_access_changed(uow.session, user_access_changed_message(leaver, 2))
         uow.commit()
-    deps.ports.scopes.replica.invalidate()
+    deps.scopes.replica.invalidate()
     ended = territory_events.MembershipChanged(
-        membership=teams_pb2.Membership(id=uuid.uuid4().hex, team_id=team, user_id=leaver,
-                                        end_reason="moved to team Z"),
-        change=territory_events.CHANGE_KIND_ENDED)
-    events.stamp(ended, producer="territory", event_type="membership_changed",
-                 aggregate_type="membership", aggregate_id=ended.membership.id,
-                 aggregate_version=3)
+        membership=teams_pb2.Membership(
+            id=uuid.uuid4().hex, team_id=team, user_id=leaver, end_reason="moved to team Z"
+        ),
+        change=territory_events.CHANGE_KIND_ENDED,
+    )
+    events.stamp(
+        ended,
+        producer="territory",
+        event_type="membership_changed",
+        aggregate_type="membership",
+        aggregate_id=ended.membership.id,
+        aggregate_version=3,
+    )
 
     assert handlers.on_membership_changed(ended) is True
     assert handlers.on_membership_changed(ended) is False
@@ -148,10 +190,19 @@ def test_identity_users_become_addresses_newest_version_wins(handlers, deps):
     user = f"user-{uuid.uuid4().hex[:8]}"
 
     def snapshot(cls, version, email, status="active"):
-        message = cls(user=identity_events.UserSnapshot(id=user, email=email, display_name="U",
-                                                        status=status, version=version))
-        events.stamp(message, producer="identity", event_type="user_x", aggregate_type="user",
-                     aggregate_id=user, aggregate_version=version)
+        message = cls(
+            user=identity_events.UserSnapshot(
+                id=user, email=email, display_name="U", status=status, version=version
+            )
+        )
+        events.stamp(
+            message,
+            producer="identity",
+            event_type="user_x",
+            aggregate_type="user",
+            aggregate_id=user,
+            aggregate_version=version,
+        )
         return message
 
     handlers.on_user_created(snapshot(identity_events.UserCreated, 1, "old@example.test"))
@@ -159,7 +210,8 @@ def test_identity_users_become_addresses_newest_version_wins(handlers, deps):
     handlers.on_user_updated(snapshot(identity_events.UserUpdated, 2, "stale@example.test"))
     with deps.uow() as uow:
         assert addresses_of(uow.session, [user]) == {user: ("U", "new@example.test")}
-    handlers.on_user_deactivated(snapshot(identity_events.UserDeactivated, 4,
-                                          "new@example.test", status="deactivated"))
+    handlers.on_user_deactivated(
+        snapshot(identity_events.UserDeactivated, 4, "new@example.test", status="deactivated")
+    )
     with deps.uow() as uow:
         assert addresses_of(uow.session, [user]) == {}

@@ -1,19 +1,23 @@
 """In-memory fakes of the ports: territory's scopes and teams, catalog's pricing, the handover
-strategy, a settable clock and predictable ids."""
+strategy and territory's sales lines (the clock and ids are the chassis test kit's)."""
+
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
 from crm_chassis.errors import ValidationErrors
-
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import PricedLine, PricedQuote
 from crm_deals.domain.sales_lines import SalesLine
-from crm_deals.service_layer.ports import (HandoverStrategy, Ports, Pricing, SalesLineSource,
-                                           ScopeReader, TeamDirectory, TeamMember)
+from crm_deals.service_layer.ports import (
+    HandoverStrategy,
+    Pricing,
+    SalesLineSource,
+    ScopeReader,
+    TeamDirectory,
+    TeamMember,
+)
 
 
 class FakeScopes(ScopeReader):
@@ -51,7 +55,9 @@ class FakeTeams(TeamDirectory):
         self.scopes.grant(user_id, team_id, "manager")
 
     def members(self, team_id):
-        return [TeamMember(u, role) for u, role in sorted(self.memberships.get(team_id, {}).items())]
+        return [
+            TeamMember(u, role) for u, role in sorted(self.memberships.get(team_id, {}).items())
+        ]
 
     def managers_of(self, team_id):
         team = [u for u, role in self.memberships.get(team_id, {}).items() if role == "manager"]
@@ -71,16 +77,21 @@ class FakePricing(Pricing):
     """A tiny catalog: product id -> (name, unit price, discount per unit), one currency."""
 
     def __init__(self, prices: dict[str, tuple[str, str, str]] | None = None):
-        self.prices = prices or {"p-widget": ("Widget", "19.99", "0"),
-                                 "p-gadget": ("Gadget", "250.00", "12.50"),
-                                 "p-thing": ("Thing", "0.10", "0")}
+        self.prices = prices or {
+            "p-widget": ("Widget", "19.99", "0"),
+            "p-gadget": ("Gadget", "250.00", "12.50"),
+            "p-thing": ("Thing", "0.10", "0"),
+        }
         self.calls = []
         self.broken_total = False
 
     def price(self, lines, context):
         self.calls.append((list(lines), context))
-        unknown = [(f"lines[{i}].product_id", f"product {l.product_id!r} not found")
-                   for i, l in enumerate(lines) if l.product_id not in self.prices]
+        unknown = [
+            (f"lines[{i}].product_id", f"product {line.product_id!r} not found")
+            for i, line in enumerate(lines)
+            if line.product_id not in self.prices
+        ]
         if unknown:
             raise ValidationErrors(unknown)
         cur = context.currency
@@ -88,11 +99,25 @@ class FakePricing(Pricing):
         for line in lines:
             name, unit, disc = self.prices[line.product_id]
             unit_price = Money(Decimal(unit), cur)
-            discount = Money((Decimal(disc) * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP), cur)
-            total = Money((unit_price.amount * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
-                          - discount.amount, cur)
-            priced.append(PricedLine(line.product_id, name, line.quantity, unit_price, discount,
-                                     total, unit=line.unit))
+            discount = Money(
+                (Decimal(disc) * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP), cur
+            )
+            total = Money(
+                (unit_price.amount * line.quantity).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                - discount.amount,
+                cur,
+            )
+            priced.append(
+                PricedLine(
+                    line.product_id,
+                    name,
+                    line.quantity,
+                    unit_price,
+                    discount,
+                    total,
+                    unit=line.unit,
+                )
+            )
         grand = sum((p.line_total.amount for p in priced), Decimal(0))
         if self.broken_total:
             grand += Decimal("0.01")
@@ -109,20 +134,3 @@ class FakeTerritoryLines(SalesLineSource):
     def get(self, sales_line_id):
         self.asked.append(sales_line_id)
         return self.lines.get(sales_line_id)
-
-
-class Clock:
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **kwargs):
-        self.now += dt.timedelta(**kwargs)
-
-
-def make_ports(scopes, teams, pricing, handover, clock, sales_lines=None) -> Ports:
-    counter = itertools.count(1)
-    return Ports(scopes=scopes, teams=teams, pricing=pricing, handover=handover, clock=clock,
-                 new_id=lambda: f"{next(counter):08x}{'0' * 24}", sales_lines=sales_lines)

@@ -4,14 +4,14 @@ The fake unit of work is transactional like the real one: the state is copied wh
 starts and restored on rollback, so a use case that fails half-way leaves nothing behind, and an
 invoice number taken by a rolled-back transaction is given back.
 """
+
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
-
-from crm_deals.service_layer import repositories as r
+from crm_deals.service_layer import repositories
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
@@ -27,19 +27,21 @@ class State:
         return self.records.setdefault(name, {})
 
 
-def _page(items: list, page: r.PageQuery, key=lambda x: (x.created_at, x.id)) -> r.Page:
+def _page(
+    items: list, page: repositories.PageQuery, key=lambda x: (x.created_at, x.id)
+) -> repositories.Page:
     items = sorted(items, key=key)
     if page.after_key:
         items = [i for i in items if "|".join(map(str, key(i))) > page.after_key]
-    chunk = items[:page.limit]
+    chunk = items[: page.limit]
     next_key = "|".join(map(str, key(chunk[-1]))) if len(items) > page.limit else ""
-    return r.Page(chunk, next_key)
+    return repositories.Page(chunk, next_key)
 
 
 class _Repo:
     name = ""
 
-    def __init__(self, uow: "FakeUnitOfWork"):
+    def __init__(self, uow: FakeUnitOfWork):
         self.uow = uow
 
     @property
@@ -58,34 +60,48 @@ class _Repo:
         self.rows[record.id] = record
 
 
-class Accounts(_Repo, r.AccountRepository):
+class Accounts(_Repo, repositories.AccountRepository):
     name = "accounts"
 
     def list(self, team_ids, filter, page):
-        items = [a for a in self.rows.values() if a.team_id in team_ids
-                 and (not filter.relationship or a.relationship == filter.relationship)
-                 and (not filter.owner_user_id or a.owner_user_id == filter.owner_user_id)
-                 and filter.query.lower() in a.name.lower()]
+        items = [
+            a
+            for a in self.rows.values()
+            if a.team_id in team_ids
+            and (not filter.relationship or a.relationship == filter.relationship)
+            and (not filter.owner_user_id or a.owner_user_id == filter.owner_user_id)
+            and filter.query.lower() in a.name.lower()
+        ]
         return _page(items, page)
 
     def customers_last_won_before(self, cutoff, limit):
-        return [a for a in self.rows.values() if a.relationship == "customer"
-                and a.last_won_at and a.last_won_at < cutoff][:limit]
+        return [
+            a
+            for a in self.rows.values()
+            if a.relationship == "customer" and a.last_won_at and a.last_won_at < cutoff
+        ][:limit]
 
 
-class Contacts(_Repo, r.ContactRepository):
+class Contacts(_Repo, repositories.ContactRepository):
     name = "contacts"
 
     def for_account(self, account_id):
         return [c for c in self.rows.values() if c.account_id == account_id]
 
     def list(self, team_ids, account_id, query, page):
-        return _page([c for c in self.rows.values() if c.team_id in team_ids
-                      and (not account_id or c.account_id == account_id)
-                      and query.lower() in c.full_name.lower()], page)
+        return _page(
+            [
+                c
+                for c in self.rows.values()
+                if c.team_id in team_ids
+                and (not account_id or c.account_id == account_id)
+                and query.lower() in c.full_name.lower()
+            ],
+            page,
+        )
 
 
-class Pipelines(_Repo, r.PipelineRepository):
+class Pipelines(_Repo, repositories.PipelineRepository):
     name = "pipelines"
 
     def get_by_sales_line(self, sales_line_id):
@@ -103,29 +119,46 @@ class Pipelines(_Repo, r.PipelineRepository):
         return self.uow.state.table("pipeline_versions").get((pipeline_id, version))
 
 
-class SalesLines(_Repo, r.SalesLineRepository):
+class SalesLines(_Repo, repositories.SalesLineRepository):
     name = "sales_lines"
 
     def put(self, line):
         self.rows[line.id] = line
 
 
-class Opportunities(_Repo, r.OpportunityRepository):
+class Opportunities(_Repo, repositories.OpportunityRepository):
     name = "opportunities"
 
     def list(self, team_ids, f, page):
-        return _page([d for d in self.rows.values() if d.team_id in team_ids
-                      and all(not want or getattr(d, attr) == want for attr, want in (
-                          ("status", f.status), ("sales_line_id", f.sales_line_id),
-                          ("stage_key", f.stage_key), ("owner_user_id", f.owner_user_id),
-                          ("account_id", f.account_id), ("team_id", f.team_id)))], page)
+        return _page(
+            [
+                d
+                for d in self.rows.values()
+                if d.team_id in team_ids
+                and all(
+                    not want or getattr(d, attr) == want
+                    for attr, want in (
+                        ("status", f.status),
+                        ("sales_line_id", f.sales_line_id),
+                        ("stage_key", f.stage_key),
+                        ("owner_user_id", f.owner_user_id),
+                        ("account_id", f.account_id),
+                        ("team_id", f.team_id),
+                    )
+                )
+            ],
+            page,
+        )
 
     def open_in_pipeline(self, pipeline_id):
         return [d for d in self.rows.values() if d.pipeline_id == pipeline_id and d.is_open]
 
     def open_owned_by(self, team_id, owner_user_id):
-        return [d for d in self.rows.values() if d.team_id == team_id and d.is_open
-                and d.owner_user_id == owner_user_id]
+        return [
+            d
+            for d in self.rows.values()
+            if d.team_id == team_id and d.is_open and d.owner_user_id == owner_user_id
+        ]
 
     def open_count_by_owner(self, team_id):
         counts: dict[str, int] = {}
@@ -138,17 +171,22 @@ class Opportunities(_Repo, r.OpportunityRepository):
         return [d for d in self.rows.values() if d.account_id == account_id]
 
     def all_open(self, after_key, limit):
-        return _page([d for d in self.rows.values() if d.is_open],
-                     r.PageQuery(limit=limit, after_key=after_key))
+        return _page(
+            [d for d in self.rows.values() if d.is_open],
+            repositories.PageQuery(limit=limit, after_key=after_key),
+        )
 
 
-class Activities(_Repo, r.ActivityRepository):
+class Activities(_Repo, repositories.ActivityRepository):
     name = "activities"
 
     def timeline(self, targets, kinds, page):
         wanted = set(targets)
-        items = [a for a in self.rows.values() if (a.target_type, a.target_id) in wanted
-                 and (not kinds or a.kind in kinds)]
+        items = [
+            a
+            for a in self.rows.values()
+            if (a.target_type, a.target_id) in wanted and (not kinds or a.kind in kinds)
+        ]
         return _page(items, page, key=lambda a: (-a.occurred_at.timestamp(), a.id))
 
     def on_targets(self, targets):
@@ -156,19 +194,22 @@ class Activities(_Repo, r.ActivityRepository):
         return [a for a in self.rows.values() if (a.target_type, a.target_id) in wanted]
 
     def last_activity_at(self, target_type, target_id):
-        times = [a.occurred_at for a in self.rows.values()
-                 if (a.target_type, a.target_id) == (target_type, target_id)]
+        times = [
+            a.occurred_at
+            for a in self.rows.values()
+            if (a.target_type, a.target_id) == (target_type, target_id)
+        ]
         return max(times) if times else None
 
 
-class Rules(_Repo, r.AutomationRuleRepository):
+class Rules(_Repo, repositories.AutomationRuleRepository):
     name = "rules"
 
     def for_pipeline(self, pipeline_id):
         return [x for x in self.rows.values() if x.pipeline_id == pipeline_id]
 
 
-class Firings(r.AutomationFiringRepository):
+class Firings(repositories.AutomationFiringRepository):
     def __init__(self, uow):
         self.uow = uow
 
@@ -179,25 +220,28 @@ class Firings(r.AutomationFiringRepository):
         return True
 
 
-class Deliveries(_Repo, r.DeliveryRepository):
+class Deliveries(_Repo, repositories.DeliveryRepository):
     name = "deliveries"
 
     def due(self, now, limit):
         return [d for d in self.rows.values() if d.due(now)][:limit]
 
     def for_rule(self, rule_id):
-        return sorted((d for d in self.rows.values() if d.rule_id == rule_id),
-                      key=lambda d: d.created_at, reverse=True)
+        return sorted(
+            (d for d in self.rows.values() if d.rule_id == rule_id),
+            key=lambda d: d.created_at,
+            reverse=True,
+        )
 
 
-class Quotes(_Repo, r.QuoteRepository):
+class Quotes(_Repo, repositories.QuoteRepository):
     name = "quotes"
 
     def for_opportunity(self, opportunity_id):
         return [q for q in self.rows.values() if q.opportunity_id == opportunity_id]
 
 
-class Orders(_Repo, r.OrderRepository):
+class Orders(_Repo, repositories.OrderRepository):
     name = "orders"
 
     def for_quote(self, quote_id):
@@ -207,7 +251,7 @@ class Orders(_Repo, r.OrderRepository):
         return [o for o in self.rows.values() if o.opportunity_id == opportunity_id]
 
 
-class Invoices(_Repo, r.InvoiceRepository):
+class Invoices(_Repo, repositories.InvoiceRepository):
     name = "invoices"
 
     def for_order(self, order_id):
@@ -217,7 +261,7 @@ class Invoices(_Repo, r.InvoiceRepository):
         return [i for i in self.rows.values() if i.opportunity_id == opportunity_id]
 
 
-class Sequence(r.InvoiceNumberSequence):
+class Sequence(repositories.InvoiceNumberSequence):
     def __init__(self, uow):
         self.uow = uow
 
@@ -227,7 +271,7 @@ class Sequence(r.InvoiceNumberSequence):
         return value
 
 
-class History(r.HistoryRepository):
+class History(repositories.HistoryRepository):
     def __init__(self, uow):
         self.uow = uow
 
@@ -235,12 +279,15 @@ class History(r.HistoryRepository):
         self.uow.state.history.extend(entries)
 
     def for_record(self, record_type, record_id, page):
-        items = [e for e in self.uow.state.history
-                 if (e.record_type, e.record_id) == (record_type, record_id)]
-        return r.Page(items[:page.limit], "")
+        items = [
+            e
+            for e in self.uow.state.history
+            if (e.record_type, e.record_id) == (record_type, record_id)
+        ]
+        return repositories.Page(items[: page.limit], "")
 
 
-class Conversions(r.ConversionRepository):
+class Conversions(repositories.ConversionRepository):
     def __init__(self, uow):
         self.uow = uow
 

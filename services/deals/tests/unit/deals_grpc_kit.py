@@ -1,22 +1,27 @@
 """A real chassis gRPC server on 127.0.0.1 serving every deals service over the fake world
 (deals_testkit.World), and clients that call it as the world's people with signed tokens.
 
-Test modules import the fixtures: ``from deals_grpc_kit import api, keys  # noqa: F401``
-(and ``deal``: alice's open EUR deal at the first stage, for an account of team A).
+The unit tests' conftest offers its fixtures ``api``, ``keys`` and ``deal`` (alice's open EUR
+deal at the first stage, for an account of team A).
 """
+
 from __future__ import annotations
 
 import grpc
 import pytest
 
-from crm.deals.v1 import (accounts_pb2, accounts_pb2_grpc, activities_pb2_grpc,
-                          billing_pb2_grpc, deals_pb2, deals_pb2_grpc, pipelines_pb2_grpc)
+import crm_deals.entrypoints.api
+from crm.deals.v1 import (
+    accounts_pb2,
+    accounts_pb2_grpc,
+    activities_pb2_grpc,
+    billing_pb2_grpc,
+    deals_pb2,
+    deals_pb2_grpc,
+    pipelines_pb2_grpc,
+)
 from crm_chassis.auth.testing import TestKeys
-from crm_chassis.grpc import start_server
-from crm_chassis.settings import ServiceSettings
-
-from crm_deals.adapters.grpc_mapping import ApiDependencies
-from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
+from crm_deals.entrypoints.settings import load
 
 # The world's people as their tokens describe them (deals_testkit.World gives them roles).
 TOKEN_CLAIMS = {"root": {"roles": ["admin"]}, "boss": {"departments": ["management"]}}
@@ -44,8 +49,11 @@ class Api:
         if user not in self._tokens:
             claims = TOKEN_CLAIMS.get(user, {})
             self._tokens[user] = self.keys.token(
-                subject_id=user, roles=claims.get("roles", ()),
-                departments=claims.get("departments", ("sales",)), display_name=user.title())
+                subject_id=user,
+                roles=claims.get("roles", ()),
+                departments=claims.get("departments", ("sales",)),
+                display_name=user.title(),
+            )
         return (("authorization", f"Bearer {self._tokens[user]}"),)
 
     def call(self, method, request, user: str = "alice"):
@@ -66,10 +74,10 @@ def keys() -> TestKeys:
 
 @pytest.fixture
 def api(world, keys):
-    settings = ServiceSettings.load("deals", env={}, grpc_port=0, grpc_max_workers=2)
-    deps = ApiDependencies(uow=lambda: world.uow, ports=world.ports)
-    running = start_server(settings, register(deps), service_names=SERVICE_NAMES,
-                           verifier=keys.verifier(), access_log=False)
+    settings = load(env={}, grpc_port=0, grpc_max_workers=2)
+    running = crm_deals.entrypoints.api.start(
+        settings, world.deps, verifier=keys.verifier(), access_log=False
+    )
     channel = grpc.insecure_channel(running.address)
     try:
         yield Api(world, channel, keys)
@@ -80,7 +88,13 @@ def api(world, keys):
 
 @pytest.fixture
 def deal(api):
-    account = api.call(api.accounts.CreateAccount,
-                       accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"))
-    return api.call(api.deals.CreateDeal, deals_pb2.CreateDealRequest(
-        name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"))
+    account = api.call(
+        api.accounts.CreateAccount,
+        accounts_pb2.CreateAccountRequest(team_id="team-a", name="Acme GmbH"),
+    )
+    return api.call(
+        api.deals.CreateDeal,
+        deals_pb2.CreateDealRequest(
+            name="Acme rollout", account_id=account.id, sales_line_id="line-1", currency="EUR"
+        ),
+    )

@@ -1,20 +1,23 @@
 """Accounts (prospect -> customer -> churned) and contacts."""
 
+import datetime as dt
+
 import pytest
+from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_deals.domain.accounts import CHURN_RULE_REASON
 from crm_deals.service_layer import accounts, closing
 from crm_deals.service_layer.repositories import AccountFilter, PageQuery
 
-from deals_testkit import T0, eur
-
 
 def test_create_account_in_own_team_only_owner_must_be_a_member(world):
     account = world.account(industry="Manufacturing", website="acme.example")
-    assert (account.relationship, account.owner_user_id, account.version) == ("prospect",
-                                                                             "alice", 1)
+    assert (account.relationship, account.owner_user_id, account.version) == (
+        "prospect",
+        "alice",
+        1,
+    )
     assert world.uow.events("account_created")[0].account.name == "Acme GmbH"
     with pytest.raises(PermissionDenied, match="only members of team 'team-b'"):
         world.account(team_id="team-b")
@@ -39,8 +42,13 @@ def test_churn_by_mark_needs_a_customer_and_a_supervisor(world):
     with pytest.raises(FailedPrecondition, match="is a prospect: only a customer can churn"):
         world.call(accounts.mark_account_churned, world.sam, account.id, "gone")
     deal = world.deal(account=account)
-    world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
-               actual_close_date=T0.date())
+    world.call(
+        closing.close_won,
+        world.alice,
+        deal.id,
+        actual_revenue=eur("1"),
+        actual_close_date=T0.date(),
+    )
     with pytest.raises(PermissionDenied, match="only a supervisor"):
         world.call(accounts.mark_account_churned, world.alice, account.id, "gone")
     account = world.call(accounts.mark_account_churned, world.sam, account.id, "moved to rival")
@@ -48,10 +56,15 @@ def test_churn_by_mark_needs_a_customer_and_a_supervisor(world):
     with pytest.raises(FailedPrecondition, match="already churned"):
         world.call(accounts.mark_account_churned, world.sam, account.id, "again")
     # A won deal wins the account back; customer_since stays the first date.
-    world.clock.advance(days=10)
+    world.clock.advance(dt.timedelta(days=10))
     deal = world.deal(account=account, name="comeback")
-    world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
-               actual_close_date=world.clock.now.date())
+    world.call(
+        closing.close_won,
+        world.alice,
+        deal.id,
+        actual_revenue=eur("1"),
+        actual_close_date=world.clock.now().date(),
+    )
     account = world.get("accounts", account.id)
     assert (account.relationship, account.customer_since) == ("customer", T0)
     assert world.uow.events("account_relationship_changed")[-1].reason == "won back"
@@ -62,13 +75,18 @@ def test_the_churn_rule_churns_quiet_customers_without_open_deals(world):
     busy = world.account(name="Busy")
     for account in (quiet, busy):
         deal = world.deal(account=account)
-        world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
-                   actual_close_date=T0.date())
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=eur("1"),
+            actual_close_date=T0.date(),
+        )
     world.deal(account=busy, name="still talking")
-    world.clock.advance(days=365)
-    assert accounts.apply_churn_rule(world.uow, world.ports) == []  # not more than 365 days yet
-    world.clock.advance(days=1)
-    assert accounts.apply_churn_rule(world.uow, world.ports) == [quiet.id]
+    world.clock.advance(dt.timedelta(days=365))
+    assert accounts.apply_churn_rule(world.deps, WORKER) == []  # not more than 365 days yet
+    world.clock.advance(dt.timedelta(days=1))
+    assert accounts.apply_churn_rule(world.deps, WORKER) == [quiet.id]
     assert world.get("accounts", quiet.id).churn_reason == CHURN_RULE_REASON
     assert world.get("accounts", busy.id).relationship == "customer"
     assert world.uow.events("account_relationship_changed")[-1].meta.actor.kind == 3  # system
@@ -76,10 +94,19 @@ def test_the_churn_rule_churns_quiet_customers_without_open_deals(world):
 
 def test_contacts_belong_to_an_account_of_the_team(world):
     account = world.account()
-    contact = world.call(accounts.create_contact, world.bob, account_id=account.id,
-                         first_name="Jo", last_name="Doe", email="Jo@Acme.EXAMPLE")
-    assert (contact.team_id, contact.email, contact.owner_user_id) == ("team-a",
-                                                                      "Jo@acme.example", "bob")
+    contact = world.call(
+        accounts.create_contact,
+        world.bob,
+        account_id=account.id,
+        first_name="Jo",
+        last_name="Doe",
+        email="Jo@Acme.EXAMPLE",
+    )
+    assert (contact.team_id, contact.email, contact.owner_user_id) == (
+        "team-a",
+        "Jo@acme.example",
+        "bob",
+    )
     with pytest.raises(InvalidArgument, match="account_id is required"):
         world.call(accounts.create_contact, world.bob, account_id="", last_name="X")
     with pytest.raises(NotFound):
@@ -98,9 +125,14 @@ def test_list_accounts_pages_and_filters_within_visible_teams(world):
     ids = [world.account(name=f"Acc {i}").id for i in range(5)]
     world.account(world.tom, name="Acc B", team_id="team-b")
     page = world.call(accounts.list_accounts, world.alice, AccountFilter(), PageQuery(limit=3))
-    rest = world.call(accounts.list_accounts, world.alice, AccountFilter(),
-                      PageQuery(limit=3, after_key=page.next_key))
+    rest = world.call(
+        accounts.list_accounts,
+        world.alice,
+        AccountFilter(),
+        PageQuery(limit=3, after_key=page.next_key),
+    )
     assert [a.id for a in page.items + rest.items] == ids and rest.next_key == ""
-    found = world.call(accounts.list_accounts, world.alice, AccountFilter(query="acc 3"),
-                       PageQuery())
+    found = world.call(
+        accounts.list_accounts, world.alice, AccountFilter(query="acc 3"), PageQuery()
+    )
     assert [a.name for a in found.items] == ["Acc 3"]

@@ -1,16 +1,22 @@
 """Deals: stage vs status, probability override, revenue, close won/lost, read-only, reopen."""
+
 import datetime as dt
 from decimal import Decimal
 
 import pytest
+from deals_testkit import T0, eur
 
-from crm_chassis.errors import (FailedPrecondition, InvalidArgument, NotFound, PermissionDenied,
-                                Unavailable, ValidationErrors)
-
+from crm_chassis.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+    ValidationErrors,
+)
+from crm_deals.domain.money import Money
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import closing, deals
-
-from deals_testkit import T0, eur
 
 
 def test_a_new_deal_starts_at_the_first_stage_with_its_default_probability(world):
@@ -26,10 +32,13 @@ def test_a_new_deal_starts_at_the_first_stage_with_its_default_probability(world
 
 def test_moving_stage_changes_the_default_probability_and_is_published(world):
     deal = world.deal()
-    world.clock.advance(days=3)
+    world.clock.advance(dt.timedelta(days=3))
     deal = world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose")
-    assert (deal.stage_key, deal.probability, deal.forecast_category) == ("propose", 40,
-                                                                          "best_case")
+    assert (deal.stage_key, deal.probability, deal.forecast_category) == (
+        "propose",
+        40,
+        "best_case",
+    )
     event = world.uow.events("deal_stage_changed")[0]
     assert (event.from_stage_key, event.to_stage_key) == ("qualify", "propose")
     assert event.seconds_in_previous_stage == 3 * 86400
@@ -60,8 +69,12 @@ def test_a_hand_set_probability_survives_stage_moves_until_cleared(world):
 
 def test_revenue_is_typed_or_the_exact_sum_of_priced_lines(world):
     deal = world.deal(estimated_revenue=eur("500.00"))
-    deal = world.call(deals.set_deal_lines, world.alice, deal.id, [
-        LineRequest("p-widget", Decimal("3")), LineRequest("p-thing", Decimal("0.5"))])
+    deal = world.call(
+        deals.set_deal_lines,
+        world.alice,
+        deal.id,
+        [LineRequest("p-widget", Decimal("3")), LineRequest("p-thing", Decimal("0.5"))],
+    )
     # 3 x 19.99 + 0.5 x 0.10 = 59.97 + 0.05, exactly
     assert deal.estimated_revenue == eur("60.02") and deal.revenue_source == "lines"
     with pytest.raises(FailedPrecondition, match="sum of its 2 product line"):
@@ -75,39 +88,65 @@ def test_revenue_is_typed_or_the_exact_sum_of_priced_lines(world):
 def test_bad_lines_and_an_inconsistent_catalog_answer_are_refused(world):
     deal = world.deal()
     with pytest.raises(InvalidArgument, match="quantity must be a positive decimal"):
-        world.call(deals.set_deal_lines, world.alice, deal.id, [LineRequest("p-widget",
-                                                                            Decimal("0"))])
+        world.call(
+            deals.set_deal_lines, world.alice, deal.id, [LineRequest("p-widget", Decimal("0"))]
+        )
     with pytest.raises(ValidationErrors, match="product 'nope' not found"):
-        world.call(deals.set_deal_lines, world.alice, deal.id, [LineRequest("nope",
-                                                                            Decimal("1"))])
+        world.call(deals.set_deal_lines, world.alice, deal.id, [LineRequest("nope", Decimal("1"))])
     world.pricing.broken_total = True
     with pytest.raises(Unavailable, match="not the sum of its lines"):
-        world.call(deals.set_deal_lines, world.alice, deal.id, [LineRequest("p-widget",
-                                                                            Decimal("1"))])
+        world.call(
+            deals.set_deal_lines, world.alice, deal.id, [LineRequest("p-widget", Decimal("1"))]
+        )
     assert world.get("opportunities", deal.id).lines == ()
 
 
 def test_revenue_in_another_currency_is_refused(world):
     with pytest.raises(InvalidArgument, match="in USD but the deal is in EUR"):
-        world.deal(estimated_revenue=eur("1").__class__.parse("5", "USD"))
+        world.deal(estimated_revenue=Money(Decimal("5"), "USD"))
 
 
 def test_close_won_needs_actual_revenue_and_date_and_makes_the_account_a_customer(world):
     deal = world.deal()
     with pytest.raises(InvalidArgument, match="actual_revenue is required"):
-        world.call(closing.close_won, world.alice, deal.id, actual_revenue=None,
-                   actual_close_date=T0.date())
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=None,
+            actual_close_date=T0.date(),
+        )
     with pytest.raises(InvalidArgument, match="actual_close_date is required"):
-        world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("10"),
-                   actual_close_date=None)
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=eur("10"),
+            actual_close_date=None,
+        )
     with pytest.raises(InvalidArgument, match="in the future"):
-        world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("10"),
-                   actual_close_date=T0.date() + dt.timedelta(days=1))
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=eur("10"),
+            actual_close_date=T0.date() + dt.timedelta(days=1),
+        )
     with pytest.raises(InvalidArgument, match="must be above zero"):
-        world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("0"),
-                   actual_close_date=T0.date())
-    deal = world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("900.00"),
-                      actual_close_date=T0.date())
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=eur("0"),
+            actual_close_date=T0.date(),
+        )
+    deal = world.call(
+        closing.close_won,
+        world.alice,
+        deal.id,
+        actual_revenue=eur("900.00"),
+        actual_close_date=T0.date(),
+    )
     assert (deal.status, deal.stage_key, deal.probability) == ("won", "qualify", 100)
     assert deal.forecast_category == "closed"
     account = world.get("accounts", deal.account_id)
@@ -120,8 +159,13 @@ def test_a_second_won_deal_does_not_change_the_relationship_again(world):
     account = world.account()
     for name in ("one", "two"):
         deal = world.deal(account=account, name=name)
-        world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
-                   actual_close_date=T0.date())
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=eur("1"),
+            actual_close_date=T0.date(),
+        )
     assert len(world.uow.events("account_relationship_changed")) == 1
 
 
@@ -133,29 +177,44 @@ def test_close_lost_needs_a_listed_reason_the_competitor_and_a_note_for_other(wo
         world.call(closing.close_lost, world.alice, deal.id, reason="competitor")
     with pytest.raises(InvalidArgument, match="explain the reason in the note"):
         world.call(closing.close_lost, world.alice, deal.id, reason="other")
-    deal = world.call(closing.close_lost, world.alice, deal.id, reason="competitor",
-                      competitor="Globex", note="cheaper")
+    deal = world.call(
+        closing.close_lost,
+        world.alice,
+        deal.id,
+        reason="competitor",
+        competitor="Globex",
+        note="cheaper",
+    )
     assert (deal.status, deal.lost_competitor, deal.probability) == ("lost", "Globex", 0)
     assert world.get("accounts", deal.account_id).relationship == "prospect"
     assert world.uow.events("deal_lost")[0].deal.lost_reason == "competitor"
 
 
-@pytest.mark.parametrize("edit", [
-    lambda w, d: w.call(deals.update_deal, w.alice, d, name="New name"),
-    lambda w, d: w.call(deals.move_deal_to_stage, w.alice, d, "propose"),
-    lambda w, d: w.call(deals.set_probability, w.alice, d, 50),
-    lambda w, d: w.call(deals.set_probability, w.alice, d, None),
-    lambda w, d: w.call(deals.set_estimated_revenue, w.alice, d, eur("1")),
-    lambda w, d: w.call(deals.set_deal_lines, w.alice, d, []),
-    lambda w, d: w.call(deals.reassign_deal, w.sam, d, "bob"),
-    lambda w, d: w.call(closing.close_lost, w.alice, d, reason="price"),
-    lambda w, d: w.call(closing.close_won, w.alice, d, actual_revenue=eur("1"),
-                        actual_close_date=T0.date()),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda w, d: w.call(deals.update_deal, w.alice, d, name="New name"),
+        lambda w, d: w.call(deals.move_deal_to_stage, w.alice, d, "propose"),
+        lambda w, d: w.call(deals.set_probability, w.alice, d, 50),
+        lambda w, d: w.call(deals.set_probability, w.alice, d, None),
+        lambda w, d: w.call(deals.set_estimated_revenue, w.alice, d, eur("1")),
+        lambda w, d: w.call(deals.set_deal_lines, w.alice, d, []),
+        lambda w, d: w.call(deals.reassign_deal, w.sam, d, "bob"),
+        lambda w, d: w.call(closing.close_lost, w.alice, d, reason="price"),
+        lambda w, d: w.call(
+            closing.close_won, w.alice, d, actual_revenue=eur("1"), actual_close_date=T0.date()
+        ),
+    ],
+)
 def test_a_closed_deal_is_read_only(world, edit):
     deal = world.deal()
-    world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("5"),
-               actual_close_date=T0.date())
+    world.call(
+        closing.close_won,
+        world.alice,
+        deal.id,
+        actual_revenue=eur("5"),
+        actual_close_date=T0.date(),
+    )
     version, emitted = world.get("opportunities", deal.id).version, len(world.uow.emitted)
     with pytest.raises(FailedPrecondition, match="is won and read-only.*must reopen it"):
         edit(world, deal.id)
@@ -181,21 +240,32 @@ def test_reopen_by_owner_or_manager_above_only_and_audited(world):
     assert history[-1].actor.id == "mia" and history[-1].note == "customer came back"
     with pytest.raises(FailedPrecondition, match="already open"):
         world.call(closing.reopen, world.alice, deal.id, "again")
-    world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("1"),
-               actual_close_date=T0.date())
+    world.call(
+        closing.close_won,
+        world.alice,
+        deal.id,
+        actual_revenue=eur("1"),
+        actual_close_date=T0.date(),
+    )
     assert world.call(closing.reopen, world.alice, deal.id, "wrong deal").status == "open"
 
 
 def test_history_keeps_who_when_what_from_to(world):
     deal = world.deal()
-    world.clock.advance(hours=1)
-    world.call(deals.update_deal, world.sam, deal.id, name="Acme big rollout",
-               estimated_close_date=dt.date(2026, 6, 30))
+    world.clock.advance(dt.timedelta(hours=1))
+    world.call(
+        deals.update_deal,
+        world.sam,
+        deal.id,
+        name="Acme big rollout",
+        estimated_close_date=dt.date(2026, 6, 30),
+    )
     entry = world.call(deals.history, world.alice, "opportunity", deal.id).items[-1]
     assert entry.actor.id == "sam" and entry.at == T0 + dt.timedelta(hours=1)
     assert {(c.field, c.old, c.new) for c in entry.changes} == {
         ("name", "Acme rollout", "Acme big rollout"),
-        ("estimated_close_date", "", "2026-06-30")}
+        ("estimated_close_date", "", "2026-06-30"),
+    }
     assert world.uow.events("deal_updated")[0].changed_fields == ["estimated_close_date", "name"]
 
 
@@ -219,8 +289,14 @@ def test_deal_creation_checks_its_inputs(world):
     with pytest.raises(InvalidArgument, match="is not a contact of account"):
         world.deal(account=account, primary_contact_id="nobody")
     with pytest.raises(NotFound, match="account 'missing' not found"):
-        world.call(deals.create_deal, world.alice, name="x", account_id="missing",
-                   sales_line_id="line-1", currency="EUR")
+        world.call(
+            deals.create_deal,
+            world.alice,
+            name="x",
+            account_id="missing",
+            sales_line_id="line-1",
+            currency="EUR",
+        )
     assert world.deal(account=account, stage_key="negotiate").probability == 70
 
 
@@ -248,11 +324,12 @@ def test_expected_version_protects_against_lost_updates(world):
     with pytest.raises(FailedPrecondition, match="at version 2, not 1: someone changed it"):
         world.call(deals.update_deal, world.alice, deal.id, name="second", expected_version=1)
     with pytest.raises(FailedPrecondition, match="not 1"):
-        world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose",
-                   expected_version=1)
+        world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose", expected_version=1)
 
 
 def test_fields_an_update_may_not_change_are_named(world):
     deal = world.deal()
-    with pytest.raises(InvalidArgument, match="deal field\\(s\\) status, team_id cannot be changed"):
+    with pytest.raises(
+        InvalidArgument, match="deal field\\(s\\) status, team_id cannot be changed"
+    ):
         world.call(deals.update_deal, world.alice, deal.id, status="won", team_id="team-b")

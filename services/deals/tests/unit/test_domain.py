@@ -1,4 +1,5 @@
 """Pure domain rules that the use-case tests do not reach directly."""
+
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
@@ -7,7 +8,6 @@ import pytest
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-
 from crm_deals.domain.billing import Invoice, InvoiceNumber, Order
 from crm_deals.domain.handover import least_loaded
 from crm_deals.domain.money import Money
@@ -15,14 +15,24 @@ from crm_deals.domain.pricing import LineRequest, check_line_requests
 from crm_deals.domain.quotes import Quote
 
 ACTOR = Actor("u1")
-T = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+T = dt.datetime(2026, 5, 1, 12, 0, tzinfo=dt.UTC)
 EUR = lambda a: Money(Decimal(a), "EUR")  # noqa: E731
 
 
 def _quote(status="active") -> Quote:
-    return Quote(id="q1", number="Q-1", revision=1, opportunity_id="d1", account_id="a1",
-                 team_id="t1", currency="EUR", created_at=T, updated_at=T, status=status,
-                 total=EUR("10.00"))
+    return Quote(
+        id="q1",
+        number="Q-1",
+        revision=1,
+        opportunity_id="d1",
+        account_id="a1",
+        team_id="t1",
+        currency="EUR",
+        created_at=T,
+        updated_at=T,
+        status=status,
+        total=EUR("10.00"),
+    )
 
 
 @pytest.mark.parametrize("status", ["won", "lost", "closed"])
@@ -46,8 +56,18 @@ def test_each_change_bumps_the_version_and_keeps_one_history_entry():
 
 
 def test_an_invoice_number_must_be_of_the_issue_year():
-    order = Order(id="o1", quote_id="q1", opportunity_id="d1", account_id="a1", team_id="t1",
-                  currency="EUR", lines=(), total=EUR("10.00"), created_at=T, updated_at=T)
+    order = Order(
+        id="o1",
+        quote_id="q1",
+        opportunity_id="d1",
+        account_id="a1",
+        team_id="t1",
+        currency="EUR",
+        lines=(),
+        total=EUR("10.00"),
+        created_at=T,
+        updated_at=T,
+    )
     invoice = Invoice.from_order(id="i1", order=order, actor=ACTOR, at=T)
     with pytest.raises(ValueError):
         invoice.issue(ACTOR, T, InvoiceNumber(2025, 1))

@@ -1,25 +1,32 @@
 """Quotes with revisions, orders, invoices and their gap-free numbering."""
+
 import datetime as dt
 from decimal import Decimal
 
 import pytest
+from deals_testkit import T0, eur
 
-from crm_chassis.errors import (FailedPrecondition, InvalidArgument, PermissionDenied,
-                                ValidationErrors)
-
+from crm_chassis.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+    ValidationErrors,
+)
 from crm_deals.domain.billing import InvoiceNumber
 from crm_deals.domain.pricing import LineRequest
 from crm_deals.service_layer import billing, closing, quotes
-
-from deals_testkit import T0, eur
 
 LINES = [LineRequest("p-gadget", Decimal("3"), "piece"), LineRequest("p-widget", Decimal("1.5"))]
 
 
 def _active_quote(world, deal=None):
     deal = deal or world.deal()
-    quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id,
-                       valid_until=world.clock.now.date() + dt.timedelta(days=30))
+    quote = world.call(
+        quotes.create_quote,
+        world.alice,
+        deal_id=deal.id,
+        valid_until=world.clock.now().date() + dt.timedelta(days=30),
+    )
     world.call(quotes.price_quote_lines, world.alice, quote.id, LINES)
     return world.call(quotes.activate_quote, world.alice, quote.id), deal
 
@@ -30,14 +37,18 @@ def test_a_quote_is_priced_by_catalog_to_the_cent(world):
     assert quote.display_number == f"Q-{deal.id[:8].upper()}-1-R1" and quote.status == "draft"
     quote = world.call(quotes.price_quote_lines, world.alice, quote.id, LINES)
     # 3 x 250.00 - 3 x 12.50 = 712.50; 1.5 x 19.99 = 29.985 -> 29.99 (catalog's rounding)
-    assert [l.line_total for l in quote.lines] == [eur("712.50"), eur("29.99")]
+    assert [line.line_total for line in quote.lines] == [eur("712.50"), eur("29.99")]
     assert quote.total == eur("742.49") and quote.price_list_id == "pl-1"
     _, context = world.pricing.calls[-1]
     assert (context.currency, context.sales_line_id, context.account_id) == (
-        "EUR", "line-1", deal.account_id)
+        "EUR",
+        "line-1",
+        deal.account_id,
+    )
     with pytest.raises(ValidationErrors, match="lines\\[0\\].product_id"):
-        world.call(quotes.price_quote_lines, world.alice, quote.id,
-                   [LineRequest("ghost", Decimal(1))])
+        world.call(
+            quotes.price_quote_lines, world.alice, quote.id, [LineRequest("ghost", Decimal(1))]
+        )
 
 
 def test_an_active_quote_is_read_only_and_changes_by_numbered_revision(world):
@@ -47,8 +58,11 @@ def test_an_active_quote_is_read_only_and_changes_by_numbered_revision(world):
     with pytest.raises(FailedPrecondition):
         world.call(quotes.update_quote, world.alice, quote.id, title="new")
     revision = world.call(quotes.revise_quote, world.alice, quote.id)
-    assert (revision.revision, revision.status, revision.replaces_quote_id) == (2, "draft",
-                                                                                 quote.id)
+    assert (revision.revision, revision.status, revision.replaces_quote_id) == (
+        2,
+        "draft",
+        quote.id,
+    )
     assert revision.lines == world.get("quotes", quote.id).lines
     assert world.get("quotes", quote.id).status == "active"  # until the revision is activated
     with pytest.raises(FailedPrecondition, match="already has revision .*-R2"):
@@ -59,14 +73,21 @@ def test_an_active_quote_is_read_only_and_changes_by_numbered_revision(world):
     assert old.status == "closed" and "superseded by" in old.close_reason
     assert world.uow.events("quote_activated")[-1].superseded_quote_id == quote.id
     with pytest.raises(FailedPrecondition, match="a draft can be edited directly"):
-        world.call(quotes.revise_quote, world.alice,
-                   world.call(quotes.create_quote, world.alice, deal_id=deal.id).id)
+        world.call(
+            quotes.revise_quote,
+            world.alice,
+            world.call(quotes.create_quote, world.alice, deal_id=deal.id).id,
+        )
 
 
 def test_activation_needs_lines_and_a_valid_date(world):
     deal = world.deal()
-    quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id,
-                       valid_until=T0.date() - dt.timedelta(days=1))
+    quote = world.call(
+        quotes.create_quote,
+        world.alice,
+        deal_id=deal.id,
+        valid_until=T0.date() - dt.timedelta(days=1),
+    )
     with pytest.raises(FailedPrecondition, match="has no lines"):
         world.call(quotes.activate_quote, world.alice, quote.id)
     world.call(quotes.price_quote_lines, world.alice, quote.id, LINES)
@@ -98,7 +119,7 @@ def test_no_quote_work_on_a_closed_deal(world):
 
 
 def _order(world):
-    quote, deal = _active_quote(world)
+    quote, _ = _active_quote(world)
     world.call(quotes.accept_quote, world.alice, quote.id)
     return world.call(billing.create_order, world.alice, quote.id)
 
@@ -113,14 +134,18 @@ def test_invoice_lifecycle_and_numbering(world):
         world.call(billing.create_invoice, world.sam, order.id)
     invoice = world.call(billing.issue_invoice, world.sam, invoice.id)
     assert (invoice.number, invoice.issue_date, invoice.due_date) == (
-        "INV-2026-000001", T0.date(), T0.date() + dt.timedelta(days=30))
+        "INV-2026-000001",
+        T0.date(),
+        T0.date() + dt.timedelta(days=30),
+    )
     assert world.get("orders", order.id).status == "invoiced"
     with pytest.raises(FailedPrecondition, match="only a draft can be issued"):
         world.call(billing.issue_invoice, world.sam, invoice.id)
     with pytest.raises(InvalidArgument, match="does not equal the invoice total"):
         world.call(billing.mark_invoice_paid, world.sam, invoice.id, amount=eur("1.00"))
-    invoice = world.call(billing.mark_invoice_paid, world.sam, invoice.id, amount=invoice.total,
-                         reference="bank 42")
+    invoice = world.call(
+        billing.mark_invoice_paid, world.sam, invoice.id, amount=invoice.total, reference="bank 42"
+    )
     assert invoice.status == "paid"
     with pytest.raises(FailedPrecondition, match="cannot be cancelled"):
         world.call(billing.cancel_invoice, world.sam, invoice.id, "oops")
@@ -138,14 +163,15 @@ def test_numbers_are_gap_free_per_year_cancelled_drafts_take_none(world):
         numbers.append(world.call(billing.issue_invoice, world.sam, draft.id).number)
     assert numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"]
     # An issued invoice that is cancelled keeps its number; the order is invoiced again.
-    issued = next(i for i in world.uow.state.table("invoices").values()
-                  if i.number == "INV-2026-000003")
+    issued = next(
+        i for i in world.uow.state.table("invoices").values() if i.number == "INV-2026-000003"
+    )
     world.call(billing.cancel_invoice, world.sam, issued.id, "price error")
     assert world.get("invoices", issued.id).number == "INV-2026-000003"
     assert world.get("orders", issued.order_id).status == "open"
     again = world.call(billing.create_invoice, world.sam, issued.order_id)
     assert world.call(billing.issue_invoice, world.sam, again.id).number == "INV-2026-000004"
-    world.clock.now = dt.datetime(2027, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)
+    world.clock.set(dt.datetime(2027, 1, 1, 0, 0, 1, tzinfo=dt.UTC))
     order = _order(world)
     invoice = world.call(billing.create_invoice, world.sam, order.id)
     assert world.call(billing.issue_invoice, world.sam, invoice.id).number == "INV-2027-000001"
@@ -158,6 +184,7 @@ def test_a_rolled_back_issue_gives_its_number_back(world, monkeypatch):
 
     def broken_publish(*args, **kwargs):
         raise RuntimeError("database went away")
+
     monkeypatch.setattr(billing_module, "publish", broken_publish)
     with pytest.raises(RuntimeError):
         world.call(billing.issue_invoice, world.sam, first.id)
@@ -192,6 +219,10 @@ def test_re_pricing_says_which_lines_are_already_on_the_quote(world):
     quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id)
     world.call(quotes.price_quote_lines, world.alice, quote.id, LINES[:1])
     assert [line.existing for line in world.pricing.calls[-1][0]] == [False]
-    world.call(quotes.price_quote_lines, world.alice, quote.id,
-               [LINES[0], LineRequest("p-thing", Decimal("2"))])
+    world.call(
+        quotes.price_quote_lines,
+        world.alice,
+        quote.id,
+        [LINES[0], LineRequest("p-thing", Decimal("2"))],
+    )
     assert [line.existing for line in world.pricing.calls[-1][0]] == [True, False]

@@ -1,22 +1,34 @@
 """Transfers between teams (history intact, access moves at once) and handover of leavers."""
+
 import pytest
+from deals_testkit import T0, WORKER, eur
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-
 from crm_deals.service_layer import accounts, activities, closing, deals, quotes, transfers
-
-from deals_testkit import T0, eur
 
 
 def _deal_with_everything(world):
     account = world.account()
-    contact = world.call(accounts.create_contact, world.alice, account_id=account.id,
-                         last_name="Doe")
+    contact = world.call(
+        accounts.create_contact, world.alice, account_id=account.id, last_name="Doe"
+    )
     deal = world.deal(account=account, primary_contact_id=contact.id)
-    world.call(activities.log_activity, world.alice, target_type="opportunity", target_id=deal.id,
-               kind="call", subject="intro")
-    world.call(activities.log_activity, world.alice, target_type="contact", target_id=contact.id,
-               kind="email", subject="hello")
+    world.call(
+        activities.log_activity,
+        world.alice,
+        target_type="opportunity",
+        target_id=deal.id,
+        kind="call",
+        subject="intro",
+    )
+    world.call(
+        activities.log_activity,
+        world.alice,
+        target_type="contact",
+        target_id=contact.id,
+        kind="email",
+        subject="hello",
+    )
     quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id)
     return account, contact, deal, quote
 
@@ -24,28 +36,41 @@ def _deal_with_everything(world):
 def test_a_manager_above_transfers_a_deal_with_everything_and_its_history(world):
     account, contact, deal, quote = _deal_with_everything(world)
     history_before = world.call(deals.history, world.alice, "opportunity", deal.id).items
-    done = world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b",
-                      reason="key account moves to B", new_owner_user_id="tom")
+    done = world.call(
+        transfers.transfer_deal,
+        world.mia,
+        deal.id,
+        to_team_id="team-b",
+        reason="key account moves to B",
+        new_owner_user_id="tom",
+    )
     moved = world.call(deals.get_deal, world.tom, deal.id)
     assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
     # mia manages only the unit above team A: she learns that it was done, not the deal.
     assert (done.deal_id, done.to_team_id, done.deal) == (deal.id, "team-b", None)
     # The old team loses access at once; the new team sees everything, history included.
-    for caller, what, record_id in ((world.alice, "deal", deal.id),
-                                    (world.alice, "account", account.id),
-                                    (world.bob, "contact", contact.id),
-                                    (world.alice, "quote", quote.id)):
-        getter = {"deal": deals.get_deal, "account": accounts.get_account,
-                  "contact": accounts.get_contact, "quote": quotes.get_quote}[what]
+    for caller, what, record_id in (
+        (world.alice, "deal", deal.id),
+        (world.alice, "account", account.id),
+        (world.bob, "contact", contact.id),
+        (world.alice, "quote", quote.id),
+    ):
+        getter = {
+            "deal": deals.get_deal,
+            "account": accounts.get_account,
+            "contact": accounts.get_contact,
+            "quote": quotes.get_quote,
+        }[what]
         with pytest.raises(NotFound):
             world.call(getter, caller, record_id)
     assert world.call(deals.get_deal, world.tom, deal.id).id == deal.id
     assert world.call(accounts.get_account, world.tom, account.id).team_id == "team-b"
     history = world.call(deals.history, world.tom, "opportunity", deal.id).items
-    assert history[:len(history_before)] == history_before
+    assert history[: len(history_before)] == history_before
     assert history[-1].action == "transferred" and history[-1].note == "key account moves to B"
-    timeline = world.call(activities.timeline, world.tom, target_type="account",
-                          target_id=account.id)
+    timeline = world.call(
+        activities.timeline, world.tom, target_type="account", target_id=account.id
+    )
     assert {a.subject for a in timeline.items} == {"intro", "hello"}
     event = world.uow.events("deal_transferred")[0]
     assert (event.from_team_id, event.to_team_id) == ("team-a", "team-b")
@@ -57,8 +82,14 @@ def test_the_account_stays_when_other_deals_of_the_source_team_need_it(world):
     account = world.account()
     deal = world.deal(account=account)
     world.deal(account=account, name="stays")
-    world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="r",
-               new_owner_user_id="tom")
+    world.call(
+        transfers.transfer_deal,
+        world.mia,
+        deal.id,
+        to_team_id="team-b",
+        reason="r",
+        new_owner_user_id="tom",
+    )
     assert world.get("accounts", account.id).team_id == "team-a"
     assert world.uow.events("deal_transferred")[0].moved_account_id == ""
 
@@ -74,8 +105,9 @@ def test_who_may_transfer(world):
     # The management department may transfer the deals it sees; the owner is chosen by the
     # strategy.
     world.teams.add_member("team-a", "boss")
-    done = world.call(transfers.transfer_deal, world.boss, deal.id, to_team_id="team-b",
-                      reason="reorganisation")
+    done = world.call(
+        transfers.transfer_deal, world.boss, deal.id, to_team_id="team-b", reason="reorganisation"
+    )
     assert done.deal is None and world.handover.calls
     assert world.get("opportunities", deal.id).owner_user_id in {"tom", "max"}
 
@@ -83,11 +115,23 @@ def test_who_may_transfer(world):
 def test_the_management_department_cannot_transfer_a_deal_it_does_not_see(world):
     deal = world.deal()
     with pytest.raises(NotFound) as foreign:
-        world.call(transfers.transfer_deal, world.boss, deal.id, to_team_id="team-b",
-                   reason="reorganisation", new_owner_user_id="tom")
+        world.call(
+            transfers.transfer_deal,
+            world.boss,
+            deal.id,
+            to_team_id="team-b",
+            reason="reorganisation",
+            new_owner_user_id="tom",
+        )
     with pytest.raises(NotFound) as unknown:
-        world.call(transfers.transfer_deal, world.boss, "0" * 32, to_team_id="team-b",
-                   reason="reorganisation", new_owner_user_id="tom")
+        world.call(
+            transfers.transfer_deal,
+            world.boss,
+            "0" * 32,
+            to_team_id="team-b",
+            reason="reorganisation",
+            new_owner_user_id="tom",
+        )
     # Word for word the answer for an unknown id, and nothing moved.
     assert str(foreign.value).replace(deal.id, "X") == str(unknown.value).replace("0" * 32, "X")
     assert world.get("opportunities", deal.id).team_id == "team-a"
@@ -99,12 +143,26 @@ def test_the_answer_holds_the_deal_only_for_a_caller_who_still_sees_it(world):
     world.teams.add_unit_manager("team-a", "una")
     world.teams.add_unit_manager("team-b", "una")
     una = type(world.mia)("una")
-    done = world.call(transfers.transfer_deal, una, deal.id, to_team_id="team-b", reason="r",
-                      new_owner_user_id="tom")
-    assert done.deal is not None and (done.deal.team_id, done.deal.name) == ("team-b",
-                                                                            "Acme rollout")
-    back = world.call(transfers.transfer_deal, world.max, deal.id, to_team_id="team-a",
-                      reason="back", new_owner_user_id="alice")
+    done = world.call(
+        transfers.transfer_deal,
+        una,
+        deal.id,
+        to_team_id="team-b",
+        reason="r",
+        new_owner_user_id="tom",
+    )
+    assert done.deal is not None and (done.deal.team_id, done.deal.name) == (
+        "team-b",
+        "Acme rollout",
+    )
+    back = world.call(
+        transfers.transfer_deal,
+        world.max,
+        deal.id,
+        to_team_id="team-a",
+        reason="back",
+        new_owner_user_id="alice",
+    )
     assert (back.deal_id, back.to_team_id, back.deal) == (deal.id, "team-a", None)
 
 
@@ -115,8 +173,14 @@ def test_transfer_input_errors(world):
     with pytest.raises(InvalidArgument, match="to_team_id is required"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="", reason="r")
     with pytest.raises(InvalidArgument, match="new_owner_user_id is not a valid id"):
-        world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b",
-                   reason="r", new_owner_user_id="x" * 65)
+        world.call(
+            transfers.transfer_deal,
+            world.mia,
+            deal.id,
+            to_team_id="team-b",
+            reason="r",
+            new_owner_user_id="x" * 65,
+        )
     with pytest.raises(InvalidArgument, match="reason is required"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="")
     with pytest.raises(FailedPrecondition, match="already belongs to that team"):
@@ -124,26 +188,46 @@ def test_transfer_input_errors(world):
     with pytest.raises(FailedPrecondition, match="has no members"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-z", reason="r")
     with pytest.raises(InvalidArgument, match="'alice' is not a member of team 'team-b'"):
-        world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="r",
-                   new_owner_user_id="alice")
+        world.call(
+            transfers.transfer_deal,
+            world.mia,
+            deal.id,
+            to_team_id="team-b",
+            reason="r",
+            new_owner_user_id="alice",
+        )
 
 
 def test_a_won_deal_moves_with_its_order_and_invoice(world):
     from decimal import Decimal
+
     from crm_deals.domain.pricing import LineRequest
     from crm_deals.service_layer import billing
+
     deal = world.deal()
     quote = world.call(quotes.create_quote, world.alice, deal_id=deal.id)
-    world.call(quotes.price_quote_lines, world.alice, quote.id, [LineRequest("p-widget",
-                                                                              Decimal(2))])
+    world.call(
+        quotes.price_quote_lines, world.alice, quote.id, [LineRequest("p-widget", Decimal(2))]
+    )
     world.call(quotes.activate_quote, world.alice, quote.id)
     world.call(quotes.accept_quote, world.alice, quote.id)
     order = world.call(billing.create_order, world.alice, quote.id)
     invoice = world.call(billing.create_invoice, world.sam, order.id)
-    world.call(closing.close_won, world.alice, deal.id, actual_revenue=eur("39.98"),
-               actual_close_date=T0.date())
-    world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="r",
-               new_owner_user_id="tom")
+    world.call(
+        closing.close_won,
+        world.alice,
+        deal.id,
+        actual_revenue=eur("39.98"),
+        actual_close_date=T0.date(),
+    )
+    world.call(
+        transfers.transfer_deal,
+        world.mia,
+        deal.id,
+        to_team_id="team-b",
+        reason="r",
+        new_owner_user_id="tom",
+    )
     moved = world.call(deals.get_deal, world.tom, deal.id)
     assert (moved.status, moved.team_id) == ("won", "team-b")
     assert world.call(billing.get_order, world.tom, order.id).team_id == "team-b"
@@ -158,12 +242,14 @@ def test_a_leaving_members_open_deals_go_to_the_remaining_members(world):
     big = world.deal(estimated_revenue=eur("1000"), name="big")
     mid = world.deal(estimated_revenue=eur("100"), name="mid")
     won = world.deal(name="won")
-    world.call(closing.close_won, world.alice, won.id, actual_revenue=eur("1"),
-               actual_close_date=T0.date())
+    world.call(
+        closing.close_won, world.alice, won.id, actual_revenue=eur("1"), actual_close_date=T0.date()
+    )
     world.deal(world.bob, name="bob's own")  # bob already has one open deal
     world.teams.remove_member("team-a", "alice")
-    result = transfers.hand_over_open_deals(world.uow, world.ports, team_id="team-a",
-                                            leaving_user_id="alice")
+    result = transfers.hand_over_open_deals(
+        world.deps, WORKER, team_id="team-a", leaving_user_id="alice"
+    )
     # biggest first, each to the least loaded: big -> sam (0), mid -> bob (1 vs sam 1: bob),
     # small -> sam.
     assert result.assignments == {big.id: "sam", mid.id: "bob", small.id: "sam"}
@@ -171,8 +257,9 @@ def test_a_leaving_members_open_deals_go_to_the_remaining_members(world):
     entry = world.call(deals.history, world.sam, "opportunity", big.id).items[-1]
     assert entry.action == "owner_changed" and entry.actor.kind == "system"
     assert "alice left team team-a" in entry.note
-    again = transfers.hand_over_open_deals(world.uow, world.ports, team_id="team-a",
-                                           leaving_user_id="alice")
+    again = transfers.hand_over_open_deals(
+        world.deps, WORKER, team_id="team-a", leaving_user_id="alice"
+    )
     assert again.assignments == {} and again.unassigned == []
 
 
@@ -180,7 +267,8 @@ def test_with_nobody_left_the_deals_are_reported_unassigned(world):
     deal = world.deal(world.tom, account=world.account(world.tom, team_id="team-b"))
     world.teams.remove_member("team-b", "tom")
     world.teams.remove_member("team-b", "max")
-    result = transfers.hand_over_open_deals(world.uow, world.ports, team_id="team-b",
-                                            leaving_user_id="tom")
+    result = transfers.hand_over_open_deals(
+        world.deps, WORKER, team_id="team-b", leaving_user_id="tom"
+    )
     assert result.unassigned == [deal.id]
     assert world.get("opportunities", deal.id).owner_user_id == "tom"

@@ -1,11 +1,11 @@
 """The manifest matches the worker's handlers and lists every event deals publishes."""
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 from crm.deals.v1 import events_pb2
-
 from crm_chassis import manifest
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
 
@@ -24,6 +24,9 @@ def test_manifest_subscriptions_match_the_worker_handlers():
 
 
 def test_manifest_publishes_every_event_message():
-    events = {_snake(name) for name, message in events_pb2.DESCRIPTOR.message_types_by_name.items()
-              if "meta" in message.fields_by_name}
+    events = {
+        _snake(name)
+        for name, message in events_pb2.DESCRIPTOR.message_types_by_name.items()
+        if "meta" in message.fields_by_name
+    }
     assert set(manifest.load(ROOT / "service.toml").publishes) == events

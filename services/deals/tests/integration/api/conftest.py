@@ -2,6 +2,7 @@
 replica as territory's user_access_changed would, the real wiring (SQL unit of work, replica
 scopes) with in-process fakes for the two remote ports (catalog pricing, territory handover),
 and the chassis gRPC server on 127.0.0.1 with test signing keys."""
+
 from __future__ import annotations
 
 import pathlib
@@ -14,15 +15,14 @@ from sqlalchemy import text
 from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-
 from crm_deals.entrypoints import api as api_entrypoint
 from crm_deals.entrypoints.settings import DealsSettings
 from crm_deals.entrypoints.wiring import build_dependencies
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "unit"))
 
-from deals_fake_ports import FakeHandover, FakePricing, FakeTerritoryLines  # noqa: E402
-from deals_grpc_kit import Api  # noqa: E402
+from deals_fake_ports import FakeHandover, FakePricing, FakeTerritoryLines
+from deals_grpc_kit import Api
 
 # As in the unit tests' world: team A (alice, bob experts; sam supervisor; mia manages the unit
 # above), team B (tom expert, max manager); root (admin) and boss (management) are in no team.
@@ -47,8 +47,9 @@ class Scopes:
     def publish(self, user_id: str, grants) -> None:
         version = self.versions[user_id] = self.versions.get(user_id, 0) + 1
         with self.sessions() as session:
-            apply_user_access_changed(session, user_access_changed_message(user_id, version,
-                                                                           grants))
+            apply_user_access_changed(
+                session, user_access_changed_message(user_id, version, grants)
+            )
             session.commit()
         self.replica.invalidate(user_id)  # what max_staleness_seconds does a moment later
 
@@ -58,37 +59,54 @@ class Scopes:
 
 def _empty_database(engine) -> None:
     with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT LIKE 'alembic_version%'")).scalars().all()
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename NOT LIKE 'alembic_version%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)))
 
 
 @pytest.fixture(scope="module")
-def deals_deps(database_url, engine):
+def deals_settings(database_url) -> DealsSettings:
+    return DealsSettings.load(
+        "deals", env={}, database_url=database_url, grpc_port=0, grpc_max_workers=4
+    )
+
+
+@pytest.fixture(scope="module")
+def deals_deps(deals_settings, engine):
     _empty_database(engine)
-    settings = DealsSettings.load("deals", env={}, database_url=database_url, grpc_port=0,
-                                  grpc_max_workers=4)
-    deps = build_dependencies(settings, engine=engine, pricing=FakePricing(),
-                              handover=FakeHandover(),
-                              sales_lines=FakeTerritoryLines("line-1", "line-board"))
+    deps = build_dependencies(
+        deals_settings,
+        engine=engine,
+        pricing=FakePricing(),
+        handover=FakeHandover(),
+        sales_lines=FakeTerritoryLines("line-1", "line-board"),
+    )
     yield deps
     deps.close()
 
 
 @pytest.fixture(scope="module")
 def scopes(engine, deals_deps):
-    writer = Scopes(engine, deals_deps.ports.scopes.replica)
+    writer = Scopes(engine, deals_deps.scopes.replica)
     for user_id, grants in GRANTS.items():
         writer.publish(user_id, grants)
     return writer
 
 
 @pytest.fixture(scope="module")
-def pg_api(deals_deps, scopes):
+def pg_api(deals_settings, deals_deps, scopes):
     keys = TestKeys()
-    running = api_entrypoint.start(deals_deps.settings, deals_deps, verifier=keys.verifier(),
-                                   access_log=False)
+    running = api_entrypoint.start(
+        deals_settings, deals_deps, verifier=keys.verifier(), access_log=False
+    )
     channel = grpc.insecure_channel(running.address)
     try:
         yield Api(None, channel, keys)
