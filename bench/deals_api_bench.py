@@ -57,7 +57,7 @@ def _serve(database_url: str, public_key_pem_file: str) -> None:
     from crm_chassis.auth import StaticKeySource, TokenVerifier, key_id, public_key_from_pem
     from crm_chassis.grpc import serve
     from crm_chassis.logging import configure_logging
-    from crm_deals.adapters.grpc_services import SERVICE_NAMES, register
+    from crm_deals.entrypoints import api
     from crm_deals.entrypoints.settings import DealsSettings
     from crm_deals.entrypoints.wiring import build_dependencies
 
@@ -72,7 +72,8 @@ def _serve(database_url: str, public_key_pem_file: str) -> None:
     # The parent closing our stdin (or dying) ends us: no orphan server after a crash.
     threading.Thread(target=lambda: (sys.stdin.read(), os.kill(os.getpid(), signal.SIGTERM)),
                      daemon=True).start()
-    serve(settings, register(deps), service_names=SERVICE_NAMES, verifier=verifier,
+    serve(settings, api.APP.register(deps, settings), service_names=api.SERVICE_NAMES,
+          verifier=verifier,
           on_start=lambda running: print(f"PORT {running.port}", flush=True), on_stop=deps.close)
 
 
@@ -94,8 +95,10 @@ def _seed_scopes(database_url: str) -> None:
     territory's sales_line_changed would have told deals."""
     from crm_chassis.db import make_engine, make_session_factory
     from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-    from crm_deals.adapters.unit_of_work import SqlDealsUnitOfWork
     from crm_deals.domain.sales_lines import SalesLine
+    from crm_deals.entrypoints.settings import load
+    from crm_deals.entrypoints.wiring import build_dependencies
+    from crm_deals.service_layer.access import Caller
     from crm_deals.service_layer.sales_lines import record_sales_line
 
     engine = make_engine(database_url)
@@ -106,9 +109,12 @@ def _seed_scopes(database_url: str) -> None:
             apply_user_access_changed(session, user_access_changed_message(
                 MANAGER, 1, [Grant(TEAM, "manager", "unit_manager", "unit-bench")]))
             session.commit()
-        with SqlDealsUnitOfWork(make_session_factory(engine)) as uow:
-            record_sales_line(uow, SalesLine(LINE, "Bench", "quote", True, 1))
-            uow.commit()
+        deps = build_dependencies(load(env={}, database_url=database_url), engine=engine)
+        try:
+            record_sales_line(deps, Caller.system("deals-worker"),
+                              SalesLine(LINE, "Bench", "quote", True, 1))
+        finally:
+            deps.close()
     finally:
         engine.dispose()
 

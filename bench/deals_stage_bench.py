@@ -31,7 +31,6 @@ from crm_deals import migrate
 from crm_deals.adapters import orm
 from crm_deals.adapters.automation_delivery import COMMANDS, AutomationDelivery
 from crm_deals.adapters.smtp_mailer import SmtpMailer
-from crm_deals.adapters.unit_of_work import SavepointUnitOfWork
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain.sales_lines import SalesLine
@@ -58,6 +57,8 @@ class _Sink:
         self.count += 1
         return "250 OK"
 
+WORKER = Caller.system("deals-worker")
+
 
 def _setup(deps):
     with deps.uow() as uow:
@@ -69,20 +70,19 @@ def _setup(deps):
             id=OWNER, email="owner@example.test", display_name="Owner", status="active",
             version=1))
         uow.commit()
-    with deps.uow() as uow:   # the line, as territory's sales_line_changed told deals
-        record_sales_line(uow, SalesLine("line-b", "Bench", "quote", True, 1))
-        uow.commit()
+    # the line, as territory's sales_line_changed told deals
+    record_sales_line(deps, WORKER, SalesLine("line-b", "Bench", "quote", True, 1))
     admin, owner = Caller("bench-admin", roles=frozenset({"admin"})), Caller(OWNER)
-    pipeline = pipelines.create_pipeline(deps.uow(), deps.ports, admin, sales_line_id="line-b",
+    pipeline = pipelines.create_pipeline(deps, admin, sales_line_id="line-b",
                                          name="Bench", stages=STAGES)
-    automations.create_rule(deps.uow(), deps.ports, Caller("bench-manager"),
+    automations.create_rule(deps, Caller("bench-manager"),
                             pipeline_id=pipeline.id, team_ids=[TEAM],
                             name="mail on propose", trigger="stage_entered", stage_key="propose",
                             actions=[{"kind": "email", "recipients": ["owner"],
                                       "subject": "{{ deal.name }} at {{ deal.stage }}",
                                       "body": "{{ account.name }}: {{ deal.amount }}"}])
-    account = accounts.create_account(deps.uow(), deps.ports, owner, team_id=TEAM, name="Acme")
-    return owner, [deals.create_deal(deps.uow(), deps.ports, owner, name=f"Deal {i}",
+    account = accounts.create_account(deps, owner, team_id=TEAM, name="Acme")
+    return owner, [deals.create_deal(deps, owner, name=f"Deal {i}",
                                      account_id=account.id, sales_line_id="line-b",
                                      currency="EUR").id for i in range(MOVES)]
 
@@ -120,7 +120,7 @@ def _measure(engine, url, sink, port) -> dict:
     started = time.perf_counter()
     for deal_id in deal_ids:
         t0 = time.perf_counter()
-        deals.move_deal_to_stage(deps.uow(), deps.ports, owner, deal_id, "propose")
+        deals.move_deal_to_stage(deps, owner, deal_id, "propose")
         move_ms.append((time.perf_counter() - t0) * 1000)
     moves_per_s = len(deal_ids) / (time.perf_counter() - started)
 
@@ -128,8 +128,7 @@ def _measure(engine, url, sink, port) -> dict:
     started = time.perf_counter()
     for event_type, command in commands:
         with deps.uow() as uow:
-            AutomationDelivery.record_command(SavepointUnitOfWork(uow), deps.ports, event_type,
-                                              command)
+            AutomationDelivery.record_command(uow, deps, event_type, command)
             uow.commit()
     recorded_per_s = len(commands) / (time.perf_counter() - started)
 
