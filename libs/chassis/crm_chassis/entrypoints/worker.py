@@ -15,9 +15,11 @@ the worker class has no ``uow`` dependency of its own.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
 
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.use_cases import Dependencies
@@ -52,3 +54,24 @@ class ServiceDependencies(DependencyProvider, Generic[S, D]):  # type: ignore[mi
         deps, self.deps = self.deps, None
         if deps is not None:
             deps.close()
+
+
+class SettingTimer(Timer):  # type: ignore[misc]
+    """A nameko timer whose interval (seconds) is the setting named ``setting``, read when the
+    worker starts: the settings are never read at import.
+
+        @setting_timer(settings.load, "prune_interval_seconds")
+        def prune(self) -> None: ...
+    """
+
+    def __init__(self, load_settings: Callable[[], ServiceSettings], setting: str,
+                 **kwargs: Any) -> None:
+        super().__init__(interval=None, **kwargs)
+        self._load_settings = load_settings
+        self._setting = setting
+
+    def setup(self) -> None:
+        self.interval = float(getattr(self._load_settings(), self._setting))
+
+
+setting_timer = SettingTimer.decorator

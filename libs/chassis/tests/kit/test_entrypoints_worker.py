@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.entrypoints.worker import ServiceDependencies
+from crm_chassis.entrypoints.worker import ServiceDependencies, SettingTimer
 from crm_chassis.messaging.handlers import unit_of_work_factory
 from crm_chassis.testing.fakes import FakeUnitOfWorkBase
 from crm_chassis.use_cases import Dependencies
@@ -59,3 +59,19 @@ def test_handlers_open_their_unit_of_work_from_deps_without_a_uow_dependency():
     assert unit_of_work_factory(WorkerWithUow(own)) is own
     with pytest.raises(TypeError, match="neither a `uow` dependency nor a `deps`"):
         unit_of_work_factory(object())
+
+
+class TimerSettings:
+    loads = 0
+
+    def __init__(self) -> None:
+        TimerSettings.loads += 1
+        self.sweep_seconds = "2.5"
+
+
+def test_a_setting_timer_reads_its_interval_when_the_worker_starts_not_before():
+    TimerSettings.loads = 0
+    timer = SettingTimer(TimerSettings, "sweep_seconds")
+    assert TimerSettings.loads == 0 and timer.interval is None
+    timer.setup()
+    assert TimerSettings.loads == 1 and timer.interval == 2.5

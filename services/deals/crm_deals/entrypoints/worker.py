@@ -28,15 +28,12 @@ Run: ``python -m crm_chassis.messaging.worker_main deals crm_deals.entrypoints.w
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from nameko.timer import Timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from crm_chassis.entrypoints.worker import ServiceDependencies
+from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
@@ -53,20 +50,6 @@ from crm_deals.service_layer.sales_lines import record_sales_line
 log = get_logger("crm_deals.worker")
 ENDED = territory_events.CHANGE_KIND_ENDED
 WORKER = Caller.system("deals-worker")
-
-
-class SettingTimer(Timer):
-    """A nameko timer whose interval is a setting, read when the worker starts."""
-
-    def __init__(self, setting: str, **kwargs: Any) -> None:
-        super().__init__(interval=None, **kwargs)
-        self.setting = setting
-
-    def setup(self) -> None:
-        self.interval = getattr(settings.load(), self.setting)
-
-
-every = SettingTimer.decorator
 
 
 def _timestamp(value) -> dt.datetime:
@@ -211,17 +194,17 @@ class DealsWorker(ScopeReplicaHandlers):
         )
 
     # -- timers -------------------------------------------------------------------------------
-    @every("delivery_poll_seconds")
+    @setting_timer(settings.load, "delivery_poll_seconds")
     def send_deliveries(self):
         self.deps.delivery.send_due(self.deps.settings.delivery_batch_size)
 
-    @every("stalled_scan_seconds")
+    @setting_timer(settings.load, "stalled_scan_seconds")
     def scan_stalled(self):
         emitted = automations.scan_stalled_deals(self.deps, WORKER)
         if emitted:
             log.info("stalled_deal_automations_fired", commands=emitted)
 
-    @every("churn_rule_seconds")
+    @setting_timer(settings.load, "churn_rule_seconds")
     def churn_rule(self):
         churned = accounts.apply_churn_rule(self.deps, WORKER)
         if churned:

@@ -12,11 +12,7 @@ Run: ``python -m crm_chassis.messaging.worker_main identity crm_identity.entrypo
 
 from __future__ import annotations
 
-from typing import Any
-
-from nameko.timer import Timer
-
-from crm_chassis.entrypoints.worker import ServiceDependencies
+from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.logging import get_logger
 from crm_identity.entrypoints import settings, wiring
 from crm_identity.service_layer import housekeeping, signing_keys
@@ -24,33 +20,18 @@ from crm_identity.service_layer import housekeeping, signing_keys
 log = get_logger("crm_identity.worker")
 
 
-class SettingTimer(Timer):  # type: ignore[misc]
-    """A nameko timer whose interval is the setting named ``setting`` (seconds), read when the
-    worker starts: the settings are never read at import."""
-
-    def __init__(self, setting: str, **kwargs: Any) -> None:
-        super().__init__(interval=None, **kwargs)
-        self._setting = setting
-
-    def setup(self) -> None:
-        self.interval = float(getattr(settings.load(), self._setting))
-
-
-setting_timer = SettingTimer.decorator
-
-
 class IdentityWorker:
     name = "identity"
 
     deps = ServiceDependencies(settings.load, wiring.build_dependencies)
 
-    @setting_timer("key_rotation_check_seconds", eager=True)
+    @setting_timer(settings.load, "key_rotation_check_seconds", eager=True)
     def rotate_signing_keys(self):
         key = signing_keys.rotate_if_due(self.deps)
         if key is not None:
             log.info("signing_key_rotated", kid=key.kid)
 
-    @setting_timer("prune_interval_seconds")
+    @setting_timer(settings.load, "prune_interval_seconds")
     def prune(self):
         pruned = housekeeping.prune(self.deps)
         log.info(

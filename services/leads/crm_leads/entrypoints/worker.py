@@ -24,12 +24,12 @@ import datetime as dt
 import time
 from typing import Any
 
-from nameko.timer import Timer, timer
+from nameko.timer import timer
 
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
-from crm_chassis.entrypoints.worker import ServiceDependencies
+from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
@@ -48,21 +48,6 @@ ENDED = territory_events.CHANGE_KIND_ENDED
 TICK_BUDGET_SECONDS = 2.0
 # Routing decisions applied per transaction at most (a bulk import fills batches).
 ROUTED_BATCH = 250
-
-
-class SettingTimer(Timer):  # type: ignore[misc]
-    """A nameko timer whose interval is the setting named ``setting`` (seconds), read when the
-    worker starts: the settings are never read at import."""
-
-    def __init__(self, setting: str, **kwargs: Any) -> None:
-        super().__init__(interval=None, **kwargs)
-        self._setting = setting
-
-    def setup(self) -> None:
-        self.interval = float(getattr(settings.load(), self._setting))
-
-
-setting_timer = SettingTimer.decorator
 
 
 def joined(deps: Dependencies, uow: AbstractUnitOfWork) -> Dependencies:
@@ -179,11 +164,11 @@ class LeadsWorker(ScopeReplicaHandlers):
         )
 
     # -- timers -------------------------------------------------------------------------------
-    @setting_timer("conversion_dispatch_seconds")
+    @setting_timer(settings.load, "conversion_dispatch_seconds")
     def dispatch_conversions(self):
         send_due_conversions(self.deps, self.deps.conversion_dispatch_batch)
 
-    @setting_timer("decay_sweep_seconds")
+    @setting_timer(settings.load, "decay_sweep_seconds")
     def sweep_decay(self):
         for line in scoring.lines_with_models(self.deps):
             self.deps.rescore_jobs.request(line, rescore_jobs.DECAY, self.deps.clock.now())
