@@ -287,8 +287,15 @@ class EventBed:
             if connection.is_open:
                 connection.close()
 
-    def wait_worker_ready(self, timeout: float = 30.0) -> None:
-        """The worker consumes once nameko has declared the plain listener's queue."""
+    def wait_worker_ready(self, timeout: float = 60.0) -> None:
+        """Until the worker consumes every queue of its handlers (its /healthz says
+        ``consuming``) and nameko has declared the plain listener's queue.
+
+        Tests wait for this before timing what the worker does: a worker process's start-up
+        (imports, connections) is not bounded on a loaded machine, what it does once consuming
+        is."""
+        self.wait_for(lambda: self.healthz()[1].get("consuming") is True, timeout,
+                      "the worker's /healthz did not say it consumes")
         self.wait_for(lambda: self.queue_depth(self.plain_queue) is not None, timeout,
                       f"worker did not declare {self.plain_queue}")
 
