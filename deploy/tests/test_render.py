@@ -152,7 +152,8 @@ def test_alerts_and_dashboard_use_only_metrics_that_exist():
     known = _registered_metric_names() | {"up"}
     text = (DEPLOY / "prometheus" / "alerts.yaml").read_text() + (
         DEPLOY / "grafana" / "crm-services.json").read_text()
-    used = set(re.findall(r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages|_consumers|_leader))\b", text))
+    used = set(re.findall(r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages"
+                          r"|_consumers|_leader))\b", text))
     used |= set(re.findall(r"\b(up)\{", text))
     assert used, "no metric names found"
     assert used <= known, f"unknown metrics: {sorted(used - known)}"

@@ -71,10 +71,6 @@ class StoppableQueueConsumer(QueueConsumer):
         """Connected to the broker with at least one AMQP consumer set up."""
         return self._connected and bool(self._consumers)
 
-    @property
-    def queue_names(self) -> list[str]:
-        return sorted(provider.queue.name for provider in self._providers)
-
     def on_consume_ready(self, connection, channel, consumers, **kwargs):
         self._connected = True
         self._show_consumed()

@@ -300,7 +300,8 @@ class EventBed:
                       f"worker did not declare {self.plain_queue}")
 
     def healthz(self) -> tuple[int, dict]:
-        """The worker's /healthz: (HTTP status, verdict per check); (0, {}) if it does not answer."""
+        """The worker's /healthz: (HTTP status, verdict per check); (0, {}) when it does not
+        answer."""
         import json
         import urllib.error
         import urllib.request

@@ -5,8 +5,8 @@ leaves unpatched sockets and locks behind). Then: logging, /metrics on the manif
 (the environment's metrics_port wins), and every nameko service class found in <module> run by
 one ServiceRunner until SIGTERM/SIGINT, which stop it cleanly (in-flight handlers finish; unacked
 messages return to their queues). ``/healthz`` on the metrics port is the worker's readiness
-(``crm_chassis.messaging.worker_health``). The service's topology step has declared its queues; nameko
-redeclares them (same arguments) and binds them, which its broker user may do.
+(``crm_chassis.messaging.worker_health``). The service's topology step has declared its queues;
+nameko redeclares them (same arguments) and binds them, which its broker user may do.
 
 A stop is bounded: if the runner has not stopped ``STOP_GRACE_SECONDS`` after the signal (a
 handler stuck on an unreachable database, a broker that does not answer), it is killed, which
