@@ -101,17 +101,20 @@ def container(m: ServiceManifest, kind: str, command: list[str], metrics_port: i
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
     }
     ports = []
-    # Startup: up to 60 s to answer at all. Readiness: can it do its work now (api: gRPC health,
-    # NOT_SERVING while its database is unreachable; relay: /healthz, database and broker).
-    # Liveness: does the process answer (api: the "liveness" health service, SERVING while the
-    # process runs whatever the database does), so an outage never restarts healthy pods.
+    # Startup: up to 60 s to answer at all (the process is up; not whether its database or
+    # broker is, or a pod started during an outage would be restarted every minute of it).
+    # Readiness: can it do its work now (api: gRPC health, NOT_SERVING while its database is
+    # unreachable; worker: /healthz, broker connected, queues consumed, database reachable;
+    # relay: /healthz, database and broker). Liveness: does the process answer (api: the
+    # "liveness" health service, SERVING while the process runs whatever the database does),
+    # so an outage never restarts healthy pods.
     if kind == "api":
         ports.append({"name": "grpc", "containerPort": m.grpc_port, "protocol": "TCP"})
         probe = {"grpc": {"port": m.grpc_port}, "periodSeconds": 10, "timeoutSeconds": 2}
-        spec["startupProbe"] = {**probe, "periodSeconds": 2, "failureThreshold": 30}
+        alive = {"grpc": {"port": m.grpc_port, "service": LIVENESS_SERVICE}, "timeoutSeconds": 2}
+        spec["startupProbe"] = {**alive, "periodSeconds": 2, "failureThreshold": 30}
         spec["readinessProbe"] = {**probe, "failureThreshold": 1}
-        spec["livenessProbe"] = {"grpc": {"port": m.grpc_port, "service": LIVENESS_SERVICE},
-                                 "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
+        spec["livenessProbe"] = {**alive, "periodSeconds": 10, "failureThreshold": 3}
     elif metrics_port:
         answers = {"httpGet": {"path": "/metrics", "port": "metrics"}, "timeoutSeconds": 2}
         spec["startupProbe"] = {**answers, "periodSeconds": 2, "failureThreshold": 30}

@@ -66,9 +66,21 @@ def alert_rules() -> dict:
                   "page", "{{ $labels.service }}: {{ $value }} outbox rows quarantined after "
                   "repeated failed publishes; subsequent events of their aggregates wait",
                   "outbox-rows-quarantined"),
-            alert("OutboxNoRelayLeader", "max by (service) (outbox_relay_leader) < 1", "2m", "page",
-                  "{{ $labels.service }}: no relay holds the relay lock (database unreachable?): "
-                  "nothing is published", "outbox-backlog-growing"),
+            # Every relay, leader or standby, exports outbox_relay_leader (1 leading, 0 not);
+            # the second half covers every relay of a service gone (no series at all).
+            alert("OutboxNoRelayLeader", "sum by (service) (outbox_relay_leader) == 0 or 0 * ("
+                  "group by (service) (max_over_time(outbox_relay_leader[1h])) unless on "
+                  "(service) group by (service) (outbox_relay_leader))", "2m", "page",
+                  "{{ $labels.service }}: no relay holds the relay lock (relays down or database "
+                  "unreachable): nothing is published", "outbox-backlog-growing"),
+            # Workers export event_queue_consumers{queue} (1 while the process consumes it); a
+            # queue consumed within the last hour that no worker consumes now, also when every
+            # worker of the service is gone (no series at all).
+            alert("WorkerQueueNotConsumed", "sum by (service, queue) (event_queue_consumers) == 0 "
+                  "or 0 * (group by (service, queue) (max_over_time(event_queue_consumers[1h])) "
+                  "unless on (queue) group by (queue) (event_queue_consumers))", "5m", "page",
+                  "no worker consumes {{ $labels.queue }}: its events wait (workers down, broker "
+                  "unreachable or their database down)", "no-worker-consuming-a-queue"),
             alert("DeadLetterQueueNotEmpty", "max by (queue) (dead_letter_queue_messages) > 0",
                   "1m", "ticket", "{{ $labels.queue }} holds {{ $value }} dead-lettered events",
                   "dead-letter-queue-not-empty"),

@@ -89,8 +89,13 @@ def test_deployments_are_hardened_probed_and_bounded(repo):
     # Liveness never follows the database (an outage must not restart healthy pods).
     assert kinds["api"]["livenessProbe"]["grpc"] == {"port": 50060, "service": "liveness"}
     assert all(container["startupProbe"] for container in kinds.values())
-    assert kinds["relay"]["readinessProbe"]["httpGet"]["path"] == "/healthz"
-    assert kinds["relay"]["livenessProbe"]["httpGet"]["path"] == "/metrics"
+    # Start-up asks only that the process answers: a pod started during a database or broker
+    # outage waits unready instead of being restarted every minute of it.
+    assert kinds["api"]["startupProbe"]["grpc"] == {"port": 50060, "service": "liveness"}
+    for name in ("worker", "relay"):
+        assert kinds[name]["startupProbe"]["httpGet"]["path"] == "/metrics"
+        assert kinds[name]["readinessProbe"]["httpGet"]["path"] == "/healthz"
+        assert kinds[name]["livenessProbe"]["httpGet"]["path"] == "/metrics"
     assert kinds["api"]["command"] == ["python", "-m", "crm_sales.entrypoints.api"]
     assert kinds["worker"]["command"][-2:] == ["sales", "crm_sales.entrypoints.worker"]
     (migrate,) = docs(base / "job-migrate.yaml")
@@ -147,7 +152,8 @@ def test_alerts_and_dashboard_use_only_metrics_that_exist():
     known = _registered_metric_names() | {"up"}
     text = (DEPLOY / "prometheus" / "alerts.yaml").read_text() + (
         DEPLOY / "grafana" / "crm-services.json").read_text()
-    used = set(re.findall(r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages))\b", text))
+    used = set(re.findall(r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages"
+                          r"|_consumers|_leader))\b", text))
     used |= set(re.findall(r"\b(up)\{", text))
     assert used, "no metric names found"
     assert used <= known, f"unknown metrics: {sorted(used - known)}"

@@ -6,6 +6,7 @@ the unit of work (to stamp events with their actor and trace) and by the log pro
 from __future__ import annotations
 
 import contextvars
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -29,6 +30,13 @@ class RequestContext:
     trace_id: str = ""
     traceparent: str = ""
     actor: Actor | None = None
+    #: time.monotonic() instant by which the gRPC call being served must be answered (the
+    #: caller's deadline or the server's budget, whichever is first); None outside such a call.
+    #: Calls to other services made meanwhile carry at most the time left (grpc.client).
+    deadline: float | None = None
+
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(

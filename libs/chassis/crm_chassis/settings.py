@@ -128,7 +128,7 @@ class ServiceSettings:
     retention_batch_size: int = setting(500, "Rows deleted per retention statement.")
     retention_interval_seconds: float = setting(300.0, "How often the relay prunes old rows.")
     health_check_seconds: float = setting(
-        5.0, "How often the api pings its database to answer gRPC health.")
+        5.0, "How often the api and the worker ping their database to answer health.")
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")
     broker_user_format: str = setting(
         "crm-{service}", "Broker user name of a service ({service} = its name): who may publish "

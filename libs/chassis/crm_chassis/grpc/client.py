@@ -7,6 +7,12 @@ UNAVAILABLE calls are retried by grpc itself (service config below), with backof
 without a deadline gets the channel's default one (``unary_timeout_seconds`` /
 ``stream_timeout_seconds``), so a stuck server never holds a caller's thread for ever.
 
+Deadlines propagate: a call made while serving a gRPC call (``RequestContext.deadline``, bound
+by the server chain) carries at most the time that call has left, whatever timeout the caller
+asked for, so the downstream service stops working on an answer nobody waits for any more. Once
+that time is spent, the call is not sent at all: it raises :class:`DeadlinePassed` (a
+``grpc.RpcError`` with code DEADLINE_EXCEEDED, as a timed-out call would).
+
 Token providers: :class:`StaticTokenProvider` (a token you already hold, e.g. the user's) and
 :class:`ServiceTokenProvider` (a service account's client-credentials token from identity, cached
 until 60 s before it expires).
@@ -42,6 +48,27 @@ RETRY_SERVICE_CONFIG = json.dumps({
 # Default deadlines of calls that name none (the servers' own limits, crm_chassis.grpc.limits).
 DEFAULT_UNARY_TIMEOUT_SECONDS = 30.0
 DEFAULT_STREAM_TIMEOUT_SECONDS = 900.0
+
+
+class DeadlinePassed(grpc.RpcError):
+    """The call being served has no time left: the downstream call was not sent."""
+
+    def __init__(self, method: str):
+        super().__init__(f"{method} not called: the deadline of the call being served has "
+                         "passed")
+        self._details = str(self)
+
+    def code(self) -> grpc.StatusCode:
+        return grpc.StatusCode.DEADLINE_EXCEEDED
+
+    def details(self) -> str:
+        return self._details
+
+    def trailing_metadata(self):
+        return ()
+
+    def initial_metadata(self):
+        return ()
 
 
 class TokenProvider(Protocol):
@@ -123,7 +150,8 @@ class ServiceTokenProvider:
 
 class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
                            grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
-    """Adds authorization, the current request's ids and a default deadline to every call."""
+    """Adds authorization, the current request's ids and a deadline (the default one, capped by
+    the time left to the call being served) to every call."""
 
     def __init__(self, token_provider: TokenProvider | None, unary_timeout: float | None,
                  stream_timeout: float | None) -> None:
@@ -144,6 +172,11 @@ class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
         if self._token_provider is not None and "authorization" not in present:
             metadata.append(("authorization", f"Bearer {self._token_provider.token()}"))
         timeout = details.timeout if details.timeout is not None else default_timeout
+        left = ctx.time_left() if ctx is not None else None
+        if left is not None:
+            if left <= 0:
+                raise DeadlinePassed(details.method)
+            timeout = left if timeout is None else min(timeout, left)
         return _CallDetails(details.method, timeout, metadata, details.credentials,
                             details.wait_for_ready, details.compression)
 

@@ -38,7 +38,9 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 class DatabaseHealthWatcher:
-    def __init__(self, database_url: str, gate: HealthGate,
+    """``gate`` None: only :attr:`reachable` is kept (a worker's /healthz reads it)."""
+
+    def __init__(self, database_url: str, gate: HealthGate | None,
                  interval_seconds: float = 5.0, connect_timeout_seconds: int = 3) -> None:
         self._engine = create_engine(database_url, poolclass=NullPool,
                                      connect_args={"connect_timeout": connect_timeout_seconds})
@@ -49,7 +51,7 @@ class DatabaseHealthWatcher:
         self.reachable: bool | None = None
 
     @classmethod
-    def for_settings(cls, settings: Any, gate: HealthGate) -> DatabaseHealthWatcher | None:
+    def for_settings(cls, settings: Any, gate: HealthGate | None) -> DatabaseHealthWatcher | None:
         url = getattr(settings, "database_url", "")
         interval = getattr(settings, "health_check_seconds", 0)
         if not url or interval <= 0 or make_url(url).get_backend_name() == "sqlite":
@@ -74,7 +76,8 @@ class DatabaseHealthWatcher:
             else:
                 log.warning("database_unreachable", health="NOT_SERVING", error=reason)
         self.reachable = reachable
-        self._gate.set("database", reachable)
+        if self._gate is not None:
+            self._gate.set("database", reachable)
         return reachable
 
     def _run(self) -> None:

@@ -37,6 +37,9 @@ def make_error(name: str, message: str, field: str = "", retry_after_seconds: in
     """The exception named ``name`` (a crm_chassis.errors class, or RuntimeError)."""
     if name == "RuntimeError":
         return RuntimeError(message)
+    if name == "DatabasePoolExhausted":   # every pooled connection busy for pool_timeout
+        from sqlalchemy import exc as sa
+        return sa.TimeoutError(f"QueuePool limit of size 10 overflow 10 reached: {message}")
     if name in _DATABASE_FAILURES:   # what SQLAlchemy raises under a call
         from sqlalchemy import exc as sa
 

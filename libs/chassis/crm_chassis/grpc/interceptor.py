@@ -12,7 +12,9 @@
 3. metrics   grpc_server_started_total / handled_total / handling_seconds (see .metrics).
 4. access log one JSON line a call: method, code, duration_ms, request_id, trace_id, subject
              (not for health probes, which only count in the metrics).
-5. limits    (crm_chassis.grpc.limits) the handler sees the call's effective deadline; client
+5. limits    (crm_chassis.grpc.limits) the handler sees the call's effective deadline (also bound
+             as ``RequestContext.deadline``, which the chassis client caps downstream calls
+             with, crm_chassis.grpc.client); client
              streams take one of a few stream slots and are read through an idle timeout;
              every request message is checked: list sizes against their bound, no U+0000
              in a string, every Timestamp/Duration within its type's range.
@@ -36,6 +38,7 @@ import grpc
 from crm_chassis import context as _context
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.errors import CrmError, Unauthenticated
+from crm_chassis.grpc.client import DeadlinePassed
 from crm_chassis.grpc.limits import (
     BudgetSpent,
     CallLimits,
@@ -278,8 +281,11 @@ class ServerChain(grpc.ServerInterceptor):
         else:
             traceparent, trace_id = _context.new_traceparent()
         call = _Call(request_id, trace_id)
+        client_left = context.time_remaining()
+        budget = method.budget if client_left is None else min(method.budget, client_left)
         call.ctx_token = _context.bind(_context.RequestContext(
-            request_id=request_id, trace_id=trace_id, traceparent=traceparent))
+            request_id=request_id, trace_id=trace_id, traceparent=traceparent,
+            deadline=time.monotonic() + budget))
         method.metrics.started.inc()
         return call
 
@@ -296,7 +302,7 @@ class ServerChain(grpc.ServerInterceptor):
         ctx = _context.current()
         _context.bind(_context.RequestContext(request_id=ctx.request_id, trace_id=ctx.trace_id,
                                               traceparent=ctx.traceparent,
-                                              actor=principal.actor()))
+                                              actor=principal.actor(), deadline=ctx.deadline))
 
     def _abort(self, method: _Method, call: _Call, context: grpc.ServicerContext,
                exc: Exception) -> NoReturn:
@@ -311,6 +317,10 @@ class ServerChain(grpc.ServerInterceptor):
             context.set_trailing_metadata(trailing_metadata_of(exc) + request_id)
             call.code = code.name
             context.abort(code, exc.message)
+        if isinstance(exc, DeadlinePassed):   # no time was left for a downstream call
+            call.code = "DEADLINE_EXCEEDED"
+            context.set_trailing_metadata(request_id)
+            context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, exc.details())
         own = _own_code(context)
         if own is not None and own != "OK":  # the handler called context.abort() itself
             call.code = own

@@ -54,9 +54,9 @@ def infrastructure_error(exc: BaseException) -> CrmError | None:
         from sqlalchemy import exc as sa
     except ImportError:  # pragma: no cover - every service has SQLAlchemy
         return None
-    if isinstance(exc, sa.TimeoutError):   # the connection pool stayed exhausted
-        return Unavailable("the service is overloaded (no database connection free); retry "
-                           "in a moment")
+    if isinstance(exc, sa.TimeoutError):   # the connection pool stayed exhausted: overload
+        return ResourceExhausted("the service is overloaded (no database connection came free "
+                                 "in time); retry in a moment", retry_after_seconds=1)
     if not isinstance(exc, sa.DBAPIError):
         return None
     sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)

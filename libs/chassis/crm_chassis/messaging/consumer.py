@@ -17,17 +17,36 @@ Here a provider leaving before the consumer is ready is dropped at once (a consu
 leaves it out, one set up meanwhile is cancelled on the next loop iteration), the last one out
 signals exactly once, and each wait is bounded: past it the consume loop is told to stop, which
 closes the connection and so returns every unacknowledged delivery to its queue.
+
+It also knows whether it consumes: :attr:`StoppableQueueConsumer.consuming` is True only while
+its connection is up and its AMQP consumers are set up (False before the first connection,
+while the broker is unreachable, between a lost connection and the next, and once every consumer
+is cancelled). Every live instance is listed by :func:`queue_consumers`, which the worker's
+readiness (``crm_chassis.messaging.worker_health``) reads, and each queue it consumes is shown
+by the gauge ``event_queue_consumers{queue}`` (1 while this process consumes it, else 0).
 """
 from __future__ import annotations
 
 import logging
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import eventlet
 from eventlet.event import Event
 from nameko.messaging import QueueConsumer, QueueConsumerStopped
 
+from crm_chassis.messaging import metrics
+
 log = logging.getLogger(__name__)
+
+_LIVE: weakref.WeakSet[StoppableQueueConsumer] = weakref.WeakSet()
+
+
+def queue_consumers() -> list[StoppableQueueConsumer]:
+    """The queue consumers of this process that are set up and not stopped."""
+    return list(_LIVE)
 
 
 class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is untyped
@@ -39,6 +58,46 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
     # Set by nameko's QueueConsumer.
     _providers: set[Any]
     _pending_remove_providers: dict[Any, Event]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._connected = False
+
+    def setup(self) -> None:
+        super().setup()
+        _LIVE.add(self)
+
+    @property
+    def connected(self) -> bool:
+        """The broker connection is up and the consumers were set up on it."""
+        return self._connected
+
+    @property
+    def consuming(self) -> bool:
+        """Connected to the broker with at least one AMQP consumer set up."""
+        return self._connected and bool(self._consumers)
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any,
+                         **kwargs: Any) -> None:
+        self._connected = True
+        self._show_consumed()
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    @contextmanager
+    def consumer_context(self, **kwargs: Any) -> Iterator[Any]:
+        # Every way out of consuming (connection lost, broker gone, stop) passes here.
+        try:
+            with super().consumer_context(**kwargs) as context:
+                yield context
+        finally:
+            self._connected = False
+            self._show_consumed()
+
+    def _show_consumed(self) -> None:
+        consumed = {provider.queue.name for provider in self._consumers} if self._connected \
+            else set()
+        for name in {provider.queue.name for provider in self._providers} | consumed:
+            metrics.QUEUE_CONSUMERS.labels(name).set(1 if name in consumed else 0)
 
     def unregister_provider(self, provider: Any) -> None:
         if provider not in self._providers:
@@ -72,10 +131,12 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
             consumer = self._consumers.pop(provider, None)
             if consumer is not None:
                 consumer.cancel()
+                metrics.QUEUE_CONSUMERS.labels(provider.queue.name).set(0)
             if not removed.ready():
                 removed.send()
 
     def stop(self) -> None:
+        _LIVE.discard(self)
         if self._gt is None:
             return
         if not self._consumers_ready.ready():
@@ -95,6 +156,10 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
         except BaseException:  # noqa: BLE001 - its end is reported by _handle_thread_exited
             pass
         log.debug("stopped %s", self)
+
+    def kill(self) -> None:
+        _LIVE.discard(self)
+        super().kill()
 
     def _handle_thread_exited(self, gt: Any) -> None:
         failure = None

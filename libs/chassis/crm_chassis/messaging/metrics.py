@@ -34,3 +34,7 @@ REFUSED = Counter("events_refused_total",
                   "Deliveries dead-lettered unhandled because their producer is not the service "
                   "that owns the event type (reason: missing_user_id, wrong_producer).",
                   [*_LABELS, "reason"])
+QUEUE_CONSUMERS = Gauge(
+    "event_queue_consumers",
+    "1 while this worker process consumes the handler queue (connected, consumer set up), else "
+    "0; summed over processes: how many workers consume it.", ["queue"])

@@ -305,10 +305,32 @@ class EventBed:
             if connection.is_open:
                 connection.close()
 
-    def wait_worker_ready(self, timeout: float = 30.0) -> None:
-        """The worker consumes once nameko has declared the plain listener's queue."""
+    def wait_worker_ready(self, timeout: float = 60.0) -> None:
+        """Until the worker consumes every queue of its handlers (its /healthz says
+        ``consuming``) and nameko has declared the plain listener's queue.
+
+        Tests wait for this before timing what the worker does: a worker process's start-up
+        (imports, connections) is not bounded on a loaded machine, what it does once consuming
+        is."""
+        self.wait_for(lambda: self.healthz()[1].get("consuming") is True, timeout,
+                      "the worker's /healthz did not say it consumes")
         self.wait_for(lambda: self.queue_depth(self.plain_queue) is not None, timeout,
                       f"worker did not declare {self.plain_queue}")
+
+    def healthz(self) -> tuple[int, dict]:
+        """The worker's /healthz: (HTTP status, verdict per check); (0, {}) when it does not
+        answer."""
+        import json
+        import urllib.error
+        import urllib.request
+        url = f"http://127.0.0.1:{self.worker_metrics_port}/healthz"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, json.loads(response.read())["checks"]
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())["checks"]
+        except OSError:
+            return 0, {}
 
     def metrics_text(self) -> str:
         import urllib.request
@@ -458,3 +480,93 @@ def service_worker(service: str, env: dict, log_path: Path):
         if not failed and process.returncode != 0:
             raise AssertionError(f"{service} worker exited with {process.returncode}:\n"
                                  f"{Path(log_path).read_text()[-3000:]}")
+
+
+class BrokerLink:
+    """A TCP forwarder between processes under test and the broker, which a test can cut.
+
+    ``url`` is ``AMQP_URL`` through the link. :meth:`cut` closes every connection through it
+    and stops listening (new connections are refused), which is a broker outage for exactly
+    the processes given ``url`` and nobody else on the shared broker; :meth:`restore` listens
+    again on the same port.
+    """
+
+    def __init__(self, target_url: str = AMQP_URL):
+        import socket
+        import threading
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(target_url)
+        self._target = (parts.hostname or "127.0.0.1", parts.port or 5672)
+        self.port = free_port()
+        netloc = parts.netloc.rsplit("@", 1)
+        host = f"127.0.0.1:{self.port}"
+        self.url = parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2
+                                  else host).geturl()
+        self._socket_module = socket
+        self._lock = threading.Lock()
+        self._sockets: list = []
+        self._listener = None
+        self.restore()
+
+    def restore(self) -> None:
+        import threading
+
+        socket = self._socket_module
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return   # cut
+            try:
+                upstream = self._socket_module.create_connection(self._target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(2)
+
+    def cut(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(2)   # wakes the accepting thread (Linux)
+            with contextlib.suppress(OSError):
+                self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(2)
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self.cut()

@@ -4,8 +4,9 @@ eventlet is monkey-patched before anything else is imported (nameko requires it;
 leaves unpatched sockets and locks behind). Then: logging, /metrics on the manifest's worker port
 (the environment's metrics_port wins), and every nameko service class found in <module> run by
 one ServiceRunner until SIGTERM/SIGINT, which stop it cleanly (in-flight handlers finish; unacked
-messages return to their queues). The service's topology step has declared its queues; nameko
-redeclares them (same arguments) and binds them, which its broker user may do.
+messages return to their queues). ``/healthz`` on the metrics port is the worker's readiness
+(``crm_chassis.messaging.worker_health``). The service's topology step has declared its queues;
+nameko redeclares them (same arguments) and binds them, which its broker user may do.
 
 A stop is bounded: if the runner has not stopped ``STOP_GRACE_SECONDS`` after the signal (a
 handler stuck on an unreachable database, a broker that does not answer), it is killed, which
@@ -42,6 +43,7 @@ from crm_chassis import manifest as manifests  # noqa: E402
 from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port  # noqa: E402
 from crm_chassis.messaging.dlq import DeadLetterMonitor  # noqa: E402
 from crm_chassis.messaging.handlers import MAX_DELIVERIES_CONFIG_KEY  # noqa: E402
+from crm_chassis.messaging.worker_health import register_worker_health  # noqa: E402
 from crm_chassis.metrics import start_metrics_server  # noqa: E402
 from crm_chassis.settings import load_for_process  # noqa: E402
 
@@ -158,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
 
     make_psycopg2_green()
     start_metrics_server(metrics_port(settings, manifest, "worker"))
+    # /healthz: broker connected, queues consumed, database reachable (messaging.worker_health).
+    database_watcher = register_worker_health(settings)
 
     config = {
         AMQP_URI_CONFIG_KEY: settings.amqp_url,
@@ -181,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("a service of the worker ended with an error while stopping")
     finally:
         monitor_thread.kill()
+        if database_watcher is not None:
+            database_watcher.stop()
     log.info("worker %s stopped", service)
     return 0
 

@@ -156,7 +156,7 @@ class OutboxRelay:
                 if now is not Standing.LEADER:
                     labels.set(0)
                     self._standby_stats()
-                    self._stop.wait(self._standby_retry)
+                    self._standby_wait()
                     continue
                 labels.set(1)
                 try:
@@ -212,11 +212,13 @@ class OutboxRelay:
         """
         rows = self.leadership.select_batch(self._select)
         self._refresh_stats(force=not rows)
+        # Connected even with nothing to publish, so /healthz sees a broker that went away
+        # while the relay idled. An unreachable broker costs the rows no attempt.
+        if not getattr(self._publisher, "is_connected", True):
+            self._publisher.connect()
+        self.health["broker"] = True
         if not rows:
             return 0
-        if not getattr(self._publisher, "is_connected", True):
-            self._publisher.connect()  # type: ignore[attr-defined]  # an unreachable broker costs the rows no attempt
-        self.health["broker"] = True
         blocked: set[tuple[str, str]] = set()    # aggregates with a row that failed in this batch
         chunk: list[RowMapping] = []
         lost = None
@@ -311,6 +313,27 @@ class OutboxRelay:
             log.error("quarantined outbox rows %s of %s after %d failed publishes (%s): subsequent "
                       "events of their aggregates wait; see `crm-outbox quarantined --service %s`",
                       quarantined, self._service, self._max_attempts, reason, self._service)
+
+    def _standby_wait(self) -> None:
+        """A standby keeps a broker connection too: its /healthz says whether the broker is
+        reachable, and it can publish as soon as it leads. The wait serves that connection
+        (heartbeats) when it is open."""
+        publisher = self._publisher
+        if not getattr(publisher, "is_connected", False) and hasattr(publisher, "connect"):
+            try:
+                publisher.connect()
+            except PublisherConnectionError as exc:
+                if self.health["broker"]:
+                    log.warning("standby relay of %s cannot reach the broker: %s",
+                                self._service, exc)
+                self.health["broker"] = False
+                self._stop.wait(self._standby_retry)
+                return
+        self.health["broker"] = True
+        if getattr(publisher, "is_connected", False):
+            publisher.idle(self._standby_retry)
+        else:
+            self._stop.wait(self._standby_retry)
 
     # ------------------------------------------------------------------ backlog gauges
     def _standby_stats(self) -> None:

@@ -142,3 +142,21 @@ def database_fixtures(prefix: str, upgrade: Callable[[str], None], *, pool_size:
         engine.dispose()
 
     return database_url_fixture, engine_fixture
+
+
+@contextlib.contextmanager
+def database_down(database_url: str) -> Iterator[None]:
+    """A real outage of one PostgreSQL database for its clients: it accepts no connection and
+    every session on it is terminated (as in a restart or fail-over), until the block ends."""
+    name = make_url(database_url).database
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+        yield
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+        admin.dispose()

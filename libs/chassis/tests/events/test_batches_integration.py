@@ -72,6 +72,9 @@ def test_poison_bodies_on_a_batch_queue_are_dead_lettered_at_once(bed):
     finally:
         connection.close()
     bed.start_worker(EVT_BATCH="1")
+    # The 30 s below are for dead-lettering, not for the worker process to start: on a loaded
+    # machine start-up alone (imports, connections) has taken most of them.
+    bed.wait_worker_ready()
     dlq = dead_letter_queue(bed.batch_queue)
     bed.wait_for(lambda: bed.queue_depth(dlq) == 5, 30, "5 poison messages in the DLQ")
     bed.start_relay()

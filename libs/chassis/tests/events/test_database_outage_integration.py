@@ -8,33 +8,13 @@ connection it holds is terminated (``ALLOW_CONNECTIONS false`` + ``pg_terminate_
 in a PostgreSQL restart or fail-over."""
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import PG_ADMIN_URL
+from crm_chassis.testing import database_down
 
 pytestmark = pytest.mark.integration
 PREFETCH = 10   # worker_main's max_workers: deliveries one handler holds unacknowledged
-
-
-@contextlib.contextmanager
-def database_down(database_url: str):
-    name = make_url(database_url).database
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
-        yield
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        admin.dispose()
 
 
 def test_a_database_outage_dead_letters_nothing_and_the_worker_resumes_by_itself(bed):

@@ -59,6 +59,7 @@ def test_relayed_event_reaches_a_plain_nameko_handler_unchanged(bed):
 
 def test_each_event_takes_effect_exactly_once_even_when_republished(bed):
     bed.start_worker()
+    bed.wait_worker_ready()   # start-up is not what the waits below time
     bed.start_relay()
     ids = bed.write_events(200, aggregates=7)
     bed.wait_rows("received", 200)
@@ -84,6 +85,7 @@ def test_event_published_before_its_consumer_ever_started_is_delivered_when_it_s
     assert bed.queue_depth(bed.queue) == 30
     assert bed.stop(relay) == 0           # SIGTERM: a clean exit
     worker = bed.start_worker()
+    bed.wait_worker_ready()   # start-up is not what the waits below time
     bed.wait_rows("received", 30)
     assert sorted(r["event_id"] for r in bed.received()) == sorted(ids)
     assert bed.stop(worker) == 0
@@ -91,6 +93,7 @@ def test_event_published_before_its_consumer_ever_started_is_delivered_when_it_s
 
 def test_per_aggregate_order_is_preserved(bed):
     bed.start_worker()
+    bed.wait_worker_ready()   # start-up is not what the waits below time
     bed.start_relay()
     bed.write_events(300, aggregates=5, per_transaction=7)
     bed.wait_rows("received", 300)

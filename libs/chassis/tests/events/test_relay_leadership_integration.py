@@ -146,3 +146,38 @@ def test_an_unreachable_database_is_logged_as_such_not_as_another_relay(caplog):
         thread.join(10)
         engine.dispose()
     assert "another relay" not in caplog.text
+
+
+def test_leader_and_standby_are_not_ready_while_the_broker_is_down(outbox):
+    # /healthz of a relay (relay.health) says "broker": False while the broker cannot be
+    # reached, for the leader with nothing to publish and for a standby alike, and True again
+    # by itself once it is back.
+    from crm_chassis.messaging.testing import BrokerLink
+    from crm_chassis.outbox.publisher import ConfirmingPublisher
+
+    engine, _, _, another_engine = outbox
+    service = f"fence{uuid.uuid4().hex[:6]}"
+    link = BrokerLink()
+    relays = [OutboxRelay(each, service, ConfirmingPublisher(link.url, app_id="fence.test"),
+                          standby_retry_seconds=0.1, max_backoff_seconds=0.2)
+              for each in (engine, another_engine())]
+    threads = [_run(relay) for relay in relays]
+    try:
+        def broker_verdicts():
+            return [relay.health["broker"] for relay in relays]
+
+        wait_until(lambda: sum(r.leadership.is_leader for r in relays) == 1, 20,
+                   message="no relay leads")
+        wait_until(lambda: broker_verdicts() == [True, True], 20, message="broker not seen")
+        link.cut()
+        wait_until(lambda: broker_verdicts() == [False, False], 20,
+                   message=f"a relay still says the broker is reachable: {broker_verdicts()}")
+        link.restore()
+        wait_until(lambda: broker_verdicts() == [True, True], 30,
+                   message=f"a relay did not see the broker back: {broker_verdicts()}")
+    finally:
+        for relay in relays:
+            relay.stop()
+        for thread in threads:
+            thread.join(10)
+        link.close()

@@ -49,6 +49,7 @@ def test_resource_exhausted_carries_retry_after(stub):
 
 @pytest.mark.parametrize("name, code, says", [
     ("DatabaseDown", grpc.StatusCode.UNAVAILABLE, "database is unreachable right now"),
+    ("DatabasePoolExhausted", grpc.StatusCode.RESOURCE_EXHAUSTED, "the service is overloaded"),
     ("DatabaseDeadlock", grpc.StatusCode.ABORTED, "a concurrent change got in first"),
     ("DatabaseValueTooLong", grpc.StatusCode.INVALID_ARGUMENT,
      "a value is longer than its field allows"),

@@ -91,6 +91,41 @@ def test_calls_over_the_maximum_answer_resource_exhausted_instead_of_queueing(ke
         server.stop(0)
 
 
+def test_a_flood_over_the_limit_gets_ok_or_resource_exhausted_never_a_timeout(keys, auth):
+    # Ten times the limit at once, from several connections: the calls within the limit run
+    # (two on threads, two waiting for one), every other one is refused at once with
+    # RESOURCE_EXHAUSTED and the limit named, none times out or finds the server gone, and the
+    # server answers as before once the flood has passed.
+    holder = Holder()
+    server = _server(keys, holder, grpc_max_workers=2, grpc_max_concurrent_rpcs=4)
+    channels = [grpc.insecure_channel(server.address) for _ in range(4)]
+    try:
+        calls = [channels[n % 4].unary_unary(f"/{HOLD_SERVICE}/Hold").future(
+            b"x", metadata=auth, timeout=WAIT) for n in range(40)]
+        for _ in range(2):
+            assert holder.entered.acquire(timeout=WAIT)
+        finished = threading.Semaphore(0)
+        for call in calls:
+            call.add_done_callback(lambda _call: finished.release())
+        for _ in range(40 - 4):   # the refusals come while the accepted calls are held
+            assert finished.acquire(timeout=WAIT)
+        holder.release.set()
+        outcomes = [call.code() if call.exception() else "OK" for call in calls]
+        assert set(outcomes) == {"OK", grpc.StatusCode.RESOURCE_EXHAUSTED}, outcomes
+        assert 2 <= outcomes.count("OK") <= 4      # at most the limit ran; both threads did
+        for call in calls:
+            if call.exception():
+                assert "concurrent rpc limit" in call.details().lower()
+        answer = echo_pb2_grpc.EchoServiceStub(channels[0]).Echo(
+            echo_pb2.EchoRequest(message="after the flood"), metadata=auth, timeout=WAIT)
+        assert answer.message == "after the flood"
+    finally:
+        holder.release.set()
+        for channel in channels:
+            channel.close()
+        server.stop(0)
+
+
 def test_idle_streams_never_take_every_thread_a_unary_call_still_answers(keys, auth):
     # Four workers, four idle import streams: one stream is refused, a unary call answers.
     server = _server(keys, grpc_max_workers=4, grpc_stream_idle_seconds=WAIT)
