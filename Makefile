@@ -54,7 +54,7 @@ setup: venv protos
 infra-run:
 	@scripts/ensure-infra.sh rabbitmq
 infra-test:
-	@scripts/ensure-infra.sh rabbitmq postgres
+	@scripts/ensure-infra.sh rabbitmq postgres promtool
 
 # ---------------------------------------------------------------- run
 run: setup infra-run

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure the servers the platform needs are reachable on this machine.
 #   ensure-infra.sh rabbitmq            -> RabbitMQ only (make run: databases are SQLite files)
-#   ensure-infra.sh rabbitmq postgres   -> both (make test)
+#   ensure-infra.sh rabbitmq postgres   -> both (make run's servers and the suite's databases)
+#   ensure-infra.sh promtool            -> Prometheus' rule checker (the deploy tests run the
+#                                          alert rules' unit tests with it)
 # Reachable: nothing to do. Installed but stopped: start it. Missing and running as root:
 # install it with apt-get, then start it. Otherwise stop with a message saying what to do.
 set -euo pipefail
@@ -55,11 +57,22 @@ ensure_rabbitmq() {
   fi
 }
 
+ensure_promtool() {
+  command -v promtool >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then   # optional: without it the deploy tests skip the rule tests
+    echo "note: promtool is not installed (sudo apt-get install -y prometheus); the alert" >&2
+    echo "rules' unit tests are skipped" >&2
+    return 0
+  fi
+  apt_install promtool prometheus
+}
+
 for what in "$@"; do
   case "$what" in
     postgres) ensure_postgres ;;
     rabbitmq) ensure_rabbitmq ;;
-    *) echo "unknown server $what (postgres|rabbitmq)" >&2; exit 2 ;;
+    promtool) ensure_promtool ;;
+    *) echo "unknown server $what (postgres|rabbitmq|promtool)" >&2; exit 2 ;;
   esac
 done
 echo "ready: $*"
