@@ -56,10 +56,11 @@ def _route_to_bench_team(database_url: str, lead_id: str) -> None:
     from crm_leads.domain.assignment import RoutingDecision
     from crm_leads.entrypoints import settings as settings_module
     from crm_leads.entrypoints.wiring import build_dependencies
+    from crm_leads.entrypoints.worker import ROUTING
     from crm_leads.service_layer.assignment import apply_routing
     deps = build_dependencies(settings_module.load(database_url=database_url))
     try:
-        assert apply_routing(deps, RoutingDecision(
+        assert apply_routing(deps, ROUTING, RoutingDecision(
             uuid.uuid4().hex, lead_id, dt.datetime.now(dt.UTC), "", TEAM, USER,
             "bench routing"))
     finally:

@@ -42,18 +42,19 @@ def active_key_in(uow: IdentityUnitOfWork) -> SigningKey:
     return key
 
 
-def rotate_if_due(deps: Dependencies) -> SigningKey | None:
-    """Retire the active key when it is ``key_rotation_period`` old; returns the new key."""
+def rotate_if_due(deps: Dependencies, caller: Caller) -> SigningKey | None:
+    """Retire the active key when it is ``key_rotation_period`` old; returns the new key. The
+    worker's timer runs it as its system caller."""
     now = deps.clock.now()
     period = deps.config.key_rotation_period
     with deps.uow() as uow:
         current = uow.signing_keys.active()
         if current is not None and not current.rotation_due(period, now):
             return None
-    return rotate_now(deps)
+    return rotate_now(deps, caller)
 
 
-def rotate_now(deps: Dependencies) -> SigningKey | None:
+def rotate_now(deps: Dependencies, caller: Caller) -> SigningKey | None:
     """Retire the active key (if any) and activate a new one, in one transaction."""
     now = deps.clock.now()
     new = deps.keys.new_key(now)

@@ -18,6 +18,7 @@ from crm_chassis.testing import temporary_postgres_database
 from crm_identity import migrate
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import key_wrapper
+from crm_identity.entrypoints.worker import WORKER
 from crm_identity.service_layer import signing_keys
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, KEY_ENCRYPTION_KEY
@@ -67,10 +68,10 @@ def test_the_migration_encrypts_existing_keys_when_a_key_encryption_key_is_set(m
 def test_a_withdrawn_key_is_refused_by_identity_at_once_and_by_verifiers_at_their_next_poll(
     client, server, deps, admin_token, expect_error
 ):
-    signing_keys.rotate_now(deps)  # a key of this test's own (admin_token keeps its key)
+    signing_keys.rotate_now(deps, WORKER)  # a key of this test's own (admin_token keeps its key)
     token = client.login(ADMIN_EMAIL, ADMIN_PASSWORD).access_token
     doomed = signing_keys.ensure_active_key(deps).kid
-    signing_keys.rotate_now(deps)  # `doomed` retired, still published
+    signing_keys.rotate_now(deps, WORKER)  # `doomed` retired, still published
     whoami = auth_pb2.WhoAmIRequest()
     assert client.call(client.auth.WhoAmI, whoami, token).email == ADMIN_EMAIL
     source = IdentityKeySource(server.address, start=False)

@@ -21,6 +21,7 @@ T0 = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 STRONG = "violet tractor hums at dawn"
 ADMIN = Caller("admin-1", roles=frozenset({"admin"}), display_name="Ada Admin")
 PLAIN = Caller("user-1", display_name="Pat Plain")
+WORKER = Caller.system("identity-worker")  # the worker's timers (crm_identity.entrypoints.worker)
 
 
 class Store:
@@ -286,7 +287,7 @@ class FakeMonitor:
 class Harness:
     """One test's world: deps for the use cases plus handles on the fakes."""
 
-    t0, strong, admin, plain = T0, STRONG, ADMIN, PLAIN
+    t0, strong, admin, plain, worker = T0, STRONG, ADMIN, PLAIN, WORKER
 
     def __init__(self):
         self.store, self.events = Store(), []

@@ -135,9 +135,9 @@ def test_bootstrap_admin_is_idempotent(world):
 
 
 def test_key_rotation_schedule(world):
-    assert signing_keys.rotate_if_due(world.deps) is None
+    assert signing_keys.rotate_if_due(world.deps, world.worker) is None
     world.clock.advance(days=30)
-    new = signing_keys.rotate_if_due(world.deps)
+    new = signing_keys.rotate_if_due(world.deps, world.worker)
     assert new.kid == "kid-2"
     published = {p.key.kid: p for p in signing_keys.verification_keys(world.deps)}
     assert set(published) == {"kid-1", "kid-2"} and published["kid-2"].key.active
@@ -151,7 +151,7 @@ def test_prune_removes_ended_families_and_old_failures(world):
     with pytest.raises(Unauthenticated):
         authentication.login(world.deps, "x@example.com", "guess")
     world.clock.advance(days=15)
-    pruned = housekeeping.prune(world.deps)
+    pruned = housekeeping.prune(world.deps, world.worker)
     assert (pruned.refresh_tokens, pruned.failed_attempts) == (1, 1)
 
 

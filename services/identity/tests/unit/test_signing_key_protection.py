@@ -82,7 +82,7 @@ def test_withdrawing_the_active_key_publishes_a_fresh_one_at_once(world):
 
 def test_withdrawing_a_retired_key_keeps_the_active_one(world):
     world.clock.advance(days=31)
-    signing_keys.rotate_if_due(world.deps)  # kid-1 retired, still published
+    signing_keys.rotate_if_due(world.deps, world.worker)  # kid-1 retired, still published
     assert {p.key.kid for p in signing_keys.verification_keys(world.deps)} == {"kid-1", "kid-2"}
     withdrawal = signing_keys.withdraw_key(world.deps, world.admin, "kid-1")
     assert withdrawal.active.kid == "kid-2"

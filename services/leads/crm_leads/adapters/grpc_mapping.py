@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
-
 from crm.common.v1 import pagination_pb2
 from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crm_chassis.auth import current_principal
@@ -65,7 +63,7 @@ def caller() -> Caller | None:
     return None if principal is None else Caller.from_principal(principal)
 
 
-def enum_word(proto_enum: EnumTypeWrapper, number: int) -> str:
+def enum_word(proto_enum: enums.ProtoEnum[int], number: int) -> str:
     """Proto enum number -> the domain's word: CHANNEL_WEB_FORM -> "web_form"; 0 -> "".
     A number this server does not know goes on as its digits: the domain refuses it with its
     own message, together with the request's other problems."""

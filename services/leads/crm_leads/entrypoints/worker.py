@@ -15,6 +15,9 @@ Timers:
 - sweep_decay: a rescoring job for every line with a model, as engagement points decay;
 - rescore: walk the pending rescoring jobs in batches (one transaction each, resumable).
 
+Each use case runs as a system caller (``Caller.system``) naming the part of the worker that
+acts: it is the actor of the lead's history entries and of the events the change emits.
+
 Run: ``python -m crm_chassis.messaging.worker_main leads crm_leads.entrypoints.worker``.
 """
 
@@ -29,6 +32,7 @@ from nameko.timer import timer
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.territory.v1 import events_pb2 as territory_events
+from crm_chassis.caller import Caller
 from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.batches import idempotent_batch_handler
@@ -48,6 +52,13 @@ ENDED = territory_events.CHANGE_KIND_ENDED
 TICK_BUDGET_SECONDS = 2.0
 # Routing decisions applied per transaction at most (a bulk import fills batches).
 ROUTED_BATCH = 250
+
+# The system callers of the use cases (the actor a lead's history and the events record).
+ROUTING = Caller.system("territory-routing")  # territory's routing decisions
+HANDOVER = Caller.system("team-handover")  # the open leads of a member who left a team
+CONVERSION_SAGA = Caller.system("conversion-saga")  # dispatching conversions, deals' answers
+RESCORING = Caller.system("rescoring")  # background rescoring (model change, decay)
+WORKER = Caller.system("leads-worker")  # the rest: outcome learning and reads, nothing recorded
 
 
 def joined(deps: Dependencies, uow: AbstractUnitOfWork) -> Dependencies:
@@ -90,11 +101,13 @@ class LeadsWorker(ScopeReplicaHandlers):
         deps = joined(self.deps, uow)
         uow.leads.prefetch([event.lead_id for event in batch])  # one read for the batch
         for event in batch:
-            assignment.apply_routing(deps, routing_decision(event, routed=True))
+            assignment.apply_routing(deps, ROUTING, routing_decision(event, routed=True))
 
     @idempotent_event_handler("territory", "lead_unroutable", territory_events.LeadUnroutable)
     def on_lead_unroutable(self, event, uow):
-        assignment.apply_routing(joined(self.deps, uow), routing_decision(event, routed=False))
+        assignment.apply_routing(
+            joined(self.deps, uow), ROUTING, routing_decision(event, routed=False)
+        )
 
     @idempotent_event_handler("territory", "membership_changed", territory_events.MembershipChanged)
     def on_membership_changed(self, event, uow):
@@ -102,7 +115,7 @@ class LeadsWorker(ScopeReplicaHandlers):
             return
         membership = event.membership
         handed = assignment.hand_over_leads(
-            joined(self.deps, uow), membership.team_id, membership.user_id
+            joined(self.deps, uow), HANDOVER, membership.team_id, membership.user_id
         )
         for owner in handed.values():
             metrics.HANDED_OVER.labels("owner" if owner else "unowned").inc()
@@ -121,6 +134,7 @@ class LeadsWorker(ScopeReplicaHandlers):
     def on_lead_conversion_completed(self, event, uow):
         conversion.conversion_completed(
             joined(self.deps, uow),
+            CONVERSION_SAGA,
             event.conversion_id,
             account_id=event.account_id,
             contact_id=event.contact_id,
@@ -133,6 +147,7 @@ class LeadsWorker(ScopeReplicaHandlers):
     def on_lead_conversion_rejected(self, event, uow):
         conversion.conversion_failed(
             joined(self.deps, uow),
+            CONVERSION_SAGA,
             event.conversion_id,
             error=event.reason,
             permanent=not event.retryable,
@@ -141,17 +156,21 @@ class LeadsWorker(ScopeReplicaHandlers):
     @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
     def on_deal_won(self, event, uow):
         if event.deal.originating_lead_id:
-            scoring.record_outcome(joined(self.deps, uow), event.deal.originating_lead_id, True)
+            scoring.record_outcome(
+                joined(self.deps, uow), WORKER, event.deal.originating_lead_id, True
+            )
 
     @idempotent_event_handler("deals", "deal_lost", deals_events.DealLost)
     def on_deal_lost(self, event, uow):
         if event.deal.originating_lead_id:
-            scoring.record_outcome(joined(self.deps, uow), event.deal.originating_lead_id, False)
+            scoring.record_outcome(
+                joined(self.deps, uow), WORKER, event.deal.originating_lead_id, False
+            )
 
     @idempotent_event_handler("deals", "deal_reopened", deals_events.DealReopened)
     def on_deal_reopened(self, event, uow):
         if event.deal.originating_lead_id:
-            scoring.forget_outcome(joined(self.deps, uow), event.deal.originating_lead_id)
+            scoring.forget_outcome(joined(self.deps, uow), WORKER, event.deal.originating_lead_id)
 
     # -- own events ---------------------------------------------------------------------------
     @idempotent_event_handler("leads", "scoring_model_changed", leads_events.ScoringModelChanged)
@@ -170,7 +189,7 @@ class LeadsWorker(ScopeReplicaHandlers):
 
     @setting_timer(settings.load, "decay_sweep_seconds")
     def sweep_decay(self):
-        for line in scoring.lines_with_models(self.deps):
+        for line in scoring.lines_with_models(self.deps, WORKER):
             self.deps.rescore_jobs.request(line, rescore_jobs.DECAY, self.deps.clock.now())
 
     @timer(interval=1.0)
@@ -181,7 +200,7 @@ class LeadsWorker(ScopeReplicaHandlers):
 def send_due_conversions(deps: Dependencies, batch: int) -> int:
     touched, started = 0, time.monotonic()
     while time.monotonic() - started < TICK_BUDGET_SECONDS:
-        count = conversion.dispatch_due_conversions(deps, batch)
+        count = conversion.dispatch_due_conversions(deps, CONVERSION_SAGA, batch)
         touched += count
         metrics.CONVERSIONS_DISPATCHED.inc(count)
         if count < batch:
@@ -197,7 +216,7 @@ def run_rescore_jobs(deps: Dependencies, jobs: RescoreJobQueue, batch: int) -> i
     for job in pending:
         after = job.after_id
         while time.monotonic() - started < TICK_BUDGET_SECONDS:
-            changed, after = scoring.rescore_batch(deps, job.sales_line_id, after, batch)
+            changed, after = scoring.rescore_batch(deps, RESCORING, job.sales_line_id, after, batch)
             changed_total += changed
             metrics.RESCORED.labels(job.reason).inc(changed)
             if not jobs.advance(job, after, changed) or not after:

@@ -18,9 +18,6 @@ from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
 from crm_leads.service_layer.publishing import save_changes
 from crm_leads.service_layer.scoring import rescore
 
-ROUTER = Caller.system("territory-routing")
-HANDOVER = Caller.system("team-handover")
-
 
 def assign_lead(
     deps: Dependencies,
@@ -67,8 +64,9 @@ def assign_lead(
         return lead
 
 
-def apply_routing(deps: Dependencies, decision: RoutingDecision) -> bool:
-    """Apply territory's decision (lead_routed / lead_unroutable) at most once.
+def apply_routing(deps: Dependencies, caller: Caller, decision: RoutingDecision) -> bool:
+    """Apply territory's decision (lead_routed / lead_unroutable) at most once, as ``caller``
+    (the worker's system caller: the actor of the history entries and events).
 
     Returns False when it changed nothing: a redelivery, an older decision, a lead a person
     already assigned, a read-only lead, or an unknown lead (territory may route a lead merged or
@@ -85,18 +83,21 @@ def apply_routing(deps: Dependencies, decision: RoutingDecision) -> bool:
         sales_line_changed = bool(decision.sales_line_id) and (
             decision.sales_line_id != lead.data.sales_line_id
         )
-        lead.set_sales_line(decision.sales_line_id, ROUTER.actor, now)
-        lead.assign(outcome, ROUTER.actor, now)
+        lead.set_sales_line(decision.sales_line_id, caller.actor, now)
+        lead.assign(outcome, caller.actor, now)
         if sales_line_changed:
             rescore(uow, lead, now)  # the line's scoring model applies from now on
-        save_changes(uow, lead, ROUTER.actor)
+        save_changes(uow, lead, caller.actor)
         uow.commit()
         return True
 
 
-def hand_over_leads(deps: Dependencies, team_id: str, leaving_user_id: str) -> dict[str, str]:
+def hand_over_leads(
+    deps: Dependencies, caller: Caller, team_id: str, leaving_user_id: str
+) -> dict[str, str]:
     """The member left the team (membership_changed): their open leads go to the remaining
-    members by the team's strategy; a lead the strategy leaves out stays unowned in the team.
+    members by the team's strategy, as ``caller``; a lead the strategy leaves out stays unowned
+    in the team.
     Running it again finds no open lead of the member left: harmless on redelivery."""
     now = deps.clock.now()
     remaining = sorted(deps.teams.members(team_id) - {leaving_user_id})
@@ -126,10 +127,10 @@ def hand_over_leads(deps: Dependencies, team_id: str, leaving_user_id: str) -> d
                     lead.assignment.decision_id,
                     lead.assignment.decided_at,
                 ),
-                HANDOVER.actor,
+                caller.actor,
                 now,
             )
-            save_changes(uow, lead, HANDOVER.actor)
+            save_changes(uow, lead, caller.actor)
             result[lead.id] = owner
         uow.commit()
         return result

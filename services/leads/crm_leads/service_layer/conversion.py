@@ -23,8 +23,6 @@ from crm_leads.service_layer.lead_access import workable_lead
 from crm_leads.service_layer.publishing import save_changes
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
-SAGA = Caller.system("conversion-saga")
-
 
 def _request(
     lead: Lead,
@@ -116,8 +114,9 @@ def retry_conversion(deps: Dependencies, caller: Caller | None, lead_id: str) ->
         return lead
 
 
-def dispatch_due_conversions(deps: Dependencies, limit: int = 100) -> int:
-    """Timer: time out unanswered attempts and re-send due ones. Returns leads touched."""
+def dispatch_due_conversions(deps: Dependencies, caller: Caller, limit: int = 100) -> int:
+    """Timer: time out unanswered attempts and re-send due ones, as ``caller``. Returns leads
+    touched."""
     now = deps.clock.now()
     with deps.uow() as uow:
         leads = uow.leads.due_conversions(now, limit)
@@ -126,13 +125,13 @@ def dispatch_due_conversions(deps: Dependencies, limit: int = 100) -> int:
             assert conversion is not None  # due_conversions reads leads with a conversion
             if conversion.state is ConversionState.CONVERTING:
                 lead.conversion_progressed(
-                    conversion.timed_out(now, deps.conversion_retry), SAGA.actor, now
+                    conversion.timed_out(now, deps.conversion_retry), caller.actor, now
                 )
             else:
                 lead.conversion_progressed(
-                    conversion.dispatch(now, deps.conversion_retry), SAGA.actor, now
+                    conversion.dispatch(now, deps.conversion_retry), caller.actor, now
                 )
-            save_changes(uow, lead, SAGA.actor)
+            save_changes(uow, lead, caller.actor)
         uow.commit()
         return len(leads)
 
@@ -146,7 +145,13 @@ def _pending(uow: LeadsUnitOfWork, conversion_id: str) -> tuple[Lead, Conversion
 
 
 def conversion_completed(
-    deps: Dependencies, conversion_id: str, *, account_id: str, contact_id: str, opportunity_id: str
+    deps: Dependencies,
+    caller: Caller,
+    conversion_id: str,
+    *,
+    account_id: str,
+    contact_id: str,
+    opportunity_id: str,
 ) -> bool:
     """Deals confirmed: the lead becomes CONVERTED with links to what was created."""
     now = deps.clock.now()
@@ -159,16 +164,16 @@ def conversion_completed(
             waiting.succeeded(
                 account_id=account_id, contact_id=contact_id, opportunity_id=opportunity_id, now=now
             ),
-            SAGA.actor,
+            caller.actor,
             now,
         )
-        save_changes(uow, lead, SAGA.actor)
+        save_changes(uow, lead, caller.actor)
         uow.commit()
         return True
 
 
 def conversion_failed(
-    deps: Dependencies, conversion_id: str, *, error: str, permanent: bool
+    deps: Dependencies, caller: Caller, conversion_id: str, *, error: str, permanent: bool
 ) -> bool:
     """Deals failed: retried later, or (permanent) refused and the lead back to QUALIFIED."""
     now = deps.clock.now()
@@ -180,9 +185,9 @@ def conversion_failed(
         reason = " ".join((error or "").split())[:2000] or "deals gave no reason"
         lead.conversion_progressed(
             waiting.failed(reason, now, permanent=permanent, policy=deps.conversion_retry),
-            SAGA.actor,
+            caller.actor,
             now,
         )
-        save_changes(uow, lead, SAGA.actor)
+        save_changes(uow, lead, caller.actor)
         uow.commit()
         return True

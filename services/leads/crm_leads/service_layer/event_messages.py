@@ -99,7 +99,7 @@ def score(value: Score) -> lead_pb2.LeadScore:
     return message
 
 
-def grade(value: Grade | None) -> int:
+def grade(value: Grade | None) -> lead_pb2.Grade.ValueType:
     return from_domain(lead_pb2.Grade, value)
 
 

@@ -23,7 +23,6 @@ from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 READERS = (SALES, MARKETING, MANAGEMENT)
 EDITORS = (MARKETING, MANAGEMENT)
-RESCORER = Caller.system("rescoring")
 RESCORE_BATCH = 500
 
 
@@ -120,10 +119,14 @@ def explain_lead_score(deps: Dependencies, caller: Caller | None, lead_id: str) 
 
 
 def rescore_batch(
-    deps: Dependencies, sales_line_id: str, after_id: str = "", limit: int = RESCORE_BATCH
+    deps: Dependencies,
+    caller: Caller,
+    sales_line_id: str,
+    after_id: str = "",
+    limit: int = RESCORE_BATCH,
 ) -> tuple[int, str]:
     """Rescore the next ``limit`` leads of a line (after a model change, and as decay ages
-    scores). Returns (leads whose score or grade changed, id to continue after; "" = done)."""
+    scores), as ``caller``. Returns (leads whose score or grade changed, id to continue after; "" = done)."""
     now = deps.clock.now()
     changed = 0
     with deps.uow() as uow:
@@ -134,18 +137,18 @@ def rescore_batch(
                 continue
             if rescore(uow, lead, now):
                 changed += 1
-            save_changes(uow, lead, RESCORER.actor)
+            save_changes(uow, lead, caller.actor)
         uow.commit()
     return changed, (ids[-1] if len(ids) == limit else "")
 
 
-def lines_with_models(deps: Dependencies) -> list[str]:
+def lines_with_models(deps: Dependencies, caller: Caller) -> list[str]:
     """The sales lines the decay sweep walks (a line without a model scores everything 0)."""
     with deps.uow() as uow:
         return uow.scoring_models.sales_line_ids()
 
 
-def record_outcome(deps: Dependencies, lead_id: str, won: bool) -> bool:
+def record_outcome(deps: Dependencies, caller: Caller, lead_id: str, won: bool) -> bool:
     """Deals closed (or reopened and closed again) the opportunity of a converted lead: the
     line's predictive model learns the outcome; a corrected outcome replaces the old one."""
     with deps.uow() as uow:
@@ -171,7 +174,7 @@ def record_outcome(deps: Dependencies, lead_id: str, won: bool) -> bool:
         return True
 
 
-def forget_outcome(deps: Dependencies, lead_id: str) -> bool:
+def forget_outcome(deps: Dependencies, caller: Caller, lead_id: str) -> bool:
     """Deals reopened the opportunity: its outcome no longer counts."""
     with deps.uow() as uow:
         previous = uow.predictive.outcome_of(lead_id)

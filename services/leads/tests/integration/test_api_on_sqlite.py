@@ -22,6 +22,7 @@ from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
 from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.entrypoints.wiring import build_dependencies
+from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer.assignment import apply_routing
 
 pytestmark = pytest.mark.integration
@@ -93,6 +94,7 @@ def test_a_person_assigning_leads_call_after_call_on_the_embedded_default(sqlite
     ).lead
     assert apply_routing(
         deps,
+        ROUTING,
         RoutingDecision(
             uuid.uuid4().hex,
             created.id,

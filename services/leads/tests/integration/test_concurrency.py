@@ -22,6 +22,7 @@ from crm_leads.adapters import orm
 from crm_leads.adapters.locks import lock_key
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.lead import Lead
+from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer import assignment
 from crm_leads.service_layer import leads as lead_cases
 
@@ -118,6 +119,7 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
     lead = h.capture(deps, **third).lead
     assert assignment.apply_routing(
         deps,
+        ROUTING,
         RoutingDecision(
             h.unique("decision"),
             lead.id,

@@ -16,6 +16,7 @@ from crm_leads.adapters import orm
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState
 from crm_leads.domain.lead import LeadStatus
+from crm_leads.entrypoints.worker import CONVERSION_SAGA, HANDOVER, RESCORING, ROUTING, WORKER
 from crm_leads.service_layer import (
     activities,
     assignment,
@@ -44,6 +45,7 @@ def routed(h, deps, team_id, owner, line="line-int", **values):
     lead = h.capture(deps, **values).lead if values else h.capture(deps).lead
     assert assignment.apply_routing(
         deps,
+        ROUTING,
         RoutingDecision(
             h.unique("decision"),
             lead.id,
@@ -198,7 +200,7 @@ def test_scoring_models_round_trip_and_refuse_a_lost_update(h, deps):
     line = h.unique("line")
     model, _ = scoring.update_scoring_model(deps, h.MARKETING, line, **RULES)
     assert scoring.get_scoring_model(deps, h.MARKETING, line)[0] == model
-    assert line in scoring.lines_with_models(deps)
+    assert line in scoring.lines_with_models(deps, WORKER)
     with deps.uow() as uow:  # a save that did not start from the stored version
         stale = uow.scoring_models.get(line)
         with pytest.raises(FailedPrecondition, match="changed meanwhile"):
@@ -234,7 +236,12 @@ def test_conversion_saga_rows_found_by_id_and_when_due(h, deps, team, engine):
             due.id for due in uow.leads.due_conversions(dt.datetime.now(dt.UTC), 1000)
         ]
     assert conversion.conversion_completed(
-        deps, conversion_id, account_id="acc", contact_id="con", opportunity_id="opp"
+        deps,
+        CONVERSION_SAGA,
+        conversion_id,
+        account_id="acc",
+        contact_id="con",
+        opportunity_id="opp",
     )
     read = lead_cases.get_lead(deps, ann, lead.id)
     assert read.status is LeadStatus.CONVERTED
@@ -260,7 +267,7 @@ def test_rescoring_walks_a_line_in_id_order(h, deps, team, engine):
     scoring.update_scoring_model(deps, h.MARKETING, line, **RULES)
     cursor, batches = "", 0
     while True:
-        _, cursor = scoring.rescore_batch(deps, line, cursor, limit=2)
+        _, cursor = scoring.rescore_batch(deps, RESCORING, line, cursor, limit=2)
         batches += 1
         if not cursor:
             break
@@ -277,6 +284,6 @@ def test_rescoring_walks_a_line_in_id_order(h, deps, team, engine):
 def test_handover_gives_open_leads_to_remaining_members(h, deps, team, handover):
     team_id, ann, bob = team
     mine = [routed(h, deps, team_id, ann.subject_id).id for _ in range(3)]
-    result = assignment.hand_over_leads(deps, team_id, ann.subject_id)
+    result = assignment.hand_over_leads(deps, HANDOVER, team_id, ann.subject_id)
     assert set(result) == set(mine) and set(result.values()) == {bob}
-    assert assignment.hand_over_leads(deps, team_id, ann.subject_id) == {}
+    assert assignment.hand_over_leads(deps, HANDOVER, team_id, ann.subject_id) == {}

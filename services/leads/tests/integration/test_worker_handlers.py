@@ -89,6 +89,18 @@ def history_actions(engine, lead_id):
         )
 
 
+def actors_of(engine, lead_id, action):
+    """The actor ids of the lead's history entries of ``action``."""
+    with engine.connect() as connection:
+        return set(
+            connection.execute(
+                select(orm.lead_history.c.actor_id).where(
+                    orm.lead_history.c.lead_id == lead_id, orm.lead_history.c.action == action
+                )
+            ).scalars()
+        )
+
+
 def routed_lead(h, deps, worker, team):
     team_id, ann, _ = team
     lead = h.capture(deps).lead
@@ -110,6 +122,7 @@ def test_lead_routed_is_applied_once_and_an_older_decision_is_ignored(
     assert (read.assignment.team_id, read.assignment.owner_user_id) == (team_id, ann.subject_id)
     assert read.assignment.explanation == f"rule matched: {team_id}"
     assert history_actions(engine, lead.id).count("assigned") == 1
+    assert actors_of(engine, lead.id, "assigned") == {"territory-routing"}
 
 
 def test_an_unroutable_lead_waits_in_the_queue_teams_unassigned_queue(
@@ -136,7 +149,9 @@ def test_an_unroutable_lead_waits_in_the_queue_teams_unassigned_queue(
     assert page.items[0].assignment.queue_team_id == queue_team
 
 
-def test_membership_ended_hands_the_leavers_open_leads_over(h, deps, worker, team, handover):
+def test_membership_ended_hands_the_leavers_open_leads_over(
+    h, deps, worker, team, handover, engine
+):
     team_id, ann, bob = team
     lead = routed_lead(h, deps, worker, team)
     membership = {"team_id": team_id, "user_id": ann.subject_id}
@@ -162,9 +177,10 @@ def test_membership_ended_hands_the_leavers_open_leads_over(h, deps, worker, tea
     read = lead_cases.get_lead(deps, Caller(bob, departments=frozenset({"sales"})), lead.id)
     assert read.assignment.owner_user_id == bob
     assert read.assignment.method.value == "handover"
+    assert actors_of(engine, lead.id, "assigned") == {"territory-routing", "team-handover"}
 
 
-def test_conversion_answers_from_deals_move_the_saga(h, deps, worker, team):
+def test_conversion_answers_from_deals_move_the_saga(h, deps, worker, team, engine):
     _, ann, _ = team
     answers = []
     for _ in range(3):
@@ -210,6 +226,8 @@ def test_conversion_answers_from_deals_move_the_saga(h, deps, worker, team):
     assert leads[retrying].conversion.next_attempt_at is not None
     assert leads[refused].conversion.state is ConversionState.FAILED
     assert leads[refused].status is LeadStatus.QUALIFIED
+    assert actors_of(engine, leads[done].id, "conversion_completed") == {"conversion-saga"}
+    assert actors_of(engine, leads[refused].id, "conversion_failed") == {"conversion-saga"}
 
 
 class LaterClock:

@@ -30,6 +30,7 @@ from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, wait_until
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState, RetryPolicy
 from crm_leads.domain.lead import LeadStatus
+from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer import assignment, conversion
 from crm_leads.service_layer import leads as lead_cases
 
@@ -165,6 +166,7 @@ def converting_lead(deps, team, h):
     lead = h.capture(deps).lead
     assignment.apply_routing(
         deps,
+        ROUTING,
         RoutingDecision(
             h.unique("d"),
             lead.id,

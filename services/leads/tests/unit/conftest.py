@@ -42,6 +42,12 @@ MAILER = Caller(
     "mailer", kind=SERVICE, roles=frozenset({RECORD_LEAD_ACTIVITY}), display_name="e-mail platform"
 )
 BARE = Caller("bare", kind=SERVICE, display_name="service account without a role")
+# The worker's system callers (crm_leads.entrypoints.worker): the actors its changes record.
+ROUTING = Caller.system("territory-routing")
+TEAM_HANDOVER = Caller.system("team-handover")
+CONVERSION_SAGA = Caller.system("conversion-saga")
+RESCORING = Caller.system("rescoring")
+WORKER = Caller.system("leads-worker")
 
 QUEUE_TEAM = "team-q"  # territory's designated team working the unassigned queue
 SCOPES = {
@@ -337,6 +343,8 @@ class World:
     t0, line, queue_team = T0, LINE, QUEUE_TEAM
     ann, bob, sue, meg, ben, ada, tia, mia, form = ANN, BOB, SUE, MEG, BEN, ADA, TIA, MIA, FORM
     mailer, bare = MAILER, BARE
+    routing, team_handover, conversion_saga = ROUTING, TEAM_HANDOVER, CONVERSION_SAGA
+    rescoring, worker = RESCORING, WORKER
 
     def __init__(self):
         self.store, self.events = Store(), []
@@ -389,6 +397,7 @@ class World:
         lead = self.capture(**values).lead
         apply_routing(
             self.deps,
+            ROUTING,
             RoutingDecision(
                 f"route-{lead.id}", lead.id, self.clock.now(), LINE, team, owner, "test routing"
             ),

@@ -134,10 +134,10 @@ def test_decay_rescoring_publishes_only_changes(modelled):
     world = modelled
     lead = world.lead_in(location__country="DE")
     record(world, lead)
-    assert scoring.rescore_batch(world.deps, world.line) == (0, "")
+    assert scoring.rescore_batch(world.deps, world.rescoring, world.line) == (0, "")
     world.clock.advance(dt.timedelta(days=7))
-    assert scoring.lines_with_models(world.deps) == [world.line]
-    changed, cursor = scoring.rescore_batch(world.deps, world.line)
+    assert scoring.lines_with_models(world.deps, world.worker) == [world.line]
+    changed, cursor = scoring.rescore_batch(world.deps, world.rescoring, world.line)
     assert (changed, cursor) == (1, "") and world.store.leads[lead.id].score.value == 50
     assert world.events_of("lead_scored")[-1].meta.actor.id == "rescoring"
 
@@ -164,7 +164,9 @@ def test_model_change_rescoring_walks_the_line_in_batches(modelled):
     assert world.event_types()[-1] == "scoring_model_changed"
     total, cursor, batches = 0, "", 0
     while True:
-        changed, cursor = scoring.rescore_batch(world.deps, world.line, cursor, limit=2)
+        changed, cursor = scoring.rescore_batch(
+            world.deps, world.rescoring, world.line, cursor, limit=2
+        )
         total, batches = total + changed, batches + 1
         if not cursor:
             break
@@ -198,25 +200,26 @@ def test_explain_shows_every_factor_to_those_who_see_the_lead(modelled):
 def test_outcomes_train_the_predictive_model_and_corrections_replace(modelled):
     world = modelled
     lead = world.lead_in(location__country="DE")
-    assert scoring.record_outcome(world.deps, lead.id, won=True)
-    assert scoring.record_outcome(world.deps, lead.id, won=True) is False  # redelivery
+    assert scoring.record_outcome(world.deps, world.worker, lead.id, won=True)
+    redelivered = scoring.record_outcome(world.deps, world.worker, lead.id, won=True)
+    assert redelivered is False
 
     def model():
         return world.store.predictive[world.line]
 
     assert (model().won, model().lost) == (1, 0)
-    assert scoring.record_outcome(world.deps, lead.id, won=False)
+    assert scoring.record_outcome(world.deps, world.worker, lead.id, won=False)
     assert (model().won, model().lost) == (0, 1)
-    assert scoring.forget_outcome(world.deps, lead.id)
+    assert scoring.forget_outcome(world.deps, world.worker, lead.id)
     assert (model().won, model().lost, model().counts) == (0, 0, {})
-    assert scoring.record_outcome(world.deps, "unknown", won=True) is False
+    assert scoring.record_outcome(world.deps, world.worker, "unknown", won=True) is False
 
 
 def test_enough_outcomes_blend_the_predictive_component_into_scores(modelled):
     world = modelled
     for n in range(40):
         closed = world.lead_in(location__country="DE" if n % 2 else "FR")
-        scoring.record_outcome(world.deps, closed.id, won=bool(n % 2))
+        scoring.record_outcome(world.deps, world.worker, closed.id, won=bool(n % 2))
     lead = world.lead_in(location__country="DE")
     assert lead.score.predictive_weight > 0 and lead.score.predictive_probability > 0
     assert any(f.kind.value == "predictive" for f in lead.score.factors)

@@ -268,6 +268,7 @@ def test_merge_needs_both_leads_workable(world):
 
     apply_routing(
         world.deps,
+        world.routing,
         RoutingDecision(
             "d", queued.id, world.t0, world.line, "", "", "no rule matched", world.queue_team
         ),

@@ -53,7 +53,12 @@ def test_deals_confirms_and_the_lead_becomes_read_only_with_links(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead).conversion.conversion_id
     assert conversion.conversion_completed(
-        world.deps, conversion_id, account_id="acc-1", contact_id="con-1", opportunity_id="opp-1"
+        world.deps,
+        world.conversion_saga,
+        conversion_id,
+        account_id="acc-1",
+        contact_id="con-1",
+        opportunity_id="opp-1",
     )
     stored = world.store.leads[lead.id]
     assert stored.status.value == "converted" and stored.conversion.opportunity_id == "opp-1"
@@ -61,6 +66,7 @@ def test_deals_confirms_and_the_lead_becomes_read_only_with_links(world):
     assert (
         conversion.conversion_completed(
             world.deps,
+            world.conversion_saga,
             conversion_id,
             account_id="acc-1",
             contact_id="con-1",
@@ -75,35 +81,58 @@ def test_deals_confirms_and_the_lead_becomes_read_only_with_links(world):
 def test_deals_down_the_saga_retries_visibly_until_it_answers(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead).conversion.conversion_id
-    assert conversion.dispatch_due_conversions(world.deps) == 0  # waiting for the answer
+
+    def dispatch():  # the worker's timer
+        return conversion.dispatch_due_conversions(world.deps, world.conversion_saga)
+
+    assert dispatch() == 0  # waiting for the answer
     world.clock.advance(dt.timedelta(minutes=2))
-    assert conversion.dispatch_due_conversions(world.deps) == 1  # timed out
+    assert dispatch() == 1  # timed out
     saga = world.store.leads[lead.id].conversion
     assert saga.state is ConversionState.FAILED_RETRYING and "did not answer" in saga.last_error
     assert world.events_of("lead_conversion_failed")[-1].conversion.state == 4
     world.clock.advance(dt.timedelta(seconds=29))
-    assert conversion.dispatch_due_conversions(world.deps) == 0  # backoff not over
+    assert dispatch() == 0  # backoff not over
     world.clock.advance(dt.timedelta(seconds=1))
-    assert conversion.dispatch_due_conversions(world.deps) == 1  # attempt 2
+    assert dispatch() == 1  # attempt 2
     assert world.events_of("lead_conversion_requested")[-1].attempt == 2
     assert conversion.conversion_failed(
-        world.deps, conversion_id, error="deals db unavailable", permanent=False
+        world.deps,
+        world.conversion_saga,
+        conversion_id,
+        error="deals db unavailable",
+        permanent=False,
     )
     retried = conversion.retry_conversion(world.deps, world.bob, lead.id)
     assert retried.conversion.attempts == 3 and retried.conversion.state.value == "converting"
     assert conversion.conversion_completed(
-        world.deps, conversion_id, account_id="a", contact_id="c", opportunity_id="o"
+        world.deps,
+        world.conversion_saga,
+        conversion_id,
+        account_id="a",
+        contact_id="c",
+        opportunity_id="o",
     )
     assert world.store.leads[lead.id].status.value == "converted"
     actions = [e.action for e in world.store.history if e.lead_id == lead.id]
     assert actions.count("conversion_sent") == 3 and actions.count("conversion_failed") == 2
+    saga_actors = {
+        e.actor.id
+        for e in world.store.history
+        if e.lead_id == lead.id and e.action in ("conversion_failed", "conversion_completed")
+    }
+    assert saga_actors == {"conversion-saga"}
 
 
 def test_permanent_refusal_returns_the_lead_to_qualified(world):
     lead = world.lead_in()
     conversion_id = convert(world, lead, link_account_id="acc-gone").conversion.conversion_id
     assert conversion.conversion_failed(
-        world.deps, conversion_id, error="account acc-gone does not exist", permanent=True
+        world.deps,
+        world.conversion_saga,
+        conversion_id,
+        error="account acc-gone does not exist",
+        permanent=True,
     )
     stored = world.store.leads[lead.id]
     assert stored.status.value == "qualified" and stored.conversion.state.value == "failed"
@@ -119,7 +148,12 @@ def test_retry_only_when_failed_retrying_and_unknown_answers_are_ignored(world):
         conversion.retry_conversion(world.deps, world.ann, lead.id)
     with pytest.raises(NotFound):
         conversion.retry_conversion(world.deps, world.ben, lead.id)
-    assert conversion.conversion_failed(world.deps, "nope", error="x", permanent=False) is False
+    assert (
+        conversion.conversion_failed(
+            world.deps, world.conversion_saga, "nope", error="x", permanent=False
+        )
+        is False
+    )
 
 
 def test_unassigned_or_unowned_leads_cannot_be_converted(world):

@@ -55,9 +55,16 @@ def produce_every_event(world):
     conversion_id = conversion.convert_lead(
         world.deps, world.ann, lead.id, expected_amount=("5.00", "EUR")
     ).conversion.conversion_id
-    conversion.conversion_failed(world.deps, conversion_id, error="busy", permanent=False)
+    conversion.conversion_failed(
+        world.deps, world.conversion_saga, conversion_id, error="busy", permanent=False
+    )
     conversion.conversion_completed(
-        world.deps, conversion_id, account_id="a", contact_id="c", opportunity_id="o"
+        world.deps,
+        world.conversion_saga,
+        conversion_id,
+        account_id="a",
+        contact_id="c",
+        opportunity_id="o",
     )
 
 

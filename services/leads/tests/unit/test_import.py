@@ -151,6 +151,7 @@ def test_a_row_imported_before_names_its_lead_only_to_those_who_see_it(world):
 
     apply_routing(
         world.deps,
+        world.routing,
         RoutingDecision("r", lead_id, world.t0, world.line, "team-a", "ann", "test routing"),
     )
     seen = {}

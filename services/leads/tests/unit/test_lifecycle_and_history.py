@@ -47,6 +47,7 @@ def test_strangers_and_the_queue(world):
 
     apply_routing(
         world.deps,
+        world.routing,
         RoutingDecision(
             "d", queued.id, world.t0, world.line, "", "", "no rule matched", world.queue_team
         ),

@@ -14,6 +14,7 @@ from crm_leads.service_layer.searching import search_leads
 def routed(world, lead_id, decision_id="d1", team="team-a", owner="ann", minutes=0, queue_team=""):
     return assignment.apply_routing(
         world.deps,
+        world.routing,
         RoutingDecision(
             decision_id,
             lead_id,
@@ -181,7 +182,7 @@ def test_leaving_member_hands_open_leads_to_the_remaining_members(world):
     lifecycle.disqualify(world.deps, world.ann, closed.id, "spam")
     other = world.lead_in(owner="bob")
     world.teams.members_by_team["team-a"].discard("ann")
-    result = assignment.hand_over_leads(world.deps, "team-a", "ann")
+    result = assignment.hand_over_leads(world.deps, world.team_handover, "team-a", "ann")
     assert result == {open_leads[0].id: "bob", open_leads[1].id: "cat", open_leads[2].id: "sue"}
     assert world.handover.calls == [
         ("team-a", "ann", [lead.id for lead in open_leads], ["bob", "cat", "sue"])
@@ -190,20 +191,26 @@ def test_leaving_member_hands_open_leads_to_the_remaining_members(world):
     assert world.store.leads[other.id].assignment.owner_user_id == "bob"
     entry = world.store.history[-1]
     assert entry.action == "assigned" and entry.note == "ann left the team"
+    assert entry.actor.id == "team-handover"
     assert world.store.leads[open_leads[0].id].assignment.method.value == "handover"
-    assert assignment.hand_over_leads(world.deps, "team-a", "ann") == {}  # redelivery
+    redelivered = assignment.hand_over_leads(world.deps, world.team_handover, "team-a", "ann")
+    assert redelivered == {}
 
 
 def test_handover_never_gives_a_lead_to_a_non_member(world):
     lead = world.lead_in(owner="ann")
     world.teams.members_by_team["team-a"].discard("ann")
     world.handover.distribute = lambda *args: {lead.id: "mallory"}
-    assert assignment.hand_over_leads(world.deps, "team-a", "ann") == {lead.id: ""}
+    assert assignment.hand_over_leads(world.deps, world.team_handover, "team-a", "ann") == {
+        lead.id: ""
+    }
     assert world.store.leads[lead.id].assignment.owner_user_id == ""
 
 
 def test_last_member_leaving_leaves_the_leads_unowned_in_the_team(world):
     lead = world.lead_in(team="team-b", owner="ben")
     world.teams.members_by_team["team-b"].clear()
-    assert assignment.hand_over_leads(world.deps, "team-b", "ben") == {lead.id: ""}
+    assert assignment.hand_over_leads(world.deps, world.team_handover, "team-b", "ben") == {
+        lead.id: ""
+    }
     assert world.handover.calls == []

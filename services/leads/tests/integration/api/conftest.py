@@ -20,6 +20,7 @@ from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_cha
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
+from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer.assignment import apply_routing
 
 
@@ -120,6 +121,7 @@ class Team:
         owner = owner or self.owner
         assert apply_routing(
             self._deps,
+            ROUTING,
             RoutingDecision(
                 uuid.uuid4().hex,
                 lead_id,
