@@ -56,7 +56,7 @@ def enum_word(enum_type, value: int | str, *, separator: str = "_") -> str:
         return str(value)
 
 
-def enum_value(enum_type, word: str | None, *, separator: str = "_") -> int:
+def enum_value(enum_type: enums.ProtoEnum[int], word: str | None, *, separator: str = "_") -> int:
     """The value a person's word names (any case, ``-`` or ``_``; "" or None: unspecified); a
     CliError listing the words for any other."""
     del separator  # both spellings are read
