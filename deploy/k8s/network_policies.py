@@ -22,7 +22,9 @@ ROLE_OWNERS = {   # role -> the service whose api checks it (crm_chassis.service
     "route_leads": "territory", "quote_prices": "catalog", "capture_leads": "leads",
     "record_lead_activity": "leads",
 }
-assert ROLE_OWNERS.keys() == SERVICE_ROLES.keys(), "every service role needs its owner here"
+if ROLE_OWNERS.keys() != SERVICE_ROLES.keys():
+    raise SystemExit("deploy/k8s/network_policies.py: ROLE_OWNERS must name the owner of every "
+                     f"service role; missing {sorted(SERVICE_ROLES.keys() - ROLE_OWNERS.keys())}")
 
 PART_OF = "crm"
 PROMETHEUS = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
@@ -37,6 +39,8 @@ DATABASE_PODS = {"podSelector": {"matchLabels": {"cnpg.io/cluster": "crm-postgre
 OPERATOR_NAMESPACES = {"broker": "rabbitmq-system", "database": "cnpg-system", "keda": "keda"}
 PUBLIC_INTERNET = {"ipBlock": {"cidr": "0.0.0.0/0", "except": [
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"]}}
+# The API server's address differs per cluster: its ports only (narrow with an ipBlock per cluster).
+KUBERNETES_API = {"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}
 DATABASE_KINDS = ("api", "worker", "relay", "migrate")
 BROKER_KINDS = ("worker", "relay", "topology")
 CALLING_KINDS = ("api", "worker")   # the processes that call other services' apis
@@ -117,7 +121,8 @@ def namespace_policies(labels: dict) -> dict[str, dict]:
          {"from": [BROKER_PODS]},                                   # clustering (4369, 25672...)
          {"from": [namespace(OPERATOR_NAMESPACES["broker"])], "ports": tcp(15672)},
          {"from": [PROMETHEUS], "ports": tcp(15692)}],
-        [DNS, {"to": [BROKER_PODS]}], labels)
+        # peer discovery (rabbitmq_peer_discovery_k8s) asks the Kubernetes API for the nodes
+        [DNS, {"to": [BROKER_PODS]}, KUBERNETES_API], labels)
     database = policy(
         "crm-postgres", DATABASE_PODS["podSelector"]["matchLabels"],
         [{"from": [platform(DATABASE_KINDS), DATABASE_PODS], "ports": tcp(5432)},
@@ -125,6 +130,6 @@ def namespace_policies(labels: dict) -> dict[str, dict]:
           "ports": tcp(8000)},                                       # instance manager status
          {"from": [PROMETHEUS], "ports": tcp(9187)}],
         # the instance manager watches its Cluster through the Kubernetes API
-        [DNS, {"to": [DATABASE_PODS], "ports": tcp(5432, 8000)}, {"ports": tcp(443, 6443)}],
+        [DNS, {"to": [DATABASE_PODS], "ports": tcp(5432, 8000)}, KUBERNETES_API],
         labels)
     return {"default-deny.yaml": deny, "broker.yaml": broker, "database.yaml": database}
