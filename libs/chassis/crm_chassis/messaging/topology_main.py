@@ -28,6 +28,46 @@ from crm_chassis.messaging.topology import dead_letter_queue, plan, queue_depths
 from crm_chassis.settings import ServiceSettings
 
 
+def missing_topology(amqp_url: str, manifest: manifests.ServiceManifest,
+                     max_deliveries: int) -> list[str]:
+    """What of ``manifest``'s part is not declared on the broker (passive declares)."""
+    part = service_plan(manifest, max_deliveries)
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        missing = []
+        for exchange in (*part.exchanges, *part.dead_letter_exchanges):
+            try:
+                connection.channel().exchange_declare(exchange, passive=True)
+            except pika.exceptions.ChannelClosedByBroker:
+                missing.append(f"exchange {exchange}")
+        queues = [sub.queue for sub, _ in part.queues] + list(part.dead_letter_queues)
+        depths = queue_depths(connection.channel, queues)
+        return missing + [f"queue {queue}" for queue in queues if depths[queue] is None]
+    finally:
+        try:
+            connection.close()
+        except pika.exceptions.AMQPError:
+            pass
+
+
+def wait_for_topology(amqp_url: str, manifest: manifests.ServiceManifest, max_deliveries: int,
+                      wait_seconds: float, interval: float = 2.0) -> str | None:
+    """None once the part exists; what is still missing when ``wait_seconds`` ran out."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            missing = missing_topology(amqp_url, manifest, max_deliveries)
+            if not missing:
+                return None
+            waiting = (f"the broker topology of {manifest.name} is not declared (its topology "
+                       f"Job declares it): missing {', '.join(missing)}")
+        except pika.exceptions.AMQPConnectionError as exc:
+            waiting = f"broker unavailable ({exc!r})"
+        if time.monotonic() + interval > deadline:
+            return waiting
+        time.sleep(interval)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-topology", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("declare", "wait", "show"))
@@ -82,42 +122,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def missing_topology(amqp_url: str, manifest: manifests.ServiceManifest,
-                     max_deliveries: int) -> list[str]:
-    """What of ``manifest``'s part is not declared on the broker (passive declares)."""
-    part = service_plan(manifest, max_deliveries)
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-    try:
-        missing = []
-        for exchange in (*part.exchanges, *part.dead_letter_exchanges):
-            try:
-                connection.channel().exchange_declare(exchange, passive=True)
-            except pika.exceptions.ChannelClosedByBroker:
-                missing.append(f"exchange {exchange}")
-        queues = [sub.queue for sub, _ in part.queues] + list(part.dead_letter_queues)
-        depths = queue_depths(connection.channel, queues)
-        return missing + [f"queue {queue}" for queue in queues if depths[queue] is None]
-    finally:
-        try:
-            connection.close()
-        except pika.exceptions.AMQPError:
-            pass
-
-
-def wait_for_topology(amqp_url: str, manifest: manifests.ServiceManifest, max_deliveries: int,
-                      wait_seconds: float, interval: float = 2.0) -> str | None:
-    """None once the part exists; what is still missing when ``wait_seconds`` ran out."""
-    deadline = time.monotonic() + wait_seconds
-    while True:
-        try:
-            missing = missing_topology(amqp_url, manifest, max_deliveries)
-            if not missing:
-                return None
-            waiting = (f"the broker topology of {manifest.name} is not declared (its topology "
-                       f"Job declares it): missing {', '.join(missing)}")
-        except pika.exceptions.AMQPConnectionError as exc:
-            waiting = f"broker unavailable ({exc!r})"
-        if time.monotonic() + interval > deadline:
-            return waiting
-        time.sleep(interval)

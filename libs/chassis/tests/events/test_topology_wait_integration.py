@@ -2,6 +2,9 @@
 part of the broker topology exists (declares nothing itself)."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 from crm_chassis.manifest import ServiceManifest, Subscription
 from crm_chassis.messaging.topology import declare_exchanges, declare_service_topology
 from crm_chassis.messaging.topology_main import wait_for_topology
-from crm_chassis.testing import AMQP_URL, amqp_channel
+from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -38,3 +41,13 @@ def test_wait_names_what_is_missing_until_the_part_is_declared():
             channel.exchange_delete(exchange)
     finally:
         connection.close()
+
+
+def test_the_command_exits_1_and_says_why_while_the_broker_does_not_answer():
+    env = {**os.environ, "CRM_ENV": "test",
+           "CRM_LEADS_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/crm"}
+    done = subprocess.run([sys.executable, "-m", "crm_chassis.messaging.topology_main", "wait",
+                           "--service", "leads", "--wait-seconds", "0"],
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    assert "crm-topology: broker unavailable" in done.stderr
