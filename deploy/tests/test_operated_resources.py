@@ -225,3 +225,11 @@ def test_processes_wait_for_their_schema_and_topology(prod):
     # Jobs carry no init container: they are what the processes wait for.
     assert all("initContainers" not in j["spec"]["template"]["spec"]
                for j in objects(prod, "Job").values())
+
+
+def test_a_reapply_never_sets_a_scaled_deployment_below_its_autoscalers_minimum():
+    for overlay, bounds in generate.scaling.OVERLAY_BOUNDS.items():
+        replicas = ({k: 1 for k in generate.PROD_REPLICAS} if overlay == "dev"
+                    else generate.PROD_REPLICAS)
+        for kind, (low, _high) in bounds.items():
+            assert replicas[kind] == low, (overlay, kind)
