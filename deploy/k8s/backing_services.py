@@ -39,7 +39,7 @@ def database_env(m: ServiceManifest) -> list[dict]:
     return [{"name": "CRM_DATABASE_PASSWORD", "valueFrom": {"secretKeyRef": {
                 "name": database_credentials(m), "key": "password"}}},
             {"name": f"CRM_{m.name.upper()}_DATABASE_URL",
-             "value": f"postgresql://{database_role(m)}:$(CRM_DATABASE_PASSWORD)@"
+             "value": f"postgresql+psycopg2://{database_role(m)}:$(CRM_DATABASE_PASSWORD)@"
                       f"{POSTGRES_SERVICE}:5432/{database_name(m)}"}]
 
 

@@ -219,7 +219,7 @@ def test_processes_wait_for_their_schema_and_topology(prod):
                 assert waits["wait-for-topology"][-3:] == ["wait", "--service", name]
             env = {e["name"]: e for e in pod["containers"][0]["env"]}
             assert env[f"CRM_{name.upper()}_DATABASE_URL"]["value"] == (
-                f"postgresql://crm_{name}:$(CRM_DATABASE_PASSWORD)@crm-postgres-rw:5432/{name}")
+                f"postgresql+psycopg2://crm_{name}:$(CRM_DATABASE_PASSWORD)@crm-postgres-rw:5432/{name}")
             assert env["CRM_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
                 "name": f"{name}-database-credentials", "key": "password"}
     # Jobs carry no init container: they are what the processes wait for.
@@ -233,3 +233,11 @@ def test_a_reapply_never_sets_a_scaled_deployment_below_its_autoscalers_minimum(
                     else generate.PROD_REPLICAS)
         for kind, (low, _high) in bounds.items():
             assert replicas[kind] == low, (overlay, kind)
+
+
+def test_the_composed_database_url_names_a_driver_the_image_installs(prod):
+    from sqlalchemy.engine import make_url
+
+    api = objects(prod, "Deployment")["leads-api"]["spec"]["template"]["spec"]["containers"][0]
+    (url,) = [e["value"] for e in api["env"] if e["name"] == "CRM_LEADS_DATABASE_URL"]
+    make_url(url.replace("$(CRM_DATABASE_PASSWORD)", "0a1b")).get_dialect().import_dbapi()
