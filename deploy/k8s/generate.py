@@ -13,8 +13,17 @@ and its ``Permission`` on the vhost ``crm`` (crm_chassis.messaging.broker_users:
 and queues only). ``base/broker/`` holds the ``Vhost``. The worker, relay and topology containers
 connect as that user: ``CRM_<SERVICE>_AMQP_URL`` is composed from the password in the Secret
 ``<service>-broker-credentials`` (keys username, password; the User imports it). Overlays ``dev``
-and ``prod`` set namespace, image tags, replicas and resources. Secrets are not rendered: each
-service reads ``<service>-secrets`` and ``<service>-broker-credentials`` (see docs/operations.md).
+and ``prod`` set namespace, image tags, replicas, autoscaling bounds and backing-service sizes.
+Secrets are not rendered: each service reads ``<service>-secrets``,
+``<service>-broker-credentials`` and ``<service>-database-credentials`` (docs/operations.md).
+
+Also per service: its scaling (scaling.py: an api HorizontalPodAutoscaler, a worker KEDA
+ScaledObject on its queues), its NetworkPolicies (network_policies.py) and its CloudNativePG
+``Database``; ``base/broker/`` the ``RabbitmqCluster``, ``base/database/`` the CloudNativePG
+``Cluster`` with a login role per service (backing_services.py), ``base/network/`` the
+namespace's default deny. Every Deployment waits in init containers for its database schema
+(``<package>.migrate wait``) and, for workers and relays, its broker topology
+(``topology_main wait``): the processes start after the Jobs whatever applies the manifests.
 """
 from __future__ import annotations
 
@@ -29,6 +38,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "libs" / "chassis"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import backing_services  # noqa: E402
+import network_policies  # noqa: E402
+import scaling  # noqa: E402
+
 from crm_chassis.grpc.db_health import LIVENESS_SERVICE  # noqa: E402
 from crm_chassis.manifest import ServiceManifest, discover  # noqa: E402
 from crm_chassis.messaging.broker_users import broker_user, permission  # noqa: E402
@@ -45,7 +59,7 @@ RESOURCES = {  # per process kind: (requests, limits)
     "job": ({"cpu": "50m", "memory": "96Mi"}, {"cpu": "500m", "memory": "256Mi"}),
 }
 PROD_REPLICAS = {"api": 3, "worker": 2, "relay": 2}   # relays elect one leader (advisory lock)
-RABBITMQ_CLUSTER = "crm-rabbitmq"       # the RabbitmqCluster (cluster operator) in the namespace
+RABBITMQ_CLUSTER = backing_services.RABBITMQ_CLUSTER   # the RabbitmqCluster in the namespace
 BROKER_VHOST = "crm"
 BROKER_KINDS = ("worker", "relay", "topology")   # the processes that talk to the broker
 TOPOLOGY_API = "rabbitmq.com/v1beta1"
@@ -125,6 +139,8 @@ def container(m: ServiceManifest, kind: str, command: list[str], metrics_port: i
     if metrics_port:
         ports.append({"name": "metrics", "containerPort": metrics_port, "protocol": "TCP"})
         env.append({"name": f"CRM_{m.name.upper()}_METRICS_PORT", "value": str(metrics_port)})
+    if kind in network_policies.DATABASE_KINDS:
+        env += backing_services.database_env(m)
     if kind in BROKER_KINDS:
         env += broker_env(m)
     if env:
@@ -184,20 +200,33 @@ def pod_spec(m: ServiceManifest, main: dict, restart: str = "Always") -> dict:
             "containers": [main], "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}]}
 
 
+def wait_containers(m: ServiceManifest, kind: str) -> list[dict]:
+    """Init containers holding the process until its migrate Job (and, for the broker's
+    processes, its topology Job) has run: the order does not depend on the tool applying."""
+    waits = [{**container(m, "migrate", ["python", "-m", f"{m.package}.migrate", "wait"]),
+              "name": "wait-for-schema"}]
+    if kind in BROKER_KINDS:
+        waits.append({**container(m, "topology", [
+            "python", "-m", "crm_chassis.messaging.topology_main", "wait", "--service", m.name]),
+            "name": "wait-for-topology"})
+    return waits
+
+
 def deployment(m: ServiceManifest, kind: str) -> dict:
     port = m.processes[kind]
     meta = {"labels": labels(m, kind)}
     if port:
         meta["annotations"] = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port),
                                "prometheus.io/path": "/metrics"}
+    spec = pod_spec(m, container(m, kind, m.command(kind), port))
+    spec["initContainers"] = wait_containers(m, kind)
     return {"apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {"name": f"{m.name}-{kind}", "labels": labels(m, kind)},
             "spec": {"replicas": 1, "revisionHistoryLimit": 3,
                      "selector": {"matchLabels": labels(m, kind)},
                      "strategy": {"type": "RollingUpdate",
                                   "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-                     "template": {"metadata": meta,
-                                  "spec": pod_spec(m, container(m, kind, m.command(kind), port))}}}
+                     "template": {"metadata": meta, "spec": spec}}}
 
 
 def services(m: ServiceManifest) -> dict[str, dict]:
@@ -248,8 +277,25 @@ def service_files(m: ServiceManifest, peers: list[ServiceManifest]) -> dict[str,
                                                     "crm_chassis.messaging.topology_main",
                                                     "declare", "--service", m.name])
     files.update(broker_user_resources(m))
+    files.update(operated_resources(m, peers))
     files["kustomization.yaml"] = {"apiVersion": "kustomize.config.k8s.io/v1beta1",
                                    "kind": "Kustomization", "resources": sorted(files)}
+    return files
+
+
+def operated_resources(m: ServiceManifest, peers: list[ServiceManifest]) -> dict[str, dict]:
+    """File name -> the service's autoscalers, NetworkPolicies and CloudNativePG Database."""
+    files = {}
+    if "api" in m.processes:
+        files["autoscaler-api.yaml"] = scaling.api_autoscaler(m, labels(m, "api"))
+    if "worker" in m.processes and m.subscriptions:   # a worker of timers only has no queue
+        files["autoscaler-worker.yaml"] = scaling.worker_scaled_object(m, labels(m, "worker"))
+        files["autoscaler-worker-auth.yaml"] = scaling.worker_trigger_authentication(
+            m, labels(m, "worker"), broker_credentials(m))
+    for kind in (*m.processes, "migrate", "topology"):
+        files[f"network-policy-{kind}.yaml"] = network_policies.process_policy(
+            m, kind, peers, labels(m, kind))
+    files["database.yaml"] = backing_services.database(m, labels(m, "database"))
     return files
 
 
@@ -259,6 +305,7 @@ def overlay(name: str, manifests: list[ServiceManifest]) -> dict:
                            "labelSelector": f"app.kubernetes.io/component={kind}"},
                 "patch": f"- op: replace\n  path: /spec/replicas\n  value: {count}\n"}
                for kind, count in replicas.items()]
+    patches += scaling.overlay_patches(name) + backing_services.overlay_patches(name)
     if name == "dev":
         patches.append({"target": {"kind": "ConfigMap",
                                    "labelSelector": "app.kubernetes.io/component=settings"},
@@ -277,14 +324,25 @@ def render(manifests: list[ServiceManifest]) -> dict[Path, str]:
     for m in manifests:
         for filename, doc in service_files(m, manifests).items():
             rendered[Path("base") / m.name / filename] = dump(doc)
-    rendered[Path("base/broker/vhost.yaml")] = dump(vhost())
-    rendered[Path("base/broker/kustomization.yaml")] = dump({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-        "resources": ["vhost.yaml"]})
+    shared = {"app.kubernetes.io/part-of": PART_OF}
+    folders = {
+        "broker": {"vhost.yaml": vhost(), "rabbitmq-cluster.yaml": backing_services.rabbitmq_cluster(
+            {**shared, "app.kubernetes.io/component": "broker"})},
+        "database": {"postgres-cluster.yaml": backing_services.postgres_cluster(
+            manifests, {**shared, "app.kubernetes.io/component": "database"})},
+        "network": network_policies.namespace_policies(
+            {**shared, "app.kubernetes.io/component": "network"}),
+    }
+    for folder, files in folders.items():
+        for filename, doc in files.items():
+            rendered[Path("base") / folder / filename] = dump(doc)
+        rendered[Path("base") / folder / "kustomization.yaml"] = dump({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+            "resources": sorted(files)})
     rendered[Path("base/kustomization.yaml")] = dump({
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
         "labels": [{"pairs": {"app.kubernetes.io/managed-by": "kustomize"}}],
-        "resources": ["broker", *(m.name for m in manifests)]})
+        "resources": [*folders, *(m.name for m in manifests)]})
     for name in ("dev", "prod"):
         rendered[Path("overlays") / name / "kustomization.yaml"] = dump(overlay(name, manifests))
     return rendered

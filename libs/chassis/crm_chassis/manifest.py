@@ -19,6 +19,11 @@ so adding a service means adding its folder and manifest, never editing a list o
     source = "identity"
     event = "user_created"
     method = "on_user_created"
+
+    [[egress]]                        # connections a process opens outside the cluster
+    process = "worker"                #   (deploy/k8s renders a NetworkPolicy rule each)
+    purpose = "smtp"
+    ports = [25, 465, 587]
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crm_chassis.service_roles import SERVICE_ROLES
 
@@ -46,6 +52,13 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class ExternalEgress:
+    process: str              # process kind that opens the connections
+    purpose: str              # what they are for (smtp, webhooks)
+    ports: tuple[int, ...]    # TCP ports it connects to
+
+
+@dataclass(frozen=True)
 class ServiceManifest:
     name: str
     package: str
@@ -55,6 +68,7 @@ class ServiceManifest:
     processes: dict[str, int] = field(default_factory=dict)   # kind -> metrics port
     subscriptions: tuple[Subscription, ...] = ()
     service_roles: tuple[str, ...] = ()   # roles of the service's own service account
+    egress: tuple[ExternalEgress, ...] = ()   # connections outside the cluster
 
     def command(self, kind: str, python: str = "python") -> list[str]:
         if kind == "api":
@@ -86,9 +100,18 @@ def load(path: str | os.PathLike[str]) -> ServiceManifest:
             subscriptions=tuple(Subscription(source=s["source"], event=s["event"], consumer=name,
                                              method=s["method"])
                                 for s in data.get("subscriptions", [])),
-            service_roles=tuple(sorted(set(roles))))
+            service_roles=tuple(sorted(set(roles))),
+            egress=tuple(external_egress(path, e) for e in data.get("egress", [])))
     except KeyError as exc:
         raise ValueError(f"{path}: missing key {exc}") from None
+
+
+def external_egress(path: Path, entry: dict[str, Any]) -> ExternalEgress:
+    if entry["process"] not in PROCESS_KINDS:
+        raise ValueError(f"{path}: egress process must be one of {PROCESS_KINDS}; "
+                         f"got {entry['process']!r}")
+    return ExternalEgress(process=entry["process"], purpose=entry["purpose"],
+                          ports=tuple(int(port) for port in entry["ports"]))
 
 
 def repo_root() -> Path:

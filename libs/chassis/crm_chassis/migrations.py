@@ -11,12 +11,15 @@ and its ``migrations/env.py``: ``run_alembic_env(MIGRATIONS)``.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from crm_chassis.db import make_engine
 
@@ -62,15 +65,52 @@ class ServiceMigrations:
     def downgrade(self, database_url: str, revision: str = "base") -> None:
         command.downgrade(self.config(database_url), revision)
 
+    def pending(self, database_url: str) -> str | None:
+        """None when the database is at the head revision; else where it is and should be."""
+        head = set(ScriptDirectory.from_config(self.config(database_url)).get_heads())
+        engine = make_engine(database_url, pool_size=1)
+        try:
+            with engine.connect() as connection:
+                current = set(MigrationContext.configure(
+                    connection, opts={"version_table": self.version_table}).get_current_heads())
+        finally:
+            engine.dispose()
+        if current == head:
+            return None
+        return (f"the {self.service} database is at {', '.join(sorted(current)) or 'no revision'}"
+                f", the code needs {', '.join(sorted(head))} (its migrate Job upgrades it)")
+
+    def wait(self, database_url: str, seconds: float, interval: float = 2.0) -> str | None:
+        """Poll until the database is at head: None, or why not when ``seconds`` ran out."""
+        from sqlalchemy.exc import OperationalError
+
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                problem = self.pending(database_url)
+            except OperationalError as exc:
+                problem = f"the {self.service} database is unreachable ({exc.orig!r})"
+            if problem is None or time.monotonic() + interval > deadline:
+                return problem
+            time.sleep(interval)
+
     def main(self, argv: list[str] | None = None) -> None:
-        """``python -m crm_<name>.migrate [upgrade [REV] | downgrade [REV]]`` on the settings'
-        database (upgrade to head by default)."""
+        """``python -m crm_<name>.migrate [upgrade [REV] | downgrade [REV] | wait [SECONDS]]``
+        on the settings' database (upgrade to head by default). ``wait`` changes nothing: it
+        exits 0 once the database is at head, 1 when SECONDS (default 300) ran out first (a
+        Kubernetes init container: the process starts only after its migrate Job)."""
         argv = sys.argv[1:] if argv is None else argv
         url = self._database_url()
         if not url:   # production settings have no SQLite fallback (crm_chassis.settings)
             raise SystemExit(f"crm {self.service} migrate: CRM_{self.service.upper()}_DATABASE_URL "
                              "is not set (a SQLite file is the fallback of CRM_ENV=local and "
                              "CRM_ENV=test runs only)")
+        if argv[:1] == ["wait"]:
+            problem = self.wait(url, float(argv[1]) if len(argv) > 1 else 300.0)
+            if problem:
+                raise SystemExit(f"crm {self.service} migrate wait: {problem}")
+            print(f"{self.service} database is at head")
+            return
         if argv[:1] == ["downgrade"]:
             self.downgrade(url, argv[1] if len(argv) > 1 else "base")
         else:

@@ -70,3 +70,15 @@ def test_the_repository_services_declare_the_rights_their_accounts_need():
     assert roles["leads"] == ("choose_owners",)
     assert roles["deals"] == ("choose_owners", "quote_prices")
     assert roles["catalog"] == ()
+
+
+def test_external_egress_is_parsed_and_its_process_kind_checked(tmp_path):
+    path = _write(tmp_path, "mailer", 'name="mailer"\npackage="p"\ngrpc_port=1\n'
+                  '[processes]\nworker=2\n'
+                  '[[egress]]\nprocess="worker"\npurpose="smtp"\nports=[25, 587]\n')
+    (rule,) = manifest.load(path).egress
+    assert (rule.process, rule.purpose, rule.ports) == ("worker", "smtp", (25, 587))
+    bad = _write(tmp_path, "bad", 'name="bad"\npackage="p"\ngrpc_port=1\n'
+                 '[[egress]]\nprocess="web"\npurpose="smtp"\nports=[25]\n')
+    with pytest.raises(ValueError, match="egress process must be one of"):
+        manifest.load(bad)
