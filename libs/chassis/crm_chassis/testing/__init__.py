@@ -10,10 +10,10 @@
 The infrastructure helpers are re-exported here (``from crm_chassis.testing import free_port``).
 """
 from crm_chassis.testing.infrastructure import (AMQP_URL, PG_ADMIN_URL, amqp_channel,
-                                                database_fixtures, free_port,
+                                                database_down, database_fixtures, free_port,
                                                 service_amqp_url, temporary_postgres_database,
                                                 unique_vhost_free_name, wait_until)
 
-__all__ = ["AMQP_URL", "PG_ADMIN_URL", "amqp_channel", "database_fixtures",
+__all__ = ["AMQP_URL", "PG_ADMIN_URL", "amqp_channel", "database_down", "database_fixtures",
            "free_port", "service_amqp_url", "temporary_postgres_database",
            "unique_vhost_free_name", "wait_until"]
