@@ -13,11 +13,14 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pika
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
 
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_URL",
                               "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -72,7 +75,8 @@ def free_port() -> int:
             return port
     with socket.socket() as sock:    # a crowded machine: let the kernel choose
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 def unique_vhost_free_name(prefix: str) -> str:
@@ -92,12 +96,13 @@ def service_amqp_url(service: str) -> str:
                           port=parts.port or 5672)
 
 
-def amqp_channel(url: str = AMQP_URL):
+def amqp_channel(url: str = AMQP_URL) -> tuple[Any, Any]:
     connection = pika.BlockingConnection(pika.URLParameters(url))
     return connection, connection.channel()
 
 
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = ""):
+def wait_until(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05,
+               message: str = "") -> T:
     """Poll ``predicate`` until truthy; raise AssertionError with ``message`` on timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -109,7 +114,9 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
         time.sleep(interval)
 
 
-def database_fixtures(prefix: str, upgrade, *, pool_size: int = 4, configure=None):
+def database_fixtures(prefix: str, upgrade: Callable[[str], object], *, pool_size: int = 4,
+                      configure: Callable[[Engine], object] | None = None,
+                      ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The session fixtures every service's integration suite starts from, for its conftest::
 
         database_url, engine = database_fixtures("leads", migrate.upgrade)
@@ -122,13 +129,13 @@ def database_fixtures(prefix: str, upgrade, *, pool_size: int = 4, configure=Non
     from crm_chassis.db import make_engine
 
     @pytest.fixture(scope="session", name="database_url")
-    def database_url_fixture():
+    def database_url_fixture() -> Iterator[str]:
         with temporary_postgres_database(prefix) as url:
             upgrade(url)
             yield url
 
     @pytest.fixture(scope="session", name="engine")
-    def engine_fixture(database_url):
+    def engine_fixture(database_url: str) -> Iterator[Engine]:
         engine = make_engine(database_url, pool_size=pool_size)
         if configure is not None:
             configure(engine)
