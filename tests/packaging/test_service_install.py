@@ -13,6 +13,7 @@ with a .pth file.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,9 +44,10 @@ def run(*argv: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]
     return result
 
 
-def pip_install(python: Path) -> subprocess.CompletedProcess[str]:
-    """Install the chassis as a regular package and the service editable, as the images install
-    it (its migrations/ and service.toml stay beside the package); offline, from the wheelhouse."""
+def pip_install(python: Path, chassis: Path) -> subprocess.CompletedProcess[str]:
+    """Install the chassis as a regular package (from a copy: a build writes into its source
+    folder) and the service editable, as the images install it (its migrations/ and
+    service.toml stay beside the package); offline, from the wheelhouse."""
     return subprocess.run(
         [
             str(python),
@@ -59,7 +61,7 @@ def pip_install(python: Path) -> subprocess.CompletedProcess[str]:
             str(WHEELHOUSE),
             "-c",
             str(ROOT / "constraints.txt"),
-            str(PACKAGES[0]),
+            str(chassis),
             "-e",
             str(PACKAGES[1]),
         ],
@@ -71,11 +73,16 @@ def pip_install(python: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    venv = tmp_path_factory.mktemp("clean") / "venv"
+    scratch = tmp_path_factory.mktemp("clean")
+    venv = scratch / "venv"
     run(sys.executable, "-m", "venv", venv)
+    chassis = scratch / "chassis"
+    shutil.copytree(
+        PACKAGES[0], chassis, ignore=shutil.ignore_patterns("tests", "build", "*.egg-info")
+    )
     python = venv / "bin" / "python"
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
-    installed = pip_install(python)
+    installed = pip_install(python, chassis)
     if installed.returncode != 0:  # the wheelhouse lacks something: fill it, then again
         run(
             sys.executable,
@@ -89,7 +96,7 @@ def clean_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ROOT / "constraints.txt",
             *PACKAGES,
         )
-        installed = pip_install(python)
+        installed = pip_install(python, chassis)
     assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     (Path(purelib.stdout.strip()) / "crm-gen.pth").write_text(f"{ROOT / 'gen' / 'python'}\n")
