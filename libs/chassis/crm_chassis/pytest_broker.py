@@ -21,6 +21,8 @@ import uuid
 import warnings
 from urllib.parse import quote, unquote, urlsplit
 
+import pytest
+
 ENV = "CRM_TEST_AMQP_URL"
 ADMIN_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 _created: list[str] = []
@@ -36,7 +38,8 @@ def with_vhost(url: str, vhost: str) -> str:
     return parts._replace(path="/" + quote(vhost, safe="")).geturl()
 
 
-def pytest_load_initial_conftests(early_config, parser, args) -> None:
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
     markexpr = getattr(early_config.known_args_namespace, "markexpr", "") or ""
     if "not integration" in markexpr:
         return
@@ -58,7 +61,7 @@ def pytest_load_initial_conftests(early_config, parser, args) -> None:
         os.environ[ENV] = with_vhost(url, vhost)
 
 
-def pytest_unconfigure(config) -> None:
+def pytest_unconfigure(config: pytest.Config) -> None:
     from crm_chassis.messaging.broker_users import ProvisioningError, delete_vhost
 
     while _created:

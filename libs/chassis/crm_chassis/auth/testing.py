@@ -11,9 +11,12 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from crm_chassis.auth.key_sources import StaticKeySource
 from crm_chassis.auth.keys import generate_private_key, key_id, public_key_to_pem
@@ -29,12 +32,12 @@ class TestKeys:
 
     __test__ = False  # not a pytest test class
 
-    private_key: object = field(default_factory=generate_private_key)
+    private_key: Ed25519PrivateKey = field(default_factory=generate_private_key)
     issuer: str = ISSUER
     audience: str = AUDIENCE
 
     @property
-    def public_key(self):
+    def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
     @property
@@ -49,15 +52,16 @@ class TestKeys:
         return TokenSigner(self.private_key, self.kid, self.issuer, self.audience,
                            ttl_seconds=ttl_seconds)
 
-    def verifier(self, **kwargs) -> TokenVerifier:
+    def verifier(self, **kwargs: Any) -> TokenVerifier:
         return TokenVerifier(StaticKeySource({self.kid: self.public_key}), self.issuer,
                              self.audience, "EdDSA", **kwargs)
 
-    def token(self, subject_id: str = "user-1", kind: str = "user", roles=(), departments=(),
+    def token(self, subject_id: str = "user-1", kind: str = "user", roles: Iterable[str] = (),
+              departments: Iterable[str] = (),
               display_name: str = "Test User") -> str:
         return self.signer().sign(subject_id, kind, roles, departments, display_name)[0]
 
-    def claims(self, **overrides) -> dict:
+    def claims(self, **overrides: Any) -> dict[str, Any]:
         """Valid claims for a user token, with ``overrides`` applied (value None drops a claim)."""
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": self.audience, "sub": "user-1", "iat": now,
@@ -66,13 +70,14 @@ class TestKeys:
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
-    def header(self, **overrides) -> dict:
+    def header(self, **overrides: Any) -> dict[str, Any]:
         header = {"typ": TOKEN_TYPE, "kid": self.kid}
         header.update(overrides)
         return {k: v for k, v in header.items() if v is not None}
 
 
-def forge_token(claims: dict, header: dict, *, key=None, algorithm: str = "EdDSA") -> str:
+def forge_token(claims: dict[str, Any], header: dict[str, Any], *, key: Any = None,
+                algorithm: str = "EdDSA") -> str:
     """A JWS with exactly ``header`` (plus alg) and ``claims``, signed with ``key``.
 
     ``algorithm="none"`` gives an unsigned token; ``algorithm="HS256"`` with ``key`` as bytes
@@ -90,7 +95,7 @@ def forge_token(claims: dict, header: dict, *, key=None, algorithm: str = "EdDSA
     return jwt.encode(claims, key, algorithm=algorithm, headers=extra)
 
 
-def _json(value: dict) -> bytes:
+def _json(value: dict[str, Any]) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 

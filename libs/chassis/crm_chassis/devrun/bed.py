@@ -21,8 +21,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import grpc
 
@@ -37,6 +38,8 @@ from crm_chassis.testing import (
     service_amqp_url,
     temporary_postgres_database,
 )
+
+T = TypeVar("T")
 
 ADMIN_EMAIL = "bed.admin@example.com"
 ADMIN_PASSWORD = "bed admin passphrase, long enough"
@@ -57,7 +60,7 @@ class PlatformBed:
             for name in services]
         self.extra_env = dict(env or {})
         self._stack = contextlib.ExitStack()
-        self._processes: list[tuple[str, subprocess.Popen, Path]] = []
+        self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
         self.database_urls: dict[str, str] = {}
 
     # ---------------------------------------------------------------- lifecycle
@@ -69,7 +72,7 @@ class PlatformBed:
             raise
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def start(self, timeout: float = 120.0) -> None:
@@ -140,7 +143,7 @@ class PlatformBed:
         self._spawn(spec.label, spec.argv, spec.env)
 
     # ---------------------------------------------------------------- helpers
-    def _run_step(self, label: str, argv) -> None:
+    def _run_step(self, label: str, argv: Sequence[str]) -> None:
         log = self.workdir / f"{label}.log"
         with open(log, "wb") as out:
             code = subprocess.call(list(argv), env=self.env, stdout=out, stderr=subprocess.STDOUT,
@@ -148,7 +151,7 @@ class PlatformBed:
         if code != 0:
             raise RuntimeError(f"{label} failed ({code}):\n{log.read_text()[-3000:]}")
 
-    def _spawn(self, label: str, argv, env: Mapping[str, str]) -> None:
+    def _spawn(self, label: str, argv: Sequence[str], env: Mapping[str, str]) -> None:
         log = self.workdir / f"{label}.log"
         with open(log, "ab") as out:   # a file, not a pipe: a full pipe blocks the child
             process = subprocess.Popen(list(argv), env={**self.env, **env}, stdout=out,
@@ -172,7 +175,8 @@ class PlatformBed:
             while True:
                 self.check_alive()
                 try:
-                    status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                    status = stub.Check(  # type: ignore[attr-defined]  # set by the stub's init
+                        health_pb2.HealthCheckRequest(), timeout=1).status
                     if status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.RpcError:
@@ -233,7 +237,8 @@ class PlatformBed:
     def admin_token(self) -> str:
         return self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
 
-    def wait_for(self, predicate, timeout: float, what: str, interval: float = 0.05):
+    def wait_for(self, predicate: Callable[[], T], timeout: float, what: str,
+                 interval: float = 0.05) -> T:
         """Poll ``predicate`` until truthy (returns it); fail with the processes' logs."""
         deadline = time.monotonic() + timeout
         while True:

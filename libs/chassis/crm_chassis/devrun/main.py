@@ -94,7 +94,7 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
     stop = threading.Event()
     received: list[str] = []
 
-    def on_signal(signum, _frame) -> None:
+    def on_signal(signum: int, _frame: object) -> None:
         received.append(signal.Signals(signum).name)
         stop.set()
 
@@ -173,9 +173,9 @@ def list_processes(only: tuple[str, ...]) -> None:
     _print_table(_process_table(plan), plan)
     for step in plan.migrations:
         click.echo(f"migrate {step.service}: {' '.join(step.argv[1:])}")
-    for step in (plan.broker_users, plan.topology):
-        if step is not None:
-            click.echo(f"{step.label}: {' '.join(step.argv[1:])}")
+    for part in (plan.broker_users, plan.topology):
+        if part is not None:
+            click.echo(f"{part.label}: {' '.join(part.argv[1:])}")
 
 
 @cli.command("new-service")

@@ -65,7 +65,7 @@ def select(manifests: Sequence[ServiceManifest], only: Sequence[str]) -> list[Se
 
 
 def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
-                       environ: Mapping[str, str]) -> tuple[dict[str, str], tuple | None]:
+                       environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, str] | None]:
     """Variables every process gets; values already in ``environ`` win (the developer's)."""
     env = {"CRM_REPO_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
     # CRM_ENV=local: SQLite files in the data folder and the public local admin password are
@@ -82,7 +82,7 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
     # on their events and consumers accept an event only from its owner's user.
     for manifest in manifests:
         defaults[f"CRM_{manifest.name.upper()}_AMQP_URL"] = local_amqp_url(manifest.name)
-    bootstrap = None
+    bootstrap: tuple[str, str] | None = None
     configured = (environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL")
                   or environ.get("CRM_BOOTSTRAP_ADMIN_EMAIL"))
     if not configured:

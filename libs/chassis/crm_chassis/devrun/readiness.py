@@ -33,7 +33,8 @@ POLL_SECONDS = 0.25
 def _answers(url: str, timeout: float) -> int:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as answer:
-            return answer.status
+            status: int = answer.status
+            return status
     except urllib.error.HTTPError as exc:
         return exc.code
     except (OSError, ValueError):

@@ -39,6 +39,14 @@ name = "crm-$name"
 version = "0.1.0"
 description = "$name service of the CRM platform."
 requires-python = ">=3.11"
+# What the service imports at run time (versions as in constraints.txt); the chassis
+# brings the rest of the platform's runtime (nameko, pika, alembic, structlog...).
+dependencies = [
+    "crm-chassis",
+    "grpcio>=1.85,<2",
+    "protobuf>=7.36,<8",
+    "SQLAlchemy>=2.1,<2.2",
+]
 
 [tool.setuptools.packages.find]
 include = ["$package*"]

@@ -35,7 +35,7 @@ def describe_exit(code: int) -> str:
 @dataclass
 class Running:
     spec: ProcessSpec
-    popen: subprocess.Popen
+    popen: subprocess.Popen[bytes]
     reader: threading.Thread
 
     @property
@@ -54,7 +54,8 @@ class RestartPolicy:
     window_seconds: float = 60.0
 
     def delay(self, recent_crashes: int) -> float:
-        return min(self.max_backoff_seconds, self.backoff_seconds * 2 ** max(0, recent_crashes - 1))
+        delay: float = self.backoff_seconds * 2 ** max(0, recent_crashes - 1)
+        return min(self.max_backoff_seconds, delay)
 
 
 @dataclass
@@ -181,7 +182,7 @@ class Supervisor:
         return killed
 
 
-def _signal_group(popen: subprocess.Popen, signum: int) -> None:
+def _signal_group(popen: subprocess.Popen[bytes], signum: int) -> None:
     try:
         os.killpg(popen.pid, signum)
     except (ProcessLookupError, PermissionError):

@@ -17,14 +17,16 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import grpc
 
 from crm.testing.v1 import echo_pb2, echo_pb2_grpc
 from crm_chassis import context as _context
 from crm_chassis import errors
-from crm_chassis.auth.principal import current_principal
+from crm_chassis.auth.principal import Principal, current_principal
 
 ECHO_SERVICE = echo_pb2.DESCRIPTOR.services_by_name["EchoService"].full_name
 ECHO_METHOD = f"/{ECHO_SERVICE}/Echo"
@@ -33,7 +35,8 @@ _DATABASE_FAILURES = {"DatabaseDown": "08006", "DatabaseDeadlock": "40P01",
                       "DatabaseValueTooLong": "22001"}
 
 
-def make_error(name: str, message: str, field: str = "", retry_after_seconds: int = 0):
+def make_error(name: str, message: str, field: str = "",
+               retry_after_seconds: int = 0) -> Exception:
     """The exception named ``name`` (a crm_chassis.errors class, or RuntimeError)."""
     if name == "RuntimeError":
         return RuntimeError(message)
@@ -46,8 +49,8 @@ def make_error(name: str, message: str, field: str = "", retry_after_seconds: in
         class DriverError(Exception):
             pgcode = _DATABASE_FAILURES[name]
 
-        cls = sa.DataError if name == "DatabaseValueTooLong" else sa.OperationalError
-        return cls("SELECT 1", {}, DriverError(message))
+        failure = sa.DataError if name == "DatabaseValueTooLong" else sa.OperationalError
+        return failure("SELECT 1", {}, DriverError(message))
     if name == "ResourceExhausted":
         return errors.ResourceExhausted(message, retry_after_seconds=retry_after_seconds,
                                         field=field or None)
@@ -60,23 +63,25 @@ def make_error(name: str, message: str, field: str = "", retry_after_seconds: in
 
 
 class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
-    def Echo(self, request, context):
+    def Echo(self, request: echo_pb2.EchoRequest, context: Any) -> echo_pb2.EchoResponse:
         principal = current_principal()
         return echo_pb2.EchoResponse(
             message=request.message, subject_id=principal.subject_id if principal else "",
             request_id=_context.current().request_id,
             time_remaining=context.time_remaining() if request.report_time_remaining else 0.0)
 
-    def Fail(self, request, context):
+    def Fail(self, request: echo_pb2.FailRequest, context: Any) -> echo_pb2.EchoResponse:
         raise make_error(request.error, request.message, request.field,
                          request.retry_after_seconds)
 
-    def CountStream(self, request_iterator, context):
+    def CountStream(self, request_iterator: Iterator[echo_pb2.EchoRequest],
+                    context: Any) -> echo_pb2.EchoResponse:
         count = sum(1 for _ in request_iterator)
         return echo_pb2.EchoResponse(message=str(count),
                                      request_id=_context.current().request_id)
 
-    def EchoStream(self, request, context):
+    def EchoStream(self, request: echo_pb2.EchoRequest,
+                   context: Any) -> Iterator[echo_pb2.EchoResponse]:
         for _ in range(request.repeat):
             yield self.Echo(request, context)
         if request.fail_with:
@@ -87,7 +92,7 @@ def register(server: grpc.Server) -> None:
     echo_pb2_grpc.add_EchoServiceServicer_to_server(EchoServicer(), server)
 
 
-def _serve_raw(port: int, workers: int) -> tuple[int, callable]:
+def _serve_raw(port: int, workers: int) -> tuple[int, Callable[[], object]]:
     server = grpc.server(ThreadPoolExecutor(max_workers=workers))
     register(server)
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
@@ -113,13 +118,16 @@ def _serve_chassis(port: int, workers: int, public_key_pem_file: str, log_file: 
                              settings.jwt_issuer, settings.jwt_audience, settings.jwt_algorithm)
     revoked: set[str] = set()
 
-    def principal_check(principal):  # what identity does: a set lookup per call
+    def principal_check(principal: Principal) -> None:  # what identity does: a set lookup per call
         if principal.token_id in revoked:
             raise errors.Unauthenticated("access token revoked")
 
     # The parent closing our stdin (or dying) also ends us: no orphan servers after a crash.
-    threading.Thread(target=lambda: (sys.stdin.read(), os.kill(os.getpid(), signal.SIGTERM)),
-                     daemon=True).start()
+    def end_with_stdin() -> None:
+        sys.stdin.read()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=end_with_stdin, daemon=True).start()
     serve(settings, register, service_names=[ECHO_SERVICE], verifier=verifier,
           principal_check=principal_check,
           on_start=lambda running: print(f"PORT {running.port}", flush=True),
@@ -142,7 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     port, stop = _serve_raw(args.port, args.workers)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
-    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    def end_with_stdin() -> None:
+        sys.stdin.read()
+        done.set()
+
+    threading.Thread(target=end_with_stdin, daemon=True).start()
     print(f"PORT {port}", flush=True)
     while not done.wait(1.0):
         pass

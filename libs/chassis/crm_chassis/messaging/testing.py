@@ -14,14 +14,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Integer,
     MetaData,
+    RowMapping,
     String,
     Table,
     Text,
@@ -30,6 +33,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.orm import Session
 
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine, make_session_factory
@@ -45,6 +49,7 @@ from crm_chassis.settings import ServiceSettings
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, service_amqp_url
 
+T = TypeVar("T")
 EVENT = "something_happened"
 CONSUMER_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "events"
 
@@ -81,7 +86,7 @@ def consumer_metadata() -> MetaData:
 
 
 class ProducerUnitOfWork(SqlAlchemyUnitOfWork):
-    def _open_repositories(self, session) -> None:
+    def _open_repositories(self, session: Session) -> None:
         self.things = self._outbox_table.metadata.tables["things"]
 
 
@@ -121,7 +126,7 @@ class EventBed:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(CONSUMER_APP_DIR),
                                                          os.environ.get("PYTHONPATH")])),
         }
-        self._processes: list[subprocess.Popen] = []
+        self._processes: list[subprocess.Popen[bytes]] = []
         self._declared = False
         self._users: list[str] = []
 
@@ -148,14 +153,16 @@ class EventBed:
         """Change ``count`` things, emitting one SomethingHappened each; returns event ids."""
         from crm.testing.v1.events_pb2 import SomethingHappened
 
-        ids, versions = [], {}
+        ids: list[str] = []
+        versions: dict[str, int] = {}
         for start in range(0, count, per_transaction):
             with self.make_uow() as uow:
                 for seq in range(start, min(count, start + per_transaction)):
                     aggregate = f"agg-{seq % aggregates}"
                     versions[aggregate] = versions.get(aggregate, 0) + 1
-                    uow.session.execute(insert(uow.things).values(aggregate_id=aggregate,
-                                                                  name=name))
+                    session = uow.session
+                    assert session is not None  # opened by the with block
+                    session.execute(insert(uow.things).values(aggregate_id=aggregate, name=name))
                     ids.append(uow.emit(EVENT, SomethingHappened(name=name, seq=seq),
                                         aggregate_type="thing", aggregate_id=aggregate,
                                         aggregate_version=versions[aggregate]))
@@ -175,12 +182,12 @@ class EventBed:
             return dict(conn.execute(select(outbox.c.status, func.count())
                                      .group_by(outbox.c.status)).all())
 
-    def received(self) -> list:
+    def received(self) -> Sequence[RowMapping]:
         table = self.consumer_tables.tables["received"]
         with self.consumer_engine.connect() as conn:
             return conn.execute(select(table).order_by(table.c.id)).mappings().all()
 
-    def rows(self, table: str) -> list:
+    def rows(self, table: str) -> Sequence[RowMapping]:
         t = self.consumer_tables.tables[table]
         with self.consumer_engine.connect() as conn:
             return conn.execute(select(t).order_by(t.c.id)).mappings().all()
@@ -234,32 +241,33 @@ class EventBed:
         self.env["CRM_BROKER_USER_FORMAT"] = "crm-{service}"
         return self._users[-1]
 
-    def _spawn(self, args: list[str], **env: str) -> subprocess.Popen:
+    def _spawn(self, args: list[str], **env: str) -> subprocess.Popen[bytes]:
         if not self._declared:   # as make run: the topology step before any process starts
             self.declare()
         log_path = self.root / f"process-{len(self._processes)}.log"
         with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
             process = subprocess.Popen([sys.executable, *args], env={**self.env, **env},
                                        stdout=log_file, stderr=subprocess.STDOUT)
-        process.log_path = log_path
+        process.log_path = log_path  # type: ignore[attr-defined]  # read by logs()
         self._processes.append(process)
         return process
 
     def logs(self) -> str:
         """Output of every process started, for assertion messages."""
-        return "\n".join(f"--- {p.args[2:]} ({p.log_path})\n{p.log_path.read_text()[-4000:]}"
+        return "\n".join(f"--- {p.args[2:]} ({p.log_path})\n"  # type: ignore[attr-defined,index,str-bytes-safe]
+                         f"{p.log_path.read_text()[-4000:]}"  # type: ignore[attr-defined]
                          for p in self._processes)
 
-    def start_relay(self, **env: str) -> subprocess.Popen:
+    def start_relay(self, **env: str) -> subprocess.Popen[bytes]:
         return self._spawn(["-m", "crm_chassis.outbox.relay_main", "--service", self.producer],
                            **env)
 
-    def start_worker(self, **env: str) -> subprocess.Popen:
+    def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
         return self._spawn(["-m", "crm_chassis.messaging.worker_main", self.consumer,
                             "consumer_app"], **env)
 
     @staticmethod
-    def stop(process: subprocess.Popen, timeout: float = 20.0) -> int:
+    def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
@@ -269,7 +277,7 @@ class EventBed:
                 process.wait()
         return process.returncode
 
-    def wait_for(self, predicate, timeout: float, what: str):
+    def wait_for(self, predicate: Callable[[], T], timeout: float, what: str) -> T:
         """Poll ``predicate`` until truthy; on timeout fail with ``what`` and the process logs."""
         deadline = time.monotonic() + timeout
         while True:
@@ -336,7 +344,8 @@ class EventBed:
         import urllib.request
         url = f"http://127.0.0.1:{self.worker_metrics_port}/metrics"
         with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode()
+            text: str = response.read().decode()
+            return text
 
     def metric(self, name: str) -> float:
         """Sum of every sample of metric ``name`` on the worker's /metrics."""
@@ -372,11 +381,12 @@ class EventBed:
 def pika_user(url: str) -> str:
     import pika
 
-    return pika.URLParameters(url).credentials.username
+    user: str = pika.URLParameters(url).credentials.username
+    return user
 
 
 # ---------------------------------------------------------------------- a service's own worker
-def publish_as(source: str, event_type: str, message, *, times: int = 1) -> None:
+def publish_as(source: str, event_type: str, message: Any, *, times: int = 1) -> None:
     """Publish a stamped event as ``source``'s relay does: over a connection of ``source``'s own
     broker user, with ``user_id`` set, on ``<source>.events``, confirmed. ``times`` > 1 is a
     redelivery (the same event id again)."""
@@ -402,7 +412,7 @@ def publish_as(source: str, event_type: str, message, *, times: int = 1) -> None
         connection.close()
 
 
-def declare_service_part(service: str, env: dict) -> None:
+def declare_service_part(service: str, env: dict[str, str]) -> None:
     """What ``make run`` does before a worker starts: every service's exchange, then
     ``service``'s own part declared with its own broker user (the worker declares nothing but
     its queues, with ``env``'s event_max_deliveries)."""
@@ -422,7 +432,7 @@ def declare_service_part(service: str, env: dict) -> None:
                        settings.event_max_deliveries, wait_seconds=30)
 
 
-def existing_queues(queues) -> set[str]:
+def existing_queues(queues: Iterable[str]) -> set[str]:
     """Which of ``queues`` exist on the broker (passive declares, one channel each)."""
     import pika.exceptions
 
@@ -448,7 +458,8 @@ def consumer_count(queue: str) -> int:
 
     connection, channel = amqp_channel()
     try:
-        return channel.queue_declare(queue=queue, passive=True).method.consumer_count
+        count: int = channel.queue_declare(queue=queue, passive=True).method.consumer_count
+        return count
     except pika.exceptions.ChannelClosedByBroker:
         return 0
     finally:
@@ -457,7 +468,8 @@ def consumer_count(queue: str) -> int:
 
 
 @contextlib.contextmanager
-def service_worker(service: str, env: dict, log_path: Path):
+def service_worker(service: str, env: dict[str, str],
+                   log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A service's real worker process (``worker_main <service> crm_<service>.entrypoints.worker``)
     with ``CRM_ENV=test`` and ``env`` added, its output in ``log_path`` (a file: a full pipe
     blocks the worker).

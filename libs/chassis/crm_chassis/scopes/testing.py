@@ -15,8 +15,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import MetaData
 
@@ -25,11 +27,13 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.scopes.messages import user_access_changed_message
+from crm_chassis.scopes.model import Grant
 from crm_chassis.scopes.replica import ScopeReplica
 from crm_chassis.scopes.tables import scope_tables
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
 
+T = TypeVar("T")
 PROBE_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "scopes"
 
 
@@ -70,7 +74,7 @@ class RevocationBed:
                                                          os.environ.get("PYTHONPATH")])),
         }
         self._versions: dict[str, int] = {}
-        self._processes: list[subprocess.Popen] = []
+        self._processes: list[subprocess.Popen[bytes]] = []
 
     def _write_manifests(self) -> None:
         for name, body in (
@@ -90,7 +94,7 @@ class RevocationBed:
         return probe.subscriptions[0].queue
 
     # ---------------------------------------------------------------- producing
-    def publish(self, user_id: str, grants=(), *, active: bool = True) -> float:
+    def publish(self, user_id: str, grants: Iterable[Grant] = (), *, active: bool = True) -> float:
         """Commit the user's next snapshot to territory's outbox; returns the commit instant
         (time.monotonic() right after COMMIT returned)."""
         version = self._versions[user_id] = self._versions.get(user_id, 0) + 1
@@ -103,12 +107,12 @@ class RevocationBed:
             return time.monotonic()
 
     # ---------------------------------------------------------------- processes
-    def _spawn(self, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, args: list[str]) -> subprocess.Popen[bytes]:
         log_path = self.root / f"process-{len(self._processes)}.log"
         with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
             process = subprocess.Popen([sys.executable, *args], env=self.env, stdout=log_file,
                                        stderr=subprocess.STDOUT)
-        process.log_path = log_path
+        process.log_path = log_path  # type: ignore[attr-defined]  # read by logs()
         self._processes.append(process)
         return process
 
@@ -133,10 +137,12 @@ class RevocationBed:
         self._spawn(["-m", "crm_chassis.messaging.worker_main", self.probe, "scope_probe_app"])
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.args[2:]}\n{p.log_path.read_text()[-3000:]}"
+        return "\n".join(f"--- {p.args[2:]}\n"  # type: ignore[index,str-bytes-safe]
+                         f"{p.log_path.read_text()[-3000:]}"  # type: ignore[attr-defined]
                          for p in self._processes)
 
-    def wait_for(self, predicate, timeout: float, what: str, interval: float = 0.002):
+    def wait_for(self, predicate: Callable[[], T], timeout: float, what: str,
+                 interval: float = 0.002) -> tuple[T, float]:
         """Poll ``predicate`` until truthy; returns (value, time.monotonic() when it became so)."""
         deadline = time.monotonic() + timeout
         while True:

@@ -17,8 +17,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pika
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
 
 PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_URL",
                               "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -75,7 +77,8 @@ def free_port() -> int:
             return port
     with socket.socket() as sock:    # a crowded machine: let the kernel choose
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 def unique_vhost_free_name(prefix: str) -> str:
@@ -114,8 +117,9 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, interval: floa
         time.sleep(interval)
 
 
-def database_fixtures(prefix: str, upgrade: Callable[[str], None], *, pool_size: int = 4,
-                      configure: Callable[[Any], None] | None = None) -> tuple[Any, Any]:
+def database_fixtures(prefix: str, upgrade: Callable[[str], object], *, pool_size: int = 4,
+                      configure: Callable[[Engine], object] | None = None,
+                      ) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The session fixtures every service's integration suite starts from, for its conftest::
 
         database_url, engine = database_fixtures("leads", migrate.upgrade)
@@ -134,7 +138,7 @@ def database_fixtures(prefix: str, upgrade: Callable[[str], None], *, pool_size:
             yield url
 
     @pytest.fixture(scope="session", name="engine")
-    def engine_fixture(database_url: str) -> Iterator[Any]:
+    def engine_fixture(database_url: str) -> Iterator[Engine]:
         engine = make_engine(database_url, pool_size=pool_size)
         if configure is not None:
             configure(engine)
