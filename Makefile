@@ -67,7 +67,7 @@ test: setup infra-test lint-imports
 # vhost; CRM_CHAOS_BROKER_RESTART=1 / CRM_CHAOS_PG_RESTART=1 also restart the machine's servers.
 CHAOS_TIMEOUT ?= 1500
 chaos: setup infra-test
-	$(PY) -m pytest -p no:cacheprovider --timeout=$(CHAOS_TIMEOUT) -q -rA chaos
+	$(PY) -m pytest -p no:cacheprovider --timeout=$(CHAOS_TIMEOUT) -q -s chaos
 
 # 50 SIGTERMs to a busy worker, each stopping within 10 s with nothing lost.
 chaos-worker-stop: setup infra-test

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from crm_chassis.devrun.bed import PlatformBed
 from crm_chassis.pytest_broker import vhost_of
@@ -139,15 +140,22 @@ class ChaosBed(PlatformBed):
 def terminate_backends(bed: ChaosBed) -> int:
     """pg_terminate_backend every session on this run's databases (the relays' advisory locks
     go with them); returns how many."""
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            return conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"),
-                {"names": bed.database_names()}).scalar_one()
-    finally:
-        admin.dispose()
+    from sqlalchemy.exc import OperationalError
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    # The server is the machine's: its connection slots are shared with everyone on it, and
+    # "too many clients" is theirs as much as ours. Wait for a slot rather than skip the fault.
+    for attempt in range(120):
+        try:
+            with admin.connect() as conn:
+                return conn.execute(text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"),
+                    {"names": bed.database_names()}).scalar_one()
+        except OperationalError:
+            if attempt == 119:
+                raise
+            time.sleep(0.5)
 
 
 def rabbitmqctl(*args: str, timeout: float = 60) -> str:

@@ -39,10 +39,13 @@ def lead_ledger(bed: ChaosBed, lead_ids: list[str], line_id: str, team_id: str,
     """Problems with the captured leads: every acknowledged capture is exactly one lead (a
     retried capture made no second one), routed to the team once, owned by a member."""
     problems = []
+    # Every lead of the run's sales line was captured by the run: a capture retried after a lost
+    # answer that made a second lead shows as one more lead than acknowledged.
     rows = bed.query("leads", "SELECT id, team_id, owner_user_id FROM leads "
-                     "WHERE sales_line_id = :line AND id = ANY(:ids)", line=line_id, ids=lead_ids)
-    if len(rows) != len(set(lead_ids)):
-        problems.append(f"{len(set(lead_ids))} leads acknowledged, {len(rows)} found")
+                     "WHERE sales_line_id = :line", line=line_id)
+    if len(rows) != len(set(lead_ids)) or {r.id for r in rows} != set(lead_ids):
+        problems.append(f"{len(set(lead_ids))} leads acknowledged, {len(rows)} on the line "
+                        f"({len({r.id for r in rows} - set(lead_ids))} not acknowledged)")
     wrong = [r for r in rows if r.team_id != team_id or r.owner_user_id not in members]
     if wrong:
         problems.append(f"{len(wrong)} leads not owned by a member of the team, e.g. {wrong[:3]}")

@@ -21,8 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -62,8 +64,10 @@ POISON_DLQ = "evt-leads-lead_created--territory.on_lead_created.dlq"
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("chaos")
+def platform():
+    # Not pytest's tmp_path: every pytest run of the machine's user rotates those folders, and
+    # the processes' logs are what a failed run is read from. Kept after the run.
+    workdir = Path(tempfile.mkdtemp(prefix="crm-chaos-"))
     print(f"\nCRM_CHAOS_SEED={SEED} CRM_CHAOS_LEADS={LEADS} (logs in {workdir})", flush=True)
     report.note(f"replay: CRM_CHAOS_SEED={SEED} CRM_CHAOS_LEADS={LEADS} make chaos; "
                 f"process logs in {workdir}")
@@ -173,6 +177,14 @@ def test_pipeline_rides_through_faults(platform):
     capture.start()
     converter.start()
     driver.start()
+    next_line = time.monotonic() + 30
+    while not capture.done():
+        time.sleep(1)
+        if time.monotonic() >= next_line:
+            next_line += 30
+            fired = sum(1 for fault in faults if fault.fired_at is not None)
+            print(f"  {len(capture.accepted)} leads accepted, {len(converter.asked)} "
+                  f"conversions asked, {fired}/{len(faults)} faults fired", flush=True)
     capture.join()
     converter.join()
     driver.stopping.set()
