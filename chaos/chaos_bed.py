@@ -168,7 +168,14 @@ def rabbitmqctl(*args: str, timeout: float = 60) -> str:
 
 def close_broker_connections() -> None:
     """Close every connection on this run's vhost (relays, workers, nothing of anyone else)."""
-    rabbitmqctl("close_all_connections", "--vhost", VHOST, "crm chaos: connections closed")
+    for attempt in range(5):   # rabbitmqctl itself can fail on a busy broker node
+        try:
+            rabbitmqctl("close_all_connections", "--vhost", VHOST, "crm chaos: connections closed")
+            return
+        except (RuntimeError, subprocess.TimeoutExpired):
+            if attempt == 4:
+                raise
+            time.sleep(1)
 
 
 def restart_broker(down_seconds: float) -> None:

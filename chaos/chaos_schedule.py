@@ -64,6 +64,7 @@ class FaultDriver(threading.Thread):
         self.bed, self.faults, self.progress = bed, faults, progress
         self.stopping = threading.Event()
         self.error: BaseException | None = None
+        self.failures: list[str] = []   # faults that could not be injected
 
     def run(self) -> None:
         try:
@@ -71,7 +72,14 @@ class FaultDriver(threading.Thread):
             while not (self.stopping.is_set() and not pending and not self.bed.restarts_pending()):
                 self.bed.supervise()
                 if pending and self.progress() >= pending[0].at_progress:
-                    self.fire(pending.pop(0))
+                    fault = pending.pop(0)
+                    try:
+                        self.fire(fault)
+                    except Exception as exc:  # noqa: BLE001 - the run fails on it at the end
+                        # Keep supervising: a process waiting for its restart must get it.
+                        fault.detail = f"not injected: {exc!r}"[:300]
+                        fault.ended_at = time.monotonic()
+                        self.failures.append(fault.describe())
                     continue
                 time.sleep(0.1)
         except BaseException as exc:  # noqa: BLE001 - reported by the test

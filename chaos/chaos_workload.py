@@ -173,9 +173,10 @@ class Converter:
     owned), as the team's supervisor, from ``threads`` threads."""
 
     def __init__(self, bed, stub, caller: Caller, tally: Tally, capture: Capture,
-                 chosen: set[int], threads: int = 2):
+                 chosen: set[int], threads: int = 2, route_timeout: float = 600):
         self.bed, self.stub, self.caller, self.tally = bed, stub, caller, tally
         self.capture, self.chosen = capture, chosen
+        self.route_timeout, self.give_up_at = route_timeout, 0.0
         self.asked: dict[int, str] = {}
         self.failed: dict[int, str] = {}
         self.lock = threading.Lock()
@@ -211,6 +212,10 @@ class Converter:
                     self._ready.notify_all()
             if finished and not waiting:
                 break
+            if finished and self.give_up_at and time.monotonic() > self.give_up_at:
+                break   # never routed: the ledger reports those leads
+            if finished and not self.give_up_at:
+                self.give_up_at = time.monotonic() + self.route_timeout
             time.sleep(1)
         with self._ready:
             self._stop.set()
