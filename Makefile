@@ -16,13 +16,14 @@ PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 TEST_TIMEOUT ?= 300
 
 
-.PHONY: deploy-render help setup venv protos infra-run infra-test run test test-unit chaos-worker-stop bench lint lint-ruff lint-format mypy lint-imports lint-protos clean
+.PHONY: deploy-render help setup venv protos infra-run infra-test run test test-unit chaos-worker-stop chaos bench lint lint-ruff lint-format mypy lint-imports lint-protos clean
 
 help:
 	@echo "make run    start every service (gRPC api + nameko worker + outbox relay) on SQLite + local RabbitMQ"
 	@echo "make test   the whole suite on PostgreSQL and RabbitMQ"
 	@echo "make setup  virtualenv, pinned installs, generated proto code, crmctl (idempotent)"
 	@echo "make bench  benchmarks (writes figures to docs/benchmarks.md)"
+	@echo "make chaos  the whole platform under a seeded fault schedule (CRM_CHAOS_LEADS, CRM_CHAOS_SEED)"
 	@echo "make chaos-worker-stop  SIGTERM a busy worker 50 times: each stops within 10 s, nothing lost"
 	@echo "make lint   ruff (lint + format check), mypy, import contracts, buf lint + buf breaking"
 	@echo "make protos regenerate Python code from protos/"
@@ -63,6 +64,12 @@ run: setup infra-run
 # ---------------------------------------------------------------- test
 test: lint infra-test
 	$(PY) -m pytest -p no:cacheprovider --timeout=$(TEST_TIMEOUT) -q libs services tests cli deploy
+
+# The whole platform under faults: docs/reliability.md, "make chaos". Its own databases and
+# vhost; CRM_CHAOS_BROKER_RESTART=1 / CRM_CHAOS_PG_RESTART=1 also restart the machine's servers.
+CHAOS_TIMEOUT ?= 1500
+chaos: setup infra-test
+	$(PY) -m pytest -p no:cacheprovider --timeout=$(CHAOS_TIMEOUT) -q -s chaos
 
 # 50 SIGTERMs to a busy worker, each stopping within 10 s with nothing lost.
 chaos-worker-stop: setup infra-test

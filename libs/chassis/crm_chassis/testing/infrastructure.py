@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import pika
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
 
@@ -31,9 +32,14 @@ T = TypeVar("T")
 
 @contextlib.contextmanager
 def temporary_postgres_database(prefix: str) -> Iterator[str]:
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards.
+
+    The admin connections are not pooled: one for the create, a fresh one for the drop. A pooled
+    one would sit idle on one of the server's shared connection slots for the database's whole
+    life and be dead at the drop if the server closed it meanwhile (a restart,
+    pg_terminate_backend)."""
     name = f"crmtest_{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
