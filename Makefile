@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 comma := ,
 space := $(subst ,, )
 SERVICES := $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproject.toml))
-LOCAL_PACKAGES := libs/chassis $(addprefix services/,$(SERVICES)) cli
+LOCAL_PACKAGES := libs/chassis libs/devkit $(addprefix services/,$(SERVICES)) cli
 PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 TEST_TIMEOUT ?= 300
 
@@ -87,7 +87,7 @@ test-unit: setup
 # - ruff check skips RUFF_CHECK_SKIP;
 # - ruff format --check skips RUFF_FORMAT_SKIP (`ruff format <path>` formats a path; a formatted
 #   path leaves the list);
-# - mypy checks crm_chassis and the domain and service layer of every service except those in
+# - mypy checks crm_chassis, crm_devrun, crm_testkit and the domain and service layer of every service except those in
 #   MYPY_SKIP_SERVICES (a service leaves the list once `make mypy` passes with it).
 RUFF_CHECK_SKIP := services/catalog services/deals services/identity services/leads services/territory
 RUFF_FORMAT_SKIP := libs services cli tests/docs tests/e2e tests/readme tests/reliability \
@@ -95,10 +95,10 @@ RUFF_FORMAT_SKIP := libs services cli tests/docs tests/e2e tests/readme tests/re
 MYPY_SKIP_SERVICES := catalog deals identity leads territory
 
 MYPY_SERVICES := $(filter-out $(MYPY_SKIP_SERVICES),$(SERVICES))
-MYPY_PACKAGES := crm_chassis $(foreach s,$(MYPY_SERVICES),crm_$(s).domain crm_$(s).service_layer)
+MYPY_PACKAGES := crm_chassis crm_devrun crm_testkit $(foreach s,$(MYPY_SERVICES),crm_$(s).domain crm_$(s).service_layer)
 # Sources by folder, as mypy resolves the packages named above (the venv's editable installs are
 # import hooks mypy does not follow); gen/python holds the generated protos and their stubs.
-MYPYPATH := $(subst $(space),:,libs/chassis $(addprefix services/,$(SERVICES)) cli gen/python)
+MYPYPATH := $(subst $(space),:,libs/chassis libs/devkit $(addprefix services/,$(SERVICES)) cli gen/python)
 BUF := .tools/node_modules/.bin/buf
 # buf breaking compares protos/ with the last release tag (the repository's git directory, which
 # a worktree shares).

@@ -13,9 +13,9 @@ from google.protobuf.message import Message
 
 from crm_chassis.events import encode, headers_for
 from crm_chassis.messaging.broker_users import broker_user, provision_once
-from crm_chassis.messaging.testing import existing_queues
-from crm_chassis.pytest_broker import vhost_of
-from crm_chassis.testing import AMQP_URL, amqp_channel, service_amqp_url
+from crm_testkit import AMQP_URL, amqp_channel, service_amqp_url
+from crm_testkit.messaging import existing_queues
+from crm_testkit.pytest_broker import vhost_of
 
 
 def publish_events(exchange: str, event_type: str, messages: Iterable[Message]) -> int:

@@ -23,9 +23,9 @@ from bench.grpc_floor import raw_floor
 from bench.servers import api_process
 from crm.catalog.v1 import pricing_pb2, pricing_pb2_grpc
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.caller import Caller
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.auth import TestKeys
 
 TARGET_MS = 5.0
 LINES = 100

@@ -37,8 +37,8 @@ from crm.deals.v1 import (
     pipelines_pb2_grpc,
 )
 from crm.deals.v1 import resources_pb2 as pb
-from crm_chassis.auth.testing import TestKeys
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.auth import TestKeys
 
 TEAM, OWNER, ADMIN = "team-bench", "bench-owner", "bench-admin"
 MANAGER = "bench-manager"  # manages the unit above the team: defines its automation rules

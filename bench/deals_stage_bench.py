@@ -26,7 +26,6 @@ from crm_chassis import events as chassis_events
 from crm_chassis.db import make_engine
 from crm_chassis.logging import configure_logging
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
-from crm_chassis.testing import free_port, temporary_postgres_database
 from crm_deals import migrate
 from crm_deals.adapters import orm
 from crm_deals.adapters.automation_delivery import COMMANDS, AutomationDelivery
@@ -39,6 +38,7 @@ from crm_deals.entrypoints.wiring import build_dependencies
 from crm_deals.service_layer import accounts, automations, deals, pipelines
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.sales_lines import record_sales_line
+from crm_testkit import free_port, temporary_postgres_database
 
 MOVES = int(os.environ.get("DEALS_STAGE_BENCH_MOVES", "300"))
 TEAM, OWNER = "team-bench", "bench-owner"

@@ -1,6 +1,6 @@
 """The raw grpcio floor and what the chassis chain costs on top of it.
 
-Two echo servers (crm_chassis.grpc.echo, test-only proto), each in its own subprocess so client
+Two echo servers (crm_testkit.echo, test-only proto), each in its own subprocess so client
 and server do not share a GIL:
 
 - raw:     grpcio, no interceptors — the floor every gRPC call here pays;
@@ -27,7 +27,7 @@ from collections.abc import Iterator
 import grpc
 
 from crm.testing.v1 import echo_pb2, echo_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
+from crm_testkit.auth import TestKeys
 
 WARMUP_CALLS = 300
 TARGET_RATIO = 3.0  # platform target: an authenticated read p50 <= 3x the raw floor
@@ -38,7 +38,7 @@ def start_echo_server(mode: str, *, public_key_pem: str = "", workers: int = 16,
                       log_file: str = os.devnull) -> Iterator[str]:
     """Run the echo server (``raw`` or ``chassis``) in a subprocess; yields its address."""
     with tempfile.TemporaryDirectory(prefix="grpc-floor-") as tmp:
-        args = [sys.executable, "-m", "crm_chassis.grpc.echo", "--mode", mode,
+        args = [sys.executable, "-m", "crm_testkit.echo", "--mode", mode,
                 "--workers", str(workers), "--log-file", log_file]
         if mode == "chassis":
             pem_file = os.path.join(tmp, "public.pem")

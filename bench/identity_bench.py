@@ -18,7 +18,7 @@ import grpc
 from bench.grpc_floor import raw_floor
 from bench.servers import api_process
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
 
 ADMIN = ("bench.admin@example.com", "bench admin passphrase long")
 PASSWORD = "violet tractor hums at dawn"

@@ -1,6 +1,6 @@
 """New leads through the running platform: captured by leads, scored at capture, routed by
 territory's worker, the decision applied by leads' worker — identity, territory and leads each
-as api, worker and relay processes on PostgreSQL and RabbitMQ (crm_chassis.devrun.bed).
+as api, worker and relay processes on PostgreSQL and RabbitMQ (crm_devrun.bed).
 
 1. Steady capture: CreateLead offered at ``LEAD_FLOW_RATE``/s (default 500) for
    ``LEAD_FLOW_SECONDS`` (default 60) from 16 client threads; an offer finding 64 captures in
@@ -38,7 +38,7 @@ from bench.broker import machine_cpu_seconds
 from bench.servers import sampled
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
-from crm_chassis.devrun.bed import PlatformBed
+from crm_devrun.bed import PlatformBed
 
 RATE = float(os.environ.get("LEAD_FLOW_RATE", "500"))
 # LEAD_FLOW_SKIP_STEADY=1: only the bulk import (its figures; the steady ones are then "nan").

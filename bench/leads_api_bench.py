@@ -28,8 +28,8 @@ from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
 from bench.servers import sampled, serving_child
 from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.auth import TestKeys
 
 TEAM, USER = "bench-team", "bench-rep"
 TARGET_CREATE_P50_US = 2000

@@ -27,11 +27,11 @@ from crm.territory.v1 import events_pb2
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
 from crm_chassis.events import stamp
-from crm_chassis.messaging.testing import consumer_count, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import AMQP_URL, free_port, temporary_postgres_database
 from crm_leads import migrate
 from crm_leads.adapters import orm
+from crm_testkit import AMQP_URL, free_port, temporary_postgres_database
+from crm_testkit.messaging import consumer_count, service_worker
 
 LEADS = int(os.environ.get("LEADS_PIPELINE_EVENTS", "3000"))
 MANIFEST = manifests.load(Path(__file__).resolve().parent.parent / "services" / "leads"

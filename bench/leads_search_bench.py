@@ -25,7 +25,6 @@ import time
 from sqlalchemy import text
 
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.testing import temporary_postgres_database
 from crm_leads import migrate
 from crm_leads.adapters import search_sql
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
@@ -34,6 +33,7 @@ from crm_leads.domain.lead import LeadStatus
 from crm_leads.domain.scoring.engine import Grade
 from crm_leads.domain.search import LeadFilter, SortField, TimeRange, build_query
 from crm_leads.domain.values import CompanySize
+from crm_testkit import temporary_postgres_database
 
 TARGET_MS = 50.0
 LEADS = int(os.environ.get("LEADS_SEARCH_ROWS", "1000000"))

@@ -1,5 +1,5 @@
 """Revocation across the real platform: identity, territory, leads and deals, each as its api,
-worker and relay processes on PostgreSQL and RabbitMQ (crm_chassis.devrun.bed.PlatformBed).
+worker and relay processes on PostgreSQL and RabbitMQ (crm_devrun.bed.PlatformBed).
 
 - move: territory's MoveMember returns (its transaction committed) -> the moved person's next
   GetLead / GetDeal on a record of the old team answers NOT_FOUND in leads / deals. Path:
@@ -38,7 +38,7 @@ from crm.deals.v1 import deals_pb2
 from crm.identity.v1 import users_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm.territory.v1 import teams_pb2
-from crm_chassis.devrun.bed import PlatformBed
+from crm_devrun.bed import PlatformBed
 
 ROUNDS = 8
 DENIED = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAUTHENTICATED)

@@ -26,7 +26,7 @@ from crm_chassis.outbox.publisher import ConfirmingPublisher
 from crm_chassis.outbox.relay import OutboxRelay
 from crm_chassis.outbox.tables import outbox_table
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.testing import AMQP_URL, amqp_channel, temporary_postgres_database
+from crm_testkit import AMQP_URL, amqp_channel, temporary_postgres_database
 
 BODY_SIZE = 600
 

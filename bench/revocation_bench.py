@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from crm_chassis.scopes import Grant, ScopeReplica
-from crm_chassis.scopes.testing import RevocationBed
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.scopes import RevocationBed
 
 REVOCATIONS = 40
 READS = 20_000

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 
 from crm_chassis.grpc.healthcheck import serving
-from crm_chassis.testing import free_port
+from crm_testkit import free_port
 
 
 @contextlib.contextmanager

@@ -24,9 +24,9 @@ from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
 from bench.servers import serving_child
 from crm.territory.v1 import access_pb2, access_pb2_grpc, routing_pb2, routing_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.service_roles import CHECK_ACCESS
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.auth import TestKeys
 
 TARGET_RATIO = 3.0     # platform target: an authenticated read p50 <= 3x the raw floor
 TERRITORIES, RULES, MEMBERS = 20, 5, 8

@@ -20,7 +20,7 @@ import random
 import time
 import uuid
 
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
 
 COUNTRIES = ("DE", "AT", "CH", "FR", "NL", "BE", "IT", "ES")
 TEAM_SIZE = 6

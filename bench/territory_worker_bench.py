@@ -30,9 +30,9 @@ from crm.leads.v1 import events_pb2, lead_pb2
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
 from crm_chassis.events import stamp
-from crm_chassis.messaging.testing import consumer_count, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import AMQP_URL, free_port, temporary_postgres_database
+from crm_testkit import AMQP_URL, free_port, temporary_postgres_database
+from crm_testkit.messaging import consumer_count, service_worker
 
 LEADS = int(os.environ.get("TERRITORY_WORKER_LEADS", "10000"))
 WARM_UP = 500

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from crm_chassis.devrun.bed import PlatformBed
-from crm_chassis.pytest_broker import vhost_of
-from crm_chassis.testing import AMQP_URL, PG_ADMIN_URL
+from crm_devrun.bed import PlatformBed
+from crm_testkit import AMQP_URL, PG_ADMIN_URL
+from crm_testkit.pytest_broker import vhost_of
 
 VHOST = vhost_of(AMQP_URL)
 
@@ -200,7 +200,7 @@ def queues(manifests) -> dict[str, tuple[int, int]]:
     the last one); rabbitmqctl would start an Erlang VM per call."""
     import pika.exceptions
 
-    from crm_chassis.testing import amqp_channel
+    from crm_testkit import amqp_channel
 
     names = [q for m in manifests for sub in m.subscriptions for q in (sub.queue, sub.queue + ".dlq")]
     for attempt in range(30):

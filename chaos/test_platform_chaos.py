@@ -26,21 +26,21 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-from sqlalchemy import text
-
 import chaos_checks as checks
 import chaos_report as report
+import pytest
 from chaos_bed import ChaosBed, queues
 from chaos_schedule import FaultDriver, schedule
 from chaos_workload import Caller, Capture, Converter, Tally, choose
+from e2e_platform import PASSWORD, As, Stubs, create_pipeline, german_line, small_company
+from sqlalchemy import text
+
 from crm.leads.v1 import events_pb2 as leads_events
 from crm_chassis import events
 from crm_chassis.messaging.dlq import DeadLetters
-from crm_chassis.messaging.testing import publish_as
-from crm_chassis.testing import AMQP_URL
-from crm_chassis.devrun.bed import ADMIN_EMAIL, ADMIN_PASSWORD
-from e2e_platform import PASSWORD, As, Stubs, create_pipeline, german_line, small_company
+from crm_devrun.bed import ADMIN_EMAIL, ADMIN_PASSWORD
+from crm_testkit import AMQP_URL
+from crm_testkit.messaging import publish_as
 
 pytestmark = [pytest.mark.integration, pytest.mark.platform_chaos]
 

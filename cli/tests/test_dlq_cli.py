@@ -17,7 +17,7 @@ from crm_chassis.messaging.topology import (
     dead_letter_queue,
     queue_arguments,
 )
-from crm_chassis.testing import AMQP_URL, amqp_channel
+from crm_testkit import AMQP_URL, amqp_channel
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ def _event(seq: int) -> bytes:
 
 def _get(channel, queue):
     """basic_get, waiting for a requeued message to be back (quorum queues requeue async)."""
-    from crm_chassis.testing import wait_until
+    from crm_testkit import wait_until
 
     return wait_until(lambda: (lambda got: got if got[0] is not None else None)(
         channel.basic_get(queue, auto_ack=False)), 10, message=f"nothing to get from {queue}")
@@ -64,7 +64,7 @@ def dead_letters():
     def depth(name):
         return channel.queue_declare(name, passive=True).method.message_count
 
-    from crm_chassis.testing import wait_until
+    from crm_testkit import wait_until
     wait_until(lambda: depth(dead_letter_queue(queue)) == 4, 10,
                message="the rejected messages did not reach the dead-letter queue")
     try:

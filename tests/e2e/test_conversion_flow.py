@@ -20,7 +20,7 @@ from crm.common.v1 import money_pb2
 from crm.deals.v1 import deals_pb2
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
-from crm_chassis.devrun.bed import PlatformBed
+from crm_devrun.bed import PlatformBed
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from crm_chassis import manifest
 from crm_chassis.db import make_engine
 from crm_chassis.messaging.topology import dead_letter_queue
 from crm_chassis.outbox.tables import PENDING, inbox_table, outbox_table
-from crm_chassis.testing import (
+from crm_testkit import (
     AMQP_URL,
     amqp_channel,
     free_port,

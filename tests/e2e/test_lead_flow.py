@@ -12,7 +12,7 @@ from e2e_platform import As, Stubs, german_line, small_company, unique, visible_
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm.territory.v1 import teams_pb2
-from crm_chassis.devrun.bed import PlatformBed
+from crm_devrun.bed import PlatformBed
 
 pytestmark = pytest.mark.integration
 NOT_FOUND = grpc.StatusCode.NOT_FOUND

@@ -53,7 +53,7 @@ def test_the_example_rules_file_is_what_crmctl_reads():
 
 @pytest.mark.integration
 def test_the_readme_story_runs_from_an_empty_platform_to_an_invoice(tmp_path):
-    from crm_chassis.devrun.bed import PlatformBed
+    from crm_devrun.bed import PlatformBed
 
     env = {"CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "admin@crm.local",
            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": PASSWORD}

@@ -1,11 +1,11 @@
-"""Fixtures of the reliability tests: an EventBed (crm_chassis.messaging.testing) on fresh
+"""Fixtures of the reliability tests: an EventBed (crm_testkit.messaging) on fresh
 PostgreSQL databases, with its broker objects deleted afterwards."""
 from __future__ import annotations
 
 import pytest
 
-from crm_chassis.messaging.testing import EventBed
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.messaging import EventBed
 
 
 @pytest.fixture

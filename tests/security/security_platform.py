@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm_chassis.devrun.bed import PlatformBed
 from crm_chassis.manifest import discover
 from crm_chassis.service_roles import SERVICE_ROLES
+from crm_devrun.bed import PlatformBed
 
 PASSWORD = "security suite passphrase, long enough"
 SERVICES = tuple(sorted(m.name for m in discover()))

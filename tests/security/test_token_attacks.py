@@ -20,8 +20,8 @@ from security_rpcs import all_rpcs, invoke
 
 from crm_chassis.auth import MAX_TTL_SECONDS, TOKEN_TYPE, generate_private_key, key_id
 from crm_chassis.auth.keys import private_key_from_pem
-from crm_chassis.auth.testing import TestKeys, forge_token
 from crm_chassis.errors import Unauthenticated
+from crm_testkit.auth import TestKeys, forge_token
 
 pytestmark = pytest.mark.integration
 ISSUER, AUDIENCE = "crm-identity", "crm"

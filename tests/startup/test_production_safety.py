@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from crm_chassis import manifest
-from crm_chassis.devrun.plan import LOCAL_ADMIN_PASSWORD
+from crm_chassis.settings import LOCAL_ADMIN_PASSWORD
 
 SERVICES = [m for m in manifest.discover()]
 # Never reached: every check runs before the first connection.

@@ -1,7 +1,7 @@
 """The time a use case sees: a port, so tests fix it. Pure Python.
 
 Every service layer asks ``deps.clock.now()`` instead of calling ``datetime.now`` itself: the
-instant is always aware and in UTC, and a test can pin it (``crm_chassis.testing.FixedClock``).
+instant is always aware and in UTC, and a test can pin it (``crm_testkit.FixedClock``).
 """
 from __future__ import annotations
 

@@ -47,6 +47,12 @@ class SettingsError(ValueError):
 
 LOCAL, TEST, PRODUCTION = "local", "test", "production"
 ENVIRONMENTS = (LOCAL, TEST, PRODUCTION)
+
+# Local runs only: the first administrator identity creates when none is configured. Printed in
+# the startup table and documented in docs/operations.md; never use it outside a developer's
+# machine (deploy/ reads the password from a Kubernetes Secret instead).
+LOCAL_ADMIN_EMAIL = "admin@crm.local"
+LOCAL_ADMIN_PASSWORD = "local-dev-admin-only"
 PROCESS_KINDS = ("api", "worker", "relay")
 
 

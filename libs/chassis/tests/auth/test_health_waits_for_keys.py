@@ -7,11 +7,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from crm_chassis.auth import IdentityKeySource, StaticKeySource, TokenVerifier, generate_private_key
-from crm_chassis.grpc import echo
 from crm_chassis.grpc.db_health import LIVENESS_SERVICE
 from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.testing import wait_until
+from crm_testkit import echo, wait_until
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

@@ -5,9 +5,9 @@ import grpc
 import pytest
 
 from crm_chassis.auth import IdentityKeySource, TokenVerifier, generate_private_key
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.errors import Unauthenticated, Unavailable
-from crm_chassis.testing import wait_until
+from crm_testkit import wait_until
+from crm_testkit.auth import TestKeys
 
 
 @pytest.fixture

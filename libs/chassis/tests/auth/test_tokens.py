@@ -26,8 +26,8 @@ from crm_chassis.auth import (
     require_principal,
     reset_principal,
 )
-from crm_chassis.auth.testing import TestKeys, forge_token
 from crm_chassis.errors import Unauthenticated
+from crm_testkit.auth import TestKeys, forge_token
 
 
 def _segment(token: str, index: int) -> dict:

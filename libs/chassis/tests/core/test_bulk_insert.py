@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import UtcDateTime, make_engine
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
 
 metadata = MetaData()
 things = Table("bulk_things", metadata,

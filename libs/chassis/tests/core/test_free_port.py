@@ -2,7 +2,7 @@
 connections (which could otherwise take the port before the server binds it)."""
 import socket
 
-from crm_chassis.testing.infrastructure import _ephemeral_range, free_port
+from crm_testkit.infrastructure import _ephemeral_range, free_port
 
 
 def test_free_ports_are_bindable_and_outside_the_ephemeral_range():
@@ -21,6 +21,6 @@ def test_a_taken_port_is_never_returned(monkeypatch):
         taken.listen()
         port = taken.getsockname()[1]
         picks = iter([port, port, port + 1 if port < 60000 else port - 1])
-        monkeypatch.setattr("crm_chassis.testing.infrastructure.random.randint", lambda a, b: next(picks))
-        monkeypatch.setattr("crm_chassis.testing.infrastructure._ephemeral_range", lambda: (1_000_000, 1_000_001))
+        monkeypatch.setattr("crm_testkit.infrastructure.random.randint", lambda a, b: next(picks))
+        monkeypatch.setattr("crm_testkit.infrastructure._ephemeral_range", lambda: (1_000_000, 1_000_001))
         assert free_port() != port

@@ -12,7 +12,7 @@ from crm_chassis.metrics import (
     unregister_health_check,
 )
 from crm_chassis.outbox.relay import OutboxRelay, register_health_checks
-from crm_chassis.testing import free_port
+from crm_testkit import free_port
 
 
 def _get(url):

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData, event, insert, select
 from crm_chassis.db import make_engine, utcnow
 from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.retention import Pruner
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])

@@ -1,4 +1,4 @@
-"""crm_chassis.testing.temporary_postgres_database drops its database even when the server closed
+"""crm_testkit.infrastructure.temporary_postgres_database drops its database even when the server closed
 every session of the test process in between (a PostgreSQL restart, pg_terminate_backend): it
 keeps no admin connection open for the database's lifetime. Seen in `make chaos`, whose
 teardown failed with "server closed the connection unexpectedly" after PostgreSQL restarted
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from crm_chassis.testing import PG_ADMIN_URL, temporary_postgres_database
+from crm_testkit import PG_ADMIN_URL, temporary_postgres_database
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.outbox.tables import PENDING, messaging_tables
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-from crm_chassis.testing import temporary_postgres_database
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+from crm_testkit import temporary_postgres_database
 
 metadata = MetaData()
 things = Table("things", metadata, Column("id", Integer, primary_key=True),

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.messaging.testing import EventBed
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.messaging import EventBed
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
 from crm_chassis.messaging.handlers import idempotent_event_handler
-from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_testkit.messaging import consumer_metadata
 
 PRODUCER = os.environ["EVT_PRODUCER"]
 CONSUMER = os.environ["EVT_CONSUMER"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.messaging.testing import pika_user
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import AMQP_URL, amqp_channel
+from crm_testkit import AMQP_URL, amqp_channel
+from crm_testkit.messaging import pika_user
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis import events
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.batches import handle_batch
-from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_testkit.messaging import consumer_metadata
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from crm_chassis import events
 from crm_chassis import manifest as manifests
 from crm_chassis.messaging.bootstrap import declare_with_retry
 from crm_chassis.messaging.broker_users import broker_user
-from crm_chassis.messaging.testing import EVENT, pika_user
 from crm_chassis.messaging.topology import dead_letter_queue, declare_exchanges, queue_arguments
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.testing import AMQP_URL, amqp_channel, service_amqp_url
+from crm_testkit import AMQP_URL, amqp_channel, service_amqp_url
+from crm_testkit.messaging import EVENT, pika_user
 
 pytestmark = pytest.mark.integration
 TERRITORY_QUEUE = "evt-identity-user_created--territory.on_user_created"

@@ -77,7 +77,7 @@ def test_only_the_owners_user_is_admitted():
 
 
 def test_the_test_sessions_vhost_goes_into_the_url():
-    from crm_chassis.pytest_broker import vhost_of, with_vhost
+    from crm_testkit.pytest_broker import vhost_of, with_vhost
 
     assert vhost_of("amqp://guest:guest@127.0.0.1:5672/%2F") == "/"
     assert vhost_of("amqp://guest:guest@127.0.0.1:5672") == "/"

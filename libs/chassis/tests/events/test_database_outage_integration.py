@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import database_down
+from crm_testkit import database_down
 
 pytestmark = pytest.mark.integration
 PREFETCH = 10   # worker_main's max_workers: deliveries one handler holds unacknowledged

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis import events
-from crm_chassis.testing import amqp_channel
+from crm_testkit import amqp_channel
 
 pytestmark = pytest.mark.integration
 

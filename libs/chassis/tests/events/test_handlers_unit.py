@@ -15,9 +15,9 @@ from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.manifest import ServiceManifest, Subscription
 from crm_chassis.messaging.contract import assert_manifest_matches_worker
 from crm_chassis.messaging.handlers import handle_once, idempotent_event_handler
-from crm_chassis.messaging.testing import consumer_metadata
 from crm_chassis.messaging.topology import delivery_limit, plan, queue_arguments
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_testkit.messaging import consumer_metadata
 
 
 class ConsumerUow(SqlAlchemyUnitOfWork):
@@ -130,7 +130,7 @@ def test_a_concurrent_duplicate_counts_as_a_duplicate_not_a_failure():
     waits on the first's inbox row and, once it commits, is skipped."""
     import threading
 
-    from crm_chassis.testing import temporary_postgres_database, wait_until
+    from crm_testkit import temporary_postgres_database, wait_until
 
     with temporary_postgres_database("dup") as url:
         engine = make_engine(url)

@@ -8,7 +8,7 @@ from sqlalchemy import MetaData, insert
 from crm_chassis.db import make_engine, utcnow
 from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.outbox.wakeup import OutboxWakeup
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from crm_chassis.outbox.publisher import (
     OutgoingMessage,
     PublisherConnectionError,
 )
-from crm_chassis.testing import AMQP_URL, amqp_channel, temporary_postgres_database
+from crm_testkit import AMQP_URL, amqp_channel, temporary_postgres_database
 
 pytestmark = pytest.mark.integration
 

@@ -13,11 +13,11 @@ from sqlalchemy import create_engine, select, text
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.messaging.testing import ProducerUnitOfWork, producer_metadata
 from crm_chassis.outbox.leadership import LeadershipLost, Standing
 from crm_chassis.outbox.publisher import BatchResult
 from crm_chassis.outbox.relay import OutboxRelay
-from crm_chassis.testing import PG_ADMIN_URL, free_port, temporary_postgres_database, wait_until
+from crm_testkit import PG_ADMIN_URL, free_port, temporary_postgres_database, wait_until
+from crm_testkit.messaging import ProducerUnitOfWork, producer_metadata
 
 pytestmark = pytest.mark.integration
 
@@ -152,8 +152,8 @@ def test_leader_and_standby_are_not_ready_while_the_broker_is_down(outbox):
     # /healthz of a relay (relay.health) says "broker": False while the broker cannot be
     # reached, for the leader with nothing to publish and for a standby alike, and True again
     # by itself once it is back.
-    from crm_chassis.messaging.testing import BrokerLink
     from crm_chassis.outbox.publisher import ConfirmingPublisher
+    from crm_testkit.messaging import BrokerLink
 
     engine, _, _, another_engine = outbox
     service = f"fence{uuid.uuid4().hex[:6]}"

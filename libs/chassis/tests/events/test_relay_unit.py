@@ -10,10 +10,10 @@ from sqlalchemy import MetaData, select
 
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.messaging.testing import ProducerUnitOfWork, producer_metadata
 from crm_chassis.outbox.publisher import BatchResult, PublisherConnectionError
 from crm_chassis.outbox.relay import OutboxRelay, RelayLeadership, relay_lock_key
-from crm_chassis.testing import wait_until
+from crm_testkit import wait_until
+from crm_testkit.messaging import ProducerUnitOfWork, producer_metadata
 
 
 class FakePublisher:

@@ -13,7 +13,7 @@ import pytest
 from crm_chassis.manifest import ServiceManifest, Subscription
 from crm_chassis.messaging.topology import declare_exchanges, declare_service_topology
 from crm_chassis.messaging.topology_main import wait_for_topology
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
+from crm_testkit import AMQP_URL, amqp_channel, free_port
 
 pytestmark = pytest.mark.integration
 

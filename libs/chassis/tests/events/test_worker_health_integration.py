@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.messaging.testing import BrokerLink
-from crm_chassis.testing import database_down
+from crm_testkit import database_down
+from crm_testkit.messaging import BrokerLink
 
 pytestmark = pytest.mark.integration
 

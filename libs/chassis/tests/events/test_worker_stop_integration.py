@@ -12,14 +12,14 @@ import subprocess
 
 import pytest
 
-from crm_chassis.messaging.testing import EVENT, EventBed
 from crm_chassis.messaging.topology import (
     consumer_of_queue,
     dead_letter_exchange,
     dead_letter_queue,
     queue_arguments,
 )
-from crm_chassis.testing import amqp_channel, temporary_postgres_database
+from crm_testkit import amqp_channel, temporary_postgres_database
+from crm_testkit.messaging import EVENT, EventBed
 
 pytestmark = pytest.mark.integration
 

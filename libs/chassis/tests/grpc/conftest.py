@@ -8,12 +8,12 @@ import grpc
 import pytest
 
 from crm.testing.v1 import echo_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.errors import Unauthenticated
-from crm_chassis.grpc import echo
 from crm_chassis.grpc.server import start_server
 from crm_chassis.logging import configure_logging, reset_logging
 from crm_chassis.settings import ServiceSettings
+from crm_testkit import echo
+from crm_testkit.auth import TestKeys
 
 DEACTIVATED_USER = "deactivated-user"
 PUBLIC_METHODS = (f"/{echo.ECHO_SERVICE}/Fail",)

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from crm.testing.v1 import echo_pb2
 from crm_chassis.auth.keys import generate_private_key
-from crm_chassis.auth.testing import forge_token
+from crm_testkit.auth import forge_token
 
 DEACTIVATED_USER = "deactivated-user"  # rejected by the server fixture's principal_check
 

@@ -8,11 +8,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from crm_chassis.grpc import echo
 from crm_chassis.grpc.db_health import LIVENESS_SERVICE, DatabaseHealthWatcher
 from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.testing import PG_ADMIN_URL, temporary_postgres_database, wait_until
+from crm_testkit import PG_ADMIN_URL, echo, temporary_postgres_database, wait_until
 
 pytestmark = pytest.mark.integration
 

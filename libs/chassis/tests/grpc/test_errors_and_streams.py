@@ -117,8 +117,8 @@ def test_stream_echoes_request_id_in_headers(stub, bearer, repeat):
 def test_cancelled_stream_is_counted_as_cancelled(stub, bearer):
     from prometheus_client import REGISTRY
 
-    from crm_chassis.grpc.echo import ECHO_SERVICE
-    from crm_chassis.testing import wait_until
+    from crm_testkit import wait_until
+    from crm_testkit.echo import ECHO_SERVICE
 
     labels = {"grpc_service": ECHO_SERVICE, "grpc_method": "EchoStream", "grpc_code": "CANCELLED"}
     before = REGISTRY.get_sample_value("grpc_server_handled_total", labels) or 0.0

@@ -1,6 +1,6 @@
 """The images' HEALTHCHECK command: SERVING is healthy; nothing listening is not."""
 from crm_chassis.grpc.healthcheck import serving
-from crm_chassis.testing import free_port
+from crm_testkit import free_port
 
 
 def test_a_serving_api_is_healthy(server):

@@ -9,10 +9,11 @@ import grpc
 import pytest
 
 from crm.testing.v1 import echo_pb2, echo_pb2_grpc
-from crm_chassis.grpc import MethodLimits, echo
+from crm_chassis.grpc import MethodLimits
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
 from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
+from crm_testkit import echo
 
 HOLD_SERVICE = "crm.testing.v1.HoldService"
 WAIT = 20.0   # upper bound of every wait below: a hung test fails instead of hanging

@@ -11,7 +11,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from crm.testing.v1 import echo_pb2, echo_pb2_grpc
-from crm_chassis.grpc import echo
+from crm_testkit import echo
 
 
 def test_sigterm_stops_gracefully_and_runs_on_stop(keys, tmp_path):
@@ -19,7 +19,7 @@ def test_sigterm_stops_gracefully_and_runs_on_stop(keys, tmp_path):
     pem.write_text(keys.public_pem)
     log_file = tmp_path / "echo.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crm_chassis.grpc.echo", "--mode", "chassis", "--workers", "2",
+        [sys.executable, "-m", "crm_testkit.echo", "--mode", "chassis", "--workers", "2",
          "--public-key-pem-file", str(pem), "--log-file", str(log_file)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         env={**os.environ, "CRM_ECHO_SERVICE_CLIENT_SECRET": "top-secret-value"})

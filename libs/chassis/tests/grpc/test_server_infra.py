@@ -11,10 +11,10 @@ from prometheus_client import REGISTRY
 
 from crm.testing.v1 import echo_pb2, echo_pb2_grpc
 from crm_chassis import context
-from crm_chassis.grpc import echo
 from crm_chassis.grpc.client import StaticTokenProvider, make_channel
 from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
+from crm_testkit import echo
 
 
 def test_request_id_from_caller_is_used_and_echoed(stub, bearer):
@@ -130,7 +130,7 @@ def test_metrics_endpoint_serves_the_grpc_metrics(keys):
     import urllib.request
 
     from crm_chassis import metrics as metrics_module
-    from crm_chassis.testing import free_port
+    from crm_testkit import free_port
 
     port = free_port()
     settings = ServiceSettings.load("echo", env={}, grpc_port=0, metrics_port=port)

@@ -7,8 +7,7 @@ import pytest
 
 from crm_chassis.clock import SystemClock
 from crm_chassis.ids import UuidIds
-from crm_chassis.testing.fakes import (FakeRepository, FakeUnitOfWork, FixedClock,
-                                       SequentialIds)
+from crm_testkit.fakes import FakeRepository, FakeUnitOfWork, FixedClock, SequentialIds
 
 
 def test_system_clock_is_aware_utc_and_moves():

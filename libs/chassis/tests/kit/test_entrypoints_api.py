@@ -8,13 +8,13 @@ import grpc
 import pytest
 
 from crm.testing.v1 import echo_pb2, echo_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.errors import Unauthenticated
-from crm_chassis.grpc import echo
 from crm_chassis.settings import ServiceSettings
-from crm_chassis.testing.fakes import FakeUnitOfWorkBase
 from crm_chassis.use_cases import Dependencies
+from crm_testkit import echo
+from crm_testkit.auth import TestKeys
+from crm_testkit.fakes import FakeUnitOfWorkBase
 
 REFUSED = "refused-user"
 

@@ -5,8 +5,8 @@ import pytest
 
 from crm_chassis.entrypoints.worker import ServiceDependencies, SettingTimer
 from crm_chassis.messaging.handlers import unit_of_work_factory
-from crm_chassis.testing.fakes import FakeUnitOfWorkBase
 from crm_chassis.use_cases import Dependencies
+from crm_testkit.fakes import FakeUnitOfWorkBase
 
 
 class Lifecycle:

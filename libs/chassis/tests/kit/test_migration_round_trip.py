@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine
 
-from crm_chassis.testing.migrations import check_migration_round_trip
+from crm_testkit.migrations import check_migration_round_trip
 
 
 def _metadata(*extra_columns: Column) -> MetaData:

@@ -11,9 +11,9 @@ import pytest
 from crm.testing.v1.events_pb2 import SomethingHappened
 from crm_chassis.clock import SystemClock
 from crm_chassis.ids import UuidIds
-from crm_chassis.testing.fakes import FakeUnitOfWorkBase, FixedClock, SequentialIds
 from crm_chassis.unit_of_work import JoinedUnitOfWork
 from crm_chassis.use_cases import Dependencies
+from crm_testkit.fakes import FakeUnitOfWorkBase, FixedClock, SequentialIds
 
 
 def _emit(uow, name: str) -> None:

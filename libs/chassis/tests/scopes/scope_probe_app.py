@@ -1,6 +1,6 @@
 """TEST-ONLY nameko worker: a stand-in for leads or deals keeping a scope replica.
 
-Run by ``crm_chassis.messaging.worker_main`` in a subprocess (``crm_chassis.scopes.testing``);
+Run by ``crm_chassis.messaging.worker_main`` in a subprocess (``crm_testkit.scopes``);
 its service name comes from ``SCOPE_PROBE_SERVICE`` so every run declares a fresh queue. It holds
 nothing but the chassis' replica handler: what it measures is the chassis path itself.
 """
@@ -11,9 +11,9 @@ from functools import partial
 
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.messaging.dependencies import UnitOfWorkProvider
-from crm_chassis.scopes.testing import probe_metadata
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_testkit.scopes import probe_metadata
 
 SERVICE = os.environ["SCOPE_PROBE_SERVICE"]
 TABLES = probe_metadata()

@@ -4,8 +4,8 @@ a consumer's replica through the relay and the chassis handler, and the api-side
 import pytest
 
 from crm_chassis.scopes import Grant
-from crm_chassis.scopes.testing import RevocationBed
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
+from crm_testkit.scopes import RevocationBed
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from crm_chassis.scopes import (
     scope_tables,
     user_access_changed_message,
 )
-from crm_chassis.testing import temporary_postgres_database
+from crm_testkit import temporary_postgres_database
 
 pytestmark = pytest.mark.integration
 

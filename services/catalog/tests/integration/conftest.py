@@ -7,16 +7,14 @@ import uuid
 
 import pytest
 
-from crm_chassis.caller import Caller
-from crm_chassis.testing import database_fixtures
-
 from crm_catalog import migrate
 from crm_catalog.domain.discounts import DiscountType
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.entrypoints.settings import CatalogSettings
 from crm_catalog.entrypoints.wiring import build_dependencies
 from crm_catalog.service_layer import discount_lists, price_lists, products, unit_groups
-
+from crm_chassis.caller import Caller
+from crm_testkit import database_fixtures
 
 database_url, engine = database_fixtures("catalog", migrate.upgrade)
 
@@ -88,7 +86,7 @@ def catalog(deps) -> Catalog:
 # ---------------------------------------------------------------------------- the gRPC API
 @pytest.fixture(scope="session")
 def keys():
-    from crm_chassis.auth.testing import TestKeys
+    from crm_testkit.auth import TestKeys
     return TestKeys()
 
 
@@ -104,8 +102,13 @@ class Client:
     """A stub per service and a ``call`` that sends a bearer token."""
 
     def __init__(self, channel):
-        from crm.catalog.v1 import (discount_lists_pb2_grpc, price_lists_pb2_grpc,
-                                    pricing_pb2_grpc, products_pb2_grpc, units_pb2_grpc)
+        from crm.catalog.v1 import (
+            discount_lists_pb2_grpc,
+            price_lists_pb2_grpc,
+            pricing_pb2_grpc,
+            products_pb2_grpc,
+            units_pb2_grpc,
+        )
         self.units = units_pb2_grpc.UnitGroupServiceStub(channel)
         self.products = products_pb2_grpc.ProductServiceStub(channel)
         self.price_lists = price_lists_pb2_grpc.PriceListServiceStub(channel)

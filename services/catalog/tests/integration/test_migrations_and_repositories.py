@@ -6,9 +6,6 @@ import threading
 import pytest
 from sqlalchemy import inspect, select
 
-from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
-from crm_chassis.testing.migrations import migration_round_trip_tests
-
 from crm_catalog import migrate
 from crm_catalog.adapters import orm
 from crm_catalog.domain.discounts import DiscountType
@@ -16,10 +13,17 @@ from crm_catalog.domain.price_lists import ScopeKind
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.products import ProductStatus
 from crm_catalog.domain.rounding import RoundingMode, RoundingOption
-from crm_catalog.service_layer import (discount_lists, event_messages, price_lists, products,
-                                       unit_groups)
+from crm_catalog.service_layer import (
+    discount_lists,
+    event_messages,
+    price_lists,
+    products,
+    unit_groups,
+)
 from crm_catalog.service_layer.pricing import LineInput, price_quote_lines
 from crm_catalog.service_layer.repositories import ProductFilter
+from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
+from crm_testkit.migrations import migration_round_trip_tests
 
 from .conftest import MANAGER, unique
 
@@ -242,8 +246,9 @@ def test_a_change_in_flight_is_either_seen_or_stamped_after_the_quote(deps, cata
 
 
 def _wait_for_advisory_lock_waiter(engine):
-    from crm_chassis.testing import wait_until
     from sqlalchemy import text
+
+    from crm_testkit import wait_until
 
     def waiting():
         with engine.connect() as conn:   # a fresh transaction each time: a fresh view

@@ -9,12 +9,11 @@ from google.protobuf import field_mask_pb2
 from sqlalchemy import create_engine, select
 
 from crm.catalog.v1 import price_lists_pb2
-from crm_chassis.testing import temporary_postgres_database
-
 from crm_catalog import migrate
 from crm_catalog.adapters import orm
 from crm_catalog.entrypoints.settings import CatalogSettings
 from crm_catalog.entrypoints.wiring import build_dependencies
+from crm_testkit import temporary_postgres_database
 
 from .conftest import Catalog, unique
 

@@ -13,15 +13,18 @@ import datetime as dt
 
 import pytest
 
-from crm_chassis.caller import SERVICE, Caller
-from crm_chassis.testing.fakes import FakeRepository, FakeUnitOfWork, FixedClock, SequentialIds
-
 from crm_catalog.domain.products import ProductStatus
-from crm_catalog.service_layer import (discount_lists, price_lists, products, unit_groups)
+from crm_catalog.service_layer import discount_lists, price_lists, products, unit_groups
 from crm_catalog.service_layer.dependencies import Dependencies
-from crm_catalog.service_layer.repositories import (DiscountListRepository, PriceListRepository,
-                                                    ProductRepository, UnitGroupRepository)
+from crm_catalog.service_layer.repositories import (
+    DiscountListRepository,
+    PriceListRepository,
+    ProductRepository,
+    UnitGroupRepository,
+)
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from crm_chassis.caller import SERVICE, Caller
+from crm_testkit.fakes import FakeRepository, FakeUnitOfWork, FixedClock, SequentialIds
 
 
 class _FakeRevisionedRepository(FakeRepository):

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from crm_chassis.db import make_engine, make_session_factory
-from crm_chassis.testing import database_fixtures, temporary_postgres_database
 from crm_deals import migrate
+from crm_testkit import database_fixtures, temporary_postgres_database
 
 # The unit tests' world of two teams (deals_testkit), reused on the real unit of work.
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "unit"))

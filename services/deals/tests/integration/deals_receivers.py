@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-from crm_chassis.testing import free_port
+from crm_testkit import free_port
 
 
 class SmtpSink:

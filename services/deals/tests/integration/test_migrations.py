@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine
 
-from crm_chassis.testing import temporary_postgres_database
-from crm_chassis.testing.migrations import migration_round_trip_tests
 from crm_deals import migrate
 from crm_deals.adapters import orm
+from crm_testkit import temporary_postgres_database
+from crm_testkit.migrations import migration_round_trip_tests
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 
 from crm_chassis.db import make_session_factory
-from crm_chassis.testing import wait_until
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.domain.sales_lines import SalesLine
+from crm_testkit import wait_until
 
 pytestmark = pytest.mark.integration
 

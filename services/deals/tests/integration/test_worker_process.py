@@ -17,8 +17,6 @@ from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
 from crm_chassis import events
-from crm_chassis.messaging.testing import publish_as, service_worker
-from crm_chassis.testing import AMQP_URL, free_port, wait_until
 from crm_deals.adapters import orm
 from crm_deals.domain.sales_lines import SalesLine
 from crm_deals.entrypoints.settings import load
@@ -26,6 +24,8 @@ from crm_deals.entrypoints.wiring import build_dependencies
 from crm_deals.service_layer import pipelines
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.sales_lines import record_sales_line
+from crm_testkit import AMQP_URL, free_port, wait_until
+from crm_testkit.messaging import publish_as, service_worker
 
 pytestmark = pytest.mark.integration
 QUEUE = "evt-leads-lead_conversion_requested--deals.on_lead_conversion_requested"

@@ -20,8 +20,8 @@ from crm.deals.v1 import (
     deals_pb2_grpc,
     pipelines_pb2_grpc,
 )
-from crm_chassis.auth.testing import TestKeys
 from crm_deals.entrypoints.settings import load
+from crm_testkit.auth import TestKeys
 
 # The world's people as their tokens describe them (deals_testkit.World gives them roles).
 TOKEN_CLAIMS = {"root": {"roles": ["admin"]}, "boss": {"departments": ["management"]}}

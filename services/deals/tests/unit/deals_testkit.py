@@ -14,11 +14,11 @@ from deals_fake_ports import (
 )
 from deals_fakes import FakeUnitOfWork
 
-from crm_chassis.testing.fakes import FixedClock, SequentialIds
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import accounts, deals, pipelines
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_testkit.fakes import FixedClock, SequentialIds
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 WORKER = Caller.system("deals-worker")  # the caller of the worker's use cases

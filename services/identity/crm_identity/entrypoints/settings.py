@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crm_chassis.devrun.plan import LOCAL_ADMIN_PASSWORD
-from crm_chassis.settings import ServiceSettings, SettingsError, setting
+from crm_chassis.settings import LOCAL_ADMIN_PASSWORD, ServiceSettings, SettingsError, setting
 from crm_identity.adapters.client_address import parse_networks
 from crm_identity.adapters.key_wrapping import key_wrapper
 from crm_identity.domain import password_policy

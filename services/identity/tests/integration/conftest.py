@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import create_engine
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
-from crm_chassis.testing import database_fixtures
 from crm_identity import migrate
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
 from crm_identity.entrypoints import api
 from crm_identity.entrypoints.settings import IdentitySettings
 from crm_identity.entrypoints.wiring import build_dependencies
+from crm_testkit import database_fixtures
 
 ADMIN_EMAIL = "root.admin@example.com"
 ADMIN_PASSWORD = "integration admin passphrase"

@@ -10,7 +10,7 @@ import pytest
 
 from crm.identity.v1 import events_pb2, users_pb2
 from crm_chassis import events
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, wait_until
+from crm_testkit import AMQP_URL, amqp_channel, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,6 @@ from sqlalchemy import create_engine, inspect
 
 from crm_chassis.db import make_session_factory
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
-from crm_chassis.testing import temporary_postgres_database
 from crm_identity import migrate
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import key_wrapper
@@ -17,6 +16,7 @@ from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import User
 from crm_identity.service_layer.repositories import UserFilter
+from crm_testkit import temporary_postgres_database
 
 from .conftest import KEY_ENCRYPTION_KEY
 

@@ -14,12 +14,12 @@ from crm_chassis.auth import (
     private_key_to_pem,
     public_key_to_pem,
 )
-from crm_chassis.testing import temporary_postgres_database
 from crm_identity import migrate
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import key_wrapper
 from crm_identity.entrypoints.worker import WORKER
 from crm_identity.service_layer import signing_keys
+from crm_testkit import temporary_postgres_database
 
 from .conftest import ADMIN_EMAIL, ADMIN_PASSWORD, KEY_ENCRYPTION_KEY
 

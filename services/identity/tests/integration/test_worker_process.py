@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from crm_chassis.testing import AMQP_URL, free_port, wait_until
+from crm_testkit import AMQP_URL, free_port, wait_until
 
 from .conftest import KEY_ENCRYPTION_KEY
 

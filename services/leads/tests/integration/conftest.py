@@ -15,12 +15,12 @@ from crm_chassis.caller import SERVICE, Caller
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 from crm_chassis.service_roles import CAPTURE_LEADS
-from crm_chassis.testing import database_fixtures
 from crm_leads import migrate
 from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.entrypoints.wiring import build_dependencies
 from crm_leads.service_layer import leads as lead_cases
+from crm_testkit import database_fixtures
 
 pytestmark = pytest.mark.integration
 

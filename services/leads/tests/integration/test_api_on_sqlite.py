@@ -14,7 +14,6 @@ import grpc
 import pytest
 
 from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 from crm_leads import migrate
@@ -24,6 +23,7 @@ from crm_leads.entrypoints.settings import LeadsSettings
 from crm_leads.entrypoints.wiring import build_dependencies
 from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer.assignment import apply_routing
+from crm_testkit.auth import TestKeys
 
 pytestmark = pytest.mark.integration
 CALL_TIMEOUT = 10  # far below the 30 s busy timeout a blocked read waited out

@@ -17,7 +17,6 @@ from sqlalchemy import func, select, text
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists
-from crm_chassis.testing import wait_until
 from crm_leads.adapters import orm
 from crm_leads.adapters.locks import lock_key
 from crm_leads.domain.assignment import RoutingDecision
@@ -25,6 +24,7 @@ from crm_leads.domain.lead import Lead
 from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer import assignment
 from crm_leads.service_layer import leads as lead_cases
+from crm_testkit import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from crm_chassis.testing import temporary_postgres_database
 from crm_leads import migrate
 from crm_leads.adapters import orm
+from crm_testkit import temporary_postgres_database
 
 pytestmark = pytest.mark.integration
 

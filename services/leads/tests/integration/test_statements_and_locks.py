@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from crm_chassis.caller import Caller
-from crm_chassis.testing import wait_until
 from crm_leads.adapters import orm, repositories
 from crm_leads.service_layer import activities, history, importing, lifecycle, scoring
 from crm_leads.service_layer import leads as lead_cases
+from crm_testkit import wait_until
 
 pytestmark = pytest.mark.integration
 

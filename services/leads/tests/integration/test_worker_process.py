@@ -22,17 +22,17 @@ from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import manifest as manifests
 from crm_chassis.caller import Caller
 from crm_chassis.events import stamp
-from crm_chassis.messaging.testing import consumer_count as consumers_of
-from crm_chassis.messaging.testing import existing_queues as existing
-from crm_chassis.messaging.testing import publish_as, service_worker
 from crm_chassis.messaging.topology import dead_letter_queue
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, wait_until
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.conversion import ConversionState, RetryPolicy
 from crm_leads.domain.lead import LeadStatus
 from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer import assignment, conversion
 from crm_leads.service_layer import leads as lead_cases
+from crm_testkit import AMQP_URL, amqp_channel, free_port, wait_until
+from crm_testkit.messaging import consumer_count as consumers_of
+from crm_testkit.messaging import existing_queues as existing
+from crm_testkit.messaging import publish_as, service_worker
 
 pytestmark = pytest.mark.integration
 MANIFEST = manifests.load(Path(__file__).resolve().parents[2] / "service.toml")

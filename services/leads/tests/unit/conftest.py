@@ -13,7 +13,6 @@ import pytest
 
 from crm_chassis.caller import SERVICE, Caller
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
-from crm_chassis.testing.fakes import FixedClock
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_leads.domain.access import Scope, TeamRole
 from crm_leads.domain.conversion import RetryPolicy
@@ -25,6 +24,7 @@ from crm_leads.service_layer import repositories as repos
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.ports import RescoreJob
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
+from crm_testkit.fakes import FixedClock
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 LINE = "line-1"
@@ -468,12 +468,12 @@ def rpc(world):
         scoring_pb2,
         scoring_pb2_grpc,
     )
-    from crm_chassis.auth.testing import TestKeys
     from crm_chassis.grpc import service_name_of, start_server
     from crm_chassis.settings import ServiceSettings
     from crm_leads.adapters.grpc_campaigns import CampaignServicer
     from crm_leads.adapters.grpc_leads import LeadServicer
     from crm_leads.adapters.grpc_scoring import ScoringServicer
+    from crm_testkit.auth import TestKeys
 
     def register(server):
         lead_service_pb2_grpc.add_LeadServiceServicer_to_server(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from crm_chassis.testing import database_fixtures
 from crm_territory import migrate
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
+from crm_testkit import database_fixtures
 
 from .org_builder import MemoryDirectory, OrgBuilder
 

@@ -9,9 +9,9 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
-from crm_chassis.testing import wait_until
 from crm_territory.adapters import orm
 from crm_territory.service_layer import routing
+from crm_testkit import wait_until
 
 from .org_builder import WORKER, lead
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from crm_chassis.testing.migrations import migration_round_trip_tests
 from crm_territory import migrate
 from crm_territory.adapters import orm
 from crm_territory.domain.access import Action
@@ -26,6 +25,7 @@ from crm_territory.service_layer import (
     territories,
 )
 from crm_territory.service_layer.org import assign_unit_manager
+from crm_testkit.migrations import migration_round_trip_tests
 
 from .org_builder import (
     ACCESS_CHECKER,

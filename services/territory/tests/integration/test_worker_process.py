@@ -18,12 +18,12 @@ from crm.leads.v1 import lead_pb2
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events
 from crm_chassis.db import make_engine
-from crm_chassis.messaging.testing import publish_as, service_worker
-from crm_chassis.testing import AMQP_URL, free_port, wait_until
 from crm_territory import migrate
 from crm_territory.adapters import orm
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
+from crm_testkit import AMQP_URL, free_port, wait_until
+from crm_testkit.messaging import publish_as, service_worker
 
 from .org_builder import MemoryDirectory, OrgBuilder, unique
 

@@ -9,12 +9,12 @@ import threading
 import pytest
 from sqlalchemy import create_engine, func, insert, inspect, select
 
-from crm_chassis.testing import temporary_postgres_database, wait_until
 from crm_territory import migrate
 from crm_territory.adapters import orm
 from crm_territory.domain.routing import Outcome
 from crm_territory.domain.workload import ItemFact, ItemKind
 from crm_territory.service_layer import routing, workload
+from crm_testkit import temporary_postgres_database, wait_until
 
 from .org_builder import WORKER, lead, unique
 from .test_concurrent_routing import waiting_on_locks

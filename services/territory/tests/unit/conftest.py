@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from crm_chassis.service_roles import CHECK_ACCESS, CHOOSE_OWNERS, ROUTE_LEADS
-from crm_chassis.testing.fakes import FixedClock
 from crm_territory.domain.leads import LeadFacts
 from crm_territory.domain.sales_lines import WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
@@ -15,6 +14,7 @@ from crm_territory.service_layer import memberships, org, people, sales_lines, t
 from crm_territory.service_layer.caller import Caller
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.territories import ConditionInput, RuleInput
+from crm_testkit.fakes import FixedClock
 
 from .fakes import FakeDirectory, FakeMetrics, FakeUnitOfWork
 

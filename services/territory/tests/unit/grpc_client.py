@@ -21,9 +21,9 @@ from crm.territory.v1 import (
     territories_pb2,
     territories_pb2_grpc,
 )
-from crm_chassis.auth.testing import TestKeys
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
+from crm_testkit.auth import TestKeys
 
 # (full service name, method descriptor) of every territory RPC, from the protos themselves.
 METHODS = [

@@ -12,12 +12,12 @@ import grpc
 import pytest
 from sqlalchemy import text
 
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 from crm_deals.entrypoints import api as api_entrypoint
 from crm_deals.entrypoints.settings import DealsSettings
 from crm_deals.entrypoints.wiring import build_dependencies
+from crm_testkit.auth import TestKeys
 
 sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "unit"))
 

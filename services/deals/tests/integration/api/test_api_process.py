@@ -17,8 +17,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from crm.deals.v1 import accounts_pb2, accounts_pb2_grpc, deals_pb2, deals_pb2_grpc
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
-from crm_chassis.testing import free_port
+from crm_testkit import free_port
+from crm_testkit.auth import TestKeys
 
 pytestmark = pytest.mark.integration
 

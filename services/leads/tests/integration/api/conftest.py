@@ -14,7 +14,6 @@ import grpc
 import pytest
 
 from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
-from crm_chassis.auth.testing import TestKeys
 from crm_chassis.db import make_session_factory
 from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
@@ -22,6 +21,7 @@ from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import api
 from crm_leads.entrypoints.worker import ROUTING
 from crm_leads.service_layer.assignment import apply_routing
+from crm_testkit.auth import TestKeys
 
 
 @pytest.fixture(scope="session")

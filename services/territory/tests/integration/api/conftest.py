@@ -8,10 +8,10 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from crm_chassis.auth.testing import TestKeys
 from crm_territory.entrypoints import api
 from crm_territory.entrypoints.settings import TerritorySettings
 from crm_territory.entrypoints.wiring import build_dependencies
+from crm_testkit.auth import TestKeys
 
 from ...unit.grpc_client import Client, Tokens
 from ..org_builder import MemoryDirectory

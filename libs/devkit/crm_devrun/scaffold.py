@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 
 from crm_chassis import manifest as manifests
-from crm_chassis.devrun.scaffold_templates import FILES
+from crm_devrun.scaffold_templates import FILES
 
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]{1,30}")
 FIRST_GRPC_PORT = 50050

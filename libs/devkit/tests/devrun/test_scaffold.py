@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from crm_chassis import manifest as manifests
-from crm_chassis.devrun.main import cli
-from crm_chassis.devrun.scaffold import Ports, new_service, next_ports
+from crm_devrun.main import cli
+from crm_devrun.scaffold import Ports, new_service, next_ports
 
 
 @pytest.fixture

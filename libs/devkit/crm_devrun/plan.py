@@ -12,12 +12,7 @@ from pathlib import Path
 
 from crm_chassis.manifest import PROCESS_KINDS, ServiceManifest
 from crm_chassis.messaging.broker_users import LOCAL_VHOST, local_amqp_url
-
-# Local runs only: the first administrator identity creates when none is configured. Printed in
-# the startup table and documented in docs/operations.md; never use it outside a developer's
-# machine (deploy/ reads the password from a Kubernetes Secret instead).
-LOCAL_ADMIN_EMAIL = "admin@crm.local"
-LOCAL_ADMIN_PASSWORD = "local-dev-admin-only"
+from crm_chassis.settings import LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD
 
 
 def local_service_account(service: str) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from crm_chassis.testing import free_port, wait_until
+from crm_testkit import free_port, wait_until
 
 API = textwrap.dedent("""
     import os, signal, sys, time
@@ -74,7 +74,7 @@ class Runner:
         self.root = root
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crm_chassis.devrun.main", "run", "--no-topology",
+            [sys.executable, "-m", "crm_devrun.main", "run", "--no-topology",
              "--restart-backoff", "0.05", *options],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.reader = threading.Thread(target=self._collect, daemon=True)

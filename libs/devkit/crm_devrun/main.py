@@ -23,9 +23,9 @@ from rich.console import Console
 from rich.table import Table
 
 from crm_chassis import manifest as manifests
-from crm_chassis.devrun.plan import Plan, build_plan
-from crm_chassis.devrun.readiness import READY_TIMEOUT_SECONDS, wait_ready
-from crm_chassis.devrun.supervisor import RestartPolicy, Supervisor, describe_exit
+from crm_devrun.plan import Plan, build_plan
+from crm_devrun.readiness import READY_TIMEOUT_SECONDS, wait_ready
+from crm_devrun.supervisor import RestartPolicy, Supervisor, describe_exit
 
 GRACE_SECONDS = 10.0
 
@@ -65,7 +65,7 @@ def _print_table(table: Table, plan: Plan) -> None:
 
 def _announce_when_ready(plan: Plan, supervisor: Supervisor, stop: threading.Event,
                         timeout: float) -> threading.Thread:
-    """Print the table once every process is ready (crm_chassis.devrun.readiness), or after
+    """Print the table once every process is ready (crm_devrun.readiness), or after
     ``timeout`` seconds naming those that are not; the processes are supervised meanwhile."""
     def announce() -> None:
         not_ready = wait_ready(plan.processes, stop, supervisor.say, timeout=timeout)
@@ -183,7 +183,7 @@ def list_processes(only: tuple[str, ...]) -> None:
 def new_service_command(name: str) -> None:
     """Write services/NAME and protos/crm/NAME: a small working service in the platform's
     shape (api, worker, relay, migration, tests) to grow from."""
-    from crm_chassis.devrun.scaffold import new_service
+    from crm_devrun.scaffold import new_service
 
     root = manifests.repo_root()
     try:

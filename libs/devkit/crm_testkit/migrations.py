@@ -21,7 +21,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, MetaData, create_engine, inspect
 
-from crm_chassis.testing.infrastructure import temporary_postgres_database
+from crm_testkit.infrastructure import temporary_postgres_database
 
 
 class ServiceMigrationsModule(Protocol):

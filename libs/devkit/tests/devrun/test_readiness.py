@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from crm_chassis.devrun.plan import ProcessSpec
-from crm_chassis.devrun.readiness import is_ready, wait_ready
+from crm_devrun.plan import ProcessSpec
+from crm_devrun.readiness import is_ready, wait_ready
 
 
 @pytest.fixture

@@ -22,17 +22,17 @@ import pytest
 from google.protobuf import descriptor_pool, message_factory
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
-    ProtoReflectionDescriptorDatabase)
+    ProtoReflectionDescriptorDatabase,
+)
 
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 from crm_chassis import manifest as manifests
 from crm_chassis.auth.keys import public_key_to_pem
-from crm_chassis.auth.testing import TestKeys
-from crm_chassis.devrun.scaffold import Ports, new_service
-from crm_chassis.messaging.testing import pika_user
 from crm_chassis.messaging.topology import declare_topology, delete_topology
-from crm_chassis.testing import (AMQP_URL, amqp_channel, free_port, temporary_postgres_database,
-                                 wait_until)
+from crm_devrun.scaffold import Ports, new_service
+from crm_testkit import AMQP_URL, amqp_channel, free_port, temporary_postgres_database, wait_until
+from crm_testkit.auth import TestKeys
+from crm_testkit.messaging import pika_user
 
 pytestmark = pytest.mark.integration
 

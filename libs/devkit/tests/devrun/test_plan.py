@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from crm_chassis.devrun.plan import LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD, build_plan
 from crm_chassis.manifest import ServiceManifest
+from crm_devrun.plan import LOCAL_ADMIN_EMAIL, LOCAL_ADMIN_PASSWORD, build_plan
 
 ROOT = Path("/repo")
 

@@ -20,9 +20,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 
-from crm_chassis.devrun.plan import ProcessSpec
 from crm_chassis.grpc.healthcheck import serving
 from crm_chassis.metrics import HEALTH_PATH
+from crm_devrun.plan import ProcessSpec
 
 READY_TIMEOUT_SECONDS = 90.0
 FIRST_REPORT_SECONDS = 2.0    # what is up by then is not worth a line

@@ -31,7 +31,7 @@ from crm_chassis.scopes.model import Grant
 from crm_chassis.scopes.replica import ScopeReplica
 from crm_chassis.scopes.tables import scope_tables
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port
+from crm_testkit import AMQP_URL, amqp_channel, free_port
 
 T = TypeVar("T")
 PROBE_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "scopes"
@@ -121,9 +121,9 @@ class RevocationBed:
         probe accepts user_access_changed from nobody else) and the probe."""
         from crm_chassis.messaging.broker_users import provision_once
         from crm_chassis.messaging.topology import declare_topology
-        from crm_chassis.pytest_broker import vhost_of
         from crm_chassis.settings import ServiceSettings
-        from crm_chassis.testing import service_amqp_url
+        from crm_testkit import service_amqp_url
+        from crm_testkit.pytest_broker import vhost_of
 
         provision_once(vhost_of(AMQP_URL))   # the repository's services' users, territory's too
         self.env["CRM_TERRITORY_AMQP_URL"] = service_amqp_url("territory")

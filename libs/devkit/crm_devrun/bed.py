@@ -28,16 +28,16 @@ from typing import TypeVar
 import grpc
 
 from crm_chassis import manifest as manifests
-from crm_chassis.devrun.plan import build_plan
 from crm_chassis.messaging.broker_users import provision_once
-from crm_chassis.pytest_broker import vhost_of
-from crm_chassis.testing import (
+from crm_devrun.plan import build_plan
+from crm_testkit import (
     AMQP_URL,
     amqp_channel,
     free_port,
     service_amqp_url,
     temporary_postgres_database,
 )
+from crm_testkit.pytest_broker import vhost_of
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from crm_chassis.devrun.plan import ProcessSpec
+from crm_devrun.plan import ProcessSpec
 
 _COLOURS = ("36", "33", "35", "32", "34", "91", "96", "93", "95", "92", "94")
 

@@ -2,7 +2,7 @@
 
 ``CRM_TEST_PG_URL`` (default ``postgresql+psycopg2://postgres@127.0.0.1:5432/postgres``) is the
 server used to create one throw-away database per test session; ``CRM_TEST_AMQP_URL`` the broker
-as its administrative user, on the session's own virtual host (:mod:`crm_chassis.pytest_broker`
+as its administrative user, on the session's own virtual host (:mod:`crm_testkit.pytest_broker`
 creates it); :func:`service_amqp_url` the same vhost as a service's own broker user.
 """
 from __future__ import annotations

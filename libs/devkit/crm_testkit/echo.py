@@ -7,7 +7,7 @@ subprocess in two modes so client and server do not share a GIL:
 - ``chassis``  :func:`crm_chassis.grpc.start_server` with the whole chain and token verification
                against the public key given in ``--public-key-pem-file``.
 
-``python -m crm_chassis.grpc.echo --mode chassis --public-key-pem-file k.pem`` prints
+``python -m crm_testkit.echo --mode chassis --public-key-pem-file k.pem`` prints
 ``PORT <n>`` on stdout once serving, then serves until stdin closes or SIGTERM/SIGINT
 (chassis mode runs :func:`crm_chassis.grpc.serve`, the api processes' real main loop).
 """

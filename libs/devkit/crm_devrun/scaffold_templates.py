@@ -674,7 +674,7 @@ import pytest
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
-from crm_chassis.testing.fakes import (FakeRepository, FakeUnitOfWork, FixedClock,
+from crm_testkit.fakes import (FakeRepository, FakeUnitOfWork, FixedClock,
                                        SequentialIds)
 
 from $package.service_layer import notes
@@ -750,7 +750,7 @@ def test_manifest_matches_worker():
 
 MIGRATION_TEST = '''\
 """Upgrade gives exactly the ORM's tables, downgrade removes everything, upgrade works again."""
-from crm_chassis.testing.migrations import migration_round_trip_tests
+from crm_testkit.migrations import migration_round_trip_tests
 
 from $package import migrate
 from $package.adapters import orm

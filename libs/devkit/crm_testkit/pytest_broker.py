@@ -2,7 +2,7 @@
 every test session on its own RabbitMQ virtual host, so two runs on one machine never take each
 other's messages.
 
-At session start, before any conftest or test module imports :mod:`crm_chassis.testing`: unless
+At session start, before any conftest or test module imports :mod:`crm_testkit`: unless
 ``CRM_TEST_AMQP_URL`` is set, create the vhost ``crm-test-<random>``, every service's broker user
 (``crm-<service>``, its local password) with its permissions there and every right there for the
 administrative user of the tests (``guest``), and point ``CRM_TEST_AMQP_URL`` at it; at session end

@@ -47,7 +47,7 @@ from crm_chassis.messaging.topology import (
 from crm_chassis.outbox.tables import messaging_tables
 from crm_chassis.settings import ServiceSettings
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-from crm_chassis.testing import AMQP_URL, amqp_channel, free_port, service_amqp_url
+from crm_testkit import AMQP_URL, amqp_channel, free_port, service_amqp_url
 
 T = TypeVar("T")
 EVENT = "something_happened"
@@ -232,7 +232,7 @@ class EventBed:
         vhost; deleted on :meth:`close`), let its relay connect as it and the worker expect it
         (instead of the tests' shared user). Returns the user name."""
         from crm_chassis.messaging.broker_users import broker_user, provision
-        from crm_chassis.pytest_broker import vhost_of
+        from crm_testkit.pytest_broker import vhost_of
 
         producer = next(m for m in self.manifests if m.name == self.producer)
         provision([producer], vhost_of(AMQP_URL))
@@ -394,7 +394,7 @@ def publish_as(source: str, event_type: str, message: Any, *, times: int = 1) ->
 
     from crm_chassis import events
     from crm_chassis.messaging.broker_users import broker_user, provision_once
-    from crm_chassis.pytest_broker import vhost_of
+    from crm_testkit.pytest_broker import vhost_of
 
     provision_once(vhost_of(AMQP_URL))
 
@@ -424,7 +424,7 @@ def declare_service_part(service: str, env: dict[str, str]) -> None:
     finally:
         connection.close()
     from crm_chassis.messaging.broker_users import provision_once
-    from crm_chassis.pytest_broker import vhost_of
+    from crm_testkit.pytest_broker import vhost_of
 
     provision_once(vhost_of(AMQP_URL))   # the services' users (a test session has them already)
     settings = ServiceSettings.load(service, env={**os.environ, **env})
