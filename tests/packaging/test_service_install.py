@@ -109,6 +109,28 @@ def test_the_declared_dependencies_install_and_nothing_else(clean_venv: Path) ->
         assert runtime in installed
     for dev_tool in ("pytest", "ruff", "mypy", "hypothesis", "grpcio-tools", "import-linter"):
         assert f"{dev_tool}==" not in installed, f"{dev_tool} came with the runtime"
+    assert "crm-devkit" not in installed
+
+
+def test_the_runtime_carries_no_dev_runner_or_test_kit(clean_venv: Path) -> None:
+    code = (
+        "import importlib.util, sys\n"
+        "found = [n for n in sys.argv[1:] if importlib.util.find_spec(n) is not None]\n"
+        "print(found)\n"
+        "sys.exit(1 if found else 0)\n"
+    )
+    run(clean_venv, "-c", code, "crm_testkit", "crm_devrun", cwd="/")
+    chassis = run(
+        clean_venv,
+        "-c",
+        "import crm_chassis, pathlib; print(pathlib.Path(crm_chassis.__file__).parent)",
+    ).stdout.strip()
+    leftovers = [
+        str(p.relative_to(chassis))
+        for p in Path(chassis).rglob("*.py")
+        if p.stem in ("testing", "devrun", "pytest_broker", "echo") or "devrun" in p.parts
+    ]
+    assert leftovers == []
 
 
 def test_every_entrypoint_imports(clean_venv: Path) -> None:
