@@ -1,5 +1,6 @@
 """What the worker benchmarks share: publishing events as a producer's relay would, waiting for
 a condition, and reading a process's CPU time."""
+
 from __future__ import annotations
 
 import contextlib
@@ -30,11 +31,19 @@ def publish_events(exchange: str, event_type: str, messages: Iterable[Message]) 
         channel.confirm_delivery()
         for message in messages:
             channel.basic_publish(
-                exchange, event_type, encode(message).encode(),
+                exchange,
+                event_type,
+                encode(message).encode(),
                 properties=pika.BasicProperties(
-                    content_type="application/json", delivery_mode=2,
-                    headers=headers_for(message.meta), message_id=message.meta.event_id,
-                    type=event_type, user_id=broker_user(source)), mandatory=True)
+                    content_type="application/json",
+                    delivery_mode=2,
+                    headers=headers_for(message.meta),
+                    message_id=message.meta.event_id,
+                    type=event_type,
+                    user_id=broker_user(source),
+                ),
+                mandatory=True,
+            )
             count += 1
     finally:
         connection.close()

@@ -11,6 +11,7 @@ grpcio echo of the same run is the floor. Target: PriceQuote 100 lines p50 <= 5 
 
     .venv/bin/python -m bench.catalog_bench
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,9 +39,17 @@ class KeyPublisher(auth_pb2_grpc.AuthServiceServicer):
         self.keys = keys
 
     def GetSigningKeys(self, request, context):
-        return auth_pb2.GetSigningKeysResponse(issuer=self.keys.issuer, keys=[
-            auth_pb2.SigningKey(kid=self.keys.kid, algorithm="EdDSA",
-                                public_key_pem=self.keys.public_pem, active=True)])
+        return auth_pb2.GetSigningKeysResponse(
+            issuer=self.keys.issuer,
+            keys=[
+                auth_pb2.SigningKey(
+                    kid=self.keys.kid,
+                    algorithm="EdDSA",
+                    public_key_pem=self.keys.public_pem,
+                    active=True,
+                )
+            ],
+        )
 
 
 @contextlib.contextmanager
@@ -66,38 +75,63 @@ def fill_catalog(database_url: str) -> list[str]:
     from crm_catalog.service_layer import discount_lists, price_lists, products, unit_groups
 
     migrate.upgrade(database_url)
-    deps = build_dependencies(CatalogSettings.load("catalog", env={},
-                                                   database_url=database_url))
+    deps = build_dependencies(CatalogSettings.load("catalog", env={}, database_url=database_url))
     manager = Caller(subject_id="bench-manager", roles=frozenset({"catalog_manager"}))
     try:
         group = unit_groups.create_unit_group(deps, manager, name="Bottles", base_unit="bottle")
-        unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="case",
-                             quantity="12", of_unit="bottle")
+        unit_groups.add_unit(
+            deps, manager, unit_group_id=group.id, name="case", quantity="12", of_unit="bottle"
+        )
         volume = discount_lists.create_discount_list(
-            deps, manager, name="Volume", type=DiscountType.PERCENTAGE,
-            tiers=[{"low": "1", "high": "9", "value": "0"},
-                   {"low": "10", "high": "49", "value": "5"},
-                   {"low": "50", "high": "", "value": "10"}])
-        standard = price_lists.create_price_list(deps, manager, name="Standard",
-                                                 currency="EUR")
+            deps,
+            manager,
+            name="Volume",
+            type=DiscountType.PERCENTAGE,
+            tiers=[
+                {"low": "1", "high": "9", "value": "0"},
+                {"low": "10", "high": "49", "value": "5"},
+                {"low": "50", "high": "", "value": "10"},
+            ],
+        )
+        standard = price_lists.create_price_list(deps, manager, name="Standard", currency="EUR")
         ids = []
         for n in range(LINES):
             product = products.create_product(
-                deps, manager, sku=f"BENCH-{n:03d}", name=f"Bench wine {n}",
-                unit_group_id=group.id, default_unit="bottle", currency="EUR",
-                list_price=f"{8 + n % 17}.{n % 100:02d}", standard_cost="4.00",
-                current_cost="4.50")
+                deps,
+                manager,
+                sku=f"BENCH-{n:03d}",
+                name=f"Bench wine {n}",
+                unit_group_id=group.id,
+                default_unit="bottle",
+                currency="EUR",
+                list_price=f"{8 + n % 17}.{n % 100:02d}",
+                standard_cost="4.00",
+                current_cost="4.50",
+            )
             products.activate_product(deps, manager, id=product.id)
-            price_lists.set_price_list_item(deps, manager, price_list_id=standard.id,
-                                            product_id=product.id, unit="bottle",
-                                            method=PricingMethod.CURRENCY_AMOUNT,
-                                            value=f"{7 + n % 13}.50",
-                                            discount_list_id=volume.id)
             price_lists.set_price_list_item(
-                deps, manager, price_list_id=standard.id, product_id=product.id, unit="case",
-                method=PricingMethod.PERCENT_OF_LIST, value="90",
-                rounding_mode=RoundingMode.UP, rounding_option=RoundingOption.ENDING,
-                rounding_amount="0.99", discount_list_id=volume.id)
+                deps,
+                manager,
+                price_list_id=standard.id,
+                product_id=product.id,
+                unit="bottle",
+                method=PricingMethod.CURRENCY_AMOUNT,
+                value=f"{7 + n % 13}.50",
+                discount_list_id=volume.id,
+            )
+            price_lists.set_price_list_item(
+                deps,
+                manager,
+                price_list_id=standard.id,
+                product_id=product.id,
+                unit="case",
+                method=PricingMethod.PERCENT_OF_LIST,
+                value="90",
+                rounding_mode=RoundingMode.UP,
+                rounding_option=RoundingOption.ENDING,
+                rounding_amount="0.99",
+                discount_list_id=volume.id,
+            )
             ids.append(product.id)
         return ids
     finally:
@@ -106,8 +140,13 @@ def fill_catalog(database_url: str) -> list[str]:
 
 @contextlib.contextmanager
 def catalog_server(database_url: str, identity_address: str):
-    with api_process("catalog", {"CRM_CATALOG_DATABASE_URL": database_url,
-                                 "CRM_CATALOG_IDENTITY_ADDRESS": identity_address}) as address:
+    with api_process(
+        "catalog",
+        {
+            "CRM_CATALOG_DATABASE_URL": database_url,
+            "CRM_CATALOG_IDENTITY_ADDRESS": identity_address,
+        },
+    ) as address:
         yield address
 
 
@@ -118,20 +157,29 @@ def _timed(call, n: int) -> dict:
         call()
         samples.append(time.perf_counter_ns() - start)
     samples.sort()
-    return {"n": n, "p50_us": round(samples[n // 2] / 1000, 1),
-            "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1)}
+    return {
+        "n": n,
+        "p50_us": round(samples[n // 2] / 1000, 1),
+        "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1),
+    }
 
 
-def quote_request(product_ids: list[str], count: int,
-                  shift: int = 0) -> pricing_pb2.PriceQuoteRequest:
+def quote_request(
+    product_ids: list[str], count: int, shift: int = 0
+) -> pricing_pb2.PriceQuoteRequest:
     """Quantities 1..60 across the three tiers (``shift`` moves every line's quantity); every
     third line by the case."""
     return pricing_pb2.PriceQuoteRequest(
-        lines=[pricing_pb2.QuoteLineInput(product_id=product_ids[n % len(product_ids)],
-                                          unit="case" if n % 3 == 0 else "bottle",
-                                          quantity=str(1 + (n * 7 + shift) % 60))
-               for n in range(count)],
-        context=pricing_pb2.PricingContext(currency="EUR", account_id="bench-account"))
+        lines=[
+            pricing_pb2.QuoteLineInput(
+                product_id=product_ids[n % len(product_ids)],
+                unit="case" if n % 3 == 0 else "bottle",
+                quantity=str(1 + (n * 7 + shift) % 60),
+            )
+            for n in range(count)
+        ],
+        context=pricing_pb2.PricingContext(currency="EUR", account_id="bench-account"),
+    )
 
 
 def run(n: int = 400) -> dict:
@@ -151,33 +199,41 @@ def run(n: int = 400) -> dict:
             first = pricing.PriceQuote(quotes[0], metadata=bearer, timeout=10)
             cold_ms = round((time.perf_counter() - started) * 1000, 1)
             if not first.complete or first.totals.priced_lines != LINES:
-                raise RuntimeError("the benchmark quote did not price every line: "
-                                   + next(line.error.message for line in first.lines
-                                          if line.HasField("error")))
-            calls = iter(range(10 ** 9))
+                raise RuntimeError(
+                    "the benchmark quote did not price every line: "
+                    + next(line.error.message for line in first.lines if line.HasField("error"))
+                )
+            calls = iter(range(10**9))
             for _ in range(50):
                 pricing.PriceQuote(quotes[next(calls) % 16], metadata=bearer, timeout=10)
-            hundred = _timed(lambda: pricing.PriceQuote(quotes[next(calls) % 16],
-                                                        metadata=bearer, timeout=10), n)
+            hundred = _timed(
+                lambda: pricing.PriceQuote(quotes[next(calls) % 16], metadata=bearer, timeout=10), n
+            )
             one = _timed(lambda: pricing.PriceQuote(single, metadata=bearer, timeout=10), n)
     p50_ms = hundred["p50_us"] / 1000
     rows = []
-    for name, stats in (("raw grpcio echo (floor)", floor),
-                        (f"PriceQuote {LINES} lines (list + tiers)", hundred),
-                        ("PriceQuote 1 line", one)):
+    for name, stats in (
+        ("raw grpcio echo (floor)", floor),
+        (f"PriceQuote {LINES} lines (list + tiers)", hundred),
+        ("PriceQuote 1 line", one),
+    ):
         rows.append((f"{name} p50", stats["p50_us"], "µs", f"n={stats['n']}"))
         rows.append((f"{name} p99", stats["p99_us"], "µs", f"n={stats['n']}"))
-    rows.append((f"PriceQuote {LINES} lines per line (p50)",
-                 round(hundred["p50_us"] / LINES, 1), "µs", ""))
-    rows.append((f"first PriceQuote {LINES} lines after start (cold caches)", cold_ms, "ms",
-                 "one call"))
-    return {"title": "catalog PriceQuote over gRPC on PostgreSQL", "rows": rows,
-            "checks": [(f"PriceQuote {LINES} lines p50 <= {TARGET_MS:g} ms",
-                        p50_ms <= TARGET_MS)],
-            "notes": "Sequential calls on one channel, api in its own process, service token, "
-                     "catalog read as of now on every call (revision lookups under the shared "
-                     "revision lock; parsed revisions cached per process), every line "
-                     "explained, net = sum of lines."}
+    rows.append(
+        (f"PriceQuote {LINES} lines per line (p50)", round(hundred["p50_us"] / LINES, 1), "µs", "")
+    )
+    rows.append(
+        (f"first PriceQuote {LINES} lines after start (cold caches)", cold_ms, "ms", "one call")
+    )
+    return {
+        "title": "catalog PriceQuote over gRPC on PostgreSQL",
+        "rows": rows,
+        "checks": [(f"PriceQuote {LINES} lines p50 <= {TARGET_MS:g} ms", p50_ms <= TARGET_MS)],
+        "notes": "Sequential calls on one channel, api in its own process, service token, "
+        "catalog read as of now on every call (revision lookups under the shared "
+        "revision lock; parsed revisions cached per process), every line "
+        "explained, net = sum of lines.",
+    }
 
 
 if __name__ == "__main__":

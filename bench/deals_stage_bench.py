@@ -11,6 +11,7 @@ Check: every committed move produced exactly one delivered e-mail.
 
     .venv/bin/python -m bench.deals_stage_bench      (or: -m bench.run deals_stage)
 """
+
 from __future__ import annotations
 
 import os
@@ -42,10 +43,20 @@ from crm_testkit import free_port, temporary_postgres_database
 
 MOVES = int(os.environ.get("DEALS_STAGE_BENCH_MOVES", "300"))
 TEAM, OWNER = "team-bench", "bench-owner"
-STAGES = [{"key": "qualify", "name": "Qualify", "default_probability": 10,
-           "forecast_category": "pipeline"},
-          {"key": "propose", "name": "Propose", "default_probability": 40,
-           "forecast_category": "best_case"}]
+STAGES = [
+    {
+        "key": "qualify",
+        "name": "Qualify",
+        "default_probability": 10,
+        "forecast_category": "pipeline",
+    },
+    {
+        "key": "propose",
+        "name": "Propose",
+        "default_probability": 40,
+        "forecast_category": "best_case",
+    },
+]
 
 
 class _Sink:
@@ -57,43 +68,81 @@ class _Sink:
         self.count += 1
         return "250 OK"
 
+
 WORKER = Caller.system("deals-worker")
 
 
 def _setup(deps):
     with deps.uow() as uow:
-        apply_user_access_changed(uow.session, user_access_changed_message(
-            OWNER, 1, [Grant(TEAM, "expert", "membership")]))
-        apply_user_access_changed(uow.session, user_access_changed_message(
-            "bench-manager", 1, [Grant(TEAM, "manager", "unit_manager", "unit-bench")]))
-        apply_user_snapshot(uow.session, identity_events.UserSnapshot(
-            id=OWNER, email="owner@example.test", display_name="Owner", status="active",
-            version=1))
+        apply_user_access_changed(
+            uow.session,
+            user_access_changed_message(OWNER, 1, [Grant(TEAM, "expert", "membership")]),
+        )
+        apply_user_access_changed(
+            uow.session,
+            user_access_changed_message(
+                "bench-manager", 1, [Grant(TEAM, "manager", "unit_manager", "unit-bench")]
+            ),
+        )
+        apply_user_snapshot(
+            uow.session,
+            identity_events.UserSnapshot(
+                id=OWNER,
+                email="owner@example.test",
+                display_name="Owner",
+                status="active",
+                version=1,
+            ),
+        )
         uow.commit()
     # the line, as territory's sales_line_changed told deals
     record_sales_line(deps, WORKER, SalesLine("line-b", "Bench", "quote", True, 1))
     admin, owner = Caller("bench-admin", roles=frozenset({"admin"})), Caller(OWNER)
-    pipeline = pipelines.create_pipeline(deps, admin, sales_line_id="line-b",
-                                         name="Bench", stages=STAGES)
-    automations.create_rule(deps, Caller("bench-manager"),
-                            pipeline_id=pipeline.id, team_ids=[TEAM],
-                            name="mail on propose", trigger="stage_entered", stage_key="propose",
-                            actions=[{"kind": "email", "recipients": ["owner"],
-                                      "subject": "{{ deal.name }} at {{ deal.stage }}",
-                                      "body": "{{ account.name }}: {{ deal.amount }}"}])
+    pipeline = pipelines.create_pipeline(
+        deps, admin, sales_line_id="line-b", name="Bench", stages=STAGES
+    )
+    automations.create_rule(
+        deps,
+        Caller("bench-manager"),
+        pipeline_id=pipeline.id,
+        team_ids=[TEAM],
+        name="mail on propose",
+        trigger="stage_entered",
+        stage_key="propose",
+        actions=[
+            {
+                "kind": "email",
+                "recipients": ["owner"],
+                "subject": "{{ deal.name }} at {{ deal.stage }}",
+                "body": "{{ account.name }}: {{ deal.amount }}",
+            }
+        ],
+    )
     account = accounts.create_account(deps, owner, team_id=TEAM, name="Acme")
-    return owner, [deals.create_deal(deps, owner, name=f"Deal {i}",
-                                     account_id=account.id, sales_line_id="line-b",
-                                     currency="EUR").id for i in range(MOVES)]
+    return owner, [
+        deals.create_deal(
+            deps,
+            owner,
+            name=f"Deal {i}",
+            account_id=account.id,
+            sales_line_id="line-b",
+            currency="EUR",
+        ).id
+        for i in range(MOVES)
+    ]
 
 
 def _commands(engine):
     t = orm.outbox
     with engine.connect() as conn:
-        rows = conn.execute(select(t.c.event_type, t.c.payload).where(
-            t.c.event_type.in_(sorted(COMMANDS))).order_by(t.c.id)).all()
-    return [(r.event_type, chassis_events.decode(r.payload, COMMANDS[r.event_type][1]))
-            for r in rows]
+        rows = conn.execute(
+            select(t.c.event_type, t.c.payload)
+            .where(t.c.event_type.in_(sorted(COMMANDS)))
+            .order_by(t.c.id)
+        ).all()
+    return [
+        (r.event_type, chassis_events.decode(r.payload, COMMANDS[r.event_type][1])) for r in rows
+    ]
 
 
 def run() -> dict:
@@ -132,29 +181,45 @@ def _measure(engine, url, sink, port) -> dict:
             uow.commit()
     recorded_per_s = len(commands) / (time.perf_counter() - started)
 
-    sender = AutomationDelivery(deps, SmtpMailer("127.0.0.1", port, sender="crm@example.test",
-                                                 timeout_seconds=5),
-                                WebhookSender(timeout_seconds=5), lease_seconds=60)
+    sender = AutomationDelivery(
+        deps,
+        SmtpMailer("127.0.0.1", port, sender="crm@example.test", timeout_seconds=5),
+        WebhookSender(timeout_seconds=5),
+        lease_seconds=60,
+    )
     started = time.perf_counter()
     while sender.send_due(100):
         pass
     sent_per_s = len(commands) / (time.perf_counter() - started)
     with engine.connect() as conn:
-        sent = conn.execute(select(func.count()).select_from(orm.deliveries).where(
-            orm.deliveries.c.state == "sent")).scalar_one()
+        sent = conn.execute(
+            select(func.count()).select_from(orm.deliveries).where(orm.deliveries.c.state == "sent")
+        ).scalar_one()
     deps.close()
     return {
         "title": f"deals: stage change with an e-mail automation, and its delivery ({MOVES} moves)",
         "rows": [
-            ("MoveDealToStage + automation command (use case, PostgreSQL)", round(moves_per_s),
-             "/s", f"p50 {statistics.median(move_ms):.2f} ms, p95 "
-                   f"{statistics.quantiles(move_ms, n=20)[18]:.2f} ms"),
+            (
+                "MoveDealToStage + automation command (use case, PostgreSQL)",
+                round(moves_per_s),
+                "/s",
+                f"p50 {statistics.median(move_ms):.2f} ms, p95 "
+                f"{statistics.quantiles(move_ms, n=20)[18]:.2f} ms",
+            ),
             ("worker: record a received command (delivery row)", round(recorded_per_s), "/s", ""),
-            ("worker: deliver an e-mail (lease, SMTP to local sink, result)", round(sent_per_s),
-             "/s", "one SMTP connection per mail"),
+            (
+                "worker: deliver an e-mail (lease, SMTP to local sink, result)",
+                round(sent_per_s),
+                "/s",
+                "one SMTP connection per mail",
+            ),
         ],
-        "checks": [("every committed move delivered exactly one e-mail",
-                    len(commands) == MOVES and sink.count == MOVES and sent == MOVES)],
+        "checks": [
+            (
+                "every committed move delivered exactly one e-mail",
+                len(commands) == MOVES and sink.count == MOVES and sent == MOVES,
+            )
+        ],
     }
 
 

@@ -13,6 +13,7 @@ ratio chassis/raw. Other benchmarks reuse :func:`start_echo_server` / :func:`mea
 
     .venv/bin/python bench/grpc_floor.py [n]
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,12 +35,22 @@ TARGET_RATIO = 3.0  # platform target: an authenticated read p50 <= 3x the raw f
 
 
 @contextlib.contextmanager
-def start_echo_server(mode: str, *, public_key_pem: str = "", workers: int = 16,
-                      log_file: str = os.devnull) -> Iterator[str]:
+def start_echo_server(
+    mode: str, *, public_key_pem: str = "", workers: int = 16, log_file: str = os.devnull
+) -> Iterator[str]:
     """Run the echo server (``raw`` or ``chassis``) in a subprocess; yields its address."""
     with tempfile.TemporaryDirectory(prefix="grpc-floor-") as tmp:
-        args = [sys.executable, "-m", "crm_testkit.echo", "--mode", mode,
-                "--workers", str(workers), "--log-file", log_file]
+        args = [
+            sys.executable,
+            "-m",
+            "crm_testkit.echo",
+            "--mode",
+            mode,
+            "--workers",
+            str(workers),
+            "--log-file",
+            log_file,
+        ]
         if mode == "chassis":
             pem_file = os.path.join(tmp, "public.pem")
             with open(pem_file, "w") as fh:
@@ -61,8 +72,9 @@ def start_echo_server(mode: str, *, public_key_pem: str = "", workers: int = 16,
             proc.stdout.close()
 
 
-def measure_unary(address: str, n: int = 3000, metadata: tuple = (),
-                  warmup: int = WARMUP_CALLS) -> dict:
+def measure_unary(
+    address: str, n: int = 3000, metadata: tuple = (), warmup: int = WARMUP_CALLS
+) -> dict:
     """``n`` sequential Echo calls on one channel: latency percentiles in µs."""
     with grpc.insecure_channel(address) as channel:
         stub = echo_pb2_grpc.EchoServiceStub(channel)
@@ -76,10 +88,12 @@ def measure_unary(address: str, n: int = 3000, metadata: tuple = (),
             stub.Echo(request, metadata=metadata)
             samples.append(clock() - start)
     samples.sort()
-    return {"n": n,
-            "p50_us": round(samples[n // 2] / 1000, 1),
-            "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1),
-            "mean_us": round(statistics.fmean(samples) / 1000, 1)}
+    return {
+        "n": n,
+        "p50_us": round(samples[n // 2] / 1000, 1),
+        "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1),
+        "mean_us": round(statistics.fmean(samples) / 1000, 1),
+    }
 
 
 def raw_floor(n: int = 3000) -> dict:
@@ -95,14 +109,19 @@ def run(n: int = 3000) -> dict:
     with start_echo_server("chassis", public_key_pem=keys.public_pem) as address:
         chassis = measure_unary(address, n, metadata=(("authorization", f"Bearer {token}"),))
     ratio_p50 = round(chassis["p50_us"] / raw["p50_us"], 2)
-    return {"title": "gRPC floor: raw grpcio echo vs the chassis chain (authenticated echo)",
-            "raw": raw, "chassis_authenticated": chassis, "ratio_p50": ratio_p50,
-            "ratio_p99": round(chassis["p99_us"] / raw["p99_us"], 2),
-            "checks": [(f"authenticated echo p50 <= {TARGET_RATIO}x raw grpcio p50",
-                        ratio_p50 <= TARGET_RATIO)],
-            "notes": "Sequential unary calls on one channel, server in a subprocess; the chassis "
-                     "server runs serve() with a real EdDSA token (verified once, then cached), "
-                     "principal_check, metrics and one JSON access-log line per call."}
+    return {
+        "title": "gRPC floor: raw grpcio echo vs the chassis chain (authenticated echo)",
+        "raw": raw,
+        "chassis_authenticated": chassis,
+        "ratio_p50": ratio_p50,
+        "ratio_p99": round(chassis["p99_us"] / raw["p99_us"], 2),
+        "checks": [
+            (f"authenticated echo p50 <= {TARGET_RATIO}x raw grpcio p50", ratio_p50 <= TARGET_RATIO)
+        ],
+        "notes": "Sequential unary calls on one channel, server in a subprocess; the chassis "
+        "server runs serve() with a real EdDSA token (verified once, then cached), "
+        "principal_check, metrics and one JSON access-log line per call.",
+    }
 
 
 def main() -> None:
@@ -112,8 +131,10 @@ def main() -> None:
     for name in ("raw", "chassis_authenticated"):
         row = result[name]
         print(f"{name:<24}{row['p50_us']:>10}{row['p99_us']:>10}{row['mean_us']:>10}")
-    print(f"ratio chassis/raw: p50 {result['ratio_p50']}x, p99 {result['ratio_p99']}x "
-          f"(target p50 <= {TARGET_RATIO}x)")
+    print(
+        f"ratio chassis/raw: p50 {result['ratio_p50']}x, p99 {result['ratio_p99']}x "
+        f"(target p50 <= {TARGET_RATIO}x)"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the raw grpcio echo p50 measured in the same run.
 
     .venv/bin/python -m bench.identity_bench
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,10 +28,16 @@ PASSWORD = "violet tractor hums at dawn"
 @contextlib.contextmanager
 def identity_server(database_url: str):
     from crm_identity import migrate
+
     migrate.upgrade(database_url)
-    with api_process("identity", {"CRM_IDENTITY_DATABASE_URL": database_url,
-                                  "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
-                                  "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1]}) as address:
+    with api_process(
+        "identity",
+        {
+            "CRM_IDENTITY_DATABASE_URL": database_url,
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN[0],
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1],
+        },
+    ) as address:
         yield address
 
 
@@ -41,8 +48,11 @@ def _timed(call, n: int) -> dict:
         call(i)
         samples.append(time.perf_counter_ns() - start)
     samples.sort()
-    return {"n": n, "p50_us": round(samples[n // 2] / 1000, 1),
-            "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1)}
+    return {
+        "n": n,
+        "p50_us": round(samples[n // 2] / 1000, 1),
+        "p99_us": round(samples[min(n - 1, int(n * 0.99))] / 1000, 1),
+    }
 
 
 def run(n_reads: int = 3000, n_hashing: int = 40) -> dict:
@@ -51,41 +61,59 @@ def run(n_reads: int = 3000, n_hashing: int = 40) -> dict:
         with grpc.insecure_channel(address) as channel:
             auth = auth_pb2_grpc.AuthServiceStub(channel)
             users = users_pb2_grpc.UserServiceStub(channel)
-            token = auth.Login(auth_pb2.LoginRequest(email=ADMIN[0], password=ADMIN[1])).access_token
+            token = auth.Login(
+                auth_pb2.LoginRequest(email=ADMIN[0], password=ADMIN[1])
+            ).access_token
             bearer = (("authorization", f"Bearer {token}"),)
             run_id = uuid.uuid4().hex[:6]
             emails = [f"bench-{run_id}-{i}@example.com" for i in range(n_hashing)]
             created = []
 
             def create(i):
-                created.append(users.CreateUser(users_pb2.CreateUserRequest(
-                    email=emails[i], display_name=f"Bench User {i}", password=PASSWORD,
-                    departments=["sales"]), metadata=bearer).id)
+                created.append(
+                    users.CreateUser(
+                        users_pb2.CreateUserRequest(
+                            email=emails[i],
+                            display_name=f"Bench User {i}",
+                            password=PASSWORD,
+                            departments=["sales"],
+                        ),
+                        metadata=bearer,
+                    ).id
+                )
 
             create_stats = _timed(create, n_hashing)
-            login_stats = _timed(lambda i: auth.Login(auth_pb2.LoginRequest(
-                email=emails[i], password=PASSWORD)), n_hashing)
+            login_stats = _timed(
+                lambda i: auth.Login(auth_pb2.LoginRequest(email=emails[i], password=PASSWORD)),
+                n_hashing,
+            )
             get = users_pb2.GetUserRequest(id=created[0])
             for _ in range(300):
                 users.GetUser(get, metadata=bearer)
             read_stats = _timed(lambda i: users.GetUser(get, metadata=bearer), n_reads)
-            whoami_stats = _timed(lambda i: auth.WhoAmI(auth_pb2.WhoAmIRequest(),
-                                                        metadata=bearer), n_reads)
+            whoami_stats = _timed(
+                lambda i: auth.WhoAmI(auth_pb2.WhoAmIRequest(), metadata=bearer), n_reads
+            )
     ratio = round(read_stats["p50_us"] / floor["p50_us"], 2)
-    rows = [("raw grpcio echo (floor)", floor, f"n={floor['n']}"),
-            ("GetUser, authenticated", read_stats, f"n={read_stats['n']}"),
-            ("WhoAmI, authenticated", whoami_stats, f"n={whoami_stats['n']}"),
-            ("CreateUser (argon2id hash)", create_stats, f"n={n_hashing}"),
-            ("Login (argon2id verify)", login_stats, f"n={n_hashing}")]
+    rows = [
+        ("raw grpcio echo (floor)", floor, f"n={floor['n']}"),
+        ("GetUser, authenticated", read_stats, f"n={read_stats['n']}"),
+        ("WhoAmI, authenticated", whoami_stats, f"n={whoami_stats['n']}"),
+        ("CreateUser (argon2id hash)", create_stats, f"n={n_hashing}"),
+        ("Login (argon2id verify)", login_stats, f"n={n_hashing}"),
+    ]
     table = []
     for name, stats, note in rows:
         table.append((f"{name} p50", stats["p50_us"], "µs", note))
         table.append((f"{name} p99", stats["p99_us"], "µs", note))
     table.append(("authenticated read p50 / raw floor p50", ratio, "x", ""))
-    return {"title": "identity over gRPC vs the raw grpcio floor", "rows": table,
-            "checks": [("authenticated read p50 ≤ 3× raw grpcio floor p50", ratio <= 3.0)],
-            "notes": "Sequential calls on one channel, server in its own process, PostgreSQL "
-                     "database. CreateUser/Login cost is argon2id by design (OWASP minimum)."}
+    return {
+        "title": "identity over gRPC vs the raw grpcio floor",
+        "rows": table,
+        "checks": [("authenticated read p50 ≤ 3× raw grpcio floor p50", ratio <= 3.0)],
+        "notes": "Sequential calls on one channel, server in its own process, PostgreSQL "
+        "database. CreateUser/Login cost is argon2id by design (OWASP minimum).",
+    }
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ an import of 100,000 leads scored and routed <= 20 s, i.e. >= 5,000 leads/s end 
 default import is 20,000 rows so that `make bench` stays within minutes while far from that rate;
 its check is the rate (``LEAD_FLOW_IMPORT=100000`` measures the full size).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,8 +56,9 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def _capture_steadily(stubs: Stubs, admin: As, line_id: str, rate: float = RATE,
-                      seconds: float = SECONDS) -> tuple[list[str], float, int, int]:
+def _capture_steadily(
+    stubs: Stubs, admin: As, line_id: str, rate: float = RATE, seconds: float = SECONDS
+) -> tuple[list[str], float, int, int]:
     """Offer RATE leads/s for SECONDS from 16 threads; (ids captured, achieved rate, errors,
     offers shed). An offer finding 64 captures already in flight is shed (counted, not queued):
     the run lasts SECONDS whatever the platform sustains, and the latency measured is the
@@ -91,26 +93,40 @@ def _capture_steadily(stubs: Stubs, admin: As, line_id: str, rate: float = RATE,
 
 
 def _import_rows(line_id: str, tag: str):
-    yield ls.ImportLeadsRequest(header=ls.ImportHeader(
-        import_id=unique("bench-import"), columns=COLUMNS, default_sales_line_id=line_id,
-        default_channel=lead_pb2.CHANNEL_PURCHASED_LIST))
+    yield ls.ImportLeadsRequest(
+        header=ls.ImportHeader(
+            import_id=unique("bench-import"),
+            columns=COLUMNS,
+            default_sales_line_id=line_id,
+            default_channel=lead_pb2.CHANNEL_PURCHASED_LIST,
+        )
+    )
     for i in range(1, IMPORT_ROWS + 1):
-        values = [f"row{i}.{tag}@import.example", "Row", f"Imported{tag}{i}",
-                  f"Import {tag} {i}", "DE"]
-        yield ls.ImportLeadsRequest(row=ls.ImportRow(row_number=i,
-                                                     values=dict(zip(COLUMNS, values, strict=False))))
+        values = [
+            f"row{i}.{tag}@import.example",
+            "Row",
+            f"Imported{tag}{i}",
+            f"Import {tag} {i}",
+            "DE",
+        ]
+        yield ls.ImportLeadsRequest(
+            row=ls.ImportRow(row_number=i, values=dict(zip(COLUMNS, values, strict=False)))
+        )
 
 
 def _owned(engine, where: str, params: dict) -> tuple[int, int]:
     with engine.connect() as conn:
-        row = conn.execute(text(f"SELECT count(*), count(owner_user_id) FROM leads WHERE {where}"),
-                           params).one()
+        row = conn.execute(
+            text(f"SELECT count(*), count(owner_user_id) FROM leads WHERE {where}"), params
+        ).one()
     return row[0], row[1]
 
 
 def run() -> dict:
-    with tempfile.TemporaryDirectory(prefix="crm-bench-") as workdir, \
-            PlatformBed(["identity", "territory", "leads"], Path(workdir)) as bed:
+    with (
+        tempfile.TemporaryDirectory(prefix="crm-bench-") as workdir,
+        PlatformBed(["identity", "territory", "leads"], Path(workdir)) as bed,
+    ):
         stubs = Stubs(bed)
         admin = As(bed.admin_token())
         company = small_company(bed, stubs, admin)
@@ -120,21 +136,49 @@ def run() -> dict:
         if SKIP_STEADY:
             return _import_phase(bed, stubs, engine, company, line, [], [], (0, 0, 0, 0))
         light, _, _, _ = _capture_steadily(stubs, admin, line.id, LIGHT_RATE, 30)
-        bed.wait_for(lambda: _owned(engine, "id = ANY(:ids)", {"ids": light})[1] == len(light),
-                     300, "light-load leads not all routed")
+        bed.wait_for(
+            lambda: _owned(engine, "id = ANY(:ids)", {"ids": light})[1] == len(light),
+            300,
+            "light-load leads not all routed",
+        )
         with engine.connect() as conn:
-            light_latencies = [row[0] for row in conn.execute(text(
-                "SELECT EXTRACT(EPOCH FROM assigned_at - created_at) FROM leads "
-                "WHERE id = ANY(:ids)"), {"ids": light})]
+            light_latencies = [
+                row[0]
+                for row in conn.execute(
+                    text(
+                        "SELECT EXTRACT(EPOCH FROM assigned_at - created_at) FROM leads "
+                        "WHERE id = ANY(:ids)"
+                    ),
+                    {"ids": light},
+                )
+            ]
         ids, achieved, errors, shed = _capture_steadily(stubs, admin, line.id)
-        bed.wait_for(lambda: _owned(engine, "id = ANY(:ids)", {"ids": ids})[1] == len(ids),
-                     300, "steady leads not all routed")
+        bed.wait_for(
+            lambda: _owned(engine, "id = ANY(:ids)", {"ids": ids})[1] == len(ids),
+            300,
+            "steady leads not all routed",
+        )
         with engine.connect() as conn:
-            latencies = [row[0] for row in conn.execute(text(
-                "SELECT EXTRACT(EPOCH FROM assigned_at - created_at) FROM leads "
-                "WHERE id = ANY(:ids)"), {"ids": ids})]
-        return _import_phase(bed, stubs, engine, company, line, light_latencies, latencies,
-                             (len(ids), achieved, errors, shed))
+            latencies = [
+                row[0]
+                for row in conn.execute(
+                    text(
+                        "SELECT EXTRACT(EPOCH FROM assigned_at - created_at) FROM leads "
+                        "WHERE id = ANY(:ids)"
+                    ),
+                    {"ids": ids},
+                )
+            ]
+        return _import_phase(
+            bed,
+            stubs,
+            engine,
+            company,
+            line,
+            light_latencies,
+            latencies,
+            (len(ids), achieved, errors, shed),
+        )
 
 
 def _import_phase(bed, stubs, engine, company, line, light_latencies, latencies, steady):
@@ -143,32 +187,52 @@ def _import_phase(bed, stubs, engine, company, line, light_latencies, latencies,
     cpu_before, machine_before = bed.cpu_seconds(), machine_cpu_seconds()
     started = time.monotonic()
     summary = None
-    importer = company["people"]["sue"]   # importing needs a sales/marketing department
-    with contextlib.ExitStack() as sampling:   # BENCH_PROFILE: py-spy on the busiest processes
+    importer = company["people"]["sue"]  # importing needs a sales/marketing department
+    with contextlib.ExitStack() as sampling:  # BENCH_PROFILE: py-spy on the busiest processes
         for label in ("territory.worker", "leads.api", "leads.worker"):
             sampling.enter_context(sampled(bed.pid(label), f"import-{label}"))
-        for answer in importer(stubs.leads.ImportLeads, _import_rows(line.id, tag),
-                               timeout=3600):
+        for answer in importer(stubs.leads.ImportLeads, _import_rows(line.id, tag), timeout=3600):
             if answer.done:
                 summary = answer
         imported = time.monotonic() - started
         like = {"pattern": f"row%.{tag}@import.example"}
-        bed.wait_for(lambda: _owned(engine, "email LIKE :pattern", like)[1] >= IMPORT_ROWS,
-                     3600, "imported leads not all routed", interval=0.5)
+        bed.wait_for(
+            lambda: _owned(engine, "email LIKE :pattern", like)[1] >= IMPORT_ROWS,
+            3600,
+            "imported leads not all routed",
+            interval=0.5,
+        )
     routed = time.monotonic() - started
     machine = machine_cpu_seconds() - machine_before
     cpu_after = bed.cpu_seconds()
     engine.dispose()
-    by_process = sorted(((label, cpu_after[label] - cpu_before.get(label, 0.0))
-                         for label in cpu_after), key=lambda item: -item[1])
+    by_process = sorted(
+        ((label, cpu_after[label] - cpu_before.get(label, 0.0)) for label in cpu_after),
+        key=lambda item: -item[1],
+    )
     ours = sum(used for _, used in by_process)
-    per_lead = 1000 / IMPORT_ROWS   # CPU seconds -> ms per lead
-    cpu_rows = [("import: CPU per lead, whole machine", round(machine * per_lead, 2), "ms",
-                 f"{machine / routed:.2f} of 2 cores busy on average")]
-    cpu_rows += [(f"import: CPU per lead, {label}", round(used * per_lead, 2), "ms", "")
-                 for label, used in by_process if used * per_lead >= 0.02]
-    cpu_rows.append(("import: CPU per lead, PostgreSQL, RabbitMQ and the bench client",
-                     round((machine - ours) * per_lead, 2), "ms", "the rest of the machine"))
+    per_lead = 1000 / IMPORT_ROWS  # CPU seconds -> ms per lead
+    cpu_rows = [
+        (
+            "import: CPU per lead, whole machine",
+            round(machine * per_lead, 2),
+            "ms",
+            f"{machine / routed:.2f} of 2 cores busy on average",
+        )
+    ]
+    cpu_rows += [
+        (f"import: CPU per lead, {label}", round(used * per_lead, 2), "ms", "")
+        for label, used in by_process
+        if used * per_lead >= 0.02
+    ]
+    cpu_rows.append(
+        (
+            "import: CPU per lead, PostgreSQL, RabbitMQ and the bench client",
+            round((machine - ours) * per_lead, 2),
+            "ms",
+            "the rest of the machine",
+        )
+    )
     ids_count, achieved, errors, shed = steady
     nan = float("nan")
     p50 = statistics.median(latencies) * 1000 if latencies else nan
@@ -178,25 +242,43 @@ def _import_phase(bed, stubs, engine, company, line, light_latencies, latencies,
     return {
         "title": "New leads through the running platform (identity, territory, leads)",
         "rows": [
-            (f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p50",
-             round(light_p50, 1), "ms", f"{len(light_latencies)} leads"),
-            (f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p99",
-             round(light_p99, 1), "ms", ""),
+            (
+                f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p50",
+                round(light_p50, 1),
+                "ms",
+                f"{len(light_latencies)} leads",
+            ),
+            (
+                f"light load ({LIGHT_RATE:.0f}/s for 30 s): created -> owner set, p99",
+                round(light_p99, 1),
+                "ms",
+                "",
+            ),
             ("CreateLead offered", RATE, "/s", f"for {SECONDS:.0f} s from 16 threads"),
-            ("CreateLead achieved", round(achieved, 1), "/s", f"{ids_count} captured, "
-             f"{errors} failed, {shed} offers shed (64 already in flight)"),
+            (
+                "CreateLead achieved",
+                round(achieved, 1),
+                "/s",
+                f"{ids_count} captured, {errors} failed, {shed} offers shed (64 already in flight)",
+            ),
             ("created -> scored + routed + owner set, p50", round(p50, 1), "ms", ""),
             ("created -> scored + routed + owner set, p99", round(p99, 1), "ms", ""),
             ("import rows accepted", summary.rows_accepted if summary else 0, "", ""),
             ("import stream done", round(imported, 1), "s", f"{IMPORT_ROWS} rows"),
-            ("import: every lead routed with an owner", round(routed, 1), "s",
-             f"{IMPORT_ROWS / routed:.0f} leads/s end to end"),
+            (
+                "import: every lead routed with an owner",
+                round(routed, 1),
+                "s",
+                f"{IMPORT_ROWS / routed:.0f} leads/s end to end",
+            ),
             *cpu_rows,
         ],
         "checks": [
             (f"created -> owner set p99 <= 100 ms at {RATE:.0f}/s offered", p99 <= 100),
             (f"CreateLead sustained {RATE:.0f}/s", achieved >= 0.95 * RATE),
-            ("import scored and routed at >= 5,000 leads/s (100,000 in <= 20 s)",
-             IMPORT_ROWS / routed >= 5000),
+            (
+                "import scored and routed at >= 5,000 leads/s (100,000 in <= 20 s)",
+                IMPORT_ROWS / routed >= 5000,
+            ),
         ],
     }

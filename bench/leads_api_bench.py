@@ -13,6 +13,7 @@ verifier is a static key (the bench signs its own tokens instead of running iden
 
     .venv/bin/python -m bench.leads_api_bench
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,11 +40,13 @@ IMPORT_COLUMNS = ["E-Mail", "First name", "Last name", "Company", "Country"]
 def _grant_scope(database_url: str) -> None:
     from crm_chassis.db import make_engine, make_session_factory
     from crm_chassis.scopes import Grant, apply_user_access_changed, user_access_changed_message
+
     engine = make_engine(database_url)
     try:
         with make_session_factory(engine)() as session:
-            apply_user_access_changed(session, user_access_changed_message(
-                USER, 1, [Grant(TEAM, "expert", "membership")]))
+            apply_user_access_changed(
+                session, user_access_changed_message(USER, 1, [Grant(TEAM, "expert", "membership")])
+            )
             session.commit()
     finally:
         engine.dispose()
@@ -58,11 +61,16 @@ def _route_to_bench_team(database_url: str, lead_id: str) -> None:
     from crm_leads.entrypoints.wiring import build_dependencies
     from crm_leads.entrypoints.worker import ROUTING
     from crm_leads.service_layer.assignment import apply_routing
+
     deps = build_dependencies(settings_module.load(database_url=database_url))
     try:
-        assert apply_routing(deps, ROUTING, RoutingDecision(
-            uuid.uuid4().hex, lead_id, dt.datetime.now(dt.UTC), "", TEAM, USER,
-            "bench routing"))
+        assert apply_routing(
+            deps,
+            ROUTING,
+            RoutingDecision(
+                uuid.uuid4().hex, lead_id, dt.datetime.now(dt.UTC), "", TEAM, USER, "bench routing"
+            ),
+        )
     finally:
         deps.close()
 
@@ -73,12 +81,17 @@ def serve() -> None:
     from crm_chassis.logging import configure_logging
     from crm_leads.entrypoints import api
     from crm_leads.entrypoints import settings as settings_module
+
     settings = settings_module.load()
     configure_logging(settings)
     with open(os.environ["BENCH_PUBLIC_KEY_PEM_FILE"]) as fh:
         public_key = public_key_from_pem(fh.read())
-    verifier = TokenVerifier(StaticKeySource({os.environ["BENCH_KEY_ID"]: public_key}),
-                             settings.jwt_issuer, settings.jwt_audience, settings.jwt_algorithm)
+    verifier = TokenVerifier(
+        StaticKeySource({os.environ["BENCH_KEY_ID"]: public_key}),
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.jwt_algorithm,
+    )
     running = api.start(settings, verifier=verifier)
     print(f"PORT {running.port}", flush=True)
     sys.stdin.read()  # runs until the bench closes our stdin
@@ -88,47 +101,75 @@ def serve() -> None:
 @contextlib.contextmanager
 def leads_server(database_url: str, keys: TestKeys):
     from crm_leads import migrate
+
     migrate.upgrade(database_url)
     _grant_scope(database_url)
     with tempfile.TemporaryDirectory(prefix="leads-bench-") as tmp:
         pem_file = os.path.join(tmp, "public.pem")
         with open(pem_file, "w") as fh:
             fh.write(keys.public_pem)
-        env = dict(os.environ, CRM_LEADS_DATABASE_URL=database_url, CRM_LEADS_GRPC_PORT="0",
-                   CRM_LEADS_METRICS_PORT="0", CRM_LOG_LEVEL="WARNING",
-                   BENCH_PUBLIC_KEY_PEM_FILE=pem_file, BENCH_KEY_ID=keys.kid)
-        with serving_child(["-m", "bench.leads_api_bench", "--serve"], env,
-                           "leads api") as address:
+        env = dict(
+            os.environ,
+            CRM_LEADS_DATABASE_URL=database_url,
+            CRM_LEADS_GRPC_PORT="0",
+            CRM_LEADS_METRICS_PORT="0",
+            CRM_LOG_LEVEL="WARNING",
+            BENCH_PUBLIC_KEY_PEM_FILE=pem_file,
+            BENCH_KEY_ID=keys.kid,
+        )
+        with serving_child(["-m", "bench.leads_api_bench", "--serve"], env, "leads api") as address:
             yield address
 
 
 def _lead(tag: str, i: int) -> lead_pb2.LeadInput:
     return lead_pb2.LeadInput(
-        person=lead_pb2.Person(first_name="Bench", last_name=f"Lead{tag}{i}",
-                               email=f"lead{i}.{tag}@bench.example", title="Head of IT"),
-        company=lead_pb2.Company(name=f"Bench {tag} {i}", industry="software",
-                                 size=lead_pb2.COMPANY_SIZE_MEDIUM),
+        person=lead_pb2.Person(
+            first_name="Bench",
+            last_name=f"Lead{tag}{i}",
+            email=f"lead{i}.{tag}@bench.example",
+            title="Head of IT",
+        ),
+        company=lead_pb2.Company(
+            name=f"Bench {tag} {i}", industry="software", size=lead_pb2.COMPANY_SIZE_MEDIUM
+        ),
         location=lead_pb2.Location(country="DE", city="Berlin"),
         source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM),
-        consent=lead_pb2.Consent(email_marketing=True), custom_attributes={"budget": "50k"})
+        consent=lead_pb2.Consent(email_marketing=True),
+        custom_attributes={"budget": "50k"},
+    )
 
 
 def _import_requests(import_id: str, tag: str, n: int):
-    yield lead_service_pb2.ImportLeadsRequest(header=lead_service_pb2.ImportHeader(
-        import_id=import_id, columns=IMPORT_COLUMNS,
-        default_channel=lead_pb2.CHANNEL_PURCHASED_LIST))
+    yield lead_service_pb2.ImportLeadsRequest(
+        header=lead_service_pb2.ImportHeader(
+            import_id=import_id,
+            columns=IMPORT_COLUMNS,
+            default_channel=lead_pb2.CHANNEL_PURCHASED_LIST,
+        )
+    )
     for i in range(1, n + 1):
-        values = [f"row{i}.{tag}@import.example", "Row", f"Imported{tag}{i}",
-                  f"Import {tag} {i}", "FR"]
-        yield lead_service_pb2.ImportLeadsRequest(row=lead_service_pb2.ImportRow(
-            row_number=i, values=dict(zip(IMPORT_COLUMNS, values, strict=False))))
+        values = [
+            f"row{i}.{tag}@import.example",
+            "Row",
+            f"Imported{tag}{i}",
+            f"Import {tag} {i}",
+            "FR",
+        ]
+        yield lead_service_pb2.ImportLeadsRequest(
+            row=lead_service_pb2.ImportRow(
+                row_number=i, values=dict(zip(IMPORT_COLUMNS, values, strict=False))
+            )
+        )
 
 
 def _import(stub, bearer, import_id: str, tag: str, n: int) -> tuple[float, object]:
     start = time.perf_counter()
     last = None
-    for last in stub.ImportLeads(_import_requests(import_id, tag, n), metadata=bearer,  # noqa: B007
-                                 timeout=600):
+    for last in stub.ImportLeads(  # noqa: B007
+        _import_requests(import_id, tag, n),
+        metadata=bearer,
+        timeout=600,
+    ):
         pass
     return time.perf_counter() - start, last
 
@@ -136,17 +177,24 @@ def _import(stub, bearer, import_id: str, tag: str, n: int) -> tuple[float, obje
 def run(n_create: int = 500, n_import: int = 2000, n_reads: int = 1000) -> dict:
     floor = raw_floor(3000)
     keys = TestKeys()
-    bearer = (("authorization",
-               f"Bearer {keys.token(USER, 'user', departments=['sales'], display_name='Rep')}"),)
+    bearer = (
+        (
+            "authorization",
+            f"Bearer {keys.token(USER, 'user', departments=['sales'], display_name='Rep')}",
+        ),
+    )
     tag = uuid.uuid4().hex[:6]
     with temporary_postgres_database("bench_leads") as url, leads_server(url, keys) as address:
         with grpc.insecure_channel(address) as channel:
             stub = lead_service_pb2_grpc.LeadServiceStub(channel)
 
             def create(i, prefix="new"):
-                return stub.CreateLead(lead_service_pb2.CreateLeadRequest(
-                    idempotency_key=f"{prefix}-{i}", lead=_lead(f"{prefix}{tag}", i)),
-                    metadata=bearer)
+                return stub.CreateLead(
+                    lead_service_pb2.CreateLeadRequest(
+                        idempotency_key=f"{prefix}-{i}", lead=_lead(f"{prefix}{tag}", i)
+                    ),
+                    metadata=bearer,
+                )
 
             for i in range(200):
                 create(i, "warmup")
@@ -162,24 +210,48 @@ def run(n_create: int = 500, n_import: int = 2000, n_reads: int = 1000) -> dict:
     assert summary.done and summary.rows_accepted == n_import, summary
     assert rerun.rows_accepted == n_import, rerun
     rows = []
-    for name, stats in (("raw grpcio echo (floor)", floor), ("CreateLead, new lead", created),
-                        ("CreateLead, retried request (replay)", replayed),
-                        ("GetLead, a lead of the caller's team", read)):
+    for name, stats in (
+        ("raw grpcio echo (floor)", floor),
+        ("CreateLead, new lead", created),
+        ("CreateLead, retried request (replay)", replayed),
+        ("GetLead, a lead of the caller's team", read),
+    ):
         rows.append((f"{name} p50", stats["p50_us"], "µs", f"n={stats['n']}"))
         rows.append((f"{name} p99", stats["p99_us"], "µs", f"n={stats['n']}"))
-    rows += [("CreateLead new p50 / raw floor p50",
-              round(created["p50_us"] / floor["p50_us"], 2), "x", ""),
-             ("ImportLeads, new rows", round(n_import / seconds), "rows/s",
-              f"N={n_import} rows, one stream, batches of 200"),
-             ("ImportLeads, re-run of the same import", round(n_import / rerun_seconds),
-              "rows/s", f"N={n_import}, every row already_imported")]
-    return {"title": "leads over gRPC (PostgreSQL) vs the raw grpcio floor", "rows": rows,
-            "checks": [(f"CreateLead p50 <= {TARGET_CREATE_P50_US / 1000:g} ms",
-                        created["p50_us"] <= TARGET_CREATE_P50_US)],
-            "notes": "Sequential calls on one channel, the api in its own process with the "
-                     "production wiring (PostgreSQL, scope replica) and log level WARNING; "
-                     f"CreateLead into a table growing to {n_create + 200} leads, then the "
-                     f"import of {n_import} rows."}
+    rows += [
+        (
+            "CreateLead new p50 / raw floor p50",
+            round(created["p50_us"] / floor["p50_us"], 2),
+            "x",
+            "",
+        ),
+        (
+            "ImportLeads, new rows",
+            round(n_import / seconds),
+            "rows/s",
+            f"N={n_import} rows, one stream, batches of 200",
+        ),
+        (
+            "ImportLeads, re-run of the same import",
+            round(n_import / rerun_seconds),
+            "rows/s",
+            f"N={n_import}, every row already_imported",
+        ),
+    ]
+    return {
+        "title": "leads over gRPC (PostgreSQL) vs the raw grpcio floor",
+        "rows": rows,
+        "checks": [
+            (
+                f"CreateLead p50 <= {TARGET_CREATE_P50_US / 1000:g} ms",
+                created["p50_us"] <= TARGET_CREATE_P50_US,
+            )
+        ],
+        "notes": "Sequential calls on one channel, the api in its own process with the "
+        "production wiring (PostgreSQL, scope replica) and log level WARNING; "
+        f"CreateLead into a table growing to {n_create + 200} leads, then the "
+        f"import of {n_import} rows.",
+    }
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Target: filtered first page p99 <= 50 ms.
     .venv/bin/python -m bench.run leads_search      (or: .venv/bin/python -m bench.leads_search_bench)
     LEADS_SEARCH_EXPLAIN=1 ... prints EXPLAIN (ANALYZE, BUFFERS) of each filter once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -97,9 +98,15 @@ FROM (
 
 
 def _secondary_indexes(connection) -> list[tuple[str, str]]:
-    return [(row.indexname, row.indexdef) for row in connection.execute(text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads' "
-        "AND indexname <> 'leads_pkey' ORDER BY indexname"))]
+    return [
+        (row.indexname, row.indexdef)
+        for row in connection.execute(
+            text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads' "
+                "AND indexname <> 'leads_pkey' ORDER BY indexname"
+            )
+        )
+    ]
 
 
 def load(engine) -> dict[str, float]:
@@ -115,8 +122,16 @@ def load(engine) -> dict[str, float]:
         started = time.perf_counter()
         step = 250_000
         for start in range(1, LEADS + 1, step):
-            connection.execute(text(LOAD), {"start": start, "stop": min(LEADS, start + step - 1),
-                                            "now": NOW, "queue": QUEUE_TEAM, "teams": TEAMS})
+            connection.execute(
+                text(LOAD),
+                {
+                    "start": start,
+                    "stop": min(LEADS, start + step - 1),
+                    "now": NOW,
+                    "queue": QUEUE_TEAM,
+                    "teams": TEAMS,
+                },
+            )
             connection.commit()
         phases["insert"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -129,7 +144,8 @@ def load(engine) -> dict[str, float]:
         # VACUUM sets the visibility map, so the per-team index-only scans need no heap visits
         # (autovacuum keeps it so in production).
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-            text("VACUUM ANALYZE leads"))
+            text("VACUUM ANALYZE leads")
+        )
         phases["analyze"] = time.perf_counter() - started
     return phases
 
@@ -143,21 +159,42 @@ def scenarios(rng: random.Random) -> list[tuple[str, Scope, LeadFilter, SortFiel
     return [
         ("default page (score)", scope, LeadFilter(), None),
         ("status tab: new", scope, LeadFilter(statuses=frozenset({LeadStatus.NEW})), None),
-        ("my open leads", scope, LeadFilter(owner_user_ids=frozenset({me}), statuses=frozenset(
-            {LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED})), None),
-        ("country DE + working", scope, LeadFilter(countries=frozenset({"DE"}),
-                                                   statuses=frozenset({LeadStatus.WORKING})),
-         None),
+        (
+            "my open leads",
+            scope,
+            LeadFilter(
+                owner_user_ids=frozenset({me}),
+                statuses=frozenset({LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED}),
+            ),
+            None,
+        ),
+        (
+            "country DE + working",
+            scope,
+            LeadFilter(countries=frozenset({"DE"}), statuses=frozenset({LeadStatus.WORKING})),
+            None,
+        ),
         ("grade A", scope, LeadFilter(grades=frozenset({Grade.A})), None),
         ("text 'mar'", scope, LeadFilter(text="mar"), None),
-        ("text 'globex' + country SE", scope, LeadFilter(text="globex", countries=frozenset(
-            {"SE"})), None),
+        (
+            "text 'globex' + country SE",
+            scope,
+            LeadFilter(text="globex", countries=frozenset({"SE"})),
+            None,
+        ),
         ("text 'u12345' (rare)", scope, LeadFilter(text=f"u{rng.randrange(LEADS)}"), None),
         ("last 30 days by created", scope, LeadFilter(created=recent), SortField.CREATED_AT),
         ("custom tier=gold", scope, LeadFilter(custom_attributes={"tier": "gold"}), None),
-        ("industry + size + country", scope, LeadFilter(
-            industries=frozenset({"banking"}), company_sizes=frozenset({CompanySize.LARGE}),
-            countries=frozenset({"FR"})), None),
+        (
+            "industry + size + country",
+            scope,
+            LeadFilter(
+                industries=frozenset({"banking"}),
+                company_sizes=frozenset({CompanySize.LARGE}),
+                countries=frozenset({"FR"}),
+            ),
+            None,
+        ),
         ("unassigned queue", queue, LeadFilter(unassigned_only=True), SortField.CREATED_AT),
     ]
 
@@ -178,13 +215,15 @@ def measure(make_uow, rng: random.Random) -> dict[str, list[float]]:
             if round_number >= WARMUP:
                 timings.setdefault(name, []).append(elapsed)
             if name == "default page (score)" and len(rows) > 50:
-                second = build_query(scope, lead_filter, sort=sort, page_size=50,
-                                     cursor=query.cursor_after(rows[49]))
+                second = build_query(
+                    scope, lead_filter, sort=sort, page_size=50, cursor=query.cursor_after(rows[49])
+                )
                 started = time.perf_counter()
                 _search(make_uow, second)
                 if round_number >= WARMUP:
                     timings.setdefault("second page (cursor)", []).append(
-                        (time.perf_counter() - started) * 1000)
+                        (time.perf_counter() - started) * 1000
+                    )
     return timings
 
 
@@ -198,7 +237,8 @@ def explain(engine, rng: random.Random) -> None:
         for name, scope, lead_filter, sort in scenarios(rng):
             query = build_query(scope, lead_filter, sort=sort, page_size=50)
             compiled = search_sql.statement(query, postgres=True).compile(
-                dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+                dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+            )
             plan = connection.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars()
             print(f"--- {name}\n" + "\n".join(plan))
 
@@ -208,7 +248,7 @@ def run() -> dict:
     with temporary_postgres_database("leads_search_bench") as url:
         migrate.upgrade(url)
         engine = make_engine(url, pool_size=2)
-        search_sql.configure_engine(engine)   # as the service's wiring does
+        search_sql.configure_engine(engine)  # as the service's wiring does
         try:
             phases = load(engine)
             factory = make_session_factory(engine)
@@ -222,23 +262,38 @@ def run() -> dict:
             engine.dispose()
     every = [value for values in timings.values() for value in values]
     p99 = percentile(every, 0.99)
-    rows = [("leads in the table", count, "", f"{TEAMS} teams + unassigned queue"),
-            ("load: INSERT ... SELECT generate_series", round(phases["insert"], 1), "s", ""),
-            ("load: build indexes", round(phases["indexes"], 1), "s", ""),
-            ("load: VACUUM ANALYZE", round(phases["analyze"], 1), "s", ""),
-            ("all filtered first pages p50", round(statistics.median(every), 2), "ms",
-             f"{len(every)} searches, 3-team scope, page of 50"),
-            ("all filtered first pages p99", round(p99, 2), "ms", "")]
+    rows = [
+        ("leads in the table", count, "", f"{TEAMS} teams + unassigned queue"),
+        ("load: INSERT ... SELECT generate_series", round(phases["insert"], 1), "s", ""),
+        ("load: build indexes", round(phases["indexes"], 1), "s", ""),
+        ("load: VACUUM ANALYZE", round(phases["analyze"], 1), "s", ""),
+        (
+            "all filtered first pages p50",
+            round(statistics.median(every), 2),
+            "ms",
+            f"{len(every)} searches, 3-team scope, page of 50",
+        ),
+        ("all filtered first pages p99", round(p99, 2), "ms", ""),
+    ]
     for name, values in timings.items():
-        rows.append((f"{name} p50 / p99", f"{statistics.median(values):.2f} / "
-                     f"{percentile(values, 0.99):.2f}", "ms", ""))
-    return {"title": "leads: SearchLeads on 1,000,000 leads (PostgreSQL, search repository)",
-            "rows": rows,
-            "checks": [(f"SearchLeads filtered first page p99 <= {TARGET_MS:.0f} ms",
-                        p99 <= TARGET_MS)],
-            "notes": "Per-team plan: unnest(scope teams) + LATERAL (one team's rows in sort "
-                     "order LIMIT n+1) over the (scope_team_id, sort, id) indexes; see "
-                     "docs/services/leads.md for the EXPLAIN notes."}
+        rows.append(
+            (
+                f"{name} p50 / p99",
+                f"{statistics.median(values):.2f} / {percentile(values, 0.99):.2f}",
+                "ms",
+                "",
+            )
+        )
+    return {
+        "title": "leads: SearchLeads on 1,000,000 leads (PostgreSQL, search repository)",
+        "rows": rows,
+        "checks": [
+            (f"SearchLeads filtered first page p99 <= {TARGET_MS:.0f} ms", p99 <= TARGET_MS)
+        ],
+        "notes": "Per-team plan: unnest(scope teams) + LATERAL (one team's rows in sort "
+        "order LIMIT n+1) over the (scope_team_id, sort, id) indexes; see "
+        "docs/services/leads.md for the EXPLAIN notes.",
+    }
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ worker and relay processes on PostgreSQL and RabbitMQ (crm_devrun.bed.PlatformBe
   (user_access_changed).
 Each person polls every 5 ms, as a busy client would. Target: every revocation within 1 s.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -70,12 +71,18 @@ def _wait_denied(checks: dict, started: float, timeout: float = 10.0) -> dict[st
 
 def _member(bed, stubs, admin, company, lead_id, deal_id, name):
     person = create_person(bed, stubs, admin, name)
-    admin(stubs.members.AddMember, teams_pb2.AddMemberRequest(
-        team_id=company["berlin"].id, user_id=person.user_id, role=teams_pb2.TEAM_ROLE_EXPERT))
+    admin(
+        stubs.members.AddMember,
+        teams_pb2.AddMemberRequest(
+            team_id=company["berlin"].id, user_id=person.user_id, role=teams_pb2.TEAM_ROLE_EXPERT
+        ),
+    )
     bed.wait_for(lambda: visible_lead(stubs, person, lead_id), 30, "new member sees no lead")
-    bed.wait_for(lambda: not _denied(person, stubs.deals.GetDeal,
-                                     deals_pb2.GetDealRequest(id=deal_id)), 30,
-                 "new member sees no deal")
+    bed.wait_for(
+        lambda: not _denied(person, stubs.deals.GetDeal, deals_pb2.GetDealRequest(id=deal_id)),
+        30,
+        "new member sees no deal",
+    )
     return person
 
 
@@ -86,8 +93,10 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 def run() -> dict:
     moves: dict[str, list[float]] = {"leads": [], "deals": []}
     deactivations: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="crm-bench-") as workdir, \
-            PlatformBed(["identity", "territory", "leads", "deals"], Path(workdir)) as bed:
+    with (
+        tempfile.TemporaryDirectory(prefix="crm-bench-") as workdir,
+        PlatformBed(["identity", "territory", "leads", "deals"], Path(workdir)) as bed,
+    ):
         stubs = Stubs(bed)
         admin = As(bed.admin_token())
         company = small_company(bed, stubs, admin)
@@ -99,34 +108,69 @@ def run() -> dict:
         deal_id = converted_lead(bed, stubs, sue, lead_id).conversion.opportunity_id
         for round_number in range(ROUNDS):
             person = _member(bed, stubs, admin, company, lead_id, deal_id, f"mover{round_number}")
-            admin(stubs.members.MoveMember, teams_pb2.MoveMemberRequest(
-                user_id=person.user_id, from_team_id=company["berlin"].id,
-                to_team_id=company["munich"].id, role=teams_pb2.TEAM_ROLE_EXPERT))
+            admin(
+                stubs.members.MoveMember,
+                teams_pb2.MoveMemberRequest(
+                    user_id=person.user_id,
+                    from_team_id=company["berlin"].id,
+                    to_team_id=company["munich"].id,
+                    role=teams_pb2.TEAM_ROLE_EXPERT,
+                ),
+            )
             started = time.monotonic()
-            seen = _wait_denied({
-                "leads": lambda: _denied(person, stubs.leads.GetLead,  # noqa: B023
-                                         ls.GetLeadRequest(lead_id=lead_id)),
-                "deals": lambda: _denied(person, stubs.deals.GetDeal,  # noqa: B023
-                                         deals_pb2.GetDealRequest(id=deal_id))}, started)
+            seen = _wait_denied(
+                {
+                    "leads": lambda: _denied(
+                        person,  # noqa: B023
+                        stubs.leads.GetLead,
+                        ls.GetLeadRequest(lead_id=lead_id),
+                    ),
+                    "deals": lambda: _denied(
+                        person,  # noqa: B023
+                        stubs.deals.GetDeal,
+                        deals_pb2.GetDealRequest(id=deal_id),
+                    ),
+                },
+                started,
+            )
             for service, seconds in seen.items():
                 moves[service].append(seconds)
             person = _member(bed, stubs, admin, company, lead_id, deal_id, f"leaver{round_number}")
-            admin(stubs.users.DeactivateUser, users_pb2.DeactivateUserRequest(
-                id=person.user_id, reason="left the company"))
+            admin(
+                stubs.users.DeactivateUser,
+                users_pb2.DeactivateUserRequest(id=person.user_id, reason="left the company"),
+            )
             started = time.monotonic()
-            deactivations.append(_wait_denied({"leads": lambda: _denied(
-                person, stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))},  # noqa: B023
-                started)["leads"])
+            deactivations.append(
+                _wait_denied(
+                    {
+                        "leads": lambda: _denied(
+                            person,  # noqa: B023
+                            stubs.leads.GetLead,
+                            ls.GetLeadRequest(lead_id=lead_id),
+                        )
+                    },
+                    started,
+                )["leads"]
+            )
     rows, worst = [], 0.0
     for label, values, note in (
-            ("move -> denied in leads", moves["leads"], "MoveMember returned -> GetLead NOT_FOUND"),
-            ("move -> denied in deals", moves["deals"], "MoveMember returned -> GetDeal NOT_FOUND"),
-            ("deactivation -> denied in leads", deactivations,
-             "DeactivateUser returned -> GetLead refused (identity -> territory -> leads)")):
+        ("move -> denied in leads", moves["leads"], "MoveMember returned -> GetLead NOT_FOUND"),
+        ("move -> denied in deals", moves["deals"], "MoveMember returned -> GetDeal NOT_FOUND"),
+        (
+            "deactivation -> denied in leads",
+            deactivations,
+            "DeactivateUser returned -> GetLead refused (identity -> territory -> leads)",
+        ),
+    ):
         p50, most = _percentiles(values)
         worst = max(worst, most)
-        rows += [(f"{label}, p50", round(p50, 1), "ms", f"{len(values)} revocations; {note}"),
-                 (f"{label}, max", round(most, 1), "ms", "")]
-    return {"title": "Revocation across the running platform (identity, territory, leads, deals)",
-            "rows": rows,
-            "checks": [("every revocation effective in every service within 1 s", worst <= 1000)]}
+        rows += [
+            (f"{label}, p50", round(p50, 1), "ms", f"{len(values)} revocations; {note}"),
+            (f"{label}, max", round(most, 1), "ms", ""),
+        ]
+    return {
+        "title": "Revocation across the running platform (identity, territory, leads, deals)",
+        "rows": rows,
+        "checks": [("every revocation effective in every service within 1 s", worst <= 1000)],
+    }

@@ -3,6 +3,7 @@ samples each function appears in (inclusive) and is on top of (self).
 
     .venv/bin/python -m bench.profile_summary FOLDER/name.txt [rows]
 """
+
 from __future__ import annotations
 
 import collections

@@ -9,6 +9,7 @@
     SENT; events/s.
 Needs RabbitMQ and PostgreSQL (make infra-test). Declares and deletes its own exchange/queue.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,17 @@ BODY_SIZE = 600
 
 
 def _body(i: int) -> bytes:
-    head = json.dumps({"meta": {"event_id": uuid.uuid4().hex, "event_type": "bench_happened",
-                                "aggregate_id": f"agg-{i % 100}", "producer": "bench"},
-                       "seq": i})
+    head = json.dumps(
+        {
+            "meta": {
+                "event_id": uuid.uuid4().hex,
+                "event_type": "bench_happened",
+                "aggregate_id": f"agg-{i % 100}",
+                "producer": "bench",
+            },
+            "seq": i,
+        }
+    )
     return (head[:-1] + ',"pad":"' + "x" * max(0, BODY_SIZE - len(head) - 10) + '"}').encode()
 
 
@@ -64,8 +73,10 @@ def raw_pika(n: int, exchange: str, routing_key: str) -> float:
             connection.close()
 
     connection = pika.SelectConnection(
-        pika.URLParameters(AMQP_URL), on_open_callback=on_open,
-        on_close_callback=lambda *_: connection.ioloop.stop())
+        pika.URLParameters(AMQP_URL),
+        on_open_callback=on_open,
+        on_close_callback=lambda *_: connection.ioloop.stop(),
+    )
     connection.ioloop.start()
     if state["acked"] != n:
         raise RuntimeError(f"raw publish: {state['acked']} of {n} acked")
@@ -77,15 +88,24 @@ def _write_outbox(engine, table, n: int, exchange: str) -> None:
     rows = []
     for i in range(n):
         event_id = uuid.uuid4().hex
-        rows.append({"event_id": event_id, "event_type": "bench_happened", "exchange": exchange,
-                     "aggregate_type": "bench", "aggregate_id": f"agg-{i % 100}",
-                     "aggregate_version": i // 100 + 1, "payload": _body(i).decode(),
-                     "headers": json.dumps({events.CALL_ID_STACK_HEADER: [
-                         f"bench.outbox_relay.{event_id}"]}),
-                     "occurred_at": now})
+        rows.append(
+            {
+                "event_id": event_id,
+                "event_type": "bench_happened",
+                "exchange": exchange,
+                "aggregate_type": "bench",
+                "aggregate_id": f"agg-{i % 100}",
+                "aggregate_version": i // 100 + 1,
+                "payload": _body(i).decode(),
+                "headers": json.dumps(
+                    {events.CALL_ID_STACK_HEADER: [f"bench.outbox_relay.{event_id}"]}
+                ),
+                "occurred_at": now,
+            }
+        )
     with engine.begin() as conn:
         for start in range(0, n, 5000):
-            conn.execute(insert(table), rows[start:start + 5000])
+            conn.execute(insert(table), rows[start : start + 5000])
 
 
 def relay_drain(n: int, exchange: str) -> tuple[float, int]:
@@ -100,7 +120,7 @@ def relay_drain(n: int, exchange: str) -> tuple[float, int]:
         publisher = ConfirmingPublisher(AMQP_URL, app_id="bench.outbox_relay")
         relay = OutboxRelay(engine, "bench", publisher, batch_size=batch_size)
         publisher.connect()
-        relay.leadership.try_acquire()   # batches are read only under the relay lock
+        relay.leadership.try_acquire()  # batches are read only under the relay lock
         started = time.perf_counter()
         while relay.run_once():
             pass
@@ -108,8 +128,9 @@ def relay_drain(n: int, exchange: str) -> tuple[float, int]:
         relay.leadership.release()
         publisher.close()
         with engine.connect() as conn:
-            sent = conn.execute(select(func.count()).select_from(table)
-                                .where(table.c.status == "sent")).scalar_one()
+            sent = conn.execute(
+                select(func.count()).select_from(table).where(table.c.status == "sent")
+            ).scalar_one()
         engine.dispose()
     if sent != n:
         raise RuntimeError(f"relay: {sent} of {n} rows sent")
@@ -131,15 +152,24 @@ def run(n: int = 20000) -> dict:
         channel.queue_delete(queue)
         channel.exchange_delete(exchange)
         connection.close()
-    return {"n": n, "body_bytes": BODY_SIZE, "raw_pika_msgs_per_s": round(raw),
-            "relay_events_per_s": round(relay), "relay_batch_size": batch_size,
-            "title": "outbox relay (PostgreSQL → RabbitMQ) vs raw pika with pipelined confirms",
-            "checks": [("relay ≥ 5,000 events/s", relay >= 5000)]}
+    return {
+        "n": n,
+        "body_bytes": BODY_SIZE,
+        "raw_pika_msgs_per_s": round(raw),
+        "relay_events_per_s": round(relay),
+        "relay_batch_size": batch_size,
+        "title": "outbox relay (PostgreSQL → RabbitMQ) vs raw pika with pipelined confirms",
+        "checks": [("relay ≥ 5,000 events/s", relay >= 5000)],
+    }
 
 
 if __name__ == "__main__":
     result = run(int(sys.argv[1]) if len(sys.argv) > 1 else 20000)
-    print(f"raw pika, pipelined confirms: {result['raw_pika_msgs_per_s']:>8,} msgs/s "
-          f"({result['n']:,} x {result['body_bytes']} B)")
-    print(f"outbox relay on PostgreSQL:   {result['relay_events_per_s']:>8,} events/s "
-          f"(batch {result['relay_batch_size']}, target >= 5,000)")
+    print(
+        f"raw pika, pipelined confirms: {result['raw_pika_msgs_per_s']:>8,} msgs/s "
+        f"({result['n']:,} x {result['body_bytes']} B)"
+    )
+    print(
+        f"outbox relay on PostgreSQL:   {result['relay_events_per_s']:>8,} events/s "
+        f"(batch {result['relay_batch_size']}, target >= 5,000)"
+    )

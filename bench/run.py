@@ -5,6 +5,7 @@ note)], "checks": [(target description, passed: bool)]}``. The raw floors (a bar
 raw pika publish with pipelined confirms) are measured in the same run as the platform figures, so
 the ratios compare like with like on whatever machine runs them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,9 @@ def _machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
+    )
 
 
 def _normalise(module: str, result: dict) -> dict:
@@ -57,8 +60,12 @@ def _normalise(module: str, result: dict) -> dict:
             rows.append((prefix, value, unit, ""))
 
     walk("", {k: v for k, v in result.items() if k not in ("title", "checks", "notes")})
-    return {"title": result.get("title", module), "rows": rows,
-            "checks": result.get("checks", []), "notes": result.get("notes", "")}
+    return {
+        "title": result.get("title", module),
+        "rows": rows,
+        "checks": result.get("checks", []),
+        "notes": result.get("notes", ""),
+    }
 
 
 _SECTION = "<!-- bench: {module} -->"
@@ -70,8 +77,14 @@ def _section(module: str, result: dict | None, error: str) -> str:
     out = [_SECTION.format(module=module)]
     if result is None:
         return "\n".join(out + [f"## {module}", "", f"FAILED ({when}): `{error}`", ""])
-    out += [f"## {result['title']}", "", f"`{module}`, measured {when}.", "",
-            "| measure | value | unit | note |", "|---|---:|---|---|"]
+    out += [
+        f"## {result['title']}",
+        "",
+        f"`{module}`, measured {when}.",
+        "",
+        "| measure | value | unit | note |",
+        "|---|---:|---|---|",
+    ]
     out += [f"| {n} | {v} | {u} | {note} |" for n, v, u, note in result["rows"]]
     if result.get("checks"):
         out += ["", "| target | met |", "|---|---|"]
@@ -88,7 +101,7 @@ def _sections_of(text: str) -> dict[str, str]:
         if line.startswith("<!-- bench: ") and line.endswith(" -->"):
             if current:
                 sections[current] = "\n".join(lines)
-            current, lines = line[len("<!-- bench: "):-len(" -->")], [line]
+            current, lines = line[len("<!-- bench: ") : -len(" -->")], [line]
         elif current:
             lines.append(line)
     if current:
@@ -103,10 +116,14 @@ def _render(results: list[tuple[str, dict | None, str]], previous: str = "") -> 
     for module, result, error in results:
         sections[module] = _section(module, result, error)
     order = BENCHMARKS + sorted(set(sections) - set(BENCHMARKS))
-    head = ["# Benchmarks", "",
-            f"Produced by `make bench` (`.venv/bin/python -m bench.run [name ...]` re-runs some and "
-            f"replaces only their sections), {_machine()}. PostgreSQL and RabbitMQ local. Each "
-            "section is one run, dated; rerun to compare. A target marked **no** is not met.", ""]
+    head = [
+        "# Benchmarks",
+        "",
+        f"Produced by `make bench` (`.venv/bin/python -m bench.run [name ...]` re-runs some and "
+        f"replaces only their sections), {_machine()}. PostgreSQL and RabbitMQ local. Each "
+        "section is one run, dated; rerun to compare. A target marked **no** is not met.",
+        "",
+    ]
     return "\n".join(head + [sections[m].rstrip() + "\n" for m in order if m in sections])
 
 

@@ -14,6 +14,7 @@ under SELECT ... FOR UPDATE and the lead_routed outbox row.
 
     .venv/bin/python -m bench.territory_bench
 """
+
 from __future__ import annotations
 
 import random
@@ -32,6 +33,7 @@ class _Directory:
 
     def lookup(self, user_id):
         from crm_territory.service_layer.ports import DirectoryUser
+
         return DirectoryUser(user_id, user_id, True, frozenset({"sales"}), frozenset(), 1)
 
 
@@ -44,54 +46,84 @@ def _organisation(deps):
 
     admin = Caller("bench-admin", roles=frozenset({"admin"}))
     division = org.create_unit(deps, admin, name="Europe", department="sales")
-    regions = [org.create_unit(deps, admin, name=f"Region {i}", parent_id=division.id)
-               for i in range(4)]
+    regions = [
+        org.create_unit(deps, admin, name=f"Region {i}", parent_id=division.id) for i in range(4)
+    ]
     manager = "bench-manager"
     org.assign_unit_manager(deps, admin, unit_id=regions[0].id, user_id=manager)
     team_list, members = [], {}
     for i, country in enumerate(COUNTRIES):
         strategy = RoutingStrategy.LOAD_BALANCED if i % 2 else RoutingStrategy.ROUND_ROBIN
-        team = teams.create_team(deps, admin, name=f"Team {country}", unit_id=regions[i % 4].id,
-                                 strategy=strategy)
+        team = teams.create_team(
+            deps, admin, name=f"Team {country}", unit_id=regions[i % 4].id, strategy=strategy
+        )
         members[team.id] = [f"rep-{country}-{k}" for k in range(TEAM_SIZE)]
         for user_id in members[team.id]:
-            memberships.add_member(deps, admin, team_id=team.id, user_id=user_id,
-                                   role=TeamRole.EXPERT)
+            memberships.add_member(
+                deps, admin, team_id=team.id, user_id=user_id, role=TeamRole.EXPERT
+            )
         team_list.append(team)
-    line = sales_lines.create_sales_line(deps, admin, name="SMB",
-                                         description="small and medium businesses",
-                                         workflow_kind=WorkflowKind.QUOTE, pipeline_id="pipe-smb",
-                                         team_ids=[t.id for t in team_list])
+    line = sales_lines.create_sales_line(
+        deps,
+        admin,
+        name="SMB",
+        description="small and medium businesses",
+        workflow_kind=WorkflowKind.QUOTE,
+        pipeline_id="pipe-smb",
+        team_ids=[t.id for t in team_list],
+    )
     for i, (country, team) in enumerate(zip(COUNTRIES, team_list, strict=False)):
         rules = [
-            RuleInput(f"{country} capital", [ConditionInput("country", [country]),
-                                             ConditionInput("postal_code", ["10", "11"])]),
-            RuleInput(f"{country} mid-size", [ConditionInput("country", [country]),
-                                              ConditionInput("company_size",
-                                                             ranges=[("51", "251")])]),
+            RuleInput(
+                f"{country} capital",
+                [ConditionInput("country", [country]), ConditionInput("postal_code", ["10", "11"])],
+            ),
+            RuleInput(
+                f"{country} mid-size",
+                [
+                    ConditionInput("country", [country]),
+                    ConditionInput("company_size", ranges=[("51", "251")]),
+                ],
+            ),
             RuleInput(f"{country} rest", [ConditionInput("country", [country])]),
         ]
-        territories.create_territory(deps, admin, name=f"Territory {country}",
-                                     sales_line_id=line.id, team_id=team.id, priority=i + 1,
-                                     rules=rules)
+        territories.create_territory(
+            deps,
+            admin,
+            name=f"Territory {country}",
+            sales_line_id=line.id,
+            team_id=team.id,
+            priority=i + 1,
+            rules=rules,
+        )
     return team_list, members, manager
 
 
 def _leads(n: int, seed: int):
     from crm_territory.domain.leads import LeadFacts
+
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:8]
-    return [LeadFacts(f"lead-{run}-{i}", country=rng.choice(COUNTRIES),
-                      postal_code=f"{rng.randint(10, 99)}{rng.randint(100, 999)}",
-                      company_size=rng.choice((5, 30, 120, 600)), lead_source="web_form")
-            for i in range(n)]
+    return [
+        LeadFacts(
+            f"lead-{run}-{i}",
+            country=rng.choice(COUNTRIES),
+            postal_code=f"{rng.randint(10, 99)}{rng.randint(100, 999)}",
+            company_size=rng.choice((5, 30, 120, 600)),
+            lead_source="web_form",
+        )
+        for i in range(n)
+    ]
 
 
 def _percentiles(samples_ns: list[int]) -> dict:
     samples_ns.sort()
     n = len(samples_ns)
-    return {"n": n, "p50_us": round(samples_ns[n // 2] / 1000, 1),
-            "p99_us": round(samples_ns[min(n - 1, int(n * 0.99))] / 1000, 1)}
+    return {
+        "n": n,
+        "p50_us": round(samples_ns[n // 2] / 1000, 1),
+        "p99_us": round(samples_ns[min(n - 1, int(n * 0.99))] / 1000, 1),
+    }
 
 
 def _route_rate(deps, leads, batch: int) -> tuple[int, int]:
@@ -99,12 +131,15 @@ def _route_rate(deps, leads, batch: int) -> tuple[int, int]:
     machine the second moves much less: it leaves out waiting for PostgreSQL and for the CPU."""
     from crm_territory.service_layer import routing
     from crm_territory.service_layer.caller import Caller
+
     worker = Caller.system("territory-worker")
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(leads), batch):
-        routing.route_leads(deps, worker, leads=leads[i:i + batch])
-    return (round(len(leads) / (time.perf_counter() - started)),
-            round(len(leads) / (time.process_time() - cpu)))
+        routing.route_leads(deps, worker, leads=leads[i : i + batch])
+    return (
+        round(len(leads) / (time.perf_counter() - started)),
+        round(len(leads) / (time.process_time() - cpu)),
+    )
 
 
 def _check_access(deps, team_list, members, manager, n: int) -> dict:
@@ -115,16 +150,19 @@ def _check_access(deps, team_list, members, manager, n: int) -> dict:
 
     service = Caller("leads", kind="service", roles=frozenset({CHECK_ACCESS}))
     team = team_list[0]
-    askers = [(members[team.id][0], Action.UPDATE, members[team.id][0]),   # expert, own record
-              (manager, Action.TRANSFER, members[team.id][1]),              # unit manager above
-              (members[team_list[1].id][0], Action.READ, "")]              # another team's rep
+    askers = [
+        (members[team.id][0], Action.UPDATE, members[team.id][0]),  # expert, own record
+        (manager, Action.TRANSFER, members[team.id][1]),  # unit manager above
+        (members[team_list[1].id][0], Action.READ, ""),
+    ]  # another team's rep
     samples = []
     for i in range(n + 200):
         user_id, action, owner = askers[i % len(askers)]
         started = time.perf_counter_ns()
-        access.check_access(deps, service, user_id=user_id, action=action, team_id=team.id,
-                            record_owner_id=owner)
-        if i >= 200:                    # the first calls warm the caches and the pool
+        access.check_access(
+            deps, service, user_id=user_id, action=action, team_id=team.id, record_owner_id=owner
+        )
+        if i >= 200:  # the first calls warm the caches and the pool
             samples.append(time.perf_counter_ns() - started)
     return _percentiles(samples)
 
@@ -139,25 +177,31 @@ def run(n_bulk: int = 10_000, n_single: int = 1_000, n_access: int = 3_000) -> d
         settings = TerritorySettings.load("territory", env={}, database_url=url)
         deps = build_dependencies(settings, directory=_Directory())
         team_list, members, manager = _organisation(deps)
-        _route_rate(deps, _leads(1_000, seed=1), BATCH)          # warm-up
+        _route_rate(deps, _leads(1_000, seed=1), BATCH)  # warm-up
         bulk, bulk_cpu = _route_rate(deps, _leads(n_bulk, seed=2), BATCH)
         single, _ = _route_rate(deps, _leads(n_single, seed=3), 1)
         checks = _check_access(deps, team_list, members, manager, n_access)
     rows = [
         (f"route decisions, batches of {BATCH} (bulk import)", bulk, "/s", f"n={n_bulk}"),
-        (f"route decisions per CPU-second of the process, batches of {BATCH}", bulk_cpu, "/s",
-         "leaves out PostgreSQL and waiting for a CPU"),
+        (
+            f"route decisions per CPU-second of the process, batches of {BATCH}",
+            bulk_cpu,
+            "/s",
+            "leaves out PostgreSQL and waiting for a CPU",
+        ),
         ("route decisions, one lead per transaction", single, "/s", f"n={n_single}"),
         ("CheckAccess (service layer) p50", checks["p50_us"], "µs", f"n={checks['n']}"),
         ("CheckAccess (service layer) p99", checks["p99_us"], "µs", f"n={checks['n']}"),
     ]
-    return {"title": "territory: routing and access decisions (use cases + PostgreSQL, one "
-                     "process)",
-            "rows": rows,
-            "checks": [(f"≥ 2,000 route decisions/s in batches of {BATCH} in one worker",
-                        bulk >= 2000)],
-            "notes": f"8 teams of {TEAM_SIZE} experts, 8 territories × 3 rules; every decision "
-                     "stores its full explanation and writes lead_routed to the outbox."}
+    return {
+        "title": "territory: routing and access decisions (use cases + PostgreSQL, one process)",
+        "rows": rows,
+        "checks": [
+            (f"≥ 2,000 route decisions/s in batches of {BATCH} in one worker", bulk >= 2000)
+        ],
+        "notes": f"8 teams of {TEAM_SIZE} experts, 8 territories × 3 rules; every decision "
+        "stores its full explanation and writes lead_routed to the outbox.",
+    }
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ two faults that would hit everybody on the machine — stopping RabbitMQ's appli
 restarting PostgreSQL — run only when asked for (``CRM_CHAOS_BROKER_RESTART=1``,
 ``CRM_CHAOS_PG_RESTART=1``).
 """
+
 from __future__ import annotations
 
 import os
@@ -37,6 +38,7 @@ class Revival:
 @dataclass
 class ProcessLog:
     """What happened to the processes: kills by the suite, exits on their own, restarts."""
+
     kills: list[tuple[str, float]] = field(default_factory=list)
     revivals: list[Revival] = field(default_factory=list)
 
@@ -79,7 +81,7 @@ class ChaosBed(PlatformBed):
                 if now >= due:
                     del self._restart_at[label]
                     self.start_again(label)
-            for index, (label, process, _) in enumerate(list(self._processes)):
+            for label, process, _ in list(self._processes):
                 code = process.poll()
                 if code is not None:
                     self._processes.remove((label, process, _))
@@ -111,9 +113,9 @@ class ChaosBed(PlatformBed):
     # ---------------------------------------------------------------- databases
     def engine(self, service: str):
         if service not in self._engines:
-            self._engines[service] = create_engine(self.database_urls[service],
-                                                   pool_size=1, max_overflow=1,
-                                                   pool_pre_ping=True)
+            self._engines[service] = create_engine(
+                self.database_urls[service], pool_size=1, max_overflow=1, pool_pre_ping=True
+            )
             self._stack.callback(self._engines[service].dispose)
         return self._engines[service]
 
@@ -123,7 +125,7 @@ class ChaosBed(PlatformBed):
             try:
                 with self.engine(service).connect() as conn:
                     return conn.execute(text(sql), params).all()
-            except Exception:  # noqa: BLE001 - a terminated backend or restarting server
+            except Exception:
                 if attempt == 59:
                     raise
                 self.engine(service).dispose()
@@ -148,10 +150,13 @@ def terminate_backends(bed: ChaosBed) -> int:
     for attempt in range(120):
         try:
             with admin.connect() as conn:
-                return conn.execute(text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"),
-                    {"names": bed.database_names()}).scalar_one()
+                return conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = ANY(:names) AND pid <> pg_backend_pid()"
+                    ),
+                    {"names": bed.database_names()},
+                ).scalar_one()
         except OperationalError:
             if attempt == 119:
                 raise
@@ -159,8 +164,12 @@ def terminate_backends(bed: ChaosBed) -> int:
 
 
 def rabbitmqctl(*args: str, timeout: float = 60) -> str:
-    done = subprocess.run([os.environ.get("CRM_RABBITMQCTL", "rabbitmqctl"), "-q", *args],
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [os.environ.get("CRM_RABBITMQCTL", "rabbitmqctl"), "-q", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stderr.strip()[-400:]}")
     return done.stdout
@@ -168,7 +177,7 @@ def rabbitmqctl(*args: str, timeout: float = 60) -> str:
 
 def close_broker_connections() -> None:
     """Close every connection on this run's vhost (relays, workers, nothing of anyone else)."""
-    for attempt in range(5):   # rabbitmqctl itself can fail on a busy broker node
+    for attempt in range(5):  # rabbitmqctl itself can fail on a busy broker node
         try:
             rabbitmqctl("close_all_connections", "--vhost", VHOST, "crm chaos: connections closed")
             return
@@ -190,7 +199,9 @@ def restart_broker(down_seconds: float) -> None:
 
 def restart_postgres() -> None:
     """Restart the local PostgreSQL server (the whole machine's: opt-in)."""
-    command = os.environ.get("CRM_CHAOS_PG_RESTART_COMMAND", "pg_ctlcluster 15 main restart -m fast")
+    command = os.environ.get(
+        "CRM_CHAOS_PG_RESTART_COMMAND", "pg_ctlcluster 15 main restart -m fast"
+    )
     subprocess.run(command.split(), check=True, capture_output=True, timeout=120)
 
 
@@ -202,7 +213,9 @@ def queues(manifests) -> dict[str, tuple[int, int]]:
 
     from crm_testkit import amqp_channel
 
-    names = [q for m in manifests for sub in m.subscriptions for q in (sub.queue, sub.queue + ".dlq")]
+    names = [
+        q for m in manifests for sub in m.subscriptions for q in (sub.queue, sub.queue + ".dlq")
+    ]
     for attempt in range(30):
         try:
             connection, _ = amqp_channel()
@@ -220,7 +233,7 @@ def queues(manifests) -> dict[str, tuple[int, int]]:
                 found[name] = (method.message_count, method.consumer_count)
                 channel.close()
             except pika.exceptions.ChannelClosedByBroker:
-                pass   # not declared (yet)
+                pass  # not declared (yet)
     finally:
         if connection.is_open:
             connection.close()

@@ -1,22 +1,29 @@
 """The ledger a chaos run is judged by, read from the services' own databases and the broker once
 the platform has converged."""
+
 from __future__ import annotations
 
 from collections import Counter
 
-from crm_chassis.messaging.dlq import DLQ_SUFFIX
-
 from chaos_bed import ChaosBed, queues
+
+from crm_chassis.messaging.dlq import DLQ_SUFFIX
 
 
 def routed_and_owned(bed: ChaosBed, lead_ids: list[str]) -> int:
-    return bed.scalar("leads", "SELECT count(*) FROM leads WHERE id = ANY(:ids) AND "
-                      "owner_user_id IS NOT NULL", ids=lead_ids)
+    return bed.scalar(
+        "leads",
+        "SELECT count(*) FROM leads WHERE id = ANY(:ids) AND owner_user_id IS NOT NULL",
+        ids=lead_ids,
+    )
 
 
 def converted(bed: ChaosBed, lead_ids: list[str]) -> int:
-    return bed.scalar("leads", "SELECT count(*) FROM leads WHERE id = ANY(:ids) AND "
-                      "conversion_state = 'converted'", ids=lead_ids)
+    return bed.scalar(
+        "leads",
+        "SELECT count(*) FROM leads WHERE id = ANY(:ids) AND conversion_state = 'converted'",
+        ids=lead_ids,
+    )
 
 
 def backlog(bed: ChaosBed, services, ignore_events=()) -> dict[str, int]:
@@ -24,8 +31,12 @@ def backlog(bed: ChaosBed, services, ignore_events=()) -> dict[str, int]:
     behind on purpose), and messages waiting in handler queues."""
     waiting = {}
     for service in services:
-        count = bed.scalar(service, "SELECT count(*) FROM outbox WHERE status = 'pending' "
-                           "AND NOT (event_id = ANY(:ignored))", ignored=list(ignore_events))
+        count = bed.scalar(
+            service,
+            "SELECT count(*) FROM outbox WHERE status = 'pending' "
+            "AND NOT (event_id = ANY(:ignored))",
+            ignored=list(ignore_events),
+        )
         if count:
             waiting[f"outbox {service}"] = count
     for name, (ready, _) in queues(bed.manifests).items():
@@ -34,37 +45,59 @@ def backlog(bed: ChaosBed, services, ignore_events=()) -> dict[str, int]:
     return waiting
 
 
-def lead_ledger(bed: ChaosBed, lead_ids: list[str], line_id: str, team_id: str,
-                members: set[str]) -> list[str]:
+def lead_ledger(
+    bed: ChaosBed, lead_ids: list[str], line_id: str, team_id: str, members: set[str]
+) -> list[str]:
     """Problems with the captured leads: every acknowledged capture is exactly one lead (a
     retried capture made no second one), routed to the team once, owned by a member."""
     problems = []
     # Every lead of the run's sales line was captured by the run: a capture retried after a lost
     # answer that made a second lead shows as one more lead than acknowledged.
-    rows = bed.query("leads", "SELECT id, team_id, owner_user_id FROM leads "
-                     "WHERE sales_line_id = :line", line=line_id)
+    rows = bed.query(
+        "leads",
+        "SELECT id, team_id, owner_user_id FROM leads WHERE sales_line_id = :line",
+        line=line_id,
+    )
     if len(rows) != len(set(lead_ids)) or {r.id for r in rows} != set(lead_ids):
-        problems.append(f"{len(set(lead_ids))} leads acknowledged, {len(rows)} on the line "
-                        f"({len({r.id for r in rows} - set(lead_ids))} not acknowledged)")
+        problems.append(
+            f"{len(set(lead_ids))} leads acknowledged, {len(rows)} on the line "
+            f"({len({r.id for r in rows} - set(lead_ids))} not acknowledged)"
+        )
     wrong = [r for r in rows if r.team_id != team_id or r.owner_user_id not in members]
     if wrong:
         problems.append(f"{len(wrong)} leads not owned by a member of the team, e.g. {wrong[:3]}")
-    assigned = Counter(dict(bed.query(
-        "leads", "SELECT lead_id, count(*) FROM lead_history WHERE action = 'assigned' "
-        "AND lead_id = ANY(:ids) GROUP BY lead_id", ids=lead_ids)))
+    assigned = Counter(
+        dict(
+            bed.query(
+                "leads",
+                "SELECT lead_id, count(*) FROM lead_history WHERE action = 'assigned' "
+                "AND lead_id = ANY(:ids) GROUP BY lead_id",
+                ids=lead_ids,
+            )
+        )
+    )
     twice = {lead: n for lead, n in assigned.items() if n != 1}
     never = set(lead_ids) - set(assigned)
     if twice:
-        problems.append(f"{len(twice)} leads assigned more than once, e.g. "
-                        f"{list(twice.items())[:3]}")
+        problems.append(
+            f"{len(twice)} leads assigned more than once, e.g. {list(twice.items())[:3]}"
+        )
     if never:
         problems.append(f"{len(never)} leads never assigned, e.g. {sorted(never)[:3]}")
-    decisions = Counter(dict(bed.query(
-        "territory", "SELECT lead_id, count(*) FROM routing_decisions WHERE lead_id = ANY(:ids) "
-        "GROUP BY lead_id", ids=lead_ids)))
+    decisions = Counter(
+        dict(
+            bed.query(
+                "territory",
+                "SELECT lead_id, count(*) FROM routing_decisions WHERE lead_id = ANY(:ids) "
+                "GROUP BY lead_id",
+                ids=lead_ids,
+            )
+        )
+    )
     if len(decisions) != len(set(lead_ids)):
-        problems.append(f"territory holds {len(decisions)} routing decisions for "
-                        f"{len(set(lead_ids))} leads")
+        problems.append(
+            f"territory holds {len(decisions)} routing decisions for {len(set(lead_ids))} leads"
+        )
     return problems
 
 
@@ -72,40 +105,62 @@ def conversion_ledger(bed: ChaosBed, lead_ids: list[str]) -> list[str]:
     """Problems with the conversions: each converted lead has exactly one conversion record in
     deals, one account, one contact and one opportunity, and the lead links to those."""
     problems = []
-    links = {row.id: row for row in bed.query(
-        "leads", "SELECT id, conversion_state, conversion_document FROM leads "
-        "WHERE id = ANY(:ids)", ids=lead_ids)}
-    not_done = [lead for lead in lead_ids if links.get(lead) is None
-                or links[lead].conversion_state != "converted"]
+    links = {
+        row.id: row
+        for row in bed.query(
+            "leads",
+            "SELECT id, conversion_state, conversion_document FROM leads WHERE id = ANY(:ids)",
+            ids=lead_ids,
+        )
+    }
+    not_done = [
+        lead
+        for lead in lead_ids
+        if links.get(lead) is None or links[lead].conversion_state != "converted"
+    ]
     if not_done:
         problems.append(f"{len(not_done)} conversions not completed, e.g. {not_done[:3]}")
-    records = bed.query("deals", "SELECT lead_id, account_id, contact_id, opportunity_id "
-                        "FROM conversions WHERE lead_id = ANY(:ids)", ids=lead_ids)
+    records = bed.query(
+        "deals",
+        "SELECT lead_id, account_id, contact_id, opportunity_id "
+        "FROM conversions WHERE lead_id = ANY(:ids)",
+        ids=lead_ids,
+    )
     per_lead = Counter(r.lead_id for r in records)
     if len(per_lead) != len(set(lead_ids)) or any(n != 1 for n in per_lead.values()):
-        problems.append(f"{len(records)} conversion records for {len(set(lead_ids))} leads "
-                        f"({sum(1 for n in per_lead.values() if n > 1)} leads more than once)")
-    for table, column in (("accounts", "account_id"), ("contacts", "contact_id"),
-                          ("opportunities", "opportunity_id")):
+        problems.append(
+            f"{len(records)} conversion records for {len(set(lead_ids))} leads "
+            f"({sum(1 for n in per_lead.values() if n > 1)} leads more than once)"
+        )
+    for table, column in (
+        ("accounts", "account_id"),
+        ("contacts", "contact_id"),
+        ("opportunities", "opportunity_id"),
+    ):
         ids = [getattr(r, column) for r in records]
-        found = bed.scalar("deals", f"SELECT count(*) FROM {table} WHERE id = ANY(:ids)",
-                           ids=ids)
+        found = bed.scalar("deals", f"SELECT count(*) FROM {table} WHERE id = ANY(:ids)", ids=ids)
         if found != len(set(ids)) or len(set(ids)) != len(records):
-            problems.append(f"{table}: {found} rows for {len(records)} conversions "
-                            f"({len(set(ids))} distinct ids)")
+            problems.append(
+                f"{table}: {found} rows for {len(records)} conversions "
+                f"({len(set(ids))} distinct ids)"
+            )
     originating = bed.query(
-        "deals", "SELECT body::json->>'originating_lead_id' AS lead, count(*) AS n "
+        "deals",
+        "SELECT body::json->>'originating_lead_id' AS lead, count(*) AS n "
         "FROM opportunities WHERE body::json->>'originating_lead_id' = ANY(:ids) GROUP BY 1",
-        ids=lead_ids)
+        ids=lead_ids,
+    )
     twice = [r for r in originating if r.n != 1]
     if twice or len(originating) != len(set(lead_ids)):
-        problems.append(f"{len(originating)} leads with an opportunity, {len(twice)} with "
-                        "more than one")
+        problems.append(
+            f"{len(originating)} leads with an opportunity, {len(twice)} with more than one"
+        )
     for record in records:
         document = links.get(record.lead_id)
         body = str(document.conversion_document) if document is not None else ""
-        if not all(str(getattr(record, c)) in body
-                   for c in ("account_id", "contact_id", "opportunity_id")):
+        if not all(
+            str(getattr(record, c)) in body for c in ("account_id", "contact_id", "opportunity_id")
+        ):
             problems.append(f"lead {record.lead_id} does not link to deals' records {record}")
             break
     return problems
@@ -122,26 +177,41 @@ def inbox_ledger(bed: ChaosBed, manifests, ignore_events=()) -> tuple[list[str],
         for sub in manifest.subscriptions:
             if sub.source not in services:
                 continue
-            sent = {row[0] for row in bed.query(
-                sub.source, "SELECT event_id FROM outbox WHERE event_type = :type AND "
-                "status = 'sent'", type=sub.event)} - set(ignore_events)
-            applied = {row[0] for row in bed.query(
-                manifest.name, "SELECT event_id FROM inbox WHERE consumer = :consumer",
-                consumer=f"{manifest.name}.{sub.method}")} - set(ignore_events)
+            sent = {
+                row[0]
+                for row in bed.query(
+                    sub.source,
+                    "SELECT event_id FROM outbox WHERE event_type = :type AND status = 'sent'",
+                    type=sub.event,
+                )
+            } - set(ignore_events)
+            applied = {
+                row[0]
+                for row in bed.query(
+                    manifest.name,
+                    "SELECT event_id FROM inbox WHERE consumer = :consumer",
+                    consumer=f"{manifest.name}.{sub.method}",
+                )
+            } - set(ignore_events)
             checked += len(applied)
             if sent != applied:
-                problems.append(f"{manifest.name}.{sub.method}: {len(sent)} {sub.event} sent, "
-                                f"{len(applied)} applied ({len(sent - applied)} missing, "
-                                f"{len(applied - sent)} unknown)")
+                problems.append(
+                    f"{manifest.name}.{sub.method}: {len(sent)} {sub.event} sent, "
+                    f"{len(applied)} applied ({len(sent - applied)} missing, "
+                    f"{len(applied - sent)} unknown)"
+                )
     return problems, checked
 
 
 def outbox_ledger(bed: ChaosBed, services, allowed_quarantined=()) -> list[str]:
     problems = []
     for service in services:
-        rows = bed.query(service, "SELECT status, count(*) FROM outbox WHERE NOT "
-                         "(event_id = ANY(:allowed)) GROUP BY status",
-                         allowed=list(allowed_quarantined))
+        rows = bed.query(
+            service,
+            "SELECT status, count(*) FROM outbox WHERE NOT "
+            "(event_id = ANY(:allowed)) GROUP BY status",
+            allowed=list(allowed_quarantined),
+        )
         odd = {status: n for status, n in rows if status not in ("sent", "unsubscribed")}
         if odd:
             problems.append(f"outbox of {service}: {odd}")
@@ -154,6 +224,5 @@ def dead_letters(bed: ChaosBed, expected: dict[str, int] | None = None) -> list[
     problems = []
     for name, (ready, _) in queues(bed.manifests).items():
         if name.endswith(DLQ_SUFFIX) and ready != expected.get(name, 0):
-            problems.append(f"{name}: {ready} dead letters "
-                            f"(expected {expected.get(name, 0)})")
+            problems.append(f"{name}: {ready} dead letters (expected {expected.get(name, 0)})")
     return problems

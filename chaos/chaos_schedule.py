@@ -4,13 +4,14 @@ Faults are placed at random points of the workload's progress (the share of capt
 not at wall-clock times: the same seed fires the same faults at the same progress on a fast or a
 loaded machine, so a failing run can be replayed (``CRM_CHAOS_SEED``).
 """
+
 from __future__ import annotations
 
 import os
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import chaos_bed
 from chaos_bed import ChaosBed
@@ -19,19 +20,21 @@ from chaos_bed import ChaosBed
 @dataclass
 class Fault:
     at_progress: float
-    kind: str            # kill, close_connections, terminate_backends, broker_restart, pg_restart
-    target: str = ""     # the process label of a kill
-    pause: float = 0.0   # seconds until the killed process is restarted / the broker is down
+    kind: str  # kill, close_connections, terminate_backends, broker_restart, pg_restart
+    target: str = ""  # the process label of a kill
+    pause: float = 0.0  # seconds until the killed process is restarted / the broker is down
     fired_at: float | None = None
     ended_at: float | None = None
     detail: str = ""
 
     def describe(self) -> str:
-        what = {"kill": f"SIGKILL {self.target}, restarted after {self.pause:.1f} s",
-                "close_connections": "close every broker connection of the vhost",
-                "terminate_backends": "pg_terminate_backend on the platform's databases",
-                "broker_restart": f"RabbitMQ stop_app/start_app, down {self.pause:.1f} s",
-                "pg_restart": "PostgreSQL restart"}[self.kind]
+        what = {
+            "kill": f"SIGKILL {self.target}, restarted after {self.pause:.1f} s",
+            "close_connections": "close every broker connection of the vhost",
+            "terminate_backends": "pg_terminate_backend on the platform's databases",
+            "broker_restart": f"RabbitMQ stop_app/start_app, down {self.pause:.1f} s",
+            "pg_restart": "PostgreSQL restart",
+        }[self.kind]
         return f"{self.at_progress:5.1%} {what}{' (' + self.detail + ')' if self.detail else ''}"
 
 
@@ -39,8 +42,13 @@ def flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "no")
 
 
-def schedule(rng: random.Random, labels: list[str], *, connection_closes: int = 3,
-             backend_terminations: int = 3) -> list[Fault]:
+def schedule(
+    rng: random.Random,
+    labels: list[str],
+    *,
+    connection_closes: int = 3,
+    backend_terminations: int = 3,
+) -> list[Fault]:
     """Each process SIGKILLed once, broker connections closed and database backends terminated
     a few times, plus the opt-in machine-wide restarts; at random points of 5..85 % progress."""
     faults = [Fault(0, "kill", label, round(rng.uniform(0.2, 3.0), 1)) for label in labels]
@@ -64,7 +72,7 @@ class FaultDriver(threading.Thread):
         self.bed, self.faults, self.progress = bed, faults, progress
         self.stopping = threading.Event()
         self.error: BaseException | None = None
-        self.failures: list[str] = []   # faults that could not be injected
+        self.failures: list[str] = []  # faults that could not be injected
 
     def run(self) -> None:
         try:

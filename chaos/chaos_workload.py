@@ -3,6 +3,7 @@ from several concurrent clients, convert a share of the routed ones, and retry a
 must — on UNAVAILABLE (an api killed or restarting), DEADLINE_EXCEEDED (an answer lost: the same
 idempotency key makes the retry safe) and RESOURCE_EXHAUSTED, with a new token on
 UNAUTHENTICATED. A lead counts as accepted once its capture was acknowledged."""
+
 from __future__ import annotations
 
 import random
@@ -13,15 +14,21 @@ from dataclasses import dataclass, field
 
 import grpc
 
-from crm.leads.v1 import lead_pb2, lead_service_pb2 as ls
+from crm.leads.v1 import lead_pb2
+from crm.leads.v1 import lead_service_pb2 as ls
 
-RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-             grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED}
+RETRYABLE = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.DEADLINE_EXCEEDED,
+    grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.ABORTED,
+}
 
 
 @dataclass
 class Caller:
     """A person's token, renewed by logging in again when the api says UNAUTHENTICATED."""
+
     bed: object
     email: str
     password: str
@@ -31,7 +38,7 @@ class Caller:
     def renew(self, stale: str) -> None:
         with self.lock:
             if self.token != stale:
-                return   # another thread renewed it
+                return  # another thread renewed it
             while True:
                 try:
                     self.token = self.bed.login(self.email, self.password)
@@ -39,14 +46,14 @@ class Caller:
                 except grpc.RpcError as error:
                     if error.code() not in RETRYABLE:
                         raise
-                    time.sleep(0.5)   # identity's api is being restarted
+                    time.sleep(0.5)  # identity's api is being restarted
 
 
 @dataclass
 class Tally:
-    retried: Counter = field(default_factory=Counter)     # status code name -> retries
-    failed: Counter = field(default_factory=Counter)      # non-retryable status -> calls
-    seconds: dict = field(default_factory=dict)           # method -> answered calls' durations
+    retried: Counter = field(default_factory=Counter)  # status code name -> retries
+    failed: Counter = field(default_factory=Counter)  # non-retryable status -> calls
+    seconds: dict = field(default_factory=dict)  # method -> answered calls' durations
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, counter: Counter, code) -> None:
@@ -63,11 +70,21 @@ class Tally:
         if not values:
             return "no calls"
         pick = lambda q: values[min(len(values) - 1, int(q * (len(values) - 1)))]  # noqa: E731
-        return f"p50 {pick(0.5) * 1000:.0f} ms, p99 {pick(0.99) * 1000:.0f} ms, max {values[-1]:.1f} s"
+        return (
+            f"p50 {pick(0.5) * 1000:.0f} ms, p99 {pick(0.99) * 1000:.0f} ms, max {values[-1]:.1f} s"
+        )
 
 
-def call(caller: Caller, method, request, tally: Tally, *, timeout: float = 15,
-         give_up_after: float = 600, also_retry=()):
+def call(
+    caller: Caller,
+    method,
+    request,
+    tally: Tally,
+    *,
+    timeout: float = 15,
+    give_up_after: float = 600,
+    also_retry=(),
+):
     """``method(request)`` until it answers; retryable failures wait (0.1 s doubling to 2 s).
     Raises the last error for any other status (counted in ``tally.failed``)."""
     started = time.monotonic()
@@ -77,8 +94,9 @@ def call(caller: Caller, method, request, tally: Tally, *, timeout: float = 15,
     while True:
         token = caller.token
         try:
-            answer = method(request, metadata=(("authorization", f"Bearer {token}"),),
-                            timeout=timeout)
+            answer = method(
+                request, metadata=(("authorization", f"Bearer {token}"),), timeout=timeout
+            )
             tally.took(name, time.monotonic() - started)
             return answer
         except grpc.RpcError as error:
@@ -98,13 +116,20 @@ def call(caller: Caller, method, request, tally: Tally, *, timeout: float = 15,
 def lead_request(run: str, index: int, line_id: str) -> ls.CreateLeadRequest:
     """Lead ``index`` of the run: its own idempotency key and names (the same company and person
     twice would be a duplicate, which is not what this measures)."""
-    return ls.CreateLeadRequest(idempotency_key=f"chaos-{run}-{index}", lead=lead_pb2.LeadInput(
-        person=lead_pb2.Person(first_name="Lena", last_name=f"Chaos{run}x{index}",
-                               email=f"lead{index}.{run}@chaos.example"),
-        company=lead_pb2.Company(name=f"Chaos {run} {index} GmbH"),
-        location=lead_pb2.Location(country="DE", city="Berlin"),
-        source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM),
-        sales_line_id=line_id))
+    return ls.CreateLeadRequest(
+        idempotency_key=f"chaos-{run}-{index}",
+        lead=lead_pb2.LeadInput(
+            person=lead_pb2.Person(
+                first_name="Lena",
+                last_name=f"Chaos{run}x{index}",
+                email=f"lead{index}.{run}@chaos.example",
+            ),
+            company=lead_pb2.Company(name=f"Chaos {run} {index} GmbH"),
+            location=lead_pb2.Location(country="DE", city="Berlin"),
+            source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM),
+            sales_line_id=line_id,
+        ),
+    )
 
 
 class Capture:
@@ -112,17 +137,29 @@ class Capture:
     ``stop`` is called first: no new capture starts after it); ``accepted`` maps each
     acknowledged index to its lead id."""
 
-    def __init__(self, stub, caller: Caller, tally: Tally, run: str, line_id: str, first: int,
-                 count: int, clients: int):
+    def __init__(
+        self,
+        stub,
+        caller: Caller,
+        tally: Tally,
+        run: str,
+        line_id: str,
+        first: int,
+        count: int,
+        clients: int,
+    ):
         self.stub, self.caller, self.tally = stub, caller, tally
         self.run, self.line_id = run, line_id
         self.accepted: dict[int, str] = {}
         self.failed: dict[int, str] = {}
         self.lock = threading.Lock()
         indexes = list(range(first, first + count))
-        self._threads = [threading.Thread(target=self._work, args=(indexes[n::clients],),
-                                          name=f"capture-{n}", daemon=True)
-                         for n in range(clients)]
+        self._threads = [
+            threading.Thread(
+                target=self._work, args=(indexes[n::clients],), name=f"capture-{n}", daemon=True
+            )
+            for n in range(clients)
+        ]
         self.total = count
         self._stop = threading.Event()
         self.finished = 0.0
@@ -134,7 +171,7 @@ class Capture:
         with self.lock:
             return len(self.accepted) + len(self.failed)
 
-    def start(self) -> "Capture":
+    def start(self) -> Capture:
         self.started = time.monotonic()
         for thread in self._threads:
             thread.start()
@@ -145,8 +182,12 @@ class Capture:
             if self._stop.is_set():
                 break
             try:
-                lead = call(self.caller, self.stub.CreateLead,
-                            lead_request(self.run, index, self.line_id), self.tally).lead
+                lead = call(
+                    self.caller,
+                    self.stub.CreateLead,
+                    lead_request(self.run, index, self.line_id),
+                    self.tally,
+                ).lead
             except grpc.RpcError as error:
                 with self.lock:
                     self.failed[index] = f"{error.code().name}: {error.details()}"
@@ -154,7 +195,7 @@ class Capture:
             with self.lock:
                 self.accepted[index] = lead.id
         with self.lock:
-            self.finished = time.monotonic()   # the last thread to end sets it last
+            self.finished = time.monotonic()  # the last thread to end sets it last
 
     def progress(self) -> float:
         with self.lock:
@@ -172,8 +213,17 @@ class Converter:
     """Converts the chosen leads once they are routed (read from leads' database: which are
     owned), as the team's supervisor, from ``threads`` threads."""
 
-    def __init__(self, bed, stub, caller: Caller, tally: Tally, capture: Capture,
-                 chosen: set[int], threads: int = 2, route_timeout: float = 600):
+    def __init__(
+        self,
+        bed,
+        stub,
+        caller: Caller,
+        tally: Tally,
+        capture: Capture,
+        chosen: set[int],
+        threads: int = 2,
+        route_timeout: float = 600,
+    ):
         self.bed, self.stub, self.caller, self.tally = bed, stub, caller, tally
         self.capture, self.chosen = capture, chosen
         self.route_timeout, self.give_up_at = route_timeout, 0.0
@@ -184,10 +234,12 @@ class Converter:
         self._queue: list[tuple[int, str]] = []
         self._ready = threading.Condition(self.lock)
         self._feeder = threading.Thread(target=self._feed, name="convert-feed", daemon=True)
-        self._threads = [threading.Thread(target=self._work, name=f"convert-{n}", daemon=True)
-                         for n in range(threads)]
+        self._threads = [
+            threading.Thread(target=self._work, name=f"convert-{n}", daemon=True)
+            for n in range(threads)
+        ]
 
-    def start(self) -> "Converter":
+    def start(self) -> Converter:
         self._feeder.start()
         for thread in self._threads:
             thread.start()
@@ -198,12 +250,20 @@ class Converter:
         while True:
             finished = self.capture.done()
             with self.capture.lock:
-                waiting = {index: lead_id for index, lead_id in self.capture.accepted.items()
-                           if index in self.chosen and index not in queued}
+                waiting = {
+                    index: lead_id
+                    for index, lead_id in self.capture.accepted.items()
+                    if index in self.chosen and index not in queued
+                }
             if waiting:
-                owned = {row[0] for row in self.bed.query(
-                    "leads", "SELECT id FROM leads WHERE id = ANY(:ids) AND owner_user_id IS "
-                    "NOT NULL", ids=list(waiting.values()))}
+                owned = {
+                    row[0]
+                    for row in self.bed.query(
+                        "leads",
+                        "SELECT id FROM leads WHERE id = ANY(:ids) AND owner_user_id IS NOT NULL",
+                        ids=list(waiting.values()),
+                    )
+                }
                 with self._ready:
                     for index, lead_id in waiting.items():
                         if lead_id in owned:
@@ -213,7 +273,7 @@ class Converter:
             if finished and not waiting:
                 break
             if finished and self.give_up_at and time.monotonic() > self.give_up_at:
-                break   # never routed: the ledger reports those leads
+                break  # never routed: the ledger reports those leads
             if finished and not self.give_up_at:
                 self.give_up_at = time.monotonic() + self.route_timeout
             time.sleep(1)
@@ -229,12 +289,19 @@ class Converter:
                 if not self._queue:
                     return
                 index, lead_id = self._queue.pop(0)
-            request = ls.ConvertLeadRequest(lead_id=lead_id,
-                                            opportunity_name=f"Chaos {self.capture.run} {index}")
+            request = ls.ConvertLeadRequest(
+                lead_id=lead_id, opportunity_name=f"Chaos {self.capture.run} {index}"
+            )
             try:
                 # NOT_FOUND: leads' copy of the supervisor's scope is behind for a moment.
-                call(self.caller, self.stub.ConvertLead, request, self.tally,
-                     also_retry={grpc.StatusCode.NOT_FOUND}, give_up_after=300)
+                call(
+                    self.caller,
+                    self.stub.ConvertLead,
+                    request,
+                    self.tally,
+                    also_retry={grpc.StatusCode.NOT_FOUND},
+                    give_up_after=300,
+                )
             except grpc.RpcError as error:
                 with self.lock:
                     self.failed[index] = f"{error.code().name}: {error.details()}"

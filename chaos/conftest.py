@@ -5,6 +5,7 @@ The suite's helpers are imported by their module names (``chaos_bed`` ...) and r
 end-to-end tests' helpers (``e2e_platform``): both folders go on sys.path here, as
 tests/e2e/conftest.py does for its own (--import-mode=importlib adds none by itself).
 """
+
 import sys
 from pathlib import Path
 

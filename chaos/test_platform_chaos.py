@@ -16,6 +16,7 @@ public gRPC api by concurrent clients while faults are injected; then the ledger
 
 CRM_CHAOS_SEED (printed at the start) replays a run's schedule and choices.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,7 +52,7 @@ SHARE = float(os.environ.get("CRM_CHAOS_CONVERT_SHARE", "0.1"))
 WORKER_KILLS = int(os.environ.get("CRM_CHAOS_WORKER_KILLS", "6"))
 SEED = int(os.environ.get("CRM_CHAOS_SEED") or random.randrange(1, 10**6))
 CONVERGE_TIMEOUT = float(os.environ.get("CRM_CHAOS_CONVERGE_TIMEOUT", "600"))
-OUTBOX_MAX_ATTEMPTS = 10    # outbox_max_attempts, as deployed (the chassis default)
+OUTBOX_MAX_ATTEMPTS = 10  # outbox_max_attempts, as deployed (the chassis default)
 ENV = {
     "CRM_OUTBOX_MAX_ATTEMPTS": str(OUTBOX_MAX_ATTEMPTS),
     # Access tokens outlive the run (callers renew on UNAUTHENTICATED anyway).
@@ -71,8 +72,10 @@ def platform():
     # the processes' logs are what a failed run is read from. Kept after the run.
     workdir = Path(tempfile.mkdtemp(prefix="crm-chaos-"))
     print(f"\nCRM_CHAOS_SEED={SEED} CRM_CHAOS_LEADS={LEADS} (logs in {workdir})", flush=True)
-    report.note(f"replay: CRM_CHAOS_SEED={SEED} CRM_CHAOS_LEADS={LEADS} make chaos; "
-                f"process logs in {workdir}")
+    report.note(
+        f"replay: CRM_CHAOS_SEED={SEED} CRM_CHAOS_LEADS={LEADS} make chaos; "
+        f"process logs in {workdir}"
+    )
     started = time.monotonic()
     with ChaosBed(SERVICES, workdir, env=ENV) as bed:
         stubs = Stubs(bed)
@@ -80,26 +83,55 @@ def platform():
         company = small_company(bed, stubs, admin)
         line = german_line(stubs, admin, company)
         create_pipeline(bed, admin, line.id)
-        report.row("setup", "platform started, organisation created", f"{time.monotonic() - started:.0f} s")
+        report.row(
+            "setup", "platform started, organisation created", f"{time.monotonic() - started:.0f} s"
+        )
         people = company["people"]
-        sue_email = bed.query("identity", "SELECT email FROM users WHERE id = :id",
-                              id=people["sue"].user_id)[0][0]
-        yield dict(bed=bed, stubs=stubs, admin=admin, line=line, company=company,
-                   capturer=Caller(bed, ADMIN_EMAIL, ADMIN_PASSWORD, admin.token),
-                   converter=Caller(bed, sue_email, PASSWORD, people["sue"].token),
-                   members={people[n].user_id for n in ("ann", "bob", "sue")},
-                   rng=random.Random(SEED), leads={}, conversions={}, next_index=0,
-                   ignore_events=set(), quarantined=set(), dead_letters={})
+        sue_email = bed.query(
+            "identity", "SELECT email FROM users WHERE id = :id", id=people["sue"].user_id
+        )[0][0]
+        yield dict(
+            bed=bed,
+            stubs=stubs,
+            admin=admin,
+            line=line,
+            company=company,
+            capturer=Caller(bed, ADMIN_EMAIL, ADMIN_PASSWORD, admin.token),
+            converter=Caller(bed, sue_email, PASSWORD, people["sue"].token),
+            members={people[n].user_id for n in ("ann", "bob", "sue")},
+            rng=random.Random(SEED),
+            leads={},
+            conversions={},
+            next_index=0,
+            ignore_events=set(),
+            quarantined=set(),
+            dead_letters={},
+        )
 
 
 def _workload(platform, count: int, share: float, tally: Tally):
     first = platform["next_index"]
     platform["next_index"] += count
-    capture = Capture(platform["stubs"].leads, platform["capturer"], tally, str(SEED),
-                      platform["line"].id, first, count, CLIENTS)
+    capture = Capture(
+        platform["stubs"].leads,
+        platform["capturer"],
+        tally,
+        str(SEED),
+        platform["line"].id,
+        first,
+        count,
+        CLIENTS,
+    )
     chosen = choose(platform["rng"], first, count, share)
-    converter = Converter(platform["bed"], platform["stubs"].leads, platform["converter"], tally,
-                          capture, chosen, route_timeout=CONVERGE_TIMEOUT)
+    converter = Converter(
+        platform["bed"],
+        platform["stubs"].leads,
+        platform["converter"],
+        tally,
+        capture,
+        chosen,
+        route_timeout=CONVERGE_TIMEOUT,
+    )
     return capture, converter
 
 
@@ -117,8 +149,7 @@ def _converge(platform, since: float, scenario: str) -> float:
             reached["owned"] = time.monotonic() - since
         if "converted" not in reached and checks.converted(bed, conversions) == len(conversions):
             reached["converted"] = time.monotonic() - since
-        return (len(reached) == 2
-                and not checks.backlog(bed, SERVICES, platform["ignore_events"]))
+        return len(reached) == 2 and not checks.backlog(bed, SERVICES, platform["ignore_events"])
 
     try:
         bed.wait_for(settled, CONVERGE_TIMEOUT, "the platform did not converge", interval=0.5)
@@ -127,17 +158,22 @@ def _converge(platform, since: float, scenario: str) -> float:
             f"{scenario}: not converged within {CONVERGE_TIMEOUT:.0f} s: "
             f"{checks.routed_and_owned(bed, leads)}/{len(leads)} owned, "
             f"{checks.converted(bed, conversions)}/{len(conversions)} converted, backlog "
-            f"{checks.backlog(bed, SERVICES, platform['ignore_events'])}\n{bed.logs()}") from None
-    report.row(scenario, "time to every lead owned / every conversion done",
-               f"{reached['owned']:.1f} s / {reached['converted']:.1f} s")
+            f"{checks.backlog(bed, SERVICES, platform['ignore_events'])}\n{bed.logs()}"
+        ) from None
+    report.row(
+        scenario,
+        "time to every lead owned / every conversion done",
+        f"{reached['owned']:.1f} s / {reached['converted']:.1f} s",
+    )
     return time.monotonic() - since
 
 
 def _ledger(platform, scenario: str, expected_dead_letters=None) -> None:
     bed = platform["bed"]
     leads, conversions = list(platform["leads"].values()), list(platform["conversions"].values())
-    problems = checks.lead_ledger(bed, leads, platform["line"].id,
-                                  platform["company"]["berlin"].id, platform["members"])
+    problems = checks.lead_ledger(
+        bed, leads, platform["line"].id, platform["company"]["berlin"].id, platform["members"]
+    )
     problems += checks.conversion_ledger(bed, conversions)
     inbox_problems, applied = checks.inbox_ledger(bed, bed.manifests, platform["ignore_events"])
     problems += inbox_problems
@@ -149,9 +185,12 @@ def _ledger(platform, scenario: str, expected_dead_letters=None) -> None:
 
 def _tally_rows(scenario: str, tally: Tally, capture: Capture, converter: Converter) -> None:
     elapsed = capture.finished - capture.started
-    report.row(scenario, "leads accepted (captures acknowledged)",
-               f"{len(capture.accepted)} of {capture.attempted()} in {elapsed:.0f} s "
-               f"({len(capture.accepted) / elapsed:.0f}/s, {CLIENTS} clients)")
+    report.row(
+        scenario,
+        "leads accepted (captures acknowledged)",
+        f"{len(capture.accepted)} of {capture.attempted()} in {elapsed:.0f} s "
+        f"({len(capture.accepted) / elapsed:.0f}/s, {CLIENTS} clients)",
+    )
     report.row(scenario, "CreateLead as the callers saw it", tally.latency("CreateLead"))
     report.row(scenario, "conversions asked", len(converter.asked))
     report.row(scenario, "ConvertLead as the callers saw it", tally.latency("ConvertLead"))
@@ -193,8 +232,11 @@ def test_pipeline_rides_through_faults(platform):
         if time.monotonic() >= next_line:
             next_line += 30
             fired = sum(1 for fault in faults if fault.fired_at is not None)
-            print(f"  {len(capture.accepted)} leads accepted, {len(converter.asked)} "
-                  f"conversions asked, {fired}/{len(faults)} faults fired", flush=True)
+            print(
+                f"  {len(capture.accepted)} leads accepted, {len(converter.asked)} "
+                f"conversions asked, {fired}/{len(faults)} faults fired",
+                flush=True,
+            )
     capture.join()
     converter.join()
     driver.stopping.set()
@@ -223,8 +265,11 @@ def _inbox_count(bed, service: str) -> int:
 def _waiting(bed, service: str) -> int:
     """Deliveries waiting for ``service``'s worker: while there are, a consuming worker's
     prefetch is full, i.e. it holds deliveries it has not acknowledged."""
-    return sum(ready for name, (ready, _) in queues(bed.manifests).items()
-               if f"--{service}." in name and not name.endswith(".dlq"))
+    return sum(
+        ready
+        for name, (ready, _) in queues(bed.manifests).items()
+        if f"--{service}." in name and not name.endswith(".dlq")
+    )
 
 
 def test_workers_killed_mid_handler(platform):
@@ -268,9 +313,13 @@ def test_workers_killed_mid_handler(platform):
     _record(platform, capture, converter)
     converge = _converge(platform, last_kill, scenario)
     _tally_rows(scenario, tally, capture, converter)
-    report.row(scenario, "worker SIGKILLs", f"{len(order)} ({WORKER_KILLS} per worker): "
-               f"{in_flight} with deliveries in flight and more waiting, {idle} idle "
-               f"({', '.join(idle_labels) or '-'})")
+    report.row(
+        scenario,
+        "worker SIGKILLs",
+        f"{len(order)} ({WORKER_KILLS} per worker): "
+        f"{in_flight} with deliveries in flight and more waiting, {idle} idle "
+        f"({', '.join(idle_labels) or '-'})",
+    )
     _revivals(bed, scenario, revived_before)
     report.row(scenario, "converged after the last kill", f"{converge:.1f} s")
     _ledger(platform, scenario)
@@ -280,8 +329,10 @@ def test_workers_killed_mid_handler(platform):
 def _poison_event(bed) -> leads_events.LeadCreated:
     """A real lead_created whose lead id is longer than any consumer stores: a body that fails
     for a reason of its own on every delivery (the column refuses it)."""
-    payload = bed.query("leads", "SELECT payload FROM outbox WHERE event_type = 'lead_created' "
-                        "ORDER BY id DESC LIMIT 1")[0][0]
+    payload = bed.query(
+        "leads",
+        "SELECT payload FROM outbox WHERE event_type = 'lead_created' ORDER BY id DESC LIMIT 1",
+    )[0][0]
     message = events.decode(payload, leads_events.LeadCreated)
     message.lead.id = "poison" + "0" * 120
     message.meta.event_id = uuid.uuid4().hex
@@ -294,11 +345,15 @@ def _poison_row(bed) -> str:
     relay's channel at every attempt."""
     event_id = uuid.uuid4().hex
     with bed.engine("leads").begin() as conn:
-        conn.execute(text(
-            "INSERT INTO outbox (event_id, event_type, exchange, aggregate_type, aggregate_id, "
-            "aggregate_version, payload, headers, occurred_at, status, attempts) VALUES "
-            "(:id, 'lead_updated', 'no-such-exchange.events', 'lead', 'poison-row', 1, '{}', "
-            "'{}', :now, 'pending', 0)"), {"id": event_id, "now": dt.datetime.now(dt.timezone.utc)})
+        conn.execute(
+            text(
+                "INSERT INTO outbox (event_id, event_type, exchange, aggregate_type, aggregate_id, "
+                "aggregate_version, payload, headers, occurred_at, status, attempts) VALUES "
+                "(:id, 'lead_updated', 'no-such-exchange.events', 'lead', 'poison-row', 1, '{}', "
+                "'{}', :now, 'pending', 0)"
+            ),
+            {"id": event_id, "now": dt.datetime.now(dt.UTC)},
+        )
     return event_id
 
 
@@ -315,7 +370,7 @@ def test_poison_is_isolated(platform):
     row_id = _poison_row(bed)
     platform["quarantined"].add(row_id)
     platform["ignore_events"].add(row_id)
-    started, wall = time.monotonic(), dt.datetime.now(dt.timezone.utc)
+    started, wall = time.monotonic(), dt.datetime.now(dt.UTC)
     publish_as("leads", "lead_created", poison)
 
     def dead_lettered():
@@ -324,19 +379,29 @@ def test_poison_is_isolated(platform):
     bed.wait_for(dead_lettered, 300, "the poison lead_created was not dead-lettered")
     poisoned_after = time.monotonic() - started
     routed_meanwhile = bed.scalar(
-        "leads", "SELECT count(*) FROM leads WHERE assigned_at > :since AND assigned_at < :until",
-        since=wall, until=wall + dt.timedelta(seconds=poisoned_after))
+        "leads",
+        "SELECT count(*) FROM leads WHERE assigned_at > :since AND assigned_at < :until",
+        since=wall,
+        until=wall + dt.timedelta(seconds=poisoned_after),
+    )
 
     def quarantined():
-        return bed.query("leads", "SELECT status FROM outbox WHERE event_id = :id",
-                         id=row_id)[0].status == "quarantined"
+        return (
+            bed.query("leads", "SELECT status FROM outbox WHERE event_id = :id", id=row_id)[
+                0
+            ].status
+            == "quarantined"
+        )
 
     bed.wait_for(quarantined, 300, "the poison outbox row was not quarantined")
     quarantined_after = time.monotonic() - started
     attempts = bed.scalar("leads", "SELECT attempts FROM outbox WHERE event_id = :id", id=row_id)
     sent_meanwhile = bed.scalar(
-        "leads", "SELECT count(*) FROM outbox WHERE sent_at > :since AND sent_at < :until",
-        since=wall, until=wall + dt.timedelta(seconds=quarantined_after))
+        "leads",
+        "SELECT count(*) FROM outbox WHERE sent_at > :since AND sent_at < :until",
+        since=wall,
+        until=wall + dt.timedelta(seconds=quarantined_after),
+    )
     capture.join()
     converter.join()
     _record(platform, capture, converter)
@@ -345,14 +410,23 @@ def test_poison_is_isolated(platform):
         found = letters.read(POISON_DLQ)
     assert [letter.event_id for letter in found] == [poison.meta.event_id]
     assert attempts == OUTBOX_MAX_ATTEMPTS
-    deliveries = sum(1 for line in bed.log_of("territory.worker").splitlines()
-                     if "on_lead_created failed on delivery" in line and poison.lead.id in line)
+    deliveries = sum(
+        1
+        for line in bed.log_of("territory.worker").splitlines()
+        if "on_lead_created failed on delivery" in line and poison.lead.id in line
+    )
     _tally_rows(scenario, tally, capture, converter)
-    report.row(scenario, "poison lead_created dead-lettered",
-               f"{poisoned_after:.1f} s after its publish, after {deliveries} deliveries "
-               f"({found[0].reason}); {routed_meanwhile} leads routed meanwhile")
-    report.row(scenario, "poison outbox row quarantined",
-               f"{quarantined_after:.1f} s after its insert, {attempts} attempts; "
-               f"{sent_meanwhile} other leads events sent meanwhile")
+    report.row(
+        scenario,
+        "poison lead_created dead-lettered",
+        f"{poisoned_after:.1f} s after its publish, after {deliveries} deliveries "
+        f"({found[0].reason}); {routed_meanwhile} leads routed meanwhile",
+    )
+    report.row(
+        scenario,
+        "poison outbox row quarantined",
+        f"{quarantined_after:.1f} s after its insert, {attempts} attempts; "
+        f"{sent_meanwhile} other leads events sent meanwhile",
+    )
     report.row(scenario, "everything else converged", f"{converge:.1f} s after the poison")
     _ledger(platform, scenario, {POISON_DLQ: 1})

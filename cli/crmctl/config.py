@@ -11,6 +11,7 @@ Folder: ``$CRMCTL_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/crmctl``, else ``~/.conf
   environment (``CRM_<SERVICE>_ADDRESS``), ``config.toml``, the built-in default.
 * ``credentials.json`` — the tokens of the last login, readable by the owner only (0600).
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,9 @@ def load_addresses(directory: Path) -> dict[str, str]:
     return dict(services)
 
 
-def resolve_address(service: str, *, override: str | None, directory: Path,
-                    env: Mapping[str, str] | None = None) -> str:
+def resolve_address(
+    service: str, *, override: str | None, directory: Path, env: Mapping[str, str] | None = None
+) -> str:
     env = os.environ if env is None else env
     if override:
         return override
@@ -66,9 +68,11 @@ def resolve_address(service: str, *, override: str | None, directory: Path,
         return configured
     if service in DEFAULT_ADDRESSES:
         return DEFAULT_ADDRESSES[service]
-    raise ConfigError(f"no address for service {service!r}: set CRM_{service.upper()}_ADDRESS "
-                      f"or add `{service} = \"host:port\"` under [services] in "
-                      f"{directory / 'config.toml'}")
+    raise ConfigError(
+        f"no address for service {service!r}: set CRM_{service.upper()}_ADDRESS "
+        f'or add `{service} = "host:port"` under [services] in '
+        f"{directory / 'config.toml'}"
+    )
 
 
 @dataclass
@@ -111,8 +115,9 @@ class CredentialStore:
         try:
             return Credentials.from_json(self.path.read_text())
         except (ValueError, TypeError, KeyError) as exc:
-            raise ConfigError(f"{self.path} is damaged ({exc}); run `crmctl logout` and log in "
-                              "again") from None
+            raise ConfigError(
+                f"{self.path} is damaged ({exc}); run `crmctl logout` and log in again"
+            ) from None
 
     def save(self, credentials: Credentials) -> None:
         """Write atomically, created 0600 from the start (tokens never readable by others)."""

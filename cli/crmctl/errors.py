@@ -3,6 +3,7 @@
 gRPC errors print as ``error: <STATUS>: <message>``; RESOURCE_EXHAUSTED adds ``retry after N s``
 from the trailing metadata ``retry-after`` that identity sends.
 """
+
 from __future__ import annotations
 
 import click

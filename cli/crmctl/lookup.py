@@ -1,5 +1,6 @@
 """The one way a name a person types becomes the id a service wants (:func:`resolve_name`):
 an id is taken as it is, a name is looked up in the list call of its records."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,9 @@ def looks_like_id(value: str) -> bool:
     return bool(ID.match(value))
 
 
-def resolve_name(session: Session, value: str, what: str, method, request, *,
-                 listed_by: str) -> str:
+def resolve_name(
+    session: Session, value: str, what: str, method, request, *, listed_by: str
+) -> str:
     """The id of the record ``value`` names: an id as it is, else the one record of the list
     call whose id or name (case-insensitive) it is. A name nobody has, or several records
     share, is a CliError saying what to give instead and which command (``listed_by``) lists
@@ -31,9 +33,11 @@ def resolve_name(session: Session, value: str, what: str, method, request, *,
         if item.name.casefold() == wanted:
             matches.append(item.id)
     if not matches:
-        raise CliError(f"no {what} named {value!r} (give its id or exact name; "
-                       f"`{listed_by}` shows them)")
+        raise CliError(
+            f"no {what} named {value!r} (give its id or exact name; `{listed_by}` shows them)"
+        )
     if len(matches) > 1:
-        raise CliError(f"{len(matches)} {what}s are named {value!r}: give the id "
-                       f"({', '.join(matches)})")
+        raise CliError(
+            f"{len(matches)} {what}s are named {value!r}: give the id ({', '.join(matches)})"
+        )
     return matches[0]

@@ -1,4 +1,5 @@
 """Entry point of ``crmctl``: global options, pluggable command groups, one error format."""
+
 from __future__ import annotations
 
 import click
@@ -28,11 +29,21 @@ class CrmctlGroup(click.Group):
 
 
 @click.group(cls=CrmctlGroup)
-@click.option("--output", "-o", type=OUTPUT_CHOICE, default="table", show_default=True,
-              help="How results are printed (every command also accepts it).")
-@click.option("--identity", "identity_address", metavar="HOST:PORT",
-              help="Address of the identity service (default: $CRM_IDENTITY_ADDRESS, "
-                   "config.toml, 127.0.0.1:50051).")
+@click.option(
+    "--output",
+    "-o",
+    type=OUTPUT_CHOICE,
+    default="table",
+    show_default=True,
+    help="How results are printed (every command also accepts it).",
+)
+@click.option(
+    "--identity",
+    "identity_address",
+    metavar="HOST:PORT",
+    help="Address of the identity service (default: $CRM_IDENTITY_ADDRESS, "
+    "config.toml, 127.0.0.1:50051).",
+)
 @click.version_option(package_name="crm-ctl")
 @click.pass_context
 def cli(ctx: click.Context, output: str, identity_address: str | None) -> None:

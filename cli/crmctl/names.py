@@ -2,6 +2,7 @@
 sales line id. One cache per invocation; an id crmctl cannot name (unknown, or not readable by
 the caller, or its service unreachable: names are a help, the result stands without them) is
 shown as it is."""
+
 from __future__ import annotations
 
 import grpc
@@ -11,8 +12,11 @@ from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm.territory.v1 import sales_lines_pb2, sales_lines_pb2_grpc, teams_pb2, teams_pb2_grpc
 from crmctl.session import Session
 
-_UNNAMED = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED,
-            grpc.StatusCode.INVALID_ARGUMENT)
+_UNNAMED = (
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.INVALID_ARGUMENT,
+)
 _UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
@@ -31,7 +35,7 @@ class Names:
                 self._known[key] = fetch(record_id)
             except grpc.RpcError as exc:
                 if exc.code() in _UNREACHABLE:
-                    self._unreachable.add(kind)   # ask no more: one wait per invocation
+                    self._unreachable.add(kind)  # ask no more: one wait per invocation
                 elif exc.code() not in _UNNAMED:
                     raise
                 self._known[key] = ""
@@ -42,19 +46,23 @@ class Names:
         def fetch(i):
             stub = users_pb2_grpc.UserServiceStub(self._session.channel("identity"))
             return self._session.call(stub.GetUser, users_pb2.GetUserRequest(id=i)).display_name
+
         return self._name("user", user_id, fetch)
 
     def team(self, team_id: str) -> str:
         def fetch(i):
             stub = teams_pb2_grpc.TeamServiceStub(self._session.channel("territory"))
             return self._session.call(stub.GetTeam, teams_pb2.GetTeamRequest(id=i)).team.name
+
         return self._name("team", team_id, fetch)
 
     def line(self, line_id: str) -> str:
         def fetch(i):
             stub = sales_lines_pb2_grpc.SalesLineServiceStub(self._session.channel("territory"))
-            return self._session.call(stub.GetSalesLine,
-                                      sales_lines_pb2.GetSalesLineRequest(id=i)).sales_line.name
+            return self._session.call(
+                stub.GetSalesLine, sales_lines_pb2.GetSalesLineRequest(id=i)
+            ).sales_line.name
+
         return self._name("line", line_id, fetch)
 
     def pipeline_of_line(self, line_id: str) -> str:
@@ -63,8 +71,9 @@ class Names:
         if "pipelines" not in self._unreachable and ("pipelines", "") not in self._known:
             try:
                 stub = pipelines_pb2_grpc.PipelineServiceStub(self._session.channel("deals"))
-                found = self._session.call(stub.ListPipelines,
-                                           pipelines_pb2.ListPipelinesRequest()).pipelines
+                found = self._session.call(
+                    stub.ListPipelines, pipelines_pb2.ListPipelinesRequest()
+                ).pipelines
                 self._known.update({("pipelines", p.sales_line_id): p.name for p in found})
                 self._known[("pipelines", "")] = ""
             except grpc.RpcError as exc:

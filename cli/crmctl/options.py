@@ -1,5 +1,6 @@
 """Decorators every command uses: the invocation's session, a per-command ``--output``, and how
 a password is read."""
+
 from __future__ import annotations
 
 import functools
@@ -20,9 +21,15 @@ def pass_session(func):
 def output_option(func):
     """``--output/-o`` on a single command; overrides the global option when given."""
 
-    @click.option("--output", "-o", "local_output", type=OUTPUT_CHOICE, default=None,
-                  help="table (default), json, or id (only the ids, for a shell variable); "
-                       "overrides the global --output.")
+    @click.option(
+        "--output",
+        "-o",
+        "local_output",
+        type=OUTPUT_CHOICE,
+        default=None,
+        help="table (default), json, or id (only the ids, for a shell variable); "
+        "overrides the global --output.",
+    )
     @functools.wraps(func)
     def wrapper(*args, local_output: str | None = None, **kwargs):
         if local_output:

@@ -1,5 +1,6 @@
 """Printing results as a table (for people), JSON (for scripts) or only the ids (for a shell
 variable: ``deal=$(crmctl deals list --line SMB -o id)``): ``--output table|json|id``."""
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,12 @@ def _unbroken(key: str) -> bool:
 def message_to_dict(message) -> dict[str, Any]:
     """A protobuf message as JSON-ready dict: proto field names, every field present, int64s
     as numbers when they fit."""
-    return json_format.MessageToDict(message, always_print_fields_with_no_presence=True,
-                                     preserving_proto_field_name=True,
-                                     unquote_int64_if_possible=True)
+    return json_format.MessageToDict(
+        message,
+        always_print_fields_with_no_presence=True,
+        preserving_proto_field_name=True,
+        unquote_int64_if_possible=True,
+    )
 
 
 def console() -> Console:
@@ -51,8 +55,13 @@ def _id_of(record: dict[str, Any]) -> str:
     return str(record["id"])
 
 
-def print_rows(output: str, rows: Sequence[dict[str, Any]], columns: Iterable[tuple[str, str]],
-               *, empty: str = "nothing found") -> None:
+def print_rows(
+    output: str,
+    rows: Sequence[dict[str, Any]],
+    columns: Iterable[tuple[str, str]],
+    *,
+    empty: str = "nothing found",
+) -> None:
     """A list of records: a JSON array, or a table with the given (key, heading) columns."""
     if output == "json":
         click.echo(json.dumps(list(rows), indent=2, default=str))
@@ -74,8 +83,9 @@ def print_rows(output: str, rows: Sequence[dict[str, Any]], columns: Iterable[tu
     console().print(table)
 
 
-def print_record(output: str, record: dict[str, Any], *, fields: Sequence[tuple[str, str]] = ()
-                 ) -> None:
+def print_record(
+    output: str, record: dict[str, Any], *, fields: Sequence[tuple[str, str]] = ()
+) -> None:
     """One record: a JSON object, or a two-column field/value table."""
     if output == "json":
         click.echo(json.dumps(record, indent=2, default=str))
@@ -86,7 +96,7 @@ def print_record(output: str, record: dict[str, Any], *, fields: Sequence[tuple[
     table = Table(show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value", overflow="fold")
-    for key, heading in (fields or [(k, k) for k in record]):
+    for key, heading in fields or [(k, k) for k in record]:
         table.add_row(heading, _cell(record.get(key)))
     console().print(table)
 

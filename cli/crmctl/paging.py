@@ -2,6 +2,7 @@
 ``crm.common.v1.PageRequest`` and every response one repeated field of records beside a
 ``crm.common.v1.PageInfo`` (named ``page`` or ``page_info``) whose ``next_cursor`` is empty on
 the last page."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -13,15 +14,18 @@ MAX_PAGE_SIZE = 500
 
 def _page_info_field(response) -> str:
     for field in response.DESCRIPTOR.fields:
-        if field.message_type is not None and field.message_type.full_name == \
-                "crm.common.v1.PageInfo":
+        if (
+            field.message_type is not None
+            and field.message_type.full_name == "crm.common.v1.PageInfo"
+        ):
             return field.name
     raise TypeError(f"{response.DESCRIPTOR.full_name} has no crm.common.v1.PageInfo field")
 
 
 def _records_field(response, page_field: str) -> str:
-    repeated = [f.name for f in response.DESCRIPTOR.fields
-                if f.name != page_field and f.is_repeated]
+    repeated = [
+        f.name for f in response.DESCRIPTOR.fields if f.name != page_field and f.is_repeated
+    ]
     if len(repeated) != 1:
         raise TypeError(f"{response.DESCRIPTOR.full_name}: no single repeated field of records")
     return repeated[0]

@@ -4,6 +4,7 @@ Every authenticated call goes through :meth:`Session.metadata`, which refreshes 
 first when it has expired or expires within ``REFRESH_MARGIN_SECONDS`` (AuthService/Refresh
 rotates the refresh token, so the new pair is saved at once).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -37,27 +38,35 @@ def to_datetime(timestamp) -> datetime | None:
 
 def credentials_from(pair: auth_pb2.TokenPair, *, address: str, email: str) -> Credentials:
     return Credentials(
-        identity_address=address, email=email, access_token=pair.access_token,
-        access_token_expires_at=to_datetime(pair.access_token_expires_at)
-        or datetime.now(UTC),
+        identity_address=address,
+        email=email,
+        access_token=pair.access_token,
+        access_token_expires_at=to_datetime(pair.access_token_expires_at) or datetime.now(UTC),
         refresh_token=pair.refresh_token,
-        refresh_token_expires_at=to_datetime(pair.refresh_token_expires_at))
+        refresh_token_expires_at=to_datetime(pair.refresh_token_expires_at),
+    )
 
 
 class Session:
-    def __init__(self, *, output: str = "table", overrides: dict[str, str | None] | None = None,
-                 directory: Path | None = None):
+    def __init__(
+        self,
+        *,
+        output: str = "table",
+        overrides: dict[str, str | None] | None = None,
+        directory: Path | None = None,
+    ):
         self.output = output
         self.overrides = dict(overrides or {})
         self.directory = directory or config_dir()
         self.store = CredentialStore(self.directory)
         self._channels: dict[str, grpc.Channel] = {}
-        self.last_address: str | None = None   # named in "cannot reach" errors
+        self.last_address: str | None = None  # named in "cannot reach" errors
 
     # ------------------------------------------------------------------ addresses and channels
     def address(self, service: str) -> str:
-        return resolve_address(service, override=self.overrides.get(service),
-                               directory=self.directory)
+        return resolve_address(
+            service, override=self.overrides.get(service), directory=self.directory
+        )
 
     def channel(self, service: str) -> grpc.Channel:
         # The chassis channel (retries UNAVAILABLE with backoff) without a token provider:
@@ -91,15 +100,19 @@ class Session:
             raise NotLoggedIn("the session has expired")
         stub = auth_pb2_grpc.AuthServiceStub(self.channel("identity"))
         try:
-            pair = stub.Refresh(auth_pb2.RefreshRequest(refresh_token=credentials.refresh_token),
-                                timeout=CALL_TIMEOUT_SECONDS, metadata=self.request_metadata())
+            pair = stub.Refresh(
+                auth_pb2.RefreshRequest(refresh_token=credentials.refresh_token),
+                timeout=CALL_TIMEOUT_SECONDS,
+                metadata=self.request_metadata(),
+            )
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                 self.store.delete()
                 raise NotLoggedIn("the session has ended or was revoked") from None
             raise
-        refreshed = credentials_from(pair, address=credentials.identity_address,
-                                     email=credentials.email)
+        refreshed = credentials_from(
+            pair, address=credentials.identity_address, email=credentials.email
+        )
         self.store.save(refreshed)
         return refreshed
 

@@ -11,6 +11,7 @@ exactly what the services do.
   rules the services apply (crm_chassis.wire.money) before anything is sent.
 * Instants are ISO 8601; a date alone is its midnight, a time without an offset is UTC.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,8 +37,10 @@ def enum_prefix(enum_type) -> str:
 
 def enum_words(enum_type, *, separator: str = "_") -> dict[str, int]:
     """Every specified value of ``enum_type`` by its word: ``{"round_robin": 1, ...}``."""
-    return {word.replace("_", separator): enums.number_of(enum_type, word, "value")
-            for word in enums.words(enum_type)}
+    return {
+        word.replace("_", separator): enums.number_of(enum_type, word, "value")
+        for word in enums.words(enum_type)
+    }
 
 
 def enum_word(enum_type, value: int | str, *, separator: str = "_") -> str:
@@ -85,10 +88,11 @@ def money(text: str, default_currency: str = "") -> money_pb2.Money:
         raise CliError(f"name the currency of '{text}', e.g. '{amount} EUR'")
     value = money_pb2.Money(amount=amount, currency=currency)
     try:
-        from_proto(value, "amount")   # refuses what a service would refuse
+        from_proto(value, "amount")  # refuses what a service would refuse
     except InvalidArgument as exc:
-        raise CliError(f"'{text}' is not an amount with a currency ({exc.message}); write e.g. "
-                       "'1200.50 EUR'") from None
+        raise CliError(
+            f"'{text}' is not an amount with a currency ({exc.message}); write e.g. '1200.50 EUR'"
+        ) from None
     return value
 
 
@@ -110,8 +114,9 @@ def instant(text: str | None, option: str) -> dt.datetime | None:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise CliError(f"{option}: {text!r} is not an ISO 8601 time, e.g. 2026-07-01 or "
-                       "2026-07-01T09:00+02:00") from None
+        raise CliError(
+            f"{option}: {text!r} is not an ISO 8601 time, e.g. 2026-07-01 or 2026-07-01T09:00+02:00"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 

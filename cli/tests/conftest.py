@@ -3,6 +3,7 @@
 The fakes check the bearer token like the real service does, so the tests see exactly the
 metadata crmctl sends.
 """
+
 from __future__ import annotations
 
 import socket
@@ -54,15 +55,28 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         self.logouts: list[str] = []
         self.login_locked_for: int | None = None
         self.users = [
-            users_pb2.User(id=uuid.uuid4().hex, email=f"user{i}@crm.local",
-                           display_name=f"User {i}", status=users_pb2.User.STATUS_ACTIVE,
-                           departments=["sales"], version=1)
-            for i in range(3)]
+            users_pb2.User(
+                id=uuid.uuid4().hex,
+                email=f"user{i}@crm.local",
+                display_name=f"User {i}",
+                status=users_pb2.User.STATUS_ACTIVE,
+                departments=["sales"],
+                version=1,
+            )
+            for i in range(3)
+        ]
         self.service_accounts: list[users_pb2.ServiceAccount] = []
-        self.signing_keys = [auth_pb2.SigningKeyState(
-            key=auth_pb2.SigningKey(kid="kid-1", algorithm="EdDSA", active=True,
-                                    created_at=timestamp(datetime(2026, 1, 5, tzinfo=UTC))),
-            published=True)]
+        self.signing_keys = [
+            auth_pb2.SigningKeyState(
+                key=auth_pb2.SigningKey(
+                    kid="kid-1",
+                    algorithm="EdDSA",
+                    active=True,
+                    created_at=timestamp(datetime(2026, 1, 5, tzinfo=UTC)),
+                ),
+                published=True,
+            )
+        ]
 
     # ----------------------------------------------------------------- helpers
     def _pair(self) -> auth_pb2.TokenPair:
@@ -71,9 +85,12 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         self.valid_refresh.add(refresh)
         now = datetime.now(UTC)
         return auth_pb2.TokenPair(
-            access_token=access, refresh_token=refresh, token_type="Bearer",
+            access_token=access,
+            refresh_token=refresh,
+            token_type="Bearer",
             access_token_expires_at=timestamp(now + self.access_lifetime),
-            refresh_token_expires_at=timestamp(now + timedelta(days=7)))
+            refresh_token_expires_at=timestamp(now + timedelta(days=7)),
+        )
 
     def _require_token(self, context) -> None:
         header = dict(context.invocation_metadata()).get("authorization", "")
@@ -93,7 +110,7 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         self.refresh_calls += 1
         if request.refresh_token not in self.valid_refresh:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "refresh token revoked")
-        self.valid_refresh.discard(request.refresh_token)   # rotation
+        self.valid_refresh.discard(request.refresh_token)  # rotation
         return self._pair()
 
     def Logout(self, request, context):
@@ -103,8 +120,13 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
 
     def WhoAmI(self, request, context):
         self._require_token(context)
-        return auth_pb2.WhoAmIResponse(subject_kind="user", subject_id="u-admin", email=EMAIL,
-                                       display_name="Admin", roles=["admin"])
+        return auth_pb2.WhoAmIResponse(
+            subject_kind="user",
+            subject_id="u-admin",
+            email=EMAIL,
+            display_name="Admin",
+            roles=["admin"],
+        )
 
     # ----------------------------------------------------------------- UserService
     def ListUsers(self, request, context):
@@ -112,7 +134,7 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         found = [u for u in self.users if request.query.lower() in u.email.lower()]
         size = request.page.page_size or 50
         start = int(request.page.cursor or 0)
-        page = found[start:start + size]
+        page = found[start : start + size]
         next_cursor = str(start + size) if start + size < len(found) else ""
         return users_pb2.ListUsersResponse(users=page, page={"next_cursor": next_cursor})
 
@@ -134,20 +156,28 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
         self._require_token(context)
         if any(u.email == request.email for u in self.users):
             context.abort(grpc.StatusCode.ALREADY_EXISTS, f"e-mail {request.email} is taken")
-        user = users_pb2.User(id=uuid.uuid4().hex, email=request.email,
-                              display_name=request.display_name, version=1,
-                              status=users_pb2.User.STATUS_ACTIVE)
+        user = users_pb2.User(
+            id=uuid.uuid4().hex,
+            email=request.email,
+            display_name=request.display_name,
+            version=1,
+            status=users_pb2.User.STATUS_ACTIVE,
+        )
         self.users.append(user)
         return user
 
-
     def CreateServiceAccount(self, request, context):
         self._require_token(context)
-        account = users_pb2.ServiceAccount(client_id=f"svc-{request.name}-0000", name=request.name,
-                                           roles=sorted(request.roles), active=True)
+        account = users_pb2.ServiceAccount(
+            client_id=f"svc-{request.name}-0000",
+            name=request.name,
+            roles=sorted(request.roles),
+            active=True,
+        )
         self.service_accounts.append(account)
-        return users_pb2.CreateServiceAccountResponse(client_id=account.client_id,
-                                                      client_secret="s3cr3t-shown-once")
+        return users_pb2.CreateServiceAccountResponse(
+            client_id=account.client_id, client_secret="s3cr3t-shown-once"
+        )
 
     def ListServiceAccounts(self, request, context):
         self._require_token(context)
@@ -160,8 +190,9 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
                 del account.roles[:]
                 account.roles.extend(sorted(request.roles))
                 return account
-        context.abort(grpc.StatusCode.NOT_FOUND,
-                      f"no service account with client id {request.client_id!r}")
+        context.abort(
+            grpc.StatusCode.NOT_FOUND, f"no service account with client id {request.client_id!r}"
+        )
 
     def ListSigningKeys(self, request, context):
         self._require_token(context)
@@ -175,7 +206,8 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer, users_pb2_grpc.UserService
                 state.published = False
                 state.key.active = False
                 fresh = auth_pb2.SigningKeyState(
-                    key=auth_pb2.SigningKey(kid="kid-fresh", active=True), published=True)
+                    key=auth_pb2.SigningKey(kid="kid-fresh", active=True), published=True
+                )
                 self.signing_keys.insert(0, fresh)
                 return auth_pb2.WithdrawSigningKeyResponse(withdrawn=state, active_kid="kid-fresh")
         context.abort(grpc.StatusCode.NOT_FOUND, f"no signing key {request.kid!r}")
@@ -207,14 +239,17 @@ def crmctl(tmp_path, identity):
     from crmctl.main import cli
 
     runner = CliRunner()
-    env = {"CRMCTL_CONFIG_DIR": str(tmp_path / "crmctl"), "CRM_IDENTITY_ADDRESS": identity.address,
-           "COLUMNS": "200"}
+    env = {
+        "CRMCTL_CONFIG_DIR": str(tmp_path / "crmctl"),
+        "CRM_IDENTITY_ADDRESS": identity.address,
+        "COLUMNS": "200",
+    }
 
     def run(*args: str, input: str | None = None):
         return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     run.config_dir = tmp_path / "crmctl"
-    run.env = env   # a test adds the addresses of the fakes it serves (CRM_<SERVICE>_ADDRESS)
+    run.env = env  # a test adds the addresses of the fakes it serves (CRM_<SERVICE>_ADDRESS)
     return run
 
 
@@ -243,8 +278,7 @@ def serve_fake():
         server.stop(grace=None)
 
 
-TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2,
-                     access_pb2)
+TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
 DEALS_MODULES = (accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2)
 
 
@@ -274,7 +308,8 @@ class RecordingFake:
                     methods[method.name] = grpc.unary_unary_rpc_method_handler(
                         self._answer(method.name, response_class),
                         request_deserializer=request_class.FromString,
-                        response_serializer=response_class.SerializeToString)
+                        response_serializer=response_class.SerializeToString,
+                    )
                 out.append(grpc.method_handlers_generic_handler(service.full_name, methods))
         return out
 
@@ -290,6 +325,7 @@ class RecordingFake:
             if callable(reply):
                 reply = reply(request)
             return reply if reply is not None else response_class()
+
         return answer
 
 
@@ -309,8 +345,6 @@ def deals(identity, serve_fake, monkeypatch):
     return fake
 
 
-
-
 @pytest.fixture
 def deals_pipelines(serve_fake):
     """deals' PipelineService.ListPipelines answering ``.pipelines`` (crmctl shows a line's
@@ -322,34 +356,52 @@ def deals_pipelines(serve_fake):
             self.pipelines: list = []
 
     fake = Pipelines()
-    fake.address = serve_fake([grpc.method_handlers_generic_handler(
-        "crm.deals.v1.PipelineService", {"ListPipelines": grpc.unary_unary_rpc_method_handler(
-            lambda request, context: pipelines_pb2.ListPipelinesResponse(
-                pipelines=fake.pipelines),
-            request_deserializer=pipelines_pb2.ListPipelinesRequest.FromString,
-            response_serializer=pipelines_pb2.ListPipelinesResponse.SerializeToString)})])
+    fake.address = serve_fake(
+        [
+            grpc.method_handlers_generic_handler(
+                "crm.deals.v1.PipelineService",
+                {
+                    "ListPipelines": grpc.unary_unary_rpc_method_handler(
+                        lambda request, context: pipelines_pb2.ListPipelinesResponse(
+                            pipelines=fake.pipelines
+                        ),
+                        request_deserializer=pipelines_pb2.ListPipelinesRequest.FromString,
+                        response_serializer=pipelines_pb2.ListPipelinesResponse.SerializeToString,
+                    )
+                },
+            )
+        ]
+    )
     return fake
 
 
 # ---------------------------------------------------------------------------- leads
-class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
-                campaign_pb2_grpc.CampaignServiceServicer,
-                scoring_pb2_grpc.ScoringServiceServicer):
+class FakeLeads(
+    lead_service_pb2_grpc.LeadServiceServicer,
+    campaign_pb2_grpc.CampaignServiceServicer,
+    scoring_pb2_grpc.ScoringServiceServicer,
+):
     def __init__(self, identity):
         self.identity = identity
         self.requests = []
         self.imported = {}  # (import id, row) -> lead id
         self.require_channel = False  # like the service: a row needs a channel
-        self.route_imports = False    # imported leads appear routed to team-a, owned by owner
+        self.route_imports = False  # imported leads appear routed to team-a, owned by owner
         self.owner = "ann"
-        self.leads = [lead_pb2.Lead(id=f"lead-{n}", status=lead_pb2.LEAD_STATUS_NEW,
-                                    data=lead_pb2.LeadInput(person=lead_pb2.Person(
-                                        first_name="Jo", last_name=f"Doe{n}",
-                                        email=f"jo{n}@acme.example")),
-                                    score=lead_pb2.LeadScore(score=80 - n, grade=lead_pb2.GRADE_A),
-                                    assignment=lead_pb2.Assignment(team_id="team-a",
-                                                                   owner_user_id="ann"))
-                      for n in range(3)]
+        self.leads = [
+            lead_pb2.Lead(
+                id=f"lead-{n}",
+                status=lead_pb2.LEAD_STATUS_NEW,
+                data=lead_pb2.LeadInput(
+                    person=lead_pb2.Person(
+                        first_name="Jo", last_name=f"Doe{n}", email=f"jo{n}@acme.example"
+                    )
+                ),
+                score=lead_pb2.LeadScore(score=80 - n, grade=lead_pb2.GRADE_A),
+                assignment=lead_pb2.Assignment(team_id="team-a", owner_user_id="ann"),
+            )
+            for n in range(3)
+        ]
 
     def _check(self, context, request):
         header = dict(context.invocation_metadata()).get("authorization", "")
@@ -359,10 +411,17 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
 
     def CreateLead(self, request, context):
         self._check(context, request)
-        replayed = sum(isinstance(r, lead_service_pb2.CreateLeadRequest) and
-                       r.idempotency_key == request.idempotency_key for r in self.requests) > 1
-        return lead_service_pb2.CreateLeadResponse(lead=lead_pb2.Lead(id="lead-new", version=1),
-                                     replayed=replayed)
+        replayed = (
+            sum(
+                isinstance(r, lead_service_pb2.CreateLeadRequest)
+                and r.idempotency_key == request.idempotency_key
+                for r in self.requests
+            )
+            > 1
+        )
+        return lead_service_pb2.CreateLeadResponse(
+            lead=lead_pb2.Lead(id="lead-new", version=1), replayed=replayed
+        )
 
     def _lead(self, lead_id, context):
         for lead in self.leads:
@@ -375,17 +434,18 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         lead = self._lead(request.lead_id, context)
         answer = lead_pb2.Lead()
         answer.CopyFrom(lead)
-        self._answer_conversion(lead)   # seen as it was, changed for the next read
+        self._answer_conversion(lead)  # seen as it was, changed for the next read
         return answer
 
     def SearchLeads(self, request, context):
         self._check(context, request)
         start = int(request.page.cursor or 0)
         size = request.page.page_size
-        page = self.leads[start:start + size]
+        page = self.leads[start : start + size]
         more = start + size < len(self.leads)
-        return lead_service_pb2.SearchLeadsResponse(leads=page, page_info={
-            "next_cursor": str(start + size) if more else ""})
+        return lead_service_pb2.SearchLeadsResponse(
+            leads=page, page_info={"next_cursor": str(start + size) if more else ""}
+        )
 
     def ConvertLead(self, request, context):
         """CONVERTING at once; deals "answers" by the next read: CONVERTED, or FAILED for a
@@ -424,48 +484,76 @@ class FakeLeads(lead_service_pb2_grpc.LeadServiceServicer,
         for request in requests:
             row = request.row
             totals[0] += 1
-            email = next((v for k, v in row.values.items()
-                          if header.column_mapping.get(k) == "person.email"), "")
-            has_channel = header.default_channel or "source.channel" in \
-                header.column_mapping.values()
+            email = next(
+                (
+                    v
+                    for k, v in row.values.items()
+                    if header.column_mapping.get(k) == "person.email"
+                ),
+                "",
+            )
+            has_channel = (
+                header.default_channel or "source.channel" in header.column_mapping.values()
+            )
             if self.require_channel and not has_channel:
                 totals[2] += 1
-                batch.problems.add(row_number=row.row_number, field="source.channel",
-                                   reason="is required: add a channel column or give the "
-                                          "import a default channel")
+                batch.problems.add(
+                    row_number=row.row_number,
+                    field="source.channel",
+                    reason="is required: add a channel column or give the import a default channel",
+                )
             elif "@" not in email:
                 totals[2] += 1
-                batch.problems.add(row_number=row.row_number, field="person.email",
-                                   reason=f"'{email}' has no '@'; write it as name@example.com")
+                batch.problems.add(
+                    row_number=row.row_number,
+                    field="person.email",
+                    reason=f"'{email}' has no '@'; write it as name@example.com",
+                )
             else:
                 totals[1] += 1
                 key = (header.import_id, row.row_number)
                 again = key in self.imported
                 self.imported.setdefault(key, uuid.uuid4().hex)
-                batch.accepted.add(row_number=row.row_number, lead_id=self.imported[key],
-                                   already_imported=again)
-                if self.route_imports and not again:   # territory routes it to team-a
-                    self.leads.append(lead_pb2.Lead(
-                        id=self.imported[key], data=lead_pb2.LeadInput(
-                            person=lead_pb2.Person(last_name=row.values.get("Last name", ""))),
-                        assignment=lead_pb2.Assignment(team_id="team-a",
-                                                       owner_user_id=self.owner)))
+                batch.accepted.add(
+                    row_number=row.row_number, lead_id=self.imported[key], already_imported=again
+                )
+                if self.route_imports and not again:  # territory routes it to team-a
+                    self.leads.append(
+                        lead_pb2.Lead(
+                            id=self.imported[key],
+                            data=lead_pb2.LeadInput(
+                                person=lead_pb2.Person(last_name=row.values.get("Last name", ""))
+                            ),
+                            assignment=lead_pb2.Assignment(
+                                team_id="team-a", owner_user_id=self.owner
+                            ),
+                        )
+                    )
             if totals[0] % 2 == 0:
                 batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
                 yield batch
                 batch = lead_service_pb2.ImportLeadsResponse()
         batch.rows_read, batch.rows_accepted, batch.rows_rejected = totals
         yield batch
-        yield lead_service_pb2.ImportLeadsResponse(rows_read=totals[0], rows_accepted=totals[1],
-                                     rows_rejected=totals[2], done=True)
+        yield lead_service_pb2.ImportLeadsResponse(
+            rows_read=totals[0], rows_accepted=totals[1], rows_rejected=totals[2], done=True
+        )
 
     def CreateCampaign(self, request, context):
         self._check(context, request)
-        return campaign_pb2.Campaign(id="camp-1", version=1, **{
-            f.name: getattr(request.campaign, f.name) for f in request.campaign.DESCRIPTOR.fields
-            if f.name in ("name", "channel", "starts_on", "ends_on", "cost")
-            and (f.name not in ("starts_on", "ends_on", "cost")
-                 or request.campaign.HasField(f.name))})
+        return campaign_pb2.Campaign(
+            id="camp-1",
+            version=1,
+            **{
+                f.name: getattr(request.campaign, f.name)
+                for f in request.campaign.DESCRIPTOR.fields
+                if f.name in ("name", "channel", "starts_on", "ends_on", "cost")
+                and (
+                    f.name not in ("starts_on", "ends_on", "cost")
+                    or request.campaign.HasField(f.name)
+                )
+            },
+        )
 
     def UpdateScoringModel(self, request, context):
         self._check(context, request)
@@ -491,18 +579,22 @@ def fake_leads(identity, territory, monkeypatch):
     server.stop(grace=None)
 
 
-CSV = ("E-Mail,Last name,Company,Budget\n"
-       "ann@acme.example,Lee,Acme,10k\n"
-       "bob@acme.example,Mate,Acme,\n"
-       "not-an-address,Broken,Acme,5k\n"
-       "cat@acme.example,Cat,Acme,1k\n")
+CSV = (
+    "E-Mail,Last name,Company,Budget\n"
+    "ann@acme.example,Lee,Acme,10k\n"
+    "bob@acme.example,Mate,Acme,\n"
+    "not-an-address,Broken,Acme,5k\n"
+    "cat@acme.example,Cat,Acme,1k\n"
+)
 
 
 @pytest.fixture
 def write_csv(tmp_path):
     """``write_csv(text=CSV)``: the path of a leads.csv holding ``text``."""
+
     def write(text=CSV):
         path = tmp_path / "leads.csv"
         path.write_text(text, encoding="utf-8")
         return path
+
     return write

@@ -1,5 +1,6 @@
 """crmctl unit-groups|products|price-lists|discount-lists|pricing against a recording fake
 catalog on a real gRPC server: what crmctl sends, and the priced table (or JSON) it prints."""
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,23 @@ class FakeCatalog:
         handlers = []
         for module in MODULES:
             for service in module.DESCRIPTOR.services_by_name.values():
-                handlers.append(grpc.method_handlers_generic_handler(service.full_name, {
-                    method.name: grpc.unary_unary_rpc_method_handler(
-                        self._handler(method.name,
-                                      message_factory.GetMessageClass(method.output_type)),
-                        request_deserializer=message_factory.GetMessageClass(
-                            method.input_type).FromString,
-                        response_serializer=lambda message: message.SerializeToString())
-                    for method in service.methods}))
+                handlers.append(
+                    grpc.method_handlers_generic_handler(
+                        service.full_name,
+                        {
+                            method.name: grpc.unary_unary_rpc_method_handler(
+                                self._handler(
+                                    method.name, message_factory.GetMessageClass(method.output_type)
+                                ),
+                                request_deserializer=message_factory.GetMessageClass(
+                                    method.input_type
+                                ).FromString,
+                                response_serializer=lambda message: message.SerializeToString(),
+                            )
+                            for method in service.methods
+                        },
+                    )
+                )
         return handlers
 
     def _handler(self, name, response_class):
@@ -47,6 +57,7 @@ class FakeCatalog:
             self.requests.append((name, request))
             reply = self.replies.get(name)
             return reply(request) if callable(reply) else reply or response_class()
+
         return handle
 
 
@@ -71,21 +82,47 @@ def priced(request: pricing_pb2.PriceQuoteRequest) -> pricing_pb2.PriceQuoteResp
     """Line 1 priced 10.00 a unit with 5 % off; any further line refused as unknown."""
     first = request.lines[0]
     response = pricing_pb2.PriceQuoteResponse(
-        currency="EUR", pricing_date="2026-03-02", complete=len(request.lines) == 1,
-        lines=[pricing_pb2.QuoteLineResult(
-            index=0, sku=first.sku, product_id=PRODUCT_ID, unit=first.unit,
-            quantity=first.quantity, list_price=eur("12.00"), unit_price=eur("10.00"),
-            gross_amount=eur("120.00"), discount=eur("6.00"), extended_amount=eur("114.00"),
-            price_list_name="Standard", price_list_version=3, discount_list_id="d" * 32,
-            discount_tier_index=1, explanation=["unit price 10.00 EUR [amount]"])],
-        totals=pricing_pb2.QuoteTotals(gross_amount=eur("120.00"), discount=eur("6.00"),
-                                       net_amount=eur("114.00"), priced_lines=1,
-                                       failed_lines=len(request.lines) - 1))
+        currency="EUR",
+        pricing_date="2026-03-02",
+        complete=len(request.lines) == 1,
+        lines=[
+            pricing_pb2.QuoteLineResult(
+                index=0,
+                sku=first.sku,
+                product_id=PRODUCT_ID,
+                unit=first.unit,
+                quantity=first.quantity,
+                list_price=eur("12.00"),
+                unit_price=eur("10.00"),
+                gross_amount=eur("120.00"),
+                discount=eur("6.00"),
+                extended_amount=eur("114.00"),
+                price_list_name="Standard",
+                price_list_version=3,
+                discount_list_id="d" * 32,
+                discount_tier_index=1,
+                explanation=["unit price 10.00 EUR [amount]"],
+            )
+        ],
+        totals=pricing_pb2.QuoteTotals(
+            gross_amount=eur("120.00"),
+            discount=eur("6.00"),
+            net_amount=eur("114.00"),
+            priced_lines=1,
+            failed_lines=len(request.lines) - 1,
+        ),
+    )
     for index, line in enumerate(request.lines[1:], start=1):
-        response.lines.add(index=index, sku=line.sku, unit=line.unit, quantity=line.quantity,
-                           error=pricing_pb2.LineError(
-                               code=pricing_pb2.LINE_ERROR_CODE_PRODUCT_NOT_FOUND,
-                               message=f"no product '{line.sku}' existed as of now"))
+        response.lines.add(
+            index=index,
+            sku=line.sku,
+            unit=line.unit,
+            quantity=line.quantity,
+            error=pricing_pb2.LineError(
+                code=pricing_pb2.LINE_ERROR_CODE_PRODUCT_NOT_FOUND,
+                message=f"no product '{line.sku}' existed as of now",
+            ),
+        )
     response.as_of.FromJsonString("2026-03-02T09:00:00.123456Z")
     return response
 
@@ -93,16 +130,33 @@ def priced(request: pricing_pb2.PriceQuoteRequest) -> pricing_pb2.PriceQuoteResp
 def test_pricing_quote_prints_every_line_and_the_totals(run, catalog):
     catalog.replies["PriceQuote"] = priced
     catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
-        product=products_pb2.Product(id=PRODUCT_ID, sku="NOPE", default_unit="piece"))
-    result = run("pricing", "quote", "WINE-RED:12:case", "NOPE:1", "--currency", "EUR",
-                 "--account", "acct-7", "--as-of", "2026-03-02T10:00:00+01:00", "--explain")
+        product=products_pb2.Product(id=PRODUCT_ID, sku="NOPE", default_unit="piece")
+    )
+    result = run(
+        "pricing",
+        "quote",
+        "WINE-RED:12:case",
+        "NOPE:1",
+        "--currency",
+        "EUR",
+        "--account",
+        "acct-7",
+        "--as-of",
+        "2026-03-02T10:00:00+01:00",
+        "--explain",
+    )
 
-    assert result.exit_code == 2, result.output   # 2: not every line could be priced
+    assert result.exit_code == 2, result.output  # 2: not every line could be priced
     (request,) = catalog.sent("PriceQuote")
-    assert [(line.sku, line.quantity, line.unit) for line in request.lines] == \
-        [("WINE-RED", "12", "case"), ("NOPE", "1", "piece")]   # default unit looked up
-    assert (request.context.currency, request.context.account_id,
-            request.context.as_of.ToJsonString()) == ("EUR", "acct-7", "2026-03-02T09:00:00Z")
+    assert [(line.sku, line.quantity, line.unit) for line in request.lines] == [
+        ("WINE-RED", "12", "case"),
+        ("NOPE", "1", "piece"),
+    ]  # default unit looked up
+    assert (
+        request.context.currency,
+        request.context.account_id,
+        request.context.as_of.ToJsonString(),
+    ) == ("EUR", "acct-7", "2026-03-02T09:00:00Z")
     lines = result.stdout.splitlines()
     first = next(line for line in lines if "WINE-RED" in line)
     for figure in ("12.00", "10.00", "120.00", "6.00", "114.00", "Standard v3, tier 2"):
@@ -110,14 +164,22 @@ def test_pricing_quote_prints_every_line_and_the_totals(run, catalog):
     assert any("product_not_found: no product 'NOPE'" in line for line in lines)
     total = next(line for line in lines if "total" in line)
     assert "114.00" in total and "1 priced, 1 not priced" in total
-    assert "unit price 10.00 EUR [amount]" in result.stdout   # explanations printed verbatim
+    assert "unit price 10.00 EUR [amount]" in result.stdout  # explanations printed verbatim
     assert "as of 2026-03-02 09:00:00.123456 UTC" in result.stdout
 
 
 def test_pricing_quote_as_json_is_the_whole_response(run, catalog):
     catalog.replies["PriceQuote"] = priced
-    result = run("pricing", "quote", f"{PRODUCT_ID}:3:bottle", "--price-list", "e" * 32,
-                 "--existing", "-o", "json")
+    result = run(
+        "pricing",
+        "quote",
+        f"{PRODUCT_ID}:3:bottle",
+        "--price-list",
+        "e" * 32,
+        "--existing",
+        "-o",
+        "json",
+    )
 
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
@@ -128,11 +190,14 @@ def test_pricing_quote_as_json_is_the_whole_response(run, catalog):
     assert request.context.price_list_id == "e" * 32
 
 
-@pytest.mark.parametrize("args, words", [
-    (["WINE"], "is not PRODUCT:QUANTITY[:UNIT]"),
-    (["WINE:1:case", "--as-of", "yesterday"], "not an ISO 8601"),
-    (["WINE:1:case", "--as-of", "2026-03-02T10:00:00"], "needs a time zone"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["WINE"], "is not PRODUCT:QUANTITY[:UNIT]"),
+        (["WINE:1:case", "--as-of", "yesterday"], "not an ISO 8601"),
+        (["WINE:1:case", "--as-of", "2026-03-02T10:00:00"], "needs a time zone"),
+    ],
+)
 def test_pricing_quote_refuses_malformed_input_before_calling(run, catalog, args, words):
     result = run("pricing", "quote", *args)
     assert result.exit_code == 1 and words in result.stderr
@@ -140,39 +205,87 @@ def test_pricing_quote_refuses_malformed_input_before_calling(run, catalog, args
 
 
 def test_administration_sends_what_was_asked(run, catalog):
-    catalog.replies["GetProduct"] = products_pb2.GetProductResponse(product=products_pb2.Product(
-        id=PRODUCT_ID, sku="WINE-RED", list_price=eur("12.00"), version=4))
+    catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
+        product=products_pb2.Product(
+            id=PRODUCT_ID, sku="WINE-RED", list_price=eur("12.00"), version=4
+        )
+    )
     catalog.replies["UpdateProduct"] = lambda request: products_pb2.UpdateProductResponse(
-        product=products_pb2.Product(id=request.id, sku="WINE-RED", version=5,
-                                     list_price=request.product.list_price,
-                                     status=products_pb2.PRODUCT_STATUS_ACTIVE))
-    result = run("products", "update", "WINE-RED", "--list-price", "13.00",
-                 "--expected-version", "4")
+        product=products_pb2.Product(
+            id=request.id,
+            sku="WINE-RED",
+            version=5,
+            list_price=request.product.list_price,
+            status=products_pb2.PRODUCT_STATUS_ACTIVE,
+        )
+    )
+    result = run(
+        "products", "update", "WINE-RED", "--list-price", "13.00", "--expected-version", "4"
+    )
     assert result.exit_code == 0, result.output
     (update,) = catalog.sent("UpdateProduct")
     assert list(update.update_mask.paths) == ["list_price"] and update.expected_version == 4
     assert update.product.list_price == eur("13.00")
     assert "13.00 EUR" in result.stdout and "active" in result.stdout
 
-    assert run("price-lists", "set-item", "e" * 32, PRODUCT_ID, "case", "--method",
-               "percent-of-list", "--value", "90", "--rounding", "up", "--rounding-option",
-               "ending", "--rounding-amount", "0.99").exit_code == 0
+    assert (
+        run(
+            "price-lists",
+            "set-item",
+            "e" * 32,
+            PRODUCT_ID,
+            "case",
+            "--method",
+            "percent-of-list",
+            "--value",
+            "90",
+            "--rounding",
+            "up",
+            "--rounding-option",
+            "ending",
+            "--rounding-amount",
+            "0.99",
+        ).exit_code
+        == 0
+    )
     (item,) = catalog.sent("SetPriceListItem")
-    assert (item.item.product_id, item.item.unit, item.item.method, item.item.rounding.mode,
-            item.item.rounding.option, item.item.rounding.amount) == \
-        (PRODUCT_ID, "case", price_lists_pb2.PRICING_METHOD_PERCENT_OF_LIST,
-         price_lists_pb2.ROUNDING_MODE_UP, price_lists_pb2.ROUNDING_OPTION_ENDING, "0.99")
+    assert (
+        item.item.product_id,
+        item.item.unit,
+        item.item.method,
+        item.item.rounding.mode,
+        item.item.rounding.option,
+        item.item.rounding.amount,
+    ) == (
+        PRODUCT_ID,
+        "case",
+        price_lists_pb2.PRICING_METHOD_PERCENT_OF_LIST,
+        price_lists_pb2.ROUNDING_MODE_UP,
+        price_lists_pb2.ROUNDING_OPTION_ENDING,
+        "0.99",
+    )
 
-    assert run("discount-lists", "create", "Volume", "--tier", "1:9:0", "--tier",
-               "10::5").exit_code == 0
+    assert (
+        run("discount-lists", "create", "Volume", "--tier", "1:9:0", "--tier", "10::5").exit_code
+        == 0
+    )
     (created,) = catalog.sent("CreateDiscountList")
     assert [(t.low, t.high, t.value) for t in created.tiers] == [("1", "9", "0"), ("10", "", "5")]
     assert run("discount-lists", "create", "Bad", "--tier", "1-9").exit_code == 1
 
-    catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(unit_groups=[
-        units_pb2.UnitGroup(id="g" * 32, name="Bottles", base_unit="bottle", units=[
-            units_pb2.Unit(name="bottle", quantity="1", of_unit="bottle"),
-            units_pb2.Unit(name="case", quantity="24", of_unit="bottle")])])
+    catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(
+        unit_groups=[
+            units_pb2.UnitGroup(
+                id="g" * 32,
+                name="Bottles",
+                base_unit="bottle",
+                units=[
+                    units_pb2.Unit(name="bottle", quantity="1", of_unit="bottle"),
+                    units_pb2.Unit(name="case", quantity="24", of_unit="bottle"),
+                ],
+            )
+        ]
+    )
     listed = run("unit-groups", "list", "-o", "json")
     assert json.loads(listed.stdout)[0]["units"] == ["bottle (base)", "case = 24 bottle"]
 
@@ -180,10 +293,21 @@ def test_administration_sends_what_was_asked(run, catalog):
 def test_price_lists_show_prints_each_item_with_its_sku(run, catalog):
     catalog.replies["GetPriceList"] = price_lists_pb2.GetPriceListResponse(
         price_list=price_lists_pb2.PriceList(
-            id="e" * 32, name="Standard", currency="EUR", version=3,
-            items=[price_lists_pb2.PriceListItem(
-                product_id=PRODUCT_ID, sku="WINE-RED", unit="case",
-                method=price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT, value="54.00")]))
+            id="e" * 32,
+            name="Standard",
+            currency="EUR",
+            version=3,
+            items=[
+                price_lists_pb2.PriceListItem(
+                    product_id=PRODUCT_ID,
+                    sku="WINE-RED",
+                    unit="case",
+                    method=price_lists_pb2.PRICING_METHOD_CURRENCY_AMOUNT,
+                    value="54.00",
+                )
+            ],
+        )
+    )
     result = run("price-lists", "show", "e" * 32)
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.stdout.splitlines() if "WINE-RED" in line]
@@ -192,20 +316,43 @@ def test_price_lists_show_prints_each_item_with_its_sku(run, catalog):
 
 def test_unit_groups_and_price_lists_are_named_as_people_call_them(run, catalog):
     group_id, list_id = "b" * 32, "c" * 32
-    catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(unit_groups=[
-        units_pb2.UnitGroup(id=group_id, name="Bottles", base_unit="bottle")])
-    catalog.replies["ListPriceLists"] = price_lists_pb2.ListPriceListsResponse(price_lists=[
-        price_lists_pb2.PriceList(id=list_id, name="Standard EUR", currency="EUR")])
+    catalog.replies["ListUnitGroups"] = units_pb2.ListUnitGroupsResponse(
+        unit_groups=[units_pb2.UnitGroup(id=group_id, name="Bottles", base_unit="bottle")]
+    )
+    catalog.replies["ListPriceLists"] = price_lists_pb2.ListPriceListsResponse(
+        price_lists=[price_lists_pb2.PriceList(id=list_id, name="Standard EUR", currency="EUR")]
+    )
     catalog.replies["GetProduct"] = products_pb2.GetProductResponse(
-        product=products_pb2.Product(id=PRODUCT_ID, sku="WATER-1"))
+        product=products_pb2.Product(id=PRODUCT_ID, sku="WATER-1")
+    )
     assert run("unit-groups", "add", "bottles", "case", "12", "bottle").exit_code == 0
     assert catalog.sent("AddUnit")[0].unit_group_id == group_id
-    assert run("products", "create", "--sku", "WATER-1", "--unit-group", "Bottles",
-               "--currency", "EUR", "--name", "Still water", "--default-unit", "case",
-               "--list-price", "9.00").exit_code == 0
+    assert (
+        run(
+            "products",
+            "create",
+            "--sku",
+            "WATER-1",
+            "--unit-group",
+            "Bottles",
+            "--currency",
+            "EUR",
+            "--name",
+            "Still water",
+            "--default-unit",
+            "case",
+            "--list-price",
+            "9.00",
+        ).exit_code
+        == 0
+    )
     assert catalog.sent("CreateProduct")[0].unit_group_id == group_id
-    assert run("price-lists", "set-item", "Standard EUR", "WATER-1", "case",
-               "--value", "8.50").exit_code == 0
+    assert (
+        run(
+            "price-lists", "set-item", "Standard EUR", "WATER-1", "case", "--value", "8.50"
+        ).exit_code
+        == 0
+    )
     (item,) = catalog.sent("SetPriceListItem")
     assert (item.price_list_id, item.item.product_id) == (list_id, PRODUCT_ID)
     missing = run("price-lists", "show", "Premium")

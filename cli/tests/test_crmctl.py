@@ -46,7 +46,8 @@ def test_lockout_says_when_to_retry(crmctl, identity):
 
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: RESOURCE_EXHAUSTED: too many failed logins (retry after 840 s)")
+        "error: RESOURCE_EXHAUSTED: too many failed logins (retry after 840 s)"
+    )
 
 
 def test_whoami_table_and_json(logged_in):
@@ -90,8 +91,9 @@ def test_per_command_output_overrides_global(logged_in):
 
 def test_user_addressed_by_email(logged_in, identity):
     target = identity.users[1]
-    result = logged_in("users", "departments", "set", target.email.upper(), "marketing", "-o",
-                       "json")
+    result = logged_in(
+        "users", "departments", "set", target.email.upper(), "marketing", "-o", "json"
+    )
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["departments"] == ["marketing"]
@@ -108,11 +110,21 @@ def test_unknown_email_and_unknown_id(logged_in):
 
 
 def test_server_error_message_is_shown_verbatim(logged_in, identity):
-    result = logged_in("users", "create", "-e", identity.users[0].email, "-n", "Twin",
-                       "--password-stdin", input="secret secret\n")
+    result = logged_in(
+        "users",
+        "create",
+        "-e",
+        identity.users[0].email,
+        "-n",
+        "Twin",
+        "--password-stdin",
+        input="secret secret\n",
+    )
 
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: ALREADY_EXISTS: e-mail {identity.users[0].email} is taken"
+    assert (
+        result.stderr.strip() == f"error: ALREADY_EXISTS: e-mail {identity.users[0].email} is taken"
+    )
     assert "Traceback" not in result.output
 
 
@@ -157,9 +169,13 @@ def test_unreachable_identity_names_the_address(tmp_path):
     from click.testing import CliRunner
 
     from crmctl.main import cli
-    result = CliRunner().invoke(cli, ["--identity", "127.0.0.1:1", "login", "-e", EMAIL,
-                                      "--password-stdin"], input="x\n",
-                                env={"CRMCTL_CONFIG_DIR": str(tmp_path)})
+
+    result = CliRunner().invoke(
+        cli,
+        ["--identity", "127.0.0.1:1", "login", "-e", EMAIL, "--password-stdin"],
+        input="x\n",
+        env={"CRMCTL_CONFIG_DIR": str(tmp_path)},
+    )
 
     assert result.exit_code == 1
     assert result.stderr.startswith("error: UNAVAILABLE: cannot reach 127.0.0.1:1")
@@ -169,10 +185,13 @@ def test_config_toml_address_is_used(tmp_path, identity):
     from click.testing import CliRunner
 
     from crmctl.main import cli
+
     (tmp_path / "config.toml").write_text(f'[services]\nidentity = "{identity.address}"\n')
-    result = CliRunner().invoke(cli, ["login", "-e", EMAIL, "--password-stdin"],
-                                input=PASSWORD + "\n",
-                                env={"CRMCTL_CONFIG_DIR": str(tmp_path),
-                                     "CRM_IDENTITY_ADDRESS": None})
+    result = CliRunner().invoke(
+        cli,
+        ["login", "-e", EMAIL, "--password-stdin"],
+        input=PASSWORD + "\n",
+        env={"CRMCTL_CONFIG_DIR": str(tmp_path), "CRM_IDENTITY_ADDRESS": None},
+    )
 
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@ a recording fake of every deals service (conftest.py, on a real gRPC server): wh
 (names and e-mails resolved to ids, amounts with the record's currency, product lines, record
 references, field masks), what it prints, and that deals' refusals reach the person verbatim.
 deals' own behaviour is tested with deals."""
+
 from __future__ import annotations
 
 import json
@@ -25,31 +26,49 @@ def eur(amount: str) -> money_pb2.Money:
 
 def catalog_skus(serve_fake) -> str:
     """catalog's ProductService.GetProduct knowing one SKU (GADGET = product p-gadget)."""
+
     def get_product(request, context):
         if request.sku == "GADGET":
-            return products_pb2.GetProductResponse(product=products_pb2.Product(
-                id="p-gadget", sku="GADGET"))
+            return products_pb2.GetProductResponse(
+                product=products_pb2.Product(id="p-gadget", sku="GADGET")
+            )
         context.abort(grpc.StatusCode.NOT_FOUND, "no such product")
 
-    return serve_fake([grpc.method_handlers_generic_handler(
-        "crm.catalog.v1.ProductService", {"GetProduct": grpc.unary_unary_rpc_method_handler(
-            get_product, request_deserializer=products_pb2.GetProductRequest.FromString,
-            response_serializer=products_pb2.GetProductResponse.SerializeToString)})])
+    return serve_fake(
+        [
+            grpc.method_handlers_generic_handler(
+                "crm.catalog.v1.ProductService",
+                {
+                    "GetProduct": grpc.unary_unary_rpc_method_handler(
+                        get_product,
+                        request_deserializer=products_pb2.GetProductRequest.FromString,
+                        response_serializer=products_pb2.GetProductResponse.SerializeToString,
+                    )
+                },
+            )
+        ]
+    )
 
 
 @pytest.fixture
 def cli(logged_in, deals, territory, serve_fake, monkeypatch):
     monkeypatch.setenv("CRM_CATALOG_ADDRESS", catalog_skus(serve_fake))
     # territory names the sales lines and teams: crmctl takes a line's or team's id or name.
-    territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(sales_lines=[
-        sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()])
+    territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(
+        sales_lines=[sales_lines_pb2.SalesLine(id=i, name=n, active=True) for i, n in LINES.items()]
+    )
     territory.replies["GetSalesLine"] = lambda request: sales_lines_pb2.GetSalesLineResponse(
-        sales_line=sales_lines_pb2.SalesLine(id=request.id, name=LINES.get(request.id, "")))
-    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(teams=[
-        teams_pb2.Team(id=i, name=i.replace("team-", "Team ").upper(), active=True)
-        for i in ("team-a", "team-b")])
+        sales_line=sales_lines_pb2.SalesLine(id=request.id, name=LINES.get(request.id, ""))
+    )
+    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(
+        teams=[
+            teams_pb2.Team(id=i, name=i.replace("team-", "Team ").upper(), active=True)
+            for i in ("team-a", "team-b")
+        ]
+    )
     territory.replies["GetTeam"] = lambda request: teams_pb2.GetTeamResponse(
-        team=teams_pb2.Team(id=request.id, name=request.id.replace("team-", "Team ").upper()))
+        team=teams_pb2.Team(id=request.id, name=request.id.replace("team-", "Team ").upper())
+    )
     monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
     return logged_in
 
@@ -61,10 +80,20 @@ def ok_json(result) -> dict:
 
 def an_opportunity(**fields) -> resources_pb2.Opportunity:
     deal = resources_pb2.Opportunity(
-        id=DEAL, name="Acme rollout", team_id="team-a", account_id="a-1",
-        sales_line_id="line-1", stage_key="qualify", stage_name="Qualify",
-        status=resources_pb2.DEAL_STATUS_OPEN, probability=10, currency="EUR",
-        estimated_revenue=eur("1200.00"), owner_user_id="alice", version=1)
+        id=DEAL,
+        name="Acme rollout",
+        team_id="team-a",
+        account_id="a-1",
+        sales_line_id="line-1",
+        stage_key="qualify",
+        stage_name="Qualify",
+        status=resources_pb2.DEAL_STATUS_OPEN,
+        probability=10,
+        currency="EUR",
+        estimated_revenue=eur("1200.00"),
+        owner_user_id="alice",
+        version=1,
+    )
     for name, value in fields.items():
         field = getattr(deal, name, None)
         if hasattr(field, "CopyFrom"):
@@ -76,18 +105,44 @@ def an_opportunity(**fields) -> resources_pb2.Opportunity:
 
 def test_accounts_and_contacts(cli, deals):
     deals.replies["CreateAccount"] = lambda request: resources_pb2.Account(
-        id="a-1", name=request.name, team_id=request.team_id, industry=request.industry,
-        relationship=resources_pb2.RELATIONSHIP_PROSPECT, owner_user_id="alice", version=1)
-    account = ok_json(cli("accounts", "create", "--team", "team-a", "--name", "Acme GmbH",
-                          "--industry", "Chemicals", "-o", "json"))
+        id="a-1",
+        name=request.name,
+        team_id=request.team_id,
+        industry=request.industry,
+        relationship=resources_pb2.RELATIONSHIP_PROSPECT,
+        owner_user_id="alice",
+        version=1,
+    )
+    account = ok_json(
+        cli(
+            "accounts",
+            "create",
+            "--team",
+            "team-a",
+            "--name",
+            "Acme GmbH",
+            "--industry",
+            "Chemicals",
+            "-o",
+            "json",
+        )
+    )
     (sent,) = deals.sent("CreateAccount")
-    assert (sent.team_id, sent.name, sent.industry, sent.owner_user_id) == \
-        ("team-a", "Acme GmbH", "Chemicals", "")
+    assert (sent.team_id, sent.name, sent.industry, sent.owner_user_id) == (
+        "team-a",
+        "Acme GmbH",
+        "Chemicals",
+        "",
+    )
     assert (account["relationship"], account["owner_user_id"]) == ("prospect", "alice")
 
-    deals.replies["ListAccounts"] = accounts_pb2.ListAccountsResponse(accounts=[
-        resources_pb2.Account(id="a-1", name="Acme GmbH",
-                              relationship=resources_pb2.RELATIONSHIP_CUSTOMER)])
+    deals.replies["ListAccounts"] = accounts_pb2.ListAccountsResponse(
+        accounts=[
+            resources_pb2.Account(
+                id="a-1", name="Acme GmbH", relationship=resources_pb2.RELATIONSHIP_CUSTOMER
+            )
+        ]
+    )
     listed = cli("accounts", "list", "--relationship", "Customer")
     assert listed.exit_code == 0 and "Acme GmbH" in listed.stdout and "a-1" in listed.stdout
     assert "customer" in listed.stdout
@@ -96,13 +151,26 @@ def test_accounts_and_contacts(cli, deals):
     assert "no accounts match" in cli("accounts", "list").stdout
 
     deals.replies["CreateContact"] = lambda request: resources_pb2.Contact(
-        id="c-1", account_id=request.account_id, last_name=request.last_name,
-        email=request.email)
-    contact = ok_json(cli("contacts", "create", "--account", "a-1", "--last-name", "Doe",
-                          "--email", "jane@acme.example", "-o", "json"))
+        id="c-1", account_id=request.account_id, last_name=request.last_name, email=request.email
+    )
+    contact = ok_json(
+        cli(
+            "contacts",
+            "create",
+            "--account",
+            "a-1",
+            "--last-name",
+            "Doe",
+            "--email",
+            "jane@acme.example",
+            "-o",
+            "json",
+        )
+    )
     assert (contact["id"], contact["email"]) == ("c-1", "jane@acme.example")
     deals.replies["UpdateContact"] = lambda request: resources_pb2.Contact(
-        id=request.id, last_name="Doe", job_title=request.contact.job_title)
+        id=request.id, last_name="Doe", job_title=request.contact.job_title
+    )
     updated = ok_json(cli("contacts", "update", "c-1", "--title", "CTO", "-o", "json"))
     (change,) = deals.sent("UpdateContact")
     assert list(change.update_mask.paths) == ["job_title"] and change.contact.job_title == "CTO"
@@ -112,14 +180,28 @@ def test_accounts_and_contacts(cli, deals):
     assert len(deals.sent("UpdateContact")) == 1
 
     deals.replies["UpdateAccount"] = lambda request: resources_pb2.Account(
-        id=request.id, name=request.account.name, version=2)
-    renamed = ok_json(cli("accounts", "update", "a-1", "--name", "Acme AG",
-                          "--expected-version", "1", "-o", "json"))
+        id=request.id, name=request.account.name, version=2
+    )
+    renamed = ok_json(
+        cli(
+            "accounts",
+            "update",
+            "a-1",
+            "--name",
+            "Acme AG",
+            "--expected-version",
+            "1",
+            "-o",
+            "json",
+        )
+    )
     (rename,) = deals.sent("UpdateAccount")
     assert (list(rename.update_mask.paths), rename.expected_version) == (["name"], 1)
     assert (renamed["name"], renamed["version"]) == ("Acme AG", 2)
-    deals.replies["UpdateAccount"] = (grpc.StatusCode.PERMISSION_DENIED,
-                                      "only the owner or a supervisor of the team may change it")
+    deals.replies["UpdateAccount"] = (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "only the owner or a supervisor of the team may change it",
+    )
     refused = cli("accounts", "update", "a-1", "--name", "x")
     assert refused.exit_code == 1
     assert refused.stderr.startswith("error: PERMISSION_DENIED: only the owner or a supervisor")
@@ -127,26 +209,50 @@ def test_accounts_and_contacts(cli, deals):
 
 def test_deal_lifecycle_from_the_command_line(cli, deals, identity):
     deals.replies["CreateDeal"] = lambda request: an_opportunity(
-        name=request.name, estimated_revenue=request.estimated_revenue)
-    deal = ok_json(cli("deals", "create", "--name", "Acme rollout", "--account", "a-1",
-                       "--line", "Enterprise", "--currency", "eur", "--amount", "1200.00",
-                       "-o", "json"))
+        name=request.name, estimated_revenue=request.estimated_revenue
+    )
+    deal = ok_json(
+        cli(
+            "deals",
+            "create",
+            "--name",
+            "Acme rollout",
+            "--account",
+            "a-1",
+            "--line",
+            "Enterprise",
+            "--currency",
+            "eur",
+            "--amount",
+            "1200.00",
+            "-o",
+            "json",
+        )
+    )
     (created,) = deals.sent("CreateDeal")
-    assert (created.sales_line_id, created.currency, created.estimated_revenue) == \
-        ("line-1", "eur", eur("1200.00"))
+    assert (created.sales_line_id, created.currency, created.estimated_revenue) == (
+        "line-1",
+        "eur",
+        eur("1200.00"),
+    )
     assert not created.HasField("probability")
-    assert (deal["stage_key"], deal["estimated_revenue"], deal["status"]) == \
-        ("qualify", "1200.00 EUR", "open")
+    assert (deal["stage_key"], deal["estimated_revenue"], deal["status"]) == (
+        "qualify",
+        "1200.00 EUR",
+        "open",
+    )
 
-    deals.replies["MoveDealToStage"] = an_opportunity(stage_key="propose", stage_name="Propose",
-                                                      probability=40)
+    deals.replies["MoveDealToStage"] = an_opportunity(
+        stage_key="propose", stage_name="Propose", probability=40
+    )
     moved = ok_json(cli("deals", "move", DEAL, "propose", "--note", "demo done", "-o", "json"))
     assert (moved["stage_name"], moved["probability"]) == ("Propose", 40)
     (move,) = deals.sent("MoveDealToStage")
     assert (move.id, move.stage_key, move.note) == (DEAL, "propose", "demo done")
 
-    deals.replies["SetDealProbability"] = an_opportunity(probability=65,
-                                                         probability_overridden=True)
+    deals.replies["SetDealProbability"] = an_opportunity(
+        probability=65, probability_overridden=True
+    )
     fixed = ok_json(cli("deals", "probability", DEAL, "65", "-o", "json"))
     assert (fixed["probability"], fixed["probability_overridden"]) == (65, True)
     assert cli("deals", "probability", DEAL, "--clear").exit_code == 0
@@ -157,43 +263,59 @@ def test_deal_lifecycle_from_the_command_line(cli, deals, identity):
 
     deals.replies["GetDeal"] = an_opportunity()
     deals.replies["CloseDealWon"] = lambda request: an_opportunity(
-        status=resources_pb2.DEAL_STATUS_WON, actual_revenue=request.actual_revenue,
-        actual_close_date=request.actual_close_date)
-    won = ok_json(cli("deals", "win", DEAL, "--revenue", "1100.00", "--date", "2026-03-02",
-                      "-o", "json"))
-    (win,) = deals.sent("CloseDealWon")   # the amount in the deal's currency
+        status=resources_pb2.DEAL_STATUS_WON,
+        actual_revenue=request.actual_revenue,
+        actual_close_date=request.actual_close_date,
+    )
+    won = ok_json(
+        cli("deals", "win", DEAL, "--revenue", "1100.00", "--date", "2026-03-02", "-o", "json")
+    )
+    (win,) = deals.sent("CloseDealWon")  # the amount in the deal's currency
     assert (win.actual_revenue, win.actual_close_date) == (eur("1100.00"), "2026-03-02")
     assert (won["status"], won["actual_revenue"]) == ("won", "1100.00 EUR")
 
-    deals.replies["UpdateDeal"] = (grpc.StatusCode.FAILED_PRECONDITION,
-                                   f"deal {DEAL} is won and read-only; reopen it first")
+    deals.replies["UpdateDeal"] = (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        f"deal {DEAL} is won and read-only; reopen it first",
+    )
     closed = cli("deals", "update", DEAL, "--name", "late change")
     assert closed.exit_code == 1 and "is won and read-only" in closed.stderr
     (update,) = deals.sent("UpdateDeal")
     assert list(update.update_mask.paths) == ["name"] and update.deal.name == "late change"
 
     deals.replies["ReopenDeal"] = an_opportunity()
-    reopened = ok_json(cli("deals", "reopen", DEAL, "--reason", "customer came back",
-                           "-o", "json"))
+    reopened = ok_json(cli("deals", "reopen", DEAL, "--reason", "customer came back", "-o", "json"))
     assert reopened["status"] == "open"
     assert deals.sent("ReopenDeal")[0].reason == "customer came back"
 
-    deals.replies["GetHistory"] = deals_pb2.GetHistoryResponse(entries=[
-        resources_pb2.HistoryEntry(version=1, action="created",
-                                   actor=actor_pb2.Actor(id="alice")),
-        resources_pb2.HistoryEntry(version=4, action="reopened", note="customer came back",
-                                   actor=actor_pb2.Actor(id="mia", display_name="Mia"),
-                                   changes=[resources_pb2.FieldChange(
-                                       field="status", old_value="won", new_value="open")])])
+    deals.replies["GetHistory"] = deals_pb2.GetHistoryResponse(
+        entries=[
+            resources_pb2.HistoryEntry(
+                version=1, action="created", actor=actor_pb2.Actor(id="alice")
+            ),
+            resources_pb2.HistoryEntry(
+                version=4,
+                action="reopened",
+                note="customer came back",
+                actor=actor_pb2.Actor(id="mia", display_name="Mia"),
+                changes=[
+                    resources_pb2.FieldChange(field="status", old_value="won", new_value="open")
+                ],
+            ),
+        ]
+    )
     history = cli("deals", "history", DEAL)
     assert history.exit_code == 0, history.output
     for word in ("created", "reopened", "customer came back", "Mia", "status: won -> open"):
         assert word in history.stdout
-    assert deals.sent("GetHistory")[0].record == resources_pb2.RecordRef(type="opportunity",
-                                                                        id=DEAL)
+    assert deals.sent("GetHistory")[0].record == resources_pb2.RecordRef(
+        type="opportunity", id=DEAL
+    )
 
-    deals.replies["CloseDealLost"] = (grpc.StatusCode.INVALID_ARGUMENT,
-                                      "reason competitor: name the competitor (--competitor)")
+    deals.replies["CloseDealLost"] = (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "reason competitor: name the competitor (--competitor)",
+    )
     lost = cli("deals", "lose", DEAL, "--reason", "competitor")
     assert lost.exit_code == 1 and "name the competitor" in lost.stderr
     assert deals.sent("CloseDealLost")[0].reason == "competitor"
@@ -202,44 +324,65 @@ def test_deal_lifecycle_from_the_command_line(cli, deals, identity):
     deals.replies["GetDeal"] = an_opportunity(stage_name="Propose", owner_user_id=owner.id)
     table = cli("deals", "show", DEAL)
     assert "Propose" in table.stdout and "1200.00 EUR" in table.stdout
-    for named in (f"{owner.display_name} ({owner.id})", "TEAM A (team-a)",
-                  "Enterprise (line-1)"):
+    for named in (f"{owner.display_name} ({owner.id})", "TEAM A (team-a)", "Enterprise (line-1)"):
         assert named in table.stdout, named
 
 
 def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli, deals):
     def card(name, owner, amount):
-        return resources_pb2.Opportunity(name=name, owner_user_id=owner,
-                                         estimated_revenue=eur(amount))
+        return resources_pb2.Opportunity(
+            name=name, owner_user_id=owner, estimated_revenue=eur(amount)
+        )
+
     deals.replies["GetBoard"] = deals_pb2.GetBoardResponse(
         pipeline=resources_pb2.Pipeline(name="Enterprise", version=1),
-        columns=[deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="qualify", name="Qualify"),
-                                       deals=[card("Acme rollout", "bob", "1000.00"),
-                                              card("Acme add-on", "alice", "0.10")],
-                                       totals=[eur("1000.10")]),
-                 deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="propose", name="Propose")),
-                 deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="negotiate",
-                                                                 name="Negotiate"),
-                                       deals=[card("Globex pilot", "alice", "500.00")],
-                                       totals=[eur("500.00")])])
+        columns=[
+            deals_pb2.BoardColumn(
+                stage=resources_pb2.Stage(key="qualify", name="Qualify"),
+                deals=[
+                    card("Acme rollout", "bob", "1000.00"),
+                    card("Acme add-on", "alice", "0.10"),
+                ],
+                totals=[eur("1000.10")],
+            ),
+            deals_pb2.BoardColumn(stage=resources_pb2.Stage(key="propose", name="Propose")),
+            deals_pb2.BoardColumn(
+                stage=resources_pb2.Stage(key="negotiate", name="Negotiate"),
+                deals=[card("Globex pilot", "alice", "500.00")],
+                totals=[eur("500.00")],
+            ),
+        ],
+    )
     board = cli("deals", "board", "--line", "Enterprise", "--team", "team b")
     assert board.exit_code == 0, board.output
     (asked,) = deals.sent("GetBoard")
     assert (asked.sales_line_id, asked.team_id) == ("line-1", "team-b")
     text = board.stdout
     assert "Enterprise" in text
-    for heading in ("Qualify", "Propose", "Negotiate", "2 deal(s) · 1000.10 EUR",
-                    "1 deal(s) · 500.00 EUR", "0 deal(s) · -"):
+    for heading in (
+        "Qualify",
+        "Propose",
+        "Negotiate",
+        "2 deal(s) · 1000.10 EUR",
+        "1 deal(s) · 500.00 EUR",
+        "0 deal(s) · -",
+    ):
         assert heading in text, heading
-    for card_text in ("Acme rollout", "bob · 1000.00 EUR", "alice · 0.10 EUR", "Globex pilot",
-                      "alice · 500.00 EUR"):
+    for card_text in (
+        "Acme rollout",
+        "bob · 1000.00 EUR",
+        "alice · 0.10 EUR",
+        "Globex pilot",
+        "alice · 500.00 EUR",
+    ):
         assert card_text in text, card_text
     as_json = ok_json(cli("deals", "board", "--line", "line-1", "-o", "json"))
-    assert [c["stage"]["key"] for c in as_json["columns"]] == ["qualify", "propose",
-                                                                "negotiate"]
-    deals.replies["GetBoard"] = (grpc.StatusCode.FAILED_PRECONDITION,
-                                 "sales line 'line-3' has no pipeline yet: create it with "
-                                 "`crmctl pipelines create --line line-3`")
+    assert [c["stage"]["key"] for c in as_json["columns"]] == ["qualify", "propose", "negotiate"]
+    deals.replies["GetBoard"] = (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "sales line 'line-3' has no pipeline yet: create it with "
+        "`crmctl pipelines create --line line-3`",
+    )
     missing = cli("deals", "board", "--line", "Public sector")
     assert missing.exit_code == 1 and "has no pipeline yet" in missing.stderr
     assert "crmctl pipelines create --line" in missing.stderr
@@ -247,32 +390,67 @@ def test_board_prints_one_column_per_stage_with_deals_owners_and_sums(cli, deals
 
 def test_activities_logged_by_a_teammate(cli, deals):
     deals.replies["LogActivity"] = lambda request: resources_pb2.Activity(
-        id="act-1", kind=request.kind, subject=request.subject, target=request.target,
-        owner_user_id=request.owner_user_id or "bob", logged_by="bob")
-    note = ok_json(cli("activities", "log", f"deal:{DEAL}", "--kind", "Call",
-                       "--subject", "covering", "--owner", "alice", "--direction", "outbound",
-                       "--at", "2026-03-01T10:00", "-o", "json"))
-    assert (note["logged_by"], note["owner_user_id"], note["kind"], note["target"]) == \
-        ("bob", "alice", "call", f"opportunity:{DEAL}")
+        id="act-1",
+        kind=request.kind,
+        subject=request.subject,
+        target=request.target,
+        owner_user_id=request.owner_user_id or "bob",
+        logged_by="bob",
+    )
+    note = ok_json(
+        cli(
+            "activities",
+            "log",
+            f"deal:{DEAL}",
+            "--kind",
+            "Call",
+            "--subject",
+            "covering",
+            "--owner",
+            "alice",
+            "--direction",
+            "outbound",
+            "--at",
+            "2026-03-01T10:00",
+            "-o",
+            "json",
+        )
+    )
+    assert (note["logged_by"], note["owner_user_id"], note["kind"], note["target"]) == (
+        "bob",
+        "alice",
+        "call",
+        f"opportunity:{DEAL}",
+    )
     (logged,) = deals.sent("LogActivity")
-    assert (logged.target.type, logged.target.id, logged.kind, logged.direction) == \
-        ("opportunity", DEAL, resources_pb2.ACTIVITY_KIND_CALL, "outbound")
-    assert logged.occurred_at.ToJsonString() == "2026-03-01T10:00:00Z"   # UTC unless given
+    assert (logged.target.type, logged.target.id, logged.kind, logged.direction) == (
+        "opportunity",
+        DEAL,
+        resources_pb2.ACTIVITY_KIND_CALL,
+        "outbound",
+    )
+    assert logged.occurred_at.ToJsonString() == "2026-03-01T10:00:00Z"  # UTC unless given
     assert not logged.HasField("due_at")
-    assert cli("activities", "log", f"deal:{DEAL}", "-k", "task", "-s", "send",
-               "--due", "2026-03-05").exit_code == 0
+    assert (
+        cli(
+            "activities", "log", f"deal:{DEAL}", "-k", "task", "-s", "send", "--due", "2026-03-05"
+        ).exit_code
+        == 0
+    )
     assert deals.sent("LogActivity")[1].due_at.ToJsonString() == "2026-03-05T00:00:00Z"
     deals.replies["CompleteTask"] = lambda request: resources_pb2.Activity(id=request.id)
     assert cli("activities", "done", "act-1", "--undo").exit_code == 0
     assert deals.sent("CompleteTask")[0].done is False
-    deals.replies["ListTimeline"] = activities_pb2.ListTimelineResponse(activities=[
-        resources_pb2.Activity(id="act-1", subject="covering"),
-        resources_pb2.Activity(id="act-2", subject="send")])
+    deals.replies["ListTimeline"] = activities_pb2.ListTimelineResponse(
+        activities=[
+            resources_pb2.Activity(id="act-1", subject="covering"),
+            resources_pb2.Activity(id="act-2", subject="send"),
+        ]
+    )
     timeline = cli("activities", "timeline", "account:a-1", "--kind", "call")
     assert "covering" in timeline.stdout and "send" in timeline.stdout
     (asked,) = deals.sent("ListTimeline")
-    assert (asked.target.type, list(asked.kinds)) == ("account",
-                                                       [resources_pb2.ACTIVITY_KIND_CALL])
+    assert (asked.target.type, list(asked.kinds)) == ("account", [resources_pb2.ACTIVITY_KIND_CALL])
     bad = cli("activities", "log", "lead:1", "-k", "note", "-s", "x")
     assert bad.exit_code == 1 and "a record is TYPE:ID" in bad.stderr
     late = cli("activities", "log", "deal:1", "-k", "note", "-s", "x", "--at", "yesterday")
@@ -282,56 +460,91 @@ def test_activities_logged_by_a_teammate(cli, deals):
 
 def test_quotes_orders_and_invoices(cli, deals):
     def a_quote(**fields):
-        return resources_pb2.Quote(id="q-1", display_number="Q-1",
-                                   status=resources_pb2.QUOTE_STATUS_DRAFT, **fields)
+        return resources_pb2.Quote(
+            id="q-1", display_number="Q-1", status=resources_pb2.QUOTE_STATUS_DRAFT, **fields
+        )
+
     deals.replies["CreateQuote"] = a_quote()
     quote = ok_json(cli("quotes", "create", "--deal", DEAL, "-o", "json"))
     assert deals.sent("CreateQuote")[0].opportunity_id == DEAL and quote["status"] == "draft"
-    deals.replies["PriceQuoteLines"] = a_quote(total=eur("742.49"), lines=[
-        resources_pb2.PricedLine(product_id="p-gadget", description="Gadget", quantity="3",
-                                 line_total=eur("712.50")),
-        resources_pb2.PricedLine(product_id="p-widget", description="Widget",
-                                 quantity="1.5", line_total=eur("29.99"))])
-    priced = ok_json(cli("quotes", "price", "q-1", "--line", "GADGET:3:piece",
-                         "--line", "p-widget:1.5", "-o", "json"))
+    deals.replies["PriceQuoteLines"] = a_quote(
+        total=eur("742.49"),
+        lines=[
+            resources_pb2.PricedLine(
+                product_id="p-gadget", description="Gadget", quantity="3", line_total=eur("712.50")
+            ),
+            resources_pb2.PricedLine(
+                product_id="p-widget", description="Widget", quantity="1.5", line_total=eur("29.99")
+            ),
+        ],
+    )
+    priced = ok_json(
+        cli(
+            "quotes",
+            "price",
+            "q-1",
+            "--line",
+            "GADGET:3:piece",
+            "--line",
+            "p-widget:1.5",
+            "-o",
+            "json",
+        )
+    )
     (price,) = deals.sent("PriceQuoteLines")
-    assert [(line.product_id, line.quantity, line.unit) for line in price.lines] == \
-        [("p-gadget", "3", "piece"), ("p-widget", "1.5", "")]   # a SKU catalog knows -> its id
+    assert [(line.product_id, line.quantity, line.unit) for line in price.lines] == [
+        ("p-gadget", "3", "piece"),
+        ("p-widget", "1.5", ""),
+    ]  # a SKU catalog knows -> its id
     assert priced["total"] == "742.49 EUR"
     assert priced["lines"] == ["3 x Gadget = 712.50 EUR", "1.5 x Widget = 29.99 EUR"]
     for command in ("activate", "revise", "accept"):
         assert cli("quotes", command, "q-1").exit_code == 0
-    assert [r.id for r in deals.sent("ActivateQuote") + deals.sent("ReviseQuote")
-            + deals.sent("AcceptQuote")] == ["q-1"] * 3
-    assert cli("quotes", "reject", "q-1").exit_code == 2          # --reason is required
+    assert [
+        r.id
+        for r in deals.sent("ActivateQuote") + deals.sent("ReviseQuote") + deals.sent("AcceptQuote")
+    ] == ["q-1"] * 3
+    assert cli("quotes", "reject", "q-1").exit_code == 2  # --reason is required
     assert cli("quotes", "reject", "q-1", "--reason", "too dear").exit_code == 0
     assert deals.sent("RejectQuote")[0].reason == "too dear"
 
     deals.replies["CreateOrder"] = resources_pb2.Order(id="o-1")
     order = ok_json(cli("orders", "create", "--quote", "q-1", "-o", "json"))
     assert order["id"] == "o-1" and deals.sent("CreateOrder")[0].quote_id == "q-1"
-    deals.replies["CreateInvoice"] = (grpc.StatusCode.PERMISSION_DENIED,
-                                      "invoices are made by supervisors and above")
+    deals.replies["CreateInvoice"] = (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "invoices are made by supervisors and above",
+    )
     refused = cli("invoices", "create", "--order", "o-1")
     assert refused.exit_code == 1
     assert refused.stderr.startswith("error: PERMISSION_DENIED: invoices are made by")
     deals.replies["IssueInvoice"] = resources_pb2.Invoice(
-        id="i-1", number="INV-2026-000001", status=resources_pb2.INVOICE_STATUS_ISSUED,
-        total=eur("742.49"))
+        id="i-1",
+        number="INV-2026-000001",
+        status=resources_pb2.INVOICE_STATUS_ISSUED,
+        total=eur("742.49"),
+    )
     issued = ok_json(cli("invoices", "issue", "i-1", "-o", "json"))
-    assert (issued["number"], issued["status"], issued["total"]) == \
-        ("INV-2026-000001", "issued", "742.49 EUR")
+    assert (issued["number"], issued["status"], issued["total"]) == (
+        "INV-2026-000001",
+        "issued",
+        "742.49 EUR",
+    )
     deals.replies["GetInvoice"] = resources_pb2.Invoice(id="i-1", total=eur("742.49"))
-    deals.replies["MarkInvoicePaid"] = (grpc.StatusCode.INVALID_ARGUMENT,
-                                        "the payment 1.00 EUR is not the total 742.49 EUR")
+    deals.replies["MarkInvoicePaid"] = (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "the payment 1.00 EUR is not the total 742.49 EUR",
+    )
     wrong = cli("invoices", "pay", "i-1", "--amount", "1.00")
     assert wrong.exit_code == 1 and wrong.stderr.startswith("error: INVALID_ARGUMENT")
     deals.replies["MarkInvoicePaid"] = resources_pb2.Invoice(
-        id="i-1", status=resources_pb2.INVOICE_STATUS_PAID)
-    paid = ok_json(cli("invoices", "pay", "i-1", "--amount", "742.49", "--reference", "TX-1",
-                       "-o", "json"))
+        id="i-1", status=resources_pb2.INVOICE_STATUS_PAID
+    )
+    paid = ok_json(
+        cli("invoices", "pay", "i-1", "--amount", "742.49", "--reference", "TX-1", "-o", "json")
+    )
     assert paid["status"] == "paid"
-    payment = deals.sent("MarkInvoicePaid")[-1]   # the amount in the invoice's currency
+    payment = deals.sent("MarkInvoicePaid")[-1]  # the amount in the invoice's currency
     assert (payment.amount, payment.reference) == (eur("742.49"), "TX-1")
     not_money = cli("invoices", "pay", "i-1", "--amount", "a lot")
     assert not_money.exit_code == 1 and "'a lot' is not an amount" in not_money.stderr
@@ -343,42 +556,75 @@ def test_quotes_orders_and_invoices(cli, deals):
 def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
     stages = ["--stage", "discover:Discover:20:pipeline:14", "--stage", "commit:Commit:80:commit"]
     deals.replies["CreatePipeline"] = lambda request: resources_pb2.Pipeline(
-        id="p-2", name=request.name, sales_line_id=request.sales_line_id, version=1,
-        stages=request.stages)
-    created = ok_json(cli("pipelines", "create", "--line", "SMB", "--name", "SMB", *stages,
-                          "-o", "json"))
-    assert created["sales_line_id"] == "line-2"   # the line's name resolved to its id
+        id="p-2",
+        name=request.name,
+        sales_line_id=request.sales_line_id,
+        version=1,
+        stages=request.stages,
+    )
+    created = ok_json(
+        cli("pipelines", "create", "--line", "SMB", "--name", "SMB", *stages, "-o", "json")
+    )
+    assert created["sales_line_id"] == "line-2"  # the line's name resolved to its id
     (sent,) = deals.sent("CreatePipeline")
-    assert [(s.key, s.name, s.default_probability, s.forecast_category, s.expected_days)
-            for s in sent.stages] == [
+    assert [
+        (s.key, s.name, s.default_probability, s.forecast_category, s.expected_days)
+        for s in sent.stages
+    ] == [
         ("discover", "Discover", 20, resources_pb2.FORECAST_CATEGORY_PIPELINE, 14),
-        ("commit", "Commit", 80, resources_pb2.FORECAST_CATEGORY_COMMIT, 0)]
-    deals.replies["CreatePipeline"] = (grpc.StatusCode.PERMISSION_DENIED,
-                                       "only administrators and management change pipelines")
+        ("commit", "Commit", 80, resources_pb2.FORECAST_CATEGORY_COMMIT, 0),
+    ]
+    deals.replies["CreatePipeline"] = (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "only administrators and management change pipelines",
+    )
     denied = cli("pipelines", "create", "--line", "line-2", "--name", "SMB", *stages)
     assert denied.exit_code == 1 and "only administrators" in denied.stderr
 
     deals.replies["GetPipeline"] = lambda request: resources_pb2.Pipeline(
-        id="p-2", name="SMB", sales_line_id=request.sales_line_id, version=request.version or 3,
-        stages=[resources_pb2.Stage(key="discover", name="Discover"),
-                resources_pb2.Stage(key="commit", name="Commit",
-                                    forecast_category=resources_pb2.FORECAST_CATEGORY_COMMIT)])
+        id="p-2",
+        name="SMB",
+        sales_line_id=request.sales_line_id,
+        version=request.version or 3,
+        stages=[
+            resources_pb2.Stage(key="discover", name="Discover"),
+            resources_pb2.Stage(
+                key="commit",
+                name="Commit",
+                forecast_category=resources_pb2.FORECAST_CATEGORY_COMMIT,
+            ),
+        ],
+    )
     deals.replies["RevisePipeline"] = lambda request: resources_pb2.Pipeline(
-        id=request.id, name="SMB", sales_line_id="line-2", version=4, stages=request.stages)
-    revised = cli("pipelines", "revise", "SMB", "--stage", "discover:Discover:25:pipeline",
-                  "--move", "commit=discover")
+        id=request.id, name="SMB", sales_line_id="line-2", version=4, stages=request.stages
+    )
+    revised = cli(
+        "pipelines",
+        "revise",
+        "SMB",
+        "--stage",
+        "discover:Discover:25:pipeline",
+        "--move",
+        "commit=discover",
+    )
     assert revised.exit_code == 0, revised.output
     assert "version 4" in revised.stdout and "Commit" not in revised.stdout
     (revise,) = deals.sent("RevisePipeline")
-    assert (revise.id, revise.expected_version, dict(revise.moves)) == \
-        ("p-2", 3, {"commit": "discover"})   # the version it was read at
+    assert (revise.id, revise.expected_version, dict(revise.moves)) == (
+        "p-2",
+        3,
+        {"commit": "discover"},
+    )  # the version it was read at
     old = cli("pipelines", "show", "line-2", "--version", "1")
     assert "Commit" in old.stdout and "commit" in old.stdout
     assert "sales line SMB (line-2)" in old.stdout
     assert deals.sent("GetPipeline")[-1].version == 1
-    deals.replies["ListPipelines"] = pipelines_pb2.ListPipelinesResponse(pipelines=[
-        resources_pb2.Pipeline(id="p-1", name="Enterprise", sales_line_id="line-1"),
-        resources_pb2.Pipeline(id="p-2", name="SMB", sales_line_id="line-2")])
+    deals.replies["ListPipelines"] = pipelines_pb2.ListPipelinesResponse(
+        pipelines=[
+            resources_pb2.Pipeline(id="p-1", name="Enterprise", sales_line_id="line-1"),
+            resources_pb2.Pipeline(id="p-2", name="SMB", sales_line_id="line-2"),
+        ]
+    )
     listed = cli("pipelines", "list")
     assert "Enterprise" in listed.stdout and "SMB" in listed.stdout
     bad = cli("pipelines", "create", "--line", "SMB", "--name", "x", "--stage", "a:b")
@@ -392,32 +638,69 @@ def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
 
 def test_automation_rules_from_a_file_and_their_deliveries(cli, deals, tmp_path):
     rule_file = tmp_path / "rule.json"
-    rule_file.write_text(json.dumps({
-        "name": "Tell the owner", "trigger": "AUTOMATION_TRIGGER_STAGE_ENTERED",
-        "stage_key": "propose", "actions": [{
-            "kind": "AUTOMATION_ACTION_KIND_EMAIL", "recipients": ["owner"],
-            "subject": "{{ deal.name }} is at Propose", "body": "Time to send the quote."}]}))
-    deals.replies["CreateAutomationRule"] = (grpc.StatusCode.PERMISSION_DENIED,
-                                             "a rule needs the manager role over each of its "
-                                             "teams")
+    rule_file.write_text(
+        json.dumps(
+            {
+                "name": "Tell the owner",
+                "trigger": "AUTOMATION_TRIGGER_STAGE_ENTERED",
+                "stage_key": "propose",
+                "actions": [
+                    {
+                        "kind": "AUTOMATION_ACTION_KIND_EMAIL",
+                        "recipients": ["owner"],
+                        "subject": "{{ deal.name }} is at Propose",
+                        "body": "Time to send the quote.",
+                    }
+                ],
+            }
+        )
+    )
+    deals.replies["CreateAutomationRule"] = (
+        grpc.StatusCode.PERMISSION_DENIED,
+        "a rule needs the manager role over each of its teams",
+    )
     refused = cli("automations", "create", "p-1", str(rule_file), "--team", "team-a")
     assert refused.exit_code == 1 and "needs the manager role over each" in refused.stderr
     deals.replies["CreateAutomationRule"] = lambda request: request.rule
-    created = ok_json(cli("automations", "create", "p-1", str(rule_file), "--team", "team-a",
-                          "--personal-data", "-o", "json"))
+    created = ok_json(
+        cli(
+            "automations",
+            "create",
+            "p-1",
+            str(rule_file),
+            "--team",
+            "team-a",
+            "--personal-data",
+            "-o",
+            "json",
+        )
+    )
     sent = deals.sent("CreateAutomationRule")[-1]
-    assert (sent.pipeline_id, sent.rule.name, list(sent.rule.team_ids),
-            sent.rule.include_personal_data) == ("p-1", "Tell the owner", ["team-a"], True)
+    assert (
+        sent.pipeline_id,
+        sent.rule.name,
+        list(sent.rule.team_ids),
+        sent.rule.include_personal_data,
+    ) == ("p-1", "Tell the owner", ["team-a"], True)
     assert created["name"] == "Tell the owner" and created["team_ids"] == ["team-a"]
-    deals.replies["ListAutomationRules"] = pipelines_pb2.ListAutomationRulesResponse(rules=[
-        resources_pb2.AutomationRule(id="r-1", name="Tell the owner", team_ids=["team-a"],
-                                     trigger=resources_pb2.AUTOMATION_TRIGGER_STAGE_ENTERED,
-                                     stage_key="propose", enabled=True)])
+    deals.replies["ListAutomationRules"] = pipelines_pb2.ListAutomationRulesResponse(
+        rules=[
+            resources_pb2.AutomationRule(
+                id="r-1",
+                name="Tell the owner",
+                team_ids=["team-a"],
+                trigger=resources_pb2.AUTOMATION_TRIGGER_STAGE_ENTERED,
+                stage_key="propose",
+                enabled=True,
+            )
+        ]
+    )
     listed = cli("automations", "list", "p-1")
     assert listed.exit_code == 0 and "Tell the owner" in listed.stdout
     assert "stage_entered" in listed.stdout and "team-a" in listed.stdout
     deals.replies["SetAutomationRuleEnabled"] = lambda request: resources_pb2.AutomationRule(
-        id=request.id, enabled=request.enabled)
+        id=request.id, enabled=request.enabled
+    )
     off = ok_json(cli("automations", "enable", "r-1", "--off", "-o", "json"))
     assert off["enabled"] is False
     bad = tmp_path / "bad.json"
@@ -431,16 +714,30 @@ def test_automation_rules_from_a_file_and_their_deliveries(cli, deals, tmp_path)
 
 def test_a_transfer_out_of_sight_says_it_was_done_without_the_deal(cli, deals):
     deals.replies["TransferDeal"] = lambda request: resources_pb2.Opportunity(
-        id=request.id, team_id=request.to_team_id, withheld=True)
-    done = cli("deals", "transfer", DEAL, "--team", "team-b", "--reason", "region",
-               "--owner", "tom")
+        id=request.id, team_id=request.to_team_id, withheld=True
+    )
+    done = cli(
+        "deals", "transfer", DEAL, "--team", "team-b", "--reason", "region", "--owner", "tom"
+    )
     assert done.exit_code == 0, done.output
     assert f"deal {DEAL} transferred to team team-b" in done.stdout
     (sent,) = deals.sent("TransferDeal")
     assert (sent.to_team_id, sent.reason, sent.new_owner_user_id) == ("team-b", "region", "tom")
     assert not sent.HasField("move_account")
-    back = ok_json(cli("deals", "transfer", DEAL, "--team", "team-a", "--reason", "back",
-                       "--keep-account", "-o", "json"))
+    back = ok_json(
+        cli(
+            "deals",
+            "transfer",
+            DEAL,
+            "--team",
+            "team-a",
+            "--reason",
+            "back",
+            "--keep-account",
+            "-o",
+            "json",
+        )
+    )
     assert back == {"id": DEAL, "team_id": "team-a", "withheld": True}
     assert deals.sent("TransferDeal")[1].move_account is False
     deals.replies["TransferDeal"] = lambda request: an_opportunity(team_id=request.to_team_id)
@@ -452,12 +749,16 @@ def test_teams_and_owners_are_typed_as_people_name_them(cli, deals, identity):
     assert cli("accounts", "create", "--team", "team a", "--name", "Named GmbH").exit_code == 0
     assert deals.sent("CreateAccount")[0].team_id == "team-a"
     owner = identity.users[0]
-    listed = cli("deals", "list", "--team", "TEAM B", "--owner", owner.email.upper(),
-                 "--status", "won")
+    listed = cli(
+        "deals", "list", "--team", "TEAM B", "--owner", owner.email.upper(), "--status", "won"
+    )
     assert listed.exit_code == 0, listed.output
     (asked,) = deals.sent("ListDeals")
-    assert (asked.team_id, asked.owner_user_id, asked.status) == \
-        ("team-b", owner.id, resources_pb2.DEAL_STATUS_WON)
+    assert (asked.team_id, asked.owner_user_id, asked.status) == (
+        "team-b",
+        owner.id,
+        resources_pb2.DEAL_STATUS_WON,
+    )
     unknown = cli("deals", "list", "--team", "Paris")
     assert unknown.exit_code == 1 and "no team named 'Paris'" in unknown.stderr
     assert len(deals.sent("ListDeals")) == 1

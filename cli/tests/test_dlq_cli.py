@@ -1,6 +1,7 @@
 """``crmctl dlq`` against a real RabbitMQ: real dead letters (rejected from a quorum queue with
 the platform's arguments) are shown without being removed, replayed by event id or all, back
 onto the queue they died in with a fresh delivery count, and a repeated replay changes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,14 @@ pytestmark = pytest.mark.integration
 
 def _event(seq: int) -> bytes:
     message = SomethingHappened(name="x", seq=seq)
-    events.stamp(message, producer="dlqtest", event_type="something_happened",
-                 aggregate_type="thing", aggregate_id=f"agg-{seq}", aggregate_version=1)
+    events.stamp(
+        message,
+        producer="dlqtest",
+        event_type="something_happened",
+        aggregate_type="thing",
+        aggregate_id=f"agg-{seq}",
+        aggregate_version=1,
+    )
     return events.encode(message)
 
 
@@ -33,8 +40,13 @@ def _get(channel, queue):
     """basic_get, waiting for a requeued message to be back (quorum queues requeue async)."""
     from crm_testkit import wait_until
 
-    return wait_until(lambda: (lambda got: got if got[0] is not None else None)(
-        channel.basic_get(queue, auto_ack=False)), 10, message=f"nothing to get from {queue}")
+    return wait_until(
+        lambda: (lambda got: got if got[0] is not None else None)(
+            channel.basic_get(queue, auto_ack=False)
+        ),
+        10,
+        message=f"nothing to get from {queue}",
+    )
 
 
 @pytest.fixture
@@ -51,11 +63,12 @@ def dead_letters():
     bodies = [_event(1), _event(2), _event(3), b"not an event {"]
     ids = [json.loads(body)["meta"]["event_id"] for body in bodies[:3]]
     for body in bodies:
-        channel.basic_publish("", queue, body, pika.BasicProperties(
-            content_type="application/json", delivery_mode=2))
+        channel.basic_publish(
+            "", queue, body, pika.BasicProperties(content_type="application/json", delivery_mode=2)
+        )
     for index in range(len(bodies)):
         method, _, _ = _get(channel, queue)
-        if index == 1:   # delivered again before it dies: it carries x-delivery-count
+        if index == 1:  # delivered again before it dies: it carries x-delivery-count
             channel.basic_nack(method.delivery_tag, requeue=True)
             method, properties, _ = _get(channel, queue)
             assert properties.headers["x-delivery-count"] == 1
@@ -65,8 +78,12 @@ def dead_letters():
         return channel.queue_declare(name, passive=True).method.message_count
 
     from crm_testkit import wait_until
-    wait_until(lambda: depth(dead_letter_queue(queue)) == 4, 10,
-               message="the rejected messages did not reach the dead-letter queue")
+
+    wait_until(
+        lambda: depth(dead_letter_queue(queue)) == 4,
+        10,
+        message="the rejected messages did not reach the dead-letter queue",
+    )
     try:
         yield queue, ids, channel, depth
     finally:
@@ -87,10 +104,11 @@ def test_show_lists_dead_letters_oldest_first_and_leaves_them(crmctl, dead_lette
     rows = json.loads(result.output)
     assert [row["event_id"] for row in rows] == ids + [""]
     assert {row["queue"] for row in rows} == {queue} and {row["reason"] for row in rows} == {
-        "rejected"}
+        "rejected"
+    }
     assert rows[0]["aggregate"] == "thing/agg-1" and rows[3]["body"] == "not an event {"
-    assert depth(dead_letter_queue(queue)) == 4          # nothing removed
-    table = _run(crmctl, "dlq", "show", queue, "--limit", "2")   # the handler queue's name works
+    assert depth(dead_letter_queue(queue)) == 4  # nothing removed
+    table = _run(crmctl, "dlq", "show", queue, "--limit", "2")  # the handler queue's name works
     assert ids[0] in table.output and ids[2] not in table.output
 
 
@@ -107,7 +125,7 @@ def test_replay_by_event_id_then_all_and_again(crmctl, dead_letters):
     assert headers.get("x-delivery-count", 0) == 0
     channel.basic_nack(method.delivery_tag, requeue=True)
     rows = json.loads(_run(crmctl, "dlq", "show", queue, "-o", "json").output)
-    assert [row["event_id"] for row in rows] == [ids[0], ids[2], ""]   # order kept
+    assert [row["event_id"] for row in rows] == [ids[0], ids[2], ""]  # order kept
 
     again = _run(crmctl, "dlq", "replay", queue, "--event-id", ids[1], "-o", "json")
     assert json.loads(again.output) == {"replayed": [], "not_found": [ids[1]]}

@@ -1,4 +1,5 @@
 """crmctl service-accounts and keys against the fake identity."""
+
 import json
 
 
@@ -9,12 +10,22 @@ def test_service_accounts_are_created_listed_and_their_roles_replaced(logged_in,
 
     listed = logged_in("service-accounts", "list", "-o", "json")
     assert [(a["client_id"], a["roles"]) for a in json.loads(listed.stdout)] == [
-        ("svc-territory-0000", ["read_users"])]
+        ("svc-territory-0000", ["read_users"])
+    ]
     table = logged_in("service-accounts", "list")
     assert "svc-territory-0000" in table.stdout and "read_users" in table.stdout
 
-    changed = logged_in("service-accounts", "set-roles", "svc-territory-0000",
-                        "-r", "read_users", "-r", "check_access", "-o", "json")
+    changed = logged_in(
+        "service-accounts",
+        "set-roles",
+        "svc-territory-0000",
+        "-r",
+        "read_users",
+        "-r",
+        "check_access",
+        "-o",
+        "json",
+    )
     assert json.loads(changed.stdout)["roles"] == ["check_access", "read_users"]
     assert list(identity.service_accounts[0].roles) == ["check_access", "read_users"]
 
@@ -35,6 +46,7 @@ def test_keys_list_and_withdraw(logged_in, identity):
     withdrawn = logged_in("keys", "withdraw", "kid-1", "--yes")
     assert withdrawn.exit_code == 0, withdrawn.output
     assert withdrawn.stdout.strip() == "key kid-1 withdrawn; kid-fresh signs now"
-    states = {k["kid"]: k["state"] for k in json.loads(logged_in("keys", "list", "-o",
-                                                                 "json").stdout)}
+    states = {
+        k["kid"]: k["state"] for k in json.loads(logged_in("keys", "list", "-o", "json").stdout)
+    }
     assert states == {"kid-1": "withdrawn", "kid-fresh": "active"}

@@ -1,5 +1,6 @@
 """The layout cli/README.md describes: one package per service under crmctl/commands/, each with
 its stubs.py, and a service's commands using of another service only its lookup.py."""
+
 from __future__ import annotations
 
 import ast
@@ -38,7 +39,6 @@ def test_a_service_uses_of_another_service_only_its_lookup():
         for module in (PACKAGES / service).glob("*.py"):
             for name in _imports(module):
                 parts = name.split(".")
-                if parts[:2] != ["crmctl", "commands"] or len(parts) < 4 \
-                        or parts[2] == service:
+                if parts[:2] != ["crmctl", "commands"] or len(parts) < 4 or parts[2] == service:
                     continue
                 assert parts[3] == "lookup", f"{service}/{module.name} imports {name}"

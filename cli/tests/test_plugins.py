@@ -1,4 +1,5 @@
 """Command groups from other packages join crmctl through the `crmctl.commands` entry points."""
+
 from importlib.metadata import EntryPoint
 
 import click
@@ -36,8 +37,9 @@ def test_one_grammar_crmctl_noun_action():
     is one of routing's actions."""
     from crmctl.main import cli
 
-    groups = {name: command for name, command in cli.commands.items()
-              if isinstance(command, click.Group)}
+    groups = {
+        name: command for name, command in cli.commands.items() if isinstance(command, click.Group)
+    }
     assert set(cli.commands) - set(groups) == {"login", "logout", "whoami"}
     assert {"unit-groups", "products", "price-lists", "discount-lists", "pricing"} <= set(groups)
     assert "catalog" not in groups and "route-preview" not in cli.commands

@@ -1,5 +1,6 @@
 """crmctl org|teams|members|lines|territories|routing|access against a recording fake territory
 on a real gRPC server: the requests crmctl sends, and what it prints."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,12 @@ from crm.territory.v1 import (
     territories_pb2,
 )
 
-ID = {name: (str(i) * 32)[:32] for i, name in enumerate(
-    ["emea", "dach", "area", "berlin", "munich", "line", "territory", "member", "new"], start=1)}
+ID = {
+    name: (str(i) * 32)[:32]
+    for i, name in enumerate(
+        ["emea", "dach", "area", "berlin", "munich", "line", "territory", "member", "new"], start=1
+    )
+}
 
 
 @pytest.fixture
@@ -28,22 +33,58 @@ def run(logged_in, territory, deals_pipelines):
 
 
 def units():
-    return org_pb2.ListOrgUnitsResponse(units=[
-        org_pb2.OrgUnit(id=ID["emea"], name="EMEA", level=1, level_name="division",
-                        department="sales", active=True),
-        org_pb2.OrgUnit(id=ID["dach"], name="DACH", level=2, level_name="region",
-                        department="sales", parent_id=ID["emea"], active=True,
-                        manager_user_ids=["u-dee"]),
-        org_pb2.OrgUnit(id=ID["area"], name="Berlin Area", level=3, level_name="area",
-                        department="sales", parent_id=ID["dach"], active=False)])
+    return org_pb2.ListOrgUnitsResponse(
+        units=[
+            org_pb2.OrgUnit(
+                id=ID["emea"],
+                name="EMEA",
+                level=1,
+                level_name="division",
+                department="sales",
+                active=True,
+            ),
+            org_pb2.OrgUnit(
+                id=ID["dach"],
+                name="DACH",
+                level=2,
+                level_name="region",
+                department="sales",
+                parent_id=ID["emea"],
+                active=True,
+                manager_user_ids=["u-dee"],
+            ),
+            org_pb2.OrgUnit(
+                id=ID["area"],
+                name="Berlin Area",
+                level=3,
+                level_name="area",
+                department="sales",
+                parent_id=ID["dach"],
+                active=False,
+            ),
+        ]
+    )
 
 
 def teams():
-    return teams_pb2.ListTeamsResponse(teams=[
-        teams_pb2.Team(id=ID["berlin"], name="Berlin Reps", unit_id=ID["area"], active=True,
-                       strategy=teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN),
-        teams_pb2.Team(id=ID["munich"], name="Munich", unit_id=ID["dach"], active=True,
-                       strategy=teams_pb2.ROUTING_STRATEGY_LOAD_BALANCED)])
+    return teams_pb2.ListTeamsResponse(
+        teams=[
+            teams_pb2.Team(
+                id=ID["berlin"],
+                name="Berlin Reps",
+                unit_id=ID["area"],
+                active=True,
+                strategy=teams_pb2.ROUTING_STRATEGY_ROUND_ROBIN,
+            ),
+            teams_pb2.Team(
+                id=ID["munich"],
+                name="Munich",
+                unit_id=ID["dach"],
+                active=True,
+                strategy=teams_pb2.ROUTING_STRATEGY_LOAD_BALANCED,
+            ),
+        ]
+    )
 
 
 def test_org_tree_nests_units_and_teams(run, territory):
@@ -62,30 +103,41 @@ def test_org_tree_nests_units_and_teams(run, territory):
 
 
 def test_names_are_resolved_to_ids(run, territory):
-    territory.replies.update(ListOrgUnits=units(), CreateOrgUnit=lambda r: org_pb2.
-                             CreateOrgUnitResponse(unit=org_pb2.OrgUnit(
-                                 id=ID["new"], name=r.name, parent_id=r.parent_id, level=2)))
+    territory.replies.update(
+        ListOrgUnits=units(),
+        CreateOrgUnit=lambda r: org_pb2.CreateOrgUnitResponse(
+            unit=org_pb2.OrgUnit(id=ID["new"], name=r.name, parent_id=r.parent_id, level=2)
+        ),
+    )
     result = run("org", "create", "Nordics", "--parent", "emea", "-o", "json")
     assert result.exit_code == 0, result.output
     assert territory.sent("CreateOrgUnit")[0].parent_id == ID["emea"]
     assert json.loads(result.stdout)["parent_id"] == ID["emea"]
     missing = run("org", "rename", "Atlantis", "Lemuria")
     assert missing.exit_code == 1
-    assert missing.stderr.strip() == \
-        "error: no unit named 'Atlantis' (give its id or exact name; `crmctl org tree` shows " \
+    assert (
+        missing.stderr.strip()
+        == "error: no unit named 'Atlantis' (give its id or exact name; `crmctl org tree` shows "
         "them)"
+    )
 
 
 def test_ambiguous_name_asks_for_the_id(run, territory):
-    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(teams=[
-        teams_pb2.Team(id=ID["berlin"], name="Reps"), teams_pb2.Team(id=ID["munich"], name="reps")])
+    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(
+        teams=[
+            teams_pb2.Team(id=ID["berlin"], name="Reps"),
+            teams_pb2.Team(id=ID["munich"], name="reps"),
+        ]
+    )
     result = run("teams", "show", "Reps")
     assert result.exit_code == 1 and "2 teams are named 'Reps': give the id" in result.stderr
 
 
 def test_server_refusals_are_shown_verbatim(run, territory):
-    message = ("unit 'DACH' cannot be deleted while it has team 'Berlin Reps' "
-               "(1 active member(s); open territories 'DE')")
+    message = (
+        "unit 'DACH' cannot be deleted while it has team 'Berlin Reps' "
+        "(1 active member(s); open territories 'DE')"
+    )
     territory.replies["DeleteOrgUnit"] = (grpc.StatusCode.FAILED_PRECONDITION, message)
     result = run("org", "delete", ID["dach"])
     assert result.exit_code == 1
@@ -98,20 +150,49 @@ def test_server_refusals_are_shown_verbatim(run, territory):
 def test_members_add_move_and_update(run, territory):
     territory.replies.update(ListTeams=teams())
     territory.replies["MoveMember"] = teams_pb2.MoveMemberResponse(
-        ended=teams_pb2.Membership(id=ID["member"], team_id=ID["berlin"], user_id="u-ann",
-                                   role=teams_pb2.TEAM_ROLE_EXPERT, end_reason="moved"),
-        started=teams_pb2.Membership(id=ID["new"], team_id=ID["munich"], user_id="u-ann",
-                                     role=teams_pb2.TEAM_ROLE_SUPERVISOR))
-    result = run("members", "move", "u-ann", "--from", "Berlin Reps", "--to", "munich",
-                 "--role", "supervisor")
+        ended=teams_pb2.Membership(
+            id=ID["member"],
+            team_id=ID["berlin"],
+            user_id="u-ann",
+            role=teams_pb2.TEAM_ROLE_EXPERT,
+            end_reason="moved",
+        ),
+        started=teams_pb2.Membership(
+            id=ID["new"], team_id=ID["munich"], user_id="u-ann", role=teams_pb2.TEAM_ROLE_SUPERVISOR
+        ),
+    )
+    result = run(
+        "members",
+        "move",
+        "u-ann",
+        "--from",
+        "Berlin Reps",
+        "--to",
+        "munich",
+        "--role",
+        "supervisor",
+    )
     assert result.exit_code == 0, result.output
     sent = territory.sent("MoveMember")[0]
-    assert (sent.user_id, sent.from_team_id, sent.to_team_id, sent.role) == \
-        ("u-ann", ID["berlin"], ID["munich"], teams_pb2.TEAM_ROLE_SUPERVISOR)
+    assert (sent.user_id, sent.from_team_id, sent.to_team_id, sent.role) == (
+        "u-ann",
+        ID["berlin"],
+        ID["munich"],
+        teams_pb2.TEAM_ROLE_SUPERVISOR,
+    )
     assert "ended" in result.stdout and "started" in result.stdout
     assert "supervisor" in result.stdout
-    run("members", "add", "Munich", "u-bob", "--role", "manager", "--no-leads",
-        "--since", "2026-01-05")
+    run(
+        "members",
+        "add",
+        "Munich",
+        "u-bob",
+        "--role",
+        "manager",
+        "--no-leads",
+        "--since",
+        "2026-01-05",
+    )
     added = territory.sent("AddMember")[0]
     assert added.role == teams_pb2.TEAM_ROLE_MANAGER and added.HasField("takes_leads")
     assert not added.takes_leads
@@ -127,28 +208,48 @@ def test_members_add_move_and_update(run, territory):
 
 def test_rules_from_yaml_and_json_files(run, territory, tmp_path):
     territory.replies["SetTerritoryRules"] = lambda r: territories_pb2.SetTerritoryRulesResponse(
-        territory=territories_pb2.Territory(id=r.id, name="DE", rules_version=2, rules=[
-            territories_pb2.RoutingRule(id="r1", name=x.name, description="country is DE")
-            for x in r.rules]))
+        territory=territories_pb2.Territory(
+            id=r.id,
+            name="DE",
+            rules_version=2,
+            rules=[
+                territories_pb2.RoutingRule(id="r1", name=x.name, description="country is DE")
+                for x in r.rules
+            ],
+        )
+    )
     rules = tmp_path / "rules.yaml"
-    rules.write_text("rules:\n"
-                     "  - name: DE mid-size\n"
-                     "    conditions:\n"
-                     "      - {attribute: country, values: [DE, AT]}\n"
-                     "      - attribute: company_size\n"
-                     "        ranges: [{min: 50, max: 250}]\n"
-                     "  - name: DE rich\n"
-                     "    conditions:\n"
-                     "      - {attribute: annual_revenue, currency: EUR, ranges: [{min: 1e6}]}\n")
-    result = run("territories", "rules", "set", ID["territory"], str(rules), "--comment", "AT",
-                 "--expected-rules-version", "1")
+    rules.write_text(
+        "rules:\n"
+        "  - name: DE mid-size\n"
+        "    conditions:\n"
+        "      - {attribute: country, values: [DE, AT]}\n"
+        "      - attribute: company_size\n"
+        "        ranges: [{min: 50, max: 250}]\n"
+        "  - name: DE rich\n"
+        "    conditions:\n"
+        "      - {attribute: annual_revenue, currency: EUR, ranges: [{min: 1e6}]}\n"
+    )
+    result = run(
+        "territories",
+        "rules",
+        "set",
+        ID["territory"],
+        str(rules),
+        "--comment",
+        "AT",
+        "--expected-rules-version",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     sent = territory.sent("SetTerritoryRules")[0]
     assert (sent.comment, sent.expected_rules_version) == ("AT", 1)
     assert [r.name for r in sent.rules] == ["DE mid-size", "DE rich"]
     assert list(sent.rules[0].conditions[0].values) == ["DE", "AT"]
-    assert (sent.rules[0].conditions[1].ranges[0].min,
-            sent.rules[0].conditions[1].ranges[0].max) == ("50", "250")
+    assert (
+        sent.rules[0].conditions[1].ranges[0].min,
+        sent.rules[0].conditions[1].ranges[0].max,
+    ) == ("50", "250")
     assert sent.rules[1].conditions[0].currency == "EUR"
     assert "DE mid-size" in result.stdout and "country is DE" in result.stdout
     as_json = tmp_path / "rules.json"
@@ -157,58 +258,118 @@ def test_rules_from_yaml_and_json_files(run, territory, tmp_path):
     assert bad.exit_code == 1 and "colour" in bad.stderr and str(as_json) in bad.stderr
     broken = tmp_path / "broken.json"
     broken.write_text("[{")
-    assert "is not valid JSON" in run("territories", "rules", "set", ID["territory"],
-                                      str(broken)).stderr
+    assert (
+        "is not valid JSON"
+        in run("territories", "rules", "set", ID["territory"], str(broken)).stderr
+    )
 
 
 def test_routing_preview_prints_the_decision_and_why(run, territory):
     decision = routing_pb2.RoutingDecision(
-        outcome=routing_pb2.ROUTING_OUTCOME_ROUTED, team_id=ID["berlin"], owner_user_id="u-ann",
+        outcome=routing_pb2.ROUTING_OUTCOME_ROUTED,
+        team_id=ID["berlin"],
+        owner_user_id="u-ann",
         explanation=routing_pb2.RoutingExplanation(
             summary="territory 'DE' rule #1 'DE mid-size' (rules v3) matched: country is DE",
-            territory_id=ID["territory"], territory_name="DE", rule_position=1,
-            rules_version=3, rules_tried=1,
+            territory_id=ID["territory"],
+            territory_name="DE",
+            rule_position=1,
+            rules_version=3,
+            rules_tried=1,
             rule=territories_pb2.RoutingRule(name="DE mid-size", description="country is DE"),
-            owner_choice=routing_pb2.OwnerChoice(owner_user_id="u-ann", candidates=[
-                routing_pb2.CandidateNote(user_id="u-ann", eligible=True, queue_position=1),
-                routing_pb2.CandidateNote(user_id="u-bob", skip_reason=routing_pb2.
-                                          SKIP_REASON_ON_LEAVE, queue_position=2)])))
+            owner_choice=routing_pb2.OwnerChoice(
+                owner_user_id="u-ann",
+                candidates=[
+                    routing_pb2.CandidateNote(user_id="u-ann", eligible=True, queue_position=1),
+                    routing_pb2.CandidateNote(
+                        user_id="u-bob",
+                        skip_reason=routing_pb2.SKIP_REASON_ON_LEAVE,
+                        queue_position=2,
+                    ),
+                ],
+            ),
+        ),
+    )
     territory.replies["PreviewRoute"] = routing_pb2.PreviewRouteResponse(decision=decision)
-    result = run("routing", "preview", "--country", "DE", "--company-size", "120",
-                 "--revenue", "2500000 eur", "--interest", "crm", "--interest", "erp")
+    result = run(
+        "routing",
+        "preview",
+        "--country",
+        "DE",
+        "--company-size",
+        "120",
+        "--revenue",
+        "2500000 eur",
+        "--interest",
+        "crm",
+        "--interest",
+        "erp",
+    )
     assert result.exit_code == 0, result.output
     lead = territory.sent("PreviewRoute")[0].lead
-    assert (lead.country, lead.company_size, lead.annual_revenue.amount,
-            lead.annual_revenue.currency, list(lead.product_interests)) == \
-        ("DE", 120, "2500000", "EUR", ["crm", "erp"])
-    for text in ("routed", "u-ann", "DE (" + ID["territory"], "#1 DE mid-size: country is DE",
-                 "on-leave", "u-bob"):
+    assert (
+        lead.country,
+        lead.company_size,
+        lead.annual_revenue.amount,
+        lead.annual_revenue.currency,
+        list(lead.product_interests),
+    ) == ("DE", 120, "2500000", "EUR", ["crm", "erp"])
+    for text in (
+        "routed",
+        "u-ann",
+        "DE (" + ID["territory"],
+        "#1 DE mid-size: country is DE",
+        "on-leave",
+        "u-bob",
+    ):
         assert text in result.stdout, text
-    assert "unspecified" not in result.stdout    # an eligible member was not skipped
+    assert "unspecified" not in result.stdout  # an eligible member was not skipped
     as_json = json.loads(run("routing", "preview", "--country", "DE", "-o", "json").stdout)
     assert as_json["outcome"] == "routed"
-    assert as_json["explanation"]["owner_choice"]["candidates"][1]["skip_reason"] == \
-        "SKIP_REASON_ON_LEAVE"
+    assert (
+        as_json["explanation"]["owner_choice"]["candidates"][1]["skip_reason"]
+        == "SKIP_REASON_ON_LEAVE"
+    )
     bad = run("routing", "preview", "--revenue", "2500000")
     assert bad.exit_code == 1 and "--revenue: name the currency of '2500000'" in bad.stderr
 
 
 def test_lines_targets_set_and_list(run, territory):
-    territory.replies.update(ListTeams=teams(), ListSalesLines=sales_lines_pb2.
-                             ListSalesLinesResponse(sales_lines=[sales_lines_pb2.SalesLine(
-                                 id=ID["line"], name="SMB")]))
-    territory.replies["SetTargets"] = lambda r: sales_lines_pb2.SetTargetsResponse(targets=[
-        sales_lines_pb2.Target(sales_line_id=r.sales_line_id, team_id=t.team_id,
-                               period=r.period, amount=t.amount, deal_count=t.deal_count)
-        for t in r.targets])
-    result = run("lines", "targets", "set", "SMB", "2026-Q1",
-                 "--target", "Berlin Reps:150000.50:eur:12", "--target", "Munich:9000:EUR")
+    territory.replies.update(
+        ListTeams=teams(),
+        ListSalesLines=sales_lines_pb2.ListSalesLinesResponse(
+            sales_lines=[sales_lines_pb2.SalesLine(id=ID["line"], name="SMB")]
+        ),
+    )
+    territory.replies["SetTargets"] = lambda r: sales_lines_pb2.SetTargetsResponse(
+        targets=[
+            sales_lines_pb2.Target(
+                sales_line_id=r.sales_line_id,
+                team_id=t.team_id,
+                period=r.period,
+                amount=t.amount,
+                deal_count=t.deal_count,
+            )
+            for t in r.targets
+        ]
+    )
+    result = run(
+        "lines",
+        "targets",
+        "set",
+        "SMB",
+        "2026-Q1",
+        "--target",
+        "Berlin Reps:150000.50:eur:12",
+        "--target",
+        "Munich:9000:EUR",
+    )
     assert result.exit_code == 0, result.output
     sent = territory.sent("SetTargets")[0]
     assert sent.sales_line_id == ID["line"] and sent.period == "2026-Q1"
-    assert [(t.team_id, t.amount.amount, t.amount.currency, t.deal_count)
-            for t in sent.targets] == [(ID["berlin"], "150000.50", "EUR", 12),
-                                       (ID["munich"], "9000", "EUR", 0)]
+    assert [
+        (t.team_id, t.amount.amount, t.amount.currency, t.deal_count) for t in sent.targets
+    ] == [(ID["berlin"], "150000.50", "EUR", 12), (ID["munich"], "9000", "EUR", 0)]
     assert "150000.50 EUR" in result.stdout
     bad = run("lines", "targets", "set", "SMB", "2026", "--target", "Munich=5")
     assert bad.exit_code == 1 and "TEAM:AMOUNT:CURRENCY[:DEALS]" in bad.stderr
@@ -219,11 +380,22 @@ def test_lines_targets_set_and_list(run, territory):
 
 
 def test_teams_and_territories_lists(run, territory):
-    territory.replies.update(ListTeams=teams(), ListTerritories=territories_pb2.
-                             ListTerritoriesResponse(territories=[territories_pb2.Territory(
-                                 id=ID["territory"], name="DE", priority=1, rules_version=2,
-                                 team_id=ID["berlin"], active=True, rules=[
-                                     territories_pb2.RoutingRule(name="a")])]))
+    territory.replies.update(
+        ListTeams=teams(),
+        ListTerritories=territories_pb2.ListTerritoriesResponse(
+            territories=[
+                territories_pb2.Territory(
+                    id=ID["territory"],
+                    name="DE",
+                    priority=1,
+                    rules_version=2,
+                    team_id=ID["berlin"],
+                    active=True,
+                    rules=[territories_pb2.RoutingRule(name="a")],
+                )
+            ]
+        ),
+    )
     listed = run("teams", "list")
     assert "Berlin Reps" in listed.stdout and "load-balanced" in listed.stdout
     rows = json.loads(run("territories", "list", "--team", "Berlin Reps", "-o", "json").stdout)
@@ -234,13 +406,23 @@ def test_teams_and_territories_lists(run, territory):
 
 
 def test_rules_get_writes_what_rules_set_reads(run, territory, tmp_path):
-    rules = [territories_pb2.RoutingRule(id="r1", name="DE mid-size", description="words",
-                                         conditions=[
-        territories_pb2.RuleCondition(attribute="country", values=["DE"]),
-        territories_pb2.RuleCondition(attribute="company_size", ranges=[
-            territories_pb2.ValueRange(min="50", max="250")])])]
+    rules = [
+        territories_pb2.RoutingRule(
+            id="r1",
+            name="DE mid-size",
+            description="words",
+            conditions=[
+                territories_pb2.RuleCondition(attribute="country", values=["DE"]),
+                territories_pb2.RuleCondition(
+                    attribute="company_size",
+                    ranges=[territories_pb2.ValueRange(min="50", max="250")],
+                ),
+            ],
+        )
+    ]
     territory.replies["GetTerritory"] = territories_pb2.GetTerritoryResponse(
-        territory=territories_pb2.Territory(id=ID["territory"], name="DE", rules=rules))
+        territory=territories_pb2.Territory(id=ID["territory"], name="DE", rules=rules)
+    )
     for flag, name in (("--yaml", "rules.yaml"), (None, "rules.json")):
         printed = run("territories", "rules", "get", ID["territory"], *([flag] if flag else []))
         assert printed.exit_code == 0, printed.output
@@ -256,9 +438,15 @@ def test_rules_get_writes_what_rules_set_reads(run, territory, tmp_path):
 
 def test_routing_queue_and_access_commands(run, territory):
     territory.replies["ListUnassignedLeads"] = routing_pb2.ListUnassignedLeadsResponse(
-        decisions=[routing_pb2.RoutingDecision(
-            lead_id="L7", in_queue=True, version=1,
-            unroutable_reason=routing_pb2.UNROUTABLE_REASON_NO_RULE_MATCHED)])
+        decisions=[
+            routing_pb2.RoutingDecision(
+                lead_id="L7",
+                in_queue=True,
+                version=1,
+                unroutable_reason=routing_pb2.UNROUTABLE_REASON_NO_RULE_MATCHED,
+            )
+        ]
+    )
     queued = run("routing", "queue")
     assert queued.exit_code == 0, queued.output
     assert "L7" in queued.stdout and "no-rule-matched" in queued.stdout
@@ -266,32 +454,47 @@ def test_routing_queue_and_access_commands(run, territory):
     territory.replies["ListUnassignedLeads"] = routing_pb2.ListUnassignedLeadsResponse()
     none = run("routing", "queue")
     assert "no lead waits in the unassigned queue of a team you belong to" in none.stdout
-    territory.replies["RetryRouting"] = (grpc.StatusCode.FAILED_PRECONDITION,
-                                         "lead L8 is not in the unassigned queue")
+    territory.replies["RetryRouting"] = (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "lead L8 is not in the unassigned queue",
+    )
     retry = run("routing", "retry", "L8")
-    assert retry.stderr.strip() == \
-        "error: FAILED_PRECONDITION: lead L8 is not in the unassigned queue"
-    territory.replies.update(ListTeams=teams(), CheckAccess=access_pb2.CheckAccessResponse(
-        allowed=False, reason="user has no access to this team's records",
-        deny_reason=access_pb2.DENY_REASON_NOT_IN_SCOPE))
+    assert (
+        retry.stderr.strip() == "error: FAILED_PRECONDITION: lead L8 is not in the unassigned queue"
+    )
+    territory.replies.update(
+        ListTeams=teams(),
+        CheckAccess=access_pb2.CheckAccessResponse(
+            allowed=False,
+            reason="user has no access to this team's records",
+            deny_reason=access_pb2.DENY_REASON_NOT_IN_SCOPE,
+        ),
+    )
     checked = run("access", "check", "u-ann", "view-reports", "Munich")
     assert checked.exit_code == 0, checked.output
     sent = territory.sent("CheckAccess")[0]
-    assert (sent.user_id, sent.action, sent.team_id) == \
-        ("u-ann", access_pb2.ACCESS_ACTION_VIEW_REPORTS, ID["munich"])
+    assert (sent.user_id, sent.action, sent.team_id) == (
+        "u-ann",
+        access_pb2.ACCESS_ACTION_VIEW_REPORTS,
+        ID["munich"],
+    )
     assert "not-in-scope" in checked.stdout and "False" in checked.stdout
     territory.replies["ListScopes"] = access_pb2.ListScopesResponse(
-        user_scopes=access_pb2.UserScopes(user_id="u-adm", access_version=3, active=True))
+        user_scopes=access_pb2.UserScopes(user_id="u-adm", access_version=3, active=True)
+    )
     empty = run("access", "scopes", "u-adm")
     assert "no access to any team's records (active, access version 3)" in empty.stdout
 
 
 def test_people_are_named_by_email_through_identity(run, territory, identity):
     target = identity.users[2]
-    territory.replies.update(ListOrgUnits=units(), ListTeams=teams(),
-                             AssignUnitManager=lambda r: org_pb2.
-                             AssignUnitManagerResponse(unit=org_pb2.OrgUnit(
-                                 id=r.unit_id, name="DACH", manager_user_ids=[r.user_id])))
+    territory.replies.update(
+        ListOrgUnits=units(),
+        ListTeams=teams(),
+        AssignUnitManager=lambda r: org_pb2.AssignUnitManagerResponse(
+            unit=org_pb2.OrgUnit(id=r.unit_id, name="DACH", manager_user_ids=[r.user_id])
+        ),
+    )
     result = run("org", "managers", "add", "DACH", target.email.upper(), "-o", "json")
     assert result.exit_code == 0, result.output
     sent = territory.sent("AssignUnitManager")[0]

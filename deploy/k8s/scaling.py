@@ -9,75 +9,118 @@
 - relay: not scaled. Relays of one service elect one leader (a PostgreSQL advisory lock); more
   replicas are standbys, never more throughput.
 """
+
 from __future__ import annotations
 
 from crm_chassis.manifest import ServiceManifest
 
 KEDA_API = "keda.sh/v1alpha1"
 CPU_TARGET_PERCENT = 70
-MIN_REPLICAS = {"api": 1, "worker": 1}     # base; the prod overlay raises them (OVERLAY_BOUNDS)
+MIN_REPLICAS = {"api": 1, "worker": 1}  # base; the prod overlay raises them (OVERLAY_BOUNDS)
 MAX_REPLICAS = {"api": 10, "worker": 10}
-OVERLAY_BOUNDS = {   # overlay -> kind -> (min, max)
+OVERLAY_BOUNDS = {  # overlay -> kind -> (min, max)
     "dev": {"api": (1, 2), "worker": (1, 2)},
     "prod": {"api": (3, 20), "worker": (2, 20)},
 }
-MESSAGES_PER_WORKER = 50        # ready messages in one queue per worker replica before adding one
+MESSAGES_PER_WORKER = 50  # ready messages in one queue per worker replica before adding one
 SCALE_DOWN_WINDOW_SECONDS = 300  # shrink only after 5 minutes of lower demand (no flapping)
 POLLING_SECONDS = 15
-BROKER_URL_KEY = "amqp-url"     # key of <service>-broker-credentials KEDA reads
+BROKER_URL_KEY = "amqp-url"  # key of <service>-broker-credentials KEDA reads
 
 
 def scale_down_behavior() -> dict:
-    return {"scaleDown": {"stabilizationWindowSeconds": SCALE_DOWN_WINDOW_SECONDS,
-                          "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}}
+    return {
+        "scaleDown": {
+            "stabilizationWindowSeconds": SCALE_DOWN_WINDOW_SECONDS,
+            "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}],
+        }
+    }
 
 
 def api_autoscaler(m: ServiceManifest, labels: dict) -> dict:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": f"{m.name}-api", "labels": labels},
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment",
-                                        "name": f"{m.name}-api"},
-                     "minReplicas": MIN_REPLICAS["api"], "maxReplicas": MAX_REPLICAS["api"],
-                     "metrics": [{"type": "Resource", "resource": {
-                         "name": "cpu", "target": {"type": "Utilization",
-                                                   "averageUtilization": CPU_TARGET_PERCENT}}}],
-                     "behavior": scale_down_behavior()}}
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": f"{m.name}-api", "labels": labels},
+        "spec": {
+            "scaleTargetRef": {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "name": f"{m.name}-api",
+            },
+            "minReplicas": MIN_REPLICAS["api"],
+            "maxReplicas": MAX_REPLICAS["api"],
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": CPU_TARGET_PERCENT},
+                    },
+                }
+            ],
+            "behavior": scale_down_behavior(),
+        },
+    }
 
 
 def worker_trigger_authentication(m: ServiceManifest, labels: dict, secret: str) -> dict:
-    return {"apiVersion": KEDA_API, "kind": "TriggerAuthentication",
-            "metadata": {"name": f"{m.name}-worker-broker", "labels": labels},
-            "spec": {"secretTargetRef": [{"parameter": "host", "name": secret,
-                                          "key": BROKER_URL_KEY}]}}
+    return {
+        "apiVersion": KEDA_API,
+        "kind": "TriggerAuthentication",
+        "metadata": {"name": f"{m.name}-worker-broker", "labels": labels},
+        "spec": {"secretTargetRef": [{"parameter": "host", "name": secret, "key": BROKER_URL_KEY}]},
+    }
 
 
 def worker_scaled_object(m: ServiceManifest, labels: dict) -> dict:
     """One trigger per queue the worker consumes (its dead-letter queues are not work)."""
-    triggers = [{"type": "rabbitmq", "name": sub.method.replace("_", "-"),
-                 "metadata": {"protocol": "amqp", "queueName": sub.queue, "mode": "QueueLength",
-                              "value": str(MESSAGES_PER_WORKER)},
-                 "authenticationRef": {"name": f"{m.name}-worker-broker"}}
-                for sub in m.subscriptions]
-    return {"apiVersion": KEDA_API, "kind": "ScaledObject",
-            "metadata": {"name": f"{m.name}-worker", "labels": labels},
-            "spec": {"scaleTargetRef": {"name": f"{m.name}-worker"},
-                     "pollingInterval": POLLING_SECONDS,
-                     "cooldownPeriod": SCALE_DOWN_WINDOW_SECONDS,
-                     "minReplicaCount": MIN_REPLICAS["worker"],
-                     "maxReplicaCount": MAX_REPLICAS["worker"],
-                     "advanced": {"horizontalPodAutoscalerConfig": {
-                         "behavior": scale_down_behavior()}},
-                     "triggers": triggers}}
+    triggers = [
+        {
+            "type": "rabbitmq",
+            "name": sub.method.replace("_", "-"),
+            "metadata": {
+                "protocol": "amqp",
+                "queueName": sub.queue,
+                "mode": "QueueLength",
+                "value": str(MESSAGES_PER_WORKER),
+            },
+            "authenticationRef": {"name": f"{m.name}-worker-broker"},
+        }
+        for sub in m.subscriptions
+    ]
+    return {
+        "apiVersion": KEDA_API,
+        "kind": "ScaledObject",
+        "metadata": {"name": f"{m.name}-worker", "labels": labels},
+        "spec": {
+            "scaleTargetRef": {"name": f"{m.name}-worker"},
+            "pollingInterval": POLLING_SECONDS,
+            "cooldownPeriod": SCALE_DOWN_WINDOW_SECONDS,
+            "minReplicaCount": MIN_REPLICAS["worker"],
+            "maxReplicaCount": MAX_REPLICAS["worker"],
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": scale_down_behavior()}},
+            "triggers": triggers,
+        },
+    }
 
 
 def overlay_patches(overlay: str) -> list[dict]:
     bounds = OVERLAY_BOUNDS[overlay]
     low, high = bounds["api"]
-    patches = [{"target": {"kind": "HorizontalPodAutoscaler"},
-                "patch": f"- op: replace\n  path: /spec/minReplicas\n  value: {low}\n"
-                         f"- op: replace\n  path: /spec/maxReplicas\n  value: {high}\n"}]
+    patches = [
+        {
+            "target": {"kind": "HorizontalPodAutoscaler"},
+            "patch": f"- op: replace\n  path: /spec/minReplicas\n  value: {low}\n"
+            f"- op: replace\n  path: /spec/maxReplicas\n  value: {high}\n",
+        }
+    ]
     low, high = bounds["worker"]
-    patches.append({"target": {"kind": "ScaledObject"},
-                    "patch": f"- op: replace\n  path: /spec/minReplicaCount\n  value: {low}\n"
-                             f"- op: replace\n  path: /spec/maxReplicaCount\n  value: {high}\n"})
+    patches.append(
+        {
+            "target": {"kind": "ScaledObject"},
+            "patch": f"- op: replace\n  path: /spec/minReplicaCount\n  value: {low}\n"
+            f"- op: replace\n  path: /spec/maxReplicaCount\n  value: {high}\n",
+        }
+    )
     return patches

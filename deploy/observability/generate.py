@@ -10,6 +10,7 @@ outbox/metrics, messaging/metrics) and identity (adapters/metrics). The scrape c
 series the labels ``service`` and ``process`` from the pod labels the k8s render sets; metrics that
 carry their own ``service`` label (the outbox's) keep it (honor_labels: same value).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,178 +28,447 @@ RUNBOOK = "docs/operations.md#"
 
 def scrape_config() -> dict:
     label = "__meta_kubernetes_pod_label_app_kubernetes_io_"
-    return {"scrape_configs": [{
-        "job_name": "crm", "honor_labels": True,
-        "kubernetes_sd_configs": [{"role": "pod"}],
-        "relabel_configs": [
-            {"source_labels": [label + "part_of"], "regex": "crm", "action": "keep"},
-            {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
-             "regex": "true", "action": "keep"},
-            {"source_labels": ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
-             "regex": "([^:]+)(?::\\d+)?;(\\d+)", "replacement": "$1:$2",
-             "target_label": "__address__"},
-            {"source_labels": [label + "name"], "target_label": "service"},
-            {"source_labels": [label + "component"], "target_label": "process"},
-            {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
-            {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-        ]}]}
+    return {
+        "scrape_configs": [
+            {
+                "job_name": "crm",
+                "honor_labels": True,
+                "kubernetes_sd_configs": [{"role": "pod"}],
+                "relabel_configs": [
+                    {"source_labels": [label + "part_of"], "regex": "crm", "action": "keep"},
+                    {
+                        "source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
+                        "regex": "true",
+                        "action": "keep",
+                    },
+                    {
+                        "source_labels": [
+                            "__address__",
+                            "__meta_kubernetes_pod_annotation_prometheus_io_port",
+                        ],
+                        "regex": "([^:]+)(?::\\d+)?;(\\d+)",
+                        "replacement": "$1:$2",
+                        "target_label": "__address__",
+                    },
+                    {"source_labels": [label + "name"], "target_label": "service"},
+                    {"source_labels": [label + "component"], "target_label": "process"},
+                    {"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"},
+                    {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+                ],
+            }
+        ]
+    }
 
 
 def alert(name: str, expr: str, duration: str, severity: str, summary: str, anchor: str) -> dict:
-    return {"alert": name, "expr": expr, "for": duration, "labels": {"severity": severity},
-            "annotations": {"summary": summary, "runbook": RUNBOOK + anchor}}
+    return {
+        "alert": name,
+        "expr": expr,
+        "for": duration,
+        "labels": {"severity": severity},
+        "annotations": {"summary": summary, "runbook": RUNBOOK + anchor},
+    }
 
 
 def alert_rules() -> dict:
     faults = f'rate(grpc_server_handled_total{{grpc_code=~"{SERVER_FAULTS}"}}[5m])'
     calls = "rate(grpc_server_handled_total[5m])"
-    return {"groups": [
-        {"name": "crm-events", "rules": [
-            alert("OutboxBacklogStale", "max by (service) (outbox_oldest_pending_age_seconds) > 60",
-                  "2m", "page", "{{ $labels.service }}: oldest unpublished event is "
-                  "{{ $value | humanizeDuration }} old (relay down or broker unreachable)",
-                  "outbox-backlog-growing"),
-            alert("OutboxUnroutable", "sum by (service) (increase(outbox_unroutable_total[10m])) > 0",
-                  "0m", "ticket", "{{ $labels.service }}: events a service subscribes to came back "
-                  "unroutable: its bound queue is missing (topology not declared?)",
-                  "outbox-backlog-growing"),
-            alert("OutboxQuarantined", "max by (service) (outbox_quarantined_events) > 0", "0m",
-                  "page", "{{ $labels.service }}: {{ $value }} outbox rows quarantined after "
-                  "repeated failed publishes; subsequent events of their aggregates wait",
-                  "outbox-rows-quarantined"),
-            # Every relay, leader or standby, exports outbox_relay_leader (1 leading, 0 not);
-            # the second half covers every relay of a service gone (no series at all).
-            alert("OutboxNoRelayLeader", "sum by (service) (outbox_relay_leader) == 0 or 0 * ("
-                  "group by (service) (max_over_time(outbox_relay_leader[1h])) unless on "
-                  "(service) group by (service) (outbox_relay_leader))", "2m", "page",
-                  "{{ $labels.service }}: no relay holds the relay lock (relays down or database "
-                  "unreachable): nothing is published", "outbox-backlog-growing"),
-            # Workers export event_queue_consumers{queue} (1 while the process consumes it); a
-            # queue consumed within the last hour that no worker consumes now, also when every
-            # worker of the service is gone (no series at all).
-            alert("WorkerQueueNotConsumed", "sum by (service, queue) (event_queue_consumers) == 0 "
-                  "or 0 * (group by (service, queue) (max_over_time(event_queue_consumers[1h])) "
-                  "unless on (queue) group by (queue) (event_queue_consumers))", "5m", "page",
-                  "no worker consumes {{ $labels.queue }}: its events wait (workers down, broker "
-                  "unreachable or their database down)", "no-worker-consuming-a-queue"),
-            alert("DeadLetterQueueNotEmpty", "max by (queue) (dead_letter_queue_messages) > 0",
-                  "1m", "ticket", "{{ $labels.queue }} holds {{ $value }} dead-lettered events",
-                  "dead-letter-queue-not-empty"),
-            alert("EventHandlersFailing",
-                  "sum by (service, consumer) (rate(events_failed_total[5m])) > 0.1", "10m",
-                  "ticket", "{{ $labels.consumer }} keeps failing events", "dead-letter-queue-not-empty"),
-            alert("EventsRefusedFromWrongProducer",
-                  "sum by (service, consumer, reason) (increase(events_refused_total[10m])) > 0",
-                  "0m", "page", "{{ $labels.consumer }} refused events not published by their "
-                  "owner ({{ $labels.reason }}): a broker credential is misused or a relay is "
-                  "misconfigured", "events-refused"),
-            alert("EventLagHigh", "histogram_quantile(0.99, sum by (le, service, consumer) "
-                  "(rate(event_lag_seconds_bucket[5m]))) > 30", "10m", "ticket",
-                  "{{ $labels.consumer }}: p99 event lag {{ $value | humanizeDuration }}",
-                  "outbox-backlog-growing"),
-        ]},
-        {"name": "crm-grpc", "rules": [
-            alert("GrpcServerErrorRatioHigh",
-                  f"sum by (service) ({faults}) / sum by (service) ({calls}) > 0.02", "10m", "page",
-                  "{{ $labels.service }}: {{ $value | humanizePercentage }} of calls fail "
-                  "with a server fault", "grpc-errors"),
-            alert("GrpcLatencyP99High", "histogram_quantile(0.99, sum by (le, service, grpc_method) "
-                  "(rate(grpc_server_handling_seconds_bucket[5m]))) > 0.5", "10m", "ticket",
-                  "{{ $labels.service }} {{ $labels.grpc_method }}: p99 latency "
-                  "{{ $value | humanizeDuration }}", "grpc-errors"),
-            alert("CrmProcessDown", 'up{job="crm"} == 0', "2m", "page",
-                  "{{ $labels.service }} {{ $labels.process }} ({{ $labels.pod }}) is not scraped",
-                  "health"),
-        ]},
-        {"name": "crm-business", "rules": [
-            alert("UnassignedLeadsWaiting", "max(territory_unassigned_leads) > 50", "30m",
-                  "ticket", "{{ $value }} leads wait in territory's unassigned queue (no rule "
-                  "matched: check the territories' rules)", "unassigned-leads-waiting"),
-            alert("AutomationDeliveriesFailing",
-                  'sum by (kind) (increase(crm_deals_automation_delivery_attempts_total'
-                  '{outcome="failed"}[30m])) > 0', "0m", "ticket",
-                  "deals: {{ $value }} {{ $labels.kind }} automation deliveries gave up",
-                  "automation-deliveries-failing"),
-            alert("HandoverLeftItemsUnowned",
-                  'sum(increase(leads_handed_over_total{outcome="unowned"}[1h])) + '
-                  'sum(increase(crm_deals_deals_handed_over_total{outcome="unassigned"}[1h])) > 0',
-                  "0m", "ticket", "a leaver's open leads or deals found no remaining member",
-                  "unassigned-leads-waiting"),
-        ]},
-        {"name": "crm-security", "rules": [
-            alert("LoginThrottlingSpike",
-                  'sum(increase(identity_login_throttled_total{scope="address"}[10m])) > 50',
-                  "0m", "ticket", "{{ $value }} password attempts refused in 10 minutes: "
-                  "addresses are guessing passwords (credential stuffing?)",
-                  "login-throttling-spike"),
-            alert("IdentityAccountGuessedFromManyAddresses",
-                  'sum(increase(identity_login_throttled_total{scope="account"}[10m])) + '
-                  'sum(increase(identity_service_token_throttled_total{scope="account"}[10m])) '
-                  "> 0", "0m", "page", "an account reached its ceiling of wrong secrets across "
-                  "addresses: distributed guessing, and its owner is refused too",
-                  "login-throttling-spike"),
-            alert("ServiceTokenThrottled",
-                  "sum(increase(identity_service_token_throttled_total[10m])) > 0", "0m",
-                  "ticket", "IssueServiceToken refused {{ $value }} times for wrong client "
-                  "secrets: a service runs with a stale secret, or someone guesses",
-                  "service-token-throttled"),
-        ]},
-    ]}
+    return {
+        "groups": [
+            {
+                "name": "crm-events",
+                "rules": [
+                    alert(
+                        "OutboxBacklogStale",
+                        "max by (service) (outbox_oldest_pending_age_seconds) > 60",
+                        "2m",
+                        "page",
+                        "{{ $labels.service }}: oldest unpublished event is "
+                        "{{ $value | humanizeDuration }} old (relay down or broker unreachable)",
+                        "outbox-backlog-growing",
+                    ),
+                    alert(
+                        "OutboxUnroutable",
+                        "sum by (service) (increase(outbox_unroutable_total[10m])) > 0",
+                        "0m",
+                        "ticket",
+                        "{{ $labels.service }}: events a service subscribes to came back "
+                        "unroutable: its bound queue is missing (topology not declared?)",
+                        "outbox-backlog-growing",
+                    ),
+                    alert(
+                        "OutboxQuarantined",
+                        "max by (service) (outbox_quarantined_events) > 0",
+                        "0m",
+                        "page",
+                        "{{ $labels.service }}: {{ $value }} outbox rows quarantined after "
+                        "repeated failed publishes; subsequent events of their aggregates wait",
+                        "outbox-rows-quarantined",
+                    ),
+                    # Every relay, leader or standby, exports outbox_relay_leader (1 leading, 0 not);
+                    # the second half covers every relay of a service gone (no series at all).
+                    alert(
+                        "OutboxNoRelayLeader",
+                        "sum by (service) (outbox_relay_leader) == 0 or 0 * ("
+                        "group by (service) (max_over_time(outbox_relay_leader[1h])) unless on "
+                        "(service) group by (service) (outbox_relay_leader))",
+                        "2m",
+                        "page",
+                        "{{ $labels.service }}: no relay holds the relay lock (relays down or database "
+                        "unreachable): nothing is published",
+                        "outbox-backlog-growing",
+                    ),
+                    # Workers export event_queue_consumers{queue} (1 while the process consumes it); a
+                    # queue consumed within the last hour that no worker consumes now, also when every
+                    # worker of the service is gone (no series at all).
+                    alert(
+                        "WorkerQueueNotConsumed",
+                        "sum by (service, queue) (event_queue_consumers) == 0 "
+                        "or 0 * (group by (service, queue) (max_over_time(event_queue_consumers[1h])) "
+                        "unless on (queue) group by (queue) (event_queue_consumers))",
+                        "5m",
+                        "page",
+                        "no worker consumes {{ $labels.queue }}: its events wait (workers down, broker "
+                        "unreachable or their database down)",
+                        "no-worker-consuming-a-queue",
+                    ),
+                    alert(
+                        "DeadLetterQueueNotEmpty",
+                        "max by (queue) (dead_letter_queue_messages) > 0",
+                        "1m",
+                        "ticket",
+                        "{{ $labels.queue }} holds {{ $value }} dead-lettered events",
+                        "dead-letter-queue-not-empty",
+                    ),
+                    alert(
+                        "EventHandlersFailing",
+                        "sum by (service, consumer) (rate(events_failed_total[5m])) > 0.1",
+                        "10m",
+                        "ticket",
+                        "{{ $labels.consumer }} keeps failing events",
+                        "dead-letter-queue-not-empty",
+                    ),
+                    alert(
+                        "EventsRefusedFromWrongProducer",
+                        "sum by (service, consumer, reason) (increase(events_refused_total[10m])) > 0",
+                        "0m",
+                        "page",
+                        "{{ $labels.consumer }} refused events not published by their "
+                        "owner ({{ $labels.reason }}): a broker credential is misused or a relay is "
+                        "misconfigured",
+                        "events-refused",
+                    ),
+                    alert(
+                        "EventLagHigh",
+                        "histogram_quantile(0.99, sum by (le, service, consumer) "
+                        "(rate(event_lag_seconds_bucket[5m]))) > 30",
+                        "10m",
+                        "ticket",
+                        "{{ $labels.consumer }}: p99 event lag {{ $value | humanizeDuration }}",
+                        "outbox-backlog-growing",
+                    ),
+                ],
+            },
+            {
+                "name": "crm-grpc",
+                "rules": [
+                    alert(
+                        "GrpcServerErrorRatioHigh",
+                        f"sum by (service) ({faults}) / sum by (service) ({calls}) > 0.02",
+                        "10m",
+                        "page",
+                        "{{ $labels.service }}: {{ $value | humanizePercentage }} of calls fail "
+                        "with a server fault",
+                        "grpc-errors",
+                    ),
+                    alert(
+                        "GrpcLatencyP99High",
+                        "histogram_quantile(0.99, sum by (le, service, grpc_method) "
+                        "(rate(grpc_server_handling_seconds_bucket[5m]))) > 0.5",
+                        "10m",
+                        "ticket",
+                        "{{ $labels.service }} {{ $labels.grpc_method }}: p99 latency "
+                        "{{ $value | humanizeDuration }}",
+                        "grpc-errors",
+                    ),
+                    alert(
+                        "CrmProcessDown",
+                        'up{job="crm"} == 0',
+                        "2m",
+                        "page",
+                        "{{ $labels.service }} {{ $labels.process }} ({{ $labels.pod }}) is not scraped",
+                        "health",
+                    ),
+                ],
+            },
+            {
+                "name": "crm-business",
+                "rules": [
+                    alert(
+                        "UnassignedLeadsWaiting",
+                        "max(territory_unassigned_leads) > 50",
+                        "30m",
+                        "ticket",
+                        "{{ $value }} leads wait in territory's unassigned queue (no rule "
+                        "matched: check the territories' rules)",
+                        "unassigned-leads-waiting",
+                    ),
+                    alert(
+                        "AutomationDeliveriesFailing",
+                        "sum by (kind) (increase(crm_deals_automation_delivery_attempts_total"
+                        '{outcome="failed"}[30m])) > 0',
+                        "0m",
+                        "ticket",
+                        "deals: {{ $value }} {{ $labels.kind }} automation deliveries gave up",
+                        "automation-deliveries-failing",
+                    ),
+                    alert(
+                        "HandoverLeftItemsUnowned",
+                        'sum(increase(leads_handed_over_total{outcome="unowned"}[1h])) + '
+                        'sum(increase(crm_deals_deals_handed_over_total{outcome="unassigned"}[1h])) > 0',
+                        "0m",
+                        "ticket",
+                        "a leaver's open leads or deals found no remaining member",
+                        "unassigned-leads-waiting",
+                    ),
+                ],
+            },
+            {
+                "name": "crm-security",
+                "rules": [
+                    alert(
+                        "LoginThrottlingSpike",
+                        'sum(increase(identity_login_throttled_total{scope="address"}[10m])) > 50',
+                        "0m",
+                        "ticket",
+                        "{{ $value }} password attempts refused in 10 minutes: "
+                        "addresses are guessing passwords (credential stuffing?)",
+                        "login-throttling-spike",
+                    ),
+                    alert(
+                        "IdentityAccountGuessedFromManyAddresses",
+                        'sum(increase(identity_login_throttled_total{scope="account"}[10m])) + '
+                        'sum(increase(identity_service_token_throttled_total{scope="account"}[10m])) '
+                        "> 0",
+                        "0m",
+                        "page",
+                        "an account reached its ceiling of wrong secrets across "
+                        "addresses: distributed guessing, and its owner is refused too",
+                        "login-throttling-spike",
+                    ),
+                    alert(
+                        "ServiceTokenThrottled",
+                        "sum(increase(identity_service_token_throttled_total[10m])) > 0",
+                        "0m",
+                        "ticket",
+                        "IssueServiceToken refused {{ $value }} times for wrong client "
+                        "secrets: a service runs with a stale secret, or someone guesses",
+                        "service-token-throttled",
+                    ),
+                ],
+            },
+        ]
+    }
 
 
-def panel(title: str, targets: list[tuple[str, str]], unit: str, x: int, y: int,
-          w: int = 8) -> dict:
-    return {"type": "timeseries", "title": title, "datasource": {"uid": "${datasource}"},
-            "gridPos": {"x": x, "y": y, "w": w, "h": 8},
-            "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-            "options": {"legend": {"displayMode": "table", "placement": "bottom"}},
-            "targets": [{"refId": chr(65 + i), "expr": expr, "legendFormat": legend}
-                        for i, (expr, legend) in enumerate(targets)]}
+def panel(
+    title: str, targets: list[tuple[str, str]], unit: str, x: int, y: int, w: int = 8
+) -> dict:
+    return {
+        "type": "timeseries",
+        "title": title,
+        "datasource": {"uid": "${datasource}"},
+        "gridPos": {"x": x, "y": y, "w": w, "h": 8},
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "options": {"legend": {"displayMode": "table", "placement": "bottom"}},
+        "targets": [
+            {"refId": chr(65 + i), "expr": expr, "legendFormat": legend}
+            for i, (expr, legend) in enumerate(targets)
+        ],
+    }
 
 
 def dashboard() -> dict:
     s = 'service="$service"'
     ri = "[$__rate_interval]"
     rows = [
-        ("gRPC: rate, errors, duration", [
-            ("Requests by method", [(f"sum by (grpc_method) (rate(grpc_server_handled_total{{{s}}}{ri}))",
-                                     "{{grpc_method}}")], "reqps"),
-            ("Errors by method and code", [(f"sum by (grpc_method, grpc_code) (rate(grpc_server_handled_total{{{s},grpc_code!=\"OK\"}}{ri}))",
-                                            "{{grpc_method}} {{grpc_code}}")], "reqps"),
-            ("Latency p50 / p99 by method", [
-                (f"histogram_quantile(0.5, sum by (le, grpc_method) (rate(grpc_server_handling_seconds_bucket{{{s}}}{ri})))", "p50 {{grpc_method}}"),
-                (f"histogram_quantile(0.99, sum by (le, grpc_method) (rate(grpc_server_handling_seconds_bucket{{{s}}}{ri})))", "p99 {{grpc_method}}")], "s"),
-        ]),
-        ("Outbox: backlog, age, publishing", [
-            ("Pending events", [(f"sum(outbox_pending_events{{{s}}})", "pending")], "short"),
-            ("Oldest pending age", [(f"max(outbox_oldest_pending_age_seconds{{{s}}})", "age")], "s"),
-            ("Published / unroutable / failed", [
-                (f"sum(rate(outbox_published_total{{{s}}}{ri}))", "published"),
-                (f"sum(rate(outbox_unroutable_total{{{s}}}{ri}))", "unroutable"),
-                (f"sum(rate(outbox_publish_failures_total{{{s}}}{ri}))", "failed")], "ops"),
-            ("Publish batch latency p99", [(f"histogram_quantile(0.99, sum by (le) (rate(outbox_publish_batch_seconds_bucket{{{s}}}{ri})))", "p99")], "s"),
-        ]),
-        ("Events consumed", [
-            ("Consumed / failed / dead-lettered", [
-                (f"sum by (consumer) (rate(events_consumed_total{{{s}}}{ri}))", "consumed {{consumer}}"),
-                (f"sum by (consumer) (rate(events_failed_total{{{s}}}{ri}))", "failed {{consumer}}"),
-                (f"sum by (consumer) (rate(events_dead_lettered_total{{{s}}}{ri}))", "dead-lettered {{consumer}}")], "ops"),
-            ("Inbox duplicates skipped", [(f"sum by (consumer) (rate(inbox_duplicates_skipped_total{{{s}}}{ri}))", "{{consumer}}")], "ops"),
-            ("Event lag p99 (change to handled)", [(f"histogram_quantile(0.99, sum by (le, consumer) (rate(event_lag_seconds_bucket{{{s}}}{ri})))", "{{consumer}}")], "s"),
-            ("Dead-letter queue depth", [('max by (queue) (dead_letter_queue_messages{queue=~".*--${service}[.].*"})', "{{queue}}")], "short"),
-        ]),
-        ("Sales flow (territory, leads, deals)", [
-            ("Routing decisions by outcome", [("sum by (outcome) (rate(territory_routing_decisions_total" + ri + "))", "{{outcome}}")], "ops"),
-            ("Unassigned queue", [("max(territory_unassigned_leads)", "waiting")], "short"),
-            ("Hand-overs of a leaver's items", [
-                ("sum by (outcome) (rate(leads_handed_over_total" + ri + "))", "leads {{outcome}}"),
-                ("sum by (outcome) (rate(crm_deals_deals_handed_over_total" + ri + "))", "deals {{outcome}}")], "ops"),
-            ("Automation deliveries", [("sum by (kind, outcome) (rate(crm_deals_automation_delivery_attempts_total" + ri + "))", "{{kind}} {{outcome}}")], "ops"),
-        ]),
+        (
+            "gRPC: rate, errors, duration",
+            [
+                (
+                    "Requests by method",
+                    [
+                        (
+                            f"sum by (grpc_method) (rate(grpc_server_handled_total{{{s}}}{ri}))",
+                            "{{grpc_method}}",
+                        )
+                    ],
+                    "reqps",
+                ),
+                (
+                    "Errors by method and code",
+                    [
+                        (
+                            f'sum by (grpc_method, grpc_code) (rate(grpc_server_handled_total{{{s},grpc_code!="OK"}}{ri}))',
+                            "{{grpc_method}} {{grpc_code}}",
+                        )
+                    ],
+                    "reqps",
+                ),
+                (
+                    "Latency p50 / p99 by method",
+                    [
+                        (
+                            f"histogram_quantile(0.5, sum by (le, grpc_method) (rate(grpc_server_handling_seconds_bucket{{{s}}}{ri})))",
+                            "p50 {{grpc_method}}",
+                        ),
+                        (
+                            f"histogram_quantile(0.99, sum by (le, grpc_method) (rate(grpc_server_handling_seconds_bucket{{{s}}}{ri})))",
+                            "p99 {{grpc_method}}",
+                        ),
+                    ],
+                    "s",
+                ),
+            ],
+        ),
+        (
+            "Outbox: backlog, age, publishing",
+            [
+                ("Pending events", [(f"sum(outbox_pending_events{{{s}}})", "pending")], "short"),
+                (
+                    "Oldest pending age",
+                    [(f"max(outbox_oldest_pending_age_seconds{{{s}}})", "age")],
+                    "s",
+                ),
+                (
+                    "Published / unroutable / failed",
+                    [
+                        (f"sum(rate(outbox_published_total{{{s}}}{ri}))", "published"),
+                        (f"sum(rate(outbox_unroutable_total{{{s}}}{ri}))", "unroutable"),
+                        (f"sum(rate(outbox_publish_failures_total{{{s}}}{ri}))", "failed"),
+                    ],
+                    "ops",
+                ),
+                (
+                    "Publish batch latency p99",
+                    [
+                        (
+                            f"histogram_quantile(0.99, sum by (le) (rate(outbox_publish_batch_seconds_bucket{{{s}}}{ri})))",
+                            "p99",
+                        )
+                    ],
+                    "s",
+                ),
+            ],
+        ),
+        (
+            "Events consumed",
+            [
+                (
+                    "Consumed / failed / dead-lettered",
+                    [
+                        (
+                            f"sum by (consumer) (rate(events_consumed_total{{{s}}}{ri}))",
+                            "consumed {{consumer}}",
+                        ),
+                        (
+                            f"sum by (consumer) (rate(events_failed_total{{{s}}}{ri}))",
+                            "failed {{consumer}}",
+                        ),
+                        (
+                            f"sum by (consumer) (rate(events_dead_lettered_total{{{s}}}{ri}))",
+                            "dead-lettered {{consumer}}",
+                        ),
+                    ],
+                    "ops",
+                ),
+                (
+                    "Inbox duplicates skipped",
+                    [
+                        (
+                            f"sum by (consumer) (rate(inbox_duplicates_skipped_total{{{s}}}{ri}))",
+                            "{{consumer}}",
+                        )
+                    ],
+                    "ops",
+                ),
+                (
+                    "Event lag p99 (change to handled)",
+                    [
+                        (
+                            f"histogram_quantile(0.99, sum by (le, consumer) (rate(event_lag_seconds_bucket{{{s}}}{ri})))",
+                            "{{consumer}}",
+                        )
+                    ],
+                    "s",
+                ),
+                (
+                    "Dead-letter queue depth",
+                    [
+                        (
+                            'max by (queue) (dead_letter_queue_messages{queue=~".*--${service}[.].*"})',
+                            "{{queue}}",
+                        )
+                    ],
+                    "short",
+                ),
+            ],
+        ),
+        (
+            "Sales flow (territory, leads, deals)",
+            [
+                (
+                    "Routing decisions by outcome",
+                    [
+                        (
+                            "sum by (outcome) (rate(territory_routing_decisions_total" + ri + "))",
+                            "{{outcome}}",
+                        )
+                    ],
+                    "ops",
+                ),
+                ("Unassigned queue", [("max(territory_unassigned_leads)", "waiting")], "short"),
+                (
+                    "Hand-overs of a leaver's items",
+                    [
+                        (
+                            "sum by (outcome) (rate(leads_handed_over_total" + ri + "))",
+                            "leads {{outcome}}",
+                        ),
+                        (
+                            "sum by (outcome) (rate(crm_deals_deals_handed_over_total" + ri + "))",
+                            "deals {{outcome}}",
+                        ),
+                    ],
+                    "ops",
+                ),
+                (
+                    "Automation deliveries",
+                    [
+                        (
+                            "sum by (kind, outcome) (rate(crm_deals_automation_delivery_attempts_total"
+                            + ri
+                            + "))",
+                            "{{kind}} {{outcome}}",
+                        )
+                    ],
+                    "ops",
+                ),
+            ],
+        ),
     ]
     # One row per selected service (Grafana repeats the row and its panels for each value).
-    panels = [{"type": "row", "title": "$service", "id": 1, "collapsed": False,
-               "repeat": "service", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}, "panels": []}]
+    panels = [
+        {
+            "type": "row",
+            "title": "$service",
+            "id": 1,
+            "collapsed": False,
+            "repeat": "service",
+            "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1},
+            "panels": [],
+        }
+    ]
     y, next_id = 1, 2
     for section, row_panels in rows:
         width = 24 // len(row_panels)
@@ -209,15 +479,37 @@ def dashboard() -> dict:
             panels.append(item)
         y += 8
     return {
-        "title": "CRM services", "uid": "crm-services", "schemaVersion": 39, "version": 1,
-        "tags": ["crm"], "timezone": "utc", "refresh": "30s", "editable": True,
+        "title": "CRM services",
+        "uid": "crm-services",
+        "schemaVersion": 39,
+        "version": 1,
+        "tags": ["crm"],
+        "timezone": "utc",
+        "refresh": "30s",
+        "editable": True,
         "time": {"from": "now-3h", "to": "now"},
-        "templating": {"list": [
-            {"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Data source"},
-            {"name": "service", "type": "query", "label": "Service", "multi": True, "includeAll": True,
-             "datasource": {"uid": "${datasource}"}, "refresh": 2, "sort": 1,
-             "query": {"query": 'label_values(up{job="crm"}, service)', "refId": "service"},
-             "definition": 'label_values(up{job="crm"}, service)'}]},
+        "templating": {
+            "list": [
+                {
+                    "name": "datasource",
+                    "type": "datasource",
+                    "query": "prometheus",
+                    "label": "Data source",
+                },
+                {
+                    "name": "service",
+                    "type": "query",
+                    "label": "Service",
+                    "multi": True,
+                    "includeAll": True,
+                    "datasource": {"uid": "${datasource}"},
+                    "refresh": 2,
+                    "sort": 1,
+                    "query": {"query": 'label_values(up{job="crm"}, service)', "refId": "service"},
+                    "definition": 'label_values(up{job="crm"}, service)',
+                },
+            ]
+        },
         "annotations": {"list": []},
         "panels": panels,
     }
@@ -228,7 +520,8 @@ def render() -> dict[Path, str]:
     return {
         Path("prometheus/scrape.yaml"): yaml_text(scrape_config()),
         Path("prometheus/alerts.yaml"): yaml_text(alert_rules()),
-        Path("grafana/crm-services.json"): json.dumps(dashboard(), indent=2, ensure_ascii=False) + "\n",
+        Path("grafana/crm-services.json"): json.dumps(dashboard(), indent=2, ensure_ascii=False)
+        + "\n",
     }
 
 
@@ -247,8 +540,10 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     for name in stale:
-        print(f"{name}: differs from a fresh render; run `python deploy/observability/generate.py`",
-              file=sys.stderr)
+        print(
+            f"{name}: differs from a fresh render; run `python deploy/observability/generate.py`",
+            file=sys.stderr,
+        )
     return 1 if stale else 0
 
 

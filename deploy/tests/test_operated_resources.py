@@ -1,6 +1,7 @@
 """Scaling, NetworkPolicies and backing services, as rendered from the real service.toml files:
 every overlay builds, built-in kinds pass Kubernetes' schemas (--strict), the operators' custom
 resources pass the JSON schemas pinned in deploy/k8s/schemas."""
+
 import copy
 import importlib.util
 import json
@@ -21,12 +22,22 @@ KUBERNETES_VERSION = "1.30.0"
 SCHEMAS = {}
 for path in sorted((DEPLOY / "k8s" / "schemas").glob("*.json")):
     schema = json.loads(path.read_text())
-    SCHEMAS[(schema["properties"]["apiVersion"]["const"], schema["properties"]["kind"]["const"])] = schema
-BUILT_IN_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1")
+    SCHEMAS[
+        (schema["properties"]["apiVersion"]["const"], schema["properties"]["kind"]["const"])
+    ] = schema
+BUILT_IN_GROUPS = (
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "policy/v1",
+    "autoscaling/v2",
+    "networking.k8s.io/v1",
+)
 MANIFESTS = {m.name: m for m in discover()}
 
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None,
-                                   reason="kubectl (kustomize) not installed")
+needs_kubectl = pytest.mark.skipif(
+    shutil.which("kubectl") is None, reason="kubectl (kustomize) not installed"
+)
 
 
 def _load_generator():
@@ -41,8 +52,12 @@ generate = _load_generator()
 
 
 def build(overlay: str) -> list[dict]:
-    built = subprocess.run(["kubectl", "kustomize", str(DEPLOY / "k8s" / "overlays" / overlay)],
-                           capture_output=True, text=True, check=True).stdout
+    built = subprocess.run(
+        ["kubectl", "kustomize", str(DEPLOY / "k8s" / "overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return [o for o in yaml.safe_load_all(built) if o]
 
 
@@ -77,8 +92,17 @@ def prod():
 
 def test_every_rendered_object_of_every_overlay_is_valid(rendered):
     kinds = {o["kind"] for o in rendered}
-    assert {"HorizontalPodAutoscaler", "NetworkPolicy", "ScaledObject", "TriggerAuthentication",
-            "RabbitmqCluster", "User", "Permission", "Cluster", "Database"} <= kinds
+    assert {
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+        "ScaledObject",
+        "TriggerAuthentication",
+        "RabbitmqCluster",
+        "User",
+        "Permission",
+        "Cluster",
+        "Database",
+    } <= kinds
     for obj in rendered:
         validate(obj)
 
@@ -89,21 +113,29 @@ def test_the_pinned_schemas_are_valid_json_schemas():
         jsonschema.Draft202012Validator.check_schema(schema)
 
 
-@pytest.mark.parametrize("kind, path, typo", [
-    ("ScaledObject", ("spec",), ("minReplicaCount", "minReplicasCount")),
-    ("ScaledObject", ("spec", "triggers", 0, "metadata"), ("queueName", "queue")),
-    ("TriggerAuthentication", ("spec", "secretTargetRef", 0), ("parameter", "parameters")),
-    ("RabbitmqCluster", ("spec",), ("replicas", "replica")),
-    ("User", ("spec",), ("importCredentialsSecret", "importCredentialSecret")),
-    ("Permission", ("spec", "permissions"), ("configure", "configur")),
-    ("Cluster", ("spec", "managed", "roles", 0), ("passwordSecret", "passwordSecrets")),
-    ("Database", ("spec",), ("owner", "ownr")),
-    ("HorizontalPodAutoscaler", ("spec",), ("maxReplicas", "maxReplica")),
-    ("NetworkPolicy", ("spec",), ("policyTypes", "policyType")),
-])
+@pytest.mark.parametrize(
+    "kind, path, typo",
+    [
+        ("ScaledObject", ("spec",), ("minReplicaCount", "minReplicasCount")),
+        ("ScaledObject", ("spec", "triggers", 0, "metadata"), ("queueName", "queue")),
+        ("TriggerAuthentication", ("spec", "secretTargetRef", 0), ("parameter", "parameters")),
+        ("RabbitmqCluster", ("spec",), ("replicas", "replica")),
+        ("User", ("spec",), ("importCredentialsSecret", "importCredentialSecret")),
+        ("Permission", ("spec", "permissions"), ("configure", "configur")),
+        ("Cluster", ("spec", "managed", "roles", 0), ("passwordSecret", "passwordSecrets")),
+        ("Database", ("spec",), ("owner", "ownr")),
+        ("HorizontalPodAutoscaler", ("spec",), ("maxReplicas", "maxReplica")),
+        ("NetworkPolicy", ("spec",), ("policyTypes", "policyType")),
+    ],
+)
 def test_a_misspelt_field_fails_validation(prod, kind, path, typo):
-    obj = copy.deepcopy(next(o for o in prod if o["kind"] == kind and "spec" in o
-                             and o["metadata"]["name"] != "default-deny"))
+    obj = copy.deepcopy(
+        next(
+            o
+            for o in prod
+            if o["kind"] == kind and "spec" in o and o["metadata"]["name"] != "default-deny"
+        )
+    )
     validate(obj)
     target = obj
     for step in path:
@@ -127,24 +159,33 @@ def test_apis_scale_on_cpu_workers_on_their_queues_relays_not_at_all(prod):
             worker = scaled[f"{name}-worker"]["spec"]
             assert worker["scaleTargetRef"]["name"] == f"{name}-worker"
             assert sorted(t["metadata"]["queueName"] for t in worker["triggers"]) == sorted(
-                s.queue for s in m.subscriptions)
-            assert worker["minReplicaCount"] >= 1          # its timers always run
+                s.queue for s in m.subscriptions
+            )
+            assert worker["minReplicaCount"] >= 1  # its timers always run
             assert {t["authenticationRef"]["name"] for t in worker["triggers"]} == {
-                f"{name}-worker-broker"}
+                f"{name}-worker-broker"
+            }
         else:
             assert f"{name}-worker" not in scaled
     targets = {a["spec"]["scaleTargetRef"]["name"] for a in autoscalers.values()} | {
-        s["spec"]["scaleTargetRef"]["name"] for s in scaled.values()}
-    assert not any(t.endswith("-relay") for t in targets)   # one leader by design
-    (auth,) = [a for n, a in objects(prod, "TriggerAuthentication").items() if n == "leads-worker-broker"]
+        s["spec"]["scaleTargetRef"]["name"] for s in scaled.values()
+    }
+    assert not any(t.endswith("-relay") for t in targets)  # one leader by design
+    (auth,) = [
+        a for n, a in objects(prod, "TriggerAuthentication").items() if n == "leads-worker-broker"
+    ]
     assert auth["spec"]["secretTargetRef"] == [
-        {"parameter": "host", "name": "leads-broker-credentials", "key": "amqp-url"}]
+        {"parameter": "host", "name": "leads-broker-credentials", "key": "amqp-url"}
+    ]
 
 
 def _grpc_callers(policy: dict) -> set[str]:
     (grpc, *_) = policy["spec"]["ingress"]
-    return {peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
-            for peer in grpc["from"] if "podSelector" in peer}
+    return {
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for peer in grpc["from"]
+        if "podSelector" in peer
+    }
 
 
 def _egress_to(policy: dict) -> set[str]:
@@ -152,33 +193,42 @@ def _egress_to(policy: dict) -> set[str]:
     for rule in policy["spec"]["egress"]:
         for peer in rule.get("to", []):
             labels = peer.get("podSelector", {}).get("matchLabels", {})
-            names.add(labels.get("app.kubernetes.io/name") or labels.get("cnpg.io/cluster")
-                      or labels.get("k8s-app") or "internet")
+            names.add(
+                labels.get("app.kubernetes.io/name")
+                or labels.get("cnpg.io/cluster")
+                or labels.get("k8s-app")
+                or "internet"
+            )
     return names
 
 
 def test_network_policies_admit_only_declared_callers(prod):
     policies = objects(prod, "NetworkPolicy")
-    assert policies["default-deny"]["spec"] == {"podSelector": {},
-                                                "policyTypes": ["Ingress", "Egress"]}
+    assert policies["default-deny"]["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Ingress", "Egress"],
+    }
     assert _grpc_callers(policies["identity-api"]) == set(MANIFESTS) - {"identity"}  # its keys
-    assert _grpc_callers(policies["territory-api"]) == {"leads", "deals"}   # choose_owners
-    assert _grpc_callers(policies["catalog-api"]) == {"deals"}              # quote_prices
-    assert _grpc_callers(policies["leads-api"]) == set()                    # people only
+    assert _grpc_callers(policies["territory-api"]) == {"leads", "deals"}  # choose_owners
+    assert _grpc_callers(policies["catalog-api"]) == {"deals"}  # quote_prices
+    assert _grpc_callers(policies["leads-api"]) == set()  # people only
     for name, m in MANIFESTS.items():
         api = policies[f"{name}-api"]["spec"]
         ports = [rule["ports"][0]["port"] for rule in api["ingress"]]
-        assert ports == [m.grpc_port, m.processes["api"]]                   # grpc, metrics
-        assert _egress_to(policies[f"{name}-relay"]) == {"kube-dns", "crm-postgres",
-                                                         "crm-rabbitmq"}
+        assert ports == [m.grpc_port, m.processes["api"]]  # grpc, metrics
+        assert _egress_to(policies[f"{name}-relay"]) == {"kube-dns", "crm-postgres", "crm-rabbitmq"}
         assert _egress_to(policies[f"{name}-migrate"]) == {"kube-dns", "crm-postgres"}
         assert _egress_to(policies[f"{name}-topology"]) == {"kube-dns", "crm-rabbitmq"}
         assert not policies[f"{name}-migrate"]["spec"]["ingress"]
-    assert _egress_to(policies["leads-worker"]) == {"kube-dns", "crm-postgres", "crm-rabbitmq",
-                                                    "identity", "territory"}
+    assert _egress_to(policies["leads-worker"]) == {
+        "kube-dns",
+        "crm-postgres",
+        "crm-rabbitmq",
+        "identity",
+        "territory",
+    }
     assert _egress_to(policies["identity-api"]) == {"kube-dns", "crm-postgres"}
-    internet = [r for r in policies["deals-worker"]["spec"]["egress"]
-                if "ipBlock" in r["to"][0]]
+    internet = [r for r in policies["deals-worker"]["spec"]["egress"] if "ipBlock" in r["to"][0]]
     assert sorted(p["port"] for r in internet for p in r["ports"]) == [25, 80, 443, 465, 587]
     assert "10.0.0.0/8" in internet[0]["to"][0]["ipBlock"]["except"]
     assert not any("ipBlock" in str(r) for r in policies["deals-api"]["spec"]["egress"])
@@ -219,18 +269,23 @@ def test_processes_wait_for_their_schema_and_topology(prod):
                 assert waits["wait-for-topology"][-3:] == ["wait", "--service", name]
             env = {e["name"]: e for e in pod["containers"][0]["env"]}
             assert env[f"CRM_{name.upper()}_DATABASE_URL"]["value"] == (
-                f"postgresql+psycopg2://crm_{name}:$(CRM_DATABASE_PASSWORD)@crm-postgres-rw:5432/{name}")
+                f"postgresql+psycopg2://crm_{name}:$(CRM_DATABASE_PASSWORD)@crm-postgres-rw:5432/{name}"
+            )
             assert env["CRM_DATABASE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
-                "name": f"{name}-database-credentials", "key": "password"}
+                "name": f"{name}-database-credentials",
+                "key": "password",
+            }
     # Jobs carry no init container: they are what the processes wait for.
-    assert all("initContainers" not in j["spec"]["template"]["spec"]
-               for j in objects(prod, "Job").values())
+    assert all(
+        "initContainers" not in j["spec"]["template"]["spec"] for j in objects(prod, "Job").values()
+    )
 
 
 def test_a_reapply_never_sets_a_scaled_deployment_below_its_autoscalers_minimum():
     for overlay, bounds in generate.scaling.OVERLAY_BOUNDS.items():
-        replicas = ({k: 1 for k in generate.PROD_REPLICAS} if overlay == "dev"
-                    else generate.PROD_REPLICAS)
+        replicas = (
+            {k: 1 for k in generate.PROD_REPLICAS} if overlay == "dev" else generate.PROD_REPLICAS
+        )
         for kind, (low, _high) in bounds.items():
             assert replicas[kind] == low, (overlay, kind)
 

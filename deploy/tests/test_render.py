@@ -1,4 +1,5 @@
 """deploy/ is generated: committed files must equal a fresh render and be valid."""
+
 import importlib.util
 import json
 import re
@@ -29,7 +30,8 @@ observability = load("observability/generate.py")
 def repo(tmp_path):
     """A repository with one service that has every process kind, rendered to out/."""
     (tmp_path / "services" / "sales").mkdir(parents=True)
-    (tmp_path / "services" / "sales" / "service.toml").write_text(textwrap.dedent("""
+    (tmp_path / "services" / "sales" / "service.toml").write_text(
+        textwrap.dedent("""
         name = "sales"
         package = "crm_sales"
         grpc_port = 50060
@@ -37,7 +39,8 @@ def repo(tmp_path):
         api = 9160
         worker = 9260
         relay = 9360
-    """))
+    """)
+    )
     assert k8s.main(["--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
     return tmp_path
 
@@ -100,23 +103,35 @@ def test_deployments_are_hardened_probed_and_bounded(repo):
     assert kinds["worker"]["command"][-2:] == ["sales", "crm_sales.entrypoints.worker"]
     (migrate,) = docs(base / "job-migrate.yaml")
     assert migrate["spec"]["template"]["spec"]["containers"][0]["command"] == [
-        "python", "-m", "crm_sales.migrate"]
+        "python",
+        "-m",
+        "crm_sales.migrate",
+    ]
     assert "pre-install" in migrate["metadata"]["annotations"]["helm.sh/hook"]
     listed = docs(base / "kustomization.yaml")[0]["resources"]
-    assert sorted(listed) == sorted(p.name for p in base.iterdir() if p.name != "kustomization.yaml")
+    assert sorted(listed) == sorted(
+        p.name for p in base.iterdir() if p.name != "kustomization.yaml"
+    )
 
 
 def test_identity_is_given_the_roles_each_service_toml_declares_for_its_account(tmp_path):
-    for name, roles in (("identity", None), ("sales", '["read_users", "choose_owners"]'),
-                        ("web", "[]")):
+    for name, roles in (
+        ("identity", None),
+        ("sales", '["read_users", "choose_owners"]'),
+        ("web", "[]"),
+    ):
         (tmp_path / "services" / name).mkdir(parents=True)
         (tmp_path / "services" / name / "service.toml").write_text(
             f'name = "{name}"\npackage = "crm_{name}"\ngrpc_port = 50060\n'
-            + (f"service_roles = {roles}\n" if roles else "") + "[processes]\napi = 9160\n")
+            + (f"service_roles = {roles}\n" if roles else "")
+            + "[processes]\napi = 9160\n"
+        )
     assert k8s.main(["--root", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
     (configmap,) = docs(tmp_path / "out" / "base" / "identity" / "configmap.yaml")
-    assert configmap["data"]["CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES"] == \
-        "sales:choose_owners+read_users,web:"
+    assert (
+        configmap["data"]["CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES"]
+        == "sales:choose_owners+read_users,web:"
+    )
     (sales,) = docs(tmp_path / "out" / "base" / "sales" / "configmap.yaml")
     assert "CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES" not in sales["data"]
 
@@ -124,10 +139,16 @@ def test_identity_is_given_the_roles_each_service_toml_declares_for_its_account(
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (kustomize) not installed")
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
 def test_overlays_build_with_kustomize(repo, overlay):
-    built = subprocess.run(["kubectl", "kustomize", str(repo / "out" / "overlays" / overlay)],
-                           capture_output=True, text=True, check=True).stdout
+    built = subprocess.run(
+        ["kubectl", "kustomize", str(repo / "out" / "overlays" / overlay)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     objects = list(yaml.safe_load_all(built))
-    api = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "sales-api")
+    api = next(
+        o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "sales-api"
+    )
     assert api["metadata"]["namespace"] == ("crm-dev" if overlay == "dev" else "crm")
     assert api["spec"]["replicas"] == (1 if overlay == "dev" else 3)
 
@@ -141,6 +162,7 @@ def _registered_metric_names() -> set[str]:
     import crm_deals.adapters.metrics  # noqa: F401 - the business metrics the dashboard shows
     import crm_leads.adapters.metrics  # noqa: F401
     import crm_territory.adapters.metrics  # noqa: F401
+
     names = set()
     for collector in list(REGISTRY._collector_to_names):
         names.update(REGISTRY._collector_to_names[collector])
@@ -149,11 +171,18 @@ def _registered_metric_names() -> set[str]:
 
 def test_alerts_and_dashboard_use_only_metrics_that_exist():
     import crm_identity.adapters.metrics  # noqa: F401 - identity's counters
+
     known = _registered_metric_names() | {"up"}
     text = (DEPLOY / "prometheus" / "alerts.yaml").read_text() + (
-        DEPLOY / "grafana" / "crm-services.json").read_text()
-    used = set(re.findall(r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages"
-                          r"|_consumers|_leader))\b", text))
+        DEPLOY / "grafana" / "crm-services.json"
+    ).read_text()
+    used = set(
+        re.findall(
+            r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages"
+            r"|_consumers|_leader))\b",
+            text,
+        )
+    )
     used |= set(re.findall(r"\b(up)\{", text))
     assert used, "no metric names found"
     assert used <= known, f"unknown metrics: {sorted(used - known)}"
@@ -161,8 +190,12 @@ def test_alerts_and_dashboard_use_only_metrics_that_exist():
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (prometheus) not installed")
 def test_alert_rules_pass_their_promtool_tests():
-    done = subprocess.run(["promtool", "test", "rules", "alerts.test.yaml"],
-                          cwd=DEPLOY / "prometheus", capture_output=True, text=True)
+    done = subprocess.run(
+        ["promtool", "test", "rules", "alerts.test.yaml"],
+        cwd=DEPLOY / "prometheus",
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -178,19 +211,27 @@ def test_each_service_has_a_broker_user_confined_to_its_own_resources(repo):
     assert user["spec"]["importCredentialsSecret"] == {"name": "sales-broker-credentials"}
     assert rights["kind"] == "Permission" and rights["spec"]["vhost"] == "crm"
     assert rights["spec"]["userReference"] == {"name": "crm-sales"}
-    assert rights["spec"]["permissions"] == {"configure": expected.configure,
-                                             "write": expected.write, "read": expected.read}
+    assert rights["spec"]["permissions"] == {
+        "configure": expected.configure,
+        "write": expected.write,
+        "read": expected.read,
+    }
     (vhost,) = docs(base / "broker" / "vhost.yaml")
     assert vhost["kind"] == "Vhost" and vhost["spec"]["name"] == "crm"
     for kind, name in (("deployment", "worker"), ("deployment", "relay"), ("job", "topology")):
         (obj,) = docs(base / "sales" / f"{kind}-{name}.yaml")
         env = {e["name"]: e for e in obj["spec"]["template"]["spec"]["containers"][0]["env"]}
         assert env["CRM_BROKER_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
-            "name": "sales-broker-credentials", "key": "password"}
+            "name": "sales-broker-credentials",
+            "key": "password",
+        }
         assert env["CRM_SALES_AMQP_URL"]["value"] == (
-            "amqp://crm-sales:$(CRM_BROKER_PASSWORD)@crm-rabbitmq:5672/crm")
+            "amqp://crm-sales:$(CRM_BROKER_PASSWORD)@crm-rabbitmq:5672/crm"
+        )
     (api,) = docs(base / "sales" / "deployment-api.yaml")
-    assert "CRM_SALES_AMQP_URL" not in str(api)          # the api never talks to the broker
+    assert "CRM_SALES_AMQP_URL" not in str(api)  # the api never talks to the broker
     (topology,) = docs(base / "sales" / "job-topology.yaml")
     assert topology["spec"]["template"]["spec"]["containers"][0]["command"][-2:] == [
-        "--service", "sales"]
+        "--service",
+        "sales",
+    ]

@@ -1,6 +1,7 @@
 """The end-to-end tests share helpers in ``e2e_platform`` (a name no other test folder uses:
 every folder's tests run in one process under --import-mode=importlib, which adds no folder to
 sys.path by itself)."""
+
 import sys
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """Typed access to a PlatformBed's services for the end-to-end tests: stubs per service and a
 caller bound to one person's token."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,6 +41,7 @@ class Stubs:
             self.leads = lead_service_pb2_grpc.LeadServiceStub(bed.channel("leads"))
         if any(m.name == "deals" for m in bed.manifests):
             from crm.deals.v1 import accounts_pb2_grpc, deals_pb2_grpc
+
             deals = bed.channel("deals")
             self.accounts = accounts_pb2_grpc.AccountServiceStub(deals)
             self.contacts = accounts_pb2_grpc.ContactServiceStub(deals)
@@ -53,8 +55,9 @@ class As:
         self.token, self.user_id = token, user_id
 
     def __call__(self, method, request, timeout: float = 15):
-        return method(request, metadata=(("authorization", f"Bearer {self.token}"),),
-                      timeout=timeout)
+        return method(
+            request, metadata=(("authorization", f"Bearer {self.token}"),), timeout=timeout
+        )
 
     def error(self, method, request) -> grpc.RpcError:
         try:
@@ -77,62 +80,108 @@ def unique(name: str) -> str:
 
 def create_person(bed, stubs: Stubs, admin: As, name: str, departments=("sales",)) -> As:
     email = f"{unique(name)}@example.com"
-    user = admin(stubs.users.CreateUser, users_pb2.CreateUserRequest(
-        email=email, display_name=name.title(), password=PASSWORD, departments=departments))
+    user = admin(
+        stubs.users.CreateUser,
+        users_pb2.CreateUserRequest(
+            email=email, display_name=name.title(), password=PASSWORD, departments=departments
+        ),
+    )
     return As(bed.login(email, PASSWORD), user.id)
 
 
 def small_company(bed, stubs: Stubs, admin: As) -> dict:
     """EMEA > DACH > Berlin Area with team Berlin (ann, bob experts; sue supervisor) and team
     Munich under DACH (cid); dee manages DACH."""
-    people = {name: create_person(bed, stubs, admin, name)
-              for name in ("ann", "bob", "sue", "cid", "dee")}
+    people = {
+        name: create_person(bed, stubs, admin, name) for name in ("ann", "bob", "sue", "cid", "dee")
+    }
 
     def unit(name, parent=None):
-        return admin(stubs.org.CreateOrgUnit, org_pb2.CreateOrgUnitRequest(
-            name=unique(name), parent_id=parent.id if parent else "", department="sales")).unit
+        return admin(
+            stubs.org.CreateOrgUnit,
+            org_pb2.CreateOrgUnitRequest(
+                name=unique(name), parent_id=parent.id if parent else "", department="sales"
+            ),
+        ).unit
 
     emea = unit("EMEA")
     dach = unit("DACH", emea)
     area = unit("Berlin Area", dach)
-    berlin = admin(stubs.teams.CreateTeam, teams_pb2.CreateTeamRequest(
-        name=unique("Berlin"), unit_id=area.id)).team
-    munich = admin(stubs.teams.CreateTeam, teams_pb2.CreateTeamRequest(
-        name=unique("Munich"), unit_id=dach.id)).team
+    berlin = admin(
+        stubs.teams.CreateTeam, teams_pb2.CreateTeamRequest(name=unique("Berlin"), unit_id=area.id)
+    ).team
+    munich = admin(
+        stubs.teams.CreateTeam, teams_pb2.CreateTeamRequest(name=unique("Munich"), unit_id=dach.id)
+    ).team
     memberships = {}
-    for who, team, role in (("ann", berlin, teams_pb2.TEAM_ROLE_EXPERT),
-                            ("bob", berlin, teams_pb2.TEAM_ROLE_EXPERT),
-                            ("sue", berlin, teams_pb2.TEAM_ROLE_SUPERVISOR),
-                            ("cid", munich, teams_pb2.TEAM_ROLE_EXPERT)):
-        memberships[who] = admin(stubs.members.AddMember, teams_pb2.AddMemberRequest(
-            team_id=team.id, user_id=people[who].user_id, role=role)).membership
-    admin(stubs.org.AssignUnitManager, org_pb2.AssignUnitManagerRequest(
-        unit_id=dach.id, user_id=people["dee"].user_id))
-    return dict(people=people, emea=emea, dach=dach, area=area, berlin=berlin, munich=munich,
-                memberships=memberships)
+    for who, team, role in (
+        ("ann", berlin, teams_pb2.TEAM_ROLE_EXPERT),
+        ("bob", berlin, teams_pb2.TEAM_ROLE_EXPERT),
+        ("sue", berlin, teams_pb2.TEAM_ROLE_SUPERVISOR),
+        ("cid", munich, teams_pb2.TEAM_ROLE_EXPERT),
+    ):
+        memberships[who] = admin(
+            stubs.members.AddMember,
+            teams_pb2.AddMemberRequest(team_id=team.id, user_id=people[who].user_id, role=role),
+        ).membership
+    admin(
+        stubs.org.AssignUnitManager,
+        org_pb2.AssignUnitManagerRequest(unit_id=dach.id, user_id=people["dee"].user_id),
+    )
+    return dict(
+        people=people,
+        emea=emea,
+        dach=dach,
+        area=area,
+        berlin=berlin,
+        munich=munich,
+        memberships=memberships,
+    )
 
 
 def german_line(stubs: Stubs, admin: As, company: dict):
     """Sales line SMB worked by Berlin and Munich; its territory sends country DE to Berlin."""
-    line = admin(stubs.lines.CreateSalesLine, sales_lines_pb2.CreateSalesLineRequest(
-        name=unique("SMB"), workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
-        pipeline_id="pipe-smb", team_ids=[company["berlin"].id, company["munich"].id]))
-    admin(stubs.territories.CreateTerritory, territories_pb2.CreateTerritoryRequest(
-        name=unique("Germany"), sales_line_id=line.sales_line.id, team_id=company["berlin"].id,
-        priority=1, rules=[territories_pb2.RoutingRule(name="DE", conditions=[
-            territories_pb2.RuleCondition(attribute="country", values=["DE"])])]))
+    line = admin(
+        stubs.lines.CreateSalesLine,
+        sales_lines_pb2.CreateSalesLineRequest(
+            name=unique("SMB"),
+            workflow_kind=sales_lines_pb2.WORKFLOW_KIND_QUOTE,
+            pipeline_id="pipe-smb",
+            team_ids=[company["berlin"].id, company["munich"].id],
+        ),
+    )
+    admin(
+        stubs.territories.CreateTerritory,
+        territories_pb2.CreateTerritoryRequest(
+            name=unique("Germany"),
+            sales_line_id=line.sales_line.id,
+            team_id=company["berlin"].id,
+            priority=1,
+            rules=[
+                territories_pb2.RoutingRule(
+                    name="DE",
+                    conditions=[territories_pb2.RuleCondition(attribute="country", values=["DE"])],
+                )
+            ],
+        ),
+    )
     return line.sales_line
 
 
 def web_form_lead(line_id: str, campaign_id: str = "") -> ls.CreateLeadRequest:
     # Names differ per lead: the same company and person name would be a duplicate.
-    return ls.CreateLeadRequest(idempotency_key=unique("form"), lead=lead_pb2.LeadInput(
-        person=lead_pb2.Person(first_name="Lena", last_name=unique("Vogel"),
-                               email=f"{unique('lena')}@vogel.de"),
-        company=lead_pb2.Company(name=unique("Vogel GmbH")),
-        location=lead_pb2.Location(country="DE", city="Berlin"),
-        source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign_id),
-        sales_line_id=line_id))
+    return ls.CreateLeadRequest(
+        idempotency_key=unique("form"),
+        lead=lead_pb2.LeadInput(
+            person=lead_pb2.Person(
+                first_name="Lena", last_name=unique("Vogel"), email=f"{unique('lena')}@vogel.de"
+            ),
+            company=lead_pb2.Company(name=unique("Vogel GmbH")),
+            location=lead_pb2.Location(country="DE", city="Berlin"),
+            source=lead_pb2.Source(channel=lead_pb2.CHANNEL_WEB_FORM, campaign_id=campaign_id),
+            sales_line_id=line_id,
+        ),
+    )
 
 
 def visible_lead(stubs: Stubs, person: As, lead_id: str):
@@ -147,9 +196,11 @@ def visible_lead(stubs: Stubs, person: As, lead_id: str):
     return lead if lead.assignment.owner_user_id else None
 
 
-STAGES = (("new", "New", 10, "FORECAST_CATEGORY_PIPELINE"),
-          ("proposal", "Proposal", 50, "FORECAST_CATEGORY_BEST_CASE"),
-          ("negotiation", "Negotiation", 80, "FORECAST_CATEGORY_COMMIT"))
+STAGES = (
+    ("new", "New", 10, "FORECAST_CATEGORY_PIPELINE"),
+    ("proposal", "Proposal", 50, "FORECAST_CATEGORY_BEST_CASE"),
+    ("negotiation", "Negotiation", 80, "FORECAST_CATEGORY_COMMIT"),
+)
 
 
 def create_pipeline(bed, admin: As, line_id: str):
@@ -157,17 +208,27 @@ def create_pipeline(bed, admin: As, line_id: str):
     from crm.deals.v1 import pipelines_pb2, pipelines_pb2_grpc, resources_pb2
 
     pipelines = pipelines_pb2_grpc.PipelineServiceStub(bed.channel("deals"))
-    return admin(pipelines.CreatePipeline, pipelines_pb2.CreatePipelineRequest(
-        sales_line_id=line_id, name="SMB pipeline", stages=[
-            resources_pb2.Stage(key=key, name=name, default_probability=probability,
-                                forecast_category=getattr(resources_pb2, category))
-            for key, name, probability, category in STAGES]))
+    return admin(
+        pipelines.CreatePipeline,
+        pipelines_pb2.CreatePipelineRequest(
+            sales_line_id=line_id,
+            name="SMB pipeline",
+            stages=[
+                resources_pb2.Stage(
+                    key=key,
+                    name=name,
+                    default_probability=probability,
+                    forecast_category=getattr(resources_pb2, category),
+                )
+                for key, name, probability, category in STAGES
+            ],
+        ),
+    )
 
 
 def converted_lead(bed, stubs: Stubs, person: As, lead_id: str, name: str = "Rollout"):
     """Convert a routed lead as ``person``; the lead once deals confirmed."""
-    person(stubs.leads.ConvertLead, ls.ConvertLeadRequest(lead_id=lead_id,
-                                                          opportunity_name=name))
+    person(stubs.leads.ConvertLead, ls.ConvertLeadRequest(lead_id=lead_id, opportunity_name=name))
 
     def done():
         lead = person(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))

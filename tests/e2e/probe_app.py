@@ -4,6 +4,7 @@ Run by ``crm_chassis.messaging.worker_main`` in a subprocess; its service name c
 ``PROBE_SERVICE`` so every test run declares fresh queues. Each user_created it handles becomes a
 row of ``probe_users`` through the chassis' idempotent handler (inbox in the same transaction).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,14 @@ from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 SERVICE = os.environ.get("PROBE_SERVICE", "probe")  # the test sets a fresh name per run
 TABLES = MetaData()
 messaging_tables(TABLES)
-PROBE_USERS = Table("probe_users", TABLES, Column("id", Integer, primary_key=True),
-                    Column("event_id", String(32), nullable=False),
-                    Column("user_id", String(64), nullable=False),
-                    Column("email", String(320), nullable=False))
+PROBE_USERS = Table(
+    "probe_users",
+    TABLES,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(32), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("email", String(320), nullable=False),
+)
 
 
 class ProbeUnitOfWork(SqlAlchemyUnitOfWork):
@@ -33,8 +38,12 @@ class ProbeUnitOfWork(SqlAlchemyUnitOfWork):
 
 def make_uow_factory(settings):
     engine = make_engine(settings.database_url)
-    return partial(ProbeUnitOfWork, make_session_factory(engine), service_name=SERVICE,
-                   outbox=TABLES.tables["outbox"])
+    return partial(
+        ProbeUnitOfWork,
+        make_session_factory(engine),
+        service_name=SERVICE,
+        outbox=TABLES.tables["outbox"],
+    )
 
 
 class Probe:
@@ -43,5 +52,8 @@ class Probe:
 
     @idempotent_event_handler("identity", "user_created", UserCreated)
     def on_user_created(self, event, uow):
-        uow.session.execute(insert(PROBE_USERS).values(
-            event_id=event.meta.event_id, user_id=event.user.id, email=event.user.email))
+        uow.session.execute(
+            insert(PROBE_USERS).values(
+                event_id=event.meta.event_id, user_id=event.user.id, email=event.user.email
+            )
+        )

@@ -2,6 +2,7 @@
 converting a routed lead is a saga over events — the lead shows `converting` until deals has
 created the account, contact and opportunity in the lead's sales line, team and owner (carrying
 its source for attribution), then `converted` with links to them, and is read-only after."""
+
 from __future__ import annotations
 
 import grpc
@@ -26,10 +27,12 @@ pytestmark = pytest.mark.integration
 
 
 # Short saga timings, so that "deals is down" shows as a visible retry within the test.
-SAGA_TIMINGS = {"CRM_LEADS_CONVERSION_REPLY_TIMEOUT_SECONDS": "3",
-                "CRM_LEADS_CONVERSION_FIRST_BACKOFF_SECONDS": "1",
-                "CRM_LEADS_CONVERSION_MAX_BACKOFF_SECONDS": "2",
-                "CRM_LEADS_CONVERSION_DISPATCH_SECONDS": "0.5"}
+SAGA_TIMINGS = {
+    "CRM_LEADS_CONVERSION_REPLY_TIMEOUT_SECONDS": "3",
+    "CRM_LEADS_CONVERSION_FIRST_BACKOFF_SECONDS": "1",
+    "CRM_LEADS_CONVERSION_MAX_BACKOFF_SECONDS": "2",
+    "CRM_LEADS_CONVERSION_DISPATCH_SECONDS": "0.5",
+}
 
 
 @pytest.fixture(scope="module")
@@ -50,67 +53,114 @@ def conversion_state(platform, person: As, lead_id: str):
 
 
 def test_a_converted_lead_becomes_account_contact_and_opportunity_in_its_team(platform):
-    stubs, people, bed, admin = (platform["stubs"], platform["people"], platform["bed"],
-                                 platform["admin"])
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
     lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
     sue = people["sue"]
     lead = bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
     owner_id = lead.assignment.owner_user_id
-    asked = sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(
-        lead_id=lead_id, opportunity_name="Vogel rollout",
-        expected_amount=money_pb2.Money(amount="12500.00", currency="EUR")))
-    assert asked.conversion.state in (lead_pb2.CONVERSION_STATE_REQUESTED,
-                                      lead_pb2.CONVERSION_STATE_CONVERTING,
-                                      lead_pb2.CONVERSION_STATE_CONVERTED)
-    converted = bed.wait_for(lambda: conversion_state(platform, sue, lead_id), 60,
-                             "deals never confirmed the conversion")
+    asked = sue(
+        stubs.leads.ConvertLead,
+        ls.ConvertLeadRequest(
+            lead_id=lead_id,
+            opportunity_name="Vogel rollout",
+            expected_amount=money_pb2.Money(amount="12500.00", currency="EUR"),
+        ),
+    )
+    assert asked.conversion.state in (
+        lead_pb2.CONVERSION_STATE_REQUESTED,
+        lead_pb2.CONVERSION_STATE_CONVERTING,
+        lead_pb2.CONVERSION_STATE_CONVERTED,
+    )
+    converted = bed.wait_for(
+        lambda: conversion_state(platform, sue, lead_id), 60, "deals never confirmed the conversion"
+    )
     links = converted.conversion
     assert links.account_id and links.contact_id and links.opportunity_id
     assert converted.status == lead_pb2.LEAD_STATUS_CONVERTED
     deal = sue(stubs.deals.GetDeal, deals_pb2.GetDealRequest(id=links.opportunity_id))
-    assert (deal.team_id, deal.owner_user_id, deal.sales_line_id, deal.originating_lead_id) == \
-        (platform["berlin"].id, owner_id, platform["line"].id, lead_id)
-    assert (deal.name, deal.estimated_revenue.amount, deal.stage_key) == \
-        ("Vogel rollout", "12500.00", "new")
+    assert (deal.team_id, deal.owner_user_id, deal.sales_line_id, deal.originating_lead_id) == (
+        platform["berlin"].id,
+        owner_id,
+        platform["line"].id,
+        lead_id,
+    )
+    assert (deal.name, deal.estimated_revenue.amount, deal.stage_key) == (
+        "Vogel rollout",
+        "12500.00",
+        "new",
+    )
     assert deal.account_id == links.account_id and deal.primary_contact_id == links.contact_id
     # The deal is quarantined like the lead: not the admin, not another team.
     for outsider in (admin, people["cid"]):
-        assert outsider.code(stubs.deals.GetDeal, deals_pb2.GetDealRequest(
-            id=links.opportunity_id)) == grpc.StatusCode.NOT_FOUND
+        assert (
+            outsider.code(stubs.deals.GetDeal, deals_pb2.GetDealRequest(id=links.opportunity_id))
+            == grpc.StatusCode.NOT_FOUND
+        )
     # Converted leads are read-only; converting again answers as the first time.
-    error = sue.error(stubs.leads.DisqualifyLead, ls.DisqualifyLeadRequest(
-        lead_id=lead_id, reason=lead_pb2.DISQUALIFICATION_REASON_NO_BUDGET))
+    error = sue.error(
+        stubs.leads.DisqualifyLead,
+        ls.DisqualifyLeadRequest(
+            lead_id=lead_id, reason=lead_pb2.DISQUALIFICATION_REASON_NO_BUDGET
+        ),
+    )
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
-    again = sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(
-        lead_id=lead_id, opportunity_name="Vogel rollout",
-        expected_amount=money_pb2.Money(amount="12500.00", currency="EUR")))
+    again = sue(
+        stubs.leads.ConvertLead,
+        ls.ConvertLeadRequest(
+            lead_id=lead_id,
+            opportunity_name="Vogel rollout",
+            expected_amount=money_pb2.Money(amount="12500.00", currency="EUR"),
+        ),
+    )
     assert again.conversion.opportunity_id == links.opportunity_id
 
 
 def test_conversion_while_deals_is_down_is_retried_visibly_and_completes_once(platform):
-    stubs, people, bed, admin = (platform["stubs"], platform["people"], platform["bed"],
-                                 platform["admin"])
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
     lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
     sue = people["sue"]
     bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
     bed.stop("deals.worker")
     try:
-        sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(
-            lead_id=lead_id, opportunity_name="Down but not lost"))
+        sue(
+            stubs.leads.ConvertLead,
+            ls.ConvertLeadRequest(lead_id=lead_id, opportunity_name="Down but not lost"),
+        )
 
         def retrying():
             lead = sue(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
-            return lead if (lead.conversion.state == lead_pb2.CONVERSION_STATE_FAILED_RETRYING
-                            and lead.conversion.attempts >= 1) else None
+            return (
+                lead
+                if (
+                    lead.conversion.state == lead_pb2.CONVERSION_STATE_FAILED_RETRYING
+                    and lead.conversion.attempts >= 1
+                )
+                else None
+            )
 
         waiting = bed.wait_for(retrying, 60, "the unanswered conversion was not shown retrying")
         assert waiting.conversion.last_error and waiting.conversion.HasField("next_attempt_at")
         assert waiting.status == lead_pb2.LEAD_STATUS_CONVERTING
     finally:
         bed.start_again("deals.worker")
-    converted = bed.wait_for(lambda: conversion_state(platform, sue, lead_id), 90,
-                             "the conversion did not complete once deals was back")
+    converted = bed.wait_for(
+        lambda: conversion_state(platform, sue, lead_id),
+        90,
+        "the conversion did not complete once deals was back",
+    )
     # Every attempt carried the same conversion id: deals created one deal, not one per attempt.
-    account_deals = sue(stubs.deals.ListDeals, deals_pb2.ListDealsRequest(
-        account_id=converted.conversion.account_id)).deals
+    account_deals = sue(
+        stubs.deals.ListDeals,
+        deals_pb2.ListDealsRequest(account_id=converted.conversion.account_id),
+    ).deals
     assert [d.id for d in account_deals] == [converted.conversion.opportunity_id]

@@ -3,6 +3,7 @@ each, on PostgreSQL and RabbitMQ): a lead captured by a web form is routed by te
 to a team and an owner the moment it arrives; only that team and the managers above it see it,
 never an administrator who is not a member; moving the owner to another team ends their access
 and hands the lead to a remaining member, with the history kept."""
+
 from __future__ import annotations
 
 import grpc
@@ -34,27 +35,36 @@ def routed(platform, person: As, lead_id: str):
 
 def test_a_new_lead_is_routed_and_quarantined_to_its_team(platform):
     stubs, people, bed = platform["stubs"], platform["people"], platform["bed"]
-    form = platform["admin"]     # an administrator captures (like a web form's service account)
+    form = platform["admin"]  # an administrator captures (like a web form's service account)
     created = form(stubs.leads.CreateLead, web_form_lead(platform["line"].id))
     lead_id = created.lead.id
-    lead = bed.wait_for(lambda: routed(platform, people["sue"], lead_id), 60,
-                        "the lead was not routed to Berlin with an owner")
+    lead = bed.wait_for(
+        lambda: routed(platform, people["sue"], lead_id),
+        60,
+        "the lead was not routed to Berlin with an owner",
+    )
     berlin = {people[n].user_id for n in ("ann", "bob", "sue")}
     assert lead.assignment.team_id == platform["berlin"].id
     assert lead.assignment.owner_user_id in berlin and lead.assignment.explanation
-    assert lead.score.grade != lead_pb2.GRADE_UNSPECIFIED       # scored on arrival too
+    assert lead.score.grade != lead_pb2.GRADE_UNSPECIFIED  # scored on arrival too
     # Visible to the team and the manager above; not to the admin nor to another team.
     for name in ("ann", "bob", "dee"):
-        bed.wait_for(lambda: routed(platform, people[name], lead_id), 30,  # noqa: B023
-                     f"{name} cannot see the team's lead")
+        bed.wait_for(
+            lambda: routed(platform, people[name], lead_id),  # noqa: B023
+            30,
+            f"{name} cannot see the team's lead",
+        )
     assert form.code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id)) == NOT_FOUND
-    assert people["cid"].code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id)) == \
-        NOT_FOUND
+    assert people["cid"].code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id)) == NOT_FOUND
 
 
 def test_moving_the_owner_revokes_access_and_hands_the_lead_over(platform):
-    stubs, people, bed, admin = (platform["stubs"], platform["people"], platform["bed"],
-                                 platform["admin"])
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
     created = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id))
     lead_id = created.lead.id
     lead = bed.wait_for(lambda: routed(platform, people["sue"], lead_id), 60, "not routed")
@@ -63,24 +73,44 @@ def test_moving_the_owner_revokes_access_and_hands_the_lead_over(platform):
     bed.wait_for(lambda: routed(platform, owner, lead_id), 30, "the owner cannot see the lead")
     # A teammate covers for the owner: the actor is recorded.
     teammate = next(people[n] for n in ("ann", "bob", "sue") if people[n].user_id != owner_id)
-    teammate(stubs.leads.RecordLeadActivity, ls.RecordLeadActivityRequest(
-        activity=lead_pb2.LeadActivity(id=unique("visit"), lead_id=lead_id,
-                                       kind=lead_pb2.ACTIVITY_KIND_PAGE_VISITED)))
-    admin(stubs.members.MoveMember, teams_pb2.MoveMemberRequest(
-        user_id=owner_id, from_team_id=platform["berlin"].id, to_team_id=platform["munich"].id,
-        role=teams_pb2.TEAM_ROLE_EXPERT))
-    bed.wait_for(lambda: owner.code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
-                 == NOT_FOUND, 30, "the moved owner still sees the old team's lead")
+    teammate(
+        stubs.leads.RecordLeadActivity,
+        ls.RecordLeadActivityRequest(
+            activity=lead_pb2.LeadActivity(
+                id=unique("visit"), lead_id=lead_id, kind=lead_pb2.ACTIVITY_KIND_PAGE_VISITED
+            )
+        ),
+    )
+    admin(
+        stubs.members.MoveMember,
+        teams_pb2.MoveMemberRequest(
+            user_id=owner_id,
+            from_team_id=platform["berlin"].id,
+            to_team_id=platform["munich"].id,
+            role=teams_pb2.TEAM_ROLE_EXPERT,
+        ),
+    )
+    bed.wait_for(
+        lambda: owner.code(stubs.leads.GetLead, ls.GetLeadRequest(lead_id=lead_id)) == NOT_FOUND,
+        30,
+        "the moved owner still sees the old team's lead",
+    )
     remaining = {people[n].user_id for n in ("ann", "bob", "sue")} - {owner_id}
     handed = bed.wait_for(
-        lambda: (lambda lead: lead if lead and lead.assignment.owner_user_id in remaining
-                 else None)(routed(platform, people["sue"], lead_id)),
-        60, "the leaver's lead was not handed to a remaining member")
+        lambda: (
+            lambda lead: lead if lead and lead.assignment.owner_user_id in remaining else None
+        )(routed(platform, people["sue"], lead_id)),
+        60,
+        "the leaver's lead was not handed to a remaining member",
+    )
     assert handed.assignment.team_id == platform["berlin"].id
-    history = people["sue"](stubs.leads.GetLeadHistory,
-                            ls.GetLeadHistoryRequest(lead_id=lead_id)).entries
-    steps = [(entry.action, {c.field: (c.old_value, c.new_value) for c in entry.changes})
-             for entry in history]
+    history = people["sue"](
+        stubs.leads.GetLeadHistory, ls.GetLeadHistoryRequest(lead_id=lead_id)
+    ).entries
+    steps = [
+        (entry.action, {c.field: (c.old_value, c.new_value) for c in entry.changes})
+        for entry in history
+    ]
     assert [action for action, _ in steps] == ["created", "assigned", "assigned"]
     # What the leaver was given stays in the history, attributed as it happened.
     assert steps[1][1]["assignment.owner_user_id"] == ("", owner_id)

@@ -1,5 +1,6 @@
 """Fixtures of the reliability tests: an EventBed (crm_testkit.messaging) on fresh
 PostgreSQL databases, with its broker objects deleted afterwards."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,9 @@ def bed_factory(tmp_path):
     def make(**options):
         producer = temporary_postgres_database("relp")
         consumer = temporary_postgres_database("relc")
-        event_bed = EventBed(tmp_path / f"bed{len(beds)}", producer.__enter__(),
-                             consumer.__enter__(), **options)
+        event_bed = EventBed(
+            tmp_path / f"bed{len(beds)}", producer.__enter__(), consumer.__enter__(), **options
+        )
         beds.append((event_bed, producer, consumer))
         return event_bed
 

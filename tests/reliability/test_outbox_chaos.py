@@ -3,6 +3,7 @@
 Integration + chaos: real PostgreSQL and RabbitMQ; the broker test stops RabbitMQ's app for a few
 seconds (``rabbitmqctl stop_app``) and always restarts it.
 """
+
 from __future__ import annotations
 
 import signal
@@ -28,7 +29,7 @@ def test_relay_killed_mid_batch_then_restarted_delivers_everything_once(bed_fact
     bed.start_worker()
     relay = bed.start_relay()
     sent = bed.wait_for(lambda: bed.outbox_statuses().get("sent", 0), 60, "first batch sent")
-    relay.send_signal(signal.SIGKILL)       # no chance to finish or mark its batch
+    relay.send_signal(signal.SIGKILL)  # no chance to finish or mark its batch
     relay.wait()
     statuses = bed.outbox_statuses()
     assert statuses.get("pending", 0) > 0, f"backlog drained before the kill ({sent} sent)"
@@ -65,11 +66,14 @@ def test_broker_down_while_events_are_written_then_everything_arrives(bed_factor
 
 def _relay_lock_holders(bed) -> int:
     from sqlalchemy import text
+
     with bed.producer_engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        )).scalar_one()
+        return conn.execute(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        ).scalar_one()
 
 
 def test_a_standby_relay_takes_over_when_the_active_one_dies(bed_factory):
@@ -79,11 +83,12 @@ def test_a_standby_relay_takes_over_when_the_active_one_dies(bed_factory):
     ids = bed.write_events(50)
     bed.wait_rows("received", 50)
     standby = bed.start_relay(CRM_LOG_LEVEL="INFO")
-    bed.wait_for(lambda: "standing by" in standby.log_path.read_text(), 30,
-                 "the second relay standing by")
+    bed.wait_for(
+        lambda: "standing by" in standby.log_path.read_text(), 30, "the second relay standing by"
+    )
     ids += bed.write_events(50)
     bed.wait_rows("received", 100)
-    assert _relay_lock_holders(bed) == 1          # one active relay; the other waits
+    assert _relay_lock_holders(bed) == 1  # one active relay; the other waits
     active.send_signal(signal.SIGKILL)
     active.wait()
     ids += bed.write_events(50)

@@ -2,6 +2,7 @@
 RabbitMQ) for the folder, an organisation built through the public APIs, and the callers the
 authorisation matrix speaks of. Helpers live in ``security_*`` modules (names no other test
 folder uses: every folder's tests run in one process under --import-mode=importlib)."""
+
 import sys
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Judging one call against the matrix: the status class and the confidentiality of team A."""
+
 from __future__ import annotations
 
 import grpc
@@ -10,12 +11,15 @@ S = grpc.StatusCode
 NEVER = {S.INTERNAL, S.UNKNOWN, S.UNIMPLEMENTED, S.DATA_LOSS}
 MEANING = {
     "ok": "passes authorisation (OK or a refusal about the request, never UNAUTHENTICATED, "
-          "PERMISSION_DENIED or NOT_FOUND)",
+    "PERMISSION_DENIED or NOT_FOUND)",
     "sees": "sees the record (anything but UNAUTHENTICATED and NOT_FOUND)",
     "reaches": "authorised (anything but UNAUTHENTICATED and PERMISSION_DENIED)",
     "hidden": "NOT_FOUND, as for a record that does not exist",
-    "denied": "PERMISSION_DENIED", "unauth": "UNAUTHENTICATED",
-    "refused": "an error (not OK)", "any": "any status"}
+    "denied": "PERMISSION_DENIED",
+    "unauth": "UNAUTHENTICATED",
+    "refused": "an error (not OK)",
+    "any": "any status",
+}
 
 
 def matches(expected: str, code: grpc.StatusCode) -> bool:
@@ -63,16 +67,18 @@ def call_as(org, rpc: Rpc, caller: str, request) -> Outcome:
 def problems(org, rpc: Rpc, caller: str, expected: str, outcome: Outcome) -> list[str]:
     """What is wrong with ``outcome`` for this cell (empty when the cell holds)."""
     found = []
-    got = f"{outcome.code.name}: {outcome.details[:300]}" if outcome.details else \
-        outcome.code.name
+    got = f"{outcome.code.name}: {outcome.details[:300]}" if outcome.details else outcome.code.name
     if outcome.code in NEVER:
         found.append(f"{rpc.name} as {caller}: answered {got} — a status no call may answer")
     elif not matches(expected, outcome.code):
-        found.append(f"{rpc.name} as {caller}: expected {expected} ({MEANING[expected]}), "
-                     f"got {got}")
+        found.append(
+            f"{rpc.name} as {caller}: expected {expected} ({MEANING[expected]}), got {got}"
+        )
     if caller not in CIRCLE:
         leaked = [m for m in org.markers if m in outcome.text]
         if leaked:
-            found.append(f"{rpc.name} as {caller}: team A's data in the answer "
-                         f"({outcome.code.name}): {', '.join(leaked)}")
+            found.append(
+                f"{rpc.name} as {caller}: team A's data in the answer "
+                f"({outcome.code.name}): {', '.join(leaked)}"
+            )
     return found

@@ -2,6 +2,7 @@
 values, huge strings and lists, enum numbers no proto declares, bad decimals and currencies,
 out-of-range timestamps — and, for id fields, the fixture's real ids now and then, so that
 the calls reach the records and not only the "not found" path."""
+
 from __future__ import annotations
 
 import os
@@ -14,46 +15,92 @@ from hypothesis import strategies as st
 
 # Bounded in `make test` (a few examples per RPC, the same ones every run);
 # CRM_SECURITY_FUZZ_PROFILE=thorough for a long, random run.
-settings.register_profile("security-quick", max_examples=6, deadline=None, derandomize=True,
-                          database=None, suppress_health_check=list(HealthCheck))
-settings.register_profile("security-thorough", max_examples=200, deadline=None,
-                          database=None, suppress_health_check=list(HealthCheck))
+settings.register_profile(
+    "security-quick",
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+settings.register_profile(
+    "security-thorough",
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 FUZZ_PROFILE = "security-" + os.environ.get("CRM_SECURITY_FUZZ_PROFILE", "quick")
 
 F = FieldDescriptor
-HUGE_TEXT = "Ω" * 12_000          # 24 kB: far beyond any field's limit
+HUGE_TEXT = "Ω" * 12_000  # 24 kB: far beyond any field's limit
 HUGE_LIST = 2_000
 INT32 = (0, 1, -1, 2**31 - 1, -(2**31))
 INT64 = INT32 + (2**63 - 1, -(2**63), 2**53 + 1)
 UINT32 = (0, 1, 2**32 - 1)
 UINT64 = (0, 1, 2**64 - 1)
-NASTY_TEXT = ("", " ", "\x00", "' OR 1=1 --", "%s%n", "../../etc/passwd", "\u202e\u0000",
-              "NaN", "-Infinity", "1e309", "-0.00", "12.345678901234567890123", "0x10",
-              "99999999999999999999999999.99", "-1", "١٢٣", "EUR", "eur", "XXX", "€", "EURO",
-              "2026-02-30", "9999-12-31", "0000-00-00", "T" * 201, "a@b", "@", "*", "%", "_")
-TIMESTAMP_SECONDS = (0, -1, -62135596801, -62135596800, 253402300799, 253402300800,
-                     2**62)
+NASTY_TEXT = (
+    "",
+    " ",
+    "\x00",
+    "' OR 1=1 --",
+    "%s%n",
+    "../../etc/passwd",
+    "\u202e\u0000",
+    "NaN",
+    "-Infinity",
+    "1e309",
+    "-0.00",
+    "12.345678901234567890123",
+    "0x10",
+    "99999999999999999999999999.99",
+    "-1",
+    "١٢٣",
+    "EUR",
+    "eur",
+    "XXX",
+    "€",
+    "EURO",
+    "2026-02-30",
+    "9999-12-31",
+    "0000-00-00",
+    "T" * 201,
+    "a@b",
+    "@",
+    "*",
+    "%",
+    "_",
+)
+TIMESTAMP_SECONDS = (0, -1, -62135596801, -62135596800, 253402300799, 253402300800, 2**62)
 
 
 def text() -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(NASTY_TEXT), st.text(max_size=40),
-                     st.just(HUGE_TEXT))
+    return st.one_of(st.sampled_from(NASTY_TEXT), st.text(max_size=40), st.just(HUGE_TEXT))
 
 
 def message(descriptor: Descriptor, real: Mapping[str, str], depth: int = 0):
     """A strategy for messages of ``descriptor``; ``real`` maps field names to real ids."""
     cls = message_factory.GetMessageClass(descriptor)
     if descriptor.full_name == "google.protobuf.Timestamp":
-        return st.builds(lambda s, n: cls(seconds=s, nanos=n),
-                         st.one_of(st.sampled_from(TIMESTAMP_SECONDS),
-                                   st.integers(-(2**40), 2**40)),
-                         st.sampled_from((0, 999_999_999, 1_000_000_000, -1)))
+        return st.builds(
+            lambda s, n: cls(seconds=s, nanos=n),
+            st.one_of(st.sampled_from(TIMESTAMP_SECONDS), st.integers(-(2**40), 2**40)),
+            st.sampled_from((0, 999_999_999, 1_000_000_000, -1)),
+        )
     if descriptor.full_name == "google.protobuf.FieldMask":
-        return st.builds(lambda paths: cls(paths=paths),
-                         st.lists(st.one_of(st.sampled_from(
-                             [f.name for f in descriptor.fields] + ["name", "email", "roles",
-                                                                     "id", "team_id", "a.b.c"]),
-                             text()), max_size=3))
+        return st.builds(
+            lambda paths: cls(paths=paths),
+            st.lists(
+                st.one_of(
+                    st.sampled_from(
+                        [f.name for f in descriptor.fields]
+                        + ["name", "email", "roles", "id", "team_id", "a.b.c"]
+                    ),
+                    text(),
+                ),
+                max_size=3,
+            ),
+        )
     optional = {}
     if depth < 3:
         for field in descriptor.fields:
@@ -78,10 +125,11 @@ def message(descriptor: Descriptor, real: Mapping[str, str], depth: int = 0):
 
 def _field(field: FieldDescriptor, real: Mapping[str, str], depth: int):
     if field.message_type is not None and field.message_type.GetOptions().map_entry:
-        key, value = field.message_type.fields_by_name["key"], \
-            field.message_type.fields_by_name["value"]
-        return st.dictionaries(_scalar(key, real, depth), _scalar(value, real, depth),
-                               max_size=3)
+        key, value = (
+            field.message_type.fields_by_name["key"],
+            field.message_type.fields_by_name["value"],
+        )
+        return st.dictionaries(_scalar(key, real, depth), _scalar(value, real, depth), max_size=3)
     single = _scalar(field, real, depth)
     if not field.is_repeated:
         return single
@@ -127,5 +175,4 @@ def _scalar(field: FieldDescriptor, real: Mapping[str, str], depth: int):
         return st.sampled_from(UINT32)
     if kind in (F.TYPE_UINT64, F.TYPE_FIXED64):
         return st.sampled_from(UINT64)
-    return st.floats(allow_nan=True, allow_infinity=True, width=32 if kind == F.TYPE_FLOAT
-                     else 64)
+    return st.floats(allow_nan=True, allow_infinity=True, width=32 if kind == F.TYPE_FLOAT else 64)

@@ -26,28 +26,43 @@ spare team, unit, sales line and territory.
 Run ``python tests/security/security_matrix.py`` to rewrite the matrix section of
 docs/security.md after changing this table (a test checks that the document is current).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-CALLERS = ("anonymous", "deactivated", "service_without_role", "service_with_role",
-           "no_department", "management", "sibling_manager", "other_team", "admin",
-           "teammate", "manager", "member")
-CIRCLE = frozenset({"member", "teammate", "manager"})      # may see team A's records
+CALLERS = (
+    "anonymous",
+    "deactivated",
+    "service_without_role",
+    "service_with_role",
+    "no_department",
+    "management",
+    "sibling_manager",
+    "other_team",
+    "admin",
+    "teammate",
+    "manager",
+    "member",
+)
+CIRCLE = frozenset({"member", "teammate", "manager"})  # may see team A's records
 OUTCOMES = ("ok", "sees", "reaches", "hidden", "denied", "unauth", "refused", "any")
 CALLER_TITLES = {
-    "anonymous": "no token", "deactivated": "a deactivated user (token issued before)",
+    "anonymous": "no token",
+    "deactivated": "a deactivated user (token issued before)",
     "service_without_role": "a service account holding no role",
     "service_with_role": "a service account holding every service role",
     "no_department": "a person in no department and no team",
     "management": "a management-department person in no team",
     "sibling_manager": "the manager of unit S (sibling of team A's unit)",
     "other_team": "an expert of team B (same unit as team A)",
-    "admin": "an administrator in no team", "teammate": "an expert of team A",
+    "admin": "an administrator in no team",
+    "teammate": "an expert of team A",
     "manager": "the manager of unit U (above team A)",
-    "member": "an expert of team A who created team A's records"}
+    "member": "an expert of team A who created team A's records",
+}
 
 
 @dataclass(frozen=True)
@@ -82,22 +97,31 @@ def profile(authenticated: str, circle: str | None = None, **cells) -> dict[str,
     return cells_
 
 
-PUBLIC = {c: "any" for c in CALLERS}                       # identity's public calls
-OPEN = profile("ok", service_without_role="any",           # any authenticated person
-               service_with_role="any")
-TEAM_READ = profile("hidden", "ok")                         # a record of team A, read
-TEAM_WRITE = profile("hidden", "sees")                      # a record of team A, changed
-TEAM_LIST = profile("any", "ok")                            # lists filtered by scope
-ADMIN = profile("denied", admin="ok")                       # a person administrator only
-STRUCTURE = profile("denied", admin="ok")                   # territory: admin or team role
-MEMBERSHIP = profile("denied", admin="ok", manager="any")   # team roles of the unit too
+PUBLIC = {c: "any" for c in CALLERS}  # identity's public calls
+OPEN = profile(
+    "ok",
+    service_without_role="any",  # any authenticated person
+    service_with_role="any",
+)
+TEAM_READ = profile("hidden", "ok")  # a record of team A, read
+TEAM_WRITE = profile("hidden", "sees")  # a record of team A, changed
+TEAM_LIST = profile("any", "ok")  # lists filtered by scope
+ADMIN = profile("denied", admin="ok")  # a person administrator only
+STRUCTURE = profile("denied", admin="ok")  # territory: admin or team role
+MEMBERSHIP = profile("denied", admin="ok", manager="any")  # team roles of the unit too
 # The catalog holds no team's data and keeps no copy of people: a deactivated person's token
 # ends there when it expires (at most the access-token lifetime), not at once (docs/security.md).
-CATALOG_READ = profile("reaches", no_department="denied", admin="denied",
-                       service_without_role="any", service_with_role="any", deactivated="any")
-CATALOG_WRITE = profile("denied", deactivated="any")        # catalog_manager (nobody here)
-UNKNOWN_RECORD = profile("refused", "any")                  # deals records not in the fixture
-SERVICE_ONLY = profile("denied", service_with_role="ok")    # a service role, no person
+CATALOG_READ = profile(
+    "reaches",
+    no_department="denied",
+    admin="denied",
+    service_without_role="any",
+    service_with_role="any",
+    deactivated="any",
+)
+CATALOG_WRITE = profile("denied", deactivated="any")  # catalog_manager (nobody here)
+UNKNOWN_RECORD = profile("refused", "any")  # deals records not in the fixture
+SERVICE_ONLY = profile("denied", service_with_role="ok")  # a service role, no person
 
 MATRIX: dict[str, Row] = {
     # ------------------------------------------------------------ catalog
@@ -112,8 +136,11 @@ MATRIX: dict[str, Row] = {
     "catalog.PriceListService/SetPriceListItem": row(CATALOG_WRITE),
     "catalog.PriceListService/UpdatePriceList": row(CATALOG_WRITE),
     "catalog.PricingService/PriceQuote": row(
-        CATALOG_READ, service_without_role="denied", service_with_role="reaches",
-        note="services need quote_prices"),
+        CATALOG_READ,
+        service_without_role="denied",
+        service_with_role="reaches",
+        note="services need quote_prices",
+    ),
     "catalog.ProductService/ActivateProduct": row(CATALOG_WRITE),
     "catalog.ProductService/CreateProduct": row(CATALOG_WRITE),
     "catalog.ProductService/GetProduct": row(CATALOG_READ),
@@ -134,16 +161,19 @@ MATRIX: dict[str, Row] = {
     "deals.AccountService/UpdateAccount": row(TEAM_WRITE, set={"update_mask": "name"}),
     "deals.ActivityService/CompleteTask": row(TEAM_WRITE),
     "deals.ActivityService/ListTimeline": row(
-        TEAM_READ, set={"target": {"type": "opportunity", "id": "{deal}"}}),
+        TEAM_READ, set={"target": {"type": "opportunity", "id": "{deal}"}}
+    ),
     "deals.ActivityService/LogActivity": row(
-        TEAM_WRITE, set={"target": {"type": "opportunity", "id": "{deal}"}}),
+        TEAM_WRITE, set={"target": {"type": "opportunity", "id": "{deal}"}}
+    ),
     "deals.ActivityService/UpdateActivity": row(TEAM_WRITE),
     # Rules are scoped to teams their author manages (docs/services/deals.md): creating one needs
     # the manager role over each named team; lists show only the rules the caller manages; the
     # fixture holds no rule, so changing or reading one by id is refused for everyone.
     "deals.AutomationService/CreateAutomationRule": row(
         profile("denied", manager="any", management="any", admin="any"),
-        note="rules act only on their author's teams"),
+        note="rules act only on their author's teams",
+    ),
     "deals.AutomationService/ListAutomationDeliveries": row(profile("refused")),
     "deals.AutomationService/ListAutomationRules": row(profile("any")),
     "deals.AutomationService/SetAutomationRuleEnabled": row(profile("refused")),
@@ -157,18 +187,21 @@ MATRIX: dict[str, Row] = {
     "deals.DealService/GetBoard": row(TEAM_LIST),
     "deals.DealService/GetDeal": row(TEAM_READ),
     "deals.DealService/GetHistory": row(
-        TEAM_READ, set={"record": {"type": "opportunity", "id": "{deal}"}}),
+        TEAM_READ, set={"record": {"type": "opportunity", "id": "{deal}"}}
+    ),
     "deals.DealService/ListDeals": row(TEAM_LIST),
     "deals.DealService/ListLostReasons": row(OPEN),
     "deals.DealService/MoveDealToStage": row(TEAM_WRITE, set={"stage_key": "proposal"}),
     "deals.DealService/ReassignDeal": row(TEAM_WRITE),
     "deals.DealService/ReopenDeal": row(TEAM_WRITE),
     "deals.DealService/SetDealLines": row(
-        TEAM_WRITE, set={"lines": [{"product_id": "00000000", "quantity": "1"}]}),
+        TEAM_WRITE, set={"lines": [{"product_id": "00000000", "quantity": "1"}]}
+    ),
     "deals.DealService/SetDealProbability": row(TEAM_WRITE),
     "deals.DealService/SetDealRevenue": row(TEAM_WRITE),
-    "deals.DealService/TransferDeal": row(TEAM_WRITE, fill={"to_team_id": "team_b"},
-                                          note="needs visibility of the deal"),
+    "deals.DealService/TransferDeal": row(
+        TEAM_WRITE, fill={"to_team_id": "team_b"}, note="needs visibility of the deal"
+    ),
     "deals.DealService/UpdateDeal": row(TEAM_WRITE, set={"update_mask": "name"}),
     "deals.InvoiceService/CancelInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/CreateInvoice": row(UNKNOWN_RECORD),
@@ -178,19 +211,18 @@ MATRIX: dict[str, Row] = {
     "deals.OrderService/CancelOrder": row(UNKNOWN_RECORD),
     "deals.OrderService/CreateOrder": row(TEAM_WRITE),
     "deals.OrderService/GetOrder": row(UNKNOWN_RECORD),
-    "deals.PipelineService/CreatePipeline": row(
-        profile("denied", management="ok", admin="ok")),
+    "deals.PipelineService/CreatePipeline": row(profile("denied", management="ok", admin="ok")),
     "deals.PipelineService/GetPipeline": row(OPEN),
     "deals.PipelineService/ListPipelines": row(OPEN),
-    "deals.PipelineService/RevisePipeline": row(
-        profile("denied", management="ok", admin="ok")),
+    "deals.PipelineService/RevisePipeline": row(profile("denied", management="ok", admin="ok")),
     "deals.QuoteService/AcceptQuote": row(TEAM_WRITE),
     "deals.QuoteService/ActivateQuote": row(TEAM_WRITE),
     "deals.QuoteService/CreateQuote": row(TEAM_WRITE),
     "deals.QuoteService/GetQuote": row(TEAM_READ),
     "deals.QuoteService/ListQuotes": row(TEAM_READ),
     "deals.QuoteService/PriceQuoteLines": row(
-        TEAM_WRITE, set={"lines": [{"product_id": "00000000", "quantity": "1"}]}),
+        TEAM_WRITE, set={"lines": [{"product_id": "00000000", "quantity": "1"}]}
+    ),
     "deals.QuoteService/RejectQuote": row(TEAM_WRITE),
     "deals.QuoteService/ReviseQuote": row(TEAM_WRITE),
     "deals.QuoteService/WithdrawQuote": row(TEAM_WRITE),
@@ -202,22 +234,25 @@ MATRIX: dict[str, Row] = {
     "identity.AuthService/Logout": row(PUBLIC),
     "identity.AuthService/Refresh": row(PUBLIC),
     "identity.AuthService/WhoAmI": row(OPEN),
-    "identity.AuthService/WithdrawSigningKey": row(ADMIN, admin="reaches",
-                                                   note="an empty kid, never a real one"),
+    "identity.AuthService/WithdrawSigningKey": row(
+        ADMIN, admin="reaches", note="an empty kid, never a real one"
+    ),
     "identity.UserService/ChangeOwnPassword": row(
-        OPEN, service_without_role="denied", service_with_role="denied"),
+        OPEN, service_without_role="denied", service_with_role="denied"
+    ),
     "identity.UserService/CreateServiceAccount": row(ADMIN, set={"name": "matrix-account"}),
     "identity.UserService/CreateUser": row(ADMIN),
     "identity.UserService/DeactivateUser": row(ADMIN),
-    "identity.UserService/GetUser": row(OPEN, service_without_role="denied",
-                                        service_with_role="ok",
-                                        note="services need read_users"),
-    "identity.UserService/ListDepartments": row(OPEN, service_without_role="any",
-                                                service_with_role="any"),
+    "identity.UserService/GetUser": row(
+        OPEN, service_without_role="denied", service_with_role="ok", note="services need read_users"
+    ),
+    "identity.UserService/ListDepartments": row(
+        OPEN, service_without_role="any", service_with_role="any"
+    ),
     "identity.UserService/ListServiceAccounts": row(ADMIN),
-    "identity.UserService/ListUsers": row(OPEN, service_without_role="denied",
-                                          service_with_role="ok",
-                                          note="services need read_users"),
+    "identity.UserService/ListUsers": row(
+        OPEN, service_without_role="denied", service_with_role="ok", note="services need read_users"
+    ),
     "identity.UserService/ReactivateUser": row(ADMIN),
     "identity.UserService/ResetPassword": row(ADMIN, fill={"id": "spare_user"}),
     "identity.UserService/SetUserDepartments": row(ADMIN),
@@ -225,44 +260,69 @@ MATRIX: dict[str, Row] = {
     "identity.UserService/UpdateUser": row(ADMIN, set={"update_mask": "displayName"}),
     # ------------------------------------------------------------ leads
     "leads.CampaignService/CreateCampaign": row(profile("denied", management="ok")),
-    "leads.CampaignService/GetCampaign": row(profile(
-        "reaches", no_department="denied", admin="denied", service_without_role="denied",
-        service_with_role="denied")),
-    "leads.CampaignService/ListCampaigns": row(profile(
-        "ok", no_department="denied", admin="denied", service_without_role="denied",
-        service_with_role="denied")),
+    "leads.CampaignService/GetCampaign": row(
+        profile(
+            "reaches",
+            no_department="denied",
+            admin="denied",
+            service_without_role="denied",
+            service_with_role="denied",
+        )
+    ),
+    "leads.CampaignService/ListCampaigns": row(
+        profile(
+            "ok",
+            no_department="denied",
+            admin="denied",
+            service_without_role="denied",
+            service_with_role="denied",
+        )
+    ),
     "leads.CampaignService/UpdateCampaign": row(profile("denied", management="reaches")),
     "leads.LeadService/AssignLead": row(TEAM_WRITE),
     "leads.LeadService/ConvertLead": row(TEAM_WRITE),
     "leads.LeadService/CreateLead": row(
         profile("any", service_without_role="denied", service_with_role="ok"),
-        fill={"campaign_id": ""}, note="services need capture_leads"),
+        fill={"campaign_id": ""},
+        note="services need capture_leads",
+    ),
     "leads.LeadService/DisqualifyLead": row(TEAM_WRITE),
     "leads.LeadService/GetLead": row(TEAM_READ),
     "leads.LeadService/GetLeadHistory": row(TEAM_READ),
     "leads.LeadService/ImportLeads": row(
         profile("any", service_without_role="denied", service_with_role="any"),
-        note="services need capture_leads"),
+        note="services need capture_leads",
+    ),
     "leads.LeadService/ListLeadActivities": row(TEAM_READ),
     "leads.LeadService/MergeLeads": row(TEAM_WRITE),
     "leads.LeadService/QualifyLead": row(TEAM_WRITE),
     "leads.LeadService/ReactivateLead": row(TEAM_WRITE),
     "leads.LeadService/RecordLeadActivity": row(
-        TEAM_WRITE, service_without_role="denied", service_with_role="ok",
-        note="services need record_lead_activity"),
+        TEAM_WRITE,
+        service_without_role="denied",
+        service_with_role="ok",
+        note="services need record_lead_activity",
+    ),
     "leads.LeadService/RetryLeadConversion": row(TEAM_WRITE),
     "leads.LeadService/SearchLeads": row(TEAM_LIST),
     "leads.LeadService/StartWorkingLead": row(TEAM_WRITE),
     "leads.LeadService/UpdateLead": row(TEAM_WRITE, set={"update_mask": "company.industry"}),
     "leads.ScoringService/ExplainLeadScore": row(profile("refused", "ok")),
-    "leads.ScoringService/GetScoringModel": row(profile(
-        "ok", no_department="denied", admin="denied", service_without_role="denied",
-        service_with_role="denied")),
+    "leads.ScoringService/GetScoringModel": row(
+        profile(
+            "ok",
+            no_department="denied",
+            admin="denied",
+            service_without_role="denied",
+            service_with_role="denied",
+        )
+    ),
     "leads.ScoringService/UpdateScoringModel": row(profile("denied", management="ok")),
     # ------------------------------------------------------------ territory
     "territory.AccessService/CheckAccess": row(SERVICE_ONLY, note="services need check_access"),
-    "territory.AccessService/ListScopes": row(SERVICE_ONLY, admin="any",
-                                              note="services need check_access"),
+    "territory.AccessService/ListScopes": row(
+        SERVICE_ONLY, admin="any", note="services need check_access"
+    ),
     "territory.MembershipService/AddMember": row(MEMBERSHIP),
     "territory.MembershipService/CancelAbsence": row(profile("refused", "any")),
     "territory.MembershipService/EndMembership": row(MEMBERSHIP),
@@ -271,11 +331,12 @@ MATRIX: dict[str, Row] = {
     "territory.MembershipService/MoveMember": row(MEMBERSHIP, fill={"to_team_id": "team_b"}),
     "territory.MembershipService/PauseMember": row(MEMBERSHIP),
     "territory.MembershipService/RecordAbsence": row(
-        MEMBERSHIP, set={"starts_at": "2030-01-01T00:00:00Z",
-                         "ends_at": "2030-01-02T00:00:00Z"}),
+        MEMBERSHIP, set={"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-02T00:00:00Z"}
+    ),
     "territory.MembershipService/ResumeMember": row(MEMBERSHIP),
     "territory.MembershipService/UpdateMembership": row(
-        MEMBERSHIP, set={"update_mask": "dailyCapacity"}),
+        MEMBERSHIP, set={"update_mask": "dailyCapacity"}
+    ),
     "territory.OrgService/AssignUnitManager": row(STRUCTURE, spare=True),
     "territory.OrgService/CreateOrgUnit": row(STRUCTURE),
     "territory.OrgService/DeactivateOrgUnit": row(STRUCTURE, spare=True),
@@ -289,21 +350,30 @@ MATRIX: dict[str, Row] = {
     "territory.OrgService/SetLevelNames": row(STRUCTURE),
     "territory.OrgService/SetUnassignedQueue": row(STRUCTURE),
     "territory.RoutingService/ChooseOwner": row(SERVICE_ONLY, note="services need choose_owners"),
-    "territory.RoutingService/ChooseOwners": row(SERVICE_ONLY,
-                                                 note="services need choose_owners"),
+    "territory.RoutingService/ChooseOwners": row(SERVICE_ONLY, note="services need choose_owners"),
     "territory.RoutingService/GetRoutingDecision": row(
-        profile("hidden", "any", manager="ok", service_without_role="refused",
-                service_with_role="ok"),
-        note="who may assign the lead; services need route_leads"),
+        profile(
+            "hidden", "any", manager="ok", service_without_role="refused", service_with_role="ok"
+        ),
+        note="who may assign the lead; services need route_leads",
+    ),
     "territory.RoutingService/ListUnassignedLeads": row(
         profile("any", service_without_role="denied", service_with_role="ok"),
-        note="queue team members (others: empty); services need route_leads"),
-    "territory.RoutingService/PreviewRoute": row(profile(
-        "any", service_without_role="denied", service_with_role="denied")),
+        note="queue team members (others: empty); services need route_leads",
+    ),
+    "territory.RoutingService/PreviewRoute": row(
+        profile("any", service_without_role="denied", service_with_role="denied")
+    ),
     "territory.RoutingService/RetryRouting": row(
-        profile("refused", "refused", service_without_role="denied", service_with_role="ok",
-                manager="any"),
-        note="a supervisor+ of the queue team; services need route_leads"),
+        profile(
+            "refused",
+            "refused",
+            service_without_role="denied",
+            service_with_role="ok",
+            manager="any",
+        ),
+        note="a supervisor+ of the queue team; services need route_leads",
+    ),
     "territory.SalesLineService/CreateSalesLine": row(STRUCTURE),
     "territory.SalesLineService/DeactivateSalesLine": row(STRUCTURE, spare=True),
     "territory.SalesLineService/GetSalesLine": row(OPEN),
@@ -332,19 +402,32 @@ MATRIX: dict[str, Row] = {
 # ---------------------------------------------------------------- the document
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 BEGIN, END = "<!-- authorisation-matrix:begin -->", "<!-- authorisation-matrix:end -->"
-SHORT = {"anonymous": "anon", "deactivated": "deact", "service_without_role": "svc",
-         "service_with_role": "svc+role", "no_department": "no dept", "management": "mgmt",
-         "sibling_manager": "sibling mgr", "other_team": "team B", "admin": "admin",
-         "teammate": "teammate", "manager": "manager", "member": "member"}
+SHORT = {
+    "anonymous": "anon",
+    "deactivated": "deact",
+    "service_without_role": "svc",
+    "service_with_role": "svc+role",
+    "no_department": "no dept",
+    "management": "mgmt",
+    "sibling_manager": "sibling mgr",
+    "other_team": "team B",
+    "admin": "admin",
+    "teammate": "teammate",
+    "manager": "manager",
+    "member": "member",
+}
 
 
 def markdown_table() -> str:
-    lines = ["| RPC | " + " | ".join(SHORT[c] for c in CALLERS) + " | note |",
-             "|---|" + "---|" * (len(CALLERS) + 1)]
+    lines = [
+        "| RPC | " + " | ".join(SHORT[c] for c in CALLERS) + " | note |",
+        "|---|" + "---|" * (len(CALLERS) + 1),
+    ]
     for name in sorted(MATRIX):
         entry = MATRIX[name]
-        lines.append(f"| `{name}` | " + " | ".join(entry.cells[c] for c in CALLERS)
-                     + f" | {entry.note} |")
+        lines.append(
+            f"| `{name}` | " + " | ".join(entry.cells[c] for c in CALLERS) + f" | {entry.note} |"
+        )
     return "\n".join(lines)
 
 

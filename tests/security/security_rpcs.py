@@ -5,6 +5,7 @@ An RPC is named ``<service>.<Service>/<Method>`` (``leads.LeadService/GetLead``)
 service (its ``crm.<service>.v1`` package, served by ``services/<service>``), the gRPC service
 and the method.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -24,7 +25,7 @@ UNKNOWN_ID = "00000000000000000000000000000000"
 
 @dataclass(frozen=True)
 class Rpc:
-    service: str                 # platform service: identity, territory, leads...
+    service: str  # platform service: identity, territory, leads...
     method: MethodDescriptor
 
     @property
@@ -63,26 +64,76 @@ def all_rpcs() -> list[Rpc]:
 
 # ---------------------------------------------------------------- requests
 # The record an "id" field means, from the words of the RPC's name (longest first).
-ENTITIES = ("AutomationRule", "DiscountList", "PriceList", "UnitGroup", "SalesLine", "OrgUnit",
-            "Territory", "Pipeline", "Campaign", "Account", "Contact", "Deal", "Lead", "User",
-            "Team", "Quote", "Order", "Invoice", "Activity", "Task", "Product", "Unit")
-ENTITY_IDS = {"Deal": "deal", "Account": "account", "Contact": "contact", "Lead": "lead",
-              "User": "spare_user", "Team": "team_a", "OrgUnit": "unit_u",
-              "SalesLine": "sales_line", "Territory": "territory", "Pipeline": "pipeline",
-              "Quote": "quote", "Activity": "activity", "Task": "activity"}
+ENTITIES = (
+    "AutomationRule",
+    "DiscountList",
+    "PriceList",
+    "UnitGroup",
+    "SalesLine",
+    "OrgUnit",
+    "Territory",
+    "Pipeline",
+    "Campaign",
+    "Account",
+    "Contact",
+    "Deal",
+    "Lead",
+    "User",
+    "Team",
+    "Quote",
+    "Order",
+    "Invoice",
+    "Activity",
+    "Task",
+    "Product",
+    "Unit",
+)
+ENTITY_IDS = {
+    "Deal": "deal",
+    "Account": "account",
+    "Contact": "contact",
+    "Lead": "lead",
+    "User": "spare_user",
+    "Team": "team_a",
+    "OrgUnit": "unit_u",
+    "SalesLine": "sales_line",
+    "Territory": "territory",
+    "Pipeline": "pipeline",
+    "Quote": "quote",
+    "Activity": "activity",
+    "Task": "activity",
+}
 # Id fields by name: the named id of the fixture they get.
-FIELD_IDS = {"lead_id": "lead", "survivor_lead_id": "lead", "duplicate_lead_id": "lead",
-             "originating_lead_id": "lead", "deal_id": "deal", "opportunity_id": "deal",
-             "account_id": "account", "contact_id": "contact", "primary_contact_id": "contact",
-             "unit_id": "unit_u", "parent_id": "unit_u", "new_parent_id": "unit_s",
-             "new_unit_id": "unit_s",
-             "user_id": "spare_user", "owner_user_id": "teammate_user",
-             "new_owner_user_id": "teammate_user", "record_owner_id": "member_user",
-             "sales_line_id": "sales_line", "territory_id": "territory",
-             "pipeline_id": "pipeline", "membership_id": "membership_spare",
-             "quote_id": "quote"}
-SPARE = {"team_a": "team_d", "unit_u": "unit_x", "sales_line": "spare_sales_line",
-         "territory": "spare_territory"}
+FIELD_IDS = {
+    "lead_id": "lead",
+    "survivor_lead_id": "lead",
+    "duplicate_lead_id": "lead",
+    "originating_lead_id": "lead",
+    "deal_id": "deal",
+    "opportunity_id": "deal",
+    "account_id": "account",
+    "contact_id": "contact",
+    "primary_contact_id": "contact",
+    "unit_id": "unit_u",
+    "parent_id": "unit_u",
+    "new_parent_id": "unit_s",
+    "new_unit_id": "unit_s",
+    "user_id": "spare_user",
+    "owner_user_id": "teammate_user",
+    "new_owner_user_id": "teammate_user",
+    "record_owner_id": "member_user",
+    "sales_line_id": "sales_line",
+    "territory_id": "territory",
+    "pipeline_id": "pipeline",
+    "membership_id": "membership_spare",
+    "quote_id": "quote",
+}
+SPARE = {
+    "team_a": "team_d",
+    "unit_u": "unit_x",
+    "sales_line": "spare_sales_line",
+    "territory": "spare_territory",
+}
 
 
 def entity_of(rpc: Rpc) -> str | None:
@@ -107,8 +158,9 @@ class RequestBuilder:
     ``spare`` aims at the spare team, unit and sales line instead (destructive calls);
     ``fill`` overrides a field name's named id."""
 
-    def __init__(self, ids: Mapping[str, str], *, spare: bool = False,
-                 fill: Mapping[str, str] | None = None):
+    def __init__(
+        self, ids: Mapping[str, str], *, spare: bool = False, fill: Mapping[str, str] | None = None
+    ):
         self.ids, self.spare, self.fill = ids, spare, dict(fill or {})
 
     def build(self, rpc: Rpc):
@@ -137,8 +189,10 @@ class RequestBuilder:
 
     def _fill(self, message, entity: str | None, depth: int) -> None:
         for field in message.DESCRIPTOR.fields:
-            if field.containing_oneof is not None and \
-                    message.WhichOneof(field.containing_oneof.name) is not None:
+            if (
+                field.containing_oneof is not None
+                and message.WhichOneof(field.containing_oneof.name) is not None
+            ):
                 continue
             repeated = field.is_repeated
             if field.type == FieldDescriptor.TYPE_STRING:
@@ -153,9 +207,12 @@ class RequestBuilder:
                 values = [v.number for v in field.enum_type.values if v.number != 0]
                 if values:
                     setattr(message, field.name, values[0])
-            elif field.type == FieldDescriptor.TYPE_MESSAGE and depth < 3 and \
-                    not field.message_type.GetOptions().map_entry and \
-                    not field.message_type.full_name.startswith("google.protobuf."):
+            elif (
+                field.type == FieldDescriptor.TYPE_MESSAGE
+                and depth < 3
+                and not field.message_type.GetOptions().map_entry
+                and not field.message_type.full_name.startswith("google.protobuf.")
+            ):
                 sub = message_factory.GetMessageClass(field.message_type)()
                 self._fill(sub, entity, depth + 1)
                 if sub.ListFields():
@@ -212,9 +269,12 @@ def invoke(channel: grpc.Channel, rpc: Rpc, request, metadata=(), timeout: float
     serialize = lambda message: message.SerializeToString()  # noqa: E731
     deserialize = rpc.response_class.FromString
     client_stream, server_stream = rpc.method.client_streaming, rpc.method.server_streaming
-    kind = {(False, False): channel.unary_unary, (False, True): channel.unary_stream,
-            (True, False): channel.stream_unary, (True, True): channel.stream_stream}[
-        (client_stream, server_stream)]
+    kind = {
+        (False, False): channel.unary_unary,
+        (False, True): channel.unary_stream,
+        (True, False): channel.stream_unary,
+        (True, True): channel.stream_stream,
+    }[(client_stream, server_stream)]
     call = kind(rpc.path, request_serializer=serialize, response_deserializer=deserialize)
     argument = iter([request]) if client_stream else request
     responses: list = []

@@ -2,6 +2,7 @@
 request, the answer is a clear status — never INTERNAL or UNKNOWN — no caller outside team A
 gets team A's data, and every process of the platform stays alive. Examples per RPC are bounded
 by the hypothesis profile (``CRM_SECURITY_FUZZ_PROFILE=thorough`` for a long run)."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,15 @@ from security_rpcs import UNKNOWN_ID, RequestBuilder, all_rpcs, entity_of, named
 pytestmark = pytest.mark.integration
 RPCS = {rpc.name: rpc for rpc in all_rpcs()}
 # Who fuzzes an RPC: the first of these the matrix lets through (catalog: its manager).
-PREFERENCE = ("member", "manager", "teammate", "admin", "management", "service_with_role",
-              "other_team")
+PREFERENCE = (
+    "member",
+    "manager",
+    "teammate",
+    "admin",
+    "management",
+    "service_with_role",
+    "other_team",
+)
 REFUSALS = {"denied", "hidden", "unauth", "refused"}
 
 
@@ -55,7 +63,8 @@ def test_fuzzed_requests_get_a_clear_answer(org, rpc_name):
         outcome = call_as(org, rpc, caller, request)
         assert outcome.code not in NEVER, (
             f"{rpc_name} as {caller}: answered {outcome.code.name}: {outcome.details[:500]}\n"
-            f"request: {str(request)[:1500]}")
+            f"request: {str(request)[:1500]}"
+        )
         if caller not in CIRCLE:
             leaked = [m for m in org.markers if m in outcome.text]
             assert not leaked, f"{rpc_name} as {caller}: team A's data in the answer: {leaked}"

@@ -3,6 +3,7 @@ UNAUTHENTICATED and no data. Claim-level attacks (expired, wrong audience, over-
 are signed with identity's real signing key, read from identity's database and unwrapped with
 its key-encryption key as an attacker holding both would, so that only the claim under test is wrong; a control token with
 the same key and correct claims is accepted, proving the attacks fail for the right reason."""
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,11 @@ ISSUER, AUDIENCE = "crm-identity", "crm"
 
 def probe_rpc(service: str):
     """The first RPC of ``service`` that refuses an anonymous caller."""
-    return next(rpc for rpc in all_rpcs() if rpc.service == service
-                and MATRIX[rpc.name].cells["anonymous"] == "unauth")
+    return next(
+        rpc
+        for rpc in all_rpcs()
+        if rpc.service == service and MATRIX[rpc.name].cells["anonymous"] == "unauth"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +46,37 @@ def identity_key(org):
     engine = sqlalchemy.create_engine(org.bed.database_urls["identity"])
     try:
         with engine.connect() as connection:
-            kid, stored, public_pem = connection.execute(sqlalchemy.text(
-                "SELECT kid, private_key_pem, public_key_pem FROM signing_keys "
-                "WHERE is_active")).one()
+            kid, stored, public_pem = connection.execute(
+                sqlalchemy.text(
+                    "SELECT kid, private_key_pem, public_key_pem FROM signing_keys WHERE is_active"
+                )
+            ).one()
     finally:
         engine.dispose()
     env = org.bed.env
-    wrapper = key_wrapper(env.get("CRM_IDENTITY_KEY_ENCRYPTION_KEY", ""),
-                          env.get("CRM_IDENTITY_KEY_ENCRYPTION_KEY_PREVIOUS", ""))
+    wrapper = key_wrapper(
+        env.get("CRM_IDENTITY_KEY_ENCRYPTION_KEY", ""),
+        env.get("CRM_IDENTITY_KEY_ENCRYPTION_KEY_PREVIOUS", ""),
+    )
     return kid, private_key_from_pem(wrapper.unwrap(kid, stored)), public_pem
 
 
 def claims(org, **overrides) -> dict:
     member = org.callers["member"]
     now = int(time.time())
-    values = {"iss": ISSUER, "aud": AUDIENCE, "sub": member.user_id, "iat": now, "nbf": now,
-              "exp": now + 300, "jti": uuid.uuid4().hex, "kind": "user", "roles": ["admin"],
-              "departments": ["sales"], "name": "Forged"}
+    values = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": member.user_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": uuid.uuid4().hex,
+        "kind": "user",
+        "roles": ["admin"],
+        "departments": ["sales"],
+        "name": "Forged",
+    }
     values.update(overrides)
     return values
 
@@ -83,28 +101,43 @@ def attacks(org, identity_key) -> dict[str, str]:
     return {
         "alg none": forge_token(claims(org), header, algorithm="none"),
         "HS256 keyed with the public key": forge_token(
-            claims(org), header, key=public_pem.encode(), algorithm="HS256"),
-        "unknown kid": forge_token(claims(org), {"typ": TOKEN_TYPE, "kid": key_id(stranger)},
-                                   key=stranger),
+            claims(org), header, key=public_pem.encode(), algorithm="HS256"
+        ),
+        "unknown kid": forge_token(
+            claims(org), {"typ": TOKEN_TYPE, "kid": key_id(stranger)}, key=stranger
+        ),
         "a stranger's key under identity's kid": forge_token(claims(org), header, key=stranger),
         "tampered payload": tampered(org),
-        "expired": forge_token(claims(org, iat=now - 1200, nbf=now - 1200, exp=now - 600),
-                               header, key=key),
-        "not yet valid": forge_token(claims(org, iat=now + 600, nbf=now + 600, exp=now + 900),
-                                     header, key=key),
+        "expired": forge_token(
+            claims(org, iat=now - 1200, nbf=now - 1200, exp=now - 600), header, key=key
+        ),
+        "not yet valid": forge_token(
+            claims(org, iat=now + 600, nbf=now + 600, exp=now + 900), header, key=key
+        ),
         "wrong audience": forge_token(claims(org, aud="another-platform"), header, key=key),
         "wrong issuer": forge_token(claims(org, iss="someone-else"), header, key=key),
         "wrong type (an ID token)": forge_token(claims(org), {"typ": "JWT", "kid": kid}, key=key),
         "over-long lifetime": forge_token(
-            claims(org, iat=now, nbf=now, exp=now + MAX_TTL_SECONDS + 3600), header, key=key),
+            claims(org, iat=now, nbf=now, exp=now + MAX_TTL_SECONDS + 3600), header, key=key
+        ),
         "garbage": "not.a.token",
     }
 
 
-ATTACKS = ("alg none", "HS256 keyed with the public key", "unknown kid",
-           "a stranger's key under identity's kid", "tampered payload", "expired",
-           "not yet valid", "wrong audience", "wrong issuer", "wrong type (an ID token)",
-           "over-long lifetime", "garbage")
+ATTACKS = (
+    "alg none",
+    "HS256 keyed with the public key",
+    "unknown kid",
+    "a stranger's key under identity's kid",
+    "tampered payload",
+    "expired",
+    "not yet valid",
+    "wrong audience",
+    "wrong issuer",
+    "wrong type (an ID token)",
+    "over-long lifetime",
+    "garbage",
+)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -116,7 +149,8 @@ def test_a_correctly_signed_token_is_accepted(org, identity_key, service):
     rpc = probe_rpc(service)
     outcome = call_as(org, rpc, "control", request_for(org, rpc, MATRIX[rpc.name]))
     assert outcome.code != grpc.StatusCode.UNAUTHENTICATED, (
-        f"{rpc.name}: a token signed with identity's key was refused: {outcome.details}")
+        f"{rpc.name}: a token signed with identity's key was refused: {outcome.details}"
+    )
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
@@ -124,11 +158,16 @@ def test_a_correctly_signed_token_is_accepted(org, identity_key, service):
 def test_forged_tokens_are_refused(org, identity_key, service, attack):
     token = attacks(org, identity_key)[attack]
     rpc = probe_rpc(service)
-    outcome = invoke(org.channel(service), rpc, request_for(org, rpc, MATRIX[rpc.name]),
-                     (("authorization", f"Bearer {token}"),))
+    outcome = invoke(
+        org.channel(service),
+        rpc,
+        request_for(org, rpc, MATRIX[rpc.name]),
+        (("authorization", f"Bearer {token}"),),
+    )
     assert outcome.code == grpc.StatusCode.UNAUTHENTICATED, (
         f"{rpc.name} with a token forged by '{attack}': expected UNAUTHENTICATED, got "
-        f"{outcome.code.name}: {outcome.details}")
+        f"{outcome.code.name}: {outcome.details}"
+    )
     leaked = [m for m in org.markers if m in outcome.text]
     assert not leaked, f"{rpc.name} with '{attack}': team A's data in the answer: {leaked}"
 
@@ -138,12 +177,18 @@ def test_the_verifier_refuses_a_lifetime_beyond_the_maximum():
     exceeds MAX_TTL_SECONDS is refused even when correctly signed and not yet expired."""
     keys = TestKeys()
     now = int(time.time())
-    token = forge_token(keys.claims(iat=now, nbf=now, exp=now + MAX_TTL_SECONDS + 60),
-                        keys.header(), key=keys.private_key)
+    token = forge_token(
+        keys.claims(iat=now, nbf=now, exp=now + MAX_TTL_SECONDS + 60),
+        keys.header(),
+        key=keys.private_key,
+    )
     with pytest.raises(Unauthenticated):
         keys.verifier().verify(token)
-    within = forge_token(keys.claims(iat=now, nbf=now, exp=now + MAX_TTL_SECONDS),
-                         keys.header(), key=keys.private_key)
+    within = forge_token(
+        keys.claims(iat=now, nbf=now, exp=now + MAX_TTL_SECONDS),
+        keys.header(),
+        key=keys.private_key,
+    )
     assert keys.verifier().verify(within).subject_id == "user-1"
 
 
@@ -155,10 +200,13 @@ def test_a_reused_refresh_token_is_refused_and_ends_the_session(org):
     auth = auth_pb2_grpc.AuthServiceStub(org.channel("identity"))
     first = login(org, org.callers["other_team"].email, PASSWORD)
     second = auth.Refresh(auth_pb2.RefreshRequest(refresh_token=first.refresh_token), timeout=30)
-    for stale, what in ((first.refresh_token, "the already used refresh token"),
-                        (second.refresh_token, "the refresh token of the stolen family")):
+    for stale, what in (
+        (first.refresh_token, "the already used refresh token"),
+        (second.refresh_token, "the refresh token of the stolen family"),
+    ):
         with pytest.raises(grpc.RpcError) as refused:
             auth.Refresh(auth_pb2.RefreshRequest(refresh_token=stale), timeout=30)
         assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED, (
             f"identity.AuthService/Refresh with {what}: expected UNAUTHENTICATED, got "
-            f"{refused.value.code().name}: {refused.value.details()}")
+            f"{refused.value.code().name}: {refused.value.details()}"
+        )

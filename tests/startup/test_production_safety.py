@@ -1,6 +1,7 @@
 """Outside local runs a misconfigured process stops at start, naming the setting to provide
 (crm_chassis.settings.check_startup, run by every api, worker and relay main). Real processes,
 started as Kubernetes starts them: no CRM_ENV (production), only what the test gives."""
+
 from __future__ import annotations
 
 import base64
@@ -57,8 +58,9 @@ def test_a_worker_or_relay_without_a_database_url_stops_naming_it(kind, tmp_path
 @pytest.mark.parametrize("kind", ["api", "worker"])
 def test_deals_without_its_webhook_key_stops_naming_it(kind, tmp_path):
     deals = manifest.find("deals")
-    result = _run(deals.command(kind, sys.executable),
-                  {"CRM_DEALS_DATABASE_URL": UNREACHABLE_DB}, tmp_path)
+    result = _run(
+        deals.command(kind, sys.executable), {"CRM_DEALS_DATABASE_URL": UNREACHABLE_DB}, tmp_path
+    )
     assert result.returncode != 0
     assert "CRM_DEALS_WEBHOOK_SECRET_KEY is not set" in result.stderr
     assert "DATABASE_URL" not in result.stderr
@@ -67,10 +69,15 @@ def test_deals_without_its_webhook_key_stops_naming_it(kind, tmp_path):
 @pytest.mark.parametrize("password", [LOCAL_ADMIN_PASSWORD, "", "short"])
 def test_identity_with_the_local_or_a_weak_admin_password_stops_naming_it(password, tmp_path):
     identity = manifest.find("identity")
-    result = _run(identity.command("api", sys.executable), {
-        "CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB,
-        "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "first.admin@example.com",
-        "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": password}, tmp_path)
+    result = _run(
+        identity.command("api", sys.executable),
+        {
+            "CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB,
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "first.admin@example.com",
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": password,
+        },
+        tmp_path,
+    )
     assert result.returncode != 0
     assert "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD" in result.stderr
 
@@ -80,21 +87,34 @@ def test_settings_checks_in_process():
     from crm_chassis.settings import settings_class_of
 
     deals = settings_class_of("deals")
-    assert deals.load("deals", env={"CRM_ENV": "production",
-                                    "CRM_DEALS_DATABASE_URL": UNREACHABLE_DB}
-                      ).startup_problems("relay") == []   # the relay never seals secrets
+    assert (
+        deals.load(
+            "deals", env={"CRM_ENV": "production", "CRM_DEALS_DATABASE_URL": UNREACHABLE_DB}
+        ).startup_problems("relay")
+        == []
+    )  # the relay never seals secrets
     assert deals.load("deals", env={"CRM_ENV": "test"}).startup_problems("api") == []
     identity = settings_class_of("identity")
-    local = identity.load("identity", env={
-        "CRM_ENV": "local", "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "admin@crm.local",
-        "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": LOCAL_ADMIN_PASSWORD})
+    local = identity.load(
+        "identity",
+        env={
+            "CRM_ENV": "local",
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "admin@crm.local",
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": LOCAL_ADMIN_PASSWORD,
+        },
+    )
     assert local.startup_problems("api") == []
-    strong = identity.load("identity", env={
-        "CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB,
-        "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "first.admin@example.com",
-        "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": "a long and unguessable passphrase",
-        "CRM_IDENTITY_KEY_ENCRYPTION_KEY": base64.b64encode(b"k" * 32).decode()})
+    strong = identity.load(
+        "identity",
+        env={
+            "CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB,
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": "first.admin@example.com",
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": "a long and unguessable passphrase",
+            "CRM_IDENTITY_KEY_ENCRYPTION_KEY": base64.b64encode(b"k" * 32).decode(),
+        },
+    )
     assert strong.startup_problems("api") == []
     without_key = identity.load("identity", env={"CRM_IDENTITY_DATABASE_URL": UNREACHABLE_DB})
     assert [p.split(" ")[0] for p in without_key.startup_problems("worker")] == [
-        "CRM_IDENTITY_KEY_ENCRYPTION_KEY"]
+        "CRM_IDENTITY_KEY_ENCRYPTION_KEY"
+    ]

@@ -29,6 +29,7 @@ Another package may add a group with an entry point in the group ``crmctl.comman
 click command, e.g. in its pyproject.toml ``[project.entry-points."crmctl.commands"] leads =
 "crm_leads.cli:leads"``.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,8 +40,11 @@ import click
 
 
 def _service_packages() -> list[str]:
-    return sorted(f"{__name__}.{info.name}" for info in pkgutil.iter_modules(__path__)
-                  if info.ispkg and not info.name.startswith("_"))
+    return sorted(
+        f"{__name__}.{info.name}"
+        for info in pkgutil.iter_modules(__path__)
+        if info.ispkg and not info.name.startswith("_")
+    )
 
 
 SERVICE_PACKAGES = _service_packages()
@@ -55,7 +59,9 @@ def load_commands() -> list[click.Command]:
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         command = entry.load()
         if not isinstance(command, click.Command):
-            raise TypeError(f"entry point {entry.name} = {entry.value} in group "
-                            f"{ENTRY_POINT_GROUP} is not a click command")
+            raise TypeError(
+                f"entry point {entry.name} = {entry.value} in group "
+                f"{ENTRY_POINT_GROUP} is not a click command"
+            )
         commands.append(command)
     return commands

@@ -14,6 +14,7 @@ Values pass through each column type's bind processor first (``UtcDateTime`` ref
 datetimes here too). Any other driver than psycopg2 (SQLite in ``make run`` and in unit tests)
 takes SQLAlchemy's executemany unchanged.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,19 +34,26 @@ class BulkInsert:
         self.table = table
         self.columns = tuple(columns or table.c.keys())
         self._insert = insert(table)
-        self._prepared: dict[str, _Prepared] = {}   # per dialect: (prefix, row template, processors)
+        self._prepared: dict[str, _Prepared] = {}  # per dialect: (prefix, row template, processors)
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
         prepared = self._prepared.get(dialect.name)
         if prepared is None:
             quote = dialect.identifier_preparer.quote
-            prefix = (f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
-                      f"({', '.join(quote(name) for name in self.columns)}) VALUES ")
+            prefix = (
+                f"INSERT INTO {dialect.identifier_preparer.format_table(self.table)} "
+                f"({', '.join(quote(name) for name in self.columns)}) VALUES "
+            )
             template = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
-            processors = tuple(self.table.c[name].type.bind_processor(dialect)
-                               for name in self.columns)
+            processors = tuple(
+                self.table.c[name].type.bind_processor(dialect) for name in self.columns
+            )
             prepared = self._prepared[dialect.name] = (
-                prefix, template, processors, any(p is not None for p in processors))
+                prefix,
+                template,
+                processors,
+                any(p is not None for p in processors),
+            )
         return prepared
 
     def execute(self, session: Session, rows: list[dict[str, Any]]) -> None:
@@ -58,9 +66,13 @@ class BulkInsert:
         prefix, template, processors, processed = self._prepare(connection.dialect)
         columns = self.columns
         if processed:
-            values = [tuple(value if process is None else process(value)
-                            for value, process in zip((row[c] for c in columns), processors, strict=False))
-                      for row in rows]
+            values = [
+                tuple(
+                    value if process is None else process(value)
+                    for value, process in zip((row[c] for c in columns), processors, strict=False)
+                )
+                for row in rows
+            ]
         else:
             values = [tuple(row[c] for c in columns) for row in rows]
         dbapi_connection: Any = connection.connection.dbapi_connection
@@ -86,12 +98,15 @@ class BulkInsert:
 # value, psycopg2 quotes as before.
 def _plain_literals_are_exact(dbapi_connection: Any) -> bool:
     info = dbapi_connection.info
-    return bool(info.parameter_status("standard_conforming_strings") == "on"
-                and dbapi_connection.encoding == "UTF8")
+    return bool(
+        info.parameter_status("standard_conforming_strings") == "on"
+        and dbapi_connection.encoding == "UTF8"
+    )
 
 
-def _mogrify(mogrify: Callable[[str, tuple[Any, ...]], bytes], template: str,
-             row: tuple[Any, ...]) -> str:
+def _mogrify(
+    mogrify: Callable[[str, tuple[Any, ...]], bytes], template: str, row: tuple[Any, ...]
+) -> str:
     return mogrify(template, row).decode()
 
 
@@ -112,5 +127,5 @@ def _row_literal(row: tuple[Any, ...], mogrify: Callable[[tuple[Any, ...]], str]
         elif kind is dt.datetime and value.tzinfo is not None:
             parts.append("'" + value.isoformat() + "'::timestamptz")
         else:
-            return mogrify(row)   # anything else: psycopg2 quotes the whole row
+            return mogrify(row)  # anything else: psycopg2 quotes the whole row
     return "(" + ", ".join(parts) + ")"

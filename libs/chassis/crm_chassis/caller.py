@@ -4,6 +4,7 @@ The gRPC edge builds a :class:`Caller` from the verified token's principal
 (:meth:`Caller.from_principal`); workers and timers use :meth:`Caller.system`. Services extend it
 (a subclass) when they need more, and take their authorisation decisions from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,20 +46,27 @@ class Caller:
     @classmethod
     def system(cls, component: str, roles: frozenset[str] = frozenset()) -> Self:
         """The platform itself (an event handler, a timer, a bootstrap step)."""
-        return cls(subject_id=component, kind=SYSTEM, roles=frozenset(roles),
-                   display_name=component)
+        return cls(
+            subject_id=component, kind=SYSTEM, roles=frozenset(roles), display_name=component
+        )
 
     @classmethod
     def from_principal(cls, principal: Any) -> Self:
         """From a verified ``crm_chassis.auth.Principal`` (duck-typed: no auth import here)."""
-        return cls(subject_id=principal.subject_id, kind=principal.kind,
-                   departments=frozenset(principal.departments),
-                   roles=frozenset(principal.roles), display_name=principal.display_name)
+        return cls(
+            subject_id=principal.subject_id,
+            kind=principal.kind,
+            departments=frozenset(principal.departments),
+            roles=frozenset(principal.roles),
+            display_name=principal.display_name,
+        )
 
 
 def require_authenticated(caller: Caller | None) -> Caller:
     """The caller, or UNAUTHENTICATED with what to send."""
     if caller is None or not caller.subject_id:
-        raise Unauthenticated("this call needs an access token: send `authorization: Bearer "
-                              "<token>` (obtain one with identity's AuthService.Login)")
+        raise Unauthenticated(
+            "this call needs an access token: send `authorization: Bearer "
+            "<token>` (obtain one with identity's AuthService.Login)"
+        )
     return caller

@@ -3,6 +3,7 @@
 Every service layer asks ``deps.clock.now()`` instead of calling ``datetime.now`` itself: the
 instant is always aware and in UTC, and a test can pin it (``crm_testkit.FixedClock``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,4 +20,4 @@ class SystemClock:
     """The machine's clock."""
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)

@@ -3,6 +3,7 @@
 Set by the gRPC interceptors for a call and by the event-handler wrapper for an event; read by
 the unit of work (to stamp events with their actor and trace) and by the log processors.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -40,7 +41,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
-    "crm_request_context", default=None)
+    "crm_request_context", default=None
+)
 
 
 def current() -> RequestContext:

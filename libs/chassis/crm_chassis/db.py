@@ -1,4 +1,5 @@
 """SQLAlchemy engine and sessions for one service's own database (SQLite or PostgreSQL)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,17 +32,22 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """
     if not url:
         # Production settings have no SQLite fallback (crm_chassis.settings): never guess one.
-        raise ValueError("no database URL: set CRM_<SERVICE>_DATABASE_URL (a SQLite file is the "
-                         "fallback of CRM_ENV=local and CRM_ENV=test runs only)")
+        raise ValueError(
+            "no database URL: set CRM_<SERVICE>_DATABASE_URL (a SQLite file is the "
+            "fallback of CRM_ENV=local and CRM_ENV=test runs only)"
+        )
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(parsed.database)) or ".", exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
-                                                              "timeout": 30})
+        engine = create_engine(
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+        )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - exercised via sqlite tests
+        def _sqlite_pragmas(
+            dbapi_conn: Any, _record: Any
+        ) -> None:  # pragma: no cover - exercised via sqlite tests
             # pysqlite's own transaction handling would defer BEGIN; we want SQLAlchemy to own it.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -55,17 +61,24 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
             # IMMEDIATE takes the write lock up front: no deadlock between two upgrading readers.
             # A connection that only reads (READ_ONLY) begins deferred: in WAL mode it reads the
             # last commit without waiting for the writer, even a writer in its own process.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY_OPTION)
-                                 else "BEGIN IMMEDIATE")
+            conn.exec_driver_sql(
+                "BEGIN"
+                if conn.get_execution_options().get(_READ_ONLY_OPTION)
+                else "BEGIN IMMEDIATE"
+            )
 
         return engine
     # values_plus_batch: an executemany of UPDATEs goes out in pages (psycopg2 execute_batch),
     # not one round trip per row (INSERTs already use multi-row VALUES).
-    options = ({"executemany_mode": "values_plus_batch"}
-               if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in
-               ("psycopg2", "") else {})
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_recycle=1800, **options)
+    options = (
+        {"executemany_mode": "values_plus_batch"}
+        if parsed.get_backend_name() == "postgresql"
+        and parsed.get_driver_name() in ("psycopg2", "")
+        else {}
+    )
+    return create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, **options
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -87,8 +100,7 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None,
-                           dialect: Dialect) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -96,8 +108,9 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None,
-                             dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:

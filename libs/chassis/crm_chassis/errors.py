@@ -3,6 +3,7 @@
 They are plain Python (no gRPC import) so domain and application layers can raise them.
 The message must be one a person can act on: it is returned to the caller as is.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,9 @@ class CrmError(Exception):
 
     code = "INTERNAL"
 
-    def __init__(self, message: str, *, field: str | None = None, details: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -77,5 +80,8 @@ class ValidationErrors(InvalidArgument):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = list(problems)
         message = "; ".join(f"{field}: {reason}" for field, reason in self.problems)
-        super().__init__(message, field=self.problems[0][0] if self.problems else None,
-                         details={field: reason for field, reason in self.problems})
+        super().__init__(
+            message,
+            field=self.problems[0][0] if self.problems else None,
+            details={field: reason for field, reason in self.problems},
+        )

@@ -4,6 +4,7 @@ Every event message type has ``crm.common.v1.EventMeta meta = 1``. The body publ
 message's canonical proto3 JSON (field names as in the .proto), so a nameko ``@event_handler``
 receives it as a dict and :func:`decode` turns it back into the typed message.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,11 @@ M = TypeVar("M", bound=Message)
 CONTENT_TYPE = "application/json"
 CALL_ID_STACK_HEADER = "nameko.call_id_stack"
 
-_ACTOR_KINDS = {"user": actor_pb2.Actor.KIND_USER, "service": actor_pb2.Actor.KIND_SERVICE,
-                "system": actor_pb2.Actor.KIND_SYSTEM}
+_ACTOR_KINDS = {
+    "user": actor_pb2.Actor.KIND_USER,
+    "service": actor_pb2.Actor.KIND_SERVICE,
+    "system": actor_pb2.Actor.KIND_SYSTEM,
+}
 _ACTOR_KIND_NAMES = {v: k for k, v in _ACTOR_KINDS.items()}
 
 
@@ -37,8 +41,11 @@ class EventDecodeError(ValueError):
 def actor_to_proto(actor: Actor | None) -> actor_pb2.Actor:
     if actor is None:
         return actor_pb2.Actor(kind=actor_pb2.Actor.KIND_SYSTEM, id="unknown")
-    return actor_pb2.Actor(kind=_ACTOR_KINDS.get(actor.kind, actor_pb2.Actor.KIND_SYSTEM),
-                           id=actor.id, display_name=actor.display_name)
+    return actor_pb2.Actor(
+        kind=_ACTOR_KINDS.get(actor.kind, actor_pb2.Actor.KIND_SYSTEM),
+        id=actor.id,
+        display_name=actor.display_name,
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -49,16 +56,29 @@ def _actor_message(actor: Actor | None) -> actor_pb2.Actor:
 
 
 def actor_from_proto(actor: actor_pb2.Actor) -> Actor:
-    return Actor(id=actor.id, kind=_ACTOR_KIND_NAMES.get(actor.kind, "system"),
-                 display_name=actor.display_name)
+    return Actor(
+        id=actor.id,
+        kind=_ACTOR_KIND_NAMES.get(actor.kind, "system"),
+        display_name=actor.display_name,
+    )
 
 
-def stamp(message: Message, *, producer: str, event_type: str, aggregate_type: str,
-          aggregate_id: str, aggregate_version: int, actor: Actor | None = None,
-          occurred_at: dt.datetime | None = None) -> events_pb2.EventMeta:
+def stamp(
+    message: Message,
+    *,
+    producer: str,
+    event_type: str,
+    aggregate_type: str,
+    aggregate_id: str,
+    aggregate_version: int,
+    actor: Actor | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> events_pb2.EventMeta:
     """Fill ``message.meta`` from the arguments and the current request context."""
     if "meta" not in message.DESCRIPTOR.fields_by_name:
-        raise TypeError(f"{message.DESCRIPTOR.full_name} has no `meta` field; every event needs one")
+        raise TypeError(
+            f"{message.DESCRIPTOR.full_name} has no `meta` field; every event needs one"
+        )
     ctx = context.current()
     meta: events_pb2.EventMeta = message.meta  # type: ignore[attr-defined]  # checked above
     meta.event_id = uuid.uuid4().hex
@@ -104,7 +124,7 @@ def decode(body: str | bytes | Mapping[str, Any], message_cls: type[M]) -> M:
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
         message = message_cls()
         proto_json.dict_to_message(data if type(data) is dict else dict(data), message)
-    except (ValueError, TypeError, json_format.ParseError) as exc:   # orjson's error is a ValueError
+    except (ValueError, TypeError, json_format.ParseError) as exc:  # orjson's error is a ValueError
         raise EventDecodeError(f"not a valid {message_cls.DESCRIPTOR.full_name}: {exc}") from None
     if not message.meta.event_id:  # type: ignore[attr-defined]  # every event has meta
         raise EventDecodeError(f"{message_cls.DESCRIPTOR.full_name} without meta.event_id")

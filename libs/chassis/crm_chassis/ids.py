@@ -3,6 +3,7 @@
 Ids are opaque strings to every reader (clients, other services, the database); a service never
 parses one. The platform's ids are 32 lower-case hex digits of a random UUID.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -9,6 +9,7 @@ the same structlog ``ProcessorFormatter``, so they come out as the same JSON.
 
 ``log_format="console"`` renders the same events for people (development).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,9 @@ from crm_chassis import context as _context
 _state: dict[str, Any] = {"service": "", "handler": None}
 
 
-def _add_service_and_request(_logger: Any, _method: str,
-                             event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def _add_service_and_request(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Adds ``service`` and the current request's ``request_id``/``trace_id`` (if any)."""
     event_dict.setdefault("service", _state["service"])
     # Read the raw contextvar: context.current() would invent a fresh request id outside requests.
@@ -62,8 +64,14 @@ _FOREIGN_CHAIN: list[Processor] = [
 QUIET_LIBRARIES = ("pika", "kombu", "amqp")
 
 
-def configure_logging(settings: Any = None, *, level: str | None = None, fmt: str | None = None,
-                      service: str | None = None, stream: TextIO | None = None) -> None:
+def configure_logging(
+    settings: Any = None,
+    *,
+    level: str | None = None,
+    fmt: str | None = None,
+    service: str | None = None,
+    stream: TextIO | None = None,
+) -> None:
     """Route structlog and stdlib logging to one handler on ``stream`` (default stdout).
 
     ``settings`` gives log_level, log_format and service_name; keyword arguments override them.
@@ -76,8 +84,11 @@ def configure_logging(settings: Any = None, *, level: str | None = None, fmt: st
         raise ValueError(f"log_level must be one of DEBUG, INFO, WARNING, ERROR; got {level!r}")
     _state["service"] = service if service is not None else getattr(settings, "service_name", "")
 
-    renderer = (structlog.processors.JSONRenderer() if fmt == "json"
-                else structlog.dev.ConsoleRenderer(colors=False))
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_FOREIGN_CHAIN,
         processors=[
@@ -98,7 +109,9 @@ def configure_logging(settings: Any = None, *, level: str | None = None, fmt: st
     root.setLevel(level)
     # pika logs every connection step at INFO; its warnings and errors are what operators need.
     for chatty in QUIET_LIBRARIES:
-        logging.getLogger(chatty).setLevel(max(logging.getLevelNamesMapping()[level], logging.WARNING))
+        logging.getLogger(chatty).setLevel(
+            max(logging.getLevelNamesMapping()[level], logging.WARNING)
+        )
     _state["handler"] = handler
 
     structlog.configure(

@@ -25,6 +25,7 @@ so adding a service means adding its folder and manifest, never editing a list o
     purpose = "smtp"
     ports = [25, 465, 587]
 """
+
 from __future__ import annotations
 
 import os
@@ -40,10 +41,10 @@ PROCESS_KINDS = ("api", "worker", "relay")
 
 @dataclass(frozen=True)
 class Subscription:
-    source: str        # publishing service
-    event: str         # event type (routing key)
-    consumer: str      # consuming (nameko) service name
-    method: str        # handler method on the consumer's worker
+    source: str  # publishing service
+    event: str  # event type (routing key)
+    consumer: str  # consuming (nameko) service name
+    method: str  # handler method on the consumer's worker
 
     @property
     def queue(self) -> str:
@@ -53,9 +54,9 @@ class Subscription:
 
 @dataclass(frozen=True)
 class ExternalEgress:
-    process: str              # process kind that opens the connections
-    purpose: str              # what they are for (smtp, webhooks)
-    ports: tuple[int, ...]    # TCP ports it connects to
+    process: str  # process kind that opens the connections
+    purpose: str  # what they are for (smtp, webhooks)
+    ports: tuple[int, ...]  # TCP ports it connects to
 
 
 @dataclass(frozen=True)
@@ -65,17 +66,22 @@ class ServiceManifest:
     grpc_port: int
     root: Path
     publishes: tuple[str, ...] = ()
-    processes: dict[str, int] = field(default_factory=dict)   # kind -> metrics port
+    processes: dict[str, int] = field(default_factory=dict)  # kind -> metrics port
     subscriptions: tuple[Subscription, ...] = ()
-    service_roles: tuple[str, ...] = ()   # roles of the service's own service account
-    egress: tuple[ExternalEgress, ...] = ()   # connections outside the cluster
+    service_roles: tuple[str, ...] = ()  # roles of the service's own service account
+    egress: tuple[ExternalEgress, ...] = ()  # connections outside the cluster
 
     def command(self, kind: str, python: str = "python") -> list[str]:
         if kind == "api":
             return [python, "-m", f"{self.package}.entrypoints.api"]
         if kind == "worker":
-            return [python, "-m", "crm_chassis.messaging.worker_main", self.name,
-                    f"{self.package}.entrypoints.worker"]
+            return [
+                python,
+                "-m",
+                "crm_chassis.messaging.worker_main",
+                self.name,
+                f"{self.package}.entrypoints.worker",
+            ]
         if kind == "relay":
             return [python, "-m", "crm_chassis.outbox.relay_main", "--service", self.name]
         raise ValueError(f"unknown process kind {kind!r}")
@@ -91,27 +97,39 @@ def load(path: str | os.PathLike[str]) -> ServiceManifest:
             raise ValueError(f"unknown process kinds {sorted(unknown)}; known: {PROCESS_KINDS}")
         roles = data.get("service_roles", [])
         if not isinstance(roles, list) or set(roles) - SERVICE_ROLES.keys():
-            raise ValueError(f"{path}: service_roles must be a list of "
-                             f"{', '.join(SERVICE_ROLES)}; got {roles!r}")
+            raise ValueError(
+                f"{path}: service_roles must be a list of {', '.join(SERVICE_ROLES)}; got {roles!r}"
+            )
         return ServiceManifest(
-            name=name, package=data["package"], grpc_port=int(data["grpc_port"]),
-            root=path.parent, publishes=tuple(data.get("publishes", [])),
+            name=name,
+            package=data["package"],
+            grpc_port=int(data["grpc_port"]),
+            root=path.parent,
+            publishes=tuple(data.get("publishes", [])),
             processes={k: int(v) for k, v in data.get("processes", {}).items()},
-            subscriptions=tuple(Subscription(source=s["source"], event=s["event"], consumer=name,
-                                             method=s["method"])
-                                for s in data.get("subscriptions", [])),
+            subscriptions=tuple(
+                Subscription(
+                    source=s["source"], event=s["event"], consumer=name, method=s["method"]
+                )
+                for s in data.get("subscriptions", [])
+            ),
             service_roles=tuple(sorted(set(roles))),
-            egress=tuple(external_egress(path, e) for e in data.get("egress", [])))
+            egress=tuple(external_egress(path, e) for e in data.get("egress", [])),
+        )
     except KeyError as exc:
         raise ValueError(f"{path}: missing key {exc}") from None
 
 
 def external_egress(path: Path, entry: dict[str, Any]) -> ExternalEgress:
     if entry["process"] not in PROCESS_KINDS:
-        raise ValueError(f"{path}: egress process must be one of {PROCESS_KINDS}; "
-                         f"got {entry['process']!r}")
-    return ExternalEgress(process=entry["process"], purpose=entry["purpose"],
-                          ports=tuple(int(port) for port in entry["ports"]))
+        raise ValueError(
+            f"{path}: egress process must be one of {PROCESS_KINDS}; got {entry['process']!r}"
+        )
+    return ExternalEgress(
+        process=entry["process"],
+        purpose=entry["purpose"],
+        ports=tuple(int(port) for port in entry["ports"]),
+    )
 
 
 def repo_root() -> Path:

@@ -8,6 +8,7 @@ The same endpoint answers ``/healthz``: 200 when every check registered with
 (a relay registers "database" and "broker"). Kubernetes' readiness probes of the processes
 without a gRPC API use it; their liveness probes use /metrics (the process answers at all).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,10 +52,12 @@ def _with_health(app: WsgiApp) -> WsgiApp:
             return app(environ, start_response)
         healthy, verdicts = health_report()
         body = json.dumps({"healthy": healthy, "checks": verdicts}).encode()
-        start_response("200 OK" if healthy else "503 Service Unavailable",
-                       [("Content-Type", "application/json"),
-                        ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK" if healthy else "503 Service Unavailable",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
+
     return serve
 
 

@@ -8,6 +8,7 @@ A service's ``crm_<name>/migrate.py``::
 
 and its ``migrations/env.py``: ``run_alembic_env(MIGRATIONS)``.
 """
+
 from __future__ import annotations
 
 import sys
@@ -36,16 +37,21 @@ class ServiceMigrations:
         """For ``crm_<name>/migrate.py``: migrations in ``services/<name>/migrations``, the URL
         from ``crm_<name>.entrypoints.settings.load()``. Found from the file, not ``__name__``,
         which is ``__main__`` under ``python -m``."""
-        package = Path(module_file).resolve().parent.name          # "crm_leads"
+        package = Path(module_file).resolve().parent.name  # "crm_leads"
 
         def database_url() -> str:
             import importlib
 
-            url: str = importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+            url: str = (
+                importlib.import_module(f"{package}.entrypoints.settings").load().database_url
+            )
             return url
 
-        return cls(package.removeprefix("crm_"),
-                   Path(module_file).resolve().parent.parent / "migrations", database_url)
+        return cls(
+            package.removeprefix("crm_"),
+            Path(module_file).resolve().parent.parent / "migrations",
+            database_url,
+        )
 
     def exports(self) -> tuple[str, Callable[..., None], Callable[..., None], Callable[..., Any]]:
         """(VERSION_TABLE, upgrade, downgrade, main): what a service's migrate module offers."""
@@ -71,14 +77,19 @@ class ServiceMigrations:
         engine = make_engine(database_url, pool_size=1)
         try:
             with engine.connect() as connection:
-                current = set(MigrationContext.configure(
-                    connection, opts={"version_table": self.version_table}).get_current_heads())
+                current = set(
+                    MigrationContext.configure(
+                        connection, opts={"version_table": self.version_table}
+                    ).get_current_heads()
+                )
         finally:
             engine.dispose()
         if current == head:
             return None
-        return (f"the {self.service} database is at {', '.join(sorted(current)) or 'no revision'}"
-                f", the code needs {', '.join(sorted(head))} (its migrate Job upgrades it)")
+        return (
+            f"the {self.service} database is at {', '.join(sorted(current)) or 'no revision'}"
+            f", the code needs {', '.join(sorted(head))} (its migrate Job upgrades it)"
+        )
 
     def wait(self, database_url: str, seconds: float, interval: float = 2.0) -> str | None:
         """Poll until the database is at head: None, or why not when ``seconds`` ran out."""
@@ -101,10 +112,12 @@ class ServiceMigrations:
         Kubernetes init container: the process starts only after its migrate Job)."""
         argv = sys.argv[1:] if argv is None else argv
         url = self._database_url()
-        if not url:   # production settings have no SQLite fallback (crm_chassis.settings)
-            raise SystemExit(f"crm {self.service} migrate: CRM_{self.service.upper()}_DATABASE_URL "
-                             "is not set (a SQLite file is the fallback of CRM_ENV=local and "
-                             "CRM_ENV=test runs only)")
+        if not url:  # production settings have no SQLite fallback (crm_chassis.settings)
+            raise SystemExit(
+                f"crm {self.service} migrate: CRM_{self.service.upper()}_DATABASE_URL "
+                "is not set (a SQLite file is the fallback of CRM_ENV=local and "
+                "CRM_ENV=test runs only)"
+            )
         if argv[:1] == ["wait"]:
             problem = self.wait(url, float(argv[1]) if len(argv) > 1 else 300.0)
             if problem:
@@ -135,8 +148,11 @@ def run_alembic_env(migrations: ServiceMigrations) -> None:
     engine = make_engine(url, pool_size=1)
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, version_table=migrations.version_table,
-                              render_as_batch=engine.dialect.name == "sqlite")
+            context.configure(
+                connection=connection,
+                version_table=migrations.version_table,
+                render_as_batch=engine.dialect.name == "sqlite",
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

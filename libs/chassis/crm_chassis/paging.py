@@ -5,12 +5,14 @@ A request carries ``page.page_size`` (0 = the default, 50; at most 500) and ``pa
 are opaque to clients: a keyset cursor holds the sort key of the last row of the page, an offset
 cursor the position of the next page (for short lists that only grow at one end).
 """
+
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from crm_chassis.errors import InvalidArgument
 
@@ -35,16 +37,21 @@ def page_size(requested: int, *, field: str = PAGE_SIZE_FIELD) -> int:
     if requested == 0:
         return DEFAULT_PAGE_SIZE
     if not 1 <= requested <= MAX_PAGE_SIZE:
-        raise InvalidArgument(f"{field} must be 1..{MAX_PAGE_SIZE} (0 for the default "
-                              f"{DEFAULT_PAGE_SIZE}), got {requested}", field=field)
+        raise InvalidArgument(
+            f"{field} must be 1..{MAX_PAGE_SIZE} (0 for the default "
+            f"{DEFAULT_PAGE_SIZE}), got {requested}",
+            field=field,
+        )
     return requested
 
 
 def bad_cursor(field: str = CURSOR_FIELD) -> InvalidArgument:
     """The one error for a cursor this service did not issue."""
-    return InvalidArgument(f"{field} is not a cursor this service issued; pass the next_cursor "
-                           "of the previous page unchanged, or none for the first page",
-                           field=field)
+    return InvalidArgument(
+        f"{field} is not a cursor this service issued; pass the next_cursor "
+        "of the previous page unchanged, or none for the first page",
+        field=field,
+    )
 
 
 def _decode(cursor: str, field: str) -> object:
@@ -65,7 +72,8 @@ def decode_cursor(cursor: str, *, field: str = CURSOR_FIELD) -> tuple[KeyPart, .
         return None
     key = _decode(cursor, field)
     if not isinstance(key, list) or not all(
-            isinstance(part, (str, int)) and not isinstance(part, bool) for part in key):
+        isinstance(part, (str, int)) and not isinstance(part, bool) for part in key
+    ):
         raise bad_cursor(field)
     return tuple(key)
 
@@ -80,14 +88,17 @@ def decode_offset(cursor: str, *, field: str = CURSOR_FIELD) -> int:
     if not cursor:
         return 0
     key = decode_cursor(cursor, field=field)
-    if key is None or len(key) != 2 or key[0] != "o" or not isinstance(key[1], int) \
-            or key[1] < 0:
+    if key is None or len(key) != 2 or key[0] != "o" or not isinstance(key[1], int) or key[1] < 0:
         raise bad_cursor(field)
     return key[1]
 
 
-def fetch_page(fetch: Callable[[tuple[KeyPart, ...] | None, int], list[T]],
-               sort_key: Callable[[T], tuple[KeyPart, ...]], size: int, cursor: str) -> Page[T]:
+def fetch_page(
+    fetch: Callable[[tuple[KeyPart, ...] | None, int], list[T]],
+    sort_key: Callable[[T], tuple[KeyPart, ...]],
+    size: int,
+    cursor: str,
+) -> Page[T]:
     """One keyset page: ``fetch(after_key, limit)`` returns rows after ``after_key`` in sort
     order; it is asked for one row more than wanted, to know whether a next page exists."""
     wanted = page_size(size)

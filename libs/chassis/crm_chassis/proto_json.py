@@ -21,6 +21,7 @@ message, and ``ParseDict`` parses it instead, with its own errors; so the fast p
 accepts input ``ParseDict`` accepts the same way (the suite checks both agree on every event
 message of the platform).
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,11 +33,22 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-_INT64 = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,
-          FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64}
-_PLAIN = {FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BOOL, FieldDescriptor.TYPE_INT32,
-          FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_FIXED32,
-          FieldDescriptor.TYPE_SFIXED32}
+_INT64 = {
+    FieldDescriptor.TYPE_INT64,
+    FieldDescriptor.TYPE_UINT64,
+    FieldDescriptor.TYPE_SINT64,
+    FieldDescriptor.TYPE_FIXED64,
+    FieldDescriptor.TYPE_SFIXED64,
+}
+_PLAIN = {
+    FieldDescriptor.TYPE_STRING,
+    FieldDescriptor.TYPE_BOOL,
+    FieldDescriptor.TYPE_INT32,
+    FieldDescriptor.TYPE_UINT32,
+    FieldDescriptor.TYPE_SINT32,
+    FieldDescriptor.TYPE_FIXED32,
+    FieldDescriptor.TYPE_SFIXED32,
+}
 _TIMESTAMP = "google.protobuf.Timestamp"
 
 Converter = Callable[[Message], dict[str, Any]]
@@ -64,7 +76,7 @@ def _value_reader(field: FieldDescriptor) -> Callable[[Any], Any] | None:
             return None
         full_name = message_type.full_name
         return lambda value: _COMPILED[full_name](value)  # type: ignore[misc]  # compiled above
-    return None   # float, double, group
+    return None  # float, double, group
 
 
 def _identity(value: Any) -> Any:
@@ -76,27 +88,36 @@ def _compile(descriptor: Descriptor) -> Converter | None:
     if name in _COMPILED:
         return _COMPILED[name]
     if name.startswith("google.protobuf."):
-        _COMPILED[name] = None   # well-known types have their own JSON forms
+        _COMPILED[name] = None  # well-known types have their own JSON forms
         return None
-    _COMPILED[name] = None       # recursion guard: a self-referencing type falls back
+    _COMPILED[name] = None  # recursion guard: a self-referencing type falls back
     # Keyed by the FieldDescriptor object ListFields() hands back: a dict lookup by identity is
     # far cheaper than reading descriptor attributes (upb) per field per message.
     readers: dict[FieldDescriptor, tuple[str, Callable[[Any], Any] | None]] = {}
     for field in descriptor.fields:
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            key_field, value_field = (field.message_type.fields_by_name["key"],
-                                      field.message_type.fields_by_name["value"])
+            key_field, value_field = (
+                field.message_type.fields_by_name["key"],
+                field.message_type.fields_by_name["value"],
+            )
             read = _value_reader(value_field)
             if read is None or key_field.type not in (_PLAIN | _INT64):
                 return None
-            readers[field] = (field.name, (lambda r: lambda m: {str(k): r(v) for k, v in m.items()})(read))
+            readers[field] = (
+                field.name,
+                (lambda r: lambda m: {str(k): r(v) for k, v in m.items()})(read),
+            )
             continue
         read = _value_reader(field)
         if read is None:
             return None
         if field.is_repeated:
-            readers[field] = (field.name, list if read is _identity else
-                              (lambda r: lambda values: [r(v) for v in values])(read))
+            readers[field] = (
+                field.name,
+                list
+                if read is _identity
+                else (lambda r: lambda values: [r(v) for v in values])(read),
+            )
         else:
             readers[field] = (field.name, None if read is _identity else read)
 
@@ -142,7 +163,7 @@ def _scalar_parser(field: FieldDescriptor) -> Callable[[Any], Any] | None:
     if kind == FieldDescriptor.TYPE_ENUM:
         numbers = {v.name: v.number for v in field.enum_type.values}  # type: ignore[union-attr]
         return lambda value: _enum(numbers, value)
-    return None   # bytes, float, double, group: json_format
+    return None  # bytes, float, double, group: json_format
 
 
 def _string(value: Any) -> Any:
@@ -170,7 +191,7 @@ def _enum(numbers: dict[str, int], value: Any) -> int:
         return numbers[value]
     if type(value) is int:
         return value
-    raise _GiveUp   # a name this build does not know, among others: json_format's to judge
+    raise _GiveUp  # a name this build does not know, among others: json_format's to judge
 
 
 def _timestamp(target: Timestamp, value: Any) -> None:
@@ -199,8 +220,10 @@ def _field_setter(field: FieldDescriptor) -> Setter | None:
                 raise _GiveUp
             target = getattr(message, name)
             for key, item in value.items():
-                target[key if key_parse is _string else _map_key(key_parse, key)] = \
-                    value_parse(item)
+                target[key if key_parse is _string else _map_key(key_parse, key)] = value_parse(
+                    item
+                )
+
         return set_map
     if message_type is not None:
         if message_type.full_name == _TIMESTAMP:
@@ -211,31 +234,37 @@ def _field_setter(field: FieldDescriptor) -> Setter | None:
             return None
         full_name = message_type.full_name
         if field.is_repeated:
+
             def set_messages(message: Message, value: Any) -> None:
                 if type(value) is not list:
                     raise _GiveUp
                 target = getattr(message, name)
                 for item in value:
                     _fill(_PARSERS[full_name], target.add(), item)  # type: ignore[arg-type]
+
             return set_messages
 
         def set_message(message: Message, value: Any) -> None:
             target = getattr(message, name)
             target.SetInParent()
             _fill(_PARSERS[full_name], target, value)  # type: ignore[arg-type]  # parsed above
+
         return set_message
     parse = _scalar_parser(field)
     if parse is None:
         return None
     if field.is_repeated:
+
         def set_values(message: Message, value: Any) -> None:
             if type(value) is not list:
                 raise _GiveUp
             getattr(message, name).extend(map(parse, value))
+
         return set_values
 
     def set_value(message: Message, value: Any) -> None:
         setattr(message, name, parse(value))
+
     return set_value
 
 
@@ -251,9 +280,9 @@ def _parser(descriptor: Descriptor) -> dict[str, Setter] | None:
     name = descriptor.full_name
     if name in _PARSERS:
         return _PARSERS[name]
-    _PARSERS[name] = None   # recursion guard, and the answer for what is not compiled
+    _PARSERS[name] = None  # recursion guard, and the answer for what is not compiled
     if name.startswith("google.protobuf.") or descriptor.oneofs:
-        return None          # well-known JSON forms; oneof conflicts are json_format's to judge
+        return None  # well-known JSON forms; oneof conflicts are json_format's to judge
     setters: dict[str, Setter] = {}
     for field in descriptor.fields:
         setter = _field_setter(field)
@@ -269,7 +298,7 @@ def _fill(setters: dict[str, Setter], message: Message, data: Any) -> None:
         raise _GiveUp
     for key, value in data.items():
         setter = setters.get(key)
-        if setter is not None and value is not None:   # unknown keys and nulls: ignored
+        if setter is not None and value is not None:  # unknown keys and nulls: ignored
             setter(message, value)
 
 
@@ -284,5 +313,5 @@ def dict_to_message(data: dict[str, Any], message: Message) -> Message:
             _fill(setters, message, data)
             return message
         except (_GiveUp, TypeError, ValueError):
-            message.Clear()   # json_format judges the input afresh
+            message.Clear()  # json_format judges the input afresh
     return json_format.ParseDict(data, message, ignore_unknown_fields=True)

@@ -13,6 +13,7 @@ at the first row younger than the cutoff, so a pass reads only the old rows plus
 relay's leader prunes its service's database (outbox and inbox) every
 ``retention_interval_seconds``; SQLite and PostgreSQL alike.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,9 +29,11 @@ from crm_chassis.outbox.tables import DONE, inbox_table, outbox_table
 
 log = logging.getLogger(__name__)
 
-PRUNED = Counter("retention_pruned_rows_total",
-                 "Outbox and inbox rows deleted by retention (label table: outbox or inbox).",
-                 ["service", "table"])
+PRUNED = Counter(
+    "retention_pruned_rows_total",
+    "Outbox and inbox rows deleted by retention (label table: outbox or inbox).",
+    ["service", "table"],
+)
 
 
 def prune_outbox(engine: Engine, cutoff: dt.datetime, batch_size: int) -> int:
@@ -43,8 +46,11 @@ def prune_outbox(engine: Engine, cutoff: dt.datetime, batch_size: int) -> int:
             query = query.where(table.c.id > after)
         with engine.begin() as conn:
             rows = conn.execute(query.order_by(table.c.id).limit(batch_size)).all()
-            done = [row.id for row in rows
-                    if row.status in DONE and row.sent_at is not None and row.sent_at < cutoff]
+            done = [
+                row.id
+                for row in rows
+                if row.status in DONE and row.sent_at is not None and row.sent_at < cutoff
+            ]
             if done:
                 conn.execute(delete(table).where(table.c.id.in_(done)))
         pruned += len(done)
@@ -59,11 +65,17 @@ def prune_inbox(engine: Engine, cutoff: dt.datetime, batch_size: int) -> int:
     pruned = 0
     while True:
         with engine.begin() as conn:
-            keys = conn.execute(select(table.c.consumer, table.c.event_id)
-                                .where(table.c.processed_at < cutoff).limit(batch_size)).all()
+            keys = conn.execute(
+                select(table.c.consumer, table.c.event_id)
+                .where(table.c.processed_at < cutoff)
+                .limit(batch_size)
+            ).all()
             if keys:
-                conn.execute(delete(table).where(
-                    tuple_(table.c.consumer, table.c.event_id).in_([tuple(k) for k in keys])))
+                conn.execute(
+                    delete(table).where(
+                        tuple_(table.c.consumer, table.c.event_id).in_([tuple(k) for k in keys])
+                    )
+                )
         pruned += len(keys)
         if len(keys) < batch_size:
             return pruned
@@ -72,8 +84,15 @@ def prune_inbox(engine: Engine, cutoff: dt.datetime, batch_size: int) -> int:
 class Pruner:
     """Prunes one service's database at most every ``interval_seconds`` (``maybe_prune``)."""
 
-    def __init__(self, engine: Engine, service_name: str, *, retention_days: float,
-                 batch_size: int = 500, interval_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        service_name: str,
+        *,
+        retention_days: float,
+        batch_size: int = 500,
+        interval_seconds: float = 300.0,
+    ) -> None:
         self._engine = engine
         self._service = service_name
         self._age = dt.timedelta(days=retention_days)
@@ -83,9 +102,13 @@ class Pruner:
 
     @classmethod
     def from_settings(cls, engine: Engine, service_name: str, settings: Any) -> Pruner:
-        return cls(engine, service_name, retention_days=settings.retention_days,
-                   batch_size=settings.retention_batch_size,
-                   interval_seconds=settings.retention_interval_seconds)
+        return cls(
+            engine,
+            service_name,
+            retention_days=settings.retention_days,
+            batch_size=settings.retention_batch_size,
+            interval_seconds=settings.retention_interval_seconds,
+        )
 
     def maybe_prune(self) -> None:
         now = time.monotonic()
@@ -95,16 +118,27 @@ class Pruner:
         try:
             self.prune()
         except Exception:
-            log.warning("retention of %s failed; retrying in %.0fs", self._service,
-                        self._interval, exc_info=True)
+            log.warning(
+                "retention of %s failed; retrying in %.0fs",
+                self._service,
+                self._interval,
+                exc_info=True,
+            )
 
     def prune(self) -> dict[str, int]:
         cutoff = utcnow() - self._age
-        counts = {"outbox": prune_outbox(self._engine, cutoff, self._batch_size),
-                  "inbox": prune_inbox(self._engine, cutoff, self._batch_size)}
+        counts = {
+            "outbox": prune_outbox(self._engine, cutoff, self._batch_size),
+            "inbox": prune_inbox(self._engine, cutoff, self._batch_size),
+        }
         for table, count in counts.items():
             PRUNED.labels(self._service, table).inc(count)
         if any(counts.values()):
-            log.info("retention of %s deleted %d outbox and %d inbox rows older than %s",
-                     self._service, counts["outbox"], counts["inbox"], cutoff.isoformat())
+            log.info(
+                "retention of %s deleted %d outbox and %d inbox rows older than %s",
+                self._service,
+                counts["outbox"],
+                counts["inbox"],
+                cutoff.isoformat(),
+            )
         return counts

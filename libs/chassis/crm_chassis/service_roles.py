@@ -6,6 +6,7 @@ call checks the role (``caller.has_role(CHOOSE_OWNERS)``); a service account wit
 refused like any other caller. Person roles (admin, catalog_manager...) are never granted to a
 service account, and these are never granted to a person.
 """
+
 from __future__ import annotations
 
 READ_USERS = "read_users"
@@ -18,14 +19,14 @@ RECORD_LEAD_ACTIVITY = "record_lead_activity"
 
 SERVICE_ROLES: dict[str, str] = {
     READ_USERS: "identity: read a user's directory entry (GetUser, ListUsers) — territory keeps "
-                "its copy of people current with it",
+    "its copy of people current with it",
     CHOOSE_OWNERS: "territory: pick owners for records handed over (ChooseOwner, ChooseOwners) — "
-                   "leads and deals hand-overs",
+    "leads and deals hand-overs",
     CHECK_ACCESS: "territory: ask who may see a team's records (CheckAccess, ListScopes)",
     ROUTE_LEADS: "territory: retry routing of a lead (RetryRouting)",
     QUOTE_PRICES: "catalog: price a basket (PriceQuote) — deals' quotes",
     CAPTURE_LEADS: "leads: capture and import leads (CreateLead, ImportLeads) — web forms, "
-                   "marketing tools",
+    "marketing tools",
     RECORD_LEAD_ACTIVITY: "leads: record behavioural activity on a lead (RecordLeadActivity) — "
-                          "marketing automation",
+    "marketing automation",
 }

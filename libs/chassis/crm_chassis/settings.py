@@ -13,6 +13,7 @@ settings: outside local runs a missing or unsafe setting stops the process befor
 work, with a message naming the variable to provide. A service adds its own checks by extending
 :meth:`ServiceSettings.startup_problems`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,89 +64,131 @@ class StartupRefused(SystemExit):
     def __init__(self, service: str, process: str, environment: str, problems: list[str]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"crm {service} {process}: refusing to start (CRM_ENV={environment}); "
-                         f"provide these settings:\n{lines}")
+        super().__init__(
+            f"crm {service} {process}: refusing to start (CRM_ENV={environment}); "
+            f"provide these settings:\n{lines}"
+        )
 
 
 @dataclass(frozen=True)
 class ServiceSettings:
     """Settings every service process has. Subclass to add a service's own."""
 
-    service_name: str = setting("", "Name of the service (set by the service, not by the environment).")
+    service_name: str = setting(
+        "", "Name of the service (set by the service, not by the environment)."
+    )
     environment: str = setting(
-        PRODUCTION, "Where the process runs: local (make run), test (automated tests) or "
+        PRODUCTION,
+        "Where the process runs: local (make run), test (automated tests) or "
         "production (anything else). Outside local and test a missing database URL or secret "
-        "stops the process at start, naming the variable to set.", env="CRM_ENV")
+        "stops the process at start, naming the variable to set.",
+        env="CRM_ENV",
+    )
     data_dir: str = setting("data", "Folder for embedded SQLite databases and local state.")
     database_url: str = setting(
-        "", "SQLAlchemy URL of the service's own database. Empty: sqlite file "
-        "<data_dir>/<service>.db in local and test runs; required in production.")
-    amqp_url: str = setting("amqp://guest:guest@127.0.0.1:5672/%2F",
-                            "RabbitMQ URL (events), as the service's own broker user (make run "
-                            "and deploy/ set it per service).", secret=True)
+        "",
+        "SQLAlchemy URL of the service's own database. Empty: sqlite file "
+        "<data_dir>/<service>.db in local and test runs; required in production.",
+    )
+    amqp_url: str = setting(
+        "amqp://guest:guest@127.0.0.1:5672/%2F",
+        "RabbitMQ URL (events), as the service's own broker user (make run "
+        "and deploy/ set it per service).",
+        secret=True,
+    )
     grpc_host: str = setting("127.0.0.1", "Address the gRPC API binds to.")
     grpc_port: int = setting(0, "Port of the gRPC API (each service sets its own default).")
     grpc_max_workers: int = setting(16, "Threads serving gRPC calls.")
     grpc_max_concurrent_rpcs: int = setting(
-        64, "Calls a gRPC API accepts at once (running or waiting for a thread; at least "
-        "grpc_max_workers); one more answers RESOURCE_EXHAUSTED at once instead of queueing.")
+        64,
+        "Calls a gRPC API accepts at once (running or waiting for a thread; at least "
+        "grpc_max_workers); one more answers RESOURCE_EXHAUSTED at once instead of queueing.",
+    )
     grpc_max_concurrent_streams: int = setting(
-        4, "Client-streaming calls (imports) running at once; one more answers "
-        "RESOURCE_EXHAUSTED. At most grpc_max_workers - 1, so unary calls always get a thread.")
+        4,
+        "Client-streaming calls (imports) running at once; one more answers "
+        "RESOURCE_EXHAUSTED. At most grpc_max_workers - 1, so unary calls always get a thread.",
+    )
     grpc_stream_idle_seconds: float = setting(
-        30.0, "A client stream that sends no message for this long is ended (DEADLINE_EXCEEDED) "
-        "and its thread freed.")
+        30.0,
+        "A client stream that sends no message for this long is ended (DEADLINE_EXCEEDED) "
+        "and its thread freed.",
+    )
     grpc_unary_deadline_seconds: float = setting(
-        30.0, "Server-side limit of a unary call: its deadline when the client sends none or a "
-        "later one (handlers see it in context.time_remaining()).")
+        30.0,
+        "Server-side limit of a unary call: its deadline when the client sends none or a "
+        "later one (handlers see it in context.time_remaining()).",
+    )
     grpc_stream_deadline_seconds: float = setting(
-        900.0, "Server-side limit of a streaming call (imports, server streams), applied like "
-        "grpc_unary_deadline_seconds; a service may set its own per method.")
+        900.0,
+        "Server-side limit of a streaming call (imports, server streams), applied like "
+        "grpc_unary_deadline_seconds; a service may set its own per method.",
+    )
     grpc_max_list_items: int = setting(
-        1000, "Most items of any list or map in one request, nested ones included; more answers "
-        "INVALID_ARGUMENT naming the field (a service may allow more for a named batch field).")
+        1000,
+        "Most items of any list or map in one request, nested ones included; more answers "
+        "INVALID_ARGUMENT naming the field (a service may allow more for a named batch field).",
+    )
     grpc_max_message_bytes: int = setting(
-        4 * 1024 * 1024, "Largest request message a gRPC API accepts, in bytes (larger: "
-        "RESOURCE_EXHAUSTED).")
+        4 * 1024 * 1024,
+        "Largest request message a gRPC API accepts, in bytes (larger: RESOURCE_EXHAUSTED).",
+    )
     metrics_port: int = setting(0, "Port of this process's Prometheus /metrics endpoint; 0 = none.")
     metrics_host: str = setting("127.0.0.1", "Address /metrics binds to (0.0.0.0 in Kubernetes).")
     log_level: str = setting("INFO", "Log level (DEBUG, INFO, WARNING, ERROR).")
     log_format: str = setting("json", "json (one JSON object a line) or console (for people).")
-    shutdown_grace_seconds: float = setting(5.0, "Seconds in-flight calls get to finish on SIGTERM.")
+    shutdown_grace_seconds: float = setting(
+        5.0, "Seconds in-flight calls get to finish on SIGTERM."
+    )
     jwt_issuer: str = setting("crm-identity", "Expected `iss` of access tokens.")
     jwt_audience: str = setting("crm", "Expected `aud` of access tokens.")
-    jwt_algorithm: str = setting("EdDSA", "The one signature algorithm accepted (RFC 8725); "
-                                 "only EdDSA: any other value stops the process at start.")
+    jwt_algorithm: str = setting(
+        "EdDSA",
+        "The one signature algorithm accepted (RFC 8725); "
+        "only EdDSA: any other value stops the process at start.",
+    )
     access_token_max_ttl_seconds: int = setting(
-        900, "Longest access-token lifetime (exp - iat) a verifier accepts; identity's "
-        "access_token_ttl_seconds must not exceed it.")
+        900,
+        "Longest access-token lifetime (exp - iat) a verifier accepts; identity's "
+        "access_token_ttl_seconds must not exceed it.",
+    )
     identity_address: str = setting("127.0.0.1:50051", "host:port of identity's gRPC API (keys).")
     jwks_refresh_seconds: float = setting(
-        0.5, "How often a verifier asks identity whether its published signing keys changed "
+        0.5,
+        "How often a verifier asks identity whether its published signing keys changed "
         "(answered from identity's memory; a withdrawn key stops verifying within about this "
-        "plus 0.25 s).")
+        "plus 0.25 s).",
+    )
     outbox_batch_size: int = setting(500, "Outbox rows the relay publishes per confirmed batch.")
     outbox_poll_seconds: float = setting(0.05, "Relay pause when the outbox is empty.")
     outbox_max_attempts: int = setting(
-        10, "Failed publishes of one outbox row before the relay quarantines it.")
+        10, "Failed publishes of one outbox row before the relay quarantines it."
+    )
     retention_days: float = setting(
-        7.0, "Age after which sent outbox rows and inbox rows are deleted (longer than any "
-        "redelivery).")
+        7.0,
+        "Age after which sent outbox rows and inbox rows are deleted (longer than any redelivery).",
+    )
     retention_batch_size: int = setting(500, "Rows deleted per retention statement.")
     retention_interval_seconds: float = setting(300.0, "How often the relay prunes old rows.")
     health_check_seconds: float = setting(
-        5.0, "How often the api and the worker ping their database to answer health.")
+        5.0, "How often the api and the worker ping their database to answer health."
+    )
     event_max_deliveries: int = setting(5, "Deliveries of an event before it is dead-lettered.")
     broker_user_format: str = setting(
-        "crm-{service}", "Broker user name of a service ({service} = its name): who may publish "
-        "its events; consumers refuse an event whose AMQP user_id is not its source's user.")
+        "crm-{service}",
+        "Broker user name of a service ({service} = its name): who may publish "
+        "its events; consumers refuse an event whose AMQP user_id is not its source's user.",
+    )
     service_client_id: str = setting("", "Client id of this service's service account.")
-    service_client_secret: str = setting("", "Client secret of this service's service account.",
-                                         secret=True)
+    service_client_secret: str = setting(
+        "", "Client secret of this service's service account.", secret=True
+    )
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def load(cls, service_name: str, env: Mapping[str, str] | None = None, **overrides: Any) -> Self:
+    def load(
+        cls, service_name: str, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Self:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         prefix = f"CRM_{service_name.upper()}_"
@@ -157,8 +200,11 @@ class ServiceSettings:
                 continue
             default = f.default if f.default is not dataclasses.MISSING else None
             fixed = f.metadata.get("env")
-            raw = (env.get(fixed) if fixed else
-                   env.get(prefix + f.name.upper(), env.get("CRM_" + f.name.upper())))
+            raw = (
+                env.get(fixed)
+                if fixed
+                else env.get(prefix + f.name.upper(), env.get("CRM_" + f.name.upper()))
+            )
             if raw is None:
                 values[f.name] = default
                 continue
@@ -170,8 +216,10 @@ class ServiceSettings:
                     f"environment variable {prefix + f.name.upper()} / CRM_{f.name.upper()}: {exc}"
                 ) from None
         if values["environment"] not in ENVIRONMENTS:
-            raise SettingsError(f"environment variable CRM_ENV must be one of "
-                                f"{', '.join(ENVIRONMENTS)} (got {values['environment']!r})")
+            raise SettingsError(
+                f"environment variable CRM_ENV must be one of "
+                f"{', '.join(ENVIRONMENTS)} (got {values['environment']!r})"
+            )
         instance = cls(service_name=service_name, **values)
         instance._check_grpc_limits()
         if not instance.database_url and instance.local_fallbacks_allowed:
@@ -180,12 +228,20 @@ class ServiceSettings:
         return instance
 
     def _check_grpc_limits(self) -> None:
-        for name in ("grpc_max_workers", "grpc_max_concurrent_rpcs", "grpc_max_concurrent_streams",
-                     "grpc_max_list_items", "grpc_max_message_bytes"):
+        for name in (
+            "grpc_max_workers",
+            "grpc_max_concurrent_rpcs",
+            "grpc_max_concurrent_streams",
+            "grpc_max_list_items",
+            "grpc_max_message_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{self.variable(name)} must be at least 1")
-        for name in ("grpc_stream_idle_seconds", "grpc_unary_deadline_seconds",
-                     "grpc_stream_deadline_seconds"):
+        for name in (
+            "grpc_stream_idle_seconds",
+            "grpc_unary_deadline_seconds",
+            "grpc_stream_deadline_seconds",
+        ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{self.variable(name)} must be positive")
 
@@ -204,9 +260,11 @@ class ServiceSettings:
         A service extends it (``super().startup_problems(process) + [...]``)."""
         problems = []
         if not self.database_url:
-            problems.append(f"{self.variable('database_url')} is not set: the SQLAlchemy URL of "
-                            f"{self.service_name}'s own database (a SQLite file in the data "
-                            "folder is a fallback of local and test runs only)")
+            problems.append(
+                f"{self.variable('database_url')} is not set: the SQLAlchemy URL of "
+                f"{self.service_name}'s own database (a SQLite file in the data "
+                "folder is a fallback of local and test runs only)"
+            )
         return problems
 
     @property
@@ -252,21 +310,27 @@ def describe(cls: type[ServiceSettings], service_name: str) -> str:
     for f in fields(cls):
         if f.name == "service_name":
             continue
-        rows.append(f"| {_variables(f, service_name)} "
-                    f"| `{f.default}` | {f.metadata.get('doc', '')} |")
+        rows.append(
+            f"| {_variables(f, service_name)} | `{f.default}` | {f.metadata.get('doc', '')} |"
+        )
     return "\n".join(rows)
 
 
 def describe_own(cls: type[ServiceSettings], service_name: str) -> str:
     """The table of the fields ``cls`` adds or re-defaults (the service's own settings)."""
     base = {f.name: f.default for f in fields(ServiceSettings)}
-    own = [f for f in fields(cls) if f.name != "service_name"
-           and (f.name not in base or base[f.name] != f.default)]
+    own = [
+        f
+        for f in fields(cls)
+        if f.name != "service_name" and (f.name not in base or base[f.name] != f.default)
+    ]
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for f in own:
         secret = " (secret)" if f.metadata.get("secret") else ""
-        rows.append(f"| {_variables(f, service_name)} "
-                    f"| `{f.default}` | {f.metadata.get('doc', '')}{secret} |")
+        rows.append(
+            f"| {_variables(f, service_name)} "
+            f"| `{f.default}` | {f.metadata.get('doc', '')}{secret} |"
+        )
     return "\n".join(rows)
 
 
@@ -278,8 +342,11 @@ def settings_class_of(service_name: str) -> type[ServiceSettings]:
     from crm_chassis import manifest
 
     module = importlib.import_module(f"{manifest.find(service_name).package}.entrypoints.settings")
-    found = [c for _, c in inspect.getmembers(module, inspect.isclass)
-             if issubclass(c, ServiceSettings) and c is not ServiceSettings]
+    found = [
+        c
+        for _, c in inspect.getmembers(module, inspect.isclass)
+        if issubclass(c, ServiceSettings) and c is not ServiceSettings
+    ]
     if len(found) != 1:
         raise LookupError(f"{module.__name__} declares {len(found)} settings classes, not one")
     return found[0]
@@ -293,7 +360,7 @@ def load_for_process(service_name: str, process: str) -> ServiceSettings:
     module = f"{manifest.find(service_name).package}.entrypoints.settings"
     try:
         cls = settings_class_of(service_name)
-    except ModuleNotFoundError as exc:   # a service that declares no settings of its own
+    except ModuleNotFoundError as exc:  # a service that declares no settings of its own
         if not exc.name or not module.startswith(exc.name):
             raise
         cls = ServiceSettings

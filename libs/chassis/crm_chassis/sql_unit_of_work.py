@@ -10,10 +10,11 @@ Services subclass :class:`SqlAlchemyUnitOfWork` and create their repositories in
 fake for unit tests and the joined one for event handlers live in :mod:`crm_chassis.unit_of_work`
 (free of sqlalchemy, which service layers may not import).
 """
+
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from google.protobuf.message import Message
 from sqlalchemy import Table
@@ -25,8 +26,9 @@ from crm_chassis.unit_of_work import AbstractUnitOfWork, Savepoint
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, session_factory: sessionmaker[Session], *, service_name: str,
-                 outbox: Table) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, service_name: str, outbox: Table
+    ) -> None:
         self._session_factory = session_factory
         self._service_name = service_name
         self._outbox_table = outbox
@@ -39,8 +41,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._open_repositories(self.session)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> bool | None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
         try:
             self.rollback()
         finally:
@@ -63,11 +69,24 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if self.session is not None:
             self.session.rollback()
 
-    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
-             aggregate_version: int, actor: Actor | None = None) -> str:
-        return self.outbox.add(event_type, message, aggregate_type=aggregate_type,
-                               aggregate_id=aggregate_id, aggregate_version=aggregate_version,
-                               actor=actor)
+    def emit(
+        self,
+        event_type: str,
+        message: Message,
+        *,
+        aggregate_type: str,
+        aggregate_id: str,
+        aggregate_version: int,
+        actor: Actor | None = None,
+    ) -> str:
+        return self.outbox.add(
+            event_type,
+            message,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            aggregate_version=aggregate_version,
+            actor=actor,
+        )
 
     def begin_savepoint(self) -> Savepoint:
         return self._open_session().begin_nested()

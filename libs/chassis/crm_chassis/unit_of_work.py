@@ -10,6 +10,7 @@ use :class:`FakeUnitOfWorkBase`, which keeps committed events in a list.
 handler's, which also holds the inbox row): the use case's block is a SAVEPOINT, so its commit
 keeps its work for the outer commit and its rollback undoes only its own work.
 """
+
 from __future__ import annotations
 
 from types import TracebackType
@@ -40,8 +41,12 @@ class AbstractUnitOfWork:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> bool | None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
         self.rollback()
         return None
 
@@ -51,8 +56,16 @@ class AbstractUnitOfWork:
     def rollback(self) -> None:
         raise NotImplementedError
 
-    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
-             aggregate_version: int, actor: Actor | None = None) -> str:
+    def emit(
+        self,
+        event_type: str,
+        message: Message,
+        *,
+        aggregate_type: str,
+        aggregate_id: str,
+        aggregate_version: int,
+        actor: Actor | None = None,
+    ) -> str:
         raise NotImplementedError
 
     def begin_savepoint(self) -> Savepoint:
@@ -72,7 +85,7 @@ class _FakeSavepoint:
         self.is_active = False
 
     def rollback(self) -> None:
-        del self._uow.pending[self._mark:]
+        del self._uow.pending[self._mark :]
         self.is_active = False
 
 
@@ -93,12 +106,27 @@ class FakeUnitOfWorkBase(AbstractUnitOfWork):
     def rollback(self) -> None:
         self.pending.clear()
 
-    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
-             aggregate_version: int, actor: Actor | None = None) -> str:
+    def emit(
+        self,
+        event_type: str,
+        message: Message,
+        *,
+        aggregate_type: str,
+        aggregate_id: str,
+        aggregate_version: int,
+        actor: Actor | None = None,
+    ) -> str:
         from crm_chassis import events  # local: keeps fakes free of import cycles
-        meta = events.stamp(message, producer="fake", event_type=event_type,
-                            aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                            aggregate_version=aggregate_version, actor=actor)
+
+        meta = events.stamp(
+            message,
+            producer="fake",
+            event_type=event_type,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            aggregate_version=aggregate_version,
+            actor=actor,
+        )
         self.pending.append((event_type, message))
         return str(meta.event_id)
 
@@ -141,8 +169,12 @@ class JoinedUnitOfWork(AbstractUnitOfWork):
             self._savepoint = self._outer.begin_savepoint()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> bool | None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
         savepoint, self._savepoint = self._savepoint, None
         if savepoint is not None and savepoint.is_active:
             savepoint.rollback()
@@ -156,16 +188,31 @@ class JoinedUnitOfWork(AbstractUnitOfWork):
 
     def rollback(self) -> None:
         if not self._use_savepoints:
-            raise RuntimeError("a use case joined without a savepoint cannot roll back part of "
-                               "the handler's transaction: join with savepoint=True")
+            raise RuntimeError(
+                "a use case joined without a savepoint cannot roll back part of "
+                "the handler's transaction: join with savepoint=True"
+            )
         self._active_savepoint().rollback()
         self._savepoint = self._outer.begin_savepoint()
 
-    def emit(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
-             aggregate_version: int, actor: Actor | None = None) -> str:
-        return self._outer.emit(event_type, message, aggregate_type=aggregate_type,
-                                aggregate_id=aggregate_id, aggregate_version=aggregate_version,
-                                actor=actor)
+    def emit(
+        self,
+        event_type: str,
+        message: Message,
+        *,
+        aggregate_type: str,
+        aggregate_id: str,
+        aggregate_version: int,
+        actor: Actor | None = None,
+    ) -> str:
+        return self._outer.emit(
+            event_type,
+            message,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            aggregate_version=aggregate_version,
+            actor=actor,
+        )
 
     def begin_savepoint(self) -> Savepoint:
         return self._outer.begin_savepoint()

@@ -13,11 +13,13 @@ own unit of work (``with deps.uow() as uow: ...; uow.commit()``).
 An event handler runs a use case inside its own transaction (inbox row, change and outbox rows
 committed together) with ``use_case(deps.joined(uow), caller, ...)``.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Self
+from typing import Any, Self
 
 from crm_chassis.clock import Clock, SystemClock
 from crm_chassis.ids import IdGenerator, UuidIds
@@ -44,6 +46,8 @@ class Dependencies:
         """A copy whose ``uow()`` joins the open ``uow`` (see
         :class:`crm_chassis.unit_of_work.JoinedUnitOfWork`): the use case shares its transaction,
         runs in a SAVEPOINT and never commits it."""
+
         def join() -> Any:
             return JoinedUnitOfWork(uow, savepoint=savepoint)
+
         return dataclasses.replace(self, uow=join)

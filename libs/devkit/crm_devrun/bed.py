@@ -12,6 +12,7 @@ broker objects are the platform's own (``<service>.events``, nameko's queue name
 connecting as its own broker user on the tests' vhost; the bed purges its services' queues at start so that leftovers of an interrupted run are not consumed.
 Two beds, or a bed and ``make run``, must not share one broker at the same time.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -46,18 +47,23 @@ ADMIN_PASSWORD = "bed admin passphrase, long enough"
 
 
 class PlatformBed:
-    def __init__(self, services: Sequence[str], workdir: Path, *,
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, services: Sequence[str], workdir: Path, *, env: Mapping[str, str] | None = None
+    ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         found = {m.name: m for m in manifests.discover()}
         missing = [name for name in services if name not in found]
         if missing:
             raise ValueError(f"no manifest for {', '.join(missing)}")
-        self.manifests = [dataclasses.replace(
-            found[name], grpc_port=free_port(),
-            processes={kind: free_port() for kind in found[name].processes})
-            for name in services]
+        self.manifests = [
+            dataclasses.replace(
+                found[name],
+                grpc_port=free_port(),
+                processes={kind: free_port() for kind in found[name].processes},
+            )
+            for name in services
+        ]
         self.extra_env = dict(env or {})
         self._stack = contextlib.ExitStack()
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
@@ -78,17 +84,28 @@ class PlatformBed:
     def start(self, timeout: float = 120.0) -> None:
         for manifest in self.manifests:
             self.database_urls[manifest.name] = self._stack.enter_context(
-                temporary_postgres_database(f"bed_{manifest.name}"))
-        environ = {"CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
-                   "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD, **self.extra_env}
-        plan = build_plan(self.manifests, root=manifests.repo_root(), environ=environ,
-                          topology=False)
+                temporary_postgres_database(f"bed_{manifest.name}")
+            )
+        environ = {
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
+            "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            **self.extra_env,
+        }
+        plan = build_plan(
+            self.manifests, root=manifests.repo_root(), environ=environ, topology=False
+        )
         # CRM_ENV=test: the bed's processes run with the fallbacks of automated tests (deals
         # keeps webhook secrets in clear without a key); databases are the bed's own.
-        self.env = {**os.environ, **plan.environment, **environ, "CRM_ENV": "test",
-                    "CRM_AMQP_URL": AMQP_URL, "CRM_LOG_FORMAT": "json",
-                    "CRM_LOG_LEVEL": self.extra_env.get("CRM_LOG_LEVEL", "WARNING"),
-                    "CRM_DATA_DIR": str(self.workdir / "data")}
+        self.env = {
+            **os.environ,
+            **plan.environment,
+            **environ,
+            "CRM_ENV": "test",
+            "CRM_AMQP_URL": AMQP_URL,
+            "CRM_LOG_FORMAT": "json",
+            "CRM_LOG_LEVEL": self.extra_env.get("CRM_LOG_LEVEL", "WARNING"),
+            "CRM_DATA_DIR": str(self.workdir / "data"),
+        }
         for name, url in self.database_urls.items():
             self.env[f"CRM_{name.upper()}_DATABASE_URL"] = url
         # Each service on the tests' vhost as its own broker user, as in make run and deploy/.
@@ -97,8 +114,10 @@ class PlatformBed:
             self.env[f"CRM_{manifest.name.upper()}_AMQP_URL"] = service_amqp_url(manifest.name)
         for step in plan.migrations:
             self._run_step(step.label, step.argv)
-        self._run_step("broker.topology", (sys.executable, "-m",
-                                           "crm_chassis.messaging.topology_main", "declare"))
+        self._run_step(
+            "broker.topology",
+            (sys.executable, "-m", "crm_chassis.messaging.topology_main", "declare"),
+        )
         self._purge_queues()
         self._specs = {spec.label: spec for spec in plan.processes}
         for spec in plan.processes:
@@ -146,16 +165,18 @@ class PlatformBed:
     def _run_step(self, label: str, argv: Sequence[str]) -> None:
         log = self.workdir / f"{label}.log"
         with open(log, "wb") as out:
-            code = subprocess.call(list(argv), env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                   timeout=180)
+            code = subprocess.call(
+                list(argv), env=self.env, stdout=out, stderr=subprocess.STDOUT, timeout=180
+            )
         if code != 0:
             raise RuntimeError(f"{label} failed ({code}):\n{log.read_text()[-3000:]}")
 
     def _spawn(self, label: str, argv: Sequence[str], env: Mapping[str, str]) -> None:
         log = self.workdir / f"{label}.log"
-        with open(log, "ab") as out:   # a file, not a pipe: a full pipe blocks the child
-            process = subprocess.Popen(list(argv), env={**self.env, **env}, stdout=out,
-                                       stderr=subprocess.STDOUT)
+        with open(log, "ab") as out:  # a file, not a pipe: a full pipe blocks the child
+            process = subprocess.Popen(
+                list(argv), env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT
+            )
         self._processes.append((label, process, log))
 
     def _purge_queues(self) -> None:
@@ -176,7 +197,8 @@ class PlatformBed:
                 self.check_alive()
                 try:
                     status = stub.Check(  # type: ignore[attr-defined]  # set by the stub's init
-                        health_pb2.HealthCheckRequest(), timeout=1).status
+                        health_pb2.HealthCheckRequest(), timeout=1
+                    ).status
                     if status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.RpcError:
@@ -187,8 +209,11 @@ class PlatformBed:
 
     def check_alive(self) -> None:
         """Raise, with the logs, if any process of the bed has exited."""
-        dead = [(label, process.returncode) for label, process, _ in self._processes
-                if process.poll() is not None]
+        dead = [
+            (label, process.returncode)
+            for label, process, _ in self._processes
+            if process.poll() is not None
+        ]
         if dead:
             raise RuntimeError(f"exited: {dead}\n{self.logs()}")
 
@@ -205,13 +230,15 @@ class PlatformBed:
             try:
                 fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
-                continue   # exited meanwhile
+                continue  # exited meanwhile
             used[label] = (int(fields[11]) + int(fields[12])) / ticks
         return used
 
     def logs(self, tail: int = 3000) -> str:
-        return "\n".join(f"--- {label}\n{log.read_text(errors='replace')[-tail:]}"
-                         for label, _, log in self._processes)
+        return "\n".join(
+            f"--- {label}\n{log.read_text(errors='replace')[-tail:]}"
+            for label, _, log in self._processes
+        )
 
     def address(self, service: str) -> str:
         manifest = next(m for m in self.manifests if m.name == service)
@@ -222,8 +249,10 @@ class PlatformBed:
         (``crm_chassis.grpc.client``); callers send their own bearer token."""
         from crm_chassis.grpc.client import RETRY_SERVICE_CONFIG
 
-        channel = grpc.insecure_channel(self.address(service), options=[
-            ("grpc.enable_retries", 1), ("grpc.service_config", RETRY_SERVICE_CONFIG)])
+        channel = grpc.insecure_channel(
+            self.address(service),
+            options=[("grpc.enable_retries", 1), ("grpc.service_config", RETRY_SERVICE_CONFIG)],
+        )
         self._stack.callback(channel.close)
         return channel
 
@@ -231,14 +260,16 @@ class PlatformBed:
         from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 
         stub = auth_pb2_grpc.AuthServiceStub(self.channel("identity"))
-        return stub.Login(auth_pb2.LoginRequest(email=email, password=password),
-                          timeout=30).access_token
+        return stub.Login(
+            auth_pb2.LoginRequest(email=email, password=password), timeout=30
+        ).access_token
 
     def admin_token(self) -> str:
         return self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float, what: str,
-                 interval: float = 0.05) -> T:
+    def wait_for(
+        self, predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.05
+    ) -> T:
         """Poll ``predicate`` until truthy (returns it); fail with the processes' logs."""
         deadline = time.monotonic() + timeout
         while True:

@@ -11,6 +11,7 @@ a crashed pod); one that crashes ``--max-crashes`` times within a minute stops t
 
 Exit status of ``run``: 0 after Ctrl-C/SIGTERM, 1 when a step fails or a process crash-loops.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,10 @@ def _plan(only: tuple[str, ...], topology: bool) -> Plan:
     root = manifests.repo_root()
     found = manifests.discover(root)
     if not found:
-        raise click.ClickException(f"no services found: {root}/services/*/service.toml "
-                                   "(set CRM_REPO_ROOT to the repository)")
+        raise click.ClickException(
+            f"no services found: {root}/services/*/service.toml "
+            "(set CRM_REPO_ROOT to the repository)"
+        )
     try:
         return build_plan(found, root=root, only=only, topology=topology)
     except ValueError as exc:
@@ -44,8 +47,13 @@ def _plan(only: tuple[str, ...], topology: bool) -> Plan:
 
 def _process_table(plan: Plan, pids: dict[str, int] | None = None) -> Table:
     table = Table(title="CRM platform (local)")
-    for heading in ("service", "process", "pid" if pids is not None else "command",
-                    "gRPC address", "metrics URL"):
+    for heading in (
+        "service",
+        "process",
+        "pid" if pids is not None else "command",
+        "gRPC address",
+        "metrics URL",
+    ):
         # addresses and URLs are copied from here: never broken across lines
         table.add_column(heading, overflow="fold", no_wrap=heading != "command")
     for spec in plan.processes:
@@ -59,23 +67,30 @@ def _print_table(table: Table, plan: Plan) -> None:
     console.print(table)
     if plan.bootstrap_admin:
         email, password = plan.bootstrap_admin
-        console.print(f"bootstrap admin (local use only): {email} / {password}   "
-                      f"-> crmctl login --email {email}", markup=False, soft_wrap=True)
+        console.print(
+            f"bootstrap admin (local use only): {email} / {password}   "
+            f"-> crmctl login --email {email}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
-def _announce_when_ready(plan: Plan, supervisor: Supervisor, stop: threading.Event,
-                        timeout: float) -> threading.Thread:
+def _announce_when_ready(
+    plan: Plan, supervisor: Supervisor, stop: threading.Event, timeout: float
+) -> threading.Thread:
     """Print the table once every process is ready (crm_devrun.readiness), or after
     ``timeout`` seconds naming those that are not; the processes are supervised meanwhile."""
+
     def announce() -> None:
         not_ready = wait_ready(plan.processes, stop, supervisor.say, timeout=timeout)
         if not_ready is None:
             return
-        _print_table(_process_table(plan, {r.spec.label: r.pid for r in supervisor.running}),
-                     plan)
+        _print_table(_process_table(plan, {r.spec.label: r.pid for r in supervisor.running}), plan)
         if not_ready:
-            supervisor.say(f"crm-dev: not ready after {timeout:.0f} s: {', '.join(not_ready)} "
-                           "(see their output above); running anyway, they may still come up")
+            supervisor.say(
+                f"crm-dev: not ready after {timeout:.0f} s: {', '.join(not_ready)} "
+                "(see their output above); running anyway, they may still come up"
+            )
         supervisor.say("crm-dev: running; Ctrl-C stops everything")
 
     thread = threading.Thread(target=announce, name="crm-dev-readiness", daemon=True)
@@ -83,9 +98,12 @@ def _announce_when_ready(plan: Plan, supervisor: Supervisor, stop: threading.Eve
     return thread
 
 
-def run_platform(only: tuple[str, ...] = (), topology: bool = True,
-                 restart: RestartPolicy = RestartPolicy(),  # noqa: B008
-                 ready_timeout: float = READY_TIMEOUT_SECONDS) -> int:
+def run_platform(
+    only: tuple[str, ...] = (),
+    topology: bool = True,
+    restart: RestartPolicy = RestartPolicy(),  # noqa: B008
+    ready_timeout: float = READY_TIMEOUT_SECONDS,
+) -> int:
     """Migrate, declare the topology, start every process, print the table once they are ready,
     supervise; the exit status."""
     plan = _plan(only, topology)
@@ -107,8 +125,9 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
                 supervisor.say(f"crm-dev: {received[-1]} received during {step.label}; stopped")
                 return 0
             if code != 0:
-                supervisor.say(f"crm-dev: {step.label} failed ({describe_exit(code)}); "
-                               "nothing started")
+                supervisor.say(
+                    f"crm-dev: {step.label} failed ({describe_exit(code)}); nothing started"
+                )
                 return 1
         supervisor.start(plan.processes)
         done_waiting = threading.Event()
@@ -119,9 +138,11 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
             done_waiting.set()
             announcer.join(timeout=5)
         if exited is not None:
-            supervisor.say(f"crm-dev: {exited.spec.label} (pid {exited.pid}) "
-                           f"{describe_exit(exited.popen.returncode)} unexpectedly; "
-                           "stopping everything (see its output above)")
+            supervisor.say(
+                f"crm-dev: {exited.spec.label} (pid {exited.pid}) "
+                f"{describe_exit(exited.popen.returncode)} unexpectedly; "
+                "stopping everything (see its output above)"
+            )
         else:
             supervisor.say(f"crm-dev: {received[-1]} received; stopping everything")
         killed = supervisor.stop_all(GRACE_SECONDS)
@@ -130,7 +151,7 @@ def run_platform(only: tuple[str, ...] = (), topology: bool = True,
         supervisor.say("crm-dev: all processes stopped")
         return 1 if exited is not None else 0
     finally:
-        supervisor.stop_all(GRACE_SECONDS)   # idempotent; covers errors while starting
+        supervisor.stop_all(GRACE_SECONDS)  # idempotent; covers errors while starting
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -141,28 +162,53 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--only", multiple=True, metavar="SERVICE",
-              help="Run only this service (repeatable); the others are not started.")
-@click.option("--no-topology", is_flag=True,
-              help="Skip the broker users and topology (e.g. no RabbitMQ needed for the test).")
-@click.option("--max-crashes", type=click.IntRange(min=0), default=RestartPolicy.max_crashes,
-              show_default=True,
-              help="Restarts of one process within a minute before giving up (0: never restart).")
-@click.option("--restart-backoff", type=click.FloatRange(min=0), show_default=True,
-              default=RestartPolicy.backoff_seconds,
-              help="Seconds before the first restart; doubled at each further crash (max 10).")
-@click.option("--ready-timeout", type=click.FloatRange(min=0), show_default=True,
-              default=READY_TIMEOUT_SECONDS,
-              help="Seconds to wait for every process to be ready before printing the table "
-                   "anyway, with those not ready named (they keep running).")
-def run(only: tuple[str, ...], no_topology: bool, max_crashes: int,
-        restart_backoff: float, ready_timeout: float) -> None:
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="SERVICE",
+    help="Run only this service (repeatable); the others are not started.",
+)
+@click.option(
+    "--no-topology",
+    is_flag=True,
+    help="Skip the broker users and topology (e.g. no RabbitMQ needed for the test).",
+)
+@click.option(
+    "--max-crashes",
+    type=click.IntRange(min=0),
+    default=RestartPolicy.max_crashes,
+    show_default=True,
+    help="Restarts of one process within a minute before giving up (0: never restart).",
+)
+@click.option(
+    "--restart-backoff",
+    type=click.FloatRange(min=0),
+    show_default=True,
+    default=RestartPolicy.backoff_seconds,
+    help="Seconds before the first restart; doubled at each further crash (max 10).",
+)
+@click.option(
+    "--ready-timeout",
+    type=click.FloatRange(min=0),
+    show_default=True,
+    default=READY_TIMEOUT_SECONDS,
+    help="Seconds to wait for every process to be ready before printing the table "
+    "anyway, with those not ready named (they keep running).",
+)
+def run(
+    only: tuple[str, ...],
+    no_topology: bool,
+    max_crashes: int,
+    restart_backoff: float,
+    ready_timeout: float,
+) -> None:
     """Migrate, create the broker users, declare the topology, start every process, print
     their table once they are ready, restart crashed ones;
     Ctrl-C stops all."""
     policy = RestartPolicy(max_crashes=max_crashes, backoff_seconds=restart_backoff)
-    sys.exit(run_platform(only, topology=not no_topology, restart=policy,
-                          ready_timeout=ready_timeout))
+    sys.exit(
+        run_platform(only, topology=not no_topology, restart=policy, ready_timeout=ready_timeout)
+    )
 
 
 @cli.command("list")
@@ -192,9 +238,11 @@ def new_service_command(name: str) -> None:
         raise click.ClickException(str(exc)) from None
     for path in written:
         click.echo(f"wrote {path.relative_to(root)}")
-    click.echo(f"next: make setup (installs crm_{name}, generates its protos), then "
-               f".venv/bin/python -m pytest -q services/{name}/tests; docs/adding-a-service.md "
-               "lists what else a service needs (settings table, deploy render, crmctl)")
+    click.echo(
+        f"next: make setup (installs crm_{name}, generates its protos), then "
+        f".venv/bin/python -m pytest -q services/{name}/tests; docs/adding-a-service.md "
+        "lists what else a service needs (settings table, deploy render, crmctl)"
+    )
 
 
 def main() -> None:  # console script `crm-dev`

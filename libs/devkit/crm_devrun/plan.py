@@ -2,6 +2,7 @@
 
 Kept free of I/O so ``crm-dev list`` and the tests see exactly what ``run`` would start.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,12 +21,13 @@ def local_service_account(service: str) -> tuple[str, str]:
     start (CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS) and the service calls others with it."""
     return f"svc-{service}-local", f"local-dev-{service}-service-secret"
 
+
 @dataclass(frozen=True)
 class ProcessSpec:
     service: str
-    kind: str                      # api, worker, relay, or a one-off step (migrate, topology)
+    kind: str  # api, worker, relay, or a one-off step (migrate, topology)
     argv: tuple[str, ...]
-    env: Mapping[str, str] = field(default_factory=dict)   # added to the runner's environment
+    env: Mapping[str, str] = field(default_factory=dict)  # added to the runner's environment
     metrics_port: int = 0
     grpc_address: str = ""
 
@@ -40,12 +42,12 @@ class ProcessSpec:
 
 @dataclass(frozen=True)
 class Plan:
-    environment: Mapping[str, str]     # shared by every process (merged over os.environ)
+    environment: Mapping[str, str]  # shared by every process (merged over os.environ)
     migrations: tuple[ProcessSpec, ...]
-    broker_users: ProcessSpec | None   # creates the vhost, the services' users, their rights
-    topology: ProcessSpec | None       # then every service's part, each with its own user
+    broker_users: ProcessSpec | None  # creates the vhost, the services' users, their rights
+    topology: ProcessSpec | None  # then every service's part, each with its own user
     processes: tuple[ProcessSpec, ...]
-    bootstrap_admin: tuple[str, str] | None   # (e-mail, password) when the local default is used
+    bootstrap_admin: tuple[str, str] | None  # (e-mail, password) when the local default is used
 
 
 def select(manifests: Sequence[ServiceManifest], only: Sequence[str]) -> list[ServiceManifest]:
@@ -54,19 +56,21 @@ def select(manifests: Sequence[ServiceManifest], only: Sequence[str]) -> list[Se
     known = {m.name for m in manifests}
     unknown = sorted(set(only) - known)
     if unknown:
-        raise ValueError(f"unknown service(s) {', '.join(unknown)}; known: "
-                         f"{', '.join(sorted(known)) or 'none (no services/*/service.toml)'}")
+        raise ValueError(
+            f"unknown service(s) {', '.join(unknown)}; known: "
+            f"{', '.join(sorted(known)) or 'none (no services/*/service.toml)'}"
+        )
     return [m for m in manifests if m.name in set(only)]
 
 
-def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
-                       environ: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, str] | None]:
+def shared_environment(
+    manifests: Sequence[ServiceManifest], root: Path, environ: Mapping[str, str]
+) -> tuple[dict[str, str], tuple[str, str] | None]:
     """Variables every process gets; values already in ``environ`` win (the developer's)."""
     env = {"CRM_REPO_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
     # CRM_ENV=local: SQLite files in the data folder and the public local admin password are
     # accepted (outside local runs the processes refuse them at start).
-    defaults = {"CRM_ENV": "local", "CRM_DATA_DIR": str(root / "data"),
-                "CRM_LOG_FORMAT": "console"}
+    defaults = {"CRM_ENV": "local", "CRM_DATA_DIR": str(root / "data"), "CRM_LOG_FORMAT": "console"}
     # Every api's address, under the name both crmctl and the services' `<name>_address`
     # settings read (CRM_<FIELD> is every service's fallback): identity's keys, territory's
     # ChooseOwners, catalog's PriceQuote...
@@ -78,8 +82,9 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
     for manifest in manifests:
         defaults[f"CRM_{manifest.name.upper()}_AMQP_URL"] = local_amqp_url(manifest.name)
     bootstrap: tuple[str, str] | None = None
-    configured = (environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL")
-                  or environ.get("CRM_BOOTSTRAP_ADMIN_EMAIL"))
+    configured = environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL") or environ.get(
+        "CRM_BOOTSTRAP_ADMIN_EMAIL"
+    )
     if not configured:
         password = environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD") or LOCAL_ADMIN_PASSWORD
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL"] = LOCAL_ADMIN_EMAIL
@@ -87,14 +92,15 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
         bootstrap = (LOCAL_ADMIN_EMAIL, password)
     callers = [m for m in manifests if m.name != "identity"]
     if "identity" in {m.name for m in manifests} and not environ.get(
-            "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"):
+        "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"
+    ):
         accounts = []
         for manifest in callers:
             name = manifest.name
             client_id, secret = local_service_account(name)
             prefix = f"CRM_{name.upper()}_SERVICE_CLIENT_"
             if environ.get(prefix + "ID"):
-                continue   # the developer configured this one
+                continue  # the developer configured this one
             # name:client_id:secret:role+role — the roles its service.toml declares (identity
             # brings an existing account of an old data/ directory to them at start).
             accounts.append(f"{name}:{client_id}:{secret}:{'+'.join(manifest.service_roles)}")
@@ -105,9 +111,15 @@ def shared_environment(manifests: Sequence[ServiceManifest], root: Path,
     return env, bootstrap
 
 
-def build_plan(manifests: Sequence[ServiceManifest], *, root: Path,
-               only: Sequence[str] = (), topology: bool = True,
-               environ: Mapping[str, str] | None = None, python: str | None = None) -> Plan:
+def build_plan(
+    manifests: Sequence[ServiceManifest],
+    *,
+    root: Path,
+    only: Sequence[str] = (),
+    topology: bool = True,
+    environ: Mapping[str, str] | None = None,
+    python: str | None = None,
+) -> Plan:
     environ = os.environ if environ is None else environ
     python = python or sys.executable
     chosen = select(manifests, only)
@@ -115,25 +127,49 @@ def build_plan(manifests: Sequence[ServiceManifest], *, root: Path,
     migrations, processes = [], []
     for manifest in chosen:
         prefix = f"CRM_{manifest.name.upper()}_"
-        migrations.append(ProcessSpec(manifest.name, "migrate",
-                                      (python, "-m", f"{manifest.package}.migrate")))
+        migrations.append(
+            ProcessSpec(manifest.name, "migrate", (python, "-m", f"{manifest.package}.migrate"))
+        )
         for kind in PROCESS_KINDS:
             if kind not in manifest.processes:
                 continue
             metrics_port = manifest.processes[kind]
-            own_env = {prefix + "METRICS_PORT": str(metrics_port),
-                       prefix + "GRPC_PORT": str(manifest.grpc_port)}
-            processes.append(ProcessSpec(
-                manifest.name, kind, tuple(manifest.command(kind, python=python)), own_env,
-                metrics_port=metrics_port,
-                grpc_address=f"127.0.0.1:{manifest.grpc_port}" if kind == "api" else ""))
+            own_env = {
+                prefix + "METRICS_PORT": str(metrics_port),
+                prefix + "GRPC_PORT": str(manifest.grpc_port),
+            }
+            processes.append(
+                ProcessSpec(
+                    manifest.name,
+                    kind,
+                    tuple(manifest.command(kind, python=python)),
+                    own_env,
+                    metrics_port=metrics_port,
+                    grpc_address=f"127.0.0.1:{manifest.grpc_port}" if kind == "api" else "",
+                )
+            )
     users_spec = topology_spec = None
     if topology and chosen:
-        users_spec = ProcessSpec("broker", "users",
-                                 (python, "-m", "crm_chassis.messaging.broker_users", "provision",
-                                  "--vhost", LOCAL_VHOST))
-        topology_spec = ProcessSpec("broker", "topology",
-                                    (python, "-m", "crm_chassis.messaging.topology_main",
-                                     "declare"))
-    return Plan(env, tuple(migrations), users_spec, topology_spec, tuple(processes),
-                bootstrap if "identity" in {m.name for m in chosen} else None)
+        users_spec = ProcessSpec(
+            "broker",
+            "users",
+            (
+                python,
+                "-m",
+                "crm_chassis.messaging.broker_users",
+                "provision",
+                "--vhost",
+                LOCAL_VHOST,
+            ),
+        )
+        topology_spec = ProcessSpec(
+            "broker", "topology", (python, "-m", "crm_chassis.messaging.topology_main", "declare")
+        )
+    return Plan(
+        env,
+        tuple(migrations),
+        users_spec,
+        topology_spec,
+        tuple(processes),
+        bootstrap if "identity" in {m.name for m in chosen} else None,
+    )

@@ -12,6 +12,7 @@ A process is ready when:
 A process found ready is not asked again. The wait is bounded: a slow machine is not a failure,
 so after ``timeout`` seconds the runner names the processes that are not ready and goes on.
 """
+
 from __future__ import annotations
 
 import threading
@@ -25,7 +26,7 @@ from crm_chassis.metrics import HEALTH_PATH
 from crm_devrun.plan import ProcessSpec
 
 READY_TIMEOUT_SECONDS = 90.0
-FIRST_REPORT_SECONDS = 2.0    # what is up by then is not worth a line
+FIRST_REPORT_SECONDS = 2.0  # what is up by then is not worth a line
 REPORT_EVERY_SECONDS = 15.0
 POLL_SECONDS = 0.25
 
@@ -58,11 +59,16 @@ def _listing(labels: Sequence[str]) -> str:
     return f"{count} process{'es' if count != 1 else ''} to be ready: {', '.join(labels)}"
 
 
-def wait_ready(specs: Sequence[ProcessSpec], stop: threading.Event, say: Callable[[str], None],
-               *, timeout: float = READY_TIMEOUT_SECONDS,
-               first_report: float = FIRST_REPORT_SECONDS,
-               report_every: float = REPORT_EVERY_SECONDS,
-               probe: Callable[[ProcessSpec], bool] = is_ready) -> list[str] | None:
+def wait_ready(
+    specs: Sequence[ProcessSpec],
+    stop: threading.Event,
+    say: Callable[[str], None],
+    *,
+    timeout: float = READY_TIMEOUT_SECONDS,
+    first_report: float = FIRST_REPORT_SECONDS,
+    report_every: float = REPORT_EVERY_SECONDS,
+    probe: Callable[[ProcessSpec], bool] = is_ready,
+) -> list[str] | None:
     """Probe until every spec is ready, ``timeout`` passes or ``stop`` is set; the labels not
     ready (empty when all are), None when stopped. Says what it still waits for after
     ``first_report`` seconds, then every ``report_every`` seconds, not at every poll."""
@@ -77,8 +83,10 @@ def wait_ready(specs: Sequence[ProcessSpec], stop: threading.Event, say: Callabl
         if now - started >= timeout:
             return [spec.label for spec in waiting]
         if now >= next_report:
-            say(f"crm-dev: waiting for {_listing([s.label for s in waiting])} "
-                f"({now - started:.0f} s of at most {timeout:.0f} s)")
+            say(
+                f"crm-dev: waiting for {_listing([s.label for s in waiting])} "
+                f"({now - started:.0f} s of at most {timeout:.0f} s)"
+            )
             next_report = now + report_every
         if stop.wait(POLL_SECONDS):
             return None

@@ -8,6 +8,7 @@ an import-linter contract, and unit and migration tests. Ports follow the platfo
 gRPC ``5005x``, metrics ``915x`` (api), ``925x`` (worker), ``935x`` (relay), with ``x`` the
 next free number.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,16 +37,21 @@ class Ports:
 
 def next_ports(root: Path) -> Ports:
     """The ports after those of every service under ``root``."""
-    used = [m.grpc_port - FIRST_GRPC_PORT for m in manifests.discover(root)
-            if m.grpc_port > FIRST_GRPC_PORT]
+    used = [
+        m.grpc_port - FIRST_GRPC_PORT
+        for m in manifests.discover(root)
+        if m.grpc_port > FIRST_GRPC_PORT
+    ]
     return Ports.number(max(used, default=0) + 1)
 
 
 def check_name(name: str, root: Path) -> None:
     if not NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"service name {name!r}: 2 to 31 lower-case letters and digits, "
-                         "starting with a letter (it names the package crm_<name>, the "
-                         "exchange <name>.events and the variables CRM_<NAME>_*)")
+        raise ValueError(
+            f"service name {name!r}: 2 to 31 lower-case letters and digits, "
+            "starting with a letter (it names the package crm_<name>, the "
+            "exchange <name>.events and the variables CRM_<NAME>_*)"
+        )
     for existing in (root / "services" / name, root / "protos" / "crm" / name):
         if existing.exists():
             raise ValueError(f"{existing} exists already: choose another name")
@@ -56,9 +62,16 @@ def new_service(name: str, root: Path, ports: Ports | None = None) -> list[Path]
     root = Path(root)
     check_name(name, root)
     ports = ports or next_ports(root)
-    values = dict(name=name, Name=name.capitalize(), NAME=name.upper(), package=f"crm_{name}",
-                  grpc_port=ports.grpc, api_port=ports.api, worker_port=ports.worker,
-                  relay_port=ports.relay)
+    values = dict(
+        name=name,
+        Name=name.capitalize(),
+        NAME=name.upper(),
+        package=f"crm_{name}",
+        grpc_port=ports.grpc,
+        api_port=ports.api,
+        worker_port=ports.worker,
+        relay_port=ports.relay,
+    )
     written = []
     for relative, text in FILES.items():
         path = root / Template(relative).substitute(values)

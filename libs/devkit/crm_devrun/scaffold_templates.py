@@ -7,9 +7,10 @@ Placeholders: ``$name`` (service name), ``$Name`` (its CamelCase), ``$NAME`` (up
 is published as ``note_added`` by the relay, and the worker consumes it and acknowledges the
 note (a use case run inside the handler's transaction).
 """
+
 from __future__ import annotations
 
-SERVICE_TOML = '''\
+SERVICE_TOML = """\
 # $name's manifest (format: crm_chassis/manifest.py).
 name = "$name"
 package = "$package"
@@ -27,9 +28,9 @@ relay = $relay_port
 source = "$name"
 event = "note_added"
 method = "on_note_added"
-'''
+"""
 
-PYPROJECT = '''\
+PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=68,<81"]
 build-backend = "setuptools.build_meta"
@@ -50,9 +51,9 @@ dependencies = [
 
 [tool.setuptools.packages.find]
 include = ["$package*"]
-'''
+"""
 
-IMPORTLINTER = '''\
+IMPORTLINTER = """\
 [importlinter]
 root_packages =
     $package
@@ -98,9 +99,9 @@ forbidden_modules =
     crm_chassis.events
     crm_chassis.messaging
 allow_indirect_imports = True
-'''
+"""
 
-PROTO = '''\
+PROTO = """\
 syntax = "proto3";
 
 // The $name service: notes, and the event that announces each new one.
@@ -164,7 +165,7 @@ message NoteAdded {
   // The note as added.
   Note note = 2;
 }
-'''
+"""
 
 PACKAGE_INIT = '''\
 """The $name service: notes (the example the service scaffold starts from)."""

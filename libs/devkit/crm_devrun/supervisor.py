@@ -7,6 +7,7 @@ exponential backoff (``RestartPolicy``), and the runner prints that it did; the 
 keep running. A process that crashes ``max_crashes`` times within ``window_seconds`` is a crash
 loop a restart does not mend: the runner then gives up, says so, and stops everything.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,7 +49,7 @@ class RestartPolicy:
     """Backoff before restart n (1-based): ``backoff_seconds * 2**(n-1)``, at most
     ``max_backoff_seconds``; crashes counted within the last ``window_seconds``."""
 
-    max_crashes: int = 5              # 0: never restart (the first exit stops everything)
+    max_crashes: int = 5  # 0: never restart (the first exit stops everything)
     backoff_seconds: float = 0.5
     max_backoff_seconds: float = 10.0
     window_seconds: float = 60.0
@@ -101,11 +102,20 @@ class Supervisor:
     # ------------------------------------------------------------------ processes
     def _spawn(self, spec: ProcessSpec) -> Running:
         env = {**os.environ, **self.base_env, **spec.env}
-        popen = subprocess.Popen(list(spec.argv), env=env, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 process_group=0)
-        reader = threading.Thread(target=self._pump, args=(spec.label, popen.stdout),
-                                  name=f"out-{spec.label}", daemon=True)
+        popen = subprocess.Popen(
+            list(spec.argv),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            process_group=0,
+        )
+        reader = threading.Thread(
+            target=self._pump,
+            args=(spec.label, popen.stdout),
+            name=f"out-{spec.label}",
+            daemon=True,
+        )
         reader.start()
         return Running(spec, popen, reader)
 
@@ -140,20 +150,24 @@ class Supervisor:
                     continue
                 if proc.popen.poll() is None:
                     continue
-                proc.reader.join(timeout=2)   # its last words before the verdict
+                proc.reader.join(timeout=2)  # its last words before the verdict
                 record.times = [t for t in record.times if now - t < policy.window_seconds]
                 record.times.append(now)
                 what = f"{label} (pid {proc.pid}) {describe_exit(proc.popen.returncode)}"
                 if len(record.times) > policy.max_crashes:
                     if policy.max_crashes:
-                        self.say(f"crm-dev: {what}; it crashed {len(record.times)} times within "
-                                 f"{policy.window_seconds:.0f} s: giving up on it")
+                        self.say(
+                            f"crm-dev: {what}; it crashed {len(record.times)} times within "
+                            f"{policy.window_seconds:.0f} s: giving up on it"
+                        )
                     return proc
                 delay = policy.delay(len(record.times))
                 record.restart_at = now + delay
-                self.say(f"crm-dev: {what} unexpectedly; restarting it in {delay:.1f} s "
-                         f"(crash {len(record.times)} of at most {policy.max_crashes} within "
-                         f"{policy.window_seconds:.0f} s)")
+                self.say(
+                    f"crm-dev: {what} unexpectedly; restarting it in {delay:.1f} s "
+                    f"(crash {len(record.times)} of at most {policy.max_crashes} within "
+                    f"{policy.window_seconds:.0f} s)"
+                )
             stop.wait(0.1)
         return None
 
@@ -175,7 +189,7 @@ class Supervisor:
         for proc in procs:
             if proc.popen.poll() is None:
                 killed.append(proc.spec.label)
-            _signal_group(proc.popen, signal.SIGKILL)   # also any grandchild left in the group
+            _signal_group(proc.popen, signal.SIGKILL)  # also any grandchild left in the group
             proc.popen.wait()
         for proc in procs:
             proc.reader.join(timeout=2)

@@ -9,19 +9,29 @@
 
 The infrastructure helpers are re-exported here (``from crm_testkit import free_port``).
 """
+
 from crm_testkit.infrastructure import (
-                                                AMQP_URL,
-                                                PG_ADMIN_URL,
-                                                amqp_channel,
-                                                database_down,
-                                                database_fixtures,
-                                                free_port,
-                                                service_amqp_url,
-                                                temporary_postgres_database,
-                                                unique_vhost_free_name,
-                                                wait_until,
+    AMQP_URL,
+    PG_ADMIN_URL,
+    amqp_channel,
+    database_down,
+    database_fixtures,
+    free_port,
+    service_amqp_url,
+    temporary_postgres_database,
+    unique_vhost_free_name,
+    wait_until,
 )
 
-__all__ = ["AMQP_URL", "PG_ADMIN_URL", "amqp_channel", "database_down", "database_fixtures",
-           "free_port", "service_amqp_url", "temporary_postgres_database",
-           "unique_vhost_free_name", "wait_until"]
+__all__ = [
+    "AMQP_URL",
+    "PG_ADMIN_URL",
+    "amqp_channel",
+    "database_down",
+    "database_fixtures",
+    "free_port",
+    "service_amqp_url",
+    "temporary_postgres_database",
+    "unique_vhost_free_name",
+    "wait_until",
+]

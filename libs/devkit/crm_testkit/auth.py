@@ -3,6 +3,7 @@
 ``forge_token`` builds tokens the way an attacker would (any header, any claims, any key, even
 "none" or HMAC-with-the-public-key) so security tests can prove each one is rejected.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,24 +50,45 @@ class TestKeys:
         return public_key_to_pem(self.private_key)
 
     def signer(self, ttl_seconds: int = 600) -> TokenSigner:
-        return TokenSigner(self.private_key, self.kid, self.issuer, self.audience,
-                           ttl_seconds=ttl_seconds)
+        return TokenSigner(
+            self.private_key, self.kid, self.issuer, self.audience, ttl_seconds=ttl_seconds
+        )
 
     def verifier(self, **kwargs: Any) -> TokenVerifier:
-        return TokenVerifier(StaticKeySource({self.kid: self.public_key}), self.issuer,
-                             self.audience, "EdDSA", **kwargs)
+        return TokenVerifier(
+            StaticKeySource({self.kid: self.public_key}),
+            self.issuer,
+            self.audience,
+            "EdDSA",
+            **kwargs,
+        )
 
-    def token(self, subject_id: str = "user-1", kind: str = "user", roles: Iterable[str] = (),
-              departments: Iterable[str] = (),
-              display_name: str = "Test User") -> str:
+    def token(
+        self,
+        subject_id: str = "user-1",
+        kind: str = "user",
+        roles: Iterable[str] = (),
+        departments: Iterable[str] = (),
+        display_name: str = "Test User",
+    ) -> str:
         return self.signer().sign(subject_id, kind, roles, departments, display_name)[0]
 
     def claims(self, **overrides: Any) -> dict[str, Any]:
         """Valid claims for a user token, with ``overrides`` applied (value None drops a claim)."""
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": self.audience, "sub": "user-1", "iat": now,
-                  "nbf": now, "exp": now + 600, "jti": uuid.uuid4().hex, "kind": "user",
-                  "roles": [], "departments": ["sales"], "name": "Test User"}
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": "user-1",
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "jti": uuid.uuid4().hex,
+            "kind": "user",
+            "roles": [],
+            "departments": ["sales"],
+            "name": "Test User",
+        }
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
@@ -76,8 +98,9 @@ class TestKeys:
         return {k: v for k, v in header.items() if v is not None}
 
 
-def forge_token(claims: dict[str, Any], header: dict[str, Any], *, key: Any = None,
-                algorithm: str = "EdDSA") -> str:
+def forge_token(
+    claims: dict[str, Any], header: dict[str, Any], *, key: Any = None, algorithm: str = "EdDSA"
+) -> str:
     """A JWS with exactly ``header`` (plus alg) and ``claims``, signed with ``key``.
 
     ``algorithm="none"`` gives an unsigned token; ``algorithm="HS256"`` with ``key`` as bytes

@@ -11,6 +11,7 @@ subprocess in two modes so client and server do not share a GIL:
 ``PORT <n>`` on stdout once serving, then serves until stdin closes or SIGTERM/SIGINT
 (chassis mode runs :func:`crm_chassis.grpc.serve`, the api processes' real main loop).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,19 +32,22 @@ from crm_chassis.auth.principal import Principal, current_principal
 ECHO_SERVICE = echo_pb2.DESCRIPTOR.services_by_name["EchoService"].full_name
 ECHO_METHOD = f"/{ECHO_SERVICE}/Echo"
 # Database failures Fail can raise, by name: the SQLSTATE the driver reports.
-_DATABASE_FAILURES = {"DatabaseDown": "08006", "DatabaseDeadlock": "40P01",
-                      "DatabaseValueTooLong": "22001"}
+_DATABASE_FAILURES = {
+    "DatabaseDown": "08006",
+    "DatabaseDeadlock": "40P01",
+    "DatabaseValueTooLong": "22001",
+}
 
 
-def make_error(name: str, message: str, field: str = "",
-               retry_after_seconds: int = 0) -> Exception:
+def make_error(name: str, message: str, field: str = "", retry_after_seconds: int = 0) -> Exception:
     """The exception named ``name`` (a crm_chassis.errors class, or RuntimeError)."""
     if name == "RuntimeError":
         return RuntimeError(message)
-    if name == "DatabasePoolExhausted":   # every pooled connection busy for pool_timeout
+    if name == "DatabasePoolExhausted":  # every pooled connection busy for pool_timeout
         from sqlalchemy import exc as sa
+
         return sa.TimeoutError(f"QueuePool limit of size 10 overflow 10 reached: {message}")
-    if name in _DATABASE_FAILURES:   # what SQLAlchemy raises under a call
+    if name in _DATABASE_FAILURES:  # what SQLAlchemy raises under a call
         from sqlalchemy import exc as sa
 
         class DriverError(Exception):
@@ -52,8 +56,9 @@ def make_error(name: str, message: str, field: str = "",
         failure = sa.DataError if name == "DatabaseValueTooLong" else sa.OperationalError
         return failure("SELECT 1", {}, DriverError(message))
     if name == "ResourceExhausted":
-        return errors.ResourceExhausted(message, retry_after_seconds=retry_after_seconds,
-                                        field=field or None)
+        return errors.ResourceExhausted(
+            message, retry_after_seconds=retry_after_seconds, field=field or None
+        )
     if name == "ValidationErrors":
         return errors.ValidationErrors([(field or "field", message)])
     cls = getattr(errors, name, None)
@@ -66,22 +71,24 @@ class EchoServicer(echo_pb2_grpc.EchoServiceServicer):
     def Echo(self, request: echo_pb2.EchoRequest, context: Any) -> echo_pb2.EchoResponse:
         principal = current_principal()
         return echo_pb2.EchoResponse(
-            message=request.message, subject_id=principal.subject_id if principal else "",
+            message=request.message,
+            subject_id=principal.subject_id if principal else "",
             request_id=_context.current().request_id,
-            time_remaining=context.time_remaining() if request.report_time_remaining else 0.0)
+            time_remaining=context.time_remaining() if request.report_time_remaining else 0.0,
+        )
 
     def Fail(self, request: echo_pb2.FailRequest, context: Any) -> echo_pb2.EchoResponse:
-        raise make_error(request.error, request.message, request.field,
-                         request.retry_after_seconds)
+        raise make_error(request.error, request.message, request.field, request.retry_after_seconds)
 
-    def CountStream(self, request_iterator: Iterator[echo_pb2.EchoRequest],
-                    context: Any) -> echo_pb2.EchoResponse:
+    def CountStream(
+        self, request_iterator: Iterator[echo_pb2.EchoRequest], context: Any
+    ) -> echo_pb2.EchoResponse:
         count = sum(1 for _ in request_iterator)
-        return echo_pb2.EchoResponse(message=str(count),
-                                     request_id=_context.current().request_id)
+        return echo_pb2.EchoResponse(message=str(count), request_id=_context.current().request_id)
 
-    def EchoStream(self, request: echo_pb2.EchoRequest,
-                   context: Any) -> Iterator[echo_pb2.EchoResponse]:
+    def EchoStream(
+        self, request: echo_pb2.EchoRequest, context: Any
+    ) -> Iterator[echo_pb2.EchoResponse]:
         for _ in range(request.repeat):
             yield self.Echo(request, context)
         if request.fail_with:
@@ -109,13 +116,18 @@ def _serve_chassis(port: int, workers: int, public_key_pem_file: str, log_file: 
     from crm_chassis.logging import configure_logging, get_logger
     from crm_chassis.settings import ServiceSettings
 
-    settings = ServiceSettings.load("echo", grpc_port=port, grpc_max_workers=workers,
-                                    metrics_port=0, shutdown_grace_seconds=1.0)
+    settings = ServiceSettings.load(
+        "echo", grpc_port=port, grpc_max_workers=workers, metrics_port=0, shutdown_grace_seconds=1.0
+    )
     configure_logging(settings, stream=open(log_file, "a", buffering=1))  # noqa: SIM115
     with open(public_key_pem_file) as fh:
         public_key = public_key_from_pem(fh.read())
-    verifier = TokenVerifier(StaticKeySource({key_id(public_key): public_key}),
-                             settings.jwt_issuer, settings.jwt_audience, settings.jwt_algorithm)
+    verifier = TokenVerifier(
+        StaticKeySource({key_id(public_key): public_key}),
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.jwt_algorithm,
+    )
     revoked: set[str] = set()
 
     def principal_check(principal: Principal) -> None:  # what identity does: a set lookup per call
@@ -128,10 +140,15 @@ def _serve_chassis(port: int, workers: int, public_key_pem_file: str, log_file: 
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=end_with_stdin, daemon=True).start()
-    serve(settings, register, service_names=[ECHO_SERVICE], verifier=verifier,
-          principal_check=principal_check,
-          on_start=lambda running: print(f"PORT {running.port}", flush=True),
-          on_stop=lambda: get_logger("crm.testing.echo").info("echo_on_stop_called"))
+    serve(
+        settings,
+        register,
+        service_names=[ECHO_SERVICE],
+        verifier=verifier,
+        principal_check=principal_check,
+        on_start=lambda running: print(f"PORT {running.port}", flush=True),
+        on_stop=lambda: get_logger("crm.testing.echo").info("echo_on_stop_called"),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     port, stop = _serve_raw(args.port, args.workers)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+
     def end_with_stdin() -> None:
         sys.stdin.read()
         done.set()

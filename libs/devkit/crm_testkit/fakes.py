@@ -10,17 +10,25 @@
 - :class:`FakeUnitOfWorkBase` (re-exported from :mod:`crm_chassis.unit_of_work`): records the
   emitted events of committed units of work.
 """
+
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Callable, Generic, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 
-__all__ = ["FakeRepository", "FakeUnitOfWork", "FakeUnitOfWorkBase", "FixedClock",
-           "RepositoryStore", "SequentialIds"]
+__all__ = [
+    "FakeRepository",
+    "FakeUnitOfWork",
+    "FakeUnitOfWorkBase",
+    "FixedClock",
+    "RepositoryStore",
+    "SequentialIds",
+]
 
 T = TypeVar("T")
 
@@ -30,9 +38,12 @@ class FixedClock:
     every reading first moves the clock on by ``tick``, so every change gets its own instant
     (as a database clock gives them); ``current`` is the last instant read."""
 
-    def __init__(self, start: dt.datetime = dt.datetime(2026, 1, 5, 9, 0,
-                                                         tzinfo=dt.timezone.utc), *,
-                 tick: dt.timedelta = dt.timedelta(0)) -> None:
+    def __init__(
+        self,
+        start: dt.datetime = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC),
+        *,
+        tick: dt.timedelta = dt.timedelta(0),
+    ) -> None:
         if start.tzinfo is None:
             raise ValueError("FixedClock needs an aware datetime (the platform's clock is UTC)")
         self.current = start
@@ -82,9 +93,11 @@ class FakeRepository(Generic[T]):
     return copies. Subclasses add the service's queries on top of :meth:`all`.
     """
 
-    def __init__(self, store: RepositoryStore[T],
-                 key: Callable[[T], str] = lambda aggregate: str(getattr(aggregate, "id"))
-                 ) -> None:
+    def __init__(
+        self,
+        store: RepositoryStore[T],
+        key: Callable[[T], str] = lambda aggregate: str(aggregate.id),  # type: ignore[attr-defined]
+    ) -> None:
         self._store = store
         self._key = key
         self._pending: dict[str, T] = {}
@@ -156,8 +169,12 @@ class FakeUnitOfWork(FakeUnitOfWorkBase):
         self.committed = False
         return super().__enter__()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> bool | None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
         self.rollback()
         return None
 

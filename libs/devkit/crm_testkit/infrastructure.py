@@ -5,6 +5,7 @@ server used to create one throw-away database per test session; ``CRM_TEST_AMQP_
 as its administrative user, on the session's own virtual host (:mod:`crm_testkit.pytest_broker`
 creates it); :func:`service_amqp_url` the same vhost as a service's own broker user.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,11 +24,10 @@ from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
 
-PG_ADMIN_URL = os.environ.get("CRM_TEST_PG_URL",
-                              "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CRM_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
 AMQP_URL = os.environ.get("CRM_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-
-T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -46,9 +46,10 @@ def temporary_postgres_database(prefix: str) -> Iterator[str]:
         yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -81,7 +82,7 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    with socket.socket() as sock:    # a crowded machine: let the kernel choose
+    with socket.socket() as sock:  # a crowded machine: let the kernel choose
         sock.bind(("127.0.0.1", 0))
         chosen: int = sock.getsockname()[1]
         return chosen
@@ -100,8 +101,9 @@ def service_amqp_url(service: str) -> str:
 
     parts = urlsplit(AMQP_URL)
     vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
-    return local_amqp_url(service, vhost, host=parts.hostname or "127.0.0.1",
-                          port=parts.port or 5672)
+    return local_amqp_url(
+        service, vhost, host=parts.hostname or "127.0.0.1", port=parts.port or 5672
+    )
 
 
 def amqp_channel(url: str = AMQP_URL) -> tuple[Any, Any]:
@@ -110,8 +112,9 @@ def amqp_channel(url: str = AMQP_URL) -> tuple[Any, Any]:
     return connection, connection.channel()
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05,
-               message: str = "") -> T:
+def wait_until(
+    predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05, message: str = ""
+) -> T:
     """Poll ``predicate`` until truthy; raise AssertionError with ``message`` on timeout."""
     deadline = time.monotonic() + timeout
     while True:
@@ -123,9 +126,13 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, interval: floa
         time.sleep(interval)
 
 
-def database_fixtures(prefix: str, upgrade: Callable[[str], object], *, pool_size: int = 4,
-                      configure: Callable[[Engine], object] | None = None,
-                      ) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def database_fixtures(
+    prefix: str,
+    upgrade: Callable[[str], object],
+    *,
+    pool_size: int = 4,
+    configure: Callable[[Engine], object] | None = None,
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """The session fixtures every service's integration suite starts from, for its conftest::
 
         database_url, engine = database_fixtures("leads", migrate.upgrade)
@@ -163,8 +170,13 @@ def database_down(database_url: str) -> Iterator[None]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
         yield
     finally:
         with admin.connect() as conn:

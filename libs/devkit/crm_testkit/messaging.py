@@ -5,6 +5,7 @@ Every bed uses fresh service names (``evtp<hex>`` / ``evtc<hex>``), its own mani
 (``CRM_REPO_ROOT`` of the processes it starts) and its own databases, and deletes the broker
 objects it declared on :meth:`EventBed.close`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -57,31 +58,59 @@ CONSUMER_APP_DIR = manifests.repo_root() / "libs" / "chassis" / "tests" / "event
 def producer_metadata() -> MetaData:
     metadata = MetaData()
     messaging_tables(metadata)
-    Table("things", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("aggregate_id", String(64), nullable=False), Column("name", Text))
+    Table(
+        "things",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("aggregate_id", String(64), nullable=False),
+        Column("name", Text),
+    )
     return metadata
 
 
 def consumer_metadata() -> MetaData:
     metadata = MetaData()
     messaging_tables(metadata)
-    Table("received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("event_id", String(32), nullable=False, unique=True),
-          Column("aggregate_id", String(64), nullable=False),
-          Column("aggregate_version", BigInteger, nullable=False),
-          Column("seq", BigInteger, nullable=False), Column("name", Text),
-          Column("actor_id", Text))
-    Table("attempts", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("event_id", String(32), nullable=False))
-    Table("batched", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("event_id", String(32), nullable=False, unique=True),
-          Column("seq", BigInteger, nullable=False), Column("batch_size", Integer, nullable=False))
-    Table("busy", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("handler", String(8), nullable=False),
-          Column("event_id", String(32), nullable=False),
-          UniqueConstraint("handler", "event_id"))
-    Table("plain_received", metadata, Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("body", Text, nullable=False), Column("context_data", Text, nullable=False))
+    Table(
+        "received",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(32), nullable=False, unique=True),
+        Column("aggregate_id", String(64), nullable=False),
+        Column("aggregate_version", BigInteger, nullable=False),
+        Column("seq", BigInteger, nullable=False),
+        Column("name", Text),
+        Column("actor_id", Text),
+    )
+    Table(
+        "attempts",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(32), nullable=False),
+    )
+    Table(
+        "batched",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(32), nullable=False, unique=True),
+        Column("seq", BigInteger, nullable=False),
+        Column("batch_size", Integer, nullable=False),
+    )
+    Table(
+        "busy",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("handler", String(8), nullable=False),
+        Column("event_id", String(32), nullable=False),
+        UniqueConstraint("handler", "event_id"),
+    )
+    Table(
+        "plain_received",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("body", Text, nullable=False),
+        Column("context_data", Text, nullable=False),
+    )
     return metadata
 
 
@@ -91,8 +120,15 @@ class ProducerUnitOfWork(SqlAlchemyUnitOfWork):
 
 
 class EventBed:
-    def __init__(self, root: Path, producer_db: str, consumer_db: str, *, max_deliveries: int = 3,
-                 batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        root: Path,
+        producer_db: str,
+        consumer_db: str,
+        *,
+        max_deliveries: int = 3,
+        batch_size: int = 500,
+    ) -> None:
         suffix = uuid.uuid4().hex[:8]
         self.producer, self.consumer = f"evtp{suffix}", f"evtc{suffix}"
         self.root = Path(root)
@@ -106,9 +142,12 @@ class EventBed:
         self.consumer_tables = consumer_metadata()
         self.producer_tables.create_all(self.producer_engine)
         self.consumer_tables.create_all(self.consumer_engine)
-        self.make_uow = partial(ProducerUnitOfWork, make_session_factory(self.producer_engine),
-                                service_name=self.producer,
-                                outbox=self.producer_tables.tables["outbox"])
+        self.make_uow = partial(
+            ProducerUnitOfWork,
+            make_session_factory(self.producer_engine),
+            service_name=self.producer,
+            outbox=self.producer_tables.tables["outbox"],
+        )
         self.env = {
             **os.environ,
             "CRM_REPO_ROOT": str(self.root),
@@ -123,8 +162,9 @@ class EventBed:
             "CRM_LOG_LEVEL": "WARNING",
             "EVT_PRODUCER": self.producer,
             "EVT_CONSUMER": self.consumer,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(CONSUMER_APP_DIR),
-                                                         os.environ.get("PYTHONPATH")])),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(CONSUMER_APP_DIR), os.environ.get("PYTHONPATH")])
+            ),
         }
         self._processes: list[subprocess.Popen[bytes]] = []
         self._declared = False
@@ -133,23 +173,31 @@ class EventBed:
     def _write_manifests(self) -> None:
         for name, body in (
             (self.producer, f'publishes = ["{EVENT}"]\n[processes]\nrelay = 0\n'),
-            (self.consumer, f'[processes]\nworker = {self.worker_metrics_port}\n'
-                            f'[[subscriptions]]\nsource = "{self.producer}"\nevent = "{EVENT}"\n'
-                            'method = "on_something_happened"\n'),
+            (
+                self.consumer,
+                f"[processes]\nworker = {self.worker_metrics_port}\n"
+                f'[[subscriptions]]\nsource = "{self.producer}"\nevent = "{EVENT}"\n'
+                'method = "on_something_happened"\n',
+            ),
         ):
             folder = self.root / "services" / name
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "service.toml").write_text(
-                f'name = "{name}"\npackage = "crm_{name}"\ngrpc_port = 0\n{body}')
+                f'name = "{name}"\npackage = "crm_{name}"\ngrpc_port = 0\n{body}'
+            )
 
     @property
     def queue(self) -> str:
-        return self.manifests[[m.name for m in self.manifests].index(self.consumer)] \
-            .subscriptions[0].queue
+        return (
+            self.manifests[[m.name for m in self.manifests].index(self.consumer)]
+            .subscriptions[0]
+            .queue
+        )
 
     # ------------------------------------------------------------------ producing
-    def write_events(self, count: int, *, aggregates: int = 10, name: str = "thing",
-                     per_transaction: int = 50) -> list[str]:
+    def write_events(
+        self, count: int, *, aggregates: int = 10, name: str = "thing", per_transaction: int = 50
+    ) -> list[str]:
         """Change ``count`` things, emitting one SomethingHappened each; returns event ids."""
         from crm.testing.v1.events_pb2 import SomethingHappened
 
@@ -163,24 +211,34 @@ class EventBed:
                     session = uow.session
                     assert session is not None  # opened by the with block
                     session.execute(insert(uow.things).values(aggregate_id=aggregate, name=name))
-                    ids.append(uow.emit(EVENT, SomethingHappened(name=name, seq=seq),
-                                        aggregate_type="thing", aggregate_id=aggregate,
-                                        aggregate_version=versions[aggregate]))
+                    ids.append(
+                        uow.emit(
+                            EVENT,
+                            SomethingHappened(name=name, seq=seq),
+                            aggregate_type="thing",
+                            aggregate_id=aggregate,
+                            aggregate_version=versions[aggregate],
+                        )
+                    )
                 uow.commit()
         return ids
 
     # ------------------------------------------------------------------ observing
     def count(self, table: str, side: str = "consumer") -> int:
-        engine, tables = ((self.consumer_engine, self.consumer_tables) if side == "consumer"
-                          else (self.producer_engine, self.producer_tables))
+        engine, tables = (
+            (self.consumer_engine, self.consumer_tables)
+            if side == "consumer"
+            else (self.producer_engine, self.producer_tables)
+        )
         with engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(tables.tables[table])).scalar_one()
 
     def outbox_statuses(self) -> dict[str, int]:
         outbox = self.producer_tables.tables["outbox"]
         with self.producer_engine.connect() as conn:
-            return dict(conn.execute(select(outbox.c.status, func.count())
-                                     .group_by(outbox.c.status)).all())
+            return dict(
+                conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+            )
 
     def received(self) -> Sequence[RowMapping]:
         table = self.consumer_tables.tables["received"]
@@ -216,12 +274,14 @@ class EventBed:
         dlx, dlq = arguments["x-dead-letter-exchange"], dead_letter_queue(self.batch_queue)
         connection, channel = amqp_channel()
         try:
-            channel.exchange_declare(exchange=events_exchange(self.producer),
-                                     exchange_type="topic", durable=True)
+            channel.exchange_declare(
+                exchange=events_exchange(self.producer), exchange_type="topic", durable=True
+            )
             channel.exchange_declare(exchange=dlx, exchange_type="direct", durable=True)
             channel.queue_declare(queue=self.batch_queue, durable=True, arguments=arguments)
-            channel.queue_bind(queue=self.batch_queue, exchange=events_exchange(self.producer),
-                               routing_key=EVENT)
+            channel.queue_bind(
+                queue=self.batch_queue, exchange=events_exchange(self.producer), routing_key=EVENT
+            )
             channel.queue_declare(queue=dlq, durable=True)
             channel.queue_bind(queue=dlq, exchange=dlx, routing_key=self.batch_queue)
         finally:
@@ -242,29 +302,37 @@ class EventBed:
         return self._users[-1]
 
     def _spawn(self, args: list[str], **env: str) -> subprocess.Popen[bytes]:
-        if not self._declared:   # as make run: the topology step before any process starts
+        if not self._declared:  # as make run: the topology step before any process starts
             self.declare()
         log_path = self.root / f"process-{len(self._processes)}.log"
-        with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
-            process = subprocess.Popen([sys.executable, *args], env={**self.env, **env},
-                                       stdout=log_file, stderr=subprocess.STDOUT)
+        with open(log_path, "wb") as log_file:  # a file, not a pipe: a full pipe blocks
+            process = subprocess.Popen(
+                [sys.executable, *args],
+                env={**self.env, **env},
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
         process.log_path = log_path  # type: ignore[attr-defined]  # read by logs()
         self._processes.append(process)
         return process
 
     def logs(self) -> str:
         """Output of every process started, for assertion messages."""
-        return "\n".join(f"--- {p.args[2:]} ({p.log_path})\n"  # type: ignore[attr-defined,index,str-bytes-safe]
-                         f"{p.log_path.read_text()[-4000:]}"  # type: ignore[attr-defined]
-                         for p in self._processes)
+        return "\n".join(
+            f"--- {p.args[2:]} ({p.log_path})\n"  # type: ignore[attr-defined,index,str-bytes-safe]
+            f"{p.log_path.read_text()[-4000:]}"  # type: ignore[attr-defined]
+            for p in self._processes
+        )
 
     def start_relay(self, **env: str) -> subprocess.Popen[bytes]:
-        return self._spawn(["-m", "crm_chassis.outbox.relay_main", "--service", self.producer],
-                           **env)
+        return self._spawn(
+            ["-m", "crm_chassis.outbox.relay_main", "--service", self.producer], **env
+        )
 
     def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
-        return self._spawn(["-m", "crm_chassis.messaging.worker_main", self.consumer,
-                            "consumer_app"], **env)
+        return self._spawn(
+            ["-m", "crm_chassis.messaging.worker_main", self.consumer, "consumer_app"], **env
+        )
 
     @staticmethod
     def stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
@@ -289,8 +357,11 @@ class EventBed:
             time.sleep(0.1)
 
     def wait_rows(self, table: str, expected: int, timeout: float = 30.0) -> None:
-        self.wait_for(lambda: self.count(table) >= expected, timeout,
-                      f"expected {expected} rows in {table}, have {self.count(table)}")
+        self.wait_for(
+            lambda: self.count(table) >= expected,
+            timeout,
+            f"expected {expected} rows in {table}, have {self.count(table)}",
+        )
 
     @property
     def plain_queue(self) -> str:
@@ -302,8 +373,10 @@ class EventBed:
 
     @property
     def busy_queues(self) -> list[str]:
-        return [f"evt-{self.producer}-{EVENT}--{self.consumer}_busy.{method}"
-                for method in ("on_one", "on_many")]
+        return [
+            f"evt-{self.producer}-{EVENT}--{self.consumer}_busy.{method}"
+            for method in ("on_one", "on_many")
+        ]
 
     def queue_depth(self, queue: str) -> int | None:
         connection, _ = amqp_channel()
@@ -320,17 +393,24 @@ class EventBed:
         Tests wait for this before timing what the worker does: a worker process's start-up
         (imports, connections) is not bounded on a loaded machine, what it does once consuming
         is."""
-        self.wait_for(lambda: self.healthz()[1].get("consuming") is True, timeout,
-                      "the worker's /healthz did not say it consumes")
-        self.wait_for(lambda: self.queue_depth(self.plain_queue) is not None, timeout,
-                      f"worker did not declare {self.plain_queue}")
+        self.wait_for(
+            lambda: self.healthz()[1].get("consuming") is True,
+            timeout,
+            "the worker's /healthz did not say it consumes",
+        )
+        self.wait_for(
+            lambda: self.queue_depth(self.plain_queue) is not None,
+            timeout,
+            f"worker did not declare {self.plain_queue}",
+        )
 
-    def healthz(self) -> tuple[int, dict]:
+    def healthz(self) -> tuple[int, dict[str, Any]]:
         """The worker's /healthz: (HTTP status, verdict per check); (0, {}) when it does not
         answer."""
         import json
         import urllib.error
         import urllib.request
+
         url = f"http://127.0.0.1:{self.worker_metrics_port}/healthz"
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
@@ -342,6 +422,7 @@ class EventBed:
 
     def metrics_text(self) -> str:
         import urllib.request
+
         url = f"http://127.0.0.1:{self.worker_metrics_port}/metrics"
         with urllib.request.urlopen(url, timeout=5) as response:
             text: str = response.read().decode()
@@ -374,6 +455,7 @@ class EventBed:
         self.consumer_engine.dispose()
         if self._users:
             from crm_chassis.messaging.broker_users import delete_user
+
             for user in self._users:
                 delete_user(user)
 
@@ -403,11 +485,19 @@ def publish_as(source: str, event_type: str, message: Any, *, times: int = 1) ->
         channel.confirm_delivery()
         for _ in range(times):
             channel.basic_publish(
-                f"{source}.events", event_type, events.encode(message).encode(),
+                f"{source}.events",
+                event_type,
+                events.encode(message).encode(),
                 properties=pika.BasicProperties(
-                    content_type="application/json", delivery_mode=2,
-                    headers=events.headers_for(message.meta), message_id=message.meta.event_id,
-                    type=event_type, user_id=broker_user(source)), mandatory=True)
+                    content_type="application/json",
+                    delivery_mode=2,
+                    headers=events.headers_for(message.meta),
+                    message_id=message.meta.event_id,
+                    type=event_type,
+                    user_id=broker_user(source),
+                ),
+                mandatory=True,
+            )
     finally:
         connection.close()
 
@@ -426,10 +516,14 @@ def declare_service_part(service: str, env: dict[str, str]) -> None:
     from crm_chassis.messaging.broker_users import provision_once
     from crm_testkit.pytest_broker import vhost_of
 
-    provision_once(vhost_of(AMQP_URL))   # the services' users (a test session has them already)
+    provision_once(vhost_of(AMQP_URL))  # the services' users (a test session has them already)
     settings = ServiceSettings.load(service, env={**os.environ, **env})
-    declare_with_retry(service_amqp_url(service), manifests.find(service),
-                       settings.event_max_deliveries, wait_seconds=30)
+    declare_with_retry(
+        service_amqp_url(service),
+        manifests.find(service),
+        settings.event_max_deliveries,
+        wait_seconds=30,
+    )
 
 
 def existing_queues(queues: Iterable[str]) -> set[str]:
@@ -468,8 +562,9 @@ def consumer_count(queue: str) -> int:
 
 
 @contextlib.contextmanager
-def service_worker(service: str, env: dict[str, str],
-                   log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def service_worker(
+    service: str, env: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """A service's real worker process (``worker_main <service> crm_<service>.entrypoints.worker``)
     with ``CRM_ENV=test`` and ``env`` added, its output in ``log_path`` (a file: a full pipe
     blocks the worker).
@@ -478,9 +573,17 @@ def service_worker(service: str, env: dict[str, str],
     declare_service_part(service, env)
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "crm_chassis.messaging.worker_main", service,
-             f"crm_{service}.entrypoints.worker"], env={**os.environ, "CRM_ENV": "test", **env},
-            stdout=log_file, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "crm_chassis.messaging.worker_main",
+                service,
+                f"crm_{service}.entrypoints.worker",
+            ],
+            env={**os.environ, "CRM_ENV": "test", **env},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
     failed = False
     try:
         yield process
@@ -490,8 +593,10 @@ def service_worker(service: str, env: dict[str, str],
     finally:
         EventBed.stop(process, timeout=30)
         if not failed and process.returncode != 0:
-            raise AssertionError(f"{service} worker exited with {process.returncode}:\n"
-                                 f"{Path(log_path).read_text()[-3000:]}")
+            raise AssertionError(
+                f"{service} worker exited with {process.returncode}:\n"
+                f"{Path(log_path).read_text()[-3000:]}"
+            )
 
 
 class BrokerLink:
@@ -513,12 +618,13 @@ class BrokerLink:
         self.port = free_port()
         netloc = parts.netloc.rsplit("@", 1)
         host = f"127.0.0.1:{self.port}"
-        self.url = parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2
-                                  else host).geturl()
+        self.url = parts._replace(
+            netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host
+        ).geturl()
         self._socket_module = socket
         self._lock = threading.Lock()
-        self._sockets: list = []
-        self._listener = None
+        self._sockets: list[Any] = []
+        self._listener: Any = None
         self.restore()
 
     def restore(self) -> None:
@@ -532,14 +638,14 @@ class BrokerLink:
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
-    def _accept(self, listener) -> None:
+    def _accept(self, listener: Any) -> None:
         import threading
 
         while True:
             try:
                 client, _ = listener.accept()
             except OSError:
-                return   # cut
+                return  # cut
             try:
                 upstream = self._socket_module.create_connection(self._target, timeout=5)
             except OSError:
@@ -552,7 +658,7 @@ class BrokerLink:
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
     @staticmethod
-    def _pump(source, sink) -> None:
+    def _pump(source: Any, sink: Any) -> None:
         try:
             while True:
                 data = source.recv(65536)
@@ -568,7 +674,7 @@ class BrokerLink:
     def cut(self) -> None:
         if self._listener is not None:
             with contextlib.suppress(OSError):
-                self._listener.shutdown(2)   # wakes the accepting thread (Linux)
+                self._listener.shutdown(2)  # wakes the accepting thread (Linux)
             with contextlib.suppress(OSError):
                 self._listener.close()
             self._listener = None

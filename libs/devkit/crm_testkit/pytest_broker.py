@@ -14,6 +14,7 @@ rabbitmqctl the session runs on ``CRM_TEST_AMQP_URL``'s default and says so. A r
 only (``-m "not integration"``) needs no broker and touches nothing. ``-p no:crm_broker`` turns
 the plugin off.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,9 @@ def with_vhost(url: str, vhost: str) -> str:
     return parts._replace(path="/" + quote(vhost, safe="")).geturl()
 
 
-def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
-                                  args: list[str]) -> None:
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
     markexpr = getattr(early_config.known_args_namespace, "markexpr", "") or ""
     if "not integration" in markexpr:
         return
@@ -53,8 +55,9 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     try:
         provision(manifests.discover(), vhost, also_permit=admin)
     except ProvisioningError as exc:
-        warnings.warn(f"broker users and test vhost not created ({exc}); tests use {url}",
-                      stacklevel=2)
+        warnings.warn(
+            f"broker users and test vhost not created ({exc}); tests use {url}", stacklevel=2
+        )
         return
     if not explicit:
         _created.append(vhost)

@@ -8,6 +8,7 @@ The producer side is territory's exchange and event exactly as territory emits t
 service (``scopeprobe<hex>``) holding only the chassis replica handler, whose queue is deleted on
 close (the shared ``territory.events`` exchange is left alone: other consumers use it).
 """
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,9 @@ def probe_metadata() -> MetaData:
 
 
 class RevocationBed:
-    def __init__(self, root: Path, territory_db: str, probe_db: str, *,
-                 max_staleness_seconds: float = 0.25) -> None:
+    def __init__(
+        self, root: Path, territory_db: str, probe_db: str, *, max_staleness_seconds: float = 0.25
+    ) -> None:
         self.root = Path(root)
         self.probe = f"scopeprobe{uuid.uuid4().hex[:8]}"
         self._write_manifests()
@@ -57,9 +59,12 @@ class RevocationBed:
         messaging_tables(self.territory_tables)
         self.territory_tables.create_all(self.territory_engine)
         probe_metadata().create_all(self.probe_engine)
-        self.make_uow = partial(SqlAlchemyUnitOfWork, make_session_factory(self.territory_engine),
-                                service_name="territory",
-                                outbox=self.territory_tables.tables["outbox"])
+        self.make_uow = partial(
+            SqlAlchemyUnitOfWork,
+            make_session_factory(self.territory_engine),
+            service_name="territory",
+            outbox=self.territory_tables.tables["outbox"],
+        )
         self.replica = ScopeReplica(self.probe_engine, max_staleness_seconds)
         self.env = {
             **os.environ,
@@ -70,8 +75,9 @@ class RevocationBed:
             "CRM_AMQP_URL": AMQP_URL,
             "CRM_LOG_LEVEL": "WARNING",
             "SCOPE_PROBE_SERVICE": self.probe,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROBE_APP_DIR),
-                                                         os.environ.get("PYTHONPATH")])),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(PROBE_APP_DIR), os.environ.get("PYTHONPATH")])
+            ),
         }
         self._versions: dict[str, int] = {}
         self._processes: list[subprocess.Popen[bytes]] = []
@@ -79,14 +85,18 @@ class RevocationBed:
     def _write_manifests(self) -> None:
         for name, body in (
             ("territory", 'publishes = ["user_access_changed"]\n[processes]\nrelay = 0\n'),
-            (self.probe, f'[processes]\nworker = {free_port()}\n[[subscriptions]]\n'
-                         'source = "territory"\nevent = "user_access_changed"\n'
-                         'method = "on_user_access_changed"\n'),
+            (
+                self.probe,
+                f"[processes]\nworker = {free_port()}\n[[subscriptions]]\n"
+                'source = "territory"\nevent = "user_access_changed"\n'
+                'method = "on_user_access_changed"\n',
+            ),
         ):
             folder = self.root / "services" / name
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "service.toml").write_text(
-                f'name = "{name}"\npackage = "crm_{name}"\ngrpc_port = 0\n{body}')
+                f'name = "{name}"\npackage = "crm_{name}"\ngrpc_port = 0\n{body}'
+            )
 
     @property
     def queue(self) -> str:
@@ -100,18 +110,23 @@ class RevocationBed:
         version = self._versions[user_id] = self._versions.get(user_id, 0) + 1
         message = user_access_changed_message(user_id, version, grants, active=active)
         with self.make_uow() as uow:
-            uow.emit("user_access_changed", message,
-                     aggregate_type="user_access", aggregate_id=user_id,
-                     aggregate_version=version)
+            uow.emit(
+                "user_access_changed",
+                message,
+                aggregate_type="user_access",
+                aggregate_id=user_id,
+                aggregate_version=version,
+            )
             uow.commit()
             return time.monotonic()
 
     # ---------------------------------------------------------------- processes
     def _spawn(self, args: list[str]) -> subprocess.Popen[bytes]:
         log_path = self.root / f"process-{len(self._processes)}.log"
-        with open(log_path, "wb") as log_file:   # a file, not a pipe: a full pipe blocks
-            process = subprocess.Popen([sys.executable, *args], env=self.env, stdout=log_file,
-                                       stderr=subprocess.STDOUT)
+        with open(log_path, "wb") as log_file:  # a file, not a pipe: a full pipe blocks
+            process = subprocess.Popen(
+                [sys.executable, *args], env=self.env, stdout=log_file, stderr=subprocess.STDOUT
+            )
         process.log_path = log_path  # type: ignore[attr-defined]  # read by logs()
         self._processes.append(process)
         return process
@@ -125,24 +140,30 @@ class RevocationBed:
         from crm_testkit import service_amqp_url
         from crm_testkit.pytest_broker import vhost_of
 
-        provision_once(vhost_of(AMQP_URL))   # the repository's services' users, territory's too
+        provision_once(vhost_of(AMQP_URL))  # the repository's services' users, territory's too
         self.env["CRM_TERRITORY_AMQP_URL"] = service_amqp_url("territory")
         connection, channel = amqp_channel()
         try:
-            declare_topology(channel, self.manifests,
-                             ServiceSettings.load(self.probe, env=self.env).event_max_deliveries)
+            declare_topology(
+                channel,
+                self.manifests,
+                ServiceSettings.load(self.probe, env=self.env).event_max_deliveries,
+            )
         finally:
             connection.close()
         self._spawn(["-m", "crm_chassis.outbox.relay_main", "--service", "territory"])
         self._spawn(["-m", "crm_chassis.messaging.worker_main", self.probe, "scope_probe_app"])
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.args[2:]}\n"  # type: ignore[index,str-bytes-safe]
-                         f"{p.log_path.read_text()[-3000:]}"  # type: ignore[attr-defined]
-                         for p in self._processes)
+        return "\n".join(
+            f"--- {p.args[2:]}\n"  # type: ignore[index,str-bytes-safe]
+            f"{p.log_path.read_text()[-3000:]}"  # type: ignore[attr-defined]
+            for p in self._processes
+        )
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float, what: str,
-                 interval: float = 0.002) -> tuple[T, float]:
+    def wait_for(
+        self, predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.002
+    ) -> tuple[T, float]:
         """Poll ``predicate`` until truthy; returns (value, time.monotonic() when it became so)."""
         deadline = time.monotonic() + timeout
         while True:

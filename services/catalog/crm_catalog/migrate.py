@@ -1,8 +1,9 @@
 """Database migrations of catalog (alembic, own version table ``alembic_version_catalog``).
 
-    python -m crm_catalog.migrate              # upgrade the settings' database to head
-    python -m crm_catalog.migrate downgrade base
+python -m crm_catalog.migrate              # upgrade the settings' database to head
+python -m crm_catalog.migrate downgrade base
 """
+
 from crm_chassis.migrations import ServiceMigrations
 
 MIGRATIONS = ServiceMigrations.of(__file__)

@@ -2,6 +2,7 @@
 ``pricing`` (exact quote prices). Changes need the catalog_manager role (unit groups, products)
 or pricing_manager (price and discount lists); reading and pricing are open to the sales and
 management departments."""
+
 from crmctl.commands.catalog.discount_lists import discount_lists
 from crmctl.commands.catalog.price_lists import price_lists
 from crmctl.commands.catalog.pricing import pricing

@@ -1,4 +1,5 @@
 """Option texts as catalog's request parts: quote lines and discount tiers."""
+
 from __future__ import annotations
 
 from crm.catalog.v1 import discount_lists_pb2, pricing_pb2
@@ -7,8 +8,9 @@ from crmctl.lookup import looks_like_id
 from crmctl.session import CliError, Session
 
 
-def quote_line(session: Session, text: str, existing: bool,
-               default_units: dict[str, str]) -> pricing_pb2.QuoteLineInput:
+def quote_line(
+    session: Session, text: str, existing: bool, default_units: dict[str, str]
+) -> pricing_pb2.QuoteLineInput:
     """``SKU:QUANTITY[:UNIT]`` (or a product id instead of the SKU) as a quote line."""
     parts = text.split(":")
     if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
@@ -30,6 +32,7 @@ def quote_line(session: Session, text: str, existing: bool,
 def tier(text: str) -> discount_lists_pb2.DiscountTier:
     parts = text.split(":")
     if len(parts) != 3:
-        raise CliError(f"tier '{text}' is not LOW:HIGH:VALUE (HIGH empty for no upper bound), "
-                       "e.g. 10:49:5")
+        raise CliError(
+            f"tier '{text}' is not LOW:HIGH:VALUE (HIGH empty for no upper bound), e.g. 10:49:5"
+        )
     return discount_lists_pb2.DiscountTier(low=parts[0], high=parts[1], value=parts[2])

@@ -1,5 +1,6 @@
 """``crmctl discount-lists ...``: volume tiers giving a percentage or an amount off each unit
 (changes: pricing_manager or catalog_manager)."""
+
 from __future__ import annotations
 
 import click
@@ -14,9 +15,15 @@ from crmctl.paging import pages
 from crmctl.wire import enum_words
 
 DISCOUNT_TYPES = enum_words(discount_lists_pb2.DiscountType)
-DISCOUNT_FIELDS = [("id", "id"), ("name", "name"), ("type", "type"), ("currency", "currency"),
-                   ("quantity_decimals", "quantity decimals"), ("tiers", "tiers"),
-                   ("version", "version")]
+DISCOUNT_FIELDS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("type", "type"),
+    ("currency", "currency"),
+    ("quantity_decimals", "quantity decimals"),
+    ("tiers", "tiers"),
+    ("version", "version"),
+]
 
 
 _TIER_HELP = "A tier LOW:HIGH:VALUE, e.g. 1:9:0, 10:49:5, 50::10 (repeatable, contiguous)."
@@ -29,21 +36,33 @@ def discount_lists() -> None:
 
 @discount_lists.command("create")
 @click.argument("name")
-@click.option("--type", "kind", type=click.Choice(sorted(DISCOUNT_TYPES)),
-              default="percentage", show_default=True, help="Percent off, or amount per unit.")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(sorted(DISCOUNT_TYPES)),
+    default="percentage",
+    show_default=True,
+    help="Percent off, or amount per unit.",
+)
 @click.option("--currency", default="", help="Currency of an amount list.")
-@click.option("--quantity-decimals", type=click.IntRange(0, 6), default=0,
-              help="Decimals of the tier bounds.")
+@click.option(
+    "--quantity-decimals", type=click.IntRange(0, 6), default=0, help="Decimals of the tier bounds."
+)
 @click.option("--tier", "tiers", multiple=True, required=True, help=_TIER_HELP)
 @output_option
 @pass_session
 def discount_lists_create(session, name, kind, currency, quantity_decimals, tiers):
     """Create a discount list NAME."""
-    created = session.call(Stubs(session).discount_lists.CreateDiscountList,
-                           discount_lists_pb2.CreateDiscountListRequest(
-                               name=name, type=DISCOUNT_TYPES[kind], currency=currency,
-                               quantity_decimals=quantity_decimals,
-                               tiers=[tier(t) for t in tiers]))
+    created = session.call(
+        Stubs(session).discount_lists.CreateDiscountList,
+        discount_lists_pb2.CreateDiscountListRequest(
+            name=name,
+            type=DISCOUNT_TYPES[kind],
+            currency=currency,
+            quantity_decimals=quantity_decimals,
+            tiers=[tier(t) for t in tiers],
+        ),
+    )
     print_record(session.output, discount_row(created.discount_list), fields=DISCOUNT_FIELDS)
 
 
@@ -51,20 +70,30 @@ def discount_lists_create(session, name, kind, currency, quantity_decimals, tier
 @click.argument("discount_list_id")
 @click.option("--name", default="", help="New name.")
 @click.option("--tier", "tiers", multiple=True, help=_TIER_HELP + " Replaces every tier.")
-@click.option("--quantity-decimals", type=click.IntRange(0, 6), default=0,
-              help="Decimals of the new tier bounds.")
+@click.option(
+    "--quantity-decimals",
+    type=click.IntRange(0, 6),
+    default=0,
+    help="Decimals of the new tier bounds.",
+)
 @click.option("--expected-version", type=int, default=0, help="Refuse if it changed since.")
 @output_option
 @pass_session
-def discount_lists_update(session, discount_list_id, name, tiers, quantity_decimals,
-                     expected_version):
+def discount_lists_update(
+    session, discount_list_id, name, tiers, quantity_decimals, expected_version
+):
     """Rename DISCOUNT_LIST_ID and/or replace its tiers."""
-    updated = session.call(Stubs(session).discount_lists.UpdateDiscountList,
-                           discount_lists_pb2.UpdateDiscountListRequest(
-                               id=discount_list_id, name=name, replace_tiers=bool(tiers),
-                               tiers=[tier(t) for t in tiers],
-                               quantity_decimals=quantity_decimals,
-                               expected_version=expected_version))
+    updated = session.call(
+        Stubs(session).discount_lists.UpdateDiscountList,
+        discount_lists_pb2.UpdateDiscountListRequest(
+            id=discount_list_id,
+            name=name,
+            replace_tiers=bool(tiers),
+            tiers=[tier(t) for t in tiers],
+            quantity_decimals=quantity_decimals,
+            expected_version=expected_version,
+        ),
+    )
     print_record(session.output, discount_row(updated.discount_list), fields=DISCOUNT_FIELDS)
 
 
@@ -74,9 +103,14 @@ def discount_lists_update(session, discount_list_id, name, tiers, quantity_decim
 @pass_session
 def discount_lists_list(session, query):
     """List discount lists by name."""
-    rows = [discount_row(d) for d in pages(
-        session, Stubs(session).discount_lists.ListDiscountLists,
-        discount_lists_pb2.ListDiscountListsRequest(query=query))]
+    rows = [
+        discount_row(d)
+        for d in pages(
+            session,
+            Stubs(session).discount_lists.ListDiscountLists,
+            discount_lists_pb2.ListDiscountListsRequest(query=query),
+        )
+    ]
     print_rows(session.output, rows, DISCOUNT_FIELDS, empty="no discount lists match")
 
 
@@ -86,6 +120,8 @@ def discount_lists_list(session, query):
 @pass_session
 def discount_lists_show(session, discount_list_id):
     """Show one discount list."""
-    found = session.call(Stubs(session).discount_lists.GetDiscountList,
-                         discount_lists_pb2.GetDiscountListRequest(id=discount_list_id))
+    found = session.call(
+        Stubs(session).discount_lists.GetDiscountList,
+        discount_lists_pb2.GetDiscountListRequest(id=discount_list_id),
+    )
     print_record(session.output, discount_row(found.discount_list), fields=DISCOUNT_FIELDS)

@@ -1,4 +1,5 @@
 """PRODUCT arguments are an id or a SKU; unit groups and price lists an id or a name."""
+
 from __future__ import annotations
 
 import grpc
@@ -10,8 +11,11 @@ from crmctl.session import Session
 
 
 def get_product(session: Session, product: str) -> products_pb2.Product:
-    request = (products_pb2.GetProductRequest(id=product) if looks_like_id(product)
-               else products_pb2.GetProductRequest(sku=product))
+    request = (
+        products_pb2.GetProductRequest(id=product)
+        if looks_like_id(product)
+        else products_pb2.GetProductRequest(sku=product)
+    )
     return session.call(Stubs(session).products.GetProduct, request).product
 
 
@@ -34,12 +38,22 @@ def product_ref(session: Session, product: str) -> str:
 
 
 def unit_group_id(session: Session, value: str) -> str:
-    return resolve_name(session, value, "unit group", Stubs(session).units.ListUnitGroups,
-                        units_pb2.ListUnitGroupsRequest(query=value.strip()),
-                        listed_by="crmctl unit-groups list")
+    return resolve_name(
+        session,
+        value,
+        "unit group",
+        Stubs(session).units.ListUnitGroups,
+        units_pb2.ListUnitGroupsRequest(query=value.strip()),
+        listed_by="crmctl unit-groups list",
+    )
 
 
 def price_list_id(session: Session, value: str) -> str:
-    return resolve_name(session, value, "price list", Stubs(session).price_lists.ListPriceLists,
-                        price_lists_pb2.ListPriceListsRequest(query=value.strip()),
-                        listed_by="crmctl price-lists list")
+    return resolve_name(
+        session,
+        value,
+        "price list",
+        Stubs(session).price_lists.ListPriceLists,
+        price_lists_pb2.ListPriceListsRequest(query=value.strip()),
+        listed_by="crmctl price-lists list",
+    )

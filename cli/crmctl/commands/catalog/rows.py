@@ -1,5 +1,6 @@
 """catalog's records as rows to print: enum values as lower-case words
 (``currency_amount``), money as "12.00 EUR"."""
+
 from __future__ import annotations
 
 from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2, products_pb2, units_pb2
@@ -18,8 +19,10 @@ def _words(data: dict, **enum_types) -> dict:
 
 def unit_group_row(group: units_pb2.UnitGroup) -> dict:
     data = message_to_dict(group)
-    data["units"] = [f"{u.name} = {u.quantity} {u.of_unit}" if u.name != group.base_unit
-                     else f"{u.name} (base)" for u in group.units]
+    data["units"] = [
+        f"{u.name} = {u.quantity} {u.of_unit}" if u.name != group.base_unit else f"{u.name} (base)"
+        for u in group.units
+    ]
     return data
 
 
@@ -40,8 +43,11 @@ def price_list_row(price_list: price_lists_pb2.PriceList) -> dict:
         _words(item, method=price_lists_pb2.PricingMethod)
         mode = enum_word(price_lists_pb2.RoundingMode, message.rounding.mode)
         option = enum_word(price_lists_pb2.RoundingOption, message.rounding.option)
-        item["rounding"] = (" ".join(filter(None, (mode, option, message.rounding.amount)))
-                            if mode not in ("", "none") else "")
+        item["rounding"] = (
+            " ".join(filter(None, (mode, option, message.rounding.amount)))
+            if mode not in ("", "none")
+            else ""
+        )
     return data
 
 

@@ -1,5 +1,6 @@
 """catalog's default address (the port `make run` gives it) and its gRPC stubs on the
 session's channel."""
+
 from __future__ import annotations
 
 from crm.catalog.v1 import (

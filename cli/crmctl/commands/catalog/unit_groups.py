@@ -1,5 +1,6 @@
 """``crmctl unit-groups ...``: a base unit and the units defined in each other (changes:
 catalog_manager)."""
+
 from __future__ import annotations
 
 import click
@@ -12,8 +13,13 @@ from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 
-UNIT_GROUP_FIELDS = [("id", "id"), ("name", "name"), ("base_unit", "base unit"),
-                     ("units", "units"), ("version", "version")]
+UNIT_GROUP_FIELDS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("base_unit", "base unit"),
+    ("units", "units"),
+    ("version", "version"),
+]
 
 
 @click.group("unit-groups")
@@ -28,8 +34,10 @@ def unit_groups() -> None:
 @pass_session
 def unit_groups_create(session, name, base_unit):
     """Create a unit group NAME."""
-    group = session.call(Stubs(session).units.CreateUnitGroup,
-                         units_pb2.CreateUnitGroupRequest(name=name, base_unit=base_unit))
+    group = session.call(
+        Stubs(session).units.CreateUnitGroup,
+        units_pb2.CreateUnitGroupRequest(name=name, base_unit=base_unit),
+    )
     print_record(session.output, unit_group_row(group.unit_group), fields=UNIT_GROUP_FIELDS)
 
 
@@ -43,10 +51,16 @@ def unit_groups_create(session, name, base_unit):
 @pass_session
 def unit_groups_add(session, group, name, quantity, of_unit, expected_version):
     """Add unit NAME = QUANTITY OF_UNIT to GROUP_ID (e.g. case 4 6-pack)."""
-    group = session.call(Stubs(session).units.AddUnit, units_pb2.AddUnitRequest(
-        unit_group_id=unit_group_id(session, group), name=name, quantity=quantity,
-        of_unit=of_unit,
-        expected_version=expected_version))
+    group = session.call(
+        Stubs(session).units.AddUnit,
+        units_pb2.AddUnitRequest(
+            unit_group_id=unit_group_id(session, group),
+            name=name,
+            quantity=quantity,
+            of_unit=of_unit,
+            expected_version=expected_version,
+        ),
+    )
     print_record(session.output, unit_group_row(group.unit_group), fields=UNIT_GROUP_FIELDS)
 
 
@@ -57,9 +71,10 @@ def unit_groups_add(session, group, name, quantity, of_unit, expected_version):
 @pass_session
 def unit_groups_remove(session, group, name):
     """Remove unit NAME from GROUP_ID (refused while anything uses it)."""
-    group = session.call(Stubs(session).units.RemoveUnit,
-                         units_pb2.RemoveUnitRequest(unit_group_id=unit_group_id(session, group),
-                                                     name=name))
+    group = session.call(
+        Stubs(session).units.RemoveUnit,
+        units_pb2.RemoveUnitRequest(unit_group_id=unit_group_id(session, group), name=name),
+    )
     print_record(session.output, unit_group_row(group.unit_group), fields=UNIT_GROUP_FIELDS)
 
 
@@ -69,8 +84,14 @@ def unit_groups_remove(session, group, name):
 @pass_session
 def unit_groups_list(session, query):
     """List unit groups by name."""
-    rows = [unit_group_row(g) for g in pages(session, Stubs(session).units.ListUnitGroups,
-                                             units_pb2.ListUnitGroupsRequest(query=query))]
+    rows = [
+        unit_group_row(g)
+        for g in pages(
+            session,
+            Stubs(session).units.ListUnitGroups,
+            units_pb2.ListUnitGroupsRequest(query=query),
+        )
+    ]
     print_rows(session.output, rows, UNIT_GROUP_FIELDS, empty="no unit groups")
 
 
@@ -80,6 +101,8 @@ def unit_groups_list(session, query):
 @pass_session
 def unit_groups_show(session, group):
     """Show one unit group."""
-    group = session.call(Stubs(session).units.GetUnitGroup,
-                         units_pb2.GetUnitGroupRequest(id=unit_group_id(session, group))).unit_group
+    group = session.call(
+        Stubs(session).units.GetUnitGroup,
+        units_pb2.GetUnitGroupRequest(id=unit_group_id(session, group)),
+    ).unit_group
     print_record(session.output, unit_group_row(group), fields=UNIT_GROUP_FIELDS)

@@ -1,6 +1,7 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
 ``activities``, ``pipelines``, ``automations``, and billing: ``quotes``, ``orders``,
 ``invoices``."""
+
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
 from crmctl.commands.deals.automations import automations
@@ -9,5 +10,4 @@ from crmctl.commands.deals.contacts import contacts
 from crmctl.commands.deals.deals import deals
 from crmctl.commands.deals.pipelines import pipelines
 
-COMMANDS = [accounts, contacts, deals, activities, pipelines, automations, quotes, orders,
-            invoices]
+COMMANDS = [accounts, contacts, deals, activities, pipelines, automations, quotes, orders, invoices]

@@ -1,4 +1,5 @@
 """``crmctl accounts ...``: the organisations we sell to, in your teams."""
+
 from __future__ import annotations
 
 import click
@@ -14,12 +15,24 @@ from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.wire import enum_choice, enum_value
 
-ACCOUNT_COLUMNS = [("id", "id"), ("name", "name"), ("relationship", "relationship"),
-                   ("owner_user_id", "owner"), ("team_id", "team")]
-ACCOUNT_FIELDS = [*ACCOUNT_COLUMNS, ("industry", "industry"), ("website", "web site"),
-                  ("phone", "phone"), ("customer_since", "customer since"),
-                  ("churned_at", "churned"), ("churn_reason", "churn reason"),
-                  ("version", "version"), ("updated_at", "updated")]
+ACCOUNT_COLUMNS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("relationship", "relationship"),
+    ("owner_user_id", "owner"),
+    ("team_id", "team"),
+]
+ACCOUNT_FIELDS = [
+    *ACCOUNT_COLUMNS,
+    ("industry", "industry"),
+    ("website", "web site"),
+    ("phone", "phone"),
+    ("customer_since", "customer since"),
+    ("churned_at", "churned"),
+    ("churn_reason", "churn reason"),
+    ("version", "version"),
+    ("updated_at", "updated"),
+]
 
 
 @click.group()
@@ -28,8 +41,9 @@ def accounts() -> None:
 
 
 @accounts.command("create")
-@click.option("--team", "team_id", required=True,
-              help="Team that owns it, id or name (you are a member).")
+@click.option(
+    "--team", "team_id", required=True, help="Team that owns it, id or name (you are a member)."
+)
 @click.option("--name", "-n", required=True, help="Name of the organisation.")
 @click.option("--owner", "owner_user_id", default="", help="Owner, id or e-mail (default: you).")
 @click.option("--industry", default="", help="Industry.")
@@ -40,29 +54,41 @@ def accounts() -> None:
 def create_account(session, **fields):
     """Create an account (a prospect)."""
     fields["team_id"] = team_id(session, fields["team_id"])
-    fields["owner_user_id"] = user_id(session, fields["owner_user_id"]) \
-        if fields["owner_user_id"] else ""
-    account = session.call(Stubs(session).accounts.CreateAccount,
-                           accounts_pb2.CreateAccountRequest(**fields))
+    fields["owner_user_id"] = (
+        user_id(session, fields["owner_user_id"]) if fields["owner_user_id"] else ""
+    )
+    account = session.call(
+        Stubs(session).accounts.CreateAccount, accounts_pb2.CreateAccountRequest(**fields)
+    )
     print_record(session.output, account_row(account), fields=ACCOUNT_FIELDS)
 
 
 @accounts.command("list")
-@click.option("--relationship", type=enum_choice(resources_pb2.Relationship),
-              help="Only this relationship.")
+@click.option(
+    "--relationship", type=enum_choice(resources_pb2.Relationship), help="Only this relationship."
+)
 @click.option("--query", "-q", default="", help="Text the name contains.")
 @click.option("--owner", "owner_user_id", default="", help="Only this owner.")
-@click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
-              help="At most this many (0 = all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="At most this many (0 = all).",
+)
 @output_option
 @pass_session
 def list_accounts(session, relationship, query, owner_user_id, limit):
     """List the accounts you may see, oldest first."""
     request = accounts_pb2.ListAccountsRequest(
-        relationship=enum_value(resources_pb2.Relationship, relationship), query=query,
-        owner_user_id=owner_user_id)
-    rows = [account_row(a) for a in pages(session, Stubs(session).accounts.ListAccounts,
-                                           request, limit=limit)]
+        relationship=enum_value(resources_pb2.Relationship, relationship),
+        query=query,
+        owner_user_id=owner_user_id,
+    )
+    rows = [
+        account_row(a)
+        for a in pages(session, Stubs(session).accounts.ListAccounts, request, limit=limit)
+    ]
     print_rows(session.output, rows, ACCOUNT_COLUMNS, empty="no accounts match")
 
 
@@ -72,8 +98,9 @@ def list_accounts(session, relationship, query, owner_user_id, limit):
 @pass_session
 def show_account(session, account_id):
     """Show one account."""
-    account = session.call(Stubs(session).accounts.GetAccount,
-                           accounts_pb2.GetAccountRequest(id=account_id))
+    account = session.call(
+        Stubs(session).accounts.GetAccount, accounts_pb2.GetAccountRequest(id=account_id)
+    )
     print_record(session.output, account_row(account), fields=ACCOUNT_FIELDS)
 
 
@@ -84,16 +111,26 @@ def show_account(session, account_id):
 @click.option("--website", default=None, help="New web site.")
 @click.option("--phone", default=None, help="New phone number.")
 @click.option("--owner", "owner_user_id", default=None, help="New owner (a team member).")
-@click.option("--expected-version", type=int, default=0,
-              help="Refuse if the account is no longer at this version.")
+@click.option(
+    "--expected-version",
+    type=int,
+    default=0,
+    help="Refuse if the account is no longer at this version.",
+)
 @output_option
 @pass_session
 def update_account(session, account_id, expected_version, **fields):
     """Change fields of an account (only those given)."""
     given, mask = masked(fields, "accounts")
-    account = session.call(Stubs(session).accounts.UpdateAccount, accounts_pb2.UpdateAccountRequest(
-        id=account_id, account=resources_pb2.Account(**given), update_mask=mask,
-        expected_version=expected_version))
+    account = session.call(
+        Stubs(session).accounts.UpdateAccount,
+        accounts_pb2.UpdateAccountRequest(
+            id=account_id,
+            account=resources_pb2.Account(**given),
+            update_mask=mask,
+            expected_version=expected_version,
+        ),
+    )
     print_record(session.output, account_row(account), fields=ACCOUNT_FIELDS)
 
 
@@ -104,6 +141,8 @@ def update_account(session, account_id, expected_version, **fields):
 @pass_session
 def churn(session, account_id, reason):
     """Mark a customer churned (supervisor or above)."""
-    account = session.call(Stubs(session).accounts.MarkAccountChurned,
-                           accounts_pb2.MarkAccountChurnedRequest(id=account_id, reason=reason))
+    account = session.call(
+        Stubs(session).accounts.MarkAccountChurned,
+        accounts_pb2.MarkAccountChurnedRequest(id=account_id, reason=reason),
+    )
     print_record(session.output, account_row(account), fields=ACCOUNT_FIELDS)

@@ -1,5 +1,6 @@
 """``crmctl activities ...``: log calls, e-mails, meetings, notes and tasks on an account,
 contact or deal (also on a teammate's), read a record's timeline, tick tasks."""
+
 from __future__ import annotations
 
 import click
@@ -14,11 +15,25 @@ from crmctl.paging import pages
 from crmctl.session import CliError
 from crmctl.wire import enum_choice, enum_value, timestamp
 
-COLUMNS = [("id", "id"), ("kind", "kind"), ("subject", "subject"), ("occurred_at", "when"),
-           ("due_at", "due"), ("done_at", "done"), ("owner_user_id", "owner"),
-           ("logged_by", "logged by"), ("target", "on")]
-FIELDS = [*COLUMNS, ("body", "text"), ("direction", "direction"),
-          ("duration_minutes", "minutes"), ("team_id", "team"), ("version", "version")]
+COLUMNS = [
+    ("id", "id"),
+    ("kind", "kind"),
+    ("subject", "subject"),
+    ("occurred_at", "when"),
+    ("due_at", "due"),
+    ("done_at", "done"),
+    ("owner_user_id", "owner"),
+    ("logged_by", "logged by"),
+    ("target", "on"),
+]
+FIELDS = [
+    *COLUMNS,
+    ("body", "text"),
+    ("direction", "direction"),
+    ("duration_minutes", "minutes"),
+    ("team_id", "team"),
+    ("version", "version"),
+]
 RECORD_HELP = "The record: TYPE:ID with TYPE account, contact or deal."
 
 
@@ -29,48 +44,95 @@ def activities() -> None:
 
 @activities.command("log")
 @click.argument("record")
-@click.option("--kind", "-k", type=enum_choice(resources_pb2.ActivityKind), required=True,
-              help="Kind of activity.")
+@click.option(
+    "--kind",
+    "-k",
+    type=enum_choice(resources_pb2.ActivityKind),
+    required=True,
+    help="Kind of activity.",
+)
 @click.option("--subject", "-s", required=True, help="Subject line.")
 @click.option("--body", default="", help="Text.")
-@click.option("--owner", "owner_user_id", default="",
-              help="Whose activity it is (default: you; you stay recorded as logged by).")
+@click.option(
+    "--owner",
+    "owner_user_id",
+    default="",
+    help="Whose activity it is (default: you; you stay recorded as logged by).",
+)
 @click.option("--at", "occurred_at", default=None, help="When it happened (default: now).")
 @click.option("--due", "due_at", default=None, help="Due date of a task (required for tasks).")
-@click.option("--direction", type=click.Choice(["inbound", "outbound"]), default=None,
-              help="Calls and e-mails.")
-@click.option("--minutes", "duration_minutes", type=click.IntRange(0, 1440), default=0,
-              help="Duration of a call or meeting.")
+@click.option(
+    "--direction",
+    type=click.Choice(["inbound", "outbound"]),
+    default=None,
+    help="Calls and e-mails.",
+)
+@click.option(
+    "--minutes",
+    "duration_minutes",
+    type=click.IntRange(0, 1440),
+    default=0,
+    help="Duration of a call or meeting.",
+)
 @output_option
 @pass_session
-def log(session, record, kind, subject, body, owner_user_id, occurred_at, due_at, direction,
-        duration_minutes):
+def log(
+    session,
+    record,
+    kind,
+    subject,
+    body,
+    owner_user_id,
+    occurred_at,
+    due_at,
+    direction,
+    duration_minutes,
+):
     """Log an activity on RECORD (TYPE:ID, e.g. deal:1f2e...)."""
     request = activities_pb2.LogActivityRequest(
-        target=record_ref(record), kind=enum_value(resources_pb2.ActivityKind, kind),
-        subject=subject, body=body,
-        owner_user_id=owner_user_id, direction=direction or "",
-        duration_minutes=duration_minutes, occurred_at=timestamp(occurred_at, "--at"),
-        due_at=timestamp(due_at, "--due"))
+        target=record_ref(record),
+        kind=enum_value(resources_pb2.ActivityKind, kind),
+        subject=subject,
+        body=body,
+        owner_user_id=owner_user_id,
+        direction=direction or "",
+        duration_minutes=duration_minutes,
+        occurred_at=timestamp(occurred_at, "--at"),
+        due_at=timestamp(due_at, "--due"),
+    )
     activity = session.call(Stubs(session).activities.LogActivity, request)
     print_record(session.output, activity_row(activity), fields=FIELDS)
 
 
 @activities.command("timeline")
 @click.argument("record")
-@click.option("--kind", "-k", "kinds", type=enum_choice(resources_pb2.ActivityKind), multiple=True,
-              help="Only these kinds (repeatable).")
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
-              help="At most this many (0 = all).")
+@click.option(
+    "--kind",
+    "-k",
+    "kinds",
+    type=enum_choice(resources_pb2.ActivityKind),
+    multiple=True,
+    help="Only these kinds (repeatable).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="At most this many (0 = all).",
+)
 @output_option
 @pass_session
 def timeline(session, record, kinds, limit):
     """The timeline of RECORD (TYPE:ID), newest first; an account's includes its contacts' and
     deals'."""
     request = activities_pb2.ListTimelineRequest(
-        target=record_ref(record), kinds=[enum_value(resources_pb2.ActivityKind, k) for k in kinds])
-    rows = [activity_row(a) for a in pages(session, Stubs(session).activities.ListTimeline,
-                                           request, limit=limit)]
+        target=record_ref(record), kinds=[enum_value(resources_pb2.ActivityKind, k) for k in kinds]
+    )
+    rows = [
+        activity_row(a)
+        for a in pages(session, Stubs(session).activities.ListTimeline, request, limit=limit)
+    ]
     print_rows(session.output, rows, COLUMNS, empty="no activities")
 
 
@@ -81,8 +143,10 @@ def timeline(session, record, kinds, limit):
 @pass_session
 def done(session, activity_id, undo):
     """Mark a task done (or --undo)."""
-    activity = session.call(Stubs(session).activities.CompleteTask,
-                            activities_pb2.CompleteTaskRequest(id=activity_id, done=not undo))
+    activity = session.call(
+        Stubs(session).activities.CompleteTask,
+        activities_pb2.CompleteTaskRequest(id=activity_id, done=not undo),
+    )
     print_record(session.output, activity_row(activity), fields=FIELDS)
 
 
@@ -97,8 +161,8 @@ def update(session, activity_id, subject, body, due_at):
     """Change the subject, text or due date of an activity."""
     if not subject and body is None and due_at is None:
         raise CliError("nothing to change: give --subject, --body or --due")
-    request = activities_pb2.UpdateActivityRequest(id=activity_id, subject=subject, body=body,
-                                                   due_at=timestamp(due_at, "--due"))
+    request = activities_pb2.UpdateActivityRequest(
+        id=activity_id, subject=subject, body=body, due_at=timestamp(due_at, "--due")
+    )
     activity = session.call(Stubs(session).activities.UpdateActivity, request)
     print_record(session.output, activity_row(activity), fields=FIELDS)
-

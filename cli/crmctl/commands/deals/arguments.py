@@ -1,5 +1,6 @@
 """Option texts as deals' request parts: product lines, record references, the field mask
 of an update."""
+
 from __future__ import annotations
 
 from google.protobuf import field_mask_pb2
@@ -19,9 +20,13 @@ def line_inputs(session: Session, specs) -> list[deals_pb2.LineInput]:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
             raise CliError(f"a line is PRODUCT:QUANTITY[:UNIT], e.g. SKU-1:12:case; got {spec!r}")
-        lines.append(deals_pb2.LineInput(product_id=product_ref(session, parts[0]),
-                                         quantity=parts[1],
-                                         unit=parts[2] if len(parts) == 3 else ""))
+        lines.append(
+            deals_pb2.LineInput(
+                product_id=product_ref(session, parts[0]),
+                quantity=parts[1],
+                unit=parts[2] if len(parts) == 3 else "",
+            )
+        )
     return lines
 
 
@@ -37,6 +42,7 @@ def record_ref(text: str) -> resources_pb2.RecordRef:
 def masked(fields: dict, what: str) -> tuple[dict, field_mask_pb2.FieldMask]:
     given = {name: value for name, value in fields.items() if value is not None}
     if not given:
-        raise CliError(f"nothing to change: give at least one option (see `crmctl {what} "
-                       "update --help`)")
+        raise CliError(
+            f"nothing to change: give at least one option (see `crmctl {what} update --help`)"
+        )
     return given, field_mask_pb2.FieldMask(paths=sorted(given))

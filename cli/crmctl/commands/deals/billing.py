@@ -1,5 +1,6 @@
 """``crmctl quotes|orders|invoices ...``: catalog-priced quotes with revisions, orders from won
 quotes, and invoices numbered gap-free when issued."""
+
 from __future__ import annotations
 
 import click
@@ -13,18 +14,47 @@ from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.wire import money
 
-QUOTE_COLUMNS = [("id", "id"), ("display_number", "number"), ("status", "status"),
-                 ("title", "title"), ("total", "total"), ("valid_until", "valid until")]
-QUOTE_FIELDS = [*QUOTE_COLUMNS, ("opportunity_id", "deal"), ("lines", "lines"),
-                ("price_list_id", "price list"), ("replaces_quote_id", "replaces"),
-                ("close_reason", "close reason"), ("version", "version")]
-ORDER_FIELDS = [("id", "id"), ("status", "status"), ("quote_id", "quote"),
-                ("opportunity_id", "deal"), ("total", "total"), ("lines", "lines"),
-                ("cancel_reason", "cancel reason"), ("version", "version")]
-INVOICE_FIELDS = [("id", "id"), ("number", "number"), ("status", "status"),
-                  ("order_id", "order"), ("total", "total"), ("issue_date", "issued"),
-                  ("due_date", "due"), ("paid_at", "paid"), ("payment_reference", "reference"),
-                  ("cancel_reason", "cancel reason"), ("lines", "lines"), ("version", "version")]
+QUOTE_COLUMNS = [
+    ("id", "id"),
+    ("display_number", "number"),
+    ("status", "status"),
+    ("title", "title"),
+    ("total", "total"),
+    ("valid_until", "valid until"),
+]
+QUOTE_FIELDS = [
+    *QUOTE_COLUMNS,
+    ("opportunity_id", "deal"),
+    ("lines", "lines"),
+    ("price_list_id", "price list"),
+    ("replaces_quote_id", "replaces"),
+    ("close_reason", "close reason"),
+    ("version", "version"),
+]
+ORDER_FIELDS = [
+    ("id", "id"),
+    ("status", "status"),
+    ("quote_id", "quote"),
+    ("opportunity_id", "deal"),
+    ("total", "total"),
+    ("lines", "lines"),
+    ("cancel_reason", "cancel reason"),
+    ("version", "version"),
+]
+INVOICE_FIELDS = [
+    ("id", "id"),
+    ("number", "number"),
+    ("status", "status"),
+    ("order_id", "order"),
+    ("total", "total"),
+    ("issue_date", "issued"),
+    ("due_date", "due"),
+    ("paid_at", "paid"),
+    ("payment_reference", "reference"),
+    ("cancel_reason", "cancel reason"),
+    ("lines", "lines"),
+    ("version", "version"),
+]
 
 
 def show_quote(session, quote) -> None:
@@ -52,10 +82,15 @@ def quotes() -> None:
 @pass_session
 def create_quote(session, opportunity_id, title, valid_until):
     """Create a draft quote (revision 1)."""
-    show_quote(session, session.call(Stubs(session).quotes.CreateQuote,
-                                     billing_pb2.CreateQuoteRequest(
-                                         opportunity_id=opportunity_id, title=title,
-                                         valid_until=valid_until)))
+    show_quote(
+        session,
+        session.call(
+            Stubs(session).quotes.CreateQuote,
+            billing_pb2.CreateQuoteRequest(
+                opportunity_id=opportunity_id, title=title, valid_until=valid_until
+            ),
+        ),
+    )
 
 
 @quotes.command("list")
@@ -64,32 +99,55 @@ def create_quote(session, opportunity_id, title, valid_until):
 @pass_session
 def list_quotes(session, opportunity_id):
     """Every quote revision of a deal."""
-    response = session.call(Stubs(session).quotes.ListQuotes,
-                            billing_pb2.ListQuotesRequest(opportunity_id=opportunity_id))
-    print_rows(session.output, [quote_row(q) for q in response.quotes], QUOTE_COLUMNS,
-               empty="no quotes")
+    response = session.call(
+        Stubs(session).quotes.ListQuotes,
+        billing_pb2.ListQuotesRequest(opportunity_id=opportunity_id),
+    )
+    print_rows(
+        session.output, [quote_row(q) for q in response.quotes], QUOTE_COLUMNS, empty="no quotes"
+    )
 
 
 @quotes.command("price")
 @click.argument("quote_id")
-@click.option("--line", "lines", multiple=True, required=True,
-              help="PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete "
-                   "list.")
-@click.option("--price-list", "price_list", default="",
-              help="Price with this list only (id or name).")
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    required=True,
+    help="PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete list.",
+)
+@click.option(
+    "--price-list", "price_list", default="", help="Price with this list only (id or name)."
+)
 @output_option
 @pass_session
 def price(session, quote_id, lines, price_list):
     """Replace the lines of a draft with catalog's exact prices."""
-    show_quote(session, session.call(Stubs(session).quotes.PriceQuoteLines,
-                                     billing_pb2.PriceQuoteLinesRequest(
-                                         id=quote_id, lines=line_inputs(session, lines),
-                                         price_list_id=price_list_id(session, price_list)
-                                         if price_list else "")))
+    show_quote(
+        session,
+        session.call(
+            Stubs(session).quotes.PriceQuoteLines,
+            billing_pb2.PriceQuoteLinesRequest(
+                id=quote_id,
+                lines=line_inputs(session, lines),
+                price_list_id=price_list_id(session, price_list) if price_list else "",
+            ),
+        ),
+    )
 
 
-def _id_command(group, name: str, stub: str, method: str, request_type, show, doc: str, *,
-                with_reason: bool = False) -> None:
+def _id_command(
+    group,
+    name: str,
+    stub: str,
+    method: str,
+    request_type,
+    show,
+    doc: str,
+    *,
+    with_reason: bool = False,
+) -> None:
     """Add ``group name ID [--reason]``: one call of ``method`` on the record, then show it."""
     noun = group.name.removesuffix("s").upper()
 
@@ -98,26 +156,75 @@ def _id_command(group, name: str, stub: str, method: str, request_type, show, do
     @pass_session
     def command(session, record_id, reason=None):
         fields = {"reason": reason} if with_reason else {}
-        show(session, session.call(getattr(getattr(Stubs(session), stub), method),
-                                   request_type(id=record_id, **fields)))
+        show(
+            session,
+            session.call(
+                getattr(getattr(Stubs(session), stub), method), request_type(id=record_id, **fields)
+            ),
+        )
+
     command.__doc__ = doc
     if with_reason:
         command = click.option("--reason", required=True, help="Why.")(command)
     group.command(name)(command)
 
 
-_id_command(quotes, "show", "quotes", "GetQuote", billing_pb2.GetQuoteRequest, show_quote,
-            "Show one quote revision.")
-_id_command(quotes, "activate", "quotes", "ActivateQuote", billing_pb2.ActivateQuoteRequest,
-            show_quote, "Draft -> active (read-only); closes the revision it replaces.")
-_id_command(quotes, "revise", "quotes", "ReviseQuote", billing_pb2.ReviseQuoteRequest,
-            show_quote, "A new draft revision of an active quote.")
-_id_command(quotes, "accept", "quotes", "AcceptQuote", billing_pb2.AcceptQuoteRequest,
-            show_quote, "The customer accepted: won; the deal's other open quotes close.")
-_id_command(quotes, "reject", "quotes", "RejectQuote", billing_pb2.RejectQuoteRequest,
-            show_quote, "The customer declined: lost.", with_reason=True)
-_id_command(quotes, "withdraw", "quotes", "WithdrawQuote", billing_pb2.WithdrawQuoteRequest,
-            show_quote, "Withdraw a draft or active quote: closed.", with_reason=True)
+_id_command(
+    quotes,
+    "show",
+    "quotes",
+    "GetQuote",
+    billing_pb2.GetQuoteRequest,
+    show_quote,
+    "Show one quote revision.",
+)
+_id_command(
+    quotes,
+    "activate",
+    "quotes",
+    "ActivateQuote",
+    billing_pb2.ActivateQuoteRequest,
+    show_quote,
+    "Draft -> active (read-only); closes the revision it replaces.",
+)
+_id_command(
+    quotes,
+    "revise",
+    "quotes",
+    "ReviseQuote",
+    billing_pb2.ReviseQuoteRequest,
+    show_quote,
+    "A new draft revision of an active quote.",
+)
+_id_command(
+    quotes,
+    "accept",
+    "quotes",
+    "AcceptQuote",
+    billing_pb2.AcceptQuoteRequest,
+    show_quote,
+    "The customer accepted: won; the deal's other open quotes close.",
+)
+_id_command(
+    quotes,
+    "reject",
+    "quotes",
+    "RejectQuote",
+    billing_pb2.RejectQuoteRequest,
+    show_quote,
+    "The customer declined: lost.",
+    with_reason=True,
+)
+_id_command(
+    quotes,
+    "withdraw",
+    "quotes",
+    "WithdrawQuote",
+    billing_pb2.WithdrawQuoteRequest,
+    show_quote,
+    "Withdraw a draft or active quote: closed.",
+    with_reason=True,
+)
 
 
 @click.group()
@@ -131,8 +238,12 @@ def orders() -> None:
 @pass_session
 def create_order(session, quote_id):
     """Make the order of a won quote."""
-    show_order(session, session.call(Stubs(session).orders.CreateOrder,
-                                     billing_pb2.CreateOrderRequest(quote_id=quote_id)))
+    show_order(
+        session,
+        session.call(
+            Stubs(session).orders.CreateOrder, billing_pb2.CreateOrderRequest(quote_id=quote_id)
+        ),
+    )
 
 
 @click.group()
@@ -146,8 +257,13 @@ def invoices() -> None:
 @pass_session
 def create_invoice(session, order_id):
     """Make a draft invoice (it gets its number when issued)."""
-    show_invoice(session, session.call(Stubs(session).invoices.CreateInvoice,
-                                       billing_pb2.CreateInvoiceRequest(order_id=order_id)))
+    show_invoice(
+        session,
+        session.call(
+            Stubs(session).invoices.CreateInvoice,
+            billing_pb2.CreateInvoiceRequest(order_id=order_id),
+        ),
+    )
 
 
 @invoices.command("pay")
@@ -159,21 +275,58 @@ def create_invoice(session, order_id):
 def pay(session, invoice_id, amount, reference):
     """Record the payment of an issued invoice."""
     stub = Stubs(session).invoices
-    currency = session.call(stub.GetInvoice,
-                            billing_pb2.GetInvoiceRequest(id=invoice_id)).total.currency
-    show_invoice(session, session.call(stub.MarkInvoicePaid, billing_pb2.MarkInvoicePaidRequest(
-        id=invoice_id, amount=money(amount, currency), reference=reference)))
+    currency = session.call(
+        stub.GetInvoice, billing_pb2.GetInvoiceRequest(id=invoice_id)
+    ).total.currency
+    show_invoice(
+        session,
+        session.call(
+            stub.MarkInvoicePaid,
+            billing_pb2.MarkInvoicePaidRequest(
+                id=invoice_id, amount=money(amount, currency), reference=reference
+            ),
+        ),
+    )
 
 
-_id_command(orders, "show", "orders", "GetOrder", billing_pb2.GetOrderRequest, show_order,
-            "Show one order.")
-_id_command(orders, "cancel", "orders", "CancelOrder", billing_pb2.CancelOrderRequest,
-            show_order, "Cancel an open order without a live invoice (supervisor or above).",
-            with_reason=True)
-_id_command(invoices, "show", "invoices", "GetInvoice", billing_pb2.GetInvoiceRequest,
-            show_invoice, "Show one invoice.")
-_id_command(invoices, "issue", "invoices", "IssueInvoice", billing_pb2.IssueInvoiceRequest,
-            show_invoice, "Issue a draft: it gets the next number of the year.")
-_id_command(invoices, "cancel", "invoices", "CancelInvoice", billing_pb2.CancelInvoiceRequest,
-            show_invoice, "Cancel a draft (no number used) or an issued invoice (keeps its "
-            "number).", with_reason=True)
+_id_command(
+    orders, "show", "orders", "GetOrder", billing_pb2.GetOrderRequest, show_order, "Show one order."
+)
+_id_command(
+    orders,
+    "cancel",
+    "orders",
+    "CancelOrder",
+    billing_pb2.CancelOrderRequest,
+    show_order,
+    "Cancel an open order without a live invoice (supervisor or above).",
+    with_reason=True,
+)
+_id_command(
+    invoices,
+    "show",
+    "invoices",
+    "GetInvoice",
+    billing_pb2.GetInvoiceRequest,
+    show_invoice,
+    "Show one invoice.",
+)
+_id_command(
+    invoices,
+    "issue",
+    "invoices",
+    "IssueInvoice",
+    billing_pb2.IssueInvoiceRequest,
+    show_invoice,
+    "Issue a draft: it gets the next number of the year.",
+)
+_id_command(
+    invoices,
+    "cancel",
+    "invoices",
+    "CancelInvoice",
+    billing_pb2.CancelInvoiceRequest,
+    show_invoice,
+    "Cancel a draft (no number used) or an issued invoice (keeps its number).",
+    with_reason=True,
+)

@@ -1,4 +1,5 @@
 """``crmctl contacts ...``: the people at your teams' accounts."""
+
 from __future__ import annotations
 
 import click
@@ -10,11 +11,22 @@ from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.paging import pages
 
-CONTACT_COLUMNS = [("id", "id"), ("first_name", "first name"), ("last_name", "last name"),
-                   ("email", "e-mail"), ("job_title", "title"), ("account_id", "account"),
-                   ("owner_user_id", "owner")]
-CONTACT_FIELDS = [*CONTACT_COLUMNS, ("phone", "phone"), ("team_id", "team"),
-                  ("version", "version"), ("updated_at", "updated")]
+CONTACT_COLUMNS = [
+    ("id", "id"),
+    ("first_name", "first name"),
+    ("last_name", "last name"),
+    ("email", "e-mail"),
+    ("job_title", "title"),
+    ("account_id", "account"),
+    ("owner_user_id", "owner"),
+]
+CONTACT_FIELDS = [
+    *CONTACT_COLUMNS,
+    ("phone", "phone"),
+    ("team_id", "team"),
+    ("version", "version"),
+    ("updated_at", "updated"),
+]
 
 
 @click.group()
@@ -34,23 +46,31 @@ def contacts() -> None:
 @pass_session
 def create_contact(session, **fields):
     """Create a contact at an account."""
-    contact = session.call(Stubs(session).contacts.CreateContact,
-                           accounts_pb2.CreateContactRequest(**fields))
+    contact = session.call(
+        Stubs(session).contacts.CreateContact, accounts_pb2.CreateContactRequest(**fields)
+    )
     print_record(session.output, message_to_dict(contact), fields=CONTACT_FIELDS)
 
 
 @contacts.command("list")
 @click.option("--account", "account_id", default="", help="Only this account's contacts.")
 @click.option("--query", "-q", default="", help="Text the name contains.")
-@click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
-              help="At most this many (0 = all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="At most this many (0 = all).",
+)
 @output_option
 @pass_session
 def list_contacts(session, account_id, query, limit):
     """List the contacts you may see."""
     request = accounts_pb2.ListContactsRequest(account_id=account_id, query=query)
-    rows = [message_to_dict(c) for c in pages(session, Stubs(session).contacts.ListContacts,
-                                              request, limit=limit)]
+    rows = [
+        message_to_dict(c)
+        for c in pages(session, Stubs(session).contacts.ListContacts, request, limit=limit)
+    ]
     print_rows(session.output, rows, CONTACT_COLUMNS, empty="no contacts match")
 
 
@@ -60,8 +80,9 @@ def list_contacts(session, account_id, query, limit):
 @pass_session
 def show_contact(session, contact_id):
     """Show one contact."""
-    contact = session.call(Stubs(session).contacts.GetContact,
-                           accounts_pb2.GetContactRequest(id=contact_id))
+    contact = session.call(
+        Stubs(session).contacts.GetContact, accounts_pb2.GetContactRequest(id=contact_id)
+    )
     print_record(session.output, message_to_dict(contact), fields=CONTACT_FIELDS)
 
 
@@ -73,15 +94,24 @@ def show_contact(session, contact_id):
 @click.option("--phone", default=None, help="New phone number.")
 @click.option("--title", "job_title", default=None, help="New job title.")
 @click.option("--owner", "owner_user_id", default=None, help="New owner (a team member).")
-@click.option("--expected-version", type=int, default=0,
-              help="Refuse if the contact is no longer at this version.")
+@click.option(
+    "--expected-version",
+    type=int,
+    default=0,
+    help="Refuse if the contact is no longer at this version.",
+)
 @output_option
 @pass_session
 def update_contact(session, contact_id, expected_version, **fields):
     """Change fields of a contact (only those given)."""
     given, mask = masked(fields, "contacts")
-    contact = session.call(Stubs(session).contacts.UpdateContact, accounts_pb2.UpdateContactRequest(
-        id=contact_id, contact=resources_pb2.Contact(**given), update_mask=mask,
-        expected_version=expected_version))
+    contact = session.call(
+        Stubs(session).contacts.UpdateContact,
+        accounts_pb2.UpdateContactRequest(
+            id=contact_id,
+            contact=resources_pb2.Contact(**given),
+            update_mask=mask,
+            expected_version=expected_version,
+        ),
+    )
     print_record(session.output, message_to_dict(contact), fields=CONTACT_FIELDS)
-

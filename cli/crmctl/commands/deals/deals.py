@@ -1,5 +1,6 @@
 """``crmctl deals ...``: create, list, show, edit, move, close, reopen, transfer, history, and
 ``crmctl deals board --line X`` (``board.py``)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,28 +23,53 @@ from crmctl.paging import pages
 from crmctl.session import CliError
 from crmctl.wire import enum_choice, enum_value, money
 
-LIST_COLUMNS = [("id", "id"), ("name", "name"), ("stage_name", "stage"), ("status", "status"),
-                ("probability", "%"), ("estimated_revenue", "amount"),
-                ("owner_user_id", "owner"), ("team_id", "team")]
-SHOW_FIELDS = [("id", "id"), ("name", "name"), ("account_id", "account"),
-               ("primary_contact_id", "contact"), ("sales_line_id", "sales line"),
-               ("stage_key", "stage key"), ("stage_name", "stage"), ("status", "status"),
-               ("probability", "probability %"), ("probability_overridden", "set by hand"),
-               ("forecast_category", "forecast"), ("estimated_revenue", "amount"),
-               ("revenue_source", "amount from"), ("lines", "lines"),
-               ("estimated_close_date", "close date"), ("owner_user_id", "owner"),
-               ("team_id", "team"), ("actual_revenue", "actual revenue"),
-               ("actual_close_date", "closed on"), ("lost_reason", "lost reason"),
-               ("lost_competitor", "competitor"), ("lost_note", "note"),
-               ("version", "version"), ("updated_at", "updated")]
+LIST_COLUMNS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("stage_name", "stage"),
+    ("status", "status"),
+    ("probability", "%"),
+    ("estimated_revenue", "amount"),
+    ("owner_user_id", "owner"),
+    ("team_id", "team"),
+]
+SHOW_FIELDS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("account_id", "account"),
+    ("primary_contact_id", "contact"),
+    ("sales_line_id", "sales line"),
+    ("stage_key", "stage key"),
+    ("stage_name", "stage"),
+    ("status", "status"),
+    ("probability", "probability %"),
+    ("probability_overridden", "set by hand"),
+    ("forecast_category", "forecast"),
+    ("estimated_revenue", "amount"),
+    ("revenue_source", "amount from"),
+    ("lines", "lines"),
+    ("estimated_close_date", "close date"),
+    ("owner_user_id", "owner"),
+    ("team_id", "team"),
+    ("actual_revenue", "actual revenue"),
+    ("actual_close_date", "closed on"),
+    ("lost_reason", "lost reason"),
+    ("lost_competitor", "competitor"),
+    ("lost_note", "note"),
+    ("version", "version"),
+    ("updated_at", "updated"),
+]
 
 
 def show_deal(session, deal) -> None:
     row = deal_row(deal)
-    if session.output == "table":   # names beside the ids of owner, team and line
+    if session.output == "table":  # names beside the ids of owner, team and line
         named = names(session)
-        row.update(owner_user_id=named.user(deal.owner_user_id), team_id=named.team(deal.team_id),
-                   sales_line_id=named.line(deal.sales_line_id))
+        row.update(
+            owner_user_id=named.user(deal.owner_user_id),
+            team_id=named.team(deal.team_id),
+            sales_line_id=named.line(deal.sales_line_id),
+        )
     print_record(session.output, row, fields=SHOW_FIELDS)
 
 
@@ -59,43 +85,70 @@ def deals() -> None:
 @deals.command("create")
 @click.option("--name", "-n", required=True, help="Name of the deal.")
 @click.option("--account", "account_id", required=True, help="Account id (its team owns it).")
-@click.option("--line", "sales_line", required=True,
-              help="Sales line (id or name; its pipeline).")
+@click.option("--line", "sales_line", required=True, help="Sales line (id or name; its pipeline).")
 @click.option("--currency", required=True, help="ISO 4217 currency, e.g. EUR.")
 @click.option("--stage", "stage_key", default="", help="Starting stage key (default: first).")
 @click.option("--contact", "primary_contact_id", default="", help="Primary contact id.")
 @click.option("--owner", "owner_user_id", default="", help="Owner, id or e-mail (default: you).")
 @click.option("--amount", default=None, help="Estimated revenue, e.g. 1200.00.")
 @click.option("--close-date", default="", help="Estimated close date YYYY-MM-DD.")
-@click.option("--probability", type=click.IntRange(0, 100), default=None,
-              help="Probability set by hand (default: the stage's).")
+@click.option(
+    "--probability",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Probability set by hand (default: the stage's).",
+)
 @click.option("--campaign", "campaign_id", default="", help="Campaign id.")
 @output_option
 @pass_session
-def create(session, name, account_id, sales_line, currency, stage_key, primary_contact_id,
-           owner_user_id, amount, close_date, probability, campaign_id):
+def create(
+    session,
+    name,
+    account_id,
+    sales_line,
+    currency,
+    stage_key,
+    primary_contact_id,
+    owner_user_id,
+    amount,
+    close_date,
+    probability,
+    campaign_id,
+):
     """Create a deal for an account."""
     request = deals_pb2.CreateDealRequest(
-        name=name, account_id=account_id, sales_line_id=line_id(session, sales_line),
+        name=name,
+        account_id=account_id,
+        sales_line_id=line_id(session, sales_line),
         currency=currency,
-        stage_key=stage_key, primary_contact_id=primary_contact_id,
+        stage_key=stage_key,
+        primary_contact_id=primary_contact_id,
         owner_user_id=user_id(session, owner_user_id) if owner_user_id else "",
-        estimated_close_date=close_date, campaign_id=campaign_id, probability=probability)
+        estimated_close_date=close_date,
+        campaign_id=campaign_id,
+        probability=probability,
+    )
     if amount is not None:
         request.estimated_revenue.CopyFrom(money(amount, currency))
     show_deal(session, session.call(Stubs(session).deals.CreateDeal, request))
 
 
 @deals.command("list")
-@click.option("--status", type=enum_choice(resources_pb2.DealStatus),
-              help="Only deals in this status.")
+@click.option(
+    "--status", type=enum_choice(resources_pb2.DealStatus), help="Only deals in this status."
+)
 @click.option("--line", "sales_line", default="", help="Only this sales line (id or name).")
 @click.option("--stage", "stage_key", default="", help="Only this stage key.")
 @click.option("--owner", "owner", default="", help="Only this owner (id or e-mail).")
 @click.option("--account", "account_id", default="", help="Only this account.")
 @click.option("--team", "team", default="", help="Only this team (id or name).")
-@click.option("--limit", type=click.IntRange(min=0), default=200, show_default=True,
-              help="At most this many (0 = all).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="At most this many (0 = all).",
+)
 @output_option
 @pass_session
 def list_deals(session, status, sales_line, stage_key, owner, account_id, team, limit):
@@ -103,10 +156,14 @@ def list_deals(session, status, sales_line, stage_key, owner, account_id, team, 
     request = deals_pb2.ListDealsRequest(
         status=enum_value(resources_pb2.DealStatus, status),
         sales_line_id=line_id(session, sales_line) if sales_line else "",
-        stage_key=stage_key, owner_user_id=user_id(session, owner) if owner else "",
-        account_id=account_id, team_id=team_id(session, team) if team else "")
-    rows = [deal_row(d) for d in pages(session, Stubs(session).deals.ListDeals, request,
-                                       limit=limit)]
+        stage_key=stage_key,
+        owner_user_id=user_id(session, owner) if owner else "",
+        account_id=account_id,
+        team_id=team_id(session, team) if team else "",
+    )
+    rows = [
+        deal_row(d) for d in pages(session, Stubs(session).deals.ListDeals, request, limit=limit)
+    ]
     print_rows(session.output, rows, LIST_COLUMNS, empty="no deals match")
 
 
@@ -116,19 +173,28 @@ def list_deals(session, status, sales_line, stage_key, owner, account_id, team, 
 @pass_session
 def show(session, deal_id):
     """Show one deal."""
-    show_deal(session, session.call(Stubs(session).deals.GetDeal,
-                                    deals_pb2.GetDealRequest(id=deal_id)))
+    show_deal(
+        session, session.call(Stubs(session).deals.GetDeal, deals_pb2.GetDealRequest(id=deal_id))
+    )
 
 
 @deals.command("update")
 @click.argument("deal_id")
 @click.option("--name", "-n", default=None, help="New name.")
 @click.option("--contact", "primary_contact_id", default=None, help="New primary contact id.")
-@click.option("--close-date", "estimated_close_date", default=None,
-              help="New estimated close date YYYY-MM-DD ('' clears it).")
+@click.option(
+    "--close-date",
+    "estimated_close_date",
+    default=None,
+    help="New estimated close date YYYY-MM-DD ('' clears it).",
+)
 @click.option("--campaign", "campaign_id", default=None, help="New campaign id.")
-@click.option("--expected-version", type=int, default=0,
-              help="Refuse if the deal is no longer at this version.")
+@click.option(
+    "--expected-version",
+    type=int,
+    default=0,
+    help="Refuse if the deal is no longer at this version.",
+)
 @output_option
 @pass_session
 def update(session, deal_id, expected_version, **fields):
@@ -137,8 +203,11 @@ def update(session, deal_id, expected_version, **fields):
     if not given:
         raise CliError("nothing to change: give --name, --contact, --close-date or --campaign")
     request = deals_pb2.UpdateDealRequest(
-        id=deal_id, deal=resources_pb2.Opportunity(**given), expected_version=expected_version,
-        update_mask=field_mask_pb2.FieldMask(paths=sorted(given)))
+        id=deal_id,
+        deal=resources_pb2.Opportunity(**given),
+        expected_version=expected_version,
+        update_mask=field_mask_pb2.FieldMask(paths=sorted(given)),
+    )
     show_deal(session, session.call(Stubs(session).deals.UpdateDeal, request))
 
 
@@ -146,16 +215,25 @@ def update(session, deal_id, expected_version, **fields):
 @click.argument("deal_id")
 @click.argument("stage_key")
 @click.option("--note", default="", help="Why (kept in the history).")
-@click.option("--expected-version", type=int, default=0,
-              help="Refuse if the deal is no longer at this version.")
+@click.option(
+    "--expected-version",
+    type=int,
+    default=0,
+    help="Refuse if the deal is no longer at this version.",
+)
 @output_option
 @pass_session
 def move(session, deal_id, stage_key, note, expected_version):
     """Move an open deal to another stage (fires that stage's automation rules)."""
-    show_deal(session, session.call(Stubs(session).deals.MoveDealToStage,
-                                    deals_pb2.MoveDealToStageRequest(
-                                        id=deal_id, stage_key=stage_key, note=note,
-                                        expected_version=expected_version)))
+    show_deal(
+        session,
+        session.call(
+            Stubs(session).deals.MoveDealToStage,
+            deals_pb2.MoveDealToStageRequest(
+                id=deal_id, stage_key=stage_key, note=note, expected_version=expected_version
+            ),
+        ),
+    )
 
 
 @deals.command("probability")
@@ -190,18 +268,30 @@ def revenue(session, deal_id, amount, clear):
 
 @deals.command("lines")
 @click.argument("deal_id")
-@click.option("--line", "lines", multiple=True,
-              help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.")
-@click.option("--price-list", "price_list", default="",
-              help="Price with this list only (id or name).")
+@click.option(
+    "--line",
+    "lines",
+    multiple=True,
+    help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.",
+)
+@click.option(
+    "--price-list", "price_list", default="", help="Price with this list only (id or name)."
+)
 @output_option
 @pass_session
 def lines(session, deal_id, lines, price_list):
     """Replace the product lines (priced by catalog; the revenue becomes their sum)."""
-    show_deal(session, session.call(
-        Stubs(session).deals.SetDealLines, deals_pb2.SetDealLinesRequest(
-            id=deal_id, lines=line_inputs(session, lines),
-            price_list_id=price_list_id(session, price_list) if price_list else "")))
+    show_deal(
+        session,
+        session.call(
+            Stubs(session).deals.SetDealLines,
+            deals_pb2.SetDealLinesRequest(
+                id=deal_id,
+                lines=line_inputs(session, lines),
+                price_list_id=price_list_id(session, price_list) if price_list else "",
+            ),
+        ),
+    )
 
 
 @deals.command("reassign")
@@ -212,25 +302,35 @@ def lines(session, deal_id, lines, price_list):
 @pass_session
 def reassign(session, deal_id, owner_user_id, reason):
     """Give an open deal to another member of its team (supervisor or above)."""
-    show_deal(session, session.call(
-        Stubs(session).deals.ReassignDeal, deals_pb2.ReassignDealRequest(
-            id=deal_id, owner_user_id=owner_user_id, reason=reason)))
+    show_deal(
+        session,
+        session.call(
+            Stubs(session).deals.ReassignDeal,
+            deals_pb2.ReassignDealRequest(id=deal_id, owner_user_id=owner_user_id, reason=reason),
+        ),
+    )
 
 
 @deals.command("win")
 @click.argument("deal_id")
-@click.option("--revenue", "actual_revenue", required=True,
-              help="Actual revenue, e.g. 950.00 (the deal's currency).")
-@click.option("--date", "actual_close_date", default="",
-              help="Close date YYYY-MM-DD (default: today, UTC).")
+@click.option(
+    "--revenue",
+    "actual_revenue",
+    required=True,
+    help="Actual revenue, e.g. 950.00 (the deal's currency).",
+)
+@click.option(
+    "--date", "actual_close_date", default="", help="Close date YYYY-MM-DD (default: today, UTC)."
+)
 @output_option
 @pass_session
 def win(session, deal_id, actual_revenue, actual_close_date):
     """Close a deal as won."""
     request = deals_pb2.CloseDealWonRequest(
-        id=deal_id, actual_revenue=money(actual_revenue, currency_of(session, deal_id)),
-        actual_close_date=actual_close_date
-        or dt.datetime.now(dt.UTC).date().isoformat())
+        id=deal_id,
+        actual_revenue=money(actual_revenue, currency_of(session, deal_id)),
+        actual_close_date=actual_close_date or dt.datetime.now(dt.UTC).date().isoformat(),
+    )
     show_deal(session, session.call(Stubs(session).deals.CloseDealWon, request))
 
 
@@ -244,10 +344,15 @@ def win(session, deal_id, actual_revenue, actual_close_date):
 @pass_session
 def lose(session, deal_id, reason, competitor, note, close_date):
     """Close a deal as lost."""
-    show_deal(session, session.call(
-        Stubs(session).deals.CloseDealLost, deals_pb2.CloseDealLostRequest(
-            id=deal_id, reason=reason, competitor=competitor, note=note,
-            close_date=close_date)))
+    show_deal(
+        session,
+        session.call(
+            Stubs(session).deals.CloseDealLost,
+            deals_pb2.CloseDealLostRequest(
+                id=deal_id, reason=reason, competitor=competitor, note=note, close_date=close_date
+            ),
+        ),
+    )
 
 
 @deals.command("reopen")
@@ -257,30 +362,53 @@ def lose(session, deal_id, reason, competitor, note, close_date):
 @pass_session
 def reopen(session, deal_id, reason):
     """Reopen a closed deal (its owner or a manager above its team)."""
-    show_deal(session, session.call(Stubs(session).deals.ReopenDeal,
-                                    deals_pb2.ReopenDealRequest(id=deal_id, reason=reason)))
+    show_deal(
+        session,
+        session.call(
+            Stubs(session).deals.ReopenDeal, deals_pb2.ReopenDealRequest(id=deal_id, reason=reason)
+        ),
+    )
 
 
 @deals.command("transfer")
 @click.argument("deal_id")
 @click.option("--team", "to_team_id", required=True, help="Team that takes the deal.")
 @click.option("--reason", required=True, help="Why.")
-@click.option("--owner", "new_owner_user_id", default="",
-              help="New owner in that team (default: the team's strategy chooses).")
-@click.option("--move-account/--keep-account", default=None,
-              help="Move the account and its contacts too (default: only when no other deal "
-                   "of the team uses it).")
+@click.option(
+    "--owner",
+    "new_owner_user_id",
+    default="",
+    help="New owner in that team (default: the team's strategy chooses).",
+)
+@click.option(
+    "--move-account/--keep-account",
+    default=None,
+    help="Move the account and its contacts too (default: only when no other deal "
+    "of the team uses it).",
+)
 @output_option
 @pass_session
 def transfer(session, deal_id, to_team_id, reason, new_owner_user_id, move_account):
     """Transfer a deal to another team with what belongs to it (managers, management)."""
-    moved = session.call(Stubs(session).deals.TransferDeal, deals_pb2.TransferDealRequest(
-        id=deal_id, to_team_id=to_team_id, reason=reason, new_owner_user_id=new_owner_user_id,
-        move_account=move_account))
+    moved = session.call(
+        Stubs(session).deals.TransferDeal,
+        deals_pb2.TransferDealRequest(
+            id=deal_id,
+            to_team_id=to_team_id,
+            reason=reason,
+            new_owner_user_id=new_owner_user_id,
+            move_account=move_account,
+        ),
+    )
     if moved.withheld:
-        print_message(session.output, f"deal {moved.id} transferred to team {moved.team_id}; you "
-                      "may not see that team's records, so the deal is not shown",
-                      id=moved.id, team_id=moved.team_id, withheld=True)
+        print_message(
+            session.output,
+            f"deal {moved.id} transferred to team {moved.team_id}; you "
+            "may not see that team's records, so the deal is not shown",
+            id=moved.id,
+            team_id=moved.team_id,
+            withheld=True,
+        )
         return
     show_deal(session, moved)
 
@@ -290,10 +418,14 @@ def transfer(session, deal_id, to_team_id, reason, new_owner_user_id, move_accou
 @pass_session
 def lost_reasons(session):
     """The reasons a deal may be lost for."""
-    response = session.call(Stubs(session).deals.ListLostReasons,
-                            deals_pb2.ListLostReasonsRequest())
-    print_rows(session.output, [message_to_dict(r) for r in response.reasons],
-               [("key", "key"), ("description", "description")])
+    response = session.call(
+        Stubs(session).deals.ListLostReasons, deals_pb2.ListLostReasonsRequest()
+    )
+    print_rows(
+        session.output,
+        [message_to_dict(r) for r in response.reasons],
+        [("key", "key"), ("description", "description")],
+    )
 
 
 @deals.command("history")
@@ -311,9 +443,19 @@ def history(session, record, limit):
         data["actor"] = entry.actor.display_name or entry.actor.id
         data["changes"] = [f"{c.field}: {c.old_value} -> {c.new_value}" for c in entry.changes]
         rows.append(data)
-    print_rows(session.output, rows, [("version", "v"), ("at", "at"), ("actor", "who"),
-                                      ("action", "action"), ("changes", "changes"),
-                                      ("note", "note")], empty="no history")
+    print_rows(
+        session.output,
+        rows,
+        [
+            ("version", "v"),
+            ("at", "at"),
+            ("actor", "who"),
+            ("action", "action"),
+            ("changes", "changes"),
+            ("note", "note"),
+        ],
+        empty="no history",
+    )
 
 
 deals.add_command(board)

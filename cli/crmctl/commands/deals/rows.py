@@ -1,5 +1,6 @@
 """deals' records as rows to print: enum values as lower-case words, money as "1200.00 EUR",
 product lines as "3 x Gadget = 712.50 EUR"."""
+
 from __future__ import annotations
 
 from crm.deals.v1 import resources_pb2
@@ -16,16 +17,24 @@ def row(message, enum_types: dict | None = None, money_fields: tuple[str, ...] =
     for field in money_fields:
         data[field] = money_text(getattr(message, field))
     if "lines" in data:
-        data["lines"] = [f"{line.quantity} x {line.description or line.product_id} = "
-                         f"{money_text(line.line_total)}" for line in message.lines]
+        data["lines"] = [
+            f"{line.quantity} x {line.description or line.product_id} = "
+            f"{money_text(line.line_total)}"
+            for line in message.lines
+        ]
     return data
 
 
 def deal_row(deal: resources_pb2.Opportunity) -> dict:
-    return row(deal, {"status": resources_pb2.DealStatus,
-                      "forecast_category": resources_pb2.ForecastCategory,
-                      "revenue_source": resources_pb2.RevenueSource},
-               ("estimated_revenue", "actual_revenue"))
+    return row(
+        deal,
+        {
+            "status": resources_pb2.DealStatus,
+            "forecast_category": resources_pb2.ForecastCategory,
+            "revenue_source": resources_pb2.RevenueSource,
+        },
+        ("estimated_revenue", "actual_revenue"),
+    )
 
 
 def account_row(account: resources_pb2.Account) -> dict:

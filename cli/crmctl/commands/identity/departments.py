@@ -1,4 +1,5 @@
 """``crmctl departments list``."""
+
 from __future__ import annotations
 
 import click
@@ -19,8 +20,11 @@ def departments() -> None:
 @pass_session
 def list_departments(session):
     """List the departments users may belong to."""
-    response = session.call(Stubs(session).users.ListDepartments,
-                            users_pb2.ListDepartmentsRequest())
-    print_rows(session.output, [message_to_dict(d) for d in response.departments],
-               [("name", "name"), ("description", "description")])
-
+    response = session.call(
+        Stubs(session).users.ListDepartments, users_pb2.ListDepartmentsRequest()
+    )
+    print_rows(
+        session.output,
+        [message_to_dict(d) for d in response.departments],
+        [("name", "name"), ("description", "description")],
+    )

@@ -1,4 +1,5 @@
 """identity's records as rows to print."""
+
 from __future__ import annotations
 
 from crm.identity.v1 import auth_pb2, users_pb2
@@ -21,8 +22,12 @@ def signing_key_row(state: auth_pb2.SigningKeyState) -> dict:
     else:
         name = "retired" + ("" if state.published else " (expired)")
     as_dict = message_to_dict(state)
-    return {"kid": key.kid, "state": name, "created_at": as_dict["key"].get("created_at", ""),
-            "retired_at": as_dict.get("retired_at", ""),
-            "withdrawn_at": as_dict.get("withdrawn_at", ""),
-            "verify_until": as_dict["key"].get("verify_until", "") if state.published else "",
-            "published": state.published}
+    return {
+        "kid": key.kid,
+        "state": name,
+        "created_at": as_dict["key"].get("created_at", ""),
+        "retired_at": as_dict.get("retired_at", ""),
+        "withdrawn_at": as_dict.get("withdrawn_at", ""),
+        "verify_until": as_dict["key"].get("verify_until", "") if state.published else "",
+        "published": state.published,
+    }

@@ -1,5 +1,6 @@
 """identity's gRPC stubs on the session's channel (identity's address is built into
 crmctl.config: every session starts there)."""
+
 from __future__ import annotations
 
 from crm.identity.v1 import auth_pb2_grpc, users_pb2_grpc

@@ -1,5 +1,6 @@
 """Option texts as leads' request parts: ``KEY=VALUE`` options and the lead fields
 ``leads update --set`` names."""
+
 from __future__ import annotations
 
 from crm.leads.v1 import lead_pb2
@@ -19,10 +20,12 @@ def pairs(items, option: str) -> dict[str, str]:
 
 
 # LeadInput paths `leads update --set` takes, with how the text becomes the proto value.
-_TEXT_PATHS = {"person": ("first_name", "last_name", "title", "email", "phone"),
-               "company": ("name", "industry", "website"),
-               "location": ("country", "region", "city", "postal_code"),
-               "source": ("campaign_id",)}
+_TEXT_PATHS = {
+    "person": ("first_name", "last_name", "title", "email", "phone"),
+    "company": ("name", "industry", "website"),
+    "location": ("country", "region", "city", "postal_code"),
+    "source": ("campaign_id",),
+}
 
 
 def set_path(lead: lead_pb2.LeadInput, path: str, text: str) -> None:
@@ -48,5 +51,7 @@ def set_path(lead: lead_pb2.LeadInput, path: str, text: str) -> None:
             raise CliError(f"takes true or false, got '{text}'")
         setattr(lead.consent, name, text.lower() in ("true", "yes"))
     else:
-        raise CliError(f"'{path}' is not a lead field (e.g. person.email, company.size, "
-                       "location.country, source.channel, custom_attributes.<key>)")
+        raise CliError(
+            f"'{path}' is not a lead field (e.g. person.email, company.size, "
+            "location.country, source.channel, custom_attributes.<key>)"
+        )

@@ -2,6 +2,7 @@
 
 Dates are YYYY-MM-DD; a cost is an exact amount with its currency, e.g. '15000.50 EUR'.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,14 @@ from crmctl.paging import pages
 from crmctl.session import CliError
 from crmctl.wire import enum_choice, enum_value, enum_word, money_text, optional_money, time_text
 
-COLUMNS = [("id", "id"), ("name", "name"), ("channel", "channel"), ("starts_on", "from"),
-           ("ends_on", "until"), ("cost", "cost")]
+COLUMNS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("channel", "channel"),
+    ("starts_on", "from"),
+    ("ends_on", "until"),
+    ("cost", "cost"),
+]
 FIELDS = [*COLUMNS, ("version", "version"), ("created", "created"), ("updated", "updated")]
 
 
@@ -38,12 +45,17 @@ def date_text(campaign, name: str) -> str:
 
 
 def campaign_row(campaign: campaign_pb2.Campaign) -> dict:
-    return {"id": campaign.id, "name": campaign.name,
-            "channel": enum_word(lead_pb2.Channel, campaign.channel),
-            "starts_on": date_text(campaign, "starts_on"),
-            "ends_on": date_text(campaign, "ends_on") or "(open)",
-            "cost": money_text(campaign.cost), "version": campaign.version,
-            "created": time_text(campaign.created_at), "updated": time_text(campaign.updated_at)}
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "channel": enum_word(lead_pb2.Channel, campaign.channel),
+        "starts_on": date_text(campaign, "starts_on"),
+        "ends_on": date_text(campaign, "ends_on") or "(open)",
+        "cost": money_text(campaign.cost),
+        "version": campaign.version,
+        "created": time_text(campaign.created_at),
+        "updated": time_text(campaign.updated_at),
+    }
 
 
 @click.group()
@@ -62,11 +74,16 @@ def campaigns() -> None:
 def create(session, name, channel, starts_on, ends_on, cost):
     """Create a campaign."""
     campaign = campaign_pb2.Campaign(
-        name=name, channel=enum_value(lead_pb2.Channel, channel),
-        starts_on=calendar_date(starts_on), cost=optional_money(cost),
-        ends_on=calendar_date(ends_on) if ends_on else None)
-    created = session.call(Stubs(session).campaigns.CreateCampaign,
-                           campaign_pb2.CreateCampaignRequest(campaign=campaign))
+        name=name,
+        channel=enum_value(lead_pb2.Channel, channel),
+        starts_on=calendar_date(starts_on),
+        cost=optional_money(cost),
+        ends_on=calendar_date(ends_on) if ends_on else None,
+    )
+    created = session.call(
+        Stubs(session).campaigns.CreateCampaign,
+        campaign_pb2.CreateCampaignRequest(campaign=campaign),
+    )
     print_record(session.output, campaign_row(created), fields=FIELDS)
 
 
@@ -77,8 +94,9 @@ def create(session, name, channel, starts_on, ends_on, cost):
 def list_campaigns(session, channel):
     """List campaigns by name."""
     request = campaign_pb2.ListCampaignsRequest(channel=enum_value(lead_pb2.Channel, channel))
-    rows = [campaign_row(c) for c in pages(session, Stubs(session).campaigns.ListCampaigns,
-                                           request)]
+    rows = [
+        campaign_row(c) for c in pages(session, Stubs(session).campaigns.ListCampaigns, request)
+    ]
     print_rows(session.output, rows, COLUMNS, empty="no campaigns")
 
 
@@ -88,8 +106,9 @@ def list_campaigns(session, channel):
 @pass_session
 def show(session, campaign):
     """Show one campaign."""
-    found = session.call(Stubs(session).campaigns.GetCampaign,
-                         campaign_pb2.GetCampaignRequest(campaign_id=campaign))
+    found = session.call(
+        Stubs(session).campaigns.GetCampaign, campaign_pb2.GetCampaignRequest(campaign_id=campaign)
+    )
     print_record(session.output, campaign_row(found), fields=FIELDS)
 
 
@@ -101,29 +120,50 @@ def show(session, campaign):
 @click.option("--ends-on", help="New last day; see --open-ended.")
 @click.option("--open-ended", is_flag=True, help="Remove the last day.")
 @click.option("--cost")
-@click.option("--expected-version", type=int, default=0,
-              help="Refuse the change unless the campaign is at this version.")
+@click.option(
+    "--expected-version",
+    type=int,
+    default=0,
+    help="Refuse the change unless the campaign is at this version.",
+)
 @output_option
 @pass_session
-def update(session, campaign, name, channel, starts_on, ends_on, open_ended, cost,
-           expected_version):
+def update(
+    session, campaign, name, channel, starts_on, ends_on, open_ended, cost, expected_version
+):
     """Change the fields given."""
     if ends_on and open_ended:
         raise CliError("give --ends-on or --open-ended, not both")
     changes = campaign_pb2.Campaign(
-        name=name or "", channel=enum_value(lead_pb2.Channel, channel),
+        name=name or "",
+        channel=enum_value(lead_pb2.Channel, channel),
         starts_on=calendar_date(starts_on) if starts_on else None,
-        ends_on=calendar_date(ends_on) if ends_on else None, cost=optional_money(cost))
-    paths = [path for path, given in (("name", name), ("channel", channel),
-                                      ("starts_on", starts_on),
-                                      ("ends_on", ends_on or open_ended), ("cost", cost)) if given]
+        ends_on=calendar_date(ends_on) if ends_on else None,
+        cost=optional_money(cost),
+    )
+    paths = [
+        path
+        for path, given in (
+            ("name", name),
+            ("channel", channel),
+            ("starts_on", starts_on),
+            ("ends_on", ends_on or open_ended),
+            ("cost", cost),
+        )
+        if given
+    ]
     if not paths:
-        raise CliError("nothing to change: give --name, --channel, --starts-on, --ends-on, "
-                       "--open-ended or --cost")
-    updated = session.call(Stubs(session).campaigns.UpdateCampaign,
-                           campaign_pb2.UpdateCampaignRequest(
-                               campaign_id=campaign, campaign=changes,
-                               update_mask=field_mask_pb2.FieldMask(paths=paths),
-                               expected_version=expected_version))
+        raise CliError(
+            "nothing to change: give --name, --channel, --starts-on, --ends-on, "
+            "--open-ended or --cost"
+        )
+    updated = session.call(
+        Stubs(session).campaigns.UpdateCampaign,
+        campaign_pb2.UpdateCampaignRequest(
+            campaign_id=campaign,
+            campaign=changes,
+            update_mask=field_mask_pb2.FieldMask(paths=paths),
+            expected_version=expected_version,
+        ),
+    )
     print_record(session.output, campaign_row(updated), fields=FIELDS)
-

@@ -3,6 +3,7 @@
 LEAD arguments are lead ids (as `crmctl leads search` prints them). Enum options take the
 words the service uses (``--channel web_form``, ``--reason no_budget``).
 """
+
 from __future__ import annotations
 
 import click
@@ -32,19 +33,22 @@ def leads() -> None:
 @pass_session
 def show(session, lead):
     """Show one lead with its score explanation."""
-    show_lead(session, session.call(Stubs(session).leads.GetLead,
-                                    lead_service_pb2.GetLeadRequest(lead_id=lead)))
+    show_lead(
+        session,
+        session.call(Stubs(session).leads.GetLead, lead_service_pb2.GetLeadRequest(lead_id=lead)),
+    )
 
 
-SORTS = {"score": lead_service_pb2.LEAD_SORT_FIELD_SCORE,
-         "created": lead_service_pb2.LEAD_SORT_FIELD_CREATED_AT,
-         "updated": lead_service_pb2.LEAD_SORT_FIELD_UPDATED_AT}
+SORTS = {
+    "score": lead_service_pb2.LEAD_SORT_FIELD_SCORE,
+    "created": lead_service_pb2.LEAD_SORT_FIELD_CREATED_AT,
+    "updated": lead_service_pb2.LEAD_SORT_FIELD_UPDATED_AT,
+}
 
 
 @leads.command("search")
 @click.option("--text", "-q", default="", help="Words of name, company or e-mail (prefixes).")
-@click.option("--status", "statuses", multiple=True,
-              type=enum_choice(lead_pb2.LeadStatus))
+@click.option("--status", "statuses", multiple=True, type=enum_choice(lead_pb2.LeadStatus))
 @click.option("--grade", "grades", multiple=True, type=enum_choice(lead_pb2.Grade))
 @click.option("--min-score", type=click.IntRange(0, 100))
 @click.option("--max-score", type=click.IntRange(0, 100))
@@ -58,24 +62,53 @@ SORTS = {"score": lead_service_pb2.LEAD_SORT_FIELD_SCORE,
 @click.option("--attr", "attributes", multiple=True, help="Custom attribute KEY=VALUE.")
 @click.option("--unassigned", is_flag=True, help="Only the unassigned queue.")
 @click.option("--sort", type=click.Choice(sorted(SORTS)), default="score", show_default=True)
-@click.option("--asc/--desc", "ascending", default=None,
-              help="Default: score descending, times ascending.")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
-              help="At most this many leads (0 = all).")
+@click.option(
+    "--asc/--desc", "ascending", default=None, help="Default: score descending, times ascending."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="At most this many leads (0 = all).",
+)
 @output_option
 @pass_session
-def search(session, text, statuses, grades, min_score, max_score, channels, campaigns, owners,
-           teams, lines, countries, industries, attributes, unassigned, sort, ascending, limit):
+def search(
+    session,
+    text,
+    statuses,
+    grades,
+    min_score,
+    max_score,
+    channels,
+    campaigns,
+    owners,
+    teams,
+    lines,
+    countries,
+    industries,
+    attributes,
+    unassigned,
+    sort,
+    ascending,
+    limit,
+):
     """Search the leads of your teams."""
     lead_filter = lead_service_pb2.LeadFilter(
-        text=text, statuses=[enum_value(lead_pb2.LeadStatus, s) for s in statuses],
+        text=text,
+        statuses=[enum_value(lead_pb2.LeadStatus, s) for s in statuses],
         grades=[enum_value(lead_pb2.Grade, g) for g in grades],
         channels=[enum_value(lead_pb2.Channel, c) for c in channels],
-        campaign_ids=campaigns, owner_user_ids=[user_id(session, o) for o in owners],
+        campaign_ids=campaigns,
+        owner_user_ids=[user_id(session, o) for o in owners],
         team_ids=[team_id(session, t) for t in teams],
         sales_line_ids=[line_id(session, x) for x in lines],
-        countries=countries, industries=industries, unassigned_only=unassigned,
-        custom_attributes=pairs(attributes, "--attr"))
+        countries=countries,
+        industries=industries,
+        unassigned_only=unassigned,
+        custom_attributes=pairs(attributes, "--attr"),
+    )
     if min_score is not None:
         lead_filter.min_score = min_score
     if max_score is not None:
@@ -85,8 +118,12 @@ def search(session, text, statuses, grades, min_score, max_score, channels, camp
         request.ascending = ascending
     found = list(pages(session, Stubs(session).leads.SearchLeads, request, limit=limit))
     named = names(session) if session.output == "table" else None
-    print_rows(session.output, [lead_row(lead, named) for lead in found], LIST_COLUMNS,
-               empty="no lead matches (you see the leads of your teams only)")
+    print_rows(
+        session.output,
+        [lead_row(lead, named) for lead in found],
+        LIST_COLUMNS,
+        empty="no lead matches (you see the leads of your teams only)",
+    )
 
 
 @leads.command("history")
@@ -95,17 +132,44 @@ def search(session, text, statuses, grades, min_score, max_score, channels, camp
 @pass_session
 def history(session, lead):
     """The append-only history of a lead (merged leads' included), oldest first."""
-    entries = pages(session, Stubs(session).leads.GetLeadHistory,
-                    lead_service_pb2.GetLeadHistoryRequest(lead_id=lead))
-    rows = [{"when": time_text(e.occurred_at), "version": e.version, "lead_id": e.lead_id,
-             "who": e.actor.display_name or e.actor.id, "action": e.action,
-             "changes": [f"{c.field}: {c.old_value!r} -> {c.new_value!r}" for c in e.changes],
-             "note": e.note} for e in entries]
-    print_rows(session.output, rows, [("when", "when"), ("version", "v"), ("who", "who"),
-                                      ("action", "action"), ("changes", "changes"),
-                                      ("note", "note")], empty="no history")
+    entries = pages(
+        session,
+        Stubs(session).leads.GetLeadHistory,
+        lead_service_pb2.GetLeadHistoryRequest(lead_id=lead),
+    )
+    rows = [
+        {
+            "when": time_text(e.occurred_at),
+            "version": e.version,
+            "lead_id": e.lead_id,
+            "who": e.actor.display_name or e.actor.id,
+            "action": e.action,
+            "changes": [f"{c.field}: {c.old_value!r} -> {c.new_value!r}" for c in e.changes],
+            "note": e.note,
+        }
+        for e in entries
+    ]
+    print_rows(
+        session.output,
+        rows,
+        [
+            ("when", "when"),
+            ("version", "v"),
+            ("who", "who"),
+            ("action", "action"),
+            ("changes", "changes"),
+            ("note", "note"),
+        ],
+        empty="no history",
+    )
 
 
-for _command in (capture.create, capture.update, capture.merge, importing.import_leads,
-                 activity.activity, *lifecycle.COMMANDS):
+for _command in (
+    capture.create,
+    capture.update,
+    capture.merge,
+    importing.import_leads,
+    activity.activity,
+    *lifecycle.COMMANDS,
+):
     leads.add_command(_command)

@@ -1,5 +1,6 @@
 """``crmctl leads work|qualify|reactivate|disqualify|assign|convert|retry-conversion``: a lead's
 way through its statuses and teams."""
+
 from __future__ import annotations
 
 import click
@@ -20,33 +21,48 @@ def _status_command(name: str, rpc: str, request_type, doc: str):
     @pass_session
     def command(session, lead, note):
         stub = Stubs(session).leads
-        show_lead(session, session.call(getattr(stub, rpc), request_type(lead_id=lead,
-                                                                          note=note)))
+        show_lead(session, session.call(getattr(stub, rpc), request_type(lead_id=lead, note=note)))
+
     return command
 
 
-work = _status_command("work", "StartWorkingLead", lead_service_pb2.StartWorkingLeadRequest,
-                       "Start working a NEW lead.")
-qualify = _status_command("qualify", "QualifyLead", lead_service_pb2.QualifyLeadRequest,
-                          "Mark a NEW or WORKING lead qualified.")
-reactivate = _status_command("reactivate", "ReactivateLead",
-                             lead_service_pb2.ReactivateLeadRequest,
-                             "Bring a disqualified lead back to working.")
+work = _status_command(
+    "work",
+    "StartWorkingLead",
+    lead_service_pb2.StartWorkingLeadRequest,
+    "Start working a NEW lead.",
+)
+qualify = _status_command(
+    "qualify",
+    "QualifyLead",
+    lead_service_pb2.QualifyLeadRequest,
+    "Mark a NEW or WORKING lead qualified.",
+)
+reactivate = _status_command(
+    "reactivate",
+    "ReactivateLead",
+    lead_service_pb2.ReactivateLeadRequest,
+    "Bring a disqualified lead back to working.",
+)
 
 
 @click.command("disqualify")
 @click.argument("lead")
-@click.option("--reason", "-r", required=True,
-              type=enum_choice(lead_pb2.DisqualificationReason))
+@click.option("--reason", "-r", required=True, type=enum_choice(lead_pb2.DisqualificationReason))
 @click.option("--note", default="", help="Required with --reason other.")
 @output_option
 @pass_session
 def disqualify(session, lead, reason, note):
     """Mark a lead disqualified with a reason."""
-    show_lead(session, session.call(
-        Stubs(session).leads.DisqualifyLead, lead_service_pb2.DisqualifyLeadRequest(
-            lead_id=lead, note=note,
-            reason=enum_value(lead_pb2.DisqualificationReason, reason))))
+    show_lead(
+        session,
+        session.call(
+            Stubs(session).leads.DisqualifyLead,
+            lead_service_pb2.DisqualifyLeadRequest(
+                lead_id=lead, note=note, reason=enum_value(lead_pb2.DisqualificationReason, reason)
+            ),
+        ),
+    )
 
 
 @click.command("assign")
@@ -58,9 +74,15 @@ def disqualify(session, lead, reason, note):
 @pass_session
 def assign(session, lead, owner, team, note):
     """Reassign a lead within its team, claim it, or hand it to another team."""
-    show_lead(session, session.call(
-        Stubs(session).leads.AssignLead, lead_service_pb2.AssignLeadRequest(
-            lead_id=lead, owner_user_id=owner, team_id=team, note=note)))
+    show_lead(
+        session,
+        session.call(
+            Stubs(session).leads.AssignLead,
+            lead_service_pb2.AssignLeadRequest(
+                lead_id=lead, owner_user_id=owner, team_id=team, note=note
+            ),
+        ),
+    )
 
 
 @click.command("convert")
@@ -69,19 +91,26 @@ def assign(session, lead, owner, team, note):
 @click.option("--opportunity-name", default="")
 @click.option("--amount", help="Expected amount, e.g. '12000 EUR'.")
 @click.option("--close", "expected_close", help="Expected close (ISO 8601 date or time).")
-@click.option("--wait", is_flag=True,
-              help="Wait until deals has created the deal (exit 1 if it has not in time).")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait until deals has created the deal (exit 1 if it has not in time).",
+)
 @output_option
 @pass_session
 def convert(session, lead, account, opportunity_name, amount, expected_close, wait):
     """Convert a lead: deals creates the account, contact and opportunity (the lead is
     converting until deals confirms)."""
-    converting = session.call(Stubs(session).leads.ConvertLead,
-                              lead_service_pb2.ConvertLeadRequest(
-                                  lead_id=lead, link_account_id=account,
-                                  opportunity_name=opportunity_name,
-                                  expected_amount=optional_money(amount),
-                                  expected_close=timestamp(expected_close, "--close")))
+    converting = session.call(
+        Stubs(session).leads.ConvertLead,
+        lead_service_pb2.ConvertLeadRequest(
+            lead_id=lead,
+            link_account_id=account,
+            opportunity_name=opportunity_name,
+            expected_amount=optional_money(amount),
+            expected_close=timestamp(expected_close, "--close"),
+        ),
+    )
     show_lead(session, wait_converted(session, converting) if wait else converting)
 
 
@@ -91,8 +120,13 @@ def convert(session, lead, account, opportunity_name, amount, expected_close, wa
 @pass_session
 def retry_conversion(session, lead):
     """Send a failed (retrying) conversion to deals now instead of waiting."""
-    show_lead(session, session.call(Stubs(session).leads.RetryLeadConversion,
-                                    lead_service_pb2.RetryLeadConversionRequest(lead_id=lead)))
+    show_lead(
+        session,
+        session.call(
+            Stubs(session).leads.RetryLeadConversion,
+            lead_service_pb2.RetryLeadConversionRequest(lead_id=lead),
+        ),
+    )
 
 
 COMMANDS = [work, qualify, reactivate, disqualify, assign, convert, retry_conversion]

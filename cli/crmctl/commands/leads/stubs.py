@@ -1,5 +1,6 @@
 """leads' default address (the port `make run` gives it) and its gRPC stubs on the session's
 channel."""
+
 from __future__ import annotations
 
 from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc

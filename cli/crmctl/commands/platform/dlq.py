@@ -13,6 +13,7 @@ replay puts the message back on the queue it died in, for that consumer only; th
 inbox makes a replay of an event it has handled meanwhile a no-op. Ordering consequences are
 described in docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,16 +36,21 @@ def _default_amqp_url() -> str:
 
 
 amqp_option = click.option(
-    "--amqp-url", default=_default_amqp_url, show_default="$CRM_AMQP_URL or the local broker",
-    help="RabbitMQ URL of the platform's broker (with its virtual host).")
+    "--amqp-url",
+    default=_default_amqp_url,
+    show_default="$CRM_AMQP_URL or the local broker",
+    help="RabbitMQ URL of the platform's broker (with its virtual host).",
+)
 
 
 def _open(amqp_url: str) -> DeadLetters:
     try:
         return DeadLetters(amqp_url)
     except pika.exceptions.AMQPError as exc:
-        raise CliError(f"cannot reach the broker at {_without_password(amqp_url)} ({exc!r}); "
-                       "give its URL with --amqp-url or $CRM_AMQP_URL") from None
+        raise CliError(
+            f"cannot reach the broker at {_without_password(amqp_url)} ({exc!r}); "
+            "give its URL with --amqp-url or $CRM_AMQP_URL"
+        ) from None
 
 
 def _without_password(url: str) -> str:
@@ -57,8 +63,10 @@ def _dlq_name(queue: str) -> str:
 
 
 def _missing(dlq: str) -> CliError:
-    return CliError(f"no dead-letter queue {dlq!r} on this broker; `crmctl dlq list --all` "
-                    "names the platform's dead-letter queues")
+    return CliError(
+        f"no dead-letter queue {dlq!r} on this broker; `crmctl dlq list --all` "
+        "names the platform's dead-letter queues"
+    )
 
 
 @click.group(name="dlq")
@@ -76,17 +84,28 @@ def list_command(session: Session, show_all: bool, amqp_url: str) -> None:
     dlqs = plan(manifests.discover(), 1).dead_letter_queues
     with _open(amqp_url) as letters:
         depths = letters.depths(dlqs)
-    rows = [{"dead_letter_queue": dlq, "messages": depth if depth is not None else "missing"}
-            for dlq, depth in sorted(depths.items()) if show_all or depth]
-    print_rows(session.output, rows, [("dead_letter_queue", "Dead-letter queue"),
-                                      ("messages", "Messages")],
-               empty="every dead-letter queue is empty")
+    rows = [
+        {"dead_letter_queue": dlq, "messages": depth if depth is not None else "missing"}
+        for dlq, depth in sorted(depths.items())
+        if show_all or depth
+    ]
+    print_rows(
+        session.output,
+        rows,
+        [("dead_letter_queue", "Dead-letter queue"), ("messages", "Messages")],
+        empty="every dead-letter queue is empty",
+    )
 
 
 @dlq_group.command(name="show")
 @click.argument("queue")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
-              help="At most this many messages, oldest first.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="At most this many messages, oldest first.",
+)
 @amqp_option
 @output_option
 @pass_session
@@ -103,23 +122,38 @@ def show_command(session: Session, queue: str, limit: int, amqp_url: str) -> Non
         for row in rows:
             row.pop("body")
             row["event_id"] = row["event_id"] or "(not an event)"
-    print_rows(session.output, rows, [("position", "#"), ("event_id", "Event id"),
-                                      ("event_type", "Event"), ("aggregate", "Aggregate"),
-                                      ("reason", "Reason"), ("deaths", "Deaths")],
-               empty=f"{dlq} is empty")
+    print_rows(
+        session.output,
+        rows,
+        [
+            ("position", "#"),
+            ("event_id", "Event id"),
+            ("event_type", "Event"),
+            ("aggregate", "Aggregate"),
+            ("reason", "Reason"),
+            ("deaths", "Deaths"),
+        ],
+        empty=f"{dlq} is empty",
+    )
 
 
 @dlq_group.command(name="replay")
 @click.argument("queue")
-@click.option("--event-id", "event_ids", multiple=True, metavar="ID",
-              help="Replay this event (repeatable).")
-@click.option("--all", "replay_all", is_flag=True,
-              help="Replay every message of the queue, bodies that are not events included.")
+@click.option(
+    "--event-id", "event_ids", multiple=True, metavar="ID", help="Replay this event (repeatable)."
+)
+@click.option(
+    "--all",
+    "replay_all",
+    is_flag=True,
+    help="Replay every message of the queue, bodies that are not events included.",
+)
 @amqp_option
 @output_option
 @pass_session
-def replay_command(session: Session, queue: str, event_ids: tuple[str, ...], replay_all: bool,
-                   amqp_url: str) -> None:
+def replay_command(
+    session: Session, queue: str, event_ids: tuple[str, ...], replay_all: bool, amqp_url: str
+) -> None:
     """Put dead-lettered events back on the queue they died in, for their consumer to handle
     again (once the cause is fixed). Safe to repeat: the consumer's inbox skips what it has
     handled."""
@@ -130,19 +164,25 @@ def replay_command(session: Session, queue: str, event_ids: tuple[str, ...], rep
     with _open(amqp_url) as letters:
         try:
             replayed = letters.replay(
-                dlq, (lambda letter: True) if replay_all else
-                (lambda letter: letter.event_id in wanted))
+                dlq,
+                (lambda letter: True) if replay_all else (lambda letter: letter.event_id in wanted),
+            )
         except pika.exceptions.ChannelClosedByBroker:
             raise _missing(dlq) from None
         except pika.exceptions.UnroutableError:
-            raise CliError(f"the queue {dlq[:-len(DLQ_SUFFIX)]!r} does not exist any more; "
-                           "nothing was removed from the dead-letter queue") from None
+            raise CliError(
+                f"the queue {dlq[: -len(DLQ_SUFFIX)]!r} does not exist any more; "
+                "nothing was removed from the dead-letter queue"
+            ) from None
     not_found = sorted(wanted - {letter.event_id for letter in replayed})
     if session.output == "json":
-        click.echo(json.dumps({"replayed": [letter.event_id for letter in replayed],
-                               "not_found": not_found}, indent=2))
+        click.echo(
+            json.dumps(
+                {"replayed": [letter.event_id for letter in replayed], "not_found": not_found},
+                indent=2,
+            )
+        )
         return
     click.echo(f"replayed {len(replayed)} message(s) from {dlq}")
     if not_found:
         click.echo(f"not in {dlq}: {', '.join(not_found)}")
-

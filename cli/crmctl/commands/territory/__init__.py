@@ -1,6 +1,7 @@
 """territory's commands: the sales organisation (``org``, ``teams``, ``members``), sales
 ``lines`` and their targets, ``territories`` with their routing rules, ``routing`` (preview,
 decisions, the unassigned queue) and ``access``."""
+
 from crmctl.commands.territory.access import access
 from crmctl.commands.territory.lines import lines
 from crmctl.commands.territory.members import members

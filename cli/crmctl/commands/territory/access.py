@@ -1,4 +1,5 @@
 """``crmctl access ...``: what a person may see (territory's scopes and access decisions)."""
+
 from __future__ import annotations
 
 import click
@@ -26,19 +27,23 @@ def access() -> None:
 def scopes(session, user):
     """The teams whose records USER (id or e-mail) sees, with the role in each (yours, or
     anyone's with the admin role)."""
-    found = session.call(Stubs(session).access.ListScopes,
-                         access_pb2.ListScopesRequest(user_id=user_id(session, user)))
+    found = session.call(
+        Stubs(session).access.ListScopes,
+        access_pb2.ListScopesRequest(user_id=user_id(session, user)),
+    )
     snapshot = found.user_scopes
     if session.output != "table":
         print_record(session.output, row(snapshot))
         return
-    rows = [row(s, role=teams_pb2.TeamRole, source=access_pb2.ScopeSource)
-            for s in snapshot.scopes]
+    rows = [row(s, role=teams_pb2.TeamRole, source=access_pb2.ScopeSource) for s in snapshot.scopes]
     state = "active" if snapshot.active else "inactive or unknown"
-    print_rows("table", rows, [("team_id", "team"), ("role", "role"), ("source", "from"),
-                               ("unit_id", "managed unit")],
-               empty=f"no access to any team's records ({state}, access version "
-                     f"{snapshot.access_version})")
+    print_rows(
+        "table",
+        rows,
+        [("team_id", "team"), ("role", "role"), ("source", "from"), ("unit_id", "managed unit")],
+        empty=f"no access to any team's records ({state}, access version "
+        f"{snapshot.access_version})",
+    )
 
 
 @access.command("check")
@@ -50,9 +55,17 @@ def scopes(session, user):
 @pass_session
 def check(session, user, action, team, owner):
     """May USER do ACTION on a record of TEAM? (about yourself; services about anyone)"""
-    answer = session.call(Stubs(session).access.CheckAccess, access_pb2.CheckAccessRequest(
-        user_id=user_id(session, user), action=ACTIONS[action], team_id=team_id(session, team),
-        record_owner_id=owner))
-    print_record(session.output, row(answer, deny_reason=access_pb2.DenyReason),
-                 fields=[("allowed", "allowed"), ("reason", "reason"),
-                         ("deny_reason", "denied because")])
+    answer = session.call(
+        Stubs(session).access.CheckAccess,
+        access_pb2.CheckAccessRequest(
+            user_id=user_id(session, user),
+            action=ACTIONS[action],
+            team_id=team_id(session, team),
+            record_owner_id=owner,
+        ),
+    )
+    print_record(
+        session.output,
+        row(answer, deny_reason=access_pb2.DenyReason),
+        fields=[("allowed", "allowed"), ("reason", "reason"), ("deny_reason", "denied because")],
+    )

@@ -1,4 +1,5 @@
 """Option texts as territory's request parts: rules files."""
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,10 @@ def read_rules(path: str) -> list[territories_pb2.RoutingRule]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror} (a rules file lists rules in YAML "
-                       "or JSON; the repository's examples/rules.yaml is one to start from)"
-                       ) from None
+        raise CliError(
+            f"cannot read {path}: {exc.strerror} (a rules file lists rules in YAML "
+            "or JSON; the repository's examples/rules.yaml is one to start from)"
+        ) from None
     if file.suffix.lower() in (".yaml", ".yml"):
         import yaml  # only rules files need it
 

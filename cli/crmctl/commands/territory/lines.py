@@ -1,4 +1,5 @@
 """``crmctl lines ...``: sales lines and their targets."""
+
 from __future__ import annotations
 
 import click
@@ -16,11 +17,21 @@ from crmctl.session import CliError
 from crmctl.wire import money, money_text
 
 WORKFLOWS = words(sales_lines_pb2.WorkflowKind)
-LINE_FIELDS = [("id", "id"), ("name", "name"), ("workflow_kind", "workflow"),
-               ("pipeline_id", "pipeline"), ("team_ids", "teams"), ("active", "active"),
-               ("version", "version")]
-TARGET_COLUMNS = [("period", "period"), ("team_id", "team"), ("amount", "amount"),
-                  ("deal_count", "deals")]
+LINE_FIELDS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("workflow_kind", "workflow"),
+    ("pipeline_id", "pipeline"),
+    ("team_ids", "teams"),
+    ("active", "active"),
+    ("version", "version"),
+]
+TARGET_COLUMNS = [
+    ("period", "period"),
+    ("team_id", "team"),
+    ("amount", "amount"),
+    ("deal_count", "deals"),
+]
 
 
 def _line_row(line, session=None) -> dict:
@@ -35,8 +46,11 @@ def _line_row(line, session=None) -> dict:
 
 
 def _print_line(session, line) -> None:
-    print_record(session.output, _line_row(line, session),
-                 fields=[*LINE_FIELDS[:2], ("description", "description"), *LINE_FIELDS[2:]])
+    print_record(
+        session.output,
+        _line_row(line, session),
+        fields=[*LINE_FIELDS[:2], ("description", "description"), *LINE_FIELDS[2:]],
+    )
 
 
 def _target_row(target) -> dict:
@@ -57,10 +71,12 @@ def lines() -> None:
 @pass_session
 def list_lines(session, team, include_inactive):
     """List sales lines ordered by name."""
-    request = sales_lines_pb2.ListSalesLinesRequest(team_id=team_id(session, team) if team else "",
-                                       include_inactive=include_inactive)
-    rows = [_line_row(x, session) for x in pages(session, Stubs(session).lines.ListSalesLines,
-                                                      request)]
+    request = sales_lines_pb2.ListSalesLinesRequest(
+        team_id=team_id(session, team) if team else "", include_inactive=include_inactive
+    )
+    rows = [
+        _line_row(x, session) for x in pages(session, Stubs(session).lines.ListSalesLines, request)
+    ]
     print_rows(session.output, rows, LINE_FIELDS, empty="no sales lines")
 
 
@@ -70,18 +86,24 @@ def list_lines(session, team, include_inactive):
 @pass_session
 def show(session, line):
     """Show one sales line."""
-    found = session.call(Stubs(session).lines.GetSalesLine,
-                         sales_lines_pb2.GetSalesLineRequest(id=line_id(session, line)))
+    found = session.call(
+        Stubs(session).lines.GetSalesLine,
+        sales_lines_pb2.GetSalesLineRequest(id=line_id(session, line)),
+    )
     _print_line(session, found.sales_line)
 
 
 @lines.command("create")
 @click.argument("name")
-@click.option("--workflow", type=click.Choice(sorted(WORKFLOWS)), required=True,
-              help="How its deals close.")
-@click.option("--pipeline", default="",
-              help="Not needed: deals keeps the line's pipeline (`crmctl pipelines create "
-                   "--line NAME`); a reference id kept with the line if given.")
+@click.option(
+    "--workflow", type=click.Choice(sorted(WORKFLOWS)), required=True, help="How its deals close."
+)
+@click.option(
+    "--pipeline",
+    default="",
+    help="Not needed: deals keeps the line's pipeline (`crmctl pipelines create "
+    "--line NAME`); a reference id kept with the line if given.",
+)
 @click.option("--team", "teams", multiple=True, help="A team working it (repeatable).")
 @click.option("--description", default="")
 @output_option
@@ -89,11 +111,16 @@ def show(session, line):
 def create(session, name, workflow, pipeline, teams, description):
     """Create a sales line; then give it its pipeline with `crmctl pipelines create --line
     NAME`."""
-    created = session.call(Stubs(session).lines.CreateSalesLine,
-                           sales_lines_pb2.CreateSalesLineRequest(
-                               name=name, description=description,
-                               workflow_kind=WORKFLOWS[workflow], pipeline_id=pipeline,
-                               team_ids=[team_id(session, t) for t in teams]))
+    created = session.call(
+        Stubs(session).lines.CreateSalesLine,
+        sales_lines_pb2.CreateSalesLineRequest(
+            name=name,
+            description=description,
+            workflow_kind=WORKFLOWS[workflow],
+            pipeline_id=pipeline,
+            team_ids=[team_id(session, t) for t in teams],
+        ),
+    )
     _print_line(session, created.sales_line)
 
 
@@ -103,32 +130,49 @@ def create(session, name, workflow, pipeline, teams, description):
 @click.option("--description", default=None)
 @click.option("--workflow", type=click.Choice(sorted(WORKFLOWS)), default=None)
 @click.option("--pipeline", default=None)
-@click.option("--team", "teams", multiple=True,
-              help="The complete new set of teams (repeatable); see --no-teams.")
+@click.option(
+    "--team",
+    "teams",
+    multiple=True,
+    help="The complete new set of teams (repeatable); see --no-teams.",
+)
 @click.option("--no-teams", is_flag=True, help="Remove every team.")
 @click.option("--expected-version", type=int, default=0)
 @output_option
 @pass_session
-def update(session, line, name, description, workflow, pipeline, teams, no_teams,
-           expected_version):
+def update(session, line, name, description, workflow, pipeline, teams, no_teams, expected_version):
     """Change a line (only the options given)."""
     if teams and no_teams:
         raise CliError("give either --team or --no-teams, not both")
-    changes = sales_lines_pb2.SalesLine(name=name or "", description=description or "",
-                           workflow_kind=WORKFLOWS.get(workflow, 0), pipeline_id=pipeline or "",
-                           team_ids=[team_id(session, t) for t in teams])
-    given = {"name": name is not None, "description": description is not None,
-             "workflow_kind": workflow is not None, "pipeline_id": pipeline is not None,
-             "team_ids": bool(teams) or no_teams}
+    changes = sales_lines_pb2.SalesLine(
+        name=name or "",
+        description=description or "",
+        workflow_kind=WORKFLOWS.get(workflow, 0),
+        pipeline_id=pipeline or "",
+        team_ids=[team_id(session, t) for t in teams],
+    )
+    given = {
+        "name": name is not None,
+        "description": description is not None,
+        "workflow_kind": workflow is not None,
+        "pipeline_id": pipeline is not None,
+        "team_ids": bool(teams) or no_teams,
+    }
     paths = [path for path, present in given.items() if present]
     if not paths:
-        raise CliError("nothing to change: give --name, --description, --workflow, --pipeline, "
-                       "--team or --no-teams")
-    updated = session.call(Stubs(session).lines.UpdateSalesLine,
-                           sales_lines_pb2.UpdateSalesLineRequest(
-                               id=line_id(session, line), sales_line=changes,
-                               update_mask=field_mask_pb2.FieldMask(paths=paths),
-                               expected_version=expected_version))
+        raise CliError(
+            "nothing to change: give --name, --description, --workflow, --pipeline, "
+            "--team or --no-teams"
+        )
+    updated = session.call(
+        Stubs(session).lines.UpdateSalesLine,
+        sales_lines_pb2.UpdateSalesLineRequest(
+            id=line_id(session, line),
+            sales_line=changes,
+            update_mask=field_mask_pb2.FieldMask(paths=paths),
+            expected_version=expected_version,
+        ),
+    )
     _print_line(session, updated.sales_line)
 
 
@@ -138,8 +182,10 @@ def update(session, line, name, description, workflow, pipeline, teams, no_teams
 @pass_session
 def deactivate(session, line):
     """Deactivate a line (refused while it has active territories)."""
-    result = session.call(Stubs(session).lines.DeactivateSalesLine,
-                          sales_lines_pb2.DeactivateSalesLineRequest(id=line_id(session, line)))
+    result = session.call(
+        Stubs(session).lines.DeactivateSalesLine,
+        sales_lines_pb2.DeactivateSalesLineRequest(id=line_id(session, line)),
+    )
     _print_line(session, result.sales_line)
 
 
@@ -156,18 +202,26 @@ def targets() -> None:
 @pass_session
 def list_targets(session, line, period, team):
     """List a line's targets by period, then team."""
-    result = session.call(Stubs(session).lines.ListTargets, sales_lines_pb2.ListTargetsRequest(
-        sales_line_id=line_id(session, line), period=period,
-        team_id=team_id(session, team) if team else ""))
-    print_rows(session.output, [_target_row(t) for t in result.targets], TARGET_COLUMNS,
-               empty="no targets")
+    result = session.call(
+        Stubs(session).lines.ListTargets,
+        sales_lines_pb2.ListTargetsRequest(
+            sales_line_id=line_id(session, line),
+            period=period,
+            team_id=team_id(session, team) if team else "",
+        ),
+    )
+    print_rows(
+        session.output, [_target_row(t) for t in result.targets], TARGET_COLUMNS, empty="no targets"
+    )
 
 
 def _target_input(session, text: str) -> sales_lines_pb2.TargetInput:
     parts = text.split(":")
     if len(parts) not in (3, 4):
-        raise CliError(f"--target {text!r}: write TEAM:AMOUNT:CURRENCY[:DEALS], "
-                       "e.g. 'Berlin Reps:150000:EUR:12'")
+        raise CliError(
+            f"--target {text!r}: write TEAM:AMOUNT:CURRENCY[:DEALS], "
+            "e.g. 'Berlin Reps:150000:EUR:12'"
+        )
     deals = parts[3] if len(parts) == 4 else "0"
     if not deals.isdigit():
         raise CliError(f"--target {text!r}: DEALS must be a whole number")
@@ -175,21 +229,32 @@ def _target_input(session, text: str) -> sales_lines_pb2.TargetInput:
         amount = money(f"{parts[1]} {parts[2]}")
     except CliError as exc:
         raise CliError(f"--target {text!r}: {exc}") from None
-    return sales_lines_pb2.TargetInput(team_id=team_id(session, parts[0]), deal_count=int(deals),
-                                       amount=amount)
+    return sales_lines_pb2.TargetInput(
+        team_id=team_id(session, parts[0]), deal_count=int(deals), amount=amount
+    )
 
 
 @targets.command("set")
 @click.argument("line")
 @click.argument("period")
-@click.option("--target", "rows", multiple=True, required=True,
-              metavar="TEAM:AMOUNT:CURRENCY[:DEALS]", help="One team's target (repeatable).")
+@click.option(
+    "--target",
+    "rows",
+    multiple=True,
+    required=True,
+    metavar="TEAM:AMOUNT:CURRENCY[:DEALS]",
+    help="One team's target (repeatable).",
+)
 @output_option
 @pass_session
 def set_targets(session, line, period, rows):
     """Replace the targets of the listed teams for PERIOD (other teams keep theirs)."""
-    result = session.call(Stubs(session).lines.SetTargets, sales_lines_pb2.SetTargetsRequest(
-        sales_line_id=line_id(session, line), period=period,
-        targets=[_target_input(session, r) for r in rows]))
+    result = session.call(
+        Stubs(session).lines.SetTargets,
+        sales_lines_pb2.SetTargetsRequest(
+            sales_line_id=line_id(session, line),
+            period=period,
+            targets=[_target_input(session, r) for r in rows],
+        ),
+    )
     print_rows(session.output, [_target_row(t) for t in result.targets], TARGET_COLUMNS)
-

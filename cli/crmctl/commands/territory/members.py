@@ -1,4 +1,5 @@
 """``crmctl members ...``: memberships of people in teams, moves, pause/resume and leave."""
+
 from __future__ import annotations
 
 import click
@@ -16,12 +17,26 @@ from crmctl.session import CliError
 from crmctl.wire import instant
 
 ROLES = words(teams_pb2.TeamRole)
-MEMBER_FIELDS = [("id", "id"), ("team_id", "team"), ("user_id", "user"), ("role", "role"),
-                 ("starts_at", "from"), ("ends_at", "until"), ("daily_capacity", "capacity"),
-                 ("takes_leads", "takes leads"), ("paused", "paused"),
-                 ("end_reason", "end reason")]
-ABSENCE_FIELDS = [("id", "id"), ("user_id", "user"), ("starts_at", "from"),
-                  ("ends_at", "until"), ("reason", "reason"), ("cancelled", "cancelled")]
+MEMBER_FIELDS = [
+    ("id", "id"),
+    ("team_id", "team"),
+    ("user_id", "user"),
+    ("role", "role"),
+    ("starts_at", "from"),
+    ("ends_at", "until"),
+    ("daily_capacity", "capacity"),
+    ("takes_leads", "takes leads"),
+    ("paused", "paused"),
+    ("end_reason", "end reason"),
+]
+ABSENCE_FIELDS = [
+    ("id", "id"),
+    ("user_id", "user"),
+    ("starts_at", "from"),
+    ("ends_at", "until"),
+    ("reason", "reason"),
+    ("cancelled", "cancelled"),
+]
 
 
 def _member_row(membership) -> dict:
@@ -49,11 +64,12 @@ def list_members(session, team, user, ended):
     """List memberships of a team, of a person, or both."""
     if not team and not user:
         raise CliError("give --team, --user or both")
-    request = teams_pb2.ListMembershipsRequest(team_id=team_id(session, team) if team else "",
-                                               user_id=user_id(session, user) if user else "",
-                                               include_ended=ended)
-    rows = [_member_row(m) for m in pages(session, Stubs(session).members.ListMemberships,
-                                               request)]
+    request = teams_pb2.ListMembershipsRequest(
+        team_id=team_id(session, team) if team else "",
+        user_id=user_id(session, user) if user else "",
+        include_ended=ended,
+    )
+    rows = [_member_row(m) for m in pages(session, Stubs(session).members.ListMemberships, request)]
     print_rows(session.output, rows, MEMBER_FIELDS, empty="no memberships")
 
 
@@ -61,18 +77,25 @@ def list_members(session, team, user, ended):
 @click.argument("team")
 @click.argument("user")
 @click.option("--role", type=click.Choice(list(ROLES)), default="expert", show_default=True)
-@click.option("--capacity", type=click.IntRange(min=0), default=0,
-              help="Most new leads a day; 0 = unlimited.")
-@click.option("--takes-leads/--no-leads", default=None,
-              help="Whether routing gives them leads (default: yes, except managers).")
+@click.option(
+    "--capacity", type=click.IntRange(min=0), default=0, help="Most new leads a day; 0 = unlimited."
+)
+@click.option(
+    "--takes-leads/--no-leads",
+    default=None,
+    help="Whether routing gives them leads (default: yes, except managers).",
+)
 @click.option("--since", default="", help="Back-dated start (ISO 8601); default now.")
 @output_option
 @pass_session
 def add(session, team, user, role, capacity, takes_leads, since):
     """Add USER (id or e-mail) to TEAM."""
-    request = teams_pb2.AddMemberRequest(team_id=team_id(session, team),
-                                         user_id=user_id(session, user), role=ROLES[role],
-                                         daily_capacity=capacity)
+    request = teams_pb2.AddMemberRequest(
+        team_id=team_id(session, team),
+        user_id=user_id(session, user),
+        role=ROLES[role],
+        daily_capacity=capacity,
+    )
     if takes_leads is not None:
         request.takes_leads = takes_leads
     start = instant(since, "--since")
@@ -88,8 +111,10 @@ def add(session, team, user, role, capacity, takes_leads, since):
 @pass_session
 def end(session, membership, reason):
     """End a membership now: access to the team's records ends at once."""
-    ended = session.call(Stubs(session).members.EndMembership, teams_pb2.EndMembershipRequest(
-        membership_id=membership, reason=reason))
+    ended = session.call(
+        Stubs(session).members.EndMembership,
+        teams_pb2.EndMembershipRequest(membership_id=membership, reason=reason),
+    )
     _print_member(session, ended.membership)
 
 
@@ -97,43 +122,71 @@ def end(session, membership, reason):
 @click.argument("user")
 @click.option("--from", "from_team", required=True, help="The team they leave (id or name).")
 @click.option("--to", "to_team", required=True, help="The team they join (id or name).")
-@click.option("--role", type=click.Choice(list(ROLES)), default=None,
-              help="Role in the new team; default: the same.")
+@click.option(
+    "--role",
+    type=click.Choice(list(ROLES)),
+    default=None,
+    help="Role in the new team; default: the same.",
+)
 @click.option("--capacity", type=click.IntRange(min=0), default=0)
 @output_option
 @pass_session
 def move(session, user, from_team, to_team, role, capacity):
     """Move USER to another team: the old membership ends at once, the new one starts."""
-    moved = session.call(Stubs(session).members.MoveMember, teams_pb2.MoveMemberRequest(
-        user_id=user_id(session, user), from_team_id=team_id(session, from_team),
-        to_team_id=team_id(session, to_team), role=ROLES.get(role, 0), daily_capacity=capacity))
-    print_rows(session.output, [dict(_member_row(moved.ended), change="ended"),
-                                dict(_member_row(moved.started), change="started")],
-               [("change", "change"), *MEMBER_FIELDS])
+    moved = session.call(
+        Stubs(session).members.MoveMember,
+        teams_pb2.MoveMemberRequest(
+            user_id=user_id(session, user),
+            from_team_id=team_id(session, from_team),
+            to_team_id=team_id(session, to_team),
+            role=ROLES.get(role, 0),
+            daily_capacity=capacity,
+        ),
+    )
+    print_rows(
+        session.output,
+        [
+            dict(_member_row(moved.ended), change="ended"),
+            dict(_member_row(moved.started), change="started"),
+        ],
+        [("change", "change"), *MEMBER_FIELDS],
+    )
 
 
 @members.command("update")
 @click.argument("membership")
 @click.option("--role", type=click.Choice(list(ROLES)), default=None)
-@click.option("--capacity", type=click.IntRange(min=0), default=None,
-              help="Most new leads a day; 0 = unlimited.")
+@click.option(
+    "--capacity",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Most new leads a day; 0 = unlimited.",
+)
 @click.option("--takes-leads/--no-leads", default=None)
 @click.option("--expected-version", type=int, default=0)
 @output_option
 @pass_session
 def update(session, membership, role, capacity, takes_leads, expected_version):
     """Change a member's role, daily capacity or lead intake (only the options given)."""
-    changes = teams_pb2.Membership(role=ROLES.get(role, 0), daily_capacity=capacity or 0,
-                                   takes_leads=bool(takes_leads))
-    paths = [p for p, v in (("role", role), ("daily_capacity", capacity),
-                            ("takes_leads", takes_leads)) if v is not None]
+    changes = teams_pb2.Membership(
+        role=ROLES.get(role, 0), daily_capacity=capacity or 0, takes_leads=bool(takes_leads)
+    )
+    paths = [
+        p
+        for p, v in (("role", role), ("daily_capacity", capacity), ("takes_leads", takes_leads))
+        if v is not None
+    ]
     if not paths:
         raise CliError("nothing to change: give --role, --capacity or --takes-leads/--no-leads")
-    updated = session.call(Stubs(session).members.UpdateMembership,
-                           teams_pb2.UpdateMembershipRequest(
-                               membership_id=membership, membership=changes,
-                               update_mask=field_mask_pb2.FieldMask(paths=paths),
-                               expected_version=expected_version))
+    updated = session.call(
+        Stubs(session).members.UpdateMembership,
+        teams_pb2.UpdateMembershipRequest(
+            membership_id=membership,
+            membership=changes,
+            update_mask=field_mask_pb2.FieldMask(paths=paths),
+            expected_version=expected_version,
+        ),
+    )
     _print_member(session, updated.membership)
 
 
@@ -143,8 +196,9 @@ def update(session, membership, role, capacity, takes_leads, expected_version):
 @pass_session
 def pause(session, membership):
     """Pause a member: they keep access but get no new leads."""
-    result = session.call(Stubs(session).members.PauseMember,
-                          teams_pb2.PauseMemberRequest(membership_id=membership))
+    result = session.call(
+        Stubs(session).members.PauseMember, teams_pb2.PauseMemberRequest(membership_id=membership)
+    )
     _print_member(session, result.membership)
 
 
@@ -154,8 +208,9 @@ def pause(session, membership):
 @pass_session
 def resume(session, membership):
     """Resume a paused member."""
-    result = session.call(Stubs(session).members.ResumeMember,
-                          teams_pb2.ResumeMemberRequest(membership_id=membership))
+    result = session.call(
+        Stubs(session).members.ResumeMember, teams_pb2.ResumeMemberRequest(membership_id=membership)
+    )
     _print_member(session, result.membership)
 
 
@@ -186,10 +241,16 @@ def add_absence(session, user, starts, ends, reason):
 @pass_session
 def list_absences(session, user):
     """Current and future leave of USER."""
-    result = session.call(Stubs(session).members.ListAbsences,
-                          teams_pb2.ListAbsencesRequest(user_id=user_id(session, user)))
-    print_rows(session.output, [row(a) for a in result.absences], ABSENCE_FIELDS,
-               empty="no current or future leave")
+    result = session.call(
+        Stubs(session).members.ListAbsences,
+        teams_pb2.ListAbsencesRequest(user_id=user_id(session, user)),
+    )
+    print_rows(
+        session.output,
+        [row(a) for a in result.absences],
+        ABSENCE_FIELDS,
+        empty="no current or future leave",
+    )
 
 
 @absence.command("cancel")
@@ -198,7 +259,7 @@ def list_absences(session, user):
 @pass_session
 def cancel_absence(session, absence_id):
     """Cancel recorded leave."""
-    result = session.call(Stubs(session).members.CancelAbsence,
-                          teams_pb2.CancelAbsenceRequest(absence_id=absence_id))
+    result = session.call(
+        Stubs(session).members.CancelAbsence, teams_pb2.CancelAbsenceRequest(absence_id=absence_id)
+    )
     print_record(session.output, row(result.absence), fields=ABSENCE_FIELDS)
-

@@ -1,5 +1,6 @@
 """``crmctl org ...``: the organisation's units, their managers and the organisation's
 settings."""
+
 from __future__ import annotations
 
 import click
@@ -14,9 +15,17 @@ from crmctl.output import message_to_dict, print_message, print_record, print_ro
 from crmctl.paging import pages
 from crmctl.session import CliError
 
-UNIT_FIELDS = [("id", "id"), ("name", "name"), ("level", "level"), ("level_name", "level name"),
-               ("department", "department"), ("parent_id", "parent"),
-               ("manager_user_ids", "managers"), ("active", "active"), ("version", "version")]
+UNIT_FIELDS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("level", "level"),
+    ("level_name", "level name"),
+    ("department", "department"),
+    ("parent_id", "parent"),
+    ("manager_user_ids", "managers"),
+    ("active", "active"),
+    ("version", "version"),
+]
 
 
 def _team_row(team) -> dict:
@@ -40,10 +49,20 @@ def org() -> None:
 def tree(session, include_inactive):
     """The units as a tree, with their teams."""
     stubs = Stubs(session)
-    units = list(pages(session, stubs.org.ListOrgUnits,
-                           org_pb2.ListOrgUnitsRequest(include_inactive=include_inactive)))
-    teams = list(pages(session, stubs.teams.ListTeams,
-                           teams_pb2.ListTeamsRequest(include_inactive=include_inactive)))
+    units = list(
+        pages(
+            session,
+            stubs.org.ListOrgUnits,
+            org_pb2.ListOrgUnitsRequest(include_inactive=include_inactive),
+        )
+    )
+    teams = list(
+        pages(
+            session,
+            stubs.teams.ListTeams,
+            teams_pb2.ListTeamsRequest(include_inactive=include_inactive),
+        )
+    )
     children: dict[str, list] = {}
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
@@ -52,8 +71,11 @@ def tree(session, include_inactive):
         teams_of.setdefault(team.unit_id, []).append(team)
 
     def node(unit) -> dict:
-        return dict(message_to_dict(unit), teams=[_team_row(t) for t in teams_of.get(unit.id, [])],
-                    children=[node(c) for c in children.get(unit.id, [])])
+        return dict(
+            message_to_dict(unit),
+            teams=[_team_row(t) for t in teams_of.get(unit.id, [])],
+            children=[node(c) for c in children.get(unit.id, [])],
+        )
 
     roots = [node(u) for u in children.get("", [])]
     if session.output != "table":
@@ -65,10 +87,13 @@ def tree(session, include_inactive):
 
     def show(item: dict, depth: int) -> None:
         flags = "" if item["active"] else " [deactivated]"
-        managers = f" managers: {', '.join(item['manager_user_ids'])}" \
-            if item["manager_user_ids"] else ""
-        click.echo(f"{'  ' * depth}{item['name']} ({item['level_name']}, {item['department']})"
-                   f"{flags} {item['id']}{managers}")
+        managers = (
+            f" managers: {', '.join(item['manager_user_ids'])}" if item["manager_user_ids"] else ""
+        )
+        click.echo(
+            f"{'  ' * depth}{item['name']} ({item['level_name']}, {item['department']})"
+            f"{flags} {item['id']}{managers}"
+        )
         for team in item["teams"]:
             off = "" if team["active"] else " [deactivated]"
             click.echo(f"{'  ' * (depth + 1)}- team {team['name']}{off} {team['id']}")
@@ -85,37 +110,50 @@ def tree(session, include_inactive):
 @pass_session
 def show_unit(session, unit):
     """Show one unit."""
-    found = session.call(Stubs(session).org.GetOrgUnit,
-                         org_pb2.GetOrgUnitRequest(id=unit_id(session, unit)))
+    found = session.call(
+        Stubs(session).org.GetOrgUnit, org_pb2.GetOrgUnitRequest(id=unit_id(session, unit))
+    )
     _print_unit(session, found.unit)
 
 
 @org.command("create")
 @click.argument("name")
 @click.option("--parent", default="", help="Parent unit (id or name); none = a top-level unit.")
-@click.option("--department", "-d", default="",
-              help="Department of a top-level unit: management, sales, marketing, "
-                   "after_sales_service.")
+@click.option(
+    "--department",
+    "-d",
+    default="",
+    help="Department of a top-level unit: management, sales, marketing, after_sales_service.",
+)
 @output_option
 @pass_session
 def create_unit(session, name, parent, department):
     """Create a unit (top level under a department, or one level below --parent)."""
-    created = session.call(Stubs(session).org.CreateOrgUnit, org_pb2.CreateOrgUnitRequest(
-        name=name, parent_id=unit_id(session, parent) if parent else "", department=department))
+    created = session.call(
+        Stubs(session).org.CreateOrgUnit,
+        org_pb2.CreateOrgUnitRequest(
+            name=name, parent_id=unit_id(session, parent) if parent else "", department=department
+        ),
+    )
     _print_unit(session, created.unit)
 
 
 @org.command("rename")
 @click.argument("unit")
 @click.argument("name")
-@click.option("--expected-version", type=int, default=0,
-              help="Refuse unless the unit is at this version.")
+@click.option(
+    "--expected-version", type=int, default=0, help="Refuse unless the unit is at this version."
+)
 @output_option
 @pass_session
 def rename_unit(session, unit, name, expected_version):
     """Rename a unit."""
-    renamed = session.call(Stubs(session).org.RenameOrgUnit, org_pb2.RenameOrgUnitRequest(
-        id=unit_id(session, unit), name=name, expected_version=expected_version))
+    renamed = session.call(
+        Stubs(session).org.RenameOrgUnit,
+        org_pb2.RenameOrgUnitRequest(
+            id=unit_id(session, unit), name=name, expected_version=expected_version
+        ),
+    )
     _print_unit(session, renamed.unit)
 
 
@@ -130,9 +168,14 @@ def move_unit(session, unit, parent, top, expected_version):
     """Move a unit, with everything below it, under another parent (or to the top)."""
     if bool(parent) == top:
         raise CliError("give either --parent UNIT or --top")
-    moved = session.call(Stubs(session).org.MoveOrgUnit, org_pb2.MoveOrgUnitRequest(
-        id=unit_id(session, unit), new_parent_id=unit_id(session, parent) if parent else "",
-        expected_version=expected_version))
+    moved = session.call(
+        Stubs(session).org.MoveOrgUnit,
+        org_pb2.MoveOrgUnitRequest(
+            id=unit_id(session, unit),
+            new_parent_id=unit_id(session, parent) if parent else "",
+            expected_version=expected_version,
+        ),
+    )
     _print_unit(session, moved.unit)
 
 
@@ -142,8 +185,10 @@ def move_unit(session, unit, parent, top, expected_version):
 @pass_session
 def deactivate_unit(session, unit):
     """Deactivate a unit (refused, naming what blocks it, while it has active content)."""
-    result = session.call(Stubs(session).org.DeactivateOrgUnit,
-                          org_pb2.DeactivateOrgUnitRequest(id=unit_id(session, unit)))
+    result = session.call(
+        Stubs(session).org.DeactivateOrgUnit,
+        org_pb2.DeactivateOrgUnitRequest(id=unit_id(session, unit)),
+    )
     _print_unit(session, result.unit)
 
 
@@ -169,10 +214,15 @@ def managers() -> None:
 @pass_session
 def list_managers(session, unit):
     """The managers of a unit."""
-    found = session.call(Stubs(session).org.GetOrgUnit,
-                         org_pb2.GetOrgUnitRequest(id=unit_id(session, unit))).unit
-    print_rows(session.output, [{"user_id": m} for m in found.manager_user_ids],
-               [("user_id", "manager")], empty=f"unit {found.name} has no managers")
+    found = session.call(
+        Stubs(session).org.GetOrgUnit, org_pb2.GetOrgUnitRequest(id=unit_id(session, unit))
+    ).unit
+    print_rows(
+        session.output,
+        [{"user_id": m} for m in found.manager_user_ids],
+        [("user_id", "manager")],
+        empty=f"unit {found.name} has no managers",
+    )
 
 
 @managers.command("add")
@@ -182,8 +232,12 @@ def list_managers(session, unit):
 @pass_session
 def add_manager(session, unit, user):
     """Make USER (id or e-mail) a manager of UNIT."""
-    result = session.call(Stubs(session).org.AssignUnitManager, org_pb2.AssignUnitManagerRequest(
-        unit_id=unit_id(session, unit), user_id=user_id(session, user)))
+    result = session.call(
+        Stubs(session).org.AssignUnitManager,
+        org_pb2.AssignUnitManagerRequest(
+            unit_id=unit_id(session, unit), user_id=user_id(session, user)
+        ),
+    )
     _print_unit(session, result.unit)
 
 
@@ -194,14 +248,19 @@ def add_manager(session, unit, user):
 @pass_session
 def remove_manager(session, unit, user):
     """End USER's management of UNIT; their access below it ends at once."""
-    result = session.call(Stubs(session).org.RemoveUnitManager, org_pb2.RemoveUnitManagerRequest(
-        unit_id=unit_id(session, unit), user_id=user_id(session, user)))
+    result = session.call(
+        Stubs(session).org.RemoveUnitManager,
+        org_pb2.RemoveUnitManagerRequest(
+            unit_id=unit_id(session, unit), user_id=user_id(session, user)
+        ),
+    )
     _print_unit(session, result.unit)
 
 
 @org.command("settings")
-@click.option("--levels", default="", metavar="A,B,C",
-              help="New names of the three levels, top first.")
+@click.option(
+    "--levels", default="", metavar="A,B,C", help="New names of the three levels, top first."
+)
 @click.option("--queue-team", default="", help="Team (id or name) owning the unassigned queue.")
 @output_option
 @pass_session
@@ -209,10 +268,14 @@ def settings(session, levels, queue_team):
     """Show the organisation settings, or change the level names / the queue team."""
     stubs = Stubs(session)
     if levels:
-        session.call(stubs.org.SetLevelNames, org_pb2.SetLevelNamesRequest(
-            level_names=[n.strip() for n in levels.split(",")]))
+        session.call(
+            stubs.org.SetLevelNames,
+            org_pb2.SetLevelNamesRequest(level_names=[n.strip() for n in levels.split(",")]),
+        )
     if queue_team:
-        session.call(stubs.org.SetUnassignedQueue, org_pb2.SetUnassignedQueueRequest(
-            team_id=team_id(session, queue_team)))
+        session.call(
+            stubs.org.SetUnassignedQueue,
+            org_pb2.SetUnassignedQueueRequest(team_id=team_id(session, queue_team)),
+        )
     current = session.call(stubs.org.GetOrgSettings, org_pb2.GetOrgSettingsRequest()).settings
     print_record(session.output, message_to_dict(current))

@@ -1,5 +1,6 @@
 """territory's records as rows to print: enum values as words with hyphens (``round-robin``,
 ``not-a-member``), as territory's commands also take them."""
+
 from __future__ import annotations
 
 from crmctl.output import message_to_dict

@@ -1,4 +1,5 @@
 """``crmctl teams ...``: the teams under the units and how each picks owners of new leads."""
+
 from __future__ import annotations
 
 import click
@@ -13,8 +14,15 @@ from crmctl.paging import pages
 from crmctl.session import CliError
 
 STRATEGIES = words(teams_pb2.RoutingStrategy)
-TEAM_FIELDS = [("id", "id"), ("name", "name"), ("unit_id", "unit"), ("strategy", "strategy"),
-               ("time_zone", "time zone"), ("active", "active"), ("version", "version")]
+TEAM_FIELDS = [
+    ("id", "id"),
+    ("name", "name"),
+    ("unit_id", "unit"),
+    ("strategy", "strategy"),
+    ("time_zone", "time zone"),
+    ("active", "active"),
+    ("version", "version"),
+]
 
 
 def _team_row(team) -> dict:
@@ -37,8 +45,9 @@ def teams() -> None:
 @pass_session
 def list_teams(session, unit, include_inactive):
     """List teams ordered by name."""
-    request = teams_pb2.ListTeamsRequest(unit_id=unit_id(session, unit) if unit else "",
-                                         include_inactive=include_inactive)
+    request = teams_pb2.ListTeamsRequest(
+        unit_id=unit_id(session, unit) if unit else "", include_inactive=include_inactive
+    )
     rows = [_team_row(t) for t in pages(session, Stubs(session).teams.ListTeams, request)]
     print_rows(session.output, rows, TEAM_FIELDS, empty="no teams")
 
@@ -49,24 +58,36 @@ def list_teams(session, unit, include_inactive):
 @pass_session
 def show_team(session, team):
     """Show one team."""
-    found = session.call(Stubs(session).teams.GetTeam,
-                         teams_pb2.GetTeamRequest(id=team_id(session, team)))
+    found = session.call(
+        Stubs(session).teams.GetTeam, teams_pb2.GetTeamRequest(id=team_id(session, team))
+    )
     _print_team(session, found.team)
 
 
 @teams.command("create")
 @click.argument("name")
 @click.option("--unit", required=True, help="The unit (id or name).")
-@click.option("--strategy", type=click.Choice(sorted(STRATEGIES)), default="round-robin",
-              show_default=True, help="How the team picks owners of new leads.")
+@click.option(
+    "--strategy",
+    type=click.Choice(sorted(STRATEGIES)),
+    default="round-robin",
+    show_default=True,
+    help="How the team picks owners of new leads.",
+)
 @click.option("--time-zone", default="", help="IANA zone for daily capacities; default UTC.")
 @output_option
 @pass_session
 def create_team(session, name, unit, strategy, time_zone):
     """Create a team under a unit."""
-    created = session.call(Stubs(session).teams.CreateTeam, teams_pb2.CreateTeamRequest(
-        name=name, unit_id=unit_id(session, unit), strategy=STRATEGIES[strategy],
-        time_zone=time_zone))
+    created = session.call(
+        Stubs(session).teams.CreateTeam,
+        teams_pb2.CreateTeamRequest(
+            name=name,
+            unit_id=unit_id(session, unit),
+            strategy=STRATEGIES[strategy],
+            time_zone=time_zone,
+        ),
+    )
     _print_team(session, created.team)
 
 
@@ -78,8 +99,12 @@ def create_team(session, name, unit, strategy, time_zone):
 @pass_session
 def rename_team(session, team, name, expected_version):
     """Rename a team."""
-    renamed = session.call(Stubs(session).teams.RenameTeam, teams_pb2.RenameTeamRequest(
-        id=team_id(session, team), name=name, expected_version=expected_version))
+    renamed = session.call(
+        Stubs(session).teams.RenameTeam,
+        teams_pb2.RenameTeamRequest(
+            id=team_id(session, team), name=name, expected_version=expected_version
+        ),
+    )
     _print_team(session, renamed.team)
 
 
@@ -91,9 +116,14 @@ def rename_team(session, team, name, expected_version):
 @pass_session
 def move_team(session, team, unit, expected_version):
     """Move a team under another unit; managers above the old unit lose access at once."""
-    moved = session.call(Stubs(session).teams.MoveTeam, teams_pb2.MoveTeamRequest(
-        id=team_id(session, team), new_unit_id=unit_id(session, unit),
-        expected_version=expected_version))
+    moved = session.call(
+        Stubs(session).teams.MoveTeam,
+        teams_pb2.MoveTeamRequest(
+            id=team_id(session, team),
+            new_unit_id=unit_id(session, unit),
+            expected_version=expected_version,
+        ),
+    )
     _print_team(session, moved.team)
 
 
@@ -107,8 +137,12 @@ def team_routing(session, team, strategy, time_zone):
     """Set how a team picks owners and the time zone of its daily capacities."""
     if not strategy and not time_zone:
         raise CliError("nothing to change: give --strategy or --time-zone")
-    changed = session.call(Stubs(session).teams.SetTeamRouting, teams_pb2.SetTeamRoutingRequest(
-        id=team_id(session, team), strategy=STRATEGIES.get(strategy, 0), time_zone=time_zone))
+    changed = session.call(
+        Stubs(session).teams.SetTeamRouting,
+        teams_pb2.SetTeamRoutingRequest(
+            id=team_id(session, team), strategy=STRATEGIES.get(strategy, 0), time_zone=time_zone
+        ),
+    )
     _print_team(session, changed.team)
 
 
@@ -118,8 +152,10 @@ def team_routing(session, team, strategy, time_zone):
 @pass_session
 def deactivate_team(session, team):
     """Deactivate a team (refused, naming what blocks it, while it has members or territories)."""
-    result = session.call(Stubs(session).teams.DeactivateTeam,
-                          teams_pb2.DeactivateTeamRequest(id=team_id(session, team)))
+    result = session.call(
+        Stubs(session).teams.DeactivateTeam,
+        teams_pb2.DeactivateTeamRequest(id=team_id(session, team)),
+    )
     _print_team(session, result.team)
 
 
@@ -132,4 +168,3 @@ def delete_team(session, team):
     ident = team_id(session, team)
     session.call(Stubs(session).teams.DeleteTeam, teams_pb2.DeleteTeamRequest(id=ident))
     print_message(session.output, f"team {team} deleted", team_id=ident, deleted=True)
-

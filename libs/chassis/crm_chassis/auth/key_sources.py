@@ -24,6 +24,7 @@ from identity's ``AuthService/GetSigningKeys`` and keeps them fresh:
 - :meth:`IdentityKeySource.wait_for_keys` tells whether keys have been read (an api's health
   stays NOT_SERVING until then, see ``crm_chassis.grpc.health_gate``).
 """
+
 from __future__ import annotations
 
 import threading
@@ -58,10 +59,18 @@ class StaticKeySource:
 class IdentityKeySource:
     """Public keys read from identity over gRPC, cached and refreshed (see module docstring)."""
 
-    def __init__(self, address_or_channel: str | grpc.Channel, refresh_seconds: float = 0.5, *,
-                 algorithm: str = "EdDSA", min_refetch_seconds: float = 5.0,
-                 retry_after_failure_seconds: float = 0.5, timeout_seconds: float = 2.0, clock: Callable[[], float] = time.time,
-                 start: bool = True) -> None:
+    def __init__(
+        self,
+        address_or_channel: str | grpc.Channel,
+        refresh_seconds: float = 0.5,
+        *,
+        algorithm: str = "EdDSA",
+        min_refetch_seconds: float = 5.0,
+        retry_after_failure_seconds: float = 0.5,
+        timeout_seconds: float = 2.0,
+        clock: Callable[[], float] = time.time,
+        start: bool = True,
+    ) -> None:
         # Imported here so the chassis imports without generated code (e.g. for settings docs).
         from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 
@@ -80,7 +89,7 @@ class IdentityKeySource:
         self.timeout_seconds = timeout_seconds
         self._clock = clock
         self._keys: dict[str, tuple[Ed25519PublicKey, float | None]] = {}
-        self._version = ""     # of the published set held ("" = ask for the keys)
+        self._version = ""  # of the published set held ("" = ask for the keys)
         self._fetch_lock = threading.Lock()
         self._last_attempt = float("-inf")
         self._last_attempt_failed = False
@@ -105,14 +114,19 @@ class IdentityKeySource:
         with self._fetch_lock:
             # Another thread may have re-read the keys while we waited for the lock.
             key = self._valid_key(kid)
-            pause = (self.retry_after_failure_seconds if self._last_attempt_failed
-                     else self.min_refetch_seconds)
+            pause = (
+                self.retry_after_failure_seconds
+                if self._last_attempt_failed
+                else self.min_refetch_seconds
+            )
             if key is None and self._clock() - self._last_attempt >= pause:
                 self._fetch_locked()
                 key = self._valid_key(kid)
             if key is None and self._last_attempt_failed and kid not in self._keys:
-                raise Unavailable("cannot check the token's signing key now: identity is not "
-                                  "answering; retry in a moment")
+                raise Unavailable(
+                    "cannot check the token's signing key now: identity is not "
+                    "answering; retry in a moment"
+                )
         return key
 
     def refresh(self) -> bool:
@@ -135,8 +149,9 @@ class IdentityKeySource:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._refresh_loop, daemon=True,
-                                            name="identity-key-refresh")
+            self._thread = threading.Thread(
+                target=self._refresh_loop, daemon=True, name="identity-key-refresh"
+            )
             self._thread.start()
 
     def close(self) -> None:
@@ -163,7 +178,8 @@ class IdentityKeySource:
         try:
             response = self._stub.GetSigningKeys(
                 self._pb.GetSigningKeysRequest(known_version=self._version),
-                timeout=self.timeout_seconds)
+                timeout=self.timeout_seconds,
+            )
         except grpc.RpcError as exc:
             # Once per outage, not at every poll.
             report = log.debug if self._last_attempt_failed else log.warning
@@ -173,8 +189,12 @@ class IdentityKeySource:
                 # it has been read once; the process retries on the next token or refresh.
                 log.info("waiting for identity's signing keys", detail=exc.details())
             else:
-                report("signing keys unavailable, keeping the last ones", code=str(exc.code()),
-                       detail=exc.details(), kept_keys=len(self._keys))
+                report(
+                    "signing keys unavailable, keeping the last ones",
+                    code=str(exc.code()),
+                    detail=exc.details(),
+                    kept_keys=len(self._keys),
+                )
             return False
         now = self._clock()
         if response.unchanged and self._version:
@@ -183,10 +203,14 @@ class IdentityKeySource:
             return True
         keys: dict[str, tuple[Ed25519PublicKey, float | None]] = {}
         for item in response.keys:
-            verify_until = (item.verify_until.seconds + item.verify_until.nanos / 1e9
-                            if item.HasField("verify_until") else None)
-            if item.algorithm != self.algorithm or (verify_until is not None
-                                                   and now > verify_until):
+            verify_until = (
+                item.verify_until.seconds + item.verify_until.nanos / 1e9
+                if item.HasField("verify_until")
+                else None
+            )
+            if item.algorithm != self.algorithm or (
+                verify_until is not None and now > verify_until
+            ):
                 continue
             try:
                 keys[item.kid] = (public_key_from_pem(item.public_key_pem), verify_until)
@@ -214,9 +238,14 @@ def identity_verifier(settings: Any) -> TokenVerifier:
 
     Close its key source when the process stops: ``on_stop=verifier.key_source.close``.
     """
-    check_algorithm(settings.jwt_algorithm)   # before a thread starts polling identity
-    source = IdentityKeySource(settings.identity_address, settings.jwks_refresh_seconds,
-                               algorithm=settings.jwt_algorithm)
-    return TokenVerifier(source, settings.jwt_issuer, settings.jwt_audience,
-                         settings.jwt_algorithm,
-                         max_lifetime_seconds=settings.access_token_max_ttl_seconds)
+    check_algorithm(settings.jwt_algorithm)  # before a thread starts polling identity
+    source = IdentityKeySource(
+        settings.identity_address, settings.jwks_refresh_seconds, algorithm=settings.jwt_algorithm
+    )
+    return TokenVerifier(
+        source,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.jwt_algorithm,
+        max_lifetime_seconds=settings.access_token_max_ttl_seconds,
+    )

@@ -4,6 +4,7 @@ The key id (``kid``) is the RFC 7638 JWK thumbprint of the public key (SHA-256 o
 ``{"crv","kty","x"}`` JSON, base64url without padding): it is derived from the key itself, so two
 processes holding the same key agree on its id and a kid can never point at a different key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,9 @@ def generate_private_key() -> Ed25519PrivateKey:
 
 def private_key_to_pem(key: Ed25519PrivateKey) -> str:
     """PKCS#8 PEM, unencrypted (the caller stores it encrypted or in a secret store)."""
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode("ascii")
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
 
 
 def private_key_from_pem(pem: str | bytes) -> Ed25519PrivateKey:
@@ -35,8 +37,9 @@ def public_key_to_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     """SubjectPublicKeyInfo PEM of a public key (or of a private key's public half)."""
     if isinstance(key, Ed25519PrivateKey):
         key = key.public_key()
-    return key.public_bytes(serialization.Encoding.PEM,
-                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
 
 
 def public_key_from_pem(pem: str | bytes) -> Ed25519PublicKey:

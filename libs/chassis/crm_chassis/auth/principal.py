@@ -3,6 +3,7 @@
 Application code reads it with :func:`require_principal` (or :func:`current_principal` where an
 anonymous call is legitimate) and decides what the caller may do; it never parses tokens itself.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -49,7 +50,8 @@ class Principal:
 
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
-    "crm_principal", default=None)
+    "crm_principal", default=None
+)
 
 
 def current_principal() -> Principal | None:
@@ -61,8 +63,10 @@ def require_principal() -> Principal:
     """The caller of the current request; raises Unauthenticated when there is none."""
     principal = _current.get()
     if principal is None:
-        raise Unauthenticated("this operation needs an authenticated caller: "
-                              "send 'authorization: Bearer <access token>'")
+        raise Unauthenticated(
+            "this operation needs an authenticated caller: "
+            "send 'authorization: Bearer <access token>'"
+        )
     return principal
 
 

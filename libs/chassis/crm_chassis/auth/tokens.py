@@ -19,6 +19,7 @@ exp - iat must not exceed ``max_lifetime_seconds`` (the chassis setting
 ``access_token_max_ttl_seconds``, 15 minutes by default).
 Every failure raises :class:`crm_chassis.errors.Unauthenticated` with a message a person can act on.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,10 +46,14 @@ ALGORITHM = "EdDSA"
 
 def check_algorithm(algorithm: str) -> str:
     if algorithm != ALGORITHM:
-        raise ValueError(f"access tokens are signed and verified with {ALGORITHM} (Ed25519) "
-                         f"only, not {algorithm!r}: set CRM_JWT_ALGORITHM={ALGORITHM} (or leave "
-                         "it unset)")
+        raise ValueError(
+            f"access tokens are signed and verified with {ALGORITHM} (Ed25519) "
+            f"only, not {algorithm!r}: set CRM_JWT_ALGORITHM={ALGORITHM} (or leave "
+            "it unset)"
+        )
     return algorithm
+
+
 SUBJECT_KINDS = frozenset({"user", "service"})
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "iss", "aud", "jti")
 
@@ -63,12 +68,20 @@ class KeySource(Protocol):
 class TokenSigner:
     """Signs access tokens (used by identity with its current rotating key)."""
 
-    def __init__(self, private_key: Ed25519PrivateKey, kid: str, issuer: str, audience: str,
-                 algorithm: str = "EdDSA", ttl_seconds: int = 600,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        private_key: Ed25519PrivateKey,
+        kid: str,
+        issuer: str,
+        audience: str,
+        algorithm: str = "EdDSA",
+        ttl_seconds: int = 600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
-            raise ValueError(f"access token lifetime must be 1..{MAX_TTL_SECONDS} s, "
-                             f"got {ttl_seconds}")
+            raise ValueError(
+                f"access token lifetime must be 1..{MAX_TTL_SECONDS} s, got {ttl_seconds}"
+            )
         if not kid:
             raise ValueError("a signing key needs a kid")
         check_algorithm(algorithm)
@@ -81,9 +94,16 @@ class TokenSigner:
         self._clock = clock
         self._headers = {"typ": TOKEN_TYPE, "kid": kid}
 
-    def sign(self, subject_id: str, kind: str, roles: Iterable[str] = (),
-             departments: Iterable[str] = (), display_name: str = "",
-             *, token_id: str | None = None) -> tuple[str, datetime]:
+    def sign(
+        self,
+        subject_id: str,
+        kind: str,
+        roles: Iterable[str] = (),
+        departments: Iterable[str] = (),
+        display_name: str = "",
+        *,
+        token_id: str | None = None,
+    ) -> tuple[str, datetime]:
         """A new access token for the subject and the moment it expires (aware UTC)."""
         if kind not in SUBJECT_KINDS:
             raise ValueError(f"kind must be one of {sorted(SUBJECT_KINDS)}, got {kind!r}")
@@ -95,9 +115,16 @@ class TokenSigner:
         now = int(issued)
         expires = now + self.ttl_seconds
         claims = {
-            "iss": self.issuer, "aud": self.audience, "sub": subject_id,
-            "iat": issued, "nbf": now, "exp": expires, "jti": token_id or uuid.uuid4().hex,
-            "kind": kind, "roles": sorted(set(roles)), "departments": sorted(set(departments)),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject_id,
+            "iat": issued,
+            "nbf": now,
+            "exp": expires,
+            "jti": token_id or uuid.uuid4().hex,
+            "kind": kind,
+            "roles": sorted(set(roles)),
+            "departments": sorted(set(departments)),
             "name": display_name,
         }
         token = jwt.encode(claims, self._key, algorithm=self.algorithm, headers=self._headers)
@@ -114,10 +141,18 @@ class TokenVerifier:
     ``principal_check`` runs on every call, cached or not.
     """
 
-    def __init__(self, key_source: KeySource, issuer: str, audience: str,
-                 algorithm: str = ALGORITHM, leeway_seconds: float = 10, *,
-                 max_lifetime_seconds: float = MAX_TTL_SECONDS,
-                 cache_size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        key_source: KeySource,
+        issuer: str,
+        audience: str,
+        algorithm: str = ALGORITHM,
+        leeway_seconds: float = 10,
+        *,
+        max_lifetime_seconds: float = MAX_TTL_SECONDS,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         check_algorithm(algorithm)
         if max_lifetime_seconds <= 0:
             raise ValueError(f"max_lifetime_seconds must be positive, got {max_lifetime_seconds}")
@@ -143,8 +178,9 @@ class TokenVerifier:
                 principal, exp, kid = hit
                 if self._clock() > exp + self.leeway_seconds:
                     self._forget(token)
-                    raise Unauthenticated("access token expired: obtain a new one "
-                                          "(log in or refresh)")
+                    raise Unauthenticated(
+                        "access token expired: obtain a new one (log in or refresh)"
+                    )
                 # A key identity withdrew (e.g. compromised) stops its cached tokens too.
                 if self.key_source.get(kid) is not None:
                     return principal
@@ -172,11 +208,14 @@ class TokenVerifier:
             raise Unauthenticated("malformed access token: expected a signed JWT") from None
         alg = header.get("alg")
         if alg != self.algorithm:
-            raise Unauthenticated(f"token algorithm {alg!r} is not accepted "
-                                  f"(only {self.algorithm!r})")
+            raise Unauthenticated(
+                f"token algorithm {alg!r} is not accepted (only {self.algorithm!r})"
+            )
         if header.get("typ") != TOKEN_TYPE:
-            raise Unauthenticated(f"token type must be {TOKEN_TYPE!r}, got {header.get('typ')!r}: "
-                                  "send an access token")
+            raise Unauthenticated(
+                f"token type must be {TOKEN_TYPE!r}, got {header.get('typ')!r}: "
+                "send an access token"
+            )
         kid = header.get("kid")
         key = self.key_source.get(kid) if isinstance(kid, str) and kid else None
         if key is None or not isinstance(kid, str):
@@ -194,25 +233,34 @@ class TokenVerifier:
         if exp - iat > self.max_lifetime_seconds:
             raise Unauthenticated(
                 f"access token lifetime {exp - iat:.0f} s exceeds the maximum "
-                f"{self.max_lifetime_seconds:.0f} s: obtain a new one (log in or refresh)")
+                f"{self.max_lifetime_seconds:.0f} s: obtain a new one (log in or refresh)"
+            )
 
     def _decode(self, token: str, key: Any) -> dict[str, Any]:
         try:
             return jwt.decode(
-                token, key, algorithms=[self.algorithm], audience=self.audience,
-                issuer=self.issuer, leeway=self.leeway_seconds,
-                options={"require": list(REQUIRED_CLAIMS)})
+                token,
+                key,
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_seconds,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("access token expired: obtain a new one (log in or refresh)") \
-                from None
+            raise Unauthenticated(
+                "access token expired: obtain a new one (log in or refresh)"
+            ) from None
         except jwt.ImmatureSignatureError:
             raise Unauthenticated("access token not yet valid (check the clocks)") from None
         except jwt.InvalidAudienceError:
-            raise Unauthenticated("token audience mismatch: this token is not for this "
-                                  "platform") from None
+            raise Unauthenticated(
+                "token audience mismatch: this token is not for this platform"
+            ) from None
         except jwt.InvalidIssuerError:
-            raise Unauthenticated("token issuer mismatch: this token was not issued by "
-                                  "identity") from None
+            raise Unauthenticated(
+                "token issuer mismatch: this token was not issued by identity"
+            ) from None
         except jwt.MissingRequiredClaimError as exc:
             raise Unauthenticated(f"access token lacks the {exc.claim!r} claim") from None
         except jwt.InvalidSignatureError:
@@ -231,10 +279,15 @@ class TokenVerifier:
         if not (isinstance(sub, str) and sub and _strings(roles) and _strings(departments)):
             raise Unauthenticated("invalid access token: malformed subject, roles or departments")
         return Principal(
-            subject_id=sub, kind=kind, roles=frozenset(roles), departments=frozenset(departments),
-            display_name=str(claims.get("name", "")), token_id=str(claims["jti"]),
+            subject_id=sub,
+            kind=kind,
+            roles=frozenset(roles),
+            departments=frozenset(departments),
+            display_name=str(claims.get("name", "")),
+            token_id=str(claims["jti"]),
             issued_at=datetime.fromtimestamp(claims["iat"], tz=UTC),
-            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC))
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
+        )
 
 
 def _strings(value: object) -> bool:

@@ -26,11 +26,13 @@ configures logging, builds the dependencies, runs ``prepare`` and serves until S
 Whatever the app built (dependencies, the verifier's key source) is closed when the server
 stops; what a test passes to ``start`` stays the test's to close.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Callable, Generic, Mapping, TypeVar
+from typing import Any, Generic, TypeVar
 
 import grpc
 
@@ -96,9 +98,11 @@ class ApiApp(Generic[S, D]):
 
     def register(self, deps: D, settings: S) -> Callable[[grpc.Server], None]:
         """The ``register(server)`` the chassis server calls: every servicer on ``deps``."""
+
         def register(server: grpc.Server) -> None:
             for servicer in self.servicers:
                 servicer.add(server, deps, settings)
+
         return register
 
     def _verifier(self, settings: S, deps: D) -> TokenVerifier:
@@ -106,19 +110,32 @@ class ApiApp(Generic[S, D]):
             return self.verifier(settings, deps)
         return identity_verifier(settings)
 
-    def _server_arguments(self, settings: S, deps: D, verifier: TokenVerifier,
-                          closers: list[Callable[[], None]]) -> dict[str, Any]:
+    def _server_arguments(
+        self, settings: S, deps: D, verifier: TokenVerifier, closers: list[Callable[[], None]]
+    ) -> dict[str, Any]:
         def on_stop() -> None:
             for close in closers:
                 close()
-        return dict(service_names=self.service_names, verifier=verifier,
-                    public_methods=self.public_methods,
-                    principal_check=(self.principal_check(deps)
-                                     if self.principal_check is not None else None),
-                    method_limits=self.method_limits, on_stop=on_stop)
 
-    def start(self, settings: S, deps: D | None = None, *, verifier: TokenVerifier | None = None,
-              **kwargs: Any) -> RunningServer:
+        return dict(
+            service_names=self.service_names,
+            verifier=verifier,
+            public_methods=self.public_methods,
+            principal_check=(
+                self.principal_check(deps) if self.principal_check is not None else None
+            ),
+            method_limits=self.method_limits,
+            on_stop=on_stop,
+        )
+
+    def start(
+        self,
+        settings: S,
+        deps: D | None = None,
+        *,
+        verifier: TokenVerifier | None = None,
+        **kwargs: Any,
+    ) -> RunningServer:
         """Start a server without blocking (tests, benchmarks); returns the RunningServer.
         ``kwargs`` override the server arguments (``principal_check``, ``access_log``, ...).
         ``deps`` and ``verifier`` passed in stay the caller's to close; the ones built here
@@ -144,12 +161,15 @@ class ApiApp(Generic[S, D]):
     def main(self) -> None:
         """The api process: serve until SIGTERM or SIGINT, then stop gracefully."""
         settings = self.load_settings()
-        check_startup(settings, "api")   # stops here when misconfigured
+        check_startup(settings, "api")  # stops here when misconfigured
         configure_logging(settings)
         deps = self.build_dependencies(settings)
         if self.prepare is not None:
             self.prepare(settings, deps)
         verifier = self._verifier(settings, deps)
         closers = [lambda: _close_verifier(verifier), deps.close]
-        serve(settings, self.register(deps, settings),
-              **self._server_arguments(settings, deps, verifier, closers))
+        serve(
+            settings,
+            self.register(deps, settings),
+            **self._server_arguments(settings, deps, verifier, closers),
+        )

@@ -13,6 +13,7 @@ so importing the module in a test builds nothing), once per worker process; they
 when the worker stops. The idempotent handlers open their unit of work from ``deps.uow`` when
 the worker class has no ``uow`` dependency of its own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -64,8 +65,9 @@ class SettingTimer(Timer):  # type: ignore[misc]
         def prune(self) -> None: ...
     """
 
-    def __init__(self, load_settings: Callable[[], ServiceSettings], setting: str,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, load_settings: Callable[[], ServiceSettings], setting: str, **kwargs: Any
+    ) -> None:
         super().__init__(interval=None, **kwargs)
         self._load_settings = load_settings
         self._setting = setting

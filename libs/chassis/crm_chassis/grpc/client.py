@@ -17,6 +17,7 @@ Token providers: :class:`StaticTokenProvider` (a token you already hold, e.g. th
 :class:`ServiceTokenProvider` (a service account's client-credentials token from identity, cached
 until 60 s before it expires).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,18 +32,22 @@ from crm_chassis import context as _context
 from crm_chassis.errors import Unauthenticated, Unavailable
 
 # Retries only what is safe to retry blindly: the call never reached a server (UNAVAILABLE).
-RETRY_SERVICE_CONFIG = json.dumps({
-    "methodConfig": [{
-        "name": [{}],
-        "retryPolicy": {
-            "maxAttempts": 4,
-            "initialBackoff": "0.1s",
-            "maxBackoff": "1s",
-            "backoffMultiplier": 2,
-            "retryableStatusCodes": ["UNAVAILABLE"],
-        },
-    }],
-})
+RETRY_SERVICE_CONFIG = json.dumps(
+    {
+        "methodConfig": [
+            {
+                "name": [{}],
+                "retryPolicy": {
+                    "maxAttempts": 4,
+                    "initialBackoff": "0.1s",
+                    "maxBackoff": "1s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ],
+    }
+)
 
 
 # Default deadlines of calls that name none (the servers' own limits, crm_chassis.grpc.limits).
@@ -54,8 +59,7 @@ class DeadlinePassed(grpc.RpcError):
     """The call being served has no time left: the downstream call was not sent."""
 
     def __init__(self, method: str):
-        super().__init__(f"{method} not called: the deadline of the call being served has "
-                         "passed")
+        super().__init__(f"{method} not called: the deadline of the call being served has passed")
         self._details = str(self)
 
     def code(self) -> grpc.StatusCode:
@@ -64,10 +68,10 @@ class DeadlinePassed(grpc.RpcError):
     def details(self) -> str:
         return self._details
 
-    def trailing_metadata(self):
+    def trailing_metadata(self) -> tuple[()]:
         return ()
 
-    def initial_metadata(self):
+    def initial_metadata(self) -> tuple[()]:
         return ()
 
 
@@ -90,14 +94,23 @@ class ServiceTokenProvider:
     """A service account's access token from identity's IssueServiceToken, cached until
     ``refresh_margin_seconds`` before it expires (then the next call fetches a new one)."""
 
-    def __init__(self, identity_address: str | grpc.Channel, client_id: str, client_secret: str,
-                 *, refresh_margin_seconds: float = 60.0, timeout_seconds: float = 5.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        identity_address: str | grpc.Channel,
+        client_id: str,
+        client_secret: str,
+        *,
+        refresh_margin_seconds: float = 60.0,
+        timeout_seconds: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         from crm.identity.v1 import auth_pb2, auth_pb2_grpc
 
         if not client_id or not client_secret:
-            raise ValueError("a service token needs service_client_id and service_client_secret "
-                             "(CRM_<SERVICE>_SERVICE_CLIENT_ID / _SECRET)")
+            raise ValueError(
+                "a service token needs service_client_id and service_client_secret "
+                "(CRM_<SERVICE>_SERVICE_CLIENT_ID / _SECRET)"
+            )
         self._pb = auth_pb2
         if isinstance(identity_address, str):
             self._channel = make_channel(identity_address)
@@ -133,34 +146,47 @@ class ServiceTokenProvider:
 
     def _fetch_locked(self) -> None:
         self.fetch_count += 1
-        request = self._pb.IssueServiceTokenRequest(client_id=self._client_id,
-                                                    client_secret=self._client_secret)
+        request = self._pb.IssueServiceTokenRequest(
+            client_id=self._client_id, client_secret=self._client_secret
+        )
         try:
             pair = self._stub.IssueServiceToken(request, timeout=self.timeout_seconds)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
-                raise Unauthenticated(f"identity refused the service credentials of "
-                                      f"{self._client_id!r}: {exc.details()}") from None
-            raise Unavailable(f"cannot obtain a service token from identity: "
-                              f"{exc.code().name} {exc.details()}") from None
+                raise Unauthenticated(
+                    f"identity refused the service credentials of "
+                    f"{self._client_id!r}: {exc.details()}"
+                ) from None
+            raise Unavailable(
+                f"cannot obtain a service token from identity: {exc.code().name} {exc.details()}"
+            ) from None
         self._token = pair.access_token
         expires = pair.access_token_expires_at
         self._expires_at = expires.seconds + expires.nanos / 1e9
 
 
-class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
-                           grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+class _MetadataInterceptor(
+    grpc.UnaryUnaryClientInterceptor,
+    grpc.UnaryStreamClientInterceptor,
+    grpc.StreamUnaryClientInterceptor,
+    grpc.StreamStreamClientInterceptor,
+):
     """Adds authorization, the current request's ids and a deadline (the default one, capped by
     the time left to the call being served) to every call."""
 
-    def __init__(self, token_provider: TokenProvider | None, unary_timeout: float | None,
-                 stream_timeout: float | None) -> None:
+    def __init__(
+        self,
+        token_provider: TokenProvider | None,
+        unary_timeout: float | None,
+        stream_timeout: float | None,
+    ) -> None:
         self._token_provider = token_provider
         self._unary_timeout = unary_timeout
         self._stream_timeout = stream_timeout
 
-    def _details(self, details: grpc.ClientCallDetails,
-                 default_timeout: float | None) -> grpc.ClientCallDetails:
+    def _details(
+        self, details: grpc.ClientCallDetails, default_timeout: float | None
+    ) -> grpc.ClientCallDetails:
         metadata = list(details.metadata or ())
         present = {key for key, _ in metadata}
         ctx = _context.peek()  # raw: no invented request id outside a request
@@ -177,29 +203,52 @@ class _MetadataInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamCli
             if left <= 0:
                 raise DeadlinePassed(details.method)
             timeout = left if timeout is None else min(timeout, left)
-        return _CallDetails(details.method, timeout, metadata, details.credentials,
-                            details.wait_for_ready, details.compression)
+        return _CallDetails(
+            details.method,
+            timeout,
+            metadata,
+            details.credentials,
+            details.wait_for_ready,
+            details.compression,
+        )
 
-    def intercept_unary_unary(self, continuation: Callable[..., Any],
-                             details: grpc.ClientCallDetails, request: Any) -> Any:
+    def intercept_unary_unary(
+        self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         return continuation(self._details(details, self._unary_timeout), request)
 
-    def intercept_unary_stream(self, continuation: Callable[..., Any],
-                              details: grpc.ClientCallDetails, request: Any) -> Any:
+    def intercept_unary_stream(
+        self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
+    ) -> Any:
         return continuation(self._details(details, self._stream_timeout), request)
 
-    def intercept_stream_unary(self, continuation: Callable[..., Any],
-                              details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
+    def intercept_stream_unary(
+        self,
+        continuation: Callable[..., Any],
+        details: grpc.ClientCallDetails,
+        request_iterator: Any,
+    ) -> Any:
         return continuation(self._details(details, self._stream_timeout), request_iterator)
 
-    def intercept_stream_stream(self, continuation: Callable[..., Any],
-                               details: grpc.ClientCallDetails, request_iterator: Any) -> Any:
+    def intercept_stream_stream(
+        self,
+        continuation: Callable[..., Any],
+        details: grpc.ClientCallDetails,
+        request_iterator: Any,
+    ) -> Any:
         return continuation(self._details(details, self._stream_timeout), request_iterator)
 
 
 class _CallDetails(grpc.ClientCallDetails):
-    def __init__(self, method: str, timeout: float | None, metadata: Any, credentials: Any,
-                 wait_for_ready: bool | None, compression: Any) -> None:
+    def __init__(
+        self,
+        method: str,
+        timeout: float | None,
+        metadata: Any,
+        credentials: Any,
+        wait_for_ready: bool | None,
+        compression: Any,
+    ) -> None:
         self.method = method
         self.timeout = timeout
         self.metadata = metadata
@@ -208,11 +257,14 @@ class _CallDetails(grpc.ClientCallDetails):
         self.compression = compression
 
 
-def make_channel(address: str, token_provider: TokenProvider | None = None, *,
-                 options: list[tuple[str, object]] | None = None,
-                 unary_timeout_seconds: float | None = DEFAULT_UNARY_TIMEOUT_SECONDS,
-                 stream_timeout_seconds: float | None = DEFAULT_STREAM_TIMEOUT_SECONDS,
-                 ) -> grpc.Channel:
+def make_channel(
+    address: str,
+    token_provider: TokenProvider | None = None,
+    *,
+    options: list[tuple[str, object]] | None = None,
+    unary_timeout_seconds: float | None = DEFAULT_UNARY_TIMEOUT_SECONDS,
+    stream_timeout_seconds: float | None = DEFAULT_STREAM_TIMEOUT_SECONDS,
+) -> grpc.Channel:
     """An insecure channel to ``address`` (host:port) with auth + context propagation + retries
     and default deadlines (``None``: calls without a deadline wait as long as the server lets
     them).
@@ -223,5 +275,6 @@ def make_channel(address: str, token_provider: TokenProvider | None = None, *,
     channel_options = [("grpc.enable_retries", 1), ("grpc.service_config", RETRY_SERVICE_CONFIG)]
     channel_options.extend(options or ())
     channel = grpc.insecure_channel(address, options=channel_options)
-    return grpc.intercept_channel(channel, _MetadataInterceptor(
-        token_provider, unary_timeout_seconds, stream_timeout_seconds))
+    return grpc.intercept_channel(
+        channel, _MetadataInterceptor(token_provider, unary_timeout_seconds, stream_timeout_seconds)
+    )

@@ -16,6 +16,7 @@ process recovers on its own when the database returns).
 
 SQLite (``make run``) is a local file: nothing to watch.
 """
+
 from __future__ import annotations
 
 import threading
@@ -32,7 +33,7 @@ from crm_chassis.logging import get_logger
 
 log = get_logger("crm.grpc.health")
 
-LIVENESS_SERVICE = "liveness"   # the health service name of "the process answers"
+LIVENESS_SERVICE = "liveness"  # the health service name of "the process answers"
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
@@ -40,10 +41,18 @@ NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 class DatabaseHealthWatcher:
     """``gate`` None: only :attr:`reachable` is kept (a worker's /healthz reads it)."""
 
-    def __init__(self, database_url: str, gate: HealthGate | None,
-                 interval_seconds: float = 5.0, connect_timeout_seconds: int = 3) -> None:
-        self._engine = create_engine(database_url, poolclass=NullPool,
-                                     connect_args={"connect_timeout": connect_timeout_seconds})
+    def __init__(
+        self,
+        database_url: str,
+        gate: HealthGate | None,
+        interval_seconds: float = 5.0,
+        connect_timeout_seconds: int = 3,
+    ) -> None:
+        self._engine = create_engine(
+            database_url,
+            poolclass=NullPool,
+            connect_args={"connect_timeout": connect_timeout_seconds},
+        )
         self._gate = gate
         self._interval = interval_seconds
         self._stop = threading.Event()
@@ -91,8 +100,9 @@ class DatabaseHealthWatcher:
         self._engine.dispose()
 
 
-def watch_database(settings: Any, gate: HealthGate,
-                   on_stop: Callable[[], None] | None) -> Callable[[], None] | None:
+def watch_database(
+    settings: Any, gate: HealthGate, on_stop: Callable[[], None] | None
+) -> Callable[[], None] | None:
     """For the server bootstrap: start watching (when there is a database to watch) and return
     the server's ``on_stop`` extended to stop the watcher first."""
     watcher = DatabaseHealthWatcher.for_settings(settings, gate)
@@ -105,4 +115,5 @@ def watch_database(settings: Any, gate: HealthGate,
         watcher.stop()
         if on_stop is not None:
             on_stop()
+
     return stop_watching_then

@@ -13,6 +13,7 @@ identity is down; it only reports NOT_SERVING, so Kubernetes' readiness probe, t
 bed and ``crm-dev run`` send it no calls, and it turns SERVING by itself once the keys arrive.
 Once read, keys are kept through an identity outage, so this condition is checked at start only.
 """
+
 from __future__ import annotations
 
 import threading
@@ -47,8 +48,9 @@ class HealthGate:
         return self._conditions.get(condition)
 
 
-def wait_for_signing_keys(verifier: object, gate: HealthGate,
-                          poll_seconds: float = 0.5) -> Callable[[], None] | None:
+def wait_for_signing_keys(
+    verifier: object, gate: HealthGate, poll_seconds: float = 0.5
+) -> Callable[[], None] | None:
     """Keep ``signing_keys`` false until the verifier's key source holds keys, when it is one
     that reads them from elsewhere (it has ``wait_for_keys``); returns a stop function, or None
     when there is nothing to wait for."""

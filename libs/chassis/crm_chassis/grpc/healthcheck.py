@@ -1,5 +1,6 @@
 """``python -m crm_chassis.grpc.healthcheck HOST:PORT``: exit 0 when the gRPC health service
 answers SERVING within 2 s, 1 otherwise (the images' HEALTHCHECK)."""
+
 from __future__ import annotations
 
 import sys
@@ -13,7 +14,8 @@ def serving(address: str, timeout: float = 2.0) -> bool:
         try:
             stub = health_pb2_grpc.HealthStub(channel)
             answer = stub.Check(  # type: ignore[attr-defined]  # the stub's methods are set at init
-                health_pb2.HealthCheckRequest(), timeout=timeout)
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
         except grpc.RpcError:
             return False
     return bool(answer.status == health_pb2.HealthCheckResponse.SERVING)

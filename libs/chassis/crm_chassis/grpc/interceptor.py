@@ -24,6 +24,7 @@
 Handles all four RPC kinds; wrapped handlers are cached per method, so the per-call cost is the
 work above and nothing more.
 """
+
 from __future__ import annotations
 
 import os
@@ -62,11 +63,13 @@ AUTHORIZATION_KEY = "authorization"
 
 HEALTH_SERVICE = "grpc.health.v1.Health"
 # Infrastructure every client (load balancers, grpcurl) must reach without a token.
-ALWAYS_PUBLIC_SERVICES = frozenset({
-    HEALTH_SERVICE,
-    "grpc.reflection.v1alpha.ServerReflection",
-    "grpc.reflection.v1.ServerReflection",
-})
+ALWAYS_PUBLIC_SERVICES = frozenset(
+    {
+        HEALTH_SERVICE,
+        "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.reflection.v1.ServerReflection",
+    }
+)
 
 # Called by every verifying process about twice a second (crm_chassis.auth.key_sources polls the
 # published key set): an answer that succeeds is counted, not logged, or it would drown the log.
@@ -115,23 +118,33 @@ class _Method:
         self.public = public
         self.metrics = MethodMetrics(name)
         self.logged = logged
-        self.polled = name in POLLED_METHODS   # logged only when it fails
-        self.budget = budget               # server-side limit of the call, seconds
-        self.request_check: Any = _UNPLANNED       # planned from the first request message
+        self.polled = name in POLLED_METHODS  # logged only when it fails
+        self.budget = budget  # server-side limit of the call, seconds
+        self.request_check: Any = _UNPLANNED  # planned from the first request message
 
 
 # The limits of a server built without settings (tests of the chain alone): generous.
-UNLIMITED = CallLimits(max_streams=1_000_000, stream_idle_seconds=86400.0,
-                       unary_deadline_seconds=86400.0, stream_deadline_seconds=86400.0,
-                       max_list_items=1_000_000_000)
+UNLIMITED = CallLimits(
+    max_streams=1_000_000,
+    stream_idle_seconds=86400.0,
+    unary_deadline_seconds=86400.0,
+    stream_deadline_seconds=86400.0,
+    max_list_items=1_000_000_000,
+)
 
 
 class ServerChain(grpc.ServerInterceptor):
     """context → auth → metrics → access log → limits → errors, for every RPC of the server."""
 
-    def __init__(self, verifier: Any = None, *, public_methods: Iterable[str] = (),
-                 principal_check: PrincipalCheck | None = None, access_log_enabled: bool = True,
-                 limits: CallLimits | None = None) -> None:
+    def __init__(
+        self,
+        verifier: Any = None,
+        *,
+        public_methods: Iterable[str] = (),
+        principal_check: PrincipalCheck | None = None,
+        access_log_enabled: bool = True,
+        limits: CallLimits | None = None,
+    ) -> None:
         self.verifier = verifier
         self.limits = limits or UNLIMITED
         self._slots = StreamSlots(self.limits.max_streams)
@@ -143,8 +156,11 @@ class ServerChain(grpc.ServerInterceptor):
         self._wrapped: dict[str, tuple[Any, Any]] = {}
 
     # ------------------------------------------------------------------ grpc hook
-    def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Any],
-                          handler_call_details: grpc.HandlerCallDetails) -> Any:
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
         handler = continuation(handler_call_details)
         if handler is None:
             return None
@@ -155,16 +171,18 @@ class ServerChain(grpc.ServerInterceptor):
         # Health probes (every few seconds from the orchestrator) are counted, not logged.
         logged = self.access_log_enabled and not name.startswith(f"/{HEALTH_SERVICE}/")
         streamed = handler.unary_unary is None
-        method = _Method(name, self._is_public(name), logged,
-                         self.limits.budget_of(name, streamed))
+        method = _Method(name, self._is_public(name), logged, self.limits.budget_of(name, streamed))
         wrapped = self._wrap(method, handler)
         self._wrapped[name] = (handler, wrapped)
         return wrapped
 
     def _is_public(self, full_method: str) -> bool:
         service = full_method.lstrip("/").rpartition("/")[0]
-        return (service in ALWAYS_PUBLIC_SERVICES or full_method in self._public
-                or service in self._public)
+        return (
+            service in ALWAYS_PUBLIC_SERVICES
+            or full_method in self._public
+            or service in self._public
+        )
 
     def _wrap(self, method: _Method, handler: Any) -> Any:
         if handler.unary_unary is not None:
@@ -172,14 +190,15 @@ class ServerChain(grpc.ServerInterceptor):
         if handler.stream_unary is not None:
             return handler._replace(stream_unary=self._unary(method, handler.stream_unary, True))
         if handler.unary_stream is not None:
-            return handler._replace(unary_stream=self._streaming(method, handler.unary_stream,
-                                                                 False))
-        return handler._replace(stream_stream=self._streaming(method, handler.stream_stream,
-                                                              True))
+            return handler._replace(
+                unary_stream=self._streaming(method, handler.unary_stream, False)
+            )
+        return handler._replace(stream_stream=self._streaming(method, handler.stream_stream, True))
 
     # ------------------------------------------------------------------ the chain
-    def _unary(self, method: _Method, behavior: Callable[..., Any],
-               client_stream: bool) -> Callable[[Any, grpc.ServicerContext], Any]:
+    def _unary(
+        self, method: _Method, behavior: Callable[..., Any], client_stream: bool
+    ) -> Callable[[Any, grpc.ServicerContext], Any]:
         def call_unary(request: Any, context: grpc.ServicerContext) -> Any:
             call = self._enter(method, context)
             requests = None
@@ -203,8 +222,9 @@ class ServerChain(grpc.ServerInterceptor):
 
         return call_unary
 
-    def _streaming(self, method: _Method, behavior: Callable[..., Iterable[Any]],
-                   client_stream: bool) -> Callable[[Any, grpc.ServicerContext], Iterator[Any]]:
+    def _streaming(
+        self, method: _Method, behavior: Callable[..., Iterable[Any]], client_stream: bool
+    ) -> Callable[[Any, grpc.ServicerContext], Iterator[Any]]:
         # A generator: grpc iterates it in the same pool thread, so the context bound in
         # _enter holds for the handler's whole stream and is undone when the stream ends.
         def call_streaming(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
@@ -220,8 +240,10 @@ class ServerChain(grpc.ServerInterceptor):
                 headers_sent = False
                 for response in behavior(request, limited):
                     if limited.spent():
-                        raise BudgetSpent("this call ran out of time (the server's limit for "
-                                          "this method); ask for less in one call")
+                        raise BudgetSpent(
+                            "this call ran out of time (the server's limit for "
+                            "this method); ask for less in one call"
+                        )
                     if not headers_sent:
                         headers_sent = _send_request_id(context, call.request_id)
                     yield response
@@ -241,13 +263,19 @@ class ServerChain(grpc.ServerInterceptor):
         return call_streaming
 
     # ------------------------------------------------------------------ limits
-    def _guard(self, method: _Method, requests: Iterator[Any], limited: LimitedContext) -> GuardedRequests:
+    def _guard(
+        self, method: _Method, requests: Iterator[Any], limited: LimitedContext
+    ) -> GuardedRequests:
         """A stream slot (or RESOURCE_EXHAUSTED) and the request stream behind an idle timeout,
         each message checked (lists, text, times)."""
         self._slots.take()
         try:
-            return GuardedRequests(requests, self.limits.stream_idle_seconds, limited,
-                                   check=lambda request: self._check_request(method, request))
+            return GuardedRequests(
+                requests,
+                self.limits.stream_idle_seconds,
+                limited,
+                check=lambda request: self._check_request(method, request),
+            )
         except BaseException:
             self._slots.give_back()
             raise
@@ -258,10 +286,11 @@ class ServerChain(grpc.ServerInterceptor):
 
     def _check_request(self, method: _Method, request: Any) -> None:
         check = method.request_check
-        if check is _UNPLANNED:   # bytes handlers (no protobuf message) have nothing to check
+        if check is _UNPLANNED:  # bytes handlers (no protobuf message) have nothing to check
             descriptor = getattr(request, "DESCRIPTOR", None)
-            check = method.request_check = (self._checks.checker(descriptor)
-                                         if descriptor is not None else None)
+            check = method.request_check = (
+                self._checks.checker(descriptor) if descriptor is not None else None
+            )
         if check is not None:
             check(request)
 
@@ -283,9 +312,14 @@ class ServerChain(grpc.ServerInterceptor):
         call = _Call(request_id, trace_id)
         client_left = context.time_remaining()
         budget = method.budget if client_left is None else min(method.budget, client_left)
-        call.ctx_token = _context.bind(_context.RequestContext(
-            request_id=request_id, trace_id=trace_id, traceparent=traceparent,
-            deadline=time.monotonic() + budget))
+        call.ctx_token = _context.bind(
+            _context.RequestContext(
+                request_id=request_id,
+                trace_id=trace_id,
+                traceparent=traceparent,
+                deadline=time.monotonic() + budget,
+            )
+        )
         method.metrics.started.inc()
         return call
 
@@ -300,24 +334,35 @@ class ServerChain(grpc.ServerInterceptor):
             self.principal_check(principal)
         call.principal_token = bind_principal(principal)
         ctx = _context.current()
-        _context.bind(_context.RequestContext(request_id=ctx.request_id, trace_id=ctx.trace_id,
-                                              traceparent=ctx.traceparent,
-                                              actor=principal.actor(), deadline=ctx.deadline))
+        _context.bind(
+            _context.RequestContext(
+                request_id=ctx.request_id,
+                trace_id=ctx.trace_id,
+                traceparent=ctx.traceparent,
+                actor=principal.actor(),
+                deadline=ctx.deadline,
+            )
+        )
 
-    def _abort(self, method: _Method, call: _Call, context: grpc.ServicerContext,
-               exc: Exception) -> NoReturn:
+    def _abort(
+        self, method: _Method, call: _Call, context: grpc.ServicerContext, exc: Exception
+    ) -> NoReturn:
         request_id = ((REQUEST_ID_KEY, call.request_id),)
         mapped = infrastructure_error(exc)
-        if mapped is not None:   # operational, not a bug: logged without alarming as INTERNAL
-            error_log.warning("database failure in RPC", method=method.name, code=mapped.code,
-                              error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+        if mapped is not None:  # operational, not a bug: logged without alarming as INTERNAL
+            error_log.warning(
+                "database failure in RPC",
+                method=method.name,
+                code=mapped.code,
+                error=f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
+            )
             exc = mapped
         if isinstance(exc, CrmError):
             code = status_code_of(exc)
             context.set_trailing_metadata(trailing_metadata_of(exc) + request_id)
             call.code = code.name
             context.abort(code, exc.message)
-        if isinstance(exc, DeadlinePassed):   # no time was left for a downstream call
+        if isinstance(exc, DeadlinePassed):  # no time was left for a downstream call
             call.code = "DEADLINE_EXCEEDED"
             context.set_trailing_metadata(request_id)
             context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, exc.details())
@@ -339,9 +384,15 @@ class ServerChain(grpc.ServerInterceptor):
         metrics.handled(call.code).inc()
         metrics.seconds.observe(elapsed)
         if method.logged and not (method.polled and call.code == "OK"):
-            access_log.info("grpc_call", method=method.name, code=call.code,
-                            duration_ms=round(elapsed * 1000, 3), request_id=call.request_id,
-                            trace_id=call.trace_id, subject=call.subject)
+            access_log.info(
+                "grpc_call",
+                method=method.name,
+                code=call.code,
+                duration_ms=round(elapsed * 1000, 3),
+                request_id=call.request_id,
+                trace_id=call.trace_id,
+                subject=call.subject,
+            )
         try:
             if call.principal_token is not None:
                 reset_principal(call.principal_token)

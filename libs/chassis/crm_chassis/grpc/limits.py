@@ -28,6 +28,7 @@ The fields to look at (lists, strings, times) are worked out once per message ty
 The maximum request size and the server's total of concurrent calls are grpc options
 (crm_chassis.grpc.server).
 """
+
 from __future__ import annotations
 
 import queue
@@ -42,11 +43,13 @@ from crm_chassis.errors import CrmError, InvalidArgument, ResourceExhausted
 
 class StreamIdle(CrmError):
     """The client sent nothing on its stream for too long."""
+
     code = "DEADLINE_EXCEEDED"
 
 
 class BudgetSpent(CrmError):
     """The call ran longer than the server allows for its method."""
+
     code = "DEADLINE_EXCEEDED"
 
 
@@ -58,6 +61,7 @@ class MethodLimits:
     ``list_sizes``: full field name ('pkg.Message.field') -> most items that field may hold in
     one request (for a batch that is legitimately larger than the common bound).
     """
+
     deadlines: Mapping[str, float] = field(default_factory=dict)
     list_sizes: Mapping[str, int] = field(default_factory=dict)
 
@@ -65,6 +69,7 @@ class MethodLimits:
 @dataclass(frozen=True)
 class CallLimits:
     """The limits of one server (from the settings, with the service's MethodLimits)."""
+
     max_streams: int
     stream_idle_seconds: float
     unary_deadline_seconds: float
@@ -76,12 +81,14 @@ class CallLimits:
     def from_settings(cls, settings: Any, methods: MethodLimits | None = None) -> CallLimits:
         # Streams never take every thread: one is always left for unary calls.
         streams = max(1, min(settings.grpc_max_concurrent_streams, settings.grpc_max_workers - 1))
-        return cls(max_streams=streams,
-                   stream_idle_seconds=settings.grpc_stream_idle_seconds,
-                   unary_deadline_seconds=settings.grpc_unary_deadline_seconds,
-                   stream_deadline_seconds=settings.grpc_stream_deadline_seconds,
-                   max_list_items=settings.grpc_max_list_items,
-                   methods=methods or MethodLimits())
+        return cls(
+            max_streams=streams,
+            stream_idle_seconds=settings.grpc_stream_idle_seconds,
+            unary_deadline_seconds=settings.grpc_unary_deadline_seconds,
+            stream_deadline_seconds=settings.grpc_stream_deadline_seconds,
+            max_list_items=settings.grpc_max_list_items,
+            methods=methods or MethodLimits(),
+        )
 
     def budget_of(self, method: str, streamed: bool) -> float:
         own = self.methods.deadlines.get(method)
@@ -101,7 +108,9 @@ class StreamSlots:
         if not self._free.acquire(blocking=False):
             raise ResourceExhausted(
                 f"too many concurrent imports (this server runs at most {self.size} client "
-                "streams at once), retry later", retry_after_seconds=5)
+                "streams at once), retry later",
+                retry_after_seconds=5,
+            )
 
     def give_back(self) -> None:
         self._free.release()
@@ -140,8 +149,14 @@ class GuardedRequests:
     ``next()`` waits at most ``idle_seconds`` for a message (StreamIdle) and never past the
     call's deadline (BudgetSpent); each message is checked by ``check`` first."""
 
-    def __init__(self, requests: Iterator[Any], idle_seconds: float, context: LimitedContext,
-                 check: Callable[[Any], None] | None = None, buffered: int = 8) -> None:
+    def __init__(
+        self,
+        requests: Iterator[Any],
+        idle_seconds: float,
+        context: LimitedContext,
+        check: Callable[[Any], None] | None = None,
+        buffered: int = 8,
+    ) -> None:
         self._requests = requests
         self._idle = idle_seconds
         self._context = context
@@ -182,10 +197,14 @@ class GuardedRequests:
         except queue.Empty:
             self._done = True
             if self._context.spent():
-                raise BudgetSpent("this call ran out of time (the server's limit for this "
-                                  "method); send fewer rows per call or split the import") from None
-            raise StreamIdle(f"no message on this stream for {self._idle:g} s, so the server "
-                             "ended it; keep sending rows or start a new call") from None
+                raise BudgetSpent(
+                    "this call ran out of time (the server's limit for this "
+                    "method); send fewer rows per call or split the import"
+                ) from None
+            raise StreamIdle(
+                f"no message on this stream for {self._idle:g} s, so the server "
+                "ended it; keep sending rows or start a new call"
+            ) from None
         if request is _END:
             self._done = True
             if error is not None:
@@ -212,7 +231,7 @@ _DURATION_MAX_SECONDS = 315_576_000_000
 _MAX_NANOS = 999_999_999
 _TIMESTAMP = "google.protobuf.Timestamp"
 _DURATION = "google.protobuf.Duration"
-_STRING = 9   # FieldDescriptor.TYPE_STRING
+_STRING = 9  # FieldDescriptor.TYPE_STRING
 
 
 def _timestamp_problem(value: Any) -> str | None:
@@ -235,8 +254,10 @@ def _duration_problem(value: Any) -> str | None:
 
 
 _TimeCheck = tuple[str, Callable[[Any], str | None]]
-_TIME_CHECKS: dict[str, _TimeCheck] = {_TIMESTAMP: ("timestamp", _timestamp_problem),
-                _DURATION: ("duration", _duration_problem)}
+_TIME_CHECKS: dict[str, _TimeCheck] = {
+    _TIMESTAMP: ("timestamp", _timestamp_problem),
+    _DURATION: ("duration", _duration_problem),
+}
 
 
 class _Field:
@@ -244,16 +265,25 @@ class _Field:
 
     __slots__ = ("bound", "is_map", "key_text", "name", "nested", "repeated", "text", "time")
 
-    def __init__(self, name: str, repeated: bool, bound: int, is_map: bool, text: bool,
-                 key_text: bool, time: _TimeCheck | None, nested: _Plan | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        repeated: bool,
+        bound: int,
+        is_map: bool,
+        text: bool,
+        key_text: bool,
+        time: _TimeCheck | None,
+        nested: _Plan | None,
+    ) -> None:
         self.name = name
         self.repeated = repeated
-        self.bound = bound          # most items (repeated fields and maps)
+        self.bound = bound  # most items (repeated fields and maps)
         self.is_map = is_map
-        self.text = text            # the value (each item, each map value) is a string
-        self.key_text = key_text    # a map with string keys
-        self.time = time            # (kind, problem) for a Timestamp/Duration value, or None
-        self.nested = nested        # the plan of a nested message value, or None
+        self.text = text  # the value (each item, each map value) is a string
+        self.key_text = key_text  # a map with string keys
+        self.time = time  # (kind, problem) for a Timestamp/Duration value, or None
+        self.nested = nested  # the plan of a nested message value, or None
 
 
 _Plan = tuple[_Field, ...]
@@ -280,6 +310,7 @@ class RequestChecks:
 
         def check(message: Any) -> None:
             _check(message, plan, "")
+
         return check
 
     def _plan(self, descriptor: Any) -> _Plan:
@@ -288,13 +319,14 @@ class RequestChecks:
         name = descriptor.full_name
         if name in self._plans:
             return self._plans[name]
-        self._plans[name] = ()   # a recursive type sees itself as empty while being planned
+        self._plans[name] = ()  # a recursive type sees itself as empty while being planned
         entries: list[_Field] = []
         for f in descriptor.fields:
             repeated = f.is_repeated
             value_field, key_text = f, False
-            is_map = repeated and f.message_type is not None and \
-                f.message_type.GetOptions().map_entry
+            is_map = (
+                repeated and f.message_type is not None and f.message_type.GetOptions().map_entry
+            )
             if is_map:
                 value_field = f.message_type.fields_by_name["value"]
                 key_text = f.message_type.fields_by_name["key"].type == _STRING
@@ -308,8 +340,9 @@ class RequestChecks:
                     nested = self._plan(target) or None
             if repeated or text or time or nested:
                 bound = self.overrides.get(f.full_name, self.default) if repeated else 0
-                entries.append(_Field(f.name, repeated, bound, is_map, text, key_text, time,
-                                      nested))
+                entries.append(
+                    _Field(f.name, repeated, bound, is_map, text, key_text, time, nested)
+                )
         plan = tuple(entries)
         self._plans[name] = plan
         return plan
@@ -334,7 +367,9 @@ def _check(message: Any, plan: _Plan, prefix: str) -> None:
             path = prefix + name
             raise InvalidArgument(
                 f"{path} has {count} items; at most {f.bound} are accepted in one request "
-                "(send them in several requests)", field=path)
+                "(send them in several requests)",
+                field=path,
+            )
         if not count:
             continue
         if f.is_map:
@@ -363,8 +398,10 @@ def _check(message: Any, plan: _Plan, prefix: str) -> None:
 
 
 def _refuse_nul(path: str, part: str = "") -> None:
-    raise InvalidArgument(f"{part}{path} contains a NUL character (U+0000), which no text field "
-                          "accepts; remove it", field=path)
+    raise InvalidArgument(
+        f"{part}{path} contains a NUL character (U+0000), which no text field accepts; remove it",
+        field=path,
+    )
 
 
 def _check_time(value: Any, time: _TimeCheck, path: str) -> None:

@@ -16,6 +16,7 @@ calls get ``shutdown_grace_seconds`` to finish), ``on_stop()``, return. ``start_
 non-blocking form (tests, benchmarks): it returns a :class:`RunningServer` with ``.port`` and
 ``.stop()``.
 """
+
 from __future__ import annotations
 
 import signal
@@ -43,9 +44,15 @@ HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 class RunningServer:
     """A started server: ``.port``, ``.health``, ``.stop()``, ``.wait()``."""
 
-    def __init__(self, server: grpc.Server, port: int, health_servicer: health.HealthServicer,
-                 service_names: Iterable[str],
-                 grace_seconds: float, on_stop: Callable[[], None] | None) -> None:
+    def __init__(
+        self,
+        server: grpc.Server,
+        port: int,
+        health_servicer: health.HealthServicer,
+        service_names: Iterable[str],
+        grace_seconds: float,
+        on_stop: Callable[[], None] | None,
+    ) -> None:
         self.server = server
         self.port = port
         self.health = health_servicer
@@ -80,12 +87,18 @@ class RunningServer:
         return self._stopped.wait(timeout)
 
 
-def start_server(settings: Any, register: Callable[[grpc.Server], None], *,
-                 service_names: Iterable[str], verifier: Any = None, public_methods: Iterable[str] = (),
-                 principal_check: PrincipalCheck | None = None,
-                 on_stop: Callable[[], None] | None = None,
-                 access_log: bool = True,
-                 method_limits: MethodLimits | None = None) -> RunningServer:
+def start_server(
+    settings: Any,
+    register: Callable[[grpc.Server], None],
+    *,
+    service_names: Iterable[str],
+    verifier: Any = None,
+    public_methods: Iterable[str] = (),
+    principal_check: PrincipalCheck | None = None,
+    on_stop: Callable[[], None] | None = None,
+    access_log: bool = True,
+    method_limits: MethodLimits | None = None,
+) -> RunningServer:
     """Build, bind and start the server; returns at once (see module docstring).
 
     ``service_names``: full names of the services ``register`` adds (for health/reflection).
@@ -98,28 +111,33 @@ def start_server(settings: Any, register: Callable[[grpc.Server], None], *,
     ``method_limits``: the service's own deadlines and list bounds per method/field.
     """
     service_names = tuple(service_names)
-    chain = ServerChain(verifier, public_methods=public_methods,
-                        principal_check=principal_check, access_log_enabled=access_log,
-                        limits=CallLimits.from_settings(settings, method_limits))
-    server = grpc.server(ThreadPoolExecutor(max_workers=settings.grpc_max_workers,
-                                            thread_name_prefix="grpc"),
-                         interceptors=[chain],
-                         maximum_concurrent_rpcs=max(settings.grpc_max_concurrent_rpcs,
-                                                     settings.grpc_max_workers),
-                         options=[("grpc.max_receive_message_length",
-                                   settings.grpc_max_message_bytes)])
+    chain = ServerChain(
+        verifier,
+        public_methods=public_methods,
+        principal_check=principal_check,
+        access_log_enabled=access_log,
+        limits=CallLimits.from_settings(settings, method_limits),
+    )
+    server = grpc.server(
+        ThreadPoolExecutor(max_workers=settings.grpc_max_workers, thread_name_prefix="grpc"),
+        interceptors=[chain],
+        maximum_concurrent_rpcs=max(settings.grpc_max_concurrent_rpcs, settings.grpc_max_workers),
+        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
+    )
     register(server)
 
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        service_names + (HEALTH_SERVICE, reflection.SERVICE_NAME), server)
+        service_names + (HEALTH_SERVICE, reflection.SERVICE_NAME), server
+    )
 
     try:
         port = server.add_insecure_port(settings.grpc_bind)
     except RuntimeError as exc:
-        raise RuntimeError(f"cannot bind gRPC to {settings.grpc_bind}: {exc} "
-                           "(port in use? set grpc_port)") from None
+        raise RuntimeError(
+            f"cannot bind gRPC to {settings.grpc_bind}: {exc} (port in use? set grpc_port)"
+        ) from None
     start_metrics_server(settings.metrics_port)
     gate = HealthGate(health_servicer, service_names + ("",))
     stop_waiting_for_keys = wait_for_signing_keys(verifier, gate)
@@ -129,10 +147,15 @@ def start_server(settings: Any, register: Callable[[grpc.Server], None], *,
     on_stop = watch_database(settings, gate, on_stop)
     if stop_waiting_for_keys is not None:
         on_stop = _then(stop_waiting_for_keys, on_stop)
-    log.info("grpc_server_started", address=f"{settings.grpc_host}:{port}",
-             services=list(service_names), settings=settings.redacted())
-    return RunningServer(server, port, health_servicer, service_names,
-                         settings.shutdown_grace_seconds, on_stop)
+    log.info(
+        "grpc_server_started",
+        address=f"{settings.grpc_host}:{port}",
+        services=list(service_names),
+        settings=settings.redacted(),
+    )
+    return RunningServer(
+        server, port, health_servicer, service_names, settings.shutdown_grace_seconds, on_stop
+    )
 
 
 def _then(first: Callable[[], None], then: Callable[[], None] | None) -> Callable[[], None]:
@@ -140,15 +163,22 @@ def _then(first: Callable[[], None], then: Callable[[], None] | None) -> Callabl
         first()
         if then is not None:
             then()
+
     return both
 
 
-def serve(settings: Any, register: Callable[[grpc.Server], None], *, service_names: Iterable[str],
-          verifier: Any = None, public_methods: Iterable[str] = (),
-          principal_check: PrincipalCheck | None = None,
-          on_stop: Callable[[], None] | None = None,
-          on_start: Callable[[RunningServer], None] | None = None,
-          method_limits: MethodLimits | None = None) -> None:
+def serve(
+    settings: Any,
+    register: Callable[[grpc.Server], None],
+    *,
+    service_names: Iterable[str],
+    verifier: Any = None,
+    public_methods: Iterable[str] = (),
+    principal_check: PrincipalCheck | None = None,
+    on_stop: Callable[[], None] | None = None,
+    on_start: Callable[[RunningServer], None] | None = None,
+    method_limits: MethodLimits | None = None,
+) -> None:
     """Run the api process until SIGTERM or SIGINT, then stop gracefully and return.
 
     ``on_start(running)`` runs once the server is serving (e.g. to announce the bound port).
@@ -161,10 +191,16 @@ def serve(settings: Any, register: Callable[[grpc.Server], None], *, service_nam
 
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        running = start_server(settings, register, service_names=service_names,
-                               verifier=verifier, public_methods=public_methods,
-                               principal_check=principal_check, on_stop=on_stop,
-                               method_limits=method_limits)
+        running = start_server(
+            settings,
+            register,
+            service_names=service_names,
+            verifier=verifier,
+            public_methods=public_methods,
+            principal_check=principal_check,
+            on_stop=on_stop,
+            method_limits=method_limits,
+        )
         if on_start is not None:
             on_start(running)
         while not stop_requested.wait(1.0):  # a timed wait keeps signals deliverable

@@ -10,6 +10,7 @@ of range for its column (a check the service layer missed) is the caller's input
 "a value is longer than its field allows" / "… outside the range its field allows". Anything else is a bug: the caller gets INTERNAL
 "internal error (request id …)" and the traceback goes to the log only.
 """
+
 from __future__ import annotations
 
 import grpc
@@ -54,9 +55,12 @@ def infrastructure_error(exc: BaseException) -> CrmError | None:
         from sqlalchemy import exc as sa
     except ImportError:  # pragma: no cover - every service has SQLAlchemy
         return None
-    if isinstance(exc, sa.TimeoutError):   # the connection pool stayed exhausted: overload
-        return ResourceExhausted("the service is overloaded (no database connection came free "
-                                 "in time); retry in a moment", retry_after_seconds=1)
+    if isinstance(exc, sa.TimeoutError):  # the connection pool stayed exhausted: overload
+        return ResourceExhausted(
+            "the service is overloaded (no database connection came free "
+            "in time); retry in a moment",
+            retry_after_seconds=1,
+        )
     if not isinstance(exc, sa.DBAPIError):
         return None
     sqlstate = getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None)

@@ -26,6 +26,7 @@ each of its events is handled again alone (``handle_once``): one poison event ca
 the others, and each failed delivery is retried or dead-lettered by its own delivery count.
 Effects stay exactly-once: an event id already in the inbox is skipped, within a batch too.
 """
+
 from __future__ import annotations
 
 import functools
@@ -98,11 +99,19 @@ class BatchQueueConsumer(PoisonTolerantQueueConsumer):
 
 
 class BatchingEventHandler(IdempotentEventHandler):
-    queue_consumer: BatchQueueConsumer   # per handler, set in __init__ (bound with it)
+    queue_consumer: BatchQueueConsumer  # per handler, set in __init__ (bound with it)
 
-    def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
-                 function_name: str = "", *, max_batch: int = 200,
-                 max_wait_seconds: float = 0.0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        source_service: str,
+        event_type: str,
+        message_cls: type[Message],
+        function_name: str = "",
+        *,
+        max_batch: int = 200,
+        max_wait_seconds: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         if max_batch < 1 or max_wait_seconds < 0:
             raise ValueError("max_batch must be >= 1 and max_wait_seconds >= 0")
         super().__init__(source_service, event_type, message_cls, function_name, **kwargs)
@@ -110,18 +119,17 @@ class BatchingEventHandler(IdempotentEventHandler):
         self.max_batch = max_batch
         self.max_wait_seconds = max_wait_seconds
         self._waiting: list[tuple[Message, object]] = []
-        self._timer: Any = None   # an eventlet timer while a partial batch waits
+        self._timer: Any = None  # an eventlet timer while a partial batch waits
         self._running = False
 
     def handle_message(self, body: Any, message: Any) -> None:
-        if not provenance.admit(self, message):   # not published by the event type's owner
+        if not provenance.admit(self, message):  # not published by the event type's owner
             return
         try:
             event = events.decode(body, self.message_cls)
         except events.EventDecodeError as exc:
             metrics.DEAD_LETTERED.labels(self.consumer, self.event_type).inc()
-            log.error("poison message on %s dead-lettered without retry: %s",
-                      self.queue.name, exc)
+            log.error("poison message on %s dead-lettered without retry: %s", self.queue.name, exc)
             self.reject_to_dead_letters(message)
             return
         self._waiting.append((event, message))
@@ -135,16 +143,20 @@ class BatchingEventHandler(IdempotentEventHandler):
             self._timer.cancel()
             self._timer = None
         if self._running or not self._waiting:
-            return   # the running batch starts the next one when it ends
-        batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+            return  # the running batch starts the next one when it ends
+        batch, self._waiting = self._waiting[: self.max_batch], self._waiting[self.max_batch :]
         self._running = True
         self._spawn_batch([event for event, _ in batch], [message for _, message in batch], 0)
 
     def _spawn_batch(self, events_: list[Message], messages: list[Any], attempt: int) -> None:
         try:
             self.container.spawn_worker(
-                self, (events_,), {}, context_data=self.unpack_message_headers(messages[0]),
-                handle_result=functools.partial(self._batch_done, events_, messages, attempt))
+                self,
+                (events_,),
+                {},
+                context_data=self.unpack_message_headers(messages[0]),
+                handle_result=functools.partial(self._batch_done, events_, messages, attempt),
+            )
         except ContainerBeingKilled:
             self._running = False
             for message in messages:
@@ -153,24 +165,32 @@ class BatchingEventHandler(IdempotentEventHandler):
     def _batch_abandoned(self) -> None:
         self._running = False
 
-    def _batch_done(self, events_: list[Message], messages: list[Any], attempt: int,
-                    worker_ctx: Any, result: Any = None,
-                    exc_info: ExcInfo | None = None) -> tuple[Any, ExcInfo | None]:
+    def _batch_done(
+        self,
+        events_: list[Message],
+        messages: list[Any],
+        attempt: int,
+        worker_ctx: Any,
+        result: Any = None,
+        exc_info: ExcInfo | None = None,
+    ) -> tuple[Any, ExcInfo | None]:
         rerun = functools.partial(self._spawn_batch, events_, messages, attempt + 1)
         if self._retry_later(exc_info, messages, rerun, attempt + 1, self._batch_abandoned):
-            return result, exc_info   # still running: the next batch waits for this one
+            return result, exc_info  # still running: the next batch waits for this one
         try:
             outcomes = result if exc_info is None else [exc_info] * len(messages)
-            if (len(self.queue_consumer._providers) == 1   # the channel is this handler's alone
-                    and all(outcome is None for outcome in outcomes)
-                    and _ack_together(messages)):
+            if (
+                len(self.queue_consumer._providers) == 1  # the channel is this handler's alone
+                and all(outcome is None for outcome in outcomes)
+                and _ack_together(messages)
+            ):
                 return result, exc_info
             for message, outcome in zip(messages, outcomes, strict=False):
                 self.handle_message_processed(message, None, outcome)
             return result, exc_info
         finally:
             self._running = False
-            if self._waiting:   # they waited through this batch: no further wait
+            if self._waiting:  # they waited through this batch: no further wait
                 self._start_batch()
 
 
@@ -187,7 +207,7 @@ def _ack_together(messages: list[Any]) -> bool:
     channel = last.channel
     if len(messages) < 2 or any(message.channel is not channel for message in messages):
         return False
-    if channel.connection:   # otherwise the broker has taken them back already, as nameko does
+    if channel.connection:  # otherwise the broker has taken them back already, as nameko does
         try:
             last.ack(multiple=True)
         except ConnectionError:
@@ -195,29 +215,47 @@ def _ack_together(messages: list[Any]) -> bool:
     return True
 
 
-def idempotent_batch_handler(source_service: str, event_type: str, message_cls: type[Message],
-                             *, max_batch: int = 200, max_wait_seconds: float = 0.0,
-                             uow_attribute: str = "uow",
-                             ) -> Callable[[Callable[..., None]], Callable[..., list[Any]]]:
+def idempotent_batch_handler(
+    source_service: str,
+    event_type: str,
+    message_cls: type[Message],
+    *,
+    max_batch: int = 200,
+    max_wait_seconds: float = 0.0,
+    uow_attribute: str = "uow",
+) -> Callable[[Callable[..., None]], Callable[..., list[Any]]]:
     """Decorate ``method(self, events, uow)`` as an exactly-once-effect batch event handler."""
 
     def decorate(function: Callable[..., None]) -> Callable[..., list[Any]]:
         @functools.wraps(function)
         def entry(self: Any, batch: list[Any]) -> list[Any]:
             consumer = f"{type(self).name}.{function.__name__}"
-            return handle_batch(consumer, batch, unit_of_work_factory(self, uow_attribute),
-                                functools.partial(function, self))
+            return handle_batch(
+                consumer,
+                batch,
+                unit_of_work_factory(self, uow_attribute),
+                functools.partial(function, self),
+            )
 
         decorated: Callable[..., list[Any]] = BatchingEventHandler.decorator(
-            source_service, event_type, message_cls, function_name=function.__name__,
-            max_batch=max_batch, max_wait_seconds=max_wait_seconds)(entry)
+            source_service,
+            event_type,
+            message_cls,
+            function_name=function.__name__,
+            max_batch=max_batch,
+            max_wait_seconds=max_wait_seconds,
+        )(entry)
         return decorated
 
     return decorate
 
 
-def handle_batch(consumer: str, batch: list[Any], make_uow: Callable[[], Any],
-                 handler: Callable[[list[Any], Any], None]) -> list[Any]:
+def handle_batch(
+    consumer: str,
+    batch: list[Any],
+    make_uow: Callable[[], Any],
+    handler: Callable[[list[Any], Any], None],
+) -> list[Any]:
     """Run ``handler(fresh_events, uow)`` once for the events ``consumer`` has not handled yet,
     in one transaction with their inbox rows. Returns one outcome per event: None when it is
     done (handled or a duplicate), else the ``exc_info`` of its failure."""
@@ -228,50 +266,74 @@ def handle_batch(consumer: str, batch: list[Any], make_uow: Callable[[], Any],
     for event in batch:
         if event.meta.HasField("occurred_at"):
             metrics.LAG_SECONDS.labels(consumer, event_type).observe(
-                max(0.0, now - event.meta.occurred_at.ToNanoseconds() / 1e9))
+                max(0.0, now - event.meta.occurred_at.ToNanoseconds() / 1e9)
+            )
     token = context.bind(context.RequestContext(request_id=uuid.uuid4().hex))
     started = time.perf_counter()
     try:
         with make_uow() as uow:
             ids = [event.meta.event_id for event in batch]
-            seen = set(uow.session.execute(select(_INBOX.c.event_id).where(
-                _INBOX.c.consumer == consumer, _INBOX.c.event_id.in_(ids))).scalars())
+            seen = set(
+                uow.session.execute(
+                    select(_INBOX.c.event_id).where(
+                        _INBOX.c.consumer == consumer, _INBOX.c.event_id.in_(ids)
+                    )
+                ).scalars()
+            )
             fresh: list[Any] = []
             for event in batch:
                 if event.meta.event_id not in seen:
-                    seen.add(event.meta.event_id)   # the same event twice in one batch: once
+                    seen.add(event.meta.event_id)  # the same event twice in one batch: once
                     fresh.append(event)
             if fresh:
                 processed_at = utcnow()
-                _INSERT_INBOX.execute(uow.session, [
-                    {"consumer": consumer, "event_id": event.meta.event_id,
-                     "event_type": event.meta.event_type, "processed_at": processed_at}
-                    for event in fresh])
+                _INSERT_INBOX.execute(
+                    uow.session,
+                    [
+                        {
+                            "consumer": consumer,
+                            "event_id": event.meta.event_id,
+                            "event_type": event.meta.event_type,
+                            "processed_at": processed_at,
+                        }
+                        for event in fresh
+                    ],
+                )
                 handler(fresh, uow)
             uow.commit()
     except Exception as exc:
         if retry.is_transient(exc):
-            raise   # the whole batch waits for the infrastructure, then runs again
+            raise  # the whole batch waits for the infrastructure, then runs again
         if len(batch) == 1:
             return [sys.exc_info()]
-        log.warning("%s: a batch of %d failed (%s: %s); handling its events one by one",
-                    consumer, len(batch), type(exc).__name__, exc)
+        log.warning(
+            "%s: a batch of %d failed (%s: %s); handling its events one by one",
+            consumer,
+            len(batch),
+            type(exc).__name__,
+            exc,
+        )
         return [_one(consumer, event, make_uow, handler) for event in batch]
     finally:
         context.reset(token)
     metrics.DUPLICATES.labels(consumer, event_type).inc(len(batch) - len(fresh))
     metrics.CONSUMED.labels(consumer, event_type).inc(len(fresh))
     metrics.HANDLING_SECONDS.labels(consumer, event_type).observe(
-        (time.perf_counter() - started) / max(1, len(batch)))
+        (time.perf_counter() - started) / max(1, len(batch))
+    )
     return [None] * len(batch)
 
 
-def _one(consumer: str, event: Message, make_uow: Callable[[], Any],
-         handler: Callable[[list[Any], Any], None]) -> Any:
+def _one(
+    consumer: str,
+    event: Message,
+    make_uow: Callable[[], Any],
+    handler: Callable[[list[Any], Any], None],
+) -> Any:
     try:
         handle_once(consumer, event, make_uow, lambda single, uow: handler([single], uow))
         return None
     except Exception as exc:
         if retry.is_transient(exc):
-            raise   # the whole batch runs again (the inbox skips what committed meanwhile)
+            raise  # the whole batch runs again (the inbox skips what committed meanwhile)
         return sys.exc_info()

@@ -1,4 +1,5 @@
 """Start-up steps shared by the process mains: logging, metrics port, a service's topology."""
+
 from __future__ import annotations
 
 import logging
@@ -27,22 +28,34 @@ log = logging.getLogger(__name__)
 
 def configure_process_logging(settings: ServiceSettings) -> None:
     from crm_chassis.logging import configure_logging
+
     configure_logging(settings)
 
 
-def metrics_port(settings: ServiceSettings, manifest: ServiceManifest, kind: str,
-                 env: Mapping[str, str] | None = None) -> int:
+def metrics_port(
+    settings: ServiceSettings,
+    manifest: ServiceManifest,
+    kind: str,
+    env: Mapping[str, str] | None = None,
+) -> int:
     """The manifest's port for this process kind, unless the environment sets metrics_port."""
     env = os.environ if env is None else env
-    overridden = (f"CRM_{settings.service_name.upper()}_METRICS_PORT" in env
-                  or "CRM_METRICS_PORT" in env)
+    overridden = (
+        f"CRM_{settings.service_name.upper()}_METRICS_PORT" in env or "CRM_METRICS_PORT" in env
+    )
     return settings.metrics_port if overridden else manifest.processes.get(kind, 0)
 
 
-def declare_with_retry(amqp_url: str, manifest: ServiceManifest, max_deliveries: int, *,
-                       exchanges_only: bool = False, wait_seconds: float = 300.0,
-                       stop: threading.Event | None = None,
-                       max_backoff: float = 5.0) -> Topology | None:
+def declare_with_retry(
+    amqp_url: str,
+    manifest: ServiceManifest,
+    max_deliveries: int,
+    *,
+    exchanges_only: bool = False,
+    wait_seconds: float = 300.0,
+    stop: threading.Event | None = None,
+    max_backoff: float = 5.0,
+) -> Topology | None:
     """Declare one service's part of the topology with its broker user (``amqp_url``), waiting
     (capped backoff, up to ``wait_seconds``) for the broker and for the exchanges of the services
     it subscribes to (their own topology steps declare them). ``exchanges_only``: just its
@@ -53,9 +66,11 @@ def declare_with_retry(amqp_url: str, manifest: ServiceManifest, max_deliveries:
         try:
             connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
         except pika.exceptions.ProbableAuthenticationError as exc:
-            raise SystemExit(f"the broker refused {manifest.name}'s broker user ({exc!r}): check "
-                             f"CRM_{manifest.name.upper()}_AMQP_URL and that the user exists "
-                             "(make run creates it; deploy/ renders it)") from None
+            raise SystemExit(
+                f"the broker refused {manifest.name}'s broker user ({exc!r}): check "
+                f"CRM_{manifest.name.upper()}_AMQP_URL and that the user exists "
+                "(make run creates it; deploy/ renders it)"
+            ) from None
         except pika.exceptions.AMQPConnectionError as exc:
             waiting = f"broker unavailable ({exc!r})"
         else:
@@ -66,19 +81,23 @@ def declare_with_retry(amqp_url: str, manifest: ServiceManifest, max_deliveries:
                 return declare_service_topology(connection.channel(), manifest, max_deliveries)
             except (TopologyConflict, TopologyForbidden) as exc:
                 log.error("broker topology of %s not declared: %s", manifest.name, exc)
-                raise SystemExit(f"broker topology of {manifest.name} not declared: {exc}") \
-                    from None
+                raise SystemExit(
+                    f"broker topology of {manifest.name} not declared: {exc}"
+                ) from None
             except SourceExchangeMissing as exc:
-                waiting = (f"an exchange {manifest.name} subscribes to is not declared yet "
-                           f"({exc}); its service's topology step declares it")
+                waiting = (
+                    f"an exchange {manifest.name} subscribes to is not declared yet "
+                    f"({exc}); its service's topology step declares it"
+                )
             finally:
                 try:
                     connection.close()
                 except pika.exceptions.AMQPError:
                     pass
         if time.monotonic() > deadline:
-            raise SystemExit(f"topology of {manifest.name} not declared within "
-                             f"{wait_seconds:.0f}s: {waiting}")
+            raise SystemExit(
+                f"topology of {manifest.name} not declared within {wait_seconds:.0f}s: {waiting}"
+            )
         backoff = min(max_backoff, max(0.25, backoff * 2))
         log.warning("%s: %s; retry in %.2fs", manifest.name, waiting, backoff)
         if stop is not None:

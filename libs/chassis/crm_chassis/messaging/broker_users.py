@@ -22,6 +22,7 @@ service's user with its local password and its permissions (``rabbitmqctl import
 root on a developer's machine: ``make run``, ``make test``). deploy/ renders the same permissions
 as RabbitMQ messaging-topology-operator resources.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,7 @@ from crm_chassis.messaging.topology import dead_letter_exchange, events_exchange
 
 DEFAULT_USER_FORMAT = "crm-{service}"
 LOCAL_VHOST = "crm"
-_NAME = "[A-Za-z0-9_]+"   # service names, event types and method names are identifiers
+_NAME = "[A-Za-z0-9_]+"  # service names, event types and method names are identifiers
 
 
 def broker_user(service: str, user_format: str = DEFAULT_USER_FORMAT) -> str:
@@ -57,10 +58,13 @@ def local_password(service: str) -> str:
     return f"local-dev-{service}-broker"
 
 
-def local_amqp_url(service: str, vhost: str = LOCAL_VHOST, host: str = "127.0.0.1",
-                   port: int = 5672) -> str:
-    return (f"amqp://{quote(broker_user(service), safe='')}:"
-            f"{quote(local_password(service), safe='')}@{host}:{port}/{quote(vhost, safe='')}")
+def local_amqp_url(
+    service: str, vhost: str = LOCAL_VHOST, host: str = "127.0.0.1", port: int = 5672
+) -> str:
+    return (
+        f"amqp://{quote(broker_user(service), safe='')}:"
+        f"{quote(local_password(service), safe='')}@{host}:{port}/{quote(vhost, safe='')}"
+    )
 
 
 @dataclass(frozen=True)
@@ -72,20 +76,28 @@ class Permission:
 
 
 def own_queues_pattern(service: str) -> str:
-    return (f"evt-{_NAME}-{_NAME}--{re.escape(service)}\\.{_NAME}(\\.dlq)?")
+    return f"evt-{_NAME}-{_NAME}--{re.escape(service)}\\.{_NAME}(\\.dlq)?"
 
 
 def permission(manifest: ServiceManifest, user_format: str = DEFAULT_USER_FORMAT) -> Permission:
     name = manifest.name
-    own = [re.escape(events_exchange(name)), re.escape(dead_letter_exchange(name)),
-           own_queues_pattern(name)]
+    own = [
+        re.escape(events_exchange(name)),
+        re.escape(dead_letter_exchange(name)),
+        own_queues_pattern(name),
+    ]
     sources = sorted({sub.source for sub in manifest.subscriptions})
-    read = [re.escape(dead_letter_exchange(name)),
-            *(re.escape(events_exchange(source)) for source in sources),
-            own_queues_pattern(name)]
-    return Permission(user=broker_user(name, user_format),
-                      configure=f"^({'|'.join(own)})$", write=f"^({'|'.join(own)})$",
-                      read=f"^({'|'.join(read)})$")
+    read = [
+        re.escape(dead_letter_exchange(name)),
+        *(re.escape(events_exchange(source)) for source in sources),
+        own_queues_pattern(name),
+    ]
+    return Permission(
+        user=broker_user(name, user_format),
+        configure=f"^({'|'.join(own)})$",
+        write=f"^({'|'.join(own)})$",
+        read=f"^({'|'.join(read)})$",
+    )
 
 
 def password_hash(password: str, salt: bytes | None = None) -> str:
@@ -94,22 +106,40 @@ def password_hash(password: str, salt: bytes | None = None) -> str:
     return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
 
 
-def definitions(manifests: Iterable[ServiceManifest], vhost: str, *,
-                also_permit: Sequence[str] = ()) -> dict[str, Any]:
+def definitions(
+    manifests: Iterable[ServiceManifest], vhost: str, *, also_permit: Sequence[str] = ()
+) -> dict[str, Any]:
     """Definitions for ``rabbitmqctl import_definitions``: the vhost, every service's user with
     its local password, their permissions there; users in ``also_permit`` get every right on the
     vhost (the test runner's administrative user, on a throw-away vhost only)."""
     manifests = list(manifests)
     return {
         "vhosts": [{"name": vhost}],
-        "users": [{"name": broker_user(m.name), "password_hash": password_hash(
-            local_password(m.name)), "hashing_algorithm": "rabbit_password_hashing_sha256",
-            "tags": []} for m in manifests],
+        "users": [
+            {
+                "name": broker_user(m.name),
+                "password_hash": password_hash(local_password(m.name)),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": [],
+            }
+            for m in manifests
+        ],
         "permissions": [
-            *({"user": p.user, "vhost": vhost, "configure": p.configure, "write": p.write,
-               "read": p.read} for p in (permission(m) for m in manifests)),
-            *({"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
-              for user in also_permit)],
+            *(
+                {
+                    "user": p.user,
+                    "vhost": vhost,
+                    "configure": p.configure,
+                    "write": p.write,
+                    "read": p.read,
+                }
+                for p in (permission(m) for m in manifests)
+            ),
+            *(
+                {"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
+                for user in also_permit
+            ),
+        ],
     }
 
 
@@ -124,22 +154,26 @@ def rabbitmqctl(*args: str) -> str:
     except FileNotFoundError:
         raise ProvisioningError(
             "rabbitmqctl not found: the broker users of a local run are created with it (install "
-            "rabbitmq-server, or set CRM_RABBITMQCTL)") from None
+            "rabbitmq-server, or set CRM_RABBITMQCTL)"
+        ) from None
     if done.returncode != 0:
-        raise ProvisioningError(f"{' '.join(command)} failed ({done.returncode}): "
-                                f"{(done.stderr or done.stdout).strip()[-500:]} (it needs root or "
-                                "the broker's Erlang cookie)")
+        raise ProvisioningError(
+            f"{' '.join(command)} failed ({done.returncode}): "
+            f"{(done.stderr or done.stdout).strip()[-500:]} (it needs root or "
+            "the broker's Erlang cookie)"
+        )
     return done.stdout
 
 
-def provision(manifests: Iterable[ServiceManifest], vhost: str, *,
-              also_permit: Sequence[str] = ()) -> None:
+def provision(
+    manifests: Iterable[ServiceManifest], vhost: str, *, also_permit: Sequence[str] = ()
+) -> None:
     """Create the vhost, the users and their permissions on the local broker (idempotent)."""
     manifests = list(manifests)
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(definitions(manifests, vhost, also_permit=also_permit), file)
     try:
-        os.chmod(file.name, 0o644)   # rabbitmqctl reads it as the broker's user
+        os.chmod(file.name, 0o644)  # rabbitmqctl reads it as the broker's user
         rabbitmqctl("import_definitions", file.name)
     finally:
         os.unlink(file.name)
@@ -182,16 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "show":
         for m in found:
             p = permission(m)
-            print(f"{p.user}\n  configure {p.configure}\n  write     {p.write}\n"
-                  f"  read      {p.read}")
+            print(
+                f"{p.user}\n  configure {p.configure}\n  write     {p.write}\n  read      {p.read}"
+            )
         return 0
     try:
         provision(found, args.vhost)
     except ProvisioningError as exc:
         print(f"crm-broker-users: {exc}", file=sys.stderr)
         return 1
-    print(f"broker users of {len(found)} services and their permissions on vhost "
-          f"{args.vhost!r} are in place")
+    print(
+        f"broker users of {len(found)} services and their permissions on vhost "
+        f"{args.vhost!r} are in place"
+    )
     return 0
 
 

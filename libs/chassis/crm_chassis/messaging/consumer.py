@@ -25,6 +25,7 @@ is cancelled). Every live instance is listed by :func:`queue_consumers`, which t
 readiness (``crm_chassis.messaging.worker_health``) reads, and each queue it consumes is shown
 by the gauge ``event_queue_consumers{queue}`` (1 while this process consumes it, else 0).
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,8 +78,9 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
         """Connected to the broker with at least one AMQP consumer set up."""
         return self._connected and bool(self._consumers)
 
-    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any,
-                         **kwargs: Any) -> None:
+    def on_consume_ready(
+        self, connection: Any, channel: Any, consumers: Any, **kwargs: Any
+    ) -> None:
         self._connected = True
         self._show_consumed()
         super().on_consume_ready(connection, channel, consumers, **kwargs)
@@ -94,8 +96,9 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
             self._show_consumed()
 
     def _show_consumed(self) -> None:
-        consumed = {provider.queue.name for provider in self._consumers} if self._connected \
-            else set()
+        consumed = (
+            {provider.queue.name for provider in self._consumers} if self._connected else set()
+        )
         for name in {provider.queue.name for provider in self._providers} | consumed:
             metrics.QUEUE_CONSUMERS.labels(name).set(1 if name in consumed else 0)
 
@@ -108,9 +111,12 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
             with eventlet.Timeout(self.cancel_timeout_seconds, False):
                 removed.wait()
             if not removed.ready():
-                log.warning("the consumer of %s was not cancelled within %.0fs (broker "
-                            "connection down?); stopping the consume loop",
-                            getattr(provider, "queue", provider), self.cancel_timeout_seconds)
+                log.warning(
+                    "the consumer of %s was not cancelled within %.0fs (broker "
+                    "connection down?); stopping the consume loop",
+                    getattr(provider, "queue", provider),
+                    self.cancel_timeout_seconds,
+                )
                 self.should_stop = True
         # A new set, not discard(): the consume loop may be iterating the old one right now
         # (nameko's get_consumers yields while it declares each queue).
@@ -149,8 +155,10 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
             with eventlet.Timeout(self.loop_exit_timeout_seconds):
                 self._gt.wait()
         except eventlet.Timeout:
-            log.warning("the consume loop did not end within %.0fs; killing it",
-                        self.loop_exit_timeout_seconds)
+            log.warning(
+                "the consume loop did not end within %.0fs; killing it",
+                self.loop_exit_timeout_seconds,
+            )
             self.should_stop = True
             self._gt.kill()
         except BaseException:  # noqa: BLE001 - its end is reported by _handle_thread_exited

@@ -1,4 +1,5 @@
 """nameko dependency providers of the chassis."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,8 +26,11 @@ class UnitOfWorkProvider(DependencyProvider):  # type: ignore[misc]  # nameko is
                 LeadsUnitOfWork, make_session_factory(make_engine(settings.database_url))))
     """
 
-    def __init__(self, factory: Callable[[ServiceSettings], UnitOfWorkFactory],
-                 settings_cls: type[ServiceSettings] = ServiceSettings) -> None:
+    def __init__(
+        self,
+        factory: Callable[[ServiceSettings], UnitOfWorkFactory],
+        settings_cls: type[ServiceSettings] = ServiceSettings,
+    ) -> None:
         self._factory = factory
         self._settings_cls = settings_cls
         self._make_uow: UnitOfWorkFactory | None = None
@@ -35,8 +39,10 @@ class UnitOfWorkProvider(DependencyProvider):  # type: ignore[misc]  # nameko is
         settings = self._settings_cls.load(self.container.service_name)
         self._make_uow = self._factory(settings)
         if not callable(self._make_uow):
-            raise TypeError(f"UnitOfWorkProvider factory returned {self._make_uow!r}, "
-                            "expected a zero-arg callable creating a unit of work")
+            raise TypeError(
+                f"UnitOfWorkProvider factory returned {self._make_uow!r}, "
+                "expected a zero-arg callable creating a unit of work"
+            )
 
     def get_dependency(self, worker_ctx: Any) -> UnitOfWorkFactory | None:
         return self._make_uow

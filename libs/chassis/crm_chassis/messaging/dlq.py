@@ -1,5 +1,6 @@
 """Dead-letter queues: their depth as a metric (``dead_letter_queue_messages{queue}``, via
 passive declares) and, for ``crmctl dlq``, reading and replaying what they hold."""
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,9 @@ log = logging.getLogger(__name__)
 class DeadLetterMonitor:
     """Periodically reads the depth of the dead-letter queues of the given handler queues."""
 
-    def __init__(self, amqp_url: str, queues: Iterable[str], interval_seconds: float = 15.0) -> None:
+    def __init__(
+        self, amqp_url: str, queues: Iterable[str], interval_seconds: float = 15.0
+    ) -> None:
         self._params = pika.URLParameters(amqp_url)
         self._dlqs = [dead_letter_queue(q) for q in queues]
         self._interval = interval_seconds
@@ -60,9 +63,16 @@ class DeadLetterMonitor:
 # ---------------------------------------------------------------------- reading and replaying
 #: Headers of a dead-lettered copy that must not travel with a replay: the death records, and
 #: the quorum queue's delivery count (a replay starts with a fresh count of deliveries).
-_DEATH_HEADERS = ("x-death", "x-first-death-queue", "x-first-death-reason",
-                  "x-first-death-exchange", "x-last-death-queue", "x-last-death-reason",
-                  "x-last-death-exchange", "x-delivery-count")
+_DEATH_HEADERS = (
+    "x-death",
+    "x-first-death-queue",
+    "x-first-death-reason",
+    "x-first-death-exchange",
+    "x-last-death-queue",
+    "x-last-death-reason",
+    "x-last-death-exchange",
+    "x-delivery-count",
+)
 DLQ_SUFFIX = ".dlq"
 
 
@@ -70,27 +80,34 @@ DLQ_SUFFIX = ".dlq"
 class DeadLetter:
     """One message of a dead-letter queue, as read without removing it."""
 
-    position: int           # 1 = the oldest
-    event_id: str           # "" when the body is not an event
+    position: int  # 1 = the oldest
+    event_id: str  # "" when the body is not an event
     event_type: str
-    aggregate: str          # "<type>/<id>"
-    queue: str              # the queue it died in
-    reason: str             # rejected (poison or deliveries exhausted), delivery_limit, expired
+    aggregate: str  # "<type>/<id>"
+    queue: str  # the queue it died in
+    reason: str  # rejected (poison or deliveries exhausted), delivery_limit, expired
     deaths: int
     body: bytes
 
     def as_row(self) -> dict[str, Any]:
-        return {"position": self.position, "event_id": self.event_id,
-                "event_type": self.event_type, "aggregate": self.aggregate,
-                "queue": self.queue, "reason": self.reason, "deaths": self.deaths,
-                "body": self.body.decode("utf-8", "replace")}
+        return {
+            "position": self.position,
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "aggregate": self.aggregate,
+            "queue": self.queue,
+            "reason": self.reason,
+            "deaths": self.deaths,
+            "body": self.body.decode("utf-8", "replace"),
+        }
 
 
 def handler_queue_of(dead_letter_queue_name: str) -> str:
     if not dead_letter_queue_name.endswith(DLQ_SUFFIX):
-        raise ValueError(f"{dead_letter_queue_name!r} is not a dead-letter queue "
-                         f"(<handler queue>{DLQ_SUFFIX})")
-    return dead_letter_queue_name[:-len(DLQ_SUFFIX)]
+        raise ValueError(
+            f"{dead_letter_queue_name!r} is not a dead-letter queue (<handler queue>{DLQ_SUFFIX})"
+        )
+    return dead_letter_queue_name[: -len(DLQ_SUFFIX)]
 
 
 def _describe(position: int, properties: Any, body: bytes, dlq: str) -> DeadLetter:
@@ -110,10 +127,16 @@ def _describe(position: int, properties: Any, body: bytes, dlq: str) -> DeadLett
         pass
     queue = headers.get("x-first-death-queue") or first.get("queue") or handler_queue_of(dlq)
     reason = headers.get("x-first-death-reason") or first.get("reason") or ""
-    return DeadLetter(position, event_id, event_type, aggregate,
-                      queue.decode() if isinstance(queue, bytes) else str(queue),
-                      reason.decode() if isinstance(reason, bytes) else str(reason),
-                      int(sum(int(d.get("count", 1)) for d in deaths) or 1), body)
+    return DeadLetter(
+        position,
+        event_id,
+        event_type,
+        aggregate,
+        queue.decode() if isinstance(queue, bytes) else str(queue),
+        reason.decode() if isinstance(reason, bytes) else str(reason),
+        int(sum(int(d.get("count", 1)) for d in deaths) or 1),
+        body,
+    )
 
 
 class DeadLetters:
@@ -151,8 +174,11 @@ class DeadLetters:
             found.append(_describe(position, properties, body, dlq))
         return found
 
-    def replay(self, dlq: str, select: Callable[[DeadLetter], bool] = lambda letter: True,
-               ) -> list[DeadLetter]:
+    def replay(
+        self,
+        dlq: str,
+        select: Callable[[DeadLetter], bool] = lambda letter: True,
+    ) -> list[DeadLetter]:
         """Move the messages ``select(letter)`` accepts back to their queue; returns them."""
         channel = self._connection.channel()
         channel.confirm_delivery()
@@ -165,18 +191,28 @@ class DeadLetters:
                     break
                 letter = _describe(position, properties, body, dlq)
                 if not select(letter):
-                    continue   # stays unacknowledged: back in place when the channel closes
-                headers = {k: v for k, v in (properties.headers or {}).items()
-                           if k not in _DEATH_HEADERS}
-                channel.basic_publish("", letter.queue, body, pika.BasicProperties(
-                    content_type=properties.content_type,
-                    content_encoding=properties.content_encoding, headers=headers,
-                    delivery_mode=2, message_id=properties.message_id,
-                    # the producer's broker user: consumers accept an event only with it, and
-                    # RabbitMQ lets this connection send it only if its user is an impersonator
-                    user_id=properties.user_id,
-                    correlation_id=properties.correlation_id), mandatory=True)
-                channel.basic_ack(method.delivery_tag)   # after the broker confirmed the copy
+                    continue  # stays unacknowledged: back in place when the channel closes
+                headers = {
+                    k: v for k, v in (properties.headers or {}).items() if k not in _DEATH_HEADERS
+                }
+                channel.basic_publish(
+                    "",
+                    letter.queue,
+                    body,
+                    pika.BasicProperties(
+                        content_type=properties.content_type,
+                        content_encoding=properties.content_encoding,
+                        headers=headers,
+                        delivery_mode=2,
+                        message_id=properties.message_id,
+                        # the producer's broker user: consumers accept an event only with it, and
+                        # RabbitMQ lets this connection send it only if its user is an impersonator
+                        user_id=properties.user_id,
+                        correlation_id=properties.correlation_id,
+                    ),
+                    mandatory=True,
+                )
+                channel.basic_ack(method.delivery_tag)  # after the broker confirmed the copy
                 replayed.append(letter)
         finally:
             if channel.is_open:
@@ -194,4 +230,4 @@ class DeadLetters:
                 yield method, properties, body
         finally:
             if channel.is_open:
-                channel.close()   # every message taken goes back, in its place
+                channel.close()  # every message taken goes back, in its place

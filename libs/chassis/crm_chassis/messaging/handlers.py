@@ -31,6 +31,7 @@ requeued, and on its ``event_max_deliveries``-th delivery (quorum queues count t
 ``x-delivery-limit`` enforces the same bound if the worker dies mid-delivery. A stopping worker
 returns the deliveries it holds for a retry to the queue.
 """
+
 from __future__ import annotations
 
 import functools
@@ -82,8 +83,9 @@ class PoisonTolerantQueueConsumer(StoppableQueueConsumer):
     @staticmethod
     def _on_decode_error(provider: Any, message: Any, exc: Exception) -> None:
         metrics.DEAD_LETTERED.labels(provider.consumer, provider.event_type).inc()
-        log.error("undecodable message on %s dead-lettered without retry: %s",
-                  provider.queue.name, exc)
+        log.error(
+            "undecodable message on %s dead-lettered without retry: %s", provider.queue.name, exc
+        )
         provider.reject_to_dead_letters(message)
 
 
@@ -92,10 +94,22 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
 
     queue_consumer = PoisonTolerantQueueConsumer()
 
-    def __init__(self, source_service: str, event_type: str, message_cls: type[Message],
-                 function_name: str = "", **kwargs: Any) -> None:
-        super().__init__(source_service, event_type, handler_type=SERVICE_POOL,
-                         reliable_delivery=True, requeue_on_error=True, **kwargs)
+    def __init__(
+        self,
+        source_service: str,
+        event_type: str,
+        message_cls: type[Message],
+        function_name: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            source_service,
+            event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=True,
+            **kwargs,
+        )
         self.message_cls = message_cls
         self.function_name = function_name
         self.max_deliveries = 0
@@ -112,12 +126,15 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
         if self.function_name and self.function_name != self.method_name:
             raise TypeError(
                 f"idempotent handler {self.function_name!r} is bound as {self.method_name!r}: "
-                "the inbox consumer name must be the method name; define it under its own name")
+                "the inbox consumer name must be the method name; define it under its own name"
+            )
         configured = self.container.config.get(MAX_DELIVERIES_CONFIG_KEY)
-        self.max_deliveries = int(configured if configured is not None else
-                                  ServiceSettings.load(self.container.service_name)
-                                  .event_max_deliveries)
-        super().setup()   # builds self.queue with nameko's name, exchange and binding
+        self.max_deliveries = int(
+            configured
+            if configured is not None
+            else ServiceSettings.load(self.container.service_name).event_max_deliveries
+        )
+        super().setup()  # builds self.queue with nameko's name, exchange and binding
         # Same arguments as the topology's declaration, or RabbitMQ answers 406.
         self.queue.queue_arguments = queue_arguments(self.queue.name, self.max_deliveries)
         # The topology step declares the source's exchange; this service may only read it.
@@ -125,14 +142,13 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
 
     # Called in its own greenthread for each delivery, in the queue's order.
     def handle_message(self, body: Any, message: Any) -> None:
-        if not provenance.admit(self, message):   # not published by the event type's owner
+        if not provenance.admit(self, message):  # not published by the event type's owner
             return
         try:
             event = events.decode(body, self.message_cls)
         except events.EventDecodeError as exc:
             metrics.DEAD_LETTERED.labels(self.consumer, self.event_type).inc()
-            log.error("poison message on %s dead-lettered without retry: %s",
-                      self.queue.name, exc)
+            log.error("poison message on %s dead-lettered without retry: %s", self.queue.name, exc)
             self.reject_to_dead_letters(message)
             return
         # Per-aggregate order: up to prefetch deliveries run concurrently, but one waits for the
@@ -152,30 +168,54 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
             previous.wait()
         self._run(event, message, finished, self.unpack_message_headers(message), 0)
 
-    def _run(self, event: Message, message: Any, finished: Callable[[], None],
-             context_data: dict[str, Any], attempt: int) -> None:
+    def _run(
+        self,
+        event: Message,
+        message: Any,
+        finished: Callable[[], None],
+        context_data: dict[str, Any],
+        attempt: int,
+    ) -> None:
         rerun = functools.partial(self._run, event, message, finished, context_data, attempt + 1)
         try:
             self.container.spawn_worker(
-                self, (event,), {}, context_data=context_data,
-                handle_result=functools.partial(self._handle_result_then, finished, message,
-                                                rerun, attempt))
+                self,
+                (event,),
+                {},
+                context_data=context_data,
+                handle_result=functools.partial(
+                    self._handle_result_then, finished, message, rerun, attempt
+                ),
+            )
         except ContainerBeingKilled:
             finished()
             self.queue_consumer.requeue_message(message)
 
-    def _handle_result_then(self, finished: Callable[[], None], message: Any,
-                            rerun: Callable[[], None], attempt: int, worker_ctx: Any,
-                            result: Any = None, exc_info: ExcInfo | None = None) -> Any:
+    def _handle_result_then(
+        self,
+        finished: Callable[[], None],
+        message: Any,
+        rerun: Callable[[], None],
+        attempt: int,
+        worker_ctx: Any,
+        result: Any = None,
+        exc_info: ExcInfo | None = None,
+    ) -> Any:
         if self._retry_later(exc_info, [message], rerun, attempt + 1, finished):
-            return result, exc_info   # the delivery stays with this worker; the chain waits
+            return result, exc_info  # the delivery stays with this worker; the chain waits
         try:
             return self.handle_result(message, worker_ctx, result, exc_info)
         finally:
             finished()
 
-    def _retry_later(self, exc_info: ExcInfo | None, messages: list[Any], rerun: Callable[[], None],
-                     attempt: int, on_abandon: Callable[[], None]) -> bool:
+    def _retry_later(
+        self,
+        exc_info: ExcInfo | None,
+        messages: list[Any],
+        rerun: Callable[[], None],
+        attempt: int,
+        on_abandon: Callable[[], None],
+    ) -> bool:
         """Run ``rerun()`` again after a backoff if ``exc_info`` is a transient failure (and the
         worker is not stopping); True when scheduled. ``on_abandon()`` runs if the worker stops
         first, after the deliveries went back to the queue."""
@@ -183,16 +223,23 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
             return False
         delay = retry.backoff_seconds(attempt)
         metrics.TRANSIENT_RETRIES.labels(self.consumer, self.event_type).inc()
-        log.warning("%s: the infrastructure failed (%s: %s); %d deliver%s held, run again in "
-                    "%.2fs (attempt %d, not counted as a delivery)", self.consumer,
-                    exc_info[0].__name__, exc_info[1], len(messages),
-                    "y" if len(messages) == 1 else "ies", delay, attempt + 1)
+        log.warning(
+            "%s: the infrastructure failed (%s: %s); %d deliver%s held, run again in "
+            "%.2fs (attempt %d, not counted as a delivery)",
+            self.consumer,
+            exc_info[0].__name__,
+            exc_info[1],
+            len(messages),
+            "y" if len(messages) == 1 else "ies",
+            delay,
+            attempt + 1,
+        )
         key = object()
         held = metrics.HELD.labels(self.consumer, self.event_type)
         held.inc(len(messages))
 
         def fire() -> None:
-            if self._retrying.pop(key, None) is not None:   # else stop() returned them
+            if self._retrying.pop(key, None) is not None:  # else stop() returned them
                 held.dec(len(messages))
                 rerun()
 
@@ -214,27 +261,45 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
             on_abandon()
         super().stop()
 
-    def handle_message_processed(self, message: Any, result: Any = None,
-                                 exc_info: ExcInfo | None = None) -> None:
+    def handle_message_processed(
+        self, message: Any, result: Any = None, exc_info: ExcInfo | None = None
+    ) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return
         event_type = self.event_type
-        if retry.is_transient(exc_info[1]):   # only while stopping: requeued, never dead-lettered
-            log.warning("%s: infrastructure failure while stopping; delivery returned to the "
-                        "queue (%s: %s)", self.consumer, exc_info[0].__name__, exc_info[1])
+        if retry.is_transient(exc_info[1]):  # only while stopping: requeued, never dead-lettered
+            log.warning(
+                "%s: infrastructure failure while stopping; delivery returned to the "
+                "queue (%s: %s)",
+                self.consumer,
+                exc_info[0].__name__,
+                exc_info[1],
+            )
             self.queue_consumer.requeue_message(message)
             return
         metrics.FAILED.labels(self.consumer, event_type).inc()
         delivery = int((message.headers or {}).get(DELIVERY_COUNT_HEADER, 0) or 0) + 1
         if delivery >= self.max_deliveries:
             metrics.DEAD_LETTERED.labels(self.consumer, event_type).inc()
-            log.error("%s failed on delivery %d of %d: dead-lettered (%s: %s)", self.consumer,
-                      delivery, self.max_deliveries, exc_info[0].__name__, exc_info[1])
+            log.error(
+                "%s failed on delivery %d of %d: dead-lettered (%s: %s)",
+                self.consumer,
+                delivery,
+                self.max_deliveries,
+                exc_info[0].__name__,
+                exc_info[1],
+            )
             self.reject_to_dead_letters(message)
         else:
-            log.warning("%s failed on delivery %d of %d, will retry (%s: %s)", self.consumer,
-                        delivery, self.max_deliveries, exc_info[0].__name__, exc_info[1])
+            log.warning(
+                "%s failed on delivery %d of %d, will retry (%s: %s)",
+                self.consumer,
+                delivery,
+                self.max_deliveries,
+                exc_info[0].__name__,
+                exc_info[1],
+            )
             self.queue_consumer.requeue_message(message)
 
     def reject_to_dead_letters(self, message: Any) -> None:
@@ -243,20 +308,29 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
             message.reject(requeue=False)
 
 
-def idempotent_event_handler(source_service: str, event_type: str, message_cls: type[Message],
-                             *, uow_attribute: str = "uow",
-                             ) -> Callable[[Callable[..., None]], Callable[..., bool]]:
+def idempotent_event_handler(
+    source_service: str,
+    event_type: str,
+    message_cls: type[Message],
+    *,
+    uow_attribute: str = "uow",
+) -> Callable[[Callable[..., None]], Callable[..., bool]]:
     """Decorate ``method(self, event_message, uow)`` as an exactly-once-effect event handler."""
 
     def decorate(function: Callable[..., None]) -> Callable[..., bool]:
         @functools.wraps(function)
         def entry(self: Any, event: Message) -> bool:
             consumer = f"{type(self).name}.{function.__name__}"
-            return handle_once(consumer, event, unit_of_work_factory(self, uow_attribute),
-                               functools.partial(function, self))
+            return handle_once(
+                consumer,
+                event,
+                unit_of_work_factory(self, uow_attribute),
+                functools.partial(function, self),
+            )
 
         decorated: Callable[..., bool] = IdempotentEventHandler.decorator(
-            source_service, event_type, message_cls, function_name=function.__name__)(entry)
+            source_service, event_type, message_cls, function_name=function.__name__
+        )(entry)
         return decorated
 
     return decorate
@@ -270,13 +344,19 @@ def unit_of_work_factory(worker: Any, uow_attribute: str = "uow") -> Callable[[]
         deps = getattr(worker, "deps", None)
         make_uow = getattr(deps, "uow", None)
     if make_uow is None:
-        raise TypeError(f"{type(worker).__name__} has neither a `{uow_attribute}` dependency nor "
-                        "a `deps` dependency (ServiceDependencies) to open a unit of work from")
+        raise TypeError(
+            f"{type(worker).__name__} has neither a `{uow_attribute}` dependency nor "
+            "a `deps` dependency (ServiceDependencies) to open a unit of work from"
+        )
     return make_uow  # type: ignore[no-any-return]
 
 
-def handle_once(consumer: str, event: Message, make_uow: Callable[[], Any],
-                handler: Callable[[Message, Any], None]) -> bool:
+def handle_once(
+    consumer: str,
+    event: Message,
+    make_uow: Callable[[], Any],
+    handler: Callable[[Message, Any], None],
+) -> bool:
     """Run ``handler(event, uow)`` unless ``consumer`` has handled this event id already.
 
     Returns True when the handler ran and committed, False for a duplicate.
@@ -287,22 +367,34 @@ def handle_once(consumer: str, event: Message, make_uow: Callable[[], Any],
     if occurred_at:
         metrics.LAG_SECONDS.labels(*labels).observe(max(0.0, time.time() - occurred_at))
     traceparent = meta.trace.traceparent
-    token = context.bind(context.RequestContext(
-        request_id=meta.trace.request_id or uuid.uuid4().hex,
-        trace_id=context.trace_id_of(traceparent), traceparent=traceparent,
-        actor=events.actor_from_proto(meta.actor)))
+    token = context.bind(
+        context.RequestContext(
+            request_id=meta.trace.request_id or uuid.uuid4().hex,
+            trace_id=context.trace_id_of(traceparent),
+            traceparent=traceparent,
+            actor=events.actor_from_proto(meta.actor),
+        )
+    )
     started = time.perf_counter()
     try:
         with make_uow() as uow:
             session = uow.session
-            seen = session.execute(select(_INBOX.c.event_id).where(
-                _INBOX.c.consumer == consumer, _INBOX.c.event_id == meta.event_id)).first()
+            seen = session.execute(
+                select(_INBOX.c.event_id).where(
+                    _INBOX.c.consumer == consumer, _INBOX.c.event_id == meta.event_id
+                )
+            ).first()
             if seen is None:
                 try:
                     # Before the handler: a concurrent duplicate waits on this key, then fails.
-                    session.execute(insert(_INBOX).values(
-                        consumer=consumer, event_id=meta.event_id, event_type=meta.event_type,
-                        processed_at=utcnow()))
+                    session.execute(
+                        insert(_INBOX).values(
+                            consumer=consumer,
+                            event_id=meta.event_id,
+                            event_type=meta.event_type,
+                            processed_at=utcnow(),
+                        )
+                    )
                 except IntegrityError:
                     seen = True
             if seen is not None:

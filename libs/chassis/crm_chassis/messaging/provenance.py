@@ -13,6 +13,7 @@ dead-lettered at once (never retried: a retry cannot change its producer), count
 broker credentials could, e.g., publish a ``user_access_changed`` with a huge access version
 that pins a user's access replica so later revocations are ignored.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,10 @@ def expected_producer(handler: Any) -> str:
     expected = getattr(handler, "_expected_producer", None)
     if expected is None:
         container = handler.container
-        user_format = container.config.get(USER_FORMAT_CONFIG_KEY) or ServiceSettings.load(
-            container.service_name).broker_user_format
+        user_format = (
+            container.config.get(USER_FORMAT_CONFIG_KEY)
+            or ServiceSettings.load(container.service_name).broker_user_format
+        )
         expected = handler._expected_producer = broker_user(handler.source_service, user_format)
     return str(expected)
 
@@ -57,8 +60,15 @@ def admit(handler: Any, message: Any) -> bool:
         return True
     metrics.REFUSED.labels(handler.consumer, handler.event_type, reason).inc()
     metrics.DEAD_LETTERED.labels(handler.consumer, handler.event_type).inc()
-    log.error("%s refused a %s event published by %r (only %r publishes it): dead-lettered "
-              "unhandled (%s); message id %s", handler.consumer, handler.event_type, user_id,
-              expected, reason, (message.properties or {}).get("message_id"))
+    log.error(
+        "%s refused a %s event published by %r (only %r publishes it): dead-lettered "
+        "unhandled (%s); message id %s",
+        handler.consumer,
+        handler.event_type,
+        user_id,
+        expected,
+        reason,
+        (message.properties or {}).get("message_id"),
+    )
     handler.reject_to_dead_letters(message)
     return False

@@ -13,6 +13,7 @@ by redelivery and dead-lettered after ``event_max_deliveries`` deliveries.
 
 An exception may decide for itself with a ``transient`` attribute (True or False).
 """
+
 from __future__ import annotations
 
 import random
@@ -21,11 +22,27 @@ import re
 #: SQLSTATEs of failures that pass by themselves: connection exceptions (class 08),
 #: serialization failure, deadlock, lock not available (lock_timeout, NOWAIT), statement
 #: timeout, too many connections, and the server shutting down or starting up.
-_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014", "53300", "53400",
-                                  "57P01", "57P02", "57P03", "58000", "58030"})
+_TRANSIENT_SQLSTATES = frozenset(
+    {
+        "40001",
+        "40P01",
+        "55P03",
+        "57014",
+        "53300",
+        "53400",
+        "57P01",
+        "57P02",
+        "57P03",
+        "58000",
+        "58030",
+    }
+)
 #: SQLite reports schema and syntax mistakes as OperationalError too; those never pass.
-_PERMANENT_SQLITE = re.compile(r"no such (table|column)|syntax error|has no column|"
-                               r"already exists|readonly database", re.IGNORECASE)
+_PERMANENT_SQLITE = re.compile(
+    r"no such (table|column)|syntax error|has no column|"
+    r"already exists|readonly database",
+    re.IGNORECASE,
+)
 
 BASE_DELAY_SECONDS = 0.2
 MAX_DELAY_SECONDS = 5.0
@@ -71,22 +88,27 @@ def _broker_or_rpc_verdict(exc: BaseException) -> bool | None:
     try:
         from amqp.exceptions import RecoverableConnectionError
         from kombu.exceptions import OperationalError as BrokerUnreachable
-    except ImportError:   # pragma: no cover - the worker always has kombu
+    except ImportError:  # pragma: no cover - the worker always has kombu
         pass
     else:
         if isinstance(exc, (RecoverableConnectionError, BrokerUnreachable)):
             return True
     try:
         import grpc
-    except ImportError:   # pragma: no cover
+    except ImportError:  # pragma: no cover
         return None
     if isinstance(exc, grpc.RpcError) and callable(getattr(exc, "code", None)):
         return exc.code() in (grpc.StatusCode.UNAVAILABLE,)
     return None
 
 
-def backoff_seconds(attempt: int, *, base: float = BASE_DELAY_SECONDS,
-                    cap: float = MAX_DELAY_SECONDS, rng: random.Random | None = None) -> float:
+def backoff_seconds(
+    attempt: int,
+    *,
+    base: float = BASE_DELAY_SECONDS,
+    cap: float = MAX_DELAY_SECONDS,
+    rng: random.Random | None = None,
+) -> float:
     """Wait before retry number ``attempt`` (1, 2, ...): uniform in [c/2, c] with
     c = min(cap, base * 2^(attempt-1)) ("equal jitter"), so that the deliveries held through an
     outage do not all return at the same instant, yet each waits a while."""

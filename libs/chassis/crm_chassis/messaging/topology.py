@@ -25,6 +25,7 @@ Declaring is idempotent. The topology steps run before any relay or worker start
 the Kubernetes topology Jobs), so events published before a consumer ever started wait in its
 queue instead of being returned.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,9 @@ def dead_letter_exchange(service_name: str) -> str:
 def consumer_of_queue(queue_name: str) -> str:
     """The consuming service named in a handler queue ``evt-<source>-<event>--<consumer>.<m>``."""
     if "--" not in queue_name:
-        raise ValueError(f"{queue_name!r} is not a handler queue (evt-<source>-<event>--"
-                         "<consumer>.<method>)")
+        raise ValueError(
+            f"{queue_name!r} is not a handler queue (evt-<source>-<event>--<consumer>.<method>)"
+        )
     return queue_name.rsplit("--", 1)[1].split(".", 1)[0]
 
 
@@ -78,7 +80,7 @@ class Topology:
     """What :func:`declare_topology` declares (also what ``topology_main show`` prints)."""
 
     exchanges: tuple[str, ...]
-    queues: tuple[tuple[Subscription, dict[str, Any]], ...]    # (subscription, its queue arguments)
+    queues: tuple[tuple[Subscription, dict[str, Any]], ...]  # (subscription, its queue arguments)
     dead_letter_exchanges: tuple[str, ...] = ()
 
     @property
@@ -88,19 +90,23 @@ class Topology:
 
 def service_plan(manifest: ServiceManifest, max_deliveries: int) -> Topology:
     """One service's part: its exchange, its dead-letter exchange, its queues."""
-    return Topology(exchanges=(events_exchange(manifest.name),),
-                    queues=tuple((sub, queue_arguments(sub.queue, max_deliveries))
-                                 for sub in manifest.subscriptions),
-                    dead_letter_exchanges=(dead_letter_exchange(manifest.name),))
+    return Topology(
+        exchanges=(events_exchange(manifest.name),),
+        queues=tuple(
+            (sub, queue_arguments(sub.queue, max_deliveries)) for sub in manifest.subscriptions
+        ),
+        dead_letter_exchanges=(dead_letter_exchange(manifest.name),),
+    )
 
 
 def plan(manifests: Iterable[ServiceManifest], max_deliveries: int) -> Topology:
     """Every part of ``manifests`` together (what ``topology_main show`` prints)."""
     parts = [service_plan(m, max_deliveries) for m in manifests]
-    return Topology(exchanges=tuple(sorted({e for p in parts for e in p.exchanges})),
-                    queues=tuple(q for p in parts for q in p.queues),
-                    dead_letter_exchanges=tuple(sorted({e for p in parts
-                                                        for e in p.dead_letter_exchanges})))
+    return Topology(
+        exchanges=tuple(sorted({e for p in parts for e in p.exchanges})),
+        queues=tuple(q for p in parts for q in p.queues),
+        dead_letter_exchanges=tuple(sorted({e for p in parts for e in p.dead_letter_exchanges})),
+    )
 
 
 class TopologyConflict(RuntimeError):
@@ -121,7 +127,9 @@ def declare_exchanges(channel: Any, manifest: ServiceManifest) -> None:
     _guarded(lambda: _declare_exchanges(channel, service_plan(manifest, 1)))
 
 
-def declare_service_topology(channel: Any, manifest: ServiceManifest, max_deliveries: int) -> Topology:
+def declare_service_topology(
+    channel: Any, manifest: ServiceManifest, max_deliveries: int
+) -> Topology:
     """Declare one service's part on a pika channel opened with that service's broker user."""
     topology = service_plan(manifest, max_deliveries)
 
@@ -130,12 +138,17 @@ def declare_service_topology(channel: Any, manifest: ServiceManifest, max_delive
         _declare_queues(channel, topology)
 
     _guarded(declare)
-    log.info("broker topology of %s declared: %d queues (+ dead-letter queues)",
-             manifest.name, len(topology.queues))
+    log.info(
+        "broker topology of %s declared: %d queues (+ dead-letter queues)",
+        manifest.name,
+        len(topology.queues),
+    )
     return topology
 
 
-def declare_topology(channel: Any, manifests: Iterable[ServiceManifest], max_deliveries: int) -> Topology:
+def declare_topology(
+    channel: Any, manifests: Iterable[ServiceManifest], max_deliveries: int
+) -> Topology:
     """Declare every part of ``manifests`` on one channel (a user allowed all of it: tests)."""
     manifests = list(manifests)
     for manifest in manifests:
@@ -158,7 +171,8 @@ def _guarded(declare: Callable[[], object]) -> None:
                 f"the broker refused a declaration: {exc.reply_text}. A service's part is "
                 "declared with that service's own broker user (CRM_<SERVICE>_AMQP_URL), whose "
                 "permissions `python -m crm_chassis.messaging.broker_users show` prints (make run "
-                "creates them; deploy/ renders them as a Permission).") from None
+                "creates them; deploy/ renders them as a Permission)."
+            ) from None
         if exc.reply_code != 406:
             raise
         raise TopologyConflict(
@@ -166,30 +180,36 @@ def _guarded(declare: Callable[[], object]) -> None:
             "name exists with other arguments (e.g. a classic queue made by a plain nameko "
             "handler, another event_max_deliveries, or a queue dead-lettering to the former "
             "shared crm.dlx). Drain it, delete it (rabbitmqctl delete_queue <name>) and start "
-            "again; the topology is declared anew.") from None
+            "again; the topology is declared anew."
+        ) from None
 
 
 def _declare_exchanges(channel: Any, topology: Topology) -> None:
     # nameko: Exchange(type="topic", durable=True, auto_delete=None -> False), no arguments.
     for exchange in topology.exchanges:
-        channel.exchange_declare(exchange=exchange, exchange_type="topic", durable=True,
-                                 auto_delete=False)
+        channel.exchange_declare(
+            exchange=exchange, exchange_type="topic", durable=True, auto_delete=False
+        )
     for exchange in topology.dead_letter_exchanges:
-        channel.exchange_declare(exchange=exchange, exchange_type="direct", durable=True,
-                                 auto_delete=False)
+        channel.exchange_declare(
+            exchange=exchange, exchange_type="direct", durable=True, auto_delete=False
+        )
 
 
 def _declare_queues(channel: Any, topology: Topology) -> None:
     for sub, arguments in topology.queues:
         dlq = dead_letter_queue(sub.queue)
         channel.queue_declare(queue=dlq, durable=True, exclusive=False, auto_delete=False)
-        channel.queue_bind(queue=dlq, exchange=arguments["x-dead-letter-exchange"],
-                           routing_key=sub.queue)
+        channel.queue_bind(
+            queue=dlq, exchange=arguments["x-dead-letter-exchange"], routing_key=sub.queue
+        )
         # nameko's EventHandler: Queue(durable=True, auto_delete=False, exclusive=False).
-        channel.queue_declare(queue=sub.queue, durable=True, exclusive=False, auto_delete=False,
-                              arguments=arguments)
-        channel.queue_bind(queue=sub.queue, exchange=events_exchange(sub.source),
-                           routing_key=sub.event)
+        channel.queue_declare(
+            queue=sub.queue, durable=True, exclusive=False, auto_delete=False, arguments=arguments
+        )
+        channel.queue_bind(
+            queue=sub.queue, exchange=events_exchange(sub.source), routing_key=sub.event
+        )
 
 
 def delete_topology(channel: Any, manifests: Iterable[ServiceManifest]) -> None:

@@ -13,6 +13,7 @@ Each service's part is declared with that service's own broker user (its setting
   permission), 1 when ``--wait-seconds`` run out first, naming what is missing. So a process
   starts only after its topology Job, whichever tool applies the manifests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,9 @@ from crm_chassis.messaging.topology import dead_letter_queue, plan, queue_depths
 from crm_chassis.settings import ServiceSettings
 
 
-def missing_topology(amqp_url: str, manifest: manifests.ServiceManifest,
-                     max_deliveries: int) -> list[str]:
+def missing_topology(
+    amqp_url: str, manifest: manifests.ServiceManifest, max_deliveries: int
+) -> list[str]:
     """What of ``manifest``'s part is not declared on the broker (passive declares)."""
     part = service_plan(manifest, max_deliveries)
     connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
@@ -50,8 +52,13 @@ def missing_topology(amqp_url: str, manifest: manifests.ServiceManifest,
             pass
 
 
-def wait_for_topology(amqp_url: str, manifest: manifests.ServiceManifest, max_deliveries: int,
-                      wait_seconds: float, interval: float = 2.0) -> str | None:
+def wait_for_topology(
+    amqp_url: str,
+    manifest: manifests.ServiceManifest,
+    max_deliveries: int,
+    wait_seconds: float,
+    interval: float = 2.0,
+) -> str | None:
     """None once the part exists; what is still missing when ``wait_seconds`` ran out."""
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -59,8 +66,10 @@ def wait_for_topology(amqp_url: str, manifest: manifests.ServiceManifest, max_de
             missing = missing_topology(amqp_url, manifest, max_deliveries)
             if not missing:
                 return None
-            waiting = (f"the broker topology of {manifest.name} is not declared (its topology "
-                       f"Job declares it): missing {', '.join(missing)}")
+            waiting = (
+                f"the broker topology of {manifest.name} is not declared (its topology "
+                f"Job declares it): missing {', '.join(missing)}"
+            )
         except pika.exceptions.AMQPConnectionError as exc:
             waiting = f"broker unavailable ({exc!r})"
         if time.monotonic() + interval > deadline:
@@ -72,8 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="crm-topology", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("declare", "wait", "show"))
     parser.add_argument("--service", help="only this service's part")
-    parser.add_argument("--wait-seconds", type=float, default=300.0,
-                        help="how long to wait for the broker and the source exchanges")
+    parser.add_argument(
+        "--wait-seconds",
+        type=float,
+        default=300.0,
+        help="how long to wait for the broker and the source exchanges",
+    )
     args = parser.parse_args(argv)
     found = manifests.discover()
     if args.service:
@@ -98,27 +111,40 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.action == "wait":
         for m in found:
-            problem = wait_for_topology(settings[m.name].amqp_url, m,
-                                        settings[m.name].event_max_deliveries, args.wait_seconds)
+            problem = wait_for_topology(
+                settings[m.name].amqp_url,
+                m,
+                settings[m.name].event_max_deliveries,
+                args.wait_seconds,
+            )
             if problem:
                 print(f"crm-topology: {problem}", file=sys.stderr)
                 return 1
             print(f"the broker topology of {m.name} exists")
         return 0
-    for m in found:   # every exchange first: the parts bind to each other's exchanges
-        declare_with_retry(settings[m.name].amqp_url, m, settings[m.name].event_max_deliveries,
-                           exchanges_only=True, wait_seconds=args.wait_seconds)
+    for m in found:  # every exchange first: the parts bind to each other's exchanges
+        declare_with_retry(
+            settings[m.name].amqp_url,
+            m,
+            settings[m.name].event_max_deliveries,
+            exchanges_only=True,
+            wait_seconds=args.wait_seconds,
+        )
     queues = 0
     for m in found:
-        declared = declare_with_retry(settings[m.name].amqp_url, m,
-                                      settings[m.name].event_max_deliveries,
-                                      wait_seconds=args.wait_seconds)
+        declared = declare_with_retry(
+            settings[m.name].amqp_url,
+            m,
+            settings[m.name].event_max_deliveries,
+            wait_seconds=args.wait_seconds,
+        )
         queues += len(declared.queues)  # type: ignore[union-attr]  # no stop event: never None
-    print(f"declared the topology of {', '.join(m.name for m in found)}: {queues} queues "
-          f"(+ {queues} dead-letter queues), each part with its service's broker user")
+    print(
+        f"declared the topology of {', '.join(m.name for m in found)}: {queues} queues "
+        f"(+ {queues} dead-letter queues), each part with its service's broker user"
+    )
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
-

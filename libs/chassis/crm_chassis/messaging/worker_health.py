@@ -16,7 +16,10 @@ A worker is ready only while it does its job: taking deliveries and committing t
 Kubernetes' readiness probe asks ``/healthz``; liveness asks ``/metrics`` (the process answers),
 so an outage takes the pod out of service without restarting a worker that recovers on its own.
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 from crm_chassis.grpc.db_health import DatabaseHealthWatcher
 from crm_chassis.messaging.consumer import queue_consumers
@@ -33,7 +36,7 @@ def consuming() -> bool:
     return bool(consumers) and all(consumer.consuming for consumer in consumers)
 
 
-def register_worker_health(settings) -> DatabaseHealthWatcher | None:
+def register_worker_health(settings: Any) -> DatabaseHealthWatcher | None:
     """Register the worker's checks; returns the database watcher (started), if any, for the
     caller to stop."""
     register_health_check("broker", broker_connected)

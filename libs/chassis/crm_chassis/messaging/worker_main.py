@@ -15,6 +15,7 @@ process exits with 0 either way, well within a 10-second termination grace perio
 queue consumer itself (``crm_chassis.messaging.consumer``) closes the nameko races that used to
 hang a stop.
 """
+
 import warnings
 
 # eventlet warns it is in maintenance mode on import; nameko 2.14 needs it, a decision recorded in
@@ -85,13 +86,19 @@ def make_psycopg2_green() -> None:
 
 def service_classes(module_name: str) -> list[type]:
     module = importlib.import_module(module_name)
-    found = [cls for _, cls in inspect.getmembers(module, inspect.isclass)
-             if cls.__module__ == module.__name__ and any(
-                 hasattr(member, ENTRYPOINT_EXTENSIONS_ATTR)
-                 for _, member in inspect.getmembers(cls))]
+    found = [
+        cls
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__
+        and any(
+            hasattr(member, ENTRYPOINT_EXTENSIONS_ATTR) for _, member in inspect.getmembers(cls)
+        )
+    ]
     if not found:
-        raise SystemExit(f"worker_main: no nameko service class (a class with entrypoints) in "
-                         f"module {module_name!r}")
+        raise SystemExit(
+            f"worker_main: no nameko service class (a class with entrypoints) in "
+            f"module {module_name!r}"
+        )
     return found
 
 
@@ -103,8 +110,11 @@ def _stop_within(runner: ServiceRunner, grace_seconds: float) -> None:
             stopper.wait()
         return
     except eventlet.Timeout:
-        log.warning("the worker did not stop within %.0fs; killing its services (deliveries "
-                    "not acknowledged return to their queues)", grace_seconds)
+        log.warning(
+            "the worker did not stop within %.0fs; killing its services (deliveries "
+            "not acknowledged return to their queues)",
+            grace_seconds,
+        )
     except Exception:
         log.exception("the graceful stop failed; killing the worker's services")
     stopper.kill()
@@ -112,16 +122,18 @@ def _stop_within(runner: ServiceRunner, grace_seconds: float) -> None:
         with eventlet.Timeout(KILL_GRACE_SECONDS):
             runner.kill()
     except eventlet.Timeout:
-        log.error("killing the worker's services did not end within %.0fs; exiting",
-                  KILL_GRACE_SECONDS)
+        log.error(
+            "killing the worker's services did not end within %.0fs; exiting", KILL_GRACE_SECONDS
+        )
         os._exit(1)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m crm_chassis.messaging.worker_main <service> <module>",
-              file=sys.stderr)
+        print(
+            "usage: python -m crm_chassis.messaging.worker_main <service> <module>", file=sys.stderr
+        )
         return 2
     service, module_name = argv
     try:
@@ -129,12 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as exc:
         print(f"worker_main: {exc}", file=sys.stderr)
         return 2
-    settings = load_for_process(service, "worker")   # stops here when misconfigured
+    settings = load_for_process(service, "worker")  # stops here when misconfigured
     configure_process_logging(settings)
 
     # Handlers first: a SIGTERM at any point after this stops the worker with exit code 0.
     stop_requested = threading.Event()
-    runners: list[ServiceRunner] = []   # the runner, once built; each stopped once
+    runners: list[ServiceRunner] = []  # the runner, once built; each stopped once
 
     def stop_runner() -> None:
         if runners and stop_requested.is_set():
@@ -173,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.add_service(cls)
     runners.append(runner)
     runner.start()
-    stop_runner()   # if the signal came while the runner was starting
+    stop_runner()  # if the signal came while the runner was starting
     monitor = DeadLetterMonitor(settings.amqp_url, [s.queue for s in manifest.subscriptions])
     monitor_thread = eventlet.spawn(monitor.run_forever)
     log.info("worker %s started: %s", service, ", ".join(runner.service_names))

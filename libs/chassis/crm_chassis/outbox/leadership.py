@@ -8,6 +8,7 @@ learns it before it publishes anything more, so two relays never publish batches
 batch already in flight when the session is killed can still go out: consumers dedupe by event
 id). SQLite databases are single-host: no lock, always the leader.
 """
+
 from __future__ import annotations
 
 import enum
@@ -25,8 +26,8 @@ log = logging.getLogger(__name__)
 
 class Standing(enum.Enum):
     LEADER = "leader"
-    STANDBY = "standby"              # another relay holds the lock
-    UNREACHABLE = "unreachable"      # the database could not be asked
+    STANDBY = "standby"  # another relay holds the lock
+    UNREACHABLE = "unreachable"  # the database could not be asked
 
 
 class LeadershipLost(RuntimeError):
@@ -43,10 +44,14 @@ def _lock_held_query(key: int) -> tuple[TextClause, dict[str, int]]:
     """Whether this session holds the bigint advisory lock ``key`` (classid: high 32 bits,
     objid: low 32 bits, objsubid 1, as PostgreSQL stores a one-bigint advisory lock)."""
     unsigned = key & 0xFFFFFFFFFFFFFFFF
-    return (text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                 "AND pid = pg_backend_pid() AND classid = CAST(:hi AS oid) "
-                 "AND objid = CAST(:lo AS oid) AND objsubid = 1"),
-            {"hi": unsigned >> 32, "lo": unsigned & 0xFFFFFFFF})
+    return (
+        text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND pid = pg_backend_pid() AND classid = CAST(:hi AS oid) "
+            "AND objid = CAST(:lo AS oid) AND objsubid = 1"
+        ),
+        {"hi": unsigned >> 32, "lo": unsigned & 0xFFFFFFFF},
+    )
 
 
 class RelayLeadership:
@@ -65,8 +70,9 @@ class RelayLeadership:
         connection = None
         try:
             connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            acquired = connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                          {"k": self._key}).scalar()
+            acquired = connection.execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}
+            ).scalar()
         except (OperationalError, DBAPIError) as exc:
             if connection is not None:
                 connection.invalidate()
@@ -111,8 +117,8 @@ class RelayLeadership:
             self.is_leader = False
             try:
                 if not connection.invalidated:
-                    connection.invalidate()   # never back to the pool: it may hold the lock
+                    connection.invalidate()  # never back to the pool: it may hold the lock
             except Exception:
                 log.debug("error closing the relay lock connection", exc_info=True)
             finally:
-                connection.close()   # ending the session releases the advisory lock
+                connection.close()  # ending the session releases the advisory lock

@@ -13,6 +13,7 @@ published an event (:mod:`crm_chassis.messaging.provenance`).
 Between batches the caller runs :meth:`ConfirmingPublisher.idle` instead of sleeping, so the
 ioloop answers heartbeats and an idle relay is not disconnected by the broker.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,21 +58,28 @@ class OutgoingMessage:
 @dataclass
 class BatchResult:
     confirmed: list[Hashable] = field(default_factory=list)
-    returned: list[tuple[Hashable, str]] = field(default_factory=list)    # [(id, reason)]
+    returned: list[tuple[Hashable, str]] = field(default_factory=list)  # [(id, reason)]
     nacked: list[Hashable] = field(default_factory=list)
 
 
 class ConfirmingPublisher:
     """A confirm-mode publisher on one SelectConnection, used from one thread."""
 
-    def __init__(self, amqp_url: str, app_id: str, *, confirm_timeout: float = 30.0,
-                 connect_timeout: float = 10.0, heartbeat: int = 30) -> None:
+    def __init__(
+        self,
+        amqp_url: str,
+        app_id: str,
+        *,
+        confirm_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        heartbeat: int = 30,
+    ) -> None:
         self._params = pika.URLParameters(amqp_url)
         self._params.heartbeat = heartbeat
         self._params.blocked_connection_timeout = confirm_timeout
         self._params.socket_timeout = connect_timeout
         self._app_id = app_id
-        self.user_id = self._params.credentials.username   # what RabbitMQ authenticates
+        self.user_id = self._params.credentials.username  # what RabbitMQ authenticates
         self._confirm_timeout = confirm_timeout
         self._connect_timeout = connect_timeout
         self._connection: SelectConnection | None = None
@@ -81,15 +89,20 @@ class ConfirmingPublisher:
         # Per batch: delivery tag -> message id, returned message ids, outcomes.
         self._next_tag = 1
         self._outstanding: dict[int, Hashable] = {}
-        self._returned: dict[str | None, str] = {}     # event_id -> reason
+        self._returned: dict[str | None, str] = {}  # event_id -> reason
         self._result = BatchResult()
         self._event_ids: dict[Hashable, str] = {}
 
     # ------------------------------------------------------------------ connection
     @property
     def is_connected(self) -> bool:
-        return (self._connection is not None and self._connection.is_open
-                and self._channel is not None and self._channel.is_open and not self._failure)
+        return (
+            self._connection is not None
+            and self._connection.is_open
+            and self._channel is not None
+            and self._channel.is_open
+            and not self._failure
+        )
 
     def connect(self) -> None:
         """Open the connection and a confirm-mode channel, or raise PublisherConnectionError."""
@@ -112,8 +125,11 @@ class ConfirmingPublisher:
 
         self._next_tag = 1
         self._connection = SelectConnection(
-            self._params, on_open_callback=on_open, on_open_error_callback=self._on_open_error,
-            on_close_callback=self._on_connection_closed)
+            self._params,
+            on_open_callback=on_open,
+            on_open_error_callback=self._on_open_error,
+            on_close_callback=self._on_connection_closed,
+        )
         self._run_until(lambda: ready["confirm"], self._connect_timeout, "connect")
 
     def close(self) -> None:
@@ -125,8 +141,13 @@ class ConfirmingPublisher:
             if not (connection.is_closed or connection.is_closing):
                 connection.close()
             if not connection.is_closed:
-                self._run_until(lambda: connection.is_closed, 2.0, "close",
-                                raise_on_failure=False, timeout_is_error=False)
+                self._run_until(
+                    lambda: connection.is_closed,
+                    2.0,
+                    "close",
+                    raise_on_failure=False,
+                    timeout_is_error=False,
+                )
         except Exception:  # closing a broken connection: nothing left to save
             log.debug("error while closing the publisher connection", exc_info=True)
         finally:
@@ -153,13 +174,23 @@ class ConfirmingPublisher:
         try:
             for message in messages:
                 properties = BasicProperties(
-                    content_type=CONTENT_TYPE, delivery_mode=PERSISTENT,
-                    headers=message.headers or None, message_id=message.event_id,
-                    type=message.routing_key, app_id=self._app_id, user_id=self.user_id,
-                    timestamp=int(message.occurred_at.timestamp()) if message.occurred_at else now)
+                    content_type=CONTENT_TYPE,
+                    delivery_mode=PERSISTENT,
+                    headers=message.headers or None,
+                    message_id=message.event_id,
+                    type=message.routing_key,
+                    app_id=self._app_id,
+                    user_id=self.user_id,
+                    timestamp=int(message.occurred_at.timestamp()) if message.occurred_at else now,
+                )
                 body = message.body.encode() if isinstance(message.body, str) else message.body
-                self._channel.basic_publish(message.exchange, message.routing_key, body,
-                                            properties=properties, mandatory=True)
+                self._channel.basic_publish(
+                    message.exchange,
+                    message.routing_key,
+                    body,
+                    properties=properties,
+                    mandatory=True,
+                )
                 self._outstanding[self._next_tag] = message.id
                 self._event_ids[message.id] = message.event_id
                 self._next_tag += 1
@@ -195,8 +226,9 @@ class ConfirmingPublisher:
 
             ioloop.add_handler(fd, on_readable, ioloop.READ)
         try:
-            self._run_until(lambda: woken[0], seconds, "idle", raise_on_failure=False,
-                            timeout_is_error=False)
+            self._run_until(
+                lambda: woken[0], seconds, "idle", raise_on_failure=False, timeout_is_error=False
+            )
         finally:
             if fd is not None and self._connection is not None:
                 self._connection.ioloop.remove_handler(fd)
@@ -205,8 +237,9 @@ class ConfirmingPublisher:
             self._drop()
 
     # ------------------------------------------------------------------ callbacks
-    def _on_return(self, _channel: Any, method: Any, properties: BasicProperties,
-                   _body: bytes) -> None:
+    def _on_return(
+        self, _channel: Any, method: Any, properties: BasicProperties, _body: bytes
+    ) -> None:
         reason = f"returned by broker: {method.reply_code} {method.reply_text}"
         self._returned[properties.message_id] = reason
 
@@ -249,8 +282,15 @@ class ConfirmingPublisher:
         if self._connection is not None and (force or (self._wake is not None and self._wake())):
             self._connection.ioloop.stop()
 
-    def _run_until(self, done: Callable[[], bool], timeout: float, what: str, *,
-                   raise_on_failure: bool = True, timeout_is_error: bool = True) -> None:
+    def _run_until(
+        self,
+        done: Callable[[], bool],
+        timeout: float,
+        what: str,
+        *,
+        raise_on_failure: bool = True,
+        timeout_is_error: bool = True,
+    ) -> None:
         connection = self._connection
         if connection is None:
             raise PublisherConnectionError("not connected")
@@ -277,7 +317,12 @@ class ConfirmingPublisher:
 
 def message_from_row(row: Any) -> OutgoingMessage:
     """An :class:`OutgoingMessage` from an outbox row (a mapping with the outbox columns)."""
-    return OutgoingMessage(id=row["id"], exchange=row["exchange"], routing_key=row["event_type"],
-                           body=row["payload"], event_id=row["event_id"],
-                           headers=json.loads(row["headers"]) if row["headers"] else {},
-                           occurred_at=row["occurred_at"])
+    return OutgoingMessage(
+        id=row["id"],
+        exchange=row["exchange"],
+        routing_key=row["event_type"],
+        body=row["payload"],
+        event_id=row["event_id"],
+        headers=json.loads(row["headers"]) if row["headers"] else {},
+        occurred_at=row["occurred_at"],
+    )

@@ -20,6 +20,7 @@ aggregate stays held until an operator retries it (``crm-outbox retry``), and
 Only one relay may publish a service's outbox, or two would interleave and break per-aggregate
 order: see :mod:`crm_chassis.outbox.leadership`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -84,12 +85,22 @@ WAKEUP_FALLBACK_POLL_SECONDS = 1.0
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, service_name: str, publisher: Publisher, batch_size: int = 500,
-                 poll_seconds: float = 0.05, *, standby_retry_seconds: float = 3.0,
-                 max_backoff_seconds: float = 5.0, stats_seconds: float = 1.0,
-                 wakeup: OutboxWakeup | None = None, max_attempts: int = 10,
-                 subscribed_events: Iterable[str] | None = None,
-                 pruner: Pruner | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        service_name: str,
+        publisher: Publisher,
+        batch_size: int = 500,
+        poll_seconds: float = 0.05,
+        *,
+        standby_retry_seconds: float = 3.0,
+        max_backoff_seconds: float = 5.0,
+        stats_seconds: float = 1.0,
+        wakeup: OutboxWakeup | None = None,
+        max_attempts: int = 10,
+        subscribed_events: Iterable[str] | None = None,
+        pruner: Pruner | None = None,
+    ) -> None:
         self._engine = engine
         self._service = service_name
         self._publisher = publisher
@@ -98,11 +109,11 @@ class OutboxRelay:
         self._standby_retry = standby_retry_seconds
         self._max_backoff = max_backoff_seconds
         self._stats_seconds = stats_seconds
-        self._wakeup = wakeup   # OutboxWakeup on PostgreSQL: idle ends at the next commit
+        self._wakeup = wakeup  # OutboxWakeup on PostgreSQL: idle ends at the next commit
         self._max_attempts = max(1, max_attempts)
         # Event types some service subscribes to (manifests); None: every return is unroutable.
         self._subscribed = None if subscribed_events is None else frozenset(subscribed_events)
-        self._pruner = pruner   # crm_chassis.retention.Pruner: run by the leader between batches
+        self._pruner = pruner  # crm_chassis.retention.Pruner: run by the leader between batches
         self._stats_at = 0.0
         self._table = table = outbox_table(MetaData())
         self._stop = threading.Event()
@@ -112,16 +123,31 @@ class OutboxRelay:
         held = table.alias("held")
         holds_back = exists().where(
             held.c.aggregate_type == table.c.aggregate_type,
-            held.c.aggregate_id == table.c.aggregate_id, held.c.id < table.c.id,
-            or_(held.c.status == text(f"'{QUARANTINED}'"),
-                and_(held.c.status == text(f"'{PENDING}'"), held.c.attempts > text("0"))))
-        self._select = (select(table.c.id, table.c.event_id, table.c.event_type, table.c.exchange,
-                               table.c.payload, table.c.headers, table.c.occurred_at,
-                               table.c.attempts, table.c.aggregate_type,
-                               table.c.aggregate_id)
-                        .where(table.c.status == PENDING, ~holds_back)
-                        .order_by(table.c.id).limit(batch_size))
-        if is_postgres(engine):   # one array parameter instead of one bind per row
+            held.c.aggregate_id == table.c.aggregate_id,
+            held.c.id < table.c.id,
+            or_(
+                held.c.status == text(f"'{QUARANTINED}'"),
+                and_(held.c.status == text(f"'{PENDING}'"), held.c.attempts > text("0")),
+            ),
+        )
+        self._select = (
+            select(
+                table.c.id,
+                table.c.event_id,
+                table.c.event_type,
+                table.c.exchange,
+                table.c.payload,
+                table.c.headers,
+                table.c.occurred_at,
+                table.c.attempts,
+                table.c.aggregate_type,
+                table.c.aggregate_id,
+            )
+            .where(table.c.status == PENDING, ~holds_back)
+            .order_by(table.c.id)
+            .limit(batch_size)
+        )
+        if is_postgres(engine):  # one array parameter instead of one bind per row
             self._ids_match = table.c.id == any_(bindparam("ids", type_=ARRAY(BIGINT)))
         else:
             self._ids_match = table.c.id.in_(bindparam("ids", expanding=True))
@@ -176,8 +202,11 @@ class OutboxRelay:
                 except (OperationalError, DBAPIError) as exc:
                     self.health["database"] = False
                     backoff = min(self._max_backoff, max(0.25, backoff * 2))
-                    log.warning("database unavailable (%s); retrying in %.2fs",
-                                exc.__class__.__name__, backoff)
+                    log.warning(
+                        "database unavailable (%s); retrying in %.2fs",
+                        exc.__class__.__name__,
+                        backoff,
+                    )
                     self._stop.wait(backoff)
                     continue
                 if published < self._batch_size and not self._stop.is_set():
@@ -197,8 +226,9 @@ class OutboxRelay:
         elif standing is Standing.STANDBY:
             log.info("another relay of %s is active: standing by", self._service)
         else:
-            log.warning("database of %s unreachable: cannot take the relay lock; retrying",
-                        self._service)
+            log.warning(
+                "database of %s unreachable: cannot take the relay lock; retrying", self._service
+            )
 
     # ------------------------------------------------------------------ one batch
     def run_once(self) -> int:
@@ -215,11 +245,11 @@ class OutboxRelay:
         # Connected even with nothing to publish, so /healthz sees a broker that went away
         # while the relay idled. An unreachable broker costs the rows no attempt.
         if not getattr(self._publisher, "is_connected", True):
-            self._publisher.connect()
+            self._publisher.connect()  # type: ignore[attr-defined]
         self.health["broker"] = True
         if not rows:
             return 0
-        blocked: set[tuple[str, str]] = set()    # aggregates with a row that failed in this batch
+        blocked: set[tuple[str, str]] = set()  # aggregates with a row that failed in this batch
         chunk: list[RowMapping] = []
         lost = None
         for row in rows:
@@ -263,37 +293,55 @@ class OutboxRelay:
 
     def _record(self, result: BatchResult, event_types: dict[Hashable, str]) -> None:
         table, now = self._table, utcnow()
-        unsubscribed = [(row_id, reason) for row_id, reason in result.returned
-                        if self._subscribed is not None
-                        and event_types.get(row_id) not in self._subscribed]
+        unsubscribed = [
+            (row_id, reason)
+            for row_id, reason in result.returned
+            if self._subscribed is not None and event_types.get(row_id) not in self._subscribed
+        ]
         unroutable = [item for item in result.returned if item not in unsubscribed]
         with self._engine.begin() as conn:
             if result.confirmed:
-                conn.execute(update(table).where(self._ids_match).values(
-                    status=SENT, sent_at=now, attempts=table.c.attempts + 1),
-                    {"ids": list(result.confirmed)})
+                conn.execute(
+                    update(table)
+                    .where(self._ids_match)
+                    .values(status=SENT, sent_at=now, attempts=table.c.attempts + 1),
+                    {"ids": list(result.confirmed)},
+                )
             if unsubscribed:
-                conn.execute(update(table).where(self._ids_match).values(
-                    status=UNSUBSCRIBED, sent_at=now, attempts=table.c.attempts + 1),
-                    {"ids": [row_id for row_id, _ in unsubscribed]})
+                conn.execute(
+                    update(table)
+                    .where(self._ids_match)
+                    .values(status=UNSUBSCRIBED, sent_at=now, attempts=table.c.attempts + 1),
+                    {"ids": [row_id for row_id, _ in unsubscribed]},
+                )
             by_reason: dict[str, list[Hashable]] = {}
             for row_id, reason in unroutable:
                 by_reason.setdefault(reason, []).append(row_id)
             for reason, ids in by_reason.items():
-                conn.execute(update(table).where(self._ids_match).values(
-                    status=UNROUTABLE, last_error=reason, attempts=table.c.attempts + 1),
-                    {"ids": ids})
+                conn.execute(
+                    update(table)
+                    .where(self._ids_match)
+                    .values(status=UNROUTABLE, last_error=reason, attempts=table.c.attempts + 1),
+                    {"ids": ids},
+                )
         if result.nacked:
             self._failed(list(result.nacked), "nacked by broker")
         metrics.PUBLISHED.labels(self._service).inc(len(result.confirmed))
         if unsubscribed:
             metrics.UNSUBSCRIBED.labels(self._service).inc(len(unsubscribed))
-            log.debug("%d events no service subscribes to, e.g. row %s",
-                      len(unsubscribed), unsubscribed[0][0])
+            log.debug(
+                "%d events no service subscribes to, e.g. row %s",
+                len(unsubscribed),
+                unsubscribed[0][0],
+            )
         if unroutable:
             metrics.UNROUTABLE.labels(self._service).inc(len(unroutable))
-            log.warning("%d events returned as unroutable although a service subscribes to them "
-                        "(its queue is missing), e.g. row %s: %s", len(unroutable), *unroutable[0])
+            log.warning(
+                "%d events returned as unroutable although a service subscribes to them "
+                "(its queue is missing), e.g. row %s: %s",
+                len(unroutable),
+                *unroutable[0],
+            )
         if result.nacked:
             metrics.PUBLISH_FAILURES.labels(self._service).inc(len(result.nacked))
             log.warning("%d events nacked by the broker", len(result.nacked))
@@ -302,17 +350,38 @@ class OutboxRelay:
         """Count a failed publish on ``ids``; quarantine those that reached the limit."""
         table = self._table
         with self._engine.begin() as conn:
-            conn.execute(update(table).where(self._ids_match).values(
-                last_error=reason[:2000], attempts=table.c.attempts + 1), {"ids": ids})
-            quarantined = conn.execute(
-                update(table).where(self._ids_match, table.c.status == PENDING,
-                                    table.c.attempts >= self._max_attempts)
-                .values(status=QUARANTINED).returning(table.c.id), {"ids": ids}).scalars().all()
+            conn.execute(
+                update(table)
+                .where(self._ids_match)
+                .values(last_error=reason[:2000], attempts=table.c.attempts + 1),
+                {"ids": ids},
+            )
+            quarantined = (
+                conn.execute(
+                    update(table)
+                    .where(
+                        self._ids_match,
+                        table.c.status == PENDING,
+                        table.c.attempts >= self._max_attempts,
+                    )
+                    .values(status=QUARANTINED)
+                    .returning(table.c.id),
+                    {"ids": ids},
+                )
+                .scalars()
+                .all()
+            )
         if quarantined:
             metrics.QUARANTINED_TOTAL.labels(self._service).inc(len(quarantined))
-            log.error("quarantined outbox rows %s of %s after %d failed publishes (%s): subsequent "
-                      "events of their aggregates wait; see `crm-outbox quarantined --service %s`",
-                      quarantined, self._service, self._max_attempts, reason, self._service)
+            log.error(
+                "quarantined outbox rows %s of %s after %d failed publishes (%s): subsequent "
+                "events of their aggregates wait; see `crm-outbox quarantined --service %s`",
+                quarantined,
+                self._service,
+                self._max_attempts,
+                reason,
+                self._service,
+            )
 
     def _standby_wait(self) -> None:
         """A standby keeps a broker connection too: its /healthz says whether the broker is
@@ -324,8 +393,9 @@ class OutboxRelay:
                 publisher.connect()
             except PublisherConnectionError as exc:
                 if self.health["broker"]:
-                    log.warning("standby relay of %s cannot reach the broker: %s",
-                                self._service, exc)
+                    log.warning(
+                        "standby relay of %s cannot reach the broker: %s", self._service, exc
+                    )
                 self.health["broker"] = False
                 self._stop.wait(self._standby_retry)
                 return
@@ -350,12 +420,18 @@ class OutboxRelay:
         self._stats_at = now
         table = self._table
         with self._engine.connect() as conn:
-            count = conn.execute(select(func.count()).select_from(table)
-                                 .where(table.c.status == PENDING)).scalar_one()
-            oldest = conn.execute(select(table.c.occurred_at).where(table.c.status == PENDING)
-                                  .order_by(table.c.id).limit(1)).scalar()
-            quarantined = conn.execute(select(func.count()).select_from(table).where(
-                text(f"status = '{QUARANTINED}'"))).scalar_one()
+            count = conn.execute(
+                select(func.count()).select_from(table).where(table.c.status == PENDING)
+            ).scalar_one()
+            oldest = conn.execute(
+                select(table.c.occurred_at)
+                .where(table.c.status == PENDING)
+                .order_by(table.c.id)
+                .limit(1)
+            ).scalar()
+            quarantined = conn.execute(
+                select(func.count()).select_from(table).where(text(f"status = '{QUARANTINED}'"))
+            ).scalar_one()
         metrics.PENDING.labels(self._service).set(count)
         metrics.QUARANTINED.labels(self._service).set(quarantined)
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
@@ -366,22 +442,30 @@ def _aggregate(row: RowMapping) -> tuple[str, str]:
     return row["aggregate_type"], row["aggregate_id"]
 
 
-def subscribed_event_types(service_name: str,
-                           manifests: Iterable[ServiceManifest]) -> frozenset[str]:
+def subscribed_event_types(
+    service_name: str, manifests: Iterable[ServiceManifest]
+) -> frozenset[str]:
     """The event types of ``service_name`` some manifest subscribes to (the bound ones)."""
-    return frozenset(sub.event for manifest in manifests for sub in manifest.subscriptions
-                     if sub.source == service_name)
+    return frozenset(
+        sub.event
+        for manifest in manifests
+        for sub in manifest.subscriptions
+        if sub.source == service_name
+    )
 
 
-def relay_options(engine: Engine, service_name: str, settings: Any,
-                  manifests: Iterable[ServiceManifest]) -> dict[str, Any]:
+def relay_options(
+    engine: Engine, service_name: str, settings: Any, manifests: Iterable[ServiceManifest]
+) -> dict[str, Any]:
     """The OutboxRelay keywords a relay process takes from its settings and the manifests:
     quarantine limit, subscribed event types, retention."""
     from crm_chassis.retention import Pruner
 
-    return {"max_attempts": settings.outbox_max_attempts,
-            "subscribed_events": subscribed_event_types(service_name, manifests),
-            "pruner": Pruner.from_settings(engine, service_name, settings)}
+    return {
+        "max_attempts": settings.outbox_max_attempts,
+        "subscribed_events": subscribed_event_types(service_name, manifests),
+        "pruner": Pruner.from_settings(engine, service_name, settings),
+    }
 
 
 def register_health_checks(relay: OutboxRelay) -> None:

@@ -6,6 +6,7 @@ flight. It declares nothing on the broker: its service's broker user may only pu
 exchange, and the topology steps (``make run``, the topology Jobs) declare every consumer's queue
 before any relay starts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,10 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = manifests.find(args.service)
     except LookupError as exc:
-        print(f"crm-relay: {exc} (known: {[m.name for m in manifests.discover()]})",
-              file=sys.stderr)
+        print(
+            f"crm-relay: {exc} (known: {[m.name for m in manifests.discover()]})", file=sys.stderr
+        )
         return 2
-    settings = load_for_process(args.service, "relay")   # stops here when misconfigured
+    settings = load_for_process(args.service, "relay")  # stops here when misconfigured
     configure_process_logging(settings)
     start_metrics_server(metrics_port(settings, manifest, "relay"))
 
@@ -55,11 +57,16 @@ def main(argv: list[str] | None = None) -> int:
 
     engine = make_engine(settings.database_url)
     publisher = ConfirmingPublisher(settings.amqp_url, app_id=f"{args.service}.outbox_relay")
-    relay = OutboxRelay(engine, args.service, publisher, batch_size=settings.outbox_batch_size,
-                        poll_seconds=settings.outbox_poll_seconds,
-                        wakeup=OutboxWakeup.for_engine(engine),
-                        # Quarantine, subscribed types, retention, /healthz (outbox.relay).
-                        **relay_options(engine, args.service, settings, manifests.discover()))
+    relay = OutboxRelay(
+        engine,
+        args.service,
+        publisher,
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+        wakeup=OutboxWakeup.for_engine(engine),
+        # Quarantine, subscribed types, retention, /healthz (outbox.relay).
+        **relay_options(engine, args.service, settings, manifests.discover()),
+    )
     register_health_checks(relay)
     if stopping.is_set():
         relay.stop()

@@ -3,6 +3,7 @@
 Column lists are defined once here and used both by the service's SQLAlchemy metadata and by its
 alembic migration (``create_messaging_tables(op)``), so the two cannot drift apart.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,8 @@ OUTBOX = "outbox"
 INBOX = "inbox"
 
 # Status of an outbox row.
-PENDING = "pending"       # written, not yet confirmed by the broker
-SENT = "sent"             # confirmed by the broker
+PENDING = "pending"  # written, not yet confirmed by the broker
+SENT = "sent"  # confirmed by the broker
 UNROUTABLE = "unroutable"  # returned although a subscriber declares it: its queue is missing
 UNSUBSCRIBED = "unsubscribed"  # accepted by the broker, no service subscribes to it: expected
 QUARANTINED = "quarantined"  # failed ``outbox_max_attempts`` publishes; holds back its aggregate
@@ -39,7 +40,7 @@ DONE = (SENT, UNSUBSCRIBED)
 # rows of its aggregate, so per-aggregate order survives a row that cannot be published. The
 # relay looks such rows up per aggregate for every batch: a partial index keeps that lookup to
 # the few held rows. Literal SQL, so PostgreSQL can match the relay's query to the index.
-HELD_PREDICATE = (f"status = '{QUARANTINED}' OR (status = '{PENDING}' AND attempts > 0)")
+HELD_PREDICATE = f"status = '{QUARANTINED}' OR (status = '{PENDING}' AND attempts > 0)"
 HELD_INDEX = "ix_outbox_held"
 
 
@@ -60,16 +61,17 @@ _NOTIFY_DDL = (
 def _outbox_columns() -> list[Column[Any] | Index]:
     return [
         # Autoincrement id gives the publish order; per-aggregate order follows from it.
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-               autoincrement=True),
+        Column(
+            "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
         Column("event_id", String(32), nullable=False, unique=True),
         Column("event_type", String(100), nullable=False),
         Column("exchange", String(200), nullable=False),
         Column("aggregate_type", String(50), nullable=False),
         Column("aggregate_id", String(64), nullable=False),
         Column("aggregate_version", BigInteger, nullable=False),
-        Column("payload", Text, nullable=False),   # the JSON body exactly as it is published
-        Column("headers", Text, nullable=False),   # JSON object of AMQP headers
+        Column("payload", Text, nullable=False),  # the JSON body exactly as it is published
+        Column("headers", Text, nullable=False),  # JSON object of AMQP headers
         Column("occurred_at", UtcDateTime(), nullable=False),
         Column("status", String(16), nullable=False, server_default=PENDING),
         Column("attempts", Integer, nullable=False, server_default="0"),
@@ -80,7 +82,7 @@ def _outbox_columns() -> list[Column[Any] | Index]:
 
 def _inbox_columns() -> list[Column[Any] | Index]:
     return [
-        Column("consumer", String(200), primary_key=True),   # "<service>.<handler method>"
+        Column("consumer", String(200), primary_key=True),  # "<service>.<handler method>"
         Column("event_id", String(32), primary_key=True),
         Column("event_type", String(100), nullable=False),
         Column("processed_at", UtcDateTime(), nullable=False),
@@ -92,13 +94,22 @@ def outbox_table(metadata: MetaData) -> Table:
         return metadata.tables[OUTBOX]
     table = Table(OUTBOX, metadata, *_outbox_columns())
     # The relay's only query: pending rows in id order. Partial index keeps it tiny.
-    Index("ix_outbox_pending", table.c.id, postgresql_where=text("status = 'pending'"),
-          sqlite_where=text("status = 'pending'"))
-    Index(HELD_INDEX, table.c.aggregate_type, table.c.aggregate_id, table.c.id,
-          postgresql_where=text(HELD_PREDICATE), sqlite_where=text(HELD_PREDICATE))
-    for statement in _NOTIFY_DDL:   # metadata.create_all (tests, tools) gets the trigger too
-        event.listen(table, "after_create",
-                     DDL(statement).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
+    Index(
+        "ix_outbox_pending",
+        table.c.id,
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    )
+    Index(
+        HELD_INDEX,
+        table.c.aggregate_type,
+        table.c.aggregate_id,
+        table.c.id,
+        postgresql_where=text(HELD_PREDICATE),
+        sqlite_where=text(HELD_PREDICATE),
+    )
+    for statement in _NOTIFY_DDL:  # metadata.create_all (tests, tools) gets the trigger too
+        event.listen(table, "after_create", DDL(statement).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
     return table
 
 
@@ -117,9 +128,13 @@ def create_messaging_tables(op: Any) -> None:
     """For a service's first alembic migration: create outbox and inbox as they were first
     defined (additions to them have their own helpers: ``create_outbox_held_index``)."""
     op.create_table(OUTBOX, *_outbox_columns())
-    op.create_index("ix_outbox_pending", OUTBOX, ["id"],
-                    postgresql_where=text("status = 'pending'"),
-                    sqlite_where=text("status = 'pending'"))
+    op.create_index(
+        "ix_outbox_pending",
+        OUTBOX,
+        ["id"],
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    )
     op.create_table(INBOX, *_inbox_columns())
     if op.get_bind().dialect.name == "postgresql":
         for statement in _NOTIFY_DDL:
@@ -128,8 +143,13 @@ def create_messaging_tables(op: Any) -> None:
 
 def create_outbox_held_index(op: Any) -> None:
     """For a service's migration: the index of rows that hold back their aggregate."""
-    op.create_index(HELD_INDEX, OUTBOX, ["aggregate_type", "aggregate_id", "id"],
-                    postgresql_where=text(HELD_PREDICATE), sqlite_where=text(HELD_PREDICATE))
+    op.create_index(
+        HELD_INDEX,
+        OUTBOX,
+        ["aggregate_type", "aggregate_id", "id"],
+        postgresql_where=text(HELD_PREDICATE),
+        sqlite_where=text(HELD_PREDICATE),
+    )
 
 
 def drop_outbox_held_index(op: Any) -> None:

@@ -6,6 +6,7 @@ milliseconds after its transaction commits instead of up to ``outbox_poll_second
 poll stays as the safety net: a missed notification (the listening connection was lost, or a
 database migrated before the trigger existed) costs one poll interval, never an event.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,7 @@ class OutboxWakeup:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._connection: Any = None   # the psycopg2 connection, LISTENing
+        self._connection: Any = None  # the psycopg2 connection, LISTENing
         self._raw: Any = None
 
     @classmethod
@@ -34,7 +35,7 @@ class OutboxWakeup:
     def _connect(self) -> Any:
         if self._connection is None:
             raw = self._engine.raw_connection()
-            raw.detach()   # ours for good: LISTEN lives as long as the connection
+            raw.detach()  # ours for good: LISTEN lives as long as the connection
             connection: Any = raw.dbapi_connection
             connection.autocommit = True
             with connection.cursor() as cursor:

@@ -1,4 +1,5 @@
 """Writes events as outbox rows inside the caller's transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,23 +22,40 @@ class OutboxWriter:
         self._exchange = f"{service_name}.events"
         self._insert = _insert_for(table)
 
-    def add(self, event_type: str, message: Message, *, aggregate_type: str, aggregate_id: str,
-            aggregate_version: int, actor: Actor | None = None) -> str:
+    def add(
+        self,
+        event_type: str,
+        message: Message,
+        *,
+        aggregate_type: str,
+        aggregate_id: str,
+        aggregate_version: int,
+        actor: Actor | None = None,
+    ) -> str:
         """Stamp ``message.meta``, serialise it and insert it as a pending row; returns event id."""
-        meta = events.stamp(message, producer=self._service, event_type=event_type,
-                            aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                            aggregate_version=aggregate_version, actor=actor)
-        self._session.execute(self._insert, {
-            "event_id": meta.event_id,
-            "event_type": event_type,
-            "exchange": self._exchange,
-            "aggregate_type": aggregate_type,
-            "aggregate_id": str(aggregate_id),
-            "aggregate_version": int(aggregate_version),
-            "payload": events.encode(message),
-            "headers": events.dumps_headers(meta),
-            "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.UTC),
-        })
+        meta = events.stamp(
+            message,
+            producer=self._service,
+            event_type=event_type,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            aggregate_version=aggregate_version,
+            actor=actor,
+        )
+        self._session.execute(
+            self._insert,
+            {
+                "event_id": meta.event_id,
+                "event_type": event_type,
+                "exchange": self._exchange,
+                "aggregate_type": aggregate_type,
+                "aggregate_id": str(aggregate_id),
+                "aggregate_version": int(aggregate_version),
+                "payload": events.encode(message),
+                "headers": events.dumps_headers(meta),
+                "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.UTC),
+            },
+        )
         return meta.event_id
 
 

@@ -17,6 +17,7 @@ tested in ``libs/chassis/tests/scopes/test_revocation_integration.py`` and timed
 Deny by default: an unknown user, a deactivated user and a user whose snapshot lists no scopes
 all read as :attr:`UserScopes.is_empty`.
 """
+
 from __future__ import annotations
 
 from crm_chassis.scopes.messages import from_proto, user_access_changed_message
@@ -26,16 +27,16 @@ from crm_chassis.scopes.store import apply_snapshot, apply_user_access_changed
 from crm_chassis.scopes.tables import create_scope_tables, scope_tables
 
 __all__ = [
-           "ROLES",
-           "ROLE_STRENGTH",
-           "SOURCES",
-           "Grant",
-           "ScopeReplica",
-           "UserScopes",
-           "apply_snapshot",
-           "apply_user_access_changed",
-           "create_scope_tables",
-           "from_proto",
-           "scope_tables",
-           "user_access_changed_message",
+    "ROLES",
+    "ROLE_STRENGTH",
+    "SOURCES",
+    "Grant",
+    "ScopeReplica",
+    "UserScopes",
+    "apply_snapshot",
+    "apply_user_access_changed",
+    "create_scope_tables",
+    "from_proto",
+    "scope_tables",
+    "user_access_changed_message",
 ]

@@ -1,4 +1,5 @@
 """The replica's values: plain, immutable, no I/O."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,8 +26,9 @@ class Grant:
         if self.role not in ROLES:
             raise ValueError(f"unknown team role {self.role!r}; expected one of {', '.join(ROLES)}")
         if self.source not in SOURCES:
-            raise ValueError(f"unknown scope source {self.source!r}; "
-                             f"expected one of {', '.join(SOURCES)}")
+            raise ValueError(
+                f"unknown scope source {self.source!r}; expected one of {', '.join(SOURCES)}"
+            )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ its staleness bound) ends the person's sessions here within the revocation secon
 and territory already do with their own copies. A user territory has never published (version 0)
 is not refused here: they simply see no team's records.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,7 +25,9 @@ def refuse_deactivated_users(replica: ScopeReplica) -> Callable[[object], None]:
             return
         scopes = replica.scopes_of(principal.subject_id)
         if scopes.version > 0 and not scopes.active:
-            raise Unauthenticated("this account is deactivated: its sessions have ended; an "
-                                  "administrator can reactivate it (crmctl users reactivate)")
+            raise Unauthenticated(
+                "this account is deactivated: its sessions have ended; an "
+                "administrator can reactivate it (crmctl users reactivate)"
+            )
 
     return check

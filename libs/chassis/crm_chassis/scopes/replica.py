@@ -1,4 +1,5 @@
 """Read side of the replica, for the api and worker processes of a consuming service."""
+
 from __future__ import annotations
 
 import threading
@@ -17,16 +18,27 @@ _VERSIONS, _SCOPES = scope_tables(MetaData())
 # Built once with bind parameters: building and cache-keying a select per call costs more than
 # running it (docs/adding-a-service.md, "Hot read paths"). One round trip per user.
 _USER_SCOPES = (
-    select(_VERSIONS.c.access_version, _VERSIONS.c.active, _SCOPES.c.team_id, _SCOPES.c.role,
-           _SCOPES.c.source, _SCOPES.c.unit_id)
+    select(
+        _VERSIONS.c.access_version,
+        _VERSIONS.c.active,
+        _SCOPES.c.team_id,
+        _SCOPES.c.role,
+        _SCOPES.c.source,
+        _SCOPES.c.unit_id,
+    )
     .select_from(_VERSIONS.outerjoin(_SCOPES, _SCOPES.c.user_id == _VERSIONS.c.user_id))
-    .where(_VERSIONS.c.user_id == bindparam("user_id")))
+    .where(_VERSIONS.c.user_id == bindparam("user_id"))
+)
 _TEAM_GRANTS = (
     select(_SCOPES.c.user_id, _SCOPES.c.role, _SCOPES.c.source)
-    .select_from(_SCOPES.join(_VERSIONS, and_(_VERSIONS.c.user_id == _SCOPES.c.user_id,
-                                              _VERSIONS.c.active.is_(True))))
+    .select_from(
+        _SCOPES.join(
+            _VERSIONS, and_(_VERSIONS.c.user_id == _SCOPES.c.user_id, _VERSIONS.c.active.is_(True))
+        )
+    )
     .where(_SCOPES.c.team_id == bindparam("team_id"))
-    .order_by(_SCOPES.c.user_id))
+    .order_by(_SCOPES.c.user_id)
+)
 
 
 class _Remembered:
@@ -73,11 +85,19 @@ class ScopeReplica:
     waiting for that lock (which its own caller holds until the replica answers).
     """
 
-    def __init__(self, engine: Engine, max_staleness_seconds: float = 0.25, *,
-                 max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        max_staleness_seconds: float = 0.25,
+        *,
+        max_entries: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if max_staleness_seconds < 0 or max_staleness_seconds > 1:
-            raise ValueError("max_staleness_seconds must be within 0..1: revocation is promised "
-                             "within one second")
+            raise ValueError(
+                "max_staleness_seconds must be within 0..1: revocation is promised "
+                "within one second"
+            )
         self._engine = engine
         self._users = _Remembered(max_staleness_seconds, max_entries, clock)
         self._teams = _Remembered(max_staleness_seconds, max_entries, clock)
@@ -94,8 +114,11 @@ class ScopeReplica:
             scopes = UserScopes(user_id=user_id)
         else:
             version, active = rows[0][0], bool(rows[0][1])
-            grants = tuple(Grant(team_id, role, source, unit_id or "")
-                           for _, _, team_id, role, source, unit_id in rows if team_id)
+            grants = tuple(
+                Grant(team_id, role, source, unit_id or "")
+                for _, _, team_id, role, source, unit_id in rows
+                if team_id
+            )
             scopes = UserScopes(user_id=user_id, version=version, active=active, grants=grants)
         self._users.put(user_id, scopes)
         return scopes
@@ -114,8 +137,11 @@ class ScopeReplica:
 
     def members(self, team_id: str) -> list[tuple[str, str]]:
         """(user id, role) of the team's active members, by user id."""
-        return [(user, role) for user, role, source in self._team_grants(team_id)
-                if source == "membership"]
+        return [
+            (user, role)
+            for user, role, source in self._team_grants(team_id)
+            if source == "membership"
+        ]
 
     def managers_of(self, team_id: str) -> list[str]:
         """Users acting as the team's manager: its manager members and managers of units above."""

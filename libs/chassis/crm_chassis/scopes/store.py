@@ -1,4 +1,5 @@
 """Write side of the replica: store a snapshot if it is newer than the one held."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,11 @@ _VERSIONS, _SCOPES = scope_tables(MetaData())
 
 # Locks the user's version row, so two workers applying snapshots of one user serialise and the
 # newer one wins whatever order they commit in.
-_HELD_VERSION = (select(_VERSIONS.c.access_version)
-                 .where(_VERSIONS.c.user_id == bindparam("user_id")).with_for_update())
+_HELD_VERSION = (
+    select(_VERSIONS.c.access_version)
+    .where(_VERSIONS.c.user_id == bindparam("user_id"))
+    .with_for_update()
+)
 
 
 def apply_snapshot(session: Session, snapshot: UserScopes) -> bool:
@@ -33,12 +37,20 @@ def apply_snapshot(session: Session, snapshot: UserScopes) -> bool:
     if held is None:
         # A concurrent first snapshot of the same user hits the primary key and fails its
         # transaction; the event is redelivered and then compared with the stored version.
-        session.execute(insert(_VERSIONS).values(
-            user_id=snapshot.user_id, access_version=snapshot.version, active=snapshot.active,
-            updated_at=now))
+        session.execute(
+            insert(_VERSIONS).values(
+                user_id=snapshot.user_id,
+                access_version=snapshot.version,
+                active=snapshot.active,
+                updated_at=now,
+            )
+        )
     else:
-        session.execute(update(_VERSIONS).where(_VERSIONS.c.user_id == snapshot.user_id).values(
-            access_version=snapshot.version, active=snapshot.active, updated_at=now))
+        session.execute(
+            update(_VERSIONS)
+            .where(_VERSIONS.c.user_id == snapshot.user_id)
+            .values(access_version=snapshot.version, active=snapshot.active, updated_at=now)
+        )
     session.execute(delete(_SCOPES).where(_SCOPES.c.user_id == snapshot.user_id))
     # Duplicate grants in one snapshot (same team, source and unit) would break the primary key;
     # keep the strongest, as the reader would.
@@ -46,9 +58,19 @@ def apply_snapshot(session: Session, snapshot: UserScopes) -> bool:
     for grant in snapshot.grants:
         rows[(grant.team_id, grant.source, grant.unit_id)] = grant
     if rows:
-        session.execute(insert(_SCOPES), [
-            {"user_id": snapshot.user_id, "team_id": g.team_id, "source": g.source,
-             "unit_id": g.unit_id, "role": g.role} for g in rows.values()])
+        session.execute(
+            insert(_SCOPES),
+            [
+                {
+                    "user_id": snapshot.user_id,
+                    "team_id": g.team_id,
+                    "source": g.source,
+                    "unit_id": g.unit_id,
+                    "role": g.role,
+                }
+                for g in rows.values()
+            ],
+        )
     return True
 
 

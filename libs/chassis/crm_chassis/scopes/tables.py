@@ -1,4 +1,5 @@
 """The replica's two tables, defined once for the service's metadata and its migration."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -11,6 +11,7 @@ and in the service's manifest::
     event = "user_access_changed"
     method = "on_user_access_changed"
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -28,5 +29,8 @@ class ScopeReplicaHandlers:
     def on_user_access_changed(self, event: events_pb2.UserAccessChanged, uow: Any) -> None:
         applied = apply_user_access_changed(uow.session, event)
         if not applied:
-            log.info("user_access_snapshot_older_than_stored", user_id=event.user_scopes.user_id,
-                     access_version=event.user_scopes.access_version)
+            log.info(
+                "user_access_snapshot_older_than_stored",
+                user_id=event.user_scopes.user_id,
+                access_version=event.user_scopes.access_version,
+            )

@@ -1,4 +1,5 @@
 """A fake identity AuthService (GetSigningKeys, IssueServiceToken) on a real local channel."""
+
 from __future__ import annotations
 
 import threading
@@ -24,7 +25,7 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
 
     def __init__(self):
         self.keys: list[auth_pb2.SigningKey] = []
-        self.versioned = False   # answer like identity does: a version, `unchanged` when current
+        self.versioned = False  # answer like identity does: a version, `unchanged` when current
         self.full_answers = 0
         self.down = False
         self.key_calls = 0
@@ -33,12 +34,22 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
         self.clients = {"svc-leads": "s3cret"}
         self._lock = threading.Lock()
 
-    def add_key(self, private_key, *, verify_until: float | None = None,
-                algorithm: str = "EdDSA", pem: str | None = None) -> str:
+    def add_key(
+        self,
+        private_key,
+        *,
+        verify_until: float | None = None,
+        algorithm: str = "EdDSA",
+        pem: str | None = None,
+    ) -> str:
         kid = key_id(private_key)
-        key = auth_pb2.SigningKey(kid=kid, algorithm=algorithm,
-                                  public_key_pem=pem or public_key_to_pem(private_key),
-                                  created_at=_ts(time.time()), active=True)
+        key = auth_pb2.SigningKey(
+            kid=kid,
+            algorithm=algorithm,
+            public_key_pem=pem or public_key_to_pem(private_key),
+            created_at=_ts(time.time()),
+            active=True,
+        )
         if verify_until is not None:
             key.verify_until.CopyFrom(_ts(verify_until))
         self.keys.append(key)
@@ -53,11 +64,13 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             return auth_pb2.GetSigningKeysResponse(keys=self.keys, issuer="crm-identity")
         version = ",".join(sorted(key.kid for key in self.keys))
         if request.known_version == version:
-            return auth_pb2.GetSigningKeysResponse(issuer="crm-identity", version=version,
-                                                   unchanged=True)
+            return auth_pb2.GetSigningKeysResponse(
+                issuer="crm-identity", version=version, unchanged=True
+            )
         self.full_answers += 1
-        return auth_pb2.GetSigningKeysResponse(keys=self.keys, issuer="crm-identity",
-                                               version=version)
+        return auth_pb2.GetSigningKeysResponse(
+            keys=self.keys, issuer="crm-identity", version=version
+        )
 
     def withdraw(self, kid: str) -> None:
         self.keys = [key for key in self.keys if key.kid != kid]
@@ -69,9 +82,11 @@ class FakeAuthService(auth_pb2_grpc.AuthServiceServicer):
             context.abort(grpc.StatusCode.UNAVAILABLE, "identity is down")
         if self.clients.get(request.client_id) != request.client_secret:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, "unknown client or wrong secret")
-        return auth_pb2.TokenPair(access_token=f"token-{self.token_calls}",
-                                  access_token_expires_at=_ts(time.time() + self.token_ttl),
-                                  token_type="Bearer")
+        return auth_pb2.TokenPair(
+            access_token=f"token-{self.token_calls}",
+            access_token_expires_at=_ts(time.time() + self.token_ttl),
+            token_type="Bearer",
+        )
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """An api that verifies tokens with identity's keys answers health NOT_SERVING until it holds
 them, and turns SERVING by itself once identity answers (crm_chassis.grpc.health_gate)."""
+
 from __future__ import annotations
 
 import grpc
@@ -35,13 +36,19 @@ def api():
     def start(key_source):
         settings = ServiceSettings.load("echo", env={}, grpc_port=0, grpc_max_workers=2)
         verifier = TokenVerifier(key_source, "crm-identity", "crm")
-        running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE],
-                               verifier=verifier, on_stop=getattr(key_source, "close", None))
+        running = start_server(
+            settings,
+            echo.register,
+            service_names=[echo.ECHO_SERVICE],
+            verifier=verifier,
+            on_stop=getattr(key_source, "close", None),
+        )
         servers.append(running)
         channel = grpc.insecure_channel(running.address)
         stub = health_pb2_grpc.HealthStub(channel)
-        return lambda service="": stub.Check(health_pb2.HealthCheckRequest(service=service),
-                                             timeout=5).status
+        return lambda service="": (
+            stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=5).status
+        )
 
     yield start
     for running in servers:
@@ -50,20 +57,23 @@ def api():
 
 def test_health_is_not_serving_until_identity_s_keys_are_read(identity, api):
     identity.add_key(generate_private_key())
-    identity.down = True                     # the platform starting: identity not up yet
+    identity.down = True  # the platform starting: identity not up yet
     source = IdentityKeySource(identity.address, refresh_seconds=0.05)
     status = api(source)
     wait_until(lambda: identity.key_calls >= 2, timeout=10, message="no key read attempted")
 
     assert status() == NOT_SERVING and status(echo.ECHO_SERVICE) == NOT_SERVING
-    assert status(LIVENESS_SERVICE) == SERVING     # the process itself is fine
+    assert status(LIVENESS_SERVICE) == SERVING  # the process itself is fine
 
     identity.down = False
-    wait_until(lambda: status() == SERVING, timeout=10,
-               message="health did not turn SERVING once the keys were read")
+    wait_until(
+        lambda: status() == SERVING,
+        timeout=10,
+        message="health did not turn SERVING once the keys were read",
+    )
     assert status(echo.ECHO_SERVICE) == SERVING
 
-    identity.down = True                     # keys once read are kept through an outage
+    identity.down = True  # keys once read are kept through an outage
     calls = identity.key_calls
     wait_until(lambda: identity.key_calls >= calls + 3, timeout=10)
     assert status() == SERVING

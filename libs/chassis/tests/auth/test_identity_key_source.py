@@ -1,4 +1,5 @@
 """IdentityKeySource against a fake AuthService over a real channel."""
+
 from __future__ import annotations
 
 import grpc
@@ -49,8 +50,7 @@ def test_unknown_kid_rereads_at_most_once_per_5_seconds(identity, source_for, cl
     assert source.get("forged-again") is None and identity.key_calls == 3
 
 
-def test_a_failed_read_does_not_hold_back_the_next_one_for_5_seconds(identity, source_for,
-                                                                     clock):
+def test_a_failed_read_does_not_hold_back_the_next_one_for_5_seconds(identity, source_for, clock):
     # The platform starting: a verifier asks before identity serves, then a valid token arrives.
     kid = identity.add_key(generate_private_key())
     identity.down = True
@@ -58,7 +58,7 @@ def test_a_failed_read_does_not_hold_back_the_next_one_for_5_seconds(identity, s
     assert source.refresh() is False
     identity.down = False
     clock.advance(0.4)
-    with pytest.raises(Unavailable):                               # still pausing
+    with pytest.raises(Unavailable):  # still pausing
         source.get(kid)
     assert identity.key_calls == 1
     clock.advance(0.2)
@@ -90,7 +90,7 @@ def test_stale_keys_kept_while_identity_is_down(identity, source_for, clock):
         source.get("unknown")
     identity.down = False
     clock.advance(1)
-    assert source.get("unknown") is None   # identity answered: now it is unknown
+    assert source.get("unknown") is None  # identity answered: now it is unknown
 
 
 def test_keys_past_verify_until_are_dropped(identity, source_for, clock):
@@ -156,13 +156,17 @@ def test_identity_verifier_from_settings(identity):
     try:
         assert verifier.verify(keys.token("u-9")).subject_id == "u-9"
         assert (verifier.issuer, verifier.audience, verifier.algorithm) == (
-            settings.jwt_issuer, settings.jwt_audience, "EdDSA")
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            "EdDSA",
+        )
     finally:
         verifier.key_source.close()
 
 
-def test_a_withdrawn_key_stops_verifying_at_the_next_poll_even_for_cached_tokens(identity,
-                                                                                source_for):
+def test_a_withdrawn_key_stops_verifying_at_the_next_poll_even_for_cached_tokens(
+    identity, source_for
+):
     identity.versioned = True
     keys, other = TestKeys(), TestKeys()
     identity.add_key(keys.private_key)
@@ -170,11 +174,11 @@ def test_a_withdrawn_key_stops_verifying_at_the_next_poll_even_for_cached_tokens
     source = source_for()
     verifier = TokenVerifier(source, keys.issuer, keys.audience)
     token = keys.token("u-1")
-    assert verifier.verify(token).subject_id == "u-1"          # now in the verifier's cache
+    assert verifier.verify(token).subject_id == "u-1"  # now in the verifier's cache
     assert source.refresh() and source.refresh()
-    assert identity.full_answers == 1                           # polls answered "unchanged"
+    assert identity.full_answers == 1  # polls answered "unchanged"
     identity.withdraw(keys.kid)
-    assert source.refresh()                                     # the background loop's step
+    assert source.refresh()  # the background loop's step
     with pytest.raises(Unauthenticated, match="unknown key"):
         verifier.verify(token)
     assert verifier.verify(other.token("u-2")).subject_id == "u-2"
@@ -203,7 +207,8 @@ class _Log:
 
 
 def test_identity_not_up_yet_at_start_is_no_warning_but_later_outages_are(
-        identity, source_for, clock, monkeypatch):
+    identity, source_for, clock, monkeypatch
+):
     from crm_chassis.auth import key_sources
 
     log = _Log()
@@ -211,11 +216,11 @@ def test_identity_not_up_yet_at_start_is_no_warning_but_later_outages_are(
     identity.add_key(generate_private_key())
     identity.down = True
     source = source_for()
-    assert source.refresh() is False   # every process starting before identity serves
+    assert source.refresh() is False  # every process starting before identity serves
     assert log.lines == [("info", "waiting for identity's signing keys")]
     identity.down = False
     assert source.refresh()
     identity.down = True
     clock.advance(3600)
-    assert source.refresh() is False   # identity gone after it had answered: worth a warning
+    assert source.refresh() is False  # identity gone after it had answered: worth a warning
     assert log.lines[-1] == ("warning", "signing keys unavailable, keeping the last ones")

@@ -1,4 +1,5 @@
 """ServiceTokenProvider against a fake AuthService over a real channel."""
+
 from __future__ import annotations
 
 import pytest

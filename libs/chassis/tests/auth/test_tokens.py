@@ -1,4 +1,5 @@
 """Token format, signer and verifier (no network)."""
+
 from __future__ import annotations
 
 import base64
@@ -38,22 +39,40 @@ def _segment(token: str, index: int) -> dict:
 def test_signed_token_has_the_documented_format():
     keys = TestKeys()
     token, expires_at = keys.signer(ttl_seconds=300).sign(
-        "u-1", "user", roles=["admin", "admin"], departments={"sales"}, display_name="Ada")
+        "u-1", "user", roles=["admin", "admin"], departments={"sales"}, display_name="Ada"
+    )
     header, claims = _segment(token, 0), _segment(token, 1)
     assert header == {"alg": "EdDSA", "typ": "at+jwt", "kid": keys.kid}
-    assert set(claims) == {"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "kind", "roles",
-                           "departments", "name"}
-    assert (claims["sub"], claims["kind"], claims["roles"], claims["departments"],
-            claims["name"]) == ("u-1", "user", ["admin"], ["sales"], "Ada")
+    assert set(claims) == {
+        "iss",
+        "aud",
+        "sub",
+        "exp",
+        "iat",
+        "nbf",
+        "jti",
+        "kind",
+        "roles",
+        "departments",
+        "name",
+    }
+    assert (
+        claims["sub"],
+        claims["kind"],
+        claims["roles"],
+        claims["departments"],
+        claims["name"],
+    ) == ("u-1", "user", ["admin"], ["sales"], "Ada")
     assert claims["exp"] - int(claims["iat"]) == 300 and claims["nbf"] == int(claims["iat"])
-    assert round(claims["iat"], 3) == claims["iat"]   # milliseconds, no finer
+    assert round(claims["iat"], 3) == claims["iat"]  # milliseconds, no finer
     assert expires_at == datetime.fromtimestamp(claims["exp"], tz=UTC)
 
 
 def test_round_trip_gives_the_principal():
     keys = TestKeys()
-    token = keys.token("svc-leads", "service", roles=["reader"], departments=["sales"],
-                       display_name="leads")
+    token = keys.token(
+        "svc-leads", "service", roles=["reader"], departments=["sales"], display_name="leads"
+    )
     principal = keys.verifier().verify(token)
     assert principal.subject_id == "svc-leads" and principal.kind == "service"
     assert principal.roles == frozenset({"reader"}) and principal.departments == {"sales"}
@@ -82,11 +101,17 @@ def test_verified_tokens_are_cached_until_they_expire():
     keys = TestKeys()
     now = [time.time()]  # PyJWT checks exp on the real clock; the cache on the injected one
 
-    signer = TokenSigner(keys.private_key, keys.kid, keys.issuer, keys.audience,
-                         ttl_seconds=60, clock=lambda: now[0])
-    verifier = TokenVerifier(StaticKeySource({keys.kid: keys.public_key}), keys.issuer,
-                             keys.audience, leeway_seconds=10, clock=lambda: now[0],
-                             cache_size=2)
+    signer = TokenSigner(
+        keys.private_key, keys.kid, keys.issuer, keys.audience, ttl_seconds=60, clock=lambda: now[0]
+    )
+    verifier = TokenVerifier(
+        StaticKeySource({keys.kid: keys.public_key}),
+        keys.issuer,
+        keys.audience,
+        leeway_seconds=10,
+        clock=lambda: now[0],
+        cache_size=2,
+    )
     token = signer.sign("u-1", "user")[0]
     verify_calls = []
     original = verifier._verify_uncached
@@ -135,15 +160,21 @@ def test_pem_round_trips_and_kid_is_stable():
 def test_kid_is_the_rfc_7638_thumbprint():
     # RFC 8037, appendix A.3: the Ed25519 example key and its JWK thumbprint.
     x = base64.urlsafe_b64decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
-    assert key_id(Ed25519PublicKey.from_public_bytes(x)) == \
-        "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    assert (
+        key_id(Ed25519PublicKey.from_public_bytes(x))
+        == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    )
 
 
 def test_pem_of_another_key_type_is_refused():
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    pem = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+    pem = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     with pytest.raises(ValueError, match="Ed25519"):
         public_key_from_pem(pem)
 
@@ -164,8 +195,9 @@ def test_principal_accessors():
 def test_pyjwt_alone_would_accept_typ_jwt_but_we_do_not():
     """Why the typ check exists: a JWT signed by the same key for another purpose."""
     keys = TestKeys()
-    other_purpose = jwt.encode(keys.claims(), keys.private_key, algorithm="EdDSA",
-                               headers={"kid": keys.kid})
+    other_purpose = jwt.encode(
+        keys.claims(), keys.private_key, algorithm="EdDSA", headers={"kid": keys.kid}
+    )
     assert jwt.decode(other_purpose, keys.public_key, algorithms=["EdDSA"], audience="crm")
     with pytest.raises(Unauthenticated, match="type"):
         keys.verifier().verify(other_purpose)
@@ -194,11 +226,11 @@ def test_a_token_living_longer_than_the_maximum_is_refused():
     now = int(time.time())
     ok = forge_token(keys.claims(iat=now, exp=now + 900), keys.header(), key=keys.private_key)
     assert verifier.verify(ok).subject_id == "user-1"
-    too_long = forge_token(keys.claims(iat=now, exp=now + 901), keys.header(),
-                           key=keys.private_key)
+    too_long = forge_token(keys.claims(iat=now, exp=now + 901), keys.header(), key=keys.private_key)
     with pytest.raises(Unauthenticated, match="lifetime 901 s exceeds the maximum 900 s"):
         verifier.verify(too_long)
-    day = forge_token(keys.claims(iat=now - 60, exp=now + 86400), keys.header(),
-                      key=keys.private_key)
+    day = forge_token(
+        keys.claims(iat=now - 60, exp=now + 86400), keys.header(), key=keys.private_key
+    )
     with pytest.raises(Unauthenticated, match="exceeds the maximum"):
-        keys.verifier().verify(day)   # the default maximum: 15 minutes
+        keys.verifier().verify(day)  # the default maximum: 15 minutes

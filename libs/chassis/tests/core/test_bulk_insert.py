@@ -2,6 +2,7 @@
 quoting) and on SQLite (SQLAlchemy's path): odd text, NULLs, timezone-aware datetimes; it
 refuses what the column types refuse and reports a duplicate key as IntegrityError, inside the
 caller's transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,19 +19,34 @@ from crm_chassis.db import UtcDateTime, make_engine
 from crm_testkit import temporary_postgres_database
 
 metadata = MetaData()
-things = Table("bulk_things", metadata,
-               Column("id", String(20), primary_key=True),
-               Column("body", Text), Column("count", BigInteger),
-               Column("flag", Boolean), Column("at", UtcDateTime()))
+things = Table(
+    "bulk_things",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("body", Text),
+    Column("count", BigInteger),
+    Column("flag", Boolean),
+    Column("at", UtcDateTime()),
+)
 copies = Table("bulk_copies", metadata, *(c.copy() for c in things.columns))
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 ROWS = [
-    {"id": "a", "body": "50% off; 'quoted' \"double\" \\ back", "count": 2 ** 62, "flag": True,
-     "at": dt.datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN)},
+    {
+        "id": "a",
+        "body": "50% off; 'quoted' \"double\" \\ back",
+        "count": 2**62,
+        "flag": True,
+        "at": dt.datetime(2026, 12, 2, 10, 0, tzinfo=BERLIN),
+    },
     {"id": "b", "body": None, "count": None, "flag": None, "at": None},
-    {"id": "c", "body": "é – 日本 %s %(x)s", "count": -1, "flag": False,
-     "at": dt.datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=dt.UTC)},
+    {
+        "id": "c",
+        "body": "é – 日本 %s %(x)s",
+        "count": -1,
+        "flag": False,
+        "at": dt.datetime(2026, 1, 1, 0, 0, 0, 123456, tzinfo=dt.UTC),
+    },
 ]
 
 
@@ -60,7 +76,7 @@ def test_writes_what_sqlalchemy_writes(engine):
         session.execute(insert(copies), ROWS)
         session.commit()
     assert _rows(engine, things) == _rows(engine, copies)
-    assert _rows(engine, things)[0]["at"] == ROWS[0]["at"]          # the same instant, in UTC
+    assert _rows(engine, things)[0]["at"] == ROWS[0]["at"]  # the same instant, in UTC
     assert _rows(engine, things)[0]["at"].tzinfo == dt.UTC
 
 
@@ -68,8 +84,9 @@ def test_a_subset_of_columns_leaves_the_others_to_their_defaults(engine):
     with Session(engine) as session:
         BulkInsert(things, ["id", "body"]).execute(session, [{"id": "x", "body": "y"}])
         session.commit()
-    assert _rows(engine, things) == [{"id": "x", "body": "y", "count": None, "flag": None,
-                                      "at": None}]
+    assert _rows(engine, things) == [
+        {"id": "x", "body": "y", "count": None, "flag": None, "at": None}
+    ]
 
 
 def test_runs_in_the_callers_transaction(engine):
@@ -88,8 +105,10 @@ def test_a_duplicate_key_is_an_integrity_error(engine):
 
 def test_a_naive_datetime_is_refused_as_by_the_column_type(engine):
     naive = dict(ROWS[0], at=dt.datetime(2026, 12, 2, 10, 0))
-    with Session(engine) as session, pytest.raises((ValueError, StatementError),
-                                                   match="naive datetime"):
+    with (
+        Session(engine) as session,
+        pytest.raises((ValueError, StatementError), match="naive datetime"),
+    ):
         BulkInsert(things).execute(session, [naive])
 
 
@@ -116,20 +135,29 @@ def test_values_of_other_types_are_quoted_by_the_driver(engine):
     with Session(engine) as session:
         BulkInsert(things).execute(session, rows)
         session.commit()
-    assert [(r["id"], r["count"], r["body"]) for r in _rows(engine, things)] == \
-        [("p", 7, ROWS[0]["body"]), ("q", -1, ROWS[2]["body"])]
+    assert [(r["id"], r["count"], r["body"]) for r in _rows(engine, things)] == [
+        ("p", 7, ROWS[0]["body"]),
+        ("q", -1, ROWS[2]["body"]),
+    ]
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
-                min_size=1, max_size=5))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_any_text_lands_exactly_as_given(engine, texts):
     # The fast literals quote strings themselves: whatever the text (quotes, backslashes, "%",
     # E'...'-looking escapes, any script), the stored value is the given one.
     with Session(engine) as session:
         session.execute(things.delete())
         BulkInsert(things, ["id", "body"]).execute(
-            session, [{"id": str(i), "body": text} for i, text in enumerate(texts)])
+            session, [{"id": str(i), "body": text} for i, text in enumerate(texts)]
+        )
         session.commit()
     assert [r["body"] for r in _rows(engine, things)] == texts

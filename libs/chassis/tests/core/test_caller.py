@@ -7,8 +7,9 @@ from crm_chassis.errors import Unauthenticated
 
 
 def test_from_principal_keeps_identity_roles_and_departments():
-    principal = SimpleNamespace(subject_id="u1", kind="user", roles=["admin"],
-                                departments=["sales"], display_name="Ann")
+    principal = SimpleNamespace(
+        subject_id="u1", kind="user", roles=["admin"], departments=["sales"], display_name="Ann"
+    )
     caller = Caller.from_principal(principal)
     assert caller.is_admin and caller.in_department("sales", "marketing")
     assert not caller.in_department("management")
@@ -21,8 +22,6 @@ def test_system_caller_and_missing_caller():
         require_authenticated(None)
     with pytest.raises(Unauthenticated):
         require_authenticated(Caller(subject_id=""))
-
-
 
 
 def test_only_service_accounts_are_services():

@@ -1,4 +1,5 @@
 """docs/chassis.md lists every module of the chassis, once, and nothing that is gone."""
+
 from __future__ import annotations
 
 import re
@@ -30,4 +31,5 @@ def test_the_index_lists_every_module_once():
     assert sorted(set(listed)) == sorted(listed), "a module is listed twice"
     assert set(listed) == _modules(), (
         f"missing from docs/chassis.md: {sorted(_modules() - set(listed))}; "
-        f"listed but gone: {sorted(set(listed) - _modules())}")
+        f"listed but gone: {sorted(set(listed) - _modules())}"
+    )

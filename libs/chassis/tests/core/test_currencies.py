@@ -15,8 +15,9 @@ def test_codes_are_normalised_and_unknown_ones_refused_with_the_field():
         check_currency("")
 
 
-@pytest.mark.parametrize("code,digits,unit", [("EUR", 2, "0.01"), ("JPY", 0, "1"),
-                                              ("KWD", 3, "0.001")])
+@pytest.mark.parametrize(
+    "code,digits,unit", [("EUR", 2, "0.01"), ("JPY", 0, "1"), ("KWD", 3, "0.001")]
+)
 def test_minor_units_follow_iso_4217(code, digits, unit):
     assert minor_units(code) == digits and minor_unit(code) == Decimal(unit)
 

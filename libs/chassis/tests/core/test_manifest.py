@@ -12,7 +12,10 @@ def _write(tmp_path, name, body):
 
 
 def test_manifest_declares_processes_and_subscriptions(tmp_path):
-    _write(tmp_path, "deals", '''
+    _write(
+        tmp_path,
+        "deals",
+        """
 name = "deals"
 package = "crm_deals"
 grpc_port = 50054
@@ -25,7 +28,8 @@ relay = 9354
 source = "identity"
 event = "user_deactivated"
 method = "on_user_deactivated"
-''')
+""",
+    )
     (found,) = manifest.discover(tmp_path)
     assert found.processes == {"api": 9154, "worker": 9254, "relay": 9354}
     (sub,) = found.subscriptions
@@ -56,8 +60,11 @@ def test_repository_manifests_are_valid():
 
 
 def test_service_roles_are_parsed_and_checked_against_the_platform_names(tmp_path):
-    path = _write(tmp_path, "z", 'name="z"\npackage="p"\ngrpc_port=1\n'
-                                 'service_roles=["quote_prices", "choose_owners"]\n')
+    path = _write(
+        tmp_path,
+        "z",
+        'name="z"\npackage="p"\ngrpc_port=1\nservice_roles=["quote_prices", "choose_owners"]\n',
+    )
     assert manifest.load(path).service_roles == ("choose_owners", "quote_prices")
     path.write_text('name="z"\npackage="p"\ngrpc_port=1\nservice_roles=["admin"]\n')
     with pytest.raises(ValueError, match="service_roles must be a list of read_users"):
@@ -73,12 +80,20 @@ def test_the_repository_services_declare_the_rights_their_accounts_need():
 
 
 def test_external_egress_is_parsed_and_its_process_kind_checked(tmp_path):
-    path = _write(tmp_path, "mailer", 'name="mailer"\npackage="p"\ngrpc_port=1\n'
-                  '[processes]\nworker=2\n'
-                  '[[egress]]\nprocess="worker"\npurpose="smtp"\nports=[25, 587]\n')
+    path = _write(
+        tmp_path,
+        "mailer",
+        'name="mailer"\npackage="p"\ngrpc_port=1\n'
+        "[processes]\nworker=2\n"
+        '[[egress]]\nprocess="worker"\npurpose="smtp"\nports=[25, 587]\n',
+    )
     (rule,) = manifest.load(path).egress
     assert (rule.process, rule.purpose, rule.ports) == ("worker", "smtp", (25, 587))
-    bad = _write(tmp_path, "bad", 'name="bad"\npackage="p"\ngrpc_port=1\n'
-                 '[[egress]]\nprocess="web"\npurpose="smtp"\nports=[25]\n')
+    bad = _write(
+        tmp_path,
+        "bad",
+        'name="bad"\npackage="p"\ngrpc_port=1\n'
+        '[[egress]]\nprocess="web"\npurpose="smtp"\nports=[25]\n',
+    )
     with pytest.raises(ValueError, match="egress process must be one of"):
         manifest.load(bad)

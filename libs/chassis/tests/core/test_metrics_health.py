@@ -1,4 +1,5 @@
 """/healthz on a process's metrics endpoint: 503 naming the failing check, 200 when all pass."""
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,7 @@ def test_healthz_reports_each_check_and_metrics_still_served(tmp_path):
         relay.health["broker"] = False
         code, body = _get(base + "/healthz")
         assert code == 503
-        assert json.loads(body) == {"healthy": False,
-                                    "checks": {"database": True, "broker": False}}
+        assert json.loads(body) == {"healthy": False, "checks": {"database": True, "broker": False}}
         code, body = _get(base + "/metrics")
         assert code == 200 and b"outbox_pending_events" in body
         register_health_check("raises", lambda: 1 / 0)

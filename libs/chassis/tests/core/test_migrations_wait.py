@@ -1,4 +1,5 @@
 """``migrate wait``: the init container that holds a process until its database is at head."""
+
 from __future__ import annotations
 
 import textwrap
@@ -7,12 +8,12 @@ import pytest
 
 from crm_chassis.migrations import ServiceMigrations
 
-ENV = textwrap.dedent('''
+ENV = textwrap.dedent("""
     from pathlib import Path
     from crm_chassis.migrations import ServiceMigrations, run_alembic_env
     run_alembic_env(ServiceMigrations("things", Path(__file__).parent, lambda: ""))
-''')
-REVISION = textwrap.dedent('''
+""")
+REVISION = textwrap.dedent("""
     import sqlalchemy as sa
     from alembic import op
     revision = "{rev}"
@@ -21,7 +22,7 @@ REVISION = textwrap.dedent('''
         op.create_table("things_{rev}", sa.Column("id", sa.Integer, primary_key=True))
     def downgrade():
         op.drop_table("things_{rev}")
-''')
+""")
 
 
 @pytest.fixture
@@ -30,15 +31,17 @@ def migrations(tmp_path):
     (tmp_path / "migrations" / "env.py").write_text(ENV)
     for rev, down in (("0001", None), ("0002", '"0001"')):
         (tmp_path / "migrations" / "versions" / f"{rev}.py").write_text(
-            REVISION.format(rev=rev, down=down))
+            REVISION.format(rev=rev, down=down)
+        )
     url = f"sqlite:///{tmp_path}/things.db"
     return ServiceMigrations("things", tmp_path / "migrations", lambda: url), url
 
 
 def test_wait_says_where_the_database_is_until_it_reaches_head(migrations):
     service, url = migrations
-    assert service.wait(url, 0) == ("the things database is at no revision, the code needs 0002 "
-                                    "(its migrate Job upgrades it)")
+    assert service.wait(url, 0) == (
+        "the things database is at no revision, the code needs 0002 (its migrate Job upgrades it)"
+    )
     service.upgrade(url, "0001")
     assert "is at 0001, the code needs 0002" in service.wait(url, 0)
     service.upgrade(url)

@@ -1,5 +1,6 @@
 """The fast converter gives exactly json_format's dict for every event message of the platform,
 filled with random values of every field (nested, repeated, maps, enums, timestamps, int64)."""
+
 from __future__ import annotations
 
 import importlib
@@ -28,7 +29,7 @@ def _event_messages():
 def _scalar(field, rng):
     kind = field.type
     if kind == F.TYPE_STRING:
-        return rng.choice(["", "é", "a\"b", "ann@example.com", "x" * rng.randint(1, 40)])
+        return rng.choice(["", "é", 'a"b', "ann@example.com", "x" * rng.randint(1, 40)])
     if kind == F.TYPE_BOOL:
         return rng.random() < 0.5
     if kind == F.TYPE_BYTES:
@@ -38,20 +39,23 @@ def _scalar(field, rng):
     if kind in (F.TYPE_FLOAT, F.TYPE_DOUBLE):
         return rng.choice([0.0, 1.5, -2.25, 1e20])
     if kind in (F.TYPE_UINT32, F.TYPE_FIXED32):
-        return rng.randrange(2 ** 32)
+        return rng.randrange(2**32)
     if kind in (F.TYPE_UINT64, F.TYPE_FIXED64):
-        return rng.randrange(2 ** 64)
+        return rng.randrange(2**64)
     if kind in (F.TYPE_INT64, F.TYPE_SINT64, F.TYPE_SFIXED64):
-        return rng.randrange(-2 ** 63, 2 ** 63)
-    return rng.randrange(-2 ** 31, 2 ** 31)
+        return rng.randrange(-(2**63), 2**63)
+    return rng.randrange(-(2**31), 2**31)
 
 
 def _fill(message, rng, depth=0):
     if message.DESCRIPTOR.full_name == "google.protobuf.Timestamp":
-        message.seconds, message.nanos = rng.randrange(0, 4 * 10 ** 9), rng.choice([0, 5, 123_000_000, 999_999_999])
+        message.seconds, message.nanos = (
+            rng.randrange(0, 4 * 10**9),
+            rng.choice([0, 5, 123_000_000, 999_999_999]),
+        )
         return
     if message.DESCRIPTOR.full_name == "google.protobuf.Duration":
-        message.seconds = rng.randrange(0, 10 ** 9)
+        message.seconds = rng.randrange(0, 10**9)
         message.nanos = rng.choice([0, 5, 123_000_000, 999_999_999])
         return
     for field in message.DESCRIPTOR.fields:
@@ -93,7 +97,8 @@ def test_same_dict_as_json_format(message_cls):
         message = message_cls()
         _fill(message, rng)
         assert message_to_dict(message) == json_format.MessageToDict(
-            message, preserving_proto_field_name=True)
+            message, preserving_proto_field_name=True
+        )
 
 
 def test_the_platforms_events_take_the_compiled_path_not_the_fallback():
@@ -101,8 +106,11 @@ def test_the_platforms_events_take_the_compiled_path_not_the_fallback():
     from crm.territory.v1 import events_pb2 as territory_events
     from crm_chassis.proto_json import _compile
 
-    for cls in (territory_events.LeadRouted, territory_events.UserAccessChanged,
-                leads_events.LeadCreated):
+    for cls in (
+        territory_events.LeadRouted,
+        territory_events.UserAccessChanged,
+        leads_events.LeadCreated,
+    ):
         assert _compile(cls.DESCRIPTOR) is not None, cls.DESCRIPTOR.full_name
 
 
@@ -117,14 +125,33 @@ def test_parses_what_json_format_parses(message_cls):
     for _ in range(5):
         message = message_cls()
         _fill(message, rng)
-        for proto_names in (True, False):     # the proto field names and the lowerCamel ones
+        for proto_names in (True, False):  # the proto field names and the lowerCamel ones
             data = json_format.MessageToDict(message, preserving_proto_field_name=proto_names)
             assert dict_to_message(data, message_cls()) == _parse_dict(data, message_cls)
 
 
-_ODD_VALUES = [None, 1.5, 2.0, "x", "12", "-3", " 4", "+5", True, [], {}, [1], ["a"], {"k": 1},
-               "2026-13-45T00:00:00Z", "2026-01-02T03:04:05Z", -1, 2 ** 70, "NOT_A_NAME",
-               "\u0663"]
+_ODD_VALUES = [
+    None,
+    1.5,
+    2.0,
+    "x",
+    "12",
+    "-3",
+    " 4",
+    "+5",
+    True,
+    [],
+    {},
+    [1],
+    ["a"],
+    {"k": 1},
+    "2026-13-45T00:00:00Z",
+    "2026-01-02T03:04:05Z",
+    -1,
+    2**70,
+    "NOT_A_NAME",
+    "\u0663",
+]
 
 
 def _leaves(data, path=()):
@@ -148,7 +175,7 @@ def _replaced(data, path, value):
 def _outcome(parse):
     try:
         return parse()
-    except (json_format.ParseError, TypeError, ValueError):   # what events.decode refuses
+    except (json_format.ParseError, TypeError, ValueError):  # what events.decode refuses
         return "refused"
 
 
@@ -159,8 +186,10 @@ def test_odd_input_gets_json_format_s_answer(message_cls):
     rng = random.Random("odd " + message_cls.DESCRIPTOR.full_name)
     message = message_cls()
     _fill(message, rng)
-    data = dict(json_format.MessageToDict(message, preserving_proto_field_name=True),
-                unknown_key={"nested": 1})
+    data = dict(
+        json_format.MessageToDict(message, preserving_proto_field_name=True),
+        unknown_key={"nested": 1},
+    )
     paths = list(_leaves(data))
     for path in rng.sample(paths, min(len(paths), 12)):
         odd = _replaced(data, path, rng.choice(_ODD_VALUES))

@@ -1,5 +1,6 @@
 """Retention deletes only old rows the broker has taken (outbox) and old inbox rows, in batches,
 on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,15 +41,35 @@ def _fill(engine):
     rows += [("sent", young, young)] * 4
     with engine.begin() as conn:
         for n, (status, occurred, sent) in enumerate(rows):
-            conn.execute(insert(outbox).values(
-                event_id=uuid.uuid4().hex, event_type="thing_done", exchange="x.events",
-                aggregate_type="thing", aggregate_id=f"a{n}", aggregate_version=1,
-                payload="{}", headers="{}", occurred_at=occurred, status=status, sent_at=sent))
+            conn.execute(
+                insert(outbox).values(
+                    event_id=uuid.uuid4().hex,
+                    event_type="thing_done",
+                    exchange="x.events",
+                    aggregate_type="thing",
+                    aggregate_id=f"a{n}",
+                    aggregate_version=1,
+                    payload="{}",
+                    headers="{}",
+                    occurred_at=occurred,
+                    status=status,
+                    sent_at=sent,
+                )
+            )
         for n in range(7):
-            conn.execute(insert(inbox).values(consumer="x.on_thing", event_id=f"old{n}",
-                                              event_type="thing_done", processed_at=old))
-        conn.execute(insert(inbox).values(consumer="x.on_thing", event_id="young",
-                                          event_type="thing_done", processed_at=young))
+            conn.execute(
+                insert(inbox).values(
+                    consumer="x.on_thing",
+                    event_id=f"old{n}",
+                    event_type="thing_done",
+                    processed_at=old,
+                )
+            )
+        conn.execute(
+            insert(inbox).values(
+                consumer="x.on_thing", event_id="young", event_type="thing_done", processed_at=young
+            )
+        )
     return outbox, inbox
 
 
@@ -64,16 +85,23 @@ def test_retention_prunes_only_old_done_outbox_rows_and_old_inbox_rows_in_batche
     service = f"ret{uuid.uuid4().hex[:6]}"
     counts = Pruner(database, service, retention_days=7, batch_size=2).prune()
     assert counts == {"outbox": 6, "inbox": 7}
-    assert max(deletes) <= 2 and sum(deletes) == 13     # in batches of at most 2 rows
+    assert max(deletes) <= 2 and sum(deletes) == 13  # in batches of at most 2 rows
     with database.connect() as conn:
         left = conn.execute(select(outbox.c.status, outbox.c.occurred_at)).all()
         inbox_left = conn.execute(select(inbox.c.event_id)).scalars().all()
     cutoff = utcnow() - dt.timedelta(days=7)
     assert sorted(status for status, at in left if at < cutoff) == sorted(
-        ["pending", "unroutable", "quarantined"] * 3)
+        ["pending", "unroutable", "quarantined"] * 3
+    )
     assert [status for status, at in left if at >= cutoff] == ["sent"] * 4
     assert inbox_left == ["young"]
-    assert REGISTRY.get_sample_value("retention_pruned_rows_total",
-                                     {"service": service, "table": "outbox"}) == 6
+    assert (
+        REGISTRY.get_sample_value(
+            "retention_pruned_rows_total", {"service": service, "table": "outbox"}
+        )
+        == 6
+    )
     assert Pruner(database, service, retention_days=7, batch_size=2).prune() == {
-        "outbox": 0, "inbox": 0}
+        "outbox": 0,
+        "inbox": 0,
+    }

@@ -10,8 +10,11 @@ from crm_chassis.settings import (
 
 
 def test_service_specific_variable_wins_over_shared_one():
-    env = {"CRM_AMQP_URL": "amqp://shared", "CRM_IDENTITY_AMQP_URL": "amqp://own",
-           "CRM_GRPC_PORT": "6000"}
+    env = {
+        "CRM_AMQP_URL": "amqp://shared",
+        "CRM_IDENTITY_AMQP_URL": "amqp://own",
+        "CRM_GRPC_PORT": "6000",
+    }
     settings = ServiceSettings.load("identity", env=env)
     assert settings.amqp_url == "amqp://own"
     assert settings.grpc_port == 6000
@@ -20,7 +23,9 @@ def test_service_specific_variable_wins_over_shared_one():
 
 
 def test_default_database_is_a_sqlite_file_per_service_in_the_data_dir(tmp_path):
-    settings = ServiceSettings.load("deals", env={"CRM_ENV": "local", "CRM_DATA_DIR": str(tmp_path)})
+    settings = ServiceSettings.load(
+        "deals", env={"CRM_ENV": "local", "CRM_DATA_DIR": str(tmp_path)}
+    )
     assert settings.database_url == f"sqlite:///{tmp_path}/deals.db"
 
 
@@ -44,9 +49,14 @@ def test_bool_parsing_refuses_garbage():
 
 
 def test_redacted_hides_secrets_and_database_credentials():
-    settings = ServiceSettings.load("identity", env={
-        "CRM_AMQP_URL": "amqp://u:p@host/", "CRM_IDENTITY_DATABASE_URL": "postgresql://u:pw@db/x",
-        "CRM_SERVICE_CLIENT_SECRET": "s3cret"})
+    settings = ServiceSettings.load(
+        "identity",
+        env={
+            "CRM_AMQP_URL": "amqp://u:p@host/",
+            "CRM_IDENTITY_DATABASE_URL": "postgresql://u:pw@db/x",
+            "CRM_SERVICE_CLIENT_SECRET": "s3cret",
+        },
+    )
     shown = settings.redacted()
     assert shown["amqp_url"] == "***" and shown["service_client_secret"] == "***"
     assert "pw" not in shown["database_url"] and shown["database_url"].endswith("@db/x")
@@ -59,8 +69,9 @@ def test_describe_documents_every_setting():
 
 def test_local_and_test_runs_fall_back_to_sqlite_and_may_start(tmp_path):
     for environment in ("local", "test"):
-        settings = ServiceSettings.load("deals", env={"CRM_ENV": environment,
-                                                      "CRM_DATA_DIR": str(tmp_path)})
+        settings = ServiceSettings.load(
+            "deals", env={"CRM_ENV": environment, "CRM_DATA_DIR": str(tmp_path)}
+        )
         assert settings.environment == environment
         assert settings.database_url == f"sqlite:///{tmp_path}/deals.db"
         assert settings.startup_problems("api") == []
@@ -77,8 +88,9 @@ def test_production_is_the_default_and_has_no_sqlite_fallback(tmp_path):
 
 
 def test_production_with_a_database_url_may_start():
-    settings = ServiceSettings.load("deals", env={
-        "CRM_ENV": "production", "CRM_DEALS_DATABASE_URL": "postgresql://db/deals"})
+    settings = ServiceSettings.load(
+        "deals", env={"CRM_ENV": "production", "CRM_DEALS_DATABASE_URL": "postgresql://db/deals"}
+    )
     check_startup(settings, "relay")
 
 

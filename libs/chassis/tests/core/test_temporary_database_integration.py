@@ -3,6 +3,7 @@ every session of the test process in between (a PostgreSQL restart, pg_terminate
 keeps no admin connection open for the database's lifetime. Seen in `make chaos`, whose
 teardown failed with "server closed the connection unexpectedly" after PostgreSQL restarted
 during the run."""
+
 from __future__ import annotations
 
 import os
@@ -40,10 +41,13 @@ def _terminate_own_admin_sessions(admin) -> None:
     """What a server restart does to this process's sessions on the admin database, without
     touching anyone else's."""
     with admin.connect() as conn:
-        conn.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
-            "current_database() AND pid <> pg_backend_pid() AND client_port = ANY(:ports)"),
-            {"ports": sorted(_own_tcp_ports())})
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND client_port = ANY(:ports)"
+            ),
+            {"ports": sorted(_own_tcp_ports())},
+        )
 
 
 def test_the_database_is_dropped_after_the_servers_sessions_were_terminated():
@@ -52,6 +56,7 @@ def test_the_database_is_dropped_after_the_servers_sessions_were_terminated():
         name = url.rsplit("/", 1)[1]
         _terminate_own_admin_sessions(admin)
     with admin.connect() as conn:
-        left = conn.execute(text("SELECT count(*) FROM pg_database WHERE datname = :n"),
-                            {"n": name}).scalar_one()
+        left = conn.execute(
+            text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}
+        ).scalar_one()
     assert left == 0

@@ -1,4 +1,5 @@
 """The unit of work writes a change and its events in one transaction, on SQLite and PostgreSQL."""
+
 import json
 
 import pytest
@@ -12,8 +13,12 @@ from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_testkit import temporary_postgres_database
 
 metadata = MetaData()
-things = Table("things", metadata, Column("id", Integer, primary_key=True),
-               Column("name", String(50), nullable=False, unique=True))
+things = Table(
+    "things",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(50), nullable=False, unique=True),
+)
 outbox, inbox = messaging_tables(metadata)
 
 
@@ -21,8 +26,14 @@ class ThingsUnitOfWork(SqlAlchemyUnitOfWork):
     def add_thing(self, thing_id: int, name: str):
         self.session.execute(insert(things).values(id=thing_id, name=name))
         from crm.testing.v1.events_pb2 import SomethingHappened
-        self.emit("thing_added", SomethingHappened(name=name, seq=thing_id),
-                  aggregate_type="thing", aggregate_id=str(thing_id), aggregate_version=1)
+
+        self.emit(
+            "thing_added",
+            SomethingHappened(name=name, seq=thing_id),
+            aggregate_type="thing",
+            aggregate_id=str(thing_id),
+            aggregate_version=1,
+        )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
@@ -73,7 +84,7 @@ def test_a_failing_change_publishes_nothing(session_factory):
         uow.add_thing(1, "same")
         uow.commit()
     with pytest.raises(IntegrityError), _uow(session_factory) as uow:
-        uow.add_thing(2, "same")   # unique violation
+        uow.add_thing(2, "same")  # unique violation
         uow.commit()
     assert len(_rows(session_factory, outbox)) == 1
 
@@ -88,17 +99,23 @@ def test_outbox_ids_follow_commit_order(session_factory):
 
 def test_fake_unit_of_work_only_keeps_committed_events():
     from crm.testing.v1.events_pb2 import SomethingHappened
+
     uow = FakeUnitOfWorkBase()
     with uow:
-        uow.emit("a", SomethingHappened(), aggregate_type="t", aggregate_id="1", aggregate_version=1)
+        uow.emit(
+            "a", SomethingHappened(), aggregate_type="t", aggregate_id="1", aggregate_version=1
+        )
     with uow:
-        uow.emit("b", SomethingHappened(), aggregate_type="t", aggregate_id="1", aggregate_version=2)
+        uow.emit(
+            "b", SomethingHappened(), aggregate_type="t", aggregate_id="1", aggregate_version=2
+        )
         uow.commit()
     assert uow.emitted_types() == ["b"] and uow.commits == 1
 
 
-def _use_case_adding(deps, thing_id: int, name: str, *, commit: bool = True,
-                     fail: bool = False) -> None:
+def _use_case_adding(
+    deps, thing_id: int, name: str, *, commit: bool = True, fail: bool = False
+) -> None:
     with deps.uow() as uow:
         uow.add_thing(thing_id, name)
         if fail:
@@ -117,7 +134,7 @@ def test_a_joined_use_case_runs_in_a_savepoint_of_the_handler_transaction(sessio
         with pytest.raises(ValueError):
             _use_case_adding(deps.joined(handler), 3, "failed", fail=True)
         _use_case_adding(deps.joined(handler), 4, "uncommitted", commit=False)
-        with pytest.raises(Exception):      # unique violation: only its savepoint is lost
+        with pytest.raises(IntegrityError):  # unique violation: only its savepoint is lost
             _use_case_adding(deps.joined(handler), 5, "kept")
         handler.commit()
     assert [r.name for r in _rows(session_factory, things)] == ["inbox", "kept"]
@@ -146,6 +163,9 @@ def test_a_joined_use_case_never_commits_the_handler_transaction(session_factory
 
     with _uow(session_factory) as handler:
         handler.add_thing(1, "inbox")
-        _use_case_adding(Dependencies(uow=lambda: _uow(session_factory)).joined(handler), 2,
-                         "committed by the use case only")
+        _use_case_adding(
+            Dependencies(uow=lambda: _uow(session_factory)).joined(handler),
+            2,
+            "committed by the use case only",
+        )
     assert _rows(session_factory, things) == [] and _rows(session_factory, outbox) == []

@@ -8,6 +8,7 @@ Service names and tables come from the environment the test bed sets (``EVT_PROD
 - a plain nameko ``@event_handler`` (no chassis code), recording the raw body and context data,
   proving the relay's messages are nameko's wire format.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,12 @@ class ConsumerUnitOfWork(SqlAlchemyUnitOfWork):
 
 def make_uow_factory(settings):
     engine = make_engine(settings.database_url)
-    return partial(ConsumerUnitOfWork, make_session_factory(engine), service_name=CONSUMER,
-                   outbox=TABLES.tables["outbox"])
+    return partial(
+        ConsumerUnitOfWork,
+        make_session_factory(engine),
+        service_name=CONSUMER,
+        outbox=TABLES.tables["outbox"],
+    )
 
 
 class Engine(DependencyProvider):
@@ -70,13 +75,20 @@ class Consumer:
             with self.engine.begin() as conn:
                 conn.execute(insert(TABLES.tables["attempts"]).values(event_id=event.meta.event_id))
             raise RuntimeError("this handler always fails (test)")
-        uow.session.execute(insert(uow.received).values(
-            event_id=event.meta.event_id, aggregate_id=event.meta.aggregate_id,
-            aggregate_version=event.meta.aggregate_version, seq=event.seq, name=event.name,
-            actor_id=event.meta.actor.id))
+        uow.session.execute(
+            insert(uow.received).values(
+                event_id=event.meta.event_id,
+                aggregate_id=event.meta.aggregate_id,
+                aggregate_version=event.meta.aggregate_version,
+                seq=event.seq,
+                name=event.name,
+                actor_id=event.meta.actor.id,
+            )
+        )
 
 
-if os.environ.get("EVT_BATCH") == "1":   # only for the batch tests: it shares the inbox
+if os.environ.get("EVT_BATCH") == "1":  # only for the batch tests: it shares the inbox
+
     class BatchConsumer:
         """The same events through the batch handler: one row per event, with its batch's size."""
 
@@ -84,14 +96,19 @@ if os.environ.get("EVT_BATCH") == "1":   # only for the batch tests: it shares t
         # The consumer's database (the bed sets only CRM_<CONSUMER>_DATABASE_URL).
         uow = UnitOfWorkProvider(lambda _settings: make_uow_factory(ServiceSettings.load(CONSUMER)))
 
-        @idempotent_batch_handler(PRODUCER, EVENT, SomethingHappened, max_batch=100,
-                                  max_wait_seconds=0.05)
+        @idempotent_batch_handler(
+            PRODUCER, EVENT, SomethingHappened, max_batch=100, max_wait_seconds=0.05
+        )
         def on_batch(self, batch, uow):
             if any(event.name == "always-fail" for event in batch):
                 raise RuntimeError("a batch holding the failing event fails (test)")
-            uow.session.execute(insert(TABLES.tables["batched"]), [
-                {"event_id": event.meta.event_id, "seq": event.seq, "batch_size": len(batch)}
-                for event in batch])
+            uow.session.execute(
+                insert(TABLES.tables["batched"]),
+                [
+                    {"event_id": event.meta.event_id, "seq": event.seq, "batch_size": len(batch)}
+                    for event in batch
+                ],
+            )
 
 
 class PlainListener:
@@ -102,12 +119,15 @@ class PlainListener:
     @event_handler(PRODUCER, EVENT)
     def on_plain(self, body):
         with self.engine.begin() as conn:
-            conn.execute(insert(TABLES.tables["plain_received"]).values(
-                body=json.dumps(body, separators=(",", ":"), sort_keys=True),
-                context_data=json.dumps(self.context_data, default=str)))
+            conn.execute(
+                insert(TABLES.tables["plain_received"]).values(
+                    body=json.dumps(body, separators=(",", ":"), sort_keys=True),
+                    context_data=json.dumps(self.context_data, default=str),
+                )
+            )
 
 
-if os.environ.get("EVT_BUSY") == "1":   # only for the stop tests
+if os.environ.get("EVT_BUSY") == "1":  # only for the stop tests
     import eventlet
 
     class BusyConsumer:
@@ -120,11 +140,14 @@ if os.environ.get("EVT_BUSY") == "1":   # only for the stop tests
         @idempotent_event_handler(PRODUCER, EVENT, SomethingHappened)
         def on_one(self, event, uow):
             eventlet.sleep(0.02)
-            uow.session.execute(insert(TABLES.tables["busy"]).values(
-                handler="one", event_id=event.meta.event_id))
+            uow.session.execute(
+                insert(TABLES.tables["busy"]).values(handler="one", event_id=event.meta.event_id)
+            )
 
         @idempotent_batch_handler(PRODUCER, EVENT, SomethingHappened, max_batch=20)
         def on_many(self, batch, uow):
             eventlet.sleep(0.05)
-            uow.session.execute(insert(TABLES.tables["busy"]), [
-                {"handler": "many", "event_id": event.meta.event_id} for event in batch])
+            uow.session.execute(
+                insert(TABLES.tables["busy"]),
+                [{"handler": "many", "event_id": event.meta.event_id} for event in batch],
+            )

@@ -1,6 +1,7 @@
 """The batch handler over a real RabbitMQ and PostgreSQL: waiting deliveries are handled in
 batches (one transaction each), every event takes effect exactly once, and a failing event is
 isolated (the rest of its batch commits; it alone is retried and dead-lettered)."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,11 @@ pytestmark = pytest.mark.integration
 
 
 def _published(bed, count):
-    bed.wait_for(lambda: bed.outbox_statuses().get("sent", 0) >= count, 60,
-                 f"the relay did not publish {count} events")
+    bed.wait_for(
+        lambda: bed.outbox_statuses().get("sent", 0) >= count,
+        60,
+        f"the relay did not publish {count} events",
+    )
 
 
 def test_waiting_events_are_handled_in_batches_exactly_once(bed):
@@ -26,7 +30,7 @@ def test_waiting_events_are_handled_in_batches_exactly_once(bed):
     worker = bed.start_worker(EVT_BATCH="1")
     bed.wait_for(lambda: bed.count("batched") >= 600, 60, "batched events missing")
     rows = bed.rows("batched")
-    assert sorted(r["event_id"] for r in rows) == sorted(ids)          # each exactly once
+    assert sorted(r["event_id"] for r in rows) == sorted(ids)  # each exactly once
     sizes = [r["batch_size"] for r in rows]
     assert max(sizes) == 100 and sum(1 for s in sizes if s > 1) > 500  # batches, not singles
     # Every delivery was acknowledged (a batch at a time, with one multiple ack): once the
@@ -45,8 +49,11 @@ def test_a_failing_event_does_not_hold_back_its_batch(bed):
     bed.start_worker(EVT_BATCH="1")
     bed.wait_for(lambda: bed.count("batched") >= 20, 60, "the good events were held back")
     assert sorted(r["event_id"] for r in bed.rows("batched")) == sorted(good)
-    bed.wait_for(lambda: bed.queue_depth(dead_letter_queue(bed.batch_queue)) == 1, 60,
-                 "the failing event was not dead-lettered after its deliveries")
+    bed.wait_for(
+        lambda: bed.queue_depth(dead_letter_queue(bed.batch_queue)) == 1,
+        60,
+        "the failing event was not dead-lettered after its deliveries",
+    )
     assert bad[0] not in {r["event_id"] for r in bed.rows("batched")}
 
 
@@ -62,13 +69,21 @@ def test_poison_bodies_on_a_batch_queue_are_dead_lettered_at_once(bed):
     bed.declare_batch_queue()
     connection, channel = amqp_channel()
     try:
-        for body, content_type in ((json.dumps({"name": "x"}).encode(), "application/json"),
-                                   (b"not json {", "application/json"),
-                                   (b"\xff\xfe\x00", "application/json"),
-                                   (json.dumps({"meta": "nope"}).encode(), "application/json"),
-                                   (b"\x80\x04K\x01.", "application/x-python-serialize")):
-            channel.basic_publish("", bed.batch_queue, body, pika.BasicProperties(
-                content_type=content_type, delivery_mode=2, user_id=pika_user(AMQP_URL)))
+        for body, content_type in (
+            (json.dumps({"name": "x"}).encode(), "application/json"),
+            (b"not json {", "application/json"),
+            (b"\xff\xfe\x00", "application/json"),
+            (json.dumps({"meta": "nope"}).encode(), "application/json"),
+            (b"\x80\x04K\x01.", "application/x-python-serialize"),
+        ):
+            channel.basic_publish(
+                "",
+                bed.batch_queue,
+                body,
+                pika.BasicProperties(
+                    content_type=content_type, delivery_mode=2, user_id=pika_user(AMQP_URL)
+                ),
+            )
     finally:
         connection.close()
     bed.start_worker(EVT_BATCH="1")

@@ -1,5 +1,6 @@
 """handle_batch's transaction (no broker): fresh events once, duplicates skipped, a failing event
 isolated by handling the batch's events one by one."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -20,8 +21,12 @@ def world(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'batch.db'}")
     metadata = consumer_metadata()
     metadata.create_all(engine)
-    make_uow = partial(SqlAlchemyUnitOfWork, make_session_factory(engine), service_name="unitc",
-                       outbox=metadata.tables["outbox"])
+    make_uow = partial(
+        SqlAlchemyUnitOfWork,
+        make_session_factory(engine),
+        service_name="unitc",
+        outbox=metadata.tables["outbox"],
+    )
     batched = metadata.tables["batched"]
     calls = []
 
@@ -29,8 +34,10 @@ def world(tmp_path):
         calls.append([event.seq for event in batch])
         if any(event.name == "poison" for event in batch):
             raise RuntimeError("poison in the batch")
-        uow.session.execute(insert(batched), [
-            {"event_id": e.meta.event_id, "seq": e.seq, "batch_size": len(batch)} for e in batch])
+        uow.session.execute(
+            insert(batched),
+            [{"event_id": e.meta.event_id, "seq": e.seq, "batch_size": len(batch)} for e in batch],
+        )
 
     def stored():
         with engine.connect() as conn:
@@ -42,8 +49,14 @@ def world(tmp_path):
 
 def _event(seq: int, name: str = "ok") -> SomethingHappened:
     message = SomethingHappened(name=name, seq=seq)
-    events.stamp(message, producer="unitp", event_type="something_happened",
-                 aggregate_type="thing", aggregate_id=f"a{seq}", aggregate_version=1)
+    events.stamp(
+        message,
+        producer="unitp",
+        event_type="something_happened",
+        aggregate_type="thing",
+        aggregate_id=f"a{seq}",
+        aggregate_version=1,
+    )
     return events.decode(events.encode(message), SomethingHappened)
 
 
@@ -52,7 +65,7 @@ def test_one_transaction_for_the_batch_and_duplicates_skipped(world):
     first = [_event(n) for n in range(5)]
     assert handle_batch("c.on_batch", first, make_uow, handler) == [None] * 5
     again = first[3:] + [_event(5), _event(5)]
-    again[-1].meta.event_id = again[-2].meta.event_id   # the same event twice in one batch
+    again[-1].meta.event_id = again[-2].meta.event_id  # the same event twice in one batch
     assert handle_batch("c.on_batch", again, make_uow, handler) == [None] * 4
     assert calls == [[0, 1, 2, 3, 4], [5]] and stored() == [0, 1, 2, 3, 4, 5]
 

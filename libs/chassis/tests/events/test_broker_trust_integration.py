@@ -1,6 +1,7 @@
 """Broker trust over a real RabbitMQ: a service's broker user may touch only its own exchange and
 queues, cannot forge the producer it stamps, and a consumer dead-letters unhandled any event its
 type's owner did not publish."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,13 @@ def platform_exchanges():
     try:
         for manifest in manifests.discover():
             declare_exchanges(channel, manifest)
-        channel.queue_declare(TERRITORY_QUEUE, durable=True, arguments=queue_arguments(
-            TERRITORY_QUEUE, ServiceSettings.load("territory").event_max_deliveries))
+        channel.queue_declare(
+            TERRITORY_QUEUE,
+            durable=True,
+            arguments=queue_arguments(
+                TERRITORY_QUEUE, ServiceSettings.load("territory").event_max_deliveries
+            ),
+        )
     finally:
         connection.close()
 
@@ -51,28 +57,44 @@ def platform_exchanges():
 def test_a_service_user_is_confined_to_its_own_exchange_and_queues(platform_exchanges):
     leads = manifests.find("leads")
     # Its own part: exchange, dead-letter exchange, queues bound to the exchanges it reads.
-    part = declare_with_retry(service_amqp_url("leads"), leads,
-                              ServiceSettings.load("leads").event_max_deliveries, wait_seconds=10)
+    part = declare_with_retry(
+        service_amqp_url("leads"),
+        leads,
+        ServiceSettings.load("leads").event_max_deliveries,
+        wait_seconds=10,
+    )
     assert part.queues
     # Another service's part is not its to declare.
-    with pytest.raises(SystemExit, match="broker topology of territory not declared.*"
-                                         "ACCESS_REFUSED.*own broker user"):
-        declare_with_retry(service_amqp_url("leads"), manifests.find("territory"), 5,
-                           wait_seconds=10)
+    with pytest.raises(
+        SystemExit,
+        match="broker topology of territory not declared.*ACCESS_REFUSED.*own broker user",
+    ):
+        declare_with_retry(
+            service_amqp_url("leads"), manifests.find("territory"), 5, wait_seconds=10
+        )
     connection = pika.BlockingConnection(pika.URLParameters(service_amqp_url("leads")))
     try:
+
         def publish(exchange, user_id=None):
-            return lambda ch: ch.basic_publish(exchange, "user_access_changed", b"{}",
-                                               pika.BasicProperties(user_id=user_id))
+            return lambda ch: ch.basic_publish(
+                exchange, "user_access_changed", b"{}", pika.BasicProperties(user_id=user_id)
+            )
 
         assert _refused(connection, publish("leads.events", "crm-leads")) == 0
-        assert _refused(connection, publish("territory.events")) == 403      # ACCESS_REFUSED
+        assert _refused(connection, publish("territory.events")) == 403  # ACCESS_REFUSED
         assert _refused(connection, publish("identity.events")) == 403
-        assert _refused(connection, lambda ch: ch.basic_consume(
-            TERRITORY_QUEUE, lambda *_: None)) == 403
+        assert (
+            _refused(connection, lambda ch: ch.basic_consume(TERRITORY_QUEUE, lambda *_: None))
+            == 403
+        )
         assert _refused(connection, lambda ch: ch.queue_delete(TERRITORY_QUEUE)) == 403
-        assert _refused(connection, lambda ch: ch.exchange_declare(
-            "territory.events", "topic", durable=True)) == 403
+        assert (
+            _refused(
+                connection,
+                lambda ch: ch.exchange_declare("territory.events", "topic", durable=True),
+            )
+            == 403
+        )
         assert _refused(connection, lambda ch: ch.exchange_delete("territory.events")) == 403
         # The producer it stamps is checked by the broker against the authenticated user.
         assert _refused(connection, publish("leads.events", "crm-territory")) == 406
@@ -100,8 +122,14 @@ def test_relayed_events_carry_the_relays_broker_user(bed):
 
 def _forged(bed, name: str) -> SomethingHappened:
     message = SomethingHappened(name=name, seq=1)
-    events.stamp(message, producer=bed.producer, event_type=EVENT, aggregate_type="thing",
-                 aggregate_id="agg-forged", aggregate_version=10**9)
+    events.stamp(
+        message,
+        producer=bed.producer,
+        event_type=EVENT,
+        aggregate_type="thing",
+        aggregate_id="agg-forged",
+        aggregate_version=10**9,
+    )
     return message
 
 
@@ -118,25 +146,33 @@ def test_an_event_not_published_by_its_owner_is_dead_lettered_unhandled(bed):
     try:
         channel.confirm_delivery()
         for user_id, message in forged.items():
-            channel.basic_publish(f"{bed.producer}.events", EVENT, events.encode(message),
-                                  pika.BasicProperties(
-                                      content_type="application/json", delivery_mode=2,
-                                      headers=events.headers_for(message.meta), user_id=user_id,
-                                      message_id=message.meta.event_id), mandatory=True)
+            channel.basic_publish(
+                f"{bed.producer}.events",
+                EVENT,
+                events.encode(message),
+                pika.BasicProperties(
+                    content_type="application/json",
+                    delivery_mode=2,
+                    headers=events.headers_for(message.meta),
+                    user_id=user_id,
+                    message_id=message.meta.event_id,
+                ),
+                mandatory=True,
+            )
     finally:
         connection.close()
     dlq = dead_letter_queue(bed.queue)
     bed.wait_for(lambda: bed.queue_depth(dlq) == 2, 30, "both forged events in the DLQ")
-    [write_after] = bed.write_events(1)     # the worker goes on with genuine events
+    [write_after] = bed.write_events(1)  # the worker goes on with genuine events
     bed.wait_rows("received", 2)
     assert sorted(r["event_id"] for r in bed.received()) == sorted([genuine, write_after])
     assert bed.count("attempts") == 0 and bed.queue_depth(bed.queue) == 0
     text = bed.metrics_text()
     assert _sample(text, "events_refused_total", 'reason="wrong_producer"') == 1
     assert _sample(text, "events_refused_total", 'reason="missing_user_id"') == 1
-    assert broker_user(bed.producer) in bed.logs()      # the log names the expected producer
+    assert broker_user(bed.producer) in bed.logs()  # the log names the expected producer
     connection, channel = amqp_channel()
-    try:   # dead-lettered at once: first delivery, never retried
+    try:  # dead-lettered at once: first delivery, never retried
         for _ in range(2):
             _method, properties, body = channel.basic_get(dlq, auto_ack=True)
             assert json.loads(body)["name"] in ("forged", "unsigned")
@@ -157,10 +193,15 @@ def test_a_batch_handler_refuses_them_too(bed):
     connection, channel = amqp_channel()
     try:
         channel.confirm_delivery()
-        channel.basic_publish(f"{bed.producer}.events", EVENT, events.encode(forged),
-                              pika.BasicProperties(content_type="application/json",
-                                                   delivery_mode=2, user_id=pika_user(AMQP_URL)),
-                              mandatory=True)
+        channel.basic_publish(
+            f"{bed.producer}.events",
+            EVENT,
+            events.encode(forged),
+            pika.BasicProperties(
+                content_type="application/json", delivery_mode=2, user_id=pika_user(AMQP_URL)
+            ),
+            mandatory=True,
+        )
     finally:
         connection.close()
     dlq = dead_letter_queue(bed.batch_queue)
@@ -171,5 +212,8 @@ def test_a_batch_handler_refuses_them_too(bed):
 
 
 def _sample(text: str, name: str, label: str) -> float:
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") and label in line)
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name + "{") and label in line
+    )

@@ -1,5 +1,6 @@
 """The broker users' permissions (regexes RabbitMQ matches against resource names) and the
 provenance rule, without a broker."""
+
 from __future__ import annotations
 
 import re
@@ -16,16 +17,22 @@ from crm_chassis.messaging.broker_users import (
 )
 from crm_chassis.messaging.topology import dead_letter_queue, queue_arguments
 
-LEADS = ServiceManifest(name="leads", package="crm_leads", grpc_port=1, root=Path("."),
-                        subscriptions=(Subscription("territory", "user_access_changed", "leads",
-                                                    "on_user_access_changed"),
-                                       Subscription("deals", "deal_won", "leads", "on_deal_won")))
+LEADS = ServiceManifest(
+    name="leads",
+    package="crm_leads",
+    grpc_port=1,
+    root=Path("."),
+    subscriptions=(
+        Subscription("territory", "user_access_changed", "leads", "on_user_access_changed"),
+        Subscription("deals", "deal_won", "leads", "on_deal_won"),
+    ),
+)
 OWN_QUEUE = LEADS.subscriptions[0].queue
 OTHERS_QUEUE = "evt-identity-user_created--territory.on_user_created"
 
 
 def allowed(pattern: str, name: str) -> bool:
-    return re.search(pattern, name) is not None    # RabbitMQ's match: unanchored unless ^...$
+    return re.search(pattern, name) is not None  # RabbitMQ's match: unanchored unless ^...$
 
 
 def test_a_service_configures_and_writes_only_its_own_resources():
@@ -33,16 +40,31 @@ def test_a_service_configures_and_writes_only_its_own_resources():
     assert p.user == "crm-leads"
     for name in ("leads.events", "leads.dlx", OWN_QUEUE, dead_letter_queue(OWN_QUEUE)):
         assert allowed(p.configure, name) and allowed(p.write, name), name
-    for name in ("territory.events", "deals.events", "crm.dlx", "territory.dlx", OTHERS_QUEUE,
-                 dead_letter_queue(OTHERS_QUEUE), "leads.events.x", "xleads.events",
-                 "evt-identity-user_created--leadsx.on_x", "amq.default", ""):
+    for name in (
+        "territory.events",
+        "deals.events",
+        "crm.dlx",
+        "territory.dlx",
+        OTHERS_QUEUE,
+        dead_letter_queue(OTHERS_QUEUE),
+        "leads.events.x",
+        "xleads.events",
+        "evt-identity-user_created--leadsx.on_x",
+        "amq.default",
+        "",
+    ):
         assert not allowed(p.configure, name) and not allowed(p.write, name), name
 
 
 def test_a_service_reads_its_queues_its_dead_letters_and_the_exchanges_it_subscribes_to():
     p = permission(LEADS)
-    for name in ("territory.events", "deals.events", "leads.dlx", OWN_QUEUE,
-                 dead_letter_queue(OWN_QUEUE)):
+    for name in (
+        "territory.events",
+        "deals.events",
+        "leads.dlx",
+        OWN_QUEUE,
+        dead_letter_queue(OWN_QUEUE),
+    ):
         assert allowed(p.read, name), name
     for name in ("identity.events", "leads.events", OTHERS_QUEUE, "territory.dlx"):
         assert not allowed(p.read, name), name
@@ -59,12 +81,16 @@ def test_local_definitions_create_users_with_rabbitmq_password_hashes():
     assert user["name"] == "crm-leads"
     assert user["hashing_algorithm"] == "rabbit_password_hashing_sha256"
     assert [(p["user"], p["vhost"]) for p in found["permissions"]] == [
-        ("crm-leads", "crm-test-x"), ("guest", "crm-test-x")]
+        ("crm-leads", "crm-test-x"),
+        ("guest", "crm-test-x"),
+    ]
     # RabbitMQ's documented example: salt 908DC60A, password "test12".
     assert password_hash("test12", bytes.fromhex("908DC60A")) == (
-        "kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR")
+        "kI3GCqW5JLMJa4iX1lo7X4D6XbYqlLgxIs30+P6tENUV2POR"
+    )
     assert local_amqp_url("leads", "crm") == (
-        "amqp://crm-leads:local-dev-leads-broker@127.0.0.1:5672/crm")
+        "amqp://crm-leads:local-dev-leads-broker@127.0.0.1:5672/crm"
+    )
 
 
 def test_only_the_owners_user_is_admitted():
@@ -83,4 +109,5 @@ def test_the_test_sessions_vhost_goes_into_the_url():
     assert vhost_of("amqp://guest:guest@127.0.0.1:5672") == "/"
     assert vhost_of("amqp://guest:guest@127.0.0.1:5672/wt-broker") == "wt-broker"
     assert with_vhost("amqp://guest:guest@127.0.0.1:5672/%2F", "crm-test-1") == (
-        "amqp://guest:guest@127.0.0.1:5672/crm-test-1")
+        "amqp://guest:guest@127.0.0.1:5672/crm-test-1"
+    )

@@ -1,4 +1,5 @@
 """Poison messages and failing handlers end in the dead-letter queue, with bounded retries."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ from crm_testkit.messaging import pika_user
 pytestmark = pytest.mark.integration
 
 # As the bed's relay publishes: its broker user stamped (the consumer refuses anything else).
-JSON = pika.BasicProperties(content_type="application/json", delivery_mode=2,
-                            user_id=pika_user(AMQP_URL))
+JSON = pika.BasicProperties(
+    content_type="application/json", delivery_mode=2, user_id=pika_user(AMQP_URL)
+)
 
 
 def test_poison_messages_are_dead_lettered_at_once_and_good_ones_still_flow(bed):
@@ -33,7 +35,7 @@ def test_poison_messages_are_dead_lettered_at_once_and_good_ones_still_flow(bed)
     bed.write_events(5)
     bed.wait_rows("received", 5)
     assert bed.queue_depth(dlq) == 3 and bed.queue_depth(bed.queue) == 0
-    assert bed.count("attempts") == 0      # the handler never saw a poison message
+    assert bed.count("attempts") == 0  # the handler never saw a poison message
     assert bed.metric("events_dead_lettered_total") == 3
     assert f'dead_letter_queue_messages{{queue="{dlq}"}}' in bed.metrics_text()
 

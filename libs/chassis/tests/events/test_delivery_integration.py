@@ -1,4 +1,5 @@
 """Outbox relay -> RabbitMQ -> nameko handlers, on real PostgreSQL and RabbitMQ."""
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,7 @@ def test_relayed_event_reaches_a_plain_nameko_handler_unchanged(bed):
 
 def test_each_event_takes_effect_exactly_once_even_when_republished(bed):
     bed.start_worker()
-    bed.wait_worker_ready()   # start-up is not what the waits below time
+    bed.wait_worker_ready()  # start-up is not what the waits below time
     bed.start_relay()
     ids = bed.write_events(200, aggregates=7)
     bed.wait_rows("received", 200)
@@ -71,21 +72,24 @@ def test_each_event_takes_effect_exactly_once_even_when_republished(bed):
     outbox = bed.producer_tables.tables["outbox"]
     with bed.producer_engine.begin() as conn:
         conn.execute(outbox.update().where(outbox.c.id <= 20).values(status="pending"))
-    bed.wait_for(lambda: bed.metric("inbox_duplicates_skipped_total") >= 20, 30,
-                 "20 republished events skipped as duplicates")
+    bed.wait_for(
+        lambda: bed.metric("inbox_duplicates_skipped_total") >= 20,
+        30,
+        "20 republished events skipped as duplicates",
+    )
     assert bed.count("received") == 200 and bed.count("inbox") == 200
     assert bed.metric("events_consumed_total") == 200
     assert bed.outbox_statuses() == {"sent": 200}
 
 
 def test_event_published_before_its_consumer_ever_started_is_delivered_when_it_starts(bed):
-    relay = bed.start_relay()   # after the bed's topology step, as in make run
+    relay = bed.start_relay()  # after the bed's topology step, as in make run
     ids = bed.write_events(30)
     bed.wait_for(lambda: bed.outbox_statuses() == {"sent": 30}, 30, "30 events sent")
     assert bed.queue_depth(bed.queue) == 30
-    assert bed.stop(relay) == 0           # SIGTERM: a clean exit
+    assert bed.stop(relay) == 0  # SIGTERM: a clean exit
     worker = bed.start_worker()
-    bed.wait_worker_ready()   # start-up is not what the waits below time
+    bed.wait_worker_ready()  # start-up is not what the waits below time
     bed.wait_rows("received", 30)
     assert sorted(r["event_id"] for r in bed.received()) == sorted(ids)
     assert bed.stop(worker) == 0
@@ -93,12 +97,12 @@ def test_event_published_before_its_consumer_ever_started_is_delivered_when_it_s
 
 def test_per_aggregate_order_is_preserved(bed):
     bed.start_worker()
-    bed.wait_worker_ready()   # start-up is not what the waits below time
+    bed.wait_worker_ready()  # start-up is not what the waits below time
     bed.start_relay()
     bed.write_events(300, aggregates=5, per_transaction=7)
     bed.wait_rows("received", 300)
     versions: dict[str, list[int]] = {}
-    for row in bed.received():            # ordered by the consumer's insert order
+    for row in bed.received():  # ordered by the consumer's insert order
         versions.setdefault(row["aggregate_id"], []).append(row["aggregate_version"])
     assert len(versions) == 5
     for aggregate, seen in versions.items():

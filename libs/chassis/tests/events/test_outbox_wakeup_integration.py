@@ -1,5 +1,6 @@
 """On PostgreSQL the outbox trigger notifies the relay's listening connection at COMMIT — and
 only then: a rolled-back change wakes nobody."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,9 +26,17 @@ def outbox():
 
 
 def _row(n):
-    return dict(event_id=f"e{n}", event_type="thing_done", exchange="x.events",
-                aggregate_type="thing", aggregate_id="a", aggregate_version=n, payload="{}",
-                headers="{}", occurred_at=utcnow())
+    return dict(
+        event_id=f"e{n}",
+        event_type="thing_done",
+        exchange="x.events",
+        aggregate_type="thing",
+        aggregate_id="a",
+        aggregate_version=n,
+        payload="{}",
+        headers="{}",
+        occurred_at=utcnow(),
+    )
 
 
 def test_a_commit_wakes_the_listener_and_a_rollback_does_not(outbox):
@@ -38,12 +47,12 @@ def test_a_commit_wakes_the_listener_and_a_rollback_does_not(outbox):
         with engine.connect() as conn:
             conn.execute(insert(table).values(**_row(1)))
             conn.rollback()
-        assert wakeup.wait(0.3) is False          # nothing was committed
+        assert wakeup.wait(0.3) is False  # nothing was committed
         with engine.begin() as conn:
             conn.execute(insert(table).values(**_row(2)))
             conn.execute(insert(table).values(**_row(3)))
-        assert wakeup.wait(10) is True            # the commit notified
-        assert wakeup.wait(0.3) is False          # once: both inserts folded into one
+        assert wakeup.wait(10) is True  # the commit notified
+        assert wakeup.wait(0.3) is False  # once: both inserts folded into one
     finally:
         wakeup.close()
 

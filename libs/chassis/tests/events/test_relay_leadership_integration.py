@@ -1,5 +1,6 @@
 """Relay leadership on PostgreSQL: fenced per batch, truthful about why it stands by, and the
 backlog gauges kept by standbys too."""
+
 from __future__ import annotations
 
 import logging
@@ -43,14 +44,25 @@ def outbox():
         engine = make_engine(url)
         metadata = producer_metadata()
         metadata.create_all(engine)
-        make_uow = partial(ProducerUnitOfWork, make_session_factory(engine),
-                           service_name="fence", outbox=metadata.tables["outbox"])
+        make_uow = partial(
+            ProducerUnitOfWork,
+            make_session_factory(engine),
+            service_name="fence",
+            outbox=metadata.tables["outbox"],
+        )
 
         def write(count):
             with make_uow() as uow:
-                ids = [uow.emit("something_happened", SomethingHappened(seq=n),
-                                aggregate_type="thing", aggregate_id=f"a{n}", aggregate_version=1)
-                       for n in range(count)]
+                ids = [
+                    uow.emit(
+                        "something_happened",
+                        SomethingHappened(seq=n),
+                        aggregate_type="thing",
+                        aggregate_id=f"a{n}",
+                        aggregate_version=1,
+                    )
+                    for n in range(count)
+                ]
                 uow.commit()
             return ids
 
@@ -82,19 +94,21 @@ def test_a_leader_whose_lock_session_was_killed_stops_before_its_next_batch(outb
         assert old.leadership.try_acquire() is Standing.LEADER
         assert new.leadership.try_acquire() is Standing.STANDBY
         with pytest.raises(LeadershipLost):
-            new.run_once()                       # a standby cannot even read a batch
+            new.run_once()  # a standby cannot even read a batch
         admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
                 # with a timeout it returns once the backend has exited, i.e. once its
                 # advisory lock is released (without one it only signals the backend)
-                assert conn.execute(text("SELECT pg_terminate_backend(:p, 10000)"),
-                                    {"p": old.leadership.backend_pid}).scalar()
+                assert conn.execute(
+                    text("SELECT pg_terminate_backend(:p, 10000)"),
+                    {"p": old.leadership.backend_pid},
+                ).scalar()
         finally:
             admin.dispose()
         assert new.leadership.try_acquire() is Standing.LEADER
         with pytest.raises(LeadershipLost):
-            old.run_once()                       # fenced: it learns before publishing anything
+            old.run_once()  # fenced: it learns before publishing anything
         assert old_publisher.batches == [] and not old.leadership.is_leader
         assert new.run_once() == 3
         assert new_publisher.batches == [ids] and set(statuses()) == {"sent"}
@@ -114,16 +128,22 @@ def test_a_standby_keeps_the_backlog_gauges_and_says_another_relay_leads(outbox,
     engine, write, _, another_engine = outbox
     service = f"fence{uuid.uuid4().hex[:6]}"
     leader = OutboxRelay(engine, service, RecordingPublisher())
-    assert leader.leadership.try_acquire() is Standing.LEADER   # holds the lock, publishes nothing
+    assert leader.leadership.try_acquire() is Standing.LEADER  # holds the lock, publishes nothing
     write(4)
-    standby = OutboxRelay(another_engine(), service, RecordingPublisher(),
-                          standby_retry_seconds=0.05, stats_seconds=0.0)
+    standby = OutboxRelay(
+        another_engine(),
+        service,
+        RecordingPublisher(),
+        standby_retry_seconds=0.05,
+        stats_seconds=0.0,
+    )
     caplog.set_level(logging.INFO, logger="crm_chassis.outbox.relay")
     thread = _run(standby)
     try:
-        wait_until(lambda: REGISTRY.get_sample_value("outbox_pending_events",
-                                                     {"service": service}) == 4,
-                   message="the standby did not report the backlog")
+        wait_until(
+            lambda: REGISTRY.get_sample_value("outbox_pending_events", {"service": service}) == 4,
+            message="the standby did not report the backlog",
+        )
     finally:
         standby.stop()
         thread.join(10)
@@ -158,23 +178,38 @@ def test_leader_and_standby_are_not_ready_while_the_broker_is_down(outbox):
     engine, _, _, another_engine = outbox
     service = f"fence{uuid.uuid4().hex[:6]}"
     link = BrokerLink()
-    relays = [OutboxRelay(each, service, ConfirmingPublisher(link.url, app_id="fence.test"),
-                          standby_retry_seconds=0.1, max_backoff_seconds=0.2)
-              for each in (engine, another_engine())]
+    relays = [
+        OutboxRelay(
+            each,
+            service,
+            ConfirmingPublisher(link.url, app_id="fence.test"),
+            standby_retry_seconds=0.1,
+            max_backoff_seconds=0.2,
+        )
+        for each in (engine, another_engine())
+    ]
     threads = [_run(relay) for relay in relays]
     try:
+
         def broker_verdicts():
             return [relay.health["broker"] for relay in relays]
 
-        wait_until(lambda: sum(r.leadership.is_leader for r in relays) == 1, 20,
-                   message="no relay leads")
+        wait_until(
+            lambda: sum(r.leadership.is_leader for r in relays) == 1, 20, message="no relay leads"
+        )
         wait_until(lambda: broker_verdicts() == [True, True], 20, message="broker not seen")
         link.cut()
-        wait_until(lambda: broker_verdicts() == [False, False], 20,
-                   message=f"a relay still says the broker is reachable: {broker_verdicts()}")
+        wait_until(
+            lambda: broker_verdicts() == [False, False],
+            20,
+            message=f"a relay still says the broker is reachable: {broker_verdicts()}",
+        )
         link.restore()
-        wait_until(lambda: broker_verdicts() == [True, True], 30,
-                   message=f"a relay did not see the broker back: {broker_verdicts()}")
+        wait_until(
+            lambda: broker_verdicts() == [True, True],
+            30,
+            message=f"a relay did not see the broker back: {broker_verdicts()}",
+        )
     finally:
         for relay in relays:
             relay.stop()

@@ -1,4 +1,5 @@
 """The relay's bookkeeping, on SQLite with a fake publisher (no broker)."""
+
 from __future__ import annotations
 
 import threading
@@ -56,16 +57,26 @@ def producer(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'producer.db'}")
     metadata = producer_metadata()
     metadata.create_all(engine)
-    make_uow = partial(ProducerUnitOfWork, make_session_factory(engine), service_name="unitp",
-                       outbox=metadata.tables["outbox"])
+    make_uow = partial(
+        ProducerUnitOfWork,
+        make_session_factory(engine),
+        service_name="unitp",
+        outbox=metadata.tables["outbox"],
+    )
 
     def write(count, aggregates=3):
         ids = []
         with make_uow() as uow:
             for seq in range(count):
-                ids.append(uow.emit("something_happened", SomethingHappened(seq=seq),
-                                    aggregate_type="thing", aggregate_id=f"a{seq % aggregates}",
-                                    aggregate_version=seq // aggregates + 1))
+                ids.append(
+                    uow.emit(
+                        "something_happened",
+                        SomethingHappened(seq=seq),
+                        aggregate_type="thing",
+                        aggregate_id=f"a{seq % aggregates}",
+                        aggregate_version=seq // aggregates + 1,
+                    )
+                )
             uow.commit()
         return ids
 
@@ -77,9 +88,16 @@ def producer(tmp_path):
     def write_for(*aggregates):
         """One event per aggregate id given, in that order; returns their event ids."""
         with make_uow() as uow:
-            ids = [uow.emit("something_happened", SomethingHappened(seq=n),
-                            aggregate_type="thing", aggregate_id=aggregate, aggregate_version=n + 1)
-                   for n, aggregate in enumerate(aggregates)]
+            ids = [
+                uow.emit(
+                    "something_happened",
+                    SomethingHappened(seq=n),
+                    aggregate_type="thing",
+                    aggregate_id=aggregate,
+                    aggregate_version=n + 1,
+                )
+                for n, aggregate in enumerate(aggregates)
+            ]
             uow.commit()
         return ids
 
@@ -108,12 +126,18 @@ def test_returned_rows_become_unroutable_and_nacked_rows_stay_pending(producer):
     relay = OutboxRelay(engine, "unitp", publisher, batch_size=10)
     relay.run_once()
     first, second, third = rows()
-    assert (first["status"], first["last_error"]) == ("unroutable", "returned by broker: 312 NO_ROUTE")
+    assert (first["status"], first["last_error"]) == (
+        "unroutable",
+        "returned by broker: 312 NO_ROUTE",
+    )
     assert (second["status"], second["attempts"], second["last_error"]) == (
-        "pending", 1, "nacked by broker")
+        "pending",
+        1,
+        "nacked by broker",
+    )
     assert third["status"] == "sent"
     publisher.verdicts = {}
-    relay.run_once()                       # the nacked row is retried, alone
+    relay.run_once()  # the nacked row is retried, alone
     assert [m.event_id for m in publisher.batches[-1]] == [ids[1]]
     assert rows()[1]["status"] == "sent" and rows()[1]["attempts"] == 2
 
@@ -129,20 +153,23 @@ def test_after_a_lost_connection_publishing_restarts_from_the_earliest_pending_r
     while relay.run_once():
         pass
     published = [m.event_id for batch in publisher.batches for m in batch]
-    assert published == ids[:2] + ids       # the lost batch again, then everything in order
+    assert published == ids[:2] + ids  # the lost batch again, then everything in order
     assert {r["status"] for r in rows()} == {"sent"}
 
 
 def test_run_loop_drains_the_outbox_and_stops_on_request(producer):
     engine, write, rows = producer
     write(10)
-    publisher = FakePublisher(fail_batches=1)     # the loop must survive a broker outage
+    publisher = FakePublisher(fail_batches=1)  # the loop must survive a broker outage
     relay = OutboxRelay(engine, "unitp", publisher, batch_size=4, max_backoff_seconds=0.01)
     thread = threading.Thread(target=relay.run)
     thread.start()
     try:
-        wait_until(lambda: all(r["status"] == "sent" for r in rows()), 10,
-                   message="relay loop did not drain the outbox")
+        wait_until(
+            lambda: all(r["status"] == "sent" for r in rows()),
+            10,
+            message="relay loop did not drain the outbox",
+        )
     finally:
         relay.stop()
         thread.join(10)
@@ -156,14 +183,14 @@ def test_sqlite_needs_no_lock_and_lock_keys_are_stable_signed_64_bit(producer):
     assert RelayLeadership(engine, "unitp").try_acquire()
     key = relay_lock_key("leads")
     assert key == relay_lock_key("leads") != relay_lock_key("deals")
-    assert -2**63 <= key < 2**63
+    assert -(2**63) <= key < 2**63
 
 
 def test_relay_metrics_follow_the_outbox(producer):
     from prometheus_client import REGISTRY
 
     engine, write, _ = producer
-    service = f"unitm{uuid.uuid4().hex[:6]}"        # fresh label values for this test
+    service = f"unitm{uuid.uuid4().hex[:6]}"  # fresh label values for this test
 
     def sample(name):
         return REGISTRY.get_sample_value(name, {"service": service}) or 0.0
@@ -171,7 +198,7 @@ def test_relay_metrics_follow_the_outbox(producer):
     ids = write(5)
     relay = OutboxRelay(engine, service, FakePublisher({ids[4]: "return"}), batch_size=2)
     relay.run_once()
-    assert sample("outbox_pending_events") == 5          # measured before the batch
+    assert sample("outbox_pending_events") == 5  # measured before the batch
     assert sample("outbox_oldest_pending_age_seconds") >= 0
     while relay.run_once():
         pass
@@ -191,7 +218,8 @@ def _by_event(rows):
 
 @pytest.mark.parametrize("failure", ["nack", "drop"])
 def test_a_poison_row_is_quarantined_after_max_attempts_other_aggregates_flow_its_own_waits(
-        producer, failure):
+    producer, failure
+):
     engine, _, rows = producer
     poison, _other = rows.write_for("a", "b")
     publisher = FakePublisher({poison: failure})
@@ -202,7 +230,9 @@ def test_a_poison_row_is_quarantined_after_max_attempts_other_aggregates_flow_it
     else:
         relay.run_once()
     # The failed publish counted an attempt (a lost connection included).
-    assert _by_event(rows)[poison]["attempts"] == 1 and _by_event(rows)[poison]["status"] == "pending"
+    assert (
+        _by_event(rows)[poison]["attempts"] == 1 and _by_event(rows)[poison]["status"] == "pending"
+    )
     following_a, following_b = rows.write_for("a", "b")
     for _ in range(2):
         try:
@@ -212,17 +242,18 @@ def test_a_poison_row_is_quarantined_after_max_attempts_other_aggregates_flow_it
     state = _by_event(rows)
     assert (state[poison]["status"], state[poison]["attempts"]) == ("quarantined", 3)
     assert state[poison]["last_error"]
-    assert state[following_b]["status"] == "sent"      # another aggregate flowed meanwhile
-    assert state[following_a]["status"] == "pending"   # its own aggregate waits behind it, unsent
+    assert state[following_b]["status"] == "sent"  # another aggregate flowed meanwhile
+    assert state[following_a]["status"] == "pending"  # its own aggregate waits behind it, unsent
     assert following_a not in _published(publisher)
     published_before = len(_published(publisher))
-    relay.run_once()                               # quarantined: not retried, still holds "a"
+    relay.run_once()  # quarantined: not retried, still holds "a"
     assert len(_published(publisher)) == published_before
     assert _by_event(rows)[following_a]["status"] == "pending"
 
 
 def test_a_connection_drop_counts_an_attempt_on_every_row_of_the_batch_then_isolates_the_culprit(
-        producer):
+    producer,
+):
     engine, _, rows = producer
     poison, innocent = rows.write_for("a", "b")
     publisher = FakePublisher({poison: "drop"})
@@ -231,7 +262,7 @@ def test_a_connection_drop_counts_an_attempt_on_every_row_of_the_batch_then_isol
         relay.run_once()
     assert {r["event_id"]: r["attempts"] for r in rows()} == {poison: 1, innocent: 1}
     with pytest.raises(PublisherConnectionError):
-        relay.run_once()                  # each held row goes out alone: the innocent one passes
+        relay.run_once()  # each held row goes out alone: the innocent one passes
     state = _by_event(rows)
     assert (state[poison]["attempts"], state[poison]["status"]) == (2, "pending")
     assert state[innocent]["status"] == "sent"
@@ -260,17 +291,22 @@ def test_events_nobody_subscribes_to_are_unsubscribed_not_unroutable(producer):
 
     engine, _, rows = producer
     service = f"unitu{uuid.uuid4().hex[:6]}"
-    unbound, = rows.write_for("a")
-    relay = OutboxRelay(engine, service, FakePublisher({unbound: "return"}),
-                        subscribed_events={"other_event"})
+    (unbound,) = rows.write_for("a")
+    relay = OutboxRelay(
+        engine, service, FakePublisher({unbound: "return"}), subscribed_events={"other_event"}
+    )
     relay.run_once()
     assert rows()[0]["status"] == "unsubscribed" and rows()[0]["sent_at"]
     assert REGISTRY.get_sample_value("outbox_unsubscribed_total", {"service": service}) == 1
     assert not REGISTRY.get_sample_value("outbox_unroutable_total", {"service": service})
     # A subscribed type that still comes back: its bound queue is missing.
-    missing, = rows.write_for("b")
-    relay = OutboxRelay(engine, service, FakePublisher({missing: "return"}),
-                        subscribed_events={"something_happened"})
+    (missing,) = rows.write_for("b")
+    relay = OutboxRelay(
+        engine,
+        service,
+        FakePublisher({missing: "return"}),
+        subscribed_events={"something_happened"},
+    )
     relay.run_once()
     assert _by_event(rows)[missing]["status"] == "unroutable"
     assert REGISTRY.get_sample_value("outbox_unroutable_total", {"service": service}) == 1
@@ -280,11 +316,11 @@ def test_crm_outbox_lists_and_retries_quarantined_rows(producer, monkeypatch, ca
     from crm_chassis.outbox import console
 
     engine, _, rows = producer
-    poison, = rows.write_for("a")
+    (poison,) = rows.write_for("a")
     publisher = FakePublisher({poison: "nack"})
     relay = OutboxRelay(engine, "unitp", publisher, max_attempts=1)
     relay.run_once()
-    following, = rows.write_for("a")
+    (following,) = rows.write_for("a")
     relay.run_once()
     assert _by_event(rows)[following]["status"] == "pending"
     monkeypatch.setenv("CRM_UNITP_DATABASE_URL", str(engine.url))
@@ -294,7 +330,7 @@ def test_crm_outbox_lists_and_retries_quarantined_rows(producer, monkeypatch, ca
     assert console.main(["retry", "--service", "unitp"]) == 0
     assert "1 row(s)" in capsys.readouterr().out
     publisher.verdicts = {}
-    relay.run_once()                       # retried first, alone; its aggregate follows
+    relay.run_once()  # retried first, alone; its aggregate follows
     assert {r["status"] for r in rows()} == {"sent"}
     assert _published(publisher)[-2:] == [poison, following]
 
@@ -314,15 +350,24 @@ def test_the_relay_loop_prunes_old_sent_rows_while_idle(producer):
     relay.run_once()
     table = outbox_table(MetaData())
     with engine.begin() as conn:
-        conn.execute(update(table).where(table.c.event_id == old).values(
-            sent_at=utcnow() - dt.timedelta(days=8), occurred_at=utcnow() - dt.timedelta(days=8)))
-    relay = OutboxRelay(engine, "unitp", FakePublisher(),
-                        pruner=Pruner(engine, "unitp", retention_days=7))
+        conn.execute(
+            update(table)
+            .where(table.c.event_id == old)
+            .values(
+                sent_at=utcnow() - dt.timedelta(days=8), occurred_at=utcnow() - dt.timedelta(days=8)
+            )
+        )
+    relay = OutboxRelay(
+        engine, "unitp", FakePublisher(), pruner=Pruner(engine, "unitp", retention_days=7)
+    )
     thread = threading.Thread(target=relay.run)
     thread.start()
     try:
-        wait_until(lambda: [r["event_id"] for r in rows()] == [young], 10,
-                   message="the relay did not prune the old sent row")
+        wait_until(
+            lambda: [r["event_id"] for r in rows()] == [young],
+            10,
+            message="the relay did not prune the old sent row",
+        )
     finally:
         relay.stop()
         thread.join(10)
@@ -361,14 +406,15 @@ def test_a_nacked_row_holds_back_its_aggregates_held_row_in_the_same_batch(produ
     publisher = FakePublisher({first: "drop"})
     relay = OutboxRelay(engine, "unitp", publisher, max_attempts=5)
     with pytest.raises(PublisherConnectionError):
-        relay.run_once()                     # both rows: one attempt
+        relay.run_once()  # both rows: one attempt
     from sqlalchemy import update
 
     from crm_chassis.outbox.tables import outbox_table
+
     table = outbox_table(MetaData())
-    with engine.begin() as conn:             # the first row fresh again, the second still held
+    with engine.begin() as conn:  # the first row fresh again, the second still held
         conn.execute(update(table).where(table.c.event_id == first).values(attempts=0))
     publisher.verdicts = {first: "nack"}
     relay.run_once()
-    assert _published(publisher)[-1] == first          # the held second row did not overtake
+    assert _published(publisher)[-1] == first  # the held second row did not overtake
     assert _by_event(rows)[second]["status"] == "pending"

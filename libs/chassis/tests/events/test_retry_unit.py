@@ -1,5 +1,6 @@
 """Transient or poison (no broker): infrastructure failures are recognised as transient, the
 event's own failures are not, and a batch failing on the infrastructure is not split."""
+
 from __future__ import annotations
 
 import random
@@ -29,17 +30,20 @@ def _operational(message, pgcode=None):
     return sa.OperationalError("SELECT 1", {}, _PgError(message, pgcode))
 
 
-@pytest.mark.parametrize("failure", [
-    _operational("could not connect to server: Connection refused"),            # no SQLSTATE
-    _operational("terminating connection due to administrator command", "57P01"),
-    _operational("the database system is starting up", "57P03"),
-    _operational("could not serialize access", "40001"),
-    _operational("deadlock detected", "40P01"),
-    _operational("canceling statement due to lock timeout", "55P03"),
-    sa.OperationalError("SELECT 1", {}, Exception("database is locked")),       # SQLite busy
-    sa.TimeoutError("QueuePool limit of size 5 overflow 10 reached"),
-    ConnectionResetError("connection reset by peer"),
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        _operational("could not connect to server: Connection refused"),  # no SQLSTATE
+        _operational("terminating connection due to administrator command", "57P01"),
+        _operational("the database system is starting up", "57P03"),
+        _operational("could not serialize access", "40001"),
+        _operational("deadlock detected", "40P01"),
+        _operational("canceling statement due to lock timeout", "55P03"),
+        sa.OperationalError("SELECT 1", {}, Exception("database is locked")),  # SQLite busy
+        sa.TimeoutError("QueuePool limit of size 5 overflow 10 reached"),
+        ConnectionResetError("connection reset by peer"),
+    ],
+)
 def test_infrastructure_failures_are_transient(failure):
     assert is_transient(failure)
 
@@ -53,13 +57,16 @@ class _Declared(Exception):
     transient = True
 
 
-@pytest.mark.parametrize("failure", [
-    RuntimeError("a domain rule refused the event"),
-    ValueError("bad body"),
-    sa.IntegrityError("INSERT", {}, _PgError("duplicate key", "23505")),
-    sa.ProgrammingError("SELECT", {}, _PgError("relation does not exist", "42P01")),
-    sa.OperationalError("SELECT", {}, Exception("no such table: leads")),       # SQLite schema
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RuntimeError("a domain rule refused the event"),
+        ValueError("bad body"),
+        sa.IntegrityError("INSERT", {}, _PgError("duplicate key", "23505")),
+        sa.ProgrammingError("SELECT", {}, _PgError("relation does not exist", "42P01")),
+        sa.OperationalError("SELECT", {}, Exception("no such table: leads")),  # SQLite schema
+    ],
+)
 def test_the_events_own_failures_are_not(failure):
     assert not is_transient(failure)
 
@@ -86,8 +93,12 @@ def test_a_batch_failing_on_the_infrastructure_is_raised_whole_not_split(tmp_pat
     engine = make_engine(f"sqlite:///{tmp_path / 'batch.db'}")
     metadata = consumer_metadata()
     metadata.create_all(engine)
-    make_uow = partial(SqlAlchemyUnitOfWork, make_session_factory(engine), service_name="unitc",
-                       outbox=metadata.tables["outbox"])
+    make_uow = partial(
+        SqlAlchemyUnitOfWork,
+        make_session_factory(engine),
+        service_name="unitc",
+        outbox=metadata.tables["outbox"],
+    )
     calls = []
 
     def handler(batch, uow):
@@ -95,18 +106,26 @@ def test_a_batch_failing_on_the_infrastructure_is_raised_whole_not_split(tmp_pat
         if len(calls) == 1:
             uow.session.execute(text("SELECT 1"))
             raise _operational("server closed the connection unexpectedly")
-        uow.session.execute(insert(metadata.tables["batched"]), [
-            {"event_id": e.meta.event_id, "seq": e.seq, "batch_size": len(batch)} for e in batch])
+        uow.session.execute(
+            insert(metadata.tables["batched"]),
+            [{"event_id": e.meta.event_id, "seq": e.seq, "batch_size": len(batch)} for e in batch],
+        )
 
     batch = []
     for seq in range(3):
         message = SomethingHappened(name="ok", seq=seq)
-        events.stamp(message, producer="unitp", event_type="something_happened",
-                     aggregate_type="thing", aggregate_id=f"a{seq}", aggregate_version=1)
+        events.stamp(
+            message,
+            producer="unitp",
+            event_type="something_happened",
+            aggregate_type="thing",
+            aggregate_id=f"a{seq}",
+            aggregate_version=1,
+        )
         batch.append(events.decode(events.encode(message), SomethingHappened))
     with pytest.raises(sa.OperationalError):
         handle_batch("c.on_batch", batch, make_uow, handler)
-    assert calls == [3]                                    # not handled one by one
+    assert calls == [3]  # not handled one by one
     assert handle_batch("c.on_batch", batch, make_uow, handler) == [None] * 3
     with engine.connect() as conn:
         assert len(conn.execute(select(metadata.tables["batched"])).all()) == 3
@@ -116,8 +135,12 @@ def test_a_batch_failing_on_the_infrastructure_is_raised_whole_not_split(tmp_pat
 def _held(consumer: str) -> float:
     from prometheus_client import REGISTRY
 
-    return REGISTRY.get_sample_value("event_deliveries_held",
-                                     {"consumer": consumer, "event_type": "e"}) or 0.0
+    return (
+        REGISTRY.get_sample_value(
+            "event_deliveries_held", {"consumer": consumer, "event_type": "e"}
+        )
+        or 0.0
+    )
 
 
 def test_a_handler_holds_a_transiently_failed_delivery_and_runs_it_again():
@@ -145,7 +168,7 @@ def test_a_handler_holds_a_transiently_failed_delivery_and_runs_it_again():
     outage = exc_info_of(_operational("could not connect to server: Connection refused"))
     assert handler._retry_later(outage, ["delivery"], lambda: reruns.append(1), 1, list)
     assert _held("svc.on_e") == 1 and reruns == []
-    eventlet.sleep(0.3)                      # longer than the first backoff (at most 0.2 s)
+    eventlet.sleep(0.3)  # longer than the first backoff (at most 0.2 s)
     assert reruns == [1] and _held("svc.on_e") == 0
     poison = exc_info_of(RuntimeError("a domain rule refused the event"))
     assert not handler._retry_later(poison, ["delivery"], lambda: reruns.append(2), 1, list)

@@ -1,5 +1,6 @@
 """``topology_main wait``: the init container that holds a worker or relay until its service's
 part of the broker topology exists (declares nothing itself)."""
+
 from __future__ import annotations
 
 import os
@@ -21,10 +22,12 @@ pytestmark = pytest.mark.integration
 def test_wait_names_what_is_missing_until_the_part_is_declared():
     name, source = f"waits{uuid.uuid4().hex[:8]}", f"src{uuid.uuid4().hex[:8]}"
     sub = Subscription(source=source, event="thing_done", consumer=name, method="on_thing_done")
-    manifest = ServiceManifest(name=name, package=f"crm_{name}", grpc_port=1, root=Path("."),
-                               subscriptions=(sub,))
-    source_manifest = ServiceManifest(name=source, package=f"crm_{source}", grpc_port=1,
-                                      root=Path("."))
+    manifest = ServiceManifest(
+        name=name, package=f"crm_{name}", grpc_port=1, root=Path("."), subscriptions=(sub,)
+    )
+    source_manifest = ServiceManifest(
+        name=source, package=f"crm_{source}", grpc_port=1, root=Path(".")
+    )
 
     missing = wait_for_topology(AMQP_URL, manifest, 5, wait_seconds=0)
     assert missing.startswith(f"the broker topology of {name} is not declared")
@@ -44,10 +47,25 @@ def test_wait_names_what_is_missing_until_the_part_is_declared():
 
 
 def test_the_command_exits_1_and_says_why_while_the_broker_does_not_answer():
-    env = {**os.environ, "CRM_ENV": "test",
-           "CRM_LEADS_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/crm"}
-    done = subprocess.run([sys.executable, "-m", "crm_chassis.messaging.topology_main", "wait",
-                           "--service", "leads", "--wait-seconds", "0"],
-                          env=env, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "CRM_ENV": "test",
+        "CRM_LEADS_AMQP_URL": f"amqp://guest:guest@127.0.0.1:{free_port()}/crm",
+    }
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crm_chassis.messaging.topology_main",
+            "wait",
+            "--service",
+            "leads",
+            "--wait-seconds",
+            "0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1, done.stderr
     assert "crm-topology: broker unavailable" in done.stderr

@@ -5,6 +5,7 @@ queue consumer is ready: nameko's "re-send() an already-triggered event" race) w
 deliveries are in flight.
 
 ``CRM_WORKER_STOP_ROUNDS`` sets the number of rounds (``make chaos-worker-stop`` runs 50)."""
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,9 @@ def _declare_busy_queues(bed) -> None:
     connection, channel = amqp_channel()
     try:
         for queue in bed.busy_queues:
-            channel.queue_declare(queue=queue, durable=True,
-                                  arguments=queue_arguments(queue, bed.max_deliveries))
+            channel.queue_declare(
+                queue=queue, durable=True, arguments=queue_arguments(queue, bed.max_deliveries)
+            )
             channel.queue_bind(queue=queue, exchange=f"{bed.producer}.events", routing_key=EVENT)
             dlx = dead_letter_exchange(consumer_of_queue(queue))
             channel.exchange_declare(dlx, exchange_type="direct", durable=True)
@@ -55,8 +57,10 @@ def _serving_metrics(bed) -> bool:
 def bed(tmp_path):
     # A delivery the broker takes back from a stopping worker counts as one on a quorum queue:
     # allow every round to take the same one back (the delivery limit is not under test here).
-    with temporary_postgres_database("evtp") as producer_db, \
-            temporary_postgres_database("evtc") as consumer_db:
+    with (
+        temporary_postgres_database("evtp") as producer_db,
+        temporary_postgres_database("evtc") as consumer_db,
+    ):
         event_bed = EventBed(tmp_path, producer_db, consumer_db, max_deliveries=ROUNDS + 5)
         try:
             yield event_bed
@@ -74,18 +78,26 @@ def test_a_busy_worker_stops_on_sigterm_every_time_and_loses_nothing(bed):
         worker = bed.start_worker(EVT_BUSY="1")
         # Past its imports (metrics are served before the broker is touched), so the SIGTERM
         # reaches the worker's handler: while the handlers start, or once they consume.
-        bed.wait_for(lambda: _serving_metrics(bed) or worker.poll() is not None, 60,  # noqa: B023
-                     f"round {round_}: the worker did not start")
-        if round_ % 2:   # deliveries in flight: wait until this worker has handled some
+        bed.wait_for(
+            lambda: _serving_metrics(bed) or worker.poll() is not None,  # noqa: B023
+            60,
+            f"round {round_}: the worker did not start",
+        )
+        if round_ % 2:  # deliveries in flight: wait until this worker has handled some
             before = bed.count("busy")
-            bed.wait_for(lambda: bed.count("busy") > before or worker.poll() is not None, 60,  # noqa: B023
-                         f"round {round_}: the worker handled nothing")
+            bed.wait_for(
+                lambda: bed.count("busy") > before or worker.poll() is not None,  # noqa: B023
+                60,
+                f"round {round_}: the worker handled nothing",
+            )
         worker.terminate()
         try:
             code = worker.wait(STOP_WITHIN_SECONDS)
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"round {round_}: the worker did not stop within "
-                                 f"{STOP_WITHIN_SECONDS}s of SIGTERM\n{bed.logs()}") from None
+            raise AssertionError(
+                f"round {round_}: the worker did not stop within "
+                f"{STOP_WITHIN_SECONDS}s of SIGTERM\n{bed.logs()}"
+            ) from None
         assert code == 0, f"round {round_}: exit code {code}\n{bed.logs()}"
     worker = bed.start_worker(EVT_BUSY="1")
     bed.wait_for(lambda: bed.count("busy") >= 2 * total, 120, "events lost across the stops")

@@ -1,4 +1,5 @@
 """A real chassis server (echo service) on 127.0.0.1 for the gRPC tests, shared per module."""
+
 from __future__ import annotations
 
 import io
@@ -45,9 +46,14 @@ def _principal_check(principal):
 @pytest.fixture(scope="module")
 def server(keys, logs):
     settings = ServiceSettings.load("echo", env={}, grpc_port=0, grpc_max_workers=4)
-    running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE],
-                           verifier=keys.verifier(), public_methods=PUBLIC_METHODS,
-                           principal_check=_principal_check)
+    running = start_server(
+        settings,
+        echo.register,
+        service_names=[echo.ECHO_SERVICE],
+        verifier=keys.verifier(),
+        public_methods=PUBLIC_METHODS,
+        principal_check=_principal_check,
+    )
     yield running
     running.stop(0)
 
@@ -67,4 +73,5 @@ def stub(channel):
 def bearer(keys):
     def make(token: str | None = None, **token_kwargs):
         return (("authorization", f"Bearer {token or keys.token(**token_kwargs)}"),)
+
     return make

@@ -1,4 +1,5 @@
 """Authentication at the gRPC edge: public vs authenticated methods and every token attack."""
+
 from __future__ import annotations
 
 import time
@@ -51,47 +52,99 @@ def _attacks(keys):
     good_header, good_claims = keys.header(), keys.claims()
     valid = forge_token(good_claims, good_header, key=keys.private_key)
     head, _payload, signature = valid.split(".")
-    tampered_payload = forge_token(keys.claims(roles=["admin"]), good_header,
-                                   key=generate_private_key()).split(".")[1]
+    tampered_payload = forge_token(
+        keys.claims(roles=["admin"]), good_header, key=generate_private_key()
+    ).split(".")[1]
     ec_key = ec.generate_private_key(ec.SECP256R1())
     return [
         ("malformed", "not-a-jwt", "malformed"),
         ("three garbage segments", "a.b.c", "malformed"),
         ("alg none", forge_token(good_claims, good_header, algorithm="none"), "not accepted"),
-        ("HS256 with the public key as secret",
-         forge_token(good_claims, good_header, key=keys.public_pem.encode(), algorithm="HS256"),
-         "not accepted"),
-        ("ES256 while EdDSA configured",
-         forge_token(good_claims, good_header, key=ec_key, algorithm="ES256"), "not accepted"),
-        ("wrong key, known kid", forge_token(good_claims, good_header, key=generate_private_key()),
-         "signature"),
-        ("unknown kid", forge_token(good_claims, keys.header(kid="forged-kid"),
-                                    key=keys.private_key), "unknown key"),
-        ("no kid", forge_token(good_claims, keys.header(kid=None), key=keys.private_key),
-         "unknown key"),
-        ("wrong aud", forge_token(keys.claims(aud="other"), good_header, key=keys.private_key),
-         "audience"),
-        ("wrong iss", forge_token(keys.claims(iss="evil"), good_header, key=keys.private_key),
-         "issuer"),
-        ("expired", forge_token(keys.claims(iat=now - 1000, nbf=now - 1000, exp=now - 100),
-                                good_header, key=keys.private_key), "expired"),
-        ("not yet valid", forge_token(keys.claims(nbf=now + 300), good_header,
-                                      key=keys.private_key), "not yet valid"),
+        (
+            "HS256 with the public key as secret",
+            forge_token(good_claims, good_header, key=keys.public_pem.encode(), algorithm="HS256"),
+            "not accepted",
+        ),
+        (
+            "ES256 while EdDSA configured",
+            forge_token(good_claims, good_header, key=ec_key, algorithm="ES256"),
+            "not accepted",
+        ),
+        (
+            "wrong key, known kid",
+            forge_token(good_claims, good_header, key=generate_private_key()),
+            "signature",
+        ),
+        (
+            "unknown kid",
+            forge_token(good_claims, keys.header(kid="forged-kid"), key=keys.private_key),
+            "unknown key",
+        ),
+        (
+            "no kid",
+            forge_token(good_claims, keys.header(kid=None), key=keys.private_key),
+            "unknown key",
+        ),
+        (
+            "wrong aud",
+            forge_token(keys.claims(aud="other"), good_header, key=keys.private_key),
+            "audience",
+        ),
+        (
+            "wrong iss",
+            forge_token(keys.claims(iss="evil"), good_header, key=keys.private_key),
+            "issuer",
+        ),
+        (
+            "expired",
+            forge_token(
+                keys.claims(iat=now - 1000, nbf=now - 1000, exp=now - 100),
+                good_header,
+                key=keys.private_key,
+            ),
+            "expired",
+        ),
+        (
+            "not yet valid",
+            forge_token(keys.claims(nbf=now + 300), good_header, key=keys.private_key),
+            "not yet valid",
+        ),
         ("tampered payload", f"{head}.{tampered_payload}.{signature}", "signature"),
-        ("wrong typ", forge_token(good_claims, keys.header(typ="JWT"), key=keys.private_key),
-         "type"),
-        ("missing typ", forge_token(good_claims, keys.header(typ=None), key=keys.private_key),
-         "type"),
-        ("missing exp", forge_token(keys.claims(exp=None), good_header, key=keys.private_key),
-         "'exp'"),
-        ("missing sub", forge_token(keys.claims(sub=None), good_header, key=keys.private_key),
-         "'sub'"),
-        ("missing jti", forge_token(keys.claims(jti=None), good_header, key=keys.private_key),
-         "'jti'"),
-        ("missing kind", forge_token(keys.claims(kind=None), good_header, key=keys.private_key),
-         "kind"),
-        ("unknown kind", forge_token(keys.claims(kind="root"), good_header,
-                                     key=keys.private_key), "kind"),
+        (
+            "wrong typ",
+            forge_token(good_claims, keys.header(typ="JWT"), key=keys.private_key),
+            "type",
+        ),
+        (
+            "missing typ",
+            forge_token(good_claims, keys.header(typ=None), key=keys.private_key),
+            "type",
+        ),
+        (
+            "missing exp",
+            forge_token(keys.claims(exp=None), good_header, key=keys.private_key),
+            "'exp'",
+        ),
+        (
+            "missing sub",
+            forge_token(keys.claims(sub=None), good_header, key=keys.private_key),
+            "'sub'",
+        ),
+        (
+            "missing jti",
+            forge_token(keys.claims(jti=None), good_header, key=keys.private_key),
+            "'jti'",
+        ),
+        (
+            "missing kind",
+            forge_token(keys.claims(kind=None), good_header, key=keys.private_key),
+            "kind",
+        ),
+        (
+            "unknown kind",
+            forge_token(keys.claims(kind="root"), good_header, key=keys.private_key),
+            "kind",
+        ),
     ]
 
 
@@ -107,6 +160,7 @@ def test_every_token_attack_is_unauthenticated(stub, keys):
 def test_the_untampered_forged_token_is_accepted(stub, keys):
     """Guards the attack table: its base token is valid, so each attack fails for its reason."""
     token = forge_token(keys.claims(sub="forger-ok"), keys.header(), key=keys.private_key)
-    response = stub.Echo(echo_pb2.EchoRequest(message="x"),
-                         metadata=(("authorization", f"Bearer {token}"),))
+    response = stub.Echo(
+        echo_pb2.EchoRequest(message="x"), metadata=(("authorization", f"Bearer {token}"),)
+    )
     assert response.subject_id == "forger-ok"

@@ -1,5 +1,6 @@
 """gRPC health follows the database: NOT_SERVING while the api's PostgreSQL database accepts no
 connections, SERVING again once it does (the shared server itself keeps running)."""
+
 from __future__ import annotations
 
 import grpc
@@ -23,10 +24,16 @@ def _allow_connections(database: str, allowed: bool) -> None:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+            conn.execute(
+                text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            )
             if not allowed:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :d"), {"d": database})
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
+                    ),
+                    {"d": database},
+                )
     finally:
         admin.dispose()
 
@@ -34,28 +41,41 @@ def _allow_connections(database: str, allowed: bool) -> None:
 def test_health_is_not_serving_while_the_database_is_unreachable_and_serving_after():
     with temporary_postgres_database("health") as url:
         database = make_url(url).database
-        settings = ServiceSettings.load("echo", env={}, grpc_port=0, grpc_max_workers=2,
-                                        database_url=url, health_check_seconds=0.1)
+        settings = ServiceSettings.load(
+            "echo",
+            env={},
+            grpc_port=0,
+            grpc_max_workers=2,
+            database_url=url,
+            health_check_seconds=0.1,
+        )
         running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE])
         try:
             with grpc.insecure_channel(running.address) as channel:
                 stub = health_pb2_grpc.HealthStub(channel)
 
                 def status(service=""):
-                    return stub.Check(health_pb2.HealthCheckRequest(service=service),
-                                      timeout=5).status
+                    return stub.Check(
+                        health_pb2.HealthCheckRequest(service=service), timeout=5
+                    ).status
 
                 assert status() == SERVING and status(echo.ECHO_SERVICE) == SERVING
                 _allow_connections(database, False)
                 try:
-                    wait_until(lambda: status() == NOT_SERVING, timeout=20,
-                               message="health stayed SERVING without a database")
+                    wait_until(
+                        lambda: status() == NOT_SERVING,
+                        timeout=20,
+                        message="health stayed SERVING without a database",
+                    )
                     assert status(echo.ECHO_SERVICE) == NOT_SERVING
-                    assert status(LIVENESS_SERVICE) == SERVING   # the process itself is fine
+                    assert status(LIVENESS_SERVICE) == SERVING  # the process itself is fine
                 finally:
                     _allow_connections(database, True)
-                wait_until(lambda: status() == SERVING, timeout=20,
-                           message="health did not return to SERVING")
+                wait_until(
+                    lambda: status() == SERVING,
+                    timeout=20,
+                    message="health did not return to SERVING",
+                )
                 assert status(echo.ECHO_SERVICE) == SERVING
         finally:
             running.stop(0)

@@ -1,6 +1,7 @@
 """Deadlines propagate across service calls through the chassis client: a call served with a
 deadline calls downstream with at most the time it has left (even when the caller's adapter asks
 for a longer timeout), and once that time is spent the downstream call is not sent at all."""
+
 from __future__ import annotations
 
 import threading
@@ -16,7 +17,7 @@ from crm_chassis.grpc.server import start_server
 from crm_chassis.settings import ServiceSettings
 
 SERVICE = "crm.testing.v1.DeadlineService"
-ADAPTER_TIMEOUT = 30.0   # what a service's adapter asks for (e.g. deals -> catalog PriceQuote)
+ADAPTER_TIMEOUT = 30.0  # what a service's adapter asks for (e.g. deals -> catalog PriceQuote)
 WAIT = 20.0
 
 
@@ -24,10 +25,26 @@ def _server(keys, handlers: dict, method_limits=None):
     config = ServiceSettings.load("deadlines", env={}, grpc_port=0, grpc_max_workers=4)
 
     def register(server):
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {
-            name: grpc.unary_unary_rpc_method_handler(fn) for name, fn in handlers.items()}),))
-    return start_server(config, register, service_names=[SERVICE], verifier=keys.verifier(),
-                        access_log=False, method_limits=method_limits)
+        server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    SERVICE,
+                    {
+                        name: grpc.unary_unary_rpc_method_handler(fn)
+                        for name, fn in handlers.items()
+                    },
+                ),
+            )
+        )
+
+    return start_server(
+        config,
+        register,
+        service_names=[SERVICE],
+        verifier=keys.verifier(),
+        access_log=False,
+        method_limits=method_limits,
+    )
 
 
 class Downstream:
@@ -82,8 +99,10 @@ def services(keys):
 def _call(upper, keys, delay_ms: int, timeout: float):
     with grpc.insecure_channel(upper.address) as channel:
         return channel.unary_unary(f"/{SERVICE}/Forward")(
-            str(delay_ms).encode(), timeout=timeout,
-            metadata=(("authorization", f"Bearer {keys.token()}"),))
+            str(delay_ms).encode(),
+            timeout=timeout,
+            metadata=(("authorization", f"Bearer {keys.token()}"),),
+        )
 
 
 def test_the_downstream_call_gets_at_most_the_time_left(services, keys):
@@ -93,25 +112,25 @@ def test_the_downstream_call_gets_at_most_the_time_left(services, keys):
     (left,) = upstream.left_before_call
     (seen,) = downstream.time_left
     assert left < 0.2
-    assert 0 < seen <= left          # not the adapter's 30 s
+    assert 0 < seen <= left  # not the adapter's 30 s
 
 
 def test_an_expired_deadline_is_not_sent_downstream(services, keys):
     upper, upstream, downstream = services
     with pytest.raises(grpc.RpcError) as caller:
-        _call(upper, keys, 300, timeout=0.2)       # upstream works past its 200 ms
+        _call(upper, keys, 300, timeout=0.2)  # upstream works past its 200 ms
     assert caller.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert upstream.done.wait(WAIT)
     (outcome,) = upstream.outcomes
     assert isinstance(outcome, DeadlinePassed)
     assert outcome.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     assert "deadline of the call being served has passed" in outcome.details()
-    assert downstream.time_left == []               # never called
+    assert downstream.time_left == []  # never called
 
 
 def test_outside_a_served_call_the_callers_timeout_stands(services, keys):
     # A worker's handler or a CLI has no call being served: its own timeout applies.
-    upper, upstream, downstream = services
+    _, upstream, downstream = services
     assert context.peek() is None
     answer = upstream.channel.unary_unary(f"/{SERVICE}/Probe")(b"", timeout=ADAPTER_TIMEOUT)
     assert answer == b"priced"
@@ -130,8 +149,9 @@ def test_the_servers_own_budget_caps_downstream_calls_too(keys):
         time.sleep(0.3)
         return channel.unary_unary(f"/{SERVICE}/Probe")(b"", timeout=ADAPTER_TIMEOUT)
 
-    upper = _server(keys, {"Forward": forward_uncaught},
-                    MethodLimits(deadlines={f"/{SERVICE}/Forward": 0.2}))
+    upper = _server(
+        keys, {"Forward": forward_uncaught}, MethodLimits(deadlines={f"/{SERVICE}/Forward": 0.2})
+    )
     try:
         with pytest.raises(grpc.RpcError) as caller:
             _call(upper, keys, 0, timeout=WAIT)

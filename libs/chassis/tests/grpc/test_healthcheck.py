@@ -1,4 +1,5 @@
 """The images' HEALTHCHECK command: SERVING is healthy; nothing listening is not."""
+
 from crm_chassis.grpc.healthcheck import serving
 from crm_testkit import free_port
 

@@ -1,4 +1,5 @@
 """crm_chassis.logging: JSON lines for structlog and stdlib loggers, with request context."""
+
 from __future__ import annotations
 
 import io

@@ -1,5 +1,6 @@
 """The chain on client-streaming and bidi RPCs (bytes handlers, no proto), the actor binding and
 the client channel's retry of UNAVAILABLE."""
+
 from __future__ import annotations
 
 import grpc
@@ -38,19 +39,25 @@ class BytesService:
         return request
 
     def register(self, server):
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, {
-            "Collect": grpc.stream_unary_rpc_method_handler(self.collect),
-            "Chat": grpc.stream_stream_rpc_method_handler(self.chat),
-            "Flaky": grpc.unary_unary_rpc_method_handler(self.flaky),
-        }),))
+        server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    SERVICE,
+                    {
+                        "Collect": grpc.stream_unary_rpc_method_handler(self.collect),
+                        "Chat": grpc.stream_stream_rpc_method_handler(self.chat),
+                        "Flaky": grpc.unary_unary_rpc_method_handler(self.flaky),
+                    },
+                ),
+            )
+        )
 
 
 @pytest.fixture(scope="module")
 def bytes_server(keys, logs):
     service = BytesService()
     settings = ServiceSettings.load("bytes", env={}, grpc_port=0, grpc_max_workers=4)
-    running = start_server(settings, service.register, service_names=[],
-                           verifier=keys.verifier())
+    running = start_server(settings, service.register, service_names=[], verifier=keys.verifier())
     running.service = service
     yield running
     running.stop(0)
@@ -86,8 +93,10 @@ def test_stream_stream_and_its_internal_error(authed_channel):
 
 def test_streaming_requests_need_a_token(bytes_server):
     with grpc.insecure_channel(bytes_server.address) as channel:
-        for call in (channel.stream_unary(f"/{SERVICE}/Collect"),
-                     channel.stream_stream(f"/{SERVICE}/Chat")):
+        for call in (
+            channel.stream_unary(f"/{SERVICE}/Collect"),
+            channel.stream_stream(f"/{SERVICE}/Chat"),
+        ):
             with pytest.raises(grpc.RpcError) as info:
                 result = call(iter([b"a"]))
                 list(result) if not isinstance(result, bytes) else None
@@ -105,6 +114,7 @@ def test_handler_abort_code_is_kept_without_retry(bytes_server, keys):
     with grpc.insecure_channel(bytes_server.address) as plain:  # no retry policy
         with pytest.raises(grpc.RpcError) as info:
             plain.unary_unary(f"/{SERVICE}/Flaky")(
-                b"p", metadata=(("authorization", f"Bearer {keys.token()}"),))
+                b"p", metadata=(("authorization", f"Bearer {keys.token()}"),)
+            )
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
     assert info.value.details() == "warming up"

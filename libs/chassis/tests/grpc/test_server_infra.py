@@ -1,4 +1,5 @@
 """Server infrastructure: request ids, access log, metrics, health, reflection, graceful stop."""
+
 from __future__ import annotations
 
 import threading
@@ -20,7 +21,8 @@ from crm_testkit import echo
 def test_request_id_from_caller_is_used_and_echoed(stub, bearer):
     response, call = stub.Echo.with_call(
         echo_pb2.EchoRequest(message="x"),
-        metadata=bearer() + (("x-request-id", "req-from-caller-1"),))
+        metadata=bearer() + (("x-request-id", "req-from-caller-1"),),
+    )
     assert response.request_id == "req-from-caller-1"
     assert dict(call.initial_metadata())["x-request-id"] == "req-from-caller-1"
 
@@ -34,8 +36,11 @@ def test_request_id_is_made_when_missing_or_unsafe(stub, bearer):
 
 def test_access_log_line_per_call(stub, bearer, logs):
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
-    stub.Echo(echo_pb2.EchoRequest(), metadata=bearer(subject_id="logged-user") + (
-        ("x-request-id", "req-logged"), ("traceparent", f"00-{trace_id}-00f067aa0ba902b7-01")))
+    stub.Echo(
+        echo_pb2.EchoRequest(),
+        metadata=bearer(subject_id="logged-user")
+        + (("x-request-id", "req-logged"), ("traceparent", f"00-{trace_id}-00f067aa0ba902b7-01")),
+    )
     lines = [r for r in logs.records() if r.get("request_id") == "req-logged"]
     assert len(lines) == 1
     line = lines[0]
@@ -52,37 +57,50 @@ def _metric(name, **labels):
 
 def test_metrics_move(stub, bearer):
     labels = {"grpc_service": echo.ECHO_SERVICE, "grpc_method": "Echo"}
-    before = (_metric("grpc_server_started_total", **labels),
-              _metric("grpc_server_handled_total", grpc_code="OK", **labels),
-              _metric("grpc_server_handled_total", grpc_code="UNAUTHENTICATED", **labels),
-              _metric("grpc_server_handling_seconds_count", **labels))
+    before = (
+        _metric("grpc_server_started_total", **labels),
+        _metric("grpc_server_handled_total", grpc_code="OK", **labels),
+        _metric("grpc_server_handled_total", grpc_code="UNAUTHENTICATED", **labels),
+        _metric("grpc_server_handling_seconds_count", **labels),
+    )
     stub.Echo(echo_pb2.EchoRequest(), metadata=bearer())
     with pytest.raises(grpc.RpcError):
         stub.Echo(echo_pb2.EchoRequest())
-    after = (_metric("grpc_server_started_total", **labels),
-             _metric("grpc_server_handled_total", grpc_code="OK", **labels),
-             _metric("grpc_server_handled_total", grpc_code="UNAUTHENTICATED", **labels),
-             _metric("grpc_server_handling_seconds_count", **labels))
+    after = (
+        _metric("grpc_server_started_total", **labels),
+        _metric("grpc_server_handled_total", grpc_code="OK", **labels),
+        _metric("grpc_server_handled_total", grpc_code="UNAUTHENTICATED", **labels),
+        _metric("grpc_server_handling_seconds_count", **labels),
+    )
     assert [a - b for a, b in zip(after, before, strict=False)] == [2, 1, 1, 2]
 
 
 def test_reflection_lists_the_services(channel):
     stub = reflection_pb2_grpc.ServerReflectionStub(channel)
-    responses = stub.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(
-        list_services="")]))
+    responses = stub.ServerReflectionInfo(
+        iter([reflection_pb2.ServerReflectionRequest(list_services="")])
+    )
     names = {s.name for r in responses for s in r.list_services_response.service}
-    assert {echo.ECHO_SERVICE, "grpc.health.v1.Health",
-            "grpc.reflection.v1alpha.ServerReflection"} <= names
+    assert {
+        echo.ECHO_SERVICE,
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+    } <= names
 
 
 def test_client_channel_adds_token_and_propagates_context(server, keys, logs):
     trace_id = "0af7651916cd43dd8448eb211c80319c"
-    bound = context.bind(context.RequestContext(
-        request_id="req-propagated", trace_id=trace_id,
-        traceparent=f"00-{trace_id}-b7ad6b7169203331-01"))
+    bound = context.bind(
+        context.RequestContext(
+            request_id="req-propagated",
+            trace_id=trace_id,
+            traceparent=f"00-{trace_id}-b7ad6b7169203331-01",
+        )
+    )
     try:
-        with make_channel(server.address, StaticTokenProvider(keys.token("svc-a", "service"))) \
-                as channel:
+        with make_channel(
+            server.address, StaticTokenProvider(keys.token("svc-a", "service"))
+        ) as channel:
             response = echo_pb2_grpc.EchoServiceStub(channel).Echo(echo_pb2.EchoRequest())
     finally:
         context.reset(bound)
@@ -94,8 +112,13 @@ def test_client_channel_adds_token_and_propagates_context(server, keys, logs):
 def test_health_serving_then_not_serving_on_stop(keys, logs):
     settings = ServiceSettings.load("echo", env={}, grpc_port=0, grpc_max_workers=4)
     stopped = threading.Event()
-    running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE],
-                           verifier=keys.verifier(), on_stop=stopped.set)
+    running = start_server(
+        settings,
+        echo.register,
+        service_names=[echo.ECHO_SERVICE],
+        verifier=keys.verifier(),
+        on_stop=stopped.set,
+    )
     try:
         with grpc.insecure_channel(running.address) as channel:
             health = health_pb2_grpc.HealthStub(channel)
@@ -115,13 +138,14 @@ def test_health_serving_then_not_serving_on_stop(keys, logs):
 
 
 def test_health_probes_are_public_counted_and_not_logged(channel, logs):
-    labels = {"grpc_service": "grpc.health.v1.Health", "grpc_method": "Check",
-              "grpc_code": "OK"}
+    labels = {"grpc_service": "grpc.health.v1.Health", "grpc_method": "Check", "grpc_code": "OK"}
     before = _metric("grpc_server_handled_total", **labels)
     lines_before = len(logs.records())
     health = health_pb2_grpc.HealthStub(channel)
-    assert health.Check(health_pb2.HealthCheckRequest(service="")).status == \
-        health_pb2.HealthCheckResponse.SERVING  # no token needed
+    assert (
+        health.Check(health_pb2.HealthCheckRequest(service="")).status
+        == health_pb2.HealthCheckResponse.SERVING
+    )  # no token needed
     assert _metric("grpc_server_handled_total", **labels) == before + 1
     assert not [r for r in logs.records()[lines_before:] if r["event"] == "grpc_call"]
 
@@ -134,8 +158,13 @@ def test_metrics_endpoint_serves_the_grpc_metrics(keys):
 
     port = free_port()
     settings = ServiceSettings.load("echo", env={}, grpc_port=0, metrics_port=port)
-    running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE],
-                           verifier=keys.verifier(), access_log=False)
+    running = start_server(
+        settings,
+        echo.register,
+        service_names=[echo.ECHO_SERVICE],
+        verifier=keys.verifier(),
+        access_log=False,
+    )
     try:
         with grpc.insecure_channel(running.address) as channel:  # at least one call observed
             health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
@@ -153,18 +182,24 @@ def test_a_polled_method_is_logged_only_when_it_fails(keys, logs, monkeypatch, b
     successful calls are counted, not logged; a failing one is still logged."""
     from crm_chassis.grpc import interceptor
 
-    monkeypatch.setattr(interceptor, "POLLED_METHODS",
-                        frozenset({f"/{echo.ECHO_SERVICE}/Echo", f"/{echo.ECHO_SERVICE}/Fail"}))
+    monkeypatch.setattr(
+        interceptor,
+        "POLLED_METHODS",
+        frozenset({f"/{echo.ECHO_SERVICE}/Echo", f"/{echo.ECHO_SERVICE}/Fail"}),
+    )
     settings = ServiceSettings.load("echo", env={}, grpc_port=0, grpc_max_workers=2)
-    running = start_server(settings, echo.register, service_names=[echo.ECHO_SERVICE],
-                           verifier=keys.verifier())
+    running = start_server(
+        settings, echo.register, service_names=[echo.ECHO_SERVICE], verifier=keys.verifier()
+    )
     try:
         with grpc.insecure_channel(running.address) as channel:
             polled = echo_pb2_grpc.EchoServiceStub(channel)
             polled.Echo(echo_pb2.EchoRequest(), metadata=bearer() + (("x-request-id", "poll-ok"),))
             with pytest.raises(grpc.RpcError):
-                polled.Fail(echo_pb2.FailRequest(error="NotFound", message="no such thing"),
-                            metadata=bearer() + (("x-request-id", "poll-failed"),))
+                polled.Fail(
+                    echo_pb2.FailRequest(error="NotFound", message="no such thing"),
+                    metadata=bearer() + (("x-request-id", "poll-failed"),),
+                )
     finally:
         running.stop(0)
     logged = {r.get("request_id") for r in logs.records() if r["event"] == "grpc_call"}

@@ -1,4 +1,5 @@
 """Clock, ids and the fakes of the chassis test kit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,7 @@ def test_uuid_ids_are_32_hex_digits_and_distinct():
 
 
 def test_fixed_clock_stands_still_until_moved():
-    start = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     clock = FixedClock(start)
     assert clock.now() == clock.now() == start
     assert clock.advance(dt.timedelta(minutes=5)) == start + dt.timedelta(minutes=5)
@@ -56,7 +57,7 @@ def test_fake_repository_writes_are_seen_by_others_only_after_commit():
         uow.things.add(Thing("t1", "first"))
         assert uow.things.get("t1").name == "first"
     with uow:
-        assert uow.things.get("t1") is None          # rolled back: never committed
+        assert uow.things.get("t1") is None  # rolled back: never committed
         uow.things.add(Thing("t1", "first"))
         uow.commit()
     with uow:
@@ -71,7 +72,7 @@ def test_fake_repository_returns_copies_so_an_unsaved_change_is_lost():
     with uow:
         thing = uow.things.get("t1")
         thing.name = "changed"
-        uow.commit()                                  # forgot update()
+        uow.commit()  # forgot update()
     with uow:
         assert uow.things.get("t1").name == "first"
         thing.name = "second"
@@ -92,8 +93,10 @@ def test_fake_repository_refuses_add_of_an_existing_and_update_of_an_unknown_id(
 
 
 def test_a_ticking_fixed_clock_gives_every_reading_its_own_instant():
-    start = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
     clock = FixedClock(start, tick=dt.timedelta(seconds=1))
-    assert [clock.now(), clock.now()] == [start + dt.timedelta(seconds=1),
-                                          start + dt.timedelta(seconds=2)]
+    assert [clock.now(), clock.now()] == [
+        start + dt.timedelta(seconds=1),
+        start + dt.timedelta(seconds=2),
+    ]
     assert clock.current == start + dt.timedelta(seconds=2)

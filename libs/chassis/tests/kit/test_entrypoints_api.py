@@ -1,4 +1,5 @@
 """The api kit: a servicer table and a dependencies builder make a working api process."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,6 +42,7 @@ def refuse(deps: EchoDeps):
     def check(principal) -> None:
         if principal.subject_id == REFUSED:
             raise Unauthenticated("refused by the principal check")
+
     return check
 
 
@@ -50,17 +52,27 @@ class Recorder:
 
     def build(self, settings) -> EchoDeps:
         self.events.append("built")
-        return EchoDeps(uow=FakeUnitOfWorkBase, suffix="!",
-                        closers=(lambda: self.events.append("deps closed"),))
+        return EchoDeps(
+            uow=FakeUnitOfWorkBase, suffix="!", closers=(lambda: self.events.append("deps closed"),)
+        )
 
 
 def _app(recorder: Recorder, **overrides: Any) -> ApiApp:
     arguments: dict[str, Any] = dict(
-        service="echo", load_settings=lambda: _settings(), build_dependencies=recorder.build,
-        servicers=(Servicer(echo_pb2, "EchoService",
-                            echo_pb2_grpc.add_EchoServiceServicer_to_server, SuffixEchoServicer,
-                            settings_kwargs=lambda settings: {"shout": settings.grpc_port == 0}),),
-        principal_check=refuse)
+        service="echo",
+        load_settings=lambda: _settings(),
+        build_dependencies=recorder.build,
+        servicers=(
+            Servicer(
+                echo_pb2,
+                "EchoService",
+                echo_pb2_grpc.add_EchoServiceServicer_to_server,
+                SuffixEchoServicer,
+                settings_kwargs=lambda settings: {"shout": settings.grpc_port == 0},
+            ),
+        ),
+        principal_check=refuse,
+    )
     arguments.update(overrides)
     return ApiApp(**arguments)
 
@@ -72,8 +84,10 @@ def _settings() -> ServiceSettings:
 def _echo(running, token: str, text: str = "hi") -> echo_pb2.EchoResponse:
     with grpc.insecure_channel(running.address) as channel:
         return echo_pb2_grpc.EchoServiceStub(channel).Echo(
-            echo_pb2.EchoRequest(message=text), metadata=[("authorization", f"Bearer {token}")],
-            timeout=10)
+            echo_pb2.EchoRequest(message=text),
+            metadata=[("authorization", f"Bearer {token}")],
+            timeout=10,
+        )
 
 
 class ClosingKeySource:
@@ -94,8 +108,11 @@ def test_service_names_come_from_the_servicer_table():
 
 def test_start_with_injected_deps_and_verifier_serves_and_leaves_them_open():
     keys, recorder = TestKeys(), Recorder()
-    deps = EchoDeps(uow=FakeUnitOfWorkBase, suffix="?",
-                    closers=(lambda: recorder.events.append("injected closed"),))
+    deps = EchoDeps(
+        uow=FakeUnitOfWorkBase,
+        suffix="?",
+        closers=(lambda: recorder.events.append("injected closed"),),
+    )
     running = _app(recorder).start(_settings(), deps, verifier=keys.verifier(), access_log=False)
     try:
         response = _echo(running, keys.token("user-7"))
@@ -105,7 +122,7 @@ def test_start_with_injected_deps_and_verifier_serves_and_leaves_them_open():
         assert refused.value.code() is grpc.StatusCode.UNAUTHENTICATED
     finally:
         running.stop(0)
-    assert recorder.events == []          # neither built nor closed by the app
+    assert recorder.events == []  # neither built nor closed by the app
 
 
 def test_start_builds_and_closes_what_it_built():
@@ -117,8 +134,7 @@ def test_start_builds_and_closes_what_it_built():
         return built
 
     prepared: list[EchoDeps] = []
-    app = _app(recorder, verifier=verifier,
-               prepare=lambda settings, deps: prepared.append(deps))
+    app = _app(recorder, verifier=verifier, prepare=lambda settings, deps: prepared.append(deps))
     running = app.start(_settings(), access_log=False)
     try:
         assert _echo(running, keys.token()).message == "HI!"
@@ -130,8 +146,13 @@ def test_start_builds_and_closes_what_it_built():
 
 def test_keyword_arguments_override_the_app_server_arguments():
     keys, recorder = TestKeys(), Recorder()
-    running = _app(recorder).start(_settings(), recorder.build(None), verifier=keys.verifier(),
-                                   principal_check=None, access_log=False)
+    running = _app(recorder).start(
+        _settings(),
+        recorder.build(None),
+        verifier=keys.verifier(),
+        principal_check=None,
+        access_log=False,
+    )
     try:
         assert _echo(running, keys.token(REFUSED)).subject_id == REFUSED
     finally:
@@ -152,11 +173,13 @@ def test_a_failing_prepare_closes_the_dependencies_it_built():
 def test_public_methods_are_callable_without_a_token():
     keys, recorder = TestKeys(), Recorder()
     running = _app(recorder, public_methods=(echo.ECHO_METHOD,)).start(
-        _settings(), recorder.build(None), verifier=keys.verifier(), access_log=False)
+        _settings(), recorder.build(None), verifier=keys.verifier(), access_log=False
+    )
     try:
         with grpc.insecure_channel(running.address) as channel:
             response = echo_pb2_grpc.EchoServiceStub(channel).Echo(
-                echo_pb2.EchoRequest(message="anyone"), timeout=10)
+                echo_pb2.EchoRequest(message="anyone"), timeout=10
+            )
         assert response.message == "ANYONE!" and response.subject_id == ""
     finally:
         running.stop(0)

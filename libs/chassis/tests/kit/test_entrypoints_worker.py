@@ -1,4 +1,5 @@
 """The worker kit: one provider builds the dependencies at setup and closes them at stop."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,7 @@ class Lifecycle:
 
     def build(self, settings: str) -> Dependencies:
         self.events.append(f"built from {settings}")
-        return Dependencies(uow=FakeUnitOfWorkBase,
-                            closers=(lambda: self.events.append("closed"),))
+        return Dependencies(uow=FakeUnitOfWorkBase, closers=(lambda: self.events.append("closed"),))
 
 
 def test_nothing_is_loaded_or_built_before_setup():

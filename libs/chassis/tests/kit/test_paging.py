@@ -1,4 +1,5 @@
 """Page sizes and cursors: one rule and one message for every service."""
+
 from __future__ import annotations
 
 import base64
@@ -6,9 +7,18 @@ import base64
 import pytest
 
 from crm_chassis.errors import InvalidArgument
-from crm_chassis.paging import (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, decode_cursor,
-                                decode_offset, encode_cursor, encode_offset, fetch_offset_page,
-                                fetch_page, page_size)
+from crm_chassis.paging import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    decode_cursor,
+    decode_offset,
+    encode_cursor,
+    encode_offset,
+    fetch_offset_page,
+    fetch_page,
+    page_size,
+)
 
 
 def test_page_size_defaults_and_limits():
@@ -33,10 +43,17 @@ def test_keyset_cursor_round_trips_strings_and_integers():
     assert decode_cursor("") is None
 
 
-@pytest.mark.parametrize("cursor", [
-    "not base64!", base64.urlsafe_b64encode(b"{}").decode(),
-    base64.urlsafe_b64encode(b"[1.5]").decode(), base64.urlsafe_b64encode(b"[true]").decode(),
-    base64.urlsafe_b64encode(b"\xff\xfe").decode(), "ZZZ"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not base64!",
+        base64.urlsafe_b64encode(b"{}").decode(),
+        base64.urlsafe_b64encode(b"[1.5]").decode(),
+        base64.urlsafe_b64encode(b"[true]").decode(),
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+        "ZZZ",
+    ],
+)
 def test_a_cursor_this_service_did_not_issue_gets_one_message(cursor):
     with pytest.raises(InvalidArgument) as raised:
         decode_cursor(cursor)
@@ -77,7 +94,7 @@ def test_a_last_page_exactly_full_has_no_next_cursor():
 def test_fetch_offset_page_walks_every_row_once():
     seen, cursor = [], ""
     while True:
-        page = fetch_offset_page(lambda offset, limit: ROWS[offset:offset + limit], 2, cursor)
+        page = fetch_offset_page(lambda offset, limit: ROWS[offset : offset + limit], 2, cursor)
         seen += page.items
         cursor = page.next_cursor
         if not cursor:

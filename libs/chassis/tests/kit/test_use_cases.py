@@ -1,10 +1,11 @@
 """Dependencies: defaults, close order, and joining a handler's unit of work (fakes)."""
+
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -17,8 +18,13 @@ from crm_testkit.fakes import FakeUnitOfWorkBase, FixedClock, SequentialIds
 
 
 def _emit(uow, name: str) -> None:
-    uow.emit("something_happened", SomethingHappened(name=name), aggregate_type="thing",
-             aggregate_id=name, aggregate_version=1)
+    uow.emit(
+        "something_happened",
+        SomethingHappened(name=name),
+        aggregate_type="thing",
+        aggregate_id=name,
+        aggregate_version=1,
+    )
 
 
 def record(deps: Dependencies, name: str, *, commit: bool = True, fail: bool = False) -> None:
@@ -48,7 +54,7 @@ def test_defaults_are_the_system_clock_and_uuid_hex_ids():
     deps = Dependencies(uow=FakeUnitOfWorkBase)
     assert isinstance(deps.clock, SystemClock) and isinstance(deps.ids, UuidIds)
     assert re.fullmatch(r"[0-9a-f]{32}", deps.ids.new_id())
-    assert deps.clock.now().tzinfo is dt.timezone.utc
+    assert deps.clock.now().tzinfo is dt.UTC
 
 
 def test_dependencies_are_frozen_and_keyword_only():
@@ -61,8 +67,10 @@ def test_dependencies_are_frozen_and_keyword_only():
 
 def test_close_runs_the_closers_in_reverse_order():
     closed: list[str] = []
-    deps = Dependencies(uow=FakeUnitOfWorkBase, closers=(lambda: closed.append("engine"),
-                                                         lambda: closed.append("channel")))
+    deps = Dependencies(
+        uow=FakeUnitOfWorkBase,
+        closers=(lambda: closed.append("engine"), lambda: closed.append("channel")),
+    )
     deps.close()
     assert closed == ["channel", "engine"]
 
@@ -75,8 +83,9 @@ class ServiceDeps(Dependencies):
 
 def test_joined_keeps_the_service_fields_and_the_use_case_never_commits_the_outer():
     outer = FakeUnitOfWorkBase()
-    deps = ServiceDeps(uow=FakeUnitOfWorkBase, clock=FixedClock(), ids=SequentialIds(),
-                       greeting="hi")
+    deps = ServiceDeps(
+        uow=FakeUnitOfWorkBase, clock=FixedClock(), ids=SequentialIds(), greeting="hi"
+    )
     with outer:
         joined = deps.joined(outer)
         assert isinstance(joined, ServiceDeps) and joined.greeting == "hi"
@@ -85,7 +94,7 @@ def test_joined_keeps_the_service_fields_and_the_use_case_never_commits_the_oute
         assert outer.commits == 0 and _names(outer.pending) == ["a"]
         outer.commit()
     assert _names(outer.emitted) == ["a"]
-    assert deps.uow is not joined.uow      # the original still opens its own units of work
+    assert deps.uow is not joined.uow  # the original still opens its own units of work
 
 
 def test_joined_use_case_that_fails_or_does_not_commit_undoes_only_its_own_work():

@@ -1,4 +1,5 @@
 """Money, decimals and enums between their protobuf form and the domain's."""
+
 from __future__ import annotations
 
 import enum
@@ -15,17 +16,32 @@ from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
 
 # ------------------------------------------------------------------ decimals
-@pytest.mark.parametrize("text, value", [("12.50", Decimal("12.50")), ("-3", Decimal(-3)),
-                                         (" 0.5 ", Decimal("0.5")), (".5", Decimal("0.5")),
-                                         (7, Decimal(7))])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("12.50", Decimal("12.50")),
+        ("-3", Decimal(-3)),
+        (" 0.5 ", Decimal("0.5")),
+        (".5", Decimal("0.5")),
+        (7, Decimal(7)),
+    ],
+)
 def test_parse_decimal_accepts_plain_decimals(text, value):
     assert parse_decimal(text, "quantity") == value
 
 
-@pytest.mark.parametrize("text, says", [
-    ("", "is required"), ("1e3", "not a plain decimal"), ("1,000", "not a plain decimal"),
-    ("NaN", "not a plain decimal"), ("1.2.3", "not a plain decimal"),
-    ("1000000000000000", "too large"), (1.5, "must be a decimal string")])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("", "is required"),
+        ("1e3", "not a plain decimal"),
+        ("1,000", "not a plain decimal"),
+        ("NaN", "not a plain decimal"),
+        ("1.2.3", "not a plain decimal"),
+        ("1000000000000000", "too large"),
+        (1.5, "must be a decimal string"),
+    ],
+)
 def test_parse_decimal_refuses_with_the_field_named(text, says):
     with pytest.raises(InvalidArgument) as raised:
         parse_decimal(text, "line.quantity")
@@ -46,32 +62,43 @@ def test_parse_decimal_bounds():
 
 
 def test_format_decimal_drops_insignificant_zeros_and_exponents():
-    assert [format_decimal(Decimal(t)) for t in ("2.50", "1E+2", "-0", "0.000")] == \
-        ["2.5", "100", "0", "0"]
+    assert [format_decimal(Decimal(t)) for t in ("2.50", "1E+2", "-0", "0.000")] == [
+        "2.5",
+        "100",
+        "0",
+        "0",
+    ]
 
 
 # ------------------------------------------------------------------ money
 def test_money_to_proto_has_exactly_the_minor_unit_digits():
-    assert money.to_proto(Decimal("12.5"), "EUR") == money_pb2.Money(amount="12.50",
-                                                                     currency="EUR")
+    assert money.to_proto(Decimal("12.5"), "EUR") == money_pb2.Money(amount="12.50", currency="EUR")
     assert money.to_proto(Decimal("1234.5"), "JPY").amount == "1235"
     assert money.to_proto(Decimal("0.0005"), "KWD").amount == "0.001"
 
 
 def test_money_from_proto_is_exact_and_normalises_the_currency():
-    assert money.from_proto(money_pb2.Money(amount="12.5", currency="eur"), "price") == \
-        (Decimal("12.50"), "EUR")
-    assert money.from_proto(money_pb2.Money(amount="1.500", currency="EUR"), "price") == \
-        (Decimal("1.50"), "EUR")
+    assert money.from_proto(money_pb2.Money(amount="12.5", currency="eur"), "price") == (
+        Decimal("12.50"),
+        "EUR",
+    )
+    assert money.from_proto(money_pb2.Money(amount="1.500", currency="EUR"), "price") == (
+        Decimal("1.50"),
+        "EUR",
+    )
 
 
-@pytest.mark.parametrize("amount, currency, field, says", [
-    ("1.00", "XYZ", "price.currency", "not a supported ISO 4217 currency"),
-    ("1.00", "", "price.currency", "is required"),
-    ("1.001", "EUR", "price.amount", "more than 2 decimal places, the minor unit of EUR"),
-    ("1.5", "JPY", "price.amount", "more than 0 decimal places"),
-    ("-1.00", "EUR", "price.amount", "at least 0"),
-    ("ten", "EUR", "price.amount", "not a plain decimal")])
+@pytest.mark.parametrize(
+    "amount, currency, field, says",
+    [
+        ("1.00", "XYZ", "price.currency", "not a supported ISO 4217 currency"),
+        ("1.00", "", "price.currency", "is required"),
+        ("1.001", "EUR", "price.amount", "more than 2 decimal places, the minor unit of EUR"),
+        ("1.5", "JPY", "price.amount", "more than 0 decimal places"),
+        ("-1.00", "EUR", "price.amount", "at least 0"),
+        ("ten", "EUR", "price.amount", "not a plain decimal"),
+    ],
+)
 def test_money_from_proto_refuses_what_it_would_have_to_guess(amount, currency, field, says):
     with pytest.raises(InvalidArgument) as raised:
         money.from_proto(money_pb2.Money(amount=amount, currency=currency), "price")
@@ -79,8 +106,9 @@ def test_money_from_proto_refuses_what_it_would_have_to_guess(amount, currency, 
 
 
 def test_negative_money_only_where_allowed():
-    assert money.from_proto(money_pb2.Money(amount="-1.5", currency="EUR"), "adjustment",
-                            allow_negative=True) == (Decimal("-1.50"), "EUR")
+    assert money.from_proto(
+        money_pb2.Money(amount="-1.5", currency="EUR"), "adjustment", allow_negative=True
+    ) == (Decimal("-1.50"), "EUR")
 
 
 def test_optional_and_required_money_fields_of_a_message():
@@ -95,8 +123,9 @@ def test_optional_and_required_money_fields_of_a_message():
     assert money.optional_from_proto(Holder(), "price") is None
     with pytest.raises(InvalidArgument, match='price is required, e.g. {amount: "100.00"'):
         money.required_from_proto(Holder(), "price")
-    assert money.required_from_proto(Holder(money_pb2.Money(amount="2", currency="USD")),
-                                     "price") == (Decimal("2.00"), "USD")
+    assert money.required_from_proto(
+        Holder(money_pb2.Money(amount="2", currency="USD")), "price"
+    ) == (Decimal("2.00"), "USD")
 
 
 # ------------------------------------------------------------------ enums

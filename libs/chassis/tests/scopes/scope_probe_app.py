@@ -4,6 +4,7 @@ Run by ``crm_chassis.messaging.worker_main`` in a subprocess (``crm_testkit.scop
 its service name comes from ``SCOPE_PROBE_SERVICE`` so every run declares a fresh queue. It holds
 nothing but the chassis' replica handler: what it measures is the chassis path itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,12 @@ TABLES = probe_metadata()
 
 def make_uow_factory(settings):
     engine = make_engine(settings.database_url)
-    return partial(SqlAlchemyUnitOfWork, make_session_factory(engine), service_name=SERVICE,
-                   outbox=TABLES.tables["outbox"])
+    return partial(
+        SqlAlchemyUnitOfWork,
+        make_session_factory(engine),
+        service_name=SERVICE,
+        outbox=TABLES.tables["outbox"],
+    )
 
 
 class ScopeProbe(ScopeReplicaHandlers):

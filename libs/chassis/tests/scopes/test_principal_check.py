@@ -1,4 +1,5 @@
 """A deactivated person's token is refused by a service that keeps the access replica."""
+
 import pytest
 
 from crm_chassis.auth import Principal
@@ -16,12 +17,17 @@ class Replica:
 
 
 def test_a_deactivated_person_is_refused_and_others_pass():
-    check = refuse_deactivated_users(Replica(
-        gone=UserScopes("gone", version=3, active=False),
-        ann=UserScopes("ann", version=2, active=True, grants=(Grant("t1", "expert", "membership"),)),
-        lone=UserScopes("lone", version=1, active=True)))
+    check = refuse_deactivated_users(
+        Replica(
+            gone=UserScopes("gone", version=3, active=False),
+            ann=UserScopes(
+                "ann", version=2, active=True, grants=(Grant("t1", "expert", "membership"),)
+            ),
+            lone=UserScopes("lone", version=1, active=True),
+        )
+    )
     with pytest.raises(Unauthenticated, match="deactivated"):
         check(Principal(subject_id="gone"))
     for user in ("ann", "lone", "never-published"):
-        check(Principal(subject_id=user))           # no exception
-    check(Principal(subject_id="gone", kind="service"))   # not a person: not the replica's
+        check(Principal(subject_id=user))  # no exception
+    check(Principal(subject_id="gone", kind="service"))  # not a person: not the replica's

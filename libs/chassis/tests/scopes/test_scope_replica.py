@@ -1,4 +1,5 @@
 """The scope replica: snapshots stored newest-wins, read with bounded staleness, deny by default."""
+
 import pytest
 from sqlalchemy import MetaData
 
@@ -40,7 +41,8 @@ def store(engine):
     def apply(user_id, version, grants=(), active=True):
         with sessions() as session:
             applied = apply_user_access_changed(
-                session, user_access_changed_message(user_id, version, grants, active=active))
+                session, user_access_changed_message(user_id, version, grants, active=active)
+            )
             session.commit()
             return applied
 
@@ -101,11 +103,11 @@ def test_answers_are_remembered_at_most_the_staleness_bound(engine, store):
     replica = ScopeReplica(engine, 0.25, clock=clock)
     store("u1", 1, [MEMBER])
     assert replica.roles_by_team("u1") == {"team-a": "expert"}
-    store("u1", 2, [])                     # revoked
+    store("u1", 2, [])  # revoked
     clock.now += 0.2
-    assert replica.roles_by_team("u1") == {"team-a": "expert"}   # still remembered
+    assert replica.roles_by_team("u1") == {"team-a": "expert"}  # still remembered
     clock.now += 0.06
-    assert replica.roles_by_team("u1") == {}                      # past the bound: re-read
+    assert replica.roles_by_team("u1") == {}  # past the bound: re-read
 
 
 def test_invalidate_forgets_at_once(engine, store):
@@ -138,7 +140,10 @@ def test_grant_rejects_unknown_role_and_source():
 
 
 def test_user_scopes_value_defaults_to_no_access():
-    assert UserScopes("u").is_empty and UserScopes("u", 1, True, (MEMBER,)).role_in("team-a") == "expert"
+    assert (
+        UserScopes("u").is_empty
+        and UserScopes("u", 1, True, (MEMBER,)).role_in("team-a") == "expert"
+    )
 
 
 def test_reads_inside_a_write_transaction_on_sqlite_do_not_wait_for_its_lock(engine, store):
@@ -154,7 +159,7 @@ def test_reads_inside_a_write_transaction_on_sqlite_do_not_wait_for_its_lock(eng
     clock = Clock()
     replica = ScopeReplica(engine, 0.25, clock=clock)
     sessions = make_session_factory(engine)
-    engine.dispose()   # connections are opened with a short busy timeout from here on
+    engine.dispose()  # connections are opened with a short busy timeout from here on
 
     from sqlalchemy import event
 
@@ -164,13 +169,18 @@ def test_reads_inside_a_write_transaction_on_sqlite_do_not_wait_for_its_lock(eng
 
     answers = []
     for call in range(6):
-        with sessions() as session:   # the use case's unit of work
-            session.execute(text("SELECT 1"))            # BEGIN IMMEDIATE: the write lock
-            answers.append((replica.members("team-a"), replica.managers_of("team-a"),
-                            replica.roles_by_team("u1")))
+        with sessions() as session:  # the use case's unit of work
+            session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock
+            answers.append(
+                (
+                    replica.members("team-a"),
+                    replica.managers_of("team-a"),
+                    replica.roles_by_team("u1"),
+                )
+            )
             session.commit()
-        clock.now += 1.0              # a second later: the remembered answers have expired
-        if call == 2:                 # a hand-over: u1 leaves team-a, u3 joins
+        clock.now += 1.0  # a second later: the remembered answers have expired
+        if call == 2:  # a hand-over: u1 leaves team-a, u3 joins
             store("u1", 2, [Grant("team-b", "expert", "membership")])
             store("u3", 1, [MEMBER])
     assert answers[0] == ([("u1", "expert"), ("u2", "manager")], ["u2"], {"team-a": "expert"})

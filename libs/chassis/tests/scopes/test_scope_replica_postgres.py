@@ -1,4 +1,5 @@
 """On PostgreSQL: two transactions applying snapshots of one user serialise; the newest wins."""
+
 import threading
 
 import pytest
@@ -31,20 +32,23 @@ def engine():
 def test_newer_snapshot_wins_when_the_older_commits_last(engine):
     sessions = make_session_factory(engine)
     with sessions() as session:
-        apply_user_access_changed(session, user_access_changed_message(
-            "u1", 1, [Grant("t0", "expert", "membership")]))
+        apply_user_access_changed(
+            session, user_access_changed_message("u1", 1, [Grant("t0", "expert", "membership")])
+        )
         session.commit()
     older = sessions()
     # The older snapshot's transaction takes the version lock first and holds it...
-    assert apply_user_access_changed(older, user_access_changed_message(
-        "u1", 2, [Grant("t-old", "expert", "membership")]))
+    assert apply_user_access_changed(
+        older, user_access_changed_message("u1", 2, [Grant("t-old", "expert", "membership")])
+    )
     newer_result = {}
 
     def apply_newer():
         with sessions() as session:
             newer_result["applied"] = apply_user_access_changed(
-                session, user_access_changed_message("u1", 3, [Grant("t-new", "manager",
-                                                                     "membership")]))
+                session,
+                user_access_changed_message("u1", 3, [Grant("t-new", "manager", "membership")]),
+            )
             session.commit()
 
     thread = threading.Thread(target=apply_newer)

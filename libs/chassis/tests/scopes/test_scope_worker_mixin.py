@@ -1,4 +1,5 @@
 """The mixin gives a worker class the replica's idempotent handler under the manifest's name."""
+
 from crm_chassis.messaging.handlers import idempotent_handlers
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 

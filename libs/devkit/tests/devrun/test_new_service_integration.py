@@ -7,6 +7,7 @@ The service lives in a temporary repository root (``CRM_REPO_ROOT``) with its ow
 database and the test run's broker vhost; its protos are generated there, next to the
 platform's. The test process talks to it through gRPC reflection, so it imports nothing of it.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,15 +45,19 @@ class FakeIdentity(auth_pb2_grpc.AuthServiceServicer):
     """identity's key publication, all a verifier reads: one Ed25519 key of ``keys``."""
 
     def __init__(self, keys: TestKeys) -> None:
-        self.key = auth_pb2.SigningKey(kid=keys.kid, algorithm="EdDSA", active=True,
-                                       public_key_pem=public_key_to_pem(keys.private_key))
+        self.key = auth_pb2.SigningKey(
+            kid=keys.kid,
+            algorithm="EdDSA",
+            active=True,
+            public_key_pem=public_key_to_pem(keys.private_key),
+        )
 
     def GetSigningKeys(self, request, context):
         if request.known_version == "v1":
-            return auth_pb2.GetSigningKeysResponse(issuer="crm-identity", version="v1",
-                                                   unchanged=True)
-        return auth_pb2.GetSigningKeysResponse(keys=[self.key], issuer="crm-identity",
-                                               version="v1")
+            return auth_pb2.GetSigningKeysResponse(
+                issuer="crm-identity", version="v1", unchanged=True
+            )
+        return auth_pb2.GetSigningKeysResponse(keys=[self.key], issuer="crm-identity", version="v1")
 
 
 @pytest.fixture
@@ -77,8 +82,20 @@ def _generate_protos(root: Path) -> Path:
     shutil.copytree(root / "protos" / "crm", sources / "crm", dirs_exist_ok=True)
     out.mkdir()
     files = sorted(str(p.relative_to(sources)) for p in sources.rglob("*.proto"))
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I", ".", f"--python_out={out}",
-                    f"--grpc_python_out={out}", *files], cwd=sources, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            "-I",
+            ".",
+            f"--python_out={out}",
+            f"--grpc_python_out={out}",
+            *files,
+        ],
+        cwd=sources,
+        check=True,
+    )
     for folder in [out, *[p for p in out.rglob("*") if p.is_dir()]]:
         (folder / "__init__.py").touch()
     return out
@@ -90,8 +107,11 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 
 def _failures(result: subprocess.CompletedProcess) -> str:
     """What a failed pytest run said about its failures (not its warnings)."""
-    return "\n".join(line for line in result.stdout.splitlines()
-                     if line.startswith(("E ", "FAILED", "ERROR", "_")) or "Error" in line)
+    return "\n".join(
+        line
+        for line in result.stdout.splitlines()
+        if line.startswith(("E ", "FAILED", "ERROR", "_")) or "Error" in line
+    )
 
 
 class Processes:
@@ -99,16 +119,19 @@ class Processes:
         self.env, self.logs, self.running = env, logs, []
 
     def start(self, label: str, argv: list[str]) -> None:
-        log = open(self.logs / f"{label}.log", "wb")   # a file: a full pipe would block
-        self.running.append((label, log, subprocess.Popen(argv, env=self.env, stdout=log,
-                                                          stderr=subprocess.STDOUT)))
+        log = open(self.logs / f"{label}.log", "wb")  # noqa: SIM115  # closed in stop(); a file: a full pipe would block
+        self.running.append(
+            (label, log, subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+        )
 
     def output(self) -> str:
-        return "\n".join(f"--- {label}\n{(self.logs / f'{label}.log').read_text()[-3000:]}"
-                         for label, _, _ in self.running)
+        return "\n".join(
+            f"--- {label}\n{(self.logs / f'{label}.log').read_text()[-3000:]}"
+            for label, _, _ in self.running
+        )
 
     def stop(self) -> None:
-        for _, log, process in self.running:
+        for _, _log, process in self.running:
             process.terminate()
         for _, log, process in self.running:
             try:
@@ -132,9 +155,11 @@ class ReflectedService:
         descriptor = self.service.methods_by_name[method]
         request_class = message_factory.GetMessageClass(descriptor.input_type)
         response_class = message_factory.GetMessageClass(descriptor.output_type)
-        stub = self.channel.unary_unary(f"/{self.service.full_name}/{method}",
-                                        request_serializer=request_class.SerializeToString,
-                                        response_deserializer=response_class.FromString)
+        stub = self.channel.unary_unary(
+            f"/{self.service.full_name}/{method}",
+            request_serializer=request_class.SerializeToString,
+            response_deserializer=response_class.FromString,
+        )
         return stub(request_class(**fields), metadata=metadata, timeout=10)
 
 
@@ -147,17 +172,38 @@ def test_a_new_service_from_the_kit_serves_publishes_and_consumes(tmp_path, keys
     assert root / "services" / name / "service.toml" in written
     gen = _generate_protos(root)
     service_dir = root / "services" / name
-    env = {**os.environ, "CRM_REPO_ROOT": str(root), "CRM_ENV": "test",
-           "PYTHONPATH": os.pathsep.join([str(gen), str(service_dir)]),
-           "CRM_AMQP_URL": AMQP_URL, "CRM_BROKER_USER_FORMAT": pika_user(AMQP_URL),
-           "CRM_IDENTITY_ADDRESS": identity, "CRM_EVENT_MAX_DELIVERIES": "3"}
+    env = {
+        **os.environ,
+        "CRM_REPO_ROOT": str(root),
+        "CRM_ENV": "test",
+        "PYTHONPATH": os.pathsep.join([str(gen), str(service_dir)]),
+        "CRM_AMQP_URL": AMQP_URL,
+        "CRM_BROKER_USER_FORMAT": pika_user(AMQP_URL),
+        "CRM_IDENTITY_ADDRESS": identity,
+        "CRM_EVENT_MAX_DELIVERIES": "3",
+    }
 
     # Its own tests (unit on fakes, the manifest contract, the migration round trip on SQLite;
     # on PostgreSQL its migration runs below) pass, and its import-linter contracts hold.
-    tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m",
-                  "not integration",
-                  "-c", str(REPO / "pytest.ini"), "--rootdir", str(root),
-                  f"services/{name}/tests"], env, root)
+    tests = _run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not integration",
+            "-c",
+            str(REPO / "pytest.ini"),
+            "--rootdir",
+            str(root),
+            f"services/{name}/tests",
+        ],
+        env,
+        root,
+    )
     assert tests.returncode == 0, _failures(tests)[-6000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
     contracts = _run([str(VENV_BIN / "lint-imports"), "--no-cache"], env, service_dir)
@@ -169,7 +215,7 @@ def test_a_new_service_from_the_kit_serves_publishes_and_consumes(tmp_path, keys
         migrated = _run([sys.executable, "-m", f"crm_{name}.migrate"], env, root)
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         connection, channel = amqp_channel()
-        declare_topology(channel, [manifest], max_deliveries=3)   # the topology step
+        declare_topology(channel, [manifest], max_deliveries=3)  # the topology step
         processes = Processes(env, tmp_path)
         try:
             for kind in ("api", "relay", "worker"):
@@ -179,13 +225,16 @@ def test_a_new_service_from_the_kit_serves_publishes_and_consumes(tmp_path, keys
 
                 def serving() -> bool:
                     try:
-                        return health.Check(health_pb2.HealthCheckRequest(), timeout=2).status \
+                        return (
+                            health.Check(health_pb2.HealthCheckRequest(), timeout=2).status
                             == health_pb2.HealthCheckResponse.SERVING
+                        )
                     except grpc.RpcError:
                         return False
 
-                wait_until(serving, timeout=60,
-                           message=f"the api never served\n{processes.output()}")
+                wait_until(
+                    serving, timeout=60, message=f"the api never served\n{processes.output()}"
+                )
                 notes = ReflectedService(grpc_channel, f"crm.{name}.v1.{name.capitalize()}Service")
                 token = [("authorization", f"Bearer {keys.token('user-7')}")]
 
@@ -207,9 +256,11 @@ def test_a_new_service_from_the_kit_serves_publishes_and_consumes(tmp_path, keys
 
                 # relay: outbox -> broker; worker: broker -> acknowledge_note in its handler's
                 # transaction (inbox row and change together).
-                note = wait_until(acknowledged, timeout=60,
-                                  message=f"the worker never acknowledged the note\n"
-                                          f"{processes.output()}")
+                note = wait_until(
+                    acknowledged,
+                    timeout=60,
+                    message=f"the worker never acknowledged the note\n{processes.output()}",
+                )
                 assert note.version == 2 and note.text == "call back on Monday"
         finally:
             processes.stop()

@@ -1,5 +1,6 @@
 """What crm-dev run counts as ready for a worker or relay (its metrics port), and how it says
 what it waits for."""
+
 from __future__ import annotations
 
 import threading
@@ -38,7 +39,7 @@ def _relay(port: int) -> ProcessSpec:
 def test_a_relay_is_ready_when_its_healthz_answers_200(endpoint):
     port, answers = endpoint
     answers.update({"/healthz": 503, "/metrics": 200})
-    assert not is_ready(_relay(port))          # the broker or database not reachable yet
+    assert not is_ready(_relay(port))  # the broker or database not reachable yet
     answers["/healthz"] = 200
     assert is_ready(_relay(port))
 
@@ -55,13 +56,21 @@ def test_a_process_nobody_can_ask_is_ready_at_once():
 
 
 def test_it_names_what_it_waits_for_and_returns_what_is_not_ready_at_the_timeout():
-    specs = [ProcessSpec(name, "api", (name,), grpc_address="127.0.0.1:1")
-             for name in ("leads", "deals")]
+    specs = [
+        ProcessSpec(name, "api", (name,), grpc_address="127.0.0.1:1") for name in ("leads", "deals")
+    ]
     said: list[str] = []
     ready = {"leads.api"}
 
-    not_ready = wait_ready(specs, threading.Event(), said.append, timeout=1, first_report=0,
-                           report_every=3600, probe=lambda spec: spec.label in ready)
+    not_ready = wait_ready(
+        specs,
+        threading.Event(),
+        said.append,
+        timeout=1,
+        first_report=0,
+        report_every=3600,
+        probe=lambda spec: spec.label in ready,
+    )
 
     assert not_ready == ["deals.api"]
     assert said == ["crm-dev: waiting for 1 process to be ready: deals.api (0 s of at most 1 s)"]

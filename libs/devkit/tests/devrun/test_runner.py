@@ -5,6 +5,7 @@ module that prints and an api entrypoint that prints its pid, serves the standar
 its port (SERVING at once, or NOT_SERVING until a file named ``serve-<name>`` appears in the
 repository), then loops until SIGTERM.
 """
+
 import os
 import re
 import signal
@@ -47,36 +48,57 @@ CRASH = "print('crashing', flush=True)\nraise SystemExit(3)\n"
 def make_service(root, name, migrate_exit=0, api=None, serving=True):
     package = f"crm_{name}"
     (root / "services" / name).mkdir(parents=True)
-    (root / "services" / name / "service.toml").write_text(textwrap.dedent(f"""
+    (root / "services" / name / "service.toml").write_text(
+        textwrap.dedent(f"""
         name = "{name}"
         package = "{package}"
         grpc_port = {free_port()}
         [processes]
         api = {free_port()}
-    """))
+    """)
+    )
     pkg = root / "pkgs" / package
     (pkg / "entrypoints").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "entrypoints" / "__init__.py").write_text("")
     (pkg / "migrate.py").write_text(f"print('migrated {name}')\nraise SystemExit({migrate_exit})\n")
-    (pkg / "entrypoints" / "api.py").write_text(api or API.replace("{SVC}", name.upper())
-                                                .replace("{NAME}", name)
-                                                .replace("{WAIT}", str(not serving)))
+    (pkg / "entrypoints" / "api.py").write_text(
+        api
+        or API.replace("{SVC}", name.upper())
+        .replace("{NAME}", name)
+        .replace("{WAIT}", str(not serving))
+    )
 
 
 class Runner:
     """crm-dev run in a subprocess; a thread collects its output lines."""
 
     def __init__(self, root, *options):
-        env = {**os.environ, "CRM_REPO_ROOT": str(root), "PYTHONPATH": str(root / "pkgs"),
-               "NO_COLOR": "1"}
+        env = {
+            **os.environ,
+            "CRM_REPO_ROOT": str(root),
+            "PYTHONPATH": str(root / "pkgs"),
+            "NO_COLOR": "1",
+        }
         env.pop("CRM_DATA_DIR", None)
         self.root = root
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "crm_devrun.main", "run", "--no-topology",
-             "--restart-backoff", "0.05", *options],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                sys.executable,
+                "-m",
+                "crm_devrun.main",
+                "run",
+                "--no-topology",
+                "--restart-backoff",
+                "0.05",
+                *options,
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.reader = threading.Thread(target=self._collect, daemon=True)
         self.reader.start()
 
@@ -115,7 +137,7 @@ def platform(tmp_path):
     make_service(tmp_path, "beta")
     runner = Runner(tmp_path)
     yield runner
-    if runner.proc.poll() is None:   # a failed test: let the runner stop its children first
+    if runner.proc.poll() is None:  # a failed test: let the runner stop its children first
         runner.proc.terminate()
         try:
             runner.proc.wait(timeout=15)
@@ -134,8 +156,11 @@ def test_migrates_starts_all_prints_table_and_prefixes_output(platform):
     assert f"data={platform.root / 'data'}" in text
     for label, pid in pids.items():
         service, kind = label.split(".")
-        assert re.search(rf"{service}\s*│\s*{kind}\s*│\s*{pid}\s*│\s*127\.0\.0\.1:\d+\s*│\s*"
-                         r"http://127\.0\.0\.1:\d+/metrics", text), text
+        assert re.search(
+            rf"{service}\s*│\s*{kind}\s*│\s*{pid}\s*│\s*127\.0\.0\.1:\d+\s*│\s*"
+            r"http://127\.0\.0\.1:\d+/metrics",
+            text,
+        ), text
     platform.proc.send_signal(signal.SIGINT)
     platform.finish()
 
@@ -164,8 +189,11 @@ def test_a_killed_process_is_restarted_and_the_others_keep_running(platform):
 
     (new_pid,) = wait_until(restarted, timeout=30, message="alpha.api was not restarted")
     text = platform.output()
-    assert re.search(r"alpha\.api \(pid \d+\) killed by SIGKILL unexpectedly; restarting it in "
-                     r"0\.1 s \(crash 1 of at most 5", text), text
+    assert re.search(
+        r"alpha\.api \(pid \d+\) killed by SIGKILL unexpectedly; restarting it in "
+        r"0\.1 s \(crash 1 of at most 5",
+        text,
+    ), text
     assert f"alpha.api restarted (pid {new_pid})" in text
     assert alive(pids["beta.api"]) and "[beta.api] stopping" not in text
     platform.proc.send_signal(signal.SIGTERM)
@@ -182,9 +210,12 @@ def test_a_crash_loop_gives_up_with_a_clear_message_and_stops_everything(tmp_pat
     code, text = runner.finish()
 
     assert code == 1, text
-    assert text.count("[alpha.api] crashing") == 3          # the start and two restarts
-    assert re.search(r"alpha\.api \(pid \d+\) exited with code 3; it crashed 3 times within "
-                     r"60 s: giving up on it", text), text
+    assert text.count("[alpha.api] crashing") == 3  # the start and two restarts
+    assert re.search(
+        r"alpha\.api \(pid \d+\) exited with code 3; it crashed 3 times within "
+        r"60 s: giving up on it",
+        text,
+    ), text
     assert "[beta.api] stopping" in text and "all processes stopped" in text
 
 
@@ -208,15 +239,24 @@ def test_the_table_waits_until_every_api_answers_serving(tmp_path):
     runner = Runner(tmp_path)
     try:
         runner.pids(2)
-        wait_until(lambda: re.search(r"crm-dev: waiting for \d process(es)? to be ready: "
-                                     r"alpha\.api", runner.output()),
-                   timeout=30, message=runner.output())
+        wait_until(
+            lambda: re.search(
+                r"crm-dev: waiting for \d process(es)? to be ready: "
+                r"alpha\.api",
+                runner.output(),
+            ),
+            timeout=30,
+            message=runner.output(),
+        )
         assert TABLE not in runner.output() and "Ctrl-C stops everything" not in runner.output()
 
         (tmp_path / "serve-alpha").write_text("")
 
-        wait_until(lambda: "Ctrl-C stops everything" in runner.output(), timeout=30,
-                   message=runner.output())
+        wait_until(
+            lambda: "Ctrl-C stops everything" in runner.output(),
+            timeout=30,
+            message=runner.output(),
+        )
         text = runner.output()
         assert text.index("crm-dev: waiting for") < text.index(TABLE)
         assert "not ready after" not in text
@@ -231,12 +271,18 @@ def test_after_the_ready_timeout_the_table_names_what_is_not_ready_and_keeps_run
     make_service(tmp_path, "beta")
     runner = Runner(tmp_path, "--ready-timeout", "0")
     try:
-        wait_until(lambda: "Ctrl-C stops everything" in runner.output(), timeout=30,
-                   message=runner.output())
+        wait_until(
+            lambda: "Ctrl-C stops everything" in runner.output(),
+            timeout=30,
+            message=runner.output(),
+        )
         text = runner.output()
         assert TABLE in text
-        assert re.search(r"not ready after 0 s: alpha\.api(, beta\.api)? \(see their output above\); "
-                         "running anyway", text), text
+        assert re.search(
+            r"not ready after 0 s: alpha\.api(, beta\.api)? \(see their output above\); "
+            "running anyway",
+            text,
+        ), text
         assert runner.proc.poll() is None
     finally:
         runner.proc.send_signal(signal.SIGTERM)

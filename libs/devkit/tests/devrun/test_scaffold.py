@@ -1,5 +1,6 @@
 """``crm-dev new-service``: the files it writes, their ports and names (no processes: the
 throw-away service test runs them)."""
+
 from __future__ import annotations
 
 import py_compile
@@ -22,20 +23,27 @@ def root(tmp_path):
 def test_the_service_is_a_manifest_a_package_a_proto_and_tests(root):
     written = new_service("notes", root, Ports.number(7))
     relative = {str(path.relative_to(root)) for path in written}
-    assert {"services/notes/service.toml", "protos/crm/notes/v1/notes.proto",
-            "services/notes/crm_notes/entrypoints/api.py",
-            "services/notes/crm_notes/entrypoints/worker.py",
-            "services/notes/migrations/versions/0001_initial.py",
-            "services/notes/tests/unit/test_notes.py"} <= relative
+    assert {
+        "services/notes/service.toml",
+        "protos/crm/notes/v1/notes.proto",
+        "services/notes/crm_notes/entrypoints/api.py",
+        "services/notes/crm_notes/entrypoints/worker.py",
+        "services/notes/migrations/versions/0001_initial.py",
+        "services/notes/tests/unit/test_notes.py",
+    } <= relative
     for path in written:
         if path.suffix == ".py":
             py_compile.compile(str(path), doraise=True)
         assert "$" not in path.read_text() or path.name == "script.py.mako", path
     manifest = manifests.find("notes", root)
     assert (manifest.package, manifest.grpc_port, manifest.processes) == (
-        "crm_notes", 50057, {"api": 9157, "worker": 9257, "relay": 9357})
+        "crm_notes",
+        50057,
+        {"api": 9157, "worker": 9257, "relay": 9357},
+    )
     assert [(s.source, s.event, s.method) for s in manifest.subscriptions] == [
-        ("notes", "note_added", "on_note_added")]
+        ("notes", "note_added", "on_note_added")
+    ]
     assert manifest.publishes == ("note_added",)
     tomllib.loads((root / "services/notes/pyproject.toml").read_text())
 
@@ -46,8 +54,15 @@ def test_ports_follow_the_services_already_there(root):
     assert manifests.find("first", root).grpc_port == 50051
 
 
-@pytest.mark.parametrize("name, says", [("Notes", "lower-case"), ("1notes", "starting with"),
-                                        ("no-tes", "lower-case"), ("n", "2 to 31")])
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("Notes", "lower-case"),
+        ("1notes", "starting with"),
+        ("no-tes", "lower-case"),
+        ("n", "2 to 31"),
+    ],
+)
 def test_a_name_that_cannot_name_a_package_is_refused(root, name, says):
     with pytest.raises(ValueError, match=says):
         new_service(name, root)

@@ -13,6 +13,7 @@ only aggregates changed since are looked up in their revisions. On PostgreSQL th
 prepared once per connection (planning its eight branches cost more than running them) and the
 ids are one array parameter.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,12 @@ from sqlalchemy.orm import Session
 
 from crm_catalog.adapters import orm
 
-PRODUCT, UNIT_GROUP, PRICE_LIST, DISCOUNT_LIST = ("product", "unit_group", "price_list",
-                                                  "discount_list")
+PRODUCT, UNIT_GROUP, PRICE_LIST, DISCOUNT_LIST = (
+    "product",
+    "unit_group",
+    "price_list",
+    "discount_list",
+)
 
 
 def _valid_at_instant(kind: str, current: Table, revisions: Table, wanted=None) -> list:
@@ -35,12 +40,15 @@ def _valid_at_instant(kind: str, current: Table, revisions: Table, wanted=None) 
     label = literal_column(f"'{kind}'").label("kind")
     when = bindparam("when")
     source, conditions = wanted(current) if wanted else (current, [])
-    return [select(label, current.c.id, current.c.version).select_from(source)
-            .where(current.c.updated_at <= when, *conditions),
-            select(label, revisions.c.id, func.max(revisions.c.version))
-            .select_from(source.join(revisions, revisions.c.id == current.c.id))
-            .where(current.c.updated_at > when, revisions.c.valid_from <= when, *conditions)
-            .group_by(revisions.c.id)]
+    return [
+        select(label, current.c.id, current.c.version)
+        .select_from(source)
+        .where(current.c.updated_at <= when, *conditions),
+        select(label, revisions.c.id, func.max(revisions.c.version))
+        .select_from(source.join(revisions, revisions.c.id == current.c.id))
+        .where(current.c.updated_at > when, revisions.c.valid_from <= when, *conditions)
+        .group_by(revisions.c.id),
+    ]
 
 
 def _statement(wanted_products):
@@ -49,19 +57,24 @@ def _statement(wanted_products):
         *_valid_at_instant(PRODUCT, orm.products, orm.product_revisions, wanted_products),
         *_valid_at_instant(UNIT_GROUP, orm.unit_groups, orm.unit_group_revisions),
         *_valid_at_instant(PRICE_LIST, orm.price_lists, orm.price_list_revisions),
-        *_valid_at_instant(DISCOUNT_LIST, orm.discount_lists, orm.discount_list_revisions))
+        *_valid_at_instant(DISCOUNT_LIST, orm.discount_lists, orm.discount_list_revisions),
+    )
 
 
 def _joined_with_array(table: Table):
     """PostgreSQL: the ids as one array parameter, joined (a hash join, where ``= ANY`` of a
     parameter compares every row with every id)."""
-    ids = (func.unnest(bindparam("product_ids", type_=ARRAY(String))).table_valued("id")
-           .render_derived(name="wanted"))
+    ids = (
+        func.unnest(bindparam("product_ids", type_=ARRAY(String)))
+        .table_valued("id")
+        .render_derived(name="wanted")
+    )
     return table.join(ids, ids.c.id == table.c.id), []
 
 
-_PORTABLE = _statement(lambda table: (table, [table.c.id.in_(
-    bindparam("product_ids", expanding=True))]))
+_PORTABLE = _statement(
+    lambda table: (table, [table.c.id.in_(bindparam("product_ids", expanding=True))])
+)
 _POSTGRES = _statement(_joined_with_array)
 _PREPARED_NAME = "catalog_versions_as_of"
 _EXECUTE_PREPARED = f"EXECUTE {_PREPARED_NAME}(%(when)s, %(ids)s)"
@@ -75,6 +88,7 @@ def _prepare_statement(dialect) -> str:
     numbers = {"when": "$1", "product_ids": "$2"}
     sql = re.sub(r"%\((\w+)\)s", lambda match: numbers[match.group(1)], sql)
     return f"PREPARE {_PREPARED_NAME} (timestamptz, varchar[]) AS {sql}"
+
 
 #: Kinds the prefetch covers completely (every aggregate of the kind is in it).
 _COMPLETE = (UNIT_GROUP, PRICE_LIST, DISCOUNT_LIST)
@@ -95,8 +109,12 @@ class AsOfVersions:
             rows = self._execute_prepared(when, ids)
         else:
             rows = self._session.execute(_PORTABLE, {"when": when, "product_ids": ids}).all()
-        versions: dict[str, dict[str, int]] = {PRODUCT: {}, UNIT_GROUP: {}, PRICE_LIST: {},
-                                               DISCOUNT_LIST: {}}
+        versions: dict[str, dict[str, int]] = {
+            PRODUCT: {},
+            UNIT_GROUP: {},
+            PRICE_LIST: {},
+            DISCOUNT_LIST: {},
+        }
         for kind, id, version in rows:
             versions[kind][id] = version
         self._when, self._versions = when, versions
@@ -120,8 +138,9 @@ class AsOfVersions:
         finally:
             cursor.close()
 
-    def versions(self, kind: str, ids: set[str] | None,
-                 when: dt.datetime) -> list[tuple[str, int]] | None:
+    def versions(
+        self, kind: str, ids: set[str] | None, when: dt.datetime
+    ) -> list[tuple[str, int]] | None:
         """(id, version) of ``ids`` (None: every aggregate of the kind) valid at ``when``, or
         None when the prefetch does not answer that question."""
         if when != self._when:

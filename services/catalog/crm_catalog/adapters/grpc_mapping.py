@@ -6,22 +6,22 @@ an event and a Get answer always show the same thing. Enum numbers become domain
 (crm_chassis.wire.enums): UNSPECIFIED is "not given", a number this server does not know is
 refused with INVALID_ARGUMENT.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2, products_pb2
-
-from crm_chassis.auth import current_principal
-from crm_chassis.caller import Caller, require_authenticated
-from crm_chassis.errors import InvalidArgument
-from crm_chassis.wire import enums
-
 from crm_catalog.domain.discounts import DiscountType
 from crm_catalog.domain.price_lists import ScopeKind
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.products import ProductStatus
 from crm_catalog.domain.rounding import RoundingMode, RoundingOption
+from crm_chassis.auth import current_principal
+from crm_chassis.caller import Caller, require_authenticated
+from crm_chassis.errors import InvalidArgument
+from crm_chassis.wire import enums
 
 _PRODUCT_MONEY_FIELDS = ("list_price", "standard_cost", "current_cost")
 
@@ -53,11 +53,14 @@ def rounding_option(number: int, field: str = "item.rounding.option") -> Roundin
     return enums.to_domain(price_lists_pb2.RoundingOption, number, RoundingOption, field)
 
 
-def scope(message: price_lists_pb2.PriceListScope,
-          field: str = "scope") -> tuple[ScopeKind | None, list[str]]:
+def scope(
+    message: price_lists_pb2.PriceListScope, field: str = "scope"
+) -> tuple[ScopeKind | None, list[str]]:
     """(kind, ids) of a price list scope; kind None when unspecified (the default scope)."""
-    return (enums.to_domain(price_lists_pb2.ScopeKind, message.kind, ScopeKind, f"{field}.kind"),
-            list(message.ids))
+    return (
+        enums.to_domain(price_lists_pb2.ScopeKind, message.kind, ScopeKind, f"{field}.kind"),
+        list(message.ids),
+    )
 
 
 # ---------------------------------------------------------------------------- requests
@@ -76,13 +79,16 @@ def product_changes(request: products_pb2.UpdateProductRequest) -> tuple[dict[st
         elif name in products_pb2.Product.DESCRIPTOR.fields_by_name:
             changes[name] = getattr(request.product, name)
         else:
-            raise InvalidArgument(f"update_mask names '{path}', which is not a product field",
-                                  field="update_mask")
+            raise InvalidArgument(
+                f"update_mask names '{path}', which is not a product field", field="update_mask"
+            )
     if len(currencies) > 1:
-        raise InvalidArgument(f"amounts are given in several currencies "
-                              f"({', '.join(sorted(currencies))}); a product's amounts are all "
-                              "in its own currency",
-                              field="currency")
+        raise InvalidArgument(
+            f"amounts are given in several currencies "
+            f"({', '.join(sorted(currencies))}); a product's amounts are all "
+            "in its own currency",
+            field="currency",
+        )
     return changes, next(iter(currencies), "")
 
 
@@ -91,8 +97,11 @@ def price_list_changes(request: price_lists_pb2.UpdatePriceListRequest) -> dict[
     changes: dict[str, Any] = {}
     for path in request.update_mask.paths:
         name = path.split(".", 1)[0]
-        changes[name] = (scope(request.price_list.scope, "price_list.scope") if name == "scope"
-                         else getattr(request.price_list, name, None))
+        changes[name] = (
+            scope(request.price_list.scope, "price_list.scope")
+            if name == "scope"
+            else getattr(request.price_list, name, None)
+        )
     return changes
 
 

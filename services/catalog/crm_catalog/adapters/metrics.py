@@ -11,6 +11,7 @@ scraped, so a lookup costs nothing more than the integer addition the cache make
 lock it already holds (a 100-line quote does a hundred unit-price lookups). Several caches of
 one name (tests make many) add up; a cache that is gone keeps its lookups in the counters.
 """
+
 from __future__ import annotations
 
 import threading
@@ -28,7 +29,7 @@ REVISIONS, UNIT_PRICES = "revisions", "unit_prices"
 class CacheMetrics(Collector):
     def __init__(self) -> None:
         self._tracked: list[tuple[str, LookupCounts, weakref.ref]] = []
-        self._gone: dict[str, LookupCounts] = {}   # lookups of the caches that are gone
+        self._gone: dict[str, LookupCounts] = {}  # lookups of the caches that are gone
         self._lock = threading.Lock()
 
     def track(self, name: str, cache: RevisionCache) -> RevisionCache:
@@ -72,17 +73,26 @@ class CacheMetrics(Collector):
 
     @staticmethod
     def _families():
-        return [CounterMetricFamily("catalog_cache_hits_total",
-                                    "PriceQuote cache lookups that found their entry.",
-                                    labels=["cache"]),
-                CounterMetricFamily("catalog_cache_misses_total",
-                                    "PriceQuote cache lookups that did not find their entry.",
-                                    labels=["cache"]),
-                GaugeMetricFamily("catalog_cache_entries", "Entries held by a PriceQuote cache.",
-                                  labels=["cache"]),
-                GaugeMetricFamily("catalog_cache_max_entries",
-                                  "The bound of a PriceQuote cache's entries "
-                                  "(CRM_CATALOG_REVISION_CACHE_ENTRIES).", labels=["cache"])]
+        return [
+            CounterMetricFamily(
+                "catalog_cache_hits_total",
+                "PriceQuote cache lookups that found their entry.",
+                labels=["cache"],
+            ),
+            CounterMetricFamily(
+                "catalog_cache_misses_total",
+                "PriceQuote cache lookups that did not find their entry.",
+                labels=["cache"],
+            ),
+            GaugeMetricFamily(
+                "catalog_cache_entries", "Entries held by a PriceQuote cache.", labels=["cache"]
+            ),
+            GaugeMetricFamily(
+                "catalog_cache_max_entries",
+                "The bound of a PriceQuote cache's entries (CRM_CATALOG_REVISION_CACHE_ENTRIES).",
+                labels=["cache"],
+            ),
+        ]
 
 
 #: The process's collector, on the default registry that /metrics serves.

@@ -10,6 +10,7 @@ Portable between SQLite (make run) and PostgreSQL (tests, production): JSON is s
 no arrays. The migration in migrations/versions creates exactly these tables (a test compares
 them).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, Index, MetaData, String, Table, Text
@@ -21,60 +22,72 @@ metadata = MetaData()
 
 
 def _common(*columns) -> list:
-    return [Column("id", String(32), primary_key=True), *columns,
-            Column("version", BigInteger, nullable=False),
-            Column("created_at", UtcDateTime(), nullable=False),
-            Column("updated_at", UtcDateTime(), nullable=False),
-            Column("snapshot", Text, nullable=False)]
+    return [
+        Column("id", String(32), primary_key=True),
+        *columns,
+        Column("version", BigInteger, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Column("snapshot", Text, nullable=False),
+    ]
 
 
 def _revisions(name: str) -> Table:
     table = Table(
-        f"{name}_revisions", metadata,
+        f"{name}_revisions",
+        metadata,
         Column("id", String(32), primary_key=True),
         Column("version", BigInteger, primary_key=True),
         # When this version became the current one (see adapters/revision_clock.py).
         Column("valid_from", UtcDateTime(), nullable=False),
         Column("snapshot", Text, nullable=False),
     )
-    Index(f"ix_{name}_revisions_id_valid_from", table.c.id, table.c.valid_from,
-          table.c.version)
+    Index(f"ix_{name}_revisions_id_valid_from", table.c.id, table.c.valid_from, table.c.version)
     return table
 
 
 unit_groups = Table(
-    "unit_groups", metadata,
+    "unit_groups",
+    metadata,
     # casefolded name: lists sort and search by it, ignoring letter case
     *_common(Column("name_key", String(200), nullable=False)),
     Index("ix_unit_groups_name_key", "name_key", "id"),
 )
 
 products = Table(
-    "products", metadata,
-    *_common(Column("sku", String(64), nullable=False, unique=True),
-             Column("search_key", Text, nullable=False),      # casefolded "SKU name"
-             Column("family_key", String(200), nullable=False),
-             Column("unit_group_id", String(32), nullable=False, index=True),
-             Column("status", String(16), nullable=False)),
+    "products",
+    metadata,
+    *_common(
+        Column("sku", String(64), nullable=False, unique=True),
+        Column("search_key", Text, nullable=False),  # casefolded "SKU name"
+        Column("family_key", String(200), nullable=False),
+        Column("unit_group_id", String(32), nullable=False, index=True),
+        Column("status", String(16), nullable=False),
+    ),
 )
 
 price_lists = Table(
-    "price_lists", metadata,
-    *_common(Column("name_key", String(200), nullable=False),
-             Column("currency", String(3), nullable=False),
-             Column("valid_from", Date()),
-             Column("valid_to", Date())),
+    "price_lists",
+    metadata,
+    *_common(
+        Column("name_key", String(200), nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("valid_from", Date()),
+        Column("valid_to", Date()),
+    ),
     Index("ix_price_lists_name_key", "name_key", "id"),
 )
 
 price_list_products = Table(
-    "price_list_products", metadata,
+    "price_list_products",
+    metadata,
     Column("price_list_id", String(32), primary_key=True),
     Column("product_id", String(32), primary_key=True, index=True),
 )
 
 discount_lists = Table(
-    "discount_lists", metadata,
+    "discount_lists",
+    metadata,
     *_common(Column("name_key", String(200), nullable=False)),
     Index("ix_discount_lists_name_key", "name_key", "id"),
 )
@@ -85,4 +98,3 @@ price_list_revisions = _revisions("price_list")
 discount_list_revisions = _revisions("discount_list")
 
 outbox, inbox = messaging_tables(metadata)
-

@@ -9,12 +9,14 @@ query (which versions were valid then) instead of parsing every JSON snapshot on
 Cached aggregates are shared between threads and requests: only the read-only "as of" path uses
 them, and nothing on it mutates an aggregate (every change loads its own copy through ``get``).
 """
+
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -57,7 +59,7 @@ class RevisionCache:
             counts.misses += misses
             counts.hits += len(values) - misses
             if misses < len(values):
-                for key, value in zip(keys, values):
+                for key, value in zip(keys, values, strict=True):
                     if value is not None:
                         entries.move_to_end(key)
             return values

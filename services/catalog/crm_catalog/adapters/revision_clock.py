@@ -17,6 +17,7 @@ lock: they are rare administrative changes, and a PriceQuote holds it for a few 
 SQLite (local runs) serialises every transaction anyway (``BEGIN IMMEDIATE``), so the
 process clock read inside the transaction gives the same guarantee on one machine.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,15 +29,19 @@ from crm_chassis.db import utcnow
 
 #: The advisory-lock key of catalog writes (distinct from the relay's, which shares the database).
 REVISION_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"crm.catalog.revisions").digest()[:8], "big", signed=True)
+    hashlib.sha256(b"crm.catalog.revisions").digest()[:8], "big", signed=True
+)
 
 # OFFSET 0 keeps the lock in a subquery evaluated before the clock is read. Sent through the
 # driver's cursor: every PriceQuote runs one, and SQLAlchemy's statement handling cost twice
 # the round trip.
-_WRITE_STAMP = ("SELECT clock_timestamp() FROM "
-                "(SELECT pg_advisory_xact_lock(%(key)s) OFFSET 0) AS locked")
-_READ_INSTANT = ("SELECT clock_timestamp() FROM "
-                 "(SELECT pg_advisory_xact_lock_shared(%(key)s) OFFSET 0) AS locked")
+_WRITE_STAMP = (
+    "SELECT clock_timestamp() FROM (SELECT pg_advisory_xact_lock(%(key)s) OFFSET 0) AS locked"
+)
+_READ_INSTANT = (
+    "SELECT clock_timestamp() FROM "
+    "(SELECT pg_advisory_xact_lock_shared(%(key)s) OFFSET 0) AS locked"
+)
 
 
 class RevisionClock:
@@ -68,4 +73,4 @@ class RevisionClock:
             (value,) = cursor.fetchone()
         finally:
             cursor.close()
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.UTC)

@@ -1,22 +1,25 @@
 """catalog's SQLAlchemy unit of work: the four revisioned repositories and the outbox on one
 session, one revision clock per transaction, one revision cache per process."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crm_chassis.clock import Clock
-from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-
 from crm_catalog.adapters import orm
 from crm_catalog.adapters.as_of_versions import AsOfVersions
-from crm_catalog.adapters.repositories import (SqlDiscountListRepository,
-                                               SqlPriceListRepository, SqlProductRepository,
-                                               SqlUnitGroupRepository)
+from crm_catalog.adapters.repositories import (
+    SqlDiscountListRepository,
+    SqlPriceListRepository,
+    SqlProductRepository,
+    SqlUnitGroupRepository,
+)
 from crm_catalog.adapters.revision_cache import RevisionCache
 from crm_catalog.adapters.revision_clock import RevisionClock
 from crm_catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from crm_chassis.clock import Clock
+from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 
 SERVICE_NAME = "catalog"
 

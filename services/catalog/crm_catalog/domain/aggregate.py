@@ -4,12 +4,12 @@ Every change bumps ``version`` by one and sets ``updated_at``; the repository ke
 committed version as a revision valid from its ``updated_at``, which is what makes "as of"
 re-pricing reproducible (see docs/services/catalog.md).
 """
-from __future__ import annotations
 
-from typing import NoReturn
+from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NoReturn
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
@@ -34,7 +34,8 @@ class Aggregate:
             raise FailedPrecondition(
                 f"{what} {self.id} is at version {self.version}, not {expected_version}: "
                 "someone changed it meanwhile; reload it and apply your change again",
-                field="expected_version")
+                field="expected_version",
+            )
 
 
 def clean_name(value: str, field: str, *, max_length: int = 200) -> str:
@@ -47,8 +48,9 @@ def clean_name(value: str, field: str, *, max_length: int = 200) -> str:
     return name
 
 
-def check_date_range(valid_from: dt.date | None, valid_to: dt.date | None,
-                     field: str = "valid_to") -> None:
+def check_date_range(
+    valid_from: dt.date | None, valid_to: dt.date | None, field: str = "valid_to"
+) -> None:
     if valid_from and valid_to and valid_to < valid_from:
         raise InvalidArgument(f"{field} {valid_to} is before valid_from {valid_from}", field=field)
 

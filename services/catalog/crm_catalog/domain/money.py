@@ -5,6 +5,7 @@ IEEE decimal128) so results never depend on the process's global decimal context
 becomes a currency amount by :func:`to_minor_units`, which rounds half away from zero (the
 commercial convention: 0.125 EUR -> 0.13 EUR) to the currency's minor unit.
 """
+
 from __future__ import annotations
 
 import decimal
@@ -14,9 +15,11 @@ from crm_chassis.currencies import MINOR_UNITS, minor_unit
 from crm_chassis.wire.decimals import parse_decimal
 
 #: The context every intermediate money computation runs in.
-ARITHMETIC = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN,
-                             traps=[decimal.InvalidOperation, decimal.DivisionByZero,
-                                    decimal.Overflow])
+ARITHMETIC = decimal.Context(
+    prec=34,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
 
 
 def to_minor_units(amount: Decimal, currency: str) -> Decimal:
@@ -24,11 +27,17 @@ def to_minor_units(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP, context=ARITHMETIC)
 
 
-def parse_amount(text: str | Decimal, currency: str, field: str, *,
-                 allow_zero: bool = True) -> Decimal:
+def parse_amount(
+    text: str | Decimal, currency: str, field: str, *, allow_zero: bool = True
+) -> Decimal:
     """A non-negative amount of ``currency`` with at most its minor-unit digits, exactly."""
-    value = parse_decimal(text, field, max_decimals=MINOR_UNITS[currency], minimum=Decimal(0),
-                          allow_equal_minimum=allow_zero)
+    value = parse_decimal(
+        text,
+        field,
+        max_decimals=MINOR_UNITS[currency],
+        minimum=Decimal(0),
+        allow_equal_minimum=allow_zero,
+    )
     return value.quantize(minor_unit(currency), context=ARITHMETIC)
 
 

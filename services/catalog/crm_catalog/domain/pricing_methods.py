@@ -17,15 +17,15 @@ Margin is the share of the selling price that is profit, markup the share of the
 cost 60 with a 40 % margin sells at 100; with a 40 % markup at 84. The list price and costs used
 are those of the product converted to the line's unit and rounded to the currency's minor unit.
 """
+
 from __future__ import annotations
 
 import enum
 from decimal import Decimal
 
+from crm_catalog.domain.money import ARITHMETIC, parse_amount
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire.decimals import format_decimal, parse_decimal
-
-from crm_catalog.domain.money import ARITHMETIC, parse_amount
 
 PERCENT_DECIMALS = 6
 HUNDRED = Decimal(100)
@@ -51,15 +51,18 @@ class PricingMethod(enum.Enum):
         return _BASIS.get(self)
 
 
-_BASIS = {PricingMethod.PERCENT_OF_LIST: "list_price",
-          PricingMethod.MARKUP_CURRENT_COST: "current_cost",
-          PricingMethod.MARGIN_CURRENT_COST: "current_cost",
-          PricingMethod.MARKUP_STANDARD_COST: "standard_cost",
-          PricingMethod.MARGIN_STANDARD_COST: "standard_cost"}
+_BASIS = {
+    PricingMethod.PERCENT_OF_LIST: "list_price",
+    PricingMethod.MARKUP_CURRENT_COST: "current_cost",
+    PricingMethod.MARGIN_CURRENT_COST: "current_cost",
+    PricingMethod.MARKUP_STANDARD_COST: "standard_cost",
+    PricingMethod.MARGIN_STANDARD_COST: "standard_cost",
+}
 
 
-def check_value(method: PricingMethod, value: str | Decimal, currency: str,
-                field: str = "value") -> Decimal:
+def check_value(
+    method: PricingMethod, value: str | Decimal, currency: str, field: str = "value"
+) -> Decimal:
     """The item's value parsed and range-checked for ``method``."""
     if method is PricingMethod.CURRENCY_AMOUNT:
         return parse_amount(value, currency, field)
@@ -69,13 +72,17 @@ def check_value(method: PricingMethod, value: str | Decimal, currency: str,
         return parse_decimal(value, field, max_decimals=PERCENT_DECIMALS, minimum=-HUNDRED)
     percent = parse_decimal(value, field, max_decimals=PERCENT_DECIMALS)
     if percent >= HUNDRED:
-        raise InvalidArgument(f"{field}: a margin must be below 100 % (a 100 % margin would need "
-                              f"an infinite price), got {percent}", field=field)
+        raise InvalidArgument(
+            f"{field}: a margin must be below 100 % (a 100 % margin would need "
+            f"an infinite price), got {percent}",
+            field=field,
+        )
     return percent
 
 
-def compute(method: PricingMethod, value: Decimal, figures: dict[str, Decimal],
-            currency: str) -> tuple[Decimal, str]:
+def compute(
+    method: PricingMethod, value: Decimal, figures: dict[str, Decimal], currency: str
+) -> tuple[Decimal, str]:
     """The exact (unrounded) unit price and a sentence explaining it.
 
     ``figures`` holds the product's list_price, standard_cost and current_cost per line unit.
@@ -84,7 +91,7 @@ def compute(method: PricingMethod, value: Decimal, figures: dict[str, Decimal],
     if method is PricingMethod.CURRENCY_AMOUNT:
         return value, f"fixed amount {value:f} {currency}"
     basis = method.basis
-    assert basis is not None, method   # every method but currency_amount has a basis
+    assert basis is not None, method  # every method but currency_amount has a basis
     base = figures[basis]
     label = basis.replace("_", " ")
     if method is PricingMethod.PERCENT_OF_LIST:
@@ -96,5 +103,7 @@ def compute(method: PricingMethod, value: Decimal, figures: dict[str, Decimal],
         return price, f"{label} {base:f} plus {pct} % markup = {format_decimal(price)}"
     divisor = ARITHMETIC.subtract(Decimal(1), ARITHMETIC.divide(value, HUNDRED))
     price = ARITHMETIC.divide(base, divisor)
-    return price, (f"{label} {base:f} at a {pct} % margin = {base:f} / "
-                   f"{format_decimal(divisor)} = {format_decimal(price)}")
+    return price, (
+        f"{label} {base:f} at a {pct} % margin = {base:f} / "
+        f"{format_decimal(divisor)} = {format_decimal(price)}"
+    )

@@ -5,6 +5,7 @@ currency (fixed at creation: prices and price list items are validated against i
 created as a draft, becomes sellable when activated, and is retired when it may no longer be
 added to new quotes; lines already on a quote keep being priced (see ``sellability``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from crm_chassis.currencies import check_currency
-from crm_chassis.errors import FailedPrecondition, InvalidArgument
-from crm_chassis.wire.decimals import decimals_of, parse_decimal
-
 from crm_catalog.domain.aggregate import Aggregate, check_date_range, clean_name
 from crm_catalog.domain.money import parse_amount
 from crm_catalog.domain.units import UnitGroup
+from crm_chassis.currencies import check_currency
+from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_chassis.wire.decimals import decimals_of, parse_decimal
 
 SKU_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]{0,63}$")
 MAX_QUANTITY_DECIMALS = 6
@@ -38,7 +38,9 @@ def normalise_sku(sku: str) -> str:
     if not SKU_PATTERN.match(value):
         raise InvalidArgument(
             f"sku '{sku}' is not valid: 1 to 64 characters of letters, digits, '.', '_', '/', "
-            "'-', starting with a letter or digit", field="sku")
+            "'-', starting with a letter or digit",
+            field="sku",
+        )
     return value
 
 
@@ -61,35 +63,75 @@ class Product(Aggregate):
     retired_at: dt.datetime | None = None
 
     @classmethod
-    def create(cls, *, id: str, sku: str, name: str, unit_group: UnitGroup, default_unit: str,
-               currency: str, list_price: str, standard_cost: str = "0",
-               current_cost: str = "0", description: str = "", family: str = "",
-               quantity_decimals: int = 0, valid_from: dt.date | None = None,
-               valid_to: dt.date | None = None, now: dt.datetime) -> "Product":
+    def create(
+        cls,
+        *,
+        id: str,
+        sku: str,
+        name: str,
+        unit_group: UnitGroup,
+        default_unit: str,
+        currency: str,
+        list_price: str,
+        standard_cost: str = "0",
+        current_cost: str = "0",
+        description: str = "",
+        family: str = "",
+        quantity_decimals: int = 0,
+        valid_from: dt.date | None = None,
+        valid_to: dt.date | None = None,
+        now: dt.datetime,
+    ) -> Product:
         code = check_currency(currency)
-        product = cls(id=id, version=1, created_at=now, updated_at=now, sku=normalise_sku(sku),
-                      name=clean_name(name, "name"), unit_group_id=unit_group.id,
-                      currency=code)
-        product._apply(unit_group=unit_group, description=description, family=family,
-                       default_unit=default_unit, list_price=list_price,
-                       standard_cost=standard_cost, current_cost=current_cost,
-                       quantity_decimals=quantity_decimals, valid_from=valid_from,
-                       valid_to=valid_to)
+        product = cls(
+            id=id,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            sku=normalise_sku(sku),
+            name=clean_name(name, "name"),
+            unit_group_id=unit_group.id,
+            currency=code,
+        )
+        product._apply(
+            unit_group=unit_group,
+            description=description,
+            family=family,
+            default_unit=default_unit,
+            list_price=list_price,
+            standard_cost=standard_cost,
+            current_cost=current_cost,
+            quantity_decimals=quantity_decimals,
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
         return product
 
     #: Fields ``update`` accepts (the unit group, currency and SKU are fixed at creation).
-    UPDATABLE = ("name", "description", "family", "default_unit", "list_price", "standard_cost",
-                 "current_cost", "quantity_decimals", "valid_from", "valid_to")
+    UPDATABLE = (
+        "name",
+        "description",
+        "family",
+        "default_unit",
+        "list_price",
+        "standard_cost",
+        "current_cost",
+        "quantity_decimals",
+        "valid_from",
+        "valid_to",
+    )
 
-    def update(self, changes: dict[str, Any], *, unit_group: UnitGroup,
-               now: dt.datetime) -> list[str]:
+    def update(
+        self, changes: dict[str, Any], *, unit_group: UnitGroup, now: dt.datetime
+    ) -> list[str]:
         """Applies ``changes`` (field -> raw value); returns the fields that really changed."""
         unknown = sorted(set(changes) - set(self.UPDATABLE))
         if unknown:
             raise InvalidArgument(
                 f"cannot update {', '.join(unknown)}: updatable fields are "
                 f"{', '.join(self.UPDATABLE)} (sku, currency and unit group are fixed)",
-                field=unknown[0])
+                field=unknown[0],
+            )
         before = {name: getattr(self, name) for name in self.UPDATABLE}
         if "name" in changes:
             self.name = clean_name(changes["name"], "name")
@@ -103,25 +145,30 @@ class Product(Aggregate):
         if "description" in values:
             self.description = (values["description"] or "").strip()
             if len(self.description) > 4000:
-                raise InvalidArgument("description is longer than 4000 characters",
-                                      field="description")
+                raise InvalidArgument(
+                    "description is longer than 4000 characters", field="description"
+                )
         if "family" in values:
             self.family = " ".join((values["family"] or "").split())
             if len(self.family) > 200:
                 raise InvalidArgument("family is longer than 200 characters", field="family")
         if "default_unit" in values:
-            self.default_unit = unit_group.require_unit(values["default_unit"],
-                                                        field="default_unit").name
+            self.default_unit = unit_group.require_unit(
+                values["default_unit"], field="default_unit"
+            ).name
         for money_field in ("list_price", "standard_cost", "current_cost"):
             if money_field in values:
-                setattr(self, money_field,
-                        parse_amount(values[money_field], self.currency, money_field))
+                setattr(
+                    self, money_field, parse_amount(values[money_field], self.currency, money_field)
+                )
         if "quantity_decimals" in values:
             decimals = values["quantity_decimals"]
             if not isinstance(decimals, int) or not 0 <= decimals <= MAX_QUANTITY_DECIMALS:
                 raise InvalidArgument(
                     f"quantity_decimals must be a whole number from 0 (whole units only) to "
-                    f"{MAX_QUANTITY_DECIMALS}, got {decimals!r}", field="quantity_decimals")
+                    f"{MAX_QUANTITY_DECIMALS}, got {decimals!r}",
+                    field="quantity_decimals",
+                )
             self.quantity_decimals = decimals
         if "valid_from" in values:
             self.valid_from = values["valid_from"]
@@ -141,8 +188,9 @@ class Product(Aggregate):
     def retire(self, now: dt.datetime) -> None:
         if self.status is not ProductStatus.ACTIVE:
             raise FailedPrecondition(
-                f"product {self.sku} is {self.status.value}; only an active product can be "
-                "retired", field="id")
+                f"product {self.sku} is {self.status.value}; only an active product can be retired",
+                field="id",
+            )
         self.status = ProductStatus.RETIRED
         self.retired_at = now
         self._changed(now)
@@ -160,11 +208,15 @@ class Product(Aggregate):
         if existing_line:
             return None
         if self.status is ProductStatus.RETIRED:
-            return (f"product {self.sku} was retired on {self.retired_at:%Y-%m-%d} and cannot be "
-                    "added to new quotes (lines already on a quote keep their price)")
+            return (
+                f"product {self.sku} was retired on {self.retired_at:%Y-%m-%d} and cannot be "
+                "added to new quotes (lines already on a quote keep their price)"
+            )
         if self.valid_to and pricing_date > self.valid_to:
-            return (f"product {self.sku} was sold until {self.valid_to}, not on {pricing_date}; "
-                    "it cannot be added to new quotes")
+            return (
+                f"product {self.sku} was sold until {self.valid_to}, not on {pricing_date}; "
+                "it cannot be added to new quotes"
+            )
         return None
 
     def check_quantity(self, quantity: str | Decimal, field: str = "quantity") -> Decimal:
@@ -173,9 +225,13 @@ class Product(Aggregate):
         if value <= 0:
             raise InvalidArgument(f"quantity must be greater than zero, got {value}", field=field)
         if decimals_of(value) > self.quantity_decimals:
-            allowed = ("whole units only" if self.quantity_decimals == 0 else
-                       f"quantities with at most {self.quantity_decimals} decimal places")
-            raise InvalidArgument(f"product {self.sku} sells in {allowed}; quantity {value} is "
-                                  "not allowed", field=field)
+            allowed = (
+                "whole units only"
+                if self.quantity_decimals == 0
+                else f"quantities with at most {self.quantity_decimals} decimal places"
+            )
+            raise InvalidArgument(
+                f"product {self.sku} sells in {allowed}; quantity {value} is not allowed",
+                field=field,
+            )
         return value
-

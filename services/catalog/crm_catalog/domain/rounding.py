@@ -12,6 +12,7 @@ most the currency's minor-unit digits (checked when the policy is created), so t
 is already an exact currency amount. With mode NONE the price is rounded half away from zero to
 the currency's minor unit like every other amount.
 """
+
 from __future__ import annotations
 
 import enum
@@ -19,11 +20,10 @@ import functools
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from crm_catalog.domain.money import ARITHMETIC, to_minor_units
 from crm_chassis.currencies import MINOR_UNITS
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire.decimals import format_decimal, parse_decimal
-
-from crm_catalog.domain.money import ARITHMETIC, to_minor_units
 
 
 class RoundingMode(enum.Enum):
@@ -45,28 +45,42 @@ class RoundingPolicy:
     amount: Decimal = Decimal(0)
 
     @classmethod
-    def none(cls) -> "RoundingPolicy":
+    def none(cls) -> RoundingPolicy:
         return cls()
 
     @classmethod
-    def create(cls, mode: RoundingMode, option: RoundingOption | None, amount: str | Decimal,
-               currency: str, field: str = "rounding") -> "RoundingPolicy":
+    def create(
+        cls,
+        mode: RoundingMode,
+        option: RoundingOption | None,
+        amount: str | Decimal,
+        currency: str,
+        field: str = "rounding",
+    ) -> RoundingPolicy:
         if mode is RoundingMode.NONE:
             return cls()
         if option is None:
-            raise InvalidArgument(f"{field}.option is required when rounding {mode.value}: "
-                                  "'multiple' or 'ending'", field=f"{field}.option")
+            raise InvalidArgument(
+                f"{field}.option is required when rounding {mode.value}: 'multiple' or 'ending'",
+                field=f"{field}.option",
+            )
         digits = MINOR_UNITS[currency]
-        value = parse_decimal(amount, f"{field}.amount", max_decimals=digits,
-                              minimum=Decimal(0), allow_equal_minimum=False)
+        value = parse_decimal(
+            amount,
+            f"{field}.amount",
+            max_decimals=digits,
+            minimum=Decimal(0),
+            allow_equal_minimum=False,
+        )
         return cls(mode, option, value.normalize(ARITHMETIC))
 
-    @functools.lru_cache(maxsize=1024)  # frozen and hashable; described once per line
+    @functools.lru_cache(maxsize=1024)  # noqa: B019  # frozen and hashable; described once per line
     def describe(self) -> str:
         if self.mode is RoundingMode.NONE:
             return "no rounding policy"
-        target = ("a multiple of " if self.option is RoundingOption.MULTIPLE
-                  else "end in ") + format_decimal(self.amount)
+        target = (
+            "a multiple of " if self.option is RoundingOption.MULTIPLE else "end in "
+        ) + format_decimal(self.amount)
         return f"rounded {self.mode.value} to {target}"
 
     def apply(self, price: Decimal, currency: str) -> tuple[Decimal, str]:

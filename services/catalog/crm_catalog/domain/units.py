@@ -4,6 +4,7 @@ Example: group "Bottles" with base unit "bottle"; "6-pack" = 6 bottle; "case" = 
 case is 24 bottles. A product sells only in units of its group. Unit names are unique within a
 group regardless of letter case and are how callers name a unit ("case").
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,11 +12,10 @@ import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from crm_chassis.wire.decimals import format_decimal, parse_decimal
-
 from crm_catalog.domain.aggregate import Aggregate, clean_name
 from crm_catalog.domain.money import ARITHMETIC
+from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from crm_chassis.wire.decimals import format_decimal, parse_decimal
 
 #: How many decimals a unit's quantity may have (e.g. 0.75 litre).
 UNIT_QUANTITY_DECIMALS = 6
@@ -47,10 +47,16 @@ class UnitGroup(Aggregate):
     units: dict[str, Unit] = field(default_factory=dict)  # by unit_key, in insertion order
 
     @classmethod
-    def create(cls, *, id: str, name: str, base_unit: str, now: dt.datetime) -> "UnitGroup":
+    def create(cls, *, id: str, name: str, base_unit: str, now: dt.datetime) -> UnitGroup:
         base = clean_name(base_unit, "base_unit", max_length=50)
-        group = cls(id=id, version=1, created_at=now, updated_at=now,
-                    name=clean_name(name, "name"), base_unit=base)
+        group = cls(
+            id=id,
+            version=1,
+            created_at=now,
+            updated_at=now,
+            name=clean_name(name, "name"),
+            base_unit=base,
+        )
         group.units[unit_key(base)] = Unit(base, Decimal(1), base, Decimal(1))
         return group
 
@@ -64,8 +70,10 @@ class UnitGroup(Aggregate):
         return unit
 
     def unknown_unit_message(self, name: str) -> str:
-        return (f"unit '{name}' is not in unit group '{self.name}' "
-                f"(its units: {', '.join(u.name for u in self.units.values())})")
+        return (
+            f"unit '{name}' is not in unit group '{self.name}' "
+            f"(its units: {', '.join(u.name for u in self.units.values())})"
+        )
 
     def rename(self, name: str, now: dt.datetime) -> None:
         new_name = clean_name(name, "name")
@@ -73,14 +81,19 @@ class UnitGroup(Aggregate):
             self.name = new_name
             self._changed(now)
 
-    def add_unit(self, name: str, quantity: str | Decimal, of_unit: str,
-                 now: dt.datetime) -> Unit:
+    def add_unit(self, name: str, quantity: str | Decimal, of_unit: str, now: dt.datetime) -> Unit:
         unit_name = clean_name(name, "name", max_length=50)
         if unit_key(unit_name) in self.units:
-            raise AlreadyExists(f"unit group '{self.name}' already has a unit '{unit_name}'",
-                                field="name")
-        amount = parse_decimal(quantity, "quantity", max_decimals=UNIT_QUANTITY_DECIMALS,
-                               minimum=Decimal(0), allow_equal_minimum=False)
+            raise AlreadyExists(
+                f"unit group '{self.name}' already has a unit '{unit_name}'", field="name"
+            )
+        amount = parse_decimal(
+            quantity,
+            "quantity",
+            max_decimals=UNIT_QUANTITY_DECIMALS,
+            minimum=Decimal(0),
+            allow_equal_minimum=False,
+        )
         reference = self.unit(of_unit)
         if reference is None:
             raise InvalidArgument(self.unknown_unit_message(of_unit), field="of_unit")
@@ -97,14 +110,21 @@ class UnitGroup(Aggregate):
         if unit is None:
             raise NotFound(self.unknown_unit_message(name), field="name")
         if unit.key == unit_key(self.base_unit):
-            raise FailedPrecondition(f"'{unit.name}' is the base unit of '{self.name}' and "
-                                     "cannot be removed", field="name")
-        dependants = [u.name for u in self.units.values() if unit_key(u.of_unit) == unit.key
-                      and u.key != unit.key]
+            raise FailedPrecondition(
+                f"'{unit.name}' is the base unit of '{self.name}' and cannot be removed",
+                field="name",
+            )
+        dependants = [
+            u.name
+            for u in self.units.values()
+            if unit_key(u.of_unit) == unit.key and u.key != unit.key
+        ]
         if dependants:
             raise FailedPrecondition(
                 f"unit '{unit.name}' cannot be removed: {', '.join(dependants)} "
-                "are defined in it; remove them first", field="name")
+                "are defined in it; remove them first",
+                field="name",
+            )
         del self.units[unit.key]
         self._changed(now)
         return unit

@@ -1,4 +1,5 @@
 """catalog's settings (environment CRM_CATALOG_<FIELD>, then CRM_<FIELD>, then the default)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,13 +13,17 @@ SERVICE_NAME = "catalog"
 class CatalogSettings(ServiceSettings):
     grpc_port: int = setting(50053, "Port of catalog's gRPC API.")
     revision_cache_entries: int = setting(
-        50000, "Size of each of the api process's two PriceQuote caches: parsed catalog "
-        "revisions, and unit prices per (product, unit, price list) version; 0 = no caches.")
+        50000,
+        "Size of each of the api process's two PriceQuote caches: parsed catalog "
+        "revisions, and unit prices per (product, unit, price list) version; 0 = no caches.",
+    )
 
     def __post_init__(self):
         if self.revision_cache_entries < 0:
-            raise SettingsError("CRM_CATALOG_REVISION_CACHE_ENTRIES must be 0 or more "
-                                f"(got {self.revision_cache_entries})")
+            raise SettingsError(
+                "CRM_CATALOG_REVISION_CACHE_ENTRIES must be 0 or more "
+                f"(got {self.revision_cache_entries})"
+            )
 
 
 def load(**overrides) -> CatalogSettings:

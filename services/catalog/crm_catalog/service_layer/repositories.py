@@ -4,6 +4,7 @@ is what makes a quote re-priceable "as of" its date. Nothing is ever deleted.
 
 Lists are paged by keyset: ``after`` is the sort key of the last row of the previous page.
 """
+
 from __future__ import annotations
 
 import abc
@@ -11,12 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from crm_chassis.paging import KeyPart
-
 from crm_catalog.domain.discounts import DiscountList
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import Product, ProductStatus
 from crm_catalog.domain.units import UnitGroup
+from crm_chassis.paging import KeyPart
 
 A = TypeVar("A")
 #: The key lists are ordered and paged by (a keyset cursor holds the last row's).
@@ -80,8 +80,9 @@ class ProductRepository(RevisionedRepository[Product]):
         return {sku: product.id for sku, product in found.items() if product is not None}
 
     @abc.abstractmethod
-    def list_page(self, filter: ProductFilter, *, after: SortKey | None,
-                  limit: int) -> list[Product]: ...
+    def list_page(
+        self, filter: ProductFilter, *, after: SortKey | None, limit: int
+    ) -> list[Product]: ...
 
     @abc.abstractmethod
     def ids_in_unit_group(self, unit_group_id: str) -> set[str]: ...
@@ -100,12 +101,12 @@ class PriceListFilter:
 
 class PriceListRepository(RevisionedRepository[PriceList]):
     @abc.abstractmethod
-    def list_page(self, filter: PriceListFilter, *, after: SortKey | None,
-                  limit: int) -> list[PriceList]: ...
+    def list_page(
+        self, filter: PriceListFilter, *, after: SortKey | None, limit: int
+    ) -> list[PriceList]: ...
 
     @abc.abstractmethod
-    def pricing_any_of_as_of(self, product_ids: set[str],
-                             when: dt.datetime) -> list[PriceList]:
+    def pricing_any_of_as_of(self, product_ids: set[str], when: dt.datetime) -> list[PriceList]:
         """Every price list, as it was at ``when``, with an item for one of the products."""
 
     @abc.abstractmethod

@@ -1,13 +1,17 @@
 """The catalog's unit of work: one transaction over the four repositories and the outbox."""
+
 from __future__ import annotations
 
 import datetime as dt
 
+from crm_catalog.service_layer.repositories import (
+    DiscountListRepository,
+    PriceListRepository,
+    ProductRepository,
+    UnitGroupRepository,
+)
 from crm_chassis.clock import Clock
 from crm_chassis.unit_of_work import AbstractUnitOfWork
-
-from crm_catalog.service_layer.repositories import (DiscountListRepository, PriceListRepository,
-                                                    ProductRepository, UnitGroupRepository)
 
 
 class CatalogUnitOfWork(AbstractUnitOfWork):
@@ -19,7 +23,7 @@ class CatalogUnitOfWork(AbstractUnitOfWork):
     discount_lists: DiscountListRepository
 
     def pricing_instant(self, clock: Clock) -> dt.datetime:
-        """"Now" for a price quote, read inside the block: every change committed after this
+        """ "Now" for a price quote, read inside the block: every change committed after this
         call is stamped later, so reading "as of" this instant gives the same answer forever.
         The database adapter takes it under a lock (adapters/revision_clock.py); here, where
         commits are stamped by the use case's clock, it is simply the clock."""

@@ -1,5 +1,6 @@
 """The api process's PriceQuote caches on /metrics: a first quote of new catalog data misses
 both caches, the same quote again hits them, on a real server over PostgreSQL."""
+
 import pytest
 from prometheus_client import REGISTRY
 
@@ -12,13 +13,17 @@ NAMES = ("catalog_cache_hits_total", "catalog_cache_misses_total", "catalog_cach
 
 
 def _readings() -> dict[str, tuple[float, ...]]:
-    return {cache: tuple(REGISTRY.get_sample_value(name, {"cache": cache}) or 0.0
-                         for name in NAMES)
-            for cache in ("revisions", "unit_prices")}
+    return {
+        cache: tuple(REGISTRY.get_sample_value(name, {"cache": cache}) or 0.0 for name in NAMES)
+        for cache in ("revisions", "unit_prices")
+    }
 
 
 def _change(before, after) -> dict[str, tuple[float, ...]]:
-    return {cache: tuple(a - b for a, b in zip(after[cache], before[cache])) for cache in after}
+    return {
+        cache: tuple(a - b for a, b in zip(after[cache], before[cache], strict=True))
+        for cache in after
+    }
 
 
 def test_hits_misses_and_entries_follow_price_quotes(client, tokens, catalog):
@@ -28,9 +33,12 @@ def test_hits_misses_and_entries_follow_price_quotes(client, tokens, catalog):
     for product in products:
         catalog.item(price_list, product)
     request = pricing_pb2.PriceQuoteRequest(
-        lines=[pricing_pb2.QuoteLineInput(product_id=p.id, unit="bottle", quantity="2")
-               for p in products],
-        context=pricing_pb2.PricingContext(price_list_id=price_list.id))
+        lines=[
+            pricing_pb2.QuoteLineInput(product_id=p.id, unit="bottle", quantity="2")
+            for p in products
+        ],
+        context=pricing_pb2.PricingContext(price_list_id=price_list.id),
+    )
 
     def quote():
         response = client.call(client.pricing.PriceQuote, request, tokens["deals_service"])
@@ -46,5 +54,7 @@ def test_hits_misses_and_entries_follow_price_quotes(client, tokens, catalog):
     hits, misses, entries = changed["revisions"]
     assert misses >= 5 and entries == misses
     quote()
-    assert _change(first, _readings()) == {"unit_prices": (3.0, 0.0, 0.0),
-                                           "revisions": (misses + hits, 0.0, 0.0)}
+    assert _change(first, _readings()) == {
+        "unit_prices": (3.0, 0.0, 0.0),
+        "revisions": (misses + hits, 0.0, 0.0),
+    }

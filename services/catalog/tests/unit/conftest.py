@@ -6,6 +6,7 @@ The fake repositories behave like the database will: changes become visible to o
 work only on commit, and what ``get`` returns is a copy, so a use case that mutates an aggregate
 but forgets ``update`` (or ``commit``) loses the change here as it would in production.
 """
+
 from __future__ import annotations
 
 import copy
@@ -58,11 +59,15 @@ class FakeProductRepository(_FakeRevisionedRepository, ProductRepository):
 
     def list_page(self, filter, *, after, limit):
         def keep(p) -> bool:
-            return ((filter.status is None or p.status is filter.status)
-                    and (not filter.family or p.family.casefold() == filter.family.casefold())
-                    and (not filter.unit_group_id or p.unit_group_id == filter.unit_group_id)
-                    and (not filter.query or filter.query.casefold() in
-                         (p.sku + " " + p.name).casefold()))
+            return (
+                (filter.status is None or p.status is filter.status)
+                and (not filter.family or p.family.casefold() == filter.family.casefold())
+                and (not filter.unit_group_id or p.unit_group_id == filter.unit_group_id)
+                and (
+                    not filter.query or filter.query.casefold() in (p.sku + " " + p.name).casefold()
+                )
+            )
+
         return self._page([p for p in self._latest() if keep(p)], after, limit)
 
     def ids_in_unit_group(self, unit_group_id):
@@ -71,20 +76,27 @@ class FakeProductRepository(_FakeRevisionedRepository, ProductRepository):
 
 class FakePriceListRepository(_FakeRevisionedRepository, PriceListRepository):
     def list_page(self, filter, *, after, limit):
-        rows = [pl for pl in self._latest()
-                if (not filter.currency or pl.currency == filter.currency)
-                and (filter.valid_on is None or pl.is_valid_on(filter.valid_on))
-                and filter.query.casefold() in pl.name.casefold()]
+        rows = [
+            pl
+            for pl in self._latest()
+            if (not filter.currency or pl.currency == filter.currency)
+            and (filter.valid_on is None or pl.is_valid_on(filter.valid_on))
+            and filter.query.casefold() in pl.name.casefold()
+        ]
         return self._page(rows, after, limit)
 
     def pricing_any_of_as_of(self, product_ids, when):
         lists = [self.get_as_of(id, when) for id in self._store.versions]
-        return [pl for pl in lists
-                if pl is not None and any(pid in product_ids for pid, _ in pl.items)]
+        return [
+            pl for pl in lists if pl is not None and any(pid in product_ids for pid, _ in pl.items)
+        ]
 
     def pricing_any_of(self, product_ids):
-        return [copy.deepcopy(pl) for pl in self._latest()
-                if any(pid in product_ids for pid, _ in pl.items)]
+        return [
+            copy.deepcopy(pl)
+            for pl in self._latest()
+            if any(pid in product_ids for pid, _ in pl.items)
+        ]
 
 
 class FakeDiscountListRepository(_FakeRevisionedRepository, DiscountListRepository):
@@ -111,8 +123,7 @@ def uow() -> FakeCatalogUnitOfWork:
 def clock() -> FixedClock:
     """Starts at 2026-03-02 09:00 UTC; every reading advances one second, so every change has
     its own instant (as the database clock would give)."""
-    return FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc),
-                      tick=dt.timedelta(seconds=1))
+    return FixedClock(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=dt.timedelta(seconds=1))
 
 
 @pytest.fixture
@@ -122,8 +133,12 @@ def deps(uow, clock) -> Dependencies:
 
 
 def person(name: str, *, roles=(), departments=()) -> Caller:
-    return Caller(subject_id=f"user-{name}", roles=frozenset(roles),
-                     departments=frozenset(departments), display_name=name)
+    return Caller(
+        subject_id=f"user-{name}",
+        roles=frozenset(roles),
+        departments=frozenset(departments),
+        display_name=name,
+    )
 
 
 @pytest.fixture
@@ -153,8 +168,9 @@ def admin() -> Caller:
 
 @pytest.fixture
 def deals_service() -> Caller:
-    return Caller(subject_id="deals", kind=SERVICE, display_name="deals",
-                     roles=frozenset({"quote_prices"}))
+    return Caller(
+        subject_id="deals", kind=SERVICE, display_name="deals", roles=frozenset({"quote_prices"})
+    )
 
 
 class CatalogBuilder:
@@ -164,41 +180,90 @@ class CatalogBuilder:
         self.deps, self.manager = deps, manager
 
     def bottles(self):
-        group = unit_groups.create_unit_group(self.deps, self.manager, name="Bottles",
-                                              base_unit="bottle")
-        unit_groups.add_unit(self.deps, self.manager, unit_group_id=group.id, name="6-pack",
-                             quantity="6", of_unit="bottle")
-        return unit_groups.add_unit(self.deps, self.manager, unit_group_id=group.id, name="case",
-                                    quantity="4", of_unit="6-pack")
+        group = unit_groups.create_unit_group(
+            self.deps, self.manager, name="Bottles", base_unit="bottle"
+        )
+        unit_groups.add_unit(
+            self.deps,
+            self.manager,
+            unit_group_id=group.id,
+            name="6-pack",
+            quantity="6",
+            of_unit="bottle",
+        )
+        return unit_groups.add_unit(
+            self.deps,
+            self.manager,
+            unit_group_id=group.id,
+            name="case",
+            quantity="4",
+            of_unit="6-pack",
+        )
 
-    def product(self, group, sku="WINE-RED", *, list_price="12.00", standard_cost="6.00",
-                current_cost="7.50", currency="EUR", default_unit="bottle",
-                quantity_decimals=0, activate=True, **extra):
+    def product(
+        self,
+        group,
+        sku="WINE-RED",
+        *,
+        list_price="12.00",
+        standard_cost="6.00",
+        current_cost="7.50",
+        currency="EUR",
+        default_unit="bottle",
+        quantity_decimals=0,
+        activate=True,
+        **extra,
+    ):
         product = products.create_product(
-            self.deps, self.manager, sku=sku, name=f"Product {sku}", unit_group_id=group.id,
-            default_unit=default_unit, currency=currency, list_price=list_price,
-            standard_cost=standard_cost, current_cost=current_cost,
-            quantity_decimals=quantity_decimals, **extra)
+            self.deps,
+            self.manager,
+            sku=sku,
+            name=f"Product {sku}",
+            unit_group_id=group.id,
+            default_unit=default_unit,
+            currency=currency,
+            list_price=list_price,
+            standard_cost=standard_cost,
+            current_cost=current_cost,
+            quantity_decimals=quantity_decimals,
+            **extra,
+        )
         if activate:
             product = products.activate_product(self.deps, self.manager, id=product.id)
             assert product.status is ProductStatus.ACTIVE
         return product
 
     def price_list(self, name="Standard", currency="EUR", **extra):
-        return price_lists.create_price_list(self.deps, self.manager, name=name,
-                                             currency=currency, **extra)
+        return price_lists.create_price_list(
+            self.deps, self.manager, name=name, currency=currency, **extra
+        )
 
     def item(self, price_list, product, unit="bottle", method=None, value="10.00", **extra):
         from crm_catalog.domain.pricing_methods import PricingMethod
+
         return price_lists.set_price_list_item(
-            self.deps, self.manager, price_list_id=price_list.id, product_id=product.id,
-            unit=unit, method=method or PricingMethod.CURRENCY_AMOUNT, value=value, **extra)
+            self.deps,
+            self.manager,
+            price_list_id=price_list.id,
+            product_id=product.id,
+            unit=unit,
+            method=method or PricingMethod.CURRENCY_AMOUNT,
+            value=value,
+            **extra,
+        )
 
     def discounts(self, tiers, *, name="Volume", type=None, currency="", quantity_decimals=0):
         from crm_catalog.domain.discounts import DiscountType
+
         return discount_lists.create_discount_list(
-            self.deps, self.manager, name=name, type=type or DiscountType.PERCENTAGE,
-            tiers=tiers, currency=currency, quantity_decimals=quantity_decimals)
+            self.deps,
+            self.manager,
+            name=name,
+            type=type or DiscountType.PERCENTAGE,
+            tiers=tiers,
+            currency=currency,
+            quantity_decimals=quantity_decimals,
+        )
 
 
 @pytest.fixture

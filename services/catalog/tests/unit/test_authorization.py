@@ -1,19 +1,23 @@
 """Who may do what: the matrix documented in docs/services/catalog.md."""
+
 import pytest
 
+from crm_catalog.adapters import grpc_mapping
+from crm_catalog.service_layer.authorization import (
+    require_catalog_manager,
+    require_pricing_manager,
+    require_quoter,
+    require_reader,
+)
 from crm_chassis.auth.principal import Principal, bind_principal, reset_principal
 from crm_chassis.caller import Caller
 from crm_chassis.errors import PermissionDenied, Unauthenticated
 
-from crm_catalog.adapters import grpc_mapping
-from crm_catalog.service_layer.authorization import (require_catalog_manager,
-                                                     require_pricing_manager, require_quoter,
-                                                     require_reader)
-
 
 def who(*, roles=(), departments=(), kind="user"):
-    return Caller(subject_id="x", kind=kind, roles=frozenset(roles),
-                  departments=frozenset(departments))
+    return Caller(
+        subject_id="x", kind=kind, roles=frozenset(roles), departments=frozenset(departments)
+    )
 
 
 CALLERS = {
@@ -36,7 +40,7 @@ MATRIX = {  # caller: (read, price a quote, price lists and discounts, products 
     "marketing member": (False, False, False, False),
     "after-sales member": (False, False, False, False),
     "administrator": (False, False, False, False),
-    "service account": (True, False, False, False),      # quote_prices is not implied
+    "service account": (True, False, False, False),  # quote_prices is not implied
     "service account with role": (True, False, False, False),
     "service account quoting": (True, True, False, False),
 }
@@ -53,9 +57,12 @@ def allowed(rule, caller) -> bool:
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_matrix(name):
     caller = CALLERS[name]
-    assert (allowed(require_reader, caller), allowed(require_quoter, caller),
-            allowed(require_pricing_manager, caller),
-            allowed(require_catalog_manager, caller)) == MATRIX[name]
+    assert (
+        allowed(require_reader, caller),
+        allowed(require_quoter, caller),
+        allowed(require_pricing_manager, caller),
+        allowed(require_catalog_manager, caller),
+    ) == MATRIX[name]
 
 
 def test_anonymous_callers_are_unauthenticated_before_any_use_case():
@@ -64,11 +71,20 @@ def test_anonymous_callers_are_unauthenticated_before_any_use_case():
 
 
 def test_the_caller_of_a_call_is_its_verified_principal():
-    token = bind_principal(Principal(subject_id="u-1", kind="service",
-                                     roles=frozenset({"quote_prices"}), display_name="deals"))
+    token = bind_principal(
+        Principal(
+            subject_id="u-1",
+            kind="service",
+            roles=frozenset({"quote_prices"}),
+            display_name="deals",
+        )
+    )
     try:
         caller = grpc_mapping.caller()
     finally:
         reset_principal(token)
     assert (caller.subject_id, caller.is_service, caller.roles) == (
-        "u-1", True, frozenset({"quote_prices"}))
+        "u-1",
+        True,
+        frozenset({"quote_prices"}),
+    )

@@ -1,5 +1,6 @@
 """The PriceQuote caches count their lookups, and /metrics shows hits, misses, entries and the
 bound per cache (adapters/metrics.py)."""
+
 import gc
 
 from prometheus_client import REGISTRY, CollectorRegistry
@@ -18,7 +19,7 @@ def test_get_and_get_many_count_hits_and_misses():
     assert (cache.counts.hits, cache.counts.misses) == (1, 1)
     cache.get_many(["a", "x", "b", "y", "z"])
     assert (cache.counts.hits, cache.counts.misses) == (3, 4)
-    cache.get_many(["x"])   # all missing
+    cache.get_many(["x"])  # all missing
     assert (cache.counts.hits, cache.counts.misses) == (3, 5)
 
 
@@ -30,9 +31,15 @@ def test_a_disabled_cache_counts_every_lookup_as_a_miss():
 
 
 def _samples(registry: CollectorRegistry, cache: str) -> tuple:
-    return tuple(registry.get_sample_value(name, {"cache": cache}) for name in (
-        "catalog_cache_hits_total", "catalog_cache_misses_total", "catalog_cache_entries",
-        "catalog_cache_max_entries"))
+    return tuple(
+        registry.get_sample_value(name, {"cache": cache})
+        for name in (
+            "catalog_cache_hits_total",
+            "catalog_cache_misses_total",
+            "catalog_cache_entries",
+            "catalog_cache_max_entries",
+        )
+    )
 
 
 def test_metrics_add_up_caches_of_one_name_and_keep_the_lookups_of_a_cache_that_is_gone():
@@ -58,9 +65,11 @@ def test_metrics_add_up_caches_of_one_name_and_keep_the_lookups_of_a_cache_that_
 
 
 def test_the_api_process_caches_report_to_the_default_registry():
-    deps = build_dependencies(CatalogSettings.load("catalog", env={},
-                                                   database_url="sqlite:///:memory:",
-                                                   revision_cache_entries=4))
+    deps = build_dependencies(
+        CatalogSettings.load(
+            "catalog", env={}, database_url="sqlite:///:memory:", revision_cache_entries=4
+        )
+    )
     try:
         before = _samples(REGISTRY, "unit_prices")
         deps.unit_prices.put(("key",), "price")
@@ -68,7 +77,9 @@ def test_the_api_process_caches_report_to_the_default_registry():
         deps.unit_prices.get(("other",))
         hits, misses, entries, bound = _samples(REGISTRY, "unit_prices")
         assert (hits - before[0], misses - before[1], entries - before[2]) == (1, 1, 1)
-        assert bound >= 4 and REGISTRY.get_sample_value(
-            "catalog_cache_max_entries", {"cache": "revisions"}) >= 4
+        assert (
+            bound >= 4
+            and REGISTRY.get_sample_value("catalog_cache_max_entries", {"cache": "revisions"}) >= 4
+        )
     finally:
         deps.close()

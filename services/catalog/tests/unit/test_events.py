@@ -1,12 +1,11 @@
 """Events: emitted only with a committed change, carrying the whole aggregate, valid on the wire."""
+
 import pytest
 
 from crm.catalog.v1 import events_pb2
-
+from crm_catalog.service_layer import products, unit_groups
 from crm_chassis import events as wire
 from crm_chassis.errors import InvalidArgument
-
-from crm_catalog.service_layer import products, unit_groups
 
 
 def test_a_refused_change_emits_nothing(uow, deps, manager, clock):
@@ -18,16 +17,18 @@ def test_a_refused_change_emits_nothing(uow, deps, manager, clock):
 def test_a_change_commits_once_with_its_event(uow, deps, build, manager, clock):
     group = build.bottles()
     commits = uow.commits
-    unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="pallet", quantity="60",
-                         of_unit="case")
+    unit_groups.add_unit(
+        deps, manager, unit_group_id=group.id, name="pallet", quantity="60", of_unit="case"
+    )
     assert uow.commits == commits + 1 and uow.emitted_types()[-1] == "unit_group_changed"
 
 
 def test_versions_are_the_aggregate_versions_in_order(uow, deps, build, manager, clock):
     wine = build.product(build.bottles())
     products.update_product(deps, manager, id=wine.id, changes={"name": "Red"})
-    versions = [message.meta.aggregate_version for kind, message in uow.emitted
-                if kind == "product_changed"]
+    versions = [
+        message.meta.aggregate_version for kind, message in uow.emitted if kind == "product_changed"
+    ]
     assert versions == [1, 2, 3]
 
 

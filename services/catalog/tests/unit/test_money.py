@@ -1,14 +1,14 @@
 """Exact decimals: strict parsing, currency minor units, half-away-from-zero rounding."""
+
 from decimal import Decimal
 
 import pytest
 
+from crm_catalog.domain.money import parse_amount, to_minor_units
 from crm_chassis.currencies import check_currency, minor_unit
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire.decimals import format_decimal, parse_decimal
 from crm_chassis.wire.money import format_amount
-
-from crm_catalog.domain.money import parse_amount, to_minor_units
 
 
 @pytest.mark.parametrize("code, unit", [("EUR", "0.01"), ("jpy", "1"), ("KWD", "0.001")])
@@ -16,9 +16,17 @@ def test_minor_units_follow_iso_4217(code, unit):
     assert minor_unit(check_currency(code)) == Decimal(unit)
 
 
-@pytest.mark.parametrize("amount, currency, expected", [
-    ("0.125", "EUR", "0.13"), ("0.135", "EUR", "0.14"), ("-0.125", "EUR", "-0.13"),
-    ("2.5", "JPY", "3"), ("1.0005", "KWD", "1.001"), ("7", "EUR", "7.00")])
+@pytest.mark.parametrize(
+    "amount, currency, expected",
+    [
+        ("0.125", "EUR", "0.13"),
+        ("0.135", "EUR", "0.14"),
+        ("-0.125", "EUR", "-0.13"),
+        ("2.5", "JPY", "3"),
+        ("1.0005", "KWD", "1.001"),
+        ("7", "EUR", "7.00"),
+    ],
+)
 def test_currency_rounding_is_half_away_from_zero(amount, currency, expected):
     assert str(to_minor_units(Decimal(amount), currency)) == expected
 
@@ -30,11 +38,18 @@ def test_unknown_or_missing_currency_is_refused_with_the_reason():
         check_currency(" ")
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("", "is required"), ("1e3", "not a plain decimal"), ("1,000.00", "not a plain decimal"),
-    ("NaN", "not a plain decimal"), ("1.2.3", "not a plain decimal"),
-    ("--1", "not a plain decimal"),
-    ("1" * 16, "too large")])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "is required"),
+        ("1e3", "not a plain decimal"),
+        ("1,000.00", "not a plain decimal"),
+        ("NaN", "not a plain decimal"),
+        ("1.2.3", "not a plain decimal"),
+        ("--1", "not a plain decimal"),
+        ("1" * 16, "too large"),
+    ],
+)
 def test_parse_decimal_is_strict(text, reason):
     with pytest.raises(InvalidArgument, match=reason) as caught:
         parse_decimal(text, "price")
@@ -71,8 +86,10 @@ def test_formatting_has_no_exponent():
     assert format_decimal(Decimal("-0")) == "0"
 
 
-@pytest.mark.parametrize("text", ["12.50", "0.00", "0", "1200", "0.001", "999999999999999.99",
-                                  "1E+3", "5E-7"])
+@pytest.mark.parametrize(
+    "text", ["12.50", "0.00", "0", "1200", "0.001", "999999999999999.99", "1E+3", "5E-7"]
+)
 def test_amount_text_is_the_plain_exact_form(text):
     from crm_catalog.domain.money import amount_text
+
     assert amount_text(Decimal(text)) == f"{Decimal(text):f}"

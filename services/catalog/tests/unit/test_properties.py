@@ -1,13 +1,11 @@
 """Property-based tests (hypothesis): totals equal the sum of the lines, no discount makes a
 price negative, every figure is an exact currency amount, and pricing is deterministic."""
+
 import datetime as dt
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from crm_chassis.currencies import MINOR_UNITS
-from crm_chassis.wire.decimals import decimals_of
 
 from crm_catalog.domain.discounts import DiscountList, DiscountType
 from crm_catalog.domain.price_lists import PriceList
@@ -17,8 +15,10 @@ from crm_catalog.domain.quote import LineRequest, PricingData, price_quote
 from crm_catalog.domain.rounding import RoundingMode, RoundingOption, RoundingPolicy
 from crm_catalog.domain.selection import QuoteContext
 from crm_catalog.domain.units import UnitGroup
+from crm_chassis.currencies import MINOR_UNITS
+from crm_chassis.wire.decimals import decimals_of
 
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 CURRENCIES = ["EUR", "JPY", "KWD"]
 
 
@@ -40,8 +40,13 @@ def tier_sets(draw, currency, kind):
             value = draw(st.decimals(min_value=0, max_value=100, places=2))
         else:
             value = draw(amounts(currency, 500))
-        raw.append({"low": str(low), "high": "" if last and draw(st.booleans()) else str(high),
-                    "value": str(value)})
+        raw.append(
+            {
+                "low": str(low),
+                "high": "" if last and draw(st.booleans()) else str(high),
+                "value": str(value),
+            }
+        )
         low = high + 1
     return raw
 
@@ -52,8 +57,13 @@ def rounding_policies(draw, currency):
     if mode is RoundingMode.NONE:
         return RoundingPolicy.none()
     option = draw(st.sampled_from(list(RoundingOption)))
-    step = draw(st.decimals(min_value=Decimal(1).scaleb(-MINOR_UNITS[currency]), max_value=100,
-                            places=MINOR_UNITS[currency]))
+    step = draw(
+        st.decimals(
+            min_value=Decimal(1).scaleb(-MINOR_UNITS[currency]),
+            max_value=100,
+            places=MINOR_UNITS[currency],
+        )
+    )
     return RoundingPolicy.create(mode, option, step, currency)
 
 
@@ -68,34 +78,57 @@ def quotes(draw):
     products, discount_lists, lines = {}, {}, []
     for index in range(draw(st.integers(1, 6))):
         product = Product.create(
-            id=f"p{index}", sku=f"SKU-{index}", name="P", unit_group=group,
+            id=f"p{index}",
+            sku=f"SKU-{index}",
+            name="P",
+            unit_group=group,
             default_unit=draw(st.sampled_from(["bottle", "6-pack", "case", "half"])),
-            currency=currency, list_price=str(draw(amounts(currency))),
-            standard_cost=str(draw(amounts(currency))), current_cost=str(draw(amounts(currency))),
-            quantity_decimals=draw(st.integers(0, 3)), now=NOW)
+            currency=currency,
+            list_price=str(draw(amounts(currency))),
+            standard_cost=str(draw(amounts(currency))),
+            current_cost=str(draw(amounts(currency))),
+            quantity_decimals=draw(st.integers(0, 3)),
+            now=NOW,
+        )
         product.activate(NOW)
         products[product.id] = product
         method = draw(st.sampled_from(list(PricingMethod)))
-        value = {PricingMethod.CURRENCY_AMOUNT: draw(amounts(currency)),
-                 PricingMethod.PERCENT_OF_LIST: draw(st.decimals(0, 500, places=3))}.get(
-            method, draw(st.decimals(-100, 99, places=3)))
+        value = {
+            PricingMethod.CURRENCY_AMOUNT: draw(amounts(currency)),
+            PricingMethod.PERCENT_OF_LIST: draw(st.decimals(0, 500, places=3)),
+        }.get(method, draw(st.decimals(-100, 99, places=3)))
         discount_list = None
         if draw(st.booleans()):
             kind = draw(st.sampled_from(list(DiscountType)))
             discount_list = DiscountList.create(
-                id=f"d{index}", name="Volume", type=kind,
+                id=f"d{index}",
+                name="Volume",
+                type=kind,
                 currency=currency if kind is DiscountType.AMOUNT else "",
-                tiers=draw(tier_sets(currency, kind)), now=NOW)
+                tiers=draw(tier_sets(currency, kind)),
+                now=NOW,
+            )
             discount_lists[discount_list.id] = discount_list
         unit = draw(st.sampled_from(["bottle", "6-pack", "case", "half"]))
-        price_list.set_item(product=product, unit_group=group, unit=unit, method=method,
-                            value=value, rounding=draw(rounding_policies(currency)),
-                            discount_list=discount_list, now=NOW)
+        price_list.set_item(
+            product=product,
+            unit_group=group,
+            unit=unit,
+            method=method,
+            value=value,
+            rounding=draw(rounding_policies(currency)),
+            discount_list=discount_list,
+            now=NOW,
+        )
         for _ in range(draw(st.integers(1, 3))):
             quantity = draw(st.decimals(min_value=Decimal("0.001"), max_value=1000, places=3))
             lines.append(LineRequest(product_id=product.id, unit=unit, quantity=str(quantity)))
-    data = PricingData(products=products, unit_groups={"g": group}, price_lists=[price_list],
-                       discount_lists=discount_lists)
+    data = PricingData(
+        products=products,
+        unit_groups={"g": group},
+        price_lists=[price_list],
+        discount_lists=discount_lists,
+    )
     context = QuoteContext(currency=currency, pricing_date=NOW.date(), as_of=NOW)
     return lines, data, context
 
@@ -139,5 +172,6 @@ def test_pricing_is_deterministic(quote):
     first, first_totals = price_quote(lines, data, context)
     second, second_totals = price_quote(lines, data, context)
     assert first_totals == second_totals
-    assert [(l.unit_price, l.extended, l.explanation) for l in first] == \
-        [(l.unit_price, l.extended, l.explanation) for l in second]
+    assert [(line.unit_price, line.extended, line.explanation) for line in first] == [
+        (line.unit_price, line.extended, line.explanation) for line in second
+    ]

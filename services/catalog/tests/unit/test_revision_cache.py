@@ -6,7 +6,10 @@ def test_get_many_answers_like_get_in_order_with_none_for_missing_keys():
     cache.put(("product", "a", 1), "A1")
     cache.put(("product", "b", 2), "B2")
     assert cache.get_many([("product", "b", 2), ("product", "x", 1), ("product", "a", 1)]) == [
-        "B2", None, "A1"]
+        "B2",
+        None,
+        "A1",
+    ]
 
 
 def test_get_many_counts_as_a_use_for_eviction():

@@ -1,14 +1,18 @@
 """Rounding policies, with worked examples for every mode and option."""
+
 from decimal import Decimal
 
 import pytest
 
+from crm_catalog.domain.rounding import RoundingMode, RoundingOption, RoundingPolicy
 from crm_chassis.errors import InvalidArgument
 
-from crm_catalog.domain.rounding import RoundingMode, RoundingOption, RoundingPolicy
-
-UP, DOWN, NEAREST, NONE = (RoundingMode.UP, RoundingMode.DOWN, RoundingMode.NEAREST,
-                           RoundingMode.NONE)
+UP, DOWN, NEAREST, NONE = (
+    RoundingMode.UP,
+    RoundingMode.DOWN,
+    RoundingMode.NEAREST,
+    RoundingMode.NONE,
+)
 MULTIPLE, ENDING = RoundingOption.MULTIPLE, RoundingOption.ENDING
 
 
@@ -17,33 +21,62 @@ def rounded(mode, option, amount, price, currency="EUR"):
     return str(policy.apply(Decimal(price), currency)[0])
 
 
-@pytest.mark.parametrize("mode, price, expected", [
-    (UP, "12.34", "12.35"), (DOWN, "12.34", "12.30"), (NEAREST, "12.34", "12.35"),
-    (NEAREST, "12.32", "12.30"), (NEAREST, "12.325", "12.35"),  # a tie goes up
-    (UP, "12.30", "12.30"), (DOWN, "12.30", "12.30"),             # a multiple stays
-    (UP, "12.3000001", "12.35")])
+@pytest.mark.parametrize(
+    "mode, price, expected",
+    [
+        (UP, "12.34", "12.35"),
+        (DOWN, "12.34", "12.30"),
+        (NEAREST, "12.34", "12.35"),
+        (NEAREST, "12.32", "12.30"),
+        (NEAREST, "12.325", "12.35"),  # a tie goes up
+        (UP, "12.30", "12.30"),
+        (DOWN, "12.30", "12.30"),  # a multiple stays
+        (UP, "12.3000001", "12.35"),
+    ],
+)
 def test_to_a_multiple_of_five_cents(mode, price, expected):
     assert rounded(mode, MULTIPLE, "0.05", price) == expected
 
 
-@pytest.mark.parametrize("mode, price, expected", [
-    (UP, "1234", "1300"), (DOWN, "1234", "1200"), (NEAREST, "1250", "1300"),
-    (NEAREST, "1249.99", "1200")])
+@pytest.mark.parametrize(
+    "mode, price, expected",
+    [
+        (UP, "1234", "1300"),
+        (DOWN, "1234", "1200"),
+        (NEAREST, "1250", "1300"),
+        (NEAREST, "1249.99", "1200"),
+    ],
+)
 def test_to_a_multiple_of_a_hundred(mode, price, expected):
     assert rounded(mode, MULTIPLE, "100", price) == expected + ".00"
 
 
-@pytest.mark.parametrize("mode, price, expected", [
-    (UP, "12.34", "12.99"), (DOWN, "12.34", "11.99"), (NEAREST, "12.34", "11.99"),
-    (NEAREST, "12.60", "12.99"), (NEAREST, "12.49", "12.99"),    # 11.99 and 12.99: tie goes up
-    (UP, "12.99", "12.99"), (DOWN, "12.99", "12.99"), (UP, "13.00", "13.99")])
+@pytest.mark.parametrize(
+    "mode, price, expected",
+    [
+        (UP, "12.34", "12.99"),
+        (DOWN, "12.34", "11.99"),
+        (NEAREST, "12.34", "11.99"),
+        (NEAREST, "12.60", "12.99"),
+        (NEAREST, "12.49", "12.99"),  # 11.99 and 12.99: tie goes up
+        (UP, "12.99", "12.99"),
+        (DOWN, "12.99", "12.99"),
+        (UP, "13.00", "13.99"),
+    ],
+)
 def test_to_an_ending_of_99_cents(mode, price, expected):
     assert rounded(mode, ENDING, "0.99", price) == expected
 
 
-@pytest.mark.parametrize("mode, price, expected", [
-    (UP, "123.45", "129.99"), (DOWN, "123.45", "119.99"), (NEAREST, "123.45", "119.99"),
-    (NEAREST, "125.00", "129.99")])
+@pytest.mark.parametrize(
+    "mode, price, expected",
+    [
+        (UP, "123.45", "129.99"),
+        (DOWN, "123.45", "119.99"),
+        (NEAREST, "123.45", "119.99"),
+        (NEAREST, "125.00", "129.99"),
+    ],
+)
 def test_to_an_ending_of_9_99(mode, price, expected):
     assert rounded(mode, ENDING, "9.99", price) == expected
 
@@ -80,6 +113,10 @@ def test_invalid_policies_are_refused_with_the_field():
 
 
 def test_describe():
-    assert RoundingPolicy.create(UP, ENDING, "0.99", "EUR").describe() == "rounded up to end in 0.99"
-    assert (RoundingPolicy.create(NEAREST, MULTIPLE, "0.05", "EUR").describe()
-            == "rounded nearest to a multiple of 0.05")
+    assert (
+        RoundingPolicy.create(UP, ENDING, "0.99", "EUR").describe() == "rounded up to end in 0.99"
+    )
+    assert (
+        RoundingPolicy.create(NEAREST, MULTIPLE, "0.05", "EUR").describe()
+        == "rounded nearest to a multiple of 0.05"
+    )

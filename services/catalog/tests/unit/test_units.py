@@ -1,16 +1,21 @@
 """Unit groups: definitions in other units, conversions, removal rules."""
+
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from crm_chassis.errors import (AlreadyExists, FailedPrecondition, InvalidArgument, NotFound,
-                                PermissionDenied)
-
 from crm_catalog.domain.units import UnitGroup
 from crm_catalog.service_layer import unit_groups
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def bottles() -> UnitGroup:
@@ -38,13 +43,17 @@ def test_fractional_units():
     assert group.conversion("75cl bottle", "litre") == Decimal("0.75")
 
 
-@pytest.mark.parametrize("name, quantity, of_unit, error, message", [
-    ("6-PACK", "6", "bottle", AlreadyExists, "already has a unit '6-PACK'"),
-    ("crate", "0", "bottle", InvalidArgument, "greater than 0"),
-    ("crate", "-2", "bottle", InvalidArgument, "greater than 0"),
-    ("crate", "abc", "bottle", InvalidArgument, "not a plain decimal"),
-    ("crate", "2", "barrel", InvalidArgument, "unit 'barrel' is not in unit group 'Bottles'"),
-    ("", "2", "bottle", InvalidArgument, "name is required")])
+@pytest.mark.parametrize(
+    "name, quantity, of_unit, error, message",
+    [
+        ("6-PACK", "6", "bottle", AlreadyExists, "already has a unit '6-PACK'"),
+        ("crate", "0", "bottle", InvalidArgument, "greater than 0"),
+        ("crate", "-2", "bottle", InvalidArgument, "greater than 0"),
+        ("crate", "abc", "bottle", InvalidArgument, "not a plain decimal"),
+        ("crate", "2", "barrel", InvalidArgument, "unit 'barrel' is not in unit group 'Bottles'"),
+        ("", "2", "bottle", InvalidArgument, "name is required"),
+    ],
+)
 def test_bad_units_are_refused(name, quantity, of_unit, error, message):
     with pytest.raises(error, match=message):
         bottles().add_unit(name, quantity, of_unit, NOW)
@@ -66,10 +75,12 @@ def test_removal_rules():
 # ------------------------------------------------------------------ use cases
 def test_create_and_change_emit_events(uow, deps, manager, clock):
     group = unit_groups.create_unit_group(deps, manager, name="Bottles", base_unit="bottle")
-    unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="case", quantity="12",
-                         of_unit="bottle")
-    renamed = unit_groups.rename_unit_group(deps, manager, id=group.id, name="Wine bottles",
-                                            expected_version=2)
+    unit_groups.add_unit(
+        deps, manager, unit_group_id=group.id, name="case", quantity="12", of_unit="bottle"
+    )
+    renamed = unit_groups.rename_unit_group(
+        deps, manager, id=group.id, name="Wine bottles", expected_version=2
+    )
     assert renamed.version == 3
     assert uow.emitted_types() == ["unit_group_changed"] * 3
     event = uow.emitted[-1][1]
@@ -97,8 +108,9 @@ def test_unknown_group(deps, manager, sales_rep, clock):
     with pytest.raises(NotFound, match="no unit group with id 'nope'"):
         unit_groups.get_unit_group(deps, sales_rep, "nope")
     with pytest.raises(NotFound) as caught:
-        unit_groups.add_unit(deps, manager, unit_group_id="nope", name="x", quantity="1",
-                             of_unit="y")
+        unit_groups.add_unit(
+            deps, manager, unit_group_id="nope", name="x", quantity="1", of_unit="y"
+        )
     assert caught.value.field == "unit_group_id"
 
 
@@ -107,8 +119,9 @@ def test_a_unit_in_use_cannot_be_removed(deps, manager, clock, build):
     wine = build.product(group, default_unit="6-pack")
     with pytest.raises(FailedPrecondition, match="default unit of WINE-RED"):
         unit_groups.remove_unit(deps, manager, unit_group_id=group.id, name="6-pack")
-    unit_groups.add_unit(deps, manager, unit_group_id=group.id, name="crate", quantity="12",
-                         of_unit="bottle")
+    unit_groups.add_unit(
+        deps, manager, unit_group_id=group.id, name="crate", quantity="12", of_unit="bottle"
+    )
     build.item(build.price_list("Standard"), wine, unit="crate")
     with pytest.raises(FailedPrecondition, match="priced in price lists Standard"):
         unit_groups.remove_unit(deps, manager, unit_group_id=group.id, name="CRATE")
@@ -129,8 +142,9 @@ def test_list_pages_by_name(deps, manager, sales_rep, clock):
     assert [g.name for g in first.items] == ["Area", "bottles", "Length"]
     second = unit_groups.list_unit_groups(deps, sales_rep, page_size=3, cursor=first.next_cursor)
     assert [g.name for g in second.items] == ["Weight"] and second.next_cursor == ""
-    assert [g.name for g in unit_groups.list_unit_groups(deps, sales_rep, query="GTH").items] \
-        == ["Length"]
+    assert [g.name for g in unit_groups.list_unit_groups(deps, sales_rep, query="GTH").items] == [
+        "Length"
+    ]
     with pytest.raises(InvalidArgument, match="page_size must be 1..500"):
         unit_groups.list_unit_groups(deps, sales_rep, page_size=501)
     with pytest.raises(InvalidArgument, match="not a cursor this service issued"):
