@@ -106,7 +106,7 @@ def test_preference_order_in_the_domain():
             currency="EUR",
             valid_from=valid_from,
             valid_to=valid_to,
-            scope=scope,
+            scope=scope or Scope(),
             now=now,
         )
 
