@@ -10,18 +10,12 @@
 The infrastructure helpers are re-exported here (``from crm_testkit import free_port``).
 """
 
-from crm_testkit.infrastructure import (
-    AMQP_URL,
-    PG_ADMIN_URL,
-    amqp_channel,
-    database_down,
-    database_fixtures,
-    free_port,
-    service_amqp_url,
-    temporary_postgres_database,
-    unique_vhost_free_name,
-    wait_until,
-)
+import importlib
+from typing import Any
+
+# Re-exported lazily (PEP 562): the crm_broker pytest plugin (crm_testkit.pytest_broker) is
+# imported before it sets CRM_TEST_AMQP_URL to the run's own vhost, and importing the package
+# must not read the URL yet (infrastructure reads it once, on its first import).
 
 __all__ = [
     "AMQP_URL",
@@ -35,3 +29,9 @@ __all__ = [
     "unique_vhost_free_name",
     "wait_until",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        return getattr(importlib.import_module("crm_testkit.infrastructure"), name)
+    raise AttributeError(f"module 'crm_testkit' has no attribute {name!r}")
