@@ -185,7 +185,9 @@ def quote_request(
 def run(n: int = 400) -> dict:
     floor = raw_floor(2000)
     keys = TestKeys()
-    bearer = (("authorization", f"Bearer {keys.token('deals', kind='service')}"),)
+    bearer = (
+        ("authorization", f"Bearer {keys.token('deals', kind='service', roles=['quote_prices'])}"),
+    )
     with temporary_postgres_database("bench_catalog") as url, key_endpoint(keys) as keys_at:
         product_ids = fill_catalog(url)
         with catalog_server(url, keys_at) as address, grpc.insecure_channel(address) as channel:
