@@ -36,11 +36,14 @@ def consuming() -> bool:
     return bool(consumers) and all(consumer.consuming for consumer in consumers)
 
 
-def register_worker_health(settings: Any) -> DatabaseHealthWatcher | None:
+def register_worker_health(settings: Any, *, consumes: bool = True) -> DatabaseHealthWatcher | None:
     """Register the worker's checks; returns the database watcher (started), if any, for the
-    caller to stop."""
-    register_health_check("broker", broker_connected)
-    register_health_check("consuming", consuming)
+    caller to stop. ``consumes`` False: a worker of timers only (no subscription in its
+    manifest, identity's) has no queue consumer, so the broker and consuming checks would never
+    pass; it is ready on its database alone."""
+    if consumes:
+        register_health_check("broker", broker_connected)
+        register_health_check("consuming", consuming)
     watcher = DatabaseHealthWatcher.for_settings(settings, gate=None)
     if watcher is None:
         return None

@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     make_psycopg2_green()
     start_metrics_server(metrics_port(settings, manifest, "worker"))
     # /healthz: broker connected, queues consumed, database reachable (messaging.worker_health).
-    database_watcher = register_worker_health(settings)
+    database_watcher = register_worker_health(settings, consumes=bool(manifest.subscriptions))
 
     config = {
         AMQP_URI_CONFIG_KEY: settings.amqp_url,
