@@ -32,7 +32,7 @@ from crm_deals.adapters import metrics, orm
 from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
-from crm_deals.domain import automation
+from crm_deals.domain import automation, notifications
 from crm_deals.service_layer import deliveries
 from crm_deals.service_layer.access import Caller
 
@@ -47,6 +47,12 @@ COMMANDS: dict[str, tuple[str, type[Message]]] = {
     "automation_email_requested": (automation.EMAIL, events_pb2.AutomationEmailRequested),
     "automation_webhook_requested": (automation.WEBHOOK, events_pb2.AutomationWebhookRequested),
 }
+
+
+def notification_kind(cause: events_pb2.AutomationCause) -> str:
+    if cause.rule_id or cause.trigger not in notifications.KINDS:
+        return notifications.AUTOMATION
+    return cause.trigger
 
 
 class AutomationDelivery:
@@ -184,6 +190,9 @@ class AutomationDelivery:
                     title=command.title,
                     text=command.text,
                     created_at=self.deps.clock.now(),
+                    # A rule's command is an automation; the others name their cause.
+                    kind=notification_kind(command.cause),
+                    record_type=command.cause.record_type or "opportunity",
                 )
                 for user in sorted(set(command.recipient_user_ids) - have)
             ]

@@ -18,6 +18,7 @@ from crm_deals.adapters.repositories import (
     SqlPipelineRepository,
     SqlQuoteRepository,
 )
+from crm_deals.adapters.repositories_notifications import SqlNotificationRepository
 from crm_deals.adapters.repositories_support import (
     SqlAutomationFiringRepository,
     SqlConversionRepository,
@@ -65,3 +66,4 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.automation_firings = SqlAutomationFiringRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.conversions = SqlConversionRepository(session)
+        self.notifications = SqlNotificationRepository(session)

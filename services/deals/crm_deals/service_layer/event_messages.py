@@ -197,6 +197,7 @@ def activity(a: activities.Activity) -> resources_pb2.Activity:
         body=a.body,
         direction=a.direction,
         duration_minutes=a.duration_minutes,
+        outcome=a.outcome,
         logged_by=a.logged_by,
         owner_user_id=a.owner_user_id,
         occurred_at=ts(a.occurred_at),

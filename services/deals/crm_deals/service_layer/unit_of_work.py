@@ -16,6 +16,7 @@ from crm_deals.service_layer.repositories import (
     HistoryRepository,
     InvoiceNumberSequence,
     InvoiceRepository,
+    NotificationRepository,
     OpportunityRepository,
     OrderRepository,
     PipelineRepository,
@@ -44,3 +45,4 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     invoice_numbers: InvoiceNumberSequence
     history: HistoryRepository
     conversions: ConversionRepository
+    notifications: NotificationRepository

@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+from crm_deals.domain.tasks import reminder_due
 from crm_deals.service_layer import repositories
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
@@ -200,6 +201,22 @@ class Activities(_Repo, repositories.ActivityRepository):
             if (a.target_type, a.target_id) == (target_type, target_id)
         ]
         return max(times) if times else None
+
+    def open_tasks(self, team_ids, owner_user_id="", due_before=None):
+        items = [
+            a
+            for a in self.rows.values()
+            if a.is_task
+            and a.done_at is None
+            and a.team_id in team_ids
+            and (not owner_user_id or a.owner_user_id == owner_user_id)
+            and (due_before is None or a.due_at < due_before)
+        ]
+        return sorted(items, key=lambda a: (a.due_at, a.id))
+
+    def reminders_due(self, now, lead, limit):
+        items = [a for a in self.rows.values() if reminder_due(a, now, lead)]
+        return sorted(items, key=lambda a: (a.due_at, a.id))[:limit]
 
 
 class Rules(_Repo, repositories.AutomationRuleRepository):
