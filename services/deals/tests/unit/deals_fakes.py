@@ -8,7 +8,7 @@ invoice number taken by a rolled-back transaction is given back.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_deals.domain.tasks import reminder_due
@@ -219,6 +219,44 @@ class Activities(_Repo, repositories.ActivityRepository):
         return sorted(items, key=lambda a: (a.due_at, a.id))[:limit]
 
 
+class Notifications(repositories.NotificationRepository):
+    """Rows by (id, user), as the worker's delivery writes them (tests add them directly)."""
+
+    def __init__(self, uow: FakeUnitOfWork):
+        self.uow = uow
+
+    @property
+    def rows(self) -> dict:
+        return self.uow.state.table("notifications")
+
+    def for_user(self, user_id, *, unread_only, before, limit):
+        items = sorted(
+            (
+                n
+                for n in self.rows.values()
+                if n.user_id == user_id
+                and (not unread_only or n.unread)
+                and (before is None or (n.created_at, n.id) < before)
+            ),
+            key=lambda n: (n.created_at, n.id),
+            reverse=True,
+        )
+        return items[:limit]
+
+    def unread_of(self, user_id):
+        return [n for n in self.rows.values() if n.user_id == user_id and n.unread]
+
+    def mark_read(self, user_id, ids, at):
+        found = []
+        for key in ids:
+            row = self.rows.get((key, user_id))
+            if row is not None:
+                found.append(key)
+                if row.unread:
+                    self.rows[key, user_id] = replace(row, read_at=at)
+        return found
+
+
 class Rules(_Repo, repositories.AutomationRuleRepository):
     name = "rules"
 
@@ -328,6 +366,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.invoice_numbers, self.history = Sequence(self), History(self)
         self.conversions, self.deliveries = Conversions(self), Deliveries(self)
         self.sales_lines = SalesLines(self)
+        self.notifications = Notifications(self)
 
     def __enter__(self):
         self._committed_state = copy.deepcopy(self.state)
