@@ -1,6 +1,6 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
-``activities``, ``pipelines``, ``automations``, and billing: ``quotes``, ``orders``,
-``invoices``."""
+``activities``, ``pipelines``, ``automations``, billing: ``quotes``, ``orders``,
+``invoices``, and a person's ``notifications`` and ``tasks``."""
 
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
@@ -8,6 +8,19 @@ from crmctl.commands.deals.automations import automations
 from crmctl.commands.deals.billing import invoices, orders, quotes
 from crmctl.commands.deals.contacts import contacts
 from crmctl.commands.deals.deals import deals
+from crmctl.commands.deals.notifications import notifications, tasks
 from crmctl.commands.deals.pipelines import pipelines
 
-COMMANDS = [accounts, contacts, deals, activities, pipelines, automations, quotes, orders, invoices]
+COMMANDS = [
+    accounts,
+    contacts,
+    deals,
+    activities,
+    pipelines,
+    automations,
+    quotes,
+    orders,
+    invoices,
+    notifications,
+    tasks,
+]
