@@ -105,9 +105,7 @@ def tasks() -> None:
     default=None,
     help="Only this bucket (default: overdue, today and this week).",
 )
-@click.option(
-    "--tz", "time_zone", default="", help="Time zone of your day and week (default UTC)."
-)
+@click.option("--tz", "time_zone", default="", help="Time zone of your day and week (default UTC).")
 @LIMIT
 @output_option
 @pass_session

@@ -48,9 +48,7 @@ def interactions() -> None:
 
 @interactions.command("log")
 @click.argument("lead")
-@click.option(
-    "--kind", "-k", type=enum_choice(interactions_pb2.InteractionKind), required=True
-)
+@click.option("--kind", "-k", type=enum_choice(interactions_pb2.InteractionKind), required=True)
 @click.option("--subject", "-s", required=True, help="Subject line.")
 @click.option("--body", default="", help="Text.")
 @click.option("--owner", default="", help="Whose interaction it is (default: you).")

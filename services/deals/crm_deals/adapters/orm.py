@@ -143,6 +143,17 @@ deliveries = Table(
 )
 Index("ix_deliveries_rule_created", deliveries.c.rule_id, deliveries.c.created_at)
 Index("ix_deliveries_state_next", deliveries.c.state, deliveries.c.next_attempt_at)
+# A deal's customer e-mails and their states (migration 0006_customer_emails).
+Index("ix_deliveries_deal_kind", deliveries.c.deal_id, deliveries.c.kind)
+
+# Customer e-mail templates per pipeline stage and language (migration 0006_customer_emails).
+customer_email_templates = _record(
+    "customer_email_templates",
+    Column("pipeline_id", String(ID), nullable=False),
+    Column("stage_key", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    indexes=(("pipeline_id", "stage_key"),),
+)
 
 quotes = _record(
     "quotes",

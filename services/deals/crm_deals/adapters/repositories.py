@@ -21,6 +21,7 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.opportunities import OPEN, Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
@@ -31,6 +32,7 @@ from crm_deals.service_layer.repositories import (
     ActivityRepository,
     AutomationRuleRepository,
     ContactRepository,
+    CustomerEmailTemplateRepository,
     DealFilter,
     InvoiceRepository,
     OpportunityRepository,
@@ -351,7 +353,6 @@ class SqlActivityRepository(SqlRecordRepository, ActivityRepository):
             )
         ).scalar()
 
-
     def open_tasks(self, team_ids, owner_user_id="", due_before=None):
         if not team_ids:
             return []
@@ -374,6 +375,20 @@ class SqlActivityRepository(SqlRecordRepository, ActivityRepository):
             limit=limit,
         )
         return [a for a in candidates if reminder_due(a, now, lead)]
+
+
+class SqlCustomerEmailTemplateRepository(SqlRecordRepository, CustomerEmailTemplateRepository):
+    table, record_cls = orm.customer_email_templates, CustomerEmailTemplate
+
+    def columns(self, t: CustomerEmailTemplate) -> dict:
+        return dict(pipeline_id=t.pipeline_id, stage_key=t.stage_key, language=t.language)
+
+    def for_pipeline(self, pipeline_id, stage_key=""):
+        c = self.table.c
+        where = [c.pipeline_id == pipeline_id]
+        if stage_key:
+            where.append(c.stage_key == stage_key)
+        return self._select(*where, order_by=(c.stage_key, c.language))
 
 
 class SqlAutomationRuleRepository(SqlRecordRepository, AutomationRuleRepository):

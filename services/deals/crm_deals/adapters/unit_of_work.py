@@ -12,6 +12,7 @@ from crm_deals.adapters.repositories import (
     SqlActivityRepository,
     SqlAutomationRuleRepository,
     SqlContactRepository,
+    SqlCustomerEmailTemplateRepository,
     SqlInvoiceRepository,
     SqlOpportunityRepository,
     SqlOrderRepository,
@@ -67,3 +68,4 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.deliveries = SqlDeliveryRepository(session)
         self.conversions = SqlConversionRepository(session)
         self.notifications = SqlNotificationRepository(session)
+        self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)

@@ -18,6 +18,8 @@ from crm.deals.v1 import (
     activities_pb2_grpc,
     billing_pb2,
     billing_pb2_grpc,
+    customer_emails_pb2,
+    customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
     notifications_pb2,
@@ -33,6 +35,7 @@ from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
+from crm_deals.adapters.grpc_customer_emails import CustomerEmailServicer
 from crm_deals.adapters.grpc_deals import DealServicer
 from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
@@ -114,6 +117,12 @@ APP = ApiApp(
             "TaskService",
             tasks_pb2_grpc.add_TaskServiceServicer_to_server,
             TaskServicer,
+        ),
+        Servicer(
+            customer_emails_pb2,
+            "CustomerEmailService",
+            customer_emails_pb2_grpc.add_CustomerEmailServiceServicer_to_server,
+            CustomerEmailServicer,
         ),
     ),
     principal_check=principal_check,

@@ -11,8 +11,8 @@ handler's transaction, so its change, its events and the inbox row commit togeth
 - territory sales_line_changed -> deals' copy of the line (a pipeline needs a known line);
 - identity user_created / user_updated / user_deactivated / user_reactivated -> the address copy
   automation e-mails are sent to;
-- deals' own automation_{email,webhook,notification}_requested -> a delivery row per command
-  (idempotency key), sent by the delivery timer.
+- deals' own automation_{email,webhook,notification}_requested and customer_email_requested ->
+  a delivery row per command (idempotency key), sent by the delivery timer.
 Timers:
 - send_deliveries (delivery_poll_seconds): due deliveries, new ones and retries after backoff;
 - scan_stalled (stalled_scan_seconds): fire `stalled` rules once per stalled episode;
@@ -41,8 +41,8 @@ from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
-from crm_chassis.wire.enums import word_of
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
+from crm_chassis.wire.enums import word_of
 from crm_deals.adapters import grpc_mapping, metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.territory_client import sales_line_from
@@ -56,8 +56,8 @@ from crm_deals.service_layer import (
     tasks,
     transfers,
 )
-from crm_deals.service_layer.conversion_interactions import LeadInteraction
 from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.conversion_interactions import LeadInteraction
 from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
@@ -217,6 +217,12 @@ class DealsWorker(ScopeReplicaHandlers):
     )
     def on_automation_webhook_requested(self, event, uow):
         AutomationDelivery.record_command(uow, self.deps, "automation_webhook_requested", event)
+
+    @idempotent_event_handler(
+        "deals", "customer_email_requested", deals_events.CustomerEmailRequested
+    )
+    def on_customer_email_requested(self, event, uow):
+        AutomationDelivery.record_command(uow, self.deps, "customer_email_requested", event)
 
     @idempotent_event_handler(
         "deals", "automation_notification_requested", deals_events.AutomationNotificationRequested

@@ -15,7 +15,7 @@ from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
 from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
-from crm_deals.service_layer import event_messages
+from crm_deals.service_layer import customer_emails, event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.dependencies import Dependencies
@@ -268,6 +268,7 @@ def move_deal_to_stage(
                 caller,
             )
             fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
+            customer_emails.on_stage_entered(uow, deps, caller, deal)
             uow.commit()
     return deal
 

@@ -108,6 +108,8 @@ def contact(c: accounts.Contact) -> resources_pb2.Contact:
         created_at=ts(c.created_at),
         updated_at=ts(c.updated_at),
         version=c.version,
+        email_consent=c.email_consent,
+        language=c.language,
     )
 
 

@@ -21,11 +21,12 @@ from typing import Generic, TypeVar
 from crm_chassis import paging
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
-from crm_deals.domain.notifications import Notification
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
+from crm_deals.domain.notifications import Notification
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
@@ -175,7 +176,10 @@ class ActivityRepository(Repository[Activity]):
 
     @abc.abstractmethod
     def open_tasks(
-        self, team_ids: frozenset[str], owner_user_id: str = "", due_before: dt.datetime | None = None
+        self,
+        team_ids: frozenset[str],
+        owner_user_id: str = "",
+        due_before: dt.datetime | None = None,
     ) -> list[Activity]:
         """Open tasks of these teams (of one owner when given; due before the instant when
         given), by due time then id."""
@@ -207,6 +211,10 @@ class DeliveryRepository(Repository[Delivery]):
     @abc.abstractmethod
     def for_rule(self, rule_id: str) -> list[Delivery]:
         """Newest first."""
+
+    @abc.abstractmethod
+    def for_deal(self, deal_id: str, kind: str) -> list[Delivery]:
+        """The deliveries of one kind for a deal, newest first."""
 
 
 class QuoteRepository(Repository[Quote]):
@@ -287,3 +295,11 @@ class NotificationRepository(abc.ABC):
     @abc.abstractmethod
     def mark_read(self, user_id: str, ids: list[str], at: dt.datetime) -> list[str]:
         """Mark these of the user's notifications read (those unread); the ids found."""
+
+
+class CustomerEmailTemplateRepository(Repository[CustomerEmailTemplate]):
+    """Templates by id; one per pipeline, stage and language (the use cases look it up)."""
+
+    @abc.abstractmethod
+    def for_pipeline(self, pipeline_id: str, stage_key: str = "") -> list[CustomerEmailTemplate]:
+        """The pipeline's templates (of one stage when given), by stage then language."""

@@ -12,6 +12,7 @@ from crm_deals.service_layer.repositories import (
     AutomationRuleRepository,
     ContactRepository,
     ConversionRepository,
+    CustomerEmailTemplateRepository,
     DeliveryRepository,
     HistoryRepository,
     InvoiceNumberSequence,
@@ -46,3 +47,4 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     history: HistoryRepository
     conversions: ConversionRepository
     notifications: NotificationRepository
+    customer_email_templates: CustomerEmailTemplateRepository

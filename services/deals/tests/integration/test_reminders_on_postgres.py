@@ -5,22 +5,38 @@ notifications API reads and marks the rows the delivery wrote."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
+from deals_receivers import SmtpSink
+from deals_sql_testkit import RecordingSqlUnitOfWork
 from deals_testkit import T0, WORKER
-from test_automation_delivery import (  # noqa: F401 (fixtures: delivery, smtp)
-    _addresses,
-    _committed_commands,
-    _consume,
-    delivery,
-    smtp,
-)
+from test_automation_delivery import _addresses, _committed_commands, _consume
 
+from crm_chassis.db import make_session_factory
+from crm_deals.adapters.automation_delivery import AutomationDelivery
+from crm_deals.adapters.smtp_mailer import SmtpMailer
+from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.service_layer import activities, notifications, tasks
 
 pytestmark = pytest.mark.integration
 LEAD = dt.timedelta(minutes=30)
+
+
+@pytest.fixture
+def smtp():
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def delivery(sql_world, world_engine, smtp):
+    factory = make_session_factory(world_engine)
+    deps = dataclasses.replace(sql_world.deps, uow=lambda: RecordingSqlUnitOfWork(factory))
+    mailer = SmtpMailer("127.0.0.1", smtp.port, sender="crm@example.test", timeout_seconds=5)
+    webhooks = WebhookSender(timeout_seconds=5, allow_private_addresses=True)
+    return AutomationDelivery(deps, mailer, webhooks, lease_seconds=60)
 
 
 def _task(world, caller, due_at, subject, owner=""):

@@ -288,6 +288,27 @@ class Deliveries(_Repo, repositories.DeliveryRepository):
             reverse=True,
         )
 
+    def for_deal(self, deal_id, kind):
+        return sorted(
+            (d for d in self.rows.values() if d.deal_id == deal_id and d.kind == kind),
+            key=lambda d: d.created_at,
+            reverse=True,
+        )
+
+
+class CustomerEmailTemplates(_Repo, repositories.CustomerEmailTemplateRepository):
+    name = "customer_email_templates"
+
+    def for_pipeline(self, pipeline_id, stage_key=""):
+        return sorted(
+            (
+                t
+                for t in self.rows.values()
+                if t.pipeline_id == pipeline_id and (not stage_key or t.stage_key == stage_key)
+            ),
+            key=lambda t: (t.stage_key, t.language),
+        )
+
 
 class Quotes(_Repo, repositories.QuoteRepository):
     name = "quotes"
@@ -367,6 +388,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.conversions, self.deliveries = Conversions(self), Deliveries(self)
         self.sales_lines = SalesLines(self)
         self.notifications = Notifications(self)
+        self.customer_email_templates = CustomerEmailTemplates(self)
 
     def __enter__(self):
         self._committed_state = copy.deepcopy(self.state)

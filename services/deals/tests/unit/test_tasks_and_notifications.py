@@ -105,7 +105,12 @@ def test_tasks_due_today_for_a_person_and_their_supervisor(world):
     _task(world, world.alice, T0 + 48 * HOUR, subject="this week", target=deal)  # Wed of Mon
     _task(world, world.alice, T0 + 10 * 24 * HOUR, subject="later", target=deal)
     bobs = _task(world, world.bob, T0 + 3 * HOUR, subject="bob today", target=deal)
-    toms = _task(world, world.tom, T0 + HOUR, target=world.deal(world.tom, account=world.account(world.tom, team_id="team-b")))
+    toms = _task(
+        world,
+        world.tom,
+        T0 + HOUR,
+        target=world.deal(world.tom, account=world.account(world.tom, team_id="team-b")),
+    )
 
     def listed(caller, **kw):
         page = world.call(tasks.list_my_tasks, caller, **kw)

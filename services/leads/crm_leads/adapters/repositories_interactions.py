@@ -56,9 +56,7 @@ class SqlInteractionRepository(repositories.InteractionRepository):
 
     def for_lead(self, lead_id: str) -> list[Interaction]:
         statement = (
-            select(I)
-            .where(I.c.lead_id == lead_id)
-            .order_by(I.c.occurred_at.desc(), I.c.id.desc())
+            select(I).where(I.c.lead_id == lead_id).order_by(I.c.occurred_at.desc(), I.c.id.desc())
         )
         return [_interaction(row) for row in self.session.execute(statement)]
 

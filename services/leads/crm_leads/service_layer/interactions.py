@@ -89,7 +89,9 @@ def list_lead_interactions(
         )
 
 
-def complete_lead_task(deps: Dependencies, caller: Caller | None, interaction_id: str) -> Interaction:
+def complete_lead_task(
+    deps: Dependencies, caller: Caller | None, interaction_id: str
+) -> Interaction:
     """Mark a task on a lead done; an interaction of a lead the caller cannot see answers like an
     unknown id."""
     caller = require_authenticated(caller)

@@ -181,6 +181,6 @@ def test_merging_moves_the_duplicates_interactions_to_the_survivor(world):
     duplicate = world.lead_in(person__email="d@acme.example", company__name="Dup")
     log_lead_interaction(world.deps, world.ann, lead_id=duplicate.id, kind="note", subject="x")
     leads.merge_leads(world.deps, world.ann, survivor.id, duplicate.id)
-    assert [i.subject for i in list_lead_interactions(world.deps, world.ann, survivor.id).items] == [
-        "x"
-    ]
+    assert [
+        i.subject for i in list_lead_interactions(world.deps, world.ann, survivor.id).items
+    ] == ["x"]
