@@ -21,6 +21,7 @@ from crm.deals.v1 import (
     accounts_pb2,
     activities_pb2,
     billing_pb2,
+    customer_emails_pb2,
     deals_pb2,
     notifications_pb2,
     pipelines_pb2,
@@ -295,6 +296,7 @@ DEALS_MODULES = (
     pipelines_pb2,
     notifications_pb2,
     tasks_pb2,
+    customer_emails_pb2,
 )
 
 

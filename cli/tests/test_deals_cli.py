@@ -16,6 +16,7 @@ from crm.common.v1 import actor_pb2, money_pb2
 from crm.deals.v1 import (
     accounts_pb2,
     activities_pb2,
+    customer_emails_pb2,
     deals_pb2,
     notifications_pb2,
     pipelines_pb2,
@@ -836,3 +837,28 @@ def test_tasks_of_a_team_for_its_supervisor(cli, deals):
     (sent,) = deals.sent("ListMyTasks")
     assert (sent.team_id, sent.bucket, sent.time_zone) == ("team-a", "today", "Europe/Berlin")
     assert cli("tasks", "list", "--user", "bob").exit_code != 0  # --user needs --team
+
+
+def test_customer_emails_preview_and_sending_state(cli, deals):
+    deals.replies["PreviewCustomerEmail"] = customer_emails_pb2.PreviewCustomerEmailResponse(
+        emails=[
+            customer_emails_pb2.CustomerEmailPreview(
+                to_address="ada@example.test", subject="Next steps", html_body="<p>Hi</p>"
+            )
+        ],
+        skipped=["contact c2: no consent to e-mails"],
+    )
+    out = cli("customer-emails", "preview", DEAL, "--stage", "propose")
+    assert out.exit_code == 0, out.output
+    assert "ada@example.test" in out.output and "no consent" in out.output
+    (sent,) = deals.sent("PreviewCustomerEmail")
+    assert (sent.deal_id, sent.stage_key) == (DEAL, "propose")
+    deals.replies["ListCustomerEmails"] = customer_emails_pb2.ListCustomerEmailsResponse(
+        emails=[
+            customer_emails_pb2.CustomerEmailDelivery(
+                id="k1", state="failed", attempts=7, last_error="SMTP server refused x"
+            )
+        ]
+    )
+    (row,) = ok_json(cli("customer-emails", "list", DEAL, "-o", "json"))
+    assert (row["state"], row["last_error"]) == ("failed", "SMTP server refused x")

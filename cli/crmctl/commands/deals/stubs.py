@@ -7,6 +7,7 @@ from crm.deals.v1 import (
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    customer_emails_pb2_grpc,
     deals_pb2_grpc,
     notifications_pb2_grpc,
     pipelines_pb2_grpc,
@@ -32,3 +33,4 @@ class Stubs:
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
         self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
+        self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)
