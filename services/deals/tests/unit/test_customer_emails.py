@@ -17,8 +17,9 @@ def _template(world, language="", subject="Hello {{ contact.first_name }}", **kw
         stage_key="propose",
         language=language,
         subject=subject,
-        body=kw.pop("body", "<p>Dear {{ contact.full_name }}, {{ deal.name }} is at "
-                    "{{ deal.stage }}.</p>"),
+        body=kw.pop(
+            "body", "<p>Dear {{ contact.full_name }}, {{ deal.name }} is at {{ deal.stage }}.</p>"
+        ),
         **kw,
     )
 

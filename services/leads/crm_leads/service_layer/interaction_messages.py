@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.leads.v1 import events_pb2, interactions_pb2
@@ -53,11 +54,10 @@ def interaction_logged(lead: Lead, item: Interaction) -> events_pb2.LeadInteract
     )
 
 
-def with_interactions(
-    message: events_pb2.LeadConversionRequested, items: list[Interaction]
-) -> events_pb2.LeadConversionRequested:
+def with_interactions(message: Message, items: list[Interaction]) -> Message:
     """The conversion request with the lead's interactions, oldest first (deals copies them in
     that order)."""
+    assert isinstance(message, events_pb2.LeadConversionRequested)
     ordered = sorted(items, key=lambda i: (i.occurred_at, i.id))
     message.interactions.extend(interaction(item) for item in ordered)
     return message
