@@ -27,7 +27,7 @@ def zone(name: str) -> dt.tzinfo:
         return dt.UTC
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, unreadable
         raise InvalidArgument(
             f"time_zone {name!r} is not an IANA time zone (e.g. Europe/Berlin)",
             field="time_zone",

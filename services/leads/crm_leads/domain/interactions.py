@@ -16,6 +16,7 @@ Rules (as for deals' activities, so a copy is always valid there):
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
@@ -71,11 +72,15 @@ class Interaction:
 
 
 def _text(value: str, name: str, limit: int, *, required: bool = False) -> str:
+    """Trimmed text without control characters (line breaks and tabs allowed in the body)."""
     value = (value or "").strip()
     if required and not value:
         raise InvalidArgument(f"{name} is required (1..{limit} characters)", field=name)
     if len(value) > limit:
         raise InvalidArgument(f"{name} is longer than {limit} characters", field=name)
+    allowed = "\n\t" if name == "body" else ""
+    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed for ch in value):
+        raise InvalidArgument(f"{name} contains control characters", field=name)
     return value
 
 

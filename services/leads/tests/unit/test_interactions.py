@@ -46,6 +46,8 @@ def _domain(**overrides):
         ({"kind": "note", "due_at": NOW}, "due_at"),
         ({"occurred_at": NOW + dt.timedelta(hours=1)}, "occurred_at"),
         ({"subject": "  "}, "subject"),
+        ({"subject": "a\x00b"}, "subject"),
+        ({"body": "line\nline\x07"}, "body"),
     ],
 )
 def test_domain_refuses_what_does_not_fit_the_kind(overrides, field):
