@@ -23,6 +23,8 @@ from crm_deals.domain.activities import EMAIL, Activity
 from crm_deals.domain.customer_emails import CustomerEmailTemplate, RenderedEmail
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.opportunities import Opportunity
+from crm_deals.domain.pipelines import Pipeline
+from crm_deals.domain.text import require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
@@ -46,6 +48,15 @@ class Plan:
     skipped: list[str]
 
 
+def _pipeline(uow: DealsUnitOfWork, pipeline_id: str) -> Pipeline:
+    """The pipeline a caller names: INVALID_ARGUMENT without an id, NOT_FOUND for an unknown."""
+    pipeline_id = require_id(pipeline_id, "pipeline_id")
+    pipeline = uow.pipelines.get(pipeline_id)
+    if pipeline is None:
+        raise NotFound(f"pipeline {pipeline_id!r} not found", field="pipeline_id")
+    return pipeline
+
+
 def set_template(
     deps: Dependencies,
     caller: Caller,
@@ -60,7 +71,7 @@ def set_template(
     Access.of(caller, deps.scopes).require_structure_admin("write customer e-mail templates")
     language = rules.clean_language(language)
     with deps.uow() as uow:
-        pipeline = referenced(uow.pipelines.get(pipeline_id), "pipeline", pipeline_id)
+        pipeline = _pipeline(uow, pipeline_id)
         stage = pipeline.stage(stage_key)
         existing = next(
             (
@@ -96,7 +107,7 @@ def list_templates(
 ) -> list[CustomerEmailTemplate]:
     Access.of(caller, deps.scopes)  # any authenticated person, as pipelines
     with deps.uow() as uow:
-        pipeline = referenced(uow.pipelines.get(pipeline_id), "pipeline", pipeline_id)
+        pipeline = _pipeline(uow, pipeline_id)
         if stage_key:
             pipeline.stage(stage_key)
         return uow.customer_email_templates.for_pipeline(pipeline.id, stage_key)

@@ -126,3 +126,20 @@ def test_the_preview_renders_without_sending_and_hides_other_teams_deals(world):
             world.call(customer_emails.preview, outsider, deal.id)
         with pytest.raises(NotFound):
             world.call(customer_emails.list_sent, outsider, deal.id)
+
+
+def test_a_missing_or_unknown_pipeline_is_bad_input_not_a_bug(world):
+    with pytest.raises(InvalidArgument):
+        world.call(customer_emails.list_templates, world.alice, pipeline_id="")
+    with pytest.raises(NotFound):
+        world.call(customer_emails.list_templates, world.alice, pipeline_id="nope")
+    with pytest.raises(NotFound):
+        world.call(
+            customer_emails.set_template,
+            world.admin,
+            pipeline_id="nope",
+            stage_key="propose",
+            language="",
+            subject="x",
+            body="x",
+        )
