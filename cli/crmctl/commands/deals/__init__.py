@@ -1,13 +1,28 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
-``activities``, ``pipelines``, ``automations``, and billing: ``quotes``, ``orders``,
-``invoices``."""
+``activities``, ``pipelines``, ``automations``, billing: ``quotes``, ``orders``,
+``invoices``, a person's ``notifications`` and ``tasks``, and ``customer-emails``."""
 
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
 from crmctl.commands.deals.automations import automations
 from crmctl.commands.deals.billing import invoices, orders, quotes
 from crmctl.commands.deals.contacts import contacts
+from crmctl.commands.deals.customer_emails import customer_emails
 from crmctl.commands.deals.deals import deals
+from crmctl.commands.deals.notifications import notifications, tasks
 from crmctl.commands.deals.pipelines import pipelines
 
-COMMANDS = [accounts, contacts, deals, activities, pipelines, automations, quotes, orders, invoices]
+COMMANDS = [
+    accounts,
+    contacts,
+    deals,
+    activities,
+    pipelines,
+    automations,
+    quotes,
+    orders,
+    invoices,
+    notifications,
+    tasks,
+    customer_emails,
+]

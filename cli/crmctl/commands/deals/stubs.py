@@ -7,8 +7,11 @@ from crm.deals.v1 import (
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    customer_emails_pb2_grpc,
     deals_pb2_grpc,
+    notifications_pb2_grpc,
     pipelines_pb2_grpc,
+    tasks_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
@@ -28,3 +31,6 @@ class Stubs:
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
+        self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
+        self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
+        self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)

@@ -12,12 +12,14 @@ from crm_deals.adapters.repositories import (
     SqlActivityRepository,
     SqlAutomationRuleRepository,
     SqlContactRepository,
+    SqlCustomerEmailTemplateRepository,
     SqlInvoiceRepository,
     SqlOpportunityRepository,
     SqlOrderRepository,
     SqlPipelineRepository,
     SqlQuoteRepository,
 )
+from crm_deals.adapters.repositories_notifications import SqlNotificationRepository
 from crm_deals.adapters.repositories_support import (
     SqlAutomationFiringRepository,
     SqlConversionRepository,
@@ -65,3 +67,5 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.automation_firings = SqlAutomationFiringRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.conversions = SqlConversionRepository(session)
+        self.notifications = SqlNotificationRepository(session)
+        self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)

@@ -12,10 +12,12 @@ from crm_deals.service_layer.repositories import (
     AutomationRuleRepository,
     ContactRepository,
     ConversionRepository,
+    CustomerEmailTemplateRepository,
     DeliveryRepository,
     HistoryRepository,
     InvoiceNumberSequence,
     InvoiceRepository,
+    NotificationRepository,
     OpportunityRepository,
     OrderRepository,
     PipelineRepository,
@@ -44,3 +46,5 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     invoice_numbers: InvoiceNumberSequence
     history: HistoryRepository
     conversions: ConversionRepository
+    notifications: NotificationRepository
+    customer_email_templates: CustomerEmailTemplateRepository

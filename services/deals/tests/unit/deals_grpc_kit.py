@@ -16,9 +16,12 @@ from crm.deals.v1 import (
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    notifications_pb2_grpc,
     pipelines_pb2_grpc,
+    tasks_pb2_grpc,
 )
 from crm_deals.entrypoints.settings import load
 from crm_testkit.auth import TestKeys
@@ -43,6 +46,9 @@ class Api:
         self.quotes = billing_pb2_grpc.QuoteServiceStub(channel)
         self.orders = billing_pb2_grpc.OrderServiceStub(channel)
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
+        self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
+        self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
+        self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)
         self._tokens: dict[str, str] = {}
 
     def auth(self, user: str) -> tuple:

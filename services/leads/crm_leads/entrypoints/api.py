@@ -1,6 +1,6 @@
-"""leads' api process: LeadService, CampaignService and ScoringService through the chassis gRPC
-server (auth with identity's published keys, metrics, logs, error mapping, health, reflection).
-Run crm_leads.migrate first.
+"""leads' api process: LeadService, CampaignService, ScoringService and LeadInteractionService
+through the chassis gRPC server (auth with identity's published keys, metrics, logs, error
+mapping, health, reflection). Run crm_leads.migrate first.
 
     python -m crm_leads.entrypoints.api
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 from crm.leads.v1 import (
     campaign_pb2,
     campaign_pb2_grpc,
+    interactions_pb2,
+    interactions_pb2_grpc,
     lead_service_pb2,
     lead_service_pb2_grpc,
     scoring_pb2,
@@ -23,6 +25,7 @@ from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
+from crm_leads.adapters.grpc_interactions import LeadInteractionServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
 from crm_leads.adapters.scopes import ReplicaScopeReader
@@ -65,6 +68,12 @@ APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
             "ScoringService",
             scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
             ScoringServicer,
+        ),
+        Servicer(
+            interactions_pb2,
+            "LeadInteractionService",
+            interactions_pb2_grpc.add_LeadInteractionServiceServicer_to_server,
+            LeadInteractionServicer,
         ),
     ),
     principal_check=principal_check,
