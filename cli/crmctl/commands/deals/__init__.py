@@ -1,7 +1,8 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
 ``activities``, ``pipelines``, ``automations``, and billing: ``quotes``, ``orders``,
-``invoices``."""
+``invoices``; the line workflows: ``contracts``, ``proformas``."""
 
+from crmctl.commands.deals import account_profiles  # noqa: F401 - adds to ``accounts``
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
 from crmctl.commands.deals.automations import automations
@@ -9,5 +10,7 @@ from crmctl.commands.deals.billing import invoices, orders, quotes
 from crmctl.commands.deals.contacts import contacts
 from crmctl.commands.deals.deals import deals
 from crmctl.commands.deals.pipelines import pipelines
+from crmctl.commands.deals.workflows import contracts, proformas
 
 COMMANDS = [accounts, contacts, deals, activities, pipelines, automations, quotes, orders, invoices]
+COMMANDS += [contracts, proformas]

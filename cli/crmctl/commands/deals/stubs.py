@@ -4,10 +4,13 @@ channel."""
 from __future__ import annotations
 
 from crm.deals.v1 import (
+    account_profiles_pb2_grpc,
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    contracts_pb2_grpc,
     deals_pb2_grpc,
+    payments_pb2_grpc,
     pipelines_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
@@ -28,3 +31,8 @@ class Stubs:
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
+        # line workflows, invoicing beside orders, account profiles
+        self.contracts = contracts_pb2_grpc.ContractServiceStub(channel)
+        self.proformas = contracts_pb2_grpc.ProFormaServiceStub(channel)
+        self.invoicing = payments_pb2_grpc.InvoicingServiceStub(channel)
+        self.account_profiles = account_profiles_pb2_grpc.AccountProfileServiceStub(channel)

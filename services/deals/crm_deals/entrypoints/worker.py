@@ -43,7 +43,14 @@ from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.territory_client import sales_line_from
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.entrypoints import settings, wiring
-from crm_deals.service_layer import accounts, automations, conversions, event_messages, transfers
+from crm_deals.service_layer import (
+    accounts,
+    automations,
+    contracts,
+    conversions,
+    event_messages,
+    transfers,
+)
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.sales_lines import record_sales_line
 
@@ -209,3 +216,11 @@ class DealsWorker(ScopeReplicaHandlers):
         churned = accounts.apply_churn_rule(self.deps, WORKER)
         if churned:
             log.info("accounts_churned_by_rule", accounts=len(churned))
+
+    @setting_timer(settings.load, "renewal_scan_seconds")
+    def open_contract_renewals(self):
+        opened, refused = contracts.open_due_renewals(self.deps, WORKER)
+        if opened:
+            log.info("contract_renewals_opened", opportunities=opened)
+        for contract_id, reason in refused.items():
+            log.warning("contract_renewal_refused", contract_id=contract_id, reason=reason)

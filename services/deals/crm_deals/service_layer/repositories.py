@@ -23,10 +23,12 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.contracts import Contract
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
+from crm_deals.domain.proformas import ProForma
 from crm_deals.domain.quotes import Quote
 from crm_deals.domain.sales_lines import SalesLine
 
@@ -84,6 +86,11 @@ class AccountRepository(Repository[Account]):
     def list(
         self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery
     ) -> Page[Account]: ...
+
+    @abc.abstractmethod
+    def children(self, account_id: str) -> builtins.list[Account]:
+        """The accounts whose parent is ``account_id``, oldest first."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
@@ -257,3 +264,18 @@ class ConversionRepository(abc.ABC):
 
     @abc.abstractmethod
     def add(self, record: ConversionRecord) -> None: ...
+
+
+# -- line workflows: contracts and pro-forma invoices ------------------------------------------
+class ContractRepository(Repository[Contract]):
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[Contract]: ...
+
+    @abc.abstractmethod
+    def renewals_due(self, today: dt.date, limit: int) -> list[Contract]:
+        """Signed contracts without a renewal opportunity whose renewal is due by ``today``."""
+
+
+class ProFormaRepository(Repository[ProForma]):
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[ProForma]: ...

@@ -11,6 +11,7 @@ from crm_deals.service_layer.repositories import (
     AutomationFiringRepository,
     AutomationRuleRepository,
     ContactRepository,
+    ContractRepository,
     ConversionRepository,
     DeliveryRepository,
     HistoryRepository,
@@ -19,6 +20,7 @@ from crm_deals.service_layer.repositories import (
     OpportunityRepository,
     OrderRepository,
     PipelineRepository,
+    ProFormaRepository,
     QuoteRepository,
     SalesLineRepository,
 )
@@ -44,3 +46,5 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     invoice_numbers: InvoiceNumberSequence
     history: HistoryRepository
     conversions: ConversionRepository
+    contracts: ContractRepository
+    proformas: ProFormaRepository
