@@ -22,9 +22,9 @@ from dataclasses import dataclass, field, replace
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_deals.domain.closing import WON as DEAL_WON
 from crm_deals.domain.history import Recorded
 from crm_deals.domain.money import Money, total
-from crm_deals.domain.opportunities import WON as DEAL_WON
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import PricedLine
 from crm_deals.domain.quotes import WON as QUOTE_WON

@@ -24,9 +24,9 @@ from crm.deals.v1 import (
     contracts_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
-    pipelines_pb2,
     payments_pb2,
     payments_pb2_grpc,
+    pipelines_pb2,
     pipelines_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer

@@ -21,8 +21,8 @@ from crm_deals.domain.account_profiles import (
     check_social_profiles,
 )
 from crm_deals.domain.accounts import Account
+from crm_deals.domain.closing import OPEN, WON
 from crm_deals.domain.money import Money
-from crm_deals.domain.opportunities import OPEN, WON
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated
 from crm_deals.service_layer.dependencies import Dependencies
@@ -84,7 +84,8 @@ def set_parent(
 
 def _chain(uow: DealsUnitOfWork, start: Account) -> list[tuple[str, str]]:
     """``start`` and its ancestors, nearest first (stops one past MAX_DEPTH)."""
-    chain, current = [], start
+    chain: list[tuple[str, str]] = []
+    current: Account | None = start
     while current is not None and len(chain) <= MAX_DEPTH:
         chain.append((current.id, current.name))
         parent_id = current.parent_account_id

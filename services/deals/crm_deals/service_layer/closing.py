@@ -28,7 +28,6 @@ def close_won(
     """Won: needs the actual revenue and close date; the account becomes a customer. A contract
     line's deal is won by signing its contract instead (domain/workflows.py)."""
     access = Access.of(caller, deps.scopes)
-    now = deps.clock.now()
     with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")

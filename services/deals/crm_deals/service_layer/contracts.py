@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.protobuf.message import Message
+
 from crm_chassis.errors import FailedPrecondition
 from crm_deals.domain import automation
 from crm_deals.domain.contracts import Contract
@@ -26,7 +28,9 @@ def _deal_for_edit(uow: DealsUnitOfWork, access: Access, deal_id: str, doing: st
     return deal
 
 
-def _save(uow: DealsUnitOfWork, contract: Contract, caller: Caller, event_type: str, message):
+def _save(
+    uow: DealsUnitOfWork, contract: Contract, caller: Caller, event_type: str, message: Message
+) -> None:
     uow.contracts.save(contract)
     keep_history(uow, contract)
     publish(uow, event_type, message, contract, caller)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from google.protobuf.message import Message
+
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 from crm_deals.domain.billing import Order
 from crm_deals.domain.opportunities import Opportunity
@@ -26,7 +28,9 @@ def _deal_for_edit(uow: DealsUnitOfWork, access: Access, deal_id: str, doing: st
     return deal
 
 
-def _save_quote(uow: DealsUnitOfWork, quote: Quote, caller: Caller, event_type: str, message):
+def _save_quote(
+    uow: DealsUnitOfWork, quote: Quote, caller: Caller, event_type: str, message: Message
+) -> None:
     uow.quotes.save(quote)
     keep_history(uow, quote)
     publish(uow, event_type, message, quote, caller)
