@@ -84,8 +84,13 @@ def test_the_rollup_sums_open_and_won_value_over_the_visible_subtree(world):
     hidden = world.account(world.tom, name="Acme UK", team_id="team-b")
     for child in (de, fr):
         world.call(account_hierarchy.set_parent, world.alice, child.id, group.id)
-    hidden.parent_account_id = group.id  # kept by another team (its own edit, seen here whole)
-    world.uow.state.table("accounts")[hidden.id] = hidden
+    # Placed under the group by its own team's side (no one there sees the group: written as
+    # the repository would store it).
+    with world.deps.uow() as uow:
+        stored = uow.accounts.get(hidden.id)
+        stored.change_profile(world.tom.actor, T0, parent_account_id=group.id)
+        uow.accounts.save(stored)
+        uow.commit()
     world.deal(account=group, estimated_revenue=eur("100.10"))
     world.deal(account=de, estimated_revenue=eur("200.20"))
     world.deal(account=de, estimated_revenue=eur("0.01"), currency="EUR")
