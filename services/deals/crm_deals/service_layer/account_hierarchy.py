@@ -54,16 +54,18 @@ def _change(
 def set_addresses(
     deps: Dependencies, caller: Caller, account_id: str, addresses: list[PostalAddress]
 ) -> Account:
-    """Replace the account's postal addresses (at most one billing and one shipping)."""
-    clean = check_addresses(addresses)
-    return _change(deps, caller, account_id, lambda *_: {"addresses": clean})
+    """Replace the account's postal addresses (at most one billing and one shipping). Checked
+    once the account is known visible: another team's account answers NOT_FOUND whatever the
+    request holds."""
+    return _change(deps, caller, account_id, lambda *_: {"addresses": check_addresses(addresses)})
 
 
 def set_social_profiles(
     deps: Dependencies, caller: Caller, account_id: str, profiles: list[SocialProfile]
 ) -> Account:
-    clean = check_social_profiles(profiles)
-    return _change(deps, caller, account_id, lambda *_: {"social_profiles": clean})
+    return _change(
+        deps, caller, account_id, lambda *_: {"social_profiles": check_social_profiles(profiles)}
+    )
 
 
 def set_parent(

@@ -39,11 +39,6 @@ def _save_quote(
 def issue_proforma(
     deps: Dependencies, caller: Caller, *, quote_id: str, valid_until: dt.date | None
 ) -> ProForma:
-    if valid_until is None:
-        raise InvalidArgument(
-            "valid_until is required: the last day the customer may accept (YYYY-MM-DD)",
-            field="valid_until",
-        )
     access = Access.of(caller, deps.scopes)
     now = deps.clock.now()
     with deps.uow() as uow:
@@ -53,6 +48,11 @@ def issue_proforma(
             uow.sales_lines.get(deal.sales_line_id), "issue a pro-forma invoice", deal.name
         )
         deal.ensure_open()
+        if valid_until is None:
+            raise InvalidArgument(
+                "valid_until is required: the last day the customer may accept (YYYY-MM-DD)",
+                field="valid_until",
+            )
         earlier = uow.proformas.for_opportunity(deal.id)
         live = [p for p in earlier if p.quote_id == quote.id and p.status_on(now.date()) == ISSUED]
         if live:
