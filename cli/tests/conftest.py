@@ -17,7 +17,16 @@ from click.testing import CliRunner
 from google.protobuf import message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2
+from crm.deals.v1 import (
+    account_profiles_pb2,
+    accounts_pb2,
+    activities_pb2,
+    billing_pb2,
+    contracts_pb2,
+    deals_pb2,
+    payments_pb2,
+    pipelines_pb2,
+)
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm.leads.v1 import (
     campaign_pb2,
@@ -279,7 +288,16 @@ def serve_fake():
 
 
 TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
-DEALS_MODULES = (accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2)
+DEALS_MODULES = (
+    accounts_pb2,
+    activities_pb2,
+    billing_pb2,
+    deals_pb2,
+    pipelines_pb2,
+    contracts_pb2,
+    payments_pb2,
+    account_profiles_pb2,
+)
 
 
 class RecordingFake:
