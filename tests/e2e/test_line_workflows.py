@@ -211,7 +211,7 @@ def test_a_contract_lines_deal_is_won_by_signing_and_renews_once(platform):
     assert renewal.status == resources_pb2.DEAL_STATUS_OPEN
     assert renewal.name.startswith("Renewal: ") and renewal.account_id == deal.account_id
     assert renewal.estimated_revenue.amount == "12000.00"
-    # Once: later runs of the timer leave it alone (a second renewal would be a second deal).
+    # Once: further runs of the timer leave it alone (a second renewal would be a second deal).
     bed.wait_for(
         lambda: len(_open_renewals(platform, ann, deal.account_id)) == 1 or None,
         10,

@@ -152,7 +152,7 @@ def open_due_renewals(
     """The renewal timer: for each signed contract whose renewal is due (renewal date minus the
     notice period, reached), create its renewal opportunity, once. One transaction per contract:
     a contract that fails is logged and retried by the next run without holding up the others;
-    two replicas racing on one contract collide on its version and the later one rolls back.
+    two replicas racing on one contract collide on its version and the second to commit rolls back.
     Returns how many were opened and, by contract id, why any was refused (the worker logs it)."""
     with deps.uow() as uow:
         due = [c.id for c in uow.contracts.renewals_due(deps.clock.now().date(), limit)]
