@@ -18,12 +18,15 @@ from google.protobuf import message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import (
+    account_profiles_pb2,
     accounts_pb2,
     activities_pb2,
     billing_pb2,
+    contracts_pb2,
     customer_emails_pb2,
     deals_pb2,
     notifications_pb2,
+    payments_pb2,
     pipelines_pb2,
     tasks_pb2,
 )
@@ -298,6 +301,9 @@ DEALS_MODULES = (
     notifications_pb2,
     tasks_pb2,
     customer_emails_pb2,
+    contracts_pb2,
+    payments_pb2,
+    account_profiles_pb2,
 )
 
 

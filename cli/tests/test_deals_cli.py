@@ -862,3 +862,125 @@ def test_customer_emails_preview_and_sending_state(cli, deals):
     )
     (row,) = ok_json(cli("customer-emails", "list", DEAL, "-o", "json"))
     assert (row["state"], row["last_error"]) == ("failed", "SMTP server refused x")
+
+
+def test_contracts_pro_formas_payments_and_account_hierarchy(cli, deals):
+    from crm.deals.v1 import contracts_pb2, payments_pb2  # noqa: F401 - the requests checked
+
+    deals.replies["CreateContract"] = contracts_pb2.Contract(
+        id="c-1", status=contracts_pb2.CONTRACT_STATUS_DRAFT, value=eur("12000.00")
+    )
+    created = ok_json(
+        cli(
+            "contracts",
+            "create",
+            "--deal",
+            "d-1",
+            "--party",
+            "Acme GmbH",
+            "--party",
+            "Us Ltd",
+            "--value",
+            "12000.00 EUR",
+            "--start",
+            "2026-04-01",
+            "--end",
+            "2027-03-31",
+            "--notice-days",
+            "60",
+            "-o",
+            "json",
+        )
+    )
+    assert (created["status"], created["value"]) == ("draft", "12000.00 EUR")
+    sent = deals.sent("CreateContract")[-1]
+    assert (list(sent.parties), sent.value, sent.start_date, sent.notice_days) == (
+        ["Acme GmbH", "Us Ltd"],
+        eur("12000.00"),
+        "2026-04-01",
+        60,
+    )
+    deals.replies["SignContract"] = contracts_pb2.Contract(
+        id="c-1", status=contracts_pb2.CONTRACT_STATUS_SIGNED
+    )
+    signed = ok_json(cli("contracts", "sign", "c-1", "--signed-by", "Dr. Vogel", "-o", "json"))
+    assert signed["status"] == "signed"
+    assert deals.sent("SignContract")[-1].signed_by == "Dr. Vogel"
+    deals.replies["IssueProForma"] = (
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "cannot issue a pro-forma invoice for deal 'X': its sales line 'L' is a contract line",
+    )
+    refused = cli("proformas", "issue", "--quote", "q-1", "--valid-until", "2026-04-01")
+    assert refused.exit_code == 1 and "is a contract line" in refused.stderr
+    deals.replies["AcceptProForma"] = contracts_pb2.ProForma(
+        id="pf-1", number="PF-1-1", status=contracts_pb2.PRO_FORMA_STATUS_ACCEPTED, order_id="o-1"
+    )
+    accepted = ok_json(cli("proformas", "accept", "pf-1", "-o", "json"))
+    assert (accepted["status"], accepted["order_id"]) == ("accepted", "o-1")
+    deals.replies["GetInvoice"] = resources_pb2.Invoice(id="i-1", total=eur("750.00"))
+    deals.replies["RecordPayment"] = resources_pb2.Invoice(
+        id="i-1",
+        status=resources_pb2.INVOICE_STATUS_ISSUED,
+        total=eur("750.00"),
+        paid_amount=eur("500.00"),
+        balance=eur("250.00"),
+        payments=[
+            resources_pb2.InvoicePayment(
+                amount=eur("500.00"), paid_on="2026-03-02", method="card", reference="TX-1"
+            )
+        ],
+    )
+    part = ok_json(
+        cli(
+            "invoices",
+            "record-payment",
+            "i-1",
+            "--amount",
+            "500.00",
+            "--method",
+            "card",
+            "--reference",
+            "TX-1",
+            "-o",
+            "json",
+        )
+    )
+    assert (part["balance"], part["payments"]) == (
+        "250.00 EUR",
+        ["2026-03-02 500.00 EUR card TX-1"],
+    )
+    payment = deals.sent("RecordPayment")[-1]
+    assert (payment.amount, payment.method, payment.paid_on) == (eur("500.00"), "card", "")
+    cli("invoices", "create-from-deal", "--deal", "d-9")
+    assert deals.sent("CreateInvoiceFromDeal")[-1].opportunity_id == "d-9"
+    cli("accounts", "move", "a-2", "--under", "a-1")
+    assert deals.sent("SetParentAccount")[-1].parent_account_id == "a-1"
+    neither = cli("accounts", "move", "a-2")
+    assert neither.exit_code == 1 and "exactly one of --under" in neither.stderr
+    cli(
+        "accounts",
+        "addresses",
+        "set",
+        "a-1",
+        "--billing",
+        "Hauptstr. 1|Berlin|10115||DE",
+    )
+    (address,) = deals.sent("SetAccountAddresses")[-1].addresses
+    assert (address.kind, address.city, address.region, address.country) == (
+        resources_pb2.ADDRESS_KIND_BILLING,
+        "Berlin",
+        "",
+        "DE",
+    )
+    bad = cli("accounts", "addresses", "set", "a-1", "--shipping", "Dock 4|Hamburg")
+    assert bad.exit_code == 1 and "STREET|CITY|POSTAL CODE|REGION|COUNTRY" in bad.stderr
+    cli("accounts", "social", "set", "a-1", "--profile", "linkedin=https://linkedin.com/x")
+    (profile,) = deals.sent("SetSocialProfiles")[-1].social_profiles
+    assert (profile.network, profile.url) == ("linkedin", "https://linkedin.com/x")
+    from crm.deals.v1 import account_profiles_pb2
+
+    deals.replies["GetAccountRollup"] = account_profiles_pb2.AccountRollup(
+        account_id="a-1", account_ids=["a-1", "a-2"], open_deals=3, open_value=[eur("300.31")]
+    )
+    rolled = ok_json(cli("accounts", "rollup", "a-1", "-o", "json"))
+    assert (rolled["accounts"], rolled["open_value"]) == (2, "300.31 EUR")

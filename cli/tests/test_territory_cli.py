@@ -373,6 +373,37 @@ def test_lines_targets_set_and_list(run, territory):
     assert "150000.50 EUR" in result.stdout
     bad = run("lines", "targets", "set", "SMB", "2026", "--target", "Munich=5")
     assert bad.exit_code == 1 and "TEAM:AMOUNT:CURRENCY[:DEALS]" in bad.stderr
+    in_units = run(
+        "lines",
+        "targets",
+        "set",
+        "SMB",
+        "2026",
+        "--target",
+        "Munich:0:EUR",
+        "--units",
+        "Munich:group=Beverages:2500",
+        "--units",
+        "Munich:product=p-1:12.5:case",
+    )
+    assert in_units.exit_code == 0, in_units.output
+    (sent,) = territory.sent("SetTargets")[-1].targets
+    assert [(u.product_id, u.product_group, u.quantity, u.unit) for u in sent.units] == [
+        ("", "Beverages", "2500", ""),
+        ("p-1", "", "12.5", "case"),
+    ]
+    orphan = run(
+        "lines",
+        "targets",
+        "set",
+        "SMB",
+        "2026",
+        "--target",
+        "Munich:0:EUR",
+        "--units",
+        "Berlin Reps:group=Beverages:1",
+    )
+    assert orphan.exit_code == 1 and "give the team's --target too" in orphan.stderr
     run("lines", "update", "SMB", "--description", "small firms", "--no-teams")
     update = territory.sent("UpdateSalesLine")[0]
     assert list(update.update_mask.paths) == ["description", "team_ids"]

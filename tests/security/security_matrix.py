@@ -154,6 +154,13 @@ MATRIX: dict[str, Row] = {
     "catalog.UnitGroupService/RemoveUnit": row(CATALOG_WRITE),
     "catalog.UnitGroupService/RenameUnitGroup": row(CATALOG_WRITE),
     # ------------------------------------------------------------ deals
+    "deals.AccountProfileService/GetAccountRollup": row(TEAM_READ),
+    "deals.AccountProfileService/SetAccountAddresses": row(TEAM_WRITE),
+    # The account under itself: a cycle, refused once the account is known visible.
+    "deals.AccountProfileService/SetParentAccount": row(
+        TEAM_WRITE, fill={"parent_account_id": "account"}
+    ),
+    "deals.AccountProfileService/SetSocialProfiles": row(TEAM_WRITE),
     "deals.AccountService/CreateAccount": row(profile("denied", "sees")),
     "deals.AccountService/GetAccount": row(TEAM_READ),
     "deals.AccountService/ListAccounts": row(TEAM_LIST),
@@ -189,6 +196,11 @@ MATRIX: dict[str, Row] = {
     "deals.ContactService/GetContact": row(TEAM_READ),
     "deals.ContactService/ListContacts": row(TEAM_LIST),
     "deals.ContactService/UpdateContact": row(TEAM_WRITE, set={"update_mask": "jobTitle"}),
+    "deals.ContractService/CancelContract": row(UNKNOWN_RECORD),
+    "deals.ContractService/CreateContract": row(TEAM_WRITE),
+    "deals.ContractService/GetContract": row(UNKNOWN_RECORD),
+    "deals.ContractService/ListContracts": row(TEAM_READ),
+    "deals.ContractService/SignContract": row(UNKNOWN_RECORD),
     "deals.DealService/CloseDealLost": row(TEAM_WRITE, set={"reason": "price"}),
     "deals.DealService/CloseDealWon": row(TEAM_WRITE, set={"actual_close_date": "2026-12-01"}),
     "deals.DealService/CreateDeal": row(TEAM_WRITE),
@@ -223,6 +235,8 @@ MATRIX: dict[str, Row] = {
     "deals.NotificationService/MarkNotificationsRead": row(
         profile("hidden"), set={"ids": ["matrix-notification"]}, note="not the caller's"
     ),
+    "deals.InvoicingService/CreateInvoiceFromDeal": row(TEAM_WRITE),
+    "deals.InvoicingService/RecordPayment": row(UNKNOWN_RECORD),
     "deals.OrderService/CancelOrder": row(UNKNOWN_RECORD),
     "deals.OrderService/CreateOrder": row(TEAM_WRITE),
     "deals.OrderService/GetOrder": row(UNKNOWN_RECORD),
@@ -230,6 +244,11 @@ MATRIX: dict[str, Row] = {
     "deals.PipelineService/GetPipeline": row(OPEN),
     "deals.PipelineService/ListPipelines": row(OPEN),
     "deals.PipelineService/RevisePipeline": row(profile("denied", management="ok", admin="ok")),
+    "deals.ProFormaService/AcceptProForma": row(UNKNOWN_RECORD),
+    "deals.ProFormaService/GetProForma": row(UNKNOWN_RECORD),
+    "deals.ProFormaService/IssueProForma": row(TEAM_WRITE),
+    "deals.ProFormaService/ListProFormas": row(TEAM_READ),
+    "deals.ProFormaService/WithdrawProForma": row(UNKNOWN_RECORD),
     "deals.QuoteService/AcceptQuote": row(TEAM_WRITE),
     "deals.QuoteService/ActivateQuote": row(TEAM_WRITE),
     "deals.QuoteService/CreateQuote": row(TEAM_WRITE),

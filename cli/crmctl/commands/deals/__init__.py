@@ -1,7 +1,9 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
 ``activities``, ``pipelines``, ``automations``, billing: ``quotes``, ``orders``,
-``invoices``, a person's ``notifications`` and ``tasks``, and ``customer-emails``."""
+``invoices``; the line workflows: ``contracts``, ``proformas``; a person's ``notifications``
+and ``tasks``, and ``customer-emails``."""
 
+from crmctl.commands.deals import account_profiles  # noqa: F401 - adds to ``accounts``
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
 from crmctl.commands.deals.automations import automations
@@ -11,6 +13,7 @@ from crmctl.commands.deals.customer_emails import customer_emails
 from crmctl.commands.deals.deals import deals
 from crmctl.commands.deals.notifications import notifications, tasks
 from crmctl.commands.deals.pipelines import pipelines
+from crmctl.commands.deals.workflows import contracts, proformas
 
 COMMANDS = [
     accounts,
@@ -22,6 +25,8 @@ COMMANDS = [
     quotes,
     orders,
     invoices,
+    contracts,
+    proformas,
     notifications,
     tasks,
     customer_emails,

@@ -30,6 +30,9 @@ ACCOUNT_FIELDS = [
     ("customer_since", "customer since"),
     ("churned_at", "churned"),
     ("churn_reason", "churn reason"),
+    ("parent_account_id", "parent account"),
+    ("addresses", "addresses"),
+    ("social_profiles", "social profiles"),
     ("version", "version"),
     ("updated_at", "updated"),
 ]

@@ -56,4 +56,11 @@ def order_row(order: resources_pb2.Order) -> dict:
 
 
 def invoice_row(invoice: resources_pb2.Invoice) -> dict:
-    return row(invoice, {"status": resources_pb2.InvoiceStatus}, ("total",))
+    data = row(
+        invoice, {"status": resources_pb2.InvoiceStatus}, ("total", "paid_amount", "balance")
+    )
+    data["payments"] = [
+        f"{p.paid_on} {money_text(p.amount)} {p.method} {p.reference}".strip()
+        for p in invoice.payments
+    ]
+    return data

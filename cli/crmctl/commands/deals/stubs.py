@@ -4,12 +4,15 @@ channel."""
 from __future__ import annotations
 
 from crm.deals.v1 import (
+    account_profiles_pb2_grpc,
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    contracts_pb2_grpc,
     customer_emails_pb2_grpc,
     deals_pb2_grpc,
     notifications_pb2_grpc,
+    payments_pb2_grpc,
     pipelines_pb2_grpc,
     tasks_pb2_grpc,
 )
@@ -34,3 +37,8 @@ class Stubs:
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
         self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
         self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)
+        # line workflows, invoicing beside orders, account profiles
+        self.contracts = contracts_pb2_grpc.ContractServiceStub(channel)
+        self.proformas = contracts_pb2_grpc.ProFormaServiceStub(channel)
+        self.invoicing = payments_pb2_grpc.InvoicingServiceStub(channel)
+        self.account_profiles = account_profiles_pb2_grpc.AccountProfileServiceStub(channel)

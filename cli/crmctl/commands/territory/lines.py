@@ -31,6 +31,7 @@ TARGET_COLUMNS = [
     ("team_id", "team"),
     ("amount", "amount"),
     ("deal_count", "deals"),
+    ("units", "units"),
 ]
 
 
@@ -56,6 +57,9 @@ def _print_line(session, line) -> None:
 def _target_row(target) -> dict:
     data = row(target)
     data["amount"] = money_text(target.amount)
+    data["units"] = ", ".join(
+        f"{u.quantity} {u.unit or 'x'} {u.product_id or u.product_group}" for u in target.units
+    )
     return data
 
 
@@ -234,6 +238,23 @@ def _target_input(session, text: str) -> sales_lines_pb2.TargetInput:
     )
 
 
+def _unit_target(text: str) -> tuple[str, sales_lines_pb2.UnitTarget]:
+    """``TEAM:product=ID:QUANTITY[:UNIT]`` or ``TEAM:group=FAMILY:QUANTITY[:UNIT]``."""
+    parts = text.split(":")
+    what, _, name = parts[1].partition("=") if len(parts) > 1 else ("", "", "")
+    if len(parts) not in (3, 4) or what not in ("product", "group") or not name:
+        raise CliError(
+            f"--units {text!r}: write TEAM:product=ID:QUANTITY[:UNIT] or "
+            "TEAM:group=FAMILY:QUANTITY[:UNIT], e.g. 'Berlin Reps:group=Beverages:2500'"
+        )
+    return parts[0], sales_lines_pb2.UnitTarget(
+        product_id=name if what == "product" else "",
+        product_group=name if what == "group" else "",
+        quantity=parts[2],
+        unit=parts[3] if len(parts) == 4 else "",
+    )
+
+
 @targets.command("set")
 @click.argument("line")
 @click.argument("period")
@@ -245,16 +266,29 @@ def _target_input(session, text: str) -> sales_lines_pb2.TargetInput:
     metavar="TEAM:AMOUNT:CURRENCY[:DEALS]",
     help="One team's target (repeatable).",
 )
+@click.option(
+    "--units",
+    "unit_rows",
+    multiple=True,
+    metavar="TEAM:product=ID|group=FAMILY:QUANTITY[:UNIT]",
+    help="Units to sell beside a --target of the same team (repeatable).",
+)
 @output_option
 @pass_session
-def set_targets(session, line, period, rows):
+def set_targets(session, line, period, rows, unit_rows):
     """Replace the targets of the listed teams for PERIOD (other teams keep theirs)."""
+    inputs = [_target_input(session, r) for r in rows]
+    by_team = {t.team_id: t for t in inputs}
+    for text in unit_rows:
+        team, unit_target = _unit_target(text)
+        target = by_team.get(team_id(session, team))
+        if target is None:
+            raise CliError(f"--units {text!r}: give the team's --target too")
+        target.units.append(unit_target)
     result = session.call(
         Stubs(session).lines.SetTargets,
         sales_lines_pb2.SetTargetsRequest(
-            sales_line_id=line_id(session, line),
-            period=period,
-            targets=[_target_input(session, r) for r in rows],
+            sales_line_id=line_id(session, line), period=period, targets=inputs
         ),
     )
     print_rows(session.output, [_target_row(t) for t in result.targets], TARGET_COLUMNS)

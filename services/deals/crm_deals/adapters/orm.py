@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Date,
     Index,
     Integer,
     LargeBinary,
@@ -52,7 +53,13 @@ accounts = _record(
     Column("relationship", String(16), nullable=False),
     Column("name", String(300), nullable=False),
     Column("last_won_at", UtcDateTime()),
-    indexes=(("team_id", "created_at", "id"), ("relationship", "last_won_at")),
+    # The account above it in its hierarchy (migration 0007_line_workflows); NULL = top level.
+    Column("parent_account_id", String(ID)),
+    indexes=(
+        ("team_id", "created_at", "id"),
+        ("relationship", "last_won_at"),
+        ("parent_account_id",),
+    ),
 )
 
 contacts = _record(
@@ -255,6 +262,28 @@ notifications = Table(
     Column("record_type", String(32), nullable=False, server_default="opportunity"),
 )
 Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
+
+# Line workflows (migration 0007_line_workflows): the contracts of contract lines' deals and the
+# pro-forma invoices of pro-forma lines' deals. ``renewal_due_on`` and ``renewal_opportunity_id``
+# are what the renewal timer selects by.
+contracts = _record(
+    "contracts",
+    Column("team_id", String(ID), nullable=False),
+    Column("opportunity_id", String(ID), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("renewal_due_on", Date(), nullable=False),
+    Column("renewal_opportunity_id", String(ID), nullable=False),
+    indexes=(("opportunity_id",), ("status", "renewal_due_on")),
+)
+
+proformas = _record(
+    "proformas",
+    Column("team_id", String(ID), nullable=False),
+    Column("opportunity_id", String(ID), nullable=False),
+    Column("quote_id", String(ID), nullable=False),
+    Column("number", String(40), nullable=False, unique=True),
+    indexes=(("opportunity_id",),),
+)
 
 outbox, inbox = messaging_tables(metadata)
 # The local replica of territory's access scopes (crm_chassis.scopes), written by the worker.

@@ -167,7 +167,11 @@ class SqlAccountRepository(SqlRecordRepository, AccountRepository):
             relationship=a.relationship,
             name=a.name,
             last_won_at=a.last_won_at,
+            parent_account_id=a.parent_account_id or None,
         )
+
+    def children(self, account_id):
+        return self._having("parent_account_id", account_id)
 
     def list(self, team_ids, filter: AccountFilter, page) -> Page[Account]:
         c = self.table.c

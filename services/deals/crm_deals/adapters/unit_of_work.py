@@ -28,6 +28,7 @@ from crm_deals.adapters.repositories_support import (
 )
 from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
 from crm_deals.adapters.secret_box import SecretBox
+from crm_deals.adapters.workflow_repositories import SqlContractRepository, SqlProFormaRepository
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 SERVICE_NAME = "deals"
@@ -69,3 +70,5 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.conversions = SqlConversionRepository(session)
         self.notifications = SqlNotificationRepository(session)
         self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)
+        self.contracts = SqlContractRepository(session)
+        self.proformas = SqlProFormaRepository(session)

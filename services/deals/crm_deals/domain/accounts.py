@@ -21,6 +21,7 @@ from typing import Any
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 from crm_deals.domain.customer_emails import clean_language
+from crm_deals.domain.account_profiles import PostalAddress, SocialProfile
 from crm_deals.domain.history import Recorded, diff
 from crm_deals.domain.text import clean_email, clean_phone, clean_text, optional_id, require_id
 
@@ -51,6 +52,10 @@ class Account(Recorded):
     last_won_at: dt.datetime | None = None
     churned_at: dt.datetime | None = None
     churn_reason: str = ""
+    # Postal addresses, social profiles, parent account: domain/account_profiles.py.
+    addresses: tuple[PostalAddress, ...] = ()
+    social_profiles: tuple[SocialProfile, ...] = ()
+    parent_account_id: str = ""
     version: int = 0
 
     @classmethod
@@ -108,6 +113,16 @@ class Account(Recorded):
         if changes:
             for name_, (_, new) in changes.items():
                 setattr(self, name_, new)
+            self._record(actor, at, "updated", changes)
+        return list(changes)
+
+    def change_profile(self, actor: Actor, at: dt.datetime, **checked: Any) -> list[str]:
+        """Set addresses, social profiles or the parent account (values already checked by
+        domain/account_profiles.py); returns the names of the fields that changed."""
+        changes = diff(self, checked)
+        for name_, (_, new) in changes.items():
+            setattr(self, name_, new)
+        if changes:
             self._record(actor, at, "updated", changes)
         return list(changes)
 

@@ -7,20 +7,25 @@ Invoice: ``draft`` -> ``issued`` -> ``paid``; ``draft`` or ``issued`` -> ``cance
   an issued invoice that is cancelled keeps it (it is a legal document; it is never reused), so
   the numbers of a year are 1..n without a hole. How the adapter keeps the sequence gap-free under
   concurrency: see :class:`InvoiceNumber` and docs/services/deals.md.
-- A paid invoice is final. Payment is of the full total (partial payments are out of scope).
-- An order has at most one invoice that is not cancelled.
+- Payments (amount, date, method, reference) are recorded against an issued invoice, each at most
+  the balance still due; the balance and the paid status are derived from them: the payment that
+  brings the balance to zero makes the invoice ``paid``. A paid invoice is final.
+- An order has at most one invoice that is not cancelled. A won deal with priced lines may also
+  be invoiced directly (no order: ``order_id`` empty), once while that invoice is live.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_deals.domain.closing import WON as DEAL_WON
 from crm_deals.domain.history import Recorded
-from crm_deals.domain.money import Money
+from crm_deals.domain.money import Money, total
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import PricedLine
 from crm_deals.domain.quotes import WON as QUOTE_WON
 from crm_deals.domain.quotes import Quote
@@ -30,6 +35,7 @@ ORDER_OPEN, ORDER_INVOICED, ORDER_CANCELLED = "open", "invoiced", "cancelled"
 DRAFT, ISSUED, PAID, CANCELLED = "draft", "issued", "paid", "cancelled"
 INVOICE_STATUSES = (DRAFT, ISSUED, PAID, CANCELLED)
 PAYMENT_TERMS_DAYS = 30
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit", "other")
 _NUMBER = re.compile(r"^INV-(\d{4})-(\d{6,})$")
 
 
@@ -151,6 +157,18 @@ class Order(Recorded):
         )
 
 
+@dataclass(frozen=True)
+class Payment:
+    """One payment received against an invoice."""
+
+    id: str
+    amount: Money
+    paid_on: dt.date
+    method: str
+    reference: str
+    recorded_at: dt.datetime
+
+
 @dataclass
 class Invoice(Recorded):
     RECORD_TYPE = "invoice"
@@ -172,7 +190,88 @@ class Invoice(Recorded):
     paid_at: dt.datetime | None = None
     payment_reference: str = ""
     cancel_reason: str = ""
+    payments: tuple[Payment, ...] = field(default_factory=tuple)
     version: int = 0
+
+    @classmethod
+    def from_deal(cls, *, id: str, deal: Opportunity, actor: Actor, at: dt.datetime) -> Invoice:
+        """A draft invoice of a won deal's priced lines, without an order."""
+        if deal.status != DEAL_WON:
+            raise FailedPrecondition(
+                f"deal {deal.name!r} is {deal.status}: only a won deal is invoiced directly",
+                field="opportunity_id",
+            )
+        if not deal.lines:
+            raise FailedPrecondition(
+                f"deal {deal.name!r} has no priced product lines to invoice; price its lines "
+                "(`crmctl deals set-lines`) before winning it, or invoice through an order",
+                field="opportunity_id",
+            )
+        invoice = cls(
+            id=id,
+            order_id="",
+            opportunity_id=deal.id,
+            account_id=deal.account_id,
+            team_id=deal.team_id,
+            currency=deal.currency,
+            lines=deal.lines,
+            total=total((line.line_total for line in deal.lines), deal.currency),
+            created_at=at,
+            updated_at=at,
+        )
+        invoice._record(actor, at, "created", note=f"from won deal {deal.name!r}")
+        return invoice
+
+    @property
+    def paid_amount(self) -> Money:
+        return total((p.amount for p in self.payments), self.currency)
+
+    @property
+    def balance(self) -> Money:
+        """What is still due (the total of a draft or a cancelled invoice too)."""
+        return self.total - self.paid_amount
+
+    def record_payment(self, actor: Actor, at: dt.datetime, payment: Payment) -> None:
+        if self.status != ISSUED:
+            raise FailedPrecondition(
+                f"invoice {self.number or self.id} is {self.status}; payments are recorded "
+                "against an issued invoice",
+                field="status",
+            )
+        if payment.amount.currency != self.currency:
+            raise InvalidArgument(
+                f"the payment is in {payment.amount.currency} but the invoice is in "
+                f"{self.currency}",
+                field="amount",
+            )
+        if not payment.amount.is_positive():
+            raise InvalidArgument("a payment's amount must be above zero", field="amount")
+        if (self.balance - payment.amount).is_negative():
+            raise InvalidArgument(
+                f"the payment {payment.amount} is more than the balance due {self.balance} "
+                f"of invoice {self.number}",
+                field="amount",
+            )
+        if payment.method not in PAYMENT_METHODS:
+            raise InvalidArgument(
+                f"payment method must be one of {', '.join(PAYMENT_METHODS)}; "
+                f"got {payment.method!r}",
+                field="method",
+            )
+        if payment.paid_on > at.date():
+            raise InvalidArgument(f"paid_on {payment.paid_on} is in the future", field="paid_on")
+        reference = clean_text(payment.reference, "reference", max_length=200)
+        self.payments = (*self.payments, replace(payment, reference=reference))
+        self._record(
+            actor,
+            at,
+            "payment_recorded",
+            {"balance": (self.balance + payment.amount, self.balance)},
+            note=f"{payment.amount} by {payment.method} {reference}".strip(),
+        )
+        if not self.balance.is_positive():
+            self.status, self.paid_at, self.payment_reference = PAID, at, reference
+            self._record(actor, at, "paid", {"status": (ISSUED, PAID)}, note=reference)
 
     @classmethod
     def from_order(cls, *, id: str, order: Order, actor: Actor, at: dt.datetime) -> Invoice:
@@ -219,22 +318,28 @@ class Invoice(Recorded):
         self.due_date = self.issue_date + dt.timedelta(days=payment_terms_days)
         self._record(actor, at, "issued", {"status": (DRAFT, ISSUED), "number": ("", self.number)})
 
-    def mark_paid(self, actor: Actor, at: dt.datetime, amount: Money, reference: str) -> None:
-        if self.status != ISSUED:
-            raise FailedPrecondition(
-                f"invoice {self.number or self.id} is {self.status}; only an "
-                "issued invoice can be paid",
-                field="status",
-            )
-        if amount != self.total:
+    def mark_paid(
+        self, actor: Actor, at: dt.datetime, amount: Money, reference: str, payment_id: str
+    ) -> None:
+        """The customer paid the whole balance due at once."""
+        if self.status == ISSUED and amount != self.balance:
             raise InvalidArgument(
-                f"the payment {amount} does not equal the invoice total "
-                f"{self.total}; partial payments are not supported",
+                f"the payment {amount} does not equal the balance due {self.balance}; "
+                "record a part payment with RecordPayment (`crmctl invoices record-payment`)",
                 field="amount",
             )
-        self.status, self.paid_at = PAID, at
-        self.payment_reference = clean_text(reference, "payment_reference", max_length=200)
-        self._record(actor, at, "paid", {"status": (ISSUED, PAID)}, note=self.payment_reference)
+        self.record_payment(
+            actor,
+            at,
+            Payment(
+                id=payment_id,
+                amount=amount,
+                paid_on=at.date(),
+                method="other",
+                reference=reference,
+                recorded_at=at,
+            ),
+        )
 
     def cancel(self, actor: Actor, at: dt.datetime, reason: str) -> str:
         """Cancel a draft or an issued invoice; returns the status it had."""

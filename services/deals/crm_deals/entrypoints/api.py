@@ -12,18 +12,24 @@ person's token here as soon as the replica says so.
 from __future__ import annotations
 
 from crm.deals.v1 import (
+    account_profiles_pb2,
+    account_profiles_pb2_grpc,
     accounts_pb2,
     accounts_pb2_grpc,
     activities_pb2,
     activities_pb2_grpc,
     billing_pb2,
     billing_pb2_grpc,
+    contracts_pb2,
+    contracts_pb2_grpc,
     customer_emails_pb2,
     customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
     notifications_pb2,
     notifications_pb2_grpc,
+    payments_pb2,
+    payments_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
     tasks_pb2,
@@ -32,6 +38,7 @@ from crm.deals.v1 import (
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
+from crm_deals.adapters.grpc_account_profiles import AccountProfileServicer
 from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
@@ -39,6 +46,11 @@ from crm_deals.adapters.grpc_customer_emails import CustomerEmailServicer
 from crm_deals.adapters.grpc_deals import DealServicer
 from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
+from crm_deals.adapters.grpc_workflows import (
+    ContractServicer,
+    InvoicingServicer,
+    ProFormaServicer,
+)
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
 
@@ -123,6 +135,32 @@ APP = ApiApp(
             "CustomerEmailService",
             customer_emails_pb2_grpc.add_CustomerEmailServiceServicer_to_server,
             CustomerEmailServicer,
+        ),
+        # Line workflows and invoicing beside orders.
+        Servicer(
+            contracts_pb2,
+            "ContractService",
+            contracts_pb2_grpc.add_ContractServiceServicer_to_server,
+            ContractServicer,
+        ),
+        Servicer(
+            contracts_pb2,
+            "ProFormaService",
+            contracts_pb2_grpc.add_ProFormaServiceServicer_to_server,
+            ProFormaServicer,
+        ),
+        Servicer(
+            payments_pb2,
+            "InvoicingService",
+            payments_pb2_grpc.add_InvoicingServiceServicer_to_server,
+            InvoicingServicer,
+        ),
+        # Accounts' addresses, social profiles and hierarchy.
+        Servicer(
+            account_profiles_pb2,
+            "AccountProfileService",
+            account_profiles_pb2_grpc.add_AccountProfileServiceServicer_to_server,
+            AccountProfileServicer,
         ),
     ),
     principal_check=principal_check,

@@ -57,6 +57,10 @@ class DealsSettings(ServiceSettings):
     churn_rule_seconds: float = setting(
         86400.0, "How often the worker applies the churn rule to customers."
     )
+    renewal_scan_seconds: float = setting(
+        3600.0,
+        "How often the worker opens the renewal opportunities of signed contracts that are due.",
+    )
     default_conversion_currency: str = setting(
         "EUR", "Currency of a deal converted from a lead that names no amount."
     )
@@ -79,6 +83,7 @@ class DealsSettings(ServiceSettings):
             "churn_rule_seconds",
             "reminder_scan_seconds",
             "reminder_lead_minutes",
+            "renewal_scan_seconds",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(

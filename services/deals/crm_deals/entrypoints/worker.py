@@ -51,6 +51,7 @@ from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer import (
     accounts,
     automations,
+    contracts,
     conversions,
     event_messages,
     tasks,
@@ -255,3 +256,11 @@ class DealsWorker(ScopeReplicaHandlers):
         churned = accounts.apply_churn_rule(self.deps, WORKER)
         if churned:
             log.info("accounts_churned_by_rule", accounts=len(churned))
+
+    @setting_timer(settings.load, "renewal_scan_seconds")
+    def open_contract_renewals(self):
+        opened, refused = contracts.open_due_renewals(self.deps, WORKER)
+        if opened:
+            log.info("contract_renewals_opened", opportunities=opened)
+        for contract_id, reason in refused.items():
+            log.warning("contract_renewal_refused", contract_id=contract_id, reason=reason)

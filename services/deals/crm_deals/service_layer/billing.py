@@ -8,9 +8,10 @@ and a rolled-back one gives its number back (see InvoiceNumberSequence).
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition
-from crm_deals.domain.billing import ISSUED, Invoice, InvoiceNumber, Order
+from crm_deals.domain.billing import ISSUED, PAID, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
-from crm_deals.service_layer import event_messages
+from crm_deals.domain.workflows import require_step
+from crm_deals.service_layer import event_messages, workflow_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.ports import SUPERVISOR
@@ -24,6 +25,7 @@ def create_order(deps: Dependencies, caller: Caller, quote_id: str) -> Order:
         quote = access.visible(uow.quotes.get(quote_id), "quote", quote_id)
         deal = referenced(uow.opportunities.get(quote.opportunity_id), "deal", quote.opportunity_id)
         access.require_edit(deal, "order this deal's quote")
+        require_step(uow.sales_lines.get(deal.sales_line_id), "order a quote", deal.name)
         if uow.orders.for_quote(quote.id) is not None:
             raise FailedPrecondition(
                 f"quote {quote.display_number} already has an order", field="quote_id"
@@ -101,15 +103,22 @@ def issue_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoic
     with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "issue invoices")
         invoice.ensure_issuable()
-        order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
-        order.ensure_invoiceable()
+        # An invoice made straight from a won deal has no order.
+        order = (
+            referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
+            if invoice.order_id
+            else None
+        )
+        if order is not None:
+            order.ensure_invoiceable()
         # Last step before writing: the number is taken only when nothing can refuse any more.
         number = InvoiceNumber(now.year, uow.invoice_numbers.next(now.year))
         invoice.issue(caller.actor, now, number)
-        order.mark_invoiced(caller.actor, now, invoice.number)
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
-        _publish_order(uow, order, caller)
+        if order is not None:
+            order.mark_invoiced(caller.actor, now, invoice.number)
+            _publish_order(uow, order, caller)
         publish(uow, "invoice_issued", event_messages.invoice_issued(invoice), invoice, caller)
         uow.commit()
     return invoice
@@ -118,15 +127,37 @@ def issue_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoic
 def mark_invoice_paid(
     deps: Dependencies, caller: Caller, invoice_id: str, *, amount: Money, reference: str = ""
 ) -> Invoice:
+    """The whole balance paid at once (a part payment: payments.record_payment)."""
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         invoice = _invoice_for_finance(uow, access, invoice_id, "record payments")
-        invoice.mark_paid(caller.actor, deps.clock.now(), amount, reference)
-        uow.invoices.save(invoice)
-        keep_history(uow, invoice)
-        publish(uow, "invoice_paid", event_messages.invoice_paid(invoice, amount), invoice, caller)
+        invoice.mark_paid(caller.actor, deps.clock.now(), amount, reference, deps.ids.new_id())
+        publish_payment(uow, invoice, caller)
         uow.commit()
     return invoice
+
+
+def publish_payment(uow: DealsUnitOfWork, invoice: Invoice, caller: Caller) -> None:
+    """Save ``invoice`` after its last payment: ``invoice_payment_recorded``, and
+    ``invoice_paid`` when that payment settled the balance."""
+    payment = invoice.payments[-1]
+    uow.invoices.save(invoice)
+    keep_history(uow, invoice)
+    publish(
+        uow,
+        "invoice_payment_recorded",
+        workflow_messages.invoice_payment_recorded(invoice, payment),
+        invoice,
+        caller,
+    )
+    if invoice.status == PAID:
+        publish(
+            uow,
+            "invoice_paid",
+            event_messages.invoice_paid(invoice, payment.amount),
+            invoice,
+            caller,
+        )
 
 
 def cancel_invoice(deps: Dependencies, caller: Caller, invoice_id: str, reason: str) -> Invoice:
@@ -139,7 +170,7 @@ def cancel_invoice(deps: Dependencies, caller: Caller, invoice_id: str, reason: 
         previous = invoice.cancel(caller.actor, now, reason)
         uow.invoices.save(invoice)
         keep_history(uow, invoice)
-        if previous == ISSUED:
+        if previous == ISSUED and invoice.order_id:
             order = referenced(uow.orders.get(invoice.order_id), "order", invoice.order_id)
             order.reopen_for_invoicing(caller.actor, now, f"invoice {invoice.number} cancelled")
             _publish_order(uow, order, caller)

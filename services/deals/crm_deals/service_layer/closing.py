@@ -7,12 +7,14 @@ import datetime as dt
 from crm_deals.domain import automation
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import Opportunity
+from crm_deals.domain.workflows import MANUAL_WIN, require_step
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, referenced
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
 def close_won(
@@ -23,38 +25,61 @@ def close_won(
     actual_revenue: Money | None,
     actual_close_date: dt.date | None,
 ) -> Opportunity:
-    """Won: needs the actual revenue and close date; the account becomes a customer."""
+    """Won: needs the actual revenue and close date; the account becomes a customer. A contract
+    line's deal is won by signing its contract instead (domain/workflows.py)."""
     access = Access.of(caller, deps.scopes)
-    now = deps.clock.now()
     with deps.uow() as uow:
         deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
         access.require_edit(deal, "close this deal")
-        deal.close_won(
-            caller.actor,
-            now,
+        require_step(uow.sales_lines.get(deal.sales_line_id), MANUAL_WIN, deal.name)
+        win(
+            uow,
+            deps,
+            caller,
+            deal,
             actual_revenue=actual_revenue,
             actual_close_date=actual_close_date,
-            today=now.date(),
         )
-        uow.opportunities.save(deal)
-        keep_history(uow, deal)
-        publish(uow, "deal_won", event_messages.deal_won(deal), deal, caller)
-        account = referenced(uow.accounts.get(deal.account_id), "account", deal.account_id)
-        previous = account.relationship
-        changed = account.record_won_deal(caller.actor, now)
-        uow.accounts.save(account)
-        if changed:
-            keep_history(uow, account)
-            publish_relationship(
-                uow,
-                account,
-                caller,
-                previous,
-                "won back" if previous == "churned" else "first won deal",
-            )
-        fire(uow, deps, caller, deal, automation.WON)
         uow.commit()
     return deal
+
+
+def win(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    deal: Opportunity,
+    *,
+    actual_revenue: Money | None,
+    actual_close_date: dt.date | None,
+) -> None:
+    """Close ``deal`` as won inside the caller's unit of work (by hand, by a signed contract or
+    by an accepted pro-forma invoice): its event, the account's relationship, the automations."""
+    now = deps.clock.now()
+    deal.close_won(
+        caller.actor,
+        now,
+        actual_revenue=actual_revenue,
+        actual_close_date=actual_close_date,
+        today=now.date(),
+    )
+    uow.opportunities.save(deal)
+    keep_history(uow, deal)
+    publish(uow, "deal_won", event_messages.deal_won(deal), deal, caller)
+    account = referenced(uow.accounts.get(deal.account_id), "account", deal.account_id)
+    previous = account.relationship
+    changed = account.record_won_deal(caller.actor, now)
+    uow.accounts.save(account)
+    if changed:
+        keep_history(uow, account)
+        publish_relationship(
+            uow,
+            account,
+            caller,
+            previous,
+            "won back" if previous == "churned" else "first won deal",
+        )
+    fire(uow, deps, caller, deal, automation.WON)
 
 
 def close_lost(

@@ -73,7 +73,7 @@ def set_fields(message: M, **fields: Any) -> M:
 
 # -- records (resources.proto) ----------------------------------------------------------------
 def account(a: accounts.Account) -> resources_pb2.Account:
-    return set_fields(
+    message = set_fields(
         resources_pb2.Account(),
         id=a.id,
         team_id=a.team_id,
@@ -90,7 +90,23 @@ def account(a: accounts.Account) -> resources_pb2.Account:
         created_at=ts(a.created_at),
         updated_at=ts(a.updated_at),
         version=a.version,
+        parent_account_id=a.parent_account_id,
     )
+    message.addresses.extend(
+        resources_pb2.PostalAddress(
+            kind=_number(resources_pb2.AddressKind, x.kind),
+            street=x.street,
+            city=x.city,
+            postal_code=x.postal_code,
+            region=x.region,
+            country=x.country,
+        )
+        for x in a.addresses
+    )
+    message.social_profiles.extend(
+        resources_pb2.SocialProfile(network=p.network, url=p.url) for p in a.social_profiles
+    )
+    return message
 
 
 def contact(c: accounts.Contact) -> resources_pb2.Contact:
@@ -273,9 +289,24 @@ def invoice(i: billing.Invoice) -> resources_pb2.Invoice:
         created_at=ts(i.created_at),
         updated_at=ts(i.updated_at),
         version=i.version,
+        paid_amount=money(i.paid_amount),
+        balance=money(i.balance),
     )
     message.lines.extend(priced_line(line) for line in i.lines)
+    message.payments.extend(invoice_payment(p) for p in i.payments)
     return message
+
+
+def invoice_payment(p: billing.Payment) -> resources_pb2.InvoicePayment:
+    return set_fields(
+        resources_pb2.InvoicePayment(),
+        id=p.id,
+        amount=money(p.amount),
+        paid_on=day(p.paid_on),
+        method=p.method,
+        reference=p.reference,
+        recorded_at=ts(p.recorded_at),
+    )
 
 
 def history_entry(e: HistoryEntry) -> resources_pb2.HistoryEntry:

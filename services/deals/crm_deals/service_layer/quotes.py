@@ -10,6 +10,7 @@ from crm_chassis.errors import FailedPrecondition
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
 from crm_deals.domain.quotes import ACTIVE, Quote
+from crm_deals.domain.workflows import require_step
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
@@ -51,6 +52,7 @@ def create_quote(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         deal = _deal_for_edit(uow, access, deal_id, "quote this deal")
+        require_step(uow.sales_lines.get(deal.sales_line_id), "quote", deal.name)
         sequence = len({q.number for q in uow.quotes.for_opportunity(deal.id)}) + 1
         quote = Quote.create(
             id=deps.ids.new_id(),

@@ -24,11 +24,15 @@ from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
 from crm_deals.domain.customer_emails import CustomerEmailTemplate
+
+
+from crm_deals.domain.contracts import Contract
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.notifications import Notification
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
+from crm_deals.domain.proformas import ProForma
 from crm_deals.domain.quotes import Quote
 from crm_deals.domain.sales_lines import SalesLine
 
@@ -86,6 +90,11 @@ class AccountRepository(Repository[Account]):
     def list(
         self, team_ids: frozenset[str], filter: AccountFilter, page: PageQuery
     ) -> Page[Account]: ...
+
+    @abc.abstractmethod
+    def children(self, account_id: str) -> builtins.list[Account]:
+        """The accounts whose parent is ``account_id``, oldest first."""
+        raise NotImplementedError
 
     @abc.abstractmethod
     def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
@@ -303,3 +312,18 @@ class CustomerEmailTemplateRepository(Repository[CustomerEmailTemplate]):
     @abc.abstractmethod
     def for_pipeline(self, pipeline_id: str, stage_key: str = "") -> list[CustomerEmailTemplate]:
         """The pipeline's templates (of one stage when given), by stage then language."""
+
+
+# -- line workflows: contracts and pro-forma invoices ------------------------------------------
+class ContractRepository(Repository[Contract]):
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[Contract]: ...
+
+    @abc.abstractmethod
+    def renewals_due(self, today: dt.date, limit: int) -> list[Contract]:
+        """Signed contracts without a renewal opportunity whose renewal is due by ``today``."""
+
+
+class ProFormaRepository(Repository[ProForma]):
+    @abc.abstractmethod
+    def for_opportunity(self, opportunity_id: str) -> list[ProForma]: ...

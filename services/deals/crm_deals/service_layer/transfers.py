@@ -190,6 +190,16 @@ def _move_related(
                 invoice,
                 caller,
             )
+    # The deal's contracts and pro-forma invoices follow it too (their history records the move;
+    # the deal's deal_transferred event announces it).
+    for contract in uow.contracts.for_opportunity(deal.id):
+        if contract.transfer(actor, now, to_team):
+            uow.contracts.save(contract)
+            keep_history(uow, contract)
+    for proforma in uow.proformas.for_opportunity(deal.id):
+        if proforma.transfer(actor, now, to_team):
+            uow.proformas.save(proforma)
+            keep_history(uow, proforma)
     return moved
 
 

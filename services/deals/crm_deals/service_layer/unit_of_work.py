@@ -11,6 +11,7 @@ from crm_deals.service_layer.repositories import (
     AutomationFiringRepository,
     AutomationRuleRepository,
     ContactRepository,
+    ContractRepository,
     ConversionRepository,
     CustomerEmailTemplateRepository,
     DeliveryRepository,
@@ -21,6 +22,7 @@ from crm_deals.service_layer.repositories import (
     OpportunityRepository,
     OrderRepository,
     PipelineRepository,
+    ProFormaRepository,
     QuoteRepository,
     SalesLineRepository,
 )
@@ -48,3 +50,5 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     conversions: ConversionRepository
     notifications: NotificationRepository
     customer_email_templates: CustomerEmailTemplateRepository
+    contracts: ContractRepository
+    proformas: ProFormaRepository

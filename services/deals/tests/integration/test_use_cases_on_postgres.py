@@ -15,12 +15,14 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "unit"))
 
+from test_account_hierarchy import *  # noqa: F403
 from test_accounts_contacts import *  # noqa: F403
 from test_activities import *  # noqa: F403
 from test_automation_scopes import *  # noqa: F403
 from test_automations import *  # noqa: F403
 from test_conversions import *  # noqa: F403
 from test_deal_lifecycle import *  # noqa: F403
+from test_line_workflows import *  # noqa: F403
 from test_pipelines import *  # noqa: F403
 from test_quotes_billing import *  # noqa: F403
 from test_transfers import *  # noqa: F403

@@ -64,6 +64,12 @@ class _Repo:
 class Accounts(_Repo, repositories.AccountRepository):
     name = "accounts"
 
+    def children(self, account_id):
+        return sorted(
+            (a for a in self.rows.values() if a.parent_account_id == account_id),
+            key=lambda a: (a.created_at, a.id),
+        )
+
     def list(self, team_ids, filter, page):
         items = [
             a
@@ -374,6 +380,34 @@ class Conversions(repositories.ConversionRepository):
         self.uow.state.conversions[record.conversion_id] = record
 
 
+class Contracts(_Repo, repositories.ContractRepository):
+    name = "contracts"
+
+    def for_opportunity(self, opportunity_id):
+        return sorted(
+            (c for c in self.rows.values() if c.opportunity_id == opportunity_id),
+            key=lambda c: (c.created_at, c.id),
+        )
+
+    def renewals_due(self, today, limit):
+        due = [
+            c
+            for c in self.rows.values()
+            if c.status == "signed" and not c.renewal_opportunity_id and c.renewal_due_on <= today
+        ]
+        return sorted(due, key=lambda c: (c.renewal_due_on, c.id))[:limit]
+
+
+class ProFormas(_Repo, repositories.ProFormaRepository):
+    name = "proformas"
+
+    def for_opportunity(self, opportunity_id):
+        return sorted(
+            (p for p in self.rows.values() if p.opportunity_id == opportunity_id),
+            key=lambda p: (p.created_at, p.id),
+        )
+
+
 class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
     def __init__(self):
         super().__init__()
@@ -389,6 +423,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.sales_lines = SalesLines(self)
         self.notifications = Notifications(self)
         self.customer_email_templates = CustomerEmailTemplates(self)
+        self.contracts, self.proformas = Contracts(self), ProFormas(self)
 
     def __enter__(self):
         self._committed_state = copy.deepcopy(self.state)

@@ -69,7 +69,14 @@ class SalesLineServicer(Servicer, sales_lines_pb2_grpc.SalesLineServiceServicer)
 
     def SetTargets(self, request, context):
         rows = [
-            (t.team_id, t.amount.amount, t.amount.currency, t.deal_count) for t in request.targets
+            (
+                t.team_id,
+                t.amount.amount,
+                t.amount.currency,
+                t.deal_count,
+                [(u.product_id, u.product_group, u.quantity, u.unit) for u in t.units],
+            )
+            for t in request.targets
         ]
         targets = sales_lines.set_targets(
             self.deps, caller(), line_id=request.sales_line_id, period=request.period, rows=rows

@@ -135,6 +135,8 @@ targets = Table(
     Column("amount", String(40), nullable=False),  # exact decimal text, never a float
     Column("currency", String(3), nullable=False),
     Column("deal_count", Integer, nullable=False),
+    # Unit targets as a JSON list (migration 0004_target_units); NULL = none.
+    Column("units", Text),
 )
 
 territories = Table(

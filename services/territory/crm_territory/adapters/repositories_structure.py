@@ -20,7 +20,7 @@ from crm_territory.adapters import orm
 from crm_territory.adapters.json_columns import dumps, rules_from_text, rules_to_text
 from crm_territory.adapters.org_cache import OrgCache, StructureSnapshot
 from crm_territory.domain.org import OrgSettings, OrgUnit
-from crm_territory.domain.sales_lines import SalesLine, Target, WorkflowKind
+from crm_territory.domain.sales_lines import SalesLine, Target, UnitTarget, WorkflowKind
 from crm_territory.domain.teams import RoutingStrategy, Team
 from crm_territory.domain.territories import RuleSetVersion, Territory
 from crm_territory.domain.values import Money, Period
@@ -403,6 +403,23 @@ class SqlTerritoryRepository(_StructureRows, repositories.TerritoryRepository):
 _TARGETS_OF_LINE = select(orm.targets).where(orm.targets.c.sales_line_id == bindparam("line"))
 
 
+def _units_to_text(units: tuple[UnitTarget, ...]) -> str | None:
+    """Unit targets as JSON (quantities as exact decimal text); None when there are none."""
+    if not units:
+        return None
+    return json.dumps(
+        [[u.product_id, u.product_group, str(u.quantity), u.unit] for u in units],
+        separators=(",", ":"),
+    )
+
+
+def _units_from_text(text: str | None) -> tuple[UnitTarget, ...]:
+    return tuple(
+        UnitTarget(product_id, group, Decimal(quantity), unit)
+        for product_id, group, quantity, unit in json.loads(text or "[]")
+    )
+
+
 class SqlTargetRepository(repositories.TargetRepository):
     def __init__(self, session: Session):
         self._session = session
@@ -415,6 +432,7 @@ class SqlTargetRepository(repositories.TargetRepository):
                 Period.parse(t.period),
                 Money(Decimal(t.amount), t.currency),
                 t.deal_count,
+                _units_from_text(t.units),
             )
             for t in self._session.execute(_TARGETS_OF_LINE, {"line": line_id})
         ]
@@ -440,6 +458,7 @@ class SqlTargetRepository(repositories.TargetRepository):
                         amount=str(t.amount.amount),
                         currency=t.amount.currency,
                         deal_count=t.deal_count,
+                        units=_units_to_text(t.units),
                     )
                     for t in targets
                 ],

@@ -139,6 +139,15 @@ def target(t: Target) -> sales_lines_pb2.Target:
         period=t.period.label,
         amount=money(t.amount),
         deal_count=t.deal_count,
+        units=[
+            sales_lines_pb2.UnitTarget(
+                product_id=u.product_id,
+                product_group=u.product_group,
+                quantity=str(u.quantity),
+                unit=u.unit,
+            )
+            for u in t.units
+        ],
     )
 
 

@@ -220,9 +220,10 @@ def set_targets(
     *,
     line_id: str,
     period: str,
-    rows: list[tuple[str, str, str, int]],
+    rows: list[tuple[Any, ...]],
 ) -> list[Target]:
-    """Replace the targets of the listed teams; ``rows`` are (team_id, amount, currency, count)."""
+    """Replace the targets of the listed teams; ``rows`` are (team_id, amount, currency, count)
+    and optionally the team's unit targets (domain/sales_lines.py: UnitRow)."""
     parsed_period = Period.parse(period)
     if not rows:
         raise InvalidArgument("targets: give at least one team's target", field="targets")

@@ -213,6 +213,17 @@ def test_targets_keep_exact_decimals_and_replace_by_period(deps, org):
         [target] = uow.targets.for_line(line.id)
     assert target.amount.amount == Decimal("250000.05") and target.amount.currency == "EUR"
     assert (target.period.label, target.deal_count) == ("2026-Q1", 12)
+    assert target.units == ()
+    units = [("p-1", "", "12.5", "case"), ("", "Beverages", "0.0001", "")]
+    sales_lines.set_targets(
+        deps, ADMIN, line_id=line.id, period="2026-Q1", rows=[(team.id, "1", "EUR", 1, units)]
+    )
+    with deps.uow() as uow:
+        [target] = uow.targets.for_line(line.id)
+    assert [(u.product_id, u.product_group, u.quantity, u.unit) for u in target.units] == [
+        ("p-1", "", Decimal("12.5"), "case"),
+        ("", "Beverages", Decimal("0.0001"), ""),
+    ]
 
 
 def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, org):

@@ -110,6 +110,41 @@ def test_targets_are_exact_and_merged_per_period(setup):
     assert sales_lines.list_targets(world.deps, ADMIN, line_id=line.id, period="2026-Q2") == []
 
 
+def test_targets_in_units_of_a_product_or_a_product_group(setup):
+    world, a, b, line = setup
+    units = [("p-gadget", "", "120", "case"), ("", "Beverages", "2500.5", "")]
+    result = sales_lines.set_targets(
+        world.deps, ADMIN, line_id=line.id, period="2026", rows=[(a.id, "0", "EUR", 0, units)]
+    )
+    (target,) = result
+    assert [(u.product_id, u.product_group, u.quantity, u.unit) for u in target.units] == [
+        ("p-gadget", "", Decimal("120"), "case"),
+        ("", "Beverages", Decimal("2500.5"), ""),
+    ]
+    event = world.uow.events("targets_changed")[-1]
+    assert [(u.product_group, u.quantity) for u in event.targets[0].units] == [
+        ("", "120"),
+        ("Beverages", "2500.5"),
+    ]
+    (listed,) = sales_lines.list_targets(world.deps, ADMIN, line_id=line.id, period="2026")
+    assert listed.units == target.units
+    with pytest.raises(ValidationErrors) as err:
+        sales_lines.set_targets(
+            world.deps,
+            ADMIN,
+            line_id=line.id,
+            period="2026",
+            rows=[
+                (a.id, "0", "EUR", 0, [("p-1", "Group", "1", ""), ("p-2", "", "-1", "")]),
+                (b.id, "0", "EUR", 0, [("p-3", "", "1", ""), ("p-3", "", "2", "")]),
+            ],
+        )
+    fields = dict(err.value.problems)
+    assert "exactly one of product_id" in fields["targets[0].units[0]"]
+    assert ">= 0" in fields["targets[0].units[1].quantity"]
+    assert "appears twice" in fields["targets[1].units[1]"]
+
+
 def test_targets_report_every_bad_row(setup):
     world, a, b, line = setup
     outsider = world.team("Outsider", world.unit("X"))
