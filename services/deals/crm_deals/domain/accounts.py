@@ -20,8 +20,8 @@ from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-from crm_deals.domain.customer_emails import clean_language
 from crm_deals.domain.account_profiles import PostalAddress, SocialProfile
+from crm_deals.domain.customer_emails import clean_language
 from crm_deals.domain.history import Recorded, diff
 from crm_deals.domain.text import clean_email, clean_phone, clean_text, optional_id, require_id
 

@@ -23,10 +23,8 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
-from crm_deals.domain.customer_emails import CustomerEmailTemplate
-
-
 from crm_deals.domain.contracts import Contract
+from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.notifications import Notification
