@@ -9,7 +9,7 @@ import random
 from decimal import Decimal
 
 import pytest
-from reporting_events import Deal, at, org, pipeline, team, targets
+from reporting_events import Deal, at, org, pipeline, targets, team
 from reporting_fakes import World
 from reporting_fixture import fixture_events
 
