@@ -222,3 +222,22 @@ def test_a_deleted_team_leaves_the_org_tree():
 
     feed(world, [*org(), team("t2", "north", 2, change=events_pb2.CHANGE_KIND_DELETED)])
     assert "t2" not in world.state.teams
+
+
+def test_a_deal_counts_in_the_period_of_its_recorded_close_date():
+    world = World()
+    deal = Deal("d1")  # closed in the system on April 2, recorded as signed on March 31
+    feed(
+        world,
+        [
+            *org(),
+            pipeline(),
+            deal.created(at("2026-03-01")),
+            deal.won(at("2026-04-02"), close_date="2026-03-31"),
+        ],
+    )
+    march, april = (resolve(PeriodKind.MONTH, date=d) for d in ("2026-03-10", "2026-04-10"))
+    assert (_win_rate(world, CEO, "t1", march).won, _win_rate(world, CEO, "t1", april).won) == (
+        1,
+        0,
+    )

@@ -29,7 +29,7 @@ class OpenDealAge:
 
 
 def won_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
-    return [d for d in deals if d.status == WON and period.contains(d.closed_at)]
+    return [d for d in deals if d.status == WON and period.contains_day(d.close_date)]
 
 
 def cycle(closed: Iterable[DealFact], period: Period) -> Cycle:
