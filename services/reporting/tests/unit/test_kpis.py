@@ -60,10 +60,10 @@ def test_sales_cycle_and_the_age_of_open_deals(deps):
     assert round(report.cycle.mean_days, 3) == D("23.333")  # 70 / 3
     assert report.cycle.median_days == D(30)
     # now 04-15: d4 is 64 days old (2.74 x the mean), d5 45 days (1.93 x)
-    ages = [(a.deal.id, a.age_days, a.ratio_to_mean, a.slow) for a in report.open_deals]
+    ages = [(a.deal_id, a.age_days, a.ratio_to_mean, a.slow) for a in report.open_deals]
     assert ages == [("d4", D(64), D("2.74"), True), ("d5", D(45), D("1.93"), True)]
     limited = reports.cycle_report(deps, MIA, scope=T1, period=Q1, open_deal_limit=1)
-    assert [a.deal.id for a in limited.open_deals] == ["d4"]
+    assert [a.deal_id for a in limited.open_deals] == ["d4"]
     with pytest.raises(InvalidArgument, match="open_deal_limit must be within 0..500"):
         reports.cycle_report(deps, MIA, scope=T1, period=Q1, open_deal_limit=501)
 

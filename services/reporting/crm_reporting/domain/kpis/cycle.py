@@ -22,7 +22,9 @@ class Cycle:
 
 @dataclass(frozen=True)
 class OpenDealAge:
-    deal: DealFact
+    deal_id: str
+    team_id: str
+    owner_user_id: str
     age_days: Decimal
     ratio_to_mean: Decimal | None
     slow: bool
@@ -48,5 +50,14 @@ def open_deal_ages(
         ratio = None
         if mean_days:
             ratio = (age / mean_days).quantize(TWO_DECIMALS, rounding=ROUND_HALF_EVEN)
-        ages.append(OpenDealAge(deal, age, ratio, mean_days is not None and age > mean_days))
+        ages.append(
+            OpenDealAge(
+                deal.id,
+                deal.team_id,
+                deal.owner_user_id,
+                age,
+                ratio,
+                mean_days is not None and age > mean_days,
+            )
+        )
     return ages
