@@ -196,7 +196,7 @@ def velocity_response(report: VelocityReport) -> pb.SalesVelocityResponse:
         current=_velocity(report.current),
         previous=_velocity(report.previous),
         changes=[
-            pb.VelocityChange(currency=c, percent=_text(change))  # type: ignore[arg-type]
+            pb.VelocityChange(currency=c, percent=_text(change))
             for c, change in report.changes.items()
         ],
     )
