@@ -13,6 +13,7 @@ from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
 from crm_reporting.adapters.orm import (
     READ_MODELS,
+    activity_facts,
     deal_facts,
     event_store,
     org_teams,
@@ -23,6 +24,7 @@ from crm_reporting.adapters.orm import (
 )
 from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
 from crm_reporting.domain.events import (
+    ActivitySnapshot,
     OrgUnitSnapshot,
     PipelineSnapshot,
     RecordedEvent,
@@ -201,6 +203,22 @@ class SqlReadModels(ReadModels, ReportStore):
                 )
             )
 
+    def put_activity(self, activity: ActivitySnapshot) -> None:
+        self.session.execute(
+            delete(activity_facts).where(activity_facts.c.activity_id == activity.id)
+        )
+        self.session.execute(
+            insert(activity_facts).values(
+                activity_id=activity.id,
+                team_id=activity.team_id,
+                owner_user_id=activity.owner_user_id,
+                kind=activity.kind,
+                occurred_at=activity.occurred_at,
+                due_at=activity.due_at,
+                done_at=activity.done_at,
+            )
+        )
+
     def put_unit(self, unit: OrgUnitSnapshot) -> None:
         self.session.execute(delete(org_units).where(org_units.c.unit_id == unit.id))
         if not unit.deleted:
@@ -314,6 +332,33 @@ class SqlReadModels(ReadModels, ReportStore):
         if not f.team_ids:
             return []
         return self._facts(deal_facts.c.status == OPEN, *self._where(f))
+
+    def activities_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[ActivitySnapshot]:
+        if not f.team_ids:
+            return []
+        a = activity_facts.c
+        conditions = [a.team_id.in_(sorted(f.team_ids))]
+        if f.owner_user_id:
+            conditions.append(a.owner_user_id == f.owner_user_id)
+        tasks = and_(a.kind == "task", a.done_at >= start, a.done_at < end)
+        others = and_(a.kind != "task", a.occurred_at >= start, a.occurred_at < end)
+        rows = self.session.execute(
+            select(activity_facts).where(*conditions, or_(tasks, others))
+        ).mappings()
+        return [
+            ActivitySnapshot(
+                r["activity_id"],
+                r["team_id"],
+                r["owner_user_id"],
+                r["kind"],
+                r["occurred_at"],
+                r["due_at"],
+                r["done_at"],
+            )
+            for r in rows
+        ]
 
     def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:
         if not f.team_ids:
