@@ -598,3 +598,18 @@ def write_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def snapshot_fakes(identity, serve_fake, monkeypatch):
+    """Recording fakes of deals' and leads' SnapshotService (the backfill), by service name;
+    their addresses in ``CRM_DEALS_ADDRESS`` and ``CRM_LEADS_ADDRESS``."""
+    from crm.deals.v1 import snapshots_pb2 as deals_snapshots
+    from crm.leads.v1 import snapshots_pb2 as leads_snapshots
+
+    fakes = {}
+    for service, module in (("deals", deals_snapshots), ("leads", leads_snapshots)):
+        fake = RecordingFake(identity, (module,))
+        monkeypatch.setenv(f"CRM_{service.upper()}_ADDRESS", serve_fake(fake.handlers()))
+        fakes[service] = fake
+    return fakes

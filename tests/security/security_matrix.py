@@ -226,6 +226,12 @@ MATRIX: dict[str, Row] = {
     "deals.QuoteService/RejectQuote": row(TEAM_WRITE),
     "deals.QuoteService/ReviseQuote": row(TEAM_WRITE),
     "deals.QuoteService/WithdrawQuote": row(TEAM_WRITE),
+    # The backfill of a new consumer: counts only, no record in the answer.
+    "deals.SnapshotService/PublishSnapshots": row(
+        profile("denied", management="ok", service_with_role="ok"),
+        set={"page": {"page_size": 1}},
+        note="services need publish_deal_snapshots",
+    ),
     # ------------------------------------------------------------ identity
     "identity.AuthService/GetSigningKeys": row(PUBLIC),
     "identity.AuthService/IssueServiceToken": row(PUBLIC),
@@ -318,6 +324,12 @@ MATRIX: dict[str, Row] = {
         )
     ),
     "leads.ScoringService/UpdateScoringModel": row(profile("denied", management="ok")),
+    # The backfill of a new consumer: counts only, no record in the answer.
+    "leads.SnapshotService/PublishSnapshots": row(
+        profile("denied", management="ok", service_with_role="ok"),
+        set={"page": {"page_size": 1}},
+        note="services need publish_lead_snapshots",
+    ),
     # ------------------------------------------------------------ territory
     "territory.AccessService/CheckAccess": row(SERVICE_ONLY, note="services need check_access"),
     "territory.AccessService/ListScopes": row(

@@ -9,6 +9,7 @@ from crm.deals.v1 import (
     billing_pb2_grpc,
     deals_pb2_grpc,
     pipelines_pb2_grpc,
+    snapshots_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
@@ -28,3 +29,4 @@ class Stubs:
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)

@@ -22,6 +22,8 @@ from crm.deals.v1 import (
     deals_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -31,6 +33,7 @@ from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
 from crm_deals.adapters.grpc_deals import DealServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
+from crm_deals.adapters.grpc_snapshots import SnapshotServicer
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
 
@@ -97,6 +100,12 @@ APP = ApiApp(
             "InvoiceService",
             billing_pb2_grpc.add_InvoiceServiceServicer_to_server,
             InvoiceServicer,
+        ),
+        Servicer(
+            snapshots_pb2,
+            "SnapshotService",
+            snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
+            SnapshotServicer,
         ),
     ),
     principal_check=principal_check,

@@ -18,6 +18,8 @@ from crm.leads.v1 import (
     lead_service_pb2_grpc,
     scoring_pb2,
     scoring_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -25,6 +27,7 @@ from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
+from crm_leads.adapters.grpc_snapshots import SnapshotServicer
 from crm_leads.adapters.scopes import ReplicaScopeReader
 from crm_leads.entrypoints import settings, wiring
 from crm_leads.entrypoints.settings import LeadsSettings
@@ -65,6 +68,12 @@ APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
             "ScoringService",
             scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
             ScoringServicer,
+        ),
+        Servicer(
+            snapshots_pb2,
+            "SnapshotService",
+            snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
+            SnapshotServicer,
         ),
     ),
     principal_check=principal_check,

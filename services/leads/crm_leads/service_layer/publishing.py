@@ -29,6 +29,8 @@ PUBLISHED = (
     "campaign_created",
     "campaign_updated",
     "scoring_model_changed",
+    "lead_snapshot",
+    "campaign_snapshot",
 )
 
 
