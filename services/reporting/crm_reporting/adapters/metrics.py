@@ -1,0 +1,61 @@
+"""reporting's own Prometheus metrics (the chassis adds gRPC, event and outbox metrics).
+
+Labels stay low-cardinality: the source service, the sales line and the currency; never a user,
+team or deal.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+from crm_reporting.service_layer.business import LineFigures
+
+EVENT_LAG = Histogram(
+    "crm_reporting_event_lag_seconds",
+    "Seconds from an event's occurrence (its producer's commit) to its effect on reporting's "
+    "read models, per source service.",
+    ["source"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+EVENTS_RECORDED = Counter(
+    "crm_reporting_events_recorded_total",
+    "Events stored in reporting's event store, by source service and event type.",
+    ["source", "event_type"],
+)
+OPEN_DEALS = Gauge(
+    "crm_reporting_open_deals", "Open deals of the company, per sales line.", ["sales_line"]
+)
+OPEN_PIPELINE = Gauge(
+    "crm_reporting_open_pipeline_value",
+    "Estimated revenue of the company's open deals, per sales line and currency.",
+    ["sales_line", "currency"],
+)
+WON_THIS_MONTH = Gauge(
+    "crm_reporting_won_value_this_month",
+    "Revenue of the deals won in the current UTC month, per sales line and currency.",
+    ["sales_line", "currency"],
+)
+WON_DEALS_THIS_MONTH = Gauge(
+    "crm_reporting_won_deals_this_month",
+    "Deals won in the current UTC month, per sales line.",
+    ["sales_line"],
+)
+
+
+def observe_recorded(source: str, event_type: str, lag_seconds: float) -> None:
+    EVENT_LAG.labels(source).observe(lag_seconds)
+    EVENTS_RECORDED.labels(source, event_type).inc()
+
+
+def publish_business(figures: list[LineFigures]) -> None:
+    """Sets the business gauges to ``figures`` (lines and currencies that vanished are
+    dropped)."""
+    for gauge in (OPEN_DEALS, OPEN_PIPELINE, WON_THIS_MONTH, WON_DEALS_THIS_MONTH):
+        gauge.clear()
+    for line in figures:
+        OPEN_DEALS.labels(line.sales_line_id).set(line.open_deals)
+        WON_DEALS_THIS_MONTH.labels(line.sales_line_id).set(line.won_deals)
+        for currency, amount in line.open_value.rounded():
+            OPEN_PIPELINE.labels(line.sales_line_id, currency).set(float(amount))
+        for currency, amount in line.won_value.rounded():
+            WON_THIS_MONTH.labels(line.sales_line_id, currency).set(float(amount))

@@ -1,0 +1,428 @@
+"""The event store and the read models on SQLAlchemy Core (PostgreSQL; SQLite in `make run`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from crm_chassis.bulk_insert import BulkInsert
+from crm_reporting.adapters import event_translation
+from crm_reporting.adapters.orm import (
+    READ_MODELS,
+    deal_facts,
+    event_store,
+    org_teams,
+    org_units,
+    pipeline_stages,
+    stage_stays,
+    targets,
+)
+from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
+from crm_reporting.domain.events import (
+    OrgUnitSnapshot,
+    PipelineSnapshot,
+    RecordedEvent,
+    StageDefinition,
+    TargetValue,
+    TeamSnapshot,
+)
+from crm_reporting.service_layer.ports import (
+    DealFilter,
+    EventStore,
+    LineTotals,
+    OrgTree,
+    ReadModels,
+    ReportStore,
+)
+
+MICROS = Decimal(1_000_000)
+
+
+def to_micros(amount: Decimal | None) -> int | None:
+    return None if amount is None else int((amount * MICROS).to_integral_value())
+
+
+def from_micros(micros: int | None) -> Decimal | None:
+    return None if micros is None else Decimal(micros) / MICROS
+
+
+class SqlEventStore(EventStore):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: RecordedEvent, recorded_at: dt.datetime) -> bool:
+        known = self.session.execute(
+            select(event_store.c.seq).where(event_store.c.event_id == event.event_id)
+        ).first()
+        if known is not None:
+            return False
+        self.session.execute(
+            insert(event_store).values(
+                event_id=event.event_id,
+                source=event.source,
+                event_type=event.event_type,
+                aggregate_type=event.aggregate_type,
+                aggregate_id=event.aggregate_id,
+                aggregate_version=event.version,
+                occurred_at=event.occurred_at,
+                recorded_at=recorded_at,
+                body=event.body,
+            )
+        )
+        return True
+
+    def _events(self, rows: Iterable[tuple[str, str, str]]) -> Iterator[RecordedEvent]:
+        for source, event_type, body in rows:
+            yield event_translation.from_body(source, event_type, body)
+
+    def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]:
+        rows = self.session.execute(
+            select(event_store.c.source, event_store.c.event_type, event_store.c.body)
+            .where(
+                event_store.c.aggregate_type == aggregate_type,
+                event_store.c.aggregate_id == aggregate_id,
+            )
+            .order_by(event_store.c.aggregate_version, event_store.c.seq)
+        )
+        return list(self._events(rows.tuples()))
+
+    def in_aggregate_order(self) -> Iterator[RecordedEvent]:
+        rows = self.session.execute(
+            select(event_store.c.source, event_store.c.event_type, event_store.c.body)
+            .order_by(
+                event_store.c.aggregate_type,
+                event_store.c.aggregate_id,
+                event_store.c.aggregate_version,
+                event_store.c.seq,
+            )
+            .execution_options(yield_per=2000)
+        )
+        yield from self._events(rows.tuples())
+
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(event_store)).scalar_one())
+
+
+def _deal_row(fact: DealFact) -> dict[str, object]:
+    return {
+        "deal_id": fact.id,
+        "version": fact.version,
+        "pipeline_id": fact.pipeline_id,
+        "sales_line_id": fact.sales_line_id,
+        "team_id": fact.team_id,
+        "owner_user_id": fact.owner_user_id,
+        "stage_key": fact.stage_key,
+        "status": fact.status,
+        "currency": fact.currency,
+        "value_micros": to_micros(fact.value),
+        "probability": fact.probability,
+        "forecast_category": fact.forecast_category,
+        "estimated_close_date": (
+            fact.estimated_close_date.isoformat() if fact.estimated_close_date else None
+        ),
+        "created_at": fact.created_at,
+        "stage_entered_at": fact.stage_entered_at,
+        "closed_at": fact.closed_at,
+        "lost_reason": fact.lost_reason,
+        "lost_competitor": fact.lost_competitor,
+        "reopen_count": fact.reopen_count,
+    }
+
+
+def _fact(row: dict[str, object], stays: tuple[StageStay, ...] = ()) -> DealFact:
+    close = row["estimated_close_date"]
+    return DealFact(
+        id=str(row["deal_id"]),
+        version=int(row["version"]),  # type: ignore[call-overload]
+        pipeline_id=str(row["pipeline_id"]),
+        sales_line_id=str(row["sales_line_id"]),
+        team_id=str(row["team_id"]),
+        owner_user_id=str(row["owner_user_id"]),
+        stage_key=str(row["stage_key"]),
+        status=str(row["status"]),
+        currency=str(row["currency"]),
+        value=from_micros(row["value_micros"]),  # type: ignore[arg-type]
+        probability=int(row["probability"]),  # type: ignore[call-overload]
+        forecast_category=str(row["forecast_category"]),
+        estimated_close_date=dt.date.fromisoformat(str(close)) if close else None,
+        created_at=row["created_at"],  # type: ignore[arg-type]
+        stage_entered_at=row["stage_entered_at"],  # type: ignore[arg-type]
+        closed_at=row["closed_at"],  # type: ignore[arg-type]
+        lost_reason=str(row["lost_reason"]),
+        lost_competitor=str(row["lost_competitor"]),
+        reopen_count=int(row["reopen_count"]),  # type: ignore[call-overload]
+        stays=stays,
+    )
+
+
+class SqlReadModels(ReadModels, ReportStore):
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- write side ----------------------------------------------------------------------------
+    def put_deal(self, fact: DealFact) -> None:
+        self.session.execute(delete(deal_facts).where(deal_facts.c.deal_id == fact.id))
+        self.session.execute(delete(stage_stays).where(stage_stays.c.deal_id == fact.id))
+        self.session.execute(insert(deal_facts).values(**_deal_row(fact)))
+        rows = [
+            {
+                "deal_id": fact.id,
+                "entered_at": stay.entered_at,
+                "stage_key": stay.stage_key,
+                "left_at": stay.left_at,
+                "team_id": fact.team_id,
+            }
+            for stay in fact.stays
+        ]
+        if rows:
+            BulkInsert(stage_stays).execute(self.session, rows)
+
+    def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
+        self.session.execute(
+            delete(pipeline_stages).where(pipeline_stages.c.pipeline_id == pipeline.id)
+        )
+        for position, stage in enumerate(pipeline.stages):
+            self.session.execute(
+                insert(pipeline_stages).values(
+                    pipeline_id=pipeline.id,
+                    position=position,
+                    sales_line_id=pipeline.sales_line_id,
+                    stage_key=stage.key,
+                    name=stage.name,
+                    expected_days=stage.expected_days,
+                    default_probability=stage.default_probability,
+                    forecast_category=stage.forecast_category,
+                )
+            )
+
+    def put_unit(self, unit: OrgUnitSnapshot) -> None:
+        self.session.execute(delete(org_units).where(org_units.c.unit_id == unit.id))
+        if not unit.deleted:
+            self.session.execute(
+                insert(org_units).values(unit_id=unit.id, parent_id=unit.parent_id)
+            )
+
+    def put_team(self, team: TeamSnapshot) -> None:
+        self.session.execute(delete(org_teams).where(org_teams.c.team_id == team.id))
+        if not team.deleted:
+            self.session.execute(
+                insert(org_teams).values(team_id=team.id, unit_id=team.unit_id, active=team.active)
+            )
+
+    def put_targets(self, sales_line_id: str, period: str, values: Iterable[TargetValue]) -> None:
+        self.session.execute(
+            delete(targets).where(
+                targets.c.sales_line_id == sales_line_id, targets.c.period == period
+            )
+        )
+        for target in values:
+            self.session.execute(
+                insert(targets).values(
+                    sales_line_id=sales_line_id,
+                    period=period,
+                    team_id=target.team_id,
+                    currency=target.currency,
+                    amount_micros=to_micros(target.amount),
+                    deal_count=target.deal_count,
+                )
+            )
+
+    def clear(self) -> None:
+        for table in READ_MODELS:
+            self.session.execute(delete(table))
+
+    # -- read side -----------------------------------------------------------------------------
+    def _where(self, f: DealFilter) -> list[object]:
+        conditions: list[object] = [deal_facts.c.team_id.in_(sorted(f.team_ids))]
+        if f.owner_user_id:
+            conditions.append(deal_facts.c.owner_user_id == f.owner_user_id)
+        if f.sales_line_id:
+            conditions.append(deal_facts.c.sales_line_id == f.sales_line_id)
+        return conditions
+
+    def _facts(self, *conditions: object, with_stays: bool = False) -> list[DealFact]:
+        rows = self.session.execute(select(deal_facts).where(*conditions)).mappings().all()  # type: ignore[arg-type]
+        if not with_stays or not rows:
+            return [_fact(dict(row)) for row in rows]
+        ids = [row["deal_id"] for row in rows]
+        stays: dict[str, list[StageStay]] = {}
+        for start in range(0, len(ids), 5000):  # bounded IN lists
+            for deal_id, key, entered, left in self.session.execute(
+                select(
+                    stage_stays.c.deal_id,
+                    stage_stays.c.stage_key,
+                    stage_stays.c.entered_at,
+                    stage_stays.c.left_at,
+                ).where(stage_stays.c.deal_id.in_(ids[start : start + 5000]))
+            ).tuples():
+                stays.setdefault(deal_id, []).append(StageStay(key, entered, left))
+        return [
+            _fact(
+                dict(row), tuple(sorted(stays.get(row["deal_id"], []), key=lambda s: s.entered_at))
+            )
+            for row in rows
+        ]
+
+    def closed_between(self, f: DealFilter, start: dt.datetime, end: dt.datetime) -> list[DealFact]:
+        if not f.team_ids:
+            return []
+        return self._facts(
+            *self._where(f),
+            deal_facts.c.status != OPEN,
+            deal_facts.c.closed_at >= start,
+            deal_facts.c.closed_at < end,
+        )
+
+    def created_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[DealFact]:
+        if not f.team_ids:
+            return []
+        return self._facts(
+            *self._where(f),
+            deal_facts.c.created_at >= start,
+            deal_facts.c.created_at < end,
+            with_stays=True,
+        )
+
+    def with_stays_ended_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[DealFact]:
+        if not f.team_ids:
+            return []
+        ended = (
+            select(stage_stays.c.deal_id)
+            .where(
+                stage_stays.c.team_id.in_(sorted(f.team_ids)),
+                stage_stays.c.left_at >= start,
+                stage_stays.c.left_at < end,
+            )
+            .distinct()
+        )
+        return self._facts(*self._where(f), deal_facts.c.deal_id.in_(ended), with_stays=True)
+
+    def open_deals(self, f: DealFilter) -> list[DealFact]:
+        if not f.team_ids:
+            return []
+        return self._facts(deal_facts.c.status == OPEN, *self._where(f))
+
+    def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:
+        if not f.team_ids:
+            return {}
+        rows = self.session.execute(
+            select(deal_facts.c.currency, func.count())
+            .where(
+                *self._where(f),  # type: ignore[arg-type]
+                deal_facts.c.created_at < instant,
+                or_(deal_facts.c.closed_at.is_(None), deal_facts.c.closed_at >= instant),
+            )
+            .group_by(deal_facts.c.currency)
+        ).tuples()
+        return {currency: int(count) for currency, count in rows}
+
+    def pipelines(self, sales_line_id: str = "") -> list[PipelineSnapshot]:
+        query = select(pipeline_stages).order_by(
+            pipeline_stages.c.pipeline_id, pipeline_stages.c.position
+        )
+        if sales_line_id:
+            query = query.where(pipeline_stages.c.sales_line_id == sales_line_id)
+        stages: dict[str, list[StageDefinition]] = {}
+        lines: dict[str, str] = {}
+        for row in self.session.execute(query).mappings():
+            lines[row["pipeline_id"]] = row["sales_line_id"]
+            stages.setdefault(row["pipeline_id"], []).append(
+                StageDefinition(
+                    row["stage_key"],
+                    row["name"],
+                    row["expected_days"],
+                    row["default_probability"],
+                    row["forecast_category"],
+                )
+            )
+        return [PipelineSnapshot(p, lines[p], tuple(s)) for p, s in stages.items()]
+
+    def targets(
+        self, period: str, team_ids: frozenset[str], sales_line_id: str = ""
+    ) -> list[TargetValue]:
+        conditions = [targets.c.period == period, targets.c.team_id.in_(sorted(team_ids))]
+        if sales_line_id:
+            conditions.append(targets.c.sales_line_id == sales_line_id)
+        return [
+            TargetValue(
+                row["sales_line_id"],
+                row["team_id"],
+                row["period"],
+                from_micros(row["amount_micros"]) or Decimal(0),
+                row["currency"],
+                int(row["deal_count"]),
+            )
+            for row in self.session.execute(select(targets).where(and_(*conditions))).mappings()
+        ]
+
+    def org(self) -> OrgTree:
+        units = dict(
+            self.session.execute(select(org_units.c.unit_id, org_units.c.parent_id)).tuples().all()
+        )
+        teams = (
+            self.session.execute(
+                select(org_teams.c.team_id, org_teams.c.unit_id, org_teams.c.active)
+            )
+            .tuples()
+            .all()
+        )
+        return OrgTree(
+            units,
+            {team: unit for team, unit, _ in teams},
+            frozenset(team for team, _, active in teams if active),
+        )
+
+    def deal(self, deal_id: str) -> DealFact | None:
+        facts = self._facts(deal_facts.c.deal_id == deal_id, with_stays=True)
+        return facts[0] if facts else None
+
+    def line_totals(self, won_from: dt.datetime, won_until: dt.datetime) -> list[LineTotals]:
+        open_rows = self.session.execute(
+            select(
+                deal_facts.c.sales_line_id,
+                deal_facts.c.currency,
+                func.count(),
+                func.coalesce(func.sum(deal_facts.c.value_micros), 0),
+            )
+            .where(deal_facts.c.status == OPEN)
+            .group_by(deal_facts.c.sales_line_id, deal_facts.c.currency)
+        ).tuples()
+        won_rows = self.session.execute(
+            select(
+                deal_facts.c.sales_line_id,
+                deal_facts.c.currency,
+                func.count(),
+                func.coalesce(func.sum(deal_facts.c.value_micros), 0),
+            )
+            .where(
+                deal_facts.c.status == WON,
+                deal_facts.c.closed_at >= won_from,
+                deal_facts.c.closed_at < won_until,
+            )
+            .group_by(deal_facts.c.sales_line_id, deal_facts.c.currency)
+        ).tuples()
+        totals: dict[tuple[str, str], list[object]] = {}
+        for line, currency, count, micros in open_rows:
+            totals[(line, currency)] = [int(count), int(micros), 0, 0]
+        for line, currency, count, micros in won_rows:
+            entry = totals.setdefault((line, currency), [0, 0, 0, 0])
+            entry[2], entry[3] = int(count), int(micros)
+        return [
+            LineTotals(
+                line,
+                currency,
+                int(v[0]),  # type: ignore[call-overload]
+                from_micros(v[1]) or Decimal(0),  # type: ignore[arg-type]
+                int(v[2]),  # type: ignore[call-overload]
+                from_micros(v[3]) or Decimal(0),  # type: ignore[arg-type]
+            )
+            for (line, currency), v in sorted(totals.items())
+        ]

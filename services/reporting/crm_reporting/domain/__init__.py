@@ -1,0 +1,1 @@
+"""reporting's domain: plain Python, no I/O."""

@@ -1,0 +1,98 @@
+"""Pipeline and forecast: the open deals whose estimated close date falls in the period (and the
+open deals without one, as close period "none"), grouped by close period (month, quarter or
+year), forecast category and currency: count, open value and weighted value (value x
+probability / 100). Per close period and currency: commit, best case (commit + best case),
+pipeline (every open deal), weighted, and the value already won (deals won in the period, by
+the local date of their close)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from crm_reporting.domain.deals import WON, DealFact
+from crm_reporting.domain.periods import Period, PeriodKind, bucket_label
+
+NO_DATE = "none"
+CATEGORIES = ("pipeline", "best_case", "commit")
+
+
+@dataclass
+class ForecastRow:
+    close_period: str
+    category: str
+    currency: str
+    deals: int = 0
+    open_value: Decimal = Decimal(0)
+    weighted_value: Decimal = Decimal(0)
+
+
+@dataclass
+class ForecastTotals:
+    close_period: str
+    currency: str
+    commit: Decimal = Decimal(0)
+    best_case: Decimal = Decimal(0)
+    pipeline: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    won: Decimal = Decimal(0)
+
+
+@dataclass
+class Forecast:
+    rows: list[ForecastRow] = field(default_factory=list)
+    totals: list[ForecastTotals] = field(default_factory=list)
+
+
+def _order(label: str) -> tuple[int, str]:
+    return (1, "") if label == NO_DATE else (0, label)
+
+
+def forecast(
+    open_deals: Iterable[DealFact],
+    closed: Iterable[DealFact],
+    period: Period,
+    bucket: PeriodKind = PeriodKind.MONTH,
+) -> Forecast:
+    rows: dict[tuple[str, str, str], ForecastRow] = {}
+    totals: dict[tuple[str, str], ForecastTotals] = {}
+
+    def total(label: str, currency: str) -> ForecastTotals:
+        return totals.setdefault((label, currency), ForecastTotals(label, currency))
+
+    for deal in open_deals:
+        if not deal.is_open:
+            continue
+        close: dt.date | None = deal.estimated_close_date
+        if close is not None and not (period.first_day <= close <= period.last_day):
+            continue
+        label = NO_DATE if close is None else bucket_label(bucket, close)
+        category = deal.forecast_category if deal.forecast_category in CATEGORIES else "pipeline"
+        row = rows.setdefault(
+            (label, category, deal.currency), ForecastRow(label, category, deal.currency)
+        )
+        value = deal.value or Decimal(0)
+        weighted = deal.weighted_value or Decimal(0)
+        row.deals += 1
+        row.open_value += value
+        row.weighted_value += weighted
+        sums = total(label, deal.currency)
+        sums.pipeline += value
+        sums.weighted += weighted
+        if category in ("commit", "best_case"):
+            sums.best_case += value
+        if category == "commit":
+            sums.commit += value
+    for deal in closed:
+        if deal.status == WON and period.contains(deal.closed_at) and deal.closed_at:
+            label = bucket_label(bucket, period.local_date(deal.closed_at))
+            total(label, deal.currency).won += deal.value or Decimal(0)
+    return Forecast(
+        rows=[
+            rows[k]
+            for k in sorted(rows, key=lambda k: (_order(k[0]), CATEGORIES.index(k[1]), k[2]))
+        ],
+        totals=[totals[k] for k in sorted(totals, key=lambda k: (_order(k[0]), k[1]))],
+    )

@@ -1,0 +1,46 @@
+"""Win rate: won / (won + lost) of the deals closed in the period, by count and, per currency,
+by value."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crm_reporting.domain.deals import LOST, WON, DealFact
+from crm_reporting.domain.figures import Amounts, percent
+from crm_reporting.domain.periods import Period
+
+
+@dataclass(frozen=True)
+class WinRate:
+    won: int
+    lost: int
+    percent: Decimal | None
+    won_value: Amounts
+    lost_value: Amounts
+
+    def value_percent(self, currency: str) -> Decimal | None:
+        won = self.won_value.get(currency)
+        return percent(won, won + self.lost_value.get(currency))
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted(set(self.won_value.currencies) | set(self.lost_value.currencies))
+
+
+def closed_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
+    return [d for d in deals if d.status in (WON, LOST) and period.contains(d.closed_at)]
+
+
+def win_rate(closed: Iterable[DealFact], period: Period) -> WinRate:
+    won_value, lost_value = Amounts(), Amounts()
+    won = lost = 0
+    for deal in closed_in(closed, period):
+        if deal.status == WON:
+            won += 1
+            won_value.add(deal.currency, deal.value)
+        else:
+            lost += 1
+            lost_value.add(deal.currency, deal.value)
+    return WinRate(won, lost, percent(won, won + lost), won_value, lost_value)

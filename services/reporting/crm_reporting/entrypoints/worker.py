@@ -1,0 +1,98 @@
+"""reporting's nameko worker (service name "reporting").
+
+Event handlers (each exactly once through the inbox; the use case runs in a SAVEPOINT of the
+handler's transaction, so the stored event, the read model and the inbox row commit together):
+- deals deal_created / deal_updated / deal_stage_changed / deal_won / deal_lost /
+  deal_reopened / deal_transferred -> the event store, then the deal's fact derived again from
+  all its stored events;
+- deals pipeline_created / pipeline_revised -> the pipeline's stages;
+- territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
+- territory targets_changed -> the targets of a line and period;
+- territory user_access_changed -> the local access replica (chassis mixin).
+Timer: business_metrics (business_metrics_seconds) refreshes the company-level gauges.
+
+Run: ``python -m crm_chassis.messaging.worker_main reporting crm_reporting.entrypoints.worker``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm.deals.v1 import events_pb2 as deals_events
+from crm.territory.v1 import events_pb2 as territory_events
+from crm_chassis.caller import Caller
+from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
+from crm_chassis.messaging.handlers import idempotent_event_handler
+from crm_chassis.scopes.worker import ScopeReplicaHandlers
+from crm_reporting.adapters import event_translation, metrics
+from crm_reporting.entrypoints import settings, wiring
+from crm_reporting.service_layer import business, consumption
+
+WORKER = Caller.system("reporting-worker")
+
+
+class ReportingWorker(ScopeReplicaHandlers):
+    name = "reporting"
+
+    deps = ServiceDependencies(settings.load, wiring.build_dependencies)
+
+    def _record(self, source: str, event: Any, uow: Any) -> None:
+        recorded = event_translation.recorded(source, event)
+        result = consumption.record_event(self.deps.joined(uow), WORKER, event=recorded)
+        if result.stored:
+            metrics.observe_recorded(source, recorded.event_type, result.lag_seconds)
+
+    # -- deals --------------------------------------------------------------------------------
+    @idempotent_event_handler("deals", "deal_created", deals_events.DealCreated)
+    def on_deal_created(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "deal_updated", deals_events.DealUpdated)
+    def on_deal_updated(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "deal_stage_changed", deals_events.DealStageChanged)
+    def on_deal_stage_changed(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
+    def on_deal_won(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "deal_lost", deals_events.DealLost)
+    def on_deal_lost(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "deal_reopened", deals_events.DealReopened)
+    def on_deal_reopened(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "deal_transferred", deals_events.DealTransferred)
+    def on_deal_transferred(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "pipeline_created", deals_events.PipelineCreated)
+    def on_pipeline_created(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "pipeline_revised", deals_events.PipelineRevised)
+    def on_pipeline_revised(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    # -- territory ----------------------------------------------------------------------------
+    @idempotent_event_handler("territory", "org_unit_changed", territory_events.OrgUnitChanged)
+    def on_org_unit_changed(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    @idempotent_event_handler("territory", "team_changed", territory_events.TeamChanged)
+    def on_team_changed(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    @idempotent_event_handler("territory", "targets_changed", territory_events.TargetsChanged)
+    def on_targets_changed(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    # -- timers -------------------------------------------------------------------------------
+    @setting_timer(settings.load, "business_metrics_seconds")
+    def business_metrics(self) -> None:
+        metrics.publish_business(business.business_figures(self.deps, WORKER))

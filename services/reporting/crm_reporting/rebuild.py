@@ -1,0 +1,28 @@
+"""Re-derives every read model of reporting from its own event store (docs/services/
+reporting.md, "Runbook: rebuild"). Safe while the worker runs: one transaction, and a deal the
+worker changes meanwhile is derived again by the worker from the same store.
+
+    python -m crm_reporting.rebuild
+"""
+
+from __future__ import annotations
+
+import sys
+
+from crm_chassis.caller import Caller
+from crm_reporting.entrypoints import settings, wiring
+from crm_reporting.service_layer import consumption
+
+
+def main(argv: list[str] | None = None) -> int:
+    deps = wiring.build_dependencies(settings.load())
+    try:
+        result = consumption.rebuild(deps, Caller.system("reporting-rebuild"))
+    finally:
+        deps.close()
+    print(f"rebuilt {result.aggregates} read models from {result.events} stored events")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,107 @@
+"""Consuming events: keep reporting's own copy, then derive the read model the event feeds
+from every stored event of its aggregate; and the rebuild, which derives every read model again
+from that copy alone.
+
+The read model of an aggregate is always derived from all its stored events (domain.deals,
+domain.structure), never updated in place by the event at hand: a late, repeated or reordered
+event therefore gives the same figures as the events in order, and the rebuild gives exactly the
+live figures.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from crm_chassis.caller import SYSTEM, Caller
+from crm_chassis.errors import PermissionDenied
+from crm_reporting.domain.deals import derive_deal
+from crm_reporting.domain.events import RecordedEvent
+from crm_reporting.domain.structure import (
+    derive_pipeline,
+    derive_targets,
+    derive_team,
+    derive_unit,
+)
+from crm_reporting.service_layer.dependencies import Dependencies
+from crm_reporting.service_layer.unit_of_work import ReportingUnitOfWork
+
+#: aggregate types reporting derives a read model from (their events' ``aggregate_type``).
+DEAL, PIPELINE, ORG_UNIT, TEAM, TARGETS = (
+    "opportunity",
+    "pipeline",
+    "org_unit",
+    "team",
+    "sales_line_targets",
+)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    stored: bool  # False: the event was already in the store (nothing changed)
+    lag_seconds: float  # recorded at - occurred at
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    events: int
+    aggregates: int
+
+
+def _require_platform(caller: Caller, doing: str) -> None:
+    if caller.kind != SYSTEM:
+        raise PermissionDenied(f"only reporting's worker or its rebuild command may {doing}")
+
+
+def derive(uow: ReportingUnitOfWork, events: Sequence[RecordedEvent]) -> None:
+    """Writes the read model of one aggregate from all its stored ``events``."""
+    if not events:
+        return
+    kind = events[0].aggregate_type
+    if kind == DEAL:
+        fact = derive_deal(events)
+        if fact is not None:
+            uow.models.put_deal(fact)
+    elif kind == PIPELINE:
+        pipeline = derive_pipeline(events)
+        if pipeline is not None:
+            uow.models.put_pipeline(pipeline)
+    elif kind == ORG_UNIT:
+        unit = derive_unit(events)
+        if unit is not None:
+            uow.models.put_unit(unit)
+    elif kind == TEAM:
+        team = derive_team(events)
+        if team is not None:
+            uow.models.put_team(team)
+    elif kind == TARGETS:
+        for period, targets in derive_targets(events).items():
+            uow.models.put_targets(events[0].aggregate_id, period, targets)
+
+
+def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) -> Recorded:
+    _require_platform(caller, "record events")
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        stored = uow.events.add(event, now)
+        if stored:
+            derive(uow, uow.events.of_aggregate(event.aggregate_type, event.aggregate_id))
+        uow.commit()
+    return Recorded(stored, max(0.0, (now - event.occurred_at).total_seconds()))
+
+
+def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
+    """Empties the read models and derives them again from the event store, in one transaction
+    (readers see the old figures until it commits)."""
+    _require_platform(caller, "rebuild the read models")
+    events = aggregates = 0
+    with deps.uow() as uow:
+        uow.models.clear()
+        for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
+            batch = list(group)
+            derive(uow, batch)
+            events += len(batch)
+            aggregates += 1
+        uow.commit()
+    return Rebuilt(events, aggregates)

@@ -1,0 +1,147 @@
+"""The ports reporting's use cases see; adapters implement them (SQLAlchemy Core on PostgreSQL
+or SQLite today; a columnar engine could implement the same ``ReportStore``)."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crm_reporting.domain.deals import DealFact
+from crm_reporting.domain.events import (
+    OrgUnitSnapshot,
+    PipelineSnapshot,
+    RecordedEvent,
+    TargetValue,
+    TeamSnapshot,
+)
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    """Deals counted for one of ``team_ids`` (and the owner, and the line, when given)."""
+
+    team_ids: frozenset[str]
+    owner_user_id: str = ""
+    sales_line_id: str = ""
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    unit_parents: dict[str, str]
+    team_units: dict[str, str]
+    active_teams: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    """One sales line's and currency's company totals."""
+
+    sales_line_id: str
+    currency: str
+    open_deals: int
+    open_value: Decimal
+    won_deals: int
+    won_value: Decimal
+
+
+class EventStore(abc.ABC):
+    """Reporting's own copy of every event it consumed, kept forever (the rebuild's source)."""
+
+    @abc.abstractmethod
+    def add(self, event: RecordedEvent, recorded_at: dt.datetime) -> bool:
+        """Stores the event; False (and nothing stored) when its id is already stored."""
+
+    @abc.abstractmethod
+    def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]: ...
+
+    @abc.abstractmethod
+    def in_aggregate_order(self) -> Iterator[RecordedEvent]:
+        """Every stored event, grouped by aggregate (type, id), by version within one."""
+
+    @abc.abstractmethod
+    def count(self) -> int: ...
+
+
+class ReadModels(abc.ABC):
+    """The read models' write side (the worker and the rebuild)."""
+
+    @abc.abstractmethod
+    def put_deal(self, fact: DealFact) -> None: ...
+
+    @abc.abstractmethod
+    def put_pipeline(self, pipeline: PipelineSnapshot) -> None: ...
+
+    @abc.abstractmethod
+    def put_unit(self, unit: OrgUnitSnapshot) -> None: ...
+
+    @abc.abstractmethod
+    def put_team(self, team: TeamSnapshot) -> None: ...
+
+    @abc.abstractmethod
+    def put_targets(
+        self, sales_line_id: str, period: str, targets: Iterable[TargetValue]
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Empties every read model (not the event store)."""
+
+
+class ReportStore(abc.ABC):
+    """The read models' read side (the api)."""
+
+    @abc.abstractmethod
+    def closed_between(self, f: DealFilter, start: dt.datetime, end: dt.datetime) -> list[DealFact]:
+        """Won or lost deals closed in [start, end)."""
+
+    @abc.abstractmethod
+    def created_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[DealFact]:
+        """Deals created in [start, end), with their stage stays."""
+
+    @abc.abstractmethod
+    def with_stays_ended_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[DealFact]:
+        """Deals with a stage stay that ended in [start, end), with their stays."""
+
+    @abc.abstractmethod
+    def open_deals(self, f: DealFilter) -> list[DealFact]: ...
+
+    @abc.abstractmethod
+    def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:
+        """{currency: deals created before ``instant`` and not closed before it}."""
+
+    @abc.abstractmethod
+    def pipelines(self, sales_line_id: str = "") -> list[PipelineSnapshot]:
+        """Every pipeline, or the line's."""
+
+    @abc.abstractmethod
+    def targets(
+        self, period: str, team_ids: frozenset[str], sales_line_id: str = ""
+    ) -> list[TargetValue]: ...
+
+    @abc.abstractmethod
+    def org(self) -> OrgTree: ...
+
+    @abc.abstractmethod
+    def deal(self, deal_id: str) -> DealFact | None: ...
+
+    @abc.abstractmethod
+    def line_totals(self, won_from: dt.datetime, won_until: dt.datetime) -> list[LineTotals]:
+        """Every team's open deals and deals won in [won_from, won_until), per line and
+        currency."""
+
+
+class ScopeReader(abc.ABC):
+    """territory's scopes, from the local access replica."""
+
+    @abc.abstractmethod
+    def roles_by_team(self, user_id: str) -> dict[str, str]: ...
+
+    @abc.abstractmethod
+    def members(self, team_id: str) -> list[tuple[str, str]]: ...

@@ -1,0 +1,52 @@
+"""What the KPIs of one report read, fetched once per call from the store and shared by every
+KPI of the call (the dashboard computes six from one set of reads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from crm_reporting.domain.deals import DealFact
+from crm_reporting.domain.events import PipelineSnapshot, TargetValue
+from crm_reporting.domain.periods import Period
+from crm_reporting.service_layer.ports import DealFilter, ReportStore
+
+
+class ReportInputs:
+    def __init__(
+        self, store: ReportStore, deals: DealFilter, period: Period, now: dt.datetime
+    ) -> None:
+        self.store, self.filter, self.period, self.now = store, deals, period, now
+        self.previous = period.previous()
+
+    @functools.cached_property
+    def closed(self) -> list[DealFact]:
+        """Deals closed in this period or the previous one."""
+        return self.store.closed_between(self.filter, self.previous.start, self.period.end)
+
+    @functools.cached_property
+    def open_deals(self) -> list[DealFact]:
+        return self.store.open_deals(self.filter)
+
+    @functools.cached_property
+    def created(self) -> list[DealFact]:
+        return self.store.created_between(self.filter, self.period.start, self.period.end)
+
+    @functools.cached_property
+    def ended_stays(self) -> list[DealFact]:
+        return self.store.with_stays_ended_between(self.filter, self.period.start, self.period.end)
+
+    def open_at_end(self, period: Period) -> dict[str, int]:
+        return self.store.open_at(self.filter, min(period.end, self.now))
+
+    def pipelines(self) -> list[PipelineSnapshot]:
+        """The pipelines the scope's deals are in (the line's, for a line)."""
+        used = {d.pipeline_id for d in self.open_deals} | {d.pipeline_id for d in self.created}
+        known = self.store.pipelines(self.filter.sales_line_id)
+        return [p for p in known if p.id in used or self.filter.sales_line_id]
+
+    def targets(self) -> list[TargetValue]:
+        name = self.period.territory_period
+        if name is None:
+            return []
+        return self.store.targets(name, self.filter.team_ids, self.filter.sales_line_id)

@@ -1,0 +1,198 @@
+"""The report use cases: ``report(deps, caller, *, scope, period, ...)``, each reading one
+unit of work (no writes) and computing its KPIs with the domain's pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_chassis.caller import Caller
+from crm_chassis.errors import InvalidArgument
+from crm_reporting.domain.kpis.cycle import Cycle, OpenDealAge, cycle, open_deal_ages
+from crm_reporting.domain.kpis.forecast import Forecast, forecast
+from crm_reporting.domain.kpis.funnel import PipelineFunnel, pipeline_funnel
+from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard
+from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons
+from crm_reporting.domain.kpis.targets import TargetVsActual, targets_vs_actual
+from crm_reporting.domain.kpis.velocity import Velocity, change_percent, velocity
+from crm_reporting.domain.kpis.win_rate import WinRate, win_rate
+from crm_reporting.domain.periods import Period, PeriodKind
+from crm_reporting.domain.scope import Scope, ScopeKind
+from crm_reporting.service_layer.access import deal_filter
+from crm_reporting.service_layer.dependencies import Dependencies
+from crm_reporting.service_layer.report_inputs import ReportInputs
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 500
+BUCKETS = (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    period: Period
+    cycle: Cycle
+    open_deals: list[OpenDealAge]
+
+
+@dataclass(frozen=True)
+class VelocityReport:
+    current: Velocity
+    previous: Velocity
+    changes: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    funnel: list[PipelineFunnel]
+    win_rate: WinRate
+    cycle: CycleReport
+    velocity: VelocityReport
+    forecast: Forecast
+    targets: list[TargetVsActual] | None
+
+
+def _limit(value: int, field: str) -> int:
+    if value < 0 or value > MAX_LIMIT:
+        raise InvalidArgument(
+            f"{field} must be within 0..{MAX_LIMIT} (0 = {DEFAULT_LIMIT})", field=field
+        )
+    return value or DEFAULT_LIMIT
+
+
+class _Report:
+    """One call's inputs, read in one unit of work."""
+
+    def __init__(self, deps: Dependencies, caller: Caller | None, scope: Scope, period: Period):
+        self.deps, self.caller, self.scope, self.period = deps, caller, scope, period
+
+    def __enter__(self) -> ReportInputs:
+        self._uow = self.deps.uow()
+        uow = self._uow.__enter__()
+        filter_ = deal_filter(self.caller, self.scope, self.deps.scopes, uow.reports)
+        return ReportInputs(uow.reports, filter_, self.period, self.deps.clock.now())
+
+    def __exit__(self, *exc: object) -> None:
+        self._uow.__exit__(*exc)
+
+
+def _funnel(data: ReportInputs) -> list[PipelineFunnel]:
+    return [
+        pipeline_funnel(p, data.open_deals, data.created, data.ended_stays, data.period, data.now)
+        for p in data.pipelines()
+    ]
+
+
+def _cycle(data: ReportInputs, limit: int) -> CycleReport:
+    result = cycle(data.closed, data.period)
+    ages = open_deal_ages(data.open_deals, result.mean_days, data.now, limit)
+    return CycleReport(data.period, result, ages)
+
+
+def _velocity(data: ReportInputs) -> VelocityReport:
+    current = velocity(data.closed, data.open_at_end(data.period), data.period)
+    previous = velocity(data.closed, data.open_at_end(data.previous), data.previous)
+    currencies = {c.currency for c in current.currencies} | {
+        c.currency for c in previous.currencies
+    }
+    changes: dict[str, object] = {
+        c: change_percent(current.per_day(c), previous.per_day(c)) for c in sorted(currencies)
+    }
+    return VelocityReport(current, previous, changes)
+
+
+def _targets(data: ReportInputs, scope: Scope, *, strict: bool) -> list[TargetVsActual] | None:
+    if scope.kind is ScopeKind.PERSON or data.period.territory_period is None:
+        if strict:
+            raise InvalidArgument(
+                "targets exist for teams and sales lines per month, quarter or year: ask for "
+                "such a scope and period",
+                field="period.kind" if scope.kind is not ScopeKind.PERSON else "scope.kind",
+            )
+        return None
+    return targets_vs_actual(data.targets(), data.closed, data.period)
+
+
+def funnel_report(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+) -> list[PipelineFunnel]:
+    with _Report(deps, caller, scope, period) as data:
+        return _funnel(data)
+
+
+def win_rate_report(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+) -> WinRate:
+    with _Report(deps, caller, scope, period) as data:
+        return win_rate(data.closed, period)
+
+
+def lost_reasons_report(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+) -> LostReasons:
+    with _Report(deps, caller, scope, period) as data:
+        return lost_reasons(data.closed, period)
+
+
+def cycle_report(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    open_deal_limit: int = 0,
+) -> CycleReport:
+    limit = _limit(open_deal_limit, "open_deal_limit")
+    with _Report(deps, caller, scope, period) as data:
+        return _cycle(data, limit)
+
+
+def velocity_report(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+) -> VelocityReport:
+    with _Report(deps, caller, scope, period) as data:
+        return _velocity(data)
+
+
+def forecast_report(
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    bucket: PeriodKind | None = None,
+) -> Forecast:
+    bucket = bucket or PeriodKind.MONTH
+    if bucket not in BUCKETS:
+        raise InvalidArgument("bucket must be month, quarter or year", field="bucket")
+    with _Report(deps, caller, scope, period) as data:
+        return forecast(data.open_deals, data.closed, period, bucket)
+
+
+def targets_report(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+) -> list[TargetVsActual]:
+    with _Report(deps, caller, scope, period) as data:
+        return _targets(data, scope, strict=True) or []
+
+
+def leaderboard_report(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period, limit: int = 0
+) -> Leaderboard:
+    rows = _limit(limit, "limit")
+    with _Report(deps, caller, scope, period) as data:
+        return leaderboard(data.closed, period, rows)
+
+
+def dashboard(
+    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+) -> Dashboard:
+    """The six KPIs of a manager's page from one set of reads."""
+    with _Report(deps, caller, scope, period) as data:
+        return Dashboard(
+            period,
+            _funnel(data),
+            win_rate(data.closed, period),
+            _cycle(data, DEFAULT_LIMIT),
+            _velocity(data),
+            forecast(data.open_deals, data.closed, period),
+            _targets(data, scope, strict=False),
+        )

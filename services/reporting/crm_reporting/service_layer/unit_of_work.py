@@ -1,0 +1,14 @@
+"""reporting's unit of work: the event store and the read models in one transaction."""
+
+from __future__ import annotations
+
+from crm_chassis.unit_of_work import AbstractUnitOfWork
+from crm_reporting.service_layer.ports import EventStore, ReadModels, ReportStore
+
+
+class ReportingUnitOfWork(AbstractUnitOfWork):
+    """Adapters provide the repositories when the block is entered."""
+
+    events: EventStore
+    models: ReadModels
+    reports: ReportStore
