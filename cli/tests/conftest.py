@@ -613,3 +613,24 @@ def snapshot_fakes(identity, serve_fake, monkeypatch):
         monkeypatch.setenv(f"CRM_{service.upper()}_ADDRESS", serve_fake(fake.handlers()))
         fakes[service] = fake
     return fakes
+
+
+@pytest.fixture
+def reporting(identity, territory, serve_fake, monkeypatch):
+    """A recording fake of reporting's services (sales and marketing reports), its address in
+    ``CRM_REPORTING_ADDRESS``; territory's fake names teams and lines."""
+    from crm.reporting.v1 import marketing_pb2, reports_pb2
+
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
+    territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(
+        sales_lines=[sales_lines_pb2.SalesLine(id="line-1", name="Enterprise", active=True)]
+    )
+    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(
+        teams=[teams_pb2.Team(id="team-a", name="Team A", active=True)]
+    )
+    territory.replies["GetTeam"] = lambda request: teams_pb2.GetTeamResponse(
+        team=teams_pb2.Team(id=request.id, name="Team A" if request.id == "team-a" else "")
+    )
+    fake = RecordingFake(identity, (reports_pb2, marketing_pb2))
+    monkeypatch.setenv("CRM_REPORTING_ADDRESS", serve_fake(fake.handlers()))
+    return fake
