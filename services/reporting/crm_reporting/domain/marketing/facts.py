@@ -57,6 +57,8 @@ class WonDeal:
     revenue: Decimal  # actual revenue
     won_at: dt.datetime
     lines: tuple[ProductLine, ...] = ()
+    owner_user_id: str = ""  # the owner it counted for when won
+    sales_line_id: str = ""
 
 
 @dataclass(frozen=True)
