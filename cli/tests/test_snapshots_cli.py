@@ -35,6 +35,7 @@ def test_deals_snapshots_follow_every_page_of_both_kinds(logged_in, snapshot_fak
         {
             deals_snapshots.SNAPSHOT_KIND_DEALS: [500, 500, 7],
             deals_snapshots.SNAPSHOT_KIND_ACCOUNTS: [3],
+            deals_snapshots.SNAPSHOT_KIND_PIPELINES: [2],
         },
     )
     result = logged_in("deals", "snapshots", "publish", "-o", "json")
@@ -42,6 +43,7 @@ def test_deals_snapshots_follow_every_page_of_both_kinds(logged_in, snapshot_fak
     assert json.loads(result.stdout) == [
         {"kind": "deals", "published": 1007, "calls": 3},
         {"kind": "accounts", "published": 3, "calls": 1},
+        {"kind": "pipelines", "published": 2, "calls": 1},
     ]
     sent = fake.sent("PublishSnapshots")
     assert [(r.kind, r.page.cursor, r.page.page_size) for r in sent] == [
@@ -49,6 +51,7 @@ def test_deals_snapshots_follow_every_page_of_both_kinds(logged_in, snapshot_fak
         (deals_snapshots.SNAPSHOT_KIND_DEALS, "1", 500),
         (deals_snapshots.SNAPSHOT_KIND_DEALS, "2", 500),
         (deals_snapshots.SNAPSHOT_KIND_ACCOUNTS, "", 500),
+        (deals_snapshots.SNAPSHOT_KIND_PIPELINES, "", 500),
     ]
 
 

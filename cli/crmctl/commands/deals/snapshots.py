@@ -1,4 +1,5 @@
-"""``crmctl deals snapshots publish``: re-publish every deal's and account's current state as
+"""``crmctl deals snapshots publish``: re-publish every deal's, account's and pipeline's current
+state as
 snapshot events, the backfill of a consumer that joins a running platform (reporting). For the
 management department or a service account with the ``publish_deal_snapshots`` role; safe to
 repeat (each snapshot carries the record's current version)."""
@@ -16,6 +17,7 @@ from crmctl.paging import publish_snapshots
 KINDS = {
     "deals": snapshots_pb2.SNAPSHOT_KIND_DEALS,
     "accounts": snapshots_pb2.SNAPSHOT_KIND_ACCOUNTS,
+    "pipelines": snapshots_pb2.SNAPSHOT_KIND_PIPELINES,
 }
 
 
@@ -35,8 +37,8 @@ def snapshots() -> None:
 @output_option
 @pass_session
 def publish(session, kind):
-    """Re-publish the current state of every deal and account (deal_snapshot,
-    account_snapshot)."""
+    """Re-publish the current state of every deal, account and pipeline (deal_snapshot,
+    account_snapshot, pipeline_snapshot)."""
     wanted = KINDS if kind == "all" else {kind: KINDS[kind]}
     rows = publish_snapshots(
         session,

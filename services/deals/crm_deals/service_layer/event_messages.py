@@ -549,5 +549,9 @@ def deal_snapshot(d: opportunities.Opportunity) -> events_pb2.DealSnapshot:
     return events_pb2.DealSnapshot(deal=deal(d))
 
 
+def pipeline_snapshot(p: pipelines.Pipeline) -> events_pb2.PipelineSnapshot:
+    return events_pb2.PipelineSnapshot(pipeline=pipeline(p))
+
+
 def account_snapshot(a: accounts.Account) -> events_pb2.AccountSnapshot:
     return events_pb2.AccountSnapshot(account=account(a))

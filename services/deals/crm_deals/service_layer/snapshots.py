@@ -33,8 +33,8 @@ from crm_deals.service_layer.recording import publish
 from crm_deals.service_layer.repositories import PageQuery
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
-DEALS, ACCOUNTS = "deals", "accounts"
-KINDS = (DEALS, ACCOUNTS)
+DEALS, ACCOUNTS, PIPELINES = "deals", "accounts", "pipelines"
+KINDS = (DEALS, ACCOUNTS, PIPELINES)
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,14 @@ def _snapshots(
         deals = uow.opportunities.every(page)
         messages = [(d, event_messages.deal_snapshot(d)) for d in deals.items]
         return "deal_snapshot", messages, deals.next_key
+    if kind == PIPELINES:
+        # A few per sales line: one page of every pipeline after the key, by id.
+        ordered = sorted(uow.pipelines.all(), key=lambda p: p.id)
+        after = [p for p in ordered if p.id > page.after_key][: page.limit + 1]
+        more = len(after) > page.limit
+        chosen = after[: page.limit]
+        messages = [(p, event_messages.pipeline_snapshot(p)) for p in chosen]
+        return "pipeline_snapshot", messages, chosen[-1].id if more else ""
     accounts = uow.accounts.every(page)
     messages = [(a, event_messages.account_snapshot(a)) for a in accounts.items]
     return "account_snapshot", messages, accounts.next_key
@@ -75,7 +83,8 @@ def _snapshots(
 def publish_snapshots(
     deps: Dependencies, caller: Caller | None, *, kind: str, page: PageQuery
 ) -> Published:
-    """Write one page of ``kind`` records (``deals`` or ``accounts``) to the outbox as snapshots,
+    """Write one page of ``kind`` records (``deals``, ``accounts`` or ``pipelines``) to the
+    outbox as snapshots,
     each at the record's current version."""
     who = require_snapshot_right(caller)
     if kind not in KINDS:

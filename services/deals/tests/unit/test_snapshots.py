@@ -3,12 +3,12 @@ page per call, only for the management department or a service account with the 
 
 import grpc
 import pytest
-from deals_testkit import T0, eur
+from deals_testkit import STAGES, T0, eur
 
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import snapshots_pb2, snapshots_pb2_grpc
 from crm_chassis.errors import InvalidArgument, PermissionDenied
-from crm_deals.service_layer import closing, deals, snapshots
+from crm_deals.service_layer import closing, deals, pipelines, snapshots
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.repositories import PageQuery
 
@@ -73,6 +73,23 @@ def test_accounts_are_published_as_account_snapshots(world):
     assert globex.account.relationship == 2, "the won deal made the account a customer"
 
 
+def test_pipelines_are_published_at_their_version_in_pages(world):
+    world.call(
+        pipelines.create_pipeline,
+        world.admin,
+        sales_line_id="line-2",
+        name="SMB",
+        stages=STAGES,
+    )
+    published, calls = _publish_all(world, world.boss, "pipelines", limit=1)
+    assert calls == 2
+    assert [t for t, _ in published] == ["pipeline_snapshot", "pipeline_snapshot"]
+    for _, message in published:
+        stored = world.get("pipelines", message.pipeline.id)
+        assert message.meta.aggregate_version == stored.version
+        assert [s.key for s in message.pipeline.stages] == ["qualify", "propose", "negotiate"]
+
+
 def test_repeating_the_backfill_publishes_the_same_versions_again(world):
     world.deal()
     first, _ = _publish_all(world, world.boss, "deals", limit=50)
@@ -94,7 +111,7 @@ def test_a_service_account_needs_the_role(world):
 
 
 def test_an_unknown_kind_is_refused_after_the_right_is_checked(world):
-    with pytest.raises(InvalidArgument, match="kind must be one of deals, accounts"):
+    with pytest.raises(InvalidArgument, match="kind must be one of deals, accounts, pipelines"):
         world.call(snapshots.publish_snapshots, world.boss, kind="", page=PageQuery())
 
 

@@ -159,6 +159,10 @@ CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] 
     ("territory", "org_unit_changed"): (territory_events.OrgUnitChanged, _unit),
     ("territory", "team_changed"): (territory_events.TeamChanged, _team),
     ("territory", "targets_changed"): (territory_events.TargetsChanged, _targets),
+    # deals' backfill for a reporting installed on a running platform: the record as it is, at
+    # its version (docs/design-notes.md, "Backfill"); derived with the deal's other events.
+    ("deals", "deal_snapshot"): (deals_events.DealSnapshot, _deal),
+    ("deals", "pipeline_snapshot"): (deals_events.PipelineSnapshot, _pipeline),
 }
 
 

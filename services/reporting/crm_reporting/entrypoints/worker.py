@@ -79,6 +79,15 @@ class ReportingWorker(ScopeReplicaHandlers):
     def on_pipeline_revised(self, event: Any, uow: Any) -> None:
         self._record("deals", event, uow)
 
+    # -- deals' backfill (snapshots re-published for a new consumer) ---------------------------
+    @idempotent_event_handler("deals", "deal_snapshot", deals_events.DealSnapshot)
+    def on_deal_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "pipeline_snapshot", deals_events.PipelineSnapshot)
+    def on_pipeline_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
     # -- territory ----------------------------------------------------------------------------
     @idempotent_event_handler("territory", "org_unit_changed", territory_events.OrgUnitChanged)
     def on_org_unit_changed(self, event: Any, uow: Any) -> None:
