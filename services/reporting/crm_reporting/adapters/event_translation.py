@@ -19,6 +19,7 @@ from crm.deals.v1 import events_pb2 as deals_events
 from crm.deals.v1 import resources_pb2 as deals_resources
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events as wire_events
+from crm_reporting.adapters.marketing_translation import MARKETING_CONSUMED
 from crm_reporting.domain.events import (
     DealSnapshot,
     OrgUnitSnapshot,
@@ -89,6 +90,10 @@ def deal_snapshot(deal: deals_resources.Opportunity) -> DealSnapshot:
         lost_competitor=deal.lost_competitor,
         campaign_id=deal.campaign_id,
         originating_lead_id=deal.originating_lead_id,
+        account_id=deal.account_id,
+        lines=tuple(
+            (line.product_id, _amount(line, "line_total") or Decimal(0)) for line in deal.lines
+        ),
     )
 
 
@@ -164,6 +169,8 @@ CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] 
     ("deals", "deal_snapshot"): (deals_events.DealSnapshot, _deal),
     ("deals", "pipeline_snapshot"): (deals_events.PipelineSnapshot, _pipeline),
 }
+# The marketing and customer KPIs' events (leads, campaigns, accounts): their own module.
+CONSUMED.update(MARKETING_CONSUMED)
 
 
 def recorded(source: str, message: Any, body: str | None = None) -> RecordedEvent:

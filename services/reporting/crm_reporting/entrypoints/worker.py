@@ -26,12 +26,13 @@ from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_reporting.adapters import event_translation, metrics
 from crm_reporting.entrypoints import settings, wiring
+from crm_reporting.entrypoints.marketing_worker import MarketingHandlers
 from crm_reporting.service_layer import business, consumption
 
 WORKER = Caller.system("reporting-worker")
 
 
-class ReportingWorker(ScopeReplicaHandlers):
+class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     name = "reporting"
 
     deps = ServiceDependencies(settings.load, wiring.build_dependencies)

@@ -11,6 +11,21 @@ from crm_reporting.domain.marketing.facts import AccountFact, CampaignFact, Lead
 
 
 class MarketingStore(abc.ABC):
+    # -- write side (the worker and the rebuild: service_layer/marketing_consumption.py) ------
+    @abc.abstractmethod
+    def put_lead(self, fact: LeadFact) -> None: ...
+
+    @abc.abstractmethod
+    def put_campaign(self, fact: CampaignFact) -> None: ...
+
+    @abc.abstractmethod
+    def put_account(self, fact: AccountFact) -> None: ...
+
+    @abc.abstractmethod
+    def put_won_deal(self, deal_id: str, fact: WonDeal | None) -> None:
+        """Stores the deal as won, or (None) forgets it: it is open or lost again."""
+
+    # -- read side (the reports) ---------------------------------------------------------------
     @abc.abstractmethod
     def leads_created(
         self, team_ids: frozenset[str] | None, start: dt.datetime, end: dt.datetime

@@ -10,8 +10,8 @@ from decimal import Decimal
 import grpc
 import pytest
 from reporting_events import org
+from reporting_fakes import World
 from reporting_grpc_kit import Api
-from reporting_marketing_fakes import MarketingWorld
 
 import crm_reporting.entrypoints.api
 from crm.reporting.v1 import marketing_pb2 as mpb
@@ -42,20 +42,21 @@ ROOT = Caller("root", roles=frozenset({"admin"}))
 @pytest.fixture
 def world():
     """Overrides the sales World: the same one with the marketing facts below."""
-    world = MarketingWorld()
+    world = World()
     for event in org():
         record_event(world.deps, Caller.system("reporting-worker"), event=event)
-    m = world.marketing
-    m.leads += [
+    m = world.state.marketing
+    for lead in (
         LeadFact("l1", "t1", "line-1", "web_form", "", T, T + 2 * H, T + 5 * H, "d1"),
         LeadFact("l2", "t1", "line-1", "web_form", "", T, T + 4 * H),
         LeadFact("l3", "t3", "line-1", "event", "fair", T),
         LeadFact("l4", "", "line-1", "event", "fair", T),  # unrouted: the company's only
-    ]
-    m.campaign_facts.append(
-        CampaignFact("fair", "Fair", "event", dt.date(2026, 3, 1), None, Decimal("1000"), "EUR")
+    ):
+        m.leads[lead.id] = lead
+    m.campaigns["fair"] = CampaignFact(
+        "fair", "Fair", "event", dt.date(2026, 3, 1), None, Decimal("1000"), "EUR"
     )
-    m.won += [
+    won = [
         WonDeal(
             "d1",
             "t1",
@@ -70,11 +71,13 @@ def world():
         ),
         WonDeal("d2", "t3", "a2", "fair", "", "EUR", Decimal("300.00"), T),
     ]
-    m.account_facts += [
+    m.won.update({d.id: d for d in won})
+    for account in (
         AccountFact("a1", "t1", T, None),
         AccountFact("a9", "t1", T - 60 * 24 * H, T),
         AccountFact("a2", "t3", T, None),
-    ]
+    ):
+        m.accounts[account.id] = account
     return world
 
 
