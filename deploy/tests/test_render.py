@@ -161,6 +161,7 @@ def _registered_metric_names() -> set[str]:
     import crm_chassis.outbox.metrics  # noqa: F401
     import crm_deals.adapters.metrics  # noqa: F401 - the business metrics the dashboard shows
     import crm_leads.adapters.metrics  # noqa: F401
+    import crm_reporting.adapters.metrics  # noqa: F401 - the lag and the business gauges
     import crm_territory.adapters.metrics  # noqa: F401
 
     names = set()
@@ -173,9 +174,11 @@ def test_alerts_and_dashboard_use_only_metrics_that_exist():
     import crm_identity.adapters.metrics  # noqa: F401 - identity's counters
 
     known = _registered_metric_names() | {"up"}
-    text = (DEPLOY / "prometheus" / "alerts.yaml").read_text() + (
-        DEPLOY / "grafana" / "crm-services.json"
-    ).read_text()
+    text = (
+        (DEPLOY / "prometheus" / "alerts.yaml").read_text()
+        + (DEPLOY / "grafana" / "crm-services.json").read_text()
+        + (DEPLOY / "grafana" / "crm-business.json").read_text()
+    )
     used = set(
         re.findall(
             r"\b([a-z_]+(?:_total|_seconds(?:_bucket)?|_events|_messages"

@@ -123,6 +123,23 @@ CATALOG_WRITE = profile("denied", deactivated="any")  # catalog_manager (nobody 
 UNKNOWN_RECORD = profile("refused", "any")  # deals records not in the fixture
 SERVICE_ONLY = profile("denied", service_with_role="ok")  # a service role, no person
 
+# Reports need territory's view_reports over the scope: team A's experts (member, teammate) and
+# everyone outside its units have none; the manager of unit U has it; the sibling unit's manager
+# has it on other teams only, so team A reads as unknown to them.
+REPORTS = profile(
+    "denied", "denied", manager="ok", sibling_manager="hidden", service_with_role="denied"
+)
+TEAM_A_QUARTER = {
+    "scope": {"kind": "SCOPE_KIND_TEAM", "id": "{team_a}", "sales_line_id": ""},
+    "period": {
+        "kind": "PERIOD_KIND_QUARTER",
+        "date": "2026-02-10",
+        "start_date": "",
+        "end_date": "",
+        "time_zone": "UTC",
+    },
+}
+
 MATRIX: dict[str, Row] = {
     # ------------------------------------------------------------ catalog
     "catalog.DiscountListService/CreateDiscountList": row(CATALOG_WRITE),
@@ -330,6 +347,23 @@ MATRIX: dict[str, Row] = {
         set={"page": {"page_size": 1}},
         note="services need publish_lead_snapshots",
     ),
+    # ------------------------------------------------------------ reporting
+    "reporting.MarketingReportsService/CampaignRoi": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.MarketingReportsService/Customers": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.MarketingReportsService/LeadSources": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.SalesReportsService/Dashboard": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.SalesReportsService/Forecast": row(
+        REPORTS, set={**TEAM_A_QUARTER, "bucket": "PERIOD_KIND_MONTH"}
+    ),
+    "reporting.SalesReportsService/Funnel": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.SalesReportsService/Leaderboard": row(REPORTS, set={**TEAM_A_QUARTER, "limit": 0}),
+    "reporting.SalesReportsService/LostReasons": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.SalesReportsService/SalesCycle": row(
+        REPORTS, set={**TEAM_A_QUARTER, "open_deal_limit": 0}
+    ),
+    "reporting.SalesReportsService/SalesVelocity": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.SalesReportsService/TargetsVsActual": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.SalesReportsService/WinRate": row(REPORTS, set=TEAM_A_QUARTER),
     # ------------------------------------------------------------ territory
     "territory.AccessService/CheckAccess": row(SERVICE_ONLY, note="services need check_access"),
     "territory.AccessService/ListScopes": row(

@@ -86,6 +86,7 @@ def deal_snapshot(deal: deals_resources.Opportunity) -> DealSnapshot:
         created_at=created,
         stage_entered_at=_time(deal, "stage_entered_at"),
         closed_at=_time(deal, "closed_at"),
+        actual_close_date=_date(deal.actual_close_date),
         lost_reason=deal.lost_reason,
         lost_competitor=deal.lost_competitor,
         campaign_id=deal.campaign_id,

@@ -157,9 +157,9 @@ def _cycle(c: Cycle) -> pb.SalesCycle:
 
 def _age(a: OpenDealAge) -> pb.OpenDealAge:
     return pb.OpenDealAge(
-        deal_id=a.deal.id,
-        team_id=a.deal.team_id,
-        owner_user_id=a.deal.owner_user_id,
+        deal_id=a.deal_id,
+        team_id=a.team_id,
+        owner_user_id=a.owner_user_id,
         age_days=_text(a.age_days),
         ratio_to_mean="" if a.ratio_to_mean is None else f"{a.ratio_to_mean:f}",
         slow=a.slow,
@@ -196,7 +196,7 @@ def velocity_response(report: VelocityReport) -> pb.SalesVelocityResponse:
         current=_velocity(report.current),
         previous=_velocity(report.previous),
         changes=[
-            pb.VelocityChange(currency=c, percent=_text(change))  # type: ignore[arg-type]
+            pb.VelocityChange(currency=c, percent=_text(change))
             for c, change in report.changes.items()
         ],
     )

@@ -4,7 +4,7 @@ Money is stored as exact micro-units of its currency (``*_micros``, BIGINT): sum
 integer on every engine, and SQLite has no exact decimal type.
 
 Indexes follow the reads of a report (docs/services/reporting.md, "Scale"): closed deals by
-(line | team, closed_at), created deals by (team, created_at), open deals by (status, team),
+(line | team, close_date), created deals by (team, created_at), open deals by (status, team),
 stays by end; each range read touches only the period's rows.
 """
 
@@ -65,11 +65,12 @@ deal_facts = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("stage_entered_at", UtcDateTime(), nullable=True),
     Column("closed_at", UtcDateTime(), nullable=True),
+    Column("close_date", String(10), nullable=True),
     Column("lost_reason", String(80), nullable=False),
     Column("lost_competitor", String(200), nullable=False),
     Column("reopen_count", Integer, nullable=False),
-    Index("ix_deal_facts_line_closed", "sales_line_id", "closed_at"),
-    Index("ix_deal_facts_team_closed", "team_id", "closed_at"),
+    Index("ix_deal_facts_line_closed", "sales_line_id", "close_date"),
+    Index("ix_deal_facts_team_closed", "team_id", "close_date"),
     Index("ix_deal_facts_team_created", "team_id", "created_at"),
     Index("ix_deal_facts_status_team", "status", "team_id"),
 )

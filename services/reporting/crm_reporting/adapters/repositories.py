@@ -127,6 +127,7 @@ def _deal_row(fact: DealFact) -> dict[str, object]:
         "created_at": fact.created_at,
         "stage_entered_at": fact.stage_entered_at,
         "closed_at": fact.closed_at,
+        "close_date": fact.close_date.isoformat() if fact.close_date else None,
         "lost_reason": fact.lost_reason,
         "lost_competitor": fact.lost_competitor,
         "reopen_count": fact.reopen_count,
@@ -152,6 +153,7 @@ def _fact(row: dict[str, object], stays: tuple[StageStay, ...] = ()) -> DealFact
         created_at=row["created_at"],  # type: ignore[arg-type]
         stage_entered_at=row["stage_entered_at"],  # type: ignore[arg-type]
         closed_at=row["closed_at"],  # type: ignore[arg-type]
+        close_date=dt.date.fromisoformat(str(row["close_date"])) if row["close_date"] else None,
         lost_reason=str(row["lost_reason"]),
         lost_competitor=str(row["lost_competitor"]),
         reopen_count=int(row["reopen_count"]),  # type: ignore[call-overload]
@@ -267,14 +269,17 @@ class SqlReadModels(ReadModels, ReportStore):
             for row in rows
         ]
 
-    def closed_between(self, f: DealFilter, start: dt.datetime, end: dt.datetime) -> list[DealFact]:
+    def closed_between(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[DealFact]:
         if not f.team_ids:
             return []
+        # ISO dates compare as text in the order of the days.
         return self._facts(
             *self._where(f),
             deal_facts.c.status != OPEN,
-            deal_facts.c.closed_at >= start,
-            deal_facts.c.closed_at < end,
+            deal_facts.c.close_date >= first_day.isoformat(),
+            deal_facts.c.close_date <= last_day.isoformat(),
         )
 
     def created_between(
@@ -384,7 +389,7 @@ class SqlReadModels(ReadModels, ReportStore):
         facts = self._facts(deal_facts.c.deal_id == deal_id, with_stays=True)
         return facts[0] if facts else None
 
-    def line_totals(self, won_from: dt.datetime, won_until: dt.datetime) -> list[LineTotals]:
+    def line_totals(self, won_from: dt.date, won_until: dt.date) -> list[LineTotals]:
         open_rows = self.session.execute(
             select(
                 deal_facts.c.sales_line_id,
@@ -404,8 +409,8 @@ class SqlReadModels(ReadModels, ReportStore):
             )
             .where(
                 deal_facts.c.status == WON,
-                deal_facts.c.closed_at >= won_from,
-                deal_facts.c.closed_at < won_until,
+                deal_facts.c.close_date >= won_from.isoformat(),
+                deal_facts.c.close_date <= won_until.isoformat(),
             )
             .group_by(deal_facts.c.sales_line_id, deal_facts.c.currency)
         ).tuples()

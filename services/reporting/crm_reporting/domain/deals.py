@@ -9,8 +9,9 @@ gives exactly the live figures.
 Attribution (docs/services/reporting.md, "Attribution"):
 - an open deal counts for its current team and owner;
 - a closed deal counts for the team and owner it had when it was closed (the snapshot of its last
-  won/lost event), in the period of its business close time (``closed_at``); later transfers or
-  hand-overs do not move it;
+  won/lost event), in the period containing its close date (the calendar date the person closing
+  it recorded, ``actual_close_date``; the UTC date of ``closed_at`` when an event has none);
+  later transfers or hand-overs do not move it;
 - a reopened deal is open again: its earlier close stops counting, and it counts again when it
   closes, in the period of that close;
 - the stage stays are the distinct (stage, entered at) pairs the snapshots show; a stay ends when
@@ -60,6 +61,7 @@ class DealFact:
     created_at: dt.datetime
     stage_entered_at: dt.datetime | None
     closed_at: dt.datetime | None
+    close_date: dt.date | None = None  # the business close date (closed deals only)
     lost_reason: str = ""
     lost_competitor: str = ""
     reopen_count: int = 0
@@ -86,6 +88,14 @@ def _value(snapshot: DealSnapshot) -> Decimal | None:
     if snapshot.status == WON and snapshot.actual_revenue is not None:
         return snapshot.actual_revenue
     return snapshot.estimated_revenue
+
+
+def _close_date(snapshot: DealSnapshot) -> dt.date | None:
+    if snapshot.status == OPEN:
+        return None
+    if snapshot.actual_close_date is not None:
+        return snapshot.actual_close_date
+    return snapshot.closed_at.astimezone(dt.UTC).date() if snapshot.closed_at else None
 
 
 def _stays(snapshots: Iterable[DealSnapshot], last: DealSnapshot) -> tuple[StageStay, ...]:
@@ -135,6 +145,7 @@ def derive_deal(events: Iterable[RecordedEvent]) -> DealFact | None:
         created_at=last.created_at,
         stage_entered_at=last.stage_entered_at,
         closed_at=last.closed_at if last.status != OPEN else None,
+        close_date=_close_date(last),
         lost_reason=last.lost_reason if last.status == LOST else "",
         lost_competitor=last.lost_competitor if last.status == LOST else "",
         reopen_count=sum(1 for e in ordered if e.event_type == "deal_reopened"),

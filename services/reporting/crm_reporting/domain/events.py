@@ -33,6 +33,7 @@ class DealSnapshot:
     created_at: dt.datetime
     stage_entered_at: dt.datetime | None
     closed_at: dt.datetime | None
+    actual_close_date: dt.date | None = None
     lost_reason: str = ""
     lost_competitor: str = ""
     campaign_id: str = ""

@@ -75,6 +75,11 @@ class Period:
     def contains(self, instant: dt.datetime | None) -> bool:
         return instant is not None and self.start <= instant < self.end
 
+    def contains_day(self, day: dt.date | None) -> bool:
+        """Whether the calendar date ``day`` (a close date, which has no time zone) is one of the
+        period's days."""
+        return day is not None and self.first_day <= day <= self.last_day
+
     def local_date(self, instant: dt.datetime) -> dt.date:
         return instant.astimezone(self.zone).date()
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from crm.reporting.v1 import marketing_pb2, marketing_pb2_grpc, reports_pb2, reports_pb2_grpc
 from crm_chassis.entrypoints.api import ApiApp, Servicer
+from crm_chassis.grpc.interceptor import PrincipalCheck
+from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_reporting.adapters.grpc_marketing import MarketingReportsServicer
 from crm_reporting.adapters.grpc_reports import SalesReportsServicer
 from crm_reporting.entrypoints import settings, wiring
 from crm_reporting.entrypoints.settings import ReportingSettings
 from crm_reporting.service_layer.dependencies import Dependencies
+
+
+def principal_check(deps: Dependencies) -> PrincipalCheck | None:
+    """Refuse deactivated people from the access replica (as leads and deals); none when the
+    scopes port is a fake without one (tests)."""
+    replica = getattr(deps.scopes, "replica", None)
+    return refuse_deactivated_users(replica) if replica is not None else None
+
 
 APP: ApiApp[ReportingSettings, Dependencies] = ApiApp(
     service=settings.SERVICE_NAME,
@@ -33,6 +43,7 @@ APP: ApiApp[ReportingSettings, Dependencies] = ApiApp(
             MarketingReportsServicer,
         ),
     ),
+    principal_check=principal_check,
 )
 SERVICE_NAMES = APP.service_names
 start = APP.start

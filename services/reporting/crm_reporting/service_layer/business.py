@@ -26,7 +26,7 @@ def business_figures(deps: Dependencies, caller: Caller) -> list[LineFigures]:
         raise PermissionDenied("company-wide figures are published by reporting's worker only")
     month = containing(PeriodKind.MONTH, deps.clock.now().date(), "UTC")
     with deps.uow() as uow:
-        rows = uow.reports.line_totals(month.start, month.end)
+        rows = uow.reports.line_totals(month.first_day, month.last_day)
     figures: dict[str, LineFigures] = {}
     for row in rows:
         line = figures.setdefault(

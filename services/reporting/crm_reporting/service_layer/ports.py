@@ -94,8 +94,10 @@ class ReportStore(abc.ABC):
     """The read models' read side (the api)."""
 
     @abc.abstractmethod
-    def closed_between(self, f: DealFilter, start: dt.datetime, end: dt.datetime) -> list[DealFact]:
-        """Won or lost deals closed in [start, end)."""
+    def closed_between(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[DealFact]:
+        """Won or lost deals whose close date is one of the days first_day..last_day."""
 
     @abc.abstractmethod
     def created_between(
@@ -132,9 +134,9 @@ class ReportStore(abc.ABC):
     def deal(self, deal_id: str) -> DealFact | None: ...
 
     @abc.abstractmethod
-    def line_totals(self, won_from: dt.datetime, won_until: dt.datetime) -> list[LineTotals]:
-        """Every team's open deals and deals won in [won_from, won_until), per line and
-        currency."""
+    def line_totals(self, won_from: dt.date, won_until: dt.date) -> list[LineTotals]:
+        """Every team's open deals, and the deals with a close date in won_from..won_until
+        (inclusive), per line and currency."""
 
 
 class ScopeReader(abc.ABC):

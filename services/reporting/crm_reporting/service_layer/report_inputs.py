@@ -22,7 +22,7 @@ class ReportInputs:
     @functools.cached_property
     def closed(self) -> list[DealFact]:
         """Deals closed in this period or the previous one."""
-        return self.store.closed_between(self.filter, self.previous.start, self.period.end)
+        return self.store.closed_between(self.filter, self.previous.first_day, self.period.last_day)
 
     @functools.cached_property
     def open_deals(self) -> list[DealFact]:

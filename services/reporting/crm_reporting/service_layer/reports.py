@@ -3,7 +3,10 @@ unit of work (no writes) and computing its KPIs with the domain's pure functions
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
@@ -36,7 +39,7 @@ class CycleReport:
 class VelocityReport:
     current: Velocity
     previous: Velocity
-    changes: dict[str, object]
+    changes: dict[str, Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -58,20 +61,14 @@ def _limit(value: int, field: str) -> int:
     return value or DEFAULT_LIMIT
 
 
-class _Report:
-    """One call's inputs, read in one unit of work."""
-
-    def __init__(self, deps: Dependencies, caller: Caller | None, scope: Scope, period: Period):
-        self.deps, self.caller, self.scope, self.period = deps, caller, scope, period
-
-    def __enter__(self) -> ReportInputs:
-        self._uow = self.deps.uow()
-        uow = self._uow.__enter__()
-        filter_ = deal_filter(self.caller, self.scope, self.deps.scopes, uow.reports)
-        return ReportInputs(uow.reports, filter_, self.period, self.deps.clock.now())
-
-    def __exit__(self, *exc: object) -> None:
-        self._uow.__exit__(*exc)
+@contextlib.contextmanager
+def _report(
+    deps: Dependencies, caller: Caller | None, scope: Scope, period: Period
+) -> Iterator[ReportInputs]:
+    """One call's inputs, read in one unit of work, after the access decision."""
+    with deps.uow() as uow:
+        deals = deal_filter(caller, scope, deps.scopes, uow.reports)
+        yield ReportInputs(uow.reports, deals, period, deps.clock.now())
 
 
 def _funnel(data: ReportInputs) -> list[PipelineFunnel]:
@@ -93,7 +90,7 @@ def _velocity(data: ReportInputs) -> VelocityReport:
     currencies = {c.currency for c in current.currencies} | {
         c.currency for c in previous.currencies
     }
-    changes: dict[str, object] = {
+    changes: dict[str, Decimal | None] = {
         c: change_percent(current.per_day(c), previous.per_day(c)) for c in sorted(currencies)
     }
     return VelocityReport(current, previous, changes)
@@ -114,21 +111,21 @@ def _targets(data: ReportInputs, scope: Scope, *, strict: bool) -> list[TargetVs
 def funnel_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> list[PipelineFunnel]:
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return _funnel(data)
 
 
 def win_rate_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> WinRate:
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return win_rate(data.closed, period)
 
 
 def lost_reasons_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> LostReasons:
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return lost_reasons(data.closed, period)
 
 
@@ -141,14 +138,14 @@ def cycle_report(
     open_deal_limit: int = 0,
 ) -> CycleReport:
     limit = _limit(open_deal_limit, "open_deal_limit")
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return _cycle(data, limit)
 
 
 def velocity_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> VelocityReport:
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return _velocity(data)
 
 
@@ -163,14 +160,14 @@ def forecast_report(
     bucket = bucket or PeriodKind.MONTH
     if bucket not in BUCKETS:
         raise InvalidArgument("bucket must be month, quarter or year", field="bucket")
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return forecast(data.open_deals, data.closed, period, bucket)
 
 
 def targets_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> list[TargetVsActual]:
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return _targets(data, scope, strict=True) or []
 
 
@@ -178,7 +175,7 @@ def leaderboard_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period, limit: int = 0
 ) -> Leaderboard:
     rows = _limit(limit, "limit")
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return leaderboard(data.closed, period, rows)
 
 
@@ -186,7 +183,7 @@ def dashboard(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> Dashboard:
     """The six KPIs of a manager's page from one set of reads."""
-    with _Report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period) as data:
         return Dashboard(
             period,
             _funnel(data),

@@ -69,12 +69,13 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("stage_entered_at", UtcDateTime(), nullable=True),
         sa.Column("closed_at", UtcDateTime(), nullable=True),
+        sa.Column("close_date", sa.String(10), nullable=True),
         sa.Column("lost_reason", sa.String(80), nullable=False),
         sa.Column("lost_competitor", sa.String(200), nullable=False),
         sa.Column("reopen_count", sa.Integer, nullable=False),
     )
-    op.create_index("ix_deal_facts_line_closed", "deal_facts", ["sales_line_id", "closed_at"])
-    op.create_index("ix_deal_facts_team_closed", "deal_facts", ["team_id", "closed_at"])
+    op.create_index("ix_deal_facts_line_closed", "deal_facts", ["sales_line_id", "close_date"])
+    op.create_index("ix_deal_facts_team_closed", "deal_facts", ["team_id", "close_date"])
     op.create_index("ix_deal_facts_team_created", "deal_facts", ["team_id", "created_at"])
     op.create_index("ix_deal_facts_status_team", "deal_facts", ["status", "team_id"])
     op.create_table(

@@ -141,11 +141,14 @@ class Deal:
             setattr(self, name, value)
         return self._event(deals_events.DealUpdated, "deal_updated", when)
 
-    def won(self, when: dt.datetime, actual: str | None = None) -> RecordedEvent:
+    def won(
+        self, when: dt.datetime, actual: str | None = None, close_date: str = ""
+    ) -> RecordedEvent:
         self.message.status = res.DEAL_STATUS_WON
         self.message.probability = 100
         self.message.forecast_category = res.FORECAST_CATEGORY_CLOSED
         self.message.closed_at.FromDatetime(when)
+        self.message.actual_close_date = close_date or when.date().isoformat()
         if actual is not None:
             self.message.actual_revenue.CopyFrom(
                 money_pb2.Money(amount=actual, currency=self.currency)
@@ -157,6 +160,7 @@ class Deal:
         self.message.probability = 0
         self.message.forecast_category = res.FORECAST_CATEGORY_UNSPECIFIED
         self.message.closed_at.FromDatetime(when)
+        self.message.actual_close_date = when.date().isoformat()
         self.message.lost_reason, self.message.lost_competitor = reason, competitor
         return self._event(deals_events.DealLost, "deal_lost", when)
 
@@ -164,6 +168,7 @@ class Deal:
         previous = self.message.status
         self.message.status = res.DEAL_STATUS_OPEN
         self.message.ClearField("closed_at")
+        self.message.actual_close_date = ""
         self.message.ClearField("actual_revenue")
         self.message.lost_reason = self.message.lost_competitor = ""
         _, probability, category = _STAGE[self.message.stage_key]

@@ -106,11 +106,13 @@ class MemoryReadModels(ReadModels, ReportStore):
             and (not f.sales_line_id or d.sales_line_id == f.sales_line_id)
         ]
 
-    def closed_between(self, f: DealFilter, start: dt.datetime, end: dt.datetime) -> list[DealFact]:
+    def closed_between(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[DealFact]:
         return [
             d
             for d in self._match(f)
-            if d.status != OPEN and d.closed_at and start <= d.closed_at < end
+            if d.status != OPEN and d.close_date and first_day <= d.close_date <= last_day
         ]
 
     def created_between(
@@ -166,14 +168,14 @@ class MemoryReadModels(ReadModels, ReportStore):
     def deal(self, deal_id: str) -> DealFact | None:
         return self.state.deals.get(deal_id)
 
-    def line_totals(self, won_from: dt.datetime, won_until: dt.datetime) -> list[LineTotals]:
+    def line_totals(self, won_from: dt.date, won_until: dt.date) -> list[LineTotals]:
         totals: dict[tuple[str, str], list[object]] = {}
         for d in self.state.deals.values():
             entry = totals.setdefault((d.sales_line_id, d.currency), [0, Decimal(0), 0, Decimal(0)])
             if d.status == OPEN:
                 entry[0] += 1  # type: ignore[operator]
                 entry[1] += d.value or 0  # type: ignore[operator]
-            elif d.status == WON and d.closed_at and won_from <= d.closed_at < won_until:
+            elif d.status == WON and d.close_date and won_from <= d.close_date <= won_until:
                 entry[2] += 1  # type: ignore[operator]
                 entry[3] += d.value or 0  # type: ignore[operator]
         return [

@@ -22,14 +22,16 @@ class Cycle:
 
 @dataclass(frozen=True)
 class OpenDealAge:
-    deal: DealFact
+    deal_id: str
+    team_id: str
+    owner_user_id: str
     age_days: Decimal
     ratio_to_mean: Decimal | None
     slow: bool
 
 
 def won_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
-    return [d for d in deals if d.status == WON and period.contains(d.closed_at)]
+    return [d for d in deals if d.status == WON and period.contains_day(d.close_date)]
 
 
 def cycle(closed: Iterable[DealFact], period: Period) -> Cycle:
@@ -48,5 +50,14 @@ def open_deal_ages(
         ratio = None
         if mean_days:
             ratio = (age / mean_days).quantize(TWO_DECIMALS, rounding=ROUND_HALF_EVEN)
-        ages.append(OpenDealAge(deal, age, ratio, mean_days is not None and age > mean_days))
+        ages.append(
+            OpenDealAge(
+                deal.id,
+                deal.team_id,
+                deal.owner_user_id,
+                age,
+                ratio,
+                mean_days is not None and age > mean_days,
+            )
+        )
     return ages

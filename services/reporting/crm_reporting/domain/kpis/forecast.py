@@ -3,7 +3,7 @@ open deals without one, as close period "none"), grouped by close period (month,
 year), forecast category and currency: count, open value and weighted value (value x
 probability / 100). Per close period and currency: commit, best case (commit + best case),
 pipeline (every open deal), weighted, and the value already won (deals won in the period, by
-the local date of their close)."""
+their close date)."""
 
 from __future__ import annotations
 
@@ -86,8 +86,8 @@ def forecast(
         if category == "commit":
             sums.commit += value
     for deal in closed:
-        if deal.status == WON and period.contains(deal.closed_at) and deal.closed_at:
-            label = bucket_label(bucket, period.local_date(deal.closed_at))
+        if deal.status == WON and deal.close_date and period.contains_day(deal.close_date):
+            label = bucket_label(bucket, deal.close_date)
             total(label, deal.currency).won += deal.value or Decimal(0)
     return Forecast(
         rows=[

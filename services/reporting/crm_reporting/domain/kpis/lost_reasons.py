@@ -30,7 +30,7 @@ class LostReasons:
 
 
 def _lost(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
-    return [d for d in deals if d.status == LOST and period.contains(d.closed_at)]
+    return [d for d in deals if d.status == LOST and period.contains_day(d.close_date)]
 
 
 def _buckets(

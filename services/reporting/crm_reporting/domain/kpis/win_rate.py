@@ -30,7 +30,7 @@ class WinRate:
 
 
 def closed_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
-    return [d for d in deals if d.status in (WON, LOST) and period.contains(d.closed_at)]
+    return [d for d in deals if d.status in (WON, LOST) and period.contains_day(d.close_date)]
 
 
 def win_rate(closed: Iterable[DealFact], period: Period) -> WinRate:

@@ -1,0 +1,121 @@
+"""End to end over the real processes of identity, territory, deals and reporting: deals moved
+and closed through the running platform show up in the reports of the people allowed to see
+them (the team's supervisor, the manager of the unit above), and in no one else's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+import pytest
+from e2e_platform import As, Stubs, create_pipeline, german_line, small_company
+
+from crm.common.v1 import money_pb2
+from crm.deals.v1 import accounts_pb2, deals_pb2
+from crm.reporting.v1 import reports_pb2 as pb
+from crm.reporting.v1 import reports_pb2_grpc
+from crm_devrun.bed import PlatformBed
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    services = ["identity", "territory", "deals", "reporting"]
+    with PlatformBed(services, tmp_path_factory.mktemp("bed")) as bed:
+        stubs = Stubs(bed)
+        admin = As(bed.admin_token())
+        company = small_company(bed, stubs, admin)
+        line = german_line(stubs, admin, company)
+        create_pipeline(bed, admin, line.id)
+        reports = reports_pb2_grpc.SalesReportsServiceStub(bed.channel("reporting"))
+        yield dict(bed=bed, stubs=stubs, admin=admin, line=line, reports=reports, **company)
+
+
+def eur(amount: str) -> money_pb2.Money:
+    return money_pb2.Money(amount=amount, currency="EUR")
+
+
+def test_deals_moved_through_the_platform_show_up_in_the_reports(platform):
+    stubs, people, bed, reports = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["reports"],
+    )
+    ann, sue, dee = people["ann"], people["sue"], people["dee"]
+    berlin, line = platform["berlin"], platform["line"]
+    account = ann(
+        stubs.accounts.CreateAccount,
+        accounts_pb2.CreateAccountRequest(team_id=berlin.id, name="Vogel GmbH"),
+    )
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+
+    def deal(name: str, amount: str):
+        return ann(
+            stubs.deals.CreateDeal,
+            deals_pb2.CreateDealRequest(
+                name=name,
+                account_id=account.id,
+                sales_line_id=line.id,
+                currency="EUR",
+                estimated_revenue=eur(amount),
+                estimated_close_date=today,
+            ),
+        )
+
+    won, lost, open_ = deal("Won", "1000.00"), deal("Lost", "400.00"), deal("Open", "2000.00")
+    ann(
+        stubs.deals.MoveDealToStage,
+        deals_pb2.MoveDealToStageRequest(id=won.id, stage_key="proposal"),
+    )
+    ann(
+        stubs.deals.CloseDealWon,
+        deals_pb2.CloseDealWonRequest(
+            id=won.id, actual_revenue=eur("1200.00"), actual_close_date=today
+        ),
+    )
+    ann(
+        stubs.deals.CloseDealLost,
+        deals_pb2.CloseDealLostRequest(
+            id=lost.id, reason="price", competitor="Rival", close_date=today
+        ),
+    )
+    ann(
+        stubs.deals.MoveDealToStage,
+        deals_pb2.MoveDealToStageRequest(id=open_.id, stage_key="negotiation"),
+    )
+
+    month = pb.Period(kind=pb.PERIOD_KIND_MONTH, date=today)
+    team = pb.Scope(kind=pb.SCOPE_KIND_TEAM, id=berlin.id)
+
+    def dashboard_once_complete():
+        answer = sue(reports.Dashboard, pb.DashboardRequest(scope=team, period=month))
+        rate = answer.win_rate.win_rate
+        stages = {s.stage_key: s.open_deals for p in answer.funnel.pipelines for s in p.stages}
+        return answer if (rate.won, rate.lost, stages.get("negotiation")) == (1, 1, 1) else None
+
+    answer = bed.wait_for(dashboard_once_complete, 30, "the deals never reached the reports")
+    rate = answer.win_rate.win_rate
+    assert rate.percent == "50.0"
+    assert [(v.currency, v.won.amount, v.lost.amount) for v in rate.by_value] == [
+        ("EUR", "1200.00", "400.00")
+    ]
+    (commit,) = [t for t in answer.forecast.totals if t.close_period == today[:7]]
+    assert (commit.commit.amount, commit.won.amount) == ("2000.00", "1200.00")
+    # the manager of the unit above sees the same; the admin in no team and a rep do not
+    dach = pb.Scope(kind=pb.SCOPE_KIND_UNIT, id=platform["dach"].id)
+    unit = dee(reports.WinRate, pb.WinRateRequest(scope=dach, period=month))
+    assert (unit.win_rate.won, unit.win_rate.lost) == (1, 1)
+    admin = platform["admin"]
+    assert admin.code(reports.WinRate, pb.WinRateRequest(scope=team, period=month)) == (
+        grpc.StatusCode.PERMISSION_DENIED
+    )
+    assert people["cid"].code(reports.WinRate, pb.WinRateRequest(scope=team, period=month)) == (
+        grpc.StatusCode.PERMISSION_DENIED
+    )
+    mine = ann(
+        reports.WinRate,
+        pb.WinRateRequest(scope=pb.Scope(kind=pb.SCOPE_KIND_PERSON, id=ann.user_id), period=month),
+    )
+    assert (mine.win_rate.won, mine.win_rate.lost) == (1, 1)
