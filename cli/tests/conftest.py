@@ -602,13 +602,18 @@ def write_csv(tmp_path):
 
 @pytest.fixture
 def snapshot_fakes(identity, serve_fake, monkeypatch):
-    """Recording fakes of deals' and leads' SnapshotService (the backfill), by service name;
-    their addresses in ``CRM_DEALS_ADDRESS`` and ``CRM_LEADS_ADDRESS``."""
+    """Recording fakes of deals', leads' and territory's SnapshotService (the backfill), by
+    service name; their addresses in ``CRM_<SERVICE>_ADDRESS``."""
     from crm.deals.v1 import snapshots_pb2 as deals_snapshots
     from crm.leads.v1 import snapshots_pb2 as leads_snapshots
+    from crm.territory.v1 import snapshots_pb2 as territory_snapshots
 
     fakes = {}
-    for service, module in (("deals", deals_snapshots), ("leads", leads_snapshots)):
+    for service, module in (
+        ("deals", deals_snapshots),
+        ("leads", leads_snapshots),
+        ("territory", territory_snapshots),
+    ):
         fake = RecordingFake(identity, (module,))
         monkeypatch.setenv(f"CRM_{service.upper()}_ADDRESS", serve_fake(fake.handlers()))
         fakes[service] = fake

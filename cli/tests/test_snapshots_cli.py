@@ -11,6 +11,7 @@ import grpc
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import snapshots_pb2 as deals_snapshots
 from crm.leads.v1 import snapshots_pb2 as leads_snapshots
+from crm.territory.v1 import snapshots_pb2 as territory_snapshots
 
 
 def _pages(module, sizes: dict[int, list[int]]):
@@ -76,3 +77,22 @@ def test_a_refusal_is_printed_as_the_service_says_it(logged_in, snapshot_fakes):
     result = logged_in("deals", "snapshots", "publish", "--kind", "deals")
     assert result.exit_code == 1
     assert "management department" in result.output
+
+
+def test_org_snapshots_of_units_teams_and_targets(logged_in, snapshot_fakes):
+    fake = snapshot_fakes["territory"]
+    fake.replies["PublishSnapshots"] = _pages(
+        territory_snapshots,
+        {
+            territory_snapshots.SNAPSHOT_KIND_ORG_UNITS: [3],
+            territory_snapshots.SNAPSHOT_KIND_TEAMS: [500, 1],
+            territory_snapshots.SNAPSHOT_KIND_TARGETS: [8],
+        },
+    )
+    result = logged_in("org", "snapshots", "publish", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert [(r["kind"], r["published"], r["calls"]) for r in json.loads(result.stdout)] == [
+        ("units", 3, 1),
+        ("teams", 501, 2),
+        ("targets", 8, 1),
+    ]

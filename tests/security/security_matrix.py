@@ -427,6 +427,12 @@ MATRIX: dict[str, Row] = {
     "territory.SalesLineService/ListTargets": row(OPEN),
     "territory.SalesLineService/SetTargets": row(MEMBERSHIP, set={"period": "2030"}),
     "territory.SalesLineService/UpdateSalesLine": row(STRUCTURE, spare=True),
+    # The backfill of a new consumer: counts only, no record in the answer.
+    "territory.SnapshotService/PublishSnapshots": row(
+        profile("denied", admin="ok", service_with_role="ok"),
+        set={"page": {"page_size": 1}},
+        note="services need publish_territory_snapshots",
+    ),
     "territory.TeamService/CreateTeam": row(STRUCTURE),
     "territory.TeamService/DeactivateTeam": row(STRUCTURE, spare=True),
     "territory.TeamService/DeleteTeam": row(STRUCTURE, spare=True),

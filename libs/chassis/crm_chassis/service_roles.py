@@ -18,6 +18,7 @@ CAPTURE_LEADS = "capture_leads"
 RECORD_LEAD_ACTIVITY = "record_lead_activity"
 PUBLISH_DEAL_SNAPSHOTS = "publish_deal_snapshots"
 PUBLISH_LEAD_SNAPSHOTS = "publish_lead_snapshots"
+PUBLISH_TERRITORY_SNAPSHOTS = "publish_territory_snapshots"
 
 SERVICE_ROLES: dict[str, str] = {
     READ_USERS: "identity: read a user's directory entry (GetUser, ListUsers) — territory keeps "
@@ -35,6 +36,9 @@ SERVICE_ROLES: dict[str, str] = {
     "snapshot events (PublishSnapshots) — the backfill of a consumer that joins a running "
     "platform (reporting)",
     PUBLISH_LEAD_SNAPSHOTS: "leads: re-publish every lead's and campaign's current state as "
+    "snapshot events (PublishSnapshots) — the backfill of a consumer that joins a running "
+    "platform (reporting)",
+    PUBLISH_TERRITORY_SNAPSHOTS: "territory: re-publish every org unit, team and target as "
     "snapshot events (PublishSnapshots) — the backfill of a consumer that joins a running "
     "platform (reporting)",
 }

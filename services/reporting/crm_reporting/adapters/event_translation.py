@@ -169,6 +169,17 @@ CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] 
     # its version (docs/design-notes.md, "Backfill"); derived with the deal's other events.
     ("deals", "deal_snapshot"): (deals_events.DealSnapshot, _deal),
     ("deals", "pipeline_snapshot"): (deals_events.PipelineSnapshot, _pipeline),
+    # territory's backfill: units and teams as they are (a snapshot is never a deletion), the
+    # targets of a line and period.
+    ("territory", "org_unit_snapshot"): (
+        territory_events.OrgUnitSnapshot,
+        lambda m: OrgUnitSnapshot(m.unit.id, m.unit.parent_id),
+    ),
+    ("territory", "team_snapshot"): (
+        territory_events.TeamSnapshot,
+        lambda m: TeamSnapshot(m.team.id, m.team.unit_id, m.team.active),
+    ),
+    ("territory", "targets_snapshot"): (territory_events.TargetsSnapshot, _targets),
 }
 # The marketing and customer KPIs' events (leads, campaigns, accounts): their own module.
 CONSUMED.update(MARKETING_CONSUMED)

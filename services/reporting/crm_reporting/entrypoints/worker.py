@@ -102,6 +102,19 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     def on_targets_changed(self, event: Any, uow: Any) -> None:
         self._record("territory", event, uow)
 
+    # -- territory's backfill (snapshots re-published for a new consumer) -----------------------
+    @idempotent_event_handler("territory", "org_unit_snapshot", territory_events.OrgUnitSnapshot)
+    def on_org_unit_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    @idempotent_event_handler("territory", "team_snapshot", territory_events.TeamSnapshot)
+    def on_team_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    @idempotent_event_handler("territory", "targets_snapshot", territory_events.TargetsSnapshot)
+    def on_targets_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
     # -- timers -------------------------------------------------------------------------------
     @setting_timer(settings.load, "business_metrics_seconds")
     def business_metrics(self) -> None:

@@ -5,11 +5,14 @@ an older one arriving after a newer event, changes nothing."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
-from reporting_events import Deal, _stamp, at, org, pipeline, received
+from reporting_events import Deal, _stamp, at, org, pipeline, received, targets
 from reporting_fakes import World
 
 from crm.deals.v1 import events_pb2 as deals_events
+from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events as wire
 from crm_chassis.caller import Caller
 from crm_reporting.domain.periods import PeriodKind, resolve
@@ -109,3 +112,63 @@ def test_an_older_snapshot_arriving_after_a_newer_event_loses():
     feed(world, [*org(), pipeline(), created, won, stale])
     rate = reports.win_rate_report(world.deps, MIA, scope=TEAM, period=Q1)
     assert (rate.won, rate.lost) == (1, 0)
+
+
+def territory_snapshot(event):
+    """territory's snapshot of the record an org_unit_changed / team_changed / targets_changed
+    ``event`` shows, at the same version."""
+    kinds = {
+        "org_unit_changed": (territory_events.OrgUnitChanged, territory_events.OrgUnitSnapshot),
+        "team_changed": (territory_events.TeamChanged, territory_events.TeamSnapshot),
+        "targets_changed": (territory_events.TargetsChanged, territory_events.TargetsSnapshot),
+    }
+    changed_cls, snapshot_cls = kinds[event.event_type]
+    changed = wire.decode(event.body, changed_cls)
+    snapshot = snapshot_cls()
+    for field in snapshot_cls.DESCRIPTOR.fields:
+        if field.name != "meta":
+            value = getattr(changed, field.name)
+            if field.message_type is not None and not field.is_repeated:
+                getattr(snapshot, field.name).CopyFrom(value)
+            elif field.is_repeated:
+                getattr(snapshot, field.name).extend(value)
+            else:
+                setattr(snapshot, field.name, value)
+    snapshot_type = event.event_type.replace("_changed", "_snapshot")
+    return received(
+        "territory",
+        _stamp(
+            snapshot,
+            "territory",
+            snapshot_type,
+            event.aggregate_type,
+            event.aggregate_id,
+            event.version,
+            REPUBLISHED,
+        ),
+    )
+
+
+def test_territorys_backfill_gives_the_organisation_and_targets_the_live_events_gave(live):
+    goals = [
+        targets("line-1", "2026-Q1", 1, ("t1", "2000.00", "EUR", 2)),
+        targets("line-1", "2026-Q1", 2, ("t1", "2500.00", "EUR", 3)),
+    ]
+    feed(live, goals)
+    installed_late = World()
+    structure = [*org(), goals[-1]]
+    feed(
+        installed_late,
+        [
+            *map(territory_snapshot, structure),
+            pipeline_snapshot(),
+            *map(deal_snapshot, live.deals),
+        ],
+    )
+    unit_scope = Scope.of(ScopeKind.UNIT, "north", "")
+    for scope in (TEAM, unit_scope):
+        assert reports.targets_report(
+            installed_late.deps, Caller("uma"), scope=scope, period=Q1
+        ) == reports.targets_report(live.deps, Caller("uma"), scope=scope, period=Q1)
+    (row,) = reports.targets_report(installed_late.deps, MIA, scope=TEAM, period=Q1)
+    assert (row.target.amount, row.actual_amount) == (Decimal("2500.00"), Decimal("2000.00"))
