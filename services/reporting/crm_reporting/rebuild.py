@@ -1,6 +1,6 @@
 """Re-derives every read model of reporting from its own event store (docs/services/
-reporting.md, "Runbook: rebuild"). Safe while the worker runs: one transaction, and a deal the
-worker changes meanwhile is derived again by the worker from the same store.
+reporting.md, "Runbook"), in one transaction, with the worker stopped meanwhile (events wait in
+its queues).
 
     python -m crm_reporting.rebuild
 """

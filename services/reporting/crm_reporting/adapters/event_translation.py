@@ -21,6 +21,7 @@ from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events as wire_events
 from crm_reporting.adapters.marketing_translation import MARKETING_CONSUMED
 from crm_reporting.domain.events import (
+    ActivitySnapshot,
     DealSnapshot,
     OrgUnitSnapshot,
     Payload,
@@ -119,6 +120,28 @@ def _deal(message: Any) -> Payload:
     return deal_snapshot(message.deal)
 
 
+_KIND = {
+    deals_resources.ACTIVITY_KIND_CALL: "call",
+    deals_resources.ACTIVITY_KIND_EMAIL: "email",
+    deals_resources.ACTIVITY_KIND_MEETING: "meeting",
+    deals_resources.ACTIVITY_KIND_NOTE: "note",
+    deals_resources.ACTIVITY_KIND_TASK: "task",
+}
+
+
+def _activity(message: Any) -> Payload:
+    a = message.activity
+    return ActivitySnapshot(
+        id=a.id,
+        team_id=a.team_id,
+        owner_user_id=a.owner_user_id or a.logged_by,
+        kind=_KIND.get(a.kind, "note"),
+        occurred_at=_time(a, "occurred_at") or _time(a, "created_at"),
+        due_at=_time(a, "due_at"),
+        done_at=_time(a, "done_at"),
+    )
+
+
 def _pipeline(message: Any) -> Payload:
     return pipeline_snapshot(message.pipeline)
 
@@ -160,6 +183,8 @@ CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] 
     ("deals", "deal_lost"): (deals_events.DealLost, _deal),
     ("deals", "deal_reopened"): (deals_events.DealReopened, _deal),
     ("deals", "deal_transferred"): (deals_events.DealTransferred, _deal),
+    ("deals", "activity_logged"): (deals_events.ActivityLogged, _activity),
+    ("deals", "activity_updated"): (deals_events.ActivityUpdated, _activity),
     ("deals", "pipeline_created"): (deals_events.PipelineCreated, _pipeline),
     ("deals", "pipeline_revised"): (deals_events.PipelineRevised, _pipeline),
     ("territory", "org_unit_changed"): (territory_events.OrgUnitChanged, _unit),

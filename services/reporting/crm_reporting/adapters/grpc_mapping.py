@@ -259,6 +259,10 @@ def _row(r: LeaderboardRow) -> pb.LeaderboardRow:
         won_value=_amounts(r.won_value),
         win_rate_percent=_text(r.win_rate_percent),
         cycle_days=_text(r.cycle_days),
+        activities_done=r.activities.done,
+        tasks_completed=r.activities.tasks_completed,
+        tasks_on_time=r.activities.tasks_on_time,
+        tasks_on_time_percent=_text(r.activities.on_time_percent),
     )
 
 

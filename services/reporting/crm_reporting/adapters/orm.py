@@ -86,6 +86,20 @@ stage_stays = Table(
     Index("ix_stage_stays_team_left", "team_id", "left_at"),
 )
 
+activity_facts = Table(
+    "activity_facts",
+    metadata,
+    Column("activity_id", String(64), primary_key=True),
+    Column("team_id", String(64), nullable=False),
+    Column("owner_user_id", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=True),
+    Column("done_at", UtcDateTime(), nullable=True),
+    Index("ix_activity_facts_team_occurred", "team_id", "occurred_at"),
+    Index("ix_activity_facts_team_done", "team_id", "done_at"),
+)
+
 pipeline_stages = Table(
     "pipeline_stages",
     metadata,
@@ -125,7 +139,15 @@ targets = Table(
     Column("deal_count", BigInteger, nullable=False),
 )
 
-READ_MODELS = (deal_facts, stage_stays, pipeline_stages, org_units, org_teams, targets)
+READ_MODELS = (
+    deal_facts,
+    stage_stays,
+    activity_facts,
+    pipeline_stages,
+    org_units,
+    org_teams,
+    targets,
+)
 
 outbox, inbox = messaging_tables(metadata)
 access_version, access_scope = scope_tables(metadata)

@@ -45,6 +45,19 @@ class DealSnapshot:
 
 
 @dataclass(frozen=True)
+class ActivitySnapshot:
+    """A call, e-mail, meeting, note or task as deals' activity events show it."""
+
+    id: str
+    team_id: str
+    owner_user_id: str
+    kind: str  # "call", "email", "meeting", "note", "task"
+    occurred_at: dt.datetime | None
+    due_at: dt.datetime | None
+    done_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class StageDefinition:
     key: str
     name: str
@@ -133,6 +146,7 @@ class AccountState:
 
 Payload = (
     DealSnapshot
+    | ActivitySnapshot
     | PipelineSnapshot
     | OrgUnitSnapshot
     | TeamSnapshot

@@ -3,6 +3,7 @@ deals: the latest version of each aggregate wins, whatever order the events came
 
 - pipelines (deals): stage order, names, expected days;
 - org units and teams (territory): which teams a unit's subtree holds;
+- activities (deals): who did what, and when a task was due and done;
 - targets (territory): every target of a line in a period; the event with the highest version of
   the line that names the period wins (the line's targets share one version sequence).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from crm_reporting.domain.events import (
+    ActivitySnapshot,
     OrgUnitSnapshot,
     PipelineSnapshot,
     RecordedEvent,
@@ -42,6 +44,12 @@ def derive_unit(events: Iterable[RecordedEvent]) -> OrgUnitSnapshot | None:
 
 def derive_team(events: Iterable[RecordedEvent]) -> TeamSnapshot | None:
     event = latest(e for e in events if isinstance(e.payload, TeamSnapshot))
+    return event.payload if event is not None else None  # type: ignore[return-value]
+
+
+def derive_activity(events: Iterable[RecordedEvent]) -> ActivitySnapshot | None:
+    """The activity's newest snapshot (its team and owner now, done or not)."""
+    event = latest(e for e in events if isinstance(e.payload, ActivitySnapshot))
     return event.payload if event is not None else None  # type: ignore[return-value]
 
 

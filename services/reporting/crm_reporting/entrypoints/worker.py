@@ -5,6 +5,8 @@ handler's transaction, so the stored event, the read model and the inbox row com
 - deals deal_created / deal_updated / deal_stage_changed / deal_won / deal_lost /
   deal_reopened / deal_transferred -> the event store, then the deal's fact derived again from
   all its stored events;
+- deals activity_logged / activity_updated -> the activity (leaderboard: activities done, tasks
+  completed on time);
 - deals pipeline_created / pipeline_revised -> the pipeline's stages;
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
@@ -70,6 +72,14 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
 
     @idempotent_event_handler("deals", "deal_transferred", deals_events.DealTransferred)
     def on_deal_transferred(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "activity_logged", deals_events.ActivityLogged)
+    def on_activity_logged(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "activity_updated", deals_events.ActivityUpdated)
+    def on_activity_updated(self, event: Any, uow: Any) -> None:
         self._record("deals", event, uow)
 
     @idempotent_event_handler("deals", "pipeline_created", deals_events.PipelineCreated)

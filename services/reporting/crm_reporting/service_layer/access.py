@@ -37,7 +37,7 @@ def deal_filter(
     caller = require_authenticated(caller)
     roles = scopes.roles_by_team(caller.subject_id) if caller.kind == USER else {}
     reporting = frozenset(team for team, role in roles.items() if role in REPORTING_ROLES)
-    line = scope.sales_line_id
+    line = scope.id if scope.kind is ScopeKind.SALES_LINE else scope.sales_line_id
     if scope.kind is ScopeKind.PERSON and scope.id == caller.subject_id and roles:
         return DealFilter(frozenset(roles), scope.id, line)
     if not reporting:

@@ -19,6 +19,7 @@ from crm_chassis.errors import PermissionDenied
 from crm_reporting.domain.deals import derive_deal
 from crm_reporting.domain.events import RecordedEvent
 from crm_reporting.domain.structure import (
+    derive_activity,
     derive_pipeline,
     derive_targets,
     derive_team,
@@ -29,8 +30,9 @@ from crm_reporting.service_layer.marketing_consumption import derive_marketing
 from crm_reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 #: aggregate types reporting derives a read model from (their events' ``aggregate_type``).
-DEAL, PIPELINE, ORG_UNIT, TEAM, TARGETS = (
+DEAL, ACTIVITY, PIPELINE, ORG_UNIT, TEAM, TARGETS = (
     "opportunity",
+    "activity",
     "pipeline",
     "org_unit",
     "team",
@@ -64,6 +66,10 @@ def derive(uow: ReportingUnitOfWork, events: Sequence[RecordedEvent]) -> None:
         fact = derive_deal(events)
         if fact is not None:
             uow.models.put_deal(fact)
+    elif kind == ACTIVITY:
+        activity = derive_activity(events)
+        if activity is not None:
+            uow.models.put_activity(activity)
     elif kind == PIPELINE:
         pipeline = derive_pipeline(events)
         if pipeline is not None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import (
+    ActivitySnapshot,
     OrgUnitSnapshot,
     PipelineSnapshot,
     RecordedEvent,
@@ -75,6 +76,9 @@ class ReadModels(abc.ABC):
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None: ...
 
     @abc.abstractmethod
+    def put_activity(self, activity: ActivitySnapshot) -> None: ...
+
+    @abc.abstractmethod
     def put_unit(self, unit: OrgUnitSnapshot) -> None: ...
 
     @abc.abstractmethod
@@ -113,6 +117,13 @@ class ReportStore(abc.ABC):
 
     @abc.abstractmethod
     def open_deals(self, f: DealFilter) -> list[DealFact]: ...
+
+    @abc.abstractmethod
+    def activities_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[ActivitySnapshot]:
+        """Activities of the filter's teams (and owner) that took place (tasks: were completed)
+        in [start, end); activities belong to no sales line, so the line is not applied."""
 
     @abc.abstractmethod
     def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:

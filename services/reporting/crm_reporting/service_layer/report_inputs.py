@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 
 from crm_reporting.domain.deals import DealFact
-from crm_reporting.domain.events import PipelineSnapshot, TargetValue
+from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
@@ -35,6 +35,10 @@ class ReportInputs:
     @functools.cached_property
     def ended_stays(self) -> list[DealFact]:
         return self.store.with_stays_ended_between(self.filter, self.period.start, self.period.end)
+
+    @functools.cached_property
+    def activities(self) -> list[ActivitySnapshot]:
+        return self.store.activities_between(self.filter, self.period.start, self.period.end)
 
     def open_at_end(self, period: Period) -> dict[str, int]:
         return self.store.open_at(self.filter, min(period.end, self.now))

@@ -176,7 +176,7 @@ def leaderboard_report(
 ) -> Leaderboard:
     rows = _limit(limit, "limit")
     with _report(deps, caller, scope, period) as data:
-        return leaderboard(data.closed, period, rows)
+        return leaderboard(data.closed, period, rows, data.activities)
 
 
 def dashboard(

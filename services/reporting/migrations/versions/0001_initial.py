@@ -24,7 +24,15 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-READ_MODELS = ("deal_facts", "stage_stays", "pipeline_stages", "org_units", "org_teams", "targets")
+READ_MODELS = (
+    "deal_facts",
+    "stage_stays",
+    "activity_facts",
+    "pipeline_stages",
+    "org_units",
+    "org_teams",
+    "targets",
+)
 
 
 def upgrade() -> None:
@@ -87,6 +95,20 @@ def upgrade() -> None:
         sa.Column("team_id", sa.String(64), nullable=False),
     )
     op.create_index("ix_stage_stays_team_left", "stage_stays", ["team_id", "left_at"])
+    op.create_table(
+        "activity_facts",
+        sa.Column("activity_id", sa.String(64), primary_key=True),
+        sa.Column("team_id", sa.String(64), nullable=False),
+        sa.Column("owner_user_id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("occurred_at", UtcDateTime(), nullable=True),
+        sa.Column("due_at", UtcDateTime(), nullable=True),
+        sa.Column("done_at", UtcDateTime(), nullable=True),
+    )
+    op.create_index(
+        "ix_activity_facts_team_occurred", "activity_facts", ["team_id", "occurred_at"]
+    )
+    op.create_index("ix_activity_facts_team_done", "activity_facts", ["team_id", "done_at"])
     op.create_table(
         "pipeline_stages",
         sa.Column("pipeline_id", sa.String(64), primary_key=True),

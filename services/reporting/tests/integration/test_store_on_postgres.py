@@ -82,3 +82,29 @@ def test_the_business_figures_per_line(sql):
     assert line.open_value.rounded() == [("EUR", 1400)] and line.won_value.rounded() == [
         ("EUR", 2000)
     ]
+
+
+def test_sqlite_gives_the_same_figures(tmp_path):
+    """`make run` keeps reporting on SQLite: the same derivation and reads give the same figures."""
+    from crm_chassis.db import make_engine
+    from crm_reporting import migrate
+
+    url = f"sqlite:///{tmp_path / 'reporting.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    deps = wiring.build_dependencies(
+        settings.load(env={}),
+        engine=engine,
+        clock=FixedClock(NOW),
+        scopes=FakeScopes(default_roles()),
+    )
+    memory = World()
+    try:
+        for event in fixture_events():
+            record_event(deps, WORKER, event=event)
+            record_event(memory.deps, WORKER, event=event)
+        for on_sqlite, in_memory in zip(every_report(deps), every_report(memory.deps), strict=True):
+            assert on_sqlite == in_memory
+    finally:
+        deps.close()
+        engine.dispose()

@@ -260,3 +260,39 @@ def org() -> list[RecordedEvent]:
 
 def dec(text: str) -> Decimal:
     return Decimal(text)
+
+
+def activity(
+    activity_id: str,
+    kind: str,
+    owner: str = "alice",
+    team_id: str = "t1",
+    *,
+    occurred: dt.datetime | None = None,
+    due: dt.datetime | None = None,
+    done: dt.datetime | None = None,
+    version: int = 1,
+    event_type: str = "activity_logged",
+) -> RecordedEvent:
+    """deals' activity_logged (or activity_updated) for one activity."""
+    record = res.Activity(
+        id=activity_id,
+        team_id=team_id,
+        kind=getattr(res, f"ACTIVITY_KIND_{kind.upper()}"),
+        owner_user_id=owner,
+        logged_by=owner,
+        version=version,
+    )
+    for name, value in (("occurred_at", occurred), ("due_at", due), ("done_at", done)):
+        if value is not None:
+            getattr(record, name).FromDatetime(value)
+    cls = (
+        deals_events.ActivityLogged
+        if event_type == "activity_logged"
+        else deals_events.ActivityUpdated
+    )
+    message = cls(activity=record)
+    when = done or occurred or at("2026-01-01")
+    return received(
+        "deals", _stamp(message, "deals", event_type, "activity", activity_id, version, when)
+    )

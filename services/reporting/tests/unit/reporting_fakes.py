@@ -15,6 +15,7 @@ from reporting_marketing_fakes import MarketingState, MemoryMarketingStore
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_reporting.domain.deals import OPEN, WON, DealFact
 from crm_reporting.domain.events import (
+    ActivitySnapshot,
     OrgUnitSnapshot,
     PipelineSnapshot,
     RecordedEvent,
@@ -41,6 +42,7 @@ NOW = dt.datetime(2026, 4, 15, 12, 0, tzinfo=dt.UTC)
 class State:
     events: list[RecordedEvent] = field(default_factory=list)
     deals: dict[str, DealFact] = field(default_factory=dict)
+    activities: dict[str, ActivitySnapshot] = field(default_factory=dict)
     pipelines: dict[str, PipelineSnapshot] = field(default_factory=dict)
     units: dict[str, OrgUnitSnapshot] = field(default_factory=dict)
     teams: dict[str, TeamSnapshot] = field(default_factory=dict)
@@ -75,6 +77,9 @@ class MemoryReadModels(ReadModels, ReportStore):
 
     def put_deal(self, fact: DealFact) -> None:
         self.state.deals[fact.id] = fact
+
+    def put_activity(self, activity: ActivitySnapshot) -> None:
+        self.state.activities[activity.id] = activity
 
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
         self.state.pipelines[pipeline.id] = pipeline
@@ -131,6 +136,20 @@ class MemoryReadModels(ReadModels, ReportStore):
 
     def open_deals(self, f: DealFilter) -> list[DealFact]:
         return [d for d in self._match(f) if d.status == OPEN]
+
+    def activities_between(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[ActivitySnapshot]:
+        return [
+            a
+            for a in self.state.activities.values()
+            if a.team_id in f.team_ids
+            and (not f.owner_user_id or a.owner_user_id == f.owner_user_id)
+            and (
+                (a.kind == "task" and a.done_at is not None and start <= a.done_at < end)
+                or (a.kind != "task" and a.occurred_at is not None and start <= a.occurred_at < end)
+            )
+        ]
 
     def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:
         counts: dict[str, int] = {}

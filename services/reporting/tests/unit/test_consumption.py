@@ -241,3 +241,22 @@ def test_a_deal_counts_in_the_period_of_its_recorded_close_date():
         1,
         0,
     )
+
+
+def test_a_sales_line_scope_counts_that_line_only():
+    world = World()
+    one, two = Deal("d1"), Deal("d2", line="line-2")
+    feed(
+        world,
+        [
+            *org(),
+            pipeline(),
+            one.created(at("2026-01-05")),
+            one.won(at("2026-01-20")),
+            two.created(at("2026-01-05")),
+            two.won(at("2026-01-21")),
+        ],
+    )
+    for scope in (Scope(ScopeKind.SALES_LINE, "line-2"), Scope.of(ScopeKind.SALES_LINE, "line-2")):
+        board = reports.leaderboard_report(world.deps, MIA, scope=scope, period=JAN)
+        assert [(t.id, t.won) for t in board.teams] == [("t1", 1)]

@@ -176,3 +176,43 @@ def test_a_person_scope_counts_the_owner_only(deps):
 def test_a_sales_line_narrows_the_scope(deps):
     other_line = Scope(ScopeKind.TEAM, "t1", sales_line_id="line-2")
     assert reports.win_rate_report(deps, MIA, scope=other_line, period=Q1).won == 0
+
+
+def test_the_leaderboard_counts_activities_done_and_tasks_on_time(world, deps):
+    from reporting_events import activity, at
+
+    for event in [
+        activity("c1", "call", "alice", occurred=at("2026-01-07")),
+        activity("m1", "meeting", "bob", occurred=at("2026-02-07")),
+        activity("n0", "note", "bob", occurred=at("2025-12-30")),  # before Q1
+        # alice: a task done on time and one late; bob: one without a due time (on time)
+        activity("t1", "task", "alice", due=at("2026-01-10"), done=at("2026-01-09")),
+        activity("t2", "task", "alice", due=at("2026-01-10")),
+        activity(
+            "t2",
+            "task",
+            "alice",
+            due=at("2026-01-10"),
+            done=at("2026-01-12"),
+            version=2,
+            event_type="activity_updated",
+        ),
+        activity("t3", "task", "bob", done=at("2026-03-01")),
+        activity("t4", "task", "bob", due=at("2026-03-01")),  # open: not done
+        activity("x1", "call", "tom", team_id="t2", occurred=at("2026-01-07")),  # other team
+    ]:
+        record_event(world.deps, WORKER, event=event)
+    board = reports.leaderboard_report(deps, MIA, scope=T1, period=Q1)
+    counts = {
+        r.id: (
+            r.activities.done,
+            r.activities.tasks_completed,
+            r.activities.tasks_on_time,
+            r.activities.on_time_percent,
+        )
+        for r in board.reps
+    }
+    # alice: call + 2 tasks done (1 on time); bob: meeting + 1 task (on time: no due time)
+    assert counts == {"alice": (3, 2, 1, D("50.0")), "bob": (2, 1, 1, D("100.0"))}
+    (team,) = board.teams
+    assert (team.id, team.activities.done) == ("t1", 5)
