@@ -48,3 +48,23 @@ def pages(session: Session, method, request, *, limit: int = 0) -> Iterator:
         if not cursor:
             return
         request.page.cursor = cursor
+
+
+def publish_snapshots(session: Session, method, request_cls, kinds: dict[str, int]) -> list[dict]:
+    """Every page of a ``PublishSnapshots`` call (the backfill of a consumer joining a running
+    platform) for each kind in turn; one row per kind: how many snapshots and in how many calls.
+    Each call is one short transaction on the server, so a large backfill is many small steps."""
+    rows = []
+    for word, number in kinds.items():
+        request = request_cls(kind=number)
+        request.page.page_size = MAX_PAGE_SIZE
+        published = calls = 0
+        while True:
+            response = session.call(method, request)
+            published += response.published
+            calls += 1
+            if not response.page.next_cursor:
+                break
+            request.page.cursor = response.page.next_cursor
+        rows.append({"kind": word, "published": published, "calls": calls})
+    return rows

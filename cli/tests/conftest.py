@@ -626,3 +626,44 @@ def write_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def snapshot_fakes(identity, serve_fake, monkeypatch):
+    """Recording fakes of deals', leads' and territory's SnapshotService (the backfill), by
+    service name; their addresses in ``CRM_<SERVICE>_ADDRESS``."""
+    from crm.deals.v1 import snapshots_pb2 as deals_snapshots
+    from crm.leads.v1 import snapshots_pb2 as leads_snapshots
+    from crm.territory.v1 import snapshots_pb2 as territory_snapshots
+
+    fakes = {}
+    for service, module in (
+        ("deals", deals_snapshots),
+        ("leads", leads_snapshots),
+        ("territory", territory_snapshots),
+    ):
+        fake = RecordingFake(identity, (module,))
+        monkeypatch.setenv(f"CRM_{service.upper()}_ADDRESS", serve_fake(fake.handlers()))
+        fakes[service] = fake
+    return fakes
+
+
+@pytest.fixture
+def reporting(identity, territory, serve_fake, monkeypatch):
+    """A recording fake of reporting's services (sales and marketing reports), its address in
+    ``CRM_REPORTING_ADDRESS``; territory's fake names teams and lines."""
+    from crm.reporting.v1 import marketing_pb2, reports_pb2
+
+    monkeypatch.setenv("CRM_TERRITORY_ADDRESS", territory.address)
+    territory.replies["ListSalesLines"] = sales_lines_pb2.ListSalesLinesResponse(
+        sales_lines=[sales_lines_pb2.SalesLine(id="line-1", name="Enterprise", active=True)]
+    )
+    territory.replies["ListTeams"] = teams_pb2.ListTeamsResponse(
+        teams=[teams_pb2.Team(id="team-a", name="Team A", active=True)]
+    )
+    territory.replies["GetTeam"] = lambda request: teams_pb2.GetTeamResponse(
+        team=teams_pb2.Team(id=request.id, name="Team A" if request.id == "team-a" else "")
+    )
+    fake = RecordingFake(identity, (reports_pb2, marketing_pb2))
+    monkeypatch.setenv("CRM_REPORTING_ADDRESS", serve_fake(fake.handlers()))
+    return fake

@@ -11,7 +11,7 @@ from pathlib import Path
 import crmctl.commands as commands
 
 PACKAGES = Path(commands.__file__).parent
-SERVICES = ("identity", "territory", "catalog", "leads", "deals")
+SERVICES = ("identity", "territory", "catalog", "leads", "deals", "reporting")
 
 
 def _imports(path: Path) -> set[str]:

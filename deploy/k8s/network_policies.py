@@ -26,6 +26,9 @@ ROLE_OWNERS = {  # role -> the service whose api checks it (crm_chassis.service_
     "quote_prices": "catalog",
     "capture_leads": "leads",
     "record_lead_activity": "leads",
+    "publish_deal_snapshots": "deals",
+    "publish_lead_snapshots": "leads",
+    "publish_territory_snapshots": "territory",
 }
 if ROLE_OWNERS.keys() != SERVICE_ROLES.keys():
     raise SystemExit(

@@ -282,6 +282,12 @@ MATRIX: dict[str, Row] = {
         profile("hidden", "ok", member="denied", teammate="denied"),
         note="team_id given: a supervisor's view",
     ),
+    # The backfill of a new consumer: counts only, no record in the answer.
+    "deals.SnapshotService/PublishSnapshots": row(
+        profile("denied", management="ok", service_with_role="ok"),
+        set={"page": {"page_size": 1}},
+        note="services need publish_deal_snapshots",
+    ),
     # ------------------------------------------------------------ identity
     "identity.AuthService/GetSigningKeys": row(PUBLIC),
     "identity.AuthService/IssueServiceToken": row(PUBLIC),
@@ -379,7 +385,16 @@ MATRIX: dict[str, Row] = {
         )
     ),
     "leads.ScoringService/UpdateScoringModel": row(profile("denied", management="ok")),
+    # The backfill of a new consumer: counts only, no record in the answer.
+    "leads.SnapshotService/PublishSnapshots": row(
+        profile("denied", management="ok", service_with_role="ok"),
+        set={"page": {"page_size": 1}},
+        note="services need publish_lead_snapshots",
+    ),
     # ------------------------------------------------------------ reporting
+    "reporting.MarketingReportsService/CampaignRoi": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.MarketingReportsService/Customers": row(REPORTS, set=TEAM_A_QUARTER),
+    "reporting.MarketingReportsService/LeadSources": row(REPORTS, set=TEAM_A_QUARTER),
     "reporting.SalesReportsService/Dashboard": row(REPORTS, set=TEAM_A_QUARTER),
     "reporting.SalesReportsService/Forecast": row(
         REPORTS, set={**TEAM_A_QUARTER, "bucket": "PERIOD_KIND_MONTH"}
@@ -456,6 +471,12 @@ MATRIX: dict[str, Row] = {
     "territory.SalesLineService/ListTargets": row(OPEN),
     "territory.SalesLineService/SetTargets": row(MEMBERSHIP, set={"period": "2030"}),
     "territory.SalesLineService/UpdateSalesLine": row(STRUCTURE, spare=True),
+    # The backfill of a new consumer: counts only, no record in the answer.
+    "territory.SnapshotService/PublishSnapshots": row(
+        profile("denied", admin="ok", service_with_role="ok"),
+        set={"page": {"page_size": 1}},
+        note="services need publish_territory_snapshots",
+    ),
     "territory.TeamService/CreateTeam": row(STRUCTURE),
     "territory.TeamService/DeactivateTeam": row(STRUCTURE, spare=True),
     "territory.TeamService/DeleteTeam": row(STRUCTURE, spare=True),

@@ -16,6 +16,9 @@ ROUTE_LEADS = "route_leads"
 QUOTE_PRICES = "quote_prices"
 CAPTURE_LEADS = "capture_leads"
 RECORD_LEAD_ACTIVITY = "record_lead_activity"
+PUBLISH_DEAL_SNAPSHOTS = "publish_deal_snapshots"
+PUBLISH_LEAD_SNAPSHOTS = "publish_lead_snapshots"
+PUBLISH_TERRITORY_SNAPSHOTS = "publish_territory_snapshots"
 
 SERVICE_ROLES: dict[str, str] = {
     READ_USERS: "identity: read a user's directory entry (GetUser, ListUsers) — territory keeps "
@@ -29,4 +32,13 @@ SERVICE_ROLES: dict[str, str] = {
     "marketing tools",
     RECORD_LEAD_ACTIVITY: "leads: record behavioural activity on a lead (RecordLeadActivity) — "
     "marketing automation",
+    PUBLISH_DEAL_SNAPSHOTS: "deals: re-publish every deal's and account's current state as "
+    "snapshot events (PublishSnapshots) — the backfill of a consumer that joins a running "
+    "platform (reporting)",
+    PUBLISH_LEAD_SNAPSHOTS: "leads: re-publish every lead's and campaign's current state as "
+    "snapshot events (PublishSnapshots) — the backfill of a consumer that joins a running "
+    "platform (reporting)",
+    PUBLISH_TERRITORY_SNAPSHOTS: "territory: re-publish every org unit, team and target as "
+    "snapshot events (PublishSnapshots) — the backfill of a consumer that joins a running "
+    "platform (reporting)",
 }

@@ -13,6 +13,7 @@ from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.deals.arguments import line_inputs, record_ref
 from crmctl.commands.deals.board import board
 from crmctl.commands.deals.rows import deal_row
+from crmctl.commands.deals.snapshots import snapshots
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import line_id, team_id
@@ -459,3 +460,4 @@ def history(session, record, limit):
 
 
 deals.add_command(board)
+deals.add_command(snapshots)

@@ -15,6 +15,7 @@ from crm.deals.v1 import (
     payments_pb2_grpc,
     pipelines_pb2_grpc,
     tasks_pb2_grpc,
+    snapshots_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
@@ -42,3 +43,4 @@ class Stubs:
         self.proformas = contracts_pb2_grpc.ProFormaServiceStub(channel)
         self.invoicing = payments_pb2_grpc.InvoicingServiceStub(channel)
         self.account_profiles = account_profiles_pb2_grpc.AccountProfileServiceStub(channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)

@@ -8,6 +8,7 @@ from crm.leads.v1 import (
     interactions_pb2_grpc,
     lead_service_pb2_grpc,
     scoring_pb2_grpc,
+    snapshots_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
@@ -22,3 +23,4 @@ class Stubs:
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(channel)
         self.interactions = interactions_pb2_grpc.LeadInteractionServiceStub(channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)

@@ -9,6 +9,7 @@ from crm.territory.v1 import org_pb2, teams_pb2
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id, unit_id
 from crmctl.commands.territory.rows import row
+from crmctl.commands.territory.snapshots import snapshots
 from crmctl.commands.territory.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
@@ -279,3 +280,7 @@ def settings(session, levels, queue_team):
         )
     current = session.call(stubs.org.GetOrgSettings, org_pb2.GetOrgSettingsRequest()).settings
     print_record(session.output, message_to_dict(current))
+
+
+# The backfill of a new consumer (snapshots.py).
+org.add_command(snapshots)

@@ -8,6 +8,7 @@ from crm.territory.v1 import (
     org_pb2_grpc,
     routing_pb2_grpc,
     sales_lines_pb2_grpc,
+    snapshots_pb2_grpc,
     teams_pb2_grpc,
     territories_pb2_grpc,
 )
@@ -27,3 +28,4 @@ class Stubs:
         self.territories = territories_pb2_grpc.TerritoryServiceStub(channel)
         self.routing = routing_pb2_grpc.RoutingServiceStub(channel)
         self.access = access_pb2_grpc.AccessServiceStub(channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)

@@ -193,6 +193,9 @@ class SqlAccountRepository(SqlRecordRepository, AccountRepository):
             limit=limit,
         )
 
+    def every(self, page):
+        return self._page([], page)
+
 
 class SqlContactRepository(SqlRecordRepository, ContactRepository):
     table, record_cls = orm.contacts, Contact
@@ -304,6 +307,9 @@ class SqlOpportunityRepository(SqlRecordRepository, OpportunityRepository):
         return self._page(
             [self.table.c.status == OPEN], PageQuery(limit=limit, after_key=after_key)
         )
+
+    def every(self, page):
+        return self._page([], page)
 
 
 class SqlActivityRepository(SqlRecordRepository, ActivityRepository):

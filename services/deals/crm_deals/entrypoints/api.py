@@ -34,6 +34,8 @@ from crm.deals.v1 import (
     pipelines_pb2_grpc,
     tasks_pb2,
     tasks_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -51,6 +53,7 @@ from crm_deals.adapters.grpc_workflows import (
     InvoicingServicer,
     ProFormaServicer,
 )
+from crm_deals.adapters.grpc_snapshots import SnapshotServicer
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
 
@@ -161,6 +164,12 @@ APP = ApiApp(
             "AccountProfileService",
             account_profiles_pb2_grpc.add_AccountProfileServiceServicer_to_server,
             AccountProfileServicer,
+        ),
+        Servicer(
+            snapshots_pb2,
+            "SnapshotService",
+            snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
+            SnapshotServicer,
         ),
     ),
     principal_check=principal_check,

@@ -576,3 +576,16 @@ def automation_requested(
     return "automation_webhook_requested", events_pb2.AutomationWebhookRequested(
         cause=cause, url=command.url, payload_json=payload_json
     )
+
+
+# -- snapshots (the backfill of a consumer joining a running platform) ------------------------
+def deal_snapshot(d: opportunities.Opportunity) -> events_pb2.DealSnapshot:
+    return events_pb2.DealSnapshot(deal=deal(d))
+
+
+def pipeline_snapshot(p: pipelines.Pipeline) -> events_pb2.PipelineSnapshot:
+    return events_pb2.PipelineSnapshot(pipeline=pipeline(p))
+
+
+def account_snapshot(a: accounts.Account) -> events_pb2.AccountSnapshot:
+    return events_pb2.AccountSnapshot(account=account(a))

@@ -98,6 +98,10 @@ class AccountRepository(Repository[Account]):
     def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
         """Customers whose last won deal closed before ``cutoff`` (churn rule candidates)."""
 
+    @abc.abstractmethod
+    def every(self, page: PageQuery) -> Page[Account]:
+        """Every account of every team, in creation order (the snapshot backfill)."""
+
 
 class ContactRepository(Repository[Contact]):
     @abc.abstractmethod
@@ -166,6 +170,10 @@ class OpportunityRepository(Repository[Opportunity]):
     @abc.abstractmethod
     def all_open(self, after_key: str, limit: int) -> Page[Opportunity]:
         """Every open deal, in pages (the stalled-deal scan)."""
+
+    @abc.abstractmethod
+    def every(self, page: PageQuery) -> Page[Opportunity]:
+        """Every deal of every team, open or closed, in creation order (the snapshot backfill)."""
 
 
 class ActivityRepository(Repository[Activity]):

@@ -25,6 +25,12 @@ from test_deal_lifecycle import *  # noqa: F403
 from test_line_workflows import *  # noqa: F403
 from test_pipelines import *  # noqa: F403
 from test_quotes_billing import *  # noqa: F403
+from test_snapshots import (  # noqa: F401 - the use-case tests (the gRPC one needs the fake)
+    test_a_service_account_needs_the_role,
+    test_accounts_are_published_as_account_snapshots,
+    test_every_deal_open_or_closed_is_published_at_its_current_version,
+    test_repeating_the_backfill_publishes_the_same_versions_again,
+)
 from test_transfers import *  # noqa: F403
 from test_visibility import *  # noqa: F403
 

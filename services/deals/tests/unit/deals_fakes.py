@@ -88,6 +88,9 @@ class Accounts(_Repo, repositories.AccountRepository):
             if a.relationship == "customer" and a.last_won_at and a.last_won_at < cutoff
         ][:limit]
 
+    def every(self, page):
+        return _page(list(self.rows.values()), page)
+
 
 class Contacts(_Repo, repositories.ContactRepository):
     name = "contacts"
@@ -182,6 +185,9 @@ class Opportunities(_Repo, repositories.OpportunityRepository):
             [d for d in self.rows.values() if d.is_open],
             repositories.PageQuery(limit=limit, after_key=after_key),
         )
+
+    def every(self, page):
+        return _page(list(self.rows.values()), page)
 
 
 class Activities(_Repo, repositories.ActivityRepository):

@@ -37,6 +37,7 @@ class Api:
     def __init__(self, world, channel: grpc.Channel, keys: TestKeys):
         self.world = world
         self.keys = keys
+        self.channel = channel
         self.accounts = accounts_pb2_grpc.AccountServiceStub(channel)
         self.contacts = accounts_pb2_grpc.ContactServiceStub(channel)
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)

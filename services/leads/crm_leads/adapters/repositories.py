@@ -409,6 +409,11 @@ class SqlLeadRepository(repositories.LeadRepository):
         )
         return list(self.session.execute(statement).scalars())
 
+    def every_after(self, after_id: str, limit: int) -> list[Lead]:
+        self.flush()
+        statement = self._select(L.c.id > after_id, lock=False).order_by(L.c.id).limit(limit)
+        return self._track(self.session.execute(statement), False)
+
     def by_conversion(self, conversion_id: str) -> Lead | None:
         self.flush()
         found = self._track(

@@ -20,6 +20,8 @@ from crm.leads.v1 import (
     lead_service_pb2_grpc,
     scoring_pb2,
     scoring_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -28,6 +30,7 @@ from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_interactions import LeadInteractionServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
+from crm_leads.adapters.grpc_snapshots import SnapshotServicer
 from crm_leads.adapters.scopes import ReplicaScopeReader
 from crm_leads.entrypoints import settings, wiring
 from crm_leads.entrypoints.settings import LeadsSettings
@@ -74,6 +77,12 @@ APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
             "LeadInteractionService",
             interactions_pb2_grpc.add_LeadInteractionServiceServicer_to_server,
             LeadInteractionServicer,
+        ),
+        Servicer(
+            snapshots_pb2,
+            "SnapshotService",
+            snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
+            SnapshotServicer,
         ),
     ),
     principal_check=principal_check,

@@ -31,6 +31,8 @@ PUBLISHED = (
     "campaign_updated",
     "scoring_model_changed",
     "lead_interaction_logged",
+    "lead_snapshot",
+    "campaign_snapshot",
 )
 
 

@@ -53,6 +53,11 @@ class LeadRepository(abc.ABC):
         """Ids of the line's leads not read-only, in id order, after ``after_id``."""
 
     @abc.abstractmethod
+    def every_after(self, after_id: str, limit: int) -> list[Lead]:
+        """Up to ``limit`` leads of any line, team and status, in id order, after ``after_id``
+        (the snapshot backfill); read without locks."""
+
+    @abc.abstractmethod
     def by_conversion(self, conversion_id: str) -> Lead | None: ...
 
     @abc.abstractmethod

@@ -113,6 +113,11 @@ class FakeLeads(repos.LeadRepository):
             and lead.status not in READ_ONLY
         )[:limit]
 
+    def every_after(self, after_id, limit):
+        return sorted(
+            (lead for lead in self.s.leads.values() if lead.id > after_id), key=lambda x: x.id
+        )[:limit]
+
     def by_conversion(self, conversion_id):
         return next(
             (
@@ -451,12 +456,18 @@ class Rpc:
     def __init__(self, address, keys):
         import grpc
 
-        from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+        from crm.leads.v1 import (
+            campaign_pb2_grpc,
+            lead_service_pb2_grpc,
+            scoring_pb2_grpc,
+            snapshots_pb2_grpc,
+        )
 
         self.channel = grpc.insecure_channel(address)
         self.leads = lead_service_pb2_grpc.LeadServiceStub(self.channel)
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(self.channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(self.channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(self.channel)
         self.keys = keys
 
     def token(self, caller):
@@ -497,12 +508,15 @@ def rpc(world):
         lead_service_pb2_grpc,
         scoring_pb2,
         scoring_pb2_grpc,
+        snapshots_pb2,
+        snapshots_pb2_grpc,
     )
     from crm_chassis.grpc import service_name_of, start_server
     from crm_chassis.settings import ServiceSettings
     from crm_leads.adapters.grpc_campaigns import CampaignServicer
     from crm_leads.adapters.grpc_leads import LeadServicer
     from crm_leads.adapters.grpc_scoring import ScoringServicer
+    from crm_leads.adapters.grpc_snapshots import SnapshotServicer
     from crm_testkit.auth import TestKeys
 
     def register(server):
@@ -513,6 +527,9 @@ def rpc(world):
             CampaignServicer(world.deps), server
         )
         scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(world.deps), server)
+        snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server(
+            SnapshotServicer(world.deps), server
+        )
 
     keys = TestKeys()
     settings = ServiceSettings.load(
@@ -533,6 +550,7 @@ def rpc(world):
             service_name_of(lead_service_pb2, "LeadService"),
             service_name_of(campaign_pb2, "CampaignService"),
             service_name_of(scoring_pb2, "ScoringService"),
+            service_name_of(snapshots_pb2, "SnapshotService"),
         ],
     )
     client = Rpc(running.address, keys)

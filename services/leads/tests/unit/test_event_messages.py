@@ -2,7 +2,7 @@
 
 from crm.leads.v1 import events_pb2
 from crm_chassis import events as wire
-from crm_leads.service_layer import campaigns, conversion, leads, lifecycle, scoring
+from crm_leads.service_layer import campaigns, conversion, leads, lifecycle, scoring, snapshots
 from crm_leads.service_layer.activities import record_activity
 from crm_leads.service_layer.interactions import log_lead_interaction
 from crm_leads.service_layer.publishing import PUBLISHED
@@ -24,6 +24,8 @@ MESSAGES = {
     "campaign_updated": events_pb2.CampaignUpdated,
     "scoring_model_changed": events_pb2.ScoringModelChanged,
     "lead_interaction_logged": events_pb2.LeadInteractionLogged,
+    "lead_snapshot": events_pb2.LeadSnapshot,
+    "campaign_snapshot": events_pb2.CampaignSnapshot,
 }
 
 
@@ -71,6 +73,8 @@ def produce_every_event(world):
         contact_id="c",
         opportunity_id="o",
     )
+    for kind in snapshots.KINDS:  # the backfill of a new consumer
+        snapshots.publish_snapshots(world.deps, world.meg, kind=kind)
 
 
 def test_every_published_event_type_is_produced_and_round_trips(world):

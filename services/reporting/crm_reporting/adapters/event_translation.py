@@ -19,6 +19,7 @@ from crm.deals.v1 import events_pb2 as deals_events
 from crm.deals.v1 import resources_pb2 as deals_resources
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events as wire_events
+from crm_reporting.adapters.marketing_translation import MARKETING_CONSUMED
 from crm_reporting.domain.events import (
     ActivitySnapshot,
     DealSnapshot,
@@ -91,6 +92,10 @@ def deal_snapshot(deal: deals_resources.Opportunity) -> DealSnapshot:
         lost_competitor=deal.lost_competitor,
         campaign_id=deal.campaign_id,
         originating_lead_id=deal.originating_lead_id,
+        account_id=deal.account_id,
+        lines=tuple(
+            (line.product_id, _amount(line, "line_total") or Decimal(0)) for line in deal.lines
+        ),
     )
 
 
@@ -185,7 +190,24 @@ CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] 
     ("territory", "org_unit_changed"): (territory_events.OrgUnitChanged, _unit),
     ("territory", "team_changed"): (territory_events.TeamChanged, _team),
     ("territory", "targets_changed"): (territory_events.TargetsChanged, _targets),
+    # deals' backfill for a reporting installed on a running platform: the record as it is, at
+    # its version (docs/design-notes.md, "Backfill"); derived with the deal's other events.
+    ("deals", "deal_snapshot"): (deals_events.DealSnapshot, _deal),
+    ("deals", "pipeline_snapshot"): (deals_events.PipelineSnapshot, _pipeline),
+    # territory's backfill: units and teams as they are (a snapshot is never a deletion), the
+    # targets of a line and period.
+    ("territory", "org_unit_snapshot"): (
+        territory_events.OrgUnitSnapshot,
+        lambda m: OrgUnitSnapshot(m.unit.id, m.unit.parent_id),
+    ),
+    ("territory", "team_snapshot"): (
+        territory_events.TeamSnapshot,
+        lambda m: TeamSnapshot(m.team.id, m.team.unit_id, m.team.active),
+    ),
+    ("territory", "targets_snapshot"): (territory_events.TargetsSnapshot, _targets),
 }
+# The marketing and customer KPIs' events (leads, campaigns, accounts): their own module.
+CONSUMED.update(MARKETING_CONSUMED)
 
 
 def recorded(source: str, message: Any, body: str | None = None) -> RecordedEvent:

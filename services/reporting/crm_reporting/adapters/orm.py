@@ -151,3 +151,9 @@ READ_MODELS = (
 
 outbox, inbox = messaging_tables(metadata)
 access_version, access_scope = scope_tables(metadata)
+
+# The marketing and customer KPIs' read models (their own module, on this metadata); a rebuild
+# empties them with the others.
+from crm_reporting.adapters.marketing_orm import MARKETING_TABLES  # noqa: E402
+
+READ_MODELS = READ_MODELS + MARKETING_TABLES

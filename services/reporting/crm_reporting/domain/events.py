@@ -38,6 +38,10 @@ class DealSnapshot:
     lost_competitor: str = ""
     campaign_id: str = ""
     originating_lead_id: str = ""
+    # For the marketing KPIs: the account (customers), and (product id, line total) of the
+    # deal's priced lines (revenue by product).
+    account_id: str = ""
+    lines: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,43 @@ class TargetsSnapshot:
     targets: tuple[TargetValue, ...]
 
 
+@dataclass(frozen=True)
+class LeadState:
+    """A lead as one of leads' events shows it (marketing KPIs; domain/marketing/derive.py)."""
+
+    id: str
+    team_id: str
+    sales_line_id: str
+    channel: str
+    campaign_id: str
+    status: str  # "new", "working", "qualified", "disqualified", "converted", ...
+    created_at: dt.datetime
+    assigned_at: dt.datetime | None
+    opportunity_id: str
+    # False for lead_assigned / lead_status_changed, which carry the team (and the status) but
+    # not the whole lead: their other fields are empty.
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class CampaignState:
+    id: str
+    name: str
+    channel: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    cost: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class AccountState:
+    id: str
+    team_id: str
+    customer_since: dt.datetime | None
+    churned_at: dt.datetime | None
+
+
 Payload = (
     DealSnapshot
     | ActivitySnapshot
@@ -110,6 +151,9 @@ Payload = (
     | OrgUnitSnapshot
     | TeamSnapshot
     | TargetsSnapshot
+    | LeadState
+    | CampaignState
+    | AccountState
 )
 
 

@@ -7,10 +7,11 @@ identity's published keys, metrics, logs, error mapping, health, reflection). Ru
 
 from __future__ import annotations
 
-from crm.reporting.v1 import reports_pb2, reports_pb2_grpc
+from crm.reporting.v1 import marketing_pb2, marketing_pb2_grpc, reports_pb2, reports_pb2_grpc
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
+from crm_reporting.adapters.grpc_marketing import MarketingReportsServicer
 from crm_reporting.adapters.grpc_reports import SalesReportsServicer
 from crm_reporting.entrypoints import settings, wiring
 from crm_reporting.entrypoints.settings import ReportingSettings
@@ -34,6 +35,12 @@ APP: ApiApp[ReportingSettings, Dependencies] = ApiApp(
             "SalesReportsService",
             reports_pb2_grpc.add_SalesReportsServiceServicer_to_server,
             SalesReportsServicer,
+        ),
+        Servicer(
+            marketing_pb2,
+            "MarketingReportsService",
+            marketing_pb2_grpc.add_MarketingReportsServiceServicer_to_server,
+            MarketingReportsServicer,
         ),
     ),
     principal_check=principal_check,

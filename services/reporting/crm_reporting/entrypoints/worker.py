@@ -28,12 +28,13 @@ from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_reporting.adapters import event_translation, metrics
 from crm_reporting.entrypoints import settings, wiring
+from crm_reporting.entrypoints.marketing_worker import MarketingHandlers
 from crm_reporting.service_layer import business, consumption
 
 WORKER = Caller.system("reporting-worker")
 
 
-class ReportingWorker(ScopeReplicaHandlers):
+class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     name = "reporting"
 
     deps = ServiceDependencies(settings.load, wiring.build_dependencies)
@@ -89,6 +90,15 @@ class ReportingWorker(ScopeReplicaHandlers):
     def on_pipeline_revised(self, event: Any, uow: Any) -> None:
         self._record("deals", event, uow)
 
+    # -- deals' backfill (snapshots re-published for a new consumer) ---------------------------
+    @idempotent_event_handler("deals", "deal_snapshot", deals_events.DealSnapshot)
+    def on_deal_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
+    @idempotent_event_handler("deals", "pipeline_snapshot", deals_events.PipelineSnapshot)
+    def on_pipeline_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("deals", event, uow)
+
     # -- territory ----------------------------------------------------------------------------
     @idempotent_event_handler("territory", "org_unit_changed", territory_events.OrgUnitChanged)
     def on_org_unit_changed(self, event: Any, uow: Any) -> None:
@@ -100,6 +110,19 @@ class ReportingWorker(ScopeReplicaHandlers):
 
     @idempotent_event_handler("territory", "targets_changed", territory_events.TargetsChanged)
     def on_targets_changed(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    # -- territory's backfill (snapshots re-published for a new consumer) -----------------------
+    @idempotent_event_handler("territory", "org_unit_snapshot", territory_events.OrgUnitSnapshot)
+    def on_org_unit_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    @idempotent_event_handler("territory", "team_snapshot", territory_events.TeamSnapshot)
+    def on_team_snapshot(self, event: Any, uow: Any) -> None:
+        self._record("territory", event, uow)
+
+    @idempotent_event_handler("territory", "targets_snapshot", territory_events.TargetsSnapshot)
+    def on_targets_snapshot(self, event: Any, uow: Any) -> None:
         self._record("territory", event, uow)
 
     # -- timers -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from crm_reporting.domain.structure import (
     derive_unit,
 )
 from crm_reporting.service_layer.dependencies import Dependencies
+from crm_reporting.service_layer.marketing_consumption import derive_marketing
 from crm_reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 #: aggregate types reporting derives a read model from (their events' ``aggregate_type``).
@@ -84,6 +85,8 @@ def derive(uow: ReportingUnitOfWork, events: Sequence[RecordedEvent]) -> None:
     elif kind == TARGETS:
         for period, targets in derive_targets(events).items():
             uow.models.put_targets(events[0].aggregate_id, period, targets)
+    # The marketing and customer KPIs' read models (won deals, leads, campaigns, accounts).
+    derive_marketing(uow, events)
 
 
 def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) -> Recorded:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reporting_marketing_fakes import MarketingState, MemoryMarketingStore
+
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_reporting.domain.deals import OPEN, WON, DealFact
 from crm_reporting.domain.events import (
@@ -45,6 +47,7 @@ class State:
     units: dict[str, OrgUnitSnapshot] = field(default_factory=dict)
     teams: dict[str, TeamSnapshot] = field(default_factory=dict)
     targets: dict[tuple[str, str], tuple[TargetValue, ...]] = field(default_factory=dict)
+    marketing: MarketingState = field(default_factory=MarketingState)  # reporting_marketing_fakes
 
 
 class MemoryEventStore(EventStore):
@@ -212,6 +215,7 @@ class FakeReportingUnitOfWork(FakeUnitOfWorkBase, ReportingUnitOfWork):
         self.events = MemoryEventStore(self.work)
         self.models = MemoryReadModels(self.work)
         self.reports = self.models
+        self.marketing = MemoryMarketingStore(self.work)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -19,6 +19,8 @@ from crm.territory.v1 import (
     routing_pb2_grpc,
     sales_lines_pb2,
     sales_lines_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
     teams_pb2,
     teams_pb2_grpc,
     territories_pb2,
@@ -31,6 +33,7 @@ from crm_territory.adapters.grpc_org import OrgServicer
 from crm_territory.adapters.grpc_principal import refuse_deactivated_users
 from crm_territory.adapters.grpc_routing import RoutingServicer
 from crm_territory.adapters.grpc_sales_lines import SalesLineServicer
+from crm_territory.adapters.grpc_snapshots import SnapshotServicer
 from crm_territory.adapters.grpc_teams import TeamServicer
 from crm_territory.adapters.grpc_territories import TerritoryServicer
 from crm_territory.entrypoints import settings, wiring
@@ -73,6 +76,12 @@ APP = ApiApp(
             "AccessService",
             access_pb2_grpc.add_AccessServiceServicer_to_server,
             AccessServicer,
+        ),
+        Servicer(
+            snapshots_pb2,
+            "SnapshotService",
+            snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
+            SnapshotServicer,
         ),
     ),
     principal_check=refuse_deactivated_users,

@@ -16,6 +16,7 @@ from crm.territory.v1 import (
     routing_pb2_grpc,
     sales_lines_pb2,
     sales_lines_pb2_grpc,
+    snapshots_pb2,
     teams_pb2,
     teams_pb2_grpc,
     territories_pb2,
@@ -28,7 +29,15 @@ from crm_testkit.auth import TestKeys
 # (full service name, method descriptor) of every territory RPC, from the protos themselves.
 METHODS = [
     (service.full_name, method)
-    for module in (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
+    for module in (
+        org_pb2,
+        teams_pb2,
+        sales_lines_pb2,
+        territories_pb2,
+        routing_pb2,
+        access_pb2,
+        snapshots_pb2,
+    )
     for service in module.DESCRIPTOR.services_by_name.values()
     for method in service.methods
 ]

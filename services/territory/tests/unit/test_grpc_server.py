@@ -26,7 +26,7 @@ def server():
 def test_every_proto_service_is_served_with_health_and_reflection(server):
     channel, _ = server
     served = {name for name, _ in METHODS}
-    assert set(api.SERVICE_NAMES) == served and len(served) == 7
+    assert set(api.SERVICE_NAMES) == served and len(served) == 8
     health = health_pb2_grpc.HealthStub(channel)
     for name in api.SERVICE_NAMES:
         assert (

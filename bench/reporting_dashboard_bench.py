@@ -1,0 +1,114 @@
+"""reporting: the manager dashboard (funnel, win rate, cycle, velocity, forecast, targets for one
+sales line and quarter) over a large read model, in-process on PostgreSQL with the production
+wiring (SQL unit of work; a fixed scope reader instead of the replica, whose cost is
+bench/revocation_bench.py), no gRPC.
+
+The read model is seeded server-side (``INSERT ... SELECT generate_series``): REPORTING_BENCH_DEALS
+deals (default 1,000,000) over 200 teams of 20 units in one sales line and pipeline, created
+over two years, 60 % closed (won 2 : lost 1), one stage stay each; the manager reports on every
+team. Figures: the seed's rate, and the dashboard's median and p99 over REPORTING_BENCH_CALLS
+calls (the target: p99 <= 50 ms at 1,000,000 deals).
+
+    .venv/bin/python -m bench.reporting_dashboard_bench     (or: -m bench.run reporting_dashboard)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+from sqlalchemy import text
+
+from crm_chassis.caller import Caller
+from crm_chassis.db import make_engine
+from crm_reporting import migrate
+from crm_reporting.domain.periods import PeriodKind, resolve
+from crm_reporting.domain.scope import Scope, ScopeKind
+from crm_reporting.entrypoints.settings import load
+from crm_reporting.entrypoints.wiring import build_dependencies
+from crm_reporting.service_layer import reports
+from crm_reporting.service_layer.ports import ScopeReader
+from crm_testkit import temporary_postgres_database
+
+DEALS = int(os.environ.get("REPORTING_BENCH_DEALS", "1000000"))
+CALLS = int(os.environ.get("REPORTING_BENCH_CALLS", "50"))
+TEAMS, UNITS = 200, 20
+TARGET_P99_MS = 50.0
+
+SEED = [
+    "INSERT INTO org_units (unit_id, parent_id) SELECT 'u' || i, '' FROM generate_series(1, :units) i",
+    "INSERT INTO org_teams (team_id, unit_id, active) "
+    "SELECT 't' || i, 'u' || (i % :units + 1), true FROM generate_series(1, :teams) i",
+    "INSERT INTO pipeline_stages VALUES "
+    "('p1', 0, 'line-1', 'qualify', 'Qualify', 14, 10, 'pipeline'),"
+    "('p1', 1, 'line-1', 'propose', 'Propose', 21, 40, 'best_case'),"
+    "('p1', 2, 'line-1', 'negotiate', 'Negotiate', 10, 70, 'commit')",
+    # Deal i: created i minutes apart over ~two years; i % 5 < 3 closed (won unless i % 3 = 0).
+    "INSERT INTO deal_facts SELECT 'd' || i, 3, 'p1', 'line-1', 't' || (i % :teams + 1), "
+    "'rep' || (i % 2000), (ARRAY['qualify','propose','negotiate'])[i % 3 + 1], "
+    "CASE WHEN i % 5 >= 3 THEN 'open' WHEN i % 3 = 0 THEN 'lost' ELSE 'won' END, 'EUR', "
+    "(1000 + i % 9000)::bigint * 1000000, CASE WHEN i % 5 >= 3 THEN 40 WHEN i % 3 = 0 THEN 0 ELSE 100 END, "
+    "CASE WHEN i % 5 >= 3 THEN 'best_case' ELSE '' END, "
+    "to_char(created + interval '60 days', 'YYYY-MM-DD'), created, created + interval '3 days', "
+    "CASE WHEN i % 5 >= 3 THEN NULL ELSE created + interval '40 days' END, "
+    "CASE WHEN i % 5 >= 3 THEN NULL ELSE to_char(created + interval '40 days', 'YYYY-MM-DD') END, "
+    "CASE WHEN i % 5 < 3 AND i % 3 = 0 THEN 'price' ELSE '' END, '', 0 "
+    "FROM (SELECT i, timestamptz '2025-01-01' + i * interval '1 minute' * (1051200.0 / :deals) "
+    "AS created FROM generate_series(1, :deals) i) s",
+    "INSERT INTO stage_stays SELECT deal_id, created_at, 'qualify', stage_entered_at, team_id "
+    "FROM deal_facts",
+    "INSERT INTO targets SELECT 'line-1', '2026-Q1', 't' || i, 'EUR', 5000000000000, 400 "
+    "FROM generate_series(1, :teams) i",
+    "ANALYZE",
+]
+
+
+class EveryTeam(ScopeReader):
+    """The manager: manager of every team (territory's view_reports over the whole line)."""
+
+    def roles_by_team(self, user_id: str) -> dict[str, str]:
+        return {f"t{i}": "manager" for i in range(1, TEAMS + 1)}
+
+    def members(self, team_id: str) -> list[tuple[str, str]]:
+        return [("manager", "manager")]
+
+
+def run() -> dict:
+    with temporary_postgres_database("reporting_bench") as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            for statement in SEED:
+                connection.execute(
+                    text(statement), {"deals": DEALS, "teams": TEAMS, "units": UNITS}
+                )
+        seeded = time.perf_counter() - started
+        deps = build_dependencies(load(env={}, database_url=url), engine=engine, scopes=EveryTeam())
+        scope = Scope.of(ScopeKind.SALES_LINE, "line-1", "")
+        quarter = resolve(PeriodKind.QUARTER, date="2026-02-10")
+        manager = Caller("manager")
+        reports.dashboard(deps, manager, scope=scope, period=quarter)  # warm the caches
+        times = []
+        for _ in range(CALLS):
+            began = time.perf_counter()
+            board = reports.dashboard(deps, manager, scope=scope, period=quarter)
+            times.append((time.perf_counter() - began) * 1000)
+        engine.dispose()
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    median = statistics.median(times)
+    return {
+        "title": f"reporting: manager dashboard over {DEALS:,} deals (one line, one quarter)",
+        "rows": [
+            ("seed", round(DEALS / seeded), "deals/s", f"{seeded:.1f} s, server-side"),
+            ("dashboard median", round(median, 1), "ms", f"{CALLS} calls"),
+            ("dashboard p99", round(p99, 1), "ms", f"won {board.win_rate.won:,} in the quarter"),
+        ],
+        "checks": [(f"dashboard p99 <= {TARGET_P99_MS:.0f} ms at {DEALS:,} deals", p99 <= 50.0)],
+    }
+
+
+if __name__ == "__main__":
+    print(run())
