@@ -20,6 +20,8 @@ from crm.deals.v1 import (
     billing_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    exports_pb2,
+    exports_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
 )
@@ -30,6 +32,7 @@ from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
 from crm_deals.adapters.grpc_deals import DealServicer
+from crm_deals.adapters.grpc_exports import ExportServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
@@ -97,6 +100,12 @@ APP = ApiApp(
             "InvoiceService",
             billing_pb2_grpc.add_InvoiceServiceServicer_to_server,
             InvoiceServicer,
+        ),
+        Servicer(
+            exports_pb2,
+            "ExportService",
+            exports_pb2_grpc.add_ExportServiceServicer_to_server,
+            ExportServicer,
         ),
     ),
     principal_check=principal_check,

@@ -18,6 +18,7 @@ from crm.deals.v1 import (
     billing_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    exports_pb2_grpc,
     pipelines_pb2_grpc,
 )
 from crm_deals.entrypoints.settings import load
@@ -43,6 +44,7 @@ class Api:
         self.quotes = billing_pb2_grpc.QuoteServiceStub(channel)
         self.orders = billing_pb2_grpc.OrderServiceStub(channel)
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
+        self.exports = exports_pb2_grpc.ExportServiceStub(channel)
         self._tokens: dict[str, str] = {}
 
     def auth(self, user: str) -> tuple:
