@@ -421,12 +421,18 @@ class Rpc:
     def __init__(self, address, keys):
         import grpc
 
-        from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+        from crm.leads.v1 import (
+            campaign_pb2_grpc,
+            exports_pb2_grpc,
+            lead_service_pb2_grpc,
+            scoring_pb2_grpc,
+        )
 
         self.channel = grpc.insecure_channel(address)
         self.leads = lead_service_pb2_grpc.LeadServiceStub(self.channel)
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(self.channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(self.channel)
+        self.exports = exports_pb2_grpc.LeadExportServiceStub(self.channel)
         self.keys = keys
 
     def token(self, caller):
@@ -463,6 +469,8 @@ def rpc(world):
     from crm.leads.v1 import (
         campaign_pb2,
         campaign_pb2_grpc,
+        exports_pb2,
+        exports_pb2_grpc,
         lead_service_pb2,
         lead_service_pb2_grpc,
         scoring_pb2,
@@ -471,6 +479,7 @@ def rpc(world):
     from crm_chassis.grpc import service_name_of, start_server
     from crm_chassis.settings import ServiceSettings
     from crm_leads.adapters.grpc_campaigns import CampaignServicer
+    from crm_leads.adapters.grpc_exports import LeadExportServicer
     from crm_leads.adapters.grpc_leads import LeadServicer
     from crm_leads.adapters.grpc_scoring import ScoringServicer
     from crm_testkit.auth import TestKeys
@@ -483,6 +492,9 @@ def rpc(world):
             CampaignServicer(world.deps), server
         )
         scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(world.deps), server)
+        exports_pb2_grpc.add_LeadExportServiceServicer_to_server(
+            LeadExportServicer(world.deps), server
+        )
 
     keys = TestKeys()
     settings = ServiceSettings.load(
@@ -503,6 +515,7 @@ def rpc(world):
             service_name_of(lead_service_pb2, "LeadService"),
             service_name_of(campaign_pb2, "CampaignService"),
             service_name_of(scoring_pb2, "ScoringService"),
+            service_name_of(exports_pb2, "LeadExportService"),
         ],
     )
     client = Rpc(running.address, keys)
