@@ -18,6 +18,7 @@ from google.protobuf import message_factory
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2
+from crm.deals.v1 import exports_pb2 as deals_exports_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm.leads.v1 import (
     campaign_pb2,
@@ -279,7 +280,14 @@ def serve_fake():
 
 
 TERRITORY_MODULES = (org_pb2, teams_pb2, sales_lines_pb2, territories_pb2, routing_pb2, access_pb2)
-DEALS_MODULES = (accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2)
+DEALS_MODULES = (
+    accounts_pb2,
+    activities_pb2,
+    billing_pb2,
+    deals_pb2,
+    pipelines_pb2,
+    deals_exports_pb2,
+)
 
 
 class RecordingFake:
@@ -305,15 +313,21 @@ class RecordingFake:
                 for method in service.methods:
                     request_class = message_factory.GetMessageClass(method.input_type)
                     response_class = message_factory.GetMessageClass(method.output_type)
-                    methods[method.name] = grpc.unary_unary_rpc_method_handler(
-                        self._answer(method.name, response_class),
+                    # a server stream answers the messages of its reply (a list) one by one
+                    make = (
+                        grpc.unary_stream_rpc_method_handler
+                        if method.server_streaming
+                        else grpc.unary_unary_rpc_method_handler
+                    )
+                    methods[method.name] = make(
+                        self._answer(method.name, response_class, method.server_streaming),
                         request_deserializer=request_class.FromString,
                         response_serializer=response_class.SerializeToString,
                     )
                 out.append(grpc.method_handlers_generic_handler(service.full_name, methods))
         return out
 
-    def _answer(self, name, response_class):
+    def _answer(self, name, response_class, streaming=False):
         def answer(request, context):
             token = dict(context.invocation_metadata()).get("authorization", "")
             if token.removeprefix("Bearer ") not in self.identity.valid_access:
@@ -324,7 +338,9 @@ class RecordingFake:
                 context.abort(*reply)
             if callable(reply):
                 reply = reply(request)
-            return reply if reply is not None else response_class()
+            if reply is None:
+                reply = [] if streaming else response_class()
+            return iter(reply) if streaming else reply
 
         return answer
 

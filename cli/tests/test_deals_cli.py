@@ -762,3 +762,37 @@ def test_teams_and_owners_are_typed_as_people_name_them(cli, deals, identity):
     unknown = cli("deals", "list", "--team", "Paris")
     assert unknown.exit_code == 1 and "no team named 'Paris'" in unknown.stderr
     assert len(deals.sent("ListDeals")) == 1
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+
+def test_exports_write_the_stream_to_a_file_or_stdout(cli, deals, tmp_path):
+    from crm.common.v1 import export_pb2
+    from crm.deals.v1 import billing_pb2
+
+    deals.replies["ExportAccounts"] = [
+        export_pb2.ExportChunk(data=b"id,name\r\n", records=0),
+        export_pb2.ExportChunk(data=b"a-1,'=1+1\r\n", records=1),
+    ]
+    target = tmp_path / "accounts.csv"
+    result = cli("accounts", "export", "--query", "acme", "--file", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == b"id,name\r\na-1,'=1+1\r\n" and not list(tmp_path.glob("*.part"))
+    (sent,) = deals.sent("ExportAccounts")
+    assert (sent.filter.query, sent.format) == ("acme", export_pb2.EXPORT_FORMAT_CSV)
+
+    deals.replies["ExportQuotes"] = [export_pb2.ExportChunk(data=b'{"id":"q"}\n', records=1)]
+    result = cli("quotes", "export", "--deal", DEAL, "--format", "jsonl")
+    assert result.exit_code == 0 and result.output == '{"id":"q"}\n'
+    (sent,) = deals.sent("ExportQuotes")
+    assert sent.filter == billing_pb2.ListQuotesRequest(opportunity_id=DEAL)
+    assert sent.format == export_pb2.EXPORT_FORMAT_JSON_LINES
+
+
+def test_a_refused_export_leaves_no_file(cli, deals, tmp_path):
+    deals.replies["ExportDeals"] = (grpc.StatusCode.INVALID_ARGUMENT, "status: unknown word")
+    target = tmp_path / "deals.csv"
+    result = cli("deals", "export", "--file", str(target))
+    assert result.exit_code == 1 and "unknown word" in result.output
+    assert not target.exists() and not list(tmp_path.glob("deals.csv*"))

@@ -8,6 +8,7 @@ from crm.deals.v1 import (
     activities_pb2_grpc,
     billing_pb2_grpc,
     deals_pb2_grpc,
+    exports_pb2_grpc,
     pipelines_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
@@ -28,3 +29,4 @@ class Stubs:
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
+        self.exports = exports_pb2_grpc.ExportServiceStub(channel)

@@ -3,7 +3,12 @@ channel."""
 
 from __future__ import annotations
 
-from crm.leads.v1 import campaign_pb2_grpc, lead_service_pb2_grpc, scoring_pb2_grpc
+from crm.leads.v1 import (
+    campaign_pb2_grpc,
+    exports_pb2_grpc,
+    lead_service_pb2_grpc,
+    scoring_pb2_grpc,
+)
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
 
@@ -16,3 +21,4 @@ class Stubs:
         self.leads = lead_service_pb2_grpc.LeadServiceStub(channel)
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(channel)
+        self.exports = exports_pb2_grpc.LeadExportServiceStub(channel)
