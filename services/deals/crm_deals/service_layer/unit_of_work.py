@@ -14,6 +14,7 @@ from crm_deals.service_layer.repositories import (
     ConversionRepository,
     DeliveryRepository,
     HistoryRepository,
+    ImportKeyRepository,
     InvoiceNumberSequence,
     InvoiceRepository,
     OpportunityRepository,
@@ -44,3 +45,4 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     invoice_numbers: InvoiceNumberSequence
     history: HistoryRepository
     conversions: ConversionRepository
+    import_keys: ImportKeyRepository
