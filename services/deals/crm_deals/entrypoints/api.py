@@ -22,6 +22,8 @@ from crm.deals.v1 import (
     deals_pb2_grpc,
     exports_pb2,
     exports_pb2_grpc,
+    migration_pb2,
+    migration_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
 )
@@ -33,6 +35,7 @@ from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
 from crm_deals.adapters.grpc_deals import DealServicer
 from crm_deals.adapters.grpc_exports import ExportServicer
+from crm_deals.adapters.grpc_migration import MigrationServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
@@ -106,6 +109,12 @@ APP = ApiApp(
             "ExportService",
             exports_pb2_grpc.add_ExportServiceServicer_to_server,
             ExportServicer,
+        ),
+        Servicer(
+            migration_pb2,
+            "MigrationService",
+            migration_pb2_grpc.add_MigrationServiceServicer_to_server,
+            MigrationServicer,
         ),
     ),
     principal_check=principal_check,

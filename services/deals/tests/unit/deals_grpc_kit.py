@@ -19,6 +19,7 @@ from crm.deals.v1 import (
     deals_pb2,
     deals_pb2_grpc,
     exports_pb2_grpc,
+    migration_pb2_grpc,
     pipelines_pb2_grpc,
 )
 from crm_deals.entrypoints.settings import load
@@ -45,6 +46,7 @@ class Api:
         self.orders = billing_pb2_grpc.OrderServiceStub(channel)
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.exports = exports_pb2_grpc.ExportServiceStub(channel)
+        self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
         self._tokens: dict[str, str] = {}
 
     def auth(self, user: str) -> tuple:

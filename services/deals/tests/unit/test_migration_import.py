@@ -45,7 +45,7 @@ def test_bad_rows_are_reported_with_their_field_and_good_ones_stored(world):
     created = world.uow.events("account_created")
     assert [e.account.name for e in created] == ["Acme GmbH", "Delta"]
     history = [e for e in world.uow.state.history if e.record_id == acme.id]
-    assert [(e.action, e.at) for e in history][0] == ("created", acme.created_at)
+    assert (history[0].action, history[0].at) == ("created", acme.created_at)
     assert history[-1].action == "imported" and "SF-1" in history[-1].note
 
 

@@ -1,0 +1,30 @@
+"""Migration import keys: (kind, external id) -> the record imported for it.
+
+Revision ID: 0005_import_keys
+Revises: 0004_outbox_held
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from crm_chassis.db import UtcDateTime
+
+revision = "0005_import_keys"
+down_revision = "0004_outbox_held"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "import_keys",
+        sa.Column("kind", sa.String(20), primary_key=True),
+        sa.Column("external_id", sa.String(200), primary_key=True),
+        sa.Column("record_id", sa.String(64), nullable=False),
+        sa.Column("imported_at", UtcDateTime(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("import_keys")
