@@ -12,6 +12,7 @@ from concurrent import futures
 from datetime import UTC, datetime, timedelta
 
 import grpc
+from google.protobuf.message import Message
 import pytest
 from click.testing import CliRunner
 from google.protobuf import message_factory
@@ -19,6 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2
 from crm.deals.v1 import exports_pb2 as deals_exports_pb2
+from crm.deals.v1 import migration_pb2 as deals_migration_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm.leads.v1 import (
     campaign_pb2,
@@ -287,6 +289,7 @@ DEALS_MODULES = (
     deals_pb2,
     pipelines_pb2,
     deals_exports_pb2,
+    deals_migration_pb2,
 )
 
 
@@ -314,11 +317,12 @@ class RecordingFake:
                     request_class = message_factory.GetMessageClass(method.input_type)
                     response_class = message_factory.GetMessageClass(method.output_type)
                     # a server stream answers the messages of its reply (a list) one by one
-                    make = (
-                        grpc.unary_stream_rpc_method_handler
-                        if method.server_streaming
-                        else grpc.unary_unary_rpc_method_handler
-                    )
+                    make = {
+                        (False, False): grpc.unary_unary_rpc_method_handler,
+                        (False, True): grpc.unary_stream_rpc_method_handler,
+                        (True, True): grpc.stream_stream_rpc_method_handler,
+                        (True, False): grpc.stream_unary_rpc_method_handler,
+                    }[(method.client_streaming, method.server_streaming)]
                     methods[method.name] = make(
                         self._answer(method.name, response_class, method.server_streaming),
                         request_deserializer=request_class.FromString,
@@ -332,6 +336,8 @@ class RecordingFake:
             token = dict(context.invocation_metadata()).get("authorization", "")
             if token.removeprefix("Bearer ") not in self.identity.valid_access:
                 context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
+            if not isinstance(request, Message):  # a client stream: every message, in order
+                request = list(request)
             self.requests.append((name, request))
             reply = self.replies.get(name)
             if isinstance(reply, tuple):

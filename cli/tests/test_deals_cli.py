@@ -796,3 +796,59 @@ def test_a_refused_export_leaves_no_file(cli, deals, tmp_path):
     result = cli("deals", "export", "--file", str(target))
     assert result.exit_code == 1 and "unknown word" in result.output
     assert not target.exists() and not list(tmp_path.glob("deals.csv*"))
+
+
+# --- migration import --------------------------------------------------------------------------
+
+
+def test_import_resolves_team_names_and_owner_emails_then_streams_the_rows(
+    cli, deals, identity, tmp_path
+):
+    from crm.deals.v1 import migration_pb2 as M
+
+    owner = identity.users[1]
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Id,Company,team,owner_email,created_at\n"
+        f"SF-1,Acme GmbH,Team A,{owner.email},2019-03-01\n"
+        "SF-2,Beta AG,team b,,\n"
+    )
+    deals.replies["ImportAccounts"] = [
+        M.MigrationImportResponse(
+            accepted=[M.MigrationAcceptedRow(row_number=1, record_id="a-1")],
+            problems=[M.MigrationRowProblem(row_number=2, field="team_id", reason="not yours")],
+            rows_read=2,
+            rows_accepted=1,
+            rows_rejected=1,
+        ),
+        M.MigrationImportResponse(rows_read=2, rows_accepted=1, rows_rejected=1, done=True),
+    ]
+    result = cli(
+        "import",
+        "accounts",
+        str(path),
+        "--map",
+        "Id=external_id",
+        "--map",
+        "Company=name",
+        "--dry-run",
+    )
+    assert result.exit_code == 0, result.output
+    assert "not yours" in result.output and "2 rows read: 1 would be accepted" in result.output
+    (stream,) = deals.sent("ImportAccounts")
+    header, *rows = stream
+    assert header.header.dry_run
+    mapping = dict(header.header.column_mapping)
+    assert mapping["Id"] == "external_id" and mapping["team (team_id)"] == "team_id"
+    assert mapping["owner_email (owner_user_id)"] == "owner_user_id"
+    first = dict(rows[0].row.values)
+    assert (first["team (team_id)"], first["owner_email (owner_user_id)"]) == ("team-a", owner.id)
+    assert dict(rows[1].row.values)["team (team_id)"] == "team-b"
+
+
+def test_import_stops_before_sending_when_a_team_is_unknown(cli, deals, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("external_id,name,team\nSF-1,Acme,Nowhere\n")
+    result = cli("import", "accounts", str(path))
+    assert result.exit_code == 1 and "Nowhere" in result.output
+    assert not deals.sent("ImportAccounts")

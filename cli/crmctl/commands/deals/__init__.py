@@ -1,6 +1,6 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
 ``activities``, ``pipelines``, ``automations``, and billing: ``quotes``, ``orders``,
-``invoices``."""
+``invoices``; ``import`` (migration from another CRM)."""
 
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
@@ -8,6 +8,18 @@ from crmctl.commands.deals.automations import automations
 from crmctl.commands.deals.billing import invoices, orders, quotes
 from crmctl.commands.deals.contacts import contacts
 from crmctl.commands.deals.deals import deals
+from crmctl.commands.deals.migration import migration_import
 from crmctl.commands.deals.pipelines import pipelines
 
-COMMANDS = [accounts, contacts, deals, activities, pipelines, automations, quotes, orders, invoices]
+COMMANDS = [
+    accounts,
+    contacts,
+    deals,
+    activities,
+    pipelines,
+    automations,
+    quotes,
+    orders,
+    invoices,
+    migration_import,
+]

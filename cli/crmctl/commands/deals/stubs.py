@@ -9,6 +9,7 @@ from crm.deals.v1 import (
     billing_pb2_grpc,
     deals_pb2_grpc,
     exports_pb2_grpc,
+    migration_pb2_grpc,
     pipelines_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
@@ -30,3 +31,4 @@ class Stubs:
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
         self.exports = exports_pb2_grpc.ExportServiceStub(channel)
+        self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
