@@ -12,10 +12,10 @@ from concurrent import futures
 from datetime import UTC, datetime, timedelta
 
 import grpc
-from google.protobuf.message import Message
 import pytest
 from click.testing import CliRunner
 from google.protobuf import message_factory
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2

@@ -1,4 +1,4 @@
-"""``crmctl import accounts|contacts FILE.csv``: migration from another CRM through deals'
+"""``crmctl import accounts|contacts|deals FILE.csv``: migration from another CRM through deals'
 MigrationService (every row kept under its external id: a re-run adds nothing).
 
 Columns map to record fields by name or with ``--map COLUMN=FIELD``. Two fields are resolved
@@ -76,7 +76,7 @@ def _run(session, kind: str, file: Path, mapping, dry_run: bool, delimiter: str)
     pairs, rows = resolve(session, columns, rows, pairs)
     header = M.MigrationHeader(column_mapping=pairs, columns=columns, dry_run=dry_run)
     stub = Stubs(session).migration
-    method = stub.ImportAccounts if kind == "accounts" else stub.ImportContacts
+    method = getattr(stub, f"Import{kind.title()}")
     accepted, problems, final = [], [], None
     for response in method(
         requests(header, rows), metadata=session.metadata(), timeout=IMPORT_TIMEOUT_SECONDS
@@ -120,7 +120,8 @@ def _run(session, kind: str, file: Path, mapping, dry_run: bool, delimiter: str)
 
 @click.group("import")
 def migration_import() -> None:
-    """Migration from another CRM: accounts, then contacts, each row under its external id."""
+    """Migration from another CRM: accounts, then contacts and deals, each row under its
+    external id."""
 
 
 def _command(kind: str, fields: str):
@@ -152,4 +153,10 @@ import_contacts = _command(
     "contacts",
     "external_id, account_external_id or account_id, owner_email or owner_user_id, "
     "first_name, last_name, email, phone, job_title, created_at",
+)
+import_deals = _command(
+    "deals",
+    "external_id, account_external_id or account_id, sales_line_id, owner_email or "
+    "owner_user_id, name, stage_key, currency, amount, status (open/won/lost), close_date, "
+    "actual_revenue, lost_reason, competitor, note, created_at",
 )

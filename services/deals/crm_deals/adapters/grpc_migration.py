@@ -82,3 +82,6 @@ class MigrationServicer(migration_pb2_grpc.MigrationServiceServicer):
 
     def ImportContacts(self, request_iterator, context):
         yield from self._import("contacts", request_iterator)
+
+    def ImportDeals(self, request_iterator, context):
+        yield from self._import("deals", request_iterator)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
+from crm_chassis.currencies import minor_units
 from crm_chassis.errors import InvalidArgument, ValidationErrors
 
 #: kind -> the fields its rows may fill (``external_id`` is required for every kind).
@@ -37,6 +39,24 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "email",
         "phone",
         "job_title",
+        "created_at",
+    ),
+    "deals": (
+        "external_id",
+        "account_external_id",
+        "account_id",
+        "sales_line_id",
+        "owner_user_id",
+        "name",
+        "stage_key",
+        "currency",
+        "amount",
+        "status",
+        "close_date",
+        "actual_revenue",
+        "lost_reason",
+        "competitor",
+        "note",
         "created_at",
     ),
 }
@@ -134,3 +154,38 @@ def external_id(values: Mapping[str, str]) -> str:
     if len(found) > 200:
         raise InvalidArgument("external_id is longer than 200 characters", field="external_id")
     return found
+
+
+def amount(text: str, currency: str, field: str) -> Decimal | None:
+    """An exact amount of ``currency`` (at most its ISO minor digits); None when empty."""
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or "e" in text.lower() or value < 0:
+        raise InvalidArgument(f"{field} '{text}' is not an amount such as 1200.50", field=field)
+    exponent = value.as_tuple().exponent
+    digits = minor_units(currency)
+    if isinstance(exponent, int) and -exponent > digits:
+        raise InvalidArgument(
+            f"{field} {text} has more than {digits} decimal places, the minor unit of {currency}",
+            field=field,
+        )
+    return value.quantize(Decimal(1).scaleb(-digits))
+
+
+def close_date(text: str, now: dt.datetime) -> dt.date | None:
+    """A closed deal's close date (``YYYY-MM-DD``, not in the future); None when empty."""
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(
+            f"close_date '{text}' is not a date YYYY-MM-DD", field="close_date"
+        ) from None
+    if day > now.date():
+        raise InvalidArgument(f"close_date {text} lies in the future", field="close_date")
+    return day

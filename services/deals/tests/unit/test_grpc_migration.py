@@ -58,3 +58,41 @@ def test_a_stream_without_a_header_is_refused(api):
     with pytest.raises(grpc.RpcError) as err:
         list(api.migration.ImportAccounts(rows, metadata=api.auth("alice"), timeout=10))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "header" in err.value.details()
+
+
+def test_a_deal_won_years_ago_is_imported_with_its_dates(api):
+    imported(api, ROWS)
+    header = M.MigrationHeader(
+        columns=[
+            "external_id",
+            "account_external_id",
+            "sales_line_id",
+            "name",
+            "currency",
+            "amount",
+            "status",
+            "close_date",
+            "created_at",
+        ]
+    )
+    rows = [
+        {
+            "external_id": "D-1",
+            "account_external_id": "SF-1",
+            "sales_line_id": "line-1",
+            "name": "Old win",
+            "currency": "EUR",
+            "amount": "900.00",
+            "status": "won",
+            "close_date": "2019-12-20",
+            "created_at": "2019-10-01",
+        }
+    ]
+    (report, final) = list(
+        api.migration.ImportDeals(stream(header, rows), metadata=api.auth("alice"), timeout=10)
+    )
+    assert final.done and final.rows_accepted == 1, report
+    from crm.deals.v1 import deals_pb2
+
+    deal = api.call(api.deals.GetDeal, deals_pb2.GetDealRequest(id=report.accepted[0].record_id))
+    assert deal.actual_close_date == "2019-12-20" and deal.actual_revenue.amount == "900.00"

@@ -125,3 +125,128 @@ def test_a_header_with_unknown_fields_or_no_external_id_is_refused_at_once(world
     assert {field for field, _ in err.value.problems} == {"column_mapping[Name]", "column_mapping"}
     with pytest.raises(InvalidArgument, match="cannot be imported"):
         migration.plan_import(world.alice, world.deps, kind="invoices", column_mapping={})
+
+
+DEALS = [
+    {
+        "Id": "D-1",
+        "Acct": "SF-1",
+        "Line": "line-1",
+        "Name": "Won in 2019",
+        "Stage": "negotiate",
+        "Cur": "EUR",
+        "Amount": "12000.00",
+        "Status": "won",
+        "Closed": "2019-11-15",
+        "Created": "2019-06-01",
+        "Reason": "",
+        "Competitor": "",
+    },
+    {
+        "Id": "D-2",
+        "Acct": "SF-1",
+        "Line": "line-1",
+        "Name": "Lost in 2018",
+        "Stage": "propose",
+        "Cur": "EUR",
+        "Amount": "5000",
+        "Status": "lost",
+        "Closed": "2018-02-01",
+        "Created": "2017-12-01",
+        "Reason": "competitor",
+        "Competitor": "Rival Inc",
+    },
+    {
+        "Id": "D-3",
+        "Acct": "SF-1",
+        "Line": "line-1",
+        "Name": "No close date",
+        "Stage": "",
+        "Cur": "EUR",
+        "Amount": "1",
+        "Status": "won",
+        "Closed": "",
+        "Created": "",
+        "Reason": "",
+        "Competitor": "",
+    },
+    {
+        "Id": "D-4",
+        "Acct": "SF-1",
+        "Line": "line-1",
+        "Name": "Bad amount",
+        "Stage": "",
+        "Cur": "JPY",
+        "Amount": "10.5",
+        "Status": "open",
+        "Closed": "",
+        "Created": "",
+        "Reason": "",
+        "Competitor": "",
+    },
+    {
+        "Id": "D-5",
+        "Acct": "SF-1",
+        "Line": "line-1",
+        "Name": "Lost, no reason",
+        "Stage": "",
+        "Cur": "EUR",
+        "Amount": "1",
+        "Status": "lost",
+        "Closed": "2020-01-01",
+        "Created": "2019-01-01",
+        "Reason": "",
+        "Competitor": "",
+    },
+]
+DEAL_MAPPING = {
+    "Id": "external_id",
+    "Acct": "account_external_id",
+    "Line": "sales_line_id",
+    "Name": "name",
+    "Stage": "stage_key",
+    "Cur": "currency",
+    "Amount": "amount",
+    "Status": "status",
+    "Closed": "close_date",
+    "Created": "created_at",
+    "Reason": "lost_reason",
+    "Competitor": "competitor",
+}
+
+
+def test_deals_closed_years_ago_keep_their_dates_stage_amounts_and_reasons(world):
+    run(world, ACCOUNTS)
+    reports = run(world, DEALS, kind="deals", mapping=DEAL_MAPPING)
+    accepted = {a.row_number: a.record_id for r in reports for a in r.accepted}
+    assert set(accepted) == {1, 2}
+    assert {(p.row_number, p.field) for r in reports for p in r.problems} == {
+        (3, "close_date"),
+        (4, "amount"),
+        (5, "lost_reason"),
+    }
+    won, lost = world.get("opportunities", accepted[1]), world.get("opportunities", accepted[2])
+    assert (won.status, won.stage_key, str(won.actual_revenue)) == (
+        "won",
+        "negotiate",
+        "12000.00 EUR",
+    )
+    assert won.actual_close_date == dt.date(2019, 11, 15)
+    assert won.created_at == dt.datetime(2019, 6, 1, tzinfo=dt.UTC)
+    assert (lost.status, lost.lost_reason, lost.lost_competitor) == (
+        "lost",
+        "competitor",
+        "Rival Inc",
+    )
+    # the events carry the business dates: reporting files them in their own quarters
+    (won_event,) = world.uow.events("deal_won")
+    assert won_event.deal.actual_close_date == "2019-11-15"
+    (lost_event,) = world.uow.events("deal_lost")
+    assert lost_event.deal.actual_close_date == "2018-02-01"
+    account = world.get("accounts", won.account_id)
+    assert account.relationship == "customer"
+    assert account.customer_since == dt.datetime(2019, 11, 15, tzinfo=dt.UTC)
+    assert not world.uow.events("automation_fired")
+    again = run(world, DEALS, kind="deals", mapping=DEAL_MAPPING)
+    assert sum(a.already_imported for r in again for a in r.accepted) == 2
+    assert len(world.uow.events("deal_won")) == 1
