@@ -1,4 +1,4 @@
-"""``crmctl import accounts|contacts|deals FILE.csv``: migration from another CRM through deals'
+"""``crmctl import accounts|contacts|deals|activities FILE.csv``: migration from another CRM through deals'
 MigrationService (every row kept under its external id: a re-run adds nothing).
 
 Columns map to record fields by name or with ``--map COLUMN=FIELD``. Two fields are resolved
@@ -159,4 +159,10 @@ import_deals = _command(
     "external_id, account_external_id or account_id, sales_line_id, owner_email or "
     "owner_user_id, name, stage_key, currency, amount, status (open/won/lost), close_date, "
     "actual_revenue, lost_reason, competitor, note, created_at",
+)
+import_activities = _command(
+    "activities",
+    "external_id, target_type (account/contact/deal), target_external_id or target_id, kind, "
+    "subject, body, owner_email or owner_user_id, occurred_at, due_at, direction, "
+    "duration_minutes",
 )

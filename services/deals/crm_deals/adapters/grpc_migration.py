@@ -85,3 +85,6 @@ class MigrationServicer(migration_pb2_grpc.MigrationServiceServicer):
 
     def ImportDeals(self, request_iterator, context):
         yield from self._import("deals", request_iterator)
+
+    def ImportActivities(self, request_iterator, context):
+        yield from self._import("activities", request_iterator)

@@ -59,6 +59,20 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "note",
         "created_at",
     ),
+    "activities": (
+        "external_id",
+        "target_type",
+        "target_external_id",
+        "target_id",
+        "kind",
+        "subject",
+        "body",
+        "owner_user_id",
+        "occurred_at",
+        "due_at",
+        "direction",
+        "duration_minutes",
+    ),
 }
 #: Most rows of one import call's batch (one transaction each).
 MAX_BATCH = 1000

@@ -1,4 +1,4 @@
-"""Use case: migration import of accounts, contacts and deals (with their history) from another CRM, streamed in batches
+"""Use case: migration import of accounts, contacts, deals (with their history) and activities from another CRM, streamed in batches
 with a per-row report.
 
 * **Idempotent by external id.** Each accepted row keeps (kind, external id) -> record id in the
@@ -26,7 +26,7 @@ from crm_chassis.errors import CrmError, InvalidArgument, ValidationErrors
 from crm_deals.domain import migration
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.migration import ImportPlan
-from crm_deals.service_layer import event_messages, migration_deals
+from crm_deals.service_layer import event_messages, migration_activities, migration_deals
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
@@ -144,6 +144,13 @@ def _import_row(
     now = deps.clock.now()
     at = migration.business_time(row.get("created_at", ""), "created_at", now) or now
     record: Account | Contact
+    if plan.kind == "activities":
+        activity = migration_activities.import_activity(
+            uow, deps, caller, access, row, now, external_id
+        )
+        uow.import_keys.add(plan.kind, external_id, activity.id, now)
+        known[external_id] = activity.id
+        return activity.id, False
     if plan.kind == "deals":
         account = _account_of(uow, access, plan, row)
         deal = migration_deals.import_deal(

@@ -250,3 +250,56 @@ def test_deals_closed_years_ago_keep_their_dates_stage_amounts_and_reasons(world
     again = run(world, DEALS, kind="deals", mapping=DEAL_MAPPING)
     assert sum(a.already_imported for r in again for a in r.accepted) == 2
     assert len(world.uow.events("deal_won")) == 1
+
+
+def test_activities_land_on_imported_records_at_their_own_time(world):
+    run(world, ACCOUNTS)
+    run(world, DEALS, kind="deals", mapping=DEAL_MAPPING)
+    rows = [
+        {
+            "external_id": "A-1",
+            "target_type": "deal",
+            "target_external_id": "D-1",
+            "kind": "call",
+            "subject": "kick-off",
+            "occurred_at": "2019-06-03T09:30:00+02:00",
+            "direction": "outbound",
+            "duration_minutes": "30",
+        },
+        {
+            "external_id": "A-2",
+            "target_type": "account",
+            "target_external_id": "SF-1",
+            "kind": "note",
+            "subject": "Met at fair",
+            "occurred_at": "2018-04-01",
+        },
+        {
+            "external_id": "A-3",
+            "target_type": "deal",
+            "target_external_id": "D-404",
+            "kind": "note",
+            "subject": "lost",
+            "occurred_at": "",
+        },
+        {
+            "external_id": "A-4",
+            "target_type": "account",
+            "target_external_id": "SF-1",
+            "kind": "call",
+            "subject": "long",
+            "duration_minutes": "ten",
+        },
+    ]
+    reports = run(world, rows, kind="activities", mapping={k: k for k in rows[0] | rows[3]})
+    accepted = {a.row_number: a.record_id for r in reports for a in r.accepted}
+    assert set(accepted) == {1, 2}
+    assert {(p.row_number, p.field) for r in reports for p in r.problems} == {
+        (3, "target_external_id"),
+        (4, "duration_minutes"),
+    }
+    call = world.get("activities", accepted[1])
+    assert call.occurred_at == dt.datetime(2019, 6, 3, 7, 30, tzinfo=dt.UTC)
+    assert (call.kind, call.duration_minutes, call.target_type) == ("call", 30, "opportunity")
+    again = run(world, rows, kind="activities", mapping={k: k for k in rows[0] | rows[3]})
+    assert sum(a.already_imported for r in again for a in r.accepted) == 2
