@@ -59,10 +59,11 @@ def resolve(session, columns, rows, mapping) -> tuple[dict[str, str], list[dict[
     return mapping, rows
 
 
-def requests(header: M.MigrationHeader, rows: list[dict[str, str]]):
-    yield M.MigrationImportRequest(header=header)
+def requests(kind: str, header: M.MigrationHeader, rows: list[dict[str, str]]):
+    message = getattr(M, f"Import{kind.title()}Request")
+    yield message(header=header)
     for number, values in enumerate(rows, start=1):
-        yield M.MigrationImportRequest(row=M.MigrationRow(row_number=number, values=values))
+        yield message(row=M.MigrationRow(row_number=number, values=values))
 
 
 def _run(session, kind: str, file: Path, mapping, dry_run: bool, delimiter: str) -> None:
@@ -79,7 +80,7 @@ def _run(session, kind: str, file: Path, mapping, dry_run: bool, delimiter: str)
     method = getattr(stub, f"Import{kind.title()}")
     accepted, problems, final = [], [], None
     for response in method(
-        requests(header, rows), metadata=session.metadata(), timeout=IMPORT_TIMEOUT_SECONDS
+        requests(kind, header, rows), metadata=session.metadata(), timeout=IMPORT_TIMEOUT_SECONDS
     ):
         accepted += response.accepted
         problems += response.problems

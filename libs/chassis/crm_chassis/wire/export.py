@@ -83,9 +83,11 @@ def _cell(value: Any, field: FieldDescriptor) -> str:
         }
         return json.dumps(entries, ensure_ascii=False, default=str) if entries else ""
     if field.is_repeated:
-        items = [message_to_dict(v) if isinstance(v, Message) else v for v in value]
+        items: list[Any]
         if field.enum_type is not None:
-            items = [field.enum_type.values_by_number[v].name for v in items]
+            items = [field.enum_type.values_by_number[v].name for v in value]
+        else:
+            items = [message_to_dict(v) if isinstance(v, Message) else v for v in value]
         return json.dumps(items, ensure_ascii=False, default=str) if items else ""
     if field.message_type is not None:  # a Timestamp
         return value.ToJsonString() if value.seconds or value.nanos else ""
@@ -100,7 +102,8 @@ def _cell(value: Any, field: FieldDescriptor) -> str:
 
 
 def _is_map(field: FieldDescriptor) -> bool:
-    return bool(field.message_type.GetOptions().map_entry)
+    nested = field.message_type
+    return nested is not None and bool(nested.GetOptions().map_entry)
 
 
 class CsvWriter:

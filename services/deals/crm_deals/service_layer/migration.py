@@ -214,7 +214,9 @@ def _import_row(
     return record.id, False
 
 
-def _account_of(uow: DealsUnitOfWork, access: Access, plan: ImportPlan, row: dict[str, str]):
+def _account_of(
+    uow: DealsUnitOfWork, access: Access, plan: ImportPlan, row: dict[str, str]
+) -> Account:
     """A contact's account: by the external id it was imported under, or by its id."""
     by_external = row.get("account_external_id", "")
     if by_external:

@@ -12,9 +12,13 @@ rule: what it describes happened long ago.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+
+from google.protobuf.message import Message
 
 from crm_chassis.errors import InvalidArgument
 from crm_deals.domain import migration
+from crm_deals.domain.accounts import Account
 from crm_deals.domain.money import Money, validate_currency
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
@@ -34,7 +38,7 @@ def import_deal(
     caller: Caller,
     access: Access,
     row: dict[str, str],
-    account,
+    account: Account,
     now: dt.datetime,
     external_id: str,
 ) -> Opportunity:
@@ -52,8 +56,10 @@ def import_deal(
     closed_on = migration.close_date(row.get("close_date", ""), now)
     if status != "open" and closed_on is None:
         raise InvalidArgument(f"close_date is required for a {status} deal", field="close_date")
-    closed_at = dt.datetime.combine(closed_on, dt.time(), dt.UTC) if closed_on is not None else None
-    if closed_at is not None and closed_at < created.replace(hour=0, minute=0, second=0):
+    day_closed = closed_on or created.date()
+    # closed at the close date's start, and never before the deal's own creation
+    closed_at = max(dt.datetime.combine(day_closed, dt.time(), dt.UTC), created)
+    if day_closed < created.date():
         raise InvalidArgument("close_date lies before created_at", field="close_date")
     deal = Opportunity.create(
         id=deps.ids.new_id(),
@@ -69,27 +75,29 @@ def import_deal(
         actor=caller.actor,
         at=created,
     )
-    events = [("deal_created", event_messages.deal_created)]
+    events: list[tuple[str, Callable[[Opportunity], Message]]] = [
+        ("deal_created", event_messages.deal_created)
+    ]
     account_changed, previous = False, account.relationship
     if status == "won":
         revenue = migration.amount(row.get("actual_revenue", ""), currency, "actual_revenue")
         revenue = revenue if revenue is not None else amount
         deal.close_won(
             caller.actor,
-            max(closed_at, created),
+            closed_at,
             today=now.date(),
             actual_revenue=Money(revenue, currency) if revenue is not None else None,
             actual_close_date=closed_on,
         )
         events.append(("deal_won", event_messages.deal_won))
-        account_changed = account.record_won_deal(caller.actor, max(closed_at, created))
+        account_changed = account.record_won_deal(caller.actor, closed_at)
     elif status == "lost":
         try:
             deal.close_lost(
                 caller.actor,
-                max(closed_at, created),
+                closed_at,
                 today=now.date(),
-                close_date=closed_on,
+                close_date=day_closed,
                 reason=row.get("lost_reason", ""),
                 competitor=row.get("competitor", ""),
                 note=row.get("note", ""),

@@ -8,10 +8,10 @@ from crm.deals.v1 import accounts_pb2
 from crm.deals.v1 import migration_pb2 as M
 
 
-def stream(header, rows):
-    yield M.MigrationImportRequest(header=header)
+def stream(header, rows, message=M.ImportAccountsRequest):
+    yield message(header=header)
     for number, values in enumerate(rows, start=1):
-        yield M.MigrationImportRequest(row=M.MigrationRow(row_number=number, values=values))
+        yield message(row=M.MigrationRow(row_number=number, values=values))
 
 
 ROWS = [
@@ -54,7 +54,7 @@ def test_a_dry_run_stores_nothing(api):
 
 
 def test_a_stream_without_a_header_is_refused(api):
-    rows = iter([M.MigrationImportRequest(row=M.MigrationRow(row_number=1))])
+    rows = iter([M.ImportAccountsRequest(row=M.MigrationRow(row_number=1))])
     with pytest.raises(grpc.RpcError) as err:
         list(api.migration.ImportAccounts(rows, metadata=api.auth("alice"), timeout=10))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "header" in err.value.details()
@@ -89,7 +89,9 @@ def test_a_deal_won_years_ago_is_imported_with_its_dates(api):
         }
     ]
     (report, final) = list(
-        api.migration.ImportDeals(stream(header, rows), metadata=api.auth("alice"), timeout=10)
+        api.migration.ImportDeals(
+            stream(header, rows, M.ImportDealsRequest), metadata=api.auth("alice"), timeout=10
+        )
     )
     assert final.done and final.rows_accepted == 1, report
     from crm.deals.v1 import deals_pb2
