@@ -78,12 +78,11 @@ class ExchangeRateServicer(exchange_rates_pb2_grpc.ExchangeRateServiceServicer):
         return response
 
     def ConvertAmount(self, request, context):
-        amount, currency = money.required_from_proto(request, "amount", allow_negative=True)
         conversion = exchange_rates.convert_amount(
             self.deps,
             grpc_mapping.caller(),
-            amount=amount,
-            currency=currency,
+            amount=request.amount.amount,
+            currency=request.amount.currency,
             to_currency=request.to_currency,
             on=request.on,
         )

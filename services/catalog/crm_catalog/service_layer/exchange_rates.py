@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from crm_catalog.domain.exchange_rates import ExchangeRate, new_rate, parse_date
+from crm_catalog.domain.money import parse_amount
 from crm_catalog.service_layer import event_messages
 from crm_catalog.service_layer.authorization import require_pricing_manager, require_reader
 from crm_catalog.service_layer.dependencies import Dependencies
@@ -137,14 +137,16 @@ def convert_amount(
     deps: Dependencies,
     caller: Caller,
     *,
-    amount: Decimal,
+    amount: str,
     currency: str,
     to_currency: str,
     on: str = "",
 ) -> Conversion:
-    """``amount`` ``currency`` in ``to_currency`` at the rate of ``on`` (default: today, UTC),
-    with the rate used."""
+    """``amount`` (a decimal string) of ``currency`` in ``to_currency`` at the rate of ``on``
+    (default: today, UTC), with the rate used. The caller is checked before the request."""
     require_reader(caller)
+    currency = check_currency(currency, "amount.currency")
+    value = parse_amount(amount, currency, "amount.amount")
     target = check_currency(to_currency, "to_currency")
     day = parse_date(on, "on") if on.strip() else deps.clock.now().astimezone(dt.UTC).date()
     table = RateTable()
@@ -153,4 +155,4 @@ def convert_amount(
             found = uow.exchange_rates.latest(base, quote, day)
             if found is not None:
                 table.add(found.as_rate())
-    return table.convert(amount, currency, target, day)
+    return table.convert(value, currency, target, day)

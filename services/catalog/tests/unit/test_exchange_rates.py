@@ -55,9 +55,7 @@ def test_only_price_managers_set_rates_and_readers_convert(deps, sales_rep, mark
         with pytest.raises(PermissionDenied, match="pricing_manager"):
             exchange_rates.set_exchange_rate(deps, caller, rate=rate())
     with pytest.raises(PermissionDenied):
-        exchange_rates.convert_amount(
-            deps, marketer, amount=Decimal(1), currency="EUR", to_currency="USD"
-        )
+        exchange_rates.convert_amount(deps, marketer, amount="1", currency="EUR", to_currency="USD")
 
 
 @pytest.mark.parametrize(
@@ -122,7 +120,7 @@ def test_conversion_uses_the_rate_of_the_date_and_says_which(deps, pricer, sales
     q4 = exchange_rates.convert_amount(
         deps,
         sales_rep,
-        amount=Decimal("1000.00"),
+        amount="1000.00",
         currency="EUR",
         to_currency="USD",
         on="2025-12-31",
@@ -132,7 +130,7 @@ def test_conversion_uses_the_rate_of_the_date_and_says_which(deps, pricer, sales
     rials = exchange_rates.convert_amount(
         deps,
         sales_rep,
-        amount=Decimal("2625000000.00"),
+        amount="2625000000.00",
         currency="IRR",
         to_currency="usd",
         on="2026-03-01",
@@ -142,7 +140,7 @@ def test_conversion_uses_the_rate_of_the_date_and_says_which(deps, pricer, sales
         exchange_rates.convert_amount(
             deps,
             sales_rep,
-            amount=Decimal(1),
+            amount="1",
             currency="EUR",
             to_currency="USD",
             on="2024-12-31",
