@@ -24,6 +24,8 @@ from crm_chassis.errors import FailedPrecondition, InvalidArgument
 
 #: Digits a rate may carry after the decimal point (ECB publishes 4-6; 10 covers any source).
 RATE_DECIMALS = 10
+#: Digits a rate may carry before it (1 BTC-like unit in IRR is still far below 10^20).
+RATE_INTEGER_DIGITS = 20
 #: Every conversion computes in this context: 34 significant digits, no float.
 ARITHMETIC = Context(prec=34, rounding=ROUND_HALF_UP)
 
@@ -74,6 +76,11 @@ def parse_rate(text: str | Decimal, field_name: str = "rate") -> Decimal:
     if not value.is_finite() or value <= 0:
         raise InvalidArgument(
             f"{field_name} '{text}' is not a positive decimal number such as 1.0850",
+            field=field_name,
+        )
+    if value.adjusted() >= RATE_INTEGER_DIGITS:
+        raise InvalidArgument(
+            f"{field_name} '{text}' has more than {RATE_INTEGER_DIGITS} digits before the point",
             field=field_name,
         )
     exponent = value.as_tuple().exponent

@@ -69,7 +69,9 @@ def test_same_currency_needs_no_rate():
     assert c.converted == Decimal("5.00") and c.rate == 1 and c.rate_date is None
 
 
-@pytest.mark.parametrize("text", ["0", "-1.2", "abc", "NaN", "1.12345678901"])
+@pytest.mark.parametrize(
+    "text", ["0", "-1.2", "abc", "NaN", "1.12345678901", "1E+25", "9" * 21, "Infinity"]
+)
 def test_bad_rates_are_refused_naming_the_field(text):
     with pytest.raises(InvalidArgument) as err:
         parse_rate(text, "rates[2].rate")
