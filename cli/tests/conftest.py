@@ -18,13 +18,23 @@ from google.protobuf import message_factory
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.deals.v1 import accounts_pb2, activities_pb2, billing_pb2, deals_pb2, pipelines_pb2
+from crm.deals.v1 import (
+    accounts_pb2,
+    activities_pb2,
+    billing_pb2,
+    customer_emails_pb2,
+    deals_pb2,
+    notifications_pb2,
+    pipelines_pb2,
+    tasks_pb2,
+)
 from crm.deals.v1 import exports_pb2 as deals_exports_pb2
 from crm.deals.v1 import migration_pb2 as deals_migration_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm.leads.v1 import (
     campaign_pb2,
     campaign_pb2_grpc,
+    interactions_pb2,
     lead_pb2,
     lead_service_pb2,
     lead_service_pb2_grpc,
@@ -290,6 +300,9 @@ DEALS_MODULES = (
     pipelines_pb2,
     deals_exports_pb2,
     deals_migration_pb2,
+    notifications_pb2,
+    tasks_pb2,
+    customer_emails_pb2,
 )
 
 
@@ -594,6 +607,9 @@ def fake_leads(identity, territory, monkeypatch):
     lead_service_pb2_grpc.add_LeadServiceServicer_to_server(fake, server)
     campaign_pb2_grpc.add_CampaignServiceServicer_to_server(fake, server)
     scoring_pb2_grpc.add_ScoringServiceServicer_to_server(fake, server)
+    # LeadInteractionService: recorded like deals' services (fake.interactions).
+    fake.interactions = RecordingFake(identity, (interactions_pb2,))
+    server.add_generic_rpc_handlers(fake.interactions.handlers())
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     monkeypatch.setenv("CRM_LEADS_ADDRESS", f"127.0.0.1:{port}")

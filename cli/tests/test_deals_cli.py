@@ -13,7 +13,16 @@ import pytest
 
 from crm.catalog.v1 import products_pb2
 from crm.common.v1 import actor_pb2, money_pb2
-from crm.deals.v1 import accounts_pb2, activities_pb2, deals_pb2, pipelines_pb2, resources_pb2
+from crm.deals.v1 import (
+    accounts_pb2,
+    activities_pb2,
+    customer_emails_pb2,
+    deals_pb2,
+    notifications_pb2,
+    pipelines_pb2,
+    resources_pb2,
+    tasks_pb2,
+)
 from crm.territory.v1 import sales_lines_pb2, teams_pb2
 
 LINES = {"line-1": "Enterprise", "line-2": "SMB", "line-3": "Public sector"}
@@ -852,3 +861,94 @@ def test_import_stops_before_sending_when_a_team_is_unknown(cli, deals, tmp_path
     result = cli("import", "accounts", str(path))
     assert result.exit_code == 1 and "Nowhere" in result.output
     assert not deals.sent("ImportAccounts")
+
+
+def test_notifications_are_listed_counted_and_marked_read(cli, deals):
+    deals.replies["ListNotifications"] = notifications_pb2.ListNotificationsResponse(
+        notifications=[
+            notifications_pb2.Notification(
+                id="reminder:t1:2026-03-02T09:30:00+00:00",
+                kind="reminder",
+                record_type="opportunity",
+                record_id="d1",
+                title="Task due",
+            )
+        ]
+    )
+    (row,) = ok_json(cli("notifications", "list", "--unread", "-o", "json"))
+    assert (row["kind"], row["record"]) == ("reminder", "opportunity:d1")
+    assert deals.sent("ListNotifications")[0].unread_only
+    deals.replies["CountUnreadNotifications"] = notifications_pb2.CountUnreadNotificationsResponse(
+        unread=3
+    )
+    assert ok_json(cli("notifications", "unread", "-o", "json"))["unread"] == 3
+    deals.replies["MarkNotificationsRead"] = notifications_pb2.MarkNotificationsReadResponse(
+        marked=1
+    )
+    assert "1 marked read" in cli("notifications", "read", "n1").output
+    assert list(deals.sent("MarkNotificationsRead")[0].ids) == ["n1"]
+    assert cli("notifications", "read").exit_code != 0  # neither ids nor --all
+
+
+def test_tasks_of_a_team_for_its_supervisor(cli, deals):
+    deals.replies["ListMyTasks"] = tasks_pb2.ListMyTasksResponse(
+        tasks=[
+            tasks_pb2.DueTask(
+                task=resources_pb2.Activity(
+                    id="t1",
+                    kind=resources_pb2.ACTIVITY_KIND_TASK,
+                    subject="Send pricing",
+                    owner_user_id="bob",
+                    target=resources_pb2.RecordRef(type="opportunity", id="d1"),
+                ),
+                bucket="today",
+            )
+        ]
+    )
+    (row,) = ok_json(
+        cli(
+            "tasks",
+            "list",
+            "--team",
+            "team-a",
+            "--bucket",
+            "today",
+            "--tz",
+            "Europe/Berlin",
+            "-o",
+            "json",
+        )
+    )
+    assert (row["subject"], row["bucket"], row["target"]) == (
+        "Send pricing",
+        "today",
+        "opportunity:d1",
+    )
+    (sent,) = deals.sent("ListMyTasks")
+    assert (sent.team_id, sent.bucket, sent.time_zone) == ("team-a", "today", "Europe/Berlin")
+    assert cli("tasks", "list", "--user", "bob").exit_code != 0  # --user needs --team
+
+
+def test_customer_emails_preview_and_sending_state(cli, deals):
+    deals.replies["PreviewCustomerEmail"] = customer_emails_pb2.PreviewCustomerEmailResponse(
+        emails=[
+            customer_emails_pb2.CustomerEmailPreview(
+                to_address="ada@example.test", subject="Next steps", html_body="<p>Hi</p>"
+            )
+        ],
+        skipped=["contact c2: no consent to e-mails"],
+    )
+    out = cli("customer-emails", "preview", DEAL, "--stage", "propose")
+    assert out.exit_code == 0, out.output
+    assert "ada@example.test" in out.output and "no consent" in out.output
+    (sent,) = deals.sent("PreviewCustomerEmail")
+    assert (sent.deal_id, sent.stage_key) == (DEAL, "propose")
+    deals.replies["ListCustomerEmails"] = customer_emails_pb2.ListCustomerEmailsResponse(
+        emails=[
+            customer_emails_pb2.CustomerEmailDelivery(
+                id="k1", state="failed", attempts=7, last_error="SMTP server refused x"
+            )
+        ]
+    )
+    (row,) = ok_json(cli("customer-emails", "list", DEAL, "-o", "json"))
+    assert (row["state"], row["last_error"]) == ("failed", "SMTP server refused x")

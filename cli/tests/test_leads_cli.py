@@ -5,6 +5,7 @@ request, so the tests see exactly what crmctl sends."""
 import hashlib
 import json
 
+from crm.leads.v1 import interactions_pb2 as ia
 from crm.leads.v1 import lead_pb2, lead_service_pb2, scoring_pb2
 
 pb = lead_service_pb2
@@ -273,3 +274,51 @@ def test_an_amount_that_is_not_one_is_refused_before_anything_is_sent(logged_in,
     assert result.exit_code == 1
     assert "'lots EUR' is not an amount with a currency" in result.stderr
     assert fake_leads.requests == []
+
+
+def test_interactions_are_logged_listed_and_done(logged_in, fake_leads):
+    recorded = fake_leads.interactions
+    recorded.replies["LogLeadInteraction"] = lambda request: ia.LeadInteraction(
+        id="i-1",
+        lead_id=request.lead_id,
+        kind=request.kind,
+        subject=request.subject,
+        outcome=request.outcome,
+        logged_by="ann",
+        is_contact=True,
+    )
+    result = logged_in(
+        "leads",
+        "interactions",
+        "log",
+        "lead-1",
+        "-k",
+        "call",
+        "-s",
+        "Intro",
+        "--outcome",
+        "connected",
+        "--minutes",
+        "12",
+        "--at",
+        "2026-03-01T10:00",
+        "-o",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["kind"], shown["outcome"], shown["is_contact"]) == ("call", "connected", True)
+    (sent,) = recorded.sent("LogLeadInteraction")
+    assert (sent.lead_id, sent.kind, sent.duration_minutes) == (
+        "lead-1",
+        ia.INTERACTION_KIND_CALL,
+        12,
+    )
+    assert sent.occurred_at.ToDatetime().isoformat() == "2026-03-01T10:00:00"
+    recorded.replies["ListLeadInteractions"] = ia.ListLeadInteractionsResponse(
+        interactions=[ia.LeadInteraction(id="i-1", kind=ia.INTERACTION_KIND_CALL, subject="Intro")]
+    )
+    listed = logged_in("leads", "interactions", "list", "lead-1")
+    assert listed.exit_code == 0 and "Intro" in listed.stdout
+    assert logged_in("leads", "interactions", "done", "i-9").exit_code == 0
+    assert recorded.sent("CompleteLeadTask")[0].id == "i-9"

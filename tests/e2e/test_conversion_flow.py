@@ -164,3 +164,87 @@ def test_conversion_while_deals_is_down_is_retried_visibly_and_completes_once(pl
         deals_pb2.ListDealsRequest(account_id=converted.conversion.account_id),
     ).deals
     assert [d.id for d in account_deals] == [converted.conversion.opportunity_id]
+
+
+def test_a_leads_call_and_meeting_move_to_the_contact_and_the_opportunity(platform):
+    """Interactions logged on a lead by its team reach deals with the conversion: on the
+    contact's and the opportunity's timelines, with their authors and times."""
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from crm.deals.v1 import activities_pb2, activities_pb2_grpc, resources_pb2
+    from crm.leads.v1 import interactions_pb2 as ia
+    from crm.leads.v1 import interactions_pb2_grpc
+
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
+    interactions = interactions_pb2_grpc.LeadInteractionServiceStub(bed.channel("leads"))
+    timeline = activities_pb2_grpc.ActivityServiceStub(bed.channel("deals"))
+    lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
+    ann, bob, sue = people["ann"], people["bob"], people["sue"]
+    bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
+    called_at, met_at = Timestamp(seconds=1_770_000_000), Timestamp(seconds=1_770_090_000)
+    call = ann(
+        interactions.LogLeadInteraction,
+        ia.LogLeadInteractionRequest(
+            lead_id=lead_id,
+            kind=ia.INTERACTION_KIND_CALL,
+            subject="Discovery call",
+            direction="outbound",
+            outcome="connected",
+            duration_minutes=20,
+            occurred_at=called_at,
+        ),
+    )
+    bob(
+        interactions.LogLeadInteraction,
+        ia.LogLeadInteractionRequest(
+            lead_id=lead_id,
+            kind=ia.INTERACTION_KIND_MEETING,
+            subject="Demo on site",
+            duration_minutes=60,
+            occurred_at=met_at,
+        ),
+    )
+    listed = sue(interactions.ListLeadInteractions, ia.ListLeadInteractionsRequest(lead_id=lead_id))
+    assert [i.subject for i in listed.interactions] == ["Demo on site", "Discovery call"]
+    assert call.is_contact and call.logged_by == ann.user_id
+    assert (
+        people["cid"].code(
+            interactions.ListLeadInteractions, ia.ListLeadInteractionsRequest(lead_id=lead_id)
+        )
+        == grpc.StatusCode.NOT_FOUND
+    )
+
+    sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(lead_id=lead_id))
+    links = bed.wait_for(
+        lambda: conversion_state(platform, sue, lead_id), 60, "deals never confirmed the conversion"
+    ).conversion
+    expected = [
+        ("meeting", "Demo on site", bob.user_id, met_at.seconds, "", 60),
+        ("call", "Discovery call", ann.user_id, called_at.seconds, "connected", 20),
+    ]
+    for record_type, record_id in (
+        ("contact", links.contact_id),
+        ("opportunity", links.opportunity_id),
+    ):
+        page = sue(
+            timeline.ListTimeline,
+            activities_pb2.ListTimelineRequest(
+                target=resources_pb2.RecordRef(type=record_type, id=record_id)
+            ),
+        )
+        assert [
+            (
+                resources_pb2.ActivityKind.Name(a.kind).removeprefix("ACTIVITY_KIND_").lower(),
+                a.subject,
+                a.logged_by,
+                a.occurred_at.seconds,
+                a.outcome,
+                a.duration_minutes,
+            )
+            for a in page.activities
+        ] == expected, record_type

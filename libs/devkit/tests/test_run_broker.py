@@ -3,8 +3,13 @@
 import os
 from urllib.parse import urlsplit
 
+import pytest
+
 import crm_testkit
 from crm_testkit import infrastructure
+
+# The crm_broker plugin creates the run's vhost only when the run selects integration tests.
+pytestmark = pytest.mark.integration
 
 
 def test_the_kit_uses_the_vhost_the_broker_plugin_created_for_this_run():

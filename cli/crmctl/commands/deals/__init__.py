@@ -1,14 +1,17 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
-``activities``, ``pipelines``, ``automations``, and billing: ``quotes``, ``orders``,
-``invoices``; ``import`` (migration from another CRM)."""
+``activities``, ``pipelines``, ``automations``, billing: ``quotes``, ``orders``,
+``invoices``, a person's ``notifications`` and ``tasks``, ``customer-emails``, and ``import``
+(migration from another CRM)."""
 
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
 from crmctl.commands.deals.automations import automations
 from crmctl.commands.deals.billing import invoices, orders, quotes
 from crmctl.commands.deals.contacts import contacts
+from crmctl.commands.deals.customer_emails import customer_emails
 from crmctl.commands.deals.deals import deals
 from crmctl.commands.deals.migration import migration_import
+from crmctl.commands.deals.notifications import notifications, tasks
 from crmctl.commands.deals.pipelines import pipelines
 
 COMMANDS = [
@@ -22,4 +25,7 @@ COMMANDS = [
     orders,
     invoices,
     migration_import,
+    notifications,
+    tasks,
+    customer_emails,
 ]

@@ -10,6 +10,7 @@ from crmctl.commands.deals.arguments import record_ref
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.exports import FORMATS, export_options, write_export
+from crmctl.commands.identity.lookup import user_id
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
@@ -31,6 +32,7 @@ FIELDS = [
     *COLUMNS,
     ("body", "text"),
     ("direction", "direction"),
+    ("outcome", "outcome"),
     ("duration_minutes", "minutes"),
     ("team_id", "team"),
     ("version", "version"),
@@ -75,6 +77,18 @@ def activities() -> None:
     default=0,
     help="Duration of a call or meeting.",
 )
+@click.option(
+    "--outcome",
+    type=click.Choice(["connected", "no_answer", "voicemail", "busy", "wrong_number"]),
+    default=None,
+    help="What came of a call.",
+)
+@click.option(
+    "--mention",
+    "mentions",
+    multiple=True,
+    help="A member of the record's team to notify (id or e-mail; repeatable).",
+)
 @output_option
 @pass_session
 def log(
@@ -88,6 +102,8 @@ def log(
     due_at,
     direction,
     duration_minutes,
+    outcome,
+    mentions,
 ):
     """Log an activity on RECORD (TYPE:ID, e.g. deal:1f2e...)."""
     request = activities_pb2.LogActivityRequest(
@@ -100,6 +116,8 @@ def log(
         duration_minutes=duration_minutes,
         occurred_at=timestamp(occurred_at, "--at"),
         due_at=timestamp(due_at, "--due"),
+        outcome=outcome or "",
+        mention_user_ids=[user_id(session, m) for m in mentions],
     )
     activity = session.call(Stubs(session).activities.LogActivity, request)
     print_record(session.output, activity_row(activity), fields=FIELDS)

@@ -24,6 +24,8 @@ CONTACT_COLUMNS = [
 CONTACT_FIELDS = [
     *CONTACT_COLUMNS,
     ("phone", "phone"),
+    ("email_consent", "e-mail consent"),
+    ("language", "language"),
     ("team_id", "team"),
     ("version", "version"),
     ("updated_at", "updated"),
@@ -43,6 +45,8 @@ def contacts() -> None:
 @click.option("--phone", default="", help="Phone number.")
 @click.option("--title", "job_title", default="", help="Job title.")
 @click.option("--owner", "owner_user_id", default="", help="Owner (default: you).")
+@click.option("--email-consent", is_flag=True, help="The person consents to customer e-mails.")
+@click.option("--language", default="", help="Language of customer e-mails (de, pt-br).")
 @output_option
 @pass_session
 def create_contact(session, **fields):
@@ -95,6 +99,12 @@ def show_contact(session, contact_id):
 @click.option("--phone", default=None, help="New phone number.")
 @click.option("--title", "job_title", default=None, help="New job title.")
 @click.option("--owner", "owner_user_id", default=None, help="New owner (a team member).")
+@click.option(
+    "--email-consent/--no-email-consent",
+    default=None,
+    help="Consent to customer e-mails given or withdrawn.",
+)
+@click.option("--language", default=None, help="New language of customer e-mails.")
 @click.option(
     "--expected-version",
     type=int,

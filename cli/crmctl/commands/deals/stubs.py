@@ -7,10 +7,13 @@ from crm.deals.v1 import (
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    customer_emails_pb2_grpc,
     deals_pb2_grpc,
     exports_pb2_grpc,
     migration_pb2_grpc,
+    notifications_pb2_grpc,
     pipelines_pb2_grpc,
+    tasks_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session
@@ -32,3 +35,6 @@ class Stubs:
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
         self.exports = exports_pb2_grpc.ExportServiceStub(channel)
         self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
+        self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
+        self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
+        self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)

@@ -10,7 +10,7 @@ import click
 
 from crm.leads.v1 import exports_pb2, lead_pb2, lead_service_pb2
 from crmctl.commands.identity.lookup import user_id
-from crmctl.commands.leads import activity, capture, importing, lifecycle
+from crmctl.commands.leads import activity, capture, importing, interactions, lifecycle
 from crmctl.commands.leads.arguments import pairs
 from crmctl.commands.leads.rows import LIST_COLUMNS, lead_row, show_lead
 from crmctl.commands.leads.stubs import Stubs
@@ -171,6 +171,7 @@ for _command in (
     capture.merge,
     importing.import_leads,
     activity.activity,
+    interactions.interactions,
     *lifecycle.COMMANDS,
 ):
     leads.add_command(_command)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from crm.leads.v1 import (
     campaign_pb2_grpc,
     exports_pb2_grpc,
+    interactions_pb2_grpc,
     lead_service_pb2_grpc,
     scoring_pb2_grpc,
 )
@@ -22,3 +23,4 @@ class Stubs:
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(channel)
         self.exports = exports_pb2_grpc.LeadExportServiceStub(channel)
+        self.interactions = interactions_pb2_grpc.LeadInteractionServiceStub(channel)

@@ -46,6 +46,7 @@ from crm_chassis import context, events
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
+from crm_chassis.messaging.consumer import settle
 from crm_chassis.messaging.handlers import (
     ExcInfo,
     IdempotentEventHandler,
@@ -207,11 +208,8 @@ def _ack_together(messages: list[Any]) -> bool:
     channel = last.channel
     if len(messages) < 2 or any(message.channel is not channel for message in messages):
         return False
-    if channel.connection:  # otherwise the broker has taken them back already, as nameko does
-        try:
-            last.ack(multiple=True)
-        except ConnectionError:
-            pass
+    # A lost connection means the broker has taken them back already.
+    settle(functools.partial(last.ack, multiple=True), last)
     return True
 
 

@@ -24,16 +24,23 @@ while the broker is unreachable, between a lost connection and the next, and onc
 is cancelled). Every live instance is listed by :func:`queue_consumers`, which the worker's
 readiness (``crm_chassis.messaging.worker_health``) reads, and each queue it consumes is shown
 by the gauge ``event_queue_consumers{queue}`` (1 while this process consumes it, else 0).
+
+Settling a delivery (ack, requeue, reject) when the broker connection dropped under it raises the
+socket's own error (``ConnectionResetError``, ``BrokenPipeError``), which nameko does not catch
+(it catches only amqp's ``ConnectionError``): the container died and the worker process exited
+on a broker restart. :func:`settle` treats both as "the broker took the delivery back": it will
+be delivered again, and the inbox makes the second run change nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import amqp.exceptions
 import eventlet
 from eventlet.event import Event
 from nameko.messaging import QueueConsumer, QueueConsumerStopped
@@ -43,6 +50,29 @@ from crm_chassis.messaging import metrics
 log = logging.getLogger(__name__)
 
 _LIVE: weakref.WeakSet[StoppableQueueConsumer] = weakref.WeakSet()
+
+
+#: What settling a delivery raises when the broker connection is gone.
+CONNECTION_LOST: tuple[type[BaseException], ...] = (OSError, amqp.exceptions.ConnectionError)
+
+
+def settle(action: Callable[[], object], message: Any) -> bool:
+    """Run ``action`` (the delivery's ack, requeue or reject) unless the delivery's connection is
+    gone; True when it was settled. A connection that drops meanwhile is logged, not raised: the
+    broker has taken the delivery back and delivers it again."""
+    if not message.channel.connection:
+        return False
+    try:
+        action()
+    except CONNECTION_LOST as exc:
+        log.warning(
+            "the broker connection dropped while settling a delivery (%s: %s); the broker "
+            "delivers it again and the inbox keeps its effect single",
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    return True
 
 
 def queue_consumers() -> list[StoppableQueueConsumer]:
@@ -77,6 +107,12 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
     def consuming(self) -> bool:
         """Connected to the broker with at least one AMQP consumer set up."""
         return self._connected and bool(self._consumers)
+
+    def ack_message(self, message: Any) -> None:
+        settle(message.ack, message)
+
+    def requeue_message(self, message: Any) -> None:
+        settle(message.requeue, message)
 
     def on_consume_ready(
         self, connection: Any, channel: Any, consumers: Any, **kwargs: Any

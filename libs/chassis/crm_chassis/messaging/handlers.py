@@ -53,7 +53,7 @@ from sqlalchemy.exc import IntegrityError
 from crm_chassis import context, events
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
-from crm_chassis.messaging.consumer import StoppableQueueConsumer
+from crm_chassis.messaging.consumer import StoppableQueueConsumer, settle
 from crm_chassis.messaging.topology import queue_arguments
 from crm_chassis.outbox.tables import inbox_table
 from crm_chassis.settings import ServiceSettings
@@ -304,8 +304,7 @@ class IdempotentEventHandler(EventHandler):  # type: ignore[misc]  # nameko is u
 
     def reject_to_dead_letters(self, message: Any) -> None:
         # Reject without requeue: the queue's dead-letter exchange routes it to <queue>.dlq.
-        if message.channel.connection:
-            message.reject(requeue=False)
+        settle(functools.partial(message.reject, requeue=False), message)
 
 
 def idempotent_event_handler(

@@ -32,9 +32,10 @@ from crm_deals.adapters import metrics, orm
 from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
-from crm_deals.domain import automation
+from crm_deals.domain import automation, notifications
 from crm_deals.service_layer import deliveries
 from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.customer_emails import KIND as CUSTOMER_EMAIL
 
 log = get_logger("crm_deals.automations")
 WORKER = Caller.system("deals-worker")
@@ -46,7 +47,14 @@ COMMANDS: dict[str, tuple[str, type[Message]]] = {
     ),
     "automation_email_requested": (automation.EMAIL, events_pb2.AutomationEmailRequested),
     "automation_webhook_requested": (automation.WEBHOOK, events_pb2.AutomationWebhookRequested),
+    "customer_email_requested": (CUSTOMER_EMAIL, events_pb2.CustomerEmailRequested),
 }
+
+
+def notification_kind(cause: events_pb2.AutomationCause) -> str:
+    if cause.rule_id or cause.trigger not in notifications.KINDS:
+        return notifications.AUTOMATION
+    return cause.trigger
 
 
 class AutomationDelivery:
@@ -118,7 +126,9 @@ class AutomationDelivery:
             uow.commit()
 
     def _send(self, kind: str, command: Message) -> None:
-        if kind == automation.EMAIL:
+        if kind == CUSTOMER_EMAIL:
+            self._customer_email(command)
+        elif kind == automation.EMAIL:
             self._email(command)
         elif kind == automation.WEBHOOK:
             self._webhook(command)
@@ -141,6 +151,16 @@ class AutomationDelivery:
             subject=command.subject,
             body=command.body,
             idempotency_key=command.cause.idempotency_key,
+        )
+
+    def _customer_email(self, command: events_pb2.CustomerEmailRequested) -> None:
+        """A customer e-mail of a stage move: HTML, to the one contact it was rendered for."""
+        self.mailer.send(
+            recipients=[(command.to_name, command.to_address)],
+            subject=command.subject,
+            body=command.html_body,
+            idempotency_key=command.cause.idempotency_key,
+            subtype="html",
         )
 
     def _webhook(self, command: events_pb2.AutomationWebhookRequested) -> None:
@@ -184,6 +204,9 @@ class AutomationDelivery:
                     title=command.title,
                     text=command.text,
                     created_at=self.deps.clock.now(),
+                    # A rule's command is an automation; the others name their cause.
+                    kind=notification_kind(command.cause),
+                    record_type=command.cause.record_type or "opportunity",
                 )
                 for user in sorted(set(command.recipient_user_ids) - have)
             ]

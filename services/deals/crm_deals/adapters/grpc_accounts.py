@@ -68,6 +68,8 @@ class ContactServicer(grpc_mapping.UseCases, accounts_pb2_grpc.ContactServiceSer
                 phone=request.phone,
                 job_title=request.job_title,
                 owner_user_id=request.owner_user_id,
+                email_consent=request.email_consent,
+                language=request.language,
             )
         )
 

@@ -33,6 +33,8 @@ class ActivityServicer(grpc_mapping.UseCases, activities_pb2_grpc.ActivityServic
                 due_at=grpc_mapping.instant(request, "due_at"),
                 direction=request.direction,
                 duration_minutes=request.duration_minutes,
+                outcome=request.outcome,
+                mention_user_ids=tuple(request.mention_user_ids),
             )
         )
 

@@ -99,7 +99,12 @@ activities = _record(
     Column("target_id", String(ID), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("occurred_at", UtcDateTime(), nullable=False),
-    indexes=(("target_type", "target_id", "occurred_at"),),
+    # Tasks' columns (migration 0005_tasks_notifications): ListMyTasks and the reminder timer.
+    Column("owner_user_id", String(ID)),
+    Column("due_at", UtcDateTime()),
+    Column("done_at", UtcDateTime()),
+    Column("reminded_for", UtcDateTime()),
+    indexes=(("target_type", "target_id", "occurred_at"), ("kind", "due_at")),
 )
 
 automation_rules = _record(
@@ -138,6 +143,17 @@ deliveries = Table(
 )
 Index("ix_deliveries_rule_created", deliveries.c.rule_id, deliveries.c.created_at)
 Index("ix_deliveries_state_next", deliveries.c.state, deliveries.c.next_attempt_at)
+# A deal's customer e-mails and their states (migration 0006_customer_emails).
+Index("ix_deliveries_deal_kind", deliveries.c.deal_id, deliveries.c.kind)
+
+# Customer e-mail templates per pipeline stage and language (migration 0006_customer_emails).
+customer_email_templates = _record(
+    "customer_email_templates",
+    Column("pipeline_id", String(ID), nullable=False),
+    Column("stage_key", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    indexes=(("pipeline_id", "stage_key"),),
+)
 
 quotes = _record(
     "quotes",
@@ -231,7 +247,8 @@ sales_lines = Table(
     Column("version", BigInteger, nullable=False),
 )
 
-# In-app notifications of `notify` automation actions (one row per recipient and command).
+# In-app notifications (automations, reminders, assignments, hand-overs, transfers, mentions):
+# one row per recipient and command; read through NotificationService.
 notifications = Table(
     "notifications",
     metadata,
@@ -242,6 +259,10 @@ notifications = Table(
     Column("text", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("read_at", UtcDateTime()),
+    # What caused it (an automation, a reminder, an assignment, ...) and the type of the record
+    # ``deal_id`` names (migration 0005_tasks_notifications).
+    Column("kind", String(32), nullable=False, server_default="automation"),
+    Column("record_type", String(32), nullable=False, server_default="opportunity"),
 )
 Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
 

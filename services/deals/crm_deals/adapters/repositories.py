@@ -21,15 +21,18 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.opportunities import OPEN, Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
+from crm_deals.domain.tasks import reminder_due
 from crm_deals.service_layer.repositories import (
     AccountFilter,
     AccountRepository,
     ActivityRepository,
     AutomationRuleRepository,
     ContactRepository,
+    CustomerEmailTemplateRepository,
     DealFilter,
     InvoiceRepository,
     OpportunityRepository,
@@ -309,6 +312,10 @@ class SqlActivityRepository(SqlRecordRepository, ActivityRepository):
             target_id=a.target_id,
             kind=a.kind,
             occurred_at=a.occurred_at,
+            owner_user_id=a.owner_user_id,
+            due_at=a.due_at,
+            done_at=a.done_at,
+            reminded_for=a.reminded_for,
         )
 
     def _on(self, targets):
@@ -345,6 +352,43 @@ class SqlActivityRepository(SqlRecordRepository, ActivityRepository):
                 c.target_type == target_type, c.target_id == target_id
             )
         ).scalar()
+
+    def open_tasks(self, team_ids, owner_user_id="", due_before=None):
+        if not team_ids:
+            return []
+        c = self.table.c
+        where = [c.kind == "task", c.done_at.is_(None), c.team_id.in_(sorted(team_ids))]
+        if owner_user_id:
+            where.append(c.owner_user_id == owner_user_id)
+        if due_before is not None:
+            where.append(c.due_at < due_before)
+        return self._select(*where, order_by=(c.due_at, c.id))
+
+    def reminders_due(self, now, lead, limit):
+        c = self.table.c
+        candidates = self._select(
+            c.kind == "task",
+            c.done_at.is_(None),
+            c.due_at.between(now - lead, now + lead),
+            or_(c.reminded_for.is_(None), c.reminded_for != c.due_at),
+            order_by=(c.due_at, c.id),
+            limit=limit,
+        )
+        return [a for a in candidates if reminder_due(a, now, lead)]
+
+
+class SqlCustomerEmailTemplateRepository(SqlRecordRepository, CustomerEmailTemplateRepository):
+    table, record_cls = orm.customer_email_templates, CustomerEmailTemplate
+
+    def columns(self, t: CustomerEmailTemplate) -> dict:
+        return dict(pipeline_id=t.pipeline_id, stage_key=t.stage_key, language=t.language)
+
+    def for_pipeline(self, pipeline_id, stage_key=""):
+        c = self.table.c
+        where = [c.pipeline_id == pipeline_id]
+        if stage_key:
+            where.append(c.stage_key == stage_key)
+        return self._select(*where, order_by=(c.stage_key, c.language))
 
 
 class SqlAutomationRuleRepository(SqlRecordRepository, AutomationRuleRepository):

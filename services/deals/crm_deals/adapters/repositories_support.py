@@ -130,6 +130,14 @@ class SqlDeliveryRepository(DeliveryRepository):
             .values(lease_until=None, **{name: getattr(record, name) for name in _DELIVERY_FIELDS})
         )
 
+    def for_deal(self, deal_id, kind):
+        t = orm.deliveries
+        return self._select(
+            t.c.deal_id == deal_id,
+            t.c.kind == kind,
+            order_by=(t.c.created_at.desc(), t.c.idempotency_key),
+        )
+
     def due(self, now, limit):
         t = orm.deliveries
         return self._select(

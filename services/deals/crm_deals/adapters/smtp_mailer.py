@@ -43,16 +43,23 @@ class SmtpMailer:
         return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@crm-deals>"
 
     def send(
-        self, *, recipients: list[tuple[str, str]], subject: str, body: str, idempotency_key: str
+        self,
+        *,
+        recipients: list[tuple[str, str]],
+        subject: str,
+        body: str,
+        idempotency_key: str,
+        subtype: str = "plain",
     ) -> None:
-        """``recipients``: (display name, address) pairs; one message to all of them."""
+        """``recipients``: (display name, address) pairs; one message to all of them.
+        ``subtype`` "html" sends ``body`` as text/html (customer e-mails)."""
         message = EmailMessage(policy=_POLICY)
         message["From"] = self.sender
         message["To"] = ", ".join(formataddr(r) for r in recipients)
         message["Subject"] = subject
         message["Message-ID"] = self.message_id(idempotency_key)
         message["X-CRM-Idempotency-Key"] = idempotency_key
-        message.set_content(body)
+        message.set_content(body, subtype=subtype)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:

@@ -13,12 +13,14 @@ from crm_deals.adapters.repositories import (
     SqlActivityRepository,
     SqlAutomationRuleRepository,
     SqlContactRepository,
+    SqlCustomerEmailTemplateRepository,
     SqlInvoiceRepository,
     SqlOpportunityRepository,
     SqlOrderRepository,
     SqlPipelineRepository,
     SqlQuoteRepository,
 )
+from crm_deals.adapters.repositories_notifications import SqlNotificationRepository
 from crm_deals.adapters.repositories_support import (
     SqlAutomationFiringRepository,
     SqlConversionRepository,
@@ -67,3 +69,5 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.deliveries = SqlDeliveryRepository(session)
         self.conversions = SqlConversionRepository(session)
         self.import_keys = SqlImportKeyRepository(session)
+        self.notifications = SqlNotificationRepository(session)
+        self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)

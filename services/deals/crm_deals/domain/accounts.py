@@ -20,6 +20,7 @@ from typing import Any
 
 from crm_chassis.context import Actor
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_deals.domain.customer_emails import clean_language
 from crm_deals.domain.history import Recorded, diff
 from crm_deals.domain.text import clean_email, clean_phone, clean_text, optional_id, require_id
 
@@ -176,6 +177,9 @@ class Contact(Recorded):
     phone: str = ""
     job_title: str = ""
     version: int = 0
+    # Consent to customer e-mails (domain/customer_emails.py) and the language they are in.
+    email_consent: bool = False
+    language: str = ""
 
     @property
     def full_name(self) -> str:
@@ -196,6 +200,8 @@ class Contact(Recorded):
         email: str = "",
         phone: str = "",
         job_title: str = "",
+        email_consent: bool = False,
+        language: str = "",
     ) -> Contact:
         contact = cls(
             id=id,
@@ -207,6 +213,8 @@ class Contact(Recorded):
             email=clean_email(email),
             phone=clean_phone(phone),
             job_title=clean_text(job_title, "job_title", max_length=150),
+            email_consent=bool(email_consent),
+            language=clean_language(language),
             created_at=at,
             updated_at=at,
         )
@@ -218,7 +226,9 @@ class Contact(Recorded):
         return contact
 
     def update(self, actor: Actor, at: dt.datetime, **fields: Any) -> list[str]:
-        cleaners: dict[str, Callable[[Any], str]] = {
+        cleaners: dict[str, Callable[[Any], Any]] = {
+            "email_consent": bool,
+            "language": clean_language,
             "first_name": lambda v: clean_text(v, "first_name", max_length=100),
             "last_name": lambda v: clean_text(v, "last_name", max_length=100, required=True),
             "email": clean_email,

@@ -22,6 +22,8 @@ CALL, EMAIL, MEETING, NOTE, TASK = "call", "email", "meeting", "note", "task"
 KINDS = (CALL, EMAIL, MEETING, NOTE, TASK)
 TARGET_TYPES = ("account", "contact", "opportunity")
 DIRECTIONS = ("", "inbound", "outbound")
+# What came of a call (as leads' interactions: a lead's call keeps its outcome on conversion).
+OUTCOMES = ("", "connected", "no_answer", "voicemail", "busy", "wrong_number")
 
 
 @dataclass
@@ -45,6 +47,10 @@ class Activity(Recorded):
     due_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
     version: int = 0
+    outcome: str = ""
+    # The due time the last reminder was sent for: one reminder per due time (a task moved to
+    # a new due time is reminded again). See domain/tasks.py.
+    reminded_for: dt.datetime | None = None
 
     @classmethod
     def log(
@@ -64,6 +70,7 @@ class Activity(Recorded):
         direction: str = "",
         duration_minutes: int = 0,
         due_at: dt.datetime | None = None,
+        outcome: str = "",
     ) -> Activity:
         if kind not in KINDS:
             raise InvalidArgument(
@@ -77,6 +84,12 @@ class Activity(Recorded):
         if direction not in DIRECTIONS or (direction and kind not in (CALL, EMAIL)):
             raise InvalidArgument(
                 "direction (inbound/outbound) applies to calls and e-mails only", field="direction"
+            )
+        if outcome not in OUTCOMES or (outcome and kind != CALL):
+            raise InvalidArgument(
+                "an outcome applies to calls only, one of "
+                f"{', '.join(o for o in OUTCOMES if o)}; got {outcome!r}",
+                field="outcome",
             )
         if not isinstance(duration_minutes, int) or not 0 <= duration_minutes <= 24 * 60:
             raise InvalidArgument("duration_minutes must be 0..1440", field="duration_minutes")
@@ -106,6 +119,7 @@ class Activity(Recorded):
             owner_user_id=require_id(owner_user_id, "owner_user_id"),
             occurred_at=occurred_at or at,
             direction=direction,
+            outcome=outcome,
             duration_minutes=duration_minutes,
             due_at=due_at,
             created_at=at,

@@ -18,14 +18,20 @@ from crm.deals.v1 import (
     activities_pb2_grpc,
     billing_pb2,
     billing_pb2_grpc,
+    customer_emails_pb2,
+    customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
     exports_pb2,
     exports_pb2_grpc,
     migration_pb2,
     migration_pb2_grpc,
+    notifications_pb2,
+    notifications_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
+    tasks_pb2,
+    tasks_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -33,9 +39,11 @@ from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
+from crm_deals.adapters.grpc_customer_emails import CustomerEmailServicer
 from crm_deals.adapters.grpc_deals import DealServicer
 from crm_deals.adapters.grpc_exports import ExportServicer
 from crm_deals.adapters.grpc_migration import MigrationServicer
+from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
@@ -115,6 +123,24 @@ APP = ApiApp(
             "MigrationService",
             migration_pb2_grpc.add_MigrationServiceServicer_to_server,
             MigrationServicer,
+        ),
+        Servicer(
+            notifications_pb2,
+            "NotificationService",
+            notifications_pb2_grpc.add_NotificationServiceServicer_to_server,
+            NotificationServicer,
+        ),
+        Servicer(
+            tasks_pb2,
+            "TaskService",
+            tasks_pb2_grpc.add_TaskServiceServicer_to_server,
+            TaskServicer,
+        ),
+        Servicer(
+            customer_emails_pb2,
+            "CustomerEmailService",
+            customer_emails_pb2_grpc.add_CustomerEmailServiceServicer_to_server,
+            CustomerEmailServicer,
         ),
     ),
     principal_check=principal_check,

@@ -60,6 +60,14 @@ class DealsSettings(ServiceSettings):
     default_conversion_currency: str = setting(
         "EUR", "Currency of a deal converted from a lead that names no amount."
     )
+    reminder_scan_seconds: float = setting(
+        60.0, "How often the worker looks for tasks whose reminder is due."
+    )
+    reminder_lead_minutes: int = setting(
+        30,
+        "How long before a task's due time its owner is reminded (in the app and by e-mail), "
+        "once per due time.",
+    )
 
     def __post_init__(self):
         for name in (
@@ -69,6 +77,8 @@ class DealsSettings(ServiceSettings):
             "delivery_poll_seconds",
             "stalled_scan_seconds",
             "churn_rule_seconds",
+            "reminder_scan_seconds",
+            "reminder_lead_minutes",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(

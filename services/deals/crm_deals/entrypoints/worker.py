@@ -2,7 +2,8 @@
 
 Event handlers (each exactly once through the inbox; a use case runs in a SAVEPOINT of the
 handler's transaction, so its change, its events and the inbox row commit together):
-- leads lead_conversion_requested -> account + contact + deal, idempotent by conversion id;
+- leads lead_conversion_requested -> account + contact + deal (with the lead's interactions
+  copied to the contact and the deal), idempotent by conversion id;
   answers lead_conversion_completed / lead_conversion_rejected through the outbox;
 - territory membership_changed (ENDED) -> the leaver's open deals to the remaining members
   (territory's ChooseOwners, the team's strategy);
@@ -10,12 +11,14 @@ handler's transaction, so its change, its events and the inbox row commit togeth
 - territory sales_line_changed -> deals' copy of the line (a pipeline needs a known line);
 - identity user_created / user_updated / user_deactivated / user_reactivated -> the address copy
   automation e-mails are sent to;
-- deals' own automation_{email,webhook,notification}_requested -> a delivery row per command
-  (idempotency key), sent by the delivery timer.
+- deals' own automation_{email,webhook,notification}_requested and customer_email_requested ->
+  a delivery row per command (idempotency key), sent by the delivery timer.
 Timers:
 - send_deliveries (delivery_poll_seconds): due deliveries, new ones and retries after backoff;
 - scan_stalled (stalled_scan_seconds): fire `stalled` rules once per stalled episode;
-- churn_rule (churn_rule_seconds): customers without a win for a year and no open deal churn.
+- churn_rule (churn_rule_seconds): customers without a win for a year and no open deal churn;
+- send_reminders (reminder_scan_seconds): tasks due within reminder_lead_minutes, reminded once
+  per due time in the app and by e-mail (commands through the outbox, delivered once by key).
 
 The worker's dependencies (``deps``, :class:`crm_deals.entrypoints.wiring.WorkerDependencies`)
 are built from the settings when the worker starts and closed when it stops; the timers read their
@@ -32,19 +35,29 @@ import datetime as dt
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
+from crm.leads.v1 import interactions_pb2 as leads_interactions
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.errors import CrmError
 from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
+from crm_chassis.wire.enums import word_of
 from crm_deals.adapters import grpc_mapping, metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.territory_client import sales_line_from
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.entrypoints import settings, wiring
-from crm_deals.service_layer import accounts, automations, conversions, event_messages, transfers
+from crm_deals.service_layer import (
+    accounts,
+    automations,
+    conversions,
+    event_messages,
+    tasks,
+    transfers,
+)
 from crm_deals.service_layer.access import Caller
+from crm_deals.service_layer.conversion_interactions import LeadInteraction
 from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
@@ -54,6 +67,25 @@ WORKER = Caller.system("deals-worker")
 
 def _timestamp(value) -> dt.datetime:
     return value.ToDatetime(tzinfo=dt.UTC)
+
+
+def _interaction(item) -> LeadInteraction:
+    """A lead's interaction (crm.leads.v1.LeadInteraction) as the conversion copies it."""
+    return LeadInteraction(
+        id=item.id,
+        kind=word_of(leads_interactions.InteractionKind, item.kind, "interactions.kind"),
+        subject=item.subject,
+        body=item.body,
+        direction=item.direction,
+        outcome=item.outcome,
+        duration_minutes=item.duration_minutes,
+        logged_by=item.logged_by,
+        owner_user_id=item.owner_user_id,
+        occurred_at=_timestamp(item.occurred_at),
+        created_at=_timestamp(item.created_at),
+        due_at=_timestamp(item.due_at) if item.HasField("due_at") else None,
+        done_at=_timestamp(item.done_at) if item.HasField("done_at") else None,
+    )
 
 
 def lead_conversion(
@@ -88,6 +120,7 @@ def lead_conversion(
         ),
         campaign_id=lead.data.source.campaign_id,
         currency=amount.currency if amount else default_currency,
+        interactions=tuple(_interaction(item) for item in event.interactions),
     )
 
 
@@ -186,6 +219,12 @@ class DealsWorker(ScopeReplicaHandlers):
         AutomationDelivery.record_command(uow, self.deps, "automation_webhook_requested", event)
 
     @idempotent_event_handler(
+        "deals", "customer_email_requested", deals_events.CustomerEmailRequested
+    )
+    def on_customer_email_requested(self, event, uow):
+        AutomationDelivery.record_command(uow, self.deps, "customer_email_requested", event)
+
+    @idempotent_event_handler(
         "deals", "automation_notification_requested", deals_events.AutomationNotificationRequested
     )
     def on_automation_notification_requested(self, event, uow):
@@ -203,6 +242,13 @@ class DealsWorker(ScopeReplicaHandlers):
         emitted = automations.scan_stalled_deals(self.deps, WORKER)
         if emitted:
             log.info("stalled_deal_automations_fired", commands=emitted)
+
+    @setting_timer(settings.load, "reminder_scan_seconds")
+    def send_reminders(self):
+        lead = dt.timedelta(minutes=self.deps.settings.reminder_lead_minutes)
+        reminded = tasks.send_task_reminders(self.deps, WORKER, lead=lead)
+        if reminded:
+            log.info("task_reminders_sent", tasks=reminded)
 
     @setting_timer(settings.load, "churn_rule_seconds")
     def churn_rule(self):

@@ -176,6 +176,8 @@ def create_contact(
     phone: str = "",
     job_title: str = "",
     owner_user_id: str = "",
+    email_consent: bool = False,
+    language: str = "",
 ) -> Contact:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
@@ -198,6 +200,8 @@ def create_contact(
             phone=phone,
             job_title=job_title,
             owner_user_id=owner,
+            email_consent=email_consent,
+            language=language,
             actor=caller.actor,
             at=deps.clock.now(),
         )

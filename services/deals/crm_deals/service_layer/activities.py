@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from crm_chassis.errors import InvalidArgument, PermissionDenied
+from crm_deals.domain import notifications
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import KINDS, TARGET_TYPES, Activity
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller, TeamRecord
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.notifying import notify
 from crm_deals.service_layer.ports import SUPERVISOR
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
 from crm_deals.service_layer.repositories import FIRST_PAGE, Page, PageQuery
@@ -45,9 +47,12 @@ def log_activity(
     due_at: dt.datetime | None = None,
     direction: str = "",
     duration_minutes: int = 0,
+    outcome: str = "",
+    mention_user_ids: tuple[str, ...] = (),
 ) -> Activity:
     """Any member of the record's team may log, also on a teammate's record; the person who
-    logged it is kept as ``logged_by`` (the actor), the person it is for as the owner."""
+    logged it is kept as ``logged_by`` (the actor), the person it is for as the owner. People
+    mentioned (members of the team) are notified once."""
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         record = _target(uow, access, target_type, target_id)
@@ -68,12 +73,31 @@ def log_activity(
             due_at=due_at,
             direction=direction,
             duration_minutes=duration_minutes,
+            outcome=outcome,
             actor=caller.actor,
             at=deps.clock.now(),
         )
+        mentioned = [
+            require_team_member(deps, record.team_id, user, "mention_user_ids")
+            for user in sorted({m.strip() for m in mention_user_ids if m.strip()})
+        ]
         uow.activities.add(activity)
         keep_history(uow, activity)
         publish(uow, "activity_logged", event_messages.activity_logged(activity), activity, caller)
+        notify(
+            uow,
+            caller,
+            key=f"mentioned:{activity.id}",
+            trigger=notifications.MENTIONED,
+            record_type=target_type,
+            record_id=record.id,
+            record_version=activity.version,
+            team_id=record.team_id,
+            recipients=mentioned,
+            title=f"{caller.actor.display_name or caller.subject_id} mentioned you: "
+            f"{activity.subject}",
+            text=activity.body or activity.subject,
+        )
         uow.commit()
     return activity
 

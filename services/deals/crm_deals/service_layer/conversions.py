@@ -2,8 +2,9 @@
 
 In one transaction: the account (created from the lead's company, or the one to link), a contact
 for the lead's person, and an opportunity on the sales line's pipeline, owned by the lead's
-owner in the lead's team; then `lead_conversion_completed`. Idempotent by ``conversion_id``: a
-repeated request answers the same ids again and creates nothing. A request deals cannot satisfy
+owner in the lead's team, with the lead's sales interactions copied to them
+(conversion_interactions.py); then `lead_conversion_completed`. Idempotent by
+``conversion_id``: a repeated request answers the same ids again and creates nothing. A request deals cannot satisfy
 is answered `lead_conversion_rejected`, retryable or not.
 """
 
@@ -20,6 +21,7 @@ from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.automations import fire
+from crm_deals.service_layer.conversion_interactions import LeadInteraction, copy_interactions
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.repositories import ConversionRecord
@@ -46,6 +48,7 @@ class LeadConversion:
     expected_close: dt.date | None = None
     campaign_id: str = ""
     currency: str = "EUR"
+    interactions: tuple[LeadInteraction, ...] = ()
 
 
 class _Rejected(Exception):
@@ -172,6 +175,7 @@ def _convert(
     keep_history(uow, deal)
     publish(uow, "deal_created", event_messages.deal_created(deal), deal, caller)
     fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
+    copy_interactions(uow, deps, caller, r.interactions, contact, deal)
     record = ConversionRecord(
         conversion_id=r.conversion_id,
         lead_id=r.lead_id,

@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
-from crm_deals.domain import automation
+from crm_deals.domain import automation, notifications
 from crm_deals.domain.closing import LOST_REASONS
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import STATUSES, Opportunity
 from crm_deals.domain.pipelines import Pipeline
 from crm_deals.domain.pricing import LineRequest, check_line_requests, check_priced, mark_existing
-from crm_deals.service_layer import event_messages
+from crm_deals.service_layer import customer_emails, event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.notifying import notify
 from crm_deals.service_layer.ports import PricingContext
 from crm_deals.service_layer.recording import (
     check_fields,
@@ -41,6 +42,30 @@ def publish_deal_updated(
     reason: str = "",
 ) -> None:
     publish(uow, "deal_updated", event_messages.deal_updated(deal, changed, reason), deal, caller)
+
+
+def tell_new_owner(
+    uow: DealsUnitOfWork, caller: Caller, deal: Opportunity, trigger: str, reason: str
+) -> None:
+    """Notify a deal's new owner (assigned, handed over, transferred), once per change."""
+    what = {
+        notifications.ASSIGNED: "was assigned to you",
+        notifications.HANDED_OVER: "was handed over to you",
+        notifications.TRANSFERRED: "was transferred to your team and you own it",
+    }[trigger]
+    notify(
+        uow,
+        caller,
+        key=f"{trigger}:{deal.id}:{deal.version}",
+        trigger=trigger,
+        record_type="opportunity",
+        record_id=deal.id,
+        record_version=deal.version,
+        team_id=deal.team_id,
+        recipients=[deal.owner_user_id],
+        title=f"Deal {deal.name!r} {what}",
+        text=f"Deal {deal.name!r} {what}" + (f": {reason}" if reason else "."),
+    )
 
 
 def pipeline_of_line(uow: DealsUnitOfWork, sales_line_id: str) -> Pipeline:
@@ -243,6 +268,7 @@ def move_deal_to_stage(
                 caller,
             )
             fire(uow, deps, caller, deal, automation.STAGE_ENTERED, stage_key=deal.stage_key)
+            customer_emails.on_stage_entered(uow, deps, caller, deal)
             uow.commit()
     return deal
 
@@ -312,6 +338,8 @@ def reassign_deal(
         access.require_role(deal.team_id, "supervisor", "reassign deals")
         require_team_member(deps, deal.team_id, owner_user_id, "owner_user_id")
         changed = deal.reassign(caller.actor, deps.clock.now(), owner_user_id, reason)
+        if changed:
+            tell_new_owner(uow, caller, deal, notifications.ASSIGNED, reason)
         _finish(uow, deal, caller, ["owner_user_id"] if changed else [], reason)
     return deal
 

@@ -108,6 +108,8 @@ def contact(c: accounts.Contact) -> resources_pb2.Contact:
         created_at=ts(c.created_at),
         updated_at=ts(c.updated_at),
         version=c.version,
+        email_consent=c.email_consent,
+        language=c.language,
     )
 
 
@@ -197,6 +199,7 @@ def activity(a: activities.Activity) -> resources_pb2.Activity:
         body=a.body,
         direction=a.direction,
         duration_minutes=a.duration_minutes,
+        outcome=a.outcome,
         logged_by=a.logged_by,
         owner_user_id=a.owner_user_id,
         occurred_at=ts(a.occurred_at),

@@ -24,8 +24,10 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
+from crm_deals.domain.notifications import Notification
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.quotes import Quote
@@ -173,6 +175,21 @@ class ActivityRepository(Repository[Activity]):
     @abc.abstractmethod
     def last_activity_at(self, target_type: str, target_id: str) -> dt.datetime | None: ...
 
+    @abc.abstractmethod
+    def open_tasks(
+        self,
+        team_ids: frozenset[str],
+        owner_user_id: str = "",
+        due_before: dt.datetime | None = None,
+    ) -> list[Activity]:
+        """Open tasks of these teams (of one owner when given; due before the instant when
+        given), by due time then id."""
+
+    @abc.abstractmethod
+    def reminders_due(self, now: dt.datetime, lead: dt.timedelta, limit: int) -> list[Activity]:
+        """Open tasks due within ``lead`` of ``now`` (either side) not yet reminded for their due
+        time (domain/tasks.py ``reminder_due``), by due time."""
+
 
 class AutomationRuleRepository(Repository[AutomationRule]):
     @abc.abstractmethod
@@ -195,6 +212,10 @@ class DeliveryRepository(Repository[Delivery]):
     @abc.abstractmethod
     def for_rule(self, rule_id: str) -> list[Delivery]:
         """Newest first."""
+
+    @abc.abstractmethod
+    def for_deal(self, deal_id: str, kind: str) -> list[Delivery]:
+        """The deliveries of one kind for a deal, newest first."""
 
 
 class QuoteRepository(Repository[Quote]):
@@ -272,3 +293,28 @@ class ImportKeyRepository(abc.ABC):
 
     @abc.abstractmethod
     def add(self, kind: str, external_id: str, record_id: str, at: dt.datetime) -> None: ...
+
+
+class NotificationRepository(abc.ABC):
+    """A person's in-app notifications (written by the worker's delivery, read by the API)."""
+
+    @abc.abstractmethod
+    def for_user(
+        self, user_id: str, *, unread_only: bool, before: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[Notification]:
+        """Newest first (by time, then id descending), older than ``before`` when given."""
+
+    @abc.abstractmethod
+    def unread_of(self, user_id: str) -> list[Notification]: ...
+
+    @abc.abstractmethod
+    def mark_read(self, user_id: str, ids: list[str], at: dt.datetime) -> list[str]:
+        """Mark these of the user's notifications read (those unread); the ids found."""
+
+
+class CustomerEmailTemplateRepository(Repository[CustomerEmailTemplate]):
+    """Templates by id; one per pipeline, stage and language (the use cases look it up)."""
+
+    @abc.abstractmethod
+    def for_pipeline(self, pipeline_id: str, stage_key: str = "") -> list[CustomerEmailTemplate]:
+        """The pipeline's templates (of one stage when given), by stage then language."""

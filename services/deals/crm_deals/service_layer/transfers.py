@@ -18,12 +18,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument, Unavailable
+from crm_deals.domain import notifications
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.text import clean_text, require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated
-from crm_deals.service_layer.deals import publish_deal_updated
+from crm_deals.service_layer.deals import publish_deal_updated, tell_new_owner
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, referenced, require_team_member
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
@@ -96,6 +97,7 @@ def transfer_deal(
             moved_quote_ids=moved.quote_ids,
         )
         publish(uow, "deal_transferred", message, deal, caller)
+        tell_new_owner(uow, caller, deal, notifications.TRANSFERRED, reason)
         uow.commit()
     return Transferred(deal.id, to_team_id, deal if access.can_see(to_team_id) else None)
 
@@ -226,6 +228,7 @@ def hand_over_open_deals(
             uow.opportunities.save(deal)
             keep_history(uow, deal)
             publish_deal_updated(uow, deal, caller, ["owner_user_id"], reason)
+            tell_new_owner(uow, caller, deal, notifications.HANDED_OVER, reason)
             result.assignments[deal.id] = owner
         uow.commit()
     return result

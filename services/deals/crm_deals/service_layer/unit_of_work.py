@@ -12,11 +12,13 @@ from crm_deals.service_layer.repositories import (
     AutomationRuleRepository,
     ContactRepository,
     ConversionRepository,
+    CustomerEmailTemplateRepository,
     DeliveryRepository,
     HistoryRepository,
     ImportKeyRepository,
     InvoiceNumberSequence,
     InvoiceRepository,
+    NotificationRepository,
     OpportunityRepository,
     OrderRepository,
     PipelineRepository,
@@ -46,3 +48,5 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     history: HistoryRepository
     conversions: ConversionRepository
     import_keys: ImportKeyRepository
+    notifications: NotificationRepository
+    customer_email_templates: CustomerEmailTemplateRepository

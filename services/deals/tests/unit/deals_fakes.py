@@ -8,9 +8,10 @@ invoice number taken by a rolled-back transaction is given back.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+from crm_deals.domain.tasks import reminder_due
 from crm_deals.service_layer import repositories
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
@@ -201,6 +202,60 @@ class Activities(_Repo, repositories.ActivityRepository):
         ]
         return max(times) if times else None
 
+    def open_tasks(self, team_ids, owner_user_id="", due_before=None):
+        items = [
+            a
+            for a in self.rows.values()
+            if a.is_task
+            and a.done_at is None
+            and a.team_id in team_ids
+            and (not owner_user_id or a.owner_user_id == owner_user_id)
+            and (due_before is None or a.due_at < due_before)
+        ]
+        return sorted(items, key=lambda a: (a.due_at, a.id))
+
+    def reminders_due(self, now, lead, limit):
+        items = [a for a in self.rows.values() if reminder_due(a, now, lead)]
+        return sorted(items, key=lambda a: (a.due_at, a.id))[:limit]
+
+
+class Notifications(repositories.NotificationRepository):
+    """Rows by (id, user), as the worker's delivery writes them (tests add them directly)."""
+
+    def __init__(self, uow: FakeUnitOfWork):
+        self.uow = uow
+
+    @property
+    def rows(self) -> dict:
+        return self.uow.state.table("notifications")
+
+    def for_user(self, user_id, *, unread_only, before, limit):
+        items = sorted(
+            (
+                n
+                for n in self.rows.values()
+                if n.user_id == user_id
+                and (not unread_only or n.unread)
+                and (before is None or (n.created_at, n.id) < before)
+            ),
+            key=lambda n: (n.created_at, n.id),
+            reverse=True,
+        )
+        return items[:limit]
+
+    def unread_of(self, user_id):
+        return [n for n in self.rows.values() if n.user_id == user_id and n.unread]
+
+    def mark_read(self, user_id, ids, at):
+        found = []
+        for key in ids:
+            row = self.rows.get((key, user_id))
+            if row is not None:
+                found.append(key)
+                if row.unread:
+                    self.rows[key, user_id] = replace(row, read_at=at)
+        return found
+
 
 class Rules(_Repo, repositories.AutomationRuleRepository):
     name = "rules"
@@ -231,6 +286,27 @@ class Deliveries(_Repo, repositories.DeliveryRepository):
             (d for d in self.rows.values() if d.rule_id == rule_id),
             key=lambda d: d.created_at,
             reverse=True,
+        )
+
+    def for_deal(self, deal_id, kind):
+        return sorted(
+            (d for d in self.rows.values() if d.deal_id == deal_id and d.kind == kind),
+            key=lambda d: d.created_at,
+            reverse=True,
+        )
+
+
+class CustomerEmailTemplates(_Repo, repositories.CustomerEmailTemplateRepository):
+    name = "customer_email_templates"
+
+    def for_pipeline(self, pipeline_id, stage_key=""):
+        return sorted(
+            (
+                t
+                for t in self.rows.values()
+                if t.pipeline_id == pipeline_id and (not stage_key or t.stage_key == stage_key)
+            ),
+            key=lambda t: (t.stage_key, t.language),
         )
 
 
@@ -312,6 +388,8 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.conversions, self.deliveries = Conversions(self), Deliveries(self)
         self.sales_lines = SalesLines(self)
         self.import_keys = ImportKeys(self)
+        self.notifications = Notifications(self)
+        self.customer_email_templates = CustomerEmailTemplates(self)
 
     def __enter__(self):
         self._committed_state = copy.deepcopy(self.state)

@@ -16,11 +16,14 @@ from crm.deals.v1 import (
     accounts_pb2_grpc,
     activities_pb2_grpc,
     billing_pb2_grpc,
+    customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
     exports_pb2_grpc,
     migration_pb2_grpc,
+    notifications_pb2_grpc,
     pipelines_pb2_grpc,
+    tasks_pb2_grpc,
 )
 from crm_deals.entrypoints.settings import load
 from crm_testkit.auth import TestKeys
@@ -47,6 +50,9 @@ class Api:
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.exports = exports_pb2_grpc.ExportServiceStub(channel)
         self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
+        self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
+        self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
+        self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)
         self._tokens: dict[str, str] = {}
 
     def auth(self, user: str) -> tuple:

@@ -136,6 +136,29 @@ activities = Table(
     Index("ix_lead_activities_lead_time", "lead_id", "occurred_at"),
 )
 
+# Sales interactions logged on leads (domain/interactions.py). Created by migration
+# 0003_lead_interactions.
+interactions = Table(
+    "lead_interactions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("lead_id", String(32), nullable=False),
+    Column("team_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("logged_by", String(64), nullable=False),
+    Column("owner_user_id", String(64), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime()),
+    Column("done_at", UtcDateTime()),
+    Index("ix_lead_interactions_lead_time", "lead_id", "occurred_at"),
+)
+
 idempotency_keys = Table(
     "lead_idempotency_keys",
     metadata,

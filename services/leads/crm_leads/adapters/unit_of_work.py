@@ -19,6 +19,7 @@ from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_leads.adapters import orm
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.repositories import SqlLeadRepository
+from crm_leads.adapters.repositories_interactions import SqlInteractionRepository
 from crm_leads.adapters.repositories_records import (
     SqlActivityRepository,
     SqlHistoryRepository,
@@ -72,6 +73,7 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         self.campaigns = SqlCampaignRepository(session)
         self.scoring_models = SqlScoringModelRepository(session)
         self.predictive = SqlPredictiveRepository(session)
+        self.interactions = SqlInteractionRepository(session)
 
     def prefetch_captures(self, key_owner: str, requests: list[tuple[str, DuplicateKeys]]) -> None:
         if requests:

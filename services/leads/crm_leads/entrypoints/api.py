@@ -1,6 +1,6 @@
-"""leads' api process: LeadService, CampaignService and ScoringService through the chassis gRPC
-server (auth with identity's published keys, metrics, logs, error mapping, health, reflection).
-Run crm_leads.migrate first.
+"""leads' api process: LeadService, CampaignService, ScoringService and LeadInteractionService
+through the chassis gRPC server (auth with identity's published keys, metrics, logs, error
+mapping, health, reflection). Run crm_leads.migrate first.
 
     python -m crm_leads.entrypoints.api
 
@@ -16,6 +16,8 @@ from crm.leads.v1 import (
     campaign_pb2_grpc,
     exports_pb2,
     exports_pb2_grpc,
+    interactions_pb2,
+    interactions_pb2_grpc,
     lead_service_pb2,
     lead_service_pb2_grpc,
     scoring_pb2,
@@ -26,6 +28,7 @@ from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_exports import LeadExportServicer
+from crm_leads.adapters.grpc_interactions import LeadInteractionServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
 from crm_leads.adapters.scopes import ReplicaScopeReader
@@ -74,6 +77,12 @@ APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
             "LeadExportService",
             exports_pb2_grpc.add_LeadExportServiceServicer_to_server,
             LeadExportServicer,
+        ),
+        Servicer(
+            interactions_pb2,
+            "LeadInteractionService",
+            interactions_pb2_grpc.add_LeadInteractionServiceServicer_to_server,
+            LeadInteractionServicer,
         ),
     ),
     principal_check=principal_check,

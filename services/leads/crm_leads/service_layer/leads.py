@@ -282,6 +282,7 @@ def merge_leads(
         survivor.ensure_editable()
         survivor.merge_in(duplicate, caller.actor, now)
         uow.activities.move(duplicate.id, survivor.id)
+        uow.interactions.move(duplicate.id, survivor.id)
         rescore(uow, survivor, now)
         save_changes(uow, duplicate, caller.actor)
         save_changes(uow, survivor, caller.actor)

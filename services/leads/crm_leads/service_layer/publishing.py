@@ -11,6 +11,7 @@ from __future__ import annotations
 from crm_chassis.context import Actor
 from crm_leads.domain.lead import Lead
 from crm_leads.service_layer.event_messages import lead_event
+from crm_leads.service_layer.interaction_messages import with_interactions
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 PUBLISHED = (
@@ -29,6 +30,7 @@ PUBLISHED = (
     "campaign_created",
     "campaign_updated",
     "scoring_model_changed",
+    "lead_interaction_logged",
 )
 
 
@@ -37,9 +39,14 @@ def save_changes(uow: LeadsUnitOfWork, lead: Lead, actor: Actor) -> None:
     for entry in lead.new_history:
         uow.history.append(entry)
     for event in lead.new_events:
+        message = lead_event(event)
+        if event.event_type == "lead_conversion_requested":
+            # The interactions move with the lead: deals copies them to the contact and the
+            # opportunity. A converting lead takes no new ones, so every attempt carries the same.
+            message = with_interactions(message, uow.interactions.for_lead(lead.id))
         uow.emit(
             event.event_type,
-            lead_event(event),
+            message,
             aggregate_type="lead",
             aggregate_id=lead.id,
             aggregate_version=event.lead.version,

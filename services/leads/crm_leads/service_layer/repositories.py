@@ -9,6 +9,7 @@ from crm_leads.domain.activity import Activity
 from crm_leads.domain.campaign import Campaign
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.history import HistoryEntry
+from crm_leads.domain.interactions import Interaction
 from crm_leads.domain.lead import Lead
 from crm_leads.domain.scoring.predictive import PredictiveModel
 from crm_leads.domain.scoring.rules import ScoringModel
@@ -141,3 +142,25 @@ class PredictiveRepository(abc.ABC):
 
     @abc.abstractmethod
     def clear_outcome(self, lead_id: str) -> None: ...
+
+
+class InteractionRepository(abc.ABC):
+    """Sales interactions logged on leads (domain/interactions.py)."""
+
+    @abc.abstractmethod
+    def get(self, interaction_id: str) -> Interaction | None: ...
+
+    @abc.abstractmethod
+    def add(self, interaction: Interaction) -> None: ...
+
+    @abc.abstractmethod
+    def save(self, interaction: Interaction) -> None:
+        """Store a changed interaction (a task done)."""
+
+    @abc.abstractmethod
+    def for_lead(self, lead_id: str) -> list[Interaction]:
+        """The lead's interactions, newest first (by occurrence, then id)."""
+
+    @abc.abstractmethod
+    def move(self, from_lead_id: str, to_lead_id: str) -> None:
+        """Re-attach a merged lead's interactions to the survivor."""

@@ -12,6 +12,7 @@ from crm_leads.service_layer.repositories import (
     CampaignRepository,
     HistoryRepository,
     IdempotencyRepository,
+    InteractionRepository,
     LeadRepository,
     PredictiveRepository,
     ScoringModelRepository,
@@ -36,6 +37,7 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
     campaigns: CampaignRepository
     scoring_models: ScoringModelRepository
     predictive: PredictiveRepository
+    interactions: InteractionRepository
 
     def prefetch_captures(self, key_owner: str, requests: list[tuple[str, DuplicateKeys]]) -> None:
         """Announce a batch of captures (key, duplicate keys) about to be made in this unit of

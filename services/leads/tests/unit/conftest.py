@@ -65,6 +65,7 @@ class Store:
     def __init__(self):
         self.leads, self.history, self.activities, self.keys = {}, [], {}, {}
         self.campaigns, self.models, self.predictive, self.outcomes = {}, {}, {}, {}
+        self.interactions = {}
 
 
 class FakeLeads(repos.LeadRepository):
@@ -172,6 +173,34 @@ class FakeActivities(repos.ActivityRepository):
                 self.s.activities[key] = replace(activity, lead_id=to_lead_id)
 
 
+class FakeInteractions(repos.InteractionRepository):
+    def __init__(self, store):
+        self.s = store
+
+    def get(self, interaction_id):
+        item = self.s.interactions.get(interaction_id)
+        return replace(item) if item else None
+
+    def add(self, interaction):
+        assert interaction.id not in self.s.interactions
+        self.s.interactions[interaction.id] = replace(interaction)
+
+    def save(self, interaction):
+        self.s.interactions[interaction.id] = replace(interaction)
+
+    def for_lead(self, lead_id):
+        return sorted(
+            (replace(i) for i in self.s.interactions.values() if i.lead_id == lead_id),
+            key=lambda i: (i.occurred_at, i.id),
+            reverse=True,
+        )
+
+    def move(self, from_lead_id, to_lead_id):
+        for key, item in list(self.s.interactions.items()):
+            if item.lead_id == from_lead_id:
+                self.s.interactions[key] = replace(item, lead_id=to_lead_id)
+
+
 class FakeIdempotency(repos.IdempotencyRepository):
     def __init__(self, store):
         self.s = store
@@ -255,6 +284,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, LeadsUnitOfWork):
         self.activities, self.idempotency = FakeActivities(store), FakeIdempotency(store)
         self.campaigns, self.scoring_models = FakeCampaigns(store), FakeScoringModels(store)
         self.predictive = FakePredictive(store)
+        self.interactions = FakeInteractions(store)
 
     def __enter__(self):
         self.committed = False

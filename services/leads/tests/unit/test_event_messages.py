@@ -4,6 +4,7 @@ from crm.leads.v1 import events_pb2
 from crm_chassis import events as wire
 from crm_leads.service_layer import campaigns, conversion, leads, lifecycle, scoring
 from crm_leads.service_layer.activities import record_activity
+from crm_leads.service_layer.interactions import log_lead_interaction
 from crm_leads.service_layer.publishing import PUBLISHED
 
 MESSAGES = {
@@ -22,6 +23,7 @@ MESSAGES = {
     "campaign_created": events_pb2.CampaignCreated,
     "campaign_updated": events_pb2.CampaignUpdated,
     "scoring_model_changed": events_pb2.ScoringModelChanged,
+    "lead_interaction_logged": events_pb2.LeadInteractionLogged,
 }
 
 
@@ -48,6 +50,9 @@ def produce_every_event(world):
     )
     leads.update_lead(world.deps, world.ann, lead.id, {"person.title": "CTO"})
     record_activity(world.deps, world.ann, lead_id=lead.id, activity_id="a1", kind="email_opened")
+    log_lead_interaction(
+        world.deps, world.ann, lead_id=lead.id, kind="call", subject="Intro", outcome="connected"
+    )
     other = world.lead_in(person__email="o@acme.example", company__name="Other")
     lifecycle.disqualify(world.deps, world.ann, other.id, "timing")
     lifecycle.reactivate(world.deps, world.ann, other.id)

@@ -1,7 +1,7 @@
 """Migration import keys: (kind, external id) -> the record imported for it.
 
-Revision ID: 0005_import_keys
-Revises: 0004_outbox_held
+Revision ID: 0007_import_keys
+Revises: 0006_customer_emails
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from crm_chassis.db import UtcDateTime
 
-revision = "0005_import_keys"
-down_revision = "0004_outbox_held"
+revision = "0007_import_keys"
+down_revision = "0006_customer_emails"
 branch_labels = None
 depends_on = None
 

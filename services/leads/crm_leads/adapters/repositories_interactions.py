@@ -1,0 +1,66 @@
+"""SQLAlchemy repository of the sales interactions logged on leads."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from crm_leads.adapters import orm
+from crm_leads.domain.interactions import Interaction
+from crm_leads.service_layer import repositories
+
+I = orm.interactions  # noqa: E741 (the table, as H/A/K in repositories_records)
+_COLUMNS = (
+    "id",
+    "lead_id",
+    "team_id",
+    "kind",
+    "subject",
+    "body",
+    "direction",
+    "outcome",
+    "duration_minutes",
+    "logged_by",
+    "owner_user_id",
+    "occurred_at",
+    "created_at",
+    "due_at",
+    "done_at",
+)
+_INSERT = insert(I)
+
+
+def _row(interaction: Interaction) -> dict[str, object]:
+    return {name: getattr(interaction, name) for name in _COLUMNS}
+
+
+def _interaction(row) -> Interaction:
+    return Interaction(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+class SqlInteractionRepository(repositories.InteractionRepository):
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, interaction_id: str) -> Interaction | None:
+        row = self.session.execute(select(I).where(I.c.id == interaction_id)).first()
+        return _interaction(row) if row else None
+
+    def add(self, interaction: Interaction) -> None:
+        self.session.execute(_INSERT, _row(interaction))
+
+    def save(self, interaction: Interaction) -> None:
+        values = _row(interaction)
+        del values["id"]
+        self.session.execute(update(I).where(I.c.id == interaction.id).values(**values))
+
+    def for_lead(self, lead_id: str) -> list[Interaction]:
+        statement = (
+            select(I).where(I.c.lead_id == lead_id).order_by(I.c.occurred_at.desc(), I.c.id.desc())
+        )
+        return [_interaction(row) for row in self.session.execute(statement)]
+
+    def move(self, from_lead_id: str, to_lead_id: str) -> None:
+        self.session.execute(
+            update(I).where(I.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
+        )

@@ -1,0 +1,188 @@
+"""Sales interactions on leads: domain rules, visibility as for the lead, the event, the timeline,
+and the interactions a conversion request carries to deals."""
+
+import datetime as dt
+
+import pytest
+
+from crm.leads.v1 import interactions_pb2
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from crm_leads.domain.interactions import log_interaction
+from crm_leads.service_layer import conversion, leads
+from crm_leads.service_layer.interactions import (
+    complete_lead_task,
+    list_lead_interactions,
+    log_lead_interaction,
+)
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _domain(**overrides):
+    values = dict(
+        id="i1",
+        lead_id="l1",
+        team_id="t",
+        kind="call",
+        subject="Intro",
+        logged_by="ann",
+        owner_user_id="ann",
+        now=NOW,
+    )
+    values.update(overrides)
+    return log_interaction(**values)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": "fax"}, "kind"),
+        ({"kind": "note", "direction": "inbound"}, "direction"),
+        ({"kind": "email", "outcome": "connected"}, "outcome"),
+        ({"outcome": "maybe"}, "outcome"),
+        ({"kind": "email", "duration_minutes": 5}, "duration_minutes"),
+        ({"duration_minutes": 1441}, "duration_minutes"),
+        ({"kind": "task"}, "due_at"),
+        ({"kind": "note", "due_at": NOW}, "due_at"),
+        ({"occurred_at": NOW + dt.timedelta(hours=1)}, "occurred_at"),
+        ({"subject": "  "}, "subject"),
+        ({"subject": "a\x00b"}, "subject"),
+        ({"body": "line\nline\x07"}, "body"),
+    ],
+)
+def test_domain_refuses_what_does_not_fit_the_kind(overrides, field):
+    with pytest.raises(InvalidArgument) as error:
+        _domain(**overrides)
+    assert error.value.field == field
+
+
+def test_only_conversations_count_as_contact():
+    assert _domain(outcome="connected").is_contact
+    assert _domain().is_contact  # a call without an outcome given
+    assert not _domain(outcome="no_answer").is_contact
+    assert _domain(kind="meeting", duration_minutes=30).is_contact
+    assert not _domain(kind="note").is_contact
+    assert not _domain(kind="task", due_at=NOW).is_contact
+
+
+def test_a_task_is_done_once_and_only_tasks_are_done():
+    task = _domain(kind="task", due_at=NOW + dt.timedelta(days=1))
+    task.complete(NOW)
+    assert task.done_at == NOW
+    with pytest.raises(FailedPrecondition):
+        task.complete(NOW)
+    with pytest.raises(FailedPrecondition):
+        _domain().complete(NOW)
+
+
+def test_a_teammate_logs_a_call_for_the_owner_and_it_is_published(world):
+    lead = world.lead_in()
+    call = log_lead_interaction(
+        world.deps,
+        world.bob,
+        lead_id=lead.id,
+        kind="call",
+        subject="Discovery",
+        direction="outbound",
+        outcome="connected",
+        duration_minutes=12,
+        owner_user_id="ann",
+    )
+    assert (call.logged_by, call.owner_user_id, call.team_id) == ("bob", "ann", "team-a")
+    (event,) = world.events_of("lead_interaction_logged")
+    assert event.interaction.id == call.id and event.interaction.is_contact
+    assert event.interaction.kind == interactions_pb2.INTERACTION_KIND_CALL
+    assert event.sales_line_id == world.line
+    assert event.meta.aggregate_id == lead.id
+
+
+def test_the_timeline_is_newest_first_and_visible_as_the_lead_is(world):
+    lead = world.lead_in()
+    for hours, subject in ((3, "first"), (1, "last"), (2, "middle")):
+        log_lead_interaction(
+            world.deps,
+            world.ann,
+            lead_id=lead.id,
+            kind="note",
+            subject=subject,
+            occurred_at=NOW - dt.timedelta(hours=hours),
+        )
+    page = list_lead_interactions(world.deps, world.meg, lead.id)  # manager above the team
+    assert [i.subject for i in page.items] == ["last", "middle", "first"]
+    for outsider in (world.ben, world.ada):  # another team; an administrator who is no member
+        with pytest.raises(NotFound) as error:
+            list_lead_interactions(world.deps, outsider, lead.id)
+        assert error.value.message == f"lead {lead.id} not found"  # as for an unknown id
+
+
+def test_an_outsider_cannot_log_and_an_owner_must_be_a_member(world):
+    lead = world.lead_in()
+    with pytest.raises(NotFound):
+        log_lead_interaction(world.deps, world.ben, lead_id=lead.id, kind="note", subject="x")
+    with pytest.raises(InvalidArgument) as error:
+        log_lead_interaction(
+            world.deps, world.ann, lead_id=lead.id, kind="note", subject="x", owner_user_id="ben"
+        )
+    assert error.value.field == "owner_user_id"
+    assert not world.store.interactions
+
+
+def test_a_queued_lead_takes_no_interaction(world):
+    lead = world.capture().lead  # not routed yet: in nobody's team
+    with pytest.raises((NotFound, PermissionDenied)):
+        log_lead_interaction(world.deps, world.tia, lead_id=lead.id, kind="note", subject="x")
+
+
+def test_tasks_are_completed_by_the_team_and_hidden_from_others(world):
+    lead = world.lead_in()
+    task = log_lead_interaction(
+        world.deps,
+        world.ann,
+        lead_id=lead.id,
+        kind="task",
+        subject="Send pricing",
+        due_at=NOW + dt.timedelta(days=1),
+    )
+    with pytest.raises(NotFound):
+        complete_lead_task(world.deps, world.ben, task.id)
+    done = complete_lead_task(world.deps, world.bob, task.id)
+    assert done.done_at == world.clock.now()
+    assert world.store.interactions[task.id].done_at == done.done_at
+
+
+def test_a_conversion_request_carries_the_interactions_oldest_first(world):
+    lead = world.lead_in()
+    for hours, kind, extra in (
+        (1, "meeting", {"duration_minutes": 45}),
+        (5, "call", {"outcome": "connected", "direction": "inbound"}),
+    ):
+        log_lead_interaction(
+            world.deps,
+            world.bob,
+            lead_id=lead.id,
+            kind=kind,
+            subject=kind,
+            occurred_at=NOW - dt.timedelta(hours=hours),
+            **extra,
+        )
+    conversion.convert_lead(world.deps, world.ann, lead.id)
+    (request,) = world.events_of("lead_conversion_requested")
+    assert [(i.subject, i.logged_by) for i in request.interactions] == [
+        ("call", "bob"),
+        ("meeting", "bob"),
+    ]
+    assert request.interactions[0].occurred_at.ToDatetime(tzinfo=dt.UTC) == NOW - dt.timedelta(
+        hours=5
+    )
+    with pytest.raises(FailedPrecondition):  # converting: read-only, the request stays complete
+        log_lead_interaction(world.deps, world.ann, lead_id=lead.id, kind="note", subject="x")
+
+
+def test_merging_moves_the_duplicates_interactions_to_the_survivor(world):
+    survivor = world.lead_in()
+    duplicate = world.lead_in(person__email="d@acme.example", company__name="Dup")
+    log_lead_interaction(world.deps, world.ann, lead_id=duplicate.id, kind="note", subject="x")
+    leads.merge_leads(world.deps, world.ann, survivor.id, duplicate.id)
+    assert [
+        i.subject for i in list_lead_interactions(world.deps, world.ann, survivor.id).items
+    ] == ["x"]
