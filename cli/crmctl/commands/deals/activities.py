@@ -9,8 +9,8 @@ from crm.deals.v1 import activities_pb2, exports_pb2, resources_pb2
 from crmctl.commands.deals.arguments import record_ref
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
-from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.commands.identity.lookup import user_id
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
