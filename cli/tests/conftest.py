@@ -15,6 +15,7 @@ import grpc
 import pytest
 from click.testing import CliRunner
 from google.protobuf import message_factory
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import (
@@ -30,6 +31,8 @@ from crm.deals.v1 import (
     pipelines_pb2,
     tasks_pb2,
 )
+from crm.deals.v1 import exports_pb2 as deals_exports_pb2
+from crm.deals.v1 import migration_pb2 as deals_migration_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm.leads.v1 import (
     campaign_pb2,
@@ -298,6 +301,8 @@ DEALS_MODULES = (
     billing_pb2,
     deals_pb2,
     pipelines_pb2,
+    deals_exports_pb2,
+    deals_migration_pb2,
     notifications_pb2,
     tasks_pb2,
     customer_emails_pb2,
@@ -330,26 +335,37 @@ class RecordingFake:
                 for method in service.methods:
                     request_class = message_factory.GetMessageClass(method.input_type)
                     response_class = message_factory.GetMessageClass(method.output_type)
-                    methods[method.name] = grpc.unary_unary_rpc_method_handler(
-                        self._answer(method.name, response_class),
+                    # a server stream answers the messages of its reply (a list) one by one
+                    make = {
+                        (False, False): grpc.unary_unary_rpc_method_handler,
+                        (False, True): grpc.unary_stream_rpc_method_handler,
+                        (True, True): grpc.stream_stream_rpc_method_handler,
+                        (True, False): grpc.stream_unary_rpc_method_handler,
+                    }[(method.client_streaming, method.server_streaming)]
+                    methods[method.name] = make(
+                        self._answer(method.name, response_class, method.server_streaming),
                         request_deserializer=request_class.FromString,
                         response_serializer=response_class.SerializeToString,
                     )
                 out.append(grpc.method_handlers_generic_handler(service.full_name, methods))
         return out
 
-    def _answer(self, name, response_class):
+    def _answer(self, name, response_class, streaming=False):
         def answer(request, context):
             token = dict(context.invocation_metadata()).get("authorization", "")
             if token.removeprefix("Bearer ") not in self.identity.valid_access:
                 context.abort(grpc.StatusCode.UNAUTHENTICATED, "invalid token")
+            if not isinstance(request, Message):  # a client stream: every message, in order
+                request = list(request)
             self.requests.append((name, request))
             reply = self.replies.get(name)
             if isinstance(reply, tuple):
                 context.abort(*reply)
             if callable(reply):
                 reply = reply(request)
-            return reply if reply is not None else response_class()
+            if reply is None:
+                reply = [] if streaming else response_class()
+            return iter(reply) if streaming else reply
 
         return answer
 

@@ -9,10 +9,24 @@ import grpc
 import pytest
 from google.protobuf import message_factory
 
-from crm.catalog.v1 import discount_lists_pb2, price_lists_pb2, pricing_pb2, products_pb2, units_pb2
+from crm.catalog.v1 import (
+    discount_lists_pb2,
+    exchange_rates_pb2,
+    price_lists_pb2,
+    pricing_pb2,
+    products_pb2,
+    units_pb2,
+)
 from crm.common.v1 import money_pb2
 
-MODULES = (units_pb2, products_pb2, price_lists_pb2, discount_lists_pb2, pricing_pb2)
+MODULES = (
+    units_pb2,
+    products_pb2,
+    price_lists_pb2,
+    discount_lists_pb2,
+    pricing_pb2,
+    exchange_rates_pb2,
+)
 PRODUCT_ID = "a" * 32
 
 
@@ -359,3 +373,53 @@ def test_unit_groups_and_price_lists_are_named_as_people_call_them(run, catalog)
     assert missing.exit_code == 1
     assert "no price list named 'Premium'" in missing.stderr
     assert "`crmctl price-lists list` shows them" in missing.stderr
+
+
+# --- rates -------------------------------------------------------------------------------------
+
+
+def test_rates_import_sends_the_file_and_a_rerun_reports_unchanged(run, catalog, tmp_path):
+    path = tmp_path / "rates.csv"
+    path.write_text(
+        "base,quote,date,rate,source\nEUR,USD,2026-01-01,1.0850,ECB\nUSD,IRR,2026-01-01,420000,\n"
+    )
+    catalog.replies["ImportExchangeRates"] = exchange_rates_pb2.ImportExchangeRatesResponse(
+        changed=0, unchanged=2
+    )
+    result = run("rates", "import", str(path), "--source", "CBI", "-o", "json")
+    assert result.exit_code == 0, result.output
+    (request,) = catalog.sent("ImportExchangeRates")
+    assert [(r.base, r.quote, r.effective_on, r.rate, r.source) for r in request.rates] == [
+        ("EUR", "USD", "2026-01-01", "1.0850", "ECB"),
+        ("USD", "IRR", "2026-01-01", "420000", "CBI"),
+    ]
+    assert json.loads(result.output) == {"rates": 2, "changed": 0, "unchanged": 2}
+
+
+def test_rates_convert_shows_the_rate_used(run, catalog):
+    catalog.replies["ConvertAmount"] = exchange_rates_pb2.ConvertAmountResponse(
+        converted=money_pb2.Money(amount="108.50", currency="USD"),
+        rate="1.085",
+        rate_date="2026-01-01",
+        explanation="1 EUR = 1.085 USD (rate of 2026-01-01)",
+    )
+    result = run("rates", "convert", "100 EUR", "--to", "USD", "--on", "2026-02-01")
+    assert result.exit_code == 0, result.output
+    (request,) = catalog.sent("ConvertAmount")
+    assert (request.amount.amount, request.amount.currency, request.to_currency, request.on) == (
+        "100",
+        "EUR",
+        "USD",
+        "2026-02-01",
+    )
+    assert (
+        "108.50 USD" in result.output and "1 EUR = 1.085 USD (rate of 2026-01-01)" in result.output
+    )
+
+
+def test_rates_set_sends_the_pair_and_day(run, catalog):
+    result = run("rates", "set", "eur", "usd", "1.09", "--on", "2026-03-01", "--source", "ECB")
+    assert result.exit_code == 0, result.output
+    (request,) = catalog.sent("SetExchangeRate")
+    assert (request.rate.base, request.rate.quote, request.rate.rate) == ("eur", "usd", "1.09")
+    assert request.rate.effective_on == "2026-03-01" and request.rate.source == "ECB"

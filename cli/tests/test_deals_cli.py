@@ -773,6 +773,96 @@ def test_teams_and_owners_are_typed_as_people_name_them(cli, deals, identity):
     assert len(deals.sent("ListDeals")) == 1
 
 
+# --- exports -----------------------------------------------------------------------------------
+
+
+def test_exports_write_the_stream_to_a_file_or_stdout(cli, deals, tmp_path):
+    from crm.common.v1 import export_pb2
+    from crm.deals.v1 import billing_pb2
+
+    deals.replies["ExportAccounts"] = [
+        export_pb2.ExportChunk(data=b"id,name\r\n", records=0),
+        export_pb2.ExportChunk(data=b"a-1,'=1+1\r\n", records=1),
+    ]
+    target = tmp_path / "accounts.csv"
+    result = cli("accounts", "export", "--query", "acme", "--file", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes() == b"id,name\r\na-1,'=1+1\r\n" and not list(tmp_path.glob("*.part"))
+    (sent,) = deals.sent("ExportAccounts")
+    assert (sent.filter.query, sent.format) == ("acme", export_pb2.EXPORT_FORMAT_CSV)
+
+    deals.replies["ExportQuotes"] = [export_pb2.ExportChunk(data=b'{"id":"q"}\n', records=1)]
+    result = cli("quotes", "export", "--deal", DEAL, "--format", "jsonl")
+    assert result.exit_code == 0 and result.output == '{"id":"q"}\n'
+    (sent,) = deals.sent("ExportQuotes")
+    assert sent.filter == billing_pb2.ListQuotesRequest(opportunity_id=DEAL)
+    assert sent.format == export_pb2.EXPORT_FORMAT_JSON_LINES
+
+
+def test_a_refused_export_leaves_no_file(cli, deals, tmp_path):
+    deals.replies["ExportDeals"] = (grpc.StatusCode.INVALID_ARGUMENT, "status: unknown word")
+    target = tmp_path / "deals.csv"
+    result = cli("deals", "export", "--file", str(target))
+    assert result.exit_code == 1 and "unknown word" in result.output
+    assert not target.exists() and not list(tmp_path.glob("deals.csv*"))
+
+
+# --- migration import --------------------------------------------------------------------------
+
+
+def test_import_resolves_team_names_and_owner_emails_then_streams_the_rows(
+    cli, deals, identity, tmp_path
+):
+    from crm.deals.v1 import migration_pb2 as M
+
+    owner = identity.users[1]
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        "Id,Company,team,owner_email,created_at\n"
+        f"SF-1,Acme GmbH,Team A,{owner.email},2019-03-01\n"
+        "SF-2,Beta AG,team b,,\n"
+    )
+    deals.replies["ImportAccounts"] = [
+        M.MigrationImportResponse(
+            accepted=[M.MigrationAcceptedRow(row_number=1, record_id="a-1")],
+            problems=[M.MigrationRowProblem(row_number=2, field="team_id", reason="not yours")],
+            rows_read=2,
+            rows_accepted=1,
+            rows_rejected=1,
+        ),
+        M.MigrationImportResponse(rows_read=2, rows_accepted=1, rows_rejected=1, done=True),
+    ]
+    result = cli(
+        "import",
+        "accounts",
+        str(path),
+        "--map",
+        "Id=external_id",
+        "--map",
+        "Company=name",
+        "--dry-run",
+    )
+    assert result.exit_code == 0, result.output
+    assert "not yours" in result.output and "2 rows read: 1 would be accepted" in result.output
+    (stream,) = deals.sent("ImportAccounts")
+    header, *rows = stream
+    assert header.header.dry_run
+    mapping = dict(header.header.column_mapping)
+    assert mapping["Id"] == "external_id" and mapping["team (team_id)"] == "team_id"
+    assert mapping["owner_email (owner_user_id)"] == "owner_user_id"
+    first = dict(rows[0].row.values)
+    assert (first["team (team_id)"], first["owner_email (owner_user_id)"]) == ("team-a", owner.id)
+    assert dict(rows[1].row.values)["team (team_id)"] == "team-b"
+
+
+def test_import_stops_before_sending_when_a_team_is_unknown(cli, deals, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("external_id,name,team\nSF-1,Acme,Nowhere\n")
+    result = cli("import", "accounts", str(path))
+    assert result.exit_code == 1 and "Nowhere" in result.output
+    assert not deals.sent("ImportAccounts")
+
+
 def test_notifications_are_listed_counted_and_marked_read(cli, deals):
     deals.replies["ListNotifications"] = notifications_pb2.ListNotificationsResponse(
         notifications=[

@@ -146,6 +146,11 @@ MATRIX: dict[str, Row] = {
     "catalog.DiscountListService/GetDiscountList": row(CATALOG_READ),
     "catalog.DiscountListService/ListDiscountLists": row(CATALOG_READ),
     "catalog.DiscountListService/UpdateDiscountList": row(CATALOG_WRITE),
+    "catalog.ExchangeRateService/ConvertAmount": row(CATALOG_READ),
+    "catalog.ExchangeRateService/ImportExchangeRates": row(CATALOG_WRITE),
+    "catalog.ExchangeRateService/ListCurrencies": row(CATALOG_READ),
+    "catalog.ExchangeRateService/ListExchangeRates": row(CATALOG_READ),
+    "catalog.ExchangeRateService/SetExchangeRate": row(CATALOG_WRITE),
     "catalog.PriceListService/CreatePriceList": row(CATALOG_WRITE),
     "catalog.PriceListService/GetPriceList": row(CATALOG_READ),
     "catalog.PriceListService/ListPriceLists": row(CATALOG_READ),
@@ -240,11 +245,32 @@ MATRIX: dict[str, Row] = {
         TEAM_WRITE, fill={"to_team_id": "team_b"}, note="needs visibility of the deal"
     ),
     "deals.DealService/UpdateDeal": row(TEAM_WRITE, set={"update_mask": "name"}),
+    # Exports walk the list calls as the caller: outside team A's circle nothing of it.
+    "deals.ExportService/ExportAccounts": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
+    "deals.ExportService/ExportActivities": row(
+        TEAM_READ,
+        set={
+            "filter": {"target": {"type": "opportunity", "id": "{deal}"}},
+            "format": "EXPORT_FORMAT_CSV",
+        },
+    ),
+    "deals.ExportService/ExportContacts": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
+    "deals.ExportService/ExportDeals": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
+    "deals.ExportService/ExportQuotes": row(
+        TEAM_READ,
+        set={"filter": {"opportunity_id": "{deal}"}, "format": "EXPORT_FORMAT_CSV"},
+    ),
     "deals.InvoiceService/CancelInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/CreateInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/GetInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/IssueInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/MarkInvoicePaid": row(UNKNOWN_RECORD),
+    # A migration stream starts with its header; each row is then checked against the
+    # importer's teams (a row of a team the caller is not in is refused, not stored).
+    "deals.MigrationService/ImportAccounts": row(profile("ok"), note="rows checked per team"),
+    "deals.MigrationService/ImportActivities": row(profile("ok"), note="rows checked per team"),
+    "deals.MigrationService/ImportContacts": row(profile("ok"), note="rows checked per team"),
+    "deals.MigrationService/ImportDeals": row(profile("ok"), note="rows checked per team"),
     # Notifications are personal: everyone lists and counts their own (none in the fixture);
     # marking an id that is not one of the caller's answers as an unknown one.
     "deals.NotificationService/CountUnreadNotifications": row(profile("ok")),
@@ -341,6 +367,7 @@ MATRIX: dict[str, Row] = {
         )
     ),
     "leads.CampaignService/UpdateCampaign": row(profile("denied", management="reaches")),
+    "leads.LeadExportService/ExportLeads": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "leads.LeadInteractionService/CompleteLeadTask": row(
         profile("hidden"), note="the fixture holds no interaction"
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm.catalog.v1 import (
     discount_lists_pb2_grpc,
+    exchange_rates_pb2_grpc,
     price_lists_pb2_grpc,
     pricing_pb2_grpc,
     products_pb2_grpc,
@@ -24,3 +25,4 @@ class Stubs:
         self.price_lists = price_lists_pb2_grpc.PriceListServiceStub(channel)
         self.discount_lists = discount_lists_pb2_grpc.DiscountListServiceStub(channel)
         self.pricing = pricing_pb2_grpc.PricingServiceStub(channel)
+        self.rates = exchange_rates_pb2_grpc.ExchangeRateServiceStub(channel)

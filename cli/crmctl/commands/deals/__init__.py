@@ -1,7 +1,7 @@
 """deals' commands: ``accounts``, ``contacts``, ``deals`` (with the board of a sales line),
 ``activities``, ``pipelines``, ``automations``, billing: ``quotes``, ``orders``,
 ``invoices``; the line workflows: ``contracts``, ``proformas``; a person's ``notifications``
-and ``tasks``, and ``customer-emails``."""
+and ``tasks``, ``customer-emails``, and ``import`` (migration from another CRM)."""
 
 from crmctl.commands.deals import account_profiles  # noqa: F401 - adds to ``accounts``
 from crmctl.commands.deals.accounts import accounts
@@ -11,6 +11,7 @@ from crmctl.commands.deals.billing import invoices, orders, quotes
 from crmctl.commands.deals.contacts import contacts
 from crmctl.commands.deals.customer_emails import customer_emails
 from crmctl.commands.deals.deals import deals
+from crmctl.commands.deals.migration import migration_import
 from crmctl.commands.deals.notifications import notifications, tasks
 from crmctl.commands.deals.pipelines import pipelines
 from crmctl.commands.deals.workflows import contracts, proformas
@@ -27,6 +28,7 @@ COMMANDS = [
     invoices,
     contracts,
     proformas,
+    migration_import,
     notifications,
     tasks,
     customer_emails,

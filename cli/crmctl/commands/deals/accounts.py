@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import accounts_pb2, resources_pb2
+from crm.deals.v1 import accounts_pb2, exports_pb2, resources_pb2
 from crmctl.commands.deals.arguments import masked
 from crmctl.commands.deals.rows import account_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
@@ -149,3 +150,24 @@ def churn(session, account_id, reason):
         accounts_pb2.MarkAccountChurnedRequest(id=account_id, reason=reason),
     )
     print_record(session.output, account_row(account), fields=ACCOUNT_FIELDS)
+
+
+@accounts.command("export")
+@click.option(
+    "--relationship", type=enum_choice(resources_pb2.Relationship), help="Only this relationship."
+)
+@click.option("--query", "-q", default="", help="Text the name contains.")
+@click.option("--owner", "owner_user_id", default="", help="Only this owner.")
+@export_options
+@pass_session
+def export_accounts(session, relationship, query, owner_user_id, format_word, path):
+    """Export every account you may see to CSV or JSON Lines."""
+    request = exports_pb2.ExportAccountsRequest(
+        format=FORMATS[format_word],
+        filter=accounts_pb2.ListAccountsRequest(
+            relationship=enum_value(resources_pb2.Relationship, relationship),
+            query=query,
+            owner_user_id=owner_user_id,
+        ),
+    )
+    write_export(session, Stubs(session).exports.ExportAccounts, request, path)

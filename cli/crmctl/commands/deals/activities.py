@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import activities_pb2, resources_pb2
+from crm.deals.v1 import activities_pb2, exports_pb2, resources_pb2
 from crmctl.commands.deals.arguments import record_ref
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
@@ -184,3 +185,27 @@ def update(session, activity_id, subject, body, due_at):
     )
     activity = session.call(Stubs(session).activities.UpdateActivity, request)
     print_record(session.output, activity_row(activity), fields=FIELDS)
+
+
+@activities.command("export")
+@click.argument("record")
+@click.option(
+    "--kind",
+    "-k",
+    "kinds",
+    type=enum_choice(resources_pb2.ActivityKind),
+    multiple=True,
+    help="Only these kinds (repeatable).",
+)
+@export_options
+@pass_session
+def export_activities(session, record, kinds, format_word, path):
+    """Export the timeline of RECORD (TYPE:ID) to CSV or JSON Lines."""
+    request = exports_pb2.ExportActivitiesRequest(
+        format=FORMATS[format_word],
+        filter=activities_pb2.ListTimelineRequest(
+            target=record_ref(record),
+            kinds=[enum_value(resources_pb2.ActivityKind, k) for k in kinds],
+        ),
+    )
+    write_export(session, Stubs(session).exports.ExportActivities, request, path)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import billing_pb2
+from crm.deals.v1 import billing_pb2, exports_pb2
 from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.deals.arguments import line_inputs
 from crmctl.commands.deals.rows import invoice_row, order_row, quote_row
 from crmctl.commands.deals.stubs import Stubs
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.wire import money
@@ -109,6 +110,19 @@ def list_quotes(session, opportunity_id):
     print_rows(
         session.output, [quote_row(q) for q in response.quotes], QUOTE_COLUMNS, empty="no quotes"
     )
+
+
+@quotes.command("export")
+@click.option("--deal", "opportunity_id", required=True, help="The deal.")
+@export_options
+@pass_session
+def export_quotes(session, opportunity_id, format_word, path):
+    """Export every quote revision of a deal to CSV or JSON Lines."""
+    request = exports_pb2.ExportQuotesRequest(
+        format=FORMATS[format_word],
+        filter=billing_pb2.ListQuotesRequest(opportunity_id=opportunity_id),
+    )
+    write_export(session, Stubs(session).exports.ExportQuotes, request, path)
 
 
 @quotes.command("price")

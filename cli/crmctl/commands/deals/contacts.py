@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import accounts_pb2, resources_pb2
+from crm.deals.v1 import accounts_pb2, exports_pb2, resources_pb2
 from crmctl.commands.deals.arguments import masked
 from crmctl.commands.deals.stubs import Stubs
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.paging import pages
@@ -125,3 +126,17 @@ def update_contact(session, contact_id, expected_version, **fields):
         ),
     )
     print_record(session.output, message_to_dict(contact), fields=CONTACT_FIELDS)
+
+
+@contacts.command("export")
+@click.option("--account", "account_id", default="", help="Only this account's contacts.")
+@click.option("--query", "-q", default="", help="Text the name contains.")
+@export_options
+@pass_session
+def export_contacts(session, account_id, query, format_word, path):
+    """Export every contact you may see to CSV or JSON Lines."""
+    request = exports_pb2.ExportContactsRequest(
+        format=FORMATS[format_word],
+        filter=accounts_pb2.ListContactsRequest(account_id=account_id, query=query),
+    )
+    write_export(session, Stubs(session).exports.ExportContacts, request, path)

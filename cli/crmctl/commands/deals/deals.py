@@ -8,7 +8,7 @@ import datetime as dt
 import click
 from google.protobuf import field_mask_pb2
 
-from crm.deals.v1 import deals_pb2, resources_pb2
+from crm.deals.v1 import deals_pb2, exports_pb2, resources_pb2
 from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.deals.arguments import line_inputs, record_ref
 from crmctl.commands.deals.board import board
@@ -17,6 +17,7 @@ from crmctl.commands.deals.snapshots import snapshots
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import line_id, team_id
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
@@ -461,3 +462,32 @@ def history(session, record, limit):
 
 deals.add_command(board)
 deals.add_command(snapshots)
+
+
+@deals.command("export")
+@click.option(
+    "--status", type=enum_choice(resources_pb2.DealStatus), help="Only deals in this status."
+)
+@click.option("--line", "sales_line", default="", help="Only this sales line (id or name).")
+@click.option("--stage", "stage_key", default="", help="Only this stage key.")
+@click.option("--owner", "owner", default="", help="Only this owner (id or e-mail).")
+@click.option("--account", "account_id", default="", help="Only this account.")
+@click.option("--team", "team", default="", help="Only this team (id or name).")
+@export_options
+@pass_session
+def export_deals(
+    session, status, sales_line, stage_key, owner, account_id, team, format_word, path
+):
+    """Export every deal you may see to CSV or JSON Lines."""
+    request = exports_pb2.ExportDealsRequest(
+        format=FORMATS[format_word],
+        filter=deals_pb2.ListDealsRequest(
+            status=enum_value(resources_pb2.DealStatus, status),
+            sales_line_id=line_id(session, sales_line) if sales_line else "",
+            stage_key=stage_key,
+            owner_user_id=user_id(session, owner) if owner else "",
+            account_id=account_id,
+            team_id=team_id(session, team) if team else "",
+        ),
+    )
+    write_export(session, Stubs(session).exports.ExportDeals, request, path)

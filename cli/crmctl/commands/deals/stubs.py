@@ -11,6 +11,8 @@ from crm.deals.v1 import (
     contracts_pb2_grpc,
     customer_emails_pb2_grpc,
     deals_pb2_grpc,
+    exports_pb2_grpc,
+    migration_pb2_grpc,
     notifications_pb2_grpc,
     payments_pb2_grpc,
     pipelines_pb2_grpc,
@@ -35,6 +37,8 @@ class Stubs:
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
         self.pipelines = pipelines_pb2_grpc.PipelineServiceStub(channel)
         self.automations = pipelines_pb2_grpc.AutomationServiceStub(channel)
+        self.exports = exports_pb2_grpc.ExportServiceStub(channel)
+        self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
         self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
         self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)

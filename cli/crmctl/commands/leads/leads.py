@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import click
 
-from crm.leads.v1 import lead_pb2, lead_service_pb2
+from crm.leads.v1 import exports_pb2, lead_pb2, lead_service_pb2
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.leads import activity, capture, importing, interactions, lifecycle, snapshots
 from crmctl.commands.leads.arguments import pairs
 from crmctl.commands.leads.rows import LIST_COLUMNS, lead_row, show_lead
 from crmctl.commands.leads.stubs import Stubs
 from crmctl.commands.territory.lookup import line_id, team_id
+from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_rows
@@ -175,3 +176,28 @@ for _command in (
     snapshots.snapshots,
 ):
     leads.add_command(_command)
+
+
+@leads.command("export")
+@click.option("--text", "-q", default="", help="Words of name, company or e-mail (prefixes).")
+@click.option("--status", "statuses", multiple=True, type=enum_choice(lead_pb2.LeadStatus))
+@click.option("--owner", "owners", multiple=True, help="Owner: user id or e-mail (repeatable).")
+@click.option("--team", "teams", multiple=True, help="Team: id or name (repeatable).")
+@click.option("--sales-line", "lines", multiple=True, help="Sales line: id or name (repeatable).")
+@click.option("--unassigned", is_flag=True, help="Only the unassigned queue.")
+@export_options
+@pass_session
+def export_leads(session, text, statuses, owners, teams, lines, unassigned, format_word, path):
+    """Export every lead of your teams matching the filter to CSV or JSON Lines."""
+    lead_filter = lead_service_pb2.LeadFilter(
+        text=text,
+        statuses=[enum_value(lead_pb2.LeadStatus, s) for s in statuses],
+        owner_user_ids=[user_id(session, o) for o in owners],
+        team_ids=[team_id(session, t) for t in teams],
+        sales_line_ids=[line_id(session, x) for x in lines],
+        unassigned_only=unassigned,
+    )
+    request = exports_pb2.ExportLeadsRequest(
+        format=FORMATS[format_word], search=lead_service_pb2.SearchLeadsRequest(filter=lead_filter)
+    )
+    write_export(session, Stubs(session).exports.ExportLeads, request, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm.leads.v1 import (
     campaign_pb2_grpc,
+    exports_pb2_grpc,
     interactions_pb2_grpc,
     lead_service_pb2_grpc,
     scoring_pb2_grpc,
@@ -22,5 +23,6 @@ class Stubs:
         self.leads = lead_service_pb2_grpc.LeadServiceStub(channel)
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(channel)
+        self.exports = exports_pb2_grpc.LeadExportServiceStub(channel)
         self.interactions = interactions_pb2_grpc.LeadInteractionServiceStub(channel)
         self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)

@@ -97,4 +97,19 @@ product_revisions = _revisions("product")
 price_list_revisions = _revisions("price_list")
 discount_list_revisions = _revisions("discount_list")
 
+# Dated exchange rates (one row per pair and first day; replaced in place, every version is in
+# the exchange_rate_set events). The rate is a decimal string: exact, never a float.
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("base", String(3), primary_key=True),
+    Column("quote", String(3), primary_key=True),
+    Column("effective_on", Date(), primary_key=True),
+    Column("rate", String(40), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
 outbox, inbox = messaging_tables(metadata)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm_catalog.adapters import orm
 from crm_catalog.adapters.as_of_versions import AsOfVersions
+from crm_catalog.adapters.exchange_rates import SqlExchangeRateRepository
 from crm_catalog.adapters.repositories import (
     SqlDiscountListRepository,
     SqlPriceListRepository,
@@ -36,6 +37,7 @@ class SqlCatalogUnitOfWork(SqlAlchemyUnitOfWork, CatalogUnitOfWork):
         self.products = SqlProductRepository(*arguments)
         self.price_lists = SqlPriceListRepository(*arguments)
         self.discount_lists = SqlDiscountListRepository(*arguments)
+        self.exchange_rates = SqlExchangeRateRepository(session)
 
     def pricing_instant(self, clock: Clock) -> dt.datetime:
         return self.revision_clock.read_instant()

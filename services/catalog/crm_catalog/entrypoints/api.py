@@ -1,4 +1,4 @@
-"""catalog's api process: its five gRPC services through the chassis entrypoint kit (auth with
+"""catalog's api process: its six gRPC services through the chassis entrypoint kit (auth with
 identity's published keys, metrics, logs, error mapping, health, reflection). Run
 ``python -m crm_catalog.migrate`` first.
 
@@ -14,6 +14,8 @@ from __future__ import annotations
 from crm.catalog.v1 import (
     discount_lists_pb2,
     discount_lists_pb2_grpc,
+    exchange_rates_pb2,
+    exchange_rates_pb2_grpc,
     price_lists_pb2,
     price_lists_pb2_grpc,
     pricing_pb2,
@@ -23,6 +25,7 @@ from crm.catalog.v1 import (
     units_pb2,
     units_pb2_grpc,
 )
+from crm_catalog.adapters.grpc_exchange_rates import ExchangeRateServicer
 from crm_catalog.adapters.grpc_price_lists import DiscountListServicer, PriceListServicer
 from crm_catalog.adapters.grpc_pricing import PricingServicer
 from crm_catalog.adapters.grpc_products import ProductServicer, UnitGroupServicer
@@ -65,6 +68,12 @@ APP: ApiApp[CatalogSettings, Dependencies] = ApiApp(
             "PricingService",
             pricing_pb2_grpc.add_PricingServiceServicer_to_server,
             PricingServicer,
+        ),
+        Servicer(
+            exchange_rates_pb2,
+            "ExchangeRateService",
+            exchange_rates_pb2_grpc.add_ExchangeRateServiceServicer_to_server,
+            ExchangeRateServicer,
         ),
     ),
 )

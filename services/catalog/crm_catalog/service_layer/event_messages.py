@@ -11,8 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from crm.catalog.v1 import discount_lists_pb2, events_pb2, price_lists_pb2, products_pb2, units_pb2
+from crm.catalog.v1 import (
+    discount_lists_pb2,
+    events_pb2,
+    exchange_rates_pb2,
+    price_lists_pb2,
+    products_pb2,
+    units_pb2,
+)
 from crm_catalog.domain.discounts import DiscountList, DiscountType
+from crm_catalog.domain.exchange_rates import ExchangeRate
 from crm_catalog.domain.price_lists import PriceList, PriceListItem, ScopeKind
 from crm_catalog.domain.pricing_methods import PricingMethod
 from crm_catalog.domain.products import Product, ProductStatus
@@ -250,5 +258,34 @@ def discount_list_changed(
         aggregate_type="discount_list",
         aggregate_id=discount_list.id,
         aggregate_version=discount_list.version,
+        actor=caller.actor,
+    )
+
+
+# --- exchange rates -------------------------------------------------------------------------
+
+EXCHANGE_RATE_SET = "exchange_rate_set"
+
+
+def exchange_rate_message(rate: ExchangeRate) -> exchange_rates_pb2.ExchangeRate:
+    message = exchange_rates_pb2.ExchangeRate(
+        base=rate.base,
+        quote=rate.quote,
+        effective_on=rate.effective_on.isoformat(),
+        rate=f"{rate.rate:f}",
+        source=rate.source,
+        set_by=rate.set_by,
+    )
+    message.set_at.FromDatetime(rate.set_at)
+    return message
+
+
+def exchange_rate_set(uow: CatalogUnitOfWork, rate: ExchangeRate, caller: Caller) -> None:
+    uow.emit(
+        EXCHANGE_RATE_SET,
+        exchange_rates_pb2.ExchangeRateSet(rate=exchange_rate_message(rate)),
+        aggregate_type="exchange_rate",
+        aggregate_id=rate.key,
+        aggregate_version=rate.version,
         actor=caller.actor,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from crm_catalog.domain.discounts import DiscountList
+from crm_catalog.domain.exchange_rates import ExchangeRate
 from crm_catalog.domain.price_lists import PriceList
 from crm_catalog.domain.products import Product, ProductStatus
 from crm_catalog.domain.units import UnitGroup
@@ -125,3 +126,41 @@ class DiscountListRepository(RevisionedRepository[DiscountList]):
     @staticmethod
     def sort_key(discount_list: DiscountList) -> SortKey:
         return (discount_list.name.casefold(), discount_list.id)
+
+
+# --- exchange rates -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExchangeRateFilter:
+    base: str = ""
+    quote: str = ""
+    from_date: dt.date | None = None
+    to_date: dt.date | None = None
+
+
+class ExchangeRateRepository(abc.ABC):
+    """Dated rates by (base, quote, effective_on). Replaced in place: a rate is a fact about a
+    day, and its events carry every version."""
+
+    @abc.abstractmethod
+    def get(self, base: str, quote: str, effective_on: dt.date) -> ExchangeRate | None: ...
+
+    @abc.abstractmethod
+    def add(self, rate: ExchangeRate) -> None: ...
+
+    @abc.abstractmethod
+    def update(self, rate: ExchangeRate) -> None: ...
+
+    @abc.abstractmethod
+    def latest(self, base: str, quote: str, on: dt.date) -> ExchangeRate | None:
+        """The pair's rate with the latest ``effective_on`` on or before ``on``."""
+
+    @abc.abstractmethod
+    def list_page(
+        self, filter: ExchangeRateFilter, *, after: SortKey | None, limit: int
+    ) -> list[ExchangeRate]: ...
+
+    @staticmethod
+    def sort_key(rate: ExchangeRate) -> SortKey:
+        return (rate.base, rate.quote, rate.effective_on.isoformat())

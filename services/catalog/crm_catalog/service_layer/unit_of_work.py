@@ -6,6 +6,7 @@ import datetime as dt
 
 from crm_catalog.service_layer.repositories import (
     DiscountListRepository,
+    ExchangeRateRepository,
     PriceListRepository,
     ProductRepository,
     UnitGroupRepository,
@@ -21,6 +22,7 @@ class CatalogUnitOfWork(AbstractUnitOfWork):
     products: ProductRepository
     price_lists: PriceListRepository
     discount_lists: DiscountListRepository
+    exchange_rates: ExchangeRateRepository
 
     def pricing_instant(self, clock: Clock) -> dt.datetime:
         """ "Now" for a price quote, read inside the block: every change committed after this

@@ -152,6 +152,7 @@ class Client:
     def __init__(self, channel):
         from crm.catalog.v1 import (
             discount_lists_pb2_grpc,
+            exchange_rates_pb2_grpc,
             price_lists_pb2_grpc,
             pricing_pb2_grpc,
             products_pb2_grpc,
@@ -163,6 +164,7 @@ class Client:
         self.price_lists = price_lists_pb2_grpc.PriceListServiceStub(channel)
         self.discount_lists = discount_lists_pb2_grpc.DiscountListServiceStub(channel)
         self.pricing = pricing_pb2_grpc.PricingServiceStub(channel)
+        self.rates = exchange_rates_pb2_grpc.ExchangeRateServiceStub(channel)
 
     @staticmethod
     def call(method, request, token: str | None = None):

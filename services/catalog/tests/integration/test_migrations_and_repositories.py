@@ -39,6 +39,7 @@ TABLES = {
     "product_revisions",
     "price_list_revisions",
     "discount_list_revisions",
+    "exchange_rates",
     "outbox",
     "inbox",
 }

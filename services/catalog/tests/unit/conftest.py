@@ -19,6 +19,7 @@ from crm_catalog.service_layer import discount_lists, price_lists, products, uni
 from crm_catalog.service_layer.dependencies import Dependencies
 from crm_catalog.service_layer.repositories import (
     DiscountListRepository,
+    ExchangeRateRepository,
     PriceListRepository,
     ProductRepository,
     UnitGroupRepository,
@@ -105,13 +106,51 @@ class FakeDiscountListRepository(_FakeRevisionedRepository, DiscountListReposito
         return self._page(rows, after, limit)
 
 
+class FakeExchangeRateRepository(FakeRepository, ExchangeRateRepository):
+    def __init__(self, store):
+        super().__init__(store, key=lambda rate: rate.key)
+
+    def get(self, base, quote=None, effective_on=None):
+        # the port's signature (pair and day); the kit's own reads pass the key alone
+        key = base if quote is None else f"{base}/{quote}/{effective_on.isoformat()}"
+        return FakeRepository.get(self, key)
+
+    def latest(self, base, quote, on):
+        rates = [r for r in self.all() if (r.base, r.quote) == (base, quote)]
+        rates = sorted((r for r in rates if r.effective_on <= on), key=lambda r: r.effective_on)
+        return rates[-1] if rates else None
+
+    def list_page(self, filter, *, after, limit):
+        rows = sorted(
+            (
+                r
+                for r in self.all()
+                if (not filter.base or r.base == filter.base)
+                and (not filter.quote or r.quote == filter.quote)
+                and (filter.from_date is None or r.effective_on >= filter.from_date)
+                and (filter.to_date is None or r.effective_on <= filter.to_date)
+            ),
+            key=self.sort_key,
+        )
+        if after is not None:
+            rows = [r for r in rows if self.sort_key(r) > tuple(after)]
+        return rows[:limit]
+
+
 class FakeCatalogUnitOfWork(FakeUnitOfWork, CatalogUnitOfWork):
     def open_repositories(self):
         self.unit_groups = FakeUnitGroupRepository(self.store("unit_groups"))
         self.products = FakeProductRepository(self.store("products"))
         self.price_lists = FakePriceListRepository(self.store("price_lists"))
         self.discount_lists = FakeDiscountListRepository(self.store("discount_lists"))
-        return [self.unit_groups, self.products, self.price_lists, self.discount_lists]
+        self.exchange_rates = FakeExchangeRateRepository(self.store("exchange_rates"))
+        return [
+            self.unit_groups,
+            self.products,
+            self.price_lists,
+            self.discount_lists,
+            self.exchange_rates,
+        ]
 
 
 @pytest.fixture
@@ -269,3 +308,12 @@ class CatalogBuilder:
 @pytest.fixture
 def build(deps, manager) -> CatalogBuilder:
     return CatalogBuilder(deps, manager)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tier_words():
+    """PriceQuote words each discount tier once per (list id, version): ids are unique in
+    production, but every test here numbers its ids from 1, so each test starts with none."""
+    from crm_catalog.domain import quote
+
+    quote._TIER_WORDS.clear()

@@ -221,6 +221,16 @@ conversions = Table(
     Column("at", UtcDateTime(), nullable=False),
 )
 
+# Migration import: (kind, external id) -> the record imported for it (re-runs add nothing).
+import_keys = Table(
+    "import_keys",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("external_id", String(200), primary_key=True),
+    Column("record_id", String(ID), nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
+)
+
 # deals' copy of identity's users, for the addresses of automation e-mails (user_* events).
 user_addresses = Table(
     "user_addresses",

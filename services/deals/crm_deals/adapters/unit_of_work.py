@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_deals.adapters import orm
+from crm_deals.adapters.import_keys import SqlImportKeyRepository
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
 from crm_deals.adapters.repositories import (
     SqlAccountRepository,
@@ -68,6 +69,7 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.automation_firings = SqlAutomationFiringRepository(session)
         self.deliveries = SqlDeliveryRepository(session)
         self.conversions = SqlConversionRepository(session)
+        self.import_keys = SqlImportKeyRepository(session)
         self.notifications = SqlNotificationRepository(session)
         self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)
         self.contracts = SqlContractRepository(session)

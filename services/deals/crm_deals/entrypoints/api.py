@@ -26,6 +26,10 @@ from crm.deals.v1 import (
     customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    exports_pb2,
+    exports_pb2_grpc,
+    migration_pb2,
+    migration_pb2_grpc,
     notifications_pb2,
     notifications_pb2_grpc,
     payments_pb2,
@@ -46,6 +50,8 @@ from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
 from crm_deals.adapters.grpc_customer_emails import CustomerEmailServicer
 from crm_deals.adapters.grpc_deals import DealServicer
+from crm_deals.adapters.grpc_exports import ExportServicer
+from crm_deals.adapters.grpc_migration import MigrationServicer
 from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
 from crm_deals.adapters.grpc_workflows import (
@@ -120,6 +126,18 @@ APP = ApiApp(
             "InvoiceService",
             billing_pb2_grpc.add_InvoiceServiceServicer_to_server,
             InvoiceServicer,
+        ),
+        Servicer(
+            exports_pb2,
+            "ExportService",
+            exports_pb2_grpc.add_ExportServiceServicer_to_server,
+            ExportServicer,
+        ),
+        Servicer(
+            migration_pb2,
+            "MigrationService",
+            migration_pb2_grpc.add_MigrationServiceServicer_to_server,
+            MigrationServicer,
         ),
         Servicer(
             notifications_pb2,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import abc
 import builtins
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -293,6 +294,20 @@ class ConversionRepository(abc.ABC):
 
     @abc.abstractmethod
     def add(self, record: ConversionRecord) -> None: ...
+
+
+# --- migration import --------------------------------------------------------------------------
+
+
+class ImportKeyRepository(abc.ABC):
+    """(kind, external id) -> the record imported for it: what makes a migration re-runnable."""
+
+    @abc.abstractmethod
+    def find(self, kind: str, external_ids: Iterable[str]) -> dict[str, str]:
+        """external id -> record id of those already imported."""
+
+    @abc.abstractmethod
+    def add(self, kind: str, external_id: str, record_id: str, at: dt.datetime) -> None: ...
 
 
 class NotificationRepository(abc.ABC):

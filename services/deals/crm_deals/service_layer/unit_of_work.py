@@ -16,6 +16,7 @@ from crm_deals.service_layer.repositories import (
     CustomerEmailTemplateRepository,
     DeliveryRepository,
     HistoryRepository,
+    ImportKeyRepository,
     InvoiceNumberSequence,
     InvoiceRepository,
     NotificationRepository,
@@ -48,6 +49,7 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     invoice_numbers: InvoiceNumberSequence
     history: HistoryRepository
     conversions: ConversionRepository
+    import_keys: ImportKeyRepository
     notifications: NotificationRepository
     customer_email_templates: CustomerEmailTemplateRepository
     contracts: ContractRepository

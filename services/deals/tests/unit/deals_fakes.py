@@ -427,6 +427,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.invoice_numbers, self.history = Sequence(self), History(self)
         self.conversions, self.deliveries = Conversions(self), Deliveries(self)
         self.sales_lines = SalesLines(self)
+        self.import_keys = ImportKeys(self)
         self.notifications = Notifications(self)
         self.customer_email_templates = CustomerEmailTemplates(self)
         self.contracts, self.proformas = Contracts(self), ProFormas(self)
@@ -445,3 +446,19 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
 
     def events(self, event_type: str) -> list:
         return [m for t, m in self.emitted if t == event_type]
+
+
+class ImportKeys(repositories.ImportKeyRepository):
+    def __init__(self, uow):
+        self.uow = uow
+
+    @property
+    def rows(self) -> dict:
+        return self.uow.state.table("import_keys")
+
+    def find(self, kind, external_ids):
+        return {e: self.rows[(kind, e)] for e in external_ids if (kind, e) in self.rows}
+
+    def add(self, kind, external_id, record_id, at):
+        assert (kind, external_id) not in self.rows, "import key added twice"
+        self.rows[(kind, external_id)] = record_id

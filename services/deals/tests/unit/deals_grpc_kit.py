@@ -19,6 +19,8 @@ from crm.deals.v1 import (
     customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    exports_pb2_grpc,
+    migration_pb2_grpc,
     notifications_pb2_grpc,
     pipelines_pb2_grpc,
     tasks_pb2_grpc,
@@ -47,6 +49,8 @@ class Api:
         self.quotes = billing_pb2_grpc.QuoteServiceStub(channel)
         self.orders = billing_pb2_grpc.OrderServiceStub(channel)
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
+        self.exports = exports_pb2_grpc.ExportServiceStub(channel)
+        self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
         self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
         self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from crm.leads.v1 import (
     campaign_pb2,
     campaign_pb2_grpc,
+    exports_pb2,
+    exports_pb2_grpc,
     interactions_pb2,
     interactions_pb2_grpc,
     lead_service_pb2,
@@ -27,6 +29,7 @@ from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.scopes.principal_check import refuse_deactivated_users
 from crm_leads.adapters.grpc_campaigns import CampaignServicer
+from crm_leads.adapters.grpc_exports import LeadExportServicer
 from crm_leads.adapters.grpc_interactions import LeadInteractionServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
@@ -71,6 +74,12 @@ APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
             "ScoringService",
             scoring_pb2_grpc.add_ScoringServiceServicer_to_server,
             ScoringServicer,
+        ),
+        Servicer(
+            exports_pb2,
+            "LeadExportService",
+            exports_pb2_grpc.add_LeadExportServiceServicer_to_server,
+            LeadExportServicer,
         ),
         Servicer(
             interactions_pb2,

@@ -458,6 +458,7 @@ class Rpc:
 
         from crm.leads.v1 import (
             campaign_pb2_grpc,
+            exports_pb2_grpc,
             lead_service_pb2_grpc,
             scoring_pb2_grpc,
             snapshots_pb2_grpc,
@@ -468,6 +469,7 @@ class Rpc:
         self.campaigns = campaign_pb2_grpc.CampaignServiceStub(self.channel)
         self.scoring = scoring_pb2_grpc.ScoringServiceStub(self.channel)
         self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(self.channel)
+        self.exports = exports_pb2_grpc.LeadExportServiceStub(self.channel)
         self.keys = keys
 
     def token(self, caller):
@@ -504,6 +506,8 @@ def rpc(world):
     from crm.leads.v1 import (
         campaign_pb2,
         campaign_pb2_grpc,
+        exports_pb2,
+        exports_pb2_grpc,
         lead_service_pb2,
         lead_service_pb2_grpc,
         scoring_pb2,
@@ -514,6 +518,7 @@ def rpc(world):
     from crm_chassis.grpc import service_name_of, start_server
     from crm_chassis.settings import ServiceSettings
     from crm_leads.adapters.grpc_campaigns import CampaignServicer
+    from crm_leads.adapters.grpc_exports import LeadExportServicer
     from crm_leads.adapters.grpc_leads import LeadServicer
     from crm_leads.adapters.grpc_scoring import ScoringServicer
     from crm_leads.adapters.grpc_snapshots import SnapshotServicer
@@ -529,6 +534,9 @@ def rpc(world):
         scoring_pb2_grpc.add_ScoringServiceServicer_to_server(ScoringServicer(world.deps), server)
         snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server(
             SnapshotServicer(world.deps), server
+        )
+        exports_pb2_grpc.add_LeadExportServiceServicer_to_server(
+            LeadExportServicer(world.deps), server
         )
 
     keys = TestKeys()
@@ -551,6 +559,7 @@ def rpc(world):
             service_name_of(campaign_pb2, "CampaignService"),
             service_name_of(scoring_pb2, "ScoringService"),
             service_name_of(snapshots_pb2, "SnapshotService"),
+            service_name_of(exports_pb2, "LeadExportService"),
         ],
     )
     client = Rpc(running.address, keys)

@@ -1,0 +1,118 @@
+"""One row of a deals migration: a deal with its own history, open or closed years ago.
+
+The deal is created at its ``created_at`` at its stage; a ``won`` row is closed on its
+``close_date`` with ``actual_revenue`` (default: ``amount``) and makes its account a customer
+from that day; a ``lost`` row is closed on its ``close_date`` with ``lost_reason``,
+``competitor`` and ``note``. Every time in the history and the events (``deal_created``,
+``deal_won``, ``deal_lost``, the account's relationship change) is the business time of the old
+system, so reporting files the deal in its own quarter. Imported history fires no automation
+rule: what it describes happened long ago.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from google.protobuf.message import Message
+
+from crm_chassis.errors import InvalidArgument
+from crm_deals.domain import migration
+from crm_deals.domain.accounts import Account
+from crm_deals.domain.money import Money, validate_currency
+from crm_deals.domain.opportunities import Opportunity
+from crm_deals.service_layer import event_messages
+from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.accounts import publish_relationship
+from crm_deals.service_layer.deals import pipeline_of_line
+from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.recording import keep_history, publish, require_team_member
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
+
+STATUSES = ("open", "won", "lost")
+
+
+def import_deal(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    access: Access,
+    row: dict[str, str],
+    account: Account,
+    now: dt.datetime,
+    external_id: str,
+) -> Opportunity:
+    """Checks the row whole, then writes the deal and its events (nothing on a refusal)."""
+    status = (row.get("status") or "open").lower()
+    if status not in STATUSES:
+        raise InvalidArgument(f"status '{status}' is not one of open, won, lost", field="status")
+    access.require_member(account.team_id, "import deals for its accounts")
+    owner = require_team_member(
+        deps, account.team_id, row.get("owner_user_id") or caller.subject_id, "owner_user_id"
+    )
+    currency = validate_currency(row.get("currency", ""), "currency")
+    amount = migration.amount(row.get("amount", ""), currency, "amount")
+    created = migration.business_time(row.get("created_at", ""), "created_at", now) or now
+    closed_on = migration.close_date(row.get("close_date", ""), now)
+    if status != "open" and closed_on is None:
+        raise InvalidArgument(f"close_date is required for a {status} deal", field="close_date")
+    day_closed = closed_on or created.date()
+    # closed at the close date's start, and never before the deal's own creation
+    closed_at = max(dt.datetime.combine(day_closed, dt.time(), dt.UTC), created)
+    if day_closed < created.date():
+        raise InvalidArgument("close_date lies before created_at", field="close_date")
+    deal = Opportunity.create(
+        id=deps.ids.new_id(),
+        team_id=account.team_id,
+        name=row.get("name", ""),
+        account_id=account.id,
+        pipeline=pipeline_of_line(uow, row.get("sales_line_id", "")),
+        owner_user_id=owner,
+        currency=currency,
+        stage_key=row.get("stage_key", ""),
+        estimated_revenue=Money(amount, currency) if amount is not None else None,
+        estimated_close_date=closed_on,
+        actor=caller.actor,
+        at=created,
+    )
+    events: list[tuple[str, Callable[[Opportunity], Message]]] = [
+        ("deal_created", event_messages.deal_created)
+    ]
+    account_changed, previous = False, account.relationship
+    if status == "won":
+        revenue = migration.amount(row.get("actual_revenue", ""), currency, "actual_revenue")
+        revenue = revenue if revenue is not None else amount
+        deal.close_won(
+            caller.actor,
+            closed_at,
+            today=now.date(),
+            actual_revenue=Money(revenue, currency) if revenue is not None else None,
+            actual_close_date=closed_on,
+        )
+        events.append(("deal_won", event_messages.deal_won))
+        account_changed = account.record_won_deal(caller.actor, closed_at)
+    elif status == "lost":
+        try:
+            deal.close_lost(
+                caller.actor,
+                closed_at,
+                today=now.date(),
+                close_date=day_closed,
+                reason=row.get("lost_reason", ""),
+                competitor=row.get("competitor", ""),
+                note=row.get("note", ""),
+            )
+        except InvalidArgument as error:  # named as the file's field
+            field = "lost_reason" if error.field == "reason" else error.field
+            raise InvalidArgument(error.message, field=field) from None
+        events.append(("deal_lost", event_messages.deal_lost))
+    deal._record(caller.actor, now, "imported", note=f"migration import, external id {external_id}")
+    uow.opportunities.add(deal)
+    keep_history(uow, deal)
+    for event_type, message in events:
+        publish(uow, event_type, message(deal), deal, caller)
+    if account_changed:
+        uow.accounts.save(account)
+        keep_history(uow, account)
+        publish_relationship(uow, account, caller, previous, "first won deal (imported history)")
+    return deal
