@@ -16,8 +16,8 @@ from crm.deals.v1 import (
     notifications_pb2_grpc,
     payments_pb2_grpc,
     pipelines_pb2_grpc,
-    tasks_pb2_grpc,
     snapshots_pb2_grpc,
+    tasks_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
 from crmctl.session import Session

@@ -36,10 +36,10 @@ from crm.deals.v1 import (
     payments_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
-    tasks_pb2,
-    tasks_pb2_grpc,
     snapshots_pb2,
     snapshots_pb2_grpc,
+    tasks_pb2,
+    tasks_pb2_grpc,
 )
 from crm_chassis.entrypoints.api import ApiApp, Servicer
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -54,12 +54,12 @@ from crm_deals.adapters.grpc_exports import ExportServicer
 from crm_deals.adapters.grpc_migration import MigrationServicer
 from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
+from crm_deals.adapters.grpc_snapshots import SnapshotServicer
 from crm_deals.adapters.grpc_workflows import (
     ContractServicer,
     InvoicingServicer,
     ProFormaServicer,
 )
-from crm_deals.adapters.grpc_snapshots import SnapshotServicer
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer.dependencies import Dependencies
 
