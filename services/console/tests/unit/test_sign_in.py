@@ -20,7 +20,12 @@ def sign_in(client, email, password=PASSWORD, next_path="/"):
     form = client.get(f"/sign-in?next={next_path}")
     return client.post(
         "/sign-in",
-        data={"csrf_token": csrf(form.text), "email": email, "password": password, "next": next_path},
+        data={
+            "csrf_token": csrf(form.text),
+            "email": email,
+            "password": password,
+            "next": next_path,
+        },
         follow_redirects=False,
     )
 
