@@ -183,7 +183,20 @@ class FakeLeads:
         rows: Iterable[Mapping[str, str]],
         progress: Callable[[int, int, int], None],
     ) -> Iterator[tuple[int, str, str]]:
-        raise NotImplementedError
+        read = accepted = 0
+        for number, row in enumerate(rows, start=1):
+            read += 1
+            if "@" not in row.get("E-Mail", ""):
+                progress(read, accepted, read - accepted)
+                yield number, "person.email", f"{row.get('E-Mail')!r} is not an e-mail address"
+            else:
+                accepted += 1
+        progress(read, accepted, read - accepted)
+
+
+@pytest.fixture
+def make_lead():
+    return lead
 
 
 @pytest.fixture

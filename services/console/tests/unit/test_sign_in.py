@@ -31,7 +31,7 @@ def sign_in(client, email, password=PASSWORD, next_path="/"):
 
 
 def test_a_page_sends_a_stranger_to_sign_in_and_back(world):
-    client, identity, leads, _ = world
+    client, identity, _, _ = world
     identity.add("ann@example.com", "Ann")
     first = client.get("/leads?grade=a", follow_redirects=False)
     assert first.status_code == 303
