@@ -89,7 +89,7 @@ def test_actions_change_the_lead_and_a_refusal_shows_the_apis_message(ann):
 
 
 def test_a_created_lead_opens_and_a_refusal_is_shown_at_its_field(ann):
-    client, leads, token = ann
+    client, _, token = ann
     form = client.get("/leads/new")
     key = re.search(r'name="form_key" value="([^"]+)"', form.text).group(1)
     refused = client.post(
@@ -121,3 +121,24 @@ def test_a_csv_import_reports_its_progress_and_each_refused_row(ann):
         time.sleep(0.05)
     assert '<progress id="import-progress" max="100" value="100">' in page.text
     assert "&#39;x&#39; is not an e-mail address" in page.text
+
+
+def test_a_conversion_shows_its_state_and_polls_until_deals_answers(ann, make_lead):
+    client, leads, token = ann
+    client.post("/leads/l1/qualify", data={"csrf_token": token})
+    client.post("/leads/l1/convert", data={"csrf_token": token, "opportunity_name": "Vogel deal"})
+    part = client.get("/leads/l1/conversion", headers={"HX-Request": "true"})
+    assert "requested" in part.text and 'hx-trigger="every 2s"' in part.text
+    leads.leads["l1"] = make_lead(
+        "l1", leads.leads["l1"].owner_user_id, team="berlin", status="converted"
+    )
+    assert "hx-trigger" not in client.get("/leads/l1/conversion").text  # done: no more polling
+
+
+def test_a_merge_names_the_duplicate_and_refuses_the_lead_itself(ann, make_lead):
+    client, leads, token = ann
+    leads.leads["l3"] = make_lead("l3", "x", team="berlin")
+    itself = client.post("/leads/l1/merge", data={"csrf_token": token, "duplicate_id": "l1"})
+    assert "a lead cannot be merged into itself" in itself.text
+    client.post("/leads/l1/merge", data={"csrf_token": token, "duplicate_id": "l3"})
+    assert leads.leads["l3"].merged_into_lead_id == "l1"
