@@ -17,23 +17,24 @@ from crm_console.domain.leads import (
 )
 from crm_console.domain.session import Session
 from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require
+from crm_console.entrypoints.words import N_
 from crm_console.service_layer import leads
 
 # The create form's fields (LeadInput paths, as leads names them in its refusals).
 FORM_FIELDS = (
-    ("person.first_name", "First name"),
-    ("person.last_name", "Last name"),
-    ("person.title", "Title"),
-    ("person.email", "E-mail"),
-    ("person.phone", "Phone"),
-    ("company.name", "Company"),
-    ("company.industry", "Industry"),
-    ("company.website", "Website"),
-    ("location.country", "Country"),
-    ("location.city", "City"),
-    ("location.postal_code", "Postal code"),
-    ("source.campaign_id", "Campaign id"),
-    ("sales_line_id", "Sales line id"),
+    ("person.first_name", N_("First name")),
+    ("person.last_name", N_("Last name")),
+    ("person.title", N_("Title")),
+    ("person.email", N_("E-mail")),
+    ("person.phone", N_("Phone")),
+    ("company.name", N_("Company")),
+    ("company.industry", N_("Industry")),
+    ("company.website", N_("Website")),
+    ("location.country", N_("Country")),
+    ("location.city", N_("City")),
+    ("location.postal_code", N_("Postal code")),
+    ("source.campaign_id", N_("Campaign id")),
+    ("sales_line_id", N_("Sales line id")),
 )
 
 NAV = [(20, "Leads", "/leads")]
