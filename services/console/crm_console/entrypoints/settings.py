@@ -33,6 +33,7 @@ class ConsoleSettings(ServiceSettings):
     default_language: str = setting("en", "Language of a person who chose none: en, fa or he.")
     leads_address: str = setting("127.0.0.1:50054", "host:port of leads' gRPC API.")
     deals_address: str = setting("127.0.0.1:50055", "host:port of deals' gRPC API.")
+    catalog_address: str = setting("127.0.0.1:50053", "host:port of catalog's gRPC API.")
     territory_address: str = setting("127.0.0.1:50052", "host:port of territory's gRPC API.")
     call_timeout_seconds: float = setting(
         10.0, "Deadline of one call to a service while a page is built."

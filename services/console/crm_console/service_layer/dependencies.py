@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 
 from crm_chassis.clock import Clock, SystemClock
 from crm_chassis.ids import IdGenerator, UuidIds
-from crm_console.service_layer.ports import IdentityPort, LeadsPort
+from crm_console.service_layer.ports import CatalogPort, DealsPort, IdentityPort, LeadsPort
 
 
 @dataclass(frozen=True, kw_only=True)
 class Dependencies:
     identity: IdentityPort
     leads: LeadsPort
+    deals: DealsPort
+    catalog: CatalogPort
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=UuidIds)
     closers: tuple[Callable[[], None], ...] = ()

@@ -6,10 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import pytest
 from starlette.testclient import TestClient
 
+from crm_console.domain.deals import (
+    Board,
+    Card,
+    Column,
+    Deal,
+    LostReason,
+    PipelineRef,
+    Product,
+    Stage,
+)
+from crm_console.domain.deals import Money as DealMoney
 from crm_console.domain.errors import AccountLocked, NotFound, Refused, SignedOut, WrongCredentials
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import Activity, Conversion, Factor, HistoryEntry, Lead, Page, Score
@@ -215,8 +227,111 @@ def world():
     identity = FakeIdentity()
     leads = FakeLeads(identity)
     clock = FixedClock(NOW)
-    deps = Dependencies(identity=identity, leads=leads, clock=clock)
+    deps = Dependencies(
+        identity=identity,
+        leads=leads,
+        deals=FakeDeals(identity),
+        catalog=FakeCatalog(),
+        clock=clock,
+    )
     settings = ConsoleSettings.load("console", {"CRM_ENV": "test"})
     app = build_app(settings, deps)
     with TestClient(app, base_url="https://console.test") as client:
         yield client, identity, leads, clock
+
+
+# ---------------------------------------------------------------- deals and catalog (board, deal page)
+STAGES = (
+    Stage("new", "New", 10, 7),
+    Stage("proposal", "Proposal", 50),
+    Stage("won_only", "Won", 90),
+)
+
+
+def card(deal_id: str, stage: str, amount: str, version: int = 1) -> Card:
+    revenue = DealMoney(Decimal(amount), "EUR")
+    return Card(deal_id, f"Deal {deal_id}", stage, "user-1", revenue, 10, NOW, version)
+
+
+@dataclass
+class FakeDeals:
+    """One sales line "line-1" of team-1; deals refuses moves to "won_only" and stale versions,
+    and a deal of another team is NotFound, as deals answers."""
+
+    identity: FakeIdentity
+    cards: dict[str, Card] = field(default_factory=dict)
+    teams: dict[str, set[str]] = field(default_factory=dict)  # team -> member user ids
+    moves: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def add(self, deal_id: str, stage: str, amount: str, version: int = 1) -> None:
+        self.cards[deal_id] = card(deal_id, stage, amount, version)
+
+    def pipelines(self, token: str) -> tuple[PipelineRef, ...]:
+        return (PipelineRef("line-1", "SMB pipeline"),)
+
+    def board(self, token: str, sales_line_id: str) -> Board:
+        if sales_line_id != "line-1":
+            raise NotFound(f"sales line {sales_line_id} not found")
+        columns = []
+        for stage in STAGES:
+            cards = tuple(c for c in self.cards.values() if c.stage_key == stage.key)
+            total = sum((c.revenue.amount for c in cards if c.revenue), Decimal(0))
+            weighted = total * stage.probability / 100
+            money = (DealMoney(total, "EUR"),) if cards else ()
+            weighted_money = (DealMoney(weighted, "EUR"),) if cards else ()
+            columns.append(Column(stage, cards, money, weighted_money))
+        return Board("line-1", "SMB pipeline", tuple(columns))
+
+    def lost_reasons(self, token: str) -> tuple[LostReason, ...]:
+        return (LostReason("price", "Our price was too high"),)
+
+    def move(self, token: str, deal_id: str, stage_key: str, version: int) -> Deal:
+        found = self.cards.get(deal_id)
+        if found is None:
+            raise NotFound(f"opportunity {deal_id} not found")
+        if stage_key == "won_only":
+            raise Refused("a deal is won with CloseDealWon, not by a stage move")
+        if version and version != found.version:
+            raise Refused(f"opportunity {deal_id} is at version {found.version}, not {version}")
+        self.moves.append((deal_id, stage_key, version))
+        self.cards[deal_id] = replace(found, stage_key=stage_key, version=found.version + 1)
+        return self.get(token, deal_id)
+
+    def get(self, token: str, deal_id: str) -> Deal:
+        found = self.cards.get(deal_id)
+        user_id = self.identity.owners.get(token, "")
+        if found is None or user_id not in self.teams.get("team-1", set()):
+            raise NotFound(f"opportunity {deal_id} not found")
+        return Deal(
+            id=found.id,
+            name=found.name,
+            team_id="team-1",
+            account_id="",
+            primary_contact_id="",
+            sales_line_id="line-1",
+            stage_key=found.stage_key,
+            stage_name=found.stage_key,
+            status="open",
+            probability=found.probability,
+            currency="EUR",
+            estimated_revenue=found.revenue,
+            estimated_close_date="",
+            owner_user_id="user-1",
+        )
+
+    def timeline(self, token: str, deal_id: str) -> tuple[object, ...]:
+        return ()
+
+    def quotes(self, token: str, deal_id: str) -> tuple[object, ...]:
+        return ()
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(name)
+
+
+class FakeCatalog:
+    def products(self, token: str) -> tuple[Product, ...]:
+        return (Product("p1", "SEAT", "Seat licence", "seat"),)
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(name)
