@@ -59,8 +59,7 @@ $(CONSOLE_VENDOR): $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
 	cp $(CONSOLE)/node_modules/htmx.org/dist/htmx.min.js $(CONSOLE)/node_modules/sortablejs/Sortable.min.js $(dir $@)
 	@touch $@
 console-assets: $(CONSOLE_VENDOR) $(STAMP)
-	$(PY) -m babel.messages.frontend compile -d $(CONSOLE)/crm_console/locale -D messages --use-fuzzy >/dev/null 2>&1 || \
-	  $(VENV)/bin/pybabel compile -d $(CONSOLE)/crm_console/locale -D messages
+	$(VENV)/bin/pybabel compile -d $(CONSOLE)/crm_console/locale -D messages
 
 # Scripts the browser test kit injects into pages (axe-core), pinned by their package-lock.json.
 BROWSER_ASSETS := libs/devkit/browser-assets

@@ -31,6 +31,7 @@ API; it has no broker user, no queues and no database of its own:
     name = "console"
     package = "crm_console"
     http_port = 8460                  # port of its web server
+    calls = ["identity", "leads"]     # the apis it calls (with the signed-in person's token)
     [processes]
     web = 9157                        #   python -m <package>.entrypoints.web
 """
@@ -82,6 +83,7 @@ class ServiceManifest:
     service_roles: tuple[str, ...] = ()  # roles of the service's own service account
     egress: tuple[ExternalEgress, ...] = ()  # connections outside the cluster
     http_port: int = 0  # port of the web process's server (0: no web process)
+    calls: tuple[str, ...] = ()  # apis called with people's own tokens (a web application)
 
     @property
     def is_web(self) -> bool:
@@ -133,6 +135,7 @@ def load(path: str | os.PathLike[str]) -> ServiceManifest:
             package=data["package"],
             grpc_port=int(data.get("grpc_port", 0)),
             http_port=int(data.get("http_port", 0)),
+            calls=tuple(data.get("calls", [])),
             root=path.parent,
             publishes=tuple(data.get("publishes", [])),
             processes=processes,

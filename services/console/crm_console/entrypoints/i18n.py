@@ -87,11 +87,22 @@ class Language:
             return ""
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
 
+    def _digits(self, text: str) -> str:
+        # CLDR's Persian numbers keep Latin digits; Persian readers expect their own.
+        return text.translate(PERSIAN_DIGITS) if self.code == "fa" else text
+
     def money(self, amount: Decimal, currency: str) -> str:
-        return str(babel_numbers.format_currency(amount, currency, locale=BABEL_LOCALES[self.code]))
+        """In the currency's own minor units and symbol: ``‎ریال ۱٬۲۳۴٬۵۶۸``, ``‏1,234.50 ‏₪``."""
+        locale = BABEL_LOCALES[self.code]
+        text = babel_numbers.format_currency(
+            amount, currency, locale=locale, numbering_system="default"
+        )
+        return self._digits(str(text))
 
     def number(self, value: int | Decimal) -> str:
-        return str(babel_numbers.format_decimal(value, locale=BABEL_LOCALES[self.code]))
+        locale = BABEL_LOCALES[self.code]
+        text = babel_numbers.format_decimal(value, locale=locale, numbering_system="default")
+        return self._digits(str(text))
 
 
 ENGLISH = Language("en")

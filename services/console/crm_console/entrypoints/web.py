@@ -111,6 +111,7 @@ def build_app(
     routes: list[BaseRoute] = [r for m in modules for r in getattr(m, "ROUTES", ())]
     routes.append(Mount("/static", app=StaticFiles(directory=PACKAGE / "static"), name="static"))
     nav: Sequence[tuple[int, str, str]] = sorted(n for m in modules for n in getattr(m, "NAV", ()))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield

@@ -24,7 +24,7 @@ from crm_console.domain.deals import (
 from crm_console.domain.deals import Money as DealMoney
 from crm_console.domain.errors import AccountLocked, NotFound, Refused, SignedOut, WrongCredentials
 from crm_console.domain.lead_query import LeadQuery
-from crm_console.domain.leads import Activity, Factor, HistoryEntry, Lead, Page, Score
+from crm_console.domain.leads import Activity, Conversion, Factor, HistoryEntry, Lead, Page, Score
 from crm_console.domain.session import Person, Tokens
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
@@ -182,10 +182,21 @@ class FakeLeads:
         return self.leads[lead_id]
 
     def convert(self, token: str, lead_id: str, *, opportunity_name: str = "") -> Lead:
-        raise NotImplementedError
+        found = self._visible(token, lead_id)
+        if found.status != "qualified":
+            raise Refused(f"lead {lead_id} is {found.status}; only a qualified lead converts")
+        self.leads[lead_id] = replace(
+            found, status="converting", conversion=Conversion(state="requested")
+        )
+        return self.leads[lead_id]
 
     def merge(self, token: str, survivor_id: str, duplicate_id: str) -> Lead:
-        raise NotImplementedError
+        survivor = self._visible(token, survivor_id)
+        duplicate = self._visible(token, duplicate_id)
+        self.leads[duplicate_id] = replace(
+            duplicate, status="merged", merged_into_lead_id=survivor_id
+        )
+        return survivor
 
     def import_rows(
         self,
@@ -195,7 +206,20 @@ class FakeLeads:
         rows: Iterable[Mapping[str, str]],
         progress: Callable[[int, int, int], None],
     ) -> Iterator[tuple[int, str, str]]:
-        raise NotImplementedError
+        read = accepted = 0
+        for number, row in enumerate(rows, start=1):
+            read += 1
+            if "@" not in row.get("E-Mail", ""):
+                progress(read, accepted, read - accepted)
+                yield number, "person.email", f"{row.get('E-Mail')!r} is not an e-mail address"
+            else:
+                accepted += 1
+        progress(read, accepted, read - accepted)
+
+
+@pytest.fixture
+def make_lead():
+    return lead
 
 
 @pytest.fixture

@@ -20,13 +20,18 @@ def sign_in(client, email, password=PASSWORD, next_path="/"):
     form = client.get(f"/sign-in?next={next_path}")
     return client.post(
         "/sign-in",
-        data={"csrf_token": csrf(form.text), "email": email, "password": password, "next": next_path},
+        data={
+            "csrf_token": csrf(form.text),
+            "email": email,
+            "password": password,
+            "next": next_path,
+        },
         follow_redirects=False,
     )
 
 
 def test_a_page_sends_a_stranger_to_sign_in_and_back(world):
-    client, identity, leads, _ = world
+    client, identity, _, _ = world
     identity.add("ann@example.com", "Ann")
     first = client.get("/leads?grade=a", follow_redirects=False)
     assert first.status_code == 303
