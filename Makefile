@@ -16,7 +16,7 @@ PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 TEST_TIMEOUT ?= 300
 
 
-.PHONY: deploy-render help setup venv protos infra-run infra-test run test test-unit chaos-worker-stop chaos bench lint lint-ruff lint-format mypy lint-imports lint-protos clean
+.PHONY: deploy-render help setup console-assets browser-assets venv protos infra-run infra-test run test test-unit chaos-worker-stop chaos bench lint lint-ruff lint-format mypy lint-imports lint-protos clean
 
 help:
 	@echo "make run    start every service (gRPC api + nameko worker + outbox relay) on SQLite + local RabbitMQ"
@@ -49,13 +49,33 @@ gen/python/.stamp: $(STAMP) $(PROTOS) scripts/gen-protos.sh
 venv: $(STAMP)
 protos: gen/python/.stamp
 
-setup: venv protos
+# The console's pinned JavaScript (services/console/package-lock.json), served by the console
+# itself from crm_console/static/vendor, and its compiled gettext catalogues (.mo, not committed).
+CONSOLE := services/console
+CONSOLE_VENDOR := $(CONSOLE)/crm_console/static/vendor/.stamp
+$(CONSOLE_VENDOR): $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --silent --no-audit --no-fund --ignore-scripts >/dev/null
+	mkdir -p $(dir $@)
+	cp $(CONSOLE)/node_modules/htmx.org/dist/htmx.min.js $(CONSOLE)/node_modules/sortablejs/Sortable.min.js $(dir $@)
+	@touch $@
+console-assets: $(CONSOLE_VENDOR) $(STAMP)
+	$(VENV)/bin/pybabel compile -d $(CONSOLE)/crm_console/locale -D messages
+
+# Scripts the browser test kit injects into pages (axe-core), pinned by their package-lock.json.
+BROWSER_ASSETS := libs/devkit/browser-assets
+$(BROWSER_ASSETS)/node_modules/.installed: $(BROWSER_ASSETS)/package.json $(BROWSER_ASSETS)/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is missing (apt-get install -y npm)"; exit 1; }
+	npm ci --prefix $(BROWSER_ASSETS) --no-audit --no-fund --silent
+	@touch $@
+browser-assets: $(BROWSER_ASSETS)/node_modules/.installed
+
+setup: venv protos console-assets browser-assets
 	@echo "setup done: $(VENV) with $(SERVICES); crmctl at $(VENV)/bin/crmctl"
 
 infra-run:
 	@scripts/ensure-infra.sh rabbitmq
 infra-test:
-	@scripts/ensure-infra.sh rabbitmq postgres promtool
+	@scripts/ensure-infra.sh rabbitmq postgres promtool chromium
 
 # ---------------------------------------------------------------- run
 run: setup infra-run

@@ -4,6 +4,8 @@
 #   ensure-infra.sh rabbitmq postgres   -> both (make run's servers and the suite's databases)
 #   ensure-infra.sh promtool            -> Prometheus' rule checker (the deploy tests run the
 #                                          alert rules' unit tests with it)
+#   ensure-infra.sh chromium            -> Debian's Chromium (the browser tests drive it with
+#                                          Playwright; no browser build is downloaded)
 # Reachable: nothing to do. Installed but stopped: start it. Missing and running as root:
 # install it with apt-get, then start it. Otherwise stop with a message saying what to do.
 set -euo pipefail
@@ -67,12 +69,23 @@ ensure_promtool() {
   apt_install promtool prometheus
 }
 
+ensure_chromium() {
+  command -v "${CRM_CHROMIUM:-chromium}" >/dev/null && return 0
+  if [ "$(id -u)" != 0 ]; then   # without it the browser tests skip and say why
+    echo "note: Chromium is not installed (sudo apt-get install -y chromium); the browser" >&2
+    echo "tests are skipped" >&2
+    return 0
+  fi
+  apt_install Chromium chromium
+}
+
 for what in "$@"; do
   case "$what" in
     postgres) ensure_postgres ;;
     rabbitmq) ensure_rabbitmq ;;
     promtool) ensure_promtool ;;
-    *) echo "unknown server $what (postgres|rabbitmq|promtool)" >&2; exit 2 ;;
+    chromium) ensure_chromium ;;
+    *) echo "unknown server $what (postgres|rabbitmq|promtool|chromium)" >&2; exit 2 ;;
   esac
 done
 echo "ready: $*"

@@ -79,6 +79,7 @@ def postgres_cluster(manifests: list[ServiceManifest], labels: dict) -> dict:
             "passwordSecret": {"name": database_credentials(m)},
         }
         for m in manifests
+        if not m.is_web  # a web application keeps no data
     ]
     return {
         "apiVersion": CNPG_API,

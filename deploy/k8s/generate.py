@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import backing_services  # noqa: E402
 import network_policies  # noqa: E402
 import scaling  # noqa: E402
+import web  # noqa: E402
 
 from crm_chassis.grpc.db_health import LIVENESS_SERVICE  # noqa: E402
 from crm_chassis.manifest import ServiceManifest, discover  # noqa: E402
@@ -58,8 +59,14 @@ RESOURCES = {  # per process kind: (requests, limits)
     "worker": ({"cpu": "50m", "memory": "160Mi"}, {"cpu": "500m", "memory": "384Mi"}),
     "relay": ({"cpu": "50m", "memory": "96Mi"}, {"cpu": "500m", "memory": "256Mi"}),
     "job": ({"cpu": "50m", "memory": "96Mi"}, {"cpu": "500m", "memory": "256Mi"}),
+    "web": ({"cpu": "100m", "memory": "160Mi"}, {"cpu": "1", "memory": "384Mi"}),
 }
-PROD_REPLICAS = {"api": 3, "worker": 2, "relay": 2}  # relays elect one leader (advisory lock)
+PROD_REPLICAS = {
+    "api": 3,
+    "worker": 2,
+    "relay": 2,
+    "web": 2,
+}  # relays elect one leader (advisory lock)
 RABBITMQ_CLUSTER = backing_services.RABBITMQ_CLUSTER  # the RabbitmqCluster in the namespace
 BROKER_VHOST = "crm"
 BROKER_KINDS = ("worker", "relay", "topology")  # the processes that talk to the broker
@@ -90,16 +97,22 @@ def identity_bootstrap_settings(peers: list[ServiceManifest]) -> dict[str, str]:
     CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS (identity-secrets: name:client_id:secret) and brings
     each one's roles to these at every start; an empty list means no role."""
     roles = ",".join(
-        f"{peer.name}:{'+'.join(peer.service_roles)}" for peer in peers if peer.name != IDENTITY
+        f"{peer.name}:{'+'.join(peer.service_roles)}"
+        for peer in peers
+        if peer.name != IDENTITY and not peer.is_web  # a web application has no account
     )
     return {"CRM_IDENTITY_BOOTSTRAP_SERVICE_ROLES": roles}
 
 
 def settings_configmap(m: ServiceManifest, peers: list[ServiceManifest]) -> dict:
     p = f"CRM_{m.name.upper()}_"
+    listen = (
+        {p + "HTTP_HOST": "0.0.0.0", p + "HTTP_PORT": str(m.http_port)}
+        if m.is_web
+        else {p + "GRPC_HOST": "0.0.0.0", p + "GRPC_PORT": str(m.grpc_port)}
+    )
     data = {
-        p + "GRPC_HOST": "0.0.0.0",
-        p + "GRPC_PORT": str(m.grpc_port),
+        **listen,
         "CRM_LOG_FORMAT": "json",
         "CRM_LOG_LEVEL": "INFO",
         "CRM_DATA_DIR": "/tmp/data",
@@ -382,6 +395,17 @@ def job(m: ServiceManifest, kind: str, command: list[str]) -> dict:
 
 
 def service_files(m: ServiceManifest, peers: list[ServiceManifest]) -> dict[str, dict]:
+    if m.is_web:
+        return web.service_files(
+            m,
+            labels=labels,
+            configmap=settings_configmap(m, peers),
+            base_container=container(m, "web", m.command("web")),
+            pod_spec=pod_spec,
+            pdb=pdb(m, "web"),
+            metrics_service=services(m)["service-metrics.yaml"],
+            network_policy=network_policies.process_policy(m, "web", peers, labels(m, "web")),
+        )
     files = {"configmap.yaml": settings_configmap(m, peers)}
     for kind in m.processes:
         files[f"deployment-{kind}.yaml"] = deployment(m, kind)

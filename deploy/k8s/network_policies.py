@@ -5,6 +5,8 @@ the services' manifests declare.
   it (a service calls identity for its signing keys and service tokens, and the owner of every
   role in its ``service_roles``: ROLE_OWNERS) and the ingress controller; on its metrics port
   Prometheus only. Workers and relays admit Prometheus on their metrics port, Jobs nothing.
+- A web application (the console) admits the ingress controller on its HTTP port and calls
+  the apis its manifest's ``calls`` names (with people's own tokens); no database, no broker.
 - Egress: DNS, plus per process: its database (api, worker, relay, migrate), the broker
   (worker, relay, topology) and the apis it calls (api, worker); and whatever its manifest's
   ``[[egress]]`` declares outside the cluster (deals' worker: SMTP and webhooks).
@@ -72,7 +74,7 @@ PUBLIC_INTERNET = {
 KUBERNETES_API = {"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]}
 DATABASE_KINDS = ("api", "worker", "relay", "migrate")
 BROKER_KINDS = ("worker", "relay", "topology")
-CALLING_KINDS = ("api", "worker")  # the processes that call other services' apis
+CALLING_KINDS = ("api", "worker", "web")  # the processes that call other services' apis
 
 
 def namespace(name: str) -> dict:
@@ -86,7 +88,7 @@ def tcp(*ports: int) -> list[dict]:
 def callees(m: ServiceManifest, manifests: list[ServiceManifest]) -> list[ServiceManifest]:
     """The services whose apis ``m`` calls: identity (keys, service tokens) and the owner of
     each of its service roles."""
-    names = {ROLE_OWNERS[role] for role in m.service_roles}
+    names = {ROLE_OWNERS[role] for role in m.service_roles} | set(m.calls)
     if m.name != IDENTITY:
         names.add(IDENTITY)
     return [p for p in manifests if p.name in names - {m.name} and "api" in p.processes]
@@ -131,6 +133,8 @@ def process_policy(
     if kind == "api":
         sources = [service_pods(p, CALLING_KINDS) for p in callers(m, manifests)]
         ingress.append({"from": [*sources, INGRESS_CONTROLLER], "ports": tcp(m.grpc_port)})
+    if kind == "web":  # browsers, through the ingress controller only
+        ingress.append({"from": [INGRESS_CONTROLLER], "ports": tcp(m.http_port)})
     if m.processes.get(kind):
         ingress.append({"from": [PROMETHEUS], "ports": tcp(m.processes[kind])})
     egress = [DNS]

@@ -33,7 +33,9 @@ BUILT_IN_GROUPS = (
     "autoscaling/v2",
     "networking.k8s.io/v1",
 )
-MANIFESTS = {m.name: m for m in discover()}
+# The services (api, worker, relay); web applications (the console) are checked on their own.
+MANIFESTS = {m.name: m for m in discover() if not m.is_web}
+WEB = {m.name: m for m in discover() if m.is_web}
 
 needs_kubectl = pytest.mark.skipif(
     shutil.which("kubectl") is None, reason="kubectl (kustomize) not installed"
@@ -208,10 +210,12 @@ def test_network_policies_admit_only_declared_callers(prod):
         "podSelector": {},
         "policyTypes": ["Ingress", "Egress"],
     }
-    assert _grpc_callers(policies["identity-api"]) == set(MANIFESTS) - {"identity"}  # its keys
-    assert _grpc_callers(policies["territory-api"]) == {"leads", "deals"}  # choose_owners
-    assert _grpc_callers(policies["catalog-api"]) == {"deals"}  # quote_prices
-    assert _grpc_callers(policies["leads-api"]) == set()  # people only
+    # The console calls the apis its manifest names, with people's own tokens.
+    everyone = set(MANIFESTS) | set(WEB)
+    assert _grpc_callers(policies["identity-api"]) == everyone - {"identity"}  # its keys
+    assert _grpc_callers(policies["territory-api"]) == {"leads", "deals", "console"}
+    assert _grpc_callers(policies["catalog-api"]) == {"deals", "console"}  # quote_prices
+    assert _grpc_callers(policies["leads-api"]) == {"console"}  # people only
     for name, m in MANIFESTS.items():
         api = policies[f"{name}-api"]["spec"]
         ports = [rule["ports"][0]["port"] for rule in api["ingress"]]
@@ -286,6 +290,29 @@ def test_processes_wait_for_their_schema_and_topology(prod):
     assert all(
         "initContainers" not in j["spec"]["template"]["spec"] for j in objects(prod, "Job").values()
     )
+
+
+def test_the_console_is_reached_through_the_ingress_and_calls_only_its_apis(prod):
+    (console,) = WEB.values()
+    deployments, policies = objects(prod, "Deployment"), objects(prod, "NetworkPolicy")
+    pod = deployments["console-web"]["spec"]["template"]["spec"]
+    (main,) = pod["containers"]
+    assert "initContainers" not in pod  # no schema, no topology to wait for
+    assert main["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert {p["name"]: p["containerPort"] for p in main["ports"]} == {
+        "http": console.http_port,
+        "metrics": console.processes["web"],
+    }
+    assert not any("DATABASE" in e["name"] or "AMQP" in e["name"] for e in main.get("env", []))
+    (ingress,) = objects(prod, "Ingress").values()
+    assert ingress["spec"]["tls"] and ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"][
+        "service"
+    ] == {"name": "console", "port": {"name": "http"}}
+    web = policies["console-web"]["spec"]
+    assert web["ingress"][0]["ports"] == [{"protocol": "TCP", "port": console.http_port}]
+    assert _egress_to(policies["console-web"]) == {"kube-dns", *console.calls}
+    assert broker_user("console") not in objects(prod, "User")
+    assert "console" not in {d["spec"]["name"] for d in objects(prod, "Database").values()}
 
 
 def test_a_reapply_never_sets_a_scaled_deployment_below_its_autoscalers_minimum():

@@ -14,7 +14,7 @@ import pytest
 from crm_chassis import manifest
 from crm_chassis.settings import LOCAL_ADMIN_PASSWORD
 
-SERVICES = [m for m in manifest.discover()]
+SERVICES = [m for m in manifest.discover() if "api" in m.processes]
 # Never reached: every check runs before the first connection.
 UNREACHABLE_DB = "postgresql+psycopg2://nobody@127.0.0.1:9/nothing"
 
@@ -31,6 +31,14 @@ def test_an_api_without_a_database_url_stops_naming_it(service, tmp_path):
     assert result.returncode != 0
     assert f"CRM_{service.name.upper()}_DATABASE_URL is not set" in result.stderr
     assert not list(tmp_path.iterdir()), "no SQLite file may be created"
+
+
+def test_the_console_without_its_session_key_stops_naming_it(tmp_path):
+    console = manifest.find("console")
+    result = _run(console.command("web", sys.executable), {}, tmp_path)
+    assert result.returncode != 0
+    assert "CRM_CONSOLE_SESSION_KEY is not set" in result.stderr
+    assert "DATABASE_URL" not in result.stderr  # it keeps no data
 
 
 def test_a_migration_without_a_database_url_stops_naming_it(tmp_path):

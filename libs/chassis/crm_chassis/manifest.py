@@ -24,6 +24,16 @@ so adding a service means adding its folder and manifest, never editing a list o
     process = "worker"                #   (deploy/k8s renders a NetworkPolicy rule each)
     purpose = "smtp"
     ports = [25, 465, 587]
+
+A web application (the console) declares a ``web`` process and its HTTP port instead of a gRPC
+API; it has no broker user, no queues and no database of its own:
+
+    name = "console"
+    package = "crm_console"
+    http_port = 8460                  # port of its web server
+    calls = ["identity", "leads"]     # the apis it calls (with the signed-in person's token)
+    [processes]
+    web = 9157                        #   python -m <package>.entrypoints.web
 """
 
 from __future__ import annotations
@@ -36,7 +46,9 @@ from typing import Any
 
 from crm_chassis.service_roles import SERVICE_ROLES
 
-PROCESS_KINDS = ("api", "worker", "relay")
+PROCESS_KINDS = ("api", "worker", "relay", "web")
+# Kinds that use the broker (a service with any of them gets a broker user and an exchange).
+BROKER_KINDS = ("api", "worker", "relay")
 
 
 @dataclass(frozen=True)
@@ -63,13 +75,24 @@ class ExternalEgress:
 class ServiceManifest:
     name: str
     package: str
-    grpc_port: int
+    grpc_port: int  # 0: no gRPC API (a web application)
     root: Path
     publishes: tuple[str, ...] = ()
     processes: dict[str, int] = field(default_factory=dict)  # kind -> metrics port
     subscriptions: tuple[Subscription, ...] = ()
     service_roles: tuple[str, ...] = ()  # roles of the service's own service account
     egress: tuple[ExternalEgress, ...] = ()  # connections outside the cluster
+    http_port: int = 0  # port of the web process's server (0: no web process)
+    calls: tuple[str, ...] = ()  # apis called with people's own tokens (a web application)
+
+    @property
+    def is_web(self) -> bool:
+        """A web application: a web process, nothing on the broker (no exchange, no user)."""
+        return "web" in self.processes
+
+    @property
+    def uses_broker(self) -> bool:
+        return any(kind in self.processes for kind in BROKER_KINDS)
 
     def command(self, kind: str, python: str = "python") -> list[str]:
         if kind == "api":
@@ -84,6 +107,8 @@ class ServiceManifest:
             ]
         if kind == "relay":
             return [python, "-m", "crm_chassis.outbox.relay_main", "--service", self.name]
+        if kind == "web":
+            return [python, "-m", f"{self.package}.entrypoints.web"]
         raise ValueError(f"unknown process kind {kind!r}")
 
 
@@ -100,13 +125,20 @@ def load(path: str | os.PathLike[str]) -> ServiceManifest:
             raise ValueError(
                 f"{path}: service_roles must be a list of {', '.join(SERVICE_ROLES)}; got {roles!r}"
             )
+        processes = {k: int(v) for k, v in data.get("processes", {}).items()}
+        if "web" in processes and not data.get("http_port"):
+            raise ValueError(f"{path}: a web process needs http_port (its server's port)")
+        if "api" in processes and not data.get("grpc_port"):
+            raise ValueError(f"{path}: an api process needs grpc_port")
         return ServiceManifest(
             name=name,
             package=data["package"],
-            grpc_port=int(data["grpc_port"]),
+            grpc_port=int(data.get("grpc_port", 0)),
+            http_port=int(data.get("http_port", 0)),
+            calls=tuple(data.get("calls", [])),
             root=path.parent,
             publishes=tuple(data.get("publishes", [])),
-            processes={k: int(v) for k, v in data.get("processes", {}).items()},
+            processes=processes,
             subscriptions=tuple(
                 Subscription(
                     source=s["source"], event=s["event"], consumer=name, method=s["method"]

@@ -54,7 +54,7 @@ ENVIRONMENTS = (LOCAL, TEST, PRODUCTION)
 # machine (deploy/ reads the password from a Kubernetes Secret instead).
 LOCAL_ADMIN_EMAIL = "admin@crm.local"
 LOCAL_ADMIN_PASSWORD = "local-dev-admin-only"
-PROCESS_KINDS = ("api", "worker", "relay")
+PROCESS_KINDS = ("api", "worker", "relay", "web")
 
 
 class StartupRefused(SystemExit):

@@ -60,6 +60,7 @@ class PlatformBed:
             dataclasses.replace(
                 found[name],
                 grpc_port=free_port(),
+                http_port=free_port() if found[name].is_web else 0,
                 processes={kind: free_port() for kind in found[name].processes},
             )
             for name in services
@@ -126,6 +127,8 @@ class PlatformBed:
         for manifest in self.manifests:
             if "api" in manifest.processes:
                 self._wait_serving(manifest.name, deadline)
+            if manifest.is_web:
+                self._wait_web(manifest.name, deadline)
 
     def close(self) -> None:
         for _, process, _ in self._processes:
@@ -207,6 +210,17 @@ class PlatformBed:
                     raise RuntimeError(f"{service} api not serving in time\n{self.logs()}")
                 time.sleep(0.2)
 
+    def _wait_web(self, service: str, deadline: float) -> None:
+        from crm_devrun.readiness import _answers
+
+        while _answers(self.url(service) + "healthz", 1.0) != 200:
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{service} did not answer on {self.url(service)}\n{self.logs()}"
+                )
+            time.sleep(0.1)
+
     def check_alive(self) -> None:
         """Raise, with the logs, if any process of the bed has exited."""
         dead = [
@@ -243,6 +257,11 @@ class PlatformBed:
     def address(self, service: str) -> str:
         manifest = next(m for m in self.manifests if m.name == service)
         return f"127.0.0.1:{manifest.grpc_port}"
+
+    def url(self, service: str) -> str:
+        """The base URL of a web application's process (the console), ending in "/"."""
+        manifest = next(m for m in self.manifests if m.name == service)
+        return f"http://127.0.0.1:{manifest.http_port}/"
 
     def channel(self, service: str) -> grpc.Channel:
         """A channel that retries UNAVAILABLE as the platform's own clients do

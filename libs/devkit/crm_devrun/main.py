@@ -51,14 +51,15 @@ def _process_table(plan: Plan, pids: dict[str, int] | None = None) -> Table:
         "service",
         "process",
         "pid" if pids is not None else "command",
-        "gRPC address",
+        "gRPC address / web URL",
         "metrics URL",
     ):
         # addresses and URLs are copied from here: never broken across lines
         table.add_column(heading, overflow="fold", no_wrap=heading != "command")
     for spec in plan.processes:
         third = str(pids[spec.label]) if pids is not None else " ".join(spec.argv[1:])
-        table.add_row(spec.service, spec.kind, third, spec.grpc_address, spec.metrics_url)
+        address = spec.grpc_address or spec.http_url
+        table.add_row(spec.service, spec.kind, third, address, spec.metrics_url)
     return table
 
 

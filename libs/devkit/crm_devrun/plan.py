@@ -30,6 +30,7 @@ class ProcessSpec:
     env: Mapping[str, str] = field(default_factory=dict)  # added to the runner's environment
     metrics_port: int = 0
     grpc_address: str = ""
+    http_url: str = ""  # a web process's address in a browser
 
     @property
     def label(self) -> str:
@@ -80,7 +81,8 @@ def shared_environment(
     # Each service's own broker user (created by the plan's broker_users step): relays stamp it
     # on their events and consumers accept an event only from its owner's user.
     for manifest in manifests:
-        defaults[f"CRM_{manifest.name.upper()}_AMQP_URL"] = local_amqp_url(manifest.name)
+        if manifest.uses_broker:
+            defaults[f"CRM_{manifest.name.upper()}_AMQP_URL"] = local_amqp_url(manifest.name)
     bootstrap: tuple[str, str] | None = None
     configured = environ.get("CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL") or environ.get(
         "CRM_BOOTSTRAP_ADMIN_EMAIL"
@@ -90,7 +92,8 @@ def shared_environment(
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL"] = LOCAL_ADMIN_EMAIL
         env["CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = password
         bootstrap = (LOCAL_ADMIN_EMAIL, password)
-    callers = [m for m in manifests if m.name != "identity"]
+    # A web application calls with the signed-in person's token: it has no service account.
+    callers = [m for m in manifests if m.name != "identity" and not m.is_web]
     if "identity" in {m.name for m in manifests} and not environ.get(
         "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"
     ):
@@ -127,17 +130,19 @@ def build_plan(
     migrations, processes = [], []
     for manifest in chosen:
         prefix = f"CRM_{manifest.name.upper()}_"
-        migrations.append(
-            ProcessSpec(manifest.name, "migrate", (python, "-m", f"{manifest.package}.migrate"))
-        )
+        if not manifest.is_web:  # a web application keeps no data: nothing to migrate
+            migrations.append(
+                ProcessSpec(manifest.name, "migrate", (python, "-m", f"{manifest.package}.migrate"))
+            )
         for kind in PROCESS_KINDS:
             if kind not in manifest.processes:
                 continue
             metrics_port = manifest.processes[kind]
-            own_env = {
-                prefix + "METRICS_PORT": str(metrics_port),
-                prefix + "GRPC_PORT": str(manifest.grpc_port),
-            }
+            own_env = {prefix + "METRICS_PORT": str(metrics_port)}
+            if kind == "web":
+                own_env[prefix + "HTTP_PORT"] = str(manifest.http_port)
+            else:
+                own_env[prefix + "GRPC_PORT"] = str(manifest.grpc_port)
             processes.append(
                 ProcessSpec(
                     manifest.name,
@@ -146,6 +151,7 @@ def build_plan(
                     own_env,
                     metrics_port=metrics_port,
                     grpc_address=f"127.0.0.1:{manifest.grpc_port}" if kind == "api" else "",
+                    http_url=f"http://127.0.0.1:{manifest.http_port}/" if kind == "web" else "",
                 )
             )
     users_spec = topology_spec = None

@@ -45,6 +45,8 @@ def _answers(url: str, timeout: float) -> int:
 def is_ready(spec: ProcessSpec, timeout: float = 1.0) -> bool:
     if spec.grpc_address:
         return serving(spec.grpc_address, timeout)
+    if spec.http_url:  # a web process: its own health page
+        return _answers(spec.http_url + "healthz", timeout) == 200
     if spec.metrics_port:
         base = f"http://127.0.0.1:{spec.metrics_port}"
         status = _answers(base + HEALTH_PATH, timeout)

@@ -111,8 +111,9 @@ def definitions(
 ) -> dict[str, Any]:
     """Definitions for ``rabbitmqctl import_definitions``: the vhost, every service's user with
     its local password, their permissions there; users in ``also_permit`` get every right on the
-    vhost (the test runner's administrative user, on a throw-away vhost only)."""
-    manifests = list(manifests)
+    vhost (the test runner's administrative user, on a throw-away vhost only). A web application
+    (no api, worker or relay) has no broker user."""
+    manifests = [m for m in manifests if m.uses_broker]
     return {
         "vhosts": [{"name": vhost}],
         "users": [
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("action", choices=("provision", "show"))
     parser.add_argument("--vhost", default=LOCAL_VHOST)
     args = parser.parse_args(argv)
-    found = manifests.discover()
+    found = [m for m in manifests.discover() if m.uses_broker]  # web applications have none
     if args.action == "show":
         for m in found:
             p = permission(m)

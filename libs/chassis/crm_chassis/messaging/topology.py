@@ -100,8 +100,9 @@ def service_plan(manifest: ServiceManifest, max_deliveries: int) -> Topology:
 
 
 def plan(manifests: Iterable[ServiceManifest], max_deliveries: int) -> Topology:
-    """Every part of ``manifests`` together (what ``topology_main show`` prints)."""
-    parts = [service_plan(m, max_deliveries) for m in manifests]
+    """Every part of ``manifests`` together (what ``topology_main show`` prints); a web
+    application (no api, worker or relay) has no part."""
+    parts = [service_plan(m, max_deliveries) for m in manifests if m.uses_broker]
     return Topology(
         exchanges=tuple(sorted({e for p in parts for e in p.exchanges})),
         queues=tuple(q for p in parts for q in p.queues),
@@ -150,7 +151,7 @@ def declare_topology(
     channel: Any, manifests: Iterable[ServiceManifest], max_deliveries: int
 ) -> Topology:
     """Declare every part of ``manifests`` on one channel (a user allowed all of it: tests)."""
-    manifests = list(manifests)
+    manifests = [m for m in manifests if m.uses_broker]
     for manifest in manifests:
         declare_exchanges(channel, manifest)
     for manifest in manifests:

@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         help="how long to wait for the broker and the source exchanges",
     )
     args = parser.parse_args(argv)
-    found = manifests.discover()
+    found = [m for m in manifests.discover() if m.uses_broker]  # web applications have no part
     if args.service:
         try:
             found = [manifests.find(args.service)]

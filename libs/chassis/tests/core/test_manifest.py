@@ -42,9 +42,26 @@ method = "on_user_deactivated"
 
 
 def test_unknown_process_kind_is_refused(tmp_path):
-    path = _write(tmp_path, "x", 'name="x"\npackage="p"\ngrpc_port=1\n[processes]\nweb=1\n')
+    path = _write(tmp_path, "x", 'name="x"\npackage="p"\ngrpc_port=1\n[processes]\ncron=1\n')
     with pytest.raises(ValueError, match="unknown process kinds"):
         manifest.load(path)
+
+
+def test_a_web_application_declares_its_http_port_and_uses_no_broker(tmp_path):
+    path = _write(
+        tmp_path, "w", 'name="w"\npackage="crm_w"\nhttp_port=8460\n[processes]\nweb=9157\n'
+    )
+    found = manifest.load(path)
+    assert (found.http_port, found.grpc_port, found.is_web, found.uses_broker) == (
+        8460,
+        0,
+        True,
+        False,
+    )
+    assert found.command("web") == ["python", "-m", "crm_w.entrypoints.web"]
+    portless = _write(tmp_path, "v", 'name="v"\npackage="p"\n[processes]\nweb=1\n')
+    with pytest.raises(ValueError, match="a web process needs http_port"):
+        manifest.load(portless)
 
 
 def test_missing_key_names_the_file_and_key(tmp_path):
@@ -93,7 +110,7 @@ def test_external_egress_is_parsed_and_its_process_kind_checked(tmp_path):
         tmp_path,
         "bad",
         'name="bad"\npackage="p"\ngrpc_port=1\n'
-        '[[egress]]\nprocess="web"\npurpose="smtp"\nports=[25]\n',
+        '[[egress]]\nprocess="cron"\npurpose="smtp"\nports=[25]\n',
     )
     with pytest.raises(ValueError, match="egress process must be one of"):
         manifest.load(bad)

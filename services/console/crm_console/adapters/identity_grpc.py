@@ -1,0 +1,82 @@
+"""identity's AuthService for the console: Login, Refresh, Logout, WhoAmI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import grpc
+
+from crm.identity.v1 import auth_pb2, auth_pb2_grpc
+from crm_console.adapters.grpc_errors import refusals, translate
+from crm_console.domain.errors import AccountLocked, ConsoleError, WrongCredentials
+from crm_console.domain.session import Person, Tokens
+
+FORWARDED_FOR = "x-forwarded-for"
+
+
+def _time(ts: object) -> dt.datetime:
+    return ts.ToDatetime(tzinfo=dt.UTC)  # type: ignore[attr-defined, no-any-return]
+
+
+def tokens_of(pair: auth_pb2.TokenPair) -> Tokens:
+    return Tokens(
+        access_token=pair.access_token,
+        access_expires_at=_time(pair.access_token_expires_at),
+        refresh_token=pair.refresh_token,
+        refresh_expires_at=_time(pair.refresh_token_expires_at),
+    )
+
+
+class IdentityGateway:
+    def __init__(self, channel: grpc.Channel, timeout: float) -> None:
+        self._stub = auth_pb2_grpc.AuthServiceStub(channel)
+        self._timeout = timeout
+
+    def login(self, email: str, password: str, client_address: str) -> Tokens:
+        # identity throttles wrong passwords per address: it reads the browser's address from
+        # x-forwarded-for when the console is one of its trusted proxies.
+        metadata = ((FORWARDED_FOR, client_address),) if client_address else ()
+        try:
+            pair = self._stub.Login(
+                auth_pb2.LoginRequest(email=email, password=password),
+                timeout=self._timeout,
+                metadata=metadata,
+            )
+        except grpc.RpcError as error:
+            code = error.code()
+            if code == grpc.StatusCode.UNAUTHENTICATED:
+                raise WrongCredentials(error.details()) from None
+            if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+                retry = dict(error.trailing_metadata() or ()).get("retry-after", "0")
+                raise AccountLocked(error.details(), int(retry or 0)) from None
+            raise translate(error) from None
+        return tokens_of(pair)
+
+    def refresh(self, refresh_token: str) -> Tokens:
+        with refusals():
+            pair = self._stub.Refresh(
+                auth_pb2.RefreshRequest(refresh_token=refresh_token), timeout=self._timeout
+            )
+        return tokens_of(pair)
+
+    def logout(self, refresh_token: str) -> None:
+        with refusals():
+            self._stub.Logout(
+                auth_pb2.LogoutRequest(refresh_token=refresh_token), timeout=self._timeout
+            )
+
+    def who_am_i(self, access_token: str) -> Person:
+        with refusals():
+            me = self._stub.WhoAmI(
+                auth_pb2.WhoAmIRequest(),
+                timeout=self._timeout,
+                metadata=(("authorization", f"Bearer {access_token}"),),
+            )
+        if me.subject_kind != "user":
+            raise ConsoleError("only people sign in to the console, not service accounts")
+        return Person(
+            user_id=me.subject_id,
+            email=me.email,
+            display_name=me.display_name,
+            roles=tuple(me.roles),
+        )

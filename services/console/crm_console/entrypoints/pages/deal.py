@@ -1,0 +1,189 @@
+"""A deal's page: details, contacts, the activity timeline (log a call, e-mail, meeting, note or
+task; complete a task, also on a teammate's deal), the quote builder priced by catalog with the
+explained price, revisions, accept -> order -> invoice. A deal the person may not see answers
+with the same not-found page as an id that does not exist."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from crm_console.domain.deals import ACTIVITY_KINDS, DIRECTIONS, Pricing, with_base_units
+from crm_console.domain.errors import ConsoleError, NotFound
+from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require
+from crm_console.service_layer import deal_page, pipeline
+
+BUILDER_ROWS = 5
+
+
+def _page(
+    request: Request,
+    deal_id: str,
+    *,
+    problem: str = "",
+    pricing: Pricing | None = None,
+    status: int = 200,
+) -> Response:
+    console = console_of(request)
+    session = require(request)
+    found = deal_page.deal_file(console.deps, session, deal_id=deal_id)
+    context = {
+        "file": found,
+        "deal": found.deal,
+        "kinds": ACTIVITY_KINDS,
+        "directions": DIRECTIONS,
+        "products": deal_page.products(console.deps, session) if found.deal.is_open else (),
+        "lost_reasons": pipeline.lost_reasons(console.deps, session) if found.deal.is_open else (),
+        "builder_rows": range(BUILDER_ROWS),
+        "pricing": pricing,
+        "problem": problem or request.query_params.get("problem", ""),
+        "notice": request.query_params.get("notice", ""),
+        "now": console.deps.clock.now(),
+        **_just_made(request),
+    }
+    return render(request, "deal/deal.html", context, status=status)
+
+
+def _just_made(request: Request) -> dict[str, object]:
+    """The order or invoice just made from this page (deals lists neither per deal)."""
+    console, session = console_of(request), require(request)
+    made: dict[str, object] = {"order": None, "invoice": None}
+    try:
+        if request.query_params.get("order"):
+            made["order"] = deal_page.order(
+                console.deps, session, order_id=request.query_params["order"]
+            )
+        if request.query_params.get("invoice"):
+            made["invoice"] = deal_page.invoice(
+                console.deps, session, invoice_id=request.query_params["invoice"]
+            )
+    except NotFound:
+        pass  # an id typed into the address bar: the deal page without it
+    return made
+
+
+def show(request: Request) -> Response:
+    return _page(request, request.path_params["deal_id"])
+
+
+def _done(deal_id: str, notice: str, **extra: str) -> Response:
+    return redirect(f"/deals/{deal_id}?{urlencode({'notice': notice, **extra})}")
+
+
+@posted
+def log_activity(request: Request, form: Form) -> Response:
+    session = require(request)
+    deal_id = request.path_params["deal_id"]
+    try:
+        deal_page.log_activity(
+            console_of(request).deps,
+            session,
+            deal_id=deal_id,
+            kind=str(form.get("kind", "")),
+            subject=str(form.get("subject", "")),
+            body=str(form.get("body", "")),
+            due=str(form.get("due_at", "")),
+            direction=str(form.get("direction", "")),
+            duration_minutes=str(form.get("duration_minutes", "")),
+        )
+    except NotFound:
+        raise
+    except ConsoleError as error:
+        return _page(request, deal_id, problem=error.message, status=409)
+    return _done(deal_id, "logged")
+
+
+@posted
+def complete_task(request: Request, form: Form) -> Response:
+    session = require(request)
+    deal_id = request.path_params["deal_id"]
+    try:
+        deal_page.complete_task(
+            console_of(request).deps,
+            session,
+            activity_id=request.path_params["activity_id"],
+            done=str(form.get("done", "1")) == "1",
+        )
+    except NotFound:
+        raise
+    except ConsoleError as error:
+        return _page(request, deal_id, problem=error.message, status=409)
+    return _done(deal_id, "task_done")
+
+
+def _lines(form: Form):  # type: ignore[no-untyped-def]
+    return deal_page.parse_lines(
+        [str(v) for v in form.getlist("product_id")],
+        [str(v) for v in form.getlist("quantity")],
+        [str(v) for v in form.getlist("unit")],
+    )
+
+
+@posted
+def quote_builder(request: Request, form: Form) -> Response:
+    """ "Explain the price" shows catalog's figures without saving; "Save as quote" creates the
+    draft (or prices the draft named) with those lines."""
+    console = console_of(request)
+    session = require(request)
+    deal_id = request.path_params["deal_id"]
+    try:
+        products = deal_page.products(console.deps, session)
+        lines = with_base_units(_lines(form), products)
+        if form.get("intent") == "explain":
+            pricing = deal_page.explain_price(console.deps, session, deal_id=deal_id, lines=lines)
+            return _page(request, deal_id, pricing=pricing)
+        quote_id = str(form.get("quote_id", ""))
+        if not quote_id:
+            quote_id = deal_page.create_quote(
+                console.deps, session, deal_id=deal_id, title=str(form.get("title", ""))
+            ).id
+        deal_page.price_quote(console.deps, session, quote_id=quote_id, lines=lines)
+    except NotFound:
+        raise
+    except ConsoleError as error:
+        return _page(request, deal_id, problem=error.message, status=409)
+    return _done(deal_id, "quote_priced")
+
+
+@posted
+def quote_action(request: Request, form: Form) -> Response:
+    console = console_of(request)
+    session = require(request)
+    deal_id = request.path_params["deal_id"]
+    action = request.path_params["action"]
+    quote_id = request.path_params["quote_id"]
+    try:
+        if action == "order":
+            order = deal_page.order_quote(console.deps, session, quote_id=quote_id)
+            return _done(deal_id, "ordered", order=order.id)
+        if action == "invoice":
+            invoice = deal_page.invoice_order(
+                console.deps, session, order_id=str(form.get("order_id", ""))
+            )
+            return _done(deal_id, "invoiced", invoice=invoice.id)
+        deal_page.quote_action(
+            console.deps,
+            session,
+            quote_id=quote_id,
+            action=action,
+            reason=str(form.get("reason", "")),
+        )
+    except NotFound:
+        raise
+    except ConsoleError as error:
+        return _page(request, deal_id, problem=error.message, status=409)
+    return _done(deal_id, f"quote_{action}")
+
+
+ROUTES = [
+    Route("/deals/{deal_id:str}", show, methods=["GET"]),
+    Route("/deals/{deal_id:str}/activities", log_activity, methods=["POST"]),
+    Route("/deals/{deal_id:str}/tasks/{activity_id:str}/complete", complete_task, methods=["POST"]),
+    Route("/deals/{deal_id:str}/quote-builder", quote_builder, methods=["POST"]),
+    Route(
+        "/deals/{deal_id:str}/quotes/{quote_id:str}/{action:str}", quote_action, methods=["POST"]
+    ),
+]

@@ -1,0 +1,169 @@
+"""The deal page's use cases: the deal with its account, contacts, timeline and quotes; logging
+activities and completing tasks (any member of the deal's team, on a teammate's deal too); the
+quote builder priced by catalog; accept -> order -> invoice. Every call carries the caller's own
+token: an id the caller may not see is NotFound, exactly like an id that does not exist."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crm_console.domain.deals import (
+    ACTIVITY_KINDS,
+    DIRECTIONS,
+    Activity,
+    DealFile,
+    Invoice,
+    LineRequest,
+    Order,
+    Pricing,
+    Product,
+    Quote,
+)
+from crm_console.domain.errors import ConsoleError
+from crm_console.domain.session import Session
+from crm_console.service_layer.dependencies import Dependencies
+
+MAX_LINES = 200
+
+
+def deal_file(deps: Dependencies, caller: Session, *, deal_id: str) -> DealFile:
+    """One call per thing shown; the deal first, so a deal the caller may not see stops here."""
+    token = caller.tokens.access_token
+    deal = deps.deals.get(token, deal_id)
+    return DealFile(
+        deal=deal,
+        account=deps.deals.account(token, deal.account_id) if deal.account_id else None,
+        contacts=deps.deals.contacts(token, deal.account_id) if deal.account_id else (),
+        timeline=deps.deals.timeline(token, deal_id),
+        quotes=deps.deals.quotes(token, deal_id),
+    )
+
+
+def log_activity(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    deal_id: str,
+    kind: str,
+    subject: str,
+    body: str = "",
+    due: str = "",
+    direction: str = "",
+    duration_minutes: str = "",
+) -> Activity:
+    if kind not in ACTIVITY_KINDS:
+        raise ConsoleError(f"choose one of {', '.join(ACTIVITY_KINDS)}", field="kind")
+    if not subject.strip():
+        raise ConsoleError("enter a subject", field="subject")
+    due_at = None
+    if kind == "task":
+        if not due:
+            raise ConsoleError("a task needs a due day", field="due_at")
+        try:
+            day = dt.date.fromisoformat(due)
+        except ValueError:
+            raise ConsoleError("enter the due day as YYYY-MM-DD", field="due_at") from None
+        due_at = dt.datetime.combine(day, dt.time(17, 0), dt.UTC)
+    if direction and direction not in DIRECTIONS:
+        raise ConsoleError("the direction is inbound or outbound", field="direction")
+    minutes = 0
+    if duration_minutes.strip():
+        if not duration_minutes.strip().isdigit():
+            raise ConsoleError("enter the duration in whole minutes", field="duration_minutes")
+        minutes = int(duration_minutes)
+    return deps.deals.log_activity(
+        caller.tokens.access_token,
+        deal_id,
+        kind=kind,
+        subject=subject.strip(),
+        body=body.strip(),
+        due_at=due_at,
+        direction=direction if kind in ("call", "email") else "",
+        duration_minutes=minutes if kind in ("call", "meeting") else 0,
+    )
+
+
+def complete_task(
+    deps: Dependencies, caller: Session, *, activity_id: str, done: bool = True
+) -> Activity:
+    return deps.deals.complete_task(caller.tokens.access_token, activity_id, done)
+
+
+def products(deps: Dependencies, caller: Session) -> tuple[Product, ...]:
+    return deps.catalog.products(caller.tokens.access_token)
+
+
+def parse_lines(
+    product_ids: list[str], quantities: list[str], units: list[str]
+) -> tuple[LineRequest, ...]:
+    """The builder's rows as lines; rows without a product are left out, a product without a
+    quantity is refused naming the row."""
+    lines = []
+    for row, (product_id, quantity, unit) in enumerate(
+        zip(product_ids, quantities, units, strict=False), start=1
+    ):
+        if not product_id.strip():
+            continue
+        if not quantity.strip():
+            raise ConsoleError(f"line {row}: enter a quantity", field="quantity")
+        lines.append(LineRequest(product_id.strip(), quantity.strip(), unit.strip()))
+    if not lines:
+        raise ConsoleError("add at least one product line", field="product_id")
+    if len(lines) > MAX_LINES:
+        raise ConsoleError(f"a quote has at most {MAX_LINES} lines", field="product_id")
+    return tuple(lines)
+
+
+def explain_price(
+    deps: Dependencies, caller: Session, *, deal_id: str, lines: tuple[LineRequest, ...]
+) -> Pricing:
+    """How catalog prices the lines for this deal (its sales line, account and currency), each
+    figure explained; nothing is saved."""
+    token = caller.tokens.access_token
+    deal = deps.deals.get(token, deal_id)
+    return deps.catalog.price(
+        token,
+        lines,
+        sales_line_id=deal.sales_line_id,
+        account_id=deal.account_id,
+        currency=deal.currency,
+    )
+
+
+def create_quote(deps: Dependencies, caller: Session, *, deal_id: str, title: str) -> Quote:
+    return deps.deals.create_quote(caller.tokens.access_token, deal_id, title.strip())
+
+
+def price_quote(
+    deps: Dependencies, caller: Session, *, quote_id: str, lines: tuple[LineRequest, ...]
+) -> Quote:
+    return deps.deals.price_quote(caller.tokens.access_token, quote_id, lines)
+
+
+QUOTE_ACTIONS = ("activate", "revise", "accept", "reject", "withdraw")
+
+
+def quote_action(
+    deps: Dependencies, caller: Session, *, quote_id: str, action: str, reason: str = ""
+) -> Quote:
+    if action not in QUOTE_ACTIONS:
+        raise ConsoleError(f"unknown quote action {action!r}")
+    if action in ("reject", "withdraw") and not reason.strip():
+        raise ConsoleError("say why", field="reason")
+    return deps.deals.quote_action(caller.tokens.access_token, quote_id, action, reason.strip())
+
+
+def order_quote(deps: Dependencies, caller: Session, *, quote_id: str) -> Order:
+    return deps.deals.create_order(caller.tokens.access_token, quote_id)
+
+
+def invoice_order(deps: Dependencies, caller: Session, *, order_id: str) -> Invoice:
+    return deps.deals.create_invoice(caller.tokens.access_token, order_id)
+
+
+def order(deps: Dependencies, caller: Session, *, order_id: str) -> Order:
+    return deps.deals.order(caller.tokens.access_token, order_id)
+
+
+def invoice(deps: Dependencies, caller: Session, *, invoice_id: str) -> Invoice:
+    return deps.deals.invoice(caller.tokens.access_token, invoice_id)

@@ -1,0 +1,142 @@
+"""What the console needs from the services, as the adapters offer it (gRPC in production,
+fakes in unit tests). Every call that reads or changes business data takes the signed-in
+person's access token: the services apply their own visibility rules to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Protocol
+
+from crm_console.domain.deals import (
+    Account,
+    Board,
+    Contact,
+    Deal,
+    Invoice,
+    LineRequest,
+    LostReason,
+    Order,
+    PipelineRef,
+    Pricing,
+    Product,
+    Quote,
+)
+from crm_console.domain.deals import Activity as DealActivity
+from crm_console.domain.lead_query import LeadQuery
+from crm_console.domain.leads import Activity, HistoryEntry, Lead, Page
+from crm_console.domain.session import Person, Tokens
+
+
+class IdentityPort(Protocol):
+    def login(self, email: str, password: str, client_address: str) -> Tokens: ...
+
+    def refresh(self, refresh_token: str) -> Tokens: ...
+
+    def logout(self, refresh_token: str) -> None: ...
+
+    def who_am_i(self, access_token: str) -> Person: ...
+
+
+class LeadsPort(Protocol):
+    def search(self, token: str, query: LeadQuery) -> Page: ...
+
+    def get(self, token: str, lead_id: str) -> Lead: ...
+
+    def history(self, token: str, lead_id: str) -> tuple[HistoryEntry, ...]: ...
+
+    def activities(self, token: str, lead_id: str) -> tuple[Activity, ...]: ...
+
+    def create(self, token: str, idempotency_key: str, values: Mapping[str, str]) -> Lead: ...
+
+    def transition(
+        self, token: str, lead_id: str, action: str, *, note: str = "", reason: str = ""
+    ) -> Lead: ...
+
+    def convert(self, token: str, lead_id: str, *, opportunity_name: str = "") -> Lead: ...
+
+    def merge(self, token: str, survivor_id: str, duplicate_id: str) -> Lead: ...
+
+    def import_rows(
+        self,
+        token: str,
+        import_id: str,
+        columns: list[str],
+        rows: Iterable[Mapping[str, str]],
+        progress: Callable[[int, int, int], None],
+    ) -> Iterator[tuple[int, str, str]]: ...
+
+
+# ---------------------------------------------------------------- deals and catalog (board, deal page)
+class DealsPort(Protocol):
+    def pipelines(self, token: str) -> tuple[PipelineRef, ...]: ...
+
+    def board(self, token: str, sales_line_id: str) -> Board: ...
+
+    def move(self, token: str, deal_id: str, stage_key: str, version: int) -> Deal: ...
+
+    def close_won(
+        self, token: str, deal_id: str, amount: Decimal, currency: str, day: str
+    ) -> Deal: ...
+
+    def close_lost(
+        self, token: str, deal_id: str, reason: str, competitor: str, note: str
+    ) -> Deal: ...
+
+    def reopen(self, token: str, deal_id: str, reason: str) -> Deal: ...
+
+    def lost_reasons(self, token: str) -> tuple[LostReason, ...]: ...
+
+    def get(self, token: str, deal_id: str) -> Deal: ...
+
+    def account(self, token: str, account_id: str) -> Account: ...
+
+    def contacts(self, token: str, account_id: str) -> tuple[Contact, ...]: ...
+
+    def timeline(self, token: str, deal_id: str) -> tuple[DealActivity, ...]: ...
+
+    def log_activity(
+        self,
+        token: str,
+        deal_id: str,
+        *,
+        kind: str,
+        subject: str,
+        body: str,
+        due_at: dt.datetime | None,
+        direction: str,
+        duration_minutes: int,
+    ) -> DealActivity: ...
+
+    def complete_task(self, token: str, activity_id: str, done: bool) -> DealActivity: ...
+
+    def quotes(self, token: str, deal_id: str) -> tuple[Quote, ...]: ...
+
+    def create_quote(self, token: str, deal_id: str, title: str) -> Quote: ...
+
+    def price_quote(self, token: str, quote_id: str, lines: tuple[LineRequest, ...]) -> Quote: ...
+
+    def quote_action(self, token: str, quote_id: str, action: str, reason: str) -> Quote: ...
+
+    def create_order(self, token: str, quote_id: str) -> Order: ...
+
+    def create_invoice(self, token: str, order_id: str) -> Invoice: ...
+
+    def order(self, token: str, order_id: str) -> Order: ...
+
+    def invoice(self, token: str, invoice_id: str) -> Invoice: ...
+
+
+class CatalogPort(Protocol):
+    def products(self, token: str) -> tuple[Product, ...]: ...
+
+    def price(
+        self,
+        token: str,
+        lines: tuple[LineRequest, ...],
+        *,
+        sales_line_id: str,
+        account_id: str,
+        currency: str,
+    ) -> Pricing: ...
