@@ -38,10 +38,10 @@ def floor(tmp_path_factory, browser):
 
 def signed_in(browser, floor, who: str, language: str = "en"):
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
-    if language != "en":
-        context.add_cookies([{"name": "crm_lang", "value": language, "url": floor["url"]}])
     page = context.new_page()
     sign_in(page, floor["url"], floor["emails"][who])
+    if language != "en":  # the person's choice, as the language form leaves it
+        context.add_cookies([{"name": "crm_lang", "value": language, "url": floor["url"]}])
     return page
 
 
