@@ -337,6 +337,45 @@ def dashboard() -> dict:
             ],
         ),
         (
+            "Web (console): rate, errors, duration",
+            [
+                (
+                    "Requests by route",
+                    [
+                        (
+                            f"sum by (route) (rate(http_requests_total{{{s}}}{ri}))",
+                            "{{route}}",
+                        )
+                    ],
+                    "reqps",
+                ),
+                (
+                    "Server errors by route",
+                    [
+                        (
+                            f'sum by (route, status) (rate(http_requests_total{{{s},status=~"5.."}}{ri}))',
+                            "{{route}} {{status}}",
+                        )
+                    ],
+                    "reqps",
+                ),
+                (
+                    "Server time p50 / p95 by route",
+                    [
+                        (
+                            f"histogram_quantile(0.5, sum by (le, route) (rate(http_request_duration_seconds_bucket{{{s}}}{ri})))",
+                            "p50 {{route}}",
+                        ),
+                        (
+                            f"histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{{{s}}}{ri})))",
+                            "p95 {{route}}",
+                        ),
+                    ],
+                    "s",
+                ),
+            ],
+        ),
+        (
             "Outbox: backlog, age, publishing",
             [
                 ("Pending events", [(f"sum(outbox_pending_events{{{s}}})", "pending")], "short"),

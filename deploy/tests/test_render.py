@@ -157,6 +157,7 @@ def _registered_metric_names() -> set[str]:
     from prometheus_client import REGISTRY
 
     import crm_chassis.grpc.metrics
+    import crm_chassis.http_observability  # the web process (console)
     import crm_chassis.messaging.metrics
     import crm_chassis.outbox.metrics  # noqa: F401
     import crm_deals.adapters.metrics  # noqa: F401 - the business metrics the dashboard shows

@@ -84,11 +84,11 @@ def test_a_rep_works_qualifies_and_converts_a_lead_until_deals_confirms(floor, p
     page.goto(f"{url}/leads/{lead.id}")
     page.get_by_role("button", name="Start working").click()
     page.locator(".status-working").wait_for()
-    page.get_by_role("button", name="Qualify").click()
+    page.get_by_role("button", name="Qualify", exact=True).click()
     page.locator(".status-qualified").wait_for()
     check_accessibility(page)
     page.get_by_label("Deal name").fill("Vogel rollout")
-    page.get_by_role("button", name="Convert").click()
+    page.get_by_role("button", name="Convert", exact=True).click()
     # The saga's state shows at once and is polled by htmx until deals has answered.
     page.locator("#conversion strong").wait_for()
     page.locator(".conversion-converted").wait_for(timeout=90_000)

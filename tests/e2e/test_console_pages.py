@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
 from crm_devrun.bed import ADMIN_EMAIL, ADMIN_PASSWORD, PlatformBed
+from crm_testkit import free_port
 
 pytestmark = pytest.mark.integration
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -51,6 +52,8 @@ def platform(tmp_path_factory):
                 "CRM_ENV": "test",
                 "CRM_CONSOLE_IDENTITY_ADDRESS": bed.address("identity"),
                 "CRM_CONSOLE_LEADS_ADDRESS": bed.address("leads"),
+                # No deals in this bed: a port nobody listens on (my day says deals is away).
+                "CRM_CONSOLE_DEALS_ADDRESS": f"127.0.0.1:{free_port()}",
             },
         )
         yield dict(bed=bed, stubs=stubs, lead=lead, owner=owner, settings=settings, **company)
@@ -85,6 +88,7 @@ def test_a_rep_signs_in_and_sees_their_lead(platform):
         day = client.get("/")
         assert day.status_code == 200
         assert lead.data.company.name in day.text and f"/leads/{lead.id}" in day.text
+        assert "Deals did not answer" in day.text  # its part only: the leads are there
         page = client.get(f"/leads/{lead.id}")
         assert page.status_code == 200
         assert lead.data.person.email in page.text and "Start working" in page.text

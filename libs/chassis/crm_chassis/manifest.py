@@ -47,8 +47,6 @@ from typing import Any
 from crm_chassis.service_roles import SERVICE_ROLES
 
 PROCESS_KINDS = ("api", "worker", "relay", "web")
-# Kinds that use the broker (a service with any of them gets a broker user and an exchange).
-BROKER_KINDS = ("api", "worker", "relay")
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,8 @@ class ServiceManifest:
 
     @property
     def uses_broker(self) -> bool:
-        return any(kind in self.processes for kind in BROKER_KINDS)
+        """Every service but a web application has a broker user, an exchange and queues."""
+        return not self.is_web
 
     def command(self, kind: str, python: str = "python") -> list[str]:
         if kind == "api":

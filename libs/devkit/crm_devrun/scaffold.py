@@ -36,13 +36,15 @@ class Ports:
 
 
 def next_ports(root: Path) -> Ports:
-    """The ports after those of every service under ``root``."""
-    used = [
-        m.grpc_port - FIRST_GRPC_PORT
-        for m in manifests.discover(root)
-        if m.grpc_port > FIRST_GRPC_PORT
-    ]
-    return Ports.number(max(used, default=0) + 1)
+    """The ports after those of every service under ``root``, skipping numbers whose metrics
+    ports a web application (no gRPC port of its own) already holds."""
+    found = manifests.discover(root)
+    used = [m.grpc_port - FIRST_GRPC_PORT for m in found if m.grpc_port > FIRST_GRPC_PORT]
+    taken = {port for m in found for port in (*m.processes.values(), m.http_port)}
+    n = max(used, default=0) + 1
+    while {Ports.number(n).api, Ports.number(n).worker, Ports.number(n).relay} & taken:
+        n += 1
+    return Ports.number(n)
 
 
 def check_name(name: str, root: Path) -> None:

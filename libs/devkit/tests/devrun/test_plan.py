@@ -181,3 +181,24 @@ def test_configured_service_accounts_are_left_to_the_developer():
         environ={"CRM_LEADS_SERVICE_CLIENT_ID": "svc-leads-mine"},
     )
     assert "CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS" not in own.environment
+
+
+def test_a_web_application_runs_its_web_process_with_its_url_and_no_migration_nor_account():
+    console = ServiceManifest(
+        name="console",
+        package="crm_console",
+        grpc_port=0,
+        http_port=8460,
+        root=ROOT,
+        processes={"web": 9157},
+        calls=("identity", "leads"),
+    )
+    plan = build_plan([IDENTITY, LEADS, console], root=ROOT, environ={}, python="py")
+    (web,) = [p for p in plan.processes if p.service == "console"]
+    assert web.argv == ("py", "-m", "crm_console.entrypoints.web")
+    assert web.env == {"CRM_CONSOLE_METRICS_PORT": "9157", "CRM_CONSOLE_HTTP_PORT": "8460"}
+    assert (web.http_url, web.grpc_address) == ("http://127.0.0.1:8460/", "")
+    assert "console" not in {m.service for m in plan.migrations}
+    assert "CRM_CONSOLE_AMQP_URL" not in plan.environment  # no broker user
+    assert "console:" not in plan.environment["CRM_IDENTITY_BOOTSTRAP_SERVICE_ACCOUNTS"]
+    assert plan.environment["CRM_LEADS_ADDRESS"] == "127.0.0.1:50053"  # whom it calls

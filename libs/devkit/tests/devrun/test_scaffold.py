@@ -54,6 +54,15 @@ def test_ports_follow_the_services_already_there(root):
     assert manifests.find("first", root).grpc_port == 50051
 
 
+def test_ports_skip_the_metrics_port_of_a_web_application(root):
+    new_service("first", root)
+    (root / "services" / "web").mkdir()
+    (root / "services" / "web" / "service.toml").write_text(
+        'name = "web"\npackage = "crm_web"\nhttp_port = 8460\n[processes]\nweb = 9152\n'
+    )
+    assert next_ports(root) == Ports.number(3)  # 9152 is the web application's
+
+
 @pytest.mark.parametrize(
     "name, says",
     [

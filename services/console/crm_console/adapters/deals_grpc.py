@@ -124,6 +124,15 @@ class DealsGateway:
             self._call("deals", "GetDeal", deals_pb2.GetDealRequest(id=deal_id), token)
         )
 
+    def my_open_deals(self, token: str, owner_user_id: str) -> tuple[Deal, ...]:
+        request = deals_pb2.ListDealsRequest(
+            owner_user_id=owner_user_id,
+            status=resources_pb2.DEAL_STATUS_OPEN,
+            page=pagination_pb2.PageRequest(page_size=50),
+        )
+        answer = self._call("deals", "ListDeals", request, token)
+        return tuple(mapping.deal(d) for d in answer.deals)
+
     def account(self, token: str, account_id: str) -> Account:
         request = accounts_pb2.GetAccountRequest(id=account_id)
         return mapping.account(self._call("accounts", "GetAccount", request, token))

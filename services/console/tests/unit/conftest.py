@@ -319,6 +319,12 @@ class FakeDeals:
             owner_user_id="user-1",
         )
 
+    def my_open_deals(self, token: str, owner_user_id: str) -> tuple[Deal, ...]:
+        if self.identity.owners.get(token, "") not in self.teams.get("team-1", set()):
+            return ()
+        mine = (self.get(token, deal_id) for deal_id in self.cards)
+        return tuple(d for d in mine if d.owner_user_id == owner_user_id)
+
     def timeline(self, token: str, deal_id: str) -> tuple[object, ...]:
         return ()
 

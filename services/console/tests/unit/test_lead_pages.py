@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from crm_console.domain.errors import Unavailable
+
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -142,3 +144,30 @@ def test_a_merge_names_the_duplicate_and_refuses_the_lead_itself(ann, make_lead)
     assert "a lead cannot be merged into itself" in itself.text
     client.post("/leads/l1/merge", data={"csrf_token": token, "duplicate_id": "l3"})
     assert leads.leads["l3"].merged_into_lead_id == "l1"
+
+
+def test_my_day_lists_my_open_deals_and_survives_deals_not_answering(world, make_lead):
+    client, identity, leads, _ = world
+    ann = identity.add("ann@example.com", "Ann")  # user-1: the fake deals' owner
+    leads.teams["berlin"] = {ann.user_id}
+    deals = client.app.state.console.deps.deals
+    deals.teams["team-1"] = {ann.user_id}
+    deals.add("d1", "new", "1000.00")
+    form = client.get("/sign-in")
+    client.post(
+        "/sign-in",
+        data={
+            "csrf_token": CSRF.search(form.text).group(1),
+            "email": ann.email,
+            "password": PASSWORD,
+        },
+    )
+    page = client.get("/")
+    assert 'href="/deals/d1"' in page.text and "€1,000.00" in page.text
+
+    def unavailable(token, owner_user_id):
+        raise Unavailable("a service did not answer (UNAVAILABLE); try again")
+
+    deals.my_open_deals = unavailable
+    page = client.get("/")
+    assert page.status_code == 200 and "Deals did not answer" in page.text

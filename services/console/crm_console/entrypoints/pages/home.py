@@ -1,4 +1,5 @@
-"""A rep's day: their open leads by score (grade and top factors)."""
+"""A rep's day: their open leads by score (grade and top factors) and their open deals with
+the days in their stage, the longest first."""
 
 from __future__ import annotations
 
@@ -7,15 +8,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crm_console.entrypoints.web_kit import console_of, render, require
-from crm_console.service_layer import leads
+from crm_console.service_layer.my_day import my_day as day_of
 
 NAV = [(10, "My day", "/")]
 
 
 def my_day(request: Request) -> Response:
     session = require(request)
-    page = leads.my_open_leads(console_of(request).deps, session)
-    return render(request, "home/my_day.html", {"leads": page.leads})
+    return render(request, "home/my_day.html", {"day": day_of(console_of(request).deps, session)})
 
 
 ROUTES = [Route("/", my_day, methods=["GET"])]
