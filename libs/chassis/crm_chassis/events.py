@@ -91,18 +91,19 @@ def stamp(
     meta.trace.traceparent = ctx.traceparent
     meta.trace.request_id = ctx.request_id
     meta.producer = producer
-    span = tracing.start(
-        f"{event_type} create",
-        tracing.PRODUCER,
-        attributes={
-            "messaging.system": "rabbitmq",
-            "messaging.destination.name": f"{producer}.events",
-            "messaging.message.id": meta.event_id,
-        },
-    )
-    if span is not None:  # the event carries its create span: relay and consumers continue it
-        meta.trace.traceparent = span.traceparent
-        span.end()
+    if tracing.enabled():  # off: not even the attributes are built
+        span = tracing.start(
+            f"{event_type} create",
+            tracing.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": f"{producer}.events",
+                "messaging.message.id": meta.event_id,
+            },
+        )
+        if span is not None:  # the event carries its create span: relay and consumers continue it
+            meta.trace.traceparent = span.traceparent
+            span.end()
     return meta
 
 

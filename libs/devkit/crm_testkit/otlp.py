@@ -67,8 +67,8 @@ class OtlpCollector:
 
     @property
     def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1/traces"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/v1/traces"
 
     def __enter__(self) -> OtlpCollector:
         self._thread.start()

@@ -193,7 +193,7 @@ class _MetadataInterceptor(
         present = {key for key, _ in metadata}
         ctx = _context.peek()  # raw: no invented request id outside a request
         span = None
-        if "traceparent" not in present:
+        if tracing.enabled() and "traceparent" not in present:
             span = tracing.start(
                 details.method.lstrip("/"),
                 tracing.CLIENT,

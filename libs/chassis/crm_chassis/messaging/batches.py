@@ -272,15 +272,19 @@ def handle_batch(
     # One consumer span a batch: a child of its first event's create span (a lone event's
     # trace goes on through it), linked to the others' (MAX_LINKS at most).
     first = batch[0].meta.trace.traceparent
-    span = tracing.start(
-        f"{event_type} process",
-        tracing.CONSUMER,
-        parent=first,
-        links=[event.meta.trace.traceparent for event in batch[1 : MAX_LINKS + 1]],
-        attributes={
-            "messaging.consumer.group.name": consumer,
-            "messaging.batch.message_count": len(batch),
-        },
+    span = (
+        tracing.start(
+            f"{event_type} process",
+            tracing.CONSUMER,
+            parent=first,
+            links=[event.meta.trace.traceparent for event in batch[1 : MAX_LINKS + 1]],
+            attributes={
+                "messaging.consumer.group.name": consumer,
+                "messaging.batch.message_count": len(batch),
+            },
+        )
+        if tracing.enabled()
+        else None
     )
     traceparent = span.traceparent if span is not None else tracing.child_traceparent(first)
     token = context.bind(

@@ -369,14 +369,18 @@ def handle_once(
     # A span of the consumer's own, a child of the event's create span (the producer's): its
     # id is new even when no span is recorded, so the consumer's calls and events descend from
     # the consumer, not from the producer's span.
-    span = tracing.start(
-        f"{meta.event_type} process",
-        tracing.CONSUMER,
-        parent=meta.trace.traceparent,
-        attributes={
-            "messaging.consumer.group.name": consumer,
-            "messaging.message.id": meta.event_id,
-        },
+    span = (
+        tracing.start(
+            f"{meta.event_type} process",
+            tracing.CONSUMER,
+            parent=meta.trace.traceparent,
+            attributes={
+                "messaging.consumer.group.name": consumer,
+                "messaging.message.id": meta.event_id,
+            },
+        )
+        if tracing.enabled()
+        else None
     )
     traceparent = (
         span.traceparent if span is not None else tracing.child_traceparent(meta.trace.traceparent)
