@@ -16,7 +16,7 @@ PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 TEST_TIMEOUT ?= 300
 
 
-.PHONY: deploy-render help setup console-assets browser-assets venv protos infra-run infra-test run test test-unit chaos-worker-stop chaos bench lint lint-ruff lint-format mypy lint-imports lint-protos clean
+.PHONY: deploy-render help setup console-assets browser-assets venv protos infra-run infra-test run test test-unit chaos-worker-stop chaos bench lint lint-ruff lint-format mypy lint-imports lint-protos clean lint-docker
 
 help:
 	@echo "make run    start every service (gRPC api + nameko worker + outbox relay) on SQLite + local RabbitMQ"
@@ -25,7 +25,7 @@ help:
 	@echo "make bench  benchmarks (writes figures to docs/benchmarks.md)"
 	@echo "make chaos  the whole platform under a seeded fault schedule (CRM_CHAOS_LEADS, CRM_CHAOS_SEED)"
 	@echo "make chaos-worker-stop  SIGTERM a busy worker 50 times: each stops within 10 s, nothing lost"
-	@echo "make lint   ruff (lint + format check), mypy, import contracts, buf lint + buf breaking"
+	@echo "make lint   ruff (lint + format check), mypy, import contracts, buf lint + buf breaking, Dockerfiles"
 	@echo "make protos regenerate Python code from protos/"
 
 # ---------------------------------------------------------------- setup
@@ -101,6 +101,8 @@ test-unit: setup
 
 # ---------------------------------------------------------------- quality
 # make lint = ruff check + ruff format --check + mypy + lint-imports + buf lint + buf breaking
+# + the Dockerfiles (hadolint from requirements-dev.txt, then deploy/docker/lint.py: digests,
+# one image per process kind, HEALTHCHECK on the api's only)
 # (tool settings: pyproject.toml; the same checks run as pre-commit hooks, .pre-commit-config.yaml).
 #
 # Paths left out of a check, each listed by name (everything else is checked):
@@ -126,7 +128,7 @@ BUF := .tools/node_modules/.bin/buf
 RELEASE_TAG = $(shell git describe --tags --abbrev=0 2>/dev/null)
 RELEASE_AGAINST = $(if $(RELEASE_TAG),tag=$(RELEASE_TAG),ref=$(shell tail -1 protos/RELEASED | cut -d' ' -f2))
 
-lint: lint-ruff lint-format mypy lint-imports lint-protos
+lint: lint-ruff lint-format mypy lint-imports lint-protos lint-docker
 
 lint-ruff: setup
 	$(VENV)/bin/ruff check --extend-exclude "$(subst $(space),$(comma),$(RUFF_CHECK_SKIP))" .
@@ -139,6 +141,10 @@ mypy: setup
 
 lint-imports: setup
 	$(VENV)/bin/lint-imports --no-cache
+
+lint-docker: setup
+	$(VENV)/bin/hadolint deploy/docker/base.Dockerfile $(wildcard services/*/Dockerfile)
+	$(PY) deploy/docker/lint.py
 
 $(BUF):
 	mkdir -p .tools && cd .tools && npm install --silent --no-audit --no-fund @bufbuild/buf@1.75.0 >/dev/null

@@ -1,6 +1,12 @@
 """What scales and how, rendered per service by generate.py.
 
-- api: a HorizontalPodAutoscaler on CPU (the api is stateless; gRPC load shows as CPU).
+- api: a HorizontalPodAutoscaler on CPU and on its gRPC request rate (the api is stateless).
+  The rate is the custom metric ``grpc_server_started_per_second`` of each pod, which the
+  Prometheus adapter serves from ``grpc_server_started_total`` (its rule:
+  :func:`adapter_rules`, rendered to deploy/prometheus/adapter-rules.yaml by
+  deploy/observability/generate.py). Why the adapter and not a KEDA ``prometheus`` trigger: the
+  api keeps a plain HorizontalPodAutoscaler (validated against Kubernetes' own schema) whose CPU
+  rule works without Prometheus, and the request-rate rule is one more metric of the same object.
 - worker: a KEDA ``ScaledObject`` on the depth of each queue the worker consumes (one ``rabbitmq``
   trigger per subscription; KEDA scales on the largest), authenticated by a
   ``TriggerAuthentication`` that reads the worker's own broker URL from its Secret. Workers are
@@ -22,6 +28,13 @@ OVERLAY_BOUNDS = {  # overlay -> kind -> (min, max)
     "dev": {"api": (1, 2), "worker": (1, 2)},
     "prod": {"api": (3, 20), "worker": (2, 20)},
 }
+# Requests a second per api pod before adding one: 70 % of the one CPU an api may use (its
+# limit; one Python process) over the CPU of the heaviest common call, CreateLead, at most
+# 8.3 ms (its p50 latency in docs/benchmarks.md, an upper bound of its CPU): 0.7 / 0.0083 = 84,
+# rounded down. Lighter calls leave CPU to spare; the CPU rule catches a heavier mix.
+REQUESTS_PER_API_POD = 80
+REQUEST_RATE_METRIC = "grpc_server_started_per_second"
+REQUEST_RATE_SOURCE = "grpc_server_started_total"
 MESSAGES_PER_WORKER = 50  # ready messages in one queue per worker replica before adding one
 SCALE_DOWN_WINDOW_SECONDS = 300  # shrink only after 5 minutes of lower demand (no flapping)
 POLLING_SECONDS = 15
@@ -57,10 +70,43 @@ def api_autoscaler(m: ServiceManifest, labels: dict) -> dict:
                         "name": "cpu",
                         "target": {"type": "Utilization", "averageUtilization": CPU_TARGET_PERCENT},
                     },
-                }
+                },
+                {
+                    "type": "Pods",
+                    "pods": {
+                        "metric": {"name": REQUEST_RATE_METRIC},
+                        "target": {
+                            "type": "AverageValue",
+                            "averageValue": str(REQUESTS_PER_API_POD),
+                        },
+                    },
+                },
             ],
             "behavior": scale_down_behavior(),
         },
+    }
+
+
+def adapter_rules() -> dict:
+    """The Prometheus adapter's rule (the ``rules`` of its Helm chart's values) serving each api
+    pod's gRPC request rate as the custom metric the api autoscalers read."""
+    return {
+        "rules": {
+            "default": False,
+            "custom": [
+                {
+                    "seriesQuery": f'{REQUEST_RATE_SOURCE}{{namespace!="",pod!="",process="api"}}',
+                    "resources": {
+                        "overrides": {
+                            "namespace": {"resource": "namespace"},
+                            "pod": {"resource": "pod"},
+                        }
+                    },
+                    "name": {"matches": f"^{REQUEST_RATE_SOURCE}$", "as": REQUEST_RATE_METRIC},
+                    "metricsQuery": "sum(rate(<<.Series>>{<<.LabelMatchers>>}[1m])) by (<<.GroupBy>>)",
+                }
+            ],
+        }
     }
 
 

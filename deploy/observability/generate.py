@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Render the Prometheus scrape config and alert rules and the Grafana dashboard.
 
-    python deploy/observability/generate.py           # rewrite the three files
+    python deploy/observability/generate.py           # rewrite the four files
     python deploy/observability/generate.py --check   # exit 1 if a committed file differs
 
 Outputs: deploy/prometheus/scrape.yaml, deploy/prometheus/alerts.yaml,
 deploy/grafana/crm-services.json and deploy/grafana/crm-business.json (reporting's business
-dashboard and alert group: deploy/observability/business.py). Metric names are those registered by crm_chassis (grpc/metrics,
+dashboard and alert group: deploy/observability/business.py), deploy/prometheus/adapter-rules.yaml
+(the Prometheus adapter's rule for the api autoscalers' request rate, from deploy/k8s/scaling.py).
+Metric names are those registered by crm_chassis (grpc/metrics,
 outbox/metrics, messaging/metrics) and identity (adapters/metrics). The scrape config gives every
 series the labels ``service`` and ``process`` from the pod labels the k8s render sets; metrics that
 carry their own ``service`` label (the outbox's) keep it (honor_labels: same value).
@@ -22,6 +24,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "k8s"))
+import scaling
 from business import business_dashboard, reporting_alert_group
 
 DEPLOY = Path(__file__).resolve().parents[1]
@@ -564,6 +568,7 @@ def render() -> dict[Path, str]:
     return {
         Path("prometheus/scrape.yaml"): yaml_text(scrape_config()),
         Path("prometheus/alerts.yaml"): yaml_text(alert_rules()),
+        Path("prometheus/adapter-rules.yaml"): yaml_text(scaling.adapter_rules()),
         Path("grafana/crm-services.json"): json.dumps(dashboard(), indent=2, ensure_ascii=False)
         + "\n",
         Path("grafana/crm-business.json"): json.dumps(

@@ -155,7 +155,13 @@ def test_apis_scale_on_cpu_workers_on_their_queues_relays_not_at_all(prod):
     for name, m in MANIFESTS.items():
         api = autoscalers[f"{name}-api"]
         assert api["spec"]["scaleTargetRef"]["name"] in deployments
-        assert api["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+        cpu, rate = api["spec"]["metrics"]
+        assert cpu["resource"]["name"] == "cpu"
+        assert rate["pods"]["metric"]["name"] == generate.scaling.REQUEST_RATE_METRIC
+        assert rate["pods"]["target"] == {
+            "type": "AverageValue",
+            "averageValue": str(generate.scaling.REQUESTS_PER_API_POD),
+        }
         assert (api["spec"]["minReplicas"], api["spec"]["maxReplicas"]) == (3, 20)
         if m.subscriptions:
             worker = scaled[f"{name}-worker"]["spec"]
@@ -330,3 +336,19 @@ def test_the_composed_database_url_names_a_driver_the_image_installs(prod):
     api = objects(prod, "Deployment")["leads-api"]["spec"]["template"]["spec"]["containers"][0]
     (url,) = [e["value"] for e in api["env"] if e["name"] == "CRM_LEADS_DATABASE_URL"]
     make_url(url.replace("$(CRM_DATABASE_PASSWORD)", "0a1b")).get_dialect().import_dbapi()
+
+
+def test_the_adapter_serves_the_request_rate_the_api_autoscalers_read():
+    """deploy/prometheus/adapter-rules.yaml turns the api's own counter into the per-pod metric
+    the HorizontalPodAutoscalers name, with the labels the scrape config adds."""
+    from crm_chassis.grpc.metrics import STARTED
+
+    rules = yaml.safe_load((DEPLOY / "prometheus" / "adapter-rules.yaml").read_text())["rules"]
+    (rule,) = rules["custom"]
+    assert rule["name"]["as"] == generate.scaling.REQUEST_RATE_METRIC
+    source = rule["seriesQuery"].split("{")[0]
+    assert source == f"{STARTED._name}_total" == generate.scaling.REQUEST_RATE_SOURCE
+    assert set(rule["resources"]["overrides"]) == {"namespace", "pod"}
+    scrape = (DEPLOY / "prometheus" / "scrape.yaml").read_text()
+    for label in ("namespace", "pod", "process"):
+        assert f"target_label: {label}" in scrape

@@ -2,9 +2,13 @@
 each, on PostgreSQL and RabbitMQ): a lead captured by a web form is routed by territory's rules
 to a team and an owner the moment it arrives; only that team and the managers above it see it,
 never an administrator who is not a member; moving the owner to another team ends their access
-and hands the lead to a remaining member, with the history kept."""
+and hands the lead to a remaining member, with the history kept. The processes export their
+spans to a local OTLP/HTTP collector (crm_testkit.otlp): one lead's capture -> route -> assign
+is one trace across three processes."""
 
 from __future__ import annotations
+
+import os
 
 import grpc
 import pytest
@@ -14,6 +18,7 @@ from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm.territory.v1 import teams_pb2
 from crm_devrun.bed import PlatformBed
+from crm_testkit.otlp import OtlpCollector
 
 pytestmark = pytest.mark.integration
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
@@ -21,12 +26,17 @@ NOT_FOUND = grpc.StatusCode.NOT_FOUND
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    with PlatformBed(["identity", "territory", "leads"], tmp_path_factory.mktemp("bed")) as bed:
-        stubs = Stubs(bed)
-        admin = As(bed.admin_token())
-        company = small_company(bed, stubs, admin)
-        line = german_line(stubs, admin, company)
-        yield dict(bed=bed, stubs=stubs, admin=admin, line=line, **company)
+    # Every process exports its spans to a local collector (test_lead_trace.py reads them).
+    with OtlpCollector() as collector:
+        env = {"CRM_OTLP_ENDPOINT": collector.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
+        with PlatformBed(
+            ["identity", "territory", "leads"], tmp_path_factory.mktemp("bed"), env=env
+        ) as bed:
+            stubs = Stubs(bed)
+            admin = As(bed.admin_token())
+            company = small_company(bed, stubs, admin)
+            line = german_line(stubs, admin, company)
+            yield dict(bed=bed, stubs=stubs, admin=admin, line=line, collector=collector, **company)
 
 
 def routed(platform, person: As, lead_id: str):
@@ -116,3 +126,72 @@ def test_moving_the_owner_revokes_access_and_hands_the_lead_over(platform):
     assert steps[1][1]["assignment.owner_user_id"] == ("", owner_id)
     assert steps[2][1]["assignment.owner_user_id"] == (owner_id, handed.assignment.owner_user_id)
     assert steps[2][1]["assignment.method"] == ("routed", "handover")
+
+
+CREATE_LEAD = "/crm.leads.v1.LeadService/CreateLead"
+
+
+def test_capture_route_assign_is_one_trace_across_three_processes(platform):
+    """leads' api serves CreateLead and writes lead_created; leads' relay publishes it;
+    territory's worker routes the lead and writes lead_routed; territory's relay publishes it;
+    leads' worker applies the assignment. Each hop's span is a child of the one that caused it."""
+    stubs, bed, collector = platform["stubs"], platform["bed"], platform["collector"]
+    trace_id, caller_span = os.urandom(16).hex(), os.urandom(8).hex()
+    token = platform["admin"].token
+    created = stubs.leads.CreateLead(
+        web_form_lead(platform["line"].id),
+        metadata=(
+            ("authorization", f"Bearer {token}"),
+            ("traceparent", f"00-{trace_id}-{caller_span}-01"),
+        ),
+        timeout=15,
+    )
+    bed.wait_for(
+        lambda: routed(platform, platform["people"]["sue"], created.lead.id), 60, "not routed"
+    )
+
+    def one(trace, name, service, process):
+        found = [
+            s for s in trace.values() if (s.name, s.service, s.process) == (name, service, process)
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def complete():
+        trace = {s.span_id: s for s in collector.spans() if s.trace_id == trace_id}
+        hops = {
+            "capture": one(trace, CREATE_LEAD, "leads", "api"),
+            "created": one(trace, "lead_created create", "leads", "api"),
+            "published": one(trace, "lead_created publish", "leads", "relay"),
+            "route": one(trace, "lead_created process", "territory", "worker"),
+            "routed": one(trace, "lead_routed create", "territory", "worker"),
+            "relayed": one(trace, "lead_routed publish", "territory", "relay"),
+            "assign": one(trace, "lead_routed process", "leads", "worker"),
+        }
+        return (trace, hops) if all(hops.values()) else None
+
+    trace, hops = bed.wait_for(complete, 30, "the lead's trace did not arrive whole")
+
+    def ancestors(span):
+        chain, parent = [], span.parent_span_id
+        while parent in trace:
+            chain.append(parent)
+            parent = trace[parent].parent_span_id
+        return chain
+
+    assert hops["capture"].parent_span_id == caller_span  # continues the caller's trace
+    assert hops["capture"].span_id in ancestors(hops["created"])  # via its transaction
+    assert hops["published"].parent_span_id == hops["created"].span_id
+    assert hops["route"].parent_span_id == hops["created"].span_id
+    assert hops["route"].span_id in ancestors(hops["routed"])
+    assert hops["relayed"].parent_span_id == hops["routed"].span_id
+    assert hops["assign"].parent_span_id == hops["routed"].span_id
+    # Three processes: the capture, the routing and the assignment.
+    assert len({hops[name].pid for name in ("capture", "route", "assign")}) == 3
+    # Each unit of work is a span of its own: the capture's and both consumers' transactions.
+    transactions = [s for s in trace.values() if s.name.endswith(" transaction")]
+    assert {(s.service, s.process) for s in transactions} >= {
+        ("leads", "api"),
+        ("territory", "worker"),
+        ("leads", "worker"),
+    }
+    assert not [s.name for s in trace.values() if s.error]

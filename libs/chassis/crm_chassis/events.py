@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from crm.common.v1 import actor_pb2, events_pb2
-from crm_chassis import context, proto_json
+from crm_chassis import context, proto_json, tracing
 from crm_chassis.context import Actor
 
 M = TypeVar("M", bound=Message)
@@ -91,6 +91,19 @@ def stamp(
     meta.trace.traceparent = ctx.traceparent
     meta.trace.request_id = ctx.request_id
     meta.producer = producer
+    if tracing.enabled():  # off: not even the attributes are built
+        span = tracing.start(
+            f"{event_type} create",
+            tracing.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": f"{producer}.events",
+                "messaging.message.id": meta.event_id,
+            },
+        )
+        if span is not None:  # the event carries its create span: relay and consumers continue it
+            meta.trace.traceparent = span.traceparent
+            span.end()
     return meta
 
 

@@ -179,6 +179,17 @@ class ServiceSettings:
         "Broker user name of a service ({service} = its name): who may publish "
         "its events; consumers refuse an event whose AMQP user_id is not its source's user.",
     )
+    otlp_endpoint: str = setting(
+        "",
+        "OTLP/HTTP traces URL (e.g. http://otel-collector:4318/v1/traces) this process exports "
+        "its spans to (gRPC calls, events, database transactions: crm_chassis.tracing). "
+        "Empty: tracing off, no span recorded.",
+    )
+    trace_sample_ratio: float = setting(
+        1.0,
+        "Share of new traces recorded when tracing is on (0..1); a trace continued from a "
+        "caller or an event follows the caller's decision.",
+    )
     service_client_id: str = setting("", "Client id of this service's service account.")
     service_client_secret: str = setting(
         "", "Client secret of this service's service account.", secret=True

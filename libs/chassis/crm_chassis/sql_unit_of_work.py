@@ -14,12 +14,14 @@ fake for unit tests and the joined one for event handlers live in :mod:`crm_chas
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from google.protobuf.message import Message
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from crm_chassis import context as _context
+from crm_chassis import tracing
 from crm_chassis.context import Actor
 from crm_chassis.outbox.writer import OutboxWriter
 from crm_chassis.unit_of_work import AbstractUnitOfWork, Savepoint
@@ -33,8 +35,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self._service_name = service_name
         self._outbox_table = outbox
         self.session: Session | None = None
+        self._span: tracing.Span | None = None
+        self._span_token: Any = None
 
     def __enter__(self) -> Self:
+        if tracing.enabled():  # one span a transaction; what it emits descends from it
+            self._begin_span()
         self.session = self._session_factory()
         self.committed = False
         self.outbox = OutboxWriter(self.session, self._service_name, self._outbox_table)
@@ -51,7 +57,40 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             self.rollback()
         finally:
             self._open_session().close()
+            if self._span is not None:
+                self._end_span(exc)
         return None
+
+    def _begin_span(self) -> None:
+        bind = self._session_factory.kw.get("bind")
+        span = self._span = tracing.start(
+            f"{self._service_name} transaction",
+            tracing.INTERNAL,
+            attributes={"db.system": getattr(getattr(bind, "dialect", None), "name", "")},
+        )
+        if span is None:
+            return
+        ctx = _context.current()
+        self._span_token = _context.bind(
+            _context.RequestContext(
+                request_id=ctx.request_id,
+                trace_id=ctx.trace_id or span.traceparent[3:35],
+                traceparent=span.traceparent,
+                actor=ctx.actor,
+                deadline=ctx.deadline,
+            )
+        )
+
+    def _end_span(self, exc: BaseException | None) -> None:
+        span, token, self._span, self._span_token = self._span, self._span_token, None, None
+        if token is not None:
+            try:
+                _context.reset(token)
+            except ValueError:  # left in another context (a generator closed elsewhere)
+                pass
+        if span is not None:
+            span.set("db.committed", self.committed)
+            span.end(f"{type(exc).__name__}: {exc}"[:300] if exc is not None else "")
 
     def _open_repositories(self, session: Session) -> None:
         """Subclasses create their repositories on ``session`` here."""

@@ -36,6 +36,7 @@ from typing import Any, Generic, TypeVar
 
 import grpc
 
+from crm_chassis import tracing
 from crm_chassis.auth import TokenVerifier, identity_verifier
 from crm_chassis.grpc import MethodLimits, RunningServer, serve, service_name_of, start_server
 from crm_chassis.grpc.interceptor import PrincipalCheck
@@ -163,6 +164,7 @@ class ApiApp(Generic[S, D]):
         settings = self.load_settings()
         check_startup(settings, "api")  # stops here when misconfigured
         configure_logging(settings)
+        tracing.configure(settings, "api")  # only with an OTLP endpoint
         deps = self.build_dependencies(settings)
         if self.prepare is not None:
             self.prepare(settings, deps)

@@ -20,6 +20,7 @@ until 60 s before it expires).
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -29,6 +30,7 @@ from typing import Any, Protocol
 import grpc
 
 from crm_chassis import context as _context
+from crm_chassis import tracing
 from crm_chassis.errors import Unauthenticated, Unavailable
 
 # Retries only what is safe to retry blindly: the call never reached a server (UNAVAILABLE).
@@ -186,24 +188,38 @@ class _MetadataInterceptor(
 
     def _details(
         self, details: grpc.ClientCallDetails, default_timeout: float | None
-    ) -> grpc.ClientCallDetails:
+    ) -> tuple[grpc.ClientCallDetails, tracing.Span | None]:
         metadata = list(details.metadata or ())
         present = {key for key, _ in metadata}
         ctx = _context.peek()  # raw: no invented request id outside a request
+        span = None
+        if tracing.enabled() and "traceparent" not in present:
+            span = tracing.start(
+                details.method.lstrip("/"),
+                tracing.CLIENT,
+                attributes={"rpc.system": "grpc", "rpc.method": details.method},
+            )
         if ctx is not None:
             if "x-request-id" not in present:
                 metadata.append(("x-request-id", ctx.request_id))
-            if ctx.traceparent and "traceparent" not in present:
+            if span is None and ctx.traceparent and "traceparent" not in present:
                 metadata.append(("traceparent", ctx.traceparent))
-        if self._token_provider is not None and "authorization" not in present:
-            metadata.append(("authorization", f"Bearer {self._token_provider.token()}"))
-        timeout = details.timeout if details.timeout is not None else default_timeout
-        left = ctx.time_left() if ctx is not None else None
-        if left is not None:
-            if left <= 0:
-                raise DeadlinePassed(details.method)
-            timeout = left if timeout is None else min(timeout, left)
-        return _CallDetails(
+        if span is not None:  # the server's span is a child of this call's
+            metadata.append(("traceparent", span.traceparent))
+        try:
+            if self._token_provider is not None and "authorization" not in present:
+                metadata.append(("authorization", f"Bearer {self._token_provider.token()}"))
+            timeout = details.timeout if details.timeout is not None else default_timeout
+            left = ctx.time_left() if ctx is not None else None
+            if left is not None:
+                if left <= 0:
+                    raise DeadlinePassed(details.method)
+                timeout = left if timeout is None else min(timeout, left)
+        except BaseException as exc:
+            if span is not None:
+                span.end(type(exc).__name__)
+            raise
+        call_details = _CallDetails(
             details.method,
             timeout,
             metadata,
@@ -211,16 +227,35 @@ class _MetadataInterceptor(
             details.wait_for_ready,
             details.compression,
         )
+        return call_details, span
+
+    def _call(
+        self,
+        continuation: Callable[..., Any],
+        details: grpc.ClientCallDetails,
+        request: Any,
+        default_timeout: float | None,
+    ) -> Any:
+        call_details, span = self._details(details, default_timeout)
+        if span is None:
+            return continuation(call_details, request)
+        try:
+            outcome = continuation(call_details, request)
+        except BaseException as exc:
+            span.end(type(exc).__name__)
+            raise
+        outcome.add_done_callback(functools.partial(_end_client_span, span))
+        return outcome
 
     def intercept_unary_unary(
         self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
     ) -> Any:
-        return continuation(self._details(details, self._unary_timeout), request)
+        return self._call(continuation, details, request, self._unary_timeout)
 
     def intercept_unary_stream(
         self, continuation: Callable[..., Any], details: grpc.ClientCallDetails, request: Any
     ) -> Any:
-        return continuation(self._details(details, self._stream_timeout), request)
+        return self._call(continuation, details, request, self._stream_timeout)
 
     def intercept_stream_unary(
         self,
@@ -228,7 +263,7 @@ class _MetadataInterceptor(
         details: grpc.ClientCallDetails,
         request_iterator: Any,
     ) -> Any:
-        return continuation(self._details(details, self._stream_timeout), request_iterator)
+        return self._call(continuation, details, request_iterator, self._stream_timeout)
 
     def intercept_stream_stream(
         self,
@@ -236,7 +271,14 @@ class _MetadataInterceptor(
         details: grpc.ClientCallDetails,
         request_iterator: Any,
     ) -> Any:
-        return continuation(self._details(details, self._stream_timeout), request_iterator)
+        return self._call(continuation, details, request_iterator, self._stream_timeout)
+
+
+def _end_client_span(span: tracing.Span, call: Any) -> None:
+    code = call.code()
+    name = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+    span.set("rpc.grpc.status_code", name)
+    span.end("" if name == "OK" else name)
 
 
 class _CallDetails(grpc.ClientCallDetails):

@@ -42,7 +42,7 @@ from google.protobuf.message import Message
 from nameko.exceptions import ContainerBeingKilled
 from sqlalchemy import MetaData, select
 
-from crm_chassis import context, events
+from crm_chassis import context, events, tracing
 from crm_chassis.bulk_insert import BulkInsert
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
@@ -59,6 +59,7 @@ from crm_chassis.outbox.tables import inbox_table
 log = logging.getLogger(__name__)
 _INBOX = inbox_table(MetaData())
 _INSERT_INBOX = BulkInsert(_INBOX)
+MAX_LINKS = 128  # links of a batch's span to its other events' traces
 
 
 class BatchQueueConsumer(PoisonTolerantQueueConsumer):
@@ -266,8 +267,33 @@ def handle_batch(
             metrics.LAG_SECONDS.labels(consumer, event_type).observe(
                 max(0.0, now - event.meta.occurred_at.ToNanoseconds() / 1e9)
             )
-    token = context.bind(context.RequestContext(request_id=uuid.uuid4().hex))
+    # One consumer span a batch: a child of its first event's create span (a lone event's
+    # trace goes on through it), linked to the others' (MAX_LINKS at most).
+    first = batch[0].meta.trace.traceparent
+    span = (
+        tracing.start(
+            f"{event_type} process",
+            tracing.CONSUMER,
+            parent=first,
+            links=[event.meta.trace.traceparent for event in batch[1 : MAX_LINKS + 1]],
+            attributes={
+                "messaging.consumer.group.name": consumer,
+                "messaging.batch.message_count": len(batch),
+            },
+        )
+        if tracing.enabled()
+        else None
+    )
+    traceparent = span.traceparent if span is not None else tracing.child_traceparent(first)
+    token = context.bind(
+        context.RequestContext(
+            request_id=uuid.uuid4().hex,
+            trace_id=context.trace_id_of(traceparent),
+            traceparent=traceparent,
+        )
+    )
     started = time.perf_counter()
+    error = ""
     try:
         with make_uow() as uow:
             ids = [event.meta.event_id for event in batch]
@@ -300,6 +326,7 @@ def handle_batch(
                 handler(fresh, uow)
             uow.commit()
     except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
         if retry.is_transient(exc):
             raise  # the whole batch waits for the infrastructure, then runs again
         if len(batch) == 1:
@@ -314,6 +341,8 @@ def handle_batch(
         return [_one(consumer, event, make_uow, handler) for event in batch]
     finally:
         context.reset(token)
+        if span is not None:
+            span.end(error)
     metrics.DUPLICATES.labels(consumer, event_type).inc(len(batch) - len(fresh))
     metrics.CONSUMED.labels(consumer, event_type).inc(len(fresh))
     metrics.HANDLING_SECONDS.labels(consumer, event_type).observe(

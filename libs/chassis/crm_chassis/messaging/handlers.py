@@ -50,7 +50,7 @@ from nameko.exceptions import ContainerBeingKilled
 from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from crm_chassis import context, events
+from crm_chassis import context, events, tracing
 from crm_chassis.db import utcnow
 from crm_chassis.messaging import metrics, provenance, retry
 from crm_chassis.messaging.consumer import StoppableQueueConsumer, settle
@@ -365,7 +365,25 @@ def handle_once(
     occurred_at = meta.occurred_at.ToNanoseconds() / 1e9 if meta.HasField("occurred_at") else 0
     if occurred_at:
         metrics.LAG_SECONDS.labels(*labels).observe(max(0.0, time.time() - occurred_at))
-    traceparent = meta.trace.traceparent
+    # A span of the consumer's own, a child of the event's create span (the producer's): its
+    # id is new even when no span is recorded, so the consumer's calls and events descend from
+    # the consumer, not from the producer's span.
+    span = (
+        tracing.start(
+            f"{meta.event_type} process",
+            tracing.CONSUMER,
+            parent=meta.trace.traceparent,
+            attributes={
+                "messaging.consumer.group.name": consumer,
+                "messaging.message.id": meta.event_id,
+            },
+        )
+        if tracing.enabled()
+        else None
+    )
+    traceparent = (
+        span.traceparent if span is not None else tracing.child_traceparent(meta.trace.traceparent)
+    )
     token = context.bind(
         context.RequestContext(
             request_id=meta.trace.request_id or uuid.uuid4().hex,
@@ -375,6 +393,7 @@ def handle_once(
         )
     )
     started = time.perf_counter()
+    error = ""
     try:
         with make_uow() as uow:
             session = uow.session
@@ -402,8 +421,13 @@ def handle_once(
                 return False
             handler(event, uow)
             uow.commit()
+    except BaseException as exc:
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        raise
     finally:
         context.reset(token)
+        if span is not None:
+            span.end(error)
     metrics.CONSUMED.labels(*labels).inc()
     metrics.HANDLING_SECONDS.labels(*labels).observe(time.perf_counter() - started)
     return True

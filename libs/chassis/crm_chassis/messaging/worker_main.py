@@ -41,6 +41,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from crm_chassis import manifest as manifests  # noqa: E402
+from crm_chassis import tracing  # noqa: E402
 from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port  # noqa: E402
 from crm_chassis.messaging.dlq import DeadLetterMonitor  # noqa: E402
 from crm_chassis.messaging.handlers import MAX_DELIVERIES_CONFIG_KEY  # noqa: E402
@@ -143,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = load_for_process(service, "worker")  # stops here when misconfigured
     configure_process_logging(settings)
+    tracing.configure(settings, "worker")  # only with an OTLP endpoint
 
     # Handlers first: a SIGTERM at any point after this stops the worker with exit code 0.
     stop_requested = threading.Event()

@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from crm_chassis import tracing
 from crm_chassis.db import is_postgres, utcnow
 
 if TYPE_CHECKING:
@@ -280,13 +281,18 @@ class OutboxRelay:
         """Publish ``rows`` and record the verdicts; returns the aggregates of nacked rows."""
         messages = [message_from_row(row) for row in rows]
         started = time.perf_counter()
+        spans = _publish_spans(messages) if tracing.enabled() else None
         try:
             result = self._publisher.publish_batch(messages)
         except PublisherConnectionError as exc:
             metrics.PUBLISH_FAILURES.labels(self._service).inc(len(messages))
             self._failed([row["id"] for row in rows], f"connection lost while publishing: {exc}")
+            if spans:
+                _end_publish_spans(spans, BatchResult(), f"connection lost: {exc}")
             raise
         metrics.BATCH_SECONDS.labels(self._service).observe(time.perf_counter() - started)
+        if spans:
+            _end_publish_spans(spans, result, "")
         self._record(result, {row["id"]: row["event_type"] for row in rows})
         nacked = set(result.nacked)
         return {_aggregate(row) for row in rows if row["id"] in nacked}
@@ -436,6 +442,41 @@ class OutboxRelay:
         metrics.QUARANTINED.labels(self._service).set(quarantined)
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
         metrics.OLDEST_PENDING_AGE.labels(self._service).set(max(0.0, age))
+
+
+def _publish_spans(messages: Sequence[OutgoingMessage]) -> dict[Hashable, tracing.Span]:
+    """A publish span per row, a child of the create span its row carries (crm_chassis.tracing)."""
+    spans = {}
+    for message in messages:
+        span = tracing.start(
+            f"{message.routing_key} publish",
+            tracing.PRODUCER,
+            parent=str(message.headers.get("nameko.traceparent", "")),
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": message.exchange,
+                "messaging.message.id": message.event_id,
+            },
+        )
+        if span is not None:
+            spans[message.id] = span
+    return spans
+
+
+def _end_publish_spans(spans: dict[Hashable, tracing.Span], result: BatchResult, lost: str) -> None:
+    """End each row's span at the broker's verdict on it."""
+    confirmed, nacked = set(result.confirmed), set(result.nacked)
+    returned = dict(result.returned)
+    for row_id, span in spans.items():
+        if row_id in confirmed:
+            span.end()
+        elif row_id in returned:  # expected or not, the relay's metrics and log say
+            span.set("messaging.rabbitmq.returned", str(returned[row_id]))
+            span.end()
+        elif row_id in nacked:
+            span.end("nacked by the broker")
+        else:
+            span.end(lost or "not confirmed")
 
 
 def _aggregate(row: RowMapping) -> tuple[str, str]:

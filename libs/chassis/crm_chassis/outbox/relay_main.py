@@ -16,6 +16,7 @@ import sys
 import threading
 
 from crm_chassis import manifest as manifests
+from crm_chassis import tracing
 from crm_chassis.db import make_engine
 from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port
 from crm_chassis.metrics import start_metrics_server
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = load_for_process(args.service, "relay")  # stops here when misconfigured
     configure_process_logging(settings)
+    tracing.configure(settings, "relay")  # only with an OTLP endpoint
     start_metrics_server(metrics_port(settings, manifest, "relay"))
 
     stopping = threading.Event()
