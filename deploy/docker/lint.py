@@ -11,9 +11,10 @@ What hadolint cannot know about this repository:
   the same file and the platform's own base image (``${BASE}``, an ARG defaulting to
   ``crm/base:<tag>``) are not outside images;
 - a service's Dockerfile builds one image per process kind of its service.toml: a stage named
-  after each kind, the ``api`` stage last (a build without ``--target`` makes the api image),
-  each with its CMD; only the api stage has a HEALTHCHECK (the gRPC health probe means nothing
-  to a worker or a relay); the process runs as a numeric, non-root USER.
+  after each kind, the ``api`` stage last (a build without ``--target`` makes the api image; a
+  web application without an api: its ``web`` stage), each with its CMD; only that last stage
+  has a HEALTHCHECK (the gRPC health probe means nothing to a worker or a relay); the process
+  runs as a numeric, non-root USER.
 """
 
 from __future__ import annotations
@@ -112,8 +113,10 @@ def image_problems(path: Path, args: dict[str, str | None], stages: list[Stage])
 def service_problems(path: Path, stages: list[Stage], kinds: list[str]) -> list[str]:
     problems = []
     by_name = {stage.name: stage for stage in stages}
-    if not stages or stages[-1].name != "api":
-        problems.append(f"{path}: the last stage must be `api` (a build without --target)")
+    # The image a build without --target makes: the api's, or a web application's own.
+    serving = "api" if "api" in kinds or "web" not in kinds else "web"
+    if not stages or stages[-1].name != serving:
+        problems.append(f"{path}: the last stage must be `{serving}` (a build without --target)")
     for kind in kinds:
         stage = by_name.get(kind)
         if stage is None:
@@ -121,13 +124,13 @@ def service_problems(path: Path, stages: list[Stage], kinds: list[str]) -> list[
         elif not stage.has("CMD"):
             problems.append(f"{path}:{stage.line}: stage `{kind}` has no CMD")
     for stage in stages:
-        if stage.has("HEALTHCHECK") and stage.name != "api":
+        if stage.has("HEALTHCHECK") and stage.name != serving:
             problems.append(
                 f"{path}:{stage.line}: stage `{stage.name or stage.image}` has a HEALTHCHECK; "
-                "only the api's image probes gRPC health (stages built on it inherit it)"
+                f"only the {serving}'s image probes its health (stages built on it inherit it)"
             )
-    if "api" in by_name and not by_name["api"].has("HEALTHCHECK"):
-        problems.append(f"{path}: the api stage has no HEALTHCHECK")
+    if serving in by_name and not by_name[serving].has("HEALTHCHECK"):
+        problems.append(f"{path}: the {serving} stage has no HEALTHCHECK")
     users = [rest for stage in stages for k, rest, _ in stage.instructions if k == "USER"]
     if not users or not users[-1].isdigit() or users[-1] == "0":
         problems.append(f"{path}: the processes must run as a numeric non-root USER")
