@@ -70,9 +70,9 @@ class _MoneyFormat:
 
 
 def _literal(affix: str, symbol: str) -> str:
-    # As Babel's NumberPattern.apply: the currency sign replaced, quoted text unquoted.
-    text = affix.replace("¤¤¤", "").replace("¤¤", "").replace("¤", symbol)
-    return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
+    # As Babel's NumberPattern.apply: the currency sign replaced, quoted text unquoted (patterns
+    # with the code or name signs, ¤¤ and ¤¤¤, are left to Babel).
+    return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", affix.replace("¤", symbol))
 
 
 @cache
