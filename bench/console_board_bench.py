@@ -40,6 +40,16 @@ CALLS = int(os.environ.get("CONSOLE_BENCH_CALLS", "200"))
 LANGUAGE = os.environ.get("CONSOLE_BENCH_LANG", "en")
 DEALS, LEADS = 500, 50
 TARGET_P95_MS = 100.0
+NOTES = (
+    "Command: `.venv/bin/python -m bench.console_board_bench` (or `-m bench.run console_board`; "
+    "`CONSOLE_BENCH_LANG=fa` for the Persian pages). In-process on the console's unit-test fakes "
+    "(`services/console/tests/unit/conftest.py`), timed around the ASGI call: the console's own "
+    "milliseconds, each listed call one gRPC round trip in production (deals' and leads' own "
+    "costs are in their sections). Before the per-column formatting of the cards "
+    "(`entrypoints/board_view.py`, cached money formats in `entrypoints/i18n.py`; see "
+    "docs/console.md, Board speed) the columns template alone took 127-197 ms for 500 cards on "
+    "this machine and the board page 242 ms p50."
+)
 FAKES = Path(__file__).resolve().parent.parent / "services/console/tests/unit/conftest.py"
 
 
@@ -170,6 +180,7 @@ def run() -> dict:
             ("lead search p95", round(search["p95"], 1), "ms", f"calls: {search['calls']}"),
         ],
         "checks": [(f"board p95 <= {TARGET_P95_MS:.0f} ms", board["p95"] <= TARGET_P95_MS)],
+        "notes": NOTES,
     }
 
 
