@@ -8,6 +8,7 @@ page pass the accessibility check and are photographed for docs/console.md (Engl
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -94,6 +95,34 @@ def test_a_teammate_logs_a_call_and_completes_a_task_on_a_colleagues_deal(browse
     assert done.HasField("done_at")
     check_accessibility(page)
     screenshot(page, "deal-en")
+    page.context.close()
+
+
+def test_my_day_lists_my_overdue_task_from_deals_list_my_tasks(browser, floor):
+    """deals' ListMyTasks through the console's gateway: an overdue task of Ann's is on her day
+    (linked to its deal), one due in 2030 is not."""
+    ann = floor["people"]["ann"]
+    renewal = new_deal(floor, "Vogel renewal")
+    activities = activities_pb2_grpc.ActivityServiceStub(floor["bed"].channel("deals"))
+    for subject, due in (("Chase the signature", time.time() - 86400), ("Plan 2030", 1893456000)):
+        ann(
+            activities.LogActivity,
+            activities_pb2.LogActivityRequest(
+                target=resources_pb2.RecordRef(type="opportunity", id=renewal.id),
+                kind=resources_pb2.ACTIVITY_KIND_TASK,
+                subject=subject,
+                due_at=Timestamp(seconds=int(due)),
+            ),
+        )
+    page = signed_in(browser, floor, "ann")
+    page.goto(f"{floor['url']}/")
+    tasks = page.locator("section[aria-labelledby=my-tasks]")
+    link = tasks.get_by_role("link", name="Chase the signature")
+    link.wait_for()
+    assert link.get_attribute("href") == f"/deals/{renewal.id}"
+    assert tasks.get_by_text("Overdue").count() >= 1
+    assert tasks.get_by_text("Plan 2030").count() == 0
+    check_accessibility(page)
     page.context.close()
 
 

@@ -22,6 +22,8 @@ from crm.deals.v1 import (
     pipelines_pb2,
     pipelines_pb2_grpc,
     resources_pb2,
+    tasks_pb2,
+    tasks_pb2_grpc,
 )
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire import enums
@@ -34,6 +36,7 @@ from crm_console.domain.deals import (
     Board,
     Contact,
     Deal,
+    DueTask,
     Invoice,
     LineRequest,
     LostReason,
@@ -68,6 +71,7 @@ class DealsGateway:
             "quotes": billing_pb2_grpc.QuoteServiceStub(channel),
             "orders": billing_pb2_grpc.OrderServiceStub(channel),
             "invoices": billing_pb2_grpc.InvoiceServiceStub(channel),
+            "tasks": tasks_pb2_grpc.TaskServiceStub(channel),
         }
         self._timeout = timeout
 
@@ -132,6 +136,15 @@ class DealsGateway:
         )
         answer = self._call("deals", "ListDeals", request, token)
         return tuple(mapping.deal(d) for d in answer.deals)
+
+    def my_tasks(self, token: str, time_zone: str) -> tuple[DueTask, ...]:
+        """The caller's open tasks due by the end of this week in ``time_zone``, overdue first
+        (one call: the page shows the overdue and today's of them)."""
+        request = tasks_pb2.ListMyTasksRequest(
+            time_zone=time_zone, page=pagination_pb2.PageRequest(page_size=100)
+        )
+        answer = self._call("tasks", "ListMyTasks", request, token)
+        return tuple(mapping.due_task(t) for t in answer.tasks)
 
     def account(self, token: str, account_id: str) -> Account:
         request = accounts_pb2.GetAccountRequest(id=account_id)

@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 
 from crm.catalog.v1 import pricing_pb2, products_pb2
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import deals_pb2, resources_pb2
+from crm.deals.v1 import deals_pb2, resources_pb2, tasks_pb2
 from crm_chassis.wire import enums
 from crm_console.domain.deals import (
     Account,
@@ -20,6 +20,7 @@ from crm_console.domain.deals import (
     Column,
     Contact,
     Deal,
+    DueTask,
     Invoice,
     Line,
     Money,
@@ -162,6 +163,15 @@ def activity(message: resources_pb2.Activity) -> Activity:
         done_at=when(message, "done_at"),
         direction=message.direction,
         duration_minutes=message.duration_minutes,
+    )
+
+
+def due_task(message: tasks_pb2.DueTask) -> DueTask:
+    return DueTask(
+        task=activity(message.task),
+        bucket=message.bucket,
+        record_type=message.task.target.type,
+        record_id=message.task.target.id,
     )
 
 

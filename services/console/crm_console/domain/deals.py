@@ -166,6 +166,20 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class DueTask:
+    """An open task of the person's (deals' ``ListMyTasks``) and the record it is on."""
+
+    task: Activity
+    bucket: str  # overdue, today, this_week, later (in the person's time zone)
+    record_type: str  # account, contact, opportunity
+    record_id: str
+
+    @property
+    def due_by_today(self) -> bool:
+        return self.bucket in ("overdue", "today")
+
+
+@dataclass(frozen=True)
 class Quote:
     id: str
     display_number: str

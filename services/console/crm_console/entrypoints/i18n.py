@@ -4,6 +4,12 @@ compiled to ``.mo`` by ``make setup``), the page's direction, dates and money pe
 Persian dates are shown in the Solar Hijri (Jalali) calendar with Persian digits; Hebrew and
 English in the Gregorian calendar. Money is formatted by Babel (CLDR) for the currency and the
 person's language: the currency's own minor units, symbol and digit grouping.
+
+A board formats a figure on every card, and Babel reads the locale's data and parses the
+pattern on every call: the per-locale and per-currency parts are worked out once
+(``_money_format``) and small numbers (counts, percentages, days) are remembered, so a card costs
+a ``Decimal`` quantize and a string format. ``tests/unit/test_languages.py`` holds the result to
+Babel's own output.
 """
 
 from __future__ import annotations
@@ -11,12 +17,14 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import gettext
+import re
 from dataclasses import dataclass
-from decimal import Decimal
-from functools import cache
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cache, lru_cache
 from pathlib import Path
 
 import jdatetime
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
@@ -46,6 +54,57 @@ def translations(language: str) -> gettext.NullTranslations:
     if language == "en":
         return gettext.NullTranslations()
     return gettext.translation("messages", LOCALE_DIR, languages=[language])
+
+
+@dataclass(frozen=True)
+class _MoneyFormat:
+    """A currency in a locale, taken from Babel once: the text around the number, the minor
+    units and the separators. ``None`` from ``_money_format`` when the locale's pattern is one
+    this shortcut does not cover (other grouping, significant digits, exponent): Babel then
+    formats every value."""
+
+    prefix: str
+    suffix: str
+    quantum: Decimal
+    separators: dict[int, str]
+
+
+def _literal(affix: str, symbol: str) -> str:
+    # As Babel's NumberPattern.apply: the currency sign replaced, quoted text unquoted (patterns
+    # with the code or name signs, ¤¤ and ¤¤¤, are left to Babel).
+    return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", affix.replace("¤", symbol))
+
+
+@cache
+def _money_format(locale_name: str, currency: str) -> _MoneyFormat | None:
+    locale = Locale.parse(locale_name)
+    pattern = locale.currency_formats["standard"]
+    if (
+        pattern is None
+        or pattern.grouping != (3, 3)
+        or pattern.exp_prec
+        or "@" in pattern.pattern
+        or pattern.int_prec[0] != 1
+        or pattern.scale != 0
+        or "¤¤" in pattern.pattern
+    ):
+        return None
+    symbol = babel_numbers.get_currency_symbol(currency, locale)
+    digits = babel_numbers.get_currency_precision(currency)
+    group = babel_numbers.get_group_symbol(locale, numbering_system="default")
+    decimal = babel_numbers.get_decimal_symbol(locale, numbering_system="default")
+    return _MoneyFormat(
+        prefix=_literal(pattern.prefix[0], symbol),
+        suffix=_literal(pattern.suffix[0], symbol),
+        quantum=Decimal(1).scaleb(-digits),
+        separators={ord(","): group, ord("."): decimal},
+    )
+
+
+@lru_cache(maxsize=4096)
+def _number(locale_name: str, value: int | Decimal) -> str:
+    # Counts, percentages and days repeat on every card: each distinct one is formatted once.
+    return str(babel_numbers.format_decimal(value, locale=locale_name, numbering_system="default"))
 
 
 @dataclass(frozen=True)
@@ -94,15 +153,20 @@ class Language:
     def money(self, amount: Decimal, currency: str) -> str:
         """In the currency's own minor units and symbol: ``‎ریال ۱٬۲۳۴٬۵۶۸``, ``‏1,234.50 ‏₪``."""
         locale = BABEL_LOCALES[self.code]
-        text = babel_numbers.format_currency(
-            amount, currency, locale=locale, numbering_system="default"
-        )
-        return self._digits(str(text))
+        shape = _money_format(locale, currency)
+        if shape is None or not amount.is_finite() or amount < 0:
+            text = str(
+                babel_numbers.format_currency(
+                    amount, currency, locale=locale, numbering_system="default"
+                )
+            )
+        else:
+            rounded = amount.quantize(shape.quantum, rounding=ROUND_HALF_EVEN)
+            text = f"{shape.prefix}{f'{rounded:,f}'.translate(shape.separators)}{shape.suffix}"
+        return self._digits(text)
 
     def number(self, value: int | Decimal) -> str:
-        locale = BABEL_LOCALES[self.code]
-        text = babel_numbers.format_decimal(value, locale=locale, numbering_system="default")
-        return self._digits(str(text))
+        return self._digits(_number(BABEL_LOCALES[self.code], value))
 
 
 ENGLISH = Language("en")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from dataclasses import dataclass
 
 from crm_chassis.settings import ServiceSettings, SettingsError, setting
@@ -38,12 +39,23 @@ class ConsoleSettings(ServiceSettings):
     call_timeout_seconds: float = setting(
         10.0, "Deadline of one call to a service while a page is built."
     )
+    time_zone: str = setting(
+        "UTC",
+        "IANA time zone (e.g. Asia/Tehran) in which my day counts a task as due today or overdue.",
+    )
 
     def __post_init__(self) -> None:
         if self.default_language not in LANGUAGES:
             raise SettingsError(
                 f"{self.variable('default_language')} must be one of {', '.join(LANGUAGES)}"
             )
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"{self.variable('time_zone')} {self.time_zone!r} is not an IANA time zone "
+                "(e.g. Europe/Berlin)"
+            ) from None
         if self.call_timeout_seconds <= 0:
             raise SettingsError(f"{self.variable('call_timeout_seconds')} must be positive")
 

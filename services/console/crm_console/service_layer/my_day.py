@@ -1,12 +1,13 @@
-"""A rep's day: their open leads by score and their open deals with the days in their stage.
-One call to leads and one to deals; a service that does not answer empties its part of the
-page only (the page says so) instead of failing the whole day."""
+"""A rep's day: their tasks due today and overdue, their open leads by score and their open
+deals with the days in their stage. One call to leads and two to deals (its ``ListMyTasks``
+counts the days in the person's time zone); a service that does not answer empties its part of
+the page only (the page says so) instead of failing the whole day."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_console.domain.deals import Deal
+from crm_console.domain.deals import Deal, DueTask
 from crm_console.domain.errors import Unavailable
 from crm_console.domain.leads import Lead
 from crm_console.domain.session import Session
@@ -24,9 +25,10 @@ class MyDeal:
 class MyDay:
     leads: tuple[Lead, ...] | None  # None: leads did not answer
     deals: tuple[MyDeal, ...] | None  # None: deals did not answer
+    tasks: tuple[DueTask, ...] | None = ()  # overdue first, then today's; None: no answer
 
 
-def my_day(deps: Dependencies, caller: Session) -> MyDay:
+def my_day(deps: Dependencies, caller: Session, *, time_zone: str = "") -> MyDay:
     try:
         open_leads: tuple[Lead, ...] | None = leads.my_open_leads(deps, caller).leads
     except Unavailable:
@@ -42,4 +44,10 @@ def my_day(deps: Dependencies, caller: Session) -> MyDay:
         )
     except Unavailable:
         deals = None
-    return MyDay(leads=open_leads, deals=deals)
+    try:
+        # deals answers overdue, today's and this week's by due time: the day needs two of them.
+        found_tasks = deps.deals.my_tasks(caller.tokens.access_token, time_zone)
+        tasks: tuple[DueTask, ...] | None = tuple(t for t in found_tasks if t.due_by_today)
+    except Unavailable:
+        tasks = None
+    return MyDay(leads=open_leads, deals=deals, tasks=tasks)

@@ -14,6 +14,7 @@ from crm_console.domain.deals import (
     Board,
     Contact,
     Deal,
+    DueTask,
     Invoice,
     LineRequest,
     LostReason,
@@ -91,6 +92,8 @@ class DealsPort(Protocol):
     def get(self, token: str, deal_id: str) -> Deal: ...
 
     def my_open_deals(self, token: str, owner_user_id: str) -> tuple[Deal, ...]: ...
+
+    def my_tasks(self, token: str, time_zone: str) -> tuple[DueTask, ...]: ...
 
     def account(self, token: str, account_id: str) -> Account: ...
 

@@ -16,6 +16,7 @@ from crm_console.domain.deals import (
     Card,
     Column,
     Deal,
+    DueTask,
     LostReason,
     PipelineRef,
     Product,
@@ -262,6 +263,8 @@ class FakeDeals:
     cards: dict[str, Card] = field(default_factory=dict)
     teams: dict[str, set[str]] = field(default_factory=dict)  # team -> member user ids
     moves: list[tuple[str, str, int]] = field(default_factory=list)
+    tasks: list[DueTask] = field(default_factory=list)  # ListMyTasks' answer, in its order
+    time_zones: list[str] = field(default_factory=list)  # the zone of each ListMyTasks call
 
     def add(self, deal_id: str, stage: str, amount: str, version: int = 1) -> None:
         self.cards[deal_id] = card(deal_id, stage, amount, version)
@@ -324,6 +327,13 @@ class FakeDeals:
             return ()
         mine = (self.get(token, deal_id) for deal_id in self.cards)
         return tuple(d for d in mine if d.owner_user_id == owner_user_id)
+
+    def my_tasks(self, token: str, time_zone: str) -> tuple[DueTask, ...]:
+        self.time_zones.append(time_zone)
+        user_id = self.identity.owners.get(token, "")
+        if user_id not in self.teams.get("team-1", set()):
+            return ()
+        return tuple(t for t in self.tasks if t.task.owner_user_id == user_id)
 
     def timeline(self, token: str, deal_id: str) -> tuple[object, ...]:
         return ()

@@ -5,6 +5,8 @@ keyboard form, CSRF on moves, and the not-found page for a deal of another team.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -117,3 +119,32 @@ def test_a_deal_of_another_team_answers_like_one_that_does_not_exist(ann):
     assert hidden.status_code == missing.status_code == 404
     assert main(hidden.text) == main(missing.text)  # the page differs only in its own address
     assert "Deal d1" not in hidden.text
+
+
+def card_html(page: str, deal_id: str) -> str:
+    start = page.index(f'data-deal="{deal_id}"')
+    return page[start : page.index("</li>", start)]
+
+
+def test_a_card_says_its_days_in_stage_stalled_and_mine_in_each_language(ann):
+    """The cards' words and figures come from board_view (prepared once per column): a card
+    past its stage's expected days is stalled, the signed-in person's own is marked, and a
+    Persian board writes Persian digits and points its arrows right to left."""
+    client, deals = ann
+    late = deals.cards["d1"]
+    deals.cards["d1"] = replace(late, stage_entered_at=late.stage_entered_at - timedelta(days=10))
+    deals.cards["d3"] = replace(deals.cards["d2"], id="d3", name="Deal d3", owner_user_id="x")
+    page = client.get("/board/line-1").text
+    stalled, fresh = card_html(page, "d1"), card_html(page, "d3")
+    assert 'class="deal-card stalled"' in page and "stalled" not in fresh
+    assert "€1,000.10 · 10%" in stalled
+    assert "10 days in stage · <strong>stalled</strong> · mine" in stalled
+    assert "0 days in stage</p>" in fresh  # another's deal: not marked mine
+    assert 'aria-label="Move Deal d3 back to New"' in fresh
+    assert '<span aria-hidden="true">←</span>' in fresh
+    client.post("/language", data={"csrf_token": csrf(page), "lang": "fa"})
+    persian = card_html(client.get("/board/line-1").text, "d1")
+    assert "۱۰ روز در این مرحله · <strong>متوقف</strong> · مال من" in persian
+    assert "۱٬۰۰۰٫۱۰" in persian and "· ۱۰%" in persian
+    assert 'aria-label="بردن Deal d1 به Proposal"' in persian
+    assert '<span aria-hidden="true">←</span>' in persian  # "on" points left in a rtl page

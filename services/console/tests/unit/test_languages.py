@@ -9,10 +9,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from babel import numbers as babel_numbers
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from crm_console.entrypoints.i18n import Language
+from crm_console.entrypoints.i18n import BABEL_LOCALES, PERSIAN_DIGITS, Language
 
 PACKAGE = Path(__file__).resolve().parents[2]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -87,3 +88,29 @@ def test_hebrew_is_right_to_left_and_english_left_to_right(world):
     assert '<html lang="he" dir="rtl">' in client.get("/sign-in").text
     client.cookies.set("crm_lang", "xx", domain="console.test")  # unknown: the default
     assert '<html lang="en" dir="ltr">' in client.get("/sign-in").text
+
+
+AMOUNTS = ("0", "0.5", "0.005", "0.015", "1", "12.345", "999.995", "1000", "1234.5", "1234567.891")
+AMOUNTS += ("100000000000.1", "-1234.5", "0.125", "7E+3", "2.675")
+
+
+@pytest.mark.parametrize("code", ["en", "fa", "he"])
+@pytest.mark.parametrize("currency", ["EUR", "USD", "ILS", "IRR", "JPY", "KWD", "CHF"])
+def test_the_cached_money_format_writes_what_babel_writes(code, currency):
+    """The board formats with the per-currency shape worked out once; it must be Babel's text."""
+    language = Language(code)
+    for amount in map(Decimal, AMOUNTS):
+        babel = str(
+            babel_numbers.format_currency(
+                amount, currency, locale=BABEL_LOCALES[code], numbering_system="default"
+            )
+        )
+        expected = babel.translate(PERSIAN_DIGITS) if code == "fa" else babel
+        assert language.money(amount, currency) == expected, (amount, currency)
+        assert language.number(int(amount)) == language._digits(
+            str(
+                babel_numbers.format_decimal(
+                    int(amount), locale=BABEL_LOCALES[code], numbering_system="default"
+                )
+            )
+        )

@@ -13,9 +13,11 @@ from starlette.routing import Route
 
 from crm_console.domain.deals import Board
 from crm_console.domain.errors import ConsoleError, NotFound
+from crm_console.entrypoints import board_view
 from crm_console.entrypoints.web_kit import (
     Form,
     console_of,
+    language_of,
     posted,
     redirect,
     render,
@@ -34,11 +36,13 @@ def _wants_json(request: Request) -> bool:
 def _context(request: Request, board: Board, **extra: object) -> dict[str, object]:
     console = console_of(request)
     session = require(request)
+    now = console.deps.clock.now()
     return {
         "board": board,
+        "columns": board_view.columns(board, language_of(request), now, session.person.user_id),
         "lines": pipeline.pipelines(console.deps, session),
         "lost_reasons": pipeline.lost_reasons(console.deps, session),
-        "now": console.deps.clock.now(),
+        "now": now,
         "notice": request.query_params.get("notice", ""),
         **extra,
     }

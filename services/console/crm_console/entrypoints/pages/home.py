@@ -1,4 +1,4 @@
-"""A rep's day: their open leads by score (grade and top factors) and their open deals with
+"""A rep's day: their tasks due today and overdue, their open leads by score (grade and top factors) and their open deals with
 the days in their stage, the longest first."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ NAV = [(10, "My day", "/")]
 
 def my_day(request: Request) -> Response:
     session = require(request)
-    return render(request, "home/my_day.html", {"day": day_of(console_of(request).deps, session)})
+    console = console_of(request)
+    day = day_of(console.deps, session, time_zone=console.settings.time_zone)
+    return render(request, "home/my_day.html", {"day": day})
 
 
 ROUTES = [Route("/", my_day, methods=["GET"])]
