@@ -109,10 +109,23 @@ def _sections_of(text: str) -> dict[str, str]:
     return sections
 
 
+def _hand_written(text: str) -> str:
+    """The written part between the generated head and the first benchmark's section (comparisons
+    across runs, which no single run can produce): kept as it is."""
+    lines = text.splitlines()
+    start = next((i + 1 for i, line in enumerate(lines) if line.startswith("Produced by ")), None)
+    if start is None:
+        return ""
+    end = next((i for i, line in enumerate(lines) if line.startswith("<!-- bench: ")), len(lines))
+    return "\n".join(lines[start:end]).strip()
+
+
 def _render(results: list[tuple[str, dict | None, str]], previous: str = "") -> str:
     """docs/benchmarks.md: every benchmark's latest section, in BENCHMARKS order; a run of some
-    benchmarks replaces their sections and keeps the others' (each section says when)."""
+    benchmarks replaces their sections and keeps the others' (each section says when) and the
+    written part above them."""
     sections = _sections_of(previous)
+    written = _hand_written(previous)
     for module, result, error in results:
         sections[module] = _section(module, result, error)
     order = BENCHMARKS + sorted(set(sections) - set(BENCHMARKS))
@@ -124,6 +137,8 @@ def _render(results: list[tuple[str, dict | None, str]], previous: str = "") -> 
         "section is one run, dated; rerun to compare. A target marked **no** is not met.",
         "",
     ]
+    if written:
+        head += [written, ""]
     return "\n".join(head + [sections[m].rstrip() + "\n" for m in order if m in sections])
 
 
