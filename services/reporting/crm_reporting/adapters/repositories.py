@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
@@ -33,6 +33,8 @@ from crm_reporting.domain.events import (
     TargetValue,
     TeamSnapshot,
 )
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.funnel import OpenStageGroup
 from crm_reporting.service_layer.ports import (
     DealFilter,
     EventStore,
@@ -149,6 +151,11 @@ _FACT_COLUMNS = tuple(
     )
 )  # fmt: skip
 _DATE = dt.date.fromisoformat
+
+
+def _int(total: Any) -> int | None:
+    """A SUM of integers: PostgreSQL answers NUMERIC (a Decimal), SQLite an int."""
+    return None if total is None else int(total)
 
 
 def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
@@ -329,6 +336,92 @@ class SqlReadModels(ReadModels, ReportStore):
         if not f.team_ids:
             return []
         return self._facts(deal_facts.c.status == OPEN, *self._where(f))
+
+    def open_stage_groups(
+        self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
+    ) -> list[OpenStageGroup]:
+        if not f.team_ids:
+            return []
+        d = deal_facts.c
+        # One CASE arm per stage with expected days: a pipeline has a handful of stages.
+        stuck = (
+            case(
+                *(
+                    (and_(d.pipeline_id == p, d.stage_key == s, d.stage_entered_at < cutoff), 1)
+                    for (p, s), cutoff in sorted(stuck_before.items())
+                ),
+                else_=0,
+            )
+            if stuck_before
+            else literal(0)
+        )
+        rows = self.session.execute(
+            select(
+                d.pipeline_id,
+                d.stage_key,
+                d.currency,
+                func.count(),
+                func.sum(d.value_micros),
+                func.coalesce(func.sum(stuck), 0),
+            )
+            .where(d.status == OPEN, *self._where(f))  # type: ignore[arg-type]
+            .group_by(d.pipeline_id, d.stage_key, d.currency)
+            .order_by(d.pipeline_id, d.stage_key, d.currency)
+        ).tuples()
+        return [
+            OpenStageGroup(p, s, c, int(n), from_micros(_int(micros)), int(late))
+            for p, s, c, n, micros, late in rows
+        ]
+
+    def open_forecast_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[OpenForecastGroup]:
+        if not f.team_ids:
+            return []
+        d = deal_facts.c
+        close = d.estimated_close_date  # ISO text: compares in the order of the days
+        # Grouped by probability too (at most 101 values) so the weighted value is the exact
+        # integer sum x probability in Python: no product that could overflow SQLite's INTEGER.
+        rows = self.session.execute(
+            select(
+                close,
+                d.forecast_category,
+                d.currency,
+                d.probability,
+                func.count(),
+                func.sum(d.value_micros),
+            )
+            .where(
+                d.status == OPEN,
+                *self._where(f),  # type: ignore[arg-type]
+                or_(
+                    close.is_(None),
+                    and_(close >= first_day.isoformat(), close <= last_day.isoformat()),
+                ),
+            )
+            .group_by(close, d.forecast_category, d.currency, d.probability)
+        ).tuples()
+        sums: dict[tuple[dt.date | None, str, str], tuple[int, int, int]] = {}
+        for day, category, currency, probability, n, total in rows:
+            key = (_DATE(day) if day else None, category, currency)
+            deals, micros, weighted = sums.get(key, (0, 0, 0))
+            micros_sum = _int(total) or 0
+            sums[key] = (deals + int(n), micros + micros_sum, weighted + micros_sum * probability)
+        return [
+            OpenForecastGroup(*key, n, Decimal(micros) / MICROS, Decimal(weighted) / (MICROS * 100))
+            for key, (n, micros, weighted) in sums.items()
+        ]
+
+    def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
+        if not f.team_ids or limit <= 0:
+            return []
+        rows = self.session.execute(
+            select(*_FACT_COLUMNS)
+            .where(deal_facts.c.status == OPEN, *self._where(f))  # type: ignore[arg-type]
+            .order_by(deal_facts.c.created_at, deal_facts.c.deal_id)
+            .limit(limit)
+        ).tuples()
+        return [_fact(row) for row in rows]
 
     def activities_between(
         self, f: DealFilter, start: dt.datetime, end: dt.datetime

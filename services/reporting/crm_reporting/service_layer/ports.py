@@ -18,6 +18,8 @@ from crm_reporting.domain.events import (
     TargetValue,
     TeamSnapshot,
 )
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup, open_forecast_groups
+from crm_reporting.domain.kpis.funnel import OpenStageGroup, open_stage_groups
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,28 @@ class ReportStore(abc.ABC):
 
     @abc.abstractmethod
     def open_deals(self, f: DealFilter) -> list[DealFact]: ...
+
+    # The dashboard's open-pipeline reads. These defaults compute them from ``open_deals`` with
+    # the domain's definitions; the SQL store overrides them with GROUP BY / ORDER BY ... LIMIT
+    # queries so a call reads a few hundred rows whatever the number of open deals.
+    def open_stage_groups(
+        self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
+    ) -> list[OpenStageGroup]:
+        """Open deals per (pipeline, stage, currency); stuck: entered the stage before the
+        (pipeline, stage)'s time in ``stuck_before`` (stages absent from it have none)."""
+        return open_stage_groups(self.open_deals(f), stuck_before)
+
+    def open_forecast_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[OpenForecastGroup]:
+        """Open deals closing in first_day..last_day or without a date, per (estimated close
+        date, forecast category, currency)."""
+        return open_forecast_groups(self.open_deals(f), first_day, last_day)
+
+    def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
+        """The ``limit`` open deals created first (ties by id), without their stays."""
+        deals = sorted(self.open_deals(f), key=lambda d: (d.created_at, d.id))
+        return deals[:limit]
 
     @abc.abstractmethod
     def activities_between(

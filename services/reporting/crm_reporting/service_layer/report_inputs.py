@@ -8,6 +8,8 @@ import functools
 
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.funnel import OpenStageGroup, stuck_before
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
@@ -25,8 +27,24 @@ class ReportInputs:
         return self.store.closed_between(self.filter, self.previous.first_day, self.period.last_day)
 
     @functools.cached_property
-    def open_deals(self) -> list[DealFact]:
-        return self.store.open_deals(self.filter)
+    def known_pipelines(self) -> list[PipelineSnapshot]:
+        return self.store.pipelines(self.filter.sales_line_id)
+
+    @functools.cached_property
+    def open_stages(self) -> list[OpenStageGroup]:
+        """The open deals per pipeline stage and currency (counted by the store)."""
+        cutoffs = stuck_before(self.known_pipelines, self.now)
+        return self.store.open_stage_groups(self.filter, cutoffs)
+
+    @functools.cached_property
+    def open_forecast(self) -> list[OpenForecastGroup]:
+        """The open deals closing in the period (or undated), grouped by the store."""
+        return self.store.open_forecast_groups(
+            self.filter, self.period.first_day, self.period.last_day
+        )
+
+    def oldest_open(self, limit: int) -> list[DealFact]:
+        return self.store.oldest_open(self.filter, limit)
 
     @functools.cached_property
     def created(self) -> list[DealFact]:
@@ -45,9 +63,8 @@ class ReportInputs:
 
     def pipelines(self) -> list[PipelineSnapshot]:
         """The pipelines the scope's deals are in (the line's, for a line)."""
-        used = {d.pipeline_id for d in self.open_deals} | {d.pipeline_id for d in self.created}
-        known = self.store.pipelines(self.filter.sales_line_id)
-        return [p for p in known if p.id in used or self.filter.sales_line_id]
+        used = {g.pipeline_id for g in self.open_stages} | {d.pipeline_id for d in self.created}
+        return [p for p in self.known_pipelines if p.id in used or self.filter.sales_line_id]
 
     def targets(self) -> list[TargetValue]:
         name = self.period.territory_period

@@ -11,8 +11,8 @@ from decimal import Decimal
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
 from crm_reporting.domain.kpis.cycle import Cycle, OpenDealAge, cycle, open_deal_ages
-from crm_reporting.domain.kpis.forecast import Forecast, forecast
-from crm_reporting.domain.kpis.funnel import PipelineFunnel, pipeline_funnel
+from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
+from crm_reporting.domain.kpis.funnel import PipelineFunnel, funnel_of
 from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard
 from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons
 from crm_reporting.domain.kpis.targets import TargetVsActual, targets_vs_actual
@@ -73,14 +73,14 @@ def _report(
 
 def _funnel(data: ReportInputs) -> list[PipelineFunnel]:
     return [
-        pipeline_funnel(p, data.open_deals, data.created, data.ended_stays, data.period, data.now)
+        funnel_of(p, data.open_stages, data.created, data.ended_stays, data.period)
         for p in data.pipelines()
     ]
 
 
 def _cycle(data: ReportInputs, limit: int) -> CycleReport:
     result = cycle(data.closed, data.period)
-    ages = open_deal_ages(data.open_deals, result.mean_days, data.now, limit)
+    ages = open_deal_ages(data.oldest_open(limit), result.mean_days, data.now, limit)
     return CycleReport(data.period, result, ages)
 
 
@@ -161,7 +161,7 @@ def forecast_report(
     if bucket not in BUCKETS:
         raise InvalidArgument("bucket must be month, quarter or year", field="bucket")
     with _report(deps, caller, scope, period) as data:
-        return forecast(data.open_deals, data.closed, period, bucket)
+        return forecast_of(data.open_forecast, data.closed, period, bucket)
 
 
 def targets_report(
@@ -190,6 +190,6 @@ def dashboard(
             win_rate(data.closed, period),
             _cycle(data, DEFAULT_LIMIT),
             _velocity(data),
-            forecast(data.open_deals, data.closed, period),
+            forecast_of(data.open_forecast, data.closed, period),
             _targets(data, scope, strict=False),
         )

@@ -60,6 +60,56 @@ def _reached_index(deal: DealFact, positions: dict[str, int], last: int) -> int:
     return max(reached, default=-1)
 
 
+@dataclass(frozen=True)
+class OpenStageGroup:
+    """The open deals of one pipeline stage and currency: how many, their summed value (None when
+    none has one) and how many are stuck (at the stage longer than its expected days). The store
+    may count these in the database (``ReportStore.open_stage_groups``)."""
+
+    pipeline_id: str
+    stage_key: str
+    currency: str
+    deals: int
+    value: Decimal | None
+    stuck: int
+
+
+def stuck_before(
+    pipelines: Iterable[PipelineSnapshot], now: dt.datetime
+) -> dict[tuple[str, str], dt.datetime]:
+    """{(pipeline, stage): the entry time before which an open deal at it is stuck}, for the
+    stages with expected days."""
+    return {
+        (p.id, stage.key): now - dt.timedelta(days=stage.expected_days)
+        for p in pipelines
+        for stage in p.stages
+        if stage.expected_days > 0
+    }
+
+
+def open_stage_groups(
+    open_deals: Iterable[DealFact], cutoffs: dict[tuple[str, str], dt.datetime]
+) -> list[OpenStageGroup]:
+    """The groups of ``open_deals`` (the definition the database's GROUP BY follows)."""
+    counts: dict[tuple[str, str, str], int] = {}
+    values: dict[tuple[str, str, str], Decimal] = {}
+    stuck: dict[tuple[str, str, str], int] = {}
+    for deal in open_deals:
+        if not deal.is_open:
+            continue
+        key = (deal.pipeline_id, deal.stage_key, deal.currency)
+        counts[key] = counts.get(key, 0) + 1
+        if deal.value is not None:
+            values[key] = values.get(key, Decimal(0)) + deal.value
+        cutoff = cutoffs.get((deal.pipeline_id, deal.stage_key))
+        if cutoff is not None and deal.stage_entered_at and deal.stage_entered_at < cutoff:
+            stuck[key] = stuck.get(key, 0) + 1
+    return [
+        OpenStageGroup(*key, counts[key], values.get(key), stuck.get(key, 0))
+        for key in sorted(counts)
+    ]
+
+
 def pipeline_funnel(
     pipeline: PipelineSnapshot,
     open_deals: Iterable[DealFact],
@@ -69,10 +119,23 @@ def pipeline_funnel(
     now: dt.datetime,
 ) -> PipelineFunnel:
     """``ended_stays``: deals with a stay that ended in the period (only those stays count)."""
+    groups = open_stage_groups(open_deals, stuck_before([pipeline], now))
+    return funnel_of(pipeline, groups, created, ended_stays, period)
+
+
+def funnel_of(
+    pipeline: PipelineSnapshot,
+    open_groups: Iterable[OpenStageGroup],
+    created: Iterable[DealFact],
+    ended_stays: Iterable[DealFact],
+    period: Period,
+) -> PipelineFunnel:
+    """The funnel from the open deals' groups (stuck counted against the stage's expected days
+    by ``stuck_before``) and the period's created deals and ended stays."""
     stages = pipeline.stages
     positions = {stage.key: index for index, stage in enumerate(stages)}
     last = len(stages) - 1
-    mine_open = [d for d in open_deals if d.is_open and d.pipeline_id == pipeline.id]
+    mine_open = [g for g in open_groups if g.pipeline_id == pipeline.id]
     cohort = [d for d in created if d.pipeline_id == pipeline.id and period.contains(d.created_at)]
     furthest = [_reached_index(d, positions, last) for d in cohort]
     reached = [sum(1 for f in furthest if f >= index) for index in range(len(stages))]
@@ -86,23 +149,18 @@ def pipeline_funnel(
                 lengths[stay.stage_key].append(days(seconds))
     rows = []
     for index, stage in enumerate(stages):
-        at_stage = [d for d in mine_open if d.stage_key == stage.key]
+        at_stage = [g for g in mine_open if g.stage_key == stage.key]
         value = Amounts()
-        for deal in at_stage:
-            value.add(deal.currency, deal.value)
-        limit = dt.timedelta(days=stage.expected_days)
-        stuck = sum(
-            1
-            for d in at_stage
-            if stage.expected_days > 0 and d.stage_entered_at and now - d.stage_entered_at > limit
-        )
+        for group in at_stage:
+            value.add(group.currency, group.value)
+        stuck = sum(g.stuck for g in at_stage) if stage.expected_days > 0 else 0
         following = reached[index + 1] if index < last else None
         rows.append(
             FunnelStage(
                 key=stage.key,
                 name=stage.name,
                 expected_days=stage.expected_days,
-                open_deals=len(at_stage),
+                open_deals=sum(g.deals for g in at_stage),
                 open_value=value,
                 stuck_deals=stuck,
                 reached=reached[index],
