@@ -19,7 +19,14 @@ from crm_reporting.domain.events import (
     TeamSnapshot,
 )
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup, open_forecast_groups
-from crm_reporting.domain.kpis.funnel import OpenStageGroup, open_stage_groups
+from crm_reporting.domain.kpis.funnel import (
+    CohortGroup,
+    OpenStageGroup,
+    StayFigures,
+    cohort_groups,
+    ended_stay_figures,
+    open_stage_groups,
+)
 
 
 @dataclass(frozen=True)
@@ -120,9 +127,9 @@ class ReportStore(abc.ABC):
     @abc.abstractmethod
     def open_deals(self, f: DealFilter) -> list[DealFact]: ...
 
-    # The dashboard's open-pipeline reads. These defaults compute them from ``open_deals`` with
-    # the domain's definitions; the SQL store overrides them with GROUP BY / ORDER BY ... LIMIT
-    # queries so a call reads a few hundred rows whatever the number of open deals.
+    # The funnel's and forecast's reads. These defaults compute them from the facts with the
+    # domain's definitions; the SQL store overrides them with GROUP BY / ORDER BY ... LIMIT
+    # queries so a call reads a few hundred rows whatever the number of deals.
     def open_stage_groups(
         self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
     ) -> list[OpenStageGroup]:
@@ -136,6 +143,20 @@ class ReportStore(abc.ABC):
         """Open deals closing in first_day..last_day or without a date, per (estimated close
         date, forecast category, currency)."""
         return open_forecast_groups(self.open_deals(f), first_day, last_day)
+
+    def cohort_groups(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[CohortGroup]:
+        """Deals created in [start, end), grouped with the furthest stage of every pipeline's
+        current stages they stayed at."""
+        return cohort_groups(self.created_between(f, start, end), self.pipelines())
+
+    def ended_stay_figures(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[StayFigures]:
+        """Per (pipeline, stage): count, mean and median length of the stays that ended in
+        [start, end)."""
+        return ended_stay_figures(self.with_stays_ended_between(f, start, end), start, end)
 
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         """The ``limit`` open deals created first (ties by id), without their stays."""

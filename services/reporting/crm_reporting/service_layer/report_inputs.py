@@ -9,7 +9,7 @@ import functools
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
-from crm_reporting.domain.kpis.funnel import OpenStageGroup, stuck_before
+from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stuck_before
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
@@ -47,12 +47,14 @@ class ReportInputs:
         return self.store.oldest_open(self.filter, limit)
 
     @functools.cached_property
-    def created(self) -> list[DealFact]:
-        return self.store.created_between(self.filter, self.period.start, self.period.end)
+    def cohort(self) -> list[CohortGroup]:
+        """The deals created in the period, grouped by the store."""
+        return self.store.cohort_groups(self.filter, self.period.start, self.period.end)
 
     @functools.cached_property
-    def ended_stays(self) -> list[DealFact]:
-        return self.store.with_stays_ended_between(self.filter, self.period.start, self.period.end)
+    def stays(self) -> list[StayFigures]:
+        """The stays that ended in the period, per pipeline stage (figures by the store)."""
+        return self.store.ended_stay_figures(self.filter, self.period.start, self.period.end)
 
     @functools.cached_property
     def activities(self) -> list[ActivitySnapshot]:
@@ -63,7 +65,7 @@ class ReportInputs:
 
     def pipelines(self) -> list[PipelineSnapshot]:
         """The pipelines the scope's deals are in (the line's, for a line)."""
-        used = {g.pipeline_id for g in self.open_stages} | {d.pipeline_id for d in self.created}
+        used = {g.pipeline_id for g in self.open_stages} | {g.pipeline_id for g in self.cohort}
         return [p for p in self.known_pipelines if p.id in used or self.filter.sales_line_id]
 
     def targets(self) -> list[TargetValue]:

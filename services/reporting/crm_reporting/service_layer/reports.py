@@ -72,10 +72,7 @@ def _report(
 
 
 def _funnel(data: ReportInputs) -> list[PipelineFunnel]:
-    return [
-        funnel_of(p, data.open_stages, data.created, data.ended_stays, data.period)
-        for p in data.pipelines()
-    ]
+    return [funnel_of(p, data.open_stages, data.cohort, data.stays) for p in data.pipelines()]
 
 
 def _cycle(data: ReportInputs, limit: int) -> CycleReport:

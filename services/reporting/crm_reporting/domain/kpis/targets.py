@@ -28,12 +28,13 @@ class TargetVsActual:
 def targets_vs_actual(
     targets: Iterable[TargetValue], closed: Iterable[DealFact], period: Period
 ) -> list[TargetVsActual]:
-    won = won_in(closed, period)
+    # Won deals indexed once by (line, team): one pass, not one per target.
+    won: dict[tuple[str, str], list[DealFact]] = {}
+    for deal in won_in(closed, period):
+        won.setdefault((deal.sales_line_id, deal.team_id), []).append(deal)
     rows = []
     for target in sorted(targets, key=lambda t: (t.sales_line_id, t.team_id)):
-        mine = [
-            d for d in won if (d.sales_line_id, d.team_id) == (target.sales_line_id, target.team_id)
-        ]
+        mine = won.get((target.sales_line_id, target.team_id), [])
         amount = sum(
             (d.value or Decimal(0) for d in mine if d.currency == target.currency), Decimal(0)
         )
