@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
@@ -34,7 +34,16 @@ from crm_reporting.domain.events import (
     TeamSnapshot,
 )
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
-from crm_reporting.domain.kpis.funnel import OpenStageGroup
+from crm_reporting.domain.kpis.funnel import (
+    CohortGroup,
+    OpenStageGroup,
+    StayFigures,
+    stay_figures,
+    stay_figures_of,
+)
+from crm_reporting.domain.kpis.funnel import (
+    micros as length_micros,
+)
 from crm_reporting.service_layer.ports import (
     DealFilter,
     EventStore,
@@ -411,6 +420,75 @@ class SqlReadModels(ReadModels, ReportStore):
             OpenForecastGroup(*key, n, Decimal(micros) / MICROS, Decimal(weighted) / (MICROS * 100))
             for key, (n, micros, weighted) in sums.items()
         ]
+
+    def cohort_groups(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[CohortGroup]:
+        if not f.team_ids:
+            return []
+        d, s, ps = deal_facts.c, stage_stays.c, pipeline_stages.c
+        furthest = (
+            select(func.max(ps.position))
+            .select_from(stage_stays.join(pipeline_stages, ps.stage_key == s.stage_key))
+            .where(s.deal_id == d.deal_id, ps.pipeline_id == d.pipeline_id)
+            .scalar_subquery()
+        )
+        cohort = (
+            select(d.pipeline_id, d.status, d.stage_key, furthest.label("furthest"))
+            .where(*self._where(f), d.created_at >= start, d.created_at < end)  # type: ignore[arg-type]
+            .subquery()
+        )
+        c = cohort.c
+        rows = self.session.execute(
+            select(c.pipeline_id, c.status, c.stage_key, c.furthest, func.count()).group_by(
+                c.pipeline_id, c.status, c.stage_key, c.furthest
+            )
+        ).tuples()
+        return [
+            CohortGroup(p, status, key, None if far is None else int(far), int(n))
+            for p, status, key, far, n in rows
+        ]
+
+    def ended_stay_figures(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[StayFigures]:
+        if not f.team_ids:
+            return []
+        d, s = deal_facts.c, stage_stays.c
+        stays = stage_stays.join(deal_facts, d.deal_id == s.deal_id)
+        ended = [*self._where(f), s.left_at >= start, s.left_at < end]
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Lengths as exact integer microseconds (EXTRACT gives NUMERIC): the SUM and the two
+            # middle values (percentile_disc ascending and descending) are the domain's inputs.
+            length = cast(func.extract("epoch", s.left_at - s.entered_at) * 1_000_000, BigInteger)
+            rows = self.session.execute(
+                select(
+                    d.pipeline_id,
+                    s.stage_key,
+                    func.count(),
+                    func.sum(length),
+                    func.percentile_disc(0.5).within_group(length),
+                    func.percentile_disc(0.5).within_group(length.desc()),
+                )
+                .select_from(stays)
+                .where(*ended)  # type: ignore[arg-type]
+                .group_by(d.pipeline_id, s.stage_key)
+                .order_by(d.pipeline_id, s.stage_key)
+            ).tuples()
+            return [
+                stay_figures(p, key, int(n), int(total), int(low), int(high))
+                for p, key, n, total, low, high in rows
+            ]
+        # SQLite has no ordered-set aggregates and keeps times as text: the period's ended stays'
+        # two times are read (not the deals) and measured with the domain's definition.
+        lengths: dict[tuple[str, str], list[int]] = {}
+        for p, key, entered, left in self.session.execute(
+            select(d.pipeline_id, s.stage_key, s.entered_at, s.left_at)
+            .select_from(stays)
+            .where(*ended)  # type: ignore[arg-type]
+        ).tuples():
+            lengths.setdefault((p, key), []).append(length_micros(left - entered))
+        return [stay_figures_of(p, key, values) for (p, key), values in sorted(lengths.items())]
 
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         if not f.team_ids or limit <= 0:

@@ -1,8 +1,9 @@
-"""The SQL store's open-pipeline reads (GROUP BY / ORDER BY ... LIMIT in the database) give the
-port's reference definitions (the domain's groupings over every open fact) on PostgreSQL and on
-SQLite, for a varied set of deals: unknown values and currencies, odd forecast categories,
-undated deals, stages outside the pipeline, ties on the creation time, entry times exactly at
-the stuck limit."""
+"""The SQL store's aggregate reads (GROUP BY, percentile_disc, ORDER BY ... LIMIT in the
+database) give the port's reference definitions (the domain's groupings over every fact) on
+PostgreSQL and on SQLite, for a varied set of deals: unknown values and currencies, odd forecast
+categories, undated deals, stages outside the pipeline, ties on the creation time, entry times
+exactly at the stuck limit, stays ending at the period's bounds, equal and odd-microsecond stay
+lengths, even and odd counts of stays."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from crm_chassis.db import make_engine
 from crm_reporting import migrate
 from crm_reporting.adapters import orm
 from crm_reporting.adapters.repositories import SqlReadModels
-from crm_reporting.domain.deals import DealFact
+from crm_reporting.domain.deals import DealFact, StageStay
+from crm_reporting.domain.events import PipelineSnapshot, StageDefinition
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
 pytestmark = pytest.mark.integration
@@ -28,12 +30,42 @@ CUTOFFS = {
     ("p1", "propose"): NOW - dt.timedelta(days=21),
     ("p2", "qualify"): NOW - dt.timedelta(days=3),
 }
+START, END = dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+PIPELINES = [
+    PipelineSnapshot(
+        "p1",
+        "line-1",
+        tuple(
+            StageDefinition(key, key.title(), days, 10, "pipeline")
+            for key, days in (("qualify", 14), ("propose", 21), ("negotiate", 0))
+        ),
+    ),
+    PipelineSnapshot("p2", "line-2", (StageDefinition("qualify", "Qualify", 3, 10, "pipeline"),)),
+]
 FILTERS = [
     DealFilter(frozenset({"t1", "t2", "t3"})),
     DealFilter(frozenset({"t1", "t2"}), sales_line_id="line-1"),
     DealFilter(frozenset({"t2"}), owner_user_id="bob"),
     DealFilter(frozenset()),
 ]
+
+
+def _stays(rng: random.Random) -> tuple[StageStay, ...]:
+    stays = []
+    entered = rng.choice([START - dt.timedelta(days=30), START + dt.timedelta(days=10)])
+    for _ in range(rng.randrange(0, 4)):
+        ends = [
+            entered + dt.timedelta(days=5),
+            entered + dt.timedelta(days=2, microseconds=rng.randrange(1, 10**6)),
+            *(bound for bound in (START, END) if bound > entered),  # at the period's bounds
+        ]
+        left = rng.choice(ends) if rng.random() < 0.8 else None
+        key = rng.choice(["qualify", "propose", "negotiate", "gone"])
+        stays.append(StageStay(key, entered, left))
+        if left is None:
+            break
+        entered = left + dt.timedelta(microseconds=1)
+    return tuple(stays)
 
 
 def _deals() -> list[DealFact]:
@@ -71,7 +103,7 @@ def _deals() -> list[DealFact]:
                 "",
                 "",
                 0,
-                (),
+                _stays(rng),
             )
         )
     return deals
@@ -82,11 +114,17 @@ def _forecast_key(group: object) -> tuple[object, ...]:
     return (day or dt.date.min, group.forecast_category, group.currency)  # type: ignore[attr-defined]
 
 
+def _sorted(groups: list) -> list:
+    return sorted(groups, key=lambda g: (*repr(g).split(","),))
+
+
 def _check(engine) -> None:
     with Session(engine) as session:
         store = SqlReadModels(session)
         for deal in _deals():
             store.put_deal(deal)
+        for pipeline in PIPELINES:
+            store.put_pipeline(pipeline)
         session.commit()
         for f in FILTERS:
             assert store.open_stage_groups(f, CUTOFFS) == ReportStore.open_stage_groups(
@@ -99,6 +137,14 @@ def _check(engine) -> None:
             assert sorted(in_sql, key=_forecast_key) == sorted(reference, key=_forecast_key)
             for limit in (1, 20, 500):
                 assert store.oldest_open(f, limit) == ReportStore.oldest_open(store, f, limit)
+            assert _sorted(store.cohort_groups(f, START, END)) == _sorted(
+                ReportStore.cohort_groups(store, f, START, END)
+            )
+            assert store.ended_stay_figures(f, START, END) == ReportStore.ended_stay_figures(
+                store, f, START, END
+            )
+        assert any(g.furthest_stay is not None for g in store.cohort_groups(FILTERS[0], START, END))
+        assert any(s.stays % 2 == 0 for s in store.ended_stay_figures(FILTERS[0], START, END))
         assert store.open_stage_groups(FILTERS[0], {}) == ReportStore.open_stage_groups(
             store, FILTERS[0], {}
         )
