@@ -7,11 +7,12 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, delete, func, insert, literal, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
+from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
@@ -32,17 +33,6 @@ from crm_reporting.domain.events import (
     StageDefinition,
     TargetValue,
     TeamSnapshot,
-)
-from crm_reporting.domain.kpis.forecast import OpenForecastGroup
-from crm_reporting.domain.kpis.funnel import (
-    CohortGroup,
-    OpenStageGroup,
-    StayFigures,
-    stay_figures,
-    stay_figures_of,
-)
-from crm_reporting.domain.kpis.funnel import (
-    micros as length_micros,
 )
 from crm_reporting.service_layer.ports import (
     DealFilter,
@@ -162,11 +152,6 @@ _FACT_COLUMNS = tuple(
 _DATE = dt.date.fromisoformat
 
 
-def _int(total: Any) -> int | None:
-    """A SUM of integers: PostgreSQL answers NUMERIC (a Decimal), SQLite an int."""
-    return None if total is None else int(total)
-
-
 def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
     (id_, version, pipeline, line, team, owner, stage, status, currency, micros, probability,
      category, estimated, created, entered, closed, close, reason, competitor, reopened) = row  # fmt: skip
@@ -178,7 +163,7 @@ def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
     )  # fmt: skip
 
 
-class SqlReadModels(ReadModels, ReportStore):
+class SqlReadModels(SqlAggregateReads, ReadModels, ReportStore):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -272,12 +257,7 @@ class SqlReadModels(ReadModels, ReportStore):
 
     # -- read side -----------------------------------------------------------------------------
     def _where(self, f: DealFilter) -> list[object]:
-        conditions: list[object] = [deal_facts.c.team_id.in_(sorted(f.team_ids))]
-        if f.owner_user_id:
-            conditions.append(deal_facts.c.owner_user_id == f.owner_user_id)
-        if f.sales_line_id:
-            conditions.append(deal_facts.c.sales_line_id == f.sales_line_id)
-        return conditions
+        return deal_conditions(f)
 
     def _facts(self, *conditions: object, with_stays: bool = False) -> list[DealFact]:
         rows = self.session.execute(select(*_FACT_COLUMNS).where(*conditions)).tuples().all()  # type: ignore[arg-type]
@@ -345,150 +325,6 @@ class SqlReadModels(ReadModels, ReportStore):
         if not f.team_ids:
             return []
         return self._facts(deal_facts.c.status == OPEN, *self._where(f))
-
-    def open_stage_groups(
-        self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
-    ) -> list[OpenStageGroup]:
-        if not f.team_ids:
-            return []
-        d = deal_facts.c
-        # One CASE arm per stage with expected days: a pipeline has a handful of stages.
-        stuck = (
-            case(
-                *(
-                    (and_(d.pipeline_id == p, d.stage_key == s, d.stage_entered_at < cutoff), 1)
-                    for (p, s), cutoff in sorted(stuck_before.items())
-                ),
-                else_=0,
-            )
-            if stuck_before
-            else literal(0)
-        )
-        rows = self.session.execute(
-            select(
-                d.pipeline_id,
-                d.stage_key,
-                d.currency,
-                func.count(),
-                func.sum(d.value_micros),
-                func.coalesce(func.sum(stuck), 0),
-            )
-            .where(d.status == OPEN, *self._where(f))  # type: ignore[arg-type]
-            .group_by(d.pipeline_id, d.stage_key, d.currency)
-            .order_by(d.pipeline_id, d.stage_key, d.currency)
-        ).tuples()
-        return [
-            OpenStageGroup(p, s, c, int(n), from_micros(_int(micros)), int(late))
-            for p, s, c, n, micros, late in rows
-        ]
-
-    def open_forecast_groups(
-        self, f: DealFilter, first_day: dt.date, last_day: dt.date
-    ) -> list[OpenForecastGroup]:
-        if not f.team_ids:
-            return []
-        d = deal_facts.c
-        close = d.estimated_close_date  # ISO text: compares in the order of the days
-        # Grouped by probability too (at most 101 values) so the weighted value is the exact
-        # integer sum x probability in Python: no product that could overflow SQLite's INTEGER.
-        rows = self.session.execute(
-            select(
-                close,
-                d.forecast_category,
-                d.currency,
-                d.probability,
-                func.count(),
-                func.sum(d.value_micros),
-            )
-            .where(
-                d.status == OPEN,
-                *self._where(f),  # type: ignore[arg-type]
-                or_(
-                    close.is_(None),
-                    and_(close >= first_day.isoformat(), close <= last_day.isoformat()),
-                ),
-            )
-            .group_by(close, d.forecast_category, d.currency, d.probability)
-        ).tuples()
-        sums: dict[tuple[dt.date | None, str, str], tuple[int, int, int]] = {}
-        for day, category, currency, probability, n, total in rows:
-            key = (_DATE(day) if day else None, category, currency)
-            deals, micros, weighted = sums.get(key, (0, 0, 0))
-            micros_sum = _int(total) or 0
-            sums[key] = (deals + int(n), micros + micros_sum, weighted + micros_sum * probability)
-        return [
-            OpenForecastGroup(*key, n, Decimal(micros) / MICROS, Decimal(weighted) / (MICROS * 100))
-            for key, (n, micros, weighted) in sums.items()
-        ]
-
-    def cohort_groups(
-        self, f: DealFilter, start: dt.datetime, end: dt.datetime
-    ) -> list[CohortGroup]:
-        if not f.team_ids:
-            return []
-        d, s, ps = deal_facts.c, stage_stays.c, pipeline_stages.c
-        furthest = (
-            select(func.max(ps.position))
-            .select_from(stage_stays.join(pipeline_stages, ps.stage_key == s.stage_key))
-            .where(s.deal_id == d.deal_id, ps.pipeline_id == d.pipeline_id)
-            .scalar_subquery()
-        )
-        cohort = (
-            select(d.pipeline_id, d.status, d.stage_key, furthest.label("furthest"))
-            .where(*self._where(f), d.created_at >= start, d.created_at < end)  # type: ignore[arg-type]
-            .subquery()
-        )
-        c = cohort.c
-        rows = self.session.execute(
-            select(c.pipeline_id, c.status, c.stage_key, c.furthest, func.count()).group_by(
-                c.pipeline_id, c.status, c.stage_key, c.furthest
-            )
-        ).tuples()
-        return [
-            CohortGroup(p, status, key, None if far is None else int(far), int(n))
-            for p, status, key, far, n in rows
-        ]
-
-    def ended_stay_figures(
-        self, f: DealFilter, start: dt.datetime, end: dt.datetime
-    ) -> list[StayFigures]:
-        if not f.team_ids:
-            return []
-        d, s = deal_facts.c, stage_stays.c
-        stays = stage_stays.join(deal_facts, d.deal_id == s.deal_id)
-        ended = [*self._where(f), s.left_at >= start, s.left_at < end]
-        if self.session.get_bind().dialect.name == "postgresql":
-            # Lengths as exact integer microseconds (EXTRACT gives NUMERIC): the SUM and the two
-            # middle values (percentile_disc ascending and descending) are the domain's inputs.
-            length = cast(func.extract("epoch", s.left_at - s.entered_at) * 1_000_000, BigInteger)
-            rows = self.session.execute(
-                select(
-                    d.pipeline_id,
-                    s.stage_key,
-                    func.count(),
-                    func.sum(length),
-                    func.percentile_disc(0.5).within_group(length),
-                    func.percentile_disc(0.5).within_group(length.desc()),
-                )
-                .select_from(stays)
-                .where(*ended)  # type: ignore[arg-type]
-                .group_by(d.pipeline_id, s.stage_key)
-                .order_by(d.pipeline_id, s.stage_key)
-            ).tuples()
-            return [
-                stay_figures(p, key, int(n), int(total), int(low), int(high))
-                for p, key, n, total, low, high in rows
-            ]
-        # SQLite has no ordered-set aggregates and keeps times as text: the period's ended stays'
-        # two times are read (not the deals) and measured with the domain's definition.
-        lengths: dict[tuple[str, str], list[int]] = {}
-        for p, key, entered, left in self.session.execute(
-            select(d.pipeline_id, s.stage_key, s.entered_at, s.left_at)
-            .select_from(stays)
-            .where(*ended)  # type: ignore[arg-type]
-        ).tuples():
-            lengths.setdefault((p, key), []).append(length_micros(left - entered))
-        return [stay_figures_of(p, key, values) for (p, key), values in sorted(lengths.items())]
 
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         if not f.team_ids or limit <= 0:

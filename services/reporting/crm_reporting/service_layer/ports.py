@@ -18,6 +18,14 @@ from crm_reporting.domain.events import (
     TargetValue,
     TeamSnapshot,
 )
+from crm_reporting.domain.kpis.closed import (
+    ClosedGroup,
+    Cycle,
+    TeamWon,
+    closed_groups,
+    won_by_team,
+    won_cycle,
+)
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup, open_forecast_groups
 from crm_reporting.domain.kpis.funnel import (
     CohortGroup,
@@ -157,6 +165,20 @@ class ReportStore(abc.ABC):
         """Per (pipeline, stage): count, mean and median length of the stays that ended in
         [start, end)."""
         return ended_stay_figures(self.with_stays_ended_between(f, start, end), start, end)
+
+    def closed_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[ClosedGroup]:
+        """Deals closed on first_day..last_day per (close date, status, currency)."""
+        return closed_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
+        """Deals won on first_day..last_day per (line, team, currency)."""
+        return won_by_team(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def won_cycle(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        """Count, mean and median cycle of the deals won on first_day..last_day."""
+        return won_cycle(self.closed_between(f, first_day, last_day), first_day, last_day)
 
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         """The ``limit`` open deals created first (ties by id), without their stays."""

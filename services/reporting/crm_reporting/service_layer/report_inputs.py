@@ -8,6 +8,7 @@ import functools
 
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
+from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
 from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stuck_before
 from crm_reporting.domain.periods import Period
@@ -20,11 +21,28 @@ class ReportInputs:
     ) -> None:
         self.store, self.filter, self.period, self.now = store, deals, period, now
         self.previous = period.previous()
+        self._cycles: dict[Period, Cycle] = {}
 
     @functools.cached_property
     def closed(self) -> list[DealFact]:
         """Deals closed in this period or the previous one."""
         return self.store.closed_between(self.filter, self.previous.first_day, self.period.last_day)
+
+    @functools.cached_property
+    def closed_groups(self) -> list[ClosedGroup]:
+        """Deals closed in this period or the previous one, grouped by the store."""
+        return self.store.closed_groups(self.filter, self.previous.first_day, self.period.last_day)
+
+    @functools.cached_property
+    def won_by_team(self) -> list[TeamWon]:
+        return self.store.won_by_team(self.filter, self.period.first_day, self.period.last_day)
+
+    def cycle(self, period: Period) -> Cycle:
+        if period not in self._cycles:
+            self._cycles[period] = self.store.won_cycle(
+                self.filter, period.first_day, period.last_day
+            )
+        return self._cycles[period]
 
     @functools.cached_property
     def known_pipelines(self) -> list[PipelineSnapshot]:

@@ -31,6 +31,7 @@ CUTOFFS = {
     ("p2", "qualify"): NOW - dt.timedelta(days=3),
 }
 START, END = dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+Q4 = dt.date(2025, 12, 31)
 PIPELINES = [
     PipelineSnapshot(
         "p1",
@@ -81,6 +82,26 @@ def _deals() -> list[DealFact]:
             [None, dt.date(2026, 1, 1), dt.date(2026, 3, 31), dt.date(2026, 4, 1)]
         )
         value = rng.choice([None, Decimal(rng.randrange(0, 10**9)) / 1000, Decimal("0.000001")])
+        status = rng.choice(["open", "open", "won", "lost"])
+        closed_at = close_date = None
+        if status != "open":
+            closed_at = rng.choice(
+                [
+                    None,  # a won deal without a closed time: a cycle of 0
+                    created - dt.timedelta(hours=1),  # before its creation: 0 as well
+                    created
+                    + dt.timedelta(days=rng.randrange(0, 60), microseconds=rng.randrange(10**6)),
+                    created + dt.timedelta(days=10),  # equal lengths
+                ]
+            )
+            close_date = rng.choice(
+                [
+                    dt.date(2025, 12, 31),
+                    dt.date(2026, 1, 1),
+                    dt.date(2026, 2, 14),
+                    dt.date(2026, 3, 31),
+                ]
+            )
         deals.append(
             DealFact(
                 f"d{i:03}",
@@ -90,7 +111,7 @@ def _deals() -> list[DealFact]:
                 rng.choice(["t1", "t2", "t3", "t9"]),
                 rng.choice(["bob", "ann"]),
                 rng.choice(["qualify", "propose", "negotiate", "gone"]),
-                rng.choice(["open", "open", "won", "lost"]),
+                status,
                 rng.choice(["EUR", "USD", "JPY", ""]),
                 value,
                 rng.randrange(0, 101),
@@ -98,8 +119,8 @@ def _deals() -> list[DealFact]:
                 estimated,
                 created,
                 entered,
-                None,
-                None,
+                closed_at,
+                close_date,
                 "",
                 "",
                 0,
@@ -135,6 +156,10 @@ def _check(engine) -> None:
                 store, f, dt.date(2026, 1, 1), dt.date(2026, 3, 31)
             )
             assert sorted(in_sql, key=_forecast_key) == sorted(reference, key=_forecast_key)
+            for first, last in ((dt.date(2026, 1, 1), dt.date(2026, 3, 31)), (Q4, Q4)):
+                for read in ("closed_groups", "won_by_team", "won_cycle"):
+                    in_sql = getattr(store, read)(f, first, last)
+                    assert in_sql == getattr(ReportStore, read)(store, f, first, last)
             for limit in (1, 20, 500):
                 assert store.oldest_open(f, limit) == ReportStore.oldest_open(store, f, limit)
             assert _sorted(store.cohort_groups(f, START, END)) == _sorted(
@@ -145,6 +170,10 @@ def _check(engine) -> None:
             )
         assert any(g.furthest_stay is not None for g in store.cohort_groups(FILTERS[0], START, END))
         assert any(s.stays % 2 == 0 for s in store.ended_stay_figures(FILTERS[0], START, END))
+        cycle = store.won_cycle(FILTERS[0], dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+        assert (
+            cycle.won % 2 == 0 or store.won_cycle(FILTERS[1], START.date(), END.date()).won % 2 == 0
+        )
         assert store.open_stage_groups(FILTERS[0], {}) == ReportStore.open_stage_groups(
             store, FILTERS[0], {}
         )

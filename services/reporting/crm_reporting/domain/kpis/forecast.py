@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from crm_reporting.domain.deals import WON, DealFact
+from crm_reporting.domain.kpis.closed import ClosedGroup, closed_groups
 from crm_reporting.domain.periods import Period, PeriodKind, bucket_label
 
 NO_DATE = "none"
@@ -91,16 +92,18 @@ def forecast(
     bucket: PeriodKind = PeriodKind.MONTH,
 ) -> Forecast:
     groups = open_forecast_groups(open_deals, period.first_day, period.last_day)
-    return forecast_of(groups, closed, period, bucket)
+    won = closed_groups(closed, period.first_day, period.last_day)
+    return forecast_of(groups, won, period, bucket)
 
 
 def forecast_of(
     open_groups: Iterable[OpenForecastGroup],
-    closed: Iterable[DealFact],
+    won_groups: Iterable[ClosedGroup],
     period: Period,
     bucket: PeriodKind = PeriodKind.MONTH,
 ) -> Forecast:
-    """The forecast from the open deals' groups of the period (``open_forecast_groups``)."""
+    """The forecast from the open deals' groups of the period (``open_forecast_groups``) and the
+    closed deals' groups (the won ones of the period count)."""
     rows: dict[tuple[str, str, str], ForecastRow] = {}
     totals: dict[tuple[str, str], ForecastTotals] = {}
 
@@ -125,10 +128,10 @@ def forecast_of(
             sums.best_case += value
         if category == "commit":
             sums.commit += value
-    for deal in closed:
-        if deal.status == WON and deal.close_date and period.contains_day(deal.close_date):
-            label = bucket_label(bucket, deal.close_date)
-            total(label, deal.currency).won += deal.value or Decimal(0)
+    for won in won_groups:
+        if won.status == WON and period.contains_day(won.close_date):
+            label = bucket_label(bucket, won.close_date)
+            total(label, won.currency).won += won.value
     return Forecast(
         rows=[
             rows[k]
