@@ -186,7 +186,14 @@ class SqlAggregateReads:
             return []
         d, s = deal_facts.c, stage_stays.c
         stays = stage_stays.join(deal_facts, d.deal_id == s.deal_id)
-        ended = [*deal_conditions(f), s.left_at >= start, s.left_at < end]
+        # The stay's own team (the deal's, written with it) lets the (team, left_at) index find
+        # the period's stays; the deal's conditions then apply the owner and the line.
+        ended = [
+            s.team_id.in_(sorted(f.team_ids)),
+            s.left_at >= start,
+            s.left_at < end,
+            *deal_conditions(f),
+        ]
         if self._postgres():
             # Lengths as exact integer microseconds (EXTRACT gives NUMERIC): the SUM and the two
             # middle values (percentile_disc ascending and descending) are the domain's inputs.
