@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
-from crm_reporting.domain.kpis.cycle import Cycle, OpenDealAge, open_deal_ages
+from crm_reporting.domain.kpis.closed import Cycle
+from crm_reporting.domain.kpis.cycle import OpenDealAge, open_deal_ages
 from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
 from crm_reporting.domain.kpis.funnel import PipelineFunnel, funnel_of
 from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard

@@ -62,10 +62,11 @@ def closed_groups(
 ) -> list[ClosedGroup]:
     sums: dict[tuple[dt.date, str, str], tuple[int, int, Decimal]] = {}
     for deal in _closed(deals, first_day, last_day):
+        assert deal.close_date is not None  # _closed keeps dated deals only
         key = (deal.close_date, deal.status, deal.currency)
-        n, valued, value = sums.get(key, (0, 0, Decimal(0)))  # type: ignore[arg-type]
+        n, valued, value = sums.get(key, (0, 0, Decimal(0)))
         known = deal.value is not None
-        sums[key] = (n + 1, valued + known, value + (deal.value or Decimal(0)))  # type: ignore[index]
+        sums[key] = (n + 1, valued + known, value + (deal.value or Decimal(0)))
     return [ClosedGroup(*key, *sums[key]) for key in sorted(sums)]
 
 

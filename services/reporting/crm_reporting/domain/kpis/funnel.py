@@ -232,8 +232,8 @@ def funnel_of(
     for index, stage in enumerate(stages):
         at_stage = [g for g in mine_open if g.stage_key == stage.key]
         value = Amounts()
-        for group in at_stage:
-            value.add(group.currency, group.value)
+        for open_group in at_stage:
+            value.add(open_group.currency, open_group.value)
         stuck = sum(g.stuck for g in at_stage) if stage.expected_days > 0 else 0
         following = reached[index + 1] if index < last else None
         stay = figures.get(stage.key)
