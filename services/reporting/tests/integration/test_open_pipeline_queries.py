@@ -136,7 +136,16 @@ def _forecast_key(group: object) -> tuple[object, ...]:
 
 
 def _sorted(groups: list) -> list:
-    return sorted(groups, key=lambda g: (*repr(g).split(","),))
+    """Cohort groups in a fixed order (the query's order is the engine's)."""
+    return sorted(
+        groups,
+        key=lambda g: (
+            g.pipeline_id,
+            g.status,
+            g.stage_key,
+            -1 if g.furthest_stay is None else g.furthest_stay,
+        ),
+    )
 
 
 def _check(engine) -> None:
