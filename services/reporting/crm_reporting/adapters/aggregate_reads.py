@@ -13,6 +13,7 @@ deals) and apply the domain's definition, which gives the same figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -226,6 +227,31 @@ class SqlAggregateReads:
         ).tuples():
             lengths.setdefault((p, key), []).append(length_micros(left - entered))
         return [stay_figures_of(p, key, values) for (p, key), values in sorted(lengths.items())]
+
+    def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:
+        if not f.team_ids or not instants:
+            return [{} for _ in instants]
+        d = deal_facts.c
+        counts = [
+            func.sum(
+                case(
+                    (and_(d.created_at < i, or_(d.closed_at.is_(None), d.closed_at >= i)), 1),
+                    else_=0,
+                )
+            )
+            for i in instants
+        ]
+        rows = self.session.execute(
+            select(d.currency, *counts)
+            .where(*deal_conditions(f), d.created_at < max(instants))
+            .group_by(d.currency)
+        ).tuples()
+        result: list[dict[str, int]] = [{} for _ in instants]
+        for currency, *numbers in rows:
+            for index, number in enumerate(numbers):
+                if number:
+                    result[index][currency] = int(number)
+        return result
 
     def _closed(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[Any]:
         # ISO dates compare as text in the order of the days.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -195,6 +195,10 @@ class ReportStore(abc.ABC):
     @abc.abstractmethod
     def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:
         """{currency: deals created before ``instant`` and not closed before it}."""
+
+    def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:
+        """``open_at`` of each instant (the SQL store counts them in one scan)."""
+        return [self.open_at(f, instant) for instant in instants]
 
     @abc.abstractmethod
     def pipelines(self, sales_line_id: str = "") -> list[PipelineSnapshot]:

@@ -78,7 +78,16 @@ class ReportInputs:
     def activities(self) -> list[ActivitySnapshot]:
         return self.store.activities_between(self.filter, self.period.start, self.period.end)
 
+    @functools.cached_property
+    def _open_at_ends(self) -> dict[Period, dict[str, int]]:
+        """The deals open at the end of this period and of the previous one, read together."""
+        periods = (self.period, self.previous)
+        counts = self.store.open_at_each(self.filter, [min(p.end, self.now) for p in periods])
+        return dict(zip(periods, counts, strict=True))
+
     def open_at_end(self, period: Period) -> dict[str, int]:
+        if period in self._open_at_ends:
+            return self._open_at_ends[period]
         return self.store.open_at(self.filter, min(period.end, self.now))
 
     def pipelines(self) -> list[PipelineSnapshot]:

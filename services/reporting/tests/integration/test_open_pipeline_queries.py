@@ -169,6 +169,8 @@ def _check(engine) -> None:
                 for read in ("closed_groups", "won_by_team", "won_cycle"):
                     in_sql = getattr(store, read)(f, first, last)
                     assert in_sql == getattr(ReportStore, read)(store, f, first, last)
+            instants = [START, START + dt.timedelta(days=40), NOW, END]
+            assert store.open_at_each(f, instants) == ReportStore.open_at_each(store, f, instants)
             for limit in (1, 20, 500):
                 assert store.oldest_open(f, limit) == ReportStore.oldest_open(store, f, limit)
             assert _sorted(store.cohort_groups(f, START, END)) == _sorted(
