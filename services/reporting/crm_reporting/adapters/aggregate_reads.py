@@ -1,5 +1,5 @@
 """The report store's aggregate reads on SQLAlchemy Core: the dashboard's figures computed in the
-database (GROUP BY, SUM, PostgreSQL's percentile_disc, correlated MAX) so a call reads a few
+database (GROUP BY, SUM, PostgreSQL's percentile_disc, MAX over joins) so a call reads a few
 hundred grouped rows, not every matching deal. Each follows a definition of the domain
 (``domain/kpis/closed.py``, ``funnel.py``, ``forecast.py``), which the port's default
 implementations apply to facts; tests hold the two equal on PostgreSQL and SQLite.
