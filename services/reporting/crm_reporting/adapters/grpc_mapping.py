@@ -14,7 +14,8 @@ from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
 from crm_chassis.wire import enums
 from crm_reporting.domain.figures import Amounts, money, one_decimal
-from crm_reporting.domain.kpis.cycle import Cycle, OpenDealAge
+from crm_reporting.domain.kpis.closed import Cycle
+from crm_reporting.domain.kpis.cycle import OpenDealAge
 from crm_reporting.domain.kpis.forecast import Forecast
 from crm_reporting.domain.kpis.funnel import PipelineFunnel
 from crm_reporting.domain.kpis.leaderboard import Leaderboard, LeaderboardRow

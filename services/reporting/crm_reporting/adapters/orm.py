@@ -5,7 +5,9 @@ integer on every engine, and SQLite has no exact decimal type.
 
 Indexes follow the reads of a report (docs/services/reporting.md, "Scale"): closed deals by
 (line | team, close_date), created deals by (team, created_at), open deals by (status, team),
-stays by end; each range read touches only the period's rows.
+stays by end; each range read touches only the period's rows. The open pipeline is read in
+aggregate: the oldest open deals by (status, created_at, deal_id), the period's forecast by
+(status, estimated_close_date).
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ deal_facts = Table(
     Index("ix_deal_facts_team_closed", "team_id", "close_date"),
     Index("ix_deal_facts_team_created", "team_id", "created_at"),
     Index("ix_deal_facts_status_team", "status", "team_id"),
+    Index("ix_deal_facts_status_created", "status", "created_at", "deal_id"),
+    Index("ix_deal_facts_status_estimated", "status", "estimated_close_date"),
 )
 
 stage_stays = Table(

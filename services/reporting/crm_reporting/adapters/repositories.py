@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
+from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
@@ -162,7 +163,7 @@ def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
     )  # fmt: skip
 
 
-class SqlReadModels(ReadModels, ReportStore):
+class SqlReadModels(SqlAggregateReads, ReadModels, ReportStore):
     def __init__(self, session: Session) -> None:
         self.session = session
 
@@ -256,12 +257,7 @@ class SqlReadModels(ReadModels, ReportStore):
 
     # -- read side -----------------------------------------------------------------------------
     def _where(self, f: DealFilter) -> list[object]:
-        conditions: list[object] = [deal_facts.c.team_id.in_(sorted(f.team_ids))]
-        if f.owner_user_id:
-            conditions.append(deal_facts.c.owner_user_id == f.owner_user_id)
-        if f.sales_line_id:
-            conditions.append(deal_facts.c.sales_line_id == f.sales_line_id)
-        return conditions
+        return deal_conditions(f)
 
     def _facts(self, *conditions: object, with_stays: bool = False) -> list[DealFact]:
         rows = self.session.execute(select(*_FACT_COLUMNS).where(*conditions)).tuples().all()  # type: ignore[arg-type]
@@ -329,6 +325,17 @@ class SqlReadModels(ReadModels, ReportStore):
         if not f.team_ids:
             return []
         return self._facts(deal_facts.c.status == OPEN, *self._where(f))
+
+    def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
+        if not f.team_ids or limit <= 0:
+            return []
+        rows = self.session.execute(
+            select(*_FACT_COLUMNS)
+            .where(deal_facts.c.status == OPEN, *self._where(f))  # type: ignore[arg-type]
+            .order_by(deal_facts.c.created_at, deal_facts.c.deal_id)
+            .limit(limit)
+        ).tuples()
+        return [_fact(row) for row in rows]
 
     def activities_between(
         self, f: DealFilter, start: dt.datetime, end: dt.datetime

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +17,23 @@ from crm_reporting.domain.events import (
     RecordedEvent,
     TargetValue,
     TeamSnapshot,
+)
+from crm_reporting.domain.kpis.closed import (
+    ClosedGroup,
+    Cycle,
+    TeamWon,
+    closed_groups,
+    won_by_team,
+    won_cycle,
+)
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup, open_forecast_groups
+from crm_reporting.domain.kpis.funnel import (
+    CohortGroup,
+    OpenStageGroup,
+    StayFigures,
+    cohort_groups,
+    ended_stay_figures,
+    open_stage_groups,
 )
 
 
@@ -118,6 +135,56 @@ class ReportStore(abc.ABC):
     @abc.abstractmethod
     def open_deals(self, f: DealFilter) -> list[DealFact]: ...
 
+    # The funnel's and forecast's reads. These defaults compute them from the facts with the
+    # domain's definitions; the SQL store overrides them with GROUP BY / ORDER BY ... LIMIT
+    # queries so a call reads a few hundred rows whatever the number of deals.
+    def open_stage_groups(
+        self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
+    ) -> list[OpenStageGroup]:
+        """Open deals per (pipeline, stage, currency); stuck: entered the stage before the
+        (pipeline, stage)'s time in ``stuck_before`` (stages absent from it have none)."""
+        return open_stage_groups(self.open_deals(f), stuck_before)
+
+    def open_forecast_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[OpenForecastGroup]:
+        """Open deals closing in first_day..last_day or without a date, per (estimated close
+        date, forecast category, currency)."""
+        return open_forecast_groups(self.open_deals(f), first_day, last_day)
+
+    def cohort_groups(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[CohortGroup]:
+        """Deals created in [start, end), grouped with the furthest stage of every pipeline's
+        current stages they stayed at."""
+        return cohort_groups(self.created_between(f, start, end), self.pipelines())
+
+    def ended_stay_figures(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[StayFigures]:
+        """Per (pipeline, stage): count, mean and median length of the stays that ended in
+        [start, end)."""
+        return ended_stay_figures(self.with_stays_ended_between(f, start, end), start, end)
+
+    def closed_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[ClosedGroup]:
+        """Deals closed on first_day..last_day per (close date, status, currency)."""
+        return closed_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
+        """Deals won on first_day..last_day per (line, team, currency)."""
+        return won_by_team(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def won_cycle(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        """Count, mean and median cycle of the deals won on first_day..last_day."""
+        return won_cycle(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
+        """The ``limit`` open deals created first (ties by id), without their stays."""
+        deals = sorted(self.open_deals(f), key=lambda d: (d.created_at, d.id))
+        return deals[:limit]
+
     @abc.abstractmethod
     def activities_between(
         self, f: DealFilter, start: dt.datetime, end: dt.datetime
@@ -128,6 +195,10 @@ class ReportStore(abc.ABC):
     @abc.abstractmethod
     def open_at(self, f: DealFilter, instant: dt.datetime) -> dict[str, int]:
         """{currency: deals created before ``instant`` and not closed before it}."""
+
+    def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:
+        """``open_at`` of each instant (the SQL store counts them in one scan)."""
+        return [self.open_at(f, instant) for instant in instants]
 
     @abc.abstractmethod
     def pipelines(self, sales_line_id: str = "") -> list[PipelineSnapshot]:

@@ -8,6 +8,9 @@ import functools
 
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
+from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stuck_before
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
@@ -18,6 +21,7 @@ class ReportInputs:
     ) -> None:
         self.store, self.filter, self.period, self.now = store, deals, period, now
         self.previous = period.previous()
+        self._cycles: dict[Period, Cycle] = {}
 
     @functools.cached_property
     def closed(self) -> list[DealFact]:
@@ -25,29 +29,71 @@ class ReportInputs:
         return self.store.closed_between(self.filter, self.previous.first_day, self.period.last_day)
 
     @functools.cached_property
-    def open_deals(self) -> list[DealFact]:
-        return self.store.open_deals(self.filter)
+    def closed_groups(self) -> list[ClosedGroup]:
+        """Deals closed in this period or the previous one, grouped by the store."""
+        return self.store.closed_groups(self.filter, self.previous.first_day, self.period.last_day)
 
     @functools.cached_property
-    def created(self) -> list[DealFact]:
-        return self.store.created_between(self.filter, self.period.start, self.period.end)
+    def won_by_team(self) -> list[TeamWon]:
+        return self.store.won_by_team(self.filter, self.period.first_day, self.period.last_day)
+
+    def cycle(self, period: Period) -> Cycle:
+        if period not in self._cycles:
+            self._cycles[period] = self.store.won_cycle(
+                self.filter, period.first_day, period.last_day
+            )
+        return self._cycles[period]
 
     @functools.cached_property
-    def ended_stays(self) -> list[DealFact]:
-        return self.store.with_stays_ended_between(self.filter, self.period.start, self.period.end)
+    def known_pipelines(self) -> list[PipelineSnapshot]:
+        return self.store.pipelines(self.filter.sales_line_id)
+
+    @functools.cached_property
+    def open_stages(self) -> list[OpenStageGroup]:
+        """The open deals per pipeline stage and currency (counted by the store)."""
+        cutoffs = stuck_before(self.known_pipelines, self.now)
+        return self.store.open_stage_groups(self.filter, cutoffs)
+
+    @functools.cached_property
+    def open_forecast(self) -> list[OpenForecastGroup]:
+        """The open deals closing in the period (or undated), grouped by the store."""
+        return self.store.open_forecast_groups(
+            self.filter, self.period.first_day, self.period.last_day
+        )
+
+    def oldest_open(self, limit: int) -> list[DealFact]:
+        return self.store.oldest_open(self.filter, limit)
+
+    @functools.cached_property
+    def cohort(self) -> list[CohortGroup]:
+        """The deals created in the period, grouped by the store."""
+        return self.store.cohort_groups(self.filter, self.period.start, self.period.end)
+
+    @functools.cached_property
+    def stays(self) -> list[StayFigures]:
+        """The stays that ended in the period, per pipeline stage (figures by the store)."""
+        return self.store.ended_stay_figures(self.filter, self.period.start, self.period.end)
 
     @functools.cached_property
     def activities(self) -> list[ActivitySnapshot]:
         return self.store.activities_between(self.filter, self.period.start, self.period.end)
 
+    @functools.cached_property
+    def _open_at_ends(self) -> dict[Period, dict[str, int]]:
+        """The deals open at the end of this period and of the previous one, read together."""
+        periods = (self.period, self.previous)
+        counts = self.store.open_at_each(self.filter, [min(p.end, self.now) for p in periods])
+        return dict(zip(periods, counts, strict=True))
+
     def open_at_end(self, period: Period) -> dict[str, int]:
+        if period in self._open_at_ends:
+            return self._open_at_ends[period]
         return self.store.open_at(self.filter, min(period.end, self.now))
 
     def pipelines(self) -> list[PipelineSnapshot]:
         """The pipelines the scope's deals are in (the line's, for a line)."""
-        used = {d.pipeline_id for d in self.open_deals} | {d.pipeline_id for d in self.created}
-        known = self.store.pipelines(self.filter.sales_line_id)
-        return [p for p in known if p.id in used or self.filter.sales_line_id]
+        used = {g.pipeline_id for g in self.open_stages} | {g.pipeline_id for g in self.cohort}
+        return [p for p in self.known_pipelines if p.id in used or self.filter.sales_line_id]
 
     def targets(self) -> list[TargetValue]:
         name = self.period.territory_period

@@ -10,14 +10,15 @@ from decimal import Decimal
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
-from crm_reporting.domain.kpis.cycle import Cycle, OpenDealAge, cycle, open_deal_ages
-from crm_reporting.domain.kpis.forecast import Forecast, forecast
-from crm_reporting.domain.kpis.funnel import PipelineFunnel, pipeline_funnel
+from crm_reporting.domain.kpis.closed import Cycle
+from crm_reporting.domain.kpis.cycle import OpenDealAge, open_deal_ages
+from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
+from crm_reporting.domain.kpis.funnel import PipelineFunnel, funnel_of
 from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard
 from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons
-from crm_reporting.domain.kpis.targets import TargetVsActual, targets_vs_actual
-from crm_reporting.domain.kpis.velocity import Velocity, change_percent, velocity
-from crm_reporting.domain.kpis.win_rate import WinRate, win_rate
+from crm_reporting.domain.kpis.targets import TargetVsActual, targets_of
+from crm_reporting.domain.kpis.velocity import Velocity, change_percent, velocity_of
+from crm_reporting.domain.kpis.win_rate import WinRate, win_rate_of
 from crm_reporting.domain.periods import Period, PeriodKind
 from crm_reporting.domain.scope import Scope, ScopeKind
 from crm_reporting.service_layer.access import deal_filter
@@ -72,21 +73,23 @@ def _report(
 
 
 def _funnel(data: ReportInputs) -> list[PipelineFunnel]:
-    return [
-        pipeline_funnel(p, data.open_deals, data.created, data.ended_stays, data.period, data.now)
-        for p in data.pipelines()
-    ]
+    return [funnel_of(p, data.open_stages, data.cohort, data.stays) for p in data.pipelines()]
 
 
 def _cycle(data: ReportInputs, limit: int) -> CycleReport:
-    result = cycle(data.closed, data.period)
-    ages = open_deal_ages(data.open_deals, result.mean_days, data.now, limit)
+    result = data.cycle(data.period)
+    ages = open_deal_ages(data.oldest_open(limit), result.mean_days, data.now, limit)
     return CycleReport(data.period, result, ages)
 
 
 def _velocity(data: ReportInputs) -> VelocityReport:
-    current = velocity(data.closed, data.open_at_end(data.period), data.period)
-    previous = velocity(data.closed, data.open_at_end(data.previous), data.previous)
+    groups = data.closed_groups
+    current = velocity_of(
+        groups, data.cycle(data.period), data.open_at_end(data.period), data.period
+    )
+    previous = velocity_of(
+        groups, data.cycle(data.previous), data.open_at_end(data.previous), data.previous
+    )
     currencies = {c.currency for c in current.currencies} | {
         c.currency for c in previous.currencies
     }
@@ -105,7 +108,7 @@ def _targets(data: ReportInputs, scope: Scope, *, strict: bool) -> list[TargetVs
                 field="period.kind" if scope.kind is not ScopeKind.PERSON else "scope.kind",
             )
         return None
-    return targets_vs_actual(data.targets(), data.closed, data.period)
+    return targets_of(data.targets(), data.won_by_team)
 
 
 def funnel_report(
@@ -119,7 +122,7 @@ def win_rate_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> WinRate:
     with _report(deps, caller, scope, period) as data:
-        return win_rate(data.closed, period)
+        return win_rate_of(data.closed_groups, period)
 
 
 def lost_reasons_report(
@@ -161,7 +164,7 @@ def forecast_report(
     if bucket not in BUCKETS:
         raise InvalidArgument("bucket must be month, quarter or year", field="bucket")
     with _report(deps, caller, scope, period) as data:
-        return forecast(data.open_deals, data.closed, period, bucket)
+        return forecast_of(data.open_forecast, data.closed_groups, period, bucket)
 
 
 def targets_report(
@@ -187,9 +190,9 @@ def dashboard(
         return Dashboard(
             period,
             _funnel(data),
-            win_rate(data.closed, period),
+            win_rate_of(data.closed_groups, period),
             _cycle(data, DEFAULT_LIMIT),
             _velocity(data),
-            forecast(data.open_deals, data.closed, period),
+            forecast_of(data.open_forecast, data.closed_groups, period),
             _targets(data, scope, strict=False),
         )

@@ -9,15 +9,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from crm_reporting.domain.deals import WON, DealFact
-from crm_reporting.domain.figures import TWO_DECIMALS, days, mean, median
+from crm_reporting.domain.figures import TWO_DECIMALS, days
+from crm_reporting.domain.kpis.closed import Cycle, cycle_micros, cycle_of_lengths
 from crm_reporting.domain.periods import Period
-
-
-@dataclass(frozen=True)
-class Cycle:
-    won: int
-    mean_days: Decimal | None
-    median_days: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -35,8 +29,7 @@ def won_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
 
 
 def cycle(closed: Iterable[DealFact], period: Period) -> Cycle:
-    lengths = [days(d.cycle_seconds() or 0) for d in won_in(closed, period)]
-    return Cycle(len(lengths), mean(lengths), median(lengths))
+    return cycle_of_lengths(cycle_micros(d) for d in won_in(closed, period))
 
 
 def open_deal_ages(

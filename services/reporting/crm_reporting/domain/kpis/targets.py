@@ -12,7 +12,7 @@ from decimal import Decimal
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import TargetValue
 from crm_reporting.domain.figures import percent
-from crm_reporting.domain.kpis.cycle import won_in
+from crm_reporting.domain.kpis.closed import TeamWon, won_by_team
 from crm_reporting.domain.periods import Period
 
 
@@ -28,22 +28,29 @@ class TargetVsActual:
 def targets_vs_actual(
     targets: Iterable[TargetValue], closed: Iterable[DealFact], period: Period
 ) -> list[TargetVsActual]:
-    won = won_in(closed, period)
+    return targets_of(targets, won_by_team(closed, period.first_day, period.last_day))
+
+
+def targets_of(targets: Iterable[TargetValue], won: Iterable[TeamWon]) -> list[TargetVsActual]:
+    """Targets against the period's won deals per (line, team, currency)."""
+    deals: dict[tuple[str, str], int] = {}
+    amounts: dict[tuple[str, str, str], Decimal] = {}
+    for row in won:
+        team = (row.sales_line_id, row.team_id)
+        deals[team] = deals.get(team, 0) + row.deals
+        amounts[(*team, row.currency)] = row.value
     rows = []
     for target in sorted(targets, key=lambda t: (t.sales_line_id, t.team_id)):
-        mine = [
-            d for d in won if (d.sales_line_id, d.team_id) == (target.sales_line_id, target.team_id)
-        ]
-        amount = sum(
-            (d.value or Decimal(0) for d in mine if d.currency == target.currency), Decimal(0)
-        )
+        team = (target.sales_line_id, target.team_id)
+        amount = amounts.get((*team, target.currency), Decimal(0))
+        count = deals.get(team, 0)
         rows.append(
             TargetVsActual(
                 target,
                 amount,
-                len(mine),
+                count,
                 percent(amount, target.amount),
-                percent(len(mine), target.deal_count),
+                percent(count, target.deal_count),
             )
         )
     return rows

@@ -14,10 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from crm_reporting.domain.deals import DealFact
+from crm_reporting.domain.deals import WON, DealFact
 from crm_reporting.domain.figures import one_decimal
-from crm_reporting.domain.kpis.cycle import cycle, won_in
-from crm_reporting.domain.kpis.win_rate import win_rate
+from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, closed_groups
+from crm_reporting.domain.kpis.cycle import cycle
+from crm_reporting.domain.kpis.win_rate import win_rate_of
 from crm_reporting.domain.periods import Period
 
 
@@ -47,16 +48,26 @@ def velocity(
     closed: Iterable[DealFact], open_at_end: Mapping[str, int], period: Period
 ) -> Velocity:
     deals = list(closed)
-    rate = win_rate(deals, period)
-    mean_cycle = cycle(deals, period).mean_days
-    won_values: dict[str, list[Decimal]] = {}
-    for deal in won_in(deals, period):
-        if deal.value is not None:
-            won_values.setdefault(deal.currency, []).append(deal.value)
+    groups = closed_groups(deals, period.first_day, period.last_day)
+    return velocity_of(groups, cycle(deals, period), open_at_end, period)
+
+
+def velocity_of(
+    groups: Iterable[ClosedGroup], won_cycle: Cycle, open_at_end: Mapping[str, int], period: Period
+) -> Velocity:
+    """The velocity from the closed deals' groups and the cycle of the period's won deals."""
+    groups = [g for g in groups if period.contains_day(g.close_date)]
+    rate = win_rate_of(groups, period)
+    mean_cycle = won_cycle.mean_days
+    won_values: dict[str, tuple[int, Decimal]] = {}
+    for group in groups:
+        if group.status == WON and group.valued:
+            n, total = won_values.get(group.currency, (0, Decimal(0)))
+            won_values[group.currency] = (n + group.valued, total + group.value)
     entries = []
     for currency in sorted(set(open_at_end) | set(won_values)):
-        values = won_values.get(currency, [])
-        average = sum(values, Decimal(0)) / len(values) if values else None
+        n, total = won_values.get(currency, (0, Decimal(0)))
+        average = total / n if n else None
         open_deals = open_at_end.get(currency, 0)
         per_day = None
         if average is not None and rate.percent is not None and mean_cycle:

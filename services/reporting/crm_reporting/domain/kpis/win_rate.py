@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from crm_reporting.domain.deals import LOST, WON, DealFact
 from crm_reporting.domain.figures import Amounts, percent
+from crm_reporting.domain.kpis.closed import ClosedGroup, closed_groups
 from crm_reporting.domain.periods import Period
 
 
@@ -34,13 +35,21 @@ def closed_in(deals: Iterable[DealFact], period: Period) -> list[DealFact]:
 
 
 def win_rate(closed: Iterable[DealFact], period: Period) -> WinRate:
+    return win_rate_of(closed_groups(closed, period.first_day, period.last_day), period)
+
+
+def win_rate_of(groups: Iterable[ClosedGroup], period: Period) -> WinRate:
+    """The win rate from the closed deals' groups (those of the period's days count)."""
     won_value, lost_value = Amounts(), Amounts()
     won = lost = 0
-    for deal in closed_in(closed, period):
-        if deal.status == WON:
-            won += 1
-            won_value.add(deal.currency, deal.value)
+    for group in groups:
+        if group.status not in (WON, LOST) or not period.contains_day(group.close_date):
+            continue
+        value = group.value if group.valued else None  # no known value: no total for it
+        if group.status == WON:
+            won += group.deals
+            won_value.add(group.currency, value)
         else:
-            lost += 1
-            lost_value.add(deal.currency, deal.value)
+            lost += group.deals
+            lost_value.add(group.currency, value)
     return WinRate(won, lost, percent(won, won + lost), won_value, lost_value)
