@@ -51,7 +51,7 @@ class ConsoleSettings(ServiceSettings):
             )
         try:
             zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             raise SettingsError(
                 f"{self.variable('time_zone')} {self.time_zone!r} is not an IANA time zone "
                 "(e.g. Europe/Berlin)"

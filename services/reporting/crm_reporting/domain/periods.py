@@ -100,7 +100,7 @@ def zone_named(name: str) -> str:
     name = (name or "").strip() or "UTC"
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, too long a name
         raise InvalidArgument(
             f"period.time_zone {name!r} is not an IANA time zone (e.g. 'Europe/Berlin', 'UTC')",
             field="period.time_zone",

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from crm_chassis.errors import InvalidArgument
-from crm_reporting.domain.periods import PeriodKind, resolve
+from crm_reporting.domain.periods import PeriodKind, resolve, zone_named
 from crm_reporting.domain.scope import Scope, ScopeKind
 
 
@@ -73,3 +73,9 @@ def test_scopes_need_what_their_kind_names():
     with pytest.raises(InvalidArgument, match="a company scope takes no scope.id"):
         Scope.of(ScopeKind.COMPANY, "x")
     assert Scope.of(ScopeKind.SALES_LINE, "line-1").sales_line_id == "line-1"
+
+
+def test_a_time_zone_name_too_long_for_a_file_name_is_invalid_argument():
+    # ZoneInfo looks the name up as a file: a 300-character name raised OSError (INTERNAL).
+    with pytest.raises(InvalidArgument, match="period.time_zone"):
+        zone_named("Ω" * 300)

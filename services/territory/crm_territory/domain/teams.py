@@ -36,7 +36,7 @@ def parse_timezone(name: str) -> str:
     name = (name or "UTC").strip()
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # unknown, malformed, too long a name
         raise InvalidArgument(
             f"time_zone: unknown IANA time zone {name!r} (e.g. Europe/Berlin)", field="time_zone"
         ) from None

@@ -73,3 +73,11 @@ def test_money_uses_the_platform_minor_units():
         Money.parse("1200.5", "CLP")
     assert "CLP has 0 decimal digits" in err.value.message
     assert Money.parse("2.5", "BHD").text() == "2.500"
+
+
+def test_a_time_zone_name_too_long_for_a_file_name_is_invalid_argument():
+    # ZoneInfo looks the name up as a file: a 300-character name raised OSError (INTERNAL).
+    from crm_territory.domain.teams import parse_timezone
+
+    with pytest.raises(InvalidArgument, match="time_zone"):
+        parse_timezone("Ω" * 300)
