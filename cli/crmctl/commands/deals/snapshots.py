@@ -6,13 +6,9 @@ repeat (each snapshot carries the record's current version)."""
 
 from __future__ import annotations
 
-import click
-
 from crm.deals.v1 import snapshots_pb2
 from crmctl.commands.deals.stubs import Stubs
-from crmctl.options import output_option, pass_session
-from crmctl.output import print_rows
-from crmctl.paging import publish_snapshots
+from crmctl.snapshots import snapshots_group
 
 KINDS = {
     "deals": snapshots_pb2.SNAPSHOT_KIND_DEALS,
@@ -20,32 +16,11 @@ KINDS = {
     "pipelines": snapshots_pb2.SNAPSHOT_KIND_PIPELINES,
 }
 
-
-@click.group()
-def snapshots() -> None:
-    """Snapshots of deals' records for a new consumer (backfill)."""
-
-
-@snapshots.command("publish")
-@click.option(
-    "--kind",
-    type=click.Choice([*KINDS, "all"]),
-    default="all",
-    show_default=True,
-    help="Which records to re-publish.",
-)
-@output_option
-@pass_session
-def publish(session, kind):
+snapshots = snapshots_group(
+    "deals' records",
+    KINDS,
+    snapshots_pb2.PublishSnapshotsRequest,
+    lambda session: Stubs(session).snapshots.PublishSnapshots,
     """Re-publish the current state of every deal, account and pipeline (deal_snapshot,
-    account_snapshot, pipeline_snapshot)."""
-    wanted = KINDS if kind == "all" else {kind: KINDS[kind]}
-    rows = publish_snapshots(
-        session,
-        Stubs(session).snapshots.PublishSnapshots,
-        snapshots_pb2.PublishSnapshotsRequest,
-        wanted,
-    )
-    print_rows(
-        session.output, rows, [("kind", "kind"), ("published", "published"), ("calls", "calls")]
-    )
+account_snapshot, pipeline_snapshot).""",
+)

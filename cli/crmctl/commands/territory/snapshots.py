@@ -6,13 +6,9 @@ command (docs/operations.md, "A replica is empty or behind")."""
 
 from __future__ import annotations
 
-import click
-
 from crm.territory.v1 import snapshots_pb2
 from crmctl.commands.territory.stubs import Stubs
-from crmctl.options import output_option, pass_session
-from crmctl.output import print_rows
-from crmctl.paging import publish_snapshots
+from crmctl.snapshots import snapshots_group
 
 KINDS = {
     "units": snapshots_pb2.SNAPSHOT_KIND_ORG_UNITS,
@@ -20,32 +16,11 @@ KINDS = {
     "targets": snapshots_pb2.SNAPSHOT_KIND_TARGETS,
 }
 
-
-@click.group()
-def snapshots() -> None:
-    """Snapshots of the organisation for a new consumer (backfill)."""
-
-
-@snapshots.command("publish")
-@click.option(
-    "--kind",
-    type=click.Choice([*KINDS, "all"]),
-    default="all",
-    show_default=True,
-    help="Which records to re-publish.",
-)
-@output_option
-@pass_session
-def publish(session, kind):
+snapshots = snapshots_group(
+    "the organisation",
+    KINDS,
+    snapshots_pb2.PublishSnapshotsRequest,
+    lambda session: Stubs(session).snapshots.PublishSnapshots,
     """Re-publish every org unit, team and target (org_unit_snapshot, team_snapshot,
-    targets_snapshot)."""
-    wanted = KINDS if kind == "all" else {kind: KINDS[kind]}
-    rows = publish_snapshots(
-        session,
-        Stubs(session).snapshots.PublishSnapshots,
-        snapshots_pb2.PublishSnapshotsRequest,
-        wanted,
-    )
-    print_rows(
-        session.output, rows, [("kind", "kind"), ("published", "published"), ("calls", "calls")]
-    )
+targets_snapshot).""",
+)
