@@ -26,19 +26,19 @@ from crm.deals.v1 import (
     tasks_pb2_grpc,
 )
 from crm_deals.entrypoints.settings import load
-from crm_testkit.auth import TestKeys
+from crm_testkit.auth import TestKeys, TokenCaller
 
 # The world's people as their tokens describe them (deals_testkit.World gives them roles).
 TOKEN_CLAIMS = {"root": {"roles": ["admin"]}, "boss": {"departments": ["management"]}}
 PEOPLE = ("alice", "bob", "sam", "mia", "tom", "max", "root", "boss")
 
 
-class Api:
+class Api(TokenCaller):
     """Stubs of every deals service on one channel, and per-person call metadata."""
 
     def __init__(self, world, channel: grpc.Channel, keys: TestKeys):
+        super().__init__(keys, TOKEN_CLAIMS, default_user="alice")
         self.world = world
-        self.keys = keys
         self.channel = channel
         self.accounts = accounts_pb2_grpc.AccountServiceStub(channel)
         self.contacts = accounts_pb2_grpc.ContactServiceStub(channel)
@@ -54,28 +54,6 @@ class Api:
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
         self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
         self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)
-        self._tokens: dict[str, str] = {}
-
-    def auth(self, user: str) -> tuple:
-        if user not in self._tokens:
-            claims = TOKEN_CLAIMS.get(user, {})
-            self._tokens[user] = self.keys.token(
-                subject_id=user,
-                roles=claims.get("roles", ()),
-                departments=claims.get("departments", ("sales",)),
-                display_name=user.title(),
-            )
-        return (("authorization", f"Bearer {self._tokens[user]}"),)
-
-    def call(self, method, request, user: str = "alice"):
-        return method(request, metadata=self.auth(user), timeout=10)
-
-    def refused(self, code: grpc.StatusCode, method, request, user: str = "alice") -> str:
-        """Call and expect ``code``; returns the error's message."""
-        with pytest.raises(grpc.RpcError) as raised:
-            self.call(method, request, user)
-        assert raised.value.code() == code, raised.value.details()
-        return raised.value.details()
 
 
 @pytest.fixture(scope="module")

@@ -9,36 +9,15 @@ import pytest
 import crm_reporting.entrypoints.api
 from crm.reporting.v1 import reports_pb2_grpc
 from crm_reporting.entrypoints.settings import load
-from crm_testkit.auth import TestKeys
+from crm_testkit.auth import TestKeys, TokenCaller
 
 TOKEN_CLAIMS = {"root": {"roles": ["admin"]}, "ceo": {"departments": ["management"]}}
 
 
-class Api:
+class Api(TokenCaller):
     def __init__(self, channel: grpc.Channel, keys: TestKeys) -> None:
-        self.keys = keys
+        super().__init__(keys, TOKEN_CLAIMS, default_user="mia")
         self.reports = reports_pb2_grpc.SalesReportsServiceStub(channel)
-        self._tokens: dict[str, str] = {}
-
-    def auth(self, user: str) -> tuple[tuple[str, str], ...]:
-        if user not in self._tokens:
-            claims = TOKEN_CLAIMS.get(user, {})
-            self._tokens[user] = self.keys.token(
-                subject_id=user,
-                roles=claims.get("roles", ()),
-                departments=claims.get("departments", ("sales",)),
-                display_name=user.title(),
-            )
-        return (("authorization", f"Bearer {self._tokens[user]}"),)
-
-    def call(self, method, request, user: str = "mia"):
-        return method(request, metadata=self.auth(user), timeout=10)
-
-    def refused(self, code: grpc.StatusCode, method, request, user: str = "mia") -> str:
-        with pytest.raises(grpc.RpcError) as raised:
-            self.call(method, request, user)
-        assert raised.value.code() == code, raised.value.details()
-        return raised.value.details()
 
 
 @pytest.fixture(scope="module")
