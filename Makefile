@@ -14,6 +14,10 @@ SERVICES := $(patsubst services/%/pyproject.toml,%,$(wildcard services/*/pyproje
 LOCAL_PACKAGES := libs/chassis libs/devkit $(addprefix services/,$(SERVICES)) cli
 PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 TEST_TIMEOUT ?= 300
+# Each run's temporary files in the checkout, one folder per target: pytest's default
+# (/tmp/pytest-of-<user>) keeps only the three newest sessions of the machine, so a run deleted
+# the files of another run still going (a second clone's suite, a helper's test).
+PYTEST = $(PY) -m pytest -p no:cacheprovider --basetemp=$(CURDIR)/.pytest-tmp-$@
 
 
 .PHONY: deploy-render help setup console-assets browser-assets venv protos infra-run infra-test run test test-unit chaos-worker-stop chaos bench lint lint-ruff lint-format mypy lint-imports lint-protos clean lint-docker
@@ -83,21 +87,21 @@ run: setup infra-run
 
 # ---------------------------------------------------------------- test
 test: lint infra-test
-	$(PY) -m pytest -p no:cacheprovider --timeout=$(TEST_TIMEOUT) -q libs services tests cli deploy
+	$(PYTEST) --timeout=$(TEST_TIMEOUT) -q libs services tests cli deploy
 
 # The whole platform under faults: docs/reliability.md, "make chaos". Its own databases and
 # vhost; CRM_CHAOS_BROKER_RESTART=1 / CRM_CHAOS_PG_RESTART=1 also restart the machine's servers.
 CHAOS_TIMEOUT ?= 1500
 chaos: setup infra-test
-	$(PY) -m pytest -p no:cacheprovider --timeout=$(CHAOS_TIMEOUT) -q -s chaos
+	$(PYTEST) --timeout=$(CHAOS_TIMEOUT) -q -s chaos
 
 # 50 SIGTERMs to a busy worker, each stopping within 10 s with nothing lost.
 chaos-worker-stop: setup infra-test
-	CRM_WORKER_STOP_ROUNDS=50 $(PY) -m pytest -p no:cacheprovider -q \
+	CRM_WORKER_STOP_ROUNDS=50 $(PYTEST) -q \
 		libs/chassis/tests/events/test_worker_stop_integration.py
 
 test-unit: setup
-	$(PY) -m pytest -p no:cacheprovider -q -m "not integration" libs services cli deploy
+	$(PYTEST) -q -m "not integration" libs services cli deploy
 
 # ---------------------------------------------------------------- quality
 # make lint = ruff check + ruff format --check + mypy + lint-imports + buf lint + buf breaking
