@@ -226,3 +226,37 @@ def dead_letters(bed: ChaosBed, expected: dict[str, int] | None = None) -> list[
         if name.endswith(DLQ_SUFFIX) and ready != expected.get(name, 0):
             problems.append(f"{name}: {ready} dead letters (expected {expected.get(name, 0)})")
     return problems
+
+
+def reporting_ledger(bed: ChaosBed, lead_ids: list[str], conversion_leads: list[str]) -> list[str]:
+    """Problems with reporting's read side: every accepted lead is one marketing fact, routed to
+    a team, and every conversion's opportunity is one deal fact linked from its lead (reporting
+    reads nothing but events, so a lost or doubled event shows here)."""
+    problems = []
+    rows = bed.query(
+        "reporting",
+        "SELECT lead_id, team_id, routed_at, opportunity_id FROM marketing_leads "
+        "WHERE lead_id = ANY(:ids)",
+        ids=lead_ids,
+    )
+    if len(rows) != len(set(lead_ids)):
+        problems.append(f"reporting holds {len(rows)} of {len(set(lead_ids))} leads")
+    unrouted = [r.lead_id for r in rows if r.routed_at is None or not r.team_id]
+    if unrouted:
+        problems.append(f"reporting: {len(unrouted)} leads not routed, e.g. {unrouted[:3]}")
+    opportunities = {
+        r.opportunity_id for r in rows if r.lead_id in set(conversion_leads) and r.opportunity_id
+    }
+    if len(opportunities) != len(set(conversion_leads)):
+        problems.append(
+            f"reporting links {len(opportunities)} of {len(set(conversion_leads))} converted "
+            "leads to their opportunity"
+        )
+    facts = bed.scalar(
+        "reporting",
+        "SELECT count(*) FROM deal_facts WHERE deal_id = ANY(:ids)",
+        ids=list(opportunities),
+    )
+    if facts != len(opportunities):
+        problems.append(f"reporting holds {facts} deal facts for {len(opportunities)} deals")
+    return problems

@@ -1,5 +1,5 @@
-"""`make chaos`: identity, territory, leads and deals as processes (api, worker and relay each) on
-their own PostgreSQL databases and the run's own RabbitMQ vhost, with leads captured through the
+"""`make chaos`: identity, territory, leads, deals and reporting as processes (api, worker, relay)
+on their own PostgreSQL databases and the run's own RabbitMQ vhost, with leads captured through the
 public gRPC api by concurrent clients while faults are injected; then the ledger is checked.
 
 1. ``test_pipeline_rides_through_faults``: CRM_CHAOS_LEADS leads (default 20,000) captured, a
@@ -45,7 +45,7 @@ from crm_testkit.messaging import publish_as
 
 pytestmark = [pytest.mark.integration, pytest.mark.platform_chaos]
 
-SERVICES = ["identity", "territory", "leads", "deals"]
+SERVICES = ["identity", "territory", "leads", "deals", "reporting"]
 LEADS = int(os.environ.get("CRM_CHAOS_LEADS", "20000"))
 CLIENTS = int(os.environ.get("CRM_CHAOS_CLIENTS", "8"))
 SHARE = float(os.environ.get("CRM_CHAOS_CONVERT_SHARE", "0.1"))
@@ -175,6 +175,7 @@ def _ledger(platform, scenario: str, expected_dead_letters=None) -> None:
         bed, leads, platform["line"].id, platform["company"]["berlin"].id, platform["members"]
     )
     problems += checks.conversion_ledger(bed, conversions)
+    problems += checks.reporting_ledger(bed, leads, conversions)
     inbox_problems, applied = checks.inbox_ledger(bed, bed.manifests, platform["ignore_events"])
     problems += inbox_problems
     problems += checks.outbox_ledger(bed, SERVICES, platform["quarantined"])

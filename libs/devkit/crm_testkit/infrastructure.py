@@ -106,10 +106,29 @@ def service_amqp_url(service: str) -> str:
     )
 
 
-def amqp_channel(url: str = AMQP_URL) -> tuple[Any, Any]:
-    """A blocking connection to ``url`` and a channel on it (close the connection)."""
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    return connection, connection.channel()
+def amqp_channel(url: str = AMQP_URL, patience: float = 60.0) -> tuple[Any, Any]:
+    """A blocking connection to ``url`` and a channel on it (close the connection).
+
+    A broker starved of CPU (a loaded CI machine, a test that has just restarted it) can miss
+    pika's 15-second handshake deadline or refuse the socket for a moment; that is the machine,
+    not the code under test, so the connection is tried again for ``patience`` seconds before
+    the error is raised. Wrong credentials or a missing vhost fail at once."""
+    from pika.adapters.utils.connection_workflow import AMQPConnectorException
+
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            connection = pika.BlockingConnection(pika.URLParameters(url))
+            return connection, connection.channel()
+        except (
+            pika.exceptions.ProbableAuthenticationError,
+            pika.exceptions.ProbableAccessDeniedError,
+        ):
+            raise
+        except (AMQPConnectorException, pika.exceptions.AMQPConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
 
 
 def wait_until(
