@@ -46,6 +46,14 @@ ensure_postgres() {
 ensure_rabbitmq() {
   if ! reachable "$MQ_HOST" "$MQ_PORT"; then
     command -v rabbitmq-server >/dev/null || apt_install RabbitMQ rabbitmq-server
+    # The broker's user gets 1,024 open files from PAM, and every vhost of a test run opens
+    # about 150 queue files: a few runs at once exhaust it and vhost creation hangs (then every
+    # rabbitmqctl import_definitions behind it). Raise it to the hard limit, as RabbitMQ's
+    # production checklist asks; rabbitmq-env.conf is sourced by the broker's own start script.
+    env_conf=/etc/rabbitmq/rabbitmq-env.conf
+    if [ -w "$(dirname "$env_conf")" ] && ! grep -q "crm-platform" "$env_conf" 2>/dev/null; then
+      echo 'ulimit -n "$(ulimit -Hn)" 2>/dev/null || true # crm-platform: open files of the broker' >> "$env_conf"
+    fi
     rabbitmq-server -detached || true
     wait_for "$MQ_HOST" "$MQ_PORT" RabbitMQ 90
   fi

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import base64
+import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -148,15 +150,27 @@ class ProvisioningError(RuntimeError):
     pass
 
 
+# One rabbitmqctl at a time on the machine. Each call is an Erlang node of its own that takes
+# one of the broker's ten CLI distribution ports (35672-35682): a dozen concurrent calls (test
+# sessions of several checkouts starting at once) fail with "nodistribution", and concurrent
+# import_definitions / delete_vhost were seen to leave the broker refusing every AMQP handshake
+# until it was restarted. The lock is the machine's, shared by every checkout and user.
+MACHINE_LOCK = os.path.join(tempfile.gettempdir(), "crm-rabbitmqctl.lock")
+RABBITMQCTL_TIMEOUT_SECONDS = 120
+
+
 def rabbitmqctl(*args: str) -> str:
     command = [os.environ.get("CRM_RABBITMQCTL", "rabbitmqctl"), *args]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    except FileNotFoundError:
-        raise ProvisioningError(
-            "rabbitmqctl not found: the broker users of a local run are created with it (install "
-            "rabbitmq-server, or set CRM_RABBITMQCTL)"
-        ) from None
+    with open(MACHINE_LOCK, "a") as lock:
+        try:
+            os.chmod(MACHINE_LOCK, 0o666)  # another user of the machine takes it too
+        except PermissionError:
+            pass
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = _run(command)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     if done.returncode != 0:
         raise ProvisioningError(
             f"{' '.join(command)} failed ({done.returncode}): "
@@ -164,6 +178,35 @@ def rabbitmqctl(*args: str) -> str:
             "the broker's Erlang cookie)"
         )
     return done.stdout
+
+
+def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """``command`` in a process group of its own: on timeout the whole group is killed, the
+    CLI's Erlang node included (killing only the wrapper script left it holding its
+    distribution port and its request on the broker)."""
+    try:
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    except FileNotFoundError:
+        raise ProvisioningError(
+            "rabbitmqctl not found: the broker users of a local run are created with it (install "
+            "rabbitmq-server, or set CRM_RABBITMQCTL)"
+        ) from None
+    try:
+        stdout, stderr = process.communicate(timeout=RABBITMQCTL_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise ProvisioningError(
+            f"{' '.join(command)} did not answer within {RABBITMQCTL_TIMEOUT_SECONDS} s: is the "
+            "broker running (rabbitmqctl status)?"
+        ) from None
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def provision(

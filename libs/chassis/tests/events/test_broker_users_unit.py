@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from crm_chassis.manifest import ServiceManifest, Subscription
 from crm_chassis.messaging import provenance
 from crm_chassis.messaging.broker_users import (
@@ -111,3 +113,73 @@ def test_the_test_sessions_vhost_goes_into_the_url():
     assert with_vhost("amqp://guest:guest@127.0.0.1:5672/%2F", "crm-test-1") == (
         "amqp://guest:guest@127.0.0.1:5672/crm-test-1"
     )
+
+
+# ------------------------------------------------------------------ rabbitmqctl, one at a time
+def _fake_cli(tmp_path, body: str):
+    script = tmp_path / "rabbitmqctl"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_rabbitmqctl_calls_of_the_machine_run_one_at_a_time(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from crm_chassis.messaging import broker_users
+
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv(
+        "CRM_RABBITMQCTL",
+        _fake_cli(tmp_path, f'echo "start $1" >> {log}\nsleep 0.3\necho "end $1" >> {log}\n'),
+    )
+    monkeypatch.setattr(broker_users, "MACHINE_LOCK", str(tmp_path / "lock"))
+    threads = [
+        threading.Thread(target=broker_users.rabbitmqctl, args=(f"call{i}",)) for i in range(3)
+    ]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = log.read_text().split()
+    # start/end pairs never interleave: each call ends before the next starts
+    pairs = [lines[i : i + 4] for i in range(0, len(lines), 4)]
+    assert all(p[0] == "start" and p[2] == "end" and p[1] == p[3] for p in pairs), lines
+    assert time.monotonic() - started >= 0.9
+
+
+def test_a_rabbitmqctl_that_hangs_is_killed_with_its_children(tmp_path, monkeypatch):
+    import os
+    import time
+    from pathlib import Path
+
+    from crm_chassis.messaging import broker_users
+
+    pid_file = tmp_path / "child.pid"
+    # The wrapper starts a child (as rabbitmqctl starts its Erlang node) and waits for it.
+    monkeypatch.setenv(
+        "CRM_RABBITMQCTL", _fake_cli(tmp_path, f"sleep 60 &\necho $! > {pid_file}\nwait\n")
+    )
+    monkeypatch.setattr(broker_users, "MACHINE_LOCK", str(tmp_path / "lock"))
+    monkeypatch.setattr(broker_users, "RABBITMQCTL_TIMEOUT_SECONDS", 0.5)
+    with pytest.raises(broker_users.ProvisioningError, match="did not answer within"):
+        broker_users.rabbitmqctl("import_definitions", "x.json")
+    child = int(pid_file.read_text())
+
+    def alive() -> bool:
+        # A killed child whose parent died too may linger as a zombie until init reaps it.
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except FileNotFoundError:
+            return False
+        return "\nState:\tZ" not in status
+
+    for _ in range(50):
+        if not alive():
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, 9)
+        raise AssertionError("the hanging CLI's child outlived the timeout")
