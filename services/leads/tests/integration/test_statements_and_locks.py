@@ -1,7 +1,7 @@
 """What a capture sends to PostgreSQL and which locks reads take.
 
-* a new lead: one round trip for the keys' advisory locks and the lookup (two statements, the
-  lookup prepared), one for the write (every INSERT in one prepared statement), the commit;
+* a new lead with a sales line: its scoring model read, then ``leads_capture_new`` in the same
+  transaction, then the commit (without a line: one call, test_capture_round_trips.py);
 * a replayed capture: the locks and the lookup, no write, no commit;
 * reads (GetLead, history, activities, score explanation) take no row lock: a transaction
   holding the lead's row lock does not hold them up, while a change waits for it;
@@ -62,22 +62,20 @@ def leads_statements(seen) -> list[str]:
     return [s for s in seen["statements"] if "access_version" not in s]
 
 
-def test_a_new_lead_is_one_round_trip_to_look_up_and_one_to_write(deps, engine, h):
-    values = h.person_values()
-    del values["sales_line_id"]  # with one, the line's scoring model is read as well
-    h.capture(deps, **values)  # this connection has prepared the statements now
-    values = h.person_values()
-    del values["sales_line_id"]
+def test_a_new_lead_with_a_sales_line_reads_its_model_then_captures_in_the_transaction(
+    deps, engine, h
+):
+    """Without a sales line a capture is one call in autocommit (test_capture_round_trips.py);
+    with one, the line's scoring and predictive models are read first, so the call joins that transaction."""
+    h.capture(deps, **h.person_values())
     before = counts(engine)
     with recorded(engine) as seen:
-        result = h.capture(deps, **values)
+        result = h.capture(deps, **h.person_values())
     assert not result.replayed
     statements = leads_statements(seen)
-    assert len(statements) == 2, statements
-    # The keys' advisory locks, then (its own statement, so its own snapshot) the lookup.
-    assert statements[0].startswith("SELECT pg_advisory_xact_lock")
-    assert "; EXECUTE leads_capture_lookup(" in statements[0]
-    assert statements[1].startswith("EXECUTE leads_write_")
+    assert len(statements) == 3, statements
+    assert "FROM scoring_models" in statements[0] and "FROM predictive_models" in statements[1]
+    assert statements[2].startswith("SELECT leads_capture_new(")
     assert seen["commits"] == 1
     lead, history, outbox, keys = (
         after - then for after, then in zip(counts(engine), before, strict=True)
