@@ -76,8 +76,18 @@ def leads_with_email(engine, email: str) -> int:
         ).scalar_one()
 
 
-def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
-    values, key = h.person_values(), h.unique("key")
+def person(h, with_line: bool) -> dict:
+    """Without a sales line a capture is one autocommit call of leads_capture_new; with one,
+    the call joins the transaction that read the line's models (both paths race here)."""
+    values = h.person_values()
+    if not with_line:
+        del values["sales_line_id"]
+    return values
+
+
+@pytest.mark.parametrize("with_line", [True, False], ids=["in-transaction", "autocommit"])
+def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h, with_line):
+    values, key = person(h, with_line), h.unique("key")
     results = run_blocked(
         engine,
         lock_key("idempotency", h.FORM.subject_id, key),
@@ -89,8 +99,11 @@ def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
     assert leads_with_email(engine, values["person.email"]) == 1
 
 
-def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, grant_scopes):
-    values = h.person_values()
+@pytest.mark.parametrize("with_line", [True, False], ids=["in-transaction", "autocommit"])
+def test_two_concurrent_captures_of_one_person_make_one_lead(
+    deps, engine, h, grant_scopes, with_line
+):
+    values = person(h, with_line)
     email = values["person.email"]
     reject = run_blocked(
         engine,
@@ -102,7 +115,7 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
 
     # MERGE by a caller who does not see the first lead (the web form): one lead, and the
     # loser is refused like any duplicate outside its scope.
-    other = h.person_values()
+    other = person(h, with_line)
     merge = run_blocked(
         engine,
         lock_key("duplicate", "duplicate_email", other["person.email"]),
@@ -115,7 +128,7 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
     team_id, member = h.unique("team"), h.unique("ann")
     grant_scopes(member, {team_id: "expert"})
     caller = Caller(member, departments=frozenset({"sales"}))
-    third = h.person_values()
+    third = person(h, with_line)
     lead = h.capture(deps, **third).lead
     assert assignment.apply_routing(
         deps,
@@ -188,3 +201,35 @@ def _waiting_on_transactions(engine) -> int:
                 "AND wait_event_type = 'Lock' AND wait_event = 'transactionid'"
             )
         ).scalar_one()
+
+
+def test_a_capture_refused_by_the_unique_index_falls_back_to_the_duplicate_rule(deps, engine, h):
+    """A lead inserted past the advisory locks (a unit of work adding it directly) while the
+    one-call capture runs: the function's INSERT waits for it on the e-mail index and fails,
+    nothing of the call is kept, and the full path answers the duplicate rule."""
+    lead = h.capture(deps).lead
+    with deps.uow() as uow:
+        uow.leads.get(lead.id)
+    values = person(h, with_line=False)
+    outcome = {}
+    with deps.uow() as holder:
+        holder.leads.add(_copy(lead, "c" * 32, values["person.email"]))
+        holder.leads.flush()  # holds the index entry until commit
+
+        def capture():
+            try:
+                outcome["result"] = h.capture(deps, **values)
+            except AlreadyExists as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=capture)
+        thread.start()
+        wait_until(
+            lambda: _waiting_on_transactions(engine) >= 1,
+            timeout=10,
+            message="the capture never waited for the other insert",
+        )
+        holder.commit()
+        thread.join(20)
+    assert "outside the teams you may see" in str(outcome["error"]), outcome
+    assert leads_with_email(engine, values["person.email"]) == 1
