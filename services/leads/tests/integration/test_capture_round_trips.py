@@ -49,7 +49,9 @@ class QueryCountingProxy:
                 return
             server = socket.create_connection(self.target)
             threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
-            threading.Thread(target=self._client_to_server, args=(client, server), daemon=True).start()
+            threading.Thread(
+                target=self._client_to_server, args=(client, server), daemon=True
+            ).start()
 
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:
@@ -171,7 +173,7 @@ def test_a_replay_falls_back_and_writes_nothing_in_the_first_call(counted, engin
 
 
 def test_a_duplicate_falls_back_to_the_duplicate_rule(counted, engine, h):
-    deps, proxy = counted
+    deps, _ = counted
     values = no_line(h)
     h.capture(deps, **values)
     before = counts(engine)
