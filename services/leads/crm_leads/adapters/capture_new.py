@@ -71,25 +71,20 @@ def call(session: Session, parameters: dict[str, object]) -> bool:
     duplicate was found, or a unique index refused a row (a capture racing this one past the
     locks): nothing was written then. Outside a transaction it commits by itself; inside one
     the caller commits."""
-    if session.in_transaction():
-        try:
-            return bool(session.connection().exec_driver_sql(CALL, parameters).scalar_one())
-        except IntegrityError:
-            session.rollback()
-            return False
-    connection = session.connection()  # no transaction on the wire yet: psycopg2 begins lazily
+    autocommit = not session.in_transaction()
+    connection = session.connection()  # psycopg2 sends BEGIN lazily: none has gone out yet
     dbapi_connection = connection.connection.dbapi_connection
-    # psycopg2's own autocommit flag, switched on this call only: SQLAlchemy's AUTOCOMMIT
-    # isolation level would send a SET when the connection goes back to the pool.
-    dbapi_connection.autocommit = True
+    if autocommit:
+        # psycopg2's own flag, for this call only (SQLAlchemy's AUTOCOMMIT isolation level
+        # would send a SET when the connection goes back to the pool). The call still goes
+        # through SQLAlchemy, so a dropped connection is a disconnect error that renews the
+        # pool and answers UNAVAILABLE, as every other statement.
+        dbapi_connection.autocommit = True
     try:
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(CALL, parameters)
-            return bool(cursor.fetchone()[0])
-        except connection.dialect.dbapi.IntegrityError:
-            return False
-        finally:
-            cursor.close()
+        return bool(connection.exec_driver_sql(CALL, parameters).scalar_one())
+    except IntegrityError:
+        session.rollback()
+        return False
     finally:
-        dbapi_connection.autocommit = False
+        if autocommit and dbapi_connection is not None and not dbapi_connection.closed:
+            dbapi_connection.autocommit = False

@@ -16,8 +16,9 @@ import struct
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.errors import AlreadyExists
@@ -27,6 +28,7 @@ from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
 
+PROXIED = "leads-round-trip-test"  # application_name of the proxied engine's sessions
 _SSL_OR_GSS = (80877103, 80877104)  # SSLRequest, GSSENCRequest: answered with one byte
 
 
@@ -98,7 +100,7 @@ def counted(database_url, deps):
     url = make_url(database_url)
     proxy = QueryCountingProxy(url.host or "127.0.0.1", url.port or 5432)
     proxied = url.set(host="127.0.0.1", port=proxy.port).update_query_dict(
-        {"sslmode": "disable", "gssencmode": "disable"}
+        {"sslmode": "disable", "gssencmode": "disable", "application_name": PROXIED}
     )
     engine = make_engine(proxied.render_as_string(hide_password=False), pool_size=1)
     factory = make_session_factory(engine)
@@ -184,3 +186,24 @@ def test_a_duplicate_falls_back_to_the_duplicate_rule(counted, engine, h):
     with pytest.raises(AlreadyExists):  # a form sees no team: it merges into none
         h.capture(deps, policy=lead_cases.DuplicatePolicy.MERGE, **other)
     assert counts(engine) == before
+
+
+def test_a_dropped_connection_is_a_disconnect_and_the_next_capture_works(counted, engine, h):
+    """The one-call capture goes through SQLAlchemy like every statement: a connection the
+    server dropped is a disconnect error (the chassis answers UNAVAILABLE, clients retry) and
+    the pool is renewed, not an unwrapped driver error."""
+    deps, _ = counted
+    h.capture(deps, **no_line(h))
+    with engine.connect() as admin:  # the proxied engine's pooled session
+        terminated = admin.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = :name"
+            ),
+            {"name": PROXIED},
+        ).scalar_one()
+    assert terminated == 1
+    with pytest.raises(DBAPIError) as caught:
+        h.capture(deps, **no_line(h))
+    assert caught.value.connection_invalidated
+    assert not h.capture(deps, **no_line(h)).replayed
