@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_leads.adapters.locks import ordered_keys
+from crm_leads.adapters.prepared import available
 from crm_leads.adapters.repositories import lookup_keys
 from crm_leads.domain.duplicates import DuplicateKeys
 
@@ -66,14 +67,20 @@ def parameters(
     }
 
 
-def call(session: Session, parameters: dict[str, object]) -> bool:
-    """Run the function: True when the capture is committed, False when the key or a
-    duplicate was found, or a unique index refused a row (a capture racing this one past the
-    locks): nothing was written then. Outside a transaction it commits by itself; inside one
-    the caller commits."""
-    autocommit = not session.in_transaction()
+def call(session: Session, parameters: dict[str, object]) -> tuple[bool, bool]:
+    """Run the function; answers (created, committed). Not created: the key or a duplicate
+    was found, or a unique index refused a row (a capture racing this one past the locks), and
+    nothing was written. On an idle psycopg2 connection the call commits by itself; inside a
+    transaction (the unit of work has read) the caller commits."""
+    fresh = not session.in_transaction()
     connection = session.connection()  # psycopg2 sends BEGIN lazily: none has gone out yet
     dbapi_connection = connection.connection.dbapi_connection
+    autocommit = (
+        fresh
+        and available(connection)
+        and dbapi_connection.info.transaction_status
+        == connection.dialect.dbapi.extensions.TRANSACTION_STATUS_IDLE
+    )
     if autocommit:
         # psycopg2's own flag, for this call only (SQLAlchemy's AUTOCOMMIT isolation level
         # would send a SET when the connection goes back to the pool). The call still goes
@@ -81,10 +88,11 @@ def call(session: Session, parameters: dict[str, object]) -> bool:
         # pool and answers UNAVAILABLE, as every other statement.
         dbapi_connection.autocommit = True
     try:
-        return bool(connection.exec_driver_sql(CALL, parameters).scalar_one())
+        created = bool(connection.exec_driver_sql(CALL, parameters).scalar_one())
     except IntegrityError:
         session.rollback()
-        return False
+        return False, False
     finally:
-        if autocommit and dbapi_connection is not None and not dbapi_connection.closed:
+        if autocommit and not dbapi_connection.closed:
             dbapi_connection.autocommit = False
+    return created, autocommit

@@ -103,12 +103,13 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         write()
         self.leads.flush(self.deferred)
         arguments = capture_new.parameters(key_owner, key, keys, self.deferred.take())
-        in_transaction = session.in_transaction()
-        if not capture_new.call(session, arguments):
+        created, committed = capture_new.call(session, arguments)
+        if not created:
             return False
-        if in_transaction:
+        if committed:
+            self.committed = True
+        else:
             self.commit()
-        self.committed = True
         return True
 
     def commit(self) -> None:

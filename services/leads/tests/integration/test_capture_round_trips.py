@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from crm_chassis.db import make_engine, make_session_factory
 from crm_chassis.errors import AlreadyExists
 from crm_leads.adapters import orm
+from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
 from crm_leads.service_layer import leads as lead_cases
 
@@ -96,15 +97,16 @@ class QueryCountingProxy:
 
 @pytest.fixture(scope="module")
 def counted(database_url, deps):
-    """(deps whose unit of work talks through the proxy, the proxy)."""
+    """(deps whose unit of work talks through the proxy, the proxy, the proxied engine)."""
     url = make_url(database_url)
     proxy = QueryCountingProxy(url.host or "127.0.0.1", url.port or 5432)
     proxied = url.set(host="127.0.0.1", port=proxy.port).update_query_dict(
         {"sslmode": "disable", "gssencmode": "disable", "application_name": PROXIED}
     )
     engine = make_engine(proxied.render_as_string(hide_password=False), pool_size=1)
+    configure_engine(engine)  # as the wiring does: its connect handler runs on each connection
     factory = make_session_factory(engine)
-    yield dataclasses.replace(deps, uow=lambda: SqlLeadsUnitOfWork(factory)), proxy
+    yield dataclasses.replace(deps, uow=lambda: SqlLeadsUnitOfWork(factory)), proxy, engine
     engine.dispose()
     proxy.close()
 
@@ -124,7 +126,7 @@ def no_line(h, **extra):
 
 
 def test_a_new_lead_is_one_round_trip(counted, engine, h):
-    deps, proxy = counted
+    deps, proxy, _ = counted
     h.capture(deps, **no_line(h))  # the pool's connection is open and initialised now
     before = counts(engine)
     proxy.queries.clear()
@@ -141,8 +143,19 @@ def test_a_new_lead_is_one_round_trip(counted, engine, h):
     assert proxy.queries[0] == "BEGIN", proxy.queries
 
 
+def test_the_first_capture_of_a_new_connection_is_one_call_too(counted, h):
+    """A new connection's setup (the connect handler's SET) is committed, so the connection
+    is idle when the capture switches it to autocommit."""
+    deps, proxy, proxied = counted
+    proxied.dispose()
+    proxy.queries.clear()
+    assert not h.capture(deps, **no_line(h)).replayed
+    assert proxy.queries[-3:-1] == ["SET max_parallel_workers_per_gather = 0", "COMMIT"]
+    assert proxy.queries[-1].startswith("SELECT leads_capture_new("), proxy.queries
+
+
 def test_the_stored_lead_reads_back_as_captured(counted, deps, h):
-    fast, _ = counted
+    fast, _, _ = counted
     values = no_line(h, **{"custom_attributes.budget": "50k", "consent.email_marketing": "yes"})
     created = h.capture(fast, **values).lead
     with deps.uow() as uow:
@@ -162,7 +175,7 @@ def deps_history(deps, lead_id):
 
 
 def test_a_replay_falls_back_and_writes_nothing_in_the_first_call(counted, engine, h):
-    deps, proxy = counted
+    deps, proxy, _ = counted
     values, key = no_line(h), h.unique("key")
     first = h.capture(deps, key=key, **values)
     before = counts(engine)
@@ -175,7 +188,7 @@ def test_a_replay_falls_back_and_writes_nothing_in_the_first_call(counted, engin
 
 
 def test_a_duplicate_falls_back_to_the_duplicate_rule(counted, engine, h):
-    deps, _ = counted
+    deps, _, _ = counted
     values = no_line(h)
     h.capture(deps, **values)
     before = counts(engine)
@@ -192,7 +205,7 @@ def test_a_dropped_connection_is_a_disconnect_and_the_next_capture_works(counted
     """The one-call capture goes through SQLAlchemy like every statement: a connection the
     server dropped is a disconnect error (the chassis answers UNAVAILABLE, clients retry) and
     the pool is renewed, not an unwrapped driver error."""
-    deps, _ = counted
+    deps, _, _ = counted
     h.capture(deps, **no_line(h))
     with engine.connect() as admin:  # the proxied engine's pooled session
         terminated = admin.execute(
