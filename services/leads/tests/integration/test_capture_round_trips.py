@@ -156,7 +156,16 @@ def test_the_first_capture_of_a_new_connection_is_one_call_too(counted, h):
 
 def test_the_stored_lead_reads_back_as_captured(counted, deps, h):
     fast, _, _ = counted
-    values = no_line(h, **{"custom_attributes.budget": "50k", "consent.email_marketing": "yes"})
+    values = no_line(
+        h,
+        **{
+            "company.name": 'O\'Brien "Werke" \\ 東京 😀 GmbH',
+            "custom_attributes.budget": '50k "net" \\ ü',
+            "consent.email_marketing": "yes",
+            "product_interest": ["crm", "erp"],
+            "company.annual_revenue": "1200000.50 EUR",
+        },
+    )
     created = h.capture(fast, **values).lead
     with deps.uow() as uow:
         stored = uow.leads.get(created.id, for_update=False)
