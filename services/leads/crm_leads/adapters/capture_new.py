@@ -5,9 +5,10 @@ false having written nothing.
 
 Called on a connection in autocommit, the function runs as the statement's own transaction,
 which PostgreSQL commits (synchronously: the WAL is flushed) before it reports the statement
-complete; psycopg2 returns only then, so a lead is acknowledged only once it is durable. A
-unit of work that has read already (a scoring model, a campaign) calls it inside its
-transaction and commits after it: two round trips.
+complete; psycopg2 returns only then, so a lead is acknowledged only once it is durable. The
+reads of the capture itself (a sales line's models) run in autocommit before it; a unit of
+work that has begun a transaction already (a campaign checked first) calls the function
+inside it and commits after it.
 
 The rows travel as JSON (one array per table): the function then has one signature whatever
 the columns, and ``jsonb_populate_recordset`` gives every value its column's type.
@@ -15,8 +16,10 @@ the columns, and ``jsonb_populate_recordset`` gives every value its column's typ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -67,32 +70,41 @@ def parameters(
     }
 
 
-def call(session: Session, parameters: dict[str, object]) -> tuple[bool, bool]:
-    """Run the function; answers (created, committed). Not created: the key or a duplicate
-    was found, or a unique index refused a row (a capture racing this one past the locks), and
-    nothing was written. On an idle psycopg2 connection the call commits by itself; inside a
-    transaction (the unit of work has read) the caller commits."""
+@contextlib.contextmanager
+def autocommit(session: Session) -> Iterator[bool]:
+    """Run the block's statements in autocommit when the unit of work has not begun a
+    transaction on an idle psycopg2 connection (yields True then): the reads ``write`` makes
+    (a line's scoring and predictive models) need no BEGIN, and the function call commits by
+    itself. Otherwise (yields False) the block runs in the unit of work's transaction.
+
+    psycopg2's own flag, switched for the block only (SQLAlchemy's AUTOCOMMIT isolation level
+    would send a SET when the connection goes back to the pool). Statements still go through
+    SQLAlchemy, so a dropped connection is a disconnect error that renews the pool and answers
+    UNAVAILABLE, as everywhere else. The reads see what is committed when each runs, as they
+    do in a READ COMMITTED transaction: they lock nothing there either."""
     fresh = not session.in_transaction()
     connection = session.connection()  # psycopg2 sends BEGIN lazily: none has gone out yet
     dbapi_connection = connection.connection.dbapi_connection
-    autocommit = (
+    switched = (
         fresh
         and available(connection)
         and dbapi_connection.info.transaction_status
         == connection.dialect.dbapi.extensions.TRANSACTION_STATUS_IDLE
     )
-    if autocommit:
-        # psycopg2's own flag, for this call only (SQLAlchemy's AUTOCOMMIT isolation level
-        # would send a SET when the connection goes back to the pool). The call still goes
-        # through SQLAlchemy, so a dropped connection is a disconnect error that renews the
-        # pool and answers UNAVAILABLE, as every other statement.
+    if switched:
         dbapi_connection.autocommit = True
     try:
-        created = bool(connection.exec_driver_sql(CALL, parameters).scalar_one())
-    except IntegrityError:
-        session.rollback()
-        return False, False
+        yield switched
     finally:
-        if autocommit and not dbapi_connection.closed:
+        if switched and not dbapi_connection.closed:
             dbapi_connection.autocommit = False
-    return created, autocommit
+
+
+def call(session: Session, parameters: dict[str, object]) -> bool:
+    """Run the function: True when the capture is written (and committed, in autocommit);
+    False when the key or a duplicate was found, or a unique index refused a row (a capture
+    racing this one past the locks): nothing was written then."""
+    try:
+        return bool(session.connection().exec_driver_sql(CALL, parameters).scalar_one())
+    except IntegrityError:  # the unit of work, left without commit, rolls back
+        return False

@@ -94,19 +94,20 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         self, key_owner: str, key: str, keys: DuplicateKeys, write: Callable[[], None]
     ) -> bool:
         """On PostgreSQL the rows ``write`` adds and the checks go out as one call of
-        ``leads_capture_new`` (adapters/capture_new.py), in autocommit unless this unit of
-        work has read already; SQLite, which serialises writers with BEGIN IMMEDIATE, looks
-        up and commits in one transaction (the reference version)."""
+        ``leads_capture_new`` (adapters/capture_new.py), with ``write``'s reads, in autocommit
+        unless this unit of work has begun a transaction already; SQLite, which serialises
+        writers with BEGIN IMMEDIATE, looks up and commits in one transaction (the reference
+        version)."""
         session = self._open_session()
         if session.get_bind().dialect.name != "postgresql":
             return super().capture_new(key_owner, key, keys, write)
-        write()
-        self.leads.flush(self.deferred)
-        arguments = capture_new.parameters(key_owner, key, keys, self.deferred.take())
-        created, committed = capture_new.call(session, arguments)
-        if not created:
-            return False
-        if committed:
+        with capture_new.autocommit(session) as committing:
+            write()
+            self.leads.flush(self.deferred)
+            arguments = capture_new.parameters(key_owner, key, keys, self.deferred.take())
+            if not capture_new.call(session, arguments):
+                return False
+        if committing:
             self.committed = True
         else:
             self.commit()
