@@ -64,7 +64,8 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
 
         This reference version looks up, then writes and commits in the same transaction. The
         SQL unit of work on PostgreSQL sends the check and the rows together with the commit
-        (one round trip); ``write`` then runs before the check and must only add."""
+        (one round trip); ``write`` then runs before the check, so it may read but must only
+        add: nothing it does reaches the database unless the check passes."""
         found = self.capture_lookup(key_owner, key, keys)
         if found.previous is not None or found.duplicates:
             return False
