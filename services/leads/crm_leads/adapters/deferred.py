@@ -45,6 +45,15 @@ class DeferredInserts:
             entry = self._rows[id(statement)] = (statement, [])
         entry[1].append(parameters)
 
+    def take(self) -> dict[str, list[dict]]:
+        """Hand the held rows over instead of sending them: table name -> rows, in the order
+        they were added (adapters/capture_new.py sends a capture's rows itself)."""
+        groups, self._rows = list(self._rows.values()), {}
+        taken: dict[str, list[dict]] = {}
+        for statement, rows in groups:
+            taken.setdefault(statement.table.name, []).extend(rows)
+        return taken
+
     def flush(self) -> None:
         groups, self._rows = list(self._rows.values()), {}
         if not groups:

@@ -182,3 +182,7 @@ def configure_engine(engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("SET max_parallel_workers_per_gather = 0")
         cursor.close()
+        # psycopg2 began a transaction for the SET: committed, the setting outlives a first
+        # unit of work that rolls back, and the connection is handed out idle (the one-call
+        # capture switches an idle connection to autocommit).
+        dbapi_connection.commit()

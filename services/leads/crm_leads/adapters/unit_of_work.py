@@ -10,13 +10,15 @@ same instant, if the advisory locks were bypassed) answers ALREADY_EXISTS, not a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.errors import AlreadyExists
 from crm_chassis.outbox.writer import OutboxWriter
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
-from crm_leads.adapters import orm
+from crm_leads.adapters import capture_new, orm
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.repositories import SqlLeadRepository
 from crm_leads.adapters.repositories_interactions import SqlInteractionRepository
@@ -87,6 +89,29 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         if (key_owner, key) in self._prefetched:
             return self.leads.prefetched_capture(self._prefetched[key_owner, key], keys)
         return self.leads.lookup_capture(key_owner, key, keys)
+
+    def capture_new(
+        self, key_owner: str, key: str, keys: DuplicateKeys, write: Callable[[], None]
+    ) -> bool:
+        """On PostgreSQL the rows ``write`` adds and the checks go out as one call of
+        ``leads_capture_new`` (adapters/capture_new.py), with ``write``'s reads, in autocommit
+        unless this unit of work has begun a transaction already; SQLite, which serialises
+        writers with BEGIN IMMEDIATE, looks up and commits in one transaction (the reference
+        version)."""
+        session = self._open_session()
+        if session.get_bind().dialect.name != "postgresql":
+            return super().capture_new(key_owner, key, keys, write)
+        with capture_new.autocommit(session) as committing:
+            write()
+            self.leads.flush(self.deferred)
+            arguments = capture_new.parameters(key_owner, key, keys, self.deferred.take())
+            if not capture_new.call(session, arguments):
+                return False
+        if committing:
+            self.committed = True
+        else:
+            self.commit()
+        return True
 
     def commit(self) -> None:
         try:

@@ -199,7 +199,12 @@ def create_lead(
     now = deps.clock.now()
     data = capture.build(values, now=now)
     scope = deps.scopes.scope_of(caller.subject_id)
+    fingerprint = request_fingerprint(values, on_duplicate)
     with deps.uow() as uow:
+        created = capture_new(uow, deps, caller, scope, key, fingerprint, data, now)
+    if created is not None:
+        return created
+    with deps.uow() as uow:  # the key is known or a duplicate exists: replay, refuse or merge
         result = capture_in(
             uow,
             deps,
@@ -207,7 +212,7 @@ def create_lead(
             scope,
             key_owner=caller.subject_id,
             key=key,
-            fingerprint=request_fingerprint(values, on_duplicate),
+            fingerprint=fingerprint,
             data=data,
             policy=on_duplicate,
             now=now,
@@ -215,6 +220,39 @@ def create_lead(
         if not result.replayed:
             uow.commit()
     return result
+
+
+def capture_new(
+    uow: LeadsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    scope: Scope,
+    key: str,
+    fingerprint: str,
+    data: LeadData,
+    now: dt.datetime,
+) -> CaptureResult | None:
+    """The common capture (a new key, no duplicate) committed in one step
+    (``uow.capture_new``), or None with nothing written when the key or a duplicate is found,
+    or the campaign is unknown: :func:`capture_in` then decides and answers in its order
+    (key first)."""
+    campaign_id = data.source.campaign_id
+    if campaign_id and uow.campaigns.get(campaign_id) is None:
+        return None
+    actor = caller.actor
+    created: list[Lead] = []
+
+    def write() -> None:
+        lead = Lead.capture(deps.ids.new_id(), data, actor, now)
+        uow.leads.add(lead)
+        rescore(uow, lead, now)
+        save_changes(uow, lead, actor)
+        uow.idempotency.add(caller.subject_id, key, fingerprint, lead.id)
+        created.append(lead)
+
+    if not uow.capture_new(caller.subject_id, key, DuplicateKeys.of(data), write):
+        return None
+    return CaptureResult(created[0], scope.can_see(created[0]))
 
 
 def get_lead(deps: Dependencies, caller: Caller | None, lead_id: str) -> Lead:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
@@ -52,3 +53,22 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
             # A replay writes nothing: the lead is read, not locked.
             return CaptureLookup(previous, self.leads.get(previous[1], for_update=False))
         return CaptureLookup(duplicates=self.leads.find_duplicates(keys))
+
+    def capture_new(
+        self, key_owner: str, key: str, keys: DuplicateKeys, write: Callable[[], None]
+    ) -> bool:
+        """The common capture, committed: when the idempotency key is unused and no lead taking
+        part shares a duplicate key, call ``write`` (it adds the new lead, its history, events
+        and key) and commit, as one atomic step; otherwise write nothing and answer False (the
+        caller then takes the full path of :meth:`capture_lookup`).
+
+        This reference version looks up, then writes and commits in the same transaction. The
+        SQL unit of work on PostgreSQL sends the check and the rows together with the commit
+        (one round trip); ``write`` then runs before the check, so it may read but must only
+        add: nothing it does reaches the database unless the check passes."""
+        found = self.capture_lookup(key_owner, key, keys)
+        if found.previous is not None or found.duplicates:
+            return False
+        write()
+        self.commit()
+        return True

@@ -22,7 +22,7 @@ from crm_leads.adapters.locks import lock_key
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.domain.lead import Lead
 from crm_leads.entrypoints.worker import ROUTING
-from crm_leads.service_layer import assignment
+from crm_leads.service_layer import assignment, campaigns
 from crm_leads.service_layer import leads as lead_cases
 from crm_testkit import wait_until
 
@@ -76,8 +76,33 @@ def leads_with_email(engine, email: str) -> int:
         ).scalar_one()
 
 
-def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
-    values, key = h.person_values(), h.unique("key")
+KINDS = ["line", "no-line", "campaign"]
+
+
+@pytest.fixture(scope="module")
+def campaign_id(deps, h):
+    return campaigns.create_campaign(
+        deps,
+        h.MARKETING,
+        {"name": h.unique("Race"), "channel": "event", "starts_on": "2026-04-01", "cost": "1 EUR"},
+    ).id
+
+
+def person(h, kind: str, campaign_id: str = "") -> dict:
+    """The capture paths that race here: with a sales line (its models read, then the call,
+    in autocommit), without one (the call alone), naming a campaign (checked first: the call
+    runs in that transaction and the commit follows it)."""
+    values = h.person_values()
+    if kind == "no-line":
+        del values["sales_line_id"]
+    if kind == "campaign":
+        values["source.campaign_id"] = campaign_id
+    return values
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h, kind, campaign_id):
+    values, key = person(h, kind, campaign_id), h.unique("key")
     results = run_blocked(
         engine,
         lock_key("idempotency", h.FORM.subject_id, key),
@@ -89,8 +114,11 @@ def test_two_concurrent_captures_with_one_key_make_one_lead(deps, engine, h):
     assert leads_with_email(engine, values["person.email"]) == 1
 
 
-def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, grant_scopes):
-    values = h.person_values()
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_concurrent_captures_of_one_person_make_one_lead(
+    deps, engine, h, grant_scopes, kind, campaign_id
+):
+    values = person(h, kind, campaign_id)
     email = values["person.email"]
     reject = run_blocked(
         engine,
@@ -102,7 +130,7 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
 
     # MERGE by a caller who does not see the first lead (the web form): one lead, and the
     # loser is refused like any duplicate outside its scope.
-    other = h.person_values()
+    other = person(h, kind, campaign_id)
     merge = run_blocked(
         engine,
         lock_key("duplicate", "duplicate_email", other["person.email"]),
@@ -115,7 +143,7 @@ def test_two_concurrent_captures_of_one_person_make_one_lead(deps, engine, h, gr
     team_id, member = h.unique("team"), h.unique("ann")
     grant_scopes(member, {team_id: "expert"})
     caller = Caller(member, departments=frozenset({"sales"}))
-    third = h.person_values()
+    third = person(h, kind, campaign_id)
     lead = h.capture(deps, **third).lead
     assert assignment.apply_routing(
         deps,
@@ -188,3 +216,35 @@ def _waiting_on_transactions(engine) -> int:
                 "AND wait_event_type = 'Lock' AND wait_event = 'transactionid'"
             )
         ).scalar_one()
+
+
+def test_a_capture_refused_by_the_unique_index_falls_back_to_the_duplicate_rule(deps, engine, h):
+    """A lead inserted past the advisory locks (a unit of work adding it directly) while the
+    one-call capture runs: the function's INSERT waits for it on the e-mail index and fails,
+    nothing of the call is kept, and the full path answers the duplicate rule."""
+    lead = h.capture(deps).lead
+    with deps.uow() as uow:
+        uow.leads.get(lead.id)
+    values = person(h, "no-line")
+    outcome = {}
+    with deps.uow() as holder:
+        holder.leads.add(_copy(lead, "c" * 32, values["person.email"]))
+        holder.leads.flush()  # holds the index entry until commit
+
+        def capture():
+            try:
+                outcome["result"] = h.capture(deps, **values)
+            except AlreadyExists as exc:
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=capture)
+        thread.start()
+        wait_until(
+            lambda: _waiting_on_transactions(engine) >= 1,
+            timeout=10,
+            message="the capture never waited for the other insert",
+        )
+        holder.commit()
+        thread.join(20)
+    assert "outside the teams you may see" in str(outcome["error"]), outcome
+    assert leads_with_email(engine, values["person.email"]) == 1

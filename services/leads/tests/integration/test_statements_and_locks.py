@@ -1,7 +1,7 @@
 """What a capture sends to PostgreSQL and which locks reads take.
 
-* a new lead: one round trip for the keys' advisory locks and the lookup (two statements, the
-  lookup prepared), one for the write (every INSERT in one prepared statement), the commit;
+* a new lead with a sales line: its models read, then ``leads_capture_new``, all in autocommit
+  (without a line: one call, test_capture_round_trips.py); with a campaign, in a transaction;
 * a replayed capture: the locks and the lookup, no write, no commit;
 * reads (GetLead, history, activities, score explanation) take no row lock: a transaction
   holding the lead's row lock does not hold them up, while a change waits for it;
@@ -20,7 +20,14 @@ from sqlalchemy import event, func, select, text
 
 from crm_chassis.caller import Caller
 from crm_leads.adapters import orm, repositories
-from crm_leads.service_layer import activities, history, importing, lifecycle, scoring
+from crm_leads.service_layer import (
+    activities,
+    campaigns,
+    history,
+    importing,
+    lifecycle,
+    scoring,
+)
 from crm_leads.service_layer import leads as lead_cases
 from crm_testkit import wait_until
 
@@ -62,27 +69,43 @@ def leads_statements(seen) -> list[str]:
     return [s for s in seen["statements"] if "access_version" not in s]
 
 
-def test_a_new_lead_is_one_round_trip_to_look_up_and_one_to_write(deps, engine, h):
-    values = h.person_values()
-    del values["sales_line_id"]  # with one, the line's scoring model is read as well
-    h.capture(deps, **values)  # this connection has prepared the statements now
-    values = h.person_values()
-    del values["sales_line_id"]
+def test_a_new_lead_with_a_sales_line_reads_its_models_then_captures_without_a_transaction(
+    deps, engine, h
+):
+    """Without a sales line a capture is one call (test_capture_round_trips.py); with one,
+    the line's scoring and predictive models are read first, in autocommit as the call."""
+    h.capture(deps, **h.person_values())
     before = counts(engine)
     with recorded(engine) as seen:
-        result = h.capture(deps, **values)
+        result = h.capture(deps, **h.person_values())
     assert not result.replayed
     statements = leads_statements(seen)
-    assert len(statements) == 2, statements
-    # The keys' advisory locks, then (its own statement, so its own snapshot) the lookup.
-    assert statements[0].startswith("SELECT pg_advisory_xact_lock")
-    assert "; EXECUTE leads_capture_lookup(" in statements[0]
-    assert statements[1].startswith("EXECUTE leads_write_")
-    assert seen["commits"] == 1
+    assert len(statements) == 3, statements
+    assert "FROM scoring_models" in statements[0] and "FROM predictive_models" in statements[1]
+    assert statements[2].startswith("SELECT leads_capture_new(")
+    assert seen["commits"] == 0  # the call committed by itself
     lead, history, outbox, keys = (
         after - then for after, then in zip(counts(engine), before, strict=True)
     )
     assert (lead, history, outbox, keys) == (1, 1, 2, 1)
+
+
+def test_a_capture_naming_a_campaign_calls_the_function_in_its_transaction(deps, engine, h):
+    """The campaign is checked first, which begins the transaction: the call joins it."""
+    campaign = campaigns.create_campaign(
+        deps,
+        h.MARKETING,
+        {"name": h.unique("Fair"), "channel": "event", "starts_on": "2026-04-01", "cost": "1 EUR"},
+    )
+    values = h.person_values(**{"source.campaign_id": campaign.id})
+    before = counts(engine)
+    with recorded(engine) as seen:
+        assert not h.capture(deps, **values).replayed
+    statements = leads_statements(seen)
+    assert "FROM campaigns" in statements[0]
+    assert statements[-1].startswith("SELECT leads_capture_new(")
+    assert seen["commits"] == 1
+    assert tuple(a - b for a, b in zip(counts(engine), before, strict=True)) == (1, 1, 2, 1)
 
 
 def test_a_replayed_capture_writes_and_commits_nothing(deps, engine, h):
