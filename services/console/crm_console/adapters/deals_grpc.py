@@ -45,6 +45,7 @@ from crm_console.domain.deals import (
     Quote,
 )
 from crm_console.domain.errors import Refused
+from crm_console.domain.organisation import AutomationRule, Pipeline, PipelineStage
 
 QUOTE_ACTIONS = {
     "activate": ("ActivateQuote", billing_pb2.ActivateQuoteRequest),
@@ -65,6 +66,7 @@ class DealsGateway:
         self._stubs: dict[str, Any] = {
             "deals": deals_pb2_grpc.DealServiceStub(channel),
             "pipelines": pipelines_pb2_grpc.PipelineServiceStub(channel),
+            "automation": pipelines_pb2_grpc.AutomationServiceStub(channel),
             "accounts": accounts_pb2_grpc.AccountServiceStub(channel),
             "contacts": accounts_pb2_grpc.ContactServiceStub(channel),
             "activities": activities_pb2_grpc.ActivityServiceStub(channel),
@@ -235,3 +237,59 @@ class DealsGateway:
     def invoice(self, token: str, invoice_id: str) -> Invoice:
         request = billing_pb2.GetInvoiceRequest(id=invoice_id)
         return mapping.invoice(self._call("invoices", "GetInvoice", request, token))
+
+    # ------------------------------------------------------------ organisation: pipelines, automation
+    def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:
+        answer = self._call(
+            "pipelines", "ListPipelines", pipelines_pb2.ListPipelinesRequest(), token
+        )
+        return tuple(_pipeline(p) for p in answer.pipelines)
+
+    def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]:
+        request = pipelines_pb2.ListAutomationRulesRequest(pipeline_id=pipeline_id)
+        answer = self._call("automation", "ListAutomationRules", request, token)
+        return tuple(_automation_rule(r) for r in answer.rules)
+
+    def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule:
+        request = pipelines_pb2.SetAutomationRuleEnabledRequest(id=rule_id, enabled=enabled)
+        return _automation_rule(self._call("automation", "SetAutomationRuleEnabled", request, token))
+
+
+def _pipeline(message: resources_pb2.Pipeline) -> Pipeline:
+    return Pipeline(
+        id=message.id,
+        sales_line_id=message.sales_line_id,
+        name=message.name,
+        stages=tuple(
+            PipelineStage(
+                key=s.key,
+                name=s.name,
+                probability=s.default_probability,
+                forecast_category=enums.word_of(
+                    resources_pb2.ForecastCategory, s.forecast_category, "forecast_category"
+                ),
+                expected_days=s.expected_days,
+            )
+            for s in message.stages
+        ),
+        version=message.version,
+    )
+
+
+def _automation_rule(message: resources_pb2.AutomationRule) -> AutomationRule:
+    def action(a: resources_pb2.AutomationAction) -> str:
+        kind = enums.word_of(resources_pb2.AutomationActionKind, a.kind, "kind")
+        return f"{kind}: {', '.join(a.recipients)}" if a.recipients else f"{kind}: {a.url}"
+
+    return AutomationRule(
+        id=message.id,
+        pipeline_id=message.pipeline_id,
+        name=message.name,
+        trigger=enums.word_of(resources_pb2.AutomationTrigger, message.trigger, "trigger"),
+        stage_key=message.stage_key,
+        stalled_after_days=message.stalled_after_days,
+        actions=tuple(action(a) for a in message.actions),
+        enabled=message.enabled,
+        team_ids=tuple(message.team_ids),
+        disabled_reason=message.disabled_reason,
+    )

@@ -1,0 +1,138 @@
+"""The Organisation area's sales lines (create; a line's teams, pipeline and targets per
+period, set a team's target) and deals' pipelines (stages in order; automation rules, enable or
+disable). territory and deals decide; a refusal shows their own message."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from crm_console.domain.organisation import WORKFLOW_KINDS
+from crm_console.entrypoints.organisation_view import Refusal, change
+from crm_console.entrypoints.pages.organisation import context
+from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
+from crm_console.service_layer import organisation, organisation_routing
+
+
+def _lines(request: Request, refusal: Refusal | None = None) -> Response:
+    found = organisation.lines_overview(console_of(request).deps, require(request))
+    return render(
+        request,
+        "organisation/lines.html",
+        context(
+            request, refusal, view=found, reading_refused=found.refusal, kinds=WORKFLOW_KINDS
+        ),
+    )
+
+
+def lines(request: Request) -> Response:
+    return _lines(request)
+
+
+@posted
+def create_line(request: Request, form: Form) -> Response:
+    action = partial(
+        organisation.create_sales_line,
+        console_of(request).deps,
+        require(request),
+        name=str(form.get("name", "")),
+        description=str(form.get("description", "")),
+        workflow_kind=str(form.get("workflow_kind", "")),
+        team_ids=tuple(str(t) for t in form.getlist("team_ids") if t),
+    )
+    return change(
+        request, form, action, page=_lines, done="/organisation/lines", notice="line_created"
+    )
+
+
+def _line(request: Request, refusal: Refusal | None = None) -> Response:
+    period = request.query_params.get("period", "")
+    if refusal is not None:
+        period = refusal.values.get("period", period)
+    found = organisation.line_file(
+        console_of(request).deps,
+        require(request),
+        line_id=request.path_params["line_id"],
+        period=period,
+    )
+    return render(request, "organisation/line.html", context(request, refusal, file=found))
+
+
+def line(request: Request) -> Response:
+    return _line(request)
+
+
+@posted
+def set_target(request: Request, form: Form) -> Response:
+    line_id = request.path_params["line_id"]
+    period = str(form.get("period", ""))
+    action = partial(
+        organisation.set_target,
+        console_of(request).deps,
+        require(request),
+        line_id=line_id,
+        period=period,
+        team_id=str(form.get("team_id", "")),
+        amount=str(form.get("amount", "")),
+        currency=str(form.get("currency", "")),
+        deal_count=str(form.get("deal_count", "")),
+    )
+    done = f"/organisation/lines/{line_id}"
+    response = change(request, form, action, page=_line, done=done, notice="target_set")
+    if response.status_code == 303:  # back to the period just set
+        response.headers["location"] += "&period=" + period.strip()
+    return response
+
+
+# ---------------------------------------------------------------- pipelines and automation
+def pipelines(request: Request) -> Response:
+    found = organisation_routing.pipelines(console_of(request).deps, require(request))
+    return render(request, "organisation/pipelines.html", context(request, None, pipelines=found))
+
+
+def _pipeline(request: Request, refusal: Refusal | None = None) -> Response:
+    found = organisation_routing.pipeline_file(
+        console_of(request).deps, require(request), pipeline_id=request.path_params["pipeline_id"]
+    )
+    return render(
+        request,
+        "organisation/pipeline.html",
+        context(request, refusal, file=found, reading_refused=found.refusal),
+    )
+
+
+def pipeline(request: Request) -> Response:
+    return _pipeline(request)
+
+
+@posted
+def automation_enabled(request: Request, form: Form) -> Response:
+    enabled = str(form.get("enabled", "")) == "1"
+    action = partial(
+        organisation_routing.set_automation_enabled,
+        console_of(request).deps,
+        require(request),
+        rule_id=request.path_params["rule_id"],
+        enabled=enabled,
+    )
+    done = f"/organisation/pipelines/{request.path_params['pipeline_id']}"
+    notice = "rule_enabled" if enabled else "rule_disabled"
+    return change(request, form, action, page=_pipeline, done=done, notice=notice)
+
+
+ROUTES = [
+    Route("/organisation/lines", lines, methods=["GET"]),
+    Route("/organisation/lines", create_line, methods=["POST"]),
+    Route("/organisation/lines/{line_id:str}", line, methods=["GET"]),
+    Route("/organisation/lines/{line_id:str}/targets", set_target, methods=["POST"]),
+    Route("/organisation/pipelines", pipelines, methods=["GET"]),
+    Route("/organisation/pipelines/{pipeline_id:str}", pipeline, methods=["GET"]),
+    Route(
+        "/organisation/pipelines/{pipeline_id:str}/automation/{rule_id:str}",
+        automation_enabled,
+        methods=["POST"],
+    ),
+]
