@@ -14,12 +14,18 @@ from starlette.responses import Response
 from crm_console.domain.errors import ConsoleError, NotFound
 from crm_console.entrypoints.web_kit import Form, redirect
 
+
+
+def N_(message: str) -> str:
+    return message
+
+
 SUBNAV = (
-    ("Units and teams", "/organisation"),
-    ("Sales lines", "/organisation/lines"),
-    ("Territories", "/organisation/territories"),
-    ("Pipelines", "/organisation/pipelines"),
-    ("Catalog", "/organisation/catalog"),
+    (N_("Units and teams"), "/organisation"),
+    (N_("Sales lines"), "/organisation/lines"),
+    (N_("Territories"), "/organisation/territories"),
+    (N_("Pipelines"), "/organisation/pipelines"),
+    (N_("Catalog"), "/organisation/catalog"),
 )
 
 # page(request, refusal) -> the page again with the refusal shown
@@ -67,3 +73,39 @@ def change(
 
 def words(form: Form, *names: str) -> dict[str, str]:
     return {name: str(form.get(name, "")) for name in names}
+
+
+# The services' enumerations the Organisation pages show, marked for ``pybabel extract`` (the
+# templates translate them at run time).
+WORDS = (
+    N_("Organisation"),
+    # team roles, routing strategies, workflow kinds (territory)
+    N_("expert"),
+    N_("supervisor"),
+    N_("manager"),
+    N_("round_robin"),
+    N_("load_balanced"),
+    N_("contract"),
+    N_("quote"),
+    # why a lead waits or a member was skipped (territory's routing)
+    N_("no_rule_matched"),
+    N_("no_eligible_member"),
+    N_("on_leave"),
+    N_("at_capacity"),
+    N_("deactivated"),
+    N_("not_taking_leads"),
+    N_("excluded"),
+    N_("no_access"),
+    # automation triggers and forecast categories (deals)
+    N_("stage_entered"),
+    N_("won"),
+    N_("lost"),
+    N_("stalled"),
+    N_("pipeline"),
+    N_("best_case"),
+    N_("commit"),
+    # price list scopes (catalog)
+    N_("default"),
+    N_("sales_lines"),
+    N_("accounts"),
+)
