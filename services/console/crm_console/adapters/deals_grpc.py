@@ -252,7 +252,9 @@ class DealsGateway:
 
     def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule:
         request = pipelines_pb2.SetAutomationRuleEnabledRequest(id=rule_id, enabled=enabled)
-        return _automation_rule(self._call("automation", "SetAutomationRuleEnabled", request, token))
+        return _automation_rule(
+            self._call("automation", "SetAutomationRuleEnabled", request, token)
+        )
 
 
 def _pipeline(message: resources_pb2.Pipeline) -> Pipeline:

@@ -243,7 +243,9 @@ class OrganisationGateway:
         return tuple(unit(u) for u in self._call("org", "ListOrgUnits", request, token).units)
 
     def create_unit(self, token: str, name: str, parent_id: str, department: str) -> OrgUnit:
-        request = org_pb2.CreateOrgUnitRequest(name=name, parent_id=parent_id, department=department)
+        request = org_pb2.CreateOrgUnitRequest(
+            name=name, parent_id=parent_id, department=department
+        )
         return unit(self._call("org", "CreateOrgUnit", request, token).unit)
 
     def rename_unit(self, token: str, unit_id: str, name: str, version: int) -> OrgUnit:
@@ -421,4 +423,3 @@ class OrganisationGateway:
     def preview_route(self, token: str, lead: LeadAttributes) -> RoutePreview:
         request = routing_pb2.PreviewRouteRequest(lead=attributes_message(lead))
         return preview(self._call("routing", "PreviewRoute", request, token).decision)
-

@@ -191,7 +191,9 @@ def lead_attributes(values: dict[str, str]) -> LeadAttributes:
     size: int | None = None
     if size_text:
         if not size_text.isdigit():
-            raise ConsoleError("the company size is a whole number of employees", field="company_size")
+            raise ConsoleError(
+                "the company size is a whole number of employees", field="company_size"
+            )
         size = int(size_text)
     revenue: Decimal | None = None
     currency = values.get("currency", "").strip().upper()
@@ -199,7 +201,9 @@ def lead_attributes(values: dict[str, str]) -> LeadAttributes:
         try:
             revenue = Decimal(revenue_text.replace(",", ""))
         except InvalidOperation:
-            raise ConsoleError("the annual revenue is a number, e.g. 250000", field="annual_revenue") from None
+            raise ConsoleError(
+                "the annual revenue is a number, e.g. 250000", field="annual_revenue"
+            ) from None
         if len(currency) != 3:
             raise ConsoleError("give the revenue's currency, e.g. EUR", field="currency")
     return LeadAttributes(

@@ -15,7 +15,6 @@ from crm_console.domain.errors import ConsoleError, NotFound
 from crm_console.entrypoints.web_kit import Form, redirect
 
 
-
 def N_(message: str) -> str:
     return message
 

@@ -48,9 +48,7 @@ def territories_overview(deps: Dependencies, caller: Session) -> TerritoriesOver
         teams = deps.organisation.teams(token)
     except Refused as refused:
         return TerritoriesOverview((), (), (), refused.message)
-    return TerritoriesOverview(
-        tuple(sorted(territories, key=lambda t: t.priority)), lines, teams
-    )
+    return TerritoriesOverview(tuple(sorted(territories, key=lambda t: t.priority)), lines, teams)
 
 
 def _one_rule(name: str, attribute: str, values: str, currency: str) -> Rule:

@@ -152,9 +152,7 @@ class DealsPort(Protocol):
 
     def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]: ...
 
-    def set_automation_enabled(
-        self, token: str, rule_id: str, enabled: bool
-    ) -> AutomationRule: ...
+    def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule: ...
 
 
 class CatalogPort(Protocol):

@@ -13,15 +13,15 @@ from starlette.testclient import TestClient
 
 from crm_console.domain.deals import (
     Board,
-    LineRequest,
-    PricedLine,
-    Pricing,
     Card,
     Column,
     Deal,
     DueTask,
+    LineRequest,
     LostReason,
     PipelineRef,
+    PricedLine,
+    Pricing,
     Product,
     Stage,
 )
@@ -367,7 +367,9 @@ class FakeDeals:
     automation: dict[str, AutomationRule] = field(default_factory=dict)
 
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:
-        stages = tuple(PipelineStage(s.key, s.name, s.probability, "pipeline", s.expected_days) for s in STAGES)
+        stages = tuple(
+            PipelineStage(s.key, s.name, s.probability, "pipeline", s.expected_days) for s in STAGES
+        )
         return (Pipeline("pipeline-1", "line-1", "SMB pipeline", stages, 2),)
 
     def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]:
@@ -377,7 +379,9 @@ class FakeDeals:
 
     def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule:
         found = self.automation.get(rule_id)
-        if found is None or self.identity.owners.get(token, "") not in self.teams.get("team-1", set()):
+        if found is None or self.identity.owners.get(token, "") not in self.teams.get(
+            "team-1", set()
+        ):
             raise NotFound(f"automation rule {rule_id} not found")
         if enabled and not found.team_ids:
             raise Refused("a rule without teams cannot be enabled; create it again for teams")
@@ -413,7 +417,18 @@ class FakeCatalog:
         priced = []
         for line in lines:
             if line.product_id != "p1":
-                priced.append(PricedLine("?", line.unit, line.quantity, None, None, None, (), "no price for this product"))
+                priced.append(
+                    PricedLine(
+                        "?",
+                        line.unit,
+                        line.quantity,
+                        None,
+                        None,
+                        None,
+                        (),
+                        "no price for this product",
+                    )
+                )
                 continue
             amount = DealMoney(Decimal("49.90") * Decimal(line.quantity), "EUR")
             priced.append(
@@ -699,11 +714,11 @@ class FakeOrganisation:
                 "reload and try again"
             )
         version = found.rules_version + 1
-        changed = replace(
-            found, rules=self._described(rules, version), rules_version=version
-        )
+        changed = replace(found, rules=self._described(rules, version), rules_version=version)
         self.territory_rows[territory_id] = changed
-        self.versions[territory_id].insert(0, RuleVersion(version, changed.rules, NOW, "admin", comment))
+        self.versions[territory_id].insert(
+            0, RuleVersion(version, changed.rules, NOW, "admin", comment)
+        )
         return changed
 
     def rule_versions(self, token: str, territory_id: str) -> tuple[RuleVersion, ...]:
@@ -722,9 +737,7 @@ class FakeOrganisation:
         for territory in sorted(self.territory_rows.values(), key=lambda t: t.priority):
             for position, rule in enumerate(territory.rules, start=1):
                 tried += 1
-                if all(
-                    getattr(lead, c.attribute, "") in c.values for c in rule.conditions
-                ):
+                if all(getattr(lead, c.attribute, "") in c.values for c in rule.conditions):
                     return RoutePreview(
                         outcome="routed",
                         summary=(
@@ -744,6 +757,17 @@ class FakeOrganisation:
                         candidates=(Candidate("user-9", True, "", 2, 1),),
                     )
         return RoutePreview(
-            "unroutable", "no rule of any active territory matched", "", "", "", "", None, 0, 0,
-            tried, "no_rule_matched", "", (),
+            "unroutable",
+            "no rule of any active territory matched",
+            "",
+            "",
+            "",
+            "",
+            None,
+            0,
+            0,
+            tried,
+            "no_rule_matched",
+            "",
+            (),
         )

@@ -70,8 +70,13 @@ def test_an_administrator_builds_units_a_team_and_a_sales_line(org):
     post(
         client,
         "/organisation/teams",
-        {"form": "create-team", "name": "Berlin Reps", "unit_id": "unit-2",
-         "strategy": "round_robin", "time_zone": "Europe/Berlin"},
+        {
+            "form": "create-team",
+            "name": "Berlin Reps",
+            "unit_id": "unit-2",
+            "strategy": "round_robin",
+            "time_zone": "Europe/Berlin",
+        },
         page="/organisation",
     )
     page = client.get("/organisation?notice=team_created")
@@ -83,8 +88,13 @@ def test_an_administrator_builds_units_a_team_and_a_sales_line(org):
     answer = post(
         client,
         "/organisation/lines",
-        {"form": "create-line", "name": "SMB", "description": "pro-forma",
-         "workflow_kind": "quote", "team_ids": "team-1"},
+        {
+            "form": "create-line",
+            "name": "SMB",
+            "description": "pro-forma",
+            "workflow_kind": "quote",
+            "team_ids": "team-1",
+        },
     )
     assert answer.status_code == 303
     assert fake.line_rows["line-1"].team_ids == ("team-1",)
@@ -97,25 +107,37 @@ def test_rename_and_move_a_unit_and_a_refused_move_names_its_field(org):
     top = fake.create_unit("setup", "Sales", "", "sales")
     region = fake.create_unit("setup", "DACH", top.id, "")
     other = fake.create_unit("setup", "Nordics", top.id, "")
-    post(client, f"/organisation/units/{region.id}",
-         {"form": f"rename-{region.id}", "intent": "rename", "version": "1", "name": "Central"},
-         page="/organisation")
+    post(
+        client,
+        f"/organisation/units/{region.id}",
+        {"form": f"rename-{region.id}", "intent": "rename", "version": "1", "name": "Central"},
+        page="/organisation",
+    )
     assert fake.unit_rows[region.id].name == "Central"
-    post(client, f"/organisation/units/{other.id}",
-         {"form": f"move-{other.id}", "intent": "move", "version": "1",
-          "new_parent_id": region.id}, page="/organisation")
+    post(
+        client,
+        f"/organisation/units/{other.id}",
+        {"form": f"move-{other.id}", "intent": "move", "version": "1", "new_parent_id": region.id},
+        page="/organisation",
+    )
     assert fake.unit_rows[other.id].parent_id == region.id
-    refused = post(client, f"/organisation/units/{top.id}",
-                   {"form": f"move-{top.id}", "intent": "move", "version": "1",
-                    "new_parent_id": other.id}, page="/organisation")
+    refused = post(
+        client,
+        f"/organisation/units/{top.id}",
+        {"form": f"move-{top.id}", "intent": "move", "version": "1", "new_parent_id": other.id},
+        page="/organisation",
+    )
     assert refused.status_code == 409
     shown = main(refused.text)
     problem_id = f"move-{top.id}-new_parent_id-problem"
     assert f'id="{problem_id}"' in shown and "'Nordics' is inside 'Sales'" in shown
     assert f'aria-describedby="{problem_id}"' in shown
-    post(client, f"/organisation/units/{top.id}",
-         {"form": f"manager-{top.id}", "intent": "assign_manager",
-          "user_id": people["mia"].user_id}, page="/organisation")
+    post(
+        client,
+        f"/organisation/units/{top.id}",
+        {"form": f"manager-{top.id}", "intent": "assign_manager", "user_id": people["mia"].user_id},
+        page="/organisation",
+    )
     assert fake.unit_rows[top.id].manager_user_ids == (people["mia"].user_id,)
 
 
@@ -138,9 +160,12 @@ def test_a_rep_is_refused_with_territorys_message_and_the_entries_kept(org):
 def test_the_console_names_the_field_of_its_own_checks(org):
     client, _, _ = org
     sign_in(client, "root@example.com")
-    refused = post(client, "/organisation/units",
-                   {"form": "create-unit", "name": "  ", "parent_id": "", "department": ""},
-                   page="/organisation")
+    refused = post(
+        client,
+        "/organisation/units",
+        {"form": "create-unit", "name": "  ", "parent_id": "", "department": ""},
+        page="/organisation",
+    )
     assert refused.status_code == 409
     assert 'id="create-unit-name-problem"' in refused.text
     assert "enter the unit&#39;s name" in refused.text
@@ -149,8 +174,12 @@ def test_the_console_names_the_field_of_its_own_checks(org):
 def test_every_change_needs_the_forms_token(org):
     client, fake, _ = org
     sign_in(client, "root@example.com")
-    for path in ("/organisation/units", "/organisation/teams", "/organisation/lines",
-                 "/organisation/territories"):
+    for path in (
+        "/organisation/units",
+        "/organisation/teams",
+        "/organisation/lines",
+        "/organisation/territories",
+    ):
         answer = client.post(path, data={"name": "x"}, follow_redirects=False)
         assert answer.status_code == 403, path
     assert fake.unit_rows == {} and fake.team_rows == {}
@@ -170,46 +199,109 @@ def test_a_manager_adds_and_ends_a_membership(team_one):
     client, fake, people, team, _ = team_one
     sign_in(client, "mia@example.com")
     path = f"/organisation/teams/{team.id}/members"
-    answer = post(client, path, {"form": "add-member", "user_id": people["rex"].user_id,
-                                 "role": "expert", "daily_capacity": "12"},
-                  page=f"/organisation/teams/{team.id}")
+    answer = post(
+        client,
+        path,
+        {
+            "form": "add-member",
+            "user_id": people["rex"].user_id,
+            "role": "expert",
+            "daily_capacity": "12",
+        },
+        page=f"/organisation/teams/{team.id}",
+    )
     assert answer.status_code == 303
     page = client.get(f"/organisation/teams/{team.id}?notice=member_added")
     assert "Member added." in page.text and people["rex"].user_id in main(page.text)
-    again = post(client, path, {"form": "add-member", "user_id": people["rex"].user_id,
-                                "role": "expert", "daily_capacity": "1"},
-                 page=f"/organisation/teams/{team.id}")
+    again = post(
+        client,
+        path,
+        {
+            "form": "add-member",
+            "user_id": people["rex"].user_id,
+            "role": "expert",
+            "daily_capacity": "1",
+        },
+        page=f"/organisation/teams/{team.id}",
+    )
     assert again.status_code == 409
-    assert 'id="add-member-user_id-problem"' in again.text and "member of the team already" in again.text
+    assert (
+        'id="add-member-user_id-problem"' in again.text
+        and "member of the team already" in again.text
+    )
     membership = next(iter(fake.member_rows))
-    ended = post(client, f"{path}/{membership}/end", {"form": f"end-{membership}", "reason": "left"},
-                 page=f"/organisation/teams/{team.id}")
+    ended = post(
+        client,
+        f"{path}/{membership}/end",
+        {"form": f"end-{membership}", "reason": "left"},
+        page=f"/organisation/teams/{team.id}",
+    )
     assert ended.status_code == 303 and fake.member_rows[membership].ends_at is not None
     assert "Past members" in client.get(f"/organisation/teams/{team.id}").text
 
 
 def test_targets_per_period_and_a_refused_row_shown_on_top(team_one):
-    client, fake, people, team, line = team_one
+    client, _fake, _people, team, line = team_one
     sign_in(client, "mia@example.com")
     path = f"/organisation/lines/{line.id}/targets"
-    answer = post(client, path, {"form": "set-target", "period": "2026-Q1", "team_id": team.id,
-                                 "amount": "125000", "currency": "eur", "deal_count": "8"},
-                  page=f"/organisation/lines/{line.id}")
+    answer = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "2026-Q1",
+            "team_id": team.id,
+            "amount": "125000",
+            "currency": "eur",
+            "deal_count": "8",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
     assert answer.status_code == 303 and answer.headers["location"].endswith("period=2026-Q1")
     page = main(client.get(f"/organisation/lines/{line.id}?period=2026-Q1").text)
     assert "€125,000.00" in page and "Berlin Reps" in page
-    refused = post(client, path, {"form": "set-target", "period": "2026-Q3", "team_id": "team-9",
-                                  "amount": "1", "currency": "EUR", "deal_count": "0"},
-                   page=f"/organisation/lines/{line.id}")
+    refused = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "2026-Q3",
+            "team_id": "team-9",
+            "amount": "1",
+            "currency": "EUR",
+            "deal_count": "0",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
     assert refused.status_code == 409 and 'id="page-problem"' in refused.text
-    bad_period = post(client, path, {"form": "set-target", "period": "Q3", "team_id": team.id,
-                                     "amount": "1", "currency": "EUR", "deal_count": "0"},
-                      page=f"/organisation/lines/{line.id}")
+    bad_period = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "Q3",
+            "team_id": team.id,
+            "amount": "1",
+            "currency": "EUR",
+            "deal_count": "0",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
     assert 'id="set-target-period-problem"' in bad_period.text
     sign_in(client, "rex@example.com")
-    rep = post(client, path, {"form": "set-target", "period": "2026", "team_id": team.id,
-                              "amount": "1", "currency": "EUR", "deal_count": "0"},
-               page=f"/organisation/lines/{line.id}")
+    rep = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "2026",
+            "team_id": team.id,
+            "amount": "1",
+            "currency": "EUR",
+            "deal_count": "0",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
     assert rep.status_code == 409
     assert "only an administrator or a manager of the team may set targets" in rep.text
 
@@ -223,7 +315,7 @@ def territory(team_one):
 
 
 def test_the_route_preview_explains_which_rule_matched(territory):
-    client, fake, people, made = territory
+    client, fake, people, _made = territory
     fake.supervisors.add(people["mia"].user_id)
     sign_in(client, "mia@example.com")
     fragment = client.get(
@@ -244,10 +336,13 @@ def test_the_route_preview_explains_which_rule_matched(territory):
 def test_a_preview_refusal_and_a_typing_mistake_are_shown(territory):
     client, _, _, _ = territory
     sign_in(client, "rex@example.com")
-    refused = client.get("/organisation/territories/preview?country=DE", headers={"HX-Request": "1"})
+    refused = client.get(
+        "/organisation/territories/preview?country=DE", headers={"HX-Request": "1"}
+    )
     assert "needs the admin role or a supervisor+ role" in refused.text
-    mistyped = client.get("/organisation/territories/preview?company_size=many",
-                          headers={"HX-Request": "1"})
+    mistyped = client.get(
+        "/organisation/territories/preview?company_size=many", headers={"HX-Request": "1"}
+    )
     assert "the company size is a whole number of employees" in mistyped.text
     empty = client.get("/organisation/territories/preview", headers={"HX-Request": "1"})
     assert "Type a lead's attributes" in empty.text
@@ -257,11 +352,21 @@ def test_adding_and_removing_rules_publishes_versions(territory):
     client, fake, _, made = territory
     sign_in(client, "root@example.com")
     path = f"/organisation/territories/{made.id}/rules"
-    added = post(client, path, {"form": "add-rule", "intent": "add", "rules_version": "1",
-                                "rule_name": "Software", "attribute": "industry",
-                                "values": "software; saas", "position": "1",
-                                "comment": "software first"},
-                 page=f"/organisation/territories/{made.id}")
+    added = post(
+        client,
+        path,
+        {
+            "form": "add-rule",
+            "intent": "add",
+            "rules_version": "1",
+            "rule_name": "Software",
+            "attribute": "industry",
+            "values": "software; saas",
+            "position": "1",
+            "comment": "software first",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
     assert added.status_code == 303
     rules = fake.territory_rows[made.id].rules
     assert [r.name for r in rules] == ["Software", "DACH"]
@@ -269,27 +374,63 @@ def test_adding_and_removing_rules_publishes_versions(territory):
     assert rules[1].id == made.rules[0].id  # the kept rule keeps its identity
     page = main(client.get(f"/organisation/territories/{made.id}").text)
     assert "version 2" in page and "software first" in page
-    stale = post(client, path, {"form": "add-rule", "intent": "add", "rules_version": "1",
-                                "rule_name": "Late", "attribute": "country", "values": "FR"},
-                 page=f"/organisation/territories/{made.id}")
+    stale = post(
+        client,
+        path,
+        {
+            "form": "add-rule",
+            "intent": "add",
+            "rules_version": "1",
+            "rule_name": "Late",
+            "attribute": "country",
+            "values": "FR",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
     assert stale.status_code == 409 and "reload and try again" in stale.text
-    unknown = post(client, path, {"form": "add-rule", "intent": "add", "rules_version": "2",
-                                  "rule_name": "Odd", "attribute": "shoe_size", "values": "42"},
-                   page=f"/organisation/territories/{made.id}")
+    unknown = post(
+        client,
+        path,
+        {
+            "form": "add-rule",
+            "intent": "add",
+            "rules_version": "2",
+            "rule_name": "Odd",
+            "attribute": "shoe_size",
+            "values": "42",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
     assert "unknown attribute &#39;shoe_size&#39;" in unknown.text
-    removed = post(client, path, {"form": f"remove-{rules[0].id}", "intent": "remove",
-                                  "rule_id": rules[0].id, "rules_version": "2"},
-                   page=f"/organisation/territories/{made.id}")
+    removed = post(
+        client,
+        path,
+        {
+            "form": f"remove-{rules[0].id}",
+            "intent": "remove",
+            "rule_id": rules[0].id,
+            "rules_version": "2",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
     assert removed.status_code == 303
     assert [r.name for r in fake.territory_rows[made.id].rules] == ["DACH"]
 
 
 def test_create_a_territory_and_a_taken_priority_is_named(team_one):
-    client, fake, _, team, line = team_one
+    client, _fake, _, team, line = team_one
     sign_in(client, "root@example.com")
-    form = {"form": "create-territory", "name": "DE", "sales_line_id": line.id,
-            "team_id": team.id, "priority": "1", "rule_name": "Germany",
-            "attribute": "country", "values": "DE", "currency": ""}
+    form = {
+        "form": "create-territory",
+        "name": "DE",
+        "sales_line_id": line.id,
+        "team_id": team.id,
+        "priority": "1",
+        "rule_name": "Germany",
+        "attribute": "country",
+        "values": "DE",
+        "currency": "",
+    }
     assert post(client, "/organisation/territories", form).status_code == 303
     again = post(client, "/organisation/territories", {**form, "name": "DE 2"})
     assert again.status_code == 409 and 'id="create-territory-priority-problem"' in again.text

@@ -36,8 +36,16 @@ def mia(world):
     deals.teams["team-1"] = {person.user_id}
     for rule_id, teams in (("r1", ("team-1",)), ("r2", ())):
         deals.automation[rule_id] = AutomationRule(
-            rule_id, "pipeline-1", f"Rule {rule_id}", "stage_entered", "proposal", 0,
-            ("notify: owner, manager",), bool(teams), teams, "" if teams else "no team scope",
+            rule_id,
+            "pipeline-1",
+            f"Rule {rule_id}",
+            "stage_entered",
+            "proposal",
+            0,
+            ("notify: owner, manager",),
+            bool(teams),
+            teams,
+            "" if teams else "no team scope",
         )
     return client, deals
 
@@ -68,9 +76,12 @@ def test_an_automation_rule_is_disabled_and_a_refused_enable_shows_deals_message
     )
     assert refused.status_code == 409
     assert "a rule without teams cannot be enabled" in main(refused.text)
-    assert client.post(
-        "/organisation/pipelines/pipeline-1/automation/r1", data={"enabled": "1"}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/organisation/pipelines/pipeline-1/automation/r1", data={"enabled": "1"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_line_page_links_its_pipeline(mia):

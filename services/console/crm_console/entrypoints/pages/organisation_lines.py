@@ -22,9 +22,7 @@ def _lines(request: Request, refusal: Refusal | None = None) -> Response:
     return render(
         request,
         "organisation/lines.html",
-        context(
-            request, refusal, view=found, reading_refused=found.refusal, kinds=WORKFLOW_KINDS
-        ),
+        context(request, refusal, view=found, reading_refused=found.refusal, kinds=WORKFLOW_KINDS),
     )
 
 
