@@ -157,6 +157,7 @@ class RoutePreview:
     unroutable_reason: str
     owner_reason: str
     candidates: tuple[Candidate, ...]
+    team_name: str = ""  # filled by the console (territory's decision names the team by id)
 
 
 @dataclass(frozen=True)

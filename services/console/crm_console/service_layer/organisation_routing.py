@@ -159,7 +159,14 @@ def preview_route(
     lead = lead_attributes(values)
     if lead.empty:
         return None
-    return deps.organisation.preview_route(_token(caller), lead)
+    answer = deps.organisation.preview_route(_token(caller), lead)
+    if not answer.team_id:
+        return answer
+    try:
+        team = deps.organisation.team(_token(caller), answer.team_id)
+    except (NotFound, Refused):
+        return answer  # the id then stands for the team
+    return dataclasses.replace(answer, team_name=team.name)
 
 
 # ---------------------------------------------------------------- pipelines and automation

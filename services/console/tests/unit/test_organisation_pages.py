@@ -327,6 +327,7 @@ def test_the_route_preview_explains_which_rule_matched(territory):
     assert "Goes to Central Europe" in text
     assert "rule 'DACH' of territory 'Central Europe' matched" in text
     assert "country is one of DE, AT, CH" in text and "rule 1 of the territory" in text
+    assert "Berlin Reps" in text  # the team by its name
     assert fake.previews[-1].country == "DE" and fake.previews[-1].company_size == 120
     page = client.get("/organisation/territories/preview?country=FR")  # without script
     assert "<html" in page.text and "Waits in the unassigned queue" in page.text
