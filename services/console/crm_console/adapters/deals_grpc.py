@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -255,6 +256,33 @@ class DealsGateway:
         return _automation_rule(
             self._call("automation", "SetAutomationRuleEnabled", request, token)
         )
+
+    def revise_pipeline(
+        self,
+        token: str,
+        pipeline_id: str,
+        stages: tuple[PipelineStage, ...],
+        moves: Mapping[str, str],
+        version: int,
+    ) -> Pipeline:
+        request = pipelines_pb2.RevisePipelineRequest(
+            id=pipeline_id,
+            stages=[
+                resources_pb2.Stage(
+                    key=s.key,
+                    name=s.name,
+                    default_probability=s.probability,
+                    forecast_category=enums.number_of(
+                        resources_pb2.ForecastCategory, s.forecast_category, "forecast_category"
+                    ),
+                    expected_days=s.expected_days,
+                )
+                for s in stages
+            ],
+            moves=dict(moves),
+            expected_version=version,
+        )
+        return _pipeline(self._call("pipelines", "RevisePipeline", request, token))
 
 
 def _pipeline(message: resources_pb2.Pipeline) -> Pipeline:

@@ -268,6 +268,7 @@ def levels(units: tuple[OrgUnit, ...]) -> tuple[tuple[OrgUnit, int], ...]:
 
 # ---------------------------------------------------------------- deals' pipelines and automation
 AUTOMATION_TRIGGERS = ("stage_entered", "won", "lost", "stalled")
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit")
 
 
 @dataclass(frozen=True)
@@ -312,3 +313,54 @@ class PriceList:
     valid_to: str
     scope: str  # default / sales_lines / accounts
     item_count: int
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One row of the stage editor as typed: a kept, new or removed stage."""
+
+    key: str
+    name: str = ""
+    probability: str = ""
+    forecast_category: str = ""
+    expected_days: str = ""
+    position: str = ""
+    remove: bool = False
+    move_to: str = ""  # where a removed stage's open deals go
+
+
+def revised_stages(
+    rows: list[StageRow],
+) -> tuple[tuple[PipelineStage, ...], dict[str, str]]:
+    """The stage editor's rows -> the complete new stage list in order and the moves of removed
+    stages; empty rows (a new stage not filled in) are skipped. Fields are named by row."""
+    kept: list[tuple[int, int, PipelineStage]] = []
+    moves: dict[str, str] = {}
+    for number, row in enumerate(rows):
+        if row.remove:
+            if row.move_to:
+                moves[row.key] = row.move_to
+            continue
+        if not row.key.strip() and not row.name.strip():
+            continue
+        field = f"stage-{number}"
+        if not row.key.strip() or not row.name.strip():
+            raise ConsoleError("a stage needs a key and a name", field=f"{field}-name")
+        probability = row.probability.strip() or "0"
+        if not probability.isdigit() or int(probability) > 100:
+            raise ConsoleError(
+                "the probability is a whole per cent, 0 to 100", field=f"{field}-probability"
+            )
+        days = row.expected_days.strip() or "0"
+        if not days.isdigit():
+            raise ConsoleError("the expected days are a whole number", field=f"{field}-days")
+        if row.forecast_category not in FORECAST_CATEGORIES:
+            raise ConsoleError(
+                f"choose one of {', '.join(FORECAST_CATEGORIES)}", field=f"{field}-category"
+            )
+        position = int(row.position) if row.position.strip().isdigit() else 1000 + number
+        stage = PipelineStage(
+            row.key.strip(), row.name.strip(), int(probability), row.forecast_category, int(days)
+        )
+        kept.append((position, number, stage))
+    return tuple(stage for _, _, stage in sorted(kept, key=lambda k: k[:2])), moves

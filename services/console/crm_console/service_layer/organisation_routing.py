@@ -18,10 +18,12 @@ from crm_console.domain.organisation import (
     Rule,
     RuleVersion,
     SalesLine,
+    StageRow,
     Team,
     Territory,
     condition_of,
     lead_attributes,
+    revised_stages,
 )
 from crm_console.domain.session import Session
 from crm_console.service_layer.dependencies import Dependencies
@@ -191,6 +193,19 @@ def pipeline_file(deps: Dependencies, caller: Session, *, pipeline_id: str) -> P
     except Refused as refused:
         return PipelineFile(found, (), refused.message)
     return PipelineFile(found, rules)
+
+
+def revise_stages(
+    deps: Dependencies, caller: Session, *, pipeline_id: str, version: str, rows: list[StageRow]
+) -> Pipeline:
+    """A new pipeline version with the edited stages; deals moves a removed stage's open deals
+    to the stage chosen for them in the same transaction (and names a removed stage that holds
+    deals and has none chosen)."""
+    stages, moves = revised_stages(rows)
+    if not stages:
+        raise ConsoleError("a pipeline keeps at least one stage")
+    expected = int(version) if version.strip().isdigit() else 0
+    return deps.deals.revise_pipeline(_token(caller), pipeline_id, stages, moves, expected)
 
 
 def set_automation_enabled(

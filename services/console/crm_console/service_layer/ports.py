@@ -33,6 +33,7 @@ from crm_console.domain.organisation import (
     Membership,
     OrgUnit,
     Pipeline,
+    PipelineStage,
     PriceList,
     RoutePreview,
     Rule,

@@ -365,6 +365,7 @@ class FakeDeals:
     # the Organisation pages: line-1's pipeline; its rules are read and changed by team-1's
     # members here (deals: managers of each of the rule's teams)
     automation: dict[str, AutomationRule] = field(default_factory=dict)
+    revisions: list[tuple[tuple[PipelineStage, ...], dict[str, str]]] = field(default_factory=list)
 
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:
         stages = tuple(
@@ -387,6 +388,28 @@ class FakeDeals:
             raise Refused("a rule without teams cannot be enabled; create it again for teams")
         self.automation[rule_id] = replace(found, enabled=enabled)
         return self.automation[rule_id]
+
+    def revise_pipeline(
+        self,
+        token: str,
+        pipeline_id: str,
+        stages: tuple[PipelineStage, ...],
+        moves: Mapping[str, str],
+        version: int,
+    ) -> Pipeline:
+        current = self.pipeline_details(token)[0]
+        if version and version != current.version:
+            raise Refused(f"pipeline is at version {current.version}, not {version}")
+        kept = {s.key for s in stages}
+        for stage in current.stages:
+            holding = any(c.stage_key == stage.key for c in self.cards.values())
+            if stage.key not in kept and holding and stage.key not in moves:
+                raise Refused(
+                    f"stage {stage.key!r} holds open deals: choose a kept stage for them",
+                    field="moves",
+                )
+        self.revisions.append((stages, dict(moves)))
+        return replace(current, stages=stages, version=current.version + 1)
 
     def __getattr__(self, name: str) -> object:
         raise NotImplementedError(name)

@@ -55,7 +55,7 @@ def test_pipelines_show_their_stages_in_order(mia):
     listed = main(client.get("/organisation/pipelines").text)
     assert "SMB pipeline" in listed and listed.index("New") < listed.index("Proposal")
     page = main(client.get("/organisation/pipelines/pipeline-1").text)
-    assert "proposal" in page and "50%" in page
+    assert "proposal" in page and 'name="stage-1-probability" value="50"' in page
     assert client.get("/organisation/pipelines/nope").status_code == 404
 
 
@@ -105,3 +105,61 @@ def test_catalog_browsing_and_a_price_lookup_with_its_explanation(mia):
     assert "no price list in USD applies" in refused.text
     unchosen = client.get("/organisation/catalog?product_id=&currency=EUR")
     assert 'id="price-lookup-product_id-problem"' in unchosen.text
+
+
+def test_stages_are_revised_in_order_and_a_stage_holding_deals_needs_a_move(mia):
+    client, deals = mia
+    deals.add("d1", "proposal", "100")
+    page = client.get("/organisation/pipelines/pipeline-1")
+    token = CSRF.search(page.text).group(1)
+    base = {"csrf_token": token, "form": "revise-stages", "version": "2", "rows": "5"}
+    rows = {
+        "stage-0-key": "new",
+        "stage-0-name": "New",
+        "stage-0-probability": "10",
+        "stage-0-category": "pipeline",
+        "stage-0-days": "7",
+        "stage-0-position": "2",
+        "stage-1-key": "proposal",
+        "stage-1-name": "Offer",
+        "stage-1-probability": "50",
+        "stage-1-category": "best_case",
+        "stage-1-days": "",
+        "stage-1-position": "3",
+        "stage-2-key": "won_only",
+        "stage-2-name": "Won",
+        "stage-2-remove": "1",
+        "stage-3-key": "qualify",
+        "stage-3-name": "Qualify",
+        "stage-3-probability": "20",
+        "stage-3-category": "pipeline",
+        "stage-3-position": "1",
+        "stage-4-key": "",
+        "stage-4-name": "",  # an empty new row is skipped
+    }
+    done = client.post(
+        "/organisation/pipelines/pipeline-1/stages", data={**base, **rows}, follow_redirects=False
+    )
+    assert done.status_code == 303
+    stages, moves = deals.revisions[-1]
+    assert [s.key for s in stages] == ["qualify", "new", "proposal"]
+    assert stages[2].name == "Offer" and stages[2].forecast_category == "best_case"
+    assert moves == {}
+    refused = client.post(
+        "/organisation/pipelines/pipeline-1/stages",
+        data={**base, **rows, "stage-1-remove": "1"},
+    )
+    assert refused.status_code == 409
+    assert "stage 'proposal' holds open deals" in main(refused.text)
+    moved = client.post(
+        "/organisation/pipelines/pipeline-1/stages",
+        data={**base, **rows, "stage-1-remove": "1", "stage-1-move_to": "new"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303 and deals.revisions[-1][1] == {"proposal": "new"}
+    typo = client.post(
+        "/organisation/pipelines/pipeline-1/stages",
+        data={**base, **rows, "stage-3-probability": "120"},
+    )
+    assert 'id="stage-3-probability-problem"' in typo.text
+    assert 'value="120"' in typo.text  # the entry is kept

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crm_console.domain.organisation import WORKFLOW_KINDS
+from crm_console.domain.organisation import FORECAST_CATEGORIES, WORKFLOW_KINDS, StageRow
 from crm_console.entrypoints.organisation_view import Refusal, change
 from crm_console.entrypoints.pages.organisation import context
 from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
@@ -98,12 +98,57 @@ def _pipeline(request: Request, refusal: Refusal | None = None) -> Response:
     return render(
         request,
         "organisation/pipeline.html",
-        context(request, refusal, file=found, reading_refused=found.refusal),
+        context(
+            request,
+            refusal,
+            file=found,
+            reading_refused=found.refusal,
+            categories=FORECAST_CATEGORIES,
+            new_rows=NEW_STAGE_ROWS,
+        ),
     )
 
 
 def pipeline(request: Request) -> Response:
     return _pipeline(request)
+
+
+NEW_STAGE_ROWS = 2
+
+
+def _rows(form: Form) -> list[StageRow]:
+    count = str(form.get("rows", ""))
+    rows = []
+    for number in range(min(int(count), 60) if count.isdigit() else 0):
+        prefix = f"stage-{number}-"
+        rows.append(
+            StageRow(
+                key=str(form.get(prefix + "key", "")),
+                name=str(form.get(prefix + "name", "")),
+                probability=str(form.get(prefix + "probability", "")),
+                forecast_category=str(form.get(prefix + "category", "")),
+                expected_days=str(form.get(prefix + "days", "")),
+                position=str(form.get(prefix + "position", "")),
+                remove=bool(form.get(prefix + "remove")),
+                move_to=str(form.get(prefix + "move_to", "")),
+            )
+        )
+    return rows
+
+
+@posted
+def revise_stages(request: Request, form: Form) -> Response:
+    pipeline_id = request.path_params["pipeline_id"]
+    action = partial(
+        organisation_routing.revise_stages,
+        console_of(request).deps,
+        require(request),
+        pipeline_id=pipeline_id,
+        version=str(form.get("version", "")),
+        rows=_rows(form),
+    )
+    done = f"/organisation/pipelines/{pipeline_id}"
+    return change(request, form, action, page=_pipeline, done=done, notice="stages_revised")
 
 
 @posted
@@ -128,6 +173,7 @@ ROUTES = [
     Route("/organisation/lines/{line_id:str}/targets", set_target, methods=["POST"]),
     Route("/organisation/pipelines", pipelines, methods=["GET"]),
     Route("/organisation/pipelines/{pipeline_id:str}", pipeline, methods=["GET"]),
+    Route("/organisation/pipelines/{pipeline_id:str}/stages", revise_stages, methods=["POST"]),
     Route(
         "/organisation/pipelines/{pipeline_id:str}/automation/{rule_id:str}",
         automation_enabled,
