@@ -155,6 +155,15 @@ class DealsPort(Protocol):
 
     def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule: ...
 
+    def revise_pipeline(
+        self,
+        token: str,
+        pipeline_id: str,
+        stages: tuple[PipelineStage, ...],
+        moves: Mapping[str, str],
+        version: int,
+    ) -> Pipeline: ...
+
 
 class CatalogPort(Protocol):
     def products(self, token: str) -> tuple[Product, ...]: ...
