@@ -46,7 +46,12 @@ from crm_console.domain.deals import (
     Quote,
 )
 from crm_console.domain.errors import Refused
-from crm_console.domain.organisation import AutomationRule, Pipeline, PipelineStage
+from crm_console.domain.organisation import (
+    AutomationRule,
+    NewAutomationRule,
+    Pipeline,
+    PipelineStage,
+)
 
 QUOTE_ACTIONS = {
     "activate": ("ActivateQuote", billing_pb2.ActivateQuoteRequest),
@@ -256,6 +261,30 @@ class DealsGateway:
         return _automation_rule(
             self._call("automation", "SetAutomationRuleEnabled", request, token)
         )
+
+    def create_automation_rule(
+        self, token: str, pipeline_id: str, rule: NewAutomationRule, webhook_secret: str
+    ) -> AutomationRule:
+        action = resources_pb2.AutomationAction(
+            kind=enums.number_of(resources_pb2.AutomationActionKind, rule.action_kind, "kind"),
+            recipients=list(rule.recipients),
+            subject=rule.subject,
+            body=rule.body,
+            url=rule.url,
+        )
+        request = pipelines_pb2.CreateAutomationRuleRequest(
+            pipeline_id=pipeline_id,
+            rule=resources_pb2.AutomationRule(
+                name=rule.name,
+                trigger=enums.number_of(resources_pb2.AutomationTrigger, rule.trigger, "trigger"),
+                stage_key=rule.stage_key,
+                stalled_after_days=rule.stalled_after_days,
+                actions=[action],
+                team_ids=list(rule.team_ids),
+            ),
+            webhook_secret=webhook_secret,
+        )
+        return _automation_rule(self._call("automation", "CreateAutomationRule", request, token))
 
     def revise_pipeline(
         self,

@@ -269,6 +269,24 @@ def levels(units: tuple[OrgUnit, ...]) -> tuple[tuple[OrgUnit, int], ...]:
 # ---------------------------------------------------------------- deals' pipelines and automation
 AUTOMATION_TRIGGERS = ("stage_entered", "won", "lost", "stalled")
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit")
+ACTION_KINDS = ("notify", "email", "webhook")
+RECIPIENTS = ("owner", "team", "manager")
+
+
+@dataclass(frozen=True)
+class NewAutomationRule:
+    """A rule as the console creates it: one trigger, one action, the teams it fires for."""
+
+    name: str
+    trigger: str
+    stage_key: str
+    stalled_after_days: int
+    action_kind: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+    url: str
+    team_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,12 @@ WORDS = (
     N_("pipeline"),
     N_("best_case"),
     N_("commit"),
+    # automation actions and recipients (deals)
+    N_("notify"),
+    N_("email"),
+    N_("webhook"),
+    N_("owner"),
+    N_("team"),
     # price list scopes (catalog)
     N_("default"),
     N_("sales_lines"),

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from crm_console.domain.deals import LineRequest, Pricing, Product
 from crm_console.domain.errors import ConsoleError, NotFound, Refused
 from crm_console.domain.organisation import (
+    ACTION_KINDS,
+    AUTOMATION_TRIGGERS,
+    RECIPIENTS,
     AutomationRule,
+    NewAutomationRule,
     Pipeline,
     PriceList,
     RoutePreview,
@@ -176,6 +180,7 @@ def preview_route(
 class PipelineFile:
     pipeline: Pipeline
     rules: tuple[AutomationRule, ...]
+    teams: tuple[Team, ...] = ()  # the teams a new rule may be for (the line's)
     refusal: str = ""
 
 
@@ -189,10 +194,15 @@ def pipeline_file(deps: Dependencies, caller: Session, *, pipeline_id: str) -> P
     if found is None:
         raise NotFound(f"pipeline {pipeline_id} not found")
     try:
+        line = deps.organisation.sales_line(token, found.sales_line_id)
+        teams = tuple(t for t in deps.organisation.teams(token) if t.id in line.team_ids)
+    except (NotFound, Refused):
+        teams = ()  # a line territory does not show: no team to offer
+    try:
         rules = deps.deals.automation_rules(token, pipeline_id)
     except Refused as refused:
-        return PipelineFile(found, (), refused.message)
-    return PipelineFile(found, rules)
+        return PipelineFile(found, (), teams, refused.message)
+    return PipelineFile(found, rules, teams)
 
 
 def revise_stages(
@@ -206,6 +216,46 @@ def revise_stages(
         raise ConsoleError("a pipeline keeps at least one stage")
     expected = int(version) if version.strip().isdigit() else 0
     return deps.deals.revise_pipeline(_token(caller), pipeline_id, stages, moves, expected)
+
+
+def create_automation_rule(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    pipeline_id: str,
+    values: dict[str, str],
+    recipients: tuple[str, ...],
+    team_ids: tuple[str, ...],
+) -> AutomationRule:
+    """A rule with one action for the teams chosen; deals checks the caller manages each of
+    them and names any other problem (unknown placeholder, stage not in the pipeline, ...)."""
+    name = values.get("name", "").strip()
+    if not name:
+        raise ConsoleError("give the rule a name", field="name")
+    trigger, kind = values.get("trigger", ""), values.get("action_kind", "")
+    if trigger not in AUTOMATION_TRIGGERS:
+        raise ConsoleError(f"choose one of {', '.join(AUTOMATION_TRIGGERS)}", field="trigger")
+    if kind not in ACTION_KINDS:
+        raise ConsoleError(f"choose one of {', '.join(ACTION_KINDS)}", field="action_kind")
+    days = values.get("stalled_after_days", "").strip() or "0"
+    if not days.isdigit():
+        raise ConsoleError("the days are a whole number", field="stalled_after_days")
+    if not team_ids:
+        raise ConsoleError("choose the teams whose deals the rule fires for", field="team_ids")
+    rule = NewAutomationRule(
+        name=name,
+        trigger=trigger,
+        stage_key=values.get("stage_key", "") if trigger == "stage_entered" else "",
+        stalled_after_days=int(days) if trigger == "stalled" else 0,
+        action_kind=kind,
+        recipients=tuple(r for r in recipients if r in RECIPIENTS) if kind != "webhook" else (),
+        subject=values.get("subject", "").strip(),
+        body=values.get("body", "").strip(),
+        url=values.get("url", "").strip() if kind == "webhook" else "",
+        team_ids=team_ids,
+    )
+    secret = values.get("webhook_secret", "") if kind == "webhook" else ""
+    return deps.deals.create_automation_rule(_token(caller), pipeline_id, rule, secret)
 
 
 def set_automation_enabled(

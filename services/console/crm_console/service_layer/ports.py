@@ -31,6 +31,7 @@ from crm_console.domain.organisation import (
     AutomationRule,
     LeadAttributes,
     Membership,
+    NewAutomationRule,
     OrgUnit,
     Pipeline,
     PipelineStage,
@@ -154,6 +155,10 @@ class DealsPort(Protocol):
     def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]: ...
 
     def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule: ...
+
+    def create_automation_rule(
+        self, token: str, pipeline_id: str, rule: NewAutomationRule, webhook_secret: str
+    ) -> AutomationRule: ...
 
     def revise_pipeline(
         self,

@@ -34,6 +34,7 @@ from crm_console.domain.organisation import (
     Candidate,
     LeadAttributes,
     Membership,
+    NewAutomationRule,
     OrgUnit,
     Pipeline,
     PipelineStage,
@@ -388,6 +389,30 @@ class FakeDeals:
             raise Refused("a rule without teams cannot be enabled; create it again for teams")
         self.automation[rule_id] = replace(found, enabled=enabled)
         return self.automation[rule_id]
+
+    def create_automation_rule(
+        self, token: str, pipeline_id: str, rule: NewAutomationRule, webhook_secret: str
+    ) -> AutomationRule:
+        if self.identity.owners.get(token, "") not in self.teams.get("team-1", set()):
+            raise Refused("only a manager of every team of the rule may create it")
+        if any(t != "team-1" for t in rule.team_ids):
+            raise Refused("you manage none of team(s) team-2", field="team_ids")
+        if "{{ deal.nme }}" in rule.subject:
+            raise Refused("unknown placeholder 'deal.nme' in the subject", field="subject")
+        made = AutomationRule(
+            f"r{len(self.automation) + 1}",
+            pipeline_id,
+            rule.name,
+            rule.trigger,
+            rule.stage_key,
+            rule.stalled_after_days,
+            (f"{rule.action_kind}: {', '.join(rule.recipients)}",),
+            True,
+            rule.team_ids,
+            "",
+        )
+        self.automation[made.id] = made
+        return made
 
     def revise_pipeline(
         self,

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from crm_console.domain.organisation import AutomationRule, SalesLine
+from crm_console.domain.organisation import AutomationRule, SalesLine, Team
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -163,3 +163,43 @@ def test_stages_are_revised_in_order_and_a_stage_holding_deals_needs_a_move(mia)
     )
     assert 'id="stage-3-probability-problem"' in typo.text
     assert 'value="120"' in typo.text  # the entry is kept
+
+
+def test_a_manager_creates_an_automation_rule_for_the_lines_team(mia):
+    client, deals = mia
+    fake = client.app.state.console.deps.organisation
+    fake.team_rows["team-1"] = Team(
+        "team-1", "Berlin Reps", "unit-1", "round_robin", "UTC", True, 1
+    )
+    fake.line_rows["line-1"] = SalesLine(
+        "line-1", "SMB", "", "quote", "pipeline-1", ("team-1",), True
+    )
+    page = client.get("/organisation/pipelines/pipeline-1")
+    assert 'name="team_ids" value="team-1"' in page.text  # the line's team is offered
+    form = {
+        "csrf_token": CSRF.search(page.text).group(1),
+        "form": "create-rule",
+        "name": "Tell the manager",
+        "trigger": "stage_entered",
+        "stage_key": "proposal",
+        "action_kind": "notify",
+        "recipients": ["owner", "manager"],
+        "subject": "{{ deal.name }} reached Proposal",
+        "team_ids": "team-1",
+    }
+    done = client.post(
+        "/organisation/pipelines/pipeline-1/automation", data=form, follow_redirects=False
+    )
+    assert done.status_code == 303
+    made = deals.automation["r3"]
+    assert made.stage_key == "proposal" and made.team_ids == ("team-1",)
+    assert made.actions == ("notify: owner, manager",)
+    refused = client.post(
+        "/organisation/pipelines/pipeline-1/automation", data={**form, "subject": "{{ deal.nme }}"}
+    )
+    assert refused.status_code == 409 and 'id="create-rule-subject-problem"' in refused.text
+    assert "unknown placeholder &#39;deal.nme&#39;" in refused.text
+    no_team = client.post(
+        "/organisation/pipelines/pipeline-1/automation", data={**form, "team_ids": ""}
+    )
+    assert "choose the teams whose deals the rule fires for" in no_team.text

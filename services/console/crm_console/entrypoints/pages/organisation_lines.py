@@ -10,8 +10,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crm_console.domain.organisation import FORECAST_CATEGORIES, WORKFLOW_KINDS, StageRow
-from crm_console.entrypoints.organisation_view import Refusal, change
+from crm_console.domain.organisation import (
+    ACTION_KINDS,
+    AUTOMATION_TRIGGERS,
+    FORECAST_CATEGORIES,
+    RECIPIENTS,
+    WORKFLOW_KINDS,
+    StageRow,
+)
+from crm_console.entrypoints.organisation_view import Refusal, change, words
 from crm_console.entrypoints.pages.organisation import context
 from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
 from crm_console.service_layer import organisation, organisation_routing
@@ -105,6 +112,9 @@ def _pipeline(request: Request, refusal: Refusal | None = None) -> Response:
             reading_refused=found.refusal,
             categories=FORECAST_CATEGORIES,
             new_rows=NEW_STAGE_ROWS,
+            triggers=AUTOMATION_TRIGGERS,
+            action_kinds=ACTION_KINDS,
+            recipients=RECIPIENTS,
         ),
     )
 
@@ -152,6 +162,24 @@ def revise_stages(request: Request, form: Form) -> Response:
 
 
 @posted
+def create_automation_rule(request: Request, form: Form) -> Response:
+    pipeline_id = request.path_params["pipeline_id"]
+    names = ("name", "trigger", "stage_key", "stalled_after_days", "action_kind")
+    names += ("subject", "body", "url", "webhook_secret")
+    action = partial(
+        organisation_routing.create_automation_rule,
+        console_of(request).deps,
+        require(request),
+        pipeline_id=pipeline_id,
+        values=words(form, *names),
+        recipients=tuple(str(r) for r in form.getlist("recipients")),
+        team_ids=tuple(str(t) for t in form.getlist("team_ids") if t),
+    )
+    done = f"/organisation/pipelines/{pipeline_id}"
+    return change(request, form, action, page=_pipeline, done=done, notice="rule_created")
+
+
+@posted
 def automation_enabled(request: Request, form: Form) -> Response:
     enabled = str(form.get("enabled", "")) == "1"
     action = partial(
@@ -174,6 +202,11 @@ ROUTES = [
     Route("/organisation/pipelines", pipelines, methods=["GET"]),
     Route("/organisation/pipelines/{pipeline_id:str}", pipeline, methods=["GET"]),
     Route("/organisation/pipelines/{pipeline_id:str}/stages", revise_stages, methods=["POST"]),
+    Route(
+        "/organisation/pipelines/{pipeline_id:str}/automation",
+        create_automation_rule,
+        methods=["POST"],
+    ),
     Route(
         "/organisation/pipelines/{pipeline_id:str}/automation/{rule_id:str}",
         automation_enabled,
