@@ -11,7 +11,7 @@ import pytest
 from console_sales_floor import SERVICES, company, console, person
 from e2e_platform import PASSWORD, As, Stubs, create_pipeline, german_line, unique
 
-from crm.territory.v1 import org_pb2, sales_lines_pb2, teams_pb2
+from crm.territory.v1 import org_pb2, sales_lines_pb2, teams_pb2, territories_pb2
 from crm_devrun.bed import PlatformBed
 from crm_testkit.browser import check_accessibility, screenshot
 
@@ -26,11 +26,11 @@ def floor(tmp_path_factory, browser):
         admin = As(bed.admin_token())
         org = company(bed, stubs, admin)
         line = german_line(stubs, admin, {"berlin": org["berlin"], "munich": org["munich"]})
-        create_pipeline(bed, admin, line.id)
+        pipeline = create_pipeline(bed, admin, line.id)
         root, root_email = person(bed, stubs, admin, "root", roles=("admin",))
         org["people"]["root"], org["emails"]["root"] = root, root_email
         with console(bed, workdir) as url:
-            yield dict(bed=bed, stubs=stubs, line=line, url=url, **org)
+            yield dict(bed=bed, stubs=stubs, line=line, pipeline=pipeline, url=url, **org)
 
 
 def signed_in(browser, floor, who: str, language: str = "en"):
@@ -125,6 +125,26 @@ def test_an_administrator_creates_a_unit_a_team_and_a_line(browser, floor):
     made = next(x for x in lines if x.name == line_name)
     assert list(made.team_ids) == [team.id]
     assert made.workflow_kind == sales_lines_pb2.WORKFLOW_KIND_CONTRACT
+    page.context.close()
+
+
+def test_every_organisation_page_passes_the_accessibility_check(browser, floor):
+    root = floor["people"]["root"]
+    territory = root(
+        floor["stubs"].territories.ListTerritories, territories_pb2.ListTerritoriesRequest()
+    )
+    page = signed_in(browser, floor, "root")
+    for path in (
+        f"/organisation/teams/{floor['berlin'].id}",
+        f"/organisation/lines/{floor['line'].id}?period=2026",
+        f"/organisation/territories/{territory.territories[0].id}",
+        "/organisation/pipelines",
+        f"/organisation/pipelines/{floor['pipeline'].id}",
+        "/organisation/catalog",
+    ):
+        answer = page.goto(f"{floor['url']}{path}")
+        assert answer is not None and answer.status == 200, path
+        check_accessibility(page)
     page.context.close()
 
 
