@@ -7,11 +7,20 @@ from typing import Any
 
 import grpc
 
-from crm.catalog.v1 import pricing_pb2, pricing_pb2_grpc, products_pb2, products_pb2_grpc
+from crm.catalog.v1 import (
+    price_lists_pb2,
+    price_lists_pb2_grpc,
+    pricing_pb2,
+    pricing_pb2_grpc,
+    products_pb2,
+    products_pb2_grpc,
+)
 from crm.common.v1 import pagination_pb2
+from crm_chassis.wire import enums
 from crm_console.adapters import grpc_mapping_deals as mapping
 from crm_console.adapters.grpc_errors import refusals
 from crm_console.domain.deals import LineRequest, Pricing, Product
+from crm_console.domain.organisation import PriceList
 
 PRODUCTS_SHOWN = 200
 
@@ -24,6 +33,7 @@ class CatalogGateway:
     def __init__(self, channel: grpc.Channel, timeout: float) -> None:
         self._products = products_pb2_grpc.ProductServiceStub(channel)
         self._pricing = pricing_pb2_grpc.PricingServiceStub(channel)
+        self._price_lists = price_lists_pb2_grpc.PriceListServiceStub(channel)
         self._timeout = timeout
 
     def _call(self, stub: Any, method: str, request: object, token: str) -> Any:
@@ -59,3 +69,30 @@ class CatalogGateway:
             ),
         )
         return mapping.pricing(self._call(self._pricing, "PriceQuote", request, token))
+
+    # ------------------------------------------------------------ organisation: catalog browsing
+    def all_products(self, token: str) -> tuple[Product, ...]:
+        """Every product, retired ones too (the quote builder's ``products`` lists active ones)."""
+        request = products_pb2.ListProductsRequest(
+            page=pagination_pb2.PageRequest(page_size=PRODUCTS_SHOWN)
+        )
+        answer = self._call(self._products, "ListProducts", request, token)
+        return tuple(mapping.product(p) for p in answer.products)
+
+    def price_lists(self, token: str) -> tuple[PriceList, ...]:
+        request = price_lists_pb2.ListPriceListsRequest(
+            page=pagination_pb2.PageRequest(page_size=PRODUCTS_SHOWN)
+        )
+        answer = self._call(self._price_lists, "ListPriceLists", request, token)
+        return tuple(
+            PriceList(
+                id=x.id,
+                name=x.name,
+                currency=x.currency,
+                valid_from=x.valid_from,
+                valid_to=x.valid_to,
+                scope=enums.word_of(price_lists_pb2.ScopeKind, x.scope.kind, "scope"),
+                item_count=x.item_count,
+            )
+            for x in answer.price_lists
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +46,12 @@ from crm_console.domain.deals import (
     Quote,
 )
 from crm_console.domain.errors import Refused
+from crm_console.domain.organisation import (
+    AutomationRule,
+    NewAutomationRule,
+    Pipeline,
+    PipelineStage,
+)
 
 QUOTE_ACTIONS = {
     "activate": ("ActivateQuote", billing_pb2.ActivateQuoteRequest),
@@ -65,6 +72,7 @@ class DealsGateway:
         self._stubs: dict[str, Any] = {
             "deals": deals_pb2_grpc.DealServiceStub(channel),
             "pipelines": pipelines_pb2_grpc.PipelineServiceStub(channel),
+            "automation": pipelines_pb2_grpc.AutomationServiceStub(channel),
             "accounts": accounts_pb2_grpc.AccountServiceStub(channel),
             "contacts": accounts_pb2_grpc.ContactServiceStub(channel),
             "activities": activities_pb2_grpc.ActivityServiceStub(channel),
@@ -235,3 +243,112 @@ class DealsGateway:
     def invoice(self, token: str, invoice_id: str) -> Invoice:
         request = billing_pb2.GetInvoiceRequest(id=invoice_id)
         return mapping.invoice(self._call("invoices", "GetInvoice", request, token))
+
+    # ------------------------------------------------------------ organisation: pipelines, automation
+    def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:
+        answer = self._call(
+            "pipelines", "ListPipelines", pipelines_pb2.ListPipelinesRequest(), token
+        )
+        return tuple(_pipeline(p) for p in answer.pipelines)
+
+    def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]:
+        request = pipelines_pb2.ListAutomationRulesRequest(pipeline_id=pipeline_id)
+        answer = self._call("automation", "ListAutomationRules", request, token)
+        return tuple(_automation_rule(r) for r in answer.rules)
+
+    def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule:
+        request = pipelines_pb2.SetAutomationRuleEnabledRequest(id=rule_id, enabled=enabled)
+        return _automation_rule(
+            self._call("automation", "SetAutomationRuleEnabled", request, token)
+        )
+
+    def create_automation_rule(
+        self, token: str, pipeline_id: str, rule: NewAutomationRule, webhook_secret: str
+    ) -> AutomationRule:
+        action = resources_pb2.AutomationAction(
+            kind=enums.number_of(resources_pb2.AutomationActionKind, rule.action_kind, "kind"),
+            recipients=list(rule.recipients),
+            subject=rule.subject,
+            body=rule.body,
+            url=rule.url,
+        )
+        request = pipelines_pb2.CreateAutomationRuleRequest(
+            pipeline_id=pipeline_id,
+            rule=resources_pb2.AutomationRule(
+                name=rule.name,
+                trigger=enums.number_of(resources_pb2.AutomationTrigger, rule.trigger, "trigger"),
+                stage_key=rule.stage_key,
+                stalled_after_days=rule.stalled_after_days,
+                actions=[action],
+                team_ids=list(rule.team_ids),
+            ),
+            webhook_secret=webhook_secret,
+        )
+        return _automation_rule(self._call("automation", "CreateAutomationRule", request, token))
+
+    def revise_pipeline(
+        self,
+        token: str,
+        pipeline_id: str,
+        stages: tuple[PipelineStage, ...],
+        moves: Mapping[str, str],
+        version: int,
+    ) -> Pipeline:
+        request = pipelines_pb2.RevisePipelineRequest(
+            id=pipeline_id,
+            stages=[
+                resources_pb2.Stage(
+                    key=s.key,
+                    name=s.name,
+                    default_probability=s.probability,
+                    forecast_category=enums.number_of(
+                        resources_pb2.ForecastCategory, s.forecast_category, "forecast_category"
+                    ),
+                    expected_days=s.expected_days,
+                )
+                for s in stages
+            ],
+            moves=dict(moves),
+            expected_version=version,
+        )
+        return _pipeline(self._call("pipelines", "RevisePipeline", request, token))
+
+
+def _pipeline(message: resources_pb2.Pipeline) -> Pipeline:
+    return Pipeline(
+        id=message.id,
+        sales_line_id=message.sales_line_id,
+        name=message.name,
+        stages=tuple(
+            PipelineStage(
+                key=s.key,
+                name=s.name,
+                probability=s.default_probability,
+                forecast_category=enums.word_of(
+                    resources_pb2.ForecastCategory, s.forecast_category, "forecast_category"
+                ),
+                expected_days=s.expected_days,
+            )
+            for s in message.stages
+        ),
+        version=message.version,
+    )
+
+
+def _automation_rule(message: resources_pb2.AutomationRule) -> AutomationRule:
+    def action(a: resources_pb2.AutomationAction) -> str:
+        kind = enums.word_of(resources_pb2.AutomationActionKind, a.kind, "kind")
+        return f"{kind}: {', '.join(a.recipients)}" if a.recipients else f"{kind}: {a.url}"
+
+    return AutomationRule(
+        id=message.id,
+        pipeline_id=message.pipeline_id,
+        name=message.name,
+        trigger=enums.word_of(resources_pb2.AutomationTrigger, message.trigger, "trigger"),
+        stage_key=message.stage_key,
+        stalled_after_days=message.stalled_after_days,
+        actions=tuple(action(a) for a in message.actions),
+        enabled=message.enabled,
+        team_ids=tuple(message.team_ids),
+        disabled_reason=message.disabled_reason,
+    )

@@ -27,6 +27,23 @@ from crm_console.domain.deals import (
 from crm_console.domain.deals import Activity as DealActivity
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import Activity, HistoryEntry, Lead, Page
+from crm_console.domain.organisation import (
+    AutomationRule,
+    LeadAttributes,
+    Membership,
+    NewAutomationRule,
+    OrgUnit,
+    Pipeline,
+    PipelineStage,
+    PriceList,
+    RoutePreview,
+    Rule,
+    RuleVersion,
+    SalesLine,
+    Target,
+    Team,
+    Territory,
+)
 from crm_console.domain.session import Person, Tokens
 
 
@@ -132,6 +149,26 @@ class DealsPort(Protocol):
 
     def invoice(self, token: str, invoice_id: str) -> Invoice: ...
 
+    # the Organisation pages
+    def pipeline_details(self, token: str) -> tuple[Pipeline, ...]: ...
+
+    def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]: ...
+
+    def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule: ...
+
+    def create_automation_rule(
+        self, token: str, pipeline_id: str, rule: NewAutomationRule, webhook_secret: str
+    ) -> AutomationRule: ...
+
+    def revise_pipeline(
+        self,
+        token: str,
+        pipeline_id: str,
+        stages: tuple[PipelineStage, ...],
+        moves: Mapping[str, str],
+        version: int,
+    ) -> Pipeline: ...
+
 
 class CatalogPort(Protocol):
     def products(self, token: str) -> tuple[Product, ...]: ...
@@ -145,3 +182,87 @@ class CatalogPort(Protocol):
         account_id: str,
         currency: str,
     ) -> Pricing: ...
+
+    # the Organisation pages
+    def all_products(self, token: str) -> tuple[Product, ...]: ...
+
+    def price_lists(self, token: str) -> tuple[PriceList, ...]: ...
+
+
+# ---------------------------------------------------------------- territory (the Organisation pages)
+class OrganisationPort(Protocol):
+    def units(self, token: str) -> tuple[OrgUnit, ...]: ...
+
+    def create_unit(self, token: str, name: str, parent_id: str, department: str) -> OrgUnit: ...
+
+    def rename_unit(self, token: str, unit_id: str, name: str, version: int) -> OrgUnit: ...
+
+    def move_unit(self, token: str, unit_id: str, parent_id: str, version: int) -> OrgUnit: ...
+
+    def assign_manager(self, token: str, unit_id: str, user_id: str) -> OrgUnit: ...
+
+    def remove_manager(self, token: str, unit_id: str, user_id: str) -> OrgUnit: ...
+
+    def teams(self, token: str) -> tuple[Team, ...]: ...
+
+    def team(self, token: str, team_id: str) -> Team: ...
+
+    def create_team(
+        self, token: str, name: str, unit_id: str, strategy: str, time_zone: str
+    ) -> Team: ...
+
+    def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]: ...
+
+    def add_member(
+        self, token: str, team_id: str, user_id: str, role: str, daily_capacity: int
+    ) -> Membership: ...
+
+    def end_membership(self, token: str, membership_id: str, reason: str) -> Membership: ...
+
+    def sales_lines(self, token: str) -> tuple[SalesLine, ...]: ...
+
+    def sales_line(self, token: str, line_id: str) -> SalesLine: ...
+
+    def create_sales_line(
+        self,
+        token: str,
+        name: str,
+        description: str,
+        workflow_kind: str,
+        team_ids: tuple[str, ...],
+    ) -> SalesLine: ...
+
+    def targets(self, token: str, line_id: str, period: str) -> tuple[Target, ...]: ...
+
+    def set_targets(
+        self, token: str, line_id: str, period: str, targets: tuple[Target, ...]
+    ) -> tuple[Target, ...]: ...
+
+    def territories(self, token: str) -> tuple[Territory, ...]: ...
+
+    def territory(self, token: str, territory_id: str) -> Territory: ...
+
+    def create_territory(
+        self,
+        token: str,
+        name: str,
+        sales_line_id: str,
+        team_id: str,
+        priority: int,
+        rules: tuple[Rule, ...],
+    ) -> Territory: ...
+
+    def set_rules(
+        self,
+        token: str,
+        territory_id: str,
+        rules: tuple[Rule, ...],
+        rules_version: int,
+        comment: str,
+    ) -> Territory: ...
+
+    def rule_versions(self, token: str, territory_id: str) -> tuple[RuleVersion, ...]: ...
+
+    def rule_attributes(self, token: str) -> tuple[tuple[str, str], ...]: ...
+
+    def preview_route(self, token: str, lead: LeadAttributes) -> RoutePreview: ...

@@ -17,8 +17,11 @@ from crm_console.domain.deals import (
     Column,
     Deal,
     DueTask,
+    LineRequest,
     LostReason,
     PipelineRef,
+    PricedLine,
+    Pricing,
     Product,
     Stage,
 )
@@ -26,6 +29,24 @@ from crm_console.domain.deals import Money as DealMoney
 from crm_console.domain.errors import AccountLocked, NotFound, Refused, SignedOut, WrongCredentials
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import Activity, Conversion, Factor, HistoryEntry, Lead, Page, Score
+from crm_console.domain.organisation import (
+    AutomationRule,
+    Candidate,
+    LeadAttributes,
+    Membership,
+    NewAutomationRule,
+    OrgUnit,
+    Pipeline,
+    PipelineStage,
+    PriceList,
+    RoutePreview,
+    Rule,
+    RuleVersion,
+    SalesLine,
+    Target,
+    Team,
+    Territory,
+)
 from crm_console.domain.session import Person, Tokens
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
@@ -233,6 +254,7 @@ def world():
         leads=leads,
         deals=FakeDeals(identity),
         catalog=FakeCatalog(),
+        organisation=FakeOrganisation(identity),
         clock=clock,
     )
     settings = ConsoleSettings.load("console", {"CRM_ENV": "test"})
@@ -341,6 +363,79 @@ class FakeDeals:
     def quotes(self, token: str, deal_id: str) -> tuple[object, ...]:
         return ()
 
+    # the Organisation pages: line-1's pipeline; its rules are read and changed by team-1's
+    # members here (deals: managers of each of the rule's teams)
+    automation: dict[str, AutomationRule] = field(default_factory=dict)
+    revisions: list[tuple[tuple[PipelineStage, ...], dict[str, str]]] = field(default_factory=list)
+
+    def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:
+        stages = tuple(
+            PipelineStage(s.key, s.name, s.probability, "pipeline", s.expected_days) for s in STAGES
+        )
+        return (Pipeline("pipeline-1", "line-1", "SMB pipeline", stages, 2),)
+
+    def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]:
+        if self.identity.owners.get(token, "") not in self.teams.get("team-1", set()):
+            return ()
+        return tuple(r for r in self.automation.values() if r.pipeline_id == pipeline_id)
+
+    def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule:
+        found = self.automation.get(rule_id)
+        if found is None or self.identity.owners.get(token, "") not in self.teams.get(
+            "team-1", set()
+        ):
+            raise NotFound(f"automation rule {rule_id} not found")
+        if enabled and not found.team_ids:
+            raise Refused("a rule without teams cannot be enabled; create it again for teams")
+        self.automation[rule_id] = replace(found, enabled=enabled)
+        return self.automation[rule_id]
+
+    def create_automation_rule(
+        self, token: str, pipeline_id: str, rule: NewAutomationRule, webhook_secret: str
+    ) -> AutomationRule:
+        if self.identity.owners.get(token, "") not in self.teams.get("team-1", set()):
+            raise Refused("only a manager of every team of the rule may create it")
+        if any(t != "team-1" for t in rule.team_ids):
+            raise Refused("you manage none of team(s) team-2", field="team_ids")
+        if "{{ deal.nme }}" in rule.subject:
+            raise Refused("unknown placeholder 'deal.nme' in the subject", field="subject")
+        made = AutomationRule(
+            f"r{len(self.automation) + 1}",
+            pipeline_id,
+            rule.name,
+            rule.trigger,
+            rule.stage_key,
+            rule.stalled_after_days,
+            (f"{rule.action_kind}: {', '.join(rule.recipients)}",),
+            True,
+            rule.team_ids,
+            "",
+        )
+        self.automation[made.id] = made
+        return made
+
+    def revise_pipeline(
+        self,
+        token: str,
+        pipeline_id: str,
+        stages: tuple[PipelineStage, ...],
+        moves: Mapping[str, str],
+        version: int,
+    ) -> Pipeline:
+        current = self.pipeline_details(token)[0]
+        if version and version != current.version:
+            raise Refused(f"pipeline is at version {current.version}, not {version}")
+        kept = {s.key for s in stages}
+        for stage in current.stages:
+            holding = any(c.stage_key == stage.key for c in self.cards.values())
+            if stage.key not in kept and holding and stage.key not in moves:
+                raise Refused(
+                    f"stage {stage.key!r} holds open deals: choose a kept stage for them",
+                    field="moves",
+                )
+        self.revisions.append((stages, dict(moves)))
+        return replace(current, stages=stages, version=current.version + 1)
+
     def __getattr__(self, name: str) -> object:
         raise NotImplementedError(name)
 
@@ -349,5 +444,378 @@ class FakeCatalog:
     def products(self, token: str) -> tuple[Product, ...]:
         return (Product("p1", "SEAT", "Seat licence", "seat"),)
 
+    # the Organisation pages: browsing and the price lookup (EUR only, 49.90 a seat)
+    def all_products(self, token: str) -> tuple[Product, ...]:
+        return (*self.products(token), Product("p0", "OLD", "Retired add-on", "piece"))
+
+    def price_lists(self, token: str) -> tuple[PriceList, ...]:
+        return (PriceList("pl-1", "Standard EUR", "EUR", "2026-01-01", "", "default", 1),)
+
+    def price(
+        self,
+        token: str,
+        lines: tuple[LineRequest, ...],
+        *,
+        sales_line_id: str,
+        account_id: str,
+        currency: str,
+    ) -> Pricing:
+        if currency != "EUR":
+            raise Refused(f"no price list in {currency} applies", field="currency")
+        priced = []
+        for line in lines:
+            if line.product_id != "p1":
+                priced.append(
+                    PricedLine(
+                        "?",
+                        line.unit,
+                        line.quantity,
+                        None,
+                        None,
+                        None,
+                        (),
+                        "no price for this product",
+                    )
+                )
+                continue
+            amount = DealMoney(Decimal("49.90") * Decimal(line.quantity), "EUR")
+            priced.append(
+                PricedLine(
+                    "Seat licence",
+                    line.unit,
+                    line.quantity,
+                    DealMoney(Decimal("49.90"), "EUR"),
+                    None,
+                    amount,
+                    (f"list 'Standard EUR': 49.90 EUR per {line.unit}",),
+                )
+            )
+        net = priced[0].amount if len(priced) == 1 else None
+        return Pricing(tuple(priced), net, all(not p.error for p in priced))
+
     def __getattr__(self, name: str) -> object:
         raise NotImplementedError(name)
+
+
+# ---------------------------------------------------------------- territory (the Organisation pages)
+@dataclass
+class FakeOrganisation:
+    """territory's organisation as the Organisation pages see it: anyone reads; only a person
+    with the admin role changes units, teams, lines and territories, and members and targets
+    also a manager of the team (``managers``); a preview needs admin or a supervisor+ (the
+    ``supervisors``). Refusals carry territory's kind of sentence and field."""
+
+    identity: FakeIdentity
+    unit_rows: dict[str, OrgUnit] = field(default_factory=dict)
+    team_rows: dict[str, Team] = field(default_factory=dict)
+    member_rows: dict[str, Membership] = field(default_factory=dict)
+    line_rows: dict[str, SalesLine] = field(default_factory=dict)
+    target_rows: dict[tuple[str, str, str], Target] = field(default_factory=dict)
+    territory_rows: dict[str, Territory] = field(default_factory=dict)
+    versions: dict[str, list[RuleVersion]] = field(default_factory=dict)
+    managers: dict[str, set[str]] = field(default_factory=dict)  # team -> manager user ids
+    supervisors: set[str] = field(default_factory=set)
+    previews: list[LeadAttributes] = field(default_factory=list)
+
+    def _person(self, token: str) -> Person:
+        return self.identity.who_am_i(token)
+
+    def _admin(self, token: str, what: str) -> None:
+        if "admin" not in self._person(token).roles:
+            raise Refused(f"only an administrator may {what}")
+
+    def _admin_or_manager(self, token: str, team_id: str, what: str) -> None:
+        person = self._person(token)
+        if "admin" not in person.roles and person.user_id not in self.managers.get(team_id, set()):
+            raise Refused(f"only an administrator or a manager of the team may {what}")
+
+    def _next(self, rows: dict[str, object], prefix: str) -> str:
+        return f"{prefix}-{len(rows) + 1}"
+
+    def units(self, token: str) -> tuple[OrgUnit, ...]:
+        return tuple(self.unit_rows.values())
+
+    def create_unit(self, token: str, name: str, parent_id: str, department: str) -> OrgUnit:
+        self._admin(token, "create units")
+        parent = self.unit_rows.get(parent_id)
+        if parent_id and parent is None:
+            raise NotFound(f"unit {parent_id} not found")
+        if parent is not None and parent.level >= 3:
+            raise Refused("the organisation has three levels; a 4th is not allowed")
+        if any(u.name == name and u.parent_id == parent_id for u in self.unit_rows.values()):
+            raise Refused(f"a unit named {name!r} exists here already", field="name")
+        level = parent.level + 1 if parent else 1
+        new = OrgUnit(
+            self._next(self.unit_rows, "unit"),
+            name,
+            level,
+            ("Division", "Region", "Area")[level - 1],
+            parent.department if parent else department,
+            parent_id,
+            (),
+            True,
+            1,
+        )
+        self.unit_rows[new.id] = new
+        return new
+
+    def _unit(self, unit_id: str) -> OrgUnit:
+        if unit_id not in self.unit_rows:
+            raise NotFound(f"unit {unit_id} not found")
+        return self.unit_rows[unit_id]
+
+    def _changed(self, unit: OrgUnit, version: int, **values: object) -> OrgUnit:
+        if version and version != unit.version:
+            raise Refused(f"unit {unit.name!r} changed meanwhile; reload and try again")
+        self.unit_rows[unit.id] = replace(unit, version=unit.version + 1, **values)  # type: ignore[arg-type]
+        return self.unit_rows[unit.id]
+
+    def rename_unit(self, token: str, unit_id: str, name: str, version: int) -> OrgUnit:
+        self._admin(token, "rename units")
+        return self._changed(self._unit(unit_id), version, name=name)
+
+    def move_unit(self, token: str, unit_id: str, parent_id: str, version: int) -> OrgUnit:
+        self._admin(token, "move units")
+        unit, parent = self._unit(unit_id), self._unit(parent_id)
+        walk = parent
+        while walk.parent_id:
+            if walk.parent_id == unit_id:
+                raise Refused(f"{parent.name!r} is inside {unit.name!r}", field="new_parent_id")
+            walk = self._unit(walk.parent_id)
+        return self._changed(unit, version, parent_id=parent_id, level=parent.level + 1)
+
+    def assign_manager(self, token: str, unit_id: str, user_id: str) -> OrgUnit:
+        self._admin(token, "assign managers")
+        unit = self._unit(unit_id)
+        return self._changed(unit, 0, manager_user_ids=(*unit.manager_user_ids, user_id))
+
+    def remove_manager(self, token: str, unit_id: str, user_id: str) -> OrgUnit:
+        self._admin(token, "remove managers")
+        unit = self._unit(unit_id)
+        kept = tuple(u for u in unit.manager_user_ids if u != user_id)
+        return self._changed(unit, 0, manager_user_ids=kept)
+
+    def teams(self, token: str) -> tuple[Team, ...]:
+        return tuple(self.team_rows.values())
+
+    def team(self, token: str, team_id: str) -> Team:
+        if team_id not in self.team_rows:
+            raise NotFound(f"team {team_id} not found")
+        return self.team_rows[team_id]
+
+    def create_team(
+        self, token: str, name: str, unit_id: str, strategy: str, time_zone: str
+    ) -> Team:
+        self._admin(token, "create teams")
+        self._unit(unit_id)
+        if time_zone not in ("UTC", "Europe/Berlin", "Asia/Tehran"):
+            raise Refused(f"{time_zone!r} is not an IANA time zone", field="time_zone")
+        new = Team(self._next(self.team_rows, "team"), name, unit_id, strategy, time_zone, True, 1)
+        self.team_rows[new.id] = new
+        return new
+
+    def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]:
+        return tuple(m for m in self.member_rows.values() if m.team_id == team_id)
+
+    def add_member(
+        self, token: str, team_id: str, user_id: str, role: str, daily_capacity: int
+    ) -> Membership:
+        self._admin_or_manager(token, team_id, "add members")
+        self.team(token, team_id)
+        if any(m.user_id == user_id and m.current for m in self.memberships(token, team_id)):
+            raise Refused(f"{user_id} is a member of the team already", field="user_id")
+        new = Membership(
+            self._next(self.member_rows, "membership"),
+            team_id,
+            user_id,
+            role,
+            NOW,
+            None,
+            daily_capacity,
+            role != "manager",
+            False,
+        )
+        self.member_rows[new.id] = new
+        return new
+
+    def end_membership(self, token: str, membership_id: str, reason: str) -> Membership:
+        found = self.member_rows.get(membership_id)
+        if found is None:
+            raise NotFound(f"membership {membership_id} not found")
+        self._admin_or_manager(token, found.team_id, "end memberships")
+        self.member_rows[membership_id] = replace(found, ends_at=NOW)
+        return self.member_rows[membership_id]
+
+    def sales_lines(self, token: str) -> tuple[SalesLine, ...]:
+        return tuple(self.line_rows.values())
+
+    def sales_line(self, token: str, line_id: str) -> SalesLine:
+        if line_id not in self.line_rows:
+            raise NotFound(f"sales line {line_id} not found")
+        return self.line_rows[line_id]
+
+    def create_sales_line(
+        self,
+        token: str,
+        name: str,
+        description: str,
+        workflow_kind: str,
+        team_ids: tuple[str, ...],
+    ) -> SalesLine:
+        self._admin(token, "create sales lines")
+        new = SalesLine(
+            self._next(self.line_rows, "line"), name, description, workflow_kind, "", team_ids, True
+        )
+        self.line_rows[new.id] = new
+        return new
+
+    def targets(self, token: str, line_id: str, period: str) -> tuple[Target, ...]:
+        return tuple(
+            t
+            for (line, p, _), t in self.target_rows.items()
+            if line == line_id and (not period or p == period)
+        )
+
+    def set_targets(
+        self, token: str, line_id: str, period: str, targets: tuple[Target, ...]
+    ) -> tuple[Target, ...]:
+        line = self.sales_line(token, line_id)
+        for number, target in enumerate(targets):
+            self._admin_or_manager(token, target.team_id, "set targets")
+            if target.team_id not in line.team_ids:
+                raise Refused(
+                    f"targets[{number}].team_id: {target.team_id} does not work sales line "
+                    f"{line.name!r}",
+                    field=f"targets[{number}].team_id",
+                )
+        for target in targets:
+            self.target_rows[(line_id, period, target.team_id)] = target
+        return targets
+
+    def territories(self, token: str) -> tuple[Territory, ...]:
+        return tuple(self.territory_rows.values())
+
+    def territory(self, token: str, territory_id: str) -> Territory:
+        if territory_id not in self.territory_rows:
+            raise NotFound(f"territory {territory_id} not found")
+        return self.territory_rows[territory_id]
+
+    def _described(self, rules: tuple[Rule, ...], version: int) -> tuple[Rule, ...]:
+        known = ("country", "industry", "company_size", "annual_revenue", "lead_source")
+        described = []
+        for number, rule in enumerate(rules):
+            for c in rule.conditions:
+                if c.attribute not in known:
+                    raise Refused(
+                        f"rules[{number}].conditions[0].attribute: unknown attribute "
+                        f"{c.attribute!r}; use one of {', '.join(known)}",
+                        field=f"rules[{number}].conditions[0].attribute",
+                    )
+            words = " and ".join(
+                f"{c.attribute} is one of {', '.join(c.values)}" for c in rule.conditions
+            )
+            described.append(
+                replace(rule, id=rule.id or f"rule-{version}-{number}", description=words)
+            )
+        return tuple(described)
+
+    def create_territory(
+        self,
+        token: str,
+        name: str,
+        sales_line_id: str,
+        team_id: str,
+        priority: int,
+        rules: tuple[Rule, ...],
+    ) -> Territory:
+        self._admin(token, "create territories")
+        if any(t.priority == priority for t in self.territory_rows.values()):
+            raise Refused(f"priority {priority} is taken", field="priority")
+        new = Territory(
+            self._next(self.territory_rows, "territory"),
+            name,
+            sales_line_id,
+            team_id,
+            priority,
+            1,
+            self._described(rules, 1),
+            True,
+            1,
+        )
+        self.territory_rows[new.id] = new
+        self.versions[new.id] = [RuleVersion(1, new.rules, NOW, "admin", "")]
+        return new
+
+    def set_rules(
+        self,
+        token: str,
+        territory_id: str,
+        rules: tuple[Rule, ...],
+        rules_version: int,
+        comment: str,
+    ) -> Territory:
+        self._admin(token, "change rules")
+        found = self.territory(token, territory_id)
+        if rules_version and rules_version != found.rules_version:
+            raise Refused(
+                f"the rules are at version {found.rules_version}, not {rules_version}; "
+                "reload and try again"
+            )
+        version = found.rules_version + 1
+        changed = replace(found, rules=self._described(rules, version), rules_version=version)
+        self.territory_rows[territory_id] = changed
+        self.versions[territory_id].insert(
+            0, RuleVersion(version, changed.rules, NOW, "admin", comment)
+        )
+        return changed
+
+    def rule_versions(self, token: str, territory_id: str) -> tuple[RuleVersion, ...]:
+        self.territory(token, territory_id)
+        return tuple(self.versions[territory_id])
+
+    def rule_attributes(self, token: str) -> tuple[tuple[str, str], ...]:
+        return (("country", "ISO country code"), ("industry", "Industry"))
+
+    def preview_route(self, token: str, lead: LeadAttributes) -> RoutePreview:
+        person = self._person(token)
+        if "admin" not in person.roles and person.user_id not in self.supervisors:
+            raise Refused("previewing routes needs the admin role or a supervisor+ role in a team")
+        self.previews.append(lead)
+        tried = 0
+        for territory in sorted(self.territory_rows.values(), key=lambda t: t.priority):
+            for position, rule in enumerate(territory.rules, start=1):
+                tried += 1
+                if all(getattr(lead, c.attribute, "") in c.values for c in rule.conditions):
+                    return RoutePreview(
+                        outcome="routed",
+                        summary=(
+                            f"rule {rule.name!r} of territory {territory.name!r} matched "
+                            f"({rule.description}); owner chosen by round robin"
+                        ),
+                        territory_id=territory.id,
+                        territory_name=territory.name,
+                        team_id=territory.team_id,
+                        owner_user_id="user-9",
+                        rule=rule,
+                        rule_position=position,
+                        rules_version=territory.rules_version,
+                        rules_tried=tried,
+                        unroutable_reason="",
+                        owner_reason="next in the round robin",
+                        candidates=(Candidate("user-9", True, "", 2, 1),),
+                    )
+        return RoutePreview(
+            "unroutable",
+            "no rule of any active territory matched",
+            "",
+            "",
+            "",
+            "",
+            None,
+            0,
+            0,
+            tried,
+            "no_rule_matched",
+            "",
+            (),
+        )

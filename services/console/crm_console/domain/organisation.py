@@ -1,0 +1,384 @@
+"""The organisation as the Organisation pages show it: units in levels, teams and their members,
+sales lines with their targets, territories with their ordered routing rules and rule versions,
+and a route preview's answer. Plain values read from territory; nothing here decides access
+(territory does, and the pages show its refusals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from crm_console.domain.errors import ConsoleError
+
+TEAM_ROLES = ("expert", "supervisor", "manager")
+ROUTING_STRATEGIES = ("round_robin", "load_balanced")
+WORKFLOW_KINDS = ("contract", "quote")
+# The lead attributes a route preview sends (territory's LeadAttributes, by their names).
+PREVIEW_FIELDS = (
+    "country",
+    "region",
+    "city",
+    "postal_code",
+    "industry",
+    "company_size",
+    "annual_revenue",
+    "currency",
+    "product_interests",
+    "lead_source",
+    "campaign",
+    "sales_line_id",
+)
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    id: str
+    name: str
+    level: int
+    level_name: str
+    department: str
+    parent_id: str
+    manager_user_ids: tuple[str, ...]
+    active: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    unit_id: str
+    strategy: str
+    time_zone: str
+    active: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class Membership:
+    id: str
+    team_id: str
+    user_id: str
+    role: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    daily_capacity: int
+    takes_leads: bool
+    paused: bool
+
+    @property
+    def current(self) -> bool:
+        return self.ends_at is None
+
+
+@dataclass(frozen=True)
+class SalesLine:
+    id: str
+    name: str
+    description: str
+    workflow_kind: str
+    pipeline_id: str
+    team_ids: tuple[str, ...]
+    active: bool
+
+
+@dataclass(frozen=True)
+class Target:
+    sales_line_id: str
+    team_id: str
+    period: str
+    amount: Decimal | None
+    currency: str
+    deal_count: int
+
+
+@dataclass(frozen=True)
+class Condition:
+    attribute: str
+    values: tuple[str, ...] = ()
+    ranges: tuple[tuple[str, str], ...] = ()  # [min, max) bounds, "" = open
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    conditions: tuple[Condition, ...]
+    description: str = ""  # territory's own words for the rule
+
+
+@dataclass(frozen=True)
+class Territory:
+    id: str
+    name: str
+    sales_line_id: str
+    team_id: str
+    priority: int
+    rules_version: int
+    rules: tuple[Rule, ...]
+    active: bool
+    version: int
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    rules_version: int
+    rules: tuple[Rule, ...]
+    changed_at: dt.datetime | None
+    changed_by: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: str
+    eligible: bool
+    skip_reason: str
+    open_items: int
+    assigned_today: int
+
+
+@dataclass(frozen=True)
+class RoutePreview:
+    """Where a lead with these attributes would go now, and why (nothing is routed)."""
+
+    outcome: str  # routed / unroutable
+    summary: str
+    territory_id: str
+    territory_name: str
+    team_id: str
+    owner_user_id: str
+    rule: Rule | None
+    rule_position: int
+    rules_version: int
+    rules_tried: int
+    unroutable_reason: str
+    owner_reason: str
+    candidates: tuple[Candidate, ...]
+    team_name: str = ""  # filled by the console (territory's decision names the team by id)
+
+
+@dataclass(frozen=True)
+class LeadAttributes:
+    country: str = ""
+    region: str = ""
+    city: str = ""
+    postal_code: str = ""
+    industry: str = ""
+    company_size: int | None = None
+    annual_revenue: Decimal | None = None
+    currency: str = ""
+    product_interests: tuple[str, ...] = ()
+    lead_source: str = ""
+    campaign: str = ""
+    sales_line_id: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self == LeadAttributes(sales_line_id=self.sales_line_id)
+
+
+def split_values(text: str) -> tuple[str, ...]:
+    """ "DE, AT;CH" -> ("DE", "AT", "CH"): people type lists with commas or semicolons."""
+    return tuple(v.strip() for v in text.replace(";", ",").split(",") if v.strip())
+
+
+def lead_attributes(values: dict[str, str]) -> LeadAttributes:
+    """The preview form's text -> attributes; a size or revenue that is no number is named."""
+    size_text = values.get("company_size", "").strip()
+    revenue_text = values.get("annual_revenue", "").strip()
+    size: int | None = None
+    if size_text:
+        if not size_text.isdigit():
+            raise ConsoleError(
+                "the company size is a whole number of employees", field="company_size"
+            )
+        size = int(size_text)
+    revenue: Decimal | None = None
+    currency = values.get("currency", "").strip().upper()
+    if revenue_text:
+        try:
+            revenue = Decimal(revenue_text.replace(",", ""))
+        except InvalidOperation:
+            raise ConsoleError(
+                "the annual revenue is a number, e.g. 250000", field="annual_revenue"
+            ) from None
+        if len(currency) != 3:
+            raise ConsoleError("give the revenue's currency, e.g. EUR", field="currency")
+    return LeadAttributes(
+        country=values.get("country", "").strip().upper(),
+        region=values.get("region", "").strip(),
+        city=values.get("city", "").strip(),
+        postal_code=values.get("postal_code", "").strip(),
+        industry=values.get("industry", "").strip(),
+        company_size=size,
+        annual_revenue=revenue,
+        currency=currency if revenue is not None else "",
+        product_interests=split_values(values.get("product_interests", "")),
+        lead_source=values.get("lead_source", "").strip(),
+        campaign=values.get("campaign", "").strip(),
+        sales_line_id=values.get("sales_line_id", "").strip(),
+    )
+
+
+def condition_of(attribute: str, text: str, currency: str = "") -> Condition:
+    """A rule condition typed as text: values ("DE, AT") or ranges ("50-250, 1000-")."""
+    attribute = attribute.strip()
+    if not attribute:
+        raise ConsoleError("choose the attribute the rule tests", field="attribute")
+    if not text.strip():
+        raise ConsoleError("enter the values the attribute must have", field="values")
+    if attribute in ("company_size", "annual_revenue"):
+        ranges = []
+        for part in split_values(text):
+            low, sep, high = part.partition("-")
+            if not sep:
+                raise ConsoleError("write a range as min-max, e.g. 50-250 or 1000-", field="values")
+            ranges.append((low.strip(), high.strip()))
+        return Condition(attribute, ranges=tuple(ranges), currency=currency.strip().upper())
+    return Condition(attribute, values=split_values(text))
+
+
+def decimal_of(text: str, field: str, what: str) -> Decimal:
+    try:
+        return Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ConsoleError(f"{what} is a number, e.g. 125000", field=field) from None
+
+
+def levels(units: tuple[OrgUnit, ...]) -> tuple[tuple[OrgUnit, int], ...]:
+    """Units in tree order (each parent before its children), with their depth."""
+    children: dict[str, list[OrgUnit]] = {}
+    ids = {u.id for u in units}
+    for unit in sorted(units, key=lambda u: u.name.casefold()):
+        parent = unit.parent_id if unit.parent_id in ids else ""
+        children.setdefault(parent, []).append(unit)
+    ordered: list[tuple[OrgUnit, int]] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for unit in children.get(parent, ()):
+            ordered.append((unit, depth))
+            walk(unit.id, depth + 1)
+
+    walk("", 0)
+    return tuple(ordered)
+
+
+# ---------------------------------------------------------------- deals' pipelines and automation
+AUTOMATION_TRIGGERS = ("stage_entered", "won", "lost", "stalled")
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit")
+ACTION_KINDS = ("notify", "email", "webhook")
+RECIPIENTS = ("owner", "team", "manager")
+
+
+@dataclass(frozen=True)
+class NewAutomationRule:
+    """A rule as the console creates it: one trigger, one action, the teams it fires for."""
+
+    name: str
+    trigger: str
+    stage_key: str
+    stalled_after_days: int
+    action_kind: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+    url: str
+    team_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    key: str
+    name: str
+    probability: int
+    forecast_category: str
+    expected_days: int
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    id: str
+    sales_line_id: str
+    name: str
+    stages: tuple[PipelineStage, ...]
+    version: int
+
+
+@dataclass(frozen=True)
+class AutomationRule:
+    id: str
+    pipeline_id: str
+    name: str
+    trigger: str
+    stage_key: str
+    stalled_after_days: int
+    actions: tuple[str, ...]  # each action's kind and recipients, e.g. "notify: owner, team"
+    enabled: bool
+    team_ids: tuple[str, ...]
+    disabled_reason: str
+
+
+# ---------------------------------------------------------------- catalog's price lists
+@dataclass(frozen=True)
+class PriceList:
+    id: str
+    name: str
+    currency: str
+    valid_from: str
+    valid_to: str
+    scope: str  # default / sales_lines / accounts
+    item_count: int
+
+
+@dataclass(frozen=True)
+class StageRow:
+    """One row of the stage editor as typed: a kept, new or removed stage."""
+
+    key: str
+    name: str = ""
+    probability: str = ""
+    forecast_category: str = ""
+    expected_days: str = ""
+    position: str = ""
+    remove: bool = False
+    move_to: str = ""  # where a removed stage's open deals go
+
+
+def revised_stages(
+    rows: list[StageRow],
+) -> tuple[tuple[PipelineStage, ...], dict[str, str]]:
+    """The stage editor's rows -> the complete new stage list in order and the moves of removed
+    stages; empty rows (a new stage not filled in) are skipped. Fields are named by row."""
+    kept: list[tuple[int, int, PipelineStage]] = []
+    moves: dict[str, str] = {}
+    for number, row in enumerate(rows):
+        if row.remove:
+            if row.move_to:
+                moves[row.key] = row.move_to
+            continue
+        if not row.key.strip() and not row.name.strip():
+            continue
+        field = f"stage-{number}"
+        if not row.key.strip() or not row.name.strip():
+            raise ConsoleError("a stage needs a key and a name", field=f"{field}-name")
+        probability = row.probability.strip() or "0"
+        if not probability.isdigit() or int(probability) > 100:
+            raise ConsoleError(
+                "the probability is a whole per cent, 0 to 100", field=f"{field}-probability"
+            )
+        days = row.expected_days.strip() or "0"
+        if not days.isdigit():
+            raise ConsoleError("the expected days are a whole number", field=f"{field}-days")
+        if row.forecast_category not in FORECAST_CATEGORIES:
+            raise ConsoleError(
+                f"choose one of {', '.join(FORECAST_CATEGORIES)}", field=f"{field}-category"
+            )
+        position = int(row.position) if row.position.strip().isdigit() else 1000 + number
+        stage = PipelineStage(
+            row.key.strip(), row.name.strip(), int(probability), row.forecast_category, int(days)
+        )
+        kept.append((position, number, stage))
+    return tuple(stage for _, _, stage in sorted(kept, key=lambda k: k[:2])), moves

@@ -1,0 +1,238 @@
+"""The Organisation pages' use cases over territory: units (three levels; rename, move,
+managers), teams, members (add, end a membership), sales lines and their targets. Each call carries
+the caller's own token; territory decides who may change what (administrators, or a team's
+managers for members and targets) and its refusal is what the page shows. The console checks
+only what a person typed (empty names, numbers, choices) so the message names the field."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crm_console.domain.errors import ConsoleError, Refused
+from crm_console.domain.organisation import (
+    ROUTING_STRATEGIES,
+    TEAM_ROLES,
+    WORKFLOW_KINDS,
+    Membership,
+    OrgUnit,
+    Pipeline,
+    SalesLine,
+    Target,
+    Team,
+    decimal_of,
+    levels,
+)
+from crm_console.domain.session import Session
+from crm_console.service_layer.dependencies import Dependencies
+
+PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
+
+
+def _token(caller: Session) -> str:
+    return caller.tokens.access_token
+
+
+def _required(value: str, field: str, message: str) -> str:
+    if not value.strip():
+        raise ConsoleError(message, field=field)
+    return value.strip()
+
+
+def _version(text: str) -> int:
+    return int(text) if text.strip().isdigit() else 0
+
+
+@dataclass(frozen=True)
+class Overview:
+    units: tuple[tuple[OrgUnit, int], ...]  # tree order, with depth
+    teams: tuple[Team, ...]
+    refusal: str = ""  # territory refused the reading itself
+
+
+def overview(deps: Dependencies, caller: Session) -> Overview:
+    try:
+        units = deps.organisation.units(_token(caller))
+        teams = deps.organisation.teams(_token(caller))
+    except Refused as refused:
+        return Overview((), (), refused.message)
+    return Overview(levels(units), tuple(sorted(teams, key=lambda t: t.name.casefold())))
+
+
+# ---------------------------------------------------------------- units
+def create_unit(
+    deps: Dependencies, caller: Session, *, name: str, parent_id: str, department: str
+) -> OrgUnit:
+    name = _required(name, "name", "enter the unit's name")
+    if not parent_id and not department.strip():
+        raise ConsoleError("a top-level unit needs its department", field="department")
+    return deps.organisation.create_unit(_token(caller), name, parent_id, department.strip())
+
+
+def rename_unit(
+    deps: Dependencies, caller: Session, *, unit_id: str, name: str, version: str
+) -> OrgUnit:
+    name = _required(name, "name", "enter the unit's new name")
+    return deps.organisation.rename_unit(_token(caller), unit_id, name, _version(version))
+
+
+def move_unit(
+    deps: Dependencies, caller: Session, *, unit_id: str, parent_id: str, version: str
+) -> OrgUnit:
+    parent_id = _required(parent_id, "new_parent_id", "choose the unit to move it under")
+    return deps.organisation.move_unit(_token(caller), unit_id, parent_id, _version(version))
+
+
+def set_manager(
+    deps: Dependencies, caller: Session, *, unit_id: str, user_id: str, assign: bool
+) -> OrgUnit:
+    user_id = _required(user_id, "user_id", "enter the manager's user id")
+    if assign:
+        return deps.organisation.assign_manager(_token(caller), unit_id, user_id)
+    return deps.organisation.remove_manager(_token(caller), unit_id, user_id)
+
+
+# ---------------------------------------------------------------- teams and members
+def create_team(
+    deps: Dependencies, caller: Session, *, name: str, unit_id: str, strategy: str, time_zone: str
+) -> Team:
+    name = _required(name, "name", "enter the team's name")
+    unit_id = _required(unit_id, "unit_id", "choose the unit the team belongs to")
+    if strategy not in ROUTING_STRATEGIES:
+        raise ConsoleError(
+            f"choose how the team shares leads: {', '.join(ROUTING_STRATEGIES)}", field="strategy"
+        )
+    return deps.organisation.create_team(
+        _token(caller), name, unit_id, strategy, time_zone.strip() or "UTC"
+    )
+
+
+@dataclass(frozen=True)
+class TeamFile:
+    team: Team
+    current: tuple[Membership, ...]
+    ended: tuple[Membership, ...]
+
+
+def team_file(deps: Dependencies, caller: Session, *, team_id: str) -> TeamFile:
+    team = deps.organisation.team(_token(caller), team_id)
+    members = deps.organisation.memberships(_token(caller), team_id)
+    return TeamFile(
+        team=team,
+        current=tuple(m for m in members if m.current),
+        ended=tuple(m for m in members if not m.current),
+    )
+
+
+def add_member(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    role: str,
+    daily_capacity: str,
+) -> Membership:
+    user_id = _required(user_id, "user_id", "enter the person's user id")
+    if role not in TEAM_ROLES:
+        raise ConsoleError(f"choose a role: {', '.join(TEAM_ROLES)}", field="role")
+    capacity = daily_capacity.strip() or "0"
+    if not capacity.isdigit():
+        raise ConsoleError(
+            "the daily capacity is a whole number of leads (0 = no limit)", field="daily_capacity"
+        )
+    return deps.organisation.add_member(_token(caller), team_id, user_id, role, int(capacity))
+
+
+def end_membership(
+    deps: Dependencies, caller: Session, *, membership_id: str, reason: str
+) -> Membership:
+    reason = _required(reason, "reason", "say why the membership ends")
+    return deps.organisation.end_membership(_token(caller), membership_id, reason)
+
+
+# ---------------------------------------------------------------- sales lines and targets
+@dataclass(frozen=True)
+class LinesOverview:
+    lines: tuple[SalesLine, ...]
+    teams: tuple[Team, ...]
+    refusal: str = ""
+
+
+def lines_overview(deps: Dependencies, caller: Session) -> LinesOverview:
+    try:
+        lines = deps.organisation.sales_lines(_token(caller))
+        teams = deps.organisation.teams(_token(caller))
+    except Refused as refused:
+        return LinesOverview((), (), refused.message)
+    return LinesOverview(lines, teams)
+
+
+def create_sales_line(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    name: str,
+    description: str,
+    workflow_kind: str,
+    team_ids: tuple[str, ...],
+) -> SalesLine:
+    name = _required(name, "name", "enter the sales line's name")
+    if workflow_kind not in WORKFLOW_KINDS:
+        raise ConsoleError(
+            f"choose the line's workflow: {', '.join(WORKFLOW_KINDS)}", field="workflow_kind"
+        )
+    return deps.organisation.create_sales_line(
+        _token(caller), name, description.strip(), workflow_kind, team_ids
+    )
+
+
+@dataclass(frozen=True)
+class LineFile:
+    line: SalesLine
+    period: str
+    targets: tuple[Target, ...]
+    teams: tuple[Team, ...]
+    pipeline: Pipeline | None
+
+
+def line_file(deps: Dependencies, caller: Session, *, line_id: str, period: str) -> LineFile:
+    token = _token(caller)
+    line = deps.organisation.sales_line(token, line_id)
+    if period and not PERIOD.match(period):
+        period = ""
+    pipeline = next(
+        (p for p in deps.deals.pipeline_details(token) if p.sales_line_id == line_id), None
+    )
+    return LineFile(
+        line=line,
+        period=period,
+        targets=deps.organisation.targets(token, line_id, period),
+        teams=tuple(t for t in deps.organisation.teams(token) if t.id in line.team_ids),
+        pipeline=pipeline,
+    )
+
+
+def set_target(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    line_id: str,
+    period: str,
+    team_id: str,
+    amount: str,
+    currency: str,
+    deal_count: str,
+) -> tuple[Target, ...]:
+    """Replaces one team's target of the line for one period (territory keeps the others)."""
+    if not PERIOD.match(period.strip()):
+        raise ConsoleError("write the period as 2026, 2026-Q1 or 2026-03", field="period")
+    team_id = _required(team_id, "team_id", "choose the team")
+    value = decimal_of(amount, "amount", "the revenue target") if amount.strip() else None
+    if value is not None and len(currency.strip()) != 3:
+        raise ConsoleError("give the target's currency, e.g. EUR", field="currency")
+    count = deal_count.strip() or "0"
+    if not count.isdigit():
+        raise ConsoleError("the deal count is a whole number", field="deal_count")
+    target = Target(line_id, team_id, period.strip(), value, currency.strip().upper(), int(count))
+    return deps.organisation.set_targets(_token(caller), line_id, period.strip(), (target,))

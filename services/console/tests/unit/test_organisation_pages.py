@@ -1,0 +1,439 @@
+"""The Organisation pages on fakes: an administrator builds units, a team and a sales line; a
+refused change shows territory's own message at the field it names (or at the top) with the
+entries kept; a manager adds a member and sets a target, a rep is refused; every change needs the
+form's CSRF token; the route preview explains which rule matched (htmx fragment and plain page)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from crm_console.domain.organisation import Condition, Rule
+
+PASSWORD = "correct horse battery staple"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(page: str) -> str:
+    match = CSRF.search(page)
+    assert match, "the page has no form token"
+    return match.group(1)
+
+
+def main(page: str) -> str:
+    return html.unescape(page[page.index("<main") : page.index("</main>")])
+
+
+def sign_in(client, email: str) -> None:
+    form = client.get("/sign-in")
+    client.post(
+        "/sign-in", data={"csrf_token": csrf(form.text), "email": email, "password": PASSWORD}
+    )
+
+
+@pytest.fixture
+def org(world):
+    client, identity, _, _ = world
+    fake = client.app.state.console.deps.organisation
+    people = {
+        "root": identity.add("root@example.com", "Root", roles=("admin",)),
+        "mia": identity.add("mia@example.com", "Mia"),  # manager of team-1
+        "rex": identity.add("rex@example.com", "Rex"),  # a rep
+    }
+    identity.owners["setup"] = people["root"].user_id  # the token the tests arrange with
+    return client, fake, people
+
+
+def post(client, path: str, form: dict[str, str], page: str | None = None):
+    token = csrf(client.get(page or path).text)
+    return client.post(path, data={"csrf_token": token, **form}, follow_redirects=False)
+
+
+def test_an_administrator_builds_units_a_team_and_a_sales_line(org):
+    client, fake, _ = org
+    sign_in(client, "root@example.com")
+    answer = post(
+        client,
+        "/organisation/units",
+        {"form": "create-unit", "name": "Sales", "parent_id": "", "department": "sales"},
+        page="/organisation",
+    )
+    assert answer.status_code == 303 and answer.headers["location"].endswith("notice=unit_created")
+    post(
+        client,
+        "/organisation/units",
+        {"form": "create-unit", "name": "DACH", "parent_id": "unit-1", "department": ""},
+        page="/organisation",
+    )
+    post(
+        client,
+        "/organisation/teams",
+        {
+            "form": "create-team",
+            "name": "Berlin Reps",
+            "unit_id": "unit-2",
+            "strategy": "round_robin",
+            "time_zone": "Europe/Berlin",
+        },
+        page="/organisation",
+    )
+    page = client.get("/organisation?notice=team_created")
+    shown = main(page.text)
+    assert "Team created." in shown
+    assert shown.index("Sales") < shown.index("DACH")  # the tree: parent first
+    assert 'class="org-depth-1' in shown  # DACH one level down
+    assert "Berlin Reps" in shown and fake.team_rows["team-1"].time_zone == "Europe/Berlin"
+    answer = post(
+        client,
+        "/organisation/lines",
+        {
+            "form": "create-line",
+            "name": "SMB",
+            "description": "pro-forma",
+            "workflow_kind": "quote",
+            "team_ids": "team-1",
+        },
+    )
+    assert answer.status_code == 303
+    assert fake.line_rows["line-1"].team_ids == ("team-1",)
+    assert "SMB" in main(client.get("/organisation/lines").text)
+
+
+def test_rename_and_move_a_unit_and_a_refused_move_names_its_field(org):
+    client, fake, people = org
+    sign_in(client, "root@example.com")
+    top = fake.create_unit("setup", "Sales", "", "sales")
+    region = fake.create_unit("setup", "DACH", top.id, "")
+    other = fake.create_unit("setup", "Nordics", top.id, "")
+    post(
+        client,
+        f"/organisation/units/{region.id}",
+        {"form": f"rename-{region.id}", "intent": "rename", "version": "1", "name": "Central"},
+        page="/organisation",
+    )
+    assert fake.unit_rows[region.id].name == "Central"
+    post(
+        client,
+        f"/organisation/units/{other.id}",
+        {"form": f"move-{other.id}", "intent": "move", "version": "1", "new_parent_id": region.id},
+        page="/organisation",
+    )
+    assert fake.unit_rows[other.id].parent_id == region.id
+    refused = post(
+        client,
+        f"/organisation/units/{top.id}",
+        {"form": f"move-{top.id}", "intent": "move", "version": "1", "new_parent_id": other.id},
+        page="/organisation",
+    )
+    assert refused.status_code == 409
+    shown = main(refused.text)
+    problem_id = f"move-{top.id}-new_parent_id-problem"
+    assert f'id="{problem_id}"' in shown and "'Nordics' is inside 'Sales'" in shown
+    assert f'aria-describedby="{problem_id}"' in shown
+    post(
+        client,
+        f"/organisation/units/{top.id}",
+        {"form": f"manager-{top.id}", "intent": "assign_manager", "user_id": people["mia"].user_id},
+        page="/organisation",
+    )
+    assert fake.unit_rows[top.id].manager_user_ids == (people["mia"].user_id,)
+
+
+def test_a_rep_is_refused_with_territorys_message_and_the_entries_kept(org):
+    client, fake, _ = org
+    sign_in(client, "rex@example.com")
+    refused = post(
+        client,
+        "/organisation/units",
+        {"form": "create-unit", "name": "Rogue unit", "parent_id": "", "department": "sales"},
+        page="/organisation",
+    )
+    assert refused.status_code == 409
+    shown = main(refused.text)
+    assert 'id="page-problem"' in shown and "only an administrator may create units" in shown
+    assert 'value="Rogue unit"' in shown  # the entry is kept
+    assert fake.unit_rows == {}
+
+
+def test_the_console_names_the_field_of_its_own_checks(org):
+    client, _, _ = org
+    sign_in(client, "root@example.com")
+    refused = post(
+        client,
+        "/organisation/units",
+        {"form": "create-unit", "name": "  ", "parent_id": "", "department": ""},
+        page="/organisation",
+    )
+    assert refused.status_code == 409
+    assert 'id="create-unit-name-problem"' in refused.text
+    assert "enter the unit&#39;s name" in refused.text
+
+
+def test_every_change_needs_the_forms_token(org):
+    client, fake, _ = org
+    sign_in(client, "root@example.com")
+    for path in (
+        "/organisation/units",
+        "/organisation/teams",
+        "/organisation/lines",
+        "/organisation/territories",
+    ):
+        answer = client.post(path, data={"name": "x"}, follow_redirects=False)
+        assert answer.status_code == 403, path
+    assert fake.unit_rows == {} and fake.team_rows == {}
+
+
+@pytest.fixture
+def team_one(org):
+    client, fake, people = org
+    unit = fake.create_unit("setup", "Sales", "", "sales")
+    team = fake.create_team("setup", "Berlin Reps", unit.id, "round_robin", "UTC")
+    fake.managers[team.id] = {people["mia"].user_id}
+    line = fake.create_sales_line("setup", "SMB", "", "quote", (team.id,))
+    return client, fake, people, team, line
+
+
+def test_a_manager_adds_and_ends_a_membership(team_one):
+    client, fake, people, team, _ = team_one
+    sign_in(client, "mia@example.com")
+    path = f"/organisation/teams/{team.id}/members"
+    answer = post(
+        client,
+        path,
+        {
+            "form": "add-member",
+            "user_id": people["rex"].user_id,
+            "role": "expert",
+            "daily_capacity": "12",
+        },
+        page=f"/organisation/teams/{team.id}",
+    )
+    assert answer.status_code == 303
+    page = client.get(f"/organisation/teams/{team.id}?notice=member_added")
+    assert "Member added." in page.text and people["rex"].user_id in main(page.text)
+    again = post(
+        client,
+        path,
+        {
+            "form": "add-member",
+            "user_id": people["rex"].user_id,
+            "role": "expert",
+            "daily_capacity": "1",
+        },
+        page=f"/organisation/teams/{team.id}",
+    )
+    assert again.status_code == 409
+    assert (
+        'id="add-member-user_id-problem"' in again.text
+        and "member of the team already" in again.text
+    )
+    membership = next(iter(fake.member_rows))
+    ended = post(
+        client,
+        f"{path}/{membership}/end",
+        {"form": f"end-{membership}", "reason": "left"},
+        page=f"/organisation/teams/{team.id}",
+    )
+    assert ended.status_code == 303 and fake.member_rows[membership].ends_at is not None
+    assert "Past members" in client.get(f"/organisation/teams/{team.id}").text
+
+
+def test_targets_per_period_and_a_refused_row_shown_on_top(team_one):
+    client, _fake, _people, team, line = team_one
+    sign_in(client, "mia@example.com")
+    path = f"/organisation/lines/{line.id}/targets"
+    answer = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "2026-Q1",
+            "team_id": team.id,
+            "amount": "125000",
+            "currency": "eur",
+            "deal_count": "8",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
+    assert answer.status_code == 303 and answer.headers["location"].endswith("period=2026-Q1")
+    page = main(client.get(f"/organisation/lines/{line.id}?period=2026-Q1").text)
+    assert "€125,000.00" in page and "Berlin Reps" in page
+    refused = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "2026-Q3",
+            "team_id": "team-9",
+            "amount": "1",
+            "currency": "EUR",
+            "deal_count": "0",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
+    assert refused.status_code == 409 and 'id="page-problem"' in refused.text
+    bad_period = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "Q3",
+            "team_id": team.id,
+            "amount": "1",
+            "currency": "EUR",
+            "deal_count": "0",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
+    assert 'id="set-target-period-problem"' in bad_period.text
+    sign_in(client, "rex@example.com")
+    rep = post(
+        client,
+        path,
+        {
+            "form": "set-target",
+            "period": "2026",
+            "team_id": team.id,
+            "amount": "1",
+            "currency": "EUR",
+            "deal_count": "0",
+        },
+        page=f"/organisation/lines/{line.id}",
+    )
+    assert rep.status_code == 409
+    assert "only an administrator or a manager of the team may set targets" in rep.text
+
+
+@pytest.fixture
+def territory(team_one):
+    client, fake, people, team, line = team_one
+    dach = Rule("", "DACH", (Condition("country", ("DE", "AT", "CH")),))
+    made = fake.create_territory("setup", "Central Europe", line.id, team.id, 1, (dach,))
+    return client, fake, people, made
+
+
+def test_the_route_preview_explains_which_rule_matched(territory):
+    client, fake, people, _made = territory
+    fake.supervisors.add(people["mia"].user_id)
+    sign_in(client, "mia@example.com")
+    fragment = client.get(
+        "/organisation/territories/preview?country=de&industry=software&company_size=120",
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    text = html.unescape(fragment.text)
+    assert "Goes to Central Europe" in text
+    assert "rule 'DACH' of territory 'Central Europe' matched" in text
+    assert "country is one of DE, AT, CH" in text and "rule 1 of the territory" in text
+    assert "Berlin Reps" in text  # the team by its name
+    assert fake.previews[-1].country == "DE" and fake.previews[-1].company_size == 120
+    page = client.get("/organisation/territories/preview?country=FR")  # without script
+    assert "<html" in page.text and "Waits in the unassigned queue" in page.text
+    assert 'value="FR"' in page.text  # the typed attributes stay in the form
+
+
+def test_a_preview_refusal_and_a_typing_mistake_are_shown(territory):
+    client, _, _, _ = territory
+    sign_in(client, "rex@example.com")
+    refused = client.get(
+        "/organisation/territories/preview?country=DE", headers={"HX-Request": "1"}
+    )
+    assert "needs the admin role or a supervisor+ role" in refused.text
+    mistyped = client.get(
+        "/organisation/territories/preview?company_size=many", headers={"HX-Request": "1"}
+    )
+    assert "the company size is a whole number of employees" in mistyped.text
+    empty = client.get("/organisation/territories/preview", headers={"HX-Request": "1"})
+    assert "Type a lead's attributes" in empty.text
+
+
+def test_adding_and_removing_rules_publishes_versions(territory):
+    client, fake, _, made = territory
+    sign_in(client, "root@example.com")
+    path = f"/organisation/territories/{made.id}/rules"
+    added = post(
+        client,
+        path,
+        {
+            "form": "add-rule",
+            "intent": "add",
+            "rules_version": "1",
+            "rule_name": "Software",
+            "attribute": "industry",
+            "values": "software; saas",
+            "position": "1",
+            "comment": "software first",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
+    assert added.status_code == 303
+    rules = fake.territory_rows[made.id].rules
+    assert [r.name for r in rules] == ["Software", "DACH"]
+    assert rules[0].conditions[0].values == ("software", "saas")
+    assert rules[1].id == made.rules[0].id  # the kept rule keeps its identity
+    page = main(client.get(f"/organisation/territories/{made.id}").text)
+    assert "version 2" in page and "software first" in page
+    stale = post(
+        client,
+        path,
+        {
+            "form": "add-rule",
+            "intent": "add",
+            "rules_version": "1",
+            "rule_name": "Late",
+            "attribute": "country",
+            "values": "FR",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
+    assert stale.status_code == 409 and "reload and try again" in stale.text
+    unknown = post(
+        client,
+        path,
+        {
+            "form": "add-rule",
+            "intent": "add",
+            "rules_version": "2",
+            "rule_name": "Odd",
+            "attribute": "shoe_size",
+            "values": "42",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
+    assert "unknown attribute &#39;shoe_size&#39;" in unknown.text
+    removed = post(
+        client,
+        path,
+        {
+            "form": f"remove-{rules[0].id}",
+            "intent": "remove",
+            "rule_id": rules[0].id,
+            "rules_version": "2",
+        },
+        page=f"/organisation/territories/{made.id}",
+    )
+    assert removed.status_code == 303
+    assert [r.name for r in fake.territory_rows[made.id].rules] == ["DACH"]
+
+
+def test_create_a_territory_and_a_taken_priority_is_named(team_one):
+    client, _fake, _, team, line = team_one
+    sign_in(client, "root@example.com")
+    form = {
+        "form": "create-territory",
+        "name": "DE",
+        "sales_line_id": line.id,
+        "team_id": team.id,
+        "priority": "1",
+        "rule_name": "Germany",
+        "attribute": "country",
+        "values": "DE",
+        "currency": "",
+    }
+    assert post(client, "/organisation/territories", form).status_code == 303
+    again = post(client, "/organisation/territories", {**form, "name": "DE 2"})
+    assert again.status_code == 409 and 'id="create-territory-priority-problem"' in again.text
+    listed = main(client.get("/organisation/territories").text)
+    assert "Germany" in listed and "country is one of DE" in listed
