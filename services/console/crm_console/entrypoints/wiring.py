@@ -10,6 +10,7 @@ from crm_console.adapters.catalog_grpc import CatalogGateway
 from crm_console.adapters.deals_grpc import DealsGateway
 from crm_console.adapters.identity_grpc import IdentityGateway
 from crm_console.adapters.leads_grpc import LeadsGateway
+from crm_console.adapters.teams_grpc import TeamsGateway
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.service_layer.dependencies import Dependencies
 
@@ -27,5 +28,11 @@ def build_dependencies(settings: ConsoleSettings, **overrides: Any) -> Dependenc
         catalog=CatalogGateway(catalog, timeout),
         closers=(identity.close, leads.close, deals.close, catalog.close),
     )
+    # The Team pages: territory's own channel; leads', deals' and identity's are shared.
+    territory = make_channel(settings.territory_address)
+    values["teams"] = TeamsGateway(
+        territory=territory, leads=leads, deals=deals, identity=identity, timeout=timeout
+    )
+    values["closers"] = (*values["closers"], territory.close)
     values.update(overrides)
     return Dependencies(**values)

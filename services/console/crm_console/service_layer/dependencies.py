@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 from crm_chassis.clock import Clock, SystemClock
 from crm_chassis.ids import IdGenerator, UuidIds
-from crm_console.service_layer.ports import CatalogPort, DealsPort, IdentityPort, LeadsPort
+from crm_console.service_layer.ports import (
+    CatalogPort,
+    DealsPort,
+    IdentityPort,
+    LeadsPort,
+    TeamsPort,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +30,8 @@ class Dependencies:
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=UuidIds)
     closers: tuple[Callable[[], None], ...] = ()
+    # The Team pages' gateway; None only where a test builds the console without those pages.
+    teams: TeamsPort | None = None
 
     def close(self) -> None:
         for close in reversed(self.closers):
