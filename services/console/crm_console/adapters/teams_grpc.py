@@ -15,8 +15,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import deals_pb2, deals_pb2_grpc, resources_pb2
 from crm.identity.v1 import users_pb2, users_pb2_grpc
-from crm.leads.v1 import lead_service_pb2_grpc
 from crm.leads.v1 import lead_service_pb2 as ls
+from crm.leads.v1 import lead_service_pb2_grpc
 from crm.territory.v1 import (
     access_pb2,
     access_pb2_grpc,
@@ -54,7 +54,7 @@ def _stamp(moment: dt.datetime) -> Timestamp:
 
 
 def _when(parent: Any, name: str) -> dt.datetime | None:
-    return parent.HasField(name) and getattr(parent, name).ToDatetime(tzinfo=dt.UTC) or None
+    return (parent.HasField(name) and getattr(parent, name).ToDatetime(tzinfo=dt.UTC)) or None
 
 
 def _membership(m: teams_pb2.Membership) -> Membership:
@@ -206,7 +206,9 @@ class TeamsGateway:
         return tuple(deal_mapping.deal(d) for d in answer.deals)
 
     def assign_lead(self, token: str, lead_id: str, team_id: str, owner_user_id: str) -> Lead:
-        request = ls.AssignLeadRequest(lead_id=lead_id, team_id=team_id, owner_user_id=owner_user_id)
+        request = ls.AssignLeadRequest(
+            lead_id=lead_id, team_id=team_id, owner_user_id=owner_user_id
+        )
         return lead_mapping.lead(self._call("leads", "AssignLead", request, token))
 
     def reassign_deal(self, token: str, deal_id: str, owner_user_id: str, reason: str) -> Deal:

@@ -113,7 +113,11 @@ def _run(deps: Dependencies, caller: Session, team_id: str) -> tuple[Team, str, 
 
 
 def _loads(
-    deps: Dependencies, caller: Session, team_id: str, leads: tuple[Lead, ...], deals: tuple[Deal, ...]
+    deps: Dependencies,
+    caller: Session,
+    team_id: str,
+    leads: tuple[Lead, ...],
+    deals: tuple[Deal, ...],
 ) -> tuple[MemberLoad, ...]:
     gateway, token = _teams(deps), _token(caller)
     names = gateway.names(token)

@@ -144,7 +144,7 @@ class FakeTeams:
         return absence
 
     def cancel_absence(self, token: str, absence_id: str) -> Absence:
-        for user_id, absences in self.away.items():
+        for absences in self.away.values():
             for n, absence in enumerate(absences):
                 if absence.id == absence_id:
                     absences[n] = replace(absence, cancelled=True)

@@ -22,7 +22,7 @@ from crm_console.entrypoints.web import build_app
 
 # The fakes' module is found through this directory (its name is unique across services).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from console_team_fakes import FakeTeams  # noqa: E402
+from console_team_fakes import FakeTeams
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -150,9 +150,7 @@ def test_a_refused_assignment_shows_the_services_message_and_changes_nothing(flo
 def test_without_the_forms_token_nothing_is_assigned(floor):
     client, teams, people = floor
     sign_in(client, "Sue")
-    answer = client.post(
-        "/team/berlin/queue/q1/assign", data={"owner_user_id": people["Ann"]}
-    )
+    answer = client.post("/team/berlin/queue/q1/assign", data={"owner_user_id": people["Ann"]})
     assert answer.status_code == 403 and teams.queue
 
 
@@ -190,7 +188,9 @@ def test_a_deal_goes_to_another_team_only_with_a_reason_and_by_a_manager(floor):
         f"{base}/deals/d-ann-1/transfer",
         data={"csrf_token": token, "to_team_id": "munich", "reason": " "},
     )
-    assert no_reason.status_code == 409 and "say why the deal goes to another team" in no_reason.text
+    assert (
+        no_reason.status_code == 409 and "say why the deal goes to another team" in no_reason.text
+    )
     refused = client.post(
         f"{base}/deals/d-ann-1/transfer",
         data={"csrf_token": token, "to_team_id": "munich", "reason": "Munich covers Bavaria"},
@@ -220,7 +220,9 @@ def test_moving_a_member_shows_the_hand_over_until_every_item_has_a_new_owner(fl
         follow_redirects=False,
     )
     location = moved.headers["location"]
-    assert moved.status_code == 303 and location.startswith(f"/team/berlin/handover/{people['Ann']}")
+    assert moved.status_code == 303 and location.startswith(
+        f"/team/berlin/handover/{people['Ann']}"
+    )
     waiting = client.get(location).text
     assert 'class="count-leads">2<' in waiting and 'class="count-deals">1<' in waiting
     assert 'hx-trigger="every 2s"' in waiting  # polls while items wait

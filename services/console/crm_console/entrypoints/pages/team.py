@@ -279,9 +279,21 @@ ROUTES = [
         methods=["POST"],
     ),
     Route(MEMBER, member, methods=["GET"]),
-    Route(MEMBER + "/leads/{lead_id:str}/reassign", posted(_changing(_reassign_lead)), methods=["POST"]),
-    Route(MEMBER + "/deals/{deal_id:str}/reassign", posted(_changing(_reassign_deal)), methods=["POST"]),
-    Route(MEMBER + "/deals/{deal_id:str}/transfer", posted(_changing(_transfer_deal)), methods=["POST"]),
+    Route(
+        MEMBER + "/leads/{lead_id:str}/reassign",
+        posted(_changing(_reassign_lead)),
+        methods=["POST"],
+    ),
+    Route(
+        MEMBER + "/deals/{deal_id:str}/reassign",
+        posted(_changing(_reassign_deal)),
+        methods=["POST"],
+    ),
+    Route(
+        MEMBER + "/deals/{deal_id:str}/transfer",
+        posted(_changing(_transfer_deal)),
+        methods=["POST"],
+    ),
     Route(MEMBER + "/absences", posted(_changing(_record_absence)), methods=["POST"]),
     Route(
         MEMBER + "/absences/{absence_id:str}/cancel",
