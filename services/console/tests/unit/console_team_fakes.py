@@ -203,6 +203,7 @@ class FakeTeams:
     def reassign_deal(self, token: str, deal_id: str, owner_user_id: str, reason: str) -> Deal:
         found = self._deal(token, deal_id)
         self._at_least(token, found.team_id, "supervisor", "reassigning a deal")
+        self.calls.append(f"ReassignDeal:{reason}")
         self._member_of(found.team_id, owner_user_id)
         self.deals[deal_id] = replace(found, owner_user_id=owner_user_id)
         return self.deals[deal_id]

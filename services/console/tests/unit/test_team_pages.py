@@ -16,7 +16,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from crm_console.domain.team import Absence, QueuedLead
-from crm_console.entrypoints.pages import team as team_pages
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
 
@@ -49,7 +48,6 @@ def floor(world, make_lead):
     teams = FakeTeams(identity, make_lead, now)
     deps = replace(client.app.state.console.deps, teams=teams)
     app = build_app(ConsoleSettings.load("console", {"CRM_ENV": "test"}), deps)
-    team_pages._runs.clear()
     people = {
         name: identity.add(f"{name.lower()}@example.com", name).user_id
         for name in ("Sue", "Ann", "Bob", "Max", "Mia")
@@ -169,10 +167,11 @@ def test_a_supervisor_reassigns_a_lead_and_a_deal_within_the_team(floor):
     )
     deal_answer = client.post(
         f"{base}/deals/d-ann-1/reassign",
-        data={"csrf_token": token, "owner_user_id": people["Bob"]},
+        data={"csrf_token": token, "owner_user_id": people["Bob"], "reason": " Ann is away "},
         follow_redirects=False,
     )
     assert lead_answer.status_code == deal_answer.status_code == 303
+    assert "ReassignDeal:Ann is away" in teams.calls
     assert teams.leads["l-ann-1"].owner_user_id == people["Bob"]
     assert teams.deals["d-ann-1"].owner_user_id == people["Bob"]
     empty = client.get(deal_answer.headers["location"]).text
@@ -295,3 +294,12 @@ def test_the_team_page_in_persian_is_right_to_left_with_persian_digits(floor):
     page = client.get("/team/berlin").text
     assert 'dir="rtl"' in page and "۲" in main(page) and "صف واگذارنشده‌ها" in page
     assert "۱۴۰۵" in main(page)  # the queued lead waits since a Solar Hijri day
+
+
+def test_whether_to_offer_the_area_is_asked_of_territory_once_for_many_pages(floor):
+    client, teams, _ = floor
+    sign_in(client, "Sue")
+    teams.calls.clear()
+    for _ in range(3):
+        assert NAV_TEAM in client.get("/").text
+    assert teams.calls.count("ListScopes") == 1

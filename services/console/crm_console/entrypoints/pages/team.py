@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crm_console.domain.errors import ConsoleError, NotFound
+from crm_console.domain.session import Session
 from crm_console.domain.team import NotAllowed
 from crm_console.entrypoints.web_kit import (
     Form,
@@ -29,26 +30,30 @@ from crm_console.entrypoints.web_kit import (
     session_of,
 )
 from crm_console.service_layer import team as use
+from crm_console.service_layer.dependencies import Dependencies
 
 NAV = [(40, "Team", "/team")]
 NAV_SECONDS = 30.0  # how long whether a person runs a team is remembered for the navigation
-_runs: dict[str, tuple[float, bool]] = {}  # user id -> (checked at, runs a team)
 
 
 def may_see_nav(request: Request) -> bool:
-    """Whether the navigation offers the Team area: only to a supervisor or a manager. Checked
-    with territory at most every ``NAV_SECONDS`` per person, not on every page."""
+    """Whether the navigation offers the Team area: only to a supervisor or a manager. Asked of
+    territory at most every ``NAV_SECONDS`` per person (kept in the app's state), not on every
+    page; an unanswered question counts as "no" for as long, so a slow territory slows no page
+    but the Team pages themselves."""
     session = session_of(request)
     if session is None:
         return False
+    checks: dict[str, tuple[float, bool]] = getattr(request.app.state, "team_nav_checks", {})
+    request.app.state.team_nav_checks = checks
     user_id, now = session.person.user_id, time.monotonic()
-    checked = _runs.get(user_id)
+    checked = checks.get(user_id)
     if checked is None or now - checked[0] > NAV_SECONDS:
         try:
-            checked = (now, use.may_run_a_team(console_of(request).deps, session))
+            runs = use.may_run_a_team(console_of(request).deps, session)
         except ConsoleError:
-            return False  # territory did not answer: the page itself will say so
-        _runs[user_id] = checked
+            runs = False  # territory did not answer: the Team page itself will say so
+        checked = checks[user_id] = (now, runs)
     return checked[1]
 
 
@@ -157,7 +162,7 @@ def _field(form: Form, name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def _deps_caller(request: Request) -> tuple[Any, Any]:
+def _deps_caller(request: Request) -> tuple[Dependencies, Session]:
     return console_of(request).deps, require(request)
 
 
