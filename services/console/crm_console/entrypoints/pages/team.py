@@ -76,10 +76,8 @@ def _guarded(page: Callable[[Request], Response]) -> Callable[[Request], Respons
 
 
 def _notice(request: Request) -> dict[str, Any]:
-    return {
-        "notice": request.query_params.get("notice", ""),
-        "problem": request.query_params.get("problem", ""),
-    }
+    # Only a key of the templates' own notices: no text of the address reaches the page.
+    return {"notice": request.query_params.get("notice", "")}
 
 
 @_guarded
@@ -98,9 +96,7 @@ def _team(request: Request, *, problem: str = "", status: int = 200) -> Response
         page = use.team_page(console_of(request).deps, session, team_id=team_id)
     except NotAllowed:
         return _not_allowed(request)
-    context = {"page": page, **_notice(request)}
-    if problem:
-        context["problem"] = problem
+    context = {"page": page, "problem": problem, **_notice(request)}
     return render(request, "team/team.html", context, status=status)
 
 
@@ -119,9 +115,7 @@ def _member(request: Request, *, problem: str = "", status: int = 200) -> Respon
         )
     except NotAllowed:
         return _not_allowed(request)
-    context = {"page": page, **_notice(request)}
-    if problem:
-        context["problem"] = problem
+    context = {"page": page, "problem": problem, **_notice(request)}
     return render(request, "team/member.html", context, status=status)
 
 
