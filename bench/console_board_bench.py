@@ -143,6 +143,7 @@ def run() -> dict:
         leads=Counted("leads", leads, calls),
         deals=Counted("deals", deals, calls),
         catalog=fakes.FakeCatalog(),
+        organisation=fakes.FakeOrganisation(identity),
         clock=fakes.FixedClock(fakes.NOW),
     )
     app = build_app(ConsoleSettings.load("console", {"CRM_ENV": "test"}), deps)

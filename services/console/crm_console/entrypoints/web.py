@@ -111,6 +111,8 @@ def build_app(
     routes: list[BaseRoute] = [r for m in modules for r in getattr(m, "ROUTES", ())]
     routes.append(Mount("/static", app=StaticFiles(directory=PACKAGE / "static"), name="static"))
     nav: Sequence[tuple[int, str, str]] = sorted(n for m in modules for n in getattr(m, "NAV", ()))
+    # A module may hide its NAV entry from those who may not use it: NAV_GUARDS {path: check}.
+    nav_guards = {p: g for m in modules for p, g in getattr(m, "NAV_GUARDS", {}).items()}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -136,6 +138,7 @@ def build_app(
         vault=CookieVault(console_settings.session_key, console_settings.session_max_age_seconds),
         templates=templates(),
         nav=tuple(nav),
+        nav_guards=nav_guards,
     )
     app.add_middleware(SessionCookies, secure=console_settings.cookies_secure)
     app.add_middleware(SecurityHeaders)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +47,8 @@ class Console:
     vault: CookieVault
     templates: Environment
     nav: tuple[tuple[int, str, str], ...] = ()  # (order, label, path) of every page module
+    # path -> whether this request's person is offered that entry (absent: everyone)
+    nav_guards: Mapping[str, Callable[[Request], bool]] = field(default_factory=dict)
 
 
 def console_of(request: Request) -> Console:
@@ -172,6 +174,10 @@ def safe_next(target: str) -> str:
     return target
 
 
+def _everyone(request: Request) -> bool:
+    return True
+
+
 def render(
     request: Request, template: str, context: Mapping[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -184,7 +190,7 @@ def render(
         "languages": i18n.LANGUAGES,
         "session": session_of(request),
         "csrf_token": expected_csrf(request),
-        "nav": console.nav,
+        "nav": tuple(n for n in console.nav if console.nav_guards.get(n[2], _everyone)(request)),
         **(context or {}),
     }
     html = console.templates.get_template(template).render(values)

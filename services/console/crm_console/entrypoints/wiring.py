@@ -11,6 +11,7 @@ from crm_console.adapters.deals_grpc import DealsGateway
 from crm_console.adapters.identity_grpc import IdentityGateway
 from crm_console.adapters.leads_grpc import LeadsGateway
 from crm_console.adapters.organisation_grpc import OrganisationGateway
+from crm_console.adapters.teams_grpc import TeamsGateway
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.service_layer.dependencies import Dependencies
 
@@ -29,6 +30,10 @@ def build_dependencies(settings: ConsoleSettings, **overrides: Any) -> Dependenc
         catalog=CatalogGateway(catalog, timeout),
         organisation=OrganisationGateway(territory, timeout),
         closers=(identity.close, leads.close, deals.close, catalog.close, territory.close),
+    )
+    # The Team pages: one gateway over the channels above.
+    values["teams"] = TeamsGateway(
+        territory=territory, leads=leads, deals=deals, identity=identity, timeout=timeout
     )
     values.update(overrides)
     return Dependencies(**values)

@@ -18,6 +18,7 @@ from crm_console.service_layer.ports import (
     IdentityPort,
     LeadsPort,
     OrganisationPort,
+    TeamsPort,
 )
 
 
@@ -31,6 +32,8 @@ class Dependencies:
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=UuidIds)
     closers: tuple[Callable[[], None], ...] = ()
+    # The Team pages' gateway; None only where a test builds the console without those pages.
+    teams: TeamsPort | None = None
 
     def close(self) -> None:
         for close in reversed(self.closers):
