@@ -20,6 +20,11 @@ from crm_deals.adapters.repositories import (
     SqlPipelineRepository,
     SqlQuoteRepository,
 )
+from crm_deals.adapters.personal_data import (
+    SqlConsentRepository,
+    SqlPersonalDataRepository,
+    SqlPrivacyRequestRepository,
+)
 from crm_deals.adapters.repositories_notifications import SqlNotificationRepository
 from crm_deals.adapters.repositories_support import (
     SqlAutomationFiringRepository,
@@ -74,3 +79,6 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)
         self.contracts = SqlContractRepository(session)
         self.proformas = SqlProFormaRepository(session)
+        self.privacy_requests = SqlPrivacyRequestRepository(session)
+        self.consents = SqlConsentRepository(session)
+        self.personal_data = SqlPersonalDataRepository(session, self.contacts, self.activities)

@@ -28,6 +28,7 @@ from crm_deals.domain.contracts import Contract
 from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
+from crm_deals.domain.privacy import ConsentRecord, PrivacyRequest
 from crm_deals.domain.notifications import Notification
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
@@ -348,3 +349,62 @@ class ContractRepository(Repository[Contract]):
 class ProFormaRepository(Repository[ProForma]):
     @abc.abstractmethod
     def for_opportunity(self, opportunity_id: str) -> list[ProForma]: ...
+
+
+class PrivacyRequestRepository(abc.ABC):
+    """Personal-data requests (the audit record of every erasure)."""
+
+    @abc.abstractmethod
+    def get(self, request_id: str) -> PrivacyRequest | None: ...
+
+    @abc.abstractmethod
+    def add(self, request: PrivacyRequest) -> None: ...
+
+    @abc.abstractmethod
+    def save(self, request: PrivacyRequest) -> None: ...
+
+    @abc.abstractmethod
+    def recent(self, limit: int) -> list[PrivacyRequest]:
+        """Newest first."""
+
+
+class ConsentRepository(abc.ABC):
+    """Contacts' consent records (append-only, except that erasing a contact deletes them)."""
+
+    @abc.abstractmethod
+    def add(self, record: ConsentRecord) -> None: ...
+
+    @abc.abstractmethod
+    def for_contact(self, contact_id: str) -> list[ConsentRecord]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def delete_for_contact(self, contact_id: str) -> int: ...
+
+
+class PersonalDataRepository(abc.ABC):
+    """Finding and tombstoning one person's values where no other repository looks: contacts
+    by e-mail, text mentioning the person, history entries, stored e-mail commands, the outbox.
+    ``values`` are lower-case needles (crm_chassis.privacy.needles)."""
+
+    @abc.abstractmethod
+    def contacts_with_email(self, email: str) -> list[Contact]: ...
+
+    @abc.abstractmethod
+    def activities_mentioning(self, values: tuple[str, ...]) -> list[Activity]: ...
+
+    @abc.abstractmethod
+    def customer_emails_to(self, email: str) -> list[dict[str, object]]:
+        """The customer e-mails sent or queued to the address (delivery and its message)."""
+
+    @abc.abstractmethod
+    def tombstone(
+        self, values: tuple[str, ...], record_ids: tuple[str, ...], email: str
+    ) -> dict[str, int]:
+        """Tombstone history entries of ``record_ids`` or mentioning ``values``, the stored
+        commands of customer e-mails to ``email`` (pending ones withheld) and the outbox rows
+        mentioning ``values``; kind -> rows changed."""
+
+    @abc.abstractmethod
+    def tombstone_request(self, request_id: str) -> int:
+        """Tombstone the outbox copy of a completed request's event (the address in it)."""
