@@ -16,7 +16,6 @@ from crm.deals.v1 import (
     notifications_pb2_grpc,
     payments_pb2_grpc,
     pipelines_pb2_grpc,
-    privacy_pb2_grpc,
     snapshots_pb2_grpc,
     tasks_pb2_grpc,
 )
@@ -49,4 +48,3 @@ class Stubs:
         self.invoicing = payments_pb2_grpc.InvoicingServiceStub(channel)
         self.account_profiles = account_profiles_pb2_grpc.AccountProfileServiceStub(channel)
         self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)
-        self.privacy = privacy_pb2_grpc.PrivacyServiceStub(channel)

@@ -8,7 +8,6 @@ from crm.leads.v1 import (
     exports_pb2_grpc,
     interactions_pb2_grpc,
     lead_service_pb2_grpc,
-    privacy_pb2_grpc,
     scoring_pb2_grpc,
     snapshots_pb2_grpc,
 )
@@ -27,4 +26,3 @@ class Stubs:
         self.exports = exports_pb2_grpc.LeadExportServiceStub(channel)
         self.interactions = interactions_pb2_grpc.LeadInteractionServiceStub(channel)
         self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)
-        self.privacy = privacy_pb2_grpc.LeadPrivacyServiceStub(channel)

@@ -21,8 +21,8 @@ import click
 
 from crm.common.v1 import privacy_pb2 as common
 from crm.deals.v1 import privacy_pb2 as pb
-from crmctl.commands.deals.stubs import Stubs as DealsStubs
-from crmctl.commands.leads.stubs import Stubs as LeadsStubs
+from crm.deals.v1 import privacy_pb2_grpc as deals_privacy
+from crm.leads.v1 import privacy_pb2_grpc as leads_privacy
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 
@@ -49,6 +49,18 @@ CONSENT_COLUMNS = [
     ("source", "source"),
     ("recorded_by", "by"),
 ]
+
+
+class DealsStubs:
+    """deals' PrivacyService (the coordinator) on the session's channel to deals."""
+
+    def __init__(self, session):
+        self.privacy = deals_privacy.PrivacyServiceStub(session.channel("deals"))
+
+
+class LeadsStubs:
+    def __init__(self, session):
+        self.privacy = leads_privacy.LeadPrivacyServiceStub(session.channel("leads"))
 
 
 @click.group("privacy")
