@@ -40,7 +40,7 @@ def tombstone_outbox(
             session.execute(
                 update(outbox)
                 .where(outbox.c.id == row.id)
-                .values(payload=json.dumps(cleaned, separators=(",", ":")))
+                .values(payload=json.dumps(cleaned, ensure_ascii=False, separators=(",", ":")))
             )
             changed += 1
     return changed

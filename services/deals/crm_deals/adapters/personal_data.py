@@ -185,7 +185,7 @@ class SqlPersonalDataRepository(PersonalDataRepository):
                 self.session.execute(
                     update(t)
                     .where(t.c.seq == row.seq)
-                    .values(body=json.dumps(cleaned, separators=(",", ":")))
+                    .values(body=json.dumps(cleaned, ensure_ascii=False, separators=(",", ":")))
                 )
                 changed += 1
         return changed
@@ -202,6 +202,6 @@ class SqlPersonalDataRepository(PersonalDataRepository):
             document = json.loads(row.payload)
             document["email"] = ERASED
             self.session.execute(
-                update(t).where(t.c.id == row.id).values(payload=json.dumps(document))
+                update(t).where(t.c.id == row.id).values(payload=json.dumps(document, ensure_ascii=False))
             )
         return len(rows)
