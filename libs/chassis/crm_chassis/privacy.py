@@ -87,3 +87,25 @@ def redact(document: Any, values: Iterable[str]) -> Any:
     if isinstance(document, dict):
         return {key: redact(value, wanted) for key, value in document.items()}
     return document
+
+
+PERSON_KEYS = ("first_name", "last_name", "full_name", "phone", "title", "job_title")
+
+
+def person_values(document: Any, email: str) -> set[str]:
+    """The person's other values in a decoded JSON document: in every object whose ``email``
+    is ``email``, its names, phone and title (a lead's ``person``, a contact)."""
+    found: set[str] = set()
+    if isinstance(document, list):
+        for item in document:
+            found |= person_values(item, email)
+    elif isinstance(document, dict):
+        if str(document.get("email", "")).lower() == email:
+            values = [str(document.get(key) or "") for key in PERSON_KEYS]
+            found.update(v for v in values if v)
+            first, last = document.get("first_name") or "", document.get("last_name") or ""
+            if first and last:
+                found.add(f"{first} {last}")
+        for value in document.values():
+            found |= person_values(value, email)
+    return found
