@@ -316,7 +316,9 @@ privacy_requests = Table(
 consents = Table(
     "consents",
     metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("contact_id", String(ID), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("body", Text, nullable=False),

@@ -202,6 +202,8 @@ class SqlPersonalDataRepository(PersonalDataRepository):
             document = json.loads(row.payload)
             document["email"] = ERASED
             self.session.execute(
-                update(t).where(t.c.id == row.id).values(payload=json.dumps(document, ensure_ascii=False))
+                update(t)
+                .where(t.c.id == row.id)
+                .values(payload=json.dumps(document, ensure_ascii=False))
             )
         return len(rows)

@@ -8,6 +8,11 @@ from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_deals.adapters import orm
 from crm_deals.adapters.import_keys import SqlImportKeyRepository
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
+from crm_deals.adapters.personal_data import (
+    SqlConsentRepository,
+    SqlPersonalDataRepository,
+    SqlPrivacyRequestRepository,
+)
 from crm_deals.adapters.repositories import (
     SqlAccountRepository,
     SqlActivityRepository,
@@ -19,11 +24,6 @@ from crm_deals.adapters.repositories import (
     SqlOrderRepository,
     SqlPipelineRepository,
     SqlQuoteRepository,
-)
-from crm_deals.adapters.personal_data import (
-    SqlConsentRepository,
-    SqlPersonalDataRepository,
-    SqlPrivacyRequestRepository,
 )
 from crm_deals.adapters.repositories_notifications import SqlNotificationRepository
 from crm_deals.adapters.repositories_support import (

@@ -156,8 +156,7 @@ def erase_in_deals(uow: DealsUnitOfWork, deps: Dependencies, actor: Caller, emai
     """In ``uow``'s transaction: erase the person's data in deals; kind -> records erased."""
     contacts = uow.personal_data.contacts_with_email(email)
     values = privacy.needles(
-        [email]
-        + [v for c in contacts for v in (c.phone, c.full_name, c.first_name, c.last_name)]
+        [email] + [v for c in contacts for v in (c.phone, c.full_name, c.first_name, c.last_name)]
     )
     activities = _activities_of(uow, contacts, values)
     now = deps.clock.now()
@@ -243,4 +242,3 @@ def list_requests(deps: Dependencies, caller: Caller, limit: int = 0) -> list[Pr
 
 def document_json(document: dict[str, list]) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, default=str)
-

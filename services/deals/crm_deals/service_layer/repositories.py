@@ -28,10 +28,10 @@ from crm_deals.domain.contracts import Contract
 from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.domain.history import HistoryEntry
-from crm_deals.domain.privacy import ConsentRecord, PrivacyRequest
 from crm_deals.domain.notifications import Notification
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
+from crm_deals.domain.privacy import ConsentRecord, PrivacyRequest
 from crm_deals.domain.proformas import ProForma
 from crm_deals.domain.quotes import Quote
 from crm_deals.domain.sales_lines import SalesLine

@@ -3,6 +3,7 @@
 Revision ID: 0009_privacy
 Revises: 0008_import_keys
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -218,7 +218,9 @@ def test_the_last_confirmation_completes_the_request_and_tombstones_its_event(wo
     _contact(world)
     request = world.call(privacy.request_erasure, DPO, email=EMAIL)
     with world.uow as uow:
-        privacy.on_erased(uow, world.deps, service="leads", request_id=request.id, erased={"leads": 2})
+        privacy.on_erased(
+            uow, world.deps, service="leads", request_id=request.id, erased={"leads": 2}
+        )
         uow.commit()
     done = world.call(privacy.get_request, DPO, request.id)
     assert done.state == COMPLETED and done.completed_at == world.clock.now()
@@ -248,4 +250,6 @@ def test_an_unknown_request_is_not_found(world):
     with pytest.raises(NotFound):
         world.call(privacy.get_request, DPO, "nope")
     with world.uow as uow:
-        assert privacy.on_erased(uow, world.deps, service="leads", request_id="x", erased={}) is None
+        assert (
+            privacy.on_erased(uow, world.deps, service="leads", request_id="x", erased={}) is None
+        )

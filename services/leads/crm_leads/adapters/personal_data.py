@@ -99,9 +99,7 @@ class SqlPersonalDataRepository(PersonalDataRepository):
             "interactions": interactions,
             "activity": self._redact(orm.activities, "details", ids, values),
             "history_entries": self._redact(orm.lead_history, "changes", ids, values),
-            "outbox_events": tombstone_outbox(
-                self.session, orm.outbox, values, aggregate_ids=ids
-            ),
+            "outbox_events": tombstone_outbox(self.session, orm.outbox, values, aggregate_ids=ids),
         }
 
     def _redact(self, table, column: str, ids: list[str], values: tuple[str, ...]) -> int:

@@ -42,7 +42,9 @@ def test_a_bad_email_is_invalid_argument(world, email):
 
 def test_erasure_anonymises_the_leads_and_confirms_in_the_same_transaction(world):
     lead = world.lead_in(person__email="vera@example.com", person__first_name="Vera")
-    erased = privacy.erase_person(world.deps, world.worker, request_id="r1", email="vera@example.com")
+    erased = privacy.erase_person(
+        world.deps, world.worker, request_id="r1", email="vera@example.com"
+    )
     assert erased == {"leads": 1}
     person = world.store.leads[lead.id].data.person
     assert (person.first_name, person.email) == ("", "")

@@ -34,7 +34,9 @@ def tombstone_events(session: Session, email: str) -> int:
         found |= person_values(json.loads(row.body), email)
     values = needles(found)
     aggregates = sorted({(row.aggregate_type, row.aggregate_id) for row in first})
-    condition = or_(_mentioning(values), tuple_(t.c.aggregate_type, t.c.aggregate_id).in_(aggregates))
+    condition = or_(
+        _mentioning(values), tuple_(t.c.aggregate_type, t.c.aggregate_id).in_(aggregates)
+    )
     changed = 0
     for row in session.execute(select(t.c.seq, t.c.body).where(condition)).all():
         document = json.loads(row.body)

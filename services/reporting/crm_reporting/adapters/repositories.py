@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
-from crm_reporting.adapters.event_tombstones import tombstone_events
 from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.event_tombstones import tombstone_events
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
