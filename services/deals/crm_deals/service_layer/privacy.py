@@ -125,7 +125,9 @@ def _consent(r: ConsentRecord) -> dict[str, Any]:
     }
 
 
-def export_person(deps: Dependencies, caller: Caller, email: str) -> tuple[str, dict[str, list]]:
+def export_person(
+    deps: Dependencies, caller: Caller, email: str
+) -> tuple[str, dict[str, list[Any]]]:
     """(normalised e-mail, kind -> records) of everything deals holds about the person."""
     privacy.require_data_protection_officer(caller, "exporting a person's data")
     email = privacy.subject_email(email)
@@ -152,7 +154,9 @@ def _activities_of(
 
 
 # -- erasure ----------------------------------------------------------------------------------
-def erase_in_deals(uow: DealsUnitOfWork, deps: Dependencies, actor: Caller, email: str) -> dict:
+def erase_in_deals(
+    uow: DealsUnitOfWork, deps: Dependencies, actor: Caller, email: str
+) -> dict[str, int]:
     """In ``uow``'s transaction: erase the person's data in deals; kind -> records erased."""
     contacts = uow.personal_data.contacts_with_email(email)
     values = privacy.needles(
@@ -183,7 +187,7 @@ def erase_in_deals(uow: DealsUnitOfWork, deps: Dependencies, actor: Caller, emai
 def request_erasure(
     deps: Dependencies, caller: Caller, *, email: str, reason: str = ""
 ) -> PrivacyRequest:
-    caller = privacy.require_data_protection_officer(caller, "erasing a person's data")
+    privacy.require_data_protection_officer(caller, "erasing a person's data")
     email = privacy.subject_email(email)
     with deps.uow() as uow:
         now = deps.clock.now()
@@ -211,7 +215,12 @@ def request_erasure(
 
 
 def on_erased(
-    uow: DealsUnitOfWork, deps: Dependencies, *, service: str, request_id: str, erased: dict
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    *,
+    service: str,
+    request_id: str,
+    erased: dict[str, int],
 ) -> PrivacyRequest | None:
     """A service's confirmation (in the handler's transaction); None for an unknown request."""
     request = uow.privacy_requests.get(request_id)
@@ -240,5 +249,5 @@ def list_requests(deps: Dependencies, caller: Caller, limit: int = 0) -> list[Pr
         return uow.privacy_requests.recent(min(max(limit or 50, 1), MAX_LIST))
 
 
-def document_json(document: dict[str, list]) -> str:
+def document_json(document: dict[str, list[Any]]) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, default=str)

@@ -9,6 +9,7 @@ inbox; a request handled again anyway finds nothing left and confirms again, whi
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from crm.leads.v1 import events_pb2
 from crm_chassis import privacy
@@ -18,7 +19,9 @@ from crm_leads.service_layer.dependencies import Dependencies
 SERVICE = "leads"
 
 
-def export_person(deps: Dependencies, caller: Caller, email: str) -> tuple[str, dict[str, list]]:
+def export_person(
+    deps: Dependencies, caller: Caller, email: str
+) -> tuple[str, dict[str, list[Any]]]:
     """(normalised e-mail, kind -> records) of everything leads holds about the person."""
     privacy.require_data_protection_officer(caller, "exporting a person's data")
     email = privacy.subject_email(email)
@@ -26,7 +29,9 @@ def export_person(deps: Dependencies, caller: Caller, email: str) -> tuple[str, 
         return email, uow.personal_data.find(email)
 
 
-def erase_person(deps: Dependencies, caller: Caller, *, request_id: str, email: str) -> dict:
+def erase_person(
+    deps: Dependencies, caller: Caller, *, request_id: str, email: str
+) -> dict[str, int]:
     """In one transaction: erase the person and emit the confirmation; kind -> records."""
     email = privacy.subject_email(email)
     with deps.uow() as uow:
@@ -43,5 +48,5 @@ def erase_person(deps: Dependencies, caller: Caller, *, request_id: str, email: 
     return erased
 
 
-def document_json(document: dict[str, list]) -> str:
+def document_json(document: dict[str, list[Any]]) -> str:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, default=str)
