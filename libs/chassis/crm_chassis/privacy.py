@@ -10,7 +10,9 @@ Pure Python (service layers import it). The rules every service applies alike:
   transformation: the stored copy cannot be turned back into the person's data;
 - JSON documents that mention the person (event payloads, history entries) are *tombstoned*:
   every string holding one of the person's values becomes :data:`ERASED`, so the document
-  keeps its shape and every consumer can still read it.
+  keeps its shape and every consumer can still read it. Only values that name the person alone
+  (address, phone, full name) are searched for everywhere; a first name or a title alone is
+  erased only in the person's own records (:class:`PersonValues`), never in other people's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from crm_chassis.caller import USER, Caller, require_authenticated
@@ -89,23 +92,59 @@ def redact(document: Any, values: Iterable[str]) -> Any:
     return document
 
 
-PERSON_KEYS = ("first_name", "last_name", "full_name", "phone", "title", "job_title")
+@dataclass(frozen=True)
+class PersonValues:
+    """What identifies one person in text, lower-case. ``unique`` values (the address, a phone,
+    a full name) are searched for everywhere; ``parts`` (a first or a last name alone, a title)
+    would also match other people, so they are tombstoned only in the person's own records."""
+
+    unique: tuple[str, ...]
+    parts: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        email: str,
+        *,
+        phones: Iterable[str] = (),
+        full_names: Iterable[str] = (),
+        parts: Iterable[str] = (),
+    ) -> PersonValues:
+        unique = needles([email, *phones, *full_names])
+        return cls(unique, tuple(v for v in needles(parts) if v not in unique))
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return tuple(sorted({*self.unique, *self.parts}))
+
+    def merged(self, other: PersonValues) -> PersonValues:
+        unique = tuple(sorted({*self.unique, *other.unique}))
+        return PersonValues(unique, tuple(sorted({*self.parts, *other.parts} - set(unique))))
 
 
-def person_values(document: Any, email: str) -> set[str]:
-    """The person's other values in a decoded JSON document: in every object whose ``email``
-    is ``email``, its names, phone and title (a lead's ``person``, a contact)."""
-    found: set[str] = set()
+def person_values(document: Any, email: str) -> PersonValues:
+    """The person's values in a decoded JSON document: every object whose ``email`` is
+    ``email`` (a lead's ``person``, a contact) gives its phone and full name, and its first and
+    last name and title as parts."""
+    found = PersonValues.of(email)
     if isinstance(document, list):
         for item in document:
-            found |= person_values(item, email)
+            found = found.merged(person_values(item, email))
     elif isinstance(document, dict):
         if str(document.get("email", "")).lower() == email:
-            values = [str(document.get(key) or "") for key in PERSON_KEYS]
-            found.update(v for v in values if v)
-            first, last = document.get("first_name") or "", document.get("last_name") or ""
-            if first and last:
-                found.add(f"{first} {last}")
+            text = {key: str(document.get(key) or "") for key in PERSON_KEYS}
+            full = f"{text['first_name']} {text['last_name']}".strip()
+            found = found.merged(
+                PersonValues.of(
+                    email,
+                    phones=[text["phone"]],
+                    full_names=[full, text["full_name"]],
+                    parts=[text["first_name"], text["last_name"], text["title"], text["job_title"]],
+                )
+            )
         for value in document.values():
-            found |= person_values(value, email)
+            found = found.merged(person_values(value, email))
     return found
+
+
+PERSON_KEYS = ("first_name", "last_name", "full_name", "phone", "title", "job_title")

@@ -15,27 +15,28 @@ from collections.abc import Iterable
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from crm_chassis.privacy import redact
+from crm_chassis.privacy import PersonValues, redact
 
 
 def tombstone_outbox(
-    session: Session, outbox: Table, values: Iterable[str], *, aggregate_ids: Iterable[str] = ()
+    session: Session, outbox: Table, person: PersonValues, *, aggregate_ids: Iterable[str] = ()
 ) -> int:
-    """In the caller's transaction: tombstone the rows mentioning ``values`` (lower-case
-    needles, see ``crm_chassis.privacy.needles``) or about ``aggregate_ids``; returns how many
-    rows changed. Write the erasure's own events after calling this."""
-    wanted = tuple(values)
-    ids = tuple(aggregate_ids)
-    if not wanted:
+    """In the caller's transaction: tombstone the rows mentioning the person's unique values
+    (everywhere) and, in the rows about ``aggregate_ids`` (the person's own records), every one
+    of their values; returns how many rows changed. Write the erasure's own events after."""
+    ids = set(aggregate_ids)
+    if not person.unique:
         return 0
-    conditions = [func.lower(outbox.c.payload).contains(v, autoescape=True) for v in wanted]
+    conditions = [func.lower(outbox.c.payload).contains(v, autoescape=True) for v in person.unique]
     if ids:
-        conditions.append(outbox.c.aggregate_id.in_(ids))
-    rows = session.execute(select(outbox.c.id, outbox.c.payload).where(or_(*conditions))).all()
+        conditions.append(outbox.c.aggregate_id.in_(sorted(ids)))
+    rows = session.execute(
+        select(outbox.c.id, outbox.c.aggregate_id, outbox.c.payload).where(or_(*conditions))
+    ).all()
     changed = 0
     for row in rows:
         document = json.loads(row.payload)
-        cleaned = redact(document, wanted)
+        cleaned = redact(document, person.all if row.aggregate_id in ids else person.unique)
         if cleaned != document:
             session.execute(
                 update(outbox)

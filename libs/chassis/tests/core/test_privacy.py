@@ -85,8 +85,8 @@ def test_outbox_rows_mentioning_the_person_are_tombstoned_and_stay_valid_json():
                 )
             )
     with Session(engine) as session:
-        values = privacy.needles(["vera@example.com", "Vera Vogel"])
-        assert tombstone_outbox(session, table, values, aggregate_ids=["l1"]) == 2
+        person = privacy.PersonValues.of("vera@example.com", full_names=["Vera Vogel"])
+        assert tombstone_outbox(session, table, person, aggregate_ids=["l1"]) == 2
         session.commit()
         stored = {
             row.event_id: json.loads(row.payload)
@@ -95,3 +95,32 @@ def test_outbox_rows_mentioning_the_person_are_tombstoned_and_stay_valid_json():
     assert stored["e1"] == {"lead": {"email": privacy.ERASED, "company": "Acme"}}
     assert stored["e2"] == {"lead": {"email": "someone@else.com"}}
     assert stored["e3"] == {"lead": {"note": privacy.ERASED}}
+
+
+def test_a_first_name_alone_is_erased_only_in_the_persons_own_records():
+    person = privacy.PersonValues.of(
+        "vera@example.com", full_names=["Vera Vogel"], parts=["Vera", "Vogel", "CTO"]
+    )
+    assert person.unique == ("vera vogel", "vera@example.com")
+    assert person.parts == ("cto", "vera", "vogel")
+    other = {"note": "Veranda for Otto, our CTO"}
+    assert privacy.redact(other, person.unique) == other
+    assert privacy.redact(other, person.all) == {"note": privacy.ERASED}
+
+
+def test_the_values_a_document_gives_with_the_address():
+    document = {
+        "lead": {
+            "person": {
+                "first_name": "Vera",
+                "last_name": "Vogel",
+                "email": "VERA@example.com",
+                "phone": "+4930123",
+                "title": "CTO",
+            }
+        },
+        "other": {"email": "otto@example.com", "first_name": "Otto"},
+    }
+    found = privacy.person_values(document, "vera@example.com")
+    assert found.unique == ("+4930123", "vera vogel", "vera@example.com")
+    assert found.parts == ("cto", "vera", "vogel")

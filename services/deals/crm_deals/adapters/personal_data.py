@@ -151,7 +151,7 @@ class SqlPersonalDataRepository(PersonalDataRepository):
             for row, command in self._customer_emails(email)
         ]
 
-    def tombstone(self, values, record_ids, email):
+    def tombstone(self, person, record_ids, email):
         t = orm.deliveries
         emails = 0
         for row, _ in list(self._customer_emails(email)):
@@ -164,23 +164,25 @@ class SqlPersonalDataRepository(PersonalDataRepository):
             emails += 1
         return {
             "customer_emails": emails,
-            "history_entries": self._tombstone_history(values, record_ids),
+            "history_entries": self._tombstone_history(person, record_ids),
             "outbox_events": tombstone_outbox(
-                self.session, orm.outbox, values, aggregate_ids=record_ids
+                self.session, orm.outbox, person, aggregate_ids=record_ids
             ),
         }
 
-    def _tombstone_history(self, values, record_ids):
+    def _tombstone_history(self, person, record_ids):
         t = orm.history
-        if not values:
+        if not person.unique:
             return 0
-        condition = _mentioning(t.c.body, values)
+        condition = _mentioning(t.c.body, person.unique)
         if record_ids:
             condition = or_(condition, t.c.record_id.in_(record_ids))
         changed = 0
-        for row in self.session.execute(select(t.c.seq, t.c.body).where(condition)).all():
+        rows = self.session.execute(select(t.c.seq, t.c.record_id, t.c.body).where(condition))
+        for row in rows.all():
             document = json.loads(row.body)
-            cleaned = redact(document, values)
+            own = row.record_id in record_ids
+            cleaned = redact(document, person.all if own else person.unique)
             if cleaned != document:
                 self.session.execute(
                     update(t)

@@ -159,10 +159,13 @@ def erase_in_deals(
 ) -> dict[str, int]:
     """In ``uow``'s transaction: erase the person's data in deals; kind -> records erased."""
     contacts = uow.personal_data.contacts_with_email(email)
-    values = privacy.needles(
-        [email] + [v for c in contacts for v in (c.phone, c.full_name, c.first_name, c.last_name)]
+    person = privacy.PersonValues.of(
+        email,
+        phones=[c.phone for c in contacts],
+        full_names=[c.full_name for c in contacts],
+        parts=[v for c in contacts for v in (c.first_name, c.last_name, c.job_title)],
     )
-    activities = _activities_of(uow, contacts, values)
+    activities = _activities_of(uow, contacts, person.unique)
     now = deps.clock.now()
     consents = 0
     for contact in contacts:
@@ -176,7 +179,7 @@ def erase_in_deals(
         keep_history(uow, activity)
     erased = {"contacts": len(contacts), "activities": len(activities), "consents": consents}
     ids = tuple(c.id for c in contacts) + tuple(a.id for a in activities)
-    erased.update(uow.personal_data.tombstone(values, ids, email))
+    erased.update(uow.personal_data.tombstone(person, ids, email))
     # The anonymised contacts are published after the tombstoning, so consumers replace
     # their copy of the person with the erased one.
     for contact in contacts:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from crm_chassis import paging
+from crm_chassis.privacy import PersonValues
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
@@ -385,7 +386,8 @@ class ConsentRepository(abc.ABC):
 class PersonalDataRepository(abc.ABC):
     """Finding and tombstoning one person's values where no other repository looks: contacts
     by e-mail, text mentioning the person, history entries, stored e-mail commands, the outbox.
-    ``values`` are lower-case needles (crm_chassis.privacy.needles)."""
+    ``values`` are lower-case needles (crm_chassis.privacy.needles); ``person`` says which of
+    them may be searched for everywhere (crm_chassis.privacy.PersonValues)."""
 
     @abc.abstractmethod
     def contacts_with_email(self, email: str) -> list[Contact]: ...
@@ -399,11 +401,12 @@ class PersonalDataRepository(abc.ABC):
 
     @abc.abstractmethod
     def tombstone(
-        self, values: tuple[str, ...], record_ids: tuple[str, ...], email: str
+        self, person: PersonValues, record_ids: tuple[str, ...], email: str
     ) -> dict[str, int]:
-        """Tombstone history entries of ``record_ids`` or mentioning ``values``, the stored
+        """Tombstone history entries of ``record_ids`` (every value of the person) or
+        mentioning the person's unique values (those only), the stored
         commands of customer e-mails to ``email`` (pending ones withheld) and the outbox rows
-        mentioning ``values``; kind -> rows changed."""
+        mentioning the person (``crm_chassis.outbox.tombstone``); kind -> rows changed."""
 
     @abc.abstractmethod
     def tombstone_request(self, request_id: str) -> int:

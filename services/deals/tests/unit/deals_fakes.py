@@ -522,9 +522,9 @@ class PersonalData(repositories.PersonalDataRepository):
             for m in self._emails(email)
         ]
 
-    def tombstone(self, values, record_ids, email):
+    def tombstone(self, person, record_ids, email):
         tombstoned = self.uow.state.records.setdefault("tombstoned", {})
-        tombstoned[email] = values  # type: ignore[index]
+        tombstoned[email] = person  # type: ignore[index]
         return {"customer_emails": len(self._emails(email))}
 
     def tombstone_request(self, request_id):

@@ -5,8 +5,9 @@ Erasing a lead anonymises it irreversibly and keeps the row (its status, source,
 times still count in reports and in the conversion's references): the person's name, title,
 e-mail and phone, the free text of its notes, its custom attributes and its search words go, its
 consents are cleared, its duplicate keys are released. Its interactions keep kind and time but
-lose their words; its activity details, history changes and every outbox payload mentioning the
-person are tombstoned (``crm_chassis.privacy.redact``).
+lose their words; its activity details, history changes and outbox payloads are tombstoned
+(``crm_chassis.privacy.redact``), and so is every other outbox payload naming the person by
+address, phone or full name (``crm_chassis.privacy.PersonValues``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from crm_chassis.outbox.tombstone import tombstone_outbox
-from crm_chassis.privacy import ERASED, needles, redact
+from crm_chassis.privacy import ERASED, PersonValues, redact
 from crm_leads.adapters import orm
 from crm_leads.service_layer.repositories import PersonalDataRepository
 
@@ -64,14 +65,14 @@ class SqlPersonalDataRepository(PersonalDataRepository):
     def erase(self, email):
         leads = self._leads(email)
         ids = [row.id for row in leads]
-        values = needles(
-            [email]
-            + [row.phone for row in leads]
-            + [f"{row.first_name} {row.last_name}" for row in leads]
-            + [v for row in leads for v in (row.first_name, row.last_name)]
+        person = PersonValues.of(
+            email,
+            phones=[row.phone for row in leads],
+            full_names=[f"{row.first_name} {row.last_name}" for row in leads],
+            parts=[v for row in leads for v in (row.first_name, row.last_name, row.title)],
         )
         if not ids:
-            return {"outbox_events": tombstone_outbox(self.session, orm.outbox, values)}
+            return {"outbox_events": tombstone_outbox(self.session, orm.outbox, person)}
         t = orm.leads
         self.session.execute(
             update(t)
@@ -97,9 +98,9 @@ class SqlPersonalDataRepository(PersonalDataRepository):
         return {
             "leads": len(ids),
             "interactions": interactions,
-            "activity": self._redact(orm.activities, "details", ids, values),
-            "history_entries": self._redact(orm.lead_history, "changes", ids, values),
-            "outbox_events": tombstone_outbox(self.session, orm.outbox, values, aggregate_ids=ids),
+            "activity": self._redact(orm.activities, "details", ids, person.all),
+            "history_entries": self._redact(orm.lead_history, "changes", ids, person.all),
+            "outbox_events": tombstone_outbox(self.session, orm.outbox, person, aggregate_ids=ids),
         }
 
     def _redact(self, table, column: str, ids: list[str], values: tuple[str, ...]) -> int:
