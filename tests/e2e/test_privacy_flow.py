@@ -189,7 +189,14 @@ def test_an_erased_person_is_gone_from_every_service(platform):
     assert [c["id"] for c in before["deals"]["contacts"]] == [contact_id]
     assert before["deals"]["activities"] and before["deals"]["consents"]
     assert [e["state"] for e in before["deals"]["customer_emails"]] == ["sent"]
-    assert last_name.lower() in _database_text(bed, "reporting", "SELECT body FROM event_store")
+    bed.wait_for(
+        lambda: (
+            last_name.lower() in _database_text(bed, "reporting", "SELECT body FROM event_store")
+        ),
+        60,
+        "reporting never stored the lead's events",
+        interval=0.5,
+    )
 
     # Who may: nobody without the role, not even the administrator or the team's supervisor.
     for caller in (platform["admin"], sue):
@@ -236,7 +243,9 @@ def test_an_erased_person_is_gone_from_every_service(platform):
         stored = _database_text(bed, "reporting", "SELECT body FROM event_store")
         return stored if email not in stored and last_name.lower() not in stored else None
 
-    bed.wait_for(reporting_clean, 60, "reporting's event store still holds the person")
+    bed.wait_for(
+        reporting_clean, 60, "reporting's event store still holds the person", interval=0.5
+    )
     subprocess.run(
         [sys.executable, "-m", "crm_reporting.rebuild"], env=bed.env, check=True, timeout=120
     )
