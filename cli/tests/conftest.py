@@ -683,3 +683,18 @@ def reporting(identity, territory, serve_fake, monkeypatch):
     fake = RecordingFake(identity, (reports_pb2, marketing_pb2))
     monkeypatch.setenv("CRM_REPORTING_ADDRESS", serve_fake(fake.handlers()))
     return fake
+
+
+@pytest.fixture
+def privacy_fakes(identity, serve_fake, monkeypatch):
+    """Recording fakes of deals' PrivacyService and leads' LeadPrivacyService (crmctl privacy),
+    by service name; their addresses in ``CRM_<SERVICE>_ADDRESS``."""
+    from crm.deals.v1 import privacy_pb2 as deals_privacy
+    from crm.leads.v1 import privacy_pb2 as leads_privacy
+
+    fakes = {}
+    for service, module in (("deals", deals_privacy), ("leads", leads_privacy)):
+        fake = RecordingFake(identity, (module,))
+        monkeypatch.setenv(f"CRM_{service.upper()}_ADDRESS", serve_fake(fake.handlers()))
+        fakes[service] = fake
+    return fakes

@@ -122,6 +122,8 @@ CATALOG_READ = profile(
 CATALOG_WRITE = profile("denied", deactivated="any")  # catalog_manager (nobody here)
 UNKNOWN_RECORD = profile("refused", "any")  # deals records not in the fixture
 SERVICE_ONLY = profile("denied", service_with_role="ok")  # a service role, no person
+# Personal-data requests: identity's data_protection_officer role, which no caller here holds.
+PRIVACY = profile("denied")
 
 # Reports need territory's view_reports over the scope: team A's experts (member, teammate) and
 # everyone outside its units have none; the manager of unit U has it; the sibling unit's manager
@@ -271,6 +273,15 @@ MATRIX: dict[str, Row] = {
     "deals.MigrationService/ImportActivities": row(profile("ok"), note="rows checked per team"),
     "deals.MigrationService/ImportContacts": row(profile("ok"), note="rows checked per team"),
     "deals.MigrationService/ImportDeals": row(profile("ok"), note="rows checked per team"),
+    # Personal data: consents follow the contact; exports and erasures need the role.
+    "deals.PrivacyService/RecordConsent": row(
+        TEAM_WRITE, set={"channel": "email", "granted": True, "source": "web form"}
+    ),
+    "deals.PrivacyService/ListConsents": row(TEAM_READ),
+    "deals.PrivacyService/ExportPersonalData": row(PRIVACY, note="data_protection_officer role"),
+    "deals.PrivacyService/RequestErasure": row(PRIVACY, note="data_protection_officer role"),
+    "deals.PrivacyService/GetPrivacyRequest": row(PRIVACY, note="data_protection_officer role"),
+    "deals.PrivacyService/ListPrivacyRequests": row(PRIVACY, note="data_protection_officer role"),
     # Notifications are personal: everyone lists and counts their own (none in the fixture);
     # marking an id that is not one of the caller's answers as an unknown one.
     "deals.NotificationService/CountUnreadNotifications": row(profile("ok")),
@@ -368,6 +379,9 @@ MATRIX: dict[str, Row] = {
     ),
     "leads.CampaignService/UpdateCampaign": row(profile("denied", management="reaches")),
     "leads.LeadExportService/ExportLeads": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
+    "leads.LeadPrivacyService/ExportPersonalData": row(
+        PRIVACY, note="data_protection_officer role"
+    ),
     "leads.LeadInteractionService/CompleteLeadTask": row(
         profile("hidden"), note="the fixture holds no interaction"
     ),

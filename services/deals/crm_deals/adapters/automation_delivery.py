@@ -8,7 +8,9 @@ consumes them like any event. Per command (idempotency key = one Delivery row):
    the key once and keeps the command with it, so the sender needs no broker to retry;
 2. the sender timer picks due deliveries; a lease (``UPDATE ... WHERE state = 'pending' AND
    lease expired``) gives one worker the right to try now: replicas never send in parallel;
-3. send (SMTP / signed POST / in-app notification rows), then ``deliveries.record_result``:
+3. a customer e-mail whose contact has no consent any more (withdrawn or erased since the move)
+   is ``withheld``, never sent, its reason kept as the delivery's error;
+4. send (SMTP / signed POST / in-app notification rows), then ``deliveries.record_result``:
    sent is final; a failure waits for the backoff (10 s ... 1 h) and is retried by the timer;
    after the last retry it is ``failed`` with its error (ListAutomationDeliveries).
 
@@ -33,7 +35,7 @@ from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain import automation, notifications
-from crm_deals.service_layer import deliveries
+from crm_deals.service_layer import deliveries, privacy
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.customer_emails import KIND as CUSTOMER_EMAIL
 
@@ -102,6 +104,14 @@ class AutomationDelivery:
         event_type, payload = stored
         kind, message_cls = COMMANDS[event_type]
         command = message_cls.FromString(payload)
+        if kind == CUSTOMER_EMAIL:
+            # Consent is checked again at send time: one withdrawn after the move is honoured.
+            withheld = privacy.consent_withheld(self.deps, command.contact_id)
+            if withheld:
+                delivery = deliveries.withhold(self.deps, WORKER, key, withheld)
+                metrics.AUTOMATION_DELIVERIES.labels(kind, delivery.state).inc()
+                log.info("customer_email_withheld", idempotency_key=key, reason=withheld)
+                return delivery.state
         try:
             self._send(kind, command)
             ok, error = True, ""

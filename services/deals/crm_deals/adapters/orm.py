@@ -298,3 +298,29 @@ proformas = _record(
 outbox, inbox = messaging_tables(metadata)
 # The local replica of territory's access scopes (crm_chassis.scopes), written by the worker.
 access_version, access_scope = scope_tables(metadata)
+
+# Personal data (migration 0009_privacy): the erasure requests deals coordinates (the audit
+# record; the person appears masked and as a fingerprint only) and contacts' consent records.
+privacy_requests = Table(
+    "privacy_requests",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_privacy_requests_requested_at", "requested_at"),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("contact_id", String(ID), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("body", Text, nullable=False),
+    Index("ix_consents_contact", "contact_id", "seq"),
+)

@@ -8,6 +8,11 @@ from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_deals.adapters import orm
 from crm_deals.adapters.import_keys import SqlImportKeyRepository
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
+from crm_deals.adapters.personal_data import (
+    SqlConsentRepository,
+    SqlPersonalDataRepository,
+    SqlPrivacyRequestRepository,
+)
 from crm_deals.adapters.repositories import (
     SqlAccountRepository,
     SqlActivityRepository,
@@ -74,3 +79,6 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)
         self.contracts = SqlContractRepository(session)
         self.proformas = SqlProFormaRepository(session)
+        self.privacy_requests = SqlPrivacyRequestRepository(session)
+        self.consents = SqlConsentRepository(session)
+        self.personal_data = SqlPersonalDataRepository(session, self.contacts, self.activities)

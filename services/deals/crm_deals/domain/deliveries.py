@@ -16,6 +16,9 @@ from crm_chassis.errors import FailedPrecondition
 from crm_deals.domain.automation import webhook_retry_delay
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+# Final without an attempt: a customer e-mail whose contact withdrew consent (or was erased)
+# before it went out; ``last_error`` says why.
+WITHHELD = "withheld"
 
 
 @dataclass
@@ -39,6 +42,12 @@ class Delivery:
         return self.state == PENDING and (
             self.next_attempt_at is None or self.next_attempt_at <= now
         )
+
+    def withhold(self, reason: str) -> None:
+        """Never send it: ``reason`` is kept as the delivery's last error."""
+        if self.state != PENDING:
+            raise FailedPrecondition(f"delivery {self.idempotency_key} is already {self.state}")
+        self.state, self.next_attempt_at, self.last_error = WITHHELD, None, reason[:1000]
 
     def record_attempt(self, now: dt.datetime, *, ok: bool, error: str = "") -> None:
         if self.state != PENDING:

@@ -36,6 +36,8 @@ from crm.deals.v1 import (
     payments_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
+    privacy_pb2,
+    privacy_pb2_grpc,
     snapshots_pb2,
     snapshots_pb2_grpc,
     tasks_pb2,
@@ -54,6 +56,7 @@ from crm_deals.adapters.grpc_exports import ExportServicer
 from crm_deals.adapters.grpc_migration import MigrationServicer
 from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
 from crm_deals.adapters.grpc_pipelines import AutomationServicer, PipelineServicer
+from crm_deals.adapters.grpc_privacy import PrivacyServicer
 from crm_deals.adapters.grpc_snapshots import SnapshotServicer
 from crm_deals.adapters.grpc_workflows import (
     ContractServicer,
@@ -188,6 +191,13 @@ APP = ApiApp(
             "SnapshotService",
             snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
             SnapshotServicer,
+        ),
+        # Personal data: consents, exports, erasure requests (service_layer/privacy.py).
+        Servicer(
+            privacy_pb2,
+            "PrivacyService",
+            privacy_pb2_grpc.add_PrivacyServiceServicer_to_server,
+            PrivacyServicer,
         ),
     ),
     principal_check=principal_check,

@@ -5,6 +5,7 @@ handler's transaction, so its change, its events and the inbox row commit togeth
 - leads lead_conversion_requested -> account + contact + deal (with the lead's interactions
   copied to the contact and the deal), idempotent by conversion id;
   answers lead_conversion_completed / lead_conversion_rejected through the outbox;
+- leads personal_data_erased -> leads' confirmation of an erasure request (service_layer/privacy.py);
 - territory membership_changed (ENDED) -> the leaver's open deals to the remaining members
   (territory's ChooseOwners, the team's strategy);
 - territory user_access_changed -> the local access replica (chassis mixin);
@@ -54,6 +55,7 @@ from crm_deals.service_layer import (
     contracts,
     conversions,
     event_messages,
+    privacy,
     tasks,
     transfers,
 )
@@ -159,6 +161,22 @@ class DealsWorker(ScopeReplicaHandlers):
             conversion_id=request.conversion_id,
             lead_id=request.lead_id,
             completed=done is not None,
+        )
+
+    @idempotent_event_handler("leads", "personal_data_erased", leads_events.PersonalDataErased)
+    def on_personal_data_erased(self, event, uow):
+        request = privacy.on_erased(
+            uow,
+            self.deps,
+            service="leads",
+            request_id=event.request_id,
+            erased=dict(event.erased),
+        )
+        log.info(
+            "personal_data_erasure_confirmed",
+            request_id=event.request_id,
+            service="leads",
+            state=request.state if request else "unknown request",
         )
 
     # -- territory ----------------------------------------------------------------------------

@@ -53,6 +53,16 @@ def record_result(
     return delivery
 
 
+def withhold(deps: Dependencies, caller: Caller, idempotency_key: str, reason: str) -> Delivery:
+    """End a pending delivery unsent, saying why (a customer e-mail without consent)."""
+    with deps.uow() as uow:
+        delivery = referenced(uow.deliveries.get(idempotency_key), "delivery", idempotency_key)
+        delivery.withhold(reason)
+        uow.deliveries.save(delivery)
+        uow.commit()
+    return delivery
+
+
 def due_retries(deps: Dependencies, caller: Caller, limit: int = 100) -> list[Delivery]:
     """Pending deliveries whose retry time has come (the worker's retry timer)."""
     with deps.uow() as uow:

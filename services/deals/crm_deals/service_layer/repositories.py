@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from crm_chassis import paging
+from crm_chassis.privacy import PersonValues
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
@@ -31,6 +32,7 @@ from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.notifications import Notification
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
+from crm_deals.domain.privacy import ConsentRecord, PrivacyRequest
 from crm_deals.domain.proformas import ProForma
 from crm_deals.domain.quotes import Quote
 from crm_deals.domain.sales_lines import SalesLine
@@ -348,3 +350,64 @@ class ContractRepository(Repository[Contract]):
 class ProFormaRepository(Repository[ProForma]):
     @abc.abstractmethod
     def for_opportunity(self, opportunity_id: str) -> list[ProForma]: ...
+
+
+class PrivacyRequestRepository(abc.ABC):
+    """Personal-data requests (the audit record of every erasure)."""
+
+    @abc.abstractmethod
+    def get(self, request_id: str) -> PrivacyRequest | None: ...
+
+    @abc.abstractmethod
+    def add(self, request: PrivacyRequest) -> None: ...
+
+    @abc.abstractmethod
+    def save(self, request: PrivacyRequest) -> None: ...
+
+    @abc.abstractmethod
+    def recent(self, limit: int) -> list[PrivacyRequest]:
+        """Newest first."""
+
+
+class ConsentRepository(abc.ABC):
+    """Contacts' consent records (append-only, except that erasing a contact deletes them)."""
+
+    @abc.abstractmethod
+    def add(self, record: ConsentRecord) -> None: ...
+
+    @abc.abstractmethod
+    def for_contact(self, contact_id: str) -> list[ConsentRecord]:
+        """Oldest first."""
+
+    @abc.abstractmethod
+    def delete_for_contact(self, contact_id: str) -> int: ...
+
+
+class PersonalDataRepository(abc.ABC):
+    """Finding and tombstoning one person's values where no other repository looks: contacts
+    by e-mail, text mentioning the person, history entries, stored e-mail commands, the outbox.
+    ``values`` are lower-case needles (crm_chassis.privacy.needles); ``person`` says which of
+    them may be searched for everywhere (crm_chassis.privacy.PersonValues)."""
+
+    @abc.abstractmethod
+    def contacts_with_email(self, email: str) -> list[Contact]: ...
+
+    @abc.abstractmethod
+    def activities_mentioning(self, values: tuple[str, ...]) -> list[Activity]: ...
+
+    @abc.abstractmethod
+    def customer_emails_to(self, email: str) -> list[dict[str, object]]:
+        """The customer e-mails sent or queued to the address (delivery and its message)."""
+
+    @abc.abstractmethod
+    def tombstone(
+        self, person: PersonValues, record_ids: tuple[str, ...], email: str
+    ) -> dict[str, int]:
+        """Tombstone history entries of ``record_ids`` (every value of the person) or
+        mentioning the person's unique values (those only), the stored
+        commands of customer e-mails to ``email`` (pending ones withheld) and the outbox rows
+        mentioning the person (``crm_chassis.outbox.tombstone``); kind -> rows changed."""
+
+    @abc.abstractmethod
+    def tombstone_request(self, request_id: str) -> int:
+        """Tombstone the outbox copy of a completed request's event (the address in it)."""

@@ -10,6 +10,7 @@ from crm_deals.service_layer.repositories import (
     ActivityRepository,
     AutomationFiringRepository,
     AutomationRuleRepository,
+    ConsentRepository,
     ContactRepository,
     ContractRepository,
     ConversionRepository,
@@ -22,7 +23,9 @@ from crm_deals.service_layer.repositories import (
     NotificationRepository,
     OpportunityRepository,
     OrderRepository,
+    PersonalDataRepository,
     PipelineRepository,
+    PrivacyRequestRepository,
     ProFormaRepository,
     QuoteRepository,
     SalesLineRepository,
@@ -54,3 +57,6 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     customer_email_templates: CustomerEmailTemplateRepository
     contracts: ContractRepository
     proformas: ProFormaRepository
+    privacy_requests: PrivacyRequestRepository
+    consents: ConsentRepository
+    personal_data: PersonalDataRepository

@@ -431,6 +431,8 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.notifications = Notifications(self)
         self.customer_email_templates = CustomerEmailTemplates(self)
         self.contracts, self.proformas = Contracts(self), ProFormas(self)
+        self.privacy_requests, self.consents = PrivacyRequests(self), Consents(self)
+        self.personal_data = PersonalData(self)
 
     def __enter__(self):
         self._committed_state = copy.deepcopy(self.state)
@@ -462,3 +464,69 @@ class ImportKeys(repositories.ImportKeyRepository):
     def add(self, kind, external_id, record_id, at):
         assert (kind, external_id) not in self.rows, "import key added twice"
         self.rows[(kind, external_id)] = record_id
+
+
+class PrivacyRequests(_Repo, repositories.PrivacyRequestRepository):
+    name = "privacy_requests"
+
+    def recent(self, limit):
+        return sorted(self.rows.values(), key=lambda r: (r.requested_at, r.id), reverse=True)[
+            :limit
+        ]
+
+
+class Consents(repositories.ConsentRepository):
+    def __init__(self, uow):
+        self.uow = uow
+
+    @property
+    def rows(self) -> list:
+        return self.uow.state.records.setdefault("consents", [])  # type: ignore[return-value]
+
+    def add(self, record):
+        self.rows.append(record)
+
+    def for_contact(self, contact_id):
+        return [r for r in self.rows if r.contact_id == contact_id]
+
+    def delete_for_contact(self, contact_id):
+        kept = [r for r in self.rows if r.contact_id != contact_id]
+        removed = len(self.rows) - len(kept)
+        self.uow.state.records["consents"] = kept  # type: ignore[assignment]
+        return removed
+
+
+class PersonalData(repositories.PersonalDataRepository):
+    """Scans of the fake tables; customer e-mails are the committed commands (the fake keeps no
+    delivery commands). Tombstoning in the fake counts what the SQL repository would change."""
+
+    def __init__(self, uow):
+        self.uow = uow
+
+    def contacts_with_email(self, email):
+        found = self.uow.state.table("contacts").values()
+        return sorted(
+            (c for c in found if c.email.lower() == email), key=lambda c: (c.created_at, c.id)
+        )
+
+    def activities_mentioning(self, values):
+        found = self.uow.state.table("activities").values()
+        return [a for a in found if any(v in f"{a.subject} {a.body}".lower() for v in values)]
+
+    def _emails(self, email):
+        return [m for m in self.uow.events("customer_email_requested") if m.to_address == email]
+
+    def customer_emails_to(self, email):
+        return [
+            {"id": m.cause.idempotency_key, "to_address": m.to_address, "subject": m.subject}
+            for m in self._emails(email)
+        ]
+
+    def tombstone(self, person, record_ids, email):
+        tombstoned = self.uow.state.records.setdefault("tombstoned", {})
+        tombstoned[email] = person  # type: ignore[index]
+        return {"customer_emails": len(self._emails(email))}
+
+    def tombstone_request(self, request_id):
+        self.uow.state.records.setdefault("tombstoned_requests", {})[request_id] = True  # type: ignore[index]
+        return 1

@@ -41,6 +41,10 @@ ROLES: dict[str, str] = {
     "catalog_manager": "Manages the product catalog: unit groups, products, price and "
     "discount lists.",
     "pricing_manager": "Manages price lists and discount lists.",
+    # Personal-data requests (crm_chassis.privacy; docs/operations.md, Personal data): exports
+    # and erasures of a person across every team. Grants no other access to leads or deals.
+    "data_protection_officer": "Answers personal-data requests: exports and erases a "
+    "person's data across the platform.",
 }
 
 ACTIVE = "active"

@@ -20,6 +20,7 @@ from crm_chassis.outbox.writer import OutboxWriter
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_leads.adapters import capture_new, orm
 from crm_leads.adapters.deferred import DeferredInserts
+from crm_leads.adapters.personal_data import SqlPersonalDataRepository
 from crm_leads.adapters.repositories import SqlLeadRepository
 from crm_leads.adapters.repositories_interactions import SqlInteractionRepository
 from crm_leads.adapters.repositories_records import (
@@ -76,6 +77,7 @@ class SqlLeadsUnitOfWork(SqlAlchemyUnitOfWork, LeadsUnitOfWork):
         self.scoring_models = SqlScoringModelRepository(session)
         self.predictive = SqlPredictiveRepository(session)
         self.interactions = SqlInteractionRepository(session)
+        self.personal_data = SqlPersonalDataRepository(session)
 
     def prefetch_captures(self, key_owner: str, requests: list[tuple[str, DuplicateKeys]]) -> None:
         if requests:

@@ -20,6 +20,8 @@ from crm.leads.v1 import (
     interactions_pb2_grpc,
     lead_service_pb2,
     lead_service_pb2_grpc,
+    privacy_pb2,
+    privacy_pb2_grpc,
     scoring_pb2,
     scoring_pb2_grpc,
     snapshots_pb2,
@@ -32,6 +34,7 @@ from crm_leads.adapters.grpc_campaigns import CampaignServicer
 from crm_leads.adapters.grpc_exports import LeadExportServicer
 from crm_leads.adapters.grpc_interactions import LeadInteractionServicer
 from crm_leads.adapters.grpc_leads import LeadServicer
+from crm_leads.adapters.grpc_privacy import LeadPrivacyServicer
 from crm_leads.adapters.grpc_scoring import ScoringServicer
 from crm_leads.adapters.grpc_snapshots import SnapshotServicer
 from crm_leads.adapters.scopes import ReplicaScopeReader
@@ -92,6 +95,12 @@ APP: ApiApp[LeadsSettings, Dependencies] = ApiApp(
             "SnapshotService",
             snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
             SnapshotServicer,
+        ),
+        Servicer(
+            privacy_pb2,
+            "LeadPrivacyService",
+            privacy_pb2_grpc.add_LeadPrivacyServiceServicer_to_server,
+            LeadPrivacyServicer,
         ),
     ),
     principal_check=principal_check,

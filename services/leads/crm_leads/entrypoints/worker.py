@@ -8,6 +8,8 @@ transaction through ``deps.joined(uow)``, so the inbox row and the change commit
   through territory's ChooseOwners;
 - territory user_access_changed -> the local access replica (chassis mixin);
 - deals lead_conversion_completed / lead_conversion_rejected -> the conversion saga;
+- deals personal_data_erasure_requested -> erase the person's leads, confirm with
+  personal_data_erased (service_layer/privacy.py);
 - deals deal_won / deal_lost / deal_reopened -> outcomes of the predictive model;
 - leads scoring_model_changed -> a background rescoring job for the line.
 Timers:
@@ -42,7 +44,7 @@ from crm_chassis.unit_of_work import AbstractUnitOfWork
 from crm_leads.adapters import metrics, rescore_jobs
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import settings, wiring
-from crm_leads.service_layer import assignment, conversion, scoring
+from crm_leads.service_layer import assignment, conversion, privacy, scoring
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.ports import RescoreJobQueue
 
@@ -58,6 +60,7 @@ ROUTING = Caller.system("territory-routing")  # territory's routing decisions
 HANDOVER = Caller.system("team-handover")  # the open leads of a member who left a team
 CONVERSION_SAGA = Caller.system("conversion-saga")  # dispatching conversions, deals' answers
 RESCORING = Caller.system("rescoring")  # background rescoring (model change, decay)
+ERASURE = Caller.system("personal-data-erasure")  # deals' erasure requests
 WORKER = Caller.system("leads-worker")  # the rest: outcome learning and reads, nothing recorded
 
 
@@ -152,6 +155,15 @@ class LeadsWorker(ScopeReplicaHandlers):
             error=event.reason,
             permanent=not event.retryable,
         )
+
+    @idempotent_event_handler(
+        "deals", "personal_data_erasure_requested", deals_events.PersonalDataErasureRequested
+    )
+    def on_personal_data_erasure_requested(self, event, uow):
+        erased = privacy.erase_person(
+            joined(self.deps, uow), ERASURE, request_id=event.request_id, email=event.email
+        )
+        log.info("personal_data_erased", request_id=event.request_id, erased=erased)
 
     @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
     def on_deal_won(self, event, uow):

@@ -33,6 +33,7 @@ PUBLISHED = (
     "lead_interaction_logged",
     "lead_snapshot",
     "campaign_snapshot",
+    "personal_data_erased",
 )
 
 

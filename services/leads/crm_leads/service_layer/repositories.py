@@ -169,3 +169,17 @@ class InteractionRepository(abc.ABC):
     @abc.abstractmethod
     def move(self, from_lead_id: str, to_lead_id: str) -> None:
         """Re-attach a merged lead's interactions to the survivor."""
+
+
+class PersonalDataRepository(abc.ABC):
+    """One person's data in leads, found and erased in bulk by e-mail (lower-case)."""
+
+    @abc.abstractmethod
+    def find(self, email: str) -> dict[str, list[dict[str, object]]]:
+        """kind -> records: the leads with the e-mail (every stored field, consents included),
+        their interactions, activity and history."""
+
+    @abc.abstractmethod
+    def erase(self, email: str) -> dict[str, int]:
+        """Anonymise the leads irreversibly, clear their interactions' and activity's words,
+        tombstone their history and the outbox rows mentioning the person; kind -> records."""

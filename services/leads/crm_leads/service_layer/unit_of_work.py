@@ -15,6 +15,7 @@ from crm_leads.service_layer.repositories import (
     IdempotencyRepository,
     InteractionRepository,
     LeadRepository,
+    PersonalDataRepository,
     PredictiveRepository,
     ScoringModelRepository,
 )
@@ -39,6 +40,7 @@ class LeadsUnitOfWork(AbstractUnitOfWork):
     scoring_models: ScoringModelRepository
     predictive: PredictiveRepository
     interactions: InteractionRepository
+    personal_data: PersonalDataRepository
 
     def prefetch_captures(self, key_owner: str, requests: list[tuple[str, DuplicateKeys]]) -> None:
         """Announce a batch of captures (key, duplicate keys) about to be made in this unit of

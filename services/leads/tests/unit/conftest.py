@@ -12,6 +12,7 @@ from dataclasses import replace
 import pytest
 
 from crm_chassis.caller import SERVICE, Caller
+from crm_chassis.privacy import DATA_PROTECTION_OFFICER, ERASED
 from crm_chassis.service_roles import CAPTURE_LEADS, RECORD_LEAD_ACTIVITY
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_leads.domain.access import Scope, TeamRole
@@ -19,6 +20,7 @@ from crm_leads.domain.conversion import RetryPolicy
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.lead import OPEN, READ_ONLY
 from crm_leads.domain.scoring.predictive import PredictiveModel
+from crm_leads.domain.values import Person
 from crm_leads.service_layer import leads as lead_cases
 from crm_leads.service_layer import repositories as repos
 from crm_leads.service_layer.dependencies import Dependencies
@@ -40,6 +42,9 @@ MIA = Caller("mia", departments=frozenset({"marketing"}), display_name="Mia Mark
 FORM = Caller("webform", kind=SERVICE, roles=frozenset({CAPTURE_LEADS}), display_name="web form")
 MAILER = Caller(
     "mailer", kind=SERVICE, roles=frozenset({RECORD_LEAD_ACTIVITY}), display_name="e-mail platform"
+)
+DPO = Caller(
+    "dora", roles=frozenset({DATA_PROTECTION_OFFICER}), display_name="Dora Data Protection"
 )
 BARE = Caller("bare", kind=SERVICE, display_name="service account without a role")
 # The worker's system callers (crm_leads.entrypoints.worker): the actors its changes record.
@@ -277,6 +282,35 @@ class FakePredictive(repos.PredictiveRepository):
         self.s.outcomes.pop(lead_id, None)
 
 
+class FakePersonalData(repos.PersonalDataRepository):
+    """The person's leads by e-mail in the store; erasing replaces the person (the SQL
+    repository's full behaviour is tested on PostgreSQL)."""
+
+    def __init__(self, store):
+        self.s = store
+
+    def _leads(self, email):
+        return [lead for lead in self.s.leads.values() if lead.data.person.email.lower() == email]
+
+    def find(self, email):
+        found = self._leads(email)
+        ids = {lead.id for lead in found}
+        return {
+            "leads": [{"id": lead.id, **dataclasses.asdict(lead.data.person)} for lead in found],
+            "interactions": [
+                {"id": i.id, "lead_id": i.lead_id, "subject": i.subject}
+                for i in self.s.interactions.values()
+                if i.lead_id in ids
+            ],
+        }
+
+    def erase(self, email):
+        found = self._leads(email)
+        for lead in found:
+            lead.data = replace(lead.data, person=Person(last_name=ERASED))
+        return {"leads": len(found)}
+
+
 class FakeUnitOfWork(FakeUnitOfWorkBase, LeadsUnitOfWork):
     """Repositories change the store at once; leaving without commit restores the store as it
     was (a real rollback), and events reach the shared list only on commit."""
@@ -290,6 +324,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, LeadsUnitOfWork):
         self.campaigns, self.scoring_models = FakeCampaigns(store), FakeScoringModels(store)
         self.predictive = FakePredictive(store)
         self.interactions = FakeInteractions(store)
+        self.personal_data = FakePersonalData(store)
 
     def __enter__(self):
         self.committed = False
@@ -377,7 +412,7 @@ class World:
 
     t0, line, queue_team = T0, LINE, QUEUE_TEAM
     ann, bob, sue, meg, ben, ada, tia, mia, form = ANN, BOB, SUE, MEG, BEN, ADA, TIA, MIA, FORM
-    mailer, bare = MAILER, BARE
+    mailer, bare, dpo = MAILER, BARE, DPO
     routing, team_handover, conversion_saga = ROUTING, TEAM_HANDOVER, CONVERSION_SAGA
     rescoring, worker = RESCORING, WORKER
 

@@ -2,7 +2,15 @@
 
 from crm.leads.v1 import events_pb2
 from crm_chassis import events as wire
-from crm_leads.service_layer import campaigns, conversion, leads, lifecycle, scoring, snapshots
+from crm_leads.service_layer import (
+    campaigns,
+    conversion,
+    leads,
+    lifecycle,
+    privacy,
+    scoring,
+    snapshots,
+)
 from crm_leads.service_layer.activities import record_activity
 from crm_leads.service_layer.interactions import log_lead_interaction
 from crm_leads.service_layer.publishing import PUBLISHED
@@ -26,6 +34,7 @@ MESSAGES = {
     "lead_interaction_logged": events_pb2.LeadInteractionLogged,
     "lead_snapshot": events_pb2.LeadSnapshot,
     "campaign_snapshot": events_pb2.CampaignSnapshot,
+    "personal_data_erased": events_pb2.PersonalDataErased,
 }
 
 
@@ -75,6 +84,7 @@ def produce_every_event(world):
     )
     for kind in snapshots.KINDS:  # the backfill of a new consumer
         snapshots.publish_snapshots(world.deps, world.meg, kind=kind)
+    privacy.erase_person(world.deps, world.worker, request_id="r1", email="o@acme.example")
 
 
 def test_every_published_event_type_is_produced_and_round_trips(world):

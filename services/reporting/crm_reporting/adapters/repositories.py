@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
 from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.event_tombstones import tombstone_events
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
@@ -109,6 +110,9 @@ class SqlEventStore(EventStore):
 
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(event_store)).scalar_one())
+
+    def tombstone(self, email: str) -> int:
+        return tombstone_events(self.session, email)
 
 
 def _deal_row(fact: DealFact) -> dict[str, object]:

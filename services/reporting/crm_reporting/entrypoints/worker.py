@@ -7,6 +7,8 @@ handler's transaction, so the stored event, the read model and the inbox row com
   all its stored events;
 - deals activity_logged / activity_updated -> the activity (leaderboard: activities done, tasks
   completed on time);
+- deals personal_data_erasure_requested -> the person tombstoned in the event store (reporting
+  publishes nothing: deals' request does not wait for this step; docs/operations.md);
 - deals pipeline_created / pipeline_revised -> the pipeline's stages;
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
@@ -24,6 +26,7 @@ from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.caller import Caller
 from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
+from crm_chassis.logging import get_logger
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_reporting.adapters import event_translation, metrics
@@ -32,6 +35,7 @@ from crm_reporting.entrypoints.marketing_worker import MarketingHandlers
 from crm_reporting.service_layer import business, consumption
 
 WORKER = Caller.system("reporting-worker")
+log = get_logger("crm_reporting.worker")
 
 
 class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
@@ -81,6 +85,13 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     @idempotent_event_handler("deals", "activity_updated", deals_events.ActivityUpdated)
     def on_activity_updated(self, event: Any, uow: Any) -> None:
         self._record("deals", event, uow)
+
+    @idempotent_event_handler(
+        "deals", "personal_data_erasure_requested", deals_events.PersonalDataErasureRequested
+    )
+    def on_personal_data_erasure_requested(self, event: Any, uow: Any) -> None:
+        changed = consumption.erase_person(self.deps.joined(uow), WORKER, email=event.email)
+        log.info("personal_data_erased", request_id=event.request_id, events_tombstoned=changed)
 
     @idempotent_event_handler("deals", "pipeline_created", deals_events.PipelineCreated)
     def on_pipeline_created(self, event: Any, uow: Any) -> None:

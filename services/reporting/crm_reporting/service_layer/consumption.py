@@ -14,6 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crm_chassis import privacy
 from crm_chassis.caller import SYSTEM, Caller
 from crm_chassis.errors import PermissionDenied
 from crm_reporting.domain.deals import derive_deal
@@ -114,3 +115,14 @@ def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
             aggregates += 1
         uow.commit()
     return Rebuilt(events, aggregates)
+
+
+def erase_person(deps: Dependencies, caller: Caller, *, email: str) -> int:
+    """deals' erasure request: the person's values tombstoned in the event store, in one
+    transaction, so no report and no rebuild brings them back. The read models keep no personal
+    data (ids, amounts, times); returns how many stored events changed."""
+    _require_platform(caller, "erase a person's data")
+    with deps.uow() as uow:
+        changed = uow.events.tombstone(privacy.subject_email(email))
+        uow.commit()
+    return changed

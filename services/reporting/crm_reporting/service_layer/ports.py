@@ -82,6 +82,12 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def count(self) -> int: ...
 
+    @abc.abstractmethod
+    def tombstone(self, email: str) -> int:
+        """Tombstone every stored event mentioning the person (``email``, and the names and
+        phone the events give with it) or about the aggregates those events are about
+        (``crm_chassis.privacy.redact``); returns how many events changed."""
+
 
 class ReadModels(abc.ABC):
     """The read models' write side (the worker and the rebuild)."""

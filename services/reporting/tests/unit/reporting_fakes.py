@@ -70,6 +70,12 @@ class MemoryEventStore(EventStore):
     def count(self) -> int:
         return len(self.state.events)
 
+    def tombstone(self, email: str) -> int:
+        """The events whose body mentions the address (the SQL store is tested on PostgreSQL)."""
+        found = [e for e in self.state.events if email in e.body.lower()]
+        self.state.tombstoned = [*getattr(self.state, "tombstoned", []), email]
+        return len(found)
+
 
 class MemoryReadModels(ReadModels, ReportStore):
     def __init__(self, state: State) -> None:
