@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
-from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.aggregate_reads import deal_conditions
+from crm_reporting.adapters.totals_store import SqlTotals
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
@@ -163,12 +164,14 @@ def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
     )  # fmt: skip
 
 
-class SqlReadModels(SqlAggregateReads, ReadModels, ReportStore):
+class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def __init__(self, session: Session) -> None:
         self.session = session
 
     # -- write side ----------------------------------------------------------------------------
     def put_deal(self, fact: DealFact) -> None:
+        # The fact before and after: the running totals move by the difference.
+        self.apply_totals(self.deal(fact.id), fact)
         self.session.execute(delete(deal_facts).where(deal_facts.c.deal_id == fact.id))
         self.session.execute(delete(stage_stays).where(stage_stays.c.deal_id == fact.id))
         self.session.execute(insert(deal_facts).values(**_deal_row(fact)))

@@ -30,8 +30,12 @@ class ReportInputs:
 
     @functools.cached_property
     def closed_groups(self) -> list[ClosedGroup]:
-        """Deals closed in this period or the previous one, grouped by the store."""
-        return self.store.closed_groups(self.filter, self.previous.first_day, self.period.last_day)
+        """Deals closed in this period or the previous one, grouped by the store (read per period:
+        the store may merge a whole month's days into one group dated its first day)."""
+        return [
+            *self.store.closed_groups(self.filter, self.previous.first_day, self.previous.last_day),
+            *self.store.closed_groups(self.filter, self.period.first_day, self.period.last_day),
+        ]
 
     @functools.cached_property
     def won_by_team(self) -> list[TeamWon]:

@@ -1,0 +1,351 @@
+"""The running totals on SQLAlchemy Core: written by ``put_deal`` in the derivation's transaction
+(the old fact's contributions subtracted, the new one's added: ``domain/totals.py``) and read by
+the dashboard's grouped reads, which then sum a few hundred summary rows whatever the number of
+deals.
+
+Reads that the totals cannot answer exactly fall back to the grouped reads over the facts
+(``SqlAggregateReads``): a person's figures (the totals are per team, not per owner; a person's
+deals are few), the partial UTC days at the edges of a period in another zone, and the medians,
+which are read from the period's rows only (a median is not a sum).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
+from crm_reporting.domain import totals as t
+from crm_reporting.domain.deals import OPEN, WON, DealFact
+from crm_reporting.domain.kpis.closed import ClosedGroup, TeamWon
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup
+from crm_reporting.service_layer.ports import DealFilter
+
+MICROS = Decimal(1_000_000)
+_DATE = dt.date.fromisoformat
+MONTH, DAY = "m", "d"
+
+
+def _grain(day: str) -> str:
+    return "" if not day else MONTH if len(day) == 7 else DAY
+
+
+def _day_of(day: str) -> dt.date:
+    """A day row's date; a month row stands for its whole month, dated its first day."""
+    return _DATE(day if len(day) == 10 else f"{day}-01")
+
+
+def _n(value: Any) -> int:
+    return 0 if value is None else int(value)
+
+
+class SqlTotals(SqlAggregateReads):
+    """Mixed into the SQL read models ahead of ``SqlAggregateReads``, whose reads it replaces
+    where the totals answer them."""
+
+    session: Session
+
+    # -- write side ----------------------------------------------------------------------------
+    def apply_totals(self, old: DealFact | None, new: DealFact | None) -> None:
+        change = t.difference(old, new)
+        if not change:
+            return
+        rows = [
+            {
+                **key._asdict(),
+                "grain": _grain(key.day),
+                "deals": a.deals,
+                "valued": a.valued,
+                "value_micros": a.value_micros,
+                "entered": a.entered,
+            }
+            for key, a in change.items()
+        ]
+        dialect = postgresql if self._postgres() else sqlite
+        statement = dialect.insert(deal_totals)
+        c = deal_totals.c
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(TOTALS_KEY),
+                set_={
+                    name: c[name] + statement.excluded[name]
+                    for name in ("deals", "valued", "value_micros", "entered")
+                },
+            ),
+            rows,
+        )
+        # Keys a deal left: drop them when nothing counts there any more (a small table).
+        emptied = [key for key, a in change.items() if a.deals < 0]
+        for key in emptied:
+            self.session.execute(
+                delete(deal_totals).where(
+                    *(c[name] == value for name, value in key._asdict().items()), c.deals == 0
+                )
+            )
+
+    # -- read side -----------------------------------------------------------------------------
+    def _totals(self, f: DealFilter, kind: str, *conditions: Any) -> list[Any]:
+        c = deal_totals.c
+        where = [c.kind == kind, c.team_id.in_(sorted(f.team_ids)), *conditions]
+        if f.sales_line_id:
+            where.append(c.sales_line_id == f.sales_line_id)
+        return where
+
+    @staticmethod
+    def _days(span: t.DaySpan) -> Any:
+        """The rows of a span of whole days: its whole months' rows and its other days' rows."""
+        c = deal_totals.c
+        parts = []
+        if span.months:
+            parts.append(and_(c.grain == MONTH, c.day.in_(span.months)))
+        if span.days:
+            parts.append(and_(c.grain == DAY, c.day.in_(span.days)))
+        return or_(*parts) if parts else None
+
+    def _by_totals(self, f: DealFilter) -> bool:
+        return bool(f.team_ids) and not f.owner_user_id
+
+    def open_stage_groups(
+        self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
+    ) -> list[OpenStageGroup]:
+        if not self._by_totals(f):
+            return super().open_stage_groups(f, stuck_before)
+        c, d = deal_totals.c, deal_facts.c
+        rows = self.session.execute(
+            select(
+                c.pipeline_id,
+                c.stage_key,
+                c.currency,
+                func.sum(c.deals),
+                func.sum(c.valued),
+                func.sum(c.value_micros),
+                func.sum(c.entered),
+            )
+            .where(*self._totals(f, t.OPEN_STAGE))
+            .group_by(c.pipeline_id, c.stage_key, c.currency)
+        ).tuples()
+        # Stuck = open deals with an entry time before the stage's limit: those with an entry time
+        # (``entered`` counts them) minus the ones that entered since the limit, read from the
+        # facts by (status, pipeline, stage, entered at): only the stage's recent entries.
+        recent: dict[tuple[str, str, str], int] = {}
+        if stuck_before:
+            since = or_(
+                *(
+                    and_(d.pipeline_id == p, d.stage_key == s, d.stage_entered_at >= cutoff)
+                    for (p, s), cutoff in sorted(stuck_before.items())
+                )
+            )
+            for p, s, currency, n in self.session.execute(
+                select(d.pipeline_id, d.stage_key, d.currency, func.count())
+                .where(d.status == OPEN, since, *deal_conditions(f))
+                .group_by(d.pipeline_id, d.stage_key, d.currency)
+            ).tuples():
+                recent[(p, s, currency)] = int(n)
+        groups = []
+        for p, s, currency, n, valued, total, entered in sorted(self._rows(rows)):
+            if not n:
+                continue
+            stuck = _n(entered) - recent.get((p, s, currency), 0) if (p, s) in stuck_before else 0
+            value = Decimal(_n(total)) / MICROS if _n(valued) else None
+            groups.append(OpenStageGroup(p, s, currency, _n(n), value, stuck))
+        return groups
+
+    @staticmethod
+    def _rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in rows]
+
+    def open_forecast_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[OpenForecastGroup]:
+        if not self._by_totals(f):
+            return super().open_forecast_groups(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        when = c.day == t.NEVER if days is None else or_(c.day == t.NEVER, days)
+        rows = self.session.execute(
+            select(
+                c.day,
+                c.detail,
+                c.currency,
+                c.probability,
+                func.sum(c.deals),
+                func.sum(c.value_micros),
+            )
+            .where(*self._totals(f, t.OPEN_CLOSE, when))
+            .group_by(c.day, c.detail, c.currency, c.probability)
+        ).tuples()
+        sums: dict[tuple[dt.date | None, str, str], tuple[int, int, int]] = {}
+        for day, category, currency, probability, n, total in rows:
+            if not _n(n):
+                continue
+            key = (_day_of(day) if day else None, category, currency)
+            deals, micros, weighted = sums.get(key, (0, 0, 0))
+            sums[key] = (deals + _n(n), micros + _n(total), weighted + _n(total) * probability)
+        return [
+            OpenForecastGroup(*key, n, Decimal(micros) / MICROS, Decimal(weighted) / (MICROS * 100))
+            for key, (n, micros, weighted) in sums.items()
+        ]
+
+    def closed_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[ClosedGroup]:
+        if not self._by_totals(f):
+            return super().closed_groups(f, first_day, last_day)
+        days = self._days(t.day_span(first_day, last_day))
+        if days is None:
+            return []
+        c = deal_totals.c
+        rows = self.session.execute(
+            select(
+                c.day,
+                c.status,
+                c.currency,
+                func.sum(c.deals),
+                func.sum(c.valued),
+                func.sum(c.value_micros),
+            )
+            .where(*self._totals(f, t.CLOSED, days))
+            .group_by(c.day, c.status, c.currency)
+        ).tuples()
+        groups = [
+            ClosedGroup(_day_of(day), status, currency, _n(n), _n(valued), _n(total) / MICROS)
+            for day, status, currency, n, valued, total in rows
+            if _n(n)
+        ]
+        return sorted(groups, key=lambda g: (g.close_date, g.status, g.currency))
+
+    def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
+        if not self._by_totals(f):
+            return super().won_by_team(f, first_day, last_day)
+        days = self._days(t.day_span(first_day, last_day))
+        if days is None:
+            return []
+        c = deal_totals.c
+        rows = self.session.execute(
+            select(
+                c.sales_line_id, c.team_id, c.currency, func.sum(c.deals), func.sum(c.value_micros)
+            )
+            .where(*self._totals(f, t.CLOSED, days, c.status == WON))
+            .group_by(c.sales_line_id, c.team_id, c.currency)
+        ).tuples()
+        won = [
+            TeamWon(line, team, currency, _n(n), _n(total) / MICROS)
+            for line, team, currency, n, total in rows
+            if _n(n)
+        ]
+        return sorted(won, key=lambda w: (w.sales_line_id, w.team_id, w.currency))
+
+    def _instant_rows(
+        self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime, *columns: Any
+    ) -> tuple[list[tuple[Any, ...]], tuple[tuple[dt.datetime, dt.datetime], ...]]:
+        """Grouped sums of the whole UTC days of [start, end); the partial edges are returned for
+        the caller to read from the facts."""
+        span = t.instant_span(start, end)
+        if span.whole is None:
+            return [], span.edges
+        days = self._days(span.whole)
+        c = deal_totals.c
+        rows = self.session.execute(
+            select(*columns, func.sum(c.deals))
+            .where(*self._totals(f, kind, days))
+            .group_by(*columns)
+        ).tuples()
+        return self._rows(rows), span.edges
+
+    def cohort_groups(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[CohortGroup]:
+        if not self._by_totals(f):
+            return super().cohort_groups(f, start, end)
+        c = deal_totals.c
+        rows, edges = self._instant_rows(
+            f, t.CREATED, start, end, c.pipeline_id, c.status, c.stage_key, c.detail
+        )
+        positions = {
+            p.id: {stage.key: i for i, stage in enumerate(p.stages)} for p in self.pipelines()
+        }
+        counts: dict[tuple[str, str, str, int | None], int] = {}
+        for p, status, stage, stayed, n in rows:
+            mine = positions.get(p, {})
+            reached = [mine[k] for k in stayed.split(t.STAYS_SEPARATOR) if stayed and k in mine]
+            key = (p, status, stage, max(reached, default=None))
+            counts[key] = counts.get(key, 0) + _n(n)
+        for edge_start, edge_end in edges:
+            for group in super().cohort_groups(f, edge_start, edge_end):
+                key = (group.pipeline_id, group.status, group.stage_key, group.furthest_stay)
+                counts[key] = counts.get(key, 0) + group.deals
+        return [CohortGroup(*key, n) for key, n in counts.items() if n]
+
+    def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:
+        if not self._by_totals(f) or not instants:
+            return super().open_at_each(f, instants)
+        # open at i = the deals that never stop being open + those that stopped at or after i
+        # - those created at or after i (domain/totals.py, ``ended_at``): rows after i only.
+        c = deal_totals.c
+        never = dict(
+            self.session.execute(
+                select(c.currency, func.sum(c.deals))
+                .where(*self._totals(f, t.ENDED, c.day == t.NEVER))
+                .group_by(c.currency)
+            )
+            .tuples()
+            .all()
+        )
+        results = []
+        for instant in instants:
+            counts = {cur: _n(n) for cur, n in never.items()}
+            for kind, sign in ((t.ENDED, 1), (t.CREATED, -1)):
+                for currency, n in self._since(f, kind, instant).items():
+                    counts[currency] = counts.get(currency, 0) + sign * n
+            results.append({cur: n for cur, n in counts.items() if n})
+        return results
+
+    def _since(self, f: DealFilter, kind: str, instant: dt.datetime) -> dict[str, int]:
+        """{currency: deals of ``kind`` whose instant is at or after ``instant``}."""
+        c = deal_totals.c
+        midnight = dt.datetime.combine(t.utc_day(instant), dt.time(), dt.UTC)
+        first = t.utc_day(instant) + dt.timedelta(days=0 if midnight == instant else 1)
+        month_end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        later = or_(
+            and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]),
+            and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat()),
+        )
+        counts = {
+            currency: _n(n)
+            for currency, n in self.session.execute(
+                select(c.currency, func.sum(c.deals))
+                .where(*self._totals(f, kind, later))
+                .group_by(c.currency)
+            ).tuples()
+        }
+        if midnight != instant:  # the rest of the instant's own UTC day, from the facts
+            next_midnight = midnight + dt.timedelta(days=1)
+            for currency, n in self.counted_between(f, kind, instant, next_midnight).items():
+                counts[currency] = counts.get(currency, 0) + n
+        return counts
+
+    def counted_between(
+        self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, int]:
+        """{currency: deals created (``CREATED``) or that stopped being open (``ENDED``) in
+        [start, end)}, from the facts: a partial UTC day."""
+        d = deal_facts.c
+        if kind == t.CREATED:
+            when = and_(d.created_at >= start, d.created_at < end)
+        else:  # ended at = the close, never before the creation (totals.ended_at)
+            when = or_(
+                and_(d.closed_at >= d.created_at, d.closed_at >= start, d.closed_at < end),
+                and_(d.closed_at < d.created_at, d.created_at >= start, d.created_at < end),
+            )
+        rows = self.session.execute(
+            select(d.currency, func.count()).where(when, *deal_conditions(f)).group_by(d.currency)
+        ).tuples()
+        return {currency: int(n) for currency, n in rows}

@@ -1,0 +1,48 @@
+"""The running totals (domain/totals.py): ``deal_totals``, one row per (kind, team, grain, day,
+line, pipeline, stage, status, currency, detail, probability) with the sums of every current
+fact's contributions, written by the derivation in the facts' transaction; and the index the
+stuck count reads the open deals' recent stage entries by. The table is filled from the event
+store by the rebuild (``python -m crm_reporting.rebuild``) after upgrading.
+
+Revision ID: 0004_running_totals
+Revises: 0003_open_pipeline_indexes
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004_running_totals"
+down_revision = "0003_open_pipeline_indexes"
+branch_labels = None
+depends_on = None
+
+_KEY = (
+    ("kind", 12), ("team_id", 64), ("grain", 1), ("day", 10), ("sales_line_id", 64),
+    ("pipeline_id", 64), ("stage_key", 64), ("status", 8), ("currency", 3), ("detail", 1000),
+)  # fmt: skip
+
+
+def upgrade() -> None:
+    op.create_table(
+        "deal_totals",
+        *(sa.Column(name, sa.String(length), primary_key=True) for name, length in _KEY),
+        sa.Column("probability", sa.Integer(), primary_key=True),
+        sa.Column("deals", sa.BigInteger(), nullable=False),
+        sa.Column("valued", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "value_micros",
+            sa.Numeric(38, 0).with_variant(sa.BigInteger(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("entered", sa.BigInteger(), nullable=False),
+    )
+    op.create_index(
+        "ix_deal_facts_open_entered",
+        "deal_facts",
+        ["status", "pipeline_id", "stage_key", "stage_entered_at"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_deal_facts_open_entered", "deal_facts")
+    op.drop_table("deal_totals")
