@@ -41,35 +41,6 @@ CALLS = int(os.environ.get("REPORTING_BENCH_CALLS", "50"))
 TEAMS, UNITS = 200, 20
 TARGET_P99_MS = 50.0
 
-SEED = [
-    "INSERT INTO org_units (unit_id, parent_id) SELECT 'u' || i, '' FROM generate_series(1, :units) i",
-    "INSERT INTO org_teams (team_id, unit_id, active) "
-    "SELECT 't' || i, 'u' || (i % :units + 1), true FROM generate_series(1, :teams) i",
-    "INSERT INTO pipeline_stages VALUES "
-    "('p1', 0, 'line-1', 'qualify', 'Qualify', 14, 10, 'pipeline'),"
-    "('p1', 1, 'line-1', 'propose', 'Propose', 21, 40, 'best_case'),"
-    "('p1', 2, 'line-1', 'negotiate', 'Negotiate', 10, 70, 'commit')",
-    # Deal i: created i minutes apart over ~two years; i % 5 < 3 closed (won unless i % 3 = 0).
-    "INSERT INTO deal_facts SELECT 'd' || i, 3, 'p1', 'line-1', 't' || (i % :teams + 1), "
-    "'rep' || (i % 2000), (ARRAY['qualify','propose','negotiate'])[i % 3 + 1], "
-    "CASE WHEN i % 5 >= 3 THEN 'open' WHEN i % 3 = 0 THEN 'lost' ELSE 'won' END, 'EUR', "
-    "(1000 + i % 9000)::bigint * 1000000, CASE WHEN i % 5 >= 3 THEN 40 WHEN i % 3 = 0 THEN 0 ELSE 100 END, "
-    "CASE WHEN i % 5 >= 3 THEN 'best_case' ELSE '' END, "
-    "to_char(created + interval '60 days', 'YYYY-MM-DD'), created, created + interval '3 days', "
-    "CASE WHEN i % 5 >= 3 THEN NULL ELSE created + interval '40 days' END, "
-    "CASE WHEN i % 5 >= 3 THEN NULL ELSE to_char(created + interval '40 days', 'YYYY-MM-DD') END, "
-    "CASE WHEN i % 5 < 3 AND i % 3 = 0 THEN 'price' ELSE '' END, '', 0 "
-    "FROM (SELECT i, timestamptz '2025-01-01' + i * interval '1 minute' * (1051200.0 / :deals) "
-    "AS created FROM generate_series(1, :deals) i) s",
-    "INSERT INTO stage_stays SELECT deal_id, created_at, 'qualify', stage_entered_at, team_id "
-    "FROM deal_facts",
-    *TOTALS_SEED,
-    "INSERT INTO targets SELECT 'line-1', '2026-Q1', 't' || i, 'EUR', 5000000000000, 400 "
-    "FROM generate_series(1, :teams) i",
-    "ANALYZE",
-]
-
-
 _UTC_DAY = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 _TOTALS = (
     "INSERT INTO deal_totals (kind, team_id, grain, day, sales_line_id, pipeline_id, stage_key, "
@@ -119,6 +90,35 @@ TOTALS_SEED = [
     ),
     # The day rows of 'ended' include the never-ending ones (day ''): their grain is ''.
     "UPDATE deal_totals SET grain = '' WHERE day = ''",
+]
+
+
+SEED = [
+    "INSERT INTO org_units (unit_id, parent_id) SELECT 'u' || i, '' FROM generate_series(1, :units) i",
+    "INSERT INTO org_teams (team_id, unit_id, active) "
+    "SELECT 't' || i, 'u' || (i % :units + 1), true FROM generate_series(1, :teams) i",
+    "INSERT INTO pipeline_stages VALUES "
+    "('p1', 0, 'line-1', 'qualify', 'Qualify', 14, 10, 'pipeline'),"
+    "('p1', 1, 'line-1', 'propose', 'Propose', 21, 40, 'best_case'),"
+    "('p1', 2, 'line-1', 'negotiate', 'Negotiate', 10, 70, 'commit')",
+    # Deal i: created i minutes apart over ~two years; i % 5 < 3 closed (won unless i % 3 = 0).
+    "INSERT INTO deal_facts SELECT 'd' || i, 3, 'p1', 'line-1', 't' || (i % :teams + 1), "
+    "'rep' || (i % 2000), (ARRAY['qualify','propose','negotiate'])[i % 3 + 1], "
+    "CASE WHEN i % 5 >= 3 THEN 'open' WHEN i % 3 = 0 THEN 'lost' ELSE 'won' END, 'EUR', "
+    "(1000 + i % 9000)::bigint * 1000000, CASE WHEN i % 5 >= 3 THEN 40 WHEN i % 3 = 0 THEN 0 ELSE 100 END, "
+    "CASE WHEN i % 5 >= 3 THEN 'best_case' ELSE '' END, "
+    "to_char(created + interval '60 days', 'YYYY-MM-DD'), created, created + interval '3 days', "
+    "CASE WHEN i % 5 >= 3 THEN NULL ELSE created + interval '40 days' END, "
+    "CASE WHEN i % 5 >= 3 THEN NULL ELSE to_char(created + interval '40 days', 'YYYY-MM-DD') END, "
+    "CASE WHEN i % 5 < 3 AND i % 3 = 0 THEN 'price' ELSE '' END, '', 0 "
+    "FROM (SELECT i, timestamptz '2025-01-01' + i * interval '1 minute' * (1051200.0 / :deals) "
+    "AS created FROM generate_series(1, :deals) i) s",
+    "INSERT INTO stage_stays SELECT deal_id, created_at, 'qualify', stage_entered_at, team_id "
+    "FROM deal_facts",
+    *TOTALS_SEED,
+    "INSERT INTO targets SELECT 'line-1', '2026-Q1', 't' || i, 'EUR', 5000000000000, 400 "
+    "FROM generate_series(1, :teams) i",
+    "ANALYZE",
 ]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, litera
 from sqlalchemy.orm import Session
 
 from crm_reporting.adapters.orm import deal_facts, pipeline_stages, stage_stays
-from crm_reporting.domain.deals import OPEN, WON
+from crm_reporting.domain.deals import LOST, OPEN, WON
 from crm_reporting.domain.kpis.closed import (
     ClosedGroup,
     Cycle,
@@ -31,6 +31,7 @@ from crm_reporting.domain.kpis.closed import (
     cycle_of_lengths,
 )
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.lost_reasons import LostGroup
 from crm_reporting.domain.kpis.funnel import (
     CohortGroup,
     OpenStageGroup,
@@ -286,6 +287,30 @@ class SqlAggregateReads:
         return [
             ClosedGroup(_DATE(day), status, currency, int(n), int(valued), _money(total))
             for day, status, currency, n, valued, total in rows
+        ]
+
+    def lost_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[LostGroup]:
+        if not f.team_ids:
+            return []
+        d = deal_facts.c
+        rows = self.session.execute(
+            select(
+                d.lost_reason,
+                d.lost_competitor,
+                d.currency,
+                func.count(),
+                func.count(d.value_micros),
+                func.sum(d.value_micros),
+            )
+            .where(*self._closed(f, first_day, last_day), d.status == LOST)
+            .group_by(d.lost_reason, d.lost_competitor, d.currency)
+            .order_by(d.lost_reason, d.lost_competitor, d.currency)
+        ).tuples()
+        return [
+            LostGroup(reason, competitor, currency, int(n), _money(total) if valued else None)
+            for reason, competitor, currency, n, valued, total in rows
         ]
 
     def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:

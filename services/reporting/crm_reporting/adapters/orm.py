@@ -79,6 +79,7 @@ deal_facts = Table(
     Index("ix_deal_facts_status_created", "status", "created_at", "deal_id"),
     Index("ix_deal_facts_status_estimated", "status", "estimated_close_date"),
     Index("ix_deal_facts_open_entered", "status", "pipeline_id", "stage_key", "stage_entered_at"),
+    Index("ix_deal_facts_closed_at", "closed_at"),
 )
 
 stage_stays = Table(
@@ -146,22 +147,22 @@ targets = Table(
 )
 
 # The running totals (domain/totals.py): one row per key, the sums of every current fact's
-# contributions. The key starts with (kind, team, grain, day): a read names one kind, the scope's
-# teams and a range of days or months. Sums of money are NUMERIC on PostgreSQL (a line's total in
+# contributions. The key starts with (kind, grain, day, line, team): a read names one kind, a few
+# months or days (or a range of them) and the scope's line and teams. Sums of money are NUMERIC on PostgreSQL (a line's total in
 # micro-units may pass BIGINT); SQLite's INTEGER is 64-bit, enough for `make run`.
 _SUM = Numeric(38, 0).with_variant(BigInteger, "sqlite")
 TOTALS_KEY = (
-    "kind", "team_id", "grain", "day", "sales_line_id", "pipeline_id", "stage_key", "status",
+    "kind", "grain", "day", "sales_line_id", "team_id", "pipeline_id", "stage_key", "status",
     "currency", "detail", "probability",
 )  # fmt: skip
 deal_totals = Table(
     "deal_totals",
     metadata,
     Column("kind", String(12), primary_key=True),
-    Column("team_id", String(64), primary_key=True),
     Column("grain", String(1), primary_key=True),  # d(ay), m(onth) or '' (no time)
     Column("day", String(10), primary_key=True),  # YYYY-MM-DD, YYYY-MM or ''
     Column("sales_line_id", String(64), primary_key=True),
+    Column("team_id", String(64), primary_key=True),
     Column("pipeline_id", String(64), primary_key=True),
     Column("stage_key", String(64), primary_key=True),
     Column("status", String(8), primary_key=True),

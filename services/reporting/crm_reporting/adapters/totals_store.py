@@ -43,6 +43,13 @@ def _day_of(day: str) -> dt.date:
     return _DATE(day if len(day) == 10 else f"{day}-01")
 
 
+def _after(instant: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The first whole UTC day at or after ``instant`` and the first day of the next month."""
+    midnight = dt.datetime.combine(instant.astimezone(dt.UTC).date(), dt.time(), dt.UTC)
+    first = midnight.date() + dt.timedelta(days=0 if midnight == instant else 1)
+    return first, (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def _n(value: Any) -> int:
     return 0 if value is None else int(value)
 
@@ -287,50 +294,49 @@ class SqlTotals(SqlAggregateReads):
     def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:
         if not self._by_totals(f) or not instants:
             return super().open_at_each(f, instants)
-        # open at i = the deals that never stop being open + those that stopped at or after i
-        # - those created at or after i (domain/totals.py, ``ended_at``): rows after i only.
+        # open at i = the deals that never stop being open + those that stop at or after i
+        # - those created at or after i (domain/totals.py, ``ended_at``). One read of the rows
+        # at or after the earliest instant: months after each instant's month, the days left in
+        # its month; the rest of the instant's own UTC day comes from the facts.
         c = deal_totals.c
-        never = dict(
-            self.session.execute(
-                select(c.currency, func.sum(c.deals))
-                .where(*self._totals(f, t.ENDED, c.day == t.NEVER))
-                .group_by(c.currency)
+        parts = [c.grain == ""]
+        for instant in instants:
+            first, month_end = _after(instant)
+            parts.append(and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
+            parts.append(
+                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat())
             )
-            .tuples()
-            .all()
-        )
+        rows = self.session.execute(
+            select(c.kind, c.grain, c.day, c.currency, func.sum(c.deals))
+            .where(
+                c.kind.in_((t.ENDED, t.CREATED)),
+                c.team_id.in_(sorted(f.team_ids)),
+                or_(*parts),
+                *([c.sales_line_id == f.sales_line_id] if f.sales_line_id else []),
+            )
+            .group_by(c.kind, c.grain, c.day, c.currency)
+        ).all()
         results = []
         for instant in instants:
-            counts = {cur: _n(n) for cur, n in never.items()}
-            for kind, sign in ((t.ENDED, 1), (t.CREATED, -1)):
-                for currency, n in self._since(f, kind, instant).items():
-                    counts[currency] = counts.get(currency, 0) + sign * n
+            first, month_end = _after(instant)
+            counts: dict[str, int] = {}
+            for kind, grain, day, currency, n in rows:
+                counted = (
+                    (kind == t.ENDED and grain == "")
+                    or (grain == MONTH and day >= month_end.isoformat()[:7])
+                    or (grain == DAY and first.isoformat() <= day < month_end.isoformat())
+                )
+                if counted:
+                    sign = 1 if kind == t.ENDED else -1
+                    counts[currency] = counts.get(currency, 0) + sign * _n(n)
+            midnight = dt.datetime.combine(t.utc_day(instant), dt.time(), dt.UTC)
+            if midnight != instant:  # the rest of the instant's own UTC day, from the facts
+                rest = (instant, midnight + dt.timedelta(days=1))
+                for kind, sign in ((t.ENDED, 1), (t.CREATED, -1)):
+                    for currency, n in self.counted_between(f, kind, *rest).items():
+                        counts[currency] = counts.get(currency, 0) + sign * n
             results.append({cur: n for cur, n in counts.items() if n})
         return results
-
-    def _since(self, f: DealFilter, kind: str, instant: dt.datetime) -> dict[str, int]:
-        """{currency: deals of ``kind`` whose instant is at or after ``instant``}."""
-        c = deal_totals.c
-        midnight = dt.datetime.combine(t.utc_day(instant), dt.time(), dt.UTC)
-        first = t.utc_day(instant) + dt.timedelta(days=0 if midnight == instant else 1)
-        month_end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        later = or_(
-            and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]),
-            and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat()),
-        )
-        counts = {
-            currency: _n(n)
-            for currency, n in self.session.execute(
-                select(c.currency, func.sum(c.deals))
-                .where(*self._totals(f, kind, later))
-                .group_by(c.currency)
-            ).tuples()
-        }
-        if midnight != instant:  # the rest of the instant's own UTC day, from the facts
-            next_midnight = midnight + dt.timedelta(days=1)
-            for currency, n in self.counted_between(f, kind, instant, next_midnight).items():
-                counts[currency] = counts.get(currency, 0) + n
-        return counts
 
     def counted_between(
         self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime

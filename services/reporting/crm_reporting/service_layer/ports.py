@@ -27,6 +27,7 @@ from crm_reporting.domain.kpis.closed import (
     won_cycle,
 )
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup, open_forecast_groups
+from crm_reporting.domain.kpis.lost_reasons import LostGroup, lost_groups
 from crm_reporting.domain.kpis.funnel import (
     CohortGroup,
     OpenStageGroup,
@@ -171,6 +172,12 @@ class ReportStore(abc.ABC):
     ) -> list[ClosedGroup]:
         """Deals closed on first_day..last_day per (close date, status, currency)."""
         return closed_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def lost_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[LostGroup]:
+        """Deals lost on first_day..last_day per (reason, competitor, currency)."""
+        return lost_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
 
     def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
         """Deals won on first_day..last_day per (line, team, currency)."""

@@ -10,6 +10,7 @@ from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
 from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.lost_reasons import LostGroup
 from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stuck_before
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
@@ -40,6 +41,10 @@ class ReportInputs:
     @functools.cached_property
     def won_by_team(self) -> list[TeamWon]:
         return self.store.won_by_team(self.filter, self.period.first_day, self.period.last_day)
+
+    def lost(self, period: Period) -> list[LostGroup]:
+        """The deals lost in ``period`` per reason, competitor and currency (by the store)."""
+        return self.store.lost_groups(self.filter, period.first_day, period.last_day)
 
     def cycle(self, period: Period) -> Cycle:
         if period not in self._cycles:

@@ -15,7 +15,7 @@ from crm_reporting.domain.kpis.cycle import OpenDealAge, open_deal_ages
 from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
 from crm_reporting.domain.kpis.funnel import PipelineFunnel, funnel_of
 from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard
-from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons
+from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons_of
 from crm_reporting.domain.kpis.targets import TargetVsActual, targets_of
 from crm_reporting.domain.kpis.velocity import Velocity, change_percent, velocity_of
 from crm_reporting.domain.kpis.win_rate import WinRate, win_rate_of
@@ -129,7 +129,7 @@ def lost_reasons_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> LostReasons:
     with _report(deps, caller, scope, period) as data:
-        return lost_reasons(data.closed, period)
+        return lost_reasons_of(data.lost(period), data.lost(period.previous()))
 
 
 def cycle_report(

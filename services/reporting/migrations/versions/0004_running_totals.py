@@ -1,7 +1,7 @@
-"""The running totals (domain/totals.py): ``deal_totals``, one row per (kind, team, grain, day,
-line, pipeline, stage, status, currency, detail, probability) with the sums of every current
-fact's contributions, written by the derivation in the facts' transaction; and the index the
-stuck count reads the open deals' recent stage entries by. The table is filled from the event
+"""The running totals (domain/totals.py): ``deal_totals``, one row per (kind, grain, day, line,
+team, pipeline, stage, status, currency, detail, probability) with the sums of every current
+fact's contributions, written by the derivation in the facts' transaction; and the indexes the
+stuck count (the open deals' recent stage entries) and the velocity's partial days read by. The table is filled from the event
 store by the rebuild (``python -m crm_reporting.rebuild``) after upgrading.
 
 Revision ID: 0004_running_totals
@@ -17,7 +17,7 @@ branch_labels = None
 depends_on = None
 
 _KEY = (
-    ("kind", 12), ("team_id", 64), ("grain", 1), ("day", 10), ("sales_line_id", 64),
+    ("kind", 12), ("grain", 1), ("day", 10), ("sales_line_id", 64), ("team_id", 64),
     ("pipeline_id", 64), ("stage_key", 64), ("status", 8), ("currency", 3), ("detail", 1000),
 )  # fmt: skip
 
@@ -41,8 +41,11 @@ def upgrade() -> None:
         "deal_facts",
         ["status", "pipeline_id", "stage_key", "stage_entered_at"],
     )
+    # The velocity's open count reads the deals closed during a partial UTC day by this.
+    op.create_index("ix_deal_facts_closed_at", "deal_facts", ["closed_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deal_facts_closed_at", "deal_facts")
     op.drop_index("ix_deal_facts_open_entered", "deal_facts")
     op.drop_table("deal_totals")
