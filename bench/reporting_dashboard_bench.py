@@ -79,7 +79,8 @@ TOTALS_SEED = [
         for grain, width in (("d", 10), ("m", 7))
     ),
     *(
-        _TOTALS + f"SELECT 'ended', team_id, '{grain}', day, sales_line_id, '', '', '', "
+        _TOTALS
+        + f"SELECT 'ended', team_id, '{grain}', day, sales_line_id, '', '', '', "
         "currency, '', 0, count(*), 0, 0, 0 FROM (SELECT *, CASE WHEN closed_at IS NULL "
         f"THEN '' ELSE substr({_UTC_DAY.format('greatest(created_at, closed_at)')}, 1, {width}) "
         "END AS day FROM deal_facts) e WHERE {} "
@@ -113,8 +114,8 @@ SEED = [
     "CASE WHEN i % 5 < 3 AND i % 3 = 0 THEN 'price' ELSE '' END, '', 0 "
     "FROM (SELECT i, timestamptz '2025-01-01' + i * interval '1 minute' * (1051200.0 / :deals) "
     "AS created FROM generate_series(1, :deals) i) s",
-    "INSERT INTO stage_stays SELECT deal_id, created_at, 'qualify', stage_entered_at, team_id "
-    "FROM deal_facts",
+    "INSERT INTO stage_stays SELECT deal_id, created_at, 'qualify', stage_entered_at, team_id, "
+    "pipeline_id, sales_line_id FROM deal_facts",
     *TOTALS_SEED,
     "INSERT INTO targets SELECT 'line-1', '2026-Q1', 't' || i, 'EUR', 5000000000000, 400 "
     "FROM generate_series(1, :teams) i",

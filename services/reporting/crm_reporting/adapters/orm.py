@@ -90,6 +90,10 @@ stage_stays = Table(
     Column("stage_key", String(64), primary_key=True),
     Column("left_at", UtcDateTime(), nullable=True),
     Column("team_id", String(64), nullable=False),
+    # The deal's pipeline and line, written with it: the time-in-stage read of a team or line
+    # needs no join to the deals (migration 0004).
+    Column("pipeline_id", String(64), nullable=False, server_default=""),
+    Column("sales_line_id", String(64), nullable=False, server_default=""),
     Index("ix_stage_stays_team_left", "team_id", "left_at"),
 )
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
 from crm_reporting.adapters.aggregate_reads import deal_conditions
-from crm_reporting.adapters.totals_store import SqlTotals
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
@@ -25,6 +24,7 @@ from crm_reporting.adapters.orm import (
     stage_stays,
     targets,
 )
+from crm_reporting.adapters.totals_store import SqlTotals
 from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
 from crm_reporting.domain.events import (
     ActivitySnapshot,
@@ -182,6 +182,8 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
                 "stage_key": stay.stage_key,
                 "left_at": stay.left_at,
                 "team_id": fact.team_id,
+                "pipeline_id": fact.pipeline_id,
+                "sales_line_id": fact.sales_line_id,
             }
             for stay in fact.stays
         ]

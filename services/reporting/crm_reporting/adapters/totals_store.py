@@ -12,11 +12,11 @@ which are read from the period's rows only (a median is not a sum).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, union, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -107,15 +107,42 @@ class SqlTotals(SqlAggregateReads):
         return where
 
     @staticmethod
-    def _days(span: t.DaySpan) -> Any:
-        """The rows of a span of whole days: its whole months' rows and its other days' rows."""
+    def _days(span: t.DaySpan) -> list[Any]:
+        """The rows of a span of whole days, as disjoint ranges of the key: its whole months'
+        rows and its other days' rows."""
         c = deal_totals.c
         parts = []
         if span.months:
             parts.append(and_(c.grain == MONTH, c.day.in_(span.months)))
         if span.days:
             parts.append(and_(c.grain == DAY, c.day.in_(span.days)))
-        return or_(*parts) if parts else None
+        return parts
+
+    def _grouped(
+        self, f: DealFilter, kind: str, ranges: Sequence[Any], *columns: Any, where: Any = None
+    ) -> list[tuple[Any, ...]]:
+        """(columns..., deals, valued, value_micros, entered) summed per ``columns`` over the
+        disjoint ``ranges`` of (grain, day): one statement, a UNION ALL of one index range each
+        (an OR of them is answered by scanning the table)."""
+        if not ranges:
+            return []
+        c = deal_totals.c
+        sums = (
+            func.sum(c.deals),
+            func.sum(c.valued),
+            func.sum(c.value_micros),
+            func.sum(c.entered),
+        )
+        conditions = self._totals(f, kind, *([] if where is None else [where]))
+        parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
+        statement = parts[0] if len(parts) == 1 else union_all(*parts)
+        merged: dict[tuple[Any, ...], list[int]] = {}
+        width = len(columns)
+        for row in self.session.execute(statement).tuples():
+            totals = merged.setdefault(tuple(row[:width]), [0, 0, 0, 0])
+            for index, value in enumerate(row[width:]):
+                totals[index] += _n(value)
+        return [(*key, *values) for key, values in merged.items() if values[0]]
 
     def _by_totals(self, f: DealFilter) -> bool:
         return bool(f.team_ids) and not f.owner_user_id
@@ -126,19 +153,9 @@ class SqlTotals(SqlAggregateReads):
         if not self._by_totals(f):
             return super().open_stage_groups(f, stuck_before)
         c, d = deal_totals.c, deal_facts.c
-        rows = self.session.execute(
-            select(
-                c.pipeline_id,
-                c.stage_key,
-                c.currency,
-                func.sum(c.deals),
-                func.sum(c.valued),
-                func.sum(c.value_micros),
-                func.sum(c.entered),
-            )
-            .where(*self._totals(f, t.OPEN_STAGE))
-            .group_by(c.pipeline_id, c.stage_key, c.currency)
-        ).tuples()
+        rows = self._grouped(
+            f, t.OPEN_STAGE, [c.grain == ""], c.pipeline_id, c.stage_key, c.currency
+        )
         # Stuck = open deals with an entry time before the stage's limit: those with an entry time
         # (``entered`` counts them) minus the ones that entered since the limit, read from the
         # facts by (status, pipeline, stage, entered at): only the stage's recent entries.
@@ -157,7 +174,7 @@ class SqlTotals(SqlAggregateReads):
             ).tuples():
                 recent[(p, s, currency)] = int(n)
         groups = []
-        for p, s, currency, n, valued, total, entered in sorted(self._rows(rows)):
+        for p, s, currency, n, valued, total, entered in sorted(rows):
             if not n:
                 continue
             stuck = _n(entered) - recent.get((p, s, currency), 0) if (p, s) in stuck_before else 0
@@ -165,30 +182,19 @@ class SqlTotals(SqlAggregateReads):
             groups.append(OpenStageGroup(p, s, currency, _n(n), value, stuck))
         return groups
 
-    @staticmethod
-    def _rows(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in rows]
-
     def open_forecast_groups(
         self, f: DealFilter, first_day: dt.date, last_day: dt.date
     ) -> list[OpenForecastGroup]:
         if not self._by_totals(f):
             return super().open_forecast_groups(f, first_day, last_day)
         c = deal_totals.c
-        days = self._days(t.day_span(first_day, last_day))
-        when = c.day == t.NEVER if days is None else or_(c.day == t.NEVER, days)
-        rows = self.session.execute(
-            select(
-                c.day,
-                c.detail,
-                c.currency,
-                c.probability,
-                func.sum(c.deals),
-                func.sum(c.value_micros),
+        ranges = [c.grain == "", *self._days(t.day_span(first_day, last_day))]
+        rows = [
+            (day, category, currency, probability, n, total)
+            for day, category, currency, probability, n, _, total, _ in self._grouped(
+                f, t.OPEN_CLOSE, ranges, c.day, c.detail, c.currency, c.probability
             )
-            .where(*self._totals(f, t.OPEN_CLOSE, when))
-            .group_by(c.day, c.detail, c.currency, c.probability)
-        ).tuples()
+        ]
         sums: dict[tuple[dt.date | None, str, str], tuple[int, int, int]] = {}
         for day, category, currency, probability, n, total in rows:
             if not _n(n):
@@ -206,22 +212,9 @@ class SqlTotals(SqlAggregateReads):
     ) -> list[ClosedGroup]:
         if not self._by_totals(f):
             return super().closed_groups(f, first_day, last_day)
-        days = self._days(t.day_span(first_day, last_day))
-        if days is None:
-            return []
         c = deal_totals.c
-        rows = self.session.execute(
-            select(
-                c.day,
-                c.status,
-                c.currency,
-                func.sum(c.deals),
-                func.sum(c.valued),
-                func.sum(c.value_micros),
-            )
-            .where(*self._totals(f, t.CLOSED, days))
-            .group_by(c.day, c.status, c.currency)
-        ).tuples()
+        days = self._days(t.day_span(first_day, last_day))
+        rows = [row[:-1] for row in self._grouped(f, t.CLOSED, days, c.day, c.status, c.currency)]
         groups = [
             ClosedGroup(_day_of(day), status, currency, _n(n), _n(valued), _n(total) / MICROS)
             for day, status, currency, n, valued, total in rows
@@ -232,17 +225,14 @@ class SqlTotals(SqlAggregateReads):
     def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
         if not self._by_totals(f):
             return super().won_by_team(f, first_day, last_day)
-        days = self._days(t.day_span(first_day, last_day))
-        if days is None:
-            return []
         c = deal_totals.c
-        rows = self.session.execute(
-            select(
-                c.sales_line_id, c.team_id, c.currency, func.sum(c.deals), func.sum(c.value_micros)
+        days = self._days(t.day_span(first_day, last_day))
+        rows = [
+            (line, team, currency, n, total)
+            for line, team, currency, n, _, total, _ in self._grouped(
+                f, t.CLOSED, days, c.sales_line_id, c.team_id, c.currency, where=c.status == WON
             )
-            .where(*self._totals(f, t.CLOSED, days, c.status == WON))
-            .group_by(c.sales_line_id, c.team_id, c.currency)
-        ).tuples()
+        ]
         won = [
             TeamWon(line, team, currency, _n(n), _n(total) / MICROS)
             for line, team, currency, n, total in rows
@@ -258,14 +248,8 @@ class SqlTotals(SqlAggregateReads):
         span = t.instant_span(start, end)
         if span.whole is None:
             return [], span.edges
-        days = self._days(span.whole)
-        c = deal_totals.c
-        rows = self.session.execute(
-            select(*columns, func.sum(c.deals))
-            .where(*self._totals(f, kind, days))
-            .group_by(*columns)
-        ).tuples()
-        return self._rows(rows), span.edges
+        rows = [row[:-3] for row in self._grouped(f, kind, self._days(span.whole), *columns)]
+        return rows, span.edges
 
     def cohort_groups(
         self, f: DealFilter, start: dt.datetime, end: dt.datetime
@@ -299,23 +283,27 @@ class SqlTotals(SqlAggregateReads):
         # at or after the earliest instant: months after each instant's month, the days left in
         # its month; the rest of the instant's own UTC day comes from the facts.
         c = deal_totals.c
-        parts = [c.grain == ""]
+        # One statement of index ranges on (kind, grain, day): a union, not an OR the planner
+        # would answer with a scan of the table.
+        kinds = c.kind.in_((t.ENDED, t.CREATED))
+        ranges = [c.grain == ""]
         for instant in instants:
             first, month_end = _after(instant)
-            parts.append(and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
-            parts.append(
+            ranges.append(and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
+            ranges.append(
                 and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat())
             )
-        rows = self.session.execute(
-            select(c.kind, c.grain, c.day, c.currency, func.sum(c.deals))
-            .where(
-                c.kind.in_((t.ENDED, t.CREATED)),
-                c.team_id.in_(sorted(f.team_ids)),
-                or_(*parts),
-                *([c.sales_line_id == f.sales_line_id] if f.sales_line_id else []),
-            )
+        scope = [c.team_id.in_(sorted(f.team_ids))]
+        if f.sales_line_id:
+            scope.append(c.sales_line_id == f.sales_line_id)
+        parts = [
+            select(c.kind, c.grain, c.day, c.currency, func.sum(c.deals).label("deals"))
+            .where(kinds, r, *scope)
             .group_by(c.kind, c.grain, c.day, c.currency)
-        ).all()
+            for r in ranges
+        ]
+        # Overlapping ranges (two instants in one month) would count a row twice: distinct rows.
+        rows = set(self.session.execute(union(*parts)).tuples().all())
         results = []
         for instant in instants:
             first, month_end = _after(instant)

@@ -111,7 +111,11 @@ def contributions(fact: DealFact) -> dict[TotalKey, Amounts]:
     base = TotalKey("", NEVER, fact.sales_line_id, fact.team_id, currency=fact.currency)
     if fact.status == OPEN:
         add(
-            [base._replace(kind=OPEN_STAGE, pipeline_id=fact.pipeline_id, stage_key=fact.stage_key)],
+            [
+                base._replace(
+                    kind=OPEN_STAGE, pipeline_id=fact.pipeline_id, stage_key=fact.stage_key
+                )
+            ],
             Amounts(1, valued.valued, valued.value_micros, int(fact.stage_entered_at is not None)),
         )
         close = base._replace(

@@ -27,7 +27,6 @@ from crm_reporting.domain.kpis.closed import (
     won_cycle,
 )
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup, open_forecast_groups
-from crm_reporting.domain.kpis.lost_reasons import LostGroup, lost_groups
 from crm_reporting.domain.kpis.funnel import (
     CohortGroup,
     OpenStageGroup,
@@ -36,6 +35,8 @@ from crm_reporting.domain.kpis.funnel import (
     ended_stay_figures,
     open_stage_groups,
 )
+from crm_reporting.domain.kpis.leaderboard import LeaderGroup, leader_groups
+from crm_reporting.domain.kpis.lost_reasons import LostGroup, lost_groups
 
 
 @dataclass(frozen=True)
@@ -173,11 +174,15 @@ class ReportStore(abc.ABC):
         """Deals closed on first_day..last_day per (close date, status, currency)."""
         return closed_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
 
-    def lost_groups(
-        self, f: DealFilter, first_day: dt.date, last_day: dt.date
-    ) -> list[LostGroup]:
+    def lost_groups(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[LostGroup]:
         """Deals lost on first_day..last_day per (reason, competitor, currency)."""
         return lost_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def leader_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[LeaderGroup]:
+        """Deals won or lost on first_day..last_day per (rep | team, status, currency)."""
+        return leader_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
 
     def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
         """Deals won on first_day..last_day per (line, team, currency)."""

@@ -10,8 +10,9 @@ from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, TargetValue
 from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
-from crm_reporting.domain.kpis.lost_reasons import LostGroup
 from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stuck_before
+from crm_reporting.domain.kpis.leaderboard import LeaderGroup
+from crm_reporting.domain.kpis.lost_reasons import LostGroup
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
@@ -23,11 +24,6 @@ class ReportInputs:
         self.store, self.filter, self.period, self.now = store, deals, period, now
         self.previous = period.previous()
         self._cycles: dict[Period, Cycle] = {}
-
-    @functools.cached_property
-    def closed(self) -> list[DealFact]:
-        """Deals closed in this period or the previous one."""
-        return self.store.closed_between(self.filter, self.previous.first_day, self.period.last_day)
 
     @functools.cached_property
     def closed_groups(self) -> list[ClosedGroup]:
@@ -45,6 +41,11 @@ class ReportInputs:
     def lost(self, period: Period) -> list[LostGroup]:
         """The deals lost in ``period`` per reason, competitor and currency (by the store)."""
         return self.store.lost_groups(self.filter, period.first_day, period.last_day)
+
+    @functools.cached_property
+    def leaders(self) -> list[LeaderGroup]:
+        """The period's closed deals per rep or team, status and currency (by the store)."""
+        return self.store.leader_groups(self.filter, self.period.first_day, self.period.last_day)
 
     def cycle(self, period: Period) -> Cycle:
         if period not in self._cycles:

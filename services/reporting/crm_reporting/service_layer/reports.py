@@ -14,7 +14,7 @@ from crm_reporting.domain.kpis.closed import Cycle
 from crm_reporting.domain.kpis.cycle import OpenDealAge, open_deal_ages
 from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
 from crm_reporting.domain.kpis.funnel import PipelineFunnel, funnel_of
-from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard
+from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard_of
 from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons_of
 from crm_reporting.domain.kpis.targets import TargetVsActual, targets_of
 from crm_reporting.domain.kpis.velocity import Velocity, change_percent, velocity_of
@@ -179,7 +179,7 @@ def leaderboard_report(
 ) -> Leaderboard:
     rows = _limit(limit, "limit")
     with _report(deps, caller, scope, period) as data:
-        return leaderboard(data.closed, period, rows, data.activities)
+        return leaderboard_of(data.leaders, period, rows, data.activities)
 
 
 def dashboard(

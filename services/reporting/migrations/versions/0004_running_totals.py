@@ -41,11 +41,19 @@ def upgrade() -> None:
         "deal_facts",
         ["status", "pipeline_id", "stage_key", "stage_entered_at"],
     )
+    # The stays carry their deal's pipeline and line (filled by the rebuild after upgrading).
+    for name in ("pipeline_id", "sales_line_id"):
+        op.add_column(
+            "stage_stays", sa.Column(name, sa.String(64), nullable=False, server_default="")
+        )
     # The velocity's open count reads the deals closed during a partial UTC day by this.
     op.create_index("ix_deal_facts_closed_at", "deal_facts", ["closed_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_deal_facts_closed_at", "deal_facts")
+    with op.batch_alter_table("stage_stays") as batch:
+        batch.drop_column("sales_line_id")
+        batch.drop_column("pipeline_id")
     op.drop_index("ix_deal_facts_open_entered", "deal_facts")
     op.drop_table("deal_totals")

@@ -113,7 +113,7 @@ def _deals() -> list[DealFact]:
                 pipeline,
                 rng.choice(["line-1", "line-2"]),
                 rng.choice(["t1", "t2", "t3", "t9"]),
-                rng.choice(["bob", "ann"]),
+                rng.choice(["bob", "ann", ""]),
                 rng.choice(["qualify", "propose", "negotiate", "gone"]),
                 status,
                 rng.choice(["EUR", "USD", "JPY", ""]),
@@ -125,8 +125,8 @@ def _deals() -> list[DealFact]:
                 entered,
                 closed_at,
                 close_date,
-                "",
-                "",
+                rng.choice(["", "price", "timing"]) if status == "lost" else "",
+                rng.choice(["", "Acme"]) if status == "lost" else "",
                 0,
                 _stays(rng),
             )
@@ -198,7 +198,7 @@ def _check(engine) -> None:
                 ) == _whole_months(
                     ReportStore.closed_groups(store, f, first, last), first, last, "close_date"
                 )
-                for read in ("won_by_team", "won_cycle"):
+                for read in ("won_by_team", "won_cycle", "lost_groups", "leader_groups"):
                     in_sql = getattr(store, read)(f, first, last)
                     assert in_sql == getattr(ReportStore, read)(store, f, first, last)
             instants = [START, START + dt.timedelta(days=40), NOW, END]

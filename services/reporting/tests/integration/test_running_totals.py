@@ -12,10 +12,9 @@ import random
 import pytest
 from reporting_events import STAGES, Deal, pipeline
 from sqlalchemy import delete, select
-
-from crm.deals.v1 import resources_pb2 as res
 from sqlalchemy.orm import Session
 
+from crm.deals.v1 import resources_pb2 as res
 from crm_chassis.caller import Caller
 from crm_chassis.db import make_engine
 from crm_reporting import migrate
@@ -136,7 +135,9 @@ def _check_reads(session: Session) -> None:
             assert win_rate_of(groups, period) == win_rate_of(reference, period)
             assert forecast_of(
                 store.open_forecast_groups(f, first, last), groups, period
-            ) == forecast_of(ReportStore.open_forecast_groups(store, f, first, last), reference, period)
+            ) == forecast_of(
+                ReportStore.open_forecast_groups(store, f, first, last), reference, period
+            )
             assert sum(g.deals for g in groups) == sum(g.deals for g in reference)
             assert store.won_by_team(f, first, last) == ReportStore.won_by_team(
                 store, f, first, last

@@ -43,7 +43,9 @@ class LostGroup:
     value: Decimal | None
 
 
-def lost_groups(deals: Iterable[DealFact], first_day: dt.date, last_day: dt.date) -> list[LostGroup]:
+def lost_groups(
+    deals: Iterable[DealFact], first_day: dt.date, last_day: dt.date
+) -> list[LostGroup]:
     """The groups of the deals lost on first_day..last_day (the definition the database's GROUP BY
     follows)."""
     sums: dict[tuple[str, str, str], tuple[int, Decimal | None]] = {}
