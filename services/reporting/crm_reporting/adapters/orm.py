@@ -49,6 +49,20 @@ event_store = Table(
     Index("ix_event_store_aggregate", "aggregate_type", "aggregate_id", "aggregate_version"),
 )
 
+# Every run of the rebuild and its outcome (the rebuild-failure alert reads the latest).
+rebuild_runs = Table(
+    "rebuild_runs",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("finished_at", UtcDateTime(), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("events", BigInteger, nullable=False),
+    Column("aggregates", BigInteger, nullable=False),
+    Column("error", Text, nullable=False),
+)
+
 deal_facts = Table(
     "deal_facts",
     metadata,

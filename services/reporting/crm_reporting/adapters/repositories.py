@@ -21,6 +21,7 @@ from crm_reporting.adapters.orm import (
     org_teams,
     org_units,
     pipeline_stages,
+    rebuild_runs,
     stage_stays,
     targets,
 )
@@ -41,6 +42,8 @@ from crm_reporting.service_layer.ports import (
     LineTotals,
     OrgTree,
     ReadModels,
+    RebuildRun,
+    RebuildStatus,
     ReportStore,
 )
 
@@ -110,6 +113,32 @@ class SqlEventStore(EventStore):
 
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(event_store)).scalar_one())
+
+    def record_rebuild(self, run: RebuildRun) -> None:
+        self.session.execute(
+            insert(rebuild_runs).values(
+                finished_at=run.finished_at,
+                succeeded=run.succeeded,
+                events=run.events,
+                aggregates=run.aggregates,
+                error=run.error[:2000],
+            )
+        )
+
+    def _rebuild_run(self, *conditions: Any) -> RebuildRun | None:
+        r = rebuild_runs.c
+        row = self.session.execute(
+            select(r.finished_at, r.succeeded, r.events, r.aggregates, r.error)
+            .where(*conditions)
+            .order_by(r.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else RebuildRun(*row)
+
+    def rebuild_status(self) -> RebuildStatus:
+        return RebuildStatus(
+            self._rebuild_run(), self._rebuild_run(rebuild_runs.c.succeeded.is_(True))
+        )
 
 
 def _deal_row(fact: DealFact) -> dict[str, object]:

@@ -27,6 +27,7 @@ from crm_reporting.domain.structure import (
 )
 from crm_reporting.service_layer.dependencies import Dependencies
 from crm_reporting.service_layer.marketing_consumption import derive_marketing
+from crm_reporting.service_layer.ports import RebuildRun, RebuildStatus
 from crm_reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 #: aggregate types reporting derives a read model from (their events' ``aggregate_type``).
@@ -102,15 +103,37 @@ def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) ->
 
 def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
     """Empties the read models and derives them again from the event store, in one transaction
-    (readers see the old figures until it commits)."""
+    (readers see the old figures until it commits). The outcome is recorded either way, in a
+    transaction of its own (a failed rebuild's is rolled back): the rebuild-failure alert reads
+    it (``rebuild_status``)."""
     _require_platform(caller, "rebuild the read models")
     events = aggregates = 0
-    with deps.uow() as uow:
-        uow.models.clear()
-        for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
-            batch = list(group)
-            derive(uow, batch)
-            events += len(batch)
-            aggregates += 1
-        uow.commit()
+    try:
+        with deps.uow() as uow:
+            uow.models.clear()
+            for _, group in itertools.groupby(
+                uow.events.in_aggregate_order(), key=lambda e: e.key
+            ):
+                batch = list(group)
+                derive(uow, batch)
+                events += len(batch)
+                aggregates += 1
+            uow.commit()
+    except Exception as error:
+        _record(deps, RebuildRun(deps.clock.now(), False, events, aggregates, repr(error)))
+        raise
+    _record(deps, RebuildRun(deps.clock.now(), True, events, aggregates))
     return Rebuilt(events, aggregates)
+
+
+def _record(deps: Dependencies, run: RebuildRun) -> None:
+    with deps.uow() as uow:
+        uow.events.record_rebuild(run)
+        uow.commit()
+
+
+def rebuild_status(deps: Dependencies, caller: Caller) -> RebuildStatus:
+    """The latest rebuild and the latest successful one (the worker publishes them as gauges)."""
+    _require_platform(caller, "read the rebuild's outcome")
+    with deps.uow() as uow:
+        return uow.events.rebuild_status()

@@ -67,6 +67,25 @@ class LineTotals:
     won_value: Decimal
 
 
+@dataclass(frozen=True)
+class RebuildRun:
+    """One run of the rebuild: when it ended, whether it committed, what it read or why not."""
+
+    finished_at: dt.datetime
+    succeeded: bool
+    events: int = 0
+    aggregates: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RebuildStatus:
+    """The latest run and the latest successful one (None: never)."""
+
+    last: RebuildRun | None
+    last_success: RebuildRun | None
+
+
 class EventStore(abc.ABC):
     """Reporting's own copy of every event it consumed, kept forever (the rebuild's source)."""
 
@@ -83,6 +102,13 @@ class EventStore(abc.ABC):
 
     @abc.abstractmethod
     def count(self) -> int: ...
+
+    # The rebuild's outcomes live beside the events (the read models are emptied by a rebuild).
+    @abc.abstractmethod
+    def record_rebuild(self, run: RebuildRun) -> None: ...
+
+    @abc.abstractmethod
+    def rebuild_status(self) -> RebuildStatus: ...
 
 
 class ReadModels(abc.ABC):

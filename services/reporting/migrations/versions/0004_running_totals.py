@@ -1,7 +1,9 @@
 """The running totals (domain/totals.py): ``deal_totals``, one row per (kind, grain, day, line,
 team, pipeline, stage, status, currency, detail, probability) with the sums of every current
 fact's contributions, written by the derivation in the facts' transaction; and the indexes the
-stuck count (the open deals' recent stage entries) and the velocity's partial days read by. The table is filled from the event
+stuck count (the open deals' recent stage entries) and the velocity's partial days read by;
+the stays' pipeline and line; ``rebuild_runs``, the rebuild's outcomes (the rebuild-failure
+alert). The table is filled from the event
 store by the rebuild (``python -m crm_reporting.rebuild``) after upgrading.
 
 Revision ID: 0004_running_totals
@@ -10,6 +12,8 @@ Revises: 0003_open_pipeline_indexes
 
 import sqlalchemy as sa
 from alembic import op
+
+from crm_chassis.db import UtcDateTime
 
 revision = "0004_running_totals"
 down_revision = "0003_open_pipeline_indexes"
@@ -36,6 +40,20 @@ def upgrade() -> None:
         ),
         sa.Column("entered", sa.BigInteger(), nullable=False),
     )
+    op.create_table(
+        "rebuild_runs",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("finished_at", UtcDateTime(), nullable=False),
+        sa.Column("succeeded", sa.Boolean(), nullable=False),
+        sa.Column("events", sa.BigInteger(), nullable=False),
+        sa.Column("aggregates", sa.BigInteger(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+    )
     op.create_index(
         "ix_deal_facts_open_entered",
         "deal_facts",
@@ -56,4 +74,5 @@ def downgrade() -> None:
         batch.drop_column("sales_line_id")
         batch.drop_column("pipeline_id")
     op.drop_index("ix_deal_facts_open_entered", "deal_facts")
+    op.drop_table("rebuild_runs")
     op.drop_table("deal_totals")
