@@ -44,18 +44,18 @@ TARGET_P99_MS = 50.0
 _UTC_DAY = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 _TOTALS = (
     "INSERT INTO deal_totals (kind, team_id, grain, day, sales_line_id, pipeline_id, stage_key, "
-    "status, currency, detail, probability, deals, valued, value_micros, entered) "
+    "status, currency, detail, probability, deals, valued, value_micros, entered, length_micros) "
 )
 # One statement per kind and grain, following domain/totals.py's contributions for these facts.
 TOTALS_SEED = [
     _TOTALS + "SELECT 'open_stage', team_id, '', '', sales_line_id, pipeline_id, stage_key, '', "
     "currency, '', 0, count(*), count(value_micros), coalesce(sum(value_micros), 0), "
-    "count(stage_entered_at) FROM deal_facts WHERE status = 'open' "
+    "count(stage_entered_at), 0 FROM deal_facts WHERE status = 'open' "
     "GROUP BY team_id, sales_line_id, pipeline_id, stage_key, currency",
     *(
         _TOTALS + f"SELECT 'open_close', team_id, '{grain}', {day}, sales_line_id, '', '', '', "
         "currency, forecast_category, probability, count(*), count(value_micros), "
-        f"coalesce(sum(value_micros), 0), 0 FROM deal_facts WHERE status = 'open' AND {where} "
+        f"coalesce(sum(value_micros), 0), 0, 0 FROM deal_facts WHERE status = 'open' AND {where} "
         f"GROUP BY team_id, {day}, sales_line_id, currency, forecast_category, probability"
         for grain, day, where in (
             ("d", "coalesce(estimated_close_date, '')", "true"),
@@ -64,14 +64,16 @@ TOTALS_SEED = [
     ),
     *(
         _TOTALS + f"SELECT 'closed', team_id, '{grain}', {day}, sales_line_id, '', '', status, "
-        "currency, '', 0, count(*), count(value_micros), coalesce(sum(value_micros), 0), 0 "
+        "currency, '', 0, count(*), count(value_micros), coalesce(sum(value_micros), 0), 0, "
+        "coalesce(sum(CASE WHEN status = 'won' THEN greatest(0, floor(extract(epoch FROM "
+        "closed_at - created_at) * 1000000)) END), 0) "
         "FROM deal_facts WHERE status <> 'open' AND close_date IS NOT NULL "
         f"GROUP BY team_id, {day}, sales_line_id, status, currency"
         for grain, day in (("d", "close_date"), ("m", "substr(close_date, 1, 7)"))
     ),
     *(
         _TOTALS + f"SELECT 'created', team_id, '{grain}', day, sales_line_id, pipeline_id, "
-        "stage_key, status, currency, stayed, 0, count(*), 0, 0, 0 FROM (SELECT d.*, "
+        "stage_key, status, currency, stayed, 0, count(*), 0, 0, 0, 0 FROM (SELECT d.*, "
         f"substr({_UTC_DAY.format('d.created_at')}, 1, {width}) AS day, coalesce((SELECT "
         "string_agg(DISTINCT s.stage_key, '|' ORDER BY s.stage_key) FROM stage_stays s "
         "WHERE s.deal_id = d.deal_id), '') AS stayed FROM deal_facts d) c "
@@ -81,7 +83,7 @@ TOTALS_SEED = [
     *(
         _TOTALS
         + f"SELECT 'ended', team_id, '{grain}', day, sales_line_id, '', '', '', "
-        "currency, '', 0, count(*), 0, 0, 0 FROM (SELECT *, CASE WHEN closed_at IS NULL "
+        "currency, '', 0, count(*), 0, 0, 0, 0 FROM (SELECT *, CASE WHEN closed_at IS NULL "
         f"THEN '' ELSE substr({_UTC_DAY.format('greatest(created_at, closed_at)')}, 1, {width}) "
         "END AS day FROM deal_facts) e WHERE {} "
         "GROUP BY team_id, day, sales_line_id, currency".format(
@@ -138,7 +140,11 @@ def _check_totals(engine) -> None:
         expected = totals.summed(store.deal(i) for i in ids)  # type: ignore[misc]
         loaded = {
             totals.TotalKey(**{k: row[k] for k in totals.TotalKey._fields}): totals.Amounts(
-                int(row["deals"]), int(row["valued"]), int(row["value_micros"]), int(row["entered"])
+                int(row["deals"]),
+                int(row["valued"]),
+                int(row["value_micros"]),
+                int(row["entered"]),
+                int(row["length_micros"]),
             )
             for row in session.execute(select(deal_totals)).mappings()
         }

@@ -191,6 +191,7 @@ deal_totals = Table(
     Column("valued", BigInteger, nullable=False),
     Column("value_micros", _SUM, nullable=False),
     Column("entered", BigInteger, nullable=False),
+    Column("length_micros", _SUM, nullable=False),
 )
 
 READ_MODELS = (

@@ -24,7 +24,7 @@ from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_condi
 from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
 from crm_reporting.domain import totals as t
 from crm_reporting.domain.deals import OPEN, WON, DealFact
-from crm_reporting.domain.kpis.closed import ClosedGroup, TeamWon
+from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon, cycle_mean
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
 from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup
 from crm_reporting.service_layer.ports import DealFilter
@@ -73,6 +73,7 @@ class SqlTotals(SqlAggregateReads):
                 "valued": a.valued,
                 "value_micros": a.value_micros,
                 "entered": a.entered,
+                "length_micros": a.length_micros,
             }
             for key, a in change.items()
         ]
@@ -84,7 +85,7 @@ class SqlTotals(SqlAggregateReads):
                 index_elements=list(TOTALS_KEY),
                 set_={
                     name: c[name] + statement.excluded[name]
-                    for name in ("deals", "valued", "value_micros", "entered")
+                    for name in ("deals", "valued", "value_micros", "entered", "length_micros")
                 },
             ),
             rows,
@@ -121,7 +122,7 @@ class SqlTotals(SqlAggregateReads):
     def _grouped(
         self, f: DealFilter, kind: str, ranges: Sequence[Any], *columns: Any, where: Any = None
     ) -> list[tuple[Any, ...]]:
-        """(columns..., deals, valued, value_micros, entered) summed per ``columns`` over the
+        """(columns..., deals, valued, value_micros, entered, length_micros) summed per ``columns`` over the
         disjoint ``ranges`` of (grain, day): one statement, a UNION ALL of one index range each
         (an OR of them is answered by scanning the table)."""
         if not ranges:
@@ -132,6 +133,7 @@ class SqlTotals(SqlAggregateReads):
             func.sum(c.valued),
             func.sum(c.value_micros),
             func.sum(c.entered),
+            func.sum(c.length_micros),
         )
         conditions = self._totals(f, kind, *([] if where is None else [where]))
         parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
@@ -139,7 +141,7 @@ class SqlTotals(SqlAggregateReads):
         merged: dict[tuple[Any, ...], list[int]] = {}
         width = len(columns)
         for row in self.session.execute(statement).tuples():
-            totals = merged.setdefault(tuple(row[:width]), [0, 0, 0, 0])
+            totals = merged.setdefault(tuple(row[:width]), [0, 0, 0, 0, 0])
             for index, value in enumerate(row[width:]):
                 totals[index] += _n(value)
         return [(*key, *values) for key, values in merged.items() if values[0]]
@@ -174,7 +176,7 @@ class SqlTotals(SqlAggregateReads):
             ).tuples():
                 recent[(p, s, currency)] = int(n)
         groups = []
-        for p, s, currency, n, valued, total, entered in sorted(rows):
+        for p, s, currency, n, valued, total, entered, _ in sorted(rows):
             if not n:
                 continue
             stuck = _n(entered) - recent.get((p, s, currency), 0) if (p, s) in stuck_before else 0
@@ -191,7 +193,7 @@ class SqlTotals(SqlAggregateReads):
         ranges = [c.grain == "", *self._days(t.day_span(first_day, last_day))]
         rows = [
             (day, category, currency, probability, n, total)
-            for day, category, currency, probability, n, _, total, _ in self._grouped(
+            for day, category, currency, probability, n, _, total, _, _ in self._grouped(
                 f, t.OPEN_CLOSE, ranges, c.day, c.detail, c.currency, c.probability
             )
         ]
@@ -214,7 +216,7 @@ class SqlTotals(SqlAggregateReads):
             return super().closed_groups(f, first_day, last_day)
         c = deal_totals.c
         days = self._days(t.day_span(first_day, last_day))
-        rows = [row[:-1] for row in self._grouped(f, t.CLOSED, days, c.day, c.status, c.currency)]
+        rows = [row[:-2] for row in self._grouped(f, t.CLOSED, days, c.day, c.status, c.currency)]
         groups = [
             ClosedGroup(_day_of(day), status, currency, _n(n), _n(valued), _n(total) / MICROS)
             for day, status, currency, n, valued, total in rows
@@ -229,7 +231,7 @@ class SqlTotals(SqlAggregateReads):
         days = self._days(t.day_span(first_day, last_day))
         rows = [
             (line, team, currency, n, total)
-            for line, team, currency, n, _, total, _ in self._grouped(
+            for line, team, currency, n, _, total, _, _ in self._grouped(
                 f, t.CLOSED, days, c.sales_line_id, c.team_id, c.currency, where=c.status == WON
             )
         ]
@@ -240,6 +242,16 @@ class SqlTotals(SqlAggregateReads):
         ]
         return sorted(won, key=lambda w: (w.sales_line_id, w.team_id, w.currency))
 
+    def won_cycle_mean(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        if not self._by_totals(f):
+            return super().won_cycle_mean(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        rows = self._grouped(f, t.CLOSED, days, c.status, where=c.status == WON)
+        won = sum(row[1] for row in rows)
+        total = sum(row[5] for row in rows)
+        return cycle_mean(won, total)
+
     def _instant_rows(
         self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime, *columns: Any
     ) -> tuple[list[tuple[Any, ...]], tuple[tuple[dt.datetime, dt.datetime], ...]]:
@@ -248,7 +260,7 @@ class SqlTotals(SqlAggregateReads):
         span = t.instant_span(start, end)
         if span.whole is None:
             return [], span.edges
-        rows = [row[:-3] for row in self._grouped(f, kind, self._days(span.whole), *columns)]
+        rows = [row[:-4] for row in self._grouped(f, kind, self._days(span.whole), *columns)]
         return rows, span.edges
 
     def cohort_groups(

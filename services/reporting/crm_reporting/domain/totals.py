@@ -20,12 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from crm_reporting.domain.deals import OPEN, DealFact
+from crm_reporting.domain.deals import OPEN, WON, DealFact
+from crm_reporting.domain.kpis.closed import cycle_micros
 
 #: kinds of totals
 OPEN_STAGE = "open_stage"  # open deals per (pipeline, stage, currency); no time key
 OPEN_CLOSE = "open_close"  # open deals per estimated close date ('' undated), category, probability
-CLOSED = "closed"  # closed deals per close date, status, currency
+CLOSED = "closed"  # closed deals per close date, status, currency; won: their cycles' sum
 CREATED = "created"  # deals per UTC day created, pipeline, status, stage, stays, currency
 ENDED = "ended"  # deals per UTC day they stopped being open ('' never: open or no close time)
 
@@ -52,6 +53,7 @@ class Amounts:
     valued: int = 0  # deals with a known value
     value_micros: int = 0
     entered: int = 0  # open_stage: deals with a stage entry time (the stuck count's base)
+    length_micros: int = 0  # closed: the won deals' cycles (created -> closed, never negative)
 
     def __add__(self, other: Amounts) -> Amounts:
         return Amounts(
@@ -59,10 +61,13 @@ class Amounts:
             self.valued + other.valued,
             self.value_micros + other.value_micros,
             self.entered + other.entered,
+            self.length_micros + other.length_micros,
         )
 
     def __neg__(self) -> Amounts:
-        return Amounts(-self.deals, -self.valued, -self.value_micros, -self.entered)
+        return Amounts(
+            -self.deals, -self.valued, -self.value_micros, -self.entered, -self.length_micros
+        )
 
     @property
     def empty(self) -> bool:
@@ -123,7 +128,9 @@ def contributions(fact: DealFact) -> dict[TotalKey, Amounts]:
         )
         add(_timed(close, fact.estimated_close_date), valued)
     elif fact.close_date is not None:
-        add(_timed(base._replace(kind=CLOSED, status=fact.status), fact.close_date), valued)
+        cycle = cycle_micros(fact) if fact.status == WON else 0
+        closed = Amounts(1, valued.valued, valued.value_micros, 0, cycle)
+        add(_timed(base._replace(kind=CLOSED, status=fact.status), fact.close_date), closed)
     created = base._replace(
         kind=CREATED,
         pipeline_id=fact.pipeline_id,

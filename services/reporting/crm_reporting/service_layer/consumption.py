@@ -111,9 +111,7 @@ def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
     try:
         with deps.uow() as uow:
             uow.models.clear()
-            for _, group in itertools.groupby(
-                uow.events.in_aggregate_order(), key=lambda e: e.key
-            ):
+            for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
                 batch = list(group)
                 derive(uow, batch)
                 events += len(batch)

@@ -47,6 +47,14 @@ class ReportInputs:
         """The period's closed deals per rep or team, status and currency (by the store)."""
         return self.store.leader_groups(self.filter, self.period.first_day, self.period.last_day)
 
+    def cycle_mean(self, period: Period) -> Cycle:
+        """The won deals' count and mean cycle (no median), for the velocity: the median of the
+        period's cycle is read only where it is shown."""
+        if period in self._cycles:
+            cycle = self._cycles[period]
+            return Cycle(cycle.won, cycle.mean_days, None)
+        return self.store.won_cycle_mean(self.filter, period.first_day, period.last_day)
+
     def cycle(self, period: Period) -> Cycle:
         if period not in self._cycles:
             self._cycles[period] = self.store.won_cycle(

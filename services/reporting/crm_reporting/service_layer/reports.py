@@ -85,10 +85,10 @@ def _cycle(data: ReportInputs, limit: int) -> CycleReport:
 def _velocity(data: ReportInputs) -> VelocityReport:
     groups = data.closed_groups
     current = velocity_of(
-        groups, data.cycle(data.period), data.open_at_end(data.period), data.period
+        groups, data.cycle_mean(data.period), data.open_at_end(data.period), data.period
     )
     previous = velocity_of(
-        groups, data.cycle(data.previous), data.open_at_end(data.previous), data.previous
+        groups, data.cycle_mean(data.previous), data.open_at_end(data.previous), data.previous
     )
     currencies = {c.currency for c in current.currencies} | {
         c.currency for c in previous.currencies

@@ -39,6 +39,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("entered", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "length_micros",
+            sa.Numeric(38, 0).with_variant(sa.BigInteger(), "sqlite"),
+            nullable=False,
+        ),
     )
     op.create_table(
         "rebuild_runs",

@@ -109,7 +109,11 @@ def _stored_totals(session: Session) -> dict:
         key = totals.TotalKey(**{name: row[name] for name in totals.TotalKey._fields})
         assert row["grain"] == ("" if not row["day"] else "m" if len(row["day"]) == 7 else "d")
         out[key] = totals.Amounts(
-            int(row["deals"]), int(row["valued"]), int(row["value_micros"]), int(row["entered"])
+            int(row["deals"]),
+            int(row["valued"]),
+            int(row["value_micros"]),
+            int(row["entered"]),
+            int(row["length_micros"]),
         )
     return out
 
@@ -140,6 +144,9 @@ def _check_reads(session: Session) -> None:
             )
             assert sum(g.deals for g in groups) == sum(g.deals for g in reference)
             assert store.won_by_team(f, first, last) == ReportStore.won_by_team(
+                store, f, first, last
+            )
+            assert store.won_cycle_mean(f, first, last) == ReportStore.won_cycle_mean(
                 store, f, first, last
             )
             assert sorted(store.cohort_groups(f, start, end), key=repr) == sorted(
