@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from crm_reporting.adapters.orm import (
     targets,
 )
 from crm_reporting.adapters.totals_store import SqlTotals
+from crm_reporting.domain import totals
 from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
 from crm_reporting.domain.events import (
     ActivitySnapshot,
@@ -168,6 +169,18 @@ def _deal_row(fact: DealFact) -> dict[str, object]:
     }
 
 
+def _stay_row(fact: DealFact, stay: StageStay) -> dict[str, object]:
+    return {
+        "deal_id": fact.id,
+        "entered_at": stay.entered_at,
+        "stage_key": stay.stage_key,
+        "left_at": stay.left_at,
+        "team_id": fact.team_id,
+        "pipeline_id": fact.pipeline_id,
+        "sales_line_id": fact.sales_line_id,
+    }
+
+
 # Columns in DealFact's field order: rows are read as plain tuples and handed over by position
 # (a mapping per row and a conversion per field cost about half of a report's time).
 _FACT_COLUMNS = tuple(
@@ -204,20 +217,18 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         self.session.execute(delete(deal_facts).where(deal_facts.c.deal_id == fact.id))
         self.session.execute(delete(stage_stays).where(stage_stays.c.deal_id == fact.id))
         self.session.execute(insert(deal_facts).values(**_deal_row(fact)))
-        rows = [
-            {
-                "deal_id": fact.id,
-                "entered_at": stay.entered_at,
-                "stage_key": stay.stage_key,
-                "left_at": stay.left_at,
-                "team_id": fact.team_id,
-                "pipeline_id": fact.pipeline_id,
-                "sales_line_id": fact.sales_line_id,
-            }
-            for stay in fact.stays
-        ]
+        rows = [_stay_row(fact, stay) for stay in fact.stays]
         if rows:
             BulkInsert(stage_stays).execute(self.session, rows)
+
+    def put_new_deals(self, facts: Sequence[DealFact]) -> None:
+        if not facts:
+            return
+        BulkInsert(deal_facts).execute(self.session, [_deal_row(fact) for fact in facts])
+        stays = [_stay_row(fact, stay) for fact in facts for stay in fact.stays]
+        if stays:
+            BulkInsert(stage_stays).execute(self.session, stays)
+        self.add_totals(totals.summed(facts))
 
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
         self.session.execute(

@@ -62,7 +62,10 @@ class SqlTotals(SqlAggregateReads):
 
     # -- write side ----------------------------------------------------------------------------
     def apply_totals(self, old: DealFact | None, new: DealFact | None) -> None:
-        change = t.difference(old, new)
+        self.add_totals(t.difference(old, new))
+
+    def add_totals(self, change: dict[t.TotalKey, t.Amounts]) -> None:
+        """Adds ``change`` to the stored totals (an upsert per key), dropping emptied keys."""
         if not change:
             return
         rows = [

@@ -41,6 +41,9 @@ DEAL, ACTIVITY, PIPELINE, ORG_UNIT, TEAM, TARGETS = (
 )
 
 
+REBUILD_BATCH = 1000  # deals written per batch by the rebuild
+
+
 @dataclass(frozen=True)
 class Recorded:
     stored: bool  # False: the event was already in the store (nothing changed)

@@ -117,6 +117,12 @@ class ReadModels(abc.ABC):
     @abc.abstractmethod
     def put_deal(self, fact: DealFact) -> None: ...
 
+    def put_new_deals(self, facts: Sequence[DealFact]) -> None:
+        """Writes deals not in the read models yet (the rebuild, after ``clear``), in one go:
+        the SQL store inserts them, their stays and their running totals in a few statements."""
+        for fact in facts:
+            self.put_deal(fact)
+
     @abc.abstractmethod
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None: ...
 
