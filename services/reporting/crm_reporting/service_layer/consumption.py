@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 from crm_chassis.caller import SYSTEM, Caller
 from crm_chassis.errors import PermissionDenied
-from crm_reporting.domain.deals import derive_deal
+from crm_reporting.domain.deals import DealFact, derive_deal
 from crm_reporting.domain.events import RecordedEvent
+from crm_reporting.domain.marketing.derive import derive_won_deal
+from crm_reporting.domain.marketing.facts import WonDeal
 from crm_reporting.domain.structure import (
     derive_activity,
     derive_pipeline,
@@ -114,11 +116,29 @@ def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
     try:
         with deps.uow() as uow:
             uow.models.clear()
+            # Deals (most aggregates) are written in batches: the read models are empty, so
+            # there is no fact before to subtract, and a batch is a few multi-row statements.
+            deals: list[DealFact] = []
+            won: list[WonDeal] = []
             for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
                 batch = list(group)
-                derive(uow, batch)
+                if batch[0].aggregate_type == DEAL:
+                    fact = derive_deal(batch)
+                    if fact is not None:
+                        deals.append(fact)
+                    won_deal = derive_won_deal(batch)
+                    if won_deal is not None:
+                        won.append(won_deal)
+                else:
+                    derive(uow, batch)
+                if len(deals) >= REBUILD_BATCH:
+                    uow.models.put_new_deals(deals)
+                    uow.marketing.put_new_won_deals(won)
+                    deals, won = [], []
                 events += len(batch)
                 aggregates += 1
+            uow.models.put_new_deals(deals)
+            uow.marketing.put_new_won_deals(won)
             uow.commit()
     except Exception as error:
         _record(deps, RebuildRun(deps.clock.now(), False, events, aggregates, repr(error)))

@@ -28,6 +28,7 @@ from crm_reporting.domain.kpis.funnel import stuck_before
 from crm_reporting.domain.kpis.win_rate import win_rate_of
 from crm_reporting.domain.periods import PeriodKind, resolve
 from crm_reporting.entrypoints import settings, wiring
+from crm_reporting.service_layer import consumption
 from crm_reporting.service_layer.consumption import rebuild, record_event
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 from crm_testkit.fakes import FixedClock
@@ -176,7 +177,12 @@ def _run(engine, seed: int) -> None:
                 k.kind == totals.OPEN_STAGE for k in live
             )
             _check_reads(session)
-        rebuild(deps, Caller.system("reporting-rebuild"))
+        # Small batches: later batches add to the keys earlier ones wrote.
+        consumption.REBUILD_BATCH = 7
+        try:
+            rebuild(deps, Caller.system("reporting-rebuild"))
+        finally:
+            consumption.REBUILD_BATCH = 1000
         with Session(engine) as session:
             assert _stored_totals(session) == live
     finally:
