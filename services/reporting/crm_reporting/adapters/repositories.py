@@ -212,8 +212,11 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
 
     # -- write side ----------------------------------------------------------------------------
     def put_deal(self, fact: DealFact) -> None:
-        # The fact before and after: the running totals move by the difference.
-        self.apply_totals(self.deal(fact.id), fact)
+        # The fact before and after: the running totals move by the difference. The row is
+        # locked first, so a concurrent derivation of the same deal waits and then subtracts
+        # the fact this one writes, not the one both read (PostgreSQL; SQLite has one writer).
+        before = self._facts(deal_facts.c.deal_id == fact.id, with_stays=True, lock=True)
+        self.apply_totals(before[0] if before else None, fact)
         self.session.execute(delete(deal_facts).where(deal_facts.c.deal_id == fact.id))
         self.session.execute(delete(stage_stays).where(stage_stays.c.deal_id == fact.id))
         self.session.execute(insert(deal_facts).values(**_deal_row(fact)))
@@ -304,8 +307,13 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def _where(self, f: DealFilter) -> list[object]:
         return deal_conditions(f)
 
-    def _facts(self, *conditions: object, with_stays: bool = False) -> list[DealFact]:
-        rows = self.session.execute(select(*_FACT_COLUMNS).where(*conditions)).tuples().all()  # type: ignore[arg-type]
+    def _facts(
+        self, *conditions: object, with_stays: bool = False, lock: bool = False
+    ) -> list[DealFact]:
+        query = select(*_FACT_COLUMNS).where(*conditions)  # type: ignore[arg-type]
+        if lock:
+            query = query.with_for_update()
+        rows = self.session.execute(query).tuples().all()
         if not with_stays or not rows:
             return [_fact(row) for row in rows]
         ids = [row[0] for row in rows]

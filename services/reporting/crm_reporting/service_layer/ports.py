@@ -183,7 +183,8 @@ class ReportStore(abc.ABC):
         self, f: DealFilter, first_day: dt.date, last_day: dt.date
     ) -> list[OpenForecastGroup]:
         """Open deals closing in first_day..last_day or without a date, per (estimated close
-        date, forecast category, currency)."""
+        date, forecast category, currency). A store may merge the days of a month lying wholly
+        in the range into one group dated the month's first day (the running totals do)."""
         return open_forecast_groups(self.open_deals(f), first_day, last_day)
 
     def cohort_groups(
@@ -203,7 +204,8 @@ class ReportStore(abc.ABC):
     def closed_groups(
         self, f: DealFilter, first_day: dt.date, last_day: dt.date
     ) -> list[ClosedGroup]:
-        """Deals closed on first_day..last_day per (close date, status, currency)."""
+        """Deals closed on first_day..last_day per (close date, status, currency); whole months
+        may be merged like ``open_forecast_groups``'s."""
         return closed_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
 
     def lost_groups(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[LostGroup]:
