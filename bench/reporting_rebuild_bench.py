@@ -57,6 +57,7 @@ def _row(message, event_type: str, aggregate_type: str, aggregate_id: str, versi
         occurred_at=when,
     )
     return {
+        "message": message,
         "event_id": message.meta.event_id,
         "source": "deals",
         "event_type": event_type,
@@ -138,6 +139,16 @@ def _deal_events(i: int) -> list[dict]:
     return rows
 
 
+def pipeline_event():
+    """The pipeline's stamped message (bench.reporting_lag_bench publishes it)."""
+    return _pipeline()["message"]
+
+
+def deal_events(i: int) -> list:
+    """Deal ``i``'s five stamped messages, in version order."""
+    return [row["message"] for row in _deal_events(i)]
+
+
 def run() -> dict:
     with temporary_postgres_database("reporting_rebuild_bench") as url:
         migrate.upgrade(url)
@@ -146,8 +157,11 @@ def run() -> dict:
         insert = BulkInsert(event_store, [c.name for c in event_store.c if c.name != "seq"])
         with Session(engine) as session:
             batch = [_pipeline()]
+            batch[0].pop("message")
             for i in range(DEALS):
                 batch.extend(_deal_events(i))
+                for row in batch:
+                    row.pop("message", None)
                 if len(batch) >= 5000:
                     insert.execute(session, batch)
                     batch = []
