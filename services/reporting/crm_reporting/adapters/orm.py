@@ -108,7 +108,14 @@ stage_stays = Table(
     # needs no join to the deals (migration 0004).
     Column("pipeline_id", String(64), nullable=False, server_default=""),
     Column("sales_line_id", String(64), nullable=False, server_default=""),
-    Index("ix_stage_stays_team_left", "team_id", "left_at"),
+    # The time in stage's medians read the period's stays from this index alone (PostgreSQL;
+    # it replaces ix_stage_stays_team_left, migration 0004).
+    Index(
+        "ix_stage_stays_team_left_covering",
+        "team_id",
+        "left_at",
+        postgresql_include=["sales_line_id", "pipeline_id", "stage_key", "entered_at"],
+    ),
 )
 
 activity_facts = Table(

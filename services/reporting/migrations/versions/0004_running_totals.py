@@ -69,12 +69,21 @@ def upgrade() -> None:
         op.add_column(
             "stage_stays", sa.Column(name, sa.String(64), nullable=False, server_default="")
         )
+    op.drop_index("ix_stage_stays_team_left", "stage_stays")
+    op.create_index(
+        "ix_stage_stays_team_left_covering",
+        "stage_stays",
+        ["team_id", "left_at"],
+        postgresql_include=["sales_line_id", "pipeline_id", "stage_key", "entered_at"],
+    )
     # The velocity's open count reads the deals closed during a partial UTC day by this.
     op.create_index("ix_deal_facts_closed_at", "deal_facts", ["closed_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_deal_facts_closed_at", "deal_facts")
+    op.drop_index("ix_stage_stays_team_left_covering", "stage_stays")
+    op.create_index("ix_stage_stays_team_left", "stage_stays", ["team_id", "left_at"])
     with op.batch_alter_table("stage_stays") as batch:
         batch.drop_column("sales_line_id")
         batch.drop_column("pipeline_id")
