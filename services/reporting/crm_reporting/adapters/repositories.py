@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
@@ -87,6 +87,20 @@ class SqlEventStore(EventStore):
     def _events(self, rows: Iterable[tuple[str, str, str]]) -> Iterator[RecordedEvent]:
         for source, event_type, body in rows:
             yield event_translation.from_body(source, event_type, body)
+
+    def lock_aggregate(self, aggregate_type: str, aggregate_id: str) -> None:
+        # PostgreSQL: a transaction-scoped advisory lock on the aggregate's key (SQLite has one
+        # writer at a time already).
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                select(
+                    func.pg_advisory_xact_lock(
+                        func.hashtextextended(
+                            literal(f"reporting:{aggregate_type}:{aggregate_id}"), 0
+                        )
+                    )
+                )
+            )
 
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]:
         rows = self.session.execute(

@@ -101,6 +101,9 @@ def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) ->
     with deps.uow() as uow:
         stored = uow.events.add(event, now)
         if stored:
+            # One derivation of an aggregate at a time: a concurrent one (another queue's event
+            # of the same deal) waits here and then reads this one's events and fact.
+            uow.events.lock_aggregate(event.aggregate_type, event.aggregate_id)
             derive(uow, uow.events.of_aggregate(event.aggregate_type, event.aggregate_id))
         uow.commit()
     return Recorded(stored, max(0.0, (now - event.occurred_at).total_seconds()))

@@ -93,6 +93,12 @@ class EventStore(abc.ABC):
     def add(self, event: RecordedEvent, recorded_at: dt.datetime) -> bool:
         """Stores the event; False (and nothing stored) when its id is already stored."""
 
+    def lock_aggregate(self, aggregate_type: str, aggregate_id: str) -> None:
+        """Holds the aggregate until the transaction ends: a concurrent derivation of the same
+        aggregate (its events arrive on several queues) waits, then reads this one's events.
+        Stores with a single writer need nothing."""
+        return None
+
     @abc.abstractmethod
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]: ...
 
