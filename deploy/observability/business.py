@@ -1,4 +1,4 @@
-"""The reporting service's part of the observability render: its alert group (read-model lag)
+"""The reporting service's part of the observability render: its alert group (read-model lag, a failed rebuild)
 and the Grafana business dashboard (company-level sales figures per sales line), beside the ops
 dashboard of deploy/observability/generate.py, which imports this module.
 
@@ -25,6 +25,15 @@ def reporting_alert_group(alert: Callable[..., dict]) -> dict:
                 "reporting applies events {{ $value | humanizeDuration }} after they happened "
                 "(p99): reports are behind the deals and territory changes",
                 "reporting-lag",
+            ),
+            alert(
+                "ReportingRebuildFailed",
+                "max(crm_reporting_rebuild_failed) > 0",
+                "1m",
+                "ticket",
+                "the latest rebuild of reporting's read models failed: the figures are those from "
+                "before it",
+                "reporting-rebuild-failed",
             ),
         ],
     }

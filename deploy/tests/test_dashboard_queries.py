@@ -84,6 +84,7 @@ def exported() -> dict[str, set[str]]:
     import crm_deals.adapters.metrics  # noqa: F401
     import crm_identity.adapters.metrics  # noqa: F401
     import crm_leads.adapters.metrics  # noqa: F401
+    import crm_reporting.adapters.metrics  # noqa: F401
     import crm_territory.adapters.metrics  # noqa: F401
 
     found: dict[str, set[str]] = dict(PROMETHEUS_OWN)

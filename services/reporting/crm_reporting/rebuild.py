@@ -3,6 +3,10 @@ reporting.md, "Runbook"), in one transaction, with the worker stopped meanwhile 
 its queues).
 
     python -m crm_reporting.rebuild
+
+Its outcome (success or failure, with what it read) is recorded in ``rebuild_runs`` either way;
+the worker publishes it as ``crm_reporting_rebuild_failed`` and
+``crm_reporting_rebuild_last_success_timestamp_seconds`` (alert ``ReportingRebuildFailed``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, litera
 from sqlalchemy.orm import Session
 
 from crm_reporting.adapters.orm import deal_facts, pipeline_stages, stage_stays
-from crm_reporting.domain.deals import OPEN, WON
+from crm_reporting.domain.deals import LOST, OPEN, WON
 from crm_reporting.domain.kpis.closed import (
     ClosedGroup,
     Cycle,
@@ -39,6 +39,8 @@ from crm_reporting.domain.kpis.funnel import (
     stay_figures_of,
 )
 from crm_reporting.domain.kpis.funnel import micros as length_micros
+from crm_reporting.domain.kpis.leaderboard import REP, TEAM, LeaderGroup, leader_groups
+from crm_reporting.domain.kpis.lost_reasons import LostGroup
 from crm_reporting.service_layer.ports import DealFilter
 
 MICROS = Decimal(1_000_000)
@@ -188,22 +190,22 @@ class SqlAggregateReads:
         if not f.team_ids:
             return []
         d, s = deal_facts.c, stage_stays.c
-        stays = stage_stays.join(deal_facts, d.deal_id == s.deal_id)
-        # The stay's own team (the deal's, written with it) lets the (team, left_at) index find
-        # the period's stays; the deal's conditions then apply the owner and the line.
-        ended = [
-            s.team_id.in_(sorted(f.team_ids)),
-            s.left_at >= start,
-            s.left_at < end,
-            *deal_conditions(f),
-        ]
+        # The stay's own team, pipeline and line (the deal's, written with it) let the (team,
+        # left_at) index find the period's stays without the deals; only an owner needs the join.
+        ended = [s.team_id.in_(sorted(f.team_ids)), s.left_at >= start, s.left_at < end]
+        if f.sales_line_id:
+            ended.append(s.sales_line_id == f.sales_line_id)
+        stays: Any = stage_stays
+        if f.owner_user_id:
+            stays = stage_stays.join(deal_facts, d.deal_id == s.deal_id)
+            ended.append(d.owner_user_id == f.owner_user_id)
         if self._postgres():
             # Lengths as exact integer microseconds (EXTRACT gives NUMERIC): the SUM and the two
             # middle values (percentile_disc ascending and descending) are the domain's inputs.
             length = _micros_between(s.entered_at, s.left_at)
             rows = self.session.execute(
                 select(
-                    d.pipeline_id,
+                    s.pipeline_id,
                     s.stage_key,
                     func.count(),
                     func.sum(length),
@@ -212,8 +214,8 @@ class SqlAggregateReads:
                 )
                 .select_from(stays)
                 .where(*ended)
-                .group_by(d.pipeline_id, s.stage_key)
-                .order_by(d.pipeline_id, s.stage_key)
+                .group_by(s.pipeline_id, s.stage_key)
+                .order_by(s.pipeline_id, s.stage_key)
             ).tuples()
             return [
                 stay_figures(p, key, int(n), int(total), int(low), int(high))
@@ -223,7 +225,7 @@ class SqlAggregateReads:
         # two times are read (not the deals) and measured with the domain's definition.
         lengths: dict[tuple[str, str], list[int]] = {}
         for p, key, entered, left in self.session.execute(
-            select(d.pipeline_id, s.stage_key, s.entered_at, s.left_at)
+            select(s.pipeline_id, s.stage_key, s.entered_at, s.left_at)
             .select_from(stays)
             .where(*ended)
         ).tuples():
@@ -287,6 +289,70 @@ class SqlAggregateReads:
             ClosedGroup(_DATE(day), status, currency, int(n), int(valued), _money(total))
             for day, status, currency, n, valued, total in rows
         ]
+
+    def lost_groups(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[LostGroup]:
+        if not f.team_ids:
+            return []
+        d = deal_facts.c
+        rows = self.session.execute(
+            select(
+                d.lost_reason,
+                d.lost_competitor,
+                d.currency,
+                func.count(),
+                func.count(d.value_micros),
+                func.sum(d.value_micros),
+            )
+            .where(*self._closed(f, first_day, last_day), d.status == LOST)
+            .group_by(d.lost_reason, d.lost_competitor, d.currency)
+            .order_by(d.lost_reason, d.lost_competitor, d.currency)
+        ).tuples()
+        return [
+            LostGroup(reason, competitor, currency, int(n), _money(total) if valued else None)
+            for reason, competitor, currency, n, valued, total in rows
+        ]
+
+    def leader_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[LeaderGroup]:
+        if not f.team_ids:
+            return []
+        d = deal_facts.c
+        closed = [*self._closed(f, first_day, last_day), d.status.in_((WON, LOST))]
+        if not self._postgres():
+            # SQLite keeps times as text and has no GREATEST: the period's closed deals are read
+            # and grouped with the domain's definition (`make run` only).
+            deals = self.closed_between(f, first_day, last_day)  # type: ignore[attr-defined]
+            return leader_groups(deals, first_day, last_day)
+        length = case(
+            (
+                d.status == WON,
+                func.coalesce(func.greatest(_micros_between(d.created_at, d.closed_at), 0), 0),
+            ),
+            else_=0,
+        )
+        groups: list[LeaderGroup] = []
+        for by, column in ((REP, d.owner_user_id), (TEAM, d.team_id)):
+            rows = self.session.execute(
+                select(
+                    column,
+                    d.status,
+                    d.currency,
+                    func.count(),
+                    func.count(d.value_micros),
+                    func.sum(d.value_micros),
+                    func.sum(length),
+                )
+                .where(*closed, column != "")
+                .group_by(column, d.status, d.currency)
+                .order_by(column, d.status, d.currency)
+            ).tuples()
+            groups.extend(
+                LeaderGroup(by, id_, status, currency, int(n), _money(total) if valued else None,
+                            _int(micros) or 0)
+                for id_, status, currency, n, valued, total, micros in rows
+            )  # fmt: skip
+        return sorted(groups, key=lambda g: (g.by, g.id, g.status, g.currency))
 
     def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
         if not f.team_ids:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters.marketing_orm import (
     marketing_accounts,
     marketing_campaigns,
@@ -24,6 +26,23 @@ from crm_reporting.domain.marketing.facts import (
     WonDeal,
 )
 from crm_reporting.service_layer.marketing_ports import MarketingStore
+
+
+def _won_row(fact: WonDeal) -> dict[str, object]:
+    return {
+        "deal_id": fact.id,
+        "team_id": fact.team_id,
+        "owner_user_id": fact.owner_user_id,
+        "sales_line_id": fact.sales_line_id,
+        "account_id": fact.account_id,
+        "campaign_id": fact.campaign_id,
+        "originating_lead_id": fact.originating_lead_id,
+        "currency": fact.currency,
+        "revenue": str(fact.revenue),
+        "won_at": fact.won_at,
+        "lines": json.dumps([[line.product_id, str(line.amount)] for line in fact.lines]),
+        "version": 0,
+    }
 
 
 class SqlMarketingStore(MarketingStore):
@@ -87,25 +106,11 @@ class SqlMarketingStore(MarketingStore):
         if fact is None:
             self.session.execute(delete(table).where(table.c.deal_id == deal_id))
             return
-        self._replace(
-            table,
-            "deal_id",
-            deal_id,
-            {
-                "deal_id": fact.id,
-                "team_id": fact.team_id,
-                "owner_user_id": fact.owner_user_id,
-                "sales_line_id": fact.sales_line_id,
-                "account_id": fact.account_id,
-                "campaign_id": fact.campaign_id,
-                "originating_lead_id": fact.originating_lead_id,
-                "currency": fact.currency,
-                "revenue": str(fact.revenue),
-                "won_at": fact.won_at,
-                "lines": json.dumps([[line.product_id, str(line.amount)] for line in fact.lines]),
-                "version": 0,
-            },
-        )
+        self._replace(table, "deal_id", deal_id, _won_row(fact))
+
+    def put_new_won_deals(self, facts: Sequence[WonDeal]) -> None:
+        if facts:
+            BulkInsert(marketing_won_deals).execute(self.session, [_won_row(f) for f in facts])
 
     # -- read side -----------------------------------------------------------------------------
     def leads_created(self, team_ids, start: dt.datetime, end: dt.datetime) -> list[LeadFact]:

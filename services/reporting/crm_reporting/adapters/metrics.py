@@ -9,6 +9,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 
 from crm_reporting.service_layer.business import LineFigures
+from crm_reporting.service_layer.ports import RebuildStatus
 
 EVENT_LAG = Histogram(
     "crm_reporting_event_lag_seconds",
@@ -40,6 +41,23 @@ WON_DEALS_THIS_MONTH = Gauge(
     "Deals won in the current UTC month, per sales line.",
     ["sales_line"],
 )
+
+
+REBUILD_FAILED = Gauge(
+    "crm_reporting_rebuild_failed",
+    "1 when the latest run of the read models' rebuild failed (its figures were left as they "
+    "were), else 0.",
+)
+REBUILD_LAST_SUCCESS = Gauge(
+    "crm_reporting_rebuild_last_success_timestamp_seconds",
+    "Unix time at which the latest successful rebuild of the read models committed (0: never).",
+)
+
+
+def publish_rebuild(status: RebuildStatus) -> None:
+    REBUILD_FAILED.set(1 if status.last is not None and not status.last.succeeded else 0)
+    success = status.last_success
+    REBUILD_LAST_SUCCESS.set(success.finished_at.timestamp() if success else 0)
 
 
 def observe_recorded(source: str, event_type: str, lag_seconds: float) -> None:

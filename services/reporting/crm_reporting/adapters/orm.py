@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -46,6 +47,20 @@ event_store = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("body", Text, nullable=False),
     Index("ix_event_store_aggregate", "aggregate_type", "aggregate_id", "aggregate_version"),
+)
+
+# Every run of the rebuild and its outcome (the rebuild-failure alert reads the latest).
+rebuild_runs = Table(
+    "rebuild_runs",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("finished_at", UtcDateTime(), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Column("events", BigInteger, nullable=False),
+    Column("aggregates", BigInteger, nullable=False),
+    Column("error", Text, nullable=False),
 )
 
 deal_facts = Table(
@@ -77,6 +92,8 @@ deal_facts = Table(
     Index("ix_deal_facts_status_team", "status", "team_id"),
     Index("ix_deal_facts_status_created", "status", "created_at", "deal_id"),
     Index("ix_deal_facts_status_estimated", "status", "estimated_close_date"),
+    Index("ix_deal_facts_open_entered", "status", "pipeline_id", "stage_key", "stage_entered_at"),
+    Index("ix_deal_facts_closed_at", "closed_at"),
 )
 
 stage_stays = Table(
@@ -87,7 +104,18 @@ stage_stays = Table(
     Column("stage_key", String(64), primary_key=True),
     Column("left_at", UtcDateTime(), nullable=True),
     Column("team_id", String(64), nullable=False),
-    Index("ix_stage_stays_team_left", "team_id", "left_at"),
+    # The deal's pipeline and line, written with it: the time-in-stage read of a team or line
+    # needs no join to the deals (migration 0004).
+    Column("pipeline_id", String(64), nullable=False, server_default=""),
+    Column("sales_line_id", String(64), nullable=False, server_default=""),
+    # The time in stage's medians read the period's stays from this index alone (PostgreSQL;
+    # it replaces ix_stage_stays_team_left, migration 0004).
+    Index(
+        "ix_stage_stays_team_left_covering",
+        "team_id",
+        "left_at",
+        postgresql_include=["sales_line_id", "pipeline_id", "stage_key", "entered_at"],
+    ),
 )
 
 activity_facts = Table(
@@ -143,7 +171,38 @@ targets = Table(
     Column("deal_count", BigInteger, nullable=False),
 )
 
+# The running totals (domain/totals.py): one row per key, the sums of every current fact's
+# contributions. The key starts with (kind, grain, day, line, team): a read names one kind, a few
+# months or days (or a range of them) and the scope's line and teams. Sums of money are NUMERIC on PostgreSQL (a line's total in
+# micro-units may pass BIGINT); SQLite's INTEGER is 64-bit, enough for `make run`.
+_SUM = Numeric(38, 0).with_variant(BigInteger, "sqlite")
+TOTALS_KEY = (
+    "kind", "grain", "day", "sales_line_id", "team_id", "pipeline_id", "stage_key", "status",
+    "currency", "detail", "probability",
+)  # fmt: skip
+deal_totals = Table(
+    "deal_totals",
+    metadata,
+    Column("kind", String(12), primary_key=True),
+    Column("grain", String(1), primary_key=True),  # d(ay), m(onth) or '' (no time)
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD, YYYY-MM or ''
+    Column("sales_line_id", String(64), primary_key=True),
+    Column("team_id", String(64), primary_key=True),
+    Column("pipeline_id", String(64), primary_key=True),
+    Column("stage_key", String(64), primary_key=True),
+    Column("status", String(8), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("detail", String(1000), primary_key=True),
+    Column("probability", Integer, primary_key=True),
+    Column("deals", BigInteger, nullable=False),
+    Column("valued", BigInteger, nullable=False),
+    Column("value_micros", _SUM, nullable=False),
+    Column("entered", BigInteger, nullable=False),
+    Column("length_micros", _SUM, nullable=False),
+)
+
 READ_MODELS = (
+    deal_totals,
     deal_facts,
     stage_stays,
     activity_facts,

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
 from crm_reporting.adapters import event_translation
-from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.aggregate_reads import deal_conditions
 from crm_reporting.adapters.event_tombstones import tombstone_events
 from crm_reporting.adapters.orm import (
     READ_MODELS,
@@ -22,9 +22,12 @@ from crm_reporting.adapters.orm import (
     org_teams,
     org_units,
     pipeline_stages,
+    rebuild_runs,
     stage_stays,
     targets,
 )
+from crm_reporting.adapters.totals_store import SqlTotals
+from crm_reporting.domain import totals
 from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
 from crm_reporting.domain.events import (
     ActivitySnapshot,
@@ -41,6 +44,8 @@ from crm_reporting.service_layer.ports import (
     LineTotals,
     OrgTree,
     ReadModels,
+    RebuildRun,
+    RebuildStatus,
     ReportStore,
 )
 
@@ -84,6 +89,20 @@ class SqlEventStore(EventStore):
         for source, event_type, body in rows:
             yield event_translation.from_body(source, event_type, body)
 
+    def lock_aggregate(self, aggregate_type: str, aggregate_id: str) -> None:
+        # PostgreSQL: a transaction-scoped advisory lock on the aggregate's key (SQLite has one
+        # writer at a time already).
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                select(
+                    func.pg_advisory_xact_lock(
+                        func.hashtextextended(
+                            literal(f"reporting:{aggregate_type}:{aggregate_id}"), 0
+                        )
+                    )
+                )
+            )
+
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]:
         rows = self.session.execute(
             select(event_store.c.source, event_store.c.event_type, event_store.c.body)
@@ -113,6 +132,31 @@ class SqlEventStore(EventStore):
 
     def tombstone(self, email: str) -> int:
         return tombstone_events(self.session, email)
+    def record_rebuild(self, run: RebuildRun) -> None:
+        self.session.execute(
+            insert(rebuild_runs).values(
+                finished_at=run.finished_at,
+                succeeded=run.succeeded,
+                events=run.events,
+                aggregates=run.aggregates,
+                error=run.error[:2000],
+            )
+        )
+
+    def _rebuild_run(self, *conditions: Any) -> RebuildRun | None:
+        r = rebuild_runs.c
+        row = self.session.execute(
+            select(r.finished_at, r.succeeded, r.events, r.aggregates, r.error)
+            .where(*conditions)
+            .order_by(r.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else RebuildRun(*row)
+
+    def rebuild_status(self) -> RebuildStatus:
+        return RebuildStatus(
+            self._rebuild_run(), self._rebuild_run(rebuild_runs.c.succeeded.is_(True))
+        )
 
 
 def _deal_row(fact: DealFact) -> dict[str, object]:
@@ -142,6 +186,18 @@ def _deal_row(fact: DealFact) -> dict[str, object]:
     }
 
 
+def _stay_row(fact: DealFact, stay: StageStay) -> dict[str, object]:
+    return {
+        "deal_id": fact.id,
+        "entered_at": stay.entered_at,
+        "stage_key": stay.stage_key,
+        "left_at": stay.left_at,
+        "team_id": fact.team_id,
+        "pipeline_id": fact.pipeline_id,
+        "sales_line_id": fact.sales_line_id,
+    }
+
+
 # Columns in DealFact's field order: rows are read as plain tuples and handed over by position
 # (a mapping per row and a conversion per field cost about half of a report's time).
 _FACT_COLUMNS = tuple(
@@ -167,27 +223,32 @@ def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
     )  # fmt: skip
 
 
-class SqlReadModels(SqlAggregateReads, ReadModels, ReportStore):
+class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def __init__(self, session: Session) -> None:
         self.session = session
 
     # -- write side ----------------------------------------------------------------------------
     def put_deal(self, fact: DealFact) -> None:
+        # The fact before and after: the running totals move by the difference. The row is
+        # locked first, so a concurrent derivation of the same deal waits and then subtracts
+        # the fact this one writes, not the one both read (PostgreSQL; SQLite has one writer).
+        before = self._facts(deal_facts.c.deal_id == fact.id, with_stays=True, lock=True)
+        self.apply_totals(before[0] if before else None, fact)
         self.session.execute(delete(deal_facts).where(deal_facts.c.deal_id == fact.id))
         self.session.execute(delete(stage_stays).where(stage_stays.c.deal_id == fact.id))
         self.session.execute(insert(deal_facts).values(**_deal_row(fact)))
-        rows = [
-            {
-                "deal_id": fact.id,
-                "entered_at": stay.entered_at,
-                "stage_key": stay.stage_key,
-                "left_at": stay.left_at,
-                "team_id": fact.team_id,
-            }
-            for stay in fact.stays
-        ]
+        rows = [_stay_row(fact, stay) for stay in fact.stays]
         if rows:
             BulkInsert(stage_stays).execute(self.session, rows)
+
+    def put_new_deals(self, facts: Sequence[DealFact]) -> None:
+        if not facts:
+            return
+        BulkInsert(deal_facts).execute(self.session, [_deal_row(fact) for fact in facts])
+        stays = [_stay_row(fact, stay) for fact in facts for stay in fact.stays]
+        if stays:
+            BulkInsert(stage_stays).execute(self.session, stays)
+        self.add_totals(totals.summed(facts))
 
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
         self.session.execute(
@@ -263,8 +324,13 @@ class SqlReadModels(SqlAggregateReads, ReadModels, ReportStore):
     def _where(self, f: DealFilter) -> list[object]:
         return deal_conditions(f)
 
-    def _facts(self, *conditions: object, with_stays: bool = False) -> list[DealFact]:
-        rows = self.session.execute(select(*_FACT_COLUMNS).where(*conditions)).tuples().all()  # type: ignore[arg-type]
+    def _facts(
+        self, *conditions: object, with_stays: bool = False, lock: bool = False
+    ) -> list[DealFact]:
+        query = select(*_FACT_COLUMNS).where(*conditions)  # type: ignore[arg-type]
+        if lock:
+            query = query.with_for_update()
+        rows = self.session.execute(query).tuples().all()
         if not with_stays or not rows:
             return [_fact(row) for row in rows]
         ids = [row[0] for row in rows]

@@ -13,7 +13,8 @@ handler's transaction, so the stored event, the read model and the inbox row com
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
 - territory user_access_changed -> the local access replica (chassis mixin).
-Timer: business_metrics (business_metrics_seconds) refreshes the company-level gauges.
+Timer: business_metrics (business_metrics_seconds) refreshes the company-level gauges and the
+rebuild's outcome gauges.
 
 Run: ``python -m crm_chassis.messaging.worker_main reporting crm_reporting.entrypoints.worker``.
 """
@@ -140,3 +141,5 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     @setting_timer(settings.load, "business_metrics_seconds")
     def business_metrics(self) -> None:
         metrics.publish_business(business.business_figures(self.deps, WORKER))
+        # The rebuild runs as a command of its own; its outcome is in the database.
+        metrics.publish_rebuild(consumption.rebuild_status(self.deps, WORKER))

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from crm_chassis import privacy
 from crm_chassis.caller import SYSTEM, Caller
 from crm_chassis.errors import PermissionDenied
-from crm_reporting.domain.deals import derive_deal
+from crm_reporting.domain.deals import DealFact, derive_deal
 from crm_reporting.domain.events import RecordedEvent
+from crm_reporting.domain.marketing.derive import derive_won_deal
+from crm_reporting.domain.marketing.facts import WonDeal
 from crm_reporting.domain.structure import (
     derive_activity,
     derive_pipeline,
@@ -28,6 +30,7 @@ from crm_reporting.domain.structure import (
 )
 from crm_reporting.service_layer.dependencies import Dependencies
 from crm_reporting.service_layer.marketing_consumption import derive_marketing
+from crm_reporting.service_layer.ports import RebuildRun, RebuildStatus
 from crm_reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
 #: aggregate types reporting derives a read model from (their events' ``aggregate_type``).
@@ -39,6 +42,9 @@ DEAL, ACTIVITY, PIPELINE, ORG_UNIT, TEAM, TARGETS = (
     "team",
     "sales_line_targets",
 )
+
+
+REBUILD_BATCH = 1000  # deals written per batch by the rebuild
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,9 @@ def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) ->
     with deps.uow() as uow:
         stored = uow.events.add(event, now)
         if stored:
+            # One derivation of an aggregate at a time: a concurrent one (another queue's event
+            # of the same deal) waits here and then reads this one's events and fact.
+            uow.events.lock_aggregate(event.aggregate_type, event.aggregate_id)
             derive(uow, uow.events.of_aggregate(event.aggregate_type, event.aggregate_id))
         uow.commit()
     return Recorded(stored, max(0.0, (now - event.occurred_at).total_seconds()))
@@ -103,17 +112,42 @@ def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) ->
 
 def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
     """Empties the read models and derives them again from the event store, in one transaction
-    (readers see the old figures until it commits)."""
+    (readers see the old figures until it commits). The outcome is recorded either way, in a
+    transaction of its own (a failed rebuild's is rolled back): the rebuild-failure alert reads
+    it (``rebuild_status``)."""
     _require_platform(caller, "rebuild the read models")
     events = aggregates = 0
-    with deps.uow() as uow:
-        uow.models.clear()
-        for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
-            batch = list(group)
-            derive(uow, batch)
-            events += len(batch)
-            aggregates += 1
-        uow.commit()
+    try:
+        with deps.uow() as uow:
+            uow.models.clear()
+            # Deals (most aggregates) are written in batches: the read models are empty, so
+            # there is no fact before to subtract, and a batch is a few multi-row statements.
+            deals: list[DealFact] = []
+            won: list[WonDeal] = []
+            for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
+                batch = list(group)
+                if batch[0].aggregate_type == DEAL:
+                    fact = derive_deal(batch)
+                    if fact is not None:
+                        deals.append(fact)
+                    won_deal = derive_won_deal(batch)
+                    if won_deal is not None:
+                        won.append(won_deal)
+                else:
+                    derive(uow, batch)
+                if len(deals) >= REBUILD_BATCH:
+                    uow.models.put_new_deals(deals)
+                    uow.marketing.put_new_won_deals(won)
+                    deals, won = [], []
+                events += len(batch)
+                aggregates += 1
+            uow.models.put_new_deals(deals)
+            uow.marketing.put_new_won_deals(won)
+            uow.commit()
+    except Exception as error:
+        _record(deps, RebuildRun(deps.clock.now(), False, events, aggregates, repr(error)))
+        raise
+    _record(deps, RebuildRun(deps.clock.now(), True, events, aggregates))
     return Rebuilt(events, aggregates)
 
 
@@ -126,3 +160,14 @@ def erase_person(deps: Dependencies, caller: Caller, *, email: str) -> int:
         changed = uow.events.tombstone(privacy.subject_email(email))
         uow.commit()
     return changed
+def _record(deps: Dependencies, run: RebuildRun) -> None:
+    with deps.uow() as uow:
+        uow.events.record_rebuild(run)
+        uow.commit()
+
+
+def rebuild_status(deps: Dependencies, caller: Caller) -> RebuildStatus:
+    """The latest rebuild and the latest successful one (the worker publishes them as gauges)."""
+    _require_platform(caller, "read the rebuild's outcome")
+    with deps.uow() as uow:
+        return uow.events.rebuild_status()

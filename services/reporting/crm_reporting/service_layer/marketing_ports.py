@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Sequence
 
 from crm_reporting.domain.marketing.facts import AccountFact, CampaignFact, LeadFact, WonDeal
 
@@ -24,6 +25,11 @@ class MarketingStore(abc.ABC):
     @abc.abstractmethod
     def put_won_deal(self, deal_id: str, fact: WonDeal | None) -> None:
         """Stores the deal as won, or (None) forgets it: it is open or lost again."""
+
+    def put_new_won_deals(self, facts: Sequence[WonDeal]) -> None:
+        """Stores won deals not stored yet (the rebuild, after the read models are emptied)."""
+        for fact in facts:
+            self.put_won_deal(fact.id, fact)
 
     # -- read side (the reports) ---------------------------------------------------------------
     @abc.abstractmethod

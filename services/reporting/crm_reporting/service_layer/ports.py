@@ -35,6 +35,8 @@ from crm_reporting.domain.kpis.funnel import (
     ended_stay_figures,
     open_stage_groups,
 )
+from crm_reporting.domain.kpis.leaderboard import LeaderGroup, leader_groups
+from crm_reporting.domain.kpis.lost_reasons import LostGroup, lost_groups
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,37 @@ class LineTotals:
     won_value: Decimal
 
 
+@dataclass(frozen=True)
+class RebuildRun:
+    """One run of the rebuild: when it ended, whether it committed, what it read or why not."""
+
+    finished_at: dt.datetime
+    succeeded: bool
+    events: int = 0
+    aggregates: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RebuildStatus:
+    """The latest run and the latest successful one (None: never)."""
+
+    last: RebuildRun | None
+    last_success: RebuildRun | None
+
+
 class EventStore(abc.ABC):
     """Reporting's own copy of every event it consumed, kept forever (the rebuild's source)."""
 
     @abc.abstractmethod
     def add(self, event: RecordedEvent, recorded_at: dt.datetime) -> bool:
         """Stores the event; False (and nothing stored) when its id is already stored."""
+
+    def lock_aggregate(self, aggregate_type: str, aggregate_id: str) -> None:
+        """Holds the aggregate until the transaction ends: a concurrent derivation of the same
+        aggregate (its events arrive on several queues) waits, then reads this one's events.
+        Stores with a single writer need nothing."""
+        return None
 
     @abc.abstractmethod
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]: ...
@@ -87,6 +114,12 @@ class EventStore(abc.ABC):
         """Tombstone every stored event mentioning the person (``email``, and the names and
         phone the events give with it) or about the aggregates those events are about
         (``crm_chassis.privacy.redact``); returns how many events changed."""
+    # The rebuild's outcomes live beside the events (the read models are emptied by a rebuild).
+    @abc.abstractmethod
+    def record_rebuild(self, run: RebuildRun) -> None: ...
+
+    @abc.abstractmethod
+    def rebuild_status(self) -> RebuildStatus: ...
 
 
 class ReadModels(abc.ABC):
@@ -94,6 +127,12 @@ class ReadModels(abc.ABC):
 
     @abc.abstractmethod
     def put_deal(self, fact: DealFact) -> None: ...
+
+    def put_new_deals(self, facts: Sequence[DealFact]) -> None:
+        """Writes deals not in the read models yet (the rebuild, after ``clear``), in one go:
+        the SQL store inserts them, their stays and their running totals in a few statements."""
+        for fact in facts:
+            self.put_deal(fact)
 
     @abc.abstractmethod
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None: ...
@@ -155,7 +194,8 @@ class ReportStore(abc.ABC):
         self, f: DealFilter, first_day: dt.date, last_day: dt.date
     ) -> list[OpenForecastGroup]:
         """Open deals closing in first_day..last_day or without a date, per (estimated close
-        date, forecast category, currency)."""
+        date, forecast category, currency). A store may merge the days of a month lying wholly
+        in the range into one group dated the month's first day (the running totals do)."""
         return open_forecast_groups(self.open_deals(f), first_day, last_day)
 
     def cohort_groups(
@@ -175,8 +215,19 @@ class ReportStore(abc.ABC):
     def closed_groups(
         self, f: DealFilter, first_day: dt.date, last_day: dt.date
     ) -> list[ClosedGroup]:
-        """Deals closed on first_day..last_day per (close date, status, currency)."""
+        """Deals closed on first_day..last_day per (close date, status, currency); whole months
+        may be merged like ``open_forecast_groups``'s."""
         return closed_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def lost_groups(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[LostGroup]:
+        """Deals lost on first_day..last_day per (reason, competitor, currency)."""
+        return lost_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def leader_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[LeaderGroup]:
+        """Deals won or lost on first_day..last_day per (rep | team, status, currency)."""
+        return leader_groups(self.closed_between(f, first_day, last_day), first_day, last_day)
 
     def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
         """Deals won on first_day..last_day per (line, team, currency)."""
@@ -185,6 +236,11 @@ class ReportStore(abc.ABC):
     def won_cycle(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
         """Count, mean and median cycle of the deals won on first_day..last_day."""
         return won_cycle(self.closed_between(f, first_day, last_day), first_day, last_day)
+
+    def won_cycle_mean(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        """``won_cycle`` without the median (None): the SQL store sums it from running totals."""
+        cycle = self.won_cycle(f, first_day, last_day)
+        return Cycle(cycle.won, cycle.mean_days, None)
 
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         """The ``limit`` open deals created first (ties by id), without their stays."""

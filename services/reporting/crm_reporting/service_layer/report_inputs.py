@@ -11,6 +11,8 @@ from crm_reporting.domain.events import ActivitySnapshot, PipelineSnapshot, Targ
 from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
 from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stuck_before
+from crm_reporting.domain.kpis.leaderboard import LeaderGroup
+from crm_reporting.domain.kpis.lost_reasons import LostGroup
 from crm_reporting.domain.periods import Period
 from crm_reporting.service_layer.ports import DealFilter, ReportStore
 
@@ -24,18 +26,34 @@ class ReportInputs:
         self._cycles: dict[Period, Cycle] = {}
 
     @functools.cached_property
-    def closed(self) -> list[DealFact]:
-        """Deals closed in this period or the previous one."""
-        return self.store.closed_between(self.filter, self.previous.first_day, self.period.last_day)
-
-    @functools.cached_property
     def closed_groups(self) -> list[ClosedGroup]:
-        """Deals closed in this period or the previous one, grouped by the store."""
-        return self.store.closed_groups(self.filter, self.previous.first_day, self.period.last_day)
+        """Deals closed in this period or the previous one, grouped by the store (read per period:
+        the store may merge a whole month's days into one group dated its first day)."""
+        return [
+            *self.store.closed_groups(self.filter, self.previous.first_day, self.previous.last_day),
+            *self.store.closed_groups(self.filter, self.period.first_day, self.period.last_day),
+        ]
 
     @functools.cached_property
     def won_by_team(self) -> list[TeamWon]:
         return self.store.won_by_team(self.filter, self.period.first_day, self.period.last_day)
+
+    def lost(self, period: Period) -> list[LostGroup]:
+        """The deals lost in ``period`` per reason, competitor and currency (by the store)."""
+        return self.store.lost_groups(self.filter, period.first_day, period.last_day)
+
+    @functools.cached_property
+    def leaders(self) -> list[LeaderGroup]:
+        """The period's closed deals per rep or team, status and currency (by the store)."""
+        return self.store.leader_groups(self.filter, self.period.first_day, self.period.last_day)
+
+    def cycle_mean(self, period: Period) -> Cycle:
+        """The won deals' count and mean cycle (no median), for the velocity: the median of the
+        period's cycle is read only where it is shown."""
+        if period in self._cycles:
+            cycle = self._cycles[period]
+            return Cycle(cycle.won, cycle.mean_days, None)
+        return self.store.won_cycle_mean(self.filter, period.first_day, period.last_day)
 
     def cycle(self, period: Period) -> Cycle:
         if period not in self._cycles:

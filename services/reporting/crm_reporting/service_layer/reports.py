@@ -14,8 +14,8 @@ from crm_reporting.domain.kpis.closed import Cycle
 from crm_reporting.domain.kpis.cycle import OpenDealAge, open_deal_ages
 from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
 from crm_reporting.domain.kpis.funnel import PipelineFunnel, funnel_of
-from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard
-from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons
+from crm_reporting.domain.kpis.leaderboard import Leaderboard, leaderboard_of
+from crm_reporting.domain.kpis.lost_reasons import LostReasons, lost_reasons_of
 from crm_reporting.domain.kpis.targets import TargetVsActual, targets_of
 from crm_reporting.domain.kpis.velocity import Velocity, change_percent, velocity_of
 from crm_reporting.domain.kpis.win_rate import WinRate, win_rate_of
@@ -85,10 +85,10 @@ def _cycle(data: ReportInputs, limit: int) -> CycleReport:
 def _velocity(data: ReportInputs) -> VelocityReport:
     groups = data.closed_groups
     current = velocity_of(
-        groups, data.cycle(data.period), data.open_at_end(data.period), data.period
+        groups, data.cycle_mean(data.period), data.open_at_end(data.period), data.period
     )
     previous = velocity_of(
-        groups, data.cycle(data.previous), data.open_at_end(data.previous), data.previous
+        groups, data.cycle_mean(data.previous), data.open_at_end(data.previous), data.previous
     )
     currencies = {c.currency for c in current.currencies} | {
         c.currency for c in previous.currencies
@@ -129,7 +129,7 @@ def lost_reasons_report(
     deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
 ) -> LostReasons:
     with _report(deps, caller, scope, period) as data:
-        return lost_reasons(data.closed, period)
+        return lost_reasons_of(data.lost(period), data.lost(period.previous()))
 
 
 def cycle_report(
@@ -179,7 +179,7 @@ def leaderboard_report(
 ) -> Leaderboard:
     rows = _limit(limit, "limit")
     with _report(deps, caller, scope, period) as data:
-        return leaderboard(data.closed, period, rows, data.activities)
+        return leaderboard_of(data.leaders, period, rows, data.activities)
 
 
 def dashboard(

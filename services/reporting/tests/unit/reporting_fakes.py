@@ -29,6 +29,8 @@ from crm_reporting.service_layer.ports import (
     LineTotals,
     OrgTree,
     ReadModels,
+    RebuildRun,
+    RebuildStatus,
     ReportStore,
     ScopeReader,
 )
@@ -48,6 +50,7 @@ class State:
     teams: dict[str, TeamSnapshot] = field(default_factory=dict)
     targets: dict[tuple[str, str], tuple[TargetValue, ...]] = field(default_factory=dict)
     marketing: MarketingState = field(default_factory=MarketingState)  # reporting_marketing_fakes
+    rebuilds: list[RebuildRun] = field(default_factory=list)
 
 
 class MemoryEventStore(EventStore):
@@ -75,6 +78,14 @@ class MemoryEventStore(EventStore):
         found = [e for e in self.state.events if email in e.body.lower()]
         self.state.tombstoned = [*getattr(self.state, "tombstoned", []), email]
         return len(found)
+    def record_rebuild(self, run: RebuildRun) -> None:
+        self.state.rebuilds.append(run)
+
+    def rebuild_status(self) -> RebuildStatus:
+        done = [r for r in self.state.rebuilds if r.succeeded]
+        return RebuildStatus(
+            self.state.rebuilds[-1] if self.state.rebuilds else None, done[-1] if done else None
+        )
 
 
 class MemoryReadModels(ReadModels, ReportStore):

@@ -99,6 +99,13 @@ def cycle_figures(count: int, total_micros: int, low: int, high: int) -> Cycle:
     return Cycle(count, mean_days, (Decimal(low) + Decimal(high)) / 2 / MICROS_PER_DAY)
 
 
+def cycle_mean(count: int, total_micros: int) -> Cycle:
+    """The count and mean of a cycle without its median (what the velocity needs)."""
+    if count == 0:
+        return Cycle(0, None, None)
+    return Cycle(count, Decimal(total_micros) / (count * MICROS_PER_DAY), None)
+
+
 def cycle_of_lengths(lengths: Iterable[int]) -> Cycle:
     ordered = sorted(lengths)
     n = len(ordered)

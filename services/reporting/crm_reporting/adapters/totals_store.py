@@ -1,0 +1,360 @@
+"""The running totals on SQLAlchemy Core: written by ``put_deal`` in the derivation's transaction
+(the old fact's contributions subtracted, the new one's added: ``domain/totals.py``) and read by
+the dashboard's grouped reads, which then sum a few hundred summary rows whatever the number of
+deals.
+
+Reads that the totals cannot answer exactly fall back to the grouped reads over the facts
+(``SqlAggregateReads``): a person's figures (the totals are per team, not per owner; a person's
+deals are few), the partial UTC days at the edges of a period in another zone, and the medians,
+which are read from the period's rows only (a median is not a sum).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, union, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
+from crm_reporting.domain import totals as t
+from crm_reporting.domain.deals import OPEN, WON, DealFact
+from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon, cycle_mean
+from crm_reporting.domain.kpis.forecast import OpenForecastGroup
+from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup
+from crm_reporting.service_layer.ports import DealFilter
+
+MICROS = Decimal(1_000_000)
+_DATE = dt.date.fromisoformat
+MONTH, DAY = "m", "d"
+
+
+def _grain(day: str) -> str:
+    return "" if not day else MONTH if len(day) == 7 else DAY
+
+
+def _day_of(day: str) -> dt.date:
+    """A day row's date; a month row stands for its whole month, dated its first day."""
+    return _DATE(day if len(day) == 10 else f"{day}-01")
+
+
+def _after(instant: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The first whole UTC day at or after ``instant`` and the first day of the next month."""
+    midnight = dt.datetime.combine(instant.astimezone(dt.UTC).date(), dt.time(), dt.UTC)
+    first = midnight.date() + dt.timedelta(days=0 if midnight == instant else 1)
+    return first, (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _n(value: Any) -> int:
+    return 0 if value is None else int(value)
+
+
+class SqlTotals(SqlAggregateReads):
+    """Mixed into the SQL read models ahead of ``SqlAggregateReads``, whose reads it replaces
+    where the totals answer them."""
+
+    session: Session
+
+    # -- write side ----------------------------------------------------------------------------
+    def apply_totals(self, old: DealFact | None, new: DealFact | None) -> None:
+        self.add_totals(t.difference(old, new))
+
+    def add_totals(self, change: dict[t.TotalKey, t.Amounts]) -> None:
+        """Adds ``change`` to the stored totals (an upsert per key), dropping emptied keys."""
+        if not change:
+            return
+        rows = [
+            {
+                **key._asdict(),
+                "grain": _grain(key.day),
+                "deals": a.deals,
+                "valued": a.valued,
+                "value_micros": a.value_micros,
+                "entered": a.entered,
+                "length_micros": a.length_micros,
+            }
+            for key, a in change.items()
+        ]
+        dialect = postgresql if self._postgres() else sqlite
+        statement = dialect.insert(deal_totals)
+        c = deal_totals.c
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(TOTALS_KEY),
+                set_={
+                    name: c[name] + statement.excluded[name]
+                    for name in ("deals", "valued", "value_micros", "entered", "length_micros")
+                },
+            ),
+            rows,
+        )
+        # Keys a deal left: drop them when nothing counts there any more (a small table).
+        emptied = [key for key, a in change.items() if a.deals < 0]
+        for key in emptied:
+            self.session.execute(
+                delete(deal_totals).where(
+                    *(c[name] == value for name, value in key._asdict().items()), c.deals == 0
+                )
+            )
+
+    # -- read side -----------------------------------------------------------------------------
+    def _totals(self, f: DealFilter, kind: str, *conditions: Any) -> list[Any]:
+        c = deal_totals.c
+        where = [c.kind == kind, c.team_id.in_(sorted(f.team_ids)), *conditions]
+        if f.sales_line_id:
+            where.append(c.sales_line_id == f.sales_line_id)
+        return where
+
+    @staticmethod
+    def _days(span: t.DaySpan) -> list[Any]:
+        """The rows of a span of whole days, as disjoint ranges of the key: its whole months'
+        rows and its other days' rows."""
+        c = deal_totals.c
+        parts = []
+        if span.months:
+            parts.append(and_(c.grain == MONTH, c.day.in_(span.months)))
+        if span.days:
+            parts.append(and_(c.grain == DAY, c.day.in_(span.days)))
+        return parts
+
+    def _grouped(
+        self, f: DealFilter, kind: str, ranges: Sequence[Any], *columns: Any, where: Any = None
+    ) -> list[tuple[Any, ...]]:
+        """(columns..., deals, valued, value_micros, entered, length_micros) summed per ``columns`` over the
+        disjoint ``ranges`` of (grain, day): one statement, a UNION ALL of one index range each
+        (an OR of them is answered by scanning the table)."""
+        if not ranges:
+            return []
+        c = deal_totals.c
+        sums = (
+            func.sum(c.deals),
+            func.sum(c.valued),
+            func.sum(c.value_micros),
+            func.sum(c.entered),
+            func.sum(c.length_micros),
+        )
+        conditions = self._totals(f, kind, *([] if where is None else [where]))
+        parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
+        statement = parts[0] if len(parts) == 1 else union_all(*parts)
+        merged: dict[tuple[Any, ...], list[int]] = {}
+        width = len(columns)
+        for row in self.session.execute(statement).tuples():
+            totals = merged.setdefault(tuple(row[:width]), [0, 0, 0, 0, 0])
+            for index, value in enumerate(row[width:]):
+                totals[index] += _n(value)
+        return [(*key, *values) for key, values in merged.items() if values[0]]
+
+    def _by_totals(self, f: DealFilter) -> bool:
+        return bool(f.team_ids) and not f.owner_user_id
+
+    def open_stage_groups(
+        self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
+    ) -> list[OpenStageGroup]:
+        if not self._by_totals(f):
+            return super().open_stage_groups(f, stuck_before)
+        c, d = deal_totals.c, deal_facts.c
+        rows = self._grouped(
+            f, t.OPEN_STAGE, [c.grain == ""], c.pipeline_id, c.stage_key, c.currency
+        )
+        # Stuck = open deals with an entry time before the stage's limit: those with an entry time
+        # (``entered`` counts them) minus the ones that entered since the limit, read from the
+        # facts by (status, pipeline, stage, entered at): only the stage's recent entries.
+        recent: dict[tuple[str, str, str], int] = {}
+        if stuck_before:
+            since = or_(
+                *(
+                    and_(d.pipeline_id == p, d.stage_key == s, d.stage_entered_at >= cutoff)
+                    for (p, s), cutoff in sorted(stuck_before.items())
+                )
+            )
+            for p, s, currency, n in self.session.execute(
+                select(d.pipeline_id, d.stage_key, d.currency, func.count())
+                .where(d.status == OPEN, since, *deal_conditions(f))
+                .group_by(d.pipeline_id, d.stage_key, d.currency)
+            ).tuples():
+                recent[(p, s, currency)] = int(n)
+        groups = []
+        for p, s, currency, n, valued, total, entered, _ in sorted(rows):
+            if not n:
+                continue
+            stuck = _n(entered) - recent.get((p, s, currency), 0) if (p, s) in stuck_before else 0
+            value = Decimal(_n(total)) / MICROS if _n(valued) else None
+            groups.append(OpenStageGroup(p, s, currency, _n(n), value, stuck))
+        return groups
+
+    def open_forecast_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[OpenForecastGroup]:
+        if not self._by_totals(f):
+            return super().open_forecast_groups(f, first_day, last_day)
+        c = deal_totals.c
+        ranges = [c.grain == "", *self._days(t.day_span(first_day, last_day))]
+        rows = [
+            (day, category, currency, probability, n, total)
+            for day, category, currency, probability, n, _, total, _, _ in self._grouped(
+                f, t.OPEN_CLOSE, ranges, c.day, c.detail, c.currency, c.probability
+            )
+        ]
+        sums: dict[tuple[dt.date | None, str, str], tuple[int, int, int]] = {}
+        for day, category, currency, probability, n, total in rows:
+            if not _n(n):
+                continue
+            key = (_day_of(day) if day else None, category, currency)
+            deals, micros, weighted = sums.get(key, (0, 0, 0))
+            sums[key] = (deals + _n(n), micros + _n(total), weighted + _n(total) * probability)
+        return [
+            OpenForecastGroup(*key, n, Decimal(micros) / MICROS, Decimal(weighted) / (MICROS * 100))
+            for key, (n, micros, weighted) in sums.items()
+        ]
+
+    def closed_groups(
+        self, f: DealFilter, first_day: dt.date, last_day: dt.date
+    ) -> list[ClosedGroup]:
+        if not self._by_totals(f):
+            return super().closed_groups(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        rows = [row[:-2] for row in self._grouped(f, t.CLOSED, days, c.day, c.status, c.currency)]
+        groups = [
+            ClosedGroup(_day_of(day), status, currency, _n(n), _n(valued), _n(total) / MICROS)
+            for day, status, currency, n, valued, total in rows
+            if _n(n)
+        ]
+        return sorted(groups, key=lambda g: (g.close_date, g.status, g.currency))
+
+    def won_by_team(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> list[TeamWon]:
+        if not self._by_totals(f):
+            return super().won_by_team(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        rows = [
+            (line, team, currency, n, total)
+            for line, team, currency, n, _, total, _, _ in self._grouped(
+                f, t.CLOSED, days, c.sales_line_id, c.team_id, c.currency, where=c.status == WON
+            )
+        ]
+        won = [
+            TeamWon(line, team, currency, _n(n), _n(total) / MICROS)
+            for line, team, currency, n, total in rows
+            if _n(n)
+        ]
+        return sorted(won, key=lambda w: (w.sales_line_id, w.team_id, w.currency))
+
+    def won_cycle_mean(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        if not self._by_totals(f):
+            return super().won_cycle_mean(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        rows = self._grouped(f, t.CLOSED, days, c.status, where=c.status == WON)
+        won = sum(row[1] for row in rows)
+        total = sum(row[5] for row in rows)
+        return cycle_mean(won, total)
+
+    def _instant_rows(
+        self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime, *columns: Any
+    ) -> tuple[list[tuple[Any, ...]], tuple[tuple[dt.datetime, dt.datetime], ...]]:
+        """Grouped sums of the whole UTC days of [start, end); the partial edges are returned for
+        the caller to read from the facts."""
+        span = t.instant_span(start, end)
+        if span.whole is None:
+            return [], span.edges
+        rows = [row[:-4] for row in self._grouped(f, kind, self._days(span.whole), *columns)]
+        return rows, span.edges
+
+    def cohort_groups(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[CohortGroup]:
+        if not self._by_totals(f):
+            return super().cohort_groups(f, start, end)
+        c = deal_totals.c
+        rows, edges = self._instant_rows(
+            f, t.CREATED, start, end, c.pipeline_id, c.status, c.stage_key, c.detail
+        )
+        positions = {
+            p.id: {stage.key: i for i, stage in enumerate(p.stages)} for p in self.pipelines()
+        }
+        counts: dict[tuple[str, str, str, int | None], int] = {}
+        for p, status, stage, stayed, n in rows:
+            mine = positions.get(p, {})
+            reached = [mine[k] for k in stayed.split(t.STAYS_SEPARATOR) if stayed and k in mine]
+            key = (p, status, stage, max(reached, default=None))
+            counts[key] = counts.get(key, 0) + _n(n)
+        for edge_start, edge_end in edges:
+            for group in super().cohort_groups(f, edge_start, edge_end):
+                key = (group.pipeline_id, group.status, group.stage_key, group.furthest_stay)
+                counts[key] = counts.get(key, 0) + group.deals
+        return [CohortGroup(*key, n) for key, n in counts.items() if n]
+
+    def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:
+        if not self._by_totals(f) or not instants:
+            return super().open_at_each(f, instants)
+        # open at i = the deals that never stop being open + those that stop at or after i
+        # - those created at or after i (domain/totals.py, ``ended_at``). One read of the rows
+        # at or after the earliest instant: months after each instant's month, the days left in
+        # its month; the rest of the instant's own UTC day comes from the facts.
+        c = deal_totals.c
+        # One statement of index ranges on (kind, grain, day): a union, not an OR the planner
+        # would answer with a scan of the table.
+        kinds = c.kind.in_((t.ENDED, t.CREATED))
+        ranges = [c.grain == ""]
+        for instant in instants:
+            first, month_end = _after(instant)
+            ranges.append(and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
+            ranges.append(
+                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat())
+            )
+        scope = [c.team_id.in_(sorted(f.team_ids))]
+        if f.sales_line_id:
+            scope.append(c.sales_line_id == f.sales_line_id)
+        parts = [
+            select(c.kind, c.grain, c.day, c.currency, func.sum(c.deals).label("deals"))
+            .where(kinds, r, *scope)
+            .group_by(c.kind, c.grain, c.day, c.currency)
+            for r in ranges
+        ]
+        # Overlapping ranges (two instants in one month) would count a row twice: distinct rows.
+        rows = set(self.session.execute(union(*parts)).tuples().all())
+        results = []
+        for instant in instants:
+            first, month_end = _after(instant)
+            counts: dict[str, int] = {}
+            for kind, grain, day, currency, n in rows:
+                counted = (
+                    (kind == t.ENDED and grain == "")
+                    or (grain == MONTH and day >= month_end.isoformat()[:7])
+                    or (grain == DAY and first.isoformat() <= day < month_end.isoformat())
+                )
+                if counted:
+                    sign = 1 if kind == t.ENDED else -1
+                    counts[currency] = counts.get(currency, 0) + sign * _n(n)
+            midnight = dt.datetime.combine(t.utc_day(instant), dt.time(), dt.UTC)
+            if midnight != instant:  # the rest of the instant's own UTC day, from the facts
+                rest = (instant, midnight + dt.timedelta(days=1))
+                for kind, sign in ((t.ENDED, 1), (t.CREATED, -1)):
+                    for currency, n in self.counted_between(f, kind, *rest).items():
+                        counts[currency] = counts.get(currency, 0) + sign * n
+            results.append({cur: n for cur, n in counts.items() if n})
+        return results
+
+    def counted_between(
+        self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, int]:
+        """{currency: deals created (``CREATED``) or that stopped being open (``ENDED``) in
+        [start, end)}, from the facts: a partial UTC day."""
+        d = deal_facts.c
+        if kind == t.CREATED:
+            when = and_(d.created_at >= start, d.created_at < end)
+        else:  # ended at = the close, never before the creation (totals.ended_at)
+            when = or_(
+                and_(d.closed_at >= d.created_at, d.closed_at >= start, d.closed_at < end),
+                and_(d.closed_at < d.created_at, d.created_at >= start, d.created_at < end),
+            )
+        rows = self.session.execute(
+            select(d.currency, func.count()).where(when, *deal_conditions(f)).group_by(d.currency)
+        ).tuples()
+        return {currency: int(n) for currency, n in rows}
