@@ -77,6 +77,7 @@ def exported() -> dict[str, set[str]]:
     from prometheus_client import REGISTRY
 
     import crm_chassis.grpc.metrics
+    import crm_chassis.http_observability
     import crm_chassis.messaging.dlq
     import crm_chassis.messaging.metrics
     import crm_chassis.outbox.metrics
