@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Protocol
 
+from crm_console.domain import team as team_domain
 from crm_console.domain.deals import (
     Account,
     Board,
@@ -45,7 +46,7 @@ from crm_console.domain.organisation import (
     Territory,
 )
 from crm_console.domain.session import Person, Tokens
-from crm_console.domain.team import Absence, Membership, QueuedLead, Scope, Team
+from crm_console.domain.team import Absence, QueuedLead, Scope
 
 
 class IdentityPort(Protocol):
@@ -268,17 +269,19 @@ class OrganisationPort(Protocol):
 
     def preview_route(self, token: str, lead: LeadAttributes) -> RoutePreview: ...
 
+
 # ---------------------------------------------------------------- teams (the Team pages)
 class TeamsPort(Protocol):
     """territory's teams, memberships, absences and queue, with the calls that hand a lead or a
     deal to someone (leads' AssignLead, deals' ReassignDeal and TransferDeal) and the names of
-    people (identity's ListUsers)."""
+    people (identity's ListUsers). Its team and membership records are the Team pages' own,
+    lighter ones (``team_domain``), named like the Organisation pages' ones above."""
 
     def scopes(self, token: str, user_id: str) -> tuple[Scope, ...]: ...
 
-    def all_teams(self, token: str) -> tuple[Team, ...]: ...
+    def all_teams(self, token: str) -> tuple[team_domain.Team, ...]: ...
 
-    def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]: ...
+    def memberships(self, token: str, team_id: str) -> tuple[team_domain.Membership, ...]: ...
 
     def absences(self, token: str, user_id: str) -> tuple[Absence, ...]: ...
 
