@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from crm_devrun.demo.company import CURRENCY, Company, Line, Team
@@ -47,6 +49,7 @@ DEALS_PER_REP_MONTH = {"enterprise": 1.5, "smb": 4.0}
 ACTIVITY_KINDS = (("call", 5), ("email", 4), ("meeting", 2), ("note", 1))
 CAMPAIGN_WON_SHARE = 0.15
 STALLED_SHARE = 0.06  # of deals that would have closed: still open, the sales cycle's slow deals  # of recent won deals: won through the API, carrying a campaign
+LEGAL_FORMS = {"co", "ltd", "plc", "inc", "gmbh", "ag", "llc", "company", "limited", "corp"}
 LEAD_COLUMNS = (
     "person.first_name",
     "person.last_name",
@@ -77,18 +80,21 @@ def lead_rows(company: Company, count: int, seed: int) -> list[dict[str, str]]:
     channel_of = {c.key: c.channel for c in company.campaigns}
     rows: list[dict[str, str]] = []
     emails: set[str] = set()
-    people: set[tuple[str, str]] = set()
+    people: set[str] = set()
     while len(rows) < count:
         country = _weighted(rng, country_pairs)
         _, home, cities = COUNTRIES[country]
         language = home if rng.random() < 0.8 else rng.choice(LANGUAGES)
         name = person_name(rng, language)
+        city = rng.choice(cities)
         firm, industry = company_name(rng, home)
+        firm = f"{firm} {city}"  # the branch: companies have offices in several cities
         email = f"{name.slug}@{domain_of(firm)}"
-        if email in emails or (firm, name.display) in people:
+        key = duplicate_key(firm, name.display)
+        if email in emails or key in people:
             continue
         emails.add(email)
-        people.add((firm, name.display))
+        people.add(key)
         head_count = _weighted(rng, HEAD_COUNTS)
         head_count = max(1, int(head_count * rng.uniform(0.6, 1.6)))
         if rng.random() < CAMPAIGN_SHARE and campaigns:
@@ -106,13 +112,29 @@ def lead_rows(company: Company, count: int, seed: int) -> list[dict[str, str]]:
                 "company.industry": industry,
                 "company.size": str(head_count),
                 "location.country": country,
-                "location.city": rng.choice(cities),
+                "location.city": city,
                 "source.channel": channel,
                 "source.campaign_id": campaign,
                 "sales_line_id": "enterprise" if head_count >= 250 else "smb",
             }
         )
     return rows
+
+
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return re.findall(r"[a-z0-9]+", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
+def duplicate_key(company: str, person: str) -> str:
+    """The key under which leads' duplicate rule sees "the same company and person name": words
+    of Latin letters and digits only, the legal form dropped. A name in Persian or Hebrew script
+    has no such words, so two leads of one company with such names count as the same person:
+    the demo gives every lead of that kind a company of its own."""
+    words = _words(company)
+    while len(words) > 1 and words[-1] in LEGAL_FORMS:
+        words.pop()
+    return f"{' '.join(words)}|{' '.join(_words(person))}"
 
 
 @dataclass

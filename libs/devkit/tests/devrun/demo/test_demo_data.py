@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 
 from crm_devrun.demo.company import LEVEL_NAMES, build, period_months, target_periods
-from crm_devrun.demo.records import LEAD_COLUMNS, history, lead_rows
+from crm_devrun.demo.records import LEAD_COLUMNS, duplicate_key, history, lead_rows
 
 TODAY = dt.date(2026, 3, 18)
 
@@ -183,3 +183,12 @@ def test_campaigns_have_costs_and_periods_within_the_history(company):
     for campaign in company.campaigns:
         assert campaign.starts_on <= campaign.ends_on <= TODAY
         assert float(campaign.cost) > 0
+
+
+def test_the_duplicate_key_is_leads_own_latin_words_without_the_legal_form():
+    assert duplicate_key("Pars Systems Co.", "Sara Ahmadi") == "pars systems|sara ahmadi"
+    assert duplicate_key("Négev Labs Ltd.", "Noa Cohen") == "negev labs|noa cohen"
+    # names in Persian or Hebrew script leave no Latin words: one such person per company
+    assert duplicate_key("Pars Systems Co.", "سارا احمدی") == duplicate_key(
+        "Pars Systems", "נועה כהן"
+    )
