@@ -24,18 +24,29 @@ REQUESTS = {
     "deals": migration_pb2.ImportDealsRequest,
     "activities": migration_pb2.ImportActivitiesRequest,
 }
-ID_COLUMNS = ("team_id", "owner_user_id", "sales_line_id")  # hold demo keys in the rows
+# Columns whose rows hold a demo key, and the prefix of that key among the seeding's ids.
+ID_COLUMNS = {"team_id": "team:", "owner_user_id": "", "sales_line_id": ""}
 
 
 def _requests(
     seeding: Seeding, kind: str, rows: list[dict[str, str]], dry_run: bool = False
 ) -> Iterator[Any]:
+    """The header and the rows with the platform's ids in place of the demo's keys (resolved
+    before the stream starts: a stream's request iterator cannot report its own failure)."""
     request = REQUESTS[kind]
     columns = sorted({column for row in rows for column in row})
-    yield request(header=migration_pb2.MigrationHeader(columns=columns, dry_run=dry_run))
-    for number, row in enumerate(rows, start=1):
-        values = {k: (seeding.id(v) if k in ID_COLUMNS else v) for k, v in row.items()}
-        yield request(row=migration_pb2.MigrationRow(row_number=number, values=values))
+    resolved = [
+        {k: seeding.ids[ID_COLUMNS[k] + v] if k in ID_COLUMNS else v for k, v in row.items()}
+        for row in rows
+    ]
+    header = request(header=migration_pb2.MigrationHeader(columns=columns, dry_run=dry_run))
+    return iter(
+        [header]
+        + [
+            request(row=migration_pb2.MigrationRow(row_number=number, values=values))
+            for number, values in enumerate(resolved, start=1)
+        ]
+    )
 
 
 def _method(seeding: Seeding, kind: str) -> Any:

@@ -58,18 +58,24 @@ def campaigns(seeding: Seeding) -> None:
 def _requests(
     seeding: Seeding, rows: list[dict[str, str]]
 ) -> Iterator[lead_service_pb2.ImportLeadsRequest]:
+    """The header and the rows with the platform's ids in place of the demo's keys (built before
+    the stream starts: a stream's request iterator cannot report its own failure)."""
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
-    yield lead_service_pb2.ImportLeadsRequest(
-        header=lead_service_pb2.ImportHeader(import_id=f"demo:{digest}", columns=list(LEAD_COLUMNS))
-    )
+    header = lead_service_pb2.ImportHeader(import_id=f"demo:{digest}", columns=LEAD_COLUMNS)
+    requests = [lead_service_pb2.ImportLeadsRequest(header=header)]
     for number, row in enumerate(rows, start=1):
-        values = dict(row)
-        values["sales_line_id"] = seeding.ids[row["sales_line_id"]]
         campaign = row["source.campaign_id"]
-        values["source.campaign_id"] = seeding.ids[f"campaign:{campaign}"] if campaign else ""
-        yield lead_service_pb2.ImportLeadsRequest(
-            row=lead_service_pb2.ImportRow(row_number=number, values=values)
+        values = {
+            **row,
+            "sales_line_id": seeding.ids[row["sales_line_id"]],
+            "source.campaign_id": seeding.ids[f"campaign:{campaign}"] if campaign else "",
+        }
+        requests.append(
+            lead_service_pb2.ImportLeadsRequest(
+                row=lead_service_pb2.ImportRow(row_number=number, values=values)
+            )
         )
+    return iter(requests)
 
 
 def import_leads(seeding: Seeding) -> None:
