@@ -5,6 +5,7 @@ targets per line and team (territory). Each step reads its effect back."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -18,6 +19,7 @@ from crm_devrun.demo.company import (
     LEVEL_NAMES,
     PASSWORD,
     Line,
+    Person,
     Team,
     period_months,
     target_periods,
@@ -34,26 +36,32 @@ CATEGORIES = {
     "commit": resources_pb2.FORECAST_CATEGORY_COMMIT,
 }
 PAGE = pagination_pb2.PageRequest(page_size=500)
+PARALLEL_PEOPLE = 4
+
+
+def _person(seeding: Seeding, person: Person) -> Caller:
+    """The person created, then signed in with the demo password (reading them back)."""
+    stubs = seeding.stubs
+    with refusal("people", f"creating {person.email}"):
+        user = seeding.admin(
+            stubs.users.CreateUser,
+            users_pb2.CreateUserRequest(
+                email=person.email,
+                display_name=person.name.display,
+                password=PASSWORD,
+                departments=list(person.departments),
+            ),
+        )
+    with refusal("people", f"signing in as {person.email}"):
+        return Caller(stubs.login(person.email, PASSWORD), user.id)
 
 
 def people(seeding: Seeding) -> None:
-    step, stubs = "people", seeding.stubs
-    for person in seeding.company.people:
-        with refusal(step, f"creating {person.email}"):
-            user = seeding.admin(
-                stubs.users.CreateUser,
-                users_pb2.CreateUserRequest(
-                    email=person.email,
-                    display_name=person.name.display,
-                    password=PASSWORD,
-                    departments=list(person.departments),
-                ),
-            )
-        seeding.ids[person.key] = user.id
-    for person in seeding.company.people:  # read back: each signs in with the demo password
-        with refusal(step, f"signing in as {person.email}"):
-            token = stubs.login(person.email, PASSWORD)
-        seeding.people[person.key] = Caller(token, seeding.ids[person.key])
+    # a few at a time: each creation and sign-in hashes a password (argon2id), most of its time
+    with ThreadPoolExecutor(max_workers=PARALLEL_PEOPLE) as pool:
+        callers = list(pool.map(lambda p: _person(seeding, p), seeding.company.people))
+    for person, caller in zip(seeding.company.people, callers, strict=True):
+        seeding.ids[person.key], seeding.people[person.key] = caller.user_id, caller
     seeding.say(f"people: {len(seeding.people)} users created, each signed in once")
 
 
