@@ -181,9 +181,11 @@ def demo(plan: Plan, root: Path, *, seed: int, lead_count: int, months: int) -> 
             say(f"demo company seeded in {time.monotonic() - say.started:.0f} s")
     except StepFailed as failure:
         say(f"error: step {failure}")
-        say(
-            "the platform may now hold part of the company: stop make run, remove data/ and run make demo again"
-        )
+        if failure.step != "platform":
+            say(
+                "the platform now holds part of the company: stop make run, remove data/ and "
+                "run make demo again"
+            )
         return 1
     finally:
         stubs.close()
