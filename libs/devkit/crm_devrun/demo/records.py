@@ -292,7 +292,7 @@ def _team_history(
                     **({"direction": "outbound"} if kind in ("call", "email") else {}),
                     **(
                         {"duration_minutes": str(rng.choice((15, 30, 45)))}
-                        if kind != "note"
+                        if kind in ("call", "meeting")
                         else {}
                     ),
                 }
