@@ -47,7 +47,7 @@ LOST_REASONS = (
 COMPETITORS = ("Salesforce", "HubSpot", "Zoho", "Dynamics 365", "Pipedrive")
 DEALS_PER_REP_MONTH = {"enterprise": 1.5, "smb": 4.0}
 ACTIVITY_KINDS = (("call", 5), ("email", 4), ("meeting", 2), ("note", 1))
-CAMPAIGN_WON_SHARE = 0.15
+CAMPAIGN_WON_SHARE = 0.2  # of the pro-forma line's won deals: won through the API, with a campaign
 STALLED_SHARE = 0.06  # of deals that would have closed: still open, the sales cycle's slow deals  # of recent won deals: won through the API, carrying a campaign
 LEGAL_FORMS = {"co", "ltd", "plc", "inc", "gmbh", "ag", "llc", "company", "limited", "corp"}
 LEAD_COLUMNS = (
@@ -255,8 +255,9 @@ def _team_history(
             if won:
                 revenue = _money(round(amount * rng.uniform(0.85, 1.05)))
                 campaign = _campaign_of(company, closes, rng)
-                if campaign and rng.random() < CAMPAIGN_WON_SHARE:
-                    # imported open at the last stage, won through the API with its campaign
+                # imported open at the last stage, won through the API with its campaign (a line
+                # on contracts wins only by a signed contract, so only the pro-forma line)
+                if campaign and line.workflow == "quote" and rng.random() < CAMPAIGN_WON_SHARE:
                     row.update(status="open", stage_key=line.stages[-1].key)
                     del row["close_date"]
                     result.campaign_wins[external] = (campaign, closes.isoformat(), revenue)
