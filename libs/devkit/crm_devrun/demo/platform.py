@@ -23,7 +23,8 @@ def ensure_running(plan: Plan, root: Path, say: Say) -> None:
     fronts = [spec for spec in plan.processes if spec.grpc_address or spec.http_url]
     answering = [spec.label for spec in fronts if is_ready(spec, 1.0)]
     if len(answering) == len(fronts):
-        say(f"platform: make run's platform answers ({len(fronts)} apis and the console)")
+        apis = sum(1 for spec in fronts if spec.grpc_address)
+        say(f"platform: make run's platform answers (gRPC apis: {apis}, console)")
         return
     if answering:
         silent = [spec.label for spec in fronts if spec.label not in answering]

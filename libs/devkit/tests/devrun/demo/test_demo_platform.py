@@ -27,7 +27,7 @@ def test_a_platform_that_answers_is_used_as_it_is(monkeypatch, tmp_path: Path):
     monkeypatch.setattr(platform, "is_ready", lambda spec, timeout: True)
     monkeypatch.setattr(platform.subprocess, "Popen", pytest.fail)
     platform.ensure_running(plan(), tmp_path, lambda text, **_: said.append(text))
-    assert said == ["platform: make run's platform answers (2 apis and the console)"]
+    assert said == ["platform: make run's platform answers (gRPC apis: 1, console)"]
 
 
 def test_a_platform_that_answers_in_part_is_named_and_nothing_is_started(monkeypatch, tmp_path):
