@@ -24,6 +24,7 @@ PYTEST = $(PY) -m pytest -p no:cacheprovider --basetemp=$(CURDIR)/.pytest-tmp-$@
 
 help:
 	@echo "make run    start every service (gRPC api + nameko worker + outbox relay) on SQLite + local RabbitMQ"
+	@echo "make demo   seed a realistic company into make run's platform (starts it if needed), print sign-ins"
 	@echo "make test   the whole suite on PostgreSQL and RabbitMQ"
 	@echo "make setup  virtualenv, pinned installs, generated proto code, crmctl (idempotent)"
 	@echo "make bench  benchmarks (writes figures to docs/benchmarks.md)"
@@ -84,6 +85,13 @@ infra-test:
 # ---------------------------------------------------------------- run
 run: setup infra-run
 	$(VENV)/bin/crm-dev run
+
+# A realistic company seeded into make run's platform through its public APIs (docs/operations.md,
+# "Demo company"); starts the platform in the background when nothing answers on its ports and
+# leaves it running. CRM_DEMO_ARGS passes options, e.g. CRM_DEMO_ARGS="--leads 500 --months 6".
+.PHONY: demo
+demo: setup infra-run
+	$(VENV)/bin/crm-dev demo $(CRM_DEMO_ARGS)
 
 # ---------------------------------------------------------------- test
 test: lint infra-test

@@ -3,6 +3,9 @@
     crm-dev run [--only identity] [--no-topology]   migrate, broker users, topology, start, supervise
                                                     (the table once every process is ready)
     crm-dev list [--only ...]                       what `run` would start, without starting it
+    crm-dev demo [--seed N] [--leads N] [--months N]
+                                                    seed a realistic company into make run's
+                                                    platform through its APIs (docs/operations.md)
     crm-dev new-service NAME                        write a new service from the kit (then
                                                     `make setup`; docs/adding-a-service.md)
 
@@ -243,6 +246,36 @@ def new_service_command(name: str) -> None:
         f"next: make setup (installs crm_{name}, generates its protos), then "
         f".venv/bin/python -m pytest -q services/{name}/tests; docs/adding-a-service.md "
         "lists what else a service needs (settings table, deploy render, crmctl)"
+    )
+
+
+@cli.command("demo")
+@click.option("--seed", type=int, default=17, show_default=True, help="Random seed of the company.")
+@click.option(
+    "--leads",
+    "lead_count",
+    type=click.IntRange(min=1),
+    default=5000,
+    show_default=True,
+    help="Leads to import.",
+)
+@click.option(
+    "--months",
+    type=click.IntRange(min=1, max=60),
+    default=18,
+    show_default=True,
+    help="Months of deal history.",
+)
+def demo_command(seed: int, lead_count: int, months: int) -> None:
+    """Seed a realistic company into make run's platform through its public APIs (starting the
+    platform in the background when nothing answers), then print the console's URL and
+    sign-ins. Exits 1 naming the step that did not do what it says."""
+    from crm_devrun.demo.run import demo
+
+    sys.exit(
+        demo(
+            _plan((), True), manifests.repo_root(), seed=seed, lead_count=lead_count, months=months
+        )
     )
 
 
