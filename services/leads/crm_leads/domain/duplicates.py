@@ -3,13 +3,15 @@
 Two leads are duplicates when they share the e-mail, or the phone (E.164), or the company and
 the person's name. Names compare case-, accent- and punctuation-insensitively, and company
 names without their legal form ("ACME GmbH" = "Acme"), so "Jörg Müller, ACME GmbH" and
-"jorg muller, Acme" match. Only open leads (new, working, qualified, disqualified) take part:
+"jorg muller, Acme" match; names in Persian, Hebrew or Arabic script compare letter by letter
+(vowel marks, the zero-width non-joiner and Arabic/Persian letter variants aside). Only open leads (new, working, qualified, disqualified) take part:
 a converted lead is a customer now, and a new inquiry from them is a new lead.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from crm_leads.domain.lead import Lead, LeadStatus
@@ -53,8 +55,32 @@ TAKING_PART = frozenset(
 )
 
 
+# Letters and digits of every script make words (Persian, Hebrew and Arabic names too: keeping
+# only a-z made every two people of one company whose names are not in Latin script the same
+# person). Before splitting: the Arabic forms of yeh and kaf a keyboard may type are the Persian
+# letters, and the zero-width non-joiner and tatweel, which only shape the written word, go.
+_SCRIPT_VARIANTS = str.maketrans(
+    {
+        "\u064a": "\u06cc",
+        "\u0649": "\u06cc",
+        "\u0643": "\u06a9",
+        "\u200c": "",
+        "\u200d": "",
+        "\u0640": "",
+    }
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
 def _words(value: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", fold(value))
+    folded = fold(value)
+    if folded.isascii():
+        return _WORD.findall(folded)
+    words = _WORD.findall(folded.translate(_SCRIPT_VARIANTS))
+    # Digits of any script compare as their value ("۱۲" == "12").
+    return [
+        "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in word) for word in words
+    ]
 
 
 def company_key(name: str) -> str:

@@ -208,6 +208,23 @@ def test_duplicate_keys_ignore_case_accents_and_legal_forms():
     assert mine.shared_with(theirs) == ["company_person"]
 
 
+def test_people_named_in_persian_or_hebrew_script_are_told_apart():
+    def keys(first, last, company="شرکت نمونه"):
+        return DuplicateKeys.of(
+            data(person__first_name=first, person__last_name=last, company__name=company)
+        )
+
+    # two colleagues at one company are two people, in either script
+    assert keys("علی", "رضایی").company_person != keys("مریم", "احمدی").company_person
+    assert keys("דוד", "כהן", "חברה").company_person != keys("שרה", "לוי", "חברה").company_person
+    # the same person typed on an Arabic keyboard, with a zero-width non-joiner, or with vowel
+    # marks, is the same person
+    assert keys("علي", "رضايي").company_person == keys("علی", "رضایی").company_person
+    assert keys("عبد\u200cالله", "کریمی").company_person == keys("عبدالله", "كريمي").company_person
+    assert keys("דָּוִד", "כהן", "חברה").company_person == keys("דוד", "כהן", "חברה").company_person
+    assert company_key("شرکت ۱۲") == company_key("شرکت 12")
+
+
 def test_only_open_leads_count_as_duplicates():
     existing = new_lead("L1")
     assert [lead.id for lead, _ in find_among(data(), [existing])] == ["L1"]
