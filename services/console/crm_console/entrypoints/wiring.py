@@ -10,6 +10,7 @@ from crm_console.adapters.catalog_grpc import CatalogGateway
 from crm_console.adapters.deals_grpc import DealsGateway
 from crm_console.adapters.identity_grpc import IdentityGateway
 from crm_console.adapters.leads_grpc import LeadsGateway
+from crm_console.adapters.reporting_grpc import ReportingGateway
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.service_layer.dependencies import Dependencies
 
@@ -20,12 +21,16 @@ def build_dependencies(settings: ConsoleSettings, **overrides: Any) -> Dependenc
     leads = make_channel(settings.leads_address)
     deals = make_channel(settings.deals_address)
     catalog = make_channel(settings.catalog_address)
+    # The dashboards: reporting's figures, and territory's ListScopes for the scope choice.
+    reporting = make_channel(settings.reporting_address)
+    scopes = make_channel(settings.territory_address)
     values: dict[str, Any] = dict(
         identity=IdentityGateway(identity, timeout),
         leads=LeadsGateway(leads, timeout),
         deals=DealsGateway(deals, timeout),
         catalog=CatalogGateway(catalog, timeout),
-        closers=(identity.close, leads.close, deals.close, catalog.close),
+        reporting=ReportingGateway(reporting, scopes, timeout),
+        closers=(identity.close, leads.close, deals.close, catalog.close, reporting.close, scopes.close),
     )
     values.update(overrides)
     return Dependencies(**values)

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 from crm_chassis.clock import Clock, SystemClock
 from crm_chassis.ids import IdGenerator, UuidIds
-from crm_console.service_layer.ports import CatalogPort, DealsPort, IdentityPort, LeadsPort
+from crm_console.service_layer.ports import (
+    CatalogPort,
+    DealsPort,
+    IdentityPort,
+    LeadsPort,
+    ReportingPort,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +27,7 @@ class Dependencies:
     leads: LeadsPort
     deals: DealsPort
     catalog: CatalogPort
+    reporting: ReportingPort
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=UuidIds)
     closers: tuple[Callable[[], None], ...] = ()
