@@ -7,7 +7,6 @@ administrator who is not a member included, gets an empty page that says why."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -17,6 +16,7 @@ from starlette.routing import Route
 from crm_console.domain.errors import ConsoleError, NotFound
 from crm_console.domain.reports import PERIOD_KINDS, scope_text, shifted
 from crm_console.entrypoints import dashboard_charts as charts
+from crm_console.entrypoints.dashboard_format import Formats
 from crm_console.entrypoints.i18n import Language
 from crm_console.entrypoints.web_kit import console_of, language_of, render, require
 from crm_console.service_layer import dashboards
@@ -111,7 +111,7 @@ def _page(request: Request, group: str) -> Response:
         "later": _link(group, {**here, **shifted(view.period, 1).query}),
         "period_kinds": PERIOD_KINDS,
         "scope_texts": [scope_text(c) for c in view.choices],
-        "dec": Decimal,  # reporting's one-decimal figures ("12.5") for the language's digits
+        "fmt": Formats(lang),
     }
     return render(request, "dashboards/page.html", context)
 
