@@ -12,8 +12,16 @@ import datetime as dt
 
 import pytest
 from console_sales_floor import console
-from e2e_platform import PASSWORD, As, Stubs, create_person, create_pipeline, german_line
-from e2e_platform import small_company, unique
+from e2e_platform import (
+    PASSWORD,
+    As,
+    Stubs,
+    create_person,
+    create_pipeline,
+    german_line,
+    small_company,
+    unique,
+)
 
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import accounts_pb2, deals_pb2
@@ -163,7 +171,10 @@ def signed_in(browser, url: str, email: str, password: str = PASSWORD, language:
     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
     page.goto(f"{url}/sign-in")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)

@@ -334,4 +334,6 @@ class ReportingGateway:
         self, token: str, scope: ReportScope, period: ReportPeriod, limit: int
     ) -> Report[Leaderboard]:
         answer = self._sales_call("Leaderboard", token, scope, period, limit=limit)
-        return Report(answer.period.label, Leaderboard(_leaders(answer.reps), _leaders(answer.teams)))
+        return Report(
+            answer.period.label, Leaderboard(_leaders(answer.reps), _leaders(answer.teams))
+        )

@@ -126,8 +126,15 @@ def velocity(figures: Velocity, lang: Language) -> dict[str, Chart]:
             "bar",
             _("Sales velocity per day") + f" ({c.currency})",
             [figures.previous_label, figures.label],
-            [(c.currency, [_amount(getattr(previous.get(c.currency), "per_day", None)),
-                           _amount(c.per_day)])],
+            [
+                (
+                    c.currency,
+                    [
+                        _amount(getattr(previous.get(c.currency), "per_day", None)),
+                        _amount(c.per_day),
+                    ],
+                )
+            ],
             currency=c.currency,
         )
         for c in figures.current
@@ -207,4 +214,3 @@ def leaderboard(board: Leaderboard, lang: Language) -> dict[str, Chart]:
             ("leaders-teams", _("Teams by deals won"), board.teams),
         )
     }
-

@@ -39,6 +39,3 @@ class Formats:
         if not values:
             return Markup(NONE)
         return Markup("<br>").join(escape(self.money(v)) for v in values)
-
-
-

@@ -30,7 +30,14 @@ def build_dependencies(settings: ConsoleSettings, **overrides: Any) -> Dependenc
         deals=DealsGateway(deals, timeout),
         catalog=CatalogGateway(catalog, timeout),
         reporting=ReportingGateway(reporting, scopes, timeout),
-        closers=(identity.close, leads.close, deals.close, catalog.close, reporting.close, scopes.close),
+        closers=(
+            identity.close,
+            leads.close,
+            deals.close,
+            catalog.close,
+            reporting.close,
+            scopes.close,
+        ),
     )
     values.update(overrides)
     return Dependencies(**values)

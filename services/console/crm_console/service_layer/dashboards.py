@@ -86,7 +86,9 @@ def view(
         raise ConsoleError(
             f"the forecast groups by {', '.join(FORECAST_BUCKETS)}, not {bucket!r}", field="bucket"
         )
-    choices = scope_choices(caller.person.user_id, deps.reporting.scopes(token, caller.person.user_id))
+    choices = scope_choices(
+        caller.person.user_id, deps.reporting.scopes(token, caller.person.user_id)
+    )
     scope = scope_from(query.get("scope", ""), query.get("line", ""), choices)
     if scope is None:
         return DashboardView(group, choices, None, period, empty=NOT_A_MEMBER, bucket=bucket)

@@ -400,8 +400,12 @@ def dashboard_figures(label: str = "2026-12", size: int = 1) -> Dashboard:
             stuck_deals=i,
         )
         for i, (key, name, n) in enumerate(
-            (("new", "New", 12), ("qualify", "Qualify", 9), ("proposal", "Proposal", 5),
-             ("negotiate", "Negotiate", 3))
+            (
+                ("new", "New", 12),
+                ("qualify", "Qualify", 9),
+                ("proposal", "Proposal", 5),
+                ("negotiate", "Negotiate", 3),
+            )
         )
     )
     funnel = (PipelineFunnel("pipe-1", "line-1", stages, 50 * size, 11 * size, "22.0"),)
@@ -414,31 +418,58 @@ def dashboard_figures(label: str = "2026-12", size: int = 1) -> Dashboard:
             for cur in ("EUR", "USD")
         ),
         totals=tuple(
-            ForecastTotals(p, cur, money_of("9000", cur), money_of("18000", cur),
-                           money_of("27000", cur), money_of("13500", cur), money_of("1000", cur))
+            ForecastTotals(
+                p,
+                cur,
+                money_of("9000", cur),
+                money_of("18000", cur),
+                money_of("27000", cur),
+                money_of("13500", cur),
+                money_of("1000", cur),
+            )
             for p in periods
             for cur in ("EUR", "USD")
         ),
     )
     velocity = Velocity(
-        label, "2026-11",
-        (CurrencyVelocity("EUR", 29 * size, money_of("12000"), "35.0", "41.5",
-                          money_of("2937.35")),),
+        label,
+        "2026-11",
+        (
+            CurrencyVelocity(
+                "EUR", 29 * size, money_of("12000"), "35.0", "41.5", money_of("2937.35")
+            ),
+        ),
         (CurrencyVelocity("EUR", 25, money_of("11000"), "30.0", "44.0", money_of("1875.00")),),
         {"EUR": "56.7"},
     )
     targets = tuple(
-        Target("line-1", f"team-{n}", "2026-12", money_of("100000"), money_of("82500.25"),
-               "82.5", 20, 17, "85.0")
+        Target(
+            "line-1",
+            f"team-{n}",
+            "2026-12",
+            money_of("100000"),
+            money_of("82500.25"),
+            "82.5",
+            20,
+            17,
+            "85.0",
+        )
         for n in range(1, 1 + min(size, 50))
     )
     cycle = SalesCycle(
-        11 * size, "38.2", "35.0",
-        tuple(DealAge(f"deal-{n}", "team-1", "user-1", f"{90 - n}.0", "2.1", True)
-              for n in range(20)),
+        11 * size,
+        "38.2",
+        "35.0",
+        tuple(
+            DealAge(f"deal-{n}", "team-1", "user-1", f"{90 - n}.0", "2.1", True) for n in range(20)
+        ),
     )
-    win = WinRate(11 * size, 7 * size, "61.1",
-                  (ValueWinRate("EUR", money_of("132000"), money_of("70000"), "65.3"),))
+    win = WinRate(
+        11 * size,
+        7 * size,
+        "61.1",
+        (ValueWinRate("EUR", money_of("132000"), money_of("70000"), "65.3"),),
+    )
     return Dashboard(label, funnel, win, cycle, velocity, forecast, targets)
 
 
@@ -487,8 +518,10 @@ class FakeReporting:
 
     def lost_reasons(self, token, scope, period) -> LostReasons:
         found = self._figures(token, "lost_reasons", scope, period)
-        reasons = (LostBucket("price", 4, (money_of("40000"),), "57.1", 2),
-                   LostBucket("", 3, (money_of("30000"), money_of("900", "USD")), "42.9", 1))
+        reasons = (
+            LostBucket("price", 4, (money_of("40000"),), "57.1", 2),
+            LostBucket("", 3, (money_of("30000"), money_of("900", "USD")), "42.9", 1),
+        )
         rivals = (LostBucket("Globex", 2, (money_of("25000"),), "28.6", 0),)
         return LostReasons(found.label, "2026-11", 7, reasons, rivals)
 
@@ -512,15 +545,44 @@ class FakeReporting:
     def campaign_roi(self, token, scope, period) -> Report:
         found = self._figures(token, "campaign_roi", scope, period)
         rows = (
-            CampaignRoi("c1", "Spring fair", "event", money_of("5000"), money_of("20000"), 2,
-                        "300.0", (money_of("800", "USD"),)),
-            CampaignRoi("c2", "Tel Aviv webinar", "webinar", money_of("1000", "ILS"),
-                        money_of("0", "ILS"), 0, "-100.0", ()),
+            CampaignRoi(
+                "c1",
+                "Spring fair",
+                "event",
+                money_of("5000"),
+                money_of("20000"),
+                2,
+                "300.0",
+                (money_of("800", "USD"),),
+            ),
+            CampaignRoi(
+                "c2",
+                "Tel Aviv webinar",
+                "webinar",
+                money_of("1000", "ILS"),
+                money_of("0", "ILS"),
+                0,
+                "-100.0",
+                (),
+            ),
         )
         return Report(found.label, rows)
 
     def leaderboard(self, token, scope, period, limit) -> Report:
         found = self._figures(token, "leaderboard", scope, period)
-        reps = tuple(LeaderRow(f"user-{n}", 10 - n, (money_of(f"{(10 - n) * 1000}"),), "50.0",
-                               "30.0", n, 40, "90.0") for n in range(min(limit, 5)))
-        return Report(found.label, Leaderboard(reps, (LeaderRow("team-1", 10, (), "", "", 0, 0, ""),)))
+        reps = tuple(
+            LeaderRow(
+                f"user-{n}",
+                10 - n,
+                (money_of(f"{(10 - n) * 1000}"),),
+                "50.0",
+                "30.0",
+                n,
+                40,
+                "90.0",
+            )
+            for n in range(min(limit, 5))
+        )
+        return Report(
+            found.label, Leaderboard(reps, (LeaderRow("team-1", 10, (), "", "", 0, 0, ""),))
+        )

@@ -84,7 +84,10 @@ def test_scope_and_period_come_from_the_link(manager):
     assert (method, scope.kind, scope.id) == ("funnel", "team", "team-1")
     assert (period.kind, period.day) == ("quarter", dt.date(2026, 5, 20))
     # the arrows lead to the quarters before and after, the scope kept
-    assert 'href="/dashboards/funnel?scope=team%3Ateam-1&amp;period=quarter&amp;date=2026-02-01"' in page.text
+    assert (
+        'href="/dashboards/funnel?scope=team%3Ateam-1&amp;period=quarter&amp;date=2026-02-01"'
+        in page.text
+    )
     assert "date=2026-08-01" in page.text
 
 

@@ -25,7 +25,7 @@ from crm_console.service_layer.dashboards import DashboardView
 NAV = [(40, "Dashboards", "/dashboards")]
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's marker: extracted, translated on the page
+def N_(message: str) -> str:
     return message
 
 
@@ -78,7 +78,9 @@ def _link(group: str, query: dict[str, str]) -> str:
 
 def _page(request: Request, group: str) -> Response:
     session = require(request)
-    query = {k: request.query_params.get(k, "") for k in ("scope", "line", "period", "date", "bucket")}
+    query = {
+        k: request.query_params.get(k, "") for k in ("scope", "line", "period", "date", "bucket")
+    }
     try:
         view = dashboards.view(console_of(request).deps, session, group=group, query=query)
     except NotFound:
