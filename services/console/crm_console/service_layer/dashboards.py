@@ -10,7 +10,6 @@ from typing import Any
 
 from crm_console.domain.errors import ConsoleError, Refused
 from crm_console.domain.reports import (
-    PERIOD_KINDS,
     ReportPeriod,
     ReportScope,
     period_from,
@@ -102,5 +101,3 @@ def view(
         )
     return DashboardView(group, choices, scope, period, figures, bucket=bucket)
 
-
-__all__ = ["GROUPS", "PERIOD_KINDS", "DashboardView", "view"]
