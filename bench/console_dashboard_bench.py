@@ -3,7 +3,7 @@ stack (observability, security headers, session cookies, the page, the chart des
 Jinja) on the unit tests' fakes (services/console/tests/unit/conftest.py), with reporting's
 answers the size of a company of 1,000,000 deals' aggregates: counts in the hundreds of
 thousands, 36 close periods x 3 forecast categories x 2 currencies, 50 teams' targets, the 50
-slowest deals. reporting's own cost is bench/reporting_bench.py; each listed call is one gRPC
+slowest deals. reporting's own cost is bench/reporting_dashboard_bench.py; each listed call is one gRPC
 round trip in production. The floor, measured in the same run, is an empty response from a
 route added to the same app (same middleware, no page).
 
@@ -45,7 +45,8 @@ NOTES = (
     "console_dashboard`; `CONSOLE_BENCH_LANG=fa` for Persian). In-process on the console's "
     "unit-test fakes, reporting answering with the aggregates of 1,000,000 deals (216 forecast "
     "rows, 72 forecast totals, 50 targets, 50 slow deals): the console's own milliseconds; "
-    "reporting's own cost is in its section."
+    "`reporting.scopes` is territory's ListScopes (the port's one call to territory); "
+    "reporting's own cost is in its section (bench.reporting_dashboard_bench)."
 )
 
 
