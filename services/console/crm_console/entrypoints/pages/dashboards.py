@@ -52,6 +52,7 @@ def _charts(view: DashboardView, lang: Language) -> dict[str, charts.Chart]:
         return {
             **charts.funnel(figures.funnel, lang),
             **charts.win_rate(figures.win_rate, lang),
+            **charts.cycle(figures.cycle, lang),
             **charts.velocity(figures.velocity, lang),
             **charts.forecast(figures.forecast, lang),
             **charts.targets(figures.targets, lang),
