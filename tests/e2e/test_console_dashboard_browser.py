@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import grpc
 import pytest
 from console_sales_floor import console
 from e2e_platform import (
@@ -65,10 +66,19 @@ def sibling_unit(bed, stubs: Stubs, admin: As, company: dict) -> dict:
     return dict(nia=nia, nordics=nordics, oslo=oslo)
 
 
-def email_of(bed, stubs: Stubs, admin: As, person: As) -> str:
+def email_of(stubs: Stubs, admin: As, person: As) -> str:
     from crm.identity.v1 import users_pb2
 
-    return admin(stubs.users.GetUser, users_pb2.GetUserRequest(id=person.user_id)).user.email
+    return admin(stubs.users.GetUser, users_pb2.GetUserRequest(id=person.user_id)).email
+
+
+def answers(caller: As, method, request) -> bool:
+    """True once reporting answers ``caller`` (it learns the organisation from events)."""
+    try:
+        caller(method, request)
+    except grpc.RpcError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +144,16 @@ def floor(tmp_path_factory):
             return (rate.won, rate.lost) == (1, 1)
 
         bed.wait_for(complete, 60, "the deals never reached the reports")
+        nordics = pb.Scope(kind=pb.SCOPE_KIND_UNIT, id=sibling["nordics"].id)
+        bed.wait_for(
+            lambda: answers(
+                sibling["nia"], reports.Dashboard, pb.DashboardRequest(scope=nordics, period=period)
+            ),
+            60,
+            "reporting never learnt the Nordics unit",
+        )
         emails = {
-            name: email_of(bed, stubs, admin, who)
+            name: email_of(stubs, admin, who)
             for name, who in (("sue", sue), ("nia", sibling["nia"]))
         }
         with console(bed, workdir) as url:
@@ -154,8 +172,6 @@ def floor(tmp_path_factory):
 
 
 def _account(owner: As, stubs: Stubs, team_id: str):
-    import grpc
-
     try:
         return owner(
             stubs.accounts.CreateAccount,
