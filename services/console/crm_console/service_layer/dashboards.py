@@ -100,4 +100,3 @@ def view(
             group, choices, scope, period, empty=REFUSED, message=refused.message, bucket=bucket
         )
     return DashboardView(group, choices, scope, period, figures, bucket=bucket)
-
