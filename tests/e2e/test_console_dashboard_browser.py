@@ -195,7 +195,10 @@ def signed_in(browser, url: str, email: str, password: str = PASSWORD, language:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda address: "/sign-in" not in address)
+    try:
+        page.wait_for_url(lambda address: "/sign-in" not in address)
+    except Exception as error:
+        raise AssertionError(f"{email} not signed in: {page.inner_text('main')}") from error
     if language != "en":
         context.add_cookies([{"name": "crm_lang", "value": language, "url": url}])
     return page, problems
