@@ -196,7 +196,7 @@ def signed_in(browser, url: str, email: str, password: str = PASSWORD, language:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     try:
-        page.wait_for_url(lambda address: "/sign-in" not in address)
+        page.wait_for_url(lambda address: "/sign-in" not in address, timeout=90_000)
     except Exception as error:
         raise AssertionError(f"{email} not signed in: {page.inner_text('main')}") from error
     if language != "en":
