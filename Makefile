@@ -61,7 +61,7 @@ CONSOLE_VENDOR := $(CONSOLE)/crm_console/static/vendor/.stamp
 $(CONSOLE_VENDOR): $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
 	cd $(CONSOLE) && npm ci --silent --no-audit --no-fund --ignore-scripts >/dev/null
 	mkdir -p $(dir $@)
-	cp $(CONSOLE)/node_modules/htmx.org/dist/htmx.min.js $(CONSOLE)/node_modules/sortablejs/Sortable.min.js $(dir $@)
+	cp $(CONSOLE)/node_modules/htmx.org/dist/htmx.min.js $(CONSOLE)/node_modules/sortablejs/Sortable.min.js $(CONSOLE)/node_modules/chart.js/dist/chart.umd.min.js $(dir $@)
 	@touch $@
 console-assets: $(CONSOLE_VENDOR) $(STAMP)
 	$(VENV)/bin/pybabel compile -d $(CONSOLE)/crm_console/locale -D messages

@@ -36,6 +36,9 @@ class ConsoleSettings(ServiceSettings):
     deals_address: str = setting("127.0.0.1:50055", "host:port of deals' gRPC API.")
     catalog_address: str = setting("127.0.0.1:50053", "host:port of catalog's gRPC API.")
     territory_address: str = setting("127.0.0.1:50052", "host:port of territory's gRPC API.")
+    reporting_address: str = setting(
+        "127.0.0.1:50056", "host:port of reporting's gRPC API (the dashboards)."
+    )
     call_timeout_seconds: float = setting(
         10.0, "Deadline of one call to a service while a page is built."
     )

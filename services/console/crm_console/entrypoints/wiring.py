@@ -11,6 +11,7 @@ from crm_console.adapters.deals_grpc import DealsGateway
 from crm_console.adapters.identity_grpc import IdentityGateway
 from crm_console.adapters.leads_grpc import LeadsGateway
 from crm_console.adapters.organisation_grpc import OrganisationGateway
+from crm_console.adapters.reporting_grpc import ReportingGateway
 from crm_console.adapters.teams_grpc import TeamsGateway
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.service_layer.dependencies import Dependencies
@@ -23,17 +24,27 @@ def build_dependencies(settings: ConsoleSettings, **overrides: Any) -> Dependenc
     deals = make_channel(settings.deals_address)
     catalog = make_channel(settings.catalog_address)
     territory = make_channel(settings.territory_address)
+    reporting = make_channel(settings.reporting_address)
     values: dict[str, Any] = dict(
         identity=IdentityGateway(identity, timeout),
         leads=LeadsGateway(leads, timeout),
         deals=DealsGateway(deals, timeout),
         catalog=CatalogGateway(catalog, timeout),
         organisation=OrganisationGateway(territory, timeout),
-        closers=(identity.close, leads.close, deals.close, catalog.close, territory.close),
-    )
-    # The Team pages: one gateway over the channels above.
-    values["teams"] = TeamsGateway(
-        territory=territory, leads=leads, deals=deals, identity=identity, timeout=timeout
+        # The Team pages: one gateway over the channels above.
+        teams=TeamsGateway(
+            territory=territory, leads=leads, deals=deals, identity=identity, timeout=timeout
+        ),
+        # The dashboards: reporting's figures, and territory's ListScopes for the scope choice.
+        reporting=ReportingGateway(reporting, territory, timeout),
+        closers=(
+            identity.close,
+            leads.close,
+            deals.close,
+            catalog.close,
+            territory.close,
+            reporting.close,
+        ),
     )
     values.update(overrides)
     return Dependencies(**values)

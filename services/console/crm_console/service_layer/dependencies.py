@@ -18,6 +18,7 @@ from crm_console.service_layer.ports import (
     IdentityPort,
     LeadsPort,
     OrganisationPort,
+    ReportingPort,
     TeamsPort,
 )
 
@@ -29,6 +30,7 @@ class Dependencies:
     deals: DealsPort
     catalog: CatalogPort
     organisation: OrganisationPort  # territory's organisation, lines, territories, routing
+    reporting: ReportingPort
     clock: Clock = field(default_factory=SystemClock)
     ids: IdGenerator = field(default_factory=UuidIds)
     closers: tuple[Callable[[], None], ...] = ()

@@ -45,6 +45,24 @@ from crm_console.domain.organisation import (
     Team,
     Territory,
 )
+from crm_console.domain.reports import (
+    CampaignRoi,
+    Dashboard,
+    Forecast,
+    Leaderboard,
+    LostReasons,
+    PipelineFunnel,
+    Report,
+    ReportPeriod,
+    ReportScope,
+    SalesCycle,
+    TeamScope,
+    Velocity,
+    WinRate,
+)
+from crm_console.domain.reports import (
+    Target as ReportTarget,
+)
 from crm_console.domain.session import Person, Tokens
 from crm_console.domain.team import Absence, QueuedLead, Scope
 
@@ -308,3 +326,43 @@ class TeamsPort(Protocol):
     ) -> Absence: ...
 
     def cancel_absence(self, token: str, absence_id: str) -> Absence: ...
+
+
+# ---------------------------------------------------------------- reporting (dashboards)
+class ReportingPort(Protocol):
+    """reporting's KPIs for a scope and period, and the teams a person may see (territory's
+    ListScopes): every call with the person's own token, so reporting's visibility holds."""
+
+    def scopes(self, token: str, user_id: str) -> tuple[TeamScope, ...]: ...
+
+    def dashboard(self, token: str, scope: ReportScope, period: ReportPeriod) -> Dashboard: ...
+
+    def funnel(
+        self, token: str, scope: ReportScope, period: ReportPeriod
+    ) -> Report[tuple[PipelineFunnel, ...]]: ...
+
+    def win_rate(self, token: str, scope: ReportScope, period: ReportPeriod) -> Report[WinRate]: ...
+
+    def lost_reasons(self, token: str, scope: ReportScope, period: ReportPeriod) -> LostReasons: ...
+
+    def sales_cycle(
+        self, token: str, scope: ReportScope, period: ReportPeriod, open_deal_limit: int
+    ) -> Report[SalesCycle]: ...
+
+    def velocity(self, token: str, scope: ReportScope, period: ReportPeriod) -> Velocity: ...
+
+    def forecast(
+        self, token: str, scope: ReportScope, period: ReportPeriod, bucket: str
+    ) -> Report[Forecast]: ...
+
+    def targets(
+        self, token: str, scope: ReportScope, period: ReportPeriod
+    ) -> Report[tuple[ReportTarget, ...]]: ...
+
+    def campaign_roi(
+        self, token: str, scope: ReportScope, period: ReportPeriod
+    ) -> Report[tuple[CampaignRoi, ...]]: ...
+
+    def leaderboard(
+        self, token: str, scope: ReportScope, period: ReportPeriod, limit: int
+    ) -> Report[Leaderboard]: ...

@@ -47,6 +47,32 @@ from crm_console.domain.organisation import (
     Team,
     Territory,
 )
+from crm_console.domain.reports import (
+    CampaignRoi,
+    CurrencyVelocity,
+    Dashboard,
+    DealAge,
+    Forecast,
+    ForecastRow,
+    ForecastTotals,
+    FunnelStage,
+    Leaderboard,
+    LeaderRow,
+    LostBucket,
+    LostReasons,
+    PipelineFunnel,
+    Report,
+    ReportPeriod,
+    ReportScope,
+    SalesCycle,
+    TeamScope,
+    ValueWinRate,
+    Velocity,
+    WinRate,
+)
+from crm_console.domain.reports import (
+    Target as ReportTarget,
+)
 from crm_console.domain.session import Person, Tokens
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
@@ -255,6 +281,7 @@ def world():
         deals=FakeDeals(identity),
         catalog=FakeCatalog(),
         organisation=FakeOrganisation(identity),
+        reporting=FakeReporting(identity),
         clock=clock,
     )
     settings = ConsoleSettings.load("console", {"CRM_ENV": "test"})
@@ -818,4 +845,214 @@ class FakeOrganisation:
             "no_rule_matched",
             "",
             (),
+        )
+
+
+# ---------------------------------------------------------------- reporting (dashboards)
+def money_of(amount: str, currency: str = "EUR") -> DealMoney:
+    return DealMoney(Decimal(amount), currency)
+
+
+def dashboard_figures(label: str = "2026-12", size: int = 1) -> Dashboard:
+    """reporting's Dashboard answer for one team; ``size`` scales the counts and the rows (the
+    bench asks for the aggregates of a million deals)."""
+    stages = tuple(
+        FunnelStage(
+            key,
+            name,
+            open_deals=n * size,
+            open_value=(money_of(f"{n * size * 1000}.50"), money_of(f"{n * 700}", "USD")),
+            reached=(5 - i) * 10 * size,
+            conversion_to_next_percent="60.0" if i < 3 else "",
+            mean_days="4.5",
+            median_days="3.0",
+            expected_days=7,
+            stuck_deals=i,
+        )
+        for i, (key, name, n) in enumerate(
+            (
+                ("new", "New", 12),
+                ("qualify", "Qualify", 9),
+                ("proposal", "Proposal", 5),
+                ("negotiate", "Negotiate", 3),
+            )
+        )
+    )
+    funnel = (PipelineFunnel("pipe-1", "line-1", stages, 50 * size, 11 * size, "22.0"),)
+    periods = [f"2027-{m:02d}" for m in range(1, 1 + 3 * size)][:36] or ["2027-01"]
+    forecast = Forecast(
+        rows=tuple(
+            ForecastRow(p, c, cur, 3, money_of("9000", cur), money_of("4500", cur))
+            for p in periods
+            for c in ("commit", "best_case", "pipeline")
+            for cur in ("EUR", "USD")
+        ),
+        totals=tuple(
+            ForecastTotals(
+                p,
+                cur,
+                money_of("9000", cur),
+                money_of("18000", cur),
+                money_of("27000", cur),
+                money_of("13500", cur),
+                money_of("1000", cur),
+            )
+            for p in periods
+            for cur in ("EUR", "USD")
+        ),
+    )
+    velocity = Velocity(
+        label,
+        "2026-11",
+        (
+            CurrencyVelocity(
+                "EUR", 29 * size, money_of("12000"), "35.0", "41.5", money_of("2937.35")
+            ),
+        ),
+        (CurrencyVelocity("EUR", 25, money_of("11000"), "30.0", "44.0", money_of("1875.00")),),
+        {"EUR": "56.7"},
+    )
+    targets = tuple(
+        ReportTarget(
+            "line-1",
+            f"team-{n}",
+            "2026-12",
+            money_of("100000"),
+            money_of("82500.25"),
+            "82.5",
+            20,
+            17,
+            "85.0",
+        )
+        for n in range(1, 1 + min(size, 50))
+    )
+    cycle = SalesCycle(
+        11 * size,
+        "38.2",
+        "35.0",
+        tuple(
+            DealAge(f"deal-{n}", "team-1", "user-1", f"{90 - n}.0", "2.1", True) for n in range(20)
+        ),
+    )
+    win = WinRate(
+        11 * size,
+        7 * size,
+        "61.1",
+        (ValueWinRate("EUR", money_of("132000"), money_of("70000"), "65.3"),),
+    )
+    return Dashboard(label, funnel, win, cycle, velocity, forecast, targets)
+
+
+@pytest.fixture
+def figures_of():
+    return dashboard_figures
+
+
+@dataclass
+class FakeReporting:
+    """reporting for the dashboards: the scopes of territory per person, and one set of
+    figures per scope; a scope the person may not see is NotFound, a person scope has no
+    targets (reporting's refusal), as reporting answers."""
+
+    identity: FakeIdentity
+    team_scopes: dict[str, tuple[TeamScope, ...]] = field(default_factory=dict)  # user -> scopes
+    figures: dict[tuple[str, str], Dashboard] = field(default_factory=dict)  # (kind, id) -> figures
+    asked: list[tuple[str, ReportScope, ReportPeriod]] = field(default_factory=list)
+
+    def scopes(self, token: str, user_id: str) -> tuple[TeamScope, ...]:
+        return self.team_scopes.get(user_id, ())
+
+    def _figures(self, token: str, method: str, scope: ReportScope, period: ReportPeriod):
+        self.asked.append((method, scope, period))
+        user_id = self.identity.owners.get(token, "")
+        mine = self.team_scopes.get(user_id, ())
+        visible = (
+            (scope.kind == "team" and any(s.team_id == scope.id for s in mine))
+            or (scope.kind == "unit" and any(s.unit_id == scope.id for s in mine))
+            or (scope.kind == "person" and scope.id == user_id and mine)
+        )
+        if not visible or (scope.kind, scope.id) not in self.figures:
+            raise NotFound(f"{scope.kind} {scope.id!r} not found")
+        return self.figures[(scope.kind, scope.id)]
+
+    def dashboard(self, token, scope, period) -> Dashboard:
+        return self._figures(token, "dashboard", scope, period)
+
+    def funnel(self, token, scope, period) -> Report:
+        found = self._figures(token, "funnel", scope, period)
+        return Report(found.label, found.funnel)
+
+    def win_rate(self, token, scope, period) -> Report:
+        found = self._figures(token, "win_rate", scope, period)
+        return Report(found.label, found.win_rate)
+
+    def lost_reasons(self, token, scope, period) -> LostReasons:
+        found = self._figures(token, "lost_reasons", scope, period)
+        reasons = (
+            LostBucket("price", 4, (money_of("40000"),), "57.1", 2),
+            LostBucket("", 3, (money_of("30000"), money_of("900", "USD")), "42.9", 1),
+        )
+        rivals = (LostBucket("Globex", 2, (money_of("25000"),), "28.6", 0),)
+        return LostReasons(found.label, "2026-11", 7, reasons, rivals)
+
+    def sales_cycle(self, token, scope, period, open_deal_limit) -> Report:
+        found = self._figures(token, "sales_cycle", scope, period)
+        return Report(found.label, found.cycle)
+
+    def velocity(self, token, scope, period) -> Velocity:
+        return self._figures(token, "velocity", scope, period).velocity
+
+    def forecast(self, token, scope, period, bucket) -> Report:
+        found = self._figures(token, f"forecast:{bucket}", scope, period)
+        return Report(found.label, found.forecast)
+
+    def targets(self, token, scope, period) -> Report:
+        found = self._figures(token, "targets", scope, period)
+        if scope.kind == "person":
+            raise Refused("a person has no targets; ask for a team, unit or sales line")
+        return Report(found.label, found.targets)
+
+    def campaign_roi(self, token, scope, period) -> Report:
+        found = self._figures(token, "campaign_roi", scope, period)
+        rows = (
+            CampaignRoi(
+                "c1",
+                "Spring fair",
+                "event",
+                money_of("5000"),
+                money_of("20000"),
+                2,
+                "300.0",
+                (money_of("800", "USD"),),
+            ),
+            CampaignRoi(
+                "c2",
+                "Tel Aviv webinar",
+                "webinar",
+                money_of("1000", "ILS"),
+                money_of("0", "ILS"),
+                0,
+                "-100.0",
+                (),
+            ),
+        )
+        return Report(found.label, rows)
+
+    def leaderboard(self, token, scope, period, limit) -> Report:
+        found = self._figures(token, "leaderboard", scope, period)
+        reps = tuple(
+            LeaderRow(
+                f"user-{n}",
+                10 - n,
+                (money_of(f"{(10 - n) * 1000}"),),
+                "50.0",
+                "30.0",
+                n,
+                40,
+                "90.0",
+            )
+            for n in range(min(limit, 5))
+        )
+        return Report(
+            found.label, Leaderboard(reps, (LeaderRow("team-1", 10, (), "", "", 0, 0, ""),))
         )

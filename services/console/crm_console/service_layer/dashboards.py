@@ -1,0 +1,102 @@
+"""The dashboards' use cases: which scopes the person may see (territory's ListScopes) and one
+KPI group's figures for the scope and period of the link, read from reporting with the person's
+own token. One call to each service per page; the console adds nothing up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from crm_console.domain.errors import ConsoleError, Refused
+from crm_console.domain.reports import (
+    ReportPeriod,
+    ReportScope,
+    period_from,
+    scope_choices,
+    scope_from,
+)
+from crm_console.domain.session import Session
+from crm_console.service_layer.dependencies import Dependencies
+
+# Slow deals listed on the cycle page (reporting allows up to 500) and leaderboard rows.
+SLOW_DEALS = 50
+LEADERS = 20
+FORECAST_BUCKETS = ("month", "quarter", "year")
+
+NOT_A_MEMBER = "not_a_member"
+REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """What a dashboard page shows. ``empty`` says why there are no figures: the person is in
+    no team (``not_a_member``: an administrator who is not a member sees nothing), or reporting
+    refused the scope with ``message``."""
+
+    group: str
+    choices: tuple[ReportScope, ...]
+    scope: ReportScope | None
+    period: ReportPeriod
+    figures: Any = None
+    empty: str = ""
+    message: str = ""
+    bucket: str = "month"
+
+
+def _readers(bucket: str) -> dict[str, Callable[[Any, str, ReportScope, ReportPeriod], Any]]:
+    return {
+        "overview": lambda port, token, scope, period: port.dashboard(token, scope, period),
+        "funnel": lambda port, token, scope, period: port.funnel(token, scope, period),
+        "win-rate": lambda port, token, scope, period: port.win_rate(token, scope, period),
+        "lost-reasons": lambda port, token, scope, period: port.lost_reasons(token, scope, period),
+        "cycle": lambda port, token, scope, period: port.sales_cycle(
+            token, scope, period, SLOW_DEALS
+        ),
+        "velocity": lambda port, token, scope, period: port.velocity(token, scope, period),
+        "forecast": lambda port, token, scope, period: port.forecast(token, scope, period, bucket),
+        "targets": lambda port, token, scope, period: port.targets(token, scope, period),
+        "campaigns": lambda port, token, scope, period: port.campaign_roi(token, scope, period),
+        "leaderboard": lambda port, token, scope, period: port.leaderboard(
+            token, scope, period, LEADERS
+        ),
+    }
+
+
+GROUPS = tuple(_readers("month"))
+
+
+def view(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    group: str,
+    query: dict[str, str],
+) -> DashboardView:
+    """One KPI group for the link's ``scope`` (``team:<id>``), ``line`` and ``period``/``date``
+    (``bucket`` for the forecast). A scope reporting does not let this person see is
+    NotFound, exactly like one that does not exist."""
+    if group not in GROUPS:
+        raise ConsoleError(f"there is no dashboard {group!r}", field="group")
+    token = caller.tokens.access_token
+    period = period_from(query.get("period", ""), query.get("date", ""), deps.clock.now().date())
+    bucket = query.get("bucket", "") or "month"
+    if bucket not in FORECAST_BUCKETS:
+        raise ConsoleError(
+            f"the forecast groups by {', '.join(FORECAST_BUCKETS)}, not {bucket!r}", field="bucket"
+        )
+    choices = scope_choices(
+        caller.person.user_id, deps.reporting.scopes(token, caller.person.user_id)
+    )
+    scope = scope_from(query.get("scope", ""), query.get("line", ""), choices)
+    if scope is None:
+        return DashboardView(group, choices, None, period, empty=NOT_A_MEMBER, bucket=bucket)
+    try:
+        figures = _readers(bucket)[group](deps.reporting, token, scope, period)
+    except Refused as refused:
+        # reporting's own sentence (e.g. targets need a team scope; company figures need the
+        # right over every team): the page stays, empty, and says why.
+        return DashboardView(
+            group, choices, scope, period, empty=REFUSED, message=refused.message, bucket=bucket
+        )
+    return DashboardView(group, choices, scope, period, figures, bucket=bucket)
