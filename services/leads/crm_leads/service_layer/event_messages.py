@@ -229,6 +229,11 @@ def scoring_model(model: ScoringModel, predictive: PredictiveModel) -> scoring_p
     return message
 
 
+def leads_captured(leads: list[Lead], import_id: str) -> events_pb2.LeadsCaptured:
+    """One import batch's new leads, each as captured and scored (the bulk lane)."""
+    return events_pb2.LeadsCaptured(leads=[lead(item) for item in leads], import_id=import_id)
+
+
 def lead_event(event: events.LeadEvent) -> Message:
     """The message of one event a lead recorded (domain/events.py)."""
     changed = event.lead
