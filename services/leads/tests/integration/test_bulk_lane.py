@@ -70,10 +70,11 @@ def run_import(deps, count, batch_size):
         default_sales_line_id="line-int",
     )
     rows = [
-        (n, {"E-Mail": f"bulk{n}.{tag}@acme.example", "Last name": f"L{n}", "Company": "Acme"})
+        (n, {"E-Mail": f"bulk{n}.{tag}@acme.example", "Last name": f"L{n}{tag}", "Company": "Acme"})
         for n in range(1, count + 1)
     ]
     reports = list(import_rows(deps, IMPORTER, plan, rows, batch_size=batch_size))
+    assert reports[-1].rows_accepted == count, [p for r in reports for p in r.problems]
     return [a.lead_id for r in reports for a in r.accepted]
 
 
