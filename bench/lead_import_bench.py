@@ -15,6 +15,7 @@ Targets (issue 20): <= 20 s for 100,000 leads (>= 5,000 leads/s); CPU per import
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -30,6 +31,7 @@ from e2e_platform import As, Stubs, german_line, small_company, unique
 
 from bench.broker import machine_cpu_seconds
 from bench.lead_flow_bench import COLUMNS
+from bench.servers import sampled
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm_devrun.bed import PlatformBed
@@ -122,14 +124,17 @@ def run() -> dict:
         backends_before = _backend_cpu(engine, databases)
         started = time.monotonic()
         summary = None
-        for answer in importer(stubs.leads.ImportLeads, _rows(line.id, tag), timeout=3600):
-            if answer.done:
-                summary = answer
-        imported = time.monotonic() - started
-        bed.wait_for(
-            lambda: _owned(engine, pattern) >= ROWS, 3600, "imported leads not all routed", 0.25
-        )
-        routed = time.monotonic() - started
+        with contextlib.ExitStack() as sampling:  # BENCH_PROFILE: py-spy on the busiest ones
+            for label in ("territory.worker", "leads.api", "leads.worker"):
+                sampling.enter_context(sampled(bed.pid(label), f"bulk-{label}"))
+            for answer in importer(stubs.leads.ImportLeads, _rows(line.id, tag), timeout=3600):
+                if answer.done:
+                    summary = answer
+            imported = time.monotonic() - started
+            bed.wait_for(
+                lambda: _owned(engine, pattern) >= ROWS, 3600, "imported leads not all routed", 0.25
+            )
+            routed = time.monotonic() - started
         machine = machine_cpu_seconds() - machine_before
         cpu_after = bed.cpu_seconds()
         backends_after = _backend_cpu(engine, databases)
