@@ -102,22 +102,27 @@ class _Router:
 def _decision_message(decision: RoutingDecision) -> tuple[str, Message]:
     """(event type, message) of one decision: lead_routed or lead_unroutable."""
     explanation = event_messages.explanation(decision)
+    message: Message
     if decision.outcome is Outcome.ROUTED:
-        return "lead_routed", events_pb2.LeadRouted(
+        event_type = "lead_routed"
+        message = events_pb2.LeadRouted(
             lead_id=decision.lead_id,
             sales_line_id=decision.sales_line_id,
             team_id=decision.team_id,
             owner_user_id=decision.owner_user_id,
             explanation=explanation,
         )
-    assert decision.unroutable_reason is not None  # every unroutable decision says why
-    return "lead_unroutable", events_pb2.LeadUnroutable(
-        lead_id=decision.lead_id,
-        queue_team_id=decision.team_id,
-        reason=event_messages.UNROUTABLE[decision.unroutable_reason],
-        explanation=explanation,
-        sales_line_id=decision.sales_line_id,
-    )
+    else:
+        assert decision.unroutable_reason is not None  # every unroutable decision says why
+        event_type = "lead_unroutable"
+        message = events_pb2.LeadUnroutable(
+            lead_id=decision.lead_id,
+            queue_team_id=decision.team_id,
+            reason=event_messages.UNROUTABLE[decision.unroutable_reason],
+            explanation=explanation,
+            sales_line_id=decision.sales_line_id,
+        )
+    return event_type, message
 
 
 def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor | None) -> None:
