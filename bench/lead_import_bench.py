@@ -187,7 +187,10 @@ def run() -> dict:
         "rows": rows,
         "checks": [
             ("import scored and routed at >= 5,000 leads/s", ROWS / routed >= 5000),
-            ("CPU per imported lead <= 0.35 ms (platform + PostgreSQL)", platform * per_lead <= 0.35),
+            (
+                "CPU per imported lead <= 0.35 ms (platform + PostgreSQL)",
+                platform * per_lead <= 0.35,
+            ),
         ],
     }
 

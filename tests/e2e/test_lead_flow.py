@@ -12,8 +12,8 @@ import os
 
 import grpc
 import pytest
-from sqlalchemy import create_engine, text
 from e2e_platform import As, Stubs, german_line, small_company, unique, visible_lead, web_form_lead
+from sqlalchemy import create_engine, text
 
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
@@ -232,12 +232,14 @@ def test_an_import_travels_as_batches_and_every_lead_gets_an_owner(platform):
 
     try:
         bed.wait_for(
-            lambda: one(
-                leads_db,
-                "SELECT count(owner_user_id) FROM leads WHERE email LIKE :p",
-                p=f"row%.{tag}@import.example",
-            )[0]
-            == 450,
+            lambda: (
+                one(
+                    leads_db,
+                    "SELECT count(owner_user_id) FROM leads WHERE email LIKE :p",
+                    p=f"row%.{tag}@import.example",
+                )[0]
+                == 450
+            ),
             120,
             "the imported leads did not all get an owner",
         )

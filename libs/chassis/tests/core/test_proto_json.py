@@ -206,7 +206,6 @@ def test_the_platforms_events_take_the_compiled_parser_not_the_fallback():
         assert _parser(cls.DESCRIPTOR) is not None, cls.DESCRIPTOR.full_name
 
 
-
 @pytest.mark.parametrize(
     "text",
     [

@@ -93,7 +93,9 @@ def apply_routings(deps: Dependencies, caller: Caller, decisions: list[RoutingDe
         return applied
 
 
-def _apply(uow: LeadsUnitOfWork, caller: Caller, decision: RoutingDecision, now: dt.datetime) -> bool:
+def _apply(
+    uow: LeadsUnitOfWork, caller: Caller, decision: RoutingDecision, now: dt.datetime
+) -> bool:
     lead = uow.leads.get(lead_id_of(decision.lead_id))
     if lead is None or lead.status in READ_ONLY:
         return False

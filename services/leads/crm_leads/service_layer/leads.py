@@ -166,9 +166,7 @@ def capture_in(
     uow.leads.add(lead)
     rescore(uow, lead, now)
     if announced_later is not None:
-        lead.new_events[:] = [
-            e for e in lead.new_events if e.event_type not in HELD_BACK_IN_BATCH
-        ]
+        lead.new_events[:] = [e for e in lead.new_events if e.event_type not in HELD_BACK_IN_BATCH]
         announced_later.append(lead)
     save_changes(uow, lead, actor)
     uow.idempotency.add(key_owner, key, fingerprint, lead.id)

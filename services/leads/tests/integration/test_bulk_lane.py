@@ -86,7 +86,9 @@ def outbox_of(engine, lead_ids, event_type):
         return [
             body
             for body in bodies
-            if any(lead_id in (body if isinstance(body, str) else str(body)) for lead_id in lead_ids)
+            if any(
+                lead_id in (body if isinstance(body, str) else str(body)) for lead_id in lead_ids
+            )
         ]
 
 
@@ -166,9 +168,7 @@ def test_a_lead_placed_by_a_person_before_its_batch_is_routed_keeps_its_owner(bu
     with deps.uow() as uow:
         lead = uow.leads.get(ids[0])
         now = dt.datetime.now(dt.UTC)
-        lead.assign(
-            Assignment(team, "bob", AssignmentMethod.CLAIMED, "", now), IMPORTER.actor, now
-        )
+        lead.assign(Assignment(team, "bob", AssignmentMethod.CLAIMED, "", now), IMPORTER.actor, now)
         save_changes(uow, lead, IMPORTER.actor)
         uow.commit()
     worker.on_leads_routed([leads_routed(ids, team, "ann")])

@@ -129,11 +129,15 @@ def test_two_workers_share_the_batches_without_double_work(database_url, engine,
     answered = [item.lead_id for answer in routed for item in answer.routed]
     assert sorted(answered) == sorted(lead_ids)  # every lead once
     with engine.connect() as conn:
-        owners = conn.execute(
-            select(orm.routing_decisions.c.owner_user_id).where(
-                orm.routing_decisions.c.lead_id.in_(lead_ids)
+        owners = (
+            conn.execute(
+                select(orm.routing_decisions.c.owner_user_id).where(
+                    orm.routing_decisions.c.lead_id.in_(lead_ids)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert len(owners) == 120
     assert sorted(owners.count(rep) for rep in reps) == [40, 40, 40]  # fair across the two
 

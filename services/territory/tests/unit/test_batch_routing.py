@@ -65,7 +65,7 @@ def test_a_half_routed_batch_answers_only_its_new_leads(world):
     routing.route_leads(world.deps, WORKER, leads=[lead("L1", postal_code="10115")])
     route_batch(world, "captured-2", lead("L1", postal_code="10115"), lead("L2", country="FR"))
     [answer] = world.uow.events("leads_routed")
-    assert [r.lead_id for r in answer.routed] == [] and [
-        u.lead_id for u in answer.unroutable
-    ] == ["L2"]
+    assert [r.lead_id for r in answer.routed] == [] and [u.lead_id for u in answer.unroutable] == [
+        "L2"
+    ]
     assert len(world.uow.events("lead_routed")) == 1  # the single lane's, earlier
