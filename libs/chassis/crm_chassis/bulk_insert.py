@@ -18,7 +18,8 @@ takes SQLAlchemy's executemany unchanged.
 the server neither parses nor plans a statement of thousands of literals, which is what a bulk
 import's batch costs PostgreSQL. Same transaction, same bind processors, a constraint violation
 still an ``IntegrityError``; a row holding a value of another type than str, int, bool, None or
-an aware datetime goes through ``execute`` (the whole batch), and so does every other driver.
+an aware datetime goes through ``execute`` (the whole batch), and so does every other driver and
+psycopg2 with a wait callback (a worker's green connections, where it refuses COPY).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -82,7 +84,7 @@ class BulkInsert:
         if not rows:
             return
         connection = session.connection()
-        if connection.dialect.driver != "psycopg2":
+        if connection.dialect.driver != "psycopg2" or _green_psycopg2():
             self.execute(session, rows)
             return
         values = self._values(connection.dialect, rows)
@@ -176,6 +178,14 @@ def _row_literal(row: tuple[Any, ...], mogrify: Callable[[tuple[Any, ...]], str]
 
 # COPY's text format: a backslash, a tab (the delimiter) and line ends are escaped.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _green_psycopg2() -> bool:
+    """Whether psycopg2 waits through a callback (the eventlet workers' green connections),
+    with which it refuses COPY. Read from the driver's loaded module: the chassis does not
+    import the driver."""
+    extensions = sys.modules.get("psycopg2.extensions")
+    return extensions is not None and extensions.get_wait_callback() is not None
 
 
 class _NotPlain(Exception):

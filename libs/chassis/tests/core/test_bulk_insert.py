@@ -226,3 +226,20 @@ def test_copy_lands_any_text_exactly_as_given(engine, texts):
         )
         session.commit()
     assert sorted(r["body"] for r in _rows(engine, things)) == sorted(texts)
+
+
+def test_copy_on_green_connections_goes_as_an_insert(engine):
+    # The eventlet workers' psycopg2 waits through a callback, with which it refuses COPY.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("psycopg2 only")
+    import psycopg2.extensions
+    import psycopg2.extras
+
+    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+    try:
+        with Session(engine) as session:
+            BulkInsert(things).copy(session, ROWS)
+            session.commit()
+    finally:
+        psycopg2.extensions.set_wait_callback(None)
+    assert [r["id"] for r in _rows(engine, things)] == ["a", "b", "c"]
