@@ -13,6 +13,7 @@ import os
 import grpc
 import pytest
 from e2e_platform import As, Stubs, german_line, small_company, unique, visible_lead, web_form_lead
+from sqlalchemy import create_engine, text
 
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
@@ -195,3 +196,64 @@ def test_capture_route_assign_is_one_trace_across_three_processes(platform):
         ("leads", "worker"),
     }
     assert not [s.name for s in trace.values() if s.error]
+
+
+def test_an_import_travels_as_batches_and_every_lead_gets_an_owner(platform):
+    """The bulk lane across the real processes: leads announces each import batch as one
+    leads_captured, territory answers each with one leads_routed, leads' worker sets the owners;
+    no per-lead lead_created or lead_routed is published for the imported leads."""
+    stubs, people, bed = platform["stubs"], platform["people"], platform["bed"]
+    tag = unique("bulk")
+    columns = ["E-Mail", "Last name", "Company", "Country"]
+
+    def requests():
+        yield ls.ImportLeadsRequest(
+            header=ls.ImportHeader(
+                import_id=tag,
+                columns=columns,
+                default_sales_line_id=platform["line"].id,
+                default_channel=lead_pb2.CHANNEL_PURCHASED_LIST,
+            )
+        )
+        for n in range(1, 451):
+            values = [f"row{n}.{tag}@import.example", f"Bulk{n}{tag}", f"Bulk {tag} {n}", "DE"]
+            yield ls.ImportLeadsRequest(
+                row=ls.ImportRow(row_number=n, values=dict(zip(columns, values, strict=True)))
+            )
+
+    answers = list(people["sue"](stubs.leads.ImportLeads, requests(), timeout=300))
+    assert answers[-1].done and answers[-1].rows_accepted == 450
+    leads_db = create_engine(bed.database_urls["leads"])
+    territory_db = create_engine(bed.database_urls["territory"])
+
+    def one(engine, sql, **params):
+        with engine.connect() as connection:
+            return connection.execute(text(sql), params).one()
+
+    try:
+        bed.wait_for(
+            lambda: (
+                one(
+                    leads_db,
+                    "SELECT count(owner_user_id) FROM leads WHERE email LIKE :p",
+                    p=f"row%.{tag}@import.example",
+                )[0]
+                == 450
+            ),
+            120,
+            "the imported leads did not all get an owner",
+        )
+        batches, per_lead = one(
+            leads_db,
+            "SELECT count(*) FILTER (WHERE event_type = 'leads_captured'), "
+            "count(*) FILTER (WHERE event_type = 'lead_created') FROM outbox WHERE payload LIKE :t",
+            t=f"%{tag}%",
+        )
+        assert (batches, per_lead) == (3, 0)  # 450 rows in batches of 200, no lead_created
+        (answered,) = one(
+            territory_db, "SELECT count(*) FROM outbox WHERE event_type = 'leads_routed'"
+        )
+        assert answered >= 3
+    finally:
+        leads_db.dispose()
+        territory_db.dispose()

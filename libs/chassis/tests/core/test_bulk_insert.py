@@ -161,3 +161,85 @@ def test_any_text_lands_exactly_as_given(engine, texts):
         )
         session.commit()
     assert [r["body"] for r in _rows(engine, things)] == texts
+
+
+# -- copy: the same rows with COPY FROM STDIN on PostgreSQL (the INSERT path elsewhere) -------
+def test_copy_writes_what_sqlalchemy_writes(engine):
+    with Session(engine) as session:
+        BulkInsert(things).copy(session, ROWS)
+        session.execute(insert(copies), ROWS)
+        session.commit()
+    assert _rows(engine, things) == _rows(engine, copies)
+    assert _rows(engine, things)[0]["at"] == ROWS[0]["at"]
+
+
+def test_copy_runs_in_the_callers_transaction_and_reports_a_duplicate(engine):
+    with Session(engine) as session:
+        BulkInsert(things).copy(session, ROWS[:1])
+        session.rollback()
+    assert _rows(engine, things) == []
+    with Session(engine) as session:
+        BulkInsert(things).copy(session, ROWS[:1])
+        with pytest.raises(IntegrityError):
+            BulkInsert(things).copy(session, ROWS[:1])
+
+
+def test_copy_refuses_naive_datetimes_and_nul_characters(engine):
+    naive = dict(ROWS[0], at=dt.datetime(2026, 12, 2, 10, 0))
+    with (
+        Session(engine) as session,
+        pytest.raises((ValueError, StatementError), match="naive datetime"),
+    ):
+        BulkInsert(things).copy(session, [naive])
+    if engine.dialect.name == "postgresql":
+        with Session(engine) as session, pytest.raises((ValueError, StatementError)):
+            BulkInsert(things).copy(session, [dict(ROWS[1], id="n", body="a\x00b")])
+
+
+def test_copy_of_values_of_other_types_goes_as_an_insert(engine):
+    class Count(int):
+        pass
+
+    with Session(engine) as session:
+        BulkInsert(things).copy(session, [dict(ROWS[0], id="p", count=Count(7))])
+        session.commit()
+    assert [(r["id"], r["count"]) for r in _rows(engine, things)] == [("p", 7)]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_copy_lands_any_text_exactly_as_given(engine, texts):
+    # COPY's text format escapes backslashes, tabs and line ends; "\N" as text is not NULL.
+    texts = [*texts, "\\N", "a\tb\nc\rd\\e"]
+    with Session(engine) as session:
+        session.execute(things.delete())
+        BulkInsert(things, ["id", "body"]).copy(
+            session, [{"id": str(i), "body": text} for i, text in enumerate(texts)]
+        )
+        session.commit()
+    assert sorted(r["body"] for r in _rows(engine, things)) == sorted(texts)
+
+
+def test_copy_on_green_connections_goes_as_an_insert(engine):
+    # The eventlet workers' psycopg2 waits through a callback, with which it refuses COPY.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("psycopg2 only")
+    import psycopg2.extensions
+    import psycopg2.extras
+
+    psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+    try:
+        with Session(engine) as session:
+            BulkInsert(things).copy(session, ROWS)
+            session.commit()
+    finally:
+        psycopg2.extensions.set_wait_callback(None)
+    assert [r["id"] for r in _rows(engine, things)] == ["a", "b", "c"]

@@ -204,3 +204,36 @@ def test_the_platforms_events_take_the_compiled_parser_not_the_fallback():
 
     for cls in (territory_events.LeadRouted, leads_events.LeadCreated):
         assert _parser(cls.DESCRIPTOR) is not None, cls.DESCRIPTOR.full_name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-07T16:35:21Z",
+        "2026-12-07T16:35:21.123Z",
+        "2026-12-07T16:35:21.123456Z",
+        "1969-12-31T23:59:59.999999Z",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2026-12-07T16:35:21.123456789Z",
+        "2026-12-07T18:35:21+02:00",
+    ],
+)
+def test_timestamps_parse_as_protobuf_parses_them(text):
+    """The fast path (protobuf's own output: seconds, milli- or microseconds, "Z") gives what
+    protobuf's parser gives; every other form is left to it."""
+    from crm.common.v1 import events_pb2
+
+    expected = events_pb2.EventMeta()
+    expected.occurred_at.FromJsonString(text)
+    assert dict_to_message({"occurredAt": text}, events_pb2.EventMeta()) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-12-07T16Z", "2026-12-07 16:35:21Z", "2026-12-07T16:35:21,123Z", "x" * 20]
+)
+def test_timestamps_protobuf_refuses_stay_refused(text):
+    from crm.common.v1 import events_pb2
+
+    with pytest.raises((json_format.ParseError, ValueError)):
+        dict_to_message({"occurredAt": text}, events_pb2.EventMeta())

@@ -8,9 +8,12 @@ them. Held here until commit:
   goes out as ONE statement on PostgreSQL, its INSERTs chained as data-modifying CTEs
   (``WITH w0 AS (INSERT ...), w1 AS (INSERT ...) INSERT ...``), compiled once per shape
   (tables, columns and row counts) and sent with the column types' bind processing;
-* a larger one (an import batch, a batch of routing decisions applied) as one multi-row INSERT
-  per table, quoted by psycopg2 (``crm_chassis.bulk_insert``: SQLAlchemy's executemany cost
-  ~40 µs a row in parameter handling).
+* a larger one (a batch of routing decisions applied) as one multi-row INSERT per table, quoted
+  by psycopg2 (``crm_chassis.bulk_insert``: SQLAlchemy's executemany cost ~40 µs a row in
+  parameter handling);
+* a table's rows from ``COPY_ROWS`` on (an import batch: leads, history, idempotency keys) with
+  PostgreSQL's ``COPY FROM STDIN`` (``BulkInsert.copy``): the server then parses no statement of
+  thousands of literals. SQLite takes the multi-row INSERT.
 
 Only rows nothing reads back in the same unit of work are deferred (new leads, history, outbox,
 idempotency keys: the lead and idempotency repositories answer their own pending rows).
@@ -27,6 +30,7 @@ from crm_chassis.bulk_insert import BulkInsert
 from crm_leads.adapters.prepared import Prepared, available
 
 SINGLE_STATEMENT_ROWS = 12
+COPY_ROWS = 64
 _COMBINED: dict[tuple, tuple] = {}  # shape -> SQL, bind processors, prepared form
 
 
@@ -62,7 +66,11 @@ class DeferredInserts:
             _combined(groups, self._session)
             return
         for statement, rows in groups:
-            _bulk_insert(statement.table, rows).execute(self._session, rows)
+            bulk = _bulk_insert(statement.table, rows)
+            if len(rows) >= COPY_ROWS:
+                bulk.copy(self._session, rows)
+            else:
+                bulk.execute(self._session, rows)
 
 
 _BULK: dict[tuple, BulkInsert] = {}  # (table, columns) -> its multi-row INSERT

@@ -4,6 +4,8 @@ Event handlers (each exactly-once through the inbox; the use case runs in the ha
 transaction through ``deps.joined(uow)``, so the inbox row and the change commit together):
 - territory lead_routed / lead_unroutable -> apply the routing decision (the event id is the
   decision id: a redelivered or older decision changes nothing);
+- territory leads_routed (an import batch's decisions, the bulk lane) -> every decision in the
+  handler's one transaction (the batch event id is each decision's id);
 - territory membership_changed (ENDED) -> hand the leaver's open leads to remaining members
   through territory's ChooseOwners;
 - territory user_access_changed -> the local access replica (chassis mixin);
@@ -54,6 +56,9 @@ ENDED = territory_events.CHANGE_KIND_ENDED
 TICK_BUDGET_SECONDS = 2.0
 # Routing decisions applied per transaction at most (a bulk import fills batches).
 ROUTED_BATCH = 250
+# leads_routed events per transaction at most: each holds an import batch's decisions (200 by
+# default), so a few make a transaction of the size ROUTED_BATCH gives the one-by-one lane.
+ROUTED_BATCHES = 4
 
 # The system callers of the use cases (the actor a lead's history and the events record).
 ROUTING = Caller.system("territory-routing")  # territory's routing decisions
@@ -76,11 +81,14 @@ def _moment(timestamp: Any) -> dt.datetime:
     return timestamp.ToDatetime(tzinfo=dt.UTC)  # type: ignore[no-any-return]
 
 
-def routing_decision(event: Any, *, routed: bool) -> RoutingDecision:
+def routing_decision(event: Any, *, routed: bool, meta: Any = None) -> RoutingDecision:
+    """The decision of a lead_routed / lead_unroutable event, or of one item of a leads_routed
+    batch (``meta``: the batch's, whose event id and time every item shares)."""
+    meta = meta if meta is not None else event.meta
     return RoutingDecision(
-        decision_id=event.meta.event_id,
+        decision_id=meta.event_id,
         lead_id=event.lead_id,
-        decided_at=_moment(event.meta.occurred_at),
+        decided_at=_moment(meta.occurred_at),
         sales_line_id=event.sales_line_id,
         team_id=event.team_id if routed else "",
         owner_user_id=event.owner_user_id if routed else "",
@@ -105,6 +113,20 @@ class LeadsWorker(ScopeReplicaHandlers):
         uow.leads.prefetch([event.lead_id for event in batch])  # one read for the batch
         for event in batch:
             assignment.apply_routing(deps, ROUTING, routing_decision(event, routed=True))
+
+    @idempotent_batch_handler(
+        "territory", "leads_routed", territory_events.LeadsRouted, max_batch=ROUTED_BATCHES
+    )
+    def on_leads_routed(self, batch, uow):
+        # The bulk lane: each event is one import batch's decisions; all of the delivery
+        # batch's are applied in one transaction with their inbox rows.
+        decisions = [
+            routing_decision(item, routed=routed, meta=event.meta)
+            for event in batch
+            for items, routed in ((event.routed, True), (event.unroutable, False))
+            for item in items
+        ]
+        assignment.apply_routings(joined(self.deps, uow), ROUTING, decisions)
 
     @idempotent_event_handler("territory", "lead_unroutable", territory_events.LeadUnroutable)
     def on_lead_unroutable(self, event, uow):

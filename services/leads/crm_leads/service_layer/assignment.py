@@ -3,6 +3,8 @@ over the open leads of a member who left a team."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
 from crm_leads.domain import access
@@ -17,6 +19,7 @@ from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
 from crm_leads.service_layer.publishing import save_changes
 from crm_leads.service_layer.scoring import rescore
+from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
 
 def assign_lead(
@@ -72,24 +75,42 @@ def apply_routing(deps: Dependencies, caller: Caller, decision: RoutingDecision)
     already assigned, a read-only lead, or an unknown lead (territory may route a lead merged or
     removed meanwhile). The event handler records the event id in its inbox as well.
     """
+    with deps.uow() as uow:
+        applied = _apply(uow, caller, decision, deps.clock.now())
+        uow.commit()
+        return applied
+
+
+def apply_routings(deps: Dependencies, caller: Caller, decisions: list[RoutingDecision]) -> int:
+    """Apply many decisions (territory's leads_routed batches) in one unit of work: one read of
+    their leads, then each decision under :func:`apply_routing`'s per-lead guards, so a
+    redelivered or half-applied batch changes nothing twice. Returns how many changed a lead."""
     now = deps.clock.now()
     with deps.uow() as uow:
-        lead = uow.leads.get(lead_id_of(decision.lead_id))
-        if lead is None or lead.status in READ_ONLY:
-            return False
-        outcome = routing_outcome(lead.assignment, decision, now)
-        if outcome is None:
-            return False
-        sales_line_changed = bool(decision.sales_line_id) and (
-            decision.sales_line_id != lead.data.sales_line_id
-        )
-        lead.set_sales_line(decision.sales_line_id, caller.actor, now)
-        lead.assign(outcome, caller.actor, now)
-        if sales_line_changed:
-            rescore(uow, lead, now)  # the line's scoring model applies from now on
-        save_changes(uow, lead, caller.actor)
+        uow.leads.prefetch([lead_id_of(d.lead_id) for d in decisions])
+        applied = sum(_apply(uow, caller, decision, now) for decision in decisions)
         uow.commit()
-        return True
+        return applied
+
+
+def _apply(
+    uow: LeadsUnitOfWork, caller: Caller, decision: RoutingDecision, now: dt.datetime
+) -> bool:
+    lead = uow.leads.get(lead_id_of(decision.lead_id))
+    if lead is None or lead.status in READ_ONLY:
+        return False
+    outcome = routing_outcome(lead.assignment, decision, now)
+    if outcome is None:
+        return False
+    sales_line_changed = bool(decision.sales_line_id) and (
+        decision.sales_line_id != lead.data.sales_line_id
+    )
+    lead.set_sales_line(decision.sales_line_id, caller.actor, now)
+    lead.assign(outcome, caller.actor, now)
+    if sales_line_changed:
+        rescore(uow, lead, now)  # the line's scoring model applies from now on
+    save_changes(uow, lead, caller.actor)
+    return True
 
 
 def hand_over_leads(

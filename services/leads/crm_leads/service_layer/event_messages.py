@@ -125,8 +125,20 @@ def conversion(value: Conversion) -> lead_pb2.Conversion:
     return message
 
 
-def lead(value: Lead) -> lead_pb2.Lead:
+def assignment(value: Lead) -> lead_pb2.Assignment:
     a = value.assignment
+    message = lead_pb2.Assignment(
+        team_id=a.team_id,
+        owner_user_id=a.owner_user_id,
+        method=a.method.value,
+        explanation=a.explanation,
+        queue_team_id=a.queue_team_id,
+    )
+    _ts(message.assigned_at, a.assigned_at)
+    return message
+
+
+def lead(value: Lead) -> lead_pb2.Lead:
     message = lead_pb2.Lead(
         id=value.id,
         data=lead_data(value.data),
@@ -135,18 +147,11 @@ def lead(value: Lead) -> lead_pb2.Lead:
             lead_pb2.DisqualificationReason, value.disqualification_reason
         ),
         status_note=value.status_note,
-        assignment=lead_pb2.Assignment(
-            team_id=a.team_id,
-            owner_user_id=a.owner_user_id,
-            method=a.method.value,
-            explanation=a.explanation,
-            queue_team_id=a.queue_team_id,
-        ),
+        assignment=assignment(value),
         merged_into_lead_id=value.merged_into,
         merged_lead_ids=list(value.merged_lead_ids),
         version=value.version,
     )
-    _ts(message.assignment.assigned_at, a.assigned_at)
     if value.score is not None:
         message.score.CopyFrom(score(value.score))
     if value.conversion is not None:
@@ -229,6 +234,11 @@ def scoring_model(model: ScoringModel, predictive: PredictiveModel) -> scoring_p
     return message
 
 
+def leads_captured(leads: list[Lead], import_id: str) -> events_pb2.LeadsCaptured:
+    """One import batch's new leads, each as captured and scored (the bulk lane)."""
+    return events_pb2.LeadsCaptured(leads=[lead(item) for item in leads], import_id=import_id)
+
+
 def lead_event(event: events.LeadEvent) -> Message:
     """The message of one event a lead recorded (domain/events.py)."""
     changed = event.lead
@@ -243,20 +253,20 @@ def lead_event(event: events.LeadEvent) -> Message:
             previous_score=event.previous_score,
             previous_grade=grade(event.previous_grade),
         )
+    if isinstance(event, events.LeadAssigned):  # the assignment alone: no snapshot to build
+        return events_pb2.LeadAssigned(
+            lead_id=changed.id,
+            sales_line_id=line,
+            assignment=assignment(changed),
+            previous_team_id=event.previous_team_id,
+            previous_owner_user_id=event.previous_owner_user_id,
+        )
     snapshot = lead(changed)
     if isinstance(event, events.LeadCreated):
         return events_pb2.LeadCreated(lead=snapshot)
     if isinstance(event, events.LeadUpdated):
         return events_pb2.LeadUpdated(
             lead=snapshot, changes=[field_change(c) for c in event.changes]
-        )
-    if isinstance(event, events.LeadAssigned):
-        return events_pb2.LeadAssigned(
-            lead_id=changed.id,
-            sales_line_id=line,
-            assignment=snapshot.assignment,
-            previous_team_id=event.previous_team_id,
-            previous_owner_user_id=event.previous_owner_user_id,
         )
     if isinstance(event, events.LeadStatusChanged):
         return events_pb2.LeadStatusChanged(

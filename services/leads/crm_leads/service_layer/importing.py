@@ -4,6 +4,11 @@ Each batch is one transaction: its valid rows are committed together, so a crash
 the batch in flight, and a re-run with the same import id skips every row accepted before
 (idempotency key per import id and row number) -- no accepted row is lost or duplicated.
 A row is accepted whole or rejected whole; a rejected row never touches the database.
+
+The bulk lane: a batch's new leads are announced in ONE ``leads_captured`` event (their
+snapshots, captured and scored), in the batch's transaction, instead of a ``lead_created`` and a
+``lead_scored`` per lead; territory routes the batch in one transaction and answers with one
+``leads_routed`` (docs/services/leads.md, "Import").
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from crm_leads.domain import capture, importing
 from crm_leads.domain.capture import parse_channel
 from crm_leads.domain.duplicates import DuplicateKeys
 from crm_leads.domain.importing import AcceptedRow, ImportPlan, RowProblem
+from crm_leads.domain.lead import Lead
 from crm_leads.domain.normalise import Invalid
 from crm_leads.domain.values import LeadData
 from crm_leads.service_layer.authorization import require_importer
 from crm_leads.service_layer.dependencies import Dependencies
+from crm_leads.service_layer.event_messages import leads_captured
 from crm_leads.service_layer.leads import (
     CaptureResult,
     DuplicatePolicy,
@@ -32,6 +39,7 @@ from crm_leads.service_layer.leads import (
 
 IMPORT_KEY_OWNER = "import"  # import keys are shared: a colleague's re-run duplicates nothing
 DEFAULT_BATCH = 200
+BATCH_AGGREGATE = "lead_import_batch"  # the aggregate of a leads_captured event (one per batch)
 
 
 @dataclass
@@ -110,6 +118,7 @@ def import_rows(
                     if data is not None
                 ],
             )
+            created: list[Lead] = []
             for row_number, values, data, error in built:
                 report.rows_read += 1
                 try:
@@ -127,6 +136,7 @@ def import_rows(
                         data=data,
                         policy=DuplicatePolicy.REJECT,
                         now=now,
+                        announced_later=created,
                     )
                 except CrmError as error:
                     if error.field == "idempotency_key":
@@ -151,6 +161,15 @@ def import_rows(
                     AcceptedRow(row_number, _reported_id(result), result.replayed)
                 )
                 report.rows_accepted += 1
+            if created:
+                uow.emit(
+                    "leads_captured",
+                    leads_captured(created, plan.import_id),
+                    aggregate_type=BATCH_AGGREGATE,
+                    aggregate_id=deps.ids.new_id(),
+                    aggregate_version=1,
+                    actor=caller.actor,
+                )
             uow.commit()
         totals.rows_read += report.rows_read
         totals.rows_accepted += report.rows_accepted

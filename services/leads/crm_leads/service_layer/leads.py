@@ -20,7 +20,7 @@ from crm_leads.domain.values import LeadData
 from crm_leads.service_layer.authorization import require_capturer
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import changeable_lead, visible_lead
-from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.publishing import HELD_BACK_IN_BATCH, save_changes
 from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
@@ -132,9 +132,14 @@ def capture_in(
     data: LeadData,
     policy: DuplicatePolicy,
     now: dt.datetime,
+    announced_later: list[Lead] | None = None,
 ) -> CaptureResult:
     """The capture itself, inside the caller's unit of work (shared by API and import).
-    A replay (``replayed``) changes nothing: the caller need not commit."""
+    A replay (``replayed``) changes nothing: the caller need not commit.
+
+    With ``announced_later`` (the import's bulk lane), a created lead's lead_created and
+    lead_scored are not emitted: the lead is appended there and its batch announces it in one
+    leads_captured."""
     found = uow.capture_lookup(key_owner, key, DuplicateKeys.of(data))
     if found.previous is not None:
         stored_fingerprint, _ = found.previous
@@ -160,6 +165,9 @@ def capture_in(
     lead = Lead.capture(deps.ids.new_id(), data, actor, now)
     uow.leads.add(lead)
     rescore(uow, lead, now)
+    if announced_later is not None:
+        lead.new_events[:] = [e for e in lead.new_events if e.event_type not in HELD_BACK_IN_BATCH]
+        announced_later.append(lead)
     save_changes(uow, lead, actor)
     uow.idempotency.add(key_owner, key, fingerprint, lead.id)
     return CaptureResult(lead, scope.can_see(lead))

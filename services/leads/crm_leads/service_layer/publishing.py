@@ -34,7 +34,13 @@ PUBLISHED = (
     "lead_snapshot",
     "campaign_snapshot",
     "personal_data_erased",
+    "leads_captured",
 )
+
+# What an import announces once per batch (leads_captured) instead of per lead: the batch's
+# snapshots carry each lead as captured and scored. lead_scored has no consumer; lead_created's
+# consumers (territory, reporting) take the batch event.
+HELD_BACK_IN_BATCH = frozenset({"lead_created", "lead_scored"})
 
 
 def save_changes(uow: LeadsUnitOfWork, lead: Lead, actor: Actor) -> None:

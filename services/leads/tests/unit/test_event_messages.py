@@ -12,6 +12,7 @@ from crm_leads.service_layer import (
     snapshots,
 )
 from crm_leads.service_layer.activities import record_activity
+from crm_leads.service_layer.importing import import_rows, plan_import
 from crm_leads.service_layer.interactions import log_lead_interaction
 from crm_leads.service_layer.publishing import PUBLISHED
 
@@ -35,6 +36,7 @@ MESSAGES = {
     "lead_snapshot": events_pb2.LeadSnapshot,
     "campaign_snapshot": events_pb2.CampaignSnapshot,
     "personal_data_erased": events_pb2.PersonalDataErased,
+    "leads_captured": events_pb2.LeadsCaptured,
 }
 
 
@@ -82,6 +84,15 @@ def produce_every_event(world):
         contact_id="c",
         opportunity_id="o",
     )
+    plan = plan_import(
+        world.mia,
+        import_id="every-event",
+        column_mapping={"E-Mail": "person.email", "Name": "person.last_name"},
+        default_channel="purchased_list",
+        default_sales_line_id=world.line,
+    )
+    row = {"E-Mail": "imported@acme.example", "Name": "Imported"}
+    list(import_rows(world.deps, world.mia, plan, [(1, row)]))  # one leads_captured
     for kind in snapshots.KINDS:  # the backfill of a new consumer
         snapshots.publish_snapshots(world.deps, world.meg, kind=kind)
     privacy.erase_person(world.deps, world.worker, request_id="r1", email="o@acme.example")

@@ -6,6 +6,7 @@ other consumed event."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -66,6 +67,24 @@ def lead_state(lead: lead_pb2.Lead) -> LeadState:
 
 def _lead(message: Any) -> LeadState:
     return lead_state(message.lead)
+
+
+def created_of_batch(batch: leads_events.LeadsCaptured) -> list[leads_events.LeadCreated]:
+    """leads' import batch (leads_captured) as the lead_created each of its leads stands for, so
+    an imported lead is stored and counted exactly as one captured alone. Each gets an event id
+    derived from the batch's and the lead's (the same on a redelivery) and the lead's own
+    aggregate and version; time, producer, actor and trace are the batch's."""
+    created = []
+    for lead in batch.leads:
+        meta = type(batch.meta)()
+        meta.CopyFrom(batch.meta)
+        meta.event_id = uuid.uuid5(uuid.NAMESPACE_OID, f"{batch.meta.event_id}/{lead.id}").hex
+        meta.event_type = "lead_created"
+        meta.aggregate_type = "lead"
+        meta.aggregate_id = lead.id
+        meta.aggregate_version = lead.version
+        created.append(leads_events.LeadCreated(meta=meta, lead=lead))
+    return created
 
 
 def _assigned(message: Any) -> LeadState:

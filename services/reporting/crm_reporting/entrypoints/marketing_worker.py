@@ -11,6 +11,7 @@ from typing import Any
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm_chassis.messaging.handlers import idempotent_event_handler
+from crm_reporting.adapters.marketing_translation import created_of_batch
 
 
 class MarketingHandlers:
@@ -22,6 +23,13 @@ class MarketingHandlers:
     @idempotent_event_handler("leads", "lead_created", leads_events.LeadCreated)
     def on_lead_created(self, event: Any, uow: Any) -> None:
         self._record("leads", event, uow)
+
+    @idempotent_event_handler("leads", "leads_captured", leads_events.LeadsCaptured)
+    def on_leads_captured(self, event: Any, uow: Any) -> None:
+        # An import batch (leads' bulk lane): each lead recorded as its lead_created would be,
+        # all in this delivery's one transaction.
+        for created in created_of_batch(event):
+            self._record("leads", created, uow)
 
     @idempotent_event_handler("leads", "lead_updated", leads_events.LeadUpdated)
     def on_lead_updated(self, event: Any, uow: Any) -> None:

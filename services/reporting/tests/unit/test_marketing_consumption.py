@@ -171,3 +171,26 @@ def test_won_deals_follow_reopening_with_their_lines_and_rebuild_gives_the_same(
     rebuild(world.deps, WORKER)
     assert marketing(world) == live
     assert isinstance(live[0]["l1"].created_at, dt.datetime)
+
+
+def test_an_imported_batch_counts_each_lead_as_a_lead_created_once():
+    """leads' bulk lane (leads_captured): each lead of the batch is recorded as the lead_created
+    it stands for, with an event id of its own that a redelivered batch repeats."""
+    from crm_reporting.adapters.marketing_translation import created_of_batch
+
+    second = lead_message()
+    second.id = "l2"
+    batch = leads_events.LeadsCaptured(leads=[lead_message(), second], import_id="file-1")
+    _stamp(batch, "leads", "leads_captured", "lead_import_batch", "b1", 1, at("2026-03-02", 9))
+    created = created_of_batch(batch)
+    assert [(c.meta.event_type, c.meta.aggregate_id, c.lead.id) for c in created] == [
+        ("lead_created", "l1", "l1"),
+        ("lead_created", "l2", "l2"),
+    ]
+    assert created_of_batch(batch)[0].meta.event_id == created[0].meta.event_id
+    assert len({c.meta.event_id for c in created} | {batch.meta.event_id}) == 3
+    alone, imported = World(), World()
+    feed(alone, lead_events())
+    feed(imported, [received("leads", c) for c in created] + lead_events()[1:] * 2)
+    assert imported.state.marketing.leads["l1"] == alone.state.marketing.leads["l1"]
+    assert set(imported.state.marketing.leads) == {"l1", "l2"}

@@ -8,6 +8,8 @@ redelivered event changes nothing):
 - leads' ``lead_created`` is routed (``routing.route_leads``): ``lead_routed`` or
   ``lead_unroutable`` is written to the outbox with the decision; a lead is decided once,
   however often its event arrives;
+- leads' ``leads_captured`` (an import batch, the bulk lane) is routed the same way and answered
+  with one ``leads_routed`` per batch;
 - leads' ``lead_assigned`` with an owner (a hand assignment) takes the lead out of the
   unassigned queue;
 - workload: leads' ``lead_assigned``, ``lead_status_changed``, ``lead_merged`` and deals'
@@ -51,6 +53,9 @@ ROUTER = Caller.system("territory-router")
 QUEUE_GAUGE_SECONDS = 15.0
 # Leads routed per transaction at most (a bulk import fills batches; a lone lead is not delayed).
 LEAD_BATCH = 500
+# leads_captured events per transaction at most: each holds an import batch (200 leads by
+# default), so a few make a transaction of about LEAD_BATCH leads.
+CAPTURED_BATCHES = 3
 
 
 class TerritoryWorker:
@@ -104,6 +109,20 @@ class TerritoryWorker:
             ROUTER,
             leads=[lead_facts(event.lead, event.meta.aggregate_version) for event in batch],
         )
+
+    @idempotent_batch_handler(
+        "leads", "leads_captured", leads_events.LeadsCaptured, max_batch=CAPTURED_BATCHES
+    )
+    def on_leads_captured(self, batch, uow):
+        # The bulk lane: each event is one import batch of leads; each is routed and answered
+        # with one leads_routed, all of the delivery batch's in this one transaction.
+        for event in batch:
+            routing.route_leads(
+                self.deps.joined(uow),
+                ROUTER,
+                leads=[lead_facts(lead, lead.version) for lead in event.leads],
+                batch_id=event.meta.event_id,
+            )
 
     @idempotent_batch_handler(
         "leads", "lead_assigned", leads_events.LeadAssigned, max_batch=LEAD_BATCH

@@ -99,10 +99,12 @@ class _Router:
             )
 
 
-def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor | None) -> None:
+def _decision_message(decision: RoutingDecision) -> tuple[str, Message]:
+    """(event type, message) of one decision: lead_routed or lead_unroutable."""
     explanation = event_messages.explanation(decision)
     message: Message
     if decision.outcome is Outcome.ROUTED:
+        event_type = "lead_routed"
         message = events_pb2.LeadRouted(
             lead_id=decision.lead_id,
             sales_line_id=decision.sales_line_id,
@@ -110,9 +112,9 @@ def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor |
             owner_user_id=decision.owner_user_id,
             explanation=explanation,
         )
-        event_type = "lead_routed"
     else:
         assert decision.unroutable_reason is not None  # every unroutable decision says why
+        event_type = "lead_unroutable"
         message = events_pb2.LeadUnroutable(
             lead_id=decision.lead_id,
             queue_team_id=decision.team_id,
@@ -120,7 +122,11 @@ def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor |
             explanation=explanation,
             sales_line_id=decision.sales_line_id,
         )
-        event_type = "lead_unroutable"
+    return event_type, message
+
+
+def _publish(uow: TerritoryUnitOfWork, decision: RoutingDecision, actor: Actor | None) -> None:
+    event_type, message = _decision_message(decision)
     uow.emit(
         event_type,
         message,
@@ -142,21 +148,46 @@ def _count(
 
 
 CONFLICT_ATTEMPTS = 3
+BATCH_AGGREGATE = "lead_routing_batch"  # the aggregate of a leads_routed event
+
+
+def _publish_batch(
+    uow: TerritoryUnitOfWork, batch_id: str, decisions: list[RoutingDecision], actor: Actor | None
+) -> None:
+    """One leads_routed answering the leads_captured ``batch_id``: its fresh decisions only."""
+    message = events_pb2.LeadsRouted()
+    for decision in decisions:
+        event_type, item = _decision_message(decision)
+        target = message.routed if event_type == "lead_routed" else message.unroutable
+        target.append(item)  # type: ignore[arg-type]  # the type matches the event type
+    uow.emit(
+        "leads_routed",
+        message,
+        aggregate_type=BATCH_AGGREGATE,
+        aggregate_id=batch_id,
+        aggregate_version=1,
+        actor=actor,
+    )
 
 
 def route_leads(
-    deps: Dependencies, caller: Caller, *, leads: list[LeadFacts]
+    deps: Dependencies, caller: Caller, *, leads: list[LeadFacts], batch_id: str = ""
 ) -> list[RoutingDecision]:
     """Route a batch of new leads in one transaction; returns one decision per given lead.
 
-    A lead already decided (a redelivered lead_created, or twice in one batch) keeps its first
-    decision and publishes nothing: the same lead is never routed twice. When another
+    Without ``batch_id`` (leads' lead_created) each fresh decision is published as its own
+    lead_routed or lead_unroutable; with it (leads' leads_captured, the bulk lane) they are
+    published together as one leads_routed answering that batch, or nothing when every lead was
+    decided before.
+
+    A lead already decided (a redelivered lead_created or batch, or twice in one batch) keeps its
+    first decision and publishes nothing: the same lead is never routed twice. When another
     transaction decides one of the leads first (two workers, one lead), the batch is rolled
     back and routed again, and that lead then counts as a duplicate.
     """
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            results, fresh, duplicates, teams = _route_batch(deps, leads, caller.actor)
+            results, fresh, duplicates, teams = _route_batch(deps, leads, caller.actor, batch_id)
             break
         except TransactionConflict:
             if attempt == CONFLICT_ATTEMPTS:
@@ -168,7 +199,7 @@ def route_leads(
 
 
 def _route_batch(
-    deps: Dependencies, leads: list[LeadFacts], actor: Actor | None
+    deps: Dependencies, leads: list[LeadFacts], actor: Actor | None, batch_id: str
 ) -> tuple[list[RoutingDecision], list[RoutingDecision], int, dict[str, Team]]:
     now = deps.clock.now()
     results: list[RoutingDecision] = []
@@ -191,10 +222,13 @@ def _route_batch(
             decision = router.decide(lead)
             router.record(decision, lead.version)
             uow.decisions.add(decision)
-            _publish(uow, decision, actor)
+            if not batch_id:
+                _publish(uow, decision, actor)
             decided[lead.lead_id] = decision
             fresh.append(decision)
             results.append(decision)
+        if batch_id and fresh:
+            _publish_batch(uow, batch_id, fresh, actor)
         router.roster.save_ledgers()
         uow.commit()
     return results, fresh, duplicates, router.teams

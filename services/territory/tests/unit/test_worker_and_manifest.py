@@ -23,6 +23,7 @@ def test_manifest_subscriptions_match_the_worker_handlers():
         ("identity", "user_reactivated"),
         ("identity", "user_departments_changed"),
         ("leads", "lead_created"),
+        ("leads", "leads_captured"),
         ("leads", "lead_assigned"),
         ("leads", "lead_status_changed"),
         ("leads", "lead_merged"),
