@@ -132,6 +132,7 @@ class SqlEventStore(EventStore):
 
     def tombstone(self, email: str) -> int:
         return tombstone_events(self.session, email)
+
     def record_rebuild(self, run: RebuildRun) -> None:
         self.session.execute(
             insert(rebuild_runs).values(

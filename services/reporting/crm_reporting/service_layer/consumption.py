@@ -160,6 +160,8 @@ def erase_person(deps: Dependencies, caller: Caller, *, email: str) -> int:
         changed = uow.events.tombstone(privacy.subject_email(email))
         uow.commit()
     return changed
+
+
 def _record(deps: Dependencies, run: RebuildRun) -> None:
     with deps.uow() as uow:
         uow.events.record_rebuild(run)

@@ -114,6 +114,7 @@ class EventStore(abc.ABC):
         """Tombstone every stored event mentioning the person (``email``, and the names and
         phone the events give with it) or about the aggregates those events are about
         (``crm_chassis.privacy.redact``); returns how many events changed."""
+
     # The rebuild's outcomes live beside the events (the read models are emptied by a rebuild).
     @abc.abstractmethod
     def record_rebuild(self, run: RebuildRun) -> None: ...

@@ -78,6 +78,7 @@ class MemoryEventStore(EventStore):
         found = [e for e in self.state.events if email in e.body.lower()]
         self.state.tombstoned = [*getattr(self.state, "tombstoned", []), email]
         return len(found)
+
     def record_rebuild(self, run: RebuildRun) -> None:
         self.state.rebuilds.append(run)
 
