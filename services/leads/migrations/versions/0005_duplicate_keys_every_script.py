@@ -23,6 +23,7 @@ two leads can be merged.
 Revision ID: 0005_duplicate_keys_every_script
 Revises: 0004_capture_function
 """
+
 from __future__ import annotations
 
 import logging
@@ -111,9 +112,7 @@ def _recompute(connection, rows) -> tuple[int, int]:
     # NULL first: a key moving from one row of the batch to another must be free before the
     # row taking it is written (the unique index is checked row by row).
     connection.execute(
-        leads.update()
-        .where(leads.c.id.in_(sorted(changes)))
-        .values(duplicate_company_person=None)
+        leads.update().where(leads.c.id.in_(sorted(changes))).values(duplicate_company_person=None)
     )
     keyed = [{"lead_id": lead_id, "key": key} for lead_id, key in changes.items() if key]
     if keyed:

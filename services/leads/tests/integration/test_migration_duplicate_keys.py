@@ -142,9 +142,7 @@ def _check(url: str) -> None:
             repository = SqlLeadRepository(session)
             again = repository.find_duplicates(DuplicateKeys.of(data(*ZAHRA_ARABIC_KEYBOARD)))
             assert [lead.id for lead in again] == ["lead-zahra"]
-            colleague = repository.find_duplicates(
-                DuplicateKeys.of(data("فاطمه", "احمدی"))
-            )
+            colleague = repository.find_duplicates(DuplicateKeys.of(data("فاطمه", "احمدی")))
             assert colleague == []
             # Maryam's lead is converted: it takes no part, with its key recomputed all the same.
             assert repository.find_duplicates(DuplicateKeys.of(data(*MARYAM))) == []
