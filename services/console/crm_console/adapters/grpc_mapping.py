@@ -141,8 +141,8 @@ def history_entry(entry: lead_pb2.HistoryEntry) -> v.HistoryEntry:
     )
 
 
-def activity(message: lead_pb2.LeadActivity) -> v.Activity:
-    return v.Activity(
+def activity(message: lead_pb2.LeadActivity) -> v.LeadActivity:
+    return v.LeadActivity(
         kind=_word(lead_pb2.ActivityKind, message.kind),
         occurred_at=when(message.occurred_at),
         details=tuple(sorted(message.details.items())),

@@ -15,7 +15,7 @@ from crm_console.adapters import grpc_mapping as mapping
 from crm_console.adapters.grpc_errors import refusals
 from crm_console.domain.errors import Refused
 from crm_console.domain.lead_query import LeadQuery
-from crm_console.domain.leads import Activity, HistoryEntry, Lead, Page
+from crm_console.domain.leads import HistoryEntry, Lead, LeadActivity, Page
 
 TRANSITIONS = {
     "work": ("StartWorkingLead", ls.StartWorkingLeadRequest),
@@ -61,7 +61,7 @@ class LeadsGateway:
         response = self._call("GetLeadHistory", request, token)
         return tuple(mapping.history_entry(e) for e in response.entries)  # type: ignore[attr-defined]
 
-    def activities(self, token: str, lead_id: str) -> tuple[Activity, ...]:
+    def activities(self, token: str, lead_id: str) -> tuple[LeadActivity, ...]:
         request = ls.ListLeadActivitiesRequest(
             lead_id=lead_id, page=pagination_pb2.PageRequest(page_size=100)
         )

@@ -29,16 +29,15 @@ from crm_console.domain.organisation import (
     Candidate,
     Condition,
     LeadAttributes,
-    Membership,
     OrgUnit,
     RoutePreview,
     Rule,
     RuleVersion,
     SalesLine,
     Target,
-    Team,
     Territory,
 )
+from crm_console.domain.team import Membership, Team
 
 PAGE = pagination_pb2.PageRequest(page_size=500)  # the pages list one page of each
 

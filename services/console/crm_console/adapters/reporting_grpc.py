@@ -34,7 +34,7 @@ from crm_console.domain.reports import (
     ReportPeriod,
     ReportScope,
     SalesCycle,
-    Target,
+    TargetVsActual,
     TeamScope,
     ValueWinRate,
     Velocity,
@@ -193,9 +193,9 @@ def _forecast(answer: Any) -> Forecast:
     )
 
 
-def _targets(answer: Any) -> tuple[Target, ...]:
+def _targets(answer: Any) -> tuple[TargetVsActual, ...]:
     return tuple(
-        Target(
+        TargetVsActual(
             sales_line_id=t.sales_line_id,
             team_id=t.team_id,
             period=t.period,
@@ -304,7 +304,7 @@ class ReportingGateway:
 
     def targets(
         self, token: str, scope: ReportScope, period: ReportPeriod
-    ) -> Report[tuple[Target, ...]]:
+    ) -> Report[tuple[TargetVsActual, ...]]:
         answer = self._sales_call("TargetsVsActual", token, scope, period)
         return Report(answer.period.label, _targets(answer))
 

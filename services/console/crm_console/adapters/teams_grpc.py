@@ -29,6 +29,7 @@ from crm_chassis.wire import enums
 from crm_console.adapters import grpc_mapping as lead_mapping
 from crm_console.adapters import grpc_mapping_deals as deal_mapping
 from crm_console.adapters.grpc_errors import refusals
+from crm_console.adapters.organisation_grpc import membership, team
 from crm_console.domain.deals import Deal
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import OPEN_STATUSES, Lead
@@ -55,20 +56,6 @@ def _stamp(moment: dt.datetime) -> Timestamp:
 
 def _when(parent: Any, name: str) -> dt.datetime | None:
     return (parent.HasField(name) and getattr(parent, name).ToDatetime(tzinfo=dt.UTC)) or None
-
-
-def _membership(m: teams_pb2.Membership) -> Membership:
-    return Membership(
-        id=m.id,
-        team_id=m.team_id,
-        user_id=m.user_id,
-        role=enums.word_of(teams_pb2.TeamRole, m.role, "role"),
-        daily_capacity=m.daily_capacity,
-        takes_leads=m.takes_leads,
-        paused=m.paused,
-        starts_at=_when(m, "starts_at"),
-        ends_at=_when(m, "ends_at"),
-    )
 
 
 def _absence(a: teams_pb2.Absence) -> Absence:
@@ -138,12 +125,12 @@ class TeamsGateway:
 
     def all_teams(self, token: str) -> tuple[Team, ...]:
         answer = self._call("teams", "ListTeams", teams_pb2.ListTeamsRequest(page=_page()), token)
-        return tuple(Team(t.id, t.name, t.unit_id, t.active) for t in answer.teams)
+        return tuple(team(t) for t in answer.teams)
 
     def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]:
         request = teams_pb2.ListMembershipsRequest(team_id=team_id, page=_page())
         answer = self._call("memberships", "ListMemberships", request, token)
-        return tuple(_membership(m) for m in answer.memberships)
+        return tuple(membership(m) for m in answer.memberships)
 
     def absences(self, token: str, user_id: str) -> tuple[Absence, ...]:
         request = teams_pb2.ListAbsencesRequest(user_id=user_id)

@@ -120,7 +120,10 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
-class Activity:
+class LeadActivity:
+    """An event on a lead's timeline (leads' LeadActivity); a call, meeting or task logged on a
+    deal is ``domain.deals.Activity``."""
+
     kind: str
     occurred_at: dt.datetime | None
     details: tuple[tuple[str, str], ...] = ()

@@ -1,6 +1,6 @@
-"""The organisation as the Organisation pages show it: units in levels, teams and their members,
-sales lines with their targets, territories with their ordered routing rules and rule versions,
-and a route preview's answer. Plain values read from territory; nothing here decides access
+"""The organisation as the Organisation pages show it: units in levels, sales lines with their
+targets, territories with their ordered routing rules and rule versions, and a route preview's
+answer (teams and their members are ``domain.team``'s, shared with the Team pages). Plain values read from territory; nothing here decides access
 (territory does, and the pages show its refusals)."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 
 from crm_console.domain.errors import ConsoleError
 
-TEAM_ROLES = ("expert", "supervisor", "manager")
 ROUTING_STRATEGIES = ("round_robin", "load_balanced")
 WORKFLOW_KINDS = ("contract", "quote")
 # The lead attributes a route preview sends (territory's LeadAttributes, by their names).
@@ -42,34 +41,6 @@ class OrgUnit:
     manager_user_ids: tuple[str, ...]
     active: bool
     version: int
-
-
-@dataclass(frozen=True)
-class Team:
-    id: str
-    name: str
-    unit_id: str
-    strategy: str
-    time_zone: str
-    active: bool
-    version: int
-
-
-@dataclass(frozen=True)
-class Membership:
-    id: str
-    team_id: str
-    user_id: str
-    role: str
-    starts_at: dt.datetime | None
-    ends_at: dt.datetime | None
-    daily_capacity: int
-    takes_leads: bool
-    paused: bool
-
-    @property
-    def current(self) -> bool:
-        return self.ends_at is None
 
 
 @dataclass(frozen=True)

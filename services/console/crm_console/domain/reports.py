@@ -253,7 +253,10 @@ class Forecast:
 
 
 @dataclass(frozen=True)
-class Target:
+class TargetVsActual:
+    """A sales target with what was reached against it (reporting's TargetVsActual); the target
+    as set is ``domain.organisation.Target``."""
+
     sales_line_id: str
     team_id: str
     period: str
@@ -305,7 +308,7 @@ class Dashboard:
     cycle: SalesCycle
     velocity: Velocity
     forecast: Forecast
-    targets: tuple[Target, ...]
+    targets: tuple[TargetVsActual, ...]
 
 
 def by_currency(values: tuple[Money, ...]) -> dict[str, Money]:

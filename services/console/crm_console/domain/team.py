@@ -1,6 +1,7 @@
-"""A team as its supervisor or manager runs it: members with their workload and absences, the
-unassigned queue, the open items to reassign. Plain values; territory, leads and deals decide
-every change, the console only lays out what they answer."""
+"""Teams and memberships (the Team and the Organisation pages share them), and a team as its
+supervisor or manager runs it: members with their workload and absences, the unassigned queue,
+the open items to reassign. Plain values; territory, leads and deals decide every change, the
+console only lays out what they answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 # Team roles from the weakest; each includes what the roles before it may do (territory).
-ROLES = ("expert", "supervisor", "manager")
+TEAM_ROLES = ("expert", "supervisor", "manager")
 RUNS_A_TEAM = ("supervisor", "manager")  # may reassign within the team and see its queue
 
 
@@ -27,23 +28,35 @@ class Scope:
 
 @dataclass(frozen=True)
 class Team:
+    """territory's team, for the Team and the Organisation pages alike; a field a page does not
+    need keeps its default."""
+
     id: str
     name: str
     unit_id: str = ""
+    strategy: str = ""  # one of ROUTING_STRATEGIES (domain.organisation)
+    time_zone: str = ""
     active: bool = True
+    version: int = 0
 
 
 @dataclass(frozen=True)
 class Membership:
+    """territory's membership of a person in a team, with the routing settings it carries."""
+
     id: str
     team_id: str
     user_id: str
-    role: str
+    role: str  # one of TEAM_ROLES
+    starts_at: dt.datetime | None = None
+    ends_at: dt.datetime | None = None
     daily_capacity: int = 0
     takes_leads: bool = True
     paused: bool = False
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.ends_at is None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from crm_console.domain.reports import (
     LostReasons,
     PipelineFunnel,
     SalesCycle,
-    Target,
+    TargetVsActual,
     Velocity,
     WinRate,
 )
@@ -162,7 +162,7 @@ def forecast(figures: Forecast, lang: Language) -> dict[str, Chart]:
     return charts
 
 
-def targets(rows: tuple[Target, ...], lang: Language) -> dict[str, Chart]:
+def targets(rows: tuple[TargetVsActual, ...], lang: Language) -> dict[str, Chart]:
     _ = lang.gettext
     charts = {}
     currencies = sorted({t.target_amount.currency for t in rows if t.target_amount})

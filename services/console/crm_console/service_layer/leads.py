@@ -11,9 +11,9 @@ from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import (
     DISQUALIFICATION_REASONS,
     OPEN_STATUSES,
-    Activity,
     HistoryEntry,
     Lead,
+    LeadActivity,
     Page,
 )
 from crm_console.domain.session import Session
@@ -26,7 +26,7 @@ ACTIONS = ("work", "qualify", "disqualify", "reactivate")
 class LeadFile:
     lead: Lead
     history: tuple[HistoryEntry, ...]
-    activities: tuple[Activity, ...]
+    activities: tuple[LeadActivity, ...]
 
 
 def search(deps: Dependencies, caller: Session, *, query: LeadQuery) -> Page:

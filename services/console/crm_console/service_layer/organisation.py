@@ -12,18 +12,16 @@ from dataclasses import dataclass
 from crm_console.domain.errors import ConsoleError, Refused
 from crm_console.domain.organisation import (
     ROUTING_STRATEGIES,
-    TEAM_ROLES,
     WORKFLOW_KINDS,
-    Membership,
     OrgUnit,
     Pipeline,
     SalesLine,
     Target,
-    Team,
     decimal_of,
     levels,
 )
 from crm_console.domain.session import Session
+from crm_console.domain.team import TEAM_ROLES, Membership, Team
 from crm_console.service_layer.dependencies import Dependencies
 
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")

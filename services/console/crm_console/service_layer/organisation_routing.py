@@ -23,13 +23,13 @@ from crm_console.domain.organisation import (
     RuleVersion,
     SalesLine,
     StageRow,
-    Team,
     Territory,
     condition_of,
     lead_attributes,
     revised_stages,
 )
 from crm_console.domain.session import Session
+from crm_console.domain.team import Team
 from crm_console.service_layer.dependencies import Dependencies
 
 

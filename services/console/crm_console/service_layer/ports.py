@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Protocol
 
-from crm_console.domain import team as team_domain
 from crm_console.domain.deals import (
     Account,
+    Activity,
     Board,
     Contact,
     Deal,
@@ -25,13 +25,11 @@ from crm_console.domain.deals import (
     Product,
     Quote,
 )
-from crm_console.domain.deals import Activity as DealActivity
 from crm_console.domain.lead_query import LeadQuery
-from crm_console.domain.leads import Activity, HistoryEntry, Lead, Page
+from crm_console.domain.leads import HistoryEntry, Lead, LeadActivity, Page
 from crm_console.domain.organisation import (
     AutomationRule,
     LeadAttributes,
-    Membership,
     NewAutomationRule,
     OrgUnit,
     Pipeline,
@@ -42,7 +40,6 @@ from crm_console.domain.organisation import (
     RuleVersion,
     SalesLine,
     Target,
-    Team,
     Territory,
 )
 from crm_console.domain.reports import (
@@ -56,15 +53,13 @@ from crm_console.domain.reports import (
     ReportPeriod,
     ReportScope,
     SalesCycle,
+    TargetVsActual,
     TeamScope,
     Velocity,
     WinRate,
 )
-from crm_console.domain.reports import (
-    Target as ReportTarget,
-)
 from crm_console.domain.session import Person, Tokens
-from crm_console.domain.team import Absence, QueuedLead, Scope
+from crm_console.domain.team import Absence, Membership, QueuedLead, Scope, Team
 
 
 class IdentityPort(Protocol):
@@ -84,7 +79,7 @@ class LeadsPort(Protocol):
 
     def history(self, token: str, lead_id: str) -> tuple[HistoryEntry, ...]: ...
 
-    def activities(self, token: str, lead_id: str) -> tuple[Activity, ...]: ...
+    def activities(self, token: str, lead_id: str) -> tuple[LeadActivity, ...]: ...
 
     def create(self, token: str, idempotency_key: str, values: Mapping[str, str]) -> Lead: ...
 
@@ -136,7 +131,7 @@ class DealsPort(Protocol):
 
     def contacts(self, token: str, account_id: str) -> tuple[Contact, ...]: ...
 
-    def timeline(self, token: str, deal_id: str) -> tuple[DealActivity, ...]: ...
+    def timeline(self, token: str, deal_id: str) -> tuple[Activity, ...]: ...
 
     def log_activity(
         self,
@@ -149,9 +144,9 @@ class DealsPort(Protocol):
         due_at: dt.datetime | None,
         direction: str,
         duration_minutes: int,
-    ) -> DealActivity: ...
+    ) -> Activity: ...
 
-    def complete_task(self, token: str, activity_id: str, done: bool) -> DealActivity: ...
+    def complete_task(self, token: str, activity_id: str, done: bool) -> Activity: ...
 
     def quotes(self, token: str, deal_id: str) -> tuple[Quote, ...]: ...
 
@@ -292,14 +287,13 @@ class OrganisationPort(Protocol):
 class TeamsPort(Protocol):
     """territory's teams, memberships, absences and queue, with the calls that hand a lead or a
     deal to someone (leads' AssignLead, deals' ReassignDeal and TransferDeal) and the names of
-    people (identity's ListUsers). Its team and membership records are the Team pages' own,
-    lighter ones (``team_domain``), named like the Organisation pages' ones above."""
+    people (identity's ListUsers)."""
 
     def scopes(self, token: str, user_id: str) -> tuple[Scope, ...]: ...
 
-    def all_teams(self, token: str) -> tuple[team_domain.Team, ...]: ...
+    def all_teams(self, token: str) -> tuple[Team, ...]: ...
 
-    def memberships(self, token: str, team_id: str) -> tuple[team_domain.Membership, ...]: ...
+    def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]: ...
 
     def absences(self, token: str, user_id: str) -> tuple[Absence, ...]: ...
 
@@ -357,7 +351,7 @@ class ReportingPort(Protocol):
 
     def targets(
         self, token: str, scope: ReportScope, period: ReportPeriod
-    ) -> Report[tuple[ReportTarget, ...]]: ...
+    ) -> Report[tuple[TargetVsActual, ...]]: ...
 
     def campaign_roi(
         self, token: str, scope: ReportScope, period: ReportPeriod

@@ -28,12 +28,19 @@ from crm_console.domain.deals import (
 from crm_console.domain.deals import Money as DealMoney
 from crm_console.domain.errors import AccountLocked, NotFound, Refused, SignedOut, WrongCredentials
 from crm_console.domain.lead_query import LeadQuery
-from crm_console.domain.leads import Activity, Conversion, Factor, HistoryEntry, Lead, Page, Score
+from crm_console.domain.leads import (
+    Conversion,
+    Factor,
+    HistoryEntry,
+    Lead,
+    LeadActivity,
+    Page,
+    Score,
+)
 from crm_console.domain.organisation import (
     AutomationRule,
     Candidate,
     LeadAttributes,
-    Membership,
     NewAutomationRule,
     OrgUnit,
     Pipeline,
@@ -44,7 +51,6 @@ from crm_console.domain.organisation import (
     RuleVersion,
     SalesLine,
     Target,
-    Team,
     Territory,
 )
 from crm_console.domain.reports import (
@@ -65,15 +71,14 @@ from crm_console.domain.reports import (
     ReportPeriod,
     ReportScope,
     SalesCycle,
+    TargetVsActual,
     TeamScope,
     ValueWinRate,
     Velocity,
     WinRate,
 )
-from crm_console.domain.reports import (
-    Target as ReportTarget,
-)
 from crm_console.domain.session import Person, Tokens
+from crm_console.domain.team import Membership, Team
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
 from crm_console.service_layer.dependencies import Dependencies
@@ -200,7 +205,7 @@ class FakeLeads:
         self._visible(token, lead_id)
         return (HistoryEntry(occurred_at=NOW, actor="Ann", action="created", changes=()),)
 
-    def activities(self, token: str, lead_id: str) -> tuple[Activity, ...]:
+    def activities(self, token: str, lead_id: str) -> tuple[LeadActivity, ...]:
         self._visible(token, lead_id)
         return ()
 
@@ -913,7 +918,7 @@ def dashboard_figures(label: str = "2026-12", size: int = 1) -> Dashboard:
         {"EUR": "56.7"},
     )
     targets = tuple(
-        ReportTarget(
+        TargetVsActual(
             "line-1",
             f"team-{n}",
             "2026-12",

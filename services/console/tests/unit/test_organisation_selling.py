@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from crm_console.domain.organisation import AutomationRule, SalesLine, Team
+from crm_console.domain.organisation import AutomationRule, SalesLine
+from crm_console.domain.team import Team
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

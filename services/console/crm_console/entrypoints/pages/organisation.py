@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crm_console.domain.organisation import ROUTING_STRATEGIES, TEAM_ROLES
+from crm_console.domain.organisation import ROUTING_STRATEGIES
+from crm_console.domain.team import TEAM_ROLES
 from crm_console.entrypoints.organisation_view import SUBNAV, Refusal, change
 from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
 from crm_console.service_layer import organisation
