@@ -22,12 +22,11 @@ from decimal import Decimal, InvalidOperation
 
 from crm_console.domain.deals import Deal, DueTask
 from crm_console.domain.errors import NotFound, Refused, Unavailable
-from crm_console.domain.reports import PipelineFunnel, ReportPeriod, ReportScope
 from crm_console.domain.leads import Lead
+from crm_console.domain.reports import PipelineFunnel, ReportPeriod, ReportScope
 from crm_console.domain.session import Session
 from crm_console.service_layer import leads
 from crm_console.service_layer.dependencies import Dependencies
-
 
 # What a deal's days in stage are compared with.
 AVERAGE = "average"  # reporting's mean days of the team's completed stays at the stage

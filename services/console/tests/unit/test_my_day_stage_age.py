@@ -79,7 +79,11 @@ def rep(world, figures_of):
     form = client.get("/sign-in")
     client.post(
         "/sign-in",
-        data={"csrf_token": CSRF.search(form.text).group(1), "email": person.email, "password": PASSWORD},
+        data={
+            "csrf_token": CSRF.search(form.text).group(1),
+            "email": person.email,
+            "password": PASSWORD,
+        },
     )
     return client, deps, asked_pipelines
 
