@@ -374,6 +374,7 @@ class FakeDeals:
             estimated_revenue=found.revenue,
             estimated_close_date="",
             owner_user_id="user-1",
+            stage_entered_at=found.stage_entered_at,
         )
 
     def my_open_deals(self, token: str, owner_user_id: str) -> tuple[Deal, ...]:
@@ -963,6 +964,8 @@ class FakeReporting:
     team_scopes: dict[str, tuple[TeamScope, ...]] = field(default_factory=dict)  # user -> scopes
     figures: dict[tuple[str, str], Dashboard] = field(default_factory=dict)  # (kind, id) -> figures
     asked: list[tuple[str, ReportScope, ReportPeriod]] = field(default_factory=list)
+    # reporting's answer to Funnel when set: PERMISSION_DENIED (Refused) or no answer (Unavailable)
+    funnel_refusal: Exception | None = None
 
     def scopes(self, token: str, user_id: str) -> tuple[TeamScope, ...]:
         return self.team_scopes.get(user_id, ())
@@ -984,6 +987,9 @@ class FakeReporting:
         return self._figures(token, "dashboard", scope, period)
 
     def funnel(self, token, scope, period) -> Report:
+        if self.funnel_refusal is not None:
+            self.asked.append(("funnel", scope, period))
+            raise self.funnel_refusal
         found = self._figures(token, "funnel", scope, period)
         return Report(found.label, found.funnel)
 

@@ -1,5 +1,5 @@
 """A rep's day: their tasks due today and overdue, their open leads by score (grade and top factors) and their open deals with
-the days in their stage, the longest first."""
+the days in their stage, the longest first, beside the usual days (service_layer/my_day.py)."""
 
 from __future__ import annotations
 
