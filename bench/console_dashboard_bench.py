@@ -60,6 +60,7 @@ def run() -> dict:
         leads=fakes.FakeLeads(identity),
         deals=fakes.FakeDeals(identity),
         catalog=fakes.FakeCatalog(),
+        organisation=fakes.FakeOrganisation(identity),
         reporting=Counted("reporting", reporting, calls),
         clock=fakes.FixedClock(fakes.NOW),
     )

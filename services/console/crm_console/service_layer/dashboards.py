@@ -1,14 +1,15 @@
 """The dashboards' use cases: which scopes the person may see (territory's ListScopes) and one
 KPI group's figures for the scope and period of the link, read from reporting with the person's
-own token. One call to each service per page; the console adds nothing up."""
+own token. One call to reporting per page, and territory's scopes and names (teams, units, sales
+lines) so the page shows names, not ids; the console adds nothing up."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from crm_console.domain.errors import ConsoleError, Refused
+from crm_console.domain.errors import ConsoleError, Refused, Unavailable
 from crm_console.domain.reports import (
     ReportPeriod,
     ReportScope,
@@ -42,6 +43,11 @@ class DashboardView:
     empty: str = ""
     message: str = ""
     bucket: str = "month"
+    names: Mapping[str, str] = field(default_factory=dict)  # team, unit, line id -> name
+
+    def name(self, some_id: str) -> str:
+        """The name of a team, unit or sales line, or its id when territory did not give one."""
+        return self.names.get(some_id, some_id)
 
 
 def _readers(bucket: str) -> dict[str, Callable[[Any, str, ReportScope, ReportPeriod], Any]]:
@@ -91,12 +97,33 @@ def view(
     scope = scope_from(query.get("scope", ""), query.get("line", ""), choices)
     if scope is None:
         return DashboardView(group, choices, None, period, empty=NOT_A_MEMBER, bucket=bucket)
+    names = _names(deps, token)
     try:
         figures = _readers(bucket)[group](deps.reporting, token, scope, period)
     except Refused as refused:
         # reporting's own sentence (e.g. targets need a team scope; company figures need the
         # right over every team): the page stays, empty, and says why.
         return DashboardView(
-            group, choices, scope, period, empty=REFUSED, message=refused.message, bucket=bucket
+            group,
+            choices,
+            scope,
+            period,
+            empty=REFUSED,
+            message=refused.message,
+            bucket=bucket,
+            names=names,
         )
-    return DashboardView(group, choices, scope, period, figures, bucket=bucket)
+    return DashboardView(group, choices, scope, period, figures, bucket=bucket, names=names)
+
+
+def _names(deps: Dependencies, token: str) -> dict[str, str]:
+    """Names of the organisation's teams, units and sales lines (territory lets every member
+    read its structure). A refusal or a territory that does not answer leaves the ids on the
+    page: the figures matter more than their labels."""
+    names: dict[str, str] = {}
+    for read in (deps.organisation.teams, deps.organisation.units, deps.organisation.sales_lines):
+        try:
+            names.update((item.id, item.name) for item in read(token))
+        except (Refused, Unavailable):
+            continue
+    return names

@@ -11,7 +11,10 @@ import re
 
 import pytest
 
+from crm_console.domain.errors import Refused
+from crm_console.domain.organisation import OrgUnit
 from crm_console.domain.reports import TeamScope
+from crm_console.domain.team import Team
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -181,3 +184,29 @@ def test_persian_dashboard_is_right_to_left_with_persian_digits(manager):
     assert '<html lang="fa" dir="rtl">' in page
     assert "۸۲٫۵٪" in page or "۸۲٫۵%" in page
     assert "۱۶ آذر ۱۴۰۵" in page  # the day of the period, Solar Hijri
+
+
+def test_teams_and_units_are_named_as_territory_names_them(manager):
+    client, _, _ = manager
+    organisation = client.app.state.console.deps.organisation
+    organisation.team_rows["team-1"] = Team("team-1", "Berlin Enterprise", "west")
+    organisation.unit_rows["west"] = OrgUnit(
+        "west", "Region West", 2, "Region", "sales", "", (), True, 1
+    )
+    page = client.get("/dashboards").text
+    assert "Berlin Enterprise" in page and "Region West" in page
+    # a team territory does not name (or a territory that refuses) keeps its id
+    assert "team-2" in page
+
+
+def test_the_dashboard_still_shows_its_figures_when_territory_names_nothing(manager):
+    client, reporting, _ = manager
+    organisation = client.app.state.console.deps.organisation
+
+    def refuse(token):
+        raise Refused("territory is not answering names today")
+
+    organisation.teams = organisation.units = organisation.sales_lines = refuse
+    page = client.get("/dashboards")
+    assert page.status_code == 200 and "team-1" in page.text
+    assert reporting.asked[-1][0] == "dashboard"
