@@ -45,9 +45,12 @@ CATCHING_UP = (
 class StepFailed(Exception):
     """A seeding step that did not do what it says; ``crm-dev demo`` exits 1 naming it."""
 
-    def __init__(self, step: str, message: str):
+    def __init__(self, step: str, message: str, *, retryable: bool = False):
         super().__init__(f"{step}: {message}")
         self.step = step
+        # UNAVAILABLE: the service is up but cannot answer this moment (its database is
+        # briefly out of connections, a restart): a caller polling anyway may ask again.
+        self.retryable = retryable
 
 
 def describe(error: grpc.RpcError) -> str:
@@ -196,4 +199,6 @@ def refusal(step: str, what: str) -> Iterator[None]:
     try:
         yield
     except grpc.RpcError as error:
-        raise StepFailed(step, f"{what}: {describe(error)}") from None
+        code = getattr(error, "code", None)
+        retryable = code is not None and code() is grpc.StatusCode.UNAVAILABLE
+        raise StepFailed(step, f"{what}: {describe(error)}", retryable=retryable) from None

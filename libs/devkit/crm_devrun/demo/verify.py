@@ -37,15 +37,23 @@ def reporting(seeding: Seeding) -> dict[str, int]:
     want = expected(seeding)
     deadline = time.monotonic() + CATCH_UP_TIMEOUT_SECONDS
     while True:
-        with refusal(step, "reading the company's figures"):
-            rate = head(
-                stubs.reports.WinRate, pb.WinRateRequest(scope=company, period=period)
-            ).win_rate
-            funnel = head(stubs.reports.Funnel, pb.FunnelRequest(scope=company, period=period))
-            roi = head(
-                stubs.marketing.CampaignRoi,
-                marketing_pb2.CampaignRoiRequest(scope=company, period=period),
-            )
+        try:
+            with refusal(step, "reading the company's figures"):
+                rate = head(
+                    stubs.reports.WinRate, pb.WinRateRequest(scope=company, period=period)
+                ).win_rate
+                funnel = head(stubs.reports.Funnel, pb.FunnelRequest(scope=company, period=period))
+                roi = head(
+                    stubs.marketing.CampaignRoi,
+                    marketing_pb2.CampaignRoiRequest(scope=company, period=period),
+                )
+        except StepFailed as failed:
+            # The figures are polled until they match anyway: a moment of UNAVAILABLE while
+            # reporting catches up (its database briefly out of connections) is asked again.
+            if not failed.retryable or time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+            continue
         seen = {
             "won": rate.won,
             "lost": rate.lost,

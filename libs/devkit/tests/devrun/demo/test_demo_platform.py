@@ -47,3 +47,31 @@ def test_progress_shows_transient_lines_at_most_every_ten_seconds_off_a_terminal
         say(f"leads import: {number}", transient=True)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split("] ", 1)[1] for line in lines] == ["people: 30 users", "leads import: 0"]
+
+
+def test_only_an_unavailable_answer_is_a_step_failure_worth_asking_again():
+    import grpc
+
+    from crm_devrun.demo.calls import StepFailed, refusal
+
+    class Answer(grpc.RpcError):
+        def __init__(self, code: grpc.StatusCode) -> None:
+            self._code = code
+
+        def code(self) -> grpc.StatusCode:
+            return self._code
+
+        def details(self) -> str:
+            return "the service's database is unreachable right now"
+
+    for code, retryable in (
+        (grpc.StatusCode.UNAVAILABLE, True),
+        (grpc.StatusCode.PERMISSION_DENIED, False),
+    ):
+        with pytest.raises(StepFailed) as failed:
+            with refusal("reporting", "reading the company's figures"):
+                raise Answer(code)
+        assert failed.value.retryable is retryable
+        assert str(failed.value).startswith(
+            f"reporting: reading the company's figures: {code.name}"
+        )
