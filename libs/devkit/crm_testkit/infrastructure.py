@@ -63,6 +63,9 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
     """A port free now on 127.0.0.1, for a server a test starts a moment later.
 
@@ -76,11 +79,17 @@ def free_port() -> int:
     last = min(low - 1, first + 12000)
     for _ in range(200):
         port = random.randint(first, last)
+        # A platform bed asks for some forty ports before any server binds: each is free when
+        # asked, so two draws of the same port would both pass the bind check (about one bed in
+        # fifteen). A port handed out once is never handed out again by this process.
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     with socket.socket() as sock:  # a crowded machine: let the kernel choose
         sock.bind(("127.0.0.1", 0))
