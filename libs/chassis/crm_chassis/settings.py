@@ -90,6 +90,17 @@ class ServiceSettings:
         "SQLAlchemy URL of the service's own database. Empty: sqlite file "
         "<data_dir>/<service>.db in local and test runs; required in production.",
     )
+    database_pool_size: int = setting(
+        10,
+        "PostgreSQL connections a process keeps open between calls (SQLite: unused). Every "
+        "process of every service has its own pool, so the sum over processes must stay under "
+        "the server's max_connections.",
+    )
+    database_max_overflow: int = setting(
+        10,
+        "Connections a process may open beyond database_pool_size during a burst; they are "
+        "closed when returned. A call that finds all of them busy waits for one.",
+    )
     amqp_url: str = setting(
         "amqp://guest:guest@127.0.0.1:5672/%2F",
         "RabbitMQ URL (events), as the service's own broker user (make run "
@@ -248,6 +259,10 @@ class ServiceSettings:
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{self.variable(name)} must be at least 1")
+        if self.database_pool_size < 1:
+            raise SettingsError(f"{self.variable('database_pool_size')} must be at least 1")
+        if self.database_max_overflow < 0:
+            raise SettingsError(f"{self.variable('database_max_overflow')} must not be negative")
         for name in (
             "grpc_stream_idle_seconds",
             "grpc_unary_deadline_seconds",

@@ -106,6 +106,12 @@ class PlatformBed:
             "CRM_LOG_FORMAT": "json",
             "CRM_LOG_LEVEL": self.extra_env.get("CRM_LOG_LEVEL", "WARNING"),
             "CRM_DATA_DIR": str(self.workdir / "data"),
+            # About twenty processes share the machine's PostgreSQL (and a suite may start a
+            # bed beside another one): small pools keep a bed well under a default
+            # max_connections of 100, where the production default (10 kept, 10 more in a
+            # burst) could exceed it. The bed's calls come a few at a time.
+            "CRM_DATABASE_POOL_SIZE": self.extra_env.get("CRM_DATABASE_POOL_SIZE", "2"),
+            "CRM_DATABASE_MAX_OVERFLOW": self.extra_env.get("CRM_DATABASE_MAX_OVERFLOW", "6"),
         }
         for name, url in self.database_urls.items():
             self.env[f"CRM_{name.upper()}_DATABASE_URL"] = url

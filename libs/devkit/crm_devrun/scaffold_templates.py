@@ -518,7 +518,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 
 from $package.adapters.unit_of_work import Sql${Name}UnitOfWork
 from $package.entrypoints.settings import ${Name}Settings
@@ -530,7 +530,7 @@ def build_dependencies(settings: ${Name}Settings, *, engine: Engine | None = Non
     """An ``engine`` passed in stays the caller's to dispose; one made here is disposed by
     ``close``. ``overrides`` replace fields of the result (tests: ``clock``, ``ids``)."""
     own_engine = engine is None
-    engine = make_engine(settings.database_url) if engine is None else engine
+    engine = make_service_engine(settings) if engine is None else engine
     session_factory = make_session_factory(engine)
     fields: dict[str, Any] = dict(uow=lambda: Sql${Name}UnitOfWork(session_factory),
                                   closers=(engine.dispose,) if own_engine else ())

@@ -23,7 +23,7 @@ class UnitOfWorkProvider(DependencyProvider):  # type: ignore[misc]  # nameko is
         class LeadsWorker:
             name = "leads"
             uow = UnitOfWorkProvider(lambda settings: partial(
-                LeadsUnitOfWork, make_session_factory(make_engine(settings.database_url))))
+                LeadsUnitOfWork, make_session_factory(make_service_engine(settings))))
     """
 
     def __init__(

@@ -17,7 +17,7 @@ import threading
 
 from crm_chassis import manifest as manifests
 from crm_chassis import tracing
-from crm_chassis.db import make_engine
+from crm_chassis.db import make_service_engine
 from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port
 from crm_chassis.metrics import start_metrics_server
 from crm_chassis.outbox.publisher import ConfirmingPublisher
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    engine = make_engine(settings.database_url)
+    engine = make_service_engine(settings)
     publisher = ConfirmingPublisher(settings.amqp_url, app_id=f"{args.service}.outbox_relay")
     relay = OutboxRelay(
         engine,

@@ -112,3 +112,35 @@ def test_grpc_limits_must_be_positive_and_name_their_variable():
         ServiceSettings.load("leads", env={"CRM_GRPC_MAX_LIST_ITEMS": "0"})
     with pytest.raises(SettingsError, match="CRM_LEADS_GRPC_STREAM_IDLE_SECONDS must be positive"):
         ServiceSettings.load("leads", env={"CRM_LEADS_GRPC_STREAM_IDLE_SECONDS": "0"})
+
+
+def test_the_database_pool_of_a_process_comes_from_its_settings():
+    from crm_chassis.db import make_service_engine
+
+    settings = ServiceSettings.load(
+        "deals",
+        env={
+            "CRM_DEALS_DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1:1/none",
+            "CRM_DATABASE_POOL_SIZE": "3",
+            "CRM_DEALS_DATABASE_MAX_OVERFLOW": "4",
+        },
+    )
+    engine = make_service_engine(settings)  # no connection is opened until the first use
+    assert engine.pool.size() == 3
+    assert engine.pool._max_overflow == 4  # type: ignore[attr-defined]
+    defaults = make_service_engine(
+        ServiceSettings.load("deals", env={"CRM_DATABASE_URL": settings.database_url})
+    )
+    assert (defaults.pool.size(), defaults.pool._max_overflow) == (10, 10)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CRM_DATABASE_POOL_SIZE", "0", "CRM_LEADS_DATABASE_POOL_SIZE must be at least 1"),
+        ("CRM_LEADS_DATABASE_MAX_OVERFLOW", "-1", "MAX_OVERFLOW must not be negative"),
+    ],
+)
+def test_a_database_pool_that_cannot_work_is_refused_naming_its_variable(variable, value, message):
+    with pytest.raises(SettingsError, match=message):
+        ServiceSettings.load("leads", env={variable: value})

@@ -11,7 +11,7 @@ from crm_catalog.adapters.revision_cache import RevisionCache
 from crm_catalog.adapters.unit_of_work import SqlCatalogUnitOfWork
 from crm_catalog.entrypoints.settings import CatalogSettings
 from crm_catalog.service_layer.dependencies import Dependencies
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 
 
 def build_dependencies(
@@ -21,7 +21,7 @@ def build_dependencies(
     ``close``. ``overrides`` replace fields of the result (tests: ``clock``, ``ids``). Both
     caches report to /metrics (adapters/metrics.py)."""
     own_engine = engine is None
-    engine = make_engine(settings.database_url) if engine is None else engine
+    engine = make_service_engine(settings) if engine is None else engine
     session_factory = make_session_factory(engine)
     cache = CACHES.track(REVISIONS, RevisionCache(settings.revision_cache_entries))
     unit_prices = CACHES.track(UNIT_PRICES, RevisionCache(settings.revision_cache_entries))

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 from crm_deals.adapters.automation_delivery import AutomationDelivery
 from crm_deals.adapters.remote_services import RemoteServices
 from crm_deals.adapters.scope_access import ReplicaScopes
@@ -32,7 +32,7 @@ def build_dependencies(
     ``close()`` closes what was opened here; an ``engine`` passed in stays the caller's."""
     closers: list[Callable[[], None]] = []
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_service_engine(settings)
         closers.append(engine.dispose)
     session_factory = make_session_factory(engine)
     if "scopes" not in overrides or "teams" not in overrides:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from crm_chassis.clock import SystemClock
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 from crm_chassis.ids import UuidIds
 from crm_identity.adapters.argon2_hasher import Argon2Hasher
 from crm_identity.adapters.client_address import ClientAddressResolver
@@ -49,7 +49,7 @@ def build_dependencies(
     ``overrides`` replace any other field (``clock``, ``ids``, ...)."""
     closers = []
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_service_engine(settings)
         closers.append(engine.dispose)
     session_factory = make_session_factory(engine)
     wrapper = key_wrapper(settings.key_encryption_key, settings.key_encryption_key_previous)

@@ -8,7 +8,7 @@ import grpc
 from sqlalchemy import Engine
 
 from crm_chassis.clock import SystemClock
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 from crm_chassis.grpc.client import ServiceTokenProvider, make_channel
 from crm_chassis.ids import UuidIds
 from crm_chassis.scopes import ScopeReplica
@@ -64,7 +64,7 @@ def build_dependencies(
     field (``clock``, ``ids``, ...)."""
     closers = []
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_service_engine(settings)
         configure_engine(engine)
         closers.append(engine.dispose)
     if handover is None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 from crm_reporting.adapters.scope_access import ReplicaScopes
 from crm_reporting.adapters.unit_of_work import SqlReportingUnitOfWork
 from crm_reporting.entrypoints.settings import ReportingSettings
@@ -19,7 +19,7 @@ def build_dependencies(
     """An ``engine`` passed in stays the caller's to dispose; one made here is disposed by
     ``close``. ``overrides`` replace fields of the result (tests: ``clock``, ``scopes``)."""
     own_engine = engine is None
-    engine = make_engine(settings.database_url) if engine is None else engine
+    engine = make_service_engine(settings) if engine is None else engine
     session_factory = make_session_factory(engine)
     fields: dict[str, Any] = {
         "uow": lambda: SqlReportingUnitOfWork(session_factory),

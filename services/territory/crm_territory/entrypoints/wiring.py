@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.db import make_service_engine, make_session_factory
 from crm_territory.adapters.identity_directory import GrpcUserDirectory
 from crm_territory.adapters.metrics import PrometheusRoutingMetrics
 from crm_territory.adapters.org_cache import OrgCache
@@ -32,7 +32,7 @@ def build_dependencies(
     identity directory's channel) is closed by ``Dependencies.close``."""
     closers = []
     if engine is None:
-        engine = make_engine(settings.database_url)
+        engine = make_service_engine(settings)
         closers.append(engine.dispose)
     if "directory" not in overrides:
         directory = GrpcUserDirectory.from_settings(settings)
