@@ -1,4 +1,5 @@
-"""reporting's SQLAlchemy unit of work: the event store and the read models on one session."""
+"""reporting's SQLAlchemy unit of work: the event store, the read models and the outbox (reporting's
+erasure confirmations) on one session."""
 
 from __future__ import annotations
 

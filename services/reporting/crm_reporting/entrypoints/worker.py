@@ -7,8 +7,8 @@ handler's transaction, so the stored event, the read model and the inbox row com
   all its stored events;
 - deals activity_logged / activity_updated -> the activity (leaderboard: activities done, tasks
   completed on time);
-- deals personal_data_erasure_requested -> the person tombstoned in the event store (reporting
-  publishes nothing: deals' request does not wait for this step; docs/operations.md);
+- deals personal_data_erasure_requested -> the person tombstoned in the event store and
+  reporting's confirmation ``personal_data_erased`` emitted (service_layer/privacy.py);
 - deals pipeline_created / pipeline_revised -> the pipeline's stages;
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
@@ -33,7 +33,7 @@ from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_reporting.adapters import event_translation, metrics
 from crm_reporting.entrypoints import settings, wiring
 from crm_reporting.entrypoints.marketing_worker import MarketingHandlers
-from crm_reporting.service_layer import business, consumption
+from crm_reporting.service_layer import business, consumption, privacy
 
 WORKER = Caller.system("reporting-worker")
 log = get_logger("crm_reporting.worker")
@@ -91,8 +91,10 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
         "deals", "personal_data_erasure_requested", deals_events.PersonalDataErasureRequested
     )
     def on_personal_data_erasure_requested(self, event: Any, uow: Any) -> None:
-        changed = consumption.erase_person(self.deps.joined(uow), WORKER, email=event.email)
-        log.info("personal_data_erased", request_id=event.request_id, events_tombstoned=changed)
+        erased = privacy.erase_person(
+            self.deps.joined(uow), WORKER, request_id=event.request_id, email=event.email
+        )
+        log.info("personal_data_erased", request_id=event.request_id, erased=erased)
 
     @idempotent_event_handler("deals", "pipeline_created", deals_events.PipelineCreated)
     def on_pipeline_created(self, event: Any, uow: Any) -> None:

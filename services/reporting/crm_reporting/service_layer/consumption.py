@@ -14,7 +14,6 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crm_chassis import privacy
 from crm_chassis.caller import SYSTEM, Caller
 from crm_chassis.errors import PermissionDenied
 from crm_reporting.domain.deals import DealFact, derive_deal
@@ -149,17 +148,6 @@ def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
         raise
     _record(deps, RebuildRun(deps.clock.now(), True, events, aggregates))
     return Rebuilt(events, aggregates)
-
-
-def erase_person(deps: Dependencies, caller: Caller, *, email: str) -> int:
-    """deals' erasure request: the person's values tombstoned in the event store, in one
-    transaction, so no report and no rebuild brings them back. The read models keep no personal
-    data (ids, amounts, times); returns how many stored events changed."""
-    _require_platform(caller, "erase a person's data")
-    with deps.uow() as uow:
-        changed = uow.events.tombstone(privacy.subject_email(email))
-        uow.commit()
-    return changed
 
 
 def _record(deps: Dependencies, run: RebuildRun) -> None:
