@@ -222,7 +222,9 @@ def test_an_erased_person_is_gone_from_every_service(platform):
 
     def leads_confirmed():
         found = status()
-        return found if {c.service: c.state for c in found.confirmations}["leads"] == "done" else None
+        return (
+            found if {c.service: c.state for c in found.confirmations}["leads"] == "done" else None
+        )
 
     waiting = bed.wait_for(leads_confirmed, 60, "leads never confirmed the erasure")
     assert waiting.state == "in_progress"

@@ -37,8 +37,8 @@ import datetime as dt
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
-from crm.reporting.v1 import events_pb2 as reporting_events
 from crm.leads.v1 import interactions_pb2 as leads_interactions
+from crm.reporting.v1 import events_pb2 as reporting_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.errors import CrmError
