@@ -12,7 +12,9 @@ handler's transaction, so the stored event, the read model and the inbox row com
 - deals pipeline_created / pipeline_revised -> the pipeline's stages;
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
-- territory user_access_changed -> the local access replica (chassis mixin).
+- territory user_access_changed -> the local access replica (chassis mixin);
+- catalog exchange_rate_set -> the event store, then the rate of its pair and date (the reports
+  in a reporting currency, service_layer/conversion.py).
 Timer: business_metrics (business_metrics_seconds) refreshes the company-level gauges and the
 rebuild's outcome gauges.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm.catalog.v1 import exchange_rates_pb2 as catalog_rates
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.caller import Caller
@@ -138,6 +141,11 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     @idempotent_event_handler("territory", "targets_snapshot", territory_events.TargetsSnapshot)
     def on_targets_snapshot(self, event: Any, uow: Any) -> None:
         self._record("territory", event, uow)
+
+    # -- catalog ------------------------------------------------------------------------------
+    @idempotent_event_handler("catalog", "exchange_rate_set", catalog_rates.ExchangeRateSet)
+    def on_exchange_rate_set(self, event: Any, uow: Any) -> None:
+        self._record("catalog", event, uow)
 
     # -- timers -------------------------------------------------------------------------------
     @setting_timer(settings.load, "business_metrics_seconds")

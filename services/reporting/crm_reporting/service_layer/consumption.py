@@ -27,6 +27,7 @@ from crm_reporting.domain.structure import (
     derive_team,
     derive_unit,
 )
+from crm_reporting.service_layer.conversion import derive_rates
 from crm_reporting.service_layer.dependencies import Dependencies
 from crm_reporting.service_layer.marketing_consumption import derive_marketing
 from crm_reporting.service_layer.ports import RebuildRun, RebuildStatus
@@ -93,6 +94,8 @@ def derive(uow: ReportingUnitOfWork, events: Sequence[RecordedEvent]) -> None:
             uow.models.put_targets(events[0].aggregate_id, period, targets)
     # The marketing and customer KPIs' read models (won deals, leads, campaigns, accounts).
     derive_marketing(uow, events)
+    # catalog's exchange rates (the reports in a reporting currency).
+    derive_rates(uow, events)
 
 
 def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) -> Recorded:
