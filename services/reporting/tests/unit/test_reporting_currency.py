@@ -26,7 +26,7 @@ from reporting_events import Deal, at, org, pipeline, targets
 
 from crm.reporting.v1 import reports_pb2 as pb
 from crm_chassis.caller import Caller
-from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from crm_chassis.exchange import Rate
 from crm_reporting.domain.conversion import Converter
 from crm_reporting.domain.periods import PeriodKind, resolve
@@ -208,3 +208,25 @@ def test_bad_or_unconvertible_currency_over_grpc(fixture, api):
         pb.LeaderboardRequest(scope=GRPC_T1, period=GRPC_Q1, currency="JPY"),
     )
     assert "no exchange rate to JPY for EUR (on 2026-02-01" in refused
+
+
+def test_a_reporting_currency_changes_nobodys_visibility(fixture):
+    # An administrator in no team sees nothing; a sibling unit's manager gets NOT_FOUND for t1.
+    with pytest.raises(PermissionDenied):
+        reports.win_rate_report(
+            fixture.deps, Caller("root"), scope=TEAM_T1, period=Q1, currency=ReportCurrency("EUR")
+        )
+    with pytest.raises(NotFound):
+        reports.win_rate_report(
+            fixture.deps, Caller("sid"), scope=TEAM_T1, period=Q1, currency=ReportCurrency("EUR")
+        )
+    # t2's manager (tom is an expert there, no deals) sees t2's figures only: none converted.
+    currency = ReportCurrency("EUR")
+    rate_ = reports.win_rate_report(
+        fixture.deps,
+        Caller("uma"),
+        scope=Scope.of(ScopeKind.TEAM, "t2"),
+        period=Q1,
+        currency=currency,
+    )
+    assert (rate_.won, rate_.lost, currency.rates) == (0, 0, [])
