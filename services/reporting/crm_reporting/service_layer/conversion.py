@@ -68,19 +68,23 @@ class ConvertedInputs(ReportInputs):
         period: Period,
         now: dt.datetime,
         converter: Converter,
+        *,
+        compare: bool,
     ) -> None:
         super().__init__(store, deals, period, now)
         self.converter = converter
+        # The closed deals of the previous period are read (and need rates) only for a report
+        # that compares with it (velocity, lost reasons, the dashboard).
+        self.first_closed_day = self.previous.first_day if compare else period.first_day
         # The report's day: the rate of an open deal without a close date, and of a target
         # while its period runs.
         self.today = now.astimezone(period.start.tzinfo).date()
 
     @functools.cached_property
     def _closed(self) -> list[DealFact]:
-        """The deals closed in the previous period or this one, each at its close date's rate."""
-        found = self.store.closed_between(
-            self.filter, self.previous.first_day, self.period.last_day
-        )
+        """The deals closed in this period (and the previous one, for a comparing report), each
+        at its close date's rate."""
+        found = self.store.closed_between(self.filter, self.first_closed_day, self.period.last_day)
         return [self.converter.closed_deal(d) for d in found]
 
     @functools.cached_property
@@ -89,7 +93,7 @@ class ConvertedInputs(ReportInputs):
 
     @functools.cached_property
     def closed_groups(self) -> list[ClosedGroup]:
-        return closed_groups(self._closed, self.previous.first_day, self.period.last_day)
+        return closed_groups(self._closed, self.first_closed_day, self.period.last_day)
 
     @functools.cached_property
     def won_by_team(self) -> list[TeamWon]:

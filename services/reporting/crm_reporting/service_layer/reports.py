@@ -71,17 +71,22 @@ def _report(
     scope: Scope,
     period: Period,
     currency: ReportCurrency | None = None,
+    *,
+    compare: bool = False,
 ) -> Iterator[ReportInputs]:
     """One call's inputs, read in one unit of work, after the access decision; with a
     ``currency``, every amount converted to it (service_layer/conversion.py), the rates used
-    handed to it once the figures are computed."""
+    handed to it once the figures are computed (``compare``: the report also shows the previous
+    period, whose deals are converted too)."""
     with deps.uow() as uow:
         deals = deal_filter(caller, scope, deps.scopes, uow.reports)
         if currency is None:
             yield ReportInputs(uow.reports, deals, period, deps.clock.now())
             return
         converter = Converter(currency.code, uow.rates.rates(currency.code))
-        data = ConvertedInputs(uow.reports, deals, period, deps.clock.now(), converter)
+        data = ConvertedInputs(
+            uow.reports, deals, period, deps.clock.now(), converter, compare=compare
+        )
         yield data
         data.finish(currency)
 
@@ -157,7 +162,7 @@ def lost_reasons_report(
     period: Period,
     currency: ReportCurrency | None = None,
 ) -> LostReasons:
-    with _report(deps, caller, scope, period, currency) as data:
+    with _report(deps, caller, scope, period, currency, compare=True) as data:
         return lost_reasons_of(data.lost(period), data.lost(period.previous()))
 
 
@@ -182,7 +187,7 @@ def velocity_report(
     period: Period,
     currency: ReportCurrency | None = None,
 ) -> VelocityReport:
-    with _report(deps, caller, scope, period, currency) as data:
+    with _report(deps, caller, scope, period, currency, compare=True) as data:
         return _velocity(data)
 
 
@@ -237,7 +242,7 @@ def dashboard(
     currency: ReportCurrency | None = None,
 ) -> Dashboard:
     """The six KPIs of a manager's page from one set of reads."""
-    with _report(deps, caller, scope, period, currency) as data:
+    with _report(deps, caller, scope, period, currency, compare=True) as data:
         return Dashboard(
             period,
             _funnel(data),

@@ -230,3 +230,14 @@ def test_a_reporting_currency_changes_nobodys_visibility(fixture):
         currency=currency,
     )
     assert (rate_.won, rate_.lost, currency.rates) == (0, 0, [])
+
+
+def test_only_a_report_comparing_with_the_previous_period_needs_its_rates(fixture):
+    old = Deal("o", currency="GBP", amount="10.00")
+    feed(fixture, old.created(at("2025-11-03")), old.won(at("2025-12-01")))
+    rate_, currency = _win_rate(fixture)  # 2026-Q1 alone: no GBP rate needed
+    assert rate_.won == 3 and {r.currency for r in currency.rates} == {"IRR", "USD"}
+    with pytest.raises(FailedPrecondition, match=r"GBP \(on 2025-12-01\)"):
+        reports.velocity_report(
+            fixture.deps, MIA, scope=TEAM_T1, period=Q1, currency=ReportCurrency("EUR")
+        )
