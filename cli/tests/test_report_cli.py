@@ -304,3 +304,42 @@ def test_leaders_name_people_and_teams(cli, reporting):
     out = ok(cli("report", "leaders", "--company", "--limit", "5"))
     assert "Team A (team-a)" in out and "900.00 EUR" in out
     assert reporting.sent("Leaderboard")[0].limit == 5
+
+
+def test_a_reporting_currency_is_sent_and_the_rates_used_are_printed(cli, reporting):
+    reporting.replies["WinRate"] = reports_pb2.WinRateResponse(
+        period=resolved("2026-Q1"),
+        win_rate=reports_pb2.WinRate(
+            won=3,
+            lost=2,
+            percent="60.0",
+            by_value=[
+                reports_pb2.ValueWinRate(
+                    currency="EUR", won=eur("1308.40"), lost=eur("2500.00"), percent="34.4"
+                )
+            ],
+        ),
+        conversion=reports_pb2.CurrencyConversion(
+            currency="EUR",
+            rates=[
+                reports_pb2.AppliedRate(
+                    currency="USD",
+                    to="EUR",
+                    rate="0.92",
+                    rate_date="2026-02-15",
+                    source="ECB",
+                    amounts=1,
+                    explanation="1 USD = 0.92 EUR (rate of 2026-02-15)",
+                )
+            ],
+        ),
+    )
+    out = ok(cli("report", "winrate", "--company", "--period", "quarter", "--currency", "eur"))
+    (sent,) = reporting.sent("WinRate")
+    assert sent.currency == "eur"  # reporting checks and upper-cases it
+    assert "1308.40 EUR" in out and "in EUR, at the rates of the days converted" in out
+    assert "1 USD = 0.92 EUR (rate of 2026-02-15)" in out and "ECB" in out
+    # Without --currency: nothing is sent and no rate is printed.
+    reporting.replies["WinRate"] = reports_pb2.WinRateResponse(period=resolved("2026-Q1"))
+    out = ok(cli("report", "winrate", "--company"))
+    assert reporting.sent("WinRate")[-1].currency == "" and "rates of the days" not in out

@@ -226,7 +226,7 @@ def test_network_policies_admit_only_declared_callers(prod):
         api = policies[f"{name}-api"]["spec"]
         ports = [rule["ports"][0]["port"] for rule in api["ingress"]]
         assert ports == [m.grpc_port, m.processes["api"]]  # grpc, metrics
-        if "relay" in m.processes:  # a service that publishes nothing runs none (reporting)
+        if "relay" in m.processes:  # a service that publishes nothing would run none
             assert _egress_to(policies[f"{name}-relay"]) == {
                 "kube-dns",
                 "crm-postgres",

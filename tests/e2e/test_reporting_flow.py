@@ -1,17 +1,21 @@
-"""End to end over the real processes of identity, territory, deals and reporting: deals moved
-and closed through the running platform show up in the reports of the people allowed to see
-them (the team's supervisor, the manager of the unit above), and in no one else's."""
+"""End to end over the real processes of identity, territory, catalog, deals and reporting:
+deals moved and closed through the running platform show up in the reports of the people allowed
+to see them (the team's supervisor, the manager of the unit above), and in no one else's; a rate
+set in catalog reaches reporting, which converts the won deals to a reporting currency with it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import grpc
 import pytest
-from e2e_platform import As, Stubs, create_pipeline, german_line, small_company
+from e2e_platform import PASSWORD, As, Stubs, create_pipeline, german_line, small_company, unique
 
+from crm.catalog.v1 import exchange_rates_pb2, exchange_rates_pb2_grpc
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import accounts_pb2, deals_pb2
+from crm.identity.v1 import users_pb2
 from crm.reporting.v1 import reports_pb2 as pb
 from crm.reporting.v1 import reports_pb2_grpc
 from crm_devrun.bed import PlatformBed
@@ -21,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    services = ["identity", "territory", "deals", "reporting"]
+    services = ["identity", "territory", "catalog", "deals", "reporting"]
     with PlatformBed(services, tmp_path_factory.mktemp("bed")) as bed:
         stubs = Stubs(bed)
         admin = As(bed.admin_token())
@@ -119,3 +123,78 @@ def test_deals_moved_through_the_platform_show_up_in_the_reports(platform):
         pb.WinRateRequest(scope=pb.Scope(kind=pb.SCOPE_KIND_PERSON, id=ann.user_id), period=month),
     )
     assert (mine.win_rate.won, mine.win_rate.lost) == (1, 1)
+
+
+def test_a_rate_set_in_catalog_converts_the_reports(platform):
+    stubs, people, bed, reports = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["reports"],
+    )
+    ann, sue, admin = people["ann"], people["sue"], platform["admin"]
+    email = f"{unique('cora')}@example.com"
+    admin(
+        stubs.users.CreateUser,
+        users_pb2.CreateUserRequest(
+            email=email, display_name="Cora Catalog", password=PASSWORD, roles=["catalog_manager"]
+        ),
+    )
+    cora = As(bed.login(email, PASSWORD))
+    rates = exchange_rates_pb2_grpc.ExchangeRateServiceStub(bed.channel("catalog"))
+    cora(
+        rates.SetExchangeRate,
+        exchange_rates_pb2.SetExchangeRateRequest(
+            rate=exchange_rates_pb2.ExchangeRate(
+                base="EUR", quote="USD", effective_on="2020-01-01", rate="2", source="e2e"
+            )
+        ),
+    )
+    account = ann(
+        stubs.accounts.CreateAccount,
+        accounts_pb2.CreateAccountRequest(team_id=platform["berlin"].id, name="Rate GmbH"),
+    )
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    deal = ann(
+        stubs.deals.CreateDeal,
+        deals_pb2.CreateDealRequest(
+            name="Converted",
+            account_id=account.id,
+            sales_line_id=platform["line"].id,
+            currency="EUR",
+            estimated_revenue=eur("250.00"),
+            estimated_close_date=today,
+        ),
+    )
+    ann(
+        stubs.deals.CloseDealWon,
+        deals_pb2.CloseDealWonRequest(
+            id=deal.id, actual_revenue=eur("250.00"), actual_close_date=today
+        ),
+    )
+    month = pb.Period(kind=pb.PERIOD_KIND_MONTH, date=today)
+    team = pb.Scope(kind=pb.SCOPE_KIND_TEAM, id=platform["berlin"].id)
+
+    def converted():
+        # Both the rate (catalog's relay -> reporting's worker) and the deal must have arrived.
+        plain = sue(reports.WinRate, pb.WinRateRequest(scope=team, period=month))
+        eur_won = {v.currency: v.won.amount for v in plain.win_rate.by_value}.get("EUR", "")
+        if not plain.win_rate.won or eur_won == "":
+            return None
+        try:
+            answer = sue(
+                reports.WinRate, pb.WinRateRequest(scope=team, period=month, currency="USD")
+            )
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.FAILED_PRECONDITION:  # the rate not there yet
+                return None
+            raise
+        return (plain, answer) if answer.win_rate.won == plain.win_rate.won else None
+
+    plain, answer = bed.wait_for(converted, 30, "the rate never reached reporting's reports")
+    (by_value,) = answer.win_rate.by_value
+    eur_won = {v.currency: v.won.amount for v in plain.win_rate.by_value}["EUR"]
+    assert by_value.currency == "USD" and by_value.won.amount == f"{2 * Decimal(eur_won):.2f}"
+    (used,) = answer.conversion.rates
+    assert (used.currency, used.to, used.rate, used.rate_date) == ("EUR", "USD", "2", "2020-01-01")
+    assert used.explanation == "1 EUR = 2 USD (rate of 2020-01-01)" and used.source == "e2e"

@@ -34,6 +34,13 @@ from crmctl.wire import money_text
 chart_option = click.option(
     "--chart", "chart", default="", metavar="FILE.png", help="Also draw the chart into a PNG file."
 )
+currency_option = click.option(
+    "--currency",
+    default="",
+    metavar="XXX",
+    help="Reporting currency (ISO 4217): every amount converted at the rate of its day, the "
+    "rates used printed below (default: one total per currency).",
+)
 
 
 def printed_as_json(session, response) -> bool:
@@ -47,6 +54,23 @@ def heading(text: str) -> None:
     click.echo(click.style(text, bold=True))
 
 
+def print_conversion(response) -> None:
+    """The rates a report in a reporting currency used (nothing for one without)."""
+    conversion = response.conversion
+    if not conversion.currency:
+        return
+    heading(f"in {conversion.currency}, at the rates of the days converted")
+    rows = [
+        {"rate": r.explanation, "source": r.source, "amounts": r.amounts} for r in conversion.rates
+    ]
+    print_rows(
+        "table",
+        rows,
+        [("rate", "rate"), ("source", "source"), ("amounts", "amounts")],
+        empty=f"no conversion needed: every amount was in {conversion.currency}",
+    )
+
+
 @click.group()
 def report() -> None:
     """Sales, marketing and customer KPIs (territory's view_reports right)."""
@@ -55,12 +79,14 @@ def report() -> None:
 @report.command("funnel")
 @report_options
 @chart_option
+@currency_option
 @output_option
 @pass_session
-def funnel(session, scope, period, chart):
+def funnel(session, scope, period, chart, currency):
     """Deals per stage, stage-to-stage conversion, time in stage against the expected days."""
     response = session.call(
-        Stubs(session).sales.Funnel, reports_pb2.FunnelRequest(scope=scope, period=period)
+        Stubs(session).sales.Funnel,
+        reports_pb2.FunnelRequest(scope=scope, period=period, currency=currency),
     )
     if chart:
         charts.funnel(chart, response)
@@ -75,16 +101,19 @@ def funnel(session, scope, period, chart):
         print_rows("table", funnel_rows(pipeline), FUNNEL_COLUMNS)
     if not response.pipelines:
         click.echo("no pipeline in this scope")
+    print_conversion(response)
 
 
 @report.command("winrate")
 @report_options
+@currency_option
 @output_option
 @pass_session
-def winrate(session, scope, period):
+def winrate(session, scope, period, currency):
     """Won share of the deals closed in the period, by count and by value."""
     response = session.call(
-        Stubs(session).sales.WinRate, reports_pb2.WinRateRequest(scope=scope, period=period)
+        Stubs(session).sales.WinRate,
+        reports_pb2.WinRateRequest(scope=scope, period=period, currency=currency),
     )
     if printed_as_json(session, response):
         return
@@ -108,17 +137,19 @@ def winrate(session, scope, period):
         [("currency", "cur"), ("won", "won"), ("lost", "lost"), ("rate", "by value")],
         empty="no closed deal",
     )
+    print_conversion(response)
 
 
 @report.command("lost")
 @report_options
+@currency_option
 @output_option
 @pass_session
-def lost(session, scope, period):
+def lost(session, scope, period, currency):
     """Lost reasons and competitors: count, value, share, against the previous period."""
     response = session.call(
         Stubs(session).sales.LostReasons,
-        reports_pb2.LostReasonsRequest(scope=scope, period=period),
+        reports_pb2.LostReasonsRequest(scope=scope, period=period, currency=currency),
     )
     if printed_as_json(session, response):
         return
@@ -130,6 +161,7 @@ def lost(session, scope, period):
     if response.competitors:
         heading("competitors")
         print_rows("table", lost_rows(response.competitors), LOST_COLUMNS)
+    print_conversion(response)
 
 
 @report.command("cycle")
@@ -191,14 +223,16 @@ def _velocity_values(velocity) -> dict[str, float]:
     show_default=True,
     help="Periods the chart shows, ending with the asked one.",
 )
+@currency_option
 @output_option
 @pass_session
-def velocity(session, scope, period, chart, trend):
+def velocity(session, scope, period, chart, trend, currency):
     """Open deals × average won size × win rate ÷ cycle (money per day), each factor shown,
     against the previous period."""
     sales = Stubs(session).sales
     response = session.call(
-        sales.SalesVelocity, reports_pb2.SalesVelocityRequest(scope=scope, period=period)
+        sales.SalesVelocity,
+        reports_pb2.SalesVelocityRequest(scope=scope, period=period, currency=currency),
     )
     if chart:
         points = [(response.current.period.label, _velocity_values(response.current))]
@@ -210,7 +244,8 @@ def velocity(session, scope, period, chart, trend):
             step.CopyFrom(period)
             step.date = start.date().isoformat()
             earlier = session.call(
-                sales.SalesVelocity, reports_pb2.SalesVelocityRequest(scope=scope, period=step)
+                sales.SalesVelocity,
+                reports_pb2.SalesVelocityRequest(scope=scope, period=step, currency=currency),
             )
             points.insert(0, (earlier.current.period.label, _velocity_values(earlier.current)))
         if period.kind == reports_pb2.PERIOD_KIND_RANGE:
@@ -246,6 +281,7 @@ def velocity(session, scope, period, chart, trend):
         ],
         empty="no velocity (no open or won deal)",
     )
+    print_conversion(response)
 
 
 @report.command("forecast")
@@ -257,7 +293,14 @@ def velocity(session, scope, period, chart, trend):
     show_default=True,
     help="Length of the close periods.",
 )
-@click.option("--currency", default="", help="The chart's currency (default: the first).")
+@click.option(
+    "--currency",
+    default="",
+    metavar="XXX",
+    help="Reporting currency (ISO 4217): every amount converted at the rate of its day, the "
+    "rates used printed below, the chart drawn in it (default: one total per currency, the "
+    "chart in the first).",
+)
 @chart_option
 @output_option
 @pass_session
@@ -270,7 +313,9 @@ def forecast(session, scope, period, bucket, currency, chart):
     }
     response = session.call(
         Stubs(session).sales.Forecast,
-        reports_pb2.ForecastRequest(scope=scope, period=period, bucket=buckets[bucket]),
+        reports_pb2.ForecastRequest(
+            scope=scope, period=period, bucket=buckets[bucket], currency=currency
+        ),
     )
     if chart:
         wanted = currency or (response.totals[0].currency if response.totals else "")
@@ -279,18 +324,20 @@ def forecast(session, scope, period, bucket, currency, chart):
         return
     heading(f"forecast, {response.period.label}")
     print_rows("table", forecast_rows(response), FORECAST_COLUMNS, empty="no open deal")
+    print_conversion(response)
 
 
 @report.command("targets")
 @report_options
 @chart_option
+@currency_option
 @output_option
 @pass_session
-def targets(session, scope, period, chart):
+def targets(session, scope, period, chart, currency):
     """Territory's targets against the won deals, with attainment."""
     response = session.call(
         Stubs(session).sales.TargetsVsActual,
-        reports_pb2.TargetsVsActualRequest(scope=scope, period=period),
+        reports_pb2.TargetsVsActualRequest(scope=scope, period=period, currency=currency),
     )
     if chart:
         charts.targets(chart, response, names(session).team)
@@ -327,18 +374,20 @@ def targets(session, scope, period, chart):
         ],
         empty="no target in this scope and period",
     )
+    print_conversion(response)
 
 
 @report.command("leaders")
 @report_options
 @click.option("--limit", type=click.IntRange(1, 500), default=10, show_default=True)
+@currency_option
 @output_option
 @pass_session
-def leaders(session, scope, period, limit):
+def leaders(session, scope, period, limit, currency):
     """Reps and teams ranked by won deals: won value, win rate, cycle."""
     response = session.call(
         Stubs(session).sales.Leaderboard,
-        reports_pb2.LeaderboardRequest(scope=scope, period=period, limit=limit),
+        reports_pb2.LeaderboardRequest(scope=scope, period=period, limit=limit, currency=currency),
     )
     if printed_as_json(session, response):
         return
@@ -346,3 +395,4 @@ def leaders(session, scope, period, limit):
     print_rows("table", leader_rows(response.reps, names(session).user), LEADER_COLUMNS)
     heading("teams")
     print_rows("table", leader_rows(response.teams, names(session).team), LEADER_COLUMNS)
+    print_conversion(response)

@@ -26,7 +26,7 @@ ERASURE = "erasure"
 IN_PROGRESS, COMPLETED = "in_progress", "completed"
 PENDING, DONE = "pending", "done"
 # The services that hold a person's data and confirm an erasure (deals itself included).
-SERVICES = ("deals", "leads")
+SERVICES = ("deals", "leads", "reporting")
 EMAIL_CHANNEL = "email"
 CHANNELS = (EMAIL_CHANNEL,)
 NOTHING_FOUND = "nothing found"

@@ -5,7 +5,8 @@ handler's transaction, so its change, its events and the inbox row commit togeth
 - leads lead_conversion_requested -> account + contact + deal (with the lead's interactions
   copied to the contact and the deal), idempotent by conversion id;
   answers lead_conversion_completed / lead_conversion_rejected through the outbox;
-- leads personal_data_erased -> leads' confirmation of an erasure request (service_layer/privacy.py);
+- leads / reporting personal_data_erased -> that service's confirmation of an erasure request
+  (service_layer/privacy.py);
 - territory membership_changed (ENDED) -> the leaver's open deals to the remaining members
   (territory's ChooseOwners, the team's strategy);
 - territory user_access_changed -> the local access replica (chassis mixin);
@@ -37,6 +38,7 @@ from crm.deals.v1 import events_pb2 as deals_events
 from crm.identity.v1 import events_pb2 as identity_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import interactions_pb2 as leads_interactions
+from crm.reporting.v1 import events_pb2 as reporting_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.errors import CrmError
@@ -165,17 +167,26 @@ class DealsWorker(ScopeReplicaHandlers):
 
     @idempotent_event_handler("leads", "personal_data_erased", leads_events.PersonalDataErased)
     def on_personal_data_erased(self, event, uow):
+        self._erasure_confirmed("leads", event, uow)
+
+    @idempotent_event_handler(
+        "reporting", "personal_data_erased", reporting_events.PersonalDataErased
+    )
+    def on_reporting_personal_data_erased(self, event, uow):
+        self._erasure_confirmed("reporting", event, uow)
+
+    def _erasure_confirmed(self, service, event, uow):
         request = privacy.on_erased(
             uow,
             self.deps,
-            service="leads",
+            service=service,
             request_id=event.request_id,
             erased=dict(event.erased),
         )
         log.info(
             "personal_data_erasure_confirmed",
             request_id=event.request_id,
-            service="leads",
+            service=service,
             state=request.state if request else "unknown request",
         )
 

@@ -123,8 +123,9 @@ def test_erasure_leaves_no_trace_of_the_person_in_deals(sql_world, world_engine,
     with w.deps.uow() as uow:
         assert uow.opportunities.get(deal.id).name == "Vogel water"
 
-    with w.deps.uow() as uow:
-        privacy.on_erased(uow, w.deps, service="leads", request_id=request.id, erased={})
-        uow.commit()
+    for service in ("leads", "reporting"):
+        with w.deps.uow() as uow:
+            privacy.on_erased(uow, w.deps, service=service, request_id=request.id, erased={})
+            uow.commit()
     assert w.call(privacy.get_request, DPO, request.id).state == "completed"
     assert EMAIL not in _texts(world_engine)

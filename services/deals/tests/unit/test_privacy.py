@@ -200,7 +200,8 @@ def test_erasure_anonymises_deals_data_at_once_and_asks_the_other_services(world
     assert world.call(privacy.list_consents, world.alice, contact.id) == []
     (asked,) = world.uow.events("personal_data_erasure_requested")
     assert (asked.request_id, asked.email) == (request.id, EMAIL)
-    # The audit record: who, why, the person masked only; deals confirmed, leads pending.
+    # The audit record: who, why, the person masked only; deals confirmed, leads and reporting
+    # pending.
     assert (request.requested_by, request.reason, request.subject) == (
         "dora",
         "ticket 42",
@@ -209,22 +210,38 @@ def test_erasure_anonymises_deals_data_at_once_and_asks_the_other_services(world
     assert request.state == IN_PROGRESS
     by_service = {c.service: c for c in request.confirmations}
     assert by_service["deals"].erased == {"activities": 1, "consents": 1, "contacts": 1}
-    assert by_service["leads"].state == "pending"
+    assert by_service["leads"].state == by_service["reporting"].state == "pending"
     _, after = world.call(privacy.export_person, DPO, EMAIL)
     assert after["contacts"] == [] and after["consents"] == []
+
+
+def _confirm(world, service, request_id, erased):
+    with world.uow as uow:
+        found = privacy.on_erased(
+            uow, world.deps, service=service, request_id=request_id, erased=erased
+        )
+        uow.commit()
+    return found
 
 
 def test_the_last_confirmation_completes_the_request_and_tombstones_its_event(world):
     _contact(world)
     request = world.call(privacy.request_erasure, DPO, email=EMAIL)
-    with world.uow as uow:
-        privacy.on_erased(
-            uow, world.deps, service="leads", request_id=request.id, erased={"leads": 2}
-        )
-        uow.commit()
+    _confirm(world, "leads", request.id, {"leads": 2})
+    # reporting has not confirmed yet (its worker down, say): the request waits and shows it.
+    waiting = world.call(privacy.get_request, DPO, request.id)
+    assert waiting.state == IN_PROGRESS and waiting.completed_at is None
+    assert {c.service: c.state for c in waiting.confirmations} == {
+        "deals": "done",
+        "leads": "done",
+        "reporting": "pending",
+    }
+    assert world.uow.state.records.get("tombstoned_requests", {}) == {}
+    _confirm(world, "reporting", request.id, {"events": 3})
     done = world.call(privacy.get_request, DPO, request.id)
     assert done.state == COMPLETED and done.completed_at == world.clock.now()
-    assert {c.service: c.erased for c in done.confirmations}["leads"] == {"leads": 2}
+    erased = {c.service: c.erased for c in done.confirmations}
+    assert erased["leads"] == {"leads": 2} and erased["reporting"] == {"events": 3}
     assert world.uow.state.records["tombstoned_requests"] == {request.id: True}
     # A redelivered confirmation changes nothing.
     with world.uow as uow:
@@ -238,9 +255,8 @@ def test_the_last_confirmation_completes_the_request_and_tombstones_its_event(wo
 
 def test_erasing_an_unknown_person_completes_saying_nothing_was_found(world):
     request = world.call(privacy.request_erasure, DPO, email="nobody@example.test")
-    with world.uow as uow:
-        privacy.on_erased(uow, world.deps, service="leads", request_id=request.id, erased={})
-        uow.commit()
+    for service in ("reporting", "leads"):
+        _confirm(world, service, request.id, {})
     done = world.call(privacy.get_request, DPO, request.id)
     assert done.state == COMPLETED
     assert {c.note for c in done.confirmations} == {NOTHING_FOUND}

@@ -20,6 +20,7 @@ from crm.deals.v1 import resources_pb2 as deals_resources
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis import events as wire_events
 from crm_reporting.adapters.marketing_translation import MARKETING_CONSUMED
+from crm_reporting.adapters.rates_translation import RATES_CONSUMED
 from crm_reporting.domain.events import (
     ActivitySnapshot,
     DealSnapshot,
@@ -208,6 +209,8 @@ CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] 
 }
 # The marketing and customer KPIs' events (leads, campaigns, accounts): their own module.
 CONSUMED.update(MARKETING_CONSUMED)
+# catalog's exchange rates (the reports in a reporting currency): their own module.
+CONSUMED.update(RATES_CONSUMED)
 
 
 def recorded(source: str, message: Any, body: str | None = None) -> RecordedEvent:

@@ -220,3 +220,8 @@ access_version, access_scope = scope_tables(metadata)
 from crm_reporting.adapters.marketing_orm import MARKETING_TABLES  # noqa: E402
 
 READ_MODELS = READ_MODELS + MARKETING_TABLES
+
+# catalog's exchange rates (the reports in a reporting currency); a rebuild empties them too.
+from crm_reporting.adapters.rates_orm import RATE_TABLES  # noqa: E402
+
+READ_MODELS = READ_MODELS + RATE_TABLES

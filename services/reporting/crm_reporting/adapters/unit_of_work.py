@@ -1,4 +1,5 @@
-"""reporting's SQLAlchemy unit of work: the event store and the read models on one session."""
+"""reporting's SQLAlchemy unit of work: the event store, the read models and the outbox (reporting's
+erasure confirmations) on one session."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
 from crm_reporting.adapters import orm
 from crm_reporting.adapters.marketing_store import SqlMarketingStore
+from crm_reporting.adapters.rates_store import SqlRateStore
 from crm_reporting.adapters.repositories import SqlEventStore, SqlReadModels
 from crm_reporting.service_layer.unit_of_work import ReportingUnitOfWork
 
@@ -23,3 +25,4 @@ class SqlReportingUnitOfWork(SqlAlchemyUnitOfWork, ReportingUnitOfWork):
         self.models = models
         self.reports = models
         self.marketing = SqlMarketingStore(session)
+        self.rates = SqlRateStore(session)

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crm_chassis.exchange import Rate
+
 
 @dataclass(frozen=True)
 class DealSnapshot:
@@ -154,6 +156,7 @@ Payload = (
     | LeadState
     | CampaignState
     | AccountState
+    | Rate  # catalog's exchange rates (domain/conversion.py)
 )
 
 

@@ -7,12 +7,14 @@ handler's transaction, so the stored event, the read model and the inbox row com
   all its stored events;
 - deals activity_logged / activity_updated -> the activity (leaderboard: activities done, tasks
   completed on time);
-- deals personal_data_erasure_requested -> the person tombstoned in the event store (reporting
-  publishes nothing: deals' request does not wait for this step; docs/operations.md);
+- deals personal_data_erasure_requested -> the person tombstoned in the event store and
+  reporting's confirmation ``personal_data_erased`` emitted (service_layer/privacy.py);
 - deals pipeline_created / pipeline_revised -> the pipeline's stages;
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
-- territory user_access_changed -> the local access replica (chassis mixin).
+- territory user_access_changed -> the local access replica (chassis mixin);
+- catalog exchange_rate_set -> the event store, then the rate of its pair and date (the reports
+  in a reporting currency, service_layer/conversion.py).
 Timer: business_metrics (business_metrics_seconds) refreshes the company-level gauges and the
 rebuild's outcome gauges.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm.catalog.v1 import exchange_rates_pb2 as catalog_rates
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.caller import Caller
@@ -33,7 +36,7 @@ from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_reporting.adapters import event_translation, metrics
 from crm_reporting.entrypoints import settings, wiring
 from crm_reporting.entrypoints.marketing_worker import MarketingHandlers
-from crm_reporting.service_layer import business, consumption
+from crm_reporting.service_layer import business, consumption, privacy
 
 WORKER = Caller.system("reporting-worker")
 log = get_logger("crm_reporting.worker")
@@ -91,8 +94,10 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
         "deals", "personal_data_erasure_requested", deals_events.PersonalDataErasureRequested
     )
     def on_personal_data_erasure_requested(self, event: Any, uow: Any) -> None:
-        changed = consumption.erase_person(self.deps.joined(uow), WORKER, email=event.email)
-        log.info("personal_data_erased", request_id=event.request_id, events_tombstoned=changed)
+        erased = privacy.erase_person(
+            self.deps.joined(uow), WORKER, request_id=event.request_id, email=event.email
+        )
+        log.info("personal_data_erased", request_id=event.request_id, erased=erased)
 
     @idempotent_event_handler("deals", "pipeline_created", deals_events.PipelineCreated)
     def on_pipeline_created(self, event: Any, uow: Any) -> None:
@@ -136,6 +141,11 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     @idempotent_event_handler("territory", "targets_snapshot", territory_events.TargetsSnapshot)
     def on_targets_snapshot(self, event: Any, uow: Any) -> None:
         self._record("territory", event, uow)
+
+    # -- catalog ------------------------------------------------------------------------------
+    @idempotent_event_handler("catalog", "exchange_rate_set", catalog_rates.ExchangeRateSet)
+    def on_exchange_rate_set(self, event: Any, uow: Any) -> None:
+        self._record("catalog", event, uow)
 
     # -- timers -------------------------------------------------------------------------------
     @setting_timer(settings.load, "business_metrics_seconds")

@@ -14,7 +14,6 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crm_chassis import privacy
 from crm_chassis.caller import SYSTEM, Caller
 from crm_chassis.errors import PermissionDenied
 from crm_reporting.domain.deals import DealFact, derive_deal
@@ -28,6 +27,7 @@ from crm_reporting.domain.structure import (
     derive_team,
     derive_unit,
 )
+from crm_reporting.service_layer.conversion import derive_rates
 from crm_reporting.service_layer.dependencies import Dependencies
 from crm_reporting.service_layer.marketing_consumption import derive_marketing
 from crm_reporting.service_layer.ports import RebuildRun, RebuildStatus
@@ -94,6 +94,8 @@ def derive(uow: ReportingUnitOfWork, events: Sequence[RecordedEvent]) -> None:
             uow.models.put_targets(events[0].aggregate_id, period, targets)
     # The marketing and customer KPIs' read models (won deals, leads, campaigns, accounts).
     derive_marketing(uow, events)
+    # catalog's exchange rates (the reports in a reporting currency).
+    derive_rates(uow, events)
 
 
 def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) -> Recorded:
@@ -149,17 +151,6 @@ def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
         raise
     _record(deps, RebuildRun(deps.clock.now(), True, events, aggregates))
     return Rebuilt(events, aggregates)
-
-
-def erase_person(deps: Dependencies, caller: Caller, *, email: str) -> int:
-    """deals' erasure request: the person's values tombstoned in the event store, in one
-    transaction, so no report and no rebuild brings them back. The read models keep no personal
-    data (ids, amounts, times); returns how many stored events changed."""
-    _require_platform(caller, "erase a person's data")
-    with deps.uow() as uow:
-        changed = uow.events.tombstone(privacy.subject_email(email))
-        uow.commit()
-    return changed
 
 
 def _record(deps: Dependencies, run: RebuildRun) -> None:

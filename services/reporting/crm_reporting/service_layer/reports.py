@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import InvalidArgument
+from crm_reporting.domain.conversion import Converter
 from crm_reporting.domain.kpis.closed import Cycle
 from crm_reporting.domain.kpis.cycle import OpenDealAge, open_deal_ages
 from crm_reporting.domain.kpis.forecast import Forecast, forecast_of
@@ -22,6 +23,7 @@ from crm_reporting.domain.kpis.win_rate import WinRate, win_rate_of
 from crm_reporting.domain.periods import Period, PeriodKind
 from crm_reporting.domain.scope import Scope, ScopeKind
 from crm_reporting.service_layer.access import deal_filter
+from crm_reporting.service_layer.conversion import ConvertedInputs, ReportCurrency
 from crm_reporting.service_layer.dependencies import Dependencies
 from crm_reporting.service_layer.report_inputs import ReportInputs
 
@@ -64,12 +66,29 @@ def _limit(value: int, field: str) -> int:
 
 @contextlib.contextmanager
 def _report(
-    deps: Dependencies, caller: Caller | None, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
+    *,
+    compare: bool = False,
 ) -> Iterator[ReportInputs]:
-    """One call's inputs, read in one unit of work, after the access decision."""
+    """One call's inputs, read in one unit of work, after the access decision; with a
+    ``currency``, every amount converted to it (service_layer/conversion.py), the rates used
+    handed to it once the figures are computed (``compare``: the report also shows the previous
+    period, whose deals are converted too)."""
     with deps.uow() as uow:
         deals = deal_filter(caller, scope, deps.scopes, uow.reports)
-        yield ReportInputs(uow.reports, deals, period, deps.clock.now())
+        if currency is None:
+            yield ReportInputs(uow.reports, deals, period, deps.clock.now())
+            return
+        converter = Converter(currency.code, uow.rates.rates(currency.code))
+        data = ConvertedInputs(
+            uow.reports, deals, period, deps.clock.now(), converter, compare=compare
+        )
+        yield data
+        data.finish(currency)
 
 
 def _funnel(data: ReportInputs) -> list[PipelineFunnel]:
@@ -112,23 +131,38 @@ def _targets(data: ReportInputs, scope: Scope, *, strict: bool) -> list[TargetVs
 
 
 def funnel_report(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
 ) -> list[PipelineFunnel]:
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency) as data:
         return _funnel(data)
 
 
 def win_rate_report(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
 ) -> WinRate:
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency) as data:
         return win_rate_of(data.closed_groups, period)
 
 
 def lost_reasons_report(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
 ) -> LostReasons:
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency, compare=True) as data:
         return lost_reasons_of(data.lost(period), data.lost(period.previous()))
 
 
@@ -146,9 +180,14 @@ def cycle_report(
 
 
 def velocity_report(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
 ) -> VelocityReport:
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency, compare=True) as data:
         return _velocity(data)
 
 
@@ -159,34 +198,51 @@ def forecast_report(
     scope: Scope,
     period: Period,
     bucket: PeriodKind | None = None,
+    currency: ReportCurrency | None = None,
 ) -> Forecast:
     bucket = bucket or PeriodKind.MONTH
     if bucket not in BUCKETS:
         raise InvalidArgument("bucket must be month, quarter or year", field="bucket")
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency) as data:
         return forecast_of(data.open_forecast, data.closed_groups, period, bucket)
 
 
 def targets_report(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
 ) -> list[TargetVsActual]:
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency) as data:
         return _targets(data, scope, strict=True) or []
 
 
 def leaderboard_report(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period, limit: int = 0
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    limit: int = 0,
+    currency: ReportCurrency | None = None,
 ) -> Leaderboard:
     rows = _limit(limit, "limit")
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency) as data:
         return leaderboard_of(data.leaders, period, rows, data.activities)
 
 
 def dashboard(
-    deps: Dependencies, caller: Caller | None, *, scope: Scope, period: Period
+    deps: Dependencies,
+    caller: Caller | None,
+    *,
+    scope: Scope,
+    period: Period,
+    currency: ReportCurrency | None = None,
 ) -> Dashboard:
     """The six KPIs of a manager's page from one set of reads."""
-    with _report(deps, caller, scope, period) as data:
+    with _report(deps, caller, scope, period, currency, compare=True) as data:
         return Dashboard(
             period,
             _funnel(data),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
+from crm_reporting.service_layer.conversion_ports import RateStore
 from crm_reporting.service_layer.marketing_ports import MarketingStore
 from crm_reporting.service_layer.ports import EventStore, ReadModels, ReportStore
 
@@ -14,3 +15,4 @@ class ReportingUnitOfWork(AbstractUnitOfWork):
     models: ReadModels
     reports: ReportStore
     marketing: MarketingStore  # the marketing and customer facts (marketing_ports.py)
+    rates: RateStore  # catalog's exchange rates (conversion_ports.py)

@@ -1,24 +1,28 @@
 """An erasure in reporting's event store on PostgreSQL: the person's address, names and phone
 are tombstoned in every stored event that carries them (a lead's capture, an e-mail logged on a
 deal), other people's events are untouched, and the rebuild derives its read models from the
-tombstoned store without bringing the person back."""
+tombstoned store without bringing the person back; the confirmation deals waits for is in
+reporting's outbox in the same transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from google.protobuf import json_format
 from sqlalchemy import delete, select
 
 from crm.common.v1 import events_pb2 as common
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
+from crm.reporting.v1 import events_pb2 as reporting_events
 from crm_chassis.caller import Caller
 from crm_chassis.errors import PermissionDenied
 from crm_reporting.adapters import orm
 from crm_reporting.adapters.event_translation import recorded
 from crm_reporting.entrypoints import settings, wiring
-from crm_reporting.service_layer.consumption import erase_person, rebuild, record_event
+from crm_reporting.service_layer.consumption import rebuild, record_event
+from crm_reporting.service_layer.privacy import erase_person
 from crm_testkit.fakes import FixedClock
 
 pytestmark = pytest.mark.integration
@@ -29,7 +33,7 @@ NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def deps(engine):
     with engine.begin() as conn:
-        for table in (*orm.READ_MODELS, orm.event_store, orm.inbox):
+        for table in (*orm.READ_MODELS, orm.event_store, orm.inbox, orm.outbox):
             conn.execute(delete(table))
     deps = wiring.build_dependencies(settings.load(env={}), engine=engine, clock=FixedClock(NOW))
     yield deps
@@ -65,6 +69,20 @@ def _email_logged(activity_id, n, text):
     return recorded("deals", event)
 
 
+def _confirmations(engine) -> list[tuple[str, dict[str, int]]]:
+    """(request id, erased) of each ``personal_data_erased`` in reporting's outbox."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(orm.outbox.c.event_type, orm.outbox.c.payload).order_by(orm.outbox.c.id)
+        ).all()
+    found = []
+    for row in rows:
+        assert row.event_type == "personal_data_erased"
+        message = json_format.Parse(row.payload, reporting_events.PersonalDataErased())
+        found.append((message.request_id, dict(message.erased)))
+    return found
+
+
 def _bodies(engine) -> str:
     with engine.connect() as conn:
         return " ".join(conn.execute(select(orm.event_store.c.body)).scalars()).lower()
@@ -80,7 +98,9 @@ def test_the_person_is_tombstoned_and_the_rebuild_does_not_bring_them_back(deps,
         record_event(deps, WORKER, event=event)
     assert "vogelsang" in _bodies(engine)
 
-    assert erase_person(deps, WORKER, email="vera.vogel@example.com") == 2
+    erased = erase_person(deps, WORKER, request_id="r1", email="vera.vogel@example.com")
+    assert erased == {"events": 2}
+    assert _confirmations(engine) == [("r1", {"events": 2})]
 
     bodies = _bodies(engine)
     assert "vogelsang" not in bodies and "vera.vogel" not in bodies and "7654321" not in bodies
@@ -88,9 +108,11 @@ def test_the_person_is_tombstoned_and_the_rebuild_does_not_bring_them_back(deps,
     rebuilt = rebuild(deps, WORKER)
     assert rebuilt.events == 3
     assert "vogelsang" not in _bodies(engine)
-    assert erase_person(deps, WORKER, email="vera.vogel@example.com") == 0  # nothing left
+    # Asked again (another request for the same person): nothing left, confirmed all the same.
+    assert erase_person(deps, WORKER, request_id="r2", email="vera.vogel@example.com") == {}
+    assert _confirmations(engine)[-1] == ("r2", {})
 
 
 def test_only_the_worker_erases(deps):
     with pytest.raises(PermissionDenied):
-        erase_person(deps, Caller("mia"), email="vera@example.com")
+        erase_person(deps, Caller("mia"), request_id="r1", email="vera@example.com")

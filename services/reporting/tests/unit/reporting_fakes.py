@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from reporting_marketing_fakes import MarketingState, MemoryMarketingStore
+from reporting_rates_fakes import MemoryRateStore
 
+from crm_chassis.exchange import Rate
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
 from crm_reporting.domain.deals import OPEN, WON, DealFact
 from crm_reporting.domain.events import (
@@ -51,6 +53,7 @@ class State:
     targets: dict[tuple[str, str], tuple[TargetValue, ...]] = field(default_factory=dict)
     marketing: MarketingState = field(default_factory=MarketingState)  # reporting_marketing_fakes
     rebuilds: list[RebuildRun] = field(default_factory=list)
+    rates: dict[tuple[str, str, dt.date], Rate] = field(default_factory=dict)  # exchange rates
 
 
 class MemoryEventStore(EventStore):
@@ -234,6 +237,7 @@ class FakeReportingUnitOfWork(FakeUnitOfWorkBase, ReportingUnitOfWork):
         self.models = MemoryReadModels(self.work)
         self.reports = self.models
         self.marketing = MemoryMarketingStore(self.work)
+        self.rates = MemoryRateStore(self.work)
         return self
 
     def __exit__(self, *exc: object) -> None:
