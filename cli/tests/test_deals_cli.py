@@ -576,6 +576,9 @@ def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
     )
     assert created["sales_line_id"] == "line-2"  # the line's name resolved to its id
     (sent,) = deals.sent("CreatePipeline")
+    assert not sent.additional
+    cli("pipelines", "create", "--line", "SMB", "--name", "North", "--additional", *stages)
+    assert deals.sent("CreatePipeline")[-1].additional
     assert [
         (s.key, s.name, s.default_probability, s.forecast_category, s.expected_days)
         for s in sent.stages
@@ -642,7 +645,7 @@ def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
     assert unknown.exit_code == 1
     assert "no sales line named 'Mid Market'" in unknown.stderr
     assert "`crmctl lines list` shows them" in unknown.stderr
-    assert len(deals.sent("CreatePipeline")) == 2
+    assert len(deals.sent("CreatePipeline")) == 3
 
 
 def test_automation_rules_from_a_file_and_their_deliveries(cli, deals, tmp_path):

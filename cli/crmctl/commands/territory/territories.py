@@ -139,7 +139,7 @@ def create(session, name, line, team, priority, rules_file, pipeline):
 @territories.command("update")
 @click.argument("territory")
 @click.option("--name", default="", help="New name.")
-@click.option("--priority", type=click.IntRange(min=1), default=0, help="New priority.")
+@click.option("--priority", type=click.IntRange(min=1), default=None, help="New priority.")
 @click.option(
     "--pipeline",
     default=None,
@@ -153,7 +153,7 @@ def update(session, territory, name, priority, pipeline, expected_version):
     request = territories_pb2.UpdateTerritoryRequest(
         id=territory_id(session, territory),
         name=name,
-        priority=priority,
+        priority=priority or 0,
         expected_version=expected_version,
     )
     if pipeline is not None:
