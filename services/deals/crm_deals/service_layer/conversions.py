@@ -1,8 +1,9 @@
 """Lead conversion: the answer to leads' `lead_conversion_requested` (a saga step).
 
 In one transaction: the account (created from the lead's company, or the one to link), a contact
-for the lead's person, and an opportunity on the sales line's pipeline, owned by the lead's
-owner in the lead's team, with the lead's sales interactions copied to them
+for the lead's person, and an opportunity in the pipeline of its territory or else of its sales
+line (pipeline_choice.py), owned by the lead's owner in the lead's team, with the lead's sales
+interactions copied to them
 (conversion_interactions.py); then `lead_conversion_completed`. Idempotent by
 ``conversion_id``: a repeated request answers the same ids again and creates nothing. A request deals cannot satisfy
 is answered `lead_conversion_rejected`, retryable or not.
