@@ -4,12 +4,14 @@ checked: unknown pipelines and pipelines of another line are refused saying what
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from deals_testkit import STAGES, WORKER
+from deals_testkit import STAGES, WORKER, eur
 
 from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from crm_deals.domain.sales_lines import SalesLine, TerritoryPipeline
-from crm_deals.service_layer import deals, pipelines, transfers
+from crm_deals.service_layer import contracts, deals, pipelines, transfers
 from crm_deals.service_layer.conversions import LeadConversion, convert_lead
 from crm_deals.service_layer.pipeline_choice import record_territory_pipeline
 from crm_deals.service_layer.sales_lines import record_sales_line
@@ -222,3 +224,40 @@ def test_a_teams_board_shows_its_pipeline_and_deals(world):
     line_board = world.call(deals.board, world.alice, "line-1")
     assert line_board.pipeline.id == world.pipeline.id
     assert [d.id for d in line_board.columns[0].deals] == [before.id]
+
+
+def _signed_contract_deal(world):
+    record_sales_line(world.deps, WORKER, SalesLine("line-1", "Enterprise", "contract", True, 2))
+    deal = world.deal()
+    contract = world.call(
+        contracts.create_contract,
+        world.alice,
+        deal_id=deal.id,
+        parties=["Acme GmbH", "Our Company Ltd"],
+        terms="12 months",
+        value=eur("12000.00"),
+        start_date=dt.date(2026, 4, 1),
+        end_date=dt.date(2027, 3, 31),
+        notice_days=60,
+    )
+    world.call(contracts.sign_contract, world.alice, contract.id, signed_by="Dr. Vogel")
+    world.clock.set(dt.datetime(2027, 1, 30, 6, 0, tzinfo=dt.UTC))
+    return deal, contract
+
+
+def test_a_renewal_goes_into_the_territorys_pipeline(world):
+    nordic = _extra(world)
+    deal, contract = _signed_contract_deal(world)
+    assert deal.pipeline_id == world.pipeline.id  # the territory named its pipeline later
+    _territory(world, nordic.id)
+    assert contracts.open_due_renewals(world.deps, WORKER) == (1, {})
+    renewal_id = world.get("contracts", contract.id).renewal_opportunity_id
+    assert world.get("opportunities", renewal_id).pipeline_id == nordic.id
+
+
+def test_a_renewal_whose_choice_is_refused_opens_beside_the_renewed_deal(world):
+    deal, contract = _signed_contract_deal(world)
+    _territory(world, "pipe-missing")
+    assert contracts.open_due_renewals(world.deps, WORKER) == (1, {})
+    renewal_id = world.get("contracts", contract.id).renewal_opportunity_id
+    assert world.get("opportunities", renewal_id).pipeline_id == deal.pipeline_id
