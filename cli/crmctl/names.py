@@ -74,7 +74,9 @@ class Names:
                 found = self._session.call(
                     stub.ListPipelines, pipelines_pb2.ListPipelinesRequest()
                 ).pipelines
-                self._known.update({("pipelines", p.sales_line_id): p.name for p in found})
+                # A line's default pipeline wins over the others territories may name.
+                ordered = sorted(found, key=lambda p: p.line_default)
+                self._known.update({("pipelines", p.sales_line_id): p.name for p in ordered})
                 self._known[("pipelines", "")] = ""
             except grpc.RpcError as exc:
                 if exc.code() not in (*_UNREACHABLE, *_UNNAMED):

@@ -23,7 +23,7 @@ from crm.deals.v1 import (
     resources_pb2,
     tasks_pb2,
 )
-from crm.territory.v1 import sales_lines_pb2, teams_pb2
+from crm.territory.v1 import sales_lines_pb2, teams_pb2, territories_pb2
 
 LINES = {"line-1": "Enterprise", "line-2": "SMB", "line-3": "Public sector"}
 DEAL = "d" * 32
@@ -216,7 +216,7 @@ def test_accounts_and_contacts(cli, deals):
     assert refused.stderr.startswith("error: PERMISSION_DENIED: only the owner or a supervisor")
 
 
-def test_deal_lifecycle_from_the_command_line(cli, deals, identity):
+def test_deal_lifecycle_from_the_command_line(cli, deals, identity, territory):
     deals.replies["CreateDeal"] = lambda request: an_opportunity(
         name=request.name, estimated_revenue=request.estimated_revenue
     )
@@ -245,11 +245,31 @@ def test_deal_lifecycle_from_the_command_line(cli, deals, identity):
         eur("1200.00"),
     )
     assert not created.HasField("probability")
+    assert created.territory_id == ""
     assert (deal["stage_key"], deal["estimated_revenue"], deal["status"]) == (
         "qualify",
         "1200.00 EUR",
         "open",
     )
+    # --territory takes the territory's name: its pipeline is used.
+    territory.replies["ListTerritories"] = territories_pb2.ListTerritoriesResponse(
+        territories=[territories_pb2.Territory(id="terr-north", name="North", active=True)]
+    )
+    cli(
+        "deals",
+        "create",
+        "--name",
+        "North rollout",
+        "--account",
+        "a-1",
+        "--line",
+        "Enterprise",
+        "--currency",
+        "EUR",
+        "--territory",
+        "North",
+    )
+    assert deals.sent("CreateDeal")[-1].territory_id == "terr-north"
 
     deals.replies["MoveDealToStage"] = an_opportunity(
         stage_key="propose", stage_name="Propose", probability=40
@@ -576,6 +596,9 @@ def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
     )
     assert created["sales_line_id"] == "line-2"  # the line's name resolved to its id
     (sent,) = deals.sent("CreatePipeline")
+    assert not sent.additional
+    cli("pipelines", "create", "--line", "SMB", "--name", "North", "--additional", *stages)
+    assert deals.sent("CreatePipeline")[-1].additional
     assert [
         (s.key, s.name, s.default_probability, s.forecast_category, s.expected_days)
         for s in sent.stages
@@ -642,7 +665,7 @@ def test_pipelines_are_created_and_revised_with_their_line_named(cli, deals):
     assert unknown.exit_code == 1
     assert "no sales line named 'Mid Market'" in unknown.stderr
     assert "`crmctl lines list` shows them" in unknown.stderr
-    assert len(deals.sent("CreatePipeline")) == 2
+    assert len(deals.sent("CreatePipeline")) == 3
 
 
 def test_automation_rules_from_a_file_and_their_deliveries(cli, deals, tmp_path):

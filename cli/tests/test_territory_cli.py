@@ -533,3 +533,19 @@ def test_people_are_named_by_email_through_identity(run, territory, identity):
     assert json.loads(result.stdout)["manager_user_ids"] == [target.id]
     unknown = run("members", "add", "Munich", "ghost@crm.local")
     assert unknown.exit_code == 1 and "no user with e-mail ghost@crm.local" in unknown.stderr
+
+
+def test_a_territorys_pipeline_is_set_kept_and_cleared(run, territory):
+    reply = territories_pb2.UpdateTerritoryResponse(
+        territory=territories_pb2.Territory(id=ID["territory"], name="DE", pipeline_id="p-north")
+    )
+    territory.replies.update(UpdateTerritory=reply)
+    shown = run("territories", "update", ID["territory"], "--pipeline", "p-north")
+    assert shown.exit_code == 0, shown.output
+    assert "p-north" in shown.stdout
+    run("territories", "update", ID["territory"], "--name", "Germany")
+    run("territories", "update", ID["territory"], "--pipeline", "")
+    named, kept, cleared = territory.sent("UpdateTerritory")
+    assert (named.HasField("pipeline_id"), named.pipeline_id) == (True, "p-north")
+    assert not kept.HasField("pipeline_id")  # not given: kept
+    assert (cleared.HasField("pipeline_id"), cleared.pipeline_id) == (True, "")

@@ -16,7 +16,7 @@ from crmctl.commands.deals.rows import deal_row
 from crmctl.commands.deals.snapshots import snapshots
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
-from crmctl.commands.territory.lookup import line_id, team_id
+from crmctl.commands.territory.lookup import line_id, team_id, territory_id
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
 from crmctl.options import output_option, pass_session
@@ -101,6 +101,12 @@ def deals() -> None:
     help="Probability set by hand (default: the stage's).",
 )
 @click.option("--campaign", "campaign_id", default="", help="Campaign id.")
+@click.option(
+    "--territory",
+    default="",
+    help="Territory (id or name) of the line and the account's team: its pipeline is used "
+    "(default: the team's territories' pipeline on the line, else the line's).",
+)
 @output_option
 @pass_session
 def create(
@@ -116,6 +122,7 @@ def create(
     close_date,
     probability,
     campaign_id,
+    territory,
 ):
     """Create a deal for an account."""
     request = deals_pb2.CreateDealRequest(
@@ -129,6 +136,7 @@ def create(
         estimated_close_date=close_date,
         campaign_id=campaign_id,
         probability=probability,
+        territory_id=territory_id(session, territory) if territory else "",
     )
     if amount is not None:
         request.estimated_revenue.CopyFrom(money(amount, currency))

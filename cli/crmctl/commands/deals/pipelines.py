@@ -89,6 +89,7 @@ def list_pipelines(session):
             ("id", "id"),
             ("name", "name"),
             ("sales_line_id", "sales line"),
+            ("line_default", "line default"),
             ("version", "version"),
             ("stages", "stages"),
         ],
@@ -121,17 +122,27 @@ def show(session, line, version):
 @click.option("--line", "line", required=True, help="The sales line (id or name).")
 @click.option("--name", "-n", required=True, help="Name of the pipeline.")
 @click.option("--stage", "stages", multiple=True, required=True, help=STAGE_HELP)
+@click.option(
+    "--additional",
+    is_flag=True,
+    help="Another pipeline of a line that has one, for a territory of the line to name "
+    "(`crmctl territories update T --pipeline ID`).",
+)
 @output_option
 @pass_session
-def create(session, line, name, stages):
-    """Create the pipeline of a sales line (deals keeps it; the line's deals follow it)."""
+def create(session, line, name, stages, additional):
+    """Create the pipeline of a sales line (deals keeps it; the line's deals follow it), or with
+    --additional another one for the line's territories."""
     specs = [stage(s) for s in stages]
     show_pipeline(
         session,
         session.call(
             Stubs(session).pipelines.CreatePipeline,
             pipelines_pb2.CreatePipelineRequest(
-                sales_line_id=line_id(session, line), name=name, stages=specs
+                sales_line_id=line_id(session, line),
+                name=name,
+                stages=specs,
+                additional=additional,
             ),
         ),
     )

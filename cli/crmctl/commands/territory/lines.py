@@ -106,7 +106,7 @@ def show(session, line):
     "--pipeline",
     default="",
     help="Not needed: deals keeps the line's pipeline (`crmctl pipelines create "
-    "--line NAME`); a reference id kept with the line if given.",
+    "--line NAME`); if given, deals puts the line's deals into this pipeline of the line.",
 )
 @click.option("--team", "teams", multiple=True, help="A team working it (repeatable).")
 @click.option("--description", default="")

@@ -24,6 +24,7 @@ TERRITORY_COLUMNS = [
     ("team_id", "team"),
     ("rules_version", "rules v"),
     ("rule_count", "rules"),
+    ("pipeline_id", "pipeline"),
     ("active", "active"),
 ]
 RULE_COLUMNS = [("position", "#"), ("id", "id"), ("name", "name"), ("description", "matches")]
@@ -111,9 +112,15 @@ def show(session, territory):
     type=click.Path(dir_okay=False),
     help="JSON or YAML file with the first rules.",
 )
+@click.option(
+    "--pipeline",
+    default="",
+    help="Deals pipeline id of the line for this territory's deals (`crmctl pipelines create "
+    "--line NAME --additional`); default: the line's pipeline.",
+)
 @output_option
 @pass_session
-def create(session, name, line, team, priority, rules_file):
+def create(session, name, line, team, priority, rules_file, pipeline):
     """Create a territory with its first rules (version 1)."""
     created = session.call(
         Stubs(session).territories.CreateTerritory,
@@ -123,6 +130,7 @@ def create(session, name, line, team, priority, rules_file):
             team_id=team_id(session, team),
             priority=priority,
             rules=read_rules(rules_file),
+            pipeline_id=pipeline,
         ),
     )
     _print_territory(session, created.territory)
@@ -131,21 +139,26 @@ def create(session, name, line, team, priority, rules_file):
 @territories.command("update")
 @click.argument("territory")
 @click.option("--name", default="", help="New name.")
-@click.option("--priority", type=click.IntRange(min=1), default=0, help="New priority.")
+@click.option("--priority", type=click.IntRange(min=1), default=None, help="New priority.")
+@click.option(
+    "--pipeline",
+    default=None,
+    help="Deals pipeline id of the line for this territory's deals; \"\" = the line's pipeline.",
+)
 @click.option("--expected-version", type=int, default=0)
 @output_option
 @pass_session
-def update(session, territory, name, priority, expected_version):
-    """Rename a territory or change its priority."""
-    updated = session.call(
-        Stubs(session).territories.UpdateTerritory,
-        territories_pb2.UpdateTerritoryRequest(
-            id=territory_id(session, territory),
-            name=name,
-            priority=priority,
-            expected_version=expected_version,
-        ),
+def update(session, territory, name, priority, pipeline, expected_version):
+    """Rename a territory, change its priority or the pipeline its deals go into."""
+    request = territories_pb2.UpdateTerritoryRequest(
+        id=territory_id(session, territory),
+        name=name,
+        priority=priority or 0,
+        expected_version=expected_version,
     )
+    if pipeline is not None:
+        request.pipeline_id = pipeline
+    updated = session.call(Stubs(session).territories.UpdateTerritory, request)
     _print_territory(session, updated.territory)
 
 

@@ -31,6 +31,7 @@ class DealServicer(grpc_mapping.UseCases, deals_pb2_grpc.DealServiceServicer):
                 ),
                 probability=request.probability if request.HasField("probability") else None,
                 campaign_id=request.campaign_id,
+                territory_id=request.territory_id,
             )
         )
 

@@ -16,6 +16,7 @@ class PipelineServicer(grpc_mapping.UseCases, pipelines_pb2_grpc.PipelineService
                 sales_line_id=request.sales_line_id,
                 name=request.name,
                 stages=grpc_mapping.stage_specs(request.stages),
+                additional=request.additional,
             )
         )
 

@@ -70,7 +70,14 @@ contacts = _record(
     indexes=(("team_id", "created_at", "id"), ("account_id",)),
 )
 
-pipelines = _record("pipelines", Column("sales_line_id", String(ID), nullable=False, unique=True))
+# A line has one default pipeline (``default_for_line`` = its line id, unique; NULL for the
+# others, which its territories or the line may name). Migration 0010_territory_pipelines.
+pipelines = _record(
+    "pipelines",
+    Column("sales_line_id", String(ID), nullable=False),
+    Column("default_for_line", String(ID), unique=True),
+    indexes=(("sales_line_id",),),
+)
 
 # Insert-only: every version of every pipeline, read by deals closed long ago.
 pipeline_versions = Table(
@@ -252,6 +259,23 @@ sales_lines = Table(
     Column("workflow", String(16), nullable=False),
     Column("active", Integer, nullable=False),
     Column("version", BigInteger, nullable=False),
+    # Migration 0010_territory_pipelines: the pipeline the line names ("" = its default one).
+    Column("pipeline_id", String(ID), nullable=False, server_default=""),
+)
+
+# deals' copy of territories' pipeline choice (territory_rules_changed events; see
+# domain/sales_lines.py). Created by migration 0010_territory_pipelines.
+territory_pipelines = Table(
+    "territory_pipelines",
+    metadata,
+    Column("territory_id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("sales_line_id", String(ID), nullable=False),
+    Column("team_id", String(ID), nullable=False),
+    Column("pipeline_id", String(ID), nullable=False),
+    Column("active", Integer, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Index("ix_territory_pipelines_sales_line_id_team_id", "sales_line_id", "team_id"),
 )
 
 # In-app notifications (automations, reminders, assignments, hand-overs, transfers, mentions):

@@ -220,10 +220,13 @@ class SqlPipelineRepository(SqlRecordRepository, PipelineRepository):
     table, record_cls = orm.pipelines, Pipeline
 
     def columns(self, p: Pipeline) -> dict:
-        return dict(sales_line_id=p.sales_line_id)
+        return dict(
+            sales_line_id=p.sales_line_id,
+            default_for_line=p.sales_line_id if p.line_default else None,
+        )
 
     def get_by_sales_line(self, sales_line_id):
-        found = self._select(self.table.c.sales_line_id == sales_line_id)
+        found = self._select(self.table.c.default_for_line == sales_line_id)
         return found[0] if found else None
 
     def all(self):

@@ -15,7 +15,7 @@ import grpc
 from crm.territory.v1 import routing_pb2, routing_pb2_grpc, sales_lines_pb2, sales_lines_pb2_grpc
 from crm_chassis.errors import Unavailable
 from crm_deals.domain.handover import least_loaded
-from crm_deals.domain.sales_lines import WORKFLOWS, SalesLine
+from crm_deals.domain.sales_lines import WORKFLOWS, SalesLine, TerritoryPipeline
 from crm_deals.service_layer.ports import HandoverStrategy, SalesLineSource
 
 MAX_SUBJECTS = 1000  # ChooseOwners' limit per call
@@ -65,6 +65,20 @@ def sales_line_from(message) -> SalesLine:
         id=message.id,
         name=message.name,
         workflow=workflow if workflow in WORKFLOWS else "",
+        active=message.active,
+        version=message.version,
+        pipeline_id=message.pipeline_id,
+    )
+
+
+def territory_pipeline_from(message) -> TerritoryPipeline:
+    """deals' copy of a crm.territory.v1.Territory's pipeline choice."""
+    return TerritoryPipeline(
+        territory_id=message.id,
+        name=message.name,
+        sales_line_id=message.sales_line_id,
+        team_id=message.team_id,
+        pipeline_id=message.pipeline_id,
         active=message.active,
         version=message.version,
     )

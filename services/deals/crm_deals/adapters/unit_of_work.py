@@ -32,7 +32,10 @@ from crm_deals.adapters.repositories_support import (
     SqlDeliveryRepository,
     SqlHistoryRepository,
 )
-from crm_deals.adapters.sales_line_replica import SqlSalesLineRepository
+from crm_deals.adapters.sales_line_replica import (
+    SqlSalesLineRepository,
+    SqlTerritoryPipelineRepository,
+)
 from crm_deals.adapters.secret_box import SecretBox
 from crm_deals.adapters.workflow_repositories import SqlContractRepository, SqlProFormaRepository
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
@@ -63,6 +66,7 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.contacts = SqlContactRepository(session)
         self.pipelines = SqlPipelineRepository(session)
         self.sales_lines = SqlSalesLineRepository(session)
+        self.territory_pipelines = SqlTerritoryPipelineRepository(session)
         self.opportunities = SqlOpportunityRepository(session)
         self.activities = SqlActivityRepository(session)
         self.automation_rules = SqlAutomationRuleRepository(session, self._secrets)

@@ -131,6 +131,9 @@ class Pipeline(Recorded):
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int = 0
+    # The line's default pipeline (its first); False for one a territory (or the line) names.
+    # Pipelines stored before lines could have several were each their line's only one: True.
+    line_default: bool = True
 
     @classmethod
     def create(
@@ -142,6 +145,7 @@ class Pipeline(Recorded):
         stages: list[Stage],
         actor: Actor,
         at: dt.datetime,
+        line_default: bool = True,
     ) -> Pipeline:
         pipeline = cls(
             id=id,
@@ -150,6 +154,7 @@ class Pipeline(Recorded):
             stages=validate_stages(stages),
             created_at=at,
             updated_at=at,
+            line_default=line_default,
         )
         pipeline._record(actor, at, "created")
         return pipeline

@@ -11,6 +11,8 @@ handler's transaction, so its change, its events and the inbox row commit togeth
   (territory's ChooseOwners, the team's strategy);
 - territory user_access_changed -> the local access replica (chassis mixin);
 - territory sales_line_changed -> deals' copy of the line (a pipeline needs a known line);
+- territory territory_rules_changed -> deals' copy of the territory's pipeline choice (the
+  pipeline its team's deals of its line go into; service_layer/pipeline_choice.py);
 - identity user_created / user_updated / user_deactivated / user_reactivated -> the address copy
   automation e-mails are sent to;
 - deals' own automation_{email,webhook,notification}_requested and customer_email_requested ->
@@ -48,7 +50,7 @@ from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_chassis.wire.enums import word_of
 from crm_deals.adapters import grpc_mapping, metrics
 from crm_deals.adapters.automation_delivery import AutomationDelivery
-from crm_deals.adapters.territory_client import sales_line_from
+from crm_deals.adapters.territory_client import sales_line_from, territory_pipeline_from
 from crm_deals.adapters.user_directory import apply_user_snapshot
 from crm_deals.entrypoints import settings, wiring
 from crm_deals.service_layer import (
@@ -63,6 +65,10 @@ from crm_deals.service_layer import (
 )
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.conversion_interactions import LeadInteraction
+from crm_deals.service_layer.pipeline_choice import (
+    line_pipeline_unknown,
+    record_territory_pipeline,
+)
 from crm_deals.service_layer.sales_lines import record_sales_line
 
 log = get_logger("crm_deals.worker")
@@ -216,7 +222,34 @@ class DealsWorker(ScopeReplicaHandlers):
 
     @idempotent_event_handler("territory", "sales_line_changed", territory_events.SalesLineChanged)
     def on_sales_line_changed(self, event, uow):
-        record_sales_line(self.deps.joined(uow), WORKER, sales_line_from(event.sales_line))
+        line = sales_line_from(event.sales_line)
+        record_sales_line(self.deps.joined(uow), WORKER, line)
+        if line_pipeline_unknown(uow, line):
+            # A free reference before deals read it: flagged, the line's default pipeline is used.
+            log.warning(
+                "sales_line_pipeline_unknown",
+                sales_line_id=line.id,
+                pipeline_id=line.pipeline_id,
+                outcome="the line's default pipeline is used",
+            )
+
+    @idempotent_event_handler(
+        "territory", "territory_rules_changed", territory_events.TerritoryRulesChanged
+    )
+    def on_territory_rules_changed(self, event, uow):
+        """Keeps the territory's pipeline choice; a choice deals cannot follow (an unknown
+        pipeline, one of another line) is recorded anyway and logged: the event cannot be
+        refused, and the deals of the territory's team on its line are refused saying why
+        until it is fixed."""
+        territory = territory_pipeline_from(event.territory)
+        problem = record_territory_pipeline(self.deps.joined(uow), WORKER, territory)
+        if problem:
+            log.warning(
+                "territory_pipeline_refused",
+                territory_id=territory.territory_id,
+                pipeline_id=territory.pipeline_id,
+                problem=problem,
+            )
 
     # -- identity -----------------------------------------------------------------------------
     @idempotent_event_handler("identity", "user_created", identity_events.UserCreated)

@@ -18,6 +18,7 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.closing import win
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.pipeline_choice import pipeline_for
 from crm_deals.service_layer.recording import keep_history, publish, referenced
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
@@ -174,9 +175,10 @@ def _open_renewal(deps: Dependencies, caller: Caller, contract_id: str) -> int:
         deal = referenced(
             uow.opportunities.get(contract.opportunity_id), "deal", contract.opportunity_id
         )
-        pipeline = uow.pipelines.get_by_sales_line(deal.sales_line_id) or referenced(
-            uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id
-        )
+        try:  # where a new deal of the team on the line goes, else beside the renewed deal
+            pipeline = pipeline_for(uow, deal.sales_line_id, contract.team_id)
+        except FailedPrecondition:
+            pipeline = referenced(uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id)
         renewal = Opportunity.create(
             id=deps.ids.new_id(),
             team_id=contract.team_id,

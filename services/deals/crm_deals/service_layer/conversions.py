@@ -1,8 +1,9 @@
 """Lead conversion: the answer to leads' `lead_conversion_requested` (a saga step).
 
 In one transaction: the account (created from the lead's company, or the one to link), a contact
-for the lead's person, and an opportunity on the sales line's pipeline, owned by the lead's
-owner in the lead's team, with the lead's sales interactions copied to them
+for the lead's person, and an opportunity in the pipeline of its territory or else of its sales
+line (pipeline_choice.py), owned by the lead's owner in the lead's team, with the lead's sales
+interactions copied to them
 (conversion_interactions.py); then `lead_conversion_completed`. Idempotent by
 ``conversion_id``: a repeated request answers the same ids again and creates nothing. A request deals cannot satisfy
 is answered `lead_conversion_rejected`, retryable or not.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crm_chassis.errors import CrmError
+from crm_chassis.errors import CrmError, FailedPrecondition
 from crm_deals.domain import automation
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.money import Money
@@ -23,9 +24,9 @@ from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.conversion_interactions import LeadInteraction, copy_interactions
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.pipeline_choice import pipeline_for
 from crm_deals.service_layer.recording import keep_history, publish
 from crm_deals.service_layer.repositories import ConversionRecord
-from crm_deals.service_layer.sales_lines import no_pipeline_message
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
@@ -116,9 +117,11 @@ def _convert(
     uow: DealsUnitOfWork, deps: Dependencies, caller: Caller, r: LeadConversion
 ) -> ConversionRecord:
     now, actor = deps.clock.now(), caller.actor
-    pipeline = uow.pipelines.get_by_sales_line(r.sales_line_id)
-    if pipeline is None:
-        raise _Rejected(no_pipeline_message(uow, r.sales_line_id), retryable=True)
+    try:
+        # The territory's pipeline (of the lead's team on its line), else the line's.
+        pipeline = pipeline_for(uow, r.sales_line_id, r.team_id)
+    except FailedPrecondition as exc:  # fixed by an administrator: the lead may try again
+        raise _Rejected(str(exc), retryable=True) from None
     if r.link_account_id:
         account = uow.accounts.get(r.link_account_id)
         if account is None or account.team_id != r.team_id:

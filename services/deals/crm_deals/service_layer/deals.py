@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from crm_chassis.errors import FailedPrecondition, InvalidArgument, NotFound
+from crm_chassis.errors import InvalidArgument, NotFound
 from crm_deals.domain import automation, notifications
 from crm_deals.domain.closing import LOST_REASONS
 from crm_deals.domain.history import HistoryEntry
@@ -20,6 +20,7 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.automations import fire
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.notifying import notify
+from crm_deals.service_layer.pipeline_choice import pipeline_for
 from crm_deals.service_layer.ports import PricingContext
 from crm_deals.service_layer.recording import (
     check_fields,
@@ -30,7 +31,6 @@ from crm_deals.service_layer.recording import (
     require_team_member,
 )
 from crm_deals.service_layer.repositories import FIRST_PAGE, DealFilter, Page, PageQuery
-from crm_deals.service_layer.sales_lines import no_pipeline_message
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
@@ -68,13 +68,6 @@ def tell_new_owner(
     )
 
 
-def pipeline_of_line(uow: DealsUnitOfWork, sales_line_id: str) -> Pipeline:
-    pipeline = uow.pipelines.get_by_sales_line(sales_line_id)
-    if pipeline is None:
-        raise FailedPrecondition(no_pipeline_message(uow, sales_line_id), field="sales_line_id")
-    return pipeline
-
-
 def create_deal(
     deps: Dependencies,
     caller: Caller,
@@ -90,7 +83,10 @@ def create_deal(
     estimated_close_date: dt.date | None = None,
     probability: int | None = None,
     campaign_id: str = "",
+    territory_id: str = "",
 ) -> Opportunity:
+    """A deal of the account's team; it goes into the pipeline of its territory (``territory_id``
+    or the team's territories on the line) or of its line (service_layer/pipeline_choice.py)."""
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
@@ -110,7 +106,7 @@ def create_deal(
             team_id=account.team_id,
             name=name,
             account_id=account.id,
-            pipeline=pipeline_of_line(uow, sales_line_id),
+            pipeline=pipeline_for(uow, sales_line_id, account.team_id, territory_id),
             owner_user_id=owner,
             currency=currency,
             stage_key=stage_key,
@@ -171,10 +167,11 @@ class Board:
 def board(
     deps: Dependencies, caller: Caller, sales_line_id: str, *, team_id: str = "", limit: int = 2000
 ) -> Board:
-    """The open deals of a sales line the caller may see, as one column per stage."""
+    """The open deals of a sales line the caller may see, as one column per stage: those in the
+    line's pipeline, or with ``team_id`` in the pipeline that team's deals of the line go into."""
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
-        pipeline = pipeline_of_line(uow, sales_line_id)
+        pipeline = pipeline_for(uow, sales_line_id, team_id)
         page = uow.opportunities.list(
             access.visible_team_ids,
             DealFilter(status="open", sales_line_id=sales_line_id, team_id=team_id),
@@ -182,7 +179,7 @@ def board(
         )
     columns = []
     for stage in pipeline.stages:
-        deals = [d for d in page.items if d.stage_key == stage.key]
+        deals = [d for d in page.items if d.stage_key == stage.key and d.pipeline_id == pipeline.id]
         totals: dict[str, Money] = {}
         weighted: dict[str, Money] = {}
         for deal in deals:

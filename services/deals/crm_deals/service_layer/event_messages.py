@@ -148,6 +148,7 @@ def pipeline(p: pipelines.Pipeline) -> resources_pb2.Pipeline:
         created_at=ts(p.created_at),
         updated_at=ts(p.updated_at),
         version=p.version,
+        line_default=p.line_default,
     )
     message.stages.extend(stage(s) for s in p.stages)
     return message

@@ -24,8 +24,8 @@ from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
-from crm_deals.service_layer.deals import pipeline_of_line
 from crm_deals.service_layer.dependencies import Dependencies
+from crm_deals.service_layer.pipeline_choice import pipeline_for
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
@@ -66,7 +66,7 @@ def import_deal(
         team_id=account.team_id,
         name=row.get("name", ""),
         account_id=account.id,
-        pipeline=pipeline_of_line(uow, row.get("sales_line_id", "")),
+        pipeline=pipeline_for(uow, row.get("sales_line_id", ""), account.team_id),
         owner_user_id=owner,
         currency=currency,
         stage_key=row.get("stage_key", ""),

@@ -51,16 +51,22 @@ def create_pipeline(
     sales_line_id: str,
     name: str,
     stages: list[dict[str, Any]],
+    additional: bool = False,
 ) -> Pipeline:
+    """The line's pipeline; with ``additional`` another one of a line that has its pipeline, for
+    its territories (or the line) to name (service_layer/pipeline_choice.py). A line's first
+    pipeline is its default one either way."""
     access = Access.of(caller, deps.scopes)
     access.require_structure_admin("create pipelines")
     sales_line_id = require_id(sales_line_id, "sales_line_id")
     with deps.uow() as uow:
         require_active_line(uow, deps, sales_line_id)
-        if uow.pipelines.get_by_sales_line(sales_line_id) is not None:
+        has_default = uow.pipelines.get_by_sales_line(sales_line_id) is not None
+        if has_default and not additional:
             raise AlreadyExists(
                 f"sales line {sales_line_id!r} already has a pipeline; revise it "
-                "instead (`crmctl pipelines revise`)",
+                "instead (`crmctl pipelines revise`), or create another one for a territory "
+                "of the line with `--additional`",
                 field="sales_line_id",
             )
         pipeline = Pipeline.create(
@@ -70,6 +76,7 @@ def create_pipeline(
             stages=stages_from(stages),
             actor=caller.actor,
             at=deps.clock.now(),
+            line_default=not has_default,
         )
         uow.pipelines.add(pipeline)
         uow.pipelines.add_version(pipeline.snapshot())

@@ -35,7 +35,7 @@ from crm_deals.domain.pipelines import Pipeline, PipelineVersion
 from crm_deals.domain.privacy import ConsentRecord, PrivacyRequest
 from crm_deals.domain.proformas import ProForma
 from crm_deals.domain.quotes import Quote
-from crm_deals.domain.sales_lines import SalesLine
+from crm_deals.domain.sales_lines import SalesLine, TerritoryPipeline
 
 T = TypeVar("T")
 
@@ -118,7 +118,8 @@ class ContactRepository(Repository[Contact]):
 
 class PipelineRepository(Repository[Pipeline]):
     @abc.abstractmethod
-    def get_by_sales_line(self, sales_line_id: str) -> Pipeline | None: ...
+    def get_by_sales_line(self, sales_line_id: str) -> Pipeline | None:
+        """The line's default pipeline (its first; see Pipeline.line_default)."""
 
     @abc.abstractmethod
     def all(self) -> list[Pipeline]: ...
@@ -140,6 +141,21 @@ class SalesLineRepository(abc.ABC):
     @abc.abstractmethod
     def put(self, line: SalesLine) -> None:
         """Insert or replace the stored copy of ``line``."""
+
+
+class TerritoryPipelineRepository(abc.ABC):
+    """deals' copy of territories' pipeline choice (see crm_deals.domain.sales_lines)."""
+
+    @abc.abstractmethod
+    def get(self, territory_id: str) -> TerritoryPipeline | None: ...
+
+    @abc.abstractmethod
+    def put(self, territory: TerritoryPipeline) -> None:
+        """Insert or replace the stored copy of ``territory`` (unless it is older)."""
+
+    @abc.abstractmethod
+    def for_line_and_team(self, sales_line_id: str, team_id: str) -> list[TerritoryPipeline]:
+        """The territories of the line worked by the team, active or not, by id."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from crm_deals.service_layer.repositories import (
     ProFormaRepository,
     QuoteRepository,
     SalesLineRepository,
+    TerritoryPipelineRepository,
 )
 
 
@@ -41,6 +42,7 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     contacts: ContactRepository
     pipelines: PipelineRepository
     sales_lines: SalesLineRepository
+    territory_pipelines: TerritoryPipelineRepository
     opportunities: OpportunityRepository
     activities: ActivityRepository
     automation_rules: AutomationRuleRepository

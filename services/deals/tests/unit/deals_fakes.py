@@ -115,7 +115,10 @@ class Pipelines(_Repo, repositories.PipelineRepository):
     name = "pipelines"
 
     def get_by_sales_line(self, sales_line_id):
-        return next((p for p in self.rows.values() if p.sales_line_id == sales_line_id), None)
+        return next(
+            (p for p in self.rows.values() if p.sales_line_id == sales_line_id and p.line_default),
+            None,
+        )
 
     def all(self):
         return list(self.rows.values())
@@ -134,6 +137,25 @@ class SalesLines(_Repo, repositories.SalesLineRepository):
 
     def put(self, line):
         self.rows[line.id] = line
+
+
+class TerritoryPipelines(_Repo, repositories.TerritoryPipelineRepository):
+    name = "territory_pipelines"
+
+    def put(self, territory):
+        stored = self.rows.get(territory.territory_id)
+        if stored is None or stored.version < territory.version:
+            self.rows[territory.territory_id] = territory
+
+    def for_line_and_team(self, sales_line_id, team_id):
+        return sorted(
+            (
+                t
+                for t in self.rows.values()
+                if (t.sales_line_id, t.team_id) == (sales_line_id, team_id)
+            ),
+            key=lambda t: t.territory_id,
+        )
 
 
 class Opportunities(_Repo, repositories.OpportunityRepository):
@@ -427,6 +449,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.invoice_numbers, self.history = Sequence(self), History(self)
         self.conversions, self.deliveries = Conversions(self), Deliveries(self)
         self.sales_lines = SalesLines(self)
+        self.territory_pipelines = TerritoryPipelines(self)
         self.import_keys = ImportKeys(self)
         self.notifications = Notifications(self)
         self.customer_email_templates = CustomerEmailTemplates(self)

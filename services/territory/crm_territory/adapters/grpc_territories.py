@@ -18,6 +18,7 @@ class TerritoryServicer(Servicer, territories_pb2_grpc.TerritoryServiceServicer)
             team_id=request.team_id,
             priority=request.priority,
             rules=grpc_mapping.rule_inputs(request.rules),
+            pipeline_id=request.pipeline_id,
         )
         return territories_pb2.CreateTerritoryResponse(territory=grpc_mapping.territory(territory))
 
@@ -48,6 +49,7 @@ class TerritoryServicer(Servicer, territories_pb2_grpc.TerritoryServiceServicer)
             name=request.name,
             priority=request.priority,
             expected_version=request.expected_version,
+            pipeline_id=request.pipeline_id if request.HasField("pipeline_id") else None,
         )
         return territories_pb2.UpdateTerritoryResponse(territory=grpc_mapping.territory(territory))
 

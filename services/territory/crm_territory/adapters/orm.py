@@ -149,6 +149,8 @@ territories = Table(
     Column("priority", Integer, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("version", BigInteger, nullable=False),
+    # Migration 0005_territory_pipeline: the deals pipeline this territory's deals go into.
+    Column("pipeline_id", String(ID), nullable=False, server_default=""),
 )
 
 # Every published rule set is kept (audit, explanations of old decisions): append-only.

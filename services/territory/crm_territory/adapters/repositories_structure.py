@@ -208,6 +208,7 @@ def _load(session: Session, version: int) -> StructureSnapshot:
             history.get(t.id, []),
             t.active,
             t.version,
+            t.pipeline_id,
         )
         for t in session.execute(select(orm.territories))
     }
@@ -365,6 +366,7 @@ class SqlTerritoryRepository(_StructureRows, repositories.TerritoryRepository):
             priority=t.priority,
             active=t.active,
             version=t.version,
+            pipeline_id=t.pipeline_id,
         )
 
     def all(self) -> list[Territory]:

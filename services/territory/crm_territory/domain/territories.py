@@ -32,6 +32,8 @@ class Territory:
     history: list[RuleSetVersion] = field(default_factory=list)
     active: bool = True
     version: int = 1
+    # The deals pipeline (id) of the line this territory's deals go into; "" = the line's.
+    pipeline_id: str = ""
 
     @property
     def rules(self) -> tuple[Rule, ...]:

@@ -201,6 +201,7 @@ def territory(t: Territory) -> territories_pb2.Territory:
         rules=[rule(r) for r in t.rules],
         active=t.active,
         version=t.version,
+        pipeline_id=t.pipeline_id,
     )
 
 

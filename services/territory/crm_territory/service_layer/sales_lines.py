@@ -25,7 +25,7 @@ from crm_territory.service_layer.lookups import found
 from crm_territory.service_layer.paging import paginate
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
-_PIPELINE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+PIPELINE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
 def _emit(
@@ -69,7 +69,7 @@ def _check_fields(description: str, pipeline_id: str) -> tuple[str, str]:
         problems.append(("description", f"at most 2000 characters, got {len(description)}"))
     # Optional: deals holds each line's pipeline (`crmctl pipelines create --line NAME`); a
     # pipeline id given here is only a reference and must look like one.
-    if pipeline_id and not _PIPELINE_ID.match(pipeline_id):
+    if pipeline_id and not PIPELINE_ID.match(pipeline_id):
         problems.append(
             (
                 "pipeline_id",

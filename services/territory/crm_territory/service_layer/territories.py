@@ -25,6 +25,7 @@ from crm_territory.service_layer.caller import Caller, require_admin
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.lookups import active_team, found
 from crm_territory.service_layer.paging import paginate
+from crm_territory.service_layer.sales_lines import PIPELINE_ID
 from crm_territory.service_layer.unit_of_work import TerritoryUnitOfWork
 
 MAX_RULES = 500
@@ -140,6 +141,39 @@ def _check_routable_team(
         )
 
 
+def _check_pipeline(
+    uow: TerritoryUnitOfWork, territory: Territory, pipeline_id: str, line: SalesLine
+) -> str:
+    """A territory's pipeline: optional; deals keeps the pipelines, so here it must look like a
+    pipeline id, and every active territory of the same line and team names the same one or none
+    (deals puts a team's deals of a line into one pipeline: two different ones would leave it
+    to chance which one a converted lead's opportunity lands in)."""
+    pipeline_id = (pipeline_id or "").strip()
+    if not pipeline_id:
+        return ""
+    if not PIPELINE_ID.match(pipeline_id):
+        raise InvalidArgument(
+            "a deals pipeline id is 1..100 letters, digits, _ . : - (`crmctl pipelines list` "
+            "shows them; leave it empty for the line's pipeline)",
+            field="pipeline_id",
+        )
+    for other in uow.territories.all():
+        if (
+            other.id != territory.id
+            and other.active
+            and (other.sales_line_id, other.team_id) == (territory.sales_line_id, territory.team_id)
+            and other.pipeline_id
+            and other.pipeline_id != pipeline_id
+        ):
+            raise FailedPrecondition(
+                f"territory '{other.name}' of the same sales line '{line.name}' and team names "
+                f"pipeline {other.pipeline_id!r}: a team's deals of one line go into one "
+                f"pipeline, so name {other.pipeline_id!r} here too or change '{other.name}' first",
+                field="pipeline_id",
+            )
+    return pipeline_id
+
+
 def create_territory(
     deps: Dependencies,
     caller: Caller,
@@ -149,6 +183,7 @@ def create_territory(
     team_id: str,
     priority: int,
     rules: list[RuleInput],
+    pipeline_id: str = "",
 ) -> Territory:
     require_admin(caller, "creating a territory")
     name = require_text(name, "name")
@@ -163,6 +198,7 @@ def create_territory(
         _check_routable_team(uow, team_id, line, now)
         _check_name_and_priority(uow, name, priority)
         territory = Territory(deps.ids.new_id(), name, line.id, team_id, priority, version=0)
+        territory.pipeline_id = _check_pipeline(uow, territory, pipeline_id, line)
         territory.publish_rules(built, at=now, by=caller.actor.id, comment="created")
         uow.territories.add(territory)
         _emit(uow, territory, events_pb2.CHANGE_KIND_CREATED, caller)
@@ -204,17 +240,34 @@ def update_territory(
     name: str = "",
     priority: int = 0,
     expected_version: int = 0,
+    pipeline_id: str | None = None,
 ) -> Territory:
+    """Name, priority and pipeline (None keeps it, "" goes back to the line's)."""
     require_admin(caller, "changing a territory")
     with deps.uow() as uow:
         territory = found(uow.territories.get(territory_id), "territory", territory_id)
         check_version(expected_version, territory.version, f"territory '{territory.name}'")
         new_name = require_text(name, "name") if name else territory.name
         new_priority = priority or territory.priority
-        if (new_name, new_priority) == (territory.name, territory.priority):
+        new_pipeline = territory.pipeline_id
+        if pipeline_id is not None:
+            if not territory.active and pipeline_id.strip():
+                raise FailedPrecondition(
+                    f"territory '{territory.name}' is deactivated", field="pipeline_id"
+                )
+            line = found(
+                uow.sales_lines.get(territory.sales_line_id), "sales line", territory.sales_line_id
+            )
+            new_pipeline = _check_pipeline(uow, territory, pipeline_id, line)
+        if (new_name, new_priority, new_pipeline) == (
+            territory.name,
+            territory.priority,
+            territory.pipeline_id,
+        ):
             return territory
         _check_name_and_priority(uow, new_name, new_priority, exclude=territory.id)
         territory.name, territory.priority = new_name, new_priority
+        territory.pipeline_id = new_pipeline
         territory.version += 1
         uow.territories.save(territory)
         _emit(uow, territory, events_pb2.CHANGE_KIND_UPDATED, caller)

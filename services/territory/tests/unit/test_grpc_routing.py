@@ -497,3 +497,48 @@ def test_an_unknown_currency_is_refused_clearly(api):
     )
     assert err.code() == SC.INVALID_ARGUMENT
     assert "rules[0].conditions[0].currency" in err.details() and "'XYZ'" in err.details()
+
+
+def test_a_territorys_pipeline_over_grpc_set_kept_cleared_and_refused(api):
+    _, admin, _, _, line, berlin, _ = api
+    catch_all = [territories_pb2.RoutingRule(name="all")]
+    made = admin(
+        admin.territories.CreateTerritory,
+        territories_pb2.CreateTerritoryRequest(
+            name="DE",
+            sales_line_id=line.id,
+            team_id=berlin.id,
+            priority=1,
+            rules=catch_all,
+            pipeline_id="pipe-north",
+        ),
+    ).territory
+    assert made.pipeline_id == "pipe-north"
+    renamed = admin(
+        admin.territories.UpdateTerritory,
+        territories_pb2.UpdateTerritoryRequest(id=made.id, name="Germany"),
+    ).territory
+    assert (renamed.name, renamed.pipeline_id) == ("Germany", "pipe-north")  # unset: kept
+    err = admin.error(
+        admin.territories.CreateTerritory,
+        territories_pb2.CreateTerritoryRequest(
+            name="AT",
+            sales_line_id=line.id,
+            team_id=berlin.id,
+            priority=2,
+            rules=catch_all,
+            pipeline_id="pipe-south",
+        ),
+    )
+    assert err.code() == SC.FAILED_PRECONDITION and field_of(err) == "pipeline_id"
+    assert "territory 'Germany'" in err.details() and "'pipe-north'" in err.details()
+    err = admin.error(
+        admin.territories.UpdateTerritory,
+        territories_pb2.UpdateTerritoryRequest(id=made.id, pipeline_id="no spaces!"),
+    )
+    assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "pipeline_id"
+    cleared = admin(
+        admin.territories.UpdateTerritory,
+        territories_pb2.UpdateTerritoryRequest(id=made.id, pipeline_id=""),
+    ).territory
+    assert cleared.pipeline_id == ""
