@@ -978,7 +978,7 @@ def test_customer_emails_preview_and_sending_state(cli, deals):
 
 
 def test_contracts_pro_formas_payments_and_account_hierarchy(cli, deals):
-    from crm.deals.v1 import contracts_pb2, payments_pb2  # noqa: F401 - the requests checked
+    from crm.deals.v1 import contracts_pb2, payments_pb2
 
     deals.replies["CreateContract"] = contracts_pb2.Contract(
         id="c-1", status=contracts_pb2.CONTRACT_STATUS_DRAFT, value=eur("12000.00")
@@ -1066,6 +1066,25 @@ def test_contracts_pro_formas_payments_and_account_hierarchy(cli, deals):
     assert (payment.amount, payment.method, payment.paid_on) == (eur("500.00"), "card", "")
     cli("invoices", "create-from-deal", "--deal", "d-9")
     assert deals.sent("CreateInvoiceFromDeal")[-1].opportunity_id == "d-9"
+    deals.replies["ListDealDocuments"] = payments_pb2.ListDealDocumentsResponse(
+        orders=[resources_pb2.Order(id="o-1", status=resources_pb2.ORDER_STATUS_INVOICED)],
+        invoices=[
+            resources_pb2.Invoice(
+                id="i-1",
+                number="INV-2026-000001",
+                status=resources_pb2.INVOICE_STATUS_ISSUED,
+                total=eur("750.00"),
+                balance=eur("250.00"),
+            )
+        ],
+    )
+    listed = ok_json(cli("invoices", "list", "--deal", "d-9", "-o", "json"))
+    assert [(i["number"], i["balance"]) for i in listed] == [("INV-2026-000001", "250.00 EUR")]
+    assert deals.sent("ListDealDocuments")[-1].opportunity_id == "d-9"
+    assert ok_json(cli("orders", "list", "--deal", "d-9", "-o", "json"))[0]["status"] == "invoiced"
+    deals.replies["ListDealDocuments"] = (grpc.StatusCode.NOT_FOUND, "deal d-x not found")
+    hidden = cli("invoices", "list", "--deal", "d-x")
+    assert hidden.exit_code == 1 and "not found" in hidden.stderr
     cli("accounts", "move", "a-2", "--under", "a-1")
     assert deals.sent("SetParentAccount")[-1].parent_account_id == "a-1"
     neither = cli("accounts", "move", "a-2")

@@ -122,7 +122,16 @@ def priced_product(bed, stubs: Stubs, admin: As) -> products_pb2.Product:
     return product
 
 
-def deal(bed, stubs: Stubs, owner: As, team_id: str, line_id: str, name: str, revenue: str):
+def deal(
+    bed,
+    stubs: Stubs,
+    owner: As,
+    team_id: str,
+    line_id: str,
+    name: str,
+    revenue: str,
+    currency: str = "EUR",
+):
     """An account of the team and an open deal at the first stage, made by ``owner`` once
     deals knows the owner's membership (it learns it from territory's events)."""
 
@@ -144,8 +153,8 @@ def deal(bed, stubs: Stubs, owner: As, team_id: str, line_id: str, name: str, re
             name=name,
             account_id=made.id,
             sales_line_id=line_id,
-            currency="EUR",
-            estimated_revenue=money_pb2.Money(amount=revenue, currency="EUR"),
+            currency=currency,
+            estimated_revenue=money_pb2.Money(amount=revenue, currency=currency),
         ),
     )
 

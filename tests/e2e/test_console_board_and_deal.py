@@ -2,21 +2,34 @@
 identity, territory, deals and catalog: a teammate logs a call on a colleague's deal and
 completes her task; a card is dragged to the next stage (a stale drag snaps back with deals'
 message) and the deal is won in the dialog; a quote is priced by the catalog, explained,
-accepted and ordered; a member of another team gets the not-found page. The board and the deal
-page pass the accessibility check and are photographed for docs/console.md (English, Persian)."""
+accepted and ordered; the order is invoiced, issued and paid in parts by the team's supervisor
+(and a won deal's priced lines invoiced directly); a member of another team gets the not-found
+page; a person's own time zone is chosen on the settings page; a Hebrew reader gets a
+right-to-left deal page with Gregorian dates and shekels. The board and the deal page pass the
+accessibility check and are photographed for docs/console.md (English, Persian, Hebrew)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 from console_sales_floor import SERVICES, company, console, deal, priced_product, sign_in
 from e2e_platform import As, Stubs, create_pipeline, german_line
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.deals.v1 import activities_pb2, activities_pb2_grpc, deals_pb2, resources_pb2
+from crm.common.v1 import money_pb2
+from crm.deals.v1 import (
+    activities_pb2,
+    activities_pb2_grpc,
+    billing_pb2,
+    billing_pb2_grpc,
+    deals_pb2,
+    resources_pb2,
+)
 from crm_devrun.bed import PlatformBed
 from crm_testkit.browser import check_accessibility, screenshot
 
@@ -46,10 +59,17 @@ def signed_in(browser, floor, who: str, language: str = "en"):
     return page
 
 
-def new_deal(floor, name: str, revenue: str = "1000.00"):
+def new_deal(floor, name: str, revenue: str = "1000.00", currency: str = "EUR"):
     ann = floor["people"]["ann"]
     return deal(
-        floor["bed"], floor["stubs"], ann, floor["berlin"].id, floor["line"].id, name, revenue
+        floor["bed"],
+        floor["stubs"],
+        ann,
+        floor["berlin"].id,
+        floor["line"].id,
+        name,
+        revenue,
+        currency,
     )
 
 
@@ -239,4 +259,141 @@ def test_persian_board_and_deal_page(browser, floor):
     page.goto(f"{floor['url']}/deals/{shown.id}")
     check_accessibility(page)
     screenshot(page, "deal-fa")
+    page.context.close()
+
+
+def ordered_quote(floor, deal_id: str) -> None:
+    """Ann's quote of 3 seats (270.00 EUR) accepted and ordered through deals' API."""
+    ann = floor["people"]["ann"]
+    quotes = billing_pb2_grpc.QuoteServiceStub(floor["bed"].channel("deals"))
+    orders = billing_pb2_grpc.OrderServiceStub(floor["bed"].channel("deals"))
+    quote = ann(quotes.CreateQuote, billing_pb2.CreateQuoteRequest(opportunity_id=deal_id))
+    line = deals_pb2.LineInput(product_id=floor["product"].id, quantity="3", unit="seat")
+    ann(quotes.PriceQuoteLines, billing_pb2.PriceQuoteLinesRequest(id=quote.id, lines=[line]))
+    ann(quotes.ActivateQuote, billing_pb2.ActivateQuoteRequest(id=quote.id))
+    ann(quotes.AcceptQuote, billing_pb2.AcceptQuoteRequest(id=quote.id))
+    ann(orders.CreateOrder, billing_pb2.CreateOrderRequest(quote_id=quote.id))
+
+
+def pay(page, amount: str, method: str, reference: str) -> None:
+    form = page.locator("form.payment-form")
+    form.get_by_label("Amount (EUR)").fill(amount)
+    form.get_by_label("Method").select_option(method)
+    form.get_by_label("Reference").fill(reference)
+    form.get_by_role("button", name="Record the payment").click()
+
+
+def test_an_order_is_invoiced_issued_and_paid_in_parts_by_the_supervisor(browser, floor):
+    ordered = new_deal(floor, "Invoiced rollout")
+    ordered_quote(floor, ordered.id)
+    page = signed_in(browser, floor, "sue")
+    page.goto(f"{floor['url']}/deals/{ordered.id}")  # a fresh page: listed by deals
+    documents = page.locator("section[aria-labelledby=documents]")
+    assert "270.00" in documents.locator("article.order").inner_text()
+    documents.get_by_role("button", name="Make the invoice").click()
+    page.get_by_text("Invoice drafted.").wait_for()
+    page.get_by_role("button", name="Issue the invoice").click()
+    page.get_by_text("Invoice issued.").wait_for()
+    number = documents.locator("article.invoice h4").inner_text()
+    assert re.search(r"INV-\d{4}-\d{6}", number)
+    pay(page, "100.00", "cheque", "CHQ-7")
+    page.get_by_text("Payment recorded.").wait_for()
+    assert "170.00" in documents.locator(".invoice-balance").inner_text()
+    assert "100.00" in documents.locator(".invoice-paid").inner_text()
+    assert "CHQ-7" in documents.locator("article.invoice table").inner_text()
+    pay(page, "500.00", "card", "TX-1")  # more than the balance: deals' own message
+    problem = page.locator("p.problem[role=alert]")
+    problem.wait_for()
+    assert "balance" in problem.inner_text()
+    pay(page, "170.00", "bank_transfer", "TX-2")
+    page.get_by_text("Payment recorded.").wait_for()
+    assert "0.00" in documents.locator(".invoice-balance").inner_text()
+    assert documents.locator("article.invoice-paid").count() == 1
+    assert documents.locator("form.payment-form").count() == 0
+    page.reload()  # still there after a reload: deals lists the deal's documents
+    assert documents.locator("article.invoice table tbody tr").count() == 2
+    check_accessibility(page)
+    screenshot(page, "deal-invoice-en")
+    page.context.close()
+
+
+def test_a_won_deals_priced_lines_are_invoiced_from_the_deal_page(browser, floor):
+    won = new_deal(floor, "Directly invoiced rollout")
+    ann = floor["people"]["ann"]
+    line = deals_pb2.LineInput(product_id=floor["product"].id, quantity="2", unit="seat")
+    ann(floor["stubs"].deals.SetDealLines, deals_pb2.SetDealLinesRequest(id=won.id, lines=[line]))
+    ann(
+        floor["stubs"].deals.CloseDealWon,
+        deals_pb2.CloseDealWonRequest(
+            id=won.id,
+            actual_revenue=money_pb2.Money(amount="180.00", currency="EUR"),
+            actual_close_date=dt.date.today().isoformat(),
+        ),
+    )
+    rep = signed_in(browser, floor, "ann")  # an expert: deals refuses, the page says why
+    rep.goto(f"{floor['url']}/deals/{won.id}")
+    rep.get_by_role("button", name="Invoice the deal's priced lines").click()
+    rep.locator("p.problem[role=alert]").wait_for()
+    rep.context.close()
+    page = signed_in(browser, floor, "sue")
+    page.goto(f"{floor['url']}/deals/{won.id}")
+    page.get_by_role("button", name="Invoice the deal's priced lines").click()
+    page.get_by_text("Invoice drafted.").wait_for()
+    draft = page.locator("article.invoice-draft")
+    assert "180.00" in draft.inner_text() and "(draft, no number yet)" in draft.inner_text()
+    assert page.get_by_role("button", name="Invoice the deal's priced lines").count() == 0
+    page.context.close()
+
+
+def test_a_person_chooses_their_own_time_zone(browser, floor):
+    page = signed_in(browser, floor, "bob")
+    page.goto(f"{floor['url']}/settings")
+    page.get_by_role("combobox", name="Time zone").fill("Mars/Olympus")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("is not a time zone: choose one from the list").wait_for()
+    page.get_by_role("combobox", name="Time zone").fill("Asia/Tehran")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Settings saved.").wait_for()
+    assert page.get_by_role("combobox", name="Time zone").input_value() == "Asia/Tehran"
+    shown = page.get_by_text("Now in your time zone").inner_text()
+    tehran = dt.datetime.now(ZoneInfo("Asia/Tehran"))
+    assert str(tehran.day) in shown and str(tehran.year) in shown
+    check_accessibility(page)
+    page.context.close()
+    # Another person in the same browser profile keeps the console's zone.
+    other = signed_in(browser, floor, "ann")
+    other.goto(f"{floor['url']}/settings")
+    assert other.get_by_role("combobox", name="Time zone").input_value() == "UTC"
+    other.context.close()
+
+
+def test_a_hebrew_reader_gets_a_right_to_left_deal_page_with_gregorian_dates_and_shekels(
+    browser, floor
+):
+    shekel = new_deal(floor, "Tel Aviv rollout", "1234.50", currency="ILS")
+    ann = floor["people"]["ann"]
+    activities = activities_pb2_grpc.ActivityServiceStub(floor["bed"].channel("deals"))
+    ann(
+        activities.LogActivity,
+        activities_pb2.LogActivityRequest(
+            target=resources_pb2.RecordRef(type="opportunity", id=shekel.id),
+            kind=resources_pb2.ACTIVITY_KIND_NOTE,
+            subject="Budget confirmed",
+        ),
+    )
+    page = signed_in(browser, floor, "ann", language="he")
+    page.goto(f"{floor['url']}/deals/{shekel.id}")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "he"
+    revenue = page.locator("section[aria-labelledby=details] dd").nth(3).inner_text()
+    assert "₪" in revenue and "1,234.50" in revenue
+    logged = page.locator("li.activity-note time").first.inner_text()
+    assert str(dt.datetime.now(dt.UTC).year) in logged  # Gregorian, Western digits
+    assert not re.search("[۰-۹]", logged)
+    check_accessibility(page)
+    screenshot(page, "deal-he")
+    page.goto(f"{floor['url']}/board/{floor['line'].id}")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    check_accessibility(page)
+    screenshot(page, "board-he")
     page.context.close()

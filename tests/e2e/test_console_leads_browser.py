@@ -2,7 +2,7 @@
 identity, territory, leads and deals: a rep signs in (a wrong password is said so), works,
 qualifies and converts their routed lead and watches the saga until deals confirms; an
 administrator who is not a member gets the not-found page for it; a Persian reader gets a
-right-to-left page with Solar Hijri dates. Each page passes the accessibility check; the
+right-to-left page with Solar Hijri dates, a Hebrew reader one with Gregorian dates. Each page passes the accessibility check; the
 screenshots in docs/console/ come from here."""
 
 from __future__ import annotations
@@ -127,3 +127,27 @@ def test_a_persian_reader_gets_a_right_to_left_page_with_jalali_dates(floor, pag
     assert str(created.year) not in page.locator("time").first.inner_text()  # no Gregorian year
     check_accessibility(page)
     screenshot(page, "lead-fa")
+
+
+def test_a_hebrew_reader_gets_a_right_to_left_page_with_gregorian_dates(floor, page):
+    url, lead = floor["url"], floor["lead"]
+    page.context.add_cookies([{"name": "crm_lang", "value": "he", "url": url}])
+    page.goto(f"{url}/sign-in")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    screenshot(page, "sign-in-he")
+    page.locator("#email").fill(floor["owner_email"])  # the labels are in Hebrew
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button.primary[type=submit]").click()
+    page.wait_for_url(lambda address: "/sign-in" not in address)
+    page.locator("main h1").wait_for()
+    assert page.locator("html").get_attribute("lang") == "he"
+    check_accessibility(page)
+    screenshot(page, "my-day-he")
+    page.goto(f"{url}/leads/{lead.id}")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    created = lead.created_at.ToDatetime(tzinfo=dt.UTC).date()
+    shown = page.locator("time").first.inner_text()
+    assert str(created.year) in shown and str(created.day) in shown  # Gregorian, Western digits
+    assert not set(shown) & set("۰۱۲۳۴۵۶۷۸۹")
+    check_accessibility(page)
+    screenshot(page, "lead-he")

@@ -290,6 +290,7 @@ MATRIX: dict[str, Row] = {
         profile("hidden"), set={"ids": ["matrix-notification"]}, note="not the caller's"
     ),
     "deals.InvoicingService/CreateInvoiceFromDeal": row(TEAM_WRITE),
+    "deals.InvoicingService/ListDealDocuments": row(TEAM_READ),
     "deals.InvoicingService/RecordPayment": row(UNKNOWN_RECORD),
     "deals.OrderService/CancelOrder": row(UNKNOWN_RECORD),
     "deals.OrderService/CreateOrder": row(TEAM_WRITE),

@@ -1,15 +1,16 @@
-"""``crmctl contracts|proformas ...`` and ``crmctl invoices create-from-deal|record-payment``:
+"""``crmctl contracts|proformas ...``, ``crmctl invoices create-from-deal|record-payment|list``
+and ``crmctl orders list``:
 the two ways a sales line's deals close (a contract line: a signed contract wins the deal; a
 pro-forma line: quote -> pro-forma invoice -> order -> invoice), invoices straight from won
-deals, and payments in parts."""
+deals, payments in parts, and a deal's orders and invoices."""
 
 from __future__ import annotations
 
 import click
 
 from crm.deals.v1 import billing_pb2, contracts_pb2, payments_pb2
-from crmctl.commands.deals.billing import invoices, show_invoice
-from crmctl.commands.deals.rows import row
+from crmctl.commands.deals.billing import invoices, orders, show_invoice
+from crmctl.commands.deals.rows import invoice_row, order_row, row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
@@ -296,4 +297,51 @@ def record_payment(session, invoice_id, amount, method, paid_on, reference):
                 reference=reference,
             ),
         ),
+    )
+
+
+ORDER_COLUMNS = [("id", "id"), ("status", "status"), ("quote_id", "quote"), ("total", "total")]
+INVOICE_COLUMNS = [
+    ("id", "id"),
+    ("number", "number"),
+    ("status", "status"),
+    ("order_id", "order"),
+    ("total", "total"),
+    ("paid_amount", "paid"),
+    ("balance", "balance"),
+    ("due_date", "due"),
+]
+
+
+def _documents(session, opportunity_id):
+    return session.call(
+        Stubs(session).invoicing.ListDealDocuments,
+        payments_pb2.ListDealDocumentsRequest(opportunity_id=opportunity_id),
+    )
+
+
+@orders.command("list")
+@click.option("--deal", "opportunity_id", required=True, help="The deal.")
+@output_option
+@pass_session
+def list_orders(session, opportunity_id):
+    """The orders of a deal, oldest first (cancelled ones too)."""
+    found = _documents(session, opportunity_id)
+    print_rows(
+        session.output, [order_row(o) for o in found.orders], ORDER_COLUMNS, empty="no orders"
+    )
+
+
+@invoices.command("list")
+@click.option("--deal", "opportunity_id", required=True, help="The deal.")
+@output_option
+@pass_session
+def list_invoices(session, opportunity_id):
+    """The invoices of a deal with what is paid and still due, oldest first."""
+    found = _documents(session, opportunity_id)
+    print_rows(
+        session.output,
+        [invoice_row(i) for i in found.invoices],
+        INVOICE_COLUMNS,
+        empty="no invoices",
     )

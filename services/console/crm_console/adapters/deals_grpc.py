@@ -20,6 +20,8 @@ from crm.deals.v1 import (
     billing_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    payments_pb2,
+    payments_pb2_grpc,
     pipelines_pb2,
     pipelines_pb2_grpc,
     resources_pb2,
@@ -37,6 +39,7 @@ from crm_console.domain.deals import (
     Board,
     Contact,
     Deal,
+    DealDocuments,
     DueTask,
     Invoice,
     LineRequest,
@@ -79,6 +82,7 @@ class DealsGateway:
             "quotes": billing_pb2_grpc.QuoteServiceStub(channel),
             "orders": billing_pb2_grpc.OrderServiceStub(channel),
             "invoices": billing_pb2_grpc.InvoiceServiceStub(channel),
+            "invoicing": payments_pb2_grpc.InvoicingServiceStub(channel),
             "tasks": tasks_pb2_grpc.TaskServiceStub(channel),
         }
         self._timeout = timeout
@@ -236,13 +240,37 @@ class DealsGateway:
         request = billing_pb2.CreateInvoiceRequest(order_id=order_id)
         return mapping.invoice(self._call("invoices", "CreateInvoice", request, token))
 
-    def order(self, token: str, order_id: str) -> Order:
-        request = billing_pb2.GetOrderRequest(id=order_id)
-        return mapping.order(self._call("orders", "GetOrder", request, token))
+    def documents(self, token: str, deal_id: str) -> DealDocuments:
+        request = payments_pb2.ListDealDocumentsRequest(opportunity_id=deal_id)
+        return mapping.documents(self._call("invoicing", "ListDealDocuments", request, token))
 
-    def invoice(self, token: str, invoice_id: str) -> Invoice:
-        request = billing_pb2.GetInvoiceRequest(id=invoice_id)
-        return mapping.invoice(self._call("invoices", "GetInvoice", request, token))
+    def invoice_deal(self, token: str, deal_id: str) -> Invoice:
+        request = payments_pb2.CreateInvoiceFromDealRequest(opportunity_id=deal_id)
+        return mapping.invoice(self._call("invoicing", "CreateInvoiceFromDeal", request, token))
+
+    def issue_invoice(self, token: str, invoice_id: str) -> Invoice:
+        request = billing_pb2.IssueInvoiceRequest(id=invoice_id)
+        return mapping.invoice(self._call("invoices", "IssueInvoice", request, token))
+
+    def record_payment(
+        self,
+        token: str,
+        invoice_id: str,
+        amount: Decimal,
+        currency: str,
+        *,
+        paid_on: str,
+        method: str,
+        reference: str,
+    ) -> Invoice:
+        try:
+            paid = wire_money.to_proto(amount, currency)
+        except InvalidArgument as error:
+            raise Refused(error.message, field="amount") from None
+        request = payments_pb2.RecordPaymentRequest(
+            invoice_id=invoice_id, amount=paid, paid_on=paid_on, method=method, reference=reference
+        )
+        return mapping.invoice(self._call("invoicing", "RecordPayment", request, token))
 
     # ------------------------------------------------------------ organisation: pipelines, automation
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:

@@ -10,7 +10,7 @@ from google.protobuf.message import Message
 
 from crm.catalog.v1 import pricing_pb2, products_pb2
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import deals_pb2, resources_pb2, tasks_pb2
+from crm.deals.v1 import deals_pb2, payments_pb2, resources_pb2, tasks_pb2
 from crm_chassis.wire import enums
 from crm_console.domain.deals import (
     Account,
@@ -20,11 +20,13 @@ from crm_console.domain.deals import (
     Column,
     Contact,
     Deal,
+    DealDocuments,
     DueTask,
     Invoice,
     Line,
     Money,
     Order,
+    Payment,
     PipelineRef,
     PricedLine,
     Pricing,
@@ -204,6 +206,21 @@ def invoice(message: resources_pb2.Invoice) -> Invoice:
         order_id=message.order_id,
         status=enums.word_of(resources_pb2.InvoiceStatus, message.status, "status"),
         total=money_field(message, "total"),
+        issue_date=message.issue_date,
+        due_date=message.due_date,
+        paid_amount=money_field(message, "paid_amount"),
+        balance=money_field(message, "balance"),
+        payments=tuple(
+            Payment(money_field(p, "amount"), p.paid_on, p.method, p.reference)
+            for p in message.payments
+        ),
+    )
+
+
+def documents(message: payments_pb2.ListDealDocumentsResponse) -> DealDocuments:
+    return DealDocuments(
+        orders=tuple(order(o) for o in message.orders),
+        invoices=tuple(invoice(i) for i in message.invoices),
     )
 
 

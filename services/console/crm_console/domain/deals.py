@@ -200,12 +200,55 @@ class Order:
 
 
 @dataclass(frozen=True)
+class Payment:
+    """One payment received against an invoice."""
+
+    amount: Money | None
+    paid_on: str  # "YYYY-MM-DD"
+    method: str
+    reference: str = ""
+
+
+@dataclass(frozen=True)
 class Invoice:
     id: str
     number: str
     order_id: str
-    status: str
+    status: str  # draft, issued, paid, cancelled
     total: Money | None
+    issue_date: str = ""
+    due_date: str = ""
+    paid_amount: Money | None = None
+    balance: Money | None = None
+    payments: tuple[Payment, ...] = ()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != "cancelled"
+
+
+# deals' payment methods (RecordPayment refuses any other).
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit", "other")
+
+
+@dataclass(frozen=True)
+class DealDocuments:
+    """A deal's orders and invoices, oldest first (deals' ListDealDocuments)."""
+
+    orders: tuple[Order, ...] = ()
+    invoices: tuple[Invoice, ...] = ()
+
+    def invoices_of(self, order_id: str) -> tuple[Invoice, ...]:
+        return tuple(i for i in self.invoices if i.order_id == order_id)
+
+    @property
+    def direct_invoices(self) -> tuple[Invoice, ...]:
+        """Invoices made straight from the won deal's priced lines (no order)."""
+        return tuple(i for i in self.invoices if not i.order_id)
+
+    @property
+    def has_live_invoice(self) -> bool:
+        return any(i.is_live for i in self.invoices)
 
 
 @dataclass(frozen=True)
@@ -256,6 +299,7 @@ class DealFile:
     contacts: tuple[Contact, ...]
     timeline: tuple[Activity, ...]
     quotes: tuple[Quote, ...]
+    documents: DealDocuments = DealDocuments()
 
 
 def with_base_units(

@@ -2,7 +2,8 @@
 compiled to ``.mo`` by ``make setup``), the page's direction, dates and money per locale.
 
 Persian dates are shown in the Solar Hijri (Jalali) calendar with Persian digits; Hebrew and
-English in the Gregorian calendar. Money is formatted by Babel (CLDR) for the currency and the
+English in the Gregorian calendar. Every moment is shown in the person's own time zone (the
+language carries it: ``Language("fa", "Asia/Tehran")``). Money is formatted by Babel (CLDR) for the currency and the
 person's language: the currency's own minor units, symbol and digit grouping.
 
 A board formats a figure on every card, and Babel reads the locale's data and parses the
@@ -18,6 +19,7 @@ import contextvars
 import datetime as dt
 import gettext
 import re
+import zoneinfo
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache, lru_cache
@@ -107,13 +109,42 @@ def _number(locale_name: str, value: int | Decimal) -> str:
     return str(babel_numbers.format_decimal(value, locale=locale_name, numbering_system="default"))
 
 
+@cache
+def zone_of(name: str) -> zoneinfo.ZoneInfo | None:
+    """The IANA time zone ``name``, or None when there is no such zone."""
+    if not name or name != name.strip():
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name, sorted (the settings page's choice)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 @dataclass(frozen=True)
 class Language:
+    """How a page is written for its person: language and time zone (a known IANA name)."""
+
     code: str
+    zone: str = "UTC"
 
     @property
     def direction(self) -> str:
         return "rtl" if self.code in RTL else "ltr"
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        """``value`` (aware; naive is UTC) on the person's clock."""
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(zone_of(self.zone) or dt.UTC)
+
+    def today(self, now: dt.datetime) -> dt.date:
+        """The person's calendar day at ``now``."""
+        return self.local(now).date()
 
     def gettext(self, message: str) -> str:
         return translations(self.code).gettext(message)
@@ -121,11 +152,20 @@ class Language:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.code).ngettext(singular, plural, n)
 
-    def date(self, value: dt.date | dt.datetime | None) -> str:
-        """A day as people of the language write it: ``۱۶ آذر ۱۴۰۵`` in Persian."""
-        if value is None:
+    def date(self, value: dt.date | dt.datetime | str | None) -> str:
+        """A day as people of the language write it: ``۱۶ آذر ۱۴۰۵`` in Persian. A moment is
+        the day it is in the person's time zone; a string is an ISO day ("2026-12-07")."""
+        if value is None or value == "":
             return ""
-        day = value.date() if isinstance(value, dt.datetime) else value
+        if isinstance(value, str):
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                return value  # not a day deals would send: shown as it came
+        elif isinstance(value, dt.datetime):
+            day = self.local(value).date()
+        else:
+            day = value
         if self.code == "fa":
             jalali = jdatetime.date.fromgregorian(date=day)
             text = f"{jalali.day} {JALALI_MONTHS[jalali.month - 1]} {jalali.year}"
@@ -135,10 +175,11 @@ class Language:
     def datetime(self, value: dt.datetime | None) -> str:
         if value is None:
             return ""
-        clock = value.astimezone(dt.UTC).strftime("%H:%M")
+        local = self.local(value)
+        clock = local.strftime("%H:%M")
         if self.code == "fa":
             clock = clock.translate(PERSIAN_DIGITS)
-        return f"{self.date(value)} {clock}"
+        return f"{self.date(local)} {clock}"
 
     def iso_day(self, value: dt.date | dt.datetime | None) -> str:
         """The value of a date input (always Gregorian ISO; the label shows the local date)."""

@@ -44,7 +44,8 @@ class ConsoleSettings(ServiceSettings):
     )
     time_zone: str = setting(
         "UTC",
-        "IANA time zone (e.g. Asia/Tehran) in which my day counts a task as due today or overdue.",
+        "IANA time zone (e.g. Asia/Tehran) of a person who chose none on the settings page: my "
+        "day's today and overdue, and the dates and times shown.",
     )
 
     def __post_init__(self) -> None:

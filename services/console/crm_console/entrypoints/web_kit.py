@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from crm_console.adapters.cookie_vault import CookieVault
-from crm_console.domain.errors import SignedOut
+from crm_console.domain.errors import ConsoleError, SignedOut
 from crm_console.domain.session import Session
 from crm_console.entrypoints import i18n
 from crm_console.entrypoints.settings import LANGUAGES, ConsoleSettings
@@ -33,6 +33,7 @@ from crm_console.service_layer.dependencies import Dependencies
 SESSION_COOKIE = "crm_session"
 PRESESSION_COOKIE = "crm_csrf"
 LANGUAGE_COOKIE = "crm_lang"
+TIME_ZONE_COOKIE = "crm_tz"  # "<user id>|<IANA zone>": the signed-in person's own choice
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 STATE_SET = "console_set_cookies"
@@ -155,15 +156,37 @@ def posted(
 
 
 def language_of(request: Request) -> i18n.Language:
+    """The person's language and time zone (both remembered like the language choice)."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "")
     if chosen not in LANGUAGES:
         chosen = console_of(request).settings.default_language
-    return i18n.Language(chosen)
+    return i18n.Language(chosen, time_zone_of(request))
 
 
 def set_language(request: Request, code: str) -> None:
     if code in LANGUAGES:
         _queue_cookie(request, LANGUAGE_COOKIE, code, 365 * 24 * 3600)
+
+
+def time_zone_of(request: Request) -> str:
+    """The signed-in person's chosen time zone, else the console's ``CRM_CONSOLE_TIME_ZONE``.
+    The choice names its person: someone else signing in on the same browser gets the default."""
+    session = session_of(request)
+    user_id, _, zone = request.cookies.get(TIME_ZONE_COOKIE, "").rpartition("|")
+    if session is not None and user_id == session.person.user_id and i18n.zone_of(zone):
+        return zone
+    return console_of(request).settings.time_zone
+
+
+def set_time_zone(request: Request, zone: str) -> None:
+    """Remember ``zone`` for the signed-in person for a year; an unknown name is refused."""
+    session = require(request)
+    if i18n.zone_of(zone) is None:
+        raise ConsoleError(
+            f"{zone!r} is not a time zone: choose one from the list (e.g. Asia/Tehran)",
+            field="time_zone",
+        )
+    _queue_cookie(request, TIME_ZONE_COOKIE, f"{session.person.user_id}|{zone}", 365 * 24 * 3600)
 
 
 def safe_next(target: str) -> str:

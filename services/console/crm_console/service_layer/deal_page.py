@@ -1,15 +1,19 @@
 """The deal page's use cases: the deal with its account, contacts, timeline and quotes; logging
 activities and completing tasks (any member of the deal's team, on a teammate's deal too); the
-quote builder priced by catalog; accept -> order -> invoice. Every call carries the caller's own
-token: an id the caller may not see is NotFound, exactly like an id that does not exist."""
+quote builder priced by catalog; accept -> order -> invoice, or an invoice straight from a won
+deal's priced lines; issuing invoices and recording payments in parts. Every call carries the
+caller's own token: an id the caller may not see is NotFound, exactly like an id that does not
+exist."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from crm_console.domain.deals import (
     ACTIVITY_KINDS,
     DIRECTIONS,
+    PAYMENT_METHODS,
     Activity,
     DealFile,
     Invoice,
@@ -36,6 +40,7 @@ def deal_file(deps: Dependencies, caller: Session, *, deal_id: str) -> DealFile:
         contacts=deps.deals.contacts(token, deal.account_id) if deal.account_id else (),
         timeline=deps.deals.timeline(token, deal_id),
         quotes=deps.deals.quotes(token, deal_id),
+        documents=deps.deals.documents(token, deal_id),
     )
 
 
@@ -161,9 +166,47 @@ def invoice_order(deps: Dependencies, caller: Session, *, order_id: str) -> Invo
     return deps.deals.create_invoice(caller.tokens.access_token, order_id)
 
 
-def order(deps: Dependencies, caller: Session, *, order_id: str) -> Order:
-    return deps.deals.order(caller.tokens.access_token, order_id)
+def invoice_deal(deps: Dependencies, caller: Session, *, deal_id: str) -> Invoice:
+    """A draft invoice of a won deal's priced lines (no order); deals refuses an open deal, one
+    without priced lines and one that already has an invoice."""
+    return deps.deals.invoice_deal(caller.tokens.access_token, deal_id)
 
 
-def invoice(deps: Dependencies, caller: Session, *, invoice_id: str) -> Invoice:
-    return deps.deals.invoice(caller.tokens.access_token, invoice_id)
+def issue_invoice(deps: Dependencies, caller: Session, *, invoice_id: str) -> Invoice:
+    return deps.deals.issue_invoice(caller.tokens.access_token, invoice_id)
+
+
+def record_payment(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    invoice_id: str,
+    amount: str,
+    currency: str,
+    paid_on: str = "",
+    method: str,
+    reference: str = "",
+) -> Invoice:
+    """One payment (part or all of the balance); deals decides whether it fits the balance."""
+    try:
+        value = Decimal(amount.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ConsoleError("enter the amount as a number, e.g. 250.00", field="amount") from None
+    if not value.is_finite() or value <= 0:
+        raise ConsoleError("enter an amount above zero", field="amount")
+    if method not in PAYMENT_METHODS:
+        raise ConsoleError(f"choose one of {', '.join(PAYMENT_METHODS)}", field="method")
+    if paid_on.strip():
+        try:
+            dt.date.fromisoformat(paid_on.strip())
+        except ValueError:
+            raise ConsoleError("enter the day paid as YYYY-MM-DD", field="paid_on") from None
+    return deps.deals.record_payment(
+        caller.tokens.access_token,
+        invoice_id,
+        value,
+        currency,
+        paid_on=paid_on.strip(),
+        method=method,
+        reference=reference.strip(),
+    )

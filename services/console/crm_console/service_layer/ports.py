@@ -15,6 +15,7 @@ from crm_console.domain.deals import (
     Board,
     Contact,
     Deal,
+    DealDocuments,
     DueTask,
     Invoice,
     LineRequest,
@@ -160,9 +161,23 @@ class DealsPort(Protocol):
 
     def create_invoice(self, token: str, order_id: str) -> Invoice: ...
 
-    def order(self, token: str, order_id: str) -> Order: ...
+    def documents(self, token: str, deal_id: str) -> DealDocuments: ...
 
-    def invoice(self, token: str, invoice_id: str) -> Invoice: ...
+    def invoice_deal(self, token: str, deal_id: str) -> Invoice: ...
+
+    def issue_invoice(self, token: str, invoice_id: str) -> Invoice: ...
+
+    def record_payment(
+        self,
+        token: str,
+        invoice_id: str,
+        amount: Decimal,
+        currency: str,
+        *,
+        paid_on: str,
+        method: str,
+        reference: str,
+    ) -> Invoice: ...
 
     # the Organisation pages
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]: ...

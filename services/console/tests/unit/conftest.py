@@ -16,9 +16,12 @@ from crm_console.domain.deals import (
     Card,
     Column,
     Deal,
+    DealDocuments,
     DueTask,
+    Invoice,
     LineRequest,
     LostReason,
+    Payment,
     PipelineRef,
     PricedLine,
     Pricing,
@@ -368,7 +371,7 @@ class FakeDeals:
             sales_line_id="line-1",
             stage_key=found.stage_key,
             stage_name=found.stage_key,
-            status="open",
+            status=self.statuses.get(deal_id, "open"),
             probability=found.probability,
             currency="EUR",
             estimated_revenue=found.revenue,
@@ -395,6 +398,94 @@ class FakeDeals:
 
     def quotes(self, token: str, deal_id: str) -> tuple[object, ...]:
         return ()
+
+    # the deal page's orders and invoices: a won deal's priced lines come to 742.49 EUR;
+    # invoices are a supervisor's (deals: PERMISSION_DENIED for the others)
+    statuses: dict[str, str] = field(default_factory=dict)  # deal -> status when not open
+    docs: dict[str, DealDocuments] = field(default_factory=dict)
+    supervisors: set[str] = field(default_factory=set)
+    payments_sent: list[tuple[str, Decimal, str, str, str, str]] = field(default_factory=list)
+
+    def documents(self, token: str, deal_id: str) -> DealDocuments:
+        self.get(token, deal_id)  # another team's deal is NotFound, as deals answers
+        return self.docs.get(deal_id, DealDocuments())
+
+    def _supervisor(self, token: str) -> None:
+        if self.identity.owners.get(token, "") not in self.supervisors:
+            raise Refused("only a supervisor or manager of the team may invoice deals")
+
+    def _invoice(self, invoice_id: str) -> tuple[str, Invoice]:
+        for deal_id, found in self.docs.items():
+            for invoice in found.invoices:
+                if invoice.id == invoice_id:
+                    return deal_id, invoice
+        raise NotFound(f"invoice {invoice_id} not found")
+
+    def _keep(self, deal_id: str, invoice: Invoice) -> Invoice:
+        found = self.docs.get(deal_id, DealDocuments())
+        others = tuple(i for i in found.invoices if i.id != invoice.id)
+        self.docs[deal_id] = replace(found, invoices=(*others, invoice))
+        return invoice
+
+    def invoice_deal(self, token: str, deal_id: str) -> Invoice:
+        deal = self.get(token, deal_id)
+        self._supervisor(token)
+        if deal.status != "won":
+            raise Refused(f"only a won deal is invoiced directly; deal {deal.name!r} is open")
+        if self.documents(token, deal_id).has_live_invoice:
+            raise Refused(f"deal {deal.name!r} already has an invoice that is not cancelled")
+        total = DealMoney(Decimal("742.49"), "EUR")
+        return self._keep(deal_id, Invoice(f"inv-{deal_id}", "", "", "draft", total))
+
+    def issue_invoice(self, token: str, invoice_id: str) -> Invoice:
+        deal_id, invoice = self._invoice(invoice_id)
+        self.get(token, deal_id)
+        self._supervisor(token)
+        issued = replace(
+            invoice,
+            number="INV-2026-000001",
+            status="issued",
+            issue_date="2026-12-07",
+            due_date="2027-01-06",
+            paid_amount=DealMoney(Decimal("0.00"), "EUR"),
+            balance=invoice.total,
+        )
+        return self._keep(deal_id, issued)
+
+    def record_payment(
+        self,
+        token: str,
+        invoice_id: str,
+        amount: Decimal,
+        currency: str,
+        *,
+        paid_on: str,
+        method: str,
+        reference: str,
+    ) -> Invoice:
+        deal_id, invoice = self._invoice(invoice_id)
+        self.get(token, deal_id)
+        self._supervisor(token)
+        assert invoice.balance is not None and invoice.paid_amount is not None
+        if amount > invoice.balance.amount:
+            raise Refused(
+                f"a payment of {amount} {currency} is more than the balance due "
+                f"{invoice.balance.amount} {currency}",
+                field="amount",
+            )
+        self.payments_sent.append((invoice_id, amount, currency, paid_on, method, reference))
+        balance = invoice.balance.amount - amount
+        paid = replace(
+            invoice,
+            status="paid" if balance == 0 else "issued",
+            paid_amount=DealMoney(invoice.paid_amount.amount + amount, currency),
+            balance=DealMoney(balance, currency),
+            payments=(
+                *invoice.payments,
+                Payment(DealMoney(amount, currency), paid_on or "2026-12-07", method, reference),
+            ),
+        )
+        return self._keep(deal_id, paid)
 
     # the Organisation pages: line-1's pipeline; its rules are read and changed by team-1's
     # members here (deals: managers of each of the rule's teams)

@@ -3,7 +3,7 @@ out (the line workflows and invoicing beside orders)."""
 
 from __future__ import annotations
 
-from crm.deals.v1 import contracts_pb2, contracts_pb2_grpc, payments_pb2_grpc
+from crm.deals.v1 import contracts_pb2, contracts_pb2_grpc, payments_pb2, payments_pb2_grpc
 from crm_deals.adapters import grpc_mapping
 from crm_deals.service_layer import contracts, payments, proformas, workflow_messages
 
@@ -92,4 +92,11 @@ class InvoicingServicer(grpc_mapping.UseCases, payments_pb2_grpc.InvoicingServic
                 method=request.method,
                 reference=request.reference,
             )
+        )
+
+    def ListDealDocuments(self, request, context):
+        found = self.run(payments.list_deal_documents, request.opportunity_id)
+        return payments_pb2.ListDealDocumentsResponse(
+            orders=[grpc_mapping.order(o) for o in found.orders],
+            invoices=[grpc_mapping.invoice(i) for i in found.invoices],
         )

@@ -4,9 +4,10 @@ payments in parts (domain/billing.py: the balance and the paid status follow fro
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition
-from crm_deals.domain.billing import Invoice, Payment
+from crm_deals.domain.billing import Invoice, Order, Payment
 from crm_deals.domain.money import Money
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
@@ -68,3 +69,25 @@ def record_payment(
         publish_payment(uow, invoice, caller)
         uow.commit()
     return invoice
+
+
+@dataclass(frozen=True)
+class DealDocuments:
+    """A deal's orders and invoices, each oldest first."""
+
+    orders: list[Order]
+    invoices: list[Invoice]
+
+
+def list_deal_documents(deps: Dependencies, caller: Caller, deal_id: str) -> DealDocuments:
+    """Whoever sees the deal sees its orders and invoices (as GetOrder and GetInvoice); a deal
+    the caller may not see is NotFound, like one that does not exist."""
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
+        deal = access.visible(uow.opportunities.get(deal_id), "deal", deal_id)
+        return DealDocuments(
+            orders=sorted(uow.orders.for_opportunity(deal.id), key=lambda o: (o.created_at, o.id)),
+            invoices=sorted(
+                uow.invoices.for_opportunity(deal.id), key=lambda i: (i.created_at, i.id)
+            ),
+        )

@@ -22,6 +22,7 @@ from crm.deals.v1 import (
     exports_pb2_grpc,
     migration_pb2_grpc,
     notifications_pb2_grpc,
+    payments_pb2_grpc,
     pipelines_pb2_grpc,
     tasks_pb2_grpc,
 )
@@ -49,6 +50,7 @@ class Api(TokenCaller):
         self.quotes = billing_pb2_grpc.QuoteServiceStub(channel)
         self.orders = billing_pb2_grpc.OrderServiceStub(channel)
         self.invoices = billing_pb2_grpc.InvoiceServiceStub(channel)
+        self.invoicing = payments_pb2_grpc.InvoicingServiceStub(channel)
         self.exports = exports_pb2_grpc.ExportServiceStub(channel)
         self.migration = migration_pb2_grpc.MigrationServiceStub(channel)
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)

@@ -4,7 +4,7 @@ active -> won/closed, orders and gap-free invoice numbers, who may do what."""
 import grpc
 
 from crm.common.v1 import money_pb2
-from crm.deals.v1 import billing_pb2, deals_pb2, resources_pb2
+from crm.deals.v1 import billing_pb2, deals_pb2, payments_pb2, resources_pb2
 
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 LINES = [
@@ -168,6 +168,36 @@ def test_won_quote_to_order_to_gap_free_invoices(api, deal):
         billing_pb2.GetInvoiceRequest(id=again.id),
         "root",
     )
+
+
+def test_a_deals_orders_and_invoices_are_listed_by_the_deal(api, deal):
+    listing = payments_pb2.ListDealDocumentsRequest(opportunity_id=deal.id)
+    assert api.call(api.invoicing.ListDealDocuments, listing) == (
+        payments_pb2.ListDealDocumentsResponse()
+    )
+    quote = priced_draft(api, deal)
+    api.call(api.quotes.ActivateQuote, billing_pb2.ActivateQuoteRequest(id=quote.id))
+    api.call(api.quotes.AcceptQuote, billing_pb2.AcceptQuoteRequest(id=quote.id))
+    order = api.call(api.orders.CreateOrder, billing_pb2.CreateOrderRequest(quote_id=quote.id))
+    invoice = api.call(
+        api.invoices.CreateInvoice, billing_pb2.CreateInvoiceRequest(order_id=order.id), "sam"
+    )
+    found = api.call(api.invoicing.ListDealDocuments, listing, "bob")
+    assert [(o.id, o.total) for o in found.orders] == [(order.id, eur("742.49"))]
+    assert [(i.id, i.order_id, i.status) for i in found.invoices] == [
+        (invoice.id, order.id, resources_pb2.INVOICE_STATUS_DRAFT)
+    ]
+    # Outside the deal's team (another team's expert, an administrator): as for an unknown id.
+    for outsider in ("tom", "root"):
+        hidden = api.refused(
+            grpc.StatusCode.NOT_FOUND, api.invoicing.ListDealDocuments, listing, outsider
+        )
+        assert hidden == api.refused(
+            grpc.StatusCode.NOT_FOUND,
+            api.invoicing.ListDealDocuments,
+            payments_pb2.ListDealDocumentsRequest(opportunity_id="no-such-deal"),
+            outsider,
+        ).replace("no-such-deal", deal.id)
 
 
 def test_rejected_and_withdrawn_quotes_keep_their_reason(api, deal):

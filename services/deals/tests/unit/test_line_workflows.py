@@ -242,6 +242,36 @@ def test_a_won_deals_priced_lines_are_invoiced_directly(world):
     assert again.id != invoice.id
 
 
+def test_a_deals_orders_and_invoices_are_listed_for_whoever_sees_the_deal(world):
+    deal = world.deal()
+    assert world.call(payments.list_deal_documents, world.alice, deal.id) == (
+        payments.DealDocuments(orders=[], invoices=[])
+    )
+    quote = _active_quote(world, deal)
+    world.call(quotes.accept_quote, world.alice, quote.id)
+    order = world.call(billing.create_order, world.alice, quote.id)
+    first = world.call(billing.create_invoice, world.sam, order.id)
+    world.call(billing.cancel_invoice, world.sam, first.id, "wrong address")
+    world.clock.set(T0 + dt.timedelta(minutes=5))
+    second = world.call(billing.create_invoice, world.sam, order.id)
+    other = world.deal()
+    other_quote = _active_quote(world, other)
+    world.call(quotes.accept_quote, world.alice, other_quote.id)
+    world.call(billing.create_order, world.alice, other_quote.id)
+    found = world.call(payments.list_deal_documents, world.bob, deal.id)
+    assert [o.id for o in found.orders] == [order.id]
+    assert [(i.id, i.status) for i in found.invoices] == [
+        (first.id, "cancelled"),
+        (second.id, "draft"),
+    ]
+    # Another team's member and an administrator outside the team: as for an unknown deal.
+    for outsider in (world.tom, world.admin):
+        with pytest.raises(NotFound):
+            world.call(payments.list_deal_documents, outsider, deal.id)
+    with pytest.raises(NotFound):
+        world.call(payments.list_deal_documents, world.alice, "no-such-deal")
+
+
 def test_a_won_deal_without_lines_is_not_invoiced_directly(world):
     deal = world.deal(estimated_revenue=eur("100.00"))
     world.call(

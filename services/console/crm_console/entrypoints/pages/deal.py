@@ -1,7 +1,8 @@
 """A deal's page: details, contacts, the activity timeline (log a call, e-mail, meeting, note or
 task; complete a task, also on a teammate's deal), the quote builder priced by catalog with the
-explained price, revisions, accept -> order -> invoice. A deal the person may not see answers
-with the same not-found page as an id that does not exist."""
+explained price, revisions, accept -> order -> invoice, the deal's orders and invoices (an
+invoice also straight from a won deal's priced lines; issue it, record payments in parts). A deal
+the person may not see answers with the same not-found page as an id that does not exist."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from starlette.routing import Route
 
 from crm_console.domain.deals import ACTIVITY_KINDS, DIRECTIONS, Pricing, with_base_units
 from crm_console.domain.errors import ConsoleError, NotFound
-from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require
+from crm_console.entrypoints.web_kit import (
+    Form,
+    console_of,
+    language_of,
+    posted,
+    redirect,
+    render,
+    require,
+)
 from crm_console.service_layer import deal_page, pipeline
 
 BUILDER_ROWS = 5
@@ -42,27 +51,9 @@ def _page(
         "problem": problem or request.query_params.get("problem", ""),
         "notice": request.query_params.get("notice", ""),
         "now": console.deps.clock.now(),
-        **_just_made(request),
+        "today": language_of(request).today(console.deps.clock.now()),
     }
     return render(request, "deal/deal.html", context, status=status)
-
-
-def _just_made(request: Request) -> dict[str, object]:
-    """The order or invoice just made from this page (deals lists neither per deal)."""
-    console, session = console_of(request), require(request)
-    made: dict[str, object] = {"order": None, "invoice": None}
-    try:
-        if request.query_params.get("order"):
-            made["order"] = deal_page.order(
-                console.deps, session, order_id=request.query_params["order"]
-            )
-        if request.query_params.get("invoice"):
-            made["invoice"] = deal_page.invoice(
-                console.deps, session, invoice_id=request.query_params["invoice"]
-            )
-    except NotFound:
-        pass  # an id typed into the address bar: the deal page without it
-    return made
 
 
 def show(request: Request) -> Response:
@@ -157,13 +148,11 @@ def quote_action(request: Request, form: Form) -> Response:
     quote_id = request.path_params["quote_id"]
     try:
         if action == "order":
-            order = deal_page.order_quote(console.deps, session, quote_id=quote_id)
-            return _done(deal_id, "ordered", order=order.id)
+            deal_page.order_quote(console.deps, session, quote_id=quote_id)
+            return _done(deal_id, "ordered")
         if action == "invoice":
-            invoice = deal_page.invoice_order(
-                console.deps, session, order_id=str(form.get("order_id", ""))
-            )
-            return _done(deal_id, "invoiced", invoice=invoice.id)
+            deal_page.invoice_order(console.deps, session, order_id=str(form.get("order_id", "")))
+            return _done(deal_id, "invoiced")
         deal_page.quote_action(
             console.deps,
             session,
@@ -178,6 +167,50 @@ def quote_action(request: Request, form: Form) -> Response:
     return _done(deal_id, f"quote_{action}")
 
 
+@posted
+def invoice_deal(request: Request, form: Form) -> Response:
+    """A draft invoice of the won deal's priced lines (no order)."""
+    deal_id = request.path_params["deal_id"]
+    try:
+        deal_page.invoice_deal(console_of(request).deps, require(request), deal_id=deal_id)
+    except NotFound:
+        raise
+    except ConsoleError as error:
+        return _page(request, deal_id, problem=error.message, status=409)
+    return _done(deal_id, "invoiced")
+
+
+@posted
+def invoice_action(request: Request, form: Form) -> Response:
+    """Issue a draft invoice, or record a payment of an issued one."""
+    console = console_of(request)
+    session = require(request)
+    deal_id = request.path_params["deal_id"]
+    invoice_id = request.path_params["invoice_id"]
+    action = request.path_params["action"]
+    try:
+        if action == "issue":
+            deal_page.issue_invoice(console.deps, session, invoice_id=invoice_id)
+        elif action == "payments":
+            deal_page.record_payment(
+                console.deps,
+                session,
+                invoice_id=invoice_id,
+                amount=str(form.get("amount", "")),
+                currency=str(form.get("currency", "")),
+                paid_on=str(form.get("paid_on", "")),
+                method=str(form.get("method", "")),
+                reference=str(form.get("reference", "")),
+            )
+        else:
+            raise NotFound(f"no invoice action {action!r}")
+    except NotFound:
+        raise
+    except ConsoleError as error:
+        return _page(request, deal_id, problem=error.message, status=409)
+    return _done(deal_id, "invoice_issued" if action == "issue" else "payment_recorded")
+
+
 ROUTES = [
     Route("/deals/{deal_id:str}", show, methods=["GET"]),
     Route("/deals/{deal_id:str}/activities", log_activity, methods=["POST"]),
@@ -185,5 +218,11 @@ ROUTES = [
     Route("/deals/{deal_id:str}/quote-builder", quote_builder, methods=["POST"]),
     Route(
         "/deals/{deal_id:str}/quotes/{quote_id:str}/{action:str}", quote_action, methods=["POST"]
+    ),
+    Route("/deals/{deal_id:str}/invoice", invoice_deal, methods=["POST"]),
+    Route(
+        "/deals/{deal_id:str}/invoices/{invoice_id:str}/{action:str}",
+        invoice_action,
+        methods=["POST"],
     ),
 ]

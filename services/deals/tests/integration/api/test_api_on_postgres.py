@@ -11,7 +11,14 @@ from google.protobuf import field_mask_pb2
 from sqlalchemy import text
 
 from crm.common.v1 import money_pb2, pagination_pb2
-from crm.deals.v1 import accounts_pb2, billing_pb2, deals_pb2, pipelines_pb2, resources_pb2
+from crm.deals.v1 import (
+    accounts_pb2,
+    billing_pb2,
+    deals_pb2,
+    payments_pb2,
+    pipelines_pb2,
+    resources_pb2,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -265,6 +272,13 @@ def test_quote_revisions_to_an_order_and_gap_free_invoice_numbers(pg_api, deal):
         )
     year = dt.datetime.now(dt.UTC).year
     assert numbers == [f"INV-{year}-000001", f"INV-{year}-000002"]
+    listing = payments_pb2.ListDealDocumentsRequest(opportunity_id=deal.id)
+    found = pg_api.call(pg_api.invoicing.ListDealDocuments, listing, "bob")
+    assert [o.id for o in found.orders] == [order.id]
+    assert [(i.number, i.status) for i in found.invoices] == [
+        (number, resources_pb2.INVOICE_STATUS_CANCELLED) for number in numbers
+    ]
+    pg_api.refused(grpc.StatusCode.NOT_FOUND, pg_api.invoicing.ListDealDocuments, listing, "tom")
 
 
 def test_two_people_editing_one_version_do_not_overwrite_each_other(pg_api, deal):
