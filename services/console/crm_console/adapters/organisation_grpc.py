@@ -197,6 +197,11 @@ def preview(m: routing_pb2.RoutingDecision) -> RoutePreview:
     )
 
 
+def people_names(answer: teams_pb2.ListPeopleNamesResponse) -> dict[str, str]:
+    """Names by user id, of the people territory lets the caller see (the others left out)."""
+    return {p.user_id: p.display_name for p in answer.people if p.display_name}
+
+
 def attributes_message(a: LeadAttributes) -> routing_pb2.LeadAttributes:
     message = routing_pb2.LeadAttributes(
         country=a.country,
@@ -257,6 +262,10 @@ class OrganisationGateway:
         )
         return unit(self._call("org", "MoveOrgUnit", request, token).unit)
 
+    def deactivate_unit(self, token: str, unit_id: str) -> OrgUnit:
+        request = org_pb2.DeactivateOrgUnitRequest(id=unit_id)
+        return unit(self._call("org", "DeactivateOrgUnit", request, token).unit)
+
     def assign_manager(self, token: str, unit_id: str, user_id: str) -> OrgUnit:
         request = org_pb2.AssignUnitManagerRequest(unit_id=unit_id, user_id=user_id)
         return unit(self._call("org", "AssignUnitManager", request, token).unit)
@@ -285,6 +294,14 @@ class OrganisationGateway:
         )
         return team(self._call("teams", "CreateTeam", request, token).team)
 
+    def rename_team(self, token: str, team_id: str, name: str, version: int) -> Team:
+        request = teams_pb2.RenameTeamRequest(id=team_id, name=name, expected_version=version)
+        return team(self._call("teams", "RenameTeam", request, token).team)
+
+    def deactivate_team(self, token: str, team_id: str) -> Team:
+        request = teams_pb2.DeactivateTeamRequest(id=team_id)
+        return team(self._call("teams", "DeactivateTeam", request, token).team)
+
     def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]:
         request = teams_pb2.ListMembershipsRequest(page=PAGE, team_id=team_id, include_ended=True)
         answer = self._call("members", "ListMemberships", request, token)
@@ -304,6 +321,10 @@ class OrganisationGateway:
     def end_membership(self, token: str, membership_id: str, reason: str) -> Membership:
         request = teams_pb2.EndMembershipRequest(membership_id=membership_id, reason=reason)
         return membership(self._call("members", "EndMembership", request, token).membership)
+
+    def people_names(self, token: str, user_ids: tuple[str, ...]) -> dict[str, str]:
+        request = teams_pb2.ListPeopleNamesRequest(user_ids=list(user_ids))
+        return people_names(self._call("members", "ListPeopleNames", request, token))
 
     # ------------------------------------------------------------ sales lines and targets
     def sales_lines(self, token: str) -> tuple[SalesLine, ...]:
@@ -399,6 +420,18 @@ class OrganisationGateway:
             comment=comment,
         )
         return territory(self._call("territories", "SetTerritoryRules", request, token).territory)
+
+    def update_territory(
+        self, token: str, territory_id: str, name: str, priority: int, version: int
+    ) -> Territory:
+        request = territories_pb2.UpdateTerritoryRequest(
+            id=territory_id, name=name, priority=priority, expected_version=version
+        )
+        return territory(self._call("territories", "UpdateTerritory", request, token).territory)
+
+    def deactivate_territory(self, token: str, territory_id: str) -> Territory:
+        request = territories_pb2.DeactivateTerritoryRequest(id=territory_id)
+        return territory(self._call("territories", "DeactivateTerritory", request, token).territory)
 
     def rule_versions(self, token: str, territory_id: str) -> tuple[RuleVersion, ...]:
         request = territories_pb2.ListRuleVersionsRequest(id=territory_id)
