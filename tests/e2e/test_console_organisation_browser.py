@@ -158,6 +158,10 @@ def test_persian_organisation_pages(browser, floor):
     page.goto(f"{floor['url']}/organisation")
     check_accessibility(page)
     screenshot(page, "organisation-fa")
+    page.goto(f"{floor['url']}/organisation/teams/{floor['berlin'].id}")
+    assert "Ann" in page.locator("main").inner_text()  # names, as in English
+    check_accessibility(page)
+    screenshot(page, "organisation-team-fa")
     page.context.close()
 
 
