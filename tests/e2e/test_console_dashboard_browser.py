@@ -267,3 +267,33 @@ def test_a_sibling_units_manager_sees_none_of_the_other_units_numbers(browser, f
         assert answer.status == 404
         assert page.get_by_role("heading", name="Not found").is_visible()
         assert "1,200" not in page.content() and "5,000" not in page.content()
+
+
+def test_a_supervisor_sees_the_people_of_the_figures_by_name(browser, floor):
+    """The leaderboard's reps and the slow deals' owners by the names territory gives the
+    supervisor (her team's members), never by their user ids."""
+    sue, reports, scope, period = floor["sue"], floor["reports"], floor["scope"], floor["period"]
+    ann = floor["people"]["ann"]
+    board = sue(reports.Leaderboard, pb.LeaderboardRequest(scope=scope, period=period, limit=20))
+    assert [r.id for r in board.reps] == [ann.user_id]  # Ann closed the team's deals
+    query = f"scope=team:{scope.id}&period=month&date={period.date}"
+    page, _ = signed_in(browser, floor["url"], floor["emails"]["sue"])
+    page.goto(f"{floor['url']}/dashboards/leaderboard?{query}")
+    reps = page.locator("#leaders-reps").inner_text()
+    assert "Ann" in reps and ann.user_id not in reps
+    page.locator(".chart-box.drawn canvas").first.wait_for()
+    check_accessibility(page)
+    screenshot(page, "dashboard-leaderboard-en")
+    persian, _ = signed_in(browser, floor["url"], floor["emails"]["sue"], language="fa")
+    persian.goto(f"{floor['url']}/dashboards/leaderboard?{query}")
+    assert "Ann" in persian.locator("#leaders-reps").inner_text()
+    persian.locator(".chart-box.drawn canvas").first.wait_for()
+    check_accessibility(persian)
+    screenshot(persian, "dashboard-leaderboard-fa")
+    cycle = sue(reports.SalesCycle, pb.SalesCycleRequest(scope=scope, period=period))
+    page.goto(f"{floor['url']}/dashboards/cycle?{query}")
+    slow = page.locator("#slow-deals").inner_text()
+    for deal in cycle.open_deals:
+        assert deal.owner_user_id not in slow
+    if cycle.open_deals:
+        assert "Ann" in slow

@@ -158,4 +158,86 @@ def test_persian_organisation_pages(browser, floor):
     page.goto(f"{floor['url']}/organisation")
     check_accessibility(page)
     screenshot(page, "organisation-fa")
+    page.goto(f"{floor['url']}/organisation/teams/{floor['berlin'].id}")
+    assert "Ann" in page.locator("main").inner_text()  # names, as in English
+    check_accessibility(page)
+    screenshot(page, "organisation-team-fa")
+    page.context.close()
+
+
+def test_members_by_name_and_rename_and_deactivate_with_territorys_refusals(browser, floor):
+    """Berlin's supervisor sees the members by name; an administrator renames a team and
+    deactivates it (keyboard only), is refused deactivating a team with members and giving a
+    territory a priority another holds, each with territory's own sentence on the page."""
+    root, stubs, berlin = floor["people"]["root"], floor["stubs"], floor["berlin"]
+    page = signed_in(browser, floor, "sue")
+    page.goto(f"{floor['url']}/organisation/teams/{berlin.id}")
+    members = page.locator("#members-title").locator("xpath=..").inner_text()
+    for who in ("ann", "bob", "sue"):
+        assert who.title() in members and floor["people"][who].user_id not in members
+    page.context.close()
+
+    refusal = root.error(stubs.teams.DeactivateTeam, teams_pb2.DeactivateTeamRequest(id=berlin.id))
+    assert refusal is not None
+    page = signed_in(browser, floor, "root")
+    page.goto(f"{floor['url']}/organisation/teams/{berlin.id}")
+    page.locator("#deactivate-team button").click()
+    problem = page.locator("#page-problem")
+    problem.wait_for()
+    assert problem.inner_text() == refusal.details()  # territory's own sentence
+    check_accessibility(page)
+    screenshot(page, "organisation-team-en")
+
+    spare = root(
+        stubs.teams.CreateTeam,
+        teams_pb2.CreateTeamRequest(name=unique("Bremen"), unit_id=berlin.unit_id),
+    ).team
+    renamed = unique("Hamburg")
+    page.goto(f"{floor['url']}/organisation/teams/{spare.id}")
+    form = page.locator("#rename-team")
+    form.get_by_label("New name").fill(renamed)
+    form.get_by_label("New name").press("Enter")  # the keyboard submits the form
+    page.get_by_text("Team renamed.").wait_for()
+    assert page.get_by_role("heading", name=renamed, exact=True).is_visible()
+    page.locator("#deactivate-team button").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("Team deactivated.").wait_for()
+    got = root(stubs.teams.GetTeam, teams_pb2.GetTeamRequest(id=spare.id)).team
+    assert (got.name, got.active) == (renamed, False)
+
+    germany = next(
+        t
+        for t in root(
+            stubs.territories.ListTerritories, territories_pb2.ListTerritoriesRequest()
+        ).territories
+        if t.sales_line_id == floor["line"].id
+    )
+    second = root(
+        stubs.territories.CreateTerritory,
+        territories_pb2.CreateTerritoryRequest(
+            name=unique("Austria"),
+            sales_line_id=floor["line"].id,
+            team_id=floor["munich"].id,
+            priority=germany.priority + 1,
+            rules=[
+                territories_pb2.RoutingRule(
+                    name="AT",
+                    conditions=[territories_pb2.RuleCondition(attribute="country", values=["AT"])],
+                )
+            ],
+        ),
+    ).territory
+    page.goto(f"{floor['url']}/organisation/territories/{second.id}")
+    form = page.locator("#update-territory")
+    form.get_by_label("Priority (1 is tried first)").fill(str(germany.priority))
+    form.get_by_role("button", name="Save").click()
+    shown = page.locator("#update-territory-priority-problem, #page-problem").first
+    shown.wait_for()
+    assert germany.name in shown.inner_text()  # territory names the territory holding it
+    assert form.get_by_label("Priority (1 is tried first)").input_value() == str(germany.priority)
+    check_accessibility(page)
+    page.locator("#deactivate-territory button").click()
+    page.get_by_text("Territory deactivated: it routes no more leads.").wait_for()
+    got = root(stubs.territories.GetTerritory, territories_pb2.GetTerritoryRequest(id=second.id))
+    assert not got.territory.active
     page.context.close()

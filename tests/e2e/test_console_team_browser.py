@@ -118,6 +118,10 @@ def test_a_supervisor_assigns_from_the_queue_and_reassigns_within_the_team(brows
     page.get_by_role("link", name="Team").click()
     page.wait_for_url(f"**/team/{berlin.id}")  # sue runs one team: straight to it
     assert page.get_by_role("heading", name="Unassigned queue").count()
+    # the members by the names territory gives their supervisor, not by their user ids
+    for who in ("ann", "bob", "sue"):
+        assert page.get_by_role("link", name=who.title(), exact=True).count() == 1
+        assert people[who].user_id not in page.locator("main").inner_text()
     check_accessibility(page)
     screenshot(page, "team-en")
     page.locator(f"#assign-{lead_id}").select_option(people["ann"].user_id)

@@ -460,6 +460,11 @@ MATRIX: dict[str, Row] = {
     "territory.MembershipService/EndMembership": row(MEMBERSHIP),
     "territory.MembershipService/ListAbsences": row(OPEN),
     "territory.MembershipService/ListMemberships": row(OPEN),
+    "territory.MembershipService/ListPeopleNames": row(
+        profile("ok", service_without_role="denied", service_with_role="denied"),
+        fill={"user_id": "member_user"},
+        note="persons only; names of people sharing a scope",
+    ),
     "territory.MembershipService/MoveMember": row(MEMBERSHIP, fill={"to_team_id": "team_b"}),
     "territory.MembershipService/PauseMember": row(MEMBERSHIP),
     "territory.MembershipService/RecordAbsence": row(

@@ -5,8 +5,9 @@ its refusals reach the page with its own sentence."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 
@@ -40,6 +41,7 @@ from crm_console.domain.organisation import (
 from crm_console.domain.team import Membership, Team
 
 PAGE = pagination_pb2.PageRequest(page_size=500)  # the pages list one page of each
+T = TypeVar("T")
 
 
 def _auth(token: str) -> tuple[tuple[str, str]]:
@@ -56,85 +58,59 @@ def _word(proto_enum: Any, number: int) -> str:
     return enums.word_of(proto_enum, number, "value")
 
 
+def _copied(kind: type[T], m: Any, **converted: Any) -> T:
+    """A ``kind`` (a domain dataclass) from the message's fields of the same names, with
+    ``converted`` for those that take more than a copy: enumerations as words, times, repeated
+    fields as tuples, nested messages."""
+    copied = {f.name: getattr(m, f.name) for f in fields(kind) if f.name not in converted}  # type: ignore[arg-type]
+    return kind(**copied, **converted)
+
+
 def unit(m: org_pb2.OrgUnit) -> OrgUnit:
-    return OrgUnit(
-        id=m.id,
-        name=m.name,
-        level=m.level,
-        level_name=m.level_name,
-        department=m.department,
-        parent_id=m.parent_id,
-        manager_user_ids=tuple(m.manager_user_ids),
-        active=m.active,
-        version=m.version,
-    )
+    return _copied(OrgUnit, m, manager_user_ids=tuple(m.manager_user_ids))
 
 
 def team(m: teams_pb2.Team) -> Team:
-    return Team(
-        id=m.id,
-        name=m.name,
-        unit_id=m.unit_id,
-        strategy=_word(teams_pb2.RoutingStrategy, m.strategy),
-        time_zone=m.time_zone,
-        active=m.active,
-        version=m.version,
-    )
+    return _copied(Team, m, strategy=_word(teams_pb2.RoutingStrategy, m.strategy))
 
 
 def membership(m: teams_pb2.Membership) -> Membership:
-    return Membership(
-        id=m.id,
-        team_id=m.team_id,
-        user_id=m.user_id,
+    return _copied(
+        Membership,
+        m,
         role=_word(teams_pb2.TeamRole, m.role),
         starts_at=_when(m, "starts_at"),
         ends_at=_when(m, "ends_at"),
-        daily_capacity=m.daily_capacity,
-        takes_leads=m.takes_leads,
-        paused=m.paused,
     )
 
 
 def sales_line(m: sales_lines_pb2.SalesLine) -> SalesLine:
-    return SalesLine(
-        id=m.id,
-        name=m.name,
-        description=m.description,
+    return _copied(
+        SalesLine,
+        m,
         workflow_kind=_word(sales_lines_pb2.WorkflowKind, m.workflow_kind),
-        pipeline_id=m.pipeline_id,
         team_ids=tuple(m.team_ids),
-        active=m.active,
     )
 
 
 def target(m: sales_lines_pb2.Target) -> Target:
     has_amount = m.HasField("amount") and bool(m.amount.currency)
-    return Target(
-        sales_line_id=m.sales_line_id,
-        team_id=m.team_id,
-        period=m.period,
+    return _copied(
+        Target,
+        m,
         amount=Decimal(m.amount.amount or "0") if has_amount else None,
         currency=m.amount.currency if has_amount else "",
-        deal_count=m.deal_count,
+    )
+
+
+def condition(m: territories_pb2.RuleCondition) -> Condition:
+    return _copied(
+        Condition, m, values=tuple(m.values), ranges=tuple((r.min, r.max) for r in m.ranges)
     )
 
 
 def rule(m: territories_pb2.RoutingRule) -> Rule:
-    return Rule(
-        id=m.id,
-        name=m.name,
-        conditions=tuple(
-            Condition(
-                attribute=c.attribute,
-                values=tuple(c.values),
-                ranges=tuple((r.min, r.max) for r in c.ranges),
-                currency=c.currency,
-            )
-            for c in m.conditions
-        ),
-        description=m.description,
-    )
+    return _copied(Rule, m, conditions=tuple(condition(c) for c in m.conditions))
 
 
 def rule_message(r: Rule) -> territories_pb2.RoutingRule:
@@ -155,16 +131,16 @@ def rule_message(r: Rule) -> territories_pb2.RoutingRule:
 
 
 def territory(m: territories_pb2.Territory) -> Territory:
-    return Territory(
-        id=m.id,
-        name=m.name,
-        sales_line_id=m.sales_line_id,
-        team_id=m.team_id,
-        priority=m.priority,
-        rules_version=m.rules_version,
-        rules=tuple(rule(r) for r in m.rules),
-        active=m.active,
-        version=m.version,
+    return _copied(Territory, m, rules=tuple(rule(r) for r in m.rules))
+
+
+def candidate(m: routing_pb2.CandidateNote) -> Candidate:
+    return _copied(Candidate, m, skip_reason=_word(routing_pb2.SkipReason, m.skip_reason))
+
+
+def rule_version(m: territories_pb2.RuleSetVersion) -> RuleVersion:
+    return _copied(
+        RuleVersion, m, rules=tuple(rule(r) for r in m.rules), changed_at=_when(m, "changed_at")
     )
 
 
@@ -184,17 +160,13 @@ def preview(m: routing_pb2.RoutingDecision) -> RoutePreview:
         rules_tried=why.rules_tried,
         unroutable_reason=_word(routing_pb2.UnroutableReason, m.unroutable_reason),
         owner_reason=choice.reason,
-        candidates=tuple(
-            Candidate(
-                user_id=c.user_id,
-                eligible=c.eligible,
-                skip_reason=_word(routing_pb2.SkipReason, c.skip_reason),
-                open_items=c.open_items,
-                assigned_today=c.assigned_today,
-            )
-            for c in choice.candidates
-        ),
+        candidates=tuple(candidate(c) for c in choice.candidates),
     )
+
+
+def people_names(answer: teams_pb2.ListPeopleNamesResponse) -> dict[str, str]:
+    """Names by user id, of the people territory lets the caller see (the others left out)."""
+    return {p.user_id: p.display_name for p in answer.people if p.display_name}
 
 
 def attributes_message(a: LeadAttributes) -> routing_pb2.LeadAttributes:
@@ -257,6 +229,10 @@ class OrganisationGateway:
         )
         return unit(self._call("org", "MoveOrgUnit", request, token).unit)
 
+    def deactivate_unit(self, token: str, unit_id: str) -> OrgUnit:
+        request = org_pb2.DeactivateOrgUnitRequest(id=unit_id)
+        return unit(self._call("org", "DeactivateOrgUnit", request, token).unit)
+
     def assign_manager(self, token: str, unit_id: str, user_id: str) -> OrgUnit:
         request = org_pb2.AssignUnitManagerRequest(unit_id=unit_id, user_id=user_id)
         return unit(self._call("org", "AssignUnitManager", request, token).unit)
@@ -285,6 +261,14 @@ class OrganisationGateway:
         )
         return team(self._call("teams", "CreateTeam", request, token).team)
 
+    def rename_team(self, token: str, team_id: str, name: str, version: int) -> Team:
+        request = teams_pb2.RenameTeamRequest(id=team_id, name=name, expected_version=version)
+        return team(self._call("teams", "RenameTeam", request, token).team)
+
+    def deactivate_team(self, token: str, team_id: str) -> Team:
+        request = teams_pb2.DeactivateTeamRequest(id=team_id)
+        return team(self._call("teams", "DeactivateTeam", request, token).team)
+
     def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]:
         request = teams_pb2.ListMembershipsRequest(page=PAGE, team_id=team_id, include_ended=True)
         answer = self._call("members", "ListMemberships", request, token)
@@ -304,6 +288,10 @@ class OrganisationGateway:
     def end_membership(self, token: str, membership_id: str, reason: str) -> Membership:
         request = teams_pb2.EndMembershipRequest(membership_id=membership_id, reason=reason)
         return membership(self._call("members", "EndMembership", request, token).membership)
+
+    def people_names(self, token: str, user_ids: tuple[str, ...]) -> dict[str, str]:
+        request = teams_pb2.ListPeopleNamesRequest(user_ids=list(user_ids))
+        return people_names(self._call("members", "ListPeopleNames", request, token))
 
     # ------------------------------------------------------------ sales lines and targets
     def sales_lines(self, token: str) -> tuple[SalesLine, ...]:
@@ -400,19 +388,22 @@ class OrganisationGateway:
         )
         return territory(self._call("territories", "SetTerritoryRules", request, token).territory)
 
+    def update_territory(
+        self, token: str, territory_id: str, name: str, priority: int, version: int
+    ) -> Territory:
+        request = territories_pb2.UpdateTerritoryRequest(
+            id=territory_id, name=name, priority=priority, expected_version=version
+        )
+        return territory(self._call("territories", "UpdateTerritory", request, token).territory)
+
+    def deactivate_territory(self, token: str, territory_id: str) -> Territory:
+        request = territories_pb2.DeactivateTerritoryRequest(id=territory_id)
+        return territory(self._call("territories", "DeactivateTerritory", request, token).territory)
+
     def rule_versions(self, token: str, territory_id: str) -> tuple[RuleVersion, ...]:
         request = territories_pb2.ListRuleVersionsRequest(id=territory_id)
         answer = self._call("territories", "ListRuleVersions", request, token)
-        return tuple(
-            RuleVersion(
-                rules_version=v.rules_version,
-                rules=tuple(rule(r) for r in v.rules),
-                changed_at=_when(v, "changed_at"),
-                changed_by=v.changed_by,
-                comment=v.comment,
-            )
-            for v in answer.versions
-        )
+        return tuple(rule_version(v) for v in answer.versions)
 
     def rule_attributes(self, token: str) -> tuple[tuple[str, str], ...]:
         request = territories_pb2.ListRuleAttributesRequest()

@@ -78,6 +78,12 @@ def _scope(scope: ReportScope) -> reports_pb2.Scope:
 
 
 def _period(period: ReportPeriod) -> reports_pb2.Period:
+    if period.start is not None:
+        return reports_pb2.Period(
+            kind=reports_pb2.PERIOD_KIND_RANGE,
+            start_date=period.start.isoformat(),
+            end_date=period.day.isoformat(),
+        )
     return reports_pb2.Period(kind=PERIOD_KINDS[period.kind], date=period.day.isoformat())
 
 

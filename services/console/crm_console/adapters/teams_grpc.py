@@ -1,6 +1,6 @@
 """The Team pages' gateway: territory's teams, memberships, absences, scopes and unassigned
 queue; leads' AssignLead and open leads of a team; deals' ReassignDeal, TransferDeal and open
-deals of a team; identity's names of people. Every call carries the signed-in person's token,
+deals of a team; territory's names of the people the person may see. Every call carries the signed-in person's token,
 so territory, leads and deals decide what a supervisor or manager may see and do."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import deals_pb2, deals_pb2_grpc, resources_pb2
-from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm.leads.v1 import lead_service_pb2_grpc
 from crm.territory.v1 import (
@@ -29,7 +28,7 @@ from crm_chassis.wire import enums
 from crm_console.adapters import grpc_mapping as lead_mapping
 from crm_console.adapters import grpc_mapping_deals as deal_mapping
 from crm_console.adapters.grpc_errors import refusals
-from crm_console.adapters.organisation_grpc import membership, team
+from crm_console.adapters.organisation_grpc import membership, people_names, team
 from crm_console.domain.deals import Deal
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import OPEN_STATUSES, Lead
@@ -89,7 +88,6 @@ class TeamsGateway:
         territory: grpc.Channel,
         leads: grpc.Channel,
         deals: grpc.Channel,
-        identity: grpc.Channel,
         timeout: float,
     ) -> None:
         self._stubs: dict[str, Any] = {
@@ -99,7 +97,6 @@ class TeamsGateway:
             "routing": routing_pb2_grpc.RoutingServiceStub(territory),
             "leads": lead_service_pb2_grpc.LeadServiceStub(leads),
             "deals": deals_pb2_grpc.DealServiceStub(deals),
-            "users": users_pb2_grpc.UserServiceStub(identity),
         }
         self._timeout = timeout
 
@@ -165,11 +162,10 @@ class TeamsGateway:
         request = teams_pb2.CancelAbsenceRequest(absence_id=absence_id)
         return _absence(self._call("memberships", "CancelAbsence", request, token).absence)
 
-    # ------------------------------------------------------------ identity
-    def names(self, token: str) -> Mapping[str, str]:
-        """Names of the people identity lists on one page (ids it leaves out show as ids)."""
-        answer = self._call("users", "ListUsers", users_pb2.ListUsersRequest(page=_page()), token)
-        return {u.id: u.display_name or u.email for u in answer.users}
+    def names(self, token: str, user_ids: tuple[str, ...]) -> Mapping[str, str]:
+        """Names of the people among ``user_ids`` territory lets the caller see (one call)."""
+        request = teams_pb2.ListPeopleNamesRequest(user_ids=list(user_ids))
+        return people_names(self._call("memberships", "ListPeopleNames", request, token))
 
     # ------------------------------------------------------------ leads and deals
     def open_leads(self, token: str, team_id: str, owner_user_id: str = "") -> tuple[Lead, ...]:

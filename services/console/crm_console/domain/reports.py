@@ -30,12 +30,26 @@ class ReportScope:
 
 @dataclass(frozen=True)
 class ReportPeriod:
+    """A calendar period (``week``..``year``) around ``day``, or a ``range`` of whole days from
+    ``start`` to ``day`` inclusive (reporting's any-range period)."""
+
     kind: str
     day: dt.date
+    start: dt.date | None = None
 
     @property
     def query(self) -> dict[str, str]:
         return {"period": self.kind, "date": self.day.isoformat()}
+
+
+def last_twelve_months(today: dt.date) -> ReportPeriod:
+    """The twelve months up to and including ``today``: from the day after the same date a year
+    before (1 March after a 29 February) to today."""
+    try:
+        year_before = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February: the year before has none
+        year_before = dt.date(today.year - 1, 2, 28)
+    return ReportPeriod("range", today, start=year_before + dt.timedelta(days=1))
 
 
 def period_from(kind: str, day: str, today: dt.date) -> ReportPeriod:

@@ -5,6 +5,7 @@ currency: amounts of different currencies never share an axis or a total."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -199,13 +200,17 @@ def campaigns(rows: tuple[CampaignRoi, ...], lang: Language) -> dict[str, Chart]
     return charts
 
 
-def leaderboard(board: Leaderboard, lang: Language) -> dict[str, Chart]:
+def leaderboard(
+    board: Leaderboard, lang: Language, names: Mapping[str, str] | None = None
+) -> dict[str, Chart]:
+    """Reps and teams by their names; an id territory gave no name for by its first 8 letters."""
     _ = lang.gettext
+    known = names or {}
     return {
         name: _chart(
             "bar",
             title,
-            [r.id[:8] for r in rows],
+            [known.get(r.id) or r.id[:8] for r in rows],
             [(_("Deals won"), [float(r.won) for r in rows])],
             horizontal=True,
         )

@@ -32,9 +32,7 @@ def build_dependencies(settings: ConsoleSettings, **overrides: Any) -> Dependenc
         catalog=CatalogGateway(catalog, timeout),
         organisation=OrganisationGateway(territory, timeout),
         # The Team pages: one gateway over the channels above.
-        teams=TeamsGateway(
-            territory=territory, leads=leads, deals=deals, identity=identity, timeout=timeout
-        ),
+        teams=TeamsGateway(territory=territory, leads=leads, deals=deals, timeout=timeout),
         # The dashboards: reporting's figures, and territory's ListScopes for the scope choice.
         reporting=ReportingGateway(reporting, territory, timeout),
         closers=(

@@ -1,7 +1,8 @@
 """The dashboards' use cases: which scopes the person may see (territory's ListScopes) and one
 KPI group's figures for the scope and period of the link, read from reporting with the person's
 own token. One call to reporting per page, and territory's scopes and names (teams, units, sales
-lines) so the page shows names, not ids; the console adds nothing up."""
+lines, and the people the figures name: owners of slow deals, the leaderboard's reps) so the page
+shows names, not ids; the console adds nothing up."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from typing import Any
 
 from crm_console.domain.errors import ConsoleError, Refused, Unavailable
 from crm_console.domain.reports import (
+    Leaderboard,
     ReportPeriod,
     ReportScope,
+    SalesCycle,
     period_from,
     scope_choices,
     scope_from,
 )
 from crm_console.domain.session import Session
 from crm_console.service_layer.dependencies import Dependencies
+from crm_console.service_layer.people import names_or_ids
 
 # Slow deals listed on the cycle page (reporting allows up to 500) and leaderboard rows.
 SLOW_DEALS = 50
@@ -43,10 +47,11 @@ class DashboardView:
     empty: str = ""
     message: str = ""
     bucket: str = "month"
-    names: Mapping[str, str] = field(default_factory=dict)  # team, unit, line id -> name
+    names: Mapping[str, str] = field(default_factory=dict)  # team, unit, line, person -> name
 
     def name(self, some_id: str) -> str:
-        """The name of a team, unit or sales line, or its id when territory did not give one."""
+        """The name of a team, unit, sales line or person, or its id when territory did not
+        give one."""
         return self.names.get(some_id, some_id)
 
 
@@ -100,6 +105,7 @@ def view(
     names = _names(deps, token)
     try:
         figures = _readers(bucket)[group](deps.reporting, token, scope, period)
+        names.update(names_or_ids(deps.organisation.people_names, token, _people(figures)))
     except Refused as refused:
         # reporting's own sentence (e.g. targets need a team scope; company figures need the
         # right over every team): the page stays, empty, and says why.
@@ -114,6 +120,16 @@ def view(
             names=names,
         )
     return DashboardView(group, choices, scope, period, figures, bucket=bucket, names=names)
+
+
+def _people(figures: Any) -> list[str]:
+    """The people a page shows: the slow deals' owners (cycle, overview) and the leaderboard's
+    reps; named in one call to territory."""
+    inner = getattr(figures, "figures", figures)
+    cycle = inner if isinstance(inner, SalesCycle) else getattr(figures, "cycle", None)
+    owners = [d.owner_user_id for d in cycle.open_deals] if isinstance(cycle, SalesCycle) else []
+    reps = [r.id for r in inner.reps] if isinstance(inner, Leaderboard) else []
+    return owners + reps
 
 
 def _names(deps: Dependencies, token: str) -> dict[str, str]:

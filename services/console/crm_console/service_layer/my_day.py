@@ -4,8 +4,9 @@ two to deals (its ``ListMyTasks`` counts the days in the person's time zone) and
 reporting; a service that does not answer empties its part of the page only (the page says so)
 instead of failing the whole day.
 
-The usual stay is reporting's funnel for the team of the person's deals over the year: the mean
-days completed stays at each pipeline stage lasted. Reporting refuses a rep who may not report
+The usual stay is reporting's funnel for the team of the person's deals over the last twelve
+months (reporting's any-range period, up to and including today): the mean days completed stays
+at each pipeline stage lasted. Reporting refuses a rep who may not report
 on the team (``view_reports`` belongs to supervisors and managers), and may not answer; then,
 and for a stage without completed stays, the pipeline's expected days are the comparison (one
 more call to deals, only then), and the page says which comparison each deal shows. A deal is
@@ -23,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from crm_console.domain.deals import Deal, DueTask
 from crm_console.domain.errors import NotFound, Refused, Unavailable
 from crm_console.domain.leads import Lead
-from crm_console.domain.reports import PipelineFunnel, ReportPeriod, ReportScope
+from crm_console.domain.reports import PipelineFunnel, ReportScope, last_twelve_months
 from crm_console.domain.session import Session
 from crm_console.service_layer import leads
 from crm_console.service_layer.dependencies import Dependencies
@@ -128,7 +129,7 @@ def with_usual_stays(
     if team_id:
         try:
             report = deps.reporting.funnel(
-                token, ReportScope("team", team_id), ReportPeriod("year", today)
+                token, ReportScope("team", team_id), last_twelve_months(today)
             )
             label = report.label
             means, expected = stage_days(report.figures)

@@ -1,5 +1,6 @@
 """The Organisation pages' use cases over territory: units (three levels; rename, move,
-managers), teams, members (add, end a membership), sales lines and their targets. Each call carries
+managers, deactivate), teams (create, rename, deactivate), members (add, end a membership), sales
+lines and their targets. Each call carries
 the caller's own token; territory decides who may change what (administrators, or a team's
 managers for members and targets) and its refusal is what the page shows. The console checks
 only what a person typed (empty names, numbers, choices) so the message names the field."""
@@ -7,7 +8,8 @@ only what a person typed (empty names, numbers, choices) so the message names th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from crm_console.domain.errors import ConsoleError, Refused
 from crm_console.domain.organisation import (
@@ -23,6 +25,7 @@ from crm_console.domain.organisation import (
 from crm_console.domain.session import Session
 from crm_console.domain.team import TEAM_ROLES, Membership, Team
 from crm_console.service_layer.dependencies import Dependencies
+from crm_console.service_layer.people import names_or_ids
 
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$")
 
@@ -42,7 +45,17 @@ def _version(text: str) -> int:
 
 
 @dataclass(frozen=True)
-class Overview:
+class Named:
+    """People by name (territory's ListPeopleNames), their id when territory gave none."""
+
+    names: Mapping[str, str] = field(default_factory=dict, kw_only=True)
+
+    def name(self, user_id: str) -> str:
+        return self.names.get(user_id, user_id)
+
+
+@dataclass(frozen=True)
+class Overview(Named):
     units: tuple[tuple[OrgUnit, int], ...]  # tree order, with depth
     teams: tuple[Team, ...]
     refusal: str = ""  # territory refused the reading itself
@@ -54,7 +67,12 @@ def overview(deps: Dependencies, caller: Session) -> Overview:
         teams = deps.organisation.teams(_token(caller))
     except Refused as refused:
         return Overview((), (), refused.message)
-    return Overview(levels(units), tuple(sorted(teams, key=lambda t: t.name.casefold())))
+    managers = (user_id for u in units for user_id in u.manager_user_ids)
+    return Overview(
+        levels(units),
+        tuple(sorted(teams, key=lambda t: t.name.casefold())),
+        names=names_or_ids(deps.organisation.people_names, _token(caller), managers),
+    )
 
 
 # ---------------------------------------------------------------- units
@@ -72,6 +90,11 @@ def rename_unit(
 ) -> OrgUnit:
     name = _required(name, "name", "enter the unit's new name")
     return deps.organisation.rename_unit(_token(caller), unit_id, name, _version(version))
+
+
+def deactivate_unit(deps: Dependencies, caller: Session, *, unit_id: str) -> OrgUnit:
+    """territory refuses while active units, teams with members or territories hang below."""
+    return deps.organisation.deactivate_unit(_token(caller), unit_id)
 
 
 def move_unit(
@@ -105,8 +128,20 @@ def create_team(
     )
 
 
+def rename_team(
+    deps: Dependencies, caller: Session, *, team_id: str, name: str, version: str
+) -> Team:
+    name = _required(name, "name", "enter the team's new name")
+    return deps.organisation.rename_team(_token(caller), team_id, name, _version(version))
+
+
+def deactivate_team(deps: Dependencies, caller: Session, *, team_id: str) -> Team:
+    """territory refuses while the team has active members or territories, or is the queue."""
+    return deps.organisation.deactivate_team(_token(caller), team_id)
+
+
 @dataclass(frozen=True)
-class TeamFile:
+class TeamFile(Named):
     team: Team
     current: tuple[Membership, ...]
     ended: tuple[Membership, ...]
@@ -119,6 +154,9 @@ def team_file(deps: Dependencies, caller: Session, *, team_id: str) -> TeamFile:
         team=team,
         current=tuple(m for m in members if m.current),
         ended=tuple(m for m in members if not m.current),
+        names=names_or_ids(
+            deps.organisation.people_names, _token(caller), (m.user_id for m in members)
+        ),
     )
 
 

@@ -57,6 +57,35 @@ def territories_overview(deps: Dependencies, caller: Session) -> TerritoriesOver
     return TerritoriesOverview(tuple(sorted(territories, key=lambda t: t.priority)), lines, teams)
 
 
+def update_territory(
+    deps: Dependencies,
+    caller: Session,
+    *,
+    territory_id: str,
+    name: str,
+    priority: str,
+    version: str,
+) -> Territory:
+    """A new name and/or routing priority (the order territories are tried in)."""
+    name = name.strip()
+    if not name:
+        raise ConsoleError("enter the territory's name", field="name")
+    order = priority.strip() or "0"
+    if not order.isdigit():
+        raise ConsoleError(
+            "the priority is a whole number (1 is tried first; empty keeps it)", field="priority"
+        )
+    expected = int(version) if version.strip().isdigit() else 0
+    return deps.organisation.update_territory(
+        _token(caller), territory_id, name, int(order), expected
+    )
+
+
+def deactivate_territory(deps: Dependencies, caller: Session, *, territory_id: str) -> Territory:
+    """The territory stops routing at once."""
+    return deps.organisation.deactivate_territory(_token(caller), territory_id)
+
+
 def _one_rule(name: str, attribute: str, values: str, currency: str) -> Rule:
     name = name.strip()
     if not name:

@@ -25,6 +25,7 @@ from crm_console.domain.team import (
     who_is_free,
 )
 from crm_console.service_layer.dependencies import Dependencies
+from crm_console.service_layer.people import names_or_ids
 from crm_console.service_layer.ports import TeamsPort
 
 LISTED = 500  # a team's open items are read one page of this size at a time (TeamsGateway.MOST)
@@ -120,7 +121,8 @@ def _loads(
     deals: tuple[Deal, ...],
 ) -> tuple[MemberLoad, ...]:
     gateway, token = _teams(deps), _token(caller)
-    names = gateway.names(token)
+    members = gateway.memberships(token, team_id)
+    names = names_or_ids(gateway.names, token, [m.user_id for m in members])
     lead_counts = Counter(x.owner_user_id for x in leads)
     deal_counts = Counter(x.owner_user_id for x in deals)
     return tuple(
@@ -132,7 +134,7 @@ def _loads(
             # territory lists absences per person: one call per member
             absences=tuple(a for a in gateway.absences(token, m.user_id) if not a.cancelled),
         )
-        for m in gateway.memberships(token, team_id)
+        for m in members
     )
 
 

@@ -640,6 +640,8 @@ class FakeOrganisation:
     managers: dict[str, set[str]] = field(default_factory=dict)  # team -> manager user ids
     supervisors: set[str] = field(default_factory=set)
     previews: list[LeadAttributes] = field(default_factory=list)
+    named: list[tuple[str, ...]] = field(default_factory=list)  # ListPeopleNames' questions
+    names_refusal: Exception | None = None  # ListPeopleNames refused or not answering
 
     def _person(self, token: str) -> Person:
         return self.identity.who_am_i(token)
@@ -698,6 +700,15 @@ class FakeOrganisation:
         self._admin(token, "rename units")
         return self._changed(self._unit(unit_id), version, name=name)
 
+    def deactivate_unit(self, token: str, unit_id: str) -> OrgUnit:
+        self._admin(token, "deactivate units")
+        unit = self._unit(unit_id)
+        below = [u.name for u in self.unit_rows.values() if u.parent_id == unit_id and u.active]
+        below += [t.name for t in self.team_rows.values() if t.unit_id == unit_id and t.active]
+        if below:
+            raise Refused(f"unit {unit.name!r} still has active units or teams: {below[0]}")
+        return self._changed(unit, 0, active=False)
+
     def move_unit(self, token: str, unit_id: str, parent_id: str, version: int) -> OrgUnit:
         self._admin(token, "move units")
         unit, parent = self._unit(unit_id), self._unit(parent_id)
@@ -727,6 +738,25 @@ class FakeOrganisation:
             raise NotFound(f"team {team_id} not found")
         return self.team_rows[team_id]
 
+    def rename_team(self, token: str, team_id: str, name: str, version: int) -> Team:
+        self._admin(token, "rename teams")
+        team = self.team(token, team_id)
+        if any(t.name == name and t.id != team_id for t in self.team_rows.values()):
+            raise Refused(f"another team is named {name!r} already", field="name")
+        if version and version != team.version:
+            raise Refused(f"team {team.name!r} changed meanwhile; reload and try again")
+        self.team_rows[team_id] = replace(team, name=name, version=team.version + 1)
+        return self.team_rows[team_id]
+
+    def deactivate_team(self, token: str, team_id: str) -> Team:
+        self._admin(token, "deactivate teams")
+        team = self.team(token, team_id)
+        active = [m for m in self.memberships(token, team_id) if m.current]
+        if active:
+            raise Refused(f"team {team.name!r} still has {len(active)} active member(s)")
+        self.team_rows[team_id] = replace(team, active=False, version=team.version + 1)
+        return self.team_rows[team_id]
+
     def create_team(
         self, token: str, name: str, unit_id: str, strategy: str, time_zone: str
     ) -> Team:
@@ -740,6 +770,22 @@ class FakeOrganisation:
 
     def memberships(self, token: str, team_id: str) -> tuple[Membership, ...]:
         return tuple(m for m in self.member_rows.values() if m.team_id == team_id)
+
+    def people_names(self, token: str, user_ids: tuple[str, ...]) -> dict[str, str]:
+        """territory's ListPeopleNames: anyone for an administrator, else the caller and the
+        members (past ones too) of the teams they are a member or manager of."""
+        self.named.append(tuple(user_ids))
+        if self.names_refusal is not None:
+            raise self.names_refusal
+        me = self._person(token)
+        visible = set(user_ids)
+        if "admin" not in me.roles:
+            rows = self.member_rows.values()
+            mine = {m.team_id for m in rows if m.user_id == me.user_id and m.current}
+            mine |= {t for t, ids in self.managers.items() if me.user_id in ids}
+            visible = {m.user_id for m in rows if m.team_id in mine} | {me.user_id}
+        named = {p.user_id: p.display_name for p in self.identity.people.values()}
+        return {u: named[u] for u in user_ids if u in visible and u in named}
 
     def add_member(
         self, token: str, team_id: str, user_id: str, role: str, daily_capacity: int
@@ -822,6 +868,27 @@ class FakeOrganisation:
     def territory(self, token: str, territory_id: str) -> Territory:
         if territory_id not in self.territory_rows:
             raise NotFound(f"territory {territory_id} not found")
+        return self.territory_rows[territory_id]
+
+    def update_territory(
+        self, token: str, territory_id: str, name: str, priority: int, version: int
+    ) -> Territory:
+        self._admin(token, "change territories")
+        found = self.territory(token, territory_id)
+        if version and version != found.version:
+            raise Refused(f"territory {found.name!r} changed meanwhile; reload and try again")
+        self.territory_rows[territory_id] = replace(
+            found,
+            name=name or found.name,
+            priority=priority or found.priority,
+            version=found.version + 1,
+        )
+        return self.territory_rows[territory_id]
+
+    def deactivate_territory(self, token: str, territory_id: str) -> Territory:
+        self._admin(token, "deactivate territories")
+        found = self.territory(token, territory_id)
+        self.territory_rows[territory_id] = replace(found, active=False, version=found.version + 1)
         return self.territory_rows[territory_id]
 
     def _described(self, rules: tuple[Rule, ...], version: int) -> tuple[Rule, ...]:

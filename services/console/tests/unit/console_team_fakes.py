@@ -115,8 +115,14 @@ class FakeTeams:
     def absences(self, token: str, user_id: str) -> tuple[Absence, ...]:
         return tuple(a for a in self.away.get(user_id, []) if a.ends_at > self.now)
 
-    def names(self, token: str) -> dict[str, str]:
-        return {p.user_id: p.display_name for p in self.identity.people.values()}
+    def names(self, token: str, user_ids: tuple[str, ...]) -> dict[str, str]:
+        """territory's ListPeopleNames: the caller and the members of the teams they see."""
+        self.calls.append("ListPeopleNames")
+        me = self._user(token)
+        mine = [t for t in self.teams if self._role(token, t)]
+        visible = {m.user_id for t in mine for m in self.members.get(t, [])} | {me}
+        named = {p.user_id: p.display_name for p in self.identity.people.values()}
+        return {u: named[u] for u in user_ids if u in visible and u in named}
 
     def unassigned(self, token: str) -> tuple[QueuedLead, ...]:
         if not self._role(token, self.queue_team):

@@ -17,7 +17,7 @@ from crm.territory.v1 import access_pb2, teams_pb2
 from crm_console.adapters.reporting_grpc import ReportingGateway
 from crm_console.domain.deals import Money
 from crm_console.domain.errors import NotFound
-from crm_console.domain.reports import ReportPeriod, ReportScope, TeamScope
+from crm_console.domain.reports import ReportPeriod, ReportScope, TeamScope, last_twelve_months
 
 
 class Refusal(grpc.RpcError):
@@ -103,6 +103,18 @@ def test_a_call_carries_the_token_the_scope_and_the_period():
     (stage,) = report.figures[0].stages
     assert stage.open_value == (Money(Decimal("1500.50"), "EUR"), Money(Decimal("90"), "USD"))
     assert (stage.open_deals, stage.reached, stage.conversion_to_next_percent) == (3, 7, "42.9")
+
+
+def test_a_range_goes_to_reporting_as_its_first_and_last_day():
+    port, channel, _ = gateway({"Funnel": pb.FunnelResponse()})
+    port.funnel("token-9", SCOPE, last_twelve_months(dt.date(2028, 2, 29)))
+    period = channel.calls[0][1].period
+    assert (period.kind, period.start_date, period.end_date, period.date) == (
+        pb.PERIOD_KIND_RANGE,
+        "2027-03-01",
+        "2028-02-29",
+        "",
+    )
 
 
 def test_the_forecast_keeps_each_currency_and_category_apart():

@@ -14,7 +14,7 @@ import pytest
 from crm_console.domain.errors import Refused
 from crm_console.domain.organisation import OrgUnit
 from crm_console.domain.reports import TeamScope
-from crm_console.domain.team import Team
+from crm_console.domain.team import Membership, Team
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -210,3 +210,51 @@ def test_the_dashboard_still_shows_its_figures_when_territory_names_nothing(mana
     page = client.get("/dashboards")
     assert page.status_code == 200 and "team-1" in page.text
     assert reporting.asked[-1][0] == "dashboard"
+
+
+@pytest.fixture
+def named_floor(manager, world):
+    """Ann (user-2) and Bob (user-3) are reps of team-1, which Mia manages; Ola (user-4) is in
+    a team of another unit; user-5 and user-0 are unknown to identity."""
+    client, reporting, mia = manager
+    identity = world[1]
+    organisation = client.app.state.console.deps.organisation
+    people = {name: identity.add(f"{name.lower()}@example.com", name) for name in ("Ann", "Bob")}
+    ola = identity.add("ola@example.com", "Ola")
+    organisation.managers["team-1"] = {mia.user_id}
+    for n, person in enumerate(people.values()):
+        organisation.member_rows[f"m{n}"] = Membership(f"m{n}", "team-1", person.user_id, "expert")
+    organisation.member_rows["m9"] = Membership("m9", "team-9", ola.user_id, "expert")
+    return client, reporting, organisation, people, ola
+
+
+def test_a_manager_sees_the_people_of_the_figures_by_name_in_one_call(named_floor):
+    client, _, organisation, _people, ola = named_floor
+    page = client.get("/dashboards/leaderboard?scope=team:team-1").text
+    board = page[page.index('id="leaders-reps"') :]
+    assert '<th scope="row">Ann</th>' in board and '<th scope="row">Bob</th>' in board
+    # Ola is in no team Mia sees: territory leaves her name out and her id stays
+    assert ola.user_id in board and "Ola" not in page
+    assert '<th scope="row">user-0</th>' in board  # unknown to territory: the id
+    assert 'id="leaders-teams"' in page and '<th scope="row">team-1</th>' in page
+    reps = next(c for c in charts(page) if c["title"] == "Reps by deals won")
+    assert reps["labels"][:3] == ["user-0", "Mia", "Ann"]
+    assert len(organisation.named) == 1  # one call names every person of the page
+    assert set(organisation.named[0]) == {f"user-{n}" for n in range(5)}
+
+
+def test_slow_deals_show_their_owner_by_name_on_the_cycle_page_and_the_overview(named_floor):
+    client, _reporting, organisation, _, _ = named_floor
+    for path in ("/dashboards/cycle?scope=team:team-1", "/dashboards?scope=team:team-1"):
+        page = client.get(path).text
+        slow = page[page.index('id="slow-deals"') :]
+        assert "<td>Mia</td>" in slow and "<td>user-1</td>" not in slow
+    assert organisation.named == [("user-1",), ("user-1",)]
+
+
+def test_people_keep_their_ids_when_territory_does_not_name_them(named_floor):
+    client, _reporting, organisation, _, _ = named_floor
+    organisation.names_refusal = Refused("territory refuses today")
+    page = client.get("/dashboards/leaderboard?scope=team:team-1")
+    assert page.status_code == 200
+    assert '<th scope="row">user-2</th>' in page.text and "Ann" not in page.text

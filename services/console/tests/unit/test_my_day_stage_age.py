@@ -20,6 +20,7 @@ from crm_console.domain.reports import (
     ReportPeriod,
     ReportScope,
     TeamScope,
+    last_twelve_months,
 )
 from crm_console.service_layer.my_day import AVERAGE, EXPECTED, MyDeal, compared, stage_days
 
@@ -95,7 +96,7 @@ def test_each_deal_beside_its_team_average_from_one_funnel_call(rep):
     assert page.status_code == 200
     section = deals_section(page.text)
     assert "Usual days" in section
-    assert "deals stayed in that stage in 2026" in section
+    assert "deals stayed in that stage over the last twelve months (2026;" in section
     assert "4.5 (average)" in row_of(section, "Deal d1") and "slower than usual" in row_of(
         section, "Deal d1"
     )
@@ -104,8 +105,11 @@ def test_each_deal_beside_its_team_average_from_one_funnel_call(rep):
     assert "slower than usual" not in row_of(section, "Deal d2")
     assert "3 (average)" in row_of(section, "Deal d3") and "slower" in row_of(section, "Deal d3")
     assert deps.reporting.asked == [
-        ("funnel", ReportScope("team", "team-1"), ReportPeriod("year", NOW.date()))
+        ("funnel", ReportScope("team", "team-1"), last_twelve_months(NOW.date()))
     ]
+    assert last_twelve_months(NOW.date()) == ReportPeriod(
+        "range", NOW.date(), start=NOW.date().replace(year=NOW.year - 1) + dt.timedelta(days=1)
+    )
     assert asked_pipelines == []  # the funnel covered every deal: no call to deals for it
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
+from crm_console.domain.errors import Unavailable
 from crm_console.domain.organisation import Condition, Rule
 
 PASSWORD = "correct horse battery staple"
@@ -212,7 +214,10 @@ def test_a_manager_adds_and_ends_a_membership(team_one):
     )
     assert answer.status_code == 303
     page = client.get(f"/organisation/teams/{team.id}?notice=member_added")
-    assert "Member added." in page.text and people["rex"].user_id in main(page.text)
+    # the member by name (territory names the team's members to its manager), not by id
+    assert "Member added." in page.text and "<td>Rex</td>" in main(page.text)
+    assert people["rex"].user_id not in main(page.text)
+    assert fake.named[-1] == (people["rex"].user_id,)  # one call for the page's people
     again = post(
         client,
         path,
@@ -437,3 +442,118 @@ def test_create_a_territory_and_a_taken_priority_is_named(team_one):
     assert again.status_code == 409 and 'id="create-territory-priority-problem"' in again.text
     listed = main(client.get("/organisation/territories").text)
     assert "Germany" in listed and "country is one of DE" in listed
+
+
+def test_members_and_managers_outside_what_territory_names_keep_their_ids(team_one):
+    client, fake, people, team, _ = team_one
+    fake.add_member("setup", team.id, people["rex"].user_id, "expert", 0)
+    fake.assign_manager("setup", team.unit_id, people["root"].user_id)
+    sign_in(client, "rex@example.com")  # a rep of the team: territory names its members
+    shown = main(client.get(f"/organisation/teams/{team.id}").text)
+    assert "<td>Rex</td>" in shown
+    units = main(client.get("/organisation").text)
+    # the unit's manager is in no team of Rex's: territory leaves the name out, the id stays
+    assert f"Managers: {people['root'].user_id}" in units
+    fake.names_refusal = Unavailable("territory did not answer")
+    shown = main(client.get(f"/organisation/teams/{team.id}").text)
+    assert people["rex"].user_id in shown and "<td>Rex</td>" not in shown
+
+
+def test_rename_and_deactivate_a_team_and_a_refusal_shows_territorys_message(team_one):
+    client, fake, people, team, _ = team_one
+    fake.add_member("setup", team.id, people["rex"].user_id, "expert", 0)
+    sign_in(client, "root@example.com")
+    path = f"/organisation/teams/{team.id}"
+    page = client.get(path).text
+    assert 'id="rename-team"' in page and 'id="deactivate-team"' in page
+    renamed = post(
+        client, path, {"form": "rename-team", "intent": "rename", "version": "1", "name": "Core"}
+    )
+    assert renamed.status_code == 303 and renamed.headers["location"].endswith("team_renamed")
+    assert fake.team_rows[team.id].name == "Core"
+    stale = post(
+        client, path, {"form": "rename-team", "intent": "rename", "version": "1", "name": "X"}
+    )
+    assert stale.status_code == 409 and "changed meanwhile" in main(stale.text)
+    assert 'value="X"' in stale.text  # the entry kept
+    refused = post(client, path, {"form": "deactivate-team", "intent": "deactivate"})
+    assert refused.status_code == 409
+    assert "still has 1 active member(s)" in main(refused.text)
+    assert 'role="alert" id="page-problem"' in refused.text
+    membership = next(iter(fake.member_rows))
+    fake.end_membership("setup", membership, "left")
+    done = post(client, path, {"form": "deactivate-team", "intent": "deactivate"})
+    assert done.status_code == 303 and not fake.team_rows[team.id].active
+    page = main(client.get(f"{path}?notice=team_deactivated").text)
+    assert "Team deactivated." in page and 'id="deactivate-team"' not in page
+
+
+def test_a_manager_may_not_rename_a_team_territory_says_so(team_one):
+    client, fake, _people, team, _ = team_one
+    sign_in(client, "mia@example.com")
+    path = f"/organisation/teams/{team.id}"
+    answer = post(
+        client, path, {"form": "rename-team", "intent": "rename", "version": "1", "name": "Mine"}
+    )
+    assert answer.status_code == 409 and "only an administrator may rename teams" in answer.text
+    assert fake.team_rows[team.id].name == "Berlin Reps"
+    empty = post(client, path, {"form": "rename-team", "intent": "rename", "name": " "})
+    assert 'id="rename-team-name-problem"' in empty.text  # the console's own check, at its field
+
+
+def test_deactivate_a_unit_refused_while_teams_hang_below(team_one):
+    client, fake, _people, team, _ = team_one
+    sign_in(client, "root@example.com")
+    unit_id = team.unit_id
+    form = {"form": f"deactivate-{unit_id}", "intent": "deactivate"}
+    refused = post(client, f"/organisation/units/{unit_id}", form, page="/organisation")
+    assert refused.status_code == 409
+    assert "still has active units or teams: Berlin Reps" in main(refused.text)
+    fake.team_rows[team.id] = replace(fake.team_rows[team.id], active=False)
+    done = post(client, f"/organisation/units/{unit_id}", form, page="/organisation")
+    assert done.status_code == 303 and done.headers["location"].endswith("unit_deactivate")
+    page = main(client.get("/organisation?notice=unit_deactivate").text)
+    assert "Unit deactivated." in page and f'id="deactivate-{unit_id}"' not in page
+
+
+def test_rename_reorder_and_deactivate_a_territory(territory):
+    client, fake, _people, made = territory
+    sign_in(client, "root@example.com")
+    path = f"/organisation/territories/{made.id}"
+    answer = post(
+        client,
+        path,
+        {
+            "form": "update-territory",
+            "intent": "update",
+            "version": str(made.version),
+            "name": "DACH",
+            "priority": "3",
+        },
+    )
+    assert answer.status_code == 303 and answer.headers["location"].endswith("territory_updated")
+    assert (fake.territory_rows[made.id].name, fake.territory_rows[made.id].priority) == (
+        "DACH",
+        3,
+    )
+    typo = post(
+        client, path, {"form": "update-territory", "intent": "update", "name": "D", "priority": "x"}
+    )
+    assert 'id="update-territory-priority-problem"' in typo.text
+    done = post(client, path, {"form": "deactivate-territory", "intent": "deactivate"})
+    assert done.status_code == 303 and not fake.territory_rows[made.id].active
+    page = main(client.get(f"{path}?notice=territory_deactivated").text)
+    assert "Territory deactivated: it routes no more leads." in page
+    assert "This territory is deactivated" in page
+
+
+def test_a_rep_may_not_deactivate_a_territory(territory):
+    client, fake, _people, made = territory
+    sign_in(client, "rex@example.com")
+    path = f"/organisation/territories/{made.id}"
+    answer = post(client, path, {"form": "deactivate-territory", "intent": "deactivate"})
+    assert answer.status_code == 409
+    assert "only an administrator may deactivate territories" in main(answer.text)
+    assert fake.territory_rows[made.id].active
+    no_token = client.post(path, data={"form": "deactivate-territory", "intent": "deactivate"})
+    assert no_token.status_code == 403 and fake.territory_rows[made.id].active

@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 from starlette.testclient import TestClient
 
+from crm_console.domain.errors import Unavailable
 from crm_console.domain.team import Absence, QueuedLead
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
@@ -303,3 +304,28 @@ def test_whether_to_offer_the_area_is_asked_of_territory_once_for_many_pages(flo
     for _ in range(3):
         assert NAV_TEAM in client.get("/").text
     assert teams.calls.count("ListScopes") == 1
+
+
+def test_members_are_named_by_territory_in_one_call_per_page(floor):
+    client, teams, people = floor
+    sign_in(client, "Sue")
+    teams.calls.clear()
+    page = main(client.get("/team/berlin").text)
+    assert teams.calls.count("ListPeopleNames") == 1  # not one per member
+    assert ">Ann</a>" in page and people["Ann"] not in re.sub(r'(href|value)="[^"]*"', "", page)
+    teams.calls.clear()
+    member = main(client.get(f"/team/berlin/members/{people['Ann']}").text)
+    assert teams.calls.count("ListPeopleNames") == 1 and "<h1>Ann " in member
+
+
+def test_a_member_territory_does_not_name_is_shown_by_id(floor, monkeypatch):
+    client, teams, people = floor
+    sign_in(client, "Sue")
+
+    def refuse(token, user_ids):
+        raise Unavailable("territory did not answer")
+
+    monkeypatch.setattr(teams, "names", refuse)
+    page = client.get("/team/berlin")
+    assert page.status_code == 200  # the page stays; the names fall back to the ids
+    assert f">{people['Ann']}</a>" in main(page.text)

@@ -115,3 +115,11 @@ class MembershipServicer(Servicer, teams_pb2_grpc.MembershipServiceServicer):
             self.deps, caller(), user_id=request.user_id, since=grpc_mapping.when(request, "since")
         )
         return teams_pb2.ListAbsencesResponse(absences=[grpc_mapping.absence(a) for a in rows])
+
+    def ListPeopleNames(self, request, context):
+        people = memberships.list_people_names(self.deps, caller(), user_ids=list(request.user_ids))
+        return teams_pb2.ListPeopleNamesResponse(
+            people=[
+                teams_pb2.PersonName(user_id=p.user_id, display_name=p.display_name) for p in people
+            ]
+        )

@@ -11,11 +11,17 @@ import datetime as dt
 from typing import Any
 
 from crm.territory.v1 import events_pb2
-from crm_chassis.errors import AlreadyExists, FailedPrecondition, InvalidArgument
+from crm_chassis.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    PermissionDenied,
+)
 from crm_chassis.paging import Page
+from crm_territory.domain.people import Person
 from crm_territory.domain.teams import Membership, TeamRole, check_capacity
 from crm_territory.domain.values import check_version
-from crm_territory.service_layer.access_state import AccessWatch
+from crm_territory.service_layer.access_state import AccessWatch, scopes_of
 from crm_territory.service_layer.caller import Caller, require_team_role
 from crm_territory.service_layer.dependencies import Dependencies
 from crm_territory.service_layer.event_messages import emit_membership
@@ -269,3 +275,34 @@ def list_memberships(
         and (include_ended or m.ends_at is None or m.ends_at > now)
     ]
     return paginate(rows, lambda m: (m.starts_at.isoformat(), m.id), page_size, cursor)
+
+
+MAX_NAMES = 500
+
+
+def list_people_names(deps: Dependencies, caller: Caller, *, user_ids: list[str]) -> list[Person]:
+    """The people among ``user_ids`` the caller may see, in the order asked, for showing them
+    by name: the caller and the members, current or past, of the teams in the caller's scopes
+    (whose records — and so whose owners — the caller sees); an administrator, who places people
+    in teams, may ask about anyone. Others and unknown ids are left out, never refused one by
+    one, so the answer tells nothing about people outside what the caller sees."""
+    if not caller.is_person:
+        raise PermissionDenied(
+            "names of people are for persons signed in; a service account cannot ask for them"
+        )
+    wanted = [u for u in dict.fromkeys(user_ids) if u]
+    if len(wanted) > MAX_NAMES:
+        raise InvalidArgument(
+            f"ask for at most {MAX_NAMES} people at a time ({len(wanted)} given)", field="user_ids"
+        )
+    if not wanted:
+        return []
+    with deps.uow() as uow:
+        if caller.is_admin:
+            visible = set(wanted)
+        else:
+            teams = [s.team_id for s in scopes_of(uow, caller.user_id, deps.clock.now())]
+            visible = {m.user_id for ms in uow.memberships.for_teams(teams).values() for m in ms}
+            visible.add(caller.user_id)
+        people = uow.people.many([u for u in wanted if u in visible])
+    return [people[u] for u in wanted if u in people]

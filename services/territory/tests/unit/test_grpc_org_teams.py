@@ -317,3 +317,20 @@ def test_a_person_in_several_teams_has_a_scope_in_each(api):
     assert sorted((s.team_id, s.role) for s in scopes.scopes) == sorted(
         [(berlin.id, teams_pb2.TEAM_ROLE_EXPERT), (munich.id, teams_pb2.TEAM_ROLE_SUPERVISOR)]
     )
+
+
+def test_people_names_over_grpc_name_only_who_shares_a_scope(api):
+    _, admin, client, tokens = api
+    build(admin)
+    ask = teams_pb2.ListPeopleNamesRequest(user_ids=["cid", "ann", "bob", "ghost"])
+    ann = client.as_(tokens.user("ann"))
+    answer = ann(ann.members.ListPeopleNames, ask)
+    assert [(p.user_id, p.display_name) for p in answer.people] == [("ann", "Ann"), ("bob", "Bob")]
+    everyone = admin(admin.members.ListPeopleNames, ask)
+    assert [p.user_id for p in everyone.people] == ["cid", "ann", "bob"]
+    service = client.as_(tokens.service("reporting"))
+    err = service.error(service.members.ListPeopleNames, ask)
+    assert err.code() == SC.PERMISSION_DENIED and "service account" in err.details()
+    many = teams_pb2.ListPeopleNamesRequest(user_ids=[f"u{i}" for i in range(501)])
+    err = ann.error(ann.members.ListPeopleNames, many)
+    assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "user_ids"

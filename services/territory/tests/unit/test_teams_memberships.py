@@ -12,6 +12,7 @@ from crm_chassis.errors import (
 )
 from crm_territory.domain.teams import RoutingStrategy, TeamRole
 from crm_territory.service_layer import absences, memberships, org, teams
+from crm_territory.service_layer.caller import Caller
 
 from .conftest import ADMIN, user
 
@@ -261,3 +262,43 @@ def test_list_teams_below_a_unit(dach):
     assert elsewhere.name in [t.name for t in teams.list_teams(world.deps, ADMIN).items]
     unchanged = teams.set_team_routing(world.deps, ADMIN, team_id=berlin.id, strategy=None)
     assert unchanged.version == 1
+
+
+def test_people_names_cover_the_callers_scopes_only(dach):
+    world, region, berlin, munich = dach
+    world.member(berlin, "ana", name="Ana Alves")
+    world.member(berlin, "ben", role=TeamRole.SUPERVISOR, name="Ben Berg")
+    left = world.member(berlin, "cem", name="Cem Cakir")
+    memberships.end_membership(world.deps, ADMIN, membership_id=left.id)
+    world.member(munich, "dora", name="Dora Dietz")
+    world.person("uma", name="Uma Ueda")
+    org.assign_unit_manager(world.deps, ADMIN, unit_id=region.id, user_id="uma")
+    asked = ["dora", "cem", "ana", "nobody", "ana", "ben"]
+
+    def names(caller):
+        people = memberships.list_people_names(world.deps, caller, user_ids=asked)
+        return [(p.user_id, p.display_name) for p in people]
+
+    # A supervisor of Berlin: Berlin's members, past ones too, in the order asked; not Munich's.
+    assert names(user("ben")) == [("cem", "Cem Cakir"), ("ana", "Ana Alves"), ("ben", "Ben Berg")]
+    # An expert of Munich sees Munich only (and themselves).
+    assert names(user("dora")) == [("dora", "Dora Dietz")]
+    # The unit's manager sees both teams below; an administrator may ask about anyone.
+    assert [u for u, _ in names(user("uma"))] == ["dora", "cem", "ana", "ben"]
+    assert [u for u, _ in names(ADMIN)] == ["dora", "cem", "ana", "ben"]
+    # Someone in no team learns nothing, not even that the ids exist.
+    assert names(user("stranger")) == []
+
+
+def test_people_names_refuse_services_and_long_lists(dach):
+    world, *_ = dach
+    service = Caller("reports", kind="service", roles=frozenset({"admin"}))
+    with pytest.raises(PermissionDenied) as err:
+        memberships.list_people_names(world.deps, service, user_ids=["ana"])
+    assert "service account" in err.value.message
+    with pytest.raises(InvalidArgument) as err:
+        memberships.list_people_names(
+            world.deps, user("ana"), user_ids=[f"u{i}" for i in range(501)]
+        )
+    assert "at most 500" in err.value.message
+    assert memberships.list_people_names(world.deps, user("ana"), user_ids=[]) == []

@@ -66,7 +66,7 @@ def _charts(view: DashboardView, lang: Language) -> dict[str, charts.Chart]:
         "forecast": lambda: charts.forecast(figures.figures, lang),
         "targets": lambda: charts.targets(figures.figures, lang),
         "campaigns": lambda: charts.campaigns(figures.figures, lang),
-        "leaderboard": lambda: charts.leaderboard(figures.figures, lang),
+        "leaderboard": lambda: charts.leaderboard(figures.figures, lang, view.names),
     }
     return build[view.group]()
 

@@ -1,5 +1,6 @@
 """The Organisation area's units and teams: the unit tree (three levels; create, rename, move,
-managers), the teams (create) and a team's members (add, end a membership). territory decides
+managers, deactivate), the teams (create, rename, deactivate) and a team's members (add, end a
+membership). territory decides
 who may change what; a refusal shows its own message at the field it names or at the top."""
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def create_unit(request: Request, form: Form) -> Response:
 
 @posted
 def unit_change(request: Request, form: Form) -> Response:
-    """Rename, move, or assign / remove a manager of one unit (the form's ``intent``)."""
+    """Rename, move, deactivate, or assign / remove a manager of one unit (the form's
+    ``intent``)."""
     deps, session = console_of(request).deps, require(request)
     unit_id = request.path_params["unit_id"]
     version = str(form.get("version", ""))
@@ -83,6 +85,8 @@ def unit_change(request: Request, form: Form) -> Response:
             name=str(form.get("name", "")),
             version=version,
         )
+    elif intent == "deactivate":
+        action = partial(organisation.deactivate_unit, deps, session, unit_id=unit_id)
     elif intent == "move":
         action = partial(
             organisation.move_unit,
@@ -137,6 +141,28 @@ def team(request: Request) -> Response:
 
 
 @posted
+def team_change(request: Request, form: Form) -> Response:
+    """Rename or deactivate the team (the form's ``intent``)."""
+    deps, session = console_of(request).deps, require(request)
+    team_id = request.path_params["team_id"]
+    if form.get("intent") == "deactivate":
+        action = partial(organisation.deactivate_team, deps, session, team_id=team_id)
+        notice = "team_deactivated"
+    else:
+        action = partial(
+            organisation.rename_team,
+            deps,
+            session,
+            team_id=team_id,
+            name=str(form.get("name", "")),
+            version=str(form.get("version", "")),
+        )
+        notice = "team_renamed"
+    done = f"/organisation/teams/{team_id}"
+    return change(request, form, action, page=_team, done=done, notice=notice)
+
+
+@posted
 def add_member(request: Request, form: Form) -> Response:
     deps, session = console_of(request).deps, require(request)
     team_id = request.path_params["team_id"]
@@ -174,6 +200,7 @@ ROUTES = [
     Route("/organisation/units/{unit_id:str}", unit_change, methods=["POST"]),
     Route("/organisation/teams", create_team, methods=["POST"]),
     Route("/organisation/teams/{team_id:str}", team, methods=["GET"]),
+    Route("/organisation/teams/{team_id:str}", team_change, methods=["POST"]),
     Route("/organisation/teams/{team_id:str}/members", add_member, methods=["POST"]),
     Route(
         "/organisation/teams/{team_id:str}/members/{membership_id:str}/end",

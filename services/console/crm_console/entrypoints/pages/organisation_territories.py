@@ -1,8 +1,8 @@
-"""The Organisation area's territories: routing order, each territory's ordered rules (add,
-remove: a new rules version each time) and their versions, and the live route preview — type a
-lead's attributes and territory's PreviewRoute answers which territory, rule, team and owner
-would take it and why (htmx updates the answer while typing; without script the form submits).
-Nothing is routed by a preview."""
+"""The Organisation area's territories: routing order, each territory's name, priority and
+deactivation, its ordered rules (add, remove: a new rules version each time) and their
+versions, and the live route preview — type a lead's attributes and territory's PreviewRoute
+answers which territory, rule, team and owner would take it and why (htmx updates the answer
+while typing; without script the form submits). Nothing is routed by a preview."""
 
 from __future__ import annotations
 
@@ -145,10 +145,36 @@ def rules(request: Request, form: Form) -> Response:
     return change(request, form, action, page=_territory, done=done, notice=notice)
 
 
+@posted
+def territory_change(request: Request, form: Form) -> Response:
+    """Rename / reorder or deactivate the territory (the form's ``intent``)."""
+    deps, session = console_of(request).deps, require(request)
+    territory_id = request.path_params["territory_id"]
+    if form.get("intent") == "deactivate":
+        action = partial(
+            organisation_routing.deactivate_territory, deps, session, territory_id=territory_id
+        )
+        notice = "territory_deactivated"
+    else:
+        action = partial(
+            organisation_routing.update_territory,
+            deps,
+            session,
+            territory_id=territory_id,
+            name=str(form.get("name", "")),
+            priority=str(form.get("priority", "")),
+            version=str(form.get("version", "")),
+        )
+        notice = "territory_updated"
+    done = f"/organisation/territories/{territory_id}"
+    return change(request, form, action, page=_territory, done=done, notice=notice)
+
+
 ROUTES = [
     Route("/organisation/territories", territories, methods=["GET"]),
     Route("/organisation/territories", create_territory, methods=["POST"]),
     Route("/organisation/territories/preview", preview, methods=["GET"]),
     Route("/organisation/territories/{territory_id:str}", territory, methods=["GET"]),
+    Route("/organisation/territories/{territory_id:str}", territory_change, methods=["POST"]),
     Route("/organisation/territories/{territory_id:str}/rules", rules, methods=["POST"]),
 ]

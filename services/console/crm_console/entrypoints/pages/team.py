@@ -160,77 +160,34 @@ def _deps_caller(request: Request) -> tuple[Dependencies, Session]:
     return console_of(request).deps, require(request)
 
 
-def _assign(request: Request, form: Form) -> str:
-    deps, caller = _deps_caller(request)
-    use.assign_from_queue(
-        deps,
-        caller,
-        lead_id=request.path_params["lead_id"],
-        team_id=request.path_params["team_id"],
-        owner_user_id=_field(form, "owner_user_id"),
-    )
-    return "assigned"
+def _form(
+    use_case: Callable[..., object],
+    notice: str,
+    *,
+    paths: tuple[str, ...] = (),
+    fields: tuple[str, ...] = (),
+    member_page: bool = True,
+    settings: tuple[str, ...] = (),
+) -> Callable[[Request, Form], Response]:
+    """A form's change: ``use_case(deps, caller, **values)`` with the named path parameters,
+    form fields (stripped) and console settings, then back to the page with ``notice``."""
+
+    def change(request: Request, form: Form) -> str:
+        deps, caller = _deps_caller(request)
+        values: dict[str, str] = {name: request.path_params[name] for name in paths}
+        values.update((name, _field(form, name)) for name in fields)
+        values.update((name, getattr(console_of(request).settings, name)) for name in settings)
+        use_case(deps, caller, **values)
+        return notice
+
+    change.__name__ = f"_{use_case.__name__}"
+    return posted(_changing(change, member_page=member_page))
 
 
 def _retry(request: Request, form: Form) -> str:
     deps, caller = _deps_caller(request)
     routed = use.retry_routing(deps, caller, lead_id=request.path_params["lead_id"])
     return "routed" if routed else "still_queued"
-
-
-def _reassign_lead(request: Request, form: Form) -> str:
-    deps, caller = _deps_caller(request)
-    use.reassign_lead(
-        deps,
-        caller,
-        lead_id=request.path_params["lead_id"],
-        owner_user_id=_field(form, "owner_user_id"),
-    )
-    return "lead_reassigned"
-
-
-def _reassign_deal(request: Request, form: Form) -> str:
-    deps, caller = _deps_caller(request)
-    use.reassign_deal(
-        deps,
-        caller,
-        deal_id=request.path_params["deal_id"],
-        owner_user_id=_field(form, "owner_user_id"),
-        reason=_field(form, "reason"),
-    )
-    return "deal_reassigned"
-
-
-def _transfer_deal(request: Request, form: Form) -> str:
-    deps, caller = _deps_caller(request)
-    use.transfer_deal(
-        deps,
-        caller,
-        deal_id=request.path_params["deal_id"],
-        to_team_id=_field(form, "to_team_id"),
-        reason=_field(form, "reason"),
-    )
-    return "deal_transferred"
-
-
-def _record_absence(request: Request, form: Form) -> str:
-    deps, caller = _deps_caller(request)
-    use.record_absence(
-        deps,
-        caller,
-        user_id=request.path_params["user_id"],
-        first_day=_field(form, "first_day"),
-        last_day=_field(form, "last_day"),
-        reason=_field(form, "reason"),
-        time_zone=console_of(request).settings.time_zone,
-    )
-    return "absence_recorded"
-
-
-def _cancel_absence(request: Request, form: Form) -> str:
-    deps, caller = _deps_caller(request)
-    use.cancel_absence(deps, caller, absence_id=request.path_params["absence_id"])
-    return "absence_cancelled"
 
 
 def _move(request: Request, form: Form) -> str:
@@ -264,12 +221,19 @@ def handover_state(request: Request) -> Response:
 
 
 MEMBER = "/team/{team_id:str}/members/{user_id:str}"
+OWNER, REASON = ("owner_user_id",), ("reason",)
 ROUTES = [
     Route("/team", overview, methods=["GET"]),
     Route("/team/{team_id:str}", team, methods=["GET"]),
     Route(
         "/team/{team_id:str}/queue/{lead_id:str}/assign",
-        posted(_changing(_assign, member_page=False)),
+        _form(
+            use.assign_from_queue,
+            "assigned",
+            paths=("lead_id", "team_id"),
+            fields=OWNER,
+            member_page=False,
+        ),
         methods=["POST"],
     ),
     Route(
@@ -280,23 +244,38 @@ ROUTES = [
     Route(MEMBER, member, methods=["GET"]),
     Route(
         MEMBER + "/leads/{lead_id:str}/reassign",
-        posted(_changing(_reassign_lead)),
+        _form(use.reassign_lead, "lead_reassigned", paths=("lead_id",), fields=OWNER),
         methods=["POST"],
     ),
     Route(
         MEMBER + "/deals/{deal_id:str}/reassign",
-        posted(_changing(_reassign_deal)),
+        _form(use.reassign_deal, "deal_reassigned", paths=("deal_id",), fields=OWNER + REASON),
         methods=["POST"],
     ),
     Route(
         MEMBER + "/deals/{deal_id:str}/transfer",
-        posted(_changing(_transfer_deal)),
+        _form(
+            use.transfer_deal,
+            "deal_transferred",
+            paths=("deal_id",),
+            fields=("to_team_id", *REASON),
+        ),
         methods=["POST"],
     ),
-    Route(MEMBER + "/absences", posted(_changing(_record_absence)), methods=["POST"]),
+    Route(
+        MEMBER + "/absences",
+        _form(
+            use.record_absence,
+            "absence_recorded",
+            paths=("user_id",),
+            fields=("first_day", "last_day", *REASON),
+            settings=("time_zone",),  # whole days counted in the console's time zone
+        ),
+        methods=["POST"],
+    ),
     Route(
         MEMBER + "/absences/{absence_id:str}/cancel",
-        posted(_changing(_cancel_absence)),
+        _form(use.cancel_absence, "absence_cancelled", paths=("absence_id",)),
         methods=["POST"],
     ),
     Route(MEMBER + "/move", posted(_changing(_move)), methods=["POST"]),
