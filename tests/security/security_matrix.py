@@ -248,6 +248,17 @@ MATRIX: dict[str, Row] = {
     ),
     "deals.DealService/UpdateDeal": row(TEAM_WRITE, set={"update_mask": "name"}),
     # Exports walk the list calls as the caller: outside team A's circle nothing of it.
+    # Duplicates are looked for among the caller's teams only; a merge needs both records
+    # visible and changeable (here: the account or contact merged into itself, refused once
+    # both are known visible and changeable).
+    "deals.DuplicateService/FindAccountDuplicates": row(TEAM_READ),
+    "deals.DuplicateService/FindContactDuplicates": row(TEAM_READ),
+    "deals.DuplicateService/MergeAccounts": row(
+        TEAM_WRITE, fill={"survivor_id": "account", "duplicate_id": "account"}
+    ),
+    "deals.DuplicateService/MergeContacts": row(
+        TEAM_WRITE, fill={"survivor_id": "contact", "duplicate_id": "contact"}
+    ),
     "deals.ExportService/ExportAccounts": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "deals.ExportService/ExportActivities": row(
         TEAM_READ,

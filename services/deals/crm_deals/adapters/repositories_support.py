@@ -44,10 +44,12 @@ class SqlHistoryRepository(HistoryRepository):
                 ],
             )
 
-    def for_record(self, record_type, record_id, page: PageQuery) -> Page[HistoryEntry]:
+    def for_record(
+        self, record_type, record_id, page: PageQuery, merged_ids=()
+    ) -> Page[HistoryEntry]:
         t = orm.history
         stmt = select(t.c.seq, t.c.body).where(
-            t.c.record_type == record_type, t.c.record_id == record_id
+            t.c.record_type == record_type, t.c.record_id.in_([record_id, *merged_ids])
         )
         if page.after_key:
             if not page.after_key.isdigit():

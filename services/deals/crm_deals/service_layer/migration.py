@@ -26,7 +26,12 @@ from crm_chassis.errors import CrmError, InvalidArgument, ValidationErrors
 from crm_deals.domain import migration
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.migration import ImportPlan
-from crm_deals.service_layer import event_messages, migration_activities, migration_deals
+from crm_deals.service_layer import (
+    duplicates,
+    event_messages,
+    migration_activities,
+    migration_deals,
+)
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
@@ -40,6 +45,8 @@ class AcceptedRow:
     row_number: int
     record_id: str
     already_imported: bool = False
+    # Accounts and contacts: visible records that look like the same one (imported anyway).
+    possible_duplicate_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,11 @@ def import_rows(
                     report.problems += [RowProblem(number, f, r) for f, r in problems]
                     report.rows_rejected += 1
                     continue
-                report.accepted.append(AcceptedRow(number, record_id, again))
+                report.accepted.append(
+                    AcceptedRow(
+                        number, record_id, again, _duplicates_of(uow, access, plan, record_id)
+                    )
+                )
                 report.rows_accepted += 1
             if plan.dry_run:
                 uow.rollback()
@@ -212,6 +223,21 @@ def _import_row(
     uow.import_keys.add(plan.kind, external_id, record.id, now)
     known[external_id] = record.id
     return record.id, False
+
+
+def _duplicates_of(
+    uow: DealsUnitOfWork, access: Access, plan: ImportPlan, record_id: str
+) -> tuple[str, ...]:
+    """Ids of the visible accounts or contacts duplicating an imported one (the row's flag)."""
+    if plan.kind == "accounts":
+        account = uow.accounts.get(record_id)
+        found = duplicates.account_duplicates_in(uow, access, account) if account else []
+    elif plan.kind == "contacts":
+        contact = uow.contacts.get(record_id)
+        found = duplicates.contact_duplicates_in(uow, access, contact) if contact else []
+    else:
+        return ()
+    return tuple(record.id for record, _ in found)
 
 
 def _account_of(
