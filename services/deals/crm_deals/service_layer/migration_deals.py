@@ -7,6 +7,13 @@ from that day; a ``lost`` row is closed on its ``close_date`` with ``lost_reason
 ``deal_won``, ``deal_lost``, the account's relationship change) is the business time of the old
 system, so reporting files the deal in its own quarter. Imported history fires no automation
 rule: what it describes happened long ago.
+
+``stage_history`` (``KEY=WHEN;KEY=WHEN``, oldest first) brings the stages the deal went through
+with the times it entered them: the deal is created at the first one when that one was entered
+at ``created_at`` (else at the pipeline's first stage), and enters each later one at its time
+with its ``stage_changed`` history entry and ``deal_stage_changed`` event (the seconds it spent
+in the stage before), so stage durations and funnels see the old system's times. A given
+``stage_key`` must then be the last stage of the history.
 """
 
 from __future__ import annotations
@@ -61,15 +68,37 @@ def import_deal(
     closed_at = max(dt.datetime.combine(day_closed, dt.time(), dt.UTC), created)
     if day_closed < created.date():
         raise InvalidArgument("close_date lies before created_at", field="close_date")
+    stages = migration.stage_history(row.get("stage_history", ""), created, now)
+    if stages and row.get("stage_key") and row["stage_key"] != stages[-1][0]:
+        raise InvalidArgument(
+            f"stage_key '{row['stage_key']}' is not the last stage of stage_history "
+            f"('{stages[-1][0]}'); give one of them, or both the same",
+            field="stage_key",
+        )
+    if status != "open" and stages and stages[-1][1].date() > day_closed:
+        raise InvalidArgument(
+            "stage_history: a stage entered after the close_date", field="stage_history"
+        )
+    if stages:
+        closed_at = max(closed_at, stages[-1][1])
+    pipeline = pipeline_of_line(uow, row.get("sales_line_id", ""))
+    for key, _ in stages:
+        if not pipeline.has_stage(key):
+            raise InvalidArgument(
+                f"stage_history: pipeline {pipeline.name!r} has no stage {key!r}; its stages: "
+                f"{', '.join(s.key for s in pipeline.stages)}",
+                field="stage_history",
+            )
+    first_key = stages[0][0] if stages and stages[0][1] == created else ""
     deal = Opportunity.create(
         id=deps.ids.new_id(),
         team_id=account.team_id,
         name=row.get("name", ""),
         account_id=account.id,
-        pipeline=pipeline_of_line(uow, row.get("sales_line_id", "")),
+        pipeline=pipeline,
         owner_user_id=owner,
         currency=currency,
-        stage_key=row.get("stage_key", ""),
+        stage_key=first_key if stages else row.get("stage_key", ""),
         estimated_revenue=Money(amount, currency) if amount is not None else None,
         estimated_close_date=closed_on,
         actor=caller.actor,
@@ -78,6 +107,12 @@ def import_deal(
     events: list[tuple[str, Callable[[Opportunity], Message]]] = [
         ("deal_created", event_messages.deal_created)
     ]
+    for key, entered in stages:  # each stage at the time it was entered, with its event
+        before, since = deal.stage_key, deal.stage_entered_at
+        if deal.move_to_stage(caller.actor, entered, pipeline.stage(key), "imported stage history"):
+            seconds = int((entered - since).total_seconds())
+            changed = event_messages.deal_stage_changed(deal, before, seconds)
+            events.append(("deal_stage_changed", lambda _deal, m=changed: m))
     account_changed, previous = False, account.relationship
     if status == "won":
         revenue = migration.amount(row.get("actual_revenue", ""), currency, "actual_revenue")
