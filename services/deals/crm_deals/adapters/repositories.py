@@ -75,6 +75,7 @@ class SqlRecordRepository:
             cls._get_statement = select(cls.table.c.version, cls.table.c.body).where(
                 cls.table.c.id == bindparam("record_id")
             )
+            cls._insert_statement = insert(cls.table)
 
     def __init__(self, session: Session):
         self.session = session
@@ -112,13 +113,14 @@ class SqlRecordRepository:
 
     def add(self, record) -> None:
         self.session.execute(
-            insert(self.table).values(
+            self._insert_statement,
+            dict(
                 id=record.id,
                 created_at=record.created_at,
                 version=record.version,
                 body=self._document(record),
                 **self.columns(record),
-            )
+            ),
         )
         self._read_versions[record.id] = record.version
 

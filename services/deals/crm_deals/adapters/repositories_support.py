@@ -23,6 +23,8 @@ from crm_deals.service_layer.repositories import (
     PageQuery,
 )
 
+_INSERT_HISTORY = insert(orm.history)  # built once (an import appends thousands of entries)
+
 
 class SqlHistoryRepository(HistoryRepository):
     def __init__(self, session: Session):
@@ -31,7 +33,7 @@ class SqlHistoryRepository(HistoryRepository):
     def append(self, entries: list[HistoryEntry]) -> None:
         if entries:
             self.session.execute(
-                insert(orm.history),
+                _INSERT_HISTORY,
                 [
                     dict(
                         record_type=e.record_type,

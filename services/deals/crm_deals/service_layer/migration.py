@@ -18,9 +18,11 @@ with a per-row report.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.errors import CrmError, InvalidArgument, ValidationErrors
 from crm_deals.domain import migration
@@ -96,29 +98,11 @@ def import_rows(
     while batch := list(itertools.islice(iterator, batch_size)):
         report = BatchReport()
         with deps.uow() as uow:
-            values = [(number, plan.values(raw)) for number, raw in batch]
-            known = uow.import_keys.find(
-                plan.kind, [v.get("external_id", "") for _, v in values if v.get("external_id")]
-            )
-            for number, row in values:
-                report.rows_read += 1
-                try:
-                    record_id, again = _import_row(uow, deps, caller, access, plan, row, known)
-                except CrmError as error:
-                    problems = (
-                        error.problems
-                        if isinstance(error, ValidationErrors)
-                        else [(error.field or "", error.message)]
-                    )
-                    report.problems += [RowProblem(number, f, r) for f, r in problems]
-                    report.rows_rejected += 1
-                    continue
-                report.accepted.append(
-                    AcceptedRow(
-                        number, record_id, again, _duplicates_of(uow, access, plan, record_id)
-                    )
-                )
-                report.rows_accepted += 1
+            # Deals (the big files) write a batch's rows together at its end; accounts and
+            # contacts read back what the batch wrote (duplicates, contacts of new accounts).
+            batched = uow.batched_inserts() if plan.kind == "deals" else contextlib.nullcontext()
+            with batched:
+                _import_batch(uow, deps, caller, access, plan, batch, report)
             if plan.dry_run:
                 uow.rollback()
             else:
@@ -139,6 +123,39 @@ def import_rows(
     )
 
 
+def _import_batch(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    access: Access,
+    plan: ImportPlan,
+    batch: list[tuple[int, Mapping[str, str]]],
+    report: BatchReport,
+) -> None:
+    values = [(number, plan.values(raw)) for number, raw in batch]
+    known = uow.import_keys.find(
+        plan.kind, [v.get("external_id", "") for _, v in values if v.get("external_id")]
+    )
+    cache: dict[str, Any] = {}  # accounts and pipelines read once per batch
+    for number, row in values:
+        report.rows_read += 1
+        try:
+            record_id, again = _import_row(uow, deps, caller, access, plan, row, known, cache)
+        except CrmError as error:
+            problems = (
+                error.problems
+                if isinstance(error, ValidationErrors)
+                else [(error.field or "", error.message)]
+            )
+            report.problems += [RowProblem(number, f, r) for f, r in problems]
+            report.rows_rejected += 1
+            continue
+        report.accepted.append(
+            AcceptedRow(number, record_id, again, _duplicates_of(uow, access, plan, record_id))
+        )
+        report.rows_accepted += 1
+
+
 def _import_row(
     uow: DealsUnitOfWork,
     deps: Dependencies,
@@ -147,6 +164,7 @@ def _import_row(
     plan: ImportPlan,
     row: dict[str, str],
     known: dict[str, str],
+    cache: dict[str, Any],
 ) -> tuple[str, bool]:
     """(record id, imported before). Checks everything before it writes anything."""
     external_id = migration.external_id(row)
@@ -163,9 +181,9 @@ def _import_row(
         known[external_id] = activity.id
         return activity.id, False
     if plan.kind == "deals":
-        account = _account_of(uow, access, plan, row)
+        account = _account_of(uow, access, plan, row, cache)
         deal = migration_deals.import_deal(
-            uow, deps, caller, access, row, account, now, external_id
+            uow, deps, caller, access, row, account, now, external_id, cache
         )
         uow.import_keys.add(plan.kind, external_id, deal.id, now)
         known[external_id] = deal.id
@@ -241,7 +259,11 @@ def _duplicates_of(
 
 
 def _account_of(
-    uow: DealsUnitOfWork, access: Access, plan: ImportPlan, row: dict[str, str]
+    uow: DealsUnitOfWork,
+    access: Access,
+    plan: ImportPlan,
+    row: dict[str, str],
+    cache: dict[str, Any] | None = None,
 ) -> Account:
     """A contact's account: by the external id it was imported under, or by its id."""
     by_external = row.get("account_external_id", "")
@@ -260,4 +282,9 @@ def _account_of(
                 "account_external_id or account_id is required: a contact belongs to an account",
                 field="account_external_id",
             )
-    return access.visible(uow.accounts.get(account_id), "account", account_id)
+    if cache is None:
+        return access.visible(uow.accounts.get(account_id), "account", account_id)
+    key = f"account:{account_id}"  # the same object for every row of the batch (its saves too)
+    if key not in cache:
+        cache[key] = uow.accounts.get(account_id)
+    return access.visible(cache[key], "account", account_id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from google.protobuf.message import Message
 
@@ -48,6 +49,7 @@ def import_deal(
     account: Account,
     now: dt.datetime,
     external_id: str,
+    cache: dict[str, Any] | None = None,
 ) -> Opportunity:
     """Checks the row whole, then writes the deal and its events (nothing on a refusal)."""
     status = (row.get("status") or "open").lower()
@@ -81,7 +83,10 @@ def import_deal(
         )
     if stages:
         closed_at = max(closed_at, stages[-1][1])
-    pipeline = pipeline_of_line(uow, row.get("sales_line_id", ""))
+    line_id = row.get("sales_line_id", "")
+    cache = {} if cache is None else cache  # pipelines read once per batch
+    pipeline = cache.get(f"pipeline:{line_id}") or pipeline_of_line(uow, line_id)
+    cache[f"pipeline:{line_id}"] = pipeline
     for key, _ in stages:
         if not pipeline.has_stage(key):
             raise InvalidArgument(
