@@ -799,6 +799,34 @@ def test_exports_write_the_stream_to_a_file_or_stdout(cli, deals, tmp_path):
     assert sent.format == export_pb2.EXPORT_FORMAT_JSON_LINES
 
 
+def test_invoices_export_and_duplicates_and_merges(cli, deals, tmp_path):
+    from crm.common.v1 import export_pb2
+    from crm.deals.v1 import billing_pb2
+    from crm.deals.v1 import duplicates_pb2 as D
+
+    deals.replies["ExportInvoices"] = [export_pb2.ExportChunk(data=b'{"id":"i"}\n', records=1)]
+    result = cli("invoices", "export", "--deal", DEAL, "--format", "jsonl")
+    assert result.exit_code == 0 and result.output == '{"id":"i"}\n'
+    (sent,) = deals.sent("ExportInvoices")
+    assert sent.filter == billing_pb2.ListInvoicesRequest(opportunity_id=DEAL)
+
+    deals.replies["FindAccountDuplicates"] = D.FindDuplicatesResponse(
+        matches=[D.DuplicateMatch(id="a-1", name="ACME GmbH", matched_keys=["name", "phone"])]
+    )
+    result = cli("accounts", "duplicates", "--name", "Acme")
+    assert result.exit_code == 0 and "a-1" in result.output and "name, phone" in result.output
+    assert deals.sent("FindAccountDuplicates")[0].name == "Acme"
+    assert cli("accounts", "duplicates").exit_code != 0  # nothing to look for
+    result = cli("accounts", "merge", "a-1", "a-2")
+    assert result.exit_code == 0, result.output
+    (merge,) = deals.sent("MergeAccounts")
+    assert (merge.survivor_id, merge.duplicate_id) == ("a-1", "a-2")
+    assert cli("contacts", "duplicates", "--email", "jo@x.example").exit_code == 0
+    assert deals.sent("FindContactDuplicates")[0].email == "jo@x.example"
+    assert cli("contacts", "merge", "c-1", "c-2").exit_code == 0
+    assert deals.sent("MergeContacts")[0].duplicate_id == "c-2"
+
+
 def test_a_refused_export_leaves_no_file(cli, deals, tmp_path):
     deals.replies["ExportDeals"] = (grpc.StatusCode.INVALID_ARGUMENT, "status: unknown word")
     target = tmp_path / "deals.csv"

@@ -269,6 +269,7 @@ MATRIX: dict[str, Row] = {
     ),
     "deals.ExportService/ExportContacts": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "deals.ExportService/ExportDeals": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
+    "deals.ExportService/ExportInvoices": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "deals.ExportService/ExportQuotes": row(
         TEAM_READ,
         set={"filter": {"opportunity_id": "{deal}"}, "format": "EXPORT_FORMAT_CSV"},
@@ -277,6 +278,7 @@ MATRIX: dict[str, Row] = {
     "deals.InvoiceService/CreateInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/GetInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/IssueInvoice": row(UNKNOWN_RECORD),
+    "deals.InvoiceService/ListInvoices": row(TEAM_LIST),
     "deals.InvoiceService/MarkInvoicePaid": row(UNKNOWN_RECORD),
     # A migration stream starts with its header; each row is then checked against the
     # importer's teams (a row of a team the caller is not in is refused, not stored).

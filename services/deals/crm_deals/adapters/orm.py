@@ -203,7 +203,8 @@ invoices = _record(
     Column("order_id", String(ID), nullable=False),
     # NULL until issued; unique: the safety net under the gap-free sequence.
     Column("number", String(32), unique=True),
-    indexes=(("opportunity_id",), ("order_id",)),
+    # (team_id, created_at, id): ListInvoices (migration 0010_duplicate_keys)
+    indexes=(("opportunity_id",), ("order_id",), ("team_id", "created_at", "id")),
 )
 
 # The per-year counter of invoice numbers (see invoice_numbers.py).

@@ -500,5 +500,12 @@ class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
     def for_order(self, order_id):
         return self._having("order_id", order_id)
 
+    def list(self, team_ids, opportunity_id, page):
+        c = self.table.c
+        where = [c.team_id.in_(sorted(team_ids))]
+        if opportunity_id:
+            where.append(c.opportunity_id == opportunity_id)
+        return self._page(where, page)
+
     def for_opportunity(self, opportunity_id):
         return self._having("opportunity_id", opportunity_id)

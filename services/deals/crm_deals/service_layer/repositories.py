@@ -265,6 +265,10 @@ class InvoiceRepository(Repository[Invoice]):
     @abc.abstractmethod
     def for_opportunity(self, opportunity_id: str) -> list[Invoice]: ...
 
+    @abc.abstractmethod
+    def list(self, team_ids: frozenset[str], opportunity_id: str, page: PageQuery) -> Page[Invoice]:
+        """Invoices of ``team_ids`` (of one deal when given), oldest first."""
+
 
 class InvoiceNumberSequence(abc.ABC):
     @abc.abstractmethod

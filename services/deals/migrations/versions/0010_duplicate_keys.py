@@ -1,7 +1,8 @@
 """Duplicate keys of accounts and contacts, and the pointer of a merged record to its survivor.
 
 accounts: match_name, match_domain, match_phone; contacts: match_email, match_phone, match_name
-(account id | person name); both: merged_into_id (NULL = not merged). Keys are the chassis'
+(account id | person name); both: merged_into_id (NULL = not merged). invoices: an index by
+team and creation (ListInvoices). Keys are the chassis'
 matching rule (crm_chassis.matching, the one leads use); existing rows get theirs computed from
 their document here. Indexed by team, since duplicates are looked for inside the caller's teams.
 
@@ -55,6 +56,10 @@ def upgrade() -> None:
             batch.add_column(sa.Column("merged_into_id", sa.String(ID), nullable=True))
             for name, _ in columns:
                 batch.create_index(f"ix_{table}_team_id_{name}", ["team_id", name])
+    # ListInvoices (the invoice export walks it): a team's invoices in creation order.
+    op.create_index(
+        "ix_invoices_team_id_created_at_id", "invoices", ["team_id", "created_at", "id"]
+    )
     bind = op.get_bind()
     for table, keys_of in (("accounts", _account_keys), ("contacts", _contact_keys)):
         t = sa.table(
@@ -66,6 +71,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_invoices_team_id_created_at_id", "invoices")
     for table, columns in KEYS.items():
         with op.batch_alter_table(table) as batch:
             for name, _ in columns:
