@@ -45,7 +45,9 @@ class WriteBehindSession:
     def __enter__(self) -> WriteBehindSession:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
         if exc_type is None:
             self.flush()
         else:

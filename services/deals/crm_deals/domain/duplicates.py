@@ -110,7 +110,9 @@ _FILLED_FROM_DUPLICATE = {
 }
 
 
-def merge(survivor: AccountOrContact, duplicate: AccountOrContact, actor: Actor, at: dt.datetime):
+def merge(
+    survivor: AccountOrContact, duplicate: AccountOrContact, actor: Actor, at: dt.datetime
+) -> None:
     """Merges ``duplicate`` into ``survivor`` (both checked by :func:`check_merge`)."""
     kind = survivor.RECORD_TYPE
     updates: dict[str, Any] = {

@@ -197,7 +197,7 @@ def stage_history(
     """The stages a deal went through with the times it entered them, oldest first:
     ``KEY=WHEN;KEY=WHEN`` (WHEN a date or an instant with offset), none before the deal's
     creation, in the future, or before the entry above it; empty text: none."""
-    entries = []
+    entries: list[tuple[str, dt.datetime]] = []
     for number, part in enumerate(p.strip() for p in text.split(";") if p.strip()):
         key, sep, when_text = part.partition("=")
         if not sep or not key.strip() or not when_text.strip():

@@ -11,6 +11,7 @@ activity, child account and consent record, their history entries and the merge 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from crm_chassis.errors import InvalidArgument
 from crm_deals.domain import duplicates
@@ -138,14 +139,17 @@ def _account_probe(
     )
 
 
+R = TypeVar("R", Account, Contact)
+
+
 def _both(
     access: Access,
-    survivor: Account | Contact | None,
-    duplicate: Account | Contact | None,
+    found_survivor: R | None,
+    found_duplicate: R | None,
     kind: str,
     survivor_id: str,
     duplicate_id: str,
-):
+) -> tuple[R, R]:
     if not (survivor_id or "").strip():
         raise InvalidArgument(
             f"survivor_id is required: the {kind} that stays", field="survivor_id"
@@ -154,8 +158,8 @@ def _both(
         raise InvalidArgument(
             f"duplicate_id is required: the {kind} merged into the survivor", field="duplicate_id"
         )
-    survivor = access.visible(survivor, kind, survivor_id)
-    duplicate = access.visible(duplicate, kind, duplicate_id)
+    survivor = access.visible(found_survivor, kind, survivor_id)
+    duplicate = access.visible(found_duplicate, kind, duplicate_id)
     access.require_edit(survivor, f"merge into this {kind}")
     access.require_edit(duplicate, f"merge this {kind} away")
     duplicates.check_merge(survivor, duplicate)

@@ -287,4 +287,5 @@ def _account_of(
     key = f"account:{account_id}"  # the same object for every row of the batch (its saves too)
     if key not in cache:
         cache[key] = uow.accounts.get(account_id)
-    return access.visible(cache[key], "account", account_id)
+    account: Account | None = cache[key]
+    return access.visible(account, "account", account_id)

@@ -117,7 +117,7 @@ def import_deal(
         if deal.move_to_stage(caller.actor, entered, pipeline.stage(key), "imported stage history"):
             seconds = int((entered - since).total_seconds())
             changed = event_messages.deal_stage_changed(deal, before, seconds)
-            events.append(("deal_stage_changed", lambda _deal, m=changed: m))
+            events.append(("deal_stage_changed", _built(changed)))
     account_changed, previous = False, account.relationship
     if status == "won":
         revenue = migration.amount(row.get("actual_revenue", ""), currency, "actual_revenue")
@@ -156,3 +156,8 @@ def import_deal(
         keep_history(uow, account)
         publish_relationship(uow, account, caller, previous, "first won deal (imported history)")
     return deal
+
+
+def _built(message: Message) -> Callable[[Opportunity], Message]:
+    """An event message built at its moment (a stage change), published with the others."""
+    return lambda _deal: message

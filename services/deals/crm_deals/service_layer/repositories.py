@@ -121,7 +121,7 @@ class ContactRepository(Repository[Contact]):
     ) -> Page[Contact]: ...
 
     @abc.abstractmethod
-    def matching(self, team_ids: frozenset[str], keys: dict[str, str]) -> list[Contact]:
+    def matching(self, team_ids: frozenset[str], keys: dict[str, str]) -> builtins.list[Contact]:
         """Unmerged contacts of ``team_ids`` sharing one of the duplicate ``keys``
         (domain/duplicates.py: email, phone, name; empty keys match nothing)."""
 
