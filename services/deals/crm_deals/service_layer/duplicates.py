@@ -5,21 +5,26 @@ Visibility (team confidentiality): duplicates are looked for only among the reco
 the caller may see, so a record of another team is never named; a merge needs both records
 visible to the caller and changeable by them, and both in one team, so it moves nothing out of
 any team's sight. A merge is one transaction: the two records, every re-pointed deal, contact,
-activity, child account and consent record, their history entries and the merge event.
+activity, child account and consent record, their history entries, each moved record's
+``*_updated`` event (so every copy elsewhere follows: reporting's deals, the activity feeds) and
+the merge event.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TypeVar
 
 from crm_chassis.errors import InvalidArgument
 from crm_deals.domain import duplicates
 from crm_deals.domain.accounts import Account, Contact
+from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.privacy import ConsentRecord
 from crm_deals.domain.text import clean_email, clean_phone
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
+from crm_deals.service_layer.accounts import publish_account_updated, publish_contact_updated
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import check_version, keep_history, publish
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
@@ -166,6 +171,30 @@ def _both(
     return survivor, duplicate
 
 
+def _moved_deal(
+    uow: DealsUnitOfWork, caller: Caller, deal: Opportunity, field: str, note: str
+) -> None:
+    uow.opportunities.save(deal)
+    keep_history(uow, deal)
+    publish(uow, "deal_updated", event_messages.deal_updated(deal, [field], note), deal, caller)
+
+
+def _move_activities(
+    uow: DealsUnitOfWork,
+    caller: Caller,
+    target: tuple[str, str],
+    survivor_id: str,
+    at: dt.datetime,
+    note: str,
+) -> None:
+    for activity in uow.activities.on_targets([target]):
+        duplicates.repoint(activity, caller.actor, at, "target_id", survivor_id, note)
+        uow.activities.save(activity)
+        keep_history(uow, activity)
+        message = event_messages.activity_updated(activity, ["target_id"])
+        publish(uow, "activity_updated", message, activity, caller)
+
+
 def merge_accounts(
     deps: Dependencies,
     caller: Caller,
@@ -191,24 +220,22 @@ def merge_accounts(
         moved_deals, moved_contacts = [], []
         for deal in uow.opportunities.for_account(duplicate.id):
             duplicates.repoint(deal, caller.actor, at, "account_id", survivor.id, note)
-            uow.opportunities.save(deal)
-            keep_history(uow, deal)
+            _moved_deal(uow, caller, deal, "account_id", note)
             moved_deals.append(deal.id)
         for contact in uow.contacts.for_account(duplicate.id):
             duplicates.repoint(contact, caller.actor, at, "account_id", survivor.id, note)
             uow.contacts.save(contact)
             keep_history(uow, contact)
+            publish_contact_updated(uow, contact, caller, ["account_id"])
             moved_contacts.append(contact.id)
-        for activity in uow.activities.on_targets([("account", duplicate.id)]):
-            duplicates.repoint(activity, caller.actor, at, "target_id", survivor.id, note)
-            uow.activities.save(activity)
-            keep_history(uow, activity)
+        _move_activities(uow, caller, ("account", duplicate.id), survivor.id, at, note)
         for child in uow.accounts.children(duplicate.id):
             if child.id == survivor.id:
                 continue
             duplicates.repoint(child, caller.actor, at, "parent_account_id", survivor.id, note)
             uow.accounts.save(child)
             keep_history(uow, child)
+            publish_account_updated(uow, child, caller, ["parent_account_id"])
         if survivor.parent_account_id == duplicate.id:  # it was under the duplicate: now top
             duplicates.repoint(survivor, caller.actor, at, "parent_account_id", "", note)
         for record in (survivor, duplicate):
@@ -251,13 +278,9 @@ def merge_contacts(
         for deal in uow.opportunities.for_account(duplicate.account_id):
             if deal.primary_contact_id == duplicate.id:
                 duplicates.repoint(deal, caller.actor, at, "primary_contact_id", survivor.id, note)
-                uow.opportunities.save(deal)
-                keep_history(uow, deal)
+                _moved_deal(uow, caller, deal, "primary_contact_id", note)
                 moved_deals.append(deal.id)
-        for activity in uow.activities.on_targets([("contact", duplicate.id)]):
-            duplicates.repoint(activity, caller.actor, at, "target_id", survivor.id, note)
-            uow.activities.save(activity)
-            keep_history(uow, activity)
+        _move_activities(uow, caller, ("contact", duplicate.id), survivor.id, at, note)
         for consent in uow.consents.for_contact(duplicate.id):  # copied: both keep theirs
             uow.consents.add(
                 ConsentRecord(

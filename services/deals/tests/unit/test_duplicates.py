@@ -136,6 +136,12 @@ def test_merge_accounts_moves_everything_and_keeps_both_histories(world):
     event = world.uow.events("account_merged")[0]
     assert (event.survivor.id, event.merged.merged_into_id) == (survivor.id, survivor.id)
     assert (list(event.moved_deal_ids), list(event.moved_contact_ids)) == ([deal.id], [contact.id])
+    # every moved record announces its change, as any change of it does
+    (moved,) = [e for e in world.uow.events("deal_updated") if e.deal.id == deal.id]
+    assert (moved.deal.account_id, list(moved.changed_fields)) == (survivor.id, ["account_id"])
+    assert world.uow.events("contact_updated")[-1].contact.account_id == survivor.id
+    assert world.uow.events("activity_updated")[-1].activity.target.id == survivor.id
+    assert world.uow.events("account_updated")[-1].account.parent_account_id == survivor.id
 
 
 def test_merge_accounts_needs_both_visible_changeable_and_in_one_team(world):
