@@ -19,7 +19,6 @@ in the stage before), so stage durations and funnels see the old system's times.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from google.protobuf.message import Message
@@ -34,7 +33,7 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_relationship
 from crm_deals.service_layer.deals import pipeline_of_line
 from crm_deals.service_layer.dependencies import Dependencies
-from crm_deals.service_layer.recording import keep_history, publish, require_team_member
+from crm_deals.service_layer.recording import keep_history, require_team_member
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 STATUSES = ("open", "won", "lost")
@@ -109,15 +108,17 @@ def import_deal(
         actor=caller.actor,
         at=created,
     )
-    events: list[tuple[str, Callable[[Opportunity], Message]]] = [
-        ("deal_created", event_messages.deal_created)
+    # Each event is built at its moment with the deal's version then (reporting rebuilds a
+    # deal's stage stays from its snapshots by version) and written once the row is accepted.
+    events: list[tuple[str, Message, int]] = [
+        ("deal_created", event_messages.deal_created(deal), deal.version)
     ]
     for key, entered in stages:  # each stage at the time it was entered, with its event
         before, since = deal.stage_key, deal.stage_entered_at
         if deal.move_to_stage(caller.actor, entered, pipeline.stage(key), "imported stage history"):
             seconds = int((entered - since).total_seconds())
             changed = event_messages.deal_stage_changed(deal, before, seconds)
-            events.append(("deal_stage_changed", _built(changed)))
+            events.append(("deal_stage_changed", changed, deal.version))
     account_changed, previous = False, account.relationship
     if status == "won":
         revenue = migration.amount(row.get("actual_revenue", ""), currency, "actual_revenue")
@@ -129,7 +130,7 @@ def import_deal(
             actual_revenue=Money(revenue, currency) if revenue is not None else None,
             actual_close_date=closed_on,
         )
-        events.append(("deal_won", event_messages.deal_won))
+        events.append(("deal_won", event_messages.deal_won(deal), deal.version))
         account_changed = account.record_won_deal(caller.actor, closed_at)
     elif status == "lost":
         try:
@@ -145,19 +146,21 @@ def import_deal(
         except InvalidArgument as error:  # named as the file's field
             field = "lost_reason" if error.field == "reason" else error.field
             raise InvalidArgument(error.message, field=field) from None
-        events.append(("deal_lost", event_messages.deal_lost))
+        events.append(("deal_lost", event_messages.deal_lost(deal), deal.version))
     deal._record(caller.actor, now, "imported", note=f"migration import, external id {external_id}")
     uow.opportunities.add(deal)
     keep_history(uow, deal)
-    for event_type, message in events:
-        publish(uow, event_type, message(deal), deal, caller)
+    for event_type, message, version in events:
+        uow.emit(
+            event_type,
+            message,
+            aggregate_type=deal.RECORD_TYPE,
+            aggregate_id=deal.id,
+            aggregate_version=version,
+            actor=caller.actor,
+        )
     if account_changed:
         uow.accounts.save(account)
         keep_history(uow, account)
         publish_relationship(uow, account, caller, previous, "first won deal (imported history)")
     return deal
-
-
-def _built(message: Message) -> Callable[[Opportunity], Message]:
-    """An event message built at its moment (a stage change), published with the others."""
-    return lambda _deal: message
