@@ -852,7 +852,11 @@ def test_import_resolves_team_names_and_owner_emails_then_streams_the_rows(
     )
     deals.replies["ImportAccounts"] = [
         M.MigrationImportResponse(
-            accepted=[M.MigrationAcceptedRow(row_number=1, record_id="a-1")],
+            accepted=[
+                M.MigrationAcceptedRow(
+                    row_number=1, record_id="a-1", possible_duplicate_ids=["a-0"]
+                )
+            ],
             problems=[M.MigrationRowProblem(row_number=2, field="team_id", reason="not yours")],
             rows_read=2,
             rows_accepted=1,
@@ -872,6 +876,7 @@ def test_import_resolves_team_names_and_owner_emails_then_streams_the_rows(
     )
     assert result.exit_code == 0, result.output
     assert "not yours" in result.output and "2 rows read: 1 would be accepted" in result.output
+    assert "row 1: a-1 looks like a-0 (crmctl accounts duplicates / merge)" in result.output
     (stream,) = deals.sent("ImportAccounts")
     header, *rows = stream
     assert header.header.dry_run
