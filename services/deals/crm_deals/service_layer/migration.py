@@ -282,10 +282,11 @@ def _account_of(
                 "account_external_id or account_id is required: a contact belongs to an account",
                 field="account_external_id",
             )
-    if cache is None:
-        return access.visible(uow.accounts.get(account_id), "account", account_id)
+    cache = {} if cache is None else cache
     key = f"account:{account_id}"  # the same object for every row of the batch (its saves too)
     if key not in cache:
         cache[key] = uow.accounts.get(account_id)
     account: Account | None = cache[key]
+    if account is not None and account.merged_into_id:  # merged since its import: the survivor
+        account = cache[key] = uow.accounts.get(account.merged_into_id)
     return access.visible(account, "account", account_id)

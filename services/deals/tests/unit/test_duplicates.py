@@ -210,3 +210,36 @@ def test_merge_contacts_moves_activities_consents_and_deals(world):
     assert list(event.moved_deal_ids) == [deal.id]
     history = world.call(deals.history, world.alice, "contact", survivor.id)
     assert {e.record_id for e in history.items} == {survivor.id, duplicate.id}
+
+
+def test_what_still_names_a_merged_account_reaches_its_survivor_or_is_refused(world):
+    from crm_deals.service_layer import migration
+
+    survivor = world.account(name="Acme")
+    rows = [(1, {"external_id": "OLD-1", "team_id": "team-a", "name": "ACME GmbH"})]
+    plan = migration.plan_import(
+        world.alice,
+        world.deps,
+        kind="accounts",
+        column_mapping={},
+        columns=["external_id", "team_id", "name"],
+    )
+    (report, _) = list(migration.import_rows(world.deps, world.alice, plan, rows))
+    (row,) = report.accepted
+    assert row.possible_duplicate_ids == (survivor.id,)  # imported all the same, flagged
+    world.call(duplicates.merge_accounts, world.alice, survivor.id, row.record_id)
+    contacts = migration.plan_import(
+        world.alice,
+        world.deps,
+        kind="contacts",
+        column_mapping={},
+        columns=["external_id", "account_external_id", "last_name"],
+    )
+    contact_rows = [(1, {"external_id": "C-1", "account_external_id": "OLD-1", "last_name": "Doe"})]
+    (report, _) = list(migration.import_rows(world.deps, world.alice, contacts, contact_rows))
+    assert world.get("contacts", report.accepted[0].record_id).account_id == survivor.id
+    other = world.account(name="Other")
+    with pytest.raises(FailedPrecondition, match="read-only"):
+        world.call(account_hierarchy.set_parent, world.alice, other.id, row.record_id)
+    with pytest.raises(FailedPrecondition, match="read-only"):
+        world.call(account_hierarchy.set_parent, world.alice, row.record_id, other.id)
