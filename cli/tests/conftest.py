@@ -26,6 +26,7 @@ from crm.deals.v1 import (
     contracts_pb2,
     customer_emails_pb2,
     deals_pb2,
+    duplicates_pb2,
     notifications_pb2,
     payments_pb2,
     pipelines_pb2,
@@ -309,6 +310,7 @@ DEALS_MODULES = (
     contracts_pb2,
     payments_pb2,
     account_profiles_pb2,
+    duplicates_pb2,
 )
 
 

@@ -822,6 +822,34 @@ def test_exports_write_the_stream_to_a_file_or_stdout(cli, deals, tmp_path):
     assert sent.format == export_pb2.EXPORT_FORMAT_JSON_LINES
 
 
+def test_invoices_export_and_duplicates_and_merges(cli, deals, tmp_path):
+    from crm.common.v1 import export_pb2
+    from crm.deals.v1 import billing_pb2
+    from crm.deals.v1 import duplicates_pb2 as D
+
+    deals.replies["ExportInvoices"] = [export_pb2.ExportChunk(data=b'{"id":"i"}\n', records=1)]
+    result = cli("invoices", "export", "--deal", DEAL, "--format", "jsonl")
+    assert result.exit_code == 0 and result.output == '{"id":"i"}\n'
+    (sent,) = deals.sent("ExportInvoices")
+    assert sent.filter == billing_pb2.ListInvoicesRequest(opportunity_id=DEAL)
+
+    deals.replies["FindAccountDuplicates"] = D.FindDuplicatesResponse(
+        matches=[D.DuplicateMatch(id="a-1", name="ACME GmbH", matched_keys=["name", "phone"])]
+    )
+    result = cli("accounts", "duplicates", "--name", "Acme")
+    assert result.exit_code == 0 and "a-1" in result.output and "name, phone" in result.output
+    assert deals.sent("FindAccountDuplicates")[0].name == "Acme"
+    assert cli("accounts", "duplicates").exit_code != 0  # nothing to look for
+    result = cli("accounts", "merge", "a-1", "a-2")
+    assert result.exit_code == 0, result.output
+    (merge,) = deals.sent("MergeAccounts")
+    assert (merge.survivor_id, merge.duplicate_id) == ("a-1", "a-2")
+    assert cli("contacts", "duplicates", "--email", "jo@x.example").exit_code == 0
+    assert deals.sent("FindContactDuplicates")[0].email == "jo@x.example"
+    assert cli("contacts", "merge", "c-1", "c-2").exit_code == 0
+    assert deals.sent("MergeContacts")[0].duplicate_id == "c-2"
+
+
 def test_a_refused_export_leaves_no_file(cli, deals, tmp_path):
     deals.replies["ExportDeals"] = (grpc.StatusCode.INVALID_ARGUMENT, "status: unknown word")
     target = tmp_path / "deals.csv"
@@ -847,7 +875,11 @@ def test_import_resolves_team_names_and_owner_emails_then_streams_the_rows(
     )
     deals.replies["ImportAccounts"] = [
         M.MigrationImportResponse(
-            accepted=[M.MigrationAcceptedRow(row_number=1, record_id="a-1")],
+            accepted=[
+                M.MigrationAcceptedRow(
+                    row_number=1, record_id="a-1", possible_duplicate_ids=["a-0"]
+                )
+            ],
             problems=[M.MigrationRowProblem(row_number=2, field="team_id", reason="not yours")],
             rows_read=2,
             rows_accepted=1,
@@ -867,6 +899,7 @@ def test_import_resolves_team_names_and_owner_emails_then_streams_the_rows(
     )
     assert result.exit_code == 0, result.output
     assert "not yours" in result.output and "2 rows read: 1 would be accepted" in result.output
+    assert "row 1: a-1 looks like a-0 (crmctl accounts duplicates / merge)" in result.output
     (stream,) = deals.sent("ImportAccounts")
     header, *rows = stream
     assert header.header.dry_run

@@ -198,3 +198,76 @@ def test_a_rate_set_in_catalog_converts_the_reports(platform):
     (used,) = answer.conversion.rates
     assert (used.currency, used.to, used.rate, used.rate_date) == ("EUR", "USD", "2", "2020-01-01")
     assert used.explanation == "1 EUR = 2 USD (rate of 2020-01-01)" and used.source == "e2e"
+
+
+def test_migrated_deals_reach_reporting_in_their_own_quarter_with_their_stage_times(platform):
+    """ImportDeals over gRPC: a deal won in 2019 after ten days in New and thirty in Proposal
+    is filed in 2019's second quarter (win rate, sales cycle) with those stays (funnel)."""
+    from crm.deals.v1 import migration_pb2, migration_pb2_grpc
+
+    stubs, people, bed, reports = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["reports"],
+    )
+    ann, sue = people["ann"], people["sue"]
+    account = ann(
+        stubs.accounts.CreateAccount,
+        accounts_pb2.CreateAccountRequest(team_id=platform["berlin"].id, name="Alt GmbH"),
+    )
+    columns = ["id", "account", "line", "name", "currency", "amount", "status", "closed"]
+    columns += ["created", "stages"]
+    mapping = {
+        "id": "external_id",
+        "account": "account_id",
+        "line": "sales_line_id",
+        "name": "name",
+        "currency": "currency",
+        "amount": "amount",
+        "status": "status",
+        "closed": "close_date",
+        "created": "created_at",
+        "stages": "stage_history",
+    }
+    row = [
+        "OLD-2019-1",
+        account.id,
+        platform["line"].id,
+        "Alt rollout",
+        "EUR",
+        "5000.00",
+        "won",
+        "2019-05-21",
+        "2019-04-01",
+        "new=2019-04-01;proposal=2019-04-11",
+    ]
+
+    def stream():
+        yield migration_pb2.ImportDealsRequest(
+            header=migration_pb2.MigrationHeader(column_mapping=mapping, columns=columns)
+        )
+        yield migration_pb2.ImportDealsRequest(
+            row=migration_pb2.MigrationRow(
+                row_number=1, values=dict(zip(columns, row, strict=True))
+            )
+        )
+
+    migration = migration_pb2_grpc.MigrationServiceStub(bed.channel("deals"))
+    answers = list(ann(migration.ImportDeals, stream(), timeout=60))
+    assert (answers[-1].done, answers[-1].rows_accepted) == (True, 1), answers
+    team = pb.Scope(kind=pb.SCOPE_KIND_TEAM, id=platform["berlin"].id)
+    quarter = pb.Period(kind=pb.PERIOD_KIND_QUARTER, date="2019-05-01")
+
+    def funnel_once_complete():
+        answer = sue(reports.Funnel, pb.FunnelRequest(scope=team, period=quarter))
+        stages = {s.stage_key: s for p in answer.pipelines for s in p.stages}
+        new = stages.get("new")
+        return stages if new is not None and new.completed_stays == 1 else None
+
+    stages = bed.wait_for(funnel_once_complete, 30, "the imported deal never reached the funnel")
+    assert stages["new"].mean_days == "10.0"
+    rate = sue(reports.WinRate, pb.WinRateRequest(scope=team, period=quarter)).win_rate
+    assert (rate.won, [v.won.amount for v in rate.by_value]) == (1, ["5000.00"])
+    cycle = sue(reports.SalesCycle, pb.SalesCycleRequest(scope=team, period=quarter)).cycle
+    assert (cycle.won, cycle.mean_days) == (1, "50.0")

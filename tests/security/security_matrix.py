@@ -248,6 +248,17 @@ MATRIX: dict[str, Row] = {
     ),
     "deals.DealService/UpdateDeal": row(TEAM_WRITE, set={"update_mask": "name"}),
     # Exports walk the list calls as the caller: outside team A's circle nothing of it.
+    # Duplicates are looked for among the caller's teams only; a merge needs both records
+    # visible and changeable (here: the account or contact merged into itself, refused once
+    # both are known visible and changeable).
+    "deals.DuplicateService/FindAccountDuplicates": row(TEAM_READ),
+    "deals.DuplicateService/FindContactDuplicates": row(TEAM_READ),
+    "deals.DuplicateService/MergeAccounts": row(
+        TEAM_WRITE, fill={"survivor_id": "account", "duplicate_id": "account"}
+    ),
+    "deals.DuplicateService/MergeContacts": row(
+        TEAM_WRITE, fill={"survivor_id": "contact", "duplicate_id": "contact"}
+    ),
     "deals.ExportService/ExportAccounts": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "deals.ExportService/ExportActivities": row(
         TEAM_READ,
@@ -258,6 +269,7 @@ MATRIX: dict[str, Row] = {
     ),
     "deals.ExportService/ExportContacts": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "deals.ExportService/ExportDeals": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
+    "deals.ExportService/ExportInvoices": row(TEAM_LIST, set={"format": "EXPORT_FORMAT_CSV"}),
     "deals.ExportService/ExportQuotes": row(
         TEAM_READ,
         set={"filter": {"opportunity_id": "{deal}"}, "format": "EXPORT_FORMAT_CSV"},
@@ -266,6 +278,7 @@ MATRIX: dict[str, Row] = {
     "deals.InvoiceService/CreateInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/GetInvoice": row(UNKNOWN_RECORD),
     "deals.InvoiceService/IssueInvoice": row(UNKNOWN_RECORD),
+    "deals.InvoiceService/ListInvoices": row(TEAM_LIST),
     "deals.InvoiceService/MarkInvoicePaid": row(UNKNOWN_RECORD),
     # A migration stream starts with its header; each row is then checked against the
     # importer's teams (a row of a team the caller is not in is refused, not stored).

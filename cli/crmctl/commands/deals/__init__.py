@@ -3,7 +3,10 @@
 ``invoices``; the line workflows: ``contracts``, ``proformas``; a person's ``notifications``
 and ``tasks``, ``customer-emails``, and ``import`` (migration from another CRM)."""
 
-from crmctl.commands.deals import account_profiles  # noqa: F401 - adds to ``accounts``
+from crmctl.commands.deals import (
+    account_profiles,  # noqa: F401 - adds to ``accounts``
+    duplicates,  # noqa: F401 - adds to ``accounts``, ``contacts``
+)
 from crmctl.commands.deals.accounts import accounts
 from crmctl.commands.deals.activities import activities
 from crmctl.commands.deals.automations import automations

@@ -36,6 +36,8 @@ ACCOUNT_FIELDS = [
     ("social_profiles", "social profiles"),
     ("version", "version"),
     ("updated_at", "updated"),
+    ("merged_into_id", "merged into"),
+    ("possible_duplicate_ids", "possible duplicates"),
 ]
 
 

@@ -283,6 +283,19 @@ def create_invoice(session, order_id):
     )
 
 
+@invoices.command("export")
+@click.option("--deal", "opportunity_id", default="", help="Only the invoices of this deal.")
+@export_options
+@pass_session
+def export_invoices(session, opportunity_id, format_word, path):
+    """Export every invoice you may see (of your teams) to CSV or JSON Lines."""
+    request = exports_pb2.ExportInvoicesRequest(
+        format=FORMATS[format_word],
+        filter=billing_pb2.ListInvoicesRequest(opportunity_id=opportunity_id),
+    )
+    write_export(session, Stubs(session).exports.ExportInvoices, request, path)
+
+
 @invoices.command("pay")
 @click.argument("invoice_id")
 @click.option("--amount", required=True, help="Amount paid (the full total), e.g. 742.49.")

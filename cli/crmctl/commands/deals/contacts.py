@@ -29,6 +29,8 @@ CONTACT_FIELDS = [
     ("team_id", "team"),
     ("version", "version"),
     ("updated_at", "updated"),
+    ("merged_into_id", "merged into"),
+    ("possible_duplicate_ids", "possible duplicates"),
 ]
 
 

@@ -95,7 +95,12 @@ def _run(session, kind: str, file: Path, mapping, dry_run: bool, delimiter: str)
         "rows_rejected": final.rows_rejected,
         "already_imported": again,
         "accepted": [
-            {"row": a.row_number, "id": a.record_id, "already_imported": a.already_imported}
+            {
+                "row": a.row_number,
+                "id": a.record_id,
+                "already_imported": a.already_imported,
+                "possible_duplicates": list(a.possible_duplicate_ids),
+            }
             for a in accepted
         ],
         "problems": [{"row": p.row_number, "field": p.field, "reason": p.reason} for p in problems],
@@ -111,6 +116,12 @@ def _run(session, kind: str, file: Path, mapping, dry_run: bool, delimiter: str)
         print_rows(
             "table", summary["problems"], [("row", "row"), ("field", "field"), ("reason", "reason")]
         )
+    for a in accepted:
+        if a.possible_duplicate_ids:  # imported all the same: a person decides (merge)
+            click.echo(
+                f"row {a.row_number}: {a.record_id} looks like "
+                f"{', '.join(a.possible_duplicate_ids)} (crmctl {kind} duplicates / merge)"
+            )
     what = "would be accepted (dry run: nothing stored)" if dry_run else "accepted"
     click.echo(
         f"{final.rows_read} rows read: {final.rows_accepted} {what} "
@@ -159,7 +170,8 @@ import_deals = _command(
     "deals",
     "external_id, account_external_id or account_id, sales_line_id, owner_email or "
     "owner_user_id, name, stage_key, currency, amount, status (open/won/lost), close_date, "
-    "actual_revenue, lost_reason, competitor, note, created_at",
+    "actual_revenue, lost_reason, competitor, note, created_at, stage_history "
+    "(STAGE=DATE;STAGE=DATE, oldest first)",
 )
 import_activities = _command(
     "activities",

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from crm.deals.v1 import accounts_pb2, accounts_pb2_grpc
 from crm_deals.adapters import grpc_mapping
-from crm_deals.service_layer import accounts
+from crm_deals.service_layer import accounts, duplicates
 from crm_deals.service_layer.repositories import AccountFilter
+
+
+def _with_duplicates(servicer, to_message, find, id_field, record):
+    """The created record, with the visible records that look like it (the duplicate flag)."""
+    message = to_message(record)
+    matches = servicer.run(find, **{id_field: record.id})
+    message.possible_duplicate_ids.extend(m.id for m in matches)
+    return message
 
 
 class AccountServicer(grpc_mapping.UseCases, accounts_pb2_grpc.AccountServiceServicer):
     def CreateAccount(self, request, context):
-        return grpc_mapping.account(
+        return _with_duplicates(
+            self,
+            grpc_mapping.account,
+            duplicates.find_account_duplicates,
+            "account_id",
             self.run(
                 accounts.create_account,
                 team_id=request.team_id,
@@ -19,7 +31,7 @@ class AccountServicer(grpc_mapping.UseCases, accounts_pb2_grpc.AccountServiceSer
                 industry=request.industry,
                 website=request.website,
                 phone=request.phone,
-            )
+            ),
         )
 
     def GetAccount(self, request, context):
@@ -58,7 +70,11 @@ class AccountServicer(grpc_mapping.UseCases, accounts_pb2_grpc.AccountServiceSer
 
 class ContactServicer(grpc_mapping.UseCases, accounts_pb2_grpc.ContactServiceServicer):
     def CreateContact(self, request, context):
-        return grpc_mapping.contact(
+        return _with_duplicates(
+            self,
+            grpc_mapping.contact,
+            duplicates.find_contact_duplicates,
+            "contact_id",
             self.run(
                 accounts.create_contact,
                 account_id=request.account_id,
@@ -70,7 +86,7 @@ class ContactServicer(grpc_mapping.UseCases, accounts_pb2_grpc.ContactServiceSer
                 owner_user_id=request.owner_user_id,
                 email_consent=request.email_consent,
                 language=request.language,
-            )
+            ),
         )
 
     def GetContact(self, request, context):

@@ -87,3 +87,14 @@ class InvoiceServicer(grpc_mapping.UseCases, billing_pb2_grpc.InvoiceServiceServ
 
     def CancelInvoice(self, request, context):
         return grpc_mapping.invoice(self.run(billing.cancel_invoice, request.id, request.reason))
+
+    def ListInvoices(self, request, context):
+        page = self.run(
+            billing.list_invoices,
+            opportunity_id=request.opportunity_id,
+            page=grpc_mapping.page_query(request.page),
+        )
+        return billing_pb2.ListInvoicesResponse(
+            invoices=[grpc_mapping.invoice(i) for i in page.items],
+            page=grpc_mapping.page_info(page),
+        )

@@ -23,7 +23,7 @@ from crm_chassis.paging import MAX_PAGE_SIZE
 from crm_chassis.wire import export
 from crm_deals.adapters.grpc_accounts import AccountServicer, ContactServicer
 from crm_deals.adapters.grpc_activities import ActivityServicer
-from crm_deals.adapters.grpc_billing import QuoteServicer
+from crm_deals.adapters.grpc_billing import InvoiceServicer, QuoteServicer
 from crm_deals.adapters.grpc_deals import DealServicer
 
 #: Records asked for per page of the walked list (the platform's maximum).
@@ -51,7 +51,7 @@ class ExportServicer(exports_pb2_grpc.ExportServiceServicer):
         self.deps = deps
         self.accounts, self.contacts = AccountServicer(deps), ContactServicer(deps)
         self.deals, self.activities = DealServicer(deps), ActivityServicer(deps)
-        self.quotes = QuoteServicer(deps)
+        self.quotes, self.invoices = QuoteServicer(deps), InvoiceServicer(deps)
 
     @staticmethod
     def _stream(request, list_call, response_type, records: str, context) -> Iterator:
@@ -99,3 +99,12 @@ class ExportServicer(exports_pb2_grpc.ExportServiceServicer):
         quotes = self.quotes.ListQuotes(request.filter, context).quotes
         quote_type = billing_pb2.ListQuotesResponse.DESCRIPTOR.fields_by_name["quotes"]
         yield from export.export_chunks(quotes, quote_type.message_type, format)
+
+    def ExportInvoices(self, request, context):
+        yield from self._stream(
+            request,
+            self.invoices.ListInvoices,
+            billing_pb2.ListInvoicesResponse,
+            "invoices",
+            context,
+        )

@@ -48,6 +48,7 @@ def _response(report: migration.BatchReport, dry_run: bool):
                 row_number=row.row_number,
                 record_id="" if dry_run and not row.already_imported else row.record_id,
                 already_imported=row.already_imported,
+                possible_duplicate_ids=list(row.possible_duplicate_ids),
             )
             for row in report.accepted
         ],

@@ -15,6 +15,7 @@ T = orm.import_keys
 _FIND = select(T.c.external_id, T.c.record_id).where(
     T.c.kind == bindparam("kind"), T.c.external_id.in_(bindparam("ids", expanding=True))
 )
+_INSERT = insert(T)
 
 
 class SqlImportKeyRepository(ImportKeyRepository):
@@ -30,7 +31,5 @@ class SqlImportKeyRepository(ImportKeyRepository):
 
     def add(self, kind: str, external_id: str, record_id: str, at: dt.datetime) -> None:
         self.session.execute(
-            insert(T).values(
-                kind=kind, external_id=external_id, record_id=record_id, imported_at=at
-            )
+            _INSERT, dict(kind=kind, external_id=external_id, record_id=record_id, imported_at=at)
         )

@@ -55,10 +55,19 @@ accounts = _record(
     Column("last_won_at", UtcDateTime()),
     # The account above it in its hierarchy (migration 0007_line_workflows); NULL = top level.
     Column("parent_account_id", String(ID)),
+    # Duplicate keys and the survivor of a merge (migration 0011_duplicate_keys,
+    # domain/duplicates.py); NULL = none.
+    Column("match_name", String(300)),
+    Column("match_domain", String(300)),
+    Column("match_phone", String(40)),
+    Column("merged_into_id", String(ID)),
     indexes=(
         ("team_id", "created_at", "id"),
         ("relationship", "last_won_at"),
         ("parent_account_id",),
+        ("team_id", "match_name"),
+        ("team_id", "match_domain"),
+        ("team_id", "match_phone"),
     ),
 )
 
@@ -67,7 +76,17 @@ contacts = _record(
     Column("team_id", String(ID), nullable=False),
     Column("account_id", String(ID), nullable=False),
     Column("full_name", String(300), nullable=False),
-    indexes=(("team_id", "created_at", "id"), ("account_id",)),
+    Column("match_email", String(300)),
+    Column("match_phone", String(40)),
+    Column("match_name", String(400)),
+    Column("merged_into_id", String(ID)),
+    indexes=(
+        ("team_id", "created_at", "id"),
+        ("account_id",),
+        ("team_id", "match_email"),
+        ("team_id", "match_phone"),
+        ("team_id", "match_name"),
+    ),
 )
 
 # A line has one default pipeline (``default_for_line`` = its line id, unique; NULL for the
@@ -191,7 +210,8 @@ invoices = _record(
     Column("order_id", String(ID), nullable=False),
     # NULL until issued; unique: the safety net under the gap-free sequence.
     Column("number", String(32), unique=True),
-    indexes=(("opportunity_id",), ("order_id",)),
+    # (team_id, created_at, id): ListInvoices (migration 0011_duplicate_keys)
+    indexes=(("opportunity_id",), ("order_id",), ("team_id", "created_at", "id")),
 )
 
 # The per-year counter of invoice numbers (see invoice_numbers.py).

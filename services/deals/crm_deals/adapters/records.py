@@ -28,7 +28,15 @@ def _fields(cls) -> tuple[tuple[str, object], ...]:
     )
 
 
+# Most values of a record are plain already: answered before the checks below (a document is
+# written per save, its fields walked each time; in a 100,000-deal import this was the
+# importer's largest cost). Exact types only: a subclass takes the general path.
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value):
+    if type(value) in _AS_IS:
+        return value
     if dataclasses.is_dataclass(value):
         return {name: _plain(getattr(value, name)) for name, _ in _fields(type(value))}
     if isinstance(value, (tuple, list)):

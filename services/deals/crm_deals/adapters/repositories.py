@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
 from crm_deals.adapters import orm, records
 from crm_deals.adapters.secret_box import SecretBox
+from crm_deals.domain import duplicates
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
@@ -74,6 +75,7 @@ class SqlRecordRepository:
             cls._get_statement = select(cls.table.c.version, cls.table.c.body).where(
                 cls.table.c.id == bindparam("record_id")
             )
+            cls._insert_statement = insert(cls.table)
 
     def __init__(self, session: Session):
         self.session = session
@@ -111,13 +113,14 @@ class SqlRecordRepository:
 
     def add(self, record) -> None:
         self.session.execute(
-            insert(self.table).values(
+            self._insert_statement,
+            dict(
                 id=record.id,
                 created_at=record.created_at,
                 version=record.version,
                 body=self._document(record),
                 **self.columns(record),
-            )
+            ),
         )
         self._read_versions[record.id] = record.version
 
@@ -157,6 +160,22 @@ def _contains(column, text: str):
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
+def _matching(repository: SqlRecordRepository, team_ids, keys: dict[str, str]) -> list:
+    """Unmerged records of ``team_ids`` sharing a duplicate key (each key column indexed with
+    the team)."""
+    c = repository.table.c
+    shared = [c[f"match_{name}"] == value for name, value in keys.items() if value]
+    if not shared or not team_ids:
+        return []
+    return repository._select(
+        c.team_id.in_(sorted(team_ids)),
+        c.merged_into_id.is_(None),
+        or_(*shared),
+        order_by=(c.created_at, c.id),
+        limit=50,
+    )
+
+
 class SqlAccountRepository(SqlRecordRepository, AccountRepository):
     table, record_cls = orm.accounts, Account
 
@@ -168,14 +187,19 @@ class SqlAccountRepository(SqlRecordRepository, AccountRepository):
             name=a.name,
             last_won_at=a.last_won_at,
             parent_account_id=a.parent_account_id or None,
+            merged_into_id=a.merged_into_id or None,
+            **{f"match_{k}": v or None for k, v in duplicates.account_keys(a).items()},
         )
+
+    def matching(self, team_ids, keys):
+        return _matching(self, team_ids, keys)
 
     def children(self, account_id):
         return self._having("parent_account_id", account_id)
 
     def list(self, team_ids, filter: AccountFilter, page) -> Page[Account]:
         c = self.table.c
-        where = [c.team_id.in_(sorted(team_ids))]
+        where = [c.team_id.in_(sorted(team_ids)), c.merged_into_id.is_(None)]
         if filter.relationship:
             where.append(c.relationship == filter.relationship)
         if filter.owner_user_id:
@@ -201,14 +225,23 @@ class SqlContactRepository(SqlRecordRepository, ContactRepository):
     table, record_cls = orm.contacts, Contact
 
     def columns(self, x: Contact) -> dict:
-        return dict(team_id=x.team_id, account_id=x.account_id, full_name=x.full_name)
+        return dict(
+            team_id=x.team_id,
+            account_id=x.account_id,
+            full_name=x.full_name,
+            merged_into_id=x.merged_into_id or None,
+            **{f"match_{k}": v or None for k, v in duplicates.contact_keys(x).items()},
+        )
+
+    def matching(self, team_ids, keys):
+        return _matching(self, team_ids, keys)
 
     def for_account(self, account_id):
         return self._having("account_id", account_id)
 
     def list(self, team_ids, account_id, query, page):
         c = self.table.c
-        where = [c.team_id.in_(sorted(team_ids))]
+        where = [c.team_id.in_(sorted(team_ids)), c.merged_into_id.is_(None)]
         if account_id:
             where.append(c.account_id == account_id)
         if query:
@@ -469,6 +502,13 @@ class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
 
     def for_order(self, order_id):
         return self._having("order_id", order_id)
+
+    def list(self, team_ids, opportunity_id, page):
+        c = self.table.c
+        where = [c.team_id.in_(sorted(team_ids))]
+        if opportunity_id:
+            where.append(c.opportunity_id == opportunity_id)
+        return self._page(where, page)
 
     def for_opportunity(self, opportunity_id):
         return self._having("opportunity_id", opportunity_id)

@@ -23,6 +23,8 @@ from crm_deals.service_layer.repositories import (
     PageQuery,
 )
 
+_INSERT_HISTORY = insert(orm.history)  # built once (an import appends thousands of entries)
+
 
 class SqlHistoryRepository(HistoryRepository):
     def __init__(self, session: Session):
@@ -31,7 +33,7 @@ class SqlHistoryRepository(HistoryRepository):
     def append(self, entries: list[HistoryEntry]) -> None:
         if entries:
             self.session.execute(
-                insert(orm.history),
+                _INSERT_HISTORY,
                 [
                     dict(
                         record_type=e.record_type,
@@ -44,10 +46,12 @@ class SqlHistoryRepository(HistoryRepository):
                 ],
             )
 
-    def for_record(self, record_type, record_id, page: PageQuery) -> Page[HistoryEntry]:
+    def for_record(
+        self, record_type, record_id, page: PageQuery, merged_ids=()
+    ) -> Page[HistoryEntry]:
         t = orm.history
         stmt = select(t.c.seq, t.c.body).where(
-            t.c.record_type == record_type, t.c.record_id == record_id
+            t.c.record_type == record_type, t.c.record_id.in_([record_id, *merged_ids])
         )
         if page.after_key:
             if not page.after_key.isdigit():

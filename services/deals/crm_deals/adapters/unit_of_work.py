@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_chassis.sql_unit_of_work import SqlAlchemyUnitOfWork
+from crm_chassis.write_behind import WriteBehindSession
 from crm_deals.adapters import orm
 from crm_deals.adapters.import_keys import SqlImportKeyRepository
 from crm_deals.adapters.invoice_numbers import SqlInvoiceNumberSequence
@@ -60,6 +64,22 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
             return super().__exit__(*exc_info)
         finally:
             self.session = None
+
+    @contextlib.contextmanager
+    def batched_inserts(self) -> Iterator[None]:
+        """The repositories and the outbox on a write-behind session for the block
+        (crm_chassis.write_behind): their inserts go out together when it ends. Opened at the
+        start of a unit of work, before any record is read (the repositories are opened
+        again on it)."""
+        session = self._open_session()
+        with WriteBehindSession(session) as held:
+            self._open_repositories(held)  # type: ignore[arg-type]
+            self.outbox._session = held  # type: ignore[assignment]
+            try:
+                yield
+            finally:
+                self._open_repositories(session)
+                self.outbox._session = session
 
     def _open_repositories(self, session: Session) -> None:
         self.accounts = SqlAccountRepository(session)

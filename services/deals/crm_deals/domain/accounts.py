@@ -57,6 +57,10 @@ class Account(Recorded):
     social_profiles: tuple[SocialProfile, ...] = ()
     parent_account_id: str = ""
     version: int = 0
+    # Merges (domain/duplicates.py): the survivor this one was merged into (then read-only), and
+    # the records merged into this one (their history is read with its own).
+    merged_into_id: str = ""
+    merged_ids: tuple[str, ...] = ()
 
     @classmethod
     def create(
@@ -195,6 +199,9 @@ class Contact(Recorded):
     # Consent to customer e-mails (domain/customer_emails.py) and the language they are in.
     email_consent: bool = False
     language: str = ""
+    # Merges, as of an account (domain/duplicates.py).
+    merged_into_id: str = ""
+    merged_ids: tuple[str, ...] = ()
 
     @property
     def full_name(self) -> str:

@@ -58,6 +58,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "competitor",
         "note",
         "created_at",
+        "stage_history",
     ),
     "activities": (
         "external_id",
@@ -188,6 +189,38 @@ def amount(text: str, currency: str, field: str) -> Decimal | None:
             field=field,
         )
     return value.quantize(Decimal(1).scaleb(-digits))
+
+
+def stage_history(
+    text: str, created: dt.datetime, now: dt.datetime
+) -> list[tuple[str, dt.datetime]]:
+    """The stages a deal went through with the times it entered them, oldest first:
+    ``KEY=WHEN;KEY=WHEN`` (WHEN a date or an instant with offset), none before the deal's
+    creation, in the future, or before the entry above it; empty text: none."""
+    entries: list[tuple[str, dt.datetime]] = []
+    for number, part in enumerate(p.strip() for p in text.split(";") if p.strip()):
+        key, sep, when_text = part.partition("=")
+        if not sep or not key.strip() or not when_text.strip():
+            raise InvalidArgument(
+                f"stage_history entry '{part}' is not STAGE=DATE, e.g. "
+                "qualify=2019-01-03;propose=2019-02-10",
+                field="stage_history",
+            )
+        when = business_time(when_text.strip(), "stage_history", now) or created
+        if when < created:
+            raise InvalidArgument(
+                f"stage_history: {key.strip()} entered {when_text.strip()}, before the deal's "
+                "created_at",
+                field="stage_history",
+            )
+        if number and when < entries[-1][1]:
+            raise InvalidArgument(
+                f"stage_history: {key.strip()} entered before the stage listed above it; list "
+                "the stages oldest first",
+                field="stage_history",
+            )
+        entries.append((key.strip(), when))
+    return entries
 
 
 def close_date(text: str, now: dt.datetime) -> dt.date | None:

@@ -26,6 +26,8 @@ from crm.deals.v1 import (
     customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    duplicates_pb2,
+    duplicates_pb2_grpc,
     exports_pb2,
     exports_pb2_grpc,
     migration_pb2,
@@ -52,6 +54,7 @@ from crm_deals.adapters.grpc_activities import ActivityServicer
 from crm_deals.adapters.grpc_billing import InvoiceServicer, OrderServicer, QuoteServicer
 from crm_deals.adapters.grpc_customer_emails import CustomerEmailServicer
 from crm_deals.adapters.grpc_deals import DealServicer
+from crm_deals.adapters.grpc_duplicates import DuplicateServicer
 from crm_deals.adapters.grpc_exports import ExportServicer
 from crm_deals.adapters.grpc_migration import MigrationServicer
 from crm_deals.adapters.grpc_notifications import NotificationServicer, TaskServicer
@@ -198,6 +201,13 @@ APP = ApiApp(
             "PrivacyService",
             privacy_pb2_grpc.add_PrivacyServiceServicer_to_server,
             PrivacyServicer,
+        ),
+        # Duplicate accounts and contacts, merges (service_layer/duplicates.py).
+        Servicer(
+            duplicates_pb2,
+            "DuplicateService",
+            duplicates_pb2_grpc.add_DuplicateServiceServicer_to_server,
+            DuplicateServicer,
         ),
     ),
     principal_check=principal_check,

@@ -22,6 +22,7 @@ from crm_deals.domain.account_profiles import (
 )
 from crm_deals.domain.accounts import Account
 from crm_deals.domain.closing import OPEN, WON
+from crm_deals.domain.duplicates import require_not_merged
 from crm_deals.domain.money import Money
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_account_updated
@@ -39,6 +40,7 @@ def _change(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
+        require_not_merged(account)
         access.require_edit(account, "change this account")
         changed = account.change_profile(
             caller.actor, deps.clock.now(), **checked(uow, access, account)
@@ -78,6 +80,7 @@ def set_parent(
         parent_id = (parent_account_id or "").strip()
         if parent_id:
             parent = access.visible(uow.accounts.get(parent_id), "parent_account", parent_id)
+            require_not_merged(parent)
             check_parent(account.id, account.name, _chain(uow, parent))
         return {"parent_account_id": parent_id}
 

@@ -13,6 +13,7 @@ from crm_deals.domain.accounts import (
     Account,
     Contact,
 )
+from crm_deals.domain.duplicates import require_not_merged
 from crm_deals.domain.text import require_id
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller
@@ -116,6 +117,7 @@ def update_account(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
+        require_not_merged(account)
         access.require_edit(account, "change this account")
         check_version(account, expected_version)
         if fields.get("owner_user_id"):
@@ -186,6 +188,7 @@ def create_contact(
                 "account_id is required: a contact belongs to an account", field="account_id"
             )
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
+        require_not_merged(account)
         access.require_member(account.team_id, "add contacts to its accounts")
         owner = require_team_member(
             deps, account.team_id, owner_user_id or caller.subject_id, "owner_user_id"
@@ -237,6 +240,7 @@ def update_contact(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         contact = access.visible(uow.contacts.get(contact_id), "contact", contact_id)
+        require_not_merged(contact)
         access.require_edit(contact, "change this contact")
         check_version(contact, expected_version)
         if fields.get("owner_user_id"):

@@ -16,6 +16,7 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.ports import SUPERVISOR
 from crm_deals.service_layer.recording import keep_history, publish, referenced
+from crm_deals.service_layer.repositories import FIRST_PAGE, Page, PageQuery
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 
@@ -87,6 +88,15 @@ def get_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoice:
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         return access.visible(uow.invoices.get(invoice_id), "invoice", invoice_id)
+
+
+def list_invoices(
+    deps: Dependencies, caller: Caller, *, opportunity_id: str = "", page: PageQuery = FIRST_PAGE
+) -> Page[Invoice]:
+    """The invoices the caller may see (of one deal when given; an invisible deal's: none)."""
+    access = Access.of(caller, deps.scopes)
+    with deps.uow() as uow:
+        return uow.invoices.list(access.visible_team_ids, opportunity_id, page)
 
 
 def _invoice_for_finance(

@@ -124,6 +124,8 @@ def _convert(
         raise _Rejected(str(exc), retryable=True) from None
     if r.link_account_id:
         account = uow.accounts.get(r.link_account_id)
+        if account is not None and account.merged_into_id:  # merged since: its survivor
+            account = uow.accounts.get(account.merged_into_id)
         if account is None or account.team_id != r.team_id:
             raise _Rejected(
                 f"account {r.link_account_id!r} to link does not exist in team {r.team_id!r}",

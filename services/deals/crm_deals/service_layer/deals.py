@@ -10,6 +10,7 @@ from typing import Any
 from crm_chassis.errors import InvalidArgument, NotFound
 from crm_deals.domain import automation, notifications
 from crm_deals.domain.closing import LOST_REASONS
+from crm_deals.domain.duplicates import require_not_merged
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.domain.money import Money
 from crm_deals.domain.opportunities import STATUSES, Opportunity
@@ -90,6 +91,7 @@ def create_deal(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
+        require_not_merged(account)
         access.require_member(account.team_id, "create deals for its accounts")
         owner = require_team_member(
             deps, account.team_id, owner_user_id or caller.subject_id, "owner_user_id"
@@ -365,4 +367,5 @@ def history(
         record = getattr(uow, repos[record_type]).get(record_id)
         if record is None or not access.can_see(record.team_id):
             raise NotFound(f"{record_type} {record_id!r} not found", field="record_id")
-        return uow.history.for_record(record_type, record_id, page)
+        merged = getattr(record, "merged_ids", ())  # a merge survivor: the merged ones' too
+        return uow.history.for_record(record_type, record_id, page, merged_ids=merged)

@@ -106,11 +106,13 @@ def account(a: accounts.Account) -> resources_pb2.Account:
     message.social_profiles.extend(
         resources_pb2.SocialProfile(network=p.network, url=p.url) for p in a.social_profiles
     )
+    message.merged_into_id = a.merged_into_id
+    message.merged_ids.extend(a.merged_ids)
     return message
 
 
 def contact(c: accounts.Contact) -> resources_pb2.Contact:
-    return set_fields(
+    message = set_fields(
         resources_pb2.Contact(),
         id=c.id,
         team_id=c.team_id,
@@ -126,7 +128,10 @@ def contact(c: accounts.Contact) -> resources_pb2.Contact:
         version=c.version,
         email_consent=c.email_consent,
         language=c.language,
+        merged_into_id=c.merged_into_id,
     )
+    message.merged_ids.extend(c.merged_ids)
+    return message
 
 
 def stage(s: pipelines.Stage) -> resources_pb2.Stage:
@@ -369,6 +374,28 @@ def account_relationship_changed(
 ) -> events_pb2.AccountRelationshipChanged:
     return events_pb2.AccountRelationshipChanged(
         account=account(a), reason=reason, previous=_number(resources_pb2.Relationship, previous)
+    )
+
+
+def account_merged(
+    survivor: accounts.Account,
+    merged: accounts.Account,
+    deal_ids: Iterable[str],
+    contact_ids: Iterable[str],
+) -> events_pb2.AccountMerged:
+    return events_pb2.AccountMerged(
+        survivor=account(survivor),
+        merged=account(merged),
+        moved_deal_ids=list(deal_ids),
+        moved_contact_ids=list(contact_ids),
+    )
+
+
+def contact_merged(
+    survivor: accounts.Contact, merged: accounts.Contact, deal_ids: Iterable[str]
+) -> events_pb2.ContactMerged:
+    return events_pb2.ContactMerged(
+        survivor=contact(survivor), merged=contact(merged), moved_deal_ids=list(deal_ids)
     )
 
 

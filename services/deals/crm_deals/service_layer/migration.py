@@ -18,15 +18,22 @@ with a per-row report.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from crm_chassis.errors import CrmError, InvalidArgument, ValidationErrors
 from crm_deals.domain import migration
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.migration import ImportPlan
-from crm_deals.service_layer import event_messages, migration_activities, migration_deals
+from crm_deals.service_layer import (
+    duplicates,
+    event_messages,
+    migration_activities,
+    migration_deals,
+)
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.recording import keep_history, publish, require_team_member
@@ -40,6 +47,8 @@ class AcceptedRow:
     row_number: int
     record_id: str
     already_imported: bool = False
+    # Accounts and contacts: visible records that look like the same one (imported anyway).
+    possible_duplicate_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,25 +98,11 @@ def import_rows(
     while batch := list(itertools.islice(iterator, batch_size)):
         report = BatchReport()
         with deps.uow() as uow:
-            values = [(number, plan.values(raw)) for number, raw in batch]
-            known = uow.import_keys.find(
-                plan.kind, [v.get("external_id", "") for _, v in values if v.get("external_id")]
-            )
-            for number, row in values:
-                report.rows_read += 1
-                try:
-                    record_id, again = _import_row(uow, deps, caller, access, plan, row, known)
-                except CrmError as error:
-                    problems = (
-                        error.problems
-                        if isinstance(error, ValidationErrors)
-                        else [(error.field or "", error.message)]
-                    )
-                    report.problems += [RowProblem(number, f, r) for f, r in problems]
-                    report.rows_rejected += 1
-                    continue
-                report.accepted.append(AcceptedRow(number, record_id, again))
-                report.rows_accepted += 1
+            # Deals (the big files) write a batch's rows together at its end; accounts and
+            # contacts read back what the batch wrote (duplicates, contacts of new accounts).
+            batched = uow.batched_inserts() if plan.kind == "deals" else contextlib.nullcontext()
+            with batched:
+                _import_batch(uow, deps, caller, access, plan, batch, report)
             if plan.dry_run:
                 uow.rollback()
             else:
@@ -128,6 +123,39 @@ def import_rows(
     )
 
 
+def _import_batch(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    access: Access,
+    plan: ImportPlan,
+    batch: list[tuple[int, Mapping[str, str]]],
+    report: BatchReport,
+) -> None:
+    values = [(number, plan.values(raw)) for number, raw in batch]
+    known = uow.import_keys.find(
+        plan.kind, [v.get("external_id", "") for _, v in values if v.get("external_id")]
+    )
+    cache: dict[str, Any] = {}  # accounts and pipelines read once per batch
+    for number, row in values:
+        report.rows_read += 1
+        try:
+            record_id, again = _import_row(uow, deps, caller, access, plan, row, known, cache)
+        except CrmError as error:
+            problems = (
+                error.problems
+                if isinstance(error, ValidationErrors)
+                else [(error.field or "", error.message)]
+            )
+            report.problems += [RowProblem(number, f, r) for f, r in problems]
+            report.rows_rejected += 1
+            continue
+        report.accepted.append(
+            AcceptedRow(number, record_id, again, _duplicates_of(uow, access, plan, record_id))
+        )
+        report.rows_accepted += 1
+
+
 def _import_row(
     uow: DealsUnitOfWork,
     deps: Dependencies,
@@ -136,6 +164,7 @@ def _import_row(
     plan: ImportPlan,
     row: dict[str, str],
     known: dict[str, str],
+    cache: dict[str, Any],
 ) -> tuple[str, bool]:
     """(record id, imported before). Checks everything before it writes anything."""
     external_id = migration.external_id(row)
@@ -152,9 +181,9 @@ def _import_row(
         known[external_id] = activity.id
         return activity.id, False
     if plan.kind == "deals":
-        account = _account_of(uow, access, plan, row)
+        account = _account_of(uow, access, plan, row, cache)
         deal = migration_deals.import_deal(
-            uow, deps, caller, access, row, account, now, external_id
+            uow, deps, caller, access, row, account, now, external_id, cache
         )
         uow.import_keys.add(plan.kind, external_id, deal.id, now)
         known[external_id] = deal.id
@@ -214,8 +243,27 @@ def _import_row(
     return record.id, False
 
 
+def _duplicates_of(
+    uow: DealsUnitOfWork, access: Access, plan: ImportPlan, record_id: str
+) -> tuple[str, ...]:
+    """Ids of the visible accounts or contacts duplicating an imported one (the row's flag)."""
+    if plan.kind == "accounts":
+        account = uow.accounts.get(record_id)
+        found = duplicates.account_duplicates_in(uow, access, account) if account else []
+    elif plan.kind == "contacts":
+        contact = uow.contacts.get(record_id)
+        found = duplicates.contact_duplicates_in(uow, access, contact) if contact else []
+    else:
+        return ()
+    return tuple(record.id for record, _ in found)
+
+
 def _account_of(
-    uow: DealsUnitOfWork, access: Access, plan: ImportPlan, row: dict[str, str]
+    uow: DealsUnitOfWork,
+    access: Access,
+    plan: ImportPlan,
+    row: dict[str, str],
+    cache: dict[str, Any] | None = None,
 ) -> Account:
     """A contact's account: by the external id it was imported under, or by its id."""
     by_external = row.get("account_external_id", "")
@@ -234,4 +282,11 @@ def _account_of(
                 "account_external_id or account_id is required: a contact belongs to an account",
                 field="account_external_id",
             )
-    return access.visible(uow.accounts.get(account_id), "account", account_id)
+    cache = {} if cache is None else cache
+    key = f"account:{account_id}"  # the same object for every row of the batch (its saves too)
+    if key not in cache:
+        cache[key] = uow.accounts.get(account_id)
+    account: Account | None = cache[key]
+    if account is not None and account.merged_into_id:  # merged since its import: the survivor
+        account = cache[key] = uow.accounts.get(account.merged_into_id)
+    return access.visible(account, "account", account_id)

@@ -105,6 +105,11 @@ class AccountRepository(Repository[Account]):
     def every(self, page: PageQuery) -> Page[Account]:
         """Every account of every team, in creation order (the snapshot backfill)."""
 
+    @abc.abstractmethod
+    def matching(self, team_ids: frozenset[str], keys: dict[str, str]) -> builtins.list[Account]:
+        """Unmerged accounts of ``team_ids`` sharing one of the duplicate ``keys``
+        (domain/duplicates.py: name, domain, phone; empty keys match nothing)."""
+
 
 class ContactRepository(Repository[Contact]):
     @abc.abstractmethod
@@ -114,6 +119,11 @@ class ContactRepository(Repository[Contact]):
     def list(
         self, team_ids: frozenset[str], account_id: str, query: str, page: PageQuery
     ) -> Page[Contact]: ...
+
+    @abc.abstractmethod
+    def matching(self, team_ids: frozenset[str], keys: dict[str, str]) -> builtins.list[Contact]:
+        """Unmerged contacts of ``team_ids`` sharing one of the duplicate ``keys``
+        (domain/duplicates.py: email, phone, name; empty keys match nothing)."""
 
 
 class PipelineRepository(Repository[Pipeline]):
@@ -271,6 +281,10 @@ class InvoiceRepository(Repository[Invoice]):
     @abc.abstractmethod
     def for_opportunity(self, opportunity_id: str) -> list[Invoice]: ...
 
+    @abc.abstractmethod
+    def list(self, team_ids: frozenset[str], opportunity_id: str, page: PageQuery) -> Page[Invoice]:
+        """Invoices of ``team_ids`` (of one deal when given), oldest first."""
+
 
 class InvoiceNumberSequence(abc.ABC):
     @abc.abstractmethod
@@ -290,8 +304,11 @@ class HistoryRepository(abc.ABC):
         """Insert only; there is no update or delete (the table is append-only)."""
 
     @abc.abstractmethod
-    def for_record(self, record_type: str, record_id: str, page: PageQuery) -> Page[HistoryEntry]:
-        """Entries oldest first."""
+    def for_record(
+        self, record_type: str, record_id: str, page: PageQuery, merged_ids: Iterable[str] = ()
+    ) -> Page[HistoryEntry]:
+        """Entries oldest first; with ``merged_ids``, those of the records merged into this one
+        among them."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Self
 
 from crm_chassis.unit_of_work import AbstractUnitOfWork
@@ -62,3 +64,10 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     privacy_requests: PrivacyRequestRepository
     consents: ConsentRepository
     personal_data: PersonalDataRepository
+
+    @contextlib.contextmanager
+    def batched_inserts(self) -> Iterator[None]:
+        """Inside the block new rows may be held back and written together when it ends (one
+        statement per table: a bulk import's batch). Reads inside the block still see every row
+        written before them. Nothing is held by default (the in-memory unit of work)."""
+        yield

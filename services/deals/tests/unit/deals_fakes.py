@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field, replace
 
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+from crm_deals.domain import duplicates
 from crm_deals.domain.tasks import reminder_due
 from crm_deals.service_layer import repositories
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
@@ -75,6 +76,7 @@ class Accounts(_Repo, repositories.AccountRepository):
             a
             for a in self.rows.values()
             if a.team_id in team_ids
+            and not a.merged_into_id
             and (not filter.relationship or a.relationship == filter.relationship)
             and (not filter.owner_user_id or a.owner_user_id == filter.owner_user_id)
             and filter.query.lower() in a.name.lower()
@@ -91,6 +93,21 @@ class Accounts(_Repo, repositories.AccountRepository):
     def every(self, page):
         return _page(list(self.rows.values()), page)
 
+    def matching(self, team_ids, keys):
+        return _matching(self.rows.values(), team_ids, keys, duplicates.account_keys)
+
+
+def _matching(records, team_ids, keys, keys_of):
+    wanted = {(name, value) for name, value in keys.items() if value}
+    return sorted(
+        (
+            r
+            for r in records
+            if r.team_id in team_ids and not r.merged_into_id and wanted & set(keys_of(r).items())
+        ),
+        key=lambda r: (r.created_at, r.id),
+    )
+
 
 class Contacts(_Repo, repositories.ContactRepository):
     name = "contacts"
@@ -104,11 +121,15 @@ class Contacts(_Repo, repositories.ContactRepository):
                 c
                 for c in self.rows.values()
                 if c.team_id in team_ids
+                and not c.merged_into_id
                 and (not account_id or c.account_id == account_id)
                 and query.lower() in c.full_name.lower()
             ],
             page,
         )
+
+    def matching(self, team_ids, keys):
+        return _matching(self.rows.values(), team_ids, keys, duplicates.contact_keys)
 
 
 class Pipelines(_Repo, repositories.PipelineRepository):
@@ -370,6 +391,17 @@ class Invoices(_Repo, repositories.InvoiceRepository):
     def for_opportunity(self, opportunity_id):
         return [i for i in self.rows.values() if i.opportunity_id == opportunity_id]
 
+    def list(self, team_ids, opportunity_id, page):
+        return _page(
+            [
+                i
+                for i in self.rows.values()
+                if i.team_id in team_ids
+                and (not opportunity_id or i.opportunity_id == opportunity_id)
+            ],
+            page,
+        )
+
 
 class Sequence(repositories.InvoiceNumberSequence):
     def __init__(self, uow):
@@ -388,11 +420,10 @@ class History(repositories.HistoryRepository):
     def append(self, entries):
         self.uow.state.history.extend(entries)
 
-    def for_record(self, record_type, record_id, page):
+    def for_record(self, record_type, record_id, page, merged_ids=()):
+        ids = {record_id, *merged_ids}
         items = [
-            e
-            for e in self.uow.state.history
-            if (e.record_type, e.record_id) == (record_type, record_id)
+            e for e in self.uow.state.history if e.record_type == record_type and e.record_id in ids
         ]
         return repositories.Page(items[: page.limit], "")
 

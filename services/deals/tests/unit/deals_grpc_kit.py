@@ -19,6 +19,7 @@ from crm.deals.v1 import (
     customer_emails_pb2_grpc,
     deals_pb2,
     deals_pb2_grpc,
+    duplicates_pb2_grpc,
     exports_pb2_grpc,
     migration_pb2_grpc,
     notifications_pb2_grpc,
@@ -56,6 +57,7 @@ class Api(TokenCaller):
         self.notifications = notifications_pb2_grpc.NotificationServiceStub(channel)
         self.tasks = tasks_pb2_grpc.TaskServiceStub(channel)
         self.customer_emails = customer_emails_pb2_grpc.CustomerEmailServiceStub(channel)
+        self.duplicates = duplicates_pb2_grpc.DuplicateServiceStub(channel)
 
 
 @pytest.fixture(scope="module")

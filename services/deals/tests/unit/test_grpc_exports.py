@@ -155,3 +155,42 @@ def test_activities_and_quotes_of_a_deal_and_their_errors(api, books):
         with pytest.raises(grpc.RpcError) as err:
             exported(api, api.exports.ExportQuotes, request, user)
         assert err.value.code() == code
+
+
+def test_invoices_export_holds_only_the_callers_teams_with_formulas_neutralised(api, books):
+    call, deal_id = api.call, books["deal"].id
+    quote = call(api.quotes.CreateQuote, billing_pb2.CreateQuoteRequest(opportunity_id=deal_id))
+    line = deals_pb2.LineInput(product_id="p-gadget", quantity="3", unit="piece")
+    call(api.quotes.PriceQuoteLines, billing_pb2.PriceQuoteLinesRequest(id=quote.id, lines=[line]))
+    call(api.quotes.ActivateQuote, billing_pb2.ActivateQuoteRequest(id=quote.id))
+    call(api.quotes.AcceptQuote, billing_pb2.AcceptQuoteRequest(id=quote.id))
+    order = call(api.orders.CreateOrder, billing_pb2.CreateOrderRequest(quote_id=quote.id))
+    invoice = call(
+        api.invoices.CreateInvoice, billing_pb2.CreateInvoiceRequest(order_id=order.id), "sam"
+    )
+    call(
+        api.invoices.CancelInvoice,
+        billing_pb2.CancelInvoiceRequest(id=invoice.id, reason='=HYPERLINK("http://evil","x")'),
+        "sam",
+    )
+    again = call(
+        api.invoices.CreateInvoice, billing_pb2.CreateInvoiceRequest(order_id=order.id), "sam"
+    )
+    request = exports_pb2.ExportInvoicesRequest(
+        format=CSV, filter=billing_pb2.ListInvoicesRequest()
+    )
+    rows = csv_rows(exported(api, api.exports.ExportInvoices, request))
+    assert [row["id"] for row in rows] == [invoice.id, again.id]
+    assert rows[0]["cancel_reason"] == '\'=HYPERLINK("http://evil","x")'
+    assert rows[0]["total.amount"] == again.total.amount  # a plain number stays a number
+    of_deal = exports_pb2.ExportInvoicesRequest(
+        format=JSONL, filter=billing_pb2.ListInvoicesRequest(opportunity_id=deal_id)
+    )
+    lines = exported(api, api.exports.ExportInvoices, of_deal, "mia").decode().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [invoice.id, again.id]
+    # another team, an administrator in no team, management outside it: none of it
+    for user in ("tom", "root", "boss"):
+        assert csv_rows(exported(api, api.exports.ExportInvoices, request, user)) == []
+    with pytest.raises(grpc.RpcError) as err:
+        exported(api, api.exports.ExportInvoices, exports_pb2.ExportInvoicesRequest())
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT

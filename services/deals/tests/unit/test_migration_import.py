@@ -303,3 +303,54 @@ def test_activities_land_on_imported_records_at_their_own_time(world):
     assert (call.kind, call.duration_minutes, call.target_type) == ("call", 30, "opportunity")
     again = run(world, rows, kind="activities", mapping={k: k for k in rows[0] | rows[3]})
     assert sum(a.already_imported for r in again for a in r.accepted) == 2
+
+
+def test_a_deal_brings_the_stages_it_went_through_with_their_entered_times(world):
+    run(world, ACCOUNTS)
+    row = {
+        "Id": "D-10",
+        "Acct": "SF-1",
+        "Line": "line-1",
+        "Name": "Walked the pipeline",
+        "Cur": "EUR",
+        "Amount": "900",
+        "Status": "won",
+        "Closed": "2019-05-20",
+        "Created": "2019-01-02",
+        "Stages": "qualify=2019-01-02;propose=2019-02-10;negotiate=2019-04-01T09:30:00+02:00",
+    }
+    bad = [
+        {**row, "Id": "D-11", "Stages": "propose=2018-12-01"},  # before created_at
+        {**row, "Id": "D-12", "Stages": "propose=2019-03-01;qualify=2019-02-01"},  # out of order
+        {**row, "Id": "D-13", "Stages": "nowhere=2019-03-01"},  # no such stage
+        {**row, "Id": "D-14", "Stages": "negotiate=2019-06-01"},  # after the close date
+        {**row, "Id": "D-15", "Stages": "propose"},  # no time
+        {**row, "Id": "D-16", "Stage": "qualify"},  # stage_key is not the last stage
+    ]
+    mapping = {**DEAL_MAPPING, "Stages": "stage_history"}
+    reports = run(world, [row, *bad], kind="deals", mapping=mapping)
+    problems = {(p.row_number, p.field) for r in reports for p in r.problems}
+    assert problems == {
+        (2, "stage_history"),
+        (3, "stage_history"),
+        (4, "stage_history"),
+        (5, "stage_history"),
+        (6, "stage_history"),
+        (7, "stage_key"),
+    }
+    (accepted,) = [a for r in reports for a in r.accepted]
+    deal = world.get("opportunities", accepted.record_id)
+    assert (deal.stage_key, deal.status) == ("negotiate", "won")
+    assert deal.stage_entered_at == dt.datetime(2019, 4, 1, 7, 30, tzinfo=dt.UTC)
+    changes = world.uow.events("deal_stage_changed")
+    assert [(e.from_stage_key, e.to_stage_key) for e in changes] == [
+        ("qualify", "propose"),
+        ("propose", "negotiate"),
+    ]
+    assert changes[0].seconds_in_previous_stage == 39 * 86400
+    assert changes[1].deal.stage_entered_at.ToDatetime() == dt.datetime(2019, 4, 1, 7, 30)
+    moves = [
+        e for e in world.uow.state.history if e.record_id == deal.id and e.action == "stage_changed"
+    ]
+    assert [e.at.date() for e in moves] == [dt.date(2019, 2, 10), dt.date(2019, 4, 1)]
+    assert not world.uow.events("automation_fired")

@@ -10,84 +10,18 @@ a converted lead is a customer now, and a new inquiry from them is a new lead.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
+from crm_chassis.matching import company_key
+from crm_chassis.matching import words as _words
 from crm_leads.domain.lead import Lead, LeadStatus
-from crm_leads.domain.normalise import fold
 from crm_leads.domain.values import LeadData
 
-_LEGAL_FORMS = {
-    "ag",
-    "bv",
-    "co",
-    "corp",
-    "corporation",
-    "gmbh",
-    "inc",
-    "incorporated",
-    "kg",
-    "limited",
-    "llc",
-    "llp",
-    "ltd",
-    "nv",
-    "oy",
-    "ab",
-    "plc",
-    "pty",
-    "sa",
-    "sarl",
-    "sas",
-    "se",
-    "spa",
-    "srl",
-    "ug",
-    "company",
-    "mbh",
-    "ohg",
-    "gbr",
-    "kgaa",
-}
 TAKING_PART = frozenset(
     {LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.QUALIFIED, LeadStatus.DISQUALIFIED}
 )
 
-
-# Letters and digits of every script make words (Persian, Hebrew and Arabic names too: keeping
-# only a-z made every two people of one company whose names are not in Latin script the same
-# person). Before splitting: the Arabic forms of yeh and kaf a keyboard may type are the Persian
-# letters, and the zero-width non-joiner and tatweel, which only shape the written word, go.
-_SCRIPT_VARIANTS = str.maketrans(
-    {
-        "\u064a": "\u06cc",
-        "\u0649": "\u06cc",
-        "\u0643": "\u06a9",
-        "\u200c": "",
-        "\u200d": "",
-        "\u0640": "",
-    }
-)
-_WORD = re.compile(r"[^\W_]+")
-
-
-def _words(value: str) -> list[str]:
-    folded = fold(value)
-    if folded.isascii():
-        return _WORD.findall(folded)
-    words = _WORD.findall(folded.translate(_SCRIPT_VARIANTS))
-    # Digits of any script compare as their value ("۱۲" == "12").
-    return [
-        "".join(str(unicodedata.digit(c)) if c.isdigit() else c for c in word) for word in words
-    ]
-
-
-def company_key(name: str) -> str:
-    words = _words(name)
-    while len(words) > 1 and words[-1] in _LEGAL_FORMS:
-        words.pop()
-    return " ".join(words)
+__all__ = ["TAKING_PART", "DuplicateKeys", "company_key", "describe", "find_among"]
 
 
 @dataclass(frozen=True)
