@@ -648,8 +648,9 @@ def write_csv(tmp_path):
 
 @pytest.fixture
 def snapshot_fakes(identity, serve_fake, monkeypatch):
-    """Recording fakes of deals', leads' and territory's SnapshotService (the backfill), by
-    service name; their addresses in ``CRM_<SERVICE>_ADDRESS``."""
+    """Recording fakes of deals', leads', territory's and catalog's SnapshotService (the
+    backfill), by service name; their addresses in ``CRM_<SERVICE>_ADDRESS``."""
+    from crm.catalog.v1 import snapshots_pb2 as catalog_snapshots
     from crm.deals.v1 import snapshots_pb2 as deals_snapshots
     from crm.leads.v1 import snapshots_pb2 as leads_snapshots
     from crm.territory.v1 import snapshots_pb2 as territory_snapshots
@@ -659,6 +660,7 @@ def snapshot_fakes(identity, serve_fake, monkeypatch):
         ("deals", deals_snapshots),
         ("leads", leads_snapshots),
         ("territory", territory_snapshots),
+        ("catalog", catalog_snapshots),
     ):
         fake = RecordingFake(identity, (module,))
         monkeypatch.setenv(f"CRM_{service.upper()}_ADDRESS", serve_fake(fake.handlers()))

@@ -1,4 +1,4 @@
-"""crmctl deals|leads snapshots publish (the backfill of a consumer joining a running platform)
+"""crmctl deals|leads|rates snapshots publish (the backfill of a consumer joining a running platform)
 against recording fakes of the SnapshotServices: every page is followed to its end, one kind
 after the other, the counts are printed, and a refusal reaches the person verbatim."""
 
@@ -8,6 +8,7 @@ import json
 
 import grpc
 
+from crm.catalog.v1 import snapshots_pb2 as catalog_snapshots
 from crm.common.v1 import pagination_pb2
 from crm.deals.v1 import snapshots_pb2 as deals_snapshots
 from crm.leads.v1 import snapshots_pb2 as leads_snapshots
@@ -95,4 +96,19 @@ def test_org_snapshots_of_units_teams_and_targets(logged_in, snapshot_fakes):
         ("units", 3, 1),
         ("teams", 501, 2),
         ("targets", 8, 1),
+    ]
+
+
+def test_rates_snapshots_publish_every_page_of_catalogs_rates(logged_in, snapshot_fakes):
+    fake = snapshot_fakes["catalog"]
+    fake.replies["PublishSnapshots"] = _pages(
+        catalog_snapshots, {catalog_snapshots.SNAPSHOT_KIND_EXCHANGE_RATES: [500, 12]}
+    )
+    result = logged_in("rates", "snapshots", "publish", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [{"kind": "exchange_rates", "published": 512, "calls": 2}]
+    sent = fake.sent("PublishSnapshots")
+    assert [(r.kind, r.page.cursor) for r in sent] == [
+        (catalog_snapshots.SNAPSHOT_KIND_EXCHANGE_RATES, ""),
+        (catalog_snapshots.SNAPSHOT_KIND_EXCHANGE_RATES, "1"),
     ]

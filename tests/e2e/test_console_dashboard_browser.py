@@ -297,3 +297,26 @@ def test_a_supervisor_sees_the_people_of_the_figures_by_name(browser, floor):
         assert deal.owner_user_id not in slow
     if cycle.open_deals:
         assert "Ann" in slow
+
+
+def test_a_reporting_currency_chosen_in_the_form_stays_in_the_links(browser, floor):
+    """No rate is set on this floor: in USD reporting refuses (the page shows its sentence and
+    the command); in EUR, the deals' own currency, nothing needs a rate and the page says so."""
+    url, scope, period = floor["url"], floor["scope"], floor["period"]
+    page, _ = signed_in(browser, url, floor["emails"]["sue"])
+    page.goto(f"{url}/dashboards?scope=team:{scope.id}&period=month&date={period.date}")
+    page.get_by_label("Reporting currency").select_option("USD")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(lambda address: "currency=USD" in address)
+    refused = page.locator("#dash-empty").inner_text()
+    assert "crmctl rates set EUR USD RATE" in refused
+    check_accessibility(page)
+
+    page.get_by_label("Reporting currency").select_option("EUR")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(lambda address: "currency=EUR" in address)
+    assert "Every amount was already in EUR" in page.locator("#dash-rates").inner_text()
+    assert page.locator("#targets").is_visible()
+    win_rate = page.get_by_role("link", name="Win rate").get_attribute("href") or ""
+    assert "currency=EUR" in win_rate and f"team%3A{scope.id}" in win_rate
+    check_accessibility(page)

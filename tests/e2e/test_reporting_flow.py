@@ -1,7 +1,8 @@
 """End to end over the real processes of identity, territory, catalog, deals and reporting:
 deals moved and closed through the running platform show up in the reports of the people allowed
 to see them (the team's supervisor, the manager of the unit above), and in no one else's; a rate
-set in catalog reaches reporting, which converts the won deals to a reporting currency with it."""
+set in catalog reaches reporting, which converts the won deals to a reporting currency with it;
+a rate that never reached reporting (set before it subscribed) reaches it by catalog's backfill."""
 
 from __future__ import annotations
 
@@ -12,13 +13,20 @@ import grpc
 import pytest
 from e2e_platform import PASSWORD, As, Stubs, create_pipeline, german_line, small_company, unique
 
-from crm.catalog.v1 import exchange_rates_pb2, exchange_rates_pb2_grpc
+from crm.catalog.v1 import (
+    exchange_rates_pb2,
+    exchange_rates_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
+)
 from crm.common.v1 import money_pb2
 from crm.deals.v1 import accounts_pb2, deals_pb2
 from crm.identity.v1 import users_pb2
 from crm.reporting.v1 import reports_pb2 as pb
 from crm.reporting.v1 import reports_pb2_grpc
+from crm_chassis import manifest as manifests
 from crm_devrun.bed import PlatformBed
+from crm_testkit import amqp_channel
 
 pytestmark = pytest.mark.integration
 
@@ -271,3 +279,94 @@ def test_migrated_deals_reach_reporting_in_their_own_quarter_with_their_stage_ti
     assert (rate.won, [v.won.amount for v in rate.by_value]) == (1, ["5000.00"])
     cycle = sue(reports.SalesCycle, pb.SalesCycleRequest(scope=team, period=quarter)).cycle
     assert (cycle.won, cycle.mean_days) == (1, "50.0")
+
+
+def test_a_rate_set_before_reporting_subscribed_reaches_it_by_catalogs_backfill(platform):
+    """The rate's exchange_rate_set is published while reporting's worker is down and dropped
+    from its queue (as for a reporting installed later, whose queue did not exist yet): a
+    report converted with it is refused; ``crmctl rates snapshots publish``'s RPC re-publishes
+    the rate and the same report answers with it."""
+    stubs, bed, reports = platform["stubs"], platform["bed"], platform["reports"]
+    sue, admin = platform["people"]["sue"], platform["admin"]
+    email = f"{unique('pia')}@example.com"
+    admin(
+        stubs.users.CreateUser,
+        users_pb2.CreateUserRequest(
+            email=email, display_name="Pia Pricing", password=PASSWORD, roles=["pricing_manager"]
+        ),
+    )
+    pia = As(bed.login(email, PASSWORD))
+    (queue,) = [
+        s.queue
+        for m in manifests.discover()
+        if m.name == "reporting"
+        for s in m.subscriptions
+        if s.event == "exchange_rate_set"
+    ]
+    bed.stop("reporting.worker")
+    pia(
+        exchange_rates_pb2_grpc.ExchangeRateServiceStub(bed.channel("catalog")).SetExchangeRate,
+        exchange_rates_pb2.SetExchangeRateRequest(
+            rate=exchange_rates_pb2.ExchangeRate(
+                base="EUR", quote="CHF", effective_on="2020-01-01", rate="0.5", source="late"
+            )
+        ),
+    )
+    connection, channel = amqp_channel()
+    try:
+        bed.wait_for(
+            lambda: channel.queue_declare(queue, passive=True).method.message_count,
+            30,
+            "catalog's relay never published the rate",
+        )
+        channel.queue_purge(queue)  # the event reporting never received
+    finally:
+        connection.close()
+    bed.start_again("reporting.worker")
+
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    team = pb.Scope(kind=pb.SCOPE_KIND_TEAM, id=platform["berlin"].id)
+    request = pb.WinRateRequest(
+        scope=team, period=pb.Period(kind=pb.PERIOD_KIND_MONTH, date=today), currency="CHF"
+    )
+    with pytest.raises(grpc.RpcError) as refused:
+        sue(reports.WinRate, request)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "crmctl rates set EUR CHF RATE" in (refused.value.details() or "")
+
+    snapshots = snapshots_pb2_grpc.SnapshotServiceStub(bed.channel("catalog"))
+    cursor, published = "", 0
+    while True:
+        answer = pia(
+            snapshots.PublishSnapshots,
+            snapshots_pb2.PublishSnapshotsRequest(
+                kind=snapshots_pb2.SNAPSHOT_KIND_EXCHANGE_RATES,
+                page={"page_size": 500, "cursor": cursor},
+            ),
+        )
+        published, cursor = published + answer.published, answer.page.next_cursor
+        if not cursor:
+            break
+    assert published >= 2  # this rate and the earlier test's EUR/USD
+
+    def converted():
+        try:
+            return sue(reports.WinRate, request)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.FAILED_PRECONDITION:  # not arrived yet
+                return None
+            raise
+
+    answer = bed.wait_for(converted, 30, "the backfilled rate never reached reporting")
+    (used,) = answer.conversion.rates
+    assert (used.currency, used.to, used.rate, used.rate_date, used.source) == (
+        "EUR",
+        "CHF",
+        "0.5",
+        "2020-01-01",
+        "late",
+    )
+    plain = sue(reports.WinRate, pb.WinRateRequest(scope=team, period=request.period))
+    eur_won = {v.currency: v.won.amount for v in plain.win_rate.by_value}["EUR"]
+    (by_value,) = answer.win_rate.by_value
+    assert by_value.currency == "CHF" and by_value.won.amount == f"{Decimal(eur_won) / 2:.2f}"

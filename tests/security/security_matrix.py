@@ -171,6 +171,8 @@ MATRIX: dict[str, Row] = {
     "catalog.ProductService/ListProducts": row(CATALOG_READ),
     "catalog.ProductService/RetireProduct": row(CATALOG_WRITE),
     "catalog.ProductService/UpdateProduct": row(CATALOG_WRITE),
+    # The backfill of a new consumer (reporting's rates): counts only, no record in the answer.
+    "catalog.SnapshotService/PublishSnapshots": row(CATALOG_WRITE),
     "catalog.UnitGroupService/AddUnit": row(CATALOG_WRITE),
     "catalog.UnitGroupService/CreateUnitGroup": row(CATALOG_WRITE),
     "catalog.UnitGroupService/GetUnitGroup": row(CATALOG_READ),

@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 from crm.catalog.v1 import exchange_rates_pb2 as X
+from crm.catalog.v1 import snapshots_pb2
 from crmctl.commands.catalog.stubs import Stubs
 from crmctl.errors import CliError
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
+from crmctl.snapshots import snapshots_group
 from crmctl.wire import money, money_text
 
 #: Rates sent per ImportExchangeRates call (the service takes at most 5,000).
@@ -176,3 +178,16 @@ def rates_convert(session, amount, to_currency, on):
             ("explanation", "rate used"),
         ],
     )
+
+
+rates.add_command(
+    snapshots_group(
+        "catalog's exchange rates",
+        {"exchange_rates": snapshots_pb2.SNAPSHOT_KIND_EXCHANGE_RATES},
+        snapshots_pb2.PublishSnapshotsRequest,
+        lambda session: Stubs(session).snapshots.PublishSnapshots,
+        """Re-publish every stored exchange rate (exchange_rate_snapshot), the backfill of a
+consumer that joins a running platform (reporting). For catalog_manager or pricing_manager;
+safe to repeat (each snapshot carries the rate's current version).""",
+    )
+)

@@ -9,6 +9,7 @@ from crm.catalog.v1 import (
     price_lists_pb2_grpc,
     pricing_pb2_grpc,
     products_pb2_grpc,
+    snapshots_pb2_grpc,
     units_pb2_grpc,
 )
 from crmctl.config import DEFAULT_ADDRESSES
@@ -26,3 +27,4 @@ class Stubs:
         self.discount_lists = discount_lists_pb2_grpc.DiscountListServiceStub(channel)
         self.pricing = pricing_pb2_grpc.PricingServiceStub(channel)
         self.rates = exchange_rates_pb2_grpc.ExchangeRateServiceStub(channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)

@@ -22,6 +22,8 @@ from crm.catalog.v1 import (
     pricing_pb2_grpc,
     products_pb2,
     products_pb2_grpc,
+    snapshots_pb2,
+    snapshots_pb2_grpc,
     units_pb2,
     units_pb2_grpc,
 )
@@ -29,6 +31,7 @@ from crm_catalog.adapters.grpc_exchange_rates import ExchangeRateServicer
 from crm_catalog.adapters.grpc_price_lists import DiscountListServicer, PriceListServicer
 from crm_catalog.adapters.grpc_pricing import PricingServicer
 from crm_catalog.adapters.grpc_products import ProductServicer, UnitGroupServicer
+from crm_catalog.adapters.grpc_snapshots import SnapshotServicer
 from crm_catalog.entrypoints import settings, wiring
 from crm_catalog.entrypoints.settings import CatalogSettings
 from crm_catalog.service_layer.dependencies import Dependencies
@@ -74,6 +77,12 @@ APP: ApiApp[CatalogSettings, Dependencies] = ApiApp(
             "ExchangeRateService",
             exchange_rates_pb2_grpc.add_ExchangeRateServiceServicer_to_server,
             ExchangeRateServicer,
+        ),
+        Servicer(
+            snapshots_pb2,
+            "SnapshotService",
+            snapshots_pb2_grpc.add_SnapshotServiceServicer_to_server,
+            SnapshotServicer,
         ),
     ),
 )

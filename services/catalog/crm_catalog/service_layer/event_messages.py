@@ -265,6 +265,7 @@ def discount_list_changed(
 # --- exchange rates -------------------------------------------------------------------------
 
 EXCHANGE_RATE_SET = "exchange_rate_set"
+EXCHANGE_RATE_SNAPSHOT = "exchange_rate_snapshot"
 
 
 def exchange_rate_message(rate: ExchangeRate) -> exchange_rates_pb2.ExchangeRate:
@@ -284,6 +285,18 @@ def exchange_rate_set(uow: CatalogUnitOfWork, rate: ExchangeRate, caller: Caller
     uow.emit(
         EXCHANGE_RATE_SET,
         exchange_rates_pb2.ExchangeRateSet(rate=exchange_rate_message(rate)),
+        aggregate_type="exchange_rate",
+        aggregate_id=rate.key,
+        aggregate_version=rate.version,
+        actor=caller.actor,
+    )
+
+
+def exchange_rate_snapshot(uow: CatalogUnitOfWork, rate: ExchangeRate, caller: Caller) -> None:
+    """The rate's current state at its current version (the backfill, service_layer/snapshots)."""
+    uow.emit(
+        EXCHANGE_RATE_SNAPSHOT,
+        exchange_rates_pb2.ExchangeRateSnapshot(rate=exchange_rate_message(rate)),
         aggregate_type="exchange_rate",
         aggregate_id=rate.key,
         aggregate_version=rate.version,

@@ -156,6 +156,7 @@ class Client:
             price_lists_pb2_grpc,
             pricing_pb2_grpc,
             products_pb2_grpc,
+            snapshots_pb2_grpc,
             units_pb2_grpc,
         )
 
@@ -165,6 +166,7 @@ class Client:
         self.discount_lists = discount_lists_pb2_grpc.DiscountListServiceStub(channel)
         self.pricing = pricing_pb2_grpc.PricingServiceStub(channel)
         self.rates = exchange_rates_pb2_grpc.ExchangeRateServiceStub(channel)
+        self.snapshots = snapshots_pb2_grpc.SnapshotServiceStub(channel)
 
     @staticmethod
     def call(method, request, token: str | None = None):

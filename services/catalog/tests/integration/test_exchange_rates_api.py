@@ -129,3 +129,43 @@ def test_errors_name_what_to_do(client, tokens, request_, token, code, words):
     with pytest.raises(grpc.RpcError) as err:
         client.call(method, request_, tokens[token])
     assert err.value.code() == code and words in err.value.details()
+
+
+def test_the_rates_backfill_re_publishes_every_rate_at_its_version(client, tokens, engine):
+    from crm.catalog.v1 import snapshots_pb2 as S
+
+    call, pm = client.call, tokens["pricing_manager"]
+    call(
+        client.rates.SetExchangeRate,
+        X.SetExchangeRateRequest(rate=rate("NOK", "IRR", "2024-01-01", "3900")),
+        pm,
+    )
+    request = S.PublishSnapshotsRequest(
+        kind=S.SNAPSHOT_KIND_EXCHANGE_RATES, page={"page_size": 500}
+    )
+    published, cursor = 0, ""
+    while True:  # the session's database is shared: other tests' rates are published too
+        request.page.cursor = cursor
+        answer = call(client.snapshots.PublishSnapshots, request, pm)
+        published, cursor = published + answer.published, answer.page.next_cursor
+        if not cursor:
+            break
+    assert published >= 1
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(OUTBOX.c.event_type, OUTBOX.c.aggregate_version).where(
+                OUTBOX.c.aggregate_id == "NOK/IRR/2024-01-01"
+            )
+        ).all()
+    assert sorted(rows) == [("exchange_rate_set", 1), ("exchange_rate_snapshot", 1)]
+    for token, code in (
+        ("sales", SC.PERMISSION_DENIED),
+        ("service_with_roles", SC.PERMISSION_DENIED),
+    ):
+        with pytest.raises(grpc.RpcError) as refused:
+            call(client.snapshots.PublishSnapshots, request, tokens[token])
+        assert refused.value.code() == code
+    with pytest.raises(grpc.RpcError) as no_kind:
+        call(client.snapshots.PublishSnapshots, S.PublishSnapshotsRequest(), pm)
+    assert no_kind.value.code() == SC.INVALID_ARGUMENT
+    assert "kind must be one of exchange_rates" in (no_kind.value.details() or "")

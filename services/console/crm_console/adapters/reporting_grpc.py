@@ -4,6 +4,7 @@ figures are exactly those reporting lets this person see."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import grpc
@@ -18,7 +19,9 @@ from crm.territory.v1 import access_pb2, access_pb2_grpc, teams_pb2
 from crm_console.adapters.grpc_errors import refusals
 from crm_console.adapters.grpc_mapping_deals import money_field, moneys
 from crm_console.domain.reports import (
+    AppliedRate,
     CampaignRoi,
+    Conversion,
     CurrencyVelocity,
     Dashboard,
     DealAge,
@@ -88,6 +91,29 @@ def _period(period: ReportPeriod) -> reports_pb2.Period:
 
 
 # ---------------------------------------------------------------- messages -> figures
+def _conversion(answer: Any) -> Conversion | None:
+    """The rates a report in a reporting currency used; None for a report per currency."""
+    conversion = answer.conversion
+    if not conversion.currency:
+        return None
+    return Conversion(
+        conversion.currency,
+        tuple(
+            AppliedRate(
+                currency=r.currency,
+                to=r.to,
+                rate=r.rate,
+                rate_date=dt.date.fromisoformat(r.rate_date) if r.rate_date else None,
+                inverse=r.inverse,
+                source=r.source,
+                amounts=r.amounts,
+                explanation=r.explanation,
+            )
+            for r in conversion.rates
+        ),
+    )
+
+
 def _funnel(answer: Any) -> tuple[PipelineFunnel, ...]:
     return tuple(
         PipelineFunnel(
@@ -168,6 +194,7 @@ def _velocity(answer: Any) -> Velocity:
         current=_currencies(answer.current),
         previous=_currencies(answer.previous),
         changes={c.currency: c.percent for c in answer.changes},
+        conversion=_conversion(answer),
     )
 
 
@@ -246,6 +273,7 @@ class ReportingGateway:
     def _sales_call(
         self, method: str, token: str, scope: ReportScope, period: ReportPeriod, **extra: Any
     ) -> Any:
+        """``extra``: the request's other fields (``currency``: the reporting currency)."""
         request = getattr(reports_pb2, f"{method}Request")(
             scope=_scope(scope), period=_period(period), **extra
         )
@@ -259,8 +287,10 @@ class ReportingGateway:
             for s in answer.user_scopes.scopes
         )
 
-    def dashboard(self, token: str, scope: ReportScope, period: ReportPeriod) -> Dashboard:
-        answer = self._sales_call("Dashboard", token, scope, period)
+    def dashboard(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> Dashboard:
+        answer = self._sales_call("Dashboard", token, scope, period, currency=currency)
         return Dashboard(
             label=answer.funnel.period.label,
             funnel=_funnel(answer.funnel),
@@ -269,26 +299,32 @@ class ReportingGateway:
             velocity=_velocity(answer.velocity),
             forecast=_forecast(answer.forecast),
             targets=_targets(answer.targets),
+            conversion=_conversion(answer),
         )
 
     def funnel(
-        self, token: str, scope: ReportScope, period: ReportPeriod
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
     ) -> Report[tuple[PipelineFunnel, ...]]:
-        answer = self._sales_call("Funnel", token, scope, period)
-        return Report(answer.period.label, _funnel(answer))
+        answer = self._sales_call("Funnel", token, scope, period, currency=currency)
+        return Report(answer.period.label, _funnel(answer), _conversion(answer))
 
-    def win_rate(self, token: str, scope: ReportScope, period: ReportPeriod) -> Report[WinRate]:
-        answer = self._sales_call("WinRate", token, scope, period)
-        return Report(answer.period.label, _win_rate(answer.win_rate))
+    def win_rate(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> Report[WinRate]:
+        answer = self._sales_call("WinRate", token, scope, period, currency=currency)
+        return Report(answer.period.label, _win_rate(answer.win_rate), _conversion(answer))
 
-    def lost_reasons(self, token: str, scope: ReportScope, period: ReportPeriod) -> LostReasons:
-        answer = self._sales_call("LostReasons", token, scope, period)
+    def lost_reasons(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> LostReasons:
+        answer = self._sales_call("LostReasons", token, scope, period, currency=currency)
         return LostReasons(
             label=answer.period.label,
             previous_label=answer.previous_period.label,
             lost=answer.lost,
             reasons=_buckets(answer.reasons),
             competitors=_buckets(answer.competitors),
+            conversion=_conversion(answer),
         )
 
     def sales_cycle(
@@ -299,20 +335,30 @@ class ReportingGateway:
         )
         return Report(answer.period.label, _cycle(answer))
 
-    def velocity(self, token: str, scope: ReportScope, period: ReportPeriod) -> Velocity:
-        return _velocity(self._sales_call("SalesVelocity", token, scope, period))
+    def velocity(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> Velocity:
+        return _velocity(self._sales_call("SalesVelocity", token, scope, period, currency=currency))
 
     def forecast(
-        self, token: str, scope: ReportScope, period: ReportPeriod, bucket: str
+        self,
+        token: str,
+        scope: ReportScope,
+        period: ReportPeriod,
+        bucket: str,
+        *,
+        currency: str = "",
     ) -> Report[Forecast]:
-        answer = self._sales_call("Forecast", token, scope, period, bucket=PERIOD_KINDS[bucket])
-        return Report(answer.period.label, _forecast(answer))
+        answer = self._sales_call(
+            "Forecast", token, scope, period, bucket=PERIOD_KINDS[bucket], currency=currency
+        )
+        return Report(answer.period.label, _forecast(answer), _conversion(answer))
 
     def targets(
-        self, token: str, scope: ReportScope, period: ReportPeriod
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
     ) -> Report[tuple[TargetVsActual, ...]]:
-        answer = self._sales_call("TargetsVsActual", token, scope, period)
-        return Report(answer.period.label, _targets(answer))
+        answer = self._sales_call("TargetsVsActual", token, scope, period, currency=currency)
+        return Report(answer.period.label, _targets(answer), _conversion(answer))
 
     def campaign_roi(
         self, token: str, scope: ReportScope, period: ReportPeriod
@@ -337,9 +383,19 @@ class ReportingGateway:
         )
 
     def leaderboard(
-        self, token: str, scope: ReportScope, period: ReportPeriod, limit: int
+        self,
+        token: str,
+        scope: ReportScope,
+        period: ReportPeriod,
+        limit: int,
+        *,
+        currency: str = "",
     ) -> Report[Leaderboard]:
-        answer = self._sales_call("Leaderboard", token, scope, period, limit=limit)
+        answer = self._sales_call(
+            "Leaderboard", token, scope, period, limit=limit, currency=currency
+        )
         return Report(
-            answer.period.label, Leaderboard(_leaders(answer.reps), _leaders(answer.teams))
+            answer.period.label,
+            Leaderboard(_leaders(answer.reps), _leaders(answer.teams)),
+            _conversion(answer),
         )

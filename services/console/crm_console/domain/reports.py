@@ -125,16 +125,56 @@ def scope_text(scope: ReportScope) -> str:
     return scope.kind if scope.kind == "company" else f"{scope.kind}:{scope.id}"
 
 
+# ---------------------------------------------------------------- the reporting currency
+def currency_from(text: str) -> str:
+    """The link's reporting currency (``EUR``; empty: each currency on its own line). Only
+    its form is checked here; whether the platform knows the code is reporting's to say."""
+    code = text.strip().upper()
+    if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise ConsoleError(
+            f"the reporting currency is an ISO 4217 code of three letters such as EUR or IRR, "
+            f"not {text!r}",
+            field="currency",
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class AppliedRate:
+    """One rate a converted report used: 1 ``currency`` = ``rate`` ``to``, effective on
+    ``rate_date``, for ``amounts`` of the report's amounts; ``explanation`` is reporting's
+    sentence ("1 USD = 0.92 EUR (rate of 2026-03-31)")."""
+
+    currency: str
+    to: str
+    rate: str
+    rate_date: dt.date | None
+    inverse: bool
+    source: str
+    amounts: int
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How a report's amounts were converted to its reporting currency: every rate used."""
+
+    currency: str
+    rates: tuple[AppliedRate, ...]
+
+
 # ---------------------------------------------------------------- the figures
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Report(Generic[T]):
-    """One report's figures with the name of the period reporting computed them for."""
+    """One report's figures with the name of the period reporting computed them for (and, in
+    a reporting currency, the rates used)."""
 
     label: str
     figures: T
+    conversion: Conversion | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +233,7 @@ class LostReasons:
     lost: int
     reasons: tuple[LostBucket, ...]
     competitors: tuple[LostBucket, ...]
+    conversion: Conversion | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +271,7 @@ class Velocity:
     current: tuple[CurrencyVelocity, ...]
     previous: tuple[CurrencyVelocity, ...]
     changes: dict[str, str]  # currency -> per cent change
+    conversion: Conversion | None = None
 
 
 @dataclass(frozen=True)
@@ -323,6 +365,7 @@ class Dashboard:
     velocity: Velocity
     forecast: Forecast
     targets: tuple[TargetVsActual, ...]
+    conversion: Conversion | None = None
 
 
 def by_currency(values: tuple[Money, ...]) -> dict[str, Money]:

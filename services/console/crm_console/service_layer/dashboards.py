@@ -12,10 +12,12 @@ from typing import Any
 
 from crm_console.domain.errors import ConsoleError, Refused, Unavailable
 from crm_console.domain.reports import (
+    Conversion,
     Leaderboard,
     ReportPeriod,
     ReportScope,
     SalesCycle,
+    currency_from,
     period_from,
     scope_choices,
     scope_from,
@@ -48,33 +50,57 @@ class DashboardView:
     message: str = ""
     bucket: str = "month"
     names: Mapping[str, str] = field(default_factory=dict)  # team, unit, line, person -> name
+    currency: str = ""  # the reporting currency of the link; empty: one total per currency
 
     def name(self, some_id: str) -> str:
         """The name of a team, unit, sales line or person, or its id when territory did not
         give one."""
         return self.names.get(some_id, some_id)
 
+    @property
+    def converts(self) -> bool:
+        """Whether this page's figures can be shown in a reporting currency."""
+        return self.group in CONVERTED
 
-def _readers(bucket: str) -> dict[str, Callable[[Any, str, ReportScope, ReportPeriod], Any]]:
+    @property
+    def conversion(self) -> Conversion | None:
+        """The rates reporting used for the page's figures (None: one total per currency)."""
+        return getattr(self.figures, "conversion", None)
+
+
+def _readers(
+    bucket: str, currency: str
+) -> dict[str, Callable[[Any, str, ReportScope, ReportPeriod], Any]]:
+    """Each group's call; ``currency`` goes to the reports that convert (CONVERTED)."""
+    money = {"currency": currency} if currency else {}
     return {
-        "overview": lambda port, token, scope, period: port.dashboard(token, scope, period),
-        "funnel": lambda port, token, scope, period: port.funnel(token, scope, period),
-        "win-rate": lambda port, token, scope, period: port.win_rate(token, scope, period),
-        "lost-reasons": lambda port, token, scope, period: port.lost_reasons(token, scope, period),
+        "overview": lambda port, token, scope, period: port.dashboard(
+            token, scope, period, **money
+        ),
+        "funnel": lambda port, token, scope, period: port.funnel(token, scope, period, **money),
+        "win-rate": lambda port, token, scope, period: port.win_rate(token, scope, period, **money),
+        "lost-reasons": lambda port, token, scope, period: port.lost_reasons(
+            token, scope, period, **money
+        ),
         "cycle": lambda port, token, scope, period: port.sales_cycle(
             token, scope, period, SLOW_DEALS
         ),
-        "velocity": lambda port, token, scope, period: port.velocity(token, scope, period),
-        "forecast": lambda port, token, scope, period: port.forecast(token, scope, period, bucket),
-        "targets": lambda port, token, scope, period: port.targets(token, scope, period),
+        "velocity": lambda port, token, scope, period: port.velocity(token, scope, period, **money),
+        "forecast": lambda port, token, scope, period: port.forecast(
+            token, scope, period, bucket, **money
+        ),
+        "targets": lambda port, token, scope, period: port.targets(token, scope, period, **money),
         "campaigns": lambda port, token, scope, period: port.campaign_roi(token, scope, period),
         "leaderboard": lambda port, token, scope, period: port.leaderboard(
-            token, scope, period, LEADERS
+            token, scope, period, LEADERS, **money
         ),
     }
 
 
-GROUPS = tuple(_readers("month"))
+GROUPS = tuple(_readers("month", ""))
+# The groups reporting converts to a reporting currency: the sales cycle has no amount, and a
+# campaign's ROI compares its cost with the revenue in the cost's own currency.
+CONVERTED = tuple(group for group in GROUPS if group not in ("cycle", "campaigns"))
 
 
 def view(
@@ -85,13 +111,15 @@ def view(
     query: dict[str, str],
 ) -> DashboardView:
     """One KPI group for the link's ``scope`` (``team:<id>``), ``line`` and ``period``/``date``
-    (``bucket`` for the forecast). A scope reporting does not let this person see is
-    NotFound, exactly like one that does not exist."""
+    (``bucket`` for the forecast), in the link's reporting ``currency`` when it names one. A
+    scope reporting does not let this person see is NotFound, exactly like one that does not
+    exist; a reporting currency without the rates it needs is reporting's refusal, shown."""
     if group not in GROUPS:
         raise ConsoleError(f"there is no dashboard {group!r}", field="group")
     token = caller.tokens.access_token
     period = period_from(query.get("period", ""), query.get("date", ""), deps.clock.now().date())
     bucket = query.get("bucket", "") or "month"
+    currency = currency_from(query.get("currency", ""))
     if bucket not in FORECAST_BUCKETS:
         raise ConsoleError(
             f"the forecast groups by {', '.join(FORECAST_BUCKETS)}, not {bucket!r}", field="bucket"
@@ -101,14 +129,23 @@ def view(
     )
     scope = scope_from(query.get("scope", ""), query.get("line", ""), choices)
     if scope is None:
-        return DashboardView(group, choices, None, period, empty=NOT_A_MEMBER, bucket=bucket)
+        return DashboardView(
+            group,
+            choices,
+            None,
+            period,
+            empty=NOT_A_MEMBER,
+            bucket=bucket,
+            currency=currency,
+        )
     names = _names(deps, token)
     try:
-        figures = _readers(bucket)[group](deps.reporting, token, scope, period)
+        figures = _readers(bucket, currency)[group](deps.reporting, token, scope, period)
         names.update(names_or_ids(deps.organisation.people_names, token, _people(figures)))
     except Refused as refused:
         # reporting's own sentence (e.g. targets need a team scope; company figures need the
-        # right over every team): the page stays, empty, and says why.
+        # right over every team; a reporting currency lacks a rate, with the command that sets
+        # it): the page stays, empty, and says why.
         return DashboardView(
             group,
             choices,
@@ -118,8 +155,11 @@ def view(
             message=refused.message,
             bucket=bucket,
             names=names,
+            currency=currency,
         )
-    return DashboardView(group, choices, scope, period, figures, bucket=bucket, names=names)
+    return DashboardView(
+        group, choices, scope, period, figures, bucket=bucket, names=names, currency=currency
+    )
 
 
 def _people(figures: Any) -> list[str]:

@@ -358,32 +358,48 @@ class TeamsPort(Protocol):
 # ---------------------------------------------------------------- reporting (dashboards)
 class ReportingPort(Protocol):
     """reporting's KPIs for a scope and period, and the teams a person may see (territory's
-    ListScopes): every call with the person's own token, so reporting's visibility holds."""
+    ListScopes): every call with the person's own token, so reporting's visibility holds.
+    ``currency``: the reporting currency (empty: one total per currency); the sales cycle has
+    no amount and campaign ROI stays in each campaign's currency, so they take none."""
 
     def scopes(self, token: str, user_id: str) -> tuple[TeamScope, ...]: ...
 
-    def dashboard(self, token: str, scope: ReportScope, period: ReportPeriod) -> Dashboard: ...
+    def dashboard(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> Dashboard: ...
 
     def funnel(
-        self, token: str, scope: ReportScope, period: ReportPeriod
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
     ) -> Report[tuple[PipelineFunnel, ...]]: ...
 
-    def win_rate(self, token: str, scope: ReportScope, period: ReportPeriod) -> Report[WinRate]: ...
+    def win_rate(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> Report[WinRate]: ...
 
-    def lost_reasons(self, token: str, scope: ReportScope, period: ReportPeriod) -> LostReasons: ...
+    def lost_reasons(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> LostReasons: ...
 
     def sales_cycle(
         self, token: str, scope: ReportScope, period: ReportPeriod, open_deal_limit: int
     ) -> Report[SalesCycle]: ...
 
-    def velocity(self, token: str, scope: ReportScope, period: ReportPeriod) -> Velocity: ...
+    def velocity(
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
+    ) -> Velocity: ...
 
     def forecast(
-        self, token: str, scope: ReportScope, period: ReportPeriod, bucket: str
+        self,
+        token: str,
+        scope: ReportScope,
+        period: ReportPeriod,
+        bucket: str,
+        *,
+        currency: str = "",
     ) -> Report[Forecast]: ...
 
     def targets(
-        self, token: str, scope: ReportScope, period: ReportPeriod
+        self, token: str, scope: ReportScope, period: ReportPeriod, *, currency: str = ""
     ) -> Report[tuple[TargetVsActual, ...]]: ...
 
     def campaign_roi(
@@ -391,5 +407,11 @@ class ReportingPort(Protocol):
     ) -> Report[tuple[CampaignRoi, ...]]: ...
 
     def leaderboard(
-        self, token: str, scope: ReportScope, period: ReportPeriod, limit: int
+        self,
+        token: str,
+        scope: ReportScope,
+        period: ReportPeriod,
+        limit: int,
+        *,
+        currency: str = "",
     ) -> Report[Leaderboard]: ...

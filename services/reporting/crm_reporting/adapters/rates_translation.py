@@ -1,5 +1,6 @@
-"""catalog's ``exchange_rate_set`` -> the stored rate (``crm_chassis.exchange.Rate``), for the
-reports in a reporting currency (domain/conversion.py). A malformed rate in an event is stored
+"""catalog's ``exchange_rate_set`` and ``exchange_rate_snapshot`` (its backfill) -> the stored
+rate (``crm_chassis.exchange.Rate``), for the reports in a reporting currency
+(domain/conversion.py). A malformed rate in an event is stored
 as 0, which the derivation never uses: no crash, no wrong conversion."""
 
 from __future__ import annotations
@@ -28,4 +29,5 @@ def _rate(message: Any) -> Payload:
 
 RATES_CONSUMED: dict[tuple[str, str], tuple[type[Message], Callable[[Any], Payload]]] = {
     ("catalog", "exchange_rate_set"): (exchange_rates_pb2.ExchangeRateSet, _rate),
+    ("catalog", "exchange_rate_snapshot"): (exchange_rates_pb2.ExchangeRateSnapshot, _rate),
 }

@@ -13,8 +13,8 @@ handler's transaction, so the stored event, the read model and the inbox row com
 - territory org_unit_changed / team_changed -> the organisation tree (unit scopes);
 - territory targets_changed -> the targets of a line and period;
 - territory user_access_changed -> the local access replica (chassis mixin);
-- catalog exchange_rate_set -> the event store, then the rate of its pair and date (the reports
-  in a reporting currency, service_layer/conversion.py).
+- catalog exchange_rate_set, exchange_rate_snapshot (backfill) -> the event store, then the
+  rate of its pair and date (the reports in a reporting currency, service_layer/conversion.py).
 Timer: business_metrics (business_metrics_seconds) refreshes the company-level gauges and the
 rebuild's outcome gauges.
 
@@ -145,6 +145,13 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     # -- catalog ------------------------------------------------------------------------------
     @idempotent_event_handler("catalog", "exchange_rate_set", catalog_rates.ExchangeRateSet)
     def on_exchange_rate_set(self, event: Any, uow: Any) -> None:
+        self._record("catalog", event, uow)
+
+    # catalog's backfill (rates set before reporting's queue existed)
+    @idempotent_event_handler(
+        "catalog", "exchange_rate_snapshot", catalog_rates.ExchangeRateSnapshot
+    )
+    def on_exchange_rate_snapshot(self, event: Any, uow: Any) -> None:
         self._record("catalog", event, uow)
 
     # -- timers -------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 link), as charts with their numbers in a table beside each (static/dashboards.js draws the
 charts from the page's ``data-chart`` attributes; without script the tables are the page).
 ``/dashboards`` is the overview (reporting's Dashboard in one call); each KPI group has its own
-page. The scopes offered are the person's own (territory's ListScopes): a person in no team, an
-administrator who is not a member included, gets an empty page that says why."""
+page. A reporting currency (``currency``, kept in the link like the scope and period) shows
+the figures converted, with the rates reporting used listed beside them. The scopes offered are
+the person's own (territory's ListScopes): a person in no team, an administrator who is not a
+member included, gets an empty page that says why."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from crm_chassis.currencies import ACTIVE
 from crm_console.domain.errors import ConsoleError, NotFound
 from crm_console.domain.reports import PERIOD_KINDS, scope_text, shifted
 from crm_console.entrypoints import dashboard_charts as charts
@@ -23,6 +26,8 @@ from crm_console.service_layer import dashboards
 from crm_console.service_layer.dashboards import DashboardView
 
 NAV = [(40, "Dashboards", "/dashboards")]
+# The reporting currencies offered: every active ISO 4217 code (withdrawn ones are for history).
+CURRENCY_CODES = tuple(sorted(ACTIVE))
 
 
 def N_(message: str) -> str:
@@ -80,7 +85,8 @@ def _link(group: str, query: dict[str, str]) -> str:
 def _page(request: Request, group: str) -> Response:
     session = require(request)
     query = {
-        k: request.query_params.get(k, "") for k in ("scope", "line", "period", "date", "bucket")
+        k: request.query_params.get(k, "")
+        for k in ("scope", "line", "period", "date", "bucket", "currency")
     }
     try:
         view = dashboards.view(console_of(request).deps, session, group=group, query=query)
@@ -100,6 +106,7 @@ def _page(request: Request, group: str) -> Response:
         "line": query["line"],
         **view.period.query,
         "bucket": query["bucket"] if group == "forecast" else "",
+        "currency": view.currency,
     }
     context = {
         "view": view,
@@ -115,6 +122,7 @@ def _page(request: Request, group: str) -> Response:
         "period_kinds": PERIOD_KINDS,
         "scope_texts": [scope_text(c) for c in view.choices],
         "fmt": Formats(lang),
+        "currency_codes": CURRENCY_CODES,
     }
     return render(request, "dashboards/page.html", context)
 
