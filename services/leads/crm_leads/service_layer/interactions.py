@@ -15,6 +15,8 @@ from crm_leads.domain.interactions import Interaction, log_interaction
 from crm_leads.service_layer import interaction_messages
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import visible_lead, workable_lead
+from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.scoring import rescore
 
 
 def log_lead_interaction(
@@ -62,7 +64,9 @@ def log_lead_interaction(
             now=deps.clock.now(),
         )
         uow.interactions.add(item)
-        # An interaction does not change the lead: the event carries its current version.
+        # The interaction itself does not change the lead: the event carries the lead's version
+        # before any re-score (a re-score under the line's interaction rules follows it as the
+        # lead's own change, as for behavioural activity).
         uow.emit(
             "lead_interaction_logged",
             interaction_messages.interaction_logged(lead, item),
@@ -71,6 +75,8 @@ def log_lead_interaction(
             aggregate_version=lead.version,
             actor=caller.actor,
         )
+        rescore(uow, lead, deps.clock.now())
+        save_changes(uow, lead, caller.actor)
         uow.commit()
     return item
 

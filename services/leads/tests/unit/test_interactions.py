@@ -186,3 +186,117 @@ def test_merging_moves_the_duplicates_interactions_to_the_survivor(world):
     assert [
         i.subject for i in list_lead_interactions(world.deps, world.ann, survivor.id).items
     ] == ["x"]
+
+
+INTERACTION_RULES = [
+    {
+        "kind": "call",
+        "outcome": "connected",
+        "points": 20,
+        "half_life_days": "10",
+        "max_points": 30,
+    },
+    {"kind": "call", "points": 2, "half_life_days": "10", "max_points": 4},
+    {"kind": "meeting", "points": 25, "half_life_days": "30", "max_points": 50},
+]
+
+
+def _score_by_interactions(world):
+    from crm_leads.service_layer import scoring
+
+    scoring.update_scoring_model(
+        world.deps,
+        world.mia,
+        world.line,
+        fit_rules=[],
+        engagement_rules=[],
+        interaction_rules=INTERACTION_RULES,
+    )
+
+
+def _log(world, lead, kind="call", **kw):
+    return log_lead_interaction(
+        world.deps, world.ann, lead_id=lead.id, kind=kind, subject=kw.pop("subject", "x"), **kw
+    )
+
+
+def test_interactions_rescore_the_lead_by_rule_the_moment_they_are_logged(world):
+    from crm_leads.service_layer import scoring
+
+    _score_by_interactions(world)
+    lead = world.lead_in()
+    assert lead.score.value == 0
+    _log(world, lead, outcome="connected")
+    assert world.store.leads[lead.id].score.value == 20
+    assert world.event_types()[-2:] == ["lead_interaction_logged", "lead_scored"]
+    _log(world, lead, outcome="connected")  # 40 capped at 30
+    _log(world, lead, outcome="no_answer")  # the calls' general rule: 2
+    _log(world, lead, kind="note")  # no rule: nothing
+    _log(world, lead, kind="meeting", duration_minutes=30)
+    score = world.store.leads[lead.id].score
+    assert score.value == 30 + 2 + 25
+    explained = scoring.explain_lead_score(world.deps, world.ann, lead.id)
+    factors = {f.source_id: (f.label, f.points) for f in explained.factors}
+    assert factors == {
+        "interaction:call:connected": ("call connected x2 (half-life 10 d, capped at 30)", 30),
+        "interaction:call": ("call x1 (half-life 10 d)", 2),
+        "interaction:meeting": ("meeting x1 (half-life 30 d)", 25),
+    }
+
+
+def test_interaction_points_decay_as_behavioural_activity_does(world):
+    from crm_leads.service_layer import scoring
+
+    _score_by_interactions(world)
+    lead = world.lead_in()
+    _log(world, lead, kind="meeting")
+    world.clock.advance(dt.timedelta(days=30))  # one half-life of the meeting rule
+    explained = scoring.explain_lead_score(world.deps, world.ann, lead.id)
+    (meeting,) = [f for f in explained.factors if f.source_id == "interaction:meeting"]
+    assert meeting.points == 12.5
+    world.clock.advance(dt.timedelta(days=300))  # beyond ten half-lives: no longer read
+    explained = scoring.explain_lead_score(world.deps, world.ann, lead.id)
+    assert [f for f in explained.factors if f.source_id.startswith("interaction")] == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ({"kind": "task"}, "interaction_rules[0].kind"),
+        ({"kind": "meeting", "outcome": "connected"}, "interaction_rules[0].outcome"),
+        ({"kind": "call", "outcome": "maybe"}, "interaction_rules[0].outcome"),
+        ({"kind": "call", "points": 101}, "interaction_rules[0].points"),
+        ({"kind": "call", "half_life_days": "0"}, "interaction_rules[0].half_life_days"),
+    ],
+)
+def test_interaction_rules_refuse_what_does_not_fit(world, rule, field):
+    from crm_chassis.errors import ValidationErrors
+    from crm_leads.service_layer import scoring
+
+    raw = {"points": 5, "half_life_days": "7", "max_points": 10, **rule}
+    with pytest.raises(ValidationErrors) as error:
+        scoring.update_scoring_model(
+            world.deps,
+            world.mia,
+            world.line,
+            fit_rules=[],
+            engagement_rules=[],
+            interaction_rules=[raw],
+        )
+    assert field in [path for path, _ in error.value.problems]
+
+
+def test_one_interaction_rule_per_kind_and_outcome(world):
+    from crm_chassis.errors import ValidationErrors
+    from crm_leads.service_layer import scoring
+
+    twice = [INTERACTION_RULES[0], dict(INTERACTION_RULES[0], points=3)]
+    with pytest.raises(ValidationErrors, match="one rule per kind and outcome"):
+        scoring.update_scoring_model(
+            world.deps,
+            world.mia,
+            world.line,
+            fit_rules=[],
+            engagement_rules=[],
+            interaction_rules=twice,
+        )
