@@ -217,6 +217,14 @@ MATRIX: dict[str, Row] = {
     "deals.CustomerEmailService/SetCustomerEmailTemplate": row(
         profile("denied", management="ok", admin="ok")
     ),
+    # Bounces name no deal in their answers: the mail operator's work (as templates).
+    "deals.CustomerEmailService/IngestBounce": row(profile("denied", management="ok", admin="ok")),
+    "deals.CustomerEmailService/ListBouncedAddresses": row(
+        profile("denied", management="ok", admin="ok")
+    ),
+    "deals.CustomerEmailService/ClearBouncedAddress": row(
+        profile("denied", management="reaches", admin="reaches")
+    ),
     "deals.ContactService/GetContact": row(TEAM_READ),
     "deals.ContactService/ListContacts": row(TEAM_LIST),
     "deals.ContactService/UpdateContact": row(TEAM_WRITE, set={"update_mask": "jobTitle"}),

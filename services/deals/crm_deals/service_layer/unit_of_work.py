@@ -10,6 +10,7 @@ from crm_deals.service_layer.repositories import (
     ActivityRepository,
     AutomationFiringRepository,
     AutomationRuleRepository,
+    BouncedAddressRepository,
     ConsentRepository,
     ContactRepository,
     ContractRepository,
@@ -55,6 +56,7 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     import_keys: ImportKeyRepository
     notifications: NotificationRepository
     customer_email_templates: CustomerEmailTemplateRepository
+    bounced_addresses: BouncedAddressRepository
     contracts: ContractRepository
     proformas: ProFormaRepository
     privacy_requests: PrivacyRequestRepository
