@@ -248,3 +248,63 @@ def test_a_leads_call_and_meeting_move_to_the_contact_and_the_opportunity(platfo
             )
             for a in page.activities
         ] == expected, record_type
+
+
+def test_a_leads_tasks_are_listed_for_owner_and_supervisor_then_move_to_deals_once(platform):
+    """An open task on an unconverted lead is in its owner's and the supervisor's task list
+    (leads' ListMyLeadTasks) and nobody else's; on conversion it moves to the opportunity and
+    shows in deals' ListMyTasks instead: exactly once, a done task not at all."""
+    import time
+
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from crm.deals.v1 import tasks_pb2, tasks_pb2_grpc
+    from crm.leads.v1 import interactions_pb2 as ia
+    from crm.leads.v1 import interactions_pb2_grpc
+
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
+    interactions = interactions_pb2_grpc.LeadInteractionServiceStub(bed.channel("leads"))
+    deal_tasks = tasks_pb2_grpc.TaskServiceStub(bed.channel("deals"))
+    lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
+    ann, bob, sue, cid = people["ann"], people["bob"], people["sue"], people["cid"]
+    bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
+    due = Timestamp(seconds=int(time.time()) + 3600)
+    for subject in ("Send the offer", "Book a demo"):
+        task = bob(
+            interactions.LogLeadInteraction,
+            ia.LogLeadInteractionRequest(
+                lead_id=lead_id,
+                kind=ia.INTERACTION_KIND_TASK,
+                subject=subject,
+                due_at=due,
+                owner_user_id=ann.user_id,
+            ),
+        )
+    ann(interactions.CompleteLeadTask, ia.CompleteLeadTaskRequest(id=task.id))  # Book a demo
+
+    def on_lead(person, **request):
+        page = person(interactions.ListMyLeadTasks, ia.ListMyLeadTasksRequest(**request))
+        return [(d.task.subject, d.bucket) for d in page.tasks if d.task.lead_id == lead_id]
+
+    assert [s for s, _ in on_lead(ann, bucket="all")] == ["Send the offer"]
+    team = platform["berlin"].id
+    assert [s for s, _ in on_lead(sue, team_id=team, bucket="all")] == ["Send the offer"]
+    assert on_lead(bob, bucket="all") == []  # not bob's task
+    assert (
+        cid.code(interactions.ListMyLeadTasks, ia.ListMyLeadTasksRequest(team_id=team))
+        == grpc.StatusCode.NOT_FOUND
+    )
+
+    sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(lead_id=lead_id))
+    links = bed.wait_for(
+        lambda: conversion_state(platform, sue, lead_id), 60, "deals never confirmed the conversion"
+    ).conversion
+    assert on_lead(ann, bucket="all") == []
+    mine = ann(deal_tasks.ListMyTasks, tasks_pb2.ListMyTasksRequest(bucket="all"))
+    moved = [d.task for d in mine.tasks if d.task.target.id == links.opportunity_id]
+    assert [(t.subject, t.owner_user_id) for t in moved] == [("Send the offer", ann.user_id)]

@@ -394,6 +394,10 @@ MATRIX: dict[str, Row] = {
         profile("hidden"), note="the fixture holds no interaction"
     ),
     "leads.LeadInteractionService/ListLeadInteractions": row(TEAM_READ),
+    "leads.LeadInteractionService/ListMyLeadTasks": row(
+        profile("hidden", "ok", member="denied", teammate="denied"),
+        note="team_id given: a supervisor's view (as deals' ListMyTasks)",
+    ),
     "leads.LeadInteractionService/LogLeadInteraction": row(TEAM_WRITE),
     "leads.LeadService/AssignLead": row(TEAM_WRITE),
     "leads.LeadService/ConvertLead": row(TEAM_WRITE),

@@ -5,11 +5,14 @@ contact and deal."""
 from __future__ import annotations
 
 import click
+import grpc
 
 from crm.deals.v1 import notifications_pb2, tasks_pb2
+from crm.leads.v1 import interactions_pb2
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
+from crmctl.commands.leads.stubs import Stubs as LeadStubs
 from crmctl.commands.territory.lookup import team_id
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_rows
@@ -93,7 +96,7 @@ def mark_read(session, ids, all_unread):
 
 @click.group()
 def tasks() -> None:
-    """Open tasks across every account, contact and deal, by due time."""
+    """Open tasks across every account, contact, deal and unconverted lead, by due time."""
 
 
 @tasks.command("list")
@@ -110,7 +113,8 @@ def tasks() -> None:
 @output_option
 @pass_session
 def list_tasks(session, team, user, bucket, time_zone, limit):
-    """Your open tasks (or a team's), by due time, each with its bucket."""
+    """Your open tasks (or a team's), by due time, each with its bucket: deals' (accounts,
+    contacts, deals) and leads' (unconverted leads), one call per page to each."""
     if user and not team:
         raise CliError("--user needs --team: a supervisor sees a member's tasks within a team")
     request = tasks_pb2.ListMyTasksRequest(
@@ -124,4 +128,36 @@ def list_tasks(session, team, user, bucket, time_zone, limit):
         data = activity_row(due.task)
         data["bucket"] = due.bucket
         rows.append(data)
-    print_rows(session.output, rows, TASK_COLUMNS, empty="no open tasks")
+    rows += _lead_tasks(session, request, limit)
+    rows.sort(key=lambda r: (r.get("due_at", ""), r.get("id", "")))
+    print_rows(session.output, rows[:limit] if limit else rows, TASK_COLUMNS, empty="no open tasks")
+
+
+def _lead_tasks(session, request: tasks_pb2.ListMyTasksRequest, limit: int) -> list[dict]:
+    """The open tasks on unconverted leads (leads' ListMyLeadTasks, the same filters): leads
+    keeps them until a conversion hands them to deals. A leads service that does not answer
+    leaves them out with a warning rather than failing the list."""
+    lead_request = interactions_pb2.ListMyLeadTasksRequest(
+        team_id=request.team_id,
+        user_id=request.user_id,
+        bucket=request.bucket,
+        time_zone=request.time_zone,
+    )
+    rows = []
+    try:
+        for due in pages(
+            session, LeadStubs(session).interactions.ListMyLeadTasks, lead_request, limit=limit
+        ):
+            data = message_to_dict(due.task)
+            data["bucket"] = due.bucket
+            data["target"] = f"lead:{due.task.lead_id}"
+            rows.append(data)
+    except grpc.RpcError as exc:
+        if exc.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNIMPLEMENTED):
+            raise
+        click.echo(
+            f"warning: leads did not answer ({exc.code().name}): tasks on leads are not shown",
+            err=True,
+        )
+        return []
+    return rows

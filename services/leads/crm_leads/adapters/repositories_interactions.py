@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+import datetime as dt
+
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm_leads.adapters import orm
-from crm_leads.domain.interactions import Interaction
+from crm_leads.domain.interactions import TASK, Interaction
+from crm_leads.domain.lead import OPEN
 from crm_leads.service_layer import repositories
 
 I = orm.interactions  # noqa: E741 (the table, as H/A/K in repositories_records)
@@ -64,3 +67,39 @@ class SqlInteractionRepository(repositories.InteractionRepository):
         self.session.execute(
             update(I).where(I.c.lead_id == from_lead_id).values(lead_id=to_lead_id)
         )
+
+    def open_tasks(
+        self,
+        team_ids: frozenset[str],
+        owner_user_id: str = "",
+        due_before: dt.datetime | None = None,
+        *,
+        assigned_only: bool = False,
+    ) -> list[tuple[Interaction, str]]:
+        if not team_ids:
+            return []
+        L = orm.leads
+        team = L.c.team_id if assigned_only else func.coalesce(L.c.team_id, L.c.queue_team_id)
+        where = [
+            I.c.kind == TASK,
+            I.c.done_at.is_(None),
+            L.c.status.in_(sorted(s.value for s in OPEN)),
+            team.in_(sorted(team_ids)),
+        ]
+        if owner_user_id:
+            where.append(I.c.owner_user_id == owner_user_id)
+        if due_before is not None:
+            where.append(I.c.due_at < due_before)
+        statement = (
+            select(I, L.c.first_name, L.c.last_name, L.c.company_name)
+            .join(L, L.c.id == I.c.lead_id)
+            .where(*where)
+            .order_by(I.c.due_at, I.c.id)
+        )
+        return [
+            (
+                _interaction(row),
+                " ".join(p for p in (row.first_name, row.last_name) if p) or row.company_name,
+            )
+            for row in self.session.execute(statement)
+        ]

@@ -210,6 +210,27 @@ class FakeInteractions(repos.InteractionRepository):
             if item.lead_id == from_lead_id:
                 self.s.interactions[key] = replace(item, lead_id=to_lead_id)
 
+    def open_tasks(self, team_ids, owner_user_id="", due_before=None, *, assigned_only=False):
+        from crm_leads.domain.lead import OPEN
+
+        found = []
+        for item in self.s.interactions.values():
+            lead = self.s.leads.get(item.lead_id)
+            if lead is None or lead.status not in OPEN:
+                continue
+            a = lead.assignment
+            team = a.team_id if assigned_only else (a.team_id or a.queue_team_id)
+            if (
+                item.kind == "task"
+                and item.done_at is None
+                and team in team_ids
+                and (not owner_user_id or item.owner_user_id == owner_user_id)
+                and (due_before is None or item.due_at < due_before)
+            ):
+                name = lead.data.person.full_name or lead.data.company.name
+                found.append((replace(item), name))
+        return sorted(found, key=lambda pair: (pair[0].due_at, pair[0].id))
+
 
 class FakeIdempotency(repos.IdempotencyRepository):
     def __init__(self, store):

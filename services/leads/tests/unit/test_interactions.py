@@ -300,3 +300,78 @@ def test_one_interaction_rule_per_kind_and_outcome(world):
             engagement_rules=[],
             interaction_rules=twice,
         )
+
+
+def _task(world, lead, due, caller=None, owner="", subject="task"):
+    return log_lead_interaction(
+        world.deps,
+        caller or world.ann,
+        lead_id=lead.id,
+        kind="task",
+        subject=subject,
+        due_at=due,
+        owner_user_id=owner,
+    )
+
+
+def _ids(page):
+    return [(d.task.subject, d.bucket) for d in page.items]
+
+
+def test_my_lead_tasks_by_bucket_for_the_person_and_their_supervisor(world):
+    from crm_leads.service_layer.interactions import list_my_lead_tasks
+
+    hour = dt.timedelta(hours=1)
+    lead = world.lead_in()  # team-a, owned by ann; T0 is a Monday 09:00 UTC
+    other = world.lead_in(person__email="o@acme.example", person__first_name="Otto")
+    _task(world, lead, NOW + 48 * hour, subject="week")
+    _task(world, lead, NOW + 6 * hour, subject="today")
+    _task(world, other, NOW - hour, subject="overdue")
+    _task(world, lead, NOW + 240 * hour, subject="later")
+    _task(world, lead, NOW + 2 * hour, owner="bob", subject="bob's")
+    done = _task(world, lead, NOW + 3 * hour, subject="done")
+    complete_lead_task(world.deps, world.ann, done.id)
+
+    mine = list_my_lead_tasks(world.deps, world.ann)
+    assert _ids(mine) == [("overdue", "overdue"), ("today", "today"), ("week", "this_week")]
+    assert mine.items[0].lead_name.startswith("Otto")
+    assert _ids(list_my_lead_tasks(world.deps, world.ann, bucket="later")) == [("later", "later")]
+    assert len(list_my_lead_tasks(world.deps, world.ann, bucket="all").items) == 4
+    assert _ids(list_my_lead_tasks(world.deps, world.bob)) == [("bob's", "today")]
+    team = list_my_lead_tasks(world.deps, world.sue, team_id="team-a", bucket="today")
+    assert _ids(team) == [("bob's", "today"), ("today", "today")]
+    one = list_my_lead_tasks(world.deps, world.meg, team_id="team-a", user_id="bob")
+    assert _ids(one) == [("bob's", "today")]
+    paged = list_my_lead_tasks(world.deps, world.ann, page_size=2)
+    rest = list_my_lead_tasks(world.deps, world.ann, page_size=2, cursor=paged.next_cursor)
+    assert _ids(paged) + _ids(rest) == _ids(mine)
+
+
+def test_my_lead_tasks_are_exactly_as_visible_as_their_leads(world):
+    from crm_leads.service_layer.interactions import list_my_lead_tasks
+
+    lead = world.lead_in()
+    _task(world, lead, NOW + dt.timedelta(hours=2))
+    assert list_my_lead_tasks(world.deps, world.ben).items == []  # another team
+    assert list_my_lead_tasks(world.deps, world.ada).items == []  # an administrator, no member
+    with pytest.raises(NotFound):
+        list_my_lead_tasks(world.deps, world.ben, team_id="team-a")
+    with pytest.raises(NotFound):
+        list_my_lead_tasks(world.deps, world.ada, team_id="team-a")
+    with pytest.raises(PermissionDenied):
+        list_my_lead_tasks(world.deps, world.bob, team_id="team-a")
+    for bad in (dict(bucket="soon"), dict(time_zone="Nowhere/Town"), dict(user_id="bob")):
+        with pytest.raises(InvalidArgument):
+            list_my_lead_tasks(world.deps, world.ann, **bad)
+
+
+def test_a_converted_leads_tasks_leave_the_list_once_deals_has_them(world):
+    from crm_leads.service_layer.interactions import list_my_lead_tasks
+
+    lead = world.lead_in()
+    _task(world, lead, NOW + dt.timedelta(hours=2), subject="follow up")
+    assert len(list_my_lead_tasks(world.deps, world.ann).items) == 1
+    conversion.convert_lead(world.deps, world.ann, lead.id)
+    (request,) = world.events_of("lead_conversion_requested")
+    assert [i.subject for i in request.interactions] == ["follow up"]  # deals takes it over
+    assert list_my_lead_tasks(world.deps, world.ann).items == []
