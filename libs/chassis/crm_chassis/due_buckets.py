@@ -56,6 +56,16 @@ def due_before(filter_: str, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime | N
     """The due time a list filter reads up to: "" (overdue, today and this week) and each
     bucket but "later" end somewhere; "later" and "all" read everything (None)."""
     end_of_today, end_of_week = bucket_edges(now, tz)
-    return {"": end_of_week, OVERDUE: now, TODAY: end_of_today, THIS_WEEK: end_of_week}.get(
-        filter_
-    )
+    return {"": end_of_week, OVERDUE: now, TODAY: end_of_today, THIS_WEEK: end_of_week}.get(filter_)
+
+
+def reminder_due(
+    due_at: dt.datetime | None,
+    reminded_for: dt.datetime | None,
+    now: dt.datetime,
+    lead: dt.timedelta,
+) -> bool:
+    """A reminder is due once per due time: when the due time is within ``lead`` ahead (or has
+    just passed, up to ``lead``, so a task made at the last moment is still reminded) and no
+    reminder was sent for that due time (a task moved to a new due time is reminded again)."""
+    return due_at is not None and reminded_for != due_at and now - lead <= due_at <= now + lead

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from crm_chassis import due_buckets
 from crm_leads.adapters import orm
 from crm_leads.domain.interactions import TASK, Interaction
 from crm_leads.domain.lead import OPEN
@@ -29,6 +30,7 @@ _COLUMNS = (
     "created_at",
     "due_at",
     "done_at",
+    "reminded_for",
 )
 _INSERT = insert(I)
 
@@ -90,16 +92,51 @@ class SqlInteractionRepository(repositories.InteractionRepository):
             where.append(I.c.owner_user_id == owner_user_id)
         if due_before is not None:
             where.append(I.c.due_at < due_before)
+        return [(task, name) for task, name, _, _ in self._open(where)]
+
+    def _open(self, where, limit: int | None = None):
+        L = orm.leads
         statement = (
-            select(I, L.c.first_name, L.c.last_name, L.c.company_name)
+            select(
+                I,
+                L.c.first_name,
+                L.c.last_name,
+                L.c.company_name,
+                func.coalesce(L.c.team_id, L.c.queue_team_id).label("lead_team_id"),
+                L.c.version.label("lead_version"),
+            )
             .join(L, L.c.id == I.c.lead_id)
             .where(*where)
             .order_by(I.c.due_at, I.c.id)
         )
+        if limit is not None:
+            statement = statement.limit(limit)
         return [
             (
                 _interaction(row),
                 " ".join(p for p in (row.first_name, row.last_name) if p) or row.company_name,
+                row.lead_team_id or "",
+                row.lead_version,
             )
             for row in self.session.execute(statement)
+        ]
+
+    def reminders_due(
+        self, now: dt.datetime, lead: dt.timedelta, limit: int
+    ) -> list[tuple[Interaction, str, str, int]]:
+        L = orm.leads
+        candidates = self._open(
+            [
+                I.c.kind == TASK,
+                I.c.done_at.is_(None),
+                L.c.status.in_(sorted(s.value for s in OPEN)),
+                I.c.due_at.between(now - lead, now + lead),
+                or_(I.c.reminded_for.is_(None), I.c.reminded_for != I.c.due_at),
+            ],
+            limit,
+        )
+        return [
+            c
+            for c in candidates
+            if due_buckets.reminder_due(c[0].due_at, c[0].reminded_for, now, lead)
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from crm.leads.v1 import events_pb2
 from crm_chassis import due_buckets
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument, NotFound, PermissionDenied
@@ -192,3 +193,32 @@ def list_my_lead_tasks(
     if bucket not in ("", ALL):
         due = [d for d in due if d.bucket == bucket]
     return fetch_offset_page(lambda offset, n: due[offset : offset + n], page_size, cursor)
+
+
+def send_lead_task_reminders(
+    deps: Dependencies, caller: Caller, *, lead: dt.timedelta, limit: int = 100
+) -> int:
+    """The reminder timer of tasks on leads: each open task on an open lead whose due time is
+    within ``lead`` of now is marked reminded for that due time and, in the same transaction,
+    ``lead_task_reminder_due`` is emitted; deals turns it into the owner's notification and
+    e-mail, keyed by the task and its due time. Once per due time: a second run finds the
+    task marked, and deals' inbox and delivery keys drop a redelivered event. Returns how
+    many tasks were reminded."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        due = uow.interactions.reminders_due(now, lead, limit)
+        for task, name, team_id, version in due:
+            task.reminded_for = task.due_at
+            uow.interactions.save(task)
+            uow.emit(
+                "lead_task_reminder_due",
+                events_pb2.LeadTaskReminderDue(
+                    task=interaction_messages.interaction(task), team_id=team_id, lead_name=name
+                ),
+                aggregate_type="lead",
+                aggregate_id=task.lead_id,
+                aggregate_version=version,
+                actor=caller.actor,
+            )
+        uow.commit()
+    return len(due)

@@ -184,6 +184,14 @@ class InteractionRepository(abc.ABC):
         owner when given, due before ``due_before`` when given; by due time, then id; each with
         its lead's name (person, else company)."""
 
+    @abc.abstractmethod
+    def reminders_due(
+        self, now: dt.datetime, lead: dt.timedelta, limit: int
+    ) -> list[tuple[Interaction, str, str, int]]:
+        """Open tasks on open leads whose reminder is due (crm_chassis.due_buckets
+        ``reminder_due``), by due time, at most ``limit``; each with its lead's name, team (or
+        queue team) and version."""
+
 
 class PersonalDataRepository(abc.ABC):
     """One person's data in leads, found and erased in bulk by e-mail (lower-case)."""

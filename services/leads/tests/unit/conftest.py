@@ -231,6 +231,23 @@ class FakeInteractions(repos.InteractionRepository):
                 found.append((replace(item), name))
         return sorted(found, key=lambda pair: (pair[0].due_at, pair[0].id))
 
+    def reminders_due(self, now, lead, limit):
+        from crm_chassis.due_buckets import reminder_due
+
+        found = []
+        for task, name in self.open_tasks(frozenset(self._teams())):
+            if reminder_due(task.due_at, task.reminded_for, now, lead):
+                a = self.s.leads[task.lead_id].assignment
+                team = a.team_id or a.queue_team_id
+                found.append((task, name, team, self.s.leads[task.lead_id].version))
+        return found[:limit]
+
+    def _teams(self):
+        return {
+            lead.assignment.team_id or lead.assignment.queue_team_id
+            for lead in self.s.leads.values()
+        }
+
 
 class FakeIdempotency(repos.IdempotencyRepository):
     def __init__(self, store):

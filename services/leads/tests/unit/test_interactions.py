@@ -375,3 +375,26 @@ def test_a_converted_leads_tasks_leave_the_list_once_deals_has_them(world):
     (request,) = world.events_of("lead_conversion_requested")
     assert [i.subject for i in request.interactions] == ["follow up"]  # deals takes it over
     assert list_my_lead_tasks(world.deps, world.ann).items == []
+
+
+def test_a_lead_task_is_reminded_once_per_due_time(world):
+    from crm_leads.service_layer.interactions import send_lead_task_reminders
+
+    lead_time = dt.timedelta(minutes=30)
+    lead = world.lead_in(person__first_name="Rita")
+    soon = _task(world, lead, NOW + dt.timedelta(minutes=20), subject="soon", owner="bob")
+    _task(world, lead, NOW + dt.timedelta(hours=5), subject="later")
+    done = _task(world, lead, NOW + dt.timedelta(minutes=10), subject="done")
+    complete_lead_task(world.deps, world.ann, done.id)
+    converted = world.lead_in(person__email="c@acme.example")
+    _task(world, converted, NOW + dt.timedelta(minutes=5), subject="converted")
+    conversion.convert_lead(world.deps, world.ann, converted.id)
+
+    assert send_lead_task_reminders(world.deps, world.worker, lead=lead_time) == 1
+    (event,) = world.events_of("lead_task_reminder_due")
+    assert (event.task.id, event.task.owner_user_id, event.team_id) == (soon.id, "bob", "team-a")
+    assert event.lead_name.startswith("Rita") and event.meta.aggregate_id == lead.id
+    assert world.store.interactions[soon.id].reminded_for == soon.due_at
+    # Once: the next run finds it marked.
+    assert send_lead_task_reminders(world.deps, world.worker, lead=lead_time) == 0
+    assert len(world.events_of("lead_task_reminder_due")) == 1
