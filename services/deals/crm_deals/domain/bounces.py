@@ -66,10 +66,12 @@ def _original_headers(report: Message) -> Message | None:
         kind = part.get_content_type()
         if kind == "message/rfc822":
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 return payload[0]
         if kind == "text/rfc822-headers":
-            raw = part.get_payload(decode=True) or b""
+            raw = part.get_payload(decode=True)
+            if not isinstance(raw, bytes):
+                raw = b""
             return email.message_from_bytes(raw, policy=policy.compat32)
     return None
 
@@ -79,7 +81,7 @@ def _status_blocks(report: Message) -> list[Message]:
         if part.get_content_type() == "message/delivery-status":
             payload = part.get_payload()
             if isinstance(payload, list):
-                return payload
+                return [block for block in payload if isinstance(block, Message)]
     return []
 
 
@@ -94,8 +96,9 @@ def parse_dsn(raw: bytes) -> list[Bounce]:
             field="message",
         )
     report = email.message_from_bytes(raw, policy=policy.compat32)
+    report_type = report.get_param("report-type")
     if report.get_content_type() != "multipart/report" or (
-        (report.get_param("report-type") or "").lower() != "delivery-status"
+        not isinstance(report_type, str) or report_type.lower() != "delivery-status"
     ):
         raise InvalidArgument(
             "the message is not a delivery status notification (RFC 3464: multipart/report; "

@@ -13,6 +13,7 @@ the automation backoff and end ``failed`` with their error (ListCustomerEmails).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from crm.deals.v1 import events_pb2
@@ -283,7 +284,11 @@ def ingest_bounce(deps: Dependencies, caller: Caller, message: bytes) -> list[Bo
 
 
 def _record_bounce(
-    uow: DealsUnitOfWork, deps: Dependencies, caller: Caller, bounce: bounces.Bounce, now
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    bounce: bounces.Bounce,
+    now: dt.datetime,
 ) -> str:
     delivery = uow.deliveries.get(bounce.idempotency_key) if bounce.idempotency_key else None
     if delivery is None and bounce.message_id:
