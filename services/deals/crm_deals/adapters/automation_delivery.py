@@ -227,6 +227,7 @@ class AutomationDelivery:
                     # A rule's command is an automation; the others name their cause.
                     kind=notification_kind(command.cause),
                     record_type=command.cause.record_type or "opportunity",
+                    team_id=command.cause.team_id or None,
                 )
                 for user in sorted(set(command.recipient_user_ids) - have)
             ]

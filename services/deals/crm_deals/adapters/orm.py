@@ -284,6 +284,9 @@ notifications = Table(
     # ``deal_id`` names (migration 0005_tasks_notifications).
     Column("kind", String(32), nullable=False, server_default="automation"),
     Column("record_type", String(32), nullable=False, server_default="opportunity"),
+    # The record's team when written: what a lead's reminder is visible by (deals keeps no
+    # leads; migration 0011_notification_teams).
+    Column("team_id", String(ID)),
 )
 Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
 

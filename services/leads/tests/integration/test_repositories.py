@@ -327,3 +327,29 @@ def test_lead_tasks_by_due_time_for_the_person_and_the_supervisor_on_postgres(
     assert mine.items[0].bucket == "overdue" and mine.items[0].lead_name
     team_view = interactions.list_my_lead_tasks(deps, sue, team_id=team_id, bucket="all")
     assert [d.task.subject for d in team_view.items] == ["overdue", "mate's", "later on"]
+
+
+def test_a_lead_task_is_reminded_once_on_postgres(h, deps, team):
+    """The reminder query and mark on PostgreSQL: a task due within the lead time is reminded
+    once (a second run finds it marked); a task due later is not."""
+    from crm_leads.service_layer import interactions
+
+    team_id, ann, _ = team
+    lead = routed(h, deps, team_id, ann.subject_id)
+    now = dt.datetime.now(dt.UTC)
+    for minutes, subject in ((10, "soon"), (600, "later")):
+        interactions.log_lead_interaction(
+            deps,
+            ann,
+            lead_id=lead.id,
+            kind="task",
+            subject=subject,
+            due_at=now + dt.timedelta(minutes=minutes),
+        )
+    lead_time = dt.timedelta(minutes=30)
+    assert interactions.send_lead_task_reminders(deps, WORKER, lead=lead_time) >= 1
+    assert interactions.send_lead_task_reminders(deps, WORKER, lead=lead_time) == 0
+    with deps.uow() as uow:
+        tasks = {t.subject: t for t in uow.interactions.for_lead(lead.id)}
+    assert tasks["soon"].reminded_for == tasks["soon"].due_at
+    assert tasks["later"].reminded_for is None
