@@ -5,14 +5,12 @@ contact and deal."""
 from __future__ import annotations
 
 import click
-import grpc
 
 from crm.deals.v1 import notifications_pb2, tasks_pb2
-from crm.leads.v1 import interactions_pb2
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
-from crmctl.commands.leads.stubs import Stubs as LeadStubs
+from crmctl.commands.leads.lookup import lead_tasks
 from crmctl.commands.territory.lookup import team_id
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_rows
@@ -128,36 +126,13 @@ def list_tasks(session, team, user, bucket, time_zone, limit):
         data = activity_row(due.task)
         data["bucket"] = due.bucket
         rows.append(data)
-    rows += _lead_tasks(session, request, limit)
-    rows.sort(key=lambda r: (r.get("due_at", ""), r.get("id", "")))
-    print_rows(session.output, rows[:limit] if limit else rows, TASK_COLUMNS, empty="no open tasks")
-
-
-def _lead_tasks(session, request: tasks_pb2.ListMyTasksRequest, limit: int) -> list[dict]:
-    """The open tasks on unconverted leads (leads' ListMyLeadTasks, the same filters): leads
-    keeps them until a conversion hands them to deals. A leads service that does not answer
-    leaves them out with a warning rather than failing the list."""
-    lead_request = interactions_pb2.ListMyLeadTasksRequest(
+    rows += lead_tasks(
+        session,
         team_id=request.team_id,
         user_id=request.user_id,
         bucket=request.bucket,
         time_zone=request.time_zone,
+        limit=limit,
     )
-    rows = []
-    try:
-        for due in pages(
-            session, LeadStubs(session).interactions.ListMyLeadTasks, lead_request, limit=limit
-        ):
-            data = message_to_dict(due.task)
-            data["bucket"] = due.bucket
-            data["target"] = f"lead:{due.task.lead_id}"
-            rows.append(data)
-    except grpc.RpcError as exc:
-        if exc.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNIMPLEMENTED):
-            raise
-        click.echo(
-            f"warning: leads did not answer ({exc.code().name}): tasks on leads are not shown",
-            err=True,
-        )
-        return []
-    return rows
+    rows.sort(key=lambda r: (r.get("due_at", ""), r.get("id", "")))
+    print_rows(session.output, rows[:limit] if limit else rows, TASK_COLUMNS, empty="no open tasks")
