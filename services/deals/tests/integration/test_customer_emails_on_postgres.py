@@ -162,3 +162,11 @@ def test_every_consenting_contact_then_a_real_bounce_stops_the_address(
     w.call(deals.move_deal_to_stage, w.alice, deal.id, "negotiate")
     w.call(deals.move_deal_to_stage, w.alice, deal.id, "propose")
     assert [c.contact_id for _, c in _commands(world_engine, 4)] == [ada.id]
+    (listed,) = w.call(customer_emails.list_bounced_addresses, w.admin)
+    assert (listed.address, listed.status) == ("grace@example.test", "5.1.1")
+    w.call(customer_emails.clear_bounced_address, w.admin, "Grace@Example.test")
+    assert w.call(customer_emails.list_bounced_addresses, w.admin) == []
+    w.call(deals.move_deal_to_stage, w.alice, deal.id, "negotiate")
+    w.call(deals.move_deal_to_stage, w.alice, deal.id, "propose")
+    again = [c.contact_id for _, c in _commands(world_engine, 5)]
+    assert sorted(again) == sorted([ada.id, deal.primary_contact_id])
