@@ -946,7 +946,11 @@ def test_notifications_are_listed_counted_and_marked_read(cli, deals):
     assert cli("notifications", "read").exit_code != 0  # neither ids nor --all
 
 
-def test_tasks_of_a_team_for_its_supervisor(cli, deals):
+def test_tasks_of_a_team_for_its_supervisor(cli, deals, fake_leads):
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from crm.leads.v1 import interactions_pb2
+
     deals.replies["ListMyTasks"] = tasks_pb2.ListMyTasksResponse(
         tasks=[
             tasks_pb2.DueTask(
@@ -956,12 +960,29 @@ def test_tasks_of_a_team_for_its_supervisor(cli, deals):
                     subject="Send pricing",
                     owner_user_id="bob",
                     target=resources_pb2.RecordRef(type="opportunity", id="d1"),
+                    due_at=Timestamp(seconds=1_800_000_000),
                 ),
                 bucket="today",
             )
         ]
     )
-    (row,) = ok_json(
+    fake_leads.interactions.replies["ListMyLeadTasks"] = interactions_pb2.ListMyLeadTasksResponse(
+        tasks=[
+            interactions_pb2.DueLeadTask(
+                task=interactions_pb2.LeadInteraction(
+                    id="i1",
+                    lead_id="lead-1",
+                    kind=interactions_pb2.INTERACTION_KIND_TASK,
+                    subject="Call the lead",
+                    owner_user_id="bob",
+                    due_at=Timestamp(seconds=1_799_990_000),
+                ),
+                bucket="today",
+                lead_name="Jo Doe",
+            )
+        ]
+    )
+    lead_row, row = ok_json(
         cli(
             "tasks",
             "list",
@@ -980,8 +1001,15 @@ def test_tasks_of_a_team_for_its_supervisor(cli, deals):
         "today",
         "opportunity:d1",
     )
+    assert (lead_row["subject"], lead_row["target"]) == ("Call the lead", "lead:lead-1")
     (sent,) = deals.sent("ListMyTasks")
     assert (sent.team_id, sent.bucket, sent.time_zone) == ("team-a", "today", "Europe/Berlin")
+    (to_leads,) = fake_leads.interactions.sent("ListMyLeadTasks")
+    assert (to_leads.team_id, to_leads.bucket, to_leads.time_zone) == (
+        "team-a",
+        "today",
+        "Europe/Berlin",
+    )
     assert cli("tasks", "list", "--user", "bob").exit_code != 0  # --user needs --team
 
 

@@ -205,6 +205,15 @@ def test_scoring_set_reads_the_model_file(logged_in, fake_leads, tmp_path):
                         "max_points": 60,
                     }
                 ],
+                "interaction_rules": [
+                    {
+                        "kind": "call",
+                        "outcome": "connected",
+                        "points": 15,
+                        "half_life_days": "14",
+                        "max_points": 30,
+                    }
+                ],
             }
         )
     )
@@ -215,6 +224,8 @@ def test_scoring_set_reads_the_model_file(logged_in, fake_leads, tmp_path):
     assert request.expected_version == 1 and request.model.sales_line_id == "line-1"
     assert request.model.fit_rules[0].operator == scoring_pb2.RULE_OPERATOR_EQUALS
     assert request.model.engagement_rules[0].kind == lead_pb2.ACTIVITY_KIND_DEMO_REQUESTED
+    (counted,) = request.model.interaction_rules
+    assert (counted.kind, counted.outcome, counted.max_points) == ("call", "connected", 30)
     shown = json.loads(result.stdout)
     assert shown["version"] == 2 and shown["fit_rules"][0]["operator"] == "equals"
     path.write_text(json.dumps({"fit_rules": [{"id": "x", "operator": "roughly"}]}))

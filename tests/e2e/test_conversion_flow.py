@@ -32,6 +32,9 @@ SAGA_TIMINGS = {
     "CRM_LEADS_CONVERSION_FIRST_BACKOFF_SECONDS": "1",
     "CRM_LEADS_CONVERSION_MAX_BACKOFF_SECONDS": "2",
     "CRM_LEADS_CONVERSION_DISPATCH_SECONDS": "0.5",
+    # Tasks on leads are looked at every second for reminders (deals delivers them).
+    "CRM_LEADS_REMINDER_SCAN_SECONDS": "1",
+    "CRM_DEALS_DELIVERY_POLL_SECONDS": "0.5",
 }
 
 
@@ -248,3 +251,113 @@ def test_a_leads_call_and_meeting_move_to_the_contact_and_the_opportunity(platfo
             )
             for a in page.activities
         ] == expected, record_type
+
+
+def test_a_leads_tasks_are_listed_for_owner_and_supervisor_then_move_to_deals_once(platform):
+    """An open task on an unconverted lead is in its owner's and the supervisor's task list
+    (leads' ListMyLeadTasks) and nobody else's; on conversion it moves to the opportunity and
+    shows in deals' ListMyTasks instead: exactly once, a done task not at all."""
+    import time
+
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from crm.deals.v1 import tasks_pb2, tasks_pb2_grpc
+    from crm.leads.v1 import interactions_pb2 as ia
+    from crm.leads.v1 import interactions_pb2_grpc
+
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
+    interactions = interactions_pb2_grpc.LeadInteractionServiceStub(bed.channel("leads"))
+    deal_tasks = tasks_pb2_grpc.TaskServiceStub(bed.channel("deals"))
+    lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
+    ann, bob, sue, cid = people["ann"], people["bob"], people["sue"], people["cid"]
+    bed.wait_for(lambda: visible_lead(stubs, sue, lead_id), 60, "lead not routed")
+    due = Timestamp(seconds=int(time.time()) + 3600)
+    for subject in ("Send the offer", "Book a demo"):
+        task = bob(
+            interactions.LogLeadInteraction,
+            ia.LogLeadInteractionRequest(
+                lead_id=lead_id,
+                kind=ia.INTERACTION_KIND_TASK,
+                subject=subject,
+                due_at=due,
+                owner_user_id=ann.user_id,
+            ),
+        )
+    ann(interactions.CompleteLeadTask, ia.CompleteLeadTaskRequest(id=task.id))  # Book a demo
+
+    def on_lead(person, **request):
+        page = person(interactions.ListMyLeadTasks, ia.ListMyLeadTasksRequest(**request))
+        return [(d.task.subject, d.bucket) for d in page.tasks if d.task.lead_id == lead_id]
+
+    assert [s for s, _ in on_lead(ann, bucket="all")] == ["Send the offer"]
+    team = platform["berlin"].id
+    assert [s for s, _ in on_lead(sue, team_id=team, bucket="all")] == ["Send the offer"]
+    assert on_lead(bob, bucket="all") == []  # not bob's task
+    assert (
+        cid.code(interactions.ListMyLeadTasks, ia.ListMyLeadTasksRequest(team_id=team))
+        == grpc.StatusCode.NOT_FOUND
+    )
+
+    sue(stubs.leads.ConvertLead, ls.ConvertLeadRequest(lead_id=lead_id))
+    links = bed.wait_for(
+        lambda: conversion_state(platform, sue, lead_id), 60, "deals never confirmed the conversion"
+    ).conversion
+    assert on_lead(ann, bucket="all") == []
+    mine = ann(deal_tasks.ListMyTasks, tasks_pb2.ListMyTasksRequest(bucket="all"))
+    moved = [d.task for d in mine.tasks if d.task.target.id == links.opportunity_id]
+    assert [(t.subject, t.owner_user_id) for t in moved] == [("Send the offer", ann.user_id)]
+
+
+def test_a_lead_tasks_reminder_reaches_its_owner_once(platform):
+    """leads' timer finds a task on a lead due within the lead time; deals tells the owner in
+    the app. A second task reminded later shows the timer has run again: the first one is
+    still there once."""
+    import time
+
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from crm.deals.v1 import notifications_pb2, notifications_pb2_grpc
+    from crm.leads.v1 import interactions_pb2 as ia
+    from crm.leads.v1 import interactions_pb2_grpc
+
+    stubs, people, bed, admin = (
+        platform["stubs"],
+        platform["people"],
+        platform["bed"],
+        platform["admin"],
+    )
+    interactions = interactions_pb2_grpc.LeadInteractionServiceStub(bed.channel("leads"))
+    inbox = notifications_pb2_grpc.NotificationServiceStub(bed.channel("deals"))
+    lead_id = admin(stubs.leads.CreateLead, web_form_lead(platform["line"].id)).lead.id
+    ann, bob = people["ann"], people["bob"]
+    bed.wait_for(lambda: visible_lead(stubs, bob, lead_id), 60, "lead not routed")
+
+    def reminded(subject):
+        page = ann(inbox.ListNotifications, notifications_pb2.ListNotificationsRequest())
+        return [
+            n
+            for n in page.notifications
+            if n.record_id == lead_id and n.title.endswith(subject) and n.kind == "reminder"
+        ]
+
+    for subject in ("Prepare the call", "Send the brochure"):
+        bob(
+            interactions.LogLeadInteraction,
+            ia.LogLeadInteractionRequest(
+                lead_id=lead_id,
+                kind=ia.INTERACTION_KIND_TASK,
+                subject=subject,
+                due_at=Timestamp(seconds=int(time.time()) + 600),
+                owner_user_id=ann.user_id,
+            ),
+        )
+        (notification,) = bed.wait_for(
+            lambda subject=subject: reminded(subject), 60, f"no reminder of {subject!r}"
+        )
+        assert notification.record_type == "lead"
+    assert len(reminded("Prepare the call")) == 1

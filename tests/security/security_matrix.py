@@ -219,6 +219,14 @@ MATRIX: dict[str, Row] = {
     "deals.CustomerEmailService/SetCustomerEmailTemplate": row(
         profile("denied", management="ok", admin="ok")
     ),
+    # Bounces name no deal in their answers: the mail operator's work (as templates).
+    "deals.CustomerEmailService/IngestBounce": row(profile("denied", management="ok", admin="ok")),
+    "deals.CustomerEmailService/ListBouncedAddresses": row(
+        profile("denied", management="ok", admin="ok")
+    ),
+    "deals.CustomerEmailService/ClearBouncedAddress": row(
+        profile("denied", management="reaches", admin="reaches")
+    ),
     "deals.ContactService/GetContact": row(TEAM_READ),
     "deals.ContactService/ListContacts": row(TEAM_LIST),
     "deals.ContactService/UpdateContact": row(TEAM_WRITE, set={"update_mask": "jobTitle"}),
@@ -402,6 +410,10 @@ MATRIX: dict[str, Row] = {
         profile("hidden"), note="the fixture holds no interaction"
     ),
     "leads.LeadInteractionService/ListLeadInteractions": row(TEAM_READ),
+    "leads.LeadInteractionService/ListMyLeadTasks": row(
+        profile("hidden", "ok", member="denied", teammate="denied"),
+        note="team_id given: a supervisor's view (as deals' ListMyTasks)",
+    ),
     "leads.LeadInteractionService/LogLeadInteraction": row(TEAM_WRITE),
     "leads.LeadService/AssignLead": row(TEAM_WRITE),
     "leads.LeadService/ConvertLead": row(TEAM_WRITE),

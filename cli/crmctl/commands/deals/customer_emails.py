@@ -125,10 +125,85 @@ def preview(session, deal_id, stage):
 @output_option
 @pass_session
 def list_sent(session, deal_id):
-    """DEAL's customer e-mails and their state (pending, sent, failed with the error)."""
+    """DEAL's customer e-mails and their state (pending, sent, failed with the error;
+    withheld, or bounced with what the receiving side reported)."""
     response = session.call(
         Stubs(session).customer_emails.ListCustomerEmails,
         ce.ListCustomerEmailsRequest(deal_id=deal_id),
     )
     rows = [message_to_dict(e) for e in response.emails]
     print_rows(session.output, rows, SENT_COLUMNS, empty="no customer e-mails")
+
+
+@customer_emails.group("bounces")
+def bounces() -> None:
+    """Bounces reported after an e-mail was accepted (delivery status notifications)."""
+
+
+@bounces.command("ingest")
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
+)
+@output_option
+@pass_session
+def ingest_bounces(session, files):
+    """Read each DSN FILE (an .eml message as received, RFC 3464): the e-mails it names are
+    marked bounced; a hard bounce stops customer e-mails to the address until cleared."""
+    rows = []
+    for file in files:
+        response = session.call(
+            Stubs(session).customer_emails.IngestBounce,
+            ce.IngestBounceRequest(message=file.read_bytes()),
+        )
+        if not response.results:
+            rows.append({"file": str(file), "outcome": "no failed recipient (nothing recorded)"})
+        rows += [dict(message_to_dict(r), file=str(file)) for r in response.results]
+    print_rows(
+        session.output,
+        rows,
+        [
+            ("file", "file"),
+            ("recipient", "recipient"),
+            ("status", "status"),
+            ("severity", "severity"),
+            ("outcome", "outcome"),
+        ],
+        empty="no bounces",
+    )
+
+
+@bounces.command("list")
+@output_option
+@pass_session
+def list_bounced(session):
+    """The addresses that bounced hard (nothing is sent to them until cleared)."""
+    response = session.call(
+        Stubs(session).customer_emails.ListBouncedAddresses, ce.ListBouncedAddressesRequest()
+    )
+    rows = [message_to_dict(b) for b in response.addresses]
+    print_rows(
+        session.output,
+        rows,
+        [
+            ("bounced_at", "when"),
+            ("address", "address"),
+            ("status", "status"),
+            ("reason", "reason"),
+        ],
+        empty="no bounced addresses",
+    )
+
+
+@bounces.command("clear")
+@click.argument("address")
+@pass_session
+def clear_bounced(session, address):
+    """Send customer e-mails to ADDRESS again (it was corrected or exists again)."""
+    session.call(
+        Stubs(session).customer_emails.ClearBouncedAddress,
+        ce.ClearBouncedAddressRequest(address=address),
+    )
+    click.echo(f"{address}: customer e-mails go to it again")

@@ -10,6 +10,7 @@ from crm.deals.v1 import notifications_pb2, tasks_pb2
 from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
+from crmctl.commands.leads.lookup import lead_tasks
 from crmctl.commands.territory.lookup import team_id
 from crmctl.options import output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_rows
@@ -93,7 +94,7 @@ def mark_read(session, ids, all_unread):
 
 @click.group()
 def tasks() -> None:
-    """Open tasks across every account, contact and deal, by due time."""
+    """Open tasks across every account, contact, deal and unconverted lead, by due time."""
 
 
 @tasks.command("list")
@@ -110,7 +111,8 @@ def tasks() -> None:
 @output_option
 @pass_session
 def list_tasks(session, team, user, bucket, time_zone, limit):
-    """Your open tasks (or a team's), by due time, each with its bucket."""
+    """Your open tasks (or a team's), by due time, each with its bucket: deals' (accounts,
+    contacts, deals) and leads' (unconverted leads), one call per page to each."""
     if user and not team:
         raise CliError("--user needs --team: a supervisor sees a member's tasks within a team")
     request = tasks_pb2.ListMyTasksRequest(
@@ -124,4 +126,13 @@ def list_tasks(session, team, user, bucket, time_zone, limit):
         data = activity_row(due.task)
         data["bucket"] = due.bucket
         rows.append(data)
-    print_rows(session.output, rows, TASK_COLUMNS, empty="no open tasks")
+    rows += lead_tasks(
+        session,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        bucket=request.bucket,
+        time_zone=request.time_zone,
+        limit=limit,
+    )
+    rows.sort(key=lambda r: (r.get("due_at", ""), r.get("id", "")))
+    print_rows(session.output, rows[:limit] if limit else rows, TASK_COLUMNS, empty="no open tasks")

@@ -5,7 +5,9 @@ A model file is JSON, the shape `crmctl scoring show LINE -o json` prints::
     {"fit_rules": [{"id": "de", "attribute": "country", "operator": "equals",
                     "values": ["DE"], "points": 30}],
      "engagement_rules": [{"kind": "demo_requested", "points": 40, "half_life_days": "7",
-                           "max_points": 60}]}
+                           "max_points": 60}],
+     "interaction_rules": [{"kind": "call", "outcome": "connected", "points": 15,
+                            "half_life_days": "14", "max_points": 30}]}
 """
 
 from __future__ import annotations
@@ -48,6 +50,16 @@ def model_to_file(model: scoring_pb2.ScoringModel) -> dict:
             }
             for r in model.engagement_rules
         ],
+        "interaction_rules": [
+            {
+                "kind": r.kind,
+                "outcome": r.outcome,
+                "points": r.points,
+                "half_life_days": r.half_life_days,
+                "max_points": r.max_points,
+            }
+            for r in model.interaction_rules
+        ],
         "predictive": {
             "outcomes": model.predictive.outcomes,
             "won": model.predictive.won,
@@ -89,13 +101,23 @@ def model_from_file(line: str, data: dict) -> scoring_pb2.ScoringModel:
             )
             for i, r in enumerate(data.get("engagement_rules", []))
         ]
+        counted = [
+            scoring_pb2.InteractionRule(
+                kind=str(r.get("kind", "")),
+                outcome=str(r.get("outcome", "")),
+                points=int(r.get("points", 0)),
+                half_life_days=str(r.get("half_life_days", "")),
+                max_points=int(r.get("max_points", 0)),
+            )
+            for r in data.get("interaction_rules", [])
+        ]
     except (AttributeError, TypeError, ValueError) as exc:
         raise CliError(
             f"the model file does not have the shape `crmctl scoring show LINE -o "
             f"json` prints ({exc})"
         ) from None
     return scoring_pb2.ScoringModel(
-        sales_line_id=line, fit_rules=fits, engagement_rules=engagements
+        sales_line_id=line, fit_rules=fits, engagement_rules=engagements, interaction_rules=counted
     )
 
 
@@ -131,6 +153,18 @@ def print_model(session: Session, model: scoring_pb2.ScoringModel) -> None:
             ("max_points", "max points"),
         ],
         empty="no engagement rules",
+    )
+    print_rows(
+        "table",
+        data["interaction_rules"],
+        [
+            ("kind", "interaction"),
+            ("outcome", "outcome"),
+            ("points", "points"),
+            ("half_life_days", "half-life (d)"),
+            ("max_points", "max points"),
+        ],
+        empty="no interaction rules",
     )
     p = data["predictive"]
     click.echo(

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import grpc
 
 from crm.common.v1 import pagination_pb2
-from crm.leads.v1 import lead_pb2, lead_service_pb2_grpc
+from crm.leads.v1 import interactions_pb2, interactions_pb2_grpc, lead_pb2, lead_service_pb2_grpc
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire import enums
 from crm_console.adapters import grpc_mapping as mapping
 from crm_console.adapters.grpc_errors import refusals
+from crm_console.domain.deals import Activity, DueTask
 from crm_console.domain.errors import Refused
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import HistoryEntry, Lead, LeadActivity, Page
@@ -32,6 +33,7 @@ def _auth(token: str) -> tuple[tuple[str, str]]:
 class LeadsGateway:
     def __init__(self, channel: grpc.Channel, timeout: float) -> None:
         self._stub = lead_service_pb2_grpc.LeadServiceStub(channel)
+        self._interactions = interactions_pb2_grpc.LeadInteractionServiceStub(channel)
         self._timeout = timeout
 
     def _call(self, method: str, request: object, token: str) -> object:
@@ -39,6 +41,35 @@ class LeadsGateway:
             return getattr(self._stub, method)(
                 request, timeout=self._timeout, metadata=_auth(token)
             )
+
+    def my_tasks(self, token: str, time_zone: str) -> tuple[DueTask, ...]:
+        """The caller's open tasks on unconverted leads due by the end of this week in
+        ``time_zone``, by due time (one call, as deals' ListMyTasks for its own)."""
+        request = interactions_pb2.ListMyLeadTasksRequest(
+            time_zone=time_zone, page=pagination_pb2.PageRequest(page_size=100)
+        )
+        with refusals():
+            answer = self._interactions.ListMyLeadTasks(
+                request, timeout=self._timeout, metadata=_auth(token)
+            )
+        return tuple(
+            DueTask(
+                task=Activity(
+                    id=d.task.id,
+                    kind="task",
+                    subject=d.task.subject,
+                    body=d.task.body,
+                    logged_by=d.task.logged_by,
+                    owner_user_id=d.task.owner_user_id,
+                    occurred_at=mapping.when(d.task.occurred_at),
+                    due_at=mapping.when(d.task.due_at),
+                ),
+                bucket=d.bucket,
+                record_type="lead",
+                record_id=d.task.lead_id,
+            )
+            for d in answer.tasks
+        )
 
     def search(self, token: str, query: LeadQuery) -> Page:
         try:

@@ -1,7 +1,7 @@
 """A rep's day: their tasks due today and overdue, their open leads by score and their open
-deals with the days in their stage against how long deals usually stay there. One call to leads,
-two to deals (its ``ListMyTasks`` counts the days in the person's time zone) and one to
-reporting; a service that does not answer empties its part of the page only (the page says so)
+deals with the days in their stage against how long deals usually stay there. Two calls to leads
+(its ``ListMyLeadTasks`` gives the tasks on unconverted leads), two to deals (its ``ListMyTasks``
+counts the days in the person's time zone, as leads' does) and one to reporting; a service that does not answer empties its part of the page only (the page says so)
 instead of failing the whole day.
 
 The usual stay is reporting's funnel for the team of the person's deals over the last twelve
@@ -161,12 +161,27 @@ def my_day(deps: Dependencies, caller: Session, *, time_zone: str = "") -> MyDay
     label: str | None = None
     if deals:
         deals, label = with_usual_stays(deps, caller, deals, now.date())
+    # deals (accounts, contacts, deals) and leads (unconverted leads) each answer overdue,
+    # today's and this week's by due time: the day needs two of them, merged by due time. Without
+    # deals' part the list is not shown (the page says deals did not answer); without leads'
+    # part deals' is shown, leads' silence showing in its own part of the page.
     try:
-        # deals answers overdue, today's and this week's by due time: the day needs two of them.
         found_tasks = deps.deals.my_tasks(caller.tokens.access_token, time_zone)
-        tasks: tuple[DueTask, ...] | None = tuple(t for t in found_tasks if t.due_by_today)
     except Unavailable:
-        tasks = None
+        found_tasks = None
+    if found_tasks is not None:
+        try:
+            found_tasks += deps.leads.my_tasks(caller.tokens.access_token, time_zone)
+        except Unavailable:
+            pass
+    tasks: tuple[DueTask, ...] | None = None
+    if found_tasks is not None:
+        tasks = tuple(
+            sorted(
+                (t for t in found_tasks if t.due_by_today),
+                key=lambda t: (t.task.due_at or now, t.task.id),
+            )
+        )
     return MyDay(
         leads=open_leads,
         deals=deals,

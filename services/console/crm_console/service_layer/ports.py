@@ -74,6 +74,11 @@ class IdentityPort(Protocol):
 
 
 class LeadsPort(Protocol):
+    def my_tasks(self, token: str, time_zone: str) -> tuple[DueTask, ...]:
+        """The caller's open tasks on unconverted leads due by the end of this week in
+        ``time_zone`` (leads' ListMyLeadTasks), as deals' ``my_tasks`` gives its own."""
+        ...
+
     def search(self, token: str, query: LeadQuery) -> Page: ...
 
     def get(self, token: str, lead_id: str) -> Lead: ...

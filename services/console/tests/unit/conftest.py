@@ -29,7 +29,14 @@ from crm_console.domain.deals import (
     Stage,
 )
 from crm_console.domain.deals import Money as DealMoney
-from crm_console.domain.errors import AccountLocked, NotFound, Refused, SignedOut, WrongCredentials
+from crm_console.domain.errors import (
+    AccountLocked,
+    NotFound,
+    Refused,
+    SignedOut,
+    Unavailable,
+    WrongCredentials,
+)
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import (
     Conversion,
@@ -181,6 +188,14 @@ class FakeLeads:
     leads: dict[str, Lead] = field(default_factory=dict)
     teams: dict[str, set[str]] = field(default_factory=dict)  # team -> member user ids
     searches: list[LeadQuery] = field(default_factory=list)
+    tasks: list[DueTask] = field(default_factory=list)  # ListMyLeadTasks' answer, in its order
+    down: bool = False  # True: my_tasks answers Unavailable (leads does not answer)
+
+    def my_tasks(self, token: str, time_zone: str) -> tuple[DueTask, ...]:
+        if self.down:
+            raise Unavailable("leads did not answer")
+        user_id = self.identity.owners.get(token, "")
+        return tuple(t for t in self.tasks if t.task.owner_user_id == user_id)
 
     def _visible(self, token: str, lead_id: str) -> Lead:
         user_id = self.identity.owners.get(token, "")

@@ -117,3 +117,22 @@ def test_no_task_due_and_deals_not_answering_each_say_so_in_persian_too(ann):
     assert page.status_code == 200
     assert "سرویس معاملات پاسخ نداد" in tasks_section(page.text)
     assert 'id="my-leads"' in page.text  # the rest of the day is still there
+
+
+def test_tasks_on_my_unconverted_leads_are_merged_in_by_due_time(ann):
+    client, deals = ann
+    leads = client.app.state.console.deps.leads
+    owner = deals.tasks[0].task.owner_user_id
+    leads.tasks = [
+        due("l1", "today", owner, 1, on="lead"),
+        due("l2", "overdue", owner, -40, on="lead"),
+        due("l3", "this_week", owner, 60, on="lead"),
+    ]
+    section = tasks_section(client.get("/").text)
+    order = [section.index(f"Call back {t}") for t in ("l2", "t1", "l1", "t2")]
+    assert order == sorted(order)  # overdue l2 (-40 h), t1 (-30 h), then today l1 (1 h), t2 (3 h)
+    assert '<a href="/leads/rec-l1">Call back l1</a>' in section  # a lead's task links to it
+    assert "Call back l3" not in section  # due this week
+    leads.down = True  # leads does not answer: deals' tasks are still shown
+    section = tasks_section(client.get("/").text)
+    assert "Call back t1" in section and "Call back l1" not in section

@@ -8,8 +8,9 @@ consumes them like any event. Per command (idempotency key = one Delivery row):
    the key once and keeps the command with it, so the sender needs no broker to retry;
 2. the sender timer picks due deliveries; a lease (``UPDATE ... WHERE state = 'pending' AND
    lease expired``) gives one worker the right to try now: replicas never send in parallel;
-3. a customer e-mail whose contact has no consent any more (withdrawn or erased since the move)
-   is ``withheld``, never sent, its reason kept as the delivery's error;
+3. a customer e-mail whose contact has no consent any more (withdrawn or erased since the move),
+   or whose address bounced hard since, is ``withheld``, never sent, its reason kept as the
+   delivery's error;
 4. send (SMTP / signed POST / in-app notification rows), then ``deliveries.record_result``:
    sent is final; a failure waits for the backoff (10 s ... 1 h) and is retried by the timer;
    after the last retry it is ``failed`` with its error (ListAutomationDeliveries).
@@ -35,7 +36,8 @@ from crm_deals.adapters.smtp_mailer import DeliveryError, SmtpMailer
 from crm_deals.adapters.user_directory import addresses_of
 from crm_deals.adapters.webhook_sender import WebhookSender
 from crm_deals.domain import automation, notifications
-from crm_deals.service_layer import deliveries, privacy
+from crm_deals.domain.deliveries import message_id_of
+from crm_deals.service_layer import customer_emails, deliveries, privacy
 from crm_deals.service_layer.access import Caller
 from crm_deals.service_layer.customer_emails import KIND as CUSTOMER_EMAIL
 
@@ -79,6 +81,12 @@ class AutomationDelivery:
             rule_id=cause.rule_id,
             deal_id=cause.deal_id,
             kind=COMMANDS[event_type][0],
+            # A customer e-mail's Message-ID: a later bounce names the delivery by it.
+            message_id=(
+                message_id_of(cause.idempotency_key)
+                if COMMANDS[event_type][0] == CUSTOMER_EMAIL
+                else ""
+            ),
         )
         uow.deliveries.keep_command(cause.idempotency_key, event_type, command.SerializeToString())
 
@@ -106,7 +114,9 @@ class AutomationDelivery:
         command = message_cls.FromString(payload)
         if kind == CUSTOMER_EMAIL:
             # Consent is checked again at send time: one withdrawn after the move is honoured.
-            withheld = privacy.consent_withheld(self.deps, command.contact_id)
+            withheld = privacy.consent_withheld(
+                self.deps, command.contact_id
+            ) or customer_emails.address_suppressed(self.deps, command.to_address)
             if withheld:
                 delivery = deliveries.withhold(self.deps, WORKER, key, withheld)
                 metrics.AUTOMATION_DELIVERIES.labels(kind, delivery.state).inc()
@@ -217,6 +227,7 @@ class AutomationDelivery:
                     # A rule's command is an automation; the others name their cause.
                     kind=notification_kind(command.cause),
                     record_type=command.cause.record_type or "opportunity",
+                    team_id=command.cause.team_id or None,
                 )
                 for user in sorted(set(command.recipient_user_ids) - have)
             ]

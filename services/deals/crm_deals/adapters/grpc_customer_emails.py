@@ -6,7 +6,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.deals.v1 import customer_emails_pb2 as ce
 from crm.deals.v1 import customer_emails_pb2_grpc
-from crm_deals.adapters import grpc_mapping
+from crm_deals.adapters import grpc_mapping, metrics
 from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
 from crm_deals.service_layer import customer_emails
@@ -87,3 +87,37 @@ class CustomerEmailServicer(
     def ListCustomerEmails(self, request, context):
         sent = self.run(customer_emails.list_sent, request.deal_id)
         return ce.ListCustomerEmailsResponse(emails=[delivery(d) for d in sent])
+
+    def IngestBounce(self, request, context):
+        outcomes = self.run(customer_emails.ingest_bounce, request.message)
+        for o in outcomes:
+            metrics.CUSTOMER_EMAIL_BOUNCES.labels(o.bounce.severity, o.outcome).inc()
+        return ce.IngestBounceResponse(
+            results=[
+                ce.BounceResult(
+                    recipient=o.bounce.recipient,
+                    status=o.bounce.status,
+                    severity=o.bounce.severity,
+                    outcome=o.outcome,
+                )
+                for o in outcomes
+            ]
+        )
+
+    def ListBouncedAddresses(self, request, context):
+        found = self.run(customer_emails.list_bounced_addresses)
+        return ce.ListBouncedAddressesResponse(
+            addresses=[
+                ce.BouncedAddress(
+                    address=b.address,
+                    status=b.status,
+                    reason=b.reason,
+                    bounced_at=_ts(b.bounced_at),
+                )
+                for b in found
+            ]
+        )
+
+    def ClearBouncedAddress(self, request, context):
+        self.run(customer_emails.clear_bounced_address, request.address)
+        return ce.ClearBouncedAddressResponse()

@@ -10,6 +10,12 @@ AUTOMATION_DELIVERIES = Counter(
     "(sent; pending = will be retried; failed = retries exhausted).",
     ["kind", "outcome"],
 )
+CUSTOMER_EMAIL_BOUNCES = Counter(
+    "crm_deals_customer_email_bounces_total",
+    "Failed recipients of delivery status notifications read by IngestBounce, by severity "
+    "(hard, soft) and outcome (recorded, already recorded, no matching e-mail, not sent).",
+    ["severity", "outcome"],
+)
 HANDED_OVER = Counter(
     "crm_deals_deals_handed_over_total",
     "Open deals of a leaving member handed over (outcome owner) or left without one (unassigned).",

@@ -173,11 +173,25 @@ deliveries = Table(
     Column("lease_until", UtcDateTime()),
     Column("command_type", String(100)),
     Column("command", LargeBinary),
+    Column("message_id", String(100)),
 )
 Index("ix_deliveries_rule_created", deliveries.c.rule_id, deliveries.c.created_at)
 Index("ix_deliveries_state_next", deliveries.c.state, deliveries.c.next_attempt_at)
 # A deal's customer e-mails and their states (migration 0006_customer_emails).
 Index("ix_deliveries_deal_kind", deliveries.c.deal_id, deliveries.c.kind)
+# The e-mail a bounce names by its Message-ID (migration 0012_email_bounces).
+Index("ix_deliveries_message_id", deliveries.c.message_id)
+
+# Addresses that bounced hard: no customer e-mail goes to them until cleared (0012_email_bounces).
+bounced_addresses = Table(
+    "bounced_addresses",
+    metadata,
+    Column("address", String(320), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("idempotency_key", String(400), nullable=False),
+    Column("bounced_at", UtcDateTime(), nullable=False),
+)
 
 # Customer e-mail templates per pipeline stage and language (migration 0006_customer_emails).
 customer_email_templates = _record(
@@ -314,6 +328,9 @@ notifications = Table(
     # ``deal_id`` names (migration 0005_tasks_notifications).
     Column("kind", String(32), nullable=False, server_default="automation"),
     Column("record_type", String(32), nullable=False, server_default="opportunity"),
+    # The record's team when written: what a lead's reminder is visible by (deals keeps no
+    # leads; migration 0013_notification_teams).
+    Column("team_id", String(ID)),
 )
 Index("ix_notifications_user", notifications.c.user_id, notifications.c.created_at)
 

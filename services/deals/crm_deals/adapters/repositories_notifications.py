@@ -24,6 +24,7 @@ def _notification(row) -> Notification:
         text=row.text,
         created_at=row.created_at,
         read_at=row.read_at,
+        team_id=row.team_id or "",
     )
 
 

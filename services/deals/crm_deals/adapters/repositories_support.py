@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_chassis.errors import InvalidArgument
 from crm_deals.adapters import orm, records
+from crm_deals.domain.bounces import BouncedAddress
 from crm_deals.domain.deliveries import PENDING, Delivery
 from crm_deals.domain.history import HistoryEntry
 from crm_deals.service_layer.repositories import (
     AutomationFiringRepository,
+    BouncedAddressRepository,
     ConversionRecord,
     ConversionRepository,
     DeliveryRepository,
@@ -106,11 +108,15 @@ class SqlDeliveryRepository(DeliveryRepository):
 
     @staticmethod
     def _delivery(row) -> Delivery:
-        return Delivery(**{name: getattr(row, name) for name in _DELIVERY_FIELDS})
+        return Delivery(
+            **{name: getattr(row, name) for name in _DELIVERY_FIELDS},
+            message_id=row.message_id or "",
+        )
 
     def _select(self, *where, order_by=(), limit=None) -> list[Delivery]:
         t = orm.deliveries
-        stmt = select(*(t.c[name] for name in _DELIVERY_FIELDS)).where(*where).order_by(*order_by)
+        columns = [t.c[name] for name in _DELIVERY_FIELDS] + [t.c.message_id]
+        stmt = select(*columns).where(*where).order_by(*order_by)
         if limit is not None:
             stmt = stmt.limit(limit)
         return [self._delivery(row) for row in self.session.execute(stmt)]
@@ -122,7 +128,8 @@ class SqlDeliveryRepository(DeliveryRepository):
     def add(self, record: Delivery) -> None:
         self.session.execute(
             insert(orm.deliveries).values(
-                **{name: getattr(record, name) for name in _DELIVERY_FIELDS}
+                **{name: getattr(record, name) for name in _DELIVERY_FIELDS},
+                message_id=record.message_id or None,
             )
         )
 
@@ -141,6 +148,10 @@ class SqlDeliveryRepository(DeliveryRepository):
             t.c.kind == kind,
             order_by=(t.c.created_at.desc(), t.c.idempotency_key),
         )
+
+    def by_message_id(self, message_id):
+        found = self._select(orm.deliveries.c.message_id == message_id)
+        return found[0] if found else None
 
     def due(self, now, limit):
         t = orm.deliveries
@@ -211,3 +222,33 @@ class SqlConversionRepository(ConversionRepository):
                 at=record.at,
             )
         )
+
+
+class SqlBouncedAddressRepository(BouncedAddressRepository):
+    _FIELDS = ("address", "status", "reason", "idempotency_key", "bounced_at")
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def _rows(self, *where) -> list[BouncedAddress]:
+        t = orm.bounced_addresses
+        stmt = select(*(t.c[n] for n in self._FIELDS)).where(*where)
+        stmt = stmt.order_by(t.c.bounced_at.desc(), t.c.address)
+        return [BouncedAddress(**row._mapping) for row in self.session.execute(stmt)]
+
+    def get(self, address):
+        found = self._rows(orm.bounced_addresses.c.address == address)
+        return found[0] if found else None
+
+    def put(self, bounced):
+        t = orm.bounced_addresses
+        values = {n: getattr(bounced, n) for n in self._FIELDS}
+        self.session.execute(delete(t).where(t.c.address == bounced.address))
+        self.session.execute(insert(t).values(**values))
+
+    def remove(self, address):
+        t = orm.bounced_addresses
+        return bool(self.session.execute(delete(t).where(t.c.address == address)).rowcount)
+
+    def all(self):
+        return self._rows()

@@ -7,12 +7,13 @@ the receiving side sees the same Message-ID and can drop the copy.
 
 from __future__ import annotations
 
-import hashlib
 import smtplib
 import ssl
 from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
+
+from crm_deals.domain.deliveries import message_id_of
 
 # Headers stay on one line up to RFC 5322's limit: the idempotency key is not folded.
 _POLICY = policy.SMTP.clone(max_line_length=998)
@@ -40,7 +41,7 @@ class SmtpMailer:
 
     @staticmethod
     def message_id(idempotency_key: str) -> str:
-        return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@crm-deals>"
+        return message_id_of(idempotency_key)
 
     def send(
         self,

@@ -32,6 +32,7 @@ from crm_deals.adapters.repositories import (
 from crm_deals.adapters.repositories_notifications import SqlNotificationRepository
 from crm_deals.adapters.repositories_support import (
     SqlAutomationFiringRepository,
+    SqlBouncedAddressRepository,
     SqlConversionRepository,
     SqlDeliveryRepository,
     SqlHistoryRepository,
@@ -101,6 +102,7 @@ class SqlDealsUnitOfWork(SqlAlchemyUnitOfWork, DealsUnitOfWork):
         self.import_keys = SqlImportKeyRepository(session)
         self.notifications = SqlNotificationRepository(session)
         self.customer_email_templates = SqlCustomerEmailTemplateRepository(session)
+        self.bounced_addresses = SqlBouncedAddressRepository(session)
         self.contracts = SqlContractRepository(session)
         self.proformas = SqlProFormaRepository(session)
         self.privacy_requests = SqlPrivacyRequestRepository(session)

@@ -10,6 +10,7 @@ again (redelivered commands are no-ops); a failed attempt is retried after the b
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from crm_chassis.errors import FailedPrecondition
@@ -19,6 +20,15 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 # Final without an attempt: a customer e-mail whose contact withdrew consent (or was erased)
 # before it went out; ``last_error`` says why.
 WITHHELD = "withheld"
+# Final after sent: the receiving side accepted the e-mail, then reported it undeliverable (a
+# delivery status notification, domain/bounces.py); ``last_error`` says what it reported.
+BOUNCED = "bounced"
+
+
+def message_id_of(idempotency_key: str) -> str:
+    """The Message-ID an e-mail of the delivery is sent with (the same on every attempt, so a
+    receiver can drop a copy), by which a bounce names the delivery."""
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@crm-deals>"
 
 
 @dataclass
@@ -33,6 +43,7 @@ class Delivery:
     last_error: str = ""
     next_attempt_at: dt.datetime | None = None
     sent_at: dt.datetime | None = None
+    message_id: str = ""  # e-mails only: message_id_of(idempotency_key)
 
     @property
     def id(self) -> str:
@@ -48,6 +59,19 @@ class Delivery:
         if self.state != PENDING:
             raise FailedPrecondition(f"delivery {self.idempotency_key} is already {self.state}")
         self.state, self.next_attempt_at, self.last_error = WITHHELD, None, reason[:1000]
+
+    def bounce(self, reason: str) -> bool:
+        """The e-mail bounced after it was accepted; False when this bounce was recorded
+        before (a DSN reported twice)."""
+        if self.state == BOUNCED:
+            return False
+        if self.state != SENT:
+            raise FailedPrecondition(
+                f"delivery {self.idempotency_key} is {self.state}, not sent: "
+                "only an e-mail the server accepted can bounce afterwards"
+            )
+        self.state, self.last_error = BOUNCED, reason[:1000]
+        return True
 
     def record_attempt(self, now: dt.datetime, *, ok: bool, error: str = "") -> None:
         if self.state != PENDING:

@@ -27,6 +27,9 @@ class Notification:
     text: str
     created_at: dt.datetime
     read_at: dt.datetime | None = None
+    # The team of the record when it was written: the visibility of a notification on a record
+    # deals does not keep (a lead's task reminder), whose current team deals cannot look up.
+    team_id: str = ""
 
     @property
     def unread(self) -> bool:

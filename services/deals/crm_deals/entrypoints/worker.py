@@ -5,6 +5,8 @@ handler's transaction, so its change, its events and the inbox row commit togeth
 - leads lead_conversion_requested -> account + contact + deal (with the lead's interactions
   copied to the contact and the deal), idempotent by conversion id;
   answers lead_conversion_completed / lead_conversion_rejected through the outbox;
+- leads lead_task_reminder_due -> the owner of a task on an unconverted lead reminded in the app
+  and by e-mail, once per due time (service_layer/tasks.py remind_lead_task);
 - leads / reporting personal_data_erased -> that service's confirmation of an erasure request
   (service_layer/privacy.py);
 - territory membership_changed (ENDED) -> the leaver's open deals to the remaining members
@@ -169,6 +171,22 @@ class DealsWorker(ScopeReplicaHandlers):
             conversion_id=request.conversion_id,
             lead_id=request.lead_id,
             completed=done is not None,
+        )
+
+    @idempotent_event_handler("leads", "lead_task_reminder_due", leads_events.LeadTaskReminderDue)
+    def on_lead_task_reminder_due(self, event, uow):
+        task = event.task
+        tasks.remind_lead_task(
+            uow,
+            WORKER,
+            task_id=task.id,
+            lead_id=task.lead_id,
+            lead_version=event.meta.aggregate_version,
+            team_id=event.team_id,
+            owner_user_id=task.owner_user_id,
+            subject=task.subject,
+            due_at=task.due_at.ToDatetime(tzinfo=dt.UTC),
+            lead_name=event.lead_name,
         )
 
     @idempotent_event_handler("leads", "personal_data_erased", leads_events.PersonalDataErased)

@@ -1,7 +1,8 @@
 """Use cases of customer e-mails on a stage change (domain/customer_emails.py).
 
 ``on_stage_entered`` runs inside the transaction of a person's committed stage move: for each
-of the deal's contacts (its primary contact) that consented to e-mails and has an address, it
+of the deal's contacts (``deal_contacts``: the primary contact, then the other contacts of the
+deal's account in the deal's team) that consented to e-mails and has an address, it
 renders the template of the contact's language (else the stage's default), emits the
 ``customer_email_requested`` command (key: deal, version after the move, contact) and logs the
 e-mail on the deal's timeline. Nothing is sent for a move that does not commit, and the worker
@@ -12,16 +13,18 @@ the automation backoff and end ``failed`` with their error (ListCustomerEmails).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from crm.deals.v1 import events_pb2
 from crm_chassis.context import Actor
-from crm_chassis.errors import NotFound
+from crm_chassis.errors import InvalidArgument, NotFound
+from crm_deals.domain import bounces
 from crm_deals.domain import customer_emails as rules
 from crm_deals.domain.accounts import Contact
-from crm_deals.domain.activities import EMAIL, Activity
+from crm_deals.domain.activities import EMAIL, NOTE, Activity
 from crm_deals.domain.customer_emails import CustomerEmailTemplate, RenderedEmail
-from crm_deals.domain.deliveries import Delivery
+from crm_deals.domain.deliveries import BOUNCED, SENT, Delivery
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.domain.pipelines import Pipeline
 from crm_deals.domain.text import require_id
@@ -113,31 +116,77 @@ def list_templates(
         return uow.customer_email_templates.for_pipeline(pipeline.id, stage_key)
 
 
+def deal_contacts(uow: DealsUnitOfWork, deal: Opportunity) -> list[Contact]:
+    """The deal's contacts: its primary contact first, then every other contact of the deal's
+    account in the deal's team (by name), each once. A contact of another team is never
+    among them: the e-mail is logged on the deal's timeline, which that team's people see."""
+    primary = uow.contacts.get(deal.primary_contact_id) if deal.primary_contact_id else None
+    others = sorted(
+        (
+            c
+            for c in (uow.contacts.for_account(deal.account_id) if deal.account_id else [])
+            if c.team_id == deal.team_id and (primary is None or c.id != primary.id)
+        ),
+        key=lambda c: (c.full_name.lower(), c.id),
+    )
+    return ([primary] if primary is not None else []) + others
+
+
 def _plan(uow: DealsUnitOfWork, deal: Opportunity, stage_key: str) -> Plan:
     templates = uow.customer_email_templates.for_pipeline(deal.pipeline_id, stage_key)
     if not templates:
         return Plan([], [])
     pipeline = referenced(uow.pipelines.get(deal.pipeline_id), "pipeline", deal.pipeline_id)
     account = uow.accounts.get(deal.account_id)
-    contact = uow.contacts.get(deal.primary_contact_id) if deal.primary_contact_id else None
-    if contact is None:
+    contacts = deal_contacts(uow, deal)
+    if not contacts:
         return Plan([], ["the deal has no contact"])
+    emails: list[Planned] = []
+    skipped: list[str] = []
+    for contact in contacts:
+        reason = _not_sendable(uow, contact)
+        template = None if reason else rules.choose(templates, contact.language)
+        if not reason and template is None:
+            reason = f"no enabled template for {contact.language!r}"
+        if reason or template is None:
+            skipped.append(f"contact {contact.id}: {reason}")
+            continue
+        values = {
+            "contact.first_name": contact.first_name,
+            "contact.last_name": contact.last_name,
+            "contact.full_name": contact.full_name,
+            "deal.name": deal.name,
+            "deal.stage": pipeline.stage(stage_key).name,
+            "account.name": account.name if account else "",
+        }
+        emails.append(Planned(contact, template, rules.render(template, values)))
+    return Plan(emails, skipped)
+
+
+def _not_sendable(uow: DealsUnitOfWork, contact: Contact) -> str:
+    """Why a contact gets no customer e-mail ("" when it does)."""
     if not contact.email_consent:
-        return Plan([], [f"contact {contact.id}: no consent to e-mails"])
+        return "no consent to e-mails"
     if not contact.email:
-        return Plan([], [f"contact {contact.id}: no e-mail address"])
-    template = rules.choose(templates, contact.language)
-    if template is None:
-        return Plan([], [f"contact {contact.id}: no enabled template for {contact.language!r}"])
-    values = {
-        "contact.first_name": contact.first_name,
-        "contact.last_name": contact.last_name,
-        "contact.full_name": contact.full_name,
-        "deal.name": deal.name,
-        "deal.stage": pipeline.stage(stage_key).name,
-        "account.name": account.name if account else "",
-    }
-    return Plan([Planned(contact, template, rules.render(template, values))], [])
+        return "no e-mail address"
+    return bounced_reason(uow, contact.email)
+
+
+def bounced_reason(uow: DealsUnitOfWork, address: str) -> str:
+    """Why nothing goes to ``address`` when it bounced hard ("" when it did not)."""
+    bounced = uow.bounced_addresses.get(bounces.normalise_address(address))
+    if bounced is None:
+        return ""
+    return (
+        f"{bounced.address} bounced hard ({bounced.status}) on {bounced.bounced_at:%Y-%m-%d}; "
+        "nothing is sent to it until it is cleared (ClearBouncedAddress)"
+    )
+
+
+def address_suppressed(deps: Dependencies, address: str) -> str:
+    """The sender's check at send time: an address that bounced hard since the move."""
+    with deps.uow() as uow:
+        return bounced_reason(uow, address)
 
 
 def on_stage_entered(
@@ -195,6 +244,115 @@ def preview(deps: Dependencies, caller: Caller, deal_id: str, stage_key: str = "
         if not plan.emails and not plan.skipped:
             return Plan([], [f"stage {stage!r} has no customer e-mail template"])
         return plan
+
+
+@dataclass(frozen=True)
+class BounceOutcome:
+    """What one bounced recipient of a DSN did: ``recorded`` (the e-mail is now bounced),
+    ``already recorded`` (the same DSN again), ``no matching e-mail`` (not one of ours, or
+    its delivery is gone), ``not sent`` (the delivery never went out)."""
+
+    bounce: bounces.Bounce
+    outcome: str
+
+
+RECORDED, AGAIN, UNMATCHED, NOT_SENT = (
+    "recorded",
+    "already recorded",
+    "no matching e-mail",
+    "not sent",
+)
+
+
+def ingest_bounce(deps: Dependencies, caller: Caller, message: bytes) -> list[BounceOutcome]:
+    """Read a delivery status notification (RFC 3464) that arrived after the e-mail was
+    accepted: each failed recipient marks the customer e-mail it names (by its
+    X-CRM-Idempotency-Key, else its Message-ID) ``bounced`` with the reported status, logs the
+    bounce on the deal's timeline, and a hard bounce stops customer e-mails to the address
+    until it is cleared. Administrators and the management department (or the mail gateway's
+    operator acting as one) hand DSNs in; the answer names no deal, so it shows nothing of a
+    team the caller is not in."""
+    Access.of(caller, deps.scopes).require_structure_admin("report bounced e-mails")
+    reported = bounces.parse_dsn(message)
+    outcomes = []
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        for bounce in reported:
+            outcomes.append(BounceOutcome(bounce, _record_bounce(uow, deps, caller, bounce, now)))
+        uow.commit()
+    return outcomes
+
+
+def _record_bounce(
+    uow: DealsUnitOfWork,
+    deps: Dependencies,
+    caller: Caller,
+    bounce: bounces.Bounce,
+    now: dt.datetime,
+) -> str:
+    delivery = uow.deliveries.get(bounce.idempotency_key) if bounce.idempotency_key else None
+    if delivery is None and bounce.message_id:
+        delivery = uow.deliveries.by_message_id(bounce.message_id)
+    if delivery is None or delivery.kind != KIND:
+        return UNMATCHED
+    if delivery.state not in (SENT, BOUNCED):
+        return NOT_SENT
+    if not delivery.bounce(bounce.reason):
+        return AGAIN
+    uow.deliveries.save(delivery)
+    if bounce.severity == bounces.HARD:
+        uow.bounced_addresses.put(
+            bounces.BouncedAddress(
+                address=bounce.recipient,
+                status=bounce.status,
+                reason=bounce.reason,
+                idempotency_key=delivery.idempotency_key,
+                bounced_at=now,
+            )
+        )
+    deal = uow.opportunities.get(delivery.deal_id)
+    if deal is not None:
+        logged = Activity.log(
+            id=deps.ids.new_id(),
+            team_id=deal.team_id,
+            kind=NOTE,
+            target_type="opportunity",
+            target_id=deal.id,
+            subject=f"E-mail to {bounce.recipient} bounced ({bounce.severity}, {bounce.status})"[
+                :200
+            ],
+            body=f"{bounce.reason} (ListCustomerEmails, key {delivery.idempotency_key})"
+            + (
+                "; no customer e-mail goes to the address until it is cleared"
+                if bounce.severity == bounces.HARD
+                else ""
+            ),
+            owner_user_id=deal.owner_user_id or SENDER.id,
+            actor=SENDER,
+            at=now,
+        )
+        uow.activities.add(logged)
+        keep_history(uow, logged)
+        publish(uow, "activity_logged", event_messages.activity_logged(logged), logged, caller)
+    return RECORDED
+
+
+def list_bounced_addresses(deps: Dependencies, caller: Caller) -> list[bounces.BouncedAddress]:
+    Access.of(caller, deps.scopes).require_structure_admin("read bounced addresses")
+    with deps.uow() as uow:
+        return uow.bounced_addresses.all()
+
+
+def clear_bounced_address(deps: Dependencies, caller: Caller, address: str) -> None:
+    """Customer e-mails go to the address again (NOT_FOUND when it had not bounced)."""
+    Access.of(caller, deps.scopes).require_structure_admin("clear bounced addresses")
+    address = bounces.normalise_address(address)
+    if not address:
+        raise InvalidArgument("address is required", field="address")
+    with deps.uow() as uow:
+        if not uow.bounced_addresses.remove(address):
+            raise NotFound(f"{address} has not bounced", field="address")
+        uow.commit()
 
 
 def list_sent(deps: Dependencies, caller: Caller, deal_id: str) -> list[Delivery]:

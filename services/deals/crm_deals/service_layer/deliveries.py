@@ -23,6 +23,7 @@ def begin(
     rule_id: str,
     deal_id: str,
     kind: str,
+    message_id: str = "",
 ) -> Delivery | None:
     """The delivery to attempt now, or None when it was sent, failed for good, or waits for its
     next retry time."""
@@ -36,6 +37,7 @@ def begin(
                 deal_id=deal_id,
                 kind=kind,
                 created_at=now,
+                message_id=message_id,
             )
             uow.deliveries.add(delivery)
             uow.commit()

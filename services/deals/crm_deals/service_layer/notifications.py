@@ -19,6 +19,7 @@ from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 _REPOS = {"opportunity": "opportunities", "account": "accounts", "contact": "contacts"}
+LEAD = "lead"  # a task reminder of a lead (leads' lead_task_reminder_due)
 MAX_MARK = 500
 
 
@@ -26,10 +27,15 @@ def _visible(uow: DealsUnitOfWork, access: Access, items: list[Notification]) ->
     teams: dict[tuple[str, str], str] = {}
     for item in items:
         ref = (item.record_type, item.record_id)
-        if ref not in teams:
-            repo = getattr(uow, _REPOS.get(item.record_type, ""), None)
-            record = repo.get(item.record_id) if repo is not None else None
-            teams[ref] = getattr(record, "team_id", "")
+        if ref in teams:
+            continue
+        if item.record_type == LEAD:
+            # A lead is leads': its team when the reminder was written, as leads said.
+            teams[ref] = item.team_id
+            continue
+        repo = getattr(uow, _REPOS.get(item.record_type, ""), None)
+        record = repo.get(item.record_id) if repo is not None else None
+        teams[ref] = getattr(record, "team_id", "")
     return [i for i in items if access.can_see(teams[i.record_type, i.record_id])]
 
 

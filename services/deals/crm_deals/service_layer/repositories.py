@@ -25,6 +25,7 @@ from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
 from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.bounces import BouncedAddress
 from crm_deals.domain.contracts import Contract
 from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.deliveries import Delivery
@@ -259,6 +260,29 @@ class DeliveryRepository(Repository[Delivery]):
     @abc.abstractmethod
     def for_deal(self, deal_id: str, kind: str) -> list[Delivery]:
         """The deliveries of one kind for a deal, newest first."""
+
+    @abc.abstractmethod
+    def by_message_id(self, message_id: str) -> Delivery | None:
+        """The e-mail delivery sent with this Message-ID (domain/deliveries.message_id_of)."""
+
+
+class BouncedAddressRepository(abc.ABC):
+    """Addresses that bounced hard (domain/bounces.py), by normalised address."""
+
+    @abc.abstractmethod
+    def get(self, address: str) -> BouncedAddress | None: ...
+
+    @abc.abstractmethod
+    def put(self, bounced: BouncedAddress) -> None:
+        """Add or replace the address's record."""
+
+    @abc.abstractmethod
+    def remove(self, address: str) -> bool:
+        """Clear the address; False when it was not there."""
+
+    @abc.abstractmethod
+    def all(self) -> list[BouncedAddress]:
+        """Every bounced address, newest first."""
 
 
 class QuoteRepository(Repository[Quote]):

@@ -1,7 +1,8 @@
 """A person's tasks across every record (ListMyTasks) and their reminders (the worker's timer).
 
 Tasks are deals' activities of kind ``task`` on accounts, contacts and deals; each belongs to the
-team of its record. A person sees their own open tasks in every team they see; a supervisor or
+team of its record. Tasks on unconverted leads are leads' (its ListMyLeadTasks); deals sends
+their reminders when leads says one is due (:func:`remind_lead_task`). A person sees their own open tasks in every team they see; a supervisor or
 manager of a team sees the whole team's (or one member's). Buckets: domain/tasks.py.
 """
 
@@ -18,6 +19,7 @@ from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.dependencies import Dependencies
 from crm_deals.service_layer.notifying import notify
 from crm_deals.service_layer.ports import SUPERVISOR
+from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 ALL = "all"
 # "" = what is to do by the end of the week: overdue, today and this week.
@@ -114,3 +116,37 @@ def send_task_reminders(
             )
         uow.commit()
     return len(due)
+
+
+def remind_lead_task(
+    uow: DealsUnitOfWork,
+    caller: Caller,
+    *,
+    task_id: str,
+    lead_id: str,
+    lead_version: int,
+    team_id: str,
+    owner_user_id: str,
+    subject: str,
+    due_at: dt.datetime,
+    lead_name: str,
+) -> None:
+    """leads' ``lead_task_reminder_due`` (in the event handler's transaction): the owner of a
+    task on an unconverted lead is reminded as for deals' own tasks, in the app and by e-mail,
+    keyed by the task and its due time (leads marks the task; a redelivered event is dropped
+    by the inbox, a repeated key by the delivery)."""
+    when = due_at.strftime("%Y-%m-%d %H:%M UTC")
+    notify(
+        uow,
+        caller,
+        key=f"reminder:lead-task:{task_id}:{due_at.isoformat()}",
+        trigger=notifications.REMINDER,
+        record_type="lead",
+        record_id=lead_id,
+        record_version=lead_version,
+        team_id=team_id,
+        recipients=[owner_user_id],
+        title=f"Task due {when}: {subject}",
+        text=f"Your task {subject!r} on lead {lead_name or lead_id} is due {when}.",
+        email=True,
+    )

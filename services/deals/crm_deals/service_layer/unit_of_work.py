@@ -12,6 +12,7 @@ from crm_deals.service_layer.repositories import (
     ActivityRepository,
     AutomationFiringRepository,
     AutomationRuleRepository,
+    BouncedAddressRepository,
     ConsentRepository,
     ContactRepository,
     ContractRepository,
@@ -59,6 +60,7 @@ class DealsUnitOfWork(AbstractUnitOfWork):
     import_keys: ImportKeyRepository
     notifications: NotificationRepository
     customer_email_templates: CustomerEmailTemplateRepository
+    bounced_addresses: BouncedAddressRepository
     contracts: ContractRepository
     proformas: ProFormaRepository
     privacy_requests: PrivacyRequestRepository

@@ -215,3 +215,49 @@ def test_identity_users_become_addresses_newest_version_wins(handlers, deps):
     )
     with deps.uow() as uow:
         assert addresses_of(uow.session, [user]) == {}
+
+
+def test_a_lead_tasks_reminder_is_one_notification_and_one_email_however_often_it_arrives(
+    handlers, engine
+):
+    """leads' lead_task_reminder_due: the task's owner gets the reminder in the app and by
+    e-mail, keyed by the task and its due time; a redelivered event adds nothing."""
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    from crm.leads.v1 import events_pb2 as leads_events
+    from crm.leads.v1 import interactions_pb2
+
+    lead_id, task_id = f"lead-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    message = leads_events.LeadTaskReminderDue(
+        task=interactions_pb2.LeadInteraction(
+            id=task_id,
+            lead_id=lead_id,
+            team_id="team-a",
+            kind=interactions_pb2.INTERACTION_KIND_TASK,
+            subject="Call back",
+            owner_user_id="bob",
+            due_at=Timestamp(seconds=1_800_000_000),
+        ),
+        team_id="team-a",
+        lead_name="Rita Lead",
+    )
+    events.stamp(
+        message,
+        producer="leads",
+        event_type="lead_task_reminder_due",
+        aggregate_type="lead",
+        aggregate_id=lead_id,
+        aggregate_version=4,
+    )
+    assert handlers.on_lead_task_reminder_due(message) is True
+    assert handlers.on_lead_task_reminder_due(message) is False  # redelivered
+    from crm.deals.v1 import events_pb2 as deals_events
+
+    (notification,) = _payloads(engine, "automation_notification_requested", lead_id)
+    (email,) = _payloads(engine, "automation_email_requested", lead_id)
+    command = events.decode(notification, deals_events.AutomationNotificationRequested)
+    assert list(command.recipient_user_ids) == ["bob"]
+    assert command.cause.idempotency_key.startswith(f"reminder:lead-task:{task_id}:")
+    assert (command.cause.record_type, command.cause.team_id) == ("lead", "team-a")
+    assert "Rita Lead" in command.text and command.title.endswith("Call back")
+    assert events.decode(email, deals_events.AutomationEmailRequested).recipient_user_ids == ["bob"]

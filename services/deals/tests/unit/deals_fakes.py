@@ -350,6 +350,22 @@ class Deliveries(_Repo, repositories.DeliveryRepository):
             reverse=True,
         )
 
+    def by_message_id(self, message_id):
+        return next((d for d in self.rows.values() if d.message_id == message_id), None)
+
+
+class BouncedAddresses(_Repo, repositories.BouncedAddressRepository):
+    name = "bounced_addresses"
+
+    def put(self, bounced):
+        self.rows[bounced.address] = bounced
+
+    def remove(self, address):
+        return self.rows.pop(address, None) is not None
+
+    def all(self):
+        return sorted(self.rows.values(), key=lambda b: (b.bounced_at, b.address), reverse=True)
+
 
 class CustomerEmailTemplates(_Repo, repositories.CustomerEmailTemplateRepository):
     name = "customer_email_templates"
@@ -484,6 +500,7 @@ class FakeUnitOfWork(FakeUnitOfWorkBase, DealsUnitOfWork):
         self.import_keys = ImportKeys(self)
         self.notifications = Notifications(self)
         self.customer_email_templates = CustomerEmailTemplates(self)
+        self.bounced_addresses = BouncedAddresses(self)
         self.contracts, self.proformas = Contracts(self), ProFormas(self)
         self.privacy_requests, self.consents = PrivacyRequests(self), Consents(self)
         self.personal_data = PersonalData(self)

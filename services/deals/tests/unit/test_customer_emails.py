@@ -143,3 +143,40 @@ def test_a_missing_or_unknown_pipeline_is_bad_input_not_a_bug(world):
             subject="x",
             body="x",
         )
+
+
+def test_every_consenting_contact_of_the_deal_gets_one_email_per_committed_move(world):
+    _template(world)
+    deal, primary = _deal_with_contact(world, email_consent=True)
+    colleague = world.call(
+        accounts.create_contact,
+        world.alice,
+        account_id=deal.account_id,
+        first_name="Grace",
+        last_name="Hopper",
+        email="grace@example.test",
+        email_consent=True,
+    )
+    declined = world.call(
+        accounts.create_contact,
+        world.alice,
+        account_id=deal.account_id,
+        first_name="Alan",
+        last_name="Turing",
+        email="alan@example.test",
+    )
+    world.call(deals.move_deal_to_stage, world.alice, deal.id, "propose")
+    commands = world.uow.events("customer_email_requested")
+    assert [c.to_address for c in commands] == ["ada@example.test", "grace@example.test"]
+    assert [c.cause.idempotency_key for c in commands] == [
+        f"customer-email:{deal.id}@2:{primary.id}",
+        f"customer-email:{deal.id}@2:{colleague.id}",
+    ]
+    logged = [e.activity for e in world.uow.events("activity_logged")]
+    assert sorted(a.body.split(" (")[0] for a in logged if a.target.id == deal.id) == [
+        "To Ada Lovelace <ada@example.test>",
+        "To Grace Hopper <grace@example.test>",
+    ]
+    plan = world.call(customer_emails.preview, world.alice, deal.id, "propose")
+    assert [p.contact.id for p in plan.emails] == [primary.id, colleague.id]
+    assert plan.skipped == [f"contact {declined.id}: no consent to e-mails"]

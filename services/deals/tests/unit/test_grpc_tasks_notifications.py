@@ -118,3 +118,50 @@ def test_customer_email_templates_and_preview_over_grpc(api, deal, world):
             customer_emails_pb2.ListCustomerEmailsRequest(deal_id=deal.id),
             user,
         )
+
+
+def test_bounces_over_grpc(api):
+    from deals_dsn import dsn
+
+    from crm_deals.adapters import metrics
+
+    before = metrics.CUSTOMER_EMAIL_BOUNCES.labels("hard", "no matching e-mail")._value.get()
+    report = dsn("ghost@example.test", message_id="<nobody@crm-deals>")
+    answer = api.call(
+        api.customer_emails.IngestBounce,
+        customer_emails_pb2.IngestBounceRequest(message=report),
+        "root",
+    )
+    (result,) = answer.results
+    assert (result.recipient, result.status, result.severity, result.outcome) == (
+        "ghost@example.test",
+        "5.1.1",
+        "hard",
+        "no matching e-mail",
+    )
+    after = metrics.CUSTOMER_EMAIL_BOUNCES.labels("hard", "no matching e-mail")._value.get()
+    assert after == before + 1
+    assert "not a delivery status notification" in api.refused(
+        BAD,
+        api.customer_emails.IngestBounce,
+        customer_emails_pb2.IngestBounceRequest(message=b"Subject: hi\r\n\r\nhello"),
+        "root",
+    )
+    api.refused(
+        grpc.StatusCode.PERMISSION_DENIED,
+        api.customer_emails.IngestBounce,
+        customer_emails_pb2.IngestBounceRequest(message=report),
+        "alice",
+    )
+    listed = api.call(
+        api.customer_emails.ListBouncedAddresses,
+        customer_emails_pb2.ListBouncedAddressesRequest(),
+        "root",
+    )
+    assert list(listed.addresses) == []
+    assert "has not bounced" in api.refused(
+        HIDDEN,
+        api.customer_emails.ClearBouncedAddress,
+        customer_emails_pb2.ClearBouncedAddressRequest(address="ghost@example.test"),
+        "root",
+    )

@@ -253,3 +253,43 @@ def test_notifications_are_personal_newest_first_and_marked_read(world):
     assert world.call(notifications.mark_read, world.bob, ids=[], all_unread=True) == 2
     assert world.call(notifications.list_notifications, world.bob, unread_only=True).items == []
     assert world.call(notifications.unread_count, world.alice) == 1
+
+
+def test_a_lead_tasks_reminder_is_seen_by_its_owner_in_the_leads_team_only(world):
+    """A reminder of a task on a lead (leads' lead_task_reminder_due) is a notification on a
+    record deals does not keep: it is visible by the lead's team when it was written."""
+    for user, team in (("bob", "team-a"), ("tom", "team-a")):
+        world.uow.notifications.rows[(f"r-{user}", user)] = Notification(
+            id=f"r-{user}",
+            user_id=user,
+            kind="reminder",
+            record_type="lead",
+            record_id="lead-1",
+            title="Task due",
+            text="",
+            created_at=T0,
+            team_id=team,
+        )
+    assert [n.id for n in notifications.list_notifications(world.deps, world.bob).items] == [
+        "r-bob"
+    ]
+    # tom (team B) is no member of the lead's team: nothing, as for a deal of team A.
+    assert notifications.list_notifications(world.deps, world.tom).items == []
+    with world.deps.uow() as uow:
+        tasks.remind_lead_task(
+            uow,
+            WORKER,
+            task_id="t1",
+            lead_id="lead-1",
+            lead_version=3,
+            team_id="team-a",
+            owner_user_id="bob",
+            subject="Call back",
+            due_at=T0,
+            lead_name="Rita",
+        )
+        uow.commit()
+    (command,) = world.uow.events("automation_notification_requested")
+    assert command.cause.record_type == "lead" and command.cause.team_id == "team-a"
+    assert list(command.recipient_user_ids) == ["bob"]
+    assert len(world.uow.events("automation_email_requested")) == 1

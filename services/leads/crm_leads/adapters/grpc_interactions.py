@@ -49,3 +49,24 @@ class LeadInteractionServicer(interactions_pb2_grpc.LeadInteractionServiceServic
         return interaction(
             interactions.complete_lead_task(self.deps, grpc_mapping.caller(), request.id)
         )
+
+    def ListMyLeadTasks(self, request, context):
+        page = interactions.list_my_lead_tasks(
+            self.deps,
+            grpc_mapping.caller(),
+            team_id=request.team_id,
+            user_id=request.user_id,
+            bucket=request.bucket,
+            time_zone=request.time_zone,
+            page_size=request.page.page_size,
+            cursor=request.page.cursor,
+        )
+        return interactions_pb2.ListMyLeadTasksResponse(
+            tasks=[
+                interactions_pb2.DueLeadTask(
+                    task=interaction(d.task), bucket=d.bucket, lead_name=d.lead_name
+                )
+                for d in page.items
+            ],
+            page_info=grpc_mapping.page_info(page),
+        )

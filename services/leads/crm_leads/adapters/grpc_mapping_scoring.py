@@ -31,6 +31,16 @@ def engagement_rule(rule: scoring_pb2.EngagementRule) -> dict:
     }
 
 
+def interaction_rule(rule: scoring_pb2.InteractionRule) -> dict:
+    return {
+        "kind": rule.kind,
+        "outcome": rule.outcome,
+        "points": rule.points,
+        "half_life_days": rule.half_life_days,
+        "max_points": rule.max_points,
+    }
+
+
 # A scoring model answer is the message of its scoring_model_changed event.
 scoring_model = event_messages.scoring_model
 

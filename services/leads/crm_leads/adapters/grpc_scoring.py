@@ -28,6 +28,9 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
                 engagement_rules=[
                     grpc_mapping_scoring.engagement_rule(r) for r in model.engagement_rules
                 ],
+                interaction_rules=[
+                    grpc_mapping_scoring.interaction_rule(r) for r in model.interaction_rules
+                ],
                 expected_version=request.expected_version,
             )
         )

@@ -156,7 +156,10 @@ interactions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("due_at", UtcDateTime()),
     Column("done_at", UtcDateTime()),
+    # Reminders of tasks (migration 0006_lead_task_reminders).
+    Column("reminded_for", UtcDateTime()),
     Index("ix_lead_interactions_lead_time", "lead_id", "occurred_at"),
+    Index("ix_lead_interactions_kind_due", "kind", "due_at"),
 )
 
 idempotency_keys = Table(

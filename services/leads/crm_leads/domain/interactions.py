@@ -47,6 +47,8 @@ class Interaction:
     duration_minutes: int = 0
     due_at: dt.datetime | None = None
     done_at: dt.datetime | None = None
+    # The due time a reminder was sent for (the worker's bookkeeping: no change of the task).
+    reminded_for: dt.datetime | None = None
 
     @property
     def is_task(self) -> bool:

@@ -43,6 +43,14 @@ class LeadsSettings(ServiceSettings):
     decay_sweep_seconds: float = setting(
         3600.0, "How often the worker rescores every line's leads as engagement points decay."
     )
+    reminder_scan_seconds: float = setting(
+        60.0, "How often the worker looks for tasks on leads whose reminder is due."
+    )
+    reminder_lead_minutes: int = setting(
+        30,
+        "How long before a lead task's due time its owner is reminded (through deals: in the "
+        "app and by e-mail), once per due time.",
+    )
     rescore_batch_size: int = setting(
         500, "Leads rescored per transaction by the background rescoring (model change, decay)."
     )
@@ -58,6 +66,8 @@ class LeadsSettings(ServiceSettings):
             "conversion_dispatch_seconds",
             "decay_sweep_seconds",
             "territory_timeout_seconds",
+            "reminder_scan_seconds",
+            "reminder_lead_minutes",
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"CRM_LEADS_{name.upper()} must be positive")

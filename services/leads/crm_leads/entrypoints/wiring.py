@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import grpc
@@ -84,6 +85,7 @@ def build_dependencies(
         conversion_retry=settings.conversion_retry,
         conversion_dispatch_batch=settings.conversion_dispatch_batch,
         rescore_batch_size=settings.rescore_batch_size,
+        reminder_lead=dt.timedelta(minutes=settings.reminder_lead_minutes),
         closers=tuple(closers),
     )
     fields.update(overrides)

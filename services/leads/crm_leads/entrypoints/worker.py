@@ -17,7 +17,10 @@ transaction through ``deps.joined(uow)``, so the inbox row and the change commit
 Timers:
 - dispatch_conversions: send due conversions, time out unanswered attempts;
 - sweep_decay: a rescoring job for every line with a model, as engagement points decay;
-- rescore: walk the pending rescoring jobs in batches (one transaction each, resumable).
+- rescore: walk the pending rescoring jobs in batches (one transaction each, resumable);
+- send_reminders (reminder_scan_seconds): open tasks on open leads due within
+  reminder_lead_minutes, marked once per due time with a lead_task_reminder_due event (deals
+  notifies the owner in the app and by e-mail).
 
 Each use case runs as a system caller (``Caller.system``) naming the part of the worker that
 acts: it is the actor of the lead's history entries and of the events the change emits.
@@ -46,7 +49,7 @@ from crm_chassis.unit_of_work import AbstractUnitOfWork
 from crm_leads.adapters import metrics, rescore_jobs
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.entrypoints import settings, wiring
-from crm_leads.service_layer import assignment, conversion, privacy, scoring
+from crm_leads.service_layer import assignment, conversion, interactions, privacy, scoring
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.ports import RescoreJobQueue
 
@@ -225,6 +228,14 @@ class LeadsWorker(ScopeReplicaHandlers):
     def sweep_decay(self):
         for line in scoring.lines_with_models(self.deps, WORKER):
             self.deps.rescore_jobs.request(line, rescore_jobs.DECAY, self.deps.clock.now())
+
+    @setting_timer(settings.load, "reminder_scan_seconds")
+    def send_reminders(self):
+        count = interactions.send_lead_task_reminders(
+            self.deps, WORKER, lead=self.deps.reminder_lead
+        )
+        if count:
+            log.info("lead_task_reminders_sent", tasks=count)
 
     @timer(interval=1.0)
     def rescore(self):

@@ -4,6 +4,7 @@ own ports."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,3 +29,4 @@ class Dependencies(use_cases.Dependencies):
     conversion_retry: RetryPolicy = DEFAULT_RETRY_POLICY
     conversion_dispatch_batch: int = 100  # conversions sent per dispatcher transaction
     rescore_batch_size: int = 500  # leads rescored per background transaction
+    reminder_lead: dt.timedelta = dt.timedelta(minutes=30)  # reminders of tasks on leads

@@ -223,6 +223,16 @@ def scoring_model(model: ScoringModel, predictive: PredictiveModel) -> scoring_p
             )
             for r in model.engagement_rules
         ],
+        interaction_rules=[
+            scoring_pb2.InteractionRule(
+                kind=r.kind,
+                outcome=r.outcome,
+                points=r.points,
+                half_life_days=str(r.half_life_days),
+                max_points=r.max_points,
+            )
+            for r in model.interaction_rules
+        ],
         predictive=scoring_pb2.PredictiveStatus(
             outcomes=predictive.outcomes,
             won=predictive.won,

@@ -31,6 +31,7 @@ PUBLISHED = (
     "campaign_updated",
     "scoring_model_changed",
     "lead_interaction_logged",
+    "lead_task_reminder_due",
     "lead_snapshot",
     "campaign_snapshot",
     "personal_data_erased",

@@ -170,6 +170,28 @@ class InteractionRepository(abc.ABC):
     def move(self, from_lead_id: str, to_lead_id: str) -> None:
         """Re-attach a merged lead's interactions to the survivor."""
 
+    @abc.abstractmethod
+    def open_tasks(
+        self,
+        team_ids: frozenset[str],
+        owner_user_id: str = "",
+        due_before: dt.datetime | None = None,
+        *,
+        assigned_only: bool = False,
+    ) -> list[tuple[Interaction, str]]:
+        """Open tasks on open leads (new, working, qualified) whose team is one of
+        ``team_ids`` (the lead's team, or its queue team unless ``assigned_only``), of one
+        owner when given, due before ``due_before`` when given; by due time, then id; each with
+        its lead's name (person, else company)."""
+
+    @abc.abstractmethod
+    def reminders_due(
+        self, now: dt.datetime, lead: dt.timedelta, limit: int
+    ) -> list[tuple[Interaction, str, str, int]]:
+        """Open tasks on open leads whose reminder is due (crm_chassis.due_buckets
+        ``reminder_due``), by due time, at most ``limit``; each with its lead's name, team (or
+        queue team) and version."""
+
 
 class PersonalDataRepository(abc.ABC):
     """One person's data in leads, found and erased in bulk by e-mail (lower-case)."""

@@ -48,7 +48,14 @@ def compute_score(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> Score:
     # Only activities young enough to still count are read (none without engagement rules).
     horizon = engine.engagement_horizon(model)
     activities = uow.activities.for_lead(lead.id, since=now - horizon) if horizon else []
-    return engine.compute(model, lead.data, activities, now, predictive)
+    # The lead's sales interactions, when the model has rules for them.
+    reach = engine.interaction_horizon(model)
+    interactions = (
+        [i for i in uow.interactions.for_lead(lead.id) if i.occurred_at >= now - reach]
+        if reach
+        else []
+    )
+    return engine.compute(model, lead.data, activities, now, predictive, interactions)
 
 
 def rescore(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> bool:
@@ -72,6 +79,7 @@ def update_scoring_model(
     *,
     fit_rules: list[dict[str, Any]],
     engagement_rules: list[dict[str, Any]],
+    interaction_rules: list[dict[str, Any]] | None = None,
     expected_version: int = 0,
 ) -> tuple[ScoringModel, PredictiveModel]:
     """Replace the rules; the line's leads are rescored in the background (rescore_batch)."""
@@ -88,12 +96,18 @@ def update_scoring_model(
                 field="expected_version",
             )
         model = build_model(
-            line, fit_rules, engagement_rules, version=current.version + 1, updated_at=now
+            line,
+            fit_rules,
+            engagement_rules,
+            version=current.version + 1,
+            updated_at=now,
+            interaction_rules=interaction_rules,
         )
         predictive = uow.predictive.get(line)
-        if (model.fit_rules, model.engagement_rules) == (
+        if (model.fit_rules, model.engagement_rules, model.interaction_rules) == (
             current.fit_rules,
             current.engagement_rules,
+            current.interaction_rules,
         ):
             return current, predictive
         uow.scoring_models.save(model)

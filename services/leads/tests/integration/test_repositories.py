@@ -287,3 +287,69 @@ def test_handover_gives_open_leads_to_remaining_members(h, deps, team, handover)
     result = assignment.hand_over_leads(deps, HANDOVER, team_id, ann.subject_id)
     assert set(result) == set(mine) and set(result.values()) == {bob}
     assert assignment.hand_over_leads(deps, HANDOVER, team_id, ann.subject_id) == {}
+
+
+def test_lead_tasks_by_due_time_for_the_person_and_the_supervisor_on_postgres(
+    h, deps, team, grant_scopes
+):
+    """ListMyLeadTasks' query: open tasks on open leads of the scope's teams, by due time; a
+    done task and a converted lead's tasks drop out; a supervisor sees the team's."""
+    from crm_leads.service_layer import interactions
+
+    team_id, ann, mate = team
+    sue = Caller(h.unique("sue"), departments=frozenset({"sales"}))
+    grant_scopes(sue.subject_id, {team_id: "supervisor"})
+    now = dt.datetime.now(dt.UTC)
+    lead = routed(h, deps, team_id, ann.subject_id)
+    gone = routed(h, deps, team_id, ann.subject_id)
+
+    def task(on, hours, subject, owner=""):
+        return interactions.log_lead_interaction(
+            deps,
+            ann,
+            lead_id=on.id,
+            kind="task",
+            subject=subject,
+            due_at=now + dt.timedelta(hours=hours),
+            owner_user_id=owner,
+        )
+
+    task(lead, 30, "later on")
+    task(lead, -2, "overdue")
+    task(lead, 1, "mate's", owner=mate)
+    done = task(lead, 2, "done")
+    interactions.complete_lead_task(deps, ann, done.id)
+    task(gone, 3, "converted")
+    conversion.convert_lead(deps, ann, gone.id)
+
+    mine = interactions.list_my_lead_tasks(deps, ann, bucket="all")
+    assert [d.task.subject for d in mine.items] == ["overdue", "later on"]
+    assert mine.items[0].bucket == "overdue" and mine.items[0].lead_name
+    team_view = interactions.list_my_lead_tasks(deps, sue, team_id=team_id, bucket="all")
+    assert [d.task.subject for d in team_view.items] == ["overdue", "mate's", "later on"]
+
+
+def test_a_lead_task_is_reminded_once_on_postgres(h, deps, team):
+    """The reminder query and mark on PostgreSQL: a task due within the lead time is reminded
+    once (a second run finds it marked); a task due later is not."""
+    from crm_leads.service_layer import interactions
+
+    team_id, ann, _ = team
+    lead = routed(h, deps, team_id, ann.subject_id)
+    now = dt.datetime.now(dt.UTC)
+    for minutes, subject in ((10, "soon"), (600, "later")):
+        interactions.log_lead_interaction(
+            deps,
+            ann,
+            lead_id=lead.id,
+            kind="task",
+            subject=subject,
+            due_at=now + dt.timedelta(minutes=minutes),
+        )
+    lead_time = dt.timedelta(minutes=30)
+    assert interactions.send_lead_task_reminders(deps, WORKER, lead=lead_time) >= 1
+    assert interactions.send_lead_task_reminders(deps, WORKER, lead=lead_time) == 0
+    with deps.uow() as uow:
+        tasks = {t.subject: t for t in uow.interactions.for_lead(lead.id)}
+    assert tasks["soon"].reminded_for == tasks["soon"].due_at
+    assert tasks["later"].reminded_for is None

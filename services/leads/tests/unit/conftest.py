@@ -210,6 +210,44 @@ class FakeInteractions(repos.InteractionRepository):
             if item.lead_id == from_lead_id:
                 self.s.interactions[key] = replace(item, lead_id=to_lead_id)
 
+    def open_tasks(self, team_ids, owner_user_id="", due_before=None, *, assigned_only=False):
+        from crm_leads.domain.lead import OPEN
+
+        found = []
+        for item in self.s.interactions.values():
+            lead = self.s.leads.get(item.lead_id)
+            if lead is None or lead.status not in OPEN:
+                continue
+            a = lead.assignment
+            team = a.team_id if assigned_only else (a.team_id or a.queue_team_id)
+            if (
+                item.kind == "task"
+                and item.done_at is None
+                and team in team_ids
+                and (not owner_user_id or item.owner_user_id == owner_user_id)
+                and (due_before is None or item.due_at < due_before)
+            ):
+                name = lead.data.person.full_name or lead.data.company.name
+                found.append((replace(item), name))
+        return sorted(found, key=lambda pair: (pair[0].due_at, pair[0].id))
+
+    def reminders_due(self, now, lead, limit):
+        from crm_chassis.due_buckets import reminder_due
+
+        found = []
+        for task, name in self.open_tasks(frozenset(self._teams())):
+            if reminder_due(task.due_at, task.reminded_for, now, lead):
+                a = self.s.leads[task.lead_id].assignment
+                team = a.team_id or a.queue_team_id
+                found.append((task, name, team, self.s.leads[task.lead_id].version))
+        return found[:limit]
+
+    def _teams(self):
+        return {
+            lead.assignment.team_id or lead.assignment.queue_team_id
+            for lead in self.s.leads.values()
+        }
+
 
 class FakeIdempotency(repos.IdempotencyRepository):
     def __init__(self, store):

@@ -1,5 +1,7 @@
 """Every event leads publishes survives the wire format (chassis encode/decode) intact."""
 
+import datetime as dt
+
 from crm.leads.v1 import events_pb2
 from crm_chassis import events as wire
 from crm_leads.service_layer import (
@@ -13,7 +15,7 @@ from crm_leads.service_layer import (
 )
 from crm_leads.service_layer.activities import record_activity
 from crm_leads.service_layer.importing import import_rows, plan_import
-from crm_leads.service_layer.interactions import log_lead_interaction
+from crm_leads.service_layer.interactions import log_lead_interaction, send_lead_task_reminders
 from crm_leads.service_layer.publishing import PUBLISHED
 
 MESSAGES = {
@@ -33,6 +35,7 @@ MESSAGES = {
     "campaign_updated": events_pb2.CampaignUpdated,
     "scoring_model_changed": events_pb2.ScoringModelChanged,
     "lead_interaction_logged": events_pb2.LeadInteractionLogged,
+    "lead_task_reminder_due": events_pb2.LeadTaskReminderDue,
     "lead_snapshot": events_pb2.LeadSnapshot,
     "campaign_snapshot": events_pb2.CampaignSnapshot,
     "personal_data_erased": events_pb2.PersonalDataErased,
@@ -66,6 +69,15 @@ def produce_every_event(world):
     log_lead_interaction(
         world.deps, world.ann, lead_id=lead.id, kind="call", subject="Intro", outcome="connected"
     )
+    log_lead_interaction(
+        world.deps,
+        world.ann,
+        lead_id=lead.id,
+        kind="task",
+        subject="Call back",
+        due_at=world.clock.now() + dt.timedelta(minutes=10),
+    )
+    send_lead_task_reminders(world.deps, world.worker, lead=dt.timedelta(minutes=30))
     other = world.lead_in(person__email="o@acme.example", company__name="Other")
     lifecycle.disqualify(world.deps, world.ann, other.id, "timing")
     lifecycle.reactivate(world.deps, world.ann, other.id)

@@ -197,3 +197,46 @@ def test_scoring_model_errors(rpc, world):
     assert err.code() == SC.PERMISSION_DENIED
     err = rpc.error(rpc.scoring.GetScoringModel, scoring_pb2.GetScoringModelRequest(), world.ann)
     assert err.code() == SC.INVALID_ARGUMENT and rpc.field(err) == "sales_line_id"
+
+
+def test_interaction_rules_over_grpc_and_a_logged_call_scores_the_lead(rpc, world):
+    from crm_leads.service_layer.interactions import log_lead_interaction
+
+    model = scoring_pb2.ScoringModel(
+        sales_line_id="line-1",
+        interaction_rules=[
+            scoring_pb2.InteractionRule(
+                kind="call", outcome="connected", points=15, half_life_days="14", max_points=30
+            )
+        ],
+    )
+    saved = rpc.call(
+        rpc.scoring.UpdateScoringModel,
+        scoring_pb2.UpdateScoringModelRequest(model=model),
+        world.mia,
+    )
+    (rule,) = saved.interaction_rules
+    assert (rule.kind, rule.outcome, rule.points, rule.half_life_days) == (
+        "call",
+        "connected",
+        15,
+        "14",
+    )
+    lead = world.lead_in()
+    log_lead_interaction(
+        world.deps, world.ann, lead_id=lead.id, kind="call", subject="Intro", outcome="connected"
+    )
+    explained = rpc.call(
+        rpc.scoring.ExplainLeadScore,
+        scoring_pb2.ExplainLeadScoreRequest(lead_id=lead.id),
+        world.ann,
+    )
+    assert explained.score.score == 15
+    assert explained.factors[0].source_id == "interaction:call:connected"
+    bad = scoring_pb2.ScoringModel(
+        sales_line_id="line-1", interaction_rules=[scoring_pb2.InteractionRule(kind="fax")]
+    )
+    err = rpc.error(
+        rpc.scoring.UpdateScoringModel, scoring_pb2.UpdateScoringModelRequest(model=bad), world.mia
+    )
+    assert err.code() == SC.INVALID_ARGUMENT and "interaction_rules[0].kind" in err.details()

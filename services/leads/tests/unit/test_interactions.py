@@ -186,3 +186,215 @@ def test_merging_moves_the_duplicates_interactions_to_the_survivor(world):
     assert [
         i.subject for i in list_lead_interactions(world.deps, world.ann, survivor.id).items
     ] == ["x"]
+
+
+INTERACTION_RULES = [
+    {
+        "kind": "call",
+        "outcome": "connected",
+        "points": 20,
+        "half_life_days": "10",
+        "max_points": 30,
+    },
+    {"kind": "call", "points": 2, "half_life_days": "10", "max_points": 4},
+    {"kind": "meeting", "points": 25, "half_life_days": "30", "max_points": 50},
+]
+
+
+def _score_by_interactions(world):
+    from crm_leads.service_layer import scoring
+
+    scoring.update_scoring_model(
+        world.deps,
+        world.mia,
+        world.line,
+        fit_rules=[],
+        engagement_rules=[],
+        interaction_rules=INTERACTION_RULES,
+    )
+
+
+def _log(world, lead, kind="call", **kw):
+    return log_lead_interaction(
+        world.deps, world.ann, lead_id=lead.id, kind=kind, subject=kw.pop("subject", "x"), **kw
+    )
+
+
+def test_interactions_rescore_the_lead_by_rule_the_moment_they_are_logged(world):
+    from crm_leads.service_layer import scoring
+
+    _score_by_interactions(world)
+    lead = world.lead_in()
+    assert lead.score.value == 0
+    _log(world, lead, outcome="connected")
+    assert world.store.leads[lead.id].score.value == 20
+    assert world.event_types()[-2:] == ["lead_interaction_logged", "lead_scored"]
+    _log(world, lead, outcome="connected")  # 40 capped at 30
+    _log(world, lead, outcome="no_answer")  # the calls' general rule: 2
+    _log(world, lead, kind="note")  # no rule: nothing
+    _log(world, lead, kind="meeting", duration_minutes=30)
+    score = world.store.leads[lead.id].score
+    assert score.value == 30 + 2 + 25
+    explained = scoring.explain_lead_score(world.deps, world.ann, lead.id)
+    factors = {f.source_id: (f.label, f.points) for f in explained.factors}
+    assert factors == {
+        "interaction:call:connected": ("call connected x2 (half-life 10 d, capped at 30)", 30),
+        "interaction:call": ("call x1 (half-life 10 d)", 2),
+        "interaction:meeting": ("meeting x1 (half-life 30 d)", 25),
+    }
+
+
+def test_interaction_points_decay_as_behavioural_activity_does(world):
+    from crm_leads.service_layer import scoring
+
+    _score_by_interactions(world)
+    lead = world.lead_in()
+    _log(world, lead, kind="meeting")
+    world.clock.advance(dt.timedelta(days=30))  # one half-life of the meeting rule
+    explained = scoring.explain_lead_score(world.deps, world.ann, lead.id)
+    (meeting,) = [f for f in explained.factors if f.source_id == "interaction:meeting"]
+    assert meeting.points == 12.5
+    world.clock.advance(dt.timedelta(days=300))  # beyond ten half-lives: no longer read
+    explained = scoring.explain_lead_score(world.deps, world.ann, lead.id)
+    assert [f for f in explained.factors if f.source_id.startswith("interaction")] == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "field"),
+    [
+        ({"kind": "task"}, "interaction_rules[0].kind"),
+        ({"kind": "meeting", "outcome": "connected"}, "interaction_rules[0].outcome"),
+        ({"kind": "call", "outcome": "maybe"}, "interaction_rules[0].outcome"),
+        ({"kind": "call", "points": 101}, "interaction_rules[0].points"),
+        ({"kind": "call", "half_life_days": "0"}, "interaction_rules[0].half_life_days"),
+    ],
+)
+def test_interaction_rules_refuse_what_does_not_fit(world, rule, field):
+    from crm_chassis.errors import ValidationErrors
+    from crm_leads.service_layer import scoring
+
+    raw = {"points": 5, "half_life_days": "7", "max_points": 10, **rule}
+    with pytest.raises(ValidationErrors) as error:
+        scoring.update_scoring_model(
+            world.deps,
+            world.mia,
+            world.line,
+            fit_rules=[],
+            engagement_rules=[],
+            interaction_rules=[raw],
+        )
+    assert field in [path for path, _ in error.value.problems]
+
+
+def test_one_interaction_rule_per_kind_and_outcome(world):
+    from crm_chassis.errors import ValidationErrors
+    from crm_leads.service_layer import scoring
+
+    twice = [INTERACTION_RULES[0], dict(INTERACTION_RULES[0], points=3)]
+    with pytest.raises(ValidationErrors, match="one rule per kind and outcome"):
+        scoring.update_scoring_model(
+            world.deps,
+            world.mia,
+            world.line,
+            fit_rules=[],
+            engagement_rules=[],
+            interaction_rules=twice,
+        )
+
+
+def _task(world, lead, due, caller=None, owner="", subject="task"):
+    return log_lead_interaction(
+        world.deps,
+        caller or world.ann,
+        lead_id=lead.id,
+        kind="task",
+        subject=subject,
+        due_at=due,
+        owner_user_id=owner,
+    )
+
+
+def _ids(page):
+    return [(d.task.subject, d.bucket) for d in page.items]
+
+
+def test_my_lead_tasks_by_bucket_for_the_person_and_their_supervisor(world):
+    from crm_leads.service_layer.interactions import list_my_lead_tasks
+
+    hour = dt.timedelta(hours=1)
+    lead = world.lead_in()  # team-a, owned by ann; T0 is a Monday 09:00 UTC
+    other = world.lead_in(person__email="o@acme.example", person__first_name="Otto")
+    _task(world, lead, NOW + 48 * hour, subject="week")
+    _task(world, lead, NOW + 6 * hour, subject="today")
+    _task(world, other, NOW - hour, subject="overdue")
+    _task(world, lead, NOW + 240 * hour, subject="later")
+    _task(world, lead, NOW + 2 * hour, owner="bob", subject="bob's")
+    done = _task(world, lead, NOW + 3 * hour, subject="done")
+    complete_lead_task(world.deps, world.ann, done.id)
+
+    mine = list_my_lead_tasks(world.deps, world.ann)
+    assert _ids(mine) == [("overdue", "overdue"), ("today", "today"), ("week", "this_week")]
+    assert mine.items[0].lead_name.startswith("Otto")
+    assert _ids(list_my_lead_tasks(world.deps, world.ann, bucket="later")) == [("later", "later")]
+    assert len(list_my_lead_tasks(world.deps, world.ann, bucket="all").items) == 4
+    assert _ids(list_my_lead_tasks(world.deps, world.bob)) == [("bob's", "today")]
+    team = list_my_lead_tasks(world.deps, world.sue, team_id="team-a", bucket="today")
+    assert _ids(team) == [("bob's", "today"), ("today", "today")]
+    one = list_my_lead_tasks(world.deps, world.meg, team_id="team-a", user_id="bob")
+    assert _ids(one) == [("bob's", "today")]
+    paged = list_my_lead_tasks(world.deps, world.ann, page_size=2)
+    rest = list_my_lead_tasks(world.deps, world.ann, page_size=2, cursor=paged.next_cursor)
+    assert _ids(paged) + _ids(rest) == _ids(mine)
+
+
+def test_my_lead_tasks_are_exactly_as_visible_as_their_leads(world):
+    from crm_leads.service_layer.interactions import list_my_lead_tasks
+
+    lead = world.lead_in()
+    _task(world, lead, NOW + dt.timedelta(hours=2))
+    assert list_my_lead_tasks(world.deps, world.ben).items == []  # another team
+    assert list_my_lead_tasks(world.deps, world.ada).items == []  # an administrator, no member
+    with pytest.raises(NotFound):
+        list_my_lead_tasks(world.deps, world.ben, team_id="team-a")
+    with pytest.raises(NotFound):
+        list_my_lead_tasks(world.deps, world.ada, team_id="team-a")
+    with pytest.raises(PermissionDenied):
+        list_my_lead_tasks(world.deps, world.bob, team_id="team-a")
+    for bad in (dict(bucket="soon"), dict(time_zone="Nowhere/Town"), dict(user_id="bob")):
+        with pytest.raises(InvalidArgument):
+            list_my_lead_tasks(world.deps, world.ann, **bad)
+
+
+def test_a_converted_leads_tasks_leave_the_list_once_deals_has_them(world):
+    from crm_leads.service_layer.interactions import list_my_lead_tasks
+
+    lead = world.lead_in()
+    _task(world, lead, NOW + dt.timedelta(hours=2), subject="follow up")
+    assert len(list_my_lead_tasks(world.deps, world.ann).items) == 1
+    conversion.convert_lead(world.deps, world.ann, lead.id)
+    (request,) = world.events_of("lead_conversion_requested")
+    assert [i.subject for i in request.interactions] == ["follow up"]  # deals takes it over
+    assert list_my_lead_tasks(world.deps, world.ann).items == []
+
+
+def test_a_lead_task_is_reminded_once_per_due_time(world):
+    from crm_leads.service_layer.interactions import send_lead_task_reminders
+
+    lead_time = dt.timedelta(minutes=30)
+    lead = world.lead_in(person__first_name="Rita")
+    soon = _task(world, lead, NOW + dt.timedelta(minutes=20), subject="soon", owner="bob")
+    _task(world, lead, NOW + dt.timedelta(hours=5), subject="later")
+    done = _task(world, lead, NOW + dt.timedelta(minutes=10), subject="done")
+    complete_lead_task(world.deps, world.ann, done.id)
+    converted = world.lead_in(person__email="c@acme.example")
+    _task(world, converted, NOW + dt.timedelta(minutes=5), subject="converted")
+    conversion.convert_lead(world.deps, world.ann, converted.id)
+
+    assert send_lead_task_reminders(world.deps, world.worker, lead=lead_time) == 1
+    (event,) = world.events_of("lead_task_reminder_due")
+    assert (event.task.id, event.task.owner_user_id, event.team_id) == (soon.id, "bob", "team-a")
+    assert event.lead_name.startswith("Rita") and event.meta.aggregate_id == lead.id
+    assert world.store.interactions[soon.id].reminded_for == soon.due_at
+    # Once: the next run finds it marked.
+    assert send_lead_task_reminders(world.deps, world.worker, lead=lead_time) == 0
+    assert len(world.events_of("lead_task_reminder_due")) == 1

@@ -2,7 +2,8 @@
 
 rules score = fit points + engagement points, bounded to 0..100, where each engagement kind
 contributes  min(max_points, sum(points * 0.5 ** (age_days / half_life_days)))  over its
-activities. With an active predictive model of weight w:
+activities, and each interaction rule (a call, e-mail, meeting or note logged on the lead, a
+call by outcome) the same over the interactions it counts. With an active predictive model of weight w:
     score = (1 - w) * rules score + w * 100 * P(won)
 Factor points are additive: the rule factors are scaled by (1 - w); the predictive share
 w * 100 * P(won) is split into the line's base rate and one share per attribute, in proportion
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from crm_leads.domain.activity import Activity, ActivityKind
+from crm_leads.domain.interactions import Interaction
 from crm_leads.domain.scoring import attributes
 from crm_leads.domain.scoring.predictive import Prediction, PredictiveModel, feature_values
-from crm_leads.domain.scoring.rules import ScoringModel
+from crm_leads.domain.scoring.rules import InteractionRule, ScoringModel
 from crm_leads.domain.values import LeadData
 
 TOP_FACTORS = 5
@@ -98,12 +100,21 @@ def engagement_horizon(model: ScoringModel) -> dt.timedelta | None:
     return dt.timedelta(days=float(longest) * HORIZON_HALF_LIVES)
 
 
+def interaction_horizon(model: ScoringModel) -> dt.timedelta | None:
+    """How far back interactions can still add points under ``model``; None without rules."""
+    if not model.interaction_rules:
+        return None
+    longest = max(rule.half_life_days for rule in model.interaction_rules)
+    return dt.timedelta(days=float(longest) * HORIZON_HALF_LIVES)
+
+
 def compute(
     model: ScoringModel,
     data: LeadData,
     activities: Iterable[Activity],
     now: dt.datetime,
     predictive: PredictiveModel | None = None,
+    interactions: Iterable[Interaction] = (),
 ) -> Score:
     lead_attributes = attributes.of(data)
     raw: list[tuple[FactorKind, str, float, str]] = []
@@ -111,6 +122,7 @@ def compute(
         if rule.matches(lead_attributes):
             raw.append((FactorKind.FIT, rule.describe(), float(rule.points), rule.id))
     raw.extend(_engagement(model, activities, now))
+    raw.extend(_interactions(model, interactions, now))
     rules_total = sum(points for _, _, points, _ in raw)
     rules_score = min(100, max(0, _round(rules_total)))
 
@@ -164,6 +176,34 @@ def _engagement(
             f", capped at {rule.max_points})" if capped < points else ")"
         )
         yield FactorKind.ENGAGEMENT, label, capped, kind.value
+
+
+def _interactions(
+    model: ScoringModel, interactions: Iterable[Interaction], now: dt.datetime
+) -> Iterator[tuple[FactorKind, str, float, str]]:
+    """Sales interactions by rule (rules.InteractionRule), decayed and capped per rule as
+    behavioural activity is per kind; explained as engagement factors of source
+    ``interaction:<kind>[:<outcome>]``."""
+    totals: dict[str, tuple[InteractionRule, float, int]] = {}
+    for item in interactions:
+        rule = model.interaction_rule(item.kind, item.outcome)
+        if rule is None:
+            continue
+        age = now - item.occurred_at
+        if age.total_seconds() > HORIZON_HALF_LIVES * float(rule.half_life_days) * 86400:
+            continue
+        _, points, count = totals.get(rule.key, (rule, 0.0, 0))
+        totals[rule.key] = (
+            rule,
+            points + decayed(rule.points, age, rule.half_life_days),
+            count + 1,
+        )
+    for key, (rule, points, count) in sorted(totals.items()):
+        capped = min(points, float(rule.max_points))
+        label = f"{rule.describe()} x{count} (half-life {rule.half_life_days} d" + (
+            f", capped at {rule.max_points})" if capped < points else ")"
+        )
+        yield FactorKind.ENGAGEMENT, label, capped, f"interaction:{key}"
 
 
 def _predictive_factors(prediction: Prediction, weight: float) -> list[ScoreFactor]:

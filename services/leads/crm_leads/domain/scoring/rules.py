@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crm_chassis.errors import ValidationErrors
-from crm_leads.domain import normalise
+from crm_leads.domain import interactions, normalise
 from crm_leads.domain.activity import ActivityKind
 from crm_leads.domain.normalise import Invalid, fold
 from crm_leads.domain.scoring.attributes import ATTRIBUTES, SENIORITIES, is_known
@@ -103,6 +103,31 @@ class EngagementRule:
     max_points: int
 
 
+# Interactions a rule may count: what a rep had with the person (a task is the rep's own plan).
+INTERACTION_KINDS = (interactions.CALL, interactions.EMAIL, interactions.MEETING, interactions.NOTE)
+
+
+@dataclass(frozen=True)
+class InteractionRule:
+    """Each sales interaction of ``kind`` (a call only with ``outcome`` when one is given)
+    logged on the lead adds ``points``, halving every ``half_life_days``, up to a cap: the
+    same decay and cap as behavioural activity. A call matches the rule of its outcome if the
+    model has one, else the rule of calls with any outcome."""
+
+    kind: str
+    points: int
+    half_life_days: Decimal
+    max_points: int
+    outcome: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.outcome}" if self.outcome else self.kind
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.outcome.replace('_', ' ')}" if self.outcome else self.kind
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     sales_line_id: str
@@ -110,9 +135,23 @@ class ScoringModel:
     engagement_rules: tuple[EngagementRule, ...] = ()
     version: int = 0
     updated_at: dt.datetime | None = None
+    interaction_rules: tuple[InteractionRule, ...] = ()
 
     def engagement_rule(self, kind: ActivityKind) -> EngagementRule | None:
         return next((rule for rule in self.engagement_rules if rule.kind is kind), None)
+
+    def interaction_rule(self, kind: str, outcome: str = "") -> InteractionRule | None:
+        """The rule an interaction counts under: its kind and outcome's, else its kind's."""
+        exact = None
+        general = None
+        for rule in self.interaction_rules:
+            if rule.kind != kind:
+                continue
+            if rule.outcome == outcome and outcome:
+                exact = rule
+            elif not rule.outcome:
+                general = rule
+        return exact or general
 
 
 def build_model(
@@ -122,6 +161,7 @@ def build_model(
     *,
     version: int = 0,
     updated_at: dt.datetime | None = None,
+    interaction_rules: list[dict[str, Any]] | None = None,
 ) -> ScoringModel:
     """Validate raw rules (dicts of text) into a model; every problem is reported at once."""
     problems: list[tuple[str, str]] = []
@@ -152,9 +192,29 @@ def build_model(
                 )
             )
         engagements.append(engagement)
+    counted: list[InteractionRule] = []
+    for index, raw in enumerate(interaction_rules or []):
+        counting = _interaction_rule(raw, f"interaction_rules[{index}]", problems)
+        if counting is None:
+            continue
+        if any(other.key == counting.key for other in counted):
+            problems.append(
+                (
+                    f"interaction_rules[{index}].kind",
+                    f"{counting.describe()} has another rule; one rule per kind and outcome",
+                )
+            )
+        counted.append(counting)
     if problems:
         raise ValidationErrors(problems)
-    return ScoringModel(sales_line_id.strip(), tuple(fits), tuple(engagements), version, updated_at)
+    return ScoringModel(
+        sales_line_id.strip(),
+        tuple(fits),
+        tuple(engagements),
+        version,
+        updated_at,
+        tuple(counted),
+    )
 
 
 def _fit_rule(raw: dict[str, Any], path: str, problems: list[tuple[str, str]]) -> FitRule | None:
@@ -280,6 +340,42 @@ def _engagement_rule(
     ):
         return None
     return EngagementRule(kind, points, half_life, max_points)
+
+
+def _decay(
+    raw: dict[str, Any], path: str, problems: list[tuple[str, str]]
+) -> tuple[int | None, Decimal | None, int | None]:
+    """points, half_life_days and max_points of an engagement or interaction rule."""
+    points = _int(raw.get("points"), f"{path}.points", 0, 100, problems)
+    max_points = _int(raw.get("max_points"), f"{path}.max_points", 1, 100, problems)
+    half_life: Decimal | None
+    try:
+        half_life = Decimal(str(raw.get("half_life_days", "")).strip())
+        if not Decimal("0.25") <= half_life <= 3650:
+            raise InvalidOperation
+    except InvalidOperation:
+        problems.append((f"{path}.half_life_days", "must be a number of days from 0.25 to 3650"))
+        half_life = None
+    return points, half_life, max_points
+
+
+def _interaction_rule(
+    raw: dict[str, Any], path: str, problems: list[tuple[str, str]]
+) -> InteractionRule | None:
+    count = len(problems)
+    kind = str(raw.get("kind", "")).strip().lower()
+    if kind not in INTERACTION_KINDS:
+        problems.append((f"{path}.kind", f"use one of {', '.join(INTERACTION_KINDS)}"))
+    outcome = str(raw.get("outcome", "")).strip().lower()
+    if outcome and kind != interactions.CALL:
+        problems.append((f"{path}.outcome", "an outcome applies to calls only"))
+    elif outcome not in interactions.OUTCOMES:
+        known = ", ".join(o for o in interactions.OUTCOMES if o)
+        problems.append((f"{path}.outcome", f"use one of {known}, or none for any outcome"))
+    points, half_life, max_points = _decay(raw, path, problems)
+    if len(problems) > count or points is None or half_life is None or max_points is None:
+        return None
+    return InteractionRule(kind, points, half_life, max_points, outcome)
 
 
 def _int(raw: Any, path: str, low: int, high: int, problems: list[tuple[str, str]]) -> int | None:
