@@ -6,6 +6,7 @@ answer (teams and their members are ``domain.team``'s, shared with the Team page
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -91,6 +92,7 @@ class Territory:
     rules: tuple[Rule, ...]
     active: bool
     version: int
+    pipeline_id: str = ""  # deals' pipeline of the line for the territory's deals; "" = the line's
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,13 @@ class Pipeline:
     name: str
     stages: tuple[PipelineStage, ...]
     version: int
+    line_default: bool = False  # the line's default pipeline; else one territories may name
+
+
+def pipelines_of_line(pipelines: Iterable[Pipeline], line_id: str) -> tuple[Pipeline, ...]:
+    """A line's pipelines: its default first (deals marks it), then the others by name."""
+    mine = (p for p in pipelines if p.sales_line_id == line_id)
+    return tuple(sorted(mine, key=lambda p: (not p.line_default, p.name.casefold(), p.id)))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from crm_console.domain.organisation import (
     Target,
     decimal_of,
     levels,
+    pipelines_of_line,
 )
 from crm_console.domain.session import Session
 from crm_console.domain.team import TEAM_ROLES, Membership, Team
@@ -229,7 +230,7 @@ class LineFile:
     period: str
     targets: tuple[Target, ...]
     teams: tuple[Team, ...]
-    pipeline: Pipeline | None
+    pipelines: tuple[Pipeline, ...]  # every pipeline of the line, its default first
 
 
 def line_file(deps: Dependencies, caller: Session, *, line_id: str, period: str) -> LineFile:
@@ -237,16 +238,28 @@ def line_file(deps: Dependencies, caller: Session, *, line_id: str, period: str)
     line = deps.organisation.sales_line(token, line_id)
     if period and not PERIOD.match(period):
         period = ""
-    pipeline = next(
-        (p for p in deps.deals.pipeline_details(token) if p.sales_line_id == line_id), None
-    )
+    pipelines = pipelines_of_line(deps.deals.pipeline_details(token), line_id)
     return LineFile(
         line=line,
         period=period,
         targets=deps.organisation.targets(token, line_id, period),
         teams=tuple(t for t in deps.organisation.teams(token) if t.id in line.team_ids),
-        pipeline=pipeline,
+        pipelines=pipelines,
     )
+
+
+def create_pipeline(deps: Dependencies, caller: Session, *, line_id: str, name: str) -> Pipeline:
+    """Another pipeline of the line (deals' ``additional``) for its territories to name. It
+    starts with the stages of the line's default pipeline; they are revised on its own page."""
+    name = _required(name, "name", "enter the pipeline's name")
+    token = _token(caller)
+    mine = pipelines_of_line(deps.deals.pipeline_details(token), line_id)
+    if not mine:
+        raise ConsoleError(
+            "the line has no pipeline in deals yet whose stages another one could start from",
+            field="name",
+        )
+    return deps.deals.create_pipeline(token, line_id, name, mine[0].stages, additional=True)
 
 
 def set_target(

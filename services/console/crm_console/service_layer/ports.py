@@ -182,6 +182,15 @@ class DealsPort(Protocol):
     # the Organisation pages
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]: ...
 
+    def create_pipeline(
+        self,
+        token: str,
+        sales_line_id: str,
+        name: str,
+        stages: tuple[PipelineStage, ...],
+        additional: bool,
+    ) -> Pipeline: ...
+
     def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]: ...
 
     def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule: ...
@@ -286,6 +295,7 @@ class OrganisationPort(Protocol):
         team_id: str,
         priority: int,
         rules: tuple[Rule, ...],
+        pipeline_id: str = "",
     ) -> Territory: ...
 
     def set_rules(
@@ -298,7 +308,13 @@ class OrganisationPort(Protocol):
     ) -> Territory: ...
 
     def update_territory(
-        self, token: str, territory_id: str, name: str, priority: int, version: int
+        self,
+        token: str,
+        territory_id: str,
+        name: str,
+        priority: int,
+        version: int,
+        pipeline_id: str | None = None,  # None keeps it, "" = back to the line's pipeline
     ) -> Territory: ...
 
     def deactivate_territory(self, token: str, territory_id: str) -> Territory: ...

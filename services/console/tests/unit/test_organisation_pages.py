@@ -557,3 +557,80 @@ def test_a_rep_may_not_deactivate_a_territory(territory):
     assert fake.territory_rows[made.id].active
     no_token = client.post(path, data={"form": "deactivate-territory", "intent": "deactivate"})
     assert no_token.status_code == 403 and fake.territory_rows[made.id].active
+
+
+def test_a_lines_page_lists_its_pipelines_default_first_and_creates_another(team_one):
+    client, _fake, _people, _team, line = team_one
+    deals = client.app.state.console.deps.deals
+    sign_in(client, "root@example.com")
+    path = f"/organisation/lines/{line.id}"
+    made = post(client, f"{path}/pipelines", {"form": "create-pipeline", "name": "Aardvark"}, path)
+    assert made.status_code == 303 and made.headers["location"].endswith("pipeline_created")
+    (extra,) = deals.more_pipelines
+    assert extra.name == "Aardvark" and not extra.line_default
+    assert extra.stages == deals.pipeline_details("setup")[0].stages  # the default's to start
+    page = main(client.get(f"{path}?notice=pipeline_created").text)
+    assert "Pipeline created: its territories may name it." in page
+    # the default first even though "Aardvark" sorts before "SMB pipeline", and marked
+    assert page.index('data-pipeline="pipeline-1"') < page.index(f'data-pipeline="{extra.id}"')
+    default_item = page[page.index('data-pipeline="pipeline-1"') :]
+    assert default_item.index("the line's default") < default_item.index(extra.id)
+    again = post(client, f"{path}/pipelines", {"form": "create-pipeline", "name": "Aardvark"}, path)
+    assert again.status_code == 409 and 'id="create-pipeline-name-problem"' in again.text
+    assert "the line has a pipeline named 'Aardvark' already" in html.unescape(again.text)
+    empty = post(client, f"{path}/pipelines", {"form": "create-pipeline", "name": " "}, path)
+    assert empty.status_code == 409 and "enter the pipeline&#39;s name" in empty.text
+    assert len(deals.more_pipelines) == 1
+
+
+def test_a_territory_names_a_pipeline_of_its_line_shown_by_name_and_cleared(territory):
+    client, fake, _people, made = territory
+    deals = client.app.state.console.deps.deals
+    extra = deals.create_pipeline("setup", made.sales_line_id, "Enterprise deals", (), True)
+    sign_in(client, "root@example.com")
+    path = f"/organisation/territories/{made.id}"
+    form = main(client.get(path).text)
+    assert f'<option value="{extra.id}">Enterprise deals</option>' in form
+    assert "SMB pipeline (the line's default)" in form
+    update = {"form": "update-territory", "intent": "update", "name": made.name, "priority": "1"}
+    answer = post(client, path, {**update, "pipeline_id": extra.id})
+    assert answer.status_code == 303 and fake.territory_rows[made.id].pipeline_id == extra.id
+    listed = main(client.get("/organisation/territories").text)
+    assert f'<td data-pipeline="{extra.id}">Enterprise deals</td>' in listed
+    assert f'<option value="{extra.id}" selected>' in client.get(path).text
+    kept = post(client, path, update)  # a form without the choice keeps it
+    assert kept.status_code == 303 and fake.territory_rows[made.id].pipeline_id == extra.id
+    cleared = post(client, path, {**update, "pipeline_id": ""})
+    assert cleared.status_code == 303 and fake.territory_rows[made.id].pipeline_id == ""
+    listed = main(client.get("/organisation/territories").text)
+    assert '<td data-pipeline="">the line\'s pipeline</td>' in listed
+
+
+def test_a_new_territory_names_its_pipeline_and_a_refusal_shows_territorys_message(territory):
+    client, fake, _people, made = territory
+    deals = client.app.state.console.deps.deals
+    extra = deals.create_pipeline("setup", made.sales_line_id, "Enterprise deals", (), True)
+    fake.update_territory("setup", made.id, made.name, 0, 0, pipeline_id="pipeline-1")
+    sign_in(client, "root@example.com")
+    form = {
+        "form": "create-territory",
+        "name": "Nordics",
+        "sales_line_id": made.sales_line_id,
+        "team_id": made.team_id,
+        "priority": "2",
+        "rule_name": "North",
+        "attribute": "country",
+        "values": "SE",
+        "currency": "",
+        "pipeline_id": extra.id,
+    }
+    choice = main(client.get("/organisation/territories").text)
+    assert f'<option value="{extra.id}">SMB · Enterprise deals</option>' in choice
+    refused = post(client, "/organisation/territories", form)
+    assert refused.status_code == 409
+    assert 'id="create-territory-pipeline_id-problem"' in refused.text
+    assert "name the same one or none" in refused.text
+    created = post(client, "/organisation/territories", {**form, "pipeline_id": "pipeline-1"})
+    assert created.status_code == 303
+    (nordics,) = (t for t in fake.territory_rows.values() if t.name == "Nordics")
+    assert nordics.pipeline_id == "pipeline-1"
