@@ -56,6 +56,47 @@ class SalesLine:
 
 
 @dataclass(frozen=True)
+class DirectoryPerson:
+    """A person of identity's directory, as a name or e-mail typed in a form finds them."""
+
+    user_id: str
+    email: str
+    display_name: str
+
+
+PEOPLE_SHOWN = 5  # of several people a typed text matches, how many the message names
+
+
+def person_meant(found: tuple[DirectoryPerson, ...], typed: str, field: str, more: bool) -> str:
+    """The user id of the one person ``typed`` (a name or an e-mail, or part of one) means among
+    those identity ``found`` for it (``more``: identity had more than it sent): the one whose
+    e-mail is exactly the text, else the one whose whole name is, else the only one found. No
+    one, or several with none exact, is a message at ``field`` saying what to type."""
+    wanted = typed.strip().casefold()
+    by_email = [p for p in found if p.email.casefold() == wanted]
+    by_name = [p for p in found if p.display_name.casefold() == wanted]
+    for exact in (by_email, by_name):
+        if len(exact) == 1:
+            return exact[0].user_id
+    if len(found) == 1 and not more:
+        return found[0].user_id
+    if not found:
+        raise ConsoleError(
+            f"no one's name or e-mail contains {typed.strip()!r}: check the spelling",
+            field=field,
+        )
+    named = [f"{p.display_name} <{p.email}>" for p in found[:PEOPLE_SHOWN]]
+    if more or len(found) > PEOPLE_SHOWN:
+        named.append("…")
+    count = f"more than {len(found)}" if more else str(len(found))
+    raise ConsoleError(
+        f"{count} people match {typed.strip()!r} ({', '.join(named)}): "
+        "enter more of the name, or the e-mail",
+        field=field,
+    )
+
+
+@dataclass(frozen=True)
 class Target:
     sales_line_id: str
     team_id: str

@@ -8,7 +8,8 @@ only what a person typed (empty names, numbers, choices) so the message names th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from crm_console.domain.errors import ConsoleError, Refused
@@ -21,6 +22,7 @@ from crm_console.domain.organisation import (
     Target,
     decimal_of,
     levels,
+    person_meant,
     pipelines_of_line,
 )
 from crm_console.domain.session import Session
@@ -105,13 +107,37 @@ def move_unit(
     return deps.organisation.move_unit(_token(caller), unit_id, parent_id, _version(version))
 
 
+def _person(
+    deps: Dependencies, caller: Session, typed: str, field: str, *, active_only: bool = True
+) -> str:
+    """The user id of the person a form names by name or e-mail (identity's ListUsers, as the
+    caller); no one or several is a message at ``field``."""
+    typed = _required(typed, field, "enter the person's name or e-mail")
+    found, more = deps.identity.find_people(_token(caller), typed, active_only=active_only)
+    return person_meant(found, typed, field, more)
+
+
+@contextmanager
+def _at(field: str) -> Iterator[None]:
+    """territory's refusal about the user id is shown at the form's person field."""
+    try:
+        yield
+    except Refused as refused:
+        if refused.field != "user_id":
+            raise
+        raise Refused(refused.message, field=field) from None
+
+
 def set_manager(
-    deps: Dependencies, caller: Session, *, unit_id: str, user_id: str, assign: bool
+    deps: Dependencies, caller: Session, *, unit_id: str, person: str, assign: bool
 ) -> OrgUnit:
-    user_id = _required(user_id, "user_id", "enter the manager's user id")
-    if assign:
-        return deps.organisation.assign_manager(_token(caller), unit_id, user_id)
-    return deps.organisation.remove_manager(_token(caller), unit_id, user_id)
+    """Assigns or removes a unit's manager named by name or e-mail (a former manager who is
+    deactivated in identity can still be removed)."""
+    user_id = _person(deps, caller, person, "person", active_only=assign)
+    with _at("person"):
+        if assign:
+            return deps.organisation.assign_manager(_token(caller), unit_id, user_id)
+        return deps.organisation.remove_manager(_token(caller), unit_id, user_id)
 
 
 # ---------------------------------------------------------------- teams and members
@@ -166,11 +192,12 @@ def add_member(
     caller: Session,
     *,
     team_id: str,
-    user_id: str,
+    person: str,
     role: str,
     daily_capacity: str,
 ) -> Membership:
-    user_id = _required(user_id, "user_id", "enter the person's user id")
+    """Adds the person named by name or e-mail to the team."""
+    _required(person, "person", "enter the person's name or e-mail")
     if role not in TEAM_ROLES:
         raise ConsoleError(f"choose a role: {', '.join(TEAM_ROLES)}", field="role")
     capacity = daily_capacity.strip() or "0"
@@ -178,7 +205,9 @@ def add_member(
         raise ConsoleError(
             "the daily capacity is a whole number of leads (0 = no limit)", field="daily_capacity"
         )
-    return deps.organisation.add_member(_token(caller), team_id, user_id, role, int(capacity))
+    user_id = _person(deps, caller, person, "person")
+    with _at("person"):
+        return deps.organisation.add_member(_token(caller), team_id, user_id, role, int(capacity))
 
 
 def end_membership(

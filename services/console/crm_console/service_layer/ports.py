@@ -30,6 +30,7 @@ from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import HistoryEntry, Lead, LeadActivity, Page
 from crm_console.domain.organisation import (
     AutomationRule,
+    DirectoryPerson,
     LeadAttributes,
     NewAutomationRule,
     OrgUnit,
@@ -71,6 +72,13 @@ class IdentityPort(Protocol):
     def logout(self, refresh_token: str) -> None: ...
 
     def who_am_i(self, access_token: str) -> Person: ...
+
+    def find_people(
+        self, token: str, text: str, *, active_only: bool
+    ) -> tuple[tuple[DirectoryPerson, ...], bool]:
+        """identity's ListUsers whose name or e-mail contains ``text``, as the caller: the first
+        page, and whether identity has more."""
+        ...
 
 
 class LeadsPort(Protocol):

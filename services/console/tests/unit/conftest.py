@@ -43,6 +43,7 @@ from crm_console.domain.leads import (
 from crm_console.domain.organisation import (
     AutomationRule,
     Candidate,
+    DirectoryPerson,
     LeadAttributes,
     NewAutomationRule,
     OrgUnit,
@@ -108,6 +109,9 @@ class FakeIdentity:
     owners: dict[str, str] = field(default_factory=dict)  # access token -> user id
     revoked: set[str] = field(default_factory=set)
     refreshed: int = 0
+    deactivated: set[str] = field(default_factory=set)  # user ids
+    searches: list[tuple[str, str, bool]] = field(default_factory=list)  # (caller, text, active)
+    page_size: int = 20
 
     def add(self, email: str, name: str, roles: tuple[str, ...] = ()) -> Person:
         person = Person(
@@ -144,6 +148,20 @@ class FakeIdentity:
     def who_am_i(self, access_token: str) -> Person:
         user_id = self.owners[access_token]
         return next(p for p in self.people.values() if p.user_id == user_id)
+
+    def find_people(
+        self, token: str, text: str, *, active_only: bool
+    ) -> tuple[tuple[DirectoryPerson, ...], bool]:
+        """identity's ListUsers: name or e-mail contains the text, case-insensitive."""
+        self.searches.append((self.owners[token], text, active_only))
+        wanted = text.casefold()
+        found = [
+            DirectoryPerson(p.user_id, p.email, p.display_name)
+            for p in sorted(self.people.values(), key=lambda p: p.email)
+            if (wanted in p.email.casefold() or wanted in p.display_name.casefold())
+            and not (active_only and p.user_id in self.deactivated)
+        ]
+        return tuple(found[: self.page_size]), len(found) > self.page_size
 
 
 def lead(lead_id: str, owner: str, team: str = "team-1", **values: object) -> Lead:

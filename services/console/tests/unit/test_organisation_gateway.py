@@ -11,15 +11,18 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.common.v1 import money_pb2
+from crm.common.v1 import money_pb2, pagination_pb2
 from crm.deals.v1 import pipelines_pb2, resources_pb2
+from crm.identity.v1 import users_pb2
 from crm.territory.v1 import org_pb2, routing_pb2, sales_lines_pb2, teams_pb2, territories_pb2
 from crm_console.adapters.deals_grpc import DealsGateway
+from crm_console.adapters.identity_grpc import IdentityGateway
 from crm_console.adapters.organisation_grpc import OrganisationGateway
 from crm_console.domain.errors import Refused
 from crm_console.domain.organisation import (
     Candidate,
     Condition,
+    DirectoryPerson,
     LeadAttributes,
     OrgUnit,
     PipelineStage,
@@ -302,3 +305,22 @@ def test_deals_pipelines_say_which_is_the_lines_default_and_another_is_additiona
     assert [(s.key, s.default_probability, s.expected_days) for s in request.stages] == [
         ("new", 10, 5)
     ]
+
+
+def test_people_are_searched_in_identitys_directory_as_the_caller():
+    ann = users_pb2.User(id="u1", email="ann@example.com", display_name="Ann")
+    channel = Channel(
+        {
+            "ListUsers": users_pb2.ListUsersResponse(
+                users=[ann], page=pagination_pb2.PageInfo(next_cursor="c2")
+            )
+        }
+    )
+    port = IdentityGateway(channel, 5.0)  # type: ignore[arg-type]
+    found, more = port.find_people("tok", "ann", active_only=True)
+    assert found == (DirectoryPerson("u1", "ann@example.com", "Ann"),) and more
+    port.find_people("tok", "ann", active_only=False)
+    first, second = (request for method, request, _ in channel.calls)
+    assert (first.query, first.status) == ("ann", users_pb2.User.STATUS_ACTIVE)
+    assert second.status == users_pb2.User.STATUS_UNSPECIFIED and first.page.page_size > 1
+    assert all(meta == {"authorization": "Bearer tok"} for _, _, meta in channel.calls)
