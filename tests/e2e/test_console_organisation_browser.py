@@ -241,3 +241,64 @@ def test_members_by_name_and_rename_and_deactivate_with_territorys_refusals(brow
     got = root(stubs.territories.GetTerritory, territories_pb2.GetTerritoryRequest(id=second.id))
     assert not got.territory.active
     page.context.close()
+
+
+def test_a_territory_names_another_pipeline_and_a_member_is_added_by_e_mail(browser, floor):
+    """An administrator creates another pipeline on the line's page (the default listed first
+    and marked), names it on a territory (the list shows it by name) and clears it again; then
+    adds a member to a team by e-mail, after a vague name was answered with whom it matches."""
+    root, stubs, line = floor["people"]["root"], floor["stubs"], floor["line"]
+    page = signed_in(browser, floor, "root")
+    page.goto(f"{floor['url']}/organisation/lines/{line.id}")
+    name = unique("Enterprise")
+    form = page.locator("#create-pipeline")
+    form.get_by_label("Name").fill(name)
+    form.get_by_role("button", name="Create pipeline").click()
+    page.get_by_text("Pipeline created: its territories may name it.").wait_for()
+    items = page.locator(".line-pipelines li").all_inner_texts()
+    assert floor["pipeline"].name in items[0] and "the line's default" in items[0]
+    assert any(name in item and "the line's default" not in item for item in items[1:])
+    check_accessibility(page)
+
+    germany = next(
+        t
+        for t in root(
+            stubs.territories.ListTerritories, territories_pb2.ListTerritoriesRequest()
+        ).territories
+        if t.sales_line_id == line.id and t.active
+    )
+    path = f"{floor['url']}/organisation/territories/{germany.id}"
+    page.goto(path)
+    form = page.locator("#update-territory")
+    form.get_by_label("Pipeline of its deals").select_option(label=name)
+    form.get_by_role("button", name="Save").click()
+    page.get_by_text("Territory updated.").wait_for()
+    named = root(stubs.territories.GetTerritory, territories_pb2.GetTerritoryRequest(id=germany.id))
+    assert named.territory.pipeline_id not in ("", floor["pipeline"].id)
+    page.goto(f"{floor['url']}/organisation/territories")
+    row = page.locator(f'tr[data-territory="{germany.id}"]').inner_text()
+    assert name in row
+    page.goto(path)
+    form = page.locator("#update-territory")
+    form.get_by_label("Pipeline of its deals").select_option(value="")
+    form.get_by_role("button", name="Save").click()
+    page.get_by_text("Territory updated.").wait_for()
+    cleared = root(
+        stubs.territories.GetTerritory, territories_pb2.GetTerritoryRequest(id=germany.id)
+    )
+    assert cleared.territory.pipeline_id == ""
+
+    _dora, dora_email = person(floor["bed"], stubs, As(floor["bed"].admin_token()), "dora")
+    page.goto(f"{floor['url']}/organisation/teams/{floor['munich'].id}")
+    form = page.locator("#add-member")
+    form.get_by_label("Person (name or e-mail)").fill("o")  # Bob, Dora, Root…
+    form.get_by_role("button", name="Add member").click()
+    problem = page.locator("#add-member-person-problem")
+    problem.wait_for()
+    assert "people match 'o'" in problem.inner_text()
+    form = page.locator("#add-member")
+    form.get_by_label("Person (name or e-mail)").fill(dora_email)
+    form.get_by_role("button", name="Add member").click()
+    page.get_by_text("Member added.").wait_for()
+    assert "Dora" in page.locator("#members-title").locator("xpath=..").inner_text()
+    page.context.close()

@@ -324,22 +324,39 @@ class DealsGateway:
     ) -> Pipeline:
         request = pipelines_pb2.RevisePipelineRequest(
             id=pipeline_id,
-            stages=[
-                resources_pb2.Stage(
-                    key=s.key,
-                    name=s.name,
-                    default_probability=s.probability,
-                    forecast_category=enums.number_of(
-                        resources_pb2.ForecastCategory, s.forecast_category, "forecast_category"
-                    ),
-                    expected_days=s.expected_days,
-                )
-                for s in stages
-            ],
+            stages=[_stage_message(s) for s in stages],
             moves=dict(moves),
             expected_version=version,
         )
         return _pipeline(self._call("pipelines", "RevisePipeline", request, token))
+
+    def create_pipeline(
+        self,
+        token: str,
+        sales_line_id: str,
+        name: str,
+        stages: tuple[PipelineStage, ...],
+        additional: bool,
+    ) -> Pipeline:
+        request = pipelines_pb2.CreatePipelineRequest(
+            sales_line_id=sales_line_id,
+            name=name,
+            stages=[_stage_message(s) for s in stages],
+            additional=additional,
+        )
+        return _pipeline(self._call("pipelines", "CreatePipeline", request, token))
+
+
+def _stage_message(stage: PipelineStage) -> resources_pb2.Stage:
+    return resources_pb2.Stage(
+        key=stage.key,
+        name=stage.name,
+        default_probability=stage.probability,
+        forecast_category=enums.number_of(
+            resources_pb2.ForecastCategory, stage.forecast_category, "forecast_category"
+        ),
+        expected_days=stage.expected_days,
+    )
 
 
 def _pipeline(message: resources_pb2.Pipeline) -> Pipeline:
@@ -360,6 +377,7 @@ def _pipeline(message: resources_pb2.Pipeline) -> Pipeline:
             for s in message.stages
         ),
         version=message.version,
+        line_default=message.line_default,
     )
 
 

@@ -1,4 +1,5 @@
-"""identity's AuthService for the console: Login, Refresh, Logout, WhoAmI."""
+"""identity for the console: AuthService's Login, Refresh, Logout, WhoAmI, and UserService's
+ListUsers to find a person by name or e-mail (as the signed-in person)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import datetime as dt
 
 import grpc
 
-from crm.identity.v1 import auth_pb2, auth_pb2_grpc
+from crm.common.v1 import pagination_pb2
+from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_console.adapters.grpc_errors import refusals, translate
 from crm_console.domain.errors import AccountLocked, ConsoleError, WrongCredentials
+from crm_console.domain.organisation import DirectoryPerson
 from crm_console.domain.session import Person, Tokens
 
 FORWARDED_FOR = "x-forwarded-for"
+MATCHES = 20  # people one search reads: more means "type more", not another page
 
 
 def _time(ts: object) -> dt.datetime:
@@ -30,6 +34,7 @@ def tokens_of(pair: auth_pb2.TokenPair) -> Tokens:
 class IdentityGateway:
     def __init__(self, channel: grpc.Channel, timeout: float) -> None:
         self._stub = auth_pb2_grpc.AuthServiceStub(channel)
+        self._users = users_pb2_grpc.UserServiceStub(channel)
         self._timeout = timeout
 
     def login(self, email: str, password: str, client_address: str) -> Tokens:
@@ -80,3 +85,20 @@ class IdentityGateway:
             display_name=me.display_name,
             roles=tuple(me.roles),
         )
+
+    def find_people(
+        self, token: str, text: str, *, active_only: bool
+    ) -> tuple[tuple[DirectoryPerson, ...], bool]:
+        request = users_pb2.ListUsersRequest(
+            page=pagination_pb2.PageRequest(page_size=MATCHES),
+            query=text,
+            status=users_pb2.User.STATUS_ACTIVE
+            if active_only
+            else users_pb2.User.STATUS_UNSPECIFIED,
+        )
+        with refusals():
+            answer = self._users.ListUsers(
+                request, timeout=self._timeout, metadata=(("authorization", f"Bearer {token}"),)
+            )
+        found = tuple(DirectoryPerson(u.id, u.email, u.display_name) for u in answer.users)
+        return found, bool(answer.page.next_cursor)

@@ -362,6 +362,7 @@ class OrganisationGateway:
         team_id: str,
         priority: int,
         rules: tuple[Rule, ...],
+        pipeline_id: str = "",
     ) -> Territory:
         request = territories_pb2.CreateTerritoryRequest(
             name=name,
@@ -369,6 +370,7 @@ class OrganisationGateway:
             team_id=team_id,
             priority=priority,
             rules=[rule_message(r) for r in rules],
+            pipeline_id=pipeline_id,
         )
         return territory(self._call("territories", "CreateTerritory", request, token).territory)
 
@@ -389,11 +391,19 @@ class OrganisationGateway:
         return territory(self._call("territories", "SetTerritoryRules", request, token).territory)
 
     def update_territory(
-        self, token: str, territory_id: str, name: str, priority: int, version: int
+        self,
+        token: str,
+        territory_id: str,
+        name: str,
+        priority: int,
+        version: int,
+        pipeline_id: str | None = None,
     ) -> Territory:
         request = territories_pb2.UpdateTerritoryRequest(
             id=territory_id, name=name, priority=priority, expected_version=version
         )
+        if pipeline_id is not None:  # set (also to ""): the field's presence says "change it"
+            request.pipeline_id = pipeline_id
         return territory(self._call("territories", "UpdateTerritory", request, token).territory)
 
     def deactivate_territory(self, token: str, territory_id: str) -> Territory:

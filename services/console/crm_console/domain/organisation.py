@@ -6,6 +6,7 @@ answer (teams and their members are ``domain.team``'s, shared with the Team page
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -55,6 +56,47 @@ class SalesLine:
 
 
 @dataclass(frozen=True)
+class DirectoryPerson:
+    """A person of identity's directory, as a name or e-mail typed in a form finds them."""
+
+    user_id: str
+    email: str
+    display_name: str
+
+
+PEOPLE_SHOWN = 5  # of several people a typed text matches, how many the message names
+
+
+def person_meant(found: tuple[DirectoryPerson, ...], typed: str, field: str, more: bool) -> str:
+    """The user id of the one person ``typed`` (a name or an e-mail, or part of one) means among
+    those identity ``found`` for it (``more``: identity had more than it sent): the one whose
+    e-mail is exactly the text, else the one whose whole name is, else the only one found. No
+    one, or several with none exact, is a message at ``field`` saying what to type."""
+    wanted = typed.strip().casefold()
+    by_email = [p for p in found if p.email.casefold() == wanted]
+    by_name = [p for p in found if p.display_name.casefold() == wanted]
+    for exact in (by_email, by_name):
+        if len(exact) == 1:
+            return exact[0].user_id
+    if len(found) == 1 and not more:
+        return found[0].user_id
+    if not found:
+        raise ConsoleError(
+            f"no one's name or e-mail contains {typed.strip()!r}: check the spelling",
+            field=field,
+        )
+    named = [f"{p.display_name} <{p.email}>" for p in found[:PEOPLE_SHOWN]]
+    if more or len(found) > PEOPLE_SHOWN:
+        named.append("…")
+    count = f"more than {len(found)}" if more else str(len(found))
+    raise ConsoleError(
+        f"{count} people match {typed.strip()!r} ({', '.join(named)}): "
+        "enter more of the name, or the e-mail",
+        field=field,
+    )
+
+
+@dataclass(frozen=True)
 class Target:
     sales_line_id: str
     team_id: str
@@ -91,6 +133,7 @@ class Territory:
     rules: tuple[Rule, ...]
     active: bool
     version: int
+    pipeline_id: str = ""  # deals' pipeline of the line for the territory's deals; "" = the line's
 
 
 @dataclass(frozen=True)
@@ -276,6 +319,13 @@ class Pipeline:
     name: str
     stages: tuple[PipelineStage, ...]
     version: int
+    line_default: bool = False  # the line's default pipeline; else one territories may name
+
+
+def pipelines_of_line(pipelines: Iterable[Pipeline], line_id: str) -> tuple[Pipeline, ...]:
+    """A line's pipelines: its default first (deals marks it), then the others by name."""
+    mine = (p for p in pipelines if p.sales_line_id == line_id)
+    return tuple(sorted(mine, key=lambda p: (not p.line_default, p.name.casefold(), p.id)))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ only what a person typed (empty names, numbers, choices) so the message names th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from crm_console.domain.errors import ConsoleError, Refused
@@ -21,6 +22,8 @@ from crm_console.domain.organisation import (
     Target,
     decimal_of,
     levels,
+    person_meant,
+    pipelines_of_line,
 )
 from crm_console.domain.session import Session
 from crm_console.domain.team import TEAM_ROLES, Membership, Team
@@ -104,13 +107,37 @@ def move_unit(
     return deps.organisation.move_unit(_token(caller), unit_id, parent_id, _version(version))
 
 
+def _person(
+    deps: Dependencies, caller: Session, typed: str, field: str, *, active_only: bool = True
+) -> str:
+    """The user id of the person a form names by name or e-mail (identity's ListUsers, as the
+    caller); no one or several is a message at ``field``."""
+    typed = _required(typed, field, "enter the person's name or e-mail")
+    found, more = deps.identity.find_people(_token(caller), typed, active_only=active_only)
+    return person_meant(found, typed, field, more)
+
+
+@contextmanager
+def _at(field: str) -> Iterator[None]:
+    """territory's refusal about the user id is shown at the form's person field."""
+    try:
+        yield
+    except Refused as refused:
+        if refused.field != "user_id":
+            raise
+        raise Refused(refused.message, field=field) from None
+
+
 def set_manager(
-    deps: Dependencies, caller: Session, *, unit_id: str, user_id: str, assign: bool
+    deps: Dependencies, caller: Session, *, unit_id: str, person: str, assign: bool
 ) -> OrgUnit:
-    user_id = _required(user_id, "user_id", "enter the manager's user id")
-    if assign:
-        return deps.organisation.assign_manager(_token(caller), unit_id, user_id)
-    return deps.organisation.remove_manager(_token(caller), unit_id, user_id)
+    """Assigns or removes a unit's manager named by name or e-mail (a former manager who is
+    deactivated in identity can still be removed)."""
+    user_id = _person(deps, caller, person, "person", active_only=assign)
+    with _at("person"):
+        if assign:
+            return deps.organisation.assign_manager(_token(caller), unit_id, user_id)
+        return deps.organisation.remove_manager(_token(caller), unit_id, user_id)
 
 
 # ---------------------------------------------------------------- teams and members
@@ -165,11 +192,12 @@ def add_member(
     caller: Session,
     *,
     team_id: str,
-    user_id: str,
+    person: str,
     role: str,
     daily_capacity: str,
 ) -> Membership:
-    user_id = _required(user_id, "user_id", "enter the person's user id")
+    """Adds the person named by name or e-mail to the team."""
+    _required(person, "person", "enter the person's name or e-mail")
     if role not in TEAM_ROLES:
         raise ConsoleError(f"choose a role: {', '.join(TEAM_ROLES)}", field="role")
     capacity = daily_capacity.strip() or "0"
@@ -177,7 +205,9 @@ def add_member(
         raise ConsoleError(
             "the daily capacity is a whole number of leads (0 = no limit)", field="daily_capacity"
         )
-    return deps.organisation.add_member(_token(caller), team_id, user_id, role, int(capacity))
+    user_id = _person(deps, caller, person, "person")
+    with _at("person"):
+        return deps.organisation.add_member(_token(caller), team_id, user_id, role, int(capacity))
 
 
 def end_membership(
@@ -229,7 +259,7 @@ class LineFile:
     period: str
     targets: tuple[Target, ...]
     teams: tuple[Team, ...]
-    pipeline: Pipeline | None
+    pipelines: tuple[Pipeline, ...]  # every pipeline of the line, its default first
 
 
 def line_file(deps: Dependencies, caller: Session, *, line_id: str, period: str) -> LineFile:
@@ -237,16 +267,28 @@ def line_file(deps: Dependencies, caller: Session, *, line_id: str, period: str)
     line = deps.organisation.sales_line(token, line_id)
     if period and not PERIOD.match(period):
         period = ""
-    pipeline = next(
-        (p for p in deps.deals.pipeline_details(token) if p.sales_line_id == line_id), None
-    )
+    pipelines = pipelines_of_line(deps.deals.pipeline_details(token), line_id)
     return LineFile(
         line=line,
         period=period,
         targets=deps.organisation.targets(token, line_id, period),
         teams=tuple(t for t in deps.organisation.teams(token) if t.id in line.team_ids),
-        pipeline=pipeline,
+        pipelines=pipelines,
     )
+
+
+def create_pipeline(deps: Dependencies, caller: Session, *, line_id: str, name: str) -> Pipeline:
+    """Another pipeline of the line (deals' ``additional``) for its territories to name. It
+    starts with the stages of the line's default pipeline; they are revised on its own page."""
+    name = _required(name, "name", "enter the pipeline's name")
+    token = _token(caller)
+    mine = pipelines_of_line(deps.deals.pipeline_details(token), line_id)
+    if not mine:
+        raise ConsoleError(
+            "the line has no pipeline in deals yet whose stages another one could start from",
+            field="name",
+        )
+    return deps.deals.create_pipeline(token, line_id, name, mine[0].stages, additional=True)
 
 
 def set_target(

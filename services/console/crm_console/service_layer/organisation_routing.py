@@ -26,6 +26,7 @@ from crm_console.domain.organisation import (
     Territory,
     condition_of,
     lead_attributes,
+    pipelines_of_line,
     revised_stages,
 )
 from crm_console.domain.session import Session
@@ -44,6 +45,7 @@ class TerritoriesOverview:
     lines: tuple[SalesLine, ...]
     teams: tuple[Team, ...]
     refusal: str = ""
+    pipelines: tuple[Pipeline, ...] = ()  # deals' pipelines, which territories may name
 
 
 def territories_overview(deps: Dependencies, caller: Session) -> TerritoriesOverview:
@@ -52,9 +54,11 @@ def territories_overview(deps: Dependencies, caller: Session) -> TerritoriesOver
         territories = deps.organisation.territories(token)
         lines = deps.organisation.sales_lines(token)
         teams = deps.organisation.teams(token)
+        pipelines = deps.deals.pipeline_details(token)
     except Refused as refused:
         return TerritoriesOverview((), (), (), refused.message)
-    return TerritoriesOverview(tuple(sorted(territories, key=lambda t: t.priority)), lines, teams)
+    ordered = tuple(sorted(territories, key=lambda t: t.priority))
+    return TerritoriesOverview(ordered, lines, teams, pipelines=pipelines)
 
 
 def update_territory(
@@ -65,8 +69,10 @@ def update_territory(
     name: str,
     priority: str,
     version: str,
+    pipeline_id: str | None = None,
 ) -> Territory:
-    """A new name and/or routing priority (the order territories are tried in)."""
+    """A new name and/or routing priority (the order territories are tried in), and the
+    pipeline of the line its deals go into (``""``: the line's; ``None`` keeps it)."""
     name = name.strip()
     if not name:
         raise ConsoleError("enter the territory's name", field="name")
@@ -77,7 +83,12 @@ def update_territory(
         )
     expected = int(version) if version.strip().isdigit() else 0
     return deps.organisation.update_territory(
-        _token(caller), territory_id, name, int(order), expected
+        _token(caller),
+        territory_id,
+        name,
+        int(order),
+        expected,
+        pipeline_id=None if pipeline_id is None else pipeline_id.strip(),
     )
 
 
@@ -107,7 +118,10 @@ def create_territory(
     attribute: str,
     values: str,
     currency: str = "",
+    pipeline_id: str = "",
 ) -> Territory:
+    """A territory with its first rule; ``pipeline_id`` names a pipeline of the line for its
+    deals ("" = the line's; deals and territory check it)."""
     if not name.strip():
         raise ConsoleError("enter the territory's name", field="name")
     if not sales_line_id or not team_id:
@@ -116,7 +130,13 @@ def create_territory(
         raise ConsoleError("the priority is a whole number from 1 (tried first)", field="priority")
     rule = _one_rule(rule_name, attribute, values, currency)
     return deps.organisation.create_territory(
-        _token(caller), name.strip(), sales_line_id, team_id, int(priority), (rule,)
+        _token(caller),
+        name.strip(),
+        sales_line_id,
+        team_id,
+        int(priority),
+        (rule,),
+        pipeline_id=pipeline_id.strip(),
     )
 
 
@@ -125,6 +145,7 @@ class TerritoryFile:
     territory: Territory
     versions: tuple[RuleVersion, ...]
     attributes: tuple[tuple[str, str], ...]  # (name, description) rules may test
+    pipelines: tuple[Pipeline, ...] = ()  # the pipelines of its line it may name, default first
 
 
 def territory_file(deps: Dependencies, caller: Session, *, territory_id: str) -> TerritoryFile:
@@ -134,6 +155,7 @@ def territory_file(deps: Dependencies, caller: Session, *, territory_id: str) ->
         territory=territory,
         versions=deps.organisation.rule_versions(token, territory_id),
         attributes=deps.organisation.rule_attributes(token),
+        pipelines=pipelines_of_line(deps.deals.pipeline_details(token), territory.sales_line_id),
     )
 
 

@@ -30,6 +30,7 @@ from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import HistoryEntry, Lead, LeadActivity, Page
 from crm_console.domain.organisation import (
     AutomationRule,
+    DirectoryPerson,
     LeadAttributes,
     NewAutomationRule,
     OrgUnit,
@@ -71,6 +72,13 @@ class IdentityPort(Protocol):
     def logout(self, refresh_token: str) -> None: ...
 
     def who_am_i(self, access_token: str) -> Person: ...
+
+    def find_people(
+        self, token: str, text: str, *, active_only: bool
+    ) -> tuple[tuple[DirectoryPerson, ...], bool]:
+        """identity's ListUsers whose name or e-mail contains ``text``, as the caller: the first
+        page, and whether identity has more."""
+        ...
 
 
 class LeadsPort(Protocol):
@@ -187,6 +195,15 @@ class DealsPort(Protocol):
     # the Organisation pages
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]: ...
 
+    def create_pipeline(
+        self,
+        token: str,
+        sales_line_id: str,
+        name: str,
+        stages: tuple[PipelineStage, ...],
+        additional: bool,
+    ) -> Pipeline: ...
+
     def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]: ...
 
     def set_automation_enabled(self, token: str, rule_id: str, enabled: bool) -> AutomationRule: ...
@@ -291,6 +308,7 @@ class OrganisationPort(Protocol):
         team_id: str,
         priority: int,
         rules: tuple[Rule, ...],
+        pipeline_id: str = "",
     ) -> Territory: ...
 
     def set_rules(
@@ -303,7 +321,13 @@ class OrganisationPort(Protocol):
     ) -> Territory: ...
 
     def update_territory(
-        self, token: str, territory_id: str, name: str, priority: int, version: int
+        self,
+        token: str,
+        territory_id: str,
+        name: str,
+        priority: int,
+        version: int,
+        pipeline_id: str | None = None,  # None keeps it, "" = back to the line's pipeline
     ) -> Territory: ...
 
     def deactivate_territory(self, token: str, territory_id: str) -> Territory: ...

@@ -50,6 +50,7 @@ from crm_console.domain.leads import (
 from crm_console.domain.organisation import (
     AutomationRule,
     Candidate,
+    DirectoryPerson,
     LeadAttributes,
     NewAutomationRule,
     OrgUnit,
@@ -115,6 +116,9 @@ class FakeIdentity:
     owners: dict[str, str] = field(default_factory=dict)  # access token -> user id
     revoked: set[str] = field(default_factory=set)
     refreshed: int = 0
+    deactivated: set[str] = field(default_factory=set)  # user ids
+    searches: list[tuple[str, str, bool]] = field(default_factory=list)  # (caller, text, active)
+    page_size: int = 20
 
     def add(self, email: str, name: str, roles: tuple[str, ...] = ()) -> Person:
         person = Person(
@@ -151,6 +155,20 @@ class FakeIdentity:
     def who_am_i(self, access_token: str) -> Person:
         user_id = self.owners[access_token]
         return next(p for p in self.people.values() if p.user_id == user_id)
+
+    def find_people(
+        self, token: str, text: str, *, active_only: bool
+    ) -> tuple[tuple[DirectoryPerson, ...], bool]:
+        """identity's ListUsers: name or e-mail contains the text, case-insensitive."""
+        self.searches.append((self.owners[token], text, active_only))
+        wanted = text.casefold()
+        found = [
+            DirectoryPerson(p.user_id, p.email, p.display_name)
+            for p in sorted(self.people.values(), key=lambda p: p.email)
+            if (wanted in p.email.casefold() or wanted in p.display_name.casefold())
+            and not (active_only and p.user_id in self.deactivated)
+        ]
+        return tuple(found[: self.page_size]), len(found) > self.page_size
 
 
 def lead(lead_id: str, owner: str, team: str = "team-1", **values: object) -> Lead:
@@ -507,11 +525,32 @@ class FakeDeals:
     automation: dict[str, AutomationRule] = field(default_factory=dict)
     revisions: list[tuple[tuple[PipelineStage, ...], dict[str, str]]] = field(default_factory=list)
 
+    more_pipelines: list[Pipeline] = field(default_factory=list)  # created as ``additional``
+
     def pipeline_details(self, token: str) -> tuple[Pipeline, ...]:
         stages = tuple(
             PipelineStage(s.key, s.name, s.probability, "pipeline", s.expected_days) for s in STAGES
         )
-        return (Pipeline("pipeline-1", "line-1", "SMB pipeline", stages, 2),)
+        default = Pipeline("pipeline-1", "line-1", "SMB pipeline", stages, 2, line_default=True)
+        return (default, *self.more_pipelines)
+
+    def create_pipeline(
+        self,
+        token: str,
+        sales_line_id: str,
+        name: str,
+        stages: tuple[PipelineStage, ...],
+        additional: bool,
+    ) -> Pipeline:
+        existing = [p for p in self.pipeline_details(token) if p.sales_line_id == sales_line_id]
+        if existing and not additional:
+            raise Refused(f"sales line {sales_line_id} has a pipeline already")
+        if any(p.name == name for p in existing):
+            raise Refused(f"the line has a pipeline named {name!r} already", field="name")
+        number = len(self.more_pipelines) + 2
+        new = Pipeline(f"pipeline-{number}", sales_line_id, name, stages, 1, not existing)
+        self.more_pipelines.append(new)
+        return new
 
     def automation_rules(self, token: str, pipeline_id: str) -> tuple[AutomationRule, ...]:
         if self.identity.owners.get(token, "") not in self.teams.get("team-1", set()):
@@ -886,19 +925,40 @@ class FakeOrganisation:
         return self.territory_rows[territory_id]
 
     def update_territory(
-        self, token: str, territory_id: str, name: str, priority: int, version: int
+        self,
+        token: str,
+        territory_id: str,
+        name: str,
+        priority: int,
+        version: int,
+        pipeline_id: str | None = None,
     ) -> Territory:
         self._admin(token, "change territories")
         found = self.territory(token, territory_id)
         if version and version != found.version:
             raise Refused(f"territory {found.name!r} changed meanwhile; reload and try again")
+        chosen = found.pipeline_id if pipeline_id is None else pipeline_id
+        self._one_pipeline(found.sales_line_id, found.team_id, chosen, but=territory_id)
         self.territory_rows[territory_id] = replace(
             found,
             name=name or found.name,
             priority=priority or found.priority,
             version=found.version + 1,
+            pipeline_id=chosen,
         )
         return self.territory_rows[territory_id]
+
+    def _one_pipeline(self, line_id: str, team_id: str, pipeline_id: str, but: str = "") -> None:
+        """territory: active territories of one line and team name the same pipeline or none."""
+        for other in self.territory_rows.values():
+            same = other.sales_line_id == line_id and other.team_id == team_id
+            named = pipeline_id and other.pipeline_id not in ("", pipeline_id)
+            if same and other.active and other.id != but and named:
+                raise Refused(
+                    f"pipeline_id: territory {other.name!r} of the same line and team "
+                    f"names pipeline {other.pipeline_id}; name the same one or none",
+                    field="pipeline_id",
+                )
 
     def deactivate_territory(self, token: str, territory_id: str) -> Territory:
         self._admin(token, "deactivate territories")
@@ -933,10 +993,12 @@ class FakeOrganisation:
         team_id: str,
         priority: int,
         rules: tuple[Rule, ...],
+        pipeline_id: str = "",
     ) -> Territory:
         self._admin(token, "create territories")
         if any(t.priority == priority for t in self.territory_rows.values()):
             raise Refused(f"priority {priority} is taken", field="priority")
+        self._one_pipeline(sales_line_id, team_id, pipeline_id)
         new = Territory(
             self._next(self.territory_rows, "territory"),
             name,
@@ -947,6 +1009,7 @@ class FakeOrganisation:
             self._described(rules, 1),
             True,
             1,
+            pipeline_id,
         )
         self.territory_rows[new.id] = new
         self.versions[new.id] = [RuleVersion(1, new.rules, NOW, "admin", "")]

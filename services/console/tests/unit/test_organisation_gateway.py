@@ -11,15 +11,21 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.common.v1 import money_pb2
+from crm.common.v1 import money_pb2, pagination_pb2
+from crm.deals.v1 import pipelines_pb2, resources_pb2
+from crm.identity.v1 import users_pb2
 from crm.territory.v1 import org_pb2, routing_pb2, sales_lines_pb2, teams_pb2, territories_pb2
+from crm_console.adapters.deals_grpc import DealsGateway
+from crm_console.adapters.identity_grpc import IdentityGateway
 from crm_console.adapters.organisation_grpc import OrganisationGateway
 from crm_console.domain.errors import Refused
 from crm_console.domain.organisation import (
     Candidate,
     Condition,
+    DirectoryPerson,
     LeadAttributes,
     OrgUnit,
+    PipelineStage,
     Rule,
     RuleVersion,
     SalesLine,
@@ -250,3 +256,71 @@ def test_people_names_and_a_refusal_with_its_sentence():
     with pytest.raises(Refused) as error:
         port.deactivate_team("tok", "t1")
     assert error.value.message == "team 'Berlin' has 2 active members"
+
+
+def test_a_territorys_pipeline_is_sent_only_when_set_and_read_back():
+    named = territories_pb2.Territory(id="tr1", name="Germany", pipeline_id="p2", version=8)
+    port, channel = gateway(
+        {
+            "UpdateTerritory": territories_pb2.UpdateTerritoryResponse(territory=named),
+            "CreateTerritory": territories_pb2.CreateTerritoryResponse(territory=named),
+        }
+    )
+    assert (
+        port.update_territory("tok", "tr1", "Germany", 0, 7, pipeline_id="p2").pipeline_id == "p2"
+    )
+    port.update_territory("tok", "tr1", "Germany", 0, 7, pipeline_id="")
+    port.update_territory("tok", "tr1", "Germany", 0, 7)
+    sent = [request for method, request, _ in channel.calls if method == "UpdateTerritory"]
+    assert [r.HasField("pipeline_id") for r in sent] == [True, True, False]
+    assert [r.pipeline_id for r in sent] == ["p2", "", ""]  # "" clears: back to the line's
+    port.create_territory("tok", "Germany", "l1", "t1", 2, (DOMAIN_RULE,), pipeline_id="p2")
+    create = next(request for method, request, _ in channel.calls if method == "CreateTerritory")
+    assert create.pipeline_id == "p2"
+
+
+def test_deals_pipelines_say_which_is_the_lines_default_and_another_is_additional():
+    stage = resources_pb2.Stage(
+        key="new",
+        name="New",
+        default_probability=10,
+        forecast_category=resources_pb2.FORECAST_CATEGORY_PIPELINE,
+        expected_days=5,
+    )
+    default = resources_pb2.Pipeline(id="p1", sales_line_id="l1", name="SMB", line_default=True)
+    extra = resources_pb2.Pipeline(id="p2", sales_line_id="l1", name="North", stages=[stage])
+    channel = Channel(
+        {
+            "ListPipelines": pipelines_pb2.ListPipelinesResponse(pipelines=[default, extra]),
+            "CreatePipeline": extra,
+        }
+    )
+    port = DealsGateway(channel, 5.0)  # type: ignore[arg-type]
+    assert [p.line_default for p in port.pipeline_details("tok")] == [True, False]
+    stages = (PipelineStage("new", "New", 10, "pipeline", 5),)
+    created = port.create_pipeline("tok", "l1", "North", stages, additional=True)
+    assert (created.id, created.line_default, created.stages) == ("p2", False, stages)
+    (request,) = (r for method, r, _ in channel.calls if method == "CreatePipeline")
+    assert (request.sales_line_id, request.name, request.additional) == ("l1", "North", True)
+    assert [(s.key, s.default_probability, s.expected_days) for s in request.stages] == [
+        ("new", 10, 5)
+    ]
+
+
+def test_people_are_searched_in_identitys_directory_as_the_caller():
+    ann = users_pb2.User(id="u1", email="ann@example.com", display_name="Ann")
+    channel = Channel(
+        {
+            "ListUsers": users_pb2.ListUsersResponse(
+                users=[ann], page=pagination_pb2.PageInfo(next_cursor="c2")
+            )
+        }
+    )
+    port = IdentityGateway(channel, 5.0)  # type: ignore[arg-type]
+    found, more = port.find_people("tok", "ann", active_only=True)
+    assert found == (DirectoryPerson("u1", "ann@example.com", "Ann"),) and more
+    port.find_people("tok", "ann", active_only=False)
+    first, second = (request for method, request, _ in channel.calls)
+    assert (first.query, first.status) == ("ann", users_pb2.User.STATUS_ACTIVE)
+    assert second.status == users_pb2.User.STATUS_UNSPECIFIED and first.page.page_size > 1
+    assert all(meta == {"authorization": "Bearer tok"} for _, _, meta in channel.calls)

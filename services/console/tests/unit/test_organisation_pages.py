@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from crm_console.domain.errors import Unavailable
-from crm_console.domain.organisation import Condition, Rule
+from crm_console.domain.errors import ConsoleError, Unavailable
+from crm_console.domain.organisation import Condition, DirectoryPerson, Rule, person_meant
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -137,7 +137,7 @@ def test_rename_and_move_a_unit_and_a_refused_move_names_its_field(org):
     post(
         client,
         f"/organisation/units/{top.id}",
-        {"form": f"manager-{top.id}", "intent": "assign_manager", "user_id": people["mia"].user_id},
+        {"form": f"manager-{top.id}", "intent": "assign_manager", "person": "mia@example.com"},
         page="/organisation",
     )
     assert fake.unit_rows[top.id].manager_user_ids == (people["mia"].user_id,)
@@ -204,12 +204,7 @@ def test_a_manager_adds_and_ends_a_membership(team_one):
     answer = post(
         client,
         path,
-        {
-            "form": "add-member",
-            "user_id": people["rex"].user_id,
-            "role": "expert",
-            "daily_capacity": "12",
-        },
+        {"form": "add-member", "person": "Rex", "role": "expert", "daily_capacity": "12"},
         page=f"/organisation/teams/{team.id}",
     )
     assert answer.status_code == 303
@@ -223,7 +218,7 @@ def test_a_manager_adds_and_ends_a_membership(team_one):
         path,
         {
             "form": "add-member",
-            "user_id": people["rex"].user_id,
+            "person": "rex@example.com",
             "role": "expert",
             "daily_capacity": "1",
         },
@@ -231,7 +226,7 @@ def test_a_manager_adds_and_ends_a_membership(team_one):
     )
     assert again.status_code == 409
     assert (
-        'id="add-member-user_id-problem"' in again.text
+        'id="add-member-person-problem"' in again.text
         and "member of the team already" in again.text
     )
     membership = next(iter(fake.member_rows))
@@ -557,3 +552,133 @@ def test_a_rep_may_not_deactivate_a_territory(territory):
     assert fake.territory_rows[made.id].active
     no_token = client.post(path, data={"form": "deactivate-territory", "intent": "deactivate"})
     assert no_token.status_code == 403 and fake.territory_rows[made.id].active
+
+
+def test_a_lines_page_lists_its_pipelines_default_first_and_creates_another(team_one):
+    client, _fake, _people, _team, line = team_one
+    deals = client.app.state.console.deps.deals
+    sign_in(client, "root@example.com")
+    path = f"/organisation/lines/{line.id}"
+    made = post(client, f"{path}/pipelines", {"form": "create-pipeline", "name": "Aardvark"}, path)
+    assert made.status_code == 303 and made.headers["location"].endswith("pipeline_created")
+    (extra,) = deals.more_pipelines
+    assert extra.name == "Aardvark" and not extra.line_default
+    assert extra.stages == deals.pipeline_details("setup")[0].stages  # the default's to start
+    page = main(client.get(f"{path}?notice=pipeline_created").text)
+    assert "Pipeline created: its territories may name it." in page
+    # the default first even though "Aardvark" sorts before "SMB pipeline", and marked
+    assert page.index('data-pipeline="pipeline-1"') < page.index(f'data-pipeline="{extra.id}"')
+    default_item = page[page.index('data-pipeline="pipeline-1"') :]
+    assert default_item.index("the line's default") < default_item.index(extra.id)
+    again = post(client, f"{path}/pipelines", {"form": "create-pipeline", "name": "Aardvark"}, path)
+    assert again.status_code == 409 and 'id="create-pipeline-name-problem"' in again.text
+    assert "the line has a pipeline named 'Aardvark' already" in html.unescape(again.text)
+    empty = post(client, f"{path}/pipelines", {"form": "create-pipeline", "name": " "}, path)
+    assert empty.status_code == 409 and "enter the pipeline&#39;s name" in empty.text
+    assert len(deals.more_pipelines) == 1
+
+
+def test_a_territory_names_a_pipeline_of_its_line_shown_by_name_and_cleared(territory):
+    client, fake, _people, made = territory
+    deals = client.app.state.console.deps.deals
+    extra = deals.create_pipeline("setup", made.sales_line_id, "Enterprise deals", (), True)
+    sign_in(client, "root@example.com")
+    path = f"/organisation/territories/{made.id}"
+    form = main(client.get(path).text)
+    assert f'<option value="{extra.id}">Enterprise deals</option>' in form
+    assert "SMB pipeline (the line's default)" in form
+    update = {"form": "update-territory", "intent": "update", "name": made.name, "priority": "1"}
+    answer = post(client, path, {**update, "pipeline_id": extra.id})
+    assert answer.status_code == 303 and fake.territory_rows[made.id].pipeline_id == extra.id
+    listed = main(client.get("/organisation/territories").text)
+    assert f'<td data-pipeline="{extra.id}">Enterprise deals</td>' in listed
+    assert f'<option value="{extra.id}" selected>' in client.get(path).text
+    kept = post(client, path, update)  # a form without the choice keeps it
+    assert kept.status_code == 303 and fake.territory_rows[made.id].pipeline_id == extra.id
+    cleared = post(client, path, {**update, "pipeline_id": ""})
+    assert cleared.status_code == 303 and fake.territory_rows[made.id].pipeline_id == ""
+    listed = main(client.get("/organisation/territories").text)
+    assert '<td data-pipeline="">the line\'s pipeline</td>' in listed
+
+
+def test_a_new_territory_names_its_pipeline_and_a_refusal_shows_territorys_message(territory):
+    client, fake, _people, made = territory
+    deals = client.app.state.console.deps.deals
+    extra = deals.create_pipeline("setup", made.sales_line_id, "Enterprise deals", (), True)
+    fake.update_territory("setup", made.id, made.name, 0, 0, pipeline_id="pipeline-1")
+    sign_in(client, "root@example.com")
+    form = {
+        "form": "create-territory",
+        "name": "Nordics",
+        "sales_line_id": made.sales_line_id,
+        "team_id": made.team_id,
+        "priority": "2",
+        "rule_name": "North",
+        "attribute": "country",
+        "values": "SE",
+        "currency": "",
+        "pipeline_id": extra.id,
+    }
+    choice = main(client.get("/organisation/territories").text)
+    assert f'<option value="{extra.id}">SMB · Enterprise deals</option>' in choice
+    refused = post(client, "/organisation/territories", form)
+    assert refused.status_code == 409
+    assert 'id="create-territory-pipeline_id-problem"' in refused.text
+    assert "name the same one or none" in refused.text
+    created = post(client, "/organisation/territories", {**form, "pipeline_id": "pipeline-1"})
+    assert created.status_code == 303
+    (nordics,) = (t for t in fake.territory_rows.values() if t.name == "Nordics")
+    assert nordics.pipeline_id == "pipeline-1"
+
+
+def test_a_person_is_found_by_name_or_e_mail_and_a_vague_text_says_what_to_type(team_one):
+    client, fake, people, team, _ = team_one
+    identity = client.app.state.console.deps.identity
+    identity.add("rexa@example.com", "Rexa Berg")
+    sign_in(client, "mia@example.com")
+    path, page = f"/organisation/teams/{team.id}/members", f"/organisation/teams/{team.id}"
+    form = {"form": "add-member", "role": "expert", "daily_capacity": "0"}
+    several = post(client, path, {**form, "person": "Re"}, page)
+    assert several.status_code == 409 and 'id="add-member-person-problem"' in several.text
+    shown = main(several.text)
+    assert "2 people match 'Re' (Rex <rex@example.com>, Rexa Berg <rexa@example.com>)" in shown
+    assert "enter more of the name, or the e-mail" in shown and 'value="Re"' in shown
+    nobody = post(client, path, {**form, "person": "Zed"}, page)
+    assert nobody.status_code == 409
+    assert "no one's name or e-mail contains 'Zed': check the spelling" in main(nobody.text)
+    assert fake.member_rows == {}
+    # the whole name is exact although "Rexa Berg" contains it too
+    exact = post(client, path, {**form, "person": "REX"}, page)
+    assert exact.status_code == 303
+    (added,) = fake.member_rows.values()
+    assert added.user_id == people["rex"].user_id
+    assert identity.searches[-1] == (people["mia"].user_id, "REX", True)  # as Mia, active only
+
+
+def test_a_deactivated_person_is_not_made_a_manager_but_can_be_removed(team_one):
+    client, fake, people, team, _ = team_one
+    identity = client.app.state.console.deps.identity
+    unit_id = team.unit_id
+    fake.assign_manager("setup", unit_id, people["rex"].user_id)
+    identity.deactivated.add(people["rex"].user_id)
+    sign_in(client, "root@example.com")
+    path = f"/organisation/units/{unit_id}"
+    form = {"form": f"manager-{unit_id}", "person": "rex@example.com"}
+    refused = post(client, path, {**form, "intent": "assign_manager"}, "/organisation")
+    assert refused.status_code == 409
+    assert f'id="manager-{unit_id}-person-problem"' in refused.text
+    removed = post(client, path, {**form, "intent": "remove_manager"}, "/organisation")
+    assert removed.status_code == 303
+    assert people["rex"].user_id not in fake.unit_rows[unit_id].manager_user_ids
+    empty = post(client, path, {**form, "person": " ", "intent": "assign_manager"}, "/organisation")
+    assert empty.status_code == 409 and "enter the person&#39;s name or e-mail" in empty.text
+
+
+def test_more_people_than_one_search_reads_are_counted_as_more():
+    many = tuple(DirectoryPerson(f"u{n}", f"ann{n}@x.de", f"Ann {n}") for n in range(6))
+    with pytest.raises(ConsoleError) as vague:
+        person_meant(many, "ann", "person", more=True)
+    assert str(vague.value).startswith("more than 6 people match 'ann' (Ann 0 <ann0@x.de>")
+    assert ", …)" in str(vague.value) and "Ann 5" not in str(vague.value)
+    assert person_meant(many, "ANN3@x.de", "person", more=True) == "u3"
+    assert person_meant(many[:1], "ann", "person", more=False) == "u0"

@@ -264,6 +264,32 @@ def test_an_absence_is_recorded_for_whole_days_and_cancelled(floor):
     assert "On leave until" not in client.get(base).text
 
 
+def test_an_absence_counts_whole_days_in_the_persons_own_time_zone(floor):
+    client, teams, people = floor
+    sign_in(client, "Sue")
+    settings = client.get("/settings").text
+    chosen = client.post(
+        "/settings",
+        data={"csrf_token": csrf(settings), "time_zone": "Pacific/Honolulu", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    base = f"/team/berlin/members/{people['Ann']}"
+    page = client.get(base).text
+    # 09:00 UTC on 7 December is still the 6th in Honolulu: the form offers Sue's own today
+    assert 'name="first_day" type="date" value="2026-12-06"' in page
+    recorded = client.post(
+        f"{base}/absences",
+        data={"csrf_token": csrf(page), "first_day": "2026-12-07", "last_day": "2026-12-08"},
+        follow_redirects=False,
+    )
+    assert recorded.status_code == 303
+    (absence,) = teams.away[people["Ann"]]
+    honolulu = dt.timezone(dt.timedelta(hours=-10))
+    assert absence.starts_at == dt.datetime(2026, 12, 7, tzinfo=honolulu)
+    assert absence.ends_at == dt.datetime(2026, 12, 9, tzinfo=honolulu)
+
+
 def test_a_rep_sees_the_area_as_not_allowed_and_no_navigation_entry(floor):
     client, _, _ = floor
     sign_in(client, "Ann")

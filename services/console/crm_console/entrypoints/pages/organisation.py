@@ -102,7 +102,7 @@ def unit_change(request: Request, form: Form) -> Response:
             deps,
             session,
             unit_id=unit_id,
-            user_id=str(form.get("user_id", "")),
+            person=str(form.get("person", "")),
             assign=intent != "remove_manager",
         )
     return _units_change(request, form, action, f"unit_{intent or 'assign_manager'}")
@@ -171,7 +171,7 @@ def add_member(request: Request, form: Form) -> Response:
         deps,
         session,
         team_id=team_id,
-        user_id=str(form.get("user_id", "")).strip(),
+        person=str(form.get("person", "")),
         role=str(form.get("role", "")),
         daily_capacity=str(form.get("daily_capacity", "")),
     )

@@ -1,5 +1,6 @@
-"""The Organisation area's sales lines (create; a line's teams, pipeline and targets per
-period, set a team's target) and deals' pipelines (stages in order; automation rules, enable or
+"""The Organisation area's sales lines (create; a line's teams, its pipelines with the default
+marked and another one created for territories to name, targets per period, set a team's
+target) and deals' pipelines (stages in order; automation rules, enable or
 disable). territory and deals decide; a refusal shows their own message."""
 
 from __future__ import annotations
@@ -90,6 +91,21 @@ def set_target(request: Request, form: Form) -> Response:
     if response.status_code == 303:  # back to the period just set
         response.headers["location"] += "&period=" + period.strip()
     return response
+
+
+@posted
+def create_pipeline(request: Request, form: Form) -> Response:
+    """Another pipeline of the line, for its territories to name."""
+    line_id = request.path_params["line_id"]
+    action = partial(
+        organisation.create_pipeline,
+        console_of(request).deps,
+        require(request),
+        line_id=line_id,
+        name=str(form.get("name", "")),
+    )
+    done = f"/organisation/lines/{line_id}"
+    return change(request, form, action, page=_line, done=done, notice="pipeline_created")
 
 
 # ---------------------------------------------------------------- pipelines and automation
@@ -199,6 +215,7 @@ ROUTES = [
     Route("/organisation/lines", create_line, methods=["POST"]),
     Route("/organisation/lines/{line_id:str}", line, methods=["GET"]),
     Route("/organisation/lines/{line_id:str}/targets", set_target, methods=["POST"]),
+    Route("/organisation/lines/{line_id:str}/pipelines", create_pipeline, methods=["POST"]),
     Route("/organisation/pipelines", pipelines, methods=["GET"]),
     Route("/organisation/pipelines/{pipeline_id:str}", pipeline, methods=["GET"]),
     Route("/organisation/pipelines/{pipeline_id:str}/stages", revise_stages, methods=["POST"]),

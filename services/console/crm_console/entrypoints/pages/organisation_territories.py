@@ -83,6 +83,7 @@ def create_territory(request: Request, form: Form) -> Response:
         attribute=str(form.get("attribute", "")),
         values=str(form.get("values", "")),
         currency=str(form.get("currency", "")),
+        pipeline_id=str(form.get("pipeline_id", "")),
     )
     return change(
         request,
@@ -147,7 +148,7 @@ def rules(request: Request, form: Form) -> Response:
 
 @posted
 def territory_change(request: Request, form: Form) -> Response:
-    """Rename / reorder or deactivate the territory (the form's ``intent``)."""
+    """Rename / reorder / name its pipeline, or deactivate the territory (``intent``)."""
     deps, session = console_of(request).deps, require(request)
     territory_id = request.path_params["territory_id"]
     if form.get("intent") == "deactivate":
@@ -164,6 +165,8 @@ def territory_change(request: Request, form: Form) -> Response:
             name=str(form.get("name", "")),
             priority=str(form.get("priority", "")),
             version=str(form.get("version", "")),
+            # the form's choice ("" = the line's pipeline); a form without it keeps it
+            pipeline_id=str(form["pipeline_id"]) if "pipeline_id" in form else None,
         )
         notice = "territory_updated"
     done = f"/organisation/territories/{territory_id}"

@@ -28,6 +28,7 @@ from crm_console.entrypoints.web_kit import (
     render,
     require,
     session_of,
+    time_zone_of,
 )
 from crm_console.service_layer import team as use
 from crm_console.service_layer.dependencies import Dependencies
@@ -167,16 +168,17 @@ def _form(
     paths: tuple[str, ...] = (),
     fields: tuple[str, ...] = (),
     member_page: bool = True,
-    settings: tuple[str, ...] = (),
+    per_request: tuple[tuple[str, Callable[[Request], str]], ...] = (),
 ) -> Callable[[Request, Form], Response]:
     """A form's change: ``use_case(deps, caller, **values)`` with the named path parameters,
-    form fields (stripped) and console settings, then back to the page with ``notice``."""
+    form fields (stripped) and values taken from the request (``per_request``: name and how to
+    read it), then back to the page with ``notice``."""
 
     def change(request: Request, form: Form) -> str:
         deps, caller = _deps_caller(request)
         values: dict[str, str] = {name: request.path_params[name] for name in paths}
         values.update((name, _field(form, name)) for name in fields)
-        values.update((name, getattr(console_of(request).settings, name)) for name in settings)
+        values.update((name, read(request)) for name, read in per_request)
         use_case(deps, caller, **values)
         return notice
 
@@ -269,7 +271,8 @@ ROUTES = [
             "absence_recorded",
             paths=("user_id",),
             fields=("first_day", "last_day", *REASON),
-            settings=("time_zone",),  # whole days counted in the console's time zone
+            # whole days counted in the signed-in person's own time zone (the settings page's)
+            per_request=(("time_zone", time_zone_of),),
         ),
         methods=["POST"],
     ),
