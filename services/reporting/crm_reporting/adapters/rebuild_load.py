@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Column, MetaData, Table, select, text
+from sqlalchemy import BigInteger, Column, MetaData, Table, select, text
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
@@ -93,8 +93,11 @@ def fold_in_aggregate_order(
 
 # -- write side ---------------------------------------------------------------------------------
 _AMOUNTS = ("deals", "valued", "value_micros", "entered", "length_micros")
+# The sums as plain integers (COPY writes their digits; the column is deal_totals' NUMERIC).
 _STAGED = Table(
-    "rebuild_staged_totals", MetaData(), *(Column(c.name, c.type) for c in deal_totals.c)
+    "rebuild_staged_totals",
+    MetaData(),
+    *(Column(c.name, BigInteger if c.name in _AMOUNTS else c.type) for c in deal_totals.c),
 )
 
 

@@ -266,9 +266,7 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         _DEALS.copy(self.session, [_deal_row(fact) for fact in facts])
         _STAYS.copy(self.session, [_stay_row(fact, stay) for fact in facts for stay in fact.stays])
         if self._staged_totals is not None:
-            self._staged_totals.copy(
-                self.session, rebuild_load.staged_rows(totals.summed(facts))
-            )
+            self._staged_totals.copy(self.session, rebuild_load.staged_rows(totals.summed(facts)))
         else:
             self.add_totals(totals.summed(facts))
 
