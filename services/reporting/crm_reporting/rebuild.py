@@ -4,8 +4,9 @@ its queues).
 
     python -m crm_reporting.rebuild [--processes N]
 
-The events are translated and folded in N worker processes (default: the machine's CPUs; 0: in
-this process alone) while this one reads the store and writes the read models.
+With N > 0 the events are translated and folded in N worker processes while this one reads the
+store and writes the read models (default 0: all in this process; on the shared 2-core test
+machine the processes did not pay, docs/benchmarks.md).
 
 Its outcome (success or failure, with what it read) is recorded in ``rebuild_runs`` either way;
 the worker publishes it as ``crm_reporting_rebuild_failed`` and
@@ -15,7 +16,6 @@ the worker publishes it as ``crm_reporting_rebuild_failed`` and
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from crm_chassis.caller import Caller
@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes",
         type=int,
-        default=os.cpu_count() or 1,
-        help="worker processes translating and folding the events (0: none)",
+        default=0,
+        help="worker processes translating and folding the events (default 0: none)",
     )
     args = parser.parse_args(argv)
     deps = wiring.build_dependencies(settings.load())
