@@ -13,8 +13,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 from google.protobuf.message import Message
 
+from crm.common.v1 import events_pb2 as common_events
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.deals.v1 import resources_pb2 as deals_resources
 from crm.territory.v1 import events_pb2 as territory_events
@@ -232,5 +234,173 @@ def recorded(source: str, message: Any, body: str | None = None) -> RecordedEven
 
 def from_body(source: str, event_type: str, body: str) -> RecordedEvent:
     """A stored event read back from the event store."""
+    if source == "deals":  # straight from the JSON when it can (below)
+        fast = _fast_deal_event(event_type, body)
+        if fast is not None:
+            return fast
     message_class = CONSUMED[(source, event_type)][0]
     return recorded(source, wire_events.decode(body, message_class), body)
+
+
+# -- deals' events read straight from their stored JSON ----------------------------------------
+# Every derivation reads an aggregate's stored events back through ``from_body`` (the worker's for
+# one aggregate, the rebuild's for all): parsing a deal event's body into its protobuf message
+# and translating that costs ~40 µs, most of a rebuild's time. A deal event's body is therefore
+# translated straight from its JSON dict into the same ``RecordedEvent`` when every value read is
+# in the form the producers write (proto field names, enum names, "...Z" times, string amounts);
+# anything else -- an unknown or lowerCamel key, an unexpected type, a time with nanoseconds or an
+# offset, a missing event id -- gives up and the message path above translates it. The unit
+# tests compare both paths on deal events with every field of the deal set to varied values.
+class _GiveUp(Exception):
+    pass
+
+
+_DEAL_EVENTS: dict[str, frozenset[str]] = {
+    event_type: frozenset(cls.DESCRIPTOR.fields_by_name)
+    for (source, event_type), (cls, translate) in CONSUMED.items()
+    if source == "deals" and translate is _deal
+}
+_META = frozenset(common_events.EventMeta.DESCRIPTOR.fields_by_name)
+_OPPORTUNITY = frozenset(deals_resources.Opportunity.DESCRIPTOR.fields_by_name)
+_MONEY = frozenset(deals_resources.Opportunity.DESCRIPTOR.fields_by_name["estimated_revenue"]
+                   .message_type.fields_by_name)  # fmt: skip
+_LINE = frozenset(deals_resources.PricedLine.DESCRIPTOR.fields_by_name)
+_STATUS_NAMES = {
+    v.name: _STATUS.get(v.number, "open") for v in deals_resources.DealStatus.DESCRIPTOR.values
+}
+_CATEGORY_NAMES = {
+    v.name: _CATEGORY.get(v.number, "") for v in deals_resources.ForecastCategory.DESCRIPTOR.values
+}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_TIME_LENGTHS = frozenset({20, 24, 27})  # "YYYY-MM-DDTHH:MM:SS" + "Z", ".fffZ" or ".ffffffZ"
+
+
+def _keys(data: Any, known: frozenset[str]) -> dict[str, Any]:
+    if type(data) is not dict or not known.issuperset(data):
+        raise _GiveUp
+    return data
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise _GiveUp
+    return value
+
+
+def _fast_time(data: dict[str, Any], name: str) -> dt.datetime | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if (
+        type(value) is not str
+        or len(value) not in _TIME_LENGTHS
+        or value[-1] != "Z"
+        or value[10] != "T"
+        or value[19] not in "Z."
+    ):
+        raise _GiveUp
+    try:
+        return dt.datetime.fromisoformat(value[:-1]).replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise _GiveUp from None
+
+
+def _fast_amount(data: dict[str, Any], name: str) -> Decimal | None:
+    money = data.get(name)
+    if money is None:
+        return None
+    amount = _text(_keys(money, _MONEY), "amount")
+    _text(money, "currency")
+    if not amount:
+        return None
+    try:
+        return Decimal(amount)
+    except InvalidOperation:
+        return None
+
+
+def _named(data: dict[str, Any], name: str, names: dict[str, str], default: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return default
+    if type(value) is not str or value not in names:
+        raise _GiveUp
+    return names[value]
+
+
+def _fast_deal(deal: dict[str, Any]) -> DealSnapshot:
+    _keys(deal, _OPPORTUNITY)
+    probability = deal.get("probability", 0)
+    if type(probability) is not int:
+        raise _GiveUp
+    lines = deal.get("lines") or []
+    if type(lines) is not list:
+        raise _GiveUp
+    revenue_currency = ""
+    if deal.get("estimated_revenue") is not None:
+        revenue_currency = _text(_keys(deal["estimated_revenue"], _MONEY), "currency")
+    return DealSnapshot(
+        id=_text(deal, "id"),
+        team_id=_text(deal, "team_id"),
+        owner_user_id=_text(deal, "owner_user_id"),
+        sales_line_id=_text(deal, "sales_line_id"),
+        pipeline_id=_text(deal, "pipeline_id"),
+        stage_key=_text(deal, "stage_key"),
+        status=_named(deal, "status", _STATUS_NAMES, "open"),
+        currency=_text(deal, "currency") or revenue_currency,
+        estimated_revenue=_fast_amount(deal, "estimated_revenue"),
+        actual_revenue=_fast_amount(deal, "actual_revenue"),
+        probability=probability,
+        forecast_category=_named(deal, "forecast_category", _CATEGORY_NAMES, ""),
+        estimated_close_date=_date(_text(deal, "estimated_close_date")),
+        created_at=_fast_time(deal, "created_at") or _EPOCH,
+        stage_entered_at=_fast_time(deal, "stage_entered_at"),
+        closed_at=_fast_time(deal, "closed_at"),
+        actual_close_date=_date(_text(deal, "actual_close_date")),
+        lost_reason=_text(deal, "lost_reason"),
+        lost_competitor=_text(deal, "lost_competitor"),
+        campaign_id=_text(deal, "campaign_id"),
+        originating_lead_id=_text(deal, "originating_lead_id"),
+        account_id=_text(deal, "account_id"),
+        lines=tuple(
+            (
+                _text(_keys(line, _LINE), "product_id"),
+                _fast_amount(line, "line_total") or Decimal(0),
+            )
+            for line in lines
+        ),
+    )
+
+
+def _fast_deal_event(event_type: str, body: str) -> RecordedEvent | None:
+    """A deal event's ``RecordedEvent`` from its body, or None: the message path decides."""
+    fields = _DEAL_EVENTS.get(event_type)
+    if fields is None:
+        return None
+    try:
+        data = _keys(orjson.loads(body), fields)
+        meta = _keys(data.get("meta"), _META)
+        version = meta.get("aggregate_version", 0)
+        if type(version) is str and version.isdigit():
+            version = int(version)
+        event_id = _text(meta, "event_id")
+        if type(version) is not int or not event_id or _text(meta, "event_type") != event_type:
+            raise _GiveUp
+        if data.get("deal") is None:
+            raise _GiveUp
+        return RecordedEvent(
+            event_id=event_id,
+            source="deals",
+            event_type=event_type,
+            aggregate_type=_text(meta, "aggregate_type"),
+            aggregate_id=_text(meta, "aggregate_id"),
+            version=version,
+            occurred_at=_fast_time(meta, "occurred_at") or _EPOCH,
+            payload=_fast_deal(data["deal"]),
+            body=body,
+        )
+    except (_GiveUp, ValueError, TypeError):
+        return None

@@ -109,8 +109,8 @@ class SqlMarketingStore(MarketingStore):
         self._replace(table, "deal_id", deal_id, _won_row(fact))
 
     def put_new_won_deals(self, facts: Sequence[WonDeal]) -> None:
-        if facts:
-            BulkInsert(marketing_won_deals).execute(self.session, [_won_row(f) for f in facts])
+        if facts:  # COPY on PostgreSQL, a multi-row INSERT elsewhere
+            BulkInsert(marketing_won_deals).copy(self.session, [_won_row(f) for f in facts])
 
     # -- read side -----------------------------------------------------------------------------
     def leads_created(self, team_ids, start: dt.datetime, end: dt.datetime) -> list[LeadFact]:

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
-from crm_reporting.adapters import event_translation
+from crm_reporting.adapters import event_translation, rebuild_load
 from crm_reporting.adapters.aggregate_reads import deal_conditions
 from crm_reporting.adapters.event_tombstones import tombstone_events
+from crm_reporting.adapters.marketing_orm import marketing_won_deals
 from crm_reporting.adapters.orm import (
     READ_MODELS,
     activity_facts,
     deal_facts,
+    deal_totals,
     event_store,
     org_teams,
     org_units,
@@ -50,6 +52,11 @@ from crm_reporting.service_layer.ports import (
 )
 
 MICROS = Decimal(1_000_000)
+T = TypeVar("T")
+_DEALS = BulkInsert(deal_facts)
+_STAYS = BulkInsert(stage_stays)
+# The tables the rebuild loads in bulk (their secondary indexes are built after the load).
+_BULK_LOADED = (deal_facts, stage_stays, deal_totals, marketing_won_deals)
 
 
 def to_micros(amount: Decimal | None) -> int | None:
@@ -126,6 +133,12 @@ class SqlEventStore(EventStore):
             .execution_options(yield_per=2000)
         )
         yield from self._events(rows.tuples())
+
+    def fold_in_aggregate_order(
+        self, fold: Callable[[list[RecordedEvent]], T], processes: int = 0
+    ) -> Iterator[T]:
+        # Rows streamed and translated in chunks of whole aggregates (adapters/rebuild_load.py).
+        return rebuild_load.fold_in_aggregate_order(self.session, fold, processes)
 
     def count(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(event_store)).scalar_one())
@@ -227,6 +240,10 @@ def _fact(row: tuple[Any, ...], stays: tuple[StageStay, ...] = ()) -> DealFact:
 class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def __init__(self, session: Session) -> None:
         self.session = session
+        # A rebuild's bulk load on PostgreSQL (begin_rebuild .. finish_rebuild): the dropped
+        # indexes' definitions and the staging table of the batches' running totals.
+        self._dropped_indexes: list[str] = []
+        self._staged_totals: BulkInsert | None = None
 
     # -- write side ----------------------------------------------------------------------------
     def put_deal(self, fact: DealFact) -> None:
@@ -245,11 +262,13 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def put_new_deals(self, facts: Sequence[DealFact]) -> None:
         if not facts:
             return
-        BulkInsert(deal_facts).execute(self.session, [_deal_row(fact) for fact in facts])
-        stays = [_stay_row(fact, stay) for fact in facts for stay in fact.stays]
-        if stays:
-            BulkInsert(stage_stays).execute(self.session, stays)
-        self.add_totals(totals.summed(facts))
+        # COPY on PostgreSQL, a multi-row INSERT elsewhere.
+        _DEALS.copy(self.session, [_deal_row(fact) for fact in facts])
+        _STAYS.copy(self.session, [_stay_row(fact, stay) for fact in facts for stay in fact.stays])
+        if self._staged_totals is not None:
+            self._staged_totals.copy(self.session, rebuild_load.staged_rows(totals.summed(facts)))
+        else:
+            self.add_totals(totals.summed(facts))
 
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
         self.session.execute(
@@ -320,6 +339,21 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def clear(self) -> None:
         for table in READ_MODELS:
             self.session.execute(delete(table))
+
+    def begin_rebuild(self) -> None:
+        if not rebuild_load.postgres(self.session):
+            self.clear()  # SQLite (`make run`): one writer, small stores
+            return
+        rebuild_load.truncate(self.session, READ_MODELS)
+        self._dropped_indexes = rebuild_load.drop_secondary_indexes(self.session, _BULK_LOADED)
+        self._staged_totals = rebuild_load.stage_totals(self.session)
+
+    def finish_rebuild(self) -> None:
+        if self._staged_totals is None:
+            return
+        rebuild_load.load_totals(self.session)
+        rebuild_load.create_indexes(self.session, self._dropped_indexes, _BULK_LOADED)
+        self._staged_totals, self._dropped_indexes = None, []
 
     # -- read side -----------------------------------------------------------------------------
     def _where(self, f: DealFilter) -> list[object]:

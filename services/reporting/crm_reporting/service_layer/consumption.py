@@ -10,7 +10,6 @@ live figures.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,7 +43,7 @@ DEAL, ACTIVITY, PIPELINE, ORG_UNIT, TEAM, TARGETS = (
 )
 
 
-REBUILD_BATCH = 1000  # deals written per batch by the rebuild
+REBUILD_BATCH = 5000  # deals written per batch by the rebuild
 
 
 @dataclass(frozen=True)
@@ -112,39 +111,56 @@ def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) ->
     return Recorded(stored, max(0.0, (now - event.occurred_at).total_seconds()))
 
 
-def rebuild(deps: Dependencies, caller: Caller) -> Rebuilt:
+@dataclass(frozen=True)
+class Folded:
+    """One aggregate's stored events folded for the rebuild: a deal's fact and won deal, or the
+    events of any other aggregate (derived in the unit of work by ``derive``)."""
+
+    events: int
+    deal: DealFact | None = None
+    won: WonDeal | None = None
+    other: tuple[RecordedEvent, ...] = ()
+
+
+def fold_aggregate(events: list[RecordedEvent]) -> Folded:
+    """The rebuild's fold of one aggregate (a plain function of its events: the event store may
+    run it in worker processes)."""
+    if events[0].aggregate_type == DEAL:
+        return Folded(len(events), derive_deal(events), derive_won_deal(events))
+    return Folded(len(events), other=tuple(events))
+
+
+def rebuild(deps: Dependencies, caller: Caller, *, processes: int = 0) -> Rebuilt:
     """Empties the read models and derives them again from the event store, in one transaction
-    (readers see the old figures until it commits). The outcome is recorded either way, in a
-    transaction of its own (a failed rebuild's is rolled back): the rebuild-failure alert reads
-    it (``rebuild_status``)."""
+    (docs/services/reporting.md, "Runbook"). The store streams its events in aggregate order
+    and folds each aggregate (``fold_aggregate``, in ``processes`` worker processes when > 0);
+    deals, most aggregates, are written in batches of new rows (the read models are empty, so
+    there is no fact before to subtract), the other aggregates by ``derive``. The outcome is
+    recorded either way, in a transaction of its own (a failed rebuild's is rolled back): the
+    rebuild-failure alert reads it (``rebuild_status``)."""
     _require_platform(caller, "rebuild the read models")
     events = aggregates = 0
     try:
         with deps.uow() as uow:
-            uow.models.clear()
-            # Deals (most aggregates) are written in batches: the read models are empty, so
-            # there is no fact before to subtract, and a batch is a few multi-row statements.
+            uow.models.begin_rebuild()
             deals: list[DealFact] = []
             won: list[WonDeal] = []
-            for _, group in itertools.groupby(uow.events.in_aggregate_order(), key=lambda e: e.key):
-                batch = list(group)
-                if batch[0].aggregate_type == DEAL:
-                    fact = derive_deal(batch)
-                    if fact is not None:
-                        deals.append(fact)
-                    won_deal = derive_won_deal(batch)
-                    if won_deal is not None:
-                        won.append(won_deal)
-                else:
-                    derive(uow, batch)
+            for folded in uow.events.fold_in_aggregate_order(fold_aggregate, processes):
+                if folded.other:
+                    derive(uow, folded.other)
+                if folded.deal is not None:
+                    deals.append(folded.deal)
+                if folded.won is not None:
+                    won.append(folded.won)
                 if len(deals) >= REBUILD_BATCH:
                     uow.models.put_new_deals(deals)
                     uow.marketing.put_new_won_deals(won)
                     deals, won = [], []
-                events += len(batch)
+                events += folded.events
                 aggregates += 1
             uow.models.put_new_deals(deals)
             uow.marketing.put_new_won_deals(won)
+            uow.models.finish_rebuild()
             uow.commit()
     except Exception as error:
         _record(deps, RebuildRun(deps.clock.now(), False, events, aggregates, repr(error)))

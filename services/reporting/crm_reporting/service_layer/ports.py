@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import (
@@ -37,6 +39,8 @@ from crm_reporting.domain.kpis.funnel import (
 )
 from crm_reporting.domain.kpis.leaderboard import LeaderGroup, leader_groups
 from crm_reporting.domain.kpis.lost_reasons import LostGroup, lost_groups
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,15 @@ class EventStore(abc.ABC):
     def in_aggregate_order(self) -> Iterator[RecordedEvent]:
         """Every stored event, grouped by aggregate (type, id), by version within one."""
 
+    def fold_in_aggregate_order(
+        self, fold: Callable[[list[RecordedEvent]], T], processes: int = 0
+    ) -> Iterator[T]:
+        """``fold`` of each aggregate's stored events (``in_aggregate_order``'s groups), in that
+        order: the rebuild's read. A store may run ``fold`` in up to ``processes`` worker
+        processes (it is then a module-level function with a picklable result); 0: here."""
+        for _, group in itertools.groupby(self.in_aggregate_order(), key=lambda e: e.key):
+            yield fold(list(group))
+
     @abc.abstractmethod
     def count(self) -> int: ...
 
@@ -155,6 +168,18 @@ class ReadModels(abc.ABC):
     @abc.abstractmethod
     def clear(self) -> None:
         """Empties every read model (not the event store)."""
+
+    def begin_rebuild(self) -> None:
+        """``clear`` before a bulk load by ``put_new_deals`` and the other writes; the store
+        may defer work to ``finish_rebuild`` (the SQL store on PostgreSQL: truncates, drops the
+        secondary indexes of the bulk-loaded tables and sums the deals' running totals in
+        memory)."""
+        self.clear()
+
+    def finish_rebuild(self) -> None:
+        """Ends the bulk load ``begin_rebuild`` began (writes what it deferred), in the same
+        transaction."""
+        return None
 
 
 class ReportStore(abc.ABC):
