@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from crm_console.domain.errors import ConsoleError, NotFound
+from crm_console.entrypoints import i18n
 from crm_console.entrypoints.web_kit import Form, redirect
 
 
@@ -36,7 +37,7 @@ class Refusal:
 
     def __init__(self, form_id: str, error: ConsoleError, values: Mapping[str, Any]) -> None:
         self.form = form_id
-        self.message = error.message
+        self.message = i18n.say(error)
         self.values = {k: str(v) for k, v in values.items() if k != "csrf_token"}
         # A field the form does not have (e.g. "targets[0].team_id"): the message goes on top.
         self.field = error.field if error.field in self.values else ""

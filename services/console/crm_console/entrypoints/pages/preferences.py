@@ -53,7 +53,7 @@ def save(request: Request, form: Form) -> Response:
     try:
         set_time_zone(request, zone)
     except ConsoleError as error:
-        return _page(request, problem=error.message, chosen=zone, status=400)
+        return _page(request, problem=i18n.say(error), chosen=zone, status=400)
     set_language(request, str(form.get("lang", "")))
     return redirect("/settings?notice=saved")
 
