@@ -163,6 +163,11 @@ def language_of(request: Request) -> i18n.Language:
     return i18n.Language(chosen, time_zone_of(request))
 
 
+def say(request: Request, error: ConsoleError) -> str:
+    """``error``'s sentence in the request's language (``i18n.say``)."""
+    return i18n.say(error, language_of(request))
+
+
 def set_language(request: Request, code: str) -> None:
     if code in LANGUAGES:
         _queue_cookie(request, LANGUAGE_COOKIE, code, 365 * 24 * 3600)

@@ -14,7 +14,6 @@ from starlette.routing import Route
 
 from crm_console.domain.deals import ACTIVITY_KINDS, DIRECTIONS, Pricing, with_base_units
 from crm_console.domain.errors import T_, ConsoleError, NotFound
-from crm_console.entrypoints import i18n
 from crm_console.entrypoints.web_kit import (
     Form,
     console_of,
@@ -23,6 +22,7 @@ from crm_console.entrypoints.web_kit import (
     redirect,
     render,
     require,
+    say,
 )
 from crm_console.service_layer import deal_page, pipeline
 
@@ -84,7 +84,7 @@ def log_activity(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=i18n.say(error), status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "logged")
 
 
@@ -102,7 +102,7 @@ def complete_task(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=i18n.say(error), status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "task_done")
 
 
@@ -136,7 +136,7 @@ def quote_builder(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=i18n.say(error), status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "quote_priced")
 
 
@@ -164,7 +164,7 @@ def quote_action(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=i18n.say(error), status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, f"quote_{action}")
 
 
@@ -177,7 +177,7 @@ def invoice_deal(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=i18n.say(error), status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "invoiced")
 
 
@@ -208,7 +208,7 @@ def invoice_action(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=i18n.say(error), status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "invoice_issued" if action == "issue" else "payment_recorded")
 
 

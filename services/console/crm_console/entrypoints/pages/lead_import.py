@@ -22,7 +22,16 @@ from starlette.routing import Route
 
 from crm_console.domain.errors import T_, ConsoleError, NotFound
 from crm_console.entrypoints import i18n
-from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require
+from crm_console.entrypoints.web_kit import (
+    Form,
+    console_of,
+    language_of,
+    posted,
+    redirect,
+    render,
+    require,
+    say,
+)
 from crm_console.service_layer import leads
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -105,16 +114,16 @@ def start_import(request: Request, form: Form) -> Response:
         return render(
             request,
             "leads/import.html",
-            {"problem": i18n.current().gettext("choose a CSV file")},
+            {"problem": language_of(request).gettext("choose a CSV file")},
             status=422,
         )
     try:
         columns, rows = _rows(upload)
     except ConsoleError as error:
-        return render(request, "leads/import.html", {"problem": i18n.say(error)}, status=422)
+        return render(request, "leads/import.html", {"problem": say(request, error)}, status=422)
     deps = console_of(request).deps
     job_id = deps.ids.new_id()
-    language = i18n.current()  # the request's language, for the import thread's message
+    language = language_of(request)  # the request's language, for the import thread's message
     job = ImportJob(owner_user_id=session.person.user_id, total=len(rows))
     JOBS.add(job_id, job)
 

@@ -20,7 +20,6 @@ from starlette.routing import Route
 from crm_console.domain.errors import ConsoleError, NotFound
 from crm_console.domain.session import Session
 from crm_console.domain.team import NotAllowed
-from crm_console.entrypoints import i18n
 from crm_console.entrypoints.web_kit import (
     Form,
     console_of,
@@ -28,6 +27,7 @@ from crm_console.entrypoints.web_kit import (
     redirect,
     render,
     require,
+    say,
     session_of,
     time_zone_of,
 )
@@ -145,7 +145,7 @@ def _changing(
             raise
         except ConsoleError as error:
             page = _member if member_page else _team
-            return page(request, problem=i18n.say(error), status=409)
+            return page(request, problem=say(request, error), status=409)
         if notice.startswith("/"):
             return redirect(notice)
         return _back(request, notice, member_page=member_page)
