@@ -110,5 +110,5 @@ def test_a_persian_or_hebrew_search_page_says_what_is_wrong_in_its_language(
     )
     client.cookies.set("crm_lang", language, domain="console.test")
     answer = html.unescape(client.get("/leads?sort=bogus").text)
-    assert sentence in answer, answer[answer.find("role=\"alert\""):][:300]
+    assert sentence in answer, answer[answer.find('role="alert"') :][:300]
     assert "is not one of" not in answer
