@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import grpc
 
 from crm_chassis.grpc.status import ERROR_FIELD_KEY
-from crm_console.domain.errors import ConsoleError, NotFound, Refused, SignedOut, Unavailable
+from crm_console.domain.errors import T_, ConsoleError, NotFound, Refused, SignedOut, Unavailable
 
 REFUSALS = {
     grpc.StatusCode.INVALID_ARGUMENT,
@@ -35,10 +35,10 @@ def translate(error: grpc.RpcError) -> ConsoleError:
     if code == grpc.StatusCode.NOT_FOUND:
         return NotFound(details)
     if code == grpc.StatusCode.UNAUTHENTICATED:
-        return SignedOut(details or "your session has ended; sign in again")
+        return SignedOut(details or T_("your session has ended; sign in again"))
     if code in REFUSALS:
         return Refused(details, field=field_of(error))
-    return Unavailable(f"a service did not answer ({code.name}); try again")
+    return Unavailable(T_("a service did not answer (%(code)s); try again", code=code.name))
 
 
 @contextmanager

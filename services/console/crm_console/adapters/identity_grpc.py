@@ -10,7 +10,7 @@ import grpc
 from crm.common.v1 import pagination_pb2
 from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_console.adapters.grpc_errors import refusals, translate
-from crm_console.domain.errors import AccountLocked, ConsoleError, WrongCredentials
+from crm_console.domain.errors import T_, AccountLocked, ConsoleError, WrongCredentials
 from crm_console.domain.organisation import DirectoryPerson
 from crm_console.domain.session import Person, Tokens
 
@@ -78,7 +78,7 @@ class IdentityGateway:
                 metadata=(("authorization", f"Bearer {access_token}"),),
             )
         if me.subject_kind != "user":
-            raise ConsoleError("only people sign in to the console, not service accounts")
+            raise ConsoleError(T_("only people sign in to the console, not service accounts"))
         return Person(
             user_id=me.subject_id,
             email=me.email,

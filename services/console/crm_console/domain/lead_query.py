@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
-from crm_console.domain.errors import ConsoleError
+from crm_console.domain.errors import T_, ConsoleError
 from crm_console.domain.leads import CHANNELS, COMPANY_SIZES, GRADES, SORTS, STATUSES
 
 MULTI = (
@@ -117,7 +117,9 @@ def _date(name: str, raw: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ConsoleError(f"{name}: {raw!r} is not a date (YYYY-MM-DD)", field=name) from None
+        raise ConsoleError(
+            T_("%(name)s: %(raw)s is not a date (YYYY-MM-DD)", name=name, raw=repr(raw)), field=name
+        ) from None
 
 
 def _score(name: str, raw: str) -> int | None:
@@ -126,9 +128,11 @@ def _score(name: str, raw: str) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ConsoleError(f"{name}: {raw!r} is not a whole number", field=name) from None
+        raise ConsoleError(
+            T_("%(name)s: %(raw)s is not a whole number", name=name, raw=repr(raw)), field=name
+        ) from None
     if not 0 <= value <= 100:
-        raise ConsoleError(f"{name}: a score is between 0 and 100", field=name)
+        raise ConsoleError(T_("%(name)s: a score is between 0 and 100", name=name), field=name)
     return value
 
 
@@ -144,7 +148,13 @@ def parse(items: Sequence[tuple[str, str]]) -> LeadQuery:
             if value:
                 if key in CHOICES and value not in CHOICES[key]:
                     raise ConsoleError(
-                        f"{key}: {value!r} is not one of {', '.join(CHOICES[key])}", field=key
+                        T_(
+                            "%(name)s: %(value)s is not one of %(choices)s",
+                            name=key,
+                            value=repr(value),
+                            choices=", ".join(CHOICES[key]),
+                        ),
+                        field=key,
                     )
                 multi[key].append(value)
         elif key in SINGLE:
@@ -155,7 +165,14 @@ def parse(items: Sequence[tuple[str, str]]) -> LeadQuery:
             attributes.append((key[len(ATTRIBUTE_PREFIX) :], value))
     sort = single.get("sort") or "score"
     if sort not in SORTS:
-        raise ConsoleError(f"sort: {sort!r} is not one of {', '.join(SORTS)}", field="sort")
+        raise ConsoleError(
+            T_(
+                "sort: %(value)s is not one of %(choices)s",
+                value=repr(sort),
+                choices=", ".join(SORTS),
+            ),
+            field="sort",
+        )
     return LeadQuery(
         text=single.get("q", ""),
         statuses=tuple(multi["status"]),

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from crm_console.domain.errors import ConsoleError
+from crm_console.domain.errors import T_, ConsoleError, Text, Tn_
 
 ROUTING_STRATEGIES = ("round_robin", "load_balanced")
 WORKFLOW_KINDS = ("contract", "quote")
@@ -82,16 +82,35 @@ def person_meant(found: tuple[DirectoryPerson, ...], typed: str, field: str, mor
         return found[0].user_id
     if not found:
         raise ConsoleError(
-            f"no one's name or e-mail contains {typed.strip()!r}: check the spelling",
+            T_(
+                "no one's name or e-mail contains %(typed)s: check the spelling",
+                typed=repr(typed.strip()),
+            ),
             field=field,
         )
     named = [f"{p.display_name} <{p.email}>" for p in found[:PEOPLE_SHOWN]]
     if more or len(found) > PEOPLE_SHOWN:
         named.append("…")
-    count = f"more than {len(found)}" if more else str(len(found))
+    params = {"typed": repr(typed.strip()), "people": ", ".join(named)}
+    if more:
+        raise ConsoleError(
+            Tn_(
+                "more than %(num)s person matches %(typed)s (%(people)s): "
+                "enter more of the name, or the e-mail",
+                "more than %(num)s people match %(typed)s (%(people)s): "
+                "enter more of the name, or the e-mail",
+                len(found),
+                **params,
+            ),
+            field=field,
+        )
     raise ConsoleError(
-        f"{count} people match {typed.strip()!r} ({', '.join(named)}): "
-        "enter more of the name, or the e-mail",
+        Tn_(
+            "%(num)s person matches %(typed)s (%(people)s): enter more of the name, or the e-mail",
+            "%(num)s people match %(typed)s (%(people)s): enter more of the name, or the e-mail",
+            len(found),
+            **params,
+        ),
         field=field,
     )
 
@@ -207,7 +226,7 @@ def lead_attributes(values: dict[str, str]) -> LeadAttributes:
     if size_text:
         if not size_text.isdigit():
             raise ConsoleError(
-                "the company size is a whole number of employees", field="company_size"
+                T_("the company size is a whole number of employees"), field="company_size"
             )
         size = int(size_text)
     revenue: Decimal | None = None
@@ -217,10 +236,10 @@ def lead_attributes(values: dict[str, str]) -> LeadAttributes:
             revenue = Decimal(revenue_text.replace(",", ""))
         except InvalidOperation:
             raise ConsoleError(
-                "the annual revenue is a number, e.g. 250000", field="annual_revenue"
+                T_("the annual revenue is a number, e.g. 250000"), field="annual_revenue"
             ) from None
         if len(currency) != 3:
-            raise ConsoleError("give the revenue's currency, e.g. EUR", field="currency")
+            raise ConsoleError(T_("give the revenue's currency, e.g. EUR"), field="currency")
     return LeadAttributes(
         country=values.get("country", "").strip().upper(),
         region=values.get("region", "").strip(),
@@ -241,25 +260,28 @@ def condition_of(attribute: str, text: str, currency: str = "") -> Condition:
     """A rule condition typed as text: values ("DE, AT") or ranges ("50-250, 1000-")."""
     attribute = attribute.strip()
     if not attribute:
-        raise ConsoleError("choose the attribute the rule tests", field="attribute")
+        raise ConsoleError(T_("choose the attribute the rule tests"), field="attribute")
     if not text.strip():
-        raise ConsoleError("enter the values the attribute must have", field="values")
+        raise ConsoleError(T_("enter the values the attribute must have"), field="values")
     if attribute in ("company_size", "annual_revenue"):
         ranges = []
         for part in split_values(text):
             low, sep, high = part.partition("-")
             if not sep:
-                raise ConsoleError("write a range as min-max, e.g. 50-250 or 1000-", field="values")
+                raise ConsoleError(
+                    T_("write a range as min-max, e.g. 50-250 or 1000-"), field="values"
+                )
             ranges.append((low.strip(), high.strip()))
         return Condition(attribute, ranges=tuple(ranges), currency=currency.strip().upper())
     return Condition(attribute, values=split_values(text))
 
 
-def decimal_of(text: str, field: str, what: str) -> Decimal:
+def decimal_of(text: str, field: str, message: Text) -> Decimal:
+    """``text`` as a number; else ``message`` at ``field``."""
     try:
         return Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
-        raise ConsoleError(f"{what} is a number, e.g. 125000", field=field) from None
+        raise ConsoleError(message, field=field) from None
 
 
 def levels(units: tuple[OrgUnit, ...]) -> tuple[tuple[OrgUnit, int], ...]:
@@ -384,18 +406,19 @@ def revised_stages(
             continue
         field = f"stage-{number}"
         if not row.key.strip() or not row.name.strip():
-            raise ConsoleError("a stage needs a key and a name", field=f"{field}-name")
+            raise ConsoleError(T_("a stage needs a key and a name"), field=f"{field}-name")
         probability = row.probability.strip() or "0"
         if not probability.isdigit() or int(probability) > 100:
             raise ConsoleError(
-                "the probability is a whole per cent, 0 to 100", field=f"{field}-probability"
+                T_("the probability is a whole per cent, 0 to 100"), field=f"{field}-probability"
             )
         days = row.expected_days.strip() or "0"
         if not days.isdigit():
-            raise ConsoleError("the expected days are a whole number", field=f"{field}-days")
+            raise ConsoleError(T_("the expected days are a whole number"), field=f"{field}-days")
         if row.forecast_category not in FORECAST_CATEGORIES:
             raise ConsoleError(
-                f"choose one of {', '.join(FORECAST_CATEGORIES)}", field=f"{field}-category"
+                T_("choose one of %(choices)s", choices=", ".join(FORECAST_CATEGORIES)),
+                field=f"{field}-category",
             )
         position = int(row.position) if row.position.strip().isdigit() else 1000 + number
         stage = PipelineStage(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from crm_console.domain.deals import Money
-from crm_console.domain.errors import ConsoleError
+from crm_console.domain.errors import T_, ConsoleError
 
 # Periods a dashboard link may name (reporting's period kinds; a target needs month..year).
 PERIOD_KINDS = ("week", "month", "quarter", "year")
@@ -58,14 +58,19 @@ def period_from(kind: str, day: str, today: dt.date) -> ReportPeriod:
     kind = kind or "month"
     if kind not in PERIOD_KINDS:
         raise ConsoleError(
-            f"the period must be one of {', '.join(PERIOD_KINDS)}, not {kind!r}", field="period"
+            T_(
+                "the period must be one of %(choices)s, not %(value)s",
+                choices=", ".join(PERIOD_KINDS),
+                value=repr(kind),
+            ),
+            field="period",
         )
     if not day:
         return ReportPeriod(kind, today)
     try:
         return ReportPeriod(kind, dt.date.fromisoformat(day))
     except ValueError:
-        raise ConsoleError("enter the date as YYYY-MM-DD", field="date") from None
+        raise ConsoleError(T_("enter the date as YYYY-MM-DD"), field="date") from None
 
 
 def shifted(period: ReportPeriod, steps: int) -> ReportPeriod:
@@ -113,8 +118,12 @@ def scope_from(text: str, line: str, choices: tuple[ReportScope, ...]) -> Report
     kind, _, scope_id = text.partition(":")
     if kind not in SCOPE_KINDS or (kind != "company" and not scope_id):
         raise ConsoleError(
-            "the scope must be <kind>:<id> with kind one of "
-            f"{', '.join(SCOPE_KINDS)} (company without an id), not {text!r}",
+            T_(
+                "the scope must be <kind>:<id> with kind one of %(choices)s "
+                "(company without an id), not %(value)s",
+                choices=", ".join(SCOPE_KINDS),
+                value=repr(text),
+            ),
             field="scope",
         )
     return ReportScope(kind, "" if kind == "company" else scope_id, line)
@@ -132,8 +141,11 @@ def currency_from(text: str) -> str:
     code = text.strip().upper()
     if code and not (len(code) == 3 and code.isascii() and code.isalpha()):
         raise ConsoleError(
-            f"the reporting currency is an ISO 4217 code of three letters such as EUR or IRR, "
-            f"not {text!r}",
+            T_(
+                "the reporting currency is an ISO 4217 code of three letters such as EUR or IRR, "
+                "not %(value)s",
+                value=repr(text),
+            ),
             field="currency",
         )
     return code

@@ -30,6 +30,8 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
+from crm_console.domain.errors import ConsoleError
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 LANGUAGES = {"en": "English", "fa": "فارسی", "he": "עברית"}
 RTL = frozenset({"fa", "he"})
@@ -230,3 +232,17 @@ def gettext_(message: str) -> str:
 
 def ngettext_(singular: str, plural: str, n: int) -> str:
     return current().ngettext(singular, plural, n)
+
+
+def say(error: ConsoleError, language: Language | None = None) -> str:
+    """The error's sentence for the page: one the console wrote (a ``Text``) in the person's
+    language, its plural for the count and numbers in the language's digits; a service's
+    sentence as the service wrote it."""
+    if error.text is None:
+        return error.message
+    lang = language or current()
+
+    def value(param: str | int) -> str:
+        return lang.number(param) if isinstance(param, int) else param
+
+    return error.text.render(lang.gettext, lang.ngettext, value)

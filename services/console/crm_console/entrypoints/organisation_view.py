@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from crm_console.domain.errors import ConsoleError, NotFound
+from crm_console.entrypoints import i18n
 from crm_console.entrypoints.web_kit import Form, redirect
 
 
@@ -36,10 +37,15 @@ class Refusal:
 
     def __init__(self, form_id: str, error: ConsoleError, values: Mapping[str, Any]) -> None:
         self.form = form_id
-        self.message = error.message
+        self.error = error
         self.values = {k: str(v) for k, v in values.items() if k != "csrf_token"}
         # A field the form does not have (e.g. "targets[0].team_id"): the message goes on top.
         self.field = error.field if error.field in self.values else ""
+
+    @property
+    def message(self) -> str:
+        """In the page's language: read while the page is rendered (``i18n.use``)."""
+        return i18n.say(self.error)
 
     def at(self, form_id: str, field: str) -> str:
         """The message when it belongs at this field of this form, else ""."""

@@ -58,6 +58,7 @@ def templates() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext_, i18n.ngettext_, newstyle=True
     )
+    env.globals["say"] = i18n.say  # a ConsoleError's sentence in the page's language
     return env
 
 

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from crm_console.adapters.cookie_vault import CookieVault
-from crm_console.domain.errors import ConsoleError, SignedOut
+from crm_console.domain.errors import T_, ConsoleError, SignedOut
 from crm_console.domain.session import Session
 from crm_console.entrypoints import i18n
 from crm_console.entrypoints.settings import LANGUAGES, ConsoleSettings
@@ -163,6 +163,11 @@ def language_of(request: Request) -> i18n.Language:
     return i18n.Language(chosen, time_zone_of(request))
 
 
+def say(request: Request, error: ConsoleError) -> str:
+    """``error``'s sentence in the request's language (``i18n.say``)."""
+    return i18n.say(error, language_of(request))
+
+
 def set_language(request: Request, code: str) -> None:
     if code in LANGUAGES:
         _queue_cookie(request, LANGUAGE_COOKIE, code, 365 * 24 * 3600)
@@ -183,7 +188,10 @@ def set_time_zone(request: Request, zone: str) -> None:
     session = require(request)
     if i18n.zone_of(zone) is None:
         raise ConsoleError(
-            f"{zone!r} is not a time zone: choose one from the list (e.g. Asia/Tehran)",
+            T_(
+                "%(value)s is not a time zone: choose one from the list (e.g. Asia/Tehran)",
+                value=repr(zone),
+            ),
             field="time_zone",
         )
     _queue_cookie(request, TIME_ZONE_COOKIE, f"{session.person.user_id}|{zone}", 365 * 24 * 3600)

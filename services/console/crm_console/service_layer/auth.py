@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crm_console.domain.errors import ConsoleError, SignedOut
+from crm_console.domain.errors import T_, ConsoleError, SignedOut
 from crm_console.domain.session import Session
 from crm_console.service_layer.dependencies import Dependencies
 
@@ -10,9 +10,9 @@ from crm_console.service_layer.dependencies import Dependencies
 def sign_in(deps: Dependencies, *, email: str, password: str, client_address: str) -> Session:
     """A new session for the person, or WrongCredentials / AccountLocked / ConsoleError."""
     if not email.strip():
-        raise ConsoleError("enter your e-mail address", field="email")
+        raise ConsoleError(T_("enter your e-mail address"), field="email")
     if not password:
-        raise ConsoleError("enter your password", field="password")
+        raise ConsoleError(T_("enter your password"), field="password")
     tokens = deps.identity.login(email.strip(), password, client_address)
     person = deps.identity.who_am_i(tokens.access_token)
     return Session(person=person, tokens=tokens, csrf_token=deps.ids.new_id())
@@ -25,7 +25,7 @@ def current(deps: Dependencies, caller: Session) -> Session:
     if not caller.tokens.needs_refresh(now):
         return caller
     if caller.tokens.refresh_expired(now):
-        raise SignedOut("your session has ended; sign in again")
+        raise SignedOut(T_("your session has ended; sign in again"))
     return caller.with_tokens(deps.identity.refresh(caller.tokens.refresh_token))
 
 

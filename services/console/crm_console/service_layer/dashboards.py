@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_console.domain.errors import ConsoleError, Refused, Unavailable
+from crm_console.domain.errors import T_, ConsoleError, Refused, Unavailable
 from crm_console.domain.reports import (
     Conversion,
     Leaderboard,
@@ -115,14 +115,19 @@ def view(
     scope reporting does not let this person see is NotFound, exactly like one that does not
     exist; a reporting currency without the rates it needs is reporting's refusal, shown."""
     if group not in GROUPS:
-        raise ConsoleError(f"there is no dashboard {group!r}", field="group")
+        raise ConsoleError(T_("there is no dashboard %(value)s", value=repr(group)), field="group")
     token = caller.tokens.access_token
     period = period_from(query.get("period", ""), query.get("date", ""), deps.clock.now().date())
     bucket = query.get("bucket", "") or "month"
     currency = currency_from(query.get("currency", ""))
     if bucket not in FORECAST_BUCKETS:
         raise ConsoleError(
-            f"the forecast groups by {', '.join(FORECAST_BUCKETS)}, not {bucket!r}", field="bucket"
+            T_(
+                "the forecast groups by %(choices)s, not %(value)s",
+                choices=", ".join(FORECAST_BUCKETS),
+                value=repr(bucket),
+            ),
+            field="bucket",
         )
     choices = scope_choices(
         caller.person.user_id, deps.reporting.scopes(token, caller.person.user_id)

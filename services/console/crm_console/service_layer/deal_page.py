@@ -23,7 +23,7 @@ from crm_console.domain.deals import (
     Product,
     Quote,
 )
-from crm_console.domain.errors import ConsoleError
+from crm_console.domain.errors import T_, ConsoleError, Tn_
 from crm_console.domain.session import Session
 from crm_console.service_layer.dependencies import Dependencies
 
@@ -57,24 +57,26 @@ def log_activity(
     duration_minutes: str = "",
 ) -> Activity:
     if kind not in ACTIVITY_KINDS:
-        raise ConsoleError(f"choose one of {', '.join(ACTIVITY_KINDS)}", field="kind")
+        raise ConsoleError(
+            T_("choose one of %(choices)s", choices=", ".join(ACTIVITY_KINDS)), field="kind"
+        )
     if not subject.strip():
-        raise ConsoleError("enter a subject", field="subject")
+        raise ConsoleError(T_("enter a subject"), field="subject")
     due_at = None
     if kind == "task":
         if not due:
-            raise ConsoleError("a task needs a due day", field="due_at")
+            raise ConsoleError(T_("a task needs a due day"), field="due_at")
         try:
             day = dt.date.fromisoformat(due)
         except ValueError:
-            raise ConsoleError("enter the due day as YYYY-MM-DD", field="due_at") from None
+            raise ConsoleError(T_("enter the due day as YYYY-MM-DD"), field="due_at") from None
         due_at = dt.datetime.combine(day, dt.time(17, 0), dt.UTC)
     if direction and direction not in DIRECTIONS:
-        raise ConsoleError("the direction is inbound or outbound", field="direction")
+        raise ConsoleError(T_("the direction is inbound or outbound"), field="direction")
     minutes = 0
     if duration_minutes.strip():
         if not duration_minutes.strip().isdigit():
-            raise ConsoleError("enter the duration in whole minutes", field="duration_minutes")
+            raise ConsoleError(T_("enter the duration in whole minutes"), field="duration_minutes")
         minutes = int(duration_minutes)
     return deps.deals.log_activity(
         caller.tokens.access_token,
@@ -110,12 +112,15 @@ def parse_lines(
         if not product_id.strip():
             continue
         if not quantity.strip():
-            raise ConsoleError(f"line {row}: enter a quantity", field="quantity")
+            raise ConsoleError(T_("line %(row)s: enter a quantity", row=row), field="quantity")
         lines.append(LineRequest(product_id.strip(), quantity.strip(), unit.strip()))
     if not lines:
-        raise ConsoleError("add at least one product line", field="product_id")
+        raise ConsoleError(T_("add at least one product line"), field="product_id")
     if len(lines) > MAX_LINES:
-        raise ConsoleError(f"a quote has at most {MAX_LINES} lines", field="product_id")
+        raise ConsoleError(
+            Tn_("a quote has at most %(num)s line", "a quote has at most %(num)s lines", MAX_LINES),
+            field="product_id",
+        )
     return tuple(lines)
 
 
@@ -152,9 +157,9 @@ def quote_action(
     deps: Dependencies, caller: Session, *, quote_id: str, action: str, reason: str = ""
 ) -> Quote:
     if action not in QUOTE_ACTIONS:
-        raise ConsoleError(f"unknown quote action {action!r}")
+        raise ConsoleError(T_("unknown quote action %(value)s", value=repr(action)))
     if action in ("reject", "withdraw") and not reason.strip():
-        raise ConsoleError("say why", field="reason")
+        raise ConsoleError(T_("say why"), field="reason")
     return deps.deals.quote_action(caller.tokens.access_token, quote_id, action, reason.strip())
 
 
@@ -191,16 +196,20 @@ def record_payment(
     try:
         value = Decimal(amount.strip().replace(",", ""))
     except InvalidOperation:
-        raise ConsoleError("enter the amount as a number, e.g. 250.00", field="amount") from None
+        raise ConsoleError(
+            T_("enter the amount as a number, e.g. 250.00"), field="amount"
+        ) from None
     if not value.is_finite() or value <= 0:
-        raise ConsoleError("enter an amount above zero", field="amount")
+        raise ConsoleError(T_("enter an amount above zero"), field="amount")
     if method not in PAYMENT_METHODS:
-        raise ConsoleError(f"choose one of {', '.join(PAYMENT_METHODS)}", field="method")
+        raise ConsoleError(
+            T_("choose one of %(choices)s", choices=", ".join(PAYMENT_METHODS)), field="method"
+        )
     if paid_on.strip():
         try:
             dt.date.fromisoformat(paid_on.strip())
         except ValueError:
-            raise ConsoleError("enter the day paid as YYYY-MM-DD", field="paid_on") from None
+            raise ConsoleError(T_("enter the day paid as YYYY-MM-DD"), field="paid_on") from None
     return deps.deals.record_payment(
         caller.tokens.access_token,
         invoice_id,

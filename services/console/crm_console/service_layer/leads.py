@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from crm_console.domain.errors import ConsoleError
+from crm_console.domain.errors import T_, ConsoleError
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.leads import (
     DISQUALIFICATION_REASONS,
@@ -59,9 +59,9 @@ def change_status(
     deps: Dependencies, caller: Session, *, lead_id: str, action: str, note: str, reason: str
 ) -> Lead:
     if action not in ACTIONS:
-        raise ConsoleError(f"unknown action {action!r}")
+        raise ConsoleError(T_("unknown action %(value)s", value=repr(action)))
     if action == "disqualify" and reason not in DISQUALIFICATION_REASONS:
-        raise ConsoleError("choose why the lead is disqualified", field="reason")
+        raise ConsoleError(T_("choose why the lead is disqualified"), field="reason")
     return deps.leads.transition(
         caller.tokens.access_token, lead_id, action, note=note.strip(), reason=reason
     )
@@ -76,9 +76,9 @@ def convert(deps: Dependencies, caller: Session, *, lead_id: str, opportunity_na
 def merge(deps: Dependencies, caller: Session, *, survivor_id: str, duplicate_id: str) -> Lead:
     duplicate_id = duplicate_id.strip()
     if not duplicate_id:
-        raise ConsoleError("enter the id of the duplicate lead", field="duplicate_id")
+        raise ConsoleError(T_("enter the id of the duplicate lead"), field="duplicate_id")
     if duplicate_id == survivor_id:
-        raise ConsoleError("a lead cannot be merged into itself", field="duplicate_id")
+        raise ConsoleError(T_("a lead cannot be merged into itself"), field="duplicate_id")
     return deps.leads.merge(caller.tokens.access_token, survivor_id, duplicate_id)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from crm_console.domain.errors import ConsoleError, Refused
+from crm_console.domain.errors import T_, ConsoleError, Refused, Text
 from crm_console.domain.organisation import (
     ROUTING_STRATEGIES,
     WORKFLOW_KINDS,
@@ -37,7 +37,7 @@ def _token(caller: Session) -> str:
     return caller.tokens.access_token
 
 
-def _required(value: str, field: str, message: str) -> str:
+def _required(value: str, field: str, message: Text) -> str:
     if not value.strip():
         raise ConsoleError(message, field=field)
     return value.strip()
@@ -82,16 +82,16 @@ def overview(deps: Dependencies, caller: Session) -> Overview:
 def create_unit(
     deps: Dependencies, caller: Session, *, name: str, parent_id: str, department: str
 ) -> OrgUnit:
-    name = _required(name, "name", "enter the unit's name")
+    name = _required(name, "name", T_("enter the unit's name"))
     if not parent_id and not department.strip():
-        raise ConsoleError("a top-level unit needs its department", field="department")
+        raise ConsoleError(T_("a top-level unit needs its department"), field="department")
     return deps.organisation.create_unit(_token(caller), name, parent_id, department.strip())
 
 
 def rename_unit(
     deps: Dependencies, caller: Session, *, unit_id: str, name: str, version: str
 ) -> OrgUnit:
-    name = _required(name, "name", "enter the unit's new name")
+    name = _required(name, "name", T_("enter the unit's new name"))
     return deps.organisation.rename_unit(_token(caller), unit_id, name, _version(version))
 
 
@@ -103,7 +103,7 @@ def deactivate_unit(deps: Dependencies, caller: Session, *, unit_id: str) -> Org
 def move_unit(
     deps: Dependencies, caller: Session, *, unit_id: str, parent_id: str, version: str
 ) -> OrgUnit:
-    parent_id = _required(parent_id, "new_parent_id", "choose the unit to move it under")
+    parent_id = _required(parent_id, "new_parent_id", T_("choose the unit to move it under"))
     return deps.organisation.move_unit(_token(caller), unit_id, parent_id, _version(version))
 
 
@@ -112,7 +112,7 @@ def _person(
 ) -> str:
     """The user id of the person a form names by name or e-mail (identity's ListUsers, as the
     caller); no one or several is a message at ``field``."""
-    typed = _required(typed, field, "enter the person's name or e-mail")
+    typed = _required(typed, field, T_("enter the person's name or e-mail"))
     found, more = deps.identity.find_people(_token(caller), typed, active_only=active_only)
     return person_meant(found, typed, field, more)
 
@@ -125,7 +125,7 @@ def _at(field: str) -> Iterator[None]:
     except Refused as refused:
         if refused.field != "user_id":
             raise
-        raise Refused(refused.message, field=field) from None
+        raise Refused(refused.text or refused.message, field=field) from None
 
 
 def set_manager(
@@ -144,11 +144,15 @@ def set_manager(
 def create_team(
     deps: Dependencies, caller: Session, *, name: str, unit_id: str, strategy: str, time_zone: str
 ) -> Team:
-    name = _required(name, "name", "enter the team's name")
-    unit_id = _required(unit_id, "unit_id", "choose the unit the team belongs to")
+    name = _required(name, "name", T_("enter the team's name"))
+    unit_id = _required(unit_id, "unit_id", T_("choose the unit the team belongs to"))
     if strategy not in ROUTING_STRATEGIES:
         raise ConsoleError(
-            f"choose how the team shares leads: {', '.join(ROUTING_STRATEGIES)}", field="strategy"
+            T_(
+                "choose how the team shares leads: %(choices)s",
+                choices=", ".join(ROUTING_STRATEGIES),
+            ),
+            field="strategy",
         )
     return deps.organisation.create_team(
         _token(caller), name, unit_id, strategy, time_zone.strip() or "UTC"
@@ -158,7 +162,7 @@ def create_team(
 def rename_team(
     deps: Dependencies, caller: Session, *, team_id: str, name: str, version: str
 ) -> Team:
-    name = _required(name, "name", "enter the team's new name")
+    name = _required(name, "name", T_("enter the team's new name"))
     return deps.organisation.rename_team(_token(caller), team_id, name, _version(version))
 
 
@@ -197,13 +201,16 @@ def add_member(
     daily_capacity: str,
 ) -> Membership:
     """Adds the person named by name or e-mail to the team."""
-    _required(person, "person", "enter the person's name or e-mail")
+    _required(person, "person", T_("enter the person's name or e-mail"))
     if role not in TEAM_ROLES:
-        raise ConsoleError(f"choose a role: {', '.join(TEAM_ROLES)}", field="role")
+        raise ConsoleError(
+            T_("choose a role: %(choices)s", choices=", ".join(TEAM_ROLES)), field="role"
+        )
     capacity = daily_capacity.strip() or "0"
     if not capacity.isdigit():
         raise ConsoleError(
-            "the daily capacity is a whole number of leads (0 = no limit)", field="daily_capacity"
+            T_("the daily capacity is a whole number of leads (0 = no limit)"),
+            field="daily_capacity",
         )
     user_id = _person(deps, caller, person, "person")
     with _at("person"):
@@ -213,7 +220,7 @@ def add_member(
 def end_membership(
     deps: Dependencies, caller: Session, *, membership_id: str, reason: str
 ) -> Membership:
-    reason = _required(reason, "reason", "say why the membership ends")
+    reason = _required(reason, "reason", T_("say why the membership ends"))
     return deps.organisation.end_membership(_token(caller), membership_id, reason)
 
 
@@ -243,10 +250,11 @@ def create_sales_line(
     workflow_kind: str,
     team_ids: tuple[str, ...],
 ) -> SalesLine:
-    name = _required(name, "name", "enter the sales line's name")
+    name = _required(name, "name", T_("enter the sales line's name"))
     if workflow_kind not in WORKFLOW_KINDS:
         raise ConsoleError(
-            f"choose the line's workflow: {', '.join(WORKFLOW_KINDS)}", field="workflow_kind"
+            T_("choose the line's workflow: %(choices)s", choices=", ".join(WORKFLOW_KINDS)),
+            field="workflow_kind",
         )
     return deps.organisation.create_sales_line(
         _token(caller), name, description.strip(), workflow_kind, team_ids
@@ -280,12 +288,12 @@ def line_file(deps: Dependencies, caller: Session, *, line_id: str, period: str)
 def create_pipeline(deps: Dependencies, caller: Session, *, line_id: str, name: str) -> Pipeline:
     """Another pipeline of the line (deals' ``additional``) for its territories to name. It
     starts with the stages of the line's default pipeline; they are revised on its own page."""
-    name = _required(name, "name", "enter the pipeline's name")
+    name = _required(name, "name", T_("enter the pipeline's name"))
     token = _token(caller)
     mine = pipelines_of_line(deps.deals.pipeline_details(token), line_id)
     if not mine:
         raise ConsoleError(
-            "the line has no pipeline in deals yet whose stages another one could start from",
+            T_("the line has no pipeline in deals yet whose stages another one could start from"),
             field="name",
         )
     return deps.deals.create_pipeline(token, line_id, name, mine[0].stages, additional=True)
@@ -304,13 +312,17 @@ def set_target(
 ) -> tuple[Target, ...]:
     """Replaces one team's target of the line for one period (territory keeps the others)."""
     if not PERIOD.match(period.strip()):
-        raise ConsoleError("write the period as 2026, 2026-Q1 or 2026-03", field="period")
-    team_id = _required(team_id, "team_id", "choose the team")
-    value = decimal_of(amount, "amount", "the revenue target") if amount.strip() else None
+        raise ConsoleError(T_("write the period as 2026, 2026-Q1 or 2026-03"), field="period")
+    team_id = _required(team_id, "team_id", T_("choose the team"))
+    value = (
+        decimal_of(amount, "amount", T_("the revenue target is a number, e.g. 125000"))
+        if amount.strip()
+        else None
+    )
     if value is not None and len(currency.strip()) != 3:
-        raise ConsoleError("give the target's currency, e.g. EUR", field="currency")
+        raise ConsoleError(T_("give the target's currency, e.g. EUR"), field="currency")
     count = deal_count.strip() or "0"
     if not count.isdigit():
-        raise ConsoleError("the deal count is a whole number", field="deal_count")
+        raise ConsoleError(T_("the deal count is a whole number"), field="deal_count")
     target = Target(line_id, team_id, period.strip(), value, currency.strip().upper(), int(count))
     return deps.organisation.set_targets(_token(caller), line_id, period.strip(), (target,))

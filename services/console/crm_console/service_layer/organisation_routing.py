@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from crm_console.domain.deals import LineRequest, Pricing, Product
-from crm_console.domain.errors import ConsoleError, NotFound, Refused
+from crm_console.domain.errors import T_, ConsoleError, NotFound, Refused
 from crm_console.domain.organisation import (
     ACTION_KINDS,
     AUTOMATION_TRIGGERS,
@@ -75,11 +75,12 @@ def update_territory(
     pipeline of the line its deals go into (``""``: the line's; ``None`` keeps it)."""
     name = name.strip()
     if not name:
-        raise ConsoleError("enter the territory's name", field="name")
+        raise ConsoleError(T_("enter the territory's name"), field="name")
     order = priority.strip() or "0"
     if not order.isdigit():
         raise ConsoleError(
-            "the priority is a whole number (1 is tried first; empty keeps it)", field="priority"
+            T_("the priority is a whole number (1 is tried first; empty keeps it)"),
+            field="priority",
         )
     expected = int(version) if version.strip().isdigit() else 0
     return deps.organisation.update_territory(
@@ -100,7 +101,7 @@ def deactivate_territory(deps: Dependencies, caller: Session, *, territory_id: s
 def _one_rule(name: str, attribute: str, values: str, currency: str) -> Rule:
     name = name.strip()
     if not name:
-        raise ConsoleError("give the rule a name", field="rule_name")
+        raise ConsoleError(T_("give the rule a name"), field="rule_name")
     if not attribute.strip() and not values.strip():
         return Rule(id="", name=name, conditions=())  # a catch-all: every lead
     return Rule(id="", name=name, conditions=(condition_of(attribute, values, currency),))
@@ -123,11 +124,13 @@ def create_territory(
     """A territory with its first rule; ``pipeline_id`` names a pipeline of the line for its
     deals ("" = the line's; deals and territory check it)."""
     if not name.strip():
-        raise ConsoleError("enter the territory's name", field="name")
+        raise ConsoleError(T_("enter the territory's name"), field="name")
     if not sales_line_id or not team_id:
-        raise ConsoleError("choose the sales line and the team", field="team_id")
+        raise ConsoleError(T_("choose the sales line and the team"), field="team_id")
     if not priority.strip().isdigit() or int(priority) < 1:
-        raise ConsoleError("the priority is a whole number from 1 (tried first)", field="priority")
+        raise ConsoleError(
+            T_("the priority is a whole number from 1 (tried first)"), field="priority"
+        )
     rule = _one_rule(rule_name, attribute, values, currency)
     return deps.organisation.create_territory(
         _token(caller),
@@ -198,7 +201,7 @@ def remove_rule(
     current = deps.organisation.territory(token, territory_id)
     rules = tuple(r for r in current.rules if r.id != rule_id)
     if len(rules) == len(current.rules):
-        raise ConsoleError("that rule is no longer in the territory; reload the page")
+        raise ConsoleError(T_("that rule is no longer in the territory; reload the page"))
     return deps.organisation.set_rules(
         token, territory_id, rules, _expected(rules_version, current), comment.strip()
     )
@@ -243,7 +246,7 @@ def pipeline_file(deps: Dependencies, caller: Session, *, pipeline_id: str) -> P
     token = _token(caller)
     found = next((p for p in deps.deals.pipeline_details(token) if p.id == pipeline_id), None)
     if found is None:
-        raise NotFound(f"pipeline {pipeline_id} not found")
+        raise NotFound(T_("pipeline %(id)s not found", id=pipeline_id))
     try:
         line = deps.organisation.sales_line(token, found.sales_line_id)
         teams = tuple(t for t in deps.organisation.teams(token) if t.id in line.team_ids)
@@ -264,7 +267,7 @@ def revise_stages(
     deals and has none chosen)."""
     stages, moves = revised_stages(rows)
     if not stages:
-        raise ConsoleError("a pipeline keeps at least one stage")
+        raise ConsoleError(T_("a pipeline keeps at least one stage"))
     expected = int(version) if version.strip().isdigit() else 0
     return deps.deals.revise_pipeline(_token(caller), pipeline_id, stages, moves, expected)
 
@@ -282,17 +285,21 @@ def create_automation_rule(
     them and names any other problem (unknown placeholder, stage not in the pipeline, ...)."""
     name = values.get("name", "").strip()
     if not name:
-        raise ConsoleError("give the rule a name", field="name")
+        raise ConsoleError(T_("give the rule a name"), field="name")
     trigger, kind = values.get("trigger", ""), values.get("action_kind", "")
     if trigger not in AUTOMATION_TRIGGERS:
-        raise ConsoleError(f"choose one of {', '.join(AUTOMATION_TRIGGERS)}", field="trigger")
+        raise ConsoleError(
+            T_("choose one of %(choices)s", choices=", ".join(AUTOMATION_TRIGGERS)), field="trigger"
+        )
     if kind not in ACTION_KINDS:
-        raise ConsoleError(f"choose one of {', '.join(ACTION_KINDS)}", field="action_kind")
+        raise ConsoleError(
+            T_("choose one of %(choices)s", choices=", ".join(ACTION_KINDS)), field="action_kind"
+        )
     days = values.get("stalled_after_days", "").strip() or "0"
     if not days.isdigit():
-        raise ConsoleError("the days are a whole number", field="stalled_after_days")
+        raise ConsoleError(T_("the days are a whole number"), field="stalled_after_days")
     if not team_ids:
-        raise ConsoleError("choose the teams whose deals the rule fires for", field="team_ids")
+        raise ConsoleError(T_("choose the teams whose deals the rule fires for"), field="team_ids")
     rule = NewAutomationRule(
         name=name,
         trigger=trigger,
@@ -351,9 +358,9 @@ def price_lookup(
 ) -> Pricing:
     """One product's price as a quote would get it (catalog's PriceQuote; nothing is saved)."""
     if not product_id:
-        raise ConsoleError("choose a product", field="product_id")
+        raise ConsoleError(T_("choose a product"), field="product_id")
     if len(currency.strip()) != 3:
-        raise ConsoleError("give the currency, e.g. EUR", field="currency")
+        raise ConsoleError(T_("give the currency, e.g. EUR"), field="currency")
     chosen = next((p for p in products if p.id == product_id), None)
     line = LineRequest(product_id, quantity.strip() or "1", unit.strip())
     if chosen is not None and not line.unit:

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from crm_console.domain.deals import Board, Deal, LostReason, PipelineRef
-from crm_console.domain.errors import ConsoleError
+from crm_console.domain.errors import T_, ConsoleError
 from crm_console.domain.session import Session
 from crm_console.service_layer.dependencies import Dependencies
 
@@ -25,7 +25,7 @@ def move(
 ) -> Deal:
     """Move to ``stage_key``; a stale ``version`` (someone moved it meanwhile) is refused."""
     if not stage_key:
-        raise ConsoleError("choose the stage to move the deal to", field="stage_key")
+        raise ConsoleError(T_("choose the stage to move the deal to"), field="stage_key")
     return deps.deals.move(caller.tokens.access_token, deal_id, stage_key, version)
 
 
@@ -34,11 +34,11 @@ def close_won(
 ) -> Deal:
     amount = _amount(revenue)
     if not day:
-        raise ConsoleError("enter the day the deal was won", field="actual_close_date")
+        raise ConsoleError(T_("enter the day the deal was won"), field="actual_close_date")
     try:
         dt.date.fromisoformat(day)
     except ValueError:
-        raise ConsoleError("enter the day as YYYY-MM-DD", field="actual_close_date") from None
+        raise ConsoleError(T_("enter the day as YYYY-MM-DD"), field="actual_close_date") from None
     return deps.deals.close_won(caller.tokens.access_token, deal_id, amount, currency, day)
 
 
@@ -46,7 +46,7 @@ def close_lost(
     deps: Dependencies, caller: Session, *, deal_id: str, reason: str, competitor: str, note: str
 ) -> Deal:
     if not reason:
-        raise ConsoleError("choose why the deal was lost", field="reason")
+        raise ConsoleError(T_("choose why the deal was lost"), field="reason")
     return deps.deals.close_lost(
         caller.tokens.access_token, deal_id, reason, competitor.strip(), note.strip()
     )
@@ -54,7 +54,7 @@ def close_lost(
 
 def reopen(deps: Dependencies, caller: Session, *, deal_id: str, reason: str) -> Deal:
     if not reason.strip():
-        raise ConsoleError("say why the deal is reopened", field="reason")
+        raise ConsoleError(T_("say why the deal is reopened"), field="reason")
     return deps.deals.reopen(caller.tokens.access_token, deal_id, reason.strip())
 
 
@@ -67,8 +67,8 @@ def _amount(text: str) -> Decimal:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
         raise ConsoleError(
-            "enter the revenue as a number, e.g. 12500.00", field="actual_revenue"
+            T_("enter the revenue as a number, e.g. 12500.00"), field="actual_revenue"
         ) from None
     if not amount.is_finite() or amount <= 0:
-        raise ConsoleError("the actual revenue must be more than zero", field="actual_revenue")
+        raise ConsoleError(T_("the actual revenue must be more than zero"), field="actual_revenue")
     return amount

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from crm_console.domain.deals import Deal
-from crm_console.domain.errors import ConsoleError, NotFound, Unavailable
+from crm_console.domain.errors import T_, ConsoleError, NotFound, Unavailable
 from crm_console.domain.leads import Lead
 from crm_console.domain.session import Session
 from crm_console.domain.team import (
@@ -74,7 +74,7 @@ class Handover:
 
 def _teams(deps: Dependencies) -> TeamsPort:
     if deps.teams is None:
-        raise Unavailable("the team pages are not connected to territory; try again later")
+        raise Unavailable(T_("the team pages are not connected to territory; try again later"))
     return deps.teams
 
 
@@ -105,7 +105,7 @@ def _run(deps: Dependencies, caller: Session, team_id: str) -> tuple[Team, str, 
     does not see (as for an unknown id), NotAllowed for one they only work in."""
     scope = next((s for s in _scopes(deps, caller) if s.team_id == team_id), None)
     if scope is None:
-        raise NotFound(f"team {team_id} not found")
+        raise NotFound(T_("team %(id)s not found", id=team_id))
     if not scope.runs_the_team:
         raise NotAllowed()
     teams = _teams(deps).all_teams(_token(caller))
@@ -164,7 +164,9 @@ def member_page(deps: Dependencies, caller: Session, *, team_id: str, user_id: s
     members = who_is_free(_loads(deps, caller, team_id, leads, deals), now)
     member = next((m for m in members if m.user_id == user_id), None)
     if member is None:
-        raise NotFound(f"{user_id} is not a member of team {team.name}")
+        raise NotFound(
+            T_("%(user)s is not a member of team %(team)s", user=user_id, team=team.name)
+        )
     return MemberPage(
         team=team,
         role=role,
@@ -192,7 +194,7 @@ def retry_routing(deps: Dependencies, caller: Session, *, lead_id: str) -> bool:
 
 def reassign_lead(deps: Dependencies, caller: Session, *, lead_id: str, owner_user_id: str) -> Lead:
     if not owner_user_id:
-        raise ConsoleError("choose the member who takes the lead", field="owner_user_id")
+        raise ConsoleError(T_("choose the member who takes the lead"), field="owner_user_id")
     return _teams(deps).assign_lead(_token(caller), lead_id, "", owner_user_id)
 
 
@@ -200,7 +202,7 @@ def reassign_deal(
     deps: Dependencies, caller: Session, *, deal_id: str, owner_user_id: str, reason: str
 ) -> Deal:
     if not owner_user_id:
-        raise ConsoleError("choose the member who takes the deal", field="owner_user_id")
+        raise ConsoleError(T_("choose the member who takes the deal"), field="owner_user_id")
     return _teams(deps).reassign_deal(_token(caller), deal_id, owner_user_id, reason.strip())
 
 
@@ -208,9 +210,9 @@ def transfer_deal(
     deps: Dependencies, caller: Session, *, deal_id: str, to_team_id: str, reason: str
 ) -> Deal:
     if not to_team_id:
-        raise ConsoleError("choose the team that takes the deal", field="to_team_id")
+        raise ConsoleError(T_("choose the team that takes the deal"), field="to_team_id")
     if not reason.strip():
-        raise ConsoleError("say why the deal goes to another team", field="reason")
+        raise ConsoleError(T_("say why the deal goes to another team"), field="reason")
     return _teams(deps).transfer_deal(_token(caller), deal_id, to_team_id, reason.strip())
 
 
@@ -218,7 +220,7 @@ def move_member(
     deps: Dependencies, caller: Session, *, user_id: str, team_id: str, to_team_id: str
 ) -> None:
     if not to_team_id or to_team_id == team_id:
-        raise ConsoleError("choose the team the member moves to", field="to_team_id")
+        raise ConsoleError(T_("choose the team the member moves to"), field="to_team_id")
     _teams(deps).move_member(_token(caller), user_id, team_id, to_team_id)
 
 
@@ -246,7 +248,9 @@ def record_absence(
     """Leave from the start of ``first_day`` to the end of ``last_day`` in ``time_zone``."""
     first, last = _day(first_day, "first_day"), _day(last_day, "last_day")
     if last < first:
-        raise ConsoleError("the last day of the leave is before its first day", field="last_day")
+        raise ConsoleError(
+            T_("the last day of the leave is before its first day"), field="last_day"
+        )
     zone = zoneinfo.ZoneInfo(time_zone)
     starts = dt.datetime.combine(first, dt.time(), zone)
     ends = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
@@ -259,8 +263,8 @@ def cancel_absence(deps: Dependencies, caller: Session, *, absence_id: str) -> A
 
 def _day(text: str, field: str) -> dt.date:
     if not text:
-        raise ConsoleError("enter the first and the last day of the leave", field=field)
+        raise ConsoleError(T_("enter the first and the last day of the leave"), field=field)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ConsoleError("enter the day as YYYY-MM-DD", field=field) from None
+        raise ConsoleError(T_("enter the day as YYYY-MM-DD"), field=field) from None

@@ -682,3 +682,22 @@ def test_more_people_than_one_search_reads_are_counted_as_more():
     assert ", …)" in str(vague.value) and "Ann 5" not in str(vague.value)
     assert person_meant(many, "ANN3@x.de", "person", more=True) == "u3"
     assert person_meant(many[:1], "ann", "person", more=False) == "u0"
+
+
+def test_a_persian_or_hebrew_form_gets_the_consoles_own_check_in_its_language(team_one):
+    client, _, _, team, _ = team_one
+    client.app.state.console.deps.identity.add("rexa@example.com", "Rexa Berg")
+    sign_in(client, "mia@example.com")
+    path, page = f"/organisation/teams/{team.id}/members", f"/organisation/teams/{team.id}"
+    form = {"form": "add-member", "role": "expert", "daily_capacity": "0", "person": "Re"}
+    people = "Rex <rex@example.com>, Rexa Berg <rexa@example.com>"
+    client.cookies.set("crm_lang", "he", domain="console.test")
+    several = post(client, path, form, page)
+    assert several.status_code == 409 and 'id="add-member-person-problem"' in several.text
+    assert f"2 אנשים מתאימים ל־'Re' ({people}): הזינו עוד מהשם" in main(several.text)
+    client.cookies.set("crm_lang", "fa", domain="console.test")
+    several = post(client, path, form, page)
+    assert f"۲ نفر با 'Re' جور درمی‌آیند ({people})" in main(several.text)
+    empty = post(client, path, {**form, "person": " "}, page)
+    assert empty.status_code == 409 and "نام یا ایمیل فرد را وارد کنید" in main(empty.text)
+    assert "people match" not in main(several.text)

@@ -23,6 +23,7 @@ from crm_console.entrypoints.web_kit import (
     render,
     require,
     safe_next,
+    say,
 )
 from crm_console.service_layer import pipeline
 
@@ -78,7 +79,7 @@ def _answer(request: Request, form: Form, error: ConsoleError | None, notice: st
         if error is None:
             return JSONResponse({"ok": True, "message": notice})
         status = 404 if isinstance(error, NotFound) else 409
-        return JSONResponse({"ok": False, "message": error.message}, status_code=status)
+        return JSONResponse({"ok": False, "message": say(request, error)}, status_code=status)
     if error is None:
         separator = "&" if "?" in target else "?"
         return redirect(f"{target}{separator}{urlencode({'notice': notice})}")
@@ -87,10 +88,10 @@ def _answer(request: Request, form: Form, error: ConsoleError | None, notice: st
     line_id = str(form.get("sales_line_id", ""))
     if line_id:
         board = pipeline.board(console_of(request).deps, require(request), sales_line_id=line_id)
-        context = _context(request, board, problem=error.message)
+        context = _context(request, board, problem=say(request, error))
         return render(request, "board/board.html", context, status=409)
     deal_page = f"/deals/{request.path_params['deal_id']}"
-    return redirect(f"{deal_page}?{urlencode({'problem': error.message})}")
+    return redirect(f"{deal_page}?{urlencode({'problem': say(request, error)})}")
 
 
 @posted

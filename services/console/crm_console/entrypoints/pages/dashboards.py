@@ -21,7 +21,7 @@ from crm_console.domain.reports import PERIOD_KINDS, scope_text, shifted
 from crm_console.entrypoints import dashboard_charts as charts
 from crm_console.entrypoints.dashboard_format import Formats
 from crm_console.entrypoints.i18n import Language
-from crm_console.entrypoints.web_kit import console_of, language_of, render, require
+from crm_console.entrypoints.web_kit import console_of, language_of, render, require, say
 from crm_console.service_layer import dashboards
 from crm_console.service_layer.dashboards import DashboardView
 
@@ -97,7 +97,7 @@ def _page(request: Request, group: str) -> Response:
         return render(
             request,
             "dashboards/bad_link.html",
-            {"problem": error.message, "groups": GROUP_TITLES, "group": group},
+            {"problem": say(request, error), "groups": GROUP_TITLES, "group": group},
             status=400,
         )
     lang = language_of(request)

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from crm_console.domain.deals import ACTIVITY_KINDS, DIRECTIONS, Pricing, with_base_units
-from crm_console.domain.errors import ConsoleError, NotFound
+from crm_console.domain.errors import T_, ConsoleError, NotFound
 from crm_console.entrypoints.web_kit import (
     Form,
     console_of,
@@ -22,6 +22,7 @@ from crm_console.entrypoints.web_kit import (
     redirect,
     render,
     require,
+    say,
 )
 from crm_console.service_layer import deal_page, pipeline
 
@@ -83,7 +84,7 @@ def log_activity(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=error.message, status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "logged")
 
 
@@ -101,7 +102,7 @@ def complete_task(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=error.message, status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "task_done")
 
 
@@ -135,7 +136,7 @@ def quote_builder(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=error.message, status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "quote_priced")
 
 
@@ -163,7 +164,7 @@ def quote_action(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=error.message, status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, f"quote_{action}")
 
 
@@ -176,7 +177,7 @@ def invoice_deal(request: Request, form: Form) -> Response:
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=error.message, status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "invoiced")
 
 
@@ -203,11 +204,11 @@ def invoice_action(request: Request, form: Form) -> Response:
                 reference=str(form.get("reference", "")),
             )
         else:
-            raise NotFound(f"no invoice action {action!r}")
+            raise NotFound(T_("no invoice action %(value)s", value=repr(action)))
     except NotFound:
         raise
     except ConsoleError as error:
-        return _page(request, deal_id, problem=error.message, status=409)
+        return _page(request, deal_id, problem=say(request, error), status=409)
     return _done(deal_id, "invoice_issued" if action == "issue" else "payment_recorded")
 
 

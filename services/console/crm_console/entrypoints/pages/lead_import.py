@@ -20,8 +20,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from crm_console.domain.errors import ConsoleError, NotFound
-from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require
+from crm_console.domain.errors import T_, ConsoleError, NotFound
+from crm_console.entrypoints import i18n
+from crm_console.entrypoints.web_kit import (
+    Form,
+    console_of,
+    language_of,
+    posted,
+    redirect,
+    render,
+    require,
+    say,
+)
 from crm_console.service_layer import leads
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -79,20 +89,20 @@ def import_form(request: Request) -> Response:
 def _rows(upload: UploadFile) -> tuple[list[str], list[dict[str, str]]]:
     raw = upload.file.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise ConsoleError("the file is larger than 20 MB; split it")
+        raise ConsoleError(T_("the file is larger than 20 MB; split it"))
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConsoleError("the file is not UTF-8 text; save it as CSV UTF-8") from None
+        raise ConsoleError(T_("the file is not UTF-8 text; save it as CSV UTF-8")) from None
     reader = csv.DictReader(io.StringIO(text))
     columns = [c for c in (reader.fieldnames or []) if c]
     if not columns:
-        raise ConsoleError("the file has no header line naming its columns")
+        raise ConsoleError(T_("the file has no header line naming its columns"))
     rows = [{k: v or "" for k, v in row.items() if k} for row in reader]
     if not rows:
-        raise ConsoleError("the file has a header but no rows")
+        raise ConsoleError(T_("the file has a header but no rows"))
     return columns, rows
 
 
@@ -101,13 +111,19 @@ def start_import(request: Request, form: Form) -> Response:
     session = require(request)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        return render(request, "leads/import.html", {"problem": "choose a CSV file"}, status=422)
+        return render(
+            request,
+            "leads/import.html",
+            {"problem": language_of(request).gettext("choose a CSV file")},
+            status=422,
+        )
     try:
         columns, rows = _rows(upload)
     except ConsoleError as error:
-        return render(request, "leads/import.html", {"problem": error.message}, status=422)
+        return render(request, "leads/import.html", {"problem": say(request, error)}, status=422)
     deps = console_of(request).deps
     job_id = deps.ids.new_id()
+    language = language_of(request)  # the request's language, for the import thread's message
     job = ImportJob(owner_user_id=session.person.user_id, total=len(rows))
     JOBS.add(job_id, job)
 
@@ -121,7 +137,7 @@ def start_import(request: Request, form: Form) -> Response:
             ):
                 job.problems.append(problem)
         except ConsoleError as error:
-            job.failure = error.message
+            job.failure = i18n.say(error, language)
         finally:
             job.done, job.finished_at = True, time.monotonic()
 

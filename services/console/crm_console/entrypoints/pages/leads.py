@@ -16,7 +16,7 @@ from crm_console.domain.leads import (
     STATUSES,
 )
 from crm_console.domain.session import Session
-from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require
+from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require, say
 from crm_console.entrypoints.words import N_
 from crm_console.service_layer import leads
 
@@ -54,7 +54,7 @@ def search(request: Request) -> Response:
         query = lead_query.parse(list(request.query_params.multi_items()))
         page = leads.search(console_of(request).deps, session, query=query)
     except ConsoleError as error:
-        query, problem = lead_query.LeadQuery(), error.message
+        query, problem = lead_query.LeadQuery(), say(request, error)
     context = {"query": query, "page": page, "problem": problem, **CHOICES}
     if request.headers.get("hx-request") and request.headers.get("hx-target") == "results":
         return render(request, "leads/_results.html", context)
@@ -83,7 +83,7 @@ def change_status(request: Request, form: Form) -> Response:
             reason=str(form.get("reason", "")),
         )
     except ConsoleError as error:
-        return _lead_with_problem(request, session, lead_id, error.message)
+        return _lead_with_problem(request, session, lead_id, say(request, error))
     return redirect(f"/leads/{lead_id}")
 
 
@@ -126,7 +126,7 @@ def create_lead(request: Request, form: Form) -> Response:
             console_of(request).deps, session, form_key=values.get("form_key", ""), values=inputs
         )
     except ConsoleError as error:
-        context = _form_context(request, values, error.message, error.field)
+        context = _form_context(request, values, say(request, error), error.field)
         return render(request, "leads/new.html", context, status=422)
     return redirect(f"/leads/{created.id}")
 
@@ -143,7 +143,7 @@ def convert_lead(request: Request, form: Form) -> Response:
             opportunity_name=str(form.get("opportunity_name", "")),
         )
     except ConsoleError as error:
-        return _lead_with_problem(request, session, lead_id, error.message)
+        return _lead_with_problem(request, session, lead_id, say(request, error))
     return redirect(f"/leads/{lead_id}")
 
 
@@ -168,7 +168,7 @@ def merge_lead(request: Request, form: Form) -> Response:
             duplicate_id=str(form.get("duplicate_id", "")),
         )
     except ConsoleError as error:
-        return _lead_with_problem(request, session, lead_id, error.message)
+        return _lead_with_problem(request, session, lead_id, say(request, error))
     return redirect(f"/leads/{lead_id}")
 
 

@@ -18,6 +18,7 @@ from crm_console.entrypoints.web_kit import (
     redirect,
     render,
     require,
+    say,
     set_language,
     set_time_zone,
 )
@@ -53,7 +54,7 @@ def save(request: Request, form: Form) -> Response:
     try:
         set_time_zone(request, zone)
     except ConsoleError as error:
-        return _page(request, problem=error.message, chosen=zone, status=400)
+        return _page(request, problem=say(request, error), chosen=zone, status=400)
     set_language(request, str(form.get("lang", "")))
     return redirect("/settings?notice=saved")
 

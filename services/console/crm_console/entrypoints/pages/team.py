@@ -27,6 +27,7 @@ from crm_console.entrypoints.web_kit import (
     redirect,
     render,
     require,
+    say,
     session_of,
     time_zone_of,
 )
@@ -144,7 +145,7 @@ def _changing(
             raise
         except ConsoleError as error:
             page = _member if member_page else _team
-            return page(request, problem=error.message, status=409)
+            return page(request, problem=say(request, error), status=409)
         if notice.startswith("/"):
             return redirect(notice)
         return _back(request, notice, member_page=member_page)
