@@ -24,9 +24,16 @@ from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_condi
 from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
 from crm_reporting.domain import totals as t
 from crm_reporting.domain.deals import OPEN, WON, DealFact
-from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon, cycle_mean
+from crm_reporting.domain.figures import HOUR_MICROS, length_hours, middle_hours
+from crm_reporting.domain.kpis.closed import (
+    ClosedGroup,
+    Cycle,
+    TeamWon,
+    cycle_figures,
+    cycle_mean,
+)
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
-from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup
+from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stay_figures
 from crm_reporting.service_layer.ports import DealFilter
 
 MICROS = Decimal(1_000_000)
@@ -103,9 +110,11 @@ class SqlTotals(SqlAggregateReads):
             )
 
     # -- read side -----------------------------------------------------------------------------
-    def _totals(self, f: DealFilter, kind: str, *conditions: Any) -> list[Any]:
+    def _totals(
+        self, f: DealFilter, kind: str, *conditions: Any, teams: Sequence[str] = ()
+    ) -> list[Any]:
         c = deal_totals.c
-        where = [c.kind == kind, c.team_id.in_(sorted(f.team_ids)), *conditions]
+        where = [c.kind == kind, c.team_id.in_(teams or sorted(f.team_ids)), *conditions]
         if f.sales_line_id:
             where.append(c.sales_line_id == f.sales_line_id)
         return where
@@ -123,7 +132,13 @@ class SqlTotals(SqlAggregateReads):
         return parts
 
     def _grouped(
-        self, f: DealFilter, kind: str, ranges: Sequence[Any], *columns: Any, where: Any = None
+        self,
+        f: DealFilter,
+        kind: str,
+        ranges: Sequence[Any],
+        *columns: Any,
+        where: Any = None,
+        teams: Sequence[str] = (),
     ) -> list[tuple[Any, ...]]:
         """(columns..., deals, valued, value_micros, entered, length_micros) summed per ``columns`` over the
         disjoint ``ranges`` of (grain, day): one statement, a UNION ALL of one index range each
@@ -138,7 +153,7 @@ class SqlTotals(SqlAggregateReads):
             func.sum(c.entered),
             func.sum(c.length_micros),
         )
-        conditions = self._totals(f, kind, *([] if where is None else [where]))
+        conditions = self._totals(f, kind, *([] if where is None else [where]), teams=teams)
         parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
         statement = parts[0] if len(parts) == 1 else union_all(*parts)
         merged: dict[tuple[Any, ...], list[int]] = {}
@@ -256,14 +271,22 @@ class SqlTotals(SqlAggregateReads):
         return cycle_mean(won, total)
 
     def _instant_rows(
-        self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime, *columns: Any
+        self,
+        f: DealFilter,
+        kind: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        *columns: Any,
+        teams: Sequence[str] = (),
+        sums: int = 1,
     ) -> tuple[list[tuple[Any, ...]], tuple[tuple[dt.datetime, dt.datetime], ...]]:
-        """Grouped sums of the whole UTC days of [start, end); the partial edges are returned for
-        the caller to read from the facts."""
+        """Grouped sums (the first ``sums`` of deals, valued, ...) of the whole UTC days of
+        [start, end); the partial edges are returned for the caller to read from the facts."""
         span = t.instant_span(start, end)
         if span.whole is None:
             return [], span.edges
-        rows = [row[:-4] for row in self._grouped(f, kind, self._days(span.whole), *columns)]
+        grouped = self._grouped(f, kind, self._days(span.whole), *columns, teams=teams)
+        rows = [row[: len(columns) + sums] for row in grouped]
         return rows, span.edges
 
     def cohort_groups(
@@ -358,3 +381,74 @@ class SqlTotals(SqlAggregateReads):
             select(d.currency, func.count()).where(when, *deal_conditions(f)).group_by(d.currency)
         ).tuples()
         return {currency: int(n) for currency, n in rows}
+
+    # -- medians: counts per whole hour of length ----------------------------------------------
+    def _length_teams(self, f: DealFilter) -> list[str]:
+        """The team keys of the length counts to read: the line's ALL_TEAMS rows when the filter
+        covers every team with a deal in the line (``TEAMS``), else the filter's teams."""
+        if f.sales_line_id:
+            c = deal_totals.c
+            teams = self.session.execute(
+                select(c.team_id).where(
+                    c.kind == t.TEAMS,
+                    c.grain == "",
+                    c.day == t.NEVER,
+                    c.sales_line_id == f.sales_line_id,
+                )
+            ).scalars()
+            if set(teams) <= f.team_ids:
+                return [t.ALL_TEAMS]
+        return sorted(f.team_ids)
+
+    def ended_stay_figures(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[StayFigures]:
+        if not self._by_totals(f):
+            return super().ended_stay_figures(f, start, end)
+        c = deal_totals.c
+        rows, edges = self._instant_rows(
+            f,
+            t.STAY,
+            start,
+            end,
+            c.pipeline_id,
+            c.stage_key,
+            c.detail,
+            teams=self._length_teams(f),
+            sums=5,
+        )
+        counts: dict[tuple[str, str], dict[int, int]] = {}
+        lengths: dict[tuple[str, str], int] = {}
+        for p, stage, hours, n, _, _, _, total in rows:
+            mine = counts.setdefault((p, stage), {})
+            mine[int(hours)] = mine.get(int(hours), 0) + _n(n)
+            lengths[(p, stage)] = lengths.get((p, stage), 0) + _n(total)
+        for edge_start, edge_end in edges:  # partial UTC days: the stays themselves
+            for key, values in self.ended_stay_lengths(f, edge_start, edge_end).items():
+                mine = counts.setdefault(key, {})
+                for length in values:
+                    hours = length_hours(length)
+                    mine[hours] = mine.get(hours, 0) + 1
+                lengths[key] = lengths.get(key, 0) + sum(values)
+        figures = []
+        for (p, stage), mine in sorted(counts.items()):
+            low, high = middle_hours(mine)
+            n = sum(mine.values())
+            if n:
+                figures.append(
+                    stay_figures(
+                        p, stage, n, lengths[(p, stage)], low * HOUR_MICROS, high * HOUR_MICROS
+                    )
+                )
+        return figures
+
+    def won_cycle(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        if not self._by_totals(f):
+            return super().won_cycle(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        rows = self._grouped(f, t.CYCLE, days, c.detail, teams=self._length_teams(f))
+        counts = {int(hours): _n(n) for hours, n, *_ in rows}
+        total = sum(_n(row[5]) for row in rows)
+        low, high = middle_hours(counts)
+        return cycle_figures(sum(counts.values()), total, low * HOUR_MICROS, high * HOUR_MICROS)
