@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, union, union_all
+from sqlalchemy import and_, delete, func, literal, or_, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,7 +85,9 @@ class SqlTotals(SqlAggregateReads):
                 "entered": a.entered,
                 "length_micros": a.length_micros,
             }
-            for key, a in change.items()
+            # In key order: two transactions lock the rows they share (a line's ALL_TEAMS rows)
+            # in the same order, so one waits for the other instead of deadlocking.
+            for key, a in sorted(change.items())
         ]
         dialect = postgresql if self._postgres() else sqlite
         statement = dialect.insert(deal_totals)
@@ -101,7 +103,7 @@ class SqlTotals(SqlAggregateReads):
             rows,
         )
         # Keys a deal left: drop them when nothing counts there any more (a small table).
-        emptied = [key for key, a in change.items() if a.deals < 0]
+        emptied = [key for key, a in sorted(change.items()) if a.deals < 0]
         for key in emptied:
             self.session.execute(
                 delete(deal_totals).where(
@@ -111,10 +113,17 @@ class SqlTotals(SqlAggregateReads):
 
     # -- read side -----------------------------------------------------------------------------
     def _totals(
-        self, f: DealFilter, kind: str, *conditions: Any, teams: Sequence[str] = ()
+        self, f: DealFilter, kind: str, *conditions: Any, teams: Sequence[str] | None = ()
     ) -> list[Any]:
+        """The rows of ``kind`` for the filter: of ``teams`` (default ``_team_keys``), or, with
+        ``teams=None`` (a filter covering the line), every team's own rows of the line."""
         c = deal_totals.c
-        where = [c.kind == kind, c.team_id.in_(teams or sorted(f.team_ids)), *conditions]
+        team = (
+            c.team_id != t.ALL_TEAMS
+            if teams is None
+            else c.team_id.in_(teams or self._team_keys(f))
+        )
+        where = [c.kind == kind, team, *conditions]
         if f.sales_line_id:
             where.append(c.sales_line_id == f.sales_line_id)
         return where
@@ -138,7 +147,7 @@ class SqlTotals(SqlAggregateReads):
         ranges: Sequence[Any],
         *columns: Any,
         where: Any = None,
-        teams: Sequence[str] = (),
+        teams: Sequence[str] | None = (),
     ) -> list[tuple[Any, ...]]:
         """(columns..., deals, valued, value_micros, entered, length_micros) summed per ``columns`` over the
         disjoint ``ranges`` of (grain, day): one statement, a UNION ALL of one index range each
@@ -189,7 +198,7 @@ class SqlTotals(SqlAggregateReads):
             )
             for p, s, currency, n in self.session.execute(
                 select(d.pipeline_id, d.stage_key, d.currency, func.count())
-                .where(d.status == OPEN, since, *deal_conditions(f))
+                .where(d.status == OPEN, since, *self._fact_conditions(f))
                 .group_by(d.pipeline_id, d.stage_key, d.currency)
             ).tuples():
                 recent[(p, s, currency)] = int(n)
@@ -250,7 +259,15 @@ class SqlTotals(SqlAggregateReads):
         rows = [
             (line, team, currency, n, total)
             for line, team, currency, n, _, total, _, _ in self._grouped(
-                f, t.CLOSED, days, c.sales_line_id, c.team_id, c.currency, where=c.status == WON
+                f,
+                t.CLOSED,
+                days,
+                c.sales_line_id,
+                c.team_id,
+                c.currency,
+                where=c.status == WON,
+                # Per team (the targets' actual): a covered line's teams need no list of them.
+                teams=None if self._covers_line(f) else sorted(f.team_ids),
             )
         ]
         won = [
@@ -321,40 +338,51 @@ class SqlTotals(SqlAggregateReads):
         # at or after the earliest instant: months after each instant's month, the days left in
         # its month; the rest of the instant's own UTC day comes from the facts.
         c = deal_totals.c
-        # One statement of index ranges on (kind, grain, day): a union, not an OR the planner
-        # would answer with a scan of the table.
+        # One statement of index ranges on (kind, grain, day), each summed per (kind, currency)
+        # in the database and labelled with its instant (-1: the never-ending deals, counted for
+        # every instant): a UNION ALL, not an OR the planner would answer with a scan.
         kinds = c.kind.in_((t.ENDED, t.CREATED))
-        ranges = [c.grain == ""]
-        for instant in instants:
-            first, month_end = _after(instant)
-            ranges.append(and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
-            ranges.append(
-                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat())
-            )
-        scope = [c.team_id.in_(sorted(f.team_ids))]
+        scope = [c.team_id.in_(self._team_keys(f))]
         if f.sales_line_id:
             scope.append(c.sales_line_id == f.sales_line_id)
-        parts = [
-            select(c.kind, c.grain, c.day, c.currency, func.sum(c.deals).label("deals"))
-            .where(kinds, r, *scope)
-            .group_by(c.kind, c.grain, c.day, c.currency)
-            for r in ranges
-        ]
-        # Overlapping ranges (two instants in one month) would count a row twice: distinct rows.
-        rows = set(self.session.execute(union(*parts)).tuples().all())
-        results = []
-        for instant in instants:
+        ranges: list[tuple[int, Any]] = [(-1, and_(c.kind == t.ENDED, c.grain == ""))]
+        for index, instant in enumerate(instants):
             first, month_end = _after(instant)
-            counts: dict[str, int] = {}
-            for kind, grain, day, currency, n in rows:
-                counted = (
-                    (kind == t.ENDED and grain == "")
-                    or (grain == MONTH and day >= month_end.isoformat()[:7])
-                    or (grain == DAY and first.isoformat() <= day < month_end.isoformat())
+            ranges.append(
+                (index, and_(kinds, c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
+            )
+            ranges.append(
+                (
+                    index,
+                    and_(
+                        kinds,
+                        c.grain == DAY,
+                        c.day >= first.isoformat(),
+                        c.day < month_end.isoformat(),
+                    ),
                 )
-                if counted:
-                    sign = 1 if kind == t.ENDED else -1
-                    counts[currency] = counts.get(currency, 0) + sign * _n(n)
+            )
+        parts = [
+            select(literal(index).label("instant"), c.kind, c.currency, func.sum(c.deals))
+            .where(r, *scope)
+            .group_by(c.kind, c.currency)
+            for index, r in ranges
+        ]
+        if self._postgres():
+            # Each part reads a few rows, but PostgreSQL estimates thousands (the line's rows
+            # are one team value among the many) and starts parallel workers, whose start costs
+            # more than the reads on a busy machine: none for the rest of this read-only unit.
+            self.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        sums: dict[int, dict[str, int]] = {}
+        for index, kind, currency, n in self.session.execute(union_all(*parts)).tuples():
+            mine = sums.setdefault(int(index), {})
+            sign = 1 if kind == t.ENDED else -1
+            mine[currency] = mine.get(currency, 0) + sign * _n(n)
+        results = []
+        for index, instant in enumerate(instants):
+            counts = dict(sums.get(-1, {}))
+            for currency, n in sums.get(index, {}).items():
+                counts[currency] = counts.get(currency, 0) + n
             midnight = dt.datetime.combine(t.utc_day(instant), dt.time(), dt.UTC)
             if midnight != instant:  # the rest of the instant's own UTC day, from the facts
                 rest = (instant, midnight + dt.timedelta(days=1))
@@ -378,15 +406,20 @@ class SqlTotals(SqlAggregateReads):
                 and_(d.closed_at < d.created_at, d.created_at >= start, d.created_at < end),
             )
         rows = self.session.execute(
-            select(d.currency, func.count()).where(when, *deal_conditions(f)).group_by(d.currency)
+            select(d.currency, func.count())
+            .where(when, *self._fact_conditions(f))
+            .group_by(d.currency)
         ).tuples()
         return {currency: int(n) for currency, n in rows}
 
-    # -- medians: counts per whole hour of length ----------------------------------------------
-    def _length_teams(self, f: DealFilter) -> list[str]:
-        """The team keys of the length counts to read: the line's ALL_TEAMS rows when the filter
-        covers every team with a deal in the line (``TEAMS``), else the filter's teams."""
-        if f.sales_line_id:
+    def _team_keys(self, f: DealFilter) -> list[str]:
+        """The team keys of the rows to read: the line's ALL_TEAMS rows when the filter covers
+        every team with a deal in the line (``TEAMS``), else the filter's teams. Asked once per
+        filter in a unit of work."""
+        if not f.sales_line_id:
+            return sorted(f.team_ids)
+        known: dict[DealFilter, list[str]] = self.__dict__.setdefault("_team_keys_of", {})
+        if f not in known:
             c = deal_totals.c
             teams = self.session.execute(
                 select(c.team_id).where(
@@ -396,9 +429,20 @@ class SqlTotals(SqlAggregateReads):
                     c.sales_line_id == f.sales_line_id,
                 )
             ).scalars()
-            if set(teams) <= f.team_ids:
-                return [t.ALL_TEAMS]
-        return sorted(f.team_ids)
+            known[f] = [t.ALL_TEAMS] if set(teams) <= f.team_ids else sorted(f.team_ids)
+        return known[f]
+
+    def _covers_line(self, f: DealFilter) -> bool:
+        return self._team_keys(f) == [t.ALL_TEAMS]
+
+    def _fact_conditions(self, f: DealFilter) -> list[Any]:
+        """``deal_conditions`` without the list of teams when the filter covers the line (the
+        same deals; a list of hundreds of teams costs PostgreSQL's planner milliseconds)."""
+        if self._covers_line(f):
+            return [deal_facts.c.sales_line_id == f.sales_line_id]
+        return deal_conditions(f)
+
+    # -- medians: counts per whole hour of length ----------------------------------------------
 
     def ended_stay_figures(
         self, f: DealFilter, start: dt.datetime, end: dt.datetime
@@ -414,7 +458,6 @@ class SqlTotals(SqlAggregateReads):
             c.pipeline_id,
             c.stage_key,
             c.detail,
-            teams=self._length_teams(f),
             sums=5,
         )
         counts: dict[tuple[str, str], dict[int, int]] = {}
@@ -447,7 +490,7 @@ class SqlTotals(SqlAggregateReads):
             return super().won_cycle(f, first_day, last_day)
         c = deal_totals.c
         days = self._days(t.day_span(first_day, last_day))
-        rows = self._grouped(f, t.CYCLE, days, c.detail, teams=self._length_teams(f))
+        rows = self._grouped(f, t.CYCLE, days, c.detail)
         counts = {int(hours): _n(n) for hours, n, *_ in rows}
         total = sum(_n(row[5]) for row in rows)
         low, high = middle_hours(counts)

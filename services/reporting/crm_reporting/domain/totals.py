@@ -9,10 +9,12 @@ fact itself is order-independent, domain/deals.py).
 
 The medians (time in stage, sales cycle) are counts per whole hour of length (``STAY``,
 ``CYCLE``; the median's definition rounds lengths to the hour, domain/figures.py) with the exact
-sum of the lengths for the mean. They are kept per team and once more for the whole line
-(``ALL_TEAMS``): a line's rows are read instead of its teams' when the caller reports on every
-team that has a deal in the line (``TEAMS`` lists them), so a line's quarter reads a few rows per
-hour of length, not one per team.
+sum of the lengths for the mean.
+
+Every row is kept per team and once more for the whole line (team ``ALL_TEAMS``): a read takes
+the line's rows instead of its teams' when the caller reports on every team that has a deal in
+the line (``TEAMS`` lists them, per line and team), so a manager's line reads one row where it
+would read one per team, and nobody reads a total that includes a team they may not see.
 
 Time-keyed kinds are written twice: once per day (``YYYY-MM-DD``) and once per month
 (``YYYY-MM``); a read takes whole months from the month rows and the remaining days from the day
@@ -42,7 +44,7 @@ STAY = "stay"  # ended stays per UTC day left, pipeline, stage, whole hours of l
 CYCLE = "cycle"  # won deals per close date, whole hours of cycle (detail)
 TEAMS = "teams"  # deals per line and team, no time: the teams a line's ALL_TEAMS rows sum
 
-ALL_TEAMS = "*"  # the team key of the rows summed over every team of the line (STAY, CYCLE)
+ALL_TEAMS = "*"  # the team key of the rows summed over every team of the line
 
 NEVER = ""  # the time key of open-ended or undated contributions (no month row)
 STAYS_SEPARATOR = "|"
@@ -156,28 +158,26 @@ def contributions(fact: DealFact) -> dict[TotalKey, Amounts]:
     add(_timed(created, utc_day(fact.created_at)), Amounts(1))
     end = ended_at(fact)
     add(_timed(base._replace(kind=ENDED), None if end is None else utc_day(end)), Amounts(1))
-    add([TotalKey(TEAMS, NEVER, fact.sales_line_id, fact.team_id)], Amounts(1))
-    teams = (fact.team_id, ALL_TEAMS)
     for stay in fact.stays:
         if stay.left_at is None:
             continue
         length = micros(stay.left_at - stay.entered_at)
-        for team in teams:
-            key = TotalKey(
-                STAY,
-                NEVER,
-                fact.sales_line_id,
-                team,
-                pipeline_id=fact.pipeline_id,
-                stage_key=stay.stage_key,
-                detail=str(length_hours(length)),
-            )
-            add(_timed(key, utc_day(stay.left_at)), Amounts(1, length_micros=length))
+        key = base._replace(
+            kind=STAY,
+            currency="",
+            pipeline_id=fact.pipeline_id,
+            stage_key=stay.stage_key,
+            detail=str(length_hours(length)),
+        )
+        add(_timed(key, utc_day(stay.left_at)), Amounts(1, length_micros=length))
     if fact.status == WON and fact.close_date is not None:
         cycle = cycle_micros(fact)
-        for team in teams:
-            key = TotalKey(CYCLE, NEVER, fact.sales_line_id, team, detail=str(length_hours(cycle)))
-            add(_timed(key, fact.close_date), Amounts(1, length_micros=cycle))
+        key = base._replace(kind=CYCLE, currency="", detail=str(length_hours(cycle)))
+        add(_timed(key, fact.close_date), Amounts(1, length_micros=cycle))
+    # Every row once more for the whole line, and the team listed as one of the line's.
+    for key, amounts in list(out.items()):
+        add([key._replace(team_id=ALL_TEAMS)], amounts)
+    add([TotalKey(TEAMS, NEVER, fact.sales_line_id, fact.team_id)], Amounts(1))
     return out
 
 

@@ -84,9 +84,7 @@ def test_an_ended_stay_counts_its_hour_per_team_and_for_the_line():
     stays = _of_kind(totals.contributions(_fact()), totals.STAY)
     # qualify: 50 h 10 min -> 50 h; ended 2026-02-03 (UTC): day and month rows, team t1 and '*'
     length = totals.Amounts(1, length_micros=50 * HOUR + 10 * MINUTE)
-    key = totals.TotalKey(
-        totals.STAY, "2026-02-03", "line-1", "t1", "p1", "qualify", detail="50"
-    )
+    key = totals.TotalKey(totals.STAY, "2026-02-03", "line-1", "t1", "p1", "qualify", detail="50")
     assert stays == {
         key: length,
         key._replace(day="2026-02"): length,
