@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, or_, select, text, union_all
+from sqlalchemy import and_, delete, func, literal, or_, select, text, tuple_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -102,12 +102,13 @@ class SqlTotals(SqlAggregateReads):
             ),
             rows,
         )
-        # Keys a deal left: drop them when nothing counts there any more (a small table).
-        emptied = [key for key, a in sorted(change.items()) if a.deals < 0]
-        for key in emptied:
+        # Keys a deal left: drop them when nothing counts there any more, in one statement.
+        emptied = [tuple(key) for key, a in sorted(change.items()) if a.deals < 0]
+        if emptied:
             self.session.execute(
                 delete(deal_totals).where(
-                    *(c[name] == value for name, value in key._asdict().items()), c.deals == 0
+                    tuple_(*(c[name] for name in t.TotalKey._fields)).in_(emptied),
+                    c.deals == 0,
                 )
             )
 
