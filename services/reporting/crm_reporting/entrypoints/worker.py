@@ -21,10 +21,8 @@ Run: ``python -m crm_chassis.messaging.worker_main reporting crm_reporting.entry
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-import sqlalchemy
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.caller import Caller
@@ -49,15 +47,10 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     def _record(self, source: str, event: Any, uow: Any) -> None:
         recorded = event_translation.recorded(source, event)
         result = consumption.record_event(self.deps.joined(uow), WORKER, event=recorded)
-        if result.stored:
-            # The lag ends when the reports can see the event: at the handler's commit.
-            occurred = recorded.occurred_at
-
-            def visible(session: Any) -> None:
-                lag = (dt.datetime.now(dt.UTC) - occurred).total_seconds()
-                metrics.observe_recorded(source, recorded.event_type, max(0.0, lag))
-
-            sqlalchemy.event.listen(uow.session, "after_commit", visible, once=True)
+        if result.stored:  # the lag ends when the reports can see the event: at the commit
+            metrics.observe_at_commit(
+                uow.session, source, recorded.event_type, recorded.occurred_at
+            )
 
     # -- deals --------------------------------------------------------------------------------
     @idempotent_event_handler("deals", "deal_created", deals_events.DealCreated)
