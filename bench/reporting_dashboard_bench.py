@@ -94,6 +94,14 @@ TOTALS_SEED = [
         )
         for grain, width in (("d", 10), ("m", 7))
     ),
+    *(
+        _TOTALS + f"SELECT 'open_entered', team_id, '{grain}', day, sales_line_id, pipeline_id, "
+        "stage_key, '', currency, '', 0, count(*), 0, 0, 0, 0 FROM (SELECT *, "
+        f"substr({_UTC_DAY.format('stage_entered_at')}, 1, {width}) AS day FROM deal_facts "
+        "WHERE status = 'open' AND stage_entered_at IS NOT NULL) e "
+        "GROUP BY team_id, day, sales_line_id, pipeline_id, stage_key, currency"
+        for grain, width in (("d", 10), ("m", 7))
+    ),
     # Lengths per whole hour (nearest, halves up: figures.length_hours), per day and month.
     *(
         _TOTALS + f"SELECT 'stay', team_id, '{grain}', day, sales_line_id, pipeline_id, "

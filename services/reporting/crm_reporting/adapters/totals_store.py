@@ -187,22 +187,45 @@ class SqlTotals(SqlAggregateReads):
             f, t.OPEN_STAGE, [c.grain == ""], c.pipeline_id, c.stage_key, c.currency
         )
         # Stuck = open deals with an entry time before the stage's limit: those with an entry time
-        # (``entered`` counts them) minus the ones that entered since the limit, read from the
-        # facts by (status, pipeline, stage, entered at): only the stage's recent entries.
+        # (``entered`` counts them) minus the ones that entered since the limit: the whole UTC
+        # days after it from ``open_entered`` (months after the limit's month, the days left in
+        # it), the rest of the limit's own UTC day from the facts by (status, pipeline, stage,
+        # entered at).
         recent: dict[tuple[str, str, str], int] = {}
-        if stuck_before:
-            since = or_(
-                *(
-                    and_(d.pipeline_id == p, d.stage_key == s, d.stage_entered_at >= cutoff)
-                    for (p, s), cutoff in sorted(stuck_before.items())
+        parts, partial = [], []
+        for (p, s), cutoff in sorted(stuck_before.items()):
+            first, month_end = _after(cutoff)
+            stage = [c.pipeline_id == p, c.stage_key == s]
+            for days in (
+                and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]),
+                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat()),
+            ):
+                where = self._totals(f, t.OPEN_ENTERED, days, *stage)
+                parts.append(
+                    select(c.pipeline_id, c.stage_key, c.currency, func.sum(c.deals))
+                    .where(*where)
+                    .group_by(c.pipeline_id, c.stage_key, c.currency)
                 )
-            )
+            midnight = dt.datetime.combine(first, dt.time(), dt.UTC)
+            if cutoff < midnight:
+                partial.append(
+                    and_(
+                        d.pipeline_id == p,
+                        d.stage_key == s,
+                        d.stage_entered_at >= cutoff,
+                        d.stage_entered_at < midnight,
+                    )
+                )
+        if parts:
+            for p, s, currency, n in self.session.execute(union_all(*parts)).tuples():
+                recent[(p, s, currency)] = recent.get((p, s, currency), 0) + _n(n)
+        if partial:
             for p, s, currency, n in self.session.execute(
                 select(d.pipeline_id, d.stage_key, d.currency, func.count())
-                .where(d.status == OPEN, since, *self._fact_conditions(f))
+                .where(d.status == OPEN, or_(*partial), *self._fact_conditions(f))
                 .group_by(d.pipeline_id, d.stage_key, d.currency)
             ).tuples():
-                recent[(p, s, currency)] = int(n)
+                recent[(p, s, currency)] = recent.get((p, s, currency), 0) + int(n)
         groups = []
         for p, s, currency, n, valued, total, entered, _ in sorted(rows):
             if not n:

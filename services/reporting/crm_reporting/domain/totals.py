@@ -40,6 +40,7 @@ OPEN_CLOSE = "open_close"  # open deals per estimated close date ('' undated), c
 CLOSED = "closed"  # closed deals per close date, status, currency; won: their cycles' sum
 CREATED = "created"  # deals per UTC day created, pipeline, status, stage, stays, currency
 ENDED = "ended"  # deals per UTC day they stopped being open ('' never: open or no close time)
+OPEN_ENTERED = "open_entered"  # open deals with an entry time per UTC day entered, stage, currency
 STAY = "stay"  # ended stays per UTC day left, pipeline, stage, whole hours of length (detail)
 CYCLE = "cycle"  # won deals per close date, whole hours of cycle (detail)
 TEAMS = "teams"  # deals per line and team, no time: the teams a line's ALL_TEAMS rows sum
@@ -144,6 +145,11 @@ def contributions(fact: DealFact) -> dict[TotalKey, Amounts]:
             kind=OPEN_CLOSE, detail=fact.forecast_category, probability=fact.probability
         )
         add(_timed(close, fact.estimated_close_date), valued)
+        if fact.stage_entered_at is not None:
+            entered = base._replace(
+                kind=OPEN_ENTERED, pipeline_id=fact.pipeline_id, stage_key=fact.stage_key
+            )
+            add(_timed(entered, utc_day(fact.stage_entered_at)), Amounts(1))
     elif fact.close_date is not None:
         cycle = cycle_micros(fact) if fact.status == WON else 0
         closed = Amounts(1, valued.valued, valued.value_micros, 0, cycle)
