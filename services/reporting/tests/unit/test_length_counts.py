@@ -1,6 +1,7 @@
 """The medians' definition (lengths rounded to the nearest hour, halves up) and the running totals
 that keep it: counts per whole hour of length per team and for the whole line, on hand-computed
-fixtures (domain/figures.py, domain/totals.py)."""
+fixtures (domain/figures.py, domain/totals.py); and the open deals per day of stage entry (the
+stuck count)."""
 
 from __future__ import annotations
 
@@ -119,3 +120,20 @@ def test_a_won_deal_counts_its_cycle_hour_and_a_transfer_moves_it():
     assert change[key._replace(team_id="t2")] == cycle
     assert not any(k.team_id == totals.ALL_TEAMS for k in change)
     assert change[totals.TotalKey(totals.TEAMS, "", "line-1", "t1")] == totals.Amounts(-1)
+
+
+def test_an_open_deal_counts_its_stage_entry_day():
+    # entered propose at 2026-02-03 00:10 UTC: day and month rows, the team's and the line's
+    entered = _of_kind(totals.contributions(_fact()), totals.OPEN_ENTERED)
+    key = totals.TotalKey(
+        totals.OPEN_ENTERED, "2026-02-03", "line-1", "t1", "p1", "propose", currency="EUR"
+    )
+    assert entered == {
+        key: totals.Amounts(1),
+        key._replace(day="2026-02"): totals.Amounts(1),
+        key._replace(team_id=totals.ALL_TEAMS): totals.Amounts(1),
+        key._replace(team_id=totals.ALL_TEAMS, day="2026-02"): totals.Amounts(1),
+    }
+    # won: no longer open, so no longer counted for the stuck deals
+    won = dataclasses.replace(_fact(), status=WON, close_date=dt.date(2026, 2, 20))
+    assert not _of_kind(totals.contributions(won), totals.OPEN_ENTERED)
