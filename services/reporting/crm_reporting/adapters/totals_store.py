@@ -164,6 +164,7 @@ class SqlTotals(SqlAggregateReads):
             func.sum(c.length_micros),
         )
         conditions = self._totals(f, kind, *([] if where is None else [where]), teams=teams)
+        self._serial_reads()
         parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
         statement = parts[0] if len(parts) == 1 else union_all(*parts)
         merged: dict[tuple[Any, ...], list[int]] = {}
@@ -173,6 +174,15 @@ class SqlTotals(SqlAggregateReads):
             for index, value in enumerate(row[width:]):
                 totals[index] += _n(value)
         return [(*key, *values) for key, values in merged.items() if values[0]]
+
+    def _serial_reads(self) -> None:
+        """No parallel workers for the rest of the transaction (once per store). A read of the
+        totals takes a few rows, but PostgreSQL estimates thousands for a line's rows (one team
+        value among many) and starts parallel workers, whose start costs more than the read on
+        a busy machine (~30-300 ms measured at a load average of 20-30)."""
+        if self._postgres() and not self.__dict__.get("_serial"):
+            self.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            self.__dict__["_serial"] = True
 
     def _by_totals(self, f: DealFilter) -> bool:
         return bool(f.team_ids) and not f.owner_user_id
@@ -217,6 +227,7 @@ class SqlTotals(SqlAggregateReads):
                     )
                 )
         if parts:
+            self._serial_reads()
             for p, s, currency, n in self.session.execute(union_all(*parts)).tuples():
                 recent[(p, s, currency)] = recent.get((p, s, currency), 0) + _n(n)
         if partial:
@@ -392,11 +403,7 @@ class SqlTotals(SqlAggregateReads):
             .group_by(c.kind, c.currency)
             for index, r in ranges
         ]
-        if self._postgres():
-            # Each part reads a few rows, but PostgreSQL estimates thousands (the line's rows
-            # are one team value among the many) and starts parallel workers, whose start costs
-            # more than the reads on a busy machine: none for the rest of this read-only unit.
-            self.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+        self._serial_reads()
         sums: dict[int, dict[str, int]] = {}
         for index, kind, currency, n in self.session.execute(union_all(*parts)).tuples():
             mine = sums.setdefault(int(index), {})
