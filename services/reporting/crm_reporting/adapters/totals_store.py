@@ -5,8 +5,9 @@ deals.
 
 Reads that the totals cannot answer exactly fall back to the grouped reads over the facts
 (``SqlAggregateReads``): a person's figures (the totals are per team, not per owner; a person's
-deals are few), the partial UTC days at the edges of a period in another zone, and the medians,
-which are read from the period's rows only (a median is not a sum).
+deals are few) and the partial UTC days at the edges of a period in another zone (or of the
+stuck count's limit). The medians come from counts per whole hour of length (their definition,
+domain/figures.py), and a caller who reports on every team of a line reads the line's rows.
 """
 
 from __future__ import annotations
