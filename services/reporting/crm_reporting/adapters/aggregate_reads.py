@@ -184,11 +184,8 @@ class SqlAggregateReads:
             for p, status, key, far, n in rows
         ]
 
-    def ended_stay_figures(
-        self, f: DealFilter, start: dt.datetime, end: dt.datetime
-    ) -> list[StayFigures]:
-        if not f.team_ids:
-            return []
+    def _ended_stays(self, f: DealFilter, start: dt.datetime, end: dt.datetime) -> tuple[Any, Any]:
+        """The stays of the filter's deals that ended in [start, end): (from, conditions)."""
         d, s = deal_facts.c, stage_stays.c
         # The stay's own team, pipeline and line (the deal's, written with it) let the (team,
         # left_at) index find the period's stays without the deals; only an owner needs the join.
@@ -199,6 +196,33 @@ class SqlAggregateReads:
         if f.owner_user_id:
             stays = stage_stays.join(deal_facts, d.deal_id == s.deal_id)
             ended.append(d.owner_user_id == f.owner_user_id)
+        return stays, ended
+
+    def ended_stay_lengths(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> dict[tuple[str, str], list[int]]:
+        """{(pipeline, stage): the lengths in microseconds of the stays that ended in [start,
+        end)}, read from the stays (their two times, not the deals)."""
+        if not f.team_ids:
+            return {}
+        s = stage_stays.c
+        stays, ended = self._ended_stays(f, start, end)
+        lengths: dict[tuple[str, str], list[int]] = {}
+        for p, key, entered, left in self.session.execute(
+            select(s.pipeline_id, s.stage_key, s.entered_at, s.left_at)
+            .select_from(stays)
+            .where(*ended)
+        ).tuples():
+            lengths.setdefault((p, key), []).append(length_micros(left - entered))
+        return lengths
+
+    def ended_stay_figures(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[StayFigures]:
+        if not f.team_ids:
+            return []
+        s = stage_stays.c
+        stays, ended = self._ended_stays(f, start, end)
         if self._postgres():
             # Lengths as exact integer microseconds (EXTRACT gives NUMERIC): the SUM and the two
             # middle values (percentile_disc ascending and descending) are the domain's inputs.
@@ -223,13 +247,7 @@ class SqlAggregateReads:
             ]
         # SQLite has no ordered-set aggregates and keeps times as text: the period's ended stays'
         # two times are read (not the deals) and measured with the domain's definition.
-        lengths: dict[tuple[str, str], list[int]] = {}
-        for p, key, entered, left in self.session.execute(
-            select(s.pipeline_id, s.stage_key, s.entered_at, s.left_at)
-            .select_from(stays)
-            .where(*ended)
-        ).tuples():
-            lengths.setdefault((p, key), []).append(length_micros(left - entered))
+        lengths = self.ended_stay_lengths(f, start, end)
         return [stay_figures_of(p, key, values) for (p, key), values in sorted(lengths.items())]
 
     def open_at_each(self, f: DealFilter, instants: Sequence[dt.datetime]) -> list[dict[str, int]]:

@@ -6,7 +6,11 @@ team or deal.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from crm_reporting.service_layer.business import LineFigures
 from crm_reporting.service_layer.ports import RebuildStatus
@@ -63,6 +67,27 @@ def publish_rebuild(status: RebuildStatus) -> None:
 def observe_recorded(source: str, event_type: str, lag_seconds: float) -> None:
     EVENT_LAG.labels(source).observe(lag_seconds)
     EVENTS_RECORDED.labels(source, event_type).inc()
+
+
+def observe_at_commit(
+    session: Session, source: str, event_type: str, occurred_at: dt.datetime
+) -> None:
+    """Observes the event's lag when ``session`` commits (the moment the reports can see it),
+    not when the worker stores it; nothing if the transaction rolls back. (The listeners stay
+    on the session, which the worker opens per delivery.)"""
+    pending = [True]
+
+    def visible(_: Session) -> None:
+        if pending:
+            pending.clear()
+            lag = (dt.datetime.now(dt.UTC) - occurred_at).total_seconds()
+            observe_recorded(source, event_type, max(0.0, lag))
+
+    def rolled_back(_: Session) -> None:
+        pending.clear()
+
+    event.listen(session, "after_commit", visible)
+    event.listen(session, "after_rollback", rolled_back)
 
 
 def publish_business(figures: list[LineFigures]) -> None:

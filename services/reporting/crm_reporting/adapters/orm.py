@@ -199,6 +199,7 @@ deal_totals = Table(
     Column("value_micros", _SUM, nullable=False),
     Column("entered", BigInteger, nullable=False),
     Column("length_micros", _SUM, nullable=False),
+    Index("ix_deal_totals_line_team", "kind", "sales_line_id", "team_id", "grain", "day"),
 )
 
 READ_MODELS = (

@@ -5,8 +5,9 @@ deals.
 
 Reads that the totals cannot answer exactly fall back to the grouped reads over the facts
 (``SqlAggregateReads``): a person's figures (the totals are per team, not per owner; a person's
-deals are few), the partial UTC days at the edges of a period in another zone, and the medians,
-which are read from the period's rows only (a median is not a sum).
+deals are few) and the partial UTC days at the edges of a period in another zone (or of the
+stuck count's limit). The medians come from counts per whole hour of length (their definition,
+domain/figures.py), and a caller who reports on every team of a line reads the line's rows.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, union, union_all
+from sqlalchemy import and_, delete, func, literal, or_, select, text, tuple_, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,9 +25,16 @@ from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_condi
 from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
 from crm_reporting.domain import totals as t
 from crm_reporting.domain.deals import OPEN, WON, DealFact
-from crm_reporting.domain.kpis.closed import ClosedGroup, Cycle, TeamWon, cycle_mean
+from crm_reporting.domain.figures import HOUR_MICROS, length_hours, middle_hours
+from crm_reporting.domain.kpis.closed import (
+    ClosedGroup,
+    Cycle,
+    TeamWon,
+    cycle_figures,
+    cycle_mean,
+)
 from crm_reporting.domain.kpis.forecast import OpenForecastGroup
-from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup
+from crm_reporting.domain.kpis.funnel import CohortGroup, OpenStageGroup, StayFigures, stay_figures
 from crm_reporting.service_layer.ports import DealFilter
 
 MICROS = Decimal(1_000_000)
@@ -78,7 +86,9 @@ class SqlTotals(SqlAggregateReads):
                 "entered": a.entered,
                 "length_micros": a.length_micros,
             }
-            for key, a in change.items()
+            # In key order: two transactions lock the rows they share (a line's ALL_TEAMS rows)
+            # in the same order, so one waits for the other instead of deadlocking.
+            for key, a in sorted(change.items())
         ]
         dialect = postgresql if self._postgres() else sqlite
         statement = dialect.insert(deal_totals)
@@ -93,19 +103,29 @@ class SqlTotals(SqlAggregateReads):
             ),
             rows,
         )
-        # Keys a deal left: drop them when nothing counts there any more (a small table).
-        emptied = [key for key, a in change.items() if a.deals < 0]
-        for key in emptied:
+        # Keys a deal left: drop them when nothing counts there any more, in one statement.
+        emptied = [tuple(key) for key, a in sorted(change.items()) if a.deals < 0]
+        if emptied:
             self.session.execute(
                 delete(deal_totals).where(
-                    *(c[name] == value for name, value in key._asdict().items()), c.deals == 0
+                    tuple_(*(c[name] for name in t.TotalKey._fields)).in_(emptied),
+                    c.deals == 0,
                 )
             )
 
     # -- read side -----------------------------------------------------------------------------
-    def _totals(self, f: DealFilter, kind: str, *conditions: Any) -> list[Any]:
+    def _totals(
+        self, f: DealFilter, kind: str, *conditions: Any, teams: Sequence[str] | None = ()
+    ) -> list[Any]:
+        """The rows of ``kind`` for the filter: of ``teams`` (default ``_team_keys``), or, with
+        ``teams=None`` (a filter covering the line), every team's own rows of the line."""
         c = deal_totals.c
-        where = [c.kind == kind, c.team_id.in_(sorted(f.team_ids)), *conditions]
+        team = (
+            c.team_id != t.ALL_TEAMS
+            if teams is None
+            else c.team_id.in_(teams or self._team_keys(f))
+        )
+        where = [c.kind == kind, team, *conditions]
         if f.sales_line_id:
             where.append(c.sales_line_id == f.sales_line_id)
         return where
@@ -123,7 +143,13 @@ class SqlTotals(SqlAggregateReads):
         return parts
 
     def _grouped(
-        self, f: DealFilter, kind: str, ranges: Sequence[Any], *columns: Any, where: Any = None
+        self,
+        f: DealFilter,
+        kind: str,
+        ranges: Sequence[Any],
+        *columns: Any,
+        where: Any = None,
+        teams: Sequence[str] | None = (),
     ) -> list[tuple[Any, ...]]:
         """(columns..., deals, valued, value_micros, entered, length_micros) summed per ``columns`` over the
         disjoint ``ranges`` of (grain, day): one statement, a UNION ALL of one index range each
@@ -138,7 +164,8 @@ class SqlTotals(SqlAggregateReads):
             func.sum(c.entered),
             func.sum(c.length_micros),
         )
-        conditions = self._totals(f, kind, *([] if where is None else [where]))
+        conditions = self._totals(f, kind, *([] if where is None else [where]), teams=teams)
+        self._serial_reads()
         parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
         statement = parts[0] if len(parts) == 1 else union_all(*parts)
         merged: dict[tuple[Any, ...], list[int]] = {}
@@ -148,6 +175,15 @@ class SqlTotals(SqlAggregateReads):
             for index, value in enumerate(row[width:]):
                 totals[index] += _n(value)
         return [(*key, *values) for key, values in merged.items() if values[0]]
+
+    def _serial_reads(self) -> None:
+        """No parallel workers for the rest of the transaction (once per store). A read of the
+        totals takes a few rows, but PostgreSQL estimates thousands for a line's rows (one team
+        value among many) and starts parallel workers, whose start costs more than the read on
+        a busy machine (~30-300 ms measured at a load average of 20-30)."""
+        if self._postgres() and not self.__dict__.get("_serial"):
+            self.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            self.__dict__["_serial"] = True
 
     def _by_totals(self, f: DealFilter) -> bool:
         return bool(f.team_ids) and not f.owner_user_id
@@ -162,22 +198,46 @@ class SqlTotals(SqlAggregateReads):
             f, t.OPEN_STAGE, [c.grain == ""], c.pipeline_id, c.stage_key, c.currency
         )
         # Stuck = open deals with an entry time before the stage's limit: those with an entry time
-        # (``entered`` counts them) minus the ones that entered since the limit, read from the
-        # facts by (status, pipeline, stage, entered at): only the stage's recent entries.
+        # (``entered`` counts them) minus the ones that entered since the limit: the whole UTC
+        # days after it from ``open_entered`` (months after the limit's month, the days left in
+        # it), the rest of the limit's own UTC day from the facts by (status, pipeline, stage,
+        # entered at).
         recent: dict[tuple[str, str, str], int] = {}
-        if stuck_before:
-            since = or_(
-                *(
-                    and_(d.pipeline_id == p, d.stage_key == s, d.stage_entered_at >= cutoff)
-                    for (p, s), cutoff in sorted(stuck_before.items())
+        parts, partial = [], []
+        for (p, s), cutoff in sorted(stuck_before.items()):
+            first, month_end = _after(cutoff)
+            stage = [c.pipeline_id == p, c.stage_key == s]
+            for days in (
+                and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]),
+                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat()),
+            ):
+                where = self._totals(f, t.OPEN_ENTERED, days, *stage)
+                parts.append(
+                    select(c.pipeline_id, c.stage_key, c.currency, func.sum(c.deals))
+                    .where(*where)
+                    .group_by(c.pipeline_id, c.stage_key, c.currency)
                 )
-            )
+            midnight = dt.datetime.combine(first, dt.time(), dt.UTC)
+            if cutoff < midnight:
+                partial.append(
+                    and_(
+                        d.pipeline_id == p,
+                        d.stage_key == s,
+                        d.stage_entered_at >= cutoff,
+                        d.stage_entered_at < midnight,
+                    )
+                )
+        if parts:
+            self._serial_reads()
+            for p, s, currency, n in self.session.execute(union_all(*parts)).tuples():
+                recent[(p, s, currency)] = recent.get((p, s, currency), 0) + _n(n)
+        if partial:
             for p, s, currency, n in self.session.execute(
                 select(d.pipeline_id, d.stage_key, d.currency, func.count())
-                .where(d.status == OPEN, since, *deal_conditions(f))
+                .where(d.status == OPEN, or_(*partial), *self._fact_conditions(f))
                 .group_by(d.pipeline_id, d.stage_key, d.currency)
             ).tuples():
-                recent[(p, s, currency)] = int(n)
+                recent[(p, s, currency)] = recent.get((p, s, currency), 0) + int(n)
         groups = []
         for p, s, currency, n, valued, total, entered, _ in sorted(rows):
             if not n:
@@ -235,7 +295,15 @@ class SqlTotals(SqlAggregateReads):
         rows = [
             (line, team, currency, n, total)
             for line, team, currency, n, _, total, _, _ in self._grouped(
-                f, t.CLOSED, days, c.sales_line_id, c.team_id, c.currency, where=c.status == WON
+                f,
+                t.CLOSED,
+                days,
+                c.sales_line_id,
+                c.team_id,
+                c.currency,
+                where=c.status == WON,
+                # Per team (the targets' actual): a covered line's teams need no list of them.
+                teams=None if self._covers_line(f) else sorted(f.team_ids),
             )
         ]
         won = [
@@ -256,14 +324,22 @@ class SqlTotals(SqlAggregateReads):
         return cycle_mean(won, total)
 
     def _instant_rows(
-        self, f: DealFilter, kind: str, start: dt.datetime, end: dt.datetime, *columns: Any
+        self,
+        f: DealFilter,
+        kind: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        *columns: Any,
+        teams: Sequence[str] = (),
+        sums: int = 1,
     ) -> tuple[list[tuple[Any, ...]], tuple[tuple[dt.datetime, dt.datetime], ...]]:
-        """Grouped sums of the whole UTC days of [start, end); the partial edges are returned for
-        the caller to read from the facts."""
+        """Grouped sums (the first ``sums`` of deals, valued, ...) of the whole UTC days of
+        [start, end); the partial edges are returned for the caller to read from the facts."""
         span = t.instant_span(start, end)
         if span.whole is None:
             return [], span.edges
-        rows = [row[:-4] for row in self._grouped(f, kind, self._days(span.whole), *columns)]
+        grouped = self._grouped(f, kind, self._days(span.whole), *columns, teams=teams)
+        rows = [row[: len(columns) + sums] for row in grouped]
         return rows, span.edges
 
     def cohort_groups(
@@ -298,40 +374,47 @@ class SqlTotals(SqlAggregateReads):
         # at or after the earliest instant: months after each instant's month, the days left in
         # its month; the rest of the instant's own UTC day comes from the facts.
         c = deal_totals.c
-        # One statement of index ranges on (kind, grain, day): a union, not an OR the planner
-        # would answer with a scan of the table.
+        # One statement of index ranges on (kind, grain, day), each summed per (kind, currency)
+        # in the database and labelled with its instant (-1: the never-ending deals, counted for
+        # every instant): a UNION ALL, not an OR the planner would answer with a scan.
         kinds = c.kind.in_((t.ENDED, t.CREATED))
-        ranges = [c.grain == ""]
-        for instant in instants:
-            first, month_end = _after(instant)
-            ranges.append(and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
-            ranges.append(
-                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat())
-            )
-        scope = [c.team_id.in_(sorted(f.team_ids))]
+        scope = [c.team_id.in_(self._team_keys(f))]
         if f.sales_line_id:
             scope.append(c.sales_line_id == f.sales_line_id)
-        parts = [
-            select(c.kind, c.grain, c.day, c.currency, func.sum(c.deals).label("deals"))
-            .where(kinds, r, *scope)
-            .group_by(c.kind, c.grain, c.day, c.currency)
-            for r in ranges
-        ]
-        # Overlapping ranges (two instants in one month) would count a row twice: distinct rows.
-        rows = set(self.session.execute(union(*parts)).tuples().all())
-        results = []
-        for instant in instants:
+        ranges: list[tuple[int, Any]] = [(-1, and_(c.kind == t.ENDED, c.grain == ""))]
+        for index, instant in enumerate(instants):
             first, month_end = _after(instant)
-            counts: dict[str, int] = {}
-            for kind, grain, day, currency, n in rows:
-                counted = (
-                    (kind == t.ENDED and grain == "")
-                    or (grain == MONTH and day >= month_end.isoformat()[:7])
-                    or (grain == DAY and first.isoformat() <= day < month_end.isoformat())
+            ranges.append(
+                (index, and_(kinds, c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
+            )
+            ranges.append(
+                (
+                    index,
+                    and_(
+                        kinds,
+                        c.grain == DAY,
+                        c.day >= first.isoformat(),
+                        c.day < month_end.isoformat(),
+                    ),
                 )
-                if counted:
-                    sign = 1 if kind == t.ENDED else -1
-                    counts[currency] = counts.get(currency, 0) + sign * _n(n)
+            )
+        parts = [
+            select(literal(index).label("instant"), c.kind, c.currency, func.sum(c.deals))
+            .where(r, *scope)
+            .group_by(c.kind, c.currency)
+            for index, r in ranges
+        ]
+        self._serial_reads()
+        sums: dict[int, dict[str, int]] = {}
+        for index, kind, currency, n in self.session.execute(union_all(*parts)).tuples():
+            mine = sums.setdefault(int(index), {})
+            sign = 1 if kind == t.ENDED else -1
+            mine[currency] = mine.get(currency, 0) + sign * _n(n)
+        results = []
+        for index, instant in enumerate(instants):
+            counts = dict(sums.get(-1, {}))
+            for currency, n in sums.get(index, {}).items():
+                counts[currency] = counts.get(currency, 0) + n
             midnight = dt.datetime.combine(t.utc_day(instant), dt.time(), dt.UTC)
             if midnight != instant:  # the rest of the instant's own UTC day, from the facts
                 rest = (instant, midnight + dt.timedelta(days=1))
@@ -355,6 +438,92 @@ class SqlTotals(SqlAggregateReads):
                 and_(d.closed_at < d.created_at, d.created_at >= start, d.created_at < end),
             )
         rows = self.session.execute(
-            select(d.currency, func.count()).where(when, *deal_conditions(f)).group_by(d.currency)
+            select(d.currency, func.count())
+            .where(when, *self._fact_conditions(f))
+            .group_by(d.currency)
         ).tuples()
         return {currency: int(n) for currency, n in rows}
+
+    def _team_keys(self, f: DealFilter) -> list[str]:
+        """The team keys of the rows to read: the line's ALL_TEAMS rows when the filter covers
+        every team with a deal in the line (``TEAMS``), else the filter's teams. Asked once per
+        filter in a unit of work."""
+        if not f.sales_line_id:
+            return sorted(f.team_ids)
+        known: dict[DealFilter, list[str]] = self.__dict__.setdefault("_team_keys_of", {})
+        if f not in known:
+            c = deal_totals.c
+            teams = self.session.execute(
+                select(c.team_id).where(
+                    c.kind == t.TEAMS,
+                    c.grain == "",
+                    c.day == t.NEVER,
+                    c.sales_line_id == f.sales_line_id,
+                )
+            ).scalars()
+            known[f] = [t.ALL_TEAMS] if set(teams) <= f.team_ids else sorted(f.team_ids)
+        return known[f]
+
+    def _covers_line(self, f: DealFilter) -> bool:
+        return self._team_keys(f) == [t.ALL_TEAMS]
+
+    def _fact_conditions(self, f: DealFilter) -> list[Any]:
+        """``deal_conditions`` without the list of teams when the filter covers the line (the
+        same deals; a list of hundreds of teams costs PostgreSQL's planner milliseconds)."""
+        if self._covers_line(f):
+            return [deal_facts.c.sales_line_id == f.sales_line_id]
+        return deal_conditions(f)
+
+    # -- medians: counts per whole hour of length ----------------------------------------------
+
+    def ended_stay_figures(
+        self, f: DealFilter, start: dt.datetime, end: dt.datetime
+    ) -> list[StayFigures]:
+        if not self._by_totals(f):
+            return super().ended_stay_figures(f, start, end)
+        c = deal_totals.c
+        rows, edges = self._instant_rows(
+            f,
+            t.STAY,
+            start,
+            end,
+            c.pipeline_id,
+            c.stage_key,
+            c.detail,
+            sums=5,
+        )
+        counts: dict[tuple[str, str], dict[int, int]] = {}
+        lengths: dict[tuple[str, str], int] = {}
+        for p, stage, hours, n, _, _, _, total in rows:
+            mine = counts.setdefault((p, stage), {})
+            mine[int(hours)] = mine.get(int(hours), 0) + _n(n)
+            lengths[(p, stage)] = lengths.get((p, stage), 0) + _n(total)
+        for edge_start, edge_end in edges:  # partial UTC days: the stays themselves
+            for key, values in self.ended_stay_lengths(f, edge_start, edge_end).items():
+                mine = counts.setdefault(key, {})
+                for length in values:
+                    hours = length_hours(length)
+                    mine[hours] = mine.get(hours, 0) + 1
+                lengths[key] = lengths.get(key, 0) + sum(values)
+        figures = []
+        for (p, stage), mine in sorted(counts.items()):
+            low, high = middle_hours(mine)
+            n = sum(mine.values())
+            if n:
+                figures.append(
+                    stay_figures(
+                        p, stage, n, lengths[(p, stage)], low * HOUR_MICROS, high * HOUR_MICROS
+                    )
+                )
+        return figures
+
+    def won_cycle(self, f: DealFilter, first_day: dt.date, last_day: dt.date) -> Cycle:
+        if not self._by_totals(f):
+            return super().won_cycle(f, first_day, last_day)
+        c = deal_totals.c
+        days = self._days(t.day_span(first_day, last_day))
+        rows = self._grouped(f, t.CYCLE, days, c.detail)
+        counts = {int(hours): _n(n) for hours, n, *_ in rows}
+        total = sum(_n(row[5]) for row in rows)
+        low, high = middle_hours(counts)
+        return cycle_figures(sum(counts.values()), total, low * HOUR_MICROS, high * HOUR_MICROS)

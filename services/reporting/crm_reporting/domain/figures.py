@@ -17,6 +17,40 @@ ONE_DECIMAL = Decimal("0.1")
 TWO_DECIMALS = Decimal("0.01")
 SECONDS_PER_DAY = Decimal(86400)
 
+#: A median of lengths of time (time in stage, sales cycle) is the median of the lengths each
+#: rounded to the nearest whole hour (halves up): exact at that resolution, so a store can keep
+#: counts per hour of length instead of the lengths (docs/services/reporting.md, "Figures").
+HOUR_MICROS = 3_600_000_000
+
+
+def length_hours(length_micros: int) -> int:
+    """A length in microseconds rounded to the nearest whole hour (halves up)."""
+    return (length_micros + HOUR_MICROS // 2) // HOUR_MICROS
+
+
+def median_length(length_micros: int) -> int:
+    """A length as a median counts it: rounded to the hour, in microseconds."""
+    return length_hours(length_micros) * HOUR_MICROS
+
+
+def middle_hours(counts: dict[int, int]) -> tuple[int, int]:
+    """The two middle values (the same one for an odd count) of lengths given as {whole hours:
+    how many}; (0, 0) when there are none."""
+    total = sum(counts.values())
+    if total <= 0:
+        return 0, 0
+    low_at, high_at = (total - 1) // 2, total // 2
+    low = high = 0
+    seen = 0
+    for hours in sorted(counts):
+        if seen <= low_at < seen + counts[hours]:
+            low = hours
+        if seen <= high_at < seen + counts[hours]:
+            high = hours
+            break
+        seen += counts[hours]
+    return low, high
+
 
 class Amounts:
     """Totals per currency. Adding a currency never touches another's total."""

@@ -7,6 +7,15 @@ adds the new one's in the same transaction, so the totals always equal the sum o
 ``contributions`` over the current facts, whatever the order or repetition of the events (the
 fact itself is order-independent, domain/deals.py).
 
+The medians (time in stage, sales cycle) are counts per whole hour of length (``STAY``,
+``CYCLE``; the median's definition rounds lengths to the hour, domain/figures.py) with the exact
+sum of the lengths for the mean.
+
+Every row is kept per team and once more for the whole line (team ``ALL_TEAMS``): a read takes
+the line's rows instead of its teams' when the caller reports on every team that has a deal in
+the line (``TEAMS`` lists them, per line and team), so a manager's line reads one row where it
+would read one per team, and nobody reads a total that includes a team they may not see.
+
 Time-keyed kinds are written twice: once per day (``YYYY-MM-DD``) and once per month
 (``YYYY-MM``); a read takes whole months from the month rows and the remaining days from the day
 rows. Instants (created, stopped being open) are keyed by their UTC day; a period that starts or
@@ -21,7 +30,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from crm_reporting.domain.deals import OPEN, WON, DealFact
+from crm_reporting.domain.figures import length_hours
 from crm_reporting.domain.kpis.closed import cycle_micros
+from crm_reporting.domain.kpis.funnel import micros
 
 #: kinds of totals
 OPEN_STAGE = "open_stage"  # open deals per (pipeline, stage, currency); no time key
@@ -29,6 +40,12 @@ OPEN_CLOSE = "open_close"  # open deals per estimated close date ('' undated), c
 CLOSED = "closed"  # closed deals per close date, status, currency; won: their cycles' sum
 CREATED = "created"  # deals per UTC day created, pipeline, status, stage, stays, currency
 ENDED = "ended"  # deals per UTC day they stopped being open ('' never: open or no close time)
+OPEN_ENTERED = "open_entered"  # open deals with an entry time per UTC day entered, stage, currency
+STAY = "stay"  # ended stays per UTC day left, pipeline, stage, whole hours of length (detail)
+CYCLE = "cycle"  # won deals per close date, whole hours of cycle (detail)
+TEAMS = "teams"  # deals per line and team, no time: the teams a line's ALL_TEAMS rows sum
+
+ALL_TEAMS = "*"  # the team key of the rows summed over every team of the line
 
 NEVER = ""  # the time key of open-ended or undated contributions (no month row)
 STAYS_SEPARATOR = "|"
@@ -53,7 +70,8 @@ class Amounts:
     valued: int = 0  # deals with a known value
     value_micros: int = 0
     entered: int = 0  # open_stage: deals with a stage entry time (the stuck count's base)
-    length_micros: int = 0  # closed: the won deals' cycles (created -> closed, never negative)
+    length_micros: int = 0  # closed, cycle: the won deals' cycles (created -> closed, never
+    # negative); stay: the stays' lengths (left - entered)
 
     def __add__(self, other: Amounts) -> Amounts:
         return Amounts(
@@ -127,6 +145,11 @@ def contributions(fact: DealFact) -> dict[TotalKey, Amounts]:
             kind=OPEN_CLOSE, detail=fact.forecast_category, probability=fact.probability
         )
         add(_timed(close, fact.estimated_close_date), valued)
+        if fact.stage_entered_at is not None:
+            entered = base._replace(
+                kind=OPEN_ENTERED, pipeline_id=fact.pipeline_id, stage_key=fact.stage_key
+            )
+            add(_timed(entered, utc_day(fact.stage_entered_at)), Amounts(1))
     elif fact.close_date is not None:
         cycle = cycle_micros(fact) if fact.status == WON else 0
         closed = Amounts(1, valued.valued, valued.value_micros, 0, cycle)
@@ -141,6 +164,26 @@ def contributions(fact: DealFact) -> dict[TotalKey, Amounts]:
     add(_timed(created, utc_day(fact.created_at)), Amounts(1))
     end = ended_at(fact)
     add(_timed(base._replace(kind=ENDED), None if end is None else utc_day(end)), Amounts(1))
+    for stay in fact.stays:
+        if stay.left_at is None:
+            continue
+        length = micros(stay.left_at - stay.entered_at)
+        key = base._replace(
+            kind=STAY,
+            currency="",
+            pipeline_id=fact.pipeline_id,
+            stage_key=stay.stage_key,
+            detail=str(length_hours(length)),
+        )
+        add(_timed(key, utc_day(stay.left_at)), Amounts(1, length_micros=length))
+    if fact.status == WON and fact.close_date is not None:
+        cycle = cycle_micros(fact)
+        key = base._replace(kind=CYCLE, currency="", detail=str(length_hours(cycle)))
+        add(_timed(key, fact.close_date), Amounts(1, length_micros=cycle))
+    # Every row once more for the whole line, and the team listed as one of the line's.
+    for key, amounts in list(out.items()):
+        add([key._replace(team_id=ALL_TEAMS)], amounts)
+    add([TotalKey(TEAMS, NEVER, fact.sales_line_id, fact.team_id)], Amounts(1))
     return out
 
 

@@ -50,8 +50,10 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
     def _record(self, source: str, event: Any, uow: Any) -> None:
         recorded = event_translation.recorded(source, event)
         result = consumption.record_event(self.deps.joined(uow), WORKER, event=recorded)
-        if result.stored:
-            metrics.observe_recorded(source, recorded.event_type, result.lag_seconds)
+        if result.stored:  # the lag ends when the reports can see the event: at the commit
+            metrics.observe_at_commit(
+                uow.session, source, recorded.event_type, recorded.occurred_at
+            )
 
     # -- deals --------------------------------------------------------------------------------
     @idempotent_event_handler("deals", "deal_created", deals_events.DealCreated)

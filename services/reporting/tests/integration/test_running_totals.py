@@ -42,6 +42,7 @@ FILTERS = [
     DealFilter(frozenset(TEAMS)),
     DealFilter(frozenset({"t1", "t2"}), sales_line_id="line-1"),
     DealFilter(frozenset({"t3"}), sales_line_id="line-2"),
+    DealFilter(frozenset(TEAMS), sales_line_id="line-1"),  # every team: the line's length rows
 ]
 PERIODS = [
     resolve(PeriodKind.QUARTER, date="2026-02-10"),
@@ -150,6 +151,11 @@ def _check_reads(session: Session) -> None:
             assert store.won_cycle_mean(f, first, last) == ReportStore.won_cycle_mean(
                 store, f, first, last
             )
+            # The medians from the counts per hour of length (per team or the line's).
+            assert store.won_cycle(f, first, last) == ReportStore.won_cycle(store, f, first, last)
+            assert store.ended_stay_figures(f, start, end) == ReportStore.ended_stay_figures(
+                store, f, start, end
+            )
             assert sorted(store.cohort_groups(f, start, end), key=repr) == sorted(
                 ReportStore.cohort_groups(store, f, start, end), key=repr
             )
@@ -173,9 +179,10 @@ def _run(engine, seed: int) -> None:
         with Session(engine) as session:
             live = _stored_totals(session)
             assert live == totals.summed(_facts(session))
-            assert any(k.kind == totals.CLOSED for k in live) and any(
-                k.kind == totals.OPEN_STAGE for k in live
-            )
+            assert {totals.CLOSED, totals.OPEN_STAGE, totals.STAY, totals.CYCLE} <= {
+                k.kind for k in live
+            }
+            assert any(k.team_id == totals.ALL_TEAMS for k in live)
             _check_reads(session)
         # Small batches: later batches add to the keys earlier ones wrote.
         consumption.REBUILD_BATCH = 7

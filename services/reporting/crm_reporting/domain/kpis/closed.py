@@ -4,7 +4,9 @@ grouped form a store can compute in the database (``ReportStore.closed_groups``,
 
 Cycle lengths are exact integers of microseconds (created -> closed, never negative; a won deal
 without a closed time counts 0), so a database's SUM and ordered pick of the middle values give
-exactly the mean and median computed here."""
+exactly the mean and median computed here. The median counts each length rounded to the hour
+(``figures.median_length``): rounding keeps the order, so the rounded middle values are the
+middle values of the rounded lengths, and a store may keep counts per hour instead."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from crm_reporting.domain.deals import OPEN, WON, DealFact
+from crm_reporting.domain.figures import median_length
 
 MICROS_PER_DAY = Decimal(86_400_000_000)
 
@@ -92,11 +95,13 @@ def cycle_micros_of(created: dt.datetime, closed: dt.datetime | None) -> int:
 
 def cycle_figures(count: int, total_micros: int, low: int, high: int) -> Cycle:
     """The cycle of ``count`` won deals lasting ``total_micros`` together, whose two middle
-    lengths (the same one for an odd count) are ``low`` and ``high``."""
+    lengths (the same one for an odd count) are ``low`` and ``high`` (exact or already rounded
+    to the hour: the median counts them rounded)."""
     if count == 0:
         return Cycle(0, None, None)
     mean_days = Decimal(total_micros) / (count * MICROS_PER_DAY)
-    return Cycle(count, mean_days, (Decimal(low) + Decimal(high)) / 2 / MICROS_PER_DAY)
+    middle = Decimal(median_length(low)) + Decimal(median_length(high))
+    return Cycle(count, mean_days, middle / 2 / MICROS_PER_DAY)
 
 
 def cycle_mean(count: int, total_micros: int) -> Cycle:

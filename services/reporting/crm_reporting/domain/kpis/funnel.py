@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from crm_reporting.domain.deals import WON, DealFact
 from crm_reporting.domain.events import PipelineSnapshot
-from crm_reporting.domain.figures import Amounts, percent
+from crm_reporting.domain.figures import Amounts, median_length, percent
 from crm_reporting.domain.periods import Period
 
 
@@ -144,11 +144,14 @@ def stay_figures(
 ) -> StayFigures:
     """Figures of ``count`` stays lasting ``total_micros`` microseconds together, whose two
     middle lengths (the same one for an odd count) are ``low`` and ``high``. Lengths are exact
-    integers of microseconds, so a database's SUM and ordered pick give exactly these figures."""
+    integers of microseconds, so a database's SUM and ordered pick give exactly these figures;
+    the median counts each length rounded to the hour (``figures.median_length``), so ``low``
+    and ``high`` may also come already rounded from counts per hour of length."""
     if count == 0:
         return StayFigures(pipeline_id, stage_key, 0, None, None)
     mean_days = Decimal(total_micros) / (count * MICROS_PER_DAY)
-    median_days = (Decimal(low) + Decimal(high)) / 2 / MICROS_PER_DAY
+    middle = Decimal(median_length(low)) + Decimal(median_length(high))
+    median_days = middle / 2 / MICROS_PER_DAY
     return StayFigures(pipeline_id, stage_key, count, mean_days, median_days)
 
 
