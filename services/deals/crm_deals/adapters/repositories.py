@@ -213,6 +213,7 @@ class SqlAccountRepository(SqlRecordRepository, AccountRepository):
         return self._select(
             c.relationship == "customer",
             c.last_won_at < cutoff,
+            c.merged_into_id.is_(None),  # a merged-away account is read-only
             order_by=(c.last_won_at, c.id),
             limit=limit,
         )

@@ -100,7 +100,8 @@ class AccountRepository(Repository[Account]):
 
     @abc.abstractmethod
     def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
-        """Customers whose last won deal closed before ``cutoff`` (churn rule candidates)."""
+        """Customers whose last won deal closed before ``cutoff`` (churn rule candidates),
+        merged-away accounts left out."""
 
     @abc.abstractmethod
     def every(self, page: PageQuery) -> Page[Account]:

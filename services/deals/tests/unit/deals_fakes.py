@@ -87,7 +87,10 @@ class Accounts(_Repo, repositories.AccountRepository):
         return [
             a
             for a in self.rows.values()
-            if a.relationship == "customer" and a.last_won_at and a.last_won_at < cutoff
+            if a.relationship == "customer"
+            and a.last_won_at
+            and a.last_won_at < cutoff
+            and not a.merged_into_id
         ][:limit]
 
     def every(self, page):
