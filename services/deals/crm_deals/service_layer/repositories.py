@@ -307,8 +307,10 @@ class InvoiceRepository(Repository[Invoice]):
     def for_opportunity(self, opportunity_id: str) -> list[Invoice]: ...
 
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], opportunity_id: str, page: PageQuery) -> Page[Invoice]:
-        """Invoices of ``team_ids`` (of one deal when given), oldest first."""
+    def list(
+        self, team_ids: frozenset[str], opportunity_id: str, page: PageQuery, status: str = ""
+    ) -> Page[Invoice]:
+        """Invoices of ``team_ids`` (of one deal, in one status when given), oldest first."""
 
 
 class InvoiceNumberSequence(abc.ABC):

@@ -410,13 +410,14 @@ class Invoices(_Repo, repositories.InvoiceRepository):
     def for_opportunity(self, opportunity_id):
         return [i for i in self.rows.values() if i.opportunity_id == opportunity_id]
 
-    def list(self, team_ids, opportunity_id, page):
+    def list(self, team_ids, opportunity_id, page, status=""):
         return _page(
             [
                 i
                 for i in self.rows.values()
                 if i.team_id in team_ids
                 and (not opportunity_id or i.opportunity_id == opportunity_id)
+                and (not status or i.status == status)
             ],
             page,
         )
