@@ -1177,3 +1177,35 @@ def test_contracts_pro_formas_payments_and_account_hierarchy(cli, deals):
     )
     rolled = ok_json(cli("accounts", "rollup", "a-1", "-o", "json"))
     assert (rolled["accounts"], rolled["open_value"]) == (2, "300.31 EUR")
+
+
+def test_invoices_listed_and_exported_by_status(cli, deals):
+    from crm.common.v1 import export_pb2
+    from crm.deals.v1 import billing_pb2, resources_pb2
+
+    deals.replies["ListInvoices"] = billing_pb2.ListInvoicesResponse(
+        invoices=[
+            resources_pb2.Invoice(
+                id="i-2",
+                number="INV-2026-000002",
+                status=resources_pb2.INVOICE_STATUS_PAID,
+                total=eur("10.00"),
+            )
+        ]
+    )
+    listed = ok_json(cli("invoices", "list", "--status", "paid", "-o", "json"))
+    assert [(i["id"], i["status"]) for i in listed] == [("i-2", "paid")]
+    sent = deals.sent("ListInvoices")[-1]
+    assert (sent.status, sent.opportunity_id) == (resources_pb2.INVOICE_STATUS_PAID, "")
+    cli("invoices", "list", "--deal", DEAL, "--status", "issued")
+    sent = deals.sent("ListInvoices")[-1]
+    assert (sent.status, sent.opportunity_id) == (resources_pb2.INVOICE_STATUS_ISSUED, DEAL)
+    wrong = cli("invoices", "list", "--status", "partly-paid")
+    assert wrong.exit_code == 2 and "draft" in wrong.output + wrong.stderr
+    deals.replies["ExportInvoices"] = [export_pb2.ExportChunk(data=b'{"id":"i-2"}\n', records=1)]
+    result = cli("invoices", "export", "--status", "cancelled", "--format", "jsonl")
+    assert result.exit_code == 0 and result.output == '{"id":"i-2"}\n'
+    (exported,) = deals.sent("ExportInvoices")
+    assert exported.filter == billing_pb2.ListInvoicesRequest(
+        status=resources_pb2.INVOICE_STATUS_CANCELLED
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import billing_pb2, exports_pb2
+from crm.deals.v1 import billing_pb2, exports_pb2, resources_pb2
 from crmctl.commands.catalog.lookup import price_list_id
 from crmctl.commands.deals.arguments import line_inputs
 from crmctl.commands.deals.rows import invoice_row, order_row, quote_row
@@ -13,7 +13,7 @@ from crmctl.commands.deals.stubs import Stubs
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
-from crmctl.wire import money
+from crmctl.wire import enum_choice, enum_value, money
 
 QUOTE_COLUMNS = [
     ("id", "id"),
@@ -285,13 +285,21 @@ def create_invoice(session, order_id):
 
 @invoices.command("export")
 @click.option("--deal", "opportunity_id", default="", help="Only the invoices of this deal.")
+@click.option(
+    "--status",
+    type=enum_choice(resources_pb2.InvoiceStatus),
+    help="Only the invoices in this status.",
+)
 @export_options
 @pass_session
-def export_invoices(session, opportunity_id, format_word, path):
+def export_invoices(session, opportunity_id, status, format_word, path):
     """Export every invoice you may see (of your teams) to CSV or JSON Lines."""
     request = exports_pb2.ExportInvoicesRequest(
         format=FORMATS[format_word],
-        filter=billing_pb2.ListInvoicesRequest(opportunity_id=opportunity_id),
+        filter=billing_pb2.ListInvoicesRequest(
+            opportunity_id=opportunity_id,
+            status=enum_value(resources_pb2.InvoiceStatus, status),
+        ),
     )
     write_export(session, Stubs(session).exports.ExportInvoices, request, path)
 

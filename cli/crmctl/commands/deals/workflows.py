@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import click
 
-from crm.deals.v1 import billing_pb2, contracts_pb2, payments_pb2
+from crm.deals.v1 import billing_pb2, contracts_pb2, payments_pb2, resources_pb2
 from crmctl.commands.deals.billing import invoices, orders, show_invoice
 from crmctl.commands.deals.rows import invoice_row, order_row, row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
-from crmctl.wire import money
+from crmctl.paging import pages
+from crmctl.wire import enum_choice, enum_value, money
 
 CONTRACT_COLUMNS = [
     ("id", "id"),
@@ -333,15 +334,35 @@ def list_orders(session, opportunity_id):
 
 
 @invoices.command("list")
-@click.option("--deal", "opportunity_id", required=True, help="The deal.")
+@click.option("--deal", "opportunity_id", default="", help="Only the invoices of this deal.")
+@click.option(
+    "--status",
+    type=enum_choice(resources_pb2.InvoiceStatus),
+    help="Only the invoices in this status.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="At most this many (0 = all).",
+)
 @output_option
 @pass_session
-def list_invoices(session, opportunity_id):
-    """The invoices of a deal with what is paid and still due, oldest first."""
-    found = _documents(session, opportunity_id)
+def list_invoices(session, opportunity_id, status, limit):
+    """The invoices you may see (of one deal, in one status) with what is paid and still due,
+    oldest first."""
+    if opportunity_id and not status:  # one deal's documents, as the deal shows them
+        found = list(_documents(session, opportunity_id).invoices)
+    else:
+        request = billing_pb2.ListInvoicesRequest(
+            opportunity_id=opportunity_id,
+            status=enum_value(resources_pb2.InvoiceStatus, status),
+        )
+        found = list(pages(session, Stubs(session).invoices.ListInvoices, request, limit=limit))
     print_rows(
         session.output,
-        [invoice_row(i) for i in found.invoices],
+        [invoice_row(i) for i in found],
         INVOICE_COLUMNS,
         empty="no invoices",
     )

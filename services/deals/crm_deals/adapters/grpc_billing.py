@@ -92,6 +92,7 @@ class InvoiceServicer(grpc_mapping.UseCases, billing_pb2_grpc.InvoiceServiceServ
         page = self.run(
             billing.list_invoices,
             opportunity_id=request.opportunity_id,
+            status=grpc_mapping.enum_value(grpc_mapping.INVOICE_STATUS, request.status, "status"),
             page=grpc_mapping.page_query(request.page),
         )
         return billing_pb2.ListInvoicesResponse(

@@ -63,6 +63,7 @@ def caller() -> Caller | None:
 # The proto enums a request may carry, read with :func:`enum_value`.
 RELATIONSHIP = resources_pb2.Relationship
 DEAL_STATUS = resources_pb2.DealStatus
+INVOICE_STATUS = resources_pb2.InvoiceStatus
 ACTIVITY_KIND = resources_pb2.ActivityKind
 FORECAST_CATEGORY = resources_pb2.ForecastCategory
 AUTOMATION_TRIGGER = resources_pb2.AutomationTrigger

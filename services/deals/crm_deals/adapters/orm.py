@@ -224,8 +224,16 @@ invoices = _record(
     Column("order_id", String(ID), nullable=False),
     # NULL until issued; unique: the safety net under the gap-free sequence.
     Column("number", String(32), unique=True),
-    # (team_id, created_at, id): ListInvoices (migration 0011_duplicate_keys)
-    indexes=(("opportunity_id",), ("order_id",), ("team_id", "created_at", "id")),
+    # draft, issued, paid or cancelled: ListInvoices' status filter (migration 0014_invoice_status)
+    Column("status", String(16), nullable=False),
+    # (team_id, created_at, id): ListInvoices (migration 0011_duplicate_keys); with the status:
+    # ListInvoices filtered by it (0014_invoice_status)
+    indexes=(
+        ("opportunity_id",),
+        ("order_id",),
+        ("team_id", "created_at", "id"),
+        ("team_id", "status", "created_at", "id"),
+    ),
 )
 
 # The per-year counter of invoice numbers (see invoice_numbers.py).

@@ -213,6 +213,7 @@ class SqlAccountRepository(SqlRecordRepository, AccountRepository):
         return self._select(
             c.relationship == "customer",
             c.last_won_at < cutoff,
+            c.merged_into_id.is_(None),  # a merged-away account is read-only
             order_by=(c.last_won_at, c.id),
             limit=limit,
         )
@@ -498,16 +499,19 @@ class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
             opportunity_id=i.opportunity_id,
             order_id=i.order_id,
             number=i.number or None,
+            status=i.status,
         )
 
     def for_order(self, order_id):
         return self._having("order_id", order_id)
 
-    def list(self, team_ids, opportunity_id, page):
+    def list(self, team_ids, opportunity_id, page, status=""):
         c = self.table.c
         where = [c.team_id.in_(sorted(team_ids))]
         if opportunity_id:
             where.append(c.opportunity_id == opportunity_id)
+        if status:
+            where.append(c.status == status)
         return self._page(where, page)
 
     def for_opportunity(self, opportunity_id):

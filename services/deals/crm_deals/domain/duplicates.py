@@ -79,12 +79,14 @@ def find_among(
     return found
 
 
-def require_not_merged(record: AccountOrContact) -> None:
+def require_not_merged(record: AccountOrContact, field: str = "id") -> None:
+    """A merged-away record takes no change and nothing new attached to it (an activity, a
+    contact, a deal, a consent, a place in a hierarchy): the refusal names the survivor."""
     if record.merged_into_id:
         raise FailedPrecondition(
             f"{record.RECORD_TYPE} {record.id} was merged into {record.merged_into_id} and is "
             f"read-only; work on {record.merged_into_id}",
-            field="id",
+            field=field,
         )
 
 

@@ -137,6 +137,7 @@ def mark_account_churned(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         account = access.visible(uow.accounts.get(account_id), "account", account_id)
+        require_not_merged(account)
         access.require_role(account.team_id, SUPERVISOR, "mark an account churned")
         previous = account.relationship
         account.mark_churned(caller.actor, deps.clock.now(), reason)

@@ -8,6 +8,7 @@ from crm_chassis.errors import InvalidArgument, PermissionDenied
 from crm_deals.domain import notifications
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import KINDS, TARGET_TYPES, Activity
+from crm_deals.domain.duplicates import require_not_merged
 from crm_deals.domain.opportunities import Opportunity
 from crm_deals.service_layer import event_messages
 from crm_deals.service_layer.access import Access, Caller, TeamRecord
@@ -56,6 +57,8 @@ def log_activity(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         record = _target(uow, access, target_type, target_id)
+        if isinstance(record, (Account, Contact)):  # a merged-away one is read-only
+            require_not_merged(record)
         access.require_member(record.team_id, "log activities on its records")
         owner = require_team_member(
             deps, record.team_id, owner_user_id or caller.subject_id, "owner_user_id"

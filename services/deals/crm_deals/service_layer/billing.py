@@ -7,8 +7,8 @@ and a rolled-back one gives its number back (see InvoiceNumberSequence).
 
 from __future__ import annotations
 
-from crm_chassis.errors import FailedPrecondition
-from crm_deals.domain.billing import ISSUED, PAID, Invoice, InvoiceNumber, Order
+from crm_chassis.errors import FailedPrecondition, InvalidArgument
+from crm_deals.domain.billing import INVOICE_STATUSES, ISSUED, PAID, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
 from crm_deals.domain.workflows import require_step
 from crm_deals.service_layer import event_messages, workflow_messages
@@ -91,12 +91,25 @@ def get_invoice(deps: Dependencies, caller: Caller, invoice_id: str) -> Invoice:
 
 
 def list_invoices(
-    deps: Dependencies, caller: Caller, *, opportunity_id: str = "", page: PageQuery = FIRST_PAGE
+    deps: Dependencies,
+    caller: Caller,
+    *,
+    opportunity_id: str = "",
+    status: str = "",
+    page: PageQuery = FIRST_PAGE,
 ) -> Page[Invoice]:
-    """The invoices the caller may see (of one deal when given; an invisible deal's: none)."""
+    """The invoices the caller may see (of one deal, in one status when given; an invisible
+    deal's: none)."""
+    status = status.strip().lower()
+    if status and status not in INVOICE_STATUSES:
+        raise InvalidArgument(
+            f"status {status!r} is not an invoice status; use one of "
+            f"{', '.join(INVOICE_STATUSES)} (or none for every invoice)",
+            field="status",
+        )
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
-        return uow.invoices.list(access.visible_team_ids, opportunity_id, page)
+        return uow.invoices.list(access.visible_team_ids, opportunity_id, page, status)
 
 
 def _invoice_for_finance(

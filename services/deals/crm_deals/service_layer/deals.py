@@ -103,6 +103,7 @@ def create_deal(
                     f"contact {primary_contact_id!r} is not a contact of account {account.name!r}",
                     field="primary_contact_id",
                 )
+            require_not_merged(contact, "primary_contact_id")
         deal = Opportunity.create(
             id=deps.ids.new_id(),
             team_id=account.team_id,
@@ -221,6 +222,7 @@ def update_deal(
                     f"contact {contact_id!r} is not a contact of the deal's account",
                     field="primary_contact_id",
                 )
+            require_not_merged(contact, "primary_contact_id")
         changed = deal.update(caller.actor, deps.clock.now(), **fields)
         _finish(uow, deal, caller, changed)
     return deal

@@ -59,7 +59,10 @@ def import_activity(
             "target_external_id or target_id is required: the record the activity is on",
             field="target_external_id",
         )
-    target = access.visible(getattr(uow, repository).get(target_id), record_type, target_id)
+    found = getattr(uow, repository).get(target_id)
+    if getattr(found, "merged_into_id", ""):  # an account or contact merged since: its survivor
+        found = getattr(uow, repository).get(found.merged_into_id)
+    target = access.visible(found, record_type, target_id)
     access.require_member(target.team_id, "import activities on its records")
     owner = require_team_member(
         deps, target.team_id, row.get("owner_user_id") or caller.subject_id, "owner_user_id"

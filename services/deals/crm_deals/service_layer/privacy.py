@@ -24,6 +24,7 @@ from crm_chassis.errors import NotFound
 from crm_deals.domain import privacy as rules
 from crm_deals.domain.accounts import Contact
 from crm_deals.domain.activities import Activity
+from crm_deals.domain.duplicates import require_not_merged
 from crm_deals.domain.privacy import ConsentRecord, PrivacyRequest
 from crm_deals.service_layer.access import Access, Caller
 from crm_deals.service_layer.accounts import publish_contact_updated
@@ -43,6 +44,7 @@ def record_consent(
     access = Access.of(caller, deps.scopes)
     with deps.uow() as uow:
         contact = access.visible(uow.contacts.get(contact_id), "contact", contact_id)
+        require_not_merged(contact)  # its consents went to the survivor with the merge
         access.require_edit(contact, "record this contact's consent")
         now = deps.clock.now()
         record = ConsentRecord.record(

@@ -100,7 +100,8 @@ class AccountRepository(Repository[Account]):
 
     @abc.abstractmethod
     def customers_last_won_before(self, cutoff: dt.datetime, limit: int) -> builtins.list[Account]:
-        """Customers whose last won deal closed before ``cutoff`` (churn rule candidates)."""
+        """Customers whose last won deal closed before ``cutoff`` (churn rule candidates),
+        merged-away accounts left out."""
 
     @abc.abstractmethod
     def every(self, page: PageQuery) -> Page[Account]:
@@ -306,8 +307,10 @@ class InvoiceRepository(Repository[Invoice]):
     def for_opportunity(self, opportunity_id: str) -> list[Invoice]: ...
 
     @abc.abstractmethod
-    def list(self, team_ids: frozenset[str], opportunity_id: str, page: PageQuery) -> Page[Invoice]:
-        """Invoices of ``team_ids`` (of one deal when given), oldest first."""
+    def list(
+        self, team_ids: frozenset[str], opportunity_id: str, page: PageQuery, status: str = ""
+    ) -> Page[Invoice]:
+        """Invoices of ``team_ids`` (of one deal, in one status when given), oldest first."""
 
 
 class InvoiceNumberSequence(abc.ABC):

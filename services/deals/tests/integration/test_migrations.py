@@ -99,3 +99,37 @@ def test_rules_without_teams_are_disabled_with_a_reason_on_postgres():
 
 def test_rules_without_teams_are_disabled_with_a_reason_on_sqlite(tmp_path):
     _check_unscoped_rules_are_disabled(f"sqlite:///{tmp_path / 'deals.db'}")
+
+
+def _check_invoices_get_their_status(url: str) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    migrate.upgrade(url, "0013_notification_teams")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for invoice_id, status, number in (("i-1", "draft", None), ("i-2", "paid", "INV-1")):
+            connection.execute(
+                text(
+                    "INSERT INTO invoices (id, team_id, opportunity_id, order_id, number, "
+                    "created_at, version, body) VALUES (:id, 't', 'o', '', :number, "
+                    "'2026-03-02 10:00:00+00:00', 1, :body)"
+                ),
+                {"id": invoice_id, "number": number, "body": json.dumps({"status": status})},
+            )
+    migrate.upgrade(url)
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT id, status FROM invoices ORDER BY id")).all()
+    engine.dispose()
+    migrate.downgrade(url, "0013_notification_teams")
+    assert [tuple(row) for row in found] == [("i-1", "draft"), ("i-2", "paid")]
+
+
+def test_migration_0014_gives_existing_invoices_their_status_on_postgres():
+    with temporary_postgres_database("deals_0014") as url:
+        _check_invoices_get_their_status(url)
+
+
+def test_migration_0014_gives_existing_invoices_their_status_on_sqlite(tmp_path):
+    _check_invoices_get_their_status(f"sqlite:///{tmp_path / 'deals.db'}")

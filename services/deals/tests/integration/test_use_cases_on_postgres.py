@@ -22,6 +22,11 @@ from test_automation_scopes import *  # noqa: F403
 from test_automations import *  # noqa: F403
 from test_conversions import *  # noqa: F403
 from test_deal_lifecycle import *  # noqa: F403
+from test_duplicates import (  # noqa: F401 - what merged-away records refuse, and imports
+    test_an_imported_activity_on_a_merged_record_reaches_its_survivor,
+    test_nothing_new_attaches_to_a_merged_account_or_contact,
+    test_the_churn_rule_leaves_a_merged_away_customer_alone,
+)
 from test_line_workflows import *  # noqa: F403
 from test_pipelines import *  # noqa: F403
 from test_quotes_billing import *  # noqa: F403

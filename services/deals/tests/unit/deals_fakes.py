@@ -87,7 +87,10 @@ class Accounts(_Repo, repositories.AccountRepository):
         return [
             a
             for a in self.rows.values()
-            if a.relationship == "customer" and a.last_won_at and a.last_won_at < cutoff
+            if a.relationship == "customer"
+            and a.last_won_at
+            and a.last_won_at < cutoff
+            and not a.merged_into_id
         ][:limit]
 
     def every(self, page):
@@ -407,13 +410,14 @@ class Invoices(_Repo, repositories.InvoiceRepository):
     def for_opportunity(self, opportunity_id):
         return [i for i in self.rows.values() if i.opportunity_id == opportunity_id]
 
-    def list(self, team_ids, opportunity_id, page):
+    def list(self, team_ids, opportunity_id, page, status=""):
         return _page(
             [
                 i
                 for i in self.rows.values()
                 if i.team_id in team_ids
                 and (not opportunity_id or i.opportunity_id == opportunity_id)
+                and (not status or i.status == status)
             ],
             page,
         )

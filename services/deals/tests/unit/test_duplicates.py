@@ -243,3 +243,120 @@ def test_what_still_names_a_merged_account_reaches_its_survivor_or_is_refused(wo
         world.call(account_hierarchy.set_parent, world.alice, other.id, row.record_id)
     with pytest.raises(FailedPrecondition, match="read-only"):
         world.call(account_hierarchy.set_parent, world.alice, row.record_id, other.id)
+
+
+def test_nothing_new_attaches_to_a_merged_account_or_contact(world):
+    acme = world.account(name="Acme")
+    gone = world.account(name="ACME GmbH")
+    kept = world.call(accounts.create_contact, world.alice, account_id=acme.id, last_name="Doe")
+    twin = world.call(accounts.create_contact, world.alice, account_id=acme.id, last_name="Doe")
+    deal = world.deal(account=acme)
+    world.call(duplicates.merge_accounts, world.alice, acme.id, gone.id)
+    world.call(duplicates.merge_contacts, world.alice, kept.id, twin.id)
+    refusals = {
+        f"account {gone.id}": acme.id,
+        f"contact {twin.id}": kept.id,
+    }
+    for kind in ("call", "email", "meeting", "note", "task"):
+        for target_type, target_id in (("account", gone.id), ("contact", twin.id)):
+            with pytest.raises(FailedPrecondition) as refused:
+                world.call(
+                    activities.log_activity,
+                    world.alice,
+                    target_type=target_type,
+                    target_id=target_id,
+                    kind=kind,
+                    subject="follow-up",
+                )
+            survivor = refusals[f"{target_type} {target_id}"]
+            assert f"merged into {survivor}" in str(refused.value)
+            assert f"work on {survivor}" in str(refused.value)
+    with pytest.raises(FailedPrecondition, match=f"work on {acme.id}"):
+        world.call(accounts.create_contact, world.alice, account_id=gone.id, last_name="Roe")
+    with pytest.raises(FailedPrecondition, match=f"work on {acme.id}"):
+        world.deal(account=gone)
+    with pytest.raises(FailedPrecondition, match=f"work on {kept.id}"):
+        world.deal(account=acme, primary_contact_id=twin.id)
+    with pytest.raises(FailedPrecondition, match=f"work on {kept.id}"):
+        world.call(deals.update_deal, world.alice, deal.id, primary_contact_id=twin.id)
+    with pytest.raises(FailedPrecondition, match=f"work on {kept.id}"):
+        world.call(
+            privacy.record_consent,
+            world.alice,
+            contact_id=twin.id,
+            channel="email",
+            granted=True,
+            source="web form",
+        )
+    with pytest.raises(FailedPrecondition, match=f"work on {acme.id}"):
+        world.call(accounts.mark_account_churned, world.sam, gone.id, "gone quiet")
+    # nothing was written on the merged records; the survivors take all of it
+    written = world.uow.activities.timeline(
+        [("account", gone.id), ("contact", twin.id)], frozenset(), PageQuery.of()
+    )
+    assert written.items == []
+    assert world.uow.consents.for_contact(twin.id) == []
+    note = world.call(
+        activities.log_activity,
+        world.alice,
+        target_type="contact",
+        target_id=kept.id,
+        kind="note",
+        subject="follow-up",
+    )
+    assert note.target_id == kept.id
+    updated = world.call(deals.update_deal, world.alice, deal.id, primary_contact_id=kept.id)
+    assert updated.primary_contact_id == kept.id
+
+
+def test_an_imported_activity_on_a_merged_record_reaches_its_survivor(world):
+    from crm_deals.service_layer import migration
+
+    acme = world.account(name="Acme")
+    gone = world.account(name="ACME GmbH")
+    world.call(duplicates.merge_accounts, world.alice, acme.id, gone.id)
+    plan = migration.plan_import(
+        world.alice,
+        world.deps,
+        kind="activities",
+        column_mapping={},
+        columns=["external_id", "target_type", "target_id", "kind", "subject"],
+    )
+    rows = [
+        (
+            1,
+            {
+                "external_id": "A-1",
+                "target_type": "account",
+                "target_id": gone.id,
+                "kind": "call",
+                "subject": "old call",
+            },
+        )
+    ]
+    (report, _) = list(migration.import_rows(world.deps, world.alice, plan, rows))
+    (row,) = report.accepted
+    assert world.get("activities", row.record_id).target_id == acme.id
+
+
+def test_the_churn_rule_leaves_a_merged_away_customer_alone(world):
+    import datetime as dt
+
+    from deals_testkit import T0, WORKER, eur
+
+    from crm_deals.service_layer import closing
+
+    kept, gone = world.account(name="Acme"), world.account(name="ACME GmbH")
+    for account in (kept, gone):
+        deal = world.deal(account=account)
+        world.call(
+            closing.close_won,
+            world.alice,
+            deal.id,
+            actual_revenue=eur("1"),
+            actual_close_date=T0.date(),
+        )
+    world.call(duplicates.merge_accounts, world.alice, kept.id, gone.id)
+    world.clock.advance(dt.timedelta(days=366))
+    assert accounts.apply_churn_rule(world.deps, WORKER) == [kept.id]
+    assert world.get("accounts", gone.id).relationship == "customer"  # read-only, untouched

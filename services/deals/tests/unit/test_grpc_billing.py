@@ -220,3 +220,35 @@ def test_rejected_and_withdrawn_quotes_keep_their_reason(api, deal):
         resources_pb2.QUOTE_STATUS_CLOSED,
         "duplicate",
     )
+
+
+def test_invoices_are_listed_by_status_over_grpc(api, deal):
+    quote = priced_draft(api, deal)
+    api.call(api.quotes.ActivateQuote, billing_pb2.ActivateQuoteRequest(id=quote.id))
+    api.call(api.quotes.AcceptQuote, billing_pb2.AcceptQuoteRequest(id=quote.id))
+    order = api.call(api.orders.CreateOrder, billing_pb2.CreateOrderRequest(quote_id=quote.id))
+    draft = api.call(
+        api.invoices.CreateInvoice, billing_pb2.CreateInvoiceRequest(order_id=order.id), "sam"
+    )
+
+    def listed(status, caller="sam"):
+        request = billing_pb2.ListInvoicesRequest(status=status)
+        return [i.id for i in api.call(api.invoices.ListInvoices, request, caller).invoices]
+
+    assert listed(resources_pb2.INVOICE_STATUS_DRAFT) == [draft.id]
+    assert listed(resources_pb2.INVOICE_STATUS_UNSPECIFIED) == [draft.id]
+    assert listed(resources_pb2.INVOICE_STATUS_ISSUED) == []
+    api.call(api.invoices.IssueInvoice, billing_pb2.IssueInvoiceRequest(id=draft.id), "sam")
+    assert listed(resources_pb2.INVOICE_STATUS_ISSUED) == [draft.id]
+    assert listed(resources_pb2.INVOICE_STATUS_DRAFT) == []
+    # another team's member and an administrator in no team: none, in any status
+    assert listed(resources_pb2.INVOICE_STATUS_ISSUED, "tom") == []
+    assert listed(resources_pb2.INVOICE_STATUS_ISSUED, "root") == []
+    refusal = api.refused(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        api.invoices.ListInvoices,
+        billing_pb2.ListInvoicesRequest(status=99),
+        "sam",
+    )
+    assert "status has an unknown value 99" in refusal
+    assert "draft, issued, paid, cancelled" in refusal

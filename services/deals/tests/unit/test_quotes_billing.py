@@ -226,3 +226,38 @@ def test_re_pricing_says_which_lines_are_already_on_the_quote(world):
         [LINES[0], LineRequest("p-thing", Decimal("2"))],
     )
     assert [line.existing for line in world.pricing.calls[-1][0]] == [True, False]
+
+
+def _invoices_in_every_status(world):
+    """One invoice of each status: draft, issued, paid, cancelled (by their ids)."""
+    made = {}
+    for status in ("draft", "issued", "paid", "cancelled"):
+        invoice = world.call(billing.create_invoice, world.sam, _order(world).id)
+        if status in ("issued", "paid"):
+            invoice = world.call(billing.issue_invoice, world.sam, invoice.id)
+        if status == "paid":
+            world.call(billing.mark_invoice_paid, world.sam, invoice.id, amount=invoice.total)
+        if status == "cancelled":
+            world.call(billing.cancel_invoice, world.sam, invoice.id, "wrong address")
+        made[status] = invoice.id
+    return made
+
+
+def test_invoices_listed_by_status_only_the_callers_and_a_bad_status_names_the_valid_ones(world):
+    from crm_deals.service_layer.repositories import PageQuery
+
+    made = _invoices_in_every_status(world)
+    for status, invoice_id in made.items():
+        found = world.call(billing.list_invoices, world.sam, status=status, page=PageQuery.of())
+        assert [(i.id, i.status) for i in found.items] == [(invoice_id, status)]
+    every = world.call(billing.list_invoices, world.sam, page=PageQuery.of())
+    assert sorted(i.id for i in every.items) == sorted(made.values())
+    assert [i.id for i in world.call(billing.list_invoices, world.sam, status=" Paid ").items] == [
+        made["paid"]
+    ]
+    # another team's member sees none of them, whatever the status
+    assert world.call(billing.list_invoices, world.tom, status="draft").items == []
+    with pytest.raises(InvalidArgument) as refused:
+        world.call(billing.list_invoices, world.sam, status="partly_paid")
+    assert refused.value.field == "status"
+    assert "draft, issued, paid, cancelled" in str(refused.value)
