@@ -2,7 +2,8 @@
 identity, territory, leads and deals: a rep signs in (a wrong password is said so), works,
 qualifies and converts their routed lead and watches the saga until deals confirms; an
 administrator who is not a member gets the not-found page for it; a Persian reader gets a
-right-to-left page with Solar Hijri dates, a Hebrew reader one with Gregorian dates. Each page passes the accessibility check; the
+right-to-left page with Solar Hijri dates and picks a day in the Solar Hijri date picker by
+keyboard (the search receives its ISO day), a Hebrew reader one with Gregorian dates. Each page passes the accessibility check; the
 screenshots in docs/console/ come from here."""
 
 from __future__ import annotations
@@ -151,3 +152,46 @@ def test_a_hebrew_reader_gets_a_right_to_left_page_with_gregorian_dates(floor, p
     assert not set(shown) & set("۰۱۲۳۴۵۶۷۸۹")
     check_accessibility(page)
     screenshot(page, "lead-he")
+
+
+def test_a_persian_reader_picks_a_jalali_day_by_keyboard_and_the_search_gets_its_iso_day(
+    floor, page
+):
+    url, lead = floor["url"], floor["lead"]
+    page.context.add_cookies([{"name": "crm_lang", "value": "fa", "url": url}])
+    sign_in_fa(page, url, floor["owner_email"])
+    page.goto(f"{url}/leads")
+    field = page.locator("#created_from")  # the label's own field, now a Solar Hijri text field
+    assert field.get_attribute("type") == "text"
+    assert page.locator("input[type=date]").count() == 0
+    # Typed in Persian digits: the last day of Esfand of the leap year 1403.
+    field.fill("۱۴۰۳/۱۲/۲۹")
+    opener = page.locator("#created_from ~ button.jalali-open")
+    opener.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("grid").wait_for()
+    assert page.locator("#created_from-month").inner_text() == "اسفند ۱۴۰۳"
+    page.keyboard.press("ArrowLeft")  # right to left: the next day, the leap day 1403/12/30
+    page.keyboard.press("PageDown")  # Farvardin 1404 (Nowruz passed): 1404/01/30
+    page.keyboard.press("ArrowRight")  # the day before: 1404/01/29
+    check_accessibility(page)
+    screenshot(page, "leads-search-fa-picker")
+    page.keyboard.press("Enter")
+    picked = jdatetime.date(1404, 1, 29).togregorian()
+    assert picked == dt.date(2025, 4, 18)
+    assert field.input_value() == "۱۴۰۴/۰۱/۲۹"
+    page.locator("form.filters button[type=submit]").first.click()
+    page.wait_for_url(f"**created_from={picked.isoformat()}**")
+    page.locator("#results").get_by_text(lead.data.company.name).first.wait_for()
+    # The server rendered the day it received; the page shows it in the Solar Hijri calendar.
+    page.reload()
+    assert page.locator("#created_from").input_value() == "۱۴۰۴/۰۱/۲۹"
+    assert page.locator("input[type=hidden][name=created_from]").input_value() == "2025-04-18"
+
+
+def sign_in_fa(page, url: str, email: str) -> None:
+    page.goto(f"{url}/sign-in")
+    page.locator("#email").fill(email)  # the labels are in Persian
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button.primary[type=submit]").click()
+    page.wait_for_url(lambda address: "/sign-in" not in address)

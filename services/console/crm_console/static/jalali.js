@@ -151,7 +151,7 @@
     this.button = el("button", {
       type: "button", "class": "jalali-open", "aria-haspopup": "dialog", "aria-expanded": "false",
       "aria-controls": id + "-dialog", "aria-label": texts.choose,
-    }, "📅");
+    }, "▾");
     this.dialog = el("div", {
       id: id + "-dialog", role: "dialog", "aria-modal": "false", "class": "jalali-dialog",
       "aria-labelledby": id + "-month", hidden: "",

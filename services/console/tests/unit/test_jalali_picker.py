@@ -119,7 +119,9 @@ def test_the_grid_is_keyboard_operable_and_respects_the_maximum(script_page):
     # A typed day after the maximum is refused, with the field saying why.
     field.fill("۱۴۰۵/۰۹/۱۷")
     assert hidden.input_value() == ""
-    assert page.evaluate("() => document.getElementById('paid').validationMessage") == WORDS["range"]
+    assert (
+        page.evaluate("() => document.getElementById('paid').validationMessage") == WORDS["range"]
+    )
     field.fill("1405/08/01")
     assert hidden.input_value() == "2026-10-23"
 
