@@ -123,3 +123,28 @@ def test_the_cached_money_format_writes_what_babel_writes(code, currency):
                 )
             )
         )
+
+
+def test_persian_pages_load_the_jalali_picker_over_native_date_inputs(world):
+    client, identity, _, _ = world
+    ann = identity.add("ann@example.com", "Ann")
+    page = client.get("/sign-in")
+    client.post(
+        "/sign-in",
+        data={
+            "csrf_token": CSRF.search(page.text).group(1),
+            "email": ann.email,
+            "password": "correct horse battery staple",
+        },
+    )
+    english = client.get("/leads?created_from=2025-04-18").text
+    assert "jalali.js" not in english
+    client.cookies.set("crm_lang", "fa", domain="console.test")
+    persian = client.get("/leads?created_from=2025-04-18").text
+    # The picker's words are the catalogue's, handed to the script by its tag.
+    assert '<script src="/static/jalali.js" defer data-choose="انتخاب تاریخ"' in persian
+    assert 'data-invalid="تاریخ نامعتبر است' in persian
+    # Without JavaScript the native input stays: an ISO Gregorian value, as in every language.
+    assert 'name="created_from" type="date" value="2025-04-18"' in persian
+    client.cookies.set("crm_lang", "he", domain="console.test")
+    assert "jalali.js" not in client.get("/leads").text
