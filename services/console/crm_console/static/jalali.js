@@ -205,6 +205,14 @@
       var cell = event.target.closest("td[data-iso]");
       if (cell && cell.getAttribute("aria-disabled") !== "true") { self.pick(cell.getAttribute("data-iso")); }
     });
+    this.field.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && !self.dialog.hidden) { event.preventDefault(); self.shut(false); }
+    });
+    // Tabbing out of the picker closes the grid (a click elsewhere does too, below).
+    wrapper.addEventListener("focusout", function (event) {
+      var next = event.relatedTarget;
+      if (!self.dialog.hidden && next && !wrapper.contains(next)) { self.shut(false); }
+    });
     document.addEventListener("click", function (event) {
       if (!self.dialog.hidden && !wrapper.contains(event.target)) { self.shut(false); }
     });

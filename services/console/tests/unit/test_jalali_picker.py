@@ -165,3 +165,11 @@ def test_the_grid_is_keyboard_operable_and_respects_the_maximum(script_page):
     assert not grid.is_visible()
     assert page.evaluate("() => document.activeElement.classList.contains('jalali-open')")
     assert hidden.input_value() == "2026-11-29"
+
+    # Tabbing out of the picker (past its last button) closes the grid.
+    page.keyboard.press("Enter")
+    grid.wait_for()
+    page.get_by_role("button", name=WORDS["close"]).focus()
+    page.keyboard.press("Tab")
+    assert not grid.is_visible()
+    assert hidden.input_value() == "2026-11-29"
