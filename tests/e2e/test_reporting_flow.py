@@ -267,15 +267,20 @@ def test_migrated_deals_reach_reporting_in_their_own_quarter_with_their_stage_ti
     team = pb.Scope(kind=pb.SCOPE_KIND_TEAM, id=platform["berlin"].id)
     quarter = pb.Period(kind=pb.PERIOD_KIND_QUARTER, date="2019-05-01")
 
-    def funnel_once_complete():
+    def funnel_and_win_once_applied():
+        # The import relays the deal's created, stage and won events one by one: the funnel's
+        # stay is complete at the stage change, the win counts only once deal_won is applied.
         answer = sue(reports.Funnel, pb.FunnelRequest(scope=team, period=quarter))
         stages = {s.stage_key: s for p in answer.pipelines for s in p.stages}
         new = stages.get("new")
-        return stages if new is not None and new.completed_stays == 1 else None
+        rate = sue(reports.WinRate, pb.WinRateRequest(scope=team, period=quarter)).win_rate
+        applied = new is not None and new.completed_stays == 1 and rate.won == 1
+        return (stages, rate) if applied else None
 
-    stages = bed.wait_for(funnel_once_complete, 30, "the imported deal never reached the funnel")
+    stages, rate = bed.wait_for(
+        funnel_and_win_once_applied, 30, "the imported deal never reached the funnel and win rate"
+    )
     assert stages["new"].mean_days == "10.0"
-    rate = sue(reports.WinRate, pb.WinRateRequest(scope=team, period=quarter)).win_rate
     assert (rate.won, [v.won.amount for v in rate.by_value]) == (1, ["5000.00"])
     cycle = sue(reports.SalesCycle, pb.SalesCycleRequest(scope=team, period=quarter)).cycle
     assert (cycle.won, cycle.mean_days) == (1, "50.0")
