@@ -379,6 +379,12 @@ MATRIX: dict[str, Row] = {
     "identity.UserService/ReactivateUser": row(ADMIN),
     "identity.UserService/ResetPassword": row(ADMIN, fill={"id": "spare_user"}),
     "identity.UserService/SetUserDepartments": row(ADMIN),
+    "identity.UserService/UpdateOwnPreferences": row(
+        OPEN,
+        service_without_role="denied",
+        service_with_role="denied",
+        note="the caller's own, nobody else's",
+    ),
     "identity.UserService/UpdateServiceAccountRoles": row(ADMIN, admin="reaches"),
     "identity.UserService/UpdateUser": row(ADMIN, set={"update_mask": "displayName"}),
     # ------------------------------------------------------------ leads

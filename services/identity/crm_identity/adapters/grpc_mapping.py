@@ -7,6 +7,7 @@ import datetime as dt
 from crm.identity.v1 import auth_pb2, users_pb2
 from crm_chassis.auth import current_principal
 from crm_chassis.caller import Caller
+from crm_identity.domain.preferences import Preferences
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import ACTIVE, DEACTIVATED, User
@@ -96,9 +97,18 @@ def who_am_i_to_proto(who: WhoAmI, token_expires_at: dt.datetime | None) -> auth
         display_name=who.display_name,
         roles=who.roles,
         departments=who.departments,
+        preferences=preferences_to_proto(who.preferences),
     )
     _timestamp(message.token_expires_at, token_expires_at)
     return message
+
+
+def preferences_to_proto(preferences: Preferences) -> users_pb2.Preferences:
+    return users_pb2.Preferences(language=preferences.language, time_zone=preferences.time_zone)
+
+
+def preferences_from_proto(message: users_pb2.Preferences) -> Preferences:
+    return Preferences(language=message.language, time_zone=message.time_zone)
 
 
 def current_token_expiry() -> dt.datetime | None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from crm.identity.v1 import users_pb2, users_pb2_grpc
 from crm_identity.adapters import grpc_mapping
 from crm_identity.adapters.client_address import ClientAddressResolver
-from crm_identity.service_layer import service_accounts, users
+from crm_identity.service_layer import preferences, service_accounts, users
 from crm_identity.service_layer.dependencies import Dependencies
 
 
@@ -104,6 +104,16 @@ class UserServicer(users_pb2_grpc.UserServiceServicer):
         )
         self._on_revocation()
         return users_pb2.ChangeOwnPasswordResponse()
+
+    def UpdateOwnPreferences(self, request, context):
+        return grpc_mapping.preferences_to_proto(
+            preferences.update_own_preferences(
+                self.deps,
+                grpc_mapping.caller(),
+                grpc_mapping.preferences_from_proto(request.preferences),
+                fields=list(request.update_mask.paths),
+            )
+        )
 
     def CreateServiceAccount(self, request, context):
         created = service_accounts.create_service_account(

@@ -57,6 +57,17 @@ user_roles = Table(
     Index("ix_user_roles_role", "role"),
 )
 
+# A person's own preferences (domain/preferences.py): a row once they choose something, outside
+# the users row so that choosing neither changes the user's version nor races an admin's update.
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("language", String(8), nullable=False),  # "" = not chosen
+    Column("time_zone", String(64), nullable=False),  # IANA name; "" = not chosen
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 refresh_tokens = Table(
     "refresh_tokens",
     metadata,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import rewrap_rows
+from crm_identity.domain.preferences import Preferences
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
@@ -173,6 +174,27 @@ class SqlUserRepository(repositories.UserRepository):
             ).first()
             is not None
         )
+
+    def preferences(self, user_id: str) -> Preferences:
+        p = orm.user_preferences
+        row = self.session.execute(
+            select(p.c.language, p.c.time_zone).where(p.c.user_id == user_id)
+        ).first()
+        return Preferences(row.language, row.time_zone) if row else Preferences()
+
+    def set_preferences(self, user_id: str, preferences: Preferences, now: dt.datetime) -> None:
+        p = orm.user_preferences
+        values = dict(
+            language=preferences.language, time_zone=preferences.time_zone, updated_at=now
+        )
+        change = update(p).where(p.c.user_id == user_id).values(**values)
+        if self.session.execute(change).rowcount == 1:
+            return
+        try:  # the first choice; a concurrent first choice of the same person wins the insert
+            with self.session.begin_nested():
+                self.session.execute(insert(p).values(user_id=user_id, **values))
+        except IntegrityError:
+            self.session.execute(change)
 
 
 class SqlRefreshTokenRepository(repositories.RefreshTokenRepository):

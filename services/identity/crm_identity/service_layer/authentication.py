@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from crm_chassis.caller import SERVICE, USER, Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument, Unauthenticated
 from crm_identity.domain import sessions
+from crm_identity.domain.preferences import Preferences
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.throttling import CLIENT_SECRET, PASSWORD
 from crm_identity.domain.users import User, email_key, token_accepted
@@ -208,6 +209,8 @@ class WhoAmI:
     display_name: str
     roles: list[str]
     departments: list[str]
+    # a person's own; empty for a service account
+    preferences: Preferences = field(default_factory=Preferences)
 
 
 def who_am_i(deps: Dependencies, caller: Caller | None) -> WhoAmI:
@@ -222,10 +225,17 @@ def who_am_i(deps: Dependencies, caller: Caller | None) -> WhoAmI:
                 SERVICE, account.client_id, "", account.display_name, sorted(account.roles), []
             )
         user = uow.users.get(caller.subject_id)
-    if user is None or not user.is_active:
-        raise Unauthenticated("the user of this token no longer exists or is deactivated")
+        if user is None or not user.is_active:
+            raise Unauthenticated("the user of this token no longer exists or is deactivated")
+        preferences = uow.users.preferences(user.id)
     return WhoAmI(
-        USER, user.id, user.email, user.display_name, sorted(user.roles), sorted(user.departments)
+        USER,
+        user.id,
+        user.email,
+        user.display_name,
+        sorted(user.roles),
+        sorted(user.departments),
+        preferences,
     )
 
 

@@ -6,6 +6,7 @@ import abc
 import datetime as dt
 from dataclasses import dataclass
 
+from crm_identity.domain.preferences import Preferences
 from crm_identity.domain.service_accounts import ServiceAccount
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
@@ -48,6 +49,14 @@ class UserRepository(abc.ABC):
     @abc.abstractmethod
     def any_admin(self) -> bool:
         """Whether an active user with the admin role exists."""
+
+    @abc.abstractmethod
+    def preferences(self, user_id: str) -> Preferences:
+        """The user's own preferences (empty ones while they chose nothing)."""
+
+    @abc.abstractmethod
+    def set_preferences(self, user_id: str, preferences: Preferences, now: dt.datetime) -> None:
+        """Store the user's preferences (insert or replace)."""
 
 
 class RefreshTokenRepository(abc.ABC):

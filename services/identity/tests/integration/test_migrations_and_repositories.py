@@ -12,6 +12,7 @@ from crm_identity import migrate
 from crm_identity.adapters import orm
 from crm_identity.adapters.key_wrapping import key_wrapper
 from crm_identity.adapters.unit_of_work import SqlIdentityUnitOfWork
+from crm_identity.domain.preferences import Preferences
 from crm_identity.domain.sessions import RefreshToken
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.users import User
@@ -26,6 +27,7 @@ TABLES = {
     "users",
     "user_departments",
     "user_roles",
+    "user_preferences",
     "refresh_tokens",
     "failed_attempts",
     "service_accounts",
@@ -117,6 +119,32 @@ def test_user_repository_round_trip_conflicts_and_filters(engine):
     with new_uow() as uow:
         assert uow.users.token_state(b.id) == ("active", NOW)
         assert uow.users.get(b.id).display_name == "Changed"
+
+
+def test_preferences_round_trip_outside_the_users_version(engine):
+    new_uow = uow_factory(engine)
+    a = user()
+    with new_uow() as uow:
+        uow.users.add(a)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.users.preferences(a.id) == Preferences()  # nothing chosen: no row
+        uow.users.set_preferences(a.id, Preferences("fa", "Asia/Tehran"), NOW)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.users.preferences(a.id) == Preferences("fa", "Asia/Tehran")
+        uow.users.set_preferences(a.id, Preferences("he", ""), NOW)  # the row is replaced
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.users.preferences(a.id) == Preferences("he", "")
+        assert uow.users.get(a.id).version == a.version
+        # an administrator's update of the user, read before, leaves the preferences alone
+        stale = uow.users.get(a.id)
+        stale.update_profile(now=NOW, display_name="Renamed")
+        uow.users.update(stale, a.version)
+        uow.commit()
+    with new_uow() as uow:
+        assert uow.users.preferences(a.id) == Preferences("he", "")
 
 
 def test_refresh_tokens_are_consumed_once(engine):

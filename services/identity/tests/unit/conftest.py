@@ -11,6 +11,7 @@ import pytest
 from crm_chassis.caller import Caller
 from crm_chassis.errors import AlreadyExists, FailedPrecondition
 from crm_chassis.unit_of_work import FakeUnitOfWorkBase
+from crm_identity.domain.preferences import Preferences
 from crm_identity.domain.signing_keys import SigningKey
 from crm_identity.domain.throttling import Failure
 from crm_identity.service_layer import repositories
@@ -29,6 +30,7 @@ class Store:
 
     def __init__(self):
         self.users, self.tokens, self.failures = {}, {}, []
+        self.preferences = {}  # user id -> Preferences
         self.accounts, self.keys = {}, {}
 
 
@@ -79,6 +81,12 @@ class FakeUsers(repositories.UserRepository):
 
     def any_admin(self):
         return any(u.is_admin and u.is_active for u in self.s.users.values())
+
+    def preferences(self, user_id):
+        return self.s.preferences.get(user_id, Preferences())
+
+    def set_preferences(self, user_id, preferences, now):
+        self.s.preferences[user_id] = preferences
 
 
 class FakeTokens(repositories.RefreshTokenRepository):
