@@ -1,5 +1,6 @@
 """identity for the console: AuthService's Login, Refresh, Logout, WhoAmI, and UserService's
-ListUsers to find a person by name or e-mail (as the signed-in person)."""
+ListUsers to find a person by name or e-mail and UpdateOwnPreferences (as the signed-in
+person)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from crm.identity.v1 import auth_pb2, auth_pb2_grpc, users_pb2, users_pb2_grpc
 from crm_console.adapters.grpc_errors import refusals, translate
 from crm_console.domain.errors import T_, AccountLocked, ConsoleError, WrongCredentials
 from crm_console.domain.organisation import DirectoryPerson
-from crm_console.domain.session import Person, Tokens
+from crm_console.domain.session import Me, Person, Preferences, Tokens
 
 FORWARDED_FOR = "x-forwarded-for"
 MATCHES = 20  # people one search reads: more means "type more", not another page
@@ -29,6 +30,10 @@ def tokens_of(pair: auth_pb2.TokenPair) -> Tokens:
         refresh_token=pair.refresh_token,
         refresh_expires_at=_time(pair.refresh_token_expires_at),
     )
+
+
+def _preferences(message: users_pb2.Preferences) -> Preferences:
+    return Preferences(language=message.language, time_zone=message.time_zone)
 
 
 class IdentityGateway:
@@ -70,7 +75,7 @@ class IdentityGateway:
                 auth_pb2.LogoutRequest(refresh_token=refresh_token), timeout=self._timeout
             )
 
-    def who_am_i(self, access_token: str) -> Person:
+    def who_am_i(self, access_token: str) -> Me:
         with refusals():
             me = self._stub.WhoAmI(
                 auth_pb2.WhoAmIRequest(),
@@ -79,12 +84,28 @@ class IdentityGateway:
             )
         if me.subject_kind != "user":
             raise ConsoleError(T_("only people sign in to the console, not service accounts"))
-        return Person(
+        person = Person(
             user_id=me.subject_id,
             email=me.email,
             display_name=me.display_name,
             roles=tuple(me.roles),
         )
+        return Me(person, _preferences(me.preferences))
+
+    def save_preferences(
+        self, token: str, preferences: Preferences, fields: tuple[str, ...]
+    ) -> Preferences:
+        request = users_pb2.UpdateOwnPreferencesRequest(
+            preferences=users_pb2.Preferences(
+                language=preferences.language, time_zone=preferences.time_zone
+            )
+        )
+        request.update_mask.paths.extend(fields)
+        with refusals():
+            saved = self._users.UpdateOwnPreferences(
+                request, timeout=self._timeout, metadata=(("authorization", f"Bearer {token}"),)
+            )
+        return _preferences(saved)
 
     def find_people(
         self, token: str, text: str, *, active_only: bool

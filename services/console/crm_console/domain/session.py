@@ -8,7 +8,7 @@ cookie is HttpOnly and its content encrypted (``adapters.cookie_vault``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Renew the access token this long before it expires, so a page never calls with a token
 # that dies on the way.
@@ -39,6 +39,24 @@ class Person:
     @property
     def is_admin(self) -> bool:
         return "admin" in self.roles
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A person's own choices, kept by identity so that they follow the person to every browser:
+    a language code and an IANA time zone; empty while not chosen (the calendar follows the
+    language)."""
+
+    language: str = ""
+    time_zone: str = ""
+
+
+@dataclass(frozen=True)
+class Me:
+    """identity's answer at sign-in: who the person is and their saved preferences."""
+
+    person: Person
+    preferences: Preferences = field(default_factory=Preferences)
 
 
 @dataclass(frozen=True)

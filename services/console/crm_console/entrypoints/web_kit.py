@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from crm_console.adapters.cookie_vault import CookieVault
 from crm_console.domain.errors import T_, ConsoleError, SignedOut
-from crm_console.domain.session import Session
+from crm_console.domain.session import Preferences, Session
 from crm_console.entrypoints import i18n
 from crm_console.entrypoints.settings import LANGUAGES, ConsoleSettings
 from crm_console.service_layer import auth
@@ -183,9 +183,8 @@ def time_zone_of(request: Request) -> str:
     return console_of(request).settings.time_zone
 
 
-def set_time_zone(request: Request, zone: str) -> None:
-    """Remember ``zone`` for the signed-in person for a year; an unknown name is refused."""
-    session = require(request)
+def check_time_zone(zone: str) -> None:
+    """ConsoleError (field ``time_zone``) unless ``zone`` is an IANA time zone name."""
     if i18n.zone_of(zone) is None:
         raise ConsoleError(
             T_(
@@ -194,7 +193,21 @@ def set_time_zone(request: Request, zone: str) -> None:
             ),
             field="time_zone",
         )
+
+
+def set_time_zone(request: Request, zone: str) -> None:
+    """Remember ``zone`` for the signed-in person for a year; an unknown name is refused."""
+    session = require(request)
+    check_time_zone(zone)
     _queue_cookie(request, TIME_ZONE_COOKIE, f"{session.person.user_id}|{zone}", 365 * 24 * 3600)
+
+
+def apply_preferences(request: Request, preferences: Preferences) -> None:
+    """The person's saved choices (identity's, at sign-in) become this browser's cookies, the
+    per-browser cache every page reads; what they never chose keeps the browser's own."""
+    set_language(request, preferences.language)
+    if preferences.time_zone and i18n.zone_of(preferences.time_zone) is not None:
+        set_time_zone(request, preferences.time_zone)
 
 
 def safe_next(target: str) -> str:

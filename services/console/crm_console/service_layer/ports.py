@@ -60,7 +60,7 @@ from crm_console.domain.reports import (
     Velocity,
     WinRate,
 )
-from crm_console.domain.session import Person, Tokens
+from crm_console.domain.session import Me, Preferences, Tokens
 from crm_console.domain.team import Absence, Membership, QueuedLead, Scope, Team
 
 
@@ -71,7 +71,16 @@ class IdentityPort(Protocol):
 
     def logout(self, refresh_token: str) -> None: ...
 
-    def who_am_i(self, access_token: str) -> Person: ...
+    def who_am_i(self, access_token: str) -> Me:
+        """The signed-in person and their saved preferences (identity's WhoAmI)."""
+        ...
+
+    def save_preferences(
+        self, token: str, preferences: Preferences, fields: tuple[str, ...]
+    ) -> Preferences:
+        """Store ``fields`` of the caller's own preferences (UpdateOwnPreferences); all of
+        them. Refused (the API's sentence) for a language or zone identity does not know."""
+        ...
 
     def find_people(
         self, token: str, text: str, *, active_only: bool

@@ -4,6 +4,7 @@ Starlette's TestClient."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -88,7 +89,7 @@ from crm_console.domain.reports import (
     Velocity,
     WinRate,
 )
-from crm_console.domain.session import Person, Tokens
+from crm_console.domain.session import Me, Person, Preferences, Tokens
 from crm_console.domain.team import Membership, Team
 from crm_console.entrypoints.settings import ConsoleSettings
 from crm_console.entrypoints.web import build_app
@@ -119,6 +120,8 @@ class FakeIdentity:
     deactivated: set[str] = field(default_factory=set)  # user ids
     searches: list[tuple[str, str, bool]] = field(default_factory=list)  # (caller, text, active)
     page_size: int = 20
+    preferences: dict[str, Preferences] = field(default_factory=dict)  # user id -> saved
+    preferences_refusal: Exception | None = None  # UpdateOwnPreferences refused / not answering
 
     def add(self, email: str, name: str, roles: tuple[str, ...] = ()) -> Person:
         person = Person(
@@ -152,9 +155,31 @@ class FakeIdentity:
     def logout(self, refresh_token: str) -> None:
         self.revoked.add(refresh_token)
 
-    def who_am_i(self, access_token: str) -> Person:
+    def person_of(self, access_token: str) -> Person:
         user_id = self.owners[access_token]
         return next(p for p in self.people.values() if p.user_id == user_id)
+
+    def who_am_i(self, access_token: str) -> Me:
+        person = self.person_of(access_token)
+        return Me(person, self.preferences.get(person.user_id, Preferences()))
+
+    def save_preferences(
+        self, token: str, preferences: Preferences, fields: tuple[str, ...]
+    ) -> Preferences:
+        """identity's UpdateOwnPreferences: the caller's own, en/fa/he and IANA zones only."""
+        if self.preferences_refusal is not None:
+            raise self.preferences_refusal
+        if token in self.revoked or token not in self.owners:
+            raise SignedOut("the access token is not valid; log in again")
+        if preferences.language not in ("", "en", "fa", "he"):
+            raise Refused(f"language: {preferences.language!r} is not a language", field="language")
+        if preferences.time_zone and preferences.time_zone not in zoneinfo.available_timezones():
+            raise Refused(f"time_zone: {preferences.time_zone!r} is not a time zone")
+        user_id = self.owners[token]
+        saved = self.preferences.get(user_id, Preferences())
+        changed = {f: getattr(preferences, f) for f in fields or ("language", "time_zone")}
+        self.preferences[user_id] = replace(saved, **changed)
+        return self.preferences[user_id]
 
     def find_people(
         self, token: str, text: str, *, active_only: bool
@@ -698,7 +723,7 @@ class FakeOrganisation:
     names_refusal: Exception | None = None  # ListPeopleNames refused or not answering
 
     def _person(self, token: str) -> Person:
-        return self.identity.who_am_i(token)
+        return self.identity.person_of(token)
 
     def _admin(self, token: str, what: str) -> None:
         if "admin" not in self._person(token).roles:

@@ -1,4 +1,4 @@
-"""Sign in, sign out and the language choice."""
+"""Sign in (taking the person's saved preferences into this browser) and sign out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.routing import Route
 from crm_console.domain.errors import AccountLocked, ConsoleError, WrongCredentials
 from crm_console.entrypoints.web_kit import (
     Form,
+    apply_preferences,
     console_of,
     forget,
     posted,
@@ -17,7 +18,6 @@ from crm_console.entrypoints.web_kit import (
     render,
     safe_next,
     session_of,
-    set_language,
 )
 from crm_console.service_layer import auth
 
@@ -39,7 +39,7 @@ def sign_in(request: Request, form: Form) -> Response:
     email = str(form.get("email", ""))
     problem, status = "", 200
     try:
-        session = auth.sign_in(
+        session, preferences = auth.sign_in(
             console_of(request).deps,
             email=email,
             password=str(form.get("password", "")),
@@ -54,6 +54,7 @@ def sign_in(request: Request, form: Form) -> Response:
         problem, status, detail = "missing", 400, 0
     else:
         remember(request, session)
+        apply_preferences(request, preferences)
         return redirect(next_path)
     return render(
         request,
@@ -72,12 +73,6 @@ def sign_out(request: Request, form: Form) -> Response:
     return redirect("/sign-in")
 
 
-@posted
-def choose_language(request: Request, form: Form) -> Response:
-    set_language(request, str(form.get("lang", "")))
-    return redirect(safe_next(str(form.get("next", "/"))))
-
-
 def healthz(request: Request) -> Response:
     return Response("ok", media_type="text/plain")
 
@@ -86,6 +81,5 @@ ROUTES = [
     Route("/sign-in", sign_in_form, methods=["GET"]),
     Route("/sign-in", sign_in, methods=["POST"]),
     Route("/sign-out", sign_out, methods=["POST"]),
-    Route("/language", choose_language, methods=["POST"]),
     Route("/healthz", healthz, methods=["GET"]),
 ]
