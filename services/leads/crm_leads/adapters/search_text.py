@@ -83,12 +83,13 @@ def page(session: Session, query: LeadQuery) -> list[dict]:
     limit = query.page_size + 1
     sort_name = search_sql.sort_column(query).name
     rows, found = _first_step(session, query, teams, limit)
-    rare = [_full_branch(query, team, limit) for team, n in zip(teams, found) if n < limit]
+    counted = list(zip(teams, found, strict=True))
+    rare = [_full_branch(query, team, limit) for team, n in counted if n < limit]
     if not rare:
         return rows  # every team complete in its first HEAD tuples: the page is these rows
     # A rare word in some team: the complete teams' rows of the first step (every one of them
     # that can be on the page is among its n+1) beside those teams' full searches.
-    complete = {team for team, n in zip(teams, found) if n >= limit}
+    complete = {team for team, n in counted if n >= limit}
     candidates = [(row[sort_name], row["id"]) for row in rows if row["scope_team_id"] in complete]
     statement = rare[0] if len(rare) == 1 else union_all(*rare)
     candidates.extend((row.sort, row.id) for row in session.execute(statement))
