@@ -55,24 +55,25 @@ def conditions(
         where.append(c.score >= f.min_score)
     if f.max_score < 100:
         where.append(c.score <= f.max_score)
-    for wanted, column in (
-        (f.grades, c.grade),
-        (f.channels, c.channel),
-        (f.campaign_ids, c.campaign_id),
-        (f.owner_user_ids, c.owner_user_id),
-        (f.team_ids, c.team_id),
-        (f.sales_line_ids, c.sales_line_id),
-        (f.countries, c.country),
-        (f.industries, c.industry),
-        (f.company_sizes, c.company_size),
+    # By name, read only when filtered on: ``c`` may carry only the columns the query reads.
+    for wanted, name in (
+        (f.grades, "grade"),
+        (f.channels, "channel"),
+        (f.campaign_ids, "campaign_id"),
+        (f.owner_user_ids, "owner_user_id"),
+        (f.team_ids, "team_id"),
+        (f.sales_line_ids, "sales_line_id"),
+        (f.countries, "country"),
+        (f.industries, "industry"),
+        (f.company_sizes, "company_size"),
     ):
         if wanted:
-            where.append(column.in_(_values(wanted)))
-    for bounds, column in ((f.created, c.created_at), (f.updated, c.updated_at)):
+            where.append(c[name].in_(_values(wanted)))
+    for bounds, name in ((f.created, "created_at"), (f.updated, "updated_at")):
         if bounds.start is not None:
-            where.append(column >= bounds.start)
+            where.append(c[name] >= bounds.start)
         if bounds.end is not None:
-            where.append(column < bounds.end)
+            where.append(c[name] < bounds.end)
     if f.custom_attributes:
         if postgres:
             where.append(

@@ -18,37 +18,32 @@ trip. Only a rare word's teams cost a second statement (and a third for the rows
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Column, func, literal, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import iterate
 
 from crm_leads.adapters import orm, search_sql
 from crm_leads.domain.search import LeadQuery
 
 L = orm.leads
 HEAD = 4000  # index tuples a team's first step filters (~2 ms)
-# What the first step's filters read: the columns of the sort indexes (search_text included).
-_HEAD_COLUMNS = (
-    "status",
-    "team_id",
-    "owner_user_id",
-    "grade",
-    "score",
-    "country",
-    "industry",
-    "company_size",
-    "channel",
-    "campaign_id",
-    "sales_line_id",
-    "created_at",
-    "updated_at",
-    "search_text",
-)
 
 
-def _bounded_branch(query: LeadQuery, team: str, index: int, limit: int):
-    names = list(dict.fromkeys(("id",) + _HEAD_COLUMNS))
-    if query.filter.custom_attributes:
-        names.append("custom_attributes")
+def _head_columns(query: LeadQuery) -> list[str]:
+    """id, the sort value and the columns the query's filters read (all in the sort indexes
+    but custom attributes): SQLAlchemy builds an object per column of each team's subquery,
+    so carrying only these costs a fraction of carrying every filterable column."""
+    used = {
+        column.name
+        for condition in search_sql.conditions(query, postgres=True, keyset=False, text_index=False)
+        for column in iterate(condition)
+        if isinstance(column, Column)
+    }
+    sort = search_sql.sort_column(query).name
+    return ["id", sort, *sorted(used - {"id", sort})]
+
+
+def _bounded_branch(query: LeadQuery, names: list[str], team: str, index: int, limit: int):
     head = (
         select(*(L.c[name] for name in names))
         .where(L.c.scope_team_id == team, *search_sql.keyset_condition(query))
@@ -56,7 +51,7 @@ def _bounded_branch(query: LeadQuery, team: str, index: int, limit: int):
         .limit(HEAD)
         .subquery(f"head{index}")
     )
-    sort = head.c[search_sql.sort_column(query).name]
+    sort = head.c[names[1]]
     return (
         select(head.c.id, sort.label("sort"), literal(index).label("branch"))
         .where(
@@ -110,7 +105,8 @@ def _first_step(
 ) -> tuple[list[dict], list[int]]:
     """One statement: the whole rows of the first n+1 matches over every team's first HEAD
     tuples, in page order, and how many matches each team had there (0 for all when none)."""
-    branches = [_bounded_branch(query, team, i, limit) for i, team in enumerate(teams)]
+    names = _head_columns(query)
+    branches = [_bounded_branch(query, names, team, i, limit) for i, team in enumerate(teams)]
     head = (branches[0] if len(branches) == 1 else union_all(*branches)).cte("head")
     top = select(head.c.id).order_by(*_order(query, head)).limit(limit)
     found = [
