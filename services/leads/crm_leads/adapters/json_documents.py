@@ -44,9 +44,9 @@ def to_json(value: Any) -> Any:
 
 @cache
 def member_of(kind: type[enum.Enum]):
-    """A function value -> member of ``kind``: a dict lookup, where ``kind(value)`` goes
-    through EnumType.__call__ (a page of 50 leads converts ~250 values, 0.7 ms that way);
-    an unknown value still raises ValueError, from ``kind`` itself."""
+    """A function value -> member of ``kind``: a dict lookup (0.06 µs), where ``kind(value)``
+    goes through EnumType.__call__ (0.4 µs; a page of 50 leads converts ~250 values); an
+    unknown value still raises ValueError, from ``kind`` itself."""
     members = {member.value: member for member in kind}
 
     def member(raw: Any) -> Any:
