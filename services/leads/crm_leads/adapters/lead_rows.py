@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from crm_leads.adapters.json_documents import from_json, to_json
+from crm_leads.adapters.json_documents import from_json, member_of, to_json
 from crm_leads.domain.assignment import Assignment, AssignmentMethod
 from crm_leads.domain.conversion import Conversion
 from crm_leads.domain.duplicates import DuplicateKeys
@@ -120,12 +120,14 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
         company=Company(
             row["company_name"],
             row["industry"],
-            CompanySize(row["company_size"]) if row["company_size"] else None,
+            member_of(CompanySize)(row["company_size"]) if row["company_size"] else None,
             revenue,
             row["website"],
         ),
         location=Location(row["country"], row["region"], row["city"], row["postal_code"]),
-        source=Source(Channel(row["channel"]) if row["channel"] else None, row["campaign_id"]),
+        source=Source(
+            member_of(Channel)(row["channel"]) if row["channel"] else None, row["campaign_id"]
+        ),
         sales_line_id=row["sales_line_id"],
         product_interest=tuple(row["product_interest"] or ()),
         consent=Consent(
@@ -139,7 +141,7 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
     assignment = Assignment(
         team_id=row["team_id"] or "",
         owner_user_id=row["owner_user_id"] or "",
-        method=AssignmentMethod(row["assignment_method"]),
+        method=member_of(AssignmentMethod)(row["assignment_method"]),
         explanation=row["assignment_explanation"],
         assigned_at=row["assigned_at"],
         decision_id=row["routing_decision_id"],
@@ -152,8 +154,8 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
         data=data,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        status=LeadStatus(row["status"]),
-        disqualification_reason=DisqualificationReason(reason) if reason else None,
+        status=member_of(LeadStatus)(row["status"]),
+        disqualification_reason=member_of(DisqualificationReason)(reason) if reason else None,
         status_note=row["status_note"],
         assignment=assignment,
         score=from_json(Score, row["score_document"]),

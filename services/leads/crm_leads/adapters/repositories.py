@@ -381,10 +381,11 @@ class SqlLeadRepository(repositories.LeadRepository):
 
     def search(self, query: LeadQuery) -> list[Lead]:
         self.flush()
-        if self._postgres and query.filter.text_terms and not query.filter.owner_user_ids:
-            rows = search_text.page(self.session, query)  # common and rare words alike
-        else:
-            rows = search_sql.search(self.session, query, postgres=self._postgres)
+        with search_sql.without_transaction(self.session, postgres=self._postgres):
+            if self._postgres and query.filter.text_terms and not query.filter.owner_user_ids:
+                rows = search_text.page(self.session, query)  # common and rare words alike
+            else:
+                rows = search_sql.search(self.session, query, postgres=self._postgres)
         return [
             self._tracked[row["id"]].lead if row["id"] in self._tracked else lead_from_row(row)
             for row in rows

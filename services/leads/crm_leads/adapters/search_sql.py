@@ -15,7 +15,9 @@ with ``scope_team_id IN (...)``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 from sqlalchemy import event, func, literal_column, select, tuple_, type_coerce, union_all
 from sqlalchemy.dialects.postgresql import JSONB
@@ -53,24 +55,25 @@ def conditions(
         where.append(c.score >= f.min_score)
     if f.max_score < 100:
         where.append(c.score <= f.max_score)
-    for wanted, column in (
-        (f.grades, c.grade),
-        (f.channels, c.channel),
-        (f.campaign_ids, c.campaign_id),
-        (f.owner_user_ids, c.owner_user_id),
-        (f.team_ids, c.team_id),
-        (f.sales_line_ids, c.sales_line_id),
-        (f.countries, c.country),
-        (f.industries, c.industry),
-        (f.company_sizes, c.company_size),
+    # By name, read only when filtered on: ``c`` may carry only the columns the query reads.
+    for wanted, name in (
+        (f.grades, "grade"),
+        (f.channels, "channel"),
+        (f.campaign_ids, "campaign_id"),
+        (f.owner_user_ids, "owner_user_id"),
+        (f.team_ids, "team_id"),
+        (f.sales_line_ids, "sales_line_id"),
+        (f.countries, "country"),
+        (f.industries, "industry"),
+        (f.company_sizes, "company_size"),
     ):
         if wanted:
-            where.append(column.in_(_values(wanted)))
-    for bounds, column in ((f.created, c.created_at), (f.updated, c.updated_at)):
+            where.append(c[name].in_(_values(wanted)))
+    for bounds, name in ((f.created, "created_at"), (f.updated, "updated_at")):
         if bounds.start is not None:
-            where.append(column >= bounds.start)
+            where.append(c[name] >= bounds.start)
         if bounds.end is not None:
-            where.append(column < bounds.end)
+            where.append(c[name] < bounds.end)
     if f.custom_attributes:
         if postgres:
             where.append(
@@ -168,6 +171,29 @@ def search(session: Session, query: LeadQuery, *, postgres: bool) -> list[dict]:
     if not postgres:
         return [dict(row._mapping) for row in session.execute(statement(query, postgres=False))]
     return [dict(row._mapping) for row in session.execute(statement(query, postgres=True))]
+
+
+@contextlib.contextmanager
+def without_transaction(session: Session, *, postgres: bool) -> Iterator[None]:
+    """A search that is the unit of work's first statement runs in autocommit: one round trip
+    to PostgreSQL for the page instead of three (BEGIN, the page, ROLLBACK). Under a loaded
+    host every round trip is a wake-up of both processes and cost more than the plan itself.
+    Each SELECT sees one snapshot, as under READ COMMITTED. A session already in a transaction
+    (its own writes to see) keeps it; afterwards the session starts a fresh transaction, so
+    nothing the unit of work does later runs in autocommit."""
+    if not postgres or session.in_transaction():
+        yield
+        return
+    # Set on psycopg2 directly: its autocommit switch is client-side only, whereas SQLAlchemy's
+    # AUTOCOMMIT isolation level is reset on check-in by a SET (a round trip of its own).
+    dbapi_connection = session.connection().connection.dbapi_connection
+    dbapi_connection.autocommit = True
+    try:
+        yield
+    finally:
+        if not dbapi_connection.closed:  # a broken connection is discarded by the pool
+            dbapi_connection.autocommit = False
+        session.rollback()  # no transaction is open: nothing is sent
 
 
 def configure_engine(engine) -> None:

@@ -4,7 +4,8 @@ A proxy between the unit of work's engine and PostgreSQL counts the queries the 
 (each simple-protocol ``Query`` message waits for the server's answer: one round trip; psycopg2
 sends only those, its BEGIN and COMMIT included). The common capture is one call of
 ``leads_capture_new`` in autocommit; a replayed key and a duplicate fall back to the full path
-after that call, writing nothing in it.
+after that call, writing nothing in it. A search page (SearchLeads' unit of work) is one round
+trip too: its statement in autocommit, without BEGIN and ROLLBACK.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from crm_chassis.errors import AlreadyExists
 from crm_leads.adapters import orm
 from crm_leads.adapters.search_sql import configure_engine
 from crm_leads.adapters.unit_of_work import SqlLeadsUnitOfWork
+from crm_leads.domain.access import Scope, TeamRole
+from crm_leads.domain.assignment import Assignment, AssignmentMethod
+from crm_leads.domain.search import LeadFilter, build_query
 from crm_leads.service_layer import leads as lead_cases
 
 pytestmark = pytest.mark.integration
@@ -229,3 +233,57 @@ def test_a_dropped_connection_is_a_disconnect_and_the_next_capture_works(counted
         h.capture(deps, **no_line(h))
     assert caught.value.connection_invalidated
     assert not h.capture(deps, **no_line(h)).replayed
+
+
+def _searchable(h, deps, word: str, n: int) -> tuple[Scope, list[str]]:
+    """n captured leads whose names start with ``word``, routed to a team of their own; the
+    scope of that team."""
+    team = h.unique("team")
+    ids = [
+        h.capture(deps, **no_line(h, **{"person.first_name": f"{word}{i}"})).lead.id
+        for i in range(n)
+    ]
+    with deps.uow() as uow:
+        for lead_id in ids:
+            lead = uow.leads.get(lead_id, for_update=True)
+            lead.assignment = Assignment(team, "", AssignmentMethod.ROUTED)
+        uow.commit()
+    return Scope("viewer", {team: TeamRole.EXPERT}), sorted(ids)
+
+
+@pytest.mark.parametrize("text", ["", "roundtrip"])
+def test_a_search_page_is_one_round_trip(counted, h, text):
+    """The default page and a free-text page with a common word: one statement each, no BEGIN
+    or ROLLBACK; the next unit of work on the connection is an ordinary transaction again."""
+    deps, proxy, _ = counted
+    scope, ids = _searchable(h, deps, "roundtrip", 3)
+    query = build_query(scope, LeadFilter(text=text), page_size=2)
+    proxy.queries.clear()
+    with deps.uow() as uow:
+        found = uow.leads.search(query)
+    assert sorted(lead.id for lead in found) == ids  # two and the next page's first
+    assert len(proxy.queries) == 1 and proxy.queries[0].startswith(("SELECT", "WITH")), (
+        proxy.queries
+    )
+    proxy.queries.clear()
+    with deps.uow() as uow:
+        uow.leads.get(ids[0], for_update=False)
+    assert proxy.queries[0] == "BEGIN", proxy.queries
+
+
+def test_a_search_after_a_write_stays_in_the_unit_of_works_transaction(counted, h):
+    """A search that is not the unit of work's first statement runs in its transaction: it
+    sees the unit of work's uncommitted change, which rolls back with it."""
+    deps, proxy, _ = counted
+    scope, ids = _searchable(h, deps, "intransaction", 1)
+    renamed = build_query(scope, LeadFilter(text="renamedintransaction"))
+    proxy.queries.clear()
+    with deps.uow() as uow:
+        lead = uow.leads.get(ids[0], for_update=True)
+        person = dataclasses.replace(lead.data.person, first_name="Renamedintransaction")
+        lead.data = dataclasses.replace(lead.data, person=person)
+        assert [found.id for found in uow.leads.search(renamed)] == ids
+    assert proxy.queries[0] == "BEGIN" and proxy.queries[-1] == "ROLLBACK", proxy.queries
+    assert "COMMIT" not in proxy.queries
+    with deps.uow() as uow:
+        assert uow.leads.search(renamed) == []
