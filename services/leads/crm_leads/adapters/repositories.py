@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import operator
 
 from sqlalchemy import (
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.orm import Session
 
+from crm_chassis.bulk_insert import BulkUpdate
 from crm_leads.adapters import orm, search_sql, search_text
 from crm_leads.adapters.deferred import DeferredInserts
 from crm_leads.adapters.lead_rows import lead_columns, lead_from_row, lead_row
@@ -111,6 +113,11 @@ _STATE = tuple(
     f.name for f in dataclasses.fields(Lead) if f.name not in ("id", "new_history", "new_events")
 )
 _state_of = operator.attrgetter(*_STATE)
+
+
+@functools.cache
+def _bulk_update(columns: tuple[str, ...]) -> BulkUpdate:
+    return BulkUpdate(L, "id", columns)
 
 
 class _Tracked:
@@ -219,8 +226,8 @@ class SqlLeadRepository(repositories.LeadRepository):
             else:
                 tracked.updated()  # new objects, same values
         new_rows = []
-        # Updates changing the same columns go out as one executemany (a batch of routing
-        # decisions changes 250 leads alike); psycopg2 sends them in pages (execute_batch).
+        # Updates changing the same columns go out as one statement (a batch of routing
+        # decisions changes 250 leads alike: one UPDATE ... FROM (VALUES ...), BulkUpdate).
         # Order is kept within the groups that matter: leaving the duplicate check first.
         updates: dict[tuple[bool, tuple[str, ...]], list[dict]] = {}
         for taking_part, new, lead_id, tracked, changed in sorted(pending, key=lambda p: p[:3]):
@@ -234,7 +241,7 @@ class SqlLeadRepository(repositories.LeadRepository):
                 tracked.written(row)
             else:
                 updates.setdefault((taking_part, tuple(sorted(changed))), []).append(
-                    {"lead_id_": lead_id, **changed}
+                    {"id": lead_id, **changed}
                 )
                 tracked.updated()
         self._write_updates(updates)
@@ -245,8 +252,8 @@ class SqlLeadRepository(repositories.LeadRepository):
             self.session.execute(_INSERT, new_rows)  # one executemany (multi-row VALUES)
 
     def _write_updates(self, updates: dict) -> None:
-        for _, rows in sorted(updates.items()):
-            self.session.execute(update(L).where(L.c.id == bindparam("lead_id_")), rows)
+        for (_, columns), rows in sorted(updates.items()):
+            _bulk_update(columns).execute(self.session, rows)
         updates.clear()
 
     def _select(self, *conditions, lock: bool = True):
