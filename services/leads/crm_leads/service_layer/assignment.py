@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.leads.v1 import events_pb2
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
 from crm_leads.domain import access
@@ -88,7 +89,7 @@ def apply_routings(deps: Dependencies, caller: Caller, decisions: list[RoutingDe
     announced in one leads_assigned instead of a lead_assigned each. Returns how many changed a
     lead."""
     now = deps.clock.now()
-    assigned: list = []
+    assigned: list[events_pb2.LeadAssigned] = []
     with deps.uow() as uow:
         uow.leads.prefetch([lead_id_of(d.lead_id) for d in decisions])
         applied = sum(_apply(uow, caller, decision, now, assigned) for decision in decisions)
@@ -102,7 +103,7 @@ def _apply(
     caller: Caller,
     decision: RoutingDecision,
     now: dt.datetime,
-    assigned: list | None = None,
+    assigned: list[events_pb2.LeadAssigned] | None = None,
 ) -> bool:
     lead = uow.leads.get(lead_id_of(decision.lead_id))
     if lead is None or lead.status in READ_ONLY:

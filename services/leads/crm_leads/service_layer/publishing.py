@@ -8,6 +8,8 @@ one qualification both carry the lead's version after it.
 
 from __future__ import annotations
 
+from typing import cast
+
 from crm.leads.v1 import events_pb2
 from crm_chassis.context import Actor
 from crm_leads.domain.lead import Lead
@@ -67,10 +69,11 @@ def save_changes(
     for event in lead.new_events:
         message = lead_event(event)
         if assigned is not None and event.event_type == ASSIGNED_IN_BATCH:
-            message.meta.aggregate_type = "lead"
-            message.meta.aggregate_id = lead.id
-            message.meta.aggregate_version = event.lead.version
-            assigned.append(message)  # type: ignore[arg-type]  # lead_event's LeadAssigned
+            item = cast(events_pb2.LeadAssigned, message)  # lead_event's for lead_assigned
+            item.meta.aggregate_type = "lead"
+            item.meta.aggregate_id = lead.id
+            item.meta.aggregate_version = event.lead.version
+            assigned.append(item)
             continue
         if event.event_type == "lead_conversion_requested":
             # The interactions move with the lead: deals copies them to the contact and the
