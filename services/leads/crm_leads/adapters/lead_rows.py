@@ -145,6 +145,13 @@ def lead_row(lead: Lead) -> dict[str, Any]:
     }
 
 
+# Members by stored value: a dict lookup instead of Enum(value) (~1 µs each, four a lead read).
+_SIZES = {member.value: member for member in CompanySize}
+_CHANNELS = {member.value: member for member in Channel}
+_METHODS = {member.value: member for member in AssignmentMethod}
+_STATUSES = {member.value: member for member in LeadStatus}
+
+
 def lead_from_row(row: Mapping[str, Any]) -> Lead:
     revenue = (
         Money(Decimal(row["revenue_amount"]), row["revenue_currency"])
@@ -158,12 +165,12 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
         company=Company(
             row["company_name"],
             row["industry"],
-            CompanySize(row["company_size"]) if row["company_size"] else None,
+            _SIZES[row["company_size"]] if row["company_size"] else None,
             revenue,
             row["website"],
         ),
         location=Location(row["country"], row["region"], row["city"], row["postal_code"]),
-        source=Source(Channel(row["channel"]) if row["channel"] else None, row["campaign_id"]),
+        source=Source(_CHANNELS[row["channel"]] if row["channel"] else None, row["campaign_id"]),
         sales_line_id=row["sales_line_id"],
         product_interest=tuple(row["product_interest"] or ()),
         consent=Consent(
@@ -177,7 +184,7 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
     assignment = Assignment(
         team_id=row["team_id"] or "",
         owner_user_id=row["owner_user_id"] or "",
-        method=AssignmentMethod(row["assignment_method"]),
+        method=_METHODS[row["assignment_method"]],
         explanation=row["assignment_explanation"],
         assigned_at=row["assigned_at"],
         decision_id=row["routing_decision_id"],
@@ -190,7 +197,7 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
         data=data,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
-        status=LeadStatus(row["status"]),
+        status=_STATUSES[row["status"]],
         disqualification_reason=DisqualificationReason(reason) if reason else None,
         status_note=row["status_note"],
         assignment=assignment,
