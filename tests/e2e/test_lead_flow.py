@@ -15,9 +15,11 @@ import pytest
 from e2e_platform import As, Stubs, german_line, small_company, unique, visible_lead, web_form_lead
 from sqlalchemy import create_engine, text
 
+from crm.leads.v1 import events_pb2 as leads_events
 from crm.leads.v1 import lead_pb2
 from crm.leads.v1 import lead_service_pb2 as ls
 from crm.territory.v1 import teams_pb2
+from crm_chassis import events as wire
 from crm_devrun.bed import PlatformBed
 from crm_testkit.otlp import OtlpCollector
 
@@ -200,8 +202,9 @@ def test_capture_route_assign_is_one_trace_across_three_processes(platform):
 
 def test_an_import_travels_as_batches_and_every_lead_gets_an_owner(platform):
     """The bulk lane across the real processes: leads announces each import batch as one
-    leads_captured, territory answers each with one leads_routed, leads' worker sets the owners;
-    no per-lead lead_created or lead_routed is published for the imported leads."""
+    leads_captured, territory answers each with one leads_routed, leads' worker sets the owners
+    and announces them in leads_assigned batches; no per-lead lead_created, lead_routed or
+    lead_assigned is published for the imported leads."""
     stubs, people, bed = platform["stubs"], platform["people"], platform["bed"]
     tag = unique("bulk")
     columns = ["E-Mail", "Last name", "Company", "Country"]
@@ -254,6 +257,32 @@ def test_an_import_travels_as_batches_and_every_lead_gets_an_owner(platform):
             territory_db, "SELECT count(*) FROM outbox WHERE event_type = 'leads_routed'"
         )
         assert answered >= 3
+        # The assignments go out per applied batch: one leads_assigned names each imported lead
+        # once, and none of them has a lead_assigned of its own.
+        (per_lead_assigned,) = one(
+            leads_db,
+            "SELECT count(*) FROM outbox WHERE event_type = 'lead_assigned' AND aggregate_id IN "
+            "(SELECT id FROM leads WHERE email LIKE :p)",
+            p=f"row%.{tag}@import.example",
+        )
+        assert per_lead_assigned == 0
+        with leads_db.connect() as connection:
+            ids = set(
+                connection.execute(
+                    text("SELECT id FROM leads WHERE email LIKE :p"),
+                    {"p": f"row%.{tag}@import.example"},
+                ).scalars()
+            )
+            bodies = connection.execute(
+                text("SELECT payload FROM outbox WHERE event_type = 'leads_assigned'")
+            ).scalars()
+            announced = [
+                item.lead_id
+                for body in bodies
+                for item in wire.decode(body, leads_events.LeadsAssigned).assigned
+                if item.lead_id in ids
+            ]
+        assert sorted(announced) == sorted(ids)
     finally:
         leads_db.dispose()
         territory_db.dispose()

@@ -14,6 +14,9 @@ Values pass through each column type's bind processor first (``UtcDateTime`` ref
 datetimes here too). Any other driver than psycopg2 (SQLite in ``make run`` and in unit tests)
 takes SQLAlchemy's executemany unchanged.
 
+``BulkUpdate`` sets the same columns of many rows, each found by its key, in one UPDATE ... FROM
+(VALUES ...) with the same literals (a batch of leads changed alike, e.g. routing decisions).
+
 ``copy`` writes the same rows with PostgreSQL's ``COPY ... FROM STDIN`` (text format) instead:
 the server neither parses nor plans a statement of thousands of literals, which is what a bulk
 import's batch costs PostgreSQL. Same transaction, same bind processors, a constraint violation
@@ -31,7 +34,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Dialect, Table, insert
+from sqlalchemy import Dialect, Table, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -118,20 +121,64 @@ class BulkInsert:
         if connection.dialect.driver != "psycopg2":
             session.execute(self._insert, rows)
             return
-        prefix, template, _, _ = self._prepare(connection.dialect)
+        prefix, _, _, _ = self._prepare(connection.dialect)
+        sql = prefix + self._literal_rows(connection, rows)
+        # no_parameters: the values are already quoted in; a "%" among them is just a character.
+        connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
+
+    def _literal_rows(self, connection: Any, rows: list[dict[str, Any]]) -> str:
+        """The rows as "(v, ...), (v, ...)" with exact literals (psycopg2 only)."""
+        _, template, _, _ = self._prepare(connection.dialect)
         values = self._values(connection.dialect, rows)
         dbapi_connection: Any = connection.connection.dbapi_connection
         cursor = dbapi_connection.cursor()
         try:
             if _plain_literals_are_exact(dbapi_connection):
                 mogrify = functools.partial(_mogrify, cursor.mogrify, template)
-                sql = prefix + ", ".join([_row_literal(row, mogrify) for row in values])
-            else:
-                mogrify = cursor.mogrify
-                sql = prefix + b", ".join([mogrify(template, row) for row in values]).decode()
+                return ", ".join([_row_literal(row, mogrify) for row in values])
+            return b", ".join([cursor.mogrify(template, row) for row in values]).decode()
         finally:
             cursor.close()
-        # no_parameters: the values are already quoted in; a "%" among them is just a character.
+
+
+class BulkUpdate(BulkInsert):
+    """Many rows' new values of the same ``columns``, each row found by ``key``, in ONE
+    statement on psycopg2 (``UPDATE t SET c = v.c FROM (VALUES ...) AS v WHERE t.key = v.key``,
+    each value cast to its column's type), instead of an executemany of one UPDATE per row that
+    PostgreSQL parses and plans row by row. Same literals, bind processors and transaction as
+    ``execute``; other drivers take SQLAlchemy's executemany. Rows are dicts of ``key`` and
+    ``columns``."""
+
+    def __init__(self, table: Table, key: str, columns: Sequence[str]) -> None:
+        super().__init__(table, (key, *columns))
+        self.key = key
+        self._update = update(table).where(table.c[key] == bindparam("_bulk_key"))
+
+    def execute(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        connection = session.connection()
+        if connection.dialect.driver != "psycopg2":
+            columns = self.columns[1:]
+            session.execute(
+                self._update,
+                [{"_bulk_key": row[self.key], **{c: row[c] for c in columns}} for row in rows],
+            )
+            return
+        preparer = connection.dialect.identifier_preparer
+        table, quote = preparer.format_table(self.table), preparer.quote
+
+        def cast(name: str) -> str:
+            sql_type = self.table.c[name].type.compile(dialect=connection.dialect)
+            return f"CAST(v.{quote(name)} AS {sql_type})"
+
+        assignments = ", ".join(f"{quote(name)} = {cast(name)}" for name in self.columns[1:])
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM (VALUES "
+            + self._literal_rows(connection, rows)
+            + f") AS v ({', '.join(quote(name) for name in self.columns)}) "
+            + f"WHERE {table}.{quote(self.key)} = {cast(self.key)}"
+        )
         connection.exec_driver_sql(sql, execution_options={"no_parameters": True})
 
 

@@ -1,4 +1,4 @@
-"""BulkInsert writes exactly what SQLAlchemy's executemany writes, on PostgreSQL (its own
+"""BulkInsert (and BulkUpdate) writes exactly what SQLAlchemy's executemany writes, on PostgreSQL (its own
 quoting) and on SQLite (SQLAlchemy's path): odd text, NULLs, timezone-aware datetimes; it
 refuses what the column types refuse and reports a duplicate key as IntegrityError, inside the
 caller's transaction."""
@@ -10,11 +10,22 @@ import datetime as dt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import BigInteger, Boolean, Column, MetaData, String, Table, Text, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from crm_chassis.bulk_insert import BulkInsert
+from crm_chassis.bulk_insert import BulkInsert, BulkUpdate
 from crm_chassis.db import UtcDateTime, make_engine
 from crm_testkit import temporary_postgres_database
 
@@ -243,3 +254,33 @@ def test_copy_on_green_connections_goes_as_an_insert(engine):
     finally:
         psycopg2.extensions.set_wait_callback(None)
     assert [r["id"] for r in _rows(engine, things)] == ["a", "b", "c"]
+
+
+def test_bulk_update_sets_the_columns_of_each_row_by_its_key_in_one_statement(engine):
+    with Session(engine) as session:
+        session.execute(insert(things), ROWS)
+        session.commit()
+    # Each row's new values, NULLs, odd text and aware datetimes among them; "b" left as it is.
+    changes = [
+        {"id": "a", "body": None, "count": 7, "at": None},
+        {
+            "id": "c",
+            "body": "it's 100% \\ new",
+            "count": None,
+            "at": dt.datetime(2026, 5, 1, 12, 0, tzinfo=BERLIN),
+        },
+    ]
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with Session(engine) as session:
+        BulkUpdate(things, "id", ["body", "count", "at"]).execute(session, changes)
+        session.commit()
+    if engine.dialect.name == "postgresql":
+        assert len([s for s in statements if s.startswith("UPDATE")]) == 1
+    with engine.connect() as connection:
+        got = {row.id: row for row in connection.execute(select(things))}
+    assert (got["a"].body, got["a"].count, got["a"].at, got["a"].flag) == (None, 7, None, True)
+    assert (got["c"].body, got["c"].count) == ("it's 100% \\ new", None)
+    assert got["c"].at == dt.datetime(2026, 5, 1, 11, 0, tzinfo=dt.UTC)
+    assert (got["b"].body, got["b"].count) == (None, None)
+    assert got["a"].at is None and got["b"].at is None

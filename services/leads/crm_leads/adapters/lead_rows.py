@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -42,22 +42,11 @@ def _none_if_empty(value: str) -> str | None:
     return value or None
 
 
-def lead_row(lead: Lead) -> dict[str, Any]:
-    data, a = lead.data, lead.assignment
+def _data_columns(data: LeadData) -> dict[str, Any]:
     person, company, location = data.person, data.company, data.location
     keys = DuplicateKeys.of(data)
     revenue = company.annual_revenue
-    conversion = lead.conversion
     return {
-        "id": lead.id,
-        "version": lead.version,
-        "status": lead.status.value,
-        "disqualification_reason": (
-            lead.disqualification_reason.value if lead.disqualification_reason else None
-        ),
-        "status_note": lead.status_note,
-        "created_at": lead.created_at,
-        "updated_at": lead.updated_at,
         "first_name": person.first_name,
         "last_name": person.last_name,
         "title": person.title,
@@ -82,6 +71,15 @@ def lead_row(lead: Lead) -> dict[str, Any]:
         "consent_data_processing": data.consent.data_processing,
         "consent_captured_at": data.consent.captured_at,
         "custom_attributes": dict(data.custom_attributes),
+        "duplicate_email": _none_if_empty(keys.email),
+        "duplicate_phone": _none_if_empty(keys.phone),
+        "duplicate_company_person": _none_if_empty(keys.company_person),
+        "search_text": search_text(data),
+    }
+
+
+def _assignment_columns(a: Assignment) -> dict[str, Any]:
+    return {
         "team_id": _none_if_empty(a.team_id),
         "owner_user_id": _none_if_empty(a.owner_user_id),
         "queue_team_id": _none_if_empty(a.queue_team_id),
@@ -91,19 +89,59 @@ def lead_row(lead: Lead) -> dict[str, Any]:
         "assigned_at": a.assigned_at,
         "routing_decision_id": a.decision_id,
         "routing_decided_at": a.decided_at,
-        "score": lead.score.value if lead.score else 0,
-        "grade": lead.score.grade.value if lead.score else None,
-        "score_document": to_json(lead.score) if lead.score else None,
+    }
+
+
+def _score_columns(score: Score | None) -> dict[str, Any]:
+    return {
+        "score": score.value if score else 0,
+        "grade": score.grade.value if score else None,
+        "score_document": to_json(score) if score else None,
+    }
+
+
+def _conversion_columns(conversion: Conversion | None) -> dict[str, Any]:
+    return {
         "conversion_id": conversion.conversion_id if conversion else None,
         "conversion_state": conversion.state.value if conversion else None,
         "conversion_next_attempt_at": conversion.next_attempt_at if conversion else None,
         "conversion_document": to_json(conversion) if conversion else None,
-        "merged_into": lead.merged_into,
-        "merged_lead_ids": list(lead.merged_lead_ids),
-        "duplicate_email": _none_if_empty(keys.email),
-        "duplicate_phone": _none_if_empty(keys.phone),
-        "duplicate_company_person": _none_if_empty(keys.company_person),
-        "search_text": search_text(data),
+    }
+
+
+# The columns each attribute of a Lead is stored in: a change of some attributes (a routing
+# decision changes assignment, version and updated_at) is written, and compared with what the
+# row holds, without serialising the rest of the lead.
+ATTRIBUTE_COLUMNS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "version": lambda version: {"version": version},
+    "status": lambda status: {"status": status.value},
+    "disqualification_reason": lambda reason: {
+        "disqualification_reason": reason.value if reason else None
+    },
+    "status_note": lambda note: {"status_note": note},
+    "created_at": lambda at: {"created_at": at},
+    "updated_at": lambda at: {"updated_at": at},
+    "data": _data_columns,
+    "assignment": _assignment_columns,
+    "score": _score_columns,
+    "conversion": _conversion_columns,
+    "merged_into": lambda merged_into: {"merged_into": merged_into},
+    "merged_lead_ids": lambda ids: {"merged_lead_ids": list(ids)},
+}
+
+
+def lead_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of the given attribute values (name -> value, names of ATTRIBUTE_COLUMNS)."""
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        row.update(ATTRIBUTE_COLUMNS[name](value))
+    return row
+
+
+def lead_row(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        **lead_columns({name: getattr(lead, name) for name in ATTRIBUTE_COLUMNS}),
     }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import operator
 
 from sqlalchemy import (
@@ -35,9 +36,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import psycopg2 as pg_psycopg2
 from sqlalchemy.orm import Session
 
+from crm_chassis.bulk_insert import BulkUpdate
 from crm_leads.adapters import orm, search_sql, search_text
 from crm_leads.adapters.deferred import DeferredInserts
-from crm_leads.adapters.lead_rows import lead_from_row, lead_row
+from crm_leads.adapters.lead_rows import lead_columns, lead_from_row, lead_row
 from crm_leads.adapters.locks import LOCK_SQL, lock_keys, ordered_keys
 from crm_leads.adapters.prepared import Prepared, available
 from crm_leads.domain.duplicates import TAKING_PART, DuplicateKeys
@@ -113,6 +115,11 @@ _STATE = tuple(
 _state_of = operator.attrgetter(*_STATE)
 
 
+@functools.cache
+def _bulk_update(columns: tuple[str, ...]) -> BulkUpdate:
+    return BulkUpdate(L, "id", columns)
+
+
 class _Tracked:
     """A lead handed out or added, with what the database holds of it: ``state``, the
     attribute values last read or written (None: a new lead, not inserted yet)."""
@@ -135,14 +142,23 @@ class _Tracked:
             now is then for now, then in zip(_state_of(self.lead), state, strict=True)
         )
 
-    def stored_row(self) -> dict:
-        """The row the database holds, serialised when first needed (from the values read,
-        kept in ``state``): a lead that is only read is never serialised."""
-        if self._row is None:
-            self._row = lead_row(
-                Lead(id=self.lead.id, **dict(zip(_STATE, self.state, strict=True)))
-            )
-        return self._row
+    def changed_columns(self) -> dict:
+        """The columns whose values differ from what the database holds, of the attributes
+        replaced since (only those are serialised, old and new: applying a routing decision
+        touches three of a lead's twelve attributes)."""
+        now = dict(zip(_STATE, _state_of(self.lead), strict=True))
+        then = dict(zip(_STATE, self.state, strict=True))  # type: ignore[arg-type]
+        replaced = [name for name in _STATE if now[name] is not then[name]]
+        if self._row is not None:
+            before = self._row
+        else:
+            before = lead_columns({name: then[name] for name in replaced})
+        after = lead_columns({name: now[name] for name in replaced})
+        return {column: value for column, value in after.items() if before[column] != value}
+
+    def updated(self) -> None:
+        """The changed columns were written: the row now holds the lead's values."""
+        self._row, self.state = None, _state_of(self.lead)
 
     def written(self, row: dict) -> None:
         self._row, self.state = row, _state_of(self.lead)
@@ -201,31 +217,33 @@ class SqlLeadRepository(repositories.LeadRepository):
         for lead_id, tracked in self._tracked.items():
             if tracked.unchanged():
                 continue
-            row = lead_row(tracked.lead)
-            if tracked.new or row != tracked.stored_row():
+            if tracked.new:
+                pending.append((tracked.lead.status in TAKING_PART, True, lead_id, tracked, None))
+            elif changed := tracked.changed_columns():
                 pending.append(
-                    (tracked.lead.status in TAKING_PART, tracked.new, lead_id, tracked, row)
+                    (tracked.lead.status in TAKING_PART, False, lead_id, tracked, changed)
                 )
             else:
-                tracked.written(row)  # new objects, same values
+                tracked.updated()  # new objects, same values
         new_rows = []
-        # Updates changing the same columns go out as one executemany (a batch of routing
-        # decisions changes 250 leads alike); psycopg2 sends them in pages (execute_batch).
+        # Updates changing the same columns go out as one statement (a batch of routing
+        # decisions changes 250 leads alike: one UPDATE ... FROM (VALUES ...), BulkUpdate).
         # Order is kept within the groups that matter: leaving the duplicate check first.
         updates: dict[tuple[bool, tuple[str, ...]], list[dict]] = {}
-        for taking_part, new, lead_id, tracked, row in sorted(pending, key=lambda p: p[:3]):
-            if new and taking_part:
-                new_rows.append(row)
-            elif new:
-                self._write_updates(updates)
-                self.session.execute(_INSERT, row)
+        for taking_part, new, lead_id, tracked, changed in sorted(pending, key=lambda p: p[:3]):
+            if new:
+                row = lead_row(tracked.lead)
+                if taking_part:
+                    new_rows.append(row)
+                else:
+                    self._write_updates(updates)
+                    self.session.execute(_INSERT, row)
+                tracked.written(row)
             else:
-                stored = tracked.stored_row()
-                changed = {name: value for name, value in row.items() if stored[name] != value}
                 updates.setdefault((taking_part, tuple(sorted(changed))), []).append(
-                    {"lead_id_": lead_id, **changed}
+                    {"id": lead_id, **changed}
                 )
-            tracked.written(row)
+                tracked.updated()
         self._write_updates(updates)
         if deferred is not None:
             for row in new_rows:
@@ -234,8 +252,8 @@ class SqlLeadRepository(repositories.LeadRepository):
             self.session.execute(_INSERT, new_rows)  # one executemany (multi-row VALUES)
 
     def _write_updates(self, updates: dict) -> None:
-        for _, rows in sorted(updates.items()):
-            self.session.execute(update(L).where(L.c.id == bindparam("lead_id_")), rows)
+        for (_, columns), rows in sorted(updates.items()):
+            _bulk_update(columns).execute(self.session, rows)
         updates.clear()
 
     def _select(self, *conditions, lock: bool = True):

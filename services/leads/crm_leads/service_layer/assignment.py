@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from crm.leads.v1 import events_pb2
 from crm_chassis.caller import Caller, require_authenticated
 from crm_chassis.errors import InvalidArgument
 from crm_leads.domain import access
@@ -17,7 +18,7 @@ from crm_leads.domain.assignment import (
 from crm_leads.domain.lead import READ_ONLY, Lead, check_note
 from crm_leads.service_layer.dependencies import Dependencies
 from crm_leads.service_layer.lead_access import lead_id_of, visible_lead
-from crm_leads.service_layer.publishing import save_changes
+from crm_leads.service_layer.publishing import emit_assigned, save_changes
 from crm_leads.service_layer.scoring import rescore
 from crm_leads.service_layer.unit_of_work import LeadsUnitOfWork
 
@@ -84,17 +85,25 @@ def apply_routing(deps: Dependencies, caller: Caller, decision: RoutingDecision)
 def apply_routings(deps: Dependencies, caller: Caller, decisions: list[RoutingDecision]) -> int:
     """Apply many decisions (territory's leads_routed batches) in one unit of work: one read of
     their leads, then each decision under :func:`apply_routing`'s per-lead guards, so a
-    redelivered or half-applied batch changes nothing twice. Returns how many changed a lead."""
+    redelivered or half-applied batch changes nothing twice. The assignments they change are
+    announced in one leads_assigned instead of a lead_assigned each. Returns how many changed a
+    lead."""
     now = deps.clock.now()
+    assigned: list[events_pb2.LeadAssigned] = []
     with deps.uow() as uow:
         uow.leads.prefetch([lead_id_of(d.lead_id) for d in decisions])
-        applied = sum(_apply(uow, caller, decision, now) for decision in decisions)
+        applied = sum(_apply(uow, caller, decision, now, assigned) for decision in decisions)
+        emit_assigned(uow, deps.ids.new_id(), assigned, caller.actor)
         uow.commit()
         return applied
 
 
 def _apply(
-    uow: LeadsUnitOfWork, caller: Caller, decision: RoutingDecision, now: dt.datetime
+    uow: LeadsUnitOfWork,
+    caller: Caller,
+    decision: RoutingDecision,
+    now: dt.datetime,
+    assigned: list[events_pb2.LeadAssigned] | None = None,
 ) -> bool:
     lead = uow.leads.get(lead_id_of(decision.lead_id))
     if lead is None or lead.status in READ_ONLY:
@@ -109,7 +118,7 @@ def _apply(
     lead.assign(outcome, caller.actor, now)
     if sales_line_changed:
         rescore(uow, lead, now)  # the line's scoring model applies from now on
-    save_changes(uow, lead, caller.actor)
+    save_changes(uow, lead, caller.actor, assigned)
     return True
 
 

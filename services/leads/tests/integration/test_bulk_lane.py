@@ -1,7 +1,8 @@
 """The import's bulk lane on PostgreSQL and on SQLite, through the same handler code: an import
 batch is stored with one leads_captured outbox row; territory's answer (one leads_routed) is
 applied by the worker's batch handler in one transaction; a redelivered batch, a half-applied
-batch and a lead placed by a person before its batch was routed change nothing twice."""
+batch and a lead placed by a person before its batch was routed change nothing twice; the
+assignments an applied batch changes go out as one leads_assigned."""
 
 from __future__ import annotations
 
@@ -150,7 +151,15 @@ def test_a_routed_batch_is_applied_once_whatever_is_redelivered(bulk):
     assert worker.on_leads_routed([whole]) == [None]
     found = owners(engine, ids)
     assert {owner for owner, _ in found.values()} == {"ann"}
-    assert len(outbox_of(engine, ids, "lead_assigned")) == 4  # one per lead, none twice
+    assert not outbox_of(engine, ids, "lead_assigned")  # announced per batch instead
+    batches = outbox_of(engine, ids, "leads_assigned")
+    assert len(batches) == 2  # the first half's, then the rest's; the redeliveries' none
+    decoded = [wire.decode(b, leads_events.LeadsAssigned) for b in batches]
+    announced = [item.lead_id for batch in decoded for item in batch.assigned]
+    assert sorted(announced) == sorted(ids)  # each lead once
+    assert {item.meta.aggregate_version for b in decoded for item in b.assigned} == {
+        version for _, version in found.values()
+    }
     with engine.connect() as connection:
         assigned = connection.execute(
             select(orm.lead_history.c.lead_id).where(

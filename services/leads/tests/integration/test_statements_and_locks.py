@@ -6,13 +6,16 @@
 * reads (GetLead, history, activities, score explanation) take no row lock: a transaction
   holding the lead's row lock does not hold them up, while a change waits for it;
 * an import batch looks its rows up in one statement, serialises each lead once and sends one
-  INSERT per table.
+  INSERT per table;
+* a batch of routing decisions is one UPDATE of the columns they change.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import re
 import threading
 
 import pytest
@@ -20,8 +23,10 @@ from sqlalchemy import event, func, select, text
 
 from crm_chassis.caller import Caller
 from crm_leads.adapters import orm, repositories
+from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.service_layer import (
     activities,
+    assignment,
     campaigns,
     history,
     importing,
@@ -257,4 +262,58 @@ def test_an_import_batch_looks_up_once_serialises_each_lead_once_inserts_once_pe
     with recorded(engine) as seen:
         rerun = list(importing.import_rows(deps, h.MARKETING, plan, rows[:40], batch_size=50))
     assert all(row.already_imported for row in rerun[0].accepted)
+    assert not [s for s in seen["statements"] if s.startswith(WRITES)]
+
+
+def test_a_batch_of_routing_decisions_updates_only_the_assignment_in_one_statement(
+    deps, engine, h, monkeypatch
+):
+    """Applying territory's leads_routed writes the columns the decision changed, one UPDATE for
+    the batch, without serialising the rest of each lead; what is read back is what was set."""
+    leads = [h.capture(deps).lead for _ in range(3)]
+    serialised = []
+    real_lead_row = repositories.lead_row
+    monkeypatch.setattr(
+        repositories, "lead_row", lambda lead: serialised.append(lead.id) or real_lead_row(lead)
+    )
+    now = dt.datetime.now(dt.UTC)
+    decisions = [
+        RoutingDecision(f"d-{lead.id}", lead.id, now, "line-int", "team-a", "ann", "rule x", "")
+        for lead in leads
+    ]
+    with recorded(engine) as seen:
+        assert assignment.apply_routings(deps, Caller.system("territory-routing"), decisions) == 3
+    assert serialised == []
+    updates = [s for s in seen["statements"] if s.startswith("UPDATE leads ")]
+    assert len(updates) == 1, updates
+    assert "FROM (VALUES" in updates[0]  # the batch's rows in the statement, one plan
+    set_part = updates[0].split(" SET ", 1)[1].split(" FROM (VALUES ", 1)[0]
+    set_columns = set(re.findall(r"(\w+) = CAST\(", set_part))
+    assert set_columns == {
+        "version",
+        "updated_at",
+        "team_id",
+        "owner_user_id",
+        "scope_team_id",
+        "assignment_method",
+        "assignment_explanation",
+        "assigned_at",
+        "routing_decision_id",
+        "routing_decided_at",
+    }
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(orm.leads).where(orm.leads.c.id.in_([lead.id for lead in leads]))
+        ).all()
+    by_id = {row.id: row for row in stored}
+    for lead in leads:
+        got = by_id[lead.id]
+        assert (got.team_id, got.owner_user_id, got.routing_decision_id) == (
+            "team-a",
+            "ann",
+            f"d-{lead.id}",
+        )
+        assert got.version == lead.version + 1 and got.email == lead.data.person.email
+    with recorded(engine) as seen:  # redelivered: nothing changes twice
+        assert assignment.apply_routings(deps, Caller.system("territory-routing"), decisions) == 0
     assert not [s for s in seen["statements"] if s.startswith(WRITES)]

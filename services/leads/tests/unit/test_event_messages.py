@@ -4,7 +4,9 @@ import datetime as dt
 
 from crm.leads.v1 import events_pb2
 from crm_chassis import events as wire
+from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.service_layer import (
+    assignment,
     campaigns,
     conversion,
     leads,
@@ -40,6 +42,7 @@ MESSAGES = {
     "campaign_snapshot": events_pb2.CampaignSnapshot,
     "personal_data_erased": events_pb2.PersonalDataErased,
     "leads_captured": events_pb2.LeadsCaptured,
+    "leads_assigned": events_pb2.LeadsAssigned,
 }
 
 
@@ -104,7 +107,11 @@ def produce_every_event(world):
         default_sales_line_id=world.line,
     )
     row = {"E-Mail": "imported@acme.example", "Name": "Imported"}
-    list(import_rows(world.deps, world.mia, plan, [(1, row)]))  # one leads_captured
+    reports = list(import_rows(world.deps, world.mia, plan, [(1, row)]))  # one leads_captured
+    routed = RoutingDecision(
+        "batch", reports[0].accepted[0].lead_id, world.clock.now(), world.line, "team-a", "ann"
+    )
+    assignment.apply_routings(world.deps, world.routing, [routed])  # one leads_assigned
     for kind in snapshots.KINDS:  # the backfill of a new consumer
         snapshots.publish_snapshots(world.deps, world.meg, kind=kind)
     privacy.erase_person(world.deps, world.worker, request_id="r1", email="o@acme.example")

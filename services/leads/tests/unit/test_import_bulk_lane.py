@@ -1,9 +1,11 @@
 """The import's bulk lane: one leads_captured per batch instead of a lead_created and a
-lead_scored per lead; a leads_routed batch applied in one unit of work, at most once per lead."""
+lead_scored per lead; a leads_routed batch applied in one unit of work, at most once per lead,
+its assignments announced in one leads_assigned instead of a lead_assigned per lead."""
 
 from crm_leads.domain.assignment import AssignmentMethod, RoutingDecision
 from crm_leads.service_layer import assignment
 from crm_leads.service_layer.importing import BATCH_AGGREGATE, import_rows, plan_import
+from crm_leads.service_layer.publishing import ASSIGNMENT_BATCH_AGGREGATE
 
 COLUMNS = ["E-Mail", "Last name", "Company", "Country"]
 
@@ -65,10 +67,18 @@ def test_a_routed_batch_is_applied_in_one_go_and_a_redelivery_changes_nothing(wo
     world.events.clear()
     assert assignment.apply_routings(world.deps, world.routing, decisions(world, ids)) == 4
     assert all(world.store.leads[i].assignment.owner_user_id == "ann" for i in ids)
-    assert len(world.events_of("lead_assigned")) == 4
+    assert not world.events_of("lead_assigned")
+    [batch] = world.events_of("leads_assigned")
+    assert batch.meta.aggregate_type == ASSIGNMENT_BATCH_AGGREGATE
+    assert [item.lead_id for item in batch.assigned] == ids
+    for item in batch.assigned:  # each item: the lead's own lead_assigned and version
+        stored = world.store.leads[item.lead_id]
+        assert (item.meta.aggregate_type, item.meta.aggregate_id) == ("lead", stored.id)
+        assert item.meta.aggregate_version == stored.version
+        assert (item.assignment.team_id, item.assignment.owner_user_id) == ("team-a", "ann")
     versions = {i: world.store.leads[i].version for i in ids}
     assert assignment.apply_routings(world.deps, world.routing, decisions(world, ids)) == 0
-    assert len(world.events_of("lead_assigned")) == 4  # nothing twice
+    assert len(world.events_of("leads_assigned")) == 1  # nothing twice, no empty batch
     assert {i: world.store.leads[i].version for i in ids} == versions
 
 
@@ -78,7 +88,8 @@ def test_a_half_applied_batch_applies_only_the_rest(world):
     batch = decisions(world, ids)
     assert assignment.apply_routings(world.deps, world.routing, batch[:2]) == 2
     assert assignment.apply_routings(world.deps, world.routing, batch) == 2
-    assert sorted(e.lead_id for e in world.events_of("lead_assigned")) == sorted(ids)
+    announced = [item.lead_id for b in world.events_of("leads_assigned") for item in b.assigned]
+    assert sorted(announced) == sorted(ids)  # each lead once
 
 
 def test_a_lead_assigned_by_a_person_before_its_batch_is_routed_keeps_that_owner(world):
@@ -100,6 +111,14 @@ def test_a_lead_assigned_by_a_person_before_its_batch_is_routed_keeps_that_owner
         AssignmentMethod.MANUAL,
     )
     assert all(world.store.leads[i].assignment.owner_user_id == "ann" for i in ids[1:])
+
+
+def test_a_single_decision_still_announces_its_lead_assigned(world):
+    lead = world.capture().lead
+    world.events.clear()
+    assert assignment.apply_routing(world.deps, world.routing, decisions(world, [lead.id])[0])
+    assert [e.lead_id for e in world.events_of("lead_assigned")] == [lead.id]
+    assert not world.events_of("leads_assigned")
 
 
 def test_an_older_batch_decision_does_not_undo_a_newer_one(world):

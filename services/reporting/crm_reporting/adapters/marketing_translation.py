@@ -69,22 +69,43 @@ def _lead(message: Any) -> LeadState:
     return lead_state(message.lead)
 
 
+def _item_meta(batch: Any, lead_id: str, event_type: str, version: int) -> Any:
+    """The meta of one lead's event standing for its item of a batch event: an event id derived
+    from the batch's and the lead's (the same on a redelivery), the lead's own aggregate and
+    version; time, producer, actor and trace are the batch's."""
+    meta = type(batch.meta)()
+    meta.CopyFrom(batch.meta)
+    meta.event_id = uuid.uuid5(uuid.NAMESPACE_OID, f"{batch.meta.event_id}/{lead_id}").hex
+    meta.event_type = event_type
+    meta.aggregate_type = "lead"
+    meta.aggregate_id = lead_id
+    meta.aggregate_version = version
+    return meta
+
+
 def created_of_batch(batch: leads_events.LeadsCaptured) -> list[leads_events.LeadCreated]:
     """leads' import batch (leads_captured) as the lead_created each of its leads stands for, so
-    an imported lead is stored and counted exactly as one captured alone. Each gets an event id
-    derived from the batch's and the lead's (the same on a redelivery) and the lead's own
-    aggregate and version; time, producer, actor and trace are the batch's."""
-    created = []
-    for lead in batch.leads:
-        meta = type(batch.meta)()
-        meta.CopyFrom(batch.meta)
-        meta.event_id = uuid.uuid5(uuid.NAMESPACE_OID, f"{batch.meta.event_id}/{lead.id}").hex
-        meta.event_type = "lead_created"
-        meta.aggregate_type = "lead"
-        meta.aggregate_id = lead.id
-        meta.aggregate_version = lead.version
-        created.append(leads_events.LeadCreated(meta=meta, lead=lead))
-    return created
+    an imported lead is stored and counted exactly as one captured alone (see _item_meta)."""
+    return [
+        leads_events.LeadCreated(
+            meta=_item_meta(batch, lead.id, "lead_created", lead.version), lead=lead
+        )
+        for lead in batch.leads
+    ]
+
+
+def assigned_of_batch(batch: leads_events.LeadsAssigned) -> list[leads_events.LeadAssigned]:
+    """leads' applied routing batch (leads_assigned) as the lead_assigned each item stands for
+    (the item's meta names the lead's version), stored and counted as one assigned alone."""
+    assigned = []
+    for item in batch.assigned:
+        one = leads_events.LeadAssigned()
+        one.CopyFrom(item)
+        one.meta.CopyFrom(
+            _item_meta(batch, item.lead_id, "lead_assigned", item.meta.aggregate_version)
+        )
+        assigned.append(one)
+    return assigned
 
 
 def _assigned(message: Any) -> LeadState:

@@ -11,7 +11,7 @@ from typing import Any
 from crm.deals.v1 import events_pb2 as deals_events
 from crm.leads.v1 import events_pb2 as leads_events
 from crm_chassis.messaging.handlers import idempotent_event_handler
-from crm_reporting.adapters.marketing_translation import created_of_batch
+from crm_reporting.adapters.marketing_translation import assigned_of_batch, created_of_batch
 
 
 class MarketingHandlers:
@@ -38,6 +38,13 @@ class MarketingHandlers:
     @idempotent_event_handler("leads", "lead_assigned", leads_events.LeadAssigned)
     def on_lead_assigned(self, event: Any, uow: Any) -> None:
         self._record("leads", event, uow)
+
+    @idempotent_event_handler("leads", "leads_assigned", leads_events.LeadsAssigned)
+    def on_leads_assigned(self, event: Any, uow: Any) -> None:
+        # An applied routing batch (leads' bulk lane): each assignment recorded as its
+        # lead_assigned would be, all in this delivery's one transaction.
+        for assigned in assigned_of_batch(event):
+            self._record("leads", assigned, uow)
 
     @idempotent_event_handler("leads", "lead_status_changed", leads_events.LeadStatusChanged)
     def on_lead_status_changed(self, event: Any, uow: Any) -> None:

@@ -194,3 +194,27 @@ def test_an_imported_batch_counts_each_lead_as_a_lead_created_once():
     feed(imported, [received("leads", c) for c in created] + lead_events()[1:] * 2)
     assert imported.state.marketing.leads["l1"] == alone.state.marketing.leads["l1"]
     assert set(imported.state.marketing.leads) == {"l1", "l2"}
+
+
+def test_an_applied_routing_batch_counts_each_assignment_as_its_lead_assigned_once():
+    """leads' bulk lane (leads_assigned): each item is recorded as the lead_assigned it stands
+    for, at the lead's own version, with an event id of its own that a redelivery repeats."""
+    from crm_reporting.adapters.marketing_translation import assigned_of_batch
+
+    alone_events = lead_events()
+    item = leads_events.LeadAssigned(lead_id="l1", sales_line_id="line-1")
+    item.assignment.team_id = "t1"
+    item.assignment.assigned_at.FromDatetime(at("2026-03-02", 11))
+    item.meta.aggregate_type, item.meta.aggregate_id, item.meta.aggregate_version = "lead", "l1", 2
+    batch = leads_events.LeadsAssigned(assigned=[item])
+    _stamp(batch, "leads", "leads_assigned", "lead_assignment_batch", "b1", 1, at("2026-03-02", 11))
+    [assigned] = assigned_of_batch(batch)
+    assert (assigned.meta.event_type, assigned.meta.aggregate_id) == ("lead_assigned", "l1")
+    assert assigned.meta.aggregate_version == 2 and assigned.meta.producer == "leads"
+    assert assigned_of_batch(batch)[0].meta.event_id == assigned.meta.event_id
+    assert assigned.meta.event_id != batch.meta.event_id
+    alone, batched = World(), World()
+    feed(alone, alone_events)
+    from_batch = received("leads", assigned)
+    feed(batched, [alone_events[0], from_batch, from_batch, *alone_events[2:]])
+    assert batched.state.marketing.leads["l1"] == alone.state.marketing.leads["l1"]

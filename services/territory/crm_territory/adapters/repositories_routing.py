@@ -137,6 +137,12 @@ _D = orm.routing_decisions
 _INSERT_DECISIONS = BulkInsert(_D)
 _DECISION = select(_D).where(_D.c.lead_id == bindparam("lead_id"))
 _DECISIONS = select(_D).where(_D.c.lead_id.in_(bindparam("lead_ids", expanding=True)))
+_LEAVE_QUEUE = (
+    update(_D)
+    .where(_D.c.lead_id.in_(bindparam("lead_ids", expanding=True)), _D.c.in_queue.is_(True))
+    .values(in_queue=False)
+    .returning(_D.c.lead_id)
+)
 _COUNT_QUEUED = select(func.count()).select_from(_D).where(_D.c.in_queue.is_(True))
 _COUNT_FOR_TEAM = select(func.count()).select_from(_D).where(_D.c.team_id == bindparam("team_id"))
 
@@ -234,6 +240,19 @@ class SqlDecisionRepository(repositories.DecisionRepository):
         del values["lead_id"]
         self._session.execute(update(_D).where(_D.c.lead_id == decision.lead_id).values(**values))
         self._seen[decision.lead_id] = decision
+
+    def leave_queue(self, lead_ids) -> set[str]:
+        """One UPDATE ... RETURNING: a batch of lead_assigned costs one statement and no
+        decision is read back (decoding each one's detail was a tenth of the worker)."""
+        wanted = sorted(set(lead_ids))  # one order for every writer of these rows
+        if not wanted:
+            return set()
+        self.flush()
+        left = set(self._session.execute(_LEAVE_QUEUE, {"lead_ids": wanted}).scalars())
+        for lead_id in left:
+            if (known := self._seen.get(lead_id)) is not None:
+                known.in_queue = False
+        return left
 
     def queued(self, after, limit: int, team_ids=None) -> list[RoutingDecision]:
         self.flush()

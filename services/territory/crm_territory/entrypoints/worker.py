@@ -11,8 +11,9 @@ redelivered event changes nothing):
 - leads' ``leads_captured`` (an import batch, the bulk lane) is routed the same way and answered
   with one ``leads_routed`` per batch;
 - leads' ``lead_assigned`` with an owner (a hand assignment) takes the lead out of the
-  unassigned queue;
-- workload: leads' ``lead_assigned``, ``lead_status_changed``, ``lead_merged`` and deals'
+  unassigned queue; ``leads_assigned`` (the assignments of an applied ``leads_routed``, the bulk
+  lane) is taken item by item the same way;
+- workload: leads' ``lead_assigned`` and ``leads_assigned``, ``lead_status_changed``, ``lead_merged`` and deals'
   ``deal_created``, ``deal_updated``, ``deal_won``, ``deal_lost``, ``deal_reopened``,
   ``deal_transferred`` update territory's copy of the item and move its owner's open-item
   count in the team ledger (``workload.apply_item_facts``).
@@ -128,16 +129,27 @@ class TerritoryWorker:
         "leads", "lead_assigned", leads_events.LeadAssigned, max_batch=LEAD_BATCH
     )
     def on_lead_assigned(self, batch, uow):
-        # Batched like lead_created: leads publishes one lead_assigned per routed lead, so a
-        # bulk import sends as many of these as it sends leads. Only a person taking the lead
-        # ends its wait; an assignment to the queue team itself (leads applying
-        # lead_unroutable) leaves it queued. One transaction: inbox rows, queue, workload.
-        taken = [event.lead_id for event in batch if event.assignment.owner_user_id]
+        # Batched like lead_created: many waiting assignments in one transaction.
+        self._assigned(batch, uow)
+
+    @idempotent_batch_handler(
+        "leads", "leads_assigned", leads_events.LeadsAssigned, max_batch=CAPTURED_BATCHES
+    )
+    def on_leads_assigned(self, batch, uow):
+        # The bulk lane: leads applied a leads_routed batch and announces its assignments in
+        # one event; each item is that lead's lead_assigned (its meta names lead and version).
+        self._assigned([item for event in batch for item in event.assigned], uow)
+
+    def _assigned(self, assigned, uow) -> None:
+        # Only a person taking the lead ends its wait; an assignment to the queue team itself
+        # (leads applying lead_unroutable) leaves it queued. One transaction: inbox rows,
+        # queue, workload.
+        taken = [event.lead_id for event in assigned if event.assignment.owner_user_id]
         routing.take_out_of_queue(self.deps.joined(uow), WORKER, lead_ids=taken)
         workload.apply_item_facts(
             self.deps.joined(uow),
             WORKER,
-            facts=[fact for event in batch for fact in lead_assigned_facts(event)],
+            facts=[fact for event in assigned for fact in lead_assigned_facts(event)],
         )
 
     @idempotent_event_handler("leads", "lead_status_changed", leads_events.LeadStatusChanged)

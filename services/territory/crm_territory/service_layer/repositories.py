@@ -177,6 +177,19 @@ class DecisionRepository(abc.ABC):
     @abc.abstractmethod
     def count_for_team(self, team_id: str) -> int: ...
 
+    def leave_queue(self, lead_ids: Collection[str]) -> set[str]:
+        """Take these leads' decisions out of the unassigned queue; returns the ids that were
+        queued (the others, unknown or not queued, change nothing). Adapters may do it in one
+        statement: a batch of assignments need not read each decision back."""
+        left = set()
+        for lead_id in dict.fromkeys(lead_ids):
+            decision = self.get(lead_id)
+            if decision is not None and decision.in_queue:
+                decision.in_queue = False
+                self.save(decision)
+                left.add(lead_id)
+        return left
+
 
 class OwnerChoiceRepository(abc.ABC):
     @abc.abstractmethod

@@ -333,14 +333,6 @@ def take_out_of_queue(deps: Dependencies, caller: Caller, *, lead_ids: list[str]
     """:func:`leave_queue` for many leads (the worker's batch of lead_assigned, run in the
     handler's transaction); returns how many were queued."""
     with deps.uow() as uow:
-        uow.decisions.prefetch(lead_ids)
-        left = 0
-        for lead_id in lead_ids:
-            decision = uow.decisions.get(lead_id)
-            if decision is None or not decision.in_queue:
-                continue
-            decision.in_queue = False
-            uow.decisions.save(decision)
-            left += 1
+        left = uow.decisions.leave_queue(lead_ids)
         uow.commit()
-    return left
+    return len(left)

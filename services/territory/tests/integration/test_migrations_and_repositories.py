@@ -269,6 +269,14 @@ def test_decisions_round_trip_with_their_explanation_and_the_queue_pages(deps, o
     assert not routing.leave_queue(deps, WORKER, lead_id=lost_1.lead_id)
     with deps.uow() as uow:
         assert not uow.decisions.get(lost_1.lead_id).in_queue
+    # A batch of assignments (one statement): only the still queued lead counts, once, however
+    # often it is named; a routed lead, one already taken and an unknown one change nothing.
+    batch = [lost_2.lead_id, routed.lead_id, lost_1.lead_id, unique("no-such-lead"), lost_2.lead_id]
+    assert routing.take_out_of_queue(deps, WORKER, lead_ids=batch) == 1
+    assert routing.take_out_of_queue(deps, WORKER, lead_ids=batch) == 0
+    with deps.uow() as uow:
+        assert not uow.decisions.get(lost_2.lead_id).in_queue
+        assert uow.decisions.get(routed.lead_id).summary() == routed.summary()
 
 
 def test_owner_choices_are_remembered_per_subject(deps, org):

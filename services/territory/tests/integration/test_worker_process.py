@@ -300,6 +300,49 @@ def test_an_unroutable_lead_waits_in_the_queue_until_a_person_takes_it(worker, o
     assert in_queue(engine, lead_id) is False
 
 
+def test_an_applied_routing_batch_takes_its_leads_out_of_the_queue_and_counts_them(
+    worker, org, engine
+):
+    """leads' leads_assigned (the bulk lane): each item is taken as its lead_assigned would be;
+    a redelivery changes nothing twice."""
+    channel, log_path = worker
+    team, _, _, reps, _ = org.sales_team(1)
+    strays = [unique("stray") for _ in range(2)]
+    created = [lead_created(lead_id, unique("no-territory-campaign")) for lead_id in strays]
+    for message in created:
+        publish(channel, "leads", "lead_created", message)
+    wait_for(
+        lambda: handled(engine, *(m.meta.event_id for m in created)),
+        "lead_created not handled",
+        log_path,
+    )
+    assert all(in_queue(engine, lead_id) for lead_id in strays)
+    batch = leads_events.LeadsAssigned(
+        assigned=[
+            lead_assigned(strays[0], team.id, reps[0]),  # a person took it
+            lead_assigned(strays[1], team.id, ""),  # placed in the queue team only
+        ]
+    )
+    sentinel = leads_events.LeadsAssigned()  # behind the redelivery on the same queue
+    for message in (batch, sentinel):
+        events.stamp(
+            message,
+            producer="leads",
+            event_type="leads_assigned",
+            aggregate_type="lead_assignment_batch",
+            aggregate_id=unique("batch"),
+            aggregate_version=1,
+        )
+    publish(channel, "leads", "leads_assigned", batch)
+    wait_for(lambda: handled(engine, batch.meta.event_id), "leads_assigned not handled", log_path)
+    assert in_queue(engine, strays[0]) is False and in_queue(engine, strays[1])
+    assert open_items(engine, team.id).get(reps[0]) == 1
+    publish(channel, "leads", "leads_assigned", batch)  # redelivered
+    publish(channel, "leads", "leads_assigned", sentinel)
+    wait_for(lambda: handled(engine, sentinel.meta.event_id), "sentinel not handled", log_path)
+    assert open_items(engine, team.id).get(reps[0]) == 1
+
+
 def deal_event(
     message_cls,
     event_type: str,

@@ -25,6 +25,7 @@ def test_manifest_subscriptions_match_the_worker_handlers():
         ("leads", "lead_created"),
         ("leads", "leads_captured"),
         ("leads", "lead_assigned"),
+        ("leads", "leads_assigned"),
         ("leads", "lead_status_changed"),
         ("leads", "lead_merged"),
         ("deals", "deal_created"),
