@@ -144,6 +144,31 @@ class SqlEventStore(EventStore):
         )
         return list(self._events(rows.tuples()))
 
+    def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: Sequence[str]
+    ) -> dict[str, list[RecordedEvent]]:
+        out: dict[str, list[RecordedEvent]] = {i: [] for i in aggregate_ids}
+        if not aggregate_ids:
+            return out
+        rows = self.session.execute(
+            select(
+                event_store.c.aggregate_id,
+                event_store.c.source,
+                event_store.c.event_type,
+                event_store.c.body,
+            )
+            .where(
+                event_store.c.aggregate_type == aggregate_type,
+                event_store.c.aggregate_id.in_(aggregate_ids),
+            )
+            .order_by(
+                event_store.c.aggregate_id, event_store.c.aggregate_version, event_store.c.seq
+            )
+        ).tuples()
+        for aggregate_id, source, event_type, body in rows:
+            out[aggregate_id].append(event_translation.from_body(source, event_type, body))
+        return out
+
     def in_aggregate_order(self) -> Iterator[RecordedEvent]:
         rows = self.session.execute(
             select(event_store.c.source, event_store.c.event_type, event_store.c.body)

@@ -43,21 +43,22 @@ def apply_deal_events(uow: ReportingUnitOfWork, events: Mapping[str, list[Record
     before = uow.models.deals_to_change(ids)
     changes: list[tuple[DealFact | None, DealFact]] = []
     won: dict[str, WonDeal | None] = {}
-    derived = 0
+    slow: list[str] = []
     for deal_id in ids:
-        old = before.get(deal_id)
         try:
-            fact, newest = _applied(old, events[deal_id])
-            if newest is None:
-                continue
-            assert fact is not None  # a snapshot always gives a fact
-            won[deal_id] = won_deal(fact, newest)
+            fact, newest = _applied(before.get(deal_id), events[deal_id])
         except NeedsDerivation:
-            derived += 1
-            stored = uow.events.of_aggregate(DEAL, deal_id)
-            fact, won[deal_id] = derive_deal(stored), derive_won_deal(stored)
+            slow.append(deal_id)
+            continue
+        if newest is not None:
+            assert fact is not None  # a snapshot always gives a fact
+            changes.append((before.get(deal_id), fact))
+            won[deal_id] = won_deal(fact, newest)
+    # The slow path: the histories of its deals in one read.
+    for deal_id, stored in uow.events.of_aggregates(DEAL, slow).items():
+        fact, won[deal_id] = derive_deal(stored), derive_won_deal(stored)
         if fact is not None:
-            changes.append((old, fact))
+            changes.append((before.get(deal_id), fact))
     uow.models.put_changed_deals(changes)
     uow.marketing.put_won_deals(won)
-    return derived
+    return len(slow)

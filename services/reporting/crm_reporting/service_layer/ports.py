@@ -117,6 +117,12 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]: ...
 
+    def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: Sequence[str]
+    ) -> dict[str, list[RecordedEvent]]:
+        """``of_aggregate`` of each id (the SQL store reads them in one query)."""
+        return {i: self.of_aggregate(aggregate_type, i) for i in aggregate_ids}
+
     @abc.abstractmethod
     def in_aggregate_order(self) -> Iterator[RecordedEvent]:
         """Every stored event, grouped by aggregate (type, id), by version within one."""
