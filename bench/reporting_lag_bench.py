@@ -7,12 +7,18 @@ PostgreSQL.
 
 Lag = the moment the event is visible in reporting's database (its event store row commits in
 the transaction that writes the read models) - its ``occurred_at``. The bench sees it by polling
-the event store every POLL_SECONDS from another connection (rows after the last seen sequence
-number less a window, so rows of transactions that commit out of order are not missed); the
+the event store every POLL_SECONDS from another connection (rows from the oldest sequence number
+not seen yet below the newest seen, so rows of transactions that commit out of order, batches
+of a hundred, are not missed; one unseen for HOLE_SECONDS is taken as never used); the
 worker's own ``recorded_at`` (its clock inside that transaction, before the commit) is shown
 beside it. Floor, in the same run: the same rate of messages through a bare queue of the same
 broker to a consumer that only takes the time (no database), plus the poll's period. Target:
 p99 <= 1 s at 500 events/s.
+
+Costs beside the lag: the worker process's CPU (user + system, from /proc) and the database's
+commits from the first publish to the last event visible, per event; and the statements and
+consumer CPU per event in process, one event a transaction against the worker's batches
+(bench.reporting_lag_costs, REPORTING_COSTS_DEALS deals).
 
     .venv/bin/python -m bench.reporting_lag_bench     (or: -m bench.run reporting_lag)
 """
@@ -31,6 +37,8 @@ import pika
 from sqlalchemy import text
 
 from bench.broker import queues_removed_afterwards, wait_until
+from bench.reporting_lag_costs import DEALS as COSTS_DEALS
+from bench.reporting_lag_costs import per_event_costs
 from bench.reporting_rebuild_bench import deal_events, pipeline_event
 from crm_chassis import manifest as manifests
 from crm_chassis.db import make_engine
@@ -51,7 +59,7 @@ RATE = int(os.environ.get("REPORTING_LAG_RATE", "500"))
 SECONDS = int(os.environ.get("REPORTING_LAG_SECONDS", "20"))
 TARGET_P99_S = 1.0
 POLL_SECONDS = 0.01
-WINDOW = 500  # sequence numbers looked back at each poll (transactions in flight at once)
+HOLE_SECONDS = 30  # a sequence number unseen this long after a later one is taken as never used
 FLOOR_MESSAGES = 2 * RATE
 DRAIN_S = 120  # the wait for every event after the last is published
 MANIFEST = manifests.load(
@@ -108,7 +116,9 @@ class _Visibility(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        last = 0
+        # Rows are read from the oldest hole (a sequence number below the newest seen row not
+        # seen yet: its transaction, a batch of up to a hundred events, commits later) on.
+        last, holes = 0, {}
         with self.engine.connect() as connection:
             while not self.stopped.is_set():
                 rows = connection.execute(
@@ -116,14 +126,17 @@ class _Visibility(threading.Thread):
                         "SELECT seq, event_id, occurred_at FROM event_store WHERE seq > :since "
                         "ORDER BY seq"
                     ),
-                    {"since": max(0, last - WINDOW)},
+                    {"since": min(holes, default=last + 1) - 1},
                 ).all()
                 connection.rollback()  # a fresh snapshot at each poll
                 now = time.time()
                 for seq, event_id, occurred_at in rows:
                     if event_id not in self.seen:
                         self.seen[event_id] = now - occurred_at.timestamp()
+                    holes.pop(seq, None)
+                    holes.update((gap, now) for gap in range(last + 1, seq))
                     last = max(last, seq)
+                holes = {seq: at for seq, at in holes.items() if now - at < HOLE_SECONDS}
                 self.stopped.wait(POLL_SECONDS)
 
 
@@ -173,6 +186,19 @@ def _broker_floor(rate: int, count: int) -> list[float]:
     return lags
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _commits(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        ).scalar_one()
+
+
 def _stored(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(text("SELECT count(*) FROM event_store")).scalar_one()
@@ -197,7 +223,7 @@ def run() -> dict:
         )
         log_path = Path(folder) / "worker.log"
         try:
-            with service_worker("reporting", env, log_path):
+            with service_worker("reporting", env, log_path) as worker:
                 wait_until(
                     lambda: all(consumer_count(queue) for queue in QUEUES),
                     60,
@@ -209,6 +235,7 @@ def run() -> dict:
                     messages.extend(deal_events(i))
                 visibility = _Visibility(engine)
                 visibility.start()
+                cpu_before, commits_before = _cpu_seconds(worker.pid), _commits(engine)
                 published_at = time.time()
                 try:
                     achieved = _publish_paced(messages, RATE)
@@ -227,6 +254,8 @@ def run() -> dict:
                     visibility.stopped.set()
                     visibility.join()
                     drained = time.time() - published_at
+                    worker_cpu = _cpu_seconds(worker.pid) - cpu_before
+                    commits = _commits(engine) - commits_before
             with engine.connect() as connection:
                 in_transaction = [
                     float(lag)
@@ -238,6 +267,9 @@ def run() -> dict:
                 ]
         finally:
             engine.dispose()
+    costs = per_event_costs(
+        [pipeline_event()] + [m for i in range(COSTS_DEALS) for m in deal_events(i)]
+    )
     # An event not visible by the end of the wait counts as later than every visible one.
     unseen = len(messages) - len(visibility.seen)
     lags = sorted(visibility.seen.values()) + [float("inf")] * unseen
@@ -269,6 +301,27 @@ def run() -> dict:
             ("lag to visible median", shown(statistics.median(lags)), "ms", ""),
             ("lag to visible p99", shown(p99), "ms", ""),
             ("lag to visible max", shown(lags[-1]), "ms", ""),
+            (
+                "worker CPU per event",
+                round(worker_cpu * ms / len(messages), 2),
+                "ms",
+                f"{worker_cpu:.1f} s of the worker process, first publish to last visible",
+            ),
+            (
+                "database commits per event",
+                round(commits / len(messages), 3),
+                "",
+                "every connection of the bench's database in that time",
+            ),
+            *[
+                (
+                    f"in process, {path}: statements / CPU per event",
+                    f"{statements:.2f} / {cpu:.2f}",
+                    "/ ms",
+                    f"{1 + 5 * COSTS_DEALS} events, consumer side, no inbox",
+                )
+                for path, statements, cpu in costs
+            ],
             ("load average at the end", round(os.getloadavg()[0], 1), "", "the shared machine"),
             (
                 "recorded_at - occurred_at p50 / p99",

@@ -27,6 +27,8 @@ from crm_reporting.domain.marketing.facts import (
 )
 from crm_reporting.service_layer.marketing_ports import MarketingStore
 
+_WON = BulkInsert(marketing_won_deals)
+
 
 def _won_row(fact: WonDeal) -> dict[str, object]:
     return {
@@ -108,9 +110,19 @@ class SqlMarketingStore(MarketingStore):
             return
         self._replace(table, "deal_id", deal_id, _won_row(fact))
 
+    def put_won_deals(self, facts: dict[str, WonDeal | None]) -> None:
+        # One DELETE and one multi-row INSERT for a batch of deals.
+        if not facts:
+            return
+        table = marketing_won_deals
+        self.session.execute(delete(table).where(table.c.deal_id.in_(list(facts))))
+        rows = [_won_row(fact) for fact in facts.values() if fact is not None]
+        if rows:
+            _WON.execute(self.session, rows)
+
     def put_new_won_deals(self, facts: Sequence[WonDeal]) -> None:
         if facts:  # COPY on PostgreSQL, a multi-row INSERT elsewhere
-            BulkInsert(marketing_won_deals).copy(self.session, [_won_row(f) for f in facts])
+            _WON.copy(self.session, [_won_row(f) for f in facts])
 
     # -- read side -----------------------------------------------------------------------------
     def leads_created(self, team_ids, start: dt.datetime, end: dt.datetime) -> list[LeadFact]:

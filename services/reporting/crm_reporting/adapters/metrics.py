@@ -74,14 +74,23 @@ def observe_at_commit(
 ) -> None:
     """Observes the event's lag when ``session`` commits (the moment the reports can see it),
     not when the worker stores it; nothing if the transaction rolls back. (The listeners stay
-    on the session, which the worker opens per delivery.)"""
+    on the session, which the worker opens per delivery or batch.)"""
+    observe_all_at_commit(session, source, [(event_type, occurred_at)])
+
+
+def observe_all_at_commit(
+    session: Session, source: str, events: list[tuple[str, dt.datetime]]
+) -> None:
+    """``observe_at_commit`` of a batch's (event type, occurred at) pairs: one listener each."""
     pending = [True]
 
     def visible(_: Session) -> None:
         if pending:
             pending.clear()
-            lag = (dt.datetime.now(dt.UTC) - occurred_at).total_seconds()
-            observe_recorded(source, event_type, max(0.0, lag))
+            now = dt.datetime.now(dt.UTC)
+            for event_type, occurred_at in events:
+                lag = (now - occurred_at).total_seconds()
+                observe_recorded(source, event_type, max(0.0, lag))
 
     def rolled_back(_: Session) -> None:
         pending.clear()

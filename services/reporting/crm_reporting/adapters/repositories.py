@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, insert, literal, or_, select
+from sqlalchemy import and_, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
@@ -53,6 +53,7 @@ from crm_reporting.service_layer.ports import (
 
 MICROS = Decimal(1_000_000)
 T = TypeVar("T")
+_EVENTS = BulkInsert(event_store, [c.name for c in event_store.c if c.name != "seq"])
 _DEALS = BulkInsert(deal_facts)
 _STAYS = BulkInsert(stage_stays)
 # The tables the rebuild loads in bulk (their secondary indexes are built after the load).
@@ -77,20 +78,42 @@ class SqlEventStore(EventStore):
         ).first()
         if known is not None:
             return False
-        self.session.execute(
-            insert(event_store).values(
-                event_id=event.event_id,
-                source=event.source,
-                event_type=event.event_type,
-                aggregate_type=event.aggregate_type,
-                aggregate_id=event.aggregate_id,
-                aggregate_version=event.version,
-                occurred_at=event.occurred_at,
-                recorded_at=recorded_at,
-                body=event.body,
-            )
-        )
+        self.session.execute(insert(event_store).values(**_event_row(event, recorded_at)))
         return True
+
+    def add_all(self, events: Sequence[RecordedEvent], recorded_at: dt.datetime) -> list[bool]:
+        # One query for the ids already stored and one multi-row INSERT for the others.
+        known = set(
+            self.session.execute(
+                select(event_store.c.event_id).where(
+                    event_store.c.event_id.in_({event.event_id for event in events})
+                )
+            ).scalars()
+        )
+        added, rows = [], []
+        for event in events:
+            added.append(event.event_id not in known)
+            if added[-1]:
+                known.add(event.event_id)  # the same event twice in one batch: once
+                rows.append(_event_row(event, recorded_at))
+        if rows:
+            _EVENTS.execute(self.session, rows)
+        return added
+
+    def lock_aggregates(self, keys: Iterable[tuple[str, str]]) -> None:
+        # PostgreSQL: every advisory lock in one statement, taken in the sorted keys' order (the
+        # aggregate consumes the unnested rows one at a time, in the array's order).
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        names = [f"reporting:{kind}:{id_}" for kind, id_ in sorted(set(keys))]
+        if names:
+            self.session.execute(
+                text(
+                    "SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0))) "
+                    "FROM unnest(CAST(:names AS text[])) AS name"
+                ),
+                {"names": names},
+            )
 
     def _events(self, rows: Iterable[tuple[str, str, str]]) -> Iterator[RecordedEvent]:
         for source, event_type, body in rows:
@@ -120,6 +143,31 @@ class SqlEventStore(EventStore):
             .order_by(event_store.c.aggregate_version, event_store.c.seq)
         )
         return list(self._events(rows.tuples()))
+
+    def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: Sequence[str]
+    ) -> dict[str, list[RecordedEvent]]:
+        out: dict[str, list[RecordedEvent]] = {i: [] for i in aggregate_ids}
+        if not aggregate_ids:
+            return out
+        rows = self.session.execute(
+            select(
+                event_store.c.aggregate_id,
+                event_store.c.source,
+                event_store.c.event_type,
+                event_store.c.body,
+            )
+            .where(
+                event_store.c.aggregate_type == aggregate_type,
+                event_store.c.aggregate_id.in_(aggregate_ids),
+            )
+            .order_by(
+                event_store.c.aggregate_id, event_store.c.aggregate_version, event_store.c.seq
+            )
+        ).tuples()
+        for aggregate_id, source, event_type, body in rows:
+            out[aggregate_id].append(event_translation.from_body(source, event_type, body))
+        return out
 
     def in_aggregate_order(self) -> Iterator[RecordedEvent]:
         rows = self.session.execute(
@@ -171,6 +219,20 @@ class SqlEventStore(EventStore):
         return RebuildStatus(
             self._rebuild_run(), self._rebuild_run(rebuild_runs.c.succeeded.is_(True))
         )
+
+
+def _event_row(event: RecordedEvent, recorded_at: dt.datetime) -> dict[str, object]:
+    return {
+        "event_id": event.event_id,
+        "source": event.source,
+        "event_type": event.event_type,
+        "aggregate_type": event.aggregate_type,
+        "aggregate_id": event.aggregate_id,
+        "aggregate_version": event.version,
+        "occurred_at": event.occurred_at,
+        "recorded_at": recorded_at,
+        "body": event.body,
+    }
 
 
 def _deal_row(fact: DealFact) -> dict[str, object]:
@@ -258,6 +320,31 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         rows = [_stay_row(fact, stay) for stay in fact.stays]
         if rows:
             BulkInsert(stage_stays).execute(self.session, rows)
+
+    def deals_to_change(self, deal_ids: Sequence[str]) -> dict[str, DealFact]:
+        if not deal_ids:
+            return {}
+        # Locked like put_deal's read (the callers hold the deals' advisory locks as well).
+        facts = self._facts(deal_facts.c.deal_id.in_(deal_ids), with_stays=True, lock=True)
+        return {fact.id: fact for fact in facts}
+
+    def put_changed_deals(self, changes: Sequence[tuple[DealFact | None, DealFact]]) -> None:
+        # A batch in a few statements: the running totals moved by the summed differences (one
+        # upsert), the old facts and stays deleted and the new ones inserted (one each).
+        if not changes:
+            return
+        moved: dict[totals.TotalKey, totals.Amounts] = {}
+        for before, after in changes:
+            for key, amounts in totals.difference(before, after).items():
+                moved[key] = moved.get(key, totals.Amounts()) + amounts
+        self.add_totals({key: a for key, a in moved.items() if not a.empty})
+        ids = [after.id for _, after in changes]
+        self.session.execute(delete(deal_facts).where(deal_facts.c.deal_id.in_(ids)))
+        self.session.execute(delete(stage_stays).where(stage_stays.c.deal_id.in_(ids)))
+        _DEALS.execute(self.session, [_deal_row(after) for _, after in changes])
+        stays = [_stay_row(after, stay) for _, after in changes for stay in after.stays]
+        if stays:
+            _STAYS.execute(self.session, stays)
 
     def put_new_deals(self, facts: Sequence[DealFact]) -> None:
         if not facts:

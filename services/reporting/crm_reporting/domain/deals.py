@@ -102,6 +102,11 @@ def _stays(snapshots: Iterable[DealSnapshot], last: DealSnapshot) -> tuple[Stage
     entries = sorted(
         {(s.stage_entered_at, s.stage_key) for s in snapshots if s.stage_entered_at is not None}
     )
+    return _stays_of(entries, last)
+
+
+def _stays_of(entries: list[tuple[dt.datetime, str]], last: DealSnapshot) -> tuple[StageStay, ...]:
+    """The stays of the distinct (entered at, stage) ``entries`` in order."""
     stays = []
     for index, (entered_at, key) in enumerate(entries):
         if index + 1 < len(entries):
@@ -110,6 +115,38 @@ def _stays(snapshots: Iterable[DealSnapshot], last: DealSnapshot) -> tuple[Stage
             left_at = last.closed_at if last.status != OPEN else None
         stays.append(StageStay(key, entered_at, left_at))
     return tuple(stays)
+
+
+def _fact(
+    last: DealSnapshot,
+    version: int,
+    attributed: DealSnapshot | DealFact,
+    reopen_count: int,
+    stays: tuple[StageStay, ...],
+) -> DealFact:
+    return DealFact(
+        id=last.id,
+        version=version,
+        pipeline_id=last.pipeline_id,
+        sales_line_id=last.sales_line_id,
+        team_id=attributed.team_id,
+        owner_user_id=attributed.owner_user_id,
+        stage_key=last.stage_key,
+        status=last.status,
+        currency=last.currency,
+        value=_value(last),
+        probability=last.probability,
+        forecast_category=last.forecast_category,
+        estimated_close_date=last.estimated_close_date,
+        created_at=last.created_at,
+        stage_entered_at=last.stage_entered_at,
+        closed_at=last.closed_at if last.status != OPEN else None,
+        close_date=_close_date(last),
+        lost_reason=last.lost_reason if last.status == LOST else "",
+        lost_competitor=last.lost_competitor if last.status == LOST else "",
+        reopen_count=reopen_count,
+        stays=stays,
+    )
 
 
 def derive_deal(events: Iterable[RecordedEvent]) -> DealFact | None:
@@ -128,26 +165,44 @@ def derive_deal(events: Iterable[RecordedEvent]) -> DealFact | None:
         closes = [e for e in ordered if e.event_type in CLOSE_EVENTS]
         if closes and isinstance(closes[-1].payload, DealSnapshot):
             attributed = closes[-1].payload
-    return DealFact(
-        id=last.id,
-        version=ordered[-1].version,
-        pipeline_id=last.pipeline_id,
-        sales_line_id=last.sales_line_id,
-        team_id=attributed.team_id,
-        owner_user_id=attributed.owner_user_id,
-        stage_key=last.stage_key,
-        status=last.status,
-        currency=last.currency,
-        value=_value(last),
-        probability=last.probability,
-        forecast_category=last.forecast_category,
-        estimated_close_date=last.estimated_close_date,
-        created_at=last.created_at,
-        stage_entered_at=last.stage_entered_at,
-        closed_at=last.closed_at if last.status != OPEN else None,
-        close_date=_close_date(last),
-        lost_reason=last.lost_reason if last.status == LOST else "",
-        lost_competitor=last.lost_competitor if last.status == LOST else "",
-        reopen_count=sum(1 for e in ordered if e.event_type == "deal_reopened"),
-        stays=_stays(snapshots, last),
+    return _fact(
+        last,
+        ordered[-1].version,
+        attributed,
+        sum(1 for e in ordered if e.event_type == "deal_reopened"),
+        _stays(snapshots, last),
     )
+
+
+class NeedsDerivation(Exception):
+    """The event cannot be applied to the fact alone: the deal is derived from all its events."""
+
+
+def apply_deal_event(fact: DealFact | None, event: RecordedEvent) -> DealFact | None:
+    """The fact after ``event``, computed from the fact before it alone: what ``derive_deal``
+    gives over the fact's events and ``event`` when ``event`` is newer (by version) than every
+    one of them. ``derive_deal`` is a fold over the events in version order, and each of its
+    parts needs only the fact before the newest event: the newest snapshot, the distinct stage
+    entries (the fact's stays) plus the event's, the reopen count plus one, and the attribution.
+
+    Raises ``NeedsDerivation`` when that does not hold: the event is not newer than the fact (a
+    late or repeated version, whose stage stay, reopening or close may sit between the fact's
+    events) or the attribution depends on an older close the fact does not name (a closed deal
+    changed by an event that is not a close). An event without a snapshot changes nothing, as
+    in ``derive_deal``."""
+    snapshot = event.payload
+    if not isinstance(snapshot, DealSnapshot):
+        return fact
+    if fact is not None and event.version <= fact.version:
+        raise NeedsDerivation("a late or repeated version")
+    attributed: DealSnapshot | DealFact = snapshot
+    if snapshot.status != OPEN and event.event_type not in CLOSE_EVENTS:
+        # derive_deal attributes to the newest close event, or to the newest snapshot when
+        # there is none; the fact does not say which of the two it was.
+        raise NeedsDerivation("a closed deal changed by an event that is not a close")
+    entries = {(s.entered_at, s.stage_key) for s in (fact.stays if fact else ())}
+    if snapshot.stage_entered_at is not None:
+        entries.add((snapshot.stage_entered_at, snapshot.stage_key))
+    stays = _stays_of(sorted(entries), snapshot)
+    reopened = (fact.reopen_count if fact else 0) + (event.event_type == "deal_reopened")
+    return _fact(snapshot, event.version, attributed, reopened, stays)

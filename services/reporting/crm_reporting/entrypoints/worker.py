@@ -3,8 +3,10 @@
 Event handlers (each exactly once through the inbox; the use case runs in a SAVEPOINT of the
 handler's transaction, so the stored event, the read model and the inbox row commit together):
 - deals deal_created / deal_updated / deal_stage_changed / deal_won / deal_lost /
-  deal_reopened / deal_transferred -> the event store, then the deal's fact derived again from
-  all its stored events;
+  deal_reopened / deal_transferred / deal_snapshot -> batch handlers (crm_chassis.messaging.
+  batches: a batch of deliveries in one transaction with its inbox rows; a failing batch is
+  handled again event by event, so a poison event is dead-lettered alone) -> the event store,
+  then each deal's fact moved by its new events (service_layer/deal_batches.py);
 - deals activity_logged / activity_updated -> the activity (leaderboard: activities done, tasks
   completed on time);
 - deals personal_data_erasure_requested -> the person tombstoned in the event store and
@@ -31,6 +33,7 @@ from crm.territory.v1 import events_pb2 as territory_events
 from crm_chassis.caller import Caller
 from crm_chassis.entrypoints.worker import ServiceDependencies, setting_timer
 from crm_chassis.logging import get_logger
+from crm_chassis.messaging.batches import idempotent_batch_handler
 from crm_chassis.messaging.handlers import idempotent_event_handler
 from crm_chassis.scopes.worker import ScopeReplicaHandlers
 from crm_reporting.adapters import event_translation, metrics
@@ -39,6 +42,9 @@ from crm_reporting.entrypoints.marketing_worker import MarketingHandlers
 from crm_reporting.service_layer import business, consumption, privacy
 
 WORKER = Caller.system("reporting-worker")
+# Deliveries per transaction of a deal event handler: batches fill by themselves only under load
+# (a lone event is handled at once), and a batch of 100 takes a fraction of a second.
+DEAL_BATCH = 100
 log = get_logger("crm_reporting.worker")
 
 
@@ -55,34 +61,57 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
                 uow.session, source, recorded.event_type, recorded.occurred_at
             )
 
-    # -- deals --------------------------------------------------------------------------------
-    @idempotent_event_handler("deals", "deal_created", deals_events.DealCreated)
-    def on_deal_created(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    def _record_batch(self, source: str, events: list[Any], uow: Any) -> None:
+        recorded = [event_translation.recorded(source, event) for event in events]
+        results = consumption.record_events(self.deps.joined(uow), WORKER, events=recorded)
+        metrics.observe_all_at_commit(
+            uow.session,
+            source,
+            [
+                (event.event_type, event.occurred_at)
+                for event, result in zip(recorded, results, strict=True)
+                if result.stored
+            ],
+        )
 
-    @idempotent_event_handler("deals", "deal_updated", deals_events.DealUpdated)
-    def on_deal_updated(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    # -- deals: batches of deliveries (most of the events reporting consumes) ------------------
+    @idempotent_batch_handler(
+        "deals", "deal_created", deals_events.DealCreated, max_batch=DEAL_BATCH
+    )
+    def on_deal_created(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
-    @idempotent_event_handler("deals", "deal_stage_changed", deals_events.DealStageChanged)
-    def on_deal_stage_changed(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    @idempotent_batch_handler(
+        "deals", "deal_updated", deals_events.DealUpdated, max_batch=DEAL_BATCH
+    )
+    def on_deal_updated(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
-    @idempotent_event_handler("deals", "deal_won", deals_events.DealWon)
-    def on_deal_won(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    @idempotent_batch_handler(
+        "deals", "deal_stage_changed", deals_events.DealStageChanged, max_batch=DEAL_BATCH
+    )
+    def on_deal_stage_changed(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
-    @idempotent_event_handler("deals", "deal_lost", deals_events.DealLost)
-    def on_deal_lost(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    @idempotent_batch_handler("deals", "deal_won", deals_events.DealWon, max_batch=DEAL_BATCH)
+    def on_deal_won(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
-    @idempotent_event_handler("deals", "deal_reopened", deals_events.DealReopened)
-    def on_deal_reopened(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    @idempotent_batch_handler("deals", "deal_lost", deals_events.DealLost, max_batch=DEAL_BATCH)
+    def on_deal_lost(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
-    @idempotent_event_handler("deals", "deal_transferred", deals_events.DealTransferred)
-    def on_deal_transferred(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    @idempotent_batch_handler(
+        "deals", "deal_reopened", deals_events.DealReopened, max_batch=DEAL_BATCH
+    )
+    def on_deal_reopened(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
+
+    @idempotent_batch_handler(
+        "deals", "deal_transferred", deals_events.DealTransferred, max_batch=DEAL_BATCH
+    )
+    def on_deal_transferred(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
     @idempotent_event_handler("deals", "activity_logged", deals_events.ActivityLogged)
     def on_activity_logged(self, event: Any, uow: Any) -> None:
@@ -110,9 +139,11 @@ class ReportingWorker(ScopeReplicaHandlers, MarketingHandlers):
         self._record("deals", event, uow)
 
     # -- deals' backfill (snapshots re-published for a new consumer) ---------------------------
-    @idempotent_event_handler("deals", "deal_snapshot", deals_events.DealSnapshot)
-    def on_deal_snapshot(self, event: Any, uow: Any) -> None:
-        self._record("deals", event, uow)
+    @idempotent_batch_handler(
+        "deals", "deal_snapshot", deals_events.DealSnapshot, max_batch=DEAL_BATCH
+    )
+    def on_deal_snapshot(self, events: list[Any], uow: Any) -> None:
+        self._record_batch("deals", events, uow)
 
     @idempotent_event_handler("deals", "pipeline_snapshot", deals_events.PipelineSnapshot)
     def on_pipeline_snapshot(self, event: Any, uow: Any) -> None:

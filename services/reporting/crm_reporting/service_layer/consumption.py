@@ -1,11 +1,13 @@
-"""Consuming events: keep reporting's own copy, then derive the read model the event feeds
-from every stored event of its aggregate; and the rebuild, which derives every read model again
-from that copy alone.
+"""Consuming events: keep reporting's own copy, then bring the read model each event feeds up to
+date; and the rebuild, which derives every read model again from that copy alone.
 
-The read model of an aggregate is always derived from all its stored events (domain.deals,
-domain.structure), never updated in place by the event at hand: a late, repeated or reordered
-event therefore gives the same figures as the events in order, and the rebuild gives exactly the
-live figures.
+The read model of an aggregate is always what the derivation over all its stored events gives
+(domain.deals, domain.structure): a late, repeated or reordered event therefore gives the same
+figures as the events in order, and the rebuild gives exactly the live figures. A deal, the
+aggregate nearly every event is about, gets there from its stored fact and the new events when
+they are newer than the fact (service_layer/deal_batches.py), and is derived from all its events
+otherwise; the other aggregates are derived from all their events (they have few). A batch of
+deliveries is stored and applied in one transaction (``record_events``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crm_reporting.domain.structure import (
     derive_unit,
 )
 from crm_reporting.service_layer.conversion import derive_rates
+from crm_reporting.service_layer.deal_batches import apply_deal_events
 from crm_reporting.service_layer.dependencies import Dependencies
 from crm_reporting.service_layer.marketing_consumption import derive_marketing
 from crm_reporting.service_layer.ports import RebuildRun, RebuildStatus
@@ -98,17 +101,33 @@ def derive(uow: ReportingUnitOfWork, events: Sequence[RecordedEvent]) -> None:
 
 
 def record_event(deps: Dependencies, caller: Caller, *, event: RecordedEvent) -> Recorded:
+    return record_events(deps, caller, events=[event])[0]
+
+
+def record_events(
+    deps: Dependencies, caller: Caller, *, events: Sequence[RecordedEvent]
+) -> list[Recorded]:
+    """Stores ``events`` (a batch of deliveries; an event already stored is left out) and
+    brings the read models they feed up to date, in one transaction; one outcome per event."""
     _require_platform(caller, "record events")
     now = deps.clock.now()
     with deps.uow() as uow:
-        stored = uow.events.add(event, now)
-        if stored:
-            # One derivation of an aggregate at a time: a concurrent one (another queue's event
-            # of the same deal) waits here and then reads this one's events and fact.
-            uow.events.lock_aggregate(event.aggregate_type, event.aggregate_id)
-            derive(uow, uow.events.of_aggregate(event.aggregate_type, event.aggregate_id))
+        stored = uow.events.add_all(events, now)
+        fresh: dict[tuple[str, str], list[RecordedEvent]] = {}
+        for event, added in zip(events, stored, strict=True):
+            if added:
+                fresh.setdefault(event.key, []).append(event)
+        # One writer of an aggregate at a time: a concurrent batch (another queue's events of
+        # the same deal) waits here, then reads the fact and events this one commits.
+        uow.events.lock_aggregates(fresh)
+        apply_deal_events(uow, {key[1]: new for key, new in fresh.items() if key[0] == DEAL})
+        for key in sorted(k for k in fresh if k[0] != DEAL):
+            derive(uow, uow.events.of_aggregate(*key))
         uow.commit()
-    return Recorded(stored, max(0.0, (now - event.occurred_at).total_seconds()))
+    return [
+        Recorded(added, max(0.0, (now - event.occurred_at).total_seconds()))
+        for event, added in zip(events, stored, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

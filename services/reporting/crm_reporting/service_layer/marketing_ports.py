@@ -26,6 +26,11 @@ class MarketingStore(abc.ABC):
     def put_won_deal(self, deal_id: str, fact: WonDeal | None) -> None:
         """Stores the deal as won, or (None) forgets it: it is open or lost again."""
 
+    def put_won_deals(self, facts: dict[str, WonDeal | None]) -> None:
+        """``put_won_deal`` of each deal id (a batch of deliveries)."""
+        for deal_id, fact in facts.items():
+            self.put_won_deal(deal_id, fact)
+
     def put_new_won_deals(self, facts: Sequence[WonDeal]) -> None:
         """Stores won deals not stored yet (the rebuild, after the read models are emptied)."""
         for fact in facts:

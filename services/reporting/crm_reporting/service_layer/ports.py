@@ -103,8 +103,25 @@ class EventStore(abc.ABC):
         Stores with a single writer need nothing."""
         return None
 
+    def add_all(self, events: Sequence[RecordedEvent], recorded_at: dt.datetime) -> list[bool]:
+        """``add`` of each event, in order (a batch of deliveries; the SQL store checks and
+        inserts them in one statement each)."""
+        return [self.add(event, recorded_at) for event in events]
+
+    def lock_aggregates(self, keys: Iterable[tuple[str, str]]) -> None:
+        """``lock_aggregate`` of each (type, id), in sorted order: two batches sharing
+        aggregates take their locks in the same order, so one waits instead of deadlocking."""
+        for aggregate_type, aggregate_id in sorted(set(keys)):
+            self.lock_aggregate(aggregate_type, aggregate_id)
+
     @abc.abstractmethod
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]: ...
+
+    def of_aggregates(
+        self, aggregate_type: str, aggregate_ids: Sequence[str]
+    ) -> dict[str, list[RecordedEvent]]:
+        """``of_aggregate`` of each id (the SQL store reads them in one query)."""
+        return {i: self.of_aggregate(aggregate_type, i) for i in aggregate_ids}
 
     @abc.abstractmethod
     def in_aggregate_order(self) -> Iterator[RecordedEvent]:
@@ -141,6 +158,18 @@ class ReadModels(abc.ABC):
 
     @abc.abstractmethod
     def put_deal(self, fact: DealFact) -> None: ...
+
+    @abc.abstractmethod
+    def deals_to_change(self, deal_ids: Sequence[str]) -> dict[str, DealFact]:
+        """The stored facts (with their stays) of ``deal_ids`` that exist, held until the
+        transaction ends (the SQL store locks their rows), for ``put_changed_deals``."""
+
+    def put_changed_deals(self, changes: Sequence[tuple[DealFact | None, DealFact]]) -> None:
+        """Replaces each (before, after) fact: ``before`` is what ``deals_to_change`` read
+        (None: a new deal). The SQL store writes the facts, stays and running totals of the
+        whole batch in a few statements."""
+        for _, fact in changes:
+            self.put_deal(fact)
 
     def put_new_deals(self, facts: Sequence[DealFact]) -> None:
         """Writes deals not in the read models yet (the rebuild, after ``clear``), in one go:

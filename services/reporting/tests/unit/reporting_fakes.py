@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -98,6 +98,9 @@ class MemoryReadModels(ReadModels, ReportStore):
 
     def put_deal(self, fact: DealFact) -> None:
         self.state.deals[fact.id] = fact
+
+    def deals_to_change(self, deal_ids: Sequence[str]) -> dict[str, DealFact]:
+        return {i: self.state.deals[i] for i in deal_ids if i in self.state.deals}
 
     def put_activity(self, activity: ActivitySnapshot) -> None:
         self.state.activities[activity.id] = activity

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from crm_reporting.domain.deals import WON, derive_deal
+from crm_reporting.domain.deals import WON, DealFact, derive_deal
 from crm_reporting.domain.events import (
     AccountState,
     CampaignState,
@@ -99,11 +99,17 @@ def derive_account(events: Sequence[RecordedEvent]) -> AccountFact | None:
 
 def derive_won_deal(events: Sequence[RecordedEvent]) -> WonDeal | None:
     fact = derive_deal(events)
-    if fact is None or fact.status != WON or fact.closed_at is None or fact.value is None:
+    if fact is None:
         return None
-    snapshots = _by_version(events, DealSnapshot)
-    last = snapshots[-1].payload
+    last = _by_version(events, DealSnapshot)[-1].payload
     assert isinstance(last, DealSnapshot)
+    return won_deal(fact, last)
+
+
+def won_deal(fact: DealFact, last: DealSnapshot) -> WonDeal | None:
+    """The won deal of ``fact`` whose newest snapshot is ``last`` (None unless it is won)."""
+    if fact.status != WON or fact.closed_at is None or fact.value is None:
+        return None
     return WonDeal(
         id=fact.id,
         team_id=fact.team_id,
