@@ -153,7 +153,9 @@ def fold_aggregate(events: list[RecordedEvent]) -> Folded:
 
 def rebuild(deps: Dependencies, caller: Caller, *, processes: int = 0) -> Rebuilt:
     """Empties the read models and derives them again from the event store, in one transaction
-    (docs/services/reporting.md, "Runbook"). The store streams its events in aggregate order
+    (docs/services/reporting.md, "Runbook"). First it fences out the live worker: the events
+    being applied commit first, later ones are refused (``RebuildInProgress``) until this
+    transaction ends, so no event is added to the store while the rebuild reads it. The store streams its events in aggregate order
     and folds each aggregate (``fold_aggregate``, in ``processes`` worker processes when > 0);
     deals, most aggregates, are written in batches of new rows (the read models are empty, so
     there is no fact before to subtract), the other aggregates by ``derive``. The outcome is

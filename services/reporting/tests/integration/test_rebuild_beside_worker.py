@@ -122,15 +122,23 @@ def _erasure(request_id: str, email: str):
     return message
 
 
-def _waiting_on_locks(engine) -> int:
-    """Sessions of the test database (not this one) waiting for a lock."""
+def _waiting(engine, statement: str) -> bool:
+    """A session of the test database waits for a lock in a statement like ``statement``."""
     with engine.connect() as conn:
-        return conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-            )
-        ).scalar_one()
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE :statement"
+                ),
+                {"statement": statement},
+            ).scalar_one()
+        )
+
+
+def _rebuild_waiting(engine) -> bool:
+    # Fenced: for the fence, which the worker's transaction shares; unfenced: in its TRUNCATE.
+    return _waiting(engine, "%pg_advisory_xact_lock(%") or _waiting(engine, "TRUNCATE%")
 
 
 def test_a_rebuild_beside_the_live_worker_loses_nothing_and_the_erasure_is_confirmed(
@@ -164,14 +172,16 @@ def test_a_rebuild_beside_the_live_worker_loses_nothing_and_the_erasure_is_confi
         )
         published.append(held.updated(at("2026-01-24"), amount="777.00").event_id)
         publish_as("deals", "deal_updated", held.published)
-        wait_until(lambda: _waiting_on_locks(engine) == 1, timeout=30, message="worker not held")
+        wait_until(
+            lambda: _waiting(engine, "%FOR UPDATE%"), timeout=60, message="the worker is not held"
+        )
         rebuild_command = subprocess.Popen(
             [sys.executable, "-m", "crm_reporting.rebuild"],
             env={**os.environ, "CRM_ENV": "test", **env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        wait_until(lambda: _waiting_on_locks(engine) == 2, timeout=60, message="no rebuild")
+        wait_until(lambda: _rebuild_waiting(engine), timeout=60, message="no rebuild waits")
         blocker.rollback()  # the worker goes on while the rebuild waits
     publisher.start()
     try:
@@ -204,3 +214,45 @@ def test_a_rebuild_beside_the_live_worker_loses_nothing_and_the_erasure_is_confi
     finally:
         deps.close()
     assert _tables(engine) == live
+
+
+def _rebuild_locking(engine) -> bool:
+    """The rebuild's session is at its lock of the read models (trying, or waiting)."""
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND (query LIKE 'LOCK TABLE deal_totals%' "
+                    "OR (query LIKE 'TRUNCATE%' AND wait_event_type = 'Lock'))"
+                )
+            ).scalar_one()
+        )
+
+
+def test_a_report_reading_the_read_models_during_a_rebuild_does_not_deadlock_with_it(engine):
+    """A report holds ``deal_facts`` when the rebuild starts, then reads ``deal_totals`` (the
+    table the truncation locks first): it reads, and the rebuild goes on after it."""
+    _seed(engine)
+    deps = wiring.build_dependencies(settings.load(env={}), engine=engine, scopes=None)
+    outcome: list[object] = []
+    try:
+        with engine.connect() as report:
+            report.execute(select(func.count()).select_from(orm.deal_facts))
+
+            def run() -> None:
+                try:
+                    outcome.append(rebuild(deps, WORKER))
+                except Exception as exc:  # noqa: BLE001 - asserted below
+                    outcome.append(exc)
+
+            rebuilding = threading.Thread(target=run)
+            rebuilding.start()
+            wait_until(lambda: _rebuild_locking(engine), timeout=30, message="no rebuild")
+            time.sleep(0.2)  # the rebuild keeps trying (or, unfenced, holds deal_totals)
+            report.execute(select(func.count()).select_from(orm.deal_totals))
+            report.rollback()
+            rebuilding.join(timeout=120)
+    finally:
+        deps.close()
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
