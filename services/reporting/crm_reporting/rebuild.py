@@ -1,6 +1,7 @@
 """Re-derives every read model of reporting from its own event store (docs/services/
-reporting.md, "Runbook"), in one transaction, with the worker stopped meanwhile (events wait in
-its queues).
+reporting.md, "Runbook"), in one transaction. The worker may keep running: the rebuild fence
+(``consumption.rebuild``) holds its deliveries until the rebuild has committed, and the events
+meanwhile wait in its queues.
 
     python -m crm_reporting.rebuild [--processes N]
 

@@ -9,20 +9,22 @@ with at most two chunks per process in flight so memory stays flat whatever the 
 Write (PostgreSQL): the read models truncated in the rebuild's transaction, the secondary indexes
 of the bulk-loaded tables dropped and built again after the load (one sort each instead of an
 insertion per row and index), the rows written with ``COPY``, the deals' running totals summed
-in memory and written once. Truncating takes the tables' exclusive lock: reports wait until the
-rebuild commits. SQLite (``make run``) deletes and inserts as before.
+in memory and written once. Truncating takes the tables' exclusive lock (all at once, see
+``truncate``): reports wait until the rebuild commits. SQLite (``make run``) deletes and inserts as before.
 """
 
 from __future__ import annotations
 
 import itertools
 import multiprocessing
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Column, MetaData, Table, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crm_chassis.bulk_insert import BulkInsert
@@ -36,6 +38,9 @@ T = TypeVar("T")
 Row = tuple[str, str, str, str, str]  # aggregate type, aggregate id, source, event type, body
 
 PAGE = 10_000  # rows per fetch of the server-side cursor
+LOCK_PATIENCE_SECONDS = 30.0  # trying to lock the read models all at once (``truncate``)
+LOCK_RETRY_SECONDS = 0.05
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE of a NOWAIT lock that is held
 CHUNK = 5_000  # rows (whole aggregates) per chunk handed to a fold
 
 
@@ -105,8 +110,34 @@ def postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def truncate(session: Session, tables: Iterable[Table]) -> None:
+def truncate(
+    session: Session,
+    tables: Iterable[Table],
+    *,
+    patience_seconds: float = LOCK_PATIENCE_SECONDS,
+    pause: Callable[[float], None] = time.sleep,
+) -> None:
+    """Truncates ``tables`` after locking all of them at once: ``LOCK TABLE ... NOWAIT`` in a
+    savepoint, tried again after a short pause while a reader holds one of them. A plain
+    ``TRUNCATE`` locks the tables one after the other and waits for each while it holds the
+    ones before: a report reading two of them in the other order then deadlocks with it, and
+    PostgreSQL aborts one of the two. Holding nothing while it waits, the rebuild cannot
+    deadlock. Past ``patience_seconds`` of readers (a read model that is never free) it waits
+    like a plain ``TRUNCATE``."""
     names = ", ".join(table.name for table in tables)
+    deadline = time.monotonic() + patience_seconds
+    while time.monotonic() < deadline:
+        savepoint = session.begin_nested()
+        try:
+            session.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE NOWAIT"))
+        except OperationalError as exc:
+            savepoint.rollback()  # releases the tables it did lock
+            if getattr(exc.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                raise
+            pause(LOCK_RETRY_SECONDS)
+            continue
+        savepoint.commit()
+        break
     session.execute(text(f"TRUNCATE {names}"))
 
 

@@ -60,6 +60,10 @@ _STAYS = BulkInsert(stage_stays)
 _BULK_LOADED = (deal_facts, stage_stays, deal_totals, marketing_won_deals)
 
 
+# The rebuild fence's advisory-lock key (aggregates' keys are "reporting:<type>:<id>").
+_REBUILD_FENCE = func.hashtextextended(literal("reporting:rebuild"), 0)
+
+
 def to_micros(amount: Decimal | None) -> int | None:
     return None if amount is None else int((amount * MICROS).to_integral_value())
 
@@ -132,6 +136,24 @@ class SqlEventStore(EventStore):
                     )
                 )
             )
+
+    def admit_live_event(self) -> bool:
+        # PostgreSQL: the fence is a transaction-scoped advisory lock, shared by the worker's
+        # transactions and taken exclusively by the rebuild. "try": a delivery never waits here
+        # (holding a connection and a worker thread for minutes); refused, it is held by the
+        # chassis and run again after a backoff. A try is refused as soon as the rebuild waits
+        # for the lock, so a busy worker cannot starve the rebuild.
+        if not rebuild_load.postgres(self.session):
+            return True
+        return bool(
+            self.session.execute(
+                select(func.pg_try_advisory_xact_lock_shared(_REBUILD_FENCE))
+            ).scalar_one()
+        )
+
+    def fence_out_live_events(self) -> None:
+        if rebuild_load.postgres(self.session):
+            self.session.execute(select(func.pg_advisory_xact_lock(_REBUILD_FENCE)))
 
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]:
         rows = self.session.execute(

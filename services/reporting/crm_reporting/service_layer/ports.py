@@ -114,6 +114,18 @@ class EventStore(abc.ABC):
         for aggregate_type, aggregate_id in sorted(set(keys)):
             self.lock_aggregate(aggregate_type, aggregate_id)
 
+    def admit_live_event(self) -> bool:
+        """The worker's side of the rebuild fence, first in a consumed event's transaction:
+        True, held until the transaction ends, unless a rebuild holds the fence (False: nothing
+        may be stored or derived until it commits). Stores with a single writer need nothing:
+        the rebuild's transaction holds their only write lock."""
+        return True
+
+    def fence_out_live_events(self) -> None:
+        """The rebuild's side, first in its transaction: waits for the events being applied to
+        commit, then keeps every other one out until the transaction ends."""
+        return None
+
     @abc.abstractmethod
     def of_aggregate(self, aggregate_type: str, aggregate_id: str) -> list[RecordedEvent]: ...
 

@@ -92,6 +92,8 @@ class Deal:
     close_date: str = ""
     version: int = 0
     message: res.Opportunity = dataclasses.field(default_factory=res.Opportunity)
+    #: the protobuf message of the latest event (what deals' relay publishes)
+    published: object = None
 
     def _snapshot(self, when: dt.datetime) -> res.Opportunity:
         deal = res.Opportunity()
@@ -107,7 +109,7 @@ class Deal:
     def _event(self, cls, event_type: str, when: dt.datetime, **fields) -> RecordedEvent:
         self.version += 1
         self.message = self._snapshot(when)
-        message = cls(deal=self.message, **fields)
+        message = self.published = cls(deal=self.message, **fields)
         return received(
             "deals",
             _stamp(message, "deals", event_type, "opportunity", self.id, self.version, when),

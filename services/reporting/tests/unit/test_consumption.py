@@ -10,15 +10,16 @@ from decimal import Decimal
 
 import pytest
 from reporting_events import Deal, at, org, pipeline, targets, team
-from reporting_fakes import World
+from reporting_fakes import MemoryEventStore, World
 from reporting_fixture import fixture_events
 
 from crm_chassis.caller import Caller
 from crm_chassis.errors import PermissionDenied
+from crm_chassis.messaging import retry
 from crm_reporting.domain.periods import PeriodKind, resolve
 from crm_reporting.domain.scope import Scope, ScopeKind
 from crm_reporting.service_layer import reports
-from crm_reporting.service_layer.consumption import rebuild, record_event
+from crm_reporting.service_layer.consumption import RebuildInProgress, rebuild, record_event
 
 WORKER = Caller.system("reporting-worker")
 MIA, CEO = Caller(subject_id="mia"), Caller(subject_id="ceo")
@@ -76,6 +77,19 @@ def test_a_repeated_event_is_stored_once_and_reported_as_not_stored():
     again = record_event(world.deps, WORKER, event=event)
     assert (first.stored, again.stored) == (True, False)
     assert len(world.state.events) == 1
+
+
+def test_an_event_arriving_while_a_rebuild_holds_the_fence_is_refused_as_transient(monkeypatch):
+    world = World()
+    feed(world, [Deal("d1").created(at("2026-01-05"))])
+    before = read_models(world)
+    monkeypatch.setattr(MemoryEventStore, "admit_live_event", lambda self: False)
+    with pytest.raises(RebuildInProgress) as refused:
+        record_event(world.deps, WORKER, event=Deal("d2").created(at("2026-01-06")))
+    assert len(world.state.events) == 1 and read_models(world) == before  # nothing of it
+    # The worker's chassis holds such a delivery and runs it again, counting no delivery.
+    assert retry.is_transient(refused.value)
+    assert "python -m crm_reporting.rebuild" in str(refused.value)
 
 
 def test_the_lag_is_measured_from_the_business_time_of_the_event():
