@@ -189,7 +189,7 @@ def _measure(engine, url: str) -> dict:
     return {
         "title": f"deals: migration import of {ROWS} historical deals (ImportDeals' use case)",
         "rows": [
-            ("rows accepted", accepted, "", f"{ROWS} sent, batches of {migration.DEFAULT_BATCH}"),
+            ("rows accepted", accepted, "", f"{ROWS} sent, batches of {migration.DEALS_BATCH}"),
             ("import: every row committed and reported", round(seconds, 1), "s", ""),
             ("import rate", round(ROWS / seconds), "deals/s", ""),
             (

@@ -16,8 +16,11 @@ import typing
 from decimal import Decimal
 from functools import cache
 
+import orjson
+
 # Transient state of an aggregate (history waiting to be appended), never stored.
 _TRANSIENT = frozenset({"pending_history"})
+_DUMPS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 @cache
@@ -81,8 +84,11 @@ def from_plain(cls, data: dict):
 
 
 def dumps(record, **replacing) -> str:
-    """The record's document; ``replacing`` overrides fields as stored (e.g. a sealed secret)."""
-    return json.dumps(_plain(record) | replacing, separators=(",", ":"), sort_keys=True)
+    """The record's document; ``replacing`` overrides fields as stored (e.g. a sealed secret).
+    orjson (keys sorted, compact, UTF-8 as is): a document is written per record and history
+    entry, several per imported deal, and orjson costs a sixth of ``json.dumps`` on one;
+    ``loads`` reads either."""
+    return orjson.dumps(_plain(record) | replacing, option=_DUMPS).decode()
 
 
 def loads(cls, body: str):

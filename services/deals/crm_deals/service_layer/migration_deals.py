@@ -55,8 +55,13 @@ def import_deal(
     if status not in STATUSES:
         raise InvalidArgument(f"status '{status}' is not one of open, won, lost", field="status")
     access.require_member(account.team_id, "import deals for its accounts")
+    cache = {} if cache is None else cache  # pipelines and members read once per batch
     owner = require_team_member(
-        deps, account.team_id, row.get("owner_user_id") or caller.subject_id, "owner_user_id"
+        deps,
+        account.team_id,
+        row.get("owner_user_id") or caller.subject_id,
+        "owner_user_id",
+        cache,
     )
     currency = validate_currency(row.get("currency", ""), "currency")
     amount = migration.amount(row.get("amount", ""), currency, "amount")
@@ -83,7 +88,6 @@ def import_deal(
     if stages:
         closed_at = max(closed_at, stages[-1][1])
     line_id = row.get("sales_line_id", "")
-    cache = {} if cache is None else cache  # pipelines read once per batch, line and team
     cache_key = f"pipeline:{line_id}:{account.team_id}"
     pipeline = cache.get(cache_key) or pipeline_for(uow, line_id, account.team_id)
     cache[cache_key] = pipeline
