@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pika
 from google.protobuf.message import Message
+from sqlalchemy import text
 
 from crm_chassis.events import encode, headers_for
 from crm_chassis.messaging.broker_users import broker_user, provision_once
@@ -62,6 +63,22 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def backend_cpu_seconds(engine, databases: list[str]) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving ``databases``, by pid (a backend
+    that ended is gone from the sum: keep the connections open across what is measured)."""
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:d)"), {"d": databases}
+        ).scalars()
+        used = {}
+        for pid in pids:
+            try:
+                used[pid] = cpu_seconds(pid)
+            except OSError:
+                continue
+    return used
 
 
 def machine_cpu_seconds() -> float:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "e2e")
 
 from e2e_platform import As, Stubs, german_line, small_company, unique
 
-from bench.broker import machine_cpu_seconds
+from bench.broker import backend_cpu_seconds, machine_cpu_seconds
 from bench.lead_flow_bench import COLUMNS
 from bench.servers import sampled
 from crm.leads.v1 import lead_pb2
@@ -37,7 +37,6 @@ from crm.leads.v1 import lead_service_pb2 as ls
 from crm_devrun.bed import PlatformBed
 
 ROWS = int(os.environ.get("LEAD_IMPORT_ROWS", "100000"))
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _rows(line_id: str, tag: str):
@@ -61,22 +60,6 @@ def _owned(engine, pattern: str) -> int:
         return conn.execute(
             text("SELECT count(owner_user_id) FROM leads WHERE email LIKE :p"), {"p": pattern}
         ).scalar_one()
-
-
-def _backend_cpu(engine, databases: list[str]) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving ``databases``, by pid."""
-    with engine.connect() as conn:
-        pids = conn.execute(
-            text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:d)"), {"d": databases}
-        ).scalars()
-        used = {}
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            used[pid] = (int(fields[11]) + int(fields[12])) / TICKS
-    return used
 
 
 def _copy_floor(engine, pattern: str) -> tuple[int, float]:
@@ -121,7 +104,7 @@ def run() -> dict:
         pattern = f"bulk%.{tag}@import.example"
         importer = company["people"]["sue"]  # importing needs a sales/marketing department
         cpu_before, machine_before = bed.cpu_seconds(), machine_cpu_seconds()
-        backends_before = _backend_cpu(engine, databases)
+        backends_before = backend_cpu_seconds(engine, databases)
         started = time.monotonic()
         summary = None
         with contextlib.ExitStack() as sampling:  # BENCH_PROFILE: py-spy on the busiest ones
@@ -137,7 +120,7 @@ def run() -> dict:
             routed = time.monotonic() - started
         machine = machine_cpu_seconds() - machine_before
         cpu_after = bed.cpu_seconds()
-        backends_after = _backend_cpu(engine, databases)
+        backends_after = backend_cpu_seconds(engine, databases)
         copy_rows, copy_seconds = _copy_floor(engine, pattern)
         engine.dispose()
     per_lead = 1000 / ROWS  # CPU seconds -> ms per lead

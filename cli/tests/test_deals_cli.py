@@ -1200,8 +1200,11 @@ def test_invoices_listed_and_exported_by_status(cli, deals):
     cli("invoices", "list", "--deal", DEAL, "--status", "issued")
     sent = deals.sent("ListInvoices")[-1]
     assert (sent.status, sent.opportunity_id) == (resources_pb2.INVOICE_STATUS_ISSUED, DEAL)
-    wrong = cli("invoices", "list", "--status", "partly-paid")
-    assert wrong.exit_code == 2 and "draft" in wrong.output + wrong.stderr
+    cli("invoices", "list", "--status", "partly_paid")
+    sent = deals.sent("ListInvoices")[-1]
+    assert sent.status == resources_pb2.INVOICE_STATUS_PARTLY_PAID
+    wrong = cli("invoices", "list", "--status", "overdue")
+    assert wrong.exit_code == 2 and "partly_paid" in wrong.output + wrong.stderr
     deals.replies["ExportInvoices"] = [export_pb2.ExportChunk(data=b'{"id":"i-2"}\n', records=1)]
     result = cli("invoices", "export", "--status", "cancelled", "--format", "jsonl")
     assert result.exit_code == 0 and result.output == '{"id":"i-2"}\n'

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -71,13 +72,21 @@ def _value_reader(field: FieldDescriptor) -> Callable[[Any], Any] | None:
     message_type = field.message_type
     if kind == FieldDescriptor.TYPE_MESSAGE and message_type is not None:
         if message_type.full_name == _TIMESTAMP:
-            return lambda value: value.ToJsonString()
+            return lambda value: _timestamp_text(value.seconds, value.nanos)
         convert = _compile(message_type)
         if convert is None:
             return None
         full_name = message_type.full_name
         return lambda value: _COMPILED[full_name](value)  # type: ignore[misc]  # compiled above
     return None  # float, double, group
+
+
+@functools.lru_cache(maxsize=4096)
+def _timestamp_text(seconds: int, nanos: int) -> str:
+    """``Timestamp.ToJsonString`` of the instant, remembered: the events of one record carry
+    the same few instants again and again (created, stage entered, updated), and the text costs
+    more than anything else of an event's JSON (an invalid instant raises, and is not kept)."""
+    return Timestamp(seconds=seconds, nanos=nanos).ToJsonString()
 
 
 def _identity(value: Any) -> Any:

@@ -288,7 +288,7 @@ def create_invoice(session, order_id):
 @click.option(
     "--status",
     type=enum_choice(resources_pb2.InvoiceStatus),
-    help="Only the invoices in this status.",
+    help="Only the invoices in this status (partly_paid: issued, paid in part).",
 )
 @export_options
 @pass_session

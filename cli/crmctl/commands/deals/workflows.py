@@ -338,7 +338,7 @@ def list_orders(session, opportunity_id):
 @click.option(
     "--status",
     type=enum_choice(resources_pb2.InvoiceStatus),
-    help="Only the invoices in this status.",
+    help="Only the invoices in this status (partly_paid: issued, paid in part).",
 )
 @click.option(
     "--limit",

@@ -33,6 +33,8 @@ class OutboxWriter:
         actor: Actor | None = None,
     ) -> str:
         """Stamp ``message.meta``, serialise it and insert it as a pending row; returns event id."""
+        # The row's occurred_at is the instant stamped (not read back from the Timestamp).
+        occurred = dt.datetime.now(dt.UTC)
         meta = events.stamp(
             message,
             producer=self._service,
@@ -41,6 +43,7 @@ class OutboxWriter:
             aggregate_id=aggregate_id,
             aggregate_version=aggregate_version,
             actor=actor,
+            occurred_at=occurred,
         )
         self._session.execute(
             self._insert,
@@ -53,7 +56,7 @@ class OutboxWriter:
                 "aggregate_version": int(aggregate_version),
                 "payload": events.encode(message),
                 "headers": events.dumps_headers(meta),
-                "occurred_at": meta.occurred_at.ToDatetime(tzinfo=dt.UTC),
+                "occurred_at": occurred,
             },
         )
         return meta.event_id

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from crm_chassis.db import UtcDateTime
@@ -226,6 +228,9 @@ invoices = _record(
     Column("number", String(32), unique=True),
     # draft, issued, paid or cancelled: ListInvoices' status filter (migration 0014_invoice_status)
     Column("status", String(16), nullable=False),
+    # issued with payments short of the total: ListInvoices' partly_paid filter (migration
+    # 0015_invoice_partly_paid); within (team_id, status, ...) of the issued ones
+    Column("partly_paid", Boolean, nullable=False, server_default=false()),
     # (team_id, created_at, id): ListInvoices (migration 0011_duplicate_keys); with the status:
     # ListInvoices filtered by it (0014_invoice_status)
     indexes=(

@@ -16,8 +16,11 @@ import typing
 from decimal import Decimal
 from functools import cache
 
+import orjson
+
 # Transient state of an aggregate (history waiting to be appended), never stored.
 _TRANSIENT = frozenset({"pending_history"})
+_DUMPS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 @cache
@@ -34,11 +37,23 @@ def _fields(cls) -> tuple[tuple[str, object], ...]:
 _AS_IS = frozenset({str, int, bool, float, type(None)})
 
 
+@cache
+def _names(cls) -> tuple[str, ...] | None:
+    """The stored fields of a dataclass type, None for any other type."""
+    return tuple(name for name, _ in _fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def _plain(value):
-    if type(value) in _AS_IS:
+    kind = type(value)
+    if kind in _AS_IS:
         return value
-    if dataclasses.is_dataclass(value):
-        return {name: _plain(getattr(value, name)) for name, _ in _fields(type(value))}
+    names = _names(kind)
+    if names is not None:  # a plain field is taken here, without a call per field
+        out = {}
+        for name in names:
+            item = getattr(value, name)
+            out[name] = item if type(item) in _AS_IS else _plain(item)
+        return out
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -81,8 +96,11 @@ def from_plain(cls, data: dict):
 
 
 def dumps(record, **replacing) -> str:
-    """The record's document; ``replacing`` overrides fields as stored (e.g. a sealed secret)."""
-    return json.dumps(_plain(record) | replacing, separators=(",", ":"), sort_keys=True)
+    """The record's document; ``replacing`` overrides fields as stored (e.g. a sealed secret).
+    orjson (keys sorted, compact, UTF-8 as is): a document is written per record and history
+    entry, several per imported deal, and orjson costs a sixth of ``json.dumps`` on one;
+    ``loads`` reads either."""
+    return orjson.dumps(_plain(record) | replacing, option=_DUMPS).decode()
 
 
 def loads(cls, body: str):

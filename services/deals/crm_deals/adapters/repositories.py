@@ -21,7 +21,7 @@ from crm_deals.domain import duplicates
 from crm_deals.domain.accounts import Account, Contact
 from crm_deals.domain.activities import Activity
 from crm_deals.domain.automation import AutomationRule
-from crm_deals.domain.billing import Invoice, Order
+from crm_deals.domain.billing import ISSUED, PARTLY_PAID, Invoice, Order
 from crm_deals.domain.customer_emails import CustomerEmailTemplate
 from crm_deals.domain.opportunities import OPEN, Opportunity
 from crm_deals.domain.pipelines import Pipeline, PipelineVersion
@@ -500,6 +500,7 @@ class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
             order_id=i.order_id,
             number=i.number or None,
             status=i.status,
+            partly_paid=i.is_partly_paid,
         )
 
     def for_order(self, order_id):
@@ -510,7 +511,9 @@ class SqlInvoiceRepository(SqlRecordRepository, InvoiceRepository):
         where = [c.team_id.in_(sorted(team_ids))]
         if opportunity_id:
             where.append(c.opportunity_id == opportunity_id)
-        if status:
+        if status == PARTLY_PAID:  # issued, with payments short of the total
+            where += [c.status == ISSUED, c.partly_paid.is_(True)]
+        elif status:
             where.append(c.status == status)
         return self._page(where, page)
 

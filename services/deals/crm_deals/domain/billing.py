@@ -9,7 +9,10 @@ Invoice: ``draft`` -> ``issued`` -> ``paid``; ``draft`` or ``issued`` -> ``cance
   concurrency: see :class:`InvoiceNumber` and docs/services/deals.md.
 - Payments (amount, date, method, reference) are recorded against an issued invoice, each at most
   the balance still due; the balance and the paid status are derived from them: the payment that
-  brings the balance to zero makes the invoice ``paid``. A paid invoice is final.
+  brings the balance to zero makes the invoice ``paid``. A paid invoice is final. An issued
+  invoice with payments that do not cover its total is *partly paid*: its status stays
+  ``issued`` (payments are still recorded against it), and ``partly_paid`` is a filter word of
+  ListInvoices beside the statuses (``INVOICE_FILTERS``).
 - An order has at most one invoice that is not cancelled. A won deal with priced lines may also
   be invoiced directly (no order: ``order_id`` empty), once while that invoice is live.
 """
@@ -34,6 +37,8 @@ from crm_deals.domain.text import clean_text
 ORDER_OPEN, ORDER_INVOICED, ORDER_CANCELLED = "open", "invoiced", "cancelled"
 DRAFT, ISSUED, PAID, CANCELLED = "draft", "issued", "paid", "cancelled"
 INVOICE_STATUSES = (DRAFT, ISSUED, PAID, CANCELLED)
+PARTLY_PAID = "partly_paid"
+INVOICE_FILTERS = (*INVOICE_STATUSES, PARTLY_PAID)
 PAYMENT_TERMS_DAYS = 30
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "direct_debit", "other")
 _NUMBER = re.compile(r"^INV-(\d{4})-(\d{6,})$")
@@ -230,6 +235,11 @@ class Invoice(Recorded):
     def balance(self) -> Money:
         """What is still due (the total of a draft or a cancelled invoice too)."""
         return self.total - self.paid_amount
+
+    @property
+    def is_partly_paid(self) -> bool:
+        """Issued, with payments that do not cover the total (a full one makes it paid)."""
+        return self.status == ISSUED and bool(self.payments)
 
     def record_payment(self, actor: Actor, at: dt.datetime, payment: Payment) -> None:
         if self.status != ISSUED:

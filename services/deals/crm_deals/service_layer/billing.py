@@ -8,7 +8,7 @@ and a rolled-back one gives its number back (see InvoiceNumberSequence).
 from __future__ import annotations
 
 from crm_chassis.errors import FailedPrecondition, InvalidArgument
-from crm_deals.domain.billing import INVOICE_STATUSES, ISSUED, PAID, Invoice, InvoiceNumber, Order
+from crm_deals.domain.billing import INVOICE_FILTERS, ISSUED, PAID, Invoice, InvoiceNumber, Order
 from crm_deals.domain.money import Money
 from crm_deals.domain.workflows import require_step
 from crm_deals.service_layer import event_messages, workflow_messages
@@ -98,13 +98,13 @@ def list_invoices(
     status: str = "",
     page: PageQuery = FIRST_PAGE,
 ) -> Page[Invoice]:
-    """The invoices the caller may see (of one deal, in one status when given; an invisible
-    deal's: none)."""
+    """The invoices the caller may see (of one deal, in one status when given, or partly paid;
+    an invisible deal's: none)."""
     status = status.strip().lower()
-    if status and status not in INVOICE_STATUSES:
+    if status and status not in INVOICE_FILTERS:
         raise InvalidArgument(
             f"status {status!r} is not an invoice status; use one of "
-            f"{', '.join(INVOICE_STATUSES)} (or none for every invoice)",
+            f"{', '.join(INVOICE_FILTERS)} (or none for every invoice)",
             field="status",
         )
     access = Access.of(caller, deps.scopes)

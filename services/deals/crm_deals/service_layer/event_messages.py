@@ -9,6 +9,7 @@ disagree.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -36,18 +37,26 @@ from crm_deals.domain.pricing import PricedLine
 M = TypeVar("M", bound=Message)
 
 
+@functools.cache
 def _number(proto_enum: Any, word: str) -> Any:
     """The proto number of a domain word by the proto's naming (won -> DEAL_STATUS_WON). Typed
-    Any: the generated enum classes and their ValueType are what the message fields take."""
+    Any: the generated enum classes and their ValueType are what the message fields take.
+    Remembered: a handful of words, asked for by every event (an unknown word raises, and is
+    not remembered)."""
     return enums.number_of(proto_enum, word, proto_enum.DESCRIPTOR.name)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def ts(value: dt.datetime | None) -> Timestamp | None:
+    """The instant as a Timestamp (a naive datetime taken as UTC, as ``FromDatetime`` does),
+    built from its distance to the epoch: a third of ``FromDatetime``'s cost, and every deal
+    event carries four of them."""
     if value is None:
         return None
-    stamp = Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+    delta = (value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)) - _EPOCH
+    return Timestamp(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 def day(value: dt.date | None) -> str:
@@ -173,8 +182,9 @@ def priced_line(line: PricedLine) -> resources_pb2.PricedLine:
 
 
 def deal(d: opportunities.Opportunity) -> resources_pb2.Opportunity:
-    message = set_fields(
-        resources_pb2.Opportunity(),
+    # Built by the constructor from the set values (what set_fields does field by field, at
+    # half its cost): every deal event carries the deal, an imported one at each of its steps.
+    fields = dict(
         id=d.id,
         team_id=d.team_id,
         name=d.name,
@@ -205,9 +215,9 @@ def deal(d: opportunities.Opportunity) -> resources_pb2.Opportunity:
         created_at=ts(d.created_at),
         updated_at=ts(d.updated_at),
         version=d.version,
+        lines=[priced_line(line) for line in d.lines],
     )
-    message.lines.extend(priced_line(line) for line in d.lines)
-    return message
+    return resources_pb2.Opportunity(**{k: v for k, v in fields.items() if v is not None})
 
 
 def activity(a: activities.Activity) -> resources_pb2.Activity:

@@ -40,6 +40,9 @@ from crm_deals.service_layer.recording import keep_history, publish, require_tea
 from crm_deals.service_layer.unit_of_work import DealsUnitOfWork
 
 DEFAULT_BATCH = 200
+# Deals come in the largest files and write a batch together (batched_inserts): a batch of
+# 1,000 costs a fifth of the statements, commits and import-key reads of five of 200.
+DEALS_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -88,10 +91,13 @@ def import_rows(
     plan: ImportPlan,
     rows: Iterable[tuple[int, Mapping[str, str]]],
     *,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
 ) -> Iterator[BatchReport]:
-    """One report per committed (or, dry, rolled back) batch; the last one with ``done``."""
+    """One report per committed (or, dry, rolled back) batch (default: DEALS_BATCH rows of
+    deals, DEFAULT_BATCH of the others); the last one with ``done``."""
     access = Access.of(caller, deps.scopes)
+    if batch_size is None:
+        batch_size = DEALS_BATCH if plan.kind == "deals" else DEFAULT_BATCH
     batch_size = max(1, min(batch_size, migration.MAX_BATCH))
     totals = BatchReport()
     iterator = iter(rows)

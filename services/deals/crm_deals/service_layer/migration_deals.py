@@ -55,8 +55,13 @@ def import_deal(
     if status not in STATUSES:
         raise InvalidArgument(f"status '{status}' is not one of open, won, lost", field="status")
     access.require_member(account.team_id, "import deals for its accounts")
+    cache = {} if cache is None else cache  # pipelines and members read once per batch
     owner = require_team_member(
-        deps, account.team_id, row.get("owner_user_id") or caller.subject_id, "owner_user_id"
+        deps,
+        account.team_id,
+        row.get("owner_user_id") or caller.subject_id,
+        "owner_user_id",
+        cache,
     )
     currency = validate_currency(row.get("currency", ""), "currency")
     amount = migration.amount(row.get("amount", ""), currency, "amount")
@@ -83,7 +88,6 @@ def import_deal(
     if stages:
         closed_at = max(closed_at, stages[-1][1])
     line_id = row.get("sales_line_id", "")
-    cache = {} if cache is None else cache  # pipelines read once per batch, line and team
     cache_key = f"pipeline:{line_id}:{account.team_id}"
     pipeline = cache.get(cache_key) or pipeline_for(uow, line_id, account.team_id)
     cache[cache_key] = pipeline
@@ -95,6 +99,7 @@ def import_deal(
                 field="stage_history",
             )
     first_key = stages[0][0] if stages and stages[0][1] == created else ""
+    actor = caller.actor  # one Actor for the row's every entry and event
     deal = Opportunity.create(
         id=deps.ids.new_id(),
         team_id=account.team_id,
@@ -106,7 +111,7 @@ def import_deal(
         stage_key=first_key if stages else row.get("stage_key", ""),
         estimated_revenue=Money(amount, currency) if amount is not None else None,
         estimated_close_date=closed_on,
-        actor=caller.actor,
+        actor=actor,
         at=created,
     )
     # Each event is built at its moment with the deal's version then (reporting rebuilds a
@@ -116,7 +121,7 @@ def import_deal(
     ]
     for key, entered in stages:  # each stage at the time it was entered, with its event
         before, since = deal.stage_key, deal.stage_entered_at
-        if deal.move_to_stage(caller.actor, entered, pipeline.stage(key), "imported stage history"):
+        if deal.move_to_stage(actor, entered, pipeline.stage(key), "imported stage history"):
             seconds = int((entered - since).total_seconds())
             changed = event_messages.deal_stage_changed(deal, before, seconds)
             events.append(("deal_stage_changed", changed, deal.version))
@@ -125,18 +130,18 @@ def import_deal(
         revenue = migration.amount(row.get("actual_revenue", ""), currency, "actual_revenue")
         revenue = revenue if revenue is not None else amount
         deal.close_won(
-            caller.actor,
+            actor,
             closed_at,
             today=now.date(),
             actual_revenue=Money(revenue, currency) if revenue is not None else None,
             actual_close_date=closed_on,
         )
         events.append(("deal_won", event_messages.deal_won(deal), deal.version))
-        account_changed = account.record_won_deal(caller.actor, closed_at)
+        account_changed = account.record_won_deal(actor, closed_at)
     elif status == "lost":
         try:
             deal.close_lost(
-                caller.actor,
+                actor,
                 closed_at,
                 today=now.date(),
                 close_date=day_closed,
@@ -148,7 +153,7 @@ def import_deal(
             field = "lost_reason" if error.field == "reason" else error.field
             raise InvalidArgument(error.message, field=field) from None
         events.append(("deal_lost", event_messages.deal_lost(deal), deal.version))
-    deal._record(caller.actor, now, "imported", note=f"migration import, external id {external_id}")
+    deal._record(actor, now, "imported", note=f"migration import, external id {external_id}")
     uow.opportunities.add(deal)
     keep_history(uow, deal)
     for event_type, message, version in events:
@@ -158,7 +163,7 @@ def import_deal(
             aggregate_type=deal.RECORD_TYPE,
             aggregate_id=deal.id,
             aggregate_version=version,
-            actor=caller.actor,
+            actor=actor,
         )
     if account_changed:
         uow.accounts.save(account)

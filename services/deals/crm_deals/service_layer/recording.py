@@ -45,9 +45,21 @@ def publish(
     )
 
 
-def require_team_member(deps: Dependencies, team_id: str, user_id: str, field: str) -> str:
-    """``user_id`` if it is a current member of ``team_id`` (a record's owner must be)."""
-    if user_id not in {m.user_id for m in deps.teams.members(team_id)}:
+def require_team_member(
+    deps: Dependencies,
+    team_id: str,
+    user_id: str,
+    field: str,
+    cache: dict[str, Any] | None = None,
+) -> str:
+    """``user_id`` if it is a current member of ``team_id`` (a record's owner must be). With
+    ``cache`` (an import batch's), each team's members are read once for all its rows."""
+    members = None if cache is None else cache.get(f"members:{team_id}")
+    if members is None:
+        members = {m.user_id for m in deps.teams.members(team_id)}
+        if cache is not None:
+            cache[f"members:{team_id}"] = members
+    if user_id not in members:
         raise InvalidArgument(
             f"user {user_id!r} is not a member of team {team_id!r}; a record's "
             "owner must be a member of its team",

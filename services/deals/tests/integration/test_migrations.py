@@ -133,3 +133,50 @@ def test_migration_0014_gives_existing_invoices_their_status_on_postgres():
 
 def test_migration_0014_gives_existing_invoices_their_status_on_sqlite(tmp_path):
     _check_invoices_get_their_status(f"sqlite:///{tmp_path / 'deals.db'}")
+
+
+def _check_issued_invoices_with_payments_are_partly_paid(url: str) -> None:
+    import json
+
+    from sqlalchemy import text
+
+    migrate.upgrade(url, "0014_invoice_status")
+    engine = create_engine(url)
+    payment = {"id": "p-1", "amount": {"amount": "1.00", "currency": "EUR"}}
+    with engine.begin() as connection:
+        for invoice_id, status, payments in (
+            ("i-1", "issued", [payment]),
+            ("i-2", "issued", []),
+            ("i-3", "paid", [payment]),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO invoices (id, team_id, opportunity_id, order_id, number, status, "
+                    "created_at, version, body) VALUES (:id, 't', 'o', '', :id, :status, "
+                    "'2026-03-02 10:00:00+00:00', 1, :body)"
+                ),
+                {
+                    "id": invoice_id,
+                    "status": status,
+                    "body": json.dumps({"status": status, "payments": payments}),
+                },
+            )
+    migrate.upgrade(url)
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT id, partly_paid FROM invoices ORDER BY id")).all()
+    engine.dispose()
+    migrate.downgrade(url, "0014_invoice_status")
+    assert [(row[0], bool(row[1])) for row in found] == [
+        ("i-1", True),
+        ("i-2", False),
+        ("i-3", False),
+    ]
+
+
+def test_migration_0015_marks_issued_invoices_with_payments_partly_paid_on_postgres():
+    with temporary_postgres_database("deals_0015") as url:
+        _check_issued_invoices_with_payments_are_partly_paid(url)
+
+
+def test_migration_0015_marks_issued_invoices_with_payments_partly_paid_on_sqlite(tmp_path):
+    _check_issued_invoices_with_payments_are_partly_paid(f"sqlite:///{tmp_path / 'deals.db'}")

@@ -417,7 +417,11 @@ class Invoices(_Repo, repositories.InvoiceRepository):
                 for i in self.rows.values()
                 if i.team_id in team_ids
                 and (not opportunity_id or i.opportunity_id == opportunity_id)
-                and (not status or i.status == status)
+                and (
+                    not status
+                    or i.status == status
+                    or (status == "partly_paid" and i.is_partly_paid)
+                )
             ],
             page,
         )

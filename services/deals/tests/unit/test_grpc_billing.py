@@ -241,6 +241,18 @@ def test_invoices_are_listed_by_status_over_grpc(api, deal):
     api.call(api.invoices.IssueInvoice, billing_pb2.IssueInvoiceRequest(id=draft.id), "sam")
     assert listed(resources_pb2.INVOICE_STATUS_ISSUED) == [draft.id]
     assert listed(resources_pb2.INVOICE_STATUS_DRAFT) == []
+    assert listed(resources_pb2.INVOICE_STATUS_PARTLY_PAID) == []
+    payment = payments_pb2.RecordPaymentRequest(
+        invoice_id=draft.id,
+        amount=money_pb2.Money(amount="1.00", currency=draft.total.currency),
+        method="card",
+    )
+    part = api.call(api.invoicing.RecordPayment, payment, "sam")
+    # a partly paid invoice stays ISSUED; the filter finds it, the issued filter too
+    assert part.status == resources_pb2.INVOICE_STATUS_ISSUED
+    assert listed(resources_pb2.INVOICE_STATUS_PARTLY_PAID) == [draft.id]
+    assert listed(resources_pb2.INVOICE_STATUS_ISSUED) == [draft.id]
+    assert listed(resources_pb2.INVOICE_STATUS_PARTLY_PAID, "tom") == []
     # another team's member and an administrator in no team: none, in any status
     assert listed(resources_pb2.INVOICE_STATUS_ISSUED, "tom") == []
     assert listed(resources_pb2.INVOICE_STATUS_ISSUED, "root") == []
@@ -251,4 +263,4 @@ def test_invoices_are_listed_by_status_over_grpc(api, deal):
         "sam",
     )
     assert "status has an unknown value 99" in refusal
-    assert "draft, issued, paid, cancelled" in refusal
+    assert "draft, issued, paid, cancelled, partly_paid" in refusal

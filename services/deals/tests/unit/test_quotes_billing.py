@@ -14,7 +14,7 @@ from crm_chassis.errors import (
 )
 from crm_deals.domain.billing import InvoiceNumber
 from crm_deals.domain.pricing import LineRequest
-from crm_deals.service_layer import billing, closing, quotes
+from crm_deals.service_layer import billing, closing, payments, quotes
 
 LINES = [LineRequest("p-gadget", Decimal("3"), "piece"), LineRequest("p-widget", Decimal("1.5"))]
 
@@ -258,6 +258,34 @@ def test_invoices_listed_by_status_only_the_callers_and_a_bad_status_names_the_v
     # another team's member sees none of them, whatever the status
     assert world.call(billing.list_invoices, world.tom, status="draft").items == []
     with pytest.raises(InvalidArgument) as refused:
-        world.call(billing.list_invoices, world.sam, status="partly_paid")
+        world.call(billing.list_invoices, world.sam, status="overdue")
     assert refused.value.field == "status"
-    assert "draft, issued, paid, cancelled" in str(refused.value)
+    assert "draft, issued, paid, cancelled, partly_paid" in str(refused.value)
+
+
+def test_partly_paid_lists_issued_invoices_with_payments_short_of_the_total(world):
+    made = _invoices_in_every_status(world)
+    assert world.call(billing.list_invoices, world.sam, status="partly_paid").items == []
+    part = world.call(billing.issue_invoice, world.sam, _invoice(world).id)
+    world.call(payments.record_payment, world.sam, part.id, amount=eur("1.00"), method="card")
+    settled = world.call(billing.issue_invoice, world.sam, _invoice(world).id)
+    world.call(payments.record_payment, world.sam, settled.id, amount=eur("1.00"), method="card")
+    world.call(
+        payments.record_payment,
+        world.sam,
+        settled.id,
+        amount=settled.total - eur("1.00"),
+        method="card",
+    )
+    found = world.call(billing.list_invoices, world.sam, status="partly_paid").items
+    assert [(i.id, i.status, i.is_partly_paid) for i in found] == [(part.id, "issued", True)]
+    # still issued: the issued filter keeps it; the settled one is paid
+    issued = world.call(billing.list_invoices, world.sam, status="issued").items
+    assert sorted(i.id for i in issued) == sorted([made["issued"], part.id])
+    paid = world.call(billing.list_invoices, world.sam, status="paid").items
+    assert sorted(i.id for i in paid) == sorted([made["paid"], settled.id])
+    assert world.call(billing.list_invoices, world.tom, status="partly_paid").items == []
+
+
+def _invoice(world):
+    return world.call(billing.create_invoice, world.sam, _order(world).id)
