@@ -200,7 +200,9 @@ def run() -> dict:
             pid = address.pid
             with contextlib.redirect_stdout(io.StringIO()):
                 floor = _times(lambda: _serve_once(app, "/bench-floor", cookie), pid)
-                alone = _times(lambda: _timed_ms(lambda: gateway.dashboard(token, scope, period)), pid)
+                alone = _times(
+                    lambda: _timed_ms(lambda: gateway.dashboard(token, scope, period)), pid
+                )
                 page = _times(lambda: _serve_once(app, PAGE, cookie), pid)
     loads = f"load average {load_at_start:.1f} -> {os.getloadavg()[0]:.1f}"
     rows: list[tuple[str, Any, str, str]] = [

@@ -205,6 +205,7 @@ def _check_totals(engine) -> None:
 
 #: The store reads one dashboard makes (ReportStore), timed one by one.
 READS = (
+    "read_together",  # the dashboard's grouped reads in one statement (ReportInputs.read_dashboard)
     "open_stage_groups",
     "open_forecast_groups",
     "cohort_groups",
@@ -255,7 +256,10 @@ def _database(deals: int) -> Iterator[str]:
     name = f"{KEPT_DATABASE}_{deals}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
-        if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+        if (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            is None
+        ):
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
@@ -290,6 +294,23 @@ def seeded_database(deals: int) -> Iterator[tuple[str, float | None]]:
         yield url, seconds
 
 
+def _statements(engine, call) -> int:
+    """The statements one call sends to the database."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent)
+
+
 def _measure(deals: int) -> tuple[list[tuple], float]:
     """The rows of one size (prefixed with it) and its dashboard p99 in ms."""
     load_at_start = os.getloadavg()[0]
@@ -309,10 +330,15 @@ def _measure(deals: int) -> tuple[list[tuple], float]:
                 uow.models.session.execute(text("SELECT 1"))  # type: ignore[attr-defined]
             floor.append((time.perf_counter() - began) * 1000)
         times = []
+        cpu_began = time.process_time()
         for _ in range(CALLS):
             began = time.perf_counter()
             board = reports.dashboard(deps, manager, scope=scope, period=quarter)
             times.append((time.perf_counter() - began) * 1000)
+        cpu = (time.process_time() - cpu_began) * 1000 / CALLS
+        statements = _statements(
+            engine, lambda: reports.dashboard(deps, manager, scope=scope, period=quarter)
+        )
         from crm_reporting.adapters.repositories import SqlReadModels
 
         reads: dict[str, list[float]] = {}
@@ -345,6 +371,9 @@ def _measure(deals: int) -> tuple[list[tuple], float]:
          "ms", loads),
         (f"{size} dashboard median", round(median, 1), "ms", f"{CALLS} calls"),
         (f"{size} dashboard p99", round(p99, 1), "ms", f"won {board.win_rate.won:,} in the quarter"),
+        (f"{size} dashboard CPU per call", round(cpu, 1), "ms",
+         "this process (Python, driver), over the same calls"),
+        (f"{size} dashboard statements per call", statements, "", "BEGIN/ROLLBACK not counted"),
         *(
             (f"{size} read {name} median", round(statistics.median(ms), 2), "ms",
              f"{len(ms)} reads")

@@ -244,6 +244,9 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         # indexes' definitions and the staging table of the batches' running totals.
         self._dropped_indexes: list[str] = []
         self._staged_totals: BulkInsert | None = None
+        # Every pipeline, read once per unit of work: a report asks for its line's and, for the
+        # cohort's stage positions, for all of them (a few rows; a write drops it).
+        self._pipelines: list[PipelineSnapshot] | None = None
 
     # -- write side ----------------------------------------------------------------------------
     def put_deal(self, fact: DealFact) -> None:
@@ -271,6 +274,7 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
             self.add_totals(totals.summed(facts))
 
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
+        self._pipelines = None
         self.session.execute(
             delete(pipeline_stages).where(pipeline_stages.c.pipeline_id == pipeline.id)
         )
@@ -337,10 +341,12 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
             )
 
     def clear(self) -> None:
+        self._pipelines = None
         for table in READ_MODELS:
             self.session.execute(delete(table))
 
     def begin_rebuild(self) -> None:
+        self._pipelines = None
         if not rebuild_load.postgres(self.session):
             self.clear()  # SQLite (`make run`): one writer, small stores
             return
@@ -484,11 +490,14 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         return {currency: int(count) for currency, count in rows}
 
     def pipelines(self, sales_line_id: str = "") -> list[PipelineSnapshot]:
+        if self._pipelines is None:
+            self._pipelines = self._all_pipelines()
+        return [p for p in self._pipelines if not sales_line_id or p.sales_line_id == sales_line_id]
+
+    def _all_pipelines(self) -> list[PipelineSnapshot]:
         query = select(pipeline_stages).order_by(
             pipeline_stages.c.pipeline_id, pipeline_stages.c.position
         )
-        if sales_line_id:
-            query = query.where(pipeline_stages.c.sales_line_id == sales_line_id)
         stages: dict[str, list[StageDefinition]] = {}
         lines: dict[str, str] = {}
         for row in self.session.execute(query).mappings():
