@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
+from crm_reporting.adapters.hour_medians import middle_query, middles
 from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
 from crm_reporting.adapters.read_batch import Plan, Query, run_alone, run_together
 from crm_reporting.domain import totals as t
@@ -600,6 +601,16 @@ class SqlTotals(SqlAggregateReads):
         query, edges = self._instant_rows(
             f, t.STAY, start, end, c.pipeline_id, c.stage_key, c.detail
         )
+        if query is not None and not edges:  # whole UTC days: the middles from the database
+
+            def picked(rows: list[list[tuple[Any, ...]]]) -> list[StayFigures]:
+                return [
+                    stay_figures(p, stage, n, total, low * HOUR_MICROS, high * HOUR_MICROS)
+                    for (p, stage), (n, total, low, high) in sorted(middles(rows[0], 2).items())
+                    if n
+                ]
+
+            return self._plan([middle_query(query, 2)], picked)
 
         def finish(rows: list[list[tuple[Any, ...]]]) -> list[StayFigures]:
             counts: dict[tuple[str, str], dict[int, int]] = {}
@@ -640,10 +651,7 @@ class SqlTotals(SqlAggregateReads):
         query = self._grouped(f, t.CYCLE, days, c.detail)
 
         def finish(rows: list[list[tuple[Any, ...]]]) -> Cycle:
-            merged = self._merged(rows[0], 1)
-            counts = {int(hours): _n(n) for hours, n, *_ in merged}
-            total = sum(_n(row[5]) for row in merged)
-            low, high = middle_hours(counts)
-            return cycle_figures(sum(counts.values()), total, low * HOUR_MICROS, high * HOUR_MICROS)
+            n, total, low, high = middles(rows[0], 0).get((), (0, 0, 0, 0))
+            return cycle_figures(n, total, low * HOUR_MICROS, high * HOUR_MICROS)
 
-        return self._plan([query], finish)
+        return self._plan([None if query is None else middle_query(query, 0)], finish)
