@@ -440,9 +440,12 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         if not f.team_ids or limit <= 0:
             return []
+        # Without the list of teams when the caller covers the line (the same deals; a person's
+        # filter keeps its owner and teams).
+        where = self._fact_conditions(f) if self._by_totals(f) else self._where(f)
         rows = self.session.execute(
             select(*_FACT_COLUMNS)
-            .where(deal_facts.c.status == OPEN, *self._where(f))  # type: ignore[arg-type]
+            .where(deal_facts.c.status == OPEN, *where)  # type: ignore[arg-type]
             .order_by(deal_facts.c.created_at, deal_facts.c.deal_id)
             .limit(limit)
         ).tuples()
