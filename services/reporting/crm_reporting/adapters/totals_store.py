@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
 from crm_reporting.adapters.hour_medians import middle_query, middles
 from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
-from crm_reporting.adapters.read_batch import Plan, Query, run_alone, run_together
+from crm_reporting.adapters.read_batch import Plan, Query, condition, run_alone, run_together
 from crm_reporting.domain import totals as t
 from crm_reporting.domain.deals import OPEN, WON, DealFact
 from crm_reporting.domain.figures import HOUR_MICROS, length_hours, middle_hours
@@ -42,6 +42,11 @@ from crm_reporting.service_layer.ports import DealFilter
 MICROS = Decimal(1_000_000)
 _DATE = dt.date.fromisoformat
 MONTH, DAY = "m", "d"
+# The conditions every read uses, built once (read_batch.condition builds the others once).
+_UNTIMED = deal_totals.c.grain == ""
+_MONTHS = deal_totals.c.grain == MONTH
+_DAYS = deal_totals.c.grain == DAY
+_WON = deal_totals.c.status == WON
 
 
 def _grain(day: str) -> str:
@@ -123,13 +128,13 @@ class SqlTotals(SqlAggregateReads):
         ``teams=None`` (a filter covering the line), every team's own rows of the line."""
         c = deal_totals.c
         team = (
-            c.team_id != t.ALL_TEAMS
+            condition(c.team_id, "!=", t.ALL_TEAMS)
             if teams is None
-            else c.team_id.in_(teams or self._team_keys(f))
+            else condition(c.team_id, "in", tuple(teams or self._team_keys(f)))
         )
-        where = [c.kind == kind, team, *conditions]
+        where = [condition(c.kind, "==", kind), team, *conditions]
         if f.sales_line_id:
-            where.append(c.sales_line_id == f.sales_line_id)
+            where.append(condition(c.sales_line_id, "==", f.sales_line_id))
         return where
 
     @staticmethod
@@ -139,9 +144,9 @@ class SqlTotals(SqlAggregateReads):
         c = deal_totals.c
         parts = []
         if span.months:
-            parts.append(and_(c.grain == MONTH, c.day.in_(span.months)))
+            parts.append(and_(_MONTHS, condition(c.day, "in", tuple(span.months))))
         if span.days:
-            parts.append(and_(c.grain == DAY, c.day.in_(span.days)))
+            parts.append(and_(_DAYS, condition(c.day, "in", tuple(span.days))))
         return parts
 
     def _grouped(
@@ -253,9 +258,7 @@ class SqlTotals(SqlAggregateReads):
         self, f: DealFilter, stuck_before: dict[tuple[str, str], dt.datetime]
     ) -> Plan[list[OpenStageGroup]]:
         c, d = deal_totals.c, deal_facts.c
-        stages = self._grouped(
-            f, t.OPEN_STAGE, [c.grain == ""], c.pipeline_id, c.stage_key, c.currency
-        )
+        stages = self._grouped(f, t.OPEN_STAGE, [_UNTIMED], c.pipeline_id, c.stage_key, c.currency)
         # Stuck = open deals with an entry time before the stage's limit: those with an entry time
         # (``entered`` counts them) minus the ones that entered since the limit: the whole UTC
         # days after it from ``open_entered`` (months after the limit's month, the days left in
@@ -264,10 +267,14 @@ class SqlTotals(SqlAggregateReads):
         parts, partial = [], []
         for (p, s), cutoff in sorted(stuck_before.items()):
             first, month_end = _after(cutoff)
-            stage = [c.pipeline_id == p, c.stage_key == s]
+            stage = [condition(c.pipeline_id, "==", p), condition(c.stage_key, "==", s)]
             for days in (
-                and_(c.grain == MONTH, c.day >= month_end.isoformat()[:7]),
-                and_(c.grain == DAY, c.day >= first.isoformat(), c.day < month_end.isoformat()),
+                and_(_MONTHS, condition(c.day, ">=", month_end.isoformat()[:7])),
+                and_(
+                    _DAYS,
+                    condition(c.day, ">=", first.isoformat()),
+                    condition(c.day, "<", month_end.isoformat()),
+                ),
             ):
                 where = self._totals(f, t.OPEN_ENTERED, days, *stage)
                 parts.append(
@@ -330,7 +337,7 @@ class SqlTotals(SqlAggregateReads):
         self, f: DealFilter, first_day: dt.date, last_day: dt.date
     ) -> Plan[list[OpenForecastGroup]]:
         c = deal_totals.c
-        ranges = [c.grain == "", *self._days(t.day_span(first_day, last_day))]
+        ranges = [_UNTIMED, *self._days(t.day_span(first_day, last_day))]
         query = self._grouped(f, t.OPEN_CLOSE, ranges, c.day, c.detail, c.currency, c.probability)
 
         def finish(rows: list[list[tuple[Any, ...]]]) -> list[OpenForecastGroup]:
@@ -392,7 +399,7 @@ class SqlTotals(SqlAggregateReads):
             c.sales_line_id,
             c.team_id,
             c.currency,
-            where=c.status == WON,
+            where=_WON,
             # Per team (the targets' actual): a covered line's teams need no list of them.
             teams=None if self._covers_line(f) else sorted(f.team_ids),
         )
@@ -417,7 +424,7 @@ class SqlTotals(SqlAggregateReads):
     ) -> Plan[Cycle]:
         c = deal_totals.c
         days = self._days(t.day_span(first_day, last_day))
-        query = self._grouped(f, t.CLOSED, days, c.status, where=c.status == WON)
+        query = self._grouped(f, t.CLOSED, days, c.status, where=_WON)
 
         def finish(rows: list[list[tuple[Any, ...]]]) -> Cycle:
             merged = self._merged(rows[0], 1)
@@ -484,24 +491,24 @@ class SqlTotals(SqlAggregateReads):
         # One statement of index ranges on (kind, grain, day), each summed per (kind, currency)
         # in the database and labelled with its instant (-1: the never-ending deals, counted for
         # every instant): a UNION ALL, not an OR the planner would answer with a scan.
-        kinds = c.kind.in_((t.ENDED, t.CREATED))
-        scope = [c.team_id.in_(self._team_keys(f))]
+        kinds = condition(c.kind, "in", (t.ENDED, t.CREATED))
+        scope = [condition(c.team_id, "in", tuple(self._team_keys(f)))]
         if f.sales_line_id:
-            scope.append(c.sales_line_id == f.sales_line_id)
-        ranges: list[tuple[int, Any]] = [(-1, and_(c.kind == t.ENDED, c.grain == ""))]
+            scope.append(condition(c.sales_line_id, "==", f.sales_line_id))
+        ranges: list[tuple[int, Any]] = [(-1, and_(condition(c.kind, "==", t.ENDED), _UNTIMED))]
         for index, instant in enumerate(instants):
             first, month_end = _after(instant)
             ranges.append(
-                (index, and_(kinds, c.grain == MONTH, c.day >= month_end.isoformat()[:7]))
+                (index, and_(kinds, _MONTHS, condition(c.day, ">=", month_end.isoformat()[:7])))
             )
             ranges.append(
                 (
                     index,
                     and_(
                         kinds,
-                        c.grain == DAY,
-                        c.day >= first.isoformat(),
-                        c.day < month_end.isoformat(),
+                        _DAYS,
+                        condition(c.day, ">=", first.isoformat()),
+                        condition(c.day, "<", month_end.isoformat()),
                     ),
                 )
             )
