@@ -17,7 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, Select, String, cast, literal_column, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    cast,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -36,6 +46,21 @@ def condition(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[
     if op == "in":
         return column == value[0] if len(value) == 1 else column.in_(value)
     return _OPERATORS[op](column, value)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=4096)
+def both(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``and_`` of conditions built by ``condition``, itself built once per combination."""
+    return and_(*conditions)
+
+
+@functools.lru_cache(maxsize=4096)
+def grouped(
+    columns: tuple[Any, ...], sums: tuple[Any, ...], where: tuple[Any, ...], by: tuple[Any, ...]
+) -> Select[Any]:
+    """``SELECT columns, sums WHERE where GROUP BY by``, built once per combination of
+    (shared) expressions: the same part of the same read is the same object every call."""
+    return select(*columns, *sums).where(*where).group_by(*by)
 
 
 @dataclass(frozen=True)
@@ -63,15 +88,15 @@ def run_alone(session: Session, plan: Plan[T]) -> T:
 _NO_KEY, _NO_SUM = literal_column("''", String), literal_column("0", Integer)
 
 
-def _tagged(part: Select[Any], tag: int, query: Query) -> Select[Any]:
+@functools.lru_cache(maxsize=4096)
+def _tagged(part: Select[Any], tag: int, width: int, sums: int) -> Select[Any]:
     """The part's columns in the shared row. The tag and the padding are written into the SQL
     (constants, not parameters: fewer objects to build per call, the same text every call)."""
     columns = list(part.selected_columns)
-    keys = [cast(column, String) for column in columns[: query.width]]
-    keys += [_NO_KEY] * (KEYS - query.width)
-    sums = columns[query.width : query.width + query.sums]
-    sums += [_NO_SUM] * (SUMS - query.sums)
-    return part.with_only_columns(literal_column(str(tag), Integer), *keys, *sums)
+    keys = [cast(column, String) for column in columns[:width]]
+    keys += [_NO_KEY] * (KEYS - width)
+    summed = columns[width : width + sums] + [_NO_SUM] * (SUMS - sums)
+    return part.with_only_columns(literal_column(str(tag), Integer), *keys, *summed)
 
 
 def run_together(session: Session, plans: Sequence[Plan[Any]]) -> list[Any]:
@@ -79,7 +104,9 @@ def run_together(session: Session, plans: Sequence[Plan[Any]]) -> list[Any]:
     queries = [query for plan in plans for query in plan.queries]
     if any(q.width > KEYS or q.sums > SUMS for q in queries):
         raise ValueError(f"a query batched with others selects at most {KEYS} keys, {SUMS} sums")
-    parts = [_tagged(part, tag, q) for tag, q in enumerate(queries) for part in q.parts]
+    parts = [
+        _tagged(part, tag, q.width, q.sums) for tag, q in enumerate(queries) for part in q.parts
+    ]
     rows: list[list[tuple[Any, ...]]] = [[] for _ in queries]
     if parts:
         statement = parts[0] if len(parts) == 1 else union_all(*parts)

@@ -13,18 +13,27 @@ domain/figures.py), and a caller who reports on every team of a line reads the l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, delete, func, literal, or_, select, text, tuple_
+from sqlalchemy import Integer, and_, delete, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm_reporting.adapters.aggregate_reads import SqlAggregateReads, deal_conditions
 from crm_reporting.adapters.hour_medians import middle_query, middles
 from crm_reporting.adapters.orm import TOTALS_KEY, deal_facts, deal_totals
-from crm_reporting.adapters.read_batch import Plan, Query, condition, run_alone, run_together
+from crm_reporting.adapters.read_batch import (
+    Plan,
+    Query,
+    both,
+    condition,
+    grouped,
+    run_alone,
+    run_together,
+)
 from crm_reporting.domain import totals as t
 from crm_reporting.domain.deals import OPEN, WON, DealFact
 from crm_reporting.domain.figures import HOUR_MICROS, length_hours, middle_hours
@@ -47,6 +56,18 @@ _UNTIMED = deal_totals.c.grain == ""
 _MONTHS = deal_totals.c.grain == MONTH
 _DAYS = deal_totals.c.grain == DAY
 _WON = deal_totals.c.status == WON
+
+
+@functools.lru_cache(maxsize=64)
+def _instant(index: int) -> Any:
+    """open_at_each's label of an instant's rows (-1: every instant's), a constant in the SQL."""
+    return literal_column(str(index), Integer)
+
+
+_SUMS = tuple(
+    func.sum(deal_totals.c[name])
+    for name in ("deals", "valued", "value_micros", "entered", "length_micros")
+)
 
 
 def _grain(day: str) -> str:
@@ -144,9 +165,9 @@ class SqlTotals(SqlAggregateReads):
         c = deal_totals.c
         parts = []
         if span.months:
-            parts.append(and_(_MONTHS, condition(c.day, "in", tuple(span.months))))
+            parts.append(both(_MONTHS, condition(c.day, "in", tuple(span.months))))
         if span.days:
-            parts.append(and_(_DAYS, condition(c.day, "in", tuple(span.days))))
+            parts.append(both(_DAYS, condition(c.day, "in", tuple(span.days))))
         return parts
 
     def _grouped(
@@ -164,17 +185,9 @@ class SqlTotals(SqlAggregateReads):
         per key. None without ranges."""
         if not ranges:
             return None
-        c = deal_totals.c
-        sums = (
-            func.sum(c.deals),
-            func.sum(c.valued),
-            func.sum(c.value_micros),
-            func.sum(c.entered),
-            func.sum(c.length_micros),
-        )
         conditions = self._totals(f, kind, *([] if where is None else [where]), teams=teams)
         self._serial_reads()
-        parts = [select(*columns, *sums).where(r, *conditions).group_by(*columns) for r in ranges]
+        parts = [grouped(columns, _SUMS, (r, *conditions), columns) for r in ranges]
         return Query(tuple(parts), len(columns))
 
     @staticmethod
@@ -269,19 +282,16 @@ class SqlTotals(SqlAggregateReads):
             first, month_end = _after(cutoff)
             stage = [condition(c.pipeline_id, "==", p), condition(c.stage_key, "==", s)]
             for days in (
-                and_(_MONTHS, condition(c.day, ">=", month_end.isoformat()[:7])),
-                and_(
+                both(_MONTHS, condition(c.day, ">=", month_end.isoformat()[:7])),
+                both(
                     _DAYS,
                     condition(c.day, ">=", first.isoformat()),
                     condition(c.day, "<", month_end.isoformat()),
                 ),
             ):
                 where = self._totals(f, t.OPEN_ENTERED, days, *stage)
-                parts.append(
-                    select(c.pipeline_id, c.stage_key, c.currency, func.sum(c.deals))
-                    .where(*where)
-                    .group_by(c.pipeline_id, c.stage_key, c.currency)
-                )
+                keys = (c.pipeline_id, c.stage_key, c.currency)
+                parts.append(grouped(keys, _SUMS[:1], tuple(where), keys))
             midnight = dt.datetime.combine(first, dt.time(), dt.UTC)
             if cutoff < midnight:
                 partial.append(
@@ -495,16 +505,16 @@ class SqlTotals(SqlAggregateReads):
         scope = [condition(c.team_id, "in", tuple(self._team_keys(f)))]
         if f.sales_line_id:
             scope.append(condition(c.sales_line_id, "==", f.sales_line_id))
-        ranges: list[tuple[int, Any]] = [(-1, and_(condition(c.kind, "==", t.ENDED), _UNTIMED))]
+        ranges: list[tuple[int, Any]] = [(-1, both(condition(c.kind, "==", t.ENDED), _UNTIMED))]
         for index, instant in enumerate(instants):
             first, month_end = _after(instant)
             ranges.append(
-                (index, and_(kinds, _MONTHS, condition(c.day, ">=", month_end.isoformat()[:7])))
+                (index, both(kinds, _MONTHS, condition(c.day, ">=", month_end.isoformat()[:7])))
             )
             ranges.append(
                 (
                     index,
-                    and_(
+                    both(
                         kinds,
                         _DAYS,
                         condition(c.day, ">=", first.isoformat()),
@@ -512,12 +522,8 @@ class SqlTotals(SqlAggregateReads):
                     ),
                 )
             )
-        parts = [
-            select(literal(index), c.kind, c.currency, func.sum(c.deals))
-            .where(r, *scope)
-            .group_by(c.kind, c.currency)
-            for index, r in ranges
-        ]
+        by = (c.kind, c.currency)
+        parts = [grouped((_instant(index), *by), _SUMS[:1], (r, *scope), by) for index, r in ranges]
         self._serial_reads()
 
         def finish(rows: list[list[tuple[Any, ...]]]) -> list[dict[str, int]]:
