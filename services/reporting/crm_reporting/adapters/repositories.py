@@ -28,6 +28,7 @@ from crm_reporting.adapters.orm import (
     stage_stays,
     targets,
 )
+from crm_reporting.adapters.read_batch import condition
 from crm_reporting.adapters.totals_store import SqlTotals
 from crm_reporting.domain import totals
 from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
@@ -519,9 +520,13 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def targets(
         self, period: str, team_ids: frozenset[str], sales_line_id: str = ""
     ) -> list[TargetValue]:
-        conditions = [targets.c.period == period, targets.c.team_id.in_(sorted(team_ids))]
+        # The list of teams (200 for a manager of a line) built once per set of teams.
+        conditions = [
+            condition(targets.c.period, "==", period),
+            condition(targets.c.team_id, "in", tuple(sorted(team_ids))),
+        ]
         if sales_line_id:
-            conditions.append(targets.c.sales_line_id == sales_line_id)
+            conditions.append(condition(targets.c.sales_line_id, "==", sales_line_id))
         return [
             TargetValue(
                 row["sales_line_id"],
