@@ -13,6 +13,7 @@ NUMERIC on PostgreSQL): ``2 * before <= total - 1 < 2 * upto`` (low), ``2 * befo
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, func, or_, select, union_all
@@ -22,10 +23,12 @@ from crm_reporting.adapters.read_batch import Query
 LOW, HIGH, BOTH = "low", "high", "both"
 
 
+@functools.lru_cache(maxsize=1024)
 def middle_query(grouped: Query, within: int) -> Query:
     """From a ``_grouped`` query of (``within`` keys, hours, deals, valued, value, entered,
     length) rows: (keys, hours, LOW | HIGH | BOTH, lengths counted, their summed length) of the
-    middle hour(s) of each ``within`` key."""
+    middle hour(s) of each ``within`` key. Built once per query (its parts are the same objects
+    for the same read: read_batch.grouped)."""
     rows = (grouped.parts[0] if len(grouped.parts) == 1 else union_all(*grouped.parts)).subquery()
     columns = list(rows.c)
     keys, detail = columns[:within], columns[within]
