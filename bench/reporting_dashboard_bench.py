@@ -16,16 +16,25 @@ dashboard's median and p99 over REPORTING_BENCH_CALLS calls (the target: p99 <= 
 one run: REPORTING_BENCH_DEALS=10000,100000,1000000. The per-read rows time
 each store read the dashboard makes (its median over the calls, in the same run).
 
+REPORTING_BENCH_DATABASE=NAME keeps the seeded database between runs: the size's database is
+NAME_<deals>, created, migrated and seeded on the first run and only migrated on the next ones
+(seeding 1,000,000 deals takes minutes); drop it by hand when done. Without it, each run seeds a
+throw-away database.
+
     .venv/bin/python -m bench.reporting_dashboard_bench     (or: -m bench.run reporting_dashboard)
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import time
+from collections.abc import Iterator
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from crm_chassis.caller import Caller
 from crm_chassis.db import make_engine
@@ -37,10 +46,12 @@ from crm_reporting.entrypoints.wiring import build_dependencies
 from crm_reporting.service_layer import reports
 from crm_reporting.service_layer.ports import ScopeReader
 from crm_testkit import temporary_postgres_database
+from crm_testkit.infrastructure import PG_ADMIN_URL
 
 #: one size or a growth curve: REPORTING_BENCH_DEALS=10000,100000,1000000
 SIZES = [int(n) for n in os.environ.get("REPORTING_BENCH_DEALS", "1000000").split(",")]
 CALLS = int(os.environ.get("REPORTING_BENCH_CALLS", "50"))
+KEPT_DATABASE = os.environ.get("REPORTING_BENCH_DATABASE", "")
 TEAMS, UNITS = 200, 20
 TARGET_P99_MS = 50.0
 
@@ -194,6 +205,7 @@ def _check_totals(engine) -> None:
 
 #: The store reads one dashboard makes (ReportStore), timed one by one.
 READS = (
+    "read_together",  # the dashboard's grouped reads in one statement (ReportInputs.read_dashboard)
     "open_stage_groups",
     "open_forecast_groups",
     "cohort_groups",
@@ -234,19 +246,76 @@ class EveryTeam(ScopeReader):
         return [("manager", "manager")]
 
 
+@contextlib.contextmanager
+def _database(deals: int) -> Iterator[str]:
+    """A throw-away database, or the kept one of REPORTING_BENCH_DATABASE for this size."""
+    if not KEPT_DATABASE:
+        with temporary_postgres_database("reporting_bench") as url:
+            yield url
+        return
+    name = f"{KEPT_DATABASE}_{deals}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        if (
+            conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            is None
+        ):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _seeded(engine) -> bool:
+    """The seed is one transaction: its first table holding rows means all of it is there."""
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT 1 FROM org_teams LIMIT 1")).first() is not None
+
+
+@contextlib.contextmanager
+def seeded_database(deals: int) -> Iterator[tuple[str, float | None]]:
+    """(url, seconds the seed took; None for a kept database seeded by an earlier run), migrated
+    to head (bench.console_dashboard_e2e_bench serves reporting's api on it)."""
+    with _database(deals) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            started = time.perf_counter()
+            if _seeded(engine):
+                yield url, None
+                return
+            with engine.begin() as connection:
+                for statement in SEED:
+                    connection.execute(
+                        text(statement), {"deals": deals, "teams": TEAMS, "units": UNITS}
+                    )
+            seconds = time.perf_counter() - started
+        finally:
+            engine.dispose()
+        yield url, seconds
+
+
+def _statements(engine, call) -> int:
+    """The statements one call sends to the database."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent)
+
+
 def _measure(deals: int) -> tuple[list[tuple], float]:
     """The rows of one size (prefixed with it) and its dashboard p99 in ms."""
     load_at_start = os.getloadavg()[0]
-    with temporary_postgres_database("reporting_bench") as url:
-        migrate.upgrade(url)
+    with seeded_database(deals) as (url, seeded):
         engine = make_engine(url)
-        started = time.perf_counter()
-        with engine.begin() as connection:
-            for statement in SEED:
-                connection.execute(
-                    text(statement), {"deals": deals, "teams": TEAMS, "units": UNITS}
-                )
-        seeded = time.perf_counter() - started
         if deals <= 20_000:
             _check_totals(engine)
         deps = build_dependencies(load(env={}, database_url=url), engine=engine, scopes=EveryTeam())
@@ -261,10 +330,15 @@ def _measure(deals: int) -> tuple[list[tuple], float]:
                 uow.models.session.execute(text("SELECT 1"))  # type: ignore[attr-defined]
             floor.append((time.perf_counter() - began) * 1000)
         times = []
+        cpu_began = time.process_time()
         for _ in range(CALLS):
             began = time.perf_counter()
             board = reports.dashboard(deps, manager, scope=scope, period=quarter)
             times.append((time.perf_counter() - began) * 1000)
+        cpu = (time.process_time() - cpu_began) * 1000 / CALLS
+        statements = _statements(
+            engine, lambda: reports.dashboard(deps, manager, scope=scope, period=quarter)
+        )
         from crm_reporting.adapters.repositories import SqlReadModels
 
         reads: dict[str, list[float]] = {}
@@ -286,12 +360,20 @@ def _measure(deals: int) -> tuple[list[tuple], float]:
     median = statistics.median(times)
     size = f"{deals:,} deals:"
     loads = f"load average {load_at_start:.1f} -> {os.getloadavg()[0]:.1f}"
+    seed_row = (
+        (f"{size} seed", "kept", "", f"REPORTING_BENCH_DATABASE={KEPT_DATABASE}")
+        if seeded is None
+        else (f"{size} seed", round(deals / seeded), "deals/s", f"{seeded:.1f} s, server-side")
+    )
     rows = [
-        (f"{size} seed", round(deals / seeded), "deals/s", f"{seeded:.1f} s, server-side"),
+        seed_row,
         (f"{size} floor (unit of work, SELECT 1) median", round(statistics.median(floor), 2),
          "ms", loads),
         (f"{size} dashboard median", round(median, 1), "ms", f"{CALLS} calls"),
         (f"{size} dashboard p99", round(p99, 1), "ms", f"won {board.win_rate.won:,} in the quarter"),
+        (f"{size} dashboard CPU per call", round(cpu, 1), "ms",
+         "this process (Python, driver), over the same calls"),
+        (f"{size} dashboard statements per call", statements, "", "BEGIN/ROLLBACK not counted"),
         *(
             (f"{size} read {name} median", round(statistics.median(ms), 2), "ms",
              f"{len(ms)} reads")

@@ -28,6 +28,7 @@ from crm_reporting.adapters.orm import (
     stage_stays,
     targets,
 )
+from crm_reporting.adapters.read_batch import condition
 from crm_reporting.adapters.totals_store import SqlTotals
 from crm_reporting.domain import totals
 from crm_reporting.domain.deals import OPEN, WON, DealFact, StageStay
@@ -328,6 +329,9 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         # indexes' definitions and the staging table of the batches' running totals.
         self._dropped_indexes: list[str] = []
         self._staged_totals: BulkInsert | None = None
+        # Every pipeline, read once per unit of work: a report asks for its line's and, for the
+        # cohort's stage positions, for all of them (a few rows; a write drops it).
+        self._pipelines: list[PipelineSnapshot] | None = None
 
     # -- write side ----------------------------------------------------------------------------
     def put_deal(self, fact: DealFact) -> None:
@@ -380,6 +384,7 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
             self.add_totals(totals.summed(facts))
 
     def put_pipeline(self, pipeline: PipelineSnapshot) -> None:
+        self._pipelines = None
         self.session.execute(
             delete(pipeline_stages).where(pipeline_stages.c.pipeline_id == pipeline.id)
         )
@@ -446,10 +451,12 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
             )
 
     def clear(self) -> None:
+        self._pipelines = None
         for table in READ_MODELS:
             self.session.execute(delete(table))
 
     def begin_rebuild(self) -> None:
+        self._pipelines = None
         if not rebuild_load.postgres(self.session):
             self.clear()  # SQLite (`make run`): one writer, small stores
             return
@@ -543,9 +550,12 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         if not f.team_ids or limit <= 0:
             return []
+        # Without the list of teams when the caller covers the line (the same deals; a person's
+        # filter keeps its owner and teams).
+        where = self._fact_conditions(f) if self._by_totals(f) else self._where(f)
         rows = self.session.execute(
             select(*_FACT_COLUMNS)
-            .where(deal_facts.c.status == OPEN, *self._where(f))  # type: ignore[arg-type]
+            .where(deal_facts.c.status == OPEN, *where)  # type: ignore[arg-type]
             .order_by(deal_facts.c.created_at, deal_facts.c.deal_id)
             .limit(limit)
         ).tuples()
@@ -593,11 +603,14 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
         return {currency: int(count) for currency, count in rows}
 
     def pipelines(self, sales_line_id: str = "") -> list[PipelineSnapshot]:
+        if self._pipelines is None:
+            self._pipelines = self._all_pipelines()
+        return [p for p in self._pipelines if not sales_line_id or p.sales_line_id == sales_line_id]
+
+    def _all_pipelines(self) -> list[PipelineSnapshot]:
         query = select(pipeline_stages).order_by(
             pipeline_stages.c.pipeline_id, pipeline_stages.c.position
         )
-        if sales_line_id:
-            query = query.where(pipeline_stages.c.sales_line_id == sales_line_id)
         stages: dict[str, list[StageDefinition]] = {}
         lines: dict[str, str] = {}
         for row in self.session.execute(query).mappings():
@@ -616,9 +629,13 @@ class SqlReadModels(SqlTotals, ReadModels, ReportStore):
     def targets(
         self, period: str, team_ids: frozenset[str], sales_line_id: str = ""
     ) -> list[TargetValue]:
-        conditions = [targets.c.period == period, targets.c.team_id.in_(sorted(team_ids))]
+        # The list of teams (200 for a manager of a line) built once per set of teams.
+        conditions = [
+            condition(targets.c.period, "==", period),
+            condition(targets.c.team_id, "in", tuple(sorted(team_ids))),
+        ]
         if sales_line_id:
-            conditions.append(targets.c.sales_line_id == sales_line_id)
+            conditions.append(condition(targets.c.sales_line_id, "==", sales_line_id))
         return [
             TargetValue(
                 row["sales_line_id"],

@@ -9,7 +9,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from crm_reporting.domain.deals import DealFact
 from crm_reporting.domain.events import (
@@ -308,6 +308,12 @@ class ReportStore(abc.ABC):
         """``won_cycle`` without the median (None): the SQL store sums it from running totals."""
         cycle = self.won_cycle(f, first_day, last_day)
         return Cycle(cycle.won, cycle.mean_days, None)
+
+    def read_together(self, reads: Sequence[tuple[str, tuple[Any, ...]]]) -> list[Any]:
+        """The answers of several of these reads, ``(method name, arguments)``, in order: equal
+        to calling them one by one (this default); the SQL store sends the ones its running
+        totals answer in one statement."""
+        return [getattr(self, name)(*args) for name, args in reads]
 
     def oldest_open(self, f: DealFilter, limit: int) -> list[DealFact]:
         """The ``limit`` open deals created first (ties by id), without their stays."""

@@ -73,15 +73,20 @@ def _report(
     currency: ReportCurrency | None = None,
     *,
     compare: bool = False,
+    dashboard: bool = False,
 ) -> Iterator[ReportInputs]:
     """One call's inputs, read in one unit of work, after the access decision; with a
     ``currency``, every amount converted to it (service_layer/conversion.py), the rates used
     handed to it once the figures are computed (``compare``: the report also shows the previous
-    period, whose deals are converted too)."""
+    period, whose deals are converted too; ``dashboard``: the six KPIs' grouped reads are asked
+    together, ReportInputs.read_dashboard)."""
     with deps.uow() as uow:
         deals = deal_filter(caller, scope, deps.scopes, uow.reports)
         if currency is None:
-            yield ReportInputs(uow.reports, deals, period, deps.clock.now())
+            inputs = ReportInputs(uow.reports, deals, period, deps.clock.now())
+            if dashboard:
+                inputs.read_dashboard()
+            yield inputs
             return
         converter = Converter(currency.code, uow.rates.rates(currency.code))
         data = ConvertedInputs(
@@ -242,7 +247,7 @@ def dashboard(
     currency: ReportCurrency | None = None,
 ) -> Dashboard:
     """The six KPIs of a manager's page from one set of reads."""
-    with _report(deps, caller, scope, period, currency, compare=True) as data:
+    with _report(deps, caller, scope, period, currency, compare=True, dashboard=True) as data:
         return Dashboard(
             period,
             _funnel(data),

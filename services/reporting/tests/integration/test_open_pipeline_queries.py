@@ -52,6 +52,9 @@ FILTERS = [
     DealFilter(frozenset({"t1", "t2"}), sales_line_id="line-1"),
     DealFilter(frozenset({"t2"}), owner_user_id="bob"),
     DealFilter(frozenset()),
+    # Every team: the filter covers line-1 (reads without the list of teams); and a person in it.
+    DealFilter(frozenset({"t1", "t2", "t3"}), sales_line_id="line-1"),
+    DealFilter(frozenset({"t1", "t2", "t3"}), owner_user_id="bob", sales_line_id="line-1"),
 ]
 
 

@@ -191,12 +191,34 @@ def _check_reads(session: Session) -> None:
             )
             instants = [start, end, NOW, start + dt.timedelta(hours=7, microseconds=3)]
             assert store.open_at_each(f, instants) == ReportStore.open_at_each(store, f, instants)
+            _check_together(store, f, period, cutoffs, instants)
     # Day rows (a range that is no whole month) are equal group by group.
     f = FILTERS[0]
     first, last = dt.date(2026, 1, 15), dt.date(2026, 2, 20)
     assert store.closed_groups(f, first, last) == closed_reference(
         store.closed_between(f, first, last), first, last
     )
+
+
+def _check_together(store, f, period, cutoffs, instants) -> None:
+    """The reads sent together (one statement: read_batch.py) answer exactly what each answers
+    alone, for the filter and for one person of it (whose reads run one by one, from the facts)."""
+    first, last, start, end = period.first_day, period.last_day, period.start, period.end
+    for each in (f, DealFilter(f.team_ids, "alice", f.sales_line_id)):
+        reads = [
+            ("closed_groups", (each, first, last)),
+            ("won_by_team", (each, first, last)),
+            ("won_cycle", (each, first, last)),
+            ("won_cycle_mean", (each, first, last)),
+            ("open_stage_groups", (each, cutoffs)),
+            ("open_forecast_groups", (each, first, last)),
+            ("cohort_groups", (each, start, end)),
+            ("ended_stay_figures", (each, start, end)),
+            ("open_at_each", (each, instants)),
+            ("oldest_open", (each, 5)),  # not one the totals answer: asked on its own
+        ]
+        alone = [getattr(store, name)(*args) for name, args in reads]
+        assert store.read_together(reads) == alone
 
 
 def _run(engine, seed: int, batch: int = 0, shuffled: bool = True) -> None:
