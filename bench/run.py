@@ -69,6 +69,9 @@ def _normalise(module: str, result: dict) -> dict:
 
 
 _SECTION = "<!-- bench: {module} -->"
+# Closes what a run writes: hand-written text after it (a note comparing runs, a before/after
+# table) belongs to the section but no run produces it, so a re-run keeps it.
+_SECTION_END = "<!-- end of bench: {module} -->"
 
 
 def _section(module: str, result: dict | None, error: str) -> str:
@@ -76,7 +79,8 @@ def _section(module: str, result: dict | None, error: str) -> str:
     when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     out = [_SECTION.format(module=module)]
     if result is None:
-        return "\n".join(out + [f"## {module}", "", f"FAILED ({when}): `{error}`", ""])
+        out += [f"## {module}", "", f"FAILED ({when}): `{error}`", ""]
+        return "\n".join(out + [_SECTION_END.format(module=module), ""])
     out += [
         f"## {result['title']}",
         "",
@@ -91,7 +95,7 @@ def _section(module: str, result: dict | None, error: str) -> str:
         out += [f"| {target} | {'yes' if ok else '**no**'} |" for target, ok in result["checks"]]
     if result.get("notes"):
         out += ["", result["notes"]]
-    out.append("")
+    out += ["", _SECTION_END.format(module=module), ""]
     return "\n".join(out)
 
 
@@ -107,6 +111,30 @@ def _sections_of(text: str) -> dict[str, str]:
     if current:
         sections[current] = "\n".join(lines)
     return sections
+
+
+def _written_tail(module: str, section: str) -> str:
+    """The hand-written text after the part a run wrote: after the end marker, or, in a section
+    written before the marker existed, after the first paragraph that follows its last table (the
+    run's notes)."""
+    lines = section.splitlines()
+    end = _SECTION_END.format(module=module)
+    if end in lines:
+        return "\n".join(lines[lines.index(end) + 1 :]).strip()
+    at = next(
+        (i + 1 for i, line in enumerate(lines) if line.startswith(f"`{module}`, measured")), 0
+    )
+    if not at:
+        return ""
+    while at < len(lines):  # the run's tables, then its notes' paragraph
+        while at < len(lines) and not lines[at].strip():
+            at += 1
+        table = at < len(lines) and lines[at].startswith("|")
+        while at < len(lines) and lines[at].strip():
+            at += 1
+        if not table:
+            break
+    return "\n".join(lines[at:]).strip()
 
 
 def _hand_written(text: str) -> str:
@@ -127,13 +155,14 @@ def _render(results: list[tuple[str, dict | None, str]], previous: str = "") -> 
     sections = _sections_of(previous)
     written = _hand_written(previous)
     for module, result, error in results:
-        sections[module] = _section(module, result, error)
+        tail = _written_tail(module, sections.get(module, ""))
+        sections[module] = _section(module, result, error) + (f"\n{tail}\n" if tail else "")
     order = BENCHMARKS + sorted(set(sections) - set(BENCHMARKS))
     head = [
         "# Benchmarks",
         "",
         f"Produced by `make bench` (`.venv/bin/python -m bench.run [name ...]` re-runs some and "
-        f"replaces only their sections), {_machine()}. PostgreSQL and RabbitMQ local. Each "
+        f"replaces only what a run wrote of their sections; text written after a section stays), {_machine()}. PostgreSQL and RabbitMQ local. Each "
         "section is one run, dated; rerun to compare. A target marked **no** is not met.",
         "",
     ]
