@@ -162,8 +162,9 @@ def _render(results: list[tuple[str, dict | None, str]], previous: str = "") -> 
         "# Benchmarks",
         "",
         f"Produced by `make bench` (`.venv/bin/python -m bench.run [name ...]` re-runs some and "
-        f"replaces only what a run wrote of their sections; text written after a section stays), {_machine()}. PostgreSQL and RabbitMQ local. Each "
-        "section is one run, dated; rerun to compare. A target marked **no** is not met.",
+        "replaces only what a run wrote of their sections; text written after a section stays), "
+        f"{_machine()}. PostgreSQL and RabbitMQ local. Each section is one run, dated; rerun to "
+        "compare. A target marked **no** is not met.",
         "",
     ]
     if written:
