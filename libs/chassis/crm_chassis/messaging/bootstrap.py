@@ -12,6 +12,7 @@ import pika
 import pika.exceptions
 
 from crm_chassis.manifest import ServiceManifest
+from crm_chassis.messaging import retry
 from crm_chassis.messaging.topology import (
     SourceExchangeMissing,
     Topology,
@@ -30,6 +31,22 @@ def configure_process_logging(settings: ServiceSettings) -> None:
     from crm_chassis.logging import configure_logging
 
     configure_logging(settings)
+    container_log = logging.getLogger("nameko.containers")
+    if not any(isinstance(f, HeldFailureFilter) for f in container_log.filters):
+        container_log.addFilter(HeldFailureFilter())
+
+
+class HeldFailureFilter(logging.Filter):
+    """Drops nameko's ERROR and traceback for a worker that failed on the infrastructure: the
+    chassis holds that delivery and logs one warning saying so (handlers.py), so the error would
+    report, once per retry (e.g. every backoff during a database outage or a reporting rebuild), a
+    failure that loses nothing. Every other failure keeps nameko's record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None and record.args and isinstance(record.args, tuple):
+            exc = next((a for a in record.args if isinstance(a, BaseException)), None)
+        return exc is None or not retry.is_transient(exc)
 
 
 def metrics_port(

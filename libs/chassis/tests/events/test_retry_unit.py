@@ -175,3 +175,32 @@ def test_a_handler_holds_a_transiently_failed_delivery_and_runs_it_again():
     assert not handler._retry_later(None, ["delivery"], lambda: reruns.append(3), 1, list)
     eventlet.sleep(0.3)
     assert reruns == [1] and _held("svc.on_e") == 0
+
+
+def _container_record(exc: BaseException):
+    import logging
+    import sys
+
+    try:
+        raise exc
+    except type(exc):
+        info = sys.exc_info()
+    return logging.LogRecord(
+        "nameko.containers",
+        logging.ERROR,
+        __file__,
+        1,
+        "error handling worker %s: %s",
+        ("worker", exc),
+        info,
+    )
+
+
+def test_nameko_error_for_a_held_delivery_is_dropped_and_every_other_kept():
+    from crm_chassis.messaging.bootstrap import HeldFailureFilter
+
+    held = HeldFailureFilter()
+    assert not held.filter(_container_record(_operational("server closed the connection")))
+    assert not held.filter(_container_record(_operational("could not serialize", "40001")))
+    assert held.filter(_container_record(ValueError("a body of its own")))
+    assert held.filter(_container_record(_operational("no such table: leads")))
