@@ -84,12 +84,10 @@ def test_bad_rules_are_refused_with_every_problem_named(api):
     )
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="DE",
-            sales_line_id=line.id,
-            team_id=berlin.id,
-            priority=1,
-            rules=[
+        territory(
+            line,
+            berlin,
+            [
                 overlapping,
                 territories_pb2.RoutingRule(name="x", conditions=[condition("shoe_size", "42")]),
             ],
@@ -446,12 +444,10 @@ def test_an_unknown_currency_is_refused_clearly(api):
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "lead.annual_revenue.currency"
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="DE",
-            sales_line_id=line.id,
-            team_id=berlin.id,
-            priority=1,
-            rules=[
+        territory(
+            line,
+            berlin,
+            [
                 territories_pb2.RoutingRule(
                     name="big",
                     conditions=[condition("annual_revenue", ranges=[("1000", "")], currency="XYZ")],
