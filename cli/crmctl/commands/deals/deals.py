@@ -19,7 +19,7 @@ from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import line_id, team_id, territory_id
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -152,13 +152,7 @@ def create(
 @click.option("--owner", "owner", default="", help="Only this owner (id or e-mail).")
 @click.option("--account", "account_id", default="", help="Only this account.")
 @click.option("--team", "team", default="", help="Only this team (id or name).")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def list_deals(session, status, sales_line, stage_key, owner, account_id, team, limit):

@@ -12,7 +12,7 @@ from crm.deals.v1 import billing_pb2, contracts_pb2, payments_pb2, resources_pb2
 from crmctl.commands.deals.billing import invoices, orders, show_invoice
 from crmctl.commands.deals.rows import invoice_row, order_row, row
 from crmctl.commands.deals.stubs import Stubs
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.shapes import id_command
@@ -315,13 +315,7 @@ def list_orders(session, opportunity_id):
     type=enum_choice(resources_pb2.InvoiceStatus),
     help="Only the invoices in this status.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def list_invoices(session, opportunity_id, status, limit):

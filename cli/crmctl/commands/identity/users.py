@@ -12,7 +12,7 @@ from crm.identity.v1 import users_pb2
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.identity.rows import user_row
 from crmctl.commands.identity.stubs import Stubs
-from crmctl.options import output_option, pass_session, read_secret
+from crmctl.options import limit_option, output_option, pass_session, read_secret
 from crmctl.output import print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -77,13 +77,7 @@ def create(session, email, display_name, departments, roles, password_stdin):
 @click.option("--department", "-d", default="", help="Only members of this department.")
 @click.option("--role", "-r", default="", help="Only users with this role.")
 @click.option("--query", "-q", default="", help="Text the e-mail or name contains.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many users (0 = all).",
-)
+@limit_option(200, "users")
 @output_option
 @pass_session
 def list_users(session, status, department, role, query, limit):
