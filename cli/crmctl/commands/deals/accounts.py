@@ -11,7 +11,7 @@ from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id
 from crmctl.exports import FORMATS, export_options, write_export
-from crmctl.options import limit_option, output_option, pass_session
+from crmctl.options import expected_version_option, limit_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.wire import enum_choice, enum_value
@@ -111,12 +111,7 @@ def show_account(session, account_id):
 @click.option("--website", default=None, help="New web site.")
 @click.option("--phone", default=None, help="New phone number.")
 @click.option("--owner", "owner_user_id", default=None, help="New owner (a team member).")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the account is no longer at this version.",
-)
+@expected_version_option("Refuse if the account is no longer at this version.")
 @output_option
 @pass_session
 def update_account(session, account_id, expected_version, **fields):

@@ -8,7 +8,7 @@ from crm.deals.v1 import accounts_pb2, exports_pb2, resources_pb2
 from crmctl.commands.deals.arguments import masked
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.exports import FORMATS, export_options, write_export
-from crmctl.options import limit_option, output_option, pass_session
+from crmctl.options import expected_version_option, limit_option, output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.paging import pages
 
@@ -101,12 +101,7 @@ def show_contact(session, contact_id):
     help="Consent to customer e-mails given or withdrawn.",
 )
 @click.option("--language", default=None, help="New language of customer e-mails.")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the contact is no longer at this version.",
-)
+@expected_version_option("Refuse if the contact is no longer at this version.")
 @output_option
 @pass_session
 def update_contact(session, contact_id, expected_version, **fields):

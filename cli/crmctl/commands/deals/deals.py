@@ -19,7 +19,7 @@ from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import line_id, team_id, territory_id
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
-from crmctl.options import limit_option, output_option, pass_session
+from crmctl.options import expected_version_option, limit_option, output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -193,12 +193,7 @@ def show(session, deal_id):
     help="New estimated close date YYYY-MM-DD ('' clears it).",
 )
 @click.option("--campaign", "campaign_id", default=None, help="New campaign id.")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the deal is no longer at this version.",
-)
+@expected_version_option("Refuse if the deal is no longer at this version.")
 @output_option
 @pass_session
 def update(session, deal_id, expected_version, **fields):
@@ -219,12 +214,7 @@ def update(session, deal_id, expected_version, **fields):
 @click.argument("deal_id")
 @click.argument("stage_key")
 @click.option("--note", default="", help="Why (kept in the history).")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the deal is no longer at this version.",
-)
+@expected_version_option("Refuse if the deal is no longer at this version.")
 @output_option
 @pass_session
 def move(session, deal_id, stage_key, note, expected_version):

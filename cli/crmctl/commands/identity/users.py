@@ -12,7 +12,13 @@ from crm.identity.v1 import users_pb2
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.identity.rows import user_row
 from crmctl.commands.identity.stubs import Stubs
-from crmctl.options import limit_option, output_option, pass_session, read_secret
+from crmctl.options import (
+    expected_version_option,
+    limit_option,
+    output_option,
+    pass_session,
+    read_secret,
+)
 from crmctl.output import print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -118,12 +124,7 @@ def show(session, user):
     help="The complete new set of roles (repeatable); see --clear-roles.",
 )
 @click.option("--clear-roles", is_flag=True, help="Remove every role.")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse the change unless the user is at this version.",
-)
+@expected_version_option("Refuse the change unless the user is at this version.")
 @output_option
 @pass_session
 def update(session, user, display_name, email, roles, clear_roles, expected_version):
