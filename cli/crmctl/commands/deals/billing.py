@@ -6,8 +6,7 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import billing_pb2, exports_pb2, resources_pb2
-from crmctl.commands.catalog.lookup import price_list_id
-from crmctl.commands.deals.arguments import line_inputs
+from crmctl.commands.deals.arguments import lines_options, priced_lines
 from crmctl.commands.deals.rows import invoice_row, order_row, quote_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.exports import FORMATS, export_options, write_export
@@ -128,15 +127,8 @@ def export_quotes(session, opportunity_id, format_word, path):
 
 @quotes.command("price")
 @click.argument("quote_id")
-@click.option(
-    "--line",
-    "lines",
-    multiple=True,
-    required=True,
-    help="PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete list.",
-)
-@click.option(
-    "--price-list", "price_list", default="", help="Price with this list only (id or name)."
+@lines_options(
+    "PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete list.", required=True
 )
 @output_option
 @pass_session
@@ -147,9 +139,7 @@ def price(session, quote_id, lines, price_list):
         session.call(
             Stubs(session).quotes.PriceQuoteLines,
             billing_pb2.PriceQuoteLinesRequest(
-                id=quote_id,
-                lines=line_inputs(session, lines),
-                price_list_id=price_list_id(session, price_list) if price_list else "",
+                id=quote_id, **priced_lines(session, lines, price_list)
             ),
         ),
     )

@@ -9,8 +9,7 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.deals.v1 import deals_pb2, exports_pb2, resources_pb2
-from crmctl.commands.catalog.lookup import price_list_id
-from crmctl.commands.deals.arguments import line_inputs, record_ref
+from crmctl.commands.deals.arguments import lines_options, priced_lines, record_ref
 from crmctl.commands.deals.board import board
 from crmctl.commands.deals.rows import deal_row
 from crmctl.commands.deals.snapshots import snapshots
@@ -262,15 +261,7 @@ def revenue(session, deal_id, amount, clear):
 
 @deals.command("lines")
 @click.argument("deal_id")
-@click.option(
-    "--line",
-    "lines",
-    multiple=True,
-    help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.",
-)
-@click.option(
-    "--price-list", "price_list", default="", help="Price with this list only (id or name)."
-)
+@lines_options("PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.")
 @output_option
 @pass_session
 def lines(session, deal_id, lines, price_list):
@@ -279,11 +270,7 @@ def lines(session, deal_id, lines, price_list):
         session,
         session.call(
             Stubs(session).deals.SetDealLines,
-            deals_pb2.SetDealLinesRequest(
-                id=deal_id,
-                lines=line_inputs(session, lines),
-                price_list_id=price_list_id(session, price_list) if price_list else "",
-            ),
+            deals_pb2.SetDealLinesRequest(id=deal_id, **priced_lines(session, lines, price_list)),
         ),
     )
 
