@@ -97,12 +97,14 @@ def _answer(request: Request, form: Form, error: ConsoleError | None, notice: st
 
 
 def _decide(
-    request: Request, form: Form, notice: str, action: Callable[..., object], **fields: object
+    request: Request, form: Form, notice: str, decision: Callable[..., object], /, **fields: object
 ) -> Response:
     """One of deals' decisions on the path's deal, answered by :func:`_answer`."""
     session = require(request)
     try:
-        action(console_of(request).deps, session, deal_id=request.path_params["deal_id"], **fields)
+        decision(
+            console_of(request).deps, session, deal_id=request.path_params["deal_id"], **fields
+        )
     except ConsoleError as error:
         return _answer(request, form, error, "")
     return _answer(request, form, None, notice)

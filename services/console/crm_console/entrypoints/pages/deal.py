@@ -68,14 +68,14 @@ def _done(deal_id: str, notice: str, **extra: str) -> Response:
 
 
 def _decide(
-    request: Request, notice: str, action: Callable[..., object], **fields: object
+    request: Request, notice: str, decision: Callable[..., object], /, **fields: object
 ) -> Response:
-    """``action(deps, session, **fields)`` for the path's deal: back to the deal with ``notice``,
+    """``decision(deps, session, **fields)`` for the path's deal: back to the deal with ``notice``,
     or its page with the refusal (409); not found stays the not-found page."""
     session = require(request)
     deal_id = request.path_params["deal_id"]
     try:
-        action(console_of(request).deps, session, **fields)
+        decision(console_of(request).deps, session, **fields)
     except NotFound:
         raise
     except ConsoleError as error:

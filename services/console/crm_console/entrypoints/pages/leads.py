@@ -80,13 +80,13 @@ def lead_page(request: Request) -> Response:
     return render(request, "leads/lead.html", {"file": found, "lead": found.lead, **CHOICES})
 
 
-def _decide(request: Request, action: Callable[..., object], **fields: object) -> Response:
-    """``action(deps, session, **fields)`` on the path's lead: back to the lead, or its page
+def _decide(request: Request, decision: Callable[..., object], /, **fields: object) -> Response:
+    """``decision(deps, session, **fields)`` on the path's lead: back to the lead, or its page
     with the refusal (409)."""
     session = require(request)
     lead_id = request.path_params["lead_id"]
     try:
-        action(console_of(request).deps, session, **fields)
+        decision(console_of(request).deps, session, **fields)
     except ConsoleError as error:
         return _lead_with_problem(request, session, lead_id, say(request, error))
     return redirect(f"/leads/{lead_id}")
