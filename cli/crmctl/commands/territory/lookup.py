@@ -8,32 +8,25 @@ from crmctl.commands.territory.stubs import Stubs
 from crmctl.lookup import name_resolver
 
 
-def _every(request_type):
-    # Deactivated records too: their history is still shown and listed by name.
-    return lambda _value: request_type(include_inactive=True)
+def _by_name(what: str, rpc: str, request_type, listed_by: str):
+    stub, method = rpc.split(".")
+    return name_resolver(
+        what,
+        lambda session: getattr(getattr(Stubs(session), stub), method),
+        # Deactivated ones too: the list commands show them (--all), so a person may name one.
+        lambda _value: request_type(include_inactive=True),
+        listed_by=listed_by,
+    )
 
 
-unit_id = name_resolver(
-    "unit",
-    lambda session: Stubs(session).org.ListOrgUnits,
-    _every(org_pb2.ListOrgUnitsRequest),
-    listed_by="crmctl org tree",
+unit_id = _by_name("unit", "org.ListOrgUnits", org_pb2.ListOrgUnitsRequest, "crmctl org tree")
+team_id = _by_name("team", "teams.ListTeams", teams_pb2.ListTeamsRequest, "crmctl teams list")
+line_id = _by_name(
+    "sales line", "lines.ListSalesLines", sales_lines_pb2.ListSalesLinesRequest, "crmctl lines list"
 )
-team_id = name_resolver(
-    "team",
-    lambda session: Stubs(session).teams.ListTeams,
-    _every(teams_pb2.ListTeamsRequest),
-    listed_by="crmctl teams list",
-)
-line_id = name_resolver(
-    "sales line",
-    lambda session: Stubs(session).lines.ListSalesLines,
-    _every(sales_lines_pb2.ListSalesLinesRequest),
-    listed_by="crmctl lines list",
-)
-territory_id = name_resolver(
+territory_id = _by_name(
     "territory",
-    lambda session: Stubs(session).territories.ListTerritories,
-    _every(territories_pb2.ListTerritoriesRequest),
-    listed_by="crmctl territories list",
+    "territories.ListTerritories",
+    territories_pb2.ListTerritoriesRequest,
+    "crmctl territories list",
 )
