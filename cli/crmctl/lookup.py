@@ -4,6 +4,8 @@ an id is taken as it is, a name is looked up in the list call of its records."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from crmctl.paging import pages
 from crmctl.session import CliError, Session
@@ -41,3 +43,21 @@ def resolve_name(
             f"{len(matches)} {what}s are named {value!r}: give the id ({', '.join(matches)})"
         )
     return matches[0]
+
+
+def name_resolver(
+    what: str,
+    method_of: Callable[[Session], Any],
+    request_of: Callable[[str], Any],
+    *,
+    listed_by: str,
+) -> Callable[[Session, str], str]:
+    """:func:`resolve_name` for one kind of record: ``method_of(session)`` is its list call,
+    ``request_of(value)`` the request that lists the candidates for ``value``."""
+
+    def resolve(session: Session, value: str) -> str:
+        return resolve_name(
+            session, value, what, method_of(session), request_of(value), listed_by=listed_by
+        )
+
+    return resolve

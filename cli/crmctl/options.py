@@ -1,5 +1,5 @@
-"""Decorators every command uses: the invocation's session, a per-command ``--output``, and how
-a password is read."""
+"""Decorators every command uses: the invocation's session, a per-command ``--output``, a
+list's ``--limit``, a change's ``--expected-version``, and how a password is read."""
 
 from __future__ import annotations
 
@@ -37,6 +37,23 @@ def output_option(func):
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def limit_option(default: int, what: str = ""):
+    """``--limit`` of a list that follows every page: at most this many records (0: all)."""
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        default=default,
+        show_default=True,
+        help=f"At most this many{' ' + what if what else ''} (0 = all).",
+    )
+
+
+def expected_version_option(help: str):
+    """``--expected-version`` of a change: refused when the record is at another version (0:
+    whatever version it is at)."""
+    return click.option("--expected-version", type=int, default=0, help=help)
 
 
 PASSWORD_ENV = "CRMCTL_PASSWORD"

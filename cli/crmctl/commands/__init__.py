@@ -22,8 +22,9 @@ Layout: ``crmctl/commands/<service>/`` holds the commands of one service, a modu
 The package's ``__init__`` lists its top-level groups in ``COMMANDS``; every package of this
 folder that has ``COMMANDS`` is loaded (no list to edit). What every service's commands share
 lives beside this folder: the session, ``options`` (``@pass_session``, ``@output_option``,
-passwords), ``paging``, ``lookup`` (a name as an id), ``names`` (names beside ids), ``wire``
-(enums, money, instants) and ``output``.
+passwords, ``--limit``, ``--expected-version``), ``shapes`` (``<group> <action> ID``
+commands made from a table), ``paging``, ``lookup`` (a name as an id), ``names`` (names
+beside ids), ``wire`` (enums, money, instants) and ``output``.
 
 Another package may add a group with an entry point in the group ``crmctl.commands`` naming a
 click command, e.g. in its pyproject.toml ``[project.entry-points."crmctl.commands"] leads =

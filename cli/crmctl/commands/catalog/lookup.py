@@ -6,7 +6,7 @@ import grpc
 
 from crm.catalog.v1 import price_lists_pb2, products_pb2, units_pb2
 from crmctl.commands.catalog.stubs import Stubs
-from crmctl.lookup import looks_like_id, resolve_name
+from crmctl.lookup import looks_like_id, name_resolver
 from crmctl.session import Session
 
 
@@ -37,23 +37,15 @@ def product_ref(session: Session, product: str) -> str:
         raise
 
 
-def unit_group_id(session: Session, value: str) -> str:
-    return resolve_name(
-        session,
-        value,
-        "unit group",
-        Stubs(session).units.ListUnitGroups,
-        units_pb2.ListUnitGroupsRequest(query=value.strip()),
-        listed_by="crmctl unit-groups list",
-    )
-
-
-def price_list_id(session: Session, value: str) -> str:
-    return resolve_name(
-        session,
-        value,
-        "price list",
-        Stubs(session).price_lists.ListPriceLists,
-        price_lists_pb2.ListPriceListsRequest(query=value.strip()),
-        listed_by="crmctl price-lists list",
-    )
+unit_group_id = name_resolver(
+    "unit group",
+    lambda session: Stubs(session).units.ListUnitGroups,
+    lambda value: units_pb2.ListUnitGroupsRequest(query=value.strip()),
+    listed_by="crmctl unit-groups list",
+)
+price_list_id = name_resolver(
+    "price list",
+    lambda session: Stubs(session).price_lists.ListPriceLists,
+    lambda value: price_lists_pb2.ListPriceListsRequest(query=value.strip()),
+    listed_by="crmctl price-lists list",
+)

@@ -10,7 +10,7 @@ from crm.catalog.v1 import products_pb2
 from crmctl.commands.catalog.lookup import get_product, product_id, unit_group_id
 from crmctl.commands.catalog.rows import product_row
 from crmctl.commands.catalog.stubs import Stubs
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -155,13 +155,7 @@ def products_retire(session, product):
 @click.option("--status", type=click.Choice(sorted(STATUSES)), help="Only this status.")
 @click.option("--family", default="", help="Only this family.")
 @click.option("--query", "-q", default="", help="Text the SKU or name contains.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def products_list(session, status, family, query, limit):

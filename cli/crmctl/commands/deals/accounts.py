@@ -11,7 +11,7 @@ from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import team_id
 from crmctl.exports import FORMATS, export_options, write_export
-from crmctl.options import output_option, pass_session
+from crmctl.options import expected_version_option, limit_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.wire import enum_choice, enum_value
@@ -75,13 +75,7 @@ def create_account(session, **fields):
 )
 @click.option("--query", "-q", default="", help="Text the name contains.")
 @click.option("--owner", "owner_user_id", default="", help="Only this owner.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def list_accounts(session, relationship, query, owner_user_id, limit):
@@ -117,12 +111,7 @@ def show_account(session, account_id):
 @click.option("--website", default=None, help="New web site.")
 @click.option("--phone", default=None, help="New phone number.")
 @click.option("--owner", "owner_user_id", default=None, help="New owner (a team member).")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the account is no longer at this version.",
-)
+@expected_version_option("Refuse if the account is no longer at this version.")
 @output_option
 @pass_session
 def update_account(session, account_id, expected_version, **fields):

@@ -11,7 +11,7 @@ from crmctl.commands.deals.rows import activity_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.exports import FORMATS, export_options, write_export
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -133,13 +133,7 @@ def log(
     multiple=True,
     help="Only these kinds (repeatable).",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=100,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(100)
 @output_option
 @pass_session
 def timeline(session, record, kinds, limit):

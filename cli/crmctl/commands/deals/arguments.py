@@ -1,12 +1,13 @@
-"""Option texts as deals' request parts: product lines, record references, the field mask
-of an update."""
+"""Option texts as deals' request parts: product lines (and their options), record
+references, the field mask of an update."""
 
 from __future__ import annotations
 
+import click
 from google.protobuf import field_mask_pb2
 
 from crm.deals.v1 import deals_pb2, resources_pb2
-from crmctl.commands.catalog.lookup import product_ref
+from crmctl.commands.catalog.lookup import price_list_id, product_ref
 from crmctl.session import CliError, Session
 
 RECORD_TYPES = ("account", "contact", "opportunity", "activity", "quote", "order", "invoice")
@@ -28,6 +29,29 @@ def line_inputs(session: Session, specs) -> list[deals_pb2.LineInput]:
             )
         )
     return lines
+
+
+def lines_options(line_help: str, *, required: bool = False):
+    """``--line`` (repeatable) and ``--price-list`` of a command that has product lines priced."""
+
+    def decorate(func):
+        func = click.option(
+            "--price-list", "price_list", default="", help="Price with this list only (id or name)."
+        )(func)
+        return click.option("--line", "lines", multiple=True, required=required, help=line_help)(
+            func
+        )
+
+    return decorate
+
+
+def priced_lines(session: Session, lines, price_list: str) -> dict:
+    """The ``lines`` and ``price_list_id`` of a request that has lines priced (no price list:
+    catalog's choice)."""
+    return {
+        "lines": line_inputs(session, lines),
+        "price_list_id": price_list_id(session, price_list) if price_list else "",
+    }
 
 
 def record_ref(text: str) -> resources_pb2.RecordRef:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import click
 
 from crm.deals.v1 import billing_pb2, exports_pb2, resources_pb2
-from crmctl.commands.catalog.lookup import price_list_id
-from crmctl.commands.deals.arguments import line_inputs
+from crmctl.commands.deals.arguments import lines_options, priced_lines
 from crmctl.commands.deals.rows import invoice_row, order_row, quote_row
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.options import output_option, pass_session
 from crmctl.output import print_record, print_rows
+from crmctl.shapes import id_command
 from crmctl.wire import enum_choice, enum_value, money
 
 QUOTE_COLUMNS = [
@@ -127,15 +127,8 @@ def export_quotes(session, opportunity_id, format_word, path):
 
 @quotes.command("price")
 @click.argument("quote_id")
-@click.option(
-    "--line",
-    "lines",
-    multiple=True,
-    required=True,
-    help="PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete list.",
-)
-@click.option(
-    "--price-list", "price_list", default="", help="Price with this list only (id or name)."
+@lines_options(
+    "PRODUCT:QUANTITY[:UNIT] (repeatable; PRODUCT: SKU or id): the complete list.", required=True
 )
 @output_option
 @pass_session
@@ -146,97 +139,63 @@ def price(session, quote_id, lines, price_list):
         session.call(
             Stubs(session).quotes.PriceQuoteLines,
             billing_pb2.PriceQuoteLinesRequest(
-                id=quote_id,
-                lines=line_inputs(session, lines),
-                price_list_id=price_list_id(session, price_list) if price_list else "",
+                id=quote_id, **priced_lines(session, lines, price_list)
             ),
         ),
     )
 
 
-def _id_command(
-    group,
-    name: str,
-    stub: str,
-    method: str,
-    request_type,
-    show,
-    doc: str,
-    *,
-    with_reason: bool = False,
-) -> None:
-    """Add ``group name ID [--reason]``: one call of ``method`` on the record, then show it."""
-    noun = group.name.removesuffix("s").upper()
-
-    @click.argument("record_id", metavar=f"{noun}_ID")
-    @output_option
-    @pass_session
-    def command(session, record_id, reason=None):
-        fields = {"reason": reason} if with_reason else {}
-        show(
-            session,
-            session.call(
-                getattr(getattr(Stubs(session), stub), method), request_type(id=record_id, **fields)
-            ),
-        )
-
-    command.__doc__ = doc
-    if with_reason:
-        command = click.option("--reason", required=True, help="Why.")(command)
-    group.command(name)(command)
-
-
-_id_command(
+id_command(
     quotes,
     "show",
-    "quotes",
-    "GetQuote",
+    Stubs,
+    "quotes.GetQuote",
     billing_pb2.GetQuoteRequest,
     show_quote,
     "Show one quote revision.",
 )
-_id_command(
+id_command(
     quotes,
     "activate",
-    "quotes",
-    "ActivateQuote",
+    Stubs,
+    "quotes.ActivateQuote",
     billing_pb2.ActivateQuoteRequest,
     show_quote,
     "Draft -> active (read-only); closes the revision it replaces.",
 )
-_id_command(
+id_command(
     quotes,
     "revise",
-    "quotes",
-    "ReviseQuote",
+    Stubs,
+    "quotes.ReviseQuote",
     billing_pb2.ReviseQuoteRequest,
     show_quote,
     "A new draft revision of an active quote.",
 )
-_id_command(
+id_command(
     quotes,
     "accept",
-    "quotes",
-    "AcceptQuote",
+    Stubs,
+    "quotes.AcceptQuote",
     billing_pb2.AcceptQuoteRequest,
     show_quote,
     "The customer accepted: won; the deal's other open quotes close.",
 )
-_id_command(
+id_command(
     quotes,
     "reject",
-    "quotes",
-    "RejectQuote",
+    Stubs,
+    "quotes.RejectQuote",
     billing_pb2.RejectQuoteRequest,
     show_quote,
     "The customer declined: lost.",
     with_reason=True,
 )
-_id_command(
+id_command(
     quotes,
     "withdraw",
-    "quotes",
-    "WithdrawQuote",
+    Stubs,
+    "quotes.WithdrawQuote",
     billing_pb2.WithdrawQuoteRequest,
     show_quote,
     "Withdraw a draft or active quote: closed.",
@@ -327,42 +286,48 @@ def pay(session, invoice_id, amount, reference):
     )
 
 
-_id_command(
-    orders, "show", "orders", "GetOrder", billing_pb2.GetOrderRequest, show_order, "Show one order."
+id_command(
+    orders,
+    "show",
+    Stubs,
+    "orders.GetOrder",
+    billing_pb2.GetOrderRequest,
+    show_order,
+    "Show one order.",
 )
-_id_command(
+id_command(
     orders,
     "cancel",
-    "orders",
-    "CancelOrder",
+    Stubs,
+    "orders.CancelOrder",
     billing_pb2.CancelOrderRequest,
     show_order,
     "Cancel an open order without a live invoice (supervisor or above).",
     with_reason=True,
 )
-_id_command(
+id_command(
     invoices,
     "show",
-    "invoices",
-    "GetInvoice",
+    Stubs,
+    "invoices.GetInvoice",
     billing_pb2.GetInvoiceRequest,
     show_invoice,
     "Show one invoice.",
 )
-_id_command(
+id_command(
     invoices,
     "issue",
-    "invoices",
-    "IssueInvoice",
+    Stubs,
+    "invoices.IssueInvoice",
     billing_pb2.IssueInvoiceRequest,
     show_invoice,
     "Issue a draft: it gets the next number of the year.",
 )
-_id_command(
+id_command(
     invoices,
     "cancel",
-    "invoices",
-    "CancelInvoice",
+    Stubs,
+    "invoices.CancelInvoice",
     billing_pb2.CancelInvoiceRequest,
     show_invoice,
     "Cancel a draft (no number used) or an issued invoice (keeps its number).",

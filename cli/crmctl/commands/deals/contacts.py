@@ -8,7 +8,7 @@ from crm.deals.v1 import accounts_pb2, exports_pb2, resources_pb2
 from crmctl.commands.deals.arguments import masked
 from crmctl.commands.deals.stubs import Stubs
 from crmctl.exports import FORMATS, export_options, write_export
-from crmctl.options import output_option, pass_session
+from crmctl.options import expected_version_option, limit_option, output_option, pass_session
 from crmctl.output import message_to_dict, print_record, print_rows
 from crmctl.paging import pages
 
@@ -62,13 +62,7 @@ def create_contact(session, **fields):
 @contacts.command("list")
 @click.option("--account", "account_id", default="", help="Only this account's contacts.")
 @click.option("--query", "-q", default="", help="Text the name contains.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def list_contacts(session, account_id, query, limit):
@@ -107,12 +101,7 @@ def show_contact(session, contact_id):
     help="Consent to customer e-mails given or withdrawn.",
 )
 @click.option("--language", default=None, help="New language of customer e-mails.")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the contact is no longer at this version.",
-)
+@expected_version_option("Refuse if the contact is no longer at this version.")
 @output_option
 @pass_session
 def update_contact(session, contact_id, expected_version, **fields):

@@ -9,8 +9,7 @@ import click
 from google.protobuf import field_mask_pb2
 
 from crm.deals.v1 import deals_pb2, exports_pb2, resources_pb2
-from crmctl.commands.catalog.lookup import price_list_id
-from crmctl.commands.deals.arguments import line_inputs, record_ref
+from crmctl.commands.deals.arguments import lines_options, priced_lines, record_ref
 from crmctl.commands.deals.board import board
 from crmctl.commands.deals.rows import deal_row
 from crmctl.commands.deals.snapshots import snapshots
@@ -19,7 +18,7 @@ from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.territory.lookup import line_id, team_id, territory_id
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
-from crmctl.options import output_option, pass_session
+from crmctl.options import expected_version_option, limit_option, output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -152,13 +151,7 @@ def create(
 @click.option("--owner", "owner", default="", help="Only this owner (id or e-mail).")
 @click.option("--account", "account_id", default="", help="Only this account.")
 @click.option("--team", "team", default="", help="Only this team (id or name).")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def list_deals(session, status, sales_line, stage_key, owner, account_id, team, limit):
@@ -199,12 +192,7 @@ def show(session, deal_id):
     help="New estimated close date YYYY-MM-DD ('' clears it).",
 )
 @click.option("--campaign", "campaign_id", default=None, help="New campaign id.")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the deal is no longer at this version.",
-)
+@expected_version_option("Refuse if the deal is no longer at this version.")
 @output_option
 @pass_session
 def update(session, deal_id, expected_version, **fields):
@@ -225,12 +213,7 @@ def update(session, deal_id, expected_version, **fields):
 @click.argument("deal_id")
 @click.argument("stage_key")
 @click.option("--note", default="", help="Why (kept in the history).")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse if the deal is no longer at this version.",
-)
+@expected_version_option("Refuse if the deal is no longer at this version.")
 @output_option
 @pass_session
 def move(session, deal_id, stage_key, note, expected_version):
@@ -278,15 +261,7 @@ def revenue(session, deal_id, amount, clear):
 
 @deals.command("lines")
 @click.argument("deal_id")
-@click.option(
-    "--line",
-    "lines",
-    multiple=True,
-    help="PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.",
-)
-@click.option(
-    "--price-list", "price_list", default="", help="Price with this list only (id or name)."
-)
+@lines_options("PRODUCT:QUANTITY[:UNIT] (repeatable); none clears the lines.")
 @output_option
 @pass_session
 def lines(session, deal_id, lines, price_list):
@@ -295,11 +270,7 @@ def lines(session, deal_id, lines, price_list):
         session,
         session.call(
             Stubs(session).deals.SetDealLines,
-            deals_pb2.SetDealLinesRequest(
-                id=deal_id,
-                lines=line_inputs(session, lines),
-                price_list_id=price_list_id(session, price_list) if price_list else "",
-            ),
+            deals_pb2.SetDealLinesRequest(id=deal_id, **priced_lines(session, lines, price_list)),
         ),
     )
 

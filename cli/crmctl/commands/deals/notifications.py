@@ -12,7 +12,7 @@ from crmctl.commands.deals.stubs import Stubs
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.leads.lookup import lead_tasks
 from crmctl.commands.territory.lookup import team_id
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import message_to_dict, print_message, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -33,13 +33,7 @@ TASK_COLUMNS = [
     ("target", "on"),
     ("id", "id"),
 ]
-LIMIT = click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=100,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+LIMIT = limit_option(100)
 
 
 @click.group()

@@ -12,9 +12,10 @@ from crm.deals.v1 import billing_pb2, contracts_pb2, payments_pb2, resources_pb2
 from crmctl.commands.deals.billing import invoices, orders, show_invoice
 from crmctl.commands.deals.rows import invoice_row, order_row, row
 from crmctl.commands.deals.stubs import Stubs
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
+from crmctl.shapes import id_command
 from crmctl.wire import enum_choice, enum_value, money
 
 CONTRACT_COLUMNS = [
@@ -119,20 +120,6 @@ def list_contracts(session, opportunity_id):
     )
 
 
-@contracts.command("show")
-@click.argument("contract_id")
-@output_option
-@pass_session
-def show_contract(session, contract_id):
-    """Show one contract."""
-    _contract(
-        session,
-        session.call(
-            Stubs(session).contracts.GetContract, contracts_pb2.GetContractRequest(id=contract_id)
-        ),
-    )
-
-
 @contracts.command("sign")
 @click.argument("contract_id")
 @click.option("--signed-by", required=True, help="Who signed for the customer.")
@@ -148,22 +135,6 @@ def sign_contract(session, contract_id, signed_by, signed_on):
             contracts_pb2.SignContractRequest(
                 id=contract_id, signed_by=signed_by, signed_on=signed_on
             ),
-        ),
-    )
-
-
-@contracts.command("cancel")
-@click.argument("contract_id")
-@click.option("--reason", required=True, help="Why.")
-@output_option
-@pass_session
-def cancel_contract(session, contract_id, reason):
-    """Cancel a draft contract."""
-    _contract(
-        session,
-        session.call(
-            Stubs(session).contracts.CancelContract,
-            contracts_pb2.CancelContractRequest(id=contract_id, reason=reason),
         ),
     )
 
@@ -207,49 +178,53 @@ def list_proformas(session, opportunity_id):
     )
 
 
-@proformas.command("show")
-@click.argument("proforma_id")
-@output_option
-@pass_session
-def show_proforma(session, proforma_id):
-    """Show one pro-forma invoice."""
-    _proforma(
-        session,
-        session.call(
-            Stubs(session).proformas.GetProForma, contracts_pb2.GetProFormaRequest(id=proforma_id)
-        ),
-    )
-
-
-@proformas.command("accept")
-@click.argument("proforma_id")
-@output_option
-@pass_session
-def accept(session, proforma_id):
-    """The customer accepted: the quote is won, ordered, and the deal won."""
-    _proforma(
-        session,
-        session.call(
-            Stubs(session).proformas.AcceptProForma,
-            contracts_pb2.AcceptProFormaRequest(id=proforma_id),
-        ),
-    )
-
-
-@proformas.command("withdraw")
-@click.argument("proforma_id")
-@click.option("--reason", required=True, help="Why.")
-@output_option
-@pass_session
-def withdraw(session, proforma_id, reason):
-    """Withdraw an issued pro-forma invoice."""
-    _proforma(
-        session,
-        session.call(
-            Stubs(session).proformas.WithdrawProForma,
-            contracts_pb2.WithdrawProFormaRequest(id=proforma_id, reason=reason),
-        ),
-    )
+id_command(
+    contracts,
+    "show",
+    Stubs,
+    "contracts.GetContract",
+    contracts_pb2.GetContractRequest,
+    _contract,
+    "Show one contract.",
+)
+id_command(
+    contracts,
+    "cancel",
+    Stubs,
+    "contracts.CancelContract",
+    contracts_pb2.CancelContractRequest,
+    _contract,
+    "Cancel a draft contract.",
+    with_reason=True,
+)
+id_command(
+    proformas,
+    "show",
+    Stubs,
+    "proformas.GetProForma",
+    contracts_pb2.GetProFormaRequest,
+    _proforma,
+    "Show one pro-forma invoice.",
+)
+id_command(
+    proformas,
+    "accept",
+    Stubs,
+    "proformas.AcceptProForma",
+    contracts_pb2.AcceptProFormaRequest,
+    _proforma,
+    "The customer accepted: the quote is won, ordered, and the deal won.",
+)
+id_command(
+    proformas,
+    "withdraw",
+    Stubs,
+    "proformas.WithdrawProForma",
+    contracts_pb2.WithdrawProFormaRequest,
+    _proforma,
+    "Withdraw an issued pro-forma invoice.",
+    with_reason=True,
+)
 
 
 @invoices.command("create-from-deal")
@@ -340,13 +315,7 @@ def list_orders(session, opportunity_id):
     type=enum_choice(resources_pb2.InvoiceStatus),
     help="Only the invoices in this status (partly_paid: issued, paid in part).",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many (0 = all).",
-)
+@limit_option(200)
 @output_option
 @pass_session
 def list_invoices(session, opportunity_id, status, limit):

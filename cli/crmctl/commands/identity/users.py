@@ -12,7 +12,13 @@ from crm.identity.v1 import users_pb2
 from crmctl.commands.identity.lookup import user_id
 from crmctl.commands.identity.rows import user_row
 from crmctl.commands.identity.stubs import Stubs
-from crmctl.options import output_option, pass_session, read_secret
+from crmctl.options import (
+    expected_version_option,
+    limit_option,
+    output_option,
+    pass_session,
+    read_secret,
+)
 from crmctl.output import print_message, print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -77,13 +83,7 @@ def create(session, email, display_name, departments, roles, password_stdin):
 @click.option("--department", "-d", default="", help="Only members of this department.")
 @click.option("--role", "-r", default="", help="Only users with this role.")
 @click.option("--query", "-q", default="", help="Text the e-mail or name contains.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=200,
-    show_default=True,
-    help="At most this many users (0 = all).",
-)
+@limit_option(200, "users")
 @output_option
 @pass_session
 def list_users(session, status, department, role, query, limit):
@@ -124,12 +124,7 @@ def show(session, user):
     help="The complete new set of roles (repeatable); see --clear-roles.",
 )
 @click.option("--clear-roles", is_flag=True, help="Remove every role.")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse the change unless the user is at this version.",
-)
+@expected_version_option("Refuse the change unless the user is at this version.")
 @output_option
 @pass_session
 def update(session, user, display_name, email, roles, clear_roles, expected_version):

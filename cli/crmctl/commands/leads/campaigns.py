@@ -12,7 +12,7 @@ from google.protobuf import field_mask_pb2
 
 from crm.leads.v1 import campaign_pb2, lead_pb2
 from crmctl.commands.leads.stubs import Stubs
-from crmctl.options import output_option, pass_session
+from crmctl.options import expected_version_option, output_option, pass_session
 from crmctl.output import print_record, print_rows
 from crmctl.paging import pages
 from crmctl.session import CliError
@@ -120,12 +120,7 @@ def show(session, campaign):
 @click.option("--ends-on", help="New last day; see --open-ended.")
 @click.option("--open-ended", is_flag=True, help="Remove the last day.")
 @click.option("--cost")
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse the change unless the campaign is at this version.",
-)
+@expected_version_option("Refuse the change unless the campaign is at this version.")
 @output_option
 @pass_session
 def update(

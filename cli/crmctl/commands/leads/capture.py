@@ -11,7 +11,7 @@ from crm.leads.v1 import lead_pb2, lead_service_pb2
 from crmctl.commands.leads.arguments import pairs, set_path
 from crmctl.commands.leads.rows import show_lead
 from crmctl.commands.leads.stubs import Stubs
-from crmctl.options import output_option, pass_session
+from crmctl.options import expected_version_option, output_option, pass_session
 from crmctl.output import message_to_dict
 from crmctl.session import CliError
 from crmctl.wire import enum_choice, enum_value, optional_money
@@ -154,12 +154,7 @@ def create(
 @click.option(
     "--clear", "cleared", multiple=True, metavar="FIELD", help="Empty a field (repeatable)."
 )
-@click.option(
-    "--expected-version",
-    type=int,
-    default=0,
-    help="Refuse the change unless the lead is at this version.",
-)
+@expected_version_option("Refuse the change unless the lead is at this version.")
 @output_option
 @pass_session
 def update(session, lead, assignments, cleared, expected_version):

@@ -17,7 +17,7 @@ from crmctl.commands.leads.stubs import Stubs
 from crmctl.commands.territory.lookup import line_id, team_id
 from crmctl.exports import FORMATS, export_options, write_export
 from crmctl.names import names
-from crmctl.options import output_option, pass_session
+from crmctl.options import limit_option, output_option, pass_session
 from crmctl.output import print_rows
 from crmctl.paging import pages
 from crmctl.wire import enum_choice, enum_value, time_text
@@ -66,13 +66,7 @@ SORTS = {
 @click.option(
     "--asc/--desc", "ascending", default=None, help="Default: score descending, times ascending."
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(min=0),
-    default=50,
-    show_default=True,
-    help="At most this many leads (0 = all).",
-)
+@limit_option(50, "leads")
 @output_option
 @pass_session
 def search(

@@ -5,49 +5,28 @@ from __future__ import annotations
 
 from crm.territory.v1 import org_pb2, sales_lines_pb2, teams_pb2, territories_pb2
 from crmctl.commands.territory.stubs import Stubs
-from crmctl.lookup import resolve_name
-from crmctl.session import Session
+from crmctl.lookup import name_resolver
 
 
-def unit_id(session: Session, value: str) -> str:
-    return resolve_name(
-        session,
-        value,
-        "unit",
-        Stubs(session).org.ListOrgUnits,
-        org_pb2.ListOrgUnitsRequest(include_inactive=True),
-        listed_by="crmctl org tree",
+def _by_name(what: str, rpc: str, request_type, listed_by: str):
+    stub, method = rpc.split(".")
+    return name_resolver(
+        what,
+        lambda session: getattr(getattr(Stubs(session), stub), method),
+        # Deactivated ones too: the list commands show them (--all), so a person may name one.
+        lambda _value: request_type(include_inactive=True),
+        listed_by=listed_by,
     )
 
 
-def team_id(session: Session, value: str) -> str:
-    return resolve_name(
-        session,
-        value,
-        "team",
-        Stubs(session).teams.ListTeams,
-        teams_pb2.ListTeamsRequest(include_inactive=True),
-        listed_by="crmctl teams list",
-    )
-
-
-def line_id(session: Session, value: str) -> str:
-    return resolve_name(
-        session,
-        value,
-        "sales line",
-        Stubs(session).lines.ListSalesLines,
-        sales_lines_pb2.ListSalesLinesRequest(include_inactive=True),
-        listed_by="crmctl lines list",
-    )
-
-
-def territory_id(session: Session, value: str) -> str:
-    return resolve_name(
-        session,
-        value,
-        "territory",
-        Stubs(session).territories.ListTerritories,
-        territories_pb2.ListTerritoriesRequest(include_inactive=True),
-        listed_by="crmctl territories list",
-    )
+unit_id = _by_name("unit", "org.ListOrgUnits", org_pb2.ListOrgUnitsRequest, "crmctl org tree")
+team_id = _by_name("team", "teams.ListTeams", teams_pb2.ListTeamsRequest, "crmctl teams list")
+line_id = _by_name(
+    "sales line", "lines.ListSalesLines", sales_lines_pb2.ListSalesLinesRequest, "crmctl lines list"
+)
+territory_id = _by_name(
+    "territory",
+    "territories.ListTerritories",
+    territories_pb2.ListTerritoriesRequest,
+    "crmctl territories list",
+)

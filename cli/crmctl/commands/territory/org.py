@@ -226,6 +226,12 @@ def list_managers(session, unit):
     )
 
 
+def _change_managers(session, rpc: str, request_type, unit: str, user: str) -> None:
+    """Assign or remove USER as a manager of UNIT, then show the unit."""
+    request = request_type(unit_id=unit_id(session, unit), user_id=user_id(session, user))
+    _print_unit(session, session.call(getattr(Stubs(session).org, rpc), request).unit)
+
+
 @managers.command("add")
 @click.argument("unit")
 @click.argument("user")
@@ -233,13 +239,7 @@ def list_managers(session, unit):
 @pass_session
 def add_manager(session, unit, user):
     """Make USER (id or e-mail) a manager of UNIT."""
-    result = session.call(
-        Stubs(session).org.AssignUnitManager,
-        org_pb2.AssignUnitManagerRequest(
-            unit_id=unit_id(session, unit), user_id=user_id(session, user)
-        ),
-    )
-    _print_unit(session, result.unit)
+    _change_managers(session, "AssignUnitManager", org_pb2.AssignUnitManagerRequest, unit, user)
 
 
 @managers.command("remove")
@@ -249,13 +249,7 @@ def add_manager(session, unit, user):
 @pass_session
 def remove_manager(session, unit, user):
     """End USER's management of UNIT; their access below it ends at once."""
-    result = session.call(
-        Stubs(session).org.RemoveUnitManager,
-        org_pb2.RemoveUnitManagerRequest(
-            unit_id=unit_id(session, unit), user_id=user_id(session, user)
-        ),
-    )
-    _print_unit(session, result.unit)
+    _change_managers(session, "RemoveUnitManager", org_pb2.RemoveUnitManagerRequest, unit, user)
 
 
 @org.command("settings")

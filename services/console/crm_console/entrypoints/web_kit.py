@@ -127,6 +127,13 @@ def expected_csrf(request: Request) -> str:
 Form = FormData  # .get(name), .getlist(name); uploads are UploadFile values
 
 
+def texts(form: Form, *names: str, **renamed: str) -> dict[str, str]:
+    """Form fields as text, "" when absent, to pass on as keyword arguments: each of ``names``
+    under its own name, ``renamed`` as ``parameter="field"``."""
+    wanted = {**{name: name for name in names}, **renamed}
+    return {parameter: str(form.get(field, "")) for parameter, field in wanted.items()}
+
+
 def verify_csrf(request: Request, form: Form) -> None:
     """403 unless the form's CSRF token (field or header) is the expected one."""
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")

@@ -1,12 +1,14 @@
 """The board's and the deal page's web endpoints on fakes: deals' totals shown as deals sent
 them, a refused drag answered with deals' own message (the script snaps the card back), the
-keyboard form, CSRF on moves, and the not-found page for a deal of another team."""
+keyboard form, CSRF on moves, the close, reopen, activity and task forms' fields as deals gets them,
+and the not-found page for a deal of another team."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -148,3 +150,89 @@ def test_a_card_says_its_days_in_stage_stalled_and_mine_in_each_language(ann):
     assert "۱٬۰۰۰٫۱۰" in persian and "· ۱۰%" in persian
     assert 'aria-label="بردن Deal d1 به Proposal"' in persian
     assert '<span aria-hidden="true">←</span>' in persian  # "on" points left in a rtl page
+
+
+def _recorded(deals, name: str, calls: list) -> None:
+    """``deals.<name>`` records its arguments and answers with the deal, as deals would."""
+
+    def record(token: str, deal_or_activity_id: str, *args: object, **kwargs: object) -> object:
+        calls.append((name, deal_or_activity_id, *args, *sorted(kwargs.items())))
+        return deals.get(token, "d1")
+
+    setattr(deals, name, record)
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "notice", "call"),
+    [
+        (
+            "/deals/d1/won",
+            {"actual_revenue": "1,200.50", "currency": "EUR", "actual_close_date": "2026-03-01"},
+            "won",
+            ("close_won", "d1", Decimal("1200.50"), "EUR", "2026-03-01"),
+        ),
+        (
+            "/deals/d1/lost",
+            {"reason": "price", "competitor": " Acme ", "note": "too dear "},
+            "lost",
+            ("close_lost", "d1", "price", "Acme", "too dear"),
+        ),
+        (
+            "/deals/d1/reopen",
+            {"reason": " talks again "},
+            "reopened",
+            ("reopen", "d1", "talks again"),
+        ),
+    ],
+)
+def test_close_and_reopen_forms_reach_deals_with_their_fields(ann, path, form, notice, call):
+    client, deals = ann
+    calls: list = []
+    _recorded(deals, call[0], calls)
+    token = csrf(client.get("/board/line-1").text)
+    answer = client.post(
+        path, data={"csrf_token": token, "next": "/board/line-1", **form}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/board/line-1?notice={notice}"
+    assert calls == [call]
+
+
+def test_an_activity_and_a_completed_task_reach_deals_with_their_fields(ann):
+    client, deals = ann
+    calls: list = []
+    _recorded(deals, "log_activity", calls)
+    _recorded(deals, "complete_task", calls)
+    token = csrf(client.get("/board/line-1").text)
+    logged = client.post(
+        "/deals/d1/activities",
+        data={
+            "csrf_token": token,
+            "kind": "call",
+            "subject": " Intro ",
+            "body": "notes",
+            "direction": "outbound",
+            "duration_minutes": "15",
+        },
+        follow_redirects=False,
+    )
+    done = client.post(
+        "/deals/d1/tasks/a-7/complete",
+        data={"csrf_token": token, "done": "0"},
+        follow_redirects=False,
+    )
+    assert logged.headers["location"] == "/deals/d1?notice=logged"
+    assert done.headers["location"] == "/deals/d1?notice=task_done"
+    assert calls == [
+        (
+            "log_activity",
+            "d1",
+            ("body", "notes"),
+            ("direction", "outbound"),
+            ("due_at", None),
+            ("duration_minutes", 15),
+            ("kind", "call"),
+            ("subject", "Intro"),
+        ),
+        ("complete_task", "a-7", False),
+    ]

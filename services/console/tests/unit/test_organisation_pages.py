@@ -53,22 +53,17 @@ def post(client, path: str, form: dict[str, str], page: str | None = None):
     return client.post(path, data={"csrf_token": token, **form}, follow_redirects=False)
 
 
+def create_unit(client, name: str, parent_id: str, department: str):
+    form = {"form": "create-unit", "name": name, "parent_id": parent_id, "department": department}
+    return post(client, "/organisation/units", form, page="/organisation")
+
+
 def test_an_administrator_builds_units_a_team_and_a_sales_line(org):
     client, fake, _ = org
     sign_in(client, "root@example.com")
-    answer = post(
-        client,
-        "/organisation/units",
-        {"form": "create-unit", "name": "Sales", "parent_id": "", "department": "sales"},
-        page="/organisation",
-    )
+    answer = create_unit(client, "Sales", "", "sales")
     assert answer.status_code == 303 and answer.headers["location"].endswith("notice=unit_created")
-    post(
-        client,
-        "/organisation/units",
-        {"form": "create-unit", "name": "DACH", "parent_id": "unit-1", "department": ""},
-        page="/organisation",
-    )
+    create_unit(client, "DACH", "unit-1", "")
     post(
         client,
         "/organisation/teams",
@@ -146,12 +141,7 @@ def test_rename_and_move_a_unit_and_a_refused_move_names_its_field(org):
 def test_a_rep_is_refused_with_territorys_message_and_the_entries_kept(org):
     client, fake, _ = org
     sign_in(client, "rex@example.com")
-    refused = post(
-        client,
-        "/organisation/units",
-        {"form": "create-unit", "name": "Rogue unit", "parent_id": "", "department": "sales"},
-        page="/organisation",
-    )
+    refused = create_unit(client, "Rogue unit", "", "sales")
     assert refused.status_code == 409
     shown = main(refused.text)
     assert 'id="page-problem"' in shown and "only an administrator may create units" in shown
@@ -162,12 +152,7 @@ def test_a_rep_is_refused_with_territorys_message_and_the_entries_kept(org):
 def test_the_console_names_the_field_of_its_own_checks(org):
     client, _, _ = org
     sign_in(client, "root@example.com")
-    refused = post(
-        client,
-        "/organisation/units",
-        {"form": "create-unit", "name": "  ", "parent_id": "", "department": ""},
-        page="/organisation",
-    )
+    refused = create_unit(client, "  ", "", "")
     assert refused.status_code == 409
     assert 'id="create-unit-name-problem"' in refused.text
     assert "enter the unit&#39;s name" in refused.text
@@ -242,66 +227,33 @@ def test_a_manager_adds_and_ends_a_membership(team_one):
 
 def test_targets_per_period_and_a_refused_row_shown_on_top(team_one):
     client, _fake, _people, team, line = team_one
+
+    def set_target(period, team_id, amount="1", currency="EUR", deal_count="0"):
+        return post(
+            client,
+            f"/organisation/lines/{line.id}/targets",
+            {
+                "form": "set-target",
+                "period": period,
+                "team_id": team_id,
+                "amount": amount,
+                "currency": currency,
+                "deal_count": deal_count,
+            },
+            page=f"/organisation/lines/{line.id}",
+        )
+
     sign_in(client, "mia@example.com")
-    path = f"/organisation/lines/{line.id}/targets"
-    answer = post(
-        client,
-        path,
-        {
-            "form": "set-target",
-            "period": "2026-Q1",
-            "team_id": team.id,
-            "amount": "125000",
-            "currency": "eur",
-            "deal_count": "8",
-        },
-        page=f"/organisation/lines/{line.id}",
-    )
+    answer = set_target("2026-Q1", team.id, amount="125000", currency="eur", deal_count="8")
     assert answer.status_code == 303 and answer.headers["location"].endswith("period=2026-Q1")
     page = main(client.get(f"/organisation/lines/{line.id}?period=2026-Q1").text)
     assert "€125,000.00" in page and "Berlin Reps" in page
-    refused = post(
-        client,
-        path,
-        {
-            "form": "set-target",
-            "period": "2026-Q3",
-            "team_id": "team-9",
-            "amount": "1",
-            "currency": "EUR",
-            "deal_count": "0",
-        },
-        page=f"/organisation/lines/{line.id}",
-    )
+    refused = set_target("2026-Q3", "team-9")
     assert refused.status_code == 409 and 'id="page-problem"' in refused.text
-    bad_period = post(
-        client,
-        path,
-        {
-            "form": "set-target",
-            "period": "Q3",
-            "team_id": team.id,
-            "amount": "1",
-            "currency": "EUR",
-            "deal_count": "0",
-        },
-        page=f"/organisation/lines/{line.id}",
-    )
+    bad_period = set_target("Q3", team.id)
     assert 'id="set-target-period-problem"' in bad_period.text
     sign_in(client, "rex@example.com")
-    rep = post(
-        client,
-        path,
-        {
-            "form": "set-target",
-            "period": "2026",
-            "team_id": team.id,
-            "amount": "1",
-            "currency": "EUR",
-            "deal_count": "0",
-        },
-        page=f"/organisation/lines/{line.id}",
-    )
+    rep = set_target("2026", team.id)
     assert rep.status_code == 409
     assert "only an administrator or a manager of the team may set targets" in rep.text
 
@@ -353,20 +305,25 @@ def test_adding_and_removing_rules_publishes_versions(territory):
     client, fake, _, made = territory
     sign_in(client, "root@example.com")
     path = f"/organisation/territories/{made.id}/rules"
-    added = post(
-        client,
-        path,
-        {
-            "form": "add-rule",
-            "intent": "add",
-            "rules_version": "1",
-            "rule_name": "Software",
-            "attribute": "industry",
-            "values": "software; saas",
-            "position": "1",
-            "comment": "software first",
-        },
-        page=f"/organisation/territories/{made.id}",
+
+    def change(form):
+        return post(client, path, form, page=f"/organisation/territories/{made.id}")
+
+    def add_rule(version, name, attribute, values, **extra):
+        return change(
+            {
+                "form": "add-rule",
+                "intent": "add",
+                "rules_version": version,
+                "rule_name": name,
+                "attribute": attribute,
+                "values": values,
+                **extra,
+            }
+        )
+
+    added = add_rule(
+        "1", "Software", "industry", "software; saas", position="1", comment="software first"
     )
     assert added.status_code == 303
     rules = fake.territory_rows[made.id].rules
@@ -375,44 +332,17 @@ def test_adding_and_removing_rules_publishes_versions(territory):
     assert rules[1].id == made.rules[0].id  # the kept rule keeps its identity
     page = main(client.get(f"/organisation/territories/{made.id}").text)
     assert "version 2" in page and "software first" in page
-    stale = post(
-        client,
-        path,
-        {
-            "form": "add-rule",
-            "intent": "add",
-            "rules_version": "1",
-            "rule_name": "Late",
-            "attribute": "country",
-            "values": "FR",
-        },
-        page=f"/organisation/territories/{made.id}",
-    )
+    stale = add_rule("1", "Late", "country", "FR")
     assert stale.status_code == 409 and "reload and try again" in stale.text
-    unknown = post(
-        client,
-        path,
-        {
-            "form": "add-rule",
-            "intent": "add",
-            "rules_version": "2",
-            "rule_name": "Odd",
-            "attribute": "shoe_size",
-            "values": "42",
-        },
-        page=f"/organisation/territories/{made.id}",
-    )
+    unknown = add_rule("2", "Odd", "shoe_size", "42")
     assert "unknown attribute &#39;shoe_size&#39;" in unknown.text
-    removed = post(
-        client,
-        path,
+    removed = change(
         {
             "form": f"remove-{rules[0].id}",
             "intent": "remove",
             "rule_id": rules[0].id,
             "rules_version": "2",
-        },
-        page=f"/organisation/territories/{made.id}",
+        }
     )
     assert removed.status_code == 303
     assert [r.name for r in fake.territory_rows[made.id].rules] == ["DACH"]

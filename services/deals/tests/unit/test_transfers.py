@@ -33,17 +33,22 @@ def _deal_with_everything(world):
     return account, contact, deal, quote
 
 
+def _transfer(world, caller, deal_id, *, to="team-b", reason="r", owner):
+    """``caller`` transfers the deal to the team ``to`` and the member ``owner``."""
+    return world.call(
+        transfers.transfer_deal,
+        caller,
+        deal_id,
+        to_team_id=to,
+        reason=reason,
+        new_owner_user_id=owner,
+    )
+
+
 def test_a_manager_above_transfers_a_deal_with_everything_and_its_history(world):
     account, contact, deal, quote = _deal_with_everything(world)
     history_before = world.call(deals.history, world.alice, "opportunity", deal.id).items
-    done = world.call(
-        transfers.transfer_deal,
-        world.mia,
-        deal.id,
-        to_team_id="team-b",
-        reason="key account moves to B",
-        new_owner_user_id="tom",
-    )
+    done = _transfer(world, world.mia, deal.id, reason="key account moves to B", owner="tom")
     moved = world.call(deals.get_deal, world.tom, deal.id)
     assert (moved.team_id, moved.owner_user_id) == ("team-b", "tom")
     # mia manages only the unit above team A: she learns that it was done, not the deal.
@@ -82,14 +87,7 @@ def test_the_account_stays_when_other_deals_of_the_source_team_need_it(world):
     account = world.account()
     deal = world.deal(account=account)
     world.deal(account=account, name="stays")
-    world.call(
-        transfers.transfer_deal,
-        world.mia,
-        deal.id,
-        to_team_id="team-b",
-        reason="r",
-        new_owner_user_id="tom",
-    )
+    _transfer(world, world.mia, deal.id, owner="tom")
     assert world.get("accounts", account.id).team_id == "team-a"
     assert world.uow.events("deal_transferred")[0].moved_account_id == ""
 
@@ -115,23 +113,9 @@ def test_who_may_transfer(world):
 def test_the_management_department_cannot_transfer_a_deal_it_does_not_see(world):
     deal = world.deal()
     with pytest.raises(NotFound) as foreign:
-        world.call(
-            transfers.transfer_deal,
-            world.boss,
-            deal.id,
-            to_team_id="team-b",
-            reason="reorganisation",
-            new_owner_user_id="tom",
-        )
+        _transfer(world, world.boss, deal.id, reason="reorganisation", owner="tom")
     with pytest.raises(NotFound) as unknown:
-        world.call(
-            transfers.transfer_deal,
-            world.boss,
-            "0" * 32,
-            to_team_id="team-b",
-            reason="reorganisation",
-            new_owner_user_id="tom",
-        )
+        _transfer(world, world.boss, "0" * 32, reason="reorganisation", owner="tom")
     # Word for word the answer for an unknown id, and nothing moved.
     assert str(foreign.value).replace(deal.id, "X") == str(unknown.value).replace("0" * 32, "X")
     assert world.get("opportunities", deal.id).team_id == "team-a"
@@ -143,26 +127,12 @@ def test_the_answer_holds_the_deal_only_for_a_caller_who_still_sees_it(world):
     world.teams.add_unit_manager("team-a", "una")
     world.teams.add_unit_manager("team-b", "una")
     una = type(world.mia)("una")
-    done = world.call(
-        transfers.transfer_deal,
-        una,
-        deal.id,
-        to_team_id="team-b",
-        reason="r",
-        new_owner_user_id="tom",
-    )
+    done = _transfer(world, una, deal.id, owner="tom")
     assert done.deal is not None and (done.deal.team_id, done.deal.name) == (
         "team-b",
         "Acme rollout",
     )
-    back = world.call(
-        transfers.transfer_deal,
-        world.max,
-        deal.id,
-        to_team_id="team-a",
-        reason="back",
-        new_owner_user_id="alice",
-    )
+    back = _transfer(world, world.max, deal.id, to="team-a", reason="back", owner="alice")
     assert (back.deal_id, back.to_team_id, back.deal) == (deal.id, "team-a", None)
 
 
@@ -173,14 +143,7 @@ def test_transfer_input_errors(world):
     with pytest.raises(InvalidArgument, match="to_team_id is required"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="", reason="r")
     with pytest.raises(InvalidArgument, match="new_owner_user_id is not a valid id"):
-        world.call(
-            transfers.transfer_deal,
-            world.mia,
-            deal.id,
-            to_team_id="team-b",
-            reason="r",
-            new_owner_user_id="x" * 65,
-        )
+        _transfer(world, world.mia, deal.id, owner="x" * 65)
     with pytest.raises(InvalidArgument, match="reason is required"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-b", reason="")
     with pytest.raises(FailedPrecondition, match="already belongs to that team"):
@@ -188,14 +151,7 @@ def test_transfer_input_errors(world):
     with pytest.raises(FailedPrecondition, match="has no members"):
         world.call(transfers.transfer_deal, world.mia, deal.id, to_team_id="team-z", reason="r")
     with pytest.raises(InvalidArgument, match="'alice' is not a member of team 'team-b'"):
-        world.call(
-            transfers.transfer_deal,
-            world.mia,
-            deal.id,
-            to_team_id="team-b",
-            reason="r",
-            new_owner_user_id="alice",
-        )
+        _transfer(world, world.mia, deal.id, owner="alice")
 
 
 def test_a_won_deal_moves_with_its_order_and_invoice(world):
@@ -220,14 +176,7 @@ def test_a_won_deal_moves_with_its_order_and_invoice(world):
         actual_revenue=eur("39.98"),
         actual_close_date=T0.date(),
     )
-    world.call(
-        transfers.transfer_deal,
-        world.mia,
-        deal.id,
-        to_team_id="team-b",
-        reason="r",
-        new_owner_user_id="tom",
-    )
+    _transfer(world, world.mia, deal.id, owner="tom")
     moved = world.call(deals.get_deal, world.tom, deal.id)
     assert (moved.status, moved.team_id) == ("won", "team-b")
     assert world.call(billing.get_order, world.tom, order.id).team_id == "team-b"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm.territory.v1 import teams_pb2, teams_pb2_grpc
 from crm_territory.adapters import grpc_mapping
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, listed, paged
 from crm_territory.service_layer import absences, memberships
 
 
@@ -87,12 +87,10 @@ class MembershipServicer(Servicer, teams_pb2_grpc.MembershipServiceServicer):
             team_id=request.team_id,
             user_id=request.user_id,
             include_ended=request.include_ended,
-            page_size=request.page.page_size,
-            cursor=request.page.cursor,
+            **paged(request),
         )
-        return teams_pb2.ListMembershipsResponse(
-            memberships=[grpc_mapping.membership(m) for m in page.items],
-            page=grpc_mapping.page_info(page.next_cursor),
+        return listed(
+            teams_pb2.ListMembershipsResponse, "memberships", page, grpc_mapping.membership
         )
 
     def RecordAbsence(self, request, context):

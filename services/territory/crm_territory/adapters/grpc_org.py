@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm.territory.v1 import org_pb2, org_pb2_grpc
 from crm_territory.adapters import grpc_mapping
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, listed, paged
 from crm_territory.service_layer import org
 
 
@@ -49,13 +49,11 @@ class OrgServicer(Servicer, org_pb2_grpc.OrgServiceServicer):
             parent_id=request.parent_id,
             department=request.department,
             include_inactive=request.include_inactive,
-            page_size=request.page.page_size,
-            cursor=request.page.cursor,
+            **paged(request),
         )
         names = org.get_settings(self.deps, caller()).level_names
-        return org_pb2.ListOrgUnitsResponse(
-            units=[grpc_mapping.unit(u, names) for u in page.items],
-            page=grpc_mapping.page_info(page.next_cursor),
+        return listed(
+            org_pb2.ListOrgUnitsResponse, "units", page, lambda u: grpc_mapping.unit(u, names)
         )
 
     def RenameOrgUnit(self, request, context):

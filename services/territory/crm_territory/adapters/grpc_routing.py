@@ -5,7 +5,7 @@ from __future__ import annotations
 from crm.territory.v1 import routing_pb2, routing_pb2_grpc
 from crm_chassis.errors import InvalidArgument
 from crm_territory.adapters import grpc_mapping
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, listed, paged
 from crm_territory.service_layer import owners, routing
 
 
@@ -36,12 +36,9 @@ class RoutingServicer(Servicer, routing_pb2_grpc.RoutingServiceServicer):
         )
 
     def ListUnassignedLeads(self, request, context):
-        page = routing.list_unassigned(
-            self.deps, caller(), page_size=request.page.page_size, cursor=request.page.cursor
-        )
-        return routing_pb2.ListUnassignedLeadsResponse(
-            decisions=[grpc_mapping.stored_decision(d) for d in page.items],
-            page=grpc_mapping.page_info(page.next_cursor),
+        page = routing.list_unassigned(self.deps, caller(), **paged(request))
+        return listed(
+            routing_pb2.ListUnassignedLeadsResponse, "decisions", page, grpc_mapping.stored_decision
         )
 
     def RetryRouting(self, request, context):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm.territory.v1 import sales_lines_pb2, sales_lines_pb2_grpc
 from crm_territory.adapters import grpc_mapping
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, listed, paged
 from crm_territory.service_layer import sales_lines
 
 
@@ -45,12 +45,10 @@ class SalesLineServicer(Servicer, sales_lines_pb2_grpc.SalesLineServiceServicer)
             caller(),
             include_inactive=request.include_inactive,
             team_id=request.team_id,
-            page_size=request.page.page_size,
-            cursor=request.page.cursor,
+            **paged(request),
         )
-        return sales_lines_pb2.ListSalesLinesResponse(
-            sales_lines=[grpc_mapping.sales_line(x) for x in page.items],
-            page=grpc_mapping.page_info(page.next_cursor),
+        return listed(
+            sales_lines_pb2.ListSalesLinesResponse, "sales_lines", page, grpc_mapping.sales_line
         )
 
     def UpdateSalesLine(self, request, context):

@@ -7,7 +7,7 @@ from crm.common.v1 import pagination_pb2
 from crm.territory.v1 import snapshots_pb2, snapshots_pb2_grpc
 from crm_chassis.errors import InvalidArgument
 from crm_chassis.wire import enums
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, paged
 from crm_territory.service_layer import snapshots
 
 
@@ -26,8 +26,7 @@ class SnapshotServicer(Servicer, snapshots_pb2_grpc.SnapshotServiceServicer):
             self.deps,
             caller(),
             kind=_kind(request.kind),
-            page_size=request.page.page_size,
-            cursor=request.page.cursor,
+            **paged(request),
         )
         return snapshots_pb2.PublishSnapshotsResponse(
             published=published.count,

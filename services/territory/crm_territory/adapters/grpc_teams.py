@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm.territory.v1 import teams_pb2, teams_pb2_grpc
 from crm_territory.adapters import grpc_mapping
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, listed, paged
 from crm_territory.service_layer import teams
 
 
@@ -31,13 +31,9 @@ class TeamServicer(Servicer, teams_pb2_grpc.TeamServiceServicer):
             caller(),
             unit_id=request.unit_id,
             include_inactive=request.include_inactive,
-            page_size=request.page.page_size,
-            cursor=request.page.cursor,
+            **paged(request),
         )
-        return teams_pb2.ListTeamsResponse(
-            teams=[grpc_mapping.team(t) for t in page.items],
-            page=grpc_mapping.page_info(page.next_cursor),
-        )
+        return listed(teams_pb2.ListTeamsResponse, "teams", page, grpc_mapping.team)
 
     def RenameTeam(self, request, context):
         team = teams.rename_team(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crm.territory.v1 import territories_pb2, territories_pb2_grpc
 from crm_territory.adapters import grpc_mapping
-from crm_territory.adapters.grpc_servicer import Servicer, caller
+from crm_territory.adapters.grpc_servicer import Servicer, caller, listed, paged
 from crm_territory.service_layer import territories
 
 
@@ -33,12 +33,10 @@ class TerritoryServicer(Servicer, territories_pb2_grpc.TerritoryServiceServicer)
             sales_line_id=request.sales_line_id,
             team_id=request.team_id,
             include_inactive=request.include_inactive,
-            page_size=request.page.page_size,
-            cursor=request.page.cursor,
+            **paged(request),
         )
-        return territories_pb2.ListTerritoriesResponse(
-            territories=[grpc_mapping.territory(t) for t in page.items],
-            page=grpc_mapping.page_info(page.next_cursor),
+        return listed(
+            territories_pb2.ListTerritoriesResponse, "territories", page, grpc_mapping.territory
         )
 
     def UpdateTerritory(self, request, context):

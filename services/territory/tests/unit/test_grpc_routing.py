@@ -53,12 +53,27 @@ def api():
     running.stop(0)
 
 
+def territory(line, team, rules, name="DE", priority=1, **fields):
+    return territories_pb2.CreateTerritoryRequest(
+        name=name, sales_line_id=line.id, team_id=team.id, priority=priority, rules=rules, **fields
+    )
+
+
 def create(admin, line, team, rules, name="DE", priority=1):
-    return admin(
-        admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name=name, sales_line_id=line.id, team_id=team.id, priority=priority, rules=rules
-        ),
+    return admin(admin.territories.CreateTerritory, territory(line, team, rules, name, priority))
+
+
+def targets(line, period, *team_amounts, **fields):
+    """SetTargets of ``line`` for ``period``: a target a (team id, amount, currency)."""
+    return sales_lines_pb2.SetTargetsRequest(
+        sales_line_id=line.id,
+        period=period,
+        targets=[
+            sales_lines_pb2.TargetInput(
+                team_id=team_id, amount=money_pb2.Money(amount=amount, currency=currency), **fields
+            )
+            for team_id, amount, currency in team_amounts
+        ],
     )
 
 
@@ -69,12 +84,10 @@ def test_bad_rules_are_refused_with_every_problem_named(api):
     )
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="DE",
-            sales_line_id=line.id,
-            team_id=berlin.id,
-            priority=1,
-            rules=[
+        territory(
+            line,
+            berlin,
+            [
                 overlapping,
                 territories_pb2.RoutingRule(name="x", conditions=[condition("shoe_size", "42")]),
             ],
@@ -90,20 +103,12 @@ def test_bad_rules_are_refused_with_every_problem_named(api):
     ]
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="DE", sales_line_id=line.id, team_id=berlin.id, priority=1, rules=shadowing
-        ),
+        territory(line, berlin, shadowing),
     )
     assert err.code() == SC.INVALID_ARGUMENT and "never match" in err.details()
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="M",
-            sales_line_id=line.id,
-            team_id=munich.id,
-            priority=2,
-            rules=[territories_pb2.RoutingRule(name="all")],
-        ),
+        territory(line, munich, [territories_pb2.RoutingRule(name="all")], "M", 2),
     )
     assert err.code() == SC.FAILED_PRECONDITION and "no active member" in err.details()
     err = admin.error(
@@ -394,37 +399,16 @@ def test_sales_lines_masks_and_targets(api):
         ),
     )
     assert err.code() == SC.ALREADY_EXISTS
-    targets = admin(
+    set_ = admin(
         admin.lines.SetTargets,
-        sales_lines_pb2.SetTargetsRequest(
-            sales_line_id=line.id,
-            period="2026-Q1",
-            targets=[
-                sales_lines_pb2.TargetInput(
-                    team_id=berlin.id,
-                    deal_count=12,
-                    amount=money_pb2.Money(amount="150000.50", currency="EUR"),
-                )
-            ],
-        ),
+        targets(line, "2026-Q1", (berlin.id, "150000.50", "EUR"), deal_count=12),
     ).targets
-    assert [(t.team_id, t.amount.amount, t.deal_count) for t in targets] == [
+    assert [(t.team_id, t.amount.amount, t.deal_count) for t in set_] == [
         (berlin.id, "150000.50", 12)
     ]
     err = admin.error(
         admin.lines.SetTargets,
-        sales_lines_pb2.SetTargetsRequest(
-            sales_line_id=line.id,
-            period="2026-Q1",
-            targets=[
-                sales_lines_pb2.TargetInput(
-                    team_id="stranger", amount=money_pb2.Money(amount="1", currency="EUR")
-                ),
-                sales_lines_pb2.TargetInput(
-                    team_id=munich.id, amount=money_pb2.Money(amount="-5", currency="EUR")
-                ),
-            ],
-        ),
+        targets(line, "2026-Q1", ("stranger", "1", "EUR"), (munich.id, "-5", "EUR")),
     )
     assert err.code() == SC.INVALID_ARGUMENT
     assert "targets[0].team_id" in err.details() and "targets[1].amount" in err.details()
@@ -433,18 +417,7 @@ def test_sales_lines_masks_and_targets(api):
     ).targets
     assert [t.period for t in listed] == ["2026-Q1"]
     ann = client.as_(tokens.user("ann"))
-    err = ann.error(
-        ann.lines.SetTargets,
-        sales_lines_pb2.SetTargetsRequest(
-            sales_line_id=line.id,
-            period="2026",
-            targets=[
-                sales_lines_pb2.TargetInput(
-                    team_id=berlin.id, amount=money_pb2.Money(amount="1", currency="EUR")
-                )
-            ],
-        ),
-    )
+    err = ann.error(ann.lines.SetTargets, targets(line, "2026", (berlin.id, "1", "EUR")))
     assert err.code() == SC.PERMISSION_DENIED
     lines = ann(
         ann.lines.ListSalesLines, sales_lines_pb2.ListSalesLinesRequest(team_id=munich.id)
@@ -456,18 +429,7 @@ def test_an_unknown_currency_is_refused_clearly(api):
     # Amounts, lead revenues and revenue rules in a currency outside the platform's table
     # (crm_chassis.currencies) are INVALID_ARGUMENT naming the field, never read with 2 digits.
     _, admin, _, _, line, berlin, _ = api
-    err = admin.error(
-        admin.lines.SetTargets,
-        sales_lines_pb2.SetTargetsRequest(
-            sales_line_id=line.id,
-            period="2026",
-            targets=[
-                sales_lines_pb2.TargetInput(
-                    team_id=berlin.id, amount=money_pb2.Money(amount="100.00", currency="XYZ")
-                )
-            ],
-        ),
-    )
+    err = admin.error(admin.lines.SetTargets, targets(line, "2026", (berlin.id, "100.00", "XYZ")))
     assert err.code() == SC.INVALID_ARGUMENT
     assert "targets[0].amount.currency" in err.details()
     assert "'XYZ' is not a supported ISO 4217 currency" in err.details()
@@ -482,12 +444,10 @@ def test_an_unknown_currency_is_refused_clearly(api):
     assert err.code() == SC.INVALID_ARGUMENT and field_of(err) == "lead.annual_revenue.currency"
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="DE",
-            sales_line_id=line.id,
-            team_id=berlin.id,
-            priority=1,
-            rules=[
+        territory(
+            line,
+            berlin,
+            [
                 territories_pb2.RoutingRule(
                     name="big",
                     conditions=[condition("annual_revenue", ranges=[("1000", "")], currency="XYZ")],
@@ -504,14 +464,7 @@ def test_a_territorys_pipeline_over_grpc_set_kept_cleared_and_refused(api):
     catch_all = [territories_pb2.RoutingRule(name="all")]
     made = admin(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="DE",
-            sales_line_id=line.id,
-            team_id=berlin.id,
-            priority=1,
-            rules=catch_all,
-            pipeline_id="pipe-north",
-        ),
+        territory(line, berlin, catch_all, pipeline_id="pipe-north"),
     ).territory
     assert made.pipeline_id == "pipe-north"
     renamed = admin(
@@ -521,14 +474,7 @@ def test_a_territorys_pipeline_over_grpc_set_kept_cleared_and_refused(api):
     assert (renamed.name, renamed.pipeline_id) == ("Germany", "pipe-north")  # unset: kept
     err = admin.error(
         admin.territories.CreateTerritory,
-        territories_pb2.CreateTerritoryRequest(
-            name="AT",
-            sales_line_id=line.id,
-            team_id=berlin.id,
-            priority=2,
-            rules=catch_all,
-            pipeline_id="pipe-south",
-        ),
+        territory(line, berlin, catch_all, "AT", 2, pipeline_id="pipe-south"),
     )
     assert err.code() == SC.FAILED_PRECONDITION and field_of(err) == "pipeline_id"
     assert "territory 'Germany'" in err.details() and "'pipe-north'" in err.details()

@@ -5,6 +5,7 @@ comes back with deals' own message (the dragged card snaps back)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -24,6 +25,7 @@ from crm_console.entrypoints.web_kit import (
     require,
     safe_next,
     say,
+    texts,
 )
 from crm_console.service_layer import pipeline
 
@@ -94,69 +96,47 @@ def _answer(request: Request, form: Form, error: ConsoleError | None, notice: st
     return redirect(f"{deal_page}?{urlencode({'problem': say(request, error)})}")
 
 
-@posted
-def move(request: Request, form: Form) -> Response:
+def _decide(
+    request: Request, form: Form, notice: str, decision: Callable[..., object], /, **fields: object
+) -> Response:
+    """One of deals' decisions on the path's deal, answered by :func:`_answer`."""
     session = require(request)
     try:
-        pipeline.move(
-            console_of(request).deps,
-            session,
-            deal_id=request.path_params["deal_id"],
-            stage_key=str(form.get("stage_key", "")),
-            version=int(str(form.get("version", "0") or "0")),
+        decision(
+            console_of(request).deps, session, deal_id=request.path_params["deal_id"], **fields
         )
     except ConsoleError as error:
         return _answer(request, form, error, "")
-    return _answer(request, form, None, "moved")
+    return _answer(request, form, None, notice)
+
+
+@posted
+def move(request: Request, form: Form) -> Response:
+    return _decide(
+        request,
+        form,
+        "moved",
+        pipeline.move,
+        stage_key=str(form.get("stage_key", "")),
+        version=int(str(form.get("version", "0") or "0")),
+    )
 
 
 @posted
 def close_won(request: Request, form: Form) -> Response:
-    session = require(request)
-    try:
-        pipeline.close_won(
-            console_of(request).deps,
-            session,
-            deal_id=request.path_params["deal_id"],
-            revenue=str(form.get("actual_revenue", "")),
-            currency=str(form.get("currency", "")),
-            day=str(form.get("actual_close_date", "")),
-        )
-    except ConsoleError as error:
-        return _answer(request, form, error, "")
-    return _answer(request, form, None, "won")
+    fields = texts(form, "currency", revenue="actual_revenue", day="actual_close_date")
+    return _decide(request, form, "won", pipeline.close_won, **fields)
 
 
 @posted
 def close_lost(request: Request, form: Form) -> Response:
-    session = require(request)
-    try:
-        pipeline.close_lost(
-            console_of(request).deps,
-            session,
-            deal_id=request.path_params["deal_id"],
-            reason=str(form.get("reason", "")),
-            competitor=str(form.get("competitor", "")),
-            note=str(form.get("note", "")),
-        )
-    except ConsoleError as error:
-        return _answer(request, form, error, "")
-    return _answer(request, form, None, "lost")
+    fields = texts(form, "reason", "competitor", "note")
+    return _decide(request, form, "lost", pipeline.close_lost, **fields)
 
 
 @posted
 def reopen(request: Request, form: Form) -> Response:
-    session = require(request)
-    try:
-        pipeline.reopen(
-            console_of(request).deps,
-            session,
-            deal_id=request.path_params["deal_id"],
-            reason=str(form.get("reason", "")),
-        )
-    except ConsoleError as error:
-        return _answer(request, form, error, "")
-    return _answer(request, form, None, "reopened")
+    return _decide(request, form, "reopened", pipeline.reopen, **texts(form, "reason"))
 
 
 ROUTES = [

@@ -6,6 +6,7 @@ the person may not see answers with the same not-found page as an id that does n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from crm_console.entrypoints.web_kit import (
     render,
     require,
     say,
+    texts,
 )
 from crm_console.service_layer import deal_page, pipeline
 
@@ -65,45 +67,42 @@ def _done(deal_id: str, notice: str, **extra: str) -> Response:
     return redirect(f"/deals/{deal_id}?{urlencode({'notice': notice, **extra})}")
 
 
-@posted
-def log_activity(request: Request, form: Form) -> Response:
+def _decide(
+    request: Request, notice: str, decision: Callable[..., object], /, **fields: object
+) -> Response:
+    """``decision(deps, session, **fields)`` for the path's deal: back to the deal with ``notice``,
+    or its page with the refusal (409); not found stays the not-found page."""
     session = require(request)
     deal_id = request.path_params["deal_id"]
     try:
-        deal_page.log_activity(
-            console_of(request).deps,
-            session,
-            deal_id=deal_id,
-            kind=str(form.get("kind", "")),
-            subject=str(form.get("subject", "")),
-            body=str(form.get("body", "")),
-            due=str(form.get("due_at", "")),
-            direction=str(form.get("direction", "")),
-            duration_minutes=str(form.get("duration_minutes", "")),
-        )
+        decision(console_of(request).deps, session, **fields)
     except NotFound:
         raise
     except ConsoleError as error:
         return _page(request, deal_id, problem=say(request, error), status=409)
-    return _done(deal_id, "logged")
+    return _done(deal_id, notice)
+
+
+@posted
+def log_activity(request: Request, form: Form) -> Response:
+    return _decide(
+        request,
+        "logged",
+        deal_page.log_activity,
+        deal_id=request.path_params["deal_id"],
+        **texts(form, "kind", "subject", "body", "direction", "duration_minutes", due="due_at"),
+    )
 
 
 @posted
 def complete_task(request: Request, form: Form) -> Response:
-    session = require(request)
-    deal_id = request.path_params["deal_id"]
-    try:
-        deal_page.complete_task(
-            console_of(request).deps,
-            session,
-            activity_id=request.path_params["activity_id"],
-            done=str(form.get("done", "1")) == "1",
-        )
-    except NotFound:
-        raise
-    except ConsoleError as error:
-        return _page(request, deal_id, problem=say(request, error), status=409)
-    return _done(deal_id, "task_done")
+    return _decide(
+        request,
+        "task_done",
+        deal_page.complete_task,
+        activity_id=request.path_params["activity_id"],
+        done=str(form.get("done", "1")) == "1",
+    )
 
 
 def _lines(form: Form):  # type: ignore[no-untyped-def]
@@ -172,44 +171,23 @@ def quote_action(request: Request, form: Form) -> Response:
 def invoice_deal(request: Request, form: Form) -> Response:
     """A draft invoice of the won deal's priced lines (no order)."""
     deal_id = request.path_params["deal_id"]
-    try:
-        deal_page.invoice_deal(console_of(request).deps, require(request), deal_id=deal_id)
-    except NotFound:
-        raise
-    except ConsoleError as error:
-        return _page(request, deal_id, problem=say(request, error), status=409)
-    return _done(deal_id, "invoiced")
+    return _decide(request, "invoiced", deal_page.invoice_deal, deal_id=deal_id)
 
 
 @posted
 def invoice_action(request: Request, form: Form) -> Response:
     """Issue a draft invoice, or record a payment of an issued one."""
-    console = console_of(request)
-    session = require(request)
-    deal_id = request.path_params["deal_id"]
     invoice_id = request.path_params["invoice_id"]
     action = request.path_params["action"]
-    try:
-        if action == "issue":
-            deal_page.issue_invoice(console.deps, session, invoice_id=invoice_id)
-        elif action == "payments":
-            deal_page.record_payment(
-                console.deps,
-                session,
-                invoice_id=invoice_id,
-                amount=str(form.get("amount", "")),
-                currency=str(form.get("currency", "")),
-                paid_on=str(form.get("paid_on", "")),
-                method=str(form.get("method", "")),
-                reference=str(form.get("reference", "")),
-            )
-        else:
-            raise NotFound(T_("no invoice action %(value)s", value=repr(action)))
-    except NotFound:
-        raise
-    except ConsoleError as error:
-        return _page(request, deal_id, problem=say(request, error), status=409)
-    return _done(deal_id, "invoice_issued" if action == "issue" else "payment_recorded")
+    if action == "issue":
+        return _decide(request, "invoice_issued", deal_page.issue_invoice, invoice_id=invoice_id)
+    if action == "payments":
+        fields = texts(form, "amount", "currency", "paid_on", "method", "reference")
+        return _decide(
+            request, "payment_recorded", deal_page.record_payment, invoice_id=invoice_id, **fields
+        )
+    require(request)  # signed out: the sign-in page, as for the known actions
+    raise NotFound(T_("no invoice action %(value)s", value=repr(action)))
 
 
 ROUTES = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,7 +18,16 @@ from crm_console.domain.leads import (
     STATUSES,
 )
 from crm_console.domain.session import Session
-from crm_console.entrypoints.web_kit import Form, console_of, posted, redirect, render, require, say
+from crm_console.entrypoints.web_kit import (
+    Form,
+    console_of,
+    posted,
+    redirect,
+    render,
+    require,
+    say,
+    texts,
+)
 from crm_console.entrypoints.words import N_
 from crm_console.service_layer import leads
 
@@ -69,22 +80,27 @@ def lead_page(request: Request) -> Response:
     return render(request, "leads/lead.html", {"file": found, "lead": found.lead, **CHOICES})
 
 
-@posted
-def change_status(request: Request, form: Form) -> Response:
+def _decide(request: Request, decision: Callable[..., object], /, **fields: object) -> Response:
+    """``decision(deps, session, **fields)`` on the path's lead: back to the lead, or its page
+    with the refusal (409)."""
     session = require(request)
     lead_id = request.path_params["lead_id"]
     try:
-        leads.change_status(
-            console_of(request).deps,
-            session,
-            lead_id=lead_id,
-            action=request.path_params["action"],
-            note=str(form.get("note", "")),
-            reason=str(form.get("reason", "")),
-        )
+        decision(console_of(request).deps, session, **fields)
     except ConsoleError as error:
         return _lead_with_problem(request, session, lead_id, say(request, error))
     return redirect(f"/leads/{lead_id}")
+
+
+@posted
+def change_status(request: Request, form: Form) -> Response:
+    return _decide(
+        request,
+        leads.change_status,
+        lead_id=request.path_params["lead_id"],
+        action=request.path_params["action"],
+        **texts(form, "note", "reason"),
+    )
 
 
 def _lead_with_problem(request: Request, session: Session, lead_id: str, message: str) -> Response:
@@ -133,18 +149,8 @@ def create_lead(request: Request, form: Form) -> Response:
 
 @posted
 def convert_lead(request: Request, form: Form) -> Response:
-    session = require(request)
     lead_id = request.path_params["lead_id"]
-    try:
-        leads.convert(
-            console_of(request).deps,
-            session,
-            lead_id=lead_id,
-            opportunity_name=str(form.get("opportunity_name", "")),
-        )
-    except ConsoleError as error:
-        return _lead_with_problem(request, session, lead_id, say(request, error))
-    return redirect(f"/leads/{lead_id}")
+    return _decide(request, leads.convert, lead_id=lead_id, **texts(form, "opportunity_name"))
 
 
 def conversion_state(request: Request) -> Response:
@@ -158,18 +164,8 @@ def conversion_state(request: Request) -> Response:
 
 @posted
 def merge_lead(request: Request, form: Form) -> Response:
-    session = require(request)
-    lead_id = request.path_params["lead_id"]
-    try:
-        leads.merge(
-            console_of(request).deps,
-            session,
-            survivor_id=lead_id,
-            duplicate_id=str(form.get("duplicate_id", "")),
-        )
-    except ConsoleError as error:
-        return _lead_with_problem(request, session, lead_id, say(request, error))
-    return redirect(f"/leads/{lead_id}")
+    survivor_id = request.path_params["lead_id"]
+    return _decide(request, leads.merge, survivor_id=survivor_id, **texts(form, "duplicate_id"))
 
 
 ROUTES = [

@@ -14,7 +14,7 @@ from starlette.routing import Route
 from crm_console.domain.organisation import ROUTING_STRATEGIES
 from crm_console.domain.team import TEAM_ROLES
 from crm_console.entrypoints.organisation_view import SUBNAV, Refusal, change
-from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
+from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require, texts
 from crm_console.service_layer import organisation
 
 NAV = [(70, "Organisation", "/organisation")]
@@ -61,9 +61,7 @@ def create_unit(request: Request, form: Form) -> Response:
         organisation.create_unit,
         deps,
         session,
-        name=str(form.get("name", "")),
-        parent_id=str(form.get("parent_id", "")),
-        department=str(form.get("department", "")),
+        **texts(form, "name", "parent_id", "department"),
     )
     return _units_change(request, form, action, "unit_created")
 
@@ -115,10 +113,7 @@ def create_team(request: Request, form: Form) -> Response:
         organisation.create_team,
         deps,
         session,
-        name=str(form.get("name", "")),
-        unit_id=str(form.get("unit_id", "")),
-        strategy=str(form.get("strategy", "")),
-        time_zone=str(form.get("time_zone", "")),
+        **texts(form, "name", "unit_id", "strategy", "time_zone"),
     )
     return _units_change(request, form, action, "team_created")
 
@@ -154,8 +149,7 @@ def team_change(request: Request, form: Form) -> Response:
             deps,
             session,
             team_id=team_id,
-            name=str(form.get("name", "")),
-            version=str(form.get("version", "")),
+            **texts(form, "name", "version"),
         )
         notice = "team_renamed"
     done = f"/organisation/teams/{team_id}"
@@ -171,9 +165,7 @@ def add_member(request: Request, form: Form) -> Response:
         deps,
         session,
         team_id=team_id,
-        person=str(form.get("person", "")),
-        role=str(form.get("role", "")),
-        daily_capacity=str(form.get("daily_capacity", "")),
+        **texts(form, "person", "role", "daily_capacity"),
     )
     done = f"/organisation/teams/{team_id}"
     return change(request, form, action, page=_team, done=done, notice="member_added")

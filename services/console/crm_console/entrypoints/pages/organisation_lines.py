@@ -21,7 +21,7 @@ from crm_console.domain.organisation import (
 )
 from crm_console.entrypoints.organisation_view import Refusal, change, words
 from crm_console.entrypoints.pages.organisation import context
-from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
+from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require, texts
 from crm_console.service_layer import organisation, organisation_routing
 
 
@@ -44,9 +44,7 @@ def create_line(request: Request, form: Form) -> Response:
         organisation.create_sales_line,
         console_of(request).deps,
         require(request),
-        name=str(form.get("name", "")),
-        description=str(form.get("description", "")),
-        workflow_kind=str(form.get("workflow_kind", "")),
+        **texts(form, "name", "description", "workflow_kind"),
         team_ids=tuple(str(t) for t in form.getlist("team_ids") if t),
     )
     return change(
@@ -81,10 +79,7 @@ def set_target(request: Request, form: Form) -> Response:
         require(request),
         line_id=line_id,
         period=period,
-        team_id=str(form.get("team_id", "")),
-        amount=str(form.get("amount", "")),
-        currency=str(form.get("currency", "")),
-        deal_count=str(form.get("deal_count", "")),
+        **texts(form, "team_id", "amount", "currency", "deal_count"),
     )
     done = f"/organisation/lines/{line_id}"
     response = change(request, form, action, page=_line, done=done, notice="target_set")

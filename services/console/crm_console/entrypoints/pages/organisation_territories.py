@@ -16,7 +16,7 @@ from crm_console.domain.errors import ConsoleError, NotFound
 from crm_console.domain.organisation import PREVIEW_FIELDS, RoutePreview
 from crm_console.entrypoints.organisation_view import Refusal, change
 from crm_console.entrypoints.pages.organisation import context
-from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require
+from crm_console.entrypoints.web_kit import Form, console_of, posted, render, require, texts
 from crm_console.service_layer import organisation_routing
 
 
@@ -75,15 +75,18 @@ def create_territory(request: Request, form: Form) -> Response:
         organisation_routing.create_territory,
         console_of(request).deps,
         require(request),
-        name=str(form.get("name", "")),
-        sales_line_id=str(form.get("sales_line_id", "")),
-        team_id=str(form.get("team_id", "")),
-        priority=str(form.get("priority", "")),
-        rule_name=str(form.get("rule_name", "")),
-        attribute=str(form.get("attribute", "")),
-        values=str(form.get("values", "")),
-        currency=str(form.get("currency", "")),
-        pipeline_id=str(form.get("pipeline_id", "")),
+        **texts(
+            form,
+            "name",
+            "sales_line_id",
+            "team_id",
+            "priority",
+            "rule_name",
+            "attribute",
+            "values",
+            "currency",
+            "pipeline_id",
+        ),
     )
     return change(
         request,
@@ -117,8 +120,7 @@ def rules(request: Request, form: Form) -> Response:
     territory_id = request.path_params["territory_id"]
     common = dict(
         territory_id=territory_id,
-        rules_version=str(form.get("rules_version", "")),
-        comment=str(form.get("comment", "")),
+        **texts(form, "rules_version", "comment"),
     )
     if form.get("intent") == "remove":
         action = partial(
@@ -134,11 +136,7 @@ def rules(request: Request, form: Form) -> Response:
             organisation_routing.add_rule,
             deps,
             session,
-            rule_name=str(form.get("rule_name", "")),
-            attribute=str(form.get("attribute", "")),
-            values=str(form.get("values", "")),
-            currency=str(form.get("currency", "")),
-            position=str(form.get("position", "")),
+            **texts(form, "rule_name", "attribute", "values", "currency", "position"),
             **common,
         )
         notice = "rule_added"
@@ -162,9 +160,7 @@ def territory_change(request: Request, form: Form) -> Response:
             deps,
             session,
             territory_id=territory_id,
-            name=str(form.get("name", "")),
-            priority=str(form.get("priority", "")),
-            version=str(form.get("version", "")),
+            **texts(form, "name", "priority", "version"),
             # the form's choice ("" = the line's pipeline); a form without it keeps it
             pipeline_id=str(form["pipeline_id"]) if "pipeline_id" in form else None,
         )
