@@ -42,9 +42,10 @@ def _none_if_empty(value: str) -> str | None:
     return value or None
 
 
-def _data_columns(data: LeadData) -> dict[str, Any]:
+def _data_columns(data: LeadData, keys: DuplicateKeys | None = None) -> dict[str, Any]:
     person, company, location = data.person, data.company, data.location
-    keys = DuplicateKeys.of(data)
+    if keys is None:
+        keys = DuplicateKeys.of(data)
     revenue = company.annual_revenue
     return {
         "first_name": person.first_name,
@@ -138,11 +139,14 @@ def lead_columns(values: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def lead_row(lead: Lead) -> dict[str, Any]:
-    return {
-        "id": lead.id,
-        **lead_columns({name: getattr(lead, name) for name in ATTRIBUTE_COLUMNS}),
-    }
+def lead_row(lead: Lead, keys: DuplicateKeys | None = None) -> dict[str, Any]:
+    """The lead's whole row; ``keys``: its data's duplicate keys, when the caller has them."""
+    row: dict[str, Any] = {"id": lead.id}
+    for name, columns in ATTRIBUTE_COLUMNS.items():
+        row.update(
+            _data_columns(lead.data, keys) if name == "data" else columns(getattr(lead, name))
+        )
+    return row
 
 
 def lead_from_row(row: Mapping[str, Any]) -> Lead:

@@ -232,7 +232,7 @@ class SqlLeadRepository(repositories.LeadRepository):
         updates: dict[tuple[bool, tuple[str, ...]], list[dict]] = {}
         for taking_part, new, lead_id, tracked, changed in sorted(pending, key=lambda p: p[:3]):
             if new:
-                row = lead_row(tracked.lead)
+                row = lead_row(tracked.lead, tracked.duplicate_keys())
                 if taking_part:
                     new_rows.append(row)
                 else:

@@ -133,14 +133,17 @@ def capture_in(
     policy: DuplicatePolicy,
     now: dt.datetime,
     announced_later: list[Lead] | None = None,
+    keys: DuplicateKeys | None = None,
 ) -> CaptureResult:
     """The capture itself, inside the caller's unit of work (shared by API and import).
     A replay (``replayed``) changes nothing: the caller need not commit.
 
     With ``announced_later`` (the import's bulk lane), a created lead's lead_created and
     lead_scored are not emitted: the lead is appended there and its batch announces it in one
-    leads_captured."""
-    found = uow.capture_lookup(key_owner, key, DuplicateKeys.of(data))
+    leads_captured. ``keys``: the data's duplicate keys, when the caller has them already."""
+    if keys is None:
+        keys = DuplicateKeys.of(data)
+    found = uow.capture_lookup(key_owner, key, keys)
     if found.previous is not None:
         stored_fingerprint, _ = found.previous
         if stored_fingerprint != fingerprint:
@@ -164,7 +167,7 @@ def capture_in(
         return CaptureResult(existing, scope.can_see(existing), merged=True)
     lead = Lead.capture(deps.ids.new_id(), data, actor, now)
     uow.leads.add(lead)
-    rescore(uow, lead, now)
+    rescore(uow, lead, now, captured=True)
     if announced_later is not None:
         lead.new_events[:] = [e for e in lead.new_events if e.event_type not in HELD_BACK_IN_BATCH]
         announced_later.append(lead)
@@ -253,7 +256,7 @@ def capture_new(
     def write() -> None:
         lead = Lead.capture(deps.ids.new_id(), data, actor, now)
         uow.leads.add(lead)
-        rescore(uow, lead, now)
+        rescore(uow, lead, now, captured=True)
         save_changes(uow, lead, actor)
         uow.idempotency.add(caller.subject_id, key, fingerprint, lead.id)
         created.append(lead)
