@@ -149,6 +149,55 @@ def lead_row(lead: Lead, keys: DuplicateKeys | None = None) -> dict[str, Any]:
     return row
 
 
+def _assignment_of(row: Mapping[str, Any]) -> Assignment:
+    return Assignment(
+        team_id=row["team_id"] or "",
+        owner_user_id=row["owner_user_id"] or "",
+        method=member_of(AssignmentMethod)(row["assignment_method"]),
+        explanation=row["assignment_explanation"],
+        assigned_at=row["assigned_at"],
+        decision_id=row["routing_decision_id"],
+        decided_at=row["routing_decided_at"],
+        queue_team_id=row["queue_team_id"] or "",
+    )
+
+
+# What applying a routing decision reads of a lead (its guards, its assignment, its line), so
+# a batch of decisions does not read and decode whole leads to change three attributes.
+ASSIGNMENT_READ = (
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "status",
+    "sales_line_id",
+    "team_id",
+    "owner_user_id",
+    "queue_team_id",
+    "assignment_method",
+    "assignment_explanation",
+    "assigned_at",
+    "routing_decision_id",
+    "routing_decided_at",
+)
+# The attributes a lead read from ASSIGNMENT_READ may have changed when it is written.
+ASSIGNMENT_WRITTEN = frozenset({"assignment", "version", "updated_at"})
+
+
+def lead_assignment_from_row(row: Mapping[str, Any]) -> Lead:
+    """A lead from the ASSIGNMENT_READ columns: its other attributes are empty (its data holds
+    only the sales line), so only ASSIGNMENT_WRITTEN may change before it is read whole."""
+    return Lead(
+        id=row["id"],
+        data=LeadData(sales_line_id=row["sales_line_id"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        status=member_of(LeadStatus)(row["status"]),
+        assignment=_assignment_of(row),
+        version=row["version"],
+    )
+
+
 def lead_from_row(row: Mapping[str, Any]) -> Lead:
     revenue = (
         Money(Decimal(row["revenue_amount"]), row["revenue_currency"])
@@ -180,16 +229,7 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
         ),
         custom_attributes=dict(row["custom_attributes"] or {}),
     )
-    assignment = Assignment(
-        team_id=row["team_id"] or "",
-        owner_user_id=row["owner_user_id"] or "",
-        method=member_of(AssignmentMethod)(row["assignment_method"]),
-        explanation=row["assignment_explanation"],
-        assigned_at=row["assigned_at"],
-        decision_id=row["routing_decision_id"],
-        decided_at=row["routing_decided_at"],
-        queue_team_id=row["queue_team_id"] or "",
-    )
+    assignment = _assignment_of(row)
     reason = row["disqualification_reason"]
     return Lead(
         id=row["id"],
