@@ -40,8 +40,12 @@ class CaptureResult:
     replayed: bool = False
 
 
+# json.dumps(..., sort_keys=True, default=str) with its encoder made once, not per request.
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def request_fingerprint(values: Mapping[str, Any], policy: DuplicatePolicy) -> str:
-    raw = json.dumps({"values": values, "policy": policy.value}, sort_keys=True, default=str)
+    raw = _FINGERPRINT_JSON.encode({"values": values, "policy": policy.value})
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
