@@ -184,12 +184,21 @@ ASSIGNMENT_READ = (
 ASSIGNMENT_WRITTEN = frozenset({"assignment", "version", "updated_at"})
 
 
-def lead_assignment_from_row(row: Mapping[str, Any]) -> Lead:
+def lead_assignment_from_row(
+    row: Mapping[str, Any], data_of_line: dict[str, LeadData] | None = None
+) -> Lead:
     """A lead from the ASSIGNMENT_READ columns: its other attributes are empty (its data holds
-    only the sales line), so only ASSIGNMENT_WRITTEN may change before it is read whole."""
+    only the sales line), so only ASSIGNMENT_WRITTEN may change before it is read whole.
+    ``data_of_line``: the empty data of each line, shared by the leads of one read (LeadData
+    is immutable; a change replaces it)."""
+    line = row["sales_line_id"]
+    known = data_of_line if data_of_line is not None else {}
+    data = known.get(line)
+    if data is None:
+        data = known[line] = LeadData(sales_line_id=line)
     return Lead(
         id=row["id"],
-        data=LeadData(sales_line_id=row["sales_line_id"]),
+        data=data,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         status=member_of(LeadStatus)(row["status"]),

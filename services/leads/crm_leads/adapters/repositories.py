@@ -332,8 +332,9 @@ class SqlLeadRepository(repositories.LeadRepository):
                 )
                 if self._postgres:
                     statement = statement.with_for_update(of=L)
+                data_of_line: dict = {}
                 for row in self.session.execute(statement.order_by(L.c.id)):
-                    lead = lead_assignment_from_row(row._mapping)
+                    lead = lead_assignment_from_row(row._mapping, data_of_line)
                     self._tracked[lead.id] = _Tracked(lead, False, True, partial=True)
         if wanted:
             self._track(
