@@ -137,7 +137,7 @@ def import_rows(
                         policy=DuplicatePolicy.REJECT,
                         now=now,
                         announced_later=created,
-                        keys=keys,
+                        data_keys=keys,
                     )
                 except CrmError as error:
                     if error.field == "idempotency_key":

@@ -137,17 +137,17 @@ def capture_in(
     policy: DuplicatePolicy,
     now: dt.datetime,
     announced_later: list[Lead] | None = None,
-    keys: DuplicateKeys | None = None,
+    data_keys: DuplicateKeys | None = None,
 ) -> CaptureResult:
     """The capture itself, inside the caller's unit of work (shared by API and import).
     A replay (``replayed``) changes nothing: the caller need not commit.
 
     With ``announced_later`` (the import's bulk lane), a created lead's lead_created and
     lead_scored are not emitted: the lead is appended there and its batch announces it in one
-    leads_captured. ``keys``: the data's duplicate keys, when the caller has them already."""
-    if keys is None:
-        keys = DuplicateKeys.of(data)
-    found = uow.capture_lookup(key_owner, key, keys)
+    leads_captured. ``data_keys``: the data's duplicate keys, when the caller has them already."""
+    if data_keys is None:
+        data_keys = DuplicateKeys.of(data)
+    found = uow.capture_lookup(key_owner, key, data_keys)
     if found.previous is not None:
         stored_fingerprint, _ = found.previous
         if stored_fingerprint != fingerprint:
