@@ -382,3 +382,47 @@ def test_a_lead_read_for_its_assignment_refuses_other_changes_until_read_whole(d
         stored = uow.leads.get(lead_id, for_update=False)
         assert stored is not None and stored.data.sales_line_id == "line-other"
         assert stored.data.person.email.endswith("@acme.example")
+
+
+def test_a_captured_lead_is_scored_without_reading_activities_or_interactions(deps, engine, h):
+    """A lead made by this capture has none yet: under a model with engagement and interaction
+    rules, neither CreateLead nor an import row asks for them; a later rescore does."""
+    line = h.unique("line-rules")
+    scoring.update_scoring_model(
+        deps,
+        h.MARKETING,
+        line,
+        fit_rules=[],
+        engagement_rules=[
+            {"kind": "demo_requested", "points": 40, "half_life_days": "7", "max_points": 60}
+        ],
+        interaction_rules=[
+            {
+                "kind": "call",
+                "outcome": "connected",
+                "points": 15,
+                "half_life_days": "14",
+                "max_points": 30,
+            }
+        ],
+    )
+    tag = h.unique("imp")
+    plan = importing.plan_import(
+        h.MARKETING,
+        import_id=tag,
+        column_mapping={"E-Mail": "person.email"},
+        default_channel="event",
+        default_sales_line_id=line,
+    )
+    rows = [(1, {"E-Mail": f"{tag}@rules.example"})]
+    with recorded(engine) as seen:
+        lead = h.capture(deps, **h.person_values(sales_line_id=line)).lead
+        reports = list(importing.import_rows(deps, h.MARKETING, plan, rows))
+    assert reports[0].rows_accepted == 1, reports[0].problems
+    assert not [s for s in seen["statements"] if "lead_activities" in s or "lead_interactions" in s]
+    with recorded(engine) as seen, deps.uow() as uow:
+        stored = uow.leads.get(lead.id)
+        assert stored is not None
+        scoring.rescore(uow, stored, dt.datetime.now(dt.UTC))
+    assert [s for s in seen["statements"] if "lead_activities" in s]
+    assert [s for s in seen["statements"] if "lead_interactions" in s]
