@@ -42,9 +42,10 @@ def _none_if_empty(value: str) -> str | None:
     return value or None
 
 
-def _data_columns(data: LeadData) -> dict[str, Any]:
+def _data_columns(data: LeadData, keys: DuplicateKeys | None = None) -> dict[str, Any]:
     person, company, location = data.person, data.company, data.location
-    keys = DuplicateKeys.of(data)
+    if keys is None:
+        keys = DuplicateKeys.of(data)
     revenue = company.annual_revenue
     return {
         "first_name": person.first_name,
@@ -138,11 +139,72 @@ def lead_columns(values: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def lead_row(lead: Lead) -> dict[str, Any]:
-    return {
-        "id": lead.id,
-        **lead_columns({name: getattr(lead, name) for name in ATTRIBUTE_COLUMNS}),
-    }
+def lead_row(lead: Lead, keys: DuplicateKeys | None = None) -> dict[str, Any]:
+    """The lead's whole row; ``keys``: its data's duplicate keys, when the caller has them."""
+    row: dict[str, Any] = {"id": lead.id}
+    for name, columns in ATTRIBUTE_COLUMNS.items():
+        row.update(
+            _data_columns(lead.data, keys) if name == "data" else columns(getattr(lead, name))
+        )
+    return row
+
+
+def _assignment_of(row: Mapping[str, Any]) -> Assignment:
+    return Assignment(
+        team_id=row["team_id"] or "",
+        owner_user_id=row["owner_user_id"] or "",
+        method=member_of(AssignmentMethod)(row["assignment_method"]),
+        explanation=row["assignment_explanation"],
+        assigned_at=row["assigned_at"],
+        decision_id=row["routing_decision_id"],
+        decided_at=row["routing_decided_at"],
+        queue_team_id=row["queue_team_id"] or "",
+    )
+
+
+# What applying a routing decision reads of a lead (its guards, its assignment, its line), so
+# a batch of decisions does not read and decode whole leads to change three attributes.
+ASSIGNMENT_READ = (
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "status",
+    "sales_line_id",
+    "team_id",
+    "owner_user_id",
+    "queue_team_id",
+    "assignment_method",
+    "assignment_explanation",
+    "assigned_at",
+    "routing_decision_id",
+    "routing_decided_at",
+)
+# The attributes a lead read from ASSIGNMENT_READ may have changed when it is written.
+ASSIGNMENT_WRITTEN = frozenset({"assignment", "version", "updated_at"})
+
+
+def lead_assignment_from_row(
+    row: Mapping[str, Any], data_of_line: dict[str, LeadData] | None = None
+) -> Lead:
+    """A lead from the ASSIGNMENT_READ columns: its other attributes are empty (its data holds
+    only the sales line), so only ASSIGNMENT_WRITTEN may change before it is read whole.
+    ``data_of_line``: the empty data of each line, shared by the leads of one read (LeadData
+    is immutable; a change replaces it)."""
+    line = row["sales_line_id"]
+    known = data_of_line if data_of_line is not None else {}
+    data = known.get(line)
+    if data is None:
+        data = known[line] = LeadData(sales_line_id=line)
+    return Lead(
+        id=row["id"],
+        data=data,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        status=member_of(LeadStatus)(row["status"]),
+        assignment=_assignment_of(row),
+        version=row["version"],
+    )
 
 
 def lead_from_row(row: Mapping[str, Any]) -> Lead:
@@ -176,16 +238,7 @@ def lead_from_row(row: Mapping[str, Any]) -> Lead:
         ),
         custom_attributes=dict(row["custom_attributes"] or {}),
     )
-    assignment = Assignment(
-        team_id=row["team_id"] or "",
-        owner_user_id=row["owner_user_id"] or "",
-        method=member_of(AssignmentMethod)(row["assignment_method"]),
-        explanation=row["assignment_explanation"],
-        assigned_at=row["assigned_at"],
-        decision_id=row["routing_decision_id"],
-        decided_at=row["routing_decided_at"],
-        queue_team_id=row["queue_team_id"] or "",
-    )
+    assignment = _assignment_of(row)
     reason = row["disqualification_reason"]
     return Lead(
         id=row["id"],

@@ -39,7 +39,14 @@ from sqlalchemy.orm import Session
 from crm_chassis.bulk_insert import BulkUpdate
 from crm_leads.adapters import orm, search_sql, search_text
 from crm_leads.adapters.deferred import DeferredInserts
-from crm_leads.adapters.lead_rows import lead_columns, lead_from_row, lead_row
+from crm_leads.adapters.lead_rows import (
+    ASSIGNMENT_READ,
+    ASSIGNMENT_WRITTEN,
+    lead_assignment_from_row,
+    lead_columns,
+    lead_from_row,
+    lead_row,
+)
 from crm_leads.adapters.locks import LOCK_SQL, lock_keys, ordered_keys
 from crm_leads.adapters.prepared import Prepared, available
 from crm_leads.domain.duplicates import TAKING_PART, DuplicateKeys
@@ -124,10 +131,11 @@ class _Tracked:
     """A lead handed out or added, with what the database holds of it: ``state``, the
     attribute values last read or written (None: a new lead, not inserted yet)."""
 
-    __slots__ = ("_row", "keys", "keys_of", "lead", "locked", "state")
+    __slots__ = ("_row", "keys", "keys_of", "lead", "locked", "partial", "state")
 
-    def __init__(self, lead: Lead, new: bool, locked: bool):
+    def __init__(self, lead: Lead, new: bool, locked: bool, partial: bool = False):
         self.lead, self.locked = lead, locked
+        self.partial = partial  # read from ASSIGNMENT_READ only (prefetch(assignment_only))
         self.state = None if new else _state_of(lead)
         self._row: dict | None = None
         self.keys_of, self.keys = None, None
@@ -149,6 +157,12 @@ class _Tracked:
         now = dict(zip(_STATE, _state_of(self.lead), strict=True))
         then = dict(zip(_STATE, self.state, strict=True))  # type: ignore[arg-type]
         replaced = [name for name in _STATE if now[name] is not then[name]]
+        if self.partial and not ASSIGNMENT_WRITTEN.issuperset(replaced):
+            raise RuntimeError(
+                f"lead {self.lead.id} was read for its assignment only and then had "
+                f"{sorted(set(replaced) - ASSIGNMENT_WRITTEN)} changed; read it whole first "
+                "(LeadRepository.read_whole)"
+            )
         if self._row is not None:
             before = self._row
         else:
@@ -162,6 +176,16 @@ class _Tracked:
 
     def written(self, row: dict) -> None:
         self._row, self.state = row, _state_of(self.lead)
+
+    def complete(self, whole: Lead) -> None:
+        """A partial lead completed from ``whole`` (its row, read under the lock the partial
+        read took): what the use case left untouched comes from the row, its changes stay."""
+        lead, then = self.lead, self.state
+        assert then is not None  # a partial lead was read, not added
+        for name, before, value in zip(_STATE, then, _state_of(whole), strict=True):
+            if getattr(lead, name) is before:
+                setattr(lead, name, value)
+        self._row, self.state, self.partial = None, _state_of(whole), False
 
     def duplicate_keys(self) -> DuplicateKeys:
         data = self.lead.data
@@ -193,6 +217,8 @@ class SqlLeadRepository(repositories.LeadRepository):
         for row in rows:
             row = dict(row._mapping)
             known = self._tracked.get(row["id"])
+            if known is not None and known.partial:  # any whole read completes it
+                known.complete(lead_from_row(row))
             if known is None:
                 lead = lead_from_row(row)
                 self._tracked[lead.id] = _Tracked(lead, False, locked)
@@ -232,7 +258,7 @@ class SqlLeadRepository(repositories.LeadRepository):
         updates: dict[tuple[bool, tuple[str, ...]], list[dict]] = {}
         for taking_part, new, lead_id, tracked, changed in sorted(pending, key=lambda p: p[:3]):
             if new:
-                row = lead_row(tracked.lead)
+                row = lead_row(tracked.lead, tracked.duplicate_keys())
                 if taking_part:
                     new_rows.append(row)
                 else:
@@ -288,16 +314,37 @@ class SqlLeadRepository(repositories.LeadRepository):
     def add(self, lead: Lead) -> None:
         self._tracked[lead.id] = _Tracked(lead, True, True)
 
-    def prefetch(self, lead_ids: list[str]) -> None:
+    def prefetch(self, lead_ids: list[str], *, assignment_only: bool = False) -> None:
         """Read and lock the leads in one statement, in id order (two batches locking the same
-        leads then wait for each other instead of deadlocking)."""
+        leads then wait for each other instead of deadlocking). ``assignment_only``: leads not
+        read yet are read from the ASSIGNMENT_READ columns (a batch of routing decisions: a
+        whole lead is 50 columns and two JSON documents to decode); writing any other of their
+        attributes is refused until :meth:`read_whole` or another read completes them."""
         wanted = sorted(
             {i for i in lead_ids if i and (i not in self._tracked or not self._tracked[i].locked)}
         )
+        if assignment_only:
+            fresh = [i for i in wanted if i not in self._tracked]
+            wanted = [i for i in wanted if i in self._tracked]
+            if fresh:
+                statement = select(*(L.c[name] for name in ASSIGNMENT_READ)).where(
+                    L.c.id.in_(fresh)
+                )
+                if self._postgres:
+                    statement = statement.with_for_update(of=L)
+                data_of_line: dict = {}
+                for row in self.session.execute(statement.order_by(L.c.id)):
+                    lead = lead_assignment_from_row(row._mapping, data_of_line)
+                    self._tracked[lead.id] = _Tracked(lead, False, True, partial=True)
         if wanted:
             self._track(
                 self.session.execute(self._select(L.c.id.in_(wanted)).order_by(L.c.id)), True
             )
+
+    def read_whole(self, lead: Lead) -> None:
+        tracked = self._tracked.get(lead.id)
+        if tracked is not None and tracked.partial:
+            self._track(self.session.execute(_GET[self._postgres], {"lead_id": lead.id}), True)
 
     def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:
         known = self._tracked.get(lead_id)

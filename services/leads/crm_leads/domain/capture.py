@@ -16,7 +16,18 @@ from typing import Any
 from crm_chassis.errors import ValidationErrors
 from crm_leads.domain import normalise
 from crm_leads.domain.normalise import Invalid
-from crm_leads.domain.values import Channel, CompanySize, LeadData, Money, enum_names
+from crm_leads.domain.values import (
+    Channel,
+    Company,
+    CompanySize,
+    Consent,
+    LeadData,
+    Location,
+    Money,
+    Person,
+    Source,
+    enum_names,
+)
 
 CUSTOM_PREFIX = "custom_attributes."
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -130,6 +141,13 @@ _FIELDS: dict[str, tuple[str | None, str, Callable[[Any], Any]]] = {
     "consent.captured_at": ("consent", "captured_at", _timestamp),
 }
 GROUPS = ("person", "company", "location", "source", "consent")
+_GROUP_TYPES: dict[str, type] = {
+    "person": Person,
+    "company": Company,
+    "location": Location,
+    "source": Source,
+    "consent": Consent,
+}
 FIELD_PATHS = tuple(_FIELDS) + ("custom_attributes",)
 
 
@@ -185,12 +203,19 @@ def build(
             problems.append((path, exc.reason))
             continue
         (groups[group] if group else top)[name] = parsed
-    data = replace(
-        data,
-        **{g: replace(getattr(data, g), **groups[g]) for g in GROUPS if groups[g]},
-        **top,
-        custom_attributes=custom,
-    )
+    if base is None:  # a capture, an import row: the groups are built once, not replaced
+        data = LeadData(
+            **{g: _GROUP_TYPES[g](**groups[g]) for g in GROUPS},
+            **top,
+            custom_attributes=custom,
+        )
+    else:
+        data = replace(
+            data,
+            **{g: replace(getattr(data, g), **groups[g]) for g in GROUPS if groups[g]},
+            **top,
+            custom_attributes=custom,
+        )
     data = _finish(data, "person.phone" in values, problems, now, require_channel)
     if problems:
         raise ValidationErrors(problems)

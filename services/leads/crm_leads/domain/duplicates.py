@@ -32,13 +32,11 @@ class DuplicateKeys:
 
     @classmethod
     def of(cls, data: LeadData) -> DuplicateKeys:
-        person = " ".join(_words(data.person.first_name) + _words(data.person.last_name))
-        company = company_key(data.company.name)
-        return cls(
-            data.person.email,
-            data.person.phone,
-            f"{company}|{person}" if company and data.person.last_name else "",
-        )
+        company_person = ""
+        if data.person.last_name and (company := company_key(data.company.name)):
+            person = " ".join(_words(data.person.first_name) + _words(data.person.last_name))
+            company_person = f"{company}|{person}"
+        return cls(data.person.email, data.person.phone, company_person)
 
     def shared_with(self, other: DuplicateKeys) -> list[str]:
         """Names of the keys both have, e.g. ["email"]."""
@@ -63,6 +61,8 @@ def find_among(
     data: LeadData, candidates: list[Lead], exclude_id: str = ""
 ) -> list[tuple[Lead, list[str]]]:
     """Candidates that duplicate ``data``, with the keys they share, oldest lead first."""
+    if not candidates:  # the common capture: nothing to compare, no keys to derive
+        return []
     keys = DuplicateKeys.of(data)
     found = []
     for lead in sorted(candidates, key=lambda item: (item.created_at, item.id)):

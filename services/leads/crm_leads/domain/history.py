@@ -27,6 +27,10 @@ class HistoryEntry:
 
 
 def diff(before: dict[str, str], after: dict[str, str]) -> tuple[FieldChange, ...]:
+    if not before:  # a capture: every field given, without looking each up twice
+        return tuple(
+            FieldChange(path, "", value) for path, value in sorted(after.items()) if value != ""
+        )
     return tuple(
         FieldChange(path, before.get(path, ""), after.get(path, ""))
         for path in sorted(set(before) | set(after))

@@ -118,15 +118,29 @@ class LeadData:
     def flat(self) -> dict[str, str]:
         """Every field as path -> text, the form the history and merges compare."""
         result = {}
-        for group in ("person", "company", "location", "source", "consent"):
+        for group, names in _FLAT_PATHS:
             value = getattr(self, group)
-            for name in value.__dataclass_fields__:
-                result[f"{group}.{name}"] = _as_text(getattr(value, name))
+            for name, path in names:
+                item = getattr(value, name)
+                result[path] = item if type(item) is str else _as_text(item)
         result["sales_line_id"] = self.sales_line_id
         result["product_interest"] = ",".join(self.product_interest)
         for key, value in sorted(self.custom_attributes.items()):
             result[f"custom_attributes.{key}"] = value
         return result
+
+
+# Each group's (field, path), in field order: LeadData.flat runs for every captured lead.
+_FLAT_PATHS = tuple(
+    (group, tuple((name, f"{group}.{name}") for name in kind.__dataclass_fields__))
+    for group, kind in (
+        ("person", Person),
+        ("company", Company),
+        ("location", Location),
+        ("source", Source),
+        ("consent", Consent),
+    )
+)
 
 
 def _as_text(value: object) -> str:

@@ -91,7 +91,7 @@ def apply_routings(deps: Dependencies, caller: Caller, decisions: list[RoutingDe
     now = deps.clock.now()
     assigned: list[events_pb2.LeadAssigned] = []
     with deps.uow() as uow:
-        uow.leads.prefetch([lead_id_of(d.lead_id) for d in decisions])
+        uow.leads.prefetch([lead_id_of(d.lead_id) for d in decisions], assignment_only=True)
         applied = sum(_apply(uow, caller, decision, now, assigned) for decision in decisions)
         emit_assigned(uow, deps.ids.new_id(), assigned, caller.actor)
         uow.commit()
@@ -114,6 +114,8 @@ def _apply(
     sales_line_changed = bool(decision.sales_line_id) and (
         decision.sales_line_id != lead.data.sales_line_id
     )
+    if sales_line_changed:  # its data changes: read whole (the prefetch read the assignment)
+        uow.leads.read_whole(lead)
     lead.set_sales_line(decision.sales_line_id, caller.actor, now)
     lead.assign(outcome, caller.actor, now)
     if sales_line_changed:

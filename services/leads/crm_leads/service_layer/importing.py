@@ -113,13 +113,13 @@ def import_rows(
             uow.prefetch_captures(
                 IMPORT_KEY_OWNER,
                 [
-                    (plan.idempotency_key(row_number), DuplicateKeys.of(data))
-                    for row_number, _, data, _ in built
-                    if data is not None
+                    (plan.idempotency_key(row_number), keys)
+                    for row_number, _, data, keys, _ in built
+                    if keys is not None
                 ],
             )
             created: list[Lead] = []
-            for row_number, values, data, error in built:
+            for row_number, values, data, keys, error in built:
                 report.rows_read += 1
                 try:
                     if error is not None:
@@ -137,6 +137,7 @@ def import_rows(
                         policy=DuplicatePolicy.REJECT,
                         now=now,
                         announced_later=created,
+                        data_keys=keys,
                     )
                 except CrmError as error:
                     if error.field == "idempotency_key":
@@ -187,15 +188,17 @@ def _reported_id(result: CaptureResult) -> str:
 
 def _build_row(
     plan: ImportPlan, row_number: int, raw: Mapping[str, str], now: dt.datetime
-) -> tuple[int, dict[str, str], LeadData | None, CrmError | None]:
-    """(row number, values, lead data or None, the row's problem or None)."""
+) -> tuple[int, dict[str, str], LeadData | None, DuplicateKeys | None, CrmError | None]:
+    """(row number, values, lead data and its duplicate keys or None, the row's problem or
+    None). The keys are derived once here for the batch's lookup and the row's capture."""
     values = plan.row_values(raw)
     try:
         if row_number < 1:
             raise ValidationErrors([("", f"row number {row_number} is not 1 or more")])
-        return row_number, values, capture.build(values, now=now), None
+        data = capture.build(values, now=now)
     except CrmError as error:
-        return row_number, values, None, error
+        return row_number, values, None, None, error
+    return row_number, values, data, DuplicateKeys.of(data), None
 
 
 def _with_totals(report: BatchReport, totals: BatchReport, *, done: bool) -> BatchReport:

@@ -40,8 +40,12 @@ class CaptureResult:
     replayed: bool = False
 
 
+# json.dumps(..., sort_keys=True, default=str) with its encoder made once, not per request.
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def request_fingerprint(values: Mapping[str, Any], policy: DuplicatePolicy) -> str:
-    raw = json.dumps({"values": values, "policy": policy.value}, sort_keys=True, default=str)
+    raw = _FINGERPRINT_JSON.encode({"values": values, "policy": policy.value})
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -133,14 +137,17 @@ def capture_in(
     policy: DuplicatePolicy,
     now: dt.datetime,
     announced_later: list[Lead] | None = None,
+    data_keys: DuplicateKeys | None = None,
 ) -> CaptureResult:
     """The capture itself, inside the caller's unit of work (shared by API and import).
     A replay (``replayed``) changes nothing: the caller need not commit.
 
     With ``announced_later`` (the import's bulk lane), a created lead's lead_created and
     lead_scored are not emitted: the lead is appended there and its batch announces it in one
-    leads_captured."""
-    found = uow.capture_lookup(key_owner, key, DuplicateKeys.of(data))
+    leads_captured. ``data_keys``: the data's duplicate keys, when the caller has them already."""
+    if data_keys is None:
+        data_keys = DuplicateKeys.of(data)
+    found = uow.capture_lookup(key_owner, key, data_keys)
     if found.previous is not None:
         stored_fingerprint, _ = found.previous
         if stored_fingerprint != fingerprint:
@@ -164,7 +171,7 @@ def capture_in(
         return CaptureResult(existing, scope.can_see(existing), merged=True)
     lead = Lead.capture(deps.ids.new_id(), data, actor, now)
     uow.leads.add(lead)
-    rescore(uow, lead, now)
+    rescore(uow, lead, now, captured=True)
     if announced_later is not None:
         lead.new_events[:] = [e for e in lead.new_events if e.event_type not in HELD_BACK_IN_BATCH]
         announced_later.append(lead)
@@ -253,7 +260,7 @@ def capture_new(
     def write() -> None:
         lead = Lead.capture(deps.ids.new_id(), data, actor, now)
         uow.leads.add(lead)
-        rescore(uow, lead, now)
+        rescore(uow, lead, now, captured=True)
         save_changes(uow, lead, actor)
         uow.idempotency.add(caller.subject_id, key, fingerprint, lead.id)
         created.append(lead)

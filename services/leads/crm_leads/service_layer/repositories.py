@@ -21,10 +21,19 @@ class LeadRepository(abc.ABC):
     @abc.abstractmethod
     def add(self, lead: Lead) -> None: ...
 
-    def prefetch(self, lead_ids: list[str]) -> None:  # noqa: B027 (a hint: doing nothing is right)
+    def prefetch(  # noqa: B027 (a hint: doing nothing is right)
+        self, lead_ids: list[str], *, assignment_only: bool = False
+    ) -> None:
         """A hint: these leads will be read for update in this unit of work (a batch of routing
         decisions). A repository may read and lock them all at once; the default reads nothing
-        ahead."""
+        ahead. ``assignment_only``: the unit of work changes nothing of them but their
+        assignment (with version and time) unless it reads one again with :meth:`get`; the
+        SQL adapter then reads only the columns that takes (see its docstring)."""
+
+    def read_whole(self, lead: Lead) -> None:  # noqa: B027 (the default reads leads whole)
+        """Complete a lead read by ``prefetch(assignment_only=True)`` in place (its other
+        attributes from the database, its changes kept), so a use case may change the rest of
+        it; a lead read whole stays as it is, and so does every lead of the default."""
 
     @abc.abstractmethod
     def get(self, lead_id: str, *, for_update: bool = True) -> Lead | None:

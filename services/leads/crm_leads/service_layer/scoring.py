@@ -41,15 +41,19 @@ def model_for(uow: LeadsUnitOfWork, sales_line_id: str) -> ScoringModel:
     return uow.scoring_models.get(sales_line_id) or ScoringModel(sales_line_id)
 
 
-def compute_score(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> Score:
+def compute_score(
+    uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime, *, captured: bool = False
+) -> Score:
+    """``captured``: the lead was created in this unit of work, so it has no activities or
+    interactions to read (an import batch would otherwise ask twice per row)."""
     line = lead.data.sales_line_id
     model = model_for(uow, line)
     predictive = uow.predictive.get(line) if line else None
     # Only activities young enough to still count are read (none without engagement rules).
-    horizon = engine.engagement_horizon(model)
+    horizon = None if captured else engine.engagement_horizon(model)
     activities = uow.activities.for_lead(lead.id, since=now - horizon) if horizon else []
     # The lead's sales interactions, when the model has rules for them.
-    reach = engine.interaction_horizon(model)
+    reach = None if captured else engine.interaction_horizon(model)
     interactions = (
         [i for i in uow.interactions.for_lead(lead.id) if i.occurred_at >= now - reach]
         if reach
@@ -58,9 +62,10 @@ def compute_score(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> Score:
     return engine.compute(model, lead.data, activities, now, predictive, interactions)
 
 
-def rescore(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime) -> bool:
-    """Recompute and store the lead's score; True when value or grade changed."""
-    return lead.rescore(compute_score(uow, lead, now), now)
+def rescore(uow: LeadsUnitOfWork, lead: Lead, now: dt.datetime, *, captured: bool = False) -> bool:
+    """Recompute and store the lead's score; True when value or grade changed
+    (``captured``: see :func:`compute_score`)."""
+    return lead.rescore(compute_score(uow, lead, now, captured=captured), now)
 
 
 def get_scoring_model(

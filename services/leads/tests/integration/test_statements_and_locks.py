@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from crm_chassis.caller import Caller
-from crm_leads.adapters import orm, repositories
+from crm_leads.adapters import lead_rows, orm, repositories
 from crm_leads.domain.assignment import RoutingDecision
 from crm_leads.service_layer import (
     activities,
@@ -219,7 +219,9 @@ def test_an_import_batch_looks_up_once_serialises_each_lead_once_inserts_once_pe
     serialised = []
     real_lead_row = repositories.lead_row
     monkeypatch.setattr(
-        repositories, "lead_row", lambda lead: serialised.append(lead.id) or real_lead_row(lead)
+        repositories,
+        "lead_row",
+        lambda lead, *keys: serialised.append(lead.id) or real_lead_row(lead, *keys),
     )
     tag = h.unique("imp")
     plan = importing.plan_import(
@@ -274,7 +276,9 @@ def test_a_batch_of_routing_decisions_updates_only_the_assignment_in_one_stateme
     serialised = []
     real_lead_row = repositories.lead_row
     monkeypatch.setattr(
-        repositories, "lead_row", lambda lead: serialised.append(lead.id) or real_lead_row(lead)
+        repositories,
+        "lead_row",
+        lambda lead, *keys: serialised.append(lead.id) or real_lead_row(lead, *keys),
     )
     now = dt.datetime.now(dt.UTC)
     decisions = [
@@ -317,3 +321,108 @@ def test_a_batch_of_routing_decisions_updates_only_the_assignment_in_one_stateme
     with recorded(engine) as seen:  # redelivered: nothing changes twice
         assert assignment.apply_routings(deps, Caller.system("territory-routing"), decisions) == 0
     assert not [s for s in seen["statements"] if s.startswith(WRITES)]
+
+
+def test_a_batch_of_routing_decisions_reads_the_assignment_and_a_changed_line_reads_whole(
+    deps, engine, h
+):
+    """The batch reads its leads' assignment columns only; a decision moving a lead to another
+    sales line reads that lead whole before changing its data, so no column is lost."""
+    kept, moved = h.capture(deps).lead, h.capture(deps).lead
+    now = dt.datetime.now(dt.UTC)
+    decisions = [
+        RoutingDecision(f"d-{kept.id}", kept.id, now, "line-int", "team-a", "ann", "rule x", ""),
+        RoutingDecision(
+            f"d-{moved.id}", moved.id, now, "line-other", "team-a", "ann", "rule y", ""
+        ),
+    ]
+    with recorded(engine) as seen:
+        assert assignment.apply_routings(deps, Caller.system("territory-routing"), decisions) == 2
+    reads = [s for s in seen["statements"] if s.startswith("SELECT") and "FROM leads" in s]
+    assert "score_document" not in reads[0] and "team_id" in reads[0], reads
+    assert len([s for s in reads if "score_document" in s]) == 1  # the moved lead, whole
+    with engine.connect() as connection:
+        stored = {
+            row.id: row
+            for row in connection.execute(
+                select(orm.leads).where(orm.leads.c.id.in_([kept.id, moved.id]))
+            )
+        }
+    for lead, line in ((kept, "line-int"), (moved, "line-other")):
+        row = stored[lead.id]
+        assert (row.sales_line_id, row.team_id, row.owner_user_id) == (line, "team-a", "ann")
+        assert (row.email, row.last_name, row.company_name) == (
+            lead.data.person.email,
+            lead.data.person.last_name,
+            lead.data.company.name,
+        )
+        assert row.score_document is not None and row.search_text == lead_rows.search_text(
+            lead.data
+        )
+
+
+def test_a_lead_read_for_its_assignment_refuses_other_changes_until_read_whole(deps, h):
+    lead_id = h.capture(deps).lead.id
+    with deps.uow() as uow:
+        uow.leads.prefetch([lead_id], assignment_only=True)
+        partial = uow.leads.get(lead_id)
+        assert partial is not None and partial.data.person.email == ""  # not read
+        partial.data = dataclasses.replace(partial.data, sales_line_id="line-other")
+        with pytest.raises(RuntimeError, match="read it whole first"):
+            uow.commit()
+    with deps.uow() as uow:
+        uow.leads.prefetch([lead_id], assignment_only=True)
+        lead = uow.leads.get(lead_id)
+        assert lead is not None
+        uow.leads.read_whole(lead)
+        assert lead.data.person.email.endswith("@acme.example")
+        lead.data = dataclasses.replace(lead.data, sales_line_id="line-other")
+        uow.commit()
+    with deps.uow() as uow:
+        stored = uow.leads.get(lead_id, for_update=False)
+        assert stored is not None and stored.data.sales_line_id == "line-other"
+        assert stored.data.person.email.endswith("@acme.example")
+
+
+def test_a_captured_lead_is_scored_without_reading_activities_or_interactions(deps, engine, h):
+    """A lead made by this capture has none yet: under a model with engagement and interaction
+    rules, neither CreateLead nor an import row asks for them; a later rescore does."""
+    line = h.unique("line-rules")
+    scoring.update_scoring_model(
+        deps,
+        h.MARKETING,
+        line,
+        fit_rules=[],
+        engagement_rules=[
+            {"kind": "demo_requested", "points": 40, "half_life_days": "7", "max_points": 60}
+        ],
+        interaction_rules=[
+            {
+                "kind": "call",
+                "outcome": "connected",
+                "points": 15,
+                "half_life_days": "14",
+                "max_points": 30,
+            }
+        ],
+    )
+    tag = h.unique("imp")
+    plan = importing.plan_import(
+        h.MARKETING,
+        import_id=tag,
+        column_mapping={"E-Mail": "person.email"},
+        default_channel="event",
+        default_sales_line_id=line,
+    )
+    rows = [(1, {"E-Mail": f"{tag}@rules.example"})]
+    with recorded(engine) as seen:
+        lead = h.capture(deps, **h.person_values(sales_line_id=line)).lead
+        reports = list(importing.import_rows(deps, h.MARKETING, plan, rows))
+    assert reports[0].rows_accepted == 1, reports[0].problems
+    assert not [s for s in seen["statements"] if "lead_activities" in s or "lead_interactions" in s]
+    with recorded(engine) as seen, deps.uow() as uow:
+        stored = uow.leads.get(lead.id)
+        assert stored is not None
+        scoring.rescore(uow, stored, dt.datetime.now(dt.UTC))
+    assert [s for s in seen["statements"] if "lead_activities" in s]
+    assert [s for s in seen["statements"] if "lead_interactions" in s]

@@ -116,7 +116,10 @@ def compute(
     predictive: PredictiveModel | None = None,
     interactions: Iterable[Interaction] = (),
 ) -> Score:
-    lead_attributes = attributes.of(data)
+    predicting = predictive is not None and predictive.active
+    # The attributes only when a rule or the prediction looks at them (a line without a model
+    # scores its imported rows without deriving them).
+    lead_attributes = attributes.of(data) if model.fit_rules or predicting else {}
     raw: list[tuple[FactorKind, str, float, str]] = []
     for rule in model.fit_rules:
         if rule.matches(lead_attributes):
@@ -133,7 +136,8 @@ def compute(
         for kind, label, points, source in raw
     ]
     final = float(rules_score)
-    if predictive is not None and predictive.active:
+    if predicting:
+        assert predictive is not None  # predicting says so
         prediction = predictive.predict(feature_values(lead_attributes))
         probability = Decimal(str(prediction.probability)).quantize(
             Decimal("0.0001"), ROUND_HALF_UP
