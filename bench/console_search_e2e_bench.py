@@ -31,9 +31,8 @@ from typing import Any
 import grpc
 from starlette.routing import Route
 
-from bench.broker import cpu_seconds
+from bench.broker import backend_cpu_seconds, cpu_seconds
 from bench.console_board_bench import _empty, _fakes, _serve_once
-from bench.lead_import_bench import _backend_cpu
 from bench.leads_api_bench import USER, leads_server
 from bench.leads_search_bench import LEADS, TEAMS, load
 from crm_chassis.db import make_engine, make_session_factory
@@ -110,7 +109,7 @@ def _cpu_meter(url: str, leads_pid: int) -> tuple[Any, Any]:
         return {
             "console": used.ru_utime + used.ru_stime,
             "leads": cpu_seconds(leads_pid),
-            "postgres": sum(_backend_cpu(engine, [database]).values()),
+            "postgres": sum(backend_cpu_seconds(engine, [database]).values()),
         }
 
     return engine, cpu

@@ -72,3 +72,11 @@ def test_a_section_written_before_the_end_marker_keeps_its_text_after_the_notes(
     )
     assert "Hand-written note." in again and "Command: x." not in again
     assert again.index("| p50 | 2 |") < again.index("Hand-written note.") < again.index("Its text.")
+
+
+def test_every_benchmark_module_imports():
+    """A bench that no longer imports fails `make bench` only when it runs; this finds it in CI."""
+    import importlib
+
+    for module in run.BENCHMARKS:
+        importlib.import_module(module)
