@@ -37,6 +37,7 @@ from bench.console_board_bench import _empty, _fakes, _serve_once
 from bench.reporting_dashboard_bench import SIZES, TEAMS, seeded_database
 from bench.servers import serving_child
 from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.gc_tuning import tune_for_service
 from crm_console.adapters.reporting_grpc import ReportingGateway
 from crm_console.domain.reports import ReportPeriod, ReportScope, TeamScope
 from crm_console.domain.session import Person, Session, Tokens
@@ -111,6 +112,7 @@ def serve() -> None:
         settings.jwt_algorithm,
     )
     running = api.start(settings, verifier=verifier)
+    tune_for_service()  # as the api process does once serving (crm_chassis.gc_tuning)
     print(f"PORT {running.port}", flush=True)
     sys.stdin.read()  # runs until the bench closes our stdin
     running.stop(0)
@@ -185,6 +187,7 @@ def run() -> dict:
                 reporting=RealReportsFakeScopes(gateway, scopes),
             )
             app = build_app(ConsoleSettings.load("console", {"CRM_ENV": "test"}), deps)
+            tune_for_service()  # as the web process does once built (crm_chassis.gc_tuning)
             app.router.routes.insert(0, Route("/bench-floor", _empty, methods=["GET"]))
             later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
             session = Session(

@@ -36,6 +36,7 @@ from bench.console_board_bench import _empty, _fakes, _serve_once
 from bench.leads_api_bench import USER, leads_server
 from bench.leads_search_bench import LEADS, TEAMS, load
 from crm_chassis.db import make_engine, make_session_factory
+from crm_chassis.gc_tuning import tune_for_service
 from crm_console.adapters.leads_grpc import LeadsGateway
 from crm_console.domain.lead_query import LeadQuery
 from crm_console.domain.session import Person, Session, Tokens
@@ -141,6 +142,7 @@ def run() -> dict:
                 reporting=fakes.FakeReporting(identity),
             )
             app = build_app(ConsoleSettings.load("console", {"CRM_ENV": "test"}), deps)
+            tune_for_service()  # as the web process does once built (crm_chassis.gc_tuning)
             app.router.routes.insert(0, Route("/bench-floor", _empty, methods=["GET"]))
             now = dt.datetime.now(dt.UTC)
             later = now + dt.timedelta(hours=1)

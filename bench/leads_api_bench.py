@@ -29,6 +29,7 @@ from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
 from bench.servers import sampled, serving_child
 from crm.leads.v1 import lead_pb2, lead_service_pb2, lead_service_pb2_grpc
+from crm_chassis.gc_tuning import tune_for_service
 from crm_testkit import temporary_postgres_database
 from crm_testkit.auth import TestKeys
 
@@ -93,6 +94,7 @@ def serve() -> None:
         settings.jwt_algorithm,
     )
     running = api.start(settings, verifier=verifier)
+    tune_for_service()  # as the api process does once serving (crm_chassis.gc_tuning)
     print(f"PORT {running.port}", flush=True)
     sys.stdin.read()  # runs until the bench closes our stdin
     running.stop(0)

@@ -38,6 +38,7 @@ from sqlalchemy.pool import NullPool
 
 from crm_chassis.caller import Caller
 from crm_chassis.db import make_engine
+from crm_chassis.gc_tuning import tune_for_service
 from crm_reporting import migrate
 from crm_reporting.domain.periods import PeriodKind, resolve
 from crm_reporting.domain.scope import Scope, ScopeKind
@@ -319,6 +320,7 @@ def _measure(deals: int) -> tuple[list[tuple], float]:
         if deals <= 20_000:
             _check_totals(engine)
         deps = build_dependencies(load(env={}, database_url=url), engine=engine, scopes=EveryTeam())
+        tune_for_service()  # as reporting's api process does once serving (crm_chassis.gc_tuning)
         scope = Scope.of(ScopeKind.SALES_LINE, "line-1", "")
         quarter = resolve(PeriodKind.QUARTER, date="2026-02-10")
         manager = Caller("manager")

@@ -25,6 +25,7 @@ from bench.grpc_floor import raw_floor
 from bench.identity_bench import _timed  # n sequential calls -> p50/p99 in µs
 from bench.servers import serving_child
 from crm.territory.v1 import access_pb2, access_pb2_grpc, routing_pb2, routing_pb2_grpc
+from crm_chassis.gc_tuning import tune_for_service
 from crm_chassis.service_roles import CHECK_ACCESS
 from crm_testkit import temporary_postgres_database
 from crm_testkit.auth import TestKeys
@@ -118,6 +119,7 @@ def serve() -> None:
         settings.jwt_algorithm,
     )
     running = api.start(settings, build_dependencies(settings), verifier=verifier, access_log=False)
+    tune_for_service()  # as the api process does once serving (crm_chassis.gc_tuning)
     print(f"PORT {running.port}", flush=True)
     sys.stdin.read()  # runs until the bench closes our stdin
     running.stop(0)

@@ -38,6 +38,7 @@ import grpc
 
 from crm_chassis import tracing
 from crm_chassis.auth import TokenVerifier, identity_verifier
+from crm_chassis.gc_tuning import tune_for_service
 from crm_chassis.grpc import MethodLimits, RunningServer, serve, service_name_of, start_server
 from crm_chassis.grpc.interceptor import PrincipalCheck
 from crm_chassis.logging import configure_logging
@@ -173,5 +174,11 @@ class ApiApp(Generic[S, D]):
         serve(
             settings,
             self.register(deps, settings),
+            on_start=_tune_collector,
             **self._server_arguments(settings, deps, verifier, closers),
         )
+
+
+def _tune_collector(_running: RunningServer) -> None:
+    """Once serving: what start-up built stays out of the collector (docs/chassis.md, gc_tuning)."""
+    tune_for_service()

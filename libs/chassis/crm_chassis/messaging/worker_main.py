@@ -42,6 +42,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 
 from crm_chassis import manifest as manifests  # noqa: E402
 from crm_chassis import tracing  # noqa: E402
+from crm_chassis.gc_tuning import tune_for_service  # noqa: E402
 from crm_chassis.messaging.bootstrap import configure_process_logging, metrics_port  # noqa: E402
 from crm_chassis.messaging.dlq import DeadLetterMonitor  # noqa: E402
 from crm_chassis.messaging.handlers import MAX_DELIVERIES_CONFIG_KEY  # noqa: E402
@@ -191,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     monitor = DeadLetterMonitor(settings.amqp_url, [s.queue for s in manifest.subscriptions])
     monitor_thread = eventlet.spawn(monitor.run_forever)
     log.info("worker %s started: %s", service, ", ".join(runner.service_names))
+    tune_for_service()  # what start-up built stays; docs/chassis.md, gc_tuning
     try:
         runner.wait()
     except Exception:

@@ -25,6 +25,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
+from crm_chassis.gc_tuning import tune_for_service
 from crm_chassis.http_observability import HttpObservability
 from crm_chassis.logging import configure_logging, get_logger
 from crm_chassis.metrics import start_metrics_server
@@ -154,6 +155,7 @@ def main() -> None:
     if console_settings.metrics_port:
         start_metrics_server(console_settings.metrics_port, console_settings.metrics_host)
     app = build_app(console_settings)
+    tune_for_service()  # what start-up built stays out of the collector: docs/chassis.md
     _log.info(
         "console serving",
         url=f"http://{console_settings.http_host}:{console_settings.http_port}/",
