@@ -43,6 +43,11 @@ from crm_testkit.templates import migrated_postgres_database
 
 T = TypeVar("T")
 
+
+def _may_be_secret(name: str) -> bool:
+    return any(word in name for word in ("KEY", "SECRET", "PASSWORD", "TOKEN"))
+
+
 ADMIN_EMAIL = "bed.admin@example.com"
 ADMIN_PASSWORD = "bed admin passphrase, long enough"
 
@@ -177,27 +182,42 @@ class PlatformBed:
     # ---------------------------------------------------------------- helpers
     def _migrated_database(self, step: ProcessSpec) -> contextlib.AbstractContextManager[str]:
         """The service's database migrated by its own migrate step (``python -m
-        crm_<name>.migrate``, as make run and the Kubernetes Job run it) once per test process
-        and environment, then copied for every bed (crm_testkit.templates)."""
-        prefix = f"CRM_{step.service.upper()}_DATABASE_URL"
+        crm_<name>.migrate``, as make run and the Kubernetes Job run it) once per test process,
+        then copied for every bed (crm_testkit.templates).
 
-        def migrate(url: str) -> None:
-            self._run_step(step.label, step.argv, {prefix: url})
+        The step runs without the bed's other CRM_ settings (addresses, timings, telemetry, the
+        other services': per bed, and no migration reads them), keeping CRM_ENV and those of
+        its own or of every service that may hold a key or secret a migration reads (identity's
+        key-encryption key). Those are the template's key: every bed with the same ones shares
+        its template."""
+        others_prefixes = tuple(
+            f"CRM_{m.name.upper()}_" for m in manifests.discover() if m.name != step.service
+        )
+        kept = {
+            name: value
+            for name, value in self.env.items()
+            if name.startswith("CRM_")
+            and not name.startswith(others_prefixes)
+            and (name == "CRM_ENV" or _may_be_secret(name))
+        }
+        url = f"CRM_{step.service.upper()}_DATABASE_URL"
+        others = {k: v for k, v in self.env.items() if not k.startswith("CRM_")}
 
-        # Whatever of the environment the migrations may read (identity's reads its key-
-        # encryption key) is the bed's own or the test process's CRM_ variables.
-        crm_environ = {k: v for k, v in os.environ.items() if k.startswith("CRM_")}
-        key = (step.argv, tuple(sorted({**crm_environ, **self.extra_env}.items())))
+        def migrate(database_url: str) -> None:
+            self._run_step(step.label, step.argv, {**others, **kept, url: database_url})
+
+        key = (step.argv, tuple(sorted(kept.items())))
         return migrated_postgres_database(f"bed_{step.service}", key, migrate)
 
     def _run_step(
         self, label: str, argv: Sequence[str], env: Mapping[str, str] | None = None
     ) -> None:
+        """Run a one-off step to its end (in ``env``, the bed's environment by default)."""
         log = self.workdir / f"{label}.log"
         with open(log, "wb") as out:
             code = subprocess.call(
                 list(argv),
-                env={**self.env, **(env or {})},
+                env=self.env if env is None else env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 timeout=180,
