@@ -30,7 +30,7 @@ import grpc
 
 from crm_chassis import manifest as manifests
 from crm_chassis.messaging.broker_users import provision_once
-from crm_devrun.plan import build_plan
+from crm_devrun.plan import ProcessSpec, build_plan
 from crm_testkit import (
     AMQP_URL,
     amqp_channel,
@@ -39,8 +39,14 @@ from crm_testkit import (
     temporary_postgres_database,
 )
 from crm_testkit.pytest_broker import vhost_of
+from crm_testkit.templates import migrated_postgres_database
 
 T = TypeVar("T")
+
+
+def _may_be_secret(name: str) -> bool:
+    return any(word in name for word in ("KEY", "SECRET", "PASSWORD", "TOKEN"))
+
 
 ADMIN_EMAIL = "bed.admin@example.com"
 ADMIN_PASSWORD = "bed admin passphrase, long enough"
@@ -83,10 +89,6 @@ class PlatformBed:
         self.close()
 
     def start(self, timeout: float = 120.0) -> None:
-        for manifest in self.manifests:
-            self.database_urls[manifest.name] = self._stack.enter_context(
-                temporary_postgres_database(f"bed_{manifest.name}")
-            )
         environ = {
             "CRM_IDENTITY_BOOTSTRAP_ADMIN_EMAIL": ADMIN_EMAIL,
             "CRM_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -113,14 +115,21 @@ class PlatformBed:
             "CRM_DATABASE_POOL_SIZE": self.extra_env.get("CRM_DATABASE_POOL_SIZE", "2"),
             "CRM_DATABASE_MAX_OVERFLOW": self.extra_env.get("CRM_DATABASE_MAX_OVERFLOW", "6"),
         }
+        migrations = {step.service: step for step in plan.migrations}
+        for manifest in self.manifests:
+            step = migrations.get(manifest.name)
+            database = (
+                self._migrated_database(step)
+                if step is not None
+                else temporary_postgres_database(f"bed_{manifest.name}")
+            )
+            self.database_urls[manifest.name] = self._stack.enter_context(database)
         for name, url in self.database_urls.items():
             self.env[f"CRM_{name.upper()}_DATABASE_URL"] = url
         # Each service on the tests' vhost as its own broker user, as in make run and deploy/.
         provision_once(vhost_of(AMQP_URL))
         for manifest in self.manifests:
             self.env[f"CRM_{manifest.name.upper()}_AMQP_URL"] = service_amqp_url(manifest.name)
-        for step in plan.migrations:
-            self._run_step(step.label, step.argv)
         self._run_step(
             "broker.topology",
             (sys.executable, "-m", "crm_chassis.messaging.topology_main", "declare"),
@@ -171,11 +180,47 @@ class PlatformBed:
         self._spawn(spec.label, spec.argv, spec.env)
 
     # ---------------------------------------------------------------- helpers
-    def _run_step(self, label: str, argv: Sequence[str]) -> None:
+    def _migrated_database(self, step: ProcessSpec) -> contextlib.AbstractContextManager[str]:
+        """The service's database migrated by its own migrate step (``python -m
+        crm_<name>.migrate``, as make run and the Kubernetes Job run it) once per test process,
+        then copied for every bed (crm_testkit.templates).
+
+        The step runs without the bed's other CRM_ settings (addresses, timings, telemetry, the
+        other services': per bed, and no migration reads them), keeping CRM_ENV and those of
+        its own or of every service that may hold a key or secret a migration reads (identity's
+        key-encryption key). Those are the template's key: every bed with the same ones shares
+        its template."""
+        others_prefixes = tuple(
+            f"CRM_{m.name.upper()}_" for m in manifests.discover() if m.name != step.service
+        )
+        kept = {
+            name: value
+            for name, value in self.env.items()
+            if name.startswith("CRM_")
+            and not name.startswith(others_prefixes)
+            and (name == "CRM_ENV" or _may_be_secret(name))
+        }
+        url = f"CRM_{step.service.upper()}_DATABASE_URL"
+        others = {k: v for k, v in self.env.items() if not k.startswith("CRM_")}
+
+        def migrate(database_url: str) -> None:
+            self._run_step(step.label, step.argv, {**others, **kept, url: database_url})
+
+        key = (step.argv, tuple(sorted(kept.items())))
+        return migrated_postgres_database(f"bed_{step.service}", key, migrate)
+
+    def _run_step(
+        self, label: str, argv: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> None:
+        """Run a one-off step to its end (in ``env``, the bed's environment by default)."""
         log = self.workdir / f"{label}.log"
         with open(log, "wb") as out:
             code = subprocess.call(
-                list(argv), env=self.env, stdout=out, stderr=subprocess.STDOUT, timeout=180
+                list(argv),
+                env=self.env if env is None else env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=180,
             )
         if code != 0:
             raise RuntimeError(f"{label} failed ({code}):\n{log.read_text()[-3000:]}")
