@@ -69,7 +69,7 @@ class PlatformBed:
         def port() -> int:
             reservation = reserve_port()
             self._stack.callback(reservation.close)
-            return reservation.port
+            return int(reservation.port)
 
         self.manifests = [
             dataclasses.replace(

@@ -78,7 +78,9 @@ def settle(action: Callable[[], object], message: Any) -> bool:
 def _bound_broker_replies(connection: Any, seconds: float) -> None:
     """Make every later wait on ``connection``'s socket (kombu's, over py-amqp) end after
     ``seconds``: py-amqp waits for a close's reply without a deadline of its own."""
-    sock = getattr(getattr(getattr(connection, "connection", None), "transport", None), "sock", None)
+    sock = getattr(
+        getattr(getattr(connection, "connection", None), "transport", None), "sock", None
+    )
     if sock is not None:
         try:
             sock.settimeout(seconds)
