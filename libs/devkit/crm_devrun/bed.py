@@ -5,7 +5,9 @@ benchmarks run exactly what ``make run`` and Kubernetes run (api, worker, relay 
         token = bed.admin_token()
         channel = bed.channel("leads", token)
 
-Every service gets its own database and free ports (gRPC and one /metrics port per process);
+Every service gets its own database and its own ports (gRPC and one /metrics port per process),
+held by the bed from their choice to its close (``crm_testkit.reserve_port``): another bed or
+server on the machine cannot take one before, or between restarts of, the process that binds it;
 every api's address is exported as ``CRM_<SERVICE>_ADDRESS`` (see ``plan.shared_environment``),
 the bootstrap administrator and the services' local service accounts as in ``make run``. The
 broker objects are the platform's own (``<service>.events``, nameko's queue names), each service
@@ -34,7 +36,7 @@ from crm_devrun.plan import ProcessSpec, build_plan
 from crm_testkit import (
     AMQP_URL,
     amqp_channel,
-    free_port,
+    reserve_port,
     service_amqp_url,
     temporary_postgres_database,
 )
@@ -62,17 +64,23 @@ class PlatformBed:
         missing = [name for name in services if name not in found]
         if missing:
             raise ValueError(f"no manifest for {', '.join(missing)}")
+        self._stack = contextlib.ExitStack()
+
+        def port() -> int:
+            reservation = reserve_port()
+            self._stack.callback(reservation.close)
+            return int(reservation.port)
+
         self.manifests = [
             dataclasses.replace(
                 found[name],
-                grpc_port=free_port(),
-                http_port=free_port() if found[name].is_web else 0,
-                processes={kind: free_port() for kind in found[name].processes},
+                grpc_port=port(),
+                http_port=port() if found[name].is_web else 0,
+                processes={kind: port() for kind in found[name].processes},
             )
             for name in services
         ]
         self.extra_env = dict(env or {})
-        self._stack = contextlib.ExitStack()
         self._processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
         self.database_urls: dict[str, str] = {}
 

@@ -24,6 +24,7 @@ __all__ = [
     "database_down",
     "database_fixtures",
     "free_port",
+    "reserve_port",
     "service_amqp_url",
     "temporary_postgres_database",
     "unique_vhost_free_name",

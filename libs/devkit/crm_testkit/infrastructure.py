@@ -78,11 +78,45 @@ _HANDED_OUT: set[int] = set()
 def free_port() -> int:
     """A port free now on 127.0.0.1, for a server a test starts a moment later.
 
+    Another process may bind it between this check and the server's bind: a bed of processes
+    started in other processes holds its ports with ``reserve_port`` instead."""
+    with _bound_candidate() as sock:
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class PortReservation:
+    """A port held for a child process until ``close``: the socket stays bound (never
+    listening) with SO_REUSEADDR set after the bind. Every server of the platform binds with
+    SO_REUSEADDR (gRPC, prometheus' endpoint, uvicorn), which Linux allows beside a bound socket
+    that is not listening, so the child binds and listens on it; anyone else probing or binding
+    without that option (another bed's ``free_port`` or ``reserve_port``, any other server) finds
+    it in use, for as long as the reservation is held (restarts of the child included)."""
+
+    def __init__(self) -> None:
+        self._socket = _bound_candidate()
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.port: int = self._socket.getsockname()[1]
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def reserve_port() -> PortReservation:
+    """A port held for a server another process starts (``PortReservation``); close it when that
+    server has stopped for good."""
+    return PortReservation()
+
+
+def _bound_candidate() -> socket.socket:
+    """A socket bound, without SO_REUSEADDR, to a port free on 127.0.0.1.
+
     Chosen below the kernel's ephemeral range: a port the kernel hands out (bind to 0) is also
     what it gives the outgoing connections of every process (to PostgreSQL, RabbitMQ, the other
-    apis), and one of those could take it between this check and the server's bind — "Address
-    already in use" in a platform of fifteen busy processes. Outside that range only another
-    server can take it, and it is picked at random among ~10,000."""
+    apis), and one of those could take it before the server binds — "Address already in use" in
+    a platform of fifteen busy processes. Outside that range only another server can take it,
+    and it is picked at random among ~10,000. A bind without SO_REUSEADDR fails beside any other
+    socket on the port, reserved ones included: the check and the taking are one step."""
     low, _ = _ephemeral_range()
     first = 20000 if low > 21000 else 1024
     last = min(low - 1, first + 12000)
@@ -93,17 +127,17 @@ def free_port() -> int:
         # fifteen). A port handed out once is never handed out again by this process.
         if port in _HANDED_OUT:
             continue
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            _HANDED_OUT.add(port)
-            return port
-    with socket.socket() as sock:  # a crowded machine: let the kernel choose
-        sock.bind(("127.0.0.1", 0))
-        chosen: int = sock.getsockname()[1]
-        return chosen
+        sock = socket.socket()
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            continue
+        _HANDED_OUT.add(port)
+        return sock
+    sock = socket.socket()  # a crowded machine: let the kernel choose
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def unique_vhost_free_name(prefix: str) -> str:

@@ -75,6 +75,19 @@ def settle(action: Callable[[], object], message: Any) -> bool:
     return True
 
 
+def _bound_broker_replies(connection: Any, seconds: float) -> None:
+    """Make every later wait on ``connection``'s socket (kombu's, over py-amqp) end after
+    ``seconds``: py-amqp waits for a close's reply without a deadline of its own."""
+    sock = getattr(
+        getattr(getattr(connection, "connection", None), "transport", None), "sock", None
+    )
+    if sock is not None:
+        try:
+            sock.settimeout(seconds)
+        except OSError:
+            pass  # already closed: nothing left to wait for
+
+
 def queue_consumers() -> list[StoppableQueueConsumer]:
     """The queue consumers of this process that are set up and not stopped."""
     return list(_LIVE)
@@ -85,6 +98,15 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
     cancel_timeout_seconds = 3.0
     #: Longest wait for the consume loop to end once every handler has left.
     loop_exit_timeout_seconds = 3.0
+    #: Longest wait of the consume loop for the broker (kombu's default is 1 s). A stop is
+    #: acted on only between two waits, and takes two (cancel the consumers, then leave): with
+    #: 1 s an idle worker's stop cost up to 2 s before any broker round trip.
+    poll_seconds = 0.2
+    #: Longest wait for each of the broker's replies to the closing of the channel and the
+    #: connection once stopping. A broker busy with many closes at once (a whole platform
+    #: stopped together) answered them late enough to run the stop past its grace; unanswered,
+    #: the socket is closed and the broker returns every unacknowledged delivery all the same.
+    close_timeout_seconds = 1.0
 
     # Set by nameko's QueueConsumer.
     _providers: set[Any]
@@ -121,12 +143,20 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
         self._show_consumed()
         super().on_consume_ready(connection, channel, consumers, **kwargs)
 
+    def consume(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        kwargs.setdefault("safety_interval", self.poll_seconds)
+        return super().consume(*args, **kwargs)  # type: ignore[no-any-return]
+
     @contextmanager
     def consumer_context(self, **kwargs: Any) -> Iterator[Any]:
         # Every way out of consuming (connection lost, broker gone, stop) passes here.
         try:
             with super().consumer_context(**kwargs) as context:
-                yield context
+                try:
+                    yield context
+                finally:
+                    if self.should_stop:
+                        _bound_broker_replies(context[0], self.close_timeout_seconds)
         finally:
             self._connected = False
             self._show_consumed()
@@ -137,6 +167,15 @@ class StoppableQueueConsumer(QueueConsumer):  # type: ignore[misc]  # nameko is 
         )
         for name in {provider.queue.name for provider in self._providers} | consumed:
             metrics.QUEUE_CONSUMERS.labels(name).set(1 if name in consumed else 0)
+
+    def handle_message(self, provider: Any, body: Any, message: Any) -> None:
+        # A handler that is leaving starts nothing more: the deliveries the broker had already
+        # sent (up to the prefetch) would otherwise start handlers after the SIGTERM, each
+        # of which the stop waits for; left unacknowledged, they return to their queue when
+        # the connection closes a moment later.
+        if provider in self._pending_remove_providers or provider not in self._providers:
+            return
+        super().handle_message(provider, body, message)
 
     def unregister_provider(self, provider: Any) -> None:
         if provider not in self._providers:

@@ -56,6 +56,12 @@ log = logging.getLogger("crm_chassis.messaging.worker_main")
 STOP_GRACE_SECONDS = 6.0
 #: Seconds killing may take before the process exits regardless.
 KILL_GRACE_SECONDS = 1.5
+#: Seconds from the signal to SIGALRM's default action, the last resort when the event loop
+#: itself is blocked. It comes after the kill path has ended the process (the stopper starts a
+#: moment after the signal, then the process exits: logs flushed, interpreter torn down), which
+#: on a loaded machine takes more than a second: with less margin a worker whose runner was
+#: killed ended by the alarm (exit -14) instead of exiting 0. Still within a 10-second grace.
+ALARM_SECONDS = int(STOP_GRACE_SECONDS + KILL_GRACE_SECONDS) + 2
 
 
 def make_psycopg2_green() -> None:
@@ -167,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             os._exit(0)
         # Last resort if the event loop itself is blocked (a call that does not yield):
         # the default action of SIGALRM ends the process.
-        signal.alarm(int(STOP_GRACE_SECONDS + KILL_GRACE_SECONDS) + 1)
+        signal.alarm(ALARM_SECONDS)
         stop_runner()
 
     signal.signal(signal.SIGTERM, shutdown)

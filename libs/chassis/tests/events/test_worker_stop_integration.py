@@ -19,7 +19,7 @@ from crm_chassis.messaging.topology import (
     dead_letter_queue,
     queue_arguments,
 )
-from crm_testkit import amqp_channel, temporary_postgres_database
+from crm_testkit import amqp_channel, reserve_port, temporary_postgres_database
 from crm_testkit.messaging import EVENT, EventBed
 
 pytestmark = pytest.mark.integration
@@ -107,3 +107,63 @@ def test_a_busy_worker_stops_on_sigterm_every_time_and_loses_nothing(bed):
     for queue in bed.busy_queues:
         assert bed.queue_depth(queue) == 0
         assert bed.queue_depth(dead_letter_queue(queue)) == 0
+
+
+WORKERS_AT_ONCE = 4
+
+
+def test_busy_workers_stopped_together_each_stop_gracefully(bed):
+    """A platform's processes are stopped together (a bed's close, a rollout): every worker
+    finishes its stop itself, exit code 0 and no fallback (neither the runner's kill after the
+    stop grace nor the process's alarm), while RabbitMQ closes all their connections at once."""
+    bed.declare()
+    _declare_busy_queues(bed)
+    bed.start_relay()
+    total = 2000
+    ids = bed.write_events(total, per_transaction=100)
+    reservations = [reserve_port() for _ in range(WORKERS_AT_ONCE)]
+    try:
+        workers = [
+            bed.start_worker(EVT_BUSY="1", CRM_METRICS_PORT=str(reservation.port))
+            for reservation in reservations
+        ]
+        for reservation in reservations:  # each consumes, with deliveries in flight
+            bed.wait_for(
+                lambda: _consuming(reservation.port),  # noqa: B023
+                60,
+                f"the worker with metrics on {reservation.port} did not consume",
+            )
+        before = bed.count("busy")
+        bed.wait_for(lambda: bed.count("busy") > before + 50, 60, "the workers handled nothing")
+        for worker in workers:
+            worker.terminate()
+        codes = []
+        for worker in workers:
+            try:
+                codes.append(worker.wait(STOP_WITHIN_SECONDS))
+            except subprocess.TimeoutExpired:
+                raise AssertionError(
+                    f"a worker did not stop within {STOP_WITHIN_SECONDS}s\n{bed.logs()}"
+                ) from None
+    finally:
+        for reservation in reservations:
+            reservation.close()
+    assert codes == [0] * WORKERS_AT_ONCE, f"exit codes {codes}\n{bed.logs()}"
+    assert "did not stop within" not in bed.logs(), bed.logs()
+    worker = bed.start_worker(EVT_BUSY="1")  # nothing lost: what was in flight comes back
+    bed.wait_for(lambda: bed.count("busy") >= 2 * total, 120, "events lost across the stop")
+    assert sorted(r["event_id"] for r in bed.rows("busy") if r["handler"] == "one") == sorted(ids)
+    assert sorted(r["event_id"] for r in bed.rows("busy") if r["handler"] == "many") == sorted(ids)
+    assert bed.stop(worker) == 0
+
+
+def _consuming(port: int) -> bool:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            return json.loads(response.read())["checks"].get("consuming") is True
+    except (OSError, ValueError):
+        return False
