@@ -7,6 +7,7 @@ photographed for docs/console.md (English, Persian)."""
 
 from __future__ import annotations
 
+import grpc
 import pytest
 from console_sales_floor import console, deal, sign_in
 from e2e_platform import (
@@ -98,8 +99,13 @@ def queued_lead(floor) -> str:
     sue, routing = floor["people"]["sue"], floor["stubs"].routing
 
     def waiting():
+        # territory lists the decision once it commits it; leads makes the lead the queue team's
+        # when its worker applies lead_routed, a moment later: both, before a supervisor acts.
         queue = sue(routing.ListUnassignedLeads, routing_pb2.ListUnassignedLeadsRequest())
-        return any(d.lead_id == lead_id for d in queue.decisions) or None
+        if not any(d.lead_id == lead_id for d in queue.decisions):
+            return None
+        code = sue.code(floor["stubs"].leads.GetLead, ls.GetLeadRequest(lead_id=lead_id))
+        return code == grpc.StatusCode.OK or None
 
     floor["bed"].wait_for(waiting, 60, "the lead never reached the unassigned queue")
     return lead_id
